@@ -1,0 +1,43 @@
+/**
+ * AWS SDK clients, created once per container on first use and injectable in tests.
+ */
+import { ApiGatewayManagementApiClient } from '@aws-sdk/client-apigatewaymanagementapi';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { config } from './config.ts';
+
+let documentClient: DynamoDBDocumentClient | undefined;
+let managementClient: ApiGatewayManagementApiClient | undefined;
+
+export function getDocumentClient(): DynamoDBDocumentClient {
+  if (!documentClient) {
+    const { dynamoEndpoint } = config();
+    const base = new DynamoDBClient({
+      ...(dynamoEndpoint ? { endpoint: dynamoEndpoint } : {}),
+      maxAttempts: 3,
+    });
+    documentClient = DynamoDBDocumentClient.from(base, {
+      marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: false },
+      unmarshallOptions: { wrapNumbers: false },
+    });
+  }
+  return documentClient;
+}
+
+export function getManagementClient(): ApiGatewayManagementApiClient {
+  if (!managementClient) {
+    const { managementEndpoint } = config();
+    if (!managementEndpoint) throw new Error('WS_MANAGEMENT_ENDPOINT is not configured');
+    managementClient = new ApiGatewayManagementApiClient({ endpoint: managementEndpoint, maxAttempts: 1 });
+  }
+  return managementClient;
+}
+
+/** Replace the container's clients (tests, the local stack). Pass `undefined` to recreate lazily. */
+export function setClients(clients: {
+  documentClient?: DynamoDBDocumentClient | undefined;
+  managementClient?: ApiGatewayManagementApiClient | undefined;
+}): void {
+  if ('documentClient' in clients) documentClient = clients.documentClient;
+  if ('managementClient' in clients) managementClient = clients.managementClient;
+}

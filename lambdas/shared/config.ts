@@ -1,0 +1,43 @@
+/**
+ * Runtime configuration, read once per container from the environment that the CDK stack (or the
+ * local stack) sets. Nothing here is hard-coded to a host.
+ */
+import { MANAGEMENT_ENDPOINT_ENV, TABLE_NAME_ENV } from '../../lib/table.ts';
+
+export interface RuntimeConfig {
+  /** The single table's name. */
+  readonly tableName: string;
+  /** API Gateway Management API endpoint, e.g. https://abc.execute-api.eu-west-1.amazonaws.com/prod */
+  readonly managementEndpoint: string | undefined;
+  /** A DynamoDB endpoint override (DynamoDB Local); unset on AWS. */
+  readonly dynamoEndpoint: string | undefined;
+  /** Fan-out concurrency towards the Management API. */
+  readonly fanOutConcurrency: number;
+}
+
+let cached: RuntimeConfig | undefined;
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): RuntimeConfig {
+  return {
+    tableName: env[TABLE_NAME_ENV] ?? 'chat',
+    managementEndpoint: env[MANAGEMENT_ENDPOINT_ENV] || undefined,
+    dynamoEndpoint: env.DYNAMODB_ENDPOINT || undefined,
+    fanOutConcurrency: positiveInt(env.FANOUT_CONCURRENCY, 16),
+  };
+}
+
+/** The container's configuration (read on first use). */
+export function config(): RuntimeConfig {
+  cached ??= loadConfig();
+  return cached;
+}
+
+/** Tests and the local stack may reset the cached configuration after changing the environment. */
+export function resetConfig(): void {
+  cached = undefined;
+}
+
+function positiveInt(value: string | undefined, fallback: number): number {
+  const n = Number(value);
+  return Number.isInteger(n) && n > 0 ? n : fallback;
+}

@@ -1,0 +1,100 @@
+/**
+ * The route table: the single source of truth for the WebSocket API's routes.
+ *
+ * The CDK stack creates one route and one function per entry; the local gateway loads the same
+ * handler modules in-process. Adding a route here is all the wiring a new action needs.
+ */
+
+/** DynamoDB actions a function may be granted on the table and its indexes. Never Scan. */
+export type TableAction =
+  | 'dynamodb:GetItem'
+  | 'dynamodb:BatchGetItem'
+  | 'dynamodb:Query'
+  | 'dynamodb:PutItem'
+  | 'dynamodb:UpdateItem'
+  | 'dynamodb:DeleteItem'
+  | 'dynamodb:BatchWriteItem'
+  | 'dynamodb:ConditionCheckItem';
+
+export interface RouteThrottle {
+  /** Steady-state requests per second. */
+  readonly rateLimit: number;
+  /** Burst bucket size. */
+  readonly burstLimit: number;
+}
+
+export interface RouteDefinition {
+  /** API Gateway route key: `$connect`, `$disconnect`, `$default` or the action name (case-sensitive). */
+  readonly routeKey: string;
+  /** PascalCase name used for construct ids and function names. */
+  readonly name: string;
+  /** Handler module, relative to the repository root; it exports `handler`. */
+  readonly entry: string;
+  /** Table actions the function needs (least privilege). */
+  readonly tableActions: readonly TableAction[];
+  /** Whether the function posts to or deletes connections through the Management API. */
+  readonly managementApi: boolean;
+  /**
+   * Whether the handler's return body is sent back to the calling socket (a two-way route).
+   * @default true for every route but `$connect` and `$disconnect`
+   */
+  readonly returnResponse: boolean;
+  /**
+   * Per-route throttling on the stage.
+   * @default the stage's default route throttling
+   */
+  readonly throttle?: RouteThrottle;
+}
+
+/** The Lambda REQUEST authorizer guarding `$connect`. */
+export const AUTHORIZER = {
+  name: 'Authorizer',
+  entry: 'lambdas/handlers/authorizer.ts',
+  /** Identity source: the `token` query string parameter. */
+  queryParameter: 'token',
+} as const;
+
+const READ: readonly TableAction[] = ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query'];
+const DELETE_STALE: readonly TableAction[] = ['dynamodb:DeleteItem'];
+
+export const ROUTES: readonly RouteDefinition[] = [
+  {
+    routeKey: '$connect',
+    name: 'Connect',
+    entry: 'lambdas/handlers/connect.ts',
+    tableActions: [...READ, 'dynamodb:PutItem', 'dynamodb:UpdateItem', ...DELETE_STALE],
+    managementApi: true,
+    returnResponse: false,
+  },
+  {
+    routeKey: '$disconnect',
+    name: 'Disconnect',
+    entry: 'lambdas/handlers/disconnect.ts',
+    tableActions: [...READ, 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
+    managementApi: true,
+    returnResponse: false,
+  },
+  {
+    routeKey: '$default',
+    name: 'Default',
+    entry: 'lambdas/handlers/default.ts',
+    tableActions: [],
+    managementApi: false,
+    returnResponse: true,
+  },
+  {
+    routeKey: 'ping',
+    name: 'Ping',
+    entry: 'lambdas/handlers/ping.ts',
+    tableActions: [],
+    managementApi: false,
+    returnResponse: true,
+  },
+];
+
+/** The actions a client may send (every route key that is not a `$` route). */
+export const ACTIONS: readonly string[] = ROUTES.map((r) => r.routeKey).filter((k) => !k.startsWith('$'));
+
+export function findRoute(routeKey: string): RouteDefinition | undefined {
+  return ROUTES.find((r) => r.routeKey === routeKey);
+}

@@ -1,0 +1,41 @@
+/**
+ * The one DynamoDB table of the product (single-table design).
+ *
+ * Both the CDK stack and the local stack (DynamoDB Local) build the table from this definition, so
+ * the key schema, the secondary indexes and the TTL attribute cannot drift between the two.
+ * The key layout of every item kind lives in `lambdas/data/keys.ts`.
+ */
+export interface IndexDefinition {
+  /** Index name, as used in Query's `IndexName`. */
+  readonly indexName: string;
+  /** Partition key attribute (always a string). */
+  readonly partitionKey: string;
+  /** Sort key attribute (always a string). */
+  readonly sortKey: string;
+}
+
+export interface TableDefinition {
+  /** Partition key attribute of the base table (string). */
+  readonly partitionKey: string;
+  /** Sort key attribute of the base table (string). */
+  readonly sortKey: string;
+  /** Attribute holding an epoch-seconds expiry; DynamoDB TTL deletes expired items. */
+  readonly ttlAttribute: string;
+  /** Global secondary indexes; every index projects all attributes. */
+  readonly globalSecondaryIndexes: readonly IndexDefinition[];
+}
+
+export const TABLE: TableDefinition = {
+  partitionKey: 'pk',
+  sortKey: 'sk',
+  ttlAttribute: 'ttl',
+  globalSecondaryIndexes: [
+    /** gsi1: a user's chat memberships (`USER#<userId>` → `CHAT#<chatId>`). */
+    { indexName: 'gsi1', partitionKey: 'gsi1pk', sortKey: 'gsi1sk' },
+  ],
+};
+
+/** The environment variable through which every function learns the table name. */
+export const TABLE_NAME_ENV = 'TABLE_NAME';
+/** The environment variable carrying the API Gateway Management API endpoint (https://…/stage). */
+export const MANAGEMENT_ENDPOINT_ENV = 'WS_MANAGEMENT_ENDPOINT';

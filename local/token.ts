@@ -1,0 +1,54 @@
+/**
+ * `npm run token -- <userId> [--name N] [--ttl seconds]`: prints a dev token signed with the local
+ * HS256 secret (`JWT_SECRET`, or the documented dev default) alone on stdout.
+ */
+import { pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
+import { SignJWT } from 'jose';
+import { DEV_JWT_SECRET } from '../lambdas/auth/verifier.ts';
+
+export interface DevTokenOptions {
+  readonly name?: string;
+  /** Lifetime in seconds. @default 3600 */
+  readonly ttlSeconds?: number;
+  /** @default JWT_SECRET or the dev default */
+  readonly secret?: string;
+  readonly issuer?: string;
+  readonly audience?: string;
+}
+
+export async function devToken(userId: string, options: DevTokenOptions = {}): Promise<string> {
+  const secret = options.secret ?? process.env.JWT_SECRET ?? DEV_JWT_SECRET;
+  let jwt = new SignJWT({ name: options.name ?? userId })
+    .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
+    .setSubject(userId)
+    .setIssuedAt()
+    .setExpirationTime(Math.floor(Date.now() / 1000) + (options.ttlSeconds ?? 3600));
+  const issuer = options.issuer ?? process.env.JWT_ISSUER;
+  const audience = options.audience ?? process.env.JWT_AUDIENCE;
+  if (issuer) jwt = jwt.setIssuer(issuer);
+  if (audience) jwt = jwt.setAudience(audience);
+  return jwt.sign(new TextEncoder().encode(secret));
+}
+
+async function main(): Promise<void> {
+  const { values, positionals } = parseArgs({
+    allowPositionals: true,
+    options: { name: { type: 'string' }, ttl: { type: 'string' } },
+  });
+  const userId = positionals[0];
+  if (!userId) {
+    process.stderr.write('usage: npm run token -- <userId> [--name "Display Name"] [--ttl seconds]\n');
+    process.exit(2);
+  }
+  const ttl = values.ttl === undefined ? 3600 : Number(values.ttl);
+  if (!Number.isInteger(ttl) || ttl <= 0) {
+    process.stderr.write('--ttl must be a positive whole number of seconds\n');
+    process.exit(2);
+  }
+  process.stdout.write(
+    `${await devToken(userId, { ...(values.name ? { name: values.name } : {}), ttlSeconds: ttl })}\n`,
+  );
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) await main();

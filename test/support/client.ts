@@ -1,0 +1,135 @@
+/** A real `ws` client for end-to-end tests: records every frame, waits for the ones asked for. */
+import { randomBytes } from 'node:crypto';
+import WebSocket from 'ws';
+
+export type Frame = Record<string, unknown> & { type?: string };
+
+export class HandshakeError extends Error {
+  constructor(readonly status: number) {
+    super(`handshake refused with HTTP ${status}`);
+  }
+}
+
+interface Waiter {
+  readonly predicate: (frame: Frame) => boolean;
+  readonly resolve: (frame: Frame) => void;
+}
+
+export class TestClient {
+  readonly frames: Frame[] = [];
+  readonly #waiters = new Set<Waiter>();
+  closeCode: number | undefined;
+  readonly closed: Promise<{ code: number; reason: string }>;
+
+  private constructor(readonly socket: WebSocket) {
+    socket.on('message', (data) => {
+      let frame: Frame;
+      try {
+        frame = JSON.parse(data.toString()) as Frame;
+      } catch {
+        frame = { type: '__raw', raw: data.toString() };
+      }
+      this.frames.push(frame);
+      for (const waiter of this.#waiters) {
+        if (waiter.predicate(frame)) {
+          this.#waiters.delete(waiter);
+          waiter.resolve(frame);
+        }
+      }
+    });
+    this.closed = new Promise((resolve) => {
+      socket.on('close', (code, reason) => {
+        this.closeCode = code;
+        resolve({ code, reason: reason.toString() });
+      });
+    });
+  }
+
+  /** Opens a socket; rejects with HandshakeError(status) when the server refuses it. */
+  static connect(url: string): Promise<TestClient> {
+    return new Promise((resolve, reject) => {
+      const socket = new WebSocket(url);
+      socket.once('open', () => resolve(new TestClient(socket)));
+      socket.once('unexpected-response', (_req, res) => {
+        reject(new HandshakeError(res.statusCode ?? 0));
+        socket.terminate();
+      });
+      socket.once('error', (error) => reject(error));
+    });
+  }
+
+  get isOpen(): boolean {
+    return this.socket.readyState === WebSocket.OPEN;
+  }
+
+  sendRaw(data: string | Buffer): void {
+    this.socket.send(data);
+  }
+
+  send(frame: Record<string, unknown>): void {
+    this.socket.send(JSON.stringify(frame));
+  }
+
+  /** Sends an action with a fresh requestId and resolves with its reply (ack, pong or error). */
+  async request(action: string, fields: Record<string, unknown> = {}, timeoutMs = 10_000): Promise<Frame> {
+    const requestId = randomBytes(6).toString('hex');
+    const reply = this.waitFor((f) => f.requestId === requestId, timeoutMs, `reply to ${action}`);
+    this.send({ action, requestId, ...fields });
+    return reply;
+  }
+
+  /** Like `request`, but fails unless the reply is an ack; returns it. */
+  async ok(action: string, fields: Record<string, unknown> = {}): Promise<Frame> {
+    const reply = await this.request(action, fields);
+    if (reply.type !== 'ack') throw new Error(`${action} failed: ${JSON.stringify(reply)}`);
+    return reply;
+  }
+
+  /** Resolves with the first frame (already received or future) that matches. */
+  waitFor(predicate: (frame: Frame) => boolean, timeoutMs = 10_000, what = 'frame'): Promise<Frame> {
+    const seen = this.frames.find(predicate);
+    if (seen) return Promise.resolve(seen);
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.#waiters.delete(waiter);
+        reject(new Error(`timed out waiting for ${what}; got ${JSON.stringify(this.frames.slice(-5))}`));
+      }, timeoutMs);
+      const waiter: Waiter = {
+        predicate,
+        resolve: (frame) => {
+          clearTimeout(timer);
+          resolve(frame);
+        },
+      };
+      this.#waiters.add(waiter);
+    });
+  }
+
+  /** Resolves with the first event of `type` matching `where`. */
+  event(type: string, where: (frame: Frame) => boolean = () => true, timeoutMs = 10_000): Promise<Frame> {
+    return this.waitFor((f) => f.type === type && where(f), timeoutMs, `event ${type}`);
+  }
+
+  /** Events of a type received so far. */
+  events(type: string): Frame[] {
+    return this.frames.filter((f) => f.type === type);
+  }
+
+  async close(): Promise<void> {
+    if (this.socket.readyState === WebSocket.CLOSED) return;
+    this.socket.close(1000);
+    await this.closed;
+  }
+}
+
+export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Polls `check` until it returns true (for eventually-true facts such as `$disconnect` cleanup). */
+export async function eventually(check: () => Promise<boolean> | boolean, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (await check()) return;
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await sleep(20);
+  }
+}
