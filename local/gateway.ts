@@ -60,6 +60,8 @@ export interface GatewayOptions {
   /** @default 'localapi01' */
   readonly apiId?: string;
   readonly limits?: Partial<GatewayLimits>;
+  /** Makes connection ids (tests pin ids with `+`, `/` and `=`). @default {@link newConnectionId} */
+  readonly newConnectionId?: () => string;
   /** Called after every handler invocation (observability in tests and `npm run dev`). */
   readonly onInvoke?: (info: { routeKey: string; connectionId: string; ms: number; error?: unknown }) => void;
 }
@@ -84,6 +86,8 @@ interface LocalConnection {
   idleTimer?: NodeJS.Timeout;
   hardTimer?: NodeJS.Timeout;
   closedBy?: 'client' | 'server';
+  /** Why the gateway closed the socket (reported to `$disconnect` whatever the client echoes). */
+  serverClose?: { code: number; reason: string };
 }
 
 const ERROR_TYPES: Record<number, string> = {
@@ -246,10 +250,7 @@ export class LocalGateway {
 
   /** Closes every socket (running `$disconnect` for each), then the server. */
   async stop(): Promise<void> {
-    for (const conn of [...this.#connections.values()]) {
-      conn.closedBy = 'server';
-      conn.socket.close(1001, 'Going away');
-    }
+    for (const conn of [...this.#connections.values()]) this.#serverClose(conn, 1001, 'Going away');
     const deadline = Date.now() + 3000;
     while (this.#connections.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
     for (const conn of this.#connections.values()) conn.socket.terminate();
@@ -329,7 +330,7 @@ export class LocalGateway {
     const query = singleAndMulti(url.searchParams.entries());
     const hasQuery = Object.keys(query.single).length > 0;
     const conn = {
-      id: newConnectionId(),
+      id: (this.options.newConnectionId ?? newConnectionId)(),
       connectedAt: Date.now(),
       sourceIp: (req.socket.remoteAddress ?? '127.0.0.1').replace(/^::ffff:/, ''),
       userAgent: req.headers['user-agent'],
@@ -447,12 +448,19 @@ export class LocalGateway {
       this.#armIdle(conn);
       this.#track(this.#message(conn, data as Buffer, isBinary));
     });
-    socket.on('error', () => {});
+    socket.on('error', (error: Error & { code?: string }) => {
+      // ws closes the socket after a protocol error (1009 for an oversized frame) and stops reading,
+      // so the client's echo never arrives: record the gateway's own code for `$disconnect`.
+      if (!error.code?.startsWith('WS_ERR_')) return;
+      conn.closedBy = 'server';
+      conn.serverClose ??= protocolClose(error.code);
+    });
     socket.on('close', (code, reason) => {
       if (!this.#connections.has(conn.id)) return;
       this.#connections.delete(conn.id);
       this.#clearTimers(conn);
-      this.#track(this.#disconnectEvent(conn, code, reason.toString() || defaultReason(code)));
+      const closed = conn.serverClose ?? { code, reason: reason.toString() || defaultReason(code) };
+      this.#track(this.#disconnectEvent(conn, closed.code, closed.reason));
     });
   }
 
@@ -472,6 +480,7 @@ export class LocalGateway {
 
   #serverClose(conn: LocalConnection, code: number, reason: string): void {
     conn.closedBy = 'server';
+    conn.serverClose ??= { code, reason };
     conn.socket.close(code, reason);
   }
 
@@ -636,6 +645,12 @@ export class LocalGateway {
     if (fault.remaining <= 0) this.#faults.splice(index, 1);
     return fault.status;
   }
+}
+
+function protocolClose(errorCode: string | undefined): { code: number; reason: string } {
+  if (errorCode === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') return { code: 1009, reason: 'Message too big' };
+  if (errorCode === 'WS_ERR_INVALID_UTF8') return { code: 1007, reason: 'Invalid frame payload data' };
+  return { code: 1002, reason: 'Protocol error' };
 }
 
 function defaultReason(code: number): string {
