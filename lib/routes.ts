@@ -54,15 +54,31 @@ export const AUTHORIZER = {
   queryParameter: 'token',
 } as const;
 
-const READ: readonly TableAction[] = ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query'];
 const DELETE_STALE: readonly TableAction[] = ['dynamodb:DeleteItem'];
+
+/** Every chat route posts events and removes stale connections found while posting. */
+const FAN_OUT: readonly TableAction[] = ['dynamodb:Query', 'dynamodb:DeleteItem'];
+
+const chatRoute = (
+  routeKey: string,
+  tableActions: readonly TableAction[],
+  extra: Partial<Pick<RouteDefinition, 'managementApi' | 'throttle'>> = {},
+): RouteDefinition => ({
+  routeKey,
+  name: routeKey.charAt(0).toUpperCase() + routeKey.slice(1),
+  entry: `lambdas/handlers/${routeKey}.ts`,
+  tableActions: [...new Set(tableActions)],
+  managementApi: extra.managementApi ?? true,
+  returnResponse: true,
+  ...(extra.throttle ? { throttle: extra.throttle } : {}),
+});
 
 export const ROUTES: readonly RouteDefinition[] = [
   {
     routeKey: '$connect',
     name: 'Connect',
     entry: 'lambdas/handlers/connect.ts',
-    tableActions: [...READ, 'dynamodb:PutItem', 'dynamodb:UpdateItem', ...DELETE_STALE],
+    tableActions: ['dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem', ...DELETE_STALE],
     managementApi: true,
     returnResponse: false,
   },
@@ -70,7 +86,7 @@ export const ROUTES: readonly RouteDefinition[] = [
     routeKey: '$disconnect',
     name: 'Disconnect',
     entry: 'lambdas/handlers/disconnect.ts',
-    tableActions: [...READ, 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
+    tableActions: ['dynamodb:Query', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
     managementApi: true,
     returnResponse: false,
   },
@@ -90,6 +106,25 @@ export const ROUTES: readonly RouteDefinition[] = [
     managementApi: false,
     returnResponse: true,
   },
+  chatRoute('createChat', [...FAN_OUT, 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:BatchWriteItem']),
+  chatRoute('listChats', ['dynamodb:Query', 'dynamodb:BatchGetItem'], { managementApi: false }),
+  chatRoute('getChat', ['dynamodb:Query'], { managementApi: false }),
+  chatRoute('history', ['dynamodb:GetItem', 'dynamodb:Query'], { managementApi: false }),
+  chatRoute('sendMessage', [...FAN_OUT, 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem']),
+  chatRoute('editMessage', [...FAN_OUT, 'dynamodb:GetItem', 'dynamodb:UpdateItem']),
+  chatRoute('deleteMessage', [...FAN_OUT, 'dynamodb:GetItem', 'dynamodb:UpdateItem']),
+  chatRoute('readMessage', [...FAN_OUT, 'dynamodb:GetItem', 'dynamodb:UpdateItem']),
+  chatRoute('typing', FAN_OUT, { throttle: { rateLimit: 100, burstLimit: 200 } }),
+  chatRoute('invite', [
+    ...FAN_OUT,
+    'dynamodb:BatchGetItem',
+    'dynamodb:PutItem',
+    'dynamodb:UpdateItem',
+    'dynamodb:BatchWriteItem',
+  ]),
+  chatRoute('removeMember', [...FAN_OUT, 'dynamodb:UpdateItem']),
+  chatRoute('deleteChat', [...FAN_OUT, 'dynamodb:BatchWriteItem']),
+  chatRoute('getPresence', ['dynamodb:BatchGetItem', 'dynamodb:Query'], { managementApi: false }),
 ];
 
 /** The actions a client may send (every route key that is not a `$` route). */

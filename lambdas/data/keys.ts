@@ -10,6 +10,7 @@
  * | membership        | CHAT#<chatId>    | MEMBER#<userId>             | USER#<userId>  | CHAT#<chatId>   |
  * | message           | CHAT#<chatId>    | MSG#<seq, 12 digits>        |                |                 |
  * | client message id | CHAT#<chatId>    | CMID#<senderId>#<clientId>  |                |                 |
+ * | direct-chat pair  | PAIR#<a>#<b>     | PAIR                        |                |                 |
  *
  * Within a chat partition, `MEMBER#…` < `META` < `MSG#…`, so one Query over the range
  * [`MEMBER#`, `META`] reads the chat and all its members at once.
@@ -48,6 +49,12 @@ export const keys = {
     sk: `${PREFIX.clientMessage}${senderId}#${clientMessageId}`,
   }),
 } as const;
+
+/** The direct-chat pointer of a pair of users (order-independent; ids never contain `#`). */
+export function pairKey(a: string, b: string): Key {
+  const [x, y] = [a, b].sort();
+  return { pk: `PAIR#${x}#${y}`, sk: 'PAIR' };
+}
 
 /** The GSI keys a membership item carries so a user's chats are one Query. */
 export const membershipIndexKeys = (chatId: string, userId: string) => ({

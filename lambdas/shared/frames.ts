@@ -17,5 +17,5 @@ export function errorFrame(
 }
 
 export function eventFrame(type: string, fields: Record<string, unknown>): Frame {
-  return { ...fields, type };
+  return { type, ...fields };
 }

@@ -20,7 +20,7 @@ describe('connecting', () => {
     const client = await TestClient.connect(await stack.urlFor(userId, { name: 'Ada' }));
     const items = await stack.items(`USER#${userId}`);
     const conn = items.find((i) => String(i.sk).startsWith('CONN#'));
-    expect(conn).toMatchObject({ userId, kind: 'connection' });
+    expect(conn).toMatchObject({ userId, itemType: 'connection' });
     expect(typeof conn?.ttl).toBe('number');
     const connectedAt = Date.parse(String(conn?.connectedAt));
     expect(Number(conn?.ttl)).toBeGreaterThan(connectedAt / 1000 + 2 * 3600);

@@ -1,0 +1,63 @@
+/**
+ * Presence: a user is online while at least one socket is open. The user's direct-chat peers get a
+ * `presence` event when the first socket opens and when the last one closes.
+ */
+
+import { mapSettled } from '../notify/fanout.ts';
+import { eventFrame } from '../shared/frames.ts';
+import type { Deps } from './deps.ts';
+
+export interface PresenceView {
+  userId: string;
+  online: boolean;
+  lastSeenAt: string | null;
+}
+
+async function directPeers(deps: Deps, userId: string): Promise<string[]> {
+  const memberships = await deps.store.listMemberships(userId);
+  return memberships.filter((m) => m.kind === 'direct' && m.peerId).map((m) => m.peerId as string);
+}
+
+async function announce(deps: Deps, presence: PresenceView): Promise<void> {
+  const peers = await directPeers(deps, presence.userId);
+  if (peers.length > 0) await deps.notifier.toUsers(peers, eventFrame('presence', { ...presence }));
+}
+
+/** After a socket opened: announce the user online if it is their only socket. */
+export async function wentOnline(
+  deps: Deps,
+  userId: string,
+  connectionId: string,
+  at: string,
+): Promise<void> {
+  const open = await deps.store.listConnections(userId, true);
+  if (open.length === 1 && open[0] === connectionId)
+    await announce(deps, { userId, online: true, lastSeenAt: at });
+}
+
+/** After a socket closed: record last-seen and announce the user offline if none is left. */
+export async function wentOffline(deps: Deps, userId: string): Promise<void> {
+  const open = await deps.store.listConnections(userId, true);
+  if (open.length > 0) return;
+  const lastSeenAt = deps.now().toISOString();
+  await deps.store.setLastSeen(userId, lastSeenAt);
+  await announce(deps, { userId, online: false, lastSeenAt });
+}
+
+export async function getPresence(
+  deps: Deps,
+  userIds: readonly string[],
+): Promise<{ presence: PresenceView[] }> {
+  const profiles = await deps.store.getProfiles(userIds);
+  const online = new Map<string, boolean>();
+  await mapSettled(userIds, 16, async (userId) => {
+    online.set(userId, (await deps.store.listConnections(userId)).length > 0);
+  });
+  return {
+    presence: userIds.map((userId) => ({
+      userId,
+      online: online.get(userId) ?? false,
+      lastSeenAt: profiles.get(userId)?.lastSeenAt ?? null,
+    })),
+  };
+}
