@@ -1,0 +1,270 @@
+/**
+ * Helpers for the chat end-to-end suites: users with sockets, chats, messages, exact shapes of the
+ * contract's objects, and deterministic "nothing arrived" checks.
+ */
+import { expect } from 'vitest';
+import { type Frame, TestClient } from './client.ts';
+import { type TestStack, uniqueId } from './stack.ts';
+
+/** A socket of a user: a TestClient that knows its user and its gateway connection id. */
+export type UserSocket = TestClient & {
+  readonly userId: string;
+  readonly name: string;
+  readonly connectionId: string;
+};
+
+export interface Member {
+  userId: string;
+  role: 'owner' | 'member';
+  lastReadSeq: number;
+  joinedAt: string;
+}
+
+export interface Chat {
+  chatId: string;
+  kind: 'direct' | 'group';
+  name: string | null;
+  ownerId: string;
+  members: Member[];
+  lastSeq: number;
+  createdAt: string;
+}
+
+export interface Message {
+  chatId: string;
+  messageId: string;
+  seq: number;
+  senderId: string;
+  text: string;
+  replyTo: string | null;
+  clientMessageId: string | null;
+  createdAt: string;
+  editedAt: string | null;
+  deleted: boolean;
+}
+
+export interface ChatSummary {
+  chatId: string;
+  kind: 'direct' | 'group';
+  name: string | null;
+  ownerId: string;
+  memberCount: number;
+  lastSeq: number;
+  lastMessage: Message | null;
+  lastReadSeq: number;
+  unreadCount: number;
+}
+
+export const ISO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+
+let connecting: Promise<unknown> = Promise.resolve();
+
+/**
+ * Opens a socket for `userId` (display name `name`) and finds its connection id by diffing the
+ * gateway's open connections. Connects are serialized so the diff is unambiguous.
+ */
+export function connectUser(stack: TestStack, userId = uniqueId('user'), name?: string): Promise<UserSocket> {
+  const run = async (): Promise<UserSocket> => {
+    const before = new Set(stack.gateway.connectionIds);
+    const displayName = name ?? `Name ${userId}`;
+    const client = await TestClient.connect(await stack.urlFor(userId, { name: displayName }));
+    const added = stack.gateway.connectionIds.filter((id) => !before.has(id));
+    if (added.length !== 1) throw new Error(`expected one new connection, found ${added.length}`);
+    return Object.assign(client, { userId, name: displayName, connectionId: added[0] as string });
+  };
+  const next = connecting.then(run, run);
+  connecting = next.catch(() => undefined);
+  return next;
+}
+
+/** Several users, one socket each. */
+export async function connectUsers(stack: TestStack, count: number, prefix = 'user'): Promise<UserSocket[]> {
+  const out: UserSocket[] = [];
+  for (let i = 0; i < count; i++) out.push(await connectUser(stack, uniqueId(prefix)));
+  return out;
+}
+
+/** Another socket of the same user. */
+export function anotherSocket(stack: TestStack, socket: UserSocket): Promise<UserSocket> {
+  return connectUser(stack, socket.userId, socket.name);
+}
+
+export async function makeDirect(caller: TestClient, peerId: string): Promise<Chat> {
+  const ack = await caller.ok('createChat', { kind: 'direct', userId: peerId });
+  return ack.chat as Chat;
+}
+
+export async function makeGroup(owner: TestClient, memberIds: string[], name = 'A group'): Promise<Chat> {
+  const ack = await owner.ok('createChat', { kind: 'group', name, memberIds });
+  return ack.chat as Chat;
+}
+
+export async function sendText(
+  socket: TestClient,
+  chatId: string,
+  text: string,
+  extra: Record<string, unknown> = {},
+): Promise<Message> {
+  const ack = await socket.ok('sendMessage', { chatId, text, ...extra });
+  return ack.message as Message;
+}
+
+export async function getChat(socket: TestClient, chatId: string): Promise<Chat> {
+  return (await socket.ok('getChat', { chatId })).chat as Chat;
+}
+
+export async function listChats(socket: TestClient): Promise<ChatSummary[]> {
+  return (await socket.ok('listChats')).chats as ChatSummary[];
+}
+
+export async function summaryOf(socket: TestClient, chatId: string): Promise<ChatSummary | undefined> {
+  return (await listChats(socket)).find((c) => c.chatId === chatId);
+}
+
+export async function history(
+  socket: TestClient,
+  chatId: string,
+  page: { before?: number; after?: number; limit?: number } = {},
+): Promise<{ messages: Message[]; hasMore: boolean }> {
+  const ack = await socket.ok('history', { chatId, ...page });
+  return { messages: ack.messages as Message[], hasMore: ack.hasMore as boolean };
+}
+
+/**
+ * Waits until every handler invocation under way has finished (so every event and reply has been
+ * written to its socket), then does a ping round trip on each socket: whatever the server sent to a
+ * socket before is in its `frames` afterwards. The ordering anchor for "X did NOT receive E".
+ */
+export async function settle(stack: TestStack, ...sockets: TestClient[]): Promise<void> {
+  await stack.gateway.idle();
+  await Promise.all(
+    sockets.filter((s) => s.isOpen).map((s) => s.request('ping').then((f) => expect(f.type).toBe('pong'))),
+  );
+}
+
+/** Events of `type` received so far that match `where`. */
+export function eventsOf(
+  socket: TestClient,
+  type: string,
+  where: (f: Frame) => boolean = () => true,
+): Frame[] {
+  return socket.frames.filter((f) => f.type === type && where(f));
+}
+
+export const forChat =
+  (chatId: string) =>
+  (f: Frame): boolean =>
+    f.chatId === chatId ||
+    (f.chat as Chat | undefined)?.chatId === chatId ||
+    (f.message as Message | undefined)?.chatId === chatId;
+
+/** Asserts that `m` is a Message with exactly the contract's fields and sane values. */
+export function expectMessageShape(m: unknown): asserts m is Message {
+  expect(m).toEqual({
+    chatId: expect.any(String),
+    messageId: expect.any(String),
+    seq: expect.any(Number),
+    senderId: expect.any(String),
+    text: expect.any(String),
+    replyTo: expect.toBeOneOf([null, expect.any(String)]),
+    clientMessageId: expect.toBeOneOf([null, expect.any(String)]),
+    createdAt: expect.stringMatching(ISO_TIME),
+    editedAt: expect.toBeOneOf([null, expect.stringMatching(ISO_TIME)]),
+    deleted: expect.any(Boolean),
+  });
+  const msg = m as Message;
+  expect(Number.isInteger(msg.seq) && msg.seq > 0).toBe(true);
+}
+
+/** Asserts that `c` is a Chat with exactly the contract's fields, members sorted by joinedAt then userId. */
+export function expectChatShape(c: unknown): asserts c is Chat {
+  expect(c).toEqual({
+    chatId: expect.any(String),
+    kind: expect.toBeOneOf(['direct', 'group']),
+    name: expect.toBeOneOf([null, expect.any(String)]),
+    ownerId: expect.any(String),
+    members: expect.any(Array),
+    lastSeq: expect.any(Number),
+    createdAt: expect.stringMatching(ISO_TIME),
+  });
+  const chat = c as Chat;
+  for (const member of chat.members) {
+    expect(member).toEqual({
+      userId: expect.any(String),
+      role: expect.toBeOneOf(['owner', 'member']),
+      lastReadSeq: expect.any(Number),
+      joinedAt: expect.stringMatching(ISO_TIME),
+    });
+  }
+  const sorted = [...chat.members].sort((a, b) =>
+    a.joinedAt === b.joinedAt ? (a.userId < b.userId ? -1 : 1) : a.joinedAt < b.joinedAt ? -1 : 1,
+  );
+  expect(chat.members.map((m) => m.userId)).toEqual(sorted.map((m) => m.userId));
+  expect(chat.members.filter((m) => m.role === 'owner').map((m) => m.userId)).toEqual([chat.ownerId]);
+}
+
+export function expectSummaryShape(s: unknown): asserts s is ChatSummary {
+  expect(s).toEqual({
+    chatId: expect.any(String),
+    kind: expect.toBeOneOf(['direct', 'group']),
+    name: expect.toBeOneOf([null, expect.any(String)]),
+    ownerId: expect.any(String),
+    memberCount: expect.any(Number),
+    lastSeq: expect.any(Number),
+    lastMessage: expect.toBeOneOf([null, expect.any(Object)]),
+    lastReadSeq: expect.any(Number),
+    unreadCount: expect.any(Number),
+  });
+  const summary = s as ChatSummary;
+  if (summary.lastMessage) expectMessageShape(summary.lastMessage);
+}
+
+export function memberOf(chat: Chat, userId: string): Member | undefined {
+  return chat.members.find((m) => m.userId === userId);
+}
+
+/**
+ * Sends a request that must fail: asserts the exact error frame (code, action, requestId, a message
+ * matching `message`), that the chat's partition is unchanged (nothing written) and that the socket
+ * still answers a ping.
+ */
+export async function expectRefused(
+  stack: TestStack,
+  socket: TestClient,
+  action: string,
+  fields: Record<string, unknown>,
+  code: string,
+  options: { chatId?: string | undefined; message?: RegExp } = {},
+): Promise<Frame> {
+  const chatId = options.chatId ?? (typeof fields.chatId === 'string' ? fields.chatId : undefined);
+  const before = chatId ? await stack.items(`CHAT#${chatId}`) : undefined;
+  const reply = await socket.request(action, fields);
+  expect(reply).toEqual({
+    type: 'error',
+    action,
+    requestId: expect.any(String),
+    code,
+    message: expect.any(String),
+  });
+  expect(String(reply.message).length).toBeGreaterThan(5);
+  if (options.message) expect(String(reply.message)).toMatch(options.message);
+  await stack.gateway.idle();
+  if (chatId) expect(await stack.items(`CHAT#${chatId}`)).toEqual(before);
+  expect((await socket.request('ping')).type).toBe('pong');
+  expect(socket.isOpen).toBe(true);
+  return reply;
+}
+
+/** The ids of a user's open connections as stored in the table. */
+export async function storedConnectionIds(stack: TestStack, userId: string): Promise<string[]> {
+  return (await stack.items(`USER#${userId}`))
+    .map((i) => String(i.sk))
+    .filter((sk) => sk.startsWith('CONN#'))
+    .map((sk) => sk.slice('CONN#'.length));
+}
+
+/** Closes the sockets and waits until their `$disconnect` handlers have run. */
+export async function closeAll(stack: TestStack, ...sockets: TestClient[]): Promise<void> {
+  await Promise.all(sockets.map((s) => s.close()));
+  await stack.gateway.idle();
+}
