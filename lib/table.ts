@@ -12,6 +12,12 @@ export interface IndexDefinition {
   readonly partitionKey: string;
   /** Sort key attribute (always a string). */
   readonly sortKey: string;
+  /**
+   * Non-key attributes projected into the index (an INCLUDE projection). Only attributes that never
+   * change after the item is written belong here, so that updates of other attributes (such as a
+   * member's read cursor) do not also write the index.
+   */
+  readonly nonKeyAttributes: readonly string[];
 }
 
 export interface TableDefinition {
@@ -21,7 +27,7 @@ export interface TableDefinition {
   readonly sortKey: string;
   /** Attribute holding an epoch-seconds expiry; DynamoDB TTL deletes expired items. */
   readonly ttlAttribute: string;
-  /** Global secondary indexes; every index projects all attributes. */
+  /** Global secondary indexes (INCLUDE projections). */
   readonly globalSecondaryIndexes: readonly IndexDefinition[];
 }
 
@@ -30,8 +36,8 @@ export const TABLE: TableDefinition = {
   sortKey: 'sk',
   ttlAttribute: 'ttl',
   globalSecondaryIndexes: [
-    /** gsi1: a user's chat memberships (`USER#<userId>` → `CHAT#<chatId>`). */
-    { indexName: 'gsi1', partitionKey: 'gsi1pk', sortKey: 'gsi1sk' },
+    /** gsi1: a user's chat memberships (`USER#<userId>` → `CHAT#<chatId>`), with the chat's kind and peer. */
+    { indexName: 'gsi1', partitionKey: 'gsi1pk', sortKey: 'gsi1sk', nonKeyAttributes: ['kind', 'peerId'] },
   ],
 };
 

@@ -73,7 +73,7 @@ export async function startDynamoLocal(
 
   const endpoint = `http://127.0.0.1:${port}`;
   const client = new DynamoDBClient({ endpoint, maxAttempts: 1 });
-  const deadline = Date.now() + 30_000;
+  const deadline = Date.now() + 90_000;
   for (;;) {
     if (exited) throw new Error(`DynamoDB Local exited during start-up:\n${output}`);
     try {
@@ -82,7 +82,7 @@ export async function startDynamoLocal(
     } catch {
       if (Date.now() > deadline) {
         child.kill('SIGKILL');
-        throw new Error(`DynamoDB Local did not answer on ${endpoint} within 30 s:\n${output}`);
+        throw new Error(`DynamoDB Local did not answer on ${endpoint} within 90 s:\n${output}`);
       }
       await new Promise((r) => setTimeout(r, 100));
     }

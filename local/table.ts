@@ -29,7 +29,7 @@ export function createTableInput(tableName: string): CreateTableCommandInput {
         { AttributeName: gsi.partitionKey, KeyType: 'HASH' },
         { AttributeName: gsi.sortKey, KeyType: 'RANGE' },
       ],
-      Projection: { ProjectionType: 'ALL' },
+      Projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: [...gsi.nonKeyAttributes] },
     })),
   };
 }

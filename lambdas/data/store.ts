@@ -86,6 +86,14 @@ export interface MessageRecord {
   readonly deleted: boolean;
 }
 
+/** A membership as the user index holds it. */
+export interface MembershipRef {
+  readonly chatId: string;
+  readonly userId: string;
+  readonly kind: ChatKind;
+  readonly peerId?: string;
+}
+
 /** A chat with all its members: what one Query over the chat partition's head returns. */
 export interface ChatWithMembers {
   readonly chat: ChatRecord | undefined;
@@ -235,6 +243,19 @@ export class ChatStore {
     );
   }
 
+  /** AP: set a user's display name without touching presence (demo data, directory imports). */
+  async putProfileName(userId: string, name: string): Promise<void> {
+    await this.client.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: keys.profile(userId),
+        UpdateExpression: 'SET #name = :name, userId = :uid, itemType = :type',
+        ExpressionAttributeNames: { '#name': 'name' },
+        ExpressionAttributeValues: { ':name': name, ':uid': userId, ':type': 'profile' },
+      }),
+    );
+  }
+
   /** AP: record when the user was last seen (their last socket closed). */
   async setLastSeen(userId: string, lastSeenAt: string): Promise<void> {
     await this.client.send(
@@ -292,20 +313,39 @@ export class ChatStore {
     return out.Item ? toMember(out.Item) : undefined;
   }
 
-  /** AP: the caller's memberships (Query on gsi1: `USER#<id>`, prefix `CHAT#`). */
-  async listMemberships(userId: string): Promise<MemberRecord[]> {
+  /**
+   * AP: the caller's memberships (Query on gsi1: `USER#<id>`, prefix `CHAT#`). The index carries
+   * keys, kind and peer only (so read-cursor updates never write it): `lastReadSeq`, `role` and
+   * `joinedAt` come from `getMemberships`.
+   */
+  async listMemberships(userId: string): Promise<MembershipRef[]> {
     const items = await this.#queryAll({
       IndexName: 'gsi1',
       KeyConditionExpression: 'gsi1pk = :pk AND begins_with(gsi1sk, :prefix)',
       ExpressionAttributeValues: { ':pk': userPk(userId), ':prefix': PREFIX.chat },
     });
-    return items.map(toMember);
+    return items.map((item) => ({
+      chatId: stripPrefix(String(item.gsi1sk), PREFIX.chat),
+      userId,
+      kind: item.kind === 'direct' ? 'direct' : 'group',
+      ...(typeof item.peerId === 'string' ? { peerId: item.peerId } : {}),
+    }));
   }
 
-  /** AP: chats by id (BatchGet of `META` items). */
-  async getChats(chatIds: readonly string[]): Promise<Map<string, ChatRecord>> {
-    const items = await this.#batchGet(chatIds.map((id) => keys.chat(id)));
-    return new Map(items.map((item) => [String(item.chatId), toChat(item)]));
+  /** AP: full membership items and their chats' `META` items, in one batched read. */
+  async getMembershipsAndChats(
+    refs: readonly MembershipRef[],
+  ): Promise<{ members: Map<string, MemberRecord>; chats: Map<string, ChatRecord> }> {
+    const items = await this.#batchGet(
+      refs.flatMap((r) => [keys.member(r.chatId, r.userId), keys.chat(r.chatId)]),
+    );
+    const members = new Map<string, MemberRecord>();
+    const chats = new Map<string, ChatRecord>();
+    for (const item of items) {
+      if (item.sk === 'META') chats.set(String(item.chatId), toChat(item));
+      else members.set(String(item.chatId), toMember(item));
+    }
+    return { members, chats };
   }
 
   /** AP: the direct chat of a pair, through its pair pointer (key lookup). */

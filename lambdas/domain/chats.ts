@@ -100,15 +100,16 @@ async function createDirectChat(
 }
 
 export async function listChats(deps: Deps, caller: Caller): Promise<{ chats: ChatSummaryView[] }> {
-  const memberships = await deps.store.listMemberships(caller.userId);
-  const chats = await deps.store.getChats(memberships.map((m) => m.chatId));
+  const refs = await deps.store.listMemberships(caller.userId);
+  const { members, chats } = await deps.store.getMembershipsAndChats(refs);
   const last = await deps.store.getMessages(
     [...chats.values()].filter((c) => c.lastSeq > 0).map((c) => ({ chatId: c.chatId, seq: c.lastSeq })),
   );
   const summaries: { view: ChatSummaryView; activity: string }[] = [];
-  for (const membership of memberships) {
-    const chat = chats.get(membership.chatId);
-    if (!chat) continue; // a chat deleted while its memberships are being removed
+  for (const ref of refs) {
+    const chat = chats.get(ref.chatId);
+    const membership = members.get(ref.chatId);
+    if (!chat || !membership) continue; // a chat deleted while its memberships are being removed
     const lastMessage = last.get(`${chat.chatId}#${chat.lastSeq}`);
     summaries.push({ view: chatSummaryView(chat, membership, lastMessage), activity: chat.lastActivityAt });
   }
