@@ -1,0 +1,210 @@
+/**
+ * Where the `$connect` authorizer gets its keys from. Three modes, chosen by props or context:
+ *
+ * - `cognito` (default): the stack creates a user pool and an app client; ID tokens are verified
+ *   through the pool's JWKS, with its issuer and the client id as audience.
+ * - `oidc`: any external OpenID Connect issuer (Auth0, Okta, Entra ID, …) with its JWKS URL and audience.
+ * - `hs256`: a shared HMAC secret kept in Secrets Manager. Only its ARN reaches the function
+ *   (`JWT_SECRET_ARN`); the authorizer reads the value at cold start (lambdas/auth/secret.ts).
+ *
+ * The environment variable names are those of lambdas/auth/verifier.ts.
+ */
+import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { AccountRecovery, FeaturePlan, Mfa, UserPool, type UserPoolClient } from 'aws-cdk-lib/aws-cognito';
+import { Grant, type IGrantable } from 'aws-cdk-lib/aws-iam';
+import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
+import { Construct } from 'constructs';
+
+export interface CognitoAuthConfig {
+  readonly mode: 'cognito';
+}
+
+export interface OidcAuthConfig {
+  readonly mode: 'oidc';
+  /** Expected `iss` claim, e.g. `https://example.eu.auth0.com/`. */
+  readonly issuer: string;
+  /** The issuer's JWKS URL (its `jwks_uri`). */
+  readonly jwksUrl: string;
+  /** Expected `aud` claim. */
+  readonly audience: string;
+  /**
+   * Accepted signature algorithms (asymmetric only).
+   * @default ['RS256']
+   */
+  readonly algorithms?: readonly string[];
+}
+
+export interface Hs256AuthConfig {
+  readonly mode: 'hs256';
+  /**
+   * ARN of an existing Secrets Manager secret whose string value is the HS256 key (at least 32 bytes).
+   * @default - the stack creates a secret with a random 64-character value
+   */
+  readonly secretArn?: string;
+  /**
+   * Expected `iss` claim.
+   * @default - not checked
+   */
+  readonly issuer?: string;
+  /**
+   * Expected `aud` claim.
+   * @default - not checked
+   */
+  readonly audience?: string;
+}
+
+export type AuthConfig = CognitoAuthConfig | OidcAuthConfig | Hs256AuthConfig;
+
+export interface ChatAuthProps {
+  /**
+   * How tokens are verified.
+   * @default { mode: 'cognito' }
+   */
+  readonly config?: AuthConfig;
+  /**
+   * A throwaway stack: the user pool (or created secret) is deleted with the stack.
+   * @default false (RETAIN, user pool deletion protection on)
+   */
+  readonly destroyable?: boolean;
+}
+
+/** A complete secret ARN ends with `-` and the 6 random characters Secrets Manager appends. */
+const COMPLETE_SECRET_ARN = /^arn:[^:]+:secretsmanager:[^:]*:[^:]*:secret:.+-[A-Za-z0-9]{6}$/;
+
+export class ChatAuth extends Construct {
+  readonly mode: AuthConfig['mode'];
+  /** The authorizer's environment (never a secret value). */
+  readonly environment: Readonly<Record<string, string>>;
+  /** The created user pool (`cognito` mode). */
+  readonly userPool?: UserPool;
+  /** The created app client (`cognito` mode). */
+  readonly userPoolClient?: UserPoolClient;
+  /** ARN of the HS256 secret (`hs256` mode). */
+  readonly secretArn?: string;
+  /** Whether the stack created the HS256 secret. */
+  readonly secretCreated: boolean;
+  readonly #secretResourceArn?: string;
+
+  constructor(scope: Construct, id: string, props: ChatAuthProps = {}) {
+    super(scope, id);
+    const config = props.config ?? { mode: 'cognito' };
+    const destroyable = props.destroyable ?? false;
+    const removalPolicy = destroyable ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN;
+    this.mode = config.mode;
+    this.secretCreated = false;
+
+    switch (config.mode) {
+      case 'cognito': {
+        const pool = new UserPool(this, 'UserPool', {
+          selfSignUpEnabled: false,
+          signInAliases: { username: true, email: true },
+          autoVerify: { email: true },
+          passwordPolicy: {
+            minLength: 12,
+            requireLowercase: true,
+            requireUppercase: true,
+            requireDigits: true,
+            requireSymbols: true,
+          },
+          mfa: Mfa.OPTIONAL,
+          mfaSecondFactor: { otp: true, sms: false },
+          accountRecovery: AccountRecovery.EMAIL_ONLY,
+          featurePlan: FeaturePlan.ESSENTIALS,
+          deletionProtection: !destroyable,
+          removalPolicy,
+        });
+        const client = pool.addClient('AppClient', {
+          // A public client (mobile apps): no secret; USER_PASSWORD_AUTH for the CLI walk-through, SRP for apps.
+          generateSecret: false,
+          authFlows: { userSrp: true, userPassword: true },
+          disableOAuth: true,
+          preventUserExistenceErrors: true,
+          idTokenValidity: Duration.hours(1),
+          accessTokenValidity: Duration.hours(1),
+          refreshTokenValidity: Duration.days(30),
+        });
+        this.userPool = pool;
+        this.userPoolClient = client;
+        const issuer = pool.userPoolProviderUrl;
+        this.environment = {
+          JWT_JWKS_URL: `${issuer}/.well-known/jwks.json`,
+          JWT_ISSUER: issuer,
+          JWT_AUDIENCE: client.userPoolClientId,
+          JWT_ALGORITHMS: 'RS256',
+        };
+        Validations.of(pool).acknowledge({
+          id: 'AwsSolutions-COG2',
+          reason:
+            'MFA is optional (TOTP) so that chat users can sign in from mobile apps without a second factor; require it with Mfa.REQUIRED where policy demands.',
+        });
+        Validations.of(pool).acknowledge({
+          id: 'AwsSolutions-COG8',
+          reason:
+            'Threat protection (advanced security) needs the Cognito Plus feature plan, billed per monthly active user; the pool uses Essentials to stay cheap at rest.',
+        });
+        break;
+      }
+      case 'oidc': {
+        const algorithms = config.algorithms ?? ['RS256'];
+        if (algorithms.length === 0 || algorithms.some((a) => a.startsWith('HS') || a === 'none')) {
+          throw new Error('oidc auth accepts asymmetric algorithms only (e.g. RS256, ES256)');
+        }
+        for (const [name, value] of Object.entries({
+          issuer: config.issuer,
+          jwksUrl: config.jwksUrl,
+          audience: config.audience,
+        })) {
+          if (!value) throw new Error(`oidc auth requires ${name}`);
+        }
+        if (!config.jwksUrl.startsWith('https://'))
+          throw new Error('oidc auth requires an https:// JWKS URL');
+        this.environment = {
+          JWT_JWKS_URL: config.jwksUrl,
+          JWT_ISSUER: config.issuer,
+          JWT_AUDIENCE: config.audience,
+          JWT_ALGORITHMS: algorithms.join(','),
+        };
+        break;
+      }
+      case 'hs256': {
+        let arn: string;
+        if (config.secretArn) {
+          arn = config.secretArn;
+          // A partial ARN (without the random suffix) matches the secret through `-??????`.
+          this.#secretResourceArn = COMPLETE_SECRET_ARN.test(arn) ? arn : `${arn}-??????`;
+        } else {
+          const secret = new Secret(this, 'JwtSecret', {
+            description: 'HS256 key that signs the chat API tokens',
+            generateSecretString: { passwordLength: 64, excludePunctuation: true },
+            removalPolicy,
+          });
+          arn = secret.secretArn;
+          this.#secretResourceArn = arn;
+          this.secretCreated = true;
+          Validations.of(secret).acknowledge({
+            id: 'AwsSolutions-SMG4',
+            reason:
+              'Rotating the HS256 signing key invalidates every issued token; the token issuer owns the rotation schedule (rotate, then redeploy or wait for authorizer cold starts).',
+          });
+        }
+        this.secretArn = arn;
+        this.environment = {
+          JWT_SECRET_ARN: arn,
+          ...(config.issuer ? { JWT_ISSUER: config.issuer } : {}),
+          ...(config.audience ? { JWT_AUDIENCE: config.audience } : {}),
+        };
+        break;
+      }
+    }
+  }
+
+  /** Lets `grantee` verify tokens: `secretsmanager:GetSecretValue` on the HS256 secret; nothing in the JWKS modes. */
+  grantVerify(grantee: IGrantable): Grant | undefined {
+    if (!this.#secretResourceArn) return undefined;
+    return Grant.addToPrincipal({
+      grantee,
+      actions: ['secretsmanager:GetSecretValue'],
+      resourceArns: [this.#secretResourceArn],
+    });
+  }
+}

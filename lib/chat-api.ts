@@ -1,0 +1,250 @@
+/**
+ * The WebSocket API: `$request.body.action` route selection, one route and one function per entry of the
+ * route table (lib/routes.ts), a Lambda REQUEST authorizer on `$connect` only, and one stage with
+ * throttling (stage default plus each route's `throttle`) and JSON access logs.
+ */
+import { RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { AccessLogFormat, CfnAccount } from 'aws-cdk-lib/aws-apigateway';
+import {
+  type CfnStage,
+  LogGroupLogDestination,
+  WebSocketApi,
+  type WebSocketRoute,
+  WebSocketStage,
+} from 'aws-cdk-lib/aws-apigatewayv2';
+import { WebSocketLambdaAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
+import { WebSocketLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import { Grant, ManagedPolicy, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import type { ChatAuth } from './auth.ts';
+import { ChatFunction, type LogLevel } from './chat-function.ts';
+import type { ChatTable } from './chat-table.ts';
+import { acknowledgeWildcardResource } from './nag.ts';
+import { AUTHORIZER, ROUTES, type RouteDefinition, type RouteThrottle } from './routes.ts';
+import { MANAGEMENT_ENDPOINT_ENV, TABLE_NAME_ENV } from './table.ts';
+
+/** The stage's default route throttling. Per-route `throttle` in the route table overrides it. */
+export const DEFAULT_THROTTLE: RouteThrottle = { rateLimit: 1000, burstLimit: 500 };
+
+/** JSON access log line: one per connect, message and disconnect. */
+const ACCESS_LOG_FORMAT = AccessLogFormat.custom(
+  JSON.stringify({
+    requestId: '$context.requestId',
+    extendedRequestId: '$context.extendedRequestId',
+    connectionId: '$context.connectionId',
+    eventType: '$context.eventType',
+    routeKey: '$context.routeKey',
+    status: '$context.status',
+    requestTime: '$context.requestTime',
+    sourceIp: '$context.identity.sourceIp',
+    userAgent: '$context.identity.userAgent',
+    principalId: '$context.authorizer.principalId',
+    authorizerError: '$context.authorizer.error',
+    error: '$context.error.message',
+    integrationError: '$context.integration.error',
+    integrationStatus: '$context.integration.status',
+    integrationLatency: '$context.integration.latency',
+  }),
+);
+
+export interface ChatApiProps {
+  /** The table every route function reads and writes. */
+  readonly table: ChatTable;
+  /** Token verification for the `$connect` authorizer. */
+  readonly auth: ChatAuth;
+  /**
+   * The route table.
+   * @default ROUTES from lib/routes.ts
+   */
+  readonly routes?: readonly RouteDefinition[];
+  /**
+   * Stage name (the last path segment of the URL).
+   * @default 'prod'
+   */
+  readonly stageName?: string;
+  /**
+   * Default route throttling of the stage.
+   * @default DEFAULT_THROTTLE
+   */
+  readonly throttle?: RouteThrottle;
+  /**
+   * Retention of the function and access logs.
+   * @default RetentionDays.ONE_MONTH
+   */
+  readonly logRetention?: RetentionDays;
+  /**
+   * A throwaway stack: log groups are deleted with it.
+   * @default false
+   */
+  readonly destroyable?: boolean;
+  /**
+   * Threshold of the functions' structured logs.
+   * @default 'INFO'
+   */
+  readonly logLevel?: LogLevel;
+  /**
+   * Point the account's API Gateway settings (once per account and region) at a role that may write to
+   * CloudWatch Logs; WebSocket access logging fails without it. Turn off where the account already has one.
+   * @default true
+   */
+  readonly configureAccountLogging?: boolean;
+}
+
+export class ChatApi extends Construct {
+  readonly api: WebSocketApi;
+  readonly stage: WebSocketStage;
+  readonly authorizerFunction: ChatFunction;
+  /** The function of each route, by route key. */
+  readonly functions: ReadonlyMap<string, ChatFunction>;
+  /** The route of each route key. */
+  readonly routes: ReadonlyMap<string, WebSocketRoute>;
+  readonly accessLogs: LogGroup;
+
+  constructor(scope: Construct, id: string, props: ChatApiProps) {
+    super(scope, id);
+    const routes = props.routes ?? ROUTES;
+    const stageName = props.stageName ?? 'prod';
+    const throttle = props.throttle ?? DEFAULT_THROTTLE;
+    const removal = props.destroyable ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN;
+    const functionDefaults = {
+      logRetention: props.logRetention ?? RetentionDays.ONE_MONTH,
+      logRemovalPolicy: removal,
+      logLevel: props.logLevel ?? 'INFO',
+    } as const;
+
+    this.api = new WebSocketApi(this, 'Api', {
+      apiName: `${Stack.of(this).stackName}-chat`,
+      description: 'Chat WebSocket API (wire protocol v1)',
+      routeSelectionExpression: '$request.body.action',
+    });
+
+    this.accessLogs = new LogGroup(this, 'AccessLogs', {
+      retention: functionDefaults.logRetention,
+      removalPolicy: removal,
+    });
+    this.stage = new WebSocketStage(this, 'Stage', {
+      webSocketApi: this.api,
+      stageName,
+      autoDeploy: true,
+      throttle: { rateLimit: throttle.rateLimit, burstLimit: throttle.burstLimit },
+      accessLogSettings: {
+        destination: new LogGroupLogDestination(this.accessLogs),
+        format: ACCESS_LOG_FORMAT,
+      },
+    });
+    if (props.configureAccountLogging ?? true) this.configureAccountLogging();
+
+    // The authorizer: verifies the token, may read the HS256 secret (in that mode) and nothing else.
+    this.authorizerFunction = new ChatFunction(this, AUTHORIZER.name, {
+      ...functionDefaults,
+      entry: AUTHORIZER.entry,
+      description: 'Chat $connect authorizer',
+      environment: props.auth.environment,
+    });
+    props.auth.grantVerify(this.authorizerFunction);
+    const authorizer = new WebSocketLambdaAuthorizer(AUTHORIZER.name, this.authorizerFunction.function, {
+      identitySource: [`route.request.querystring.${AUTHORIZER.queryParameter}`],
+    });
+
+    const functions = new Map<string, ChatFunction>();
+    const wsRoutes = new Map<string, WebSocketRoute>();
+    const routeSettings: Record<string, { ThrottlingRateLimit: number; ThrottlingBurstLimit: number }> = {};
+    for (const def of routes) {
+      if (functions.has(def.routeKey))
+        throw new Error(`route ${def.routeKey} appears twice in the route table`);
+      const fn = new ChatFunction(this, def.name, {
+        ...functionDefaults,
+        entry: def.entry,
+        description: `Chat route ${def.routeKey}`,
+        environment: {
+          [TABLE_NAME_ENV]: props.table.tableName,
+          [MANAGEMENT_ENDPOINT_ENV]: this.stage.callbackUrl,
+        },
+      });
+      props.table.grantActions(fn, def.tableActions);
+      if (def.managementApi) this.grantManageConnections(fn);
+
+      const route = this.api.addRoute(def.routeKey, {
+        integration: new WebSocketLambdaIntegration(`${def.name}Integration`, fn.function),
+        returnResponse: def.returnResponse,
+        ...(def.routeKey === '$connect' ? { authorizer } : {}),
+      });
+      if (def.routeKey !== '$connect') {
+        Validations.of(route).acknowledge({
+          id: 'AwsSolutions-APIG4',
+          reason:
+            'API Gateway WebSocket APIs authorize $connect only; every later message on the socket carries the identity the $connect authorizer established.',
+        });
+      }
+      if (def.throttle) {
+        routeSettings[def.routeKey] = {
+          ThrottlingRateLimit: def.throttle.rateLimit,
+          ThrottlingBurstLimit: def.throttle.burstLimit,
+        };
+      }
+      // The stage's first deployment (and its route settings) needs every route in place.
+      this.stage.node.addDependency(route);
+      functions.set(def.routeKey, fn);
+      wsRoutes.set(def.routeKey, route);
+    }
+    if (Object.keys(routeSettings).length > 0) {
+      (this.stage.node.defaultChild as CfnStage).routeSettings = routeSettings;
+    }
+    this.functions = functions;
+    this.routes = wsRoutes;
+  }
+
+  /** ARN of this stage's @connections resource (any method, any connection id). */
+  get connectionsArn(): string {
+    const apiArn = Stack.of(this).formatArn({ service: 'execute-api', resource: this.api.apiId });
+    return `${apiArn}/${this.stage.stageName}/*/@connections/*`;
+  }
+
+  /**
+   * Lets `grantee` post to, read and delete (disconnect) this stage's connections through the Management API:
+   * `execute-api:ManageConnections` on the stage's @connections resource only.
+   */
+  grantManageConnections(grantee: ChatFunction): Grant {
+    const grant = Grant.addToPrincipal({
+      grantee,
+      actions: ['execute-api:ManageConnections'],
+      resourceArns: [this.connectionsArn],
+    });
+    acknowledgeWildcardResource(
+      grantee.role,
+      this.connectionsArn,
+      "Connection ids are only known at runtime; the grant is limited to this stage's @connections resource.",
+    );
+    return grant;
+  }
+
+  /** The `wss://` URL clients connect to. */
+  get url(): string {
+    return this.stage.url;
+  }
+
+  /** Every function of the API: the authorizer first, then the routes in route-table order. */
+  get allFunctions(): readonly ChatFunction[] {
+    return [this.authorizerFunction, ...this.functions.values()];
+  }
+
+  private configureAccountLogging(): void {
+    const role = new Role(this, 'ApiGatewayCloudWatchRole', {
+      assumedBy: new ServicePrincipal('apigateway.amazonaws.com'),
+      managedPolicies: [
+        ManagedPolicy.fromAwsManagedPolicyName('service-role/AmazonAPIGatewayPushToCloudWatchLogs'),
+      ],
+    });
+    // Account-wide: other APIs of the account may rely on it after this stack is gone.
+    role.applyRemovalPolicy(RemovalPolicy.RETAIN);
+    const account = new CfnAccount(this, 'ApiGatewayAccount', { cloudWatchRoleArn: role.roleArn });
+    account.applyRemovalPolicy(RemovalPolicy.RETAIN);
+    this.stage.node.addDependency(account);
+    Validations.of(role).acknowledge({
+      id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs]',
+      reason:
+        "API Gateway's account-wide logging role must write to the log groups of every API in the account and region; AWS maintains this managed policy for exactly that.",
+    });
+  }
+}

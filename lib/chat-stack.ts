@@ -1,0 +1,115 @@
+/**
+ * The whole chat backend: the table, the token configuration, the WebSocket API with one function per
+ * route, and its alarms and dashboard.
+ */
+import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { Topic } from 'aws-cdk-lib/aws-sns';
+import type { Construct } from 'constructs';
+import { type AuthConfig, ChatAuth } from './auth.ts';
+import { ChatApi } from './chat-api.ts';
+import type { LogLevel } from './chat-function.ts';
+import { ChatTable } from './chat-table.ts';
+import { ChatMonitoring } from './monitoring.ts';
+import type { RouteDefinition, RouteThrottle } from './routes.ts';
+
+export interface ChatStackProps extends StackProps {
+  /**
+   * How the `$connect` authorizer verifies tokens.
+   * @default { mode: 'cognito' } (the stack creates a user pool and an app client)
+   */
+  readonly auth?: AuthConfig;
+  /**
+   * A throwaway stack: the table, user pool, secret and log groups are deleted with the stack and the
+   * table has no deletion protection.
+   * @default false
+   */
+  readonly destroyable?: boolean;
+  /**
+   * The route table.
+   * @default ROUTES from lib/routes.ts
+   */
+  readonly routes?: readonly RouteDefinition[];
+  /**
+   * Stage name.
+   * @default 'prod'
+   */
+  readonly stageName?: string;
+  /**
+   * Default route throttling of the stage.
+   * @default DEFAULT_THROTTLE (lib/chat-api.ts)
+   */
+  readonly throttle?: RouteThrottle;
+  /**
+   * Retention of function and access logs.
+   * @default RetentionDays.ONE_MONTH
+   */
+  readonly logRetention?: RetentionDays;
+  /**
+   * `LOG_LEVEL` of the functions.
+   * @default 'INFO'
+   */
+  readonly logLevel?: LogLevel;
+  /**
+   * ARN of an SNS topic that receives alarm and OK notifications.
+   * @default - alarms have no actions
+   */
+  readonly alarmTopicArn?: string;
+  /**
+   * Set the account's API Gateway CloudWatch Logs role (see ChatApiProps.configureAccountLogging).
+   * @default true
+   */
+  readonly configureAccountLogging?: boolean;
+}
+
+export class ChatStack extends Stack {
+  readonly table: ChatTable;
+  readonly auth: ChatAuth;
+  readonly chatApi: ChatApi;
+  readonly monitoring: ChatMonitoring;
+
+  constructor(scope: Construct, id: string, props: ChatStackProps = {}) {
+    super(scope, id, props);
+    const destroyable = props.destroyable ?? false;
+
+    this.table = new ChatTable(this, 'Table', { destroyable });
+    this.auth = new ChatAuth(this, 'Auth', { ...(props.auth ? { config: props.auth } : {}), destroyable });
+    this.chatApi = new ChatApi(this, 'Chat', {
+      table: this.table,
+      auth: this.auth,
+      destroyable,
+      ...(props.routes ? { routes: props.routes } : {}),
+      ...(props.stageName ? { stageName: props.stageName } : {}),
+      ...(props.throttle ? { throttle: props.throttle } : {}),
+      ...(props.logRetention ? { logRetention: props.logRetention } : {}),
+      ...(props.logLevel ? { logLevel: props.logLevel } : {}),
+      ...(props.configureAccountLogging === undefined
+        ? {}
+        : { configureAccountLogging: props.configureAccountLogging }),
+    });
+    this.monitoring = new ChatMonitoring(this, 'Monitoring', {
+      api: this.chatApi,
+      table: this.table,
+      ...(props.alarmTopicArn
+        ? { alarmTopic: Topic.fromTopicArn(this, 'AlarmTopic', props.alarmTopicArn) }
+        : {}),
+    });
+
+    new CfnOutput(this, 'WebSocketUrl', {
+      value: this.chatApi.url,
+      description: 'Connect with ?token=<JWT>',
+    });
+    new CfnOutput(this, 'TableName', { value: this.table.tableName });
+    new CfnOutput(this, 'DashboardName', { value: this.monitoring.dashboard.dashboardName });
+    if (this.auth.userPool && this.auth.userPoolClient) {
+      new CfnOutput(this, 'UserPoolId', { value: this.auth.userPool.userPoolId });
+      new CfnOutput(this, 'UserPoolClientId', { value: this.auth.userPoolClient.userPoolClientId });
+    }
+    if (this.auth.secretCreated && this.auth.secretArn) {
+      new CfnOutput(this, 'JwtSecretArn', {
+        value: this.auth.secretArn,
+        description: 'The HS256 signing key (read it with secretsmanager get-secret-value)',
+      });
+    }
+  }
+}
