@@ -161,6 +161,11 @@ function toMessage(item: Record<string, unknown>): MessageRecord {
   return { ...m, deleted: item.deleted === true };
 }
 
+/** Members in the order they joined (ties by user id), the same in every ack and event. */
+export function byJoined(a: MemberRecord, b: MemberRecord): number {
+  return a.joinedAt.localeCompare(b.joinedAt) || (a.userId < b.userId ? -1 : a.userId > b.userId ? 1 : 0);
+}
+
 function chunks<T>(items: readonly T[], size: number): T[][] {
   const out: T[][] = [];
   for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
@@ -301,7 +306,7 @@ export class ChatStore {
       if (item.sk === 'META') chat = toChat(item);
       else members.push(toMember(item));
     }
-    members.sort((a, b) => a.joinedAt.localeCompare(b.joinedAt) || a.userId.localeCompare(b.userId));
+    members.sort(byJoined);
     return { chat, members };
   }
 

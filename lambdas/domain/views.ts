@@ -1,5 +1,5 @@
 /** Wire objects of the protocol (Message, Chat, ChatSummary) built from stored records. */
-import type { ChatRecord, MemberRecord, MessageRecord } from '../data/store.ts';
+import { byJoined, type ChatRecord, type MemberRecord, type MessageRecord } from '../data/store.ts';
 
 export interface MessageView {
   chatId: string;
@@ -64,7 +64,7 @@ export function chatView(chat: ChatRecord, members: readonly MemberRecord[]): Ch
     kind: chat.kind,
     name: chat.name ?? null,
     ownerId: chat.ownerId,
-    members: members.map((m) => ({
+    members: [...members].sort(byJoined).map((m) => ({
       userId: m.userId,
       role: m.userId === chat.ownerId ? 'owner' : 'member',
       lastReadSeq: m.lastReadSeq,
