@@ -2,6 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   anotherSocket,
+  byUser,
   type Chat,
   connectUser,
   eventsOf,
@@ -62,7 +63,7 @@ describe('createChat: direct', () => {
 
     // The peer connects later and finds the chat.
     const b = await connectUser(stack, peerId);
-    expect(await getChat(b, chat.chatId)).toEqual(chat);
+    expect(byUser(await getChat(b, chat.chatId))).toEqual(byUser(chat));
     const summary = (await listChats(b)).find((c) => c.chatId === chat.chatId);
     expectSummaryShape(summary);
     expect(summary).toEqual({
@@ -91,11 +92,13 @@ describe('createChat: direct', () => {
       type: 'ack',
       action: 'createChat',
       requestId: expect.any(String),
-      chat,
+      chat: expect.any(Object),
       created: false,
     });
+    expect(byUser(again.chat as Chat)).toEqual(byUser(chat));
     const third = await a.ok('createChat', { kind: 'direct', userId: b.userId });
-    expect(third).toMatchObject({ chat, created: false });
+    expect(third.created).toBe(false);
+    expect(byUser(third.chat as Chat)).toEqual(byUser(chat));
 
     await settle(stack, a, b);
     expect(eventsOf(a, 'chat.created', forChat(chat.chatId))).toHaveLength(1);
@@ -151,7 +154,7 @@ describe('createChat: group', () => {
       expect(eventsOf(socket, 'chat.created', forChat(chat.chatId))).toHaveLength(1);
     }
     expect(eventsOf(outsider, 'chat.created', forChat(chat.chatId))).toHaveLength(0);
-    expect(await getChat(m1, chat.chatId)).toEqual(chat);
+    expect(byUser(await getChat(m1, chat.chatId))).toEqual(byUser(chat));
   });
 
   it('creates a group of one when memberIds is empty', async () => {
@@ -288,7 +291,7 @@ describe('invite', () => {
     }
 
     // The new members are members now: they can read and talk.
-    expect(await getChat(newB, chat.chatId)).toEqual(updated);
+    expect(byUser(await getChat(newB, chat.chatId))).toEqual(byUser(updated));
     const hello = await sendText(newB, chat.chatId, 'hello all');
     expect(hello.seq).toBe(2);
     expect(
@@ -306,7 +309,7 @@ describe('invite', () => {
     const before = await stack.items(`CHAT#${chat.chatId}`);
 
     const ack = await owner.ok('invite', { chatId: chat.chatId, userIds: [member.userId, owner.userId] });
-    expect(ack.chat).toEqual(chat);
+    expect(byUser(ack.chat as Chat)).toEqual(byUser(chat));
     await settle(stack, owner, member);
     expect(await stack.items(`CHAT#${chat.chatId}`)).toEqual(before);
     for (const socket of [owner, member]) {
@@ -549,5 +552,45 @@ describe('deleteChat', () => {
     });
     const first = await sendText(a, fresh.chatId, 'new start');
     expect(first.seq).toBe(1);
+  });
+});
+
+describe('member order', () => {
+  it('lists Chat.members by joinedAt, then userId, in every ack and event that carries a chat', async () => {
+    // Ids chosen so that creator-first or request order differs from userId order.
+    const creator = await connectUser(stack, uniqueId('zz-creator'), 'Zed');
+    const peer = await connectUser(stack, uniqueId('aa-peer'), 'Abe');
+    const mid = uniqueId('mm-mid');
+    const late = uniqueId('bb-late');
+    const seen: [string, Chat][] = [];
+    const direct = (await creator.ok('createChat', { kind: 'direct', userId: peer.userId })).chat as Chat;
+    seen.push(['createChat direct ack', direct]);
+    seen.push([
+      'chat.created (direct)',
+      (await peer.event('chat.created', forChat(direct.chatId))).chat as Chat,
+    ]);
+    const again = (await peer.ok('createChat', { kind: 'direct', userId: creator.userId })).chat as Chat;
+    seen.push(['createChat direct ack (existing)', again]);
+    const group = await makeGroup(creator, [mid, peer.userId], 'Order');
+    seen.push(['createChat group ack', group]);
+    seen.push([
+      'chat.created (group)',
+      (await peer.event('chat.created', forChat(group.chatId))).chat as Chat,
+    ]);
+    const invited = (
+      await creator.ok('invite', { chatId: group.chatId, userIds: [late, uniqueId('ab-late')] })
+    ).chat as Chat;
+    seen.push(['invite ack', invited]);
+    const fromDirect = (await creator.ok('invite', { chatId: direct.chatId, userIds: [mid] })).chat as Chat;
+    seen.push(['invite on a direct chat ack', fromDirect]);
+    seen.push(['getChat', await getChat(peer, group.chatId)]);
+    const unsorted = seen
+      .filter(([, chat]) => {
+        const order = chat.members.map((m) => `${m.joinedAt} ${m.userId}`);
+        return order.join('|') !== [...order].sort().join('|');
+      })
+      .map(([where, chat]) => `${where}: ${chat.members.map((m) => m.userId).join(', ')}`);
+    expect(unsorted).toEqual([]);
+    for (const [, chat] of seen) expectChatShape(chat);
   });
 });

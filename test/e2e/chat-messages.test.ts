@@ -279,8 +279,12 @@ describe('history', () => {
     page = await history(other, chatId, { after: 5 });
     expect({ seqs: seqs(page), hasMore: page.hasMore }).toEqual({ seqs: [6, 7], hasMore: false });
     expect(await history(other, chatId, { after: 7 })).toEqual({ messages: [], hasMore: false });
+
     expect(await history(other, chatId, { after: 99 })).toEqual({ messages: [], hasMore: false });
     expect(page.messages).toEqual(fixture.messages.slice(5));
+    // after: 0 (a client holding nothing) starts at the oldest message.
+    page = await history(other, chatId, { after: 0, limit: 2 });
+    expect({ seqs: seqs(page), hasMore: page.hasMore }).toEqual({ seqs: [1, 2], hasMore: true });
   });
 
   it('walks the whole chat both ways one page at a time without gaps or repeats', async () => {
@@ -307,14 +311,12 @@ describe('history', () => {
   it('returns 50 messages by default', async () => {
     const a = await connectUser(stack);
     const chat = await makeGroup(a, [], 'Busy');
-    for (let batch = 0; batch < 11; batch++) {
-      await Promise.all(Array.from({ length: 5 }, (_, i) => sendText(a, chat.chatId, `m${batch * 5 + i}`)));
-    }
+    for (let i = 1; i <= 52; i++) await sendText(a, chat.chatId, `m${i}`);
     const page = await history(a, chat.chatId);
     expect(page.hasMore).toBe(true);
-    expect(seqs(page)).toEqual(Array.from({ length: 50 }, (_, i) => i + 6));
-    const rest = await history(a, chat.chatId, { before: 6 });
-    expect({ seqs: seqs(rest), hasMore: rest.hasMore }).toEqual({ seqs: [1, 2, 3, 4, 5], hasMore: false });
+    expect(seqs(page)).toEqual(Array.from({ length: 50 }, (_, i) => i + 3));
+    const rest = await history(a, chat.chatId, { before: 3 });
+    expect({ seqs: seqs(rest), hasMore: rest.hasMore }).toEqual({ seqs: [1, 2], hasMore: false });
   });
 
   it('includes deleted messages with deleted:true and empty text', async () => {

@@ -176,7 +176,7 @@ export function expectMessageShape(m: unknown): asserts m is Message {
   expect(Number.isInteger(msg.seq) && msg.seq > 0).toBe(true);
 }
 
-/** Asserts that `c` is a Chat with exactly the contract's fields, members sorted by joinedAt then userId. */
+/** Asserts that `c` is a Chat with exactly the contract's fields and exactly one owner, its ownerId. */
 export function expectChatShape(c: unknown): asserts c is Chat {
   expect(c).toEqual({
     chatId: expect.any(String),
@@ -196,11 +196,12 @@ export function expectChatShape(c: unknown): asserts c is Chat {
       joinedAt: expect.stringMatching(ISO_TIME),
     });
   }
-  const sorted = [...chat.members].sort((a, b) =>
-    a.joinedAt === b.joinedAt ? (a.userId < b.userId ? -1 : 1) : a.joinedAt < b.joinedAt ? -1 : 1,
-  );
-  expect(chat.members.map((m) => m.userId)).toEqual(sorted.map((m) => m.userId));
   expect(chat.members.filter((m) => m.role === 'owner').map((m) => m.userId)).toEqual([chat.ownerId]);
+}
+
+/** The chat with its members in userId order, to compare chats regardless of member order. */
+export function byUser(chat: Chat): Chat {
+  return { ...chat, members: [...chat.members].sort((a, b) => (a.userId < b.userId ? -1 : 1)) };
 }
 
 export function expectSummaryShape(s: unknown): asserts s is ChatSummary {
