@@ -134,7 +134,12 @@ export function wsErrorFrames(): middy.MiddlewareObj<WsEvent, WsResult, Error, C
     const failedAction = frame?.action ?? event.requestContext?.routeKey ?? null;
     const action = failedAction?.startsWith('$') ? null : failedAction;
     const requestId = frame?.requestId ?? null;
-    if (isChatError(error)) {
+    if (isThrottle(error)) {
+      logger.warn('request throttled', { error });
+      request.response = reply(
+        errorFrame(action, requestId, 'RATE_LIMITED', 'Too many requests right now. Retry in a moment.'),
+      );
+    } else if (isChatError(error)) {
       logger.info('request refused', { code: error.code, reason: error.message });
       request.response = reply(errorFrame(action, requestId, error.code, error.message));
     } else {
@@ -143,6 +148,18 @@ export function wsErrorFrames(): middy.MiddlewareObj<WsEvent, WsResult, Error, C
     }
   };
   return { onError: wsErrorFramesOnError };
+}
+
+const THROTTLES = new Set([
+  'ThrottlingException',
+  'ProvisionedThroughputExceededException',
+  'RequestLimitExceeded',
+  'TooManyRequestsException',
+]);
+
+/** A throttled AWS call (DynamoDB on-demand limits, account limits) is RATE_LIMITED, not INTERNAL. */
+export function isThrottle(error: unknown): boolean {
+  return THROTTLES.has((error as { name?: string } | null)?.name ?? '');
 }
 
 export interface ActionSpec<Input, Result> {

@@ -113,3 +113,43 @@ describe('parseFrame', () => {
     expect(Object.getPrototypeOf(frame.fields)).toBe(Object.prototype);
   });
 });
+
+describe('error frames', () => {
+  const event = (body: string) => ({
+    body,
+    isBase64Encoded: false,
+    requestContext: { routeKey: 'x', connectionId: 'c1', authorizer: { principalId: 'u1', userId: 'u1' } },
+  });
+  const run = async (error: Error) => {
+    const { wsAction } = await import('../../lambdas/shared/ws-middleware.ts');
+    const handler = wsAction({
+      action: 'x',
+      parse: () => undefined,
+      run: async () => {
+        throw error;
+      },
+    });
+    // biome-ignore lint/suspicious/noExplicitAny: a hand-built API Gateway event
+    const out = await handler(event('{"action":"x","requestId":"r"}') as any, {} as any);
+    return JSON.parse(String(out.body));
+  };
+
+  it('maps typed errors to their code and message', async () => {
+    expect(await run(new ChatError('FORBIDDEN', 'No.'))).toEqual({
+      type: 'error',
+      action: 'x',
+      requestId: 'r',
+      code: 'FORBIDDEN',
+      message: 'No.',
+    });
+  });
+  it('maps AWS throttling to RATE_LIMITED', async () => {
+    const throttled = Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' });
+    expect((await run(throttled)).code).toBe('RATE_LIMITED');
+  });
+  it('maps anything else to INTERNAL without leaking internals', async () => {
+    const frame = await run(new Error('ECONNREFUSED 127.0.0.1:8000 at /var/task/index.mjs:1:2'));
+    expect(frame.code).toBe('INTERNAL');
+    expect(JSON.stringify(frame)).not.toMatch(/ECONNREFUSED|var\/task|stack/);
+  });
+});
