@@ -49,7 +49,7 @@ export const BUNDLE_FILE = 'index.mjs';
  * Budget for one function's bundle (`index.mjs`, without its source map). A handler over budget has pulled
  * in something heavy; `npm run bundle-size` fails and names it.
  */
-export const BUNDLE_BUDGET_BYTES = 400 * 1024;
+export const BUNDLE_BUDGET_BYTES = 450 * 1024;
 
 /** `NodejsFunction` bundling options: the shared settings, bundled with the local esbuild (never Docker). */
 export function nodejsBundling(settings: BundleSettings = BUNDLE): BundlingOptions {

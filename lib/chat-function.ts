@@ -62,6 +62,8 @@ export interface ChatFunctionProps {
 export class ChatFunction extends Construct implements IGrantable {
   /** The Lambda function. */
   readonly function: NodejsFunction;
+  /** Absolute path of the handler module. */
+  readonly entry: string;
   /** The function's log group. */
   readonly logGroup: LogGroup;
   /** The function's execution role. */
@@ -70,6 +72,7 @@ export class ChatFunction extends Construct implements IGrantable {
 
   constructor(scope: Construct, id: string, props: ChatFunctionProps) {
     super(scope, id);
+    this.entry = resolve(PROJECT_ROOT, props.entry);
     this.logGroup = new LogGroup(this, 'Logs', {
       retention: props.logRetention ?? RetentionDays.ONE_MONTH,
       removalPolicy: props.logRemovalPolicy ?? RemovalPolicy.RETAIN,
@@ -79,7 +82,7 @@ export class ChatFunction extends Construct implements IGrantable {
     this.logGroup.grantWrite(this.role);
 
     this.function = new NodejsFunction(this, 'Function', {
-      entry: resolve(PROJECT_ROOT, props.entry),
+      entry: this.entry,
       handler: 'handler',
       projectRoot: PROJECT_ROOT,
       depsLockFilePath: resolve(PROJECT_ROOT, 'package-lock.json'),

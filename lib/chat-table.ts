@@ -1,7 +1,7 @@
 /**
  * The product's single DynamoDB table, built from `lib/table.ts` (the same definition DynamoDB Local
- * uses): on-demand, TTL, point-in-time recovery, and protected from deletion unless the stack is a
- * throwaway one.
+ * uses: keys, TTL attribute, and each index with its INCLUDE projection): on-demand, point-in-time
+ * recovery, and protected from deletion unless the stack is a throwaway one.
  */
 import { RemovalPolicy } from 'aws-cdk-lib';
 import { AttributeType, BillingMode, ProjectionType, Table } from 'aws-cdk-lib/aws-dynamodb';
@@ -46,7 +46,9 @@ export class ChatTable extends Construct {
         indexName: index.indexName,
         partitionKey: { name: index.partitionKey, type: AttributeType.STRING },
         sortKey: { name: index.sortKey, type: AttributeType.STRING },
-        projectionType: ProjectionType.ALL,
+        ...(index.nonKeyAttributes.length > 0
+          ? { projectionType: ProjectionType.INCLUDE, nonKeyAttributes: [...index.nonKeyAttributes] }
+          : { projectionType: ProjectionType.KEYS_ONLY }),
       });
     }
     this.indexArns = def.globalSecondaryIndexes.map((i) => `${this.table.tableArn}/index/${i.indexName}`);
