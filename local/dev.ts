@@ -7,21 +7,60 @@
  *   DYNAMODB_ENDPOINT=url use a DynamoDB (Local) that is already running
  *   --no-seed / SEED=0    do not load the demo users and chats
  */
+import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { JAVA_MISSING } from './dynamodb.ts';
 import { DEMO_USERS, seedDemoData } from './seed.ts';
-import { startLocalStack } from './stack.ts';
+import { type LocalStack, ROOT, startLocalStack } from './stack.ts';
 import { devToken } from './token.ts';
 
-const { values } = parseArgs({
-  options: { persist: { type: 'string' }, port: { type: 'string' }, 'no-seed': { type: 'boolean' } },
-  allowPositionals: false,
-});
+/** Where `--persist` without a folder keeps the data (git-ignored). */
+const DEFAULT_DATA_DIR = resolve(ROOT, '.dynamodb');
+
+// Ctrl-C (SIGINT) or SIGTERM at any time stops everything. During start-up there is nothing to stop
+// gracefully yet: exiting runs DynamoDB Local's exit hook, which kills the Java process. A second
+// signal while stopping forces the exit.
+let stack: LocalStack | undefined;
+let stopping = false;
+async function shutdown(signal: string): Promise<void> {
+  if (stopping) {
+    process.stderr.write(`${signal} again: exiting now.\n`);
+    process.exit(1);
+  }
+  stopping = true;
+  process.stdout.write(`\n${signal}: stopping the gateway and DynamoDB Local…\n`);
+  await stack?.stop();
+  process.exit(0);
+}
+process.on('SIGINT', () => void shutdown('SIGINT'));
+process.on('SIGTERM', () => void shutdown('SIGTERM'));
+
+function parseCommandLine(argv: string[]) {
+  // `--persist` takes an optional folder: give it the default when none follows.
+  const args = argv.flatMap((arg, i) =>
+    arg === '--persist' && (argv[i + 1] === undefined || argv[i + 1]?.startsWith('-'))
+      ? [arg, DEFAULT_DATA_DIR]
+      : [arg],
+  );
+  try {
+    return parseArgs({
+      args,
+      options: { persist: { type: 'string' }, port: { type: 'string' }, 'no-seed': { type: 'boolean' } },
+      allowPositionals: false,
+    }).values;
+  } catch (error) {
+    process.stderr.write(
+      `${(error as Error).message}\nusage: npm run dev [-- --persist [dir]] [--port N] [--no-seed]\n`,
+    );
+    process.exit(2);
+  }
+}
+
+const values = parseCommandLine(process.argv.slice(2));
 const port = Number(values.port ?? process.env.PORT ?? 3001);
 const dbPath = values.persist ?? process.env.DYNAMODB_DATA_DIR;
 const host = process.env.HOST ?? '127.0.0.1';
 
-let stack: Awaited<ReturnType<typeof startLocalStack>>;
 try {
   stack = await startLocalStack({
     port,
@@ -50,16 +89,6 @@ const demoTokens = seed
       })),
     )
   : [];
-let stopping = false;
-async function shutdown(signal: string): Promise<void> {
-  if (stopping) return;
-  stopping = true;
-  process.stdout.write(`\n${signal}: stopping the gateway and DynamoDB Local…\n`);
-  await stack.stop();
-  process.exit(0);
-}
-process.on('SIGINT', () => void shutdown('SIGINT'));
-process.on('SIGTERM', () => void shutdown('SIGTERM'));
 
 const wsUrl = stack.url.replace('127.0.0.1', 'localhost');
 process.stdout.write(

@@ -165,6 +165,7 @@ async function ready(dev: DevProcess): Promise<Ready> {
     (c) => c.args.includes('DynamoDBLocal.jar') && c.args.includes(`-port ${dynamoPort}`),
   );
   if (!java) throw new Error(`no DynamoDB Local child: ${JSON.stringify(children)}`);
+  javaPids.push(java.pid);
   return {
     wsUrl,
     port: Number(new URL(wsUrl).port),
@@ -221,6 +222,8 @@ function dynamo(endpoint: string) {
 
 // Whatever happens, no process of ours outlives the file.
 const started: DevProcess[] = [];
+/** Every DynamoDB Local seen under a dev process (killed at the end should a test fail). */
+const javaPids: number[] = [];
 const tempDirs: string[] = [];
 afterAll(async () => {
   for (const dev of started) {
@@ -234,6 +237,7 @@ afterAll(async () => {
     if (!stopped) dev.child.kill('SIGKILL');
     for (const j of java) if (alive(j.pid)) process.kill(j.pid, 'SIGKILL');
   }
+  for (const pid of javaPids) if (alive(pid)) process.kill(pid, 'SIGKILL');
   for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
 }, 60_000);
 
@@ -292,6 +296,22 @@ describe('npm run dev', () => {
     expect(await ping(info.wscatUrl)).toMatchObject({ type: 'pong' });
 
     await expectCleanStop(dev, info, 'SIGTERM');
+  }, 180_000);
+
+  it('leaves no Java process behind when stopped during start-up', async () => {
+    const dev = startDev([], { PORT: String(await freePort()), SEED: '0' });
+    let java: { pid: number; args: string } | undefined;
+    await eventually(() => {
+      java = dev.children().find((c) => c.args.includes('DynamoDBLocal.jar'));
+      return java !== undefined || dev.child.exitCode !== null;
+    }, START_TIMEOUT_MS);
+    const javaPid = java?.pid;
+    if (javaPid === undefined) throw new Error(`dev exited before starting Java: ${dev.stderr}`);
+    javaPids.push(javaPid);
+    expect(dev.lines.some((l) => l.startsWith('Ready:'))).toBe(false);
+    dev.child.kill('SIGTERM');
+    expect(await dev.exited).toEqual({ code: 0, signal: null });
+    await eventually(() => !alive(javaPid), 10_000);
   }, 180_000);
 
   it('fails at once, with exit code 1, telling how to install a JRE 17+, when java is missing', async () => {
