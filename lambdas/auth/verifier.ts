@@ -9,6 +9,7 @@
  * HS/RS confusion are refused. `JWT_ISSUER`/`JWT_AUDIENCE` are checked whenever they are set.
  */
 import { createRemoteJWKSet, type JWTPayload, type JWTVerifyGetKey, jwtVerify } from 'jose';
+import { MAX_ID_LENGTH } from '../shared/validate.ts';
 
 export const CLOCK_TOLERANCE_SECONDS = 5;
 /** The documented development secret of the local stack. Never use it on AWS. */
@@ -62,6 +63,13 @@ export function verifierConfigFromEnv(env: NodeJS.ProcessEnv, secret?: string): 
 // biome-ignore lint/suspicious/noControlCharactersInRegex: user ids must not carry control characters
 const BAD_SUBJECT = /[\u0000-\u001f\u007f#]/;
 
+/** A subject usable as a user id: the same rule as every user id the actions accept (1–64 characters). */
+function usableSubject(sub: unknown): sub is string {
+  if (typeof sub !== 'string' || !sub.isWellFormed()) return false;
+  const length = [...sub].length;
+  return length >= 1 && length <= MAX_ID_LENGTH && sub.trim() === sub && !BAD_SUBJECT.test(sub);
+}
+
 export function createVerifier(cfg: VerifierConfig): (token: string) => Promise<VerifiedUser> {
   const key: Uint8Array | JWTVerifyGetKey =
     cfg.mode === 'hs256' ? cfg.secret : createRemoteJWKSet(cfg.jwksUrl);
@@ -85,9 +93,7 @@ export function createVerifier(cfg: VerifierConfig): (token: string) => Promise<
       throw new InvalidTokenError((error as Error).message);
     }
     const sub = payload.sub;
-    if (typeof sub !== 'string' || sub.length === 0 || sub.length > 128 || BAD_SUBJECT.test(sub)) {
-      throw new InvalidTokenError('the token subject is not a usable user id');
-    }
+    if (!usableSubject(sub)) throw new InvalidTokenError('the token subject is not a usable user id');
     const name = [payload.name, payload.preferred_username, payload.email].find(
       (v): v is string => typeof v === 'string' && v.trim().length > 0,
     );
