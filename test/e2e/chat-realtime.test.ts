@@ -176,6 +176,7 @@ describe('message.read, message.updated, message.deleted', () => {
 describe('presence', () => {
   it('tells direct-chat peers when a user’s first socket opens and the last one closes', async () => {
     const peer = await connectUser(stack);
+    const peer2 = await anotherSocket(stack, peer);
     const groupMate = await connectUser(stack);
     const userId = uniqueId('pres');
     const neverSeen = uniqueId('ghost');
@@ -203,6 +204,7 @@ describe('presence', () => {
       online: true,
       lastSeenAt: expect.stringMatching(ISO_TIME),
     });
+    expect(await peer2.event('presence', aboutUser)).toEqual(online);
 
     const s2 = await anotherSocket(stack, s1);
     await settle(stack, peer, groupMate);
@@ -235,8 +237,10 @@ describe('presence', () => {
     expect((await peer.ok('getPresence', { userIds: [userId] })).presence).toEqual([
       { userId, online: false, lastSeenAt: offline.lastSeenAt },
     ]);
-    await settle(stack, peer, groupMate);
+    expect(await peer2.event('presence', (f) => aboutUser(f) && f.online === false)).toEqual(offline);
+    await settle(stack, peer, peer2, groupMate);
     expect(eventsOf(peer, 'presence', aboutUser)).toHaveLength(2);
+    expect(eventsOf(peer2, 'presence', aboutUser)).toHaveLength(2);
     expect(eventsOf(groupMate, 'presence', aboutUser)).toHaveLength(0);
 
     // Coming back is a first socket again.
