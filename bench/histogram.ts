@@ -1,0 +1,44 @@
+/** Latency histograms (HdrHistogram, microsecond resolution) and their printable summary. */
+import { build, type Histogram } from 'hdr-histogram-js';
+
+export interface LatencySummary {
+  /** Samples recorded. */
+  readonly count: number;
+  /** Milliseconds. */
+  readonly p50: number;
+  readonly p95: number;
+  readonly p99: number;
+  readonly max: number;
+  readonly mean: number;
+}
+
+export class Latency {
+  readonly #histogram: Histogram = build({
+    lowestDiscernibleValue: 1,
+    highestTrackableValue: 120_000_000,
+    numberOfSignificantValueDigits: 3,
+  });
+
+  /** Records one sample given in milliseconds. */
+  record(ms: number): void {
+    this.#histogram.recordValue(Math.max(1, Math.round(ms * 1000)));
+  }
+
+  get count(): number {
+    return this.#histogram.totalCount;
+  }
+
+  summary(): LatencySummary {
+    const h = this.#histogram;
+    const ms = (us: number) => Math.round(us) / 1000;
+    if (h.totalCount === 0) return { count: 0, p50: 0, p95: 0, p99: 0, max: 0, mean: 0 };
+    return {
+      count: h.totalCount,
+      p50: ms(h.getValueAtPercentile(50)),
+      p95: ms(h.getValueAtPercentile(95)),
+      p99: ms(h.getValueAtPercentile(99)),
+      max: ms(h.maxValue),
+      mean: ms(h.mean),
+    };
+  }
+}

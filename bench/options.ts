@@ -1,0 +1,128 @@
+/**
+ * Bench options: flags override environment variables, which override the defaults. `--quick`
+ * shrinks everything for a smoke run (about a minute).
+ */
+import { parseArgs } from 'node:util';
+
+export interface BenchOptions {
+  readonly quick: boolean;
+  /** A running gateway (ws://host:port); handlers then run elsewhere and cost is not metered. */
+  readonly url: string | undefined;
+  /** A running DynamoDB (Local). */
+  readonly dynamoEndpoint: string | undefined;
+  /** Connected users during the latency and throughput phases. */
+  readonly users: number;
+  /** Seconds per latency phase (1:1, group of 10, group of 100). */
+  readonly phaseSeconds: number;
+  /** Send rates (messages/s) of the latency phases. */
+  readonly rateDirect: number;
+  readonly rateGroup10: number;
+  readonly rateGroup100: number;
+  /** Characters of text per message in the latency phases. */
+  readonly textChars: number;
+  /** Throughput step-up: start rate (messages/s), factor per step, steps at most, seconds per step. */
+  readonly throughputStart: number;
+  readonly throughputFactor: number;
+  readonly throughputSteps: number;
+  readonly throughputStepSeconds: number;
+  /** Repetitions per action kind in the cost phase. */
+  readonly costRepeat: number;
+  /** Unrelated chats seeded before the cost phase is repeated (growth check). */
+  readonly seedChats: number;
+  /** Fresh node processes per cold-start measurement. */
+  readonly coldStartRuns: number;
+  /** Which parts to run. */
+  readonly only: ReadonlySet<string>;
+  /** Where results go. */
+  readonly resultsDir: string;
+}
+
+export const PARTS = ['floor', 'latency', 'throughput', 'cost', 'coldstart'] as const;
+
+const HELP = `npm run bench -- [options]
+
+  --quick                 small sizes (about a minute)
+  --only a,b              parts to run: ${PARTS.join(', ')}
+  --users N               connected users (BENCH_USERS, default 200)
+  --seconds N             seconds per latency phase (BENCH_SECONDS, default 10; quick 4)
+  --rate-direct N         1:1 messages/s (BENCH_RATE_DIRECT, default 10)
+  --rate-group10 N        group-of-10 messages/s (BENCH_RATE_GROUP10, default 3)
+  --rate-group100 N       group-of-100 messages/s (BENCH_RATE_GROUP100, default 0.5)
+  --text N                characters per message (BENCH_TEXT, default 200)
+  --tp-start N            throughput: first step's messages/s (default 10; ×1.5 per step)
+  --tp-steps N            throughput: steps at most (default 6; quick 3)
+  --tp-seconds N          throughput: seconds per step (default 4; quick 3)
+  --cost-repeat N         cost: repetitions per action (default 5; quick 3)
+  --seed-chats N          cost: unrelated chats seeded for the growth check (default 2000; quick 300)
+  --cold-runs N           cold start: fresh processes per figure (default 5; quick 3)
+  --url ws://…            use a running gateway (BENCH_URL); cost is then not measured
+  --dynamo http://…       use a running DynamoDB Local (DYNAMODB_ENDPOINT)
+  --results DIR           results folder (default bench/results)
+`;
+
+function num(value: string | undefined, fallback: number): number {
+  if (value === undefined || value === '') return fallback;
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0) throw new Error(`not a positive number: ${value}`);
+  return n;
+}
+
+export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): BenchOptions {
+  const { values } = parseArgs({
+    args: [...argv],
+    options: {
+      quick: { type: 'boolean' },
+      help: { type: 'boolean' },
+      only: { type: 'string' },
+      users: { type: 'string' },
+      seconds: { type: 'string' },
+      'rate-direct': { type: 'string' },
+      'rate-group10': { type: 'string' },
+      'rate-group100': { type: 'string' },
+      text: { type: 'string' },
+      'tp-start': { type: 'string' },
+      'tp-steps': { type: 'string' },
+      'tp-seconds': { type: 'string' },
+      'cost-repeat': { type: 'string' },
+      'seed-chats': { type: 'string' },
+      'cold-runs': { type: 'string' },
+      url: { type: 'string' },
+      dynamo: { type: 'string' },
+      results: { type: 'string' },
+    },
+  });
+  if (values.help) {
+    process.stdout.write(HELP);
+    process.exit(0);
+  }
+  const quick = Boolean(values.quick) || env.BENCH_QUICK === '1';
+  const only = new Set(
+    (values.only ?? env.BENCH_ONLY ?? PARTS.join(','))
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean),
+  );
+  for (const part of only) {
+    if (!(PARTS as readonly string[]).includes(part)) throw new Error(`unknown part "${part}"\n\n${HELP}`);
+  }
+  return {
+    quick,
+    url: values.url ?? env.BENCH_URL,
+    dynamoEndpoint: values.dynamo ?? env.DYNAMODB_ENDPOINT,
+    users: Math.round(num(values.users ?? env.BENCH_USERS, quick ? 120 : 200)),
+    phaseSeconds: num(values.seconds ?? env.BENCH_SECONDS, quick ? 4 : 10),
+    rateDirect: num(values['rate-direct'] ?? env.BENCH_RATE_DIRECT, 10),
+    rateGroup10: num(values['rate-group10'] ?? env.BENCH_RATE_GROUP10, 3),
+    rateGroup100: num(values['rate-group100'] ?? env.BENCH_RATE_GROUP100, 0.5),
+    textChars: Math.round(num(values.text ?? env.BENCH_TEXT, 200)),
+    throughputStart: num(values['tp-start'] ?? env.BENCH_TP_START, 10),
+    throughputFactor: 1.5,
+    throughputSteps: Math.round(num(values['tp-steps'] ?? env.BENCH_TP_STEPS, quick ? 3 : 6)),
+    throughputStepSeconds: num(values['tp-seconds'] ?? env.BENCH_TP_SECONDS, quick ? 3 : 4),
+    costRepeat: Math.round(num(values['cost-repeat'] ?? env.BENCH_COST_REPEAT, quick ? 3 : 5)),
+    seedChats: Math.round(num(values['seed-chats'] ?? env.BENCH_SEED_CHATS, quick ? 300 : 2000)),
+    coldStartRuns: Math.round(num(values['cold-runs'] ?? env.BENCH_COLD_RUNS, quick ? 3 : 5)),
+    only,
+    resultsDir: values.results ?? env.BENCH_RESULTS ?? 'bench/results',
+  };
+}

@@ -1,0 +1,57 @@
+/**
+ * AWS list prices assumed for the cost figures (us-east-1, on-demand, as of 2026; check the pricing
+ * pages before relying on them) and the arithmetic from measured units to dollars.
+ */
+export const PRICES = {
+  region: 'us-east-1',
+  /** DynamoDB on-demand: $ per million write request units. */
+  dynamoWritePerMillion: 0.625,
+  /** DynamoDB on-demand: $ per million read request units. */
+  dynamoReadPerMillion: 0.125,
+  /** API Gateway WebSocket: $ per million messages (sent or received, metered in 32 KB increments). */
+  apiGatewayMessagesPerMillion: 1.0,
+  /** API Gateway WebSocket: $ per million connection minutes. */
+  apiGatewayConnectionMinutesPerMillion: 0.25,
+  /** Lambda arm64: $ per GB-second. */
+  lambdaGbSecond: 0.0000133334,
+  /** Lambda: $ per million requests. */
+  lambdaRequestsPerMillion: 0.2,
+  /** Memory assumed for every function (MB). */
+  lambdaMemoryMb: 256,
+} as const;
+
+export interface MessageCostInput {
+  /** DynamoDB units per message (transactional writes at 2x, failed conditional writes estimated). */
+  readonly readUnits: number;
+  readonly writeUnits: number;
+  /** API Gateway messages per message: the inbound frame, the ack, every post (each ≤ 32 KB). */
+  readonly apiGatewayMessages: number;
+  /** Lambda invocations per message and their mean duration (ms, measured locally). */
+  readonly lambdaInvocations: number;
+  readonly lambdaMs: number;
+}
+
+export interface MessageCost {
+  /** $ per million messages, by service. */
+  readonly dynamodb: number;
+  readonly apiGateway: number;
+  readonly lambda: number;
+  readonly total: number;
+}
+
+const cents = (n: number) => Math.round(n * 10_000) / 10_000;
+
+export function costPerMillion(input: MessageCostInput): MessageCost {
+  const dynamodb =
+    input.writeUnits * PRICES.dynamoWritePerMillion + input.readUnits * PRICES.dynamoReadPerMillion;
+  const apiGateway = input.apiGatewayMessages * PRICES.apiGatewayMessagesPerMillion;
+  const gbSeconds = (Math.max(1, Math.ceil(input.lambdaMs)) / 1000) * (PRICES.lambdaMemoryMb / 1024);
+  const lambda =
+    input.lambdaInvocations * (PRICES.lambdaRequestsPerMillion + gbSeconds * PRICES.lambdaGbSecond * 1e6);
+  return {
+    dynamodb: cents(dynamodb),
+    apiGateway: cents(apiGateway),
+    lambda: cents(lambda),
+    total: cents(dynamodb + apiGateway + lambda),
+  };
+}

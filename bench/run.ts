@@ -1,0 +1,224 @@
+/**
+ * `npm run bench [-- --quick | --help]`: how fast and how cheap the backend is against the floor of
+ * this machine, in one run. Progress on stderr; the tables on stdout; the figures as JSON under
+ * bench/results/ (latest.json and a timestamped copy). Exits 1 when any delivery was missing or
+ * duplicated or any send failed; a missed performance target is reported, not fatal.
+ */
+import './env.ts';
+import { randomBytes } from 'node:crypto';
+import { parseOptions } from './options.ts';
+import { costPerMillion, PRICES } from './pricing.ts';
+import { Phases, Progress } from './progress.ts';
+import { type BenchResults, type CostResults, machine, render, targets, writeResults } from './report.ts';
+import { coldStart } from './scenarios/coldstart.ts';
+import { costRound, seed } from './scenarios/cost.ts';
+import { floor } from './scenarios/floor.ts';
+import { type LatencyPhaseResult, latencyPhase } from './scenarios/latency.ts';
+import { throughput } from './scenarios/throughput.ts';
+import { startBenchStack } from './stack.ts';
+import { World } from './world.ts';
+
+async function main(): Promise<number> {
+  const options = parseOptions(process.argv.slice(2));
+  const startedAt = new Date();
+  const t0 = performance.now();
+  const has = (part: string) => options.only.has(part);
+  const progress = new Progress();
+  const phases = new Phases(progress, {
+    coldstart: has('coldstart') ? 30 : 0,
+    stack: 3,
+    floor: has('floor') ? options.phaseSeconds + 2 : 0,
+    world: has('latency') || has('throughput') ? 10 : 0,
+    latency: has('latency') ? options.phaseSeconds * 3 + 6 : 0,
+    throughput: has('throughput') ? options.throughputSteps * (options.throughputStepSeconds + 1) : 0,
+    cost: has('cost') ? 40 : 0,
+  });
+  const runId = randomBytes(3).toString('hex');
+  const partial: {
+    -readonly [K in 'floor' | 'latency' | 'throughput' | 'cost' | 'coldStart']?: BenchResults[K];
+  } = {};
+
+  if (has('coldstart')) {
+    phases.start('coldstart', 'cold start: bundling');
+    partial.coldStart = await coldStart(options.coldStartRuns, (f, label) => phases.tick(f, label));
+  }
+
+  phases.start('stack', 'starting the stack');
+  const stack = await startBenchStack({
+    ...(options.url ? { url: options.url } : {}),
+    ...(options.dynamoEndpoint ? { dynamoEndpoint: options.dynamoEndpoint } : {}),
+  });
+  try {
+    if (has('floor')) {
+      phases.start('floor', 'floor: ws relay');
+      if (stack.dynamoEndpoint) {
+        partial.floor = await floor(
+          stack.dynamoEndpoint,
+          {
+            pairs: Math.max(1, Math.floor(options.users / 2)),
+            rate: options.rateDirect,
+            seconds: options.phaseSeconds,
+            textChars: options.textChars,
+          },
+          (f) => phases.tick(f, f < 0.7 ? 'floor: ws relay' : 'floor: DynamoDB PutItem'),
+        );
+      } else {
+        progress.note('floor skipped: no DynamoDB endpoint (give DYNAMODB_ENDPOINT with BENCH_URL)');
+      }
+    }
+
+    if (has('latency') || has('throughput')) {
+      phases.start('world', 'connecting users');
+      const world = await World.create(stack.url, options.users, runId, (f, label) => phases.tick(f, label));
+      try {
+        if (has('latency')) {
+          phases.start('latency');
+          const results: LatencyPhaseResult[] = [];
+          const plan = [
+            ['direct', options.rateDirect],
+            ['group10', options.rateGroup10],
+            ['group100', options.rateGroup100],
+          ] as const;
+          for (const [i, [kind, rate]] of plan.entries()) {
+            const r = await latencyPhase(world, kind, rate, options.phaseSeconds, options.textChars, (f) =>
+              phases.tick((i + f) / plan.length, `latency: ${kind} at ${rate} msg/s`),
+            );
+            if (r) results.push(r);
+          }
+          partial.latency = results;
+        }
+        if (has('throughput')) {
+          phases.start('throughput');
+          partial.throughput = await throughput(
+            world,
+            {
+              start: options.throughputStart,
+              factor: options.throughputFactor,
+              steps: options.throughputSteps,
+              stepSeconds: options.throughputStepSeconds,
+              textChars: options.textChars,
+            },
+            (f, label) => phases.tick(f, label),
+          );
+        }
+      } finally {
+        await world.close();
+      }
+    }
+
+    if (has('cost')) {
+      phases.start('cost', 'cost: fresh table');
+      if (stack.meter) {
+        const groupSize = Math.min(100, Math.max(12, options.users));
+        stack.meter.exactTransactions = true;
+        const fresh = await costRound(
+          stack,
+          stack.meter,
+          options.costRepeat,
+          `k${runId}1`,
+          groupSize,
+          (f, l) => phases.tick(f * 0.4, l),
+        );
+        const seededChats = await seed(stack, `s${runId}`, options.seedChats, (f) =>
+          phases.tick(0.4 + f * 0.2, `cost: seeding ${options.seedChats} unrelated chats`),
+        );
+        const seeded = await costRound(
+          stack,
+          stack.meter,
+          options.costRepeat,
+          `k${runId}2`,
+          groupSize,
+          (f, l) => phases.tick(0.6 + f * 0.4, `${l} (seeded table)`),
+        );
+        partial.cost = costResults(fresh, seeded, seededChats, groupSize);
+      } else {
+        progress.note('cost skipped: the handlers run outside this process (BENCH_URL)');
+      }
+    }
+  } finally {
+    await stack.stop();
+  }
+  phases.finish();
+
+  const phasesRun = [...(partial.latency ?? []), ...(partial.throughput?.steps ?? [])];
+  const delivery = { expected: 0, delivered: 0, duplicated: 0, missing: 0, sendErrors: 0 };
+  for (const p of phasesRun) {
+    delivery.expected += p.counts.expected;
+    delivery.delivered += p.counts.delivered;
+    delivery.duplicated += p.counts.duplicated;
+    delivery.missing += p.counts.missing;
+    delivery.sendErrors += p.counts.sendErrors;
+  }
+  const base = {
+    version: 1 as const,
+    startedAt: startedAt.toISOString(),
+    durationSeconds: Math.round((performance.now() - t0) / 1000),
+    phaseSeconds: phases.seconds,
+    machine: machine(),
+    options: { ...options, only: [...options.only] },
+    ...partial,
+    delivery,
+    prices: PRICES,
+  };
+  const results: BenchResults = {
+    ...base,
+    targets: targets(base, options.users),
+    ok: delivery.missing + delivery.duplicated + delivery.sendErrors === 0,
+  };
+  process.stdout.write(`${render(results)}\n`);
+  const files = writeResults(options.resultsDir, results);
+  process.stdout.write(`\nResults: ${files.latest} (and ${files.stamped})\n`);
+  for (const p of phasesRun) {
+    const samples = 'errorSamples' in p ? p.errorSamples : [];
+    if (samples.length) process.stderr.write(`send errors, e.g.: ${JSON.stringify(samples.slice(0, 3))}\n`);
+  }
+  return results.ok ? 0 : 1;
+}
+
+function costResults(
+  fresh: CostResults['fresh'],
+  seeded: CostResults['seeded'],
+  seededChats: number,
+  groupSize: number,
+): CostResults {
+  const perMillionMessages: CostResults['perMillionMessages'] = {};
+  const labels: [string, string][] = [
+    ['1:1, 1 KB, clientMessageId', 'sendMessage (1:1, 1 KB, clientMessageId)'],
+    ['group of 10, 1 KB', 'sendMessage (group of 10, 1 KB)'],
+    [`group of ${groupSize}, 1 KB`, `sendMessage (group of ${groupSize}, 1 KB)`],
+  ];
+  for (const [name, label] of labels) {
+    const c = fresh.find((x) => x.label === label);
+    if (!c) continue;
+    const assumptions = {
+      readUnits: c.read,
+      writeUnits: c.write,
+      apiGatewayMessages: 2 + c.posts,
+      lambdaInvocations: 1,
+      lambdaMs: c.handlerMs,
+      lambdaMemoryMb: PRICES.lambdaMemoryMb,
+    };
+    perMillionMessages[name] = { ...costPerMillion(assumptions), assumptions };
+  }
+  return {
+    fresh,
+    seeded,
+    seededChats,
+    perMillionMessages,
+    notes: [
+      'Units come from ReturnConsumedCapacity (DynamoDB Local), except TransactWriteItems: DynamoDB Local reports unusable figures for transactions, so each item is billed here as DynamoDB does, 2 WCU per KB of its larger image (read just before and after), plus 1 WCU per KB for the GSI write of items carrying the GSI keys.',
+      'Failed conditional writes return no ConsumedCapacity; they are booked as an estimate (1 WCU per single-item write; a cancelled transaction at 2 WCU per KB of each item).',
+      `API Gateway messages per message = the inbound frame + the ack + one post per recipient socket (all under 32 KB). Connection minutes are billed separately at $${PRICES.apiGatewayConnectionMinutesPerMillion} per million (a user online 8 h/day ≈ 14,400 min/month ≈ $0.0036/month).`,
+      `Lambda: one invocation per message, ${PRICES.lambdaMemoryMb} MB arm64 assumed, duration = the handler's mean measured here against DynamoDB Local (an estimate; AWS latencies differ), rounded up to 1 ms.`,
+      'Posts per action count every PostToConnection attempt; events to offline users cost no post.',
+    ],
+  };
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    process.stderr.write(`\nbench failed: ${(error as Error).stack ?? String(error)}\n`);
+    process.exit(2);
+  },
+);

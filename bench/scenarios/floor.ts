@@ -1,0 +1,113 @@
+/**
+ * The floor of this machine, measured in the same run: (1) a plain ws relay (sender → relay →
+ * recipient) at the 1:1 phase's rate and message size, (2) one DynamoDB Local PutItem round trip of
+ * an item of the same size. floor = relay + write, per percentile.
+ */
+import { randomBytes } from 'node:crypto';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
+import WebSocket from 'ws';
+import { ensureTable } from '../../local/table.ts';
+import { Latency, type LatencySummary } from '../histogram.ts';
+import { messageText } from '../load.ts';
+import { startRelay } from '../relay.ts';
+
+export interface FloorResult {
+  readonly relay: LatencySummary;
+  readonly write: LatencySummary;
+  /** relay + write at each percentile (ms). */
+  readonly floor: { readonly p50: number; readonly p95: number; readonly p99: number };
+}
+
+const open = (url: string) =>
+  new Promise<WebSocket>((resolve, reject) => {
+    const s = new WebSocket(url);
+    s.once('open', () => resolve(s));
+    s.once('error', reject);
+  });
+
+async function relayLatency(
+  pairs: number,
+  rate: number,
+  seconds: number,
+  textChars: number,
+  onTick: (f: number) => void,
+): Promise<LatencySummary> {
+  const relay = await startRelay();
+  const latency = new Latency();
+  const sockets: WebSocket[] = [];
+  try {
+    for (let i = 0; i < pairs * 2; i++) sockets.push(await open(`${relay.url}/?id=${i}`));
+    const sentAt = new Map<string, number>();
+    let received = 0;
+    for (const s of sockets) {
+      s.on('message', (data) => {
+        const at = performance.now();
+        const { id } = JSON.parse(data.toString()) as { id: string };
+        const t0 = sentAt.get(id);
+        if (t0 !== undefined) latency.record(at - t0);
+        received++;
+      });
+    }
+    const text = messageText(textChars);
+    const total = Math.max(1, Math.round(rate * seconds));
+    const started = performance.now();
+    for (let n = 0; n < total; ) {
+      const due = Math.min(total, Math.floor(((performance.now() - started) / 1000) * rate) + 1);
+      while (n < due) {
+        const pair = n % pairs;
+        const from = sockets[pair * 2] as WebSocket;
+        const id = `f${n}`;
+        const frame = JSON.stringify({ to: pair * 2 + 1, id, action: 'sendMessage', text });
+        sentAt.set(id, performance.now());
+        from.send(frame);
+        n++;
+      }
+      onTick(n / total);
+      await new Promise((r) => setTimeout(r, Math.max(1, started + (n / rate) * 1000 - performance.now())));
+    }
+    const deadline = Date.now() + 5000;
+    while (received < total && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+  } finally {
+    for (const s of sockets) s.terminate();
+    await relay.stop();
+  }
+  return latency.summary();
+}
+
+async function writeLatency(endpoint: string, count: number, textChars: number): Promise<LatencySummary> {
+  const tableName = `floor-${randomBytes(4).toString('hex')}`;
+  await ensureTable(endpoint, tableName);
+  const doc = DynamoDBDocumentClient.from(new DynamoDBClient({ endpoint, maxAttempts: 1 }));
+  const latency = new Latency();
+  const text = messageText(textChars);
+  try {
+    const warmUp = 300;
+    for (let i = 0; i < count + warmUp; i++) {
+      const t0 = performance.now();
+      await doc.send(
+        new PutCommand({ TableName: tableName, Item: { pk: `CHAT#floor${i % 50}`, sk: `MSG#${i}`, text } }),
+      );
+      // The first ones warm up the connection and DynamoDB Local's JIT (the handlers are warm too).
+      if (i >= warmUp) latency.record(performance.now() - t0);
+    }
+  } finally {
+    doc.destroy();
+  }
+  return latency.summary();
+}
+
+export async function floor(
+  dynamoEndpoint: string,
+  options: { pairs: number; rate: number; seconds: number; textChars: number },
+  onTick: (f: number) => void,
+): Promise<FloorResult> {
+  const relay = await relayLatency(options.pairs, options.rate, options.seconds, options.textChars, (f) =>
+    onTick(f * 0.7),
+  );
+  onTick(0.7);
+  const write = await writeLatency(dynamoEndpoint, 300, options.textChars);
+  onTick(1);
+  const sum = (p: 'p50' | 'p95' | 'p99') => Math.round((relay[p] + write[p]) * 1000) / 1000;
+  return { relay, write, floor: { p50: sum('p50'), p95: sum('p95'), p99: sum('p99') } };
+}

@@ -1,0 +1,52 @@
+/** End-to-end latency per chat kind under steady load, with every delivery accounted for. */
+import type { LatencySummary } from '../histogram.ts';
+import type { DeliveryCounts } from '../ledger.ts';
+import { runLoad } from '../load.ts';
+import type { ChatKind, World } from '../world.ts';
+
+export interface LatencyPhaseResult {
+  readonly kind: ChatKind;
+  /** Members per chat. */
+  readonly members: number;
+  readonly chats: number;
+  /** Target and achieved send rate (messages/s). */
+  readonly targetRate: number;
+  readonly sendRate: number;
+  readonly seconds: number;
+  /** Sender write → each recipient's `message.created`. */
+  readonly latency: LatencySummary;
+  /** Sender write → sender's ack. */
+  readonly ack: LatencySummary;
+  readonly deliveredPerSecond: number;
+  readonly counts: DeliveryCounts;
+  readonly errorSamples: readonly unknown[];
+}
+
+export async function latencyPhase(
+  world: World,
+  kind: ChatKind,
+  rate: number,
+  seconds: number,
+  textChars: number,
+  onTick: (fraction: number) => void,
+): Promise<LatencyPhaseResult | undefined> {
+  const chats = world.chats[kind];
+  if (chats.length === 0) return undefined;
+  const result = await runLoad({ world, chats, rate, seconds, textChars, onTick });
+  const counts = { ...result.ledger.counts };
+  return {
+    kind,
+    members: chats[0]?.members.length ?? 0,
+    chats: chats.length,
+    targetRate: rate,
+    sendRate: round(result.sendRate),
+    seconds: round(result.seconds),
+    latency: result.latency.summary(),
+    ack: result.ack.summary(),
+    deliveredPerSecond: round(counts.delivered / Math.max(result.seconds, 1e-3)),
+    counts,
+    errorSamples: result.ledger.errorSamples,
+  };
+}
+
+export const round = (n: number, digits = 2): number => Math.round(n * 10 ** digits) / 10 ** digits;

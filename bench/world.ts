@@ -1,0 +1,75 @@
+/**
+ * The bench's population: N connected users (one socket each) and their chats — 1:1 pairs, groups
+ * of 10 and groups of 100 — created through the real `createChat` action.
+ */
+import { type BenchClient, connectAll } from './client.ts';
+import type { Ledger } from './ledger.ts';
+
+export type ChatKind = 'direct' | 'group10' | 'group100';
+
+export interface ChatRef {
+  readonly chatId: string;
+  /** Member indexes into `World.clients`. */
+  readonly members: readonly number[];
+}
+
+export class World {
+  /** The ledger deliveries are booked to (set per phase). */
+  ledger: Ledger | undefined;
+  readonly chats: Record<ChatKind, ChatRef[]> = { direct: [], group10: [], group100: [] };
+
+  constructor(readonly clients: readonly BenchClient[]) {
+    clients.forEach((client, index) => {
+      client.onEvent((frame, at) => {
+        if (frame.type !== 'message.created') return;
+        const message = frame.message as { clientMessageId?: unknown } | undefined;
+        this.ledger?.deliver(index, String(message?.clientMessageId), at);
+      });
+    });
+  }
+
+  static async create(
+    url: string,
+    users: number,
+    runId: string,
+    onProgress: (fraction: number, label: string) => void,
+  ): Promise<World> {
+    const ids = Array.from({ length: users }, (_, i) => `b${runId}-${i}`);
+    const clients = await connectAll(url, ids, 16, (done) =>
+      onProgress((done / users) * 0.6, `connecting users ${done}/${users}`),
+    );
+    const world = new World(clients);
+    const jobs: { kind: ChatKind; members: number[] }[] = [];
+    for (let i = 0; i + 1 < users; i += 2) jobs.push({ kind: 'direct', members: [i, i + 1] });
+    for (let i = 0; i + 10 <= users; i += 10) {
+      jobs.push({ kind: 'group10', members: Array.from({ length: 10 }, (_, k) => i + k) });
+    }
+    for (let i = 0; i + 100 <= users; i += 100) {
+      jobs.push({ kind: 'group100', members: Array.from({ length: 100 }, (_, k) => i + k) });
+    }
+    let next = 0;
+    let done = 0;
+    const worker = async () => {
+      while (next < jobs.length) {
+        const job = jobs[next++] as (typeof jobs)[number];
+        const [owner, ...others] = job.members as [number, ...number[]];
+        const creator = clients[owner] as BenchClient;
+        const reply = await creator.ok(
+          'createChat',
+          job.kind === 'direct'
+            ? { kind: 'direct', userId: ids[others[0] as number] }
+            : { kind: 'group', name: `${job.kind} ${owner}`, memberIds: others.map((o) => ids[o]) },
+        );
+        const chat = reply.chat as { chatId: string };
+        world.chats[job.kind].push({ chatId: chat.chatId, members: job.members });
+        onProgress(0.6 + (++done / jobs.length) * 0.4, `creating chats ${done}/${jobs.length}`);
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(8, jobs.length) }, worker));
+    return world;
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.clients.map((c) => c.close()));
+  }
+}
