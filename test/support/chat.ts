@@ -3,7 +3,7 @@
  * contract's objects, and deterministic "nothing arrived" checks.
  */
 import { expect } from 'vitest';
-import { type Frame, TestClient } from './client.ts';
+import { eventually, type Frame, TestClient } from './client.ts';
 import { type TestStack, uniqueId } from './stack.ts';
 
 /** A socket of a user: a TestClient that knows its user and its gateway connection id. */
@@ -264,8 +264,10 @@ export async function storedConnectionIds(stack: TestStack, userId: string): Pro
     .map((sk) => sk.slice('CONN#'.length));
 }
 
-/** Closes the sockets and waits until their `$disconnect` handlers have run. */
-export async function closeAll(stack: TestStack, ...sockets: TestClient[]): Promise<void> {
+/** Closes the sockets and waits until the gateway saw them close and their `$disconnect` has run. */
+export async function closeAll(stack: TestStack, ...sockets: UserSocket[]): Promise<void> {
   await Promise.all(sockets.map((s) => s.close()));
+  const ids = new Set(sockets.map((s) => s.connectionId));
+  await eventually(() => !stack.gateway.connectionIds.some((id) => ids.has(id)));
   await stack.gateway.idle();
 }
