@@ -366,6 +366,22 @@ describe('invite on a direct chat', () => {
     expect((await listChats(c1)).map((s) => s.chatId)).toEqual([group.chatId]);
   });
 
+  it('cuts the new group’s name at 100 characters', async () => {
+    const names = ['A', 'B', 'C'].map((c) => c.repeat(40));
+    const a = await connectUser(stack, uniqueId('long-a'), names[0]);
+    const b = await connectUser(stack, uniqueId('long-b'), names[1]);
+    const c = await connectUser(stack, uniqueId('long-c'), names[2]);
+    const direct = await makeDirect(a, b.userId);
+    const group = (await a.ok('invite', { chatId: direct.chatId, userIds: [c.userId] })).chat as Chat;
+    const name = String(group.name);
+    expect([...name]).toHaveLength(100);
+    const [first, second, third] = name.split(', ') as [string, string, string];
+    expect(sorted([first, second]).every((n) => names.includes(n))).toBe(true);
+    const rest = names.filter((n) => n !== first && n !== second);
+    expect(rest).toHaveLength(1);
+    expect(third).toBe(rest[0]?.slice(0, 100 - 84));
+  });
+
   it('lets the peer (not the owner) of a direct chat invite too; the new group is theirs', async () => {
     const a = await connectUser(stack);
     const b = await connectUser(stack);
