@@ -1,0 +1,156 @@
+/**
+ * Stale connections: sockets that vanished without a close frame (no `$disconnect`, the record stays
+ * in the table) are found gone (410) on the next fan-out, their record is deleted, and delivery to
+ * everyone else proceeds.
+ */
+import { ApiGatewayManagementApiClient } from '@aws-sdk/client-apigatewaymanagementapi';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { setClients } from '../../lambdas/shared/clients.ts';
+import {
+  connectUser,
+  connectUsers,
+  makeGroup,
+  sendText,
+  settle,
+  storedConnectionIds,
+  type UserSocket,
+} from '../support/chat.ts';
+import { startTestStack, type TestStack } from '../support/stack.ts';
+
+let stack: TestStack;
+const posts: { connectionId: string; status: number }[] = [];
+
+/** The handlers' Management API client, counting every post attempt and its outcome. */
+function countingClient(endpoint: string): ApiGatewayManagementApiClient {
+  const client = new ApiGatewayManagementApiClient({ endpoint, maxAttempts: 1 });
+  client.middlewareStack.add(
+    (next, context) => async (args) => {
+      if (context.commandName !== 'PostToConnectionCommand') return next(args);
+      const connectionId = String((args.input as { ConnectionId?: string }).ConnectionId);
+      try {
+        const out = await next(args);
+        posts.push({ connectionId, status: 200 });
+        return out;
+      } catch (error) {
+        posts.push({
+          connectionId,
+          status: (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode ?? 0,
+        });
+        throw error;
+      }
+    },
+    { step: 'initialize', name: 'countPosts' },
+  );
+  return client;
+}
+
+beforeAll(async () => {
+  stack = await startTestStack();
+  setClients({ managementClient: countingClient(stack.managementEndpoint) });
+});
+afterAll(async () => {
+  setClients({ managementClient: undefined });
+  await stack?.stop();
+});
+
+describe('stale connections', () => {
+  it('deletes the record of a vanished socket on the next fan-out and still delivers to the live ones', async () => {
+    const [sender, carol] = await connectUsers(stack, 2, 'stale');
+    const bobPhone = await connectUser(stack, `stale-bob-${Date.now()}`);
+    const bobLaptop = await connectUser(stack, bobPhone.userId);
+    const chat = await makeGroup(sender as UserSocket, [bobPhone.userId, (carol as UserSocket).userId]);
+    await settle(stack, sender as UserSocket, bobPhone, bobLaptop, carol as UserSocket);
+
+    stack.gateway.vanish(bobPhone.connectionId);
+    stack.gateway.vanish((carol as UserSocket).connectionId);
+    // Precondition: without a close frame nothing ran, the records are still there.
+    expect(await storedConnectionIds(stack, bobPhone.userId)).toEqual(
+      expect.arrayContaining([bobPhone.connectionId, bobLaptop.connectionId]),
+    );
+    expect(await storedConnectionIds(stack, (carol as UserSocket).userId)).toEqual([
+      (carol as UserSocket).connectionId,
+    ]);
+
+    const mark = posts.length;
+    const message = await sendText(sender as UserSocket, chat.chatId, 'anyone there?');
+    const event = await bobLaptop.event(
+      'message.created',
+      (f) => (f.message as { messageId: string }).messageId === message.messageId,
+    );
+    expect(event.message).toEqual(message);
+
+    // The fan-out ran inside the handler: by the ack the stale records are gone, the live one stays.
+    await stack.gateway.idle();
+    expect(await storedConnectionIds(stack, bobPhone.userId)).toEqual([bobLaptop.connectionId]);
+    expect(await storedConnectionIds(stack, (carol as UserSocket).userId)).toEqual([]);
+    // 410 is final: one attempt, no retry.
+    expect(
+      posts
+        .slice(mark)
+        .filter((p) => p.connectionId === bobPhone.connectionId)
+        .map((p) => p.status),
+    ).toEqual([410]);
+
+    // The next message is not posted to the stale sockets at all.
+    const before = posts.length;
+    const second = await sendText(sender as UserSocket, chat.chatId, 'second');
+    await bobLaptop.event(
+      'message.created',
+      (f) => (f.message as { messageId: string }).messageId === second.messageId,
+    );
+    await stack.gateway.idle();
+    const targets = posts.slice(before).map((p) => p.connectionId);
+    expect(targets).toEqual([bobLaptop.connectionId]);
+    await Promise.all([sender, bobLaptop].map((s) => s?.close()));
+  });
+
+  it('cleans many stale sockets of one fan-out at once and delivers exactly once to every live socket', async () => {
+    const [sender, live1, live2] = await connectUsers(stack, 3, 'many');
+    const ghostUser = `ghost-${Date.now()}`;
+    const ghosts: UserSocket[] = [];
+    for (let i = 0; i < 20; i++) ghosts.push(await connectUser(stack, ghostUser));
+    const liveGhostSocket = await connectUser(stack, ghostUser);
+    const chat = await makeGroup(sender as UserSocket, [
+      (live1 as UserSocket).userId,
+      (live2 as UserSocket).userId,
+      ghostUser,
+    ]);
+    await settle(stack, sender as UserSocket, live1 as UserSocket, live2 as UserSocket, liveGhostSocket);
+    for (const g of ghosts) stack.gateway.vanish(g.connectionId);
+    expect(await storedConnectionIds(stack, ghostUser)).toHaveLength(21);
+
+    const message = await sendText(sender as UserSocket, chat.chatId, 'through the fog');
+    for (const socket of [live1, live2, liveGhostSocket] as UserSocket[]) {
+      await socket.event(
+        'message.created',
+        (f) => (f.message as { messageId: string }).messageId === message.messageId,
+      );
+    }
+    await settle(stack, sender as UserSocket, live1 as UserSocket, live2 as UserSocket, liveGhostSocket);
+    for (const socket of [live1, live2, liveGhostSocket] as UserSocket[]) {
+      const got = socket
+        .events('message.created')
+        .filter((f) => (f.message as { messageId: string }).messageId === message.messageId);
+      expect(got).toHaveLength(1);
+    }
+    expect(await storedConnectionIds(stack, ghostUser)).toEqual([liveGhostSocket.connectionId]);
+    // The sender's own socket never gets its own message.created.
+    expect((sender as UserSocket).events('message.created')).toEqual([]);
+    await Promise.all([sender, live1, live2, liveGhostSocket].map((s) => s?.close()));
+  });
+
+  it('answers the sender even when every recipient socket is stale', async () => {
+    const [sender, peer] = await connectUsers(stack, 2, 'alone');
+    const chat = await makeGroup(sender as UserSocket, [(peer as UserSocket).userId]);
+    await settle(stack, sender as UserSocket, peer as UserSocket);
+    stack.gateway.vanish((peer as UserSocket).connectionId);
+    const reply = await (sender as UserSocket).request('sendMessage', {
+      chatId: chat.chatId,
+      text: 'hello?',
+    });
+    expect(reply).toMatchObject({ type: 'ack', duplicate: false });
+    await stack.gateway.idle();
+    expect(await storedConnectionIds(stack, (peer as UserSocket).userId)).toEqual([]);
+    await (sender as UserSocket).close();
+  });
+});
