@@ -23,8 +23,8 @@
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { ApiGatewayManagementApiClient } from '@aws-sdk/client-apigatewaymanagementapi';
-import { type AttributeValue, DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import type { LambdaHandler } from '../local/gateway.ts';
 
 export interface CommandStats {
@@ -94,39 +94,50 @@ function cloneAction(a: ActionStats): ActionStats {
   return { ...a, commands, durations: [...a.durations] };
 }
 
-/** DynamoDB's item size: attribute names plus values (UTF-8), as used for capacity units. */
-export function itemSize(item: Record<string, AttributeValue> | undefined): number {
+/** DynamoDB's item size (attribute names plus values, UTF-8) of an item as the document client holds it. */
+export function itemSize(item: Record<string, unknown> | undefined): number {
   if (!item) return 0;
   let size = 0;
-  for (const [name, value] of Object.entries(item)) size += Buffer.byteLength(name) + valueSize(value);
+  for (const [name, value] of Object.entries(item)) {
+    if (value !== undefined) size += Buffer.byteLength(name) + valueSize(value);
+  }
   return size;
 }
 
-function valueSize(v: AttributeValue): number {
-  if (v.S !== undefined) return Buffer.byteLength(v.S);
-  if (v.N !== undefined) return Math.ceil(v.N.replace(/^-/, '').replace(/^0+/, '').length / 2) + 1;
-  if (v.B !== undefined) return v.B.length;
-  if (v.BOOL !== undefined || v.NULL !== undefined) return 1;
-  if (v.SS) return v.SS.reduce((a, x) => a + Buffer.byteLength(x), 0);
-  if (v.NS) return v.NS.reduce((a, x) => a + Math.ceil(x.length / 2) + 1, 0);
-  if (v.L) return 3 + v.L.reduce((a, x) => a + 1 + valueSize(x), 0);
-  if (v.M)
-    return 3 + Object.entries(v.M).reduce((a, [k, x]) => a + 1 + Buffer.byteLength(k) + valueSize(x), 0);
+function valueSize(v: unknown): number {
+  if (typeof v === 'string') return Buffer.byteLength(v);
+  if (typeof v === 'number' || typeof v === 'bigint') {
+    const digits = String(v).replace(/[-.]/g, '').replace(/^0+/, '');
+    return Math.ceil(digits.length / 2) + 1;
+  }
+  if (typeof v === 'boolean' || v === null) return 1;
+  if (v instanceof Uint8Array) return v.length;
+  if (v instanceof Set) return [...v].reduce((a: number, x) => a + valueSize(x), 0);
+  if (Array.isArray(v)) return 3 + v.reduce((a: number, x) => a + 1 + valueSize(x), 0);
+  if (typeof v === 'object') {
+    return (
+      3 +
+      Object.entries(v as Record<string, unknown>).reduce(
+        (a, [k, x]) => a + (x === undefined ? 0 : 1 + Buffer.byteLength(k) + valueSize(x)),
+        0,
+      )
+    );
+  }
   return 0;
 }
 
 interface Image {
   readonly t: TransactItem;
   readonly tableName: string | undefined;
-  readonly key: Record<string, AttributeValue> | undefined;
-  readonly before: Record<string, AttributeValue> | undefined;
+  readonly key: Record<string, unknown> | undefined;
+  readonly before: Record<string, unknown> | undefined;
 }
 
 interface TransactItem {
-  Put?: { TableName?: string; Item?: Record<string, AttributeValue> };
-  Update?: { TableName?: string; Key?: Record<string, AttributeValue> };
-  Delete?: { TableName?: string; Key?: Record<string, AttributeValue> };
-  ConditionCheck?: { TableName?: string; Key?: Record<string, AttributeValue> };
+  Put?: { TableName?: string; Item?: Record<string, unknown> };
+  Update?: { TableName?: string; Key?: Record<string, unknown> };
+  Delete?: { TableName?: string; Key?: Record<string, unknown> };
+  ConditionCheck?: { TableName?: string; Key?: Record<string, unknown> };
 }
 
 const KB = 1024;
@@ -136,7 +147,7 @@ export class Meter {
   readonly scope = new AsyncLocalStorage<string>();
   /** Compute transactional write units from item sizes (slower: two reads per item). */
   exactTransactions = false;
-  #raw: DynamoDBClient | undefined;
+  #raw: DynamoDBDocumentClient | undefined;
   readonly #actions = new Map<string, ActionStats>();
 
   #stats(): ActionStats {
@@ -183,7 +194,7 @@ export class Meter {
   /** A document client like the handlers' own (same options), metered. */
   documentClient(endpoint: string): DynamoDBDocumentClient {
     const base = new DynamoDBClient({ endpoint, maxAttempts: 3 });
-    this.#raw = new DynamoDBClient({ endpoint, maxAttempts: 3 });
+    this.#raw = DynamoDBDocumentClient.from(new DynamoDBClient({ endpoint, maxAttempts: 3 }));
     base.middlewareStack.add(
       (next, context) => async (args) => {
         const commandName = String(context.commandName ?? 'Unknown');
@@ -217,8 +228,8 @@ export class Meter {
           throw error;
         }
       },
-      // After the document client marshalled the input, before it is serialized.
-      { step: 'serialize', priority: 'high', name: 'benchConsumedCapacity' },
+      // Before the document client marshalls the input: items are plain JS values here.
+      { step: 'initialize', name: 'benchConsumedCapacity' },
     );
     return DynamoDBDocumentClient.from(base, {
       marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: false },
@@ -226,10 +237,10 @@ export class Meter {
     });
   }
 
-  async #get(tableName: string | undefined, key: Record<string, AttributeValue> | undefined) {
+  async #get(tableName: string | undefined, key: Record<string, unknown> | undefined) {
     if (!tableName || !key || !this.#raw) return undefined;
     const out = await this.#raw.send(
-      new GetItemCommand({ TableName: tableName, Key: key, ConsistentRead: true }),
+      new GetCommand({ TableName: tableName, Key: key, ConsistentRead: true }),
     );
     return out.Item;
   }
@@ -251,7 +262,7 @@ export class Meter {
   async #transactionUnits(images: readonly Image[], applied: boolean): Promise<number> {
     let units = 0;
     for (const { t, tableName, key, before } of images) {
-      let after: Record<string, AttributeValue> | undefined;
+      let after: Record<string, unknown> | undefined;
       if (applied && t.Put) after = t.Put.Item;
       else if (applied && t.Update) after = await this.#get(tableName, key);
       const size = Math.max(itemSize(before), itemSize(after));
