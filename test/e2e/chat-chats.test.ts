@@ -19,6 +19,7 @@ import {
   sendText,
   settle,
 } from '../support/chat.ts';
+import type { Frame } from '../support/client.ts';
 import { startTestStack, type TestStack, uniqueId } from '../support/stack.ts';
 
 let stack: TestStack;
@@ -106,6 +107,23 @@ describe('createChat: direct', () => {
     expect((await listChats(a)).filter((c) => c.kind === 'direct' && c.chatId === chat.chatId)).toHaveLength(
       1,
     );
+  });
+});
+
+describe('createChat: direct, racing', () => {
+  it('creates exactly one chat when both of a pair create it at the same time', async () => {
+    const a = await connectUser(stack);
+    const b = await connectUser(stack);
+    const [fromA, fromB] = (await Promise.all([
+      a.request('createChat', { kind: 'direct', userId: b.userId }),
+      b.request('createChat', { kind: 'direct', userId: a.userId }),
+    ])) as [Frame, Frame];
+    expect([fromA.type, fromB.type]).toEqual(['ack', 'ack']);
+    const chatId = (fromA.chat as Chat).chatId;
+    expect((fromB.chat as Chat).chatId).toBe(chatId);
+    expect([fromA.created, fromB.created].sort()).toEqual([false, true]);
+    const direct = (await listChats(a)).filter((c) => c.kind === 'direct');
+    expect(direct.map((c) => c.chatId)).toEqual([chatId]);
   });
 });
 

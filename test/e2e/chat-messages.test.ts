@@ -87,6 +87,26 @@ describe('sendMessage', () => {
     expect((await history(a, chat.chatId)).messages).toEqual([first, second]);
   });
 
+  it('gives parallel sends from several sockets distinct seqs with no gaps', async () => {
+    const a1 = await connectUser(stack);
+    const a2 = await anotherSocket(stack, a1);
+    const b = await connectUser(stack);
+    const chat = await makeGroup(a1, [b.userId], 'Parallel');
+    const senders = [a1, a2, b];
+    const acks = await Promise.all(
+      Array.from({ length: 9 }, (_, i) =>
+        (senders[i % 3] as UserSocket).request('sendMessage', { chatId: chat.chatId, text: `p${i}` }),
+      ),
+    );
+    expect(acks.filter((f) => f.type !== 'ack')).toEqual([]);
+    const seqs = acks.map((f) => (f.message as Message).seq).sort((x, y) => x - y);
+    expect(seqs).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    const page = await history(b, chat.chatId);
+    expect(page.messages.map((m) => m.seq)).toEqual(seqs);
+    expect(new Set(page.messages.map((m) => m.text)).size).toBe(9);
+    expect((await getChat(b, chat.chatId)).lastSeq).toBe(9);
+  });
+
   it('accepts 4000 characters counted in code points and stores the text exactly', async () => {
     const a = await connectUser(stack);
     const chat = await makeGroup(a, [], 'Long');
@@ -457,6 +477,24 @@ describe('readMessage and unread counts', () => {
     expect(reply.seq).toBe(8);
     expect(await summaryOf(other, chatId)).toMatchObject({ lastSeq: 8, lastReadSeq: 8, unreadCount: 0 });
     expect(await summaryOf(owner, chatId)).toMatchObject({ lastSeq: 8, lastReadSeq: 7, unreadCount: 1 });
+  });
+
+  it('keeps the highest cursor when reads race from several sockets', async () => {
+    const { other, chatId, messages } = await chatWithMessages(4);
+    const other2 = await anotherSocket(stack, other);
+    const acks = await Promise.all(
+      [3, 1, 2, 0].map((i, n) =>
+        (n % 2 ? other2 : other).request('readMessage', { chatId, messageId: messages[i]?.messageId }),
+      ),
+    );
+    expect(acks.filter((f) => f.type !== 'ack')).toEqual([]);
+    expect(await summaryOf(other, chatId)).toMatchObject({ lastReadSeq: 4, unreadCount: 0 });
+    await settle(stack, other, other2);
+    const cursors = eventsOf(other, 'message.read', (f) => f.chatId === chatId).map(
+      (f) => f.lastReadSeq as number,
+    );
+    expect(cursors).toContain(4);
+    expect(new Set(cursors).size).toBe(cursors.length); // each forward move announced once
   });
 
   it('counts unread per member in a group of three', async () => {

@@ -260,6 +260,25 @@ describe('presence', () => {
   });
 });
 
+describe('presence with a vanished socket', () => {
+  it('goes offline when the last open socket closes, even if another one vanished without a close', async () => {
+    const peer = await connectUser(stack);
+    const u1 = await connectUser(stack);
+    const u2 = await anotherSocket(stack, u1);
+    await makeDirect(peer, u1.userId);
+    stack.gateway.vanish(u1.connectionId);
+    await closeAll(stack, u2);
+    await settle(stack, peer);
+    const offline = eventsOf(peer, 'presence', (f) => f.userId === u1.userId && f.online === false);
+    expect(offline).toEqual([
+      { type: 'presence', userId: u1.userId, online: false, lastSeenAt: expect.stringMatching(ISO_TIME) },
+    ]);
+    expect((await peer.ok('getPresence', { userIds: [u1.userId] })).presence).toEqual([
+      { userId: u1.userId, online: false, lastSeenAt: expect.stringMatching(ISO_TIME) },
+    ]);
+  });
+});
+
 describe('stale connections', () => {
   it('removes a vanished socket on the next fan-out to its user; the other sockets still get the event', async () => {
     const a = await connectUser(stack);
