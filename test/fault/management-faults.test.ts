@@ -105,7 +105,7 @@ describe('Management API faults during fan-out', () => {
     await closeTrio(t);
   });
 
-  it.each([429, 500])(
+  it.each([429, 500] as const)(
     '%i on every attempt: given up after a bounded number of attempts; the ack and the rest of the fan-out proceed',
     async (status) => {
       const t = await trio(`giveup${status}`);
