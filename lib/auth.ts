@@ -9,7 +9,7 @@
  *
  * The environment variable names are those of lambdas/auth/verifier.ts.
  */
-import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import { AccountRecovery, FeaturePlan, Mfa, UserPool, type UserPoolClient } from 'aws-cdk-lib/aws-cognito';
 import { Grant, type IGrantable } from 'aws-cdk-lib/aws-iam';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
@@ -125,7 +125,9 @@ export class ChatAuth extends Construct {
         });
         this.userPool = pool;
         this.userPoolClient = client;
-        const issuer = pool.userPoolProviderUrl;
+        // The `iss` of the pool's tokens (and the base of its JWKS URL).
+        const { region, urlSuffix } = Stack.of(this);
+        const issuer = `https://cognito-idp.${region}.${urlSuffix}/${pool.userPoolId}`;
         this.environment = {
           JWT_JWKS_URL: `${issuer}/.well-known/jwks.json`,
           JWT_ISSUER: issuer,

@@ -96,7 +96,7 @@ export class ChatMonitoring extends Construct {
     const stageMetric = (metricName: string, statistic = 'Sum', label?: string): Metric =>
       stage.metric(metricName, { period: PERIOD, statistic, ...(label ? { label } : {}) });
     const serverErrors = new MathExpression({
-      expression: 'executionErrors + integrationErrors',
+      expression: 'FILL(executionErrors, 0) + FILL(integrationErrors, 0)',
       usingMetrics: {
         executionErrors: stageMetric('ExecutionError'),
         integrationErrors: stageMetric('IntegrationError'),

@@ -1,0 +1,130 @@
+/**
+ * The function bundles: the construct's bundling options are the shared ones, and real bundles built
+ * with those options stay within the budget, carry the AWS SDK inside, and load and run as ESM in a fresh
+ * `node` process. (`npm run bundle-size` measures every function from the synthesized assets.)
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { isBuiltin } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { build } from 'esbuild';
+import { afterAll, describe, expect, it } from 'vitest';
+import {
+  BUNDLE,
+  BUNDLE_BUDGET_BYTES,
+  ESM_REQUIRE_BANNER,
+  esbuildOptions,
+  nodejsBundling,
+} from '../../lib/bundling.ts';
+import { PROJECT_ROOT } from '../../lib/chat-function.ts';
+import { findRoute } from '../../lib/routes.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'chat-bundle-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+/** Builds a route's bundle; returns its path and the modules left for Node to resolve at runtime. */
+async function bundle(routeKey: string): Promise<{ file: string; runtimeImports: string[] }> {
+  const route = findRoute(routeKey);
+  if (!route) throw new Error(`no route ${routeKey}`);
+  const file = join(dir, `${route.name}.mjs`);
+  const result = await build({ ...esbuildOptions(resolve(PROJECT_ROOT, route.entry), file), metafile: true });
+  const output = Object.values(result.metafile.outputs).find((o) => o.entryPoint);
+  const runtimeImports = [...new Set((output?.imports ?? []).filter((i) => i.external).map((i) => i.path))];
+  return { file, runtimeImports };
+}
+
+/** Runs `script` (an ES module body) in a fresh node process with the bundle's URL in BUNDLE_URL. */
+function runNode(file: string, script: string): string {
+  return execFileSync(process.execPath, ['--enable-source-maps', '--input-type=module', '-e', script], {
+    env: {
+      PATH: process.env.PATH ?? '',
+      BUNDLE_URL: pathToFileURL(file).href,
+      AWS_REGION: 'eu-west-1',
+      TABLE_NAME: 'chat',
+      LOG_LEVEL: 'ERROR',
+    },
+    encoding: 'utf8',
+    timeout: 20_000,
+  });
+}
+
+describe('bundling options', { timeout: 60_000 }, () => {
+  it('are the shared settings: ESM, module-first, minified, source maps, SDK bundled, local esbuild', () => {
+    expect(nodejsBundling()).toEqual({
+      target: 'node24',
+      format: OutputFormat.ESM,
+      mainFields: ['module', 'main'],
+      minify: true,
+      sourceMap: true,
+      sourcesContent: false,
+      banner: ESM_REQUIRE_BANNER,
+      externalModules: [],
+      bundleAwsSDK: true,
+      forceDockerBundling: false,
+    });
+    expect(ESM_REQUIRE_BANNER).toBe(
+      "import { createRequire } from 'module'; const require = createRequire(import.meta.url);",
+    );
+    const esb = esbuildOptions('in.ts', 'out.mjs');
+    expect(esb).toMatchObject({
+      bundle: true,
+      platform: 'node',
+      format: 'esm',
+      target: BUNDLE.target,
+      mainFields: BUNDLE.mainFields,
+      minify: true,
+      sourcemap: true,
+      sourcesContent: false,
+      banner: { js: ESM_REQUIRE_BANNER },
+      external: [],
+    });
+  });
+});
+
+describe('a real bundle', { timeout: 60_000 }, () => {
+  it('$connect (DynamoDB + Management API clients): within budget, SDK inside, loads as ESM', async () => {
+    const { file, runtimeImports } = await bundle('$connect');
+    const bytes = statSync(file).size;
+    expect(bytes).toBeLessThanOrEqual(BUNDLE_BUDGET_BYTES);
+    // Nothing is left to resolve at runtime but Node built-ins: the SDK is inside the bundle.
+    expect(runtimeImports.filter((path) => !isBuiltin(path))).toEqual([]);
+    expect(runtimeImports.length).toBeGreaterThan(0);
+    const code = readFileSync(file, 'utf8');
+    expect(code).toContain('DynamoDB');
+    expect(code.startsWith(ESM_REQUIRE_BANNER)).toBe(true);
+    expect(statSync(`${file}.map`).size).toBeGreaterThan(0);
+    const out = runNode(
+      file,
+      'const m = await import(process.env.BUNDLE_URL); process.stdout.write(typeof m.handler);',
+    );
+    expect(out).toBe('function');
+  });
+
+  it('ping: the bundled handler answers a frame', async () => {
+    const { file } = await bundle('ping');
+    expect(statSync(file).size).toBeLessThanOrEqual(BUNDLE_BUDGET_BYTES);
+    const event = {
+      requestContext: {
+        routeKey: 'ping',
+        connectionId: 'conn-1',
+        requestId: 'req-1',
+        eventType: 'MESSAGE',
+        authorizer: { userId: 'alice', name: 'Alice' },
+      },
+      body: JSON.stringify({ action: 'ping', requestId: 'r-1' }),
+      isBase64Encoded: false,
+    };
+    const out = runNode(
+      file,
+      `const m = await import(process.env.BUNDLE_URL);
+       const result = await m.handler(${JSON.stringify(event)}, { awsRequestId: 'aws-1' });
+       process.stdout.write(JSON.stringify(result));`,
+    );
+    const result = JSON.parse(out) as { statusCode: number; body: string };
+    expect(result.statusCode).toBe(200);
+    expect(JSON.parse(result.body)).toEqual({ type: 'pong', action: 'ping', requestId: 'r-1' });
+  });
+});

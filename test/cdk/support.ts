@@ -1,0 +1,96 @@
+/**
+ * Helpers for the CDK assertion tests. Stacks are synthesized with `aws:cdk:bundling-stacks` set to
+ * `[]`, so CDK skips asset bundling (no esbuild run) and a stack with every function synthesizes in a
+ * second or two. test/cdk/bundle.test.ts covers the bundles themselves.
+ */
+import { App, type CfnResource, type Stack } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import type { IConstruct } from 'constructs';
+import type { ChatFunction } from '../../lib/chat-function.ts';
+import { ChatStack, type ChatStackProps } from '../../lib/chat-stack.ts';
+
+export const NO_BUNDLING = { 'aws:cdk:bundling-stacks': [] } as const;
+
+export interface Synthesized {
+  readonly app: App;
+  readonly stack: ChatStack;
+  readonly template: Template;
+}
+
+export function synth(props: ChatStackProps = {}, context: Record<string, unknown> = {}): Synthesized {
+  const app = new App({ context: { ...NO_BUNDLING, ...context } });
+  const stack = new ChatStack(app, 'ChatTest', props);
+  return { app, stack, template: Template.fromStack(stack) };
+}
+
+export function logicalId(stack: Stack, construct: IConstruct): string {
+  return stack.getLogicalId(construct.node.defaultChild as CfnResource);
+}
+
+export interface Statement {
+  readonly Effect: string;
+  readonly Action: string | string[];
+  readonly Resource: unknown;
+}
+
+export const actionsOf = (s: Statement): string[] => (Array.isArray(s.Action) ? s.Action : [s.Action]);
+export const resourcesOf = (s: Statement): unknown[] =>
+  Array.isArray(s.Resource) ? s.Resource : [s.Resource];
+
+/** Every policy statement attached to a function's role: its inline policies and every AWS::IAM::Policy. */
+export function statementsOf(synthesized: Synthesized, fn: ChatFunction): Statement[] {
+  const roleId = logicalId(synthesized.stack, fn.role);
+  const resources = synthesized.template.toJSON().Resources as Record<
+    string,
+    { Type: string; Properties?: Record<string, unknown> }
+  >;
+  const role = resources[roleId];
+  if (!role) throw new Error(`no role ${roleId}`);
+  const inline = (
+    (role.Properties?.Policies ?? []) as { PolicyDocument: { Statement: Statement[] } }[]
+  ).flatMap((p) => p.PolicyDocument.Statement);
+  const attached = Object.values(resources)
+    .filter((r) => r.Type === 'AWS::IAM::Policy')
+    .filter((r) => JSON.stringify(r.Properties?.Roles ?? []).includes(`"${roleId}"`))
+    .flatMap(
+      (r) => (r.Properties?.PolicyDocument as { Statement: Statement[] } | undefined)?.Statement ?? [],
+    );
+  return [...inline, ...attached];
+}
+
+/**
+ * Least-privilege violations in a template: `dynamodb:Scan`, any action with a wildcard, and any
+ * DynamoDB grant to a role that is not one of the route functions' roles.
+ */
+export function privilegeViolations(template: Template, allowedDynamoRoles: readonly string[]): string[] {
+  const found: string[] = [];
+  const resources = template.toJSON().Resources as Record<
+    string,
+    { Type: string; Properties?: Record<string, unknown> }
+  >;
+  for (const [id, r] of Object.entries(resources)) {
+    const docs: { Statement: Statement[] }[] = [];
+    if (r.Type === 'AWS::IAM::Policy' || r.Type === 'AWS::IAM::ManagedPolicy') {
+      docs.push(r.Properties?.PolicyDocument as { Statement: Statement[] });
+    }
+    if (r.Type === 'AWS::IAM::Role') {
+      for (const p of (r.Properties?.Policies ?? []) as { PolicyDocument: { Statement: Statement[] } }[]) {
+        docs.push(p.PolicyDocument);
+      }
+    }
+    const roles = JSON.stringify(r.Properties?.Roles ?? [{ Ref: id }]);
+    for (const s of docs.flatMap((d) => d.Statement)) {
+      for (const action of actionsOf(s)) {
+        if (action.toLowerCase() === 'dynamodb:scan') found.push(`${id}: ${action}`);
+        if (action.includes('*')) found.push(`${id}: wildcard action ${action}`);
+        if (
+          action.startsWith('dynamodb:') &&
+          !allowedDynamoRoles.some((role) => roles.includes(`"${role}"`))
+        ) {
+          found.push(`${id}: ${action} granted outside the route functions`);
+        }
+      }
+    }
+  }
+  return found;
+}
