@@ -1,0 +1,176 @@
+/**
+ * DynamoDB stopped and restarted mid-traffic. This file runs its own DynamoDB Local (data in a temp
+ * folder so it survives the restart, on a fixed port so the restart reuses it) and a stack on it.
+ * While alice sends with clientMessageIds, DynamoDB Local is stopped and started again. Every send
+ * is answered (ack or error frame, none hangs); nothing is half-applied; the system recovers by
+ * itself; retrying the failed sends with the same clientMessageId ends with exactly one stored
+ * message per clientMessageId, and the chat's lastSeq equals the number of messages.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type DynamoLocal, freePort, startDynamoLocal } from '../../local/dynamodb.ts';
+import { connectUsers, type Message, makeDirect, settle, type UserSocket } from '../support/chat.ts';
+import type { Frame } from '../support/client.ts';
+import { sleep } from '../support/client.ts';
+import { startTestStack, type TestStack } from '../support/stack.ts';
+
+let dir: string;
+let port: number;
+let dynamo: DynamoLocal | undefined;
+let stack: TestStack;
+let alice: UserSocket;
+let bob: UserSocket;
+let chatId: string;
+
+/** No reply within this bound counts as a hang. */
+const REPLY_BOUND_MS = 20_000;
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'ddb-restart-'));
+  port = await freePort();
+  dynamo = await startDynamoLocal({ port, dbPath: dir });
+  stack = await startTestStack({ dynamoEndpoint: dynamo.endpoint });
+  [alice, bob] = (await connectUsers(stack, 2, 'restart')) as [UserSocket, UserSocket];
+  chatId = (await makeDirect(alice, bob.userId)).chatId;
+  await settle(stack, alice, bob);
+}, 90_000);
+
+afterAll(async () => {
+  await Promise.all([alice, bob].map((s) => s?.close()));
+  await stack?.stop();
+  await dynamo?.stop();
+  rmSync(dir, { recursive: true, force: true });
+}, 30_000);
+
+async function send(clientMessageId: string): Promise<Frame> {
+  return alice.request(
+    'sendMessage',
+    { chatId, text: `text of ${clientMessageId}`, clientMessageId },
+    REPLY_BOUND_MS,
+  );
+}
+
+async function fullHistory(socket: UserSocket): Promise<Message[]> {
+  const out: Message[] = [];
+  let after = 0;
+  for (;;) {
+    const page = await socket.ok('history', { chatId, after, limit: 100 });
+    const messages = page.messages as Message[];
+    out.push(...messages);
+    if (!page.hasMore || messages.length === 0) return out;
+    after = (messages.at(-1) as Message).seq;
+  }
+}
+
+describe('DynamoDB Local stopped and restarted mid-traffic', () => {
+  it('answers every send, applies none by halves, recovers, and retries end with one message per clientMessageId', async () => {
+    const first = new Map<string, Promise<Frame>>();
+    let n = 0;
+    const sendNext = () => {
+      const id = `cm-${String(n++).padStart(3, '0')}`;
+      first.set(id, send(id));
+    };
+
+    // Traffic before the outage.
+    for (let i = 0; i < 5; i++) {
+      sendNext();
+      await sleep(40);
+    }
+    // Stop DynamoDB Local while sends keep coming.
+    const stopping = (dynamo as DynamoLocal).stop();
+    for (let i = 0; i < 5; i++) {
+      sendNext();
+      await sleep(40);
+    }
+    await stopping;
+    dynamo = undefined;
+    for (let i = 0; i < 5; i++) {
+      sendNext();
+      await sleep(60);
+    }
+    // Start it again on the same port and folder, sending while it boots.
+    const restarting = startDynamoLocal({ port, dbPath: dir });
+    let booted = false;
+    void restarting.then(() => {
+      booted = true;
+    });
+    while (!booted && n < 60) {
+      sendNext();
+      await sleep(150);
+    }
+    dynamo = await restarting;
+    for (let i = 0; i < 5; i++) {
+      sendNext();
+      await sleep(40);
+    }
+
+    // 1. Every send was answered within the bound: an ack or an error frame, nothing else.
+    const replies = new Map<string, Frame>();
+    for (const [id, reply] of first) replies.set(id, await reply);
+    for (const [id, reply] of replies) {
+      expect(['ack', 'error'], `${id}: ${JSON.stringify(reply)}`).toContain(reply.type);
+      if (reply.type === 'error') expect(reply.code).toMatch(/^(INTERNAL|RATE_LIMITED|CONFLICT)$/);
+    }
+    const failed = [...replies].filter(([, r]) => r.type === 'error').map(([id]) => id);
+    const acked = [...replies].filter(([, r]) => r.type === 'ack');
+    // The outage was real: some sends failed, and some went through before and after it.
+    expect(failed.length).toBeGreaterThan(0);
+    expect(acked.length).toBeGreaterThan(0);
+
+    // 2. The system recovers by itself: no restart of the stack, the next requests just work.
+    const deadline = Date.now() + 30_000;
+    for (;;) {
+      const probe = await alice.request('history', { chatId, limit: 1 }, REPLY_BOUND_MS);
+      if (probe.type === 'ack') break;
+      if (Date.now() > deadline) throw new Error(`no recovery: ${JSON.stringify(probe)}`);
+      await sleep(200);
+    }
+
+    // 3. Retrying every failed send with the same clientMessageId succeeds.
+    const final = new Map<string, Message>();
+    for (const [id, reply] of acked) final.set(id, reply.message as Message);
+    for (const id of failed) {
+      let reply = await send(id);
+      for (let attempt = 0; reply.type !== 'ack' && attempt < 5; attempt++) {
+        await sleep(200);
+        reply = await send(id);
+      }
+      expect(reply.type, `${id}: ${JSON.stringify(reply)}`).toBe('ack');
+      final.set(id, reply.message as Message);
+    }
+
+    // 4. Exactly one stored message per clientMessageId, seqs 1..n without gaps, lastSeq = n.
+    const history = await fullHistory(bob);
+    expect(history).toHaveLength(n);
+    expect(history.map((m) => m.seq)).toEqual(Array.from({ length: n }, (_, i) => i + 1));
+    expect(new Set(history.map((m) => m.clientMessageId)).size).toBe(n);
+    for (const m of history) {
+      expect(m.text).toBe(`text of ${m.clientMessageId}`);
+      // Whatever the ack said is what is stored (first ack, or the retry's original).
+      expect(final.get(String(m.clientMessageId))).toEqual(m);
+    }
+    const chat = (await bob.ok('getChat', { chatId })).chat as { lastSeq: number };
+    expect(chat.lastSeq).toBe(n);
+
+    // 5. In the table: one MSG and one CMID item per message, each claim pointing at its message.
+    const items = await stack.items(`CHAT#${chatId}`);
+    const msgs = items.filter((i) => String(i.sk).startsWith('MSG#'));
+    const claims = items.filter((i) => String(i.sk).startsWith('CMID#'));
+    expect(msgs).toHaveLength(n);
+    expect(claims).toHaveLength(n);
+    const bySeq = new Map(history.map((m) => [m.seq, m]));
+    for (const claim of claims) {
+      const m = bySeq.get(Number(claim.seq));
+      expect(m && String(claim.sk).endsWith(`#${m.clientMessageId}`)).toBe(true);
+    }
+    expect(items.find((i) => i.sk === 'META')?.lastSeq).toBe(n);
+
+    // 6. Sending any of them again is a duplicate with the stored original.
+    for (const id of [...replies.keys()].slice(0, 10)) {
+      const again = await send(id);
+      expect(again).toMatchObject({ type: 'ack', duplicate: true, message: final.get(id) });
+    }
+  }, 120_000);
+});
