@@ -6,6 +6,7 @@ import { readdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { App } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
+import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { IConstruct } from 'constructs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_THROTTLE } from '../../lib/chat-api.ts';
@@ -246,17 +247,22 @@ describe('least privilege', { timeout: 60_000 }, () => {
     expect(privilegeViolations(s.template, routeRoles)).toEqual([]);
   });
 
-  it('the privilege check catches a Scan and a wildcard action', () => {
+  it('the privilege check catches a Scan, a wildcard action and a grant on every resource', () => {
     const first = ROUTES[0] as RouteDefinition;
     const routes: RouteDefinition[] = [
       { ...first, tableActions: [...first.tableActions, 'dynamodb:Scan' as TableAction] },
       { ...first, routeKey: 'wild', name: 'Wild', tableActions: ['dynamodb:*' as TableAction] },
     ];
-    const bad = synth({ routes });
-    const routeRoles = [...bad.stack.chatApi.functions.values()].map((fn) => logicalId(bad.stack, fn.role));
-    const violations = privilegeViolations(bad.template, routeRoles);
+    const app = new App({ context: { ...NO_BUNDLING } });
+    const stack = new ChatStack(app, 'Bad', { routes });
+    stack.chatApi.authorizerFunction.role.addToPolicy(
+      new PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: ['*'] }),
+    );
+    const routeRoles = [...stack.chatApi.functions.values()].map((fn) => logicalId(stack, fn.role));
+    const violations = privilegeViolations(Template.fromStack(stack), routeRoles);
     expect(violations.some((v) => v.includes('dynamodb:Scan'))).toBe(true);
     expect(violations.some((v) => v.includes('wildcard action dynamodb:*'))).toBe(true);
+    expect(violations.some((v) => v.includes('secretsmanager:GetSecretValue on every resource'))).toBe(true);
   });
 });
 

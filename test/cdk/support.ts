@@ -58,9 +58,12 @@ export function statementsOf(synthesized: Synthesized, fn: ChatFunction): Statem
   return [...inline, ...attached];
 }
 
+/** The only actions that may use `Resource: "*"`: X-Ray does not support resource-level permissions. */
+const STAR_RESOURCE_ACTIONS = new Set(['xray:PutTraceSegments', 'xray:PutTelemetryRecords']);
+
 /**
- * Least-privilege violations in a template: `dynamodb:Scan`, any action with a wildcard, and any
- * DynamoDB grant to a role that is not one of the route functions' roles.
+ * Least-privilege violations in a template: `dynamodb:Scan`, any action with a wildcard, `Resource: "*"`
+ * for anything but X-Ray, and any DynamoDB grant to a role that is not one of the route functions' roles.
  */
 export function privilegeViolations(template: Template, allowedDynamoRoles: readonly string[]): string[] {
   const found: string[] = [];
@@ -80,7 +83,10 @@ export function privilegeViolations(template: Template, allowedDynamoRoles: read
     }
     const roles = JSON.stringify(r.Properties?.Roles ?? [{ Ref: id }]);
     for (const s of docs.flatMap((d) => d.Statement)) {
+      const starResource = resourcesOf(s).includes('*');
       for (const action of actionsOf(s)) {
+        if (starResource && !STAR_RESOURCE_ACTIONS.has(action))
+          found.push(`${id}: ${action} on every resource`);
         if (action.toLowerCase() === 'dynamodb:scan') found.push(`${id}: ${action}`);
         if (action.includes('*')) found.push(`${id}: wildcard action ${action}`);
         if (
