@@ -11,7 +11,7 @@ import { costPerMillion, PRICES } from './pricing.ts';
 import { Phases, Progress } from './progress.ts';
 import { type BenchResults, type CostResults, machine, render, targets, writeResults } from './report.ts';
 import { coldStart } from './scenarios/coldstart.ts';
-import { costRound, seed } from './scenarios/cost.ts';
+import { connectMembers, costRound, seed } from './scenarios/cost.ts';
 import { floor } from './scenarios/floor.ts';
 import { type LatencyPhaseResult, latencyPhase } from './scenarios/latency.ts';
 import { throughput } from './scenarios/throughput.ts';
@@ -111,25 +111,17 @@ async function main(): Promise<number> {
       if (stack.meter) {
         const groupSize = Math.min(100, Math.max(12, options.users));
         stack.meter.exactTransactions = true;
-        const fresh = await costRound(
-          stack,
-          stack.meter,
-          options.costRepeat,
-          `k${runId}1`,
-          groupSize,
-          (f, l) => phases.tick(f * 0.4, l),
+        const others = await connectMembers(stack, `k${runId}`, groupSize - 2);
+        const fresh = await costRound(stack, stack.meter, options.costRepeat, `k${runId}1`, others, (f, l) =>
+          phases.tick(f * 0.4, l),
         );
         const seededChats = await seed(stack, `s${runId}`, options.seedChats, (f) =>
           phases.tick(0.4 + f * 0.2, `cost: seeding ${options.seedChats} unrelated chats`),
         );
-        const seeded = await costRound(
-          stack,
-          stack.meter,
-          options.costRepeat,
-          `k${runId}2`,
-          groupSize,
-          (f, l) => phases.tick(0.6 + f * 0.4, `${l} (seeded table)`),
+        const seeded = await costRound(stack, stack.meter, options.costRepeat, `k${runId}2`, others, (f, l) =>
+          phases.tick(0.6 + f * 0.4, `${l} (seeded table)`),
         );
+        await Promise.all(others.map((c) => c.close()));
         partial.cost = costResults(fresh, seeded, seededChats, groupSize);
       } else {
         progress.note('cost skipped: the handlers run outside this process (BENCH_URL)');

@@ -116,12 +116,21 @@ const ack = async (client: BenchClient, action: string, fields: Record<string, u
 };
 
 /** One round of measurements with fresh users whose ids start with `prefix`. */
+/** Connects the other members of the measured groups (kept for both rounds). */
+export function connectMembers(stack: BenchStack, prefix: string, count: number): Promise<BenchClient[]> {
+  return connectAll(
+    stack.url,
+    Array.from({ length: count }, (_, i) => `${prefix}-M${String(i).padStart(3, '0')}`),
+    16,
+  );
+}
+
 export async function costRound(
   stack: BenchStack,
   meter: Meter,
   repeat: number,
   prefix: string,
-  groupSize: number,
+  others: readonly BenchClient[],
   onTick: (f: number, label: string) => void,
 ): Promise<ActionCost[]> {
   const ctx: Ctx = { stack, meter, repeat, prefix };
@@ -139,14 +148,11 @@ export async function costRound(
   out.push(summarize('$connect (+ authorizer)', '$connect', meter.since(before).$connect, 2, 0));
   tick('cost: $connect');
 
-  // The members of the groups, connected (their connections are what fan-out reads).
-  const others = await connectAll(
-    stack.url,
-    Array.from({ length: groupSize - 2 }, (_, i) => id(`M${String(i).padStart(3, '0')}`)),
-    16,
-  );
+  // The other members of the groups (connected once by the caller: their connections are what
+  // fan-out reads).
   const small = others.slice(0, 8).map((c) => c.userId);
   const large = others.map((c) => c.userId);
+  const groupSize = others.length + 2;
   tick('cost: members connected');
 
   const direct = (await ack(a, 'createChat', { kind: 'direct', userId: b.userId })).chat as {
@@ -289,13 +295,12 @@ export async function costRound(
   tick('cost: membership');
   out.push(await measure(ctx, 'ping', 'ping', () => a.request('ping')));
 
-  // $disconnect of everyone, per connection.
+  // $disconnect of A and B, per connection.
   await stack.gateway?.idle();
   before = meter.snapshot();
-  const all = [a, b, ...others];
-  await Promise.all(all.map((c) => c.close()));
+  await Promise.all([a, b].map((c) => c.close()));
   await stack.gateway?.idle();
-  out.push(summarize('$disconnect', '$disconnect', meter.since(before).$disconnect, all.length, 0));
+  out.push(summarize('$disconnect', '$disconnect', meter.since(before).$disconnect, 2, 0));
   tick('cost: $disconnect');
   return out;
 }
