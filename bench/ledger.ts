@@ -20,6 +20,8 @@ export interface DeliveryCounts {
   missing: number;
   /** message.created for a message the ledger does not know (another phase's, or a stray). */
   unexpected: number;
+  /** Deliveries that came after the drain timeout (they stay counted as missing). */
+  late: number;
 }
 
 interface Expectation {
@@ -33,6 +35,8 @@ interface Expectation {
 export class Ledger {
   readonly #open = new Map<string, Expectation>();
   readonly #closed = new Set<string>();
+  /** Recipients still owed a message when the drain timed out. */
+  readonly #late = new Map<string, Set<number>>();
   readonly counts: DeliveryCounts = {
     sent: 0,
     acked: 0,
@@ -42,6 +46,7 @@ export class Ledger {
     duplicated: 0,
     missing: 0,
     unexpected: 0,
+    late: 0,
   };
   /** Last delivery time (performance.now()). */
   lastDeliveryAt = 0;
@@ -81,7 +86,9 @@ export class Ledger {
   deliver(recipient: number, clientMessageId: string, at: number): void {
     const entry = this.#open.get(clientMessageId);
     if (!entry) {
-      if (this.#closed.has(clientMessageId)) this.counts.duplicated++;
+      const owed = this.#late.get(clientMessageId);
+      if (owed?.delete(recipient)) this.counts.late++;
+      else if (this.#closed.has(clientMessageId)) this.counts.duplicated++;
       else this.counts.unexpected++;
       return;
     }
@@ -134,7 +141,10 @@ export class Ledger {
         this.counts.sendErrors++;
         if (this.errorSamples.length < 5) this.errorSamples.push({ type: 'error', code: 'NO_REPLY' });
       } else {
-        for (const delivered of entry.recipients.values()) if (!delivered) this.counts.missing++;
+        const owed = new Set<number>();
+        for (const [recipient, delivered] of entry.recipients) if (!delivered) owed.add(recipient);
+        this.counts.missing += owed.size;
+        if (owed.size > 0) this.#late.set(id, owed);
       }
       this.#finish(id);
     }
