@@ -23,22 +23,34 @@ async function announce(deps: Deps, presence: PresenceView): Promise<void> {
   if (peers.length > 0) await deps.notifier.toUsers(peers, eventFrame('presence', { ...presence }));
 }
 
-/** After a socket opened: announce the user online if it is their only socket. */
+/**
+ * Whether any of the user's stored sockets (other than `except`) is really open. Records of sockets
+ * that vanished without a `$disconnect` (a phone that lost its network) are found gone and removed
+ * here, so they cannot keep a user "online".
+ */
+async function hasOpenSocket(deps: Deps, userId: string, except?: string): Promise<boolean> {
+  const stored = (await deps.store.listConnections(userId, true)).filter((id) => id !== except);
+  for (const connectionId of stored) {
+    if (await deps.notifier.isOpen({ userId, connectionId })) return true;
+  }
+  return false;
+}
+
+/** After a socket opened: announce the user online if no other socket of theirs is open. */
 export async function wentOnline(
   deps: Deps,
   userId: string,
   connectionId: string,
   at: string,
 ): Promise<void> {
-  const open = await deps.store.listConnections(userId, true);
-  if (open.length === 1 && open[0] === connectionId)
+  if (!(await hasOpenSocket(deps, userId, connectionId))) {
     await announce(deps, { userId, online: true, lastSeenAt: at });
+  }
 }
 
 /** After a socket closed: record last-seen and announce the user offline if none is left. */
 export async function wentOffline(deps: Deps, userId: string): Promise<void> {
-  const open = await deps.store.listConnections(userId, true);
-  if (open.length > 0) return;
+  if (await hasOpenSocket(deps, userId)) return;
   const lastSeenAt = deps.now().toISOString();
   await deps.store.setLastSeen(userId, lastSeenAt);
   await announce(deps, { userId, online: false, lastSeenAt });

@@ -10,6 +10,7 @@
 import {
   type ApiGatewayManagementApiClient,
   DeleteConnectionCommand,
+  GetConnectionCommand,
   PostToConnectionCommand,
 } from '@aws-sdk/client-apigatewaymanagementapi';
 import type { Frame } from '../shared/frames.ts';
@@ -120,6 +121,21 @@ export class Notifier {
       logger.warn('fan-out incomplete', { event: frame.type, targets: targets.length, ...report });
     }
     return report;
+  }
+
+  /**
+   * Whether a socket is really open (GetConnection). A gone one is deleted; on any other failure
+   * the socket is assumed open (presence errs on the side of "online").
+   */
+  async isOpen(target: Target): Promise<boolean> {
+    try {
+      await this.client().send(new GetConnectionCommand({ ConnectionId: target.connectionId }));
+      return true;
+    } catch (error) {
+      if (!isGone(error)) return true;
+      await this.directory.deleteConnection(target.userId, target.connectionId);
+      return false;
+    }
   }
 
   /** Closes a socket from the server side (e.g. after the chat was deleted). Gone is fine. */
