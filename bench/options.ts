@@ -50,7 +50,7 @@ const HELP = `npm run bench -- [options]
   --rate-group100 N       group-of-100 messages/s (BENCH_RATE_GROUP100, default 0.5)
   --text N                characters per message (BENCH_TEXT, default 200)
   --tp-start N            throughput: first step's messages/s (default 10; ×1.5 per step)
-  --tp-steps N            throughput: steps at most (default 5; quick 3)
+  --tp-steps N            throughput: steps at most (default 6; quick 3)
   --tp-seconds N          throughput: seconds per step (default 4; quick 3)
   --cost-repeat N         cost: repetitions per action (default 5; quick 3)
   --seed-chats N          cost: unrelated chats seeded for the growth check (default 2000; quick 300)
@@ -117,7 +117,7 @@ export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv = p
     textChars: Math.round(num(values.text ?? env.BENCH_TEXT, 200)),
     throughputStart: num(values['tp-start'] ?? env.BENCH_TP_START, 10),
     throughputFactor: 1.5,
-    throughputSteps: Math.round(num(values['tp-steps'] ?? env.BENCH_TP_STEPS, quick ? 3 : 5)),
+    throughputSteps: Math.round(num(values['tp-steps'] ?? env.BENCH_TP_STEPS, quick ? 3 : 6)),
     throughputStepSeconds: num(values['tp-seconds'] ?? env.BENCH_TP_SECONDS, quick ? 3 : 4),
     costRepeat: Math.round(num(values['cost-repeat'] ?? env.BENCH_COST_REPEAT, quick ? 3 : 5)),
     seedChats: Math.round(num(values['seed-chats'] ?? env.BENCH_SEED_CHATS, quick ? 300 : 2000)),

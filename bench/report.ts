@@ -263,7 +263,8 @@ export function render(r: BenchResults): string {
     );
     out.push(
       `\nSustained: ${r.throughput.deliveredPerSecond} delivered events/s` +
-        (r.throughput.sustained ? ` at ${r.throughput.sustained.targetRate} msg/s.` : ' (no step passed).'),
+        (r.throughput.sustained ? ` at ${r.throughput.sustained.targetRate} msg/s` : ' (no step passed)') +
+        (r.throughput.limitReached ? '.' : ' — every step passed: the limit is higher (raise --tp-steps).'),
     );
   }
   if (r.cost) {

@@ -201,7 +201,7 @@ function costResults(
       'Units come from ReturnConsumedCapacity (DynamoDB Local), except TransactWriteItems: DynamoDB Local reports unusable figures for transactions, so each item is billed here as DynamoDB does, 2 WCU per KB of its larger image (read just before and after), plus 1 WCU per KB for the GSI write of items carrying the GSI keys.',
       'Failed conditional writes return no ConsumedCapacity; they are booked as an estimate (1 WCU per single-item write; a cancelled transaction at 2 WCU per KB of each item).',
       `API Gateway messages per message = the inbound frame + the ack + one post per recipient socket (all under 32 KB). Connection minutes are billed separately at $${PRICES.apiGatewayConnectionMinutesPerMillion} per million (a user online 8 h/day ≈ 14,400 min/month ≈ $0.0036/month).`,
-      `Lambda: one invocation per message, ${PRICES.lambdaMemoryMb} MB arm64 assumed, duration = the handler's mean measured here against DynamoDB Local (an estimate; AWS latencies differ), rounded up to 1 ms.`,
+      `Lambda: one invocation per message, ${PRICES.lambdaMemoryMb} MB arm64 assumed, duration = the handler's median measured here against DynamoDB Local (an estimate; AWS latencies differ), rounded up to 1 ms.`,
       'Posts per action count every PostToConnection attempt; events to offline users cost no post.',
     ],
   };

@@ -26,6 +26,8 @@ export interface ThroughputResult {
   readonly sustained: ThroughputStep | null;
   /** Deliveries/s at that step. */
   readonly deliveredPerSecond: number;
+  /** False when every step passed: the machine's limit lies above the last step tried. */
+  readonly limitReached: boolean;
 }
 
 export async function throughput(
@@ -70,5 +72,11 @@ export async function throughput(
     rate = Math.round(rate * options.factor * 10) / 10;
   }
   const sustained = [...steps].reverse().find((s) => s.ok) ?? null;
-  return { kind: 'direct', steps, sustained, deliveredPerSecond: sustained?.deliveredPerSecond ?? 0 };
+  return {
+    kind: 'direct',
+    steps,
+    sustained,
+    deliveredPerSecond: sustained?.deliveredPerSecond ?? 0,
+    limitReached: steps.some((s) => !s.ok),
+  };
 }
