@@ -1,6 +1,6 @@
 /**
  * Bench options: flags override environment variables, which override the defaults. `--quick`
- * shrinks everything for a smoke run (about a minute).
+ * shrinks everything for a smoke run (about 80 s).
  */
 import { parseArgs } from 'node:util';
 
@@ -41,7 +41,7 @@ export const PARTS = ['floor', 'latency', 'throughput', 'cost', 'coldstart'] as 
 
 const HELP = `npm run bench -- [options]
 
-  --quick                 small sizes (about a minute)
+  --quick                 small sizes (about 80 s)
   --only a,b              parts to run: ${PARTS.join(', ')}
   --users N               connected users (BENCH_USERS, default 200)
   --seconds N             seconds per latency phase (BENCH_SECONDS, default 10; quick 4)
