@@ -82,13 +82,18 @@ export async function sendMessage(
     const outcome = await deps.store.appendMessage(message, previousSeq);
     switch (outcome.status) {
       case 'stored': {
-        await deps.store.advanceReadCursor(input.chatId, caller.userId, seq).catch((error: unknown) => {
-          logger.warn('could not move the sender read cursor', { error });
-        });
         const view = messageView(message);
-        await deps.notifier.toUsers(userIdsOf(members), eventFrame('message.created', { message: view }), {
-          excludeConnectionId: connectionId,
-        });
+        // Sockets are looked up only after the message is stored: a socket that opens later finds
+        // the message in its catch-up, so no window exists in which a message reaches neither.
+        // The sender's read cursor moves in parallel with the fan-out, off the delivery path.
+        await Promise.all([
+          deps.store.advanceReadCursor(input.chatId, caller.userId, seq).catch((error: unknown) => {
+            logger.warn('could not move the sender read cursor', { error });
+          }),
+          deps.notifier.toUsers(userIdsOf(members), eventFrame('message.created', { message: view }), {
+            excludeConnectionId: connectionId,
+          }),
+        ]);
         return { message: view, duplicate: false };
       }
       case 'duplicate': {

@@ -102,13 +102,24 @@ export class Notifier {
     frame: Frame,
     options: { excludeConnectionId?: string } = {},
   ): Promise<FanOutReport> {
+    return this.toConnections(await this.socketsOf(userIds, options), frame);
+  }
+
+  /**
+   * The open sockets of the given users (one Query per user, bounded concurrency), except
+   * `excludeConnectionId`. Callers may look them up while they write, then `toConnections`.
+   */
+  async socketsOf(
+    userIds: readonly string[],
+    options: { excludeConnectionId?: string } = {},
+  ): Promise<Target[]> {
     const targets: Target[] = [];
     await mapSettled([...new Set(userIds)], this.#concurrency, async (userId) => {
       for (const connectionId of await this.directory.listConnections(userId)) {
         if (connectionId !== options.excludeConnectionId) targets.push({ userId, connectionId });
       }
     });
-    return this.toConnections(targets, frame);
+    return targets;
   }
 
   /** Sends `frame` to the given sockets. */
