@@ -10,12 +10,9 @@ import { setStore } from '../lambdas/data/store.ts';
 import { setDeps } from '../lambdas/domain/deps.ts';
 import { setClients } from '../lambdas/shared/clients.ts';
 import { resetConfig } from '../lambdas/shared/config.ts';
-import { AUTHORIZER, ROUTES } from '../lib/routes.ts';
-import { MANAGEMENT_ENDPOINT_ENV, TABLE_NAME_ENV } from '../lib/table.ts';
-import { type DynamoLocal, startDynamoLocal, useLocalAwsEnvironment } from '../local/dynamodb.ts';
-import { LocalGateway } from '../local/gateway.ts';
-import { loader } from '../local/stack.ts';
-import { ensureTable } from '../local/table.ts';
+import { useLocalAwsEnvironment } from '../local/dynamodb.ts';
+import type { LocalGateway } from '../local/gateway.ts';
+import { startLocalStack } from '../local/stack.ts';
 import { Meter } from './meter.ts';
 
 export interface BenchStack {
@@ -45,50 +42,27 @@ export async function startBenchStack(
       stop: async () => {},
     };
   }
-  const dynamo: DynamoLocal | undefined = options.dynamoEndpoint ? undefined : await startDynamoLocal();
-  const dynamoEndpoint = options.dynamoEndpoint ?? (dynamo as DynamoLocal).endpoint;
-  const tableName = `bench-${randomBytes(4).toString('hex')}`;
   const meter = new Meter();
-  try {
-    await ensureTable(dynamoEndpoint, tableName);
-    const gateway = new LocalGateway({
-      routes: ROUTES.map((r) => ({
-        routeKey: r.routeKey,
-        returnResponse: r.returnResponse,
-        load: meter.wrapLoader(r.routeKey, loader(r.entry)),
-      })),
-      authorizer: {
-        load: meter.wrapLoader('$authorizer', loader(AUTHORIZER.entry)),
-        queryParameter: AUTHORIZER.queryParameter,
-      },
-      port: 0,
-    });
-    await gateway.start();
-    Object.assign(process.env, {
-      [TABLE_NAME_ENV]: tableName,
-      [MANAGEMENT_ENDPOINT_ENV]: gateway.managementEndpoint,
-      DYNAMODB_ENDPOINT: dynamoEndpoint,
-    });
-    resetConfig();
-    setClients({
-      documentClient: meter.documentClient(dynamoEndpoint),
-      managementClient: meter.managementClient(gateway.managementEndpoint),
-    });
-    setStore(undefined);
-    setDeps(undefined);
-    return {
-      url: gateway.url,
-      dynamoEndpoint,
-      tableName,
-      meter,
-      gateway,
-      async stop() {
-        await gateway.stop();
-        await dynamo?.stop();
-      },
-    };
-  } catch (error) {
-    await dynamo?.stop();
-    throw error;
-  }
+  const stack = await startLocalStack({
+    port: 0,
+    tableName: `bench-${randomBytes(4).toString('hex')}`,
+    ...(options.dynamoEndpoint ? { dynamoEndpoint: options.dynamoEndpoint } : {}),
+    wrapLoader: (routeKey, load) => meter.wrapLoader(routeKey, load),
+  });
+  // Every handler of this process talks to AWS through the metering clients.
+  resetConfig();
+  setClients({
+    documentClient: meter.documentClient(stack.dynamoEndpoint),
+    managementClient: meter.managementClient(stack.managementEndpoint),
+  });
+  setStore(undefined);
+  setDeps(undefined);
+  return {
+    url: stack.url,
+    dynamoEndpoint: stack.dynamoEndpoint,
+    tableName: stack.tableName,
+    meter,
+    gateway: stack.gateway,
+    stop: () => stack.stop(),
+  };
 }

@@ -26,6 +26,11 @@ export interface LocalStackOptions {
   readonly tableName?: string;
   readonly limits?: Partial<GatewayLimits>;
   readonly onInvoke?: GatewayOptions['onInvoke'];
+  /** Wraps each handler loader (route key, or `$authorizer`), e.g. to meter invocations. */
+  readonly wrapLoader?: (
+    routeKey: string,
+    load: () => Promise<LambdaHandler>,
+  ) => () => Promise<LambdaHandler>;
   /** Extra environment for the handlers (e.g. JWT_ISSUER). */
   readonly env?: Record<string, string>;
 }
@@ -57,13 +62,17 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   const tableName = options.tableName ?? 'chat';
   try {
     await ensureTable(dynamoEndpoint, tableName);
+    const wrap = options.wrapLoader ?? ((_routeKey: string, load: () => Promise<LambdaHandler>) => load);
     const gateway = new LocalGateway({
       routes: ROUTES.map((r) => ({
         routeKey: r.routeKey,
         returnResponse: r.returnResponse,
-        load: loader(r.entry),
+        load: wrap(r.routeKey, loader(r.entry)),
       })),
-      authorizer: { load: loader(AUTHORIZER.entry), queryParameter: AUTHORIZER.queryParameter },
+      authorizer: {
+        load: wrap('$authorizer', loader(AUTHORIZER.entry)),
+        queryParameter: AUTHORIZER.queryParameter,
+      },
       port: options.port ?? 3001,
       host: options.host ?? '127.0.0.1',
       ...(options.limits ? { limits: options.limits } : {}),
