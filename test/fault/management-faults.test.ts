@@ -3,40 +3,19 @@
  * 429 and 500 are retried a bounded number of times (then delivered, or given up) while the rest of
  * the fan-out proceeds and the sender still gets its ack.
  */
-import { ApiGatewayManagementApiClient } from '@aws-sdk/client-apigatewaymanagementapi';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { setClients } from '../../lambdas/shared/clients.ts';
 import { connectUsers, makeGroup, settle, storedConnectionIds, type UserSocket } from '../support/chat.ts';
 import type { Frame } from '../support/client.ts';
+import { countingClient, type PostRecord } from '../support/counting-client.ts';
 import { startTestStack, type TestStack } from '../support/stack.ts';
 
 let stack: TestStack;
-const posts: { connectionId: string; status: number; at: number }[] = [];
-
-function countingClient(endpoint: string): ApiGatewayManagementApiClient {
-  const client = new ApiGatewayManagementApiClient({ endpoint, maxAttempts: 1 });
-  client.middlewareStack.add(
-    (next, context) => async (args) => {
-      if (context.commandName !== 'PostToConnectionCommand') return next(args);
-      const connectionId = String((args.input as { ConnectionId?: string }).ConnectionId);
-      try {
-        const out = await next(args);
-        posts.push({ connectionId, status: 200, at: performance.now() });
-        return out;
-      } catch (error) {
-        const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode ?? 0;
-        posts.push({ connectionId, status, at: performance.now() });
-        throw error;
-      }
-    },
-    { step: 'initialize', name: 'countPosts' },
-  );
-  return client;
-}
+const posts: PostRecord[] = [];
 
 beforeAll(async () => {
   stack = await startTestStack();
-  setClients({ managementClient: countingClient(stack.managementEndpoint) });
+  setClients({ managementClient: countingClient(stack.managementEndpoint, posts) });
 });
 afterEach(() => {
   stack.gateway.clearFaults();

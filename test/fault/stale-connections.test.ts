@@ -3,7 +3,6 @@
  * in the table) are found gone (410) on the next fan-out, their record is deleted, and delivery to
  * everyone else proceeds.
  */
-import { ApiGatewayManagementApiClient } from '@aws-sdk/client-apigatewaymanagementapi';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { setClients } from '../../lambdas/shared/clients.ts';
 import {
@@ -15,38 +14,15 @@ import {
   storedConnectionIds,
   type UserSocket,
 } from '../support/chat.ts';
+import { countingClient, type PostRecord } from '../support/counting-client.ts';
 import { startTestStack, type TestStack } from '../support/stack.ts';
 
 let stack: TestStack;
-const posts: { connectionId: string; status: number }[] = [];
-
-/** The handlers' Management API client, counting every post attempt and its outcome. */
-function countingClient(endpoint: string): ApiGatewayManagementApiClient {
-  const client = new ApiGatewayManagementApiClient({ endpoint, maxAttempts: 1 });
-  client.middlewareStack.add(
-    (next, context) => async (args) => {
-      if (context.commandName !== 'PostToConnectionCommand') return next(args);
-      const connectionId = String((args.input as { ConnectionId?: string }).ConnectionId);
-      try {
-        const out = await next(args);
-        posts.push({ connectionId, status: 200 });
-        return out;
-      } catch (error) {
-        posts.push({
-          connectionId,
-          status: (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode ?? 0,
-        });
-        throw error;
-      }
-    },
-    { step: 'initialize', name: 'countPosts' },
-  );
-  return client;
-}
+const posts: PostRecord[] = [];
 
 beforeAll(async () => {
   stack = await startTestStack();
-  setClients({ managementClient: countingClient(stack.managementEndpoint) });
+  setClients({ managementClient: countingClient(stack.managementEndpoint, posts) });
 });
 afterAll(async () => {
   setClients({ managementClient: undefined });

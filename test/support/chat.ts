@@ -3,6 +3,7 @@
  * contract's objects, and deterministic "nothing arrived" checks.
  */
 import { expect } from 'vitest';
+import type { ChatSummaryView, ChatView, MemberView, MessageView } from '../../lambdas/domain/views.ts';
 import { eventually, type Frame, TestClient } from './client.ts';
 import { type TestStack, uniqueId } from './stack.ts';
 
@@ -13,47 +14,11 @@ export type UserSocket = TestClient & {
   readonly connectionId: string;
 };
 
-export interface Member {
-  userId: string;
-  role: 'owner' | 'member';
-  lastReadSeq: number;
-  joinedAt: string;
-}
-
-export interface Chat {
-  chatId: string;
-  kind: 'direct' | 'group';
-  name: string | null;
-  ownerId: string;
-  members: Member[];
-  lastSeq: number;
-  createdAt: string;
-}
-
-export interface Message {
-  chatId: string;
-  messageId: string;
-  seq: number;
-  senderId: string;
-  text: string;
-  replyTo: string | null;
-  clientMessageId: string | null;
-  createdAt: string;
-  editedAt: string | null;
-  deleted: boolean;
-}
-
-export interface ChatSummary {
-  chatId: string;
-  kind: 'direct' | 'group';
-  name: string | null;
-  ownerId: string;
-  memberCount: number;
-  lastSeq: number;
-  lastMessage: Message | null;
-  lastReadSeq: number;
-  unreadCount: number;
-}
+/** The contract's objects, as the handlers build them (lambdas/domain/views.ts). */
+export type Member = MemberView;
+export type Chat = ChatView;
+export type Message = MessageView;
+export type ChatSummary = ChatSummaryView;
 
 export const ISO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 
