@@ -60,6 +60,8 @@ export interface ChatRecord {
   readonly memberCount: number;
   readonly createdAt: string;
   readonly lastActivityAt: string;
+  /** The chat's latest version (every change takes the next one). */
+  readonly lastVer?: number;
 }
 
 export interface MemberRecord {
@@ -69,6 +71,7 @@ export interface MemberRecord {
   readonly lastReadSeq: number;
   readonly joinedAt: string;
   readonly kind: ChatKind;
+  readonly lastDeliveredSeq?: number;
   /** For direct chats: the other member (presence goes to direct-chat peers). */
   readonly peerId?: string;
 }
@@ -84,6 +87,8 @@ export interface MessageRecord {
   readonly createdAt: string;
   readonly editedAt: string | null;
   readonly deleted: boolean;
+  /** The chat version of the message's latest change. */
+  readonly ver?: number;
 }
 
 /** A membership as the user index holds it. */

@@ -1,21 +1,17 @@
 /** Chats and memberships: createChat, listChats, getChat, invite, removeMember, deleteChat. */
+import type { Request } from '../contract/index.ts';
 import type { ChatRecord, MemberRecord } from '../data/store.ts';
+import type { Caller } from '../shared/caller.ts';
 import { badRequest, conflict, forbidden, notFound } from '../shared/errors.ts';
-import { eventFrame } from '../shared/frames.ts';
+import { event } from '../shared/frames.ts';
 import { requireMember, userIdsOf } from './access.ts';
 import type { Deps } from './deps.ts';
 import { newChatId } from './ids.ts';
 import { LIMITS } from './limits.ts';
 import { type ChatSummaryView, type ChatView, chatSummaryView, chatView } from './views.ts';
 
-export interface Caller {
-  readonly userId: string;
-  readonly name: string;
-}
-
-export type CreateChatInput =
-  | { readonly kind: 'direct'; readonly userId: string }
-  | { readonly kind: 'group'; readonly name: string; readonly memberIds: readonly string[] };
+export type { Caller };
+export type CreateChatInput = Request<'createChat'>;
 
 function member(chat: ChatRecord, userId: string, role: 'owner' | 'member', peerId?: string): MemberRecord {
   return {
@@ -66,7 +62,7 @@ async function createGroup(
   const members = [member(chat, ownerId, 'owner'), ...others.map((id) => member(chat, id, 'member'))];
   await deps.store.createChat(chat, members);
   const view = chatView(chat, members);
-  await deps.notifier.toUsers(userIdsOf(members), eventFrame('chat.created', { chat: view }));
+  await deps.notifier.toUsers(userIdsOf(members), event('chat.created', { chat: view }));
   return view;
 }
 
@@ -92,7 +88,7 @@ async function createDirectChat(
     ];
     if (await deps.store.createChat(chat, members, existingId)) {
       const view = chatView(chat, members);
-      await deps.notifier.toUsers(userIdsOf(members), eventFrame('chat.created', { chat: view }));
+      await deps.notifier.toUsers(userIdsOf(members), event('chat.created', { chat: view }));
       return { chat: view, created: true };
     }
   }
@@ -150,8 +146,8 @@ export async function invite(
     const updated = { ...chat, memberCount: chat.memberCount + added.length };
     const view = chatView(updated, [...members, ...added]);
     await Promise.all([
-      deps.notifier.toUsers(fresh, eventFrame('chat.joined', { chat: view })),
-      deps.notifier.toUsers([...current], eventFrame('member.joined', { chatId, userIds: fresh })),
+      deps.notifier.toUsers(fresh, event('chat.joined', { chat: view })),
+      deps.notifier.toUsers([...current], event('member.joined', { chatId, userIds: fresh })),
     ]);
     return { chat: view };
   }
@@ -197,10 +193,7 @@ export async function removeMember(
     const remaining = members.filter((m) => m.userId !== userId);
     const newOwner = userId === chat.ownerId ? remaining[0]?.userId : undefined;
     if (!(await deps.store.removeMember(chat, userId, newOwner))) continue;
-    await deps.notifier.toUsers(
-      [...userIdsOf(remaining), userId],
-      eventFrame('member.left', { chatId, userId }),
-    );
+    await deps.notifier.toUsers([...userIdsOf(remaining), userId], event('member.left', { chatId, userId }));
     return { chatId, userId };
   }
   throw conflict('The chat changed while the member was being removed. Please retry.');
@@ -214,6 +207,6 @@ export async function deleteChat(deps: Deps, caller: Caller, chatId: string): Pr
   );
   if (chat.ownerId !== caller.userId) throw forbidden('Only the owner can delete this chat.');
   await deps.store.deleteChat(chat, members);
-  await deps.notifier.toUsers(userIdsOf(members), eventFrame('chat.deleted', { chatId }));
+  await deps.notifier.toUsers(userIdsOf(members), event('chat.deleted', { chatId }));
   return { chatId };
 }

@@ -1,7 +1,8 @@
 /** Messages: history, sendMessage, editMessage, deleteMessage, readMessage, typing. */
+import type { Request } from '../contract/index.ts';
 import type { MessageRecord } from '../data/store.ts';
 import { badRequest, conflict, forbidden, notFound } from '../shared/errors.ts';
-import { eventFrame } from '../shared/frames.ts';
+import { event } from '../shared/frames.ts';
 import { logger } from '../shared/logger.ts';
 import { requireMember, userIdsOf } from './access.ts';
 import type { Caller } from './chats.ts';
@@ -36,12 +37,7 @@ async function findMessage(deps: Deps, chatId: string, messageId: string): Promi
   return message;
 }
 
-export interface SendInput {
-  readonly chatId: string;
-  readonly text: string;
-  readonly clientMessageId?: string | undefined;
-  readonly replyTo?: string | undefined;
-}
+export type SendInput = Request<'sendMessage'>;
 
 const jitter = (attempt: number) =>
   new Promise((r) => setTimeout(r, Math.random() * Math.min(50, 5 * 2 ** attempt)));
@@ -57,6 +53,9 @@ export async function sendMessage(
     input.chatId,
     caller.userId,
   );
+  if (input.attachments !== undefined) {
+    throw badRequest('"attachments" are not accepted by this server yet.');
+  }
   if (input.replyTo !== undefined) {
     const seq = seqOfMessageId(input.replyTo);
     const target = seq === undefined ? undefined : await deps.store.getMessage(input.chatId, seq);
@@ -72,7 +71,7 @@ export async function sendMessage(
       messageId: newMessageId(seq),
       seq,
       senderId: caller.userId,
-      text: input.text,
+      text: input.text ?? '',
       replyTo: input.replyTo ?? null,
       clientMessageId: input.clientMessageId ?? null,
       createdAt: deps.now().toISOString(),
@@ -90,7 +89,7 @@ export async function sendMessage(
           deps.store.advanceReadCursor(input.chatId, caller.userId, seq).catch((error: unknown) => {
             logger.warn('could not move the sender read cursor', { error });
           }),
-          deps.notifier.toUsers(userIdsOf(members), eventFrame('message.created', { message: view }), {
+          deps.notifier.toUsers(userIdsOf(members), event('message.created', { message: view }), {
             excludeConnectionId: connectionId,
           }),
         ]);
@@ -130,7 +129,7 @@ export async function editMessage(
   const edited = await deps.store.editMessage(message, input.text, deps.now().toISOString());
   if (!edited) throw conflict('This message was deleted and cannot be edited.');
   const view = messageView(edited);
-  await deps.notifier.toUsers(userIdsOf(members), eventFrame('message.updated', { message: view }));
+  await deps.notifier.toUsers(userIdsOf(members), event('message.updated', { message: view }));
   return { message: view };
 }
 
@@ -149,7 +148,7 @@ export async function deleteMessage(
   if (!message.deleted && (await deps.store.deleteMessage(message))) {
     await deps.notifier.toUsers(
       userIdsOf(members),
-      eventFrame('message.deleted', { chatId: input.chatId, messageId: input.messageId, seq: message.seq }),
+      event('message.deleted', { chatId: input.chatId, messageId: input.messageId, seq: message.seq }),
     );
   }
   return { chatId: input.chatId, messageId: input.messageId };
@@ -174,7 +173,7 @@ export async function readMessage(
   }
   await deps.notifier.toUsers(
     userIdsOf(members),
-    eventFrame('message.read', { chatId: input.chatId, userId: caller.userId, lastReadSeq: moved }),
+    event('message.read', { chatId: input.chatId, userId: caller.userId, lastReadSeq: moved }),
   );
   return { chatId: input.chatId, lastReadSeq: moved };
 }
@@ -192,7 +191,7 @@ export async function typing(
   const others = userIdsOf(members).filter((id) => id !== caller.userId);
   await deps.notifier.toUsers(
     others,
-    eventFrame('typing', { chatId: input.chatId, userId: caller.userId, isTyping: input.isTyping }),
+    event('typing', { chatId: input.chatId, userId: caller.userId, isTyping: input.isTyping }),
   );
   return { chatId: input.chatId, isTyping: input.isTyping };
 }

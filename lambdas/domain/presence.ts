@@ -4,7 +4,7 @@
  */
 
 import { mapSettled } from '../notify/fanout.ts';
-import { eventFrame } from '../shared/frames.ts';
+import { event } from '../shared/frames.ts';
 import type { Deps } from './deps.ts';
 
 export interface PresenceView {
@@ -20,7 +20,7 @@ async function directPeers(deps: Deps, userId: string): Promise<string[]> {
 
 async function announce(deps: Deps, presence: PresenceView): Promise<void> {
   const peers = await directPeers(deps, presence.userId);
-  if (peers.length > 0) await deps.notifier.toUsers(peers, eventFrame('presence', { ...presence }));
+  if (peers.length > 0) await deps.notifier.toUsers(peers, event('presence', { ...presence }));
 }
 
 /**

@@ -1,21 +1,10 @@
 /** `sendMessage`: store a message and push `message.created` to the chat's other sockets. */
+import * as contract from '../contract/actions/messages.ts';
 import { deps } from '../domain/deps.ts';
-import { LIMITS } from '../domain/limits.ts';
-import { type SendInput, sendMessage } from '../domain/messages.ts';
-import { type Fields, optionalId, requiredId, requiredString } from '../shared/validate.ts';
+import { sendMessage } from '../domain/messages.ts';
 import { wsAction } from '../shared/ws-middleware.ts';
 
-function parse(fields: Fields): SendInput {
-  return {
-    chatId: requiredId(fields, 'chatId'),
-    text: requiredString(fields, 'text', { max: LIMITS.textMaxChars }),
-    clientMessageId: optionalId(fields, 'clientMessageId'),
-    replyTo: optionalId(fields, 'replyTo'),
-  };
-}
-
 export const handler = wsAction({
-  action: 'sendMessage',
-  parse,
-  run: (input, ctx) => sendMessage(deps(), ctx.user, ctx.connectionId, input),
+  action: contract.sendMessage,
+  run: (input, ctx) => sendMessage(deps(), ctx.caller, ctx.connectionId, input),
 });

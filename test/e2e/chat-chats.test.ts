@@ -74,9 +74,11 @@ describe('createChat: direct', () => {
       ownerId: a1.userId,
       memberCount: 2,
       lastSeq: 0,
+      lastVer: expect.any(Number),
       lastMessage: null,
       lastReadSeq: 0,
       unreadCount: 0,
+      mutedUntil: null,
     });
   });
 
@@ -180,7 +182,13 @@ describe('createChat: group', () => {
     const chat = await makeGroup(owner, [], 'Notes to self');
     expectChatShape(chat);
     expect(chat.members).toEqual([
-      { userId: owner.userId, role: 'owner', lastReadSeq: 0, joinedAt: expect.any(String) },
+      {
+        userId: owner.userId,
+        role: 'owner',
+        lastReadSeq: 0,
+        lastDeliveredSeq: 0,
+        joinedAt: expect.any(String),
+      },
     ]);
     expect(await owner.event('chat.created', forChat(chat.chatId))).toEqual({ type: 'chat.created', chat });
   });
@@ -209,9 +217,11 @@ describe('listChats and getChat', () => {
       ownerId: me.userId,
       memberCount: 2,
       lastSeq: 2,
+      lastVer: expect.any(Number),
       lastMessage: m2,
       lastReadSeq: 0,
       unreadCount: 2,
+      mutedUntil: null,
     });
     expect(chats[2]).toMatchObject({ chatId: y.chatId, kind: 'direct', name: null, memberCount: 2 });
 

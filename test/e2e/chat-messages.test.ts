@@ -66,6 +66,7 @@ describe('sendMessage', () => {
       chatId: chat.chatId,
       messageId: expect.any(String),
       seq: 1,
+      ver: expect.any(Number),
       senderId: a.userId,
       text: 'Hello, Bob',
       replyTo: null,
@@ -73,6 +74,8 @@ describe('sendMessage', () => {
       createdAt: expect.stringMatching(ISO_TIME),
       editedAt: null,
       deleted: false,
+      attachments: [],
+      reactions: [],
     });
     const second = await sendText(b, chat.chatId, 'Hi Ann');
     expect(second).toMatchObject({ seq: 2, senderId: b.userId, text: 'Hi Ann' });
