@@ -9,4 +9,9 @@ export const LIMITS = {
   historyMax: 100,
   /** Attempts to win the chat's sequence lock under contention before answering CONFLICT. */
   sendAttempts: 12,
+  /**
+   * Attempts at a membership change (invite, removeMember, creating a direct chat) when the chat
+   * changed between the read and the guarded write, before answering CONFLICT.
+   */
+  membershipAttempts: 3,
 } as const;

@@ -9,8 +9,7 @@ import { identityOf, type WsEvent, type WsResult, wsLogContext } from '../shared
 async function connect(event: WsEvent): Promise<WsResult> {
   const user = identityOf(event);
   const rc = event.requestContext;
-  await openConnection(deps(), {
-    ...user,
+  await openConnection(deps(), user, {
     connectionId: rc.connectionId,
     connectedAt: new Date(rc.connectedAt ?? Date.now()),
   });

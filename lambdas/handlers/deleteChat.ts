@@ -7,5 +7,5 @@ import { wsAction } from '../shared/ws-middleware.ts';
 export const handler = wsAction({
   action: 'deleteChat',
   parse: (fields) => requiredId(fields, 'chatId'),
-  run: (chatId, ctx) => deleteChat(deps(), ctx.user, chatId),
+  run: (chatId, ctx) => deleteChat(deps(), ctx.user, { chatId }),
 });

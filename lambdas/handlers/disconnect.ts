@@ -8,7 +8,7 @@ import { identityOf, type WsEvent, type WsResult, wsLogContext } from '../shared
 
 async function disconnect(event: WsEvent): Promise<WsResult> {
   const user = identityOf(event);
-  await closeConnection(deps(), user.userId, event.requestContext.connectionId);
+  await closeConnection(deps(), user, { connectionId: event.requestContext.connectionId });
   logger.info('disconnected', { userId: user.userId });
   return { statusCode: 200 };
 }

@@ -8,5 +8,5 @@ import { wsAction } from '../shared/ws-middleware.ts';
 export const handler = wsAction({
   action: 'getPresence',
   parse: (fields) => requiredIdArray(fields, 'userIds', 1, LIMITS.presenceMaxIds),
-  run: (userIds) => getPresence(deps(), userIds),
+  run: (userIds, ctx) => getPresence(deps(), ctx.user, { userIds }),
 });

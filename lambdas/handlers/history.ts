@@ -1,7 +1,7 @@
 /** `history`: a page of messages, ascending by seq. */
 import { deps } from '../domain/deps.ts';
 import { LIMITS } from '../domain/limits.ts';
-import { type HistoryInput, history } from '../domain/messages.ts';
+import { getHistory, type HistoryInput } from '../domain/messages.ts';
 import { badRequest } from '../shared/errors.ts';
 import { type Fields, optionalInt, requiredId } from '../shared/validate.ts';
 import { wsAction } from '../shared/ws-middleware.ts';
@@ -25,5 +25,5 @@ function parse(fields: Fields): HistoryInput {
 export const handler = wsAction({
   action: 'history',
   parse,
-  run: (input, ctx) => history(deps(), ctx.user, input),
+  run: (input, ctx) => getHistory(deps(), ctx.user, input),
 });

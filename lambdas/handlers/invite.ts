@@ -13,5 +13,5 @@ const parse = (fields: Fields) => ({
 export const handler = wsAction({
   action: 'invite',
   parse,
-  run: (input, ctx) => invite(deps(), ctx.user, input.chatId, input.userIds),
+  run: (input, ctx) => invite(deps(), ctx.user, input),
 });

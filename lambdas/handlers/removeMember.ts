@@ -12,5 +12,5 @@ const parse = (fields: Fields) => ({
 export const handler = wsAction({
   action: 'removeMember',
   parse,
-  run: (input, ctx) => removeMember(deps(), ctx.user, input.chatId, input.userId),
+  run: (input, ctx) => removeMember(deps(), ctx.user, input),
 });

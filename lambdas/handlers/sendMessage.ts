@@ -17,5 +17,5 @@ function parse(fields: Fields): SendInput {
 export const handler = wsAction({
   action: 'sendMessage',
   parse,
-  run: (input, ctx) => sendMessage(deps(), ctx.user, ctx.connectionId, input),
+  run: (input, ctx) => sendMessage(deps(), ctx.user, { ...input, connectionId: ctx.connectionId }),
 });
