@@ -1,21 +1,21 @@
 /** Keys and item kinds: each kind declared once, written and read back through its codec. */
 import { describe, expect, it } from 'vitest';
-import { TABLE } from '../../../lib/table.ts';
 import { field, fromWireItem } from '../../../lambdas/data/item.ts';
 import {
   CHAT,
+  type ChatRecord,
   CLIENT_MESSAGE_CLAIM,
   CONNECTION,
   CONNECTION_TTL_SECONDS,
-  type ChatRecord,
   DIRECT_PAIR,
   MEMBER,
-  type MemberRecord,
   MESSAGE,
+  type MemberRecord,
   type MessageRecord,
   PROFILE,
 } from '../../../lambdas/data/items.ts';
 import { keys, MAX_SEQ, MEMBERSHIP_INDEX, seqSk, TTL_ATTRIBUTE } from '../../../lambdas/data/keys.ts';
+import { TABLE } from '../../../lib/table.ts';
 
 const chat: ChatRecord = {
   chatId: 'c1',
@@ -123,7 +123,13 @@ describe('item kinds', () => {
   it('keys a clientMessageId claim by chat, sender and id without storing them', () => {
     const claim = { chatId: 'c1', senderId: 'u1', clientMessageId: 'cm-1', seq: 7, messageId: 'm7_abc' };
     const item = CLIENT_MESSAGE_CLAIM.toItem(claim);
-    expect(item).toEqual({ pk: 'CHAT#c1', sk: 'CMID#u1#cm-1', seq: 7, messageId: 'm7_abc', itemType: 'clientMessage' });
+    expect(item).toEqual({
+      pk: 'CHAT#c1',
+      sk: 'CMID#u1#cm-1',
+      seq: 7,
+      messageId: 'm7_abc',
+      itemType: 'clientMessage',
+    });
     expect(CLIENT_MESSAGE_CLAIM.fromItem(item)).toEqual({ seq: 7, messageId: 'm7_abc' });
   });
 
@@ -133,7 +139,11 @@ describe('item kinds', () => {
   });
 
   it('reads a profile without a name as a null name', () => {
-    expect(PROFILE.fromItem({ userId: 'u1', lastSeenAt: 'x' })).toEqual({ userId: 'u1', name: null, lastSeenAt: 'x' });
+    expect(PROFILE.fromItem({ userId: 'u1', lastSeenAt: 'x' })).toEqual({
+      userId: 'u1',
+      name: null,
+      lastSeenAt: 'x',
+    });
   });
 });
 

@@ -44,7 +44,11 @@ export const conditionFailed = (item?: WireItem) =>
 
 /** A cancelled transaction, one reason per action. */
 export const cancelled = (...reasons: { Code: string; Item?: WireItem }[]) =>
-  new TransactionCanceledException({ message: 'Transaction cancelled', $metadata: {}, CancellationReasons: reasons });
+  new TransactionCanceledException({
+    message: 'Transaction cancelled',
+    $metadata: {},
+    CancellationReasons: reasons,
+  });
 
 export const ok = { Code: 'None' } as const;
 export const refused = (Item?: WireItem) => ({ Code: 'ConditionalCheckFailed', ...(Item ? { Item } : {}) });
