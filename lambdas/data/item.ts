@@ -9,7 +9,7 @@ import type { Key } from './keys.ts';
 export type Item = Record<string, unknown>;
 
 /** Reads one stored attribute back into its record value. */
-export type Field<T> = (value: unknown) => T;
+type Field<T> = (value: unknown) => T;
 
 /** The field readers of the record types. A field whose reader may give `undefined` is optional. */
 export const field = {
@@ -47,7 +47,7 @@ export type RecordOf<F extends Fields> = Simplify<
  * `K` is what the key is built from: by default the record itself; a kind whose key parts are not
  * stored as attributes (the clientMessageId claim) names them with an annotated `key` parameter.
  */
-export interface ItemDeclaration<F extends Fields, K> {
+interface ItemDeclaration<F extends Fields, K> {
   /** Stored as `itemType` on every item of the kind (for people reading the table). */
   readonly itemType: string;
   readonly key: (ref: K) => Key;
@@ -56,7 +56,7 @@ export interface ItemDeclaration<F extends Fields, K> {
   readonly derived?: (record: RecordOf<F> & K) => Item;
 }
 
-export interface ItemKind<F extends Fields, K = RecordOf<F>> extends ItemDeclaration<F, K> {
+interface ItemKind<F extends Fields, K = RecordOf<F>> extends ItemDeclaration<F, K> {
   /** The full item to Put: keys, derived attributes, the declared fields and `itemType`. */
   toItem(record: RecordOf<F> & K): Item;
   /** The record an item holds: declared fields only, each through its reader. */

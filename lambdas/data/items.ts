@@ -9,8 +9,8 @@ import { keys, membershipIndexKeys, TTL_ATTRIBUTE } from './keys.ts';
 /** Connections live a little past API Gateway's 2-hour hard limit, then TTL removes leftovers. */
 export const CONNECTION_TTL_SECONDS = 2 * 60 * 60 + 10 * 60;
 
-export const CHAT_KINDS = ['direct', 'group'] as const;
-export const ROLES = ['owner', 'member'] as const;
+const CHAT_KINDS = ['direct', 'group'] as const;
+const ROLES = ['owner', 'member'] as const;
 export type ChatKind = (typeof CHAT_KINDS)[number];
 export type Role = (typeof ROLES)[number];
 
@@ -99,7 +99,7 @@ export const MESSAGE = defineItem({
 export type MessageRecord = RecordOf<typeof messageFields>;
 
 /** What a clientMessageId claim is keyed by (not stored as attributes). */
-export interface ClaimRef {
+interface ClaimRef {
   readonly chatId: string;
   readonly senderId: string;
   readonly clientMessageId: string;
@@ -112,7 +112,7 @@ export const CLIENT_MESSAGE_CLAIM = defineItem({
 });
 
 /** The users of a direct chat (order-independent key). */
-export interface PairRef {
+interface PairRef {
   readonly a: string;
   readonly b: string;
 }

@@ -24,7 +24,7 @@ export interface Key {
 }
 
 /** Digits of the zero-padded seq in a message's sort key. */
-export const SEQ_DIGITS = 12;
+const SEQ_DIGITS = 12;
 /** The largest seq a message key can hold (and so the largest seq the protocol accepts). */
 export const MAX_SEQ = 10 ** SEQ_DIGITS - 1;
 

@@ -3,6 +3,7 @@
  * exactly-once. Every public method is one access pattern (all of them are listed in
  * docs/data-model.md).
  */
+import type { Item } from './item.ts';
 import { CHAT, type ChatRecord, CLIENT_MESSAGE_CLAIM, MESSAGE, type MessageRecord } from './items.ts';
 import { chatPk, keys, MAX_SEQ, seqSk } from './keys.ts';
 import { ifConditionFails, itemAbsent, type TableClient, type TransactAction } from './table-client.ts';
@@ -125,19 +126,9 @@ export class MessageRepository {
 
   /** Edits a message's text, guarded on author, id and not deleted; the edited message, if any. */
   async edit(message: MessageRecord, text: string, editedAt: string): Promise<MessageRecord | undefined> {
-    const edited = this.table.update({
-      Key: keys.message(message.chatId, message.seq),
-      UpdateExpression: 'SET #text = :text, editedAt = :at',
-      ConditionExpression: sameLiveMessage,
-      ExpressionAttributeNames: { '#text': 'text' },
-      ExpressionAttributeValues: {
-        ':text': text,
-        ':at': editedAt,
-        ':id': message.messageId,
-        ':sender': message.senderId,
-        ':false': false,
-      },
-      ReturnValues: 'ALL_NEW',
+    const edited = this.#updateLive(message, 'SET #text = :text, editedAt = :at', {
+      ':text': text,
+      ':at': editedAt,
     });
     return ifConditionFails(
       edited.then((item) => item && MESSAGE.fromItem(item)),
@@ -147,22 +138,30 @@ export class MessageRepository {
 
   /** Soft-deletes a message (text cleared, seq and id kept), guarded on author and id. Whether it did. */
   async softDelete(message: MessageRecord): Promise<boolean> {
-    const deleted = this.table.update({
-      Key: keys.message(message.chatId, message.seq),
-      UpdateExpression: 'SET #text = :empty, deleted = :true',
-      ConditionExpression: sameLiveMessage,
-      ExpressionAttributeNames: { '#text': 'text' },
-      ExpressionAttributeValues: {
-        ':empty': '',
-        ':true': true,
-        ':false': false,
-        ':id': message.messageId,
-        ':sender': message.senderId,
-      },
+    const deleted = this.#updateLive(message, 'SET #text = :empty, deleted = :true', {
+      ':empty': '',
+      ':true': true,
     });
     return ifConditionFails(
       deleted.then(() => true),
       () => false,
     );
+  }
+
+  /** An update of a message guarded on its id and author and on it not being deleted; the item after. */
+  #updateLive(message: MessageRecord, update: string, values: Item): Promise<Item | undefined> {
+    return this.table.update({
+      Key: keys.message(message.chatId, message.seq),
+      UpdateExpression: update,
+      ConditionExpression: sameLiveMessage,
+      ExpressionAttributeNames: { '#text': 'text' },
+      ExpressionAttributeValues: {
+        ...values,
+        ':id': message.messageId,
+        ':sender': message.senderId,
+        ':false': false,
+      },
+      ReturnValues: 'ALL_NEW',
+    });
   }
 }

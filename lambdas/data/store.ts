@@ -20,19 +20,9 @@ import { ReadCursorRepository } from './cursors.ts';
 import { MessageRepository } from './messages.ts';
 import { TableClient } from './table-client.ts';
 
-export { byJoined, type ChatWithMembers, type CreateChatOutcome, type MembershipChange } from './chats.ts';
-export type { CursorOutcome } from './cursors.ts';
-export type {
-  ChatKind,
-  ChatRecord,
-  ConnectionRecord,
-  MemberRecord,
-  MembershipRef,
-  MessageRecord,
-  ProfileRecord,
-  Role,
-} from './items.ts';
-export type { AppendOutcome, HistoryPage } from './messages.ts';
+/** The record types and helpers the domain builds on. */
+export { byJoined, type ChatWithMembers } from './chats.ts';
+export type { ChatKind, ChatRecord, MemberRecord, MessageRecord, Role } from './items.ts';
 
 export class ChatStore {
   readonly connections: ConnectionRepository;

@@ -44,10 +44,10 @@ export type TransactAction =
   | { Delete: WithoutTable<TransactItem['Delete']> }
   | { ConditionCheck: WithoutTable<TransactItem['ConditionCheck']> };
 
-export type WriteRequest = { PutRequest: { Item: Item } } | { DeleteRequest: { Key: Key } };
+type WriteRequest = { PutRequest: { Item: Item } } | { DeleteRequest: { Key: Key } };
 
 /** Why DynamoDB refused a conditional write: one reason per action (one for a single write). */
-export interface ConditionFailure {
+interface ConditionFailure {
   readonly reasons: readonly {
     /** `ConditionalCheckFailed`, `TransactionConflict`, `None` (this action was fine)… */
     readonly code: string;
@@ -65,7 +65,7 @@ function reason(code: string, wireItem: Record<string, unknown> | undefined) {
 }
 
 /** The refusal an error reports, or undefined for any other error. */
-export function conditionFailureOf(error: unknown): ConditionFailure | undefined {
+function conditionFailureOf(error: unknown): ConditionFailure | undefined {
   const e = error as {
     name?: string;
     Item?: Record<string, unknown>;

@@ -51,15 +51,19 @@ export async function getHistory(
   return { messages: page.messages.map(messageView), hasMore: page.hasMore };
 }
 
-/** Resolves a messageId within a chat; ids of other chats or unknown ids are NOT_FOUND. */
-async function findMessage(deps: Deps, ref: MessageRef): Promise<MessageRecord> {
+/**
+ * The chat's members and the message a messageId names, for a caller who must be a member. Ids of
+ * other chats or unknown ids are NOT_FOUND.
+ */
+async function loadMessage(deps: Deps, caller: Caller, ref: MessageRef) {
+  const { members } = await loadAsMember(deps, caller, ref.chatId);
   const seq = seqOfMessageId(ref.messageId);
   const message =
     seq === undefined ? undefined : await deps.store.messages.get(ref.chatId, seq, { consistent: true });
   if (!message || message.messageId !== ref.messageId) {
     throw notFound(`Message "${ref.messageId}" was not found.`);
   }
-  return message;
+  return { members, message };
 }
 
 export async function sendMessage(
@@ -130,8 +134,7 @@ export async function editMessage(
   caller: Caller,
   input: MessageRef & { readonly text: string },
 ): Promise<{ message: MessageView }> {
-  const { members } = await loadAsMember(deps, caller, input.chatId);
-  const message = await findMessage(deps, input);
+  const { members, message } = await loadMessage(deps, caller, input);
   if (message.senderId !== caller.userId) throw forbidden('Only the author can edit this message.');
   if (message.deleted) throw conflict('This message was deleted and cannot be edited.');
   const edited = await deps.store.messages.edit(message, input.text, deps.now().toISOString());
@@ -146,8 +149,7 @@ export async function deleteMessage(
   caller: Caller,
   input: MessageRef,
 ): Promise<{ chatId: string; messageId: string }> {
-  const { members } = await loadAsMember(deps, caller, input.chatId);
-  const message = await findMessage(deps, input);
+  const { members, message } = await loadMessage(deps, caller, input);
   if (message.senderId !== caller.userId) throw forbidden('Only the author can delete this message.');
   if (!message.deleted && (await deps.store.messages.softDelete(message))) {
     await deps.fanOut.toUsers(
@@ -163,8 +165,7 @@ export async function readMessage(
   caller: Caller,
   input: MessageRef,
 ): Promise<{ chatId: string; lastReadSeq: number }> {
-  const { members } = await loadAsMember(deps, caller, input.chatId);
-  const message = await findMessage(deps, input);
+  const { members, message } = await loadMessage(deps, caller, input);
   const cursor = await deps.store.cursors.advance(input.chatId, caller.userId, message.seq);
   if (cursor.status === 'not-member') throw chatNotFound(input.chatId);
   if (cursor.status === 'moved') {

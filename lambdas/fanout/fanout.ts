@@ -21,7 +21,7 @@ export interface Target {
   readonly connectionId: string;
 }
 
-export interface FanOutReport {
+interface FanOutReport {
   /** Posts acknowledged by the Management API. */
   delivered: number;
   /** Connections found gone (410) and removed. */
@@ -38,7 +38,7 @@ export interface ConnectionDirectory {
   delete(userId: string, connectionId: string): Promise<boolean>;
 }
 
-export interface FanOutOptions {
+interface FanOutOptions {
   /** Posts in flight at once. @default 16 */
   readonly concurrency?: number;
   /** Attempts per post for retryable failures (429, 5xx, network). @default 3 */

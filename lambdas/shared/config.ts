@@ -4,7 +4,7 @@
  */
 import { MANAGEMENT_ENDPOINT_ENV, TABLE_NAME_ENV } from '../../lib/table.ts';
 
-export interface RuntimeConfig {
+interface RuntimeConfig {
   /** The single table's name. */
   readonly tableName: string;
   /** API Gateway Management API endpoint, e.g. https://abc.execute-api.eu-west-1.amazonaws.com/prod */
