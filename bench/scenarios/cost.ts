@@ -348,9 +348,9 @@ export async function seed(
         kind: 'direct',
         peerId,
       });
-      await store.touchProfile(a, `Seed ${i}`, now);
-      await store.createChat(chat, [member(a, b, 'owner'), member(b, a, 'member')]);
-      await store.appendMessage(
+      await store.profiles.touch(a, `Seed ${i}`, now);
+      await store.chats.create(chat, [member(a, b, 'owner'), member(b, a, 'member')]);
+      await store.messages.append(
         {
           chatId: chat.chatId,
           messageId: newMessageId(1),

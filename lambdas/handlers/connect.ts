@@ -6,8 +6,7 @@ import { wsLifecycle } from '../shared/ws-middleware.ts';
 
 export const handler = wsLifecycle(async (caller, event) => {
   const rc = event.requestContext;
-  await openConnection(deps(), {
-    ...caller,
+  await openConnection(deps(), caller, {
     connectionId: rc.connectionId,
     connectedAt: new Date(rc.connectedAt ?? Date.now()),
   });

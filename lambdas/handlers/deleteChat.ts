@@ -6,5 +6,5 @@ import { wsAction } from '../shared/ws-middleware.ts';
 
 export const handler = wsAction({
   action: contract.deleteChat,
-  run: (input, ctx) => deleteChat(deps(), ctx.caller, input.chatId),
+  run: (input, ctx) => deleteChat(deps(), ctx.caller, input),
 });

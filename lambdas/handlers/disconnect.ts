@@ -5,6 +5,6 @@ import { logger } from '../shared/logger.ts';
 import { wsLifecycle } from '../shared/ws-middleware.ts';
 
 export const handler = wsLifecycle(async (caller, event) => {
-  await closeConnection(deps(), caller.userId, event.requestContext.connectionId);
+  await closeConnection(deps(), caller, { connectionId: event.requestContext.connectionId });
   logger.info('disconnected', { userId: caller.userId });
 });

@@ -6,5 +6,5 @@ import { wsAction } from '../shared/ws-middleware.ts';
 
 export const handler = wsAction({
   action: contract.getChat,
-  run: (input, ctx) => getChat(deps(), ctx.caller, input.chatId),
+  run: (input, ctx) => getChat(deps(), ctx.caller, input),
 });

@@ -6,5 +6,5 @@ import { wsAction } from '../shared/ws-middleware.ts';
 
 export const handler = wsAction({
   action: contract.getPresence,
-  run: (input) => getPresence(deps(), input.userIds),
+  run: (input, ctx) => getPresence(deps(), ctx.caller, input),
 });

@@ -1,10 +1,10 @@
 /** `history`: a page of messages, ascending by seq. */
 import * as contract from '../contract/actions/messages.ts';
 import { deps } from '../domain/deps.ts';
-import { history } from '../domain/messages.ts';
+import { getHistory } from '../domain/messages.ts';
 import { wsAction } from '../shared/ws-middleware.ts';
 
 export const handler = wsAction({
   action: contract.history,
-  run: (input, ctx) => history(deps(), ctx.caller, input),
+  run: (input, ctx) => getHistory(deps(), ctx.caller, input),
 });

@@ -6,5 +6,5 @@ import { wsAction } from '../shared/ws-middleware.ts';
 
 export const handler = wsAction({
   action: contract.invite,
-  run: (input, ctx) => invite(deps(), ctx.caller, input.chatId, input.userIds),
+  run: (input, ctx) => invite(deps(), ctx.caller, input),
 });

@@ -6,5 +6,5 @@ import { wsAction } from '../shared/ws-middleware.ts';
 
 export const handler = wsAction({
   action: contract.removeMember,
-  run: (input, ctx) => removeMember(deps(), ctx.caller, input.chatId, input.userId),
+  run: (input, ctx) => removeMember(deps(), ctx.caller, input),
 });

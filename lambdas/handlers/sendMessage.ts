@@ -6,5 +6,5 @@ import { wsAction } from '../shared/ws-middleware.ts';
 
 export const handler = wsAction({
   action: contract.sendMessage,
-  run: (input, ctx) => sendMessage(deps(), ctx.caller, ctx.connectionId, input),
+  run: (input, ctx) => sendMessage(deps(), ctx.caller, { ...input, connectionId: ctx.connectionId }),
 });
