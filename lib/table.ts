@@ -29,6 +29,12 @@ export interface TableDefinition {
   readonly ttlAttribute: string;
   /** Global secondary indexes (INCLUDE projections). */
   readonly globalSecondaryIndexes: readonly IndexDefinition[];
+  /**
+   * The table's DynamoDB Stream: which images each change record carries. Stream consumers
+   * (lambdas/pipeline, lib/stream-consumers.ts) read it: on AWS through Lambda event source mappings,
+   * locally through the stream poller of local/streams.ts.
+   */
+  readonly streamViewType?: 'NEW_IMAGE' | 'OLD_IMAGE' | 'NEW_AND_OLD_IMAGES' | 'KEYS_ONLY';
 }
 
 export const TABLE: TableDefinition = {
@@ -39,6 +45,7 @@ export const TABLE: TableDefinition = {
     /** gsi1: a user's chat memberships (`USER#<userId>` → `CHAT#<chatId>`), with the chat's kind and peer. */
     { indexName: 'gsi1', partitionKey: 'gsi1pk', sortKey: 'gsi1sk', nonKeyAttributes: ['kind', 'peerId'] },
   ],
+  streamViewType: 'NEW_AND_OLD_IMAGES',
 };
 
 /** The environment variable through which every function learns the table name. */

@@ -5,6 +5,7 @@ import {
   DescribeTableCommand,
   DynamoDBClient,
   ResourceInUseException,
+  UpdateTableCommand,
   UpdateTimeToLiveCommand,
 } from '@aws-sdk/client-dynamodb';
 import { TABLE } from '../lib/table.ts';
@@ -31,7 +32,23 @@ export function createTableInput(tableName: string): CreateTableCommandInput {
       ],
       Projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: [...gsi.nonKeyAttributes] },
     })),
+    ...(TABLE.streamViewType
+      ? { StreamSpecification: { StreamEnabled: true, StreamViewType: TABLE.streamViewType } }
+      : {}),
   };
+}
+
+/** A table created before it had a stream (kept with --persist) gets one. */
+async function ensureStream(client: DynamoDBClient, tableName: string): Promise<void> {
+  if (!TABLE.streamViewType) return;
+  const out = await client.send(new DescribeTableCommand({ TableName: tableName }));
+  if (out.Table?.StreamSpecification?.StreamEnabled) return;
+  await client.send(
+    new UpdateTableCommand({
+      TableName: tableName,
+      StreamSpecification: { StreamEnabled: true, StreamViewType: TABLE.streamViewType },
+    }),
+  );
 }
 
 /** Creates the table (and its TTL setting) unless it exists. */
@@ -42,6 +59,7 @@ export async function ensureTable(endpoint: string, tableName: string): Promise<
       await client.send(new CreateTableCommand(createTableInput(tableName)));
     } catch (error) {
       if (!(error instanceof ResourceInUseException)) throw error;
+      await ensureStream(client, tableName);
       return;
     }
     for (let i = 0; i < 100; i++) {

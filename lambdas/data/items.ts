@@ -66,6 +66,8 @@ const memberFields = {
   kind: chatKind,
   /** For direct chats: the other member (presence goes to direct-chat peers). */
   peerId: field.optionalString,
+  /** No pushes for this chat until then (ISO time; far future for "forever"); absent when not muted. */
+  mutedUntil: field.optionalString,
 };
 /** A membership, also in the membership index (with its immutable `kind` and `peerId`). */
 export const MEMBER = defineItem({
@@ -121,4 +123,49 @@ export const DIRECT_PAIR = defineItem({
   itemType: 'pair',
   key: (p: PairRef) => keys.pair(p.a, p.b),
   fields: { chatId: field.string },
+});
+
+const PLATFORMS = ['apns', 'fcm'] as const;
+export type Platform = (typeof PLATFORMS)[number];
+
+const deviceFields = {
+  userId: field.string,
+  deviceId: field.string,
+  platform: field.oneOf(PLATFORMS, 'apns'),
+  token: field.string,
+  appId: field.nullableString,
+  createdAt: field.string,
+};
+/** A push device of a user (APNs or FCM token). */
+export const DEVICE = defineItem({
+  itemType: 'device',
+  key: (d) => keys.device(d.userId, d.deviceId),
+  fields: deviceFields,
+});
+export type DeviceRecord = RecordOf<typeof deviceFields>;
+
+/** What a push token's owner item is keyed by: the token itself (hashed into the key, not stored). */
+interface TokenRef {
+  readonly platform: Platform;
+  readonly token: string;
+}
+const deviceTokenFields = {
+  platform: field.oneOf(PLATFORMS, 'apns'),
+  userId: field.string,
+  deviceId: field.string,
+};
+/** The owner of a push token: a token belongs to one user and moves to whoever registers it last. */
+export const DEVICE_TOKEN = defineItem({
+  itemType: 'deviceToken',
+  key: (t: TokenRef) => keys.deviceToken(t.platform, t.token),
+  fields: deviceTokenFields,
+});
+export type DeviceTokenRecord = RecordOf<typeof deviceTokenFields>;
+
+const deviceCountFields = { userId: field.string, count: field.number };
+/** How many devices a user has: the optimistic lock that keeps the per-user limit under races. */
+export const DEVICE_COUNT = defineItem({
+  itemType: 'deviceCount',
+  key: (c) => keys.deviceCount(c.userId),
+  fields: deviceCountFields,
 });

@@ -12,11 +12,15 @@
  * | message           | CHAT#<chatId>    | MSG#<seq, 12 digits>        |                |                 |
  * | client message id | CHAT#<chatId>    | CMID#<senderId>#<clientId>  |                |                 |
  * | direct-chat pair  | PAIR#<a>#<b>     | PAIR                        |                |                 |
+ * | push device       | USER#<userId>    | DEVICE#<deviceId>           |                |                 |
+ * | device count      | USER#<userId>    | DEVICES                     |                |                 |
+ * | push token owner  | TOKEN#<platform>#<sha256(token)> | TOKEN       |                |                 |
  *
  * Within a chat partition, `MEMBER#…` < `META` < `MSG#…`, so one Query over the range
  * [`MEMBER#`, `META`] reads the chat and all its members at once.
  */
 
+import { createHash } from 'node:crypto';
 import { type IndexDefinition, TABLE } from '../../lib/table.ts';
 import { LIMITS } from '../contract/limits.ts';
 
@@ -48,10 +52,14 @@ export const PREFIX = {
   message: 'MSG#',
   clientMessage: 'CMID#',
   pair: 'PAIR#',
+  device: 'DEVICE#',
+  token: 'TOKEN#',
 } as const;
 
 /** Fixed sort keys. */
 export const SK = { profile: 'PROFILE', chat: 'META', pair: 'PAIR' } as const;
+/** Fixed sort keys of the push items. */
+export const DEVICE_SK = { count: 'DEVICES', token: 'TOKEN' } as const;
 
 export const userPk = (userId: string): string => `${PREFIX.user}${userId}`;
 export const chatPk = (chatId: string): string => `${PREFIX.chat}${chatId}`;
@@ -75,6 +83,18 @@ export const keys = {
     const [x, y] = [a, b].sort();
     return { pk: `${PREFIX.pair}${x}#${y}`, sk: SK.pair };
   },
+  /** One push device of a user. */
+  device: (userId: string, deviceId: string): Key => ({
+    pk: userPk(userId),
+    sk: `${PREFIX.device}${deviceId}`,
+  }),
+  /** How many devices a user has (the guard of the per-user limit). */
+  deviceCount: (userId: string): Key => ({ pk: userPk(userId), sk: DEVICE_SK.count }),
+  /** Who holds a push token (tokens can be 4 KB long: the key carries their SHA-256). */
+  deviceToken: (platform: string, token: string): Key => ({
+    pk: `${PREFIX.token}${platform}#${createHash('sha256').update(token).digest('base64url')}`,
+    sk: DEVICE_SK.token,
+  }),
 } as const;
 
 /** The index keys a membership item carries so that a user's chats are one Query. */

@@ -17,12 +17,22 @@ import { config } from '../shared/config.ts';
 import { ChatRepository } from './chats.ts';
 import { ConnectionRepository, ProfileRepository } from './connections.ts';
 import { ReadCursorRepository } from './cursors.ts';
+import { DeviceRepository } from './devices.ts';
 import { MessageRepository } from './messages.ts';
+import { MuteRepository } from './mutes.ts';
 import { TableClient } from './table-client.ts';
 
 /** The record types and helpers the domain builds on. */
 export { byJoined, type ChatWithMembers } from './chats.ts';
-export type { ChatKind, ChatRecord, MemberRecord, MessageRecord, Role } from './items.ts';
+export type {
+  ChatKind,
+  ChatRecord,
+  DeviceRecord,
+  MemberRecord,
+  MessageRecord,
+  Platform,
+  Role,
+} from './items.ts';
 
 export class ChatStore {
   readonly connections: ConnectionRepository;
@@ -30,6 +40,10 @@ export class ChatStore {
   readonly chats: ChatRepository;
   readonly messages: MessageRepository;
   readonly cursors: ReadCursorRepository;
+  /** Push devices and token owners (devices.ts). */
+  readonly devices: DeviceRepository;
+  /** Per-member chat mutes (mutes.ts). */
+  readonly mutes: MuteRepository;
 
   constructor(client: DynamoDBDocumentClient, tableName: string) {
     const table = new TableClient(client, tableName);
@@ -38,6 +52,8 @@ export class ChatStore {
     this.chats = new ChatRepository(table);
     this.messages = new MessageRepository(table);
     this.cursors = new ReadCursorRepository(table);
+    this.devices = new DeviceRepository(table);
+    this.mutes = new MuteRepository(table);
   }
 }
 

@@ -1,6 +1,7 @@
 /** Wire objects of the protocol (Message, Chat, ChatSummary) built from stored records. */
 import type { Chat, ChatSummary, Member, Message } from '../contract/objects.ts';
 import { byJoined, type ChatRecord, type MemberRecord, type MessageRecord } from '../data/store.ts';
+import { activeMute } from './mute.ts';
 
 export type MessageView = Message;
 export type MemberView = Member;
@@ -48,6 +49,7 @@ export function chatSummaryView(
   chat: ChatRecord,
   membership: MemberRecord,
   lastMessage: MessageRecord | undefined,
+  now: Date = new Date(),
 ): ChatSummary {
   return {
     chatId: chat.chatId,
@@ -60,6 +62,6 @@ export function chatSummaryView(
     lastMessage: lastMessage ? messageView(lastMessage) : null,
     lastReadSeq: membership.lastReadSeq,
     unreadCount: Math.max(0, chat.lastSeq - membership.lastReadSeq),
-    mutedUntil: null,
+    mutedUntil: activeMute(membership.mutedUntil, now),
   };
 }

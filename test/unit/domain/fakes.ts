@@ -46,6 +46,15 @@ export function fakeDeps() {
         async (_c: string, _u: string, seq: number) => ({ status: 'moved', lastReadSeq: seq }) as const,
       ),
     },
+    devices: {
+      getState: vi.fn(async () => ({ devices: [], count: 0 })),
+      get: vi.fn(async () => undefined),
+      getTokenOwner: vi.fn(async () => undefined),
+      register: vi.fn(async () => 'registered' as const),
+      remove: vi.fn(async () => 'removed' as const),
+      pushTargets: vi.fn(async () => ({ online: false, devices: [] })),
+    },
+    mutes: { set: vi.fn(async () => 'set' as const) },
   };
   const fanOut: Mocked<Pick<FanOut, 'toUsers' | 'isOpen'>> = {
     toUsers: vi.fn(async () => report),

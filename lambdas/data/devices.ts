@@ -1,0 +1,203 @@
+/**
+ * Push devices (`USER#<id>`/`DEVICE#<deviceId>`), the per-user device count (`DEVICES`, the
+ * optimistic lock of the 20-device limit) and the token owner items (`TOKEN#<platform>#<sha256>`,
+ * which make "a token registered by a new user moves to that user" one key lookup). Every
+ * registration and removal is one transaction over these, so a token has at most one owner and a
+ * user's count always equals their devices. Every public method is one access pattern (all of them
+ * are listed in docs/data-model.md).
+ */
+import {
+  DEVICE,
+  DEVICE_COUNT,
+  DEVICE_TOKEN,
+  type DeviceRecord,
+  type DeviceTokenRecord,
+  type Platform,
+} from './items.ts';
+import { DEVICE_SK, keys, PREFIX, TTL_ATTRIBUTE, userPk } from './keys.ts';
+import {
+  ifConditionFails,
+  itemAbsent,
+  itemExists,
+  type TableClient,
+  type TransactAction,
+} from './table-client.ts';
+
+export interface DeviceState {
+  /** The user's devices, oldest first. */
+  readonly devices: DeviceRecord[];
+  /** The stored count (equal to `devices.length`; the registration's lock). */
+  readonly count: number;
+}
+
+/** A registration as the domain decided it. */
+export interface Registration {
+  readonly device: DeviceRecord;
+  /** The count read with the state: the write fails if it changed meanwhile. */
+  readonly count: number;
+  /** The caller's device removed to make room (the oldest), if at the limit. */
+  readonly evict?: DeviceRecord | undefined;
+  /** The token's previous owner (another user), whose device is removed. */
+  readonly takeFrom?: DeviceTokenRecord | undefined;
+}
+
+/** Who to push to: whether the user has an open socket, and their devices. */
+export interface PushTargets {
+  readonly online: boolean;
+  readonly devices: DeviceRecord[];
+}
+
+const byCreated = (a: DeviceRecord, b: DeviceRecord) =>
+  a.createdAt.localeCompare(b.createdAt) || a.deviceId.localeCompare(b.deviceId);
+
+const COUNT = { '#count': 'count' };
+const countIs = (count: number) =>
+  count === 0 ? 'attribute_not_exists(pk) OR #count = :prev' : '#count = :prev';
+const pointsAt = 'deviceId = :device';
+
+export class DeviceRepository {
+  constructor(private readonly table: TableClient) {}
+
+  /** A user's devices and count (consistent Query `USER#<id>`, prefix `DEVICE`: both kinds). */
+  async getState(userId: string): Promise<DeviceState> {
+    const items = await this.table.queryAll({
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+      ExpressionAttributeValues: { ':pk': userPk(userId), ':prefix': 'DEVICE' },
+      ConsistentRead: true,
+    });
+    const head = items.find((i) => i.sk === DEVICE_SK.count);
+    const devices = items.filter((i) => i !== head).map((i) => DEVICE.fromItem(i));
+    return { devices: devices.sort(byCreated), count: head ? DEVICE_COUNT.fromItem(head).count : 0 };
+  }
+
+  /** One device (key lookup). */
+  async get(userId: string, deviceId: string): Promise<DeviceRecord | undefined> {
+    const item = await this.table.get(keys.device(userId, deviceId), { consistent: true });
+    return item && DEVICE.fromItem(item);
+  }
+
+  /** Who holds a token (consistent key lookup on its owner item). */
+  async getTokenOwner(platform: Platform, token: string): Promise<DeviceTokenRecord | undefined> {
+    const item = await this.table.get(DEVICE_TOKEN.key({ platform, token }), { consistent: true });
+    return item && DEVICE_TOKEN.fromItem(item);
+  }
+
+  /**
+   * Stores a device and claims its token in one transaction, guarded by the user's count; removes
+   * the evicted device and the token's previous device in the same transaction. `'changed'` when
+   * anything moved since the state was read (the caller reads again).
+   */
+  async register(plan: Registration): Promise<'registered' | 'changed'> {
+    const { device, evict, takeFrom } = plan;
+    const next = plan.count + 1 - (evict ? 1 : 0);
+    const actions: TransactAction[] = [
+      {
+        Update: {
+          Key: keys.deviceCount(device.userId),
+          UpdateExpression: 'SET #count = :next, userId = :user, itemType = :type',
+          ConditionExpression: countIs(plan.count),
+          ExpressionAttributeNames: COUNT,
+          ExpressionAttributeValues: {
+            ':prev': plan.count,
+            ':next': next,
+            ':user': device.userId,
+            ':type': DEVICE_COUNT.itemType,
+          },
+        },
+      },
+      { Put: { Item: DEVICE.toItem(device), ConditionExpression: itemAbsent } },
+      {
+        Put: {
+          Item: DEVICE_TOKEN.toItem(device),
+          ...(takeFrom
+            ? { ConditionExpression: pointsAt, ExpressionAttributeValues: { ':device': takeFrom.deviceId } }
+            : { ConditionExpression: itemAbsent }),
+        },
+      },
+    ];
+    if (takeFrom) {
+      actions.push(
+        { Delete: { Key: keys.device(takeFrom.userId, takeFrom.deviceId), ConditionExpression: itemExists } },
+        this.#decrement(takeFrom.userId),
+      );
+    }
+    if (evict) {
+      actions.push(
+        { Delete: { Key: keys.device(evict.userId, evict.deviceId), ConditionExpression: itemExists } },
+        {
+          Delete: {
+            Key: DEVICE_TOKEN.key(evict),
+            ConditionExpression: pointsAt,
+            ExpressionAttributeValues: { ':device': evict.deviceId },
+          },
+        },
+      );
+    }
+    return ifConditionFails(
+      this.table.transact(actions).then(() => 'registered' as const),
+      () => 'changed' as const,
+    );
+  }
+
+  /**
+   * Removes a device, its token's owner item (when it still names this device) and one from the
+   * count, in one transaction. `'gone'` when the device no longer exists.
+   */
+  async remove(device: DeviceRecord): Promise<'removed' | 'gone'> {
+    const removed = this.table.transact([
+      { Delete: { Key: keys.device(device.userId, device.deviceId), ConditionExpression: itemExists } },
+      {
+        Delete: {
+          Key: DEVICE_TOKEN.key(device),
+          ConditionExpression: `attribute_not_exists(pk) OR ${pointsAt}`,
+          ExpressionAttributeValues: { ':device': device.deviceId },
+        },
+      },
+      this.#decrement(device.userId),
+    ]);
+    return ifConditionFails(
+      removed.then(() => 'removed' as const),
+      () => 'gone' as const,
+    );
+  }
+
+  /**
+   * Whether a user has an open socket, and their devices, in one Query over `USER#<id>` from
+   * `CONN#` to the end of `DEVICE#…` (connections and devices sort next to each other; connections
+   * past their TTL are ignored, as the fan-out ignores them).
+   */
+  async pushTargets(userId: string): Promise<PushTargets> {
+    const items = await this.table.queryAll({
+      KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
+      ExpressionAttributeValues: {
+        ':pk': userPk(userId),
+        ':from': PREFIX.connection,
+        ':to': `${PREFIX.device}\uffff`,
+      },
+    });
+    const now = Math.floor(Date.now() / 1000);
+    let online = false;
+    const devices: DeviceRecord[] = [];
+    for (const item of items) {
+      const sk = String(item.sk);
+      if (sk.startsWith(PREFIX.connection)) {
+        if (Number(item[TTL_ATTRIBUTE] ?? Number.POSITIVE_INFINITY) > now) online = true;
+      } else if (sk.startsWith(PREFIX.device)) {
+        devices.push(DEVICE.fromItem(item));
+      }
+    }
+    return { online, devices: devices.sort(byCreated) };
+  }
+
+  #decrement(userId: string): TransactAction {
+    return {
+      Update: {
+        Key: keys.deviceCount(userId),
+        UpdateExpression: 'ADD #count :minusOne',
+        ConditionExpression: itemExists,
+        ExpressionAttributeNames: COUNT,
+        ExpressionAttributeValues: { ':minusOne': -1 },
+      },
+    };
+  }
+}
