@@ -6,6 +6,7 @@
  *   DYNAMODB_DATA_DIR=dir keep DynamoDB Local's data in a folder (also: --persist [dir])
  *   DYNAMODB_ENDPOINT=url use a DynamoDB (Local) that is already running
  *   --no-seed / SEED=0    do not load the demo users and chats
+ *   --push-id-only / PUSH_ID_ONLY=true  pushes carry ids only (the privacy option)
  */
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -45,12 +46,17 @@ function parseCommandLine(argv: string[]) {
   try {
     return parseArgs({
       args,
-      options: { persist: { type: 'string' }, port: { type: 'string' }, 'no-seed': { type: 'boolean' } },
+      options: {
+        persist: { type: 'string' },
+        port: { type: 'string' },
+        'no-seed': { type: 'boolean' },
+        'push-id-only': { type: 'boolean' },
+      },
       allowPositionals: false,
     }).values;
   } catch (error) {
     process.stderr.write(
-      `${(error as Error).message}\nusage: npm run dev [-- --persist [dir]] [--port N] [--no-seed]\n`,
+      `${(error as Error).message}\nusage: npm run dev [-- --persist [dir]] [--port N] [--no-seed] [--push-id-only]\n`,
     );
     process.exit(2);
   }
@@ -67,6 +73,7 @@ try {
     host,
     ...(dbPath ? { dbPath } : {}),
     ...(process.env.DYNAMODB_ENDPOINT ? { dynamoEndpoint: process.env.DYNAMODB_ENDPOINT } : {}),
+    ...(values['push-id-only'] || process.env.PUSH_ID_ONLY === 'true' ? { pushIdOnly: true } : {}),
     onInvoke: ({ routeKey, ms, error }) => {
       if (error) process.stderr.write(`✗ ${routeKey} failed after ${ms.toFixed(0)} ms: ${String(error)}\n`);
     },
@@ -96,6 +103,7 @@ process.stdout.write(
     [
       `  DynamoDB Local: ${stack.dynamoEndpoint}${dbPath ? ` (data kept in ${dbPath})` : ' (in memory)'}`,
       '  In wscat send {"action":"ping"}. More tokens: npm run token -- <userId> --name "Name".',
+      `  Push notifications (APNs/FCM stand-ins): ${stack.gateway.managementEndpoint.replace('127.0.0.1', 'localhost')}/_local/push`,
       ...(seed
         ? [
             `  Demo data ${seed.seeded ? 'loaded' : 'already present'}: users ${DEMO_USERS.map((u) => u.userId).join(', ')};` +

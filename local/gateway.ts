@@ -64,6 +64,15 @@ export interface GatewayOptions {
   readonly newConnectionId?: () => string;
   /** Called after every handler invocation (observability in tests and `npm run dev`). */
   readonly onInvoke?: (info: { routeKey: string; connectionId: string; ms: number; error?: unknown }) => void;
+  /** Extra local-only HTTP routes on the gateway's port (e.g. `GET /_local/push`), answered first. */
+  readonly httpRoutes?: readonly LocalHttpRoute[];
+}
+
+/** A local-only HTTP route the local stack mounts on the gateway (never part of API Gateway). */
+export interface LocalHttpRoute {
+  readonly method: string;
+  readonly path: string;
+  readonly handle: (req: IncomingMessage, res: ServerResponse) => void | Promise<void>;
 }
 
 /** A fault the Management API answers instead of delivering (fault-injection tests). */
@@ -591,6 +600,8 @@ export class LocalGateway {
 
   async #http(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://localhost');
+    const extra = this.options.httpRoutes?.find((r) => r.method === req.method && r.path === url.pathname);
+    if (extra) return extra.handle(req, res);
     const match = /^(?:\/[^/]+)?\/@connections\/([^/]+)\/?$/.exec(url.pathname);
     if (!match) {
       if (url.pathname === '/' && req.method === 'GET') {

@@ -9,6 +9,7 @@ import { AUTHORIZER, ROUTES } from '../lib/routes.ts';
 import { MANAGEMENT_ENDPOINT_ENV, TABLE_NAME_ENV } from '../lib/table.ts';
 import { type DynamoLocal, startDynamoLocal, useLocalAwsEnvironment } from './dynamodb.ts';
 import { type GatewayLimits, type GatewayOptions, type LambdaHandler, LocalGateway } from './gateway.ts';
+import { createLocalPipeline, type LocalPipeline } from './pipeline.ts';
 import { ensureTable } from './table.ts';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -33,6 +34,8 @@ export interface LocalStackOptions {
   ) => () => Promise<LambdaHandler>;
   /** Extra environment for the handlers (e.g. JWT_ISSUER). */
   readonly env?: Record<string, string>;
+  /** Id-only pushes (the privacy option; `npm run dev -- --push-id-only`). @default false */
+  readonly pushIdOnly?: boolean;
 }
 
 export interface LocalStack {
@@ -41,6 +44,8 @@ export interface LocalStack {
   readonly dynamoEndpoint: string;
   readonly tableName: string;
   readonly gateway: LocalGateway;
+  /** The event pipeline: push stand-ins (`pipeline.push`) and the stream poller (`pipeline.streams`). */
+  readonly pipeline: LocalPipeline;
   stop(): Promise<void>;
 }
 
@@ -60,9 +65,17 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     : await startDynamoLocal(options.dbPath ? { dbPath: options.dbPath } : {});
   const dynamoEndpoint = options.dynamoEndpoint ?? (dynamo as DynamoLocal).endpoint;
   const tableName = options.tableName ?? 'chat';
+  let pipeline: LocalPipeline | undefined;
   try {
     await ensureTable(dynamoEndpoint, tableName);
     const wrap = options.wrapLoader ?? ((_routeKey: string, load: () => Promise<LambdaHandler>) => load);
+    pipeline = await createLocalPipeline({
+      endpoint: dynamoEndpoint,
+      tableName,
+      ...(options.pushIdOnly ? { pushIdOnly: true } : {}),
+      load: loader,
+      wrap,
+    });
     const gateway = new LocalGateway({
       routes: ROUTES.map((r) => ({
         routeKey: r.routeKey,
@@ -77,6 +90,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       host: options.host ?? '127.0.0.1',
       ...(options.limits ? { limits: options.limits } : {}),
       ...(options.onInvoke ? { onInvoke: options.onInvoke } : {}),
+      httpRoutes: pipeline.push.routes,
     });
     await gateway.start();
     // The handlers run in this process and read their configuration on first use.
@@ -85,20 +99,26 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       [MANAGEMENT_ENDPOINT_ENV]: gateway.managementEndpoint,
       DYNAMODB_ENDPOINT: dynamoEndpoint,
       ...(process.env.JWT_JWKS_URL ? {} : { JWT_SECRET: process.env.JWT_SECRET ?? DEV_JWT_SECRET }),
+      ...pipeline.env,
       ...options.env,
     });
+    await pipeline.start();
+    const started = pipeline;
     return {
       url: gateway.url,
       managementEndpoint: gateway.managementEndpoint,
       dynamoEndpoint,
       tableName,
       gateway,
+      pipeline: started,
       async stop() {
         await gateway.stop();
+        await started.stop();
         await dynamo?.stop();
       },
     };
   } catch (error) {
+    await pipeline?.stop().catch(() => undefined);
     await dynamo?.stop();
     throw error;
   }

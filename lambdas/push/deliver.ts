@@ -1,0 +1,97 @@
+/**
+ * Sends one notification to one device: retries throttling (429), server errors (5xx) and network
+ * failures with the shared backoff (full jitter; the provider's `Retry-After` when it gives one),
+ * then gives up and counts it (`PushGivenUp`, alarmed). A token the provider reports as no longer
+ * registered removes the device (`PushTokenRemoved`). Never throws: one device's trouble never
+ * fails the stream record, which would send the record's other notifications again.
+ */
+import type { DeviceRecord, Platform } from '../data/store.ts';
+import type { Counters } from '../pipeline/metrics.ts';
+import { logger } from '../shared/logger.ts';
+import { type Backoff, backoffDelay } from '../shared/retry.ts';
+import type { PushContent } from './payload.ts';
+import type { PushProvider, SendOutcome } from './provider.ts';
+
+export interface DeliveryPolicy {
+  /** Attempts per notification (the first one included). */
+  readonly attempts: number;
+  readonly backoff: Backoff;
+  /** A `Retry-After` longer than this is not waited for: the notification is given up. */
+  readonly maxRetryAfterMs: number;
+}
+
+export const DELIVERY_POLICY: DeliveryPolicy = {
+  attempts: 4,
+  backoff: { baseMs: 200, capMs: 2000 },
+  maxRetryAfterMs: 10_000,
+};
+
+export interface DeliveryDeps {
+  readonly providers: ReadonlyMap<Platform, PushProvider>;
+  /** Removes a device whose token the provider no longer accepts. */
+  readonly removeDevice: (device: DeviceRecord) => Promise<unknown>;
+  readonly counters: Counters;
+  readonly policy?: DeliveryPolicy;
+  readonly sleep?: (ms: number) => Promise<void>;
+}
+
+export type DeliveryResult = 'sent' | 'removed' | 'given-up' | 'failed' | 'no-provider';
+
+const pause = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+export async function deliver(
+  device: DeviceRecord,
+  content: PushContent,
+  deps: DeliveryDeps,
+): Promise<DeliveryResult> {
+  const provider = deps.providers.get(device.platform);
+  if (!provider) {
+    deps.counters.add('PushNoProvider');
+    return 'no-provider';
+  }
+  const policy = deps.policy ?? DELIVERY_POLICY;
+  const sleep = deps.sleep ?? pause;
+  const where = { userId: device.userId, deviceId: device.deviceId, platform: device.platform };
+  for (let attempt = 1; ; attempt++) {
+    let outcome: SendOutcome;
+    try {
+      outcome = await provider.send(device.token, content);
+    } catch (error) {
+      outcome = { kind: 'retry', status: 0, reason: (error as Error).message };
+    }
+    switch (outcome.kind) {
+      case 'sent':
+        deps.counters.add('PushSent');
+        return 'sent';
+      case 'unregistered':
+        deps.counters.add('PushTokenRemoved');
+        logger.info('push token no longer registered: device removed', { ...where, reason: outcome.reason });
+        try {
+          await deps.removeDevice(device);
+        } catch (error) {
+          deps.counters.add('PushRemoveFailed');
+          logger.error('could not remove an unregistered device', { ...where, error });
+        }
+        return 'removed';
+      case 'failed':
+        deps.counters.add('PushFailed');
+        logger.error('push refused', { ...where, status: outcome.status, reason: outcome.reason });
+        return 'failed';
+      case 'retry': {
+        const wait = Math.max(outcome.retryAfterMs ?? 0, backoffDelay(policy.backoff, attempt));
+        if (attempt >= policy.attempts || (outcome.retryAfterMs ?? 0) > policy.maxRetryAfterMs) {
+          deps.counters.add('PushGivenUp');
+          logger.error('push given up', {
+            ...where,
+            attempts: attempt,
+            status: outcome.status,
+            reason: outcome.reason,
+          });
+          return 'given-up';
+        }
+        deps.counters.add('PushRetried');
+        await sleep(wait);
+      }
+    }
+  }
+}

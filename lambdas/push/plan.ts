@@ -1,0 +1,100 @@
+/**
+ * Who gets a push for a new message, and what it says. For each member of the chat other than the
+ * sender whose mute is not in force and who has not read that far: one Query tells whether they have
+ * an open socket and which devices they have (devices.pushTargets). Members with no open socket and
+ * at least one device get one notification per device: title = the chat's name (groups) or the
+ * sender's name (direct chats), body = a preview, badge = their total unread count.
+ *
+ * The message is read again (consistently) first: a message deleted before its push is processed
+ * produces none, and an edit made meanwhile is what the preview shows.
+ */
+import type { Item } from '../data/item.ts';
+import { MESSAGE } from '../data/items.ts';
+import type { ChatStore, DeviceRecord, MemberRecord } from '../data/store.ts';
+import { isMuted } from '../domain/mute.ts';
+import type { Counters } from '../pipeline/metrics.ts';
+import { bodyOf, type PushContent } from './payload.ts';
+
+export interface PlanDeps {
+  readonly store: ChatStore;
+  readonly now: () => Date;
+  /** Recipients looked up at once. @default 16 */
+  readonly concurrency?: number;
+}
+
+export interface PlannedPush {
+  readonly device: DeviceRecord;
+  readonly content: PushContent;
+}
+
+/** Runs `task` over `items`, at most `limit` at once; rejects with the first failure. */
+async function eachLimited<T>(items: readonly T[], limit: number, task: (item: T) => Promise<void>) {
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) await task(items[next++] as T);
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+}
+
+/**
+ * The user's unread count across chats, as of `seq` in the chat of the message: that chat counts
+ * from the membership in hand, every other chat from its `META` (membership index Query, then one
+ * BatchGet of the memberships and chats: the same reads as listChats).
+ */
+async function badgeOf(store: ChatStore, member: MemberRecord, seq: number): Promise<number> {
+  const refs = (await store.chats.listMemberships(member.userId)).filter((r) => r.chatId !== member.chatId);
+  const { members, chats } = await store.chats.getMembershipsAndChats(refs);
+  let total = Math.max(0, seq - member.lastReadSeq);
+  for (const ref of refs) {
+    const mine = members.get(ref.chatId);
+    const chat = chats.get(ref.chatId);
+    if (mine && chat) total += Math.max(0, chat.lastSeq - mine.lastReadSeq);
+  }
+  return total;
+}
+
+export async function planPushes(deps: PlanDeps, image: Item, counters: Counters): Promise<PlannedPush[]> {
+  const created = MESSAGE.fromItem(image);
+  const { store } = deps;
+  const [current, head] = await Promise.all([
+    store.messages.get(created.chatId, created.seq, { consistent: true }),
+    store.chats.getWithMembers(created.chatId),
+  ]);
+  if (!current || current.messageId !== created.messageId || current.deleted || !head.chat) {
+    counters.add('PushSkippedGone');
+    return [];
+  }
+  const chat = head.chat;
+  const now = deps.now();
+  const recipients = head.members.filter(
+    (m) => m.userId !== created.senderId && !isMuted(m.mutedUntil, now) && m.lastReadSeq < created.seq,
+  );
+  const offline: { member: MemberRecord; devices: DeviceRecord[] }[] = [];
+  await eachLimited(recipients, deps.concurrency ?? 16, async (member) => {
+    const targets = await store.devices.pushTargets(member.userId);
+    if (!targets.online && targets.devices.length > 0) offline.push({ member, devices: targets.devices });
+  });
+  counters.add('PushRecipientsChecked', recipients.length);
+  if (offline.length === 0) return [];
+
+  const title =
+    chat.kind === 'group'
+      ? (chat.name ?? 'Group')
+      : ((await store.profiles.getMany([created.senderId])).get(created.senderId)?.name ?? created.senderId);
+  const body = bodyOf({ text: current.text, attachments: image.attachments });
+  const planned: PlannedPush[] = [];
+  await eachLimited(offline, deps.concurrency ?? 16, async ({ member, devices }) => {
+    const badge = await badgeOf(store, member, created.seq);
+    const content: PushContent = {
+      chatId: created.chatId,
+      messageId: created.messageId,
+      seq: created.seq,
+      senderId: created.senderId,
+      title,
+      body,
+      badge,
+    };
+    for (const device of devices) planned.push({ device, content });
+  });
+  return planned;
+}

@@ -1,0 +1,61 @@
+/**
+ * The table's stream consumers: the single source of truth for the event pipeline, like the route
+ * table is for the WebSocket API. Each entry is one Lambda function fed by an event source mapping on
+ * the table's stream (lib/chat-stream.ts) and, locally, by the stream poller (local/streams.ts) with
+ * the same filter and batch settings. Adding a consumer here is all the wiring a new one needs.
+ */
+import type { FilterPattern } from '../lambdas/pipeline/filter.ts';
+import { MESSAGE_CREATED } from '../lambdas/pipeline/patterns.ts';
+import type { TableAction } from './routes.ts';
+
+/** Stack features a consumer belongs to; a consumer is deployed only when its feature is on. */
+export type StreamFeature = 'push';
+
+export interface StreamConsumerDefinition {
+  /** PascalCase name used for construct ids and the function's description. */
+  readonly name: string;
+  /** Handler module, relative to the repository root; it exports `handler`. */
+  readonly entry: string;
+  /** Which records invoke it (the event source mapping's filter criteria). */
+  readonly filter: FilterPattern;
+  /** Records per invocation at most. */
+  readonly batchSize: number;
+  /** Seconds Lambda waits to fill a batch (0: invoke as soon as records arrive). */
+  readonly maxBatchingWindowSeconds: number;
+  /** Concurrent batches per shard (records of one item stay in order). */
+  readonly parallelizationFactor: number;
+  /** Retries of a failed batch (bisected) before its records go to the on-failure queue. */
+  readonly retryAttempts: number;
+  /** Records older than this are not processed; they go to the on-failure queue. */
+  readonly maxRecordAgeSeconds: number;
+  /** Table actions the function needs (least privilege). */
+  readonly tableActions: readonly TableAction[];
+  /** Function timeout in seconds. */
+  readonly timeoutSeconds: number;
+  readonly feature: StreamFeature;
+}
+
+export const STREAM_CONSUMERS: readonly StreamConsumerDefinition[] = [
+  {
+    name: 'Push',
+    entry: 'lambdas/push/handler.ts',
+    filter: MESSAGE_CREATED,
+    batchSize: 25,
+    maxBatchingWindowSeconds: 0,
+    parallelizationFactor: 4,
+    retryAttempts: 3,
+    // A notification that is more than 15 minutes late is noise: the app syncs when opened anyway.
+    maxRecordAgeSeconds: 15 * 60,
+    // Reads: the message, the chat head, each recipient's sockets and devices, badges (memberships,
+    // chats), the sender's profile. Writes: removing devices whose token is no longer registered.
+    tableActions: [
+      'dynamodb:GetItem',
+      'dynamodb:Query',
+      'dynamodb:BatchGetItem',
+      'dynamodb:DeleteItem',
+      'dynamodb:UpdateItem',
+    ],
+    timeoutSeconds: 60,
+    feature: 'push',
+  },
+];

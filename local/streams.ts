@@ -1,0 +1,255 @@
+/**
+ * A local stand-in for Lambda's DynamoDB Streams event source mappings: reads the table's stream in
+ * DynamoDB Local with `@aws-sdk/client-dynamodb-streams` and invokes each consumer of
+ * lib/stream-consumers.ts with the event Lambda would send (`DynamoDBStreamEvent`, records filtered
+ * by the consumer's filter pattern, at most `batchSize` per invocation).
+ *
+ * Like the event source mapping: a partial batch response (`batchItemFailures`) or a thrown error
+ * retries the batch from the lowest failed record, `retryAttempts` times with a short backoff; then
+ * the failed record goes to `deadLetters` (the on-failure queue) and processing moves on. Shards are
+ * read in order; a closed shard hands over to its children. When DynamoDB Local is unreachable the
+ * poller backs off and starts again from the stream's latest position.
+ */
+import { DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import {
+  DescribeStreamCommand,
+  DynamoDBStreamsClient,
+  GetRecordsCommand,
+  GetShardIteratorCommand,
+  type _Record as StreamSdkRecord,
+} from '@aws-sdk/client-dynamodb-streams';
+import type { DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
+import { type FilterPattern, matchesFilter } from '../lambdas/pipeline/filter.ts';
+
+export type StreamLambda = (event: DynamoDBStreamEvent, context: unknown) => Promise<unknown>;
+
+export interface LocalStreamConsumer {
+  readonly name: string;
+  readonly filter: FilterPattern;
+  readonly batchSize: number;
+  readonly retryAttempts: number;
+  readonly load: () => Promise<StreamLambda>;
+}
+
+export interface DeadLetter {
+  readonly consumer: string;
+  readonly record: DynamoDBRecord;
+  readonly error: string;
+}
+
+export interface StreamPollerOptions {
+  readonly endpoint: string;
+  readonly tableName: string;
+  readonly consumers: readonly LocalStreamConsumer[];
+  /** Pause between empty reads. @default 50 ms */
+  readonly pollMs?: number;
+}
+
+interface Shard {
+  readonly id: string;
+  iterator: string | undefined;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** The SDK's record as Lambda delivers it (epoch-second times, base64 binary, the stream's ARN). */
+export function lambdaRecord(record: StreamSdkRecord, streamArn: string): DynamoDBRecord {
+  const json = JSON.parse(
+    JSON.stringify(record, (_key, value: unknown) =>
+      value instanceof Uint8Array ? Buffer.from(value).toString('base64') : value,
+    ),
+  ) as DynamoDBRecord & { dynamodb?: { ApproximateCreationDateTime?: unknown } };
+  const created = record.dynamodb?.ApproximateCreationDateTime;
+  if (json.dynamodb) {
+    json.dynamodb.ApproximateCreationDateTime =
+      created instanceof Date ? Math.floor(created.getTime() / 1000) : Math.floor(Date.now() / 1000);
+  }
+  return { ...json, eventSourceARN: streamArn };
+}
+
+export class StreamPoller {
+  readonly deadLetters: DeadLetter[] = [];
+  readonly #streams: DynamoDBStreamsClient;
+  readonly #db: DynamoDBClient;
+  readonly #handlers = new Map<string, Promise<StreamLambda>>();
+  #running = false;
+  #paused = false;
+  #loop: Promise<void> | undefined;
+  #busy = 0;
+  /** When the last read cycle that went to the end of every shard started. */
+  #caughtUpFrom = 0;
+
+  constructor(readonly options: StreamPollerOptions) {
+    this.#streams = new DynamoDBStreamsClient({ endpoint: options.endpoint, maxAttempts: 1 });
+    this.#db = new DynamoDBClient({ endpoint: options.endpoint, maxAttempts: 1 });
+  }
+
+  /** Starts reading at the stream's latest position (changes written from now on). */
+  async start(): Promise<void> {
+    const shards = await this.#openShards();
+    this.#running = true;
+    this.#loop = this.#run(shards);
+  }
+
+  /** Stops reading (changes pile up in the stream) until `resume`. */
+  pause(): void {
+    this.#paused = true;
+  }
+
+  resume(): void {
+    this.#paused = false;
+  }
+
+  /** Resolves when no batch is being handled. */
+  async idle(): Promise<void> {
+    while (this.#busy > 0) await sleep(10);
+  }
+
+  /**
+   * Resolves once every change written before this call has been handed to the consumers: when a
+   * read cycle that started at least `lagMs` later (DynamoDB Local makes a record readable about
+   * 110 ms after the write) has reached the end of every shard.
+   */
+  async drain(lagMs = 400): Promise<void> {
+    const from = Date.now() + lagMs;
+    while (this.#caughtUpFrom < from) {
+      if (!this.#running) return;
+      await sleep(20);
+    }
+  }
+
+  async stop(): Promise<void> {
+    this.#running = false;
+    await this.#loop;
+    this.#streams.destroy();
+    this.#db.destroy();
+  }
+
+  async #streamArn(): Promise<string> {
+    const out = await this.#db.send(new DescribeTableCommand({ TableName: this.options.tableName }));
+    const arn = out.Table?.LatestStreamArn;
+    if (!arn) throw new Error(`table ${this.options.tableName} has no stream`);
+    return arn;
+  }
+
+  /** The stream's open shards, each at its latest position (`type` for children of a closed shard). */
+  async #openShards(
+    type: 'LATEST' | 'TRIM_HORIZON' = 'LATEST',
+    parentId?: string,
+  ): Promise<{ arn: string; shards: Shard[] }> {
+    const arn = await this.#streamArn();
+    const out = await this.#streams.send(new DescribeStreamCommand({ StreamArn: arn }));
+    const all = out.StreamDescription?.Shards ?? [];
+    const wanted = all.filter((s) =>
+      parentId ? s.ParentShardId === parentId : !s.SequenceNumberRange?.EndingSequenceNumber,
+    );
+    const shards: Shard[] = [];
+    for (const s of wanted) {
+      if (!s.ShardId) continue;
+      const it = await this.#streams.send(
+        new GetShardIteratorCommand({ StreamArn: arn, ShardId: s.ShardId, ShardIteratorType: type }),
+      );
+      shards.push({ id: s.ShardId, iterator: it.ShardIterator });
+    }
+    return { arn, shards };
+  }
+
+  async #run(initial: { arn: string; shards: Shard[] }): Promise<void> {
+    let { arn, shards } = initial;
+    let failures = 0;
+    while (this.#running) {
+      if (this.#paused) {
+        await sleep(this.options.pollMs ?? 50);
+        continue;
+      }
+      try {
+        const cycleStart = Date.now();
+        if (shards.length === 0) ({ arn, shards } = await this.#openShards());
+        let read = 0;
+        for (const shard of [...shards]) {
+          if (!shard.iterator) continue;
+          const out = await this.#streams.send(
+            new GetRecordsCommand({ ShardIterator: shard.iterator, Limit: 1000 }),
+          );
+          shard.iterator = out.NextShardIterator;
+          const records = (out.Records ?? []).map((r) => lambdaRecord(r, arn));
+          read += records.length;
+          if (records.length > 0) await this.#dispatch(records);
+          if (!shard.iterator) {
+            // The shard is closed: continue with its children from their start.
+            shards = shards.filter((s) => s !== shard);
+            shards.push(...(await this.#openShards('TRIM_HORIZON', shard.id)).shards);
+          }
+        }
+        failures = 0;
+        if (read === 0) {
+          this.#caughtUpFrom = cycleStart;
+          await sleep(this.options.pollMs ?? 50);
+        }
+      } catch (error) {
+        // DynamoDB Local restarted or is gone: start again from the latest position when it is back.
+        if (failures++ === 0 && this.#running) {
+          process.stderr.write(`stream poller: ${(error as Error).message}; retrying\n`);
+        }
+        shards = [];
+        await sleep(Math.min(2000, 100 * 2 ** Math.min(failures, 5)));
+      }
+    }
+  }
+
+  async #dispatch(records: DynamoDBRecord[]): Promise<void> {
+    this.#busy++;
+    try {
+      for (const consumer of this.options.consumers) {
+        const wanted = records.filter((r) => matchesFilter(consumer.filter, r));
+        for (let i = 0; i < wanted.length; i += consumer.batchSize) {
+          await this.#deliver(consumer, wanted.slice(i, i + consumer.batchSize));
+        }
+      }
+    } finally {
+      this.#busy--;
+    }
+  }
+
+  /** Invokes the consumer until the batch is done, retrying from the lowest failed record. */
+  async #deliver(consumer: LocalStreamConsumer, batch: DynamoDBRecord[]): Promise<void> {
+    let pending = batch;
+    let attempt = 0;
+    while (pending.length > 0) {
+      const failedAt = await this.#invoke(consumer, pending);
+      if (failedAt === undefined) return;
+      if (attempt++ < consumer.retryAttempts) {
+        pending = pending.slice(failedAt.index);
+        await sleep(50 * 2 ** attempt);
+        continue;
+      }
+      const record = pending[failedAt.index] as DynamoDBRecord;
+      this.deadLetters.push({ consumer: consumer.name, record, error: failedAt.error });
+      pending = pending.slice(failedAt.index + 1);
+      attempt = 0;
+    }
+  }
+
+  /** One invocation; the index of the lowest failed record, or undefined when all succeeded. */
+  async #invoke(
+    consumer: LocalStreamConsumer,
+    records: DynamoDBRecord[],
+  ): Promise<{ index: number; error: string } | undefined> {
+    let handler = this.#handlers.get(consumer.name);
+    if (!handler) {
+      handler = consumer.load();
+      this.#handlers.set(consumer.name, handler);
+    }
+    try {
+      const response = (await (
+        await handler
+      )({ Records: records }, { functionName: consumer.name })) as DynamoDBBatchResponse | undefined;
+      const failed = new Set((response?.batchItemFailures ?? []).map((f) => f.itemIdentifier));
+      if (failed.size === 0) return undefined;
+      const index = records.findIndex((r) => failed.has(r.dynamodb?.SequenceNumber ?? ''));
+      return { index: Math.max(0, index), error: 'reported in batchItemFailures' };
+    } catch (error) {
+      return { index: 0, error: (error as Error).message };
+    }
+  }
+}
