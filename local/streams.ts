@@ -48,7 +48,11 @@ export interface StreamPollerOptions {
 interface Shard {
   readonly id: string;
   iterator: string | undefined;
+  /** The last record read from the shard (dispatched, or skipped while fast-forwarding). */
+  lastSequence: string | undefined;
 }
+
+const errorName = (error: unknown): string => (error as { name?: string })?.name ?? '';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -84,11 +88,11 @@ export class StreamPoller {
     this.#db = new DynamoDBClient({ endpoint: options.endpoint, maxAttempts: 1 });
   }
 
-  /** Starts reading at the stream's latest position (changes written from now on). */
+  /** Starts reading after the stream's current end (changes written from now on). */
   async start(): Promise<void> {
-    const shards = await this.#openShards();
+    const opened = await this.#openShards();
     this.#running = true;
-    this.#loop = this.#run(shards);
+    this.#loop = this.#run(opened);
   }
 
   /** Stops reading (changes pile up in the stream) until `resume`. */
@@ -132,11 +136,13 @@ export class StreamPoller {
     return arn;
   }
 
-  /** The stream's open shards, each at its latest position (`type` for children of a closed shard). */
-  async #openShards(
-    type: 'LATEST' | 'TRIM_HORIZON' = 'LATEST',
-    parentId?: string,
-  ): Promise<{ arn: string; shards: Shard[] }> {
+  /**
+   * The stream's open shards (or the children of a closed one, from their start). Open shards are
+   * fast-forwarded: read from their oldest record to the end without dispatching, so the position
+   * and the last sequence number are known. (DynamoDB Local's `LATEST` iterators answer
+   * TrimmedDataAccessException on an empty shard's first write; a known position avoids them.)
+   */
+  async #openShards(parentId?: string): Promise<{ arn: string; shards: Shard[] }> {
     const arn = await this.#streamArn();
     const out = await this.#streams.send(new DescribeStreamCommand({ StreamArn: arn }));
     const all = out.StreamDescription?.Shards ?? [];
@@ -146,12 +152,55 @@ export class StreamPoller {
     const shards: Shard[] = [];
     for (const s of wanted) {
       if (!s.ShardId) continue;
-      const it = await this.#streams.send(
-        new GetShardIteratorCommand({ StreamArn: arn, ShardId: s.ShardId, ShardIteratorType: type }),
-      );
-      shards.push({ id: s.ShardId, iterator: it.ShardIterator });
+      const shard: Shard = { id: s.ShardId, iterator: undefined, lastSequence: undefined };
+      shard.iterator = await this.#iterator(arn, shard);
+      if (!parentId) await this.#fastForward(shard);
+      shards.push(shard);
     }
     return { arn, shards };
+  }
+
+  /** An iterator after the shard's last record read, or at its oldest record. */
+  async #iterator(arn: string, shard: Shard): Promise<string | undefined> {
+    const out = await this.#streams.send(
+      new GetShardIteratorCommand({
+        StreamArn: arn,
+        ShardId: shard.id,
+        ...(shard.lastSequence
+          ? { ShardIteratorType: 'AFTER_SEQUENCE_NUMBER', SequenceNumber: shard.lastSequence }
+          : { ShardIteratorType: 'TRIM_HORIZON' }),
+      }),
+    );
+    return out.ShardIterator;
+  }
+
+  async #fastForward(shard: Shard): Promise<void> {
+    while (shard.iterator) {
+      const out = await this.#streams.send(
+        new GetRecordsCommand({ ShardIterator: shard.iterator, Limit: 1000 }),
+      );
+      shard.iterator = out.NextShardIterator;
+      const last = out.Records?.at(-1)?.dynamodb?.SequenceNumber;
+      if (!last) return;
+      shard.lastSequence = last;
+    }
+  }
+
+  /** One read of a shard; a trimmed or expired iterator is renewed after the last record read. */
+  async #read(arn: string, shard: Shard): Promise<StreamSdkRecord[]> {
+    if (!shard.iterator) return [];
+    try {
+      const out = await this.#streams.send(
+        new GetRecordsCommand({ ShardIterator: shard.iterator, Limit: 1000 }),
+      );
+      shard.iterator = out.NextShardIterator;
+      return out.Records ?? [];
+    } catch (error) {
+      const name = errorName(error);
+      if (name !== 'TrimmedDataAccessException' && name !== 'ExpiredIteratorException') throw error;
+      shard.iterator = await this.#iterator(arn, shard);
+      return [];
+    }
   }
 
   async #run(initial: { arn: string; shards: Shard[] }): Promise<void> {
@@ -167,18 +216,16 @@ export class StreamPoller {
         if (shards.length === 0) ({ arn, shards } = await this.#openShards());
         let read = 0;
         for (const shard of [...shards]) {
-          if (!shard.iterator) continue;
-          const out = await this.#streams.send(
-            new GetRecordsCommand({ ShardIterator: shard.iterator, Limit: 1000 }),
-          );
-          shard.iterator = out.NextShardIterator;
-          const records = (out.Records ?? []).map((r) => lambdaRecord(r, arn));
+          const records = (await this.#read(arn, shard)).map((r) => lambdaRecord(r, arn));
           read += records.length;
-          if (records.length > 0) await this.#dispatch(records);
+          if (records.length > 0) {
+            shard.lastSequence = records.at(-1)?.dynamodb?.SequenceNumber ?? shard.lastSequence;
+            await this.#dispatch(records);
+          }
           if (!shard.iterator) {
             // The shard is closed: continue with its children from their start.
             shards = shards.filter((s) => s !== shard);
-            shards.push(...(await this.#openShards('TRIM_HORIZON', shard.id)).shards);
+            shards.push(...(await this.#openShards(shard.id)).shards);
           }
         }
         failures = 0;
@@ -187,7 +234,7 @@ export class StreamPoller {
           await sleep(this.options.pollMs ?? 50);
         }
       } catch (error) {
-        // DynamoDB Local restarted or is gone: start again from the latest position when it is back.
+        // DynamoDB Local restarted or is gone: start again from the stream's end when it is back.
         if (failures++ === 0 && this.#running) {
           process.stderr.write(`stream poller: ${(error as Error).message}; retrying\n`);
         }

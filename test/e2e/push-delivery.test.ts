@@ -1,0 +1,285 @@
+/**
+ * Push notifications end to end: real sockets through the local gateway, DynamoDB Local's stream
+ * read by the local poller, the push Lambda, and the APNs (HTTP/2) and FCM stand-ins that record
+ * every request. Each "nobody got a push" assertion is anchored on a push that did arrive for the
+ * same message (the pipeline decides for every member of a message at once), or on the poller
+ * having drained the stream.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { metricTotals } from '../../lambdas/pipeline/metrics.ts';
+import { closeAll, connectUser, makeDirect, makeGroup, sendText, type UserSocket } from '../support/chat.ts';
+import { sleep } from '../support/client.ts';
+import {
+  contentOf,
+  expectNoPushes,
+  offlineUser,
+  pipelineSettled,
+  pushesTo,
+  register,
+  twoDevices,
+  uniqueToken,
+  waitForPushes,
+} from '../support/push.ts';
+import { startTestStack, type TestStack, uniqueId } from '../support/stack.ts';
+
+let stack: TestStack;
+let alice: UserSocket;
+
+beforeAll(async () => {
+  stack = await startTestStack();
+  alice = await connectUser(stack, uniqueId('alice'), 'Alice');
+}, 60_000);
+
+afterAll(async () => {
+  await alice?.close();
+  await stack?.stop();
+});
+
+describe('who gets a push', () => {
+  it('an offline member gets exactly one push per device per message; an online member none', async () => {
+    const bob = await connectUser(stack, uniqueId('bob'));
+    const [bobDevice] = await register(bob, [{ platform: 'apns', token: uniqueToken('bob') }]);
+    const carol = await offlineUser(stack, twoDevices());
+    const chat = await makeGroup(alice, [bob.userId, carol.userId], 'Weekend plans');
+    const m1 = await sendText(alice, chat.chatId, 'First message');
+    const m2 = await sendText(alice, chat.chatId, 'Second message');
+    for (const device of carol.devices) await waitForPushes(stack, device.token, 2);
+    await pipelineSettled(stack);
+
+    for (const device of carol.devices) {
+      const records = pushesTo(stack, device.token);
+      expect(records.map((r) => [r.platform, r.status])).toEqual([
+        [device.platform, 200],
+        [device.platform, 200],
+      ]);
+      const contents = records.map(contentOf).sort((a, b) => Number(a.seq) - Number(b.seq));
+      expect(contents).toEqual([
+        {
+          chatId: chat.chatId,
+          messageId: m1.messageId,
+          seq: 1,
+          senderId: alice.userId,
+          title: 'Weekend plans',
+          body: 'First message',
+          badge: 1,
+        },
+        {
+          chatId: chat.chatId,
+          messageId: m2.messageId,
+          seq: 2,
+          senderId: alice.userId,
+          title: 'Weekend plans',
+          body: 'Second message',
+          badge: 2,
+        },
+      ]);
+    }
+    expectNoPushes(stack, bobDevice?.token ?? '');
+    await bob.close();
+  });
+
+  it('groups per chat: APNs thread-id, FCM tag and collapse key are the chat id', async () => {
+    const dan = await offlineUser(stack, twoDevices());
+    const chat = await makeDirect(alice, dan.userId);
+    await sendText(alice, chat.chatId, 'Hi Dan');
+    const [apns, fcm] = dan.devices;
+    const [apnsPush] = await waitForPushes(stack, apns?.token ?? '');
+    const [fcmPush] = await waitForPushes(stack, fcm?.token ?? '');
+    expect(apnsPush?.payload).toMatchObject({ aps: { 'thread-id': chat.chatId, sound: 'default' } });
+    expect(apnsPush?.headers).toMatchObject({ 'apns-push-type': 'alert', 'apns-priority': '10' });
+    expect(fcmPush?.payload).toMatchObject({
+      message: {
+        token: fcm?.token,
+        notification: { title: 'Alice', body: 'Hi Dan' },
+        android: { collapse_key: chat.chatId, notification: { tag: chat.chatId } },
+      },
+    });
+    // A direct chat's notification is titled with the sender's name.
+    expect(contentOf(apnsPush as NonNullable<typeof apnsPush>).title).toBe('Alice');
+  });
+
+  it('never pushes to the sender, even when the sender is offline by the time the push is decided', async () => {
+    const sender = await connectUser(stack, uniqueId('sender'), 'Sam');
+    const [senderDevice] = await register(sender, [{ platform: 'apns', token: uniqueToken('sender') }]);
+    const witness = await offlineUser(stack, [{ platform: 'fcm', token: uniqueToken('witness') }]);
+    const chat = await makeGroup(sender, [witness.userId], 'Sender test');
+    stack.pipeline.streams.pause();
+    try {
+      await sendText(sender, chat.chatId, 'Sent, then I went offline');
+      await closeAll(stack, sender);
+    } finally {
+      stack.pipeline.streams.resume();
+    }
+    await waitForPushes(stack, witness.devices[0]?.token ?? '');
+    expectNoPushes(stack, senderDevice?.token ?? '');
+  });
+
+  it('a message deleted before its push is processed produces no push', async () => {
+    const erin = await offlineUser(stack, [{ platform: 'apns', token: uniqueToken('erin') }]);
+    const token = erin.devices[0]?.token ?? '';
+    const chat = await makeDirect(alice, erin.userId);
+    stack.pipeline.streams.pause();
+    let deleted: string;
+    try {
+      deleted = (await sendText(alice, chat.chatId, 'Oops, wrong chat')).messageId;
+      await alice.ok('deleteMessage', { chatId: chat.chatId, messageId: deleted });
+    } finally {
+      stack.pipeline.streams.resume();
+    }
+    const kept = await sendText(alice, chat.chatId, 'This one stays');
+    const [push] = await waitForPushes(stack, token);
+    await pipelineSettled(stack);
+    expect(pushesTo(stack, token)).toHaveLength(1);
+    expect(contentOf(push as NonNullable<typeof push>)).toMatchObject({ messageId: kept.messageId, seq: 2 });
+  });
+});
+
+describe('muted chats', () => {
+  it('get no pushes while muted, and pushes again once `until` has passed', async () => {
+    const witness = await offlineUser(stack, [{ platform: 'apns', token: uniqueToken('w') }]);
+    const mutedUser = await connectUser(stack, uniqueId('muted'));
+    const [device] = await register(mutedUser, [{ platform: 'fcm', token: uniqueToken('muted') }]);
+    const chat = await makeGroup(alice, [witness.userId, mutedUser.userId], 'Noisy group');
+    await mutedUser.ok('muteChat', { chatId: chat.chatId });
+    await closeAll(stack, mutedUser);
+    const token = device?.token ?? '';
+    const witnessToken = witness.devices[0]?.token ?? '';
+
+    await sendText(alice, chat.chatId, 'muted for ever');
+    await waitForPushes(stack, witnessToken, 1);
+    expectNoPushes(stack, token);
+
+    // Muted for a short while: still nothing, then pushes again after `until`.
+    const again = await connectUser(stack, mutedUser.userId);
+    const until = new Date(Date.now() + 1500).toISOString();
+    expect(await again.ok('muteChat', { chatId: chat.chatId, until })).toMatchObject({ mutedUntil: until });
+    await closeAll(stack, again);
+    await sendText(alice, chat.chatId, 'muted for a moment');
+    await waitForPushes(stack, witnessToken, 2);
+    expectNoPushes(stack, token);
+
+    await sleep(Math.max(0, Date.parse(until) - Date.now()) + 50);
+    const after = await sendText(alice, chat.chatId, 'the mute has passed');
+    const [push] = await waitForPushes(stack, token, 1);
+    expect(contentOf(push as NonNullable<typeof push>)).toMatchObject({ messageId: after.messageId });
+  });
+});
+
+describe('badge', () => {
+  it('is the total unread count across chats, and drops after reads', async () => {
+    const frank = await offlineUser(stack, [{ platform: 'apns', token: uniqueToken('frank') }]);
+    const token = frank.devices[0]?.token ?? '';
+    const direct = await makeDirect(alice, frank.userId);
+    const group = await makeGroup(alice, [frank.userId], 'Badge group');
+    const badges: number[] = [];
+    const sendAndWait = async (chatId: string, text: string) => {
+      const message = await sendText(alice, chatId, text);
+      const records = await waitForPushes(stack, token, badges.length + 1);
+      badges.push(Number(contentOf(records.at(-1) as NonNullable<(typeof records)[0]>).badge));
+      return message;
+    };
+    await sendAndWait(direct.chatId, 'one');
+    const second = await sendAndWait(direct.chatId, 'two');
+    await sendAndWait(group.chatId, 'three');
+    expect(badges).toEqual([1, 2, 3]);
+
+    const reader = await connectUser(stack, frank.userId);
+    await reader.ok('readMessage', { chatId: direct.chatId, messageId: second.messageId });
+    await closeAll(stack, reader);
+    await sendAndWait(group.chatId, 'four');
+    expect(badges).toEqual([1, 2, 3, 2]);
+  });
+});
+
+describe('provider answers', () => {
+  it('removes a device after the first rejection of its token (APNs 410, FCM 404)', async () => {
+    const badApns = uniqueToken('invalid-apns');
+    const badFcm = uniqueToken('invalid-fcm');
+    const good = uniqueToken('good');
+    const gina = await offlineUser(stack, [
+      { platform: 'apns', token: badApns },
+      { platform: 'fcm', token: badFcm },
+      { platform: 'apns', token: good },
+    ]);
+    const chat = await makeDirect(alice, gina.userId);
+    await sendText(alice, chat.chatId, 'first');
+    await waitForPushes(stack, good, 1);
+    await pipelineSettled(stack);
+    expect(pushesTo(stack, badApns).map((r) => [r.status, r.reason])).toEqual([[410, 'Unregistered']]);
+    expect(pushesTo(stack, badFcm).map((r) => [r.status, r.reason])).toEqual([[404, 'UNREGISTERED']]);
+    const devices = (await stack.items(`USER#${gina.userId}`)).filter((i) =>
+      String(i.sk).startsWith('DEVICE'),
+    );
+    expect(devices.map((i) => [i.sk, i.token ?? i.count]).sort()).toEqual(
+      [
+        ['DEVICES', 1],
+        [`DEVICE#${gina.devices[2]?.deviceId}`, good],
+      ].sort(),
+    );
+    await sendText(alice, chat.chatId, 'second');
+    await waitForPushes(stack, good, 2);
+    await pipelineSettled(stack);
+    expect(pushesTo(stack, badApns)).toHaveLength(1);
+    expect(pushesTo(stack, badFcm)).toHaveLength(1);
+  });
+
+  it('retries 5xx and 429 with backoff until the provider takes the notification', async () => {
+    const hugo = await offlineUser(stack, twoDevices());
+    const [apns, fcm] = hugo.devices;
+    const chat = await makeDirect(alice, hugo.userId);
+    stack.pipeline.push.injectFault({ platform: 'apns', status: 503, count: 2 });
+    stack.pipeline.push.injectFault({ platform: 'fcm', status: 429, count: 1, retryAfterSeconds: 1 });
+    await sendText(alice, chat.chatId, 'eventually');
+    const apnsRecords = await waitForPushes(stack, apns?.token ?? '', 3);
+    const fcmRecords = await waitForPushes(stack, fcm?.token ?? '', 2);
+    expect(apnsRecords.map((r) => r.status)).toEqual([503, 503, 200]);
+    expect(fcmRecords.map((r) => r.status)).toEqual([429, 200]);
+    // FCM asked for one second: the retry waited at least that long.
+    const [refused, accepted] = fcmRecords;
+    expect(Date.parse(accepted?.sentAt ?? '') - Date.parse(refused?.sentAt ?? '')).toBeGreaterThanOrEqual(
+      900,
+    );
+  });
+
+  it('gives up after the last attempt and counts it', async () => {
+    const ivan = await offlineUser(stack, [{ platform: 'apns', token: uniqueToken('ivan') }]);
+    const token = ivan.devices[0]?.token ?? '';
+    const chat = await makeDirect(alice, ivan.userId);
+    const givenUpBefore = metricTotals().PushGivenUp ?? 0;
+    stack.pipeline.push.injectFault({ platform: 'apns', status: 500, count: 100 });
+    try {
+      await sendText(alice, chat.chatId, 'this one will not make it');
+      await waitForPushes(stack, token, 4);
+      await pipelineSettled(stack);
+    } finally {
+      stack.pipeline.push.clearFaults();
+    }
+    expect(pushesTo(stack, token).map((r) => r.status)).toEqual([500, 500, 500, 500]);
+    expect((metricTotals().PushGivenUp ?? 0) - givenUpBefore).toBe(1);
+    // The device stays (a server error says nothing about the token) and the next message gets through.
+    await sendText(alice, chat.chatId, 'and this one will');
+    expect((await waitForPushes(stack, token, 5)).at(-1)?.status).toBe(200);
+  });
+});
+
+describe('GET /_local/push', () => {
+  it('lists every notification the stand-ins received, oldest first, refusals included', async () => {
+    const response = await fetch(`${stack.managementEndpoint}/_local/push`);
+    expect(response.status).toBe(200);
+    const { notifications } = (await response.json()) as { notifications: Record<string, unknown>[] };
+    expect(notifications.length).toBeGreaterThan(0);
+    expect(notifications).toEqual(stack.pipeline.push.notifications);
+    for (const n of notifications) {
+      expect(n).toMatchObject({
+        platform: expect.stringMatching(/^(apns|fcm)$/),
+        token: expect.any(String),
+        payload: expect.any(Object),
+        status: expect.any(Number),
+        sentAt: expect.stringMatching(/Z$/),
+      });
+    }
+    const times = notifications.map((n) => Date.parse(String(n.sentAt)));
+    expect(times).toEqual([...times].sort((a, b) => a - b));
+    expect(notifications.some((n) => n.status !== 200)).toBe(true);
+  });
+});

@@ -1,0 +1,64 @@
+/**
+ * The privacy option (`pushIdOnly`, `npm run dev -- --push-id-only`, `-c pushIdOnly=true` on AWS):
+ * notifications carry ids and the badge only. No message text and no names reach Apple or Google;
+ * the app fetches the content when woken (APNs `mutable-content`, an FCM data message).
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ID_ONLY_TITLE } from '../../lambdas/push/payload.ts';
+import { connectUser, makeGroup, sendText, type UserSocket } from '../support/chat.ts';
+import { offlineUser, twoDevices, waitForPushes } from '../support/push.ts';
+import { startTestStack, type TestStack, uniqueId } from '../support/stack.ts';
+
+let stack: TestStack;
+let alice: UserSocket;
+
+beforeAll(async () => {
+  stack = await startTestStack({ pushIdOnly: true });
+  alice = await connectUser(stack, uniqueId('alice'), 'Alice Secret');
+}, 60_000);
+
+afterAll(async () => {
+  await alice?.close();
+  await stack?.stop();
+});
+
+describe('id-only pushes', () => {
+  it('carry ids and the badge, never text or names', async () => {
+    const bob = await offlineUser(stack, twoDevices());
+    const chat = await makeGroup(alice, [bob.userId], 'Secret project');
+    const message = await sendText(alice, chat.chatId, 'the launch code is 1234');
+    const [apns, fcm] = bob.devices;
+    const [apnsPush] = await waitForPushes(stack, apns?.token ?? '');
+    const [fcmPush] = await waitForPushes(stack, fcm?.token ?? '');
+    const ids = { chatId: chat.chatId, messageId: message.messageId, seq: 1, senderId: alice.userId };
+
+    expect(apnsPush?.status).toBe(200);
+    expect(apnsPush?.payload).toEqual({
+      aps: {
+        alert: { title: ID_ONLY_TITLE },
+        'mutable-content': 1,
+        badge: 1,
+        sound: 'default',
+        'thread-id': chat.chatId,
+      },
+      ...ids,
+    });
+    expect(fcmPush?.status).toBe(200);
+    expect(fcmPush?.payload).toEqual({
+      message: {
+        token: fcm?.token,
+        data: { ...ids, seq: '1', badge: '1' },
+        android: { priority: 'high', collapse_key: chat.chatId },
+        apns: {
+          headers: { 'apns-push-type': 'background', 'apns-priority': '5' },
+          payload: { aps: { 'content-available': 1 } },
+        },
+      },
+    });
+    for (const push of [apnsPush, fcmPush]) {
+      const text = JSON.stringify(push?.payload);
+      for (const secret of ['launch code', 'Secret project', 'Alice Secret'])
+        expect(text).not.toContain(secret);
+    }
+  });
+});

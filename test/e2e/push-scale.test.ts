@@ -1,0 +1,104 @@
+/**
+ * A group of 200 where half the members are offline with a device each: one message gives exactly
+ * one push to each offline member's device, none to the 99 online members, within a few seconds
+ * (the time is printed; the bound here, 30 s, is generous for a busy machine: `npm run bench`
+ * measures the pipeline's throughput).
+ */
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ChatStore } from '../../lambdas/data/store.ts';
+import { newDeviceId } from '../../lambdas/domain/devices.ts';
+import { type Chat, connectUsers, type Message, type UserSocket } from '../support/chat.ts';
+import { eventually } from '../support/client.ts';
+import { pipelineSettled, pushesTo, uniqueToken } from '../support/push.ts';
+import { startTestStack, type TestStack, uniqueId } from '../support/stack.ts';
+
+let stack: TestStack;
+let online: UserSocket[];
+let doc: DynamoDBDocumentClient;
+
+beforeAll(async () => {
+  stack = await startTestStack();
+  online = await connectUsers(stack, 100, 'on');
+  doc = DynamoDBDocumentClient.from(new DynamoDBClient({ endpoint: stack.dynamoEndpoint }));
+}, 180_000);
+
+afterAll(async () => {
+  await Promise.all((online ?? []).map((s) => s.close()));
+  doc?.destroy();
+  await stack?.stop();
+}, 60_000);
+
+describe('a group of 200, half of it offline', () => {
+  it('pushes once to every offline member’s device and to nobody online, within seconds', {
+    timeout: 120_000,
+  }, async () => {
+    const [sender, ...others] = online as [UserSocket, ...UserSocket[]];
+    // Devices are written through the data layer (registration has its own tests), 20 at a time.
+    const store = new ChatStore(doc, stack.tableName);
+    const offline = Array.from({ length: 100 }, (_, i) => ({
+      userId: uniqueId(`off${i}`),
+      token: uniqueToken(i % 2 ? 'apns' : 'fcm'),
+      platform: i % 2 ? ('apns' as const) : ('fcm' as const),
+    }));
+    const onlineDevices = others.map((s) => ({
+      userId: s.userId,
+      token: uniqueToken('online'),
+      platform: 'apns' as const,
+    }));
+    const all = [...offline, ...onlineDevices];
+    for (let i = 0; i < all.length; i += 20) {
+      await Promise.all(
+        all.slice(i, i + 20).map(async (u) => {
+          const device = {
+            userId: u.userId,
+            deviceId: newDeviceId(),
+            platform: u.platform,
+            token: u.token,
+            appId: null,
+            createdAt: new Date().toISOString(),
+          };
+          expect(await store.devices.register({ device, count: 0 })).toBe('registered');
+        }),
+      );
+    }
+    const onlineTokens = onlineDevices.map((d) => d.token);
+    // A 200-member createChat fans out to 100 sockets: allow a busy machine more than the usual 10 s.
+    const created = await sender.request(
+      'createChat',
+      {
+        kind: 'group',
+        name: 'Two hundred',
+        memberIds: [...others.map((s) => s.userId), ...offline.map((u) => u.userId)],
+      },
+      60_000,
+    );
+    const chat = created.chat as Chat;
+    expect(chat.members).toHaveLength(200);
+
+    const started = performance.now();
+    const sent = await sender.request(
+      'sendMessage',
+      { chatId: chat.chatId, text: 'Hello, everyone' },
+      60_000,
+    );
+    const message = sent.message as Message;
+    await eventually(() => offline.every((u) => pushesTo(stack, u.token).length > 0), 30_000);
+    const seconds = (performance.now() - started) / 1000;
+    process.stdout.write(`group of 200: 100 pushes ${seconds.toFixed(2)} s after the send\n`);
+
+    await pipelineSettled(stack);
+    for (const u of offline) {
+      const records = pushesTo(stack, u.token);
+      expect(
+        records.map((r) => [r.platform, r.status]),
+        u.userId,
+      ).toEqual([[u.platform, 200]]);
+    }
+    for (const token of onlineTokens) expect(pushesTo(stack, token)).toEqual([]);
+    expect(
+      stack.pipeline.push.notifications.filter((n) => JSON.stringify(n.payload).includes(message.messageId)),
+    ).toHaveLength(100);
+  });
+});

@@ -1,0 +1,121 @@
+/**
+ * Helpers for the push suites: users whose sockets are closed but whose devices are registered, the
+ * notifications the local APNs/FCM stand-ins recorded, and waiting for them.
+ */
+import { randomBytes } from 'node:crypto';
+import { expect } from 'vitest';
+import type { PushRecord } from '../../local/push/providers.ts';
+import { closeAll, connectUser, type UserSocket } from './chat.ts';
+import { eventually } from './client.ts';
+import { type TestStack, uniqueId } from './stack.ts';
+
+export type Platform = 'apns' | 'fcm';
+
+export interface DeviceSpec {
+  readonly platform: Platform;
+  readonly token: string;
+}
+
+export interface OfflineUser {
+  readonly userId: string;
+  readonly name: string;
+  readonly devices: (DeviceSpec & { deviceId: string })[];
+}
+
+export const uniqueToken = (prefix = 'tok'): string => `${prefix}-${randomBytes(8).toString('hex')}`;
+
+/** An APNs and an FCM device with fresh tokens. */
+export const twoDevices = (): DeviceSpec[] => [
+  { platform: 'apns', token: uniqueToken('apns') },
+  { platform: 'fcm', token: uniqueToken('fcm') },
+];
+
+/** Registers devices on a socket; returns them with their deviceIds. */
+export async function register(socket: UserSocket, devices: readonly DeviceSpec[]) {
+  const out: (DeviceSpec & { deviceId: string })[] = [];
+  for (const d of devices) {
+    const ack = await socket.ok('registerDevice', { ...d });
+    out.push({ ...d, deviceId: (ack.device as { deviceId: string }).deviceId });
+  }
+  return out;
+}
+
+/**
+ * A user who connected once, registered `devices` (and ran `before`, e.g. muteChat), then closed
+ * their socket: offline, with devices.
+ */
+export async function offlineUser(
+  stack: TestStack,
+  devices: readonly DeviceSpec[] = twoDevices(),
+  before?: (socket: UserSocket) => Promise<unknown>,
+  userId = uniqueId('off'),
+): Promise<OfflineUser> {
+  const socket = await connectUser(stack, userId);
+  const registered = await register(socket, devices);
+  await before?.(socket);
+  await closeAll(stack, socket);
+  return { userId: socket.userId, name: socket.name, devices: registered };
+}
+
+/** Everything the stand-ins recorded for a token (every attempt, refusals included). */
+export function pushesTo(stack: TestStack, token: string): PushRecord[] {
+  return stack.pipeline.push.to(token);
+}
+
+/** Waits until `token` has at least `count` recorded notifications; returns them. */
+export async function waitForPushes(
+  stack: TestStack,
+  token: string,
+  count = 1,
+  timeoutMs = 10_000,
+): Promise<PushRecord[]> {
+  await eventually(() => pushesTo(stack, token).length >= count, timeoutMs).catch(() => {
+    throw new Error(`expected ${count} pushes to ${token}, got ${JSON.stringify(pushesTo(stack, token))}`);
+  });
+  return pushesTo(stack, token);
+}
+
+/** The contract's payload fields as a notification carries them, whatever the platform. */
+export function contentOf(record: PushRecord): Record<string, unknown> {
+  if (record.platform === 'apns') {
+    const body = record.payload as {
+      aps: { alert?: { title?: string; body?: string }; badge?: number };
+      chatId: string;
+      messageId: string;
+      seq: number;
+      senderId: string;
+    };
+    return {
+      chatId: body.chatId,
+      messageId: body.messageId,
+      seq: body.seq,
+      senderId: body.senderId,
+      title: body.aps.alert?.title,
+      body: body.aps.alert?.body,
+      badge: body.aps.badge,
+    };
+  }
+  const message = (record.payload as { message: { data: Record<string, string> } }).message;
+  const d = message.data;
+  return {
+    chatId: d.chatId,
+    messageId: d.messageId,
+    seq: Number(d.seq),
+    senderId: d.senderId,
+    title: d.title,
+    body: d.body,
+    badge: Number(d.badge),
+  };
+}
+
+/** Every change written so far has gone through the pipeline (its handler has returned). */
+export async function pipelineSettled(stack: TestStack): Promise<void> {
+  await stack.gateway.idle();
+  await stack.pipeline.streams.drain();
+  await stack.pipeline.streams.idle();
+}
+
+/** Asserts that no notification went to any of the tokens. */
+export function expectNoPushes(stack: TestStack, ...tokens: string[]): void {
+  for (const token of tokens) expect(pushesTo(stack, token), token).toEqual([]);
+}
