@@ -73,6 +73,8 @@ export function decodeRecord(record: DynamoDBRecord): StreamChange {
 export function streamHandler(consumer: StreamConsumer): StreamHandler {
   const concurrency = Math.max(1, consumer.concurrency ?? 8);
   return async (event) => {
+    logger.resetKeys();
+    logger.appendKeys({ consumer: consumer.name, records: event.Records?.length ?? 0 });
     const counters = new Counters(consumer.name);
     const records = event.Records ?? [];
     const failed = new Set<number>();

@@ -91,9 +91,7 @@ describe('registerDevice', () => {
     const [push] = await waitForPushes(stack, token);
     await pipelineSettled(stack);
     expect(stack.pipeline.push.to(token)).toHaveLength(1);
-    expect((push?.payload as { message: { data: { messageId: string } } }).message.data.messageId).toBe(
-      forCarol.messageId,
-    );
+    expect(push?.payload).toMatchObject({ message: { data: { messageId: forCarol.messageId } } });
   });
 
   it('keeps at most 20 devices per user: the 21st evicts the oldest', async () => {
