@@ -4,9 +4,10 @@
  * lib/stream-consumers.ts with the event Lambda would send (`DynamoDBStreamEvent`, records filtered
  * by the consumer's filter pattern, at most `batchSize` per invocation).
  *
- * Like the event source mapping: a partial batch response (`batchItemFailures`) or a thrown error
- * retries the batch from the lowest failed record, `retryAttempts` times with a short backoff; then
- * the failed record goes to `deadLetters` (the on-failure queue) and processing moves on. Shards are
+ * Like the event source mapping: a partial batch response (`batchItemFailures`) retries the batch
+ * from the lowest failed record, `retryAttempts` times with a short backoff; a thrown error first
+ * bisects the batch; then the failed record goes to `deadLetters` (the on-failure queue) and
+ * processing moves on. Shards are
  * read in order; a closed shard hands over to its children. When DynamoDB Local is unreachable the
  * poller backs off and starts again from the stream's latest position.
  */
@@ -258,13 +259,23 @@ export class StreamPoller {
     }
   }
 
-  /** Invokes the consumer until the batch is done, retrying from the lowest failed record. */
+  /**
+   * Invokes the consumer until the batch is done: a partial batch response retries from the lowest
+   * failed record; a thrown error splits the batch in two first (`bisectBatchOnFunctionError`), so a
+   * poison record ends up alone before it is retried and dead-lettered.
+   */
   async #deliver(consumer: LocalStreamConsumer, batch: DynamoDBRecord[]): Promise<void> {
     let pending = batch;
     let attempt = 0;
     while (pending.length > 0) {
       const failedAt = await this.#invoke(consumer, pending);
       if (failedAt === undefined) return;
+      if (failedAt.thrown && pending.length > 1) {
+        const half = Math.ceil(pending.length / 2);
+        await this.#deliver(consumer, pending.slice(0, half));
+        await this.#deliver(consumer, pending.slice(half));
+        return;
+      }
       if (attempt++ < consumer.retryAttempts) {
         pending = pending.slice(failedAt.index);
         await sleep(50 * 2 ** attempt);
@@ -281,7 +292,7 @@ export class StreamPoller {
   async #invoke(
     consumer: LocalStreamConsumer,
     records: DynamoDBRecord[],
-  ): Promise<{ index: number; error: string } | undefined> {
+  ): Promise<{ index: number; error: string; thrown: boolean } | undefined> {
     let handler = this.#handlers.get(consumer.name);
     if (!handler) {
       handler = consumer.load();
@@ -294,9 +305,9 @@ export class StreamPoller {
       const failed = new Set((response?.batchItemFailures ?? []).map((f) => f.itemIdentifier));
       if (failed.size === 0) return undefined;
       const index = records.findIndex((r) => failed.has(r.dynamodb?.SequenceNumber ?? ''));
-      return { index: Math.max(0, index), error: 'reported in batchItemFailures' };
+      return { index: Math.max(0, index), error: 'reported in batchItemFailures', thrown: false };
     } catch (error) {
-      return { index: 0, error: (error as Error).message };
+      return { index: 0, error: (error as Error).message, thrown: true };
     }
   }
 }

@@ -12,8 +12,13 @@ import { isRetryableStatus, type PushProvider, type SendOutcome } from './provid
 
 const TOKEN_LIFETIME_MS = 50 * 60 * 1000;
 const REQUEST_TIMEOUT_MS = 10_000;
-/** Refusals that mean the token is dead for this app (remove the device). */
-const UNREGISTERED = new Set(['Unregistered', 'BadDeviceToken', 'DeviceTokenNotForTopic']);
+/**
+ * Refusals that mean the token is dead for this app (remove the device). `BadDeviceToken` is also
+ * what a sandbox token gets from the production host: the secret's `environment` must match the
+ * app's build (docs/push.md). `DeviceTokenNotForTopic` is not here: a wrong `topic` in the secret
+ * would otherwise remove every device.
+ */
+const UNREGISTERED = new Set(['Unregistered', 'BadDeviceToken']);
 
 interface Http2Response {
   readonly status: number;

@@ -41,24 +41,37 @@ export class FcmProvider implements PushProvider {
   ) {}
 
   async send(token: string, content: PushContent): Promise<SendOutcome> {
-    let outcome = await this.#post(token, content);
+    let outcome = await this.#authorised(token, content);
     if (outcome.kind === 'failed' && outcome.status === 401) {
       this.#access = undefined; // revoked or expired early: fetch a new access token, once
-      outcome = await this.#post(token, content);
+      outcome = await this.#authorised(token, content);
     }
     return outcome;
+  }
+
+  /** Sends with an access token; a refused token request is the outcome (our credentials are wrong). */
+  async #authorised(token: string, content: PushContent): Promise<SendOutcome> {
+    let access: string;
+    try {
+      access = await this.#accessToken();
+    } catch (error) {
+      const status = (error as { status?: number }).status;
+      if (status === undefined || isRetryableStatus(status)) throw error; // network, 5xx: retried
+      return { kind: 'failed', status, reason: `OAuth token refused: ${(error as Error).message}` };
+    }
+    return this.#post(token, content, access);
   }
 
   close(): void {
     this.#access = undefined;
   }
 
-  async #post(token: string, content: PushContent): Promise<SendOutcome> {
+  async #post(token: string, content: PushContent, access: string): Promise<SendOutcome> {
     const { endpoint, projectId } = this.credentials;
     const response = await fetch(`${endpoint}/v1/projects/${encodeURIComponent(projectId)}/messages:send`, {
       method: 'POST',
       headers: {
-        authorization: `Bearer ${await this.#accessToken()}`,
+        authorization: `Bearer ${access}`,
         'content-type': 'application/json',
       },
       body: JSON.stringify({ message: { token, ...fcmMessage(content, this.options.idOnly) } }),
@@ -99,7 +112,10 @@ export class FcmProvider implements PushProvider {
       body: new URLSearchParams({ grant_type: 'urn:ietf:params:oauth:grant-type:jwt-bearer', assertion }),
       signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
     });
-    if (!response.ok) throw new Error(`FCM OAuth token request failed with HTTP ${response.status}`);
+    if (!response.ok) {
+      const detail = (await response.text()).slice(0, 200);
+      throw Object.assign(new Error(`HTTP ${response.status} ${detail}`), { status: response.status });
+    }
     const out = (await response.json()) as { access_token?: string; expires_in?: number };
     if (!out.access_token) throw new Error('FCM OAuth token response has no access_token');
     this.#access = {

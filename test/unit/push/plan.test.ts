@@ -1,0 +1,135 @@
+/**
+ * Who gets a push for a new message and what it says, over mocked repositories: the sender, muted
+ * members, members with a socket, members without devices and members who already read it get none;
+ * a deleted message or a deleted chat gives none; title, body and badge.
+ */
+import { beforeEach, describe, expect, it } from 'vitest';
+import { MESSAGE, type MessageRecord } from '../../../lambdas/data/items.ts';
+import type { DeviceRecord, MemberRecord } from '../../../lambdas/data/store.ts';
+import { MUTED_FOREVER } from '../../../lambdas/domain/mute.ts';
+import { Counters } from '../../../lambdas/pipeline/metrics.ts';
+import { planPushes } from '../../../lambdas/push/plan.ts';
+import { fakeDeps, groupChat, NOW } from '../domain/fakes.ts';
+
+const message: MessageRecord = {
+  chatId: 'g1',
+  messageId: 'm5_abcdefghijkl',
+  seq: 5,
+  senderId: 'alice',
+  text: 'Lunch at noon?',
+  replyTo: null,
+  clientMessageId: null,
+  createdAt: NOW,
+  editedAt: null,
+  deleted: false,
+};
+const image = MESSAGE.toItem(message);
+
+const deviceOf = (userId: string, n = 1): DeviceRecord => ({
+  userId,
+  deviceId: `d_${userId}${n}`,
+  platform: n % 2 ? 'apns' : 'fcm',
+  token: `${userId}-token-${n}`,
+  appId: null,
+  createdAt: NOW,
+});
+
+let t: ReturnType<typeof fakeDeps>;
+let members: MemberRecord[];
+
+function online(...userIds: string[]) {
+  t.store.devices.pushTargets.mockImplementation(async (userId: string) => ({
+    online: userIds.includes(userId),
+    devices: userId === 'nodevice' ? [] : [deviceOf(userId, 1), deviceOf(userId, 2)],
+  }));
+}
+
+beforeEach(() => {
+  t = fakeDeps();
+  const group = groupChat('alice', ['alice', 'bob', 'carol', 'dave', 'erin', 'nodevice'], { lastSeq: 5 });
+  members = group.members.map((m) =>
+    m.userId === 'dave'
+      ? { ...m, mutedUntil: MUTED_FOREVER }
+      : m.userId === 'erin'
+        ? { ...m, lastReadSeq: 5 }
+        : m,
+  );
+  t.store.chats.getWithMembers.mockResolvedValue({ chat: group.chat, members });
+  t.store.messages.get.mockResolvedValue(message);
+  online('carol');
+});
+
+const plan = () => planPushes({ store: t.deps.store, now: t.deps.now }, image, new Counters('test'));
+
+describe('planPushes', () => {
+  it('pushes to each device of offline, unmuted members who have not read it — not to the sender', async () => {
+    const planned = await plan();
+    expect(planned.map((p) => p.device.deviceId).sort()).toEqual(['d_bob1', 'd_bob2']);
+    expect(t.store.messages.get).toHaveBeenCalledWith('g1', 5, { consistent: true });
+    // Only members who might get one are looked up: not the sender, the muted or the up-to-date.
+    expect(t.store.devices.pushTargets.mock.calls.map(([u]) => u).sort()).toEqual([
+      'bob',
+      'carol',
+      'nodevice',
+    ]);
+  });
+
+  it('says who and what: the group name, a preview, the ids and the badge', async () => {
+    t.store.chats.listMemberships.mockResolvedValue([
+      { chatId: 'g1', userId: 'bob', kind: 'group' },
+      { chatId: 'other', userId: 'bob', kind: 'direct', peerId: 'x' },
+    ]);
+    const other = groupChat('x', ['x', 'bob'], { chatId: 'other', lastSeq: 9 });
+    t.store.chats.getMembershipsAndChats.mockResolvedValue({
+      members: new Map([['other', { ...(other.members[1] as MemberRecord), lastReadSeq: 4 }]]),
+      chats: new Map([['other', other.chat]]),
+    });
+    const [first] = await plan();
+    expect(first?.content).toEqual({
+      chatId: 'g1',
+      messageId: message.messageId,
+      seq: 5,
+      senderId: 'alice',
+      title: 'Team',
+      body: 'Lunch at noon?',
+      // 5 unread here (read up to 0) + 5 in the other chat (9 − 4)
+      badge: 10,
+    });
+    // The message's own chat is counted from the membership in hand, not read again.
+    expect(t.store.chats.getMembershipsAndChats).toHaveBeenCalledWith([
+      { chatId: 'other', userId: 'bob', kind: 'direct', peerId: 'x' },
+    ]);
+  });
+
+  it('titles a direct chat with the sender’s name', async () => {
+    const direct = groupChat('alice', ['alice', 'bob'], { kind: 'direct', name: null, lastSeq: 5 });
+    t.store.chats.getWithMembers.mockResolvedValue(direct);
+    t.store.profiles.getMany.mockResolvedValue(
+      new Map([['alice', { userId: 'alice', name: 'Alice A.', lastSeenAt: null }]]),
+    );
+    expect((await plan())[0]?.content.title).toBe('Alice A.');
+  });
+
+  it('shows the text as it is now (edited since), and nothing for a deleted message or chat', async () => {
+    t.store.messages.get.mockResolvedValueOnce({ ...message, text: 'Lunch at one?', editedAt: NOW });
+    expect((await plan())[0]?.content.body).toBe('Lunch at one?');
+    t.store.messages.get.mockResolvedValueOnce({ ...message, deleted: true, text: '' });
+    expect(await plan()).toEqual([]);
+    t.store.messages.get.mockResolvedValueOnce(undefined);
+    expect(await plan()).toEqual([]);
+    t.store.messages.get.mockResolvedValueOnce({ ...message, messageId: 'm5_someoneelse1' });
+    expect(await plan()).toEqual([]);
+    t.store.chats.getWithMembers.mockResolvedValueOnce({ chat: undefined, members: [] });
+    expect(await plan()).toEqual([]);
+  });
+
+  it('pushes again once a mute has passed', async () => {
+    members[3] = { ...(members[3] as MemberRecord), mutedUntil: '2026-03-01T11:59:59.000Z' };
+    expect((await plan()).map((p) => p.device.userId)).toContain('dave');
+  });
+
+  it('fails (so the record is retried) when a lookup fails, before anything is sent', async () => {
+    t.store.devices.pushTargets.mockRejectedValueOnce(new Error('throttled'));
+    await expect(plan()).rejects.toThrow('throttled');
+  });
+});
