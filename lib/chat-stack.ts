@@ -9,6 +9,7 @@ import type { Construct } from 'constructs';
 import { type AuthConfig, ChatAuth } from './auth.ts';
 import { ChatApi } from './chat-api.ts';
 import type { LogLevel } from './chat-function.ts';
+import { ChatStreamConsumers, type PushSettings } from './chat-stream.ts';
 import { ChatTable } from './chat-table.ts';
 import { ChatMonitoring } from './monitoring.ts';
 import type { RouteDefinition, RouteThrottle } from './routes.ts';
@@ -60,6 +61,12 @@ export interface ChatStackProps extends StackProps {
    * @default true
    */
   readonly configureAccountLogging?: boolean;
+  /**
+   * Push notifications: the provider secrets (and the id-only privacy option). Without a secret the
+   * stack deploys without push.
+   * @default - no push
+   */
+  readonly push?: PushSettings;
 }
 
 export class ChatStack extends Stack {
@@ -67,6 +74,8 @@ export class ChatStack extends Stack {
   readonly auth: ChatAuth;
   readonly chatApi: ChatApi;
   readonly monitoring: ChatMonitoring;
+  /** The table's stream consumers (push when configured). */
+  readonly streams: ChatStreamConsumers;
 
   constructor(scope: Construct, id: string, props: ChatStackProps = {}) {
     super(scope, id, props);
@@ -94,6 +103,24 @@ export class ChatStack extends Stack {
         ? { alarmTopic: Topic.fromTopicArn(this, 'AlarmTopic', props.alarmTopicArn) }
         : {}),
     });
+
+    this.streams = new ChatStreamConsumers(this, 'Streams', {
+      table: this.table,
+      destroyable,
+      ...(props.push ? { push: props.push } : {}),
+      ...(props.logRetention ? { logRetention: props.logRetention } : {}),
+      ...(props.logLevel ? { logLevel: props.logLevel } : {}),
+      ...(props.alarmTopicArn
+        ? { alarmTopic: Topic.fromTopicArn(this, 'StreamAlarmTopic', props.alarmTopicArn) }
+        : {}),
+    });
+    const pushFailures = this.streams.failureQueues.get('Push');
+    if (pushFailures) {
+      new CfnOutput(this, 'PushFailureQueueUrl', {
+        value: pushFailures.queueUrl,
+        description: 'Message records the push pipeline could not process',
+      });
+    }
 
     new CfnOutput(this, 'WebSocketUrl', {
       value: this.chatApi.url,

@@ -4,7 +4,7 @@
  * recovery, and protected from deletion unless the stack is a throwaway one.
  */
 import { RemovalPolicy } from 'aws-cdk-lib';
-import { AttributeType, BillingMode, ProjectionType, Table } from 'aws-cdk-lib/aws-dynamodb';
+import { AttributeType, BillingMode, ProjectionType, StreamViewType, Table } from 'aws-cdk-lib/aws-dynamodb';
 import { Grant, type IGrantable } from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import type { TableAction } from './routes.ts';
@@ -40,6 +40,8 @@ export class ChatTable extends Construct {
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
       deletionProtection: !destroyable,
       removalPolicy: destroyable ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN,
+      // The event pipeline's source (lib/chat-stream.ts); a stream without consumers costs nothing.
+      ...(def.streamViewType ? { stream: StreamViewType[def.streamViewType] } : {}),
     });
     for (const index of def.globalSecondaryIndexes) {
       this.table.addGlobalSecondaryIndex({

@@ -14,11 +14,14 @@
  * | `alarmTopicArn` | SNS topic for alarm notifications |
  * | `configureAccountLogging` | `false` when the account already has API Gateway's CloudWatch Logs role |
  * | `nag` | `false` skips the cdk-nag checks at synth (bin/app.ts) |
+ * | `pushApnsSecretArn`, `pushFcmSecretArn` | push: Secrets Manager secrets of the APNs key and the FCM service account (docs/push.md); without either, no push |
+ * | `pushIdOnly` | `true`: pushes carry ids only (no text or names through Apple or Google) |
  */
 import type { Node } from 'constructs';
 import type { AuthConfig } from './auth.ts';
 import type { LogLevel } from './chat-function.ts';
 import type { ChatStackProps } from './chat-stack.ts';
+import type { PushSettings } from './chat-stream.ts';
 
 export const DEFAULT_STACK_NAME = 'ServerlessChat';
 
@@ -88,6 +91,7 @@ export function settingsFromContext(node: Node): ContextSettings {
   }
   const stageName = str(lookup, 'stageName');
   const alarmTopicArn = str(lookup, 'alarmTopicArn');
+  const push = pushFromContext(lookup);
   return {
     stackName: str(lookup, 'stackName') ?? DEFAULT_STACK_NAME,
     nag: bool(lookup, 'nag', true),
@@ -98,6 +102,23 @@ export function settingsFromContext(node: Node): ContextSettings {
       ...(stageName ? { stageName } : {}),
       ...(alarmTopicArn ? { alarmTopicArn } : {}),
       ...(logLevel ? { logLevel: logLevel as LogLevel } : {}),
+      ...(push ? { push } : {}),
     },
   };
+}
+
+/** Push settings from context, or undefined when no provider secret is configured. */
+export function pushFromContext(lookup: Lookup): PushSettings | undefined {
+  const apnsSecretArn = str(lookup, 'pushApnsSecretArn');
+  const fcmSecretArn = str(lookup, 'pushFcmSecretArn');
+  const idOnly = bool(lookup, 'pushIdOnly', false);
+  for (const arn of [apnsSecretArn, fcmSecretArn]) {
+    if (arn && !arn.startsWith('arn:')) throw new Error(`push secrets are given by ARN (got ${arn})`);
+  }
+  if (!apnsSecretArn && !fcmSecretArn) {
+    if (idOnly)
+      throw new Error('pushIdOnly needs push: set -c pushApnsSecretArn=… and/or -c pushFcmSecretArn=…');
+    return undefined;
+  }
+  return { ...(apnsSecretArn ? { apnsSecretArn } : {}), ...(fcmSecretArn ? { fcmSecretArn } : {}), idOnly };
 }

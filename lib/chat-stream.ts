@@ -1,0 +1,240 @@
+/**
+ * The event pipeline on AWS: one function per stream consumer of lib/stream-consumers.ts, each fed by
+ * an event source mapping on the table's stream with the consumer's filter criteria (the function is
+ * invoked only for the records it wants), partial batch responses, bisection on errors, bounded
+ * retries and record age, and an SQS on-failure queue. A consumer is deployed only when its feature
+ * is configured: push needs at least one provider secret (`-c pushApnsSecretArn=…`,
+ * `-c pushFcmSecretArn=…`); without one the stack deploys without push.
+ *
+ * Least privilege per function: its table actions (table and indexes), reading exactly this table's
+ * stream, sending to its own on-failure queue, and `secretsmanager:GetSecretValue` on the configured
+ * secrets only. Alarms: errors, throttles, iterator age, records on the on-failure queue, and pushes
+ * given up after their retries.
+ */
+import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import {
+  Alarm,
+  ComparisonOperator,
+  type IMetric,
+  Metric,
+  TreatMissingData,
+} from 'aws-cdk-lib/aws-cloudwatch';
+import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
+import { Grant } from 'aws-cdk-lib/aws-iam';
+import { EventSourceMapping, FilterCriteria, StartingPosition } from 'aws-cdk-lib/aws-lambda';
+import { SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
+import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { ITopic } from 'aws-cdk-lib/aws-sns';
+import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { ChatFunction, type LogLevel } from './chat-function.ts';
+import type { ChatTable } from './chat-table.ts';
+import { acknowledgeWildcardResource } from './nag.ts';
+import { STREAM_CONSUMERS, type StreamConsumerDefinition, type StreamFeature } from './stream-consumers.ts';
+import { TABLE_NAME_ENV } from './table.ts';
+
+/** Push notifications (docs/push.md). */
+export interface PushSettings {
+  /**
+   * Secrets Manager secret with the APNs key: `{"teamId","keyId","privateKey","topic","environment"}`.
+   * @default - no APNs
+   */
+  readonly apnsSecretArn?: string;
+  /**
+   * Secrets Manager secret holding the Firebase service-account JSON.
+   * @default - no FCM
+   */
+  readonly fcmSecretArn?: string;
+  /**
+   * Notifications carry ids only (no text, no names); the app fetches the content when woken.
+   * @default false
+   */
+  readonly idOnly?: boolean;
+}
+
+export interface ChatStreamProps {
+  readonly table: ChatTable;
+  /**
+   * The consumers.
+   * @default STREAM_CONSUMERS from lib/stream-consumers.ts
+   */
+  readonly consumers?: readonly StreamConsumerDefinition[];
+  /**
+   * Push settings; push is deployed when at least one provider secret is set.
+   * @default - no push
+   */
+  readonly push?: PushSettings;
+  readonly logRetention?: RetentionDays;
+  readonly logLevel?: LogLevel;
+  /** A throwaway stack: logs and queues are deleted with it. @default false */
+  readonly destroyable?: boolean;
+  /** Where alarms go. @default - no action */
+  readonly alarmTopic?: ITopic;
+}
+
+const PERIOD = Duration.minutes(5);
+/** Pushes given up (after their retries) within 5 minutes that raise the alarm. */
+const GIVEN_UP_THRESHOLD = 5;
+/** The stream consumer is this far behind the table (ms). */
+const ITERATOR_AGE_THRESHOLD_MS = 60_000;
+const COMPLETE_SECRET_ARN = /^arn:[^:]+:secretsmanager:[^:]*:[^:]*:secret:.+-[A-Za-z0-9]{6}$/;
+
+export class ChatStreamConsumers extends Construct {
+  /** The deployed consumers' functions, by consumer name. */
+  readonly functions = new Map<string, ChatFunction>();
+  /** Each consumer's on-failure queue, by consumer name. */
+  readonly failureQueues = new Map<string, Queue>();
+  readonly alarms: Alarm[] = [];
+
+  constructor(scope: Construct, id: string, props: ChatStreamProps) {
+    super(scope, id);
+    const enabled: Record<StreamFeature, boolean> = {
+      push: Boolean(props.push?.apnsSecretArn || props.push?.fcmSecretArn),
+    };
+    const removal = props.destroyable ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN;
+    for (const def of props.consumers ?? STREAM_CONSUMERS) {
+      if (!enabled[def.feature]) continue;
+      this.#consumer(def, props, removal);
+    }
+  }
+
+  #consumer(def: StreamConsumerDefinition, props: ChatStreamProps, removal: RemovalPolicy): void {
+    const { table } = props;
+    const streamArn = table.table.tableStreamArn;
+    if (!streamArn) throw new Error('the table has no stream (lib/table.ts streamViewType)');
+    const push = def.feature === 'push' ? props.push : undefined;
+    const fn = new ChatFunction(this, def.name, {
+      entry: def.entry,
+      description: `Chat stream consumer ${def.name}`,
+      timeout: Duration.seconds(def.timeoutSeconds),
+      logRemovalPolicy: removal,
+      ...(props.logRetention ? { logRetention: props.logRetention } : {}),
+      ...(props.logLevel ? { logLevel: props.logLevel } : {}),
+      environment: {
+        [TABLE_NAME_ENV]: table.tableName,
+        METRICS_NAMESPACE: Stack.of(this).stackName,
+        ...(push?.apnsSecretArn ? { PUSH_APNS_SECRET_ARN: push.apnsSecretArn } : {}),
+        ...(push?.fcmSecretArn ? { PUSH_FCM_SECRET_ARN: push.fcmSecretArn } : {}),
+        ...(push ? { PUSH_ID_ONLY: push.idOnly ? 'true' : 'false' } : {}),
+      },
+    });
+    table.grantActions(fn, def.tableActions);
+    Grant.addToPrincipal({
+      grantee: fn,
+      actions: ['dynamodb:DescribeStream', 'dynamodb:GetRecords', 'dynamodb:GetShardIterator'],
+      resourceArns: [streamArn],
+    });
+    const streams = `${table.table.tableArn}/stream/*`;
+    Grant.addToPrincipal({ grantee: fn, actions: ['dynamodb:ListStreams'], resourceArns: [streams] });
+    acknowledgeWildcardResource(
+      fn.role,
+      streams,
+      "ListStreams names streams by their creation label, known only at runtime; the grant covers this table's streams and nothing else.",
+    );
+    for (const arn of [push?.apnsSecretArn, push?.fcmSecretArn]) {
+      if (arn) this.#grantSecret(fn, arn);
+    }
+
+    const failures = new Queue(this, `${def.name}Failures`, {
+      encryption: QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+      removalPolicy: removal,
+    });
+    Validations.of(failures).acknowledge({
+      id: 'AwsSolutions-SQS3',
+      reason:
+        'This queue is itself the on-failure destination of the stream consumer: it holds the records (their positions in the stream) that could not be processed.',
+    });
+
+    new EventSourceMapping(this, `${def.name}Source`, {
+      target: fn.function,
+      eventSourceArn: streamArn,
+      startingPosition: StartingPosition.LATEST,
+      batchSize: def.batchSize,
+      maxBatchingWindow: Duration.seconds(def.maxBatchingWindowSeconds),
+      parallelizationFactor: def.parallelizationFactor,
+      retryAttempts: def.retryAttempts,
+      maxRecordAge: Duration.seconds(def.maxRecordAgeSeconds),
+      bisectBatchOnError: true,
+      reportBatchItemFailures: true,
+      onFailure: new SqsDlq(failures),
+      filters: [FilterCriteria.filter(def.filter as Record<string, unknown>)],
+    });
+    this.functions.set(def.name, fn);
+    this.failureQueues.set(def.name, failures);
+    this.#alarms(def, fn, failures, props.alarmTopic);
+  }
+
+  /** `secretsmanager:GetSecretValue` on one secret (a partial ARN matches through `-??????`). */
+  #grantSecret(fn: ChatFunction, arn: string): void {
+    const resource = COMPLETE_SECRET_ARN.test(arn) ? arn : `${arn}-??????`;
+    Grant.addToPrincipal({
+      grantee: fn,
+      actions: ['secretsmanager:GetSecretValue'],
+      resourceArns: [resource],
+    });
+    if (resource !== arn) {
+      acknowledgeWildcardResource(
+        fn.role,
+        resource,
+        'The secret was configured by a partial ARN; `-??????` matches the six characters Secrets Manager appends, and only that secret.',
+      );
+    }
+  }
+
+  #alarms(def: StreamConsumerDefinition, fn: ChatFunction, failures: Queue, topic: ITopic | undefined): void {
+    const alarm = (id: string, metric: IMetric, description: string, threshold = 1) => {
+      const a = new Alarm(this, id, {
+        metric,
+        threshold,
+        evaluationPeriods: 1,
+        datapointsToAlarm: 1,
+        comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        treatMissingData: TreatMissingData.NOT_BREACHING,
+        alarmDescription: description,
+      });
+      if (topic) {
+        a.addAlarmAction(new SnsAction(topic));
+        a.addOkAction(new SnsAction(topic));
+      }
+      this.alarms.push(a);
+    };
+    const name = def.name;
+    alarm(
+      `${name}Errors`,
+      fn.function.metricErrors({ period: PERIOD, statistic: 'Sum' }),
+      `${name}: the function failed`,
+    );
+    alarm(
+      `${name}Throttles`,
+      fn.function.metricThrottles({ period: PERIOD, statistic: 'Sum' }),
+      `${name}: invocations were throttled (concurrency limit)`,
+    );
+    alarm(
+      `${name}IteratorAge`,
+      fn.function.metric('IteratorAge', { period: PERIOD, statistic: 'Maximum' }),
+      `${name}: the stream consumer is more than ${ITERATOR_AGE_THRESHOLD_MS / 1000} s behind the table`,
+      ITERATOR_AGE_THRESHOLD_MS,
+    );
+    alarm(
+      `${name}FailedRecords`,
+      failures.metricApproximateNumberOfMessagesVisible({ period: PERIOD, statistic: 'Maximum' }),
+      `${name}: stream records could not be processed and are on the on-failure queue`,
+    );
+    if (def.feature === 'push') {
+      alarm(
+        `${name}GivenUp`,
+        new Metric({
+          namespace: Stack.of(this).stackName,
+          metricName: 'PushGivenUp',
+          dimensionsMap: { Service: 'push' },
+          period: PERIOD,
+          statistic: 'Sum',
+        }),
+        `${name}: notifications given up after their retries (provider throttling or outage)`,
+        GIVEN_UP_THRESHOLD,
+      );
+    }
+  }
+}

@@ -1,0 +1,216 @@
+/**
+ * The event pipeline as CloudFormation: the table's stream, and — only when a provider secret is
+ * configured — the push function, its event source mapping (filter criteria, partial batch
+ * responses, bisection, retries, on-failure queue), least-privilege role, alarms and cdk-nag.
+ */
+import { App } from 'aws-cdk-lib';
+import { Match } from 'aws-cdk-lib/assertions';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { MESSAGE_CREATED } from '../../lambdas/pipeline/patterns.ts';
+import { settingsFromContext } from '../../lib/context.ts';
+import { STREAM_CONSUMERS } from '../../lib/stream-consumers.ts';
+import {
+  actionsOf,
+  logicalId,
+  NO_BUNDLING,
+  privilegeViolations,
+  resourcesOf,
+  type Synthesized,
+  statementsOf,
+  synth,
+} from './support.ts';
+
+const APNS = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:chat/apns-AbCdEf';
+const FCM = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:chat/fcm-GhIjKl';
+const PUSH_DEF = STREAM_CONSUMERS.find((c) => c.name === 'Push');
+
+type Resources = Record<string, { Type: string; Properties: Record<string, unknown> }>;
+const ofType = (s: Synthesized, type: string) =>
+  Object.entries(s.template.toJSON().Resources as Resources).filter(([, r]) => r.Type === type);
+
+let plain: Synthesized;
+let s: Synthesized;
+beforeAll(() => {
+  plain = synth();
+  s = synth({ push: { apnsSecretArn: APNS, fcmSecretArn: FCM } });
+}, 120_000);
+
+const pushFunction = (x: Synthesized) => {
+  const fn = x.stack.streams.functions.get('Push');
+  if (!fn) throw new Error('no push function');
+  return fn;
+};
+
+describe('without push configured', { timeout: 60_000 }, () => {
+  it('deploys the table with its stream and no consumer, queue or push alarm', () => {
+    plain.template.hasResourceProperties('AWS::DynamoDB::Table', {
+      StreamSpecification: { StreamViewType: 'NEW_AND_OLD_IMAGES' },
+    });
+    expect(plain.stack.streams.functions.size).toBe(0);
+    plain.template.resourceCountIs('AWS::Lambda::EventSourceMapping', 0);
+    plain.template.resourceCountIs('AWS::SQS::Queue', 0);
+    expect(JSON.stringify(plain.template.toJSON())).not.toMatch(/PUSH_|PushGivenUp/);
+  });
+});
+
+describe('with push configured', { timeout: 60_000 }, () => {
+  it('feeds the push function from the table stream with the message-created filter', () => {
+    const fn = pushFunction(s);
+    s.template.resourceCountIs('AWS::Lambda::EventSourceMapping', 1);
+    s.template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      FunctionName: { Ref: logicalId(s.stack, fn.function) },
+      EventSourceArn: { 'Fn::GetAtt': [logicalId(s.stack, s.stack.table.table), 'StreamArn'] },
+      StartingPosition: 'LATEST',
+      FilterCriteria: { Filters: [{ Pattern: JSON.stringify(MESSAGE_CREATED) }] },
+      BatchSize: PUSH_DEF?.batchSize,
+      ParallelizationFactor: PUSH_DEF?.parallelizationFactor,
+      MaximumRetryAttempts: PUSH_DEF?.retryAttempts,
+      MaximumRecordAgeInSeconds: PUSH_DEF?.maxRecordAgeSeconds,
+      BisectBatchOnFunctionError: true,
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+      DestinationConfig: {
+        OnFailure: {
+          Destination: {
+            'Fn::GetAtt': [logicalId(s.stack, s.stack.streams.failureQueues.get('Push') as never), 'Arn'],
+          },
+        },
+      },
+    });
+  });
+
+  it('runs nodejs24.x on arm64 and gets secret ARNs, never secret values', () => {
+    const props = ofType(s, 'AWS::Lambda::Function').find(
+      ([id]) => id === logicalId(s.stack, pushFunction(s).function),
+    )?.[1].Properties;
+    expect(props).toMatchObject({
+      Runtime: 'nodejs24.x',
+      Architectures: ['arm64'],
+      Timeout: PUSH_DEF?.timeoutSeconds,
+      TracingConfig: { Mode: 'Active' },
+      Description: 'Chat stream consumer Push',
+      Environment: {
+        Variables: {
+          TABLE_NAME: { Ref: logicalId(s.stack, s.stack.table.table) },
+          METRICS_NAMESPACE: 'ChatTest',
+          PUSH_APNS_SECRET_ARN: APNS,
+          PUSH_FCM_SECRET_ARN: FCM,
+          PUSH_ID_ONLY: 'false',
+        },
+      },
+    });
+  });
+
+  it('holds exactly its table actions, this stream, its queue and the two secrets', () => {
+    const fn = pushFunction(s);
+    const statements = statementsOf(s, fn);
+    const byAction = (action: string) => statements.filter((st) => actionsOf(st).includes(action));
+    const tableArns = [s.stack.table.table.tableArn, ...s.stack.table.indexArns].map((a) =>
+      s.stack.resolve(a),
+    );
+    const dynamo = statements.filter((st) =>
+      actionsOf(st).some((a) => PUSH_DEF?.tableActions.includes(a as never)),
+    );
+    expect(dynamo.flatMap(actionsOf).sort()).toEqual([...(PUSH_DEF?.tableActions ?? [])].sort());
+    expect(dynamo.flatMap(resourcesOf)).toEqual(tableArns);
+    expect(byAction('dynamodb:GetRecords').flatMap(resourcesOf)).toEqual([
+      s.stack.resolve(s.stack.table.table.tableStreamArn),
+    ]);
+    expect(JSON.stringify(byAction('dynamodb:ListStreams').flatMap(resourcesOf))).toContain('/stream/*');
+    expect(byAction('secretsmanager:GetSecretValue').flatMap(resourcesOf).sort()).toEqual([APNS, FCM].sort());
+    expect(byAction('sqs:SendMessage').flatMap(resourcesOf)).toEqual([
+      { 'Fn::GetAtt': [logicalId(s.stack, s.stack.streams.failureQueues.get('Push') as never), 'Arn'] },
+    ]);
+    const all = new Set(statements.flatMap(actionsOf));
+    expect([...all].filter((a) => a.includes('*') || a === 'dynamodb:Scan')).toEqual([]);
+    const allowed = [...s.stack.chatApi.functions.values(), fn].map((f) => logicalId(s.stack, f.role));
+    expect(privilegeViolations(s.template, allowed)).toEqual([]);
+  });
+
+  it('keeps failed records on an encrypted queue that refuses plain HTTP', () => {
+    s.template.hasResourceProperties('AWS::SQS::Queue', {
+      SqsManagedSseEnabled: true,
+      MessageRetentionPeriod: 14 * 24 * 3600,
+    });
+    s.template.hasResourceProperties('AWS::SQS::QueuePolicy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+        ]),
+      },
+    });
+    s.template.hasOutput('PushFailureQueueUrl', {});
+  });
+
+  it('alarms on errors, throttles, iterator age, failed records and pushes given up', () => {
+    expect(s.stack.streams.alarms).toHaveLength(5);
+    const props = ofType(s, 'AWS::CloudWatch::Alarm').map(([, r]) => r.Properties);
+    const fnRef = { Ref: logicalId(s.stack, pushFunction(s).function) };
+    const find = (metric: string) => props.filter((p) => p.MetricName === metric);
+    expect(
+      find('IteratorAge').filter((p) => JSON.stringify(p.Dimensions).includes(JSON.stringify(fnRef))),
+    ).toEqual([expect.objectContaining({ Statistic: 'Maximum', Threshold: 60_000 })]);
+    expect(find('PushGivenUp')).toEqual([
+      expect.objectContaining({
+        Namespace: 'ChatTest',
+        Dimensions: [{ Name: 'Service', Value: 'push' }],
+        Statistic: 'Sum',
+        Threshold: 5,
+      }),
+    ]);
+    expect(find('ApproximateNumberOfMessagesVisible')).toHaveLength(1);
+    for (const metric of ['Errors', 'Throttles']) {
+      expect(
+        find(metric).filter(
+          (p) => JSON.stringify(p.Dimensions) === JSON.stringify([{ Name: 'FunctionName', Value: fnRef }]),
+        ),
+      ).toHaveLength(1);
+    }
+  });
+});
+
+describe('context', { timeout: 60_000 }, () => {
+  const settings = (context: Record<string, unknown>) =>
+    settingsFromContext(new App({ context: { ...NO_BUNDLING, ...context } }).node);
+
+  it('reads the push secrets and the privacy option', () => {
+    expect(settings({}).props.push).toBeUndefined();
+    expect(settings({ pushFcmSecretArn: FCM, pushIdOnly: 'true' }).props.push).toEqual({
+      fcmSecretArn: FCM,
+      idOnly: true,
+    });
+    expect(() => settings({ pushIdOnly: 'true' })).toThrow(/pushIdOnly needs push/);
+    expect(() => settings({ pushApnsSecretArn: 'my-secret' })).toThrow(/by ARN/);
+  });
+
+  it('sets PUSH_ID_ONLY and grants a partial secret ARN through its -?????? suffix', () => {
+    const partial = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:chat/apns';
+    const x = synth({ push: { apnsSecretArn: partial, idOnly: true } });
+    const fn = pushFunction(x);
+    const secrets = statementsOf(x, fn).filter((st) =>
+      actionsOf(st).includes('secretsmanager:GetSecretValue'),
+    );
+    expect(secrets.flatMap(resourcesOf)).toEqual([`${partial}-??????`]);
+    x.template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ PUSH_ID_ONLY: 'true', PUSH_APNS_SECRET_ARN: partial }) },
+    });
+    expect(JSON.stringify(x.template.toJSON())).not.toContain('PUSH_FCM_SECRET_ARN');
+  });
+});
+
+describe('cdk-nag', { timeout: 120_000 }, () => {
+  const findings = (x: Synthesized) =>
+    new AwsSolutionsChecks()
+      .validateScope(x.stack)
+      .violations.flatMap((v) => v.violatingResources.map((r) => `${v.ruleName} at ${r.resourceLogicalId}`));
+
+  it('has no unacknowledged findings with push, with complete or partial ARNs and an alarm topic', () => {
+    expect(findings(s)).toEqual([]);
+    const partial = synth({
+      push: { apnsSecretArn: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:chat/apns' },
+      alarmTopicArn: 'arn:aws:sns:eu-west-1:123456789012:alarms',
+      destroyable: true,
+    });
+    expect(findings(partial)).toEqual([]);
+  });
+});
