@@ -7,6 +7,7 @@ import type { HandlerColdStart } from './scenarios/coldstart.ts';
 import type { ActionCost } from './scenarios/cost.ts';
 import type { FloorResult } from './scenarios/floor.ts';
 import type { LatencyPhaseResult } from './scenarios/latency.ts';
+import type { PushResults } from './scenarios/push.ts';
 import type { ThroughputResult } from './scenarios/throughput.ts';
 
 export interface CostResults {
@@ -44,6 +45,8 @@ export interface BenchResults {
   readonly throughput?: ThroughputResult;
   readonly cost?: CostResults;
   readonly coldStart?: readonly HandlerColdStart[];
+  /** The push pipeline: sendMessage with it off/on, pushes per second, units (scenarios/push.ts). */
+  readonly push?: PushResults;
   readonly delivery: {
     expected: number;
     delivered: number;
@@ -139,6 +142,70 @@ export function targets(r: Omit<BenchResults, 'targets' | 'ok'>, users: number):
     });
   } else {
     out.push({ name: 'units independent of table size', goal: '', measured: 'n/a', status: 'SKIPPED' });
+  }
+  out.push(pushTarget(r.push));
+  return out;
+}
+
+function pushTarget(push: PushResults | undefined): Target {
+  const l = push?.sendLatency;
+  return {
+    name: 'sendMessage with the push pipeline running',
+    goal: 'p50 and p99 ≤ +10 % vs the pipeline paused (same run)',
+    measured: l
+      ? `p50 ${l.off.p50} → ${l.on.p50} ms (${l.p50ChangePct} %), p99 ${l.off.p99} → ${l.on.p99} ms (${l.p99ChangePct} %)`
+      : 'n/a',
+    status: l ? (l.p50ChangePct <= 10 && l.p99ChangePct <= 10 ? 'PASS' : 'MISS') : 'SKIPPED',
+  };
+}
+
+function renderPush(p: PushResults): string[] {
+  const l = p.sendLatency;
+  const b = p.burst;
+  const out = ['\n### Push pipeline (stream poller → push Lambda → APNs/FCM stand-ins)\n'];
+  out.push(
+    table(
+      ['sendMessage (1:1, frame → ack)', 'n', 'p50 ms', 'p95 ms', 'p99 ms', 'max ms'],
+      [
+        ['pipeline paused', l.off.count, l.off.p50, l.off.p95, l.off.p99, l.off.max],
+        ['pipeline running', l.on.count, l.on.p50, l.on.p95, l.on.p99, l.on.max],
+        ['change', '', `${l.p50ChangePct} %`, '', `${l.p99ChangePct} %`, ''],
+      ],
+    ),
+  );
+  out.push(
+    `\nBurst: ${b.messages} messages to ${b.groups} groups with ${b.offlinePerGroup} offline members each: ` +
+      `${b.pushes}/${b.expected} notifications in ${b.seconds} s = **${b.pushesPerSecond} pushes/s**; ` +
+      `ack → notification p50 ${b.ackToPush.p50} ms, p99 ${b.ackToPush.p99} ms (sender's ack p50 ${b.sendAck.p50} ms).`,
+  );
+  if (p.units) {
+    const u = p.units;
+    out.push(
+      '\n' +
+        table(
+          ['pipeline DynamoDB units', 'read', 'write', 'total'],
+          [
+            [
+              'per 1:1 message, both online (no push)',
+              u.perMessageOnline.read,
+              u.perMessageOnline.write,
+              u.perMessageOnline.total,
+            ],
+            [
+              `per group message, ${b.offlinePerGroup} offline recipients`,
+              u.perMessageBurst.read,
+              u.perMessageBurst.write,
+              u.perMessageBurst.total,
+            ],
+            ['per notification sent', u.perPush.read, u.perPush.write, u.perPush.total],
+          ],
+        ),
+    );
+    out.push(
+      `\nBurst commands: ${Object.entries(u.commands)
+        .map(([k, c]) => `${k}×${c.calls} ${c.read}R${c.write ? ` ${c.write}W` : ''}`)
+        .join(', ')}.`,
+    );
   }
   return out;
 }
@@ -322,6 +389,7 @@ export function render(r: BenchResults): string {
       ),
     );
   }
+  if (r.push) out.push(...renderPush(r.push));
   out.push('\n### Targets\n');
   out.push(
     table(

@@ -14,6 +14,7 @@ import { coldStart } from './scenarios/coldstart.ts';
 import { connectMembers, costRound, seed } from './scenarios/cost.ts';
 import { floor } from './scenarios/floor.ts';
 import { type LatencyPhaseResult, latencyPhase } from './scenarios/latency.ts';
+import { pushPhase } from './scenarios/push.ts';
 import { throughput } from './scenarios/throughput.ts';
 import { startBenchStack } from './stack.ts';
 import { World } from './world.ts';
@@ -28,14 +29,15 @@ async function main(): Promise<number> {
     coldstart: has('coldstart') ? 30 : 0,
     stack: 3,
     floor: has('floor') ? options.phaseSeconds + 2 : 0,
-    world: has('latency') || has('throughput') ? 10 : 0,
+    world: has('latency') || has('throughput') || has('push') ? 10 : 0,
     latency: has('latency') ? options.phaseSeconds * 3 + 6 : 0,
     throughput: has('throughput') ? options.throughputSteps * (options.throughputStepSeconds + 1) : 0,
     cost: has('cost') ? 40 : 0,
+    push: has('push') ? options.phaseSeconds * 4 + 30 : 0,
   });
   const runId = randomBytes(3).toString('hex');
   const partial: {
-    -readonly [K in 'floor' | 'latency' | 'throughput' | 'cost' | 'coldStart']?: BenchResults[K];
+    -readonly [K in 'floor' | 'latency' | 'throughput' | 'cost' | 'coldStart' | 'push']?: BenchResults[K];
   } = {};
 
   if (has('coldstart')) {
@@ -67,7 +69,7 @@ async function main(): Promise<number> {
       }
     }
 
-    if (has('latency') || has('throughput')) {
+    if (has('latency') || has('throughput') || has('push')) {
       phases.start('world', 'connecting users');
       const world = await World.create(stack.url, options.users, runId, (f, label) => phases.tick(f, label));
       try {
@@ -100,6 +102,25 @@ async function main(): Promise<number> {
             },
             (f, label) => phases.tick(f, label),
           );
+        }
+        if (has('push')) {
+          phases.start('push', 'push pipeline');
+          const quick = options.quick;
+          partial.push = await pushPhase(
+            stack,
+            world,
+            {
+              rounds: quick ? 1 : 2,
+              halfSeconds: options.phaseSeconds,
+              rate: options.rateDirect,
+              textChars: options.textChars,
+              groups: quick ? 10 : 20,
+              offlinePerGroup: 10,
+              messagesPerGroup: quick ? 3 : 5,
+            },
+            (f, label) => phases.tick(f, label),
+          );
+          if (!partial.push) progress.note('push skipped: the handlers run outside this process (BENCH_URL)');
         }
       } finally {
         await world.close();

@@ -12,6 +12,7 @@ import { setClients } from '../lambdas/shared/clients.ts';
 import { resetConfig } from '../lambdas/shared/config.ts';
 import { useLocalAwsEnvironment } from '../local/dynamodb.ts';
 import type { LocalGateway } from '../local/gateway.ts';
+import type { LocalPipeline } from '../local/pipeline.ts';
 import { startLocalStack } from '../local/stack.ts';
 import { Meter } from './meter.ts';
 
@@ -24,6 +25,8 @@ export interface BenchStack {
   /** Present when the handlers run in this process. */
   readonly meter: Meter | undefined;
   readonly gateway: LocalGateway | undefined;
+  /** The local event pipeline (stream poller, push stand-ins) when the handlers run here. */
+  readonly pipeline: LocalPipeline | undefined;
   stop(): Promise<void>;
 }
 
@@ -39,6 +42,7 @@ export async function startBenchStack(
       tableName: undefined,
       meter: undefined,
       gateway: undefined,
+      pipeline: undefined,
       stop: async () => {},
     };
   }
@@ -63,6 +67,7 @@ export async function startBenchStack(
     tableName: stack.tableName,
     meter,
     gateway: stack.gateway,
+    pipeline: stack.pipeline,
     stop: () => stack.stop(),
   };
 }

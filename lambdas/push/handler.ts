@@ -53,7 +53,7 @@ export async function resetPush(): Promise<void> {
 export const pushConsumer: StreamConsumer = {
   name: 'push',
   filter: MESSAGE_CREATED,
-  concurrency: 4,
+  concurrency: 8,
   async handle(change, counters) {
     const { providers } = await pushRuntime();
     if (providers.size === 0 || !change.newImage) return;
