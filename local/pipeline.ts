@@ -8,9 +8,10 @@ import { LocalPushProviders } from './push/providers.ts';
 import { type StreamLambda, StreamPoller } from './streams.ts';
 
 export interface LocalPipelineOptions {
+  /** The started push stand-ins (`startPushProviders`). */
+  readonly push: LocalPushProviders;
   readonly endpoint: string;
   readonly tableName: string;
-  readonly host?: string;
   /** Id-only pushes (the privacy option). @default false */
   readonly pushIdOnly?: boolean;
   /** Loads a consumer's handler module (`stream:<Name>` is the key given to `wrap`). */
@@ -28,8 +29,13 @@ export interface LocalPipeline {
   stop(): Promise<void>;
 }
 
-export async function createLocalPipeline(options: LocalPipelineOptions): Promise<LocalPipeline> {
-  const push = await LocalPushProviders.start(options.host ?? '127.0.0.1');
+/** Starts the APNs and FCM stand-ins (key generation takes a moment: start them early). */
+export function startPushProviders(host = '127.0.0.1'): Promise<LocalPushProviders> {
+  return LocalPushProviders.start(host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host);
+}
+
+export function createLocalPipeline(options: LocalPipelineOptions): LocalPipeline {
+  const { push } = options;
   const streams = new StreamPoller({
     endpoint: options.endpoint,
     tableName: options.tableName,

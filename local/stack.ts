@@ -9,7 +9,7 @@ import { AUTHORIZER, ROUTES } from '../lib/routes.ts';
 import { MANAGEMENT_ENDPOINT_ENV, TABLE_NAME_ENV } from '../lib/table.ts';
 import { type DynamoLocal, startDynamoLocal, useLocalAwsEnvironment } from './dynamodb.ts';
 import { type GatewayLimits, type GatewayOptions, type LambdaHandler, LocalGateway } from './gateway.ts';
-import { createLocalPipeline, type LocalPipeline } from './pipeline.ts';
+import { createLocalPipeline, type LocalPipeline, startPushProviders } from './pipeline.ts';
 import { ensureTable } from './table.ts';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -34,6 +34,8 @@ export interface LocalStackOptions {
   ) => () => Promise<LambdaHandler>;
   /** Extra environment for the handlers (e.g. JWT_ISSUER). */
   readonly env?: Record<string, string>;
+  /** Run the event pipeline (stream poller, push stand-ins, `GET /_local/push`). @default true */
+  readonly pipeline?: boolean;
   /** Id-only pushes (the privacy option; `npm run dev -- --push-id-only`). @default false */
   readonly pushIdOnly?: boolean;
 }
@@ -45,7 +47,7 @@ export interface LocalStack {
   readonly tableName: string;
   readonly gateway: LocalGateway;
   /** The event pipeline: push stand-ins (`pipeline.push`) and the stream poller (`pipeline.streams`). */
-  readonly pipeline: LocalPipeline;
+  readonly pipeline: LocalPipeline | undefined;
   stop(): Promise<void>;
 }
 
@@ -60,22 +62,31 @@ export function loader(entry: string): () => Promise<LambdaHandler> {
 
 export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
   useLocalAwsEnvironment();
+  // The push stand-ins generate their keys while DynamoDB Local starts.
+  const providers = options.pipeline === false ? undefined : startPushProviders(options.host);
   const dynamo: DynamoLocal | undefined = options.dynamoEndpoint
     ? undefined
-    : await startDynamoLocal(options.dbPath ? { dbPath: options.dbPath } : {});
+    : await startDynamoLocal(options.dbPath ? { dbPath: options.dbPath } : {}).catch(async (error) => {
+        await (await providers)?.stop();
+        throw error;
+      });
   const dynamoEndpoint = options.dynamoEndpoint ?? (dynamo as DynamoLocal).endpoint;
   const tableName = options.tableName ?? 'chat';
   let pipeline: LocalPipeline | undefined;
   try {
     await ensureTable(dynamoEndpoint, tableName);
     const wrap = options.wrapLoader ?? ((_routeKey: string, load: () => Promise<LambdaHandler>) => load);
-    pipeline = await createLocalPipeline({
-      endpoint: dynamoEndpoint,
-      tableName,
-      ...(options.pushIdOnly ? { pushIdOnly: true } : {}),
-      load: loader,
-      wrap,
-    });
+    const push = await providers;
+    pipeline =
+      push &&
+      createLocalPipeline({
+        push,
+        endpoint: dynamoEndpoint,
+        tableName,
+        ...(options.pushIdOnly ? { pushIdOnly: true } : {}),
+        load: loader,
+        wrap,
+      });
     const gateway = new LocalGateway({
       routes: ROUTES.map((r) => ({
         routeKey: r.routeKey,
@@ -90,7 +101,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       host: options.host ?? '127.0.0.1',
       ...(options.limits ? { limits: options.limits } : {}),
       ...(options.onInvoke ? { onInvoke: options.onInvoke } : {}),
-      httpRoutes: pipeline.push.routes,
+      httpRoutes: pipeline?.push.routes ?? [],
     });
     await gateway.start();
     // The handlers run in this process and read their configuration on first use.
@@ -99,10 +110,10 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       [MANAGEMENT_ENDPOINT_ENV]: gateway.managementEndpoint,
       DYNAMODB_ENDPOINT: dynamoEndpoint,
       ...(process.env.JWT_JWKS_URL ? {} : { JWT_SECRET: process.env.JWT_SECRET ?? DEV_JWT_SECRET }),
-      ...pipeline.env,
+      ...pipeline?.env,
       ...options.env,
     });
-    await pipeline.start();
+    await pipeline?.start();
     const started = pipeline;
     return {
       url: gateway.url,
@@ -113,12 +124,12 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       pipeline: started,
       async stop() {
         await gateway.stop();
-        await started.stop();
+        await started?.stop();
         await dynamo?.stop();
       },
     };
   } catch (error) {
-    await pipeline?.stop().catch(() => undefined);
+    await (pipeline?.stop() ?? (await providers)?.stop())?.catch(() => undefined);
     await dynamo?.stop();
     throw error;
   }

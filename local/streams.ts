@@ -96,7 +96,7 @@ export class StreamPoller {
     this.#loop = this.#run(opened);
   }
 
-  /** Stops reading (changes pile up in the stream) until `resume`. */
+  /** From now on nothing is handed to the consumers (changes pile up in the stream) until `resume`. */
   pause(): void {
     this.#paused = true;
   }
@@ -219,6 +219,8 @@ export class StreamPoller {
         for (const shard of [...shards]) {
           const records = (await this.#read(arn, shard)).map((r) => lambdaRecord(r, arn));
           read += records.length;
+          // Paused while the read was in flight: hold what it brought until resumed.
+          while (this.#paused && this.#running && records.length > 0) await sleep(this.options.pollMs ?? 50);
           if (records.length > 0) {
             shard.lastSequence = records.at(-1)?.dynamodb?.SequenceNumber ?? shard.lastSequence;
             await this.#dispatch(records);

@@ -22,14 +22,21 @@ import {
   type UserSocket,
 } from '../support/chat.ts';
 import { sleep } from '../support/client.ts';
-import { expectNoPushes, pipelineSettled, uniqueToken, waitForPushes } from '../support/push.ts';
-import { startTestStack, type TestStack, uniqueId } from '../support/stack.ts';
+import {
+  expectNoPushes,
+  type PushStack,
+  pipelineSettled,
+  startPushStack,
+  uniqueToken,
+  waitForPushes,
+} from '../support/push.ts';
+import { uniqueId } from '../support/stack.ts';
 
-let stack: TestStack;
+let stack: PushStack;
 let alice: UserSocket;
 
 beforeAll(async () => {
-  stack = await startTestStack();
+  stack = await startPushStack();
   alice = await connectUser(stack, uniqueId('alice'), 'Alice');
 }, 60_000);
 
@@ -50,7 +57,7 @@ async function registerOk(socket: UserSocket, platform: string, token: string) {
   return (await socket.ok('registerDevice', { platform, token })).device as v.InferOutput<typeof Device>;
 }
 
-describe('registerDevice', () => {
+describe('registerDevice', { timeout: 60_000 }, () => {
   it('acks a Device and stores it; registering the same token again changes nothing', async () => {
     const user = await connectUser(stack);
     const token = uniqueToken('same');
@@ -142,7 +149,7 @@ describe('registerDevice', () => {
   });
 });
 
-describe('unregisterDevice', () => {
+describe('unregisterDevice', { timeout: 60_000 }, () => {
   it('removes the caller’s device and frees its token; unknown or foreign ids are NOT_FOUND', async () => {
     const user = await connectUser(stack);
     const token = uniqueToken('gone');
@@ -168,7 +175,7 @@ describe('unregisterDevice', () => {
   });
 });
 
-describe('muteChat and ChatSummary.mutedUntil', () => {
+describe('muteChat and ChatSummary.mutedUntil', { timeout: 60_000 }, () => {
   it('mutes for ever, until a time, or unmutes; listChats shows mutedUntil', async () => {
     const bob = await connectUser(stack);
     const chat = await makeGroup(alice, [bob.userId], 'Mute me');
@@ -197,7 +204,7 @@ describe('muteChat and ChatSummary.mutedUntil', () => {
   it('shows null once `until` has passed', async () => {
     const bob = await connectUser(stack);
     const chat = await makeDirect(alice, bob.userId);
-    const until = new Date(Date.now() + 800).toISOString();
+    const until = new Date(Date.now() + 3000).toISOString();
     await bob.ok('muteChat', { chatId: chat.chatId, until });
     expect((await summaryOf(bob, chat.chatId))?.mutedUntil).toBe(until);
     await sleep(Date.parse(until) - Date.now() + 50);

@@ -6,14 +6,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ID_ONLY_TITLE } from '../../lambdas/push/payload.ts';
 import { connectUser, makeGroup, sendText, type UserSocket } from '../support/chat.ts';
-import { offlineUser, twoDevices, waitForPushes } from '../support/push.ts';
-import { startTestStack, type TestStack, uniqueId } from '../support/stack.ts';
+import { offlineUser, type PushStack, startPushStack, twoDevices, waitForPushes } from '../support/push.ts';
+import { uniqueId } from '../support/stack.ts';
 
-let stack: TestStack;
+let stack: PushStack;
 let alice: UserSocket;
 
 beforeAll(async () => {
-  stack = await startTestStack({ pushIdOnly: true });
+  stack = await startPushStack({ pushIdOnly: true });
   alice = await connectUser(stack, uniqueId('alice'), 'Alice Secret');
 }, 60_000);
 

@@ -11,15 +11,15 @@ import { ChatStore } from '../../lambdas/data/store.ts';
 import { newDeviceId } from '../../lambdas/domain/devices.ts';
 import { type Chat, connectUsers, type Message, type UserSocket } from '../support/chat.ts';
 import { eventually } from '../support/client.ts';
-import { pipelineSettled, pushesTo, uniqueToken } from '../support/push.ts';
-import { startTestStack, type TestStack, uniqueId } from '../support/stack.ts';
+import { type PushStack, pipelineSettled, pushesTo, startPushStack, uniqueToken } from '../support/push.ts';
+import { uniqueId } from '../support/stack.ts';
 
-let stack: TestStack;
+let stack: PushStack;
 let online: UserSocket[];
 let doc: DynamoDBDocumentClient;
 
 beforeAll(async () => {
-  stack = await startTestStack();
+  stack = await startPushStack();
   online = await connectUsers(stack, 100, 'on');
   doc = DynamoDBDocumentClient.from(new DynamoDBClient({ endpoint: stack.dynamoEndpoint }));
 }, 180_000);

@@ -4,10 +4,21 @@
  */
 import { randomBytes } from 'node:crypto';
 import { expect } from 'vitest';
+import type { LocalPipeline } from '../../local/pipeline.ts';
 import type { PushRecord } from '../../local/push/providers.ts';
+import type { LocalStackOptions } from '../../local/stack.ts';
 import { closeAll, connectUser, type UserSocket } from './chat.ts';
 import { eventually } from './client.ts';
-import { type TestStack, uniqueId } from './stack.ts';
+import { startTestStack, type TestStack, uniqueId } from './stack.ts';
+
+/** A test stack with the event pipeline running (stream poller, APNs/FCM stand-ins). */
+export type PushStack = TestStack & { readonly pipeline: LocalPipeline };
+
+export async function startPushStack(options: LocalStackOptions = {}): Promise<PushStack> {
+  const stack = await startTestStack({ ...options, pipeline: true });
+  if (!stack.pipeline) throw new Error('the stack has no pipeline');
+  return stack as PushStack;
+}
 
 export type Platform = 'apns' | 'fcm';
 
@@ -58,13 +69,13 @@ export async function offlineUser(
 }
 
 /** Everything the stand-ins recorded for a token (every attempt, refusals included). */
-export function pushesTo(stack: TestStack, token: string): PushRecord[] {
+export function pushesTo(stack: PushStack, token: string): PushRecord[] {
   return stack.pipeline.push.to(token);
 }
 
 /** Waits until `token` has at least `count` recorded notifications; returns them. */
 export async function waitForPushes(
-  stack: TestStack,
+  stack: PushStack,
   token: string,
   count = 1,
   timeoutMs = 10_000,
@@ -109,13 +120,13 @@ export function contentOf(record: PushRecord): Record<string, unknown> {
 }
 
 /** Every change written so far has gone through the pipeline (its handler has returned). */
-export async function pipelineSettled(stack: TestStack): Promise<void> {
+export async function pipelineSettled(stack: PushStack): Promise<void> {
   await stack.gateway.idle();
   await stack.pipeline.streams.drain();
   await stack.pipeline.streams.idle();
 }
 
 /** Asserts that no notification went to any of the tokens. */
-export function expectNoPushes(stack: TestStack, ...tokens: string[]): void {
+export function expectNoPushes(stack: PushStack, ...tokens: string[]): void {
   for (const token of tokens) expect(pushesTo(stack, token), token).toEqual([]);
 }

@@ -23,6 +23,8 @@ export async function startTestStack(options: LocalStackOptions = {}): Promise<T
     port: 0,
     dynamoEndpoint: inject('dynamoEndpoint'),
     tableName: `test-${randomBytes(4).toString('hex')}`,
+    // The event pipeline (stream poller, push stand-ins) only where a suite asks for it.
+    pipeline: false,
     ...options,
   });
   const doc = DynamoDBDocumentClient.from(new DynamoDBClient({ endpoint: stack.dynamoEndpoint }));
