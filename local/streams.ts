@@ -4,12 +4,9 @@
  * lib/stream-consumers.ts with the event Lambda would send (`DynamoDBStreamEvent`, records filtered
  * by the consumer's filter pattern, at most `batchSize` per invocation).
  *
- * Like the event source mapping: a partial batch response (`batchItemFailures`) retries the batch
- * from the lowest failed record, `retryAttempts` times with a short backoff; a thrown error first
- * bisects the batch; then the failed record goes to `deadLetters` (the on-failure queue) and
- * processing moves on. Shards are
- * read in order; a closed shard hands over to its children. When DynamoDB Local is unreachable the
- * poller backs off and starts again from the stream's latest position.
+ * Shards are read in order; a closed shard hands over to its children. When DynamoDB Local is
+ * unreachable the poller backs off and starts again from the stream's end. Invoking the consumers
+ * (partial batch responses, bisection, retries, dead letters) is stream-invoker.ts.
  */
 import { DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
@@ -19,30 +16,16 @@ import {
   GetShardIteratorCommand,
   type _Record as StreamSdkRecord,
 } from '@aws-sdk/client-dynamodb-streams';
-import type { DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
-import { type FilterPattern, matchesFilter } from '../lambdas/pipeline/filter.ts';
+import type { DynamoDBRecord } from 'aws-lambda';
+import { type DeadLetter, type LocalStreamConsumer, StreamInvoker } from './stream-invoker.ts';
 
-export type StreamLambda = (event: DynamoDBStreamEvent, context: unknown) => Promise<unknown>;
-
-export interface LocalStreamConsumer {
-  readonly name: string;
-  readonly filter: FilterPattern;
-  readonly batchSize: number;
-  readonly retryAttempts: number;
-  readonly load: () => Promise<StreamLambda>;
-}
-
-export interface DeadLetter {
-  readonly consumer: string;
-  readonly record: DynamoDBRecord;
-  readonly error: string;
-}
+export type { DeadLetter, LocalStreamConsumer, StreamLambda } from './stream-invoker.ts';
 
 export interface StreamPollerOptions {
   readonly endpoint: string;
   readonly tableName: string;
   readonly consumers: readonly LocalStreamConsumer[];
-  /** Pause between empty reads. @default 50 ms */
+  /** Pause between empty reads (Lambda polls a shard 4 times a second). @default 100 ms */
   readonly pollMs?: number;
 }
 
@@ -56,6 +39,7 @@ interface Shard {
 const errorName = (error: unknown): string => (error as { name?: string })?.name ?? '';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const POLL_MS = 100;
 
 /** The SDK's record as Lambda delivers it (epoch-second times, base64 binary, the stream's ARN). */
 export function lambdaRecord(record: StreamSdkRecord, streamArn: string): DynamoDBRecord {
@@ -73,10 +57,9 @@ export function lambdaRecord(record: StreamSdkRecord, streamArn: string): Dynamo
 }
 
 export class StreamPoller {
-  readonly deadLetters: DeadLetter[] = [];
+  readonly #invoker: StreamInvoker;
   readonly #streams: DynamoDBStreamsClient;
   readonly #db: DynamoDBClient;
-  readonly #handlers = new Map<string, Promise<StreamLambda>>();
   #running = false;
   #paused = false;
   #loop: Promise<void> | undefined;
@@ -87,6 +70,12 @@ export class StreamPoller {
   constructor(readonly options: StreamPollerOptions) {
     this.#streams = new DynamoDBStreamsClient({ endpoint: options.endpoint, maxAttempts: 1 });
     this.#db = new DynamoDBClient({ endpoint: options.endpoint, maxAttempts: 1 });
+    this.#invoker = new StreamInvoker(options.consumers);
+  }
+
+  /** Records that failed every retry (the on-failure queue). */
+  get deadLetters(): readonly DeadLetter[] {
+    return this.#invoker.deadLetters;
   }
 
   /** Starts reading after the stream's current end (changes written from now on). */
@@ -209,7 +198,7 @@ export class StreamPoller {
     let failures = 0;
     while (this.#running) {
       if (this.#paused) {
-        await sleep(this.options.pollMs ?? 50);
+        await sleep(this.options.pollMs ?? POLL_MS);
         continue;
       }
       try {
@@ -220,7 +209,8 @@ export class StreamPoller {
           const records = (await this.#read(arn, shard)).map((r) => lambdaRecord(r, arn));
           read += records.length;
           // Paused while the read was in flight: hold what it brought until resumed.
-          while (this.#paused && this.#running && records.length > 0) await sleep(this.options.pollMs ?? 50);
+          while (this.#paused && this.#running && records.length > 0)
+            await sleep(this.options.pollMs ?? POLL_MS);
           if (records.length > 0) {
             shard.lastSequence = records.at(-1)?.dynamodb?.SequenceNumber ?? shard.lastSequence;
             await this.#dispatch(records);
@@ -234,7 +224,7 @@ export class StreamPoller {
         failures = 0;
         if (read === 0) {
           this.#caughtUpFrom = cycleStart;
-          await sleep(this.options.pollMs ?? 50);
+          await sleep(this.options.pollMs ?? POLL_MS);
         }
       } catch (error) {
         // DynamoDB Local restarted or is gone: start again from the stream's end when it is back.
@@ -250,66 +240,9 @@ export class StreamPoller {
   async #dispatch(records: DynamoDBRecord[]): Promise<void> {
     this.#busy++;
     try {
-      for (const consumer of this.options.consumers) {
-        const wanted = records.filter((r) => matchesFilter(consumer.filter, r));
-        for (let i = 0; i < wanted.length; i += consumer.batchSize) {
-          await this.#deliver(consumer, wanted.slice(i, i + consumer.batchSize));
-        }
-      }
+      await this.#invoker.dispatch(records);
     } finally {
       this.#busy--;
-    }
-  }
-
-  /**
-   * Invokes the consumer until the batch is done: a partial batch response retries from the lowest
-   * failed record; a thrown error splits the batch in two first (`bisectBatchOnFunctionError`), so a
-   * poison record ends up alone before it is retried and dead-lettered.
-   */
-  async #deliver(consumer: LocalStreamConsumer, batch: DynamoDBRecord[]): Promise<void> {
-    let pending = batch;
-    let attempt = 0;
-    while (pending.length > 0) {
-      const failedAt = await this.#invoke(consumer, pending);
-      if (failedAt === undefined) return;
-      if (failedAt.thrown && pending.length > 1) {
-        const half = Math.ceil(pending.length / 2);
-        await this.#deliver(consumer, pending.slice(0, half));
-        await this.#deliver(consumer, pending.slice(half));
-        return;
-      }
-      if (attempt++ < consumer.retryAttempts) {
-        pending = pending.slice(failedAt.index);
-        await sleep(50 * 2 ** attempt);
-        continue;
-      }
-      const record = pending[failedAt.index] as DynamoDBRecord;
-      this.deadLetters.push({ consumer: consumer.name, record, error: failedAt.error });
-      pending = pending.slice(failedAt.index + 1);
-      attempt = 0;
-    }
-  }
-
-  /** One invocation; the index of the lowest failed record, or undefined when all succeeded. */
-  async #invoke(
-    consumer: LocalStreamConsumer,
-    records: DynamoDBRecord[],
-  ): Promise<{ index: number; error: string; thrown: boolean } | undefined> {
-    let handler = this.#handlers.get(consumer.name);
-    if (!handler) {
-      handler = consumer.load();
-      this.#handlers.set(consumer.name, handler);
-    }
-    try {
-      const response = (await (
-        await handler
-      )({ Records: records }, { functionName: consumer.name })) as DynamoDBBatchResponse | undefined;
-      const failed = new Set((response?.batchItemFailures ?? []).map((f) => f.itemIdentifier));
-      if (failed.size === 0) return undefined;
-      const index = records.findIndex((r) => failed.has(r.dynamodb?.SequenceNumber ?? ''));
-      return { index: Math.max(0, index), error: 'reported in batchItemFailures', thrown: false };
-    } catch (error) {
-      return { index: 0, error: (error as Error).message, thrown: true };
     }
   }
 }

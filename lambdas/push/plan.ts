@@ -5,8 +5,10 @@
  * at least one device get one notification per device: title = the chat's name (groups) or the
  * sender's name (direct chats), body = a preview, badge = their total unread count.
  *
- * The message is read again (consistently) first: a message deleted before its push is processed
- * produces none, and an edit made meanwhile is what the preview shows.
+ * When someone is to be pushed, the message is read again (consistently): a message deleted before
+ * its push is processed produces none, and an edit made meanwhile is what the preview shows. When
+ * nobody is (every recipient online, say), that read is skipped: one Query per candidate and the
+ * chat head are all a message costs.
  */
 import type { Item } from '../data/item.ts';
 import { MESSAGE } from '../data/items.ts';
@@ -56,15 +58,12 @@ async function badgeOf(store: ChatStore, member: MemberRecord, seq: number): Pro
 export async function planPushes(deps: PlanDeps, image: Item, counters: Counters): Promise<PlannedPush[]> {
   const created = MESSAGE.fromItem(image);
   const { store } = deps;
-  const [current, head] = await Promise.all([
-    store.messages.get(created.chatId, created.seq, { consistent: true }),
-    store.chats.getWithMembers(created.chatId),
-  ]);
-  if (!current || current.messageId !== created.messageId || current.deleted || !head.chat) {
+  const head = await store.chats.getWithMembers(created.chatId);
+  const chat = head.chat;
+  if (!chat) {
     counters.add('PushSkippedGone');
     return [];
   }
-  const chat = head.chat;
   const now = deps.now();
   const recipients = head.members.filter(
     (m) => m.userId !== created.senderId && !isMuted(m.mutedUntil, now) && m.lastReadSeq < created.seq,
@@ -77,6 +76,12 @@ export async function planPushes(deps: PlanDeps, image: Item, counters: Counters
   counters.add('PushRecipientsChecked', recipients.length);
   if (offline.length === 0) return [];
 
+  // Someone gets a push: the message as it is now (deleted meanwhile: no push; edited: the new text).
+  const current = await store.messages.get(created.chatId, created.seq, { consistent: true });
+  if (!current || current.messageId !== created.messageId || current.deleted) {
+    counters.add('PushSkippedGone');
+    return [];
+  }
   const title =
     chat.kind === 'group'
       ? (chat.name ?? 'Group')

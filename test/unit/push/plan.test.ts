@@ -72,6 +72,11 @@ describe('planPushes', () => {
       'carol',
       'nodevice',
     ]);
+    // With nobody to push, the message is not even read again.
+    online('bob', 'carol');
+    t.store.messages.get.mockClear();
+    expect(await plan()).toEqual([]);
+    expect(t.store.messages.get).not.toHaveBeenCalled();
   });
 
   it('says who and what: the group name, a preview, the ids and the badge', async () => {
