@@ -25,7 +25,7 @@ export interface ChatTableProps {
 
 export class ChatTable extends Construct {
   readonly table: Table;
-  /** ARNs of the global secondary indexes, one per index (no wildcard). */
+  /** ARNs of the secondary indexes (global and local), one per index (no wildcard). */
   readonly indexArns: readonly string[];
 
   constructor(scope: Construct, id: string, props: ChatTableProps = {}) {
@@ -51,7 +51,16 @@ export class ChatTable extends Construct {
           : { projectionType: ProjectionType.KEYS_ONLY }),
       });
     }
-    this.indexArns = def.globalSecondaryIndexes.map((i) => `${this.table.tableArn}/index/${i.indexName}`);
+    for (const index of def.localSecondaryIndexes) {
+      this.table.addLocalSecondaryIndex({
+        indexName: index.indexName,
+        sortKey: { name: index.sortKey, type: AttributeType.STRING },
+        projectionType: ProjectionType.KEYS_ONLY,
+      });
+    }
+    this.indexArns = [...def.globalSecondaryIndexes, ...def.localSecondaryIndexes].map(
+      (i) => `${this.table.tableArn}/index/${i.indexName}`,
+    );
   }
 
   get tableName(): string {
