@@ -60,6 +60,9 @@ const DELETE_STALE: readonly TableAction[] = ['dynamodb:DeleteItem'];
 /** Every chat route posts events and removes stale connections found while posting. */
 const FAN_OUT: readonly TableAction[] = ['dynamodb:Query', 'dynamodb:DeleteItem'];
 
+/** Readers that meet a settled, empty seq fill it with a void: a transaction of a Put and an Update. */
+const FILL_VOIDS: readonly TableAction[] = ['dynamodb:PutItem', 'dynamodb:UpdateItem'];
+
 /** How one action of the contract is served: its grants, or `planned` (no handler yet: not deployed). */
 type ActionRoute =
   | 'planned'
@@ -81,9 +84,13 @@ export const ACTION_ROUTES: Readonly<Record<ActionName, ActionRoute>> = {
   createChat: {
     tableActions: [...FAN_OUT, 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:BatchWriteItem'],
   },
-  listChats: { tableActions: ['dynamodb:Query', 'dynamodb:BatchGetItem'], managementApi: false },
+  listChats: {
+    // PutItem/UpdateItem: filling the abandoned top of a chat with voids (a transaction of the two)
+    tableActions: ['dynamodb:Query', 'dynamodb:BatchGetItem', ...FILL_VOIDS],
+    managementApi: false,
+  },
   getChat: { tableActions: ['dynamodb:Query'], managementApi: false },
-  history: { tableActions: ['dynamodb:GetItem', 'dynamodb:Query'], managementApi: false },
+  history: { tableActions: ['dynamodb:GetItem', 'dynamodb:Query', ...FILL_VOIDS], managementApi: false },
   sendMessage: { tableActions: [...FAN_OUT, 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'] },
   editMessage: { tableActions: [...FAN_OUT, 'dynamodb:GetItem', 'dynamodb:UpdateItem'] },
   deleteMessage: { tableActions: [...FAN_OUT, 'dynamodb:GetItem', 'dynamodb:UpdateItem'] },
@@ -105,8 +112,8 @@ export const ACTION_ROUTES: Readonly<Record<ActionName, ActionRoute>> = {
   requestUpload: 'planned',
   getAttachmentUrl: 'planned',
   react: 'planned',
-  markDelivered: 'planned',
-  sync: 'planned',
+  markDelivered: { tableActions: [...FAN_OUT, 'dynamodb:UpdateItem'] },
+  sync: { tableActions: ['dynamodb:Query'], managementApi: false },
   scheduleMessage: 'planned',
   listScheduled: 'planned',
   cancelScheduled: 'planned',

@@ -338,33 +338,52 @@ export async function seed(
         memberCount: 2,
         createdAt: now,
         lastActivityAt: now,
+        lastVer: 1,
+        memberVer: 1,
+        lastAllocAt: 0,
+        minSyncVer: 0,
+        sentSeq: {},
       };
       const member = (userId: string, peerId: string, role: 'owner' | 'member'): MemberRecord => ({
         chatId: chat.chatId,
         userId,
         role,
         lastReadSeq: 0,
+        lastDeliveredSeq: 0,
         joinedAt: now,
         kind: 'direct',
         peerId,
       });
       await store.profiles.touch(a, `Seed ${i}`, now);
       await store.chats.create(chat, [member(a, b, 'owner'), member(b, a, 'member')]);
-      await store.messages.append(
-        {
-          chatId: chat.chatId,
-          messageId: newMessageId(1),
-          seq: 1,
-          senderId: a,
-          text: 'seed message',
-          replyTo: null,
-          clientMessageId: `s${i}`,
-          createdAt: now,
-          editedAt: null,
-          deleted: false,
-        },
-        0,
+      // The send path's writes: the clientMessageId claim, the allocation, the message.
+      const clientMessageId = `s${i}`;
+      const sentAt = Date.now();
+      await store.claims.claim(
+        { chatId: chat.chatId, senderId: a, clientMessageId },
+        { claimedAt: sentAt, token: 't' },
       );
+      const allocated = await store.sequence.allocate(chat.chatId, {
+        memberVer: 1,
+        sentAt,
+        at: now,
+        sentBy: a,
+      });
+      if (allocated.status !== 'allocated') throw new Error(`seeding: ${allocated.status}`);
+      await store.messages.put({
+        chatId: chat.chatId,
+        messageId: newMessageId(allocated.seq),
+        seq: allocated.seq,
+        ver: allocated.ver,
+        allocAt: sentAt,
+        senderId: a,
+        text: 'seed message',
+        replyTo: null,
+        clientMessageId,
+        createdAt: now,
+        editedAt: null,
+        deleted: false,
+      });
       onTick(++done / count);
     }
   };
