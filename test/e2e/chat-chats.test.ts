@@ -305,7 +305,12 @@ describe('invite', () => {
     }
     for (const socket of [owner, owner2, old]) {
       const event = await socket.event('member.joined', forChat(chat.chatId));
-      expect(event).toEqual({ type: 'member.joined', chatId: chat.chatId, userIds: expect.any(Array) });
+      expect(event).toEqual({
+        type: 'member.joined',
+        chatId: chat.chatId,
+        userIds: expect.any(Array),
+        ver: expect.any(Number),
+      });
       expect(sorted(event.userIds as string[])).toEqual(sorted([newA1.userId, newB.userId]));
     }
     await settle(stack, owner, owner2, old, newA1, newA2, newB);
@@ -446,6 +451,7 @@ describe('removeMember', () => {
         type: 'member.left',
         chatId: chat.chatId,
         userId: gone1.userId,
+        ver: expect.any(Number),
       });
     }
     const after = await getChat(stay, chat.chatId);
@@ -467,7 +473,7 @@ describe('removeMember', () => {
     const chat = await makeGroup(owner, [leaver.userId], 'Door');
     const ack = await leaver.ok('removeMember', { chatId: chat.chatId, userId: leaver.userId });
     expect(ack).toMatchObject({ chatId: chat.chatId, userId: leaver.userId });
-    const left = { type: 'member.left', chatId: chat.chatId, userId: leaver.userId };
+    const left = { type: 'member.left', chatId: chat.chatId, userId: leaver.userId, ver: expect.any(Number) };
     expect(await leaver.event('member.left', forChat(chat.chatId))).toEqual(left);
     expect(await owner.event('member.left', forChat(chat.chatId))).toEqual(left);
     expect((await getChat(owner, chat.chatId)).members.map((m) => m.userId)).toEqual([owner.userId]);
@@ -491,6 +497,7 @@ describe('removeMember', () => {
         type: 'member.left',
         chatId: chat.chatId,
         userId: owner.userId,
+        ver: expect.any(Number),
       });
     }
     const after = await getChat(first, chat.chatId);

@@ -348,7 +348,9 @@ describe('history', () => {
     await owner.ok('deleteMessage', { chatId, messageId: victim.messageId });
     const page = await history(other, chatId);
     expect(page.messages.map((m) => m.seq)).toEqual([1, 2, 3]);
-    expect(page.messages[1]).toEqual({ ...victim, text: '', deleted: true });
+    // The deletion is a change under a newer version.
+    expect(page.messages[1]).toEqual({ ...victim, text: '', deleted: true, ver: expect.any(Number) });
+    expect(page.messages[1]?.ver).toBeGreaterThan(victim.ver);
   });
 });
 
@@ -373,7 +375,13 @@ describe('editMessage', () => {
     });
     const edited = ack.message as Message;
     expectMessageShape(edited);
-    expect(edited).toEqual({ ...original, text: 'the typo', editedAt: expect.stringMatching(ISO_TIME) });
+    expect(edited).toEqual({
+      ...original,
+      text: 'the typo',
+      editedAt: expect.stringMatching(ISO_TIME),
+      ver: expect.any(Number),
+    });
+    expect(edited.ver).toBeGreaterThan(original.ver);
     expect(Date.parse(edited.editedAt as string)).toBeGreaterThanOrEqual(Date.parse(original.createdAt));
 
     for (const socket of [a1, a2, b]) {
@@ -410,12 +418,19 @@ describe('deleteMessage', () => {
       chatId: chat.chatId,
       messageId: victim.messageId,
     });
-    const deleted = { type: 'message.deleted', chatId: chat.chatId, messageId: victim.messageId, seq: 2 };
+    const deleted = {
+      type: 'message.deleted',
+      chatId: chat.chatId,
+      messageId: victim.messageId,
+      seq: 2,
+      ver: expect.any(Number),
+    };
     for (const socket of [a1, a2, b]) {
       expect(await socket.event('message.deleted', aboutMessage(victim.messageId))).toEqual(deleted);
     }
     const page = await history(b, chat.chatId);
-    expect(page.messages[1]).toEqual({ ...victim, text: '', deleted: true });
+    expect(page.messages[1]).toEqual({ ...victim, text: '', deleted: true, ver: expect.any(Number) });
+    expect(page.messages[1]?.ver).toBeGreaterThan(victim.ver);
     expect(page.messages[0]?.text).toBe('keep');
 
     // Deleting again acks again and sends no new event.

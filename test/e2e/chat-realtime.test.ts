@@ -165,6 +165,7 @@ describe('message.read, message.updated, message.deleted', () => {
         chatId: chat.chatId,
         messageId: m.messageId,
         seq: 1,
+        ver: expect.any(Number),
       });
     }
     await settle(stack, outsider);
