@@ -10,6 +10,7 @@
 import type { ChatHead, MessageRecord } from '../data/store.ts';
 import type { Caller } from '../shared/caller.ts';
 import { conflict } from '../shared/errors.ts';
+import { logger } from '../shared/logger.ts';
 import { chatNotFound } from './access.ts';
 import type { HeldClaim } from './client-ids.ts';
 import type { Deps } from './deps.ts';
@@ -66,7 +67,7 @@ export async function appendMessage(
           at: isoOf(sentAt),
           sentBy: head.chat.kind === 'direct' ? caller.userId : undefined,
         },
-        { abortSignal: signalAt(Math.min(sentAt + t.allocTimeoutMs, claimEnd), sentAt) },
+        { abortSignal: signalAt(sentAt + t.allocTimeoutMs, sentAt) },
       )
       .catch((error: unknown) => {
         // Not answered: it may have been applied, but no put of ours will follow it.
@@ -81,30 +82,38 @@ export async function appendMessage(
     }
     const { seq, ver } = allocation;
     heads.noteAllocated(input.chatId, seq, ver);
+    // Applied between `sentAt` and now: readers judge what is settled from this upper bound.
+    const answeredAt = deps.now().getTime();
     const message: MessageRecord = {
       chatId: input.chatId,
       messageId: newMessageId(seq),
       seq,
       ver,
-      allocAt: sentAt,
+      allocAt: answeredAt,
       senderId: caller.userId,
       text: input.text,
       replyTo: input.replyTo,
       clientMessageId: input.clientMessageId,
-      createdAt: isoOf(sentAt),
+      createdAt: isoOf(answeredAt),
       editedAt: null,
       deleted: false,
     };
+    // The put lands within the write deadline of the allocation's sending (a lower bound of when it
+    // was applied), and within the claim's deadline.
     const deadline = Math.min(sentAt + t.writeDeadlineMs, claimEnd);
-    const now = deps.now().getTime();
-    if (now < deadline) {
+    if (answeredAt < deadline) {
       try {
-        const put = await messages.put(message, { abortSignal: signalAt(deadline, now) });
+        const put = await messages.put(message, { abortSignal: signalAt(deadline, answeredAt) });
         if (put.status === 'stored') return { message, head };
         continue; // a reader filled the seq with a void: take the next one
-      } catch {
-        // Aborted at the deadline, or failed: settle the seq below.
+      } catch (error) {
+        logger.warn('a message put did not land in time; its seq is settled and the next one taken', { error });
       }
+    } else {
+      logger.warn('an allocation was answered after its write deadline; its seq is given up', {
+        seq,
+        tookMs: answeredAt - sentAt,
+      });
     }
     const settled = await voidOrFind(deps, message);
     if (settled) return { message: settled, head };

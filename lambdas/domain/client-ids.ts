@@ -28,8 +28,8 @@ export type ClaimResolution =
 
 /** Between looks at a claim someone else holds: the holder's message usually lands within ms. */
 const POLL: Backoff = { baseMs: 4, capMs: 100 };
-/** Polling stops (CONFLICT, retry) this long after a stale claim should have been taken over. */
-const POLL_SLACK_MS = 2000;
+/** Polling stops (CONFLICT: retry) this long after the claim this send met would be stale. */
+const POLL_SLACK_MS = 1000;
 
 const newClaim = (deps: Deps): ClaimRecord => ({
   claimedAt: deps.now().getTime(),
@@ -39,6 +39,8 @@ const newClaim = (deps: Deps): ClaimRecord => ({
 export async function claimClientId(deps: Deps, ref: ClaimRef): Promise<ClaimResolution> {
   const { claims, messages } = deps.store;
   const find = () => messages.findByClientId(ref.chatId, ref.senderId, ref.clientMessageId);
+  // A claim met now is stale at the latest after `claimStaleAfterMs`; one fresher than that (a
+  // holder that took over meanwhile) is waited for by the client's retry, not by this request.
   const giveUpAt = deps.now().getTime() + claimStaleAfterMs(writeTiming()) + POLL_SLACK_MS;
   let attempt = 0;
   for (;;) {

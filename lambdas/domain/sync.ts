@@ -5,12 +5,13 @@
  *
  * Versions are allocated before their change is written (`versions.ts`), and are not dense (an
  * edit moves a message from one version to another), so a reader cannot see a missing version.
- * It uses time instead: a version allocated at `allocAt` is settled (written, or never will be)
- * once the settle window has passed (`timing.ts`). The cursor is
- * - the chat's `lastVer`, when the newest allocation is settled and the page is the last one;
- * - otherwise the highest returned version that is settled (its `allocAt` is older than the
- *   window, or it is at most `lastVer` of a settled chat head): every version below a settled one
- *   is settled too, since it was allocated first;
+ * It uses time instead (`timing.ts`): once the settle window has passed since a returned item's
+ * `allocAt`, every version below the item's is settled (written, or never will be), since it was
+ * allocated first; and once a chat head has been quiet for longer, nothing of it is in flight.
+ * The cursor is
+ * - the chat's `lastVer`, when the head is quiet and the page is the last one;
+ * - otherwise the highest returned version that is settled (below the version of an item whose
+ *   `allocAt` is older than the window, or at most `lastVer` of a quiet head), or that item's;
  * - `sinceVer` when none is.
  * Items newer than the cursor are returned anyway; the client applies them by version and gets them
  * again next time.
@@ -20,7 +21,7 @@ import type { MessageRecord } from '../data/store.ts';
 import type { Caller } from '../shared/caller.ts';
 import { loadAsMember } from './access.ts';
 import type { Deps } from './deps.ts';
-import { settleWindowMs } from './timing.ts';
+import { headQuietMs, settleWindowMs } from './timing.ts';
 import { chatView, type MessageView, messageView } from './views.ts';
 
 export interface SyncInput {
@@ -45,7 +46,7 @@ export async function sync(deps: Deps, caller: Caller, input: SyncInput): Promis
   const now = deps.now().getTime(); // before any read: what is settled now was written before it
   const { chat, members } = await loadAsMember(deps, caller, input.chatId, { consistent: true });
   const settledBefore = now - settleWindowMs();
-  const head = { lastVer: chat.lastVer, settled: chat.lastAllocAt < settledBefore };
+  const head = { lastVer: chat.lastVer, settled: chat.lastAllocAt < now - headQuietMs() };
   const memberList = chatView(chat, members).members;
   if (input.sinceVer < chat.minSyncVer || input.sinceVer > chat.lastVer) {
     // Older than what is kept (or a version this chat never had): reload with history, then sync
@@ -78,12 +79,12 @@ export async function sync(deps: Deps, caller: Caller, input: SyncInput): Promis
 /** The cursor rule (module comment); exported for its unit tests. */
 export function settledCursor(input: {
   readonly sinceVer: number;
-  /** The chat head read before the page: its `lastVer`, and whether its newest allocation is settled. */
+  /** The chat head read before the page: its `lastVer`, and whether it is quiet (nothing in flight). */
   readonly head: { readonly lastVer: number; readonly settled: boolean };
   /** The messages returned, ascending by version. */
   readonly returned: readonly Pick<MessageRecord, 'ver' | 'allocAt'>[];
   readonly hasMore: boolean;
-  /** Epoch ms: allocations sent before this are settled. */
+  /** Epoch ms: below an item whose `allocAt` is before this, every version is settled. */
   readonly settledBefore: number;
 }): number {
   const { head } = input;

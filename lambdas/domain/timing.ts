@@ -1,16 +1,25 @@
 /**
- * The time bounds of the write path, which readers rely on (docs/data-model.md, "Allocation"):
+ * The time bounds of the write path, which readers rely on (docs/data-model.md, "Allocation").
  *
- * - an allocation request is abandoned (aborted) `allocTimeoutMs` after it was sent;
- * - a write under an allocated seq or version (the message put, an edit, a membership change) is
- *   sent only before, and aborted at, `writeDeadlineMs` after the allocation was sent;
- * - all writes under a clientMessageId claim land before `claimedAt + claimDeadlineMs`;
- * - clocks of different containers (and the late processing of an aborted request) differ by at
- *   most `skewMarginMs`.
+ * A seq or version is allocated by an atomic update of the chat head, sent at `sentAt` and answered
+ * at `answeredAt` (the writer's clock): it was applied somewhere in between. The write under it (the
+ * message put, an edit, a membership change) is sent only before, and aborted at,
+ * `sentAt + writeDeadlineMs`, so it lands no later than `writeDeadlineMs` after the allocation was
+ * applied. Items record `allocAt` = `answeredAt`.
  *
- * So a seq or version allocated at `allocAt` (the sender's clock) is settled — its write landed or
- * never will — once `settleWindowMs` has passed, and a claim is stale `claimDeadlineMs +
- * skewMarginMs` after it was made. Tests shorten these with `setWriteTiming`.
+ * - An allocation `j` applied before allocation `k` lands its write before `k.allocAt +
+ *   writeDeadlineMs`: so once `settleWindowMs` (that plus the clock-skew margin) has passed since an
+ *   item's `allocAt`, every allocation below it is settled (written, or never will be).
+ * - The chat head records `lastAllocAt` = the newest allocation's `sentAt` (the update cannot know
+ *   its own answer time); an allocation request is abandoned `allocTimeoutMs` after it was sent, so
+ *   a head quiet for `headQuietMs` has nothing in flight.
+ * - All writes under a clientMessageId claim land before `claimedAt + claimDeadlineMs`; the claim is
+ *   stale `claimStaleAfterMs` after it was made.
+ *
+ * Generous next to DynamoDB's milliseconds, so that a slow moment (a loaded machine running
+ * DynamoDB Local, a throttled burst) costs at most a void (a write that missed its deadline is
+ * retried under a new seq, never lost, but its seq is skipped). Tests shorten them with
+ * `setWriteTiming`.
  */
 export interface WriteTiming {
   readonly allocTimeoutMs: number;
@@ -20,17 +29,15 @@ export interface WriteTiming {
 }
 
 /**
- * Generous next to DynamoDB's milliseconds, so that a slow moment (a loaded machine running
- * DynamoDB Local, a throttled burst) does not cost voids: a write that misses its deadline is
- * retried under a new seq, never lost, but its seq is skipped. What they cost: a `sync` cursor stays
- * up to the settle window (6 s) behind the newest change of a busy chat, and a reader waits up to
- * that long for a seq whose writer died.
+ * A handler runs at most 10 s (lib/chat-function.ts): a claim's writes all fit in that. The write
+ * deadline is what a writer may spend between sending an allocation and its write landing; what
+ * it costs is how far a `sync` cursor stays behind a busy chat (the settle window, 6 s).
  */
 export const DEFAULT_WRITE_TIMING: WriteTiming = {
-  allocTimeoutMs: 2000,
-  writeDeadlineMs: 3000,
+  allocTimeoutMs: 8000,
+  writeDeadlineMs: 5000,
   skewMarginMs: 1000,
-  claimDeadlineMs: 8000,
+  claimDeadlineMs: 9000,
 };
 
 let current: WriteTiming = DEFAULT_WRITE_TIMING;
@@ -44,12 +51,13 @@ export function setWriteTiming(next: Partial<WriteTiming> | undefined): void {
   current = { ...DEFAULT_WRITE_TIMING, ...next };
 }
 
-/**
- * How long after `allocAt` an allocation is settled. An allocation `j` applied before allocation
- * `k` was sent at most `allocTimeoutMs` before `k` was applied, and `j`'s write lands at most
- * `writeDeadlineMs` after `j` was sent; the margin covers clock skew.
- */
+/** After an item's `allocAt` plus this, every allocation below it is settled. */
 export function settleWindowMs(t: WriteTiming = current): number {
+  return t.writeDeadlineMs + t.skewMarginMs;
+}
+
+/** After a chat head's `lastAllocAt` plus this, no allocation of it is in flight. */
+export function headQuietMs(t: WriteTiming = current): number {
   return t.allocTimeoutMs + t.writeDeadlineMs + t.skewMarginMs;
 }
 

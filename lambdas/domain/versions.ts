@@ -14,8 +14,8 @@ import { signalAt, writeTiming } from './timing.ts';
 
 export interface AllocatedVersion {
   readonly ver: number;
-  /** Epoch ms when the allocation was sent. */
-  readonly sentAt: number;
+  /** Epoch ms when the allocation was answered (after it was applied): the change's `allocAt`. */
+  readonly answeredAt: number;
   /** Aborts the change's write at its deadline. */
   readonly signal: AbortSignal;
   /** Whether the change's write may still be sent. */
@@ -31,11 +31,11 @@ export async function allocateVersion(deps: Deps, chatId: string): Promise<Alloc
   });
   if (allocated.status === 'chat-gone') throw chatNotFound(chatId);
   const deadline = sentAt + t.writeDeadlineMs;
-  const now = deps.now().getTime();
+  const answeredAt = deps.now().getTime();
   return {
     ver: allocated.ver,
-    sentAt,
-    signal: signalAt(deadline, now),
+    answeredAt,
+    signal: signalAt(deadline, answeredAt),
     open: () => deps.now().getTime() < deadline,
   };
 }
@@ -61,7 +61,7 @@ export async function changeMessage(
     try {
       const outcome = await deps.store.messages.applyChange(
         current,
-        { ...change, ver: version.ver, allocAt: version.sentAt },
+        { ...change, ver: version.ver, allocAt: version.answeredAt },
         { abortSignal: version.signal },
       );
       if (outcome.status === 'applied') return outcome;

@@ -9,7 +9,7 @@ import type { VoidOutcome } from '../data/sequence.ts';
 import type { ChatRecord, Slot } from '../data/store.ts';
 import { type Backoff, backOff } from '../shared/retry.ts';
 import type { Deps } from './deps.ts';
-import { settleWindowMs } from './timing.ts';
+import { headQuietMs, settleWindowMs } from './timing.ts';
 
 const VOID_ATTEMPTS = 4;
 const VOID_BACKOFF: Backoff = { baseMs: 10, capMs: 100 };
@@ -66,13 +66,13 @@ export async function settleGap(
 }
 
 /**
- * The chat with its abandoned top filled: when every allocation is settled and seqs above the
+ * The chat with its abandoned top filled: when the chat head is quiet and seqs above the
  * newest message (`newestSeq`) are neither messages nor voids, their writers are gone; they are
  * filled with voids so that unread counts stop counting them. The chat as it is afterwards.
  */
 export async function repairTail(deps: Deps, chat: ChatRecord, newestSeq: number): Promise<ChatRecord> {
   if (chat.lastSeq <= newestSeq) return chat;
-  if (deps.now().getTime() <= chat.lastAllocAt + settleWindowMs()) return chat; // may be in flight
+  if (deps.now().getTime() <= chat.lastAllocAt + headQuietMs()) return chat; // may be in flight
   const voids = new Set(chat.voidSeqs ?? []);
   const empty: number[] = [];
   for (let seq = chat.lastSeq; seq > newestSeq && empty.length < TAIL_REPAIR_MAX; seq--) {

@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { settledCursor, sync } from '../../../lambdas/domain/sync.ts';
-import { settleWindowMs } from '../../../lambdas/domain/timing.ts';
+import { headQuietMs, settleWindowMs } from '../../../lambdas/domain/timing.ts';
 import { caller, clock, fakeDeps, groupChat, stored } from './fakes.ts';
 
 const ann = caller('ann');
@@ -65,8 +65,10 @@ describe('sync', () => {
     expect(store.messages.changesSince).toHaveBeenCalledWith('g1', 3, 50);
   });
 
-  it('catches up once an in-flight allocation has settled (the settle rule over time)', async () => {
-    // Version 12 was allocated 100 ms ago and its message is not stored yet; 10 and 11 are older.
+  it('never passes an in-flight version, and catches up once it has settled (over time)', async () => {
+    // Version 12 was allocated 100 ms ago and its message is not stored yet; 10 and 11 are stored,
+    // 11 just now: version 12 might be below a version allocated just after it... so only 10 is
+    // a safe cursor (everything below 10 settled long ago, and 10 itself is there).
     const allocatedAt = clock.ms - 100;
     const { deps, store } = withChat({ lastVer: 12, lastAllocAt: allocatedAt });
     const ten = stored(10, { ver: 10, allocAt: clock.ms - 60_000 });
@@ -76,8 +78,12 @@ describe('sync', () => {
     expect(first.messages.map((m) => m.ver)).toEqual([10, 11]);
     expect(first.lastVer).toBe(10);
 
-    clock.advance(settleWindowMs()); // version 12's write can no longer land
-    const later = await sync(deps, ann, { chatId: 'g1', sinceVer: first.lastVer, limit: 100 });
+    clock.advance(settleWindowMs()); // 11 is now old enough: everything below it is settled
+    const settled = await sync(deps, ann, { chatId: 'g1', sinceVer: first.lastVer, limit: 100 });
+    expect(settled.lastVer).toBe(11);
+
+    clock.advance(headQuietMs()); // the head is quiet: version 12 landed or never will
+    const later = await sync(deps, ann, { chatId: 'g1', sinceVer: settled.lastVer, limit: 100 });
     expect(later.lastVer).toBe(12);
   });
 
