@@ -59,12 +59,16 @@ export class ChatRepository {
 
   /**
    * A chat and all its members in one Query (`CHAT#<id>`, sk between `MEMBER#` and `META`).
-   * `consistent` for read-modify-write paths.
+   * `consistent` for read-modify-write paths. Read backwards, `META` first: a membership change
+   * committed while the Query runs can then only show newer members under an older `memberVer`
+   * (a Query is read-committed per item), which a sender's `memberVer` condition rejects, never
+   * older members under a newer `memberVer`.
    */
   async getWithMembers(chatId: string, options: { consistent?: boolean } = {}): Promise<ChatWithMembers> {
     const items = await this.table.queryAll({
       KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
       ExpressionAttributeValues: { ':pk': chatPk(chatId), ':from': PREFIX.member, ':to': SK.chat },
+      ScanIndexForward: false,
       ConsistentRead: options.consistent ?? false,
     });
     const meta = items.find(isMeta);

@@ -132,10 +132,12 @@ describe('DynamoDB Local stopped and restarted mid-traffic', () => {
     // 3. Retrying every failed send with the same clientMessageId succeeds.
     const final = new Map<string, Message>();
     for (const [id, reply] of acked) final.set(id, reply.message as Message);
+    // (A send that failed after claiming its clientMessageId may leave the claim behind: a retry
+    // answers CONFLICT until the claim is stale, about 10 s, as a client keeps retrying.)
     for (const id of failed) {
       let reply = await send(id);
-      for (let attempt = 0; reply.type !== 'ack' && attempt < 5; attempt++) {
-        await sleep(200);
+      for (const until = Date.now() + 60_000; reply.type !== 'ack' && Date.now() < until; ) {
+        await sleep(500);
         reply = await send(id);
       }
       expect(reply.type, `${id}: ${JSON.stringify(reply)}`).toBe('ack');
@@ -185,5 +187,5 @@ describe('DynamoDB Local stopped and restarted mid-traffic', () => {
       const again = await send(id);
       expect(again).toMatchObject({ type: 'ack', duplicate: true, message: final.get(id) });
     }
-  }, 120_000);
+  }, 180_000);
 });

@@ -44,10 +44,10 @@ const transactions = () =>
   ddb.commandCalls(TransactWriteCommand).map((c) => c.args[0].input.TransactItems ?? []);
 
 describe('reads', () => {
-  it('reads a chat and its members in one Query over the head of the partition, in join order', async () => {
+  it('reads a chat and its members in one Query over the head of the partition (META first), in join order', async () => {
     const later = member(group, 'u0', '2026-01-02T00:00:00.000Z');
     ddb.on(QueryCommand).resolves({
-      Items: [MEMBER.toItem(later), MEMBER.toItem(member(group, 'u1')), CHAT.toItem(group)],
+      Items: [CHAT.toItem(group), MEMBER.toItem(member(group, 'u1')), MEMBER.toItem(later)],
     });
     const loaded = await store.chats.getWithMembers('g1', { consistent: true });
     expect(loaded.chat).toEqual(group);
@@ -56,6 +56,7 @@ describe('reads', () => {
       TableName: TABLE_NAME,
       KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
       ExpressionAttributeValues: { ':pk': 'CHAT#g1', ':from': 'MEMBER#', ':to': 'META' },
+      ScanIndexForward: false,
       ConsistentRead: true,
       ExclusiveStartKey: undefined,
     });

@@ -61,9 +61,9 @@ describe('claimClientId', () => {
     expect(store.claims.claim).toHaveBeenCalledTimes(2);
   });
 
-  it('takes a stale claim over only after one more look at the index, conditional on the old token', async () => {
+  it('takes a claim over once stale, only after one more look at the index, conditional on the old token', async () => {
     const { deps, store } = fakeDeps();
-    const claim = holder();
+    const claim = { claimedAt: clock.ms - claimStaleAfterMs() + 1000, token: 'holder' }; // stale in 1 s
     store.claims.claim.mockResolvedValue({ status: 'taken', claim });
     store.claims.get.mockResolvedValue(claim); // the holder never comes back
     const looks: number[] = [];
@@ -105,10 +105,13 @@ describe('claimClientId', () => {
     expect(store.claims.takeOver).toHaveBeenCalledTimes(1);
   });
 
-  it('answers CONFLICT (retry) when the id stays claimed by live holders past the bound', async () => {
+  it('answers CONFLICT (retry) within a few seconds while a live holder keeps the id', async () => {
     const { deps, store } = fakeDeps();
     store.claims.claim.mockResolvedValue({ status: 'taken', claim: holder() });
     store.claims.get.mockImplementation(async () => holder()); // always freshly claimed
+    const start = clock.ms;
     await expect(claimClientId(deps, ref)).rejects.toMatchObject({ code: 'CONFLICT' });
+    expect(clock.ms - start).toBeLessThan(5000); // well inside the handler's 10 s
+    expect(store.claims.takeOver).not.toHaveBeenCalled();
   });
 });
