@@ -107,7 +107,9 @@ export async function appendMessage(
         if (put.status === 'stored') return { message, head };
         continue; // a reader filled the seq with a void: take the next one
       } catch (error) {
-        logger.warn('a message put did not land in time; its seq is settled and the next one taken', { error });
+        logger.warn('a message put did not land in time; its seq is settled and the next one taken', {
+          error,
+        });
       }
     } else {
       logger.warn('an allocation was answered after its write deadline; its seq is given up', {

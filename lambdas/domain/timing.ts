@@ -18,9 +18,11 @@
  *
  * Generous next to DynamoDB's milliseconds, so that a slow moment (a loaded machine running
  * DynamoDB Local, a throttled burst) costs at most a void (a write that missed its deadline is
- * retried under a new seq, never lost, but its seq is skipped). Tests shorten them with
- * `setWriteTiming`.
+ * retried under a new seq, never lost, but its seq is skipped). The environment may change them
+ * (`lambdas/shared/config.ts`); tests do with `setWriteTiming`.
  */
+import { config } from '../shared/config.ts';
+
 export interface WriteTiming {
   readonly allocTimeoutMs: number;
   readonly writeDeadlineMs: number;
@@ -40,29 +42,31 @@ export const DEFAULT_WRITE_TIMING: WriteTiming = {
   claimDeadlineMs: 9000,
 };
 
-let current: WriteTiming = DEFAULT_WRITE_TIMING;
+let current: WriteTiming | undefined;
 
+/** The bounds in force: the defaults, with what the environment sets (`config().writeTiming`). */
 export function writeTiming(): WriteTiming {
+  current ??= { ...DEFAULT_WRITE_TIMING, ...config().writeTiming };
   return current;
 }
 
-/** Replaces some bounds (tests only); `undefined` restores the defaults. */
+/** Replaces some bounds (tests); `undefined` goes back to the defaults and the environment. */
 export function setWriteTiming(next: Partial<WriteTiming> | undefined): void {
-  current = { ...DEFAULT_WRITE_TIMING, ...next };
+  current = next === undefined ? undefined : { ...DEFAULT_WRITE_TIMING, ...config().writeTiming, ...next };
 }
 
 /** After an item's `allocAt` plus this, every allocation below it is settled. */
-export function settleWindowMs(t: WriteTiming = current): number {
+export function settleWindowMs(t: WriteTiming = writeTiming()): number {
   return t.writeDeadlineMs + t.skewMarginMs;
 }
 
 /** After a chat head's `lastAllocAt` plus this, no allocation of it is in flight. */
-export function headQuietMs(t: WriteTiming = current): number {
+export function headQuietMs(t: WriteTiming = writeTiming()): number {
   return t.allocTimeoutMs + t.writeDeadlineMs + t.skewMarginMs;
 }
 
 /** A claim made at `claimedAt` by another container can be taken over after this long. */
-export function claimStaleAfterMs(t: WriteTiming = current): number {
+export function claimStaleAfterMs(t: WriteTiming = writeTiming()): number {
   return t.claimDeadlineMs + t.skewMarginMs;
 }
 
