@@ -42,17 +42,19 @@ export const DEFAULT_WRITE_TIMING: WriteTiming = {
   claimDeadlineMs: 9000,
 };
 
+let override: Partial<WriteTiming> | undefined;
 let current: WriteTiming | undefined;
 
-/** The bounds in force: the defaults, with what the environment sets (`config().writeTiming`). */
+/** The bounds in force: the defaults, what the environment sets (`config().writeTiming`), a test's. */
 export function writeTiming(): WriteTiming {
-  current ??= { ...DEFAULT_WRITE_TIMING, ...config().writeTiming };
+  current ??= { ...DEFAULT_WRITE_TIMING, ...config().writeTiming, ...override };
   return current;
 }
 
 /** Replaces some bounds (tests); `undefined` goes back to the defaults and the environment. */
 export function setWriteTiming(next: Partial<WriteTiming> | undefined): void {
-  current = next === undefined ? undefined : { ...DEFAULT_WRITE_TIMING, ...config().writeTiming, ...next };
+  override = next;
+  current = undefined; // read again on first use (the configuration may not be ready yet)
 }
 
 /** After an item's `allocAt` plus this, every allocation below it is settled. */
