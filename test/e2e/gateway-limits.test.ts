@@ -9,12 +9,7 @@ import { describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { AWS_LIMITS, type ExecutionLogEntry } from '../../local/gateway.ts';
 import { eventually } from '../support/client.ts';
-import {
-  RawClient,
-  Recorder,
-  startGateway,
-  useGateway,
-} from '../support/gateway-harness.ts';
+import { RawClient, Recorder, startGateway, useGateway } from '../support/gateway-harness.ts';
 
 const gw = useGateway({ limits: { maxFrameBytes: 4096, maxResponseBytes: 8192 } });
 
