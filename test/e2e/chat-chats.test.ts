@@ -1,5 +1,5 @@
 /** Chats end to end: createChat, listChats, getChat, invite, removeMember, deleteChat and their events. */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   anotherSocket,
   byUser,
@@ -20,16 +20,9 @@ import {
   settle,
 } from '../support/chat.ts';
 import type { Frame } from '../support/client.ts';
-import { startTestStack, type TestStack, uniqueId } from '../support/stack.ts';
+import { uniqueId, useTestStack } from '../support/stack.ts';
 
-let stack: TestStack;
-
-beforeAll(async () => {
-  stack = await startTestStack();
-});
-afterAll(async () => {
-  await stack?.stop();
-});
+const stack = useTestStack();
 
 const sorted = (ids: readonly string[]) => [...ids].sort();
 

@@ -1,5 +1,5 @@
 /** Messages end to end: send, dedupe (incl. the parallel race), history paging, edit, delete, read, unread. */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import {
   anotherSocket,
   connectUser,
@@ -17,16 +17,9 @@ import {
   type UserSocket,
 } from '../support/chat.ts';
 import type { Frame } from '../support/client.ts';
-import { startTestStack, type TestStack, uniqueId } from '../support/stack.ts';
+import { uniqueId, useTestStack } from '../support/stack.ts';
 
-let stack: TestStack;
-
-beforeAll(async () => {
-  stack = await startTestStack();
-});
-afterAll(async () => {
-  await stack?.stop();
-});
+const stack = useTestStack();
 
 const aboutMessage = (messageId: string) => (f: Frame) =>
   (f.message as Message | undefined)?.messageId === messageId || f.messageId === messageId;

@@ -3,7 +3,7 @@
  * for each action. Each failed request must answer an exact error frame, write nothing (the chat's
  * partition is compared before and after) and leave the socket usable.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import {
   type Chat,
   connectUser,
@@ -16,9 +16,9 @@ import {
   sendText,
   type UserSocket,
 } from '../support/chat.ts';
-import { startTestStack, type TestStack, uniqueId } from '../support/stack.ts';
+import { uniqueId, useTestStack } from '../support/stack.ts';
 
-let stack: TestStack;
+const stack = useTestStack();
 let owner: UserSocket;
 let member: UserSocket;
 let member2: UserSocket;
@@ -32,7 +32,6 @@ let deletedMsg: Message;
 let otherChatMsg: Message;
 
 beforeAll(async () => {
-  stack = await startTestStack();
   owner = await connectUser(stack, uniqueId('owner'));
   member = await connectUser(stack, uniqueId('member'));
   member2 = await connectUser(stack, uniqueId('member2'));
@@ -45,9 +44,6 @@ beforeAll(async () => {
   deletedMsg = await sendText(member, group.chatId, 'deleted later');
   await member.ok('deleteMessage', { chatId: group.chatId, messageId: deletedMsg.messageId });
   otherChatMsg = await sendText(peer, direct.chatId, 'in the direct chat');
-});
-afterAll(async () => {
-  await stack?.stop();
 });
 
 /** Every chat-scoped action with otherwise valid fields. */

@@ -16,9 +16,9 @@ import {
   type UserSocket,
 } from '../support/chat.ts';
 import type { Frame } from '../support/client.ts';
-import { startTestStack, type TestStack } from '../support/stack.ts';
+import { useTestStack } from '../support/stack.ts';
 
-let stack: TestStack;
+const stack = useTestStack();
 let doc: DynamoDBDocumentClient;
 let alice: UserSocket;
 let bob: UserSocket;
@@ -40,7 +40,6 @@ interface World {
 let w: World;
 
 beforeAll(async () => {
-  stack = await startTestStack();
   doc = DynamoDBDocumentClient.from(new DynamoDBClient({ endpoint: stack.dynamoEndpoint }));
   [alice, bob, carol] = (await connectUsers(stack, 3, 'hostile')) as [UserSocket, UserSocket, UserSocket];
   const ab = (await makeDirect(alice, bob.userId)).chatId;
@@ -60,7 +59,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await Promise.all([alice, bob, carol].map((s) => s?.close()));
   doc?.destroy();
-  await stack?.stop();
 });
 
 const nest = (depth: number, open: string, close: string, inner = '1') =>

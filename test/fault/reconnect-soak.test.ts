@@ -8,7 +8,7 @@
  * At the end every member's view holds every acknowledged message exactly once, in seq order without
  * gaps — the members that never dropped from events alone.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   type ChatSummary,
   connectUser,
@@ -19,17 +19,10 @@ import {
   type UserSocket,
 } from '../support/chat.ts';
 import { sleep } from '../support/client.ts';
-import { startTestStack, type TestStack, uniqueId } from '../support/stack.ts';
+import { uniqueId, useTestStack } from '../support/stack.ts';
 
 const SOAK_SECONDS = Number(process.env.SOAK_SECONDS ?? 20);
-let stack: TestStack;
-
-beforeAll(async () => {
-  stack = await startTestStack();
-});
-afterAll(async () => {
-  await stack?.stop();
-});
+const stack = useTestStack();
 
 /** A client as the contract expects one to behave. */
 class Member {
