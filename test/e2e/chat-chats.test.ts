@@ -24,6 +24,19 @@ import { uniqueId, useTestStack } from '../support/stack.ts';
 
 const stack = useTestStack();
 
+/** Asserts a createChat ack that created a chat (exactly the contract's fields); returns the chat. */
+function expectCreated(ack: Frame): Chat {
+  expect(ack).toEqual({
+    type: 'ack',
+    action: 'createChat',
+    requestId: expect.any(String),
+    chat: expect.any(Object),
+    created: true,
+  });
+  expectChatShape(ack.chat);
+  return ack.chat;
+}
+
 describe('createChat: direct', () => {
   it('creates a direct chat with a peer who never connected and tells the creator’s sockets', async () => {
     const a1 = await connectUser(stack);
@@ -31,15 +44,7 @@ describe('createChat: direct', () => {
     const peerId = uniqueId('never');
 
     const ack = await a1.request('createChat', { kind: 'direct', userId: peerId });
-    expect(ack).toEqual({
-      type: 'ack',
-      action: 'createChat',
-      requestId: expect.any(String),
-      chat: expect.any(Object),
-      created: true,
-    });
-    const chat = ack.chat as Chat;
-    expectChatShape(chat);
+    const chat = expectCreated(ack);
     expect(chat).toMatchObject({ kind: 'direct', name: null, ownerId: a1.userId, lastSeq: 0 });
     expect(sorted(chat.members.map((m) => m.userId))).toEqual(sorted([a1.userId, peerId]));
     expect(memberOf(chat, a1.userId)).toMatchObject({ role: 'owner', lastReadSeq: 0 });
@@ -134,15 +139,7 @@ describe('createChat: group', () => {
       memberIds: [m1.userId, m2a.userId, m1.userId, owner.userId, offline],
       extraField: 'ignored',
     });
-    expect(ack).toEqual({
-      type: 'ack',
-      action: 'createChat',
-      requestId: expect.any(String),
-      chat: expect.any(Object),
-      created: true,
-    });
-    const chat = ack.chat as Chat;
-    expectChatShape(chat);
+    const chat = expectCreated(ack);
     expect(chat).toMatchObject({ kind: 'group', name: 'Weekend plans', ownerId: owner.userId, lastSeq: 0 });
     expect(sorted(chat.members.map((m) => m.userId))).toEqual(
       sorted([owner.userId, m1.userId, m2a.userId, offline]),
