@@ -5,9 +5,20 @@
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import {
+  accessSync,
+  constants,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+} from 'node:fs';
 import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
 import { delimiter, dirname, join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
@@ -69,16 +80,33 @@ const launcherFailed = (output: string) =>
   'compiled: it needs the Java compiler module (jdk.compiler) of a full JDK 17 or newer, which this Java runtime lacks. Install one (Debian/Ubuntu: `sudo apt-get install -y openjdk-17-jdk-headless`), or set DYNAMODB_HOST=0.0.0.0 to let DynamoDB Local listen on every interface.\n' +
   output;
 
+/** The first of `dirs` that exists or can be made. */
+function writableDir(...dirs: string[]): string {
+  for (const dir of dirs) {
+    try {
+      mkdirSync(dir, { recursive: true });
+      accessSync(dir, constants.W_OK);
+      return dir;
+    } catch {
+      // try the next one
+    }
+  }
+  throw new Error(`none of these folders is writable: ${dirs.join(', ')}`);
+}
+
 /**
  * The folder holding the compiled loopback launcher: compiled once per launcher source and DynamoDB
- * Local version with the runtime's own `jdk.compiler` module, cached in node_modules/.cache.
+ * Local version with the runtime's own `jdk.compiler` module, cached in node_modules/.cache (or the
+ * temp folder).
  */
 function loopbackLauncher(home: string): string {
   const hash = createHash('sha256').update(readFileSync(LAUNCHER_SOURCE)).update(home).digest('hex');
-  const cache = join(home, '..', '..', '..', '.cache', 'dynamodb-local-loopback');
+  const cache = writableDir(
+    join(home, '..', '..', '..', '.cache', 'dynamodb-local-loopback'),
+    join(tmpdir(), 'dynamodb-local-loopback'),
+  );
   const dir = join(cache, hash.slice(0, 16));
   if (existsSync(join(dir, `${LAUNCHER}.class`))) return dir;
-  mkdirSync(cache, { recursive: true });
   const build = mkdtempSync(join(cache, 'build-'));
   const javac = ['--module', 'jdk.compiler/com.sun.tools.javac.Main', '-nowarn', '-d', build];
   const compiled = spawnSync('java', [...javac, '-cp', join(home, 'DynamoDBLocal.jar'), LAUNCHER_SOURCE], {

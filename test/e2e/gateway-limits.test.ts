@@ -75,6 +75,20 @@ describe('limits', () => {
     expect(client.received.some((r) => r.text.length > max.length)).toBe(false);
   });
 
+  it('refuses a post far over 128 KB whole: nothing of it is delivered', async () => {
+    const client = await gw.connect();
+    const id = await client.connectionId();
+    for (const size of [200 * 1024, 1024 * 1024]) {
+      const error = await gw.mgmt
+        .send(new PostToConnectionCommand({ ConnectionId: id, Data: 'z'.repeat(size) }))
+        .catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(PayloadTooLargeException);
+    }
+    // Anything delivered would have arrived before this answer.
+    await client.request('{"action":"echo","after":"posts"}');
+    expect(client.received.filter((r) => r.text.startsWith('z'))).toEqual([]);
+  });
+
   it('delivers a route response of exactly maxResponseBytes; a larger one is logged, not sent, and the socket stays open', async () => {
     const client = await gw.connect();
     const id = await client.connectionId();
