@@ -36,8 +36,6 @@ function hook(command: string, markers: readonly string[], hold?: Promise<unknow
 function stallNext(command: string, marker: string, hold: number | Promise<unknown>): Promise<void> {
   return hook(command, [marker], typeof hold === 'number' ? sleep(hold) : hold);
 }
-/** Resolves when the next `command` mentioning every marker is sent. */
-const seenNext = (command: string, ...markers: string[]) => hook(command, markers);
 
 beforeAll(async () => {
   setWriteTiming({ allocTimeoutMs: 3000, writeDeadlineMs: 3000, skewMarginMs: 250, claimDeadlineMs: 9000 });
