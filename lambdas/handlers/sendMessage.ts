@@ -2,6 +2,7 @@
 import { deps } from '../domain/deps.ts';
 import { LIMITS } from '../domain/limits.ts';
 import { type SendInput, sendMessage } from '../domain/messages.ts';
+import { countMetric } from '../shared/metrics.ts';
 import { type Fields, optionalId, requiredId, requiredString } from '../shared/validate.ts';
 import { wsAction } from '../shared/ws-middleware.ts';
 
@@ -17,5 +18,9 @@ function parse(fields: Fields): SendInput {
 export const handler = wsAction({
   action: 'sendMessage',
   parse,
-  run: (input, ctx) => sendMessage(deps(), ctx.user, ctx.connectionId, input),
+  run: async (input, ctx) => {
+    const result = await sendMessage(deps(), ctx.user, ctx.connectionId, input);
+    if (!result.duplicate) countMetric('MessagesSent');
+    return result;
+  },
 });

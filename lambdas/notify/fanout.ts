@@ -6,6 +6,8 @@
  * - 410 GoneException: the connection is stale; exactly that connection record is deleted.
  * - Throttling (429) and server errors (5xx): retried a bounded number of times with exponential
  *   backoff and full jitter; then logged and counted, never thrown to the caller.
+ * - Every fan-out emits its counts as business metrics (FanOutPosts, FanOutFailures,
+ *   StaleConnectionsRemoved: lambdas/shared/metrics.ts).
  */
 import {
   type ApiGatewayManagementApiClient,
@@ -15,6 +17,7 @@ import {
 } from '@aws-sdk/client-apigatewaymanagementapi';
 import type { Frame } from '../shared/frames.ts';
 import { logger } from '../shared/logger.ts';
+import { countMetric, putMetrics } from '../shared/metrics.ts';
 
 export interface Target {
   readonly userId: string;
@@ -128,6 +131,11 @@ export class Notifier {
     if (targets.length === 0) return report;
     const data = new TextEncoder().encode(JSON.stringify(frame));
     await mapSettled(targets, this.#concurrency, (target) => this.#post(target, data, report));
+    putMetrics({
+      FanOutPosts: report.delivered,
+      FanOutFailures: report.failed,
+      StaleConnectionsRemoved: report.gone,
+    });
     if (report.failed > 0 || report.gone > 0) {
       logger.warn('fan-out incomplete', { event: frame.type, targets: targets.length, ...report });
     }
@@ -145,6 +153,7 @@ export class Notifier {
     } catch (error) {
       if (!isGone(error)) return true;
       await this.directory.deleteConnection(target.userId, target.connectionId);
+      countMetric('StaleConnectionsRemoved');
       return false;
     }
   }
@@ -154,8 +163,10 @@ export class Notifier {
     try {
       await this.client().send(new DeleteConnectionCommand({ ConnectionId: target.connectionId }));
     } catch (error) {
-      if (isGone(error)) await this.directory.deleteConnection(target.userId, target.connectionId);
-      else logger.warn('disconnect failed', { connectionId: target.connectionId, error });
+      if (isGone(error)) {
+        await this.directory.deleteConnection(target.userId, target.connectionId);
+        countMetric('StaleConnectionsRemoved');
+      } else logger.warn('disconnect failed', { connectionId: target.connectionId, error });
     }
   }
 

@@ -11,7 +11,8 @@ import middy from '@middy/core';
 import type { APIGatewayProxyResultV2, APIGatewayProxyWebsocketEventV2, Context } from 'aws-lambda';
 import { ChatError, INTERNAL_MESSAGE, isChatError } from './errors.ts';
 import { ackFrame, errorFrame, type Frame } from './frames.ts';
-import { logger } from './logger.ts';
+import { frameKeys, logger } from './logger.ts';
+import { countMetric } from './metrics.ts';
 import { type Fields, isPlainObject, MAX_ID_LENGTH } from './validate.ts';
 
 /** Frames larger than this (but under API Gateway's 128 KB) are refused with PAYLOAD_TOO_LARGE. */
@@ -74,6 +75,7 @@ export function wsLogContext(): middy.MiddlewareObj<WsEvent, WsResult, Error, Co
 export function wsParseFrame(): middy.MiddlewareObj<WsEvent, WsResult, Error, Context> {
   const wsParseFrameBefore = (request: WsRequest): void => {
     request.event.frame = parseFrame(request.event.body, request.event.isBase64Encoded);
+    logger.appendKeys(frameKeys(request.event.frame.fields));
   };
   return { before: wsParseFrameBefore };
 }
@@ -134,6 +136,8 @@ export function wsErrorFrames(): middy.MiddlewareObj<WsEvent, WsResult, Error, C
     const failedAction = frame?.action ?? event.requestContext?.routeKey ?? null;
     const action = failedAction?.startsWith('$') ? null : failedAction;
     const requestId = frame?.requestId ?? null;
+    if (isThrottle(error) || (isChatError(error) && error.code === 'RATE_LIMITED'))
+      countMetric('RateLimitedFrames');
     if (isThrottle(error)) {
       logger.warn('request throttled', { error });
       request.response = reply(
