@@ -5,8 +5,8 @@
  * handler modules in-process. Adding a route here is all the wiring a new action needs.
  */
 
-/** DynamoDB actions a function may be granted on the table and its indexes. Never Scan. */
-export type TableAction =
+/** DynamoDB actions a function may be granted on the table (its items). Never Scan. */
+export type TableItemAction =
   | 'dynamodb:GetItem'
   | 'dynamodb:BatchGetItem'
   | 'dynamodb:Query'
@@ -15,6 +15,19 @@ export type TableAction =
   | 'dynamodb:DeleteItem'
   | 'dynamodb:BatchWriteItem'
   | 'dynamodb:ConditionCheckItem';
+
+/**
+ * What a route may do to the table (lib/chat-table.ts turns each into an IAM statement):
+ *
+ * - a plain action: on the table's items (the table ARN only; item actions cannot target an index);
+ * - `dynamodb:Query:<index>`: Query on that secondary index (its ARN only);
+ * - `dynamodb:DeleteItem:userPartitions`: DeleteItem where the partition key is `USER#…` only
+ *   (`dynamodb:LeadingKeys`): removing stale connection records, which live in their user's partition,
+ *   without the power to delete chats, members or messages.
+ *
+ * `scripts/check-iam.ts` proves after every test run that each function uses all of these and nothing else.
+ */
+export type TableAction = TableItemAction | 'dynamodb:Query:gsi1' | 'dynamodb:DeleteItem:userPartitions';
 
 export interface RouteThrottle {
   /** Steady-state requests per second. */
@@ -54,10 +67,14 @@ export const AUTHORIZER = {
   queryParameter: 'token',
 } as const;
 
-const DELETE_STALE: readonly TableAction[] = ['dynamodb:DeleteItem'];
+/** Removes connection records of sockets found gone (410) while posting or probing presence. */
+const DELETE_STALE: readonly TableAction[] = ['dynamodb:DeleteItem:userPartitions'];
 
-/** Every chat route posts events and removes stale connections found while posting. */
-const FAN_OUT: readonly TableAction[] = ['dynamodb:Query', 'dynamodb:DeleteItem'];
+/** Every fanning-out route reads the targets' sockets and removes stale connections found while posting. */
+const FAN_OUT: readonly TableAction[] = ['dynamodb:Query', ...DELETE_STALE];
+
+/** A user's chat memberships (presence peers, listChats). */
+const MEMBERSHIPS: TableAction = 'dynamodb:Query:gsi1';
 
 const chatRoute = (
   routeKey: string,
@@ -78,7 +95,7 @@ export const ROUTES: readonly RouteDefinition[] = [
     routeKey: '$connect',
     name: 'Connect',
     entry: 'lambdas/handlers/connect.ts',
-    tableActions: ['dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem', ...DELETE_STALE],
+    tableActions: ['dynamodb:Query', MEMBERSHIPS, 'dynamodb:PutItem', 'dynamodb:UpdateItem', ...DELETE_STALE],
     managementApi: true,
     returnResponse: false,
   },
@@ -86,13 +103,14 @@ export const ROUTES: readonly RouteDefinition[] = [
     routeKey: '$disconnect',
     name: 'Disconnect',
     entry: 'lambdas/handlers/disconnect.ts',
-    tableActions: ['dynamodb:Query', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
+    tableActions: ['dynamodb:Query', MEMBERSHIPS, 'dynamodb:UpdateItem', ...DELETE_STALE],
     managementApi: true,
     returnResponse: false,
   },
   {
     routeKey: '$default',
-    name: 'Default',
+    // Not `Default`: CDK treats a child construct with the id `Default` as its parent's default child.
+    name: 'Fallback',
     entry: 'lambdas/handlers/default.ts',
     tableActions: [],
     managementApi: false,
@@ -107,7 +125,7 @@ export const ROUTES: readonly RouteDefinition[] = [
     returnResponse: true,
   },
   chatRoute('createChat', [...FAN_OUT, 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:BatchWriteItem']),
-  chatRoute('listChats', ['dynamodb:Query', 'dynamodb:BatchGetItem'], { managementApi: false }),
+  chatRoute('listChats', [MEMBERSHIPS, 'dynamodb:BatchGetItem'], { managementApi: false }),
   chatRoute('getChat', ['dynamodb:Query'], { managementApi: false }),
   chatRoute('history', ['dynamodb:GetItem', 'dynamodb:Query'], { managementApi: false }),
   chatRoute('sendMessage', [...FAN_OUT, 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem']),
@@ -115,15 +133,10 @@ export const ROUTES: readonly RouteDefinition[] = [
   chatRoute('deleteMessage', [...FAN_OUT, 'dynamodb:GetItem', 'dynamodb:UpdateItem']),
   chatRoute('readMessage', [...FAN_OUT, 'dynamodb:GetItem', 'dynamodb:UpdateItem']),
   chatRoute('typing', FAN_OUT, { throttle: { rateLimit: 100, burstLimit: 200 } }),
-  chatRoute('invite', [
-    ...FAN_OUT,
-    'dynamodb:BatchGetItem',
-    'dynamodb:PutItem',
-    'dynamodb:UpdateItem',
-    'dynamodb:BatchWriteItem',
-  ]),
-  chatRoute('removeMember', [...FAN_OUT, 'dynamodb:UpdateItem']),
-  chatRoute('deleteChat', [...FAN_OUT, 'dynamodb:BatchWriteItem']),
+  chatRoute('invite', [...FAN_OUT, 'dynamodb:BatchGetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem']),
+  // Removing a member deletes its membership item (and the chat's items with the last member).
+  chatRoute('removeMember', ['dynamodb:Query', 'dynamodb:DeleteItem', 'dynamodb:UpdateItem']),
+  chatRoute('deleteChat', ['dynamodb:Query', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem']),
   chatRoute('getPresence', ['dynamodb:BatchGetItem', 'dynamodb:Query'], { managementApi: false }),
 ];
 
