@@ -17,6 +17,8 @@ import { ROUTES, type RouteDefinition, type TableAction } from '../../lib/routes
 import { TABLE } from '../../lib/table.ts';
 import {
   actionsOf,
+  grant,
+  grantsOf,
   logicalId,
   NO_BUNDLING,
   privilegeViolations,
@@ -183,22 +185,38 @@ describe('least privilege', { timeout: 60_000 }, () => {
   const LOGGING = ['logs:CreateLogStream', 'logs:PutLogEvents'];
   const TRACING = ['xray:PutTelemetryRecords', 'xray:PutTraceSegments'];
 
-  it('grants each route function exactly its table actions, on the table and its indexes', () => {
-    const tableResources = [s.stack.table.table.tableArn, ...s.stack.table.indexArns].map((arn) =>
-      s.stack.resolve(arn),
-    );
+  it('grants each route function exactly its table actions: items on the table, queries on an index, scoped deletes', () => {
+    const table = s.stack.resolve(s.stack.table.table.tableArn);
+    const gsi1 = s.stack.resolve(s.stack.table.indexArn('gsi1'));
+    const userPartitions = { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['USER#*'] } };
     for (const def of ROUTES) {
       const fn = s.stack.chatApi.functions.get(def.routeKey);
       if (!fn) throw new Error(def.routeKey);
-      const statements = statementsOf(s, fn);
-      const dynamo = statements.filter((st) => actionsOf(st).some((a) => a.startsWith('dynamodb:')));
-      const expected = [...new Set(def.tableActions)].sort();
-      if (expected.length === 0) {
-        expect(dynamo, def.routeKey).toEqual([]);
-      } else {
-        expect(dynamo, def.routeKey).toHaveLength(1);
-        expect(actionsOf(dynamo[0] as (typeof dynamo)[0]).sort(), def.routeKey).toEqual(expected);
-        expect(resourcesOf(dynamo[0] as (typeof dynamo)[0]), def.routeKey).toEqual(tableResources);
+      const dynamo = grantsOf(statementsOf(s, fn)).filter((g) => g.includes('"dynamodb:'));
+      const plain = def.tableActions.includes('dynamodb:DeleteItem');
+      const expected = [...new Set(def.tableActions)].map((a) =>
+        a === 'dynamodb:Query:gsi1'
+          ? grant('dynamodb:Query', gsi1)
+          : a === 'dynamodb:DeleteItem:userPartitions'
+            ? plain
+              ? grant('dynamodb:DeleteItem', table)
+              : grant('dynamodb:DeleteItem', table, userPartitions)
+            : grant(a, table),
+      );
+      expect(dynamo, def.routeKey).toEqual([...new Set(expected)].sort());
+    }
+  });
+
+  it('never grants DeleteItem on every item to a route that only removes stale connections', () => {
+    for (const routeKey of ['$connect', '$disconnect', 'sendMessage', 'typing', 'createChat', 'invite']) {
+      const fn = s.stack.chatApi.functions.get(routeKey);
+      if (!fn) throw new Error(routeKey);
+      const deletes = statementsOf(s, fn).filter((st) => actionsOf(st).includes('dynamodb:DeleteItem'));
+      expect(deletes.length, routeKey).toBeGreaterThan(0);
+      for (const st of deletes) {
+        expect((st as { Condition?: unknown }).Condition, routeKey).toEqual({
+          'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['USER#*'] },
+        });
       }
     }
   });
@@ -228,11 +246,13 @@ describe('least privilege', { timeout: 60_000 }, () => {
       const expected = [
         ...LOGGING,
         ...TRACING,
-        ...(def?.tableActions ?? []),
+        ...(def?.tableActions ?? []).map((a) => a.split(':').slice(0, 2).join(':')),
         ...(def?.managementApi ? ['execute-api:ManageConnections'] : []),
       ];
       const statements = statementsOf(s, fn);
-      expect(statements.flatMap(actionsOf).sort(), fn.node.id).toEqual([...new Set(expected)].sort());
+      expect([...new Set(statements.flatMap(actionsOf))].sort(), fn.node.id).toEqual(
+        [...new Set(expected)].sort(),
+      );
       const logging = statements.find((st) => actionsOf(st).includes('logs:PutLogEvents'));
       expect(resourcesOf(logging as NonNullable<typeof logging>)).toEqual([
         { 'Fn::GetAtt': [logicalId(s.stack, fn.logGroup), 'Arn'] },
@@ -377,7 +397,11 @@ describe('stage', { timeout: 60_000 }, () => {
     const expected = Object.fromEntries(
       ROUTES.filter((r) => r.throttle).map((r) => [
         r.routeKey,
-        { ThrottlingRateLimit: r.throttle?.rateLimit, ThrottlingBurstLimit: r.throttle?.burstLimit },
+        {
+          ThrottlingRateLimit: r.throttle?.rateLimit,
+          ThrottlingBurstLimit: r.throttle?.burstLimit,
+          DetailedMetricsEnabled: true,
+        },
       ]),
     );
     const [[, stage] = ['', undefined]] = ofType('AWS::ApiGatewayV2::Stage');
@@ -387,6 +411,7 @@ describe('stage', { timeout: 60_000 }, () => {
       DefaultRouteSettings: {
         ThrottlingRateLimit: DEFAULT_THROTTLE.rateLimit,
         ThrottlingBurstLimit: DEFAULT_THROTTLE.burstLimit,
+        DetailedMetricsEnabled: true,
       },
     });
     expect(stage?.Properties.RouteSettings).toEqual(Object.keys(expected).length ? expected : undefined);
@@ -414,9 +439,10 @@ describe('stage', { timeout: 60_000 }, () => {
     expect(stage?.Properties.DefaultRouteSettings).toEqual({
       ThrottlingRateLimit: 50,
       ThrottlingBurstLimit: 20,
+      DetailedMetricsEnabled: true,
     });
     expect(stage?.Properties.RouteSettings).toEqual({
-      typing: { ThrottlingRateLimit: 7, ThrottlingBurstLimit: 3 },
+      typing: { ThrottlingRateLimit: 7, ThrottlingBurstLimit: 3, DetailedMetricsEnabled: true },
     });
     const typingRoute = custom.stack.chatApi.routes.get('typing');
     expect(stage?.DependsOn).toContain(
@@ -452,66 +478,6 @@ describe('stage', { timeout: 60_000 }, () => {
     const [[, stage] = ['', undefined]] = ofType('AWS::ApiGatewayV2::Stage');
     expect(stage?.DependsOn).toContain(accountId);
     synth({ configureAccountLogging: false }).template.resourceCountIs('AWS::ApiGateway::Account', 0);
-  });
-});
-
-describe('monitoring', { timeout: 60_000 }, () => {
-  const alarms = () => ofType('AWS::CloudWatch::Alarm').map(([, r]) => r.Properties);
-
-  it('alarms on errors and throttles of every function', () => {
-    for (const fn of s.stack.chatApi.allFunctions) {
-      const fnRef = { Ref: logicalId(s.stack, fn.function) };
-      for (const metric of ['Errors', 'Throttles']) {
-        const found = alarms().filter(
-          (a) =>
-            a.Namespace === 'AWS/Lambda' &&
-            a.MetricName === metric &&
-            JSON.stringify(a.Dimensions) === JSON.stringify([{ Name: 'FunctionName', Value: fnRef }]),
-        );
-        expect(found, `${fn.node.id} ${metric}`).toHaveLength(1);
-        expect(found[0]).toMatchObject({
-          Statistic: 'Sum',
-          Threshold: 1,
-          ComparisonOperator: 'GreaterThanOrEqualToThreshold',
-        });
-      }
-    }
-  });
-
-  it('alarms on the stage’s server errors (ExecutionError + IntegrationError) and p99 integration latency', () => {
-    const stageDims = [
-      { Name: 'ApiId', Value: { Ref: logicalId(s.stack, s.stack.chatApi.api) } },
-      { Name: 'Stage', Value: 'prod' },
-    ];
-    const serverErrors = alarms().find((a) => JSON.stringify(a.Metrics ?? '').includes('ExecutionError'));
-    const metrics = (serverErrors?.Metrics ?? []) as {
-      MetricStat?: { Metric: { MetricName: string; Dimensions: unknown } };
-    }[];
-    expect(metrics.flatMap((m) => (m.MetricStat ? [m.MetricStat.Metric.MetricName] : [])).sort()).toEqual([
-      'ExecutionError',
-      'IntegrationError',
-    ]);
-    for (const m of metrics) if (m.MetricStat) expect(m.MetricStat.Metric.Dimensions).toEqual(stageDims);
-    const latency = alarms().find((a) => a.MetricName === 'IntegrationLatency');
-    expect(latency).toMatchObject({
-      Namespace: 'AWS/ApiGateway',
-      ExtendedStatistic: 'p99',
-      Dimensions: stageDims,
-    });
-    expect(alarms()).toHaveLength(2 * s.stack.chatApi.allFunctions.length + 2);
-  });
-
-  it('sends alarms to a topic when one is given, and has a dashboard', () => {
-    const topic = 'arn:aws:sns:eu-west-1:123456789012:chat-alarms';
-    const withTopic = synth({ alarmTopicArn: topic });
-    const all = Object.values(withTopic.template.findResources('AWS::CloudWatch::Alarm'));
-    expect(all.length).toBeGreaterThan(0);
-    for (const a of all) {
-      expect(a.Properties.AlarmActions).toEqual([topic]);
-      expect(a.Properties.OKActions).toEqual([topic]);
-    }
-    for (const a of alarms()) expect(a.AlarmActions).toBeUndefined();
-    s.template.resourceCountIs('AWS::CloudWatch::Dashboard', 1);
   });
 });
 
