@@ -141,6 +141,12 @@ export class ChatAuth extends Construct {
 
     switch (config.mode) {
       case 'cognito': {
+        if (config.email && !config.email.sesRegion && Token.isUnresolved(Stack.of(this).region)) {
+          throw new Error(
+            'Cognito mail through SES needs the SES region (the stack is not tied to a region): ' +
+              'set sesRegion (-c sesRegion=eu-west-1)',
+          );
+        }
         const pool = new UserPool(this, 'UserPool', {
           selfSignUpEnabled: false,
           signInAliases: { username: true, email: true },
