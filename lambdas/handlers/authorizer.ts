@@ -20,8 +20,7 @@ import {
   type VerifiedUser,
   verifierConfigFromEnv,
 } from '../auth/verifier.ts';
-import { AUTHORIZER_FN } from '../shared/call-recorder.ts';
-import { logger } from '../shared/logger.ts';
+import { AUTHORIZER_FN, logger } from '../shared/logger.ts';
 import { countMetric } from '../shared/metrics.ts';
 
 let verifier: Promise<(token: string) => Promise<VerifiedUser>> | undefined;

@@ -13,8 +13,7 @@ import { join } from 'node:path';
 import { currentFunction } from './logger.ts';
 
 export const CALL_LOG_DIR_ENV = 'AWS_CALL_LOG_DIR';
-/** How the `$connect` authorizer's calls are attributed (it is no route of its own). */
-export const AUTHORIZER_FN = '$authorizer';
+export { AUTHORIZER_FN } from './logger.ts';
 
 /** One recorded call, as the IAM checker reads it. */
 export interface RecordedCall {

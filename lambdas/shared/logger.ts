@@ -34,6 +34,9 @@ export interface InvocationScope {
   readonly fn?: string;
 }
 
+/** The function name the `$connect` authorizer's scope carries (it is no route of its own). */
+export const AUTHORIZER_FN = '$authorizer';
+
 const scopes = new AsyncLocalStorage<InvocationScope>();
 
 /** The current invocation's scope, if any. */
