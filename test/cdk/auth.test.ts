@@ -22,7 +22,7 @@ const SECRET_ACTIONS = (s: ReturnType<typeof synth>) =>
       .map((st) => ({ fn: fn.node.id, actions: actionsOf(st), resources: resourcesOf(st) })),
   );
 
-describe('cognito mode (default)', { timeout: 60_000 }, () => {
+describe('cognito mode (default)', { timeout: 180_000 }, () => {
   const s = synth();
 
   it('creates a user pool and a public app client: SRP, no plain-password flow', () => {
@@ -96,7 +96,7 @@ describe('cognito mode (default)', { timeout: 60_000 }, () => {
   });
 });
 
-describe('oidc mode', { timeout: 60_000 }, () => {
+describe('oidc mode', { timeout: 180_000 }, () => {
   const issuer = 'https://example.eu.auth0.com/';
   const jwksUrl = 'https://example.eu.auth0.com/.well-known/jwks.json';
   const s = synth({
@@ -126,7 +126,7 @@ describe('oidc mode', { timeout: 60_000 }, () => {
   });
 });
 
-describe('hs256 mode', { timeout: 60_000 }, () => {
+describe('hs256 mode', { timeout: 180_000 }, () => {
   it('creates a generated secret, passes only its ARN, and lets the authorizer alone read it', () => {
     const s = synth({ auth: { mode: 'hs256', issuer: 'chat-issuer' } });
     s.template.resourceCountIs('AWS::SecretsManager::Secret', 1);
@@ -167,7 +167,7 @@ describe('hs256 mode', { timeout: 60_000 }, () => {
   });
 });
 
-describe('auth from context', { timeout: 60_000 }, () => {
+describe('auth from context', { timeout: 180_000 }, () => {
   const ctx = (values: Record<string, string>) => (key: string) => values[key];
 
   it('defaults to cognito and infers oidc and hs256 from their keys', () => {

@@ -63,7 +63,7 @@ const skip = !available && process.env.SKIP_CFN_LINT === '1';
 const dir = mkdtempSync(join(tmpdir(), 'cfn-lint-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-describe.skipIf(skip)('cfn-lint', { timeout: 300_000 }, () => {
+describe.skipIf(skip)('cfn-lint', { timeout: 600_000 }, () => {
   it('is installed (pip install cfn-lint; SKIP_CFN_LINT=1 skips this file)', () => {
     expect(available, 'cfn-lint is not on the PATH: pip install cfn-lint').toBe(true);
   });

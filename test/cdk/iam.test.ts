@@ -30,9 +30,9 @@ let resources: Resources;
 beforeAll(() => {
   s = synth();
   resources = s.template.toJSON().Resources as Resources;
-}, 120_000);
+}, 300_000);
 
-describe('least privilege', { timeout: 60_000 }, () => {
+describe('least privilege', { timeout: 180_000 }, () => {
   const LOGGING = ['logs:CreateLogStream', 'logs:PutLogEvents'];
   const TRACING = ['xray:PutTelemetryRecords', 'xray:PutTraceSegments'];
 

@@ -27,7 +27,7 @@ interface MathMetric {
 }
 const metricsOf = (a: Props | undefined) => (a?.Metrics ?? []) as MathMetric[];
 
-describe('alarms', { timeout: 60_000 }, () => {
+describe('alarms', { timeout: 180_000 }, () => {
   it('alarms on errors of every route function and throttles of every function', () => {
     for (const fn of s.stack.chatApi.allFunctions) {
       const errors = lambdaAlarm('Errors', fn);
@@ -140,7 +140,7 @@ describe('alarms', { timeout: 60_000 }, () => {
   });
 });
 
-describe('business metrics', { timeout: 60_000 }, () => {
+describe('business metrics', { timeout: 180_000 }, () => {
   it('every function emits them under its stack’s name (METRICS_STACK)', () => {
     const fns = s.template.findResources('AWS::Lambda::Function');
     for (const fn of s.stack.chatApi.allFunctions) {
@@ -174,7 +174,7 @@ describe('business metrics', { timeout: 60_000 }, () => {
   });
 });
 
-describe('dashboard', { timeout: 60_000 }, () => {
+describe('dashboard', { timeout: 180_000 }, () => {
   const dashboards = Object.values(s.template.findResources('AWS::CloudWatch::Dashboard'));
 
   it('is named after the stack and the region, so stacks of one name in two regions do not collide', () => {

@@ -22,7 +22,7 @@ const functionProps = (stack: ChatStack, t = s.template) => {
   }));
 };
 
-describe('functions', { timeout: 60_000 }, () => {
+describe('functions', { timeout: 180_000 }, () => {
   it('log in Lambda’s JSON format and leave the filtering to LOG_LEVEL (EMF lines carry no level)', () => {
     for (const { name, props } of functionProps(s.stack)) {
       expect(props.LoggingConfig, name).toMatchObject({
@@ -54,7 +54,7 @@ describe('functions', { timeout: 60_000 }, () => {
   });
 });
 
-describe('stage metrics', { timeout: 60_000 }, () => {
+describe('stage metrics', { timeout: 180_000 }, () => {
   it('turns per-route metrics off on request', () => {
     const off = synth({ detailedMetrics: false });
     const [stage] = Object.values(off.template.findResources('AWS::ApiGatewayV2::Stage'));
@@ -65,7 +65,7 @@ describe('stage metrics', { timeout: 60_000 }, () => {
   });
 });
 
-describe('customer managed table key', { timeout: 60_000 }, () => {
+describe('customer managed table key', { timeout: 180_000 }, () => {
   const kms = synth({ tableEncryptionKey: true });
 
   it('is off by default (AWS owned key, no KMS grants)', () => {
@@ -151,7 +151,7 @@ describe('feature flags', () => {
   });
 });
 
-describe('context', { timeout: 60_000 }, () => {
+describe('context', { timeout: 180_000 }, () => {
   const settings = (context: Record<string, unknown>) => settingsFromContext(new App({ context }).node);
 
   it('reads every stack setting from the app context', () => {

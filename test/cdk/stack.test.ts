@@ -45,7 +45,7 @@ let resources: Resources;
 beforeAll(() => {
   s = synth();
   resources = s.template.toJSON().Resources as Resources;
-}, 120_000);
+}, 300_000);
 
 /** The CloudFormation properties of a construct's resource. */
 const propsOf = (construct: IConstruct): Record<string, unknown> =>
@@ -78,7 +78,7 @@ function expectWired(def: RouteDefinition): void {
   expect(propsOf(fn.function).Description).toBe(`Chat route ${def.routeKey}`);
 }
 
-describe('routes', { timeout: 60_000 }, () => {
+describe('routes', { timeout: 180_000 }, () => {
   it('creates one route per route-table entry, each integrated with its own function', () => {
     for (const def of ROUTES) expectWired(def);
     const targets = ROUTES.map((def) => integratedFunction(def.routeKey));
@@ -123,7 +123,7 @@ describe('routes', { timeout: 60_000 }, () => {
   });
 });
 
-describe('authorizer', { timeout: 60_000 }, () => {
+describe('authorizer', { timeout: 180_000 }, () => {
   it('is a Lambda REQUEST authorizer reading the token query parameter', () => {
     s.template.resourceCountIs('AWS::ApiGatewayV2::Authorizer', 1);
     s.template.hasResourceProperties('AWS::ApiGatewayV2::Authorizer', {
@@ -169,7 +169,7 @@ describe('authorizer', { timeout: 60_000 }, () => {
   });
 });
 
-describe('functions', { timeout: 60_000 }, () => {
+describe('functions', { timeout: 180_000 }, () => {
   it('run nodejs24.x on arm64 with tracing, their own log group with retention, and source maps', () => {
     for (const fn of s.stack.chatApi.allFunctions) {
       const props = propsOf(fn.function);
@@ -221,7 +221,7 @@ describe('functions', { timeout: 60_000 }, () => {
   });
 });
 
-describe('table', { timeout: 60_000 }, () => {
+describe('table', { timeout: 180_000 }, () => {
   it('is built from lib/table.ts: keys, TTL and each index with its projection', () => {
     s.template.resourceCountIs('AWS::DynamoDB::Table', 1);
     s.template.hasResourceProperties('AWS::DynamoDB::Table', {
@@ -275,7 +275,7 @@ describe('table', { timeout: 60_000 }, () => {
   });
 });
 
-describe('stage', { timeout: 60_000 }, () => {
+describe('stage', { timeout: 180_000 }, () => {
   it('throttles the default route settings and each route with a throttle in the route table', () => {
     const expected = Object.fromEntries(
       ROUTES.filter((r) => r.throttle).map((r) => [
@@ -364,7 +364,7 @@ describe('stage', { timeout: 60_000 }, () => {
   });
 });
 
-describe('outputs', { timeout: 60_000 }, () => {
+describe('outputs', { timeout: 180_000 }, () => {
   it('exports the wss:// URL, the table name and the created user pool and client', () => {
     const apiId = logicalId(s.stack, s.stack.chatApi.api);
     s.template.hasOutput('WebSocketUrl', {

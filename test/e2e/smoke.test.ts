@@ -50,7 +50,7 @@ const STEPS = [
   'disconnect A',
 ];
 
-describe('npm run smoke', { timeout: 60_000 }, () => {
+describe('npm run smoke', { timeout: 120_000 }, () => {
   it('passes against npm run dev’s stack, reporting every step with its time', async () => {
     const tokens = [await stack.token(uniqueId('smoke-a')), await stack.token(uniqueId('smoke-b'))];
     const out = await smokeCli([

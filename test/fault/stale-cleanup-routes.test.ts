@@ -59,7 +59,7 @@ async function expectCleaned(userId: string, ghost: string, action: () => Promis
   expect(removed()).toBeGreaterThan(counted);
 }
 
-describe('stale connection cleanup, route by route', () => {
+describe('stale connection cleanup, route by route', { timeout: 120_000 }, () => {
   let owner: UserSocket;
   let member: UserSocket;
   let third: UserSocket;
