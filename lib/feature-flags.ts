@@ -3,8 +3,10 @@
  * --unstable=flags --all` lists them); this module hands the same values to the stacks synthesized
  * in-process (tests, scripts/check-iam.ts, scripts/bundle-size.ts), so what is tested is what deploys.
  *
- * cdk.json sets every flag aws-cdk-lib recommends (`recommended-feature-flags.json`) to its recommended
- * value, except the ones below; test/cdk/flags.test.ts keeps it that way when aws-cdk-lib is upgraded.
+ * cdk.json sets every flag aws-cdk-lib recommends (`recommended-feature-flags.json`, 89 of them) to its
+ * recommended value, except the ones below; test/cdk/settings.test.ts keeps it that way when aws-cdk-lib is
+ * upgraded. The 16 flags `cdk flags` still lists as unset already behave as recommended (their default
+ * is the recommended value), so setting them would change nothing.
  */
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
