@@ -98,7 +98,7 @@ export interface ChatApiProps {
   readonly reservedConcurrency?: Readonly<Record<string, number>>;
   /**
    * CloudWatch metrics per route (`$connect`, `sendMessage`, …), not only per stage. Billed as custom
-   * metrics (about $0.30 per metric a month: 4–6 metrics for each of the ~17 routes).
+   * metrics (about $0.30 per metric a month for each metric that receives data: about 5 per route).
    * @default true
    */
   readonly detailedMetrics?: boolean;
