@@ -4,6 +4,7 @@
  * The CDK stack creates one route and one function per entry; the local gateway loads the same
  * handler modules in-process. Adding a route here is all the wiring a new action needs.
  */
+import type { ActionName } from '../lambdas/contract/index.ts';
 
 /** DynamoDB actions a function may be granted on the table (its items). Never Scan. */
 export type TableItemAction =
@@ -76,21 +77,70 @@ const FAN_OUT: readonly TableAction[] = ['dynamodb:Query', ...DELETE_STALE];
 /** A user's chat memberships (presence peers, listChats). */
 const MEMBERSHIPS: TableAction = 'dynamodb:Query:gsi1';
 
-const chatRoute = (
-  routeKey: string,
-  tableActions: readonly TableAction[],
-  extra: Partial<Pick<RouteDefinition, 'managementApi' | 'throttle'>> = {},
-): RouteDefinition => ({
+/** How one action of the contract is served: its grants, or `planned` (no handler yet: not deployed). */
+type ActionRoute =
+  | 'planned'
+  | {
+      readonly tableActions: readonly TableAction[];
+      /** @default true */
+      readonly managementApi?: boolean;
+      readonly throttle?: RouteThrottle;
+    };
+
+/**
+ * One entry per action of the wire contract (lambdas/contract). The type is a Record over the
+ * contract's action names, so an action without an entry, or an entry without an action, fails the
+ * type check. A `planned` action has no handler yet: it is neither deployed nor served locally, and
+ * its frames get UNKNOWN_ACTION from `$default`.
+ */
+export const ACTION_ROUTES: Readonly<Record<ActionName, ActionRoute>> = {
+  ping: { tableActions: [], managementApi: false },
+  createChat: {
+    tableActions: [...FAN_OUT, 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:BatchWriteItem'],
+  },
+  listChats: { tableActions: [MEMBERSHIPS, 'dynamodb:BatchGetItem'], managementApi: false },
+  getChat: { tableActions: ['dynamodb:Query'], managementApi: false },
+  history: { tableActions: ['dynamodb:GetItem', 'dynamodb:Query'], managementApi: false },
+  sendMessage: { tableActions: [...FAN_OUT, 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'] },
+  editMessage: { tableActions: [...FAN_OUT, 'dynamodb:GetItem', 'dynamodb:UpdateItem'] },
+  deleteMessage: { tableActions: [...FAN_OUT, 'dynamodb:GetItem', 'dynamodb:UpdateItem'] },
+  readMessage: { tableActions: [...FAN_OUT, 'dynamodb:GetItem', 'dynamodb:UpdateItem'] },
+  typing: { tableActions: FAN_OUT, throttle: { rateLimit: 100, burstLimit: 200 } },
+  invite: { tableActions: [...FAN_OUT, 'dynamodb:BatchGetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'] },
+  // Removing a member deletes its membership item (and the chat's items with the last member).
+  removeMember: { tableActions: ['dynamodb:Query', 'dynamodb:DeleteItem', 'dynamodb:UpdateItem'] },
+  deleteChat: { tableActions: ['dynamodb:Query', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem'] },
+  getPresence: { tableActions: ['dynamodb:BatchGetItem', 'dynamodb:Query'], managementApi: false },
+  muteChat: 'planned',
+  requestUpload: 'planned',
+  getAttachmentUrl: 'planned',
+  react: 'planned',
+  markDelivered: 'planned',
+  sync: 'planned',
+  scheduleMessage: 'planned',
+  listScheduled: 'planned',
+  cancelScheduled: 'planned',
+  registerDevice: 'planned',
+  unregisterDevice: 'planned',
+  blockUser: 'planned',
+  unblockUser: 'planned',
+  listBlocked: 'planned',
+  reportMessage: 'planned',
+  listReports: 'planned',
+};
+
+const actionRoute = (routeKey: string, route: Exclude<ActionRoute, 'planned'>): RouteDefinition => ({
   routeKey,
   name: routeKey.charAt(0).toUpperCase() + routeKey.slice(1),
   entry: `lambdas/handlers/${routeKey}.ts`,
-  tableActions: [...new Set(tableActions)],
-  managementApi: extra.managementApi ?? true,
+  tableActions: [...new Set(route.tableActions)],
+  managementApi: route.managementApi ?? true,
   returnResponse: true,
-  ...(extra.throttle ? { throttle: extra.throttle } : {}),
+  ...(route.throttle ? { throttle: route.throttle } : {}),
 });
 
-export const ROUTES: readonly RouteDefinition[] = [
+/** The `$` routes API Gateway itself defines. */
+const LIFECYCLE_ROUTES: readonly RouteDefinition[] = [
   {
     routeKey: '$connect',
     name: 'Connect',
@@ -116,32 +166,23 @@ export const ROUTES: readonly RouteDefinition[] = [
     managementApi: false,
     returnResponse: true,
   },
-  {
-    routeKey: 'ping',
-    name: 'Ping',
-    entry: 'lambdas/handlers/ping.ts',
-    tableActions: [],
-    managementApi: false,
-    returnResponse: true,
-  },
-  chatRoute('createChat', [...FAN_OUT, 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:BatchWriteItem']),
-  chatRoute('listChats', [MEMBERSHIPS, 'dynamodb:BatchGetItem'], { managementApi: false }),
-  chatRoute('getChat', ['dynamodb:Query'], { managementApi: false }),
-  chatRoute('history', ['dynamodb:GetItem', 'dynamodb:Query'], { managementApi: false }),
-  chatRoute('sendMessage', [...FAN_OUT, 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem']),
-  chatRoute('editMessage', [...FAN_OUT, 'dynamodb:GetItem', 'dynamodb:UpdateItem']),
-  chatRoute('deleteMessage', [...FAN_OUT, 'dynamodb:GetItem', 'dynamodb:UpdateItem']),
-  chatRoute('readMessage', [...FAN_OUT, 'dynamodb:GetItem', 'dynamodb:UpdateItem']),
-  chatRoute('typing', FAN_OUT, { throttle: { rateLimit: 100, burstLimit: 200 } }),
-  chatRoute('invite', [...FAN_OUT, 'dynamodb:BatchGetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem']),
-  // Removing a member deletes its membership item (and the chat's items with the last member).
-  chatRoute('removeMember', ['dynamodb:Query', 'dynamodb:DeleteItem', 'dynamodb:UpdateItem']),
-  chatRoute('deleteChat', ['dynamodb:Query', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem']),
-  chatRoute('getPresence', ['dynamodb:BatchGetItem', 'dynamodb:Query'], { managementApi: false }),
 ];
 
-/** The actions a client may send (every route key that is not a `$` route). */
+/** The deployed routes: the `$` routes and every action that has a handler. */
+export const ROUTES: readonly RouteDefinition[] = [
+  ...LIFECYCLE_ROUTES,
+  ...Object.entries(ACTION_ROUTES).flatMap(([routeKey, route]) =>
+    route === 'planned' ? [] : [actionRoute(routeKey, route)],
+  ),
+];
+
+/** The actions a client may send (every deployed route key that is not a `$` route). */
 export const ACTIONS: readonly string[] = ROUTES.map((r) => r.routeKey).filter((k) => !k.startsWith('$'));
+
+/** Contract actions not deployed yet (no handler). */
+export const PLANNED_ACTIONS: readonly string[] = Object.entries(ACTION_ROUTES)
+  .filter(([, route]) => route === 'planned')
+  .map(([name]) => name);
 
 export function findRoute(routeKey: string): RouteDefinition | undefined {
   return ROUTES.find((r) => r.routeKey === routeKey);

@@ -22,13 +22,13 @@ export interface SeedResult {
 
 export async function seedDemoData(): Promise<SeedResult> {
   const d = deps();
-  const existing = await d.store.listMemberships('alice');
+  const existing = await d.store.chats.listMemberships('alice');
   if (existing.length > 0) return { seeded: false, chats: [] };
-  for (const user of DEMO_USERS) await d.store.putProfileName(user.userId, user.name);
+  for (const user of DEMO_USERS) await d.store.profiles.setName(user.userId, user.name);
   const [admin, alice, bob] = DEMO_USERS;
   const seedConnection = 'seed';
   const say = (user: { userId: string; name: string }, chatId: string, text: string) =>
-    sendMessage(d, user, seedConnection, { chatId, text });
+    sendMessage(d, user, { chatId, text, connectionId: seedConnection });
 
   const direct = await createChat(d, alice, { kind: 'direct', userId: bob.userId });
   await say(alice, direct.chat.chatId, 'Hi Bob! Are you coming to the demo?');

@@ -17,7 +17,7 @@
  */
 import { createHash } from 'node:crypto';
 import { createRemoteJWKSet, errors, type JWTPayload, type JWTVerifyGetKey, jwtVerify } from 'jose';
-import { MAX_ID_LENGTH } from '../shared/validate.ts';
+import { LIMITS } from '../contract/limits.ts';
 
 export const CLOCK_TOLERANCE_SECONDS = 5;
 /** The documented development secret of the local stack. Never use it on AWS. */
@@ -122,7 +122,7 @@ const BAD_SUBJECT = /[\u0000-\u001f\u007f#]/;
 function usableSubject(sub: unknown): sub is string {
   if (typeof sub !== 'string' || !sub.isWellFormed()) return false;
   const length = [...sub].length;
-  return length >= 1 && length <= MAX_ID_LENGTH && sub.trim() === sub && !BAD_SUBJECT.test(sub);
+  return length >= 1 && length <= LIMITS.idMaxChars && sub.trim() === sub && !BAD_SUBJECT.test(sub);
 }
 
 export function createVerifier(cfg: VerifierConfig): (token: string) => Promise<VerifiedUser> {

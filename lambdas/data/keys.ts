@@ -1,6 +1,7 @@
 /**
- * Key builders for every item kind of the single table. Keys are prefixed so that item kinds that
- * share a partition sort into clean, queryable ranges:
+ * The one place where keys are built. Every item kind of the single table gets its keys here; the
+ * attribute names of the key schema, the membership index and the TTL come from `lib/table.ts`.
+ * Keys are prefixed so that item kinds that share a partition sort into clean, queryable ranges:
  *
  * | item              | pk               | sk                          | gsi1pk         | gsi1sk          |
  * |-------------------|------------------|-----------------------------|----------------|-----------------|
@@ -15,12 +16,29 @@
  * Within a chat partition, `MEMBER#…` < `META` < `MSG#…`, so one Query over the range
  * [`MEMBER#`, `META`] reads the chat and all its members at once.
  */
+
+import { type IndexDefinition, TABLE } from '../../lib/table.ts';
+import { LIMITS } from '../contract/limits.ts';
+
 export interface Key {
   readonly pk: string;
   readonly sk: string;
 }
 
-export const SEQ_DIGITS = 12;
+/** Digits of the zero-padded seq in a message's sort key. */
+const SEQ_DIGITS = String(LIMITS.maxSeq).length;
+/** The largest seq a message key can hold (and so the largest seq the protocol accepts). */
+export const MAX_SEQ = LIMITS.maxSeq;
+
+/** The membership index (`gsi1`): a user's chats, as `lib/table.ts` defines it. */
+export const MEMBERSHIP_INDEX: IndexDefinition = (() => {
+  const [index] = TABLE.globalSecondaryIndexes;
+  if (!index) throw new Error('lib/table.ts defines no membership index');
+  return index;
+})();
+
+/** The attribute DynamoDB TTL reads (epoch seconds). */
+export const TTL_ATTRIBUTE = TABLE.ttlAttribute;
 
 export const PREFIX = {
   user: 'USER#',
@@ -29,37 +47,40 @@ export const PREFIX = {
   member: 'MEMBER#',
   message: 'MSG#',
   clientMessage: 'CMID#',
+  pair: 'PAIR#',
 } as const;
+
+/** Fixed sort keys. */
+export const SK = { profile: 'PROFILE', chat: 'META', pair: 'PAIR' } as const;
 
 export const userPk = (userId: string): string => `${PREFIX.user}${userId}`;
 export const chatPk = (chatId: string): string => `${PREFIX.chat}${chatId}`;
 export const seqSk = (seq: number): string => `${PREFIX.message}${String(seq).padStart(SEQ_DIGITS, '0')}`;
 
 export const keys = {
-  profile: (userId: string): Key => ({ pk: userPk(userId), sk: 'PROFILE' }),
+  profile: (userId: string): Key => ({ pk: userPk(userId), sk: SK.profile }),
   connection: (userId: string, connectionId: string): Key => ({
     pk: userPk(userId),
     sk: `${PREFIX.connection}${connectionId}`,
   }),
-  chat: (chatId: string): Key => ({ pk: chatPk(chatId), sk: 'META' }),
+  chat: (chatId: string): Key => ({ pk: chatPk(chatId), sk: SK.chat }),
   member: (chatId: string, userId: string): Key => ({ pk: chatPk(chatId), sk: `${PREFIX.member}${userId}` }),
   message: (chatId: string, seq: number): Key => ({ pk: chatPk(chatId), sk: seqSk(seq) }),
   clientMessage: (chatId: string, senderId: string, clientMessageId: string): Key => ({
     pk: chatPk(chatId),
     sk: `${PREFIX.clientMessage}${senderId}#${clientMessageId}`,
   }),
+  /** The direct-chat pointer of a pair of users (order-independent; ids never contain `#`). */
+  pair: (a: string, b: string): Key => {
+    const [x, y] = [a, b].sort();
+    return { pk: `${PREFIX.pair}${x}#${y}`, sk: SK.pair };
+  },
 } as const;
 
-/** The direct-chat pointer of a pair of users (order-independent; ids never contain `#`). */
-export function pairKey(a: string, b: string): Key {
-  const [x, y] = [a, b].sort();
-  return { pk: `PAIR#${x}#${y}`, sk: 'PAIR' };
-}
-
-/** The GSI keys a membership item carries so a user's chats are one Query. */
-export const membershipIndexKeys = (chatId: string, userId: string) => ({
-  gsi1pk: userPk(userId),
-  gsi1sk: chatPk(chatId),
+/** The index keys a membership item carries so that a user's chats are one Query. */
+export const membershipIndexKeys = (chatId: string, userId: string): Record<string, string> => ({
+  [MEMBERSHIP_INDEX.partitionKey]: userPk(userId),
+  [MEMBERSHIP_INDEX.sortKey]: chatPk(chatId),
 });
 
 export function stripPrefix(value: string, prefix: string): string {

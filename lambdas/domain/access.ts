@@ -1,18 +1,35 @@
 /** Membership checks shared by the chat-scoped actions. */
 import type { ChatRecord, ChatWithMembers, MemberRecord } from '../data/store.ts';
+import type { Caller } from '../shared/caller.ts';
 import { notFound } from '../shared/errors.ts';
+import type { Deps } from './deps.ts';
 
-export interface MemberAccess {
+interface MemberAccess {
   readonly chat: ChatRecord;
   readonly members: MemberRecord[];
   readonly me: MemberRecord;
 }
 
+export const chatNotFound = (chatId: string) => notFound(`Chat "${chatId}" was not found.`);
+
 /** A chat the caller is not a member of does not exist for them: NOT_FOUND either way. */
-export function requireMember(loaded: ChatWithMembers, chatId: string, userId: string): MemberAccess {
+function requireMember(loaded: ChatWithMembers, chatId: string, userId: string): MemberAccess {
   const me = loaded.members.find((m) => m.userId === userId);
-  if (!loaded.chat || !me) throw notFound(`Chat "${chatId}" was not found.`);
+  if (!loaded.chat || !me) throw chatNotFound(chatId);
   return { chat: loaded.chat, members: loaded.members, me };
+}
+
+/**
+ * Reads a chat with its members for a caller who must be one of them (NOT_FOUND otherwise).
+ * `consistent` before a guarded write (a read-modify-write).
+ */
+export async function loadAsMember(
+  deps: Deps,
+  caller: Caller,
+  chatId: string,
+  options: { consistent?: boolean } = {},
+): Promise<MemberAccess> {
+  return requireMember(await deps.store.chats.getWithMembers(chatId, options), chatId, caller.userId);
 }
 
 export const userIdsOf = (members: readonly MemberRecord[]): string[] => members.map((m) => m.userId);

@@ -1,23 +1,32 @@
 /** Chats and memberships: createChat, listChats, getChat, invite, removeMember, deleteChat. */
-import type { ChatRecord, MemberRecord } from '../data/store.ts';
+import type { Request } from '../contract/index.ts';
+import type { ChatKind, ChatRecord, MemberRecord, Role } from '../data/store.ts';
+import type { Caller } from '../shared/caller.ts';
 import { badRequest, conflict, forbidden, notFound } from '../shared/errors.ts';
-import { eventFrame } from '../shared/frames.ts';
-import { requireMember, userIdsOf } from './access.ts';
+import { event } from '../shared/frames.ts';
+import { loadAsMember, userIdsOf } from './access.ts';
 import type { Deps } from './deps.ts';
 import { newChatId } from './ids.ts';
 import { LIMITS } from './limits.ts';
 import { type ChatSummaryView, type ChatView, chatSummaryView, chatView } from './views.ts';
 
-export interface Caller {
-  readonly userId: string;
-  readonly name: string;
+export interface ChatRef {
+  readonly chatId: string;
 }
 
-export type CreateChatInput =
-  | { readonly kind: 'direct'; readonly userId: string }
-  | { readonly kind: 'group'; readonly name: string; readonly memberIds: readonly string[] };
+export interface InviteInput {
+  readonly chatId: string;
+  readonly userIds: readonly string[];
+}
 
-function member(chat: ChatRecord, userId: string, role: 'owner' | 'member', peerId?: string): MemberRecord {
+export interface RemoveMemberInput {
+  readonly chatId: string;
+  readonly userId: string;
+}
+
+export type CreateChatInput = Request<'createChat'>;
+
+function member(chat: ChatRecord, userId: string, role: Role, peerId?: string): MemberRecord {
   return {
     chatId: chat.chatId,
     userId,
@@ -29,7 +38,7 @@ function member(chat: ChatRecord, userId: string, role: 'owner' | 'member', peer
   };
 }
 
-function newChat(deps: Deps, kind: 'direct' | 'group', name: string | null, ownerId: string, count: number) {
+function newChat(deps: Deps, kind: ChatKind, name: string | null, ownerId: string, count: number) {
   const now = deps.now().toISOString();
   return {
     chatId: newChatId(),
@@ -64,9 +73,9 @@ async function createGroup(
 ): Promise<ChatView> {
   const chat = newChat(deps, 'group', name, ownerId, others.length + 1);
   const members = [member(chat, ownerId, 'owner'), ...others.map((id) => member(chat, id, 'member'))];
-  await deps.store.createChat(chat, members);
+  await deps.store.chats.create(chat, members);
   const view = chatView(chat, members);
-  await deps.notifier.toUsers(userIdsOf(members), eventFrame('chat.created', { chat: view }));
+  await deps.fanOut.toUsers(userIdsOf(members), event('chat.created', { chat: view }));
   return view;
 }
 
@@ -77,10 +86,10 @@ async function createDirectChat(
 ): Promise<{ chat: ChatView; created: boolean }> {
   if (peerId === caller.userId)
     throw badRequest('A direct chat needs another user: "userId" is your own id.');
-  for (let attempt = 0; attempt < 3; attempt++) {
-    const existingId = await deps.store.getDirectChatId(caller.userId, peerId);
+  let existingId = await deps.store.chats.getDirectChatId(caller.userId, peerId);
+  for (let attempt = 0; attempt < LIMITS.membershipAttempts; attempt++) {
     if (existingId) {
-      const loaded = await deps.store.getChatWithMembers(existingId, true);
+      const loaded = await deps.store.chats.getWithMembers(existingId, { consistent: true });
       if (loaded.chat && loaded.members.some((m) => m.userId === caller.userId)) {
         return { chat: chatView(loaded.chat, loaded.members), created: false };
       }
@@ -90,28 +99,30 @@ async function createDirectChat(
       member(chat, caller.userId, 'owner', peerId),
       member(chat, peerId, 'member', caller.userId),
     ];
-    if (await deps.store.createChat(chat, members, existingId)) {
+    const outcome = await deps.store.chats.create(chat, members, existingId);
+    if (outcome.status === 'created') {
       const view = chatView(chat, members);
-      await deps.notifier.toUsers(userIdsOf(members), eventFrame('chat.created', { chat: view }));
+      await deps.fanOut.toUsers(userIdsOf(members), event('chat.created', { chat: view }));
       return { chat: view, created: true };
     }
+    existingId = outcome.chatId; // the chat that won the pair meanwhile (from the refused write)
   }
   throw conflict('The direct chat changed while it was being created. Please retry.');
 }
 
 export async function listChats(deps: Deps, caller: Caller): Promise<{ chats: ChatSummaryView[] }> {
-  const refs = await deps.store.listMemberships(caller.userId);
-  const { members, chats } = await deps.store.getMembershipsAndChats(refs);
-  const last = await deps.store.getMessages(
-    [...chats.values()].filter((c) => c.lastSeq > 0).map((c) => ({ chatId: c.chatId, seq: c.lastSeq })),
-  );
+  const refs = await deps.store.chats.listMemberships(caller.userId);
+  const { members, chats } = await deps.store.chats.getMembershipsAndChats(refs);
+  const last = await deps.store.messages.getLastMessages([...chats.values()]);
   const summaries: { view: ChatSummaryView; activity: string }[] = [];
   for (const ref of refs) {
     const chat = chats.get(ref.chatId);
     const membership = members.get(ref.chatId);
     if (!chat || !membership) continue; // a chat deleted while its memberships are being removed
-    const lastMessage = last.get(`${chat.chatId}#${chat.lastSeq}`);
-    summaries.push({ view: chatSummaryView(chat, membership, lastMessage), activity: chat.lastActivityAt });
+    summaries.push({
+      view: chatSummaryView(chat, membership, last.get(chat.chatId)),
+      activity: chat.lastActivityAt,
+    });
   }
   summaries.sort(
     (a, b) => b.activity.localeCompare(a.activity) || a.view.chatId.localeCompare(b.view.chatId),
@@ -119,23 +130,15 @@ export async function listChats(deps: Deps, caller: Caller): Promise<{ chats: Ch
   return { chats: summaries.map((s) => s.view) };
 }
 
-export async function getChat(deps: Deps, caller: Caller, chatId: string): Promise<{ chat: ChatView }> {
-  const { chat, members } = requireMember(await deps.store.getChatWithMembers(chatId), chatId, caller.userId);
+export async function getChat(deps: Deps, caller: Caller, input: ChatRef): Promise<{ chat: ChatView }> {
+  const { chat, members } = await loadAsMember(deps, caller, input.chatId);
   return { chat: chatView(chat, members) };
 }
 
-export async function invite(
-  deps: Deps,
-  caller: Caller,
-  chatId: string,
-  userIds: readonly string[],
-): Promise<{ chat: ChatView }> {
-  for (let attempt = 0; attempt < 3; attempt++) {
-    const { chat, members } = requireMember(
-      await deps.store.getChatWithMembers(chatId, true),
-      chatId,
-      caller.userId,
-    );
+export async function invite(deps: Deps, caller: Caller, input: InviteInput): Promise<{ chat: ChatView }> {
+  const { chatId, userIds } = input;
+  for (let attempt = 0; attempt < LIMITS.membershipAttempts; attempt++) {
+    const { chat, members } = await loadAsMember(deps, caller, chatId, { consistent: true });
     if (chat.kind === 'direct') return { chat: await groupFromDirect(deps, caller, members, userIds) };
     if (chat.ownerId !== caller.userId) throw forbidden('Only the owner of this chat can invite people.');
     const current = new Set(userIdsOf(members));
@@ -146,12 +149,12 @@ export async function invite(
     }
     const joinedAt = deps.now().toISOString();
     const added = fresh.map((id) => ({ ...member(chat, id, 'member'), joinedAt }));
-    if (!(await deps.store.addMembers(chat, added))) continue;
+    if ((await deps.store.chats.addMembers(chat, added)) === 'chat-changed') continue;
     const updated = { ...chat, memberCount: chat.memberCount + added.length };
     const view = chatView(updated, [...members, ...added]);
     await Promise.all([
-      deps.notifier.toUsers(fresh, eventFrame('chat.joined', { chat: view })),
-      deps.notifier.toUsers([...current], eventFrame('member.joined', { chatId, userIds: fresh })),
+      deps.fanOut.toUsers(fresh, event('chat.joined', { chat: view })),
+      deps.fanOut.toUsers([...current], event('member.joined', { chatId, userIds: fresh })),
     ]);
     return { chat: view };
   }
@@ -170,7 +173,7 @@ async function groupFromDirect(
     throw badRequest(`A group holds at most ${LIMITS.groupMaxMembers} members.`);
   }
   const everyone = [caller.userId, ...others];
-  const profiles = await deps.store.getProfiles(everyone);
+  const profiles = await deps.store.profiles.getMany(everyone);
   const names = everyone.map((id) => (id === caller.userId ? caller.name : (profiles.get(id)?.name ?? id)));
   const name = [...names.join(', ')].slice(0, LIMITS.groupNameMaxChars).join('');
   return createGroup(deps, caller.userId, name, others);
@@ -179,15 +182,11 @@ async function groupFromDirect(
 export async function removeMember(
   deps: Deps,
   caller: Caller,
-  chatId: string,
-  userId: string,
+  input: RemoveMemberInput,
 ): Promise<{ chatId: string; userId: string }> {
-  for (let attempt = 0; attempt < 3; attempt++) {
-    const { chat, members } = requireMember(
-      await deps.store.getChatWithMembers(chatId, true),
-      chatId,
-      caller.userId,
-    );
+  const { chatId, userId } = input;
+  for (let attempt = 0; attempt < LIMITS.membershipAttempts; attempt++) {
+    const { chat, members } = await loadAsMember(deps, caller, chatId, { consistent: true });
     const target = members.find((m) => m.userId === userId);
     if (!target) throw notFound(`User "${userId}" is not a member of this chat.`);
     if (chat.kind === 'direct') throw forbidden('A direct chat cannot be left; delete it instead.');
@@ -196,24 +195,18 @@ export async function removeMember(
     }
     const remaining = members.filter((m) => m.userId !== userId);
     const newOwner = userId === chat.ownerId ? remaining[0]?.userId : undefined;
-    if (!(await deps.store.removeMember(chat, userId, newOwner))) continue;
-    await deps.notifier.toUsers(
-      [...userIdsOf(remaining), userId],
-      eventFrame('member.left', { chatId, userId }),
-    );
+    if ((await deps.store.chats.removeMember(chat, userId, newOwner)) === 'chat-changed') continue;
+    await deps.fanOut.toUsers([...userIdsOf(remaining), userId], event('member.left', { chatId, userId }));
     return { chatId, userId };
   }
   throw conflict('The chat changed while the member was being removed. Please retry.');
 }
 
-export async function deleteChat(deps: Deps, caller: Caller, chatId: string): Promise<{ chatId: string }> {
-  const { chat, members } = requireMember(
-    await deps.store.getChatWithMembers(chatId, true),
-    chatId,
-    caller.userId,
-  );
+export async function deleteChat(deps: Deps, caller: Caller, input: ChatRef): Promise<{ chatId: string }> {
+  const { chatId } = input;
+  const { chat, members } = await loadAsMember(deps, caller, chatId, { consistent: true });
   if (chat.ownerId !== caller.userId) throw forbidden('Only the owner can delete this chat.');
-  await deps.store.deleteChat(chat, members);
-  await deps.notifier.toUsers(userIdsOf(members), eventFrame('chat.deleted', { chatId }));
+  await deps.store.chats.delete(chat, members);
+  await deps.fanOut.toUsers(userIdsOf(members), event('chat.deleted', { chatId }));
   return { chatId };
 }

@@ -3,14 +3,16 @@
  * tests. Domain code receives them as an argument and knows nothing of API Gateway.
  */
 import { type ChatStore, store } from '../data/store.ts';
-import { Notifier } from '../notify/fanout.ts';
+import { FanOut } from '../fanout/fanout.ts';
 import { getManagementClient } from '../shared/clients.ts';
 import { config } from '../shared/config.ts';
 
 export interface Deps {
   readonly store: ChatStore;
-  readonly notifier: Notifier;
+  readonly fanOut: FanOut;
   readonly now: () => Date;
+  /** Connection lookups in flight at once when presence is asked about many users. */
+  readonly presenceConcurrency: number;
 }
 
 let current: Deps | undefined;
@@ -18,10 +20,12 @@ let current: Deps | undefined;
 export function deps(): Deps {
   if (!current) {
     const chatStore = store();
+    const { fanOutConcurrency, presenceConcurrency } = config();
     current = {
       store: chatStore,
-      notifier: new Notifier(getManagementClient, chatStore, { concurrency: config().fanOutConcurrency }),
+      fanOut: new FanOut(getManagementClient, chatStore.connections, { concurrency: fanOutConcurrency }),
       now: () => new Date(),
+      presenceConcurrency,
     };
   }
   return current;

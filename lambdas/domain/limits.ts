@@ -1,12 +1,16 @@
-/** Product limits (documented in docs/protocol.md). */
+/**
+ * The limits the domain enforces: the wire protocol's (lambdas/contract/limits.ts, documented in
+ * docs/protocol.md) and the domain's own retry bounds, which clients never see.
+ */
+import { LIMITS as WIRE_LIMITS } from '../contract/limits.ts';
+
 export const LIMITS = {
-  textMaxChars: 4000,
-  groupNameMaxChars: 100,
-  groupMaxMembers: 200,
-  inviteMaxIds: 50,
-  presenceMaxIds: 100,
-  historyDefault: 50,
-  historyMax: 100,
+  ...WIRE_LIMITS,
   /** Attempts to win the chat's sequence lock under contention before answering CONFLICT. */
   sendAttempts: 12,
+  /**
+   * Attempts at a membership change (invite, removeMember, creating a direct chat) when the chat
+   * changed between the read and the guarded write, before answering CONFLICT.
+   */
+  membershipAttempts: 3,
 } as const;

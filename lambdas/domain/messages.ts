@@ -1,14 +1,19 @@
 /** Messages: history, sendMessage, editMessage, deleteMessage, readMessage, typing. */
+import type { Request } from '../contract/index.ts';
 import type { MessageRecord } from '../data/store.ts';
+import type { Caller } from '../shared/caller.ts';
 import { badRequest, conflict, forbidden, notFound } from '../shared/errors.ts';
-import { eventFrame } from '../shared/frames.ts';
+import { event } from '../shared/frames.ts';
 import { logger } from '../shared/logger.ts';
-import { requireMember, userIdsOf } from './access.ts';
-import type { Caller } from './chats.ts';
+import { type Backoff, backOff } from '../shared/retry.ts';
+import { chatNotFound, loadAsMember, userIdsOf } from './access.ts';
 import type { Deps } from './deps.ts';
 import { newMessageId, seqOfMessageId } from './ids.ts';
 import { LIMITS } from './limits.ts';
 import { type MessageView, messageView } from './views.ts';
+
+/** Between attempts at the chat's sequence lock: short, the winner's write is already done. */
+const SEQ_LOCK_BACKOFF: Backoff = { baseMs: 5, capMs: 50 };
 
 export interface HistoryInput {
   readonly chatId: string;
@@ -17,49 +22,58 @@ export interface HistoryInput {
   readonly limit: number;
 }
 
-export async function history(
+export interface MessageRef {
+  readonly chatId: string;
+  readonly messageId: string;
+}
+
+export type SendInput = Request<'sendMessage'>;
+
+/** A send as the domain takes it: the frame's fields and the socket it came from. */
+export interface SendMessageInput extends SendInput {
+  /** The sender's socket: it gets the ack, so it is left out of the `message.created` fan-out. */
+  readonly connectionId: string;
+}
+
+/** A page of a chat's history, ascending by seq; `hasMore` in the direction asked. */
+export async function getHistory(
   deps: Deps,
   caller: Caller,
   input: HistoryInput,
 ): Promise<{ messages: MessageView[]; hasMore: boolean }> {
-  const me = await deps.store.getMember(input.chatId, caller.userId);
-  if (!me) throw notFound(`Chat "${input.chatId}" was not found.`);
-  const page = await deps.store.history(input.chatId, input);
+  const me = await deps.store.chats.getMember(input.chatId, caller.userId);
+  if (!me) throw chatNotFound(input.chatId);
+  const page = await deps.store.messages.getHistoryPage(input.chatId, input);
   return { messages: page.messages.map(messageView), hasMore: page.hasMore };
 }
 
-/** Resolves a messageId within a chat; ids of other chats or unknown ids are NOT_FOUND. */
-async function findMessage(deps: Deps, chatId: string, messageId: string): Promise<MessageRecord> {
-  const seq = seqOfMessageId(messageId);
-  const message = seq === undefined ? undefined : await deps.store.getMessage(chatId, seq, true);
-  if (!message || message.messageId !== messageId) throw notFound(`Message "${messageId}" was not found.`);
-  return message;
+/**
+ * The chat's members and the message a messageId names, for a caller who must be a member. Ids of
+ * other chats or unknown ids are NOT_FOUND.
+ */
+async function loadMessage(deps: Deps, caller: Caller, ref: MessageRef) {
+  const { members } = await loadAsMember(deps, caller, ref.chatId);
+  const seq = seqOfMessageId(ref.messageId);
+  const message =
+    seq === undefined ? undefined : await deps.store.messages.get(ref.chatId, seq, { consistent: true });
+  if (!message || message.messageId !== ref.messageId) {
+    throw notFound(`Message "${ref.messageId}" was not found.`);
+  }
+  return { members, message };
 }
-
-export interface SendInput {
-  readonly chatId: string;
-  readonly text: string;
-  readonly clientMessageId?: string | undefined;
-  readonly replyTo?: string | undefined;
-}
-
-const jitter = (attempt: number) =>
-  new Promise((r) => setTimeout(r, Math.random() * Math.min(50, 5 * 2 ** attempt)));
 
 export async function sendMessage(
   deps: Deps,
   caller: Caller,
-  connectionId: string,
-  input: SendInput,
+  input: SendMessageInput,
 ): Promise<{ message: MessageView; duplicate: boolean }> {
-  const { chat, members } = requireMember(
-    await deps.store.getChatWithMembers(input.chatId),
-    input.chatId,
-    caller.userId,
-  );
+  const { chat, members } = await loadAsMember(deps, caller, input.chatId);
+  if (input.attachments !== undefined) {
+    throw badRequest('"attachments" are not accepted by this server yet.');
+  }
   if (input.replyTo !== undefined) {
     const seq = seqOfMessageId(input.replyTo);
-    const target = seq === undefined ? undefined : await deps.store.getMessage(input.chatId, seq);
+    const target = seq === undefined ? undefined : await deps.store.messages.get(input.chatId, seq);
     if (!target || target.messageId !== input.replyTo) {
       throw badRequest('"replyTo" must be the messageId of a message in this chat.');
     }
@@ -72,14 +86,14 @@ export async function sendMessage(
       messageId: newMessageId(seq),
       seq,
       senderId: caller.userId,
-      text: input.text,
+      text: input.text ?? '',
       replyTo: input.replyTo ?? null,
       clientMessageId: input.clientMessageId ?? null,
       createdAt: deps.now().toISOString(),
       editedAt: null,
       deleted: false,
     };
-    const outcome = await deps.store.appendMessage(message, previousSeq);
+    const outcome = await deps.store.messages.append(message, previousSeq);
     switch (outcome.status) {
       case 'stored': {
         const view = messageView(message);
@@ -87,27 +101,27 @@ export async function sendMessage(
         // the message in its catch-up, so no window exists in which a message reaches neither.
         // The sender's read cursor moves in parallel with the fan-out, off the delivery path.
         await Promise.all([
-          deps.store.advanceReadCursor(input.chatId, caller.userId, seq).catch((error: unknown) => {
+          deps.store.cursors.advance(input.chatId, caller.userId, seq).catch((error: unknown) => {
             logger.warn('could not move the sender read cursor', { error });
           }),
-          deps.notifier.toUsers(userIdsOf(members), eventFrame('message.created', { message: view }), {
-            excludeConnectionId: connectionId,
+          deps.fanOut.toUsers(userIdsOf(members), event('message.created', { message: view }), {
+            excludeConnectionId: input.connectionId,
           }),
         ]);
         return { message: view, duplicate: false };
       }
       case 'duplicate': {
-        const original = await deps.store.getMessage(input.chatId, outcome.seq, true);
+        const original = await deps.store.messages.get(input.chatId, outcome.seq, { consistent: true });
         if (!original) throw new Error('a claimed clientMessageId points at no message');
         return { message: messageView(original), duplicate: true };
       }
       case 'chat-gone':
-        throw notFound(`Chat "${input.chatId}" was not found.`);
+        throw chatNotFound(input.chatId);
       case 'seq-conflict': {
-        const latest = await deps.store.getLastSeq(input.chatId);
-        if (latest === undefined) throw notFound(`Chat "${input.chatId}" was not found.`);
+        const latest = outcome.lastSeq ?? (await deps.store.messages.getLastSeq(input.chatId));
+        if (latest === undefined) throw chatNotFound(input.chatId);
         previousSeq = latest;
-        await jitter(attempt);
+        await backOff(SEQ_LOCK_BACKOFF, attempt);
       }
     }
   }
@@ -117,39 +131,29 @@ export async function sendMessage(
 export async function editMessage(
   deps: Deps,
   caller: Caller,
-  input: { chatId: string; messageId: string; text: string },
+  input: MessageRef & { readonly text: string },
 ): Promise<{ message: MessageView }> {
-  const { members } = requireMember(
-    await deps.store.getChatWithMembers(input.chatId),
-    input.chatId,
-    caller.userId,
-  );
-  const message = await findMessage(deps, input.chatId, input.messageId);
+  const { members, message } = await loadMessage(deps, caller, input);
   if (message.senderId !== caller.userId) throw forbidden('Only the author can edit this message.');
   if (message.deleted) throw conflict('This message was deleted and cannot be edited.');
-  const edited = await deps.store.editMessage(message, input.text, deps.now().toISOString());
+  const edited = await deps.store.messages.edit(message, input.text, deps.now().toISOString());
   if (!edited) throw conflict('This message was deleted and cannot be edited.');
   const view = messageView(edited);
-  await deps.notifier.toUsers(userIdsOf(members), eventFrame('message.updated', { message: view }));
+  await deps.fanOut.toUsers(userIdsOf(members), event('message.updated', { message: view }));
   return { message: view };
 }
 
 export async function deleteMessage(
   deps: Deps,
   caller: Caller,
-  input: { chatId: string; messageId: string },
+  input: MessageRef,
 ): Promise<{ chatId: string; messageId: string }> {
-  const { members } = requireMember(
-    await deps.store.getChatWithMembers(input.chatId),
-    input.chatId,
-    caller.userId,
-  );
-  const message = await findMessage(deps, input.chatId, input.messageId);
+  const { members, message } = await loadMessage(deps, caller, input);
   if (message.senderId !== caller.userId) throw forbidden('Only the author can delete this message.');
-  if (!message.deleted && (await deps.store.deleteMessage(message))) {
-    await deps.notifier.toUsers(
+  if (!message.deleted && (await deps.store.messages.softDelete(message))) {
+    await deps.fanOut.toUsers(
       userIdsOf(members),
-      eventFrame('message.deleted', { chatId: input.chatId, messageId: input.messageId, seq: message.seq }),
+      event('message.deleted', { chatId: input.chatId, messageId: input.messageId, seq: message.seq }),
     );
   }
   return { chatId: input.chatId, messageId: input.messageId };
@@ -158,41 +162,34 @@ export async function deleteMessage(
 export async function readMessage(
   deps: Deps,
   caller: Caller,
-  input: { chatId: string; messageId: string },
+  input: MessageRef,
 ): Promise<{ chatId: string; lastReadSeq: number }> {
-  const { members } = requireMember(
-    await deps.store.getChatWithMembers(input.chatId),
-    input.chatId,
-    caller.userId,
-  );
-  const message = await findMessage(deps, input.chatId, input.messageId);
-  const moved = await deps.store.advanceReadCursor(input.chatId, caller.userId, message.seq);
-  if (moved === undefined) {
-    const me = await deps.store.getMember(input.chatId, caller.userId);
-    if (!me) throw notFound(`Chat "${input.chatId}" was not found.`);
-    return { chatId: input.chatId, lastReadSeq: me.lastReadSeq };
+  const { members, message } = await loadMessage(deps, caller, input);
+  const cursor = await deps.store.cursors.advance(input.chatId, caller.userId, message.seq);
+  if (cursor.status === 'not-member') throw chatNotFound(input.chatId);
+  if (cursor.status === 'moved') {
+    await deps.fanOut.toUsers(
+      userIdsOf(members),
+      event('message.read', {
+        chatId: input.chatId,
+        userId: caller.userId,
+        lastReadSeq: cursor.lastReadSeq,
+      }),
+    );
   }
-  await deps.notifier.toUsers(
-    userIdsOf(members),
-    eventFrame('message.read', { chatId: input.chatId, userId: caller.userId, lastReadSeq: moved }),
-  );
-  return { chatId: input.chatId, lastReadSeq: moved };
+  return { chatId: input.chatId, lastReadSeq: cursor.lastReadSeq };
 }
 
 export async function typing(
   deps: Deps,
   caller: Caller,
-  input: { chatId: string; isTyping: boolean },
+  input: { readonly chatId: string; readonly isTyping: boolean },
 ): Promise<{ chatId: string; isTyping: boolean }> {
-  const { members } = requireMember(
-    await deps.store.getChatWithMembers(input.chatId),
-    input.chatId,
-    caller.userId,
-  );
+  const { members } = await loadAsMember(deps, caller, input.chatId);
   const others = userIdsOf(members).filter((id) => id !== caller.userId);
-  await deps.notifier.toUsers(
+  await deps.fanOut.toUsers(
     others,
-    eventFrame('typing', { chatId: input.chatId, userId: caller.userId, isTyping: input.isTyping }),
+    event('typing', { chatId: input.chatId, userId: caller.userId, isTyping: input.isTyping }),
   );
   return { chatId: input.chatId, isTyping: input.isTyping };
 }

@@ -3,8 +3,9 @@
  * `presence` event when the first socket opens and when the last one closes.
  */
 
-import { mapSettled } from '../notify/fanout.ts';
-import { eventFrame } from '../shared/frames.ts';
+import type { Caller } from '../shared/caller.ts';
+import { mapSettled } from '../shared/concurrency.ts';
+import { event } from '../shared/frames.ts';
 import type { Deps } from './deps.ts';
 
 export interface PresenceView {
@@ -14,13 +15,13 @@ export interface PresenceView {
 }
 
 async function directPeers(deps: Deps, userId: string): Promise<string[]> {
-  const memberships = await deps.store.listMemberships(userId);
+  const memberships = await deps.store.chats.listMemberships(userId);
   return memberships.filter((m) => m.kind === 'direct' && m.peerId).map((m) => m.peerId as string);
 }
 
 async function announce(deps: Deps, presence: PresenceView): Promise<void> {
   const peers = await directPeers(deps, presence.userId);
-  if (peers.length > 0) await deps.notifier.toUsers(peers, eventFrame('presence', { ...presence }));
+  if (peers.length > 0) await deps.fanOut.toUsers(peers, event('presence', { ...presence }));
 }
 
 /**
@@ -29,9 +30,9 @@ async function announce(deps: Deps, presence: PresenceView): Promise<void> {
  * here, so they cannot keep a user "online".
  */
 async function hasOpenSocket(deps: Deps, userId: string, except?: string): Promise<boolean> {
-  const stored = (await deps.store.listConnections(userId, true)).filter((id) => id !== except);
-  for (const connectionId of stored) {
-    if (await deps.notifier.isOpen({ userId, connectionId })) return true;
+  const stored = await deps.store.connections.listIds(userId, { consistent: true });
+  for (const connectionId of stored.filter((id) => id !== except)) {
+    if (await deps.fanOut.isOpen({ userId, connectionId })) return true;
   }
   return false;
 }
@@ -39,12 +40,10 @@ async function hasOpenSocket(deps: Deps, userId: string, except?: string): Promi
 /** After a socket opened: announce the user online if no other socket of theirs is open. */
 export async function wentOnline(
   deps: Deps,
-  userId: string,
-  connectionId: string,
-  at: string,
+  opened: { readonly userId: string; readonly connectionId: string; readonly at: string },
 ): Promise<void> {
-  if (!(await hasOpenSocket(deps, userId, connectionId))) {
-    await announce(deps, { userId, online: true, lastSeenAt: at });
+  if (!(await hasOpenSocket(deps, opened.userId, opened.connectionId))) {
+    await announce(deps, { userId: opened.userId, online: true, lastSeenAt: opened.at });
   }
 }
 
@@ -52,18 +51,21 @@ export async function wentOnline(
 export async function wentOffline(deps: Deps, userId: string): Promise<void> {
   if (await hasOpenSocket(deps, userId)) return;
   const lastSeenAt = deps.now().toISOString();
-  await deps.store.setLastSeen(userId, lastSeenAt);
+  await deps.store.profiles.setLastSeen(userId, lastSeenAt);
   await announce(deps, { userId, online: false, lastSeenAt });
 }
 
+/** Online state (any stored, unexpired socket) and last-seen time of each user asked about. */
 export async function getPresence(
   deps: Deps,
-  userIds: readonly string[],
+  _caller: Caller,
+  input: { readonly userIds: readonly string[] },
 ): Promise<{ presence: PresenceView[] }> {
-  const profiles = await deps.store.getProfiles(userIds);
+  const { userIds } = input;
+  const profiles = await deps.store.profiles.getMany(userIds);
   const online = new Map<string, boolean>();
-  await mapSettled(userIds, 16, async (userId) => {
-    online.set(userId, (await deps.store.listConnections(userId)).length > 0);
+  await mapSettled(userIds, deps.presenceConcurrency, async (userId) => {
+    online.set(userId, (await deps.store.connections.listIds(userId)).length > 0);
   });
   return {
     presence: userIds.map((userId) => ({

@@ -1,53 +1,18 @@
 /** Wire objects of the protocol (Message, Chat, ChatSummary) built from stored records. */
+import type { Chat, ChatSummary, Member, Message } from '../contract/objects.ts';
 import { byJoined, type ChatRecord, type MemberRecord, type MessageRecord } from '../data/store.ts';
 
-export interface MessageView {
-  chatId: string;
-  messageId: string;
-  seq: number;
-  senderId: string;
-  text: string;
-  replyTo: string | null;
-  clientMessageId: string | null;
-  createdAt: string;
-  editedAt: string | null;
-  deleted: boolean;
-}
+export type MessageView = Message;
+export type MemberView = Member;
+export type ChatView = Chat;
+export type ChatSummaryView = ChatSummary;
 
-export interface MemberView {
-  userId: string;
-  role: 'owner' | 'member';
-  lastReadSeq: number;
-  joinedAt: string;
-}
-
-export interface ChatView {
-  chatId: string;
-  kind: 'direct' | 'group';
-  name: string | null;
-  ownerId: string;
-  members: MemberView[];
-  lastSeq: number;
-  createdAt: string;
-}
-
-export interface ChatSummaryView {
-  chatId: string;
-  kind: 'direct' | 'group';
-  name: string | null;
-  ownerId: string;
-  memberCount: number;
-  lastSeq: number;
-  lastMessage: MessageView | null;
-  lastReadSeq: number;
-  unreadCount: number;
-}
-
-export function messageView(m: MessageRecord): MessageView {
+export function messageView(m: MessageRecord): Message {
   return {
     chatId: m.chatId,
     messageId: m.messageId,
     seq: m.seq,
+    ver: 0,
     senderId: m.senderId,
     text: m.deleted ? '' : m.text,
     replyTo: m.replyTo ?? null,
@@ -55,10 +20,12 @@ export function messageView(m: MessageRecord): MessageView {
     createdAt: m.createdAt,
     editedAt: m.editedAt ?? null,
     deleted: m.deleted,
+    attachments: [],
+    reactions: [],
   };
 }
 
-export function chatView(chat: ChatRecord, members: readonly MemberRecord[]): ChatView {
+export function chatView(chat: ChatRecord, members: readonly MemberRecord[]): Chat {
   return {
     chatId: chat.chatId,
     kind: chat.kind,
@@ -68,9 +35,11 @@ export function chatView(chat: ChatRecord, members: readonly MemberRecord[]): Ch
       userId: m.userId,
       role: m.userId === chat.ownerId ? 'owner' : 'member',
       lastReadSeq: m.lastReadSeq,
+      lastDeliveredSeq: 0,
       joinedAt: m.joinedAt,
     })),
     lastSeq: chat.lastSeq,
+    lastVer: 0,
     createdAt: chat.createdAt,
   };
 }
@@ -79,7 +48,7 @@ export function chatSummaryView(
   chat: ChatRecord,
   membership: MemberRecord,
   lastMessage: MessageRecord | undefined,
-): ChatSummaryView {
+): ChatSummary {
   return {
     chatId: chat.chatId,
     kind: chat.kind,
@@ -87,8 +56,10 @@ export function chatSummaryView(
     ownerId: chat.ownerId,
     memberCount: chat.memberCount,
     lastSeq: chat.lastSeq,
+    lastVer: 0,
     lastMessage: lastMessage ? messageView(lastMessage) : null,
     lastReadSeq: membership.lastReadSeq,
     unreadCount: Math.max(0, chat.lastSeq - membership.lastReadSeq),
+    mutedUntil: null,
   };
 }

@@ -1,11 +1,10 @@
-/** `deleteChat`: the owner deletes the chat for everyone. */
+/** `deleteChat`: the owner deletes a chat for everyone. */
+import * as contract from '../contract/actions/chats.ts';
 import { deleteChat } from '../domain/chats.ts';
 import { deps } from '../domain/deps.ts';
-import { requiredId } from '../shared/validate.ts';
 import { wsAction } from '../shared/ws-middleware.ts';
 
 export const handler = wsAction({
-  action: 'deleteChat',
-  parse: (fields) => requiredId(fields, 'chatId'),
-  run: (chatId, ctx) => deleteChat(deps(), ctx.user, chatId),
+  action: contract.deleteChat,
+  run: (input, ctx) => deleteChat(deps(), ctx.caller, input),
 });

@@ -1,18 +1,10 @@
 /** `editMessage`: the author changes a message's text. */
+import * as contract from '../contract/actions/messages.ts';
 import { deps } from '../domain/deps.ts';
-import { LIMITS } from '../domain/limits.ts';
 import { editMessage } from '../domain/messages.ts';
-import { type Fields, requiredId, requiredString } from '../shared/validate.ts';
 import { wsAction } from '../shared/ws-middleware.ts';
 
-const parse = (fields: Fields) => ({
-  chatId: requiredId(fields, 'chatId'),
-  messageId: requiredId(fields, 'messageId'),
-  text: requiredString(fields, 'text', { max: LIMITS.textMaxChars }),
-});
-
 export const handler = wsAction({
-  action: 'editMessage',
-  parse,
-  run: (input, ctx) => editMessage(deps(), ctx.user, input),
+  action: contract.editMessage,
+  run: (input, ctx) => editMessage(deps(), ctx.caller, input),
 });

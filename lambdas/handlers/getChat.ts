@@ -1,11 +1,10 @@
 /** `getChat`: one chat with its members. */
+import * as contract from '../contract/actions/chats.ts';
 import { getChat } from '../domain/chats.ts';
 import { deps } from '../domain/deps.ts';
-import { requiredId } from '../shared/validate.ts';
 import { wsAction } from '../shared/ws-middleware.ts';
 
 export const handler = wsAction({
-  action: 'getChat',
-  parse: (fields) => requiredId(fields, 'chatId'),
-  run: (chatId, ctx) => getChat(deps(), ctx.user, chatId),
+  action: contract.getChat,
+  run: (input, ctx) => getChat(deps(), ctx.caller, input),
 });

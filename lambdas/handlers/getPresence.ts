@@ -1,12 +1,10 @@
-/** `getPresence`: online state and last-seen time of up to 100 users. */
+/** `getPresence`: online state and last-seen time of users. */
+import * as contract from '../contract/actions/people.ts';
 import { deps } from '../domain/deps.ts';
-import { LIMITS } from '../domain/limits.ts';
 import { getPresence } from '../domain/presence.ts';
-import { requiredIdArray } from '../shared/validate.ts';
 import { wsAction } from '../shared/ws-middleware.ts';
 
 export const handler = wsAction({
-  action: 'getPresence',
-  parse: (fields) => requiredIdArray(fields, 'userIds', 1, LIMITS.presenceMaxIds),
-  run: (userIds) => getPresence(deps(), userIds),
+  action: contract.getPresence,
+  run: (input, ctx) => getPresence(deps(), ctx.caller, input),
 });

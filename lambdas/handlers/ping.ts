@@ -1,9 +1,9 @@
-/** `ping`: keep-alive; replies `{type: "pong"}`. */
+/** `ping`: keep-alive; answered with `pong`. */
+import * as contract from '../contract/actions/people.ts';
+
 import { wsAction } from '../shared/ws-middleware.ts';
 
 export const handler = wsAction({
-  action: 'ping',
-  parse: () => undefined,
-  run: async () => undefined,
-  respond: (_result, ctx) => ({ type: 'pong', action: 'ping', requestId: ctx.requestId }),
+  action: contract.ping,
+  run: async () => ({}),
 });

@@ -1,16 +1,10 @@
-/** `readMessage`: marks a message and every earlier one as read; the cursor never moves back. */
+/** `readMessage`: marks a message and all earlier ones as read. */
+import * as contract from '../contract/actions/messages.ts';
 import { deps } from '../domain/deps.ts';
 import { readMessage } from '../domain/messages.ts';
-import { type Fields, requiredId } from '../shared/validate.ts';
 import { wsAction } from '../shared/ws-middleware.ts';
 
-const parse = (fields: Fields) => ({
-  chatId: requiredId(fields, 'chatId'),
-  messageId: requiredId(fields, 'messageId'),
-});
-
 export const handler = wsAction({
-  action: 'readMessage',
-  parse,
-  run: (input, ctx) => readMessage(deps(), ctx.user, input),
+  action: contract.readMessage,
+  run: (input, ctx) => readMessage(deps(), ctx.caller, input),
 });

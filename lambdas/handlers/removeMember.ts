@@ -1,16 +1,10 @@
-/** `removeMember`: the owner removes anyone; any member removes themself (leaves). */
+/** `removeMember`: the owner removes a member, or a member leaves. */
+import * as contract from '../contract/actions/chats.ts';
 import { removeMember } from '../domain/chats.ts';
 import { deps } from '../domain/deps.ts';
-import { type Fields, requiredId } from '../shared/validate.ts';
 import { wsAction } from '../shared/ws-middleware.ts';
 
-const parse = (fields: Fields) => ({
-  chatId: requiredId(fields, 'chatId'),
-  userId: requiredId(fields, 'userId'),
-});
-
 export const handler = wsAction({
-  action: 'removeMember',
-  parse,
-  run: (input, ctx) => removeMember(deps(), ctx.user, input.chatId, input.userId),
+  action: contract.removeMember,
+  run: (input, ctx) => removeMember(deps(), ctx.caller, input),
 });

@@ -4,7 +4,7 @@
  */
 import { MANAGEMENT_ENDPOINT_ENV, TABLE_NAME_ENV } from '../../lib/table.ts';
 
-export interface RuntimeConfig {
+interface RuntimeConfig {
   /** The single table's name. */
   readonly tableName: string;
   /** API Gateway Management API endpoint, e.g. https://abc.execute-api.eu-west-1.amazonaws.com/prod */
@@ -13,6 +13,8 @@ export interface RuntimeConfig {
   readonly dynamoEndpoint: string | undefined;
   /** Fan-out concurrency towards the Management API. */
   readonly fanOutConcurrency: number;
+  /** Connection lookups in flight at once when `getPresence` asks about many users. */
+  readonly presenceConcurrency: number;
 }
 
 let cached: RuntimeConfig | undefined;
@@ -23,6 +25,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): RuntimeConfig 
     managementEndpoint: env[MANAGEMENT_ENDPOINT_ENV] || undefined,
     dynamoEndpoint: env.DYNAMODB_ENDPOINT || undefined,
     fanOutConcurrency: positiveInt(env.FANOUT_CONCURRENCY, 16),
+    presenceConcurrency: positiveInt(env.PRESENCE_CONCURRENCY, 16),
   };
 }
 

@@ -2,21 +2,17 @@
  * Typed errors of the wire protocol. Domain code throws these; the one error middleware maps them
  * to error frames. Anything else becomes `INTERNAL` with a generic message (never a stack trace).
  */
-export type ErrorCode =
-  | 'BAD_REQUEST'
-  | 'UNKNOWN_ACTION'
-  | 'FORBIDDEN'
-  | 'NOT_FOUND'
-  | 'CONFLICT'
-  | 'PAYLOAD_TOO_LARGE'
-  | 'RATE_LIMITED'
-  | 'INTERNAL';
+import type { ErrorCode } from '../contract/errors.ts';
+
+export type { ErrorCode };
 
 export class ChatError extends Error {
   override readonly name = 'ChatError';
   constructor(
     readonly code: ErrorCode,
     message: string,
+    /** Extra fields of the error frame (e.g. `retryAfterMs` with RATE_LIMITED). */
+    readonly details: Readonly<Record<string, unknown>> = {},
   ) {
     super(message);
   }
@@ -26,7 +22,6 @@ export const badRequest = (message: string): ChatError => new ChatError('BAD_REQ
 export const forbidden = (message: string): ChatError => new ChatError('FORBIDDEN', message);
 export const notFound = (message: string): ChatError => new ChatError('NOT_FOUND', message);
 export const conflict = (message: string): ChatError => new ChatError('CONFLICT', message);
-export const rateLimited = (message: string): ChatError => new ChatError('RATE_LIMITED', message);
 
 export const INTERNAL_MESSAGE = 'Something went wrong on our side. Please retry.';
 

@@ -4,25 +4,18 @@
  * and display name reach the later routes.
  */
 import { type JWTPayload, SignJWT } from 'jose';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { fallbackName } from '../../lambdas/auth/verifier.ts';
 import { eventually, HandshakeError, TestClient } from '../support/client.ts';
-import { startTestStack, type TestStack, uniqueId } from '../support/stack.ts';
+import { uniqueId, useTestStack } from '../support/stack.ts';
 
 const ISSUER = 'chat-tests';
 const AUDIENCE = 'chat-app';
 
-let stack: TestStack;
 const invocations: { routeKey: string; error?: unknown }[] = [];
-
-beforeAll(async () => {
-  stack = await startTestStack({
-    env: { JWT_ISSUER: ISSUER, JWT_AUDIENCE: AUDIENCE },
-    onInvoke: (info) => invocations.push(info),
-  });
-});
-afterAll(async () => {
-  await stack?.stop();
+const stack = useTestStack({
+  env: { JWT_ISSUER: ISSUER, JWT_AUDIENCE: AUDIENCE },
+  onInvoke: (info) => invocations.push(info),
 });
 
 /** The stack's HS256 secret (the documented dev default unless JWT_SECRET is set). */

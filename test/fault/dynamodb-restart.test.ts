@@ -14,12 +14,11 @@ import { type DynamoLocal, freePort, startDynamoLocal } from '../../local/dynamo
 import { connectUsers, type Message, makeDirect, settle, type UserSocket } from '../support/chat.ts';
 import type { Frame } from '../support/client.ts';
 import { sleep } from '../support/client.ts';
-import { startTestStack, type TestStack } from '../support/stack.ts';
+import { useTestStack } from '../support/stack.ts';
 
 let dir: string;
 let port: number;
 let dynamo: DynamoLocal | undefined;
-let stack: TestStack;
 let alice: UserSocket;
 let bob: UserSocket;
 let chatId: string;
@@ -31,7 +30,16 @@ beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'ddb-restart-'));
   port = await freePort();
   dynamo = await startDynamoLocal({ port, dbPath: dir });
-  stack = await startTestStack({ dynamoEndpoint: dynamo.endpoint });
+}, 90_000);
+afterAll(async () => {
+  await dynamo?.stop();
+  rmSync(dir, { recursive: true, force: true });
+}, 30_000);
+
+/** The stack on this file's own DynamoDB Local (started by the hook above). */
+const stack = useTestStack(() => ({ dynamoEndpoint: (dynamo as DynamoLocal).endpoint }));
+
+beforeAll(async () => {
   [alice, bob] = (await connectUsers(stack, 2, 'restart')) as [UserSocket, UserSocket];
   chatId = (await makeDirect(alice, bob.userId)).chatId;
   await settle(stack, alice, bob);
@@ -39,10 +47,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await Promise.all([alice, bob].map((s) => s?.close()));
-  await stack?.stop();
-  await dynamo?.stop();
-  rmSync(dir, { recursive: true, force: true });
-}, 30_000);
+});
 
 async function send(clientMessageId: string): Promise<Frame> {
   return alice.request(

@@ -1,12 +1,13 @@
 /**
- * The notifier's delivery policy with an in-memory Management API (AWS itself cannot run here; the
+ * The fan-out's delivery policy with an in-memory Management API (AWS itself cannot run here; the
  * end-to-end suites run the same code against the local gateway's real Management API).
  */
 
 import type { ApiGatewayManagementApiClient } from '@aws-sdk/client-apigatewaymanagementapi';
 import { GoneException, type PostToConnectionCommand } from '@aws-sdk/client-apigatewaymanagementapi';
 import { describe, expect, it } from 'vitest';
-import { type ConnectionDirectory, mapSettled, Notifier } from '../../lambdas/notify/fanout.ts';
+import { type ConnectionDirectory, FanOut } from '../../lambdas/fanout/fanout.ts';
+import { mapSettled } from '../../lambdas/shared/concurrency.ts';
 
 function httpError(status: number, name: string): Error {
   return Object.assign(new Error(name), { name, $metadata: { httpStatusCode: status } });
@@ -40,10 +41,10 @@ function fakeApi(failures: Record<string, Error[]> = {}) {
 function directory(sockets: Record<string, string[]>) {
   const deleted: string[] = [];
   const dir: ConnectionDirectory = {
-    async listConnections(userId) {
+    async listIds(userId) {
       return sockets[userId] ?? [];
     },
-    async deleteConnection(userId, connectionId) {
+    async delete(userId, connectionId) {
       deleted.push(`${userId}/${connectionId}`);
       return true;
     },
@@ -51,16 +52,12 @@ function directory(sockets: Record<string, string[]>) {
   return { dir, deleted };
 }
 
-describe('Notifier', () => {
+describe('FanOut', () => {
   it('posts to every socket of every user, except the excluded one', async () => {
     const api = fakeApi();
     const { dir } = directory({ a: ['a1', 'a2'], b: ['b1'] });
-    const notifier = new Notifier(() => api.client, dir);
-    const report = await notifier.toUsers(
-      ['a', 'b', 'a'],
-      { type: 'x', n: 1 },
-      { excludeConnectionId: 'a1' },
-    );
+    const fanOut = new FanOut(() => api.client, dir);
+    const report = await fanOut.toUsers(['a', 'b', 'a'], { type: 'x', n: 1 }, { excludeConnectionId: 'a1' });
     expect(report).toEqual({ delivered: 2, gone: 0, failed: 0, retried: 0 });
     expect(api.delivered.map((d) => d.connectionId).sort()).toEqual(['a2', 'b1']);
     expect(JSON.parse(api.delivered[0]?.data ?? '')).toEqual({ type: 'x', n: 1 });
@@ -70,7 +67,7 @@ describe('Notifier', () => {
     const gone = new GoneException({ message: 'gone', $metadata: { httpStatusCode: 410 } });
     const api = fakeApi({ b1: [gone] });
     const { dir, deleted } = directory({ a: ['a1'], b: ['b1', 'b2'] });
-    const report = await new Notifier(() => api.client, dir).toUsers(['a', 'b'], { type: 'x' });
+    const report = await new FanOut(() => api.client, dir).toUsers(['a', 'b'], { type: 'x' });
     expect(report).toMatchObject({ delivered: 2, gone: 1, failed: 0 });
     expect(deleted).toEqual(['b/b1']);
   });
@@ -80,7 +77,7 @@ describe('Notifier', () => {
       a1: [httpError(429, 'LimitExceededException'), httpError(500, 'InternalServerErrorException')],
     });
     const { dir, deleted } = directory({ a: ['a1'] });
-    const report = await new Notifier(() => api.client, dir, { baseDelayMs: 1 }).toUsers(['a'], {
+    const report = await new FanOut(() => api.client, dir, { baseDelayMs: 1 }).toUsers(['a'], {
       type: 'x',
     });
     expect(report).toEqual({ delivered: 1, gone: 0, failed: 0, retried: 2 });
@@ -92,7 +89,7 @@ describe('Notifier', () => {
       a1: Array.from({ length: 5 }, () => httpError(500, 'InternalServerErrorException')),
     });
     const { dir } = directory({ a: ['a1'], b: ['b1'] });
-    const report = await new Notifier(() => api.client, dir, { baseDelayMs: 1, maxAttempts: 3 }).toUsers(
+    const report = await new FanOut(() => api.client, dir, { baseDelayMs: 1, maxAttempts: 3 }).toUsers(
       ['a', 'b'],
       {
         type: 'x',
@@ -104,7 +101,7 @@ describe('Notifier', () => {
   it('does not retry client errors other than throttling', async () => {
     const api = fakeApi({ a1: [httpError(403, 'ForbiddenException')] });
     const { dir } = directory({ a: ['a1'] });
-    const report = await new Notifier(() => api.client, dir, { baseDelayMs: 1 }).toUsers(['a'], {
+    const report = await new FanOut(() => api.client, dir, { baseDelayMs: 1 }).toUsers(['a'], {
       type: 'x',
     });
     expect(report).toEqual({ delivered: 0, gone: 0, failed: 1, retried: 0 });
@@ -114,12 +111,9 @@ describe('Notifier', () => {
     const api = fakeApi();
     const sockets = Object.fromEntries(Array.from({ length: 40 }, (_, i) => [`u${i}`, [`c${i}`]]));
     const { dir } = directory(sockets);
-    const report = await new Notifier(() => api.client, dir, { concurrency: 4 }).toUsers(
-      Object.keys(sockets),
-      {
-        type: 'x',
-      },
-    );
+    const report = await new FanOut(() => api.client, dir, { concurrency: 4 }).toUsers(Object.keys(sockets), {
+      type: 'x',
+    });
     expect(report.delivered).toBe(40);
     expect(api.maxInFlight()).toBeLessThanOrEqual(4);
     expect(api.maxInFlight()).toBeGreaterThan(1);

@@ -3,7 +3,9 @@
  * message ids, also when invocations run concurrently in one process (the local gateway), and business
  * metrics are EMF lines on AWS only.
  */
+import * as v from 'valibot';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { defineAction } from '../../lambdas/contract/action.ts';
 import { ChatError } from '../../lambdas/shared/errors.ts';
 import { frameKeys, Logger, logger } from '../../lambdas/shared/logger.ts';
 import {
@@ -28,6 +30,13 @@ function capture(): Record<string, unknown>[] {
 afterEach(() => {
   vi.restoreAllMocks();
   delete process.env[METRICS_STACK_ENV];
+});
+
+/** A throwaway action: any frame with `action: 'x'` and an optional chatId. */
+const testAction = defineAction('x', {
+  summary: 'test',
+  request: v.object({ chatId: v.optional(v.string()) }),
+  ack: {},
 });
 
 const gate = () => {
@@ -57,8 +66,7 @@ describe('correlation ids', () => {
     const aStarted = gate();
     const bLogged = gate();
     const handler = wsAction({
-      action: 'x',
-      parse: (fields) => fields,
+      action: testAction,
       run: async (_input, ctx) => {
         logger.warn('first', { who: ctx.connectionId });
         if (ctx.connectionId === 'conn-A') {
@@ -70,7 +78,7 @@ describe('correlation ids', () => {
         await new Promise((resolve) => setTimeout(resolve, 5));
         logger.warn('second', { who: ctx.connectionId });
         if (ctx.connectionId === 'conn-B') bLogged.open();
-        return undefined;
+        return {};
       },
     });
     const context = {} as never;
@@ -153,8 +161,7 @@ describe('business metrics', () => {
       new ChatError('FORBIDDEN', 'No.'),
     ]) {
       const handler = wsAction({
-        action: 'x',
-        parse: () => undefined,
+        action: testAction,
         run: async () => {
           throw error;
         },

@@ -1,15 +1,23 @@
-/** Fast unit tests of the pure pieces: ids, validators, frame parsing. */
+/** Fast unit tests of the pure pieces: ids, contract fields, frame parsing. */
+
+import * as v from 'valibot';
 import { describe, expect, it } from 'vitest';
+import type { ActionDef } from '../../lambdas/contract/action.ts';
+import {
+  bool,
+  cleanName,
+  id,
+  idList,
+  int,
+  isoTime,
+  messageText,
+  optional,
+  withDefault,
+} from '../../lambdas/contract/fields.ts';
+import { parseRequest } from '../../lambdas/contract/parse.ts';
 import { newChatId, newMessageId, seqOfMessageId } from '../../lambdas/domain/ids.ts';
 import { ChatError } from '../../lambdas/shared/errors.ts';
-import {
-  optionalBoolean,
-  optionalInt,
-  requiredId,
-  requiredIdArray,
-  requiredString,
-} from '../../lambdas/shared/validate.ts';
-import { MAX_FRAME_BYTES, parseFrame } from '../../lambdas/shared/ws-middleware.ts';
+import { MAX_FRAME_BYTES, parseFrame } from '../../lambdas/shared/frames.ts';
 
 const code = (fn: () => unknown): string | undefined => {
   try {
@@ -38,45 +46,97 @@ describe('ids', () => {
   );
 });
 
-describe('validators', () => {
+/** Parses `value` as field `name` of a one-field object with `schema`. */
+const field = (schema: v.GenericSchema, name: string, value: unknown) =>
+  parseRequest({ name: 'x', request: v.object({ [name]: schema }) } as unknown as ActionDef, {
+    [name]: value,
+  }) as Record<string, unknown>;
+const sentence = (fn: () => unknown): string => {
+  try {
+    fn();
+    return 'accepted';
+  } catch (error) {
+    return error instanceof ChatError ? `${error.code}: ${error.message}` : 'THROWN';
+  }
+};
+
+describe('contract fields', () => {
   it('accepts and returns good values', () => {
-    expect(requiredId({ chatId: 'c_1' }, 'chatId')).toBe('c_1');
-    expect(requiredString({ text: ' hi ' }, 'text', { max: 10 })).toBe(' hi ');
-    expect(optionalInt({}, 'limit', 1, 100)).toBeUndefined();
-    expect(optionalInt({ limit: 100 }, 'limit', 1, 100)).toBe(100);
-    expect(optionalBoolean({ isTyping: false }, 'isTyping')).toBe(false);
-    expect(requiredIdArray({ ids: ['a', 'b', 'a'] }, 'ids', 1, 2)).toEqual(['a', 'b']);
+    expect(field(id, 'chatId', 'c_1').chatId).toBe('c_1');
+    expect(field(messageText(10), 'text', ' hi ').text).toBe(' hi ');
+    expect(field(optional(int(1, 100)), 'limit', undefined).limit).toBeUndefined();
+    expect(field(optional(int(1, 100)), 'limit', null).limit).toBeUndefined();
+    expect(field(withDefault(int(1, 100), 50), 'limit', null).limit).toBe(50);
+    expect(field(int(1, 100), 'limit', 100).limit).toBe(100);
+    expect(field(bool, 'isTyping', false).isTyping).toBe(false);
+    expect(field(idList(1, 2), 'ids', ['a', 'b', 'a']).ids).toEqual(['a', 'b']);
+    expect(field(messageText(10), 'text', 'a\n\tb').text).toBe('a\n\tb');
   });
 
   it.each([
-    ['missing', () => requiredId({}, 'chatId')],
-    ['a number', () => requiredId({ chatId: 5 }, 'chatId')],
-    ['an object', () => requiredId({ chatId: {} }, 'chatId')],
-    ['empty', () => requiredId({ chatId: '' }, 'chatId')],
-    ['65 chars', () => requiredId({ chatId: 'x'.repeat(65) }, 'chatId')],
-    ['a #', () => requiredId({ chatId: 'a#b' }, 'chatId')],
-    ['a NUL', () => requiredId({ chatId: 'a\u0000b' }, 'chatId')],
-    ['padded', () => requiredId({ chatId: ' a' }, 'chatId')],
-    ['a lone surrogate', () => requiredString({ text: 'a\ud800' }, 'text', { max: 10 })],
-    ['whitespace text', () => requiredString({ text: '  \n ' }, 'text', { max: 10 })],
-    ['text over the limit', () => requiredString({ text: 'x'.repeat(11) }, 'text', { max: 10 })],
-    ['a float', () => optionalInt({ limit: 1.5 }, 'limit', 1, 100)],
-    ['a numeric string', () => optionalInt({ limit: '5' }, 'limit', 1, 100)],
-    ['below the range', () => optionalInt({ limit: 0 }, 'limit', 1, 100)],
-    ['a string boolean', () => optionalBoolean({ isTyping: 'yes' }, 'isTyping')],
-    ['an empty id list', () => requiredIdArray({ ids: [] }, 'ids', 1, 2)],
-    ['too many ids', () => requiredIdArray({ ids: ['a', 'b', 'c'] }, 'ids', 1, 2)],
-    ['a non-array', () => requiredIdArray({ ids: 'a' }, 'ids', 1, 2)],
-    ['a non-string id', () => requiredIdArray({ ids: ['a', 1] }, 'ids', 1, 2)],
-  ])('refuses %s with BAD_REQUEST', (_name, fn) => {
-    expect(code(fn)).toBe('BAD_REQUEST');
+    ['missing', id, 'chatId', undefined, '"chatId" is required.'],
+    ['null', id, 'chatId', null, '"chatId" is required.'],
+    ['a number', id, 'chatId', 5, '"chatId" must be a string, not a number.'],
+    ['an object', id, 'chatId', {}, '"chatId" must be a string, not an object.'],
+    ['empty', id, 'chatId', '', '"chatId" must not be empty.'],
+    ['65 chars', id, 'chatId', 'x'.repeat(65), '"chatId" must be at most 64 characters.'],
+    ['a #', id, 'chatId', 'a#b', '"chatId" contains characters that are not allowed.'],
+    ['a NUL', id, 'chatId', 'a\u0000b', '"chatId" contains characters that are not allowed.'],
+    ['padded', id, 'chatId', ' a', '"chatId" must not start or end with spaces.'],
+    [
+      'a lone surrogate',
+      messageText(10),
+      'text',
+      'a\ud800',
+      '"text" contains invalid unicode (a lone surrogate).',
+    ],
+    ['whitespace text', messageText(10), 'text', '  \n ', '"text" must not be empty.'],
+    ['text over the limit', messageText(10), 'text', 'x'.repeat(11), '"text" must be at most 10 characters.'],
+    [
+      'an escape in text',
+      messageText(10),
+      'text',
+      'a\u001b[31m',
+      '"text" must not contain control characters (newline and tab are fine).',
+    ],
+    [
+      'a bidi override in a name',
+      cleanName(10),
+      'name',
+      'a\u202eb',
+      '"name" must not contain control or bidirectional-override characters.',
+    ],
+    [
+      'a newline in a name',
+      cleanName(10),
+      'name',
+      'a\nb',
+      '"name" must not contain control or bidirectional-override characters.',
+    ],
+    ['a float', int(1, 100), 'limit', 1.5, '"limit" must be an integer, not a number.'],
+    ['a numeric string', int(1, 100), 'limit', '5', '"limit" must be an integer, not a string.'],
+    ['below the range', int(1, 100), 'limit', 0, '"limit" must be between 1 and 100.'],
+    ['a string boolean', bool, 'isTyping', 'yes', '"isTyping" must be true or false, not a string.'],
+    ['an empty id list', idList(1, 2), 'ids', [], '"ids" must hold at least 1 id.'],
+    ['too many ids', idList(1, 2), 'ids', ['a', 'b', 'c'], '"ids" must hold at most 2 ids.'],
+    ['a non-array', idList(1, 2), 'ids', 'a', '"ids" must be an array of ids, not a string.'],
+    ['a non-string id', idList(1, 2), 'ids', ['a', 1], '"ids[1]" must be a string, not a number.'],
+    [
+      'a bad time',
+      isoTime,
+      'sendAt',
+      'tomorrow',
+      '"sendAt" must be an ISO 8601 time such as 2026-12-01T18:00:00Z.',
+    ],
+  ])('refuses %s with a BAD_REQUEST naming the field', (_name, schema, name, value, message) => {
+    expect(sentence(() => field(schema as v.GenericSchema, name as string, value))).toBe(
+      `BAD_REQUEST: ${message}`,
+    );
   });
 
   it('counts text length in code points, so 4000 emoji fit', () => {
-    expect(requiredString({ text: '😀'.repeat(4000) }, 'text', { max: 4000 })).toHaveLength(8000);
-    expect(code(() => requiredString({ text: '😀'.repeat(4001) }, 'text', { max: 4000 }))).toBe(
-      'BAD_REQUEST',
-    );
+    expect(field(messageText(4000), 'text', '😀'.repeat(4000)).text).toHaveLength(8000);
+    expect(sentence(() => field(messageText(4000), 'text', '😀'.repeat(4001)))).toMatch(/^BAD_REQUEST/);
   });
 });
 
@@ -123,8 +183,7 @@ describe('error frames', () => {
   const run = async (error: Error) => {
     const { wsAction } = await import('../../lambdas/shared/ws-middleware.ts');
     const handler = wsAction({
-      action: 'x',
-      parse: () => undefined,
+      action: { name: 'x', summary: '', request: v.object({}), ack: v.object({}), reply: 'ack', events: [] },
       run: async () => {
         throw error;
       },

@@ -1,30 +1,30 @@
 /**
- * Fan-out of server events to sockets through the API Gateway Management API (`@connections`).
+ * Fan-out: server events pushed to sockets through the API Gateway Management API (`@connections`).
  *
- * - Bounded concurrency, every post awaited (`Promise.allSettled` semantics: one failure never stops
- *   the rest).
+ * - Bounded concurrency, every post awaited (one failure never stops the rest).
  * - 410 GoneException: the connection is stale; exactly that connection record is deleted.
- * - Throttling (429) and server errors (5xx): retried a bounded number of times with exponential
- *   backoff and full jitter; then logged and counted, never thrown to the caller.
+ * - Throttling (429) and server errors (5xx): retried a bounded number of times with the shared
+ *   backoff (full jitter); then logged and counted, never thrown to the caller.
  * - Every fan-out emits its counts as business metrics (FanOutPosts, FanOutFailures,
  *   StaleConnectionsRemoved: lambdas/shared/metrics.ts).
  */
 import {
   type ApiGatewayManagementApiClient,
-  DeleteConnectionCommand,
   GetConnectionCommand,
   PostToConnectionCommand,
 } from '@aws-sdk/client-apigatewaymanagementapi';
+import { mapSettled } from '../shared/concurrency.ts';
 import type { Frame } from '../shared/frames.ts';
 import { logger } from '../shared/logger.ts';
 import { countMetric, putMetrics } from '../shared/metrics.ts';
+import { backOff } from '../shared/retry.ts';
 
 export interface Target {
   readonly userId: string;
   readonly connectionId: string;
 }
 
-export interface FanOutReport {
+interface FanOutReport {
   /** Posts acknowledged by the Management API. */
   delivered: number;
   /** Connections found gone (410) and removed. */
@@ -35,68 +35,51 @@ export interface FanOutReport {
   retried: number;
 }
 
+/** Where the sockets of a user are recorded (the data layer's `connections`). */
 export interface ConnectionDirectory {
-  listConnections(userId: string): Promise<string[]>;
-  deleteConnection(userId: string, connectionId: string): Promise<boolean>;
+  listIds(userId: string): Promise<string[]>;
+  delete(userId: string, connectionId: string): Promise<boolean>;
 }
 
-export interface NotifierOptions {
+interface FanOutOptions {
   /** Posts in flight at once. @default 16 */
   readonly concurrency?: number;
   /** Attempts per post for retryable failures (429, 5xx, network). @default 3 */
   readonly maxAttempts?: number;
-  /** Base backoff in milliseconds (full jitter over base·2^attempt). @default 25 */
+  /** Base backoff in milliseconds (full jitter over base·2^attempt, at most 1 s). @default 25 */
   readonly baseDelayMs?: number;
 }
 
-export const emptyReport = (): FanOutReport => ({ delivered: 0, gone: 0, failed: 0, retried: 0 });
-
-/** Runs `task` over `items` with at most `limit` in flight; resolves when all have settled. */
-export async function mapSettled<T>(items: readonly T[], limit: number, task: (item: T) => Promise<void>) {
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < items.length) {
-      const item = items[next++] as T;
-      try {
-        await task(item);
-      } catch (error) {
-        logger.error('fan-out task failed', { error });
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-}
+const MAX_BACKOFF_MS = 1000;
 
 function statusOf(error: unknown): number | undefined {
   return (error as { $metadata?: { httpStatusCode?: number } })?.$metadata?.httpStatusCode;
 }
 
-export function isGone(error: unknown): boolean {
+function isGone(error: unknown): boolean {
   return (error as { name?: string })?.name === 'GoneException' || statusOf(error) === 410;
 }
 
-export function isRetryable(error: unknown): boolean {
+function isRetryable(error: unknown): boolean {
   const status = statusOf(error);
   if (status === undefined) return true; // network-level failure
   const name = (error as { name?: string })?.name;
   return status === 429 || status >= 500 || name === 'LimitExceededException';
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-export class Notifier {
+export class FanOut {
   readonly #concurrency: number;
   readonly #maxAttempts: number;
-  readonly #baseDelayMs: number;
+  readonly #backoff: { baseMs: number; capMs: number };
 
   constructor(
     readonly client: () => ApiGatewayManagementApiClient,
     readonly directory: ConnectionDirectory,
-    options: NotifierOptions = {},
+    options: FanOutOptions = {},
   ) {
     this.#concurrency = options.concurrency ?? 16;
     this.#maxAttempts = options.maxAttempts ?? 3;
-    this.#baseDelayMs = options.baseDelayMs ?? 25;
+    this.#backoff = { baseMs: options.baseDelayMs ?? 25, capMs: MAX_BACKOFF_MS };
   }
 
   /** Sends `frame` to every open socket of every user, except `excludeConnectionId`. */
@@ -118,7 +101,7 @@ export class Notifier {
   ): Promise<Target[]> {
     const targets: Target[] = [];
     await mapSettled([...new Set(userIds)], this.#concurrency, async (userId) => {
-      for (const connectionId of await this.directory.listConnections(userId)) {
+      for (const connectionId of await this.directory.listIds(userId)) {
         if (connectionId !== options.excludeConnectionId) targets.push({ userId, connectionId });
       }
     });
@@ -127,7 +110,7 @@ export class Notifier {
 
   /** Sends `frame` to the given sockets. */
   async toConnections(targets: readonly Target[], frame: Frame): Promise<FanOutReport> {
-    const report = emptyReport();
+    const report: FanOutReport = { delivered: 0, gone: 0, failed: 0, retried: 0 };
     if (targets.length === 0) return report;
     const data = new TextEncoder().encode(JSON.stringify(frame));
     await mapSettled(targets, this.#concurrency, (target) => this.#post(target, data, report));
@@ -152,21 +135,9 @@ export class Notifier {
       return true;
     } catch (error) {
       if (!isGone(error)) return true;
-      await this.directory.deleteConnection(target.userId, target.connectionId);
+      await this.directory.delete(target.userId, target.connectionId);
       countMetric('StaleConnectionsRemoved');
       return false;
-    }
-  }
-
-  /** Closes a socket from the server side (e.g. after the chat was deleted). Gone is fine. */
-  async disconnect(target: Target): Promise<void> {
-    try {
-      await this.client().send(new DeleteConnectionCommand({ ConnectionId: target.connectionId }));
-    } catch (error) {
-      if (isGone(error)) {
-        await this.directory.deleteConnection(target.userId, target.connectionId);
-        countMetric('StaleConnectionsRemoved');
-      } else logger.warn('disconnect failed', { connectionId: target.connectionId, error });
     }
   }
 
@@ -181,7 +152,7 @@ export class Notifier {
       } catch (error) {
         if (isGone(error)) {
           report.gone++;
-          await this.directory.deleteConnection(target.userId, target.connectionId);
+          await this.directory.delete(target.userId, target.connectionId);
           return;
         }
         if (attempt >= this.#maxAttempts || !isRetryable(error)) {
@@ -195,7 +166,7 @@ export class Notifier {
           return;
         }
         report.retried++;
-        await sleep(Math.random() * this.#baseDelayMs * 2 ** attempt);
+        await backOff(this.#backoff, attempt);
       }
     }
   }

@@ -1,0 +1,143 @@
+/** Actions on the messages of a chat. */
+import * as v from 'valibot';
+import { defineAction } from '../action.ts';
+import { custom } from '../custom.ts';
+import { bool, FIELD, id, int, messageText, optional, withDefault } from '../fields.ts';
+import { LIMITS } from '../limits.ts';
+import { Member, Message, type Reaction } from '../objects.ts';
+
+const seq = int(1, LIMITS.maxSeq);
+
+export const history = defineAction('history', {
+  summary: 'A page of messages, ascending by seq: the newest, or before/after a seq.',
+  request: v.pipe(
+    v.object({
+      chatId: id,
+      before: optional(seq),
+      after: optional(int(0, LIMITS.maxSeq)),
+      limit: withDefault(int(1, LIMITS.historyMax), LIMITS.historyDefault),
+    }),
+    v.check((r) => r.before === undefined || r.after === undefined, 'Use "before" or "after", not both.'),
+  ),
+  ack: { messages: v.array(Message), hasMore: v.boolean() },
+});
+
+export const sendMessage = defineAction('sendMessage', {
+  summary: 'Store a message and push message.created to the other sockets of every member.',
+  request: v.pipe(
+    v.object({
+      chatId: id,
+      text: v.optional(v.union([messageText(), v.literal('')], firstUnionMessage)),
+      clientMessageId: optional(id),
+      replyTo: optional(id),
+      attachments: optional(
+        v.pipe(
+          v.array(v.object({ uploadId: id }), `${FIELD} must be an array of {"uploadId"} objects.`),
+          v.minLength(1, `${FIELD} must hold at least 1 attachment.`),
+          v.maxLength(
+            LIMITS.attachmentsMax,
+            `${FIELD} must hold at most ${LIMITS.attachmentsMax} attachments.`,
+          ),
+        ),
+      ),
+    }),
+    v.forward(
+      v.partialCheck(
+        [['text'], ['attachments']],
+        (r) => (r.text !== undefined && r.text !== '') || (r.attachments?.length ?? 0) > 0,
+        `${FIELD} is required (it may be "" only beside attachments).`,
+      ),
+      ['text'],
+    ),
+  ),
+  ack: { message: Message, duplicate: v.boolean() },
+  events: ['message.created'],
+});
+
+/** A union reports its own issue; give the sentence of the first branch that failed instead. */
+function firstUnionMessage(issue: v.BaseIssue<unknown>): string {
+  const inner = issue.issues?.[0];
+  return inner?.message ?? `${FIELD} must be a string.`;
+}
+
+export const editMessage = defineAction('editMessage', {
+  summary: "The author changes a message's text.",
+  request: v.object({ chatId: id, messageId: id, text: messageText() }),
+  ack: { message: Message },
+  events: ['message.updated'],
+});
+
+export const deleteMessage = defineAction('deleteMessage', {
+  summary: 'The author (or an administrator) deletes a message: it keeps its seq, its text becomes "".',
+  request: v.object({ chatId: id, messageId: id }),
+  ack: { chatId: v.string(), messageId: v.string() },
+  events: ['message.deleted'],
+});
+
+export const readMessage = defineAction('readMessage', {
+  summary: 'Marks this message and all earlier ones as read; the cursor never moves back.',
+  request: v.object({ chatId: id, messageId: id }),
+  ack: { chatId: v.string(), lastReadSeq: v.number() },
+  events: ['message.read'],
+});
+
+export const typing = defineAction('typing', {
+  summary: 'Tells the other members; writes nothing. Acks only when a requestId was given.',
+  request: v.object({ chatId: id, isTyping: withDefault(bool, true) }),
+  ack: { chatId: v.string(), isTyping: v.boolean() },
+  events: ['typing'],
+  reply: 'ack-if-requested',
+});
+
+export const react = defineAction('react', {
+  summary: "Adds or removes one emoji of the caller's on a message.",
+  request: v.object({
+    chatId: id,
+    messageId: id,
+    emoji: v.pipe(
+      v.string(),
+      v.minLength(1, `${FIELD} must not be empty.`),
+      custom<string>(
+        'max_chars',
+        LIMITS.emojiMaxChars,
+        (s) => [...s].length <= LIMITS.emojiMaxChars,
+        `${FIELD} must be at most ${LIMITS.emojiMaxChars} characters.`,
+      ),
+      custom<string>(
+        'emoji',
+        'no spaces or control characters',
+        (s) => s.isWellFormed() && !/[\s\p{Cc}]/u.test(s),
+        `${FIELD} must be an emoji.`,
+      ),
+    ),
+    remove: withDefault(bool, false),
+  }),
+  ack: { message: Message },
+  events: ['message.reacted'],
+});
+
+export const markDelivered = defineAction('markDelivered', {
+  summary: 'Messages up to seq reached the device; the cursor never moves back. Batch it.',
+  request: v.object({ chatId: id, seq: int(0, LIMITS.maxSeq) }),
+  ack: { chatId: v.string(), lastDeliveredSeq: v.number() },
+  events: ['message.delivered'],
+});
+
+export const sync = defineAction('sync', {
+  summary: 'Every message changed after sinceVer (ascending ver), and the members when they changed.',
+  request: v.object({
+    chatId: id,
+    sinceVer: int(0, LIMITS.maxSeq),
+    limit: withDefault(int(1, LIMITS.syncMax), LIMITS.syncDefault),
+  }),
+  ack: {
+    chatId: v.string(),
+    messages: v.array(Message),
+    members: v.nullable(v.array(Member)),
+    lastVer: v.pipe(v.number(), v.description('Call sync again with sinceVer = lastVer.')),
+    hasMore: v.boolean(),
+    reset: v.pipe(v.boolean(), v.description('sinceVer is older than what is kept: reload with history.')),
+  },
+});
+
+export type { Reaction };

@@ -1,0 +1,82 @@
+/** Actions about people and devices: presence, push devices, blocking, reports. */
+import * as v from 'valibot';
+import { defineAction } from '../action.ts';
+import { cleanName, FIELD, id, idList, int, messageText, oneOf, optional, withDefault } from '../fields.ts';
+import { LIMITS } from '../limits.ts';
+import { Device, Presence, Report } from '../objects.ts';
+
+export const ping = defineAction('ping', {
+  summary: 'Keep-alive: answered with {"type":"pong"}.',
+  request: v.object({}),
+  ack: {},
+  reply: 'pong',
+});
+
+export const getPresence = defineAction('getPresence', {
+  summary: 'Online state and last-seen time of users who share a chat with the caller.',
+  request: v.object({ userIds: idList(1, LIMITS.presenceMaxIds) }),
+  ack: { presence: v.array(Presence) },
+});
+
+export const registerDevice = defineAction('registerDevice', {
+  summary: `Registers a push token for the caller (at most ${LIMITS.devicesMaxPerUser} devices per user).`,
+  request: v.object({
+    platform: oneOf(['apns', 'fcm']),
+    token: v.pipe(
+      v.string(),
+      v.minLength(1, `${FIELD} must not be empty.`),
+      v.maxLength(
+        LIMITS.deviceTokenMaxChars,
+        `${FIELD} must be at most ${LIMITS.deviceTokenMaxChars} characters.`,
+      ),
+      v.regex(/^[\x21-\x7e]+$/, `${FIELD} must be printable ASCII without spaces.`),
+    ),
+    appId: optional(cleanName(200)),
+  }),
+  ack: { device: Device },
+});
+
+export const unregisterDevice = defineAction('unregisterDevice', {
+  summary: "Removes one of the caller's devices.",
+  request: v.object({ deviceId: id }),
+  ack: { deviceId: v.string() },
+});
+
+export const blockUser = defineAction('blockUser', {
+  summary: 'The caller blocks a user (private to the caller).',
+  request: v.object({ userId: id }),
+  ack: { userId: v.string() },
+});
+
+export const unblockUser = defineAction('unblockUser', {
+  summary: 'The caller unblocks a user.',
+  request: v.object({ userId: id }),
+  ack: { userId: v.string() },
+});
+
+export const listBlocked = defineAction('listBlocked', {
+  summary: 'The users the caller has blocked.',
+  request: v.object({}),
+  ack: { userIds: v.array(v.string()) },
+});
+
+export const reportMessage = defineAction('reportMessage', {
+  summary: 'Any member reports a message to the administrators; reporting twice is harmless.',
+  request: v.object({ chatId: id, messageId: id, reason: messageText(LIMITS.reportReasonMaxChars) }),
+  ack: { reportId: v.string() },
+});
+
+export const listReports = defineAction('listReports', {
+  summary: 'Reports, newest first (administrators only).',
+  request: v.object({
+    limit: withDefault(int(1, LIMITS.reportsMax), LIMITS.reportsDefault),
+    cursor: optional(
+      v.pipe(
+        v.string(`${FIELD} must be the nextCursor of an earlier listReports.`),
+        v.maxLength(LIMITS.cursorMaxChars, `${FIELD} must be the nextCursor of an earlier listReports.`),
+      ),
+    ),
+  }),
+  ack: { reports: v.array(Report), nextCursor: v.nullable(v.string()) },
+  adminOnly: true,
+});

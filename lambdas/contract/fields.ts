@@ -1,0 +1,187 @@
+/**
+ * The field types of the wire contract, as valibot schemas. Every request schema is built from these,
+ * so each rule (what an id is, how long a text may be, what "clean" means) is written once.
+ *
+ * Error sentences are templates with a `{field}` placeholder: `issueSentence` fills in the path of
+ * the field that failed (`"chatId"`, `"userIds[3]"`, `"attachments[0].uploadId"`), so every
+ * `BAD_REQUEST` names exactly what to fix.
+ */
+import * as v from 'valibot';
+import { custom } from './custom.ts';
+import { LIMITS } from './limits.ts';
+
+/** Placeholder for the field path in error sentences. */
+export const FIELD = '{field}';
+
+export function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  return typeof value === 'object' ? 'an object' : `a ${typeof value}`;
+}
+
+const isAbsent = (input: unknown) => input === undefined || input === null;
+
+/** `"{field}" is required.` when absent, else `"{field}" must be <what>, not <describe(input)>.` */
+export const typeMessage =
+  (what: string) =>
+  (issue: v.BaseIssue<unknown>): string =>
+    isAbsent(issue.input)
+      ? `${FIELD} is required.`
+      : `${FIELD} must be ${what}, not ${describe(issue.input)}.`;
+
+/** Length in Unicode code points (what users count, and what JSON Schema's maxLength counts). */
+export const codePoints = (s: string): number => {
+  let n = 0;
+  for (const _ of s) n++;
+  return n;
+};
+
+/** At most `max` code points (JSON Schema `maxLength`). */
+export const maxChars = (max: number) =>
+  custom<string>(
+    'max_chars',
+    max,
+    (s) => codePoints(s) <= max,
+    `${FIELD} must be at most ${max} characters.`,
+  );
+
+const notBlank = custom<string>('not_blank', 1, (s) => s.trim().length > 0, `${FIELD} must not be empty.`);
+
+const wellFormed = custom<string>(
+  'well_formed',
+  true,
+  (s) => s.isWellFormed(),
+  `${FIELD} contains invalid unicode (a lone surrogate).`,
+);
+
+// biome-ignore lint/suspicious/noControlCharactersInRegex: rejecting control characters is the point
+const ID_FORBIDDEN = /[\u0000-\u001f\u007f#]/;
+// biome-ignore lint/suspicious/noControlCharactersInRegex: message text keeps only newline and tab
+const TEXT_FORBIDDEN = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/;
+// biome-ignore lint/suspicious/noControlCharactersInRegex: names allow no control or bidi-override characters
+const NAME_FORBIDDEN = /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/;
+
+/**
+ * An identifier: 1–64 characters, no control characters, no `#` (our key separator), no leading or
+ * trailing spaces.
+ */
+export const id = v.pipe(
+  v.string(typeMessage('a string')),
+  v.minLength(1, `${FIELD} must not be empty.`),
+  notBlank,
+  maxChars(LIMITS.idMaxChars),
+  wellFormed,
+  custom<string>(
+    'id_chars',
+    'no control characters or #',
+    (s) => !ID_FORBIDDEN.test(s),
+    `${FIELD} contains characters that are not allowed.`,
+  ),
+  custom<string>(
+    'id_trimmed',
+    'no surrounding spaces',
+    (s) => s.trim() === s,
+    `${FIELD} must not start or end with spaces.`,
+  ),
+  v.description('An opaque identifier: 1–64 characters, no control characters and no "#".'),
+);
+
+/** Message text: 1–`max` characters, not blank, no control characters but newline and tab. */
+export const messageText = (max: number = LIMITS.textMaxChars) =>
+  v.pipe(
+    v.string(typeMessage('a string')),
+    v.minLength(1, `${FIELD} must not be empty.`),
+    notBlank,
+    maxChars(max),
+    wellFormed,
+    custom<string>(
+      'clean_text',
+      'no control characters but newline and tab',
+      (s) => !TEXT_FORBIDDEN.test(s),
+      `${FIELD} must not contain control characters (newline and tab are fine).`,
+    ),
+  );
+
+/** A name (group name, file name): 1–`max` characters, no control or bidi-override characters. */
+export const cleanName = (max: number) =>
+  v.pipe(
+    v.string(typeMessage('a string')),
+    v.minLength(1, `${FIELD} must not be empty.`),
+    notBlank,
+    maxChars(max),
+    wellFormed,
+    custom<string>(
+      'clean_name',
+      'no control or bidirectional-override characters',
+      (s) => !NAME_FORBIDDEN.test(s),
+      `${FIELD} must not contain control or bidirectional-override characters.`,
+    ),
+  );
+
+/** An integer in [min, max]. */
+export const int = (min: number, max: number) =>
+  v.pipe(
+    v.number(typeMessage('an integer')),
+    v.integer(typeMessage('an integer')),
+    v.minValue(min, `${FIELD} must be between ${min} and ${max}.`),
+    v.maxValue(max, `${FIELD} must be between ${min} and ${max}.`),
+  );
+
+export const bool = v.boolean(typeMessage('true or false'));
+
+/** An ISO 8601 timestamp with a time zone (e.g. `2026-12-01T18:00:00Z`), parsed to a Date. */
+export const isoTime = v.pipe(
+  v.string(typeMessage('an ISO 8601 time string')),
+  v.maxLength(40, `${FIELD} must be an ISO 8601 time such as 2026-12-01T18:00:00Z.`),
+  v.isoTimestamp(`${FIELD} must be an ISO 8601 time such as 2026-12-01T18:00:00Z.`),
+  v.check(
+    (s) => !Number.isNaN(Date.parse(s)),
+    `${FIELD} must be an ISO 8601 time such as 2026-12-01T18:00:00Z.`,
+  ),
+);
+
+/** One of a fixed set of strings. */
+export const oneOf = <const T extends readonly [string, ...string[]]>(values: T) =>
+  v.picklist(values, `${FIELD} must be ${values.map((x) => `"${x}"`).join(' or ')}.`);
+
+/** A list of distinct ids, `min`–`max` long after duplicates are removed. */
+export const idList = (min: number, max: number) =>
+  v.pipe(
+    v.array(id, typeMessage('an array of ids')),
+    v.transform((ids) => [...new Set(ids)]),
+    v.minLength(min, `${FIELD} must hold at least ${min} id${min === 1 ? '' : 's'}.`),
+    v.maxLength(max, `${FIELD} must hold at most ${max} ids.`),
+    v.description('Distinct ids (duplicates are dropped before counting).'),
+  );
+
+/** An optional field: absent and `null` are the same, and both become `undefined`. */
+export const optional = <S extends v.GenericSchema>(schema: S) =>
+  v.pipe(
+    v.nullish(schema),
+    v.transform((value): v.InferOutput<S> | undefined => value ?? undefined),
+  );
+
+/** An optional field with a default (absent or `null` take the default). */
+export const withDefault = <S extends v.GenericSchema, D extends v.InferOutput<S>>(schema: S, fallback: D) =>
+  v.nullish(schema, fallback);
+
+/** The path of an issue as clients write it: `userIds[3]`, `attachments[0].uploadId`. */
+export function issuePath(issue: v.BaseIssue<unknown>): string {
+  let out = '';
+  for (const item of issue.path ?? []) {
+    const key = item.key;
+    out += typeof key === 'number' ? `[${key}]` : out === '' ? String(key) : `.${String(key)}`;
+  }
+  return out;
+}
+
+/** The sentence of an issue, with the field's path filled in. */
+export function issueSentence(issue: v.BaseIssue<unknown>): string {
+  const path = issuePath(issue);
+  const label = path === '' ? 'The frame' : `"${path}"`;
+  // A required key that is missing: the object schema reports it with its own wording.
+  if (issue.kind === 'schema' && issue.type === 'object' && path !== '' && isAbsent(issue.input)) {
+    return `${label} is required.`;
+  }
+  return issue.message.replaceAll(FIELD, label);
+}

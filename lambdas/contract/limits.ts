@@ -1,0 +1,32 @@
+/**
+ * The limits of the wire protocol (documented in docs/protocol.md and docs/asyncapi.yaml). Product
+ * rules that are not visible on the wire (retries, concurrency) live with the domain.
+ */
+export const LIMITS = {
+  idMaxChars: 64,
+  textMaxChars: 4000,
+  groupNameMaxChars: 100,
+  groupMaxMembers: 200,
+  inviteMaxIds: 50,
+  presenceMaxIds: 100,
+  historyDefault: 50,
+  historyMax: 100,
+  /** The largest seq (and version) a request may name: 12 decimal digits. */
+  maxSeq: 999_999_999_999,
+  listChatsDefault: 50,
+  listChatsMax: 100,
+  syncDefault: 100,
+  syncMax: 100,
+  fileNameMaxChars: 200,
+  attachmentsMax: 10,
+  emojiMaxChars: 32,
+  reactionsMaxDistinct: 20,
+  reportReasonMaxChars: 500,
+  deviceTokenMaxChars: 4096,
+  scheduleMaxDaysAhead: 30,
+  scheduledMaxPending: 100,
+  devicesMaxPerUser: 20,
+  reportsDefault: 50,
+  reportsMax: 100,
+  cursorMaxChars: 1024,
+} as const;

@@ -1,0 +1,162 @@
+/**
+ * The objects the server sends (Message, Chat, ChatSummary, …), as schemas. They give the wire types
+ * that handlers, domain views, tests and the typed client import, and the AsyncAPI document. The
+ * server builds them; it does not validate them at run time.
+ */
+import * as v from 'valibot';
+
+const str = v.string();
+const nullableStr = v.nullable(v.string());
+const int = v.pipe(v.number(), v.integer());
+const time = v.pipe(v.string(), v.description('ISO 8601 UTC time, e.g. 2026-12-01T18:00:00.000Z'));
+const nullableTime = v.nullable(time);
+
+export const ChatKind = v.picklist(['direct', 'group']);
+export const Role = v.picklist(['owner', 'member']);
+export const AttachmentKind = v.picklist(['image', 'audio', 'video', 'file']);
+export const Platform = v.picklist(['apns', 'fcm']);
+export const ScheduledStatus = v.picklist(['pending', 'sent', 'failed', 'cancelled']);
+
+export const Attachment = v.pipe(
+  v.object({
+    attachmentId: str,
+    kind: AttachmentKind,
+    contentType: str,
+    size: int,
+    fileName: nullableStr,
+    url: v.pipe(str, v.description('A short-lived GET URL for the bytes (HTTPS on AWS, HTTP locally).')),
+    urlExpiresAt: time,
+  }),
+  v.title('Attachment'),
+);
+
+export const Reaction = v.pipe(
+  v.object({
+    emoji: str,
+    count: v.pipe(int, v.description('Exact number of users with this reaction.')),
+    userIds: v.pipe(v.array(str), v.description('Up to 20 of the users who reacted, newest first.')),
+  }),
+  v.title('Reaction'),
+);
+
+export const Message = v.pipe(
+  v.object({
+    chatId: str,
+    messageId: str,
+    seq: v.pipe(int, v.description('Position in the chat: positive, strictly increasing per chat.')),
+    ver: v.pipe(int, v.description('The chat version of the latest change to this message.')),
+    senderId: str,
+    text: v.pipe(str, v.description('"" when deleted, or when the message has attachments only.')),
+    replyTo: nullableStr,
+    clientMessageId: nullableStr,
+    createdAt: time,
+    editedAt: nullableTime,
+    deleted: v.boolean(),
+    attachments: v.array(Attachment),
+    reactions: v.array(Reaction),
+  }),
+  v.title('Message'),
+);
+
+export const Member = v.pipe(
+  v.object({
+    userId: str,
+    role: Role,
+    lastReadSeq: int,
+    lastDeliveredSeq: int,
+    joinedAt: time,
+  }),
+  v.title('Member'),
+);
+
+export const Chat = v.pipe(
+  v.object({
+    chatId: str,
+    kind: ChatKind,
+    name: nullableStr,
+    ownerId: str,
+    members: v.array(Member),
+    lastSeq: int,
+    lastVer: int,
+    createdAt: time,
+  }),
+  v.title('Chat'),
+);
+
+export const ChatSummary = v.pipe(
+  v.object({
+    chatId: str,
+    kind: ChatKind,
+    name: nullableStr,
+    ownerId: str,
+    memberCount: int,
+    lastSeq: int,
+    lastVer: int,
+    lastMessage: v.pipe(
+      v.nullable(Message),
+      v.description('The newest message; its text is a preview of at most 200 characters.'),
+    ),
+    lastReadSeq: int,
+    unreadCount: int,
+    mutedUntil: v.pipe(nullableTime, v.description('Far future for "forever"; null when not muted.')),
+  }),
+  v.title('ChatSummary'),
+);
+
+export const Presence = v.pipe(
+  v.object({ userId: str, online: v.boolean(), lastSeenAt: nullableTime }),
+  v.title('Presence'),
+);
+
+export const Upload = v.pipe(
+  v.object({
+    uploadId: str,
+    url: str,
+    method: v.literal('PUT'),
+    headers: v.pipe(v.record(str, str), v.description('Headers the PUT must carry, exactly.')),
+    maxBytes: int,
+    expiresAt: time,
+  }),
+  v.title('Upload'),
+);
+
+export const Scheduled = v.pipe(
+  v.object({
+    scheduledId: str,
+    chatId: str,
+    text: str,
+    attachments: v.array(Attachment),
+    replyTo: nullableStr,
+    sendAt: time,
+    status: ScheduledStatus,
+    messageId: nullableStr,
+    reason: nullableStr,
+    createdAt: time,
+  }),
+  v.title('Scheduled'),
+);
+
+export const Device = v.pipe(
+  v.object({ deviceId: str, platform: Platform, createdAt: time }),
+  v.title('Device'),
+);
+
+export const Report = v.pipe(
+  v.object({ reportId: str, chatId: str, messageId: str, reporterId: str, reason: str, createdAt: time }),
+  v.title('Report'),
+);
+
+export type Attachment = v.InferOutput<typeof Attachment>;
+export type Reaction = v.InferOutput<typeof Reaction>;
+export type Message = v.InferOutput<typeof Message>;
+export type Member = v.InferOutput<typeof Member>;
+export type Chat = v.InferOutput<typeof Chat>;
+export type ChatSummary = v.InferOutput<typeof ChatSummary>;
+export type Presence = v.InferOutput<typeof Presence>;
+export type Upload = v.InferOutput<typeof Upload>;
+export type Scheduled = v.InferOutput<typeof Scheduled>;
+export type Device = v.InferOutput<typeof Device>;
+export type Report = v.InferOutput<typeof Report>;
+export type ChatKind = v.InferOutput<typeof ChatKind>;
+export type AttachmentKind = v.InferOutput<typeof AttachmentKind>;
+export type Platform = v.InferOutput<typeof Platform>;

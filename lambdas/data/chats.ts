@@ -1,0 +1,270 @@
+/**
+ * Chats (`META`), their memberships and the direct-chat pair pointers. Membership changes are
+ * transactions guarded by the `memberCount` read before (optimistic concurrency): a lost race is
+ * the value `'chat-changed'`, and the caller reads again and retries.
+ * Every public method is one access pattern (all of them are listed in docs/data-model.md).
+ */
+import type { Item } from './item.ts';
+import {
+  CHAT,
+  type ChatRecord,
+  DIRECT_PAIR,
+  MEMBER,
+  type MemberRecord,
+  type MembershipRef,
+} from './items.ts';
+import { chatPk, keys, MEMBERSHIP_INDEX, PREFIX, SK, stripPrefix, userPk } from './keys.ts';
+import {
+  ifConditionFails,
+  itemAbsent,
+  itemExists,
+  MAX_TRANSACTION_ITEMS,
+  type TableClient,
+  type TransactAction,
+} from './table-client.ts';
+
+/** A chat with all its members: what one Query over the chat partition's head returns. */
+export interface ChatWithMembers {
+  readonly chat: ChatRecord | undefined;
+  readonly members: MemberRecord[];
+}
+
+export type CreateChatOutcome =
+  | { readonly status: 'created' }
+  /** The pair's pointer names another chat (`chatId`), or no longer the one to replace (undefined). */
+  | { readonly status: 'pair-taken'; readonly chatId: string | undefined };
+
+/** The membership change was written, or the chat changed since it was read. */
+export type MembershipChange = 'changed' | 'chat-changed';
+
+const countUnchanged = 'memberCount = :count';
+const ownerUnchanged = 'ownerId = :owner';
+const pairPointsAtReplaced = 'chatId = :old';
+const pairAbsentOrThisChat = 'attribute_not_exists(pk) OR chatId = :chat';
+
+/** Members in the order they joined (ties by user id), the same in every ack and event. */
+export function byJoined(a: MemberRecord, b: MemberRecord): number {
+  return a.joinedAt.localeCompare(b.joinedAt) || (a.userId < b.userId ? -1 : a.userId > b.userId ? 1 : 0);
+}
+
+const isMeta = (item: Item) => item.sk === SK.chat;
+
+export class ChatRepository {
+  constructor(private readonly table: TableClient) {}
+
+  /**
+   * A chat and all its members in one Query (`CHAT#<id>`, sk between `MEMBER#` and `META`).
+   * `consistent` for read-modify-write paths.
+   */
+  async getWithMembers(chatId: string, options: { consistent?: boolean } = {}): Promise<ChatWithMembers> {
+    const items = await this.table.queryAll({
+      KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
+      ExpressionAttributeValues: { ':pk': chatPk(chatId), ':from': PREFIX.member, ':to': SK.chat },
+      ConsistentRead: options.consistent ?? false,
+    });
+    const meta = items.find(isMeta);
+    const members = items.filter((item) => !isMeta(item)).map((item) => MEMBER.fromItem(item));
+    return { chat: meta && CHAT.fromItem(meta), members: members.sort(byJoined) };
+  }
+
+  /** One membership (key lookup). */
+  async getMember(chatId: string, userId: string): Promise<MemberRecord | undefined> {
+    const item = await this.table.get(keys.member(chatId, userId));
+    return item && MEMBER.fromItem(item);
+  }
+
+  /**
+   * A user's memberships (Query on the membership index: `USER#<id>`, prefix `CHAT#`). The index
+   * carries keys, kind and peer only (so read-cursor updates never write it): `lastReadSeq`, `role`
+   * and `joinedAt` come from `getMembershipsAndChats`.
+   */
+  async listMemberships(userId: string): Promise<MembershipRef[]> {
+    const items = await this.table.queryAll({
+      IndexName: MEMBERSHIP_INDEX.indexName,
+      KeyConditionExpression: '#pk = :pk AND begins_with(#sk, :prefix)',
+      ExpressionAttributeNames: { '#pk': MEMBERSHIP_INDEX.partitionKey, '#sk': MEMBERSHIP_INDEX.sortKey },
+      ExpressionAttributeValues: { ':pk': userPk(userId), ':prefix': PREFIX.chat },
+    });
+    return items.map((item) => {
+      const peerId = MEMBER.fields.peerId(item.peerId);
+      return {
+        chatId: stripPrefix(String(item[MEMBERSHIP_INDEX.sortKey]), PREFIX.chat),
+        userId,
+        kind: MEMBER.fields.kind(item.kind),
+        ...(peerId !== undefined ? { peerId } : {}),
+      };
+    });
+  }
+
+  /** Full membership items and their chats' `META` items, in one batched read; maps by chatId. */
+  async getMembershipsAndChats(
+    refs: readonly MembershipRef[],
+  ): Promise<{ members: Map<string, MemberRecord>; chats: Map<string, ChatRecord> }> {
+    const items = await this.table.batchGet(
+      refs.flatMap((r) => [keys.member(r.chatId, r.userId), keys.chat(r.chatId)]),
+    );
+    const members = new Map<string, MemberRecord>();
+    const chats = new Map<string, ChatRecord>();
+    for (const item of items) {
+      if (isMeta(item)) chats.set(String(item.chatId), CHAT.fromItem(item));
+      else members.set(String(item.chatId), MEMBER.fromItem(item));
+    }
+    return { members, chats };
+  }
+
+  /** The id of the direct chat of a pair, through its pair pointer (consistent key lookup). */
+  async getDirectChatId(a: string, b: string): Promise<string | undefined> {
+    const item = await this.table.get(DIRECT_PAIR.key({ a, b }), { consistent: true });
+    return typeof item?.chatId === 'string' ? item.chatId : undefined;
+  }
+
+  /**
+   * Creates a chat with its members. A direct chat also claims its pair pointer, replacing a
+   * pointer to a deleted chat (`replacesChatId`); when the pointer is taken the outcome names the
+   * chat it points at (read from the refused write, not re-read). Chats with more members than one
+   * transaction holds write the members first and `META` last: until `META` exists the chat does
+   * not exist for any reader.
+   */
+  async create(
+    chat: ChatRecord,
+    members: readonly MemberRecord[],
+    replacesChatId?: string,
+  ): Promise<CreateChatOutcome> {
+    const meta = CHAT.toItem(chat);
+    const memberItems = members.map((m) => MEMBER.toItem(m));
+    if (chat.kind === 'direct') {
+      const [a, b] = members.map((m) => m.userId) as [string, string];
+      const pointer: TransactAction = {
+        Put: {
+          Item: DIRECT_PAIR.toItem({ a, b, chatId: chat.chatId }),
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+          ...(replacesChatId
+            ? {
+                ConditionExpression: pairPointsAtReplaced,
+                ExpressionAttributeValues: { ':old': replacesChatId },
+              }
+            : { ConditionExpression: itemAbsent }),
+        },
+      };
+      const created = this.table
+        .transact([pointer, { Put: { Item: meta } }, ...memberItems.map((Item) => ({ Put: { Item } }))])
+        .then(() => ({ status: 'created' }) as const);
+      return ifConditionFails(created, (failure) => {
+        const [refused] = failure.reasons;
+        if (!refused?.conditionFailed) throw failure.error;
+        const chatId = refused.item && DIRECT_PAIR.fromItem(refused.item).chatId;
+        return { status: 'pair-taken', chatId } as const;
+      });
+    }
+    if (memberItems.length + 1 <= MAX_TRANSACTION_ITEMS) {
+      await this.table.transact([...memberItems.map((Item) => ({ Put: { Item } })), { Put: { Item: meta } }]);
+    } else {
+      await this.table.batchWrite(memberItems.map((Item) => ({ PutRequest: { Item } })));
+      await this.table.put({ Item: meta, ConditionExpression: itemAbsent });
+    }
+    return { status: 'created' };
+  }
+
+  /** Adds members to a group in one transaction, guarded by the member count read before. */
+  async addMembers(chat: ChatRecord, members: readonly MemberRecord[]): Promise<MembershipChange> {
+    const write = this.table.transact([
+      {
+        Update: {
+          Key: keys.chat(chat.chatId),
+          UpdateExpression: 'SET memberCount = :next',
+          ConditionExpression: countUnchanged,
+          ExpressionAttributeValues: {
+            ':count': chat.memberCount,
+            ':next': chat.memberCount + members.length,
+          },
+        },
+      },
+      ...members.map((m) => ({ Put: { Item: MEMBER.toItem(m), ConditionExpression: itemAbsent } })),
+    ]);
+    return ifConditionFails(
+      write.then(() => 'changed' as const),
+      () => 'chat-changed' as const,
+    );
+  }
+
+  /**
+   * Removes a member in one transaction, guarded by the member count; hands ownership to
+   * `newOwnerId` when given; deletes the chat with its last member.
+   */
+  async removeMember(
+    chat: ChatRecord,
+    userId: string,
+    newOwnerId: string | undefined,
+  ): Promise<MembershipChange> {
+    const actions: TransactAction[] = [
+      { Delete: { Key: keys.member(chat.chatId, userId), ConditionExpression: itemExists } },
+    ];
+    if (chat.memberCount <= 1) {
+      actions.push({ Delete: { Key: keys.chat(chat.chatId) } });
+    } else {
+      actions.push({
+        Update: {
+          Key: keys.chat(chat.chatId),
+          UpdateExpression: newOwnerId
+            ? 'SET memberCount = :next, ownerId = :owner'
+            : 'SET memberCount = :next',
+          ConditionExpression: countUnchanged,
+          ExpressionAttributeValues: {
+            ':count': chat.memberCount,
+            ':next': chat.memberCount - 1,
+            ...(newOwnerId ? { ':owner': newOwnerId } : {}),
+          },
+        },
+      });
+      if (newOwnerId) {
+        actions.push({
+          Update: {
+            Key: keys.member(chat.chatId, newOwnerId),
+            UpdateExpression: 'SET #role = :owner',
+            ConditionExpression: itemExists,
+            ExpressionAttributeNames: { '#role': 'role' },
+            ExpressionAttributeValues: { ':owner': 'owner' },
+          },
+        });
+      }
+    }
+    return ifConditionFails(
+      this.table.transact(actions).then(() => 'changed' as const),
+      () => 'chat-changed' as const,
+    );
+  }
+
+  /**
+   * Deletes a chat. Other members' items go first (batched), then the owner's membership, the
+   * `META` item and the pair pointer in one transaction guarded by the owner; the chat stays
+   * visible to its owner until that last step, so a failed delete can simply be retried.
+   * Messages are left unreachable under the deleted partition (see docs/data-model.md).
+   */
+  async delete(chat: ChatRecord, members: readonly MemberRecord[]): Promise<void> {
+    const others = members.filter((m) => m.userId !== chat.ownerId);
+    await this.table.batchWrite(
+      others.map((m) => ({ DeleteRequest: { Key: keys.member(chat.chatId, m.userId) } })),
+    );
+    const actions: TransactAction[] = [
+      { Delete: { Key: keys.member(chat.chatId, chat.ownerId) } },
+      {
+        Delete: {
+          Key: keys.chat(chat.chatId),
+          ConditionExpression: ownerUnchanged,
+          ExpressionAttributeValues: { ':owner': chat.ownerId },
+        },
+      },
+    ];
+    const [a, b] = members.map((m) => m.userId);
+    if (chat.kind === 'direct' && a !== undefined && b !== undefined && members.length === 2) {
+      actions.push({
+        Delete: {
+          Key: DIRECT_PAIR.key({ a, b }),
+          ConditionExpression: pairAbsentOrThisChat,
+          ExpressionAttributeValues: { ':chat': chat.chatId },
+        },
+      });
+    }
+    await this.table.transact(actions);
+  }
+}

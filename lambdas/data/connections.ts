@@ -1,0 +1,87 @@
+/**
+ * The items of a user's partition (`USER#<userId>`): open connections and the profile.
+ * Every public method is one access pattern (all of them are listed in docs/data-model.md).
+ */
+import type { Item } from './item.ts';
+import { CONNECTION, type ConnectionRecord, PROFILE, type ProfileRecord } from './items.ts';
+import { keys, PREFIX, stripPrefix, TTL_ATTRIBUTE, userPk } from './keys.ts';
+import type { TableClient } from './table-client.ts';
+
+const notExpired = '#ttl > :now';
+
+export class ConnectionRepository {
+  constructor(private readonly table: TableClient) {}
+
+  /** Stores a connection in its user's partition (`$connect`); TTL removes it if `$disconnect` never comes. */
+  async put(connection: ConnectionRecord): Promise<void> {
+    await this.table.put({ Item: CONNECTION.toItem(connection) });
+  }
+
+  /** Removes one connection (`$disconnect`, or a stale one found by fan-out). Whether it was there. */
+  async delete(userId: string, connectionId: string): Promise<boolean> {
+    const old = await this.table.delete({
+      Key: keys.connection(userId, connectionId),
+      ReturnValues: 'ALL_OLD',
+    });
+    return old !== undefined;
+  }
+
+  /**
+   * The ids of a user's open connections (Query `USER#<id>`, prefix `CONN#`; expired ones skipped).
+   * Fan-out reads eventually consistent (half the cost); presence decisions read consistently.
+   */
+  async listIds(userId: string, options: { consistent?: boolean } = {}): Promise<string[]> {
+    const items = await this.table.queryAll({
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+      FilterExpression: notExpired,
+      ExpressionAttributeNames: { '#ttl': TTL_ATTRIBUTE },
+      ExpressionAttributeValues: {
+        ':pk': userPk(userId),
+        ':prefix': PREFIX.connection,
+        ':now': Math.floor(Date.now() / 1000),
+      },
+      ProjectionExpression: 'sk',
+      ConsistentRead: options.consistent ?? false,
+    });
+    return items.map((item) => stripPrefix(String(item.sk), PREFIX.connection));
+  }
+}
+
+type ProfileUpdate = Partial<Pick<ProfileRecord, 'name' | 'lastSeenAt'>>;
+
+export class ProfileRepository {
+  constructor(private readonly table: TableClient) {}
+
+  /** Records the user's display name and last-seen time (`$connect`). */
+  async touch(userId: string, name: string, lastSeenAt: string): Promise<void> {
+    await this.#set(userId, { name, lastSeenAt });
+  }
+
+  /** Sets a user's display name without touching presence (demo data, directory imports). */
+  async setName(userId: string, name: string): Promise<void> {
+    await this.#set(userId, { name });
+  }
+
+  /** Records when the user was last seen (their last socket closed). */
+  async setLastSeen(userId: string, lastSeenAt: string): Promise<void> {
+    await this.#set(userId, { lastSeenAt });
+  }
+
+  /** Profiles by user id (BatchGet). Users never seen are absent from the map. */
+  async getMany(userIds: readonly string[]): Promise<Map<string, ProfileRecord>> {
+    const items = await this.table.batchGet(userIds.map((id) => keys.profile(id)));
+    return new Map(items.map((item) => PROFILE.fromItem(item)).map((p) => [p.userId, p]));
+  }
+
+  /** An UpdateItem that sets the given attributes (creating the profile if needed). */
+  async #set(userId: string, update: ProfileUpdate): Promise<void> {
+    const values: Item = { ...update, userId, itemType: PROFILE.itemType };
+    const names = Object.keys(values);
+    await this.table.update({
+      Key: keys.profile(userId),
+      UpdateExpression: `SET ${names.map((n) => `#${n} = :${n}`).join(', ')}`,
+      ExpressionAttributeNames: Object.fromEntries(names.map((n) => [`#${n}`, n])),
+      ExpressionAttributeValues: Object.fromEntries(names.map((n) => [`:${n}`, values[n]])),
+    });
+  }
+}

@@ -1,0 +1,109 @@
+/**
+ * How an item kind is declared: once, with its keys, its stored fields and how each field is read
+ * back. The record type, the item writer (`toItem`) and the reader (`fromItem`) all come from that
+ * one declaration (in the spirit of ElectroDB or dynamodb-toolbox, without the dependency).
+ */
+import type { Key } from './keys.ts';
+
+/** A stored item as the document client reads and writes it. */
+export type Item = Record<string, unknown>;
+
+/** Reads one stored attribute back into its record value. */
+type Field<T> = (value: unknown) => T;
+
+/** The field readers of the record types. A field whose reader may give `undefined` is optional. */
+export const field = {
+  string: (value: unknown): string => String(value),
+  /** A string, or null when the attribute is absent or not a string. */
+  nullableString: (value: unknown): string | null => (typeof value === 'string' ? value : null),
+  /** A string, or absent from the record. */
+  optionalString: (value: unknown): string | undefined => (typeof value === 'string' ? value : undefined),
+  /** A number; an absent attribute reads as 0. */
+  number: (value: unknown): number => Number(value ?? 0),
+  /** `true` only when stored as the boolean true. */
+  flag: (value: unknown): boolean => value === true,
+  /** One of `values`; anything else reads as `fallback`. */
+  oneOf:
+    <const T extends string>(values: readonly T[], fallback: NoInfer<T>): Field<T> =>
+    (value) =>
+      values.includes(value as T) ? (value as T) : fallback,
+} as const;
+
+type Fields = Record<string, Field<unknown>>;
+type Decoded<F extends Fields> = { [K in keyof F]: ReturnType<F[K]> };
+type RequiredKey<F extends Fields> = {
+  [K in keyof F]: undefined extends ReturnType<F[K]> ? never : K;
+}[keyof F];
+type Simplify<T> = { [K in keyof T]: T[K] } & {};
+
+/** The record type a field list declares (fields that may read as `undefined` are optional). */
+export type RecordOf<F extends Fields> = Simplify<
+  { readonly [K in RequiredKey<F>]: Decoded<F>[K] } & {
+    readonly [K in Exclude<keyof F, RequiredKey<F>>]?: Exclude<Decoded<F>[K], undefined>;
+  }
+>;
+
+/**
+ * `K` is what the key is built from: by default the record itself; a kind whose key parts are not
+ * stored as attributes (the clientMessageId claim) names them with an annotated `key` parameter.
+ */
+interface ItemDeclaration<F extends Fields, K> {
+  /** Stored as `itemType` on every item of the kind (for people reading the table). */
+  readonly itemType: string;
+  readonly key: (ref: K) => Key;
+  readonly fields: F;
+  /** Attributes computed on write only (index keys, TTL). */
+  readonly derived?: (record: RecordOf<F> & K) => Item;
+}
+
+interface ItemKind<F extends Fields, K = RecordOf<F>> extends ItemDeclaration<F, K> {
+  /** The full item to Put: keys, derived attributes, the declared fields and `itemType`. */
+  toItem(record: RecordOf<F> & K): Item;
+  /** The record an item holds: declared fields only, each through its reader. */
+  fromItem(item: Item): RecordOf<F>;
+}
+
+/** Declares an item kind; see the module comment. */
+export function defineItem<F extends Fields, K = RecordOf<F>>(
+  declaration: ItemDeclaration<F, K>,
+): ItemKind<F, K> {
+  const names = Object.keys(declaration.fields) as (keyof F & string)[];
+  return {
+    ...declaration,
+    toItem(record) {
+      const stored: Item = {};
+      for (const name of names) stored[name] = (record as Item)[name];
+      return {
+        ...declaration.key(record),
+        ...declaration.derived?.(record),
+        ...stored,
+        itemType: declaration.itemType,
+      };
+    },
+    fromItem(item) {
+      const record: Item = {};
+      for (const name of names) {
+        const value = (declaration.fields[name] as Field<unknown>)(item[name]);
+        if (value !== undefined) record[name] = value;
+      }
+      return record as RecordOf<F>;
+    },
+  };
+}
+
+/**
+ * Reads the scalar attributes of an item in the DynamoDB wire format (`{ seq: { N: '3' } }`), as
+ * failed conditions return it with `ALL_OLD`: the document client does not convert error payloads.
+ */
+export function fromWireItem(wire: Record<string, unknown> | undefined): Item | undefined {
+  if (!wire) return undefined;
+  const item: Item = {};
+  for (const [name, value] of Object.entries(wire)) {
+    const v = value as { S?: string; N?: string; BOOL?: boolean; NULL?: boolean };
+    if (v.S !== undefined) item[name] = v.S;
+    else if (v.N !== undefined) item[name] = Number(v.N);
+    else if (v.BOOL !== undefined) item[name] = v.BOOL;
+    else if (v.NULL) item[name] = null;
+  }
+  return item;
+}

@@ -1,0 +1,220 @@
+/**
+ * What every repository needs from DynamoDB, once: the table name on every request, paging, batches
+ * whose unprocessed keys are retried with backoff, transactions, and the one place where a refused
+ * conditional write becomes a value instead of an exception.
+ */
+import {
+  BatchGetCommand,
+  BatchWriteCommand,
+  DeleteCommand,
+  type DeleteCommandInput,
+  type DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  type PutCommandInput,
+  QueryCommand,
+  type QueryCommandInput,
+  TransactWriteCommand,
+  type TransactWriteCommandInput,
+  UpdateCommand,
+  type UpdateCommandInput,
+} from '@aws-sdk/lib-dynamodb';
+import { type Backoff, backOff } from '../shared/retry.ts';
+import { fromWireItem, type Item } from './item.ts';
+import type { Key } from './keys.ts';
+
+/** Conditions on the presence of the item a write targets. */
+export const itemExists = 'attribute_exists(pk)';
+export const itemAbsent = 'attribute_not_exists(pk)';
+
+/** DynamoDB's limits per request. */
+export const MAX_TRANSACTION_ITEMS = 100;
+const MAX_BATCH_GET = 100;
+const MAX_BATCH_WRITE = 25;
+/** Unprocessed batch items are sent again this many times (with backoff) before the call fails. */
+const BATCH_RETRIES = 9;
+const BATCH_BACKOFF: Backoff = { baseMs: 20, capMs: 1000 };
+
+type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
+type WithoutTable<T> = Omit<NonNullable<T>, 'TableName'>;
+/** One action of a transaction, without the table name (the client adds it). */
+export type TransactAction =
+  | { Put: WithoutTable<TransactItem['Put']> }
+  | { Update: WithoutTable<TransactItem['Update']> }
+  | { Delete: WithoutTable<TransactItem['Delete']> }
+  | { ConditionCheck: WithoutTable<TransactItem['ConditionCheck']> };
+
+type WriteRequest = { PutRequest: { Item: Item } } | { DeleteRequest: { Key: Key } };
+
+/** Why DynamoDB refused a conditional write: one reason per action (one for a single write). */
+interface ConditionFailure {
+  readonly reasons: readonly {
+    /** `ConditionalCheckFailed`, `TransactionConflict`, `None` (this action was fine)… */
+    readonly code: string;
+    readonly conditionFailed: boolean;
+    /** The item as it was, when the action asked `ReturnValuesOnConditionCheckFailure: 'ALL_OLD'`. */
+    readonly item: Item | undefined;
+  }[];
+  readonly error: unknown;
+}
+
+const CONDITION_FAILED = 'ConditionalCheckFailed';
+
+function reason(code: string, wireItem: Record<string, unknown> | undefined) {
+  return { code, conditionFailed: code === CONDITION_FAILED, item: fromWireItem(wireItem) };
+}
+
+/** The refusal an error reports, or undefined for any other error. */
+function conditionFailureOf(error: unknown): ConditionFailure | undefined {
+  const e = error as {
+    name?: string;
+    Item?: Record<string, unknown>;
+    CancellationReasons?: { Code?: string; Item?: Record<string, unknown> }[];
+  };
+  if (e?.name === 'ConditionalCheckFailedException')
+    return { reasons: [reason(CONDITION_FAILED, e.Item)], error };
+  if (e?.name === 'TransactionCanceledException' && e.CancellationReasons?.length) {
+    return { reasons: e.CancellationReasons.map((r) => reason(r.Code ?? 'None', r.Item)), error };
+  }
+  return undefined;
+}
+
+/**
+ * Awaits a conditional write; when DynamoDB refuses it (a failed condition, a cancelled
+ * transaction) the answer is `onFailure(failure)`. Other errors are thrown.
+ */
+export async function ifConditionFails<T, F>(
+  write: Promise<T>,
+  onFailure: (failure: ConditionFailure) => F | Promise<F>,
+): Promise<T | F> {
+  try {
+    return await write;
+  } catch (error) {
+    const failure = conditionFailureOf(error);
+    if (!failure) throw error;
+    return onFailure(failure);
+  }
+}
+
+function chunks<T>(items: readonly T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
+/** Sends `pending` until nothing is left unprocessed, backing off between rounds. */
+async function drain<T>(pending: T[], send: (batch: T[]) => Promise<T[] | undefined>, what: string) {
+  for (let attempt = 0; pending.length > 0; attempt++) {
+    if (attempt > BATCH_RETRIES) throw new Error(`${what} left items unprocessed`);
+    if (attempt > 0) await backOff(BATCH_BACKOFF, attempt);
+    pending = (await send(pending)) ?? [];
+  }
+}
+
+/** The document client bound to the table. */
+export class TableClient {
+  constructor(
+    readonly client: DynamoDBDocumentClient,
+    readonly name: string,
+  ) {}
+
+  /** One item by key, or undefined. */
+  async get(
+    key: Key,
+    options: { consistent?: boolean; projection?: string } = {},
+  ): Promise<Item | undefined> {
+    const out = await this.client.send(
+      new GetCommand({
+        TableName: this.name,
+        Key: key,
+        ...(options.consistent !== undefined ? { ConsistentRead: options.consistent } : {}),
+        ...(options.projection ? { ProjectionExpression: options.projection } : {}),
+      }),
+    );
+    return out.Item;
+  }
+
+  async put(input: Omit<PutCommandInput, 'TableName'>): Promise<void> {
+    await this.client.send(new PutCommand({ ...input, TableName: this.name }));
+  }
+
+  /** An UpdateItem; the item's attributes when `ReturnValues` asks for them. */
+  async update(input: Omit<UpdateCommandInput, 'TableName'>): Promise<Item | undefined> {
+    const out = await this.client.send(new UpdateCommand({ ...input, TableName: this.name }));
+    return out.Attributes;
+  }
+
+  /** A DeleteItem; the old item when `ReturnValues: 'ALL_OLD'` asks for it. */
+  async delete(input: Omit<DeleteCommandInput, 'TableName'>): Promise<Item | undefined> {
+    const out = await this.client.send(new DeleteCommand({ ...input, TableName: this.name }));
+    return out.Attributes;
+  }
+
+  /** One page of a Query. */
+  async query(input: Omit<QueryCommandInput, 'TableName'>): Promise<Item[]> {
+    const out = await this.client.send(new QueryCommand({ ...input, TableName: this.name }));
+    return out.Items ?? [];
+  }
+
+  /** Every page of a Query. */
+  async queryAll(input: Omit<QueryCommandInput, 'TableName' | 'ExclusiveStartKey'>): Promise<Item[]> {
+    const items: Item[] = [];
+    let startKey: Item | undefined;
+    do {
+      const out = await this.client.send(
+        new QueryCommand({ ...input, TableName: this.name, ExclusiveStartKey: startKey }),
+      );
+      items.push(...(out.Items ?? []));
+      startKey = out.LastEvaluatedKey;
+    } while (startKey);
+    return items;
+  }
+
+  /** The items of `keyList` that exist (duplicates asked once), in no particular order. */
+  async batchGet(keyList: readonly Key[]): Promise<Item[]> {
+    const unique = [...new Map(keyList.map((k) => [`${k.pk}\u0000${k.sk}`, k])).values()];
+    const items: Item[] = [];
+    for (const batch of chunks(unique, MAX_BATCH_GET)) {
+      const keys: Item[] = batch.map((k) => ({ pk: k.pk, sk: k.sk }));
+      await drain(
+        keys,
+        async (pending) => {
+          const out = await this.client.send(
+            new BatchGetCommand({ RequestItems: { [this.name]: { Keys: pending } } }),
+          );
+          items.push(...(out.Responses?.[this.name] ?? []));
+          return out.UnprocessedKeys?.[this.name]?.Keys;
+        },
+        'BatchGet',
+      );
+    }
+    return items;
+  }
+
+  /** Puts and deletes, 25 to a request. */
+  async batchWrite(requests: readonly WriteRequest[]): Promise<void> {
+    for (const batch of chunks(requests, MAX_BATCH_WRITE)) {
+      await drain(
+        batch,
+        async (pending) => {
+          const out = await this.client.send(
+            new BatchWriteCommand({ RequestItems: { [this.name]: pending } }),
+          );
+          return out.UnprocessedItems?.[this.name] as WriteRequest[] | undefined;
+        },
+        'BatchWrite',
+      );
+    }
+  }
+
+  /** All of `actions` or none (TransactWriteItems). */
+  async transact(actions: readonly TransactAction[]): Promise<void> {
+    const TransactItems = actions.map((action): TransactItem => {
+      if ('Put' in action) return { Put: { ...action.Put, TableName: this.name } };
+      if ('Update' in action) return { Update: { ...action.Update, TableName: this.name } };
+      if ('Delete' in action) return { Delete: { ...action.Delete, TableName: this.name } };
+      return { ConditionCheck: { ...action.ConditionCheck, TableName: this.name } };
+    });
+    await this.client.send(new TransactWriteCommand({ TransactItems }));
+  }
+}

@@ -1,0 +1,237 @@
+/** Chat and membership decisions of the domain, over mocked repositories and fan-out. */
+import { describe, expect, it } from 'vitest';
+import type { ChatRecord, MemberRecord } from '../../../lambdas/data/store.ts';
+import {
+  createChat,
+  deleteChat,
+  getChat,
+  invite,
+  listChats,
+  removeMember,
+} from '../../../lambdas/domain/chats.ts';
+import { LIMITS } from '../../../lambdas/domain/limits.ts';
+import { caller, fakeDeps, groupChat, sent } from './fakes.ts';
+
+const ann = caller('ann');
+const ids = (n: number) => Array.from({ length: n }, (_, i) => `u${i}`);
+
+describe('createChat', () => {
+  it('creates a group owned by the caller, without the caller twice, and tells every member', async () => {
+    const { deps, store, fanOut } = fakeDeps();
+    const { chat, created } = await createChat(deps, ann, {
+      kind: 'group',
+      name: 'T',
+      memberIds: ['bob', 'ann'],
+    });
+    expect(created).toBe(true);
+    expect(chat.members.map((m) => [m.userId, m.role])).toEqual([
+      ['ann', 'owner'],
+      ['bob', 'member'],
+    ]);
+    const [record, members] = store.chats.create.mock.calls[0] ?? [];
+    expect(record).toMatchObject({ kind: 'group', ownerId: 'ann', memberCount: 2, lastSeq: 0 });
+    expect(members).toHaveLength(2);
+    expect(sent(fanOut)).toEqual([
+      { userIds: ['ann', 'bob'], frame: { type: 'chat.created', chat }, options: undefined },
+    ]);
+  });
+
+  it('refuses a group over the member limit and writes nothing', async () => {
+    const { deps, store } = fakeDeps();
+    const input = { kind: 'group', name: 'T', memberIds: ids(LIMITS.groupMaxMembers) } as const;
+    await expect(createChat(deps, ann, input)).rejects.toMatchObject({ code: 'BAD_REQUEST' });
+    expect(store.chats.create).not.toHaveBeenCalled();
+  });
+
+  it('refuses a direct chat with oneself', async () => {
+    const { deps } = fakeDeps();
+    await expect(createChat(deps, ann, { kind: 'direct', userId: 'ann' })).rejects.toMatchObject({
+      code: 'BAD_REQUEST',
+    });
+  });
+
+  it('returns the existing direct chat of the pair without writing', async () => {
+    const { deps, store } = fakeDeps();
+    const existing = groupChat('bob', ['bob', 'ann'], { kind: 'direct', name: null, chatId: 'd1' });
+    store.chats.getDirectChatId.mockResolvedValue('d1');
+    store.chats.getWithMembers.mockResolvedValue(existing);
+    const result = await createChat(deps, ann, { kind: 'direct', userId: 'bob' });
+    expect(result).toMatchObject({ created: false, chat: { chatId: 'd1' } });
+    expect(store.chats.create).not.toHaveBeenCalled();
+  });
+
+  it('creates a direct chat with each member pointing at the other', async () => {
+    const { deps, store } = fakeDeps();
+    const result = await createChat(deps, ann, { kind: 'direct', userId: 'bob' });
+    expect(result.created).toBe(true);
+    const members = store.chats.create.mock.calls[0]?.[1];
+    expect(members?.map((m: MemberRecord) => [m.userId, m.role, m.peerId])).toEqual([
+      ['ann', 'owner', 'bob'],
+      ['bob', 'member', 'ann'],
+    ]);
+  });
+
+  it('after losing the pair to a concurrent create, returns the winner named by the refused write', async () => {
+    const { deps, store } = fakeDeps();
+    const winner = groupChat('bob', ['bob', 'ann'], { kind: 'direct', name: null, chatId: 'd9' });
+    store.chats.create.mockResolvedValueOnce({ status: 'pair-taken', chatId: 'd9' });
+    store.chats.getWithMembers.mockResolvedValue(winner);
+    const result = await createChat(deps, ann, { kind: 'direct', userId: 'bob' });
+    expect(result).toMatchObject({ created: false, chat: { chatId: 'd9' } });
+    expect(store.chats.getDirectChatId).toHaveBeenCalledTimes(1);
+    expect(store.chats.getWithMembers).toHaveBeenCalledWith('d9', { consistent: true });
+  });
+
+  it('answers CONFLICT when the pair keeps changing', async () => {
+    const { deps, store } = fakeDeps();
+    store.chats.create.mockResolvedValue({ status: 'pair-taken', chatId: undefined });
+    await expect(createChat(deps, ann, { kind: 'direct', userId: 'bob' })).rejects.toMatchObject({
+      code: 'CONFLICT',
+    });
+    expect(store.chats.create).toHaveBeenCalledTimes(LIMITS.membershipAttempts);
+  });
+});
+
+describe('reading chats', () => {
+  it('hides a chat from a non-member as NOT_FOUND', async () => {
+    const { deps, store } = fakeDeps();
+    store.chats.getWithMembers.mockResolvedValue(groupChat('bob', ['bob', 'cy']));
+    await expect(getChat(deps, ann, { chatId: 'g1' })).rejects.toMatchObject({ code: 'NOT_FOUND' });
+  });
+
+  it('lists chats by latest activity, with unread counts, skipping chats being deleted', async () => {
+    const { deps, store } = fakeDeps();
+    const chat = (chatId: string, lastActivityAt: string, lastSeq: number): ChatRecord => ({
+      ...groupChat('ann', ['ann']).chat,
+      chatId,
+      lastActivityAt,
+      lastSeq,
+    });
+    const mine = (chatId: string): MemberRecord =>
+      ({ ...groupChat('ann', ['ann']).members[0], chatId, lastReadSeq: 1 }) as MemberRecord;
+    const refs = ['old', 'new', 'gone'].map((chatId) => ({ chatId, userId: 'ann', kind: 'group' as const }));
+    store.chats.listMemberships.mockResolvedValue(refs);
+    store.chats.getMembershipsAndChats.mockResolvedValue({
+      chats: new Map([
+        ['old', chat('old', '2026-01-01T00:00:00.000Z', 1)],
+        ['new', chat('new', '2026-02-01T00:00:00.000Z', 5)],
+      ]),
+      members: new Map([
+        ['old', mine('old')],
+        ['new', mine('new')],
+        ['gone', mine('gone')],
+      ]),
+    });
+    const { chats } = await listChats(deps, ann);
+    expect(chats.map((c) => [c.chatId, c.unreadCount])).toEqual([
+      ['new', 4],
+      ['old', 0],
+    ]);
+  });
+});
+
+describe('invite', () => {
+  it('lets only the owner invite into a group', async () => {
+    const { deps, store } = fakeDeps();
+    store.chats.getWithMembers.mockResolvedValue(groupChat('bob', ['bob', 'ann']));
+    await expect(invite(deps, ann, { chatId: 'g1', userIds: ['cy'] })).rejects.toMatchObject({
+      code: 'FORBIDDEN',
+    });
+    expect(store.chats.addMembers).not.toHaveBeenCalled();
+  });
+
+  it('writes nothing when everyone invited is already a member', async () => {
+    const { deps, store, fanOut } = fakeDeps();
+    store.chats.getWithMembers.mockResolvedValue(groupChat('ann', ['ann', 'bob']));
+    await invite(deps, ann, { chatId: 'g1', userIds: ['bob'] });
+    expect(store.chats.addMembers).not.toHaveBeenCalled();
+    expect(fanOut.toUsers).not.toHaveBeenCalled();
+  });
+
+  it('reads again and retries when the chat changed, then tells newcomers and members apart', async () => {
+    const { deps, store, fanOut } = fakeDeps();
+    store.chats.getWithMembers.mockResolvedValue(groupChat('ann', ['ann', 'bob']));
+    store.chats.addMembers.mockResolvedValueOnce('chat-changed');
+    const { chat } = await invite(deps, ann, { chatId: 'g1', userIds: ['cy', 'bob'] });
+    expect(store.chats.getWithMembers).toHaveBeenCalledTimes(2);
+    expect(chat.members.map((m) => m.userId)).toEqual(['ann', 'bob', 'cy']);
+    expect(sent(fanOut).map((s) => [s.frame.type, s.userIds])).toEqual([
+      ['chat.joined', ['cy']],
+      ['member.joined', ['ann', 'bob']],
+    ]);
+  });
+
+  it('answers CONFLICT after the bounded attempts', async () => {
+    const { deps, store } = fakeDeps();
+    store.chats.getWithMembers.mockResolvedValue(groupChat('ann', ['ann']));
+    store.chats.addMembers.mockResolvedValue('chat-changed');
+    await expect(invite(deps, ann, { chatId: 'g1', userIds: ['cy'] })).rejects.toMatchObject({
+      code: 'CONFLICT',
+    });
+    expect(store.chats.addMembers).toHaveBeenCalledTimes(LIMITS.membershipAttempts);
+  });
+
+  it('starts a new group named after everyone when inviting into a direct chat', async () => {
+    const { deps, store } = fakeDeps();
+    store.chats.getWithMembers.mockResolvedValue(
+      groupChat('ann', ['ann', 'bob'], { kind: 'direct', name: null }),
+    );
+    store.profiles.getMany.mockResolvedValue(
+      new Map([['bob', { userId: 'bob', name: 'Bob', lastSeenAt: null }]]),
+    );
+    const { chat } = await invite(deps, ann, { chatId: 'g1', userIds: ['cy'] });
+    expect(chat).toMatchObject({ kind: 'group', name: 'ANN, Bob, cy', ownerId: 'ann' });
+    expect(store.chats.addMembers).not.toHaveBeenCalled();
+  });
+});
+
+describe('removeMember', () => {
+  it('hands ownership to the earliest remaining member when the owner leaves', async () => {
+    const { deps, store, fanOut } = fakeDeps();
+    store.chats.getWithMembers.mockResolvedValue(groupChat('ann', ['ann', 'bob', 'cy']));
+    await removeMember(deps, ann, { chatId: 'g1', userId: 'ann' });
+    expect(store.chats.removeMember.mock.calls[0]?.slice(1)).toEqual(['ann', 'bob']);
+    expect(sent(fanOut)[0]).toMatchObject({
+      userIds: ['ann', 'bob', 'cy'],
+      frame: { type: 'member.left', userId: 'ann' },
+    });
+  });
+
+  it('keeps the owner when someone else is removed', async () => {
+    const { deps, store } = fakeDeps();
+    store.chats.getWithMembers.mockResolvedValue(groupChat('ann', ['ann', 'bob']));
+    await removeMember(deps, ann, { chatId: 'g1', userId: 'bob' });
+    expect(store.chats.removeMember.mock.calls[0]?.slice(1)).toEqual(['bob', undefined]);
+  });
+
+  it.each([
+    ['a member removing someone else', groupChat('bob', ['bob', 'ann', 'cy']), 'cy', 'FORBIDDEN'],
+    ['leaving a direct chat', groupChat('bob', ['bob', 'ann'], { kind: 'direct' }), 'ann', 'FORBIDDEN'],
+    ['removing a non-member', groupChat('ann', ['ann']), 'zed', 'NOT_FOUND'],
+  ])('refuses %s', async (_case, loaded, userId, code) => {
+    const { deps, store } = fakeDeps();
+    store.chats.getWithMembers.mockResolvedValue(loaded);
+    await expect(removeMember(deps, ann, { chatId: 'g1', userId })).rejects.toMatchObject({ code });
+    expect(store.chats.removeMember).not.toHaveBeenCalled();
+  });
+});
+
+describe('deleteChat', () => {
+  it('lets only the owner delete', async () => {
+    const { deps, store } = fakeDeps();
+    store.chats.getWithMembers.mockResolvedValue(groupChat('bob', ['bob', 'ann']));
+    await expect(deleteChat(deps, ann, { chatId: 'g1' })).rejects.toMatchObject({ code: 'FORBIDDEN' });
+    expect(store.chats.delete).not.toHaveBeenCalled();
+  });
+
+  it('deletes from a consistent read and tells every member', async () => {
+    const { deps, store, fanOut } = fakeDeps();
+    store.chats.getWithMembers.mockResolvedValue(groupChat('ann', ['ann', 'bob']));
+    await expect(deleteChat(deps, ann, { chatId: 'g1' })).resolves.toEqual({ chatId: 'g1' });
+    expect(store.chats.getWithMembers).toHaveBeenCalledWith('g1', { consistent: true });
+    expect(sent(fanOut)[0]).toMatchObject({
+      userIds: ['ann', 'bob'],
+      frame: { type: 'chat.deleted', chatId: 'g1' },
+    });
+  });
+});

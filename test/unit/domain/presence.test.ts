@@ -1,0 +1,113 @@
+/** Connection lifecycle and presence decisions, and the presence concurrency from the config. */
+import { describe, expect, it } from 'vitest';
+import { closeConnection, openConnection } from '../../../lambdas/domain/connections.ts';
+import { getPresence } from '../../../lambdas/domain/presence.ts';
+import { loadConfig } from '../../../lambdas/shared/config.ts';
+import { caller, fakeDeps, NOW, sent } from './fakes.ts';
+
+const ann = caller('ann');
+const connectedAt = new Date('2026-03-01T11:00:00.000Z');
+const memberships = [
+  { chatId: 'd1', userId: 'ann', kind: 'direct' as const, peerId: 'bob' },
+  { chatId: 'g1', userId: 'ann', kind: 'group' as const },
+];
+
+describe('openConnection', () => {
+  it('stores the socket, refreshes the profile and announces the user online to direct peers only', async () => {
+    const { deps, store, fanOut } = fakeDeps();
+    store.connections.listIds.mockResolvedValue(['k1']);
+    store.chats.listMemberships.mockResolvedValue(memberships);
+    await openConnection(deps, ann, { connectionId: 'k1', connectedAt });
+    expect(store.connections.put).toHaveBeenCalledWith({
+      userId: 'ann',
+      connectionId: 'k1',
+      connectedAt: connectedAt.toISOString(),
+    });
+    expect(store.profiles.touch).toHaveBeenCalledWith('ann', 'ANN', connectedAt.toISOString());
+    expect(store.connections.listIds).toHaveBeenCalledWith('ann', { consistent: true });
+    expect(sent(fanOut)).toEqual([
+      {
+        userIds: ['bob'],
+        frame: { type: 'presence', userId: 'ann', online: true, lastSeenAt: connectedAt.toISOString() },
+        options: undefined,
+      },
+    ]);
+  });
+
+  it('announces nothing when another socket of the user is really open', async () => {
+    const { deps, store, fanOut } = fakeDeps();
+    store.connections.listIds.mockResolvedValue(['k0', 'k1']);
+    store.chats.listMemberships.mockResolvedValue(memberships);
+    await openConnection(deps, ann, { connectionId: 'k1', connectedAt });
+    expect(fanOut.isOpen).toHaveBeenCalledWith({ userId: 'ann', connectionId: 'k0' });
+    expect(fanOut.toUsers).not.toHaveBeenCalled();
+  });
+
+  it('keeps the connection when the presence announcement fails', async () => {
+    const { deps, store } = fakeDeps();
+    store.connections.listIds.mockRejectedValue(new Error('throttled'));
+    await expect(openConnection(deps, ann, { connectionId: 'k1', connectedAt })).resolves.toBeUndefined();
+    expect(store.connections.put).toHaveBeenCalled();
+  });
+});
+
+describe('closeConnection', () => {
+  it('records last-seen and announces the user offline when the last socket closed', async () => {
+    const { deps, store, fanOut } = fakeDeps();
+    store.chats.listMemberships.mockResolvedValue(memberships);
+    await closeConnection(deps, ann, { connectionId: 'k1' });
+    expect(store.connections.delete).toHaveBeenCalledWith('ann', 'k1');
+    expect(store.profiles.setLastSeen).toHaveBeenCalledWith('ann', NOW);
+    expect(sent(fanOut)[0]?.frame).toEqual({
+      type: 'presence',
+      userId: 'ann',
+      online: false,
+      lastSeenAt: NOW,
+    });
+  });
+
+  it('stays silent while a stale-looking socket turns out open', async () => {
+    const { deps, store, fanOut } = fakeDeps();
+    store.connections.listIds.mockResolvedValue(['k2']);
+    await closeConnection(deps, ann, { connectionId: 'k1' });
+    expect(store.profiles.setLastSeen).not.toHaveBeenCalled();
+    expect(fanOut.toUsers).not.toHaveBeenCalled();
+  });
+});
+
+describe('getPresence', () => {
+  it('answers each user online or not, with last-seen, in the order asked', async () => {
+    const { deps, store } = fakeDeps();
+    store.connections.listIds.mockImplementation(async (userId: string) => (userId === 'bob' ? ['k'] : []));
+    store.profiles.getMany.mockResolvedValue(
+      new Map([['cy', { userId: 'cy', name: 'Cy', lastSeenAt: 'then' }]]),
+    );
+    await expect(getPresence(deps, ann, { userIds: ['cy', 'bob', 'zed'] })).resolves.toEqual({
+      presence: [
+        { userId: 'cy', online: false, lastSeenAt: 'then' },
+        { userId: 'bob', online: true, lastSeenAt: null },
+        { userId: 'zed', online: false, lastSeenAt: null },
+      ],
+    });
+  });
+
+  it('looks up at most the configured number of users at once', async () => {
+    const { deps, store } = fakeDeps();
+    let inFlight = 0;
+    let most = 0;
+    store.connections.listIds.mockImplementation(async () => {
+      most = Math.max(most, ++inFlight);
+      await new Promise((r) => setImmediate(r));
+      inFlight--;
+      return [];
+    });
+    await getPresence(deps, ann, { userIds: Array.from({ length: 10 }, (_, i) => `u${i}`) });
+    expect(most).toBe(deps.presenceConcurrency);
+  });
+
+  it('takes the presence concurrency from PRESENCE_CONCURRENCY, 16 by default', () => {
+    expect(loadConfig({ PRESENCE_CONCURRENCY: '4' }).presenceConcurrency).toBe(4);
+    expect(loadConfig({}).presenceConcurrency).toBe(16);
+    expect(loadConfig({ PRESENCE_CONCURRENCY: 'many' }).presenceConcurrency).toBe(16);
+  });
+});
