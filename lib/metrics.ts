@@ -19,6 +19,7 @@ import {
 } from '../lambdas/shared/metrics.ts';
 import type { ChatApi } from './chat-api.ts';
 import type { ChatTable } from './chat-table.ts';
+import { TABLE } from './table.ts';
 
 export const PERIOD = Duration.minutes(5);
 
@@ -59,11 +60,12 @@ const LAMBDA_INVOCATION_USD =
  * (the table and each index) and Lambda invocations, at the list prices of bench/pricing.ts. Lambda
  * invocations are bounded from above by every message and three per connection (authorizer, `$connect`,
  * `$disconnect`). Logs, X-Ray and connection minutes are left out (under 10 % in docs/deploy.md's model).
- * An alarm on a metric math expression may use 10 metrics: 4 plus one per index.
+ * An alarm on a metric math expression may use 10 metrics: 4 plus one per global index.
  */
 export function estimatedCostUsd(api: ChatApi, table: ChatTable, period: Duration): MathExpression {
   const stage = (name: string) => api.stage.metric(name, { period, statistic: 'Sum' });
-  const indexNames = table.indexArns.map((arn) => arn.slice(arn.lastIndexOf('/') + 1));
+  // Only global indexes have their own write units; a local index's writes are the table's.
+  const indexNames = TABLE.globalSecondaryIndexes.map((index) => index.indexName);
   const indexWrites = Object.fromEntries(
     indexNames.map((indexName, i) => [
       `gsiw${i}`,
