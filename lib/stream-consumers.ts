@@ -16,6 +16,11 @@ export interface StreamConsumerDefinition {
   readonly name: string;
   /** Handler module, relative to the repository root; it exports `handler`. */
   readonly entry: string;
+  /**
+   * The name of the handler's `StreamConsumer` (lambdas/pipeline/stream.ts): its logs and metrics, and
+   * the function key (`stream:<name>`) its AWS calls are recorded under for the IAM check.
+   */
+  readonly consumerName: string;
   /** Which records invoke it (the event source mapping's filter criteria). */
   readonly filter: FilterPattern;
   /** Records per invocation at most. */
@@ -39,6 +44,7 @@ export const STREAM_CONSUMERS: readonly StreamConsumerDefinition[] = [
   {
     name: 'Push',
     entry: 'lambdas/push/handler.ts',
+    consumerName: 'push',
     filter: MESSAGE_CREATED,
     batchSize: 25,
     maxBatchingWindowSeconds: 0,
@@ -46,11 +52,13 @@ export const STREAM_CONSUMERS: readonly StreamConsumerDefinition[] = [
     retryAttempts: 3,
     // A notification that is more than 15 minutes late is noise: the app syncs when opened anyway.
     maxRecordAgeSeconds: 15 * 60,
-    // Reads: the message, the chat head, each recipient's sockets and devices, badges (memberships,
-    // chats), the sender's profile. Writes: removing devices whose token is no longer registered.
+    // Reads: the message, the chat head, each recipient's sockets and devices, badges (membership
+    // index, memberships, chats), the sender's profile. Writes: removing devices whose token is no
+    // longer registered.
     tableActions: [
       'dynamodb:GetItem',
       'dynamodb:Query',
+      'dynamodb:Query:gsi1',
       'dynamodb:BatchGetItem',
       'dynamodb:DeleteItem',
       'dynamodb:UpdateItem',

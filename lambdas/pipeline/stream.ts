@@ -69,49 +69,65 @@ export function decodeRecord(record: DynamoDBRecord): StreamChange {
   };
 }
 
+/**
+ * The function name a consumer's invocations carry (its log scope), under which the AWS call recorder
+ * files its calls for the IAM check (scripts/check-iam.ts): `stream:<consumer name>`.
+ */
+export const streamFunctionName = (consumerName: string): string => `stream:${consumerName}`;
+
 /** The Lambda handler of a stream consumer. */
 export function streamHandler(consumer: StreamConsumer): StreamHandler {
   const concurrency = Math.max(1, consumer.concurrency ?? 8);
-  return async (event) => {
-    logger.resetKeys();
-    logger.appendKeys({ consumer: consumer.name, records: event.Records?.length ?? 0 });
-    const counters = new Counters(consumer.name);
-    const records = event.Records ?? [];
-    const failed = new Set<number>();
-    let next = 0;
-    let stopped = false;
+  const functionName = streamFunctionName(consumer.name);
+  return (event) =>
+    logger.runWithKeys(
+      { consumer: consumer.name, records: event.Records?.length ?? 0 },
+      () => handleBatch(consumer, concurrency, event),
+      functionName,
+    );
+}
 
-    const runOne = async (index: number): Promise<void> => {
-      const record = records[index] as DynamoDBRecord;
-      if (!matchesFilter(consumer.filter, record)) {
-        counters.add('RecordsSkipped');
-        return;
-      }
-      try {
-        await consumer.handle(decodeRecord(record), counters);
-        counters.add('RecordsHandled');
-      } catch (error) {
-        failed.add(index);
-        counters.add('RecordsFailed');
-        logger.error('stream record failed', {
-          consumer: consumer.name,
-          eventId: record.eventID,
-          sequenceNumber: record.dynamodb?.SequenceNumber,
-          keys: record.dynamodb?.Keys,
-          error,
-        });
-        if (concurrency === 1) stopped = true;
-      }
-    };
-    const worker = async (): Promise<void> => {
-      while (next < records.length && !stopped) await runOne(next++);
-    };
-    await Promise.all(Array.from({ length: Math.min(concurrency, records.length) }, worker));
-    counters.flush();
+async function handleBatch(
+  consumer: StreamConsumer,
+  concurrency: number,
+  event: DynamoDBStreamEvent,
+): Promise<DynamoDBBatchResponse> {
+  const counters = new Counters(consumer.name);
+  const records = event.Records ?? [];
+  const failed = new Set<number>();
+  let next = 0;
+  let stopped = false;
 
-    const batchItemFailures = [...failed]
-      .sort((a, b) => a - b)
-      .map((i) => ({ itemIdentifier: records[i]?.dynamodb?.SequenceNumber ?? '' }));
-    return { batchItemFailures };
+  const runOne = async (index: number): Promise<void> => {
+    const record = records[index] as DynamoDBRecord;
+    if (!matchesFilter(consumer.filter, record)) {
+      counters.add('RecordsSkipped');
+      return;
+    }
+    try {
+      await consumer.handle(decodeRecord(record), counters);
+      counters.add('RecordsHandled');
+    } catch (error) {
+      failed.add(index);
+      counters.add('RecordsFailed');
+      logger.error('stream record failed', {
+        consumer: consumer.name,
+        eventId: record.eventID,
+        sequenceNumber: record.dynamodb?.SequenceNumber,
+        keys: record.dynamodb?.Keys,
+        error,
+      });
+      if (concurrency === 1) stopped = true;
+    }
   };
+  const worker = async (): Promise<void> => {
+    while (next < records.length && !stopped) await runOne(next++);
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, records.length) }, worker));
+  counters.flush();
+
+  const batchItemFailures = [...failed]
+    .sort((a, b) => a - b)
+    .map((i) => ({ itemIdentifier: records[i]?.dynamodb?.SequenceNumber ?? '' }));
+  return { batchItemFailures };
 }

@@ -12,8 +12,9 @@
  */
 import type { Item } from '../data/item.ts';
 import { MESSAGE } from '../data/items.ts';
-import type { ChatStore, DeviceRecord, MemberRecord } from '../data/store.ts';
+import type { ChatRecord, ChatStore, DeviceRecord, MemberRecord } from '../data/store.ts';
 import { isMuted } from '../domain/mute.ts';
+import { effectiveReadSeq, unreadCount } from '../domain/views.ts';
 import type { Counters } from '../pipeline/metrics.ts';
 import { bodyOf, type PushContent } from './payload.ts';
 
@@ -39,18 +40,24 @@ async function eachLimited<T>(items: readonly T[], limit: number, task: (item: T
 }
 
 /**
- * The user's unread count across chats, as of `seq` in the chat of the message: that chat counts
- * from the membership in hand, every other chat from its `META` (membership index Query, then one
- * BatchGet of the memberships and chats: the same reads as listChats).
+ * The user's unread count across chats, as listChats counts it (read cursors, voids subtracted), as of
+ * `seq` in the chat of the message: that chat counts from the head and membership in hand, every other
+ * chat from its `META` (membership index Query, then one BatchGet of the memberships and chats: the
+ * same reads as listChats).
  */
-async function badgeOf(store: ChatStore, member: MemberRecord, seq: number): Promise<number> {
+async function badgeOf(
+  store: ChatStore,
+  chat: ChatRecord,
+  member: MemberRecord,
+  seq: number,
+): Promise<number> {
   const refs = (await store.chats.listMemberships(member.userId)).filter((r) => r.chatId !== member.chatId);
   const { members, chats } = await store.chats.getMembershipsAndChats(refs);
-  let total = Math.max(0, seq - member.lastReadSeq);
+  let total = unreadCount({ lastSeq: seq, voidSeqs: chat.voidSeqs }, effectiveReadSeq(chat, member));
   for (const ref of refs) {
     const mine = members.get(ref.chatId);
-    const chat = chats.get(ref.chatId);
-    if (mine && chat) total += Math.max(0, chat.lastSeq - mine.lastReadSeq);
+    const other = chats.get(ref.chatId);
+    if (mine && other) total += unreadCount(other, effectiveReadSeq(other, mine));
   }
   return total;
 }
@@ -66,7 +73,8 @@ export async function planPushes(deps: PlanDeps, image: Item, counters: Counters
   }
   const now = deps.now();
   const recipients = head.members.filter(
-    (m) => m.userId !== created.senderId && !isMuted(m.mutedUntil, now) && m.lastReadSeq < created.seq,
+    (m) =>
+      m.userId !== created.senderId && !isMuted(m.mutedUntil, now) && effectiveReadSeq(chat, m) < created.seq,
   );
   const offline: { member: MemberRecord; devices: DeviceRecord[] }[] = [];
   await eachLimited(recipients, deps.concurrency ?? 16, async (member) => {
@@ -89,7 +97,7 @@ export async function planPushes(deps: PlanDeps, image: Item, counters: Counters
   const body = bodyOf({ text: current.text, attachments: image.attachments });
   const planned: PlannedPush[] = [];
   await eachLimited(offline, deps.concurrency ?? 16, async ({ member, devices }) => {
-    const badge = await badgeOf(store, member, created.seq);
+    const badge = await badgeOf(store, chat, member, created.seq);
     const content: PushContent = {
       chatId: created.chatId,
       messageId: created.messageId,

@@ -254,6 +254,7 @@ describe('provider answers', { timeout: 60_000 }, () => {
     const chat = await makeDirect(alice, ivan.userId);
     const givenUpBefore = metricTotals().PushGivenUp ?? 0;
     const logged = vi.spyOn(logger, 'error').mockImplementation(() => {});
+    let errors: unknown[][] = [];
     stack.pipeline.push.injectFault({ platform: 'apns', status: 500, count: 100 });
     try {
       await sendText(alice, chat.chatId, 'this one will not make it');
@@ -261,14 +262,12 @@ describe('provider answers', { timeout: 60_000 }, () => {
       await pipelineSettled(stack);
     } finally {
       stack.pipeline.push.clearFaults();
+      errors = [...logged.mock.calls]; // mockRestore clears them
       logged.mockRestore();
     }
     expect(pushesTo(stack, token).map((r) => r.status)).toEqual([500, 500, 500, 500]);
     expect((metricTotals().PushGivenUp ?? 0) - givenUpBefore).toBe(1);
-    expect(logged).toHaveBeenCalledWith(
-      'push given up',
-      expect.objectContaining({ attempts: 4, status: 500 }),
-    );
+    expect(errors).toContainEqual(['push given up', expect.objectContaining({ attempts: 4, status: 500 })]);
     // The device stays (a server error says nothing about the token) and the next message gets through.
     await sendText(alice, chat.chatId, 'and this one will');
     expect((await waitForPushes(stack, token, 5)).at(-1)?.status).toBe(200);

@@ -12,8 +12,8 @@ import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
 import { MESSAGE_CREATED } from '../../lambdas/pipeline/patterns.ts';
 import { streamHandler } from '../../lambdas/pipeline/stream.ts';
 import { logger } from '../../lambdas/shared/logger.ts';
+import { ensureTable } from '../../local/dynamodb-table.ts';
 import { type LocalStreamConsumer, StreamPoller } from '../../local/streams.ts';
-import { ensureTable } from '../../local/table.ts';
 import { eventually } from '../support/client.ts';
 
 const endpoint = inject('dynamoEndpoint');

@@ -22,6 +22,8 @@ const message: MessageRecord = {
   createdAt: NOW,
   editedAt: null,
   deleted: false,
+  ver: 9,
+  allocAt: Date.parse(NOW),
 };
 const image = MESSAGE.toItem(message);
 

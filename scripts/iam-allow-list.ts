@@ -1,0 +1,49 @@
+/**
+ * Grants the IAM check (scripts/check-iam.ts) keeps although no test suite makes the call: each one is
+ * needed only on a path the local stack cannot reach, and says why. Keep this list short; an entry that
+ * no synthesized variant uses any more fails the check as stale.
+ */
+import type { AllowListEntry } from './iam-check.ts';
+
+export const IAM_ALLOW_LIST: readonly AllowListEntry[] = [
+  {
+    fn: '$authorizer',
+    action: 'secretsmanager:GetSecretValue',
+    resource: 'secret',
+    reason:
+      'auth=hs256 reads the signing key from Secrets Manager at cold start (lambdas/auth/secret.ts); the local ' +
+      'stack passes JWT_SECRET directly, and test/unit/authorizer.test.ts covers loadSecret with a mocked client.',
+  },
+  ...(
+    [
+      ['dynamodb:DescribeStream', 'table/stream'],
+      ['dynamodb:GetRecords', 'table/stream'],
+      ['dynamodb:GetShardIterator', 'table/stream'],
+      ['dynamodb:ListStreams', 'table/stream/*'],
+    ] as const
+  ).map(([action, resource]) => ({
+    fn: 'stream:push',
+    action,
+    resource,
+    reason:
+      "Lambda's event source mapping reads the table's stream with the function's role, not the function " +
+      'code; locally the stream poller (local/streams.ts) does the reading and hands the handler the same events.',
+  })),
+  ...(['sqs:SendMessage', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl'] as const).map((action) => ({
+    fn: 'stream:push',
+    action,
+    resource: 'queue',
+    reason:
+      "Lambda sends records that exhausted their retries to the on-failure queue with the function's role; " +
+      'locally the stream poller dead-letters them itself (test/e2e/stream-poller.test.ts).',
+  })),
+  {
+    fn: 'stream:push',
+    action: 'secretsmanager:GetSecretValue',
+    resource: 'secret',
+    reason:
+      'Reads the APNs and FCM credentials from Secrets Manager at cold start (lambdas/push/config.ts); the ' +
+      'local stack passes the stand-ins’ credentials in PUSH_*_CREDENTIALS, and test/unit/push/payload.test.ts covers the ' +
+      'secret-reading path with a stub reader.',
+  },
+];
