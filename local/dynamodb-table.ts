@@ -10,7 +10,20 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { TABLE } from '../lib/table.ts';
 
-export function createTableInput(tableName: string): CreateTableCommandInput {
+export interface LocalTableOptions {
+  /**
+   * Enable the table's stream (lib/table.ts `streamViewType`). On AWS it always exists; locally only
+   * what reads it needs it (the event pipeline: local/pipeline.ts): DynamoDB Local writes every stream
+   * record to its store, which makes large writes (a 200-member group) noticeably slower.
+   * @default true
+   */
+  readonly stream?: boolean;
+}
+
+export function createTableInput(
+  tableName: string,
+  options: LocalTableOptions = {},
+): CreateTableCommandInput {
   const attributes = new Set<string>([TABLE.partitionKey, TABLE.sortKey]);
   for (const gsi of TABLE.globalSecondaryIndexes) {
     attributes.add(gsi.partitionKey);
@@ -41,7 +54,7 @@ export function createTableInput(tableName: string): CreateTableCommandInput {
       ],
       Projection: { ProjectionType: 'KEYS_ONLY' },
     })),
-    ...(TABLE.streamViewType
+    ...(TABLE.streamViewType && options.stream !== false
       ? { StreamSpecification: { StreamEnabled: true, StreamViewType: TABLE.streamViewType } }
       : {}),
   };
@@ -61,14 +74,18 @@ async function ensureStream(client: DynamoDBClient, tableName: string): Promise<
 }
 
 /** Creates the table (and its TTL setting) unless it exists. */
-export async function ensureTable(endpoint: string, tableName: string): Promise<void> {
+export async function ensureTable(
+  endpoint: string,
+  tableName: string,
+  options: LocalTableOptions = {},
+): Promise<void> {
   const client = new DynamoDBClient({ endpoint });
   try {
     try {
-      await client.send(new CreateTableCommand(createTableInput(tableName)));
+      await client.send(new CreateTableCommand(createTableInput(tableName, options)));
     } catch (error) {
       if (!(error instanceof ResourceInUseException)) throw error;
-      await ensureStream(client, tableName);
+      if (options.stream !== false) await ensureStream(client, tableName);
       return;
     }
     for (let i = 0; i < 100; i++) {

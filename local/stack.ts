@@ -101,7 +101,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   const tableName = options.tableName ?? DEFAULT_TABLE_NAME;
   let pipeline: LocalPipeline | undefined;
   try {
-    await ensureTable(dynamoEndpoint, tableName);
+    // The stream only where the pipeline reads it (local/dynamodb-table.ts says why).
+    await ensureTable(dynamoEndpoint, tableName, { stream: options.pipeline !== false });
     const wrap = options.wrapLoader ?? ((_routeKey: string, load: () => Promise<LambdaHandler>) => load);
     const push = await providers;
     pipeline =
