@@ -12,9 +12,11 @@
  * | message           | CHAT#<chatId>    | MSG#<seq, 12 digits>        |                |                 |
  * | client message id | CHAT#<chatId>    | CMID#<senderId>#<clientId>  |                |                 |
  * | direct-chat pair  | PAIR#<a>#<b>     | PAIR                        |                |                 |
+ * | media upload      | CHAT#<chatId>    | UPLOAD#<uploadId>           |                |                 |
  *
  * Within a chat partition, `MEMBER#…` < `META` < `MSG#…`, so one Query over the range
- * [`MEMBER#`, `META`] reads the chat and all its members at once.
+ * [`MEMBER#`, `META`] reads the chat and all its members at once; `UPLOAD#…` sorts after `MSG#…`, so
+ * neither that range nor a history page ever reads an upload.
  */
 
 import { type IndexDefinition, TABLE } from '../../lib/table.ts';
@@ -48,6 +50,7 @@ export const PREFIX = {
   message: 'MSG#',
   clientMessage: 'CMID#',
   pair: 'PAIR#',
+  upload: 'UPLOAD#',
 } as const;
 
 /** Fixed sort keys. */
@@ -75,6 +78,11 @@ export const keys = {
     const [x, y] = [a, b].sort();
     return { pk: `${PREFIX.pair}${x}#${y}`, sk: SK.pair };
   },
+  /** A media upload of a chat (requested, then attached to at most one message). */
+  upload: (chatId: string, uploadId: string): Key => ({
+    pk: chatPk(chatId),
+    sk: `${PREFIX.upload}${uploadId}`,
+  }),
 } as const;
 
 /** The index keys a membership item carries so that a user's chats are one Query. */

@@ -136,9 +136,12 @@ export class MessageRepository {
     );
   }
 
-  /** Soft-deletes a message (text cleared, seq and id kept), guarded on author and id. Whether it did. */
+  /**
+   * Soft-deletes a message (text and attachments cleared, seq and id kept), guarded on author and id.
+   * Whether it did.
+   */
   async softDelete(message: MessageRecord): Promise<boolean> {
-    const deleted = this.#updateLive(message, 'SET #text = :empty, deleted = :true', {
+    const deleted = this.#updateLive(message, 'SET #text = :empty, deleted = :true REMOVE attachments', {
       ':empty': '',
       ':true': true,
     });

@@ -10,6 +10,7 @@
  *   table-client.ts  paging, batches with backoff, transactions, condition failures as values
  *   connections.ts `connections`, `profiles`   chats.ts    `chats` (memberships, direct pairs)
  *   messages.ts    `messages` (and clientMessageId claims)   cursors.ts  `cursors` (read cursors)
+ *   uploads.ts     `uploads` (media uploads of a chat; their bytes are in S3: media-bucket.ts)
  */
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { getDocumentClient } from '../shared/clients.ts';
@@ -19,10 +20,19 @@ import { ConnectionRepository, ProfileRepository } from './connections.ts';
 import { ReadCursorRepository } from './cursors.ts';
 import { MessageRepository } from './messages.ts';
 import { TableClient } from './table-client.ts';
+import { UploadRepository } from './uploads.ts';
 
 /** The record types and helpers the domain builds on. */
 export { byJoined, type ChatWithMembers } from './chats.ts';
-export type { ChatKind, ChatRecord, MemberRecord, MessageRecord, Role } from './items.ts';
+export type {
+  ChatKind,
+  ChatRecord,
+  MemberRecord,
+  MessageRecord,
+  Role,
+  StoredAttachment,
+  UploadRecord,
+} from './items.ts';
 
 export class ChatStore {
   readonly connections: ConnectionRepository;
@@ -30,6 +40,7 @@ export class ChatStore {
   readonly chats: ChatRepository;
   readonly messages: MessageRepository;
   readonly cursors: ReadCursorRepository;
+  readonly uploads: UploadRepository;
 
   constructor(client: DynamoDBDocumentClient, tableName: string) {
     const table = new TableClient(client, tableName);
@@ -38,6 +49,7 @@ export class ChatStore {
     this.chats = new ChatRepository(table);
     this.messages = new MessageRepository(table);
     this.cursors = new ReadCursorRepository(table);
+    this.uploads = new UploadRepository(table);
   }
 }
 
