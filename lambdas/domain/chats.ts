@@ -8,6 +8,7 @@ import { loadAsMember, userIdsOf } from './access.ts';
 import type { Deps } from './deps.ts';
 import { newChatId } from './ids.ts';
 import { LIMITS } from './limits.ts';
+import { deleteChatMedia, signAttachments } from './media.ts';
 import { type ChatSummaryView, type ChatView, chatSummaryView, chatView } from './views.ts';
 
 export interface ChatRef {
@@ -114,13 +115,14 @@ export async function listChats(deps: Deps, caller: Caller): Promise<{ chats: Ch
   const refs = await deps.store.chats.listMemberships(caller.userId);
   const { members, chats } = await deps.store.chats.getMembershipsAndChats(refs);
   const last = await deps.store.messages.getLastMessages([...chats.values()]);
+  const links = await signAttachments(deps, [...last.values()]);
   const summaries: { view: ChatSummaryView; activity: string }[] = [];
   for (const ref of refs) {
     const chat = chats.get(ref.chatId);
     const membership = members.get(ref.chatId);
     if (!chat || !membership) continue; // a chat deleted while its memberships are being removed
     summaries.push({
-      view: chatSummaryView(chat, membership, last.get(chat.chatId)),
+      view: chatSummaryView(chat, membership, last.get(chat.chatId), links),
       activity: chat.lastActivityAt,
     });
   }
@@ -206,6 +208,8 @@ export async function deleteChat(deps: Deps, caller: Caller, input: ChatRef): Pr
   const { chatId } = input;
   const { chat, members } = await loadAsMember(deps, caller, chatId, { consistent: true });
   if (chat.ownerId !== caller.userId) throw forbidden('Only the owner can delete this chat.');
+  // Its media first: if that fails the chat is intact and the delete can be retried.
+  await deleteChatMedia(deps, chatId);
   await deps.store.chats.delete(chat, members);
   await deps.fanOut.toUsers(userIdsOf(members), event('chat.deleted', { chatId }));
   return { chatId };

@@ -2,6 +2,7 @@
  * The domain's dependencies, wired once per container from the shared clients, and replaceable in
  * tests. Domain code receives them as an argument and knows nothing of API Gateway.
  */
+import { type MediaBucket, mediaBucket } from '../data/media-bucket.ts';
 import { type ChatStore, store } from '../data/store.ts';
 import { FanOut } from '../fanout/fanout.ts';
 import { getManagementClient } from '../shared/clients.ts';
@@ -13,6 +14,8 @@ export interface Deps {
   readonly now: () => Date;
   /** Connection lookups in flight at once when presence is asked about many users. */
   readonly presenceConcurrency: number;
+  /** The media bucket (S3), for the functions that handle attachments. */
+  readonly media: MediaBucket;
 }
 
 let current: Deps | undefined;
@@ -26,6 +29,10 @@ export function deps(): Deps {
       fanOut: new FanOut(getManagementClient, chatStore.connections, { concurrency: fanOutConcurrency }),
       now: () => new Date(),
       presenceConcurrency,
+      // On first use: only the functions that handle attachments are configured with a bucket.
+      get media() {
+        return mediaBucket();
+      },
     };
   }
   return current;

@@ -10,7 +10,8 @@ import { chatNotFound, loadAsMember, userIdsOf } from './access.ts';
 import type { Deps } from './deps.ts';
 import { newMessageId, seqOfMessageId } from './ids.ts';
 import { LIMITS } from './limits.ts';
-import { type MessageView, messageView } from './views.ts';
+import { claimUploads, deleteMessageMedia, messageViews } from './media.ts';
+import type { MessageView } from './views.ts';
 
 /** Between attempts at the chat's sequence lock: short, the winner's write is already done. */
 const SEQ_LOCK_BACKOFF: Backoff = { baseMs: 5, capMs: 50 };
@@ -44,7 +45,7 @@ export async function getHistory(
   const me = await deps.store.chats.getMember(input.chatId, caller.userId);
   if (!me) throw chatNotFound(input.chatId);
   const page = await deps.store.messages.getHistoryPage(input.chatId, input);
-  return { messages: page.messages.map(messageView), hasMore: page.hasMore };
+  return { messages: await messageViews(deps, page.messages), hasMore: page.hasMore };
 }
 
 /**
@@ -68,9 +69,6 @@ export async function sendMessage(
   input: SendMessageInput,
 ): Promise<{ message: MessageView; duplicate: boolean }> {
   const { chat, members } = await loadAsMember(deps, caller, input.chatId);
-  if (input.attachments !== undefined) {
-    throw badRequest('"attachments" are not accepted by this server yet.');
-  }
   if (input.replyTo !== undefined) {
     const seq = seqOfMessageId(input.replyTo);
     const target = seq === undefined ? undefined : await deps.store.messages.get(input.chatId, seq);
@@ -78,6 +76,14 @@ export async function sendMessage(
       throw badRequest('"replyTo" must be the messageId of a message in this chat.');
     }
   }
+  // The last check before the message is stored: it marks the uploads used (see ./media.ts).
+  const attachments = await claimUploads(
+    deps,
+    caller,
+    input.chatId,
+    input.attachments,
+    input.clientMessageId,
+  );
   let previousSeq = chat.lastSeq;
   for (let attempt = 0; attempt < LIMITS.sendAttempts; attempt++) {
     const seq = previousSeq + 1;
@@ -92,11 +98,12 @@ export async function sendMessage(
       createdAt: deps.now().toISOString(),
       editedAt: null,
       deleted: false,
+      ...(attachments ? { attachments } : {}),
     };
     const outcome = await deps.store.messages.append(message, previousSeq);
     switch (outcome.status) {
       case 'stored': {
-        const view = messageView(message);
+        const [view] = (await messageViews(deps, [message])) as [MessageView];
         // Sockets are looked up only after the message is stored: a socket that opens later finds
         // the message in its catch-up, so no window exists in which a message reaches neither.
         // The sender's read cursor moves in parallel with the fan-out, off the delivery path.
@@ -113,7 +120,8 @@ export async function sendMessage(
       case 'duplicate': {
         const original = await deps.store.messages.get(input.chatId, outcome.seq, { consistent: true });
         if (!original) throw new Error('a claimed clientMessageId points at no message');
-        return { message: messageView(original), duplicate: true };
+        const [view] = (await messageViews(deps, [original])) as [MessageView];
+        return { message: view, duplicate: true };
       }
       case 'chat-gone':
         throw chatNotFound(input.chatId);
@@ -138,7 +146,7 @@ export async function editMessage(
   if (message.deleted) throw conflict('This message was deleted and cannot be edited.');
   const edited = await deps.store.messages.edit(message, input.text, deps.now().toISOString());
   if (!edited) throw conflict('This message was deleted and cannot be edited.');
-  const view = messageView(edited);
+  const [view] = (await messageViews(deps, [edited])) as [MessageView];
   await deps.fanOut.toUsers(userIdsOf(members), event('message.updated', { message: view }));
   return { message: view };
 }
@@ -150,6 +158,8 @@ export async function deleteMessage(
 ): Promise<{ chatId: string; messageId: string }> {
   const { members, message } = await loadMessage(deps, caller, input);
   if (message.senderId !== caller.userId) throw forbidden('Only the author can delete this message.');
+  // The bytes go first: if that fails the message is intact and the delete can be retried.
+  if (!message.deleted) await deleteMessageMedia(deps, message);
   if (!message.deleted && (await deps.store.messages.softDelete(message))) {
     await deps.fanOut.toUsers(
       userIdsOf(members),

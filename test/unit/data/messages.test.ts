@@ -189,7 +189,7 @@ describe('edit and soft delete', () => {
     await expect(store.messages.softDelete(message)).resolves.toBe(true);
     expect(ddb.commandCalls(UpdateCommand)[0]?.args[0].input).toMatchObject({
       ...guard,
-      UpdateExpression: 'SET #text = :empty, deleted = :true',
+      UpdateExpression: 'SET #text = :empty, deleted = :true REMOVE attachments',
       ExpressionAttributeValues: { ':empty': '', ':true': true },
     });
   });

@@ -3,6 +3,7 @@
  * harmless defaults that a test overrides. The domain decides; these record what it asked for.
  */
 import { type Mocked, vi } from 'vitest';
+import type { MediaBucket } from '../../../lambdas/data/media-bucket.ts';
 import type { ChatRecord, ChatStore, MemberRecord, MessageRecord } from '../../../lambdas/data/store.ts';
 import type { Deps } from '../../../lambdas/domain/deps.ts';
 import type { FanOut } from '../../../lambdas/fanout/fanout.ts';
@@ -46,6 +47,19 @@ export function fakeDeps() {
         async (_c: string, _u: string, seq: number) => ({ status: 'moved', lastReadSeq: seq }) as const,
       ),
     },
+    uploads: {
+      create: vi.fn(),
+      getMany: vi.fn(async () => new Map()),
+      claim: vi.fn(async () => 'claimed' as const),
+      listIds: vi.fn(async () => []),
+    },
+  };
+  const media: Mocked<Pick<MediaBucket, keyof MediaBucket>> = {
+    uploadUrl: vi.fn(async (key: string) => ({ url: `https://s3/${key}?put`, expiresAt: NOW, headers: {} })),
+    downloadUrl: vi.fn(async (key: string) => ({ url: `https://s3/${key}?get`, expiresAt: NOW })),
+    probe: vi.fn(async () => ({ status: 'missing' }) as const),
+    markAttached: vi.fn(async () => 'tagged' as const),
+    delete: vi.fn(),
   };
   const fanOut: Mocked<Pick<FanOut, 'toUsers' | 'isOpen'>> = {
     toUsers: vi.fn(async () => report),
@@ -56,8 +70,9 @@ export function fakeDeps() {
     fanOut: fanOut as unknown as FanOut,
     now: () => new Date(NOW),
     presenceConcurrency: 3,
+    media: media as unknown as MediaBucket,
   };
-  return { deps, store, fanOut };
+  return { deps, store, fanOut, media };
 }
 
 /** The frames the fan-out was asked to send, with their recipients. */
