@@ -17,6 +17,12 @@ export type TableAction =
   | 'dynamodb:BatchWriteItem'
   | 'dynamodb:ConditionCheckItem';
 
+/**
+ * S3 actions a function may be granted on the media bucket's objects (`<bucket>/chats/*` only).
+ * A function that presigns URLs needs the actions of the requests those URLs make.
+ */
+export type MediaAction = 's3:GetObject' | 's3:PutObject' | 's3:PutObjectTagging' | 's3:DeleteObject';
+
 export interface RouteThrottle {
   /** Steady-state requests per second. */
   readonly rateLimit: number;
@@ -35,6 +41,11 @@ export interface RouteDefinition {
   readonly tableActions: readonly TableAction[];
   /** Whether the function posts to or deletes connections through the Management API. */
   readonly managementApi: boolean;
+  /**
+   * Media bucket actions the function needs, on the media key prefix only.
+   * @default none (and no bucket in its environment)
+   */
+  readonly mediaActions?: readonly MediaAction[];
   /**
    * Whether the handler's return body is sent back to the calling socket (a two-way route).
    * @default true for every route but `$connect` and `$disconnect`
@@ -60,6 +71,9 @@ const DELETE_STALE: readonly TableAction[] = ['dynamodb:DeleteItem'];
 /** Every chat route posts events and removes stale connections found while posting. */
 const FAN_OUT: readonly TableAction[] = ['dynamodb:Query', 'dynamodb:DeleteItem'];
 
+/** Presigning download URLs of attachments (views of messages). */
+const SIGN_DOWNLOADS: readonly MediaAction[] = ['s3:GetObject'];
+
 /** How one action of the contract is served: its grants, or `planned` (no handler yet: not deployed). */
 type ActionRoute =
   | 'planned'
@@ -68,6 +82,8 @@ type ActionRoute =
       /** @default true */
       readonly managementApi?: boolean;
       readonly throttle?: RouteThrottle;
+      /** @default none */
+      readonly media?: readonly MediaAction[];
     };
 
 /**
@@ -81,12 +97,36 @@ export const ACTION_ROUTES: Readonly<Record<ActionName, ActionRoute>> = {
   createChat: {
     tableActions: [...FAN_OUT, 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:BatchWriteItem'],
   },
-  listChats: { tableActions: ['dynamodb:Query', 'dynamodb:BatchGetItem'], managementApi: false },
+  listChats: {
+    tableActions: ['dynamodb:Query', 'dynamodb:BatchGetItem'],
+    managementApi: false,
+    media: SIGN_DOWNLOADS,
+  },
   getChat: { tableActions: ['dynamodb:Query'], managementApi: false },
-  history: { tableActions: ['dynamodb:GetItem', 'dynamodb:Query'], managementApi: false },
-  sendMessage: { tableActions: [...FAN_OUT, 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'] },
-  editMessage: { tableActions: [...FAN_OUT, 'dynamodb:GetItem', 'dynamodb:UpdateItem'] },
-  deleteMessage: { tableActions: [...FAN_OUT, 'dynamodb:GetItem', 'dynamodb:UpdateItem'] },
+  history: {
+    tableActions: ['dynamodb:GetItem', 'dynamodb:Query'],
+    managementApi: false,
+    media: SIGN_DOWNLOADS,
+  },
+  sendMessage: {
+    tableActions: [
+      ...FAN_OUT,
+      'dynamodb:GetItem',
+      'dynamodb:PutItem',
+      'dynamodb:UpdateItem',
+      'dynamodb:BatchGetItem',
+    ],
+    // Reads the first bytes of each upload, re-tags it as attached, presigns download URLs.
+    media: ['s3:GetObject', 's3:PutObjectTagging'],
+  },
+  editMessage: {
+    tableActions: [...FAN_OUT, 'dynamodb:GetItem', 'dynamodb:UpdateItem'],
+    media: SIGN_DOWNLOADS,
+  },
+  deleteMessage: {
+    tableActions: [...FAN_OUT, 'dynamodb:GetItem', 'dynamodb:UpdateItem'],
+    media: ['s3:DeleteObject'],
+  },
   readMessage: { tableActions: [...FAN_OUT, 'dynamodb:GetItem', 'dynamodb:UpdateItem'] },
   typing: { tableActions: FAN_OUT, throttle: { rateLimit: 100, burstLimit: 200 } },
   invite: {
@@ -99,11 +139,16 @@ export const ACTION_ROUTES: Readonly<Record<ActionName, ActionRoute>> = {
     ],
   },
   removeMember: { tableActions: [...FAN_OUT, 'dynamodb:UpdateItem'] },
-  deleteChat: { tableActions: [...FAN_OUT, 'dynamodb:BatchWriteItem'] },
+  deleteChat: { tableActions: [...FAN_OUT, 'dynamodb:BatchWriteItem'], media: ['s3:DeleteObject'] },
   getPresence: { tableActions: ['dynamodb:BatchGetItem', 'dynamodb:Query'], managementApi: false },
   muteChat: 'planned',
-  requestUpload: 'planned',
-  getAttachmentUrl: 'planned',
+  requestUpload: {
+    tableActions: ['dynamodb:GetItem', 'dynamodb:PutItem'],
+    managementApi: false,
+    // The presigned PUT carries the object's tag, which needs s3:PutObjectTagging as well.
+    media: ['s3:PutObject', 's3:PutObjectTagging'],
+  },
+  getAttachmentUrl: { tableActions: ['dynamodb:GetItem'], managementApi: false, media: SIGN_DOWNLOADS },
   react: 'planned',
   markDelivered: 'planned',
   sync: 'planned',
@@ -126,6 +171,7 @@ const actionRoute = (routeKey: string, route: Exclude<ActionRoute, 'planned'>): 
   tableActions: [...new Set(route.tableActions)],
   managementApi: route.managementApi ?? true,
   returnResponse: true,
+  ...(route.media?.length ? { mediaActions: [...new Set(route.media)] } : {}),
   ...(route.throttle ? { throttle: route.throttle } : {}),
 });
 
