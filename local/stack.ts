@@ -1,14 +1,17 @@
 /**
- * The whole product on one machine: DynamoDB Local + the table + the local gateway running the real
- * handlers from the route table. Used by `npm run dev`, the end-to-end tests and the benchmarks.
+ * The whole product on one machine: DynamoDB Local + the table + the local S3 stand-in (media) + the
+ * local gateway running the real handlers from the route table. Used by `npm run dev`, the end-to-end
+ * tests and the benchmarks.
  */
-import { dirname, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { DEV_JWT_SECRET } from '../lambdas/auth/verifier.ts';
+import { MEDIA_BUCKET_ENV, S3_ENDPOINT_ENV } from '../lib/media.ts';
 import { AUTHORIZER, ROUTES } from '../lib/routes.ts';
 import { MANAGEMENT_ENDPOINT_ENV, TABLE_NAME_ENV } from '../lib/table.ts';
 import { type DynamoLocal, startDynamoLocal, useLocalAwsEnvironment } from './dynamodb.ts';
 import { type GatewayLimits, type GatewayOptions, type LambdaHandler, LocalGateway } from './gateway.ts';
+import { type LocalS3, startLocalS3 } from './s3.ts';
 import { ensureTable } from './table.ts';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -40,6 +43,9 @@ export interface LocalStack {
   readonly managementEndpoint: string;
   readonly dynamoEndpoint: string;
   readonly tableName: string;
+  /** The local S3 stand-in (`<s3Endpoint>/<mediaBucket>/<key>`). */
+  readonly s3Endpoint: string;
+  readonly mediaBucket: string;
   readonly gateway: LocalGateway;
   stop(): Promise<void>;
 }
@@ -60,7 +66,10 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     : await startDynamoLocal(options.dbPath ? { dbPath: options.dbPath } : {});
   const dynamoEndpoint = options.dynamoEndpoint ?? (dynamo as DynamoLocal).endpoint;
   const tableName = options.tableName ?? 'chat';
+  let s3: LocalS3 | undefined;
   try {
+    // Media next to DynamoDB's data when that is kept; in a temporary folder otherwise.
+    s3 = await startLocalS3(options.dbPath ? { directory: join(options.dbPath, 's3') } : {});
     await ensureTable(dynamoEndpoint, tableName);
     const wrap = options.wrapLoader ?? ((_routeKey: string, load: () => Promise<LambdaHandler>) => load);
     const gateway = new LocalGateway({
@@ -84,6 +93,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       [TABLE_NAME_ENV]: tableName,
       [MANAGEMENT_ENDPOINT_ENV]: gateway.managementEndpoint,
       DYNAMODB_ENDPOINT: dynamoEndpoint,
+      [S3_ENDPOINT_ENV]: s3.endpoint,
+      [MEDIA_BUCKET_ENV]: s3.bucket,
       ...(process.env.JWT_JWKS_URL ? {} : { JWT_SECRET: process.env.JWT_SECRET ?? DEV_JWT_SECRET }),
       ...options.env,
     });
@@ -92,13 +103,17 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       managementEndpoint: gateway.managementEndpoint,
       dynamoEndpoint,
       tableName,
+      s3Endpoint: s3.endpoint,
+      mediaBucket: s3.bucket,
       gateway,
       async stop() {
         await gateway.stop();
+        await s3?.stop();
         await dynamo?.stop();
       },
     };
   } catch (error) {
+    await s3?.stop();
     await dynamo?.stop();
     throw error;
   }
