@@ -20,7 +20,16 @@ import {
   summaryOf,
   type UserSocket,
 } from '../support/chat.ts';
-import { download, FILES, putBytes, requestUpload, s3Of, storedKeys, uploadFile } from '../support/media.ts';
+import {
+  download,
+  FILES,
+  putBytes,
+  requestUpload,
+  s3Of,
+  storedKeys,
+  tagsOf,
+  uploadFile,
+} from '../support/media.ts';
 import { startTestStack, type TestStack } from '../support/stack.ts';
 
 let stack: TestStack;
@@ -172,6 +181,9 @@ describe('an image, from upload to download', () => {
     );
     expect(record).toMatchObject({ status: 'used' });
     expect(record?.ttl).toBeUndefined();
+    expect(await tagsOf(stack, s3, chatId, message.attachments[0]?.attachmentId ?? '')).toEqual([
+      'chat-media=attached',
+    ]);
   });
 
   it('keeps its attachments (and their URLs) when the text is edited', async () => {
@@ -281,6 +293,7 @@ describe('an upload that is never sent', () => {
       (i) => i.sk === `UPLOAD#${upload.uploadId}`,
     );
     expect(record?.status).toBe('pending');
+    expect(await tagsOf(stack, s3, chatId, upload.uploadId)).not.toContain('chat-media=attached');
     const { messages } = await history(alice, chatId);
     expect(messages.flatMap((m) => m.attachments).some((a) => a.attachmentId === upload.uploadId)).toBe(
       false,

@@ -4,7 +4,7 @@
  * stand-in with the SDK's own S3 client (test code only; the functions do not bundle it).
  */
 import { randomBytes } from 'node:crypto';
-import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import { GetObjectTaggingCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { expect } from 'vitest';
 import type { Upload } from '../../lambdas/contract/objects.ts';
 import type { TestClient } from './client.ts';
@@ -102,4 +102,17 @@ export function s3Of(stack: TestStack): S3Client {
 export async function storedKeys(stack: TestStack, s3: S3Client, prefix = ''): Promise<string[]> {
   const out = await s3.send(new ListObjectsV2Command({ Bucket: stack.mediaBucket, Prefix: prefix }));
   return (out.Contents ?? []).map((o) => o.Key ?? '').sort();
+}
+
+/** An object's tags (`key=value`) in the local store. */
+export async function tagsOf(
+  stack: TestStack,
+  s3: S3Client,
+  chatId: string,
+  uploadId: string,
+): Promise<string[]> {
+  const out = await s3.send(
+    new GetObjectTaggingCommand({ Bucket: stack.mediaBucket, Key: `chats/${chatId}/${uploadId}` }),
+  );
+  return (out.TagSet ?? []).map((t) => `${t.Key}=${t.Value}`);
 }
