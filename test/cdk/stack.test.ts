@@ -212,7 +212,7 @@ describe('least privilege', { timeout: 60_000 }, () => {
     }
   });
 
-  it('each role holds exactly: logging to its own log group, tracing, its table actions, its management access', () => {
+  it('each role holds exactly: logging to its own log group, tracing, its table, management and media actions', () => {
     for (const fn of s.stack.chatApi.allFunctions) {
       const def = ROUTES.find((r) => s.stack.chatApi.functions.get(r.routeKey) === fn);
       const expected = [
@@ -220,6 +220,7 @@ describe('least privilege', { timeout: 60_000 }, () => {
         ...TRACING,
         ...(def?.tableActions ?? []),
         ...(def?.managementApi ? ['execute-api:ManageConnections'] : []),
+        ...(def?.mediaActions ?? []),
       ];
       const statements = statementsOf(s, fn);
       expect(statements.flatMap(actionsOf).sort(), fn.node.id).toEqual([...new Set(expected)].sort());
