@@ -48,7 +48,7 @@ export interface MediaBucketOptions {
 const OWN_REQUEST_SECONDS = 60;
 const ATTEMPTS = 3;
 const RETRY_BACKOFF: Backoff = { baseMs: 50, capMs: 400 };
-const REQUEST_TIMEOUT_MS = 5000;
+const REQUEST_TIMEOUT_MS = 8000;
 /** DeleteObjects takes at most this many keys. */
 const MAX_DELETE = 1000;
 const S3_XMLNS = 'http://s3.amazonaws.com/doc/2006-03-01/';
@@ -231,7 +231,7 @@ async function readAtMost(res: Response, limit: number): Promise<Uint8Array> {
     length += value.byteLength;
   }
   await reader.cancel();
-  return Buffer.concat(chunks).subarray(0, limit);
+  return new Uint8Array(Buffer.concat(chunks).subarray(0, limit));
 }
 
 async function s3Error(operation: string, res: Response): Promise<Error> {
