@@ -1,6 +1,7 @@
 /**
- * Media: requestUpload, getAttachmentUrl, and what the message actions need — claiming uploads for a
- * send, signing attachment URLs for the views, deleting the bytes of a message or a chat.
+ * Media: getAttachmentUrl, and what the message actions need — claiming uploads for a send, signing
+ * attachment URLs for the views, deleting the bytes of a message or a chat. (requestUpload is in
+ * ./upload-request.ts, so that the other handlers do not carry the content-type table.)
  *
  * An upload belongs to its requester and its chat and is used by exactly one send: `claimUploads`
  * checks the upload records, then the bytes in S3 (size, stored type and, for images, the first
@@ -13,62 +14,19 @@
 import { randomBytes } from 'node:crypto';
 import { mediaKey } from '../../lib/media.ts';
 import type { Request } from '../contract/index.ts';
-import { kindOfContentType } from '../contract/media-types.ts';
-import type { Upload } from '../contract/objects.ts';
 import { UPLOAD_CLAIM_SECONDS } from '../data/items.ts';
+import { type MediaBucket, mediaBucket } from '../data/media-bucket.ts';
 import type { MessageRecord, StoredAttachment, UploadRecord } from '../data/store.ts';
 import type { Caller } from '../shared/caller.ts';
 import { badRequest, notFound } from '../shared/errors.ts';
 import { chatNotFound } from './access.ts';
 import type { Deps } from './deps.ts';
-import { newUploadId, seqOfMessageId } from './ids.ts';
+import { seqOfMessageId } from './ids.ts';
 import { SNIFF_BYTES, sniffImageType } from './image-sniff.ts';
 import { type AttachmentLinks, type MessageView, messageView } from './views.ts';
 
-/** How long an upload URL works (docs/protocol.md: 15 minutes). */
-export const UPLOAD_URL_SECONDS = 15 * 60;
 /** How long a download URL works; `getAttachmentUrl` renews it. */
 export const DOWNLOAD_URL_SECONDS = 60 * 60;
-
-export async function requestUpload(
-  deps: Deps,
-  caller: Caller,
-  input: Request<'requestUpload'>,
-): Promise<{ upload: Upload }> {
-  const me = await deps.store.chats.getMember(input.chatId, caller.userId);
-  if (!me) throw chatNotFound(input.chatId);
-  const contentType = bareType(input.contentType);
-  const kind = kindOfContentType(contentType);
-  if (!kind) throw badRequest('"contentType" is not an allowed type.'); // the contract checked it
-  const uploadId = newUploadId();
-  const signed = await deps.media.uploadUrl(
-    mediaKey(input.chatId, uploadId),
-    { contentType, size: input.size },
-    UPLOAD_URL_SECONDS,
-  );
-  await deps.store.uploads.create({
-    chatId: input.chatId,
-    uploadId,
-    userId: caller.userId,
-    kind,
-    contentType,
-    size: input.size,
-    fileName: input.fileName ?? null,
-    createdAt: deps.now().toISOString(),
-    status: 'pending',
-    usedBy: null,
-  });
-  return {
-    upload: {
-      uploadId,
-      url: signed.url,
-      method: 'PUT',
-      headers: signed.headers,
-      maxBytes: input.size,
-      expiresAt: signed.expiresAt,
-    },
-  };
-}
 
 export async function getAttachmentUrl(
   deps: Deps,
@@ -86,7 +44,7 @@ export async function getAttachmentUrl(
       ? message.attachments?.find((a) => a.attachmentId === input.attachmentId)
       : undefined;
   if (!attachment) throw notFound(`Attachment "${input.attachmentId}" was not found.`);
-  const { url, expiresAt } = await deps.media.downloadUrl(
+  const { url, expiresAt } = await bucket(deps).downloadUrl(
     mediaKey(input.chatId, attachment.attachmentId),
     DOWNLOAD_URL_SECONDS,
   );
@@ -115,7 +73,9 @@ export async function claimUploads(
     usable(deps, caller, records.get(id), usedBy, `attachments[${i}].uploadId`),
   );
   await Promise.all(uploads.map((u, i) => verifyBytes(deps, u, `attachments[${i}].uploadId`)));
-  const tagged = await Promise.all(uploads.map((u) => deps.media.markAttached(mediaKey(chatId, u.uploadId))));
+  const tagged = await Promise.all(
+    uploads.map((u) => bucket(deps).markAttached(mediaKey(chatId, u.uploadId))),
+  );
   const gone = tagged.indexOf('missing');
   if (gone >= 0) throw notUploaded(`attachments[${gone}].uploadId`);
   if ((await deps.store.uploads.claim(uploads, caller.userId, usedBy)) === 'taken') {
@@ -157,7 +117,7 @@ const notUploaded = (field: string) =>
 
 /** The bytes in storage are what the upload declared: present, same size, same type, image bytes. */
 async function verifyBytes(deps: Deps, upload: UploadRecord, field: string): Promise<void> {
-  const probe = await deps.media.probe(mediaKey(upload.chatId, upload.uploadId), SNIFF_BYTES);
+  const probe = await bucket(deps).probe(mediaKey(upload.chatId, upload.uploadId), SNIFF_BYTES);
   if (probe.status === 'missing') throw notUploaded(field);
   if (probe.size !== upload.size) {
     throw badRequest(`"${field}": the stored file is ${probe.size} bytes, not the ${upload.size} declared.`);
@@ -183,7 +143,7 @@ export async function signAttachments(
       : (m.attachments ?? []).map((a) => ({ id: a.attachmentId, key: mediaKey(m.chatId, a.attachmentId) })),
   );
   const signed = await Promise.all(
-    wanted.map(async (w) => [w.id, await deps.media.downloadUrl(w.key, DOWNLOAD_URL_SECONDS)] as const),
+    wanted.map(async (w) => [w.id, await bucket(deps).downloadUrl(w.key, DOWNLOAD_URL_SECONDS)] as const),
   );
   return new Map(signed);
 }
@@ -197,16 +157,19 @@ export async function messageViews(deps: Deps, messages: readonly MessageRecord[
 /** Deletes the bytes of a message's attachments (before the message itself is deleted). */
 export async function deleteMessageMedia(deps: Deps, message: MessageRecord): Promise<void> {
   const keys = (message.attachments ?? []).map((a) => mediaKey(message.chatId, a.attachmentId));
-  if (keys.length > 0) await deps.media.delete(keys);
+  if (keys.length > 0) await bucket(deps).delete(keys);
 }
 
 /** Deletes every object of a chat, attached or not (the keys come from its upload records). */
 export async function deleteChatMedia(deps: Deps, chatId: string): Promise<void> {
   const ids = await deps.store.uploads.listIds(chatId);
-  if (ids.length > 0) await deps.media.delete(ids.map((id) => mediaKey(chatId, id)));
+  if (ids.length > 0) await bucket(deps).delete(ids.map((id) => mediaKey(chatId, id)));
 }
 
+/** The injected bucket (tests), else the container's. */
+export const bucket = (deps: Deps): MediaBucket => deps.media ?? mediaBucket();
+
 /** `image/PNG; x=y` → `image/png`. */
-function bareType(contentType: string): string {
+export function bareType(contentType: string): string {
   return contentType.split(';')[0]?.trim().toLowerCase() ?? '';
 }

@@ -7,8 +7,9 @@ import { describe, expect, it } from 'vitest';
 import type { UploadRecord } from '../../../lambdas/data/store.ts';
 import { deleteChat } from '../../../lambdas/domain/chats.ts';
 import { newMessageId } from '../../../lambdas/domain/ids.ts';
-import { claimUploads, getAttachmentUrl, requestUpload } from '../../../lambdas/domain/media.ts';
+import { claimUploads, getAttachmentUrl } from '../../../lambdas/domain/media.ts';
 import { deleteMessage, sendMessage } from '../../../lambdas/domain/messages.ts';
+import { requestUpload } from '../../../lambdas/domain/upload-request.ts';
 import { caller, fakeDeps, groupChat, NOW } from './fakes.ts';
 
 const ann = caller('ann');
