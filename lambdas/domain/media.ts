@@ -128,7 +128,7 @@ async function verifyBytes(deps: Deps, upload: UploadRecord, field: string): Pro
     );
   }
   if (upload.kind === 'image' && sniffImageType(probe.head) !== upload.contentType) {
-    throw badRequest(`"${field}": the file's content is not a ${upload.contentType} image.`);
+    throw badRequest(`"${field}": the file's content is not ${upload.contentType}.`);
   }
 }
 

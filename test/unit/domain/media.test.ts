@@ -116,7 +116,7 @@ describe('claimUploads', () => {
     [
       'not an image inside',
       { status: 'present', size: 100, contentType: 'image/png', head: new Uint8Array(12) } as const,
-      /content is not a image\/png image/,
+      /content is not image\/png\./,
     ],
   ])('refuses bytes that are %s, tagging and claiming nothing', async (_name, probe, message) => {
     const fake = withUploads(upload('up_a'), upload('up_b'));
