@@ -10,8 +10,6 @@
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import S3rver from 's3rver';
-import { DUMMY_ACCOUNT } from 's3rver/lib/models/account.js';
 
 export interface LocalS3 {
   /** `http://127.0.0.1:<port>` (path-style: `<endpoint>/<bucket>/<key>`). */
@@ -35,6 +33,9 @@ export async function startLocalS3(
     ? mkdtempSync(join(tmpdir(), 'chat-s3-'))
     : resolve(options.directory as string);
   mkdirSync(directory, { recursive: true });
+  // Loaded here, not at module load: it overlaps DynamoDB Local's start-up (local/stack.ts).
+  const { default: S3rver } = await import('s3rver');
+  const { DUMMY_ACCOUNT } = await import('s3rver/lib/models/account.js');
   // s3rver knows one account by key id: let it know the key id the functions sign with.
   const keyId = process.env.AWS_ACCESS_KEY_ID;
   if (keyId) DUMMY_ACCOUNT.createKeyPair(keyId, process.env.AWS_SECRET_ACCESS_KEY ?? keyId);

@@ -61,15 +61,23 @@ export function loader(entry: string): () => Promise<LambdaHandler> {
 
 export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
   useLocalAwsEnvironment();
-  const dynamo: DynamoLocal | undefined = options.dynamoEndpoint
-    ? undefined
-    : await startDynamoLocal(options.dbPath ? { dbPath: options.dbPath } : {});
+  // The media stand-in starts while DynamoDB Local does (next to its data when that is kept).
+  const s3Starting = startLocalS3(options.dbPath ? { directory: join(options.dbPath, 's3') } : {});
+  s3Starting.catch(() => undefined); // awaited below; not an unhandled rejection meanwhile
+  let dynamo: DynamoLocal | undefined;
+  try {
+    dynamo = options.dynamoEndpoint
+      ? undefined
+      : await startDynamoLocal(options.dbPath ? { dbPath: options.dbPath } : {});
+  } catch (error) {
+    await s3Starting.then((s) => s.stop()).catch(() => undefined);
+    throw error;
+  }
   const dynamoEndpoint = options.dynamoEndpoint ?? (dynamo as DynamoLocal).endpoint;
   const tableName = options.tableName ?? 'chat';
   let s3: LocalS3 | undefined;
   try {
-    // Media next to DynamoDB's data when that is kept; in a temporary folder otherwise.
-    s3 = await startLocalS3(options.dbPath ? { directory: join(options.dbPath, 's3') } : {});
+    s3 = await s3Starting;
     await ensureTable(dynamoEndpoint, tableName);
     const wrap = options.wrapLoader ?? ((_routeKey: string, load: () => Promise<LambdaHandler>) => load);
     const gateway = new LocalGateway({
