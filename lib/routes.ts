@@ -6,8 +6,8 @@
  */
 import type { ActionName } from '../lambdas/contract/index.ts';
 
-/** DynamoDB actions a function may be granted on the table and its indexes. Never Scan. */
-export type TableAction =
+/** DynamoDB actions a function may be granted on the table (its items). Never Scan. */
+export type TableItemAction =
   | 'dynamodb:GetItem'
   | 'dynamodb:BatchGetItem'
   | 'dynamodb:Query'
@@ -16,6 +16,24 @@ export type TableAction =
   | 'dynamodb:DeleteItem'
   | 'dynamodb:BatchWriteItem'
   | 'dynamodb:ConditionCheckItem';
+
+/**
+ * What a route may do to the table (lib/chat-table.ts turns each into an IAM statement):
+ *
+ * - a plain action: on the table's items (the table ARN only; item actions cannot target an index);
+ * - `dynamodb:Query:<index>`: Query on that secondary index (its ARN only);
+ * - `dynamodb:DeleteItem:userPartitions`: DeleteItem where the partition key is `USER#…` only
+ *   (`dynamodb:LeadingKeys`): removing stale connection records, which live in their user's partition,
+ *   without the power to delete chats, members or messages.
+ *
+ * `scripts/check-iam.ts` proves after every test run that each function uses all of these and nothing else.
+ */
+export type TableAction =
+  | TableItemAction
+  | 'dynamodb:Query:gsi1'
+  | 'dynamodb:Query:lsi1'
+  | 'dynamodb:Query:lsi2'
+  | 'dynamodb:DeleteItem:userPartitions';
 
 /**
  * S3 actions a function may be granted on the media bucket's objects (`<bucket>/chats/*` only).
@@ -66,10 +84,23 @@ export const AUTHORIZER = {
   queryParameter: 'token',
 } as const;
 
-const DELETE_STALE: readonly TableAction[] = ['dynamodb:DeleteItem'];
+/** Removes connection records of sockets found gone (410) while posting or probing presence. */
+const DELETE_STALE: readonly TableAction[] = ['dynamodb:DeleteItem:userPartitions'];
 
-/** Every chat route posts events and removes stale connections found while posting. */
-const FAN_OUT: readonly TableAction[] = ['dynamodb:Query', 'dynamodb:DeleteItem'];
+/** Every fanning-out route reads the targets' sockets and removes stale connections found while posting. */
+const FAN_OUT: readonly TableAction[] = ['dynamodb:Query', ...DELETE_STALE];
+
+/** A user's chat memberships (presence peers, listChats). */
+const MEMBERSHIPS: TableAction = 'dynamodb:Query:gsi1';
+
+/** A chat's messages by their latest version (sync). */
+const BY_VERSION: TableAction = 'dynamodb:Query:lsi1';
+
+/** A sender's messages by clientMessageId (exactly-once sends). */
+const BY_CLIENT_ID: TableAction = 'dynamodb:Query:lsi2';
+
+/** Readers that meet a settled, empty seq fill it with a void: a transaction of a Put and an Update. */
+const FILL_VOIDS: readonly TableAction[] = ['dynamodb:PutItem', 'dynamodb:UpdateItem'];
 
 /** Presigning download URLs of attachments (views of messages). */
 const SIGN_DOWNLOADS: readonly MediaAction[] = ['s3:GetObject'];
@@ -98,23 +129,27 @@ export const ACTION_ROUTES: Readonly<Record<ActionName, ActionRoute>> = {
     tableActions: [...FAN_OUT, 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:BatchWriteItem'],
   },
   listChats: {
-    tableActions: ['dynamodb:Query', 'dynamodb:BatchGetItem'],
+    // PutItem/UpdateItem: filling the abandoned top of a chat with voids (a transaction of the two)
+    tableActions: [MEMBERSHIPS, 'dynamodb:BatchGetItem', ...FILL_VOIDS],
     managementApi: false,
     media: SIGN_DOWNLOADS,
   },
   getChat: { tableActions: ['dynamodb:Query'], managementApi: false },
   history: {
-    tableActions: ['dynamodb:GetItem', 'dynamodb:Query'],
+    tableActions: ['dynamodb:GetItem', 'dynamodb:Query', ...FILL_VOIDS],
     managementApi: false,
     media: SIGN_DOWNLOADS,
   },
   sendMessage: {
     tableActions: [
       ...FAN_OUT,
+      BY_CLIENT_ID,
       'dynamodb:GetItem',
       'dynamodb:PutItem',
       'dynamodb:UpdateItem',
       'dynamodb:BatchGetItem',
+      // Giving a clientMessageId claim back after a send that stored nothing (e.g. a refused upload).
+      'dynamodb:DeleteItem',
     ],
     // Reads the first bytes of each upload, re-tags it as attached, presigns download URLs.
     media: ['s3:GetObject', 's3:PutObjectTagging'],
@@ -129,17 +164,13 @@ export const ACTION_ROUTES: Readonly<Record<ActionName, ActionRoute>> = {
   },
   readMessage: { tableActions: [...FAN_OUT, 'dynamodb:GetItem', 'dynamodb:UpdateItem'] },
   typing: { tableActions: FAN_OUT, throttle: { rateLimit: 100, burstLimit: 200 } },
-  invite: {
-    tableActions: [
-      ...FAN_OUT,
-      'dynamodb:BatchGetItem',
-      'dynamodb:PutItem',
-      'dynamodb:UpdateItem',
-      'dynamodb:BatchWriteItem',
-    ],
+  invite: { tableActions: [...FAN_OUT, 'dynamodb:BatchGetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'] },
+  // Removing a member deletes its membership item (and the chat's items with the last member).
+  removeMember: { tableActions: ['dynamodb:Query', 'dynamodb:DeleteItem', 'dynamodb:UpdateItem'] },
+  deleteChat: {
+    tableActions: ['dynamodb:Query', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem'],
+    media: ['s3:DeleteObject'],
   },
-  removeMember: { tableActions: [...FAN_OUT, 'dynamodb:UpdateItem'] },
-  deleteChat: { tableActions: [...FAN_OUT, 'dynamodb:BatchWriteItem'], media: ['s3:DeleteObject'] },
   getPresence: { tableActions: ['dynamodb:BatchGetItem', 'dynamodb:Query'], managementApi: false },
   muteChat: 'planned',
   requestUpload: {
@@ -150,8 +181,8 @@ export const ACTION_ROUTES: Readonly<Record<ActionName, ActionRoute>> = {
   },
   getAttachmentUrl: { tableActions: ['dynamodb:GetItem'], managementApi: false, media: SIGN_DOWNLOADS },
   react: 'planned',
-  markDelivered: 'planned',
-  sync: 'planned',
+  markDelivered: { tableActions: [...FAN_OUT, 'dynamodb:UpdateItem'] },
+  sync: { tableActions: ['dynamodb:Query', BY_VERSION], managementApi: false, media: SIGN_DOWNLOADS },
   scheduleMessage: 'planned',
   listScheduled: 'planned',
   cancelScheduled: 'planned',
@@ -181,7 +212,7 @@ const LIFECYCLE_ROUTES: readonly RouteDefinition[] = [
     routeKey: '$connect',
     name: 'Connect',
     entry: 'lambdas/handlers/connect.ts',
-    tableActions: ['dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem', ...DELETE_STALE],
+    tableActions: ['dynamodb:Query', MEMBERSHIPS, 'dynamodb:PutItem', 'dynamodb:UpdateItem', ...DELETE_STALE],
     managementApi: true,
     returnResponse: false,
   },
@@ -189,13 +220,14 @@ const LIFECYCLE_ROUTES: readonly RouteDefinition[] = [
     routeKey: '$disconnect',
     name: 'Disconnect',
     entry: 'lambdas/handlers/disconnect.ts',
-    tableActions: ['dynamodb:Query', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
+    tableActions: ['dynamodb:Query', MEMBERSHIPS, 'dynamodb:UpdateItem', ...DELETE_STALE],
     managementApi: true,
     returnResponse: false,
   },
   {
     routeKey: '$default',
-    name: 'Default',
+    // Not `Default`: CDK treats a child construct with the id `Default` as its parent's default child.
+    name: 'Fallback',
     entry: 'lambdas/handlers/default.ts',
     tableActions: [],
     managementApi: false,

@@ -7,10 +7,16 @@
  *
  * The functions hold no `s3:ListBucket`, so S3 answers 403 (not 404) for a key that does not exist:
  * both read as `'missing'` here.
+ *
+ * No SDK client makes these requests, so with `AWS_CALL_LOG_DIR` set (the test run) each one is
+ * recorded here for the IAM check (scripts/check-iam.ts), as the S3 action that authorizes it on
+ * `media-bucket/<key>`. A presigned URL counts as a call of the function that signs it: whoever uses
+ * the URL acts with that function's permissions.
  */
 import { createHash } from 'node:crypto';
 import type { S3RequestPresigner } from '@aws-sdk/s3-request-presigner';
 import { MEDIA } from '../../lib/media.ts';
+import { CALL_LOG_DIR_ENV, recordCall } from '../shared/call-recorder.ts';
 import { getS3Presigner } from '../shared/clients.ts';
 import { config } from '../shared/config.ts';
 import { type Backoff, backOff } from '../shared/retry.ts';
@@ -53,6 +59,21 @@ const REQUEST_TIMEOUT_MS = 8000;
 const MAX_DELETE = 1000;
 const S3_XMLNS = 'http://s3.amazonaws.com/doc/2006-03-01/';
 
+/** How recorded calls name the media bucket (the IAM check maps the template's bucket to it). */
+export const MEDIA_BUCKET_RESOURCE = 'media-bucket';
+
+/** Records the S3 actions a request needs, on each key (the test run only). */
+function record(operation: string, actions: readonly string[], keys: readonly string[]): void {
+  const dir = process.env[CALL_LOG_DIR_ENV];
+  if (!dir) return;
+  recordCall(
+    dir,
+    keys.flatMap((key) =>
+      actions.map((action) => ({ action, operation, resource: `${MEDIA_BUCKET_RESOURCE}/${key}` })),
+    ),
+  );
+}
+
 const rfc3986 = (s: string) =>
   encodeURIComponent(s).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
 const xml = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
@@ -92,17 +113,20 @@ export class MediaBucket {
       'x-amz-tagging': `${MEDIA.stateTag}=${MEDIA.pending}`,
     };
     const signed = await this.#presign({ method: 'PUT', key, headers }, expiresInSeconds);
+    record('PresignedPutObject', ['s3:PutObject', 's3:PutObjectTagging'], [key]);
     return { url: signed.url, expiresAt: signed.expiresAt, headers: signed.headers };
   }
 
   /** A presigned GET of an object. */
   async downloadUrl(key: string, expiresInSeconds: number): Promise<SignedUrl> {
     const { url, expiresAt } = await this.#presign({ method: 'GET', key }, expiresInSeconds);
+    record('PresignedGetObject', ['s3:GetObject'], [key]);
     return { url, expiresAt };
   }
 
   /** The object's size, stored content type and first `bytes` bytes (one ranged GET). */
   async probe(key: string, bytes: number): Promise<Probe> {
+    record('GetObject', ['s3:GetObject'], [key]);
     const res = await this.#send({ method: 'GET', key }, undefined, { range: `bytes=0-${bytes - 1}` });
     if (res.status === 404 || res.status === 403) {
       await res.body?.cancel();
@@ -131,6 +155,7 @@ export class MediaBucket {
 
   /** Re-tags an object as attached (the lifecycle rule no longer expires it). */
   async markAttached(key: string): Promise<'tagged' | 'missing'> {
+    record('PutObjectTagging', ['s3:PutObjectTagging'], [key]);
     const body =
       `<Tagging xmlns="${S3_XMLNS}"><TagSet><Tag><Key>${MEDIA.stateTag}</Key>` +
       `<Value>${MEDIA.attached}</Value></Tag></TagSet></Tagging>`;
@@ -146,6 +171,8 @@ export class MediaBucket {
 
   /** Deletes objects (absent ones are fine), 1000 to a DeleteObjects request. */
   async delete(keys: readonly string[]): Promise<void> {
+    // DeleteObjects is authorized per key by s3:DeleteObject.
+    record('DeleteObjects', ['s3:DeleteObject'], keys);
     for (let i = 0; i < keys.length; i += MAX_DELETE) {
       const objects = keys
         .slice(i, i + MAX_DELETE)

@@ -157,6 +157,7 @@ describe('media grants', { timeout: 60_000 }, () => {
         'sendMessage',
         'history',
         'listChats',
+        'sync',
         'editMessage',
         'deleteMessage',
         'deleteChat',

@@ -8,9 +8,10 @@ import type { UploadRecord } from '../../../lambdas/data/store.ts';
 import { deleteChat } from '../../../lambdas/domain/chats.ts';
 import { newMessageId } from '../../../lambdas/domain/ids.ts';
 import { claimUploads, getAttachmentUrl } from '../../../lambdas/domain/media.ts';
-import { deleteMessage, sendMessage } from '../../../lambdas/domain/messages.ts';
+import { deleteMessage } from '../../../lambdas/domain/messages.ts';
+import { sendMessage } from '../../../lambdas/domain/send.ts';
 import { requestUpload } from '../../../lambdas/domain/upload-request.ts';
-import { caller, fakeDeps, groupChat, NOW } from './fakes.ts';
+import { caller, fakeDeps, groupChat, NOW, stored } from './fakes.ts';
 
 const ann = caller('ann');
 const PNG_HEAD = new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13]);
@@ -191,9 +192,9 @@ describe('sendMessage with attachments', () => {
       attachments: [{ uploadId: 'up_a' }],
       connectionId: 'k',
     });
-    expect(fake.store.messages.append).toHaveBeenCalledWith(
+    expect(fake.store.messages.put).toHaveBeenCalledWith(
       expect.objectContaining({ attachments: [expect.objectContaining({ attachmentId: 'up_a' })] }),
-      0,
+      expect.anything(),
     );
     expect(message.attachments).toEqual([
       expect.objectContaining({
@@ -216,6 +217,44 @@ describe('sendMessage with attachments', () => {
         connectionId: 'k',
       }),
     ).rejects.toThrow(/replyTo/);
+    expect(fake.store.uploads.claim).not.toHaveBeenCalled();
+  });
+
+  it('claims the uploads after the clientMessageId; a refused upload gives that claim back, allocates nothing', async () => {
+    const fake = withUploads(upload('up_a', { status: 'used', usedBy: 'cmid:other' }));
+    fake.store.chats.getWithMembers.mockResolvedValue(groupChat('ann', ['ann', 'bob']));
+    const send = { chatId: 'g1', text: '', attachments: [{ uploadId: 'up_a' }], connectionId: 'k' };
+    await expect(sendMessage(fake.deps, ann, { ...send, clientMessageId: 'cm-1' })).rejects.toThrow(
+      /already sent in another message/,
+    );
+    expect(fake.store.claims.claim).toHaveBeenCalledTimes(1);
+    expect(fake.store.claims.release).toHaveBeenCalledTimes(1);
+    expect(fake.store.sequence.allocate).not.toHaveBeenCalled();
+    expect(fake.store.messages.put).not.toHaveBeenCalled();
+  });
+
+  it('answers a retry of a stored send with its message, without checking its uploads again', async () => {
+    const fake = withUploads(upload('up_a', { status: 'used', usedBy: 'cmid:cm-1' }));
+    fake.store.chats.getWithMembers.mockResolvedValue(groupChat('ann', ['ann', 'bob']));
+    const original = stored(4, {
+      senderId: 'ann',
+      clientMessageId: 'cm-1',
+      attachments: [
+        { attachmentId: 'up_a', kind: 'image', contentType: 'image/png', size: 100, fileName: null },
+      ],
+    });
+    fake.store.claims.claim.mockResolvedValue({ status: 'taken', claim: { claimedAt: 0, token: 't' } });
+    fake.store.messages.findByClientId.mockResolvedValue(original);
+    const { message, duplicate } = await sendMessage(fake.deps, ann, {
+      chatId: 'g1',
+      text: '',
+      clientMessageId: 'cm-1',
+      attachments: [{ uploadId: 'up_a' }],
+      connectionId: 'k',
+    });
+    expect(duplicate).toBe(true);
+    expect(message.attachments).toEqual([expect.objectContaining({ url: 'https://s3/chats/g1/up_a?get' })]);
+    expect(fake.media.probe).not.toHaveBeenCalled();
     expect(fake.store.uploads.claim).not.toHaveBeenCalled();
   });
 });
@@ -245,6 +284,8 @@ describe('the other media actions', () => {
       createdAt: NOW,
       editedAt: null,
       deleted: true,
+      ver: 3,
+      allocAt: 0,
       attachments: [
         { attachmentId: 'up_a', kind: 'image', contentType: 'image/png', size: 1, fileName: null },
       ],
@@ -271,16 +312,24 @@ describe('the other media actions', () => {
       createdAt: NOW,
       editedAt: null,
       deleted: false,
+      ver: 3,
+      allocAt: 0,
       attachments: [
         { attachmentId: 'up_a', kind: 'image', contentType: 'image/png', size: 1, fileName: null },
       ],
     });
     fake.media.delete.mockRejectedValueOnce(new Error('S3 down'));
     await expect(deleteMessage(fake.deps, ann, { chatId: 'g1', messageId })).rejects.toThrow('S3 down');
-    expect(fake.store.messages.softDelete).not.toHaveBeenCalled();
+    expect(fake.store.sequence.allocateVersion).not.toHaveBeenCalled();
+    expect(fake.store.messages.applyChange).not.toHaveBeenCalled();
     await deleteMessage(fake.deps, ann, { chatId: 'g1', messageId });
     expect(fake.media.delete).toHaveBeenLastCalledWith(['chats/g1/up_a']);
-    expect(fake.store.messages.softDelete).toHaveBeenCalledTimes(1);
+    expect(fake.store.messages.applyChange).toHaveBeenCalledTimes(1);
+    expect(fake.store.messages.applyChange.mock.calls[0]?.[1].set).toEqual({
+      text: '',
+      deleted: true,
+      attachments: [],
+    });
   });
 
   it('deleteChat deletes every object of the chat first', async () => {
