@@ -148,8 +148,6 @@ export const ACTION_ROUTES: Readonly<Record<ActionName, ActionRoute>> = {
       'dynamodb:PutItem',
       'dynamodb:UpdateItem',
       'dynamodb:BatchGetItem',
-      // Giving a clientMessageId claim back after a send that stored nothing (e.g. a refused upload).
-      'dynamodb:DeleteItem',
     ],
     // Reads the first bytes of each upload, re-tags it as attached, presigns download URLs.
     media: ['s3:GetObject', 's3:PutObjectTagging'],

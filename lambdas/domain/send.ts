@@ -3,12 +3,12 @@
  * put, `append.ts`), then push `message.created` to the members' other sockets while, in a group,
  * the sender's read cursor moves (in a direct chat it moved with the allocation).
  *
- * With attachments, the uploads are claimed after the clientMessageId (so a retry of a stored send
- * gets its message back without checking them again) and before the allocation (`claimUploads` in
- * `media.ts`: a refused upload stores nothing and gives the clientMessageId claim back).
+ * With attachments, the uploads are claimed first (`claimUploads` in `media.ts`): a refused upload
+ * writes nothing at all, and the clientMessageId claim's deadline does not include the S3 checks. A
+ * retry of the same send may claim the same uploads again (they are bound to its clientMessageId).
  *
- * Sequential round trips on the way to the first post: the claim (only with a clientMessageId), the
- * uploads' checks (only with attachments), the allocation, the put, then the fan-out's connection
+ * Sequential round trips on the way to the first post: the uploads' checks (only with attachments),
+ * the claim (only with a clientMessageId), the allocation, the put, then the fan-out's connection
  * lookups. The chat head comes from the
  * container's cache (a Query when it is not there).
  */
@@ -43,6 +43,16 @@ export async function sendMessage(
   const head = await senderHead(deps, caller, input.chatId);
   if (input.replyTo !== undefined) await checkReplyTo(deps, input.chatId, input.replyTo);
 
+  // The one media call: checks the uploads and marks them used by this send (nothing else is written
+  // when one is refused).
+  const attachments = await claimUploads(
+    deps,
+    caller,
+    input.chatId,
+    input.attachments,
+    input.clientMessageId,
+  );
+
   let claim: HeldClaim | undefined;
   if (input.clientMessageId !== undefined) {
     const ref = { chatId: input.chatId, senderId: caller.userId, clientMessageId: input.clientMessageId };
@@ -50,15 +60,6 @@ export async function sendMessage(
     if (resolved.status === 'duplicate')
       return { message: await viewOf(deps, resolved.message), duplicate: true };
     claim = resolved.claim;
-  }
-
-  let attachments: Awaited<ReturnType<typeof claimUploads>>;
-  try {
-    attachments = await claimUploads(deps, caller, input.chatId, input.attachments, input.clientMessageId);
-  } catch (error) {
-    // Refused (or not answered): no message was written, so the clientMessageId is free again.
-    if (claim) await releaseClaim(deps, claim);
-    throw error;
   }
 
   let appended: Awaited<ReturnType<typeof appendMessage>>;

@@ -220,20 +220,20 @@ describe('sendMessage with attachments', () => {
     expect(fake.store.uploads.claim).not.toHaveBeenCalled();
   });
 
-  it('claims the uploads after the clientMessageId; a refused upload gives that claim back, allocates nothing', async () => {
+  it('claims the uploads before the clientMessageId: a refused upload writes nothing at all', async () => {
     const fake = withUploads(upload('up_a', { status: 'used', usedBy: 'cmid:other' }));
     fake.store.chats.getWithMembers.mockResolvedValue(groupChat('ann', ['ann', 'bob']));
     const send = { chatId: 'g1', text: '', attachments: [{ uploadId: 'up_a' }], connectionId: 'k' };
     await expect(sendMessage(fake.deps, ann, { ...send, clientMessageId: 'cm-1' })).rejects.toThrow(
       /already sent in another message/,
     );
-    expect(fake.store.claims.claim).toHaveBeenCalledTimes(1);
-    expect(fake.store.claims.release).toHaveBeenCalledTimes(1);
+    expect(fake.store.uploads.claim).not.toHaveBeenCalled();
+    expect(fake.store.claims.claim).not.toHaveBeenCalled();
     expect(fake.store.sequence.allocate).not.toHaveBeenCalled();
     expect(fake.store.messages.put).not.toHaveBeenCalled();
   });
 
-  it('answers a retry of a stored send with its message, without checking its uploads again', async () => {
+  it('answers a retry of a stored send with its message (its uploads are bound to that send)', async () => {
     const fake = withUploads(upload('up_a', { status: 'used', usedBy: 'cmid:cm-1' }));
     fake.store.chats.getWithMembers.mockResolvedValue(groupChat('ann', ['ann', 'bob']));
     const original = stored(4, {
@@ -254,8 +254,8 @@ describe('sendMessage with attachments', () => {
     });
     expect(duplicate).toBe(true);
     expect(message.attachments).toEqual([expect.objectContaining({ url: 'https://s3/chats/g1/up_a?get' })]);
-    expect(fake.media.probe).not.toHaveBeenCalled();
-    expect(fake.store.uploads.claim).not.toHaveBeenCalled();
+    expect(fake.store.uploads.claim).toHaveBeenCalledWith(expect.anything(), 'ann', 'cmid:cm-1');
+    expect(fake.store.sequence.allocate).not.toHaveBeenCalled();
   });
 });
 
