@@ -18,6 +18,12 @@ export const PRICES = {
   lambdaRequestsPerMillion: 0.2,
   /** Memory assumed for every function (MB). */
   lambdaMemoryMb: 256,
+  /** S3 Standard: $ per million PUT, COPY, POST or LIST requests (PutObject, PutObjectTagging, DeleteObjects). */
+  s3PutPerMillion: 5,
+  /** S3 Standard: $ per million GET requests. */
+  s3GetPerMillion: 0.4,
+  /** S3 Standard: $ per GB-month stored. */
+  s3StorageGbMonth: 0.023,
 } as const;
 
 export interface MessageCostInput {

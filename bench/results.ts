@@ -7,6 +7,7 @@ import type { HandlerColdStart } from './scenarios/coldstart.ts';
 import type { ActionCost } from './scenarios/cost.ts';
 import type { FloorResult } from './scenarios/floor.ts';
 import type { LatencyPhaseResult } from './scenarios/latency.ts';
+import type { MediaResults } from './scenarios/media.ts';
 import type { ThroughputResult } from './scenarios/throughput.ts';
 
 export interface CostResults {
@@ -43,6 +44,7 @@ export interface BenchResults {
   readonly latency?: readonly LatencyPhaseResult[];
   readonly throughput?: ThroughputResult;
   readonly cost?: CostResults;
+  readonly media?: MediaResults;
   readonly coldStart?: readonly HandlerColdStart[];
   readonly delivery: {
     expected: number;

@@ -16,6 +16,7 @@ import { connectMembers, costRound, seed } from './scenarios/cost.ts';
 import { COST_CASES } from './scenarios/cost-cases.ts';
 import { floor } from './scenarios/floor.ts';
 import { type LatencyPhaseResult, latencyPhase } from './scenarios/latency.ts';
+import { mediaScenario } from './scenarios/media.ts';
 import { throughput } from './scenarios/throughput.ts';
 import { startBenchStack } from './stack.ts';
 import { targets } from './targets.ts';
@@ -35,10 +36,11 @@ async function main(): Promise<number> {
     latency: has('latency') ? options.phaseSeconds * 3 + 6 : 0,
     throughput: has('throughput') ? options.throughputSteps * (options.throughputStepSeconds + 1) : 0,
     cost: has('cost') ? 40 : 0,
+    media: has('media') ? 15 : 0,
   });
   const runId = randomBytes(3).toString('hex');
   const partial: {
-    -readonly [K in 'floor' | 'latency' | 'throughput' | 'cost' | 'coldStart']?: BenchResults[K];
+    -readonly [K in 'floor' | 'latency' | 'throughput' | 'cost' | 'media' | 'coldStart']?: BenchResults[K];
   } = {};
 
   if (has('coldstart')) {
@@ -128,6 +130,26 @@ async function main(): Promise<number> {
         partial.cost = costResults(fresh, seeded, seededChats, groupSize);
       } else {
         progress.note('cost skipped: the handlers run outside this process (BENCH_URL)');
+      }
+    }
+
+    if (has('media')) {
+      phases.start('media', 'media: text and image messages');
+      if (stack.meter) {
+        stack.meter.exactTransactions = true;
+        partial.media = await mediaScenario(
+          stack,
+          stack.meter,
+          {
+            repeat: options.mediaRepeat,
+            imageBytes: options.mediaBytes,
+            textChars: options.textChars,
+            prefix: `m${runId}`,
+          },
+          (f, label) => phases.tick(f, `media: ${label}`),
+        );
+      } else {
+        progress.note('media skipped: the handlers run outside this process (BENCH_URL)');
       }
     }
   } finally {

@@ -85,6 +85,7 @@ export function synthesizePolicies(props: ChatStackProps) {
     keys: Object.entries(resources)
       .filter(([, r]) => r.Type === 'AWS::KMS::Key')
       .map(([id]) => id),
+    mediaBucket: logicalId(stack, stack.media.bucket),
   };
   return { functions, resourceOf: (expr: unknown) => symbolicResource(expr, names) };
 }

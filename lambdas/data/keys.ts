@@ -13,9 +13,11 @@
  * | void (no message) | CHAT#<chatId>    | MSG#<seq, 12 digits>        |                |                 |
  * | client message id | CHAT#<chatId>    | CMID#<senderId>#<clientId>  |                |                 |
  * | direct-chat pair  | PAIR#<a>#<b>     | PAIR                        |                |                 |
+ * | media upload      | CHAT#<chatId>    | UPLOAD#<uploadId>           |                |                 |
  *
  * Within a chat partition, `MEMBER#…` < `META` < `MSG#…`, so one Query over the range
- * [`MEMBER#`, `META`] reads the chat and all its members at once.
+ * [`MEMBER#`, `META`] reads the chat and all its members at once; `UPLOAD#…` sorts after `MSG#…`, so
+ * neither that range nor a history page ever reads an upload.
  *
  * Message items also carry the sort keys of two local secondary indexes (same partition):
  * `lsi1sk` = `VER#<ver, 12 digits>` (the version of the message's latest change: the change feed
@@ -66,6 +68,7 @@ export const PREFIX = {
   clientMessage: 'CMID#',
   pair: 'PAIR#',
   version: 'VER#',
+  upload: 'UPLOAD#',
 } as const;
 
 /** Fixed sort keys. */
@@ -98,6 +101,11 @@ export const keys = {
     const [x, y] = [a, b].sort();
     return { pk: `${PREFIX.pair}${x}#${y}`, sk: SK.pair };
   },
+  /** A media upload of a chat (requested, then attached to at most one message). */
+  upload: (chatId: string, uploadId: string): Key => ({
+    pk: chatPk(chatId),
+    sk: `${PREFIX.upload}${uploadId}`,
+  }),
 } as const;
 
 /** The index keys a membership item carries so that a user's chats are one Query. */

@@ -13,6 +13,7 @@
  *   sequence.ts    `sequence`: seq and version allocation on `META`, voids
  *   claims.ts      `claims`: clientMessageId claims     cursors.ts  `cursors` (read, delivery)
  *   head-cache.ts  `heads`: the container's cache of chat heads (no DynamoDB access)
+ *   uploads.ts     `uploads` (media uploads of a chat; their bytes are in S3: media-bucket.ts)
  */
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { getDocumentClient } from '../shared/clients.ts';
@@ -25,11 +26,21 @@ import { ChatHeadCache } from './head-cache.ts';
 import { MessageRepository } from './messages.ts';
 import { SequenceRepository } from './sequence.ts';
 import { TableClient } from './table-client.ts';
+import { UploadRepository } from './uploads.ts';
 
 /** The record types and helpers the domain builds on. */
 export { byJoined, type ChatWithMembers } from './chats.ts';
 export type { ChatHead } from './head-cache.ts';
-export type { ChatKind, ChatRecord, MemberRecord, MessageRecord, Role, Slot } from './items.ts';
+export type {
+  ChatKind,
+  ChatRecord,
+  MemberRecord,
+  MessageRecord,
+  Role,
+  Slot,
+  StoredAttachment,
+  UploadRecord,
+} from './items.ts';
 
 export class ChatStore {
   readonly connections: ConnectionRepository;
@@ -40,6 +51,7 @@ export class ChatStore {
   readonly sequence: SequenceRepository;
   readonly claims: ClaimRepository;
   readonly heads: ChatHeadCache;
+  readonly uploads: UploadRepository;
 
   constructor(client: DynamoDBDocumentClient, tableName: string) {
     const table = new TableClient(client, tableName);
@@ -51,6 +63,7 @@ export class ChatStore {
     this.sequence = new SequenceRepository(table);
     this.claims = new ClaimRepository(table);
     this.heads = new ChatHeadCache();
+    this.uploads = new UploadRepository(table);
   }
 }
 

@@ -202,7 +202,7 @@ export class TableClient {
   }
 
   /** The items of `keyList` that exist (duplicates asked once), in no particular order. */
-  async batchGet(keyList: readonly Key[]): Promise<Item[]> {
+  async batchGet(keyList: readonly Key[], options: { consistent?: boolean } = {}): Promise<Item[]> {
     const unique = [...new Map(keyList.map((k) => [`${k.pk}\u0000${k.sk}`, k])).values()];
     const items: Item[] = [];
     for (const batch of chunks(unique, MAX_BATCH_GET)) {
@@ -211,7 +211,11 @@ export class TableClient {
         keys,
         async (pending) => {
           const out = await this.client.send(
-            new BatchGetCommand({ RequestItems: { [this.name]: { Keys: pending } } }),
+            new BatchGetCommand({
+              RequestItems: {
+                [this.name]: { Keys: pending, ...(options.consistent ? { ConsistentRead: true } : {}) },
+              },
+            }),
           );
           items.push(...(out.Responses?.[this.name] ?? []));
           return out.UnprocessedKeys?.[this.name]?.Keys;

@@ -90,7 +90,7 @@ describe('least privilege', { timeout: 180_000 }, () => {
     }
   });
 
-  it('each role holds exactly: logging to its own log group, tracing, its table actions, its management access', () => {
+  it('each role holds exactly: logging to its own log group, tracing, its table, management and media actions', () => {
     for (const fn of s.stack.chatApi.allFunctions) {
       const def = ROUTES.find((r) => s.stack.chatApi.functions.get(r.routeKey) === fn);
       const expected = [
@@ -98,6 +98,7 @@ describe('least privilege', { timeout: 180_000 }, () => {
         ...TRACING,
         ...(def?.tableActions ?? []).map((a) => a.split(':').slice(0, 2).join(':')),
         ...(def?.managementApi ? ['execute-api:ManageConnections'] : []),
+        ...(def?.mediaActions ?? []),
       ];
       const statements = statementsOf(s, fn);
       expect([...new Set(statements.flatMap(actionsOf))].sort(), fn.node.id).toEqual(
