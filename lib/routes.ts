@@ -141,12 +141,16 @@ export const ACTION_ROUTES: Readonly<Record<ActionName, ActionRoute>> = {
     media: SIGN_DOWNLOADS,
   },
   sendMessage: {
+    // DeleteItem on the table: a send that stored nothing gives its clientMessageId claim back (a
+    // `CMID#` item in the chat's partition: lambdas/domain/client-ids.ts); no narrower grant exists,
+    // since IAM can scope by partition key only. It covers the fan-out's stale-connection cleanup.
     tableActions: [
       ...FAN_OUT,
       BY_CLIENT_ID,
       'dynamodb:GetItem',
       'dynamodb:PutItem',
       'dynamodb:UpdateItem',
+      'dynamodb:DeleteItem',
       'dynamodb:BatchGetItem',
     ],
     // Reads the first bytes of each upload, re-tags it as attached, presigns download URLs.
