@@ -10,6 +10,7 @@
  *   table-client.ts  paging, batches with backoff, transactions, condition failures as values
  *   connections.ts `connections`, `profiles`   chats.ts    `chats` (memberships, direct pairs)
  *   messages.ts    `messages` (and clientMessageId claims)   cursors.ts  `cursors` (read cursors)
+ *   rosters.ts     `rosters` (the open sockets of each group's members, join markers)
  */
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { getDocumentClient } from '../shared/clients.ts';
@@ -18,11 +19,14 @@ import { ChatRepository } from './chats.ts';
 import { ConnectionRepository, ProfileRepository } from './connections.ts';
 import { ReadCursorRepository } from './cursors.ts';
 import { MessageRepository } from './messages.ts';
+import { RosterRepository } from './rosters.ts';
 import { TableClient } from './table-client.ts';
 
 /** The record types and helpers the domain builds on. */
 export { byJoined, type ChatWithMembers } from './chats.ts';
-export type { ChatKind, ChatRecord, MemberRecord, MessageRecord, Role } from './items.ts';
+export type { ChatKind, ChatRecord, MemberRecord, MembershipRef, MessageRecord, Role } from './items.ts';
+export { connectionExpiresAt } from './items.ts';
+export type { RosterEntry, RosterSocket } from './rosters.ts';
 
 export class ChatStore {
   readonly connections: ConnectionRepository;
@@ -30,6 +34,7 @@ export class ChatStore {
   readonly chats: ChatRepository;
   readonly messages: MessageRepository;
   readonly cursors: ReadCursorRepository;
+  readonly rosters: RosterRepository;
 
   constructor(client: DynamoDBDocumentClient, tableName: string) {
     const table = new TableClient(client, tableName);
@@ -38,6 +43,7 @@ export class ChatStore {
     this.chats = new ChatRepository(table);
     this.messages = new MessageRepository(table);
     this.cursors = new ReadCursorRepository(table);
+    this.rosters = new RosterRepository(table);
   }
 }
 
