@@ -3,11 +3,13 @@
  */
 import { ApiGatewayManagementApiClient } from '@aws-sdk/client-apigatewaymanagementapi';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { config } from './config.ts';
 
 let documentClient: DynamoDBDocumentClient | undefined;
 let managementClient: ApiGatewayManagementApiClient | undefined;
+let sqsClient: SQSClient | undefined;
 
 export function getDocumentClient(): DynamoDBDocumentClient {
   if (!documentClient) {
@@ -33,11 +35,26 @@ export function getManagementClient(): ApiGatewayManagementApiClient {
   return managementClient;
 }
 
+/**
+ * The SQS client of the fan-out queue (the local stand-in when `SQS_ENDPOINT` is set). Loaded on
+ * first use: most invocations never queue anything, so their cold start does not evaluate it.
+ */
+export async function getSqsClient(): Promise<SQSClient> {
+  if (!sqsClient) {
+    const { SQSClient } = await import('@aws-sdk/client-sqs');
+    const { sqsEndpoint } = config();
+    sqsClient ??= new SQSClient({ ...(sqsEndpoint ? { endpoint: sqsEndpoint } : {}), maxAttempts: 3 });
+  }
+  return sqsClient;
+}
+
 /** Replace the container's clients (tests, the local stack). Pass `undefined` to recreate lazily. */
 export function setClients(clients: {
   documentClient?: DynamoDBDocumentClient | undefined;
   managementClient?: ApiGatewayManagementApiClient | undefined;
+  sqsClient?: SQSClient | undefined;
 }): void {
   if ('documentClient' in clients) documentClient = clients.documentClient;
   if ('managementClient' in clients) managementClient = clients.managementClient;
+  if ('sqsClient' in clients) sqsClient = clients.sqsClient;
 }

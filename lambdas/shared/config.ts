@@ -3,6 +3,7 @@
  * local stack) sets. Nothing here is hard-coded to a host.
  */
 import { MANAGEMENT_ENDPOINT_ENV, TABLE_NAME_ENV } from '../../lib/table.ts';
+import { FANOUT_QUEUE_URL_ENV } from '../../lib/workers.ts';
 
 interface RuntimeConfig {
   /** The single table's name. */
@@ -15,6 +16,14 @@ interface RuntimeConfig {
   readonly fanOutConcurrency: number;
   /** Connection lookups in flight at once when `getPresence` asks about many users. */
   readonly presenceConcurrency: number;
+  /** The fan-out queue (lib/workers.ts); unset: every post is made in the request. */
+  readonly fanOutQueueUrl: string | undefined;
+  /** An SQS endpoint override (the local stand-in); unset on AWS. */
+  readonly sqsEndpoint: string | undefined;
+  /** Events for more sockets than this go to the fan-out queue. */
+  readonly fanOutQueueThreshold: number;
+  /** Sockets per queued fan-out job. */
+  readonly fanOutJobSize: number;
 }
 
 let cached: RuntimeConfig | undefined;
@@ -26,6 +35,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): RuntimeConfig 
     dynamoEndpoint: env.DYNAMODB_ENDPOINT || undefined,
     fanOutConcurrency: positiveInt(env.FANOUT_CONCURRENCY, 16),
     presenceConcurrency: positiveInt(env.PRESENCE_CONCURRENCY, 16),
+    fanOutQueueUrl: env[FANOUT_QUEUE_URL_ENV] || undefined,
+    sqsEndpoint: env.SQS_ENDPOINT || undefined,
+    fanOutQueueThreshold: positiveInt(env.FANOUT_QUEUE_THRESHOLD, 200),
+    fanOutJobSize: positiveInt(env.FANOUT_JOB_SIZE, 200),
   };
 }
 
