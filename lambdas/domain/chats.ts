@@ -8,6 +8,7 @@ import { loadAsMember, userIdsOf } from './access.ts';
 import type { Deps } from './deps.ts';
 import { newChatId } from './ids.ts';
 import { LIMITS } from './limits.ts';
+import { admitToRoster, disbandRoster, dismissFromRoster } from './rosters.ts';
 import { type ChatSummaryView, type ChatView, chatSummaryView, chatView } from './views.ts';
 
 export interface ChatRef {
@@ -75,7 +76,8 @@ async function createGroup(
   const members = [member(chat, ownerId, 'owner'), ...others.map((id) => member(chat, id, 'member'))];
   await deps.store.chats.create(chat, members);
   const view = chatView(chat, members);
-  await deps.fanOut.toUsers(userIdsOf(members), event('chat.created', { chat: view }));
+  await admitToRoster(deps, chat, userIdsOf(members));
+  await deps.fanOut.toUsers(userIdsOf(members), event('chat.created', { chat: view }), { chat });
   return view;
 }
 
@@ -152,9 +154,10 @@ export async function invite(deps: Deps, caller: Caller, input: InviteInput): Pr
     if ((await deps.store.chats.addMembers(chat, added)) === 'chat-changed') continue;
     const updated = { ...chat, memberCount: chat.memberCount + added.length };
     const view = chatView(updated, [...members, ...added]);
+    await admitToRoster(deps, chat, fresh);
     await Promise.all([
-      deps.fanOut.toUsers(fresh, event('chat.joined', { chat: view })),
-      deps.fanOut.toUsers([...current], event('member.joined', { chatId, userIds: fresh })),
+      deps.fanOut.toUsers(fresh, event('chat.joined', { chat: view }), { chat }),
+      deps.fanOut.toUsers([...current], event('member.joined', { chatId, userIds: fresh }), { chat }),
     ]);
     return { chat: view };
   }
@@ -196,7 +199,10 @@ export async function removeMember(
     const remaining = members.filter((m) => m.userId !== userId);
     const newOwner = userId === chat.ownerId ? remaining[0]?.userId : undefined;
     if ((await deps.store.chats.removeMember(chat, userId, newOwner)) === 'chat-changed') continue;
-    await deps.fanOut.toUsers([...userIdsOf(remaining), userId], event('member.left', { chatId, userId }));
+    await deps.fanOut.toUsers([...userIdsOf(remaining), userId], event('member.left', { chatId, userId }), {
+      chat,
+    });
+    await dismissFromRoster(deps, chat, userId);
     return { chatId, userId };
   }
   throw conflict('The chat changed while the member was being removed. Please retry.');
@@ -207,6 +213,7 @@ export async function deleteChat(deps: Deps, caller: Caller, input: ChatRef): Pr
   const { chat, members } = await loadAsMember(deps, caller, chatId, { consistent: true });
   if (chat.ownerId !== caller.userId) throw forbidden('Only the owner can delete this chat.');
   await deps.store.chats.delete(chat, members);
-  await deps.fanOut.toUsers(userIdsOf(members), event('chat.deleted', { chatId }));
+  await deps.fanOut.toUsers(userIdsOf(members), event('chat.deleted', { chatId }), { chat });
+  await disbandRoster(deps, chat);
   return { chatId };
 }

@@ -52,14 +52,14 @@ export async function getHistory(
  * other chats or unknown ids are NOT_FOUND.
  */
 async function loadMessage(deps: Deps, caller: Caller, ref: MessageRef) {
-  const { members } = await loadAsMember(deps, caller, ref.chatId);
+  const { chat, members } = await loadAsMember(deps, caller, ref.chatId);
   const seq = seqOfMessageId(ref.messageId);
   const message =
     seq === undefined ? undefined : await deps.store.messages.get(ref.chatId, seq, { consistent: true });
   if (!message || message.messageId !== ref.messageId) {
     throw notFound(`Message "${ref.messageId}" was not found.`);
   }
-  return { members, message };
+  return { chat, members, message };
 }
 
 export async function sendMessage(
@@ -106,6 +106,7 @@ export async function sendMessage(
           }),
           deps.fanOut.toUsers(userIdsOf(members), event('message.created', { message: view }), {
             excludeConnectionId: input.connectionId,
+            chat,
           }),
         ]);
         return { message: view, duplicate: false };
@@ -133,13 +134,13 @@ export async function editMessage(
   caller: Caller,
   input: MessageRef & { readonly text: string },
 ): Promise<{ message: MessageView }> {
-  const { members, message } = await loadMessage(deps, caller, input);
+  const { chat, members, message } = await loadMessage(deps, caller, input);
   if (message.senderId !== caller.userId) throw forbidden('Only the author can edit this message.');
   if (message.deleted) throw conflict('This message was deleted and cannot be edited.');
   const edited = await deps.store.messages.edit(message, input.text, deps.now().toISOString());
   if (!edited) throw conflict('This message was deleted and cannot be edited.');
   const view = messageView(edited);
-  await deps.fanOut.toUsers(userIdsOf(members), event('message.updated', { message: view }));
+  await deps.fanOut.toUsers(userIdsOf(members), event('message.updated', { message: view }), { chat });
   return { message: view };
 }
 
@@ -148,12 +149,13 @@ export async function deleteMessage(
   caller: Caller,
   input: MessageRef,
 ): Promise<{ chatId: string; messageId: string }> {
-  const { members, message } = await loadMessage(deps, caller, input);
+  const { chat, members, message } = await loadMessage(deps, caller, input);
   if (message.senderId !== caller.userId) throw forbidden('Only the author can delete this message.');
   if (!message.deleted && (await deps.store.messages.softDelete(message))) {
     await deps.fanOut.toUsers(
       userIdsOf(members),
       event('message.deleted', { chatId: input.chatId, messageId: input.messageId, seq: message.seq }),
+      { chat },
     );
   }
   return { chatId: input.chatId, messageId: input.messageId };
@@ -164,7 +166,7 @@ export async function readMessage(
   caller: Caller,
   input: MessageRef,
 ): Promise<{ chatId: string; lastReadSeq: number }> {
-  const { members, message } = await loadMessage(deps, caller, input);
+  const { chat, members, message } = await loadMessage(deps, caller, input);
   const cursor = await deps.store.cursors.advance(input.chatId, caller.userId, message.seq);
   if (cursor.status === 'not-member') throw chatNotFound(input.chatId);
   if (cursor.status === 'moved') {
@@ -175,6 +177,7 @@ export async function readMessage(
         userId: caller.userId,
         lastReadSeq: cursor.lastReadSeq,
       }),
+      { chat },
     );
   }
   return { chatId: input.chatId, lastReadSeq: cursor.lastReadSeq };
@@ -185,11 +188,12 @@ export async function typing(
   caller: Caller,
   input: { readonly chatId: string; readonly isTyping: boolean },
 ): Promise<{ chatId: string; isTyping: boolean }> {
-  const { members } = await loadAsMember(deps, caller, input.chatId);
+  const { chat, members } = await loadAsMember(deps, caller, input.chatId);
   const others = userIdsOf(members).filter((id) => id !== caller.userId);
   await deps.fanOut.toUsers(
     others,
     event('typing', { chatId: input.chatId, userId: caller.userId, isTyping: input.isTyping }),
+    { chat },
   );
   return { chatId: input.chatId, isTyping: input.isTyping };
 }

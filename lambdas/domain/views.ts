@@ -1,4 +1,5 @@
 /** Wire objects of the protocol (Message, Chat, ChatSummary) built from stored records. */
+import { LIMITS } from '../contract/limits.ts';
 import type { Chat, ChatSummary, Member, Message } from '../contract/objects.ts';
 import { byJoined, type ChatRecord, type MemberRecord, type MessageRecord } from '../data/store.ts';
 
@@ -25,19 +26,24 @@ export function messageView(m: MessageRecord): Message {
   };
 }
 
+/** A Chat lists its first `LIMITS.chatMembersMax` members by join order, and how many it has. */
 export function chatView(chat: ChatRecord, members: readonly MemberRecord[]): Chat {
   return {
     chatId: chat.chatId,
     kind: chat.kind,
     name: chat.name ?? null,
     ownerId: chat.ownerId,
-    members: [...members].sort(byJoined).map((m) => ({
-      userId: m.userId,
-      role: m.userId === chat.ownerId ? 'owner' : 'member',
-      lastReadSeq: m.lastReadSeq,
-      lastDeliveredSeq: 0,
-      joinedAt: m.joinedAt,
-    })),
+    memberCount: members.length,
+    members: [...members]
+      .sort(byJoined)
+      .slice(0, LIMITS.chatMembersMax)
+      .map((m) => ({
+        userId: m.userId,
+        role: m.userId === chat.ownerId ? 'owner' : 'member',
+        lastReadSeq: m.lastReadSeq,
+        lastDeliveredSeq: 0,
+        joinedAt: m.joinedAt,
+      })),
     lastSeq: chat.lastSeq,
     lastVer: 0,
     createdAt: chat.createdAt,

@@ -8,13 +8,18 @@ import type { Deps } from '../../../lambdas/domain/deps.ts';
 import type { FanOut } from '../../../lambdas/fanout/fanout.ts';
 
 export const NOW = '2026-03-01T12:00:00.000Z';
-const report = { delivered: 0, gone: 0, failed: 0, retried: 0 };
+const report = { delivered: 0, gone: 0, failed: 0, retried: 0, queued: 0 };
 
 type FakeStore = { [R in keyof ChatStore]: Mocked<Pick<ChatStore[R], keyof ChatStore[R]>> };
 
 export function fakeDeps() {
   const store: FakeStore = {
-    connections: { put: vi.fn(), delete: vi.fn(async () => true), listIds: vi.fn(async () => []) },
+    connections: {
+      put: vi.fn(),
+      delete: vi.fn(async () => true),
+      listIds: vi.fn(async () => []),
+      list: vi.fn(async () => []),
+    },
     profiles: {
       touch: vi.fn(),
       setName: vi.fn(),
@@ -40,6 +45,16 @@ export function fakeDeps() {
       getHistoryPage: vi.fn(async () => ({ messages: [], hasMore: false })),
       edit: vi.fn(async () => undefined),
       softDelete: vi.fn(async () => true),
+    },
+    rosters: {
+      list: vi.fn(async () => []),
+      listMember: vi.fn(async () => []),
+      add: vi.fn(),
+      remove: vi.fn(),
+      removeOne: vi.fn(),
+      clear: vi.fn(),
+      markJoined: vi.fn(),
+      recentJoins: vi.fn(async () => []),
     },
     cursors: {
       advance: vi.fn(

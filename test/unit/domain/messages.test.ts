@@ -51,7 +51,10 @@ describe('sendMessage', () => {
       {
         userIds: ['ann', 'bob'],
         frame: { type: 'message.created', message },
-        options: { excludeConnectionId: 'k-ann' },
+        options: {
+          excludeConnectionId: 'k-ann',
+          chat: expect.objectContaining({ chatId: 'g1', kind: 'group' }),
+        },
       },
     ]);
   });
@@ -226,7 +229,7 @@ describe('history and typing', () => {
       {
         userIds: ['bob'],
         frame: { type: 'typing', chatId: 'g1', userId: 'ann', isTyping: true },
-        options: undefined,
+        options: { chat: expect.objectContaining({ chatId: 'g1', kind: 'group' }) },
       },
     ]);
   });

@@ -1,0 +1,84 @@
+/**
+ * Keeping group rosters right (lambdas/data/rosters.ts): every open socket of every member is
+ * listed in the group's roster, so that a group event needs one Query to find its sockets.
+ *
+ * - `$connect` lists the new socket in each of the user's groups (after the connection is stored;
+ *   the groups come from the membership index plus the join markers of the last minutes, which
+ *   cover a membership the index does not show yet). `$disconnect` takes it out again.
+ * - Creating a group or inviting people lists the new members' open sockets (after the
+ *   memberships and join markers are written); removing a member drops theirs; deleting a group
+ *   drops its roster. A post answered 410 drops the gone socket (lambdas/fanout/directory.ts).
+ * - Entries expire with their connection (TTL), and the fan-out only posts to entries of users who
+ *   are members, so a late or stale entry never leaks a group's events to a non-member.
+ *
+ * Cost (docs/data-model.md): `$connect` and `$disconnect` write one small item per group of the
+ * user; a new member costs one marker and one connection lookup.
+ */
+import { connectionExpiresAt, type MembershipRef, type RosterEntry } from '../data/store.ts';
+import type { ChatRef } from '../fanout/fanout.ts';
+import type { Deps } from './deps.ts';
+
+const groupsOf = (memberships: readonly MembershipRef[]) =>
+  memberships.filter((m) => m.kind === 'group').map((m) => m.chatId);
+
+/** `$connect`: lists the new socket in the roster of each of the user's groups. */
+export async function joinRosters(
+  deps: Deps,
+  socket: { readonly userId: string; readonly connectionId: string; readonly connectedAt: string },
+  memberships: readonly MembershipRef[],
+): Promise<void> {
+  const recent = await deps.store.rosters.recentJoins(socket.userId);
+  const groups = new Set([...groupsOf(memberships), ...recent]);
+  const expiresAt = connectionExpiresAt(socket.connectedAt);
+  await deps.store.rosters.add(
+    [...groups].map((chatId) => ({
+      chatId,
+      userId: socket.userId,
+      connectionId: socket.connectionId,
+      expiresAt,
+    })),
+  );
+}
+
+/** `$disconnect`: takes the socket out of the roster of each of the user's groups. */
+export async function leaveRosters(
+  deps: Deps,
+  socket: { readonly userId: string; readonly connectionId: string },
+  memberships: readonly MembershipRef[],
+): Promise<void> {
+  await deps.store.rosters.remove(groupsOf(memberships).map((chatId) => ({ chatId, ...socket })));
+}
+
+/**
+ * New members of a group (created, invited): notes that they joined (for a `$connect` racing with
+ * this), then lists their open sockets in the roster. Call after the memberships are stored.
+ */
+export async function admitToRoster(deps: Deps, chat: ChatRef, userIds: readonly string[]): Promise<void> {
+  if (chat.kind !== 'group' || userIds.length === 0) return;
+  const users = [...new Set(userIds)];
+  await deps.store.rosters.markJoined(users, chat.chatId);
+  const entries: RosterEntry[] = [];
+  let next = 0;
+  const lookUp = async () => {
+    while (next < users.length) {
+      const userId = users[next++] as string;
+      for (const c of await deps.store.connections.list(userId, { consistent: true })) {
+        entries.push({ chatId: chat.chatId, userId, connectionId: c.connectionId, expiresAt: c.expiresAt });
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(deps.presenceConcurrency, users.length) }, lookUp));
+  await deps.store.rosters.add(entries);
+}
+
+/** A member left a group: their sockets leave its roster (after the event reached them). */
+export async function dismissFromRoster(deps: Deps, chat: ChatRef, userId: string): Promise<void> {
+  if (chat.kind !== 'group') return;
+  const sockets = await deps.store.rosters.listMember(chat.chatId, userId);
+  await deps.store.rosters.remove(sockets.map((s) => ({ chatId: chat.chatId, ...s })));
+}
+
+/** A group was deleted: its roster goes too (after the event reached it). */
+export async function disbandRoster(deps: Deps, chat: ChatRef): Promise<void> {
+  if (chat.kind === 'group') await deps.store.rosters.clear(chat.chatId);
+}
