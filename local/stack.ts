@@ -7,8 +7,10 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { DEV_JWT_SECRET } from '../lambdas/auth/verifier.ts';
 import { AUTHORIZER, ROUTES } from '../lib/routes.ts';
 import { MANAGEMENT_ENDPOINT_ENV, TABLE_NAME_ENV } from '../lib/table.ts';
+import { WORKERS } from '../lib/workers.ts';
 import { type DynamoLocal, startDynamoLocal, useLocalAwsEnvironment } from './dynamodb.ts';
 import { type GatewayLimits, type GatewayOptions, type LambdaHandler, LocalGateway } from './gateway.ts';
+import { type LocalQueue, LocalSqs } from './queue.ts';
 import { ensureTable } from './table.ts';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -41,6 +43,11 @@ export interface LocalStack {
   readonly dynamoEndpoint: string;
   readonly tableName: string;
   readonly gateway: LocalGateway;
+  /** The SQS stand-in and its queues by worker name (lib/workers.ts). */
+  readonly sqs: LocalSqs;
+  readonly queues: ReadonlyMap<string, LocalQueue>;
+  /** Resolves when no handler invocation and no queued job is left (events all posted). */
+  idle(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -79,8 +86,23 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       ...(options.onInvoke ? { onInvoke: options.onInvoke } : {}),
     });
     await gateway.start();
+    // Queue workers: the same handlers as on AWS, invoked by the SQS stand-in (local/queue.ts).
+    const sqs = new LocalSqs();
+    await sqs.start();
+    const queues = new Map<string, LocalQueue>();
+    for (const worker of WORKERS) {
+      const queue = sqs.createQueue(worker.name, {
+        batchSize: worker.batchSize,
+        maxConcurrency: worker.maxConcurrency,
+        maxReceiveCount: worker.maxReceiveCount,
+      });
+      queue.consume(wrap(worker.name, loader(worker.entry)));
+      queues.set(worker.name, queue);
+    }
     // The handlers run in this process and read their configuration on first use.
     Object.assign(process.env, {
+      SQS_ENDPOINT: sqs.endpoint,
+      ...Object.fromEntries(WORKERS.map((w) => [w.queueUrlEnv, queues.get(w.name)?.url])),
       [TABLE_NAME_ENV]: tableName,
       [MANAGEMENT_ENDPOINT_ENV]: gateway.managementEndpoint,
       DYNAMODB_ENDPOINT: dynamoEndpoint,
@@ -93,8 +115,18 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       dynamoEndpoint,
       tableName,
       gateway,
+      sqs,
+      queues,
+      async idle() {
+        do {
+          await gateway.idle();
+          await sqs.idle();
+        } while ([...queues.values()].some((q) => q.depth > 0));
+        await gateway.idle();
+      },
       async stop() {
         await gateway.stop();
+        await sqs.stop();
         await dynamo?.stop();
       },
     };
