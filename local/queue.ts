@@ -53,6 +53,7 @@ export class LocalQueue {
   #timer: NodeJS.Timeout | undefined;
   #idleWaiters: (() => void)[] = [];
   #stopped = false;
+  #paused = false;
   readonly #options: Required<LocalQueueOptions>;
   /** Invocations and records handled so far (observability in tests and the bench). */
   readonly stats = { invocations: 0, records: 0, failedRecords: 0, sent: 0 };
@@ -111,6 +112,16 @@ export class LocalQueue {
     return new Promise((resolve) => this.#idleWaiters.push(resolve));
   }
 
+  /** Holds messages back from the worker until `resume()` (tests: "the ack did not wait"). */
+  pause(): void {
+    this.#paused = true;
+  }
+
+  resume(): void {
+    this.#paused = false;
+    this.#pump();
+  }
+
   stop(): void {
     this.#stopped = true;
     clearTimeout(this.#timer);
@@ -119,7 +130,7 @@ export class LocalQueue {
   }
 
   #pump(): void {
-    if (this.#stopped || !this.#handler) return;
+    if (this.#stopped || this.#paused || !this.#handler) return;
     const now = Date.now();
     while (this.#inFlight < this.#options.maxConcurrency) {
       const batch = this.#take(now);
