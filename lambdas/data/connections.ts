@@ -84,9 +84,18 @@ export class ProfileRepository {
     await this.#set(userId, { lastSeenAt });
   }
 
-  /** Profiles by user id (BatchGet). Users never seen are absent from the map. */
-  async getMany(userIds: readonly string[]): Promise<Map<string, ProfileRecord>> {
-    const items = await this.table.batchGet(userIds.map((id) => keys.profile(id)));
+  /**
+   * Profiles by user id (BatchGet, 100 a call; `consistent` when deciding who may have sockets).
+   * Users never seen are absent from the map.
+   */
+  async getMany(
+    userIds: readonly string[],
+    options: { consistent?: boolean } = {},
+  ): Promise<Map<string, ProfileRecord>> {
+    const items = await this.table.batchGet(
+      userIds.map((id) => keys.profile(id)),
+      options,
+    );
     return new Map(items.map((item) => PROFILE.fromItem(item)).map((p) => [p.userId, p]));
   }
 

@@ -31,9 +31,6 @@ export interface RosterEntry extends RosterSocket {
 }
 
 const notExpired = '#ttl > :now';
-/** BatchWriteItem requests of one call (DynamoDB's limit) and calls in flight at once. */
-const BATCH = 25;
-const PARALLEL_BATCHES = 8;
 
 const nowSeconds = () => Math.floor(Date.now() / 1000);
 
@@ -115,12 +112,6 @@ export class RosterRepository {
   async #batches(
     requests: ({ PutRequest: { Item: Item } } | { DeleteRequest: { Key: { pk: string; sk: string } } })[],
   ): Promise<void> {
-    const batches: (typeof requests)[] = [];
-    for (let i = 0; i < requests.length; i += BATCH) batches.push(requests.slice(i, i + BATCH));
-    let next = 0;
-    const worker = async () => {
-      while (next < batches.length) await this.table.batchWrite(batches[next++] as typeof requests);
-    };
-    await Promise.all(Array.from({ length: Math.min(PARALLEL_BATCHES, batches.length) }, worker));
+    if (requests.length > 0) await this.table.batchWrite(requests);
   }
 }

@@ -25,7 +25,7 @@ import { TableClient } from './table-client.ts';
 /** The record types and helpers the domain builds on. */
 export { byJoined, type ChatWithMembers } from './chats.ts';
 export type { ChatKind, ChatRecord, MemberRecord, MembershipRef, MessageRecord, Role } from './items.ts';
-export { connectionExpiresAt } from './items.ts';
+export { CONNECTION_TTL_SECONDS, connectionExpiresAt } from './items.ts';
 export type { RosterEntry, RosterSocket } from './rosters.ts';
 
 export class ChatStore {

@@ -12,11 +12,22 @@
  *   are members, so a late or stale entry never leaks a group's events to a non-member.
  *
  * Cost (docs/data-model.md): `$connect` and `$disconnect` write one small item per group of the
- * user; a new member costs one marker and one connection lookup.
+ * user; a new member costs one marker, a consistent read of their profile and, if they were seen
+ * in the last 2 h 15 min, one connection lookup.
  */
-import { connectionExpiresAt, type MembershipRef, type RosterEntry } from '../data/store.ts';
+import {
+  CONNECTION_TTL_SECONDS,
+  connectionExpiresAt,
+  type MembershipRef,
+  type RosterEntry,
+} from '../data/store.ts';
 import type { ChatRef } from '../fanout/fanout.ts';
 import type { Deps } from './deps.ts';
+
+/** Connection lookups in flight at once when many people join (a new group of 1,000). */
+const ADMIT_LOOKUPS = 32;
+/** Slack between API Gateway's clock (connectedAt) and ours. */
+const CLOCK_MARGIN_SECONDS = 5 * 60;
 
 const groupsOf = (memberships: readonly MembershipRef[]) =>
   memberships.filter((m) => m.kind === 'group').map((m) => m.chatId);
@@ -55,8 +66,9 @@ export async function leaveRosters(
  */
 export async function admitToRoster(deps: Deps, chat: ChatRef, userIds: readonly string[]): Promise<void> {
   if (chat.kind !== 'group' || userIds.length === 0) return;
-  const users = [...new Set(userIds)];
-  await deps.store.rosters.markJoined(users, chat.chatId);
+  const joining = [...new Set(userIds)];
+  await deps.store.rosters.markJoined(joining, chat.chatId);
+  const users = await mayHaveSockets(deps, joining);
   const entries: RosterEntry[] = [];
   let next = 0;
   const lookUp = async () => {
@@ -67,8 +79,24 @@ export async function admitToRoster(deps: Deps, chat: ChatRef, userIds: readonly
       }
     }
   };
-  await Promise.all(Array.from({ length: Math.min(deps.presenceConcurrency, users.length) }, lookUp));
+  await Promise.all(Array.from({ length: Math.min(ADMIT_LOOKUPS, users.length) }, lookUp));
   await deps.store.rosters.add(entries);
+}
+
+/**
+ * The users who may have an open socket: `$connect` sets the profile's `lastSeenAt` to the
+ * connection time and no socket lives longer than its record's TTL, so a user whose profile is
+ * older than that (or who has none) has none. One consistent BatchGet per 100 users instead of a
+ * Query per user; only the recent ones are looked up. A `$connect` whose profile write this read
+ * misses reads the join marker, written before, and lists its socket itself.
+ */
+async function mayHaveSockets(deps: Deps, userIds: readonly string[]): Promise<string[]> {
+  const profiles = await deps.store.profiles.getMany(userIds, { consistent: true });
+  const horizon = deps.now().getTime() - (CONNECTION_TTL_SECONDS + CLOCK_MARGIN_SECONDS) * 1000;
+  return userIds.filter((id) => {
+    const seen = profiles.get(id)?.lastSeenAt;
+    return seen !== null && seen !== undefined && Date.parse(seen) > horizon;
+  });
 }
 
 /** A member left a group: their sockets leave its roster (after the event reached them). */

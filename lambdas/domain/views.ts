@@ -26,7 +26,18 @@ export function messageView(m: MessageRecord): Message {
   };
 }
 
-/** A Chat lists its first `LIMITS.chatMembersMax` members by join order, and how many it has. */
+/**
+ * At most `LIMITS.chatMembersMax` members in join order; a bigger group lists its owner first, then
+ * the first others by join order. `memberCount` says how many there are.
+ */
+function listed(chat: ChatRecord, members: readonly MemberRecord[]): MemberRecord[] {
+  const sorted = [...members].sort(byJoined);
+  if (sorted.length <= LIMITS.chatMembersMax) return sorted;
+  const owner = sorted.filter((m) => m.userId === chat.ownerId);
+  const others = sorted.filter((m) => m.userId !== chat.ownerId);
+  return [...owner, ...others].slice(0, LIMITS.chatMembersMax);
+}
+
 export function chatView(chat: ChatRecord, members: readonly MemberRecord[]): Chat {
   return {
     chatId: chat.chatId,
@@ -34,16 +45,13 @@ export function chatView(chat: ChatRecord, members: readonly MemberRecord[]): Ch
     name: chat.name ?? null,
     ownerId: chat.ownerId,
     memberCount: members.length,
-    members: [...members]
-      .sort(byJoined)
-      .slice(0, LIMITS.chatMembersMax)
-      .map((m) => ({
-        userId: m.userId,
-        role: m.userId === chat.ownerId ? 'owner' : 'member',
-        lastReadSeq: m.lastReadSeq,
-        lastDeliveredSeq: 0,
-        joinedAt: m.joinedAt,
-      })),
+    members: listed(chat, members).map((m) => ({
+      userId: m.userId,
+      role: m.userId === chat.ownerId ? 'owner' : 'member',
+      lastReadSeq: m.lastReadSeq,
+      lastDeliveredSeq: 0,
+      joinedAt: m.joinedAt,
+    })),
     lastSeq: chat.lastSeq,
     lastVer: 0,
     createdAt: chat.createdAt,

@@ -52,19 +52,37 @@ describe('$connect and $disconnect', () => {
 });
 
 describe('membership changes', () => {
-  it('a new group marks every member as joined, then lists their open sockets', async () => {
+  it('a new group marks every member as joined, then lists the open sockets of those seen lately', async () => {
     const { deps, store } = fakeDeps();
+    const profile = (userId: string, lastSeenAt: string | null) =>
+      [userId, { userId, name: null, lastSeenAt }] as const;
+    store.profiles.getMany.mockResolvedValue(
+      new Map([
+        profile('ann', '2026-03-01T11:59:00.000Z'),
+        profile('bob', '2026-03-01T10:00:00.000Z'),
+        profile('cat', '2026-03-01T09:00:00.000Z'), // 3 hours ago: any socket of then has expired
+        profile('dan', null), // imported, never connected
+      ]),
+    );
     store.connections.list.mockImplementation(async (userId: string) =>
       userId === 'bob' ? [{ connectionId: 'b1', expiresAt: 123 }] : [],
     );
-    const { chat } = await createChat(deps, ann, { kind: 'group', name: 'T', memberIds: ['bob', 'cat'] });
-    expect(store.rosters.markJoined).toHaveBeenCalledWith(['ann', 'bob', 'cat'], chat.chatId);
+    const { chat } = await createChat(deps, ann, {
+      kind: 'group',
+      name: 'T',
+      memberIds: ['bob', 'cat', 'dan', 'eve'],
+    });
+    expect(store.rosters.markJoined).toHaveBeenCalledWith(['ann', 'bob', 'cat', 'dan', 'eve'], chat.chatId);
+    expect(store.profiles.getMany).toHaveBeenCalledWith(['ann', 'bob', 'cat', 'dan', 'eve'], {
+      consistent: true,
+    });
+    expect(store.connections.list.mock.calls.map(([userId]) => userId).sort()).toEqual(['ann', 'bob']);
     expect(store.connections.list).toHaveBeenCalledWith('bob', { consistent: true });
     expect(store.rosters.add).toHaveBeenCalledWith([
       { chatId: chat.chatId, userId: 'bob', connectionId: 'b1', expiresAt: 123 },
     ]);
     expect(store.rosters.markJoined.mock.invocationCallOrder[0]).toBeLessThan(
-      store.connections.list.mock.invocationCallOrder[0] ?? 0,
+      store.profiles.getMany.mock.invocationCallOrder[0] ?? 0,
     );
   });
 
