@@ -2,7 +2,9 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
+import { fanOutTargets } from './fanout-targets.ts';
 import type { MessageCost, PRICES } from './pricing.ts';
+import type { ScaleRow } from './scale.ts';
 import type { HandlerColdStart } from './scenarios/coldstart.ts';
 import type { ActionCost } from './scenarios/cost.ts';
 import type { FloorResult } from './scenarios/floor.ts';
@@ -44,6 +46,8 @@ export interface BenchResults {
   readonly throughput?: ThroughputResult;
   readonly cost?: CostResults;
   readonly coldStart?: readonly HandlerColdStart[];
+  /** What 1M sockets and a 10,000-member group cost and need on AWS (bench/scale.ts). */
+  readonly scale?: readonly ScaleRow[];
   readonly delivery: {
     expected: number;
     delivered: number;
@@ -140,7 +144,7 @@ export function targets(r: Omit<BenchResults, 'targets' | 'ok'>, users: number):
   } else {
     out.push({ name: 'units independent of table size', goal: '', measured: 'n/a', status: 'SKIPPED' });
   }
-  return out;
+  return [...out, ...fanOutTargets(r)];
 }
 
 // ── Printing ─────────────────────────────────────────────────────────────────────────────────
@@ -271,7 +275,17 @@ export function render(r: BenchResults): string {
     out.push('\n### Cost per action (DynamoDB units per action; transactional writes at 2x)\n');
     out.push(
       table(
-        ['action', 'read', 'write', 'total', 'after seeding', 'posts', 'handler ms', 'commands per action'],
+        [
+          'action',
+          'read',
+          'write',
+          'total',
+          'after seeding',
+          'posts',
+          'jobs',
+          'handler ms',
+          'commands per action',
+        ],
         r.cost.fresh.map((c) => {
           const seeded = r.cost?.seeded.find((s) => s.label === c.label);
           return [
@@ -281,6 +295,7 @@ export function render(r: BenchResults): string {
             c.total,
             seeded ? seeded.total : '',
             c.posts,
+            c.jobs ?? '',
             c.handlerMs,
             Object.entries(c.commands)
               .map(
@@ -295,12 +310,13 @@ export function render(r: BenchResults): string {
     out.push('\n### Cost per million messages (AWS list prices, see assumptions)\n');
     out.push(
       table(
-        ['message', 'DynamoDB $', 'API Gateway $', 'Lambda $', 'total $'],
+        ['message', 'DynamoDB $', 'API Gateway $', 'Lambda $', 'SQS $', 'total $'],
         Object.entries(r.cost.perMillionMessages).map(([k, v]) => [
           k,
           v.dynamodb,
           v.apiGateway,
           v.lambda,
+          v.sqs,
           v.total,
         ]),
       ),
@@ -319,6 +335,15 @@ export function render(r: BenchResults): string {
           c.bundledLoadMs,
           c.unbundledLoadMs,
         ]),
+      ),
+    );
+  }
+  if (r.scale?.length) {
+    out.push("\n### Scale on AWS (from this run's units and AWS's published prices and limits)\n");
+    out.push(
+      table(
+        ['scenario', 'item', 'value', 'basis'],
+        r.scale.map((x) => [x.scenario, x.item, x.value, x.basis]),
       ),
     );
   }

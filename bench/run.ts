@@ -10,6 +10,7 @@ import { parseOptions } from './options.ts';
 import { costPerMillion, PRICES } from './pricing.ts';
 import { Phases, Progress } from './progress.ts';
 import { type BenchResults, type CostResults, machine, render, targets, writeResults } from './report.ts';
+import { scaleModel } from './scale.ts';
 import { coldStart } from './scenarios/coldstart.ts';
 import { connectMembers, costRound, seed } from './scenarios/cost.ts';
 import { floor } from './scenarios/floor.ts';
@@ -30,12 +31,13 @@ async function main(): Promise<number> {
     floor: has('floor') ? options.phaseSeconds + 2 : 0,
     world: has('latency') || has('throughput') ? 10 : 0,
     latency: has('latency') ? options.phaseSeconds * 3 + 6 : 0,
+    biggroup: has('latency') && options.bigGroup > 0 ? options.phaseSeconds + 30 : 0,
     throughput: has('throughput') ? options.throughputSteps * (options.throughputStepSeconds + 1) : 0,
     cost: has('cost') ? 40 : 0,
   });
   const runId = randomBytes(3).toString('hex');
   const partial: {
-    -readonly [K in 'floor' | 'latency' | 'throughput' | 'cost' | 'coldStart']?: BenchResults[K];
+    -readonly [K in 'floor' | 'latency' | 'throughput' | 'cost' | 'coldStart' | 'scale']?: BenchResults[K];
   } = {};
 
   if (has('coldstart')) {
@@ -85,6 +87,30 @@ async function main(): Promise<number> {
             );
             if (r) results.push(r);
           }
+          if (options.bigGroup > 0) {
+            phases.start('biggroup', `group of ${options.bigGroup}: connecting`);
+            const big = await World.bigGroup(world, stack.url, runId, options.bigGroup, (f, label) =>
+              phases.tick(f * 0.5, label),
+            );
+            try {
+              const r = await latencyPhase(
+                big,
+                'group1000',
+                options.rateGroup1000,
+                options.phaseSeconds,
+                options.textChars,
+                (f) =>
+                  phases.tick(
+                    0.5 + f * 0.5,
+                    `latency: group of ${options.bigGroup} at ${options.rateGroup1000} msg/s`,
+                  ),
+                20_000,
+              );
+              if (r) results.push(r);
+            } finally {
+              await big.closeExtra();
+            }
+          }
           partial.latency = results;
         }
         if (has('throughput')) {
@@ -122,7 +148,8 @@ async function main(): Promise<number> {
           phases.tick(0.6 + f * 0.4, `${l} (seeded table)`),
         );
         await Promise.all(others.map((c) => c.close()));
-        partial.cost = costResults(fresh, seeded, seededChats, groupSize);
+        partial.cost = costResults(fresh, seeded, seededChats);
+        partial.scale = scaleModel(fresh);
       } else {
         progress.note('cost skipped: the handlers run outside this process (BENCH_URL)');
       }
@@ -171,17 +198,11 @@ function costResults(
   fresh: CostResults['fresh'],
   seeded: CostResults['seeded'],
   seededChats: number,
-  groupSize: number,
 ): CostResults {
   const perMillionMessages: CostResults['perMillionMessages'] = {};
-  const labels: [string, string][] = [
-    ['1:1, 1 KB, clientMessageId', 'sendMessage (1:1, 1 KB, clientMessageId)'],
-    ['group of 10, 1 KB', 'sendMessage (group of 10, 1 KB)'],
-    [`group of ${groupSize}, 1 KB`, `sendMessage (group of ${groupSize}, 1 KB)`],
-  ];
-  for (const [name, label] of labels) {
-    const c = fresh.find((x) => x.label === label);
-    if (!c) continue;
+  for (const c of fresh) {
+    if (c.routeKey !== 'sendMessage' || c.label.includes('duplicate')) continue;
+    const name = c.label.replace(/^sendMessage \((.*)\)$/, '$1');
     const assumptions = {
       readUnits: c.read,
       writeUnits: c.write,
@@ -189,6 +210,7 @@ function costResults(
       lambdaInvocations: 1,
       lambdaMs: c.handlerMs,
       lambdaMemoryMb: PRICES.lambdaMemoryMb,
+      ...(c.jobs ? { workerInvocations: c.jobs, workerMs: c.workerMs ?? 0 } : {}),
     };
     perMillionMessages[name] = { ...costPerMillion(assumptions), assumptions };
   }
@@ -203,6 +225,7 @@ function costResults(
       `API Gateway messages per message = the inbound frame + the ack + one post per recipient socket (all under 32 KB). Connection minutes are billed separately at $${PRICES.apiGatewayConnectionMinutesPerMillion} per million (a user online 8 h/day ≈ 14,400 min/month ≈ $0.0036/month).`,
       `Lambda: one invocation per message, ${PRICES.lambdaMemoryMb} MB arm64 assumed, duration = the handler's median measured here against DynamoDB Local (an estimate; AWS latencies differ), rounded up to 1 ms.`,
       'Posts per action count every PostToConnection attempt; events to offline users cost no post.',
+      `Queued sends: the fan-out worker's invocations (jobs of at most 200 sockets) are Lambda invocations at their measured median duration; SQS at $${PRICES.sqsPerMillion} per million requests, ${PRICES.sqsRequestsPerJob} requests per job (its share of a SendMessageBatch, the poller's receive and delete: an upper bound).`,
     ],
   };
 }

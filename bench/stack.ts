@@ -24,6 +24,8 @@ export interface BenchStack {
   /** Present when the handlers run in this process. */
   readonly meter: Meter | undefined;
   readonly gateway: LocalGateway | undefined;
+  /** Resolves when no handler invocation and no queued fan-out job is left (in-process stack only). */
+  idle(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -39,6 +41,7 @@ export async function startBenchStack(
       tableName: undefined,
       meter: undefined,
       gateway: undefined,
+      idle: async () => {},
       stop: async () => {},
     };
   }
@@ -63,6 +66,7 @@ export async function startBenchStack(
     tableName: stack.tableName,
     meter,
     gateway: stack.gateway,
+    idle: () => stack.idle(),
     stop: () => stack.stop(),
   };
 }
