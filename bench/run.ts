@@ -134,6 +134,7 @@ async function main(): Promise<number> {
 
     if (has('cost')) {
       phases.start('cost', 'cost: fresh table');
+      await stack.idle();
       if (stack.meter) {
         const groupSize = Math.min(100, Math.max(12, options.users));
         stack.meter.exactTransactions = true;

@@ -50,7 +50,8 @@ export interface ScaleRow {
   readonly basis: string;
 }
 
-const money = (n: number) => `$${n >= 100 ? Math.round(n).toLocaleString('en-US') : n.toFixed(2)}`;
+const money = (n: number) =>
+  `$${n >= 100 ? Math.round(n).toLocaleString('en-US') : n >= 0.1 ? n.toFixed(2) : n.toPrecision(2)}`;
 const num = (n: number) => Math.round(n).toLocaleString('en-US');
 const MONTH_S = 30 * 24 * 3600;
 

@@ -2,7 +2,7 @@
  * The bench's population: N connected users (one socket each) and their chats — 1:1 pairs, groups
  * of 10 and groups of 100 — created through the real `createChat` action.
  */
-import { type BenchClient, connectAll } from './client.ts';
+import { type BenchClient, closeAll, connectAll } from './client.ts';
 import type { Ledger } from './ledger.ts';
 
 export type ChatKind = 'direct' | 'group10' | 'group100' | 'group1000';
@@ -132,6 +132,6 @@ export class World {
   }
 
   async close(): Promise<void> {
-    await Promise.all(this.clients.map((c) => c.close()));
+    await closeAll(this.clients);
   }
 }

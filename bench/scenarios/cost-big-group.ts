@@ -1,6 +1,6 @@
 /** The cost of a group of 1,000 and of reconnecting a member of many groups (see `bigGroup`). */
 import type { BenchClient } from '../client.ts';
-import { connectAll } from '../client.ts';
+import { closeAll, connectAll } from '../client.ts';
 import { type ActionCost, type Ctx, measure, summarize } from './measure.ts';
 
 /** Members of the measured group of 1,000 (the others of the round are its online members). */
@@ -65,7 +65,7 @@ export async function bigGroup(
       'queued',
     ),
   );
-  await Promise.all(extra.map((c) => c.close()));
+  await closeAll(extra);
   tick(`cost: group of ${BIG_GROUP}, queued`);
 
   // A member of the group of 1,000, the group of 100 and the groups of 10 closes and reconnects.
