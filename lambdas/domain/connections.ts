@@ -33,11 +33,13 @@ export async function openConnection(deps: Deps, caller: Caller, input: OpenConn
     deps.store.connections.put(socket),
     deps.store.profiles.touch(userId, caller.name, connectedAt),
   ]);
-  const memberships = await deps.store.chats.listMemberships(userId);
-  await joinRosters(deps, socket, memberships);
-  await wentOnline(deps, { userId, connectionId: input.connectionId, at: connectedAt }, memberships).catch(
-    presenceFailed,
-  );
+  const { memberships, listed } = await joinRosters(deps, socket);
+  await Promise.all([
+    listed,
+    wentOnline(deps, { userId, connectionId: input.connectionId, at: connectedAt }, memberships).catch(
+      presenceFailed,
+    ),
+  ]);
 }
 
 /**
@@ -49,8 +51,10 @@ export async function closeConnection(deps: Deps, caller: Caller, input: Connect
   const { userId } = caller;
   await deps.store.connections.delete(userId, input.connectionId);
   const memberships = await deps.store.chats.listMemberships(userId);
-  await leaveRosters(deps, { userId, connectionId: input.connectionId }, memberships).catch(
-    (error: unknown) => logger.warn('could not remove the socket from its rosters', { error }),
-  );
-  await wentOffline(deps, userId, memberships).catch(presenceFailed);
+  await Promise.all([
+    leaveRosters(deps, { userId, connectionId: input.connectionId }, memberships).catch((error: unknown) =>
+      logger.warn('could not remove the socket from its rosters', { error }),
+    ),
+    wentOffline(deps, userId, memberships).catch(presenceFailed),
+  ]);
 }

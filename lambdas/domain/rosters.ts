@@ -32,16 +32,21 @@ const CLOCK_MARGIN_SECONDS = 5 * 60;
 const groupsOf = (memberships: readonly MembershipRef[]) =>
   memberships.filter((m) => m.kind === 'group').map((m) => m.chatId);
 
-/** `$connect`: lists the new socket in the roster of each of the user's groups. */
+/**
+ * `$connect`: lists the new socket in the roster of each of the user's groups (from the membership
+ * index and the join markers, read together). Returns the memberships (presence needs them too).
+ */
 export async function joinRosters(
   deps: Deps,
   socket: { readonly userId: string; readonly connectionId: string; readonly connectedAt: string },
-  memberships: readonly MembershipRef[],
-): Promise<void> {
-  const recent = await deps.store.rosters.recentJoins(socket.userId);
+): Promise<{ memberships: MembershipRef[]; listed: Promise<void> }> {
+  const [memberships, recent] = await Promise.all([
+    deps.store.chats.listMemberships(socket.userId),
+    deps.store.rosters.recentJoins(socket.userId),
+  ]);
   const groups = new Set([...groupsOf(memberships), ...recent]);
   const expiresAt = connectionExpiresAt(socket.connectedAt);
-  await deps.store.rosters.add(
+  const listed = deps.store.rosters.add(
     [...groups].map((chatId) => ({
       chatId,
       userId: socket.userId,
@@ -49,6 +54,7 @@ export async function joinRosters(
       expiresAt,
     })),
   );
+  return { memberships, listed };
 }
 
 /** `$disconnect`: takes the socket out of the roster of each of the user's groups. */
