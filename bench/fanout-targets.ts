@@ -1,5 +1,5 @@
 /** The fan-out targets of issue 15: group latencies against the floor, units into a group of 100, the group of 1,000. */
-import type { BenchResults, Target } from './report.ts';
+import type { BenchResults, Target } from './results.ts';
 
 export function fanOutTargets(r: Omit<BenchResults, 'targets' | 'ok'>): Target[] {
   const out: Target[] = [];

@@ -9,14 +9,18 @@ import { randomBytes } from 'node:crypto';
 import { parseOptions } from './options.ts';
 import { costPerMillion, PRICES } from './pricing.ts';
 import { Phases, Progress } from './progress.ts';
-import { type BenchResults, type CostResults, machine, render, targets, writeResults } from './report.ts';
+import { render } from './report.ts';
+import { type BenchResults, type CostResults, machine, writeResults } from './results.ts';
 import { scaleModel } from './scale.ts';
 import { coldStart } from './scenarios/coldstart.ts';
 import { connectMembers, costRound, seed } from './scenarios/cost.ts';
+import { BIG_GROUP } from './scenarios/cost-big-group.ts';
+import { COST_CASES } from './scenarios/cost-cases.ts';
 import { floor } from './scenarios/floor.ts';
 import { type LatencyPhaseResult, latencyPhase } from './scenarios/latency.ts';
 import { throughput } from './scenarios/throughput.ts';
 import { startBenchStack } from './stack.ts';
+import { targets } from './targets.ts';
 import { World } from './world.ts';
 
 async function main(): Promise<number> {
@@ -149,7 +153,7 @@ async function main(): Promise<number> {
           phases.tick(0.6 + f * 0.4, `${l} (seeded table)`),
         );
         await Promise.all(others.map((c) => c.close()));
-        partial.cost = costResults(fresh, seeded, seededChats);
+        partial.cost = costResults(fresh, seeded, seededChats, groupSize);
         partial.scale = scaleModel(fresh);
       } else {
         progress.note('cost skipped: the handlers run outside this process (BENCH_URL)');
@@ -199,11 +203,21 @@ function costResults(
   fresh: CostResults['fresh'],
   seeded: CostResults['seeded'],
   seededChats: number,
+  groupSize: number,
 ): CostResults {
   const perMillionMessages: CostResults['perMillionMessages'] = {};
+  const priced: [string, string][] = COST_CASES.flatMap((c) => {
+    const name = c.perMillion?.({ groupSize });
+    return name ? [[name, c.label({ groupSize })] as [string, string]] : [];
+  });
+  // The sends into the group of 1,000 (bench/scenarios/cost-big-group.ts): inline and queued.
   for (const c of fresh) {
-    if (c.routeKey !== 'sendMessage' || c.label.includes('duplicate')) continue;
-    const name = c.label.replace(/^sendMessage \((.*)\)$/, '$1');
+    const big = c.label.match(new RegExp(`^sendMessage \\((group of ${BIG_GROUP}, .*)\\)$`));
+    if (big?.[1]) priced.push([big[1], c.label]);
+  }
+  for (const [name, label] of priced) {
+    const c = fresh.find((x) => x.label === label);
+    if (!c) continue;
     const assumptions = {
       readUnits: c.read,
       writeUnits: c.write,

@@ -141,6 +141,7 @@ export function scaleModel(fresh: readonly ActionCost[]): ScaleRow[] {
       userId: a.sampleUserId,
       role: 'member',
       lastReadSeq: 12345,
+      lastDeliveredSeq: 12345,
       joinedAt: '2026-01-01T00:00:00.000Z',
       kind: 'group',
     }),

@@ -5,6 +5,8 @@ import { type ActionCost, type Ctx, measure, summarize } from './measure.ts';
 
 /** Members of the measured group of 1,000 (the others of the round are its online members). */
 export const BIG_GROUP = 1000;
+/** Progress ticks `bigGroup` reports. */
+export const BIG_GROUP_STEPS = 3;
 
 /**
  * A group of 1,000 whose online members are the round's others (one socket each, about 100), then

@@ -9,22 +9,37 @@
  *   item.ts        how an item kind is declared; items.ts declares every kind once
  *   table-client.ts  paging, batches with backoff, transactions, condition failures as values
  *   connections.ts `connections`, `profiles`   chats.ts    `chats` (memberships, direct pairs)
- *   messages.ts    `messages` (and clientMessageId claims)   cursors.ts  `cursors` (read cursors)
+ *   messages.ts    `messages` (and the version and client-id indexes)
+ *   sequence.ts    `sequence`: seq and version allocation on `META`, voids
+ *   claims.ts      `claims`: clientMessageId claims     cursors.ts  `cursors` (read, delivery)
+ *   head-cache.ts  `heads`: the container's cache of chat heads (no DynamoDB access)
  *   rosters.ts     `rosters` (the open sockets of each group's members, join markers)
  */
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { getDocumentClient } from '../shared/clients.ts';
 import { config } from '../shared/config.ts';
 import { ChatRepository } from './chats.ts';
+import { ClaimRepository } from './claims.ts';
 import { ConnectionRepository, ProfileRepository } from './connections.ts';
 import { ReadCursorRepository } from './cursors.ts';
+import { ChatHeadCache } from './head-cache.ts';
 import { MessageRepository } from './messages.ts';
 import { RosterRepository } from './rosters.ts';
+import { SequenceRepository } from './sequence.ts';
 import { TableClient } from './table-client.ts';
 
 /** The record types and helpers the domain builds on. */
 export { byJoined, type ChatWithMembers } from './chats.ts';
-export type { ChatKind, ChatRecord, MemberRecord, MembershipRef, MessageRecord, Role } from './items.ts';
+export type { ChatHead } from './head-cache.ts';
+export type {
+  ChatKind,
+  ChatRecord,
+  MemberRecord,
+  MembershipRef,
+  MessageRecord,
+  Role,
+  Slot,
+} from './items.ts';
 export { CONNECTION_TTL_SECONDS, connectionExpiresAt } from './items.ts';
 export type { RosterEntry, RosterSocket } from './rosters.ts';
 
@@ -35,6 +50,9 @@ export class ChatStore {
   readonly messages: MessageRepository;
   readonly cursors: ReadCursorRepository;
   readonly rosters: RosterRepository;
+  readonly sequence: SequenceRepository;
+  readonly claims: ClaimRepository;
+  readonly heads: ChatHeadCache;
 
   constructor(client: DynamoDBDocumentClient, tableName: string) {
     const table = new TableClient(client, tableName);
@@ -44,6 +62,9 @@ export class ChatStore {
     this.messages = new MessageRepository(table);
     this.cursors = new ReadCursorRepository(table);
     this.rosters = new RosterRepository(table);
+    this.sequence = new SequenceRepository(table);
+    this.claims = new ClaimRepository(table);
+    this.heads = new ChatHeadCache();
   }
 }
 

@@ -1,6 +1,7 @@
 /** Chats and memberships: createChat, listChats, getChat, invite, removeMember, deleteChat. */
 import type { Request } from '../contract/index.ts';
 import type { ChatKind, ChatRecord, MemberRecord, Role } from '../data/store.ts';
+import { isAborted } from '../data/table-client.ts';
 import type { Caller } from '../shared/caller.ts';
 import { badRequest, conflict, forbidden, notFound } from '../shared/errors.ts';
 import { event } from '../shared/frames.ts';
@@ -9,7 +10,9 @@ import type { Deps } from './deps.ts';
 import { newChatId } from './ids.ts';
 import { LIMITS } from './limits.ts';
 import { admitToRoster, disbandRoster, dismissFromRoster } from './rosters.ts';
+import { type AllocatedVersion, allocateVersion } from './versions.ts';
 import { type ChatSummaryView, type ChatView, chatSummaryView, chatView } from './views.ts';
+import { repairTail } from './voids.ts';
 
 export interface ChatRef {
   readonly chatId: string;
@@ -33,13 +36,24 @@ function member(chat: ChatRecord, userId: string, role: Role, peerId?: string): 
     userId,
     role,
     lastReadSeq: 0,
+    lastDeliveredSeq: 0,
     joinedAt: chat.createdAt,
     kind: chat.kind,
     ...(peerId ? { peerId } : {}),
   };
 }
 
-function newChat(deps: Deps, kind: ChatKind, name: string | null, ownerId: string, count: number) {
+/**
+ * A new chat. Its creation is version 1, also its members' version (so `sync` from 0 returns the
+ * members); a direct chat carries each member's newest own message (`sentSeq`) for read cursors.
+ */
+function newChat(
+  deps: Deps,
+  kind: ChatKind,
+  name: string | null,
+  ownerId: string,
+  count: number,
+): ChatRecord {
   const now = deps.now().toISOString();
   return {
     chatId: newChatId(),
@@ -50,7 +64,12 @@ function newChat(deps: Deps, kind: ChatKind, name: string | null, ownerId: strin
     memberCount: count,
     createdAt: now,
     lastActivityAt: now,
-  } satisfies ChatRecord;
+    lastVer: 1,
+    memberVer: 1,
+    lastAllocAt: 0,
+    minSyncVer: 0,
+    ...(kind === 'direct' ? { sentSeq: {} } : {}),
+  };
 }
 
 export async function createChat(
@@ -118,9 +137,11 @@ export async function listChats(deps: Deps, caller: Caller): Promise<{ chats: Ch
   const last = await deps.store.messages.getLastMessages([...chats.values()]);
   const summaries: { view: ChatSummaryView; activity: string }[] = [];
   for (const ref of refs) {
-    const chat = chats.get(ref.chatId);
+    const stored = chats.get(ref.chatId);
     const membership = members.get(ref.chatId);
-    if (!chat || !membership) continue; // a chat deleted while its memberships are being removed
+    if (!stored || !membership) continue; // a chat deleted while its memberships are being removed
+    // Seqs above the newest message whose writers are gone stop counting as unread.
+    const chat = await repairTail(deps, stored, last.get(ref.chatId)?.seq ?? 0);
     summaries.push({
       view: chatSummaryView(chat, membership, last.get(chat.chatId)),
       activity: chat.lastActivityAt,
@@ -151,13 +172,18 @@ export async function invite(deps: Deps, caller: Caller, input: InviteInput): Pr
     }
     const joinedAt = deps.now().toISOString();
     const added = fresh.map((id) => ({ ...member(chat, id, 'member'), joinedAt }));
-    if ((await deps.store.chats.addMembers(chat, added)) === 'chat-changed') continue;
-    const updated = { ...chat, memberCount: chat.memberCount + added.length };
+    const version = await allocateVersion(deps, chatId);
+    const applied = await applyMembershipChange(deps, chatId, version, (signal) =>
+      deps.store.chats.addMembers(chat, added, version.ver, { abortSignal: signal }),
+    );
+    if (!applied) continue;
+    const { ver } = version;
+    const updated = { ...chat, memberCount: chat.memberCount + added.length, lastVer: ver, memberVer: ver };
     const view = chatView(updated, [...members, ...added]);
     await admitToRoster(deps, chat, fresh);
     await Promise.all([
       deps.fanOut.toUsers(fresh, event('chat.joined', { chat: view }), { chat }),
-      deps.fanOut.toUsers([...current], event('member.joined', { chatId, userIds: fresh }), { chat }),
+      deps.fanOut.toUsers([...current], event('member.joined', { chatId, userIds: fresh, ver }), { chat }),
     ]);
     return { chat: view };
   }
@@ -198,10 +224,16 @@ export async function removeMember(
     }
     const remaining = members.filter((m) => m.userId !== userId);
     const newOwner = userId === chat.ownerId ? remaining[0]?.userId : undefined;
-    if ((await deps.store.chats.removeMember(chat, userId, newOwner)) === 'chat-changed') continue;
-    await deps.fanOut.toUsers([...userIdsOf(remaining), userId], event('member.left', { chatId, userId }), {
-      chat,
-    });
+    const version = await allocateVersion(deps, chatId);
+    const applied = await applyMembershipChange(deps, chatId, version, (signal) =>
+      deps.store.chats.removeMember(chat, userId, newOwner, version.ver, { abortSignal: signal }),
+    );
+    if (!applied) continue;
+    await deps.fanOut.toUsers(
+      [...userIdsOf(remaining), userId],
+      event('member.left', { chatId, userId, ver: version.ver }),
+      { chat },
+    );
     await dismissFromRoster(deps, chat, userId);
     return { chatId, userId };
   }
@@ -216,4 +248,26 @@ export async function deleteChat(deps: Deps, caller: Caller, input: ChatRef): Pr
   await deps.fanOut.toUsers(userIdsOf(members), event('chat.deleted', { chatId }), { chat });
   await disbandRoster(deps, chat);
   return { chatId };
+}
+
+/**
+ * Writes a membership change under its version before the write deadline (`versions.ts`). Whether
+ * it was applied: false when the chat changed since it was read (the caller reads again) or when
+ * the write did not land in time (its version is then never seen).
+ */
+async function applyMembershipChange(
+  deps: Deps,
+  chatId: string,
+  version: AllocatedVersion,
+  write: (signal: AbortSignal) => Promise<'changed' | 'chat-changed'>,
+): Promise<boolean> {
+  if (!version.open()) return false;
+  try {
+    return (await write(version.signal)) === 'changed';
+  } catch (error) {
+    if (!isAborted(error)) throw error;
+    // It may have landed before the deadline: the chat's members' version tells.
+    const { chat } = await deps.store.chats.getWithMembers(chatId, { consistent: true });
+    return chat !== undefined && chat.memberVer === version.ver;
+  }
 }

@@ -11,6 +11,8 @@
  * - When: callers look sockets up only after the change is stored, so a socket that opens later
  *   finds the change in its catch-up; one that opened before is in the directory (rosters are read
  *   consistently).
+ * - Every post (here or in the worker) emits its counts as business metrics (FanOutPosts,
+ *   FanOutFailures, StaleConnectionsRemoved: lambdas/shared/metrics.ts).
  */
 import {
   type ApiGatewayManagementApiClient,
@@ -18,6 +20,7 @@ import {
 } from '@aws-sdk/client-apigatewaymanagementapi';
 import type { Frame } from '../shared/frames.ts';
 import { logger } from '../shared/logger.ts';
+import { countMetric, putMetrics } from '../shared/metrics.ts';
 import type { Backoff } from '../shared/retry.ts';
 import { type DeliveryReport, deliver, isGone, type Target } from './delivery.ts';
 import type { SocketDirectory } from './directory.ts';
@@ -129,12 +132,24 @@ export class FanOut {
   }
 
   /** Posts already-encoded data to the sockets (also what the queue worker runs per job). */
-  post(targets: readonly Target[], data: Uint8Array, chatId: string | undefined) {
-    return deliver(this.client, targets, data, (target) => this.directory.gone(target, chatId), {
-      concurrency: this.#concurrency,
-      maxAttempts: this.#maxAttempts,
-      backoff: this.#backoff,
+  async post(targets: readonly Target[], data: Uint8Array, chatId: string | undefined) {
+    const result = await deliver(
+      this.client,
+      targets,
+      data,
+      (target) => this.directory.gone(target, chatId),
+      {
+        concurrency: this.#concurrency,
+        maxAttempts: this.#maxAttempts,
+        backoff: this.#backoff,
+      },
+    );
+    putMetrics({
+      FanOutPosts: result.report.delivered,
+      FanOutFailures: result.report.failed,
+      StaleConnectionsRemoved: result.report.gone,
     });
+    return result;
   }
 
   /**
@@ -148,6 +163,7 @@ export class FanOut {
     } catch (error) {
       if (!isGone(error)) return true;
       await this.directory.gone(target, undefined);
+      countMetric('StaleConnectionsRemoved');
       return false;
     }
   }

@@ -1,15 +1,25 @@
 /**
  * AWS SDK clients, created once per container on first use and injectable in tests.
+ *
+ * With `AWS_CALL_LOG_DIR` set (the test run only), every client created or injected here records the
+ * AWS calls it makes (lambdas/shared/call-recorder.ts), for the IAM check of `scripts/check-iam.ts`.
  */
 import { ApiGatewayManagementApiClient } from '@aws-sdk/client-apigatewaymanagementapi';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { CALL_LOG_DIR_ENV, recordCalls } from './call-recorder.ts';
 import { config } from './config.ts';
 
 let documentClient: DynamoDBDocumentClient | undefined;
 let managementClient: ApiGatewayManagementApiClient | undefined;
 let sqsClient: SQSClient | undefined;
+
+/** Adds the call recorder to `client` when the environment asks for it; returns the client. */
+export function instrument<T extends object>(client: T): T {
+  const dir = process.env[CALL_LOG_DIR_ENV];
+  return dir ? recordCalls(client, dir) : client;
+}
 
 export function getDocumentClient(): DynamoDBDocumentClient {
   if (!documentClient) {
@@ -18,10 +28,12 @@ export function getDocumentClient(): DynamoDBDocumentClient {
       ...(dynamoEndpoint ? { endpoint: dynamoEndpoint } : {}),
       maxAttempts: 3,
     });
-    documentClient = DynamoDBDocumentClient.from(base, {
-      marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: false },
-      unmarshallOptions: { wrapNumbers: false },
-    });
+    documentClient = instrument(
+      DynamoDBDocumentClient.from(base, {
+        marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: false },
+        unmarshallOptions: { wrapNumbers: false },
+      }),
+    );
   }
   return documentClient;
 }
@@ -30,7 +42,9 @@ export function getManagementClient(): ApiGatewayManagementApiClient {
   if (!managementClient) {
     const { managementEndpoint } = config();
     if (!managementEndpoint) throw new Error('WS_MANAGEMENT_ENDPOINT is not configured');
-    managementClient = new ApiGatewayManagementApiClient({ endpoint: managementEndpoint, maxAttempts: 1 });
+    managementClient = instrument(
+      new ApiGatewayManagementApiClient({ endpoint: managementEndpoint, maxAttempts: 1 }),
+    );
   }
   return managementClient;
 }
@@ -43,7 +57,9 @@ export async function getSqsClient(): Promise<SQSClient> {
   if (!sqsClient) {
     const { SQSClient } = await import('@aws-sdk/client-sqs');
     const { sqsEndpoint } = config();
-    sqsClient ??= new SQSClient({ ...(sqsEndpoint ? { endpoint: sqsEndpoint } : {}), maxAttempts: 3 });
+    sqsClient ??= instrument(
+      new SQSClient({ ...(sqsEndpoint ? { endpoint: sqsEndpoint } : {}), maxAttempts: 3 }),
+    );
   }
   return sqsClient;
 }
@@ -54,7 +70,9 @@ export function setClients(clients: {
   managementClient?: ApiGatewayManagementApiClient | undefined;
   sqsClient?: SQSClient | undefined;
 }): void {
-  if ('documentClient' in clients) documentClient = clients.documentClient;
-  if ('managementClient' in clients) managementClient = clients.managementClient;
-  if ('sqsClient' in clients) sqsClient = clients.sqsClient;
+  if ('documentClient' in clients)
+    documentClient = clients.documentClient && instrument(clients.documentClient);
+  if ('managementClient' in clients)
+    managementClient = clients.managementClient && instrument(clients.managementClient);
+  if ('sqsClient' in clients) sqsClient = clients.sqsClient && instrument(clients.sqsClient);
 }

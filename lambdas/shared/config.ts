@@ -24,6 +24,16 @@ interface RuntimeConfig {
   readonly fanOutQueueThreshold: number;
   /** Sockets per queued fan-out job. */
   readonly fanOutJobSize: number;
+  /**
+   * The write path's time bounds in ms (lambdas/domain/timing.ts), when set: WRITE_DEADLINE_MS,
+   * ALLOC_TIMEOUT_MS, CLAIM_DEADLINE_MS, CLOCK_SKEW_MS. Every function of a deployment must agree.
+   */
+  readonly writeTiming: {
+    readonly writeDeadlineMs?: number;
+    readonly allocTimeoutMs?: number;
+    readonly claimDeadlineMs?: number;
+    readonly skewMarginMs?: number;
+  };
 }
 
 let cached: RuntimeConfig | undefined;
@@ -39,7 +49,18 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): RuntimeConfig 
     sqsEndpoint: env.SQS_ENDPOINT || undefined,
     fanOutQueueThreshold: positiveInt(env.FANOUT_QUEUE_THRESHOLD, 200),
     fanOutJobSize: positiveInt(env.FANOUT_JOB_SIZE, 200),
+    writeTiming: {
+      ...optionalMs('writeDeadlineMs', env.WRITE_DEADLINE_MS),
+      ...optionalMs('allocTimeoutMs', env.ALLOC_TIMEOUT_MS),
+      ...optionalMs('claimDeadlineMs', env.CLAIM_DEADLINE_MS),
+      ...optionalMs('skewMarginMs', env.CLOCK_SKEW_MS),
+    },
   };
+}
+
+function optionalMs(name: string, value: string | undefined): Record<string, number> {
+  const n = Number(value);
+  return value !== undefined && Number.isInteger(n) && n > 0 ? { [name]: n } : {};
 }
 
 /** The container's configuration (read on first use). */
