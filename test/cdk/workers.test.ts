@@ -15,13 +15,13 @@ let resources: Resources;
 beforeAll(() => {
   s = synth();
   resources = s.template.toJSON().Resources as Resources;
-}, 120_000);
+}, 300_000);
 
 const propsOf = (id: string) => resources[id]?.Properties ?? {};
 const queueId = () => logicalId(s.stack, s.stack.fanOutWorker.queue);
 const dlqId = () => logicalId(s.stack, s.stack.fanOutWorker.deadLetterQueue);
 
-describe('fan-out queue', { timeout: 60_000 }, () => {
+describe('fan-out queue', { timeout: 180_000 }, () => {
   it('is encrypted (SSE-SQS), redrives to a dead-letter queue, and has a visibility timeout of 6× the worker timeout', () => {
     expect(propsOf(queueId())).toMatchObject({
       SqsManagedSseEnabled: true,
@@ -59,7 +59,7 @@ describe('fan-out queue', { timeout: 60_000 }, () => {
   });
 });
 
-describe('fan-out worker', { timeout: 60_000 }, () => {
+describe('fan-out worker', { timeout: 180_000 }, () => {
   it('runs the handler of lib/workers.ts with the table, the stage callback URL and its queue', () => {
     const fn = s.stack.fanOutWorker.worker;
     expect(fn.entry.endsWith(FANOUT_WORKER.entry)).toBe(true);
@@ -134,7 +134,7 @@ describe('fan-out worker', { timeout: 60_000 }, () => {
   });
 });
 
-describe('producers', { timeout: 60_000 }, () => {
+describe('producers', { timeout: 180_000 }, () => {
   it('every function that posts to connections may send to the queue (only) and knows its URL; no other', () => {
     for (const def of ROUTES) {
       const fn = s.stack.chatApi.functions.get(def.routeKey);
