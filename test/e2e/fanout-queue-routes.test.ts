@@ -16,6 +16,7 @@ import {
   type Message,
   makeDirect,
   makeGroup,
+  storedConnectionIds,
   type UserSocket,
 } from '../support/chat.ts';
 import type { Frame } from '../support/client.ts';
@@ -108,5 +109,37 @@ describe('events through the fan-out queue, route by route', { timeout: 120_000 
 
     await throughQueue(all(), all(), 'chat.deleted', inGroup, () => ann.ok('deleteChat', { chatId: group }));
     await Promise.all(all().map((s) => s.close()));
+  });
+});
+
+describe('the fan-out worker under Management API faults', { timeout: 120_000 }, () => {
+  it('queues the sockets whose posts failed again (delayed) and delivers once; forgets a gone socket and its roster entry', async () => {
+    const ann = await connectUser(stack, uniqueId('ann'));
+    const bob = await connectUser(stack, uniqueId('bob'));
+    const cat = await connectUser(stack, uniqueId('cat'));
+    const chatId = (await makeGroup(ann, [bob.userId, cat.userId], 'faults')).chatId;
+    await stack.idle();
+
+    // bob's socket answers 500 to the worker's three attempts: its job goes back to the queue.
+    stack.gateway.injectFault({ status: 500, count: 3, connectionId: bob.connectionId });
+    // cat's socket is gone (410): the worker deletes its connection record and roster entry.
+    stack.gateway.injectFault({ status: 410, connectionId: cat.connectionId });
+    const sent = queue().stats.sent;
+    const { message } = await ann.ok('sendMessage', { chatId, text: 'through faults' });
+    await stack.idle();
+    await bob.request('ping');
+    const created = eventsOf(
+      bob,
+      'message.created',
+      (f) => (f.message as Message).messageId === (message as Message).messageId,
+    );
+    expect(created).toHaveLength(1);
+    // The first job (bob and cat, 2 to a job) and the retry of bob's socket alone.
+    expect(queue().stats.sent).toBe(sent + 2);
+    expect(await storedConnectionIds(stack, cat.userId)).not.toContain(cat.connectionId);
+    const roster = (await stack.items(`ROSTER#${chatId}`)).map((i) => String(i.sk));
+    expect(roster.some((sk) => sk.includes(cat.connectionId))).toBe(false);
+    expect(roster.some((sk) => sk.includes(bob.connectionId))).toBe(true);
+    await Promise.all([ann, bob, cat].map((s) => s.close()));
   });
 });
