@@ -119,7 +119,14 @@ type ActionRoute =
 export const ACTION_ROUTES: Readonly<Record<ActionName, ActionRoute>> = {
   ping: { tableActions: [], managementApi: false },
   createChat: {
-    tableActions: [...FAN_OUT, 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:BatchWriteItem'],
+    // BatchGetItem: a group's members are admitted to its roster from their profiles (who is online).
+    tableActions: [
+      ...FAN_OUT,
+      'dynamodb:GetItem',
+      'dynamodb:BatchGetItem',
+      'dynamodb:PutItem',
+      'dynamodb:BatchWriteItem',
+    ],
   },
   listChats: {
     // PutItem/UpdateItem: filling the abandoned top of a chat with voids (a transaction of the two)
@@ -129,7 +136,17 @@ export const ACTION_ROUTES: Readonly<Record<ActionName, ActionRoute>> = {
   getChat: { tableActions: ['dynamodb:Query'], managementApi: false },
   history: { tableActions: ['dynamodb:GetItem', 'dynamodb:Query', ...FILL_VOIDS], managementApi: false },
   sendMessage: {
-    tableActions: [...FAN_OUT, BY_CLIENT_ID, 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
+    // DeleteItem on the table: a send that stored nothing gives its clientMessageId claim back (a
+    // `CMID#` item in the chat's partition: lambdas/domain/client-ids.ts); no narrower grant exists,
+    // since IAM can scope by partition key only. It covers the fan-out's stale-connection cleanup.
+    tableActions: [
+      ...FAN_OUT,
+      BY_CLIENT_ID,
+      'dynamodb:GetItem',
+      'dynamodb:PutItem',
+      'dynamodb:UpdateItem',
+      'dynamodb:DeleteItem',
+    ],
   },
   editMessage: { tableActions: [...FAN_OUT, 'dynamodb:GetItem', 'dynamodb:UpdateItem'] },
   deleteMessage: { tableActions: [...FAN_OUT, 'dynamodb:GetItem', 'dynamodb:UpdateItem'] },

@@ -67,7 +67,8 @@ describe('least privilege', { timeout: 180_000 }, () => {
       ['$connect', ['USER#*']],
       ['$disconnect', ['USER#*']],
       // Routes that post group events also remove a gone socket's entry in the group's roster.
-      ['sendMessage', ['USER#*', 'ROSTER#*']],
+      // (sendMessage holds DeleteItem on the table: it releases clientMessageId claims.)
+      ['editMessage', ['USER#*', 'ROSTER#*']],
       ['typing', ['USER#*', 'ROSTER#*']],
       ['createChat', ['USER#*', 'ROSTER#*']],
       ['invite', ['USER#*', 'ROSTER#*']],

@@ -16,6 +16,7 @@ import {
   type Message,
   makeDirect,
   makeGroup,
+  sendText,
   storedConnectionIds,
   type UserSocket,
 } from '../support/chat.ts';
@@ -141,5 +142,24 @@ describe('the fan-out worker under Management API faults', { timeout: 120_000 },
     expect(roster.some((sk) => sk.includes(cat.connectionId))).toBe(false);
     expect(roster.some((sk) => sk.includes(bob.connectionId))).toBe(true);
     await Promise.all([ann, bob, cat].map((s) => s.close()));
+  });
+});
+
+describe('a post made in the request (one socket: under the threshold)', { timeout: 120_000 }, () => {
+  it('markDelivered forgets a gone socket: its connection record and its roster entry', async () => {
+    const ann = await connectUser(stack, uniqueId('ann'));
+    const bob = await connectUser(stack, uniqueId('bob'));
+    const chat = await makeGroup(ann, [bob.userId], 'inline');
+    const message = await sendText(ann, chat.chatId, 'hi');
+    await stack.idle();
+    const sent = queue().stats.sent;
+    stack.gateway.injectFault({ status: 410, connectionId: ann.connectionId });
+    await bob.ok('markDelivered', { chatId: chat.chatId, seq: message.seq });
+    await stack.idle();
+    expect(queue().stats.sent).toBe(sent); // one socket: posted by markDelivered itself
+    expect(await storedConnectionIds(stack, ann.userId)).not.toContain(ann.connectionId);
+    const roster = (await stack.items(`ROSTER#${chat.chatId}`)).map((i) => String(i.sk));
+    expect(roster.some((sk) => sk.includes(ann.connectionId))).toBe(false);
+    await Promise.all([ann, bob].map((s) => s.close()));
   });
 });
