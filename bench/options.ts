@@ -34,13 +34,16 @@ export interface BenchOptions {
   readonly seedChats: number;
   /** Fresh node processes per cold-start measurement. */
   readonly coldStartRuns: number;
+  /** Messages of each kind (text, one image) in the media part, and the image's size in bytes. */
+  readonly mediaRepeat: number;
+  readonly mediaBytes: number;
   /** Which parts to run. */
   readonly only: ReadonlySet<string>;
   /** Where results go. */
   readonly resultsDir: string;
 }
 
-export const PARTS = ['floor', 'latency', 'throughput', 'cost', 'coldstart'] as const;
+export const PARTS = ['floor', 'latency', 'throughput', 'cost', 'media', 'coldstart'] as const;
 
 const HELP = `npm run bench -- [options]
 
@@ -61,6 +64,8 @@ const HELP = `npm run bench -- [options]
   --cost-repeat N         cost: repetitions per action (default 5; quick 3)
   --seed-chats N          cost: unrelated chats seeded for the growth check (default 2000; quick 300)
   --cold-runs N           cold start: fresh processes per figure (default 3; quick 1)
+  --media-repeat N        media: messages of each kind, text and one image (default 20; quick 6)
+  --media-bytes N         media: the image's size in bytes (default 204800)
   --url ws://…            use a running gateway (BENCH_URL); cost is then not measured
   --dynamo http://…       use a running DynamoDB Local (DYNAMODB_ENDPOINT)
   --results DIR           results folder (default bench/results)
@@ -99,6 +104,8 @@ export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv = p
       'cost-repeat': { type: 'string' },
       'seed-chats': { type: 'string' },
       'cold-runs': { type: 'string' },
+      'media-repeat': { type: 'string' },
+      'media-bytes': { type: 'string' },
       url: { type: 'string' },
       dynamo: { type: 'string' },
       results: { type: 'string' },
@@ -137,6 +144,8 @@ export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv = p
     costRepeat: Math.round(num(values['cost-repeat'] ?? env.BENCH_COST_REPEAT, quick ? 3 : 5)),
     seedChats: Math.round(num(values['seed-chats'] ?? env.BENCH_SEED_CHATS, quick ? 300 : 2000)),
     coldStartRuns: Math.round(num(values['cold-runs'] ?? env.BENCH_COLD_RUNS, quick ? 1 : 3)),
+    mediaRepeat: Math.round(num(values['media-repeat'] ?? env.BENCH_MEDIA_REPEAT, quick ? 6 : 20)),
+    mediaBytes: Math.round(num(values['media-bytes'] ?? env.BENCH_MEDIA_BYTES, 200 * 1024)),
     only,
     resultsDir: values.results ?? env.BENCH_RESULTS ?? 'bench/results',
   };

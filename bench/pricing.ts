@@ -22,6 +22,12 @@ export const PRICES = {
   sqsPerMillion: 0.4,
   /** SQS requests per fan-out job: its share of a SendMessageBatch, the poller's receive and delete (an upper bound). */
   sqsRequestsPerJob: 3,
+  /** S3 Standard: $ per million PUT, COPY, POST or LIST requests (PutObject, PutObjectTagging, DeleteObjects). */
+  s3PutPerMillion: 5,
+  /** S3 Standard: $ per million GET requests. */
+  s3GetPerMillion: 0.4,
+  /** S3 Standard: $ per GB-month stored. */
+  s3StorageGbMonth: 0.023,
 } as const;
 
 export interface MessageCostInput {

@@ -3,6 +3,7 @@
  * docs/performance.md), or nothing when its part did not run.
  */
 import type { BenchResults } from './results.ts';
+import { renderMedia } from './scenarios/media.ts';
 
 /** A Markdown table; columns of numbers align right, text columns left. */
 function table(headers: string[], rows: (string | number)[][]): string {
@@ -140,6 +141,8 @@ const costSection: Section = ({ cost }) => {
   ];
 };
 
+const mediaSection: Section = ({ media }) => (media ? [renderMedia(media, table)] : []);
+
 const coldStartSection: Section = ({ coldStart }) => {
   if (!coldStart?.length) return [];
   const kb = (bytes: number) => Math.round(bytes / 102.4) / 10;
@@ -184,6 +187,7 @@ const SECTIONS: readonly Section[] = [
   latencySection,
   throughputSection,
   costSection,
+  mediaSection,
   coldStartSection,
   scaleSection,
   targetsSection,

@@ -8,6 +8,7 @@ import type { HandlerColdStart } from './scenarios/coldstart.ts';
 import type { ActionCost } from './scenarios/cost.ts';
 import type { FloorResult } from './scenarios/floor.ts';
 import type { LatencyPhaseResult } from './scenarios/latency.ts';
+import type { MediaResults } from './scenarios/media.ts';
 import type { ThroughputResult } from './scenarios/throughput.ts';
 
 export interface CostResults {
@@ -44,6 +45,7 @@ export interface BenchResults {
   readonly latency?: readonly LatencyPhaseResult[];
   readonly throughput?: ThroughputResult;
   readonly cost?: CostResults;
+  readonly media?: MediaResults;
   readonly coldStart?: readonly HandlerColdStart[];
   /** What 1M sockets and a 10,000-member group cost and need on AWS (bench/scale.ts). */
   readonly scale?: readonly ScaleRow[];

@@ -18,6 +18,7 @@ import { BIG_GROUP } from './scenarios/cost-big-group.ts';
 import { COST_CASES } from './scenarios/cost-cases.ts';
 import { floor } from './scenarios/floor.ts';
 import { type LatencyPhaseResult, latencyPhase } from './scenarios/latency.ts';
+import { mediaScenario } from './scenarios/media.ts';
 import { throughput } from './scenarios/throughput.ts';
 import { startBenchStack } from './stack.ts';
 import { targets } from './targets.ts';
@@ -38,10 +39,11 @@ async function main(): Promise<number> {
     biggroup: has('latency') && options.bigGroup > 0 ? options.phaseSeconds + 30 : 0,
     throughput: has('throughput') ? options.throughputSteps * (options.throughputStepSeconds + 1) : 0,
     cost: has('cost') ? 40 : 0,
+    media: has('media') ? 15 : 0,
   });
   const runId = randomBytes(3).toString('hex');
   const partial: {
-    -readonly [K in 'floor' | 'latency' | 'throughput' | 'cost' | 'coldStart' | 'scale']?: BenchResults[K];
+    -readonly [K in 'floor' | 'latency' | 'throughput' | 'cost' | 'media' | 'coldStart' | 'scale']?: BenchResults[K];
   } = {};
 
   if (has('coldstart')) {
@@ -157,6 +159,26 @@ async function main(): Promise<number> {
         partial.scale = scaleModel(fresh);
       } else {
         progress.note('cost skipped: the handlers run outside this process (BENCH_URL)');
+      }
+    }
+
+    if (has('media')) {
+      phases.start('media', 'media: text and image messages');
+      if (stack.meter) {
+        stack.meter.exactTransactions = true;
+        partial.media = await mediaScenario(
+          stack,
+          stack.meter,
+          {
+            repeat: options.mediaRepeat,
+            imageBytes: options.mediaBytes,
+            textChars: options.textChars,
+            prefix: `m${runId}`,
+          },
+          (f, label) => phases.tick(f, `media: ${label}`),
+        );
+      } else {
+        progress.note('media skipped: the handlers run outside this process (BENCH_URL)');
       }
     }
   } finally {

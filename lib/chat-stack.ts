@@ -10,6 +10,7 @@ import type { Construct } from 'constructs';
 import { type AuthConfig, ChatAuth } from './auth.ts';
 import { ChatApi } from './chat-api.ts';
 import type { LogLevel } from './chat-function.ts';
+import { ChatMedia } from './chat-media.ts';
 import { ChatTable } from './chat-table.ts';
 import { ChatMonitoring } from './monitoring.ts';
 import { QueueWorker } from './queue-worker.ts';
@@ -88,6 +89,7 @@ export interface ChatStackProps extends StackProps {
 
 export class ChatStack extends Stack {
   readonly table: ChatTable;
+  readonly media: ChatMedia;
   readonly auth: ChatAuth;
   readonly chatApi: ChatApi;
   readonly monitoring: ChatMonitoring;
@@ -107,10 +109,12 @@ export class ChatStack extends Stack {
           ? { encryptionKey: Key.fromKeyArn(this, 'TableKey', key) }
           : {}),
     });
+    this.media = new ChatMedia(this, 'Media', { destroyable });
     this.auth = new ChatAuth(this, 'Auth', { ...(props.auth ? { config: props.auth } : {}), destroyable });
     this.chatApi = new ChatApi(this, 'Chat', {
       table: this.table,
       auth: this.auth,
+      media: this.media,
       destroyable,
       ...(props.routes ? { routes: props.routes } : {}),
       ...(props.stageName ? { stageName: props.stageName } : {}),
@@ -153,6 +157,7 @@ export class ChatStack extends Stack {
       description: 'Connect with ?token=<JWT>',
     });
     new CfnOutput(this, 'TableName', { value: this.table.tableName });
+    new CfnOutput(this, 'MediaBucketName', { value: this.media.bucket.bucketName });
     new CfnOutput(this, 'DashboardName', { value: this.monitoring.dashboard.dashboardName });
     if (this.auth.userPool && this.auth.userPoolClient) {
       new CfnOutput(this, 'UserPoolId', { value: this.auth.userPool.userPoolId });

@@ -38,6 +38,12 @@ export type TableAction =
   | 'dynamodb:DeleteItem:userPartitions'
   | 'dynamodb:DeleteItem:socketPartitions';
 
+/**
+ * S3 actions a function may be granted on the media bucket's objects (`<bucket>/chats/*` only).
+ * A function that presigns URLs needs the actions of the requests those URLs make.
+ */
+export type MediaAction = 's3:GetObject' | 's3:PutObject' | 's3:PutObjectTagging' | 's3:DeleteObject';
+
 export interface RouteThrottle {
   /** Steady-state requests per second. */
   readonly rateLimit: number;
@@ -56,6 +62,11 @@ export interface RouteDefinition {
   readonly tableActions: readonly TableAction[];
   /** Whether the function posts to or deletes connections through the Management API. */
   readonly managementApi: boolean;
+  /**
+   * Media bucket actions the function needs, on the media key prefix only.
+   * @default none (and no bucket in its environment)
+   */
+  readonly mediaActions?: readonly MediaAction[];
   /**
    * Whether the handler's return body is sent back to the calling socket (a two-way route).
    * @default true for every route but `$connect` and `$disconnect`
@@ -100,6 +111,9 @@ const BY_CLIENT_ID: TableAction = 'dynamodb:Query:lsi2';
 /** Readers that meet a settled, empty seq fill it with a void: a transaction of a Put and an Update. */
 const FILL_VOIDS: readonly TableAction[] = ['dynamodb:PutItem', 'dynamodb:UpdateItem'];
 
+/** Presigning download URLs of attachments (views of messages). */
+const SIGN_DOWNLOADS: readonly MediaAction[] = ['s3:GetObject'];
+
 /** How one action of the contract is served: its grants, or `planned` (no handler yet: not deployed). */
 type ActionRoute =
   | 'planned'
@@ -108,6 +122,8 @@ type ActionRoute =
       /** @default true */
       readonly managementApi?: boolean;
       readonly throttle?: RouteThrottle;
+      /** @default none */
+      readonly media?: readonly MediaAction[];
     };
 
 /**
@@ -132,9 +148,14 @@ export const ACTION_ROUTES: Readonly<Record<ActionName, ActionRoute>> = {
     // PutItem/UpdateItem: filling the abandoned top of a chat with voids (a transaction of the two)
     tableActions: [MEMBERSHIPS, 'dynamodb:BatchGetItem', ...FILL_VOIDS],
     managementApi: false,
+    media: SIGN_DOWNLOADS,
   },
   getChat: { tableActions: ['dynamodb:Query'], managementApi: false },
-  history: { tableActions: ['dynamodb:GetItem', 'dynamodb:Query', ...FILL_VOIDS], managementApi: false },
+  history: {
+    tableActions: ['dynamodb:GetItem', 'dynamodb:Query', ...FILL_VOIDS],
+    managementApi: false,
+    media: SIGN_DOWNLOADS,
+  },
   sendMessage: {
     // DeleteItem on the table: a send that stored nothing gives its clientMessageId claim back (a
     // `CMID#` item in the chat's partition: lambdas/domain/client-ids.ts); no narrower grant exists,
@@ -146,10 +167,19 @@ export const ACTION_ROUTES: Readonly<Record<ActionName, ActionRoute>> = {
       'dynamodb:PutItem',
       'dynamodb:UpdateItem',
       'dynamodb:DeleteItem',
+      'dynamodb:BatchGetItem',
     ],
+    // Reads the first bytes of each upload, re-tags it as attached, presigns download URLs.
+    media: ['s3:GetObject', 's3:PutObjectTagging'],
   },
-  editMessage: { tableActions: [...FAN_OUT, 'dynamodb:GetItem', 'dynamodb:UpdateItem'] },
-  deleteMessage: { tableActions: [...FAN_OUT, 'dynamodb:GetItem', 'dynamodb:UpdateItem'] },
+  editMessage: {
+    tableActions: [...FAN_OUT, 'dynamodb:GetItem', 'dynamodb:UpdateItem'],
+    media: SIGN_DOWNLOADS,
+  },
+  deleteMessage: {
+    tableActions: [...FAN_OUT, 'dynamodb:GetItem', 'dynamodb:UpdateItem'],
+    media: ['s3:DeleteObject'],
+  },
   readMessage: { tableActions: [...FAN_OUT, 'dynamodb:GetItem', 'dynamodb:UpdateItem'] },
   typing: { tableActions: FAN_OUT, throttle: { rateLimit: 100, burstLimit: 200 } },
   invite: {
@@ -165,14 +195,22 @@ export const ACTION_ROUTES: Readonly<Record<ActionName, ActionRoute>> = {
   removeMember: {
     tableActions: ['dynamodb:Query', 'dynamodb:DeleteItem', 'dynamodb:UpdateItem', ROSTER_WRITES],
   },
-  deleteChat: { tableActions: ['dynamodb:Query', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem'] },
+  deleteChat: {
+    tableActions: ['dynamodb:Query', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem'],
+    media: ['s3:DeleteObject'],
+  },
   getPresence: { tableActions: ['dynamodb:BatchGetItem', 'dynamodb:Query'], managementApi: false },
   muteChat: 'planned',
-  requestUpload: 'planned',
-  getAttachmentUrl: 'planned',
+  requestUpload: {
+    tableActions: ['dynamodb:GetItem', 'dynamodb:PutItem'],
+    managementApi: false,
+    // The presigned PUT carries the object's tag, which needs s3:PutObjectTagging as well.
+    media: ['s3:PutObject', 's3:PutObjectTagging'],
+  },
+  getAttachmentUrl: { tableActions: ['dynamodb:GetItem'], managementApi: false, media: SIGN_DOWNLOADS },
   react: 'planned',
   markDelivered: { tableActions: [...FAN_OUT, 'dynamodb:UpdateItem'] },
-  sync: { tableActions: ['dynamodb:Query', BY_VERSION], managementApi: false },
+  sync: { tableActions: ['dynamodb:Query', BY_VERSION], managementApi: false, media: SIGN_DOWNLOADS },
   scheduleMessage: 'planned',
   listScheduled: 'planned',
   cancelScheduled: 'planned',
@@ -192,6 +230,7 @@ const actionRoute = (routeKey: string, route: Exclude<ActionRoute, 'planned'>): 
   tableActions: [...new Set(route.tableActions)],
   managementApi: route.managementApi ?? true,
   returnResponse: true,
+  ...(route.media?.length ? { mediaActions: [...new Set(route.media)] } : {}),
   ...(route.throttle ? { throttle: route.throttle } : {}),
 });
 

@@ -1,10 +1,12 @@
 /**
- * The whole product on one machine: DynamoDB Local + the table + the local gateway running the real
- * handlers from the route table. Used by `npm run dev`, the end-to-end tests and the benchmarks.
+ * The whole product on one machine: DynamoDB Local + the table + the local S3 stand-in (media) + the
+ * local gateway running the real handlers from the route table. Used by `npm run dev`, the end-to-end
+ * tests and the benchmarks.
  */
-import { dirname, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { DEV_JWT_SECRET } from '../lambdas/auth/verifier.ts';
+import { MEDIA_BUCKET_ENV, S3_ENDPOINT_ENV } from '../lib/media.ts';
 import { AUTHORIZER, ROUTES } from '../lib/routes.ts';
 import { MANAGEMENT_ENDPOINT_ENV, TABLE_NAME_ENV } from '../lib/table.ts';
 import { WORKERS } from '../lib/workers.ts';
@@ -13,6 +15,7 @@ import { type DynamoLocal, startDynamoLocal, useLocalAwsEnvironment } from './dy
 import { ensureTable } from './dynamodb-table.ts';
 import { type GatewayLimits, type GatewayOptions, type LambdaHandler, LocalGateway } from './gateway.ts';
 import { type LocalQueue, LocalSqs } from './queue.ts';
+import { type LocalS3, startLocalS3 } from './s3.ts';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -50,6 +53,9 @@ export interface LocalStack {
   readonly managementEndpoint: string;
   readonly dynamoEndpoint: string;
   readonly tableName: string;
+  /** The local S3 stand-in (`<s3Endpoint>/<mediaBucket>/<key>`). */
+  readonly s3Endpoint: string;
+  readonly mediaBucket: string;
   readonly gateway: LocalGateway;
   /** The SQS stand-in and its queues by worker name (lib/workers.ts). */
   readonly sqs: LocalSqs;
@@ -86,15 +92,26 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   const host = options.host ?? LOOPBACK_HOST;
   assertSecretFitsHost(host, { ...process.env, ...options.env });
   useLocalAwsEnvironment();
-  const dynamo: DynamoLocal | undefined = options.dynamoEndpoint
-    ? undefined
-    : await startDynamoLocal({
-        ...(options.dbPath ? { dbPath: options.dbPath } : {}),
-        ...(options.dynamoHost ? { host: options.dynamoHost } : {}),
-      });
+  // The media stand-in starts while DynamoDB Local does (next to its data when that is kept).
+  const s3Starting = startLocalS3(options.dbPath ? { directory: join(options.dbPath, 's3') } : {});
+  s3Starting.catch(() => undefined); // awaited below; not an unhandled rejection meanwhile
+  let dynamo: DynamoLocal | undefined;
+  try {
+    dynamo = options.dynamoEndpoint
+      ? undefined
+      : await startDynamoLocal({
+          ...(options.dbPath ? { dbPath: options.dbPath } : {}),
+          ...(options.dynamoHost ? { host: options.dynamoHost } : {}),
+        });
+  } catch (error) {
+    await s3Starting.then((s) => s.stop()).catch(() => undefined);
+    throw error;
+  }
   const dynamoEndpoint = options.dynamoEndpoint ?? (dynamo as DynamoLocal).endpoint;
   const tableName = options.tableName ?? DEFAULT_TABLE_NAME;
+  let s3: LocalS3 | undefined;
   try {
+    s3 = await s3Starting;
     await ensureTable(dynamoEndpoint, tableName);
     const wrap = options.wrapLoader ?? ((_routeKey: string, load: () => Promise<LambdaHandler>) => load);
     const gateway = new LocalGateway({
@@ -134,6 +151,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       [TABLE_NAME_ENV]: tableName,
       [MANAGEMENT_ENDPOINT_ENV]: gateway.managementEndpoint,
       DYNAMODB_ENDPOINT: dynamoEndpoint,
+      [S3_ENDPOINT_ENV]: s3.endpoint,
+      [MEDIA_BUCKET_ENV]: s3.bucket,
       ...(process.env.JWT_JWKS_URL ? {} : { JWT_SECRET: process.env.JWT_SECRET ?? DEV_JWT_SECRET }),
       ...options.env,
     });
@@ -142,6 +161,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       managementEndpoint: gateway.managementEndpoint,
       dynamoEndpoint,
       tableName,
+      s3Endpoint: s3.endpoint,
+      mediaBucket: s3.bucket,
       gateway,
       sqs,
       queues,
@@ -155,10 +176,12 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       async stop() {
         await gateway.stop();
         await sqs.stop();
+        await s3?.stop();
         await dynamo?.stop();
       },
     };
   } catch (error) {
+    await s3?.stop();
     await dynamo?.stop();
     throw error;
   }

@@ -88,6 +88,7 @@ export function synthesizePolicies(props: ChatStackProps) {
       .filter(([, r]) => r.Type === 'AWS::KMS::Key')
       .map(([id]) => id),
     queues: { [logicalId(stack, stack.fanOutWorker.queue)]: stack.fanOutWorker.definition.name },
+    mediaBucket: logicalId(stack, stack.media.bucket),
   };
   return { functions, resourceOf: (expr: unknown) => symbolicResource(expr, names) };
 }

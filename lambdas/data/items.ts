@@ -104,6 +104,31 @@ export type MemberRecord = RecordOf<typeof memberFields>;
 /** A membership as the membership index holds it (keys, kind and peer only). */
 export type MembershipRef = Pick<MemberRecord, 'chatId' | 'userId' | 'kind' | 'peerId'>;
 
+const ATTACHMENT_KINDS = ['image', 'audio', 'video', 'file'] as const;
+export type AttachmentKind = (typeof ATTACHMENT_KINDS)[number];
+
+/** An upload as a message carries it (its bytes are at `mediaKey(chatId, attachmentId)`). */
+export interface StoredAttachment {
+  /** The uploadId the message was sent with. */
+  readonly attachmentId: string;
+  readonly kind: AttachmentKind;
+  readonly contentType: string;
+  readonly size: number;
+  readonly fileName: string | null;
+}
+
+/** A message's `attachments` list; absent (not an empty list) when it has none. */
+function storedAttachments(value: unknown): StoredAttachment[] | undefined {
+  if (!Array.isArray(value) || value.length === 0) return undefined;
+  return value.map((a: Record<string, unknown>) => ({
+    attachmentId: field.string(a.attachmentId),
+    kind: field.oneOf(ATTACHMENT_KINDS, 'file')(a.kind),
+    contentType: field.string(a.contentType),
+    size: field.number(a.size),
+    fileName: field.nullableString(a.fileName),
+  }));
+}
+
 const messageFields = {
   chatId: field.string,
   messageId: field.string,
@@ -115,6 +140,7 @@ const messageFields = {
   createdAt: field.string,
   editedAt: field.nullableString,
   deleted: field.flag,
+  attachments: storedAttachments,
   /** The chat version of the message's latest change. */
   ver: field.number,
   /** Epoch ms (the writer's clock) when the allocation of `ver` was sent (the settle rule). */
@@ -238,3 +264,37 @@ export const JOIN_MARKER = defineItem({
   fields: {},
   derived: (j) => ({ [TTL_ATTRIBUTE]: j.expiresAt }),
 });
+
+/** An upload is claimable this long after it was requested (well inside the lifecycle's day). */
+export const UPLOAD_CLAIM_SECONDS = 12 * 60 * 60;
+/** Unclaimed upload records expire through TTL after this long (their bytes expire after a day). */
+export const UPLOAD_TTL_SECONDS = 3 * 24 * 60 * 60;
+
+const UPLOAD_STATUSES = ['pending', 'used'] as const;
+export type UploadStatus = (typeof UPLOAD_STATUSES)[number];
+
+const uploadFields = {
+  chatId: field.string,
+  uploadId: field.string,
+  /** Who requested it: only they may send it. */
+  userId: field.string,
+  kind: field.oneOf(ATTACHMENT_KINDS, 'file'),
+  contentType: field.string,
+  size: field.number,
+  fileName: field.nullableString,
+  createdAt: field.string,
+  status: field.oneOf(UPLOAD_STATUSES, 'pending'),
+  /** The send that used it (its clientMessageId, or a one-off token): a retry of that send may again. */
+  usedBy: field.nullableString,
+};
+/**
+ * A media upload of a chat, from `requestUpload` until a message carries it. A pending one expires
+ * through TTL; a used one stays as the chat's record of its media (what deleting the chat deletes).
+ */
+export const UPLOAD = defineItem({
+  itemType: 'upload',
+  key: (u) => keys.upload(u.chatId, u.uploadId),
+  fields: uploadFields,
+  derived: (u) => ({ [TTL_ATTRIBUTE]: Math.floor(Date.parse(u.createdAt) / 1000) + UPLOAD_TTL_SECONDS }),
+});
+export type UploadRecord = RecordOf<typeof uploadFields>;

@@ -15,9 +15,11 @@
  * | direct-chat pair  | PAIR#<a>#<b>     | PAIR                        |                |                 |
  * | roster entry      | ROSTER#<chatId>  | ONLINE#<userId>#<connId>    |                |                 |
  * | join marker       | USER#<userId>    | JOINED#<chatId>             |                |                 |
+ * | media upload      | CHAT#<chatId>    | UPLOAD#<uploadId>           |                |                 |
  *
  * Within a chat partition, `MEMBER#…` < `META` < `MSG#…`, so one Query over the range
- * [`MEMBER#`, `META`] reads the chat and all its members at once.
+ * [`MEMBER#`, `META`] reads the chat and all its members at once; `UPLOAD#…` sorts after `MSG#…`, so
+ * neither that range nor a history page ever reads an upload.
  *
  * Message items also carry the sort keys of two local secondary indexes (same partition):
  * `lsi1sk` = `VER#<ver, 12 digits>` (the version of the message's latest change: the change feed
@@ -71,6 +73,7 @@ export const PREFIX = {
   online: 'ONLINE#',
   joined: 'JOINED#',
   version: 'VER#',
+  upload: 'UPLOAD#',
 } as const;
 
 /** Fixed sort keys. */
@@ -115,6 +118,11 @@ export const keys = {
   joinMarker: (userId: string, chatId: string): Key => ({
     pk: userPk(userId),
     sk: `${PREFIX.joined}${chatId}`,
+  }),
+  /** A media upload of a chat (requested, then attached to at most one message). */
+  upload: (chatId: string, uploadId: string): Key => ({
+    pk: chatPk(chatId),
+    sk: `${PREFIX.upload}${uploadId}`,
   }),
 } as const;
 

@@ -14,6 +14,7 @@
  *   claims.ts      `claims`: clientMessageId claims     cursors.ts  `cursors` (read, delivery)
  *   head-cache.ts  `heads`: the container's cache of chat heads (no DynamoDB access)
  *   rosters.ts     `rosters` (the open sockets of each group's members, join markers)
+ *   uploads.ts     `uploads` (media uploads of a chat; their bytes are in S3: media-bucket.ts)
  */
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { getDocumentClient } from '../shared/clients.ts';
@@ -27,6 +28,7 @@ import { MessageRepository } from './messages.ts';
 import { RosterRepository } from './rosters.ts';
 import { SequenceRepository } from './sequence.ts';
 import { TableClient } from './table-client.ts';
+import { UploadRepository } from './uploads.ts';
 
 /** The record types and helpers the domain builds on. */
 export { byJoined, type ChatWithMembers } from './chats.ts';
@@ -39,6 +41,8 @@ export type {
   MessageRecord,
   Role,
   Slot,
+  StoredAttachment,
+  UploadRecord,
 } from './items.ts';
 export { CONNECTION_TTL_SECONDS, connectionExpiresAt } from './items.ts';
 export type { RosterEntry, RosterSocket } from './rosters.ts';
@@ -53,6 +57,7 @@ export class ChatStore {
   readonly sequence: SequenceRepository;
   readonly claims: ClaimRepository;
   readonly heads: ChatHeadCache;
+  readonly uploads: UploadRepository;
 
   constructor(client: DynamoDBDocumentClient, tableName: string) {
     const table = new TableClient(client, tableName);
@@ -65,6 +70,7 @@ export class ChatStore {
     this.sequence = new SequenceRepository(table);
     this.claims = new ClaimRepository(table);
     this.heads = new ChatHeadCache();
+    this.uploads = new UploadRepository(table);
   }
 }
 

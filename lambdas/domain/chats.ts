@@ -10,6 +10,7 @@ import type { Deps } from './deps.ts';
 import { newChatId } from './ids.ts';
 import { LIMITS } from './limits.ts';
 import { admitToRoster, disbandRoster, dismissFromRoster } from './rosters.ts';
+import { deleteChatMedia, signAttachments } from './media.ts';
 import { type AllocatedVersion, allocateVersion } from './versions.ts';
 import { type ChatSummaryView, type ChatView, chatSummaryView, chatView } from './views.ts';
 import { repairTail } from './voids.ts';
@@ -135,6 +136,7 @@ export async function listChats(deps: Deps, caller: Caller): Promise<{ chats: Ch
   const refs = await deps.store.chats.listMemberships(caller.userId);
   const { members, chats } = await deps.store.chats.getMembershipsAndChats(refs);
   const last = await deps.store.messages.getLastMessages([...chats.values()]);
+  const links = await signAttachments(deps, [...last.values()]);
   const summaries: { view: ChatSummaryView; activity: string }[] = [];
   for (const ref of refs) {
     const stored = chats.get(ref.chatId);
@@ -143,7 +145,7 @@ export async function listChats(deps: Deps, caller: Caller): Promise<{ chats: Ch
     // Seqs above the newest message whose writers are gone stop counting as unread.
     const chat = await repairTail(deps, stored, last.get(ref.chatId)?.seq ?? 0);
     summaries.push({
-      view: chatSummaryView(chat, membership, last.get(chat.chatId)),
+      view: chatSummaryView(chat, membership, last.get(chat.chatId), links),
       activity: chat.lastActivityAt,
     });
   }
@@ -244,6 +246,8 @@ export async function deleteChat(deps: Deps, caller: Caller, input: ChatRef): Pr
   const { chatId } = input;
   const { chat, members } = await loadAsMember(deps, caller, chatId, { consistent: true });
   if (chat.ownerId !== caller.userId) throw forbidden('Only the owner can delete this chat.');
+  // Its media first: if that fails the chat is intact and the delete can be retried.
+  await deleteChatMedia(deps, chatId);
   await deps.store.chats.delete(chat, members);
   await deps.fanOut.toUsers(userIdsOf(members), event('chat.deleted', { chatId }), { chat });
   await disbandRoster(deps, chat);

@@ -2,6 +2,7 @@
  * The domain's dependencies, wired once per container from the shared clients, and replaceable in
  * tests. Domain code receives them as an argument and knows nothing of API Gateway.
  */
+import type { MediaBucket } from '../data/media-bucket.ts';
 import { type ChatStore, store } from '../data/store.ts';
 import { StoreDirectory } from '../fanout/directory.ts';
 import { FanOut } from '../fanout/fanout.ts';
@@ -15,6 +16,11 @@ export interface Deps {
   readonly now: () => Date;
   /** Connection lookups in flight at once when presence is asked about many users. */
   readonly presenceConcurrency: number;
+  /**
+   * The media bucket (S3). Unset: the container's own, on first use (lambdas/domain/media.ts), so
+   * that only the functions that handle attachments bundle and configure it.
+   */
+  readonly media?: MediaBucket;
 }
 
 let current: Deps | undefined;

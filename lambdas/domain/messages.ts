@@ -10,8 +10,9 @@ import { event } from '../shared/frames.ts';
 import { chatNotFound, loadAsMember, userIdsOf } from './access.ts';
 import type { Deps } from './deps.ts';
 import { seqOfMessageId } from './ids.ts';
+import { deleteMessageMedia, messageViews } from './media.ts';
 import { changeMessage } from './versions.ts';
-import { effectiveReadSeq, type MessageView, messageView } from './views.ts';
+import { effectiveReadSeq, type MessageView } from './views.ts';
 
 export interface MessageRef {
   readonly chatId: string;
@@ -50,7 +51,7 @@ export async function editMessage(
     guard: 'author',
   });
   if (outcome.status === 'refused') throw conflict('This message was deleted and cannot be edited.');
-  const view = messageView(outcome.message);
+  const [view] = (await messageViews(deps, [outcome.message])) as [MessageView];
   await deps.fanOut.toUsers(userIdsOf(members), event('message.updated', { message: view }), { chat });
   return { message: view };
 }
@@ -63,7 +64,12 @@ export async function deleteMessage(
   const { chat, members, message } = await loadMessage(deps, caller, input);
   if (message.senderId !== caller.userId) throw forbidden('Only the author can delete this message.');
   if (!message.deleted) {
-    const outcome = await changeMessage(deps, message, { set: { text: '', deleted: true }, guard: 'author' });
+    // The bytes go first: if that fails the message is intact and the delete can be retried.
+    await deleteMessageMedia(deps, message);
+    const outcome = await changeMessage(deps, message, {
+      set: { text: '', deleted: true, attachments: [] },
+      guard: 'author',
+    });
     // Refused: it was deleted meanwhile (by another of the author's sockets), which announced it.
     if (outcome.status === 'applied') {
       const { chatId, messageId, seq, ver } = outcome.message;

@@ -105,7 +105,7 @@ describe('least privilege', { timeout: 180_000 }, () => {
     }
   });
 
-  it('each role holds exactly: logging to its own log group, tracing, its table actions, its management access', () => {
+  it('each role holds exactly: logging to its own log group, tracing, its table, management and media actions', () => {
     for (const fn of s.stack.chatApi.allFunctions) {
       const def = ROUTES.find((r) => s.stack.chatApi.functions.get(r.routeKey) === fn);
       const expected = [
@@ -115,6 +115,7 @@ describe('least privilege', { timeout: 180_000 }, () => {
         ...(def?.managementApi ? ['execute-api:ManageConnections'] : []),
         // Whatever posts to connections may hand a big fan-out to the queue (test/cdk/workers.test.ts).
         ...(def?.managementApi ? ['sqs:SendMessage'] : []),
+        ...(def?.mediaActions ?? []),
       ];
       const statements = statementsOf(s, fn);
       expect([...new Set(statements.flatMap(actionsOf))].sort(), fn.node.id).toEqual(

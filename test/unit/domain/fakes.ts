@@ -6,6 +6,7 @@
  */
 import { type Mocked, vi } from 'vitest';
 import { ChatHeadCache } from '../../../lambdas/data/head-cache.ts';
+import type { MediaBucket } from '../../../lambdas/data/media-bucket.ts';
 import type { ChatRecord, ChatStore, MemberRecord, MessageRecord } from '../../../lambdas/data/store.ts';
 import type { Deps } from '../../../lambdas/domain/deps.ts';
 import { newMessageId } from '../../../lambdas/domain/ids.ts';
@@ -98,6 +99,19 @@ export function fakeDeps() {
       release: vi.fn(),
     },
     heads: new ChatHeadCache(),
+    uploads: {
+      create: vi.fn(),
+      getMany: vi.fn(async () => new Map()),
+      claim: vi.fn(async () => 'claimed' as const),
+      listIds: vi.fn(async () => []),
+    },
+  };
+  const media: Mocked<Pick<MediaBucket, keyof MediaBucket>> = {
+    uploadUrl: vi.fn(async (key: string) => ({ url: `https://s3/${key}?put`, expiresAt: NOW, headers: {} })),
+    downloadUrl: vi.fn(async (key: string) => ({ url: `https://s3/${key}?get`, expiresAt: NOW })),
+    probe: vi.fn(async () => ({ status: 'missing' }) as const),
+    markAttached: vi.fn(async () => 'tagged' as const),
+    delete: vi.fn(),
   };
   const fanOut: Mocked<Pick<FanOut, 'toUsers' | 'isOpen'>> = {
     toUsers: vi.fn(async () => report),
@@ -108,8 +122,9 @@ export function fakeDeps() {
     fanOut: fanOut as unknown as FanOut,
     now: () => new Date(clock.ms),
     presenceConcurrency: 3,
+    media: media as unknown as MediaBucket,
   };
-  return { deps, store, fanOut };
+  return { deps, store, fanOut, media };
 }
 
 /** The frames the fan-out was asked to send, with their recipients. */

@@ -116,16 +116,6 @@ describe('sendMessage: refused input writes nothing', () => {
     expect(store.claims.claim).not.toHaveBeenCalled();
   });
 
-  it('refuses attachments before anything else', async () => {
-    const { deps, store } = withChat();
-    await expect(sendMessage(deps, ann, { ...send, attachments: [{ uploadId: 'u' }] })).rejects.toMatchObject(
-      {
-        code: 'BAD_REQUEST',
-      },
-    );
-    expect(store.chats.getWithMembers).not.toHaveBeenCalled();
-  });
-
   it('gives the claim back when a stale cache let a removed member through (NOT_FOUND)', async () => {
     const { deps, store } = withChat({ memberVer: 1 });
     const removed = groupChat('bob', ['bob'], { memberVer: 2 });
