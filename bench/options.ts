@@ -18,6 +18,9 @@ export interface BenchOptions {
   readonly rateDirect: number;
   readonly rateGroup10: number;
   readonly rateGroup100: number;
+  /** Members (all connected) of the group-of-1,000 phase (0: skip it), and its send rate. */
+  readonly bigGroup: number;
+  readonly rateGroup1000: number;
   /** Characters of text per message in the latency phases. */
   readonly textChars: number;
   /** Throughput step-up: start rate (messages/s), factor per step, steps at most, seconds per step. */
@@ -51,6 +54,9 @@ const HELP = `npm run bench -- [options]
   --rate-direct N         1:1 messages/s (BENCH_RATE_DIRECT, default 10)
   --rate-group10 N        group-of-10 messages/s (BENCH_RATE_GROUP10, default 3)
   --rate-group100 N       group-of-100 messages/s (BENCH_RATE_GROUP100, default 0.5)
+  --big-group N           members of the big-group phase, all connected (BENCH_BIG_GROUP, default
+                          1000; quick 400; 0 skips it)
+  --rate-group1000 N      big-group messages/s (BENCH_RATE_GROUP1000, default 0.5)
   --text N                characters per message (BENCH_TEXT, default 200)
   --tp-start N            throughput: first step's messages/s (default 10; ×1.5 per step)
   --tp-steps N            throughput: steps at most (default 6; quick 3)
@@ -72,6 +78,11 @@ function num(value: string | undefined, fallback: number): number {
   return n;
 }
 
+function bigGroupSize(value: string | undefined, fallback: number): number {
+  if (value === '0') return 0;
+  return Math.round(num(value, fallback));
+}
+
 export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): BenchOptions {
   const { values } = parseArgs({
     args: [...argv],
@@ -84,6 +95,8 @@ export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv = p
       'rate-direct': { type: 'string' },
       'rate-group10': { type: 'string' },
       'rate-group100': { type: 'string' },
+      'big-group': { type: 'string' },
+      'rate-group1000': { type: 'string' },
       text: { type: 'string' },
       'tp-start': { type: 'string' },
       'tp-steps': { type: 'string' },
@@ -121,6 +134,8 @@ export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv = p
     rateDirect: num(values['rate-direct'] ?? env.BENCH_RATE_DIRECT, 10),
     rateGroup10: num(values['rate-group10'] ?? env.BENCH_RATE_GROUP10, 3),
     rateGroup100: num(values['rate-group100'] ?? env.BENCH_RATE_GROUP100, 0.5),
+    bigGroup: bigGroupSize(values['big-group'] ?? env.BENCH_BIG_GROUP, quick ? 400 : 1000),
+    rateGroup1000: num(values['rate-group1000'] ?? env.BENCH_RATE_GROUP1000, 0.5),
     textChars: Math.round(num(values.text ?? env.BENCH_TEXT, 200)),
     throughputStart: num(values['tp-start'] ?? env.BENCH_TP_START, 10),
     throughputFactor: 1.5,

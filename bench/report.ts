@@ -103,7 +103,7 @@ const throughputSection: Section = ({ throughput }) => {
 
 const costSection: Section = ({ cost }) => {
   if (!cost) return [];
-  const headers = ['action', 'read', 'write', 'total', 'after seeding', 'posts', 'handler ms'];
+  const headers = ['action', 'read', 'write', 'total', 'after seeding', 'posts', 'jobs', 'handler ms'];
   return [
     '\n### Cost per action (DynamoDB units per action; transactional writes at 2x)\n',
     table(
@@ -115,6 +115,7 @@ const costSection: Section = ({ cost }) => {
         c.total,
         cost.seeded.find((s) => s.label === c.label)?.total ?? '',
         c.posts,
+        c.jobs ?? '',
         c.handlerMs,
         Object.entries(c.commands)
           .map(
@@ -126,12 +127,13 @@ const costSection: Section = ({ cost }) => {
     ),
     '\n### Cost per million messages (AWS list prices, see assumptions)\n',
     table(
-      ['message', 'DynamoDB $', 'API Gateway $', 'Lambda $', 'total $'],
+      ['message', 'DynamoDB $', 'API Gateway $', 'Lambda $', 'SQS $', 'total $'],
       Object.entries(cost.perMillionMessages).map(([k, v]) => [
         k,
         v.dynamodb,
         v.apiGateway,
         v.lambda,
+        v.sqs,
         v.total,
       ]),
     ),
@@ -159,6 +161,17 @@ const coldStartSection: Section = ({ coldStart }) => {
   ];
 };
 
+const scaleSection: Section = ({ scale }) => {
+  if (!scale?.length) return [];
+  return [
+    "\n### Scale on AWS (from this run's units and AWS's published prices and limits)\n",
+    table(
+      ['scenario', 'item', 'value', 'basis'],
+      scale.map((x) => [x.scenario, x.item, x.value, x.basis]),
+    ),
+  ];
+};
+
 const targetsSection: Section = (r) => [
   '\n### Targets\n',
   table(
@@ -176,6 +189,7 @@ const SECTIONS: readonly Section[] = [
   costSection,
   mediaSection,
   coldStartSection,
+  scaleSection,
   targetsSection,
 ];
 

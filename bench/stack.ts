@@ -27,6 +27,8 @@ export interface BenchStack {
   /** Present when the handlers run in this process. */
   readonly meter: Meter | undefined;
   readonly gateway: LocalGateway | undefined;
+  /** Resolves when no handler invocation and no queued fan-out job is left (in-process stack only). */
+  idle(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -44,6 +46,7 @@ export async function startBenchStack(
       mediaBucket: undefined,
       meter: undefined,
       gateway: undefined,
+      idle: async () => {},
       stop: async () => {},
     };
   }
@@ -70,6 +73,7 @@ export async function startBenchStack(
     mediaBucket: stack.mediaBucket,
     meter,
     gateway: stack.gateway,
+    idle: () => stack.idle(),
     stop: () => stack.stop(),
   };
 }

@@ -13,7 +13,9 @@ import type { LogLevel } from './chat-function.ts';
 import { ChatMedia } from './chat-media.ts';
 import { ChatTable } from './chat-table.ts';
 import { ChatMonitoring } from './monitoring.ts';
-import type { RouteDefinition, RouteThrottle } from './routes.ts';
+import { QueueWorker } from './queue-worker.ts';
+import { ROUTES, type RouteDefinition, type RouteThrottle } from './routes.ts';
+import { FANOUT_WORKER } from './workers.ts';
 
 export interface ChatStackProps extends StackProps {
   /**
@@ -91,6 +93,8 @@ export class ChatStack extends Stack {
   readonly auth: ChatAuth;
   readonly chatApi: ChatApi;
   readonly monitoring: ChatMonitoring;
+  /** The fan-out queue and its worker (lib/workers.ts). */
+  readonly fanOutWorker: QueueWorker;
 
   constructor(scope: Construct, id: string, props: ChatStackProps = {}) {
     super(scope, id, props);
@@ -123,6 +127,22 @@ export class ChatStack extends Stack {
       ...(props.reservedConcurrency ? { reservedConcurrency: props.reservedConcurrency } : {}),
       ...(props.detailedMetrics === undefined ? {} : { detailedMetrics: props.detailedMetrics }),
     });
+    // Big fan-outs leave the request: every function that posts to connections may queue jobs.
+    this.fanOutWorker = new QueueWorker(this, 'FanOut', {
+      definition: FANOUT_WORKER,
+      table: this.table,
+      api: this.chatApi,
+      destroyable,
+      ...(props.logRetention ? { logRetention: props.logRetention } : {}),
+      ...(props.logLevel ? { logLevel: props.logLevel } : {}),
+      ...(props.alarmTopicArn
+        ? { alarmTopic: Topic.fromTopicArn(this, 'WorkerAlarmTopic', props.alarmTopicArn) }
+        : {}),
+    });
+    for (const def of props.routes ?? ROUTES) {
+      const fn = this.chatApi.functions.get(def.routeKey);
+      if (fn && def.managementApi) this.fanOutWorker.grantSend(fn);
+    }
     this.monitoring = new ChatMonitoring(this, 'Monitoring', {
       api: this.chatApi,
       table: this.table,

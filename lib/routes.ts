@@ -25,6 +25,8 @@ export type TableItemAction =
  * - `dynamodb:DeleteItem:userPartitions`: DeleteItem where the partition key is `USER#…` only
  *   (`dynamodb:LeadingKeys`): removing stale connection records, which live in their user's partition,
  *   without the power to delete chats, members or messages.
+ * - `dynamodb:DeleteItem:socketPartitions`: the same on `USER#…` and `ROSTER#…` partitions: a socket
+ *   found gone while posting a group's event also leaves that group's roster (lambdas/data/rosters.ts).
  *
  * `scripts/check-iam.ts` proves after every test run that each function uses all of these and nothing else.
  */
@@ -33,7 +35,8 @@ export type TableAction =
   | 'dynamodb:Query:gsi1'
   | 'dynamodb:Query:lsi1'
   | 'dynamodb:Query:lsi2'
-  | 'dynamodb:DeleteItem:userPartitions';
+  | 'dynamodb:DeleteItem:userPartitions'
+  | 'dynamodb:DeleteItem:socketPartitions';
 
 /**
  * S3 actions a function may be granted on the media bucket's objects (`<bucket>/chats/*` only).
@@ -87,8 +90,14 @@ export const AUTHORIZER = {
 /** Removes connection records of sockets found gone (410) while posting or probing presence. */
 const DELETE_STALE: readonly TableAction[] = ['dynamodb:DeleteItem:userPartitions'];
 
-/** Every fanning-out route reads the targets' sockets and removes stale connections found while posting. */
-const FAN_OUT: readonly TableAction[] = ['dynamodb:Query', ...DELETE_STALE];
+/**
+ * Every fanning-out route reads the targets' sockets (connection records or a group's roster) and
+ * removes stale connections, and their roster entries, found while posting.
+ */
+const FAN_OUT: readonly TableAction[] = ['dynamodb:Query', 'dynamodb:DeleteItem:socketPartitions'];
+
+/** Roster entries and join markers are put and deleted 25 at a time (lambdas/data/rosters.ts). */
+const ROSTER_WRITES: TableAction = 'dynamodb:BatchWriteItem';
 
 /** A user's chat memberships (presence peers, listChats). */
 const MEMBERSHIPS: TableAction = 'dynamodb:Query:gsi1';
@@ -126,7 +135,14 @@ type ActionRoute =
 export const ACTION_ROUTES: Readonly<Record<ActionName, ActionRoute>> = {
   ping: { tableActions: [], managementApi: false },
   createChat: {
-    tableActions: [...FAN_OUT, 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:BatchWriteItem'],
+    // BatchGetItem: a group's members are admitted to its roster from their profiles (who is online).
+    tableActions: [
+      ...FAN_OUT,
+      'dynamodb:GetItem',
+      'dynamodb:BatchGetItem',
+      'dynamodb:PutItem',
+      'dynamodb:BatchWriteItem',
+    ],
   },
   listChats: {
     // PutItem/UpdateItem: filling the abandoned top of a chat with voids (a transaction of the two)
@@ -166,9 +182,19 @@ export const ACTION_ROUTES: Readonly<Record<ActionName, ActionRoute>> = {
   },
   readMessage: { tableActions: [...FAN_OUT, 'dynamodb:GetItem', 'dynamodb:UpdateItem'] },
   typing: { tableActions: FAN_OUT, throttle: { rateLimit: 100, burstLimit: 200 } },
-  invite: { tableActions: [...FAN_OUT, 'dynamodb:BatchGetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'] },
+  invite: {
+    tableActions: [
+      ...FAN_OUT,
+      'dynamodb:BatchGetItem',
+      'dynamodb:PutItem',
+      'dynamodb:UpdateItem',
+      ROSTER_WRITES,
+    ],
+  },
   // Removing a member deletes its membership item (and the chat's items with the last member).
-  removeMember: { tableActions: ['dynamodb:Query', 'dynamodb:DeleteItem', 'dynamodb:UpdateItem'] },
+  removeMember: {
+    tableActions: ['dynamodb:Query', 'dynamodb:DeleteItem', 'dynamodb:UpdateItem', ROSTER_WRITES],
+  },
   deleteChat: {
     tableActions: ['dynamodb:Query', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem'],
     media: ['s3:DeleteObject'],
@@ -214,7 +240,15 @@ const LIFECYCLE_ROUTES: readonly RouteDefinition[] = [
     routeKey: '$connect',
     name: 'Connect',
     entry: 'lambdas/handlers/connect.ts',
-    tableActions: ['dynamodb:Query', MEMBERSHIPS, 'dynamodb:PutItem', 'dynamodb:UpdateItem', ...DELETE_STALE],
+    // The socket joins the roster of each of the user's groups (ROSTER_WRITES).
+    tableActions: [
+      'dynamodb:Query',
+      MEMBERSHIPS,
+      'dynamodb:PutItem',
+      'dynamodb:UpdateItem',
+      ROSTER_WRITES,
+      ...DELETE_STALE,
+    ],
     managementApi: true,
     returnResponse: false,
   },
@@ -222,7 +256,7 @@ const LIFECYCLE_ROUTES: readonly RouteDefinition[] = [
     routeKey: '$disconnect',
     name: 'Disconnect',
     entry: 'lambdas/handlers/disconnect.ts',
-    tableActions: ['dynamodb:Query', MEMBERSHIPS, 'dynamodb:UpdateItem', ...DELETE_STALE],
+    tableActions: ['dynamodb:Query', MEMBERSHIPS, 'dynamodb:UpdateItem', ROSTER_WRITES, ...DELETE_STALE],
     managementApi: true,
     returnResponse: false,
   },

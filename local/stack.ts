@@ -9,10 +9,12 @@ import { DEV_JWT_SECRET } from '../lambdas/auth/verifier.ts';
 import { MEDIA_BUCKET_ENV, S3_ENDPOINT_ENV } from '../lib/media.ts';
 import { AUTHORIZER, ROUTES } from '../lib/routes.ts';
 import { MANAGEMENT_ENDPOINT_ENV, TABLE_NAME_ENV } from '../lib/table.ts';
+import { WORKERS } from '../lib/workers.ts';
 import { DEFAULT_PORT, DEFAULT_TABLE_NAME, isLoopback, LOOPBACK_HOST } from './defaults.ts';
 import { type DynamoLocal, startDynamoLocal, useLocalAwsEnvironment } from './dynamodb.ts';
 import { ensureTable } from './dynamodb-table.ts';
 import { type GatewayLimits, type GatewayOptions, type LambdaHandler, LocalGateway } from './gateway.ts';
+import { type LocalQueue, LocalSqs } from './queue.ts';
 import { type LocalS3, startLocalS3 } from './s3.ts';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -55,6 +57,11 @@ export interface LocalStack {
   readonly s3Endpoint: string;
   readonly mediaBucket: string;
   readonly gateway: LocalGateway;
+  /** The SQS stand-in and its queues by worker name (lib/workers.ts). */
+  readonly sqs: LocalSqs;
+  readonly queues: ReadonlyMap<string, LocalQueue>;
+  /** Resolves when no handler invocation and no queued job is left (events all posted). */
+  idle(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -124,8 +131,23 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       ...(options.onExecutionLog ? { onExecutionLog: options.onExecutionLog } : {}),
     });
     await gateway.start();
+    // Queue workers: the same handlers as on AWS, invoked by the SQS stand-in (local/queue.ts).
+    const sqs = new LocalSqs();
+    await sqs.start();
+    const queues = new Map<string, LocalQueue>();
+    for (const worker of WORKERS) {
+      const queue = sqs.createQueue(worker.name, {
+        batchSize: worker.batchSize,
+        maxConcurrency: worker.maxConcurrency,
+        maxReceiveCount: worker.maxReceiveCount,
+      });
+      queue.consume(wrap(worker.name, loader(worker.entry)));
+      queues.set(worker.name, queue);
+    }
     // The handlers run in this process and read their configuration on first use.
     Object.assign(process.env, {
+      SQS_ENDPOINT: sqs.endpoint,
+      ...Object.fromEntries(WORKERS.map((w) => [w.queueUrlEnv, queues.get(w.name)?.url])),
       [TABLE_NAME_ENV]: tableName,
       [MANAGEMENT_ENDPOINT_ENV]: gateway.managementEndpoint,
       DYNAMODB_ENDPOINT: dynamoEndpoint,
@@ -142,8 +164,18 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       s3Endpoint: s3.endpoint,
       mediaBucket: s3.bucket,
       gateway,
+      sqs,
+      queues,
+      async idle() {
+        do {
+          await gateway.idle();
+          await sqs.idle();
+        } while ([...queues.values()].some((q) => q.depth > 0));
+        await gateway.idle();
+      },
       async stop() {
         await gateway.stop();
+        await sqs.stop();
         await s3?.stop();
         await dynamo?.stop();
       },

@@ -9,8 +9,9 @@
  *   function, unless the allow-list names it with a reason.
  *
  * Resources are compared symbolically: the template's ARN expressions and the recorded calls are both
- * reduced to `table`, `table/index/<name>`, `@connections`, `secret`, `media-bucket/<key>`, …
- * (`symbolicResource`); a granted resource with wildcards (`media-bucket/chats/*`) matches as IAM does.
+ * reduced to `table`, `table/index/<name>`, `@connections`, `secret`, `queue/<name>`,
+ * `media-bucket/<key>`, … (`symbolicResource`); a granted resource with wildcards
+ * (`media-bucket/chats/*`) matches as IAM does.
  */
 
 /** A recorded call (the shape lambdas/shared/call-recorder.ts writes). */
@@ -86,6 +87,8 @@ export interface TemplateNames {
   readonly table: string;
   readonly secrets?: readonly string[];
   readonly keys?: readonly string[];
+  /** SQS queues: logical id → the queue's name in the recorded calls (lib/workers.ts). */
+  readonly queues?: Readonly<Record<string, string>>;
   /** The media bucket's logical id: `<id.Arn>/<key pattern>` becomes `media-bucket/<key pattern>`. */
   readonly mediaBucket?: string;
 }
@@ -100,6 +103,9 @@ export function symbolicResource(expr: unknown, names: TemplateNames): string {
   if (flat.includes('/@connections/')) return '@connections';
   if (names.secrets?.some((id) => flat === `<${id}>`) || flat.includes(':secretsmanager:')) return 'secret';
   if (names.keys?.some((id) => flat === `<${id}.Arn>`)) return 'kms-key';
+  for (const [id, name] of Object.entries(names.queues ?? {})) {
+    if (flat === `<${id}.Arn>`) return `queue/${name}`;
+  }
   const bucket = names.mediaBucket && `<${names.mediaBucket}.Arn>`;
   if (bucket && (flat === bucket || flat.startsWith(`${bucket}/`))) {
     return `media-bucket${flat.slice(bucket.length)}`;
@@ -111,6 +117,8 @@ export function symbolicResource(expr: unknown, names: TemplateNames): string {
 export function callResource(call: Call): string {
   if (call.action.startsWith('dynamodb:')) return call.index ? `table/index/${call.index}` : 'table';
   if (call.action.startsWith('secretsmanager:')) return 'secret';
+  // A queue URL ends with the queue's name (on AWS and in the local stand-in).
+  if (call.action.startsWith('sqs:') && call.resource) return `queue/${call.resource.split('/').pop()}`;
   return call.resource ?? '*';
 }
 

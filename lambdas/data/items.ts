@@ -44,11 +44,14 @@ export const CONNECTION = defineItem({
   itemType: 'connection',
   key: (c) => keys.connection(c.userId, c.connectionId),
   fields: connectionFields,
-  derived: (c) => ({
-    [TTL_ATTRIBUTE]: Math.floor(Date.parse(c.connectedAt) / 1000) + CONNECTION_TTL_SECONDS,
-  }),
+  derived: (c) => ({ [TTL_ATTRIBUTE]: connectionExpiresAt(c.connectedAt) }),
 });
 export type ConnectionRecord = RecordOf<typeof connectionFields>;
+
+/** When a connection's record expires (epoch seconds): what TTL removes it after. */
+export function connectionExpiresAt(connectedAt: string): number {
+  return Math.floor(Date.parse(connectedAt) / 1000) + CONNECTION_TTL_SECONDS;
+}
 
 const chatFields = {
   chatId: field.string,
@@ -224,6 +227,42 @@ export const DIRECT_PAIR = defineItem({
   itemType: 'pair',
   key: (p: PairRef) => keys.pair(p.a, p.b),
   fields: { chatId: field.string },
+});
+
+/** One open socket of a group member, as its group's roster lists it (see rosters.ts). */
+interface RosterRef {
+  readonly chatId: string;
+  readonly userId: string;
+  readonly connectionId: string;
+  /** When the socket's connection record expires (epoch seconds): the entry expires with it. */
+  readonly expiresAt: number;
+}
+/**
+ * A roster entry stores its keys and TTL only (everything else is in the sort key): a roster Query
+ * is billed by the bytes it reads, and this keeps an entry under 100 bytes.
+ */
+export const ROSTER_ENTRY = defineItem({
+  itemType: 'online',
+  key: (e: RosterRef) => keys.rosterEntry(e.chatId, e.userId, e.connectionId),
+  fields: {},
+  derived: (e) => ({ [TTL_ATTRIBUTE]: e.expiresAt }),
+});
+
+/** How long a join marker lives: far above the membership index's propagation delay. */
+export const JOIN_MARKER_TTL_SECONDS = 15 * 60;
+
+interface JoinRef {
+  readonly userId: string;
+  readonly chatId: string;
+  /** Epoch seconds. */
+  readonly expiresAt: number;
+}
+/** "This user just joined this group": read by `$connect`, which cannot read the index consistently. */
+export const JOIN_MARKER = defineItem({
+  itemType: 'joined',
+  key: (j: JoinRef) => keys.joinMarker(j.userId, j.chatId),
+  fields: {},
+  derived: (j) => ({ [TTL_ATTRIBUTE]: j.expiresAt }),
 });
 
 /** An upload is claimable this long after it was requested (well inside the lifecycle's day). */

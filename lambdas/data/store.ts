@@ -13,6 +13,7 @@
  *   sequence.ts    `sequence`: seq and version allocation on `META`, voids
  *   claims.ts      `claims`: clientMessageId claims     cursors.ts  `cursors` (read, delivery)
  *   head-cache.ts  `heads`: the container's cache of chat heads (no DynamoDB access)
+ *   rosters.ts     `rosters` (the open sockets of each group's members, join markers)
  *   uploads.ts     `uploads` (media uploads of a chat; their bytes are in S3: media-bucket.ts)
  */
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
@@ -24,6 +25,7 @@ import { ConnectionRepository, ProfileRepository } from './connections.ts';
 import { ReadCursorRepository } from './cursors.ts';
 import { ChatHeadCache } from './head-cache.ts';
 import { MessageRepository } from './messages.ts';
+import { RosterRepository } from './rosters.ts';
 import { SequenceRepository } from './sequence.ts';
 import { TableClient } from './table-client.ts';
 import { UploadRepository } from './uploads.ts';
@@ -35,12 +37,15 @@ export type {
   ChatKind,
   ChatRecord,
   MemberRecord,
+  MembershipRef,
   MessageRecord,
   Role,
   Slot,
   StoredAttachment,
   UploadRecord,
 } from './items.ts';
+export { CONNECTION_TTL_SECONDS, connectionExpiresAt } from './items.ts';
+export type { RosterEntry, RosterSocket } from './rosters.ts';
 
 export class ChatStore {
   readonly connections: ConnectionRepository;
@@ -48,6 +53,7 @@ export class ChatStore {
   readonly chats: ChatRepository;
   readonly messages: MessageRepository;
   readonly cursors: ReadCursorRepository;
+  readonly rosters: RosterRepository;
   readonly sequence: SequenceRepository;
   readonly claims: ClaimRepository;
   readonly heads: ChatHeadCache;
@@ -60,6 +66,7 @@ export class ChatStore {
     this.chats = new ChatRepository(table);
     this.messages = new MessageRepository(table);
     this.cursors = new ReadCursorRepository(table);
+    this.rosters = new RosterRepository(table);
     this.sequence = new SequenceRepository(table);
     this.claims = new ClaimRepository(table);
     this.heads = new ChatHeadCache();

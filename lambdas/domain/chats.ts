@@ -9,6 +9,7 @@ import { loadAsMember, userIdsOf } from './access.ts';
 import type { Deps } from './deps.ts';
 import { newChatId } from './ids.ts';
 import { LIMITS } from './limits.ts';
+import { admitToRoster, disbandRoster, dismissFromRoster } from './rosters.ts';
 import { deleteChatMedia, signAttachments } from './media.ts';
 import { type AllocatedVersion, allocateVersion } from './versions.ts';
 import { type ChatSummaryView, type ChatView, chatSummaryView, chatView } from './views.ts';
@@ -95,7 +96,8 @@ async function createGroup(
   const members = [member(chat, ownerId, 'owner'), ...others.map((id) => member(chat, id, 'member'))];
   await deps.store.chats.create(chat, members);
   const view = chatView(chat, members);
-  await deps.fanOut.toUsers(userIdsOf(members), event('chat.created', { chat: view }));
+  await admitToRoster(deps, chat, userIdsOf(members));
+  await deps.fanOut.toUsers(userIdsOf(members), event('chat.created', { chat: view }), { chat });
   return view;
 }
 
@@ -180,9 +182,10 @@ export async function invite(deps: Deps, caller: Caller, input: InviteInput): Pr
     const { ver } = version;
     const updated = { ...chat, memberCount: chat.memberCount + added.length, lastVer: ver, memberVer: ver };
     const view = chatView(updated, [...members, ...added]);
+    await admitToRoster(deps, chat, fresh);
     await Promise.all([
-      deps.fanOut.toUsers(fresh, event('chat.joined', { chat: view })),
-      deps.fanOut.toUsers([...current], event('member.joined', { chatId, userIds: fresh, ver })),
+      deps.fanOut.toUsers(fresh, event('chat.joined', { chat: view }), { chat }),
+      deps.fanOut.toUsers([...current], event('member.joined', { chatId, userIds: fresh, ver }), { chat }),
     ]);
     return { chat: view };
   }
@@ -231,7 +234,9 @@ export async function removeMember(
     await deps.fanOut.toUsers(
       [...userIdsOf(remaining), userId],
       event('member.left', { chatId, userId, ver: version.ver }),
+      { chat },
     );
+    await dismissFromRoster(deps, chat, userId);
     return { chatId, userId };
   }
   throw conflict('The chat changed while the member was being removed. Please retry.');
@@ -244,7 +249,8 @@ export async function deleteChat(deps: Deps, caller: Caller, input: ChatRef): Pr
   // Its media first: if that fails the chat is intact and the delete can be retried.
   await deleteChatMedia(deps, chatId);
   await deps.store.chats.delete(chat, members);
-  await deps.fanOut.toUsers(userIdsOf(members), event('chat.deleted', { chatId }));
+  await deps.fanOut.toUsers(userIdsOf(members), event('chat.deleted', { chatId }), { chat });
+  await disbandRoster(deps, chat);
   return { chatId };
 }
 

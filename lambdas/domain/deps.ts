@@ -4,8 +4,10 @@
  */
 import type { MediaBucket } from '../data/media-bucket.ts';
 import { type ChatStore, store } from '../data/store.ts';
+import { StoreDirectory } from '../fanout/directory.ts';
 import { FanOut } from '../fanout/fanout.ts';
-import { getManagementClient } from '../shared/clients.ts';
+import { type JobQueue, SqsJobQueue } from '../fanout/jobs.ts';
+import { getManagementClient, getSqsClient } from '../shared/clients.ts';
 import { config } from '../shared/config.ts';
 
 export interface Deps {
@@ -22,14 +24,29 @@ export interface Deps {
 }
 
 let current: Deps | undefined;
+let queue: { value: JobQueue | undefined } | undefined;
+
+/** The fan-out queue of this deployment (lib/workers.ts), or undefined when none is configured. */
+export function fanOutQueue(): JobQueue | undefined {
+  if (!queue) {
+    const url = config().fanOutQueueUrl;
+    queue = { value: url ? new SqsJobQueue(getSqsClient, url) : undefined };
+  }
+  return queue.value;
+}
 
 export function deps(): Deps {
   if (!current) {
     const chatStore = store();
-    const { fanOutConcurrency, presenceConcurrency } = config();
+    const { fanOutConcurrency, presenceConcurrency, fanOutQueueThreshold, fanOutJobSize } = config();
     current = {
       store: chatStore,
-      fanOut: new FanOut(getManagementClient, chatStore.connections, { concurrency: fanOutConcurrency }),
+      fanOut: new FanOut(getManagementClient, new StoreDirectory(chatStore, fanOutConcurrency), {
+        concurrency: fanOutConcurrency,
+        queue: fanOutQueue(),
+        queueThreshold: fanOutQueueThreshold,
+        jobSize: fanOutJobSize,
+      }),
       now: () => new Date(),
       presenceConcurrency,
     };
@@ -39,4 +56,5 @@ export function deps(): Deps {
 
 export function setDeps(next: Deps | undefined): void {
   current = next;
+  if (next === undefined) queue = undefined;
 }

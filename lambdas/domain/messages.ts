@@ -43,7 +43,7 @@ export async function editMessage(
   caller: Caller,
   input: MessageRef & { readonly text: string },
 ): Promise<{ message: MessageView }> {
-  const { members, message } = await loadMessage(deps, caller, input);
+  const { chat, members, message } = await loadMessage(deps, caller, input);
   if (message.senderId !== caller.userId) throw forbidden('Only the author can edit this message.');
   if (message.deleted) throw conflict('This message was deleted and cannot be edited.');
   const outcome = await changeMessage(deps, message, {
@@ -52,7 +52,7 @@ export async function editMessage(
   });
   if (outcome.status === 'refused') throw conflict('This message was deleted and cannot be edited.');
   const [view] = (await messageViews(deps, [outcome.message])) as [MessageView];
-  await deps.fanOut.toUsers(userIdsOf(members), event('message.updated', { message: view }));
+  await deps.fanOut.toUsers(userIdsOf(members), event('message.updated', { message: view }), { chat });
   return { message: view };
 }
 
@@ -61,7 +61,7 @@ export async function deleteMessage(
   caller: Caller,
   input: MessageRef,
 ): Promise<{ chatId: string; messageId: string }> {
-  const { members, message } = await loadMessage(deps, caller, input);
+  const { chat, members, message } = await loadMessage(deps, caller, input);
   if (message.senderId !== caller.userId) throw forbidden('Only the author can delete this message.');
   if (!message.deleted) {
     // The bytes go first: if that fails the message is intact and the delete can be retried.
@@ -76,6 +76,7 @@ export async function deleteMessage(
       await deps.fanOut.toUsers(
         userIdsOf(members),
         event('message.deleted', { chatId, messageId, seq, ver }),
+        { chat },
       );
     }
   }
@@ -101,6 +102,7 @@ export async function readMessage(
         userId: caller.userId,
         lastReadSeq: cursor.lastReadSeq,
       }),
+      { chat },
     );
   }
   return { chatId: input.chatId, lastReadSeq: Math.max(cursor.lastReadSeq, current) };
@@ -111,11 +113,12 @@ export async function typing(
   caller: Caller,
   input: { readonly chatId: string; readonly isTyping: boolean },
 ): Promise<{ chatId: string; isTyping: boolean }> {
-  const { members } = await loadAsMember(deps, caller, input.chatId);
+  const { chat, members } = await loadAsMember(deps, caller, input.chatId);
   const others = userIdsOf(members).filter((id) => id !== caller.userId);
   await deps.fanOut.toUsers(
     others,
     event('typing', { chatId: input.chatId, userId: caller.userId, isTyping: input.isTyping }),
+    { chat },
   );
   return { chatId: input.chatId, isTyping: input.isTyping };
 }

@@ -91,6 +91,7 @@ export async function sendMessage(
     moveGroupReadCursor(deps, appended.head.chat.kind, message),
     deps.fanOut.toUsers(userIdsOf(appended.head.members), event('message.created', { message: view }), {
       excludeConnectionId: input.connectionId,
+      chat: appended.head.chat,
     }),
   ]);
   return { message: view, duplicate: false };

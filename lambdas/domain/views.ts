@@ -1,4 +1,5 @@
 /** Wire objects of the protocol (Message, Chat, ChatSummary) built from stored records. */
+import { LIMITS } from '../contract/limits.ts';
 import type { Attachment, Chat, ChatSummary, Member, Message } from '../contract/objects.ts';
 import type { SignedUrl } from '../data/media-bucket.ts';
 import {
@@ -60,6 +61,18 @@ function attachmentView(a: StoredAttachment, link: SignedUrl): Attachment {
 }
 
 /**
+ * At most `LIMITS.chatMembersMax` members in join order; a bigger group lists its owner first, then
+ * the first others by join order. `memberCount` says how many there are.
+ */
+function listed(chat: ChatRecord, members: readonly MemberRecord[]): MemberRecord[] {
+  const sorted = [...members].sort(byJoined);
+  if (sorted.length <= LIMITS.chatMembersMax) return sorted;
+  const owner = sorted.filter((m) => m.userId === chat.ownerId);
+  const others = sorted.filter((m) => m.userId !== chat.ownerId);
+  return [...owner, ...others].slice(0, LIMITS.chatMembersMax);
+}
+
+/**
  * A member's read cursor: the stored `lastReadSeq`, and in a direct chat at least the member's own
  * newest message (`sentSeq`, moved by the allocation of that message).
  */
@@ -90,7 +103,8 @@ export function chatView(chat: ChatRecord, members: readonly MemberRecord[]): Ch
     kind: chat.kind,
     name: chat.name ?? null,
     ownerId: chat.ownerId,
-    members: [...members].sort(byJoined).map((m) => memberView(chat, m)),
+    memberCount: members.length,
+    members: listed(chat, members).map((m) => memberView(chat, m)),
     lastSeq: chat.lastSeq,
     lastVer: chat.lastVer,
     createdAt: chat.createdAt,

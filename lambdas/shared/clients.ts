@@ -7,6 +7,7 @@
 import { createHash, createHmac, type Hash, type Hmac } from 'node:crypto';
 import { ApiGatewayManagementApiClient } from '@aws-sdk/client-apigatewaymanagementapi';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { S3RequestPresigner } from '@aws-sdk/s3-request-presigner';
 import { CALL_LOG_DIR_ENV, recordCalls } from './call-recorder.ts';
@@ -14,6 +15,7 @@ import { config } from './config.ts';
 
 let documentClient: DynamoDBDocumentClient | undefined;
 let managementClient: ApiGatewayManagementApiClient | undefined;
+let sqsClient: SQSClient | undefined;
 let s3Presigner: S3RequestPresigner | undefined;
 
 /** Adds the call recorder to `client` when the environment asks for it; returns the client. */
@@ -48,6 +50,21 @@ export function getManagementClient(): ApiGatewayManagementApiClient {
     );
   }
   return managementClient;
+}
+
+/**
+ * The SQS client of the fan-out queue (the local stand-in when `SQS_ENDPOINT` is set). Loaded on
+ * first use: most invocations never queue anything, so their cold start does not evaluate it.
+ */
+export async function getSqsClient(): Promise<SQSClient> {
+  if (!sqsClient) {
+    const { SQSClient } = await import('@aws-sdk/client-sqs');
+    const { sqsEndpoint } = config();
+    sqsClient ??= instrument(
+      new SQSClient({ ...(sqsEndpoint ? { endpoint: sqsEndpoint } : {}), maxAttempts: 3 }),
+    );
+  }
+  return sqsClient;
 }
 
 /**
@@ -92,11 +109,13 @@ function bytes(data: string | ArrayBuffer | ArrayBufferView): Buffer {
 export function setClients(clients: {
   documentClient?: DynamoDBDocumentClient | undefined;
   managementClient?: ApiGatewayManagementApiClient | undefined;
+  sqsClient?: SQSClient | undefined;
   s3Presigner?: S3RequestPresigner | undefined;
 }): void {
   if ('documentClient' in clients)
     documentClient = clients.documentClient && instrument(clients.documentClient);
   if ('managementClient' in clients)
     managementClient = clients.managementClient && instrument(clients.managementClient);
+  if ('sqsClient' in clients) sqsClient = clients.sqsClient && instrument(clients.sqsClient);
   if ('s3Presigner' in clients) s3Presigner = clients.s3Presigner;
 }

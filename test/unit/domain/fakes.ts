@@ -13,7 +13,7 @@ import { newMessageId } from '../../../lambdas/domain/ids.ts';
 import type { FanOut } from '../../../lambdas/fanout/fanout.ts';
 
 export const NOW = '2026-03-01T12:00:00.000Z';
-const report = { delivered: 0, gone: 0, failed: 0, retried: 0 };
+const report = { delivered: 0, gone: 0, failed: 0, retried: 0, queued: 0 };
 
 /** The fake clock of every fake deps (one per test file, reset by `fakeDeps`). */
 export const clock = {
@@ -35,7 +35,12 @@ type FakeStore = { [R in keyof Repositories]: Mocked<Pick<Repositories[R], keyof
 export function fakeDeps() {
   clock.ms = Date.parse(NOW);
   const store: FakeStore = {
-    connections: { put: vi.fn(), delete: vi.fn(async () => true), listIds: vi.fn(async () => []) },
+    connections: {
+      put: vi.fn(),
+      delete: vi.fn(async () => true),
+      listIds: vi.fn(async () => []),
+      list: vi.fn(async () => []),
+    },
     profiles: {
       touch: vi.fn(),
       setName: vi.fn(),
@@ -62,6 +67,16 @@ export function fakeDeps() {
       getLastMessages: vi.fn(async () => new Map()),
       changesSince: vi.fn(async () => ({ messages: [], hasMore: false })),
       applyChange: vi.fn(async () => ({ status: 'refused', current: undefined }) as const),
+    },
+    rosters: {
+      list: vi.fn(async () => []),
+      listMember: vi.fn(async () => []),
+      add: vi.fn(),
+      remove: vi.fn(),
+      removeOne: vi.fn(),
+      clear: vi.fn(),
+      markJoined: vi.fn(),
+      recentJoins: vi.fn(async () => []),
     },
     cursors: {
       advance: vi.fn(

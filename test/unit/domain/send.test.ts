@@ -57,7 +57,10 @@ describe('sendMessage: the happy path', () => {
       {
         userIds: ['ann', 'bob'],
         frame: { type: 'message.created', message },
-        options: { excludeConnectionId: 'k-ann' },
+        options: {
+          excludeConnectionId: 'k-ann',
+          chat: expect.objectContaining({ chatId: 'g1', kind: 'group' }),
+        },
       },
     ]);
   });
