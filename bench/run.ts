@@ -43,7 +43,14 @@ async function main(): Promise<number> {
   });
   const runId = randomBytes(3).toString('hex');
   const partial: {
-    -readonly [K in 'floor' | 'latency' | 'throughput' | 'cost' | 'media' | 'coldStart' | 'scale']?: BenchResults[K];
+    -readonly [K in
+      | 'floor'
+      | 'latency'
+      | 'throughput'
+      | 'cost'
+      | 'media'
+      | 'coldStart'
+      | 'scale']?: BenchResults[K];
   } = {};
 
   if (has('coldstart')) {
