@@ -10,7 +10,7 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { build } from 'esbuild';
+import { type BuildOptions, build } from 'esbuild';
 import { contractDeclarations } from './contract-dts.ts';
 
 export const CLIENT_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -26,7 +26,7 @@ export const BUNDLE_OPTIONS = {
   target: 'es2020',
   legalComments: 'none',
   logLevel: 'silent',
-} as const;
+} satisfies BuildOptions;
 
 export async function buildClient(outDir = join(CLIENT_DIR, 'dist')): Promise<string[]> {
   rmSync(outDir, { recursive: true, force: true });

@@ -15,16 +15,19 @@ export interface ClientSize {
   readonly budgetBytes: number;
   /** Text of the minified bundle (to check what it imports). */
   readonly code: string;
+  /** The source files in the bundle, relative to the repository root. */
+  readonly inputs: readonly string[];
 }
 
 export async function measureClientSize(): Promise<ClientSize> {
-  const result = await build({ ...BUNDLE_OPTIONS, minify: true, write: false });
+  const result = await build({ ...BUNDLE_OPTIONS, minify: true, write: false, metafile: true });
   const bytes = result.outputFiles[0]?.contents ?? new Uint8Array();
   return {
     minifiedBytes: bytes.length,
     gzipBytes: gzipSync(bytes, { level: 9 }).length,
     budgetBytes: CLIENT_SIZE_BUDGET_BYTES,
     code: new TextDecoder().decode(bytes),
+    inputs: Object.keys(result.metafile.inputs).sort(),
   };
 }
 

@@ -8,8 +8,9 @@
  * - Reconnects with full-jitter exponential backoff after a network loss, a 1001 (idle or 2-hour
  *   limit, server shutdown) or any other close; at once (no backoff) for a planned reconnect and
  *   after `TOKEN_EXPIRED`. The backoff restarts once a reply arrives on the new socket.
- * - Keep-alive `ping` when nothing was sent for `pingIntervalMs`; a ping without a pong drops the
- *   socket (a half-open TCP connection looks exactly like that). A request timeout sends such a probe.
+ * - Keep-alive `ping` when nothing was sent for `pingIntervalMs`; a ping without a pong within the
+ *   request timeout drops the socket (a half-open TCP connection looks exactly like that). A request
+ *   that times out sends such a probe (a slow server answers the ping; a dead socket does not).
  * - Planned reconnect before the 2-hour limit and before the token's `exp`.
  * - A refused handshake: browsers cannot see the HTTP status, Node's `ws` can (401/403); an expired
  *   JWT is recognised locally too. The token function is asked again once; a second refusal stops
@@ -59,8 +60,6 @@ interface Pending {
   readonly action: string;
 }
 
-/** How long a probe ping may take before the socket is considered dead. */
-const PROBE_TIMEOUT_MS = 5000;
 /** Reconnect this long before the token expires. */
 const TOKEN_MARGIN_MS = 60_000;
 
@@ -280,7 +279,7 @@ export class Connection {
   #probe(): void {
     if (this.state !== 'open') return;
     const socket = this.#socket;
-    this.request('ping', {}, PROBE_TIMEOUT_MS).catch((error: ChatClientError) => {
+    this.request('ping', {}).catch((error: ChatClientError) => {
       if (error.code === 'TIMEOUT' && socket === this.#socket) this.#drop('timeout');
     });
   }
@@ -289,7 +288,7 @@ export class Connection {
     cancel(this.#pingTimer);
     this.#pingTimer = later(() => {
       const socket = this.#socket;
-      this.request('ping', {}, PROBE_TIMEOUT_MS).catch((error: ChatClientError) => {
+      this.request('ping', {}).catch((error: ChatClientError) => {
         if (error.code === 'TIMEOUT' && socket === this.#socket) this.#drop('timeout');
       });
     }, this.o.pingIntervalMs);

@@ -50,7 +50,7 @@ export class Syncer {
 
   /** Whether a catch-up is under way. */
   get busy(): boolean {
-    if (this.#resync) return true;
+    if (this.#resync || this.#resyncTimer !== undefined) return true;
     for (const e of this.replica.chats.values()) if (e.running || e.hasGap) return true;
     return false;
   }
@@ -65,6 +65,7 @@ export class Syncer {
   /** listChats, then a catch-up of every chat that moved. */
   resync(): Promise<void> {
     cancel(this.#resyncTimer);
+    this.#resyncTimer = undefined;
     if (this.#resync) {
       // A new socket (or a wake-up) while one runs: list again once it is done.
       this.#resyncAgain = true;
@@ -96,7 +97,13 @@ export class Syncer {
     } catch (error) {
       this.o.log('warn', 'listChats failed', error);
       if (RETRYABLE.has(codeOf(error) ?? 'INTERNAL') && this.conn.state === 'open') {
-        this.#resyncTimer = later(() => void this.resync(), backoff(++this.#resyncAttempt, 500, 10_000));
+        this.#resyncTimer = later(
+          () => {
+            this.#resyncTimer = undefined;
+            void this.resync();
+          },
+          backoff(++this.#resyncAttempt, 500, 10_000),
+        );
       }
       return;
     }
@@ -303,6 +310,7 @@ export class Syncer {
   /** Stops every timer (the client is closing). */
   stop(): void {
     cancel(this.#resyncTimer);
+    this.#resyncTimer = undefined;
     for (const e of this.replica.chats.values()) {
       cancel(e.gapTimer);
       cancel(e.deliverTimer);

@@ -74,7 +74,7 @@ describe('lifecycle', () => {
     await flush(1000);
     expect(await reply).toBe('TIMEOUT');
     expect(FakeSocket.last.requests('ping')).toHaveLength(1);
-    await flush(5000);
+    await flush(1000);
     expect(states.at(-1)).toMatchObject({ state: 'reconnecting', reason: 'timeout' });
     expect(FakeSocket.all[0]?.closed).toBeDefined();
   });
