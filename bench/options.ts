@@ -37,7 +37,7 @@ export interface BenchOptions {
   readonly resultsDir: string;
 }
 
-export const PARTS = ['floor', 'latency', 'throughput', 'cost', 'coldstart'] as const;
+export const PARTS = ['floor', 'latency', 'throughput', 'cost', 'coldstart', 'client'] as const;
 
 const HELP = `npm run bench -- [options]
 

@@ -3,6 +3,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import type { MessageCost, PRICES } from './pricing.ts';
+import type { ClientBundleResult } from './scenarios/client.ts';
 import type { HandlerColdStart } from './scenarios/coldstart.ts';
 import type { ActionCost } from './scenarios/cost.ts';
 import type { FloorResult } from './scenarios/floor.ts';
@@ -44,6 +45,8 @@ export interface BenchResults {
   readonly throughput?: ThroughputResult;
   readonly cost?: CostResults;
   readonly coldStart?: readonly HandlerColdStart[];
+  /** The client package's bundle size (client/scripts/size.ts). */
+  readonly client?: ClientBundleResult;
   readonly delivery: {
     expected: number;
     delivered: number;
@@ -140,6 +143,13 @@ export function targets(r: Omit<BenchResults, 'targets' | 'ok'>, users: number):
   } else {
     out.push({ name: 'units independent of table size', goal: '', measured: 'n/a', status: 'SKIPPED' });
   }
+  const kb = (bytes: number) => `${(bytes / 1024).toFixed(1)} KB`;
+  out.push({
+    name: 'client bundle (minified + gzipped)',
+    goal: '≤ 12 KB',
+    measured: r.client ? `${kb(r.client.gzipBytes)} (${kb(r.client.minifiedBytes)} minified)` : 'n/a',
+    status: judge(r.client ? r.client.gzipBytes <= r.client.budgetBytes : undefined),
+  });
   return out;
 }
 

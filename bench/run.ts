@@ -10,6 +10,7 @@ import { parseOptions } from './options.ts';
 import { costPerMillion, PRICES } from './pricing.ts';
 import { Phases, Progress } from './progress.ts';
 import { type BenchResults, type CostResults, machine, render, targets, writeResults } from './report.ts';
+import { clientBundle } from './scenarios/client.ts';
 import { coldStart } from './scenarios/coldstart.ts';
 import { connectMembers, costRound, seed } from './scenarios/cost.ts';
 import { floor } from './scenarios/floor.ts';
@@ -32,15 +33,21 @@ async function main(): Promise<number> {
     latency: has('latency') ? options.phaseSeconds * 3 + 6 : 0,
     throughput: has('throughput') ? options.throughputSteps * (options.throughputStepSeconds + 1) : 0,
     cost: has('cost') ? 40 : 0,
+    client: has('client') ? 2 : 0,
   });
   const runId = randomBytes(3).toString('hex');
   const partial: {
-    -readonly [K in 'floor' | 'latency' | 'throughput' | 'cost' | 'coldStart']?: BenchResults[K];
+    -readonly [K in 'floor' | 'latency' | 'throughput' | 'cost' | 'coldStart' | 'client']?: BenchResults[K];
   } = {};
 
   if (has('coldstart')) {
     phases.start('coldstart', 'cold start: bundling');
     partial.coldStart = await coldStart(options.coldStartRuns, (f, label) => phases.tick(f, label));
+  }
+
+  if (has('client')) {
+    phases.start('client', 'client bundle size');
+    partial.client = await clientBundle();
   }
 
   phases.start('stack', 'starting the stack');
