@@ -1,8 +1,8 @@
 /**
  * Catching up, and live events into the replica.
  *
- * After every (re)connect: `listChats` (all pages); chats no longer listed are dropped (deleted, or
- * you left or were removed); then, for every chat whose `lastVer` moved past the cursor (or not
+ * After every (re)connect: `listChats` (all pages); a chat held but no longer listed is checked with
+ * `getChat` and dropped on NOT_FOUND (deleted, or you left or were removed); then, for every chat whose `lastVer` moved past the cursor (or not
  * loaded yet), `sync` from the cursor until `hasMore` is false (`reset` → reload with `history`,
  * then sync on from the reset's `lastVer`). The `lastVer` of an ack is a safe cursor: items newer
  * than it may come again, and the replica applies them idempotently.
@@ -107,7 +107,18 @@ export class Syncer {
       }
       return;
     }
-    for (const chatId of before) if (!listed.has(chatId)) this.replica.remove(chatId);
+    // Not listed: deleted, or we left or were removed — or moved between pages while we paged.
+    await pool(
+      [...before].filter((chatId) => !listed.has(chatId) && this.replica.chats.has(chatId)),
+      4,
+      async (chatId) => {
+        try {
+          this.replica.chat((await this.req('getChat', { chatId })).chat);
+        } catch (error) {
+          if (codeOf(error) === 'NOT_FOUND') this.replica.remove(chatId);
+        }
+      },
+    );
     const behind = [...this.replica.chats.values()].filter(
       (e) =>
         !e.loaded ||

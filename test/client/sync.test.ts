@@ -102,6 +102,19 @@ describe('catching up after connecting', () => {
     expect(client.chat('gone')).toBeUndefined();
   });
 
+  it('keeps a chat that listChats missed but getChat still finds, and catches it up', async () => {
+    server.chat('a');
+    const { client } = await started();
+    FakeSocket.last.serverClose(1001);
+    server.add('a', 'while away');
+    server.unlisted.add('a');
+    await flush(60_000);
+    FakeSocket.last.open();
+    await serveAll();
+    expect(server.requests('getChat').map((r) => r.chatId)).toEqual(['a']);
+    expect(texts(client, 'a')).toEqual(['while away']);
+  });
+
   it('reloads a chat with history when sync answers reset, then syncs on from the reset lastVer', async () => {
     server.chat('a');
     server.add('a', 'one');

@@ -31,6 +31,8 @@ export class FakeServer {
   deliveredSupported = true;
   /** The next sync answers reset (as when its sinceVer is older than what is kept). */
   resetNext = false;
+  /** Chats listChats leaves out (as when a chat moves between pages while the client pages). */
+  readonly unlisted = new Set<string>();
   /** Page size the server uses for listChats, whatever the client asks. */
   listPage = 100;
   readonly answered = new Set<string>();
@@ -136,7 +138,7 @@ export class FakeServer {
       case 'ping':
         return {};
       case 'listChats': {
-        const all = [...this.chats.values()];
+        const all = [...this.chats.values()].filter((c) => !this.unlisted.has(c.chatId));
         const from = Number(r.cursor ?? 0);
         const page = all.slice(from, from + this.listPage);
         const next = from + page.length < all.length ? String(from + page.length) : null;
