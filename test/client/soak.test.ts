@@ -23,7 +23,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ChatClient, Message } from '../../client/src/index.ts';
+import type { Chat, ChatClient, Message } from '../../client/src/index.ts';
 import { type DynamoLocal, freePort, startDynamoLocal } from '../../local/dynamodb.ts';
 import { eventually, sleep } from '../support/client.ts';
 import { startTestStack, type TestStack, uniqueId } from '../support/stack.ts';
@@ -77,6 +77,21 @@ function view(m: Message, exact: boolean) {
   return m.editedAt === null && !m.deleted ? { ...base, text: m.text } : base;
 }
 
+/** A group (createChat is not idempotent: after a lost reply, look for it before creating again). */
+async function createGroup(client: ChatClient, memberIds: string[]): Promise<Chat> {
+  const name = uniqueId('soak');
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return (await client.request('createChat', { kind: 'group', name, memberIds })).chat;
+    } catch (error) {
+      if (attempt >= 5) throw error;
+      const { chats } = await client.request('listChats', {}, { retries: 5 });
+      const made = chats.find((c) => c.name === name);
+      if (made) return (await client.request('getChat', { chatId: made.chatId }, { retries: 5 })).chat;
+    }
+  }
+}
+
 describe('client chaos soak', () => {
   it(
     `${MESSAGES} messages with edits and deletes through random socket kills, 1001s and a DynamoDB restart`,
@@ -93,16 +108,14 @@ describe('client chaos soak', () => {
       const [c0, , , c3] = clients as [ChatClient, ChatClient, ChatClient, ChatClient, ChatClient];
       await Promise.all(clients.map((c) => settled(c, 60_000)));
       const reply = { retries: 5 } as const;
-      const group = (
-        await c0.request('createChat', { kind: 'group', name: 'soak', memberIds: [u1, u2, u3] }, reply)
-      ).chat;
+      const group = await createGroup(c0, [u1, u2, u3]);
       const d01 = (await c0.request('createChat', { kind: 'direct', userId: u1 }, reply)).chat;
       const d23 = (await c3.request('createChat', { kind: 'direct', userId: u2 }, reply)).chat;
       const chatsOf = (userId: string) =>
         [group, d01, d23].filter((c) => c.members.some((m) => m.userId === userId)).map((c) => c.chatId);
       await Promise.all(
         clients.map((c, i) =>
-          eventually(() => chatsOf(devices[i] as string).every((id) => c.chat(id)), 20_000),
+          eventually(() => chatsOf(devices[i] as string).every((id) => c.chat(id)), 60_000),
         ),
       );
       // Forced 1001s, counted from the clients' state changes.
