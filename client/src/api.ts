@@ -1,5 +1,4 @@
 /** The client's public types beside the wire types of the contract. */
-import type { ConnectionState, TokenSource, WebSocketConstructor } from './connection.ts';
 import type { ChatKind, EventFrame, EventType, Member, Message } from './contract.ts';
 import type { ChatClientError } from './errors.ts';
 import type { ClientStore } from './store.ts';
@@ -36,7 +35,21 @@ export interface ClientOptions {
   readonly deliveredIntervalMs?: number;
 }
 
-export type { ConnectionState };
+/** What the client needs of a WebSocket: the browser / React Native / `ws` API. */
+export interface WebSocketLike {
+  onopen: ((event: never) => void) | null;
+  onmessage: ((event: never) => void) | null;
+  onerror: ((event: never) => void) | null;
+  onclose: ((event: never) => void) | null;
+  send(data: string): void;
+  close(code?: number, reason?: string): void;
+}
+
+export type WebSocketConstructor = new (url: string) => WebSocketLike;
+
+export type ConnectionState = 'connecting' | 'open' | 'reconnecting' | 'closed';
+
+export type TokenSource = string | (() => string | Promise<string>);
 
 export interface StateChange {
   readonly state: ConnectionState;

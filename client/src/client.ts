@@ -9,11 +9,13 @@ import type {
   ClientStats,
   ConnectionState,
   OutboxEntry,
+  WebSocketConstructor,
 } from './api.ts';
-import { Connection, type Frame, type WebSocketConstructor } from './connection.ts';
+import { Connection, type Frame } from './connection.ts';
 import type { Ack, ActionName, Message, RequestInput } from './contract.ts';
 import { Emitter } from './emitter.ts';
 import { ChatClientError, codeOf, RETRYABLE } from './errors.ts';
+import { applyEvent } from './live.ts';
 import { Outbox } from './outbox.ts';
 import { type ChatEntry, Replica } from './replica.ts';
 import { MemoryStore } from './store.ts';
@@ -98,7 +100,7 @@ export class ChatClient {
         this.#outbox.pumpAll();
       },
       onEvent: (frame) => {
-        if (this.#o.sync !== false) this.#syncer.event(frame);
+        if (this.#o.sync !== false) applyEvent(frame, this.#replica, this.#syncer);
         this.#events.emit(frame.type as keyof ClientEvents, frame as never);
       },
     });

@@ -16,25 +16,15 @@
  *   JWT is recognised locally too. The token function is asked again once; a second refusal stops
  *   the client in `closed` with reason `unauthorized` (no reconnect loop).
  */
-import type { StateChange } from './api.ts';
+import type {
+  ConnectionState,
+  StateChange,
+  TokenSource,
+  WebSocketConstructor,
+  WebSocketLike,
+} from './api.ts';
 import { ChatClientError } from './errors.ts';
 import { backoff, cancel, jwtClaims, later, randomId, type TimerId } from './util.ts';
-
-/** What the client needs of a WebSocket: the browser / React Native / `ws` API. */
-export interface WebSocketLike {
-  onopen: ((event: never) => void) | null;
-  onmessage: ((event: never) => void) | null;
-  onerror: ((event: never) => void) | null;
-  onclose: ((event: never) => void) | null;
-  send(data: string): void;
-  close(code?: number, reason?: string): void;
-}
-
-export type WebSocketConstructor = new (url: string) => WebSocketLike;
-
-export type ConnectionState = 'connecting' | 'open' | 'reconnecting' | 'closed';
-
-export type TokenSource = string | (() => string | Promise<string>);
 
 export interface ConnectionOptions {
   readonly url: string;

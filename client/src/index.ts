@@ -15,9 +15,11 @@ export type {
   OutboxChange,
   OutboxEntry,
   StateChange,
+  TokenSource,
+  WebSocketConstructor,
+  WebSocketLike,
 } from './api.ts';
 export { ChatClient, connect, type RequestArgs, type RequestOptions, type SendOptions } from './client.ts';
-export type { TokenSource, WebSocketConstructor, WebSocketLike } from './connection.ts';
 export type * from './contract.ts';
 export { ChatClientError, type ClientErrorCode } from './errors.ts';
 export {

@@ -10,14 +10,14 @@
  * Servers without `sync` (they answer UNKNOWN_ACTION) get the v1 catch-up: `history` after the last
  * seq held without a hole. It brings new messages, not edits or deletions made while away.
  *
- * Live events: applied by version; a hole (a version, or without versions a seq, that did not come
- * within `gapMs`) triggers a catch-up of that chat, as does a membership change (sync answers the
- * member list). `markDelivered` goes out at most once per `deliveredIntervalMs` per chat, for the
+ * Live events (live.ts) are applied by version; a hole (a version, or without versions a seq, that
+ * did not come within `gapMs`) triggers a catch-up of that chat, as does a membership change (sync
+ * answers the member list). `markDelivered` goes out at most once per `deliveredIntervalMs` per chat, for the
  * newest message of someone else, once the chat has no hole below it.
  */
 import type { ClientStats } from './api.ts';
-import type { Connection, Frame } from './connection.ts';
-import type { Ack, ActionName, EventFrame, Message, RequestInput } from './contract.ts';
+import type { Connection } from './connection.ts';
+import type { Ack, ActionName, Message, RequestInput } from './contract.ts';
 import { codeOf, RETRYABLE } from './errors.ts';
 import type { ChatEntry, Replica } from './replica.ts';
 import { backoff, cancel, later, pool, sleep } from './util.ts';
@@ -219,67 +219,6 @@ export class Syncer {
       if (!ack.hasMore || !last) return;
       after = last.seq;
     }
-  }
-
-  /** A server event: into the replica, then the checks that follow a change. */
-  event(frame: Frame): void {
-    const f = frame as EventFrame;
-    const r = this.replica;
-    const chatId = 'chatId' in f ? f.chatId : 'message' in f ? f.message.chatId : undefined;
-    switch (f.type) {
-      case 'chat.created':
-      case 'chat.joined': {
-        const e = r.chat(f.chat);
-        // A new chat without messages needs no load: its version is where its history starts.
-        if (f.type === 'chat.created' && f.chat.lastSeq === 0 && !e.loaded) {
-          r.advance(e, f.chat.lastVer);
-          r.markLoaded(e);
-        }
-        if (e.loaded) this.changed(e);
-        else void this.catchUp(e);
-        return;
-      }
-      case 'chat.deleted':
-        r.remove(f.chatId);
-        return;
-      case 'member.left':
-        if (f.userId !== r.me) break;
-        r.remove(f.chatId);
-        return;
-      case 'presence':
-      case 'typing':
-        return;
-    }
-    if (chatId === undefined || f.type.startsWith('scheduled.')) return;
-    const known = r.chats.get(chatId);
-    if (!known && (f.type === 'message.read' || f.type === 'message.delivered')) return;
-    const e = known ?? r.ensure(chatId);
-    switch (f.type) {
-      case 'message.created':
-      case 'message.updated':
-        r.apply(e, [f.message]);
-        break;
-      case 'message.deleted':
-        r.deleted(e, f.seq, f.ver);
-        break;
-      case 'message.reacted':
-        r.reacted(e, f.seq, f.ver, f.reactions);
-        break;
-      case 'message.read':
-        r.cursor(e, f.userId, 'lastReadSeq', f.lastReadSeq);
-        break;
-      case 'message.delivered':
-        r.cursor(e, f.userId, 'lastDeliveredSeq', f.lastDeliveredSeq);
-        break;
-      case 'member.left':
-        r.memberLeft(e, f.userId);
-        return void this.catchUp(e);
-      case 'member.joined':
-        e.membersStale = true;
-        return void this.catchUp(e);
-    }
-    if (!e.loaded || e.stub) return void this.catchUp(e);
-    this.changed(e);
   }
 
   /** After a change: watch for holes, and report delivery. */
