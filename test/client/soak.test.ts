@@ -48,7 +48,7 @@ beforeAll(async () => {
   port = await freePort();
   dynamo = await startDynamoLocal({ port, dbPath: dir });
   stack = await startTestStack({ dynamoEndpoint: dynamo.endpoint, limits: { maxConnectionMs: SOCKET_MS } });
-}, 90_000);
+}, 180_000);
 
 afterAll(async () => {
   for (const c of clients) c.close();
