@@ -39,9 +39,18 @@ export class ChatEntry {
 
   constructor(public info: ChatInfo) {}
 
-  /** A hole below what was seen: a version (or, without versions, a seq) not received yet. */
+  /**
+   * Something not received yet: a version below one seen, a version the server named (`lastVer` of
+   * listChats or a chat event) beyond the cursor — e.g. a change still settling when the last sync
+   * answered — or, without versions, a seq below one seen.
+   */
   get hasGap(): boolean {
-    return this.missed || this.above.size > 0 || (this.info.lastVer === 0 && this.maxSeq > this.contigSeq);
+    return (
+      this.missed ||
+      this.above.size > 0 ||
+      (this.loaded && this.info.lastVer > this.syncedVer) ||
+      (this.info.lastVer === 0 && this.maxSeq > this.contigSeq)
+    );
   }
 }
 

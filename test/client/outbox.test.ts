@@ -20,6 +20,7 @@ beforeEach(() => {
 });
 afterEach(() => {
   vi.useRealTimers();
+  vi.restoreAllMocks();
 });
 
 const sends = (socket = FakeSocket.last): Sent[] => socket.requests('sendMessage');
@@ -102,9 +103,10 @@ describe('outbox', () => {
   });
 
   it('retries INTERNAL and a send CONFLICT with backoff, keeping the order behind them', async () => {
+    vi.spyOn(Math, 'random').mockReturnValue(0.25); // backoff: 50 ms, then 100 ms
     const { client } = await openClient();
-    const first = client.sendMessage('a', 'first');
-    const second = client.sendMessage('a', 'second');
+    const first = client.sendMessage('a', 'first', { clientMessageId: 'cm-first' });
+    const second = client.sendMessage('a', 'second', { clientMessageId: 'cm-second' });
     await flush();
     FakeSocket.last.error(sends()[0] as Sent, 'INTERNAL');
     await flush(100);

@@ -39,6 +39,7 @@ const KILL_EVERY_MS = Number(process.env.SOAK_KILL_EVERY_MS ?? 2000);
 let dir: string;
 let port: number;
 let dynamo: DynamoLocal | undefined;
+let restarting: Promise<DynamoLocal> | undefined;
 let stack: TestStack;
 const sockets = socketFamily();
 const clients: ChatClient[] = [];
@@ -52,10 +53,14 @@ beforeAll(async () => {
 
 afterAll(async () => {
   for (const c of clients) c.close();
-  await stack?.stop();
-  await dynamo?.stop();
-  rmSync(dir, { recursive: true, force: true });
-}, 30_000);
+  try {
+    await stack?.stop();
+  } finally {
+    // Also a DynamoDB Local still starting when the test ended (never left running).
+    await (dynamo ?? (await restarting?.catch(() => undefined)))?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}, 60_000);
 
 /** What must match between a client and the server (all of it with sync; see the file's comment). */
 function view(m: Message, exact: boolean) {
@@ -157,7 +162,8 @@ describe('client chaos soak', () => {
             await dynamo?.stop();
             dynamo = undefined;
             await sleep(1000);
-            dynamo = await startDynamoLocal({ port, dbPath: dir });
+            restarting = startDynamoLocal({ port, dbPath: dir });
+            dynamo = await restarting;
             chaos.dynamoRestartMs = Date.now() - t0;
             continue;
           }

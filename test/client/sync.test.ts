@@ -203,6 +203,24 @@ describe('live events', () => {
     expect(socket.requests('sync')).toHaveLength(2);
   });
 
+  it('a change still settling when sync answered is fetched by a later sync (the cursor stays behind lastVer)', async () => {
+    server.chat('a');
+    server.add('a', 'one');
+    const { client } = await started();
+    FakeSocket.last.serverClose(1006);
+    const lost = server.add('a', 'being written while we sync');
+    server.settledUpTo = lost.ver - 1;
+    await flush(60_000);
+    FakeSocket.last.open();
+    await serveAll();
+    expect(texts(client, 'a')).toEqual(['one']);
+    server.settledUpTo = Number.POSITIVE_INFINITY;
+    await flush(2000);
+    await serveAll();
+    expect(texts(client, 'a')).toEqual(['one', lost.text]);
+    expect(server.requests('sync').map((r) => r.sinceVer)).toEqual([0, 2, 2]);
+  });
+
   it('membership changes sync the member list; leaving removes the chat', async () => {
     server.chat('a', ['bob', 'carol']);
     const { client } = await started();

@@ -29,6 +29,8 @@ export class FakeServer {
   readonly chats = new Map<string, FakeChat>();
   syncSupported = true;
   deliveredSupported = true;
+  /** Versions above this are still being written: sync neither returns them nor moves past them. */
+  settledUpTo = Number.POSITIVE_INFINITY;
   /** The next sync answers reset (as when its sinceVer is older than what is kept). */
   resetNext = false;
   /** Chats listChats leaves out (as when a chat moves between pages while the client pages). */
@@ -161,10 +163,11 @@ export class FakeServer {
             reset: true,
           };
         }
-        const changed = c.messages.filter((m) => m.ver > since).sort((a, b) => a.ver - b.ver);
+        const written = c.messages.filter((m) => m.ver <= this.settledUpTo);
+        const changed = written.filter((m) => m.ver > since).sort((a, b) => a.ver - b.ver);
         const page = changed.slice(0, r.limit as number);
         const hasMore = changed.length > page.length;
-        const lastVer = hasMore ? (page.at(-1) as Message).ver : c.lastVer;
+        const lastVer = hasMore ? (page.at(-1) as Message).ver : Math.min(c.lastVer, this.settledUpTo);
         const members = c.memberVer > since ? c.members : null;
         return { chatId: c.chatId, messages: page, members, lastVer, hasMore, reset: false };
       }
