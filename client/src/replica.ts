@@ -42,14 +42,14 @@ export class ChatEntry {
   /**
    * Something not received yet: a version below one seen, a version the server named (`lastVer` of
    * listChats or a chat event) beyond the cursor — e.g. a change still settling when the last sync
-   * answered — or, without versions, a seq below one seen.
+   * answered — or, without versions, a seq below one seen or named (`lastSeq`).
    */
   get hasGap(): boolean {
     return (
       this.missed ||
       this.above.size > 0 ||
       (this.loaded && this.info.lastVer > this.syncedVer) ||
-      (this.info.lastVer === 0 && this.maxSeq > this.contigSeq)
+      (this.info.lastVer === 0 && Math.max(this.maxSeq, this.loaded ? this.info.lastSeq : 0) > this.contigSeq)
     );
   }
 }
