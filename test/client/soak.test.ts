@@ -27,7 +27,7 @@ import type { Chat, ChatClient, Message } from '../../client/src/index.ts';
 import { type DynamoLocal, freePort, startDynamoLocal } from '../../local/dynamodb.ts';
 import { eventually, sleep } from '../support/client.ts';
 import { startTestStack, type TestStack, uniqueId } from '../support/stack.ts';
-import { clientFor, SERVER_HAS, serverHistory, settled, socketFamily } from './support/e2e.ts';
+import { clientFor, connectionIds, SERVER_HAS, serverHistory, settled, socketFamily } from './support/e2e.ts';
 import { Workload } from './support/workload.ts';
 
 const MESSAGES = Number(process.env.SOAK_MESSAGES ?? 2000);
@@ -41,7 +41,6 @@ let port: number;
 let dynamo: DynamoLocal | undefined;
 let restarting: Promise<DynamoLocal> | undefined;
 let stack: TestStack;
-const sockets = socketFamily();
 const clients: ChatClient[] = [];
 
 beforeAll(async () => {
@@ -105,10 +104,11 @@ describe('client chaos soak', () => {
       const users = ['ana', 'ben', 'cyd', 'dan'].map((u) => uniqueId(`soak-${u}`));
       const [u0, u1, u2, u3] = users as [string, string, string, string];
       const devices = [u0, u1, u2, u3, u0];
-      for (const userId of devices) {
+      const families = devices.map(() => socketFamily());
+      for (const [i, userId] of devices.entries()) {
         clients.push(
           clientFor(stack, userId, {
-            WebSocket: sockets.WebSocket,
+            WebSocket: (families[i] as ReturnType<typeof socketFamily>).WebSocket,
             backoffMaxMs: 3000,
             gapMs: 1500,
             // A busy machine makes the local stack slow: a timeout would only add resends.
@@ -129,12 +129,16 @@ describe('client chaos soak', () => {
           eventually(() => chatsOf(devices[i] as string).every((id) => c.chat(id)), 60_000),
         ),
       );
+      const lastHeard: number[] = [];
+      for (const [i, c] of clients.entries()) c.on('messages', () => (lastHeard[i] = Date.now()));
       // Forced 1001s, counted from the clients' state changes.
       let forced1001 = 0;
       for (const [i, c] of clients.entries()) {
         c.on('state', (s) => {
           if (s.code === 1001) forced1001++;
-          if (process.env.SOAK_VERBOSE) process.stdout.write(`soak: client ${i} ${JSON.stringify(s)}\n`);
+          if (process.env.SOAK_VERBOSE) {
+            process.stdout.write(`soak: ${new Date().toISOString()} client ${i} ${JSON.stringify(s)}\n`);
+          }
         });
       }
 
@@ -179,7 +183,7 @@ describe('client chaos soak', () => {
             chaos.vanish++;
             stack.gateway.vanish(victim);
           } else {
-            const open = [...sockets.open];
+            const open = families.flatMap((f) => [...f.open]);
             const socket = open[Math.floor(Math.random() * open.length)];
             if (socket) {
               chaos.clientDrop++;
@@ -216,6 +220,26 @@ describe('client chaos soak', () => {
           ),
         );
       }, 15_000).catch(() => undefined);
+      for (const [i, c] of clients.entries()) {
+        const behind = chatsOf(devices[i] as string).filter(
+          (chatId) => c.messages(chatId).length !== (truth.get(chatId) ?? []).length,
+        );
+        if (behind.length === 0) continue;
+        const diagnosis = {
+          client: i,
+          state: c.state,
+          openSockets: families[i]?.open.size,
+          tableConnections: await connectionIds(stack, devices[i] as string),
+          lastHeard: new Date(lastHeard[i] ?? 0).toISOString(),
+          chats: behind.map((chatId) => ({
+            ...c.chat(chatId),
+            members: undefined,
+            held: c.messages(chatId).length,
+          })),
+          stats: c.stats,
+        };
+        process.stdout.write(`client chaos soak: behind ${JSON.stringify(diagnosis)}\n`);
+      }
       for (const [i, c] of clients.entries()) {
         for (const chatId of chatsOf(devices[i] as string)) {
           const server = truth.get(chatId) ?? [];
