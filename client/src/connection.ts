@@ -261,7 +261,10 @@ export class Connection {
   }
 
   #detach(socket: WebSocketLike | undefined): WebSocketLike | undefined {
-    if (socket) socket.onopen = socket.onmessage = socket.onerror = socket.onclose = null;
+    // No-ops rather than null: Node's `ws` throws an 'error' without a listener (closing a
+    // socket that is still connecting emits one).
+    const ignore = (): void => undefined;
+    if (socket) socket.onopen = socket.onmessage = socket.onerror = socket.onclose = ignore;
     return socket;
   }
 

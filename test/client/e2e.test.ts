@@ -8,7 +8,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ChatClient, ChatClientError, MemoryStore, type StateChange } from '../../client/src/index.ts';
 import { eventually } from '../support/client.ts';
 import { startTestStack, type TestStack, uniqueId } from '../support/stack.ts';
-import { clientFor, gate, serverClose, serverHistory, settled, socketFamily } from './support/e2e.ts';
+import {
+  clientFor,
+  connectionIds,
+  gate,
+  serverClose,
+  serverHistory,
+  settled,
+  socketFamily,
+} from './support/e2e.ts';
 
 let stack: TestStack;
 const clients: ChatClient[] = [];
@@ -151,12 +159,59 @@ describe('reconnecting and catching up', () => {
   });
 });
 
+describe('a socket that opens while its user is sent a message', () => {
+  let slow: TestStack;
+  let slowConnect = false;
+  beforeAll(async () => {
+    // `$connect` takes a while after storing the connection (as under load, or with many peers to
+    // announce presence to): the window in which the race below happens.
+    slow = await startTestStack({
+      wrapLoader: (routeKey, load) =>
+        routeKey !== '$connect'
+          ? load
+          : async () => {
+              const handler = await load();
+              return async (event: unknown, context: unknown) => {
+                const result = await handler(event, context);
+                if (slowConnect) await new Promise((resolve) => setTimeout(resolve, 1500));
+                return result;
+              };
+            },
+    });
+  });
+  afterAll(async () => {
+    for (const c of clients) c.close(); // before the stack stops, or they would reconnect to it
+    await slow?.stop();
+  });
+
+  // KNOWN SERVER BUG (fan-out, not the client): a post to a connection still in `$connect` gets 410
+  // (on AWS too), and the fan-out then deletes the connection record it just found, so the new
+  // socket opens deaf: no event reaches it until it reconnects. `it.fails` until the fan-out keeps
+  // records of connections that are still connecting; then make it a plain `it`.
+  it.fails('KNOWN SERVER BUG: keeps receiving events', async () => {
+    const aliceId = uniqueId('race-alice');
+    const bobId = uniqueId('race-bob');
+    const alice = track(clientFor(slow, aliceId));
+    await settled(alice);
+    const { chat } = await alice.request('createChat', { kind: 'direct', userId: bobId });
+    slowConnect = true;
+    const bob = track(clientFor(slow, bobId));
+    await eventually(async () => (await connectionIds(slow, bobId, false)).length === 1);
+    await alice.sendMessage(chat.chatId, 'while bob connects');
+    await settled(bob);
+    slowConnect = false;
+    await alice.sendMessage(chat.chatId, 'after bob connected');
+    await eventually(() => texts(bob, chat.chatId).length === 2, 5000);
+  });
+});
+
 describe('1001 from the gateway (2-hour limit, shortened)', () => {
   let short: TestStack;
   beforeAll(async () => {
     short = await startTestStack({ limits: { maxConnectionMs: 1500 } });
   });
   afterAll(async () => {
+    for (const c of clients) c.close();
     await short?.stop();
   });
 
@@ -175,9 +230,12 @@ describe('1001 from the gateway (2-hour limit, shortened)', () => {
       await alice.sendMessage(chat.chatId, `m${i}`);
       await new Promise((resolve) => setTimeout(resolve, 400));
     }
-    await settled(bob);
+    // Eventually rather than settled: a socket made deaf by the server race above is cured by the
+    // next 1001 at most 1.5 s later.
+    const all = ['m1', 'm2', 'm3', 'm4', 'm5', 'm6', 'm7', 'm8'];
+    await eventually(() => texts(bob, chat.chatId).length === all.length, 15_000);
     expect(codes.length).toBeGreaterThanOrEqual(1);
     expect(codes.every((code) => code === 1001)).toBe(true);
-    expect(texts(bob, chat.chatId)).toEqual(['m1', 'm2', 'm3', 'm4', 'm5', 'm6', 'm7', 'm8']);
+    expect(texts(bob, chat.chatId)).toEqual(all);
   });
 });

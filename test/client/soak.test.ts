@@ -203,6 +203,23 @@ describe('client chaos soak', () => {
       await chaosLoop;
       expect(chaos.dynamoRestartMs, 'DynamoDB Local was restarted once').toBeGreaterThan(0);
       await Promise.all(clients.map((c) => settled(c, 90_000)));
+      // A socket whose connection record the server deleted while it was still connecting (a fan-out
+      // got 410 during its $connect: a server bug, see the e2e test "KNOWN SERVER BUG") gets no more
+      // events until it reconnects, and no client can tell. Such sockets are found and cut here, so
+      // that the check below is about the client; they are counted in the figures.
+      let deafSockets = 0;
+      for (let round = 0; round < 3; round++) {
+        let found = 0;
+        for (const userId of users) {
+          const open = devices.flatMap((d, i) => (d === userId ? [...(families[i]?.open ?? [])] : []));
+          if ((await connectionIds(stack, userId)).length >= open.length) continue;
+          found++;
+          for (const socket of open) socket.ws.terminate();
+        }
+        if (found === 0) break;
+        deafSockets += found;
+        await Promise.all(clients.map((c) => settled(c, 90_000)));
+      }
 
       // Every client's copy equals the server's history, exactly (the last events may still be landing).
       const exact = SERVER_HAS.sync;
@@ -271,6 +288,7 @@ describe('client chaos soak', () => {
         reconnects: sum('reconnects'),
         forced1001,
         ...chaos,
+        deafSockets,
         resends: sum('resends'),
         sendsRecognisedByServer: sum('serverDuplicates'),
         duplicatesSuppressed: sum('duplicatesSuppressed'),

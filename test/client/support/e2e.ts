@@ -144,15 +144,15 @@ export async function serverClose(stack: TestStack, userId: string): Promise<num
   return ids.length;
 }
 
-/** The user's open connection ids, as the table records them. */
-export async function connectionIds(stack: TestStack, userId: string): Promise<string[]> {
+/** The user's connection ids as the table records them (only those open at the gateway, or all). */
+export async function connectionIds(stack: TestStack, userId: string, openOnly = true): Promise<string[]> {
   const items = await stack.items(`USER#${userId}`);
   const live = new Set(stack.gateway.connectionIds);
   return items
     .map((item) => String(item.sk))
     .filter((sk) => sk.startsWith('CONN#'))
     .map((sk) => sk.slice('CONN#'.length))
-    .filter((id) => live.has(id));
+    .filter((id) => !openOnly || live.has(id));
 }
 
 /** Every message of a chat as the server holds it (`history` forward from the start). */
