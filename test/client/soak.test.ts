@@ -130,7 +130,12 @@ describe('client chaos soak', () => {
         ),
       );
       const lastHeard: number[] = [];
-      for (const [i, c] of clients.entries()) c.on('messages', () => (lastHeard[i] = Date.now()));
+      for (const [i, c] of clients.entries()) {
+        c.on('messages', () => (lastHeard[i] = Date.now()));
+        c.on('chat', ({ chatId, chat }) => {
+          if (chat === null) process.stdout.write(`client chaos soak: client ${i} dropped chat ${chatId}\n`);
+        });
+      }
       // Forced 1001s, counted from the clients' state changes.
       let forced1001 = 0;
       for (const [i, c] of clients.entries()) {

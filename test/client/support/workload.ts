@@ -28,6 +28,7 @@ export class Workload {
   readonly #sent = new Map<string, string>();
   readonly #heard = new Map<string, string>();
   readonly #redelivered: string[] = [];
+  readonly #last = new Map<string, string>();
 
   constructor(
     readonly clients: readonly ChatClient[],
@@ -73,9 +74,12 @@ export class Workload {
       m.ver > 0 ? String(m.ver).padStart(12, '0') : `${m.editedAt ?? ''}|${m.deleted}|${m.text}`;
     const before = this.#heard.get(key);
     if (before !== undefined && (m.ver > 0 ? before >= version : before === version)) {
-      this.#redelivered.push(`${key}: ${before} then ${version}`);
+      this.#redelivered.push(
+        `${key}: ${before} then ${version}: ${this.#last.get(key)} then ${JSON.stringify(m)}`,
+      );
     }
     this.#heard.set(key, version);
+    this.#last.set(key, JSON.stringify(m));
   }
 
   async #drive(client: ChatClient, index: number, count: number): Promise<void> {
