@@ -1,8 +1,8 @@
 /**
  * The local copy of the user's chats and messages, and the rules that keep it exact:
  * - a message is replaced only by a newer version of itself (higher `ver`; against servers without
- *   versions, a deletion wins and otherwise the newer `editedAt`), so copies arriving twice, late or
- *   out of order change nothing and are counted as suppressed duplicates;
+ *   versions, the newer `editedAt`), and a deletion is final, so copies arriving twice, late or out
+ *   of order change nothing and are counted as suppressed duplicates;
  * - the app hears of each version once (`messages`), and a version that changes nothing visible
  *   (e.g. the `ver` of one's own deletion arriving after its ack) is kept silently;
  * - the sync cursor `syncedVer` moves with `sync` answers and with live versions seen without a hole.
@@ -63,6 +63,9 @@ export interface ReplicaHooks {
 const visible = (m: Message): string => JSON.stringify({ ...m, ver: 0 });
 
 function newer(incoming: Message, held: Message): boolean {
+  // A deletion is final (no edit or reaction follows it): nothing older brings the text back, also
+  // when one's own delete was applied from its ack, which carries no version.
+  if (held.deleted && !incoming.deleted) return false;
   if (incoming.ver || held.ver) return incoming.ver > held.ver;
   return !held.deleted && (incoming.deleted || (incoming.editedAt ?? '') > (held.editedAt ?? ''));
 }

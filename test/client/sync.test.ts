@@ -179,6 +179,35 @@ describe('live events', () => {
     expect(socket.requests('sync')).toHaveLength(1);
   });
 
+  it("one's own deletion is told from its ack; a late edit does not undo it, its version arrives silently", async () => {
+    server.chat('a');
+    const { client, changes } = await started();
+    const sent = client.sendMessage('a', 'mine');
+    await serveAll(3);
+    const m = await sent;
+    const socket = FakeSocket.last;
+    const edited = server.edit('a', m.seq, 'mine, edited');
+    const removed = client.deleteMessage('a', m.messageId);
+    await flush();
+    const request = socket.requests('deleteMessage')[0];
+    const deleted = server.remove('a', m.seq);
+    socket.ack(request as never, { chatId: 'a', messageId: m.messageId });
+    await removed;
+    socket.push({ type: 'message.updated', message: edited });
+    socket.push({
+      type: 'message.deleted',
+      chatId: 'a',
+      messageId: m.messageId,
+      seq: m.seq,
+      ver: deleted.ver,
+    });
+    expect(client.messages('a')[0]).toMatchObject({ deleted: true, text: '', ver: deleted.ver });
+    expect(changes.flatMap((c) => c.messages.map((x) => `${x.text || '(deleted)'}@${x.ver}`))).toEqual([
+      'mine@2',
+      '(deleted)@2',
+    ]);
+  });
+
   it('a hole in the versions that live events do not fill within gapMs triggers a sync from the cursor', async () => {
     server.chat('a');
     const { client } = await started();
