@@ -9,20 +9,27 @@
  *   item.ts        how an item kind is declared; items.ts declares every kind once
  *   table-client.ts  paging, batches with backoff, transactions, condition failures as values
  *   connections.ts `connections`, `profiles`   chats.ts    `chats` (memberships, direct pairs)
- *   messages.ts    `messages` (and clientMessageId claims)   cursors.ts  `cursors` (read cursors)
+ *   messages.ts    `messages` (and the version and client-id indexes)
+ *   sequence.ts    `sequence`: seq and version allocation on `META`, voids
+ *   claims.ts      `claims`: clientMessageId claims     cursors.ts  `cursors` (read, delivery)
+ *   head-cache.ts  `heads`: the container's cache of chat heads (no DynamoDB access)
  */
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { getDocumentClient } from '../shared/clients.ts';
 import { config } from '../shared/config.ts';
 import { ChatRepository } from './chats.ts';
+import { ClaimRepository } from './claims.ts';
 import { ConnectionRepository, ProfileRepository } from './connections.ts';
 import { ReadCursorRepository } from './cursors.ts';
+import { ChatHeadCache } from './head-cache.ts';
 import { MessageRepository } from './messages.ts';
+import { SequenceRepository } from './sequence.ts';
 import { TableClient } from './table-client.ts';
 
 /** The record types and helpers the domain builds on. */
 export { byJoined, type ChatWithMembers } from './chats.ts';
-export type { ChatKind, ChatRecord, MemberRecord, MessageRecord, Role } from './items.ts';
+export type { ChatHead } from './head-cache.ts';
+export type { ChatKind, ChatRecord, MemberRecord, MessageRecord, Role, Slot } from './items.ts';
 
 export class ChatStore {
   readonly connections: ConnectionRepository;
@@ -30,6 +37,9 @@ export class ChatStore {
   readonly chats: ChatRepository;
   readonly messages: MessageRepository;
   readonly cursors: ReadCursorRepository;
+  readonly sequence: SequenceRepository;
+  readonly claims: ClaimRepository;
+  readonly heads: ChatHeadCache;
 
   constructor(client: DynamoDBDocumentClient, tableName: string) {
     const table = new TableClient(client, tableName);
@@ -38,6 +48,9 @@ export class ChatStore {
     this.chats = new ChatRepository(table);
     this.messages = new MessageRepository(table);
     this.cursors = new ReadCursorRepository(table);
+    this.sequence = new SequenceRepository(table);
+    this.claims = new ClaimRepository(table);
+    this.heads = new ChatHeadCache();
   }
 }
 

@@ -15,6 +15,16 @@ interface RuntimeConfig {
   readonly fanOutConcurrency: number;
   /** Connection lookups in flight at once when `getPresence` asks about many users. */
   readonly presenceConcurrency: number;
+  /**
+   * The write path's time bounds in ms (lambdas/domain/timing.ts), when set: WRITE_DEADLINE_MS,
+   * ALLOC_TIMEOUT_MS, CLAIM_DEADLINE_MS, CLOCK_SKEW_MS. Every function of a deployment must agree.
+   */
+  readonly writeTiming: {
+    readonly writeDeadlineMs?: number;
+    readonly allocTimeoutMs?: number;
+    readonly claimDeadlineMs?: number;
+    readonly skewMarginMs?: number;
+  };
 }
 
 let cached: RuntimeConfig | undefined;
@@ -26,7 +36,18 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): RuntimeConfig 
     dynamoEndpoint: env.DYNAMODB_ENDPOINT || undefined,
     fanOutConcurrency: positiveInt(env.FANOUT_CONCURRENCY, 16),
     presenceConcurrency: positiveInt(env.PRESENCE_CONCURRENCY, 16),
+    writeTiming: {
+      ...optionalMs('writeDeadlineMs', env.WRITE_DEADLINE_MS),
+      ...optionalMs('allocTimeoutMs', env.ALLOC_TIMEOUT_MS),
+      ...optionalMs('claimDeadlineMs', env.CLAIM_DEADLINE_MS),
+      ...optionalMs('skewMarginMs', env.CLOCK_SKEW_MS),
+    },
   };
+}
+
+function optionalMs(name: string, value: string | undefined): Record<string, number> {
+  const n = Number(value);
+  return value !== undefined && Number.isInteger(n) && n > 0 ? { [name]: n } : {};
 }
 
 /** The container's configuration (read on first use). */
