@@ -1,27 +1,24 @@
 /**
  * The client end to end with the server half of issue 10: delta sync of edits, deletions and
  * reactions made while away, the cost of a reconnect, resume from a store by version, and delivery
- * receipts. Until the server deploys `sync` / `markDelivered` / `react` (lib/routes.ts: no longer
- * `planned`), these tests are skipped with the reason in their name; once it does, they run.
+ * receipts, against the real `sync` / `markDelivered` through the local gateway. Reactions need the
+ * server's `react`, still `planned` in lib/routes.ts: that one test says so in its name and runs once
+ * it is deployed.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { type ChatClient, MemoryStore } from '../../client/src/index.ts';
 import { eventually } from '../support/client.ts';
-import { startTestStack, type TestStack, uniqueId } from '../support/stack.ts';
+import { uniqueId, useTestStack } from '../support/stack.ts';
 import { clientFor, gate, SERVER_HAS, serverHistory, settled, socketFamily } from './support/e2e.ts';
 
-const needsSync = 'needs the server half of issue 10 (sync); skipped until lib/routes.ts deploys it';
-if (!SERVER_HAS.sync) process.stdout.write(`client e2e-sync: ${needsSync}\n`);
+const needsReact = 'needs the server `react` (planned in lib/routes.ts): skipped until it is deployed';
+if (!SERVER_HAS.react) process.stdout.write(`client e2e-sync: reactions ${needsReact}\n`);
 
-let stack: TestStack;
+const stack = useTestStack();
 const clients: ChatClient[] = [];
 
-beforeAll(async () => {
-  if (SERVER_HAS.sync) stack = await startTestStack();
-});
-afterAll(async () => {
+afterAll(() => {
   for (const c of clients) c.close();
-  await stack?.stop();
 });
 
 function track(client: ChatClient): ChatClient {
@@ -40,7 +37,7 @@ async function pair(prefix: string, options: Parameters<typeof clientFor>[2] = {
   return { alice, bob, aliceId, bobId, chatId: chat.chatId };
 }
 
-describe.skipIf(!SERVER_HAS.sync)(`delta sync (${needsSync})`, () => {
+describe('delta sync', () => {
   it('edits and deletions made while away arrive with one sync; the state equals the server exactly', async () => {
     const g = gate();
     const sockets = socketFamily();
@@ -98,25 +95,88 @@ describe.skipIf(!SERVER_HAS.sync)(`delta sync (${needsSync})`, () => {
     expect(again.messages(chatId)).toEqual(await serverHistory(again, chatId));
   });
 
-  it.skipIf(!SERVER_HAS.markDelivered)(
-    'reports delivery, batched: the sender hears message.delivered',
-    async () => {
-      const sockets = socketFamily();
-      const { alice, bob, bobId, chatId } = await pair('delivered', { WebSocket: sockets.WebSocket });
-      const delivered: number[] = [];
-      alice.on('message.delivered', (e) => {
-        if (e.userId === bobId) delivered.push(e.lastDeliveredSeq);
-      });
-      for (let i = 1; i <= 5; i++) await alice.sendMessage(chatId, `m${i}`);
-      await eventually(() => delivered.includes(5), 15_000);
-      // Batched: fewer calls than messages (at most one per interval, and the first at once).
-      expect(sockets.requests('markDelivered').length).toBeLessThan(5);
-      expect(alice.chat(chatId)?.members?.find((m) => m.userId === bobId)?.lastDeliveredSeq).toBe(5);
-      expect(bob.chat(chatId)?.unreadCount).toBe(5);
-    },
-  );
+  it('reports delivery, batched: the sender hears message.delivered', async () => {
+    const sockets = socketFamily();
+    const { alice, bob, bobId, chatId } = await pair('delivered', { WebSocket: sockets.WebSocket });
+    const delivered: number[] = [];
+    alice.on('message.delivered', (e) => {
+      if (e.userId === bobId) delivered.push(e.lastDeliveredSeq);
+    });
+    for (let i = 1; i <= 5; i++) await alice.sendMessage(chatId, `m${i}`);
+    await eventually(() => delivered.includes(5), 15_000);
+    // Batched: fewer calls than messages (at most one per interval, and the first at once).
+    expect(sockets.requests('markDelivered').length).toBeLessThan(5);
+    expect(alice.chat(chatId)?.members?.find((m) => m.userId === bobId)?.lastDeliveredSeq).toBe(5);
+    expect(bob.chat(chatId)?.unreadCount).toBe(5);
+  });
 
-  it.skipIf(!SERVER_HAS.react)('reactions, live and made while away', async () => {
+  it('messages that arrive while away are synced, then reported delivered once', async () => {
+    const g = gate();
+    const sockets = socketFamily();
+    const { alice, bob, bobId, chatId } = await pair('away-delivered', {
+      gate: g,
+      WebSocket: sockets.WebSocket,
+    });
+    const delivered: number[] = [];
+    alice.on('message.delivered', (e) => {
+      if (e.userId === bobId) delivered.push(e.lastDeliveredSeq);
+    });
+    g.close();
+    sockets.dropAll();
+    await eventually(() => bob.state === 'reconnecting');
+    const syncsBefore = sockets.requests('sync').length;
+    const marksBefore = sockets.requests('markDelivered').length;
+    for (let i = 1; i <= 3; i++) await alice.sendMessage(chatId, `away ${i}`);
+    g.open();
+    await settled(bob);
+    expect(bob.messages(chatId).map((m) => m.text)).toEqual(['away 1', 'away 2', 'away 3']);
+    expect(sockets.requests('sync').length - syncsBefore).toBe(1);
+    await eventually(() => delivered.includes(3), 15_000);
+    // One report after the sync, naming the newest seq held (not one per message).
+    const marks = sockets.requests('markDelivered').slice(marksBefore);
+    expect(marks.map((m) => m.seq)).toEqual([3]);
+    expect(alice.chat(chatId)?.members?.find((m) => m.userId === bobId)?.lastDeliveredSeq).toBe(3);
+  });
+
+  it('back from away: sync brings the changes, the outbox resends once each (one ack lost), delivery follows', async () => {
+    const g = gate();
+    const sockets = socketFamily();
+    const { alice, bob, bobId, chatId } = await pair('mixed', { gate: g, WebSocket: sockets.WebSocket });
+    const delivered: number[] = [];
+    alice.on('message.delivered', (e) => {
+      if (e.userId === bobId) delivered.push(e.lastDeliveredSeq);
+    });
+    const first = await alice.sendMessage(chatId, 'first');
+    await eventually(() => bob.messages(chatId).length === 1);
+    await settled(bob);
+    // Bob's send is stored, but its ack is lost with the network; Bob stays away for a while.
+    g.close();
+    sockets.cutOn((frame) => frame.type === 'ack' && frame.action === 'sendMessage');
+    const lost = bob.sendMessage(chatId, 'ack lost', { clientMessageId: 'cm-mixed-lost' });
+    await eventually(() => bob.state === 'reconnecting');
+    const offline = bob.sendMessage(chatId, 'written offline');
+    await alice.editMessage(chatId, first.messageId, 'first, edited');
+    const gone = await alice.sendMessage(chatId, 'soon deleted');
+    await alice.deleteMessage(chatId, gone.messageId);
+    g.open();
+    const [a, b] = await Promise.all([lost, offline]);
+    await settled(bob);
+    const server = await serverHistory(bob, chatId);
+    expect(bob.messages(chatId)).toEqual(server);
+    expect(server.filter((m) => m.clientMessageId === 'cm-mixed-lost')).toEqual([a]);
+    expect(server.map((m) => [m.senderId === bobId ? 'bob' : 'alice', m.deleted ? null : m.text])).toEqual([
+      ['alice', 'first, edited'],
+      ['bob', 'ack lost'],
+      ['alice', null],
+      ['bob', 'written offline'],
+    ]);
+    expect(b.seq).toBe(4);
+    expect(bob.stats.serverDuplicates).toBe(1);
+    // Delivery reported after the sync: Alice's newest message Bob holds is seq 3 (the deleted one).
+    await eventually(() => delivered.includes(3), 15_000);
+  });
+
+  it.skipIf(!SERVER_HAS.react)(`reactions, live and made while away (${needsReact})`, async () => {
     const g = gate();
     const sockets = socketFamily();
     const { alice, bob, chatId } = await pair('react', { gate: g, WebSocket: sockets.WebSocket });
