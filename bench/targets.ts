@@ -1,4 +1,5 @@
 /** The run's targets, judged from its results (PASS, MISS, or SKIPPED when not measured). */
+import { fanOutTargets } from './fanout-targets.ts';
 import type { BenchResults, Target } from './results.ts';
 import { DIRECT_SEND_LABEL } from './scenarios/cost-cases.ts';
 
@@ -76,5 +77,5 @@ export function targets(r: Omit<BenchResults, 'targets' | 'ok'>, users: number):
     measured: r.client ? `${kb(r.client.gzipBytes)} (${kb(r.client.minifiedBytes)} minified)` : 'n/a',
     status: judge(r.client ? r.client.gzipBytes <= r.client.budgetBytes : undefined),
   });
-  return out;
+  return [...out, ...fanOutTargets(r)];
 }

@@ -72,6 +72,8 @@ export function synthesizePolicies(props: ChatStackProps) {
   const fns = [
     [AUTHORIZER_FN, stack.chatApi.authorizerFunction] as const,
     ...[...stack.chatApi.functions].map(([routeKey, fn]) => [routeKey, fn] as const),
+    // Queue workers (lib/workers.ts): their scope names them like a route key names a route.
+    [stack.fanOutWorker.definition.name, stack.fanOutWorker.worker] as const,
   ];
   const functions: FunctionPolicy[] = fns.map(([fn, construct]) => ({
     fn,
@@ -85,6 +87,8 @@ export function synthesizePolicies(props: ChatStackProps) {
     keys: Object.entries(resources)
       .filter(([, r]) => r.Type === 'AWS::KMS::Key')
       .map(([id]) => id),
+    queues: { [logicalId(stack, stack.fanOutWorker.queue)]: stack.fanOutWorker.definition.name },
+    mediaBucket: logicalId(stack, stack.media.bucket),
   };
   return { functions, resourceOf: (expr: unknown) => symbolicResource(expr, names) };
 }

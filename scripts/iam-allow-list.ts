@@ -14,4 +14,17 @@ export const IAM_ALLOW_LIST: readonly AllowListEntry[] = [
       'auth=hs256 reads the signing key from Secrets Manager at cold start (lambdas/auth/secret.ts); the local ' +
       'stack passes JWT_SECRET directly, and test/unit/authorizer.test.ts covers loadSecret with a mocked client.',
   },
+  // The fan-out worker's event source mapping (lib/queue-worker.ts): Lambda's poller reads and deletes
+  // the queue's messages with the function's role, never the handler; locally the SQS stand-in
+  // (local/queue.ts) invokes the worker itself.
+  ...['ReceiveMessage', 'DeleteMessage', 'ChangeMessageVisibility', 'GetQueueAttributes', 'GetQueueUrl'].map(
+    (action): AllowListEntry => ({
+      fn: 'FanOutWorker',
+      action: `sqs:${action}`,
+      resource: 'queue/FanOutWorker',
+      reason:
+        "Lambda's SQS event source mapping polls with the worker's role (CDK's SqsEventSource grants it); the " +
+        'local stand-in invokes the worker directly, so no handler ever makes this call.',
+    }),
+  ),
 ];

@@ -13,9 +13,13 @@
  * | void (no message) | CHAT#<chatId>    | MSG#<seq, 12 digits>        |                |                 |
  * | client message id | CHAT#<chatId>    | CMID#<senderId>#<clientId>  |                |                 |
  * | direct-chat pair  | PAIR#<a>#<b>     | PAIR                        |                |                 |
+ * | roster entry      | ROSTER#<chatId>  | ONLINE#<userId>#<connId>    |                |                 |
+ * | join marker       | USER#<userId>    | JOINED#<chatId>             |                |                 |
+ * | media upload      | CHAT#<chatId>    | UPLOAD#<uploadId>           |                |                 |
  *
  * Within a chat partition, `MEMBER#…` < `META` < `MSG#…`, so one Query over the range
- * [`MEMBER#`, `META`] reads the chat and all its members at once.
+ * [`MEMBER#`, `META`] reads the chat and all its members at once; `UPLOAD#…` sorts after `MSG#…`, so
+ * neither that range nor a history page ever reads an upload.
  *
  * Message items also carry the sort keys of two local secondary indexes (same partition):
  * `lsi1sk` = `VER#<ver, 12 digits>` (the version of the message's latest change: the change feed
@@ -65,7 +69,11 @@ export const PREFIX = {
   message: 'MSG#',
   clientMessage: 'CMID#',
   pair: 'PAIR#',
+  roster: 'ROSTER#',
+  online: 'ONLINE#',
+  joined: 'JOINED#',
   version: 'VER#',
+  upload: 'UPLOAD#',
 } as const;
 
 /** Fixed sort keys. */
@@ -73,6 +81,9 @@ export const SK = { profile: 'PROFILE', chat: 'META', pair: 'PAIR' } as const;
 
 export const userPk = (userId: string): string => `${PREFIX.user}${userId}`;
 export const chatPk = (chatId: string): string => `${PREFIX.chat}${chatId}`;
+export const rosterPk = (chatId: string): string => `${PREFIX.roster}${chatId}`;
+/** The sort-key prefix of one user's entries in a roster. */
+export const onlinePrefix = (userId: string): string => `${PREFIX.online}${userId}#`;
 export const seqSk = (seq: number): string => `${PREFIX.message}${String(seq).padStart(SEQ_DIGITS, '0')}`;
 /** A version in the version index (versions use the same 12 digits as seqs). */
 export const verSk = (ver: number): string => `${PREFIX.version}${String(ver).padStart(SEQ_DIGITS, '0')}`;
@@ -98,6 +109,21 @@ export const keys = {
     const [x, y] = [a, b].sort();
     return { pk: `${PREFIX.pair}${x}#${y}`, sk: SK.pair };
   },
+  /** One open socket of a group member, in the group's roster (its own partition, see rosters.ts). */
+  rosterEntry: (chatId: string, userId: string, connectionId: string): Key => ({
+    pk: rosterPk(chatId),
+    sk: `${onlinePrefix(userId)}${connectionId}`,
+  }),
+  /** A short-lived note in a user's partition that they just joined a group (see rosters.ts). */
+  joinMarker: (userId: string, chatId: string): Key => ({
+    pk: userPk(userId),
+    sk: `${PREFIX.joined}${chatId}`,
+  }),
+  /** A media upload of a chat (requested, then attached to at most one message). */
+  upload: (chatId: string, uploadId: string): Key => ({
+    pk: chatPk(chatId),
+    sk: `${PREFIX.upload}${uploadId}`,
+  }),
 } as const;
 
 /** The index keys a membership item carries so that a user's chats are one Query. */

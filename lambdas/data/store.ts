@@ -13,6 +13,8 @@
  *   sequence.ts    `sequence`: seq and version allocation on `META`, voids
  *   claims.ts      `claims`: clientMessageId claims     cursors.ts  `cursors` (read, delivery)
  *   head-cache.ts  `heads`: the container's cache of chat heads (no DynamoDB access)
+ *   rosters.ts     `rosters` (the open sockets of each group's members, join markers)
+ *   uploads.ts     `uploads` (media uploads of a chat; their bytes are in S3: media-bucket.ts)
  */
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { getDocumentClient } from '../shared/clients.ts';
@@ -23,13 +25,27 @@ import { ConnectionRepository, ProfileRepository } from './connections.ts';
 import { ReadCursorRepository } from './cursors.ts';
 import { ChatHeadCache } from './head-cache.ts';
 import { MessageRepository } from './messages.ts';
+import { RosterRepository } from './rosters.ts';
 import { SequenceRepository } from './sequence.ts';
 import { TableClient } from './table-client.ts';
+import { UploadRepository } from './uploads.ts';
 
 /** The record types and helpers the domain builds on. */
 export { byJoined, type ChatWithMembers } from './chats.ts';
 export type { ChatHead } from './head-cache.ts';
-export type { ChatKind, ChatRecord, MemberRecord, MessageRecord, Role, Slot } from './items.ts';
+export type {
+  ChatKind,
+  ChatRecord,
+  MemberRecord,
+  MembershipRef,
+  MessageRecord,
+  Role,
+  Slot,
+  StoredAttachment,
+  UploadRecord,
+} from './items.ts';
+export { CONNECTION_TTL_SECONDS, connectionExpiresAt } from './items.ts';
+export type { RosterEntry, RosterSocket } from './rosters.ts';
 
 export class ChatStore {
   readonly connections: ConnectionRepository;
@@ -37,9 +53,11 @@ export class ChatStore {
   readonly chats: ChatRepository;
   readonly messages: MessageRepository;
   readonly cursors: ReadCursorRepository;
+  readonly rosters: RosterRepository;
   readonly sequence: SequenceRepository;
   readonly claims: ClaimRepository;
   readonly heads: ChatHeadCache;
+  readonly uploads: UploadRepository;
 
   constructor(client: DynamoDBDocumentClient, tableName: string) {
     const table = new TableClient(client, tableName);
@@ -48,9 +66,11 @@ export class ChatStore {
     this.chats = new ChatRepository(table);
     this.messages = new MessageRepository(table);
     this.cursors = new ReadCursorRepository(table);
+    this.rosters = new RosterRepository(table);
     this.sequence = new SequenceRepository(table);
     this.claims = new ClaimRepository(table);
     this.heads = new ChatHeadCache();
+    this.uploads = new UploadRepository(table);
   }
 }
 

@@ -151,7 +151,9 @@ export function callsOf(clientName: string, commandName: string, input: Input): 
     return [{ action: 'execute-api:ManageConnections', operation, resource: '@connections' }];
   }
   const named = [input.SecretId, input.Bucket, input.QueueUrl, input.Name].find((v) => typeof v === 'string');
-  return [{ action: `${prefix}:${operation}`, operation, resource: (named as string | undefined) ?? '*' }];
+  // The batch actions of SQS are authorized by their single-message action (SendMessageBatch by SendMessage).
+  const action = prefix === 'sqs' ? operation.replace(/Batch$/, '') : operation;
+  return [{ action: `${prefix}:${action}`, operation, resource: (named as string | undefined) ?? '*' }];
 }
 
 const written = new Set<string>();

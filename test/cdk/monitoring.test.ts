@@ -124,8 +124,9 @@ describe('alarms', { timeout: 180_000 }, () => {
       Dimensions: stageDims,
     });
     const fns = s.stack.chatApi.allFunctions.length;
-    // errors of the routes, throttles of all, authorizer faults, JWKS outage, 5xx, latency, cost
-    expect(alarms()).toHaveLength(fns - 1 + fns + 5);
+    // errors of the routes, throttles of all, authorizer faults, JWKS outage, 5xx, latency, cost,
+    // + the fan-out worker's own four (test/cdk/workers.test.ts)
+    expect(alarms()).toHaveLength(fns - 1 + fns + 5 + s.stack.fanOutWorker.alarms.length);
   });
 
   it('sends alarms to a topic when one is given', () => {

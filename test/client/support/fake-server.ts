@@ -113,7 +113,17 @@ export class FakeServer {
   view(chat: FakeChat): Chat {
     const { chatId, kind, name, ownerId, members, lastVer, createdAt } = chat;
     const ver = this.syncSupported ? lastVer : 0;
-    return { chatId, kind, name, ownerId, members, lastSeq: chat.messages.length, lastVer: ver, createdAt };
+    return {
+      chatId,
+      kind,
+      name,
+      ownerId,
+      members,
+      memberCount: members.length,
+      lastSeq: chat.messages.length,
+      lastVer: ver,
+      createdAt,
+    };
   }
 
   /** Answers every request of the socket not answered yet (except those `hold` keeps back). */
