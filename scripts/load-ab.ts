@@ -25,6 +25,7 @@ const ENTRIES: Record<string, string> = {
   sendMessage: 'lambdas/handlers/sendMessage.ts',
   listChats: 'lambdas/handlers/listChats.ts',
   ping: 'lambdas/handlers/ping.ts',
+  default: 'lambdas/handlers/default.ts',
 };
 
 const TIMER = [
