@@ -12,6 +12,11 @@
  * | message           | CHAT#<chatId>    | MSG#<seq, 12 digits>        |                |                 |
  * | client message id | CHAT#<chatId>    | CMID#<senderId>#<clientId>  |                |                 |
  * | direct-chat pair  | PAIR#<a>#<b>     | PAIR                        |                |                 |
+ * | scheduled message | USER#<userId>    | SCHED#<scheduledId>         | (gsi2, while due: see below)     |
+ * | pending count     | USER#<userId>    | SCHEDCOUNT                  |                |                 |
+ *
+ * A scheduled message still to go out also carries the due index keys (`gsi2`):
+ * `gsi2pk` = `DUE#<shard>` (0…DUE_SHARDS-1, from its id) and `gsi2sk` = its send time (ISO 8601, UTC).
  *
  * Within a chat partition, `MEMBER#…` < `META` < `MSG#…`, so one Query over the range
  * [`MEMBER#`, `META`] reads the chat and all its members at once.
@@ -37,6 +42,19 @@ export const MEMBERSHIP_INDEX: IndexDefinition = (() => {
   return index;
 })();
 
+/** The due index (`gsi2`) of scheduled messages, as `lib/table.ts` defines it. */
+export const DUE_INDEX: IndexDefinition = (() => {
+  const index = TABLE.globalSecondaryIndexes.find((i) => i.indexName === 'gsi2');
+  if (!index) throw new Error('lib/table.ts defines no due index (gsi2)');
+  return index;
+})();
+
+/**
+ * Partitions of the due index. Items spread over them by id, so neither a burst of new schedules nor
+ * a burst of sends writes one index partition key (1,000 writes/s each); a sweep queries all of them.
+ */
+export const DUE_SHARDS = 8;
+
 /** The attribute DynamoDB TTL reads (epoch seconds). */
 export const TTL_ATTRIBUTE = TABLE.ttlAttribute;
 
@@ -48,10 +66,12 @@ export const PREFIX = {
   message: 'MSG#',
   clientMessage: 'CMID#',
   pair: 'PAIR#',
+  scheduled: 'SCHED#',
+  due: 'DUE#',
 } as const;
 
 /** Fixed sort keys. */
-export const SK = { profile: 'PROFILE', chat: 'META', pair: 'PAIR' } as const;
+export const SK = { profile: 'PROFILE', chat: 'META', pair: 'PAIR', scheduledCount: 'SCHEDCOUNT' } as const;
 
 export const userPk = (userId: string): string => `${PREFIX.user}${userId}`;
 export const chatPk = (chatId: string): string => `${PREFIX.chat}${chatId}`;
@@ -75,7 +95,27 @@ export const keys = {
     const [x, y] = [a, b].sort();
     return { pk: `${PREFIX.pair}${x}#${y}`, sk: SK.pair };
   },
+  scheduled: (userId: string, scheduledId: string): Key => ({
+    pk: userPk(userId),
+    sk: `${PREFIX.scheduled}${scheduledId}`,
+  }),
+  scheduledCount: (userId: string): Key => ({ pk: userPk(userId), sk: SK.scheduledCount }),
 } as const;
+
+/** The due-index shard of a scheduled message (a stable hash of its id). */
+export function dueShard(scheduledId: string): number {
+  let hash = 0;
+  for (let i = 0; i < scheduledId.length; i++) hash = (hash * 31 + scheduledId.charCodeAt(i)) >>> 0;
+  return hash % DUE_SHARDS;
+}
+
+export const duePk = (shard: number): string => `${PREFIX.due}${shard}`;
+
+/** The due-index keys a scheduled message carries until it goes out (or fails, or is cancelled). */
+export const dueIndexKeys = (scheduledId: string, sendAt: string): Record<string, string> => ({
+  [DUE_INDEX.partitionKey]: duePk(dueShard(scheduledId)),
+  [DUE_INDEX.sortKey]: sendAt,
+});
 
 /** The index keys a membership item carries so that a user's chats are one Query. */
 export const membershipIndexKeys = (chatId: string, userId: string): Record<string, string> => ({

@@ -10,6 +10,7 @@
  *   table-client.ts  paging, batches with backoff, transactions, condition failures as values
  *   connections.ts `connections`, `profiles`   chats.ts    `chats` (memberships, direct pairs)
  *   messages.ts    `messages` (and clientMessageId claims)   cursors.ts  `cursors` (read cursors)
+ *   scheduled.ts   `scheduled` (scheduled messages, the pending count, the due index)
  */
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { getDocumentClient } from '../shared/clients.ts';
@@ -18,11 +19,21 @@ import { ChatRepository } from './chats.ts';
 import { ConnectionRepository, ProfileRepository } from './connections.ts';
 import { ReadCursorRepository } from './cursors.ts';
 import { MessageRepository } from './messages.ts';
+import { ScheduledRepository } from './scheduled.ts';
 import { TableClient } from './table-client.ts';
 
 /** The record types and helpers the domain builds on. */
 export { byJoined, type ChatWithMembers } from './chats.ts';
-export type { ChatKind, ChatRecord, MemberRecord, MessageRecord, Role } from './items.ts';
+export type {
+  ChatKind,
+  ChatRecord,
+  MemberRecord,
+  MessageRecord,
+  Role,
+  ScheduledRecord,
+  ScheduledStatus,
+} from './items.ts';
+export type { Completion, DueRef } from './scheduled.ts';
 
 export class ChatStore {
   readonly connections: ConnectionRepository;
@@ -30,6 +41,7 @@ export class ChatStore {
   readonly chats: ChatRepository;
   readonly messages: MessageRepository;
   readonly cursors: ReadCursorRepository;
+  readonly scheduled: ScheduledRepository;
 
   constructor(client: DynamoDBDocumentClient, tableName: string) {
     const table = new TableClient(client, tableName);
@@ -38,6 +50,7 @@ export class ChatStore {
     this.chats = new ChatRepository(table);
     this.messages = new MessageRepository(table);
     this.cursors = new ReadCursorRepository(table);
+    this.scheduled = new ScheduledRepository(table);
   }
 }
 

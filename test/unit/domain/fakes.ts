@@ -46,6 +46,17 @@ export function fakeDeps() {
         async (_c: string, _u: string, seq: number) => ({ status: 'moved', lastReadSeq: seq }) as const,
       ),
     },
+    scheduled: {
+      create: vi.fn(async () => ({ status: 'created' }) as const),
+      get: vi.fn(async () => undefined),
+      listPending: vi.fn(async () => []),
+      cancel: vi.fn(async () => true),
+      claim: vi.fn(async () => undefined),
+      release: vi.fn(async () => true),
+      complete: vi.fn(async () => true),
+      listDue: vi.fn(async () => []),
+      findSentMessageId: vi.fn(async () => undefined),
+    },
   };
   const fanOut: Mocked<Pick<FanOut, 'toUsers' | 'isOpen'>> = {
     toUsers: vi.fn(async () => report),
