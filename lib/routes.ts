@@ -17,6 +17,13 @@ export type TableAction =
   | 'dynamodb:BatchWriteItem'
   | 'dynamodb:ConditionCheckItem';
 
+/**
+ * Resources beside the table and the Management API that a route function uses; the stack grants
+ * each one by its construct, with the least the route needs.
+ * - `scheduledQueue`: sends to the due queue of scheduled messages (lib/scheduled-messages.ts).
+ */
+export type RouteResource = 'scheduledQueue';
+
 export interface RouteThrottle {
   /** Steady-state requests per second. */
   readonly rateLimit: number;
@@ -45,6 +52,11 @@ export interface RouteDefinition {
    * @default the stage's default route throttling
    */
   readonly throttle?: RouteThrottle;
+  /**
+   * Other resources the function uses.
+   * @default none
+   */
+  readonly uses?: readonly RouteResource[];
 }
 
 /** The Lambda REQUEST authorizer guarding `$connect`. */
@@ -68,6 +80,7 @@ type ActionRoute =
       /** @default true */
       readonly managementApi?: boolean;
       readonly throttle?: RouteThrottle;
+      readonly uses?: readonly RouteResource[];
     };
 
 /**
@@ -107,9 +120,12 @@ export const ACTION_ROUTES: Readonly<Record<ActionName, ActionRoute>> = {
   react: 'planned',
   markDelivered: 'planned',
   sync: 'planned',
-  scheduleMessage: 'planned',
-  listScheduled: 'planned',
-  cancelScheduled: 'planned',
+  scheduleMessage: {
+    tableActions: [...FAN_OUT, 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
+    uses: ['scheduledQueue'],
+  },
+  listScheduled: { tableActions: ['dynamodb:Query'], managementApi: false },
+  cancelScheduled: { tableActions: [...FAN_OUT, 'dynamodb:GetItem', 'dynamodb:UpdateItem'] },
   registerDevice: 'planned',
   unregisterDevice: 'planned',
   blockUser: 'planned',
@@ -127,6 +143,7 @@ const actionRoute = (routeKey: string, route: Exclude<ActionRoute, 'planned'>): 
   managementApi: route.managementApi ?? true,
   returnResponse: true,
   ...(route.throttle ? { throttle: route.throttle } : {}),
+  ...(route.uses ? { uses: route.uses } : {}),
 });
 
 /** The `$` routes API Gateway itself defines. */

@@ -2,6 +2,11 @@
  * Runtime configuration, read once per container from the environment that the CDK stack (or the
  * local stack) sets. Nothing here is hard-coded to a host.
  */
+import {
+  DEFAULT_HORIZON_SECONDS,
+  SCHEDULED_HORIZON_ENV,
+  SCHEDULED_QUEUE_URL_ENV,
+} from '../../lib/scheduled-functions.ts';
 import { MANAGEMENT_ENDPOINT_ENV, TABLE_NAME_ENV } from '../../lib/table.ts';
 
 interface RuntimeConfig {
@@ -15,6 +20,12 @@ interface RuntimeConfig {
   readonly fanOutConcurrency: number;
   /** Connection lookups in flight at once when `getPresence` asks about many users. */
   readonly presenceConcurrency: number;
+  /** The due queue of scheduled messages (set for the functions that enqueue). */
+  readonly scheduledQueueUrl: string | undefined;
+  /** An SQS endpoint override (the local queue); unset on AWS. */
+  readonly sqsEndpoint: string | undefined;
+  /** Scheduled messages due within this many ms are enqueued at once (see lib/scheduled-functions.ts). */
+  readonly scheduledHorizonMs: number;
 }
 
 let cached: RuntimeConfig | undefined;
@@ -26,6 +37,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): RuntimeConfig 
     dynamoEndpoint: env.DYNAMODB_ENDPOINT || undefined,
     fanOutConcurrency: positiveInt(env.FANOUT_CONCURRENCY, 16),
     presenceConcurrency: positiveInt(env.PRESENCE_CONCURRENCY, 16),
+    scheduledQueueUrl: env[SCHEDULED_QUEUE_URL_ENV] || undefined,
+    sqsEndpoint: env.SQS_ENDPOINT || undefined,
+    scheduledHorizonMs: positiveInt(env[SCHEDULED_HORIZON_ENV], DEFAULT_HORIZON_SECONDS) * 1000,
   };
 }
 
