@@ -9,6 +9,7 @@ import { AUTHORIZER, ROUTES } from '../lib/routes.ts';
 import { MANAGEMENT_ENDPOINT_ENV, TABLE_NAME_ENV } from '../lib/table.ts';
 import { type DynamoLocal, startDynamoLocal, useLocalAwsEnvironment } from './dynamodb.ts';
 import { type GatewayLimits, type GatewayOptions, type LambdaHandler, LocalGateway } from './gateway.ts';
+import { LocalScheduler } from './scheduler.ts';
 import { ensureTable } from './table.ts';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -33,6 +34,8 @@ export interface LocalStackOptions {
   ) => () => Promise<LambdaHandler>;
   /** Extra environment for the handlers (e.g. JWT_ISSUER). */
   readonly env?: Record<string, string>;
+  /** How often the scheduled-message sweep runs. @default 60_000 */
+  readonly sweepIntervalMs?: number;
 }
 
 export interface LocalStack {
@@ -41,6 +44,8 @@ export interface LocalStack {
   readonly dynamoEndpoint: string;
   readonly tableName: string;
   readonly gateway: LocalGateway;
+  /** Scheduled messages: the due queue and the sweep (local/scheduler.ts). */
+  readonly scheduler: LocalScheduler;
   stop(): Promise<void>;
 }
 
@@ -60,9 +65,18 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     : await startDynamoLocal(options.dbPath ? { dbPath: options.dbPath } : {});
   const dynamoEndpoint = options.dynamoEndpoint ?? (dynamo as DynamoLocal).endpoint;
   const tableName = options.tableName ?? 'chat';
+  let scheduler: LocalScheduler | undefined;
   try {
     await ensureTable(dynamoEndpoint, tableName);
     const wrap = options.wrapLoader ?? ((_routeKey: string, load: () => Promise<LambdaHandler>) => load);
+    scheduler = new LocalScheduler({
+      load: (name, entry) => wrap(name, loader(entry)),
+      ...(options.sweepIntervalMs ? { sweepIntervalMs: options.sweepIntervalMs } : {}),
+      ...(options.onInvoke
+        ? { onError: (name, error) => options.onInvoke?.({ routeKey: name, connectionId: '', ms: 0, error }) }
+        : {}),
+    });
+    await scheduler.start();
     const gateway = new LocalGateway({
       routes: ROUTES.map((r) => ({
         routeKey: r.routeKey,
@@ -85,20 +99,26 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       [MANAGEMENT_ENDPOINT_ENV]: gateway.managementEndpoint,
       DYNAMODB_ENDPOINT: dynamoEndpoint,
       ...(process.env.JWT_JWKS_URL ? {} : { JWT_SECRET: process.env.JWT_SECRET ?? DEV_JWT_SECRET }),
+      ...scheduler.environment,
       ...options.env,
     });
+    scheduler.begin();
+    const started = scheduler;
     return {
       url: gateway.url,
       managementEndpoint: gateway.managementEndpoint,
       dynamoEndpoint,
       tableName,
       gateway,
+      scheduler: started,
       async stop() {
+        await started.stop();
         await gateway.stop();
         await dynamo?.stop();
       },
     };
   } catch (error) {
+    await scheduler?.stop();
     await dynamo?.stop();
     throw error;
   }

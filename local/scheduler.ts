@@ -1,0 +1,114 @@
+/**
+ * Scheduled messages on one machine (never deployed): the due queue (local/sqs.ts) feeding the real
+ * dispatcher handler, and a timer invoking the real sweeper handler with EventBridge's "Scheduled
+ * Event" shape, once at start-up (which puts back whatever was due while the stack was down: the
+ * local queue is in memory) and then every `sweepIntervalMs`. The handlers and their events are the
+ * ones AWS runs (lib/scheduled-functions.ts, lib/scheduled-messages.ts).
+ */
+import { randomUUID } from 'node:crypto';
+import type { ScheduledEvent } from 'aws-lambda';
+import { SCHEDULED_FUNCTIONS, SCHEDULED_QUEUE_URL_ENV } from '../lib/scheduled-functions.ts';
+import type { LambdaHandler } from './gateway.ts';
+import { LocalQueue } from './sqs.ts';
+
+export interface LocalSchedulerOptions {
+  /** Loads a handler module (the local stack's loader, possibly wrapped for metering). */
+  readonly load: (name: string, entry: string) => () => Promise<LambdaHandler>;
+  /** @default 60_000, like the per-minute rule on AWS */
+  readonly sweepIntervalMs?: number;
+  /** Called when a sweep or a dispatch throws (AWS would retry it; here it is reported). */
+  readonly onError?: (what: string, error: unknown) => void;
+}
+
+export class LocalScheduler {
+  readonly queue: LocalQueue;
+  readonly #sweeper: () => Promise<LambdaHandler>;
+  readonly #intervalMs: number;
+  readonly #onError: (what: string, error: unknown) => void;
+  readonly #sweeps = new Set<Promise<unknown>>();
+  #timer: NodeJS.Timeout | undefined;
+
+  constructor(options: LocalSchedulerOptions) {
+    const { sweeper, dispatcher } = SCHEDULED_FUNCTIONS;
+    const dispatch = options.load(dispatcher.name, dispatcher.entry);
+    this.#sweeper = options.load(sweeper.name, sweeper.entry);
+    this.#intervalMs = options.sweepIntervalMs ?? 60_000;
+    this.#onError = options.onError ?? (() => {});
+    this.queue = new LocalQueue({
+      name: 'scheduled-due',
+      consumer: async (event) => {
+        try {
+          return await (await dispatch())(event, lambdaContext(dispatcher.name));
+        } catch (error) {
+          this.#onError(dispatcher.name, error);
+          throw error;
+        }
+      },
+    });
+  }
+
+  /** The environment the functions need to reach the local queue. */
+  get environment(): Record<string, string> {
+    return { [SCHEDULED_QUEUE_URL_ENV]: this.queue.url, SQS_ENDPOINT: this.queue.endpoint };
+  }
+
+  /** Starts the queue's endpoint (before the handlers' environment is set). */
+  async start(): Promise<void> {
+    await this.queue.start();
+  }
+
+  /** Sweeps now and then every interval (once the handlers' environment is set). */
+  begin(): void {
+    void this.sweepNow().catch(() => undefined);
+    this.#timer = setInterval(() => void this.sweepNow().catch(() => undefined), this.#intervalMs);
+    this.#timer.unref();
+  }
+
+  /** Invokes the sweeper as the per-minute rule does; resolves with its report. */
+  sweepNow(): Promise<unknown> {
+    const run = (async () => {
+      try {
+        return await (await this.#sweeper())(
+          scheduledEvent(),
+          lambdaContext(SCHEDULED_FUNCTIONS.sweeper.name),
+        );
+      } catch (error) {
+        this.#onError(SCHEDULED_FUNCTIONS.sweeper.name, error);
+        throw error;
+      }
+    })();
+    this.#sweeps.add(run);
+    void run.catch(() => undefined).finally(() => this.#sweeps.delete(run));
+    return run;
+  }
+
+  /** Resolves when no sweep runs and the queue has nothing visible or in flight. */
+  async idle(): Promise<void> {
+    while (this.#sweeps.size > 0) await Promise.allSettled([...this.#sweeps]);
+    await this.queue.idle();
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.#timer);
+    await Promise.allSettled([...this.#sweeps]);
+    await this.queue.stop();
+  }
+}
+
+function scheduledEvent(): ScheduledEvent {
+  return {
+    version: '0',
+    id: randomUUID(),
+    'detail-type': 'Scheduled Event',
+    source: 'aws.events',
+    account: '000000000000',
+    time: new Date().toISOString(),
+    region: 'us-east-1',
+    resources: ['arn:aws:events:us-east-1:000000000000:rule/local-scheduled-sweep'],
+    detail: {},
+  };
+}
+
+function lambdaContext(functionName: string) {
+  return { awsRequestId: randomUUID(), functionName };
+}
