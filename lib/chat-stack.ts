@@ -11,7 +11,8 @@ import { ChatApi } from './chat-api.ts';
 import type { LogLevel } from './chat-function.ts';
 import { ChatTable } from './chat-table.ts';
 import { ChatMonitoring } from './monitoring.ts';
-import type { RouteDefinition, RouteThrottle } from './routes.ts';
+import { ROUTES, type RouteDefinition, type RouteThrottle } from './routes.ts';
+import { ScheduledMessages } from './scheduled-messages.ts';
 
 export interface ChatStackProps extends StackProps {
   /**
@@ -67,6 +68,7 @@ export class ChatStack extends Stack {
   readonly auth: ChatAuth;
   readonly chatApi: ChatApi;
   readonly monitoring: ChatMonitoring;
+  readonly scheduled: ScheduledMessages;
 
   constructor(scope: Construct, id: string, props: ChatStackProps = {}) {
     super(scope, id, props);
@@ -87,13 +89,29 @@ export class ChatStack extends Stack {
         ? {}
         : { configureAccountLogging: props.configureAccountLogging }),
     });
+    const alarmTopic = props.alarmTopicArn
+      ? Topic.fromTopicArn(this, 'AlarmTopic', props.alarmTopicArn)
+      : undefined;
     this.monitoring = new ChatMonitoring(this, 'Monitoring', {
       api: this.chatApi,
       table: this.table,
-      ...(props.alarmTopicArn
-        ? { alarmTopic: Topic.fromTopicArn(this, 'AlarmTopic', props.alarmTopicArn) }
-        : {}),
+      ...(alarmTopic ? { alarmTopic } : {}),
     });
+
+    // Scheduled messages: the sweep, the due queue and the dispatcher (lib/scheduled-messages.ts);
+    // route functions that use the due queue get it here.
+    this.scheduled = new ScheduledMessages(this, 'Scheduled', {
+      table: this.table,
+      api: this.chatApi,
+      destroyable,
+      ...(props.logRetention ? { logRetention: props.logRetention } : {}),
+      ...(props.logLevel ? { logLevel: props.logLevel } : {}),
+      ...(alarmTopic ? { alarmTopic } : {}),
+    });
+    for (const def of props.routes ?? ROUTES) {
+      const fn = this.chatApi.functions.get(def.routeKey);
+      if (fn && def.uses?.includes('scheduledQueue')) this.scheduled.connect(fn);
+    }
 
     new CfnOutput(this, 'WebSocketUrl', {
       value: this.chatApi.url,

@@ -220,6 +220,7 @@ describe('least privilege', { timeout: 60_000 }, () => {
         ...TRACING,
         ...(def?.tableActions ?? []),
         ...(def?.managementApi ? ['execute-api:ManageConnections'] : []),
+        ...(def?.uses?.includes('scheduledQueue') ? ['sqs:SendMessage'] : []),
       ];
       const statements = statementsOf(s, fn);
       expect(statements.flatMap(actionsOf).sort(), fn.node.id).toEqual([...new Set(expected)].sort());
@@ -233,7 +234,9 @@ describe('least privilege', { timeout: 60_000 }, () => {
   });
 
   it('has no dynamodb:Scan, no wildcard action, and no table access outside the route functions', () => {
-    const routeRoles = [...s.stack.chatApi.functions.values()].map((fn) => logicalId(s.stack, fn.role));
+    const routeRoles = [...s.stack.chatApi.functions.values(), ...s.stack.scheduled.functions].map((fn) =>
+      logicalId(s.stack, fn.role),
+    );
     expect(privilegeViolations(s.template, routeRoles)).toEqual([]);
   });
 
@@ -488,7 +491,9 @@ describe('monitoring', { timeout: 60_000 }, () => {
       ExtendedStatistic: 'p99',
       Dimensions: stageDims,
     });
-    expect(alarms()).toHaveLength(2 * s.stack.chatApi.allFunctions.length + 2);
+    expect(alarms()).toHaveLength(
+      2 * s.stack.chatApi.allFunctions.length + 2 + s.stack.scheduled.alarms.length,
+    );
   });
 
   it('sends alarms to a topic when one is given, and has a dashboard', () => {
