@@ -85,6 +85,8 @@ export class LocalQueue {
 
   async start(): Promise<void> {
     this.#server = createServer((req, res) => void this.#serve(req, res));
+    // Longer than the SDK keeps an idle socket, so a reused socket is never closed under a request.
+    this.#server.keepAliveTimeout = 65_000;
     await new Promise<void>((resolve, reject) => {
       this.#server?.once('error', reject);
       this.#server?.listen(0, '127.0.0.1', () => resolve());

@@ -2,17 +2,17 @@
  * Scheduled messages, the system's side: the sweep that puts due messages on the queue, and the
  * dispatch that sends one at its time, exactly once:
  *
- * 1. the item is read; anything not pending (sent, failed, cancelled, or held by a live dispatcher)
- *    is left alone, which makes duplicate queue messages and racing dispatchers harmless;
- * 2. a conditional claim (pending → sending, with a lease) lets one dispatcher through;
- * 3. the message goes out through `sendMessage`, the same domain path as a client's send, with a
+ * 1. a conditional claim (pending → sending, with a lease) lets one dispatcher through; anything
+ *    else (sent, failed, cancelled, gone, or held by a live dispatcher) is left alone, which makes
+ *    duplicate queue messages and racing dispatchers harmless;
+ * 2. the message goes out through `sendMessage`, the same domain path as a client's send, with a
  *    clientMessageId derived from the scheduled id: a second attempt after a crash finds the first
  *    one's message instead of storing another;
- * 4. a conditional completion (sending → sent | failed, guarded by the claim) records the outcome,
+ * 3. a conditional completion (sending → sent | failed, guarded by the claim) records the outcome,
  *    and only the dispatcher whose completion succeeded tells the author's sockets.
  *
- * A dispatcher that dies between 2 and 4 leaves `sending`; once its lease runs out the next sweep's
- * queue message lets another take over (step 3 makes that safe).
+ * A dispatcher that dies between 1 and 3 leaves `sending`; once its lease runs out the next sweep's
+ * queue message lets another take over (step 2 makes that safe).
  */
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -38,9 +38,8 @@ const NO_SOCKET = '';
 export type DispatchOutcome = 'sent' | 'failed' | 'skipped' | 'requeued';
 
 export async function dispatchScheduled(deps: ScheduledDeps, ref: DueRef): Promise<DispatchOutcome> {
-  const current = await deps.store.scheduled.get(ref.userId, ref.scheduledId, { consistent: true });
-  if (!current || (current.status !== 'pending' && current.status !== 'sending')) return 'skipped';
-  const early = Date.parse(current.sendAt) - deps.now().getTime();
+  // The queue message carries the send time (it never changes), so an early one costs no read.
+  const early = Date.parse(ref.sendAt) - deps.now().getTime();
   if (early > MAX_EARLY_WAIT_MS) {
     await deps.queue.enqueue([ref], deps.now());
     return 'requeued';
@@ -101,8 +100,6 @@ async function publish(deps: ScheduledDeps, record: ScheduledRecord): Promise<Co
       return { status: 'failed', reason: 'INTERNAL' };
     }
   }
-  const refusal = await whyNot(deps, record);
-  if (refusal) return refusal;
   const author: Caller = { userId: record.userId, name: record.authorName };
   try {
     const { message } = await sendMessage(deps, author, {
@@ -116,7 +113,7 @@ async function publish(deps: ScheduledDeps, record: ScheduledRecord): Promise<Co
     return { status: 'sent', messageId: message.messageId };
   } catch (error) {
     if (!isChatError(error)) throw error;
-    // The author left or the chat went between the check and the send.
+    // The author is no longer a member, or the chat is gone: say which.
     if (error.code === 'NOT_FOUND') {
       const refusal = await whyNot(deps, record);
       if (refusal) return refusal;

@@ -41,7 +41,7 @@ const TEN_MINUTES_AGO = () => new Date(Date.now() - 600_000).toISOString();
 const about = (id: string) => (f: Frame) => (f.scheduled as Scheduled | undefined)?.scheduledId === id;
 
 /** An SQS event carrying the due-queue message of a scheduled item. */
-function queueEvent(userId: string, s: Scheduled, body?: string): SQSEvent {
+function queueEvent(userId: string, s: Pick<Scheduled, 'scheduledId' | 'sendAt'>, body?: string): SQSEvent {
   const messageId = `test-${Math.random().toString(36).slice(2)}`;
   return {
     Records: [
@@ -83,8 +83,8 @@ async function drain(...sockets: UserSocket[]): Promise<void> {
 describe('the dispatcher, exactly once', () => {
   it('sends one message when five dispatchers and a sweep race on the same due item', async () => {
     const { alice, bob, chat, scheduled } = await world('raced');
-    await makeDue(stack, alice.userId, scheduled.scheduledId);
-    const event = queueEvent(alice.userId, scheduled);
+    const sendAt = await makeDue(stack, alice.userId, scheduled.scheduledId);
+    const event = queueEvent(alice.userId, { ...scheduled, sendAt });
     const results = await Promise.all([
       ...Array.from({ length: 5 }, () => invoke(event)),
       stack.scheduler.sweepNow(),
@@ -158,14 +158,16 @@ describe('the dispatcher, exactly once', () => {
 
   it('leaves a live claim alone (no second send while its holder may still be working)', async () => {
     const { alice, bob, chat, scheduled } = await world('held');
-    await makeDue(stack, alice.userId, scheduled.scheduledId);
+    const sendAt = await makeDue(stack, alice.userId, scheduled.scheduledId);
     await patchItem(stack, alice.userId, scheduled.scheduledId, {
       status: 'sending',
       sendingAt: new Date().toISOString(),
       dispatchId: 'alive',
       attempts: 1,
     });
-    expect(await invoke(queueEvent(alice.userId, scheduled))).toEqual({ batchItemFailures: [] });
+    expect(await invoke(queueEvent(alice.userId, { ...scheduled, sendAt }))).toEqual({
+      batchItemFailures: [],
+    });
     await stack.scheduler.sweepNow();
     await drain(alice, bob);
     expect((await history(bob, chat.chatId)).messages).toEqual([]);

@@ -133,35 +133,27 @@ describe('listScheduled and cancelScheduled', () => {
 describe('dispatchScheduled', () => {
   const ref = { userId: 'ann', scheduledId: 's_1', sendAt: at(-500) };
 
-  it('skips what is gone or finished, and claims nothing', async () => {
-    for (const found of [undefined, record({ status: 'sent' }), record({ status: 'cancelled' })]) {
-      const { deps, store } = scheduledDeps();
-      store.scheduled.get.mockResolvedValue(found);
-      expect(await dispatchScheduled(deps, ref)).toBe('skipped');
-      expect(store.scheduled.claim).not.toHaveBeenCalled();
-    }
-  });
-
-  it('puts back a queue message more than 2 s early', async () => {
-    const { deps, store, queue } = scheduledDeps();
-    store.scheduled.get.mockResolvedValue(record({ sendAt: at(30_000) }));
-    expect(await dispatchScheduled(deps, ref)).toBe('requeued');
-    expect(queue.enqueue).toHaveBeenCalledWith([ref], new Date(NOW));
-    expect(store.scheduled.claim).not.toHaveBeenCalled();
-  });
-
-  it('does nothing when another dispatcher holds the claim', async () => {
+  it('leaves alone what it cannot claim (gone, finished, or held by another dispatcher)', async () => {
     const { deps, store, fanOut } = scheduledDeps();
-    store.scheduled.get.mockResolvedValue(record());
     store.scheduled.claim.mockResolvedValue(undefined);
     expect(await dispatchScheduled(deps, ref)).toBe('skipped');
+    expect(store.scheduled.claim).toHaveBeenCalledWith(ref, expect.any(String), new Date(NOW), 60_000);
     expect(store.messages.append).not.toHaveBeenCalled();
+    expect(store.scheduled.complete).not.toHaveBeenCalled();
     expect(fanOut.toUsers).not.toHaveBeenCalled();
+  });
+
+  it('puts back a queue message more than 2 s early, without reading the item', async () => {
+    const { deps, store, queue } = scheduledDeps();
+    const early = { ...ref, sendAt: at(30_000) };
+    expect(await dispatchScheduled(deps, early)).toBe('requeued');
+    expect(queue.enqueue).toHaveBeenCalledWith([early], new Date(NOW));
+    expect(store.scheduled.get).not.toHaveBeenCalled();
+    expect(store.scheduled.claim).not.toHaveBeenCalled();
   });
 
   it('gives the claim back and throws when the send path fails for a reason that may pass', async () => {
     const { deps, store } = scheduledDeps();
-    store.scheduled.get.mockResolvedValue(record());
     store.scheduled.claim.mockImplementation(async (_ref, dispatchId) =>
       record({ status: 'sending', dispatchId, attempts: 1 }),
     );
@@ -175,7 +167,6 @@ describe('dispatchScheduled', () => {
 
   it('fails with CHAT_DELETED / NOT_MEMBER, and only the completing dispatcher tells the author', async () => {
     const { deps, store, fanOut } = scheduledDeps();
-    store.scheduled.get.mockResolvedValue(record());
     store.scheduled.claim.mockResolvedValue(record({ status: 'sending', attempts: 1 }));
     store.chats.getWithMembers.mockResolvedValue({ chat: undefined, members: [] });
     expect(await dispatchScheduled(deps, ref)).toBe('failed');
@@ -191,7 +182,6 @@ describe('dispatchScheduled', () => {
     });
 
     const lost = scheduledDeps();
-    lost.store.scheduled.get.mockResolvedValue(record());
     lost.store.scheduled.claim.mockResolvedValue(record({ status: 'sending', attempts: 1 }));
     lost.store.chats.getWithMembers.mockResolvedValue(groupChat('bob', ['bob']));
     lost.store.scheduled.complete.mockResolvedValue(false);
@@ -201,7 +191,6 @@ describe('dispatchScheduled', () => {
 
   it('on a retry, records the message an earlier attempt stored instead of sending again', async () => {
     const { deps, store } = scheduledDeps();
-    store.scheduled.get.mockResolvedValue(record({ status: 'sending', attempts: 1 }));
     store.scheduled.claim.mockResolvedValue(record({ status: 'sending', attempts: 2 }));
     store.scheduled.findSentMessageId.mockResolvedValue('m1_xxxxxxxxxxxx');
     expect(await dispatchScheduled(deps, ref)).toBe('sent');
