@@ -30,7 +30,10 @@ import type { ScheduledDeps } from './scheduled-deps.ts';
 export const DISPATCH_LEASE_MS = 60_000;
 /** Attempts that claimed a message before it is given up as failed (`INTERNAL`). */
 export const MAX_DISPATCH_ATTEMPTS = 5;
-/** A queue message that arrives this early is held in place; an earlier one is put back. */
+/**
+ * A queue message that arrives this early is held until its time (timers round down to the second,
+ * so every one arrives up to a second early); an earlier one is put back on the queue.
+ */
 const MAX_EARLY_WAIT_MS = 2000;
 /** `sendMessage` gets no socket to leave out: every socket of the author gets `message.created`. */
 const NO_SOCKET = '';

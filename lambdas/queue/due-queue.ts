@@ -1,8 +1,10 @@
 /**
  * The due queue of scheduled messages (SQS standard queue). A scheduled message due within the
- * sweep horizon is put on it with a message timer (`DelaySeconds`) for the seconds left, rounded
- * up, so it becomes visible to the dispatcher at its send time (never before it). Entries are sent
- * ten to a request (SendMessageBatch); entries SQS refuses are sent again with backoff.
+ * sweep horizon is put on it with a message timer (`DelaySeconds`) for the whole seconds left
+ * (rounded down: timers have a one-second grain), so it becomes visible at most a second before its
+ * send time and the dispatcher holds it until then: it goes out on time, not up to a second late.
+ * Entries are sent ten to a request (SendMessageBatch); entries SQS refuses are sent again with
+ * backoff.
  *
  * The queue may carry the same scheduled message more than once (a sweep and `scheduleMessage`, or
  * two sweeps, can both enqueue it): the dispatcher's conditional claim makes that harmless.
@@ -47,9 +49,9 @@ export function parseDueMessage(body: string): DueRef | undefined {
   }
 }
 
-/** The message timer for a send time: the seconds left, rounded up, within SQS's 0…900. */
+/** The message timer for a send time: the whole seconds left (rounded down), within SQS's 0…900. */
 export function delaySecondsFor(sendAt: string, now: Date): number {
-  const seconds = Math.ceil((Date.parse(sendAt) - now.getTime()) / 1000);
+  const seconds = Math.floor((Date.parse(sendAt) - now.getTime()) / 1000);
   return Math.min(MAX_DELAY_SECONDS, Math.max(0, Number.isFinite(seconds) ? seconds : 0));
 }
 

@@ -24,10 +24,11 @@ const ref = (i: number, inMs = 0) => ({
 });
 
 describe('message timers', () => {
-  it('are the seconds left rounded up (never early), 0 when overdue, at most 900', () => {
-    expect(delaySecondsFor(ref(0, 1).sendAt, NOW)).toBe(1);
+  it('are the whole seconds left (rounded down: the dispatcher holds the rest), 0 when overdue, at most 900', () => {
+    expect(delaySecondsFor(ref(0, 1).sendAt, NOW)).toBe(0);
+    expect(delaySecondsFor(ref(0, 999).sendAt, NOW)).toBe(0);
     expect(delaySecondsFor(ref(0, 1000).sendAt, NOW)).toBe(1);
-    expect(delaySecondsFor(ref(0, 1001).sendAt, NOW)).toBe(2);
+    expect(delaySecondsFor(ref(0, 1999).sendAt, NOW)).toBe(1);
     expect(delaySecondsFor(ref(0, 0).sendAt, NOW)).toBe(0);
     expect(delaySecondsFor(ref(0, -5000).sendAt, NOW)).toBe(0);
     expect(delaySecondsFor(ref(0, 3600_000).sendAt, NOW)).toBe(900);
@@ -55,14 +56,14 @@ describe('SqsDueQueue over a mocked SQS', () => {
   it('sends ten to a request, each with its own timer', async () => {
     sqs.on(SendMessageBatchCommand).resolves({ Successful: [], Failed: [] });
     await queue.enqueue(
-      Array.from({ length: 25 }, (_, i) => ref(i, i * 1000)),
+      Array.from({ length: 25 }, (_, i) => ref(i, i * 1000 + 500)),
       NOW,
     );
     const calls = sqs.commandCalls(SendMessageBatchCommand).map((c) => c.args[0].input);
     expect(calls.map((c) => c.Entries?.length)).toEqual([10, 10, 5]);
     expect(calls[1]?.Entries?.[2]).toEqual({
       Id: '2',
-      MessageBody: dueMessageBody(ref(12, 12_000)),
+      MessageBody: dueMessageBody(ref(12, 12_500)),
       DelaySeconds: 12,
     });
     expect(calls.every((c) => c.QueueUrl === 'https://sqs.us-east-1.amazonaws.com/1/due')).toBe(true);
