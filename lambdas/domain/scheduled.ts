@@ -12,6 +12,7 @@ import { badRequest, conflict, notFound } from '../shared/errors.ts';
 import { event } from '../shared/frames.ts';
 import { logger } from '../shared/logger.ts';
 import { loadAsMember } from './access.ts';
+import type { Deps } from './deps.ts';
 import { seqOfMessageId } from './ids.ts';
 import { LIMITS } from './limits.ts';
 import type { ScheduledDeps } from './scheduled-deps.ts';
@@ -123,7 +124,7 @@ export async function scheduleMessage(
 
 /** The caller's scheduled messages still to go out, soonest first (optionally of one chat). */
 export async function listScheduled(
-  deps: ScheduledDeps,
+  deps: Deps,
   caller: Caller,
   input: { readonly chatId?: string | undefined },
 ): Promise<{ scheduled: Scheduled[] }> {
@@ -148,7 +149,7 @@ function notPending(r: ScheduledRecord) {
 }
 
 export async function cancelScheduled(
-  deps: ScheduledDeps,
+  deps: Deps,
   caller: Caller,
   input: { readonly scheduledId: string; readonly connectionId: string },
 ): Promise<{ scheduled: Scheduled }> {
