@@ -1,8 +1,9 @@
 /**
  * Scheduled messages on one machine (never deployed): the due queue (local/sqs.ts) feeding the real
  * dispatcher handler, and a timer invoking the real sweeper handler with EventBridge's "Scheduled
- * Event" shape, once at start-up (which puts back whatever was due while the stack was down: the
- * local queue is in memory) and then every `sweepIntervalMs`. The handlers and their events are the
+ * Event" shape every `sweepIntervalMs`. The first sweep, at start-up, is a full one (`detail.full`):
+ * the local queue is in memory, so what it held when the stack stopped, and what fell due while it
+ * was down, is put back. The handlers and their events are the
  * ones AWS runs (lib/scheduled-functions.ts, lib/scheduled-messages.ts).
  */
 import { randomUUID } from 'node:crypto';
@@ -59,17 +60,17 @@ export class LocalScheduler {
 
   /** Sweeps now and then every interval (once the handlers' environment is set). */
   begin(): void {
-    void this.sweepNow().catch(() => undefined);
+    void this.sweepNow({ full: true }).catch(() => undefined);
     this.#timer = setInterval(() => void this.sweepNow().catch(() => undefined), this.#intervalMs);
     this.#timer.unref();
   }
 
-  /** Invokes the sweeper as the per-minute rule does; resolves with its report. */
-  sweepNow(): Promise<unknown> {
+  /** Invokes the sweeper as the per-minute rule does (`full`: without its cursor); resolves with its report. */
+  sweepNow(options: { full?: boolean } = {}): Promise<unknown> {
     const run = (async () => {
       try {
         return await (await this.#sweeper())(
-          scheduledEvent(),
+          scheduledEvent(options.full === true),
           lambdaContext(SCHEDULED_FUNCTIONS.sweeper.name),
         );
       } catch (error) {
@@ -95,7 +96,7 @@ export class LocalScheduler {
   }
 }
 
-function scheduledEvent(): ScheduledEvent {
+function scheduledEvent(full: boolean): ScheduledEvent {
   return {
     version: '0',
     id: randomUUID(),
@@ -105,7 +106,7 @@ function scheduledEvent(): ScheduledEvent {
     time: new Date().toISOString(),
     region: 'us-east-1',
     resources: ['arn:aws:events:us-east-1:000000000000:rule/local-scheduled-sweep'],
-    detail: {},
+    detail: full ? { full: true } : {},
   };
 }
 

@@ -172,3 +172,10 @@ export const SCHEDULED_COUNT = defineItem({
   key: (c: { readonly userId: string }) => keys.scheduledCount(c.userId),
   fields: { pending: field.number },
 });
+
+/** How far the sweep of scheduled messages has enqueued: every due-index entry up to `until`. */
+export const SWEEP_CURSOR = defineItem({
+  itemType: 'sweepCursor',
+  key: (_: Record<string, never>) => keys.sweepCursor(),
+  fields: { until: field.string },
+});

@@ -14,6 +14,7 @@
  * | direct-chat pair  | PAIR#<a>#<b>     | PAIR                        |                |                 |
  * | scheduled message | USER#<userId>    | SCHED#<scheduledId>         | (gsi2, while due: see below)     |
  * | pending count     | USER#<userId>    | SCHEDCOUNT                  |                |                 |
+ * | sweep cursor      | SWEEP            | CURSOR                      |                |                 |
  *
  * A scheduled message still to go out also carries the due index keys (`gsi2`):
  * `gsi2pk` = `DUE#<shard>` (0…DUE_SHARDS-1, from its id) and `gsi2sk` = its send time (ISO 8601, UTC).
@@ -70,6 +71,9 @@ export const PREFIX = {
   due: 'DUE#',
 } as const;
 
+/** The one item of the sweep of scheduled messages: how far it has enqueued. */
+const SWEEP_CURSOR_KEY: Key = { pk: 'SWEEP', sk: 'CURSOR' };
+
 /** Fixed sort keys. */
 export const SK = { profile: 'PROFILE', chat: 'META', pair: 'PAIR', scheduledCount: 'SCHEDCOUNT' } as const;
 
@@ -100,6 +104,7 @@ export const keys = {
     sk: `${PREFIX.scheduled}${scheduledId}`,
   }),
   scheduledCount: (userId: string): Key => ({ pk: userPk(userId), sk: SK.scheduledCount }),
+  sweepCursor: (): Key => SWEEP_CURSOR_KEY,
 } as const;
 
 /** The due-index shard of a scheduled message (a stable hash of its id). */

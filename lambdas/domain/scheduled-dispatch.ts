@@ -19,6 +19,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { DUE_SHARDS } from '../data/keys.ts';
 import type { Completion, DueRef, ScheduledRecord } from '../data/store.ts';
 import type { Caller } from '../shared/caller.ts';
+import { mapSettled } from '../shared/concurrency.ts';
 import { isChatError } from '../shared/errors.ts';
 import { event } from '../shared/frames.ts';
 import { logger } from '../shared/logger.ts';
@@ -137,26 +138,61 @@ async function whyNot(deps: ScheduledDeps, record: ScheduledRecord): Promise<Com
 }
 
 export interface SweepReport {
-  /** Scheduled messages found due within the horizon (and put on the queue). */
+  /** Messages newly due within the horizon, put on the queue. */
   readonly due: number;
-  /** How long the oldest of them is overdue (0 when none is): the sweep's view of the lag. */
+  /** Messages found stuck (still to go out `STUCK_AFTER_MS` past their time) and put on the queue again. */
+  readonly retried: number;
+  /** How long the oldest message found is overdue (0 when none is): the sweep's view of the lag. */
   readonly overdueMs: number;
 }
 
 /**
- * Puts everything due before now + horizon on the queue, each to become visible at its send time:
- * one Query per due-index shard, reading only messages still to go out. A message already on the
- * queue may be put there again (harmless); one that is stuck (a lost queue message, a dispatcher that
- * died) is retried by every sweep until it leaves the index.
+ * A message still in the due index this long after its due time is stuck (its queue message was
+ * lost or dead-lettered, or its dispatcher died): the sweep enqueues it again and postpones its
+ * due-index time by as much, so it is retried every `STUCK_AFTER_MS`, not at every sweep.
  */
-export async function sweepDue(deps: ScheduledDeps): Promise<SweepReport> {
+export const STUCK_AFTER_MS = 120_000;
+
+/**
+ * The sweep. It enqueues each scheduled message once, when its due time enters the horizon: it
+ * reads the due index from its cursor (how far the last sweep got) to now + horizon, enqueues what
+ * it finds with timers for the seconds left, and moves the cursor; what is due sooner than the
+ * horizon when scheduled was enqueued by `scheduleMessage`. Messages still there `STUCK_AFTER_MS`
+ * past their time are enqueued again. One Query per shard and range: the cost follows the due
+ * messages, never the number of scheduled ones.
+ *
+ * `full` ignores the cursor and enqueues everything due within the horizon: after the queue lost
+ * its messages (the local queue is in memory: `npm run dev` sweeps this way at start-up) or a
+ * restore of the table.
+ */
+export async function sweepDue(deps: ScheduledDeps, options: { full?: boolean } = {}): Promise<SweepReport> {
   const now = deps.now();
-  const before = new Date(now.getTime() + deps.horizonMs).toISOString();
+  const until = new Date(now.getTime() + deps.horizonMs).toISOString();
+  const stuckBefore = new Date(now.getTime() - STUCK_AFTER_MS).toISOString();
+  const cursor = options.full ? undefined : await deps.store.scheduled.getSweepCursor();
   const shards = Array.from({ length: DUE_SHARDS }, (_, shard) => shard);
-  const due = (await Promise.all(shards.map((shard) => deps.store.scheduled.listDue(shard, before)))).flat();
-  await deps.queue.enqueue(due, now);
-  const oldest = due.reduce((min, ref) => Math.min(min, Date.parse(ref.sendAt)), Number.POSITIVE_INFINITY);
+  const inShards = async (range: { from?: string; to: string }) =>
+    (await Promise.all(shards.map((shard) => deps.store.scheduled.listDue(shard, range)))).flat();
+
+  const due = await inShards({ from: cursor, to: until });
+  // Stuck ones lie before the cursor (without a cursor the range above has them all).
+  const stuckTo = cursor === undefined ? undefined : cursor < stuckBefore ? cursor : stuckBefore;
+  const stuck = stuckTo === undefined ? [] : await inShards({ to: stuckTo });
+  await deps.queue.enqueue([...due, ...stuck], now);
+  await mapSettled(stuck, POSTPONE_CONCURRENCY, async (ref) => {
+    await deps.store.scheduled.postpone(ref, now.toISOString());
+  });
+  await deps.store.scheduled.moveSweepCursor(until);
+
+  const oldest = [...due, ...stuck].reduce((min, ref) => Math.min(min, Date.parse(ref.sendAt)), Infinity);
   const overdueMs = Number.isFinite(oldest) ? Math.max(0, now.getTime() - oldest) : 0;
-  logger.info('scheduled sweep', { due: due.length, overdueMs });
-  return { due: due.length, overdueMs };
+  logger.info('scheduled sweep', {
+    due: due.length,
+    retried: stuck.length,
+    overdueMs,
+    full: options.full ?? false,
+  });
+  return { due: due.length, retried: stuck.length, overdueMs };
 }
+
+const POSTPONE_CONCURRENCY = 16;

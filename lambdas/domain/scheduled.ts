@@ -18,6 +18,8 @@ import { LIMITS } from './limits.ts';
 import type { ScheduledDeps } from './scheduled-deps.ts';
 
 const DAY_MS = 24 * 3600 * 1000;
+/** Clocks of different functions may disagree this much. */
+const CLOCK_MARGIN_MS = 5000;
 
 /** A schedule as the domain takes it: the frame's fields and the socket it came from. */
 export interface ScheduleMessageInput extends Request<'scheduleMessage'> {
@@ -108,9 +110,10 @@ export async function scheduleMessage(
       `You have ${LIMITS.scheduledMaxPending} scheduled messages waiting, the most allowed; cancel one or wait until one goes out.`,
     );
   }
-  // Due before the next sweep can be relied on: onto the queue now. Should that fail, the item is
-  // stored all the same and the next sweep enqueues it (late): the schedule is not lost.
-  if (sendAt.getTime() < now.getTime() + deps.horizonMs) {
+  // Due before the sweep's cursor may already be past it: onto the queue now (a margin for clocks).
+  // Should that fail, the item is stored all the same and a sweep retries it once it is stuck
+  // (late): the schedule is not lost.
+  if (sendAt.getTime() < now.getTime() + deps.horizonMs + CLOCK_MARGIN_MS) {
     await deps.queue
       .enqueue([{ userId: record.userId, scheduledId: record.scheduledId, sendAt: record.sendAt }], now)
       .catch((error: unknown) => logger.error('could not enqueue a scheduled message', { error }));

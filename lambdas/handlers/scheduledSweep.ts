@@ -1,6 +1,7 @@
 /**
- * The per-minute sweep of scheduled messages (an EventBridge schedule on AWS, a timer locally): puts
- * everything due within the horizon on the due queue. See lambdas/domain/scheduled-dispatch.ts.
+ * The per-minute sweep of scheduled messages (an EventBridge rule on AWS, a timer locally): puts what
+ * became due within the horizon, and what is stuck, on the due queue. See
+ * lambdas/domain/scheduled-dispatch.ts.
  */
 import type { ScheduledEvent } from 'aws-lambda';
 import { scheduledDeps } from '../domain/scheduled-deps.ts';
@@ -13,5 +14,6 @@ export const handler = async (
 ): Promise<SweepReport> => {
   logger.resetKeys();
   logger.appendKeys({ scheduledTime: event.time, awsRequestId: context?.awsRequestId });
-  return sweepDue(scheduledDeps());
+  // `{"detail":{"full":true}}` sweeps without the cursor (see sweepDue); the rule sends `detail: {}`.
+  return sweepDue(scheduledDeps(), { full: (event.detail as { full?: unknown } | undefined)?.full === true });
 };

@@ -24,6 +24,7 @@ import {
   patchItem,
   pendingCount,
   type Scheduled,
+  STUCK_MS,
   schedule,
   storedItem,
 } from '../support/scheduled.ts';
@@ -87,7 +88,7 @@ describe('the dispatcher, exactly once', () => {
     const event = queueEvent(alice.userId, { ...scheduled, sendAt });
     const results = await Promise.all([
       ...Array.from({ length: 5 }, () => invoke(event)),
-      stack.scheduler.sweepNow(),
+      stack.scheduler.sweepNow({ full: true }),
     ]);
     for (const r of results.slice(0, 5)) expect(r).toEqual({ batchItemFailures: [] });
     await drain(alice, bob);
@@ -107,9 +108,9 @@ describe('the dispatcher, exactly once', () => {
     expect(eventsOf(bob, 'message.created', withText)).toHaveLength(1);
   });
 
-  it('takes over from a dispatcher that died after claiming, once its lease ran out', async () => {
+  it('takes over from a dispatcher that died after claiming, once its lease ran out (the sweep retries it as stuck)', async () => {
     const { alice, bob, chat, scheduled } = await world('taken over');
-    await makeDue(stack, alice.userId, scheduled.scheduledId);
+    await makeDue(stack, alice.userId, scheduled.scheduledId, STUCK_MS);
     await patchItem(stack, alice.userId, scheduled.scheduledId, {
       status: 'sending',
       sendingAt: TEN_MINUTES_AGO(),
@@ -117,7 +118,7 @@ describe('the dispatcher, exactly once', () => {
       attempts: 1,
     });
     expect(await listScheduledIds(alice)).toEqual([scheduled.scheduledId]);
-    await stack.scheduler.sweepNow();
+    expect(await stack.scheduler.sweepNow()).toMatchObject({ retried: 1 });
     const sent = await alice.event('scheduled.sent', about(scheduled.scheduledId));
     await drain(alice, bob);
     const messages = (await history(bob, chat.chatId)).messages;
@@ -141,7 +142,7 @@ describe('the dispatcher, exactly once', () => {
       })
     ).message as Message;
     await bob.ok('removeMember', { chatId: chat.chatId, userId: alice.userId });
-    await makeDue(stack, alice.userId, scheduled.scheduledId);
+    await makeDue(stack, alice.userId, scheduled.scheduledId, STUCK_MS);
     await patchItem(stack, alice.userId, scheduled.scheduledId, {
       status: 'sending',
       sendingAt: TEN_MINUTES_AGO(),
@@ -158,7 +159,7 @@ describe('the dispatcher, exactly once', () => {
 
   it('leaves a live claim alone (no second send while its holder may still be working)', async () => {
     const { alice, bob, chat, scheduled } = await world('held');
-    const sendAt = await makeDue(stack, alice.userId, scheduled.scheduledId);
+    const sendAt = await makeDue(stack, alice.userId, scheduled.scheduledId, STUCK_MS);
     await patchItem(stack, alice.userId, scheduled.scheduledId, {
       status: 'sending',
       sendingAt: new Date().toISOString(),
@@ -168,13 +169,15 @@ describe('the dispatcher, exactly once', () => {
     expect(await invoke(queueEvent(alice.userId, { ...scheduled, sendAt }))).toEqual({
       batchItemFailures: [],
     });
-    await stack.scheduler.sweepNow();
+    expect(await stack.scheduler.sweepNow()).toMatchObject({ retried: 1 });
     await drain(alice, bob);
     expect((await history(bob, chat.chatId)).messages).toEqual([]);
     expect(await storedItem(stack, alice.userId, scheduled.scheduledId)).toMatchObject({
       status: 'sending',
       dispatchId: 'alive',
     });
+    // Retried once, then postponed: the next sweep does not enqueue it again.
+    expect(await stack.scheduler.sweepNow()).toMatchObject({ retried: 0 });
     // Still pending for its author, and no longer cancellable.
     expect(await listScheduledIds(alice)).toEqual([scheduled.scheduledId]);
     const cancel = await alice.request('cancelScheduled', { scheduledId: scheduled.scheduledId });
@@ -183,7 +186,7 @@ describe('the dispatcher, exactly once', () => {
 
   it('gives up after five attempts with reason INTERNAL when none of them got it out', async () => {
     const { alice, bob, scheduled } = await world('hopeless');
-    await makeDue(stack, alice.userId, scheduled.scheduledId);
+    await makeDue(stack, alice.userId, scheduled.scheduledId, STUCK_MS);
     await patchItem(stack, alice.userId, scheduled.scheduledId, {
       status: 'sending',
       sendingAt: TEN_MINUTES_AGO(),

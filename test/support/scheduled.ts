@@ -83,9 +83,20 @@ export async function patchItem(
   }
 }
 
-/** Makes a stored pending item due now (its send time and due-index key one second ago). */
-export async function makeDue(stack: TestStack, userId: string, scheduledId: string): Promise<string> {
-  const sendAt = new Date(Date.now() - 1000).toISOString();
+/**
+ * Makes a stored pending item due: its send time and due-index time `agoMs` ago (1 s: due now, for
+ * a full sweep or a dispatcher; over 2 minutes: stuck, for a normal sweep to retry).
+ */
+export async function makeDue(
+  stack: TestStack,
+  userId: string,
+  scheduledId: string,
+  agoMs = 1000,
+): Promise<string> {
+  const sendAt = new Date(Date.now() - agoMs).toISOString();
   await patchItem(stack, userId, scheduledId, { sendAt, gsi2sk: sendAt });
   return sendAt;
 }
+
+/** Long enough past its time for the sweep to treat a message as stuck (STUCK_AFTER_MS + a margin). */
+export const STUCK_MS = 180_000;

@@ -55,6 +55,9 @@ export function fakeDeps() {
       release: vi.fn(async () => true),
       complete: vi.fn(async () => true),
       listDue: vi.fn(async () => []),
+      postpone: vi.fn(async () => true),
+      getSweepCursor: vi.fn(async () => undefined),
+      moveSweepCursor: vi.fn(async () => true),
       findSentMessageId: vi.fn(async () => undefined),
     },
   };

@@ -71,7 +71,7 @@ describe('scheduleMessage', () => {
 
   it('leaves what is due later to the sweep, and still acks when the queue fails', async () => {
     const later = scheduledDeps();
-    await scheduleMessage(later.deps, ann, input(at(121_000)));
+    await scheduleMessage(later.deps, ann, input(at(126_000)));
     expect(later.queue.enqueue).not.toHaveBeenCalled();
     const failing = scheduledDeps();
     failing.queue.enqueue.mockRejectedValue(new Error('SQS is down'));
@@ -200,18 +200,51 @@ describe('dispatchScheduled', () => {
 });
 
 describe('sweepDue', () => {
-  it('queries every shard up to now + horizon and enqueues what it finds', async () => {
+  const due = (id: string, ms: number) => ({ userId: 'ann', scheduledId: id, sendAt: at(ms) });
+
+  it('enqueues what entered the horizon since its cursor, retries what is stuck, and moves the cursor', async () => {
     const { deps, store, queue } = scheduledDeps();
-    store.scheduled.listDue.mockImplementation(async (shard) =>
-      shard === 3 ? [{ userId: 'ann', scheduledId: 's_1', sendAt: at(-90_000) }] : [],
+    store.scheduled.getSweepCursor.mockResolvedValue(at(60_000));
+    store.scheduled.listDue.mockImplementation(async (shard, range) => {
+      if (shard !== 3) return [];
+      return range.from === undefined ? [due('s_stuck', -300_000)] : [due('s_new', 90_000)];
+    });
+    expect(await sweepDue(deps)).toEqual({ due: 1, retried: 1, overdueMs: 300_000 });
+    const ranges = store.scheduled.listDue.mock.calls.map(([, range]) => range);
+    expect(ranges.filter((r) => r.from !== undefined)).toEqual(
+      Array.from({ length: 8 }, () => ({ from: at(60_000), to: at(120_000) })),
     );
-    expect(await sweepDue(deps)).toEqual({ due: 1, overdueMs: 90_000 });
-    expect(store.scheduled.listDue.mock.calls.map(([shard, before]) => [shard, before])).toEqual(
-      Array.from({ length: 8 }, (_, shard) => [shard, at(120_000)]),
+    expect(ranges.filter((r) => r.from === undefined)).toEqual(
+      Array.from({ length: 8 }, () => ({ to: at(-120_000) })),
     );
     expect(queue.enqueue).toHaveBeenCalledWith(
-      [{ userId: 'ann', scheduledId: 's_1', sendAt: at(-90_000) }],
+      [due('s_new', 90_000), due('s_stuck', -300_000)],
       new Date(NOW),
     );
+    expect(store.scheduled.postpone).toHaveBeenCalledTimes(1);
+    expect(store.scheduled.postpone).toHaveBeenCalledWith(due('s_stuck', -300_000), NOW);
+    expect(store.scheduled.moveSweepCursor).toHaveBeenCalledWith(at(120_000));
+  });
+
+  it('without a cursor (the first sweep) or when full, reads everything up to the horizon once', async () => {
+    for (const full of [false, true]) {
+      const { deps, store } = scheduledDeps();
+      store.scheduled.getSweepCursor.mockResolvedValue(full ? at(60_000) : undefined);
+      await sweepDue(deps, { full });
+      expect(store.scheduled.listDue.mock.calls.map(([, range]) => range)).toEqual(
+        Array.from({ length: 8 }, () => ({ from: undefined, to: at(120_000) })),
+      );
+      expect(store.scheduled.postpone).not.toHaveBeenCalled();
+    }
+  });
+
+  it('when the cursor stood still (no sweep for minutes), retries everything before it', async () => {
+    const { deps, store } = scheduledDeps();
+    store.scheduled.getSweepCursor.mockResolvedValue(at(-600_000));
+    await sweepDue(deps);
+    const stuck = store.scheduled.listDue.mock.calls
+      .map(([, range]) => range)
+      .filter((r) => r.from === undefined);
+    expect(stuck[0]).toEqual({ to: at(-600_000) });
   });
 });
