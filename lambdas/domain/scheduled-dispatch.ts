@@ -154,11 +154,12 @@ export interface SweepReport {
 export const STUCK_AFTER_MS = 120_000;
 
 /**
- * The sweep. It enqueues each scheduled message once, when its due time enters the horizon: it
- * reads the due index from its cursor (how far the last sweep got) to now + horizon, enqueues what
- * it finds with timers for the seconds left, and moves the cursor; what is due sooner than the
- * horizon when scheduled was enqueued by `scheduleMessage`. Messages still there `STUCK_AFTER_MS`
- * past their time are enqueued again. One Query per shard and range: the cost follows the due
+ * The sweep. It enqueues each scheduled message when its due time enters the horizon: it reads the
+ * due index from its cursor (how far the last sweep that found something got) to now + horizon,
+ * enqueues what it finds with timers for the seconds left, and moves the cursor; what is due sooner
+ * than the horizon when scheduled was enqueued by `scheduleMessage` (and may be enqueued once more
+ * by the next sweep: at most twice in all). Messages still there `STUCK_AFTER_MS` past their time are
+ * enqueued again. One Query per shard and range: the cost follows the due
  * messages, never the number of scheduled ones.
  *
  * `full` ignores the cursor and enqueues everything due within the horizon: after the queue lost
@@ -182,7 +183,8 @@ export async function sweepDue(deps: ScheduledDeps, options: { full?: boolean } 
   await mapSettled(stuck, POSTPONE_CONCURRENCY, async (ref) => {
     await deps.store.scheduled.postpone(ref, now.toISOString());
   });
-  await deps.store.scheduled.moveSweepCursor(until);
+  // An empty window leaves the cursor (and the table) as it is: a quiet system writes nothing.
+  if (due.length > 0) await deps.store.scheduled.moveSweepCursor(until);
 
   const oldest = [...due, ...stuck].reduce((min, ref) => Math.min(min, Date.parse(ref.sendAt)), Infinity);
   const overdueMs = Number.isFinite(oldest) ? Math.max(0, now.getTime() - oldest) : 0;

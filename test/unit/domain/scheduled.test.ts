@@ -246,5 +246,7 @@ describe('sweepDue', () => {
       .map(([, range]) => range)
       .filter((r) => r.from === undefined);
     expect(stuck[0]).toEqual({ to: at(-600_000) });
+    // Nothing newly due: the cursor stays, nothing is written.
+    expect(store.scheduled.moveSweepCursor).not.toHaveBeenCalled();
   });
 });
