@@ -40,11 +40,14 @@ function tableActionsOf(action: keyof typeof ACTION_ROUTES): readonly TableActio
 }
 
 export const SCHEDULED_FUNCTIONS = {
-  /** Reads the due index only (its grant is limited to that index). */
+  /**
+   * Queries the due index (that grant is limited to the index), and reads and moves its cursor and
+   * postpones stuck messages (GetItem/UpdateItem, limited to the `SWEEP` and `USER#…` partitions).
+   */
   sweeper: {
     name: 'ScheduledSweeper',
     entry: 'lambdas/handlers/scheduledSweep.ts',
-    tableActions: ['dynamodb:Query'],
+    tableActions: ['dynamodb:Query', 'dynamodb:GetItem', 'dynamodb:UpdateItem'],
     managementApi: false,
   },
   /**

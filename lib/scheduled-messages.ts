@@ -117,11 +117,18 @@ export class ScheduledMessages extends Construct {
         [SCHEDULED_QUEUE_URL_ENV]: this.queue.queueUrl,
       },
     });
-    // The due index only: the sweeper reads nothing else.
+    // Queries on the due index only; items only in the cursor's and the users' partitions.
+    const [query, ...itemActions] = sweeper.tableActions;
     Grant.addToPrincipal({
       grantee: this.sweeper,
-      actions: [...sweeper.tableActions],
+      actions: [query],
       resourceArns: [`${table.table.tableArn}/index/${dueIndexName()}`],
+    });
+    Grant.addToPrincipal({
+      grantee: this.sweeper,
+      actions: itemActions,
+      resourceArns: [table.table.tableArn],
+      conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['SWEEP', 'USER#*'] } },
     });
     this.grantEnqueue(this.sweeper);
     this.rule = new Rule(this, 'EveryMinute', {

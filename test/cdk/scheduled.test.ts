@@ -70,16 +70,32 @@ describe('scheduled messages on AWS', { timeout: 60_000 }, () => {
     expect(ofType('AWS::Lambda::EventSourceMapping')).toHaveLength(1);
   });
 
-  it('grants the sweeper a Query on the due index only, and sending to the due queue', () => {
+  it('grants the sweeper a Query on the due index only, its items in two partitions, and the queue', () => {
     const { sweeper, queue } = s.stack.scheduled;
     const statements = statementsOf(s, sweeper);
     expect(statements.flatMap(actionsOf).sort()).toEqual(
-      [...LOGGING, ...TRACING, 'dynamodb:Query', 'sqs:SendMessage'].sort(),
+      [
+        ...LOGGING,
+        ...TRACING,
+        'dynamodb:GetItem',
+        'dynamodb:Query',
+        'dynamodb:UpdateItem',
+        'sqs:SendMessage',
+      ].sort(),
     );
     const query = statements.find((st) => actionsOf(st).includes('dynamodb:Query'));
+    expect(actionsOf(query as NonNullable<typeof query>)).toEqual(['dynamodb:Query']);
     expect(JSON.stringify(resourcesOf(query as NonNullable<typeof query>))).toMatch(
       /\/index\/gsi2"\]\]\}\]$/,
     );
+    const items = statements.find((st) => actionsOf(st).includes('dynamodb:UpdateItem')) as unknown as {
+      Resource: unknown;
+      Condition: unknown;
+    };
+    expect(items.Resource).toEqual(s.stack.resolve(s.stack.table.table.tableArn));
+    expect(items.Condition).toEqual({
+      'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['SWEEP', 'USER#*'] },
+    });
     const send = statements.find((st) => actionsOf(st).includes('sqs:SendMessage'));
     expect(resourcesOf(send as NonNullable<typeof send>)).toEqual([arnOf(queue)]);
   });
