@@ -69,7 +69,18 @@ function units(stats: ActionStats | undefined) {
 
 function perMessage(snapshot: MeterSnapshot, scope: string) {
   const u = units(snapshot[scope]);
+  const commands = Object.fromEntries(
+    Object.entries(snapshot[scope]?.commands ?? {}).map(([name, c]) => [
+      name,
+      {
+        calls: round(c.calls / MESSAGES),
+        read: round(c.read / MESSAGES),
+        write: round((c.write + c.estimatedWrite) / MESSAGES),
+      },
+    ]),
+  );
   return {
+    commands,
     read: round(u.read / MESSAGES),
     write: round(u.write / MESSAGES),
     invocations: round(u.invocations / MESSAGES, 3),
