@@ -1,7 +1,7 @@
 /**
  * Scheduled messages (`USER#<author>` / `SCHED#<scheduledId>`), the author's pending count
- * (`SCHEDCOUNT`) and the due index (`gsi2`). Every public method is one access pattern (all of
- * them are listed in docs/data-model.md).
+ * (`SCHEDCOUNT`). The due index (`gsi2`) and the sweep's cursor are `due-index.ts`. Every public
+ * method is one access pattern (all of them are listed in docs/data-model.md).
  *
  * The state machine, every step a conditional write:
  *
@@ -14,14 +14,8 @@
  * cancelled drops the due index keys (the sweep never reads it again) and expires after
  * `SCHEDULED_KEEP_SECONDS`.
  */
-import {
-  CLIENT_MESSAGE_CLAIM,
-  SCHEDULED,
-  SCHEDULED_COUNT,
-  type ScheduledRecord,
-  SWEEP_CURSOR,
-} from './items.ts';
-import { DUE_INDEX, duePk, keys, PREFIX, stripPrefix, TTL_ATTRIBUTE, userPk } from './keys.ts';
+import { CLIENT_MESSAGE_CLAIM, SCHEDULED, SCHEDULED_COUNT, type ScheduledRecord } from './items.ts';
+import { DUE_INDEX, keys, PREFIX, TTL_ATTRIBUTE, userPk } from './keys.ts';
 import { ifConditionFails, itemAbsent, type TableClient } from './table-client.ts';
 
 /** How long a scheduled message is kept once it is no longer pending (for status and CONFLICT answers). */
@@ -213,71 +207,6 @@ export class ScheduledRepository {
           },
           at,
         );
-  }
-
-  /**
-   * The entries of one due-index shard with a due time in [`from`, `to`] (from the start when `from`
-   * is not given): Query on `gsi2`, keys only. Only messages still to go out carry these keys.
-   */
-  async listDue(
-    shard: number,
-    range: { readonly from?: string | undefined; readonly to: string },
-  ): Promise<DueRef[]> {
-    const items = await this.table.queryAll({
-      IndexName: DUE_INDEX.indexName,
-      KeyConditionExpression:
-        range.from === undefined ? '#pk = :pk AND #sk <= :to' : '#pk = :pk AND #sk BETWEEN :from AND :to',
-      ExpressionAttributeNames: { '#pk': DUE_INDEX.partitionKey, '#sk': DUE_INDEX.sortKey },
-      ExpressionAttributeValues: {
-        ':pk': duePk(shard),
-        ':to': range.to,
-        ...(range.from === undefined ? {} : { ':from': range.from }),
-      },
-    });
-    return items.map((item) => ({
-      userId: stripPrefix(String(item.pk), PREFIX.user),
-      scheduledId: stripPrefix(String(item.sk), PREFIX.scheduled),
-      sendAt: String(item[DUE_INDEX.sortKey]),
-    }));
-  }
-
-  /**
-   * Moves a stuck message's due-index time to `at`, so that the sweep retries it from there and not
-   * at every run (UpdateItem, only while it still carries the due keys). Whether it did.
-   */
-  async postpone(ref: DueRef, at: string): Promise<boolean> {
-    const moved = this.table.update({
-      Key: keys.scheduled(ref.userId, ref.scheduledId),
-      UpdateExpression: 'SET #sk = :at',
-      ConditionExpression: 'attribute_exists(#pk)',
-      ExpressionAttributeNames: { '#pk': DUE_INDEX.partitionKey, '#sk': DUE_INDEX.sortKey },
-      ExpressionAttributeValues: { ':at': at },
-    });
-    return ifConditionFails(
-      moved.then(() => true),
-      () => false,
-    );
-  }
-
-  /** How far the sweep has enqueued (consistent key lookup on the cursor item). */
-  async getSweepCursor(): Promise<string | undefined> {
-    const item = await this.table.get(keys.sweepCursor(), { consistent: true });
-    return item ? SWEEP_CURSOR.fromItem(item).until : undefined;
-  }
-
-  /** Moves the sweep cursor forward to `until` (never back: a concurrent sweep that got further wins). */
-  async moveSweepCursor(until: string): Promise<boolean> {
-    const moved = this.table.update({
-      Key: keys.sweepCursor(),
-      UpdateExpression: 'SET #until = :until, itemType = :type',
-      ConditionExpression: 'attribute_not_exists(pk) OR #until < :until',
-      ExpressionAttributeNames: { '#until': 'until' },
-      ExpressionAttributeValues: { ':until': until, ':type': SWEEP_CURSOR.itemType },
-    });
-    return ifConditionFails(
-      moved.then(() => true),
-      () => false,
-    );
   }
 
   /**

@@ -10,7 +10,8 @@
  *   table-client.ts  paging, batches with backoff, transactions, condition failures as values
  *   connections.ts `connections`, `profiles`   chats.ts    `chats` (memberships, direct pairs)
  *   messages.ts    `messages` (and clientMessageId claims)   cursors.ts  `cursors` (read cursors)
- *   scheduled.ts   `scheduled` (scheduled messages, the pending count, the due index)
+ *   scheduled.ts   `scheduled` (scheduled messages, the pending count)
+ *   due-index.ts   `due` (the due index of scheduled messages, the sweep's cursor)
  */
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { getDocumentClient } from '../shared/clients.ts';
@@ -18,6 +19,7 @@ import { config } from '../shared/config.ts';
 import { ChatRepository } from './chats.ts';
 import { ConnectionRepository, ProfileRepository } from './connections.ts';
 import { ReadCursorRepository } from './cursors.ts';
+import { DueIndexRepository } from './due-index.ts';
 import { MessageRepository } from './messages.ts';
 import { ScheduledRepository } from './scheduled.ts';
 import { TableClient } from './table-client.ts';
@@ -42,6 +44,7 @@ export class ChatStore {
   readonly messages: MessageRepository;
   readonly cursors: ReadCursorRepository;
   readonly scheduled: ScheduledRepository;
+  readonly due: DueIndexRepository;
 
   constructor(client: DynamoDBDocumentClient, tableName: string) {
     const table = new TableClient(client, tableName);
@@ -51,6 +54,7 @@ export class ChatStore {
     this.messages = new MessageRepository(table);
     this.cursors = new ReadCursorRepository(table);
     this.scheduled = new ScheduledRepository(table);
+    this.due = new DueIndexRepository(table);
   }
 }
 

@@ -170,10 +170,10 @@ export async function sweepDue(deps: ScheduledDeps, options: { full?: boolean } 
   const now = deps.now();
   const until = new Date(now.getTime() + deps.horizonMs).toISOString();
   const stuckBefore = new Date(now.getTime() - STUCK_AFTER_MS).toISOString();
-  const cursor = options.full ? undefined : await deps.store.scheduled.getSweepCursor();
+  const cursor = options.full ? undefined : await deps.store.due.getSweepCursor();
   const shards = Array.from({ length: DUE_SHARDS }, (_, shard) => shard);
   const inShards = async (range: { from?: string; to: string }) =>
-    (await Promise.all(shards.map((shard) => deps.store.scheduled.listDue(shard, range)))).flat();
+    (await Promise.all(shards.map((shard) => deps.store.due.listDue(shard, range)))).flat();
 
   const due = await inShards({ from: cursor, to: until });
   // Stuck ones lie before the cursor (without a cursor the range above has them all).
@@ -181,10 +181,10 @@ export async function sweepDue(deps: ScheduledDeps, options: { full?: boolean } 
   const stuck = stuckTo === undefined ? [] : await inShards({ to: stuckTo });
   await deps.queue.enqueue([...due, ...stuck], now);
   await mapSettled(stuck, POSTPONE_CONCURRENCY, async (ref) => {
-    await deps.store.scheduled.postpone(ref, now.toISOString());
+    await deps.store.due.postpone(ref, now.toISOString());
   });
   // An empty window leaves the cursor (and the table) as it is: a quiet system writes nothing.
-  if (due.length > 0) await deps.store.scheduled.moveSweepCursor(until);
+  if (due.length > 0) await deps.store.due.moveSweepCursor(until);
 
   const oldest = [...due, ...stuck].reduce((min, ref) => Math.min(min, Date.parse(ref.sendAt)), Infinity);
   const overdueMs = Number.isFinite(oldest) ? Math.max(0, now.getTime() - oldest) : 0;

@@ -54,11 +54,13 @@ export function fakeDeps() {
       claim: vi.fn(async () => undefined),
       release: vi.fn(async () => true),
       complete: vi.fn(async () => true),
+      findSentMessageId: vi.fn(async () => undefined),
+    },
+    due: {
       listDue: vi.fn(async () => []),
       postpone: vi.fn(async () => true),
       getSweepCursor: vi.fn(async () => undefined),
       moveSweepCursor: vi.fn(async () => true),
-      findSentMessageId: vi.fn(async () => undefined),
     },
   };
   const fanOut: Mocked<Pick<FanOut, 'toUsers' | 'isOpen'>> = {

@@ -204,13 +204,13 @@ describe('sweepDue', () => {
 
   it('enqueues what entered the horizon since its cursor, retries what is stuck, and moves the cursor', async () => {
     const { deps, store, queue } = scheduledDeps();
-    store.scheduled.getSweepCursor.mockResolvedValue(at(60_000));
-    store.scheduled.listDue.mockImplementation(async (shard, range) => {
+    store.due.getSweepCursor.mockResolvedValue(at(60_000));
+    store.due.listDue.mockImplementation(async (shard, range) => {
       if (shard !== 3) return [];
       return range.from === undefined ? [due('s_stuck', -300_000)] : [due('s_new', 90_000)];
     });
     expect(await sweepDue(deps)).toEqual({ due: 1, retried: 1, overdueMs: 300_000 });
-    const ranges = store.scheduled.listDue.mock.calls.map(([, range]) => range);
+    const ranges = store.due.listDue.mock.calls.map(([, range]) => range);
     expect(ranges.filter((r) => r.from !== undefined)).toEqual(
       Array.from({ length: 8 }, () => ({ from: at(60_000), to: at(120_000) })),
     );
@@ -221,32 +221,30 @@ describe('sweepDue', () => {
       [due('s_new', 90_000), due('s_stuck', -300_000)],
       new Date(NOW),
     );
-    expect(store.scheduled.postpone).toHaveBeenCalledTimes(1);
-    expect(store.scheduled.postpone).toHaveBeenCalledWith(due('s_stuck', -300_000), NOW);
-    expect(store.scheduled.moveSweepCursor).toHaveBeenCalledWith(at(120_000));
+    expect(store.due.postpone).toHaveBeenCalledTimes(1);
+    expect(store.due.postpone).toHaveBeenCalledWith(due('s_stuck', -300_000), NOW);
+    expect(store.due.moveSweepCursor).toHaveBeenCalledWith(at(120_000));
   });
 
   it('without a cursor (the first sweep) or when full, reads everything up to the horizon once', async () => {
     for (const full of [false, true]) {
       const { deps, store } = scheduledDeps();
-      store.scheduled.getSweepCursor.mockResolvedValue(full ? at(60_000) : undefined);
+      store.due.getSweepCursor.mockResolvedValue(full ? at(60_000) : undefined);
       await sweepDue(deps, { full });
-      expect(store.scheduled.listDue.mock.calls.map(([, range]) => range)).toEqual(
+      expect(store.due.listDue.mock.calls.map(([, range]) => range)).toEqual(
         Array.from({ length: 8 }, () => ({ from: undefined, to: at(120_000) })),
       );
-      expect(store.scheduled.postpone).not.toHaveBeenCalled();
+      expect(store.due.postpone).not.toHaveBeenCalled();
     }
   });
 
   it('when the cursor stood still (no sweep for minutes), retries everything before it', async () => {
     const { deps, store } = scheduledDeps();
-    store.scheduled.getSweepCursor.mockResolvedValue(at(-600_000));
+    store.due.getSweepCursor.mockResolvedValue(at(-600_000));
     await sweepDue(deps);
-    const stuck = store.scheduled.listDue.mock.calls
-      .map(([, range]) => range)
-      .filter((r) => r.from === undefined);
+    const stuck = store.due.listDue.mock.calls.map(([, range]) => range).filter((r) => r.from === undefined);
     expect(stuck[0]).toEqual({ to: at(-600_000) });
     // Nothing newly due: the cursor stays, nothing is written.
-    expect(store.scheduled.moveSweepCursor).not.toHaveBeenCalled();
+    expect(store.due.moveSweepCursor).not.toHaveBeenCalled();
   });
 });
