@@ -177,7 +177,7 @@ export async function sweepDue(deps: ScheduledDeps, options: { full?: boolean } 
 
   const due = await inShards({ from: cursor, to: until });
   // Stuck ones lie before the cursor (without a cursor the range above has them all).
-  const stuckTo = cursor === undefined ? undefined : cursor < stuckBefore ? cursor : stuckBefore;
+  const stuckTo = cursor === undefined ? undefined : [cursor, stuckBefore].sort()[0];
   const stuck = stuckTo === undefined ? [] : await inShards({ to: stuckTo });
   await deps.queue.enqueue([...due, ...stuck], now);
   await mapSettled(stuck, POSTPONE_CONCURRENCY, async (ref) => {
