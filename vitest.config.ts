@@ -4,7 +4,8 @@ export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
     globalSetup: ['test/global-setup.ts'],
-    testTimeout: 20_000,
+    // Generous: the machine is shared and two cores; a slow run must not read as a failure.
+    testTimeout: 60_000,
     hookTimeout: 60_000,
     pool: 'forks',
     // Two cores: a few files at a time keep DynamoDB Local responsive.

@@ -1,6 +1,7 @@
 /** A lean `ws` client for the load generator: request/reply matching and timestamped events. */
 import WebSocket from 'ws';
 import { devToken } from '../local/token.ts';
+import { FrameWaiter, HandshakeError, openSocket } from '../test/support/frame-waiter.ts';
 
 export type Frame = Record<string, unknown> & { type?: string };
 
@@ -8,8 +9,11 @@ export type EventListener = (frame: Frame, receivedAt: number) => void;
 
 let requestCounter = 0;
 
+const isReply = (frame: Frame) => frame.type === 'ack' || frame.type === 'error' || frame.type === 'pong';
+
 export class BenchClient {
-  readonly #pending = new Map<string, { resolve: (f: Frame) => void; timer: NodeJS.Timeout }>();
+  /** Replies being waited for (frames are not kept: the load runs for minutes). */
+  readonly #replies = new FrameWaiter<Frame>(false);
   readonly #listeners: EventListener[] = [];
 
   private constructor(
@@ -24,50 +28,22 @@ export class BenchClient {
       } catch {
         return;
       }
-      const requestId = frame.requestId;
-      if ((frame.type === 'ack' || frame.type === 'error' || frame.type === 'pong') && requestId) {
-        const waiter = this.#pending.get(String(requestId));
-        if (waiter) {
-          this.#pending.delete(String(requestId));
-          clearTimeout(waiter.timer);
-          waiter.resolve(frame);
-          return;
-        }
-      }
+      if (isReply(frame) && frame.requestId && this.#replies.deliver(frame)) return;
       for (const listener of this.#listeners) listener(frame, receivedAt);
     });
     socket.on('error', () => {});
-    socket.on('close', () => {
-      for (const [id, waiter] of this.#pending) {
-        clearTimeout(waiter.timer);
-        waiter.resolve({ type: 'error', code: 'CLOSED', requestId: id });
-      }
-      this.#pending.clear();
-    });
+    socket.on('close', () => this.#replies.cancelAll());
   }
 
   static async connect(baseUrl: string, userId: string, timeoutMs = 15_000): Promise<BenchClient> {
     const token = await devToken(userId, { name: `Bench ${userId}`, ttlSeconds: 4 * 3600 });
-    return new Promise((resolve, reject) => {
-      const socket = new WebSocket(`${baseUrl}/?token=${token}`);
-      const timer = setTimeout(() => {
-        socket.terminate();
-        reject(new Error(`connect ${userId}: timed out`));
-      }, timeoutMs);
-      socket.once('open', () => {
-        clearTimeout(timer);
-        resolve(new BenchClient(userId, socket));
-      });
-      socket.once('unexpected-response', (_req, res) => {
-        clearTimeout(timer);
-        socket.terminate();
-        reject(new Error(`connect ${userId}: HTTP ${res.statusCode}`));
-      });
-      socket.once('error', (error) => {
-        clearTimeout(timer);
-        reject(error);
-      });
-    });
+    try {
+      return new BenchClient(userId, await openSocket(`${baseUrl}/?token=${token}`, { timeoutMs }));
+    } catch (error) {
+      if (error instanceof HandshakeError) throw new Error(`connect ${userId}: HTTP ${error.status}`);
+      if ((error as Error).message.includes('timed out')) throw new Error(`connect ${userId}: timed out`);
+      throw error;
+    }
   }
 
   onEvent(listener: EventListener): void {
@@ -85,15 +61,13 @@ export class BenchClient {
   ): Promise<Frame> {
     const requestId = `r${(++requestCounter).toString(36)}`;
     const data = JSON.stringify({ action, requestId, ...fields });
-    return new Promise((resolve) => {
-      const timer = setTimeout(() => {
-        this.#pending.delete(requestId);
-        resolve({ type: 'error', code: 'TIMEOUT', requestId });
-      }, options.timeoutMs ?? 30_000);
-      this.#pending.set(requestId, { resolve, timer });
-      options.onWrite?.();
-      this.socket.send(data);
+    const reply = this.#replies.next((f) => f.requestId === requestId, {
+      timeoutMs: options.timeoutMs ?? 30_000,
+      orElse: (why) => ({ type: 'error', code: why === 'timeout' ? 'TIMEOUT' : 'CLOSED', requestId }),
     });
+    options.onWrite?.();
+    this.socket.send(data);
+    return reply;
   }
 
   /** Like `request`, but throws unless the reply is an ack (or pong). */

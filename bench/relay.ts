@@ -4,6 +4,7 @@
  */
 import type { AddressInfo } from 'node:net';
 import { type WebSocket, WebSocketServer } from 'ws';
+import { LOOPBACK_HOST } from '../local/defaults.ts';
 
 export interface Relay {
   readonly url: string;
@@ -12,7 +13,7 @@ export interface Relay {
 
 export async function startRelay(): Promise<Relay> {
   const sockets = new Map<string, WebSocket>();
-  const wss = new WebSocketServer({ host: '127.0.0.1', port: 0 });
+  const wss = new WebSocketServer({ host: LOOPBACK_HOST, port: 0 });
   wss.on('connection', (socket, req) => {
     const id = new URL(req.url ?? '/', 'http://localhost').searchParams.get('id') ?? '';
     sockets.set(id, socket);
@@ -26,7 +27,7 @@ export async function startRelay(): Promise<Relay> {
   await new Promise<void>((resolve) => wss.once('listening', () => resolve()));
   const { port } = wss.address() as AddressInfo;
   return {
-    url: `ws://127.0.0.1:${port}`,
+    url: `ws://${LOOPBACK_HOST}:${port}`,
     stop: () =>
       new Promise<void>((resolve) => {
         for (const s of wss.clients) s.terminate();

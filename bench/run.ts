@@ -9,13 +9,16 @@ import { randomBytes } from 'node:crypto';
 import { parseOptions } from './options.ts';
 import { costPerMillion, PRICES } from './pricing.ts';
 import { Phases, Progress } from './progress.ts';
-import { type BenchResults, type CostResults, machine, render, targets, writeResults } from './report.ts';
+import { render } from './report.ts';
+import { type BenchResults, type CostResults, machine, writeResults } from './results.ts';
 import { coldStart } from './scenarios/coldstart.ts';
 import { connectMembers, costRound, seed } from './scenarios/cost.ts';
+import { COST_CASES } from './scenarios/cost-cases.ts';
 import { floor } from './scenarios/floor.ts';
 import { type LatencyPhaseResult, latencyPhase } from './scenarios/latency.ts';
 import { throughput } from './scenarios/throughput.ts';
 import { startBenchStack } from './stack.ts';
+import { targets } from './targets.ts';
 import { World } from './world.ts';
 
 async function main(): Promise<number> {
@@ -174,14 +177,10 @@ function costResults(
   groupSize: number,
 ): CostResults {
   const perMillionMessages: CostResults['perMillionMessages'] = {};
-  const labels: [string, string][] = [
-    ['1:1, 1 KB, clientMessageId', 'sendMessage (1:1, 1 KB, clientMessageId)'],
-    ['group of 10, 1 KB', 'sendMessage (group of 10, 1 KB)'],
-    [`group of ${groupSize}, 1 KB`, `sendMessage (group of ${groupSize}, 1 KB)`],
-  ];
-  for (const [name, label] of labels) {
-    const c = fresh.find((x) => x.label === label);
-    if (!c) continue;
+  for (const priced of COST_CASES) {
+    const name = priced.perMillion?.({ groupSize });
+    const c = fresh.find((x) => x.label === priced.label({ groupSize }));
+    if (!name || !c) continue;
     const assumptions = {
       readUnits: c.read,
       writeUnits: c.write,

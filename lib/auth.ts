@@ -9,14 +9,48 @@
  *
  * The environment variable names are those of lambdas/auth/verifier.ts.
  */
-import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
-import { AccountRecovery, FeaturePlan, Mfa, UserPool, type UserPoolClient } from 'aws-cdk-lib/aws-cognito';
+import { Duration, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
+import {
+  AccountRecovery,
+  ClientAttributes,
+  FeaturePlan,
+  Mfa,
+  UserPool,
+  type UserPoolClient,
+  UserPoolEmail,
+} from 'aws-cdk-lib/aws-cognito';
 import { Grant, type IGrantable } from 'aws-cdk-lib/aws-iam';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 
 export interface CognitoAuthConfig {
   readonly mode: 'cognito';
+  /**
+   * Send the pool's mail (invitations, verification and recovery codes) through Amazon SES instead of
+   * Cognito's default sender, which is capped at 50 e-mails a day. The address (or its domain) must be
+   * verified in SES, and the SES account out of the sandbox to mail anyone (docs/deploy.md).
+   * @default - Cognito's default sender (no-reply@verificationemail.com, 50 a day)
+   */
+  readonly email?: CognitoSesEmail;
+}
+
+export interface CognitoSesEmail {
+  /** The sender address, verified in SES (or within `sesVerifiedDomain`). */
+  readonly fromEmail: string;
+  /** @default - none */
+  readonly fromName?: string;
+  /** @default - fromEmail */
+  readonly replyTo?: string;
+  /**
+   * Region of the SES identity (Cognito supports a few; docs/deploy.md).
+   * @default - the stack's region
+   */
+  readonly sesRegion?: string;
+  /**
+   * A domain verified in SES that `fromEmail` belongs to.
+   * @default - fromEmail itself is verified
+   */
+  readonly sesVerifiedDomain?: string;
 }
 
 export interface OidcAuthConfig {
@@ -70,6 +104,18 @@ export interface ChatAuthProps {
 
 /** A complete secret ARN ends with `-` and the 6 random characters Secrets Manager appends. */
 const COMPLETE_SECRET_ARN = /^arn:[^:]+:secretsmanager:[^:]*:[^:]*:secret:.+-[A-Za-z0-9]{6}$/;
+/** Any Secrets Manager secret ARN, complete or partial. */
+const SECRET_ARN = /^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[A-Za-z0-9/_+=.@-]+$/;
+
+/** Refuses anything but a Secrets Manager secret ARN, with a message that says what was expected. */
+export function checkSecretArn(arn: string): void {
+  if (Token.isUnresolved(arn) || SECRET_ARN.test(arn)) return;
+  throw new Error(
+    `jwtSecretArn must be the ARN of a Secrets Manager secret, e.g. ` +
+      `arn:aws:secretsmanager:eu-west-1:123456789012:secret:chat/jwt-AbCdEf (got "${arn}"). ` +
+      'Find it with: aws secretsmanager describe-secret --secret-id <name> --query ARN',
+  );
+}
 
 export class ChatAuth extends Construct {
   readonly mode: AuthConfig['mode'];
@@ -95,6 +141,12 @@ export class ChatAuth extends Construct {
 
     switch (config.mode) {
       case 'cognito': {
+        if (config.email && !config.email.sesRegion && Token.isUnresolved(Stack.of(this).region)) {
+          throw new Error(
+            'Cognito mail through SES needs the SES region (the stack is not tied to a region): ' +
+              'set sesRegion (-c sesRegion=eu-west-1)',
+          );
+        }
         const pool = new UserPool(this, 'UserPool', {
           selfSignUpEnabled: false,
           signInAliases: { username: true, email: true },
@@ -112,11 +164,34 @@ export class ChatAuth extends Construct {
           featurePlan: FeaturePlan.ESSENTIALS,
           deletionProtection: !destroyable,
           removalPolicy,
+          ...(config.email
+            ? {
+                email: UserPoolEmail.withSES({
+                  fromEmail: config.email.fromEmail,
+                  ...(config.email.fromName ? { fromName: config.email.fromName } : {}),
+                  ...(config.email.replyTo ? { replyTo: config.email.replyTo } : {}),
+                  ...(config.email.sesRegion ? { sesRegion: config.email.sesRegion } : {}),
+                  ...(config.email.sesVerifiedDomain
+                    ? { sesVerifiedDomain: config.email.sesVerifiedDomain }
+                    : {}),
+                }),
+              }
+            : {}),
         });
         const client = pool.addClient('AppClient', {
-          // A public client (mobile apps): no secret; USER_PASSWORD_AUTH for the CLI walk-through, SRP for apps.
+          // A public client (mobile apps): no secret. Apps sign in with SRP (the password never leaves the
+          // device); no plain USER_PASSWORD_AUTH, which would let anyone holding the public client id
+          // try passwords. ADMIN_USER_PASSWORD_AUTH needs IAM credentials (cognito-idp:AdminInitiateAuth):
+          // the deployer's token walk-through in docs/deploy.md.
           generateSecret: false,
-          authFlows: { userSrp: true, userPassword: true },
+          authFlows: { userSrp: true, adminUserPassword: true },
+          // Users may set their preferred_username (their display name unless an administrator set
+          // `name`) but never rewrite `name` or `email`, which administrators own.
+          writeAttributes: new ClientAttributes().withStandardAttributes({
+            preferredUsername: true,
+            locale: true,
+            timezone: true,
+          }),
           disableOAuth: true,
           preventUserExistenceErrors: true,
           idTokenValidity: Duration.hours(1),
@@ -171,6 +246,7 @@ export class ChatAuth extends Construct {
       case 'hs256': {
         let arn: string;
         if (config.secretArn) {
+          checkSecretArn(config.secretArn);
           arn = config.secretArn;
           // A partial ARN (without the random suffix) matches the secret through `-??????`.
           this.#secretResourceArn = COMPLETE_SECRET_ARN.test(arn) ? arn : `${arn}-??????`;

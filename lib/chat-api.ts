@@ -17,6 +17,7 @@ import { WebSocketLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integra
 import { Grant, ManagedPolicy, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { METRICS_STACK_ENV } from '../lambdas/shared/metrics.ts';
 import type { ChatAuth } from './auth.ts';
 import { ChatFunction, type LogLevel } from './chat-function.ts';
 import type { ChatTable } from './chat-table.ts';
@@ -89,7 +90,22 @@ export interface ChatApiProps {
    * @default true
    */
   readonly configureAccountLogging?: boolean;
+  /**
+   * Reserved concurrency per function, by function name (`Authorizer`, `SendMessage`, … as in
+   * `lib/routes.ts`), or `*` for every function without its own entry. See ChatFunctionProps.
+   * @default - no reserved concurrency
+   */
+  readonly reservedConcurrency?: Readonly<Record<string, number>>;
+  /**
+   * CloudWatch metrics per route (`$connect`, `sendMessage`, …), not only per stage. Billed as custom
+   * metrics (about $0.30 per metric a month for each metric that receives data: about 5 per route).
+   * @default true
+   */
+  readonly detailedMetrics?: boolean;
 }
+
+/** Construct ids CDK gives a meaning of their own: a route named so would be its parent's default child. */
+const RESERVED_IDS = new Set(['Default', 'Resource']);
 
 export class ChatApi extends Construct {
   readonly api: WebSocketApi;
@@ -112,6 +128,22 @@ export class ChatApi extends Construct {
       logRemovalPolicy: removal,
       logLevel: props.logLevel ?? 'INFO',
     } as const;
+    const detailedMetrics = props.detailedMetrics ?? true;
+    const concurrency = props.reservedConcurrency ?? {};
+    const functionNames = [AUTHORIZER.name, ...routes.map((r) => r.name)];
+    for (const name of Object.keys(concurrency)) {
+      if (name !== '*' && !functionNames.includes(name)) {
+        throw new Error(
+          `reservedConcurrency names no function "${name}"; use * or one of ${functionNames.join(', ')}`,
+        );
+      }
+    }
+    const reserved = (name: string) => {
+      const n = concurrency[name] ?? concurrency['*'];
+      return n === undefined ? {} : { reservedConcurrency: n };
+    };
+    // Every function emits its business metrics (lambdas/shared/metrics.ts) under this stack's name.
+    const metricsEnv = { [METRICS_STACK_ENV]: Stack.of(this).stackName };
 
     this.api = new WebSocketApi(this, 'Api', {
       apiName: `${Stack.of(this).stackName}-chat`,
@@ -128,6 +160,7 @@ export class ChatApi extends Construct {
       stageName,
       autoDeploy: true,
       throttle: { rateLimit: throttle.rateLimit, burstLimit: throttle.burstLimit },
+      detailedMetricsEnabled: detailedMetrics,
       accessLogSettings: {
         destination: new LogGroupLogDestination(this.accessLogs),
         format: ACCESS_LOG_FORMAT,
@@ -140,7 +173,8 @@ export class ChatApi extends Construct {
       ...functionDefaults,
       entry: AUTHORIZER.entry,
       description: 'Chat $connect authorizer',
-      environment: props.auth.environment,
+      environment: { ...props.auth.environment, ...metricsEnv },
+      ...reserved(AUTHORIZER.name),
     });
     props.auth.grantVerify(this.authorizerFunction);
     const authorizer = new WebSocketLambdaAuthorizer(AUTHORIZER.name, this.authorizerFunction.function, {
@@ -149,10 +183,15 @@ export class ChatApi extends Construct {
 
     const functions = new Map<string, ChatFunction>();
     const wsRoutes = new Map<string, WebSocketRoute>();
-    const routeSettings: Record<string, { ThrottlingRateLimit: number; ThrottlingBurstLimit: number }> = {};
+    const routeSettings: Record<
+      string,
+      { ThrottlingRateLimit: number; ThrottlingBurstLimit: number; DetailedMetricsEnabled: boolean }
+    > = {};
     for (const def of routes) {
       if (functions.has(def.routeKey))
         throw new Error(`route ${def.routeKey} appears twice in the route table`);
+      if (RESERVED_IDS.has(def.name) || def.name === AUTHORIZER.name)
+        throw new Error(`route ${def.routeKey}: the name ${def.name} is reserved; choose another`);
       const fn = new ChatFunction(this, def.name, {
         ...functionDefaults,
         entry: def.entry,
@@ -160,7 +199,9 @@ export class ChatApi extends Construct {
         environment: {
           [TABLE_NAME_ENV]: props.table.tableName,
           [MANAGEMENT_ENDPOINT_ENV]: this.stage.callbackUrl,
+          ...metricsEnv,
         },
+        ...reserved(def.name),
       });
       props.table.grantActions(fn, def.tableActions);
       if (def.managementApi) this.grantManageConnections(fn);
@@ -178,9 +219,11 @@ export class ChatApi extends Construct {
         });
       }
       if (def.throttle) {
+        // A route's settings replace the stage defaults for that route: repeat the metrics setting.
         routeSettings[def.routeKey] = {
           ThrottlingRateLimit: def.throttle.rateLimit,
           ThrottlingBurstLimit: def.throttle.burstLimit,
+          DetailedMetricsEnabled: detailedMetrics,
         };
       }
       // The stage's first deployment (and its route settings) needs every route in place.

@@ -1,14 +1,21 @@
 /**
  * The one way this project builds a Lambda function, with every default fixed: Node.js 24 on arm64, an
  * ESM bundle (minified, AWS SDK bundled and tree-shaken, source maps on), active tracing, an explicit
- * log group with retention, and a role that may write to that log group and nothing else until a
- * construct grants it more.
+ * log group with retention, Lambda's JSON log format, optional reserved concurrency, and a role that may
+ * write to that log group and nothing else until a construct grants it more.
  */
 import { resolve } from 'node:path';
 import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import type { IGrantable, IPrincipal } from 'aws-cdk-lib/aws-iam';
 import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
-import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
+import {
+  ApplicationLogLevel,
+  Architecture,
+  LoggingFormat,
+  Runtime,
+  SystemLogLevel,
+  Tracing,
+} from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
@@ -57,6 +64,13 @@ export interface ChatFunctionProps {
    * @default 'INFO'
    */
   readonly logLevel?: LogLevel;
+  /**
+   * Reserved concurrency: the most instances of this function that run at once, and capacity no other
+   * function of the account may take. Lambda refuses it unless 100 of the account's concurrency stay
+   * unreserved (a new account's quota may be as low as 10: see docs/deploy.md).
+   * @default - none: the function shares the account's unreserved concurrency
+   */
+  readonly reservedConcurrency?: number;
 }
 
 export class ChatFunction extends Construct implements IGrantable {
@@ -94,6 +108,15 @@ export class ChatFunction extends Construct implements IGrantable {
       role: this.role,
       logGroup: this.logGroup,
       bundling: nodejsBundling(),
+      // The app writes JSON lines (lambdas/shared/logger.ts, EMF metrics): Lambda keeps them as they
+      // are and reads their `level`. It filters nothing itself (TRACE): LOG_LEVEL does, in the logger,
+      // and the EMF lines, which carry no level, must never be dropped.
+      loggingFormat: LoggingFormat.JSON,
+      applicationLogLevelV2: ApplicationLogLevel.TRACE,
+      systemLogLevelV2: SystemLogLevel.INFO,
+      ...(props.reservedConcurrency === undefined
+        ? {}
+        : { reservedConcurrentExecutions: props.reservedConcurrency }),
       ...(props.description ? { description: props.description } : {}),
       environment: {
         ...props.environment,

@@ -3,6 +3,7 @@
  * route, and its alarms and dashboard.
  */
 import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import { Key } from 'aws-cdk-lib/aws-kms';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
@@ -61,6 +62,27 @@ export interface ChatStackProps extends StackProps {
    * @default true
    */
   readonly configureAccountLogging?: boolean;
+  /**
+   * Encrypt the table with a customer managed KMS key: `true` creates one, or give an existing key's ARN.
+   * @default - an AWS owned key
+   */
+  readonly tableEncryptionKey?: boolean | string;
+  /**
+   * Reserved (= maximum) concurrency per function name, or `*` for all (see ChatApiProps).
+   * @default - none
+   */
+  readonly reservedConcurrency?: Readonly<Record<string, number>>;
+  /**
+   * Per-route CloudWatch metrics on the stage (see ChatApiProps.detailedMetrics).
+   * @default true
+   */
+  readonly detailedMetrics?: boolean;
+  /**
+   * The cost alarm's threshold: estimated spend of this stack in US dollars per day (see
+   * ChatMonitoringProps.dailyCostThresholdUsd).
+   * @default 10
+   */
+  readonly dailyCostAlarmUsd?: number;
 }
 
 export class ChatStack extends Stack {
@@ -74,7 +96,15 @@ export class ChatStack extends Stack {
     super(scope, id, props);
     const destroyable = props.destroyable ?? false;
 
-    this.table = new ChatTable(this, 'Table', { destroyable });
+    const key = props.tableEncryptionKey;
+    this.table = new ChatTable(this, 'Table', {
+      destroyable,
+      ...(key === true
+        ? { encryptionKey: true }
+        : typeof key === 'string'
+          ? { encryptionKey: Key.fromKeyArn(this, 'TableKey', key) }
+          : {}),
+    });
     this.auth = new ChatAuth(this, 'Auth', { ...(props.auth ? { config: props.auth } : {}), destroyable });
     this.chatApi = new ChatApi(this, 'Chat', {
       table: this.table,
@@ -88,6 +118,8 @@ export class ChatStack extends Stack {
       ...(props.configureAccountLogging === undefined
         ? {}
         : { configureAccountLogging: props.configureAccountLogging }),
+      ...(props.reservedConcurrency ? { reservedConcurrency: props.reservedConcurrency } : {}),
+      ...(props.detailedMetrics === undefined ? {} : { detailedMetrics: props.detailedMetrics }),
     });
     const alarmTopic = props.alarmTopicArn
       ? Topic.fromTopicArn(this, 'AlarmTopic', props.alarmTopicArn)
@@ -95,6 +127,7 @@ export class ChatStack extends Stack {
     this.monitoring = new ChatMonitoring(this, 'Monitoring', {
       api: this.chatApi,
       table: this.table,
+      ...(props.dailyCostAlarmUsd === undefined ? {} : { dailyCostThresholdUsd: props.dailyCostAlarmUsd }),
       ...(alarmTopic ? { alarmTopic } : {}),
     });
 

@@ -1,14 +1,40 @@
 /**
  * The product's single DynamoDB table, built from `lib/table.ts` (the same definition DynamoDB Local
  * uses: keys, TTL attribute, and each index with its INCLUDE projection): on-demand, point-in-time
- * recovery, and protected from deletion unless the stack is a throwaway one.
+ * recovery, and protected from deletion unless the stack is a throwaway one. Encrypted with an AWS owned
+ * key (free) unless a customer managed KMS key is asked for.
  */
-import { RemovalPolicy } from 'aws-cdk-lib';
-import { AttributeType, BillingMode, ProjectionType, Table } from 'aws-cdk-lib/aws-dynamodb';
-import { Grant, type IGrantable } from 'aws-cdk-lib/aws-iam';
+import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { AttributeType, BillingMode, ProjectionType, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
+import { Grant, type IGrantable, PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import { type IKey, Key } from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
 import type { TableAction } from './routes.ts';
 import { TABLE, type TableDefinition } from './table.ts';
+
+/** Partition key prefix of a user's items (profile and connections: lambdas/data/keys.ts). */
+export const USER_PARTITION_PREFIX = 'USER#';
+
+/** Table actions that only read (a function with nothing else needs only KMS read access). */
+const READ_ACTIONS: ReadonlySet<string> = new Set([
+  'dynamodb:GetItem',
+  'dynamodb:BatchGetItem',
+  'dynamodb:Query',
+  'dynamodb:Query:gsi1',
+  'dynamodb:Query:lsi1',
+  'dynamodb:Query:lsi2',
+  'dynamodb:Query:gsi2',
+]);
+/** What DynamoDB needs of a customer managed key on a caller's behalf (as `Table.grant*` grants, spelled out). */
+const KMS_READ_ACTIONS = ['kms:Decrypt', 'kms:DescribeKey'];
+const KMS_WRITE_ACTIONS = [
+  ...KMS_READ_ACTIONS,
+  'kms:Encrypt',
+  'kms:GenerateDataKey',
+  'kms:GenerateDataKeyWithoutPlaintext',
+  'kms:ReEncryptFrom',
+  'kms:ReEncryptTo',
+];
 
 export interface ChatTableProps {
   /**
@@ -21,25 +47,49 @@ export interface ChatTableProps {
    * @default false (deletion protection on, RemovalPolicy.RETAIN)
    */
   readonly destroyable?: boolean;
+  /**
+   * Encrypt with a customer managed KMS key: `true` creates one (with yearly rotation, $1 a month plus
+   * requests), or pass an existing key. Every function's role then gets the KMS actions DynamoDB needs,
+   * only through DynamoDB (`kms:ViaService`).
+   * @default - an AWS owned key (no charge, no key policy to manage)
+   */
+  readonly encryptionKey?: boolean | IKey;
 }
 
 export class ChatTable extends Construct {
   readonly table: Table;
-  /** ARNs of the global secondary indexes, one per index (no wildcard). */
+  /** ARNs of the secondary indexes (global and local), one per index (no wildcard). */
   readonly indexArns: readonly string[];
+  /** The customer managed key, when one is used. */
+  readonly encryptionKey?: IKey;
 
   constructor(scope: Construct, id: string, props: ChatTableProps = {}) {
     super(scope, id);
     const def = props.definition ?? TABLE;
     const destroyable = props.destroyable ?? false;
+    const removalPolicy = destroyable ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN;
+    if (props.encryptionKey === true) {
+      this.encryptionKey = new Key(this, 'Key', {
+        description: 'Encrypts the chat table',
+        enableKeyRotation: true,
+        // A deleted key makes the retained table unreadable: keep it as long as the table.
+        removalPolicy,
+        pendingWindow: Duration.days(30),
+      });
+    } else if (props.encryptionKey) {
+      this.encryptionKey = props.encryptionKey;
+    }
     this.table = new Table(this, 'Table', {
+      ...(this.encryptionKey
+        ? { encryption: TableEncryption.CUSTOMER_MANAGED, encryptionKey: this.encryptionKey }
+        : {}),
       partitionKey: { name: def.partitionKey, type: AttributeType.STRING },
       sortKey: { name: def.sortKey, type: AttributeType.STRING },
       billingMode: BillingMode.PAY_PER_REQUEST,
       timeToLiveAttribute: def.ttlAttribute,
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
       deletionProtection: !destroyable,
-      removalPolicy: destroyable ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN,
+      removalPolicy,
     });
     for (const index of def.globalSecondaryIndexes) {
       this.table.addGlobalSecondaryIndex({
@@ -51,24 +101,92 @@ export class ChatTable extends Construct {
           : { projectionType: ProjectionType.KEYS_ONLY }),
       });
     }
-    this.indexArns = def.globalSecondaryIndexes.map((i) => `${this.table.tableArn}/index/${i.indexName}`);
+    for (const index of def.localSecondaryIndexes) {
+      this.table.addLocalSecondaryIndex({
+        indexName: index.indexName,
+        sortKey: { name: index.sortKey, type: AttributeType.STRING },
+        projectionType: ProjectionType.KEYS_ONLY,
+      });
+    }
+    this.indexArns = [...def.globalSecondaryIndexes, ...def.localSecondaryIndexes].map(
+      (i) => `${this.table.tableArn}/index/${i.indexName}`,
+    );
   }
 
   get tableName(): string {
     return this.table.tableName;
   }
 
+  /** ARN of one secondary index. */
+  indexArn(indexName: string): string {
+    const arn = this.indexArns.find((a) => a.endsWith(`/index/${indexName}`));
+    if (!arn) throw new Error(`the table has no index ${indexName}`);
+    return arn;
+  }
+
   /**
-   * Grants exactly `actions` on the table and each of its indexes. Nothing is granted for an empty list.
-   * (`Table.grant` would add an `index/*` wildcard.)
+   * Grants exactly `actions` (see `TableAction` in lib/routes.ts), one statement per kind: item actions on
+   * the table ARN, index queries on their index ARN, and `DeleteItem` on user partitions under a
+   * `dynamodb:LeadingKeys` condition. Nothing is granted for an empty list. (`Table.grant` would add an
+   * `index/*` wildcard.) With a customer managed key, the matching KMS actions on that key too.
+   * `itemPartitions` limits the item actions to those partition key patterns (`dynamodb:LeadingKeys`).
    */
-  grantActions(grantee: IGrantable, actions: readonly TableAction[]): Grant | undefined {
+  grantActions(
+    grantee: IGrantable,
+    actions: readonly TableAction[],
+    options: { itemPartitions?: readonly string[] } = {},
+  ): Grant[] {
     const unique = [...new Set(actions)].sort();
-    if (unique.length === 0) return undefined;
-    return Grant.addToPrincipal({
-      grantee,
-      actions: unique,
-      resourceArns: [this.table.tableArn, ...this.indexArns],
-    });
+    const grants: Grant[] = [];
+    const items = unique.filter((a) => !a.split(':')[2]);
+    if (items.length > 0) {
+      const partitions = options.itemPartitions;
+      grants.push(
+        Grant.addToPrincipal({
+          grantee,
+          actions: items,
+          resourceArns: [this.table.tableArn],
+          ...(partitions
+            ? { conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [...partitions] } } }
+            : {}),
+        }),
+      );
+    }
+    for (const action of unique.filter((a) => a.startsWith('dynamodb:Query:'))) {
+      grants.push(
+        Grant.addToPrincipal({
+          grantee,
+          actions: ['dynamodb:Query'],
+          resourceArns: [this.indexArn(action.split(':')[2] as string)],
+        }),
+      );
+    }
+    // A route holding DeleteItem on every item needs no scoped grant besides it.
+    if (unique.includes('dynamodb:DeleteItem:userPartitions') && !unique.includes('dynamodb:DeleteItem')) {
+      grantee.grantPrincipal.addToPrincipalPolicy(
+        new PolicyStatement({
+          actions: ['dynamodb:DeleteItem'],
+          resources: [this.table.tableArn],
+          conditions: {
+            'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [`${USER_PARTITION_PREFIX}*`] },
+          },
+        }),
+      );
+    }
+    if (this.encryptionKey && unique.length > 0) {
+      const writes = unique.some((a) => !READ_ACTIONS.has(a));
+      grantee.grantPrincipal.addToPrincipalPolicy(
+        new PolicyStatement({
+          actions: writes ? KMS_WRITE_ACTIONS : KMS_READ_ACTIONS,
+          resources: [this.encryptionKey.keyArn],
+          conditions: {
+            StringEquals: {
+              'kms:ViaService': `dynamodb.${Stack.of(this).region}.${Stack.of(this).urlSuffix}`,
+            },
+          },
+        }),
+      );
+    }
+    return grants;
   }
 }

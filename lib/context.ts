@@ -13,10 +13,15 @@
  * | `logLevel` | `DEBUG`, `INFO` (default), `WARN` or `ERROR` |
  * | `alarmTopicArn` | SNS topic for alarm notifications |
  * | `configureAccountLogging` | `false` when the account already has API Gateway's CloudWatch Logs role |
+ * | `sesFromEmail`, `sesFromName`, `sesRegion`, `sesVerifiedDomain` | cognito: send the pool's mail through SES |
+ * | `tableEncryptionKey` | `true` (create a customer managed KMS key) or a key ARN; default an AWS owned key |
+ * | `reservedConcurrency` | a number (every function) or JSON such as `{"*":20,"SendMessage":100}` |
+ * | `detailedMetrics` | `false` turns off per-route stage metrics |
+ * | `dailyCostAlarmUsd` | the cost alarm's daily budget in USD (default 10; 0 turns it off) |
  * | `nag` | `false` skips the cdk-nag checks at synth (bin/app.ts) |
  */
 import type { Node } from 'constructs';
-import type { AuthConfig } from './auth.ts';
+import { type AuthConfig, type CognitoSesEmail, checkSecretArn } from './auth.ts';
 import type { LogLevel } from './chat-function.ts';
 import type { ChatStackProps } from './chat-stack.ts';
 
@@ -52,9 +57,11 @@ export function authFromContext(lookup: Lookup): AuthConfig {
   const audience = str(lookup, 'jwtAudience');
   const mode = str(lookup, 'auth') ?? (jwksUrl ? 'oidc' : secretArn ? 'hs256' : 'cognito');
   switch (mode) {
-    case 'cognito':
+    case 'cognito': {
       if (jwksUrl || secretArn) throw new Error('auth=cognito takes no jwtJwksUrl or jwtSecretArn');
-      return { mode };
+      const email = sesFromContext(lookup);
+      return { mode, ...(email ? { email } : {}) };
+    }
     case 'oidc': {
       if (!issuer || !jwksUrl || !audience) {
         throw new Error('auth=oidc requires -c jwtIssuer=… -c jwtJwksUrl=… -c jwtAudience=…');
@@ -66,6 +73,7 @@ export function authFromContext(lookup: Lookup): AuthConfig {
       return { mode, issuer, jwksUrl, audience, ...(algorithms ? { algorithms } : {}) };
     }
     case 'hs256':
+      if (secretArn) checkSecretArn(secretArn);
       return {
         mode,
         ...(secretArn ? { secretArn } : {}),
@@ -75,6 +83,62 @@ export function authFromContext(lookup: Lookup): AuthConfig {
     default:
       throw new Error(`context auth must be cognito, oidc or hs256 (got ${mode})`);
   }
+}
+
+function sesFromContext(lookup: Lookup): CognitoSesEmail | undefined {
+  const fromEmail = str(lookup, 'sesFromEmail');
+  const others = ['sesFromName', 'sesRegion', 'sesVerifiedDomain'].filter((k) => str(lookup, k));
+  if (!fromEmail) {
+    if (others.length > 0) throw new Error(`${others.join(', ')} need -c sesFromEmail=…`);
+    return undefined;
+  }
+  if (!/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(fromEmail))
+    throw new Error('sesFromEmail must be an e-mail address');
+  const fromName = str(lookup, 'sesFromName');
+  const sesRegion = str(lookup, 'sesRegion');
+  const sesVerifiedDomain = str(lookup, 'sesVerifiedDomain');
+  return {
+    fromEmail,
+    ...(fromName ? { fromName } : {}),
+    ...(sesRegion ? { sesRegion } : {}),
+    ...(sesVerifiedDomain ? { sesVerifiedDomain } : {}),
+  };
+}
+
+function count(key: string, v: unknown): number {
+  const n = typeof v === 'string' && v.trim() !== '' ? Number(v) : v;
+  if (typeof n !== 'number' || !Number.isInteger(n) || n < 0) {
+    throw new Error(`context ${key} must be a whole number of 0 or more (got ${JSON.stringify(v)})`);
+  }
+  return n;
+}
+
+/** `reservedConcurrency`: a number for every function, or an object (or its JSON) by function name. */
+export function concurrencyFromContext(lookup: Lookup): Record<string, number> | undefined {
+  let v = lookup('reservedConcurrency');
+  if (v === undefined || v === null || v === '') return undefined;
+  if (typeof v === 'string' && v.trim().startsWith('{')) {
+    try {
+      v = JSON.parse(v);
+    } catch {
+      throw new Error('context reservedConcurrency is not valid JSON');
+    }
+  }
+  if (typeof v === 'object' && v !== null) {
+    return Object.fromEntries(
+      Object.entries(v).map(([name, n]) => [name, count(`reservedConcurrency.${name}`, n)]),
+    );
+  }
+  return { '*': count('reservedConcurrency', v) };
+}
+
+/** `tableEncryptionKey`: `true`/`false`, or the ARN of an existing KMS key. */
+function tableKeyFromContext(lookup: Lookup): boolean | string | undefined {
+  const v = lookup('tableEncryptionKey');
+  if (v === undefined || v === null || v === '' || v === false || v === 'false') return undefined;
+  if (v === true || v === 'true') return true;
+  if (typeof v === 'string' && /^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[A-Za-z0-9-]+$/.test(v)) return v;
+  throw new Error('context tableEncryptionKey must be true, false or a KMS key ARN (arn:aws:kms:…:key/…)');
 }
 
 const LOG_LEVELS: readonly LogLevel[] = ['DEBUG', 'INFO', 'WARN', 'ERROR'];
@@ -88,6 +152,14 @@ export function settingsFromContext(node: Node): ContextSettings {
   }
   const stageName = str(lookup, 'stageName');
   const alarmTopicArn = str(lookup, 'alarmTopicArn');
+  const reservedConcurrency = concurrencyFromContext(lookup);
+  const tableEncryptionKey = tableKeyFromContext(lookup);
+  const cost = lookup('dailyCostAlarmUsd');
+  const dailyCostAlarmUsd =
+    cost === undefined || cost === null || cost === '' ? undefined : Number(cost as string | number);
+  if (dailyCostAlarmUsd !== undefined && !(dailyCostAlarmUsd >= 0)) {
+    throw new Error('context dailyCostAlarmUsd must be a number of dollars (0 turns the alarm off)');
+  }
   return {
     stackName: str(lookup, 'stackName') ?? DEFAULT_STACK_NAME,
     nag: bool(lookup, 'nag', true),
@@ -98,6 +170,12 @@ export function settingsFromContext(node: Node): ContextSettings {
       ...(stageName ? { stageName } : {}),
       ...(alarmTopicArn ? { alarmTopicArn } : {}),
       ...(logLevel ? { logLevel: logLevel as LogLevel } : {}),
+      ...(reservedConcurrency ? { reservedConcurrency } : {}),
+      ...(tableEncryptionKey ? { tableEncryptionKey } : {}),
+      ...(lookup('detailedMetrics') === undefined
+        ? {}
+        : { detailedMetrics: bool(lookup, 'detailedMetrics', true) }),
+      ...(dailyCostAlarmUsd === undefined ? {} : { dailyCostAlarmUsd }),
     },
   };
 }

@@ -1,34 +1,36 @@
 /**
- * Alarms and a dashboard for the chat API:
+ * Alarms and a dashboard for the chat API. Alarms fire on faults, never on callers' mistakes:
  *
- * - per function (the authorizer and every route): Errors and Throttles;
- * - per stage: server-side errors (ExecutionError + IntegrationError, the WebSocket API's "5xx") and the
- *   p99 IntegrationLatency.
+ * - every route function: `Errors` (a handler answers bad input with an error frame; it throws only on a
+ *   fault) and `Throttles`;
+ * - the authorizer: its faults, i.e. errors that were not refused tokens (lib/metrics.ts explains why a
+ *   refusal is an error to Lambda), its `Throttles`, and the token issuer's keys being unreachable
+ *   (`KeySourceErrors`: a JWKS outage refuses everyone, so it pages on the first one);
+ * - the stage: server-side errors (ExecutionError + IntegrationError, the WebSocket API's "5xx") and the
+ *   p99 IntegrationLatency;
+ * - cost: the estimated spend of an hour's traffic (lib/metrics.ts) above a daily budget's share.
  *
- * ClientError (4xx: refused tokens, throttled clients, unknown routes) is caused by callers and is charted,
- * not alarmed. Each standard alarm costs $0.10 a month; see docs/deploy.md.
+ * ClientError (4xx: refused tokens, throttled clients, unknown routes), refused tokens and rate-limited
+ * frames are charted, not alarmed. Each standard alarm costs $0.10 a month (a metric math alarm $0.10 per
+ * metric it reads); see docs/deploy.md.
  */
-import { Duration, Stack } from 'aws-cdk-lib';
+import { Duration } from 'aws-cdk-lib';
 import {
   Alarm,
-  AlarmStatusWidget,
   ComparisonOperator,
-  Dashboard,
-  GraphWidget,
+  type Dashboard,
   type IMetric,
   MathExpression,
   type Metric,
-  TextWidget,
   TreatMissingData,
 } from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import type { ChatApi } from './chat-api.ts';
-import type { ChatFunction } from './chat-function.ts';
 import type { ChatTable } from './chat-table.ts';
-
-const PERIOD = Duration.minutes(5);
+import { buildDashboard } from './dashboard.ts';
+import { authorizerFaults, businessMetric, estimatedCostUsd, PERIOD } from './metrics.ts';
 
 export interface ChatMonitoringProps {
   readonly api: ChatApi;
@@ -43,7 +45,16 @@ export interface ChatMonitoringProps {
    * @default Duration.seconds(2)
    */
   readonly latencyThreshold?: Duration;
+  /**
+   * The cost alarm fires when an hour's estimated spend exceeds 1/24 of this (US dollars per day), i.e.
+   * when the stack runs at a rate above this daily budget. 0 turns the alarm off.
+   * @default 10
+   */
+  readonly dailyCostThresholdUsd?: number;
 }
+
+/** The cost alarm's period: an hour's spend against a day's budget. */
+export const COST_PERIOD = Duration.hours(1);
 
 export class ChatMonitoring extends Construct {
   readonly alarms: readonly Alarm[];
@@ -53,7 +64,6 @@ export class ChatMonitoring extends Construct {
     super(scope, id);
     const { api, table } = props;
     const stage = api.stage;
-    const functions = api.allFunctions;
     const alarms: Alarm[] = [];
     const alarm = (
       alarmId: string,
@@ -79,13 +89,26 @@ export class ChatMonitoring extends Construct {
       return a;
     };
 
-    for (const fn of functions) {
+    const authorizer = api.authorizerFunction;
+    alarm(
+      `${authorizer.node.id}Faults`,
+      authorizerFaults(this, api),
+      `${authorizer.node.id}: the function failed (refused tokens are not counted)`,
+    );
+    alarm(
+      'KeySourceErrors',
+      businessMetric(this, 'KeySourceErrors'),
+      "Authorizer: the token issuer's keys (JWKS) could not be fetched; every connect fails until they can",
+    );
+    for (const fn of api.allFunctions) {
       const name = fn.node.id;
-      alarm(
-        `${name}Errors`,
-        fn.function.metricErrors({ period: PERIOD, statistic: 'Sum' }),
-        `${name}: the function failed`,
-      );
+      if (fn !== authorizer) {
+        alarm(
+          `${name}Errors`,
+          fn.function.metricErrors({ period: PERIOD, statistic: 'Sum' }),
+          `${name}: the function failed`,
+        );
+      }
       alarm(
         `${name}Throttles`,
         fn.function.metricThrottles({ period: PERIOD, statistic: 'Sum' }),
@@ -93,8 +116,8 @@ export class ChatMonitoring extends Construct {
       );
     }
 
-    const stageMetric = (metricName: string, statistic = 'Sum', label?: string): Metric =>
-      stage.metric(metricName, { period: PERIOD, statistic, ...(label ? { label } : {}) });
+    const stageMetric = (metricName: string, statistic = 'Sum'): Metric =>
+      stage.metric(metricName, { period: PERIOD, statistic });
     const serverErrors = new MathExpression({
       expression: 'FILL(executionErrors, 0) + FILL(integrationErrors, 0)',
       usingMetrics: {
@@ -113,85 +136,19 @@ export class ChatMonitoring extends Construct {
       latencyMs,
       3,
     );
+    const dailyUsd = props.dailyCostThresholdUsd ?? 10;
+    if (dailyUsd < 0 || !Number.isFinite(dailyUsd))
+      throw new Error('dailyCostThresholdUsd must be 0 or more');
+    if (dailyUsd > 0) {
+      alarm(
+        'EstimatedCost',
+        estimatedCostUsd(api, table, COST_PERIOD),
+        `Estimated spend of the last hour's traffic (API Gateway, Lambda, DynamoDB) is above $${dailyUsd} per day ` +
+          '(an estimate at list prices; the bill is in AWS Budgets)',
+        dailyUsd / 24,
+      );
+    }
     this.alarms = alarms;
-
-    const fnMetrics = (pick: (fn: ChatFunction) => IMetric): IMetric[] => functions.map(pick);
-    const width = 12;
-    this.dashboard = new Dashboard(this, 'Dashboard', {
-      dashboardName: `${Stack.of(this).stackName}-chat`,
-      defaultInterval: Duration.hours(3),
-    });
-    this.dashboard.addWidgets(
-      new TextWidget({
-        markdown: `# Chat API\nStage \`${stage.stageName}\`. Function logs are structured JSON with \`connectionId\` and \`requestId\`.`,
-        width: 24,
-        height: 2,
-      }),
-    );
-    this.dashboard.addWidgets(
-      new GraphWidget({
-        title: 'Connections and messages',
-        width,
-        left: [
-          stageMetric('ConnectCount', 'Sum', 'Connects'),
-          stageMetric('MessageCount', 'Sum', 'Messages'),
-        ],
-      }),
-      new GraphWidget({
-        title: 'API errors',
-        width,
-        left: [
-          stageMetric('ClientError', 'Sum', 'Client errors (4xx)'),
-          stageMetric('ExecutionError', 'Sum', 'Execution errors'),
-          stageMetric('IntegrationError', 'Sum', 'Integration errors'),
-        ],
-      }),
-    );
-    this.dashboard.addWidgets(
-      new GraphWidget({
-        title: 'Integration latency (ms)',
-        width,
-        left: [
-          stageMetric('IntegrationLatency', 'p50', 'p50'),
-          stageMetric('IntegrationLatency', 'p99', 'p99'),
-        ],
-      }),
-      new GraphWidget({
-        title: 'Function errors',
-        width,
-        left: fnMetrics((fn) => fn.function.metricErrors({ period: PERIOD, label: fn.node.id })),
-      }),
-    );
-    this.dashboard.addWidgets(
-      new GraphWidget({
-        title: 'Function invocations',
-        width,
-        stacked: true,
-        left: fnMetrics((fn) => fn.function.metricInvocations({ period: PERIOD, label: fn.node.id })),
-      }),
-      new GraphWidget({
-        title: 'Function duration p99 (ms)',
-        width,
-        left: fnMetrics((fn) =>
-          fn.function.metricDuration({ period: PERIOD, statistic: 'p99', label: fn.node.id }),
-        ),
-      }),
-    );
-    this.dashboard.addWidgets(
-      new GraphWidget({
-        title: 'DynamoDB capacity consumed',
-        width,
-        left: [
-          table.table.metricConsumedReadCapacityUnits({ period: PERIOD, label: 'Read units' }),
-          table.table.metricConsumedWriteCapacityUnits({ period: PERIOD, label: 'Write units' }),
-        ],
-      }),
-      new GraphWidget({
-        title: 'Function throttles',
-        width,
-        left: fnMetrics((fn) => fn.function.metricThrottles({ period: PERIOD, label: fn.node.id })),
-      }),
-    );
-    this.dashboard.addWidgets(new AlarmStatusWidget({ title: 'Alarms', alarms, width: 24 }));
+    this.dashboard = buildDashboard(this, 'Dashboard', { api, table, alarms });
   }
 }

@@ -6,8 +6,8 @@
  */
 import type { ActionName } from '../lambdas/contract/index.ts';
 
-/** DynamoDB actions a function may be granted on the table and its indexes. Never Scan. */
-export type TableAction =
+/** DynamoDB actions a function may be granted on the table (its items). Never Scan. */
+export type TableItemAction =
   | 'dynamodb:GetItem'
   | 'dynamodb:BatchGetItem'
   | 'dynamodb:Query'
@@ -16,6 +16,25 @@ export type TableAction =
   | 'dynamodb:DeleteItem'
   | 'dynamodb:BatchWriteItem'
   | 'dynamodb:ConditionCheckItem';
+
+/**
+ * What a route may do to the table (lib/chat-table.ts turns each into an IAM statement):
+ *
+ * - a plain action: on the table's items (the table ARN only; item actions cannot target an index);
+ * - `dynamodb:Query:<index>`: Query on that secondary index (its ARN only);
+ * - `dynamodb:DeleteItem:userPartitions`: DeleteItem where the partition key is `USER#…` only
+ *   (`dynamodb:LeadingKeys`): removing stale connection records, which live in their user's partition,
+ *   without the power to delete chats, members or messages.
+ *
+ * `scripts/check-iam.ts` proves after every test run that each function uses all of these and nothing else.
+ */
+export type TableAction =
+  | TableItemAction
+  | 'dynamodb:Query:gsi1'
+  | 'dynamodb:Query:lsi1'
+  | 'dynamodb:Query:lsi2'
+  | 'dynamodb:Query:gsi2'
+  | 'dynamodb:DeleteItem:userPartitions';
 
 /**
  * Resources beside the table and the Management API that a route function uses; the stack grants
@@ -67,10 +86,23 @@ export const AUTHORIZER = {
   queryParameter: 'token',
 } as const;
 
-const DELETE_STALE: readonly TableAction[] = ['dynamodb:DeleteItem'];
+/** Removes connection records of sockets found gone (410) while posting or probing presence. */
+const DELETE_STALE: readonly TableAction[] = ['dynamodb:DeleteItem:userPartitions'];
 
-/** Every chat route posts events and removes stale connections found while posting. */
-const FAN_OUT: readonly TableAction[] = ['dynamodb:Query', 'dynamodb:DeleteItem'];
+/** Every fanning-out route reads the targets' sockets and removes stale connections found while posting. */
+const FAN_OUT: readonly TableAction[] = ['dynamodb:Query', ...DELETE_STALE];
+
+/** A user's chat memberships (presence peers, listChats). */
+const MEMBERSHIPS: TableAction = 'dynamodb:Query:gsi1';
+
+/** A chat's messages by their latest version (sync). */
+const BY_VERSION: TableAction = 'dynamodb:Query:lsi1';
+
+/** A sender's messages by clientMessageId (exactly-once sends). */
+const BY_CLIENT_ID: TableAction = 'dynamodb:Query:lsi2';
+
+/** Readers that meet a settled, empty seq fill it with a void: a transaction of a Put and an Update. */
+const FILL_VOIDS: readonly TableAction[] = ['dynamodb:PutItem', 'dynamodb:UpdateItem'];
 
 /** How one action of the contract is served: its grants, or `planned` (no handler yet: not deployed). */
 type ActionRoute =
@@ -94,32 +126,31 @@ export const ACTION_ROUTES: Readonly<Record<ActionName, ActionRoute>> = {
   createChat: {
     tableActions: [...FAN_OUT, 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:BatchWriteItem'],
   },
-  listChats: { tableActions: ['dynamodb:Query', 'dynamodb:BatchGetItem'], managementApi: false },
+  listChats: {
+    // PutItem/UpdateItem: filling the abandoned top of a chat with voids (a transaction of the two)
+    tableActions: [MEMBERSHIPS, 'dynamodb:BatchGetItem', ...FILL_VOIDS],
+    managementApi: false,
+  },
   getChat: { tableActions: ['dynamodb:Query'], managementApi: false },
-  history: { tableActions: ['dynamodb:GetItem', 'dynamodb:Query'], managementApi: false },
-  sendMessage: { tableActions: [...FAN_OUT, 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'] },
+  history: { tableActions: ['dynamodb:GetItem', 'dynamodb:Query', ...FILL_VOIDS], managementApi: false },
+  sendMessage: {
+    tableActions: [...FAN_OUT, BY_CLIENT_ID, 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
+  },
   editMessage: { tableActions: [...FAN_OUT, 'dynamodb:GetItem', 'dynamodb:UpdateItem'] },
   deleteMessage: { tableActions: [...FAN_OUT, 'dynamodb:GetItem', 'dynamodb:UpdateItem'] },
   readMessage: { tableActions: [...FAN_OUT, 'dynamodb:GetItem', 'dynamodb:UpdateItem'] },
   typing: { tableActions: FAN_OUT, throttle: { rateLimit: 100, burstLimit: 200 } },
-  invite: {
-    tableActions: [
-      ...FAN_OUT,
-      'dynamodb:BatchGetItem',
-      'dynamodb:PutItem',
-      'dynamodb:UpdateItem',
-      'dynamodb:BatchWriteItem',
-    ],
-  },
-  removeMember: { tableActions: [...FAN_OUT, 'dynamodb:UpdateItem'] },
-  deleteChat: { tableActions: [...FAN_OUT, 'dynamodb:BatchWriteItem'] },
+  invite: { tableActions: [...FAN_OUT, 'dynamodb:BatchGetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'] },
+  // Removing a member deletes its membership item (and the chat's items with the last member).
+  removeMember: { tableActions: ['dynamodb:Query', 'dynamodb:DeleteItem', 'dynamodb:UpdateItem'] },
+  deleteChat: { tableActions: ['dynamodb:Query', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem'] },
   getPresence: { tableActions: ['dynamodb:BatchGetItem', 'dynamodb:Query'], managementApi: false },
   muteChat: 'planned',
   requestUpload: 'planned',
   getAttachmentUrl: 'planned',
   react: 'planned',
-  markDelivered: 'planned',
-  sync: 'planned',
+  markDelivered: { tableActions: [...FAN_OUT, 'dynamodb:UpdateItem'] },
+  sync: { tableActions: ['dynamodb:Query', BY_VERSION], managementApi: false },
   scheduleMessage: {
     tableActions: [...FAN_OUT, 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
     uses: ['scheduledQueue'],
@@ -152,7 +183,7 @@ const LIFECYCLE_ROUTES: readonly RouteDefinition[] = [
     routeKey: '$connect',
     name: 'Connect',
     entry: 'lambdas/handlers/connect.ts',
-    tableActions: ['dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem', ...DELETE_STALE],
+    tableActions: ['dynamodb:Query', MEMBERSHIPS, 'dynamodb:PutItem', 'dynamodb:UpdateItem', ...DELETE_STALE],
     managementApi: true,
     returnResponse: false,
   },
@@ -160,13 +191,14 @@ const LIFECYCLE_ROUTES: readonly RouteDefinition[] = [
     routeKey: '$disconnect',
     name: 'Disconnect',
     entry: 'lambdas/handlers/disconnect.ts',
-    tableActions: ['dynamodb:Query', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
+    tableActions: ['dynamodb:Query', MEMBERSHIPS, 'dynamodb:UpdateItem', ...DELETE_STALE],
     managementApi: true,
     returnResponse: false,
   },
   {
     routeKey: '$default',
-    name: 'Default',
+    // Not `Default`: CDK treats a child construct with the id `Default` as its parent's default child.
+    name: 'Fallback',
     entry: 'lambdas/handlers/default.ts',
     tableActions: [],
     managementApi: false,

@@ -22,8 +22,17 @@ export const SCHEDULED_QUEUE_URL_ENV = 'SCHEDULED_QUEUE_URL';
 export const SCHEDULED_HORIZON_ENV = 'SCHEDULED_HORIZON_SECONDS';
 export const DEFAULT_HORIZON_SECONDS = 120;
 
+/**
+ * The due queue's name locally (local/scheduler.ts); scripts/check-iam.ts knows the synthesized
+ * queue by it (on AWS CloudFormation names the queue).
+ */
+export const DUE_QUEUE_NAME = 'scheduled-due';
+
 export interface ScheduledFunctionDefinition {
-  /** Construct id and local name. */
+  /**
+   * Construct id and local name; also the function's name in its invocation scope, under which the
+   * AWS call recorder files its calls (scripts/check-iam.ts).
+   */
   readonly name: string;
   /** Handler module, relative to the repository root; it exports `handler`. */
   readonly entry: string;
@@ -47,7 +56,7 @@ export const SCHEDULED_FUNCTIONS = {
   sweeper: {
     name: 'ScheduledSweeper',
     entry: 'lambdas/handlers/scheduledSweep.ts',
-    tableActions: ['dynamodb:Query', 'dynamodb:GetItem', 'dynamodb:UpdateItem'],
+    tableActions: ['dynamodb:Query:gsi2', 'dynamodb:GetItem', 'dynamodb:UpdateItem'],
     managementApi: false,
   },
   /**

@@ -33,7 +33,7 @@ import type { ChatApi } from './chat-api.ts';
 import { ChatFunction, type LogLevel } from './chat-function.ts';
 import type { ChatTable } from './chat-table.ts';
 import { SCHEDULED_FUNCTIONS, SCHEDULED_QUEUE_URL_ENV } from './scheduled-functions.ts';
-import { MANAGEMENT_ENDPOINT_ENV, TABLE, TABLE_NAME_ENV } from './table.ts';
+import { MANAGEMENT_ENDPOINT_ENV, TABLE_NAME_ENV } from './table.ts';
 
 /** The dispatcher's timeout; the queue's visibility timeout is six times it (AWS's advice). */
 const DISPATCH_TIMEOUT = Duration.seconds(20);
@@ -118,18 +118,7 @@ export class ScheduledMessages extends Construct {
       },
     });
     // Queries on the due index only; items only in the cursor's and the users' partitions.
-    const [query, ...itemActions] = sweeper.tableActions;
-    Grant.addToPrincipal({
-      grantee: this.sweeper,
-      actions: [query],
-      resourceArns: [`${table.table.tableArn}/index/${dueIndexName()}`],
-    });
-    Grant.addToPrincipal({
-      grantee: this.sweeper,
-      actions: itemActions,
-      resourceArns: [table.table.tableArn],
-      conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['SWEEP', 'USER#*'] } },
-    });
+    table.grantActions(this.sweeper, sweeper.tableActions, { itemPartitions: ['SWEEP', 'USER#*'] });
     this.grantEnqueue(this.sweeper);
     this.rule = new Rule(this, 'EveryMinute', {
       description: 'Chat: sweep of scheduled messages due soon',
@@ -246,10 +235,4 @@ export class ScheduledMessages extends Construct {
     });
     return filter.metric();
   }
-}
-
-function dueIndexName(): string {
-  const index = TABLE.globalSecondaryIndexes.find((i) => i.indexName === 'gsi2');
-  if (!index) throw new Error('lib/table.ts defines no due index (gsi2)');
-  return index.indexName;
 }

@@ -20,6 +20,18 @@ export interface IndexDefinition {
   readonly nonKeyAttributes: readonly string[];
 }
 
+/**
+ * A local secondary index: same partition key as the table, another sort key. Reads can be strongly
+ * consistent (a GSI's cannot), which is why the change feed and the clientMessageId lookup use LSIs.
+ * LSIs exist only if they are created with the table, and they cap each partition (one chat) at
+ * 10 GB of items: docs/data-model.md has the numbers.
+ */
+export interface LocalIndexDefinition {
+  readonly indexName: string;
+  /** Sort key attribute (always a string); only items that carry it are in the index. */
+  readonly sortKey: string;
+}
+
 export interface TableDefinition {
   /** Partition key attribute of the base table (string). */
   readonly partitionKey: string;
@@ -29,6 +41,8 @@ export interface TableDefinition {
   readonly ttlAttribute: string;
   /** Global secondary indexes (INCLUDE projections). */
   readonly globalSecondaryIndexes: readonly IndexDefinition[];
+  /** Local secondary indexes (KEYS_ONLY projections; queries fetch the rest from the table). */
+  readonly localSecondaryIndexes: readonly LocalIndexDefinition[];
 }
 
 export const TABLE: TableDefinition = {
@@ -43,6 +57,12 @@ export const TABLE: TableDefinition = {
      * scheduled messages still to go out carry its keys, so a sweep reads what is due and nothing else.
      */
     { indexName: 'gsi2', partitionKey: 'gsi2pk', sortKey: 'gsi2sk', nonKeyAttributes: [] },
+  ],
+  localSecondaryIndexes: [
+    /** lsi1: a chat's messages by the version of their latest change (`VER#<ver>`): `sync`. */
+    { indexName: 'lsi1', sortKey: 'lsi1sk' },
+    /** lsi2: a chat's messages by sender and clientMessageId (`CMID#<sender>#<id>`): exactly-once. */
+    { indexName: 'lsi2', sortKey: 'lsi2sk' },
   ],
 };
 

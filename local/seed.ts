@@ -5,7 +5,7 @@
  */
 import { createChat } from '../lambdas/domain/chats.ts';
 import { deps } from '../lambdas/domain/deps.ts';
-import { sendMessage } from '../lambdas/domain/messages.ts';
+import { sendMessage } from '../lambdas/domain/send.ts';
 
 export const DEMO_USERS = [
   { userId: 'admin', name: 'Admin' },

@@ -7,26 +7,34 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { DEV_JWT_SECRET } from '../lambdas/auth/verifier.ts';
 import { AUTHORIZER, ROUTES } from '../lib/routes.ts';
 import { MANAGEMENT_ENDPOINT_ENV, TABLE_NAME_ENV } from '../lib/table.ts';
+import { DEFAULT_PORT, DEFAULT_TABLE_NAME, isLoopback, LOOPBACK_HOST } from './defaults.ts';
 import { type DynamoLocal, startDynamoLocal, useLocalAwsEnvironment } from './dynamodb.ts';
+import { ensureTable } from './dynamodb-table.ts';
 import { type GatewayLimits, type GatewayOptions, type LambdaHandler, LocalGateway } from './gateway.ts';
 import { LocalScheduler } from './scheduler.ts';
-import { ensureTable } from './table.ts';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
 export interface LocalStackOptions {
-  /** Gateway port. @default 3001; 0 picks a free one */
+  /** Gateway port. @default {@link DEFAULT_PORT}; 0 picks a free one */
   readonly port?: number;
-  /** @default '127.0.0.1' */
+  /**
+   * The gateway's listen address. Beyond loopback the stack refuses the public dev JWT secret.
+   * @default {@link LOOPBACK_HOST}
+   */
   readonly host?: string;
   /** Use a running DynamoDB (Local) instead of starting one. */
   readonly dynamoEndpoint?: string;
+  /** DynamoDB Local's listen address. @default {@link LOOPBACK_HOST} */
+  readonly dynamoHost?: string;
   /** Keep DynamoDB Local's data in this folder. @default in memory */
   readonly dbPath?: string;
-  /** @default 'chat' */
+  /** @default {@link DEFAULT_TABLE_NAME} */
   readonly tableName?: string;
   readonly limits?: Partial<GatewayLimits>;
   readonly onInvoke?: GatewayOptions['onInvoke'];
+  /** The gateway's execution log. @default stderr */
+  readonly onExecutionLog?: GatewayOptions['onExecutionLog'];
   /** Wraps each handler loader (route key, or `$authorizer`), e.g. to meter invocations. */
   readonly wrapLoader?: (
     routeKey: string,
@@ -58,13 +66,32 @@ export function loader(entry: string): () => Promise<LambdaHandler> {
   };
 }
 
+/**
+ * Refuses to serve beyond loopback while tokens are checked with the public development secret:
+ * anyone on the network could sign a token for any user.
+ */
+export function assertSecretFitsHost(host: string, env: Record<string, string | undefined>): void {
+  if (isLoopback(host) || env.JWT_JWKS_URL) return;
+  if ((env.JWT_SECRET ?? DEV_JWT_SECRET) !== DEV_JWT_SECRET) return;
+  throw new Error(
+    `Refusing to listen on ${host} with the public development JWT secret: anyone who can reach this ` +
+      'machine could sign tokens for any user. Set JWT_SECRET to a secret of your own (32 characters or ' +
+      `more, e.g. JWT_SECRET=$(openssl rand -hex 32)), or listen on ${LOOPBACK_HOST} only.`,
+  );
+}
+
 export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
+  const host = options.host ?? LOOPBACK_HOST;
+  assertSecretFitsHost(host, { ...process.env, ...options.env });
   useLocalAwsEnvironment();
   const dynamo: DynamoLocal | undefined = options.dynamoEndpoint
     ? undefined
-    : await startDynamoLocal(options.dbPath ? { dbPath: options.dbPath } : {});
+    : await startDynamoLocal({
+        ...(options.dbPath ? { dbPath: options.dbPath } : {}),
+        ...(options.dynamoHost ? { host: options.dynamoHost } : {}),
+      });
   const dynamoEndpoint = options.dynamoEndpoint ?? (dynamo as DynamoLocal).endpoint;
-  const tableName = options.tableName ?? 'chat';
+  const tableName = options.tableName ?? DEFAULT_TABLE_NAME;
   let scheduler: LocalScheduler | undefined;
   try {
     await ensureTable(dynamoEndpoint, tableName);
@@ -87,10 +114,11 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         load: wrap('$authorizer', loader(AUTHORIZER.entry)),
         queryParameter: AUTHORIZER.queryParameter,
       },
-      port: options.port ?? 3001,
-      host: options.host ?? '127.0.0.1',
+      port: options.port ?? DEFAULT_PORT,
+      host,
       ...(options.limits ? { limits: options.limits } : {}),
       ...(options.onInvoke ? { onInvoke: options.onInvoke } : {}),
+      ...(options.onExecutionLog ? { onExecutionLog: options.onExecutionLog } : {}),
     });
     await gateway.start();
     // The handlers run in this process and read their configuration on first use.

@@ -23,6 +23,7 @@ import { build, type Metafile } from 'esbuild';
 import { BUNDLE, BUNDLE_BUDGET_BYTES, BUNDLE_FILE, esbuildOptions } from '../lib/bundling.ts';
 import { PROJECT_ROOT } from '../lib/chat-function.ts';
 import { ChatStack } from '../lib/chat-stack.ts';
+import { FEATURE_FLAGS } from '../lib/feature-flags.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -118,7 +119,10 @@ async function main(): Promise<void> {
   mkdirSync(UNBUNDLED, { recursive: true });
 
   console.error('Synthesizing with bundling…');
-  const app = new App({ outdir: ASSEMBLY, context: { 'aws:cdk:enable-asset-metadata': true } });
+  const app = new App({
+    outdir: ASSEMBLY,
+    context: { ...FEATURE_FLAGS, 'aws:cdk:enable-asset-metadata': true },
+  });
   const stack = new ChatStack(app, 'BundleSize');
   app.synth();
   const template = JSON.parse(readFileSync(join(ASSEMBLY, `${stack.artifactId}.template.json`), 'utf8')) as {

@@ -13,6 +13,7 @@ import { connectAll } from '../client.ts';
 import { messageText } from '../load.ts';
 import type { ActionStats, Meter } from '../meter.ts';
 import type { BenchStack } from '../stack.ts';
+import { COST_CASES, type CostWorld } from './cost-cases.ts';
 import { round } from './latency.ts';
 
 export interface CommandCost {
@@ -115,7 +116,6 @@ const ack = async (client: BenchClient, action: string, fields: Record<string, u
   return reply;
 };
 
-/** One round of measurements with fresh users whose ids start with `prefix`. */
 /** Connects the other members of the measured groups (kept for both rounds). */
 export function connectMembers(stack: BenchStack, prefix: string, count: number): Promise<BenchClient[]> {
   return connectAll(
@@ -125,6 +125,10 @@ export function connectMembers(stack: BenchStack, prefix: string, count: number)
   );
 }
 
+/**
+ * One round of measurements with fresh users whose ids start with `prefix`: `$connect`, every case
+ * of {@link COST_CASES} in order, then `$disconnect`. `onTick` reports the share done.
+ */
 export async function costRound(
   stack: BenchStack,
   meter: Meter,
@@ -136,9 +140,10 @@ export async function costRound(
   const ctx: Ctx = { stack, meter, repeat, prefix };
   const out: ActionCost[] = [];
   const id = (s: string) => `${prefix}-${s}`;
-  const steps = 22;
+  // $connect, each case, $disconnect.
+  const steps = COST_CASES.length + 2;
   let step = 0;
-  const tick = (label: string) => onTick(++step / steps, label);
+  const tick = (label: string) => onTick(++step / steps, `cost: ${label}`);
 
   // $connect of two users (A, B), measured per connection.
   await stack.gateway?.idle();
@@ -146,154 +151,36 @@ export async function costRound(
   const [a, b] = (await connectAll(stack.url, [id('A'), id('B')], 1)) as [BenchClient, BenchClient];
   await stack.gateway?.idle();
   out.push(summarize('$connect (+ authorizer)', '$connect', meter.since(before).$connect, 2, 0));
-  tick('cost: $connect');
+  tick('$connect');
 
-  // The other members of the groups (connected once by the caller: their connections are what
-  // fan-out reads).
+  // The chats the cases act on; the other members of the groups are connected once by the caller
+  // (their connections are what fan-out reads).
   const small = others.slice(0, 8).map((c) => c.userId);
   const large = others.map((c) => c.userId);
-  const groupSize = others.length + 2;
-  tick('cost: members connected');
-
-  const direct = (await ack(a, 'createChat', { kind: 'direct', userId: b.userId })).chat as {
-    chatId: string;
+  const chatIdOf = (reply: Frame) => String((reply.chat as { chatId?: string } | undefined)?.chatId);
+  const world: CostWorld = {
+    a,
+    b,
+    id,
+    small,
+    large,
+    groupSize: others.length + 2,
+    direct: chatIdOf(await ack(a, 'createChat', { kind: 'direct', userId: b.userId })),
+    largeGroup: chatIdOf(
+      await ack(a, 'createChat', { kind: 'group', name: 'g100', memberIds: [b.userId, ...large] }),
+    ),
+    text: messageText(1024),
+    repeat,
+    groups10: [],
+    sent: [],
   };
-  out.push(
-    await measure(ctx, 'createChat (direct, new; peer offline)', 'createChat', (i) =>
-      a.request('createChat', { kind: 'direct', userId: id(`P${String(i).padStart(3, '0')}`) }),
-    ),
-  );
-  tick('cost: createChat direct');
-  out.push(
-    await measure(ctx, 'createChat (direct, existing)', 'createChat', () =>
-      a.request('createChat', { kind: 'direct', userId: b.userId }),
-    ),
-  );
-  const groups10: string[] = [];
-  out.push(
-    await measure(ctx, 'createChat (group of 10)', 'createChat', async () => {
-      const reply = await a.request('createChat', {
-        kind: 'group',
-        name: 'g10',
-        memberIds: [b.userId, ...small],
-      });
-      groups10.push(String((reply.chat as { chatId?: string } | undefined)?.chatId));
-      return reply;
-    }),
-  );
-  tick('cost: createChat group');
-  const g100 = (await ack(a, 'createChat', { kind: 'group', name: 'g100', memberIds: [b.userId, ...large] }))
-    .chat as { chatId: string };
-  const text = messageText(1024);
-  const sent: string[] = [];
-  out.push(
-    await measure(ctx, 'sendMessage (1:1, 1 KB, clientMessageId)', 'sendMessage', async (i) => {
-      const reply = await a.request('sendMessage', {
-        chatId: direct.chatId,
-        text,
-        clientMessageId: id(`c${i}`),
-      });
-      sent.push(String((reply.message as { messageId?: string } | undefined)?.messageId));
-      return reply;
-    }),
-  );
-  tick('cost: sendMessage 1:1');
-  out.push(
-    await measure(ctx, 'sendMessage (1:1, duplicate clientMessageId)', 'sendMessage', (i) =>
-      a.request('sendMessage', { chatId: direct.chatId, text, clientMessageId: id(`c${i}`) }),
-    ),
-  );
-  out.push(
-    await measure(ctx, 'sendMessage (1:1, 1 KB, no clientMessageId)', 'sendMessage', () =>
-      a.request('sendMessage', { chatId: direct.chatId, text }),
-    ),
-  );
-  tick('cost: sendMessage variants');
-  const g10 = groups10[0] as string;
-  out.push(
-    await measure(ctx, 'sendMessage (group of 10, 1 KB)', 'sendMessage', (i) =>
-      a.request('sendMessage', { chatId: g10, text, clientMessageId: id(`g${i}`) }),
-    ),
-  );
-  tick('cost: sendMessage group 10');
-  out.push(
-    await measure(
-      ctx,
-      `sendMessage (group of ${groupSize}, 1 KB)`,
-      'sendMessage',
-      (i) => a.request('sendMessage', { chatId: g100.chatId, text, clientMessageId: id(`h${i}`) }),
-      Math.min(repeat, 3),
-    ),
-  );
-  tick(`cost: sendMessage group ${groupSize}`);
-  out.push(
-    await measure(ctx, 'readMessage (moves forward)', 'readMessage', (i) =>
-      b.request('readMessage', { chatId: direct.chatId, messageId: sent[i] }),
-    ),
-  );
-  out.push(
-    await measure(ctx, 'readMessage (unchanged)', 'readMessage', () =>
-      b.request('readMessage', { chatId: direct.chatId, messageId: sent[0] }),
-    ),
-  );
-  tick('cost: readMessage');
-  out.push(
-    await measure(ctx, 'typing (1:1)', 'typing', () => a.request('typing', { chatId: direct.chatId })),
-  );
-  out.push(await measure(ctx, 'typing (group of 10)', 'typing', () => a.request('typing', { chatId: g10 })));
-  tick('cost: typing');
-  out.push(
-    await measure(ctx, 'history (1:1, default limit)', 'history', () =>
-      a.request('history', { chatId: direct.chatId }),
-    ),
-  );
-  out.push(
-    await measure(ctx, 'history (after = last seq - 5)', 'history', () =>
-      a.request('history', { chatId: direct.chatId, after: repeat * 2 - 5 > 0 ? repeat * 2 - 5 : 1 }),
-    ),
-  );
-  out.push(await measure(ctx, 'listChats', 'listChats', () => b.request('listChats')));
-  out.push(
-    await measure(ctx, 'getChat (1:1)', 'getChat', () => a.request('getChat', { chatId: direct.chatId })),
-  );
-  out.push(
-    await measure(ctx, 'getPresence (10 users)', 'getPresence', () =>
-      a.request('getPresence', { userIds: [b.userId, ...small.slice(0, 8), id('nobody')] }),
-    ),
-  );
-  tick('cost: reads');
-  out.push(
-    await measure(ctx, 'editMessage (1:1)', 'editMessage', (i) =>
-      a.request('editMessage', {
-        chatId: direct.chatId,
-        messageId: sent[i],
-        text: `${text.slice(0, 1000)} edited`,
-      }),
-    ),
-  );
-  out.push(
-    await measure(ctx, 'deleteMessage (1:1)', 'deleteMessage', (i) =>
-      a.request('deleteMessage', { chatId: direct.chatId, messageId: sent[i] }),
-    ),
-  );
-  tick('cost: edit, delete');
-  out.push(
-    await measure(ctx, 'invite (1 user into a group of 10)', 'invite', (i) =>
-      a.request('invite', { chatId: groups10[i], userIds: [id('invitee')] }),
-    ),
-  );
-  out.push(
-    await measure(ctx, 'removeMember (owner removes 1)', 'removeMember', (i) =>
-      a.request('removeMember', { chatId: groups10[i], userId: id('invitee') }),
-    ),
-  );
-  out.push(
-    await measure(ctx, 'deleteChat (group of 10)', 'deleteChat', (i) =>
-      a.request('deleteChat', { chatId: groups10[i] }),
-    ),
-  );
-  tick('cost: membership');
-  out.push(await measure(ctx, 'ping', 'ping', () => a.request('ping')));
+  for (const c of COST_CASES) {
+    const label = c.label(world);
+    out.push(
+      await measure(ctx, label, c.routeKey, (i) => c.run(world, i), Math.min(repeat, c.maxRepeat ?? repeat)),
+    );
+    tick(label);
+  }
 
   // $disconnect of A and B, per connection.
   await stack.gateway?.idle();
@@ -301,7 +188,7 @@ export async function costRound(
   await Promise.all([a, b].map((c) => c.close()));
   await stack.gateway?.idle();
   out.push(summarize('$disconnect', '$disconnect', meter.since(before).$disconnect, 2, 0));
-  tick('cost: $disconnect');
+  tick('$disconnect');
   return out;
 }
 
@@ -338,33 +225,52 @@ export async function seed(
         memberCount: 2,
         createdAt: now,
         lastActivityAt: now,
+        lastVer: 1,
+        memberVer: 1,
+        lastAllocAt: 0,
+        minSyncVer: 0,
+        sentSeq: {},
       };
       const member = (userId: string, peerId: string, role: 'owner' | 'member'): MemberRecord => ({
         chatId: chat.chatId,
         userId,
         role,
         lastReadSeq: 0,
+        lastDeliveredSeq: 0,
         joinedAt: now,
         kind: 'direct',
         peerId,
       });
       await store.profiles.touch(a, `Seed ${i}`, now);
       await store.chats.create(chat, [member(a, b, 'owner'), member(b, a, 'member')]);
-      await store.messages.append(
-        {
-          chatId: chat.chatId,
-          messageId: newMessageId(1),
-          seq: 1,
-          senderId: a,
-          text: 'seed message',
-          replyTo: null,
-          clientMessageId: `s${i}`,
-          createdAt: now,
-          editedAt: null,
-          deleted: false,
-        },
-        0,
+      // The send path's writes: the clientMessageId claim, the allocation, the message.
+      const clientMessageId = `s${i}`;
+      const sentAt = Date.now();
+      await store.claims.claim(
+        { chatId: chat.chatId, senderId: a, clientMessageId },
+        { claimedAt: sentAt, token: 't' },
       );
+      const allocated = await store.sequence.allocate(chat.chatId, {
+        memberVer: 1,
+        sentAt,
+        at: now,
+        sentBy: a,
+      });
+      if (allocated.status !== 'allocated') throw new Error(`seeding: ${allocated.status}`);
+      await store.messages.put({
+        chatId: chat.chatId,
+        messageId: newMessageId(allocated.seq),
+        seq: allocated.seq,
+        ver: allocated.ver,
+        allocAt: sentAt,
+        senderId: a,
+        text: 'seed message',
+        replyTo: null,
+        clientMessageId,
+        createdAt: now,
+        editedAt: null,
+        deleted: false,
+      });
       onTick(++done / count);
     }
   };

@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import WebSocket from 'ws';
-import { ensureTable } from '../../local/table.ts';
+import { ensureTable } from '../../local/dynamodb-table.ts';
 import { Latency, type LatencySummary } from '../histogram.ts';
 import { messageText } from '../load.ts';
 import { startRelay } from '../relay.ts';

@@ -7,8 +7,16 @@
  *
  * The algorithm allow-list is exactly the configured algorithms, so `none`, another HMAC strength and
  * HS/RS confusion are refused. `JWT_ISSUER`/`JWT_AUDIENCE` are checked whenever they are set.
+ *
+ * Two ways to fail, kept apart because they mean different things: `InvalidTokenError` (the caller's
+ * token is bad: expired, wrongly signed, …) and `KeySourceError` (the issuer's JWKS could not be fetched
+ * or read: an outage on our side of the handshake, not the caller's fault).
+ *
+ * The display name is the token's `name`, else its `preferred_username`, never an e-mail address (a value
+ * that looks like one is skipped), else a neutral name derived from the user id (`User 1a2b`).
  */
-import { createRemoteJWKSet, type JWTPayload, type JWTVerifyGetKey, jwtVerify } from 'jose';
+import { createHash } from 'node:crypto';
+import { createRemoteJWKSet, errors, type JWTPayload, type JWTVerifyGetKey, jwtVerify } from 'jose';
 import { LIMITS } from '../contract/limits.ts';
 
 export const CLOCK_TOLERANCE_SECONDS = 5;
@@ -37,6 +45,53 @@ export type VerifierConfig =
 
 export class InvalidTokenError extends Error {
   override readonly name = 'InvalidTokenError';
+}
+
+/** The issuer's keys could not be fetched or read (timeout, network error, HTTP error, bad JSON). */
+export class KeySourceError extends Error {
+  override readonly name = 'KeySourceError';
+}
+
+/** Key-lookup failures that are the token's fault: it names no key of the set, or an unusable one. */
+const TOKEN_KEY_ERRORS = [
+  errors.JWKSNoMatchingKey,
+  errors.JWKSMultipleMatchingKeys,
+  errors.JOSENotSupported,
+  errors.JOSEAlgNotAllowed,
+  errors.JWSInvalid,
+];
+
+/** A JWKS key getter whose fetch failures surface as `KeySourceError`. */
+function remoteKeys(url: URL): JWTVerifyGetKey {
+  const remote = createRemoteJWKSet(url);
+  return async (header, token) => {
+    try {
+      return await remote(header, token);
+    } catch (error) {
+      if (TOKEN_KEY_ERRORS.some((kind) => error instanceof kind)) throw error;
+      throw new KeySourceError(`the JWKS at ${url.href} is unavailable: ${(error as Error).message}`, {
+        cause: error,
+      });
+    }
+  };
+}
+
+/** Anything shaped like an address (`local@domain`, no spaces) is taken for one. */
+const EMAIL = /^[^\s@]+@[^\s@]+$/;
+const MAX_NAME_CHARS = 128;
+
+/** The neutral display name of a user without one: `User ` and 4 hex digits of a hash of the id. */
+export function fallbackName(userId: string): string {
+  return `User ${createHash('sha256').update(userId).digest('hex').slice(0, 4)}`;
+}
+
+/** The display name a token carries: `name`, else `preferred_username`; never an e-mail address. */
+export function displayName(payload: JWTPayload, userId: string): string {
+  const name = [payload.name, payload.preferred_username].find(
+    (v): v is string => typeof v === 'string' && v.trim().length > 0 && !EMAIL.test(v.trim()),
+  );
+  // Cut by code points, so a name never ends in half a surrogate pair.
+  return name ? [...name].slice(0, MAX_NAME_CHARS).join('') : fallbackName(userId);
 }
 
 /** Reads the verifier configuration; `secret` resolves `JWT_SECRET_ARN` where that is used. */
@@ -71,8 +126,7 @@ function usableSubject(sub: unknown): sub is string {
 }
 
 export function createVerifier(cfg: VerifierConfig): (token: string) => Promise<VerifiedUser> {
-  const key: Uint8Array | JWTVerifyGetKey =
-    cfg.mode === 'hs256' ? cfg.secret : createRemoteJWKSet(cfg.jwksUrl);
+  const key: Uint8Array | JWTVerifyGetKey = cfg.mode === 'hs256' ? cfg.secret : remoteKeys(cfg.jwksUrl);
   const algorithms = cfg.mode === 'hs256' ? ['HS256'] : [...cfg.algorithms];
   const options = {
     algorithms,
@@ -90,13 +144,11 @@ export function createVerifier(cfg: VerifierConfig): (token: string) => Promise<
           ? (await jwtVerify(token, key, options)).payload
           : (await jwtVerify(token, key, options)).payload;
     } catch (error) {
+      if (error instanceof KeySourceError) throw error;
       throw new InvalidTokenError((error as Error).message);
     }
     const sub = payload.sub;
     if (!usableSubject(sub)) throw new InvalidTokenError('the token subject is not a usable user id');
-    const name = [payload.name, payload.preferred_username, payload.email].find(
-      (v): v is string => typeof v === 'string' && v.trim().length > 0,
-    );
-    return { userId: sub, name: (name ?? sub).slice(0, 128) };
+    return { userId: sub, name: displayName(payload, sub) };
   };
 }

@@ -8,7 +8,7 @@ import { Chat, Message, Presence, Reaction, Scheduled } from './objects.ts';
 
 const str = v.string();
 const int = v.pipe(v.number(), v.integer());
-const ver = v.optional(v.pipe(int, v.description('The chat version this change took.')));
+const ver = v.pipe(int, v.description('The chat version this change took.'));
 
 const shape = <const T extends string, F extends v.ObjectEntries>(type: T, summary: string, fields: F) =>
   v.pipe(v.object({ type: v.literal(type), ...fields }), v.title(type), v.description(summary));

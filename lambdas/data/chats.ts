@@ -1,7 +1,9 @@
 /**
  * Chats (`META`), their memberships and the direct-chat pair pointers. Membership changes are
  * transactions guarded by the `memberCount` read before (optimistic concurrency): a lost race is
- * the value `'chat-changed'`, and the caller reads again and retries.
+ * the value `'chat-changed'`, and the caller reads again and retries. Each one sets `memberVer` to
+ * the version allocated for it (`sequence.allocateVersion`), which invalidates senders' cached
+ * member lists.
  * Every public method is one access pattern (all of them are listed in docs/data-model.md).
  */
 import type { Item } from './item.ts';
@@ -19,6 +21,7 @@ import {
   itemAbsent,
   itemExists,
   MAX_TRANSACTION_ITEMS,
+  type RequestOptions,
   type TableClient,
   type TransactAction,
 } from './table-client.ts';
@@ -38,6 +41,8 @@ export type CreateChatOutcome =
 export type MembershipChange = 'changed' | 'chat-changed';
 
 const countUnchanged = 'memberCount = :count';
+/** The membership change's version is newer than the last one applied. */
+const versionNewer = '(attribute_not_exists(memberVer) OR memberVer < :ver)';
 const ownerUnchanged = 'ownerId = :owner';
 const pairPointsAtReplaced = 'chatId = :old';
 const pairAbsentOrThisChat = 'attribute_not_exists(pk) OR chatId = :chat';
@@ -54,12 +59,16 @@ export class ChatRepository {
 
   /**
    * A chat and all its members in one Query (`CHAT#<id>`, sk between `MEMBER#` and `META`).
-   * `consistent` for read-modify-write paths.
+   * `consistent` for read-modify-write paths. Read backwards, `META` first: a membership change
+   * committed while the Query runs can then only show newer members under an older `memberVer`
+   * (a Query is read-committed per item), which a sender's `memberVer` condition rejects, never
+   * older members under a newer `memberVer`.
    */
   async getWithMembers(chatId: string, options: { consistent?: boolean } = {}): Promise<ChatWithMembers> {
     const items = await this.table.queryAll({
       KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
       ExpressionAttributeValues: { ':pk': chatPk(chatId), ':from': PREFIX.member, ':to': SK.chat },
+      ScanIndexForward: false,
       ConsistentRead: options.consistent ?? false,
     });
     const meta = items.find(isMeta);
@@ -165,22 +174,34 @@ export class ChatRepository {
     return { status: 'created' };
   }
 
-  /** Adds members to a group in one transaction, guarded by the member count read before. */
-  async addMembers(chat: ChatRecord, members: readonly MemberRecord[]): Promise<MembershipChange> {
-    const write = this.table.transact([
-      {
-        Update: {
-          Key: keys.chat(chat.chatId),
-          UpdateExpression: 'SET memberCount = :next',
-          ConditionExpression: countUnchanged,
-          ExpressionAttributeValues: {
-            ':count': chat.memberCount,
-            ':next': chat.memberCount + members.length,
+  /**
+   * Adds members to a group in one transaction, guarded by the member count read before; the
+   * change takes version `ver` (`memberVer`).
+   */
+  async addMembers(
+    chat: ChatRecord,
+    members: readonly MemberRecord[],
+    ver: number,
+    options?: RequestOptions,
+  ): Promise<MembershipChange> {
+    const write = this.table.transact(
+      [
+        {
+          Update: {
+            Key: keys.chat(chat.chatId),
+            UpdateExpression: 'SET memberCount = :next, memberVer = :ver',
+            ConditionExpression: `${countUnchanged} AND ${versionNewer}`,
+            ExpressionAttributeValues: {
+              ':count': chat.memberCount,
+              ':next': chat.memberCount + members.length,
+              ':ver': ver,
+            },
           },
         },
-      },
-      ...members.map((m) => ({ Put: { Item: MEMBER.toItem(m), ConditionExpression: itemAbsent } })),
-    ]);
+        ...members.map((m) => ({ Put: { Item: MEMBER.toItem(m), ConditionExpression: itemAbsent } })),
+      ],
+      options,
+    );
     return ifConditionFails(
       write.then(() => 'changed' as const),
       () => 'chat-changed' as const,
@@ -189,12 +210,14 @@ export class ChatRepository {
 
   /**
    * Removes a member in one transaction, guarded by the member count; hands ownership to
-   * `newOwnerId` when given; deletes the chat with its last member.
+   * `newOwnerId` when given; deletes the chat with its last member. The change takes version `ver`.
    */
   async removeMember(
     chat: ChatRecord,
     userId: string,
     newOwnerId: string | undefined,
+    ver: number,
+    options?: RequestOptions,
   ): Promise<MembershipChange> {
     const actions: TransactAction[] = [
       { Delete: { Key: keys.member(chat.chatId, userId), ConditionExpression: itemExists } },
@@ -206,12 +229,13 @@ export class ChatRepository {
         Update: {
           Key: keys.chat(chat.chatId),
           UpdateExpression: newOwnerId
-            ? 'SET memberCount = :next, ownerId = :owner'
-            : 'SET memberCount = :next',
-          ConditionExpression: countUnchanged,
+            ? 'SET memberCount = :next, memberVer = :ver, ownerId = :owner'
+            : 'SET memberCount = :next, memberVer = :ver',
+          ConditionExpression: `${countUnchanged} AND ${versionNewer}`,
           ExpressionAttributeValues: {
             ':count': chat.memberCount,
             ':next': chat.memberCount - 1,
+            ':ver': ver,
             ...(newOwnerId ? { ':owner': newOwnerId } : {}),
           },
         },
@@ -229,7 +253,7 @@ export class ChatRepository {
       }
     }
     return ifConditionFails(
-      this.table.transact(actions).then(() => 'changed' as const),
+      this.table.transact(actions, options).then(() => 'changed' as const),
       () => 'chat-changed' as const,
     );
   }

@@ -1,7 +1,7 @@
 /**
- * Read cursors: a member's `lastReadSeq`, kept on the membership item (never in the membership
- * index, so moving a cursor writes one item). Every public method is one access pattern (all of
- * them are listed in docs/data-model.md).
+ * Read and delivery cursors: a member's `lastReadSeq` and `lastDeliveredSeq`, kept on the membership
+ * item (never in the membership index, so moving a cursor writes one item). Every public method is
+ * one access pattern (all of them are listed in docs/data-model.md).
  */
 import { MEMBER } from './items.ts';
 import { keys } from './keys.ts';
@@ -13,7 +13,16 @@ export type CursorOutcome =
   | { readonly status: 'unchanged'; readonly lastReadSeq: number }
   | { readonly status: 'not-member' };
 
+export type DeliveryOutcome =
+  | { readonly status: 'moved'; readonly lastDeliveredSeq: number }
+  /** The cursor was already at or past the seq; `lastDeliveredSeq` is where it is. */
+  | { readonly status: 'unchanged'; readonly lastDeliveredSeq: number }
+  | { readonly status: 'not-member' };
+
 const memberBehind = 'attribute_exists(pk) AND lastReadSeq < :seq';
+/** Memberships written before delivery receipts have no cursor: it reads as 0. */
+const deliveryBehind =
+  'attribute_exists(pk) AND (lastDeliveredSeq < :seq OR (attribute_not_exists(lastDeliveredSeq) AND :seq > :zero))';
 
 export class ReadCursorRepository {
   constructor(private readonly table: TableClient) {}
@@ -35,6 +44,27 @@ export class ReadCursorRepository {
       ({ reasons: [refused] }): CursorOutcome =>
         refused?.item
           ? { status: 'unchanged', lastReadSeq: MEMBER.fromItem(refused.item).lastReadSeq }
+          : { status: 'not-member' },
+    );
+  }
+
+  /**
+   * Moves a member's delivery cursor forward only (one UpdateItem, no read: the condition is the
+   * membership check). When it does not move, the membership comes back with the refused write.
+   */
+  async markDelivered(chatId: string, userId: string, seq: number): Promise<DeliveryOutcome> {
+    const moved = this.table.update({
+      Key: keys.member(chatId, userId),
+      UpdateExpression: 'SET lastDeliveredSeq = :seq',
+      ConditionExpression: deliveryBehind,
+      ExpressionAttributeValues: { ':seq': seq, ':zero': 0 },
+      ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+    });
+    return ifConditionFails(
+      moved.then((): DeliveryOutcome => ({ status: 'moved', lastDeliveredSeq: seq })),
+      ({ reasons: [refused] }): DeliveryOutcome =>
+        refused?.item
+          ? { status: 'unchanged', lastDeliveredSeq: MEMBER.fromItem(refused.item).lastDeliveredSeq }
           : { status: 'not-member' },
     );
   }

@@ -22,6 +22,14 @@ export const field = {
   number: (value: unknown): number => Number(value ?? 0),
   /** `true` only when stored as the boolean true. */
   flag: (value: unknown): boolean => value === true,
+  /** A number set (DynamoDB cannot store an empty set: absent means empty). */
+  optionalNumberSet: (value: unknown): ReadonlySet<number> | undefined =>
+    value instanceof Set ? new Set([...value].map(Number)) : undefined,
+  /** A map of numbers (e.g. user id → seq), or absent. */
+  optionalNumberMap: (value: unknown): Readonly<Record<string, number>> | undefined =>
+    value && typeof value === 'object' && !(value instanceof Set)
+      ? Object.fromEntries(Object.entries(value).map(([k, v]) => [k, Number(v)]))
+      : undefined,
   /** One of `values`; anything else reads as `fallback`. */
   oneOf:
     <const T extends string>(values: readonly T[], fallback: NoInfer<T>): Field<T> =>
@@ -91,19 +99,37 @@ export function defineItem<F extends Fields, K = RecordOf<F>>(
   };
 }
 
+type WireValue = {
+  S?: string;
+  N?: string;
+  BOOL?: boolean;
+  NULL?: boolean;
+  NS?: string[];
+  M?: Record<string, unknown>;
+};
+
+/** One attribute in the wire format: scalars, number sets and maps (other types are skipped). */
+function fromWireValue(value: unknown): unknown {
+  const v = value as WireValue;
+  if (v.S !== undefined) return v.S;
+  if (v.N !== undefined) return Number(v.N);
+  if (v.BOOL !== undefined) return v.BOOL;
+  if (v.NULL) return null;
+  if (v.NS !== undefined) return new Set(v.NS.map(Number));
+  if (v.M !== undefined) return fromWireItem(v.M);
+  return undefined;
+}
+
 /**
- * Reads the scalar attributes of an item in the DynamoDB wire format (`{ seq: { N: '3' } }`), as
- * failed conditions return it with `ALL_OLD`: the document client does not convert error payloads.
+ * Reads an item in the DynamoDB wire format (`{ seq: { N: '3' } }`), as failed conditions return it
+ * with `ALL_OLD`: the document client does not convert error payloads.
  */
 export function fromWireItem(wire: Record<string, unknown> | undefined): Item | undefined {
   if (!wire) return undefined;
   const item: Item = {};
   for (const [name, value] of Object.entries(wire)) {
-    const v = value as { S?: string; N?: string; BOOL?: boolean; NULL?: boolean };
-    if (v.S !== undefined) item[name] = v.S;
-    else if (v.N !== undefined) item[name] = Number(v.N);
-    else if (v.BOOL !== undefined) item[name] = v.BOOL;
-    else if (v.NULL) item[name] = null;
+    const read = fromWireValue(value);
+    if (read !== undefined) item[name] = read;
   }
   return item;
 }

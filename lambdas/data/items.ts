@@ -3,8 +3,17 @@
  * fields and how they read back. The record types the rest of the code uses are derived from these
  * declarations.
  */
-import { defineItem, field, type RecordOf } from './item.ts';
-import { dueIndexKeys, keys, membershipIndexKeys, TTL_ATTRIBUTE } from './keys.ts';
+import { defineItem, field, type Item, type RecordOf } from './item.ts';
+import {
+  CLIENT_ID_INDEX,
+  clientIdSk,
+  dueIndexKeys,
+  keys,
+  membershipIndexKeys,
+  TTL_ATTRIBUTE,
+  VERSION_INDEX,
+  verSk,
+} from './keys.ts';
 
 /** Connections live a little past API Gateway's 2-hour hard limit, then TTL removes leftovers. */
 export const CONNECTION_TTL_SECONDS = 2 * 60 * 60 + 10 * 60;
@@ -47,11 +56,23 @@ const chatFields = {
   kind: chatKind,
   name: field.nullableString,
   ownerId: field.string,
-  /** The seq of the newest message (0 before the first): the chat's optimistic lock. */
+  /** The newest allocated seq (0 before the first): an atomic counter (docs/data-model.md). */
   lastSeq: field.number,
   memberCount: field.number,
   createdAt: field.string,
   lastActivityAt: field.string,
+  /** The newest allocated version: every change to the chat takes `lastVer + 1`. */
+  lastVer: field.number,
+  /** The version of the latest membership change (senders' member caches are checked against it). */
+  memberVer: field.number,
+  /** Epoch ms (the writer's clock) when the latest seq or version allocation was sent. */
+  lastAllocAt: field.number,
+  /** Seqs that will never hold a message (excluded from unread counts). */
+  voidSeqs: field.optionalNumberSet,
+  /** Direct chats: each member's newest own message (a read cursor folded into the allocation). */
+  sentSeq: field.optionalNumberMap,
+  /** `sync` below this version answers `reset` (raised when deleted messages' tombstones expire). */
+  minSyncVer: field.number,
 };
 /** A chat's `META` item. */
 export const CHAT = defineItem({ itemType: 'chat', key: (c) => keys.chat(c.chatId), fields: chatFields });
@@ -62,6 +83,8 @@ const memberFields = {
   userId: field.string,
   role: field.oneOf(ROLES, 'member'),
   lastReadSeq: field.number,
+  /** Forward-only delivery receipt cursor (`markDelivered`). */
+  lastDeliveredSeq: field.number,
   joinedAt: field.string,
   kind: chatKind,
   /** For direct chats: the other member (presence goes to direct-chat peers). */
@@ -90,13 +113,56 @@ const messageFields = {
   createdAt: field.string,
   editedAt: field.nullableString,
   deleted: field.flag,
+  /** The chat version of the message's latest change. */
+  ver: field.number,
+  /** Epoch ms (the writer's clock) when the allocation of `ver` was sent (the settle rule). */
+  allocAt: field.number,
 };
+/** A message at `MSG#<seq>`, in the version index and (with a clientMessageId) the client-id index. */
 export const MESSAGE = defineItem({
   itemType: 'message',
   key: (m) => keys.message(m.chatId, m.seq),
   fields: messageFields,
+  derived: (m) => ({
+    [VERSION_INDEX.sortKey]: verSk(m.ver),
+    ...(m.clientMessageId ? { [CLIENT_ID_INDEX.sortKey]: clientIdSk(m.senderId, m.clientMessageId) } : {}),
+  }),
 });
 export type MessageRecord = RecordOf<typeof messageFields>;
+
+const voidFields = {
+  chatId: field.string,
+  seq: field.number,
+  void: field.flag,
+  /** An upper bound of when the seq was allocated (judging gaps below it). */
+  allocAt: field.number,
+};
+/** A seq that will never hold a message (its writer gave up, or a reader filled an old gap). */
+export const VOID = defineItem({
+  itemType: 'void',
+  key: (v) => keys.message(v.chatId, v.seq),
+  fields: voidFields,
+});
+export type VoidRecord = RecordOf<typeof voidFields>;
+
+/** What `MSG#<seq>` holds: a message or a void. */
+export type Slot = { readonly kind: 'message'; readonly message: MessageRecord } | VoidSlot;
+type VoidSlot = { readonly kind: 'void'; readonly seq: number; readonly allocAt: number };
+
+/** Reads a `MSG#<seq>` item as a message or a void. */
+export function slotOf(item: Item): Slot {
+  if (item.void === true) {
+    const v = VOID.fromItem(item);
+    return { kind: 'void', seq: v.seq, allocAt: v.allocAt };
+  }
+  return { kind: 'message', message: MESSAGE.fromItem(item) };
+}
+
+/** The seq a slot holds. */
+export const seqOf = (slot: Slot): number => (slot.kind === 'message' ? slot.message.seq : slot.seq);
+/** When the slot's seq (or its latest version) was allocated, epoch ms. */
+export const allocAtOf = (slot: Slot): number =>
+  slot.kind === 'message' ? slot.message.allocAt : slot.allocAt;
 
 /** What a clientMessageId claim is keyed by (not stored as attributes). */
 interface ClaimRef {
@@ -104,12 +170,24 @@ interface ClaimRef {
   readonly senderId: string;
   readonly clientMessageId: string;
 }
-/** A sender's clientMessageId, claimed by the message stored with it (exactly-once sends). */
+const claimFields = {
+  /** Epoch ms (the claimant's clock): its writes land before `claimedAt` + the claim deadline. */
+  claimedAt: field.number,
+  /** Random: only the claimant that holds it may release the claim. */
+  token: field.string,
+};
+/**
+ * A sender's clientMessageId, claimed before any seq is allocated so that identical sends racing in
+ * parallel allocate once (exactly-once sends). The message it stored is found through the
+ * client-id index, not through the claim.
+ */
 export const CLIENT_MESSAGE_CLAIM = defineItem({
   itemType: 'clientMessage',
   key: (c: ClaimRef) => keys.clientMessage(c.chatId, c.senderId, c.clientMessageId),
-  fields: { seq: field.number, messageId: field.string },
+  fields: claimFields,
 });
+export type ClaimRecord = RecordOf<typeof claimFields>;
+export type { ClaimRef };
 
 /** The users of a direct chat (order-independent key). */
 interface PairRef {

@@ -10,6 +10,7 @@
  * | chat              | CHAT#<chatId>    | META                        |                |                 |
  * | membership        | CHAT#<chatId>    | MEMBER#<userId>             | USER#<userId>  | CHAT#<chatId>   |
  * | message           | CHAT#<chatId>    | MSG#<seq, 12 digits>        |                |                 |
+ * | void (no message) | CHAT#<chatId>    | MSG#<seq, 12 digits>        |                |                 |
  * | client message id | CHAT#<chatId>    | CMID#<senderId>#<clientId>  |                |                 |
  * | direct-chat pair  | PAIR#<a>#<b>     | PAIR                        |                |                 |
  * | scheduled message | USER#<userId>    | SCHED#<scheduledId>         | (gsi2, while due: see below)     |
@@ -21,6 +22,11 @@
  *
  * Within a chat partition, `MEMBER#…` < `META` < `MSG#…`, so one Query over the range
  * [`MEMBER#`, `META`] reads the chat and all its members at once.
+ *
+ * Message items also carry the sort keys of two local secondary indexes (same partition):
+ * `lsi1sk` = `VER#<ver, 12 digits>` (the version of the message's latest change: the change feed
+ * `sync` reads) and, when sent with one, `lsi2sk` = `CMID#<senderId>#<clientId>` (the message a
+ * clientMessageId stored: exactly-once sends). Voids carry neither.
  */
 
 import { type IndexDefinition, TABLE } from '../../lib/table.ts';
@@ -42,6 +48,17 @@ export const MEMBERSHIP_INDEX: IndexDefinition = (() => {
   if (!index) throw new Error('lib/table.ts defines no membership index');
   return index;
 })();
+
+function localIndex(name: string) {
+  const index = TABLE.localSecondaryIndexes.find((i) => i.indexName === name);
+  if (!index) throw new Error(`lib/table.ts defines no ${name} index`);
+  return index;
+}
+
+/** `lsi1`: messages by the version of their latest change. */
+export const VERSION_INDEX = localIndex('lsi1');
+/** `lsi2`: messages by sender and clientMessageId. */
+export const CLIENT_ID_INDEX = localIndex('lsi2');
 
 /** The due index (`gsi2`) of scheduled messages, as `lib/table.ts` defines it. */
 export const DUE_INDEX: IndexDefinition = (() => {
@@ -69,6 +86,7 @@ export const PREFIX = {
   pair: 'PAIR#',
   scheduled: 'SCHED#',
   due: 'DUE#',
+  version: 'VER#',
 } as const;
 
 /** The one item of the sweep of scheduled messages: how far it has enqueued. */
@@ -80,6 +98,11 @@ export const SK = { profile: 'PROFILE', chat: 'META', pair: 'PAIR', scheduledCou
 export const userPk = (userId: string): string => `${PREFIX.user}${userId}`;
 export const chatPk = (chatId: string): string => `${PREFIX.chat}${chatId}`;
 export const seqSk = (seq: number): string => `${PREFIX.message}${String(seq).padStart(SEQ_DIGITS, '0')}`;
+/** A version in the version index (versions use the same 12 digits as seqs). */
+export const verSk = (ver: number): string => `${PREFIX.version}${String(ver).padStart(SEQ_DIGITS, '0')}`;
+/** A sender's clientMessageId, as the claim's sort key and the client-id index's sort key. */
+export const clientIdSk = (senderId: string, clientMessageId: string): string =>
+  `${PREFIX.clientMessage}${senderId}#${clientMessageId}`;
 
 export const keys = {
   profile: (userId: string): Key => ({ pk: userPk(userId), sk: SK.profile }),
@@ -92,7 +115,7 @@ export const keys = {
   message: (chatId: string, seq: number): Key => ({ pk: chatPk(chatId), sk: seqSk(seq) }),
   clientMessage: (chatId: string, senderId: string, clientMessageId: string): Key => ({
     pk: chatPk(chatId),
-    sk: `${PREFIX.clientMessage}${senderId}#${clientMessageId}`,
+    sk: clientIdSk(senderId, clientMessageId),
   }),
   /** The direct-chat pointer of a pair of users (order-independent; ids never contain `#`). */
   pair: (a: string, b: string): Key => {

@@ -1,167 +1,248 @@
 /**
- * Messages (`MSG#<seq>` in the chat partition) and the clientMessageId claims that make sends
- * exactly-once. Every public method is one access pattern (all of them are listed in
- * docs/data-model.md).
+ * Messages (`MSG#<seq>` in the chat partition; a seq whose message will never be stored holds a
+ * void), the version index that `sync` reads and the client-id index that makes sends exactly-once.
+ * Every public method is one access pattern (all of them are listed in docs/data-model.md).
  */
 import type { Item } from './item.ts';
-import { CHAT, type ChatRecord, CLIENT_MESSAGE_CLAIM, MESSAGE, type MessageRecord } from './items.ts';
-import { chatPk, keys, MAX_SEQ, seqSk } from './keys.ts';
-import { ifConditionFails, itemAbsent, type TableClient, type TransactAction } from './table-client.ts';
+import { type ChatRecord, MESSAGE, type MessageRecord, type Slot, slotOf } from './items.ts';
+import { CLIENT_ID_INDEX, chatPk, clientIdSk, keys, MAX_SEQ, seqSk, VERSION_INDEX, verSk } from './keys.ts';
+import { ifConditionFails, itemAbsent, type RequestOptions, type TableClient } from './table-client.ts';
 
-export type AppendOutcome =
-  | { readonly status: 'stored'; readonly message: MessageRecord }
-  /** The sender's clientMessageId is already claimed by the message at `seq`. */
-  | { readonly status: 'duplicate'; readonly seq: number }
-  /** Another message took the seq; `lastSeq` is the chat's current one when DynamoDB returned it. */
-  | { readonly status: 'seq-conflict'; readonly lastSeq?: number }
-  | { readonly status: 'chat-gone' };
+export type PutOutcome =
+  | { readonly status: 'stored' }
+  /** The seq was already taken (a reader filled it with a void): the item there. */
+  | { readonly status: 'occupied'; readonly slot: Slot };
 
-export interface HistoryPage {
+/** A run of `MSG#` items in key order (forwards or backwards), voids included. */
+export interface SlotRun {
+  readonly slots: Slot[];
+  /** Nothing more exists in the direction read. */
+  readonly exhausted: boolean;
+}
+
+export interface ChangePage {
+  /** Messages whose latest change is after the version asked, ascending by version. */
   readonly messages: MessageRecord[];
-  /** More messages exist in the direction asked. */
   readonly hasMore: boolean;
 }
 
-const seqUnchanged = 'lastSeq = :prev';
-const sameLiveMessage = 'messageId = :id AND senderId = :sender AND deleted = :false';
+/** A change to a message under a new version (`ver`, allocated by `sequence.allocateVersion`). */
+export interface MessageChange {
+  readonly ver: number;
+  /** Epoch ms when the allocation of `ver` was sent. */
+  readonly allocAt: number;
+  /** Attributes to set. */
+  readonly set: Readonly<Record<string, unknown>>;
+  /** Who may change it: only its author (edit, delete) or any member (reactions). */
+  readonly guard: 'author' | 'member';
+}
+
+export type ChangeOutcome =
+  | { readonly status: 'applied'; readonly message: MessageRecord }
+  /** A guard failed (deleted, another author, a newer version): the message as it is, if any. */
+  | { readonly status: 'refused'; readonly current: MessageRecord | undefined };
+
+/** The message is the one named, not deleted, and not changed under a newer version. */
+const liveAndOlder = 'messageId = :id AND deleted = :false AND (attribute_not_exists(ver) OR ver < :ver)';
+const byAuthor = 'senderId = :sender';
+
+const messageOf = (item: Item | undefined): MessageRecord | undefined => {
+  const slot = item && slotOf(item);
+  return slot?.kind === 'message' ? slot.message : undefined;
+};
 
 export class MessageRepository {
   constructor(private readonly table: TableClient) {}
 
   /**
-   * Appends a message. One transaction moves the chat's `lastSeq` from the value read before
-   * (optimistic lock: sequence numbers are strictly increasing and never burned), stores the
-   * message and, with a clientMessageId, claims it for that sender (exactly-once under races).
-   * A refused transaction returns the claim or `META` as they are (`ALL_OLD`): no re-read.
+   * Stores a message at its seq (PutItem, condition: the seq is free). When a reader filled the seq
+   * with a void first, the void comes back (`ALL_OLD`) and nothing is written.
    */
-  async append(message: MessageRecord, previousSeq: number): Promise<AppendOutcome> {
-    const actions: TransactAction[] = [
+  async put(message: MessageRecord, options?: RequestOptions): Promise<PutOutcome> {
+    const put = this.table.put(
       {
-        Update: {
-          Key: keys.chat(message.chatId),
-          UpdateExpression: 'SET lastSeq = :seq, lastActivityAt = :at',
-          ConditionExpression: seqUnchanged,
-          ExpressionAttributeValues: { ':seq': message.seq, ':prev': previousSeq, ':at': message.createdAt },
-          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-        },
+        Item: MESSAGE.toItem(message),
+        ConditionExpression: itemAbsent,
+        ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
       },
-      { Put: { Item: MESSAGE.toItem(message), ConditionExpression: itemAbsent } },
-    ];
-    const { clientMessageId } = message;
-    if (clientMessageId) {
-      const claim = { ...message, clientMessageId };
-      actions.push({
-        Put: {
-          Item: CLIENT_MESSAGE_CLAIM.toItem(claim),
-          ConditionExpression: itemAbsent,
-          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-        },
-      });
-    }
-    const stored = this.table.transact(actions).then(() => ({ status: 'stored', message }) as const);
-    return ifConditionFails(stored, (failure): AppendOutcome => {
-      const [head, , claim] = failure.reasons;
-      if (claim?.conditionFailed && claim.item) {
-        return { status: 'duplicate', seq: CLIENT_MESSAGE_CLAIM.fromItem(claim.item).seq };
-      }
-      if (head?.conditionFailed) {
-        return head.item
-          ? { status: 'seq-conflict', lastSeq: CHAT.fromItem(head.item).lastSeq }
-          : { status: 'chat-gone' };
-      }
-      return { status: 'seq-conflict' };
-    });
+      options,
+    );
+    return ifConditionFails(
+      put.then((): PutOutcome => ({ status: 'stored' })),
+      ({ reasons: [refused], error }): PutOutcome => {
+        if (!refused?.item) throw error;
+        return { status: 'occupied', slot: slotOf(refused.item) };
+      },
+    );
   }
 
-  /** The chat's current `lastSeq` (consistent key lookup), or undefined if the chat is gone. */
-  async getLastSeq(chatId: string): Promise<number | undefined> {
-    const item = await this.table.get(keys.chat(chatId), { consistent: true, projection: 'lastSeq' });
-    return item ? Number(item.lastSeq) : undefined;
-  }
-
-  /** One message by seq (key lookup). */
+  /** One message by seq (key lookup); a void or nothing is undefined. */
   async get(
     chatId: string,
     seq: number,
     options: { consistent?: boolean } = {},
   ): Promise<MessageRecord | undefined> {
-    const item = await this.table.get(keys.message(chatId, seq), { consistent: options.consistent ?? false });
-    return item && MESSAGE.fromItem(item);
+    return messageOf(
+      await this.table.get(keys.message(chatId, seq), { consistent: options.consistent ?? false }),
+    );
   }
 
-  /** The newest message of each chat that has one (BatchGet by `MSG#<lastSeq>`), by chatId. */
-  async getLastMessages(
-    chats: readonly Pick<ChatRecord, 'chatId' | 'lastSeq'>[],
-  ): Promise<Map<string, MessageRecord>> {
-    const items = await this.table.batchGet(
-      chats.filter((c) => c.lastSeq > 0).map((c) => keys.message(c.chatId, c.lastSeq)),
-    );
-    return new Map(items.map((item) => MESSAGE.fromItem(item)).map((m) => [m.chatId, m]));
+  /** What a seq holds, read consistently (key lookup): a message, a void, or nothing (yet). */
+  async getSlot(chatId: string, seq: number): Promise<Slot | undefined> {
+    const item = await this.table.get(keys.message(chatId, seq), { consistent: true });
+    return item && slotOf(item);
   }
 
   /**
-   * A page of history (Query on `MSG#` keys). Newest `limit` without bounds; `before` pages
-   * back, `after` pages forward. Always ascending; `hasMore` in the direction asked.
+   * The message a sender stored with a clientMessageId (Query on the client-id index, strongly
+   * consistent, the item fetched from the table), or undefined.
    */
-  async getHistoryPage(
+  async findByClientId(
     chatId: string,
-    page: { before?: number | undefined; after?: number | undefined; limit: number },
-  ): Promise<HistoryPage> {
-    if (page.before !== undefined && page.before <= 1) return { messages: [], hasMore: false };
-    const forward = page.after !== undefined;
+    senderId: string,
+    clientMessageId: string,
+  ): Promise<MessageRecord | undefined> {
     const items = await this.table.query({
-      KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
+      IndexName: CLIENT_ID_INDEX.indexName,
+      KeyConditionExpression: 'pk = :pk AND #sk = :sk',
+      ExpressionAttributeNames: { '#sk': CLIENT_ID_INDEX.sortKey },
+      ExpressionAttributeValues: { ':pk': chatPk(chatId), ':sk': clientIdSk(senderId, clientMessageId) },
+      ConsistentRead: true,
+      Select: 'ALL_ATTRIBUTES',
+    });
+    return messageOf(items[0]);
+  }
+
+  /**
+   * `MSG#` items from `from` to `to` (inclusive) in key order, forwards or backwards, page after
+   * page until `messages` messages (voids not counted) were read or the range is exhausted
+   * (Query, eventually consistent: callers re-read a missing seq consistently).
+   */
+  async readSlots(
+    chatId: string,
+    range: { from: number; to: number; forward: boolean; messages: number },
+  ): Promise<SlotRun> {
+    const slots: Slot[] = [];
+    if (range.from > range.to) return { slots, exhausted: true };
+    let startKey: Item | undefined;
+    let found = 0;
+    do {
+      const page = await this.table.queryPage({
+        KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
+        ExpressionAttributeValues: {
+          ':pk': chatPk(chatId),
+          ':from': seqSk(range.from),
+          ':to': seqSk(range.to),
+        },
+        ScanIndexForward: range.forward,
+        Limit: range.messages - found,
+        ...(startKey ? { ExclusiveStartKey: startKey } : {}),
+      });
+      for (const item of page.items) {
+        const slot = slotOf(item);
+        slots.push(slot);
+        if (slot.kind === 'message') found++;
+      }
+      startKey = page.lastKey;
+    } while (startKey && found < range.messages);
+    return { slots, exhausted: !startKey };
+  }
+
+  /**
+   * The newest message of each chat that has one, by chatId: BatchGet of `MSG#<lastSeq>`; for the
+   * rare chat whose newest seq is a void or still in flight, a short Query backwards.
+   */
+  async getLastMessages(
+    chats: readonly Pick<ChatRecord, 'chatId' | 'lastSeq'>[],
+  ): Promise<Map<string, MessageRecord>> {
+    const withMessages = chats.filter((c) => c.lastSeq > 0);
+    const items = await this.table.batchGet(withMessages.map((c) => keys.message(c.chatId, c.lastSeq)));
+    const last = new Map<string, MessageRecord>();
+    for (const item of items) {
+      const message = messageOf(item);
+      if (message) last.set(message.chatId, message);
+    }
+    for (const chat of withMessages.filter((c) => !last.has(c.chatId))) {
+      const run = await this.readSlots(chat.chatId, {
+        from: 1,
+        to: chat.lastSeq,
+        forward: false,
+        messages: 1,
+      });
+      const newest = run.slots.find((s) => s.kind === 'message');
+      if (newest?.kind === 'message') last.set(chat.chatId, newest.message);
+    }
+    return last;
+  }
+
+  /**
+   * Messages whose latest change is after `sinceVer`, ascending by version (Query on the version
+   * index, strongly consistent, items fetched from the table), `limit` at most.
+   */
+  async changesSince(chatId: string, sinceVer: number, limit: number): Promise<ChangePage> {
+    const page = await this.table.queryPage({
+      IndexName: VERSION_INDEX.indexName,
+      KeyConditionExpression: 'pk = :pk AND #sk BETWEEN :from AND :to',
+      ExpressionAttributeNames: { '#sk': VERSION_INDEX.sortKey },
       ExpressionAttributeValues: {
         ':pk': chatPk(chatId),
-        ':from': seqSk(page.after !== undefined ? page.after + 1 : 1),
-        ':to': seqSk(page.before !== undefined ? page.before - 1 : MAX_SEQ),
+        ':from': verSk(sinceVer + 1),
+        ':to': verSk(MAX_SEQ),
       },
-      ScanIndexForward: forward,
-      Limit: page.limit + 1,
+      ConsistentRead: true,
+      Select: 'ALL_ATTRIBUTES',
+      Limit: limit + 1,
     });
-    const messages = items.slice(0, page.limit).map((item) => MESSAGE.fromItem(item));
-    if (!forward) messages.reverse();
-    return { messages, hasMore: items.length > page.limit };
+    const messages = page.items.flatMap((item) => messageOf(item) ?? []);
+    // More exist when the page held more than `limit`, or stopped early (DynamoDB's 1 MB page cap).
+    return {
+      messages: messages.slice(0, limit),
+      hasMore: messages.length > limit || page.lastKey !== undefined,
+    };
   }
 
-  /** Edits a message's text, guarded on author, id and not deleted; the edited message, if any. */
-  async edit(message: MessageRecord, text: string, editedAt: string): Promise<MessageRecord | undefined> {
-    const edited = this.#updateLive(message, 'SET #text = :text, editedAt = :at', {
-      ':text': text,
-      ':at': editedAt,
-    });
-    return ifConditionFails(
-      edited.then((item) => item && MESSAGE.fromItem(item)),
-      () => undefined,
-    );
-  }
-
-  /** Soft-deletes a message (text cleared, seq and id kept), guarded on author and id. Whether it did. */
-  async softDelete(message: MessageRecord): Promise<boolean> {
-    const deleted = this.#updateLive(message, 'SET #text = :empty, deleted = :true', {
-      ':empty': '',
-      ':true': true,
-    });
-    return ifConditionFails(
-      deleted.then(() => true),
-      () => false,
-    );
-  }
-
-  /** An update of a message guarded on its id and author and on it not being deleted; the item after. */
-  #updateLive(message: MessageRecord, update: string, values: Item): Promise<Item | undefined> {
-    return this.table.update({
-      Key: keys.message(message.chatId, message.seq),
-      UpdateExpression: update,
-      ConditionExpression: sameLiveMessage,
-      ExpressionAttributeNames: { '#text': 'text' },
-      ExpressionAttributeValues: {
-        ...values,
-        ':id': message.messageId,
-        ':sender': message.senderId,
-        ':false': false,
+  /**
+   * Applies a change under version `ver` (UpdateItem): sets the attributes, `ver`, `allocAt` and the
+   * version index key, guarded on the message being the one named, not deleted, older than `ver`
+   * and (for `author` changes) the caller's. A refused change returns the message as it is.
+   */
+  async applyChange(
+    message: Pick<MessageRecord, 'chatId' | 'seq' | 'messageId' | 'senderId'>,
+    change: MessageChange,
+    options?: RequestOptions,
+  ): Promise<ChangeOutcome> {
+    const set: Record<string, unknown> = {
+      ...change.set,
+      ver: change.ver,
+      allocAt: change.allocAt,
+      [VERSION_INDEX.sortKey]: verSk(change.ver),
+    };
+    const names = Object.keys(set);
+    const updated = this.table.update(
+      {
+        Key: keys.message(message.chatId, message.seq),
+        UpdateExpression: `SET ${names.map((_, i) => `#a${i} = :a${i}`).join(', ')}`,
+        ConditionExpression: change.guard === 'author' ? `${liveAndOlder} AND ${byAuthor}` : liveAndOlder,
+        ExpressionAttributeNames: Object.fromEntries(names.map((n, i) => [`#a${i}`, n])),
+        ExpressionAttributeValues: {
+          ...Object.fromEntries(names.map((n, i) => [`:a${i}`, set[n]])),
+          ':id': message.messageId,
+          ':false': false,
+          ':ver': change.ver,
+          ...(change.guard === 'author' ? { ':sender': message.senderId } : {}),
+        },
+        ReturnValues: 'ALL_NEW',
+        ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
       },
-      ReturnValues: 'ALL_NEW',
-    });
+      options,
+    );
+    return ifConditionFails(
+      updated.then((item): ChangeOutcome => {
+        const applied = messageOf(item);
+        if (!applied) throw new Error('a message update returned no message');
+        return { status: 'applied', message: applied };
+      }),
+      ({ reasons: [refused] }): ChangeOutcome => ({ status: 'refused', current: messageOf(refused?.item) }),
+    );
   }
 }

@@ -14,7 +14,7 @@
  * cancelled drops the due index keys (the sweep never reads it again) and expires after
  * `SCHEDULED_KEEP_SECONDS`.
  */
-import { CLIENT_MESSAGE_CLAIM, SCHEDULED, SCHEDULED_COUNT, type ScheduledRecord } from './items.ts';
+import { SCHEDULED, SCHEDULED_COUNT, type ScheduledRecord } from './items.ts';
 import { DUE_INDEX, keys, PREFIX, TTL_ATTRIBUTE, userPk } from './keys.ts';
 import { ifConditionFails, itemAbsent, type TableClient } from './table-client.ts';
 
@@ -207,23 +207,6 @@ export class ScheduledRepository {
           },
           at,
         );
-  }
-
-  /**
-   * The messageId that the author's `clientMessageId` claim in a chat points at, if a send with it
-   * was stored (consistent key lookup on the messages' claim item). A dispatcher that takes over
-   * from a crashed one asks this before deciding the message did not go out.
-   */
-  async findSentMessageId(
-    chatId: string,
-    senderId: string,
-    clientMessageId: string,
-  ): Promise<string | undefined> {
-    const item = await this.table.get(keys.clientMessage(chatId, senderId, clientMessageId), {
-      consistent: true,
-    });
-    const messageId = item && CLIENT_MESSAGE_CLAIM.fromItem(item).messageId;
-    return messageId ? messageId : undefined;
   }
 
   /** Leaves pending/sending for good under `condition`: drops the due keys, sets TTL, uncounts. */

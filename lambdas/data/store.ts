@@ -9,7 +9,10 @@
  *   item.ts        how an item kind is declared; items.ts declares every kind once
  *   table-client.ts  paging, batches with backoff, transactions, condition failures as values
  *   connections.ts `connections`, `profiles`   chats.ts    `chats` (memberships, direct pairs)
- *   messages.ts    `messages` (and clientMessageId claims)   cursors.ts  `cursors` (read cursors)
+ *   messages.ts    `messages` (and the version and client-id indexes)
+ *   sequence.ts    `sequence`: seq and version allocation on `META`, voids
+ *   claims.ts      `claims`: clientMessageId claims     cursors.ts  `cursors` (read, delivery)
+ *   head-cache.ts  `heads`: the container's cache of chat heads (no DynamoDB access)
  *   scheduled.ts   `scheduled` (scheduled messages, the pending count)
  *   due-index.ts   `due` (the due index of scheduled messages, the sweep's cursor)
  */
@@ -17,15 +20,19 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { getDocumentClient } from '../shared/clients.ts';
 import { config } from '../shared/config.ts';
 import { ChatRepository } from './chats.ts';
+import { ClaimRepository } from './claims.ts';
 import { ConnectionRepository, ProfileRepository } from './connections.ts';
 import { ReadCursorRepository } from './cursors.ts';
 import { DueIndexRepository } from './due-index.ts';
+import { ChatHeadCache } from './head-cache.ts';
 import { MessageRepository } from './messages.ts';
 import { ScheduledRepository } from './scheduled.ts';
+import { SequenceRepository } from './sequence.ts';
 import { TableClient } from './table-client.ts';
 
 /** The record types and helpers the domain builds on. */
 export { byJoined, type ChatWithMembers } from './chats.ts';
+export type { ChatHead } from './head-cache.ts';
 export type {
   ChatKind,
   ChatRecord,
@@ -34,6 +41,7 @@ export type {
   Role,
   ScheduledRecord,
   ScheduledStatus,
+  Slot,
 } from './items.ts';
 export type { Completion, DueRef } from './scheduled.ts';
 
@@ -43,6 +51,9 @@ export class ChatStore {
   readonly chats: ChatRepository;
   readonly messages: MessageRepository;
   readonly cursors: ReadCursorRepository;
+  readonly sequence: SequenceRepository;
+  readonly claims: ClaimRepository;
+  readonly heads: ChatHeadCache;
   readonly scheduled: ScheduledRepository;
   readonly due: DueIndexRepository;
 
@@ -53,6 +64,9 @@ export class ChatStore {
     this.chats = new ChatRepository(table);
     this.messages = new MessageRepository(table);
     this.cursors = new ReadCursorRepository(table);
+    this.sequence = new SequenceRepository(table);
+    this.claims = new ClaimRepository(table);
+    this.heads = new ChatHeadCache();
     this.scheduled = new ScheduledRepository(table);
     this.due = new DueIndexRepository(table);
   }

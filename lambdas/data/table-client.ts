@@ -46,6 +46,23 @@ export type TransactAction =
 
 type WriteRequest = { PutRequest: { Item: Item } } | { DeleteRequest: { Key: Key } };
 
+/**
+ * Per-request options. `abortSignal` ends the request (and the SDK's retries of it) when it fires:
+ * the writer deadlines of the send path (docs/data-model.md) rely on it.
+ */
+export interface RequestOptions {
+  readonly abortSignal?: AbortSignal | undefined;
+}
+
+const sendOptions = (options: RequestOptions | undefined) =>
+  options?.abortSignal ? { abortSignal: options.abortSignal } : undefined;
+
+/** Whether an error is a request ended by its abort signal (it may or may not have been applied). */
+export function isAborted(error: unknown): boolean {
+  const name = (error as { name?: string } | null)?.name;
+  return name === 'AbortError' || name === 'TimeoutError';
+}
+
 /** Why DynamoDB refused a conditional write: one reason per action (one for a single write). */
 interface ConditionFailure {
   readonly reasons: readonly {
@@ -134,13 +151,19 @@ export class TableClient {
     return out.Item;
   }
 
-  async put(input: Omit<PutCommandInput, 'TableName'>): Promise<void> {
-    await this.client.send(new PutCommand({ ...input, TableName: this.name }));
+  async put(input: Omit<PutCommandInput, 'TableName'>, options?: RequestOptions): Promise<void> {
+    await this.client.send(new PutCommand({ ...input, TableName: this.name }), sendOptions(options));
   }
 
   /** An UpdateItem; the item's attributes when `ReturnValues` asks for them. */
-  async update(input: Omit<UpdateCommandInput, 'TableName'>): Promise<Item | undefined> {
-    const out = await this.client.send(new UpdateCommand({ ...input, TableName: this.name }));
+  async update(
+    input: Omit<UpdateCommandInput, 'TableName'>,
+    options?: RequestOptions,
+  ): Promise<Item | undefined> {
+    const out = await this.client.send(
+      new UpdateCommand({ ...input, TableName: this.name }),
+      sendOptions(options),
+    );
     return out.Attributes;
   }
 
@@ -154,6 +177,14 @@ export class TableClient {
   async query(input: Omit<QueryCommandInput, 'TableName'>): Promise<Item[]> {
     const out = await this.client.send(new QueryCommand({ ...input, TableName: this.name }));
     return out.Items ?? [];
+  }
+
+  /** One page of a Query and where the next one starts (undefined on the last). */
+  async queryPage(
+    input: Omit<QueryCommandInput, 'TableName'>,
+  ): Promise<{ items: Item[]; lastKey: Item | undefined }> {
+    const out = await this.client.send(new QueryCommand({ ...input, TableName: this.name }));
+    return { items: out.Items ?? [], lastKey: out.LastEvaluatedKey };
   }
 
   /** Every page of a Query. */
@@ -208,13 +239,13 @@ export class TableClient {
   }
 
   /** All of `actions` or none (TransactWriteItems). */
-  async transact(actions: readonly TransactAction[]): Promise<void> {
+  async transact(actions: readonly TransactAction[], options?: RequestOptions): Promise<void> {
     const TransactItems = actions.map((action): TransactItem => {
       if ('Put' in action) return { Put: { ...action.Put, TableName: this.name } };
       if ('Update' in action) return { Update: { ...action.Update, TableName: this.name } };
       if ('Delete' in action) return { Delete: { ...action.Delete, TableName: this.name } };
       return { ConditionCheck: { ...action.ConditionCheck, TableName: this.name } };
     });
-    await this.client.send(new TransactWriteCommand({ TransactItems }));
+    await this.client.send(new TransactWriteCommand({ TransactItems }), sendOptions(options));
   }
 }

@@ -1,6 +1,7 @@
 /** Chats and memberships: createChat, listChats, getChat, invite, removeMember, deleteChat. */
 import type { Request } from '../contract/index.ts';
 import type { ChatKind, ChatRecord, MemberRecord, Role } from '../data/store.ts';
+import { isAborted } from '../data/table-client.ts';
 import type { Caller } from '../shared/caller.ts';
 import { badRequest, conflict, forbidden, notFound } from '../shared/errors.ts';
 import { event } from '../shared/frames.ts';
@@ -8,7 +9,9 @@ import { loadAsMember, userIdsOf } from './access.ts';
 import type { Deps } from './deps.ts';
 import { newChatId } from './ids.ts';
 import { LIMITS } from './limits.ts';
+import { type AllocatedVersion, allocateVersion } from './versions.ts';
 import { type ChatSummaryView, type ChatView, chatSummaryView, chatView } from './views.ts';
+import { repairTail } from './voids.ts';
 
 export interface ChatRef {
   readonly chatId: string;
@@ -32,13 +35,24 @@ function member(chat: ChatRecord, userId: string, role: Role, peerId?: string): 
     userId,
     role,
     lastReadSeq: 0,
+    lastDeliveredSeq: 0,
     joinedAt: chat.createdAt,
     kind: chat.kind,
     ...(peerId ? { peerId } : {}),
   };
 }
 
-function newChat(deps: Deps, kind: ChatKind, name: string | null, ownerId: string, count: number) {
+/**
+ * A new chat. Its creation is version 1, also its members' version (so `sync` from 0 returns the
+ * members); a direct chat carries each member's newest own message (`sentSeq`) for read cursors.
+ */
+function newChat(
+  deps: Deps,
+  kind: ChatKind,
+  name: string | null,
+  ownerId: string,
+  count: number,
+): ChatRecord {
   const now = deps.now().toISOString();
   return {
     chatId: newChatId(),
@@ -49,7 +63,12 @@ function newChat(deps: Deps, kind: ChatKind, name: string | null, ownerId: strin
     memberCount: count,
     createdAt: now,
     lastActivityAt: now,
-  } satisfies ChatRecord;
+    lastVer: 1,
+    memberVer: 1,
+    lastAllocAt: 0,
+    minSyncVer: 0,
+    ...(kind === 'direct' ? { sentSeq: {} } : {}),
+  };
 }
 
 export async function createChat(
@@ -116,9 +135,11 @@ export async function listChats(deps: Deps, caller: Caller): Promise<{ chats: Ch
   const last = await deps.store.messages.getLastMessages([...chats.values()]);
   const summaries: { view: ChatSummaryView; activity: string }[] = [];
   for (const ref of refs) {
-    const chat = chats.get(ref.chatId);
+    const stored = chats.get(ref.chatId);
     const membership = members.get(ref.chatId);
-    if (!chat || !membership) continue; // a chat deleted while its memberships are being removed
+    if (!stored || !membership) continue; // a chat deleted while its memberships are being removed
+    // Seqs above the newest message whose writers are gone stop counting as unread.
+    const chat = await repairTail(deps, stored, last.get(ref.chatId)?.seq ?? 0);
     summaries.push({
       view: chatSummaryView(chat, membership, last.get(chat.chatId)),
       activity: chat.lastActivityAt,
@@ -149,12 +170,17 @@ export async function invite(deps: Deps, caller: Caller, input: InviteInput): Pr
     }
     const joinedAt = deps.now().toISOString();
     const added = fresh.map((id) => ({ ...member(chat, id, 'member'), joinedAt }));
-    if ((await deps.store.chats.addMembers(chat, added)) === 'chat-changed') continue;
-    const updated = { ...chat, memberCount: chat.memberCount + added.length };
+    const version = await allocateVersion(deps, chatId);
+    const applied = await applyMembershipChange(deps, chatId, version, (signal) =>
+      deps.store.chats.addMembers(chat, added, version.ver, { abortSignal: signal }),
+    );
+    if (!applied) continue;
+    const { ver } = version;
+    const updated = { ...chat, memberCount: chat.memberCount + added.length, lastVer: ver, memberVer: ver };
     const view = chatView(updated, [...members, ...added]);
     await Promise.all([
       deps.fanOut.toUsers(fresh, event('chat.joined', { chat: view })),
-      deps.fanOut.toUsers([...current], event('member.joined', { chatId, userIds: fresh })),
+      deps.fanOut.toUsers([...current], event('member.joined', { chatId, userIds: fresh, ver })),
     ]);
     return { chat: view };
   }
@@ -195,8 +221,15 @@ export async function removeMember(
     }
     const remaining = members.filter((m) => m.userId !== userId);
     const newOwner = userId === chat.ownerId ? remaining[0]?.userId : undefined;
-    if ((await deps.store.chats.removeMember(chat, userId, newOwner)) === 'chat-changed') continue;
-    await deps.fanOut.toUsers([...userIdsOf(remaining), userId], event('member.left', { chatId, userId }));
+    const version = await allocateVersion(deps, chatId);
+    const applied = await applyMembershipChange(deps, chatId, version, (signal) =>
+      deps.store.chats.removeMember(chat, userId, newOwner, version.ver, { abortSignal: signal }),
+    );
+    if (!applied) continue;
+    await deps.fanOut.toUsers(
+      [...userIdsOf(remaining), userId],
+      event('member.left', { chatId, userId, ver: version.ver }),
+    );
     return { chatId, userId };
   }
   throw conflict('The chat changed while the member was being removed. Please retry.');
@@ -209,4 +242,26 @@ export async function deleteChat(deps: Deps, caller: Caller, input: ChatRef): Pr
   await deps.store.chats.delete(chat, members);
   await deps.fanOut.toUsers(userIdsOf(members), event('chat.deleted', { chatId }));
   return { chatId };
+}
+
+/**
+ * Writes a membership change under its version before the write deadline (`versions.ts`). Whether
+ * it was applied: false when the chat changed since it was read (the caller reads again) or when
+ * the write did not land in time (its version is then never seen).
+ */
+async function applyMembershipChange(
+  deps: Deps,
+  chatId: string,
+  version: AllocatedVersion,
+  write: (signal: AbortSignal) => Promise<'changed' | 'chat-changed'>,
+): Promise<boolean> {
+  if (!version.open()) return false;
+  try {
+    return (await write(version.signal)) === 'changed';
+  } catch (error) {
+    if (!isAborted(error)) throw error;
+    // It may have landed before the deadline: the chat's members' version tells.
+    const { chat } = await deps.store.chats.getWithMembers(chatId, { consistent: true });
+    return chat !== undefined && chat.memberVer === version.ver;
+  }
 }

@@ -6,8 +6,13 @@ import { LIMITS as WIRE_LIMITS } from '../contract/limits.ts';
 
 export const LIMITS = {
   ...WIRE_LIMITS,
-  /** Attempts to win the chat's sequence lock under contention before answering CONFLICT. */
-  sendAttempts: 12,
+  /**
+   * Allocations per send: another is needed only when a put missed its deadline, a reader filled
+   * the seq, or the members changed meanwhile (all bounded by the send's deadline too).
+   */
+  sendAttempts: 5,
+  /** Versions per edit or deletion: another is needed when a newer change won, or a write timed out. */
+  changeAttempts: 4,
   /**
    * Attempts at a membership change (invite, removeMember, creating a direct chat) when the chat
    * changed between the read and the guarded write, before answering CONFLICT.

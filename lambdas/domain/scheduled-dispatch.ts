@@ -23,9 +23,9 @@ import { mapSettled } from '../shared/concurrency.ts';
 import { isChatError } from '../shared/errors.ts';
 import { event } from '../shared/frames.ts';
 import { logger } from '../shared/logger.ts';
-import { sendMessage } from './messages.ts';
 import { scheduledView, sendClientMessageId } from './scheduled.ts';
 import type { ScheduledDeps } from './scheduled-deps.ts';
+import { sendMessage } from './send.ts';
 
 /** How long a claim holds: longer than one dispatch can take (the dispatcher times out at 20 s). */
 export const DISPATCH_LEASE_MS = 60_000;
@@ -89,13 +89,10 @@ export async function dispatchScheduled(deps: ScheduledDeps, ref: DueRef): Promi
 async function publish(deps: ScheduledDeps, record: ScheduledRecord): Promise<Completion> {
   const clientMessageId = sendClientMessageId(record.scheduledId);
   if (record.attempts > 1) {
-    // An earlier attempt may have stored the message and died before recording it.
-    const messageId = await deps.store.scheduled.findSentMessageId(
-      record.chatId,
-      record.userId,
-      clientMessageId,
-    );
-    if (messageId) return { status: 'sent', messageId };
+    // An earlier attempt may have stored the message and died before recording it (the client-id
+    // index, read consistently, as the send path itself reads it).
+    const stored = await deps.store.messages.findByClientId(record.chatId, record.userId, clientMessageId);
+    if (stored) return { status: 'sent', messageId: stored.messageId };
     if (record.attempts > MAX_DISPATCH_ATTEMPTS) {
       logger.error('scheduled message given up', {
         scheduledId: record.scheduledId,

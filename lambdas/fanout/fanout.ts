@@ -5,6 +5,8 @@
  * - 410 GoneException: the connection is stale; exactly that connection record is deleted.
  * - Throttling (429) and server errors (5xx): retried a bounded number of times with the shared
  *   backoff (full jitter); then logged and counted, never thrown to the caller.
+ * - Every fan-out emits its counts as business metrics (FanOutPosts, FanOutFailures,
+ *   StaleConnectionsRemoved: lambdas/shared/metrics.ts).
  */
 import {
   type ApiGatewayManagementApiClient,
@@ -14,6 +16,7 @@ import {
 import { mapSettled } from '../shared/concurrency.ts';
 import type { Frame } from '../shared/frames.ts';
 import { logger } from '../shared/logger.ts';
+import { countMetric, putMetrics } from '../shared/metrics.ts';
 import { backOff } from '../shared/retry.ts';
 
 export interface Target {
@@ -111,6 +114,11 @@ export class FanOut {
     if (targets.length === 0) return report;
     const data = new TextEncoder().encode(JSON.stringify(frame));
     await mapSettled(targets, this.#concurrency, (target) => this.#post(target, data, report));
+    putMetrics({
+      FanOutPosts: report.delivered,
+      FanOutFailures: report.failed,
+      StaleConnectionsRemoved: report.gone,
+    });
     if (report.failed > 0 || report.gone > 0) {
       logger.warn('fan-out incomplete', { event: frame.type, targets: targets.length, ...report });
     }
@@ -128,6 +136,7 @@ export class FanOut {
     } catch (error) {
       if (!isGone(error)) return true;
       await this.directory.delete(target.userId, target.connectionId);
+      countMetric('StaleConnectionsRemoved');
       return false;
     }
   }

@@ -1,11 +1,27 @@
 /**
  * Lambda REQUEST authorizer for `$connect`: verifies the JWT from the `token` query parameter and
  * hands the user id and display name to every later route via `requestContext.authorizer`.
- * A bad token throws `Unauthorized` (API Gateway answers 401); nothing is stored.
+ *
+ * Outcomes, each with its own signal, so that alarms fire on faults only (lib/monitoring.ts):
+ * - a good token: an Allow policy for the caller;
+ * - a bad token (expired, wrongly signed, …): `Unauthorized` is thrown, the one way a REQUEST authorizer
+ *   makes API Gateway answer 401; logged at INFO and counted as `TokensRefused` (Lambda counts the throw
+ *   as an error; the alarm subtracts the refusals);
+ * - the issuer's keys unavailable (JWKS outage): logged as an ERROR, counted as `KeySourceErrors`, and
+ *   answered 500 (the client retries; its token may be fine);
+ * - anything else (bad configuration, a bug): logged as an ERROR and answered 500.
+ * Nothing is stored.
  */
-import type { APIGatewayAuthorizerResult, APIGatewayRequestAuthorizerEvent } from 'aws-lambda';
-import { createVerifier, type VerifiedUser, verifierConfigFromEnv } from '../auth/verifier.ts';
-import { logger } from '../shared/logger.ts';
+import type { APIGatewayAuthorizerResult, APIGatewayRequestAuthorizerEvent, Context } from 'aws-lambda';
+import {
+  createVerifier,
+  InvalidTokenError,
+  KeySourceError,
+  type VerifiedUser,
+  verifierConfigFromEnv,
+} from '../auth/verifier.ts';
+import { AUTHORIZER_FN, logger } from '../shared/logger.ts';
+import { countMetric } from '../shared/metrics.ts';
 
 let verifier: Promise<(token: string) => Promise<VerifiedUser>> | undefined;
 
@@ -23,32 +39,65 @@ export function resetVerifier(): void {
   verifier = undefined;
 }
 
-function policy(effect: 'Allow' | 'Deny', principalId: string, resource: string): APIGatewayAuthorizerResult {
+function allow(principalId: string, resource: string): APIGatewayAuthorizerResult {
   return {
     principalId,
     policyDocument: {
       Version: '2012-10-17',
-      Statement: [{ Action: 'execute-api:Invoke', Effect: effect, Resource: resource }],
+      Statement: [{ Action: 'execute-api:Invoke', Effect: 'Allow', Resource: resource }],
     },
   };
 }
 
-export async function handler(event: APIGatewayRequestAuthorizerEvent): Promise<APIGatewayAuthorizerResult> {
+/** API Gateway answers 401 to exactly this error message. */
+const unauthorized = () => new Error('Unauthorized');
+
+async function authorize(event: APIGatewayRequestAuthorizerEvent): Promise<APIGatewayAuthorizerResult> {
   const token = event.queryStringParameters?.token;
-  if (!token) throw new Error('Unauthorized');
+  if (!token) {
+    countMetric('TokensRefused');
+    throw unauthorized();
+  }
   verifier ??= buildVerifier().catch((error) => {
     verifier = undefined;
     throw error;
   });
-  const verify = await verifier;
+  let verify: (token: string) => Promise<VerifiedUser>;
+  try {
+    verify = await verifier;
+  } catch (error) {
+    logger.error('the authorizer cannot verify tokens (configuration or secret)', { error });
+    throw error;
+  }
   try {
     const user = await verify(token);
-    return {
-      ...policy('Allow', user.userId, event.methodArn),
-      context: { userId: user.userId, name: user.name },
-    };
+    return { ...allow(user.userId, event.methodArn), context: { userId: user.userId, name: user.name } };
   } catch (error) {
-    logger.info('token refused', { reason: (error as Error).message });
-    throw new Error('Unauthorized');
+    if (error instanceof InvalidTokenError) {
+      logger.info('token refused', { reason: error.message });
+      countMetric('TokensRefused');
+      throw unauthorized();
+    }
+    if (error instanceof KeySourceError) {
+      logger.error('token issuer keys unavailable', { error });
+      countMetric('KeySourceErrors');
+      throw new Error('The token issuer keys are unavailable');
+    }
+    logger.error('token verification failed', { error });
+    throw error;
   }
+}
+
+export function handler(
+  event: APIGatewayRequestAuthorizerEvent,
+  context?: Partial<Context>,
+): Promise<APIGatewayAuthorizerResult> {
+  const rc = event.requestContext as { connectionId?: string; requestId?: string } | undefined;
+  const keys = {
+    routeKey: '$connect',
+    connectionId: rc?.connectionId,
+    apiRequestId: rc?.requestId,
+    awsRequestId: context?.awsRequestId,
+  };
+  return logger.runWithKeys(keys, () => authorize(event), AUTHORIZER_FN);
 }

@@ -5,6 +5,7 @@
  * re-enqueues anything still due every minute. A body that is not ours is logged and dropped.
  */
 import type { SQSBatchItemFailure, SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { SCHEDULED_FUNCTIONS } from '../../lib/scheduled-functions.ts';
 import { scheduledDeps } from '../domain/scheduled-deps.ts';
 import { dispatchScheduled } from '../domain/scheduled-dispatch.ts';
 import { parseDueMessage } from '../queue/due-queue.ts';
@@ -14,12 +15,14 @@ import { logger } from '../shared/logger.ts';
 /** Records of a batch (at most 10) dispatched at once. */
 const CONCURRENCY = 10;
 
-export const handler = async (
-  event: SQSEvent,
-  context?: { awsRequestId?: string },
-): Promise<SQSBatchResponse> => {
-  logger.resetKeys();
-  logger.appendKeys({ awsRequestId: context?.awsRequestId });
+export const handler = (event: SQSEvent, context?: { awsRequestId?: string }): Promise<SQSBatchResponse> =>
+  logger.runWithKeys(
+    { awsRequestId: context?.awsRequestId },
+    () => dispatchBatch(event),
+    SCHEDULED_FUNCTIONS.dispatcher.name,
+  );
+
+async function dispatchBatch(event: SQSEvent): Promise<SQSBatchResponse> {
   const deps = scheduledDeps();
   const batchItemFailures: SQSBatchItemFailure[] = [];
   await mapSettled(event.Records, CONCURRENCY, async (record) => {
@@ -38,4 +41,4 @@ export const handler = async (
     }
   });
   return { batchItemFailures };
-};
+}

@@ -1,10 +1,15 @@
 /** `sendMessage`: store a message and push `message.created` to the chat's other sockets. */
 import * as contract from '../contract/actions/messages.ts';
 import { deps } from '../domain/deps.ts';
-import { sendMessage } from '../domain/messages.ts';
+import { sendMessage } from '../domain/send.ts';
+import { countMetric } from '../shared/metrics.ts';
 import { wsAction } from '../shared/ws-middleware.ts';
 
 export const handler = wsAction({
   action: contract.sendMessage,
-  run: (input, ctx) => sendMessage(deps(), ctx.caller, { ...input, connectionId: ctx.connectionId }),
+  run: async (input, ctx) => {
+    const result = await sendMessage(deps(), ctx.caller, { ...input, connectionId: ctx.connectionId });
+    if (!result.duplicate) countMetric('MessagesSent');
+    return result;
+  },
 });

@@ -11,6 +11,7 @@
  */
 import { SendMessageBatchCommand, type SendMessageBatchRequestEntry, SQSClient } from '@aws-sdk/client-sqs';
 import type { DueRef } from '../data/store.ts';
+import { instrument } from '../shared/clients.ts';
 import { mapSettled } from '../shared/concurrency.ts';
 import { config } from '../shared/config.ts';
 import { logger } from '../shared/logger.ts';
@@ -110,7 +111,9 @@ let sqsClient: SQSClient | undefined;
 export function getSqsClient(): SQSClient {
   if (!sqsClient) {
     const { sqsEndpoint } = config();
-    sqsClient = new SQSClient({ ...(sqsEndpoint ? { endpoint: sqsEndpoint } : {}), maxAttempts: 3 });
+    sqsClient = instrument(
+      new SQSClient({ ...(sqsEndpoint ? { endpoint: sqsEndpoint } : {}), maxAttempts: 3 }),
+    );
   }
   return sqsClient;
 }

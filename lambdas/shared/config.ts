@@ -26,6 +26,16 @@ interface RuntimeConfig {
   readonly sqsEndpoint: string | undefined;
   /** Scheduled messages due within this many ms are enqueued at once (see lib/scheduled-functions.ts). */
   readonly scheduledHorizonMs: number;
+  /**
+   * The write path's time bounds in ms (lambdas/domain/timing.ts), when set: WRITE_DEADLINE_MS,
+   * ALLOC_TIMEOUT_MS, CLAIM_DEADLINE_MS, CLOCK_SKEW_MS. Every function of a deployment must agree.
+   */
+  readonly writeTiming: {
+    readonly writeDeadlineMs?: number;
+    readonly allocTimeoutMs?: number;
+    readonly claimDeadlineMs?: number;
+    readonly skewMarginMs?: number;
+  };
 }
 
 let cached: RuntimeConfig | undefined;
@@ -40,7 +50,18 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): RuntimeConfig 
     scheduledQueueUrl: env[SCHEDULED_QUEUE_URL_ENV] || undefined,
     sqsEndpoint: env.SQS_ENDPOINT || undefined,
     scheduledHorizonMs: positiveInt(env[SCHEDULED_HORIZON_ENV], DEFAULT_HORIZON_SECONDS) * 1000,
+    writeTiming: {
+      ...optionalMs('writeDeadlineMs', env.WRITE_DEADLINE_MS),
+      ...optionalMs('allocTimeoutMs', env.ALLOC_TIMEOUT_MS),
+      ...optionalMs('claimDeadlineMs', env.CLAIM_DEADLINE_MS),
+      ...optionalMs('skewMarginMs', env.CLOCK_SKEW_MS),
+    },
   };
+}
+
+function optionalMs(name: string, value: string | undefined): Record<string, number> {
+  const n = Number(value);
+  return value !== undefined && Number.isInteger(n) && n > 0 ? { [name]: n } : {};
 }
 
 /** The container's configuration (read on first use). */

@@ -1,7 +1,20 @@
 /**
- * A tiny structured JSON logger: one JSON object per line, with persistent keys such as the
- * connection id and request id appended by the middleware for the duration of an invocation.
+ * A tiny structured JSON logger: one JSON object per line (`level`, `timestamp`, `message`, then the
+ * invocation's correlation keys and the line's own fields).
+ *
+ * Correlation keys (connection id, route, request ids, chat and message ids) belong to one invocation
+ * and live in an AsyncLocalStorage scope, not in the logger: the local gateway runs many handlers
+ * concurrently in one process, and a line must never carry another invocation's ids. On Lambda, where
+ * one process serves one invocation at a time, the scope costs nothing noticeable.
+ *
+ * - `resetKeys()` starts a fresh scope for the rest of the current invocation (the first thing every
+ *   handler pipeline does, in `wsLogContext`); `appendKeys()` adds to the current scope.
+ * - `runWithKeys()` runs a function in a scope of its own (handlers outside the middy pipeline).
+ *
+ * Lambda's JSON log format reads `level` and `timestamp` from these lines (lib/chat-function.ts).
  */
+import { AsyncLocalStorage } from 'node:async_hooks';
+
 type Level = 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
 const ORDER: Record<Level, number> = { DEBUG: 10, INFO: 20, WARN: 30, ERROR: 40 };
 
@@ -10,16 +23,76 @@ function threshold(): number {
   return ORDER[configured] ?? ORDER.INFO;
 }
 
+/** One invocation's scope. */
+export interface InvocationScope {
+  /** Correlation keys added to every log line of the invocation. */
+  readonly keys: Record<string, unknown>;
+  /**
+   * The function the invocation belongs to, when it is not the route of `keys.routeKey` (the
+   * authorizer). Read by the AWS call recorder (lambdas/shared/call-recorder.ts).
+   */
+  readonly fn?: string;
+}
+
+/** The function name the `$connect` authorizer's scope carries (it is no route of its own). */
+export const AUTHORIZER_FN = '$authorizer';
+
+const scopes = new AsyncLocalStorage<InvocationScope>();
+
+/** The current invocation's scope, if any. */
+export function currentScope(): InvocationScope | undefined {
+  return scopes.getStore();
+}
+
+/** The function (route key, or `$authorizer`) the current invocation belongs to. */
+export function currentFunction(): string | undefined {
+  const scope = scopes.getStore();
+  if (!scope) return undefined;
+  if (scope.fn) return scope.fn;
+  return typeof scope.keys.routeKey === 'string' ? scope.keys.routeKey : undefined;
+}
+
+const CORRELATION_FIELDS = ['requestId', 'chatId', 'messageId'] as const;
+
+/**
+ * The correlation ids a client frame names: its `requestId`, `chatId` and `messageId` (strings of at
+ * most 64 characters only, so a hostile frame cannot bloat every line).
+ */
+export function frameKeys(fields: Record<string, unknown> | undefined): Record<string, string> {
+  const keys: Record<string, string> = {};
+  for (const name of CORRELATION_FIELDS) {
+    const value = fields?.[name];
+    if (typeof value === 'string' && value.length > 0 && value.length <= 64) keys[name] = value;
+  }
+  return keys;
+}
+
 export class Logger {
-  #keys: Record<string, unknown> = {};
   #threshold = threshold();
 
+  /** Adds keys to every later line of the current invocation. */
   appendKeys(keys: Record<string, unknown>): void {
-    Object.assign(this.#keys, keys);
+    const scope = scopes.getStore();
+    if (scope) Object.assign(scope.keys, keys);
+    else scopes.enterWith({ keys: { ...keys } });
   }
 
+  /**
+   * Starts a fresh scope for the rest of the current invocation: later lines (in this invocation's
+   * asynchronous continuations only) carry no keys until `appendKeys`.
+   */
   resetKeys(): void {
-    this.#keys = {};
+    scopes.enterWith({ keys: {} });
+  }
+
+  /** Runs `fn` in a scope of its own with `keys` (and, for the call recorder, the function's name). */
+  runWithKeys<T>(keys: Record<string, unknown>, fn: () => T, functionName?: string): T {
+    return scopes.run({ keys: { ...keys }, ...(functionName ? { fn: functionName } : {}) }, fn);
+  }
+
+  /** The current invocation's keys (a copy). */
+  keys(): Record<string, unknown> {
+    return { ...scopes.getStore()?.keys };
   }
 
   debug(message: string, extra?: Record<string, unknown>): void {
@@ -41,7 +114,7 @@ export class Logger {
       level,
       timestamp: new Date().toISOString(),
       message,
-      ...this.#keys,
+      ...scopes.getStore()?.keys,
       ...extra,
     };
     if (entry.error instanceof Error) {

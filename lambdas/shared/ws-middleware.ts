@@ -16,7 +16,8 @@ import { parseRequest } from '../contract/parse.ts';
 import { type Caller, callerOf } from './caller.ts';
 import { INTERNAL_MESSAGE, isChatError } from './errors.ts';
 import { ackFrame, errorFrame, type Frame, type ParsedFrame, parseFrame } from './frames.ts';
-import { logger } from './logger.ts';
+import { frameKeys, logger } from './logger.ts';
+import { countMetric } from './metrics.ts';
 
 /** The API Gateway WebSocket event, with what the pipeline adds. */
 export type WsEvent = APIGatewayProxyWebsocketEventV2 & {
@@ -62,6 +63,7 @@ export function wsLogContext(): WsMiddleware {
 export function wsParseFrame(): WsMiddleware {
   const wsParseFrameBefore = (request: WsRequest): void => {
     request.event.frame = parseFrame(request.event.body, request.event.isBase64Encoded);
+    logger.appendKeys(frameKeys(request.event.frame.fields));
   };
   return { before: wsParseFrameBefore };
 }
@@ -82,6 +84,8 @@ export function wsErrorFrames(): WsMiddleware {
     const failedAction = frame?.action ?? event.requestContext?.routeKey ?? null;
     const action = failedAction?.startsWith('$') ? null : failedAction;
     const requestId = frame?.requestId ?? null;
+    if (isThrottle(error) || (isChatError(error) && error.code === 'RATE_LIMITED'))
+      countMetric('RateLimitedFrames');
     if (isThrottle(error)) {
       logger.warn('request throttled', { error });
       request.response = reply({

@@ -2,10 +2,9 @@
  * The three token modes of the `$connect` authorizer — created Cognito pool, external OIDC issuer, HS256
  * secret in Secrets Manager — and how CDK context selects them.
  */
-import { App } from 'aws-cdk-lib';
 import { Match } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
-import { authFromContext, settingsFromContext } from '../../lib/context.ts';
+import { authFromContext } from '../../lib/context.ts';
 import { actionsOf, logicalId, resourcesOf, statementsOf, synth } from './support.ts';
 
 const authorizerEnv = (s: ReturnType<typeof synth>): Record<string, unknown> => {
@@ -23,10 +22,10 @@ const SECRET_ACTIONS = (s: ReturnType<typeof synth>) =>
       .map((st) => ({ fn: fn.node.id, actions: actionsOf(st), resources: resourcesOf(st) })),
   );
 
-describe('cognito mode (default)', { timeout: 60_000 }, () => {
+describe('cognito mode (default)', { timeout: 180_000 }, () => {
   const s = synth();
 
-  it('creates a user pool and a public app client that allows USER_PASSWORD_AUTH', () => {
+  it('creates a user pool and a public app client: SRP, no plain-password flow', () => {
     s.template.resourceCountIs('AWS::Cognito::UserPool', 1);
     s.template.hasResourceProperties('AWS::Cognito::UserPool', {
       AdminCreateUserConfig: { AllowAdminCreateUserOnly: true },
@@ -34,8 +33,40 @@ describe('cognito mode (default)', { timeout: 60_000 }, () => {
     });
     s.template.hasResourceProperties('AWS::Cognito::UserPoolClient', {
       GenerateSecret: false,
-      ExplicitAuthFlows: Match.arrayWith(['ALLOW_USER_PASSWORD_AUTH', 'ALLOW_USER_SRP_AUTH']),
       PreventUserExistenceErrors: 'ENABLED',
+    });
+    const [client] = Object.values(s.template.findResources('AWS::Cognito::UserPoolClient'));
+    expect([...(client?.Properties.ExplicitAuthFlows ?? [])].sort()).toEqual([
+      'ALLOW_ADMIN_USER_PASSWORD_AUTH',
+      'ALLOW_REFRESH_TOKEN_AUTH',
+      'ALLOW_USER_SRP_AUTH',
+    ]);
+  });
+
+  it('lets users write their preferred_username, never name or email', () => {
+    const [client] = Object.values(s.template.findResources('AWS::Cognito::UserPoolClient'));
+    const writable: string[] = client?.Properties.WriteAttributes;
+    expect(writable.length).toBeGreaterThan(0); // an empty list would mean "all attributes"
+    expect(writable).toContain('preferred_username');
+    expect(writable).not.toContain('name');
+    expect(writable).not.toContain('email');
+  });
+
+  it('sends the pool’s mail with Cognito’s default sender unless SES is configured', () => {
+    const [pool] = Object.values(s.template.findResources('AWS::Cognito::UserPool'));
+    expect(pool?.Properties.EmailConfiguration).toBeUndefined();
+    const ses = synth({
+      auth: {
+        mode: 'cognito',
+        email: { fromEmail: 'chat@example.com', fromName: 'Chat', sesRegion: 'eu-west-1' },
+      },
+    });
+    ses.template.hasResourceProperties('AWS::Cognito::UserPool', {
+      EmailConfiguration: Match.objectLike({
+        EmailSendingAccount: 'DEVELOPER',
+        From: 'Chat <chat@example.com>',
+        SourceArn: Match.anyValue(),
+      }),
     });
   });
 
@@ -65,7 +96,7 @@ describe('cognito mode (default)', { timeout: 60_000 }, () => {
   });
 });
 
-describe('oidc mode', { timeout: 60_000 }, () => {
+describe('oidc mode', { timeout: 180_000 }, () => {
   const issuer = 'https://example.eu.auth0.com/';
   const jwksUrl = 'https://example.eu.auth0.com/.well-known/jwks.json';
   const s = synth({
@@ -95,7 +126,7 @@ describe('oidc mode', { timeout: 60_000 }, () => {
   });
 });
 
-describe('hs256 mode', { timeout: 60_000 }, () => {
+describe('hs256 mode', { timeout: 180_000 }, () => {
   it('creates a generated secret, passes only its ARN, and lets the authorizer alone read it', () => {
     const s = synth({ auth: { mode: 'hs256', issuer: 'chat-issuer' } });
     s.template.resourceCountIs('AWS::SecretsManager::Secret', 1);
@@ -107,6 +138,7 @@ describe('hs256 mode', { timeout: 60_000 }, () => {
     expect(authorizerEnv(s)).toEqual({
       JWT_SECRET_ARN: { Ref: secretId },
       JWT_ISSUER: 'chat-issuer',
+      METRICS_STACK: 'ChatTest',
       NODE_OPTIONS: '--enable-source-maps',
       LOG_LEVEL: 'INFO',
     });
@@ -135,7 +167,7 @@ describe('hs256 mode', { timeout: 60_000 }, () => {
   });
 });
 
-describe('auth from context', { timeout: 60_000 }, () => {
+describe('auth from context', { timeout: 180_000 }, () => {
   const ctx = (values: Record<string, string>) => (key: string) => values[key];
 
   it('defaults to cognito and infers oidc and hs256 from their keys', () => {
@@ -156,43 +188,36 @@ describe('auth from context', { timeout: 60_000 }, () => {
       audience: 'aud',
       algorithms: ['RS256', 'ES256'],
     });
-    expect(authFromContext(ctx({ jwtSecretArn: 'arn:x' }))).toEqual({ mode: 'hs256', secretArn: 'arn:x' });
+    const arn = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:chat/jwt-AbCdEf';
+    expect(authFromContext(ctx({ jwtSecretArn: arn }))).toEqual({ mode: 'hs256', secretArn: arn });
     expect(authFromContext(ctx({ auth: 'hs256' }))).toEqual({ mode: 'hs256' });
+  });
+
+  it('refuses a jwtSecretArn that is no Secrets Manager ARN, saying what it expects', () => {
+    for (const bad of ['chat/jwt', 'arn:x', 'arn:aws:ssm:eu-west-1:123456789012:parameter/jwt']) {
+      expect(() => authFromContext(ctx({ jwtSecretArn: bad })), bad).toThrow(
+        /jwtSecretArn must be the ARN of a Secrets Manager secret.*describe-secret/,
+      );
+      expect(() => synth({ auth: { mode: 'hs256', secretArn: bad } }), bad).toThrow(/jwtSecretArn/);
+    }
+  });
+
+  it('reads the Cognito SES sender from context', () => {
+    expect(authFromContext(ctx({ sesFromEmail: 'a@example.com', sesRegion: 'eu-west-1' }))).toEqual({
+      mode: 'cognito',
+      email: { fromEmail: 'a@example.com', sesRegion: 'eu-west-1' },
+    });
+    expect(() => authFromContext(ctx({ sesRegion: 'eu-west-1' }))).toThrow(/sesFromEmail/);
+    expect(() => authFromContext(ctx({ sesFromEmail: 'nope' }))).toThrow(/e-mail/);
   });
 
   it('refuses incomplete or contradictory settings', () => {
     expect(() => authFromContext(ctx({ auth: 'oidc', jwtIssuer: 'https://i/' }))).toThrow(/jwtJwksUrl/);
-    expect(() => authFromContext(ctx({ auth: 'cognito', jwtSecretArn: 'arn:x' }))).toThrow(/cognito/);
+    expect(() =>
+      authFromContext(
+        ctx({ auth: 'cognito', jwtSecretArn: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:x' }),
+      ),
+    ).toThrow(/cognito/);
     expect(() => authFromContext(ctx({ auth: 'magic' }))).toThrow(/cognito, oidc or hs256/);
-  });
-
-  it('reads every stack setting from the app context', () => {
-    const app = new App({
-      context: {
-        stackName: 'ChatDev',
-        destroyable: 'true',
-        stageName: 'dev',
-        logLevel: 'debug',
-        alarmTopicArn: 'arn:aws:sns:eu-west-1:123456789012:t',
-        configureAccountLogging: 'false',
-        nag: false,
-        auth: 'hs256',
-      },
-    });
-    expect(settingsFromContext(app.node)).toEqual({
-      stackName: 'ChatDev',
-      nag: false,
-      props: {
-        auth: { mode: 'hs256' },
-        destroyable: true,
-        configureAccountLogging: false,
-        stageName: 'dev',
-        alarmTopicArn: 'arn:aws:sns:eu-west-1:123456789012:t',
-        logLevel: 'DEBUG',
-      },
-    });
-    expect(() => settingsFromContext(new App({ context: { destroyable: 'yes' } }).node)).toThrow(
-      /true or false/,
-    );
   });
 });

@@ -51,7 +51,7 @@ function runNode(file: string, script: string): string {
   });
 }
 
-describe('bundling options', { timeout: 60_000 }, () => {
+describe('bundling options', { timeout: 180_000 }, () => {
   it('are the shared settings: ESM, module-first, minified, source maps, SDK bundled, local esbuild', () => {
     expect(nodejsBundling()).toEqual({
       target: 'node24',
@@ -84,7 +84,7 @@ describe('bundling options', { timeout: 60_000 }, () => {
   });
 });
 
-describe('a real bundle', { timeout: 60_000 }, () => {
+describe('a real bundle', { timeout: 180_000 }, () => {
   it('$connect (DynamoDB + Management API clients): within budget, SDK inside, loads as ESM', async () => {
     const { file, runtimeImports } = await bundle('$connect');
     const bytes = statSync(file).size;

@@ -43,9 +43,18 @@ const CONFIGURATIONS: [string, ChatStackProps][] = [
       configureAccountLogging: false,
     },
   ],
+  [
+    'customer managed key, reserved concurrency, SES mail, no per-route metrics',
+    {
+      auth: { mode: 'cognito', email: { fromEmail: 'chat@example.com', sesRegion: 'eu-west-1' } },
+      tableEncryptionKey: true,
+      reservedConcurrency: { '*': 5 },
+      detailedMetrics: false,
+    },
+  ],
 ];
 
-describe('cdk-nag AwsSolutions', { timeout: 120_000 }, () => {
+describe('cdk-nag AwsSolutions', { timeout: 300_000 }, () => {
   it.each(CONFIGURATIONS)('%s: no unacknowledged findings', (_name, props) => {
     const { stack } = synth(props);
     expect(findings(stack)).toEqual([]);

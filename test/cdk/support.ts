@@ -8,8 +8,10 @@ import { Template } from 'aws-cdk-lib/assertions';
 import type { IConstruct } from 'constructs';
 import type { ChatFunction } from '../../lib/chat-function.ts';
 import { ChatStack, type ChatStackProps } from '../../lib/chat-stack.ts';
+import { FEATURE_FLAGS } from '../../lib/feature-flags.ts';
 
-export const NO_BUNDLING = { 'aws:cdk:bundling-stacks': [] } as const;
+/** The feature flags of cdk.json (lib/feature-flags.ts) and no asset bundling. */
+export const NO_BUNDLING = { ...FEATURE_FLAGS, 'aws:cdk:bundling-stacks': [] } as const;
 
 export interface Synthesized {
   readonly app: App;
@@ -100,3 +102,31 @@ export function privilegeViolations(template: Template, allowedDynamoRoles: read
   }
   return found;
 }
+
+/** One effective permission: an action on a resource under a condition (rendered as JSON). */
+export type Grant = string;
+
+/**
+ * The effective permissions of some statements, one per action × resource, whatever way CDK groups the
+ * statements (`@aws-cdk/aws-iam:minimizePolicies` merges them).
+ */
+export function grantsOf(statements: readonly Statement[]): Grant[] {
+  return statements
+    .flatMap((s) =>
+      actionsOf(s).flatMap((action) =>
+        resourcesOf(s).map((resource) =>
+          JSON.stringify({
+            action,
+            resource,
+            ...((s as { Condition?: unknown }).Condition
+              ? { condition: (s as { Condition?: unknown }).Condition }
+              : {}),
+          }),
+        ),
+      ),
+    )
+    .sort();
+}
+
+export const grant = (action: string, resource: unknown, condition?: unknown): Grant =>
+  JSON.stringify({ action, resource, ...(condition ? { condition } : {}) });

@@ -4,24 +4,18 @@
  * and display name reach the later routes.
  */
 import { type JWTPayload, SignJWT } from 'jose';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { fallbackName } from '../../lambdas/auth/verifier.ts';
 import { eventually, HandshakeError, TestClient } from '../support/client.ts';
-import { startTestStack, type TestStack, uniqueId } from '../support/stack.ts';
+import { uniqueId, useTestStack } from '../support/stack.ts';
 
 const ISSUER = 'chat-tests';
 const AUDIENCE = 'chat-app';
 
-let stack: TestStack;
 const invocations: { routeKey: string; error?: unknown }[] = [];
-
-beforeAll(async () => {
-  stack = await startTestStack({
-    env: { JWT_ISSUER: ISSUER, JWT_AUDIENCE: AUDIENCE },
-    onInvoke: (info) => invocations.push(info),
-  });
-});
-afterAll(async () => {
-  await stack?.stop();
+const stack = useTestStack({
+  env: { JWT_ISSUER: ISSUER, JWT_AUDIENCE: AUDIENCE },
+  onInvoke: (info) => invocations.push(info),
 });
 
 /** The stack's HS256 secret (the documented dev default unless JWT_SECRET is set). */
@@ -117,13 +111,15 @@ describe("the authorizer's identity on later routes", () => {
 
   it.each([
     [{ name: undefined, preferred_username: 'gracie', email: 'grace@example.com' }, 'gracie'],
-    [{ name: undefined, email: 'grace@example.com' }, 'grace@example.com'],
-    [{ name: undefined }, 'sub'],
-  ])('takes the display name from the token: %j → %s', async (claims, expected) => {
+    [{ name: undefined, email: 'grace@example.com' }, 'fallback'],
+    [{ name: 'grace@example.com' }, 'fallback'],
+    [{ name: undefined }, 'fallback'],
+  ])('takes the display name from the token, never an e-mail address: %j → %s', async (claims, expected) => {
     const userId = uniqueId();
     const client = await TestClient.connect(`${stack.url}/?token=${await craft(valid(userId, claims))}`);
     const profile = (await stack.items(`USER#${userId}`)).find((i) => i.sk === 'PROFILE');
-    expect(profile?.name).toBe(expected === 'sub' ? userId : expected);
+    expect(profile?.name).toBe(expected === 'fallback' ? fallbackName(userId) : expected);
+    expect(profile?.name).not.toContain('@');
     expect((await client.request('ping')).type).toBe('pong');
     await client.close();
   });

@@ -3,7 +3,7 @@
  * for each action. Each failed request must answer an exact error frame, write nothing (the chat's
  * partition is compared before and after) and leave the socket usable.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import {
   type Chat,
   connectUser,
@@ -16,9 +16,9 @@ import {
   sendText,
   type UserSocket,
 } from '../support/chat.ts';
-import { startTestStack, type TestStack, uniqueId } from '../support/stack.ts';
+import { uniqueId, useTestStack } from '../support/stack.ts';
 
-let stack: TestStack;
+const stack = useTestStack();
 let owner: UserSocket;
 let member: UserSocket;
 let member2: UserSocket;
@@ -32,7 +32,6 @@ let deletedMsg: Message;
 let otherChatMsg: Message;
 
 beforeAll(async () => {
-  stack = await startTestStack();
   owner = await connectUser(stack, uniqueId('owner'));
   member = await connectUser(stack, uniqueId('member'));
   member2 = await connectUser(stack, uniqueId('member2'));
@@ -46,47 +45,41 @@ beforeAll(async () => {
   await member.ok('deleteMessage', { chatId: group.chatId, messageId: deletedMsg.messageId });
   otherChatMsg = await sendText(peer, direct.chatId, 'in the direct chat');
 });
-afterAll(async () => {
-  await stack?.stop();
-});
+
+type Role = 'owner' | 'member' | 'member2' | 'outsider' | 'peer';
+const socketOf = (role: Role): UserSocket => ({ owner, member, member2, outsider, peer })[role];
 
 /** Every chat-scoped action with otherwise valid fields. */
-function chatScoped(chatId: string, messageId: string): [string, Record<string, unknown>][] {
-  return [
-    ['getChat', { chatId }],
-    ['history', { chatId }],
-    ['history', { chatId, after: 1, limit: 10 }],
-    ['sendMessage', { chatId, text: 'let me in' }],
-    ['editMessage', { chatId, messageId, text: 'hijack' }],
-    ['deleteMessage', { chatId, messageId }],
-    ['readMessage', { chatId, messageId }],
-    ['typing', { chatId }],
-    ['invite', { chatId, userIds: [uniqueId('friend')] }],
-    ['removeMember', { chatId, userId: outsider.userId }],
-    ['removeMember', { chatId, userId: owner.userId }],
-    ['deleteChat', { chatId }],
-  ];
-}
+const CHAT_SCOPED: [string, (chatId: string, messageId: string) => Record<string, unknown>][] = [
+  ['getChat', (chatId) => ({ chatId })],
+  ['history', (chatId) => ({ chatId })],
+  ['history', (chatId) => ({ chatId, after: 1, limit: 10 })],
+  ['sendMessage', (chatId) => ({ chatId, text: 'let me in' })],
+  ['editMessage', (chatId, messageId) => ({ chatId, messageId, text: 'hijack' })],
+  ['deleteMessage', (chatId, messageId) => ({ chatId, messageId })],
+  ['readMessage', (chatId, messageId) => ({ chatId, messageId })],
+  ['typing', (chatId) => ({ chatId })],
+  ['invite', (chatId) => ({ chatId, userIds: [uniqueId('friend')] })],
+  ['removeMember', (chatId) => ({ chatId, userId: outsider.userId })],
+  ['removeMember', (chatId) => ({ chatId, userId: owner.userId })],
+  ['deleteChat', (chatId) => ({ chatId })],
+];
+
+/** [which chat, who asks, the chat and a message in it] */
+const NOT_MEMBER: [string, Role, () => [chatId: string, messageId: string]][] = [
+  ['a group they are not in', 'outsider', () => [group.chatId, memberMsg.messageId]],
+  ['a direct chat they are not in', 'outsider', () => [direct.chatId, otherChatMsg.messageId]],
+  // Members of other chats too: the owner of both chats asks about one that does not exist.
+  ['a chat that does not exist', 'owner', () => [`ghost-chat-${group.chatId}`, memberMsg.messageId]],
+];
 
 describe('non-members get NOT_FOUND', () => {
-  it('for every chat-scoped action on a group they are not in', async () => {
-    for (const [action, fields] of chatScoped(group.chatId, memberMsg.messageId)) {
-      await expectRefused(stack, outsider, action, fields, 'NOT_FOUND');
-    }
-  });
+  const rows = NOT_MEMBER.flatMap(([where, role, target]) =>
+    CHAT_SCOPED.map(([action, fields]) => ({ where, role, target, action, fields })),
+  );
 
-  it('for every chat-scoped action on a direct chat they are not in', async () => {
-    for (const [action, fields] of chatScoped(direct.chatId, otherChatMsg.messageId)) {
-      await expectRefused(stack, outsider, action, fields, 'NOT_FOUND');
-    }
-  });
-
-  it('for every chat-scoped action on a chat that does not exist (members of other chats too)', async () => {
-    const ghost = uniqueId('ghost-chat');
-    for (const [action, fields] of chatScoped(ghost, memberMsg.messageId)) {
-      await expectRefused(stack, owner, action, fields, 'NOT_FOUND');
-    }
-    expect(await stack.items(`CHAT#${ghost}`)).toEqual([]);
+  it.each(rows)('for $action on $where', async ({ role, target, action, fields }) => {
+    await expectRefused(stack, socketOf(role), action, fields(...target()), 'NOT_FOUND');
   });
 
   it('does not reveal the chat: the same answer as for a chat that does not exist', async () => {
@@ -97,121 +90,56 @@ describe('non-members get NOT_FOUND', () => {
   });
 });
 
-describe('owner-only actions', () => {
-  it('refuses invite by a member who is not the owner with FORBIDDEN', async () => {
-    await expectRefused(
-      stack,
-      member,
-      'invite',
-      { chatId: group.chatId, userIds: [uniqueId('friend')] },
-      'FORBIDDEN',
-    );
-  });
+type Msg = 'ownerMsg' | 'memberMsg' | 'deletedMsg' | 'otherChatMsg' | 'made-up';
+const messageIdOf = (msg: Msg): string =>
+  msg === 'made-up'
+    ? `nomsg-${group.chatId}`
+    : { ownerMsg, memberMsg, deletedMsg, otherChatMsg }[msg].messageId;
 
-  it('refuses deleteChat by a member who is not the owner with FORBIDDEN', async () => {
-    await expectRefused(stack, member, 'deleteChat', { chatId: group.chatId }, 'FORBIDDEN');
-    await expectRefused(stack, peer, 'deleteChat', { chatId: direct.chatId }, 'FORBIDDEN');
-  });
+/** [the rule, who asks, action, in which chat, its user or message, the answer] */
+type Rule = [string, Role, string, 'group' | 'direct', { userId?: Role; messageId?: Msg }, string];
 
-  it('refuses a member removing another member (or the owner) with FORBIDDEN', async () => {
-    await expectRefused(
-      stack,
-      member,
-      'removeMember',
-      { chatId: group.chatId, userId: member2.userId },
-      'FORBIDDEN',
-    );
-    await expectRefused(
-      stack,
-      member,
-      'removeMember',
-      { chatId: group.chatId, userId: owner.userId },
-      'FORBIDDEN',
-    );
-  });
-
-  it('refuses leaving a direct chat with FORBIDDEN, for both of its members', async () => {
-    await expectRefused(
-      stack,
-      peer,
-      'removeMember',
-      { chatId: direct.chatId, userId: peer.userId },
-      'FORBIDDEN',
-    );
-    await expectRefused(
-      stack,
-      owner,
-      'removeMember',
-      { chatId: direct.chatId, userId: owner.userId },
-      'FORBIDDEN',
-    );
-  });
-
-  it('answers NOT_FOUND when the owner removes someone who is not a member', async () => {
-    await expectRefused(
-      stack,
-      owner,
-      'removeMember',
-      { chatId: group.chatId, userId: outsider.userId },
-      'NOT_FOUND',
-    );
-  });
-});
-
-describe('author-only message actions', () => {
-  it('refuses editing or deleting someone else’s message with FORBIDDEN, even for the owner', async () => {
-    await expectRefused(
-      stack,
-      owner,
-      'editMessage',
-      { chatId: group.chatId, messageId: memberMsg.messageId, text: 'not mine' },
-      'FORBIDDEN',
-    );
-    await expectRefused(
-      stack,
-      owner,
-      'deleteMessage',
-      { chatId: group.chatId, messageId: memberMsg.messageId },
-      'FORBIDDEN',
-    );
-    await expectRefused(
-      stack,
-      member2,
-      'editMessage',
-      { chatId: group.chatId, messageId: ownerMsg.messageId, text: 'not mine' },
-      'FORBIDDEN',
-    );
-    await expectRefused(
-      stack,
-      member2,
-      'deleteMessage',
-      { chatId: group.chatId, messageId: ownerMsg.messageId },
-      'FORBIDDEN',
-    );
-  });
-
-  it('refuses editing a deleted message with CONFLICT', async () => {
-    await expectRefused(
-      stack,
-      member,
-      'editMessage',
-      { chatId: group.chatId, messageId: deletedMsg.messageId, text: 'resurrect' },
-      'CONFLICT',
-    );
-  });
-
-  it('answers NOT_FOUND for a message that is not in this chat', async () => {
-    for (const messageId of [uniqueId('nomsg'), otherChatMsg.messageId]) {
-      await expectRefused(
-        stack,
-        owner,
-        'editMessage',
-        { chatId: group.chatId, messageId, text: 'x' },
+const ROLE_RULES: Rule[] = [
+  // Owner-only actions.
+  ['invite by a member', 'member', 'invite', 'group', {}, 'FORBIDDEN'],
+  ['deleteChat of a group by a member', 'member', 'deleteChat', 'group', {}, 'FORBIDDEN'],
+  ['deleteChat of a direct chat by the peer', 'peer', 'deleteChat', 'direct', {}, 'FORBIDDEN'],
+  ['a member removing another member', 'member', 'removeMember', 'group', { userId: 'member2' }, 'FORBIDDEN'],
+  ['a member removing the owner', 'member', 'removeMember', 'group', { userId: 'owner' }, 'FORBIDDEN'],
+  ['the peer leaving a direct chat', 'peer', 'removeMember', 'direct', { userId: 'peer' }, 'FORBIDDEN'],
+  ['its creator leaving a direct chat', 'owner', 'removeMember', 'direct', { userId: 'owner' }, 'FORBIDDEN'],
+  ['the owner removing a non-member', 'owner', 'removeMember', 'group', { userId: 'outsider' }, 'NOT_FOUND'],
+  // Author-only message actions, even for the owner.
+  ['owner edits member’s message', 'owner', 'editMessage', 'group', { messageId: 'memberMsg' }, 'FORBIDDEN'],
+  ['owner deletes member’s one', 'owner', 'deleteMessage', 'group', { messageId: 'memberMsg' }, 'FORBIDDEN'],
+  ['member edits owner’s message', 'member2', 'editMessage', 'group', { messageId: 'ownerMsg' }, 'FORBIDDEN'],
+  ['member deletes owner’s one', 'member2', 'deleteMessage', 'group', { messageId: 'ownerMsg' }, 'FORBIDDEN'],
+  ['editing a deleted message', 'member', 'editMessage', 'group', { messageId: 'deletedMsg' }, 'CONFLICT'],
+  // A message that is not in this chat.
+  ...(['editMessage', 'deleteMessage', 'readMessage'] as const).flatMap((action) =>
+    (['made-up', 'otherChatMsg'] as const).map(
+      (messageId): Rule => [
+        `${action}: not in the chat`,
+        'owner',
+        action,
+        'group',
+        { messageId },
         'NOT_FOUND',
-      );
-      await expectRefused(stack, owner, 'deleteMessage', { chatId: group.chatId, messageId }, 'NOT_FOUND');
-      await expectRefused(stack, owner, 'readMessage', { chatId: group.chatId, messageId }, 'NOT_FOUND');
-    }
+      ],
+    ),
+  ),
+];
+
+describe('owner-only and author-only rules', () => {
+  it.each(ROLE_RULES)('refuse %s (%s: %s)', async (_rule, role, action, chat, refs, code) => {
+    const fields: Record<string, unknown> = {
+      chatId: (chat === 'group' ? group : direct).chatId,
+      ...(action === 'invite' ? { userIds: [uniqueId('friend')] } : {}),
+      ...(action === 'editMessage' ? { text: 'not mine' } : {}),
+      ...(refs.userId ? { userId: socketOf(refs.userId).userId } : {}),
+      ...(refs.messageId ? { messageId: messageIdOf(refs.messageId) } : {}),
+    };
+    await expectRefused(stack, socketOf(role), action, fields, code);
   });
 });
 

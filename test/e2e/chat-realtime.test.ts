@@ -1,5 +1,5 @@
 /** Real-time delivery end to end: who gets which event, typing, presence, stale sockets, catch-up. */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   anotherSocket,
   closeAll,
@@ -16,16 +16,9 @@ import {
   storedConnectionIds,
 } from '../support/chat.ts';
 import { eventually, type Frame } from '../support/client.ts';
-import { startTestStack, type TestStack, uniqueId } from '../support/stack.ts';
+import { uniqueId, useTestStack } from '../support/stack.ts';
 
-let stack: TestStack;
-
-beforeAll(async () => {
-  stack = await startTestStack();
-});
-afterAll(async () => {
-  await stack?.stop();
-});
+const stack = useTestStack();
 
 const aboutMessage = (messageId: string) => (f: Frame) =>
   (f.message as Message | undefined)?.messageId === messageId;
@@ -165,6 +158,7 @@ describe('message.read, message.updated, message.deleted', () => {
         chatId: chat.chatId,
         messageId: m.messageId,
         seq: 1,
+        ver: expect.any(Number),
       });
     }
     await settle(stack, outsider);

@@ -5,7 +5,6 @@
  */
 import { type ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, symlinkSync } from 'node:fs';
-import { connect as netConnect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -14,9 +13,11 @@ import { jwtVerify } from 'jose';
 import { afterAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { DEV_JWT_SECRET } from '../../lambdas/auth/verifier.ts';
+import { DEFAULT_TABLE_NAME } from '../../local/defaults.ts';
 import { freePort, JAVA_MISSING } from '../../local/dynamodb.ts';
 import { ROOT } from '../../local/stack.ts';
 import { eventually } from '../support/client.ts';
+import { listening, networkAddresses } from '../support/net.ts';
 
 /** DynamoDB Local may take a while to start on a busy two-core machine. */
 const START_TIMEOUT_MS = 120_000;
@@ -126,17 +127,6 @@ function dynamoProcessesOn(port: number): number[] {
     encoding: 'utf8',
   }).stdout;
   return out.split('\n').filter(Boolean).map(Number);
-}
-
-function listening(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = netConnect({ port, host: '127.0.0.1' });
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
 }
 
 interface Ready {
@@ -264,12 +254,17 @@ describe('npm run dev', () => {
     expect(payload.sub).toBe('demo');
     expect(dev.lines.join('\n')).toContain(`data kept in ${dataDir}`);
     expect(await listening(port)).toBe(true);
+    // Both services listen on loopback only: nothing answers on this machine's network addresses.
+    for (const address of networkAddresses()) {
+      expect(await listening(port, address), address).toBe(false);
+      expect(await listening(info.dynamoPort, address), address).toBe(false);
+    }
 
     expect(await ping(info.wscatUrl)).toEqual({ type: 'pong', action: 'ping', requestId: 'dev-1' });
     // $connect wrote the demo user's profile.
     const db = dynamo(info.dynamoEndpoint);
     const profile = await db.send(
-      new GetCommand({ TableName: 'chat', Key: { pk: 'USER#demo', sk: 'PROFILE' } }),
+      new GetCommand({ TableName: DEFAULT_TABLE_NAME, Key: { pk: 'USER#demo', sk: 'PROFILE' } }),
     );
     db.destroy();
     expect(profile.Item).toMatchObject({ name: 'Demo User' });
@@ -284,10 +279,14 @@ describe('npm run dev', () => {
 
     const db = dynamo(info.dynamoEndpoint);
     try {
-      const table = await db.send(new DescribeTableCommand({ TableName: 'chat' }));
+      const table = await db.send(new DescribeTableCommand({ TableName: DEFAULT_TABLE_NAME }));
       expect(table.Table?.TableStatus).toBe('ACTIVE');
       const profile = await db.send(
-        new GetCommand({ TableName: 'chat', Key: { pk: 'USER#demo', sk: 'PROFILE' }, ConsistentRead: true }),
+        new GetCommand({
+          TableName: DEFAULT_TABLE_NAME,
+          Key: { pk: 'USER#demo', sk: 'PROFILE' },
+          ConsistentRead: true,
+        }),
       );
       expect(profile.Item).toMatchObject({ userId: 'demo', name: 'Demo User' });
     } finally {
@@ -313,6 +312,14 @@ describe('npm run dev', () => {
     expect(await dev.exited).toEqual({ code: 0, signal: null });
     await eventually(() => !alive(javaPid), 10_000);
   }, 180_000);
+
+  it('refuses HOST=0.0.0.0 with the public dev JWT secret: exit code 1, telling to set JWT_SECRET', async () => {
+    const dev = startDev([], { HOST: '0.0.0.0', PORT: String(await freePort()) });
+    expect(await dev.exited).toEqual({ code: 1, signal: null });
+    expect(dev.stderr).toMatch(/Refusing to listen on 0\.0\.0\.0 with the public development JWT secret/);
+    expect(dev.stderr).toMatch(/Set JWT_SECRET to a secret of your own/);
+    expect(dev.lines.join('\n')).not.toContain('Ready:');
+  }, 60_000);
 
   it('fails at once, with exit code 1, telling how to install a JRE 17+, when java is missing', async () => {
     const bin = mkdtempSync(join(tmpdir(), 'chat-no-java-'));

@@ -2,17 +2,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ACTIONS } from '../../lib/routes.ts';
 import { eventually, HandshakeError, TestClient } from '../support/client.ts';
-import { startTestStack, type TestStack, uniqueId } from '../support/stack.ts';
+import { uniqueId, useTestStack } from '../support/stack.ts';
 
-let stack: TestStack;
 const invocations: { routeKey: string; error?: unknown }[] = [];
-
-beforeAll(async () => {
-  stack = await startTestStack({ onInvoke: (info) => invocations.push(info) });
-});
-afterAll(async () => {
-  await stack?.stop();
-});
+const stack = useTestStack({ onInvoke: (info) => invocations.push(info) });
 
 describe('connecting', () => {
   it('stores the connection in the user index on $connect and removes it on $disconnect', async () => {

@@ -4,7 +4,8 @@
  * While alice sends with clientMessageIds, DynamoDB Local is stopped and started again. Every send
  * is answered (ack or error frame, none hangs); nothing is half-applied; the system recovers by
  * itself; retrying the failed sends with the same clientMessageId ends with exactly one stored
- * message per clientMessageId, and the chat's lastSeq equals the number of messages.
+ * message per clientMessageId, in strictly increasing seqs; seqs whose messages could not be stored
+ * hold voids, which no reader returns and no unread count includes.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -14,12 +15,11 @@ import { type DynamoLocal, freePort, startDynamoLocal } from '../../local/dynamo
 import { connectUsers, type Message, makeDirect, settle, type UserSocket } from '../support/chat.ts';
 import type { Frame } from '../support/client.ts';
 import { sleep } from '../support/client.ts';
-import { startTestStack, type TestStack } from '../support/stack.ts';
+import { useTestStack } from '../support/stack.ts';
 
 let dir: string;
 let port: number;
 let dynamo: DynamoLocal | undefined;
-let stack: TestStack;
 let alice: UserSocket;
 let bob: UserSocket;
 let chatId: string;
@@ -31,7 +31,16 @@ beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'ddb-restart-'));
   port = await freePort();
   dynamo = await startDynamoLocal({ port, dbPath: dir });
-  stack = await startTestStack({ dynamoEndpoint: dynamo.endpoint });
+}, 90_000);
+afterAll(async () => {
+  await dynamo?.stop();
+  rmSync(dir, { recursive: true, force: true });
+}, 30_000);
+
+/** The stack on this file's own DynamoDB Local (started by the hook above). */
+const stack = useTestStack(() => ({ dynamoEndpoint: (dynamo as DynamoLocal).endpoint }));
+
+beforeAll(async () => {
   [alice, bob] = (await connectUsers(stack, 2, 'restart')) as [UserSocket, UserSocket];
   chatId = (await makeDirect(alice, bob.userId)).chatId;
   await settle(stack, alice, bob);
@@ -39,10 +48,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await Promise.all([alice, bob].map((s) => s?.close()));
-  await stack?.stop();
-  await dynamo?.stop();
-  rmSync(dir, { recursive: true, force: true });
-}, 30_000);
+});
 
 async function send(clientMessageId: string): Promise<Frame> {
   return alice.request(
@@ -131,46 +137,60 @@ describe('DynamoDB Local stopped and restarted mid-traffic', () => {
     // 3. Retrying every failed send with the same clientMessageId succeeds.
     const final = new Map<string, Message>();
     for (const [id, reply] of acked) final.set(id, reply.message as Message);
+    // (A send that failed after claiming its clientMessageId may leave the claim behind: a retry
+    // answers CONFLICT until the claim is stale, about 10 s, as a client keeps retrying.)
     for (const id of failed) {
       let reply = await send(id);
-      for (let attempt = 0; reply.type !== 'ack' && attempt < 5; attempt++) {
-        await sleep(200);
+      for (const until = Date.now() + 60_000; reply.type !== 'ack' && Date.now() < until; ) {
+        await sleep(500);
         reply = await send(id);
       }
       expect(reply.type, `${id}: ${JSON.stringify(reply)}`).toBe('ack');
       final.set(id, reply.message as Message);
     }
 
-    // 4. Exactly one stored message per clientMessageId, seqs 1..n without gaps, lastSeq = n.
+    // 4. Exactly one stored message per clientMessageId, in strictly increasing seqs. A seq whose
+    // put could not land (the outage) holds a void: never returned, never counted as unread.
     const history = await fullHistory(bob);
     expect(history).toHaveLength(n);
-    expect(history.map((m) => m.seq)).toEqual(Array.from({ length: n }, (_, i) => i + 1));
+    const seqs = history.map((m) => m.seq);
+    expect(seqs).toEqual([...seqs].sort((a, b) => a - b));
+    expect(new Set(seqs).size).toBe(n);
     expect(new Set(history.map((m) => m.clientMessageId)).size).toBe(n);
     for (const m of history) {
       expect(m.text).toBe(`text of ${m.clientMessageId}`);
       // Whatever the ack said is what is stored (first ack, or the retry's original).
       expect(final.get(String(m.clientMessageId))).toEqual(m);
     }
-    const chat = (await bob.ok('getChat', { chatId })).chat as { lastSeq: number };
-    expect(chat.lastSeq).toBe(n);
 
-    // 5. In the table: one MSG and one CMID item per message, each claim pointing at its message.
+    // 5. In the table: every seq up to lastSeq holds a message or a void (history filled the gaps
+    // that writers left), voids are exactly META's voidSeqs, one claim per clientMessageId.
     const items = await stack.items(`CHAT#${chatId}`);
-    const msgs = items.filter((i) => String(i.sk).startsWith('MSG#'));
+    const slots = items.filter((i) => String(i.sk).startsWith('MSG#'));
+    const voids = slots.filter((i) => i.void === true).map((i) => Number(i.seq));
+    const meta = items.find((i) => i.sk === 'META') as { lastSeq: number; voidSeqs?: Set<number> };
+    expect(slots.filter((i) => i.void !== true)).toHaveLength(n);
+    expect(meta.lastSeq).toBe(n + voids.length);
+    expect(slots.map((i) => Number(i.seq)).sort((a, b) => a - b)).toEqual(
+      Array.from({ length: meta.lastSeq }, (_, i) => i + 1),
+    );
+    expect([...(meta.voidSeqs ?? [])].sort((a, b) => a - b)).toEqual(voids.sort((a, b) => a - b));
     const claims = items.filter((i) => String(i.sk).startsWith('CMID#'));
-    expect(msgs).toHaveLength(n);
-    expect(claims).toHaveLength(n);
-    const bySeq = new Map(history.map((m) => [m.seq, m]));
-    for (const claim of claims) {
-      const m = bySeq.get(Number(claim.seq));
-      expect(m && String(claim.sk).endsWith(`#${m.clientMessageId}`)).toBe(true);
-    }
-    expect(items.find((i) => i.sk === 'META')?.lastSeq).toBe(n);
+    expect(claims.map((c) => String(c.sk).split('#').at(-1)).sort()).toEqual(
+      history.map((m) => String(m.clientMessageId)).sort(),
+    );
+    const chat = (await bob.ok('getChat', { chatId })).chat as { lastSeq: number };
+    expect(chat.lastSeq).toBe(meta.lastSeq);
+    // No phantom unread: bob has read nothing, and exactly the n messages count.
+    const summary = ((await bob.ok('listChats')).chats as { chatId: string; unreadCount: number }[]).find(
+      (c) => c.chatId === chatId,
+    );
+    expect(summary?.unreadCount).toBe(n);
 
     // 6. Sending any of them again is a duplicate with the stored original.
     for (const id of [...replies.keys()].slice(0, 10)) {
       const again = await send(id);
       expect(again).toMatchObject({ type: 'ack', duplicate: true, message: final.get(id) });
     }
-  }, 120_000);
+  }, 180_000);
 });

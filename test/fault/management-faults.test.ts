@@ -8,21 +8,19 @@ import { setClients } from '../../lambdas/shared/clients.ts';
 import { connectUsers, makeGroup, settle, storedConnectionIds, type UserSocket } from '../support/chat.ts';
 import type { Frame } from '../support/client.ts';
 import { countingClient, type PostRecord } from '../support/counting-client.ts';
-import { startTestStack, type TestStack } from '../support/stack.ts';
+import { useTestStack } from '../support/stack.ts';
 
-let stack: TestStack;
+const stack = useTestStack();
 const posts: PostRecord[] = [];
 
-beforeAll(async () => {
-  stack = await startTestStack();
+beforeAll(() => {
   setClients({ managementClient: countingClient(stack.managementEndpoint, posts) });
 });
 afterEach(() => {
   stack.gateway.clearFaults();
 });
-afterAll(async () => {
+afterAll(() => {
   setClients({ managementClient: undefined });
-  await stack?.stop();
 });
 
 const messageIdOf = (f: Frame) => (f.message as { messageId?: string } | undefined)?.messageId;

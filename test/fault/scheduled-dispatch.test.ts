@@ -19,6 +19,7 @@ import {
 } from '../support/chat.ts';
 import type { Frame } from '../support/client.ts';
 import {
+  chatCounters,
   inMs,
   makeDue,
   patchItem,
@@ -84,6 +85,7 @@ async function drain(...sockets: UserSocket[]): Promise<void> {
 describe('the dispatcher, exactly once', () => {
   it('sends one message when five dispatchers and a sweep race on the same due item', async () => {
     const { alice, bob, chat, scheduled } = await world('raced');
+    const before = await chatCounters(stack, chat.chatId);
     const sendAt = await makeDue(stack, alice.userId, scheduled.scheduledId);
     const event = queueEvent(alice.userId, { ...scheduled, sendAt });
     const results = await Promise.all([
@@ -96,7 +98,13 @@ describe('the dispatcher, exactly once', () => {
     expect(eventsOf(bob, 'message.created', withText)).toHaveLength(1);
     expect(eventsOf(alice, 'message.created', withText)).toHaveLength(1);
     expect(eventsOf(alice, 'scheduled.sent', about(scheduled.scheduledId))).toHaveLength(1);
-    expect((await history(bob, chat.chatId)).messages.map((m) => m.text)).toEqual(['raced']);
+    const { messages } = await history(bob, chat.chatId);
+    expect(messages.map((m) => m.text)).toEqual(['raced']);
+    // Through the write path once: one seq and one version taken, no void left by a second allocation.
+    const after = await chatCounters(stack, chat.chatId);
+    expect(after).toEqual({ seq: before.seq + 1, ver: before.ver + 1 });
+    expect(messages[0]).toMatchObject({ seq: after.seq, ver: after.ver });
+    expect(eventsOf(bob, 'message.created', withText)[0]?.message).toMatchObject({ ver: after.ver });
     expect(await storedItem(stack, alice.userId, scheduled.scheduledId)).toMatchObject({
       status: 'sent',
       attempts: 1,

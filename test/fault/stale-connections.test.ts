@@ -15,18 +15,16 @@ import {
   type UserSocket,
 } from '../support/chat.ts';
 import { countingClient, type PostRecord } from '../support/counting-client.ts';
-import { startTestStack, type TestStack } from '../support/stack.ts';
+import { useTestStack } from '../support/stack.ts';
 
-let stack: TestStack;
+const stack = useTestStack();
 const posts: PostRecord[] = [];
 
-beforeAll(async () => {
-  stack = await startTestStack();
+beforeAll(() => {
   setClients({ managementClient: countingClient(stack.managementEndpoint, posts) });
 });
-afterAll(async () => {
+afterAll(() => {
   setClients({ managementClient: undefined });
-  await stack?.stop();
 });
 
 describe('stale connections', () => {

@@ -116,6 +116,15 @@ export function eventsOf(
   return socket.frames.filter((f) => f.type === type && where(f));
 }
 
+/** Whether a frame is about message `messageId` (carries it, or names it). */
+export const aboutMessage =
+  (messageId: string) =>
+  (f: Frame): boolean =>
+    (f.message as Message | undefined)?.messageId === messageId || f.messageId === messageId;
+
+/** Ids in a stable order, to compare sets of ids. */
+export const sorted = (ids: readonly string[]): string[] => [...ids].sort();
+
 export const forChat =
   (chatId: string) =>
   (f: Frame): boolean =>

@@ -1,42 +1,29 @@
 /** A real `ws` client for end-to-end tests: records every frame, waits for the ones asked for. */
 import { randomBytes } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import WebSocket from 'ws';
+import { FrameWaiter, HandshakeError, openSocket } from './frame-waiter.ts';
+
+export { HandshakeError, sleep };
 
 export type Frame = Record<string, unknown> & { type?: string };
 
-export class HandshakeError extends Error {
-  constructor(readonly status: number) {
-    super(`handshake refused with HTTP ${status}`);
+/** A frame as JSON; anything else as `{type: '__raw', raw}`. */
+function parse(data: WebSocket.RawData): Frame {
+  try {
+    return JSON.parse(data.toString()) as Frame;
+  } catch {
+    return { type: '__raw', raw: data.toString() };
   }
 }
 
-interface Waiter {
-  readonly predicate: (frame: Frame) => boolean;
-  readonly resolve: (frame: Frame) => void;
-}
-
 export class TestClient {
-  readonly frames: Frame[] = [];
-  readonly #waiters = new Set<Waiter>();
+  readonly #arrivals = new FrameWaiter<Frame>();
   closeCode: number | undefined;
   readonly closed: Promise<{ code: number; reason: string }>;
 
   private constructor(readonly socket: WebSocket) {
-    socket.on('message', (data) => {
-      let frame: Frame;
-      try {
-        frame = JSON.parse(data.toString()) as Frame;
-      } catch {
-        frame = { type: '__raw', raw: data.toString() };
-      }
-      this.frames.push(frame);
-      for (const waiter of this.#waiters) {
-        if (waiter.predicate(frame)) {
-          this.#waiters.delete(waiter);
-          waiter.resolve(frame);
-        }
-      }
-    });
+    socket.on('message', (data) => this.#arrivals.deliver(parse(data)));
     this.closed = new Promise((resolve) => {
       socket.on('close', (code, reason) => {
         this.closeCode = code;
@@ -46,16 +33,13 @@ export class TestClient {
   }
 
   /** Opens a socket; rejects with HandshakeError(status) when the server refuses it. */
-  static connect(url: string): Promise<TestClient> {
-    return new Promise((resolve, reject) => {
-      const socket = new WebSocket(url);
-      socket.once('open', () => resolve(new TestClient(socket)));
-      socket.once('unexpected-response', (_req, res) => {
-        reject(new HandshakeError(res.statusCode ?? 0));
-        socket.terminate();
-      });
-      socket.once('error', (error) => reject(error));
-    });
+  static async connect(url: string): Promise<TestClient> {
+    return new TestClient(await openSocket(url));
+  }
+
+  /** Every frame received so far, in order. */
+  get frames(): Frame[] {
+    return this.#arrivals.received;
   }
 
   get isOpen(): boolean {
@@ -87,22 +71,7 @@ export class TestClient {
 
   /** Resolves with the first frame (already received or future) that matches. */
   waitFor(predicate: (frame: Frame) => boolean, timeoutMs = 10_000, what = 'frame'): Promise<Frame> {
-    const seen = this.frames.find(predicate);
-    if (seen) return Promise.resolve(seen);
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.#waiters.delete(waiter);
-        reject(new Error(`timed out waiting for ${what}; got ${JSON.stringify(this.frames.slice(-5))}`));
-      }, timeoutMs);
-      const waiter: Waiter = {
-        predicate,
-        resolve: (frame) => {
-          clearTimeout(timer);
-          resolve(frame);
-        },
-      };
-      this.#waiters.add(waiter);
-    });
+    return this.#arrivals.next(predicate, { timeoutMs, what });
   }
 
   /** Resolves with the first event of `type` matching `where`. */
@@ -121,8 +90,6 @@ export class TestClient {
     await this.closed;
   }
 }
-
-export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Polls `check` until it returns true (for eventually-true facts such as `$disconnect` cleanup). */
 export async function eventually(check: () => Promise<boolean> | boolean, timeoutMs = 5000): Promise<void> {

@@ -58,6 +58,12 @@ export async function pendingCount(stack: TestStack, userId: string): Promise<nu
   return Number(counter?.pending ?? 0);
 }
 
+/** A chat's seq and version counters on `META` (the write path's allocation). */
+export async function chatCounters(stack: TestStack, chatId: string): Promise<{ seq: number; ver: number }> {
+  const meta = (await stack.items(`CHAT#${chatId}`)).find((i) => i.sk === 'META');
+  return { seq: Number(meta?.lastSeq ?? 0), ver: Number(meta?.lastVer ?? 0) };
+}
+
 /** Writes attributes of a stored scheduled item directly (to stage a due or a half-done dispatch). */
 export async function patchItem(
   stack: TestStack,

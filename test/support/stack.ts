@@ -2,7 +2,8 @@
 import { randomBytes } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
-import { inject } from 'vitest';
+import { afterAll, beforeAll, inject } from 'vitest';
+import type { ExecutionLogEntry } from '../../local/gateway.ts';
 import { type LocalStack, type LocalStackOptions, startLocalStack } from '../../local/stack.ts';
 import { type DevTokenOptions, devToken } from '../../local/token.ts';
 
@@ -12,6 +13,8 @@ export interface TestStack extends LocalStack {
   token(userId: string, options?: DevTokenOptions): Promise<string>;
   /** ws URL with a fresh token for `userId`. */
   urlFor(userId: string, options?: DevTokenOptions): Promise<string>;
+  /** The gateway's execution log (for example route responses too large to deliver). */
+  readonly executionLog: ExecutionLogEntry[];
 }
 
 export function uniqueId(prefix = 'u'): string {
@@ -19,10 +22,15 @@ export function uniqueId(prefix = 'u'): string {
 }
 
 export async function startTestStack(options: LocalStackOptions = {}): Promise<TestStack> {
+  const executionLog: ExecutionLogEntry[] = [];
   const stack = await startLocalStack({
     port: 0,
     dynamoEndpoint: inject('dynamoEndpoint'),
     tableName: `test-${randomBytes(4).toString('hex')}`,
+    onExecutionLog: (entry) => {
+      executionLog.push(entry);
+      process.stderr.write(`local gateway: ${entry.level} ${entry.routeKey}: ${entry.message}\n`);
+    },
     ...options,
   });
   const doc = DynamoDBDocumentClient.from(new DynamoDBClient({ endpoint: stack.dynamoEndpoint }));
@@ -32,6 +40,7 @@ export async function startTestStack(options: LocalStackOptions = {}): Promise<T
   };
   return {
     ...stack,
+    executionLog,
     async items(pk) {
       const out = await doc.send(
         new QueryCommand({
@@ -52,4 +61,30 @@ export async function startTestStack(options: LocalStackOptions = {}): Promise<T
       await stack.stop();
     },
   };
+}
+
+/**
+ * One stack for the test file: started before its tests (`beforeAll`), stopped after them
+ * (`afterAll`). Returns it at once; its members can be used from hooks and tests, once started.
+ * `options` may be a function, called when the stack starts (for values other hooks set up).
+ */
+export function useTestStack(
+  options: LocalStackOptions | (() => LocalStackOptions | Promise<LocalStackOptions>) = {},
+): TestStack {
+  let current: TestStack | undefined;
+  beforeAll(async () => {
+    current = await startTestStack(typeof options === 'function' ? await options() : options);
+  });
+  afterAll(async () => {
+    await current?.stop();
+    current = undefined;
+  });
+  return new Proxy({} as TestStack, {
+    get(_target, key) {
+      if (key === 'then') return undefined;
+      if (!current) throw new Error('The test stack is not started: use it in a hook or a test.');
+      const value = Reflect.get(current, key);
+      return typeof value === 'function' ? value.bind(current) : value;
+    },
+  });
 }

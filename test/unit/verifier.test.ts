@@ -15,6 +15,7 @@ import {
   CLOCK_TOLERANCE_SECONDS,
   createVerifier,
   DEV_JWT_SECRET,
+  fallbackName,
   InvalidTokenError,
   type VerifierConfig,
   verifierConfigFromEnv,
@@ -54,18 +55,35 @@ describe('HS256 with a shared secret', () => {
   });
 
   it.each([
-    [{ name: 'N', preferred_username: 'P', email: 'e@x' }, 'N'],
-    [{ preferred_username: 'P', email: 'e@x' }, 'P'],
-    [{ email: 'e@x' }, 'e@x'],
+    [{ name: 'N', preferred_username: 'P', email: 'e@x.org' }, 'N'],
+    [{ preferred_username: 'P', email: 'e@x.org' }, 'P'],
     [{ name: '  ', preferred_username: 'P' }, 'P'],
-    [{ name: 42, email: 'e@x' }, 'e@x'],
-    [{}, 'alice'],
-  ])(
-    'takes the display name from name, preferred_username, email, then sub: %j → %s',
-    async (claims, name) => {
-      expect((await verify(await sign(claims))).name).toBe(name);
-    },
-  );
+    [{ name: 'alice@example.com', preferred_username: 'Al' }, 'Al'],
+  ])('takes the display name from name, then preferred_username: %j → %s', async (claims, name) => {
+    expect((await verify(await sign(claims))).name).toBe(name);
+  });
+
+  it.each([
+    [{ email: 'alice@example.com' }],
+    [{ name: 42, email: 'alice@example.com' }],
+    [{ name: 'alice@example.com', preferred_username: ' alice@example.com ' }],
+    [{}],
+  ])('never shows an e-mail address: %j → a neutral name derived from the user id', async (claims) => {
+    const { name } = await verify(await sign(claims));
+    expect(name).toBe(fallbackName('alice'));
+    expect(name).toMatch(/^User [0-9a-f]{4}$/);
+    expect(name).not.toContain('@');
+  });
+
+  it('derives the neutral name from the user id alone (stable, different per user)', () => {
+    expect(fallbackName('alice')).toBe(fallbackName('alice'));
+    expect(fallbackName('alice')).not.toBe(fallbackName('bob'));
+  });
+
+  it('cuts a long name at 128 characters without splitting a surrogate pair', async () => {
+    const name = `${'a'.repeat(127)}😀😀`;
+    expect((await verify(await sign({ name }))).name).toBe(`${'a'.repeat(127)}😀`);
+  });
 
   it(`accepts a token expired within the ${CLOCK_TOLERANCE_SECONDS} s clock tolerance`, async () => {
     expect((await verify(await sign({ exp: now() - 2 }))).userId).toBe('alice');
@@ -201,7 +219,7 @@ describe('JWKS mode (RS256, ES256)', () => {
       kid: 'ec-1',
     });
     expect(await verify(rs)).toEqual({ userId: 'alice', name: 'Alice' });
-    expect(await verify(es)).toEqual({ userId: 'bob', name: 'bob@x' });
+    expect(await verify(es)).toEqual({ userId: 'bob', name: fallbackName('bob') });
     expect(fetches).toBeGreaterThan(before);
   });
 

@@ -24,13 +24,18 @@ const group: ChatRecord = {
   memberCount: 2,
   createdAt: at,
   lastActivityAt: at,
+  lastVer: 5,
+  memberVer: 1,
+  lastAllocAt: 0,
+  minSyncVer: 0,
 };
-const direct: ChatRecord = { ...group, chatId: 'd1', kind: 'direct', name: null };
+const direct: ChatRecord = { ...group, chatId: 'd1', kind: 'direct', name: null, sentSeq: {} };
 const member = (chat: ChatRecord, userId: string, joinedAt = at, peerId?: string): MemberRecord => ({
   chatId: chat.chatId,
   userId,
   role: userId === chat.ownerId ? 'owner' : 'member',
   lastReadSeq: 0,
+  lastDeliveredSeq: 0,
   joinedAt,
   kind: chat.kind,
   ...(peerId ? { peerId } : {}),
@@ -39,10 +44,10 @@ const transactions = () =>
   ddb.commandCalls(TransactWriteCommand).map((c) => c.args[0].input.TransactItems ?? []);
 
 describe('reads', () => {
-  it('reads a chat and its members in one Query over the head of the partition, in join order', async () => {
+  it('reads a chat and its members in one Query over the head of the partition (META first), in join order', async () => {
     const later = member(group, 'u0', '2026-01-02T00:00:00.000Z');
     ddb.on(QueryCommand).resolves({
-      Items: [MEMBER.toItem(later), MEMBER.toItem(member(group, 'u1')), CHAT.toItem(group)],
+      Items: [CHAT.toItem(group), MEMBER.toItem(member(group, 'u1')), MEMBER.toItem(later)],
     });
     const loaded = await store.chats.getWithMembers('g1', { consistent: true });
     expect(loaded.chat).toEqual(group);
@@ -51,6 +56,7 @@ describe('reads', () => {
       TableName: TABLE_NAME,
       KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
       ExpressionAttributeValues: { ':pk': 'CHAT#g1', ':from': 'MEMBER#', ':to': 'META' },
+      ScanIndexForward: false,
       ConsistentRead: true,
       ExclusiveStartKey: undefined,
     });
@@ -157,13 +163,14 @@ describe('create', () => {
 });
 
 describe('membership changes', () => {
-  it('adds members guarded by the member count read before', async () => {
+  it('adds members guarded by the member count read before, under the change’s version', async () => {
     ddb.on(TransactWriteCommand).resolves({});
-    await expect(store.chats.addMembers(group, [member(group, 'u3')])).resolves.toBe('changed');
+    await expect(store.chats.addMembers(group, [member(group, 'u3')], 6)).resolves.toBe('changed');
     const [count, put] = transactions()[0] ?? [];
     expect(count?.Update).toMatchObject({
-      ConditionExpression: 'memberCount = :count',
-      ExpressionAttributeValues: { ':count': 2, ':next': 3 },
+      UpdateExpression: 'SET memberCount = :next, memberVer = :ver',
+      ConditionExpression: 'memberCount = :count AND (attribute_not_exists(memberVer) OR memberVer < :ver)',
+      ExpressionAttributeValues: { ':count': 2, ':next': 3, ':ver': 6 },
     });
     expect(put?.Put).toMatchObject({
       Item: { sk: 'MEMBER#u3' },
@@ -173,21 +180,21 @@ describe('membership changes', () => {
 
   it('answers chat-changed when the guarded transaction is cancelled', async () => {
     ddb.on(TransactWriteCommand).rejects(cancelled(refused(), ok));
-    await expect(store.chats.addMembers(group, [member(group, 'u3')])).resolves.toBe('chat-changed');
-    await expect(store.chats.removeMember(group, 'u2', undefined)).resolves.toBe('chat-changed');
+    await expect(store.chats.addMembers(group, [member(group, 'u3')], 6)).resolves.toBe('chat-changed');
+    await expect(store.chats.removeMember(group, 'u2', undefined, 6)).resolves.toBe('chat-changed');
   });
 
   it('hands ownership over when the owner leaves', async () => {
     ddb.on(TransactWriteCommand).resolves({});
-    await store.chats.removeMember(group, 'u1', 'u2');
+    await store.chats.removeMember(group, 'u1', 'u2', 7);
     const [leave, count, owner] = transactions()[0] ?? [];
     expect(leave?.Delete).toMatchObject({
       Key: { sk: 'MEMBER#u1' },
       ConditionExpression: 'attribute_exists(pk)',
     });
     expect(count?.Update).toMatchObject({
-      UpdateExpression: 'SET memberCount = :next, ownerId = :owner',
-      ExpressionAttributeValues: { ':count': 2, ':next': 1, ':owner': 'u2' },
+      UpdateExpression: 'SET memberCount = :next, memberVer = :ver, ownerId = :owner',
+      ExpressionAttributeValues: { ':count': 2, ':next': 1, ':ver': 7, ':owner': 'u2' },
     });
     expect(owner?.Update).toMatchObject({
       Key: { sk: 'MEMBER#u2' },
@@ -197,7 +204,7 @@ describe('membership changes', () => {
 
   it('deletes the chat with its last member', async () => {
     ddb.on(TransactWriteCommand).resolves({});
-    await store.chats.removeMember({ ...group, memberCount: 1 }, 'u1', undefined);
+    await store.chats.removeMember({ ...group, memberCount: 1 }, 'u1', undefined, 7);
     expect(transactions()[0]?.[1]?.Delete?.Key).toEqual({ pk: 'CHAT#g1', sk: 'META' });
   });
 

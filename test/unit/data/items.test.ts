@@ -13,8 +13,19 @@ import {
   type MemberRecord,
   type MessageRecord,
   PROFILE,
+  slotOf,
+  VOID,
 } from '../../../lambdas/data/items.ts';
-import { keys, MAX_SEQ, MEMBERSHIP_INDEX, seqSk, TTL_ATTRIBUTE } from '../../../lambdas/data/keys.ts';
+import {
+  CLIENT_ID_INDEX,
+  keys,
+  MAX_SEQ,
+  MEMBERSHIP_INDEX,
+  seqSk,
+  TTL_ATTRIBUTE,
+  VERSION_INDEX,
+  verSk,
+} from '../../../lambdas/data/keys.ts';
 import { TABLE } from '../../../lib/table.ts';
 
 const chat: ChatRecord = {
@@ -26,12 +37,17 @@ const chat: ChatRecord = {
   memberCount: 3,
   createdAt: '2026-01-01T00:00:00.000Z',
   lastActivityAt: '2026-01-02T00:00:00.000Z',
+  lastVer: 12,
+  memberVer: 3,
+  lastAllocAt: 1_767_312_000_000,
+  minSyncVer: 0,
 };
 const member: MemberRecord = {
   chatId: 'c1',
   userId: 'u2',
   role: 'member',
   lastReadSeq: 4,
+  lastDeliveredSeq: 5,
   joinedAt: '2026-01-01T00:00:00.000Z',
   kind: 'direct',
   peerId: 'u1',
@@ -47,6 +63,8 @@ const message: MessageRecord = {
   createdAt: '2026-01-02T00:00:00.000Z',
   editedAt: null,
   deleted: false,
+  ver: 11,
+  allocAt: 1_767_312_000_000,
 };
 
 describe('keys', () => {
@@ -64,7 +82,14 @@ describe('keys', () => {
 
   it('takes the index and TTL attribute names from lib/table.ts', () => {
     expect(MEMBERSHIP_INDEX).toBe(TABLE.globalSecondaryIndexes[0]);
+    expect(VERSION_INDEX).toBe(TABLE.localSecondaryIndexes[0]);
+    expect(CLIENT_ID_INDEX).toBe(TABLE.localSecondaryIndexes[1]);
     expect(TTL_ATTRIBUTE).toBe(TABLE.ttlAttribute);
+  });
+
+  it('pads version sort keys like seqs, so that they sort by version', () => {
+    expect(verSk(11)).toBe('VER#000000000011');
+    expect([verSk(10), verSk(9)].sort()).toEqual([verSk(9), verSk(10)]);
   });
 });
 
@@ -73,6 +98,23 @@ describe('item kinds', () => {
     const item = CHAT.toItem(chat);
     expect(item).toEqual({ pk: 'CHAT#c1', sk: 'META', ...chat, itemType: 'chat' });
     expect(CHAT.fromItem(item)).toEqual(chat);
+  });
+
+  it('reads a chat head stored before versions as version 0, without voids or sent seqs', () => {
+    const legacy = { chatId: 'c0', kind: 'group', ownerId: 'u1', lastSeq: 3, memberCount: 2 };
+    expect(CHAT.fromItem(legacy)).toMatchObject({ lastVer: 0, memberVer: 0, lastAllocAt: 0, minSyncVer: 0 });
+    expect(CHAT.fromItem(legacy)).not.toHaveProperty('voidSeqs');
+    expect(CHAT.fromItem(legacy)).not.toHaveProperty('sentSeq');
+  });
+
+  it("reads a direct chat's voids as a set of numbers and its senders' seqs as a map", () => {
+    const direct = CHAT.fromItem({
+      ...CHAT.toItem(chat),
+      voidSeqs: new Set([4, 6]),
+      sentSeq: { u1: 7, u2: 5 },
+    });
+    expect(direct.voidSeqs).toEqual(new Set([4, 6]));
+    expect(direct.sentSeq).toEqual({ u1: 7, u2: 5 });
   });
 
   it('gives a membership its index keys and keeps an optional peer optional', () => {
@@ -101,6 +143,29 @@ describe('item kinds', () => {
     expect(MESSAGE.fromItem({ ...item, deleted: 'yes' }).deleted).toBe(false);
   });
 
+  it('puts a message in the version index, and in the client-id index when it has a clientMessageId', () => {
+    expect(MESSAGE.toItem(message)).toMatchObject({
+      [VERSION_INDEX.sortKey]: 'VER#000000000011',
+      [CLIENT_ID_INDEX.sortKey]: 'CMID#u1#cm-1',
+    });
+    expect(MESSAGE.toItem({ ...message, clientMessageId: null })).not.toHaveProperty(CLIENT_ID_INDEX.sortKey);
+  });
+
+  it('writes a void at the seq it fills, outside both indexes, and tells it from a message', () => {
+    const item = VOID.toItem({ chatId: 'c1', seq: 8, void: true, allocAt: 5 });
+    expect(item).toEqual({
+      pk: 'CHAT#c1',
+      sk: 'MSG#000000000008',
+      chatId: 'c1',
+      seq: 8,
+      void: true,
+      allocAt: 5,
+      itemType: 'void',
+    });
+    expect(slotOf(item)).toEqual({ kind: 'void', seq: 8, allocAt: 5 });
+    expect(slotOf(MESSAGE.toItem(message))).toEqual({ kind: 'message', message });
+  });
+
   it('writes only declared fields, so stray properties never reach the table', () => {
     const item = CHAT.toItem({ ...chat, secret: 'x' } as ChatRecord);
     expect(item).not.toHaveProperty('secret');
@@ -121,16 +186,16 @@ describe('item kinds', () => {
   });
 
   it('keys a clientMessageId claim by chat, sender and id without storing them', () => {
-    const claim = { chatId: 'c1', senderId: 'u1', clientMessageId: 'cm-1', seq: 7, messageId: 'm7_abc' };
+    const claim = { chatId: 'c1', senderId: 'u1', clientMessageId: 'cm-1', claimedAt: 99, token: 't1' };
     const item = CLIENT_MESSAGE_CLAIM.toItem(claim);
     expect(item).toEqual({
       pk: 'CHAT#c1',
       sk: 'CMID#u1#cm-1',
-      seq: 7,
-      messageId: 'm7_abc',
+      claimedAt: 99,
+      token: 't1',
       itemType: 'clientMessage',
     });
-    expect(CLIENT_MESSAGE_CLAIM.fromItem(item)).toEqual({ seq: 7, messageId: 'm7_abc' });
+    expect(CLIENT_MESSAGE_CLAIM.fromItem(item)).toEqual({ claimedAt: 99, token: 't1' });
   });
 
   it('points a pair at its direct chat', () => {
@@ -148,9 +213,13 @@ describe('item kinds', () => {
 });
 
 describe('field readers and wire items', () => {
-  it('reads the scalar attributes of a refused write', () => {
+  it('reads the attributes of a refused write: scalars, number sets and maps', () => {
     const wire = { s: { S: 'a' }, n: { N: '12' }, b: { BOOL: true }, z: { NULL: true }, l: { L: [] } };
     expect(fromWireItem(wire)).toEqual({ s: 'a', n: 12, b: true, z: null });
+    expect(fromWireItem({ v: { NS: ['3', '5'] }, m: { M: { u1: { N: '4' } } } })).toEqual({
+      v: new Set([3, 5]),
+      m: { u1: 4 },
+    });
     expect(fromWireItem(undefined)).toBeUndefined();
   });
 

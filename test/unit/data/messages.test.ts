@@ -1,14 +1,8 @@
-/** Access patterns of messages and clientMessageId claims. */
-import {
-  BatchGetCommand,
-  GetCommand,
-  QueryCommand,
-  TransactWriteCommand,
-  UpdateCommand,
-} from '@aws-sdk/lib-dynamodb';
+/** Access patterns of messages: the conditional put, key lookups, runs of slots, the two indexes. */
+import { BatchGetCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
-import { MESSAGE, type MessageRecord } from '../../../lambdas/data/items.ts';
-import { cancelled, conditionFailed, ok, refused, TABLE_NAME, useMockTable } from './mock-table.ts';
+import { MESSAGE, type MessageRecord, VOID } from '../../../lambdas/data/items.ts';
+import { conditionFailed, TABLE_NAME, useMockTable } from './mock-table.ts';
 
 const { ddb, store } = useMockTable();
 
@@ -23,85 +17,125 @@ const message: MessageRecord = {
   createdAt: '2026-01-01T00:00:00.000Z',
   editedAt: null,
   deleted: false,
+  ver: 9,
+  allocAt: 1000,
 };
-const queryInput = () => ddb.commandCalls(QueryCommand)[0]?.args[0].input;
+const at = (seq: number) => MESSAGE.toItem({ ...message, seq, messageId: `m${seq}_x` });
+const voidAt = (seq: number) => VOID.toItem({ chatId: 'c1', seq, void: true, allocAt: 7 });
+const queryInput = (i = 0) => ddb.commandCalls(QueryCommand)[i]?.args[0].input;
 
-describe('append', () => {
-  it('moves lastSeq, stores the message and claims its clientMessageId in one transaction', async () => {
-    ddb.on(TransactWriteCommand).resolves({});
-    await expect(store.messages.append(message, 3)).resolves.toEqual({ status: 'stored', message });
-    const [head, put, claim] = ddb.commandCalls(TransactWriteCommand)[0]?.args[0].input.TransactItems ?? [];
-    expect(head?.Update).toEqual({
+describe('put', () => {
+  it('stores a message only where its seq is free, with both index keys', async () => {
+    ddb.on(PutCommand).resolves({});
+    const signal = new AbortController().signal;
+    await expect(store.messages.put(message, { abortSignal: signal })).resolves.toEqual({ status: 'stored' });
+    const call = ddb.commandCalls(PutCommand)[0];
+    expect(call?.args[0].input).toEqual({
       TableName: TABLE_NAME,
-      Key: { pk: 'CHAT#c1', sk: 'META' },
-      UpdateExpression: 'SET lastSeq = :seq, lastActivityAt = :at',
-      ConditionExpression: 'lastSeq = :prev',
-      ExpressionAttributeValues: { ':seq': 4, ':prev': 3, ':at': message.createdAt },
-      ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-    });
-    expect(put?.Put).toEqual({
-      TableName: TABLE_NAME,
-      Item: MESSAGE.toItem(message),
-      ConditionExpression: 'attribute_not_exists(pk)',
-    });
-    expect(claim?.Put).toMatchObject({
-      Item: { pk: 'CHAT#c1', sk: 'CMID#u1#cm-1', seq: 4, messageId: 'm4_x' },
+      Item: { ...MESSAGE.toItem(message), lsi1sk: 'VER#000000000009', lsi2sk: 'CMID#u1#cm-1' },
       ConditionExpression: 'attribute_not_exists(pk)',
       ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
     });
   });
 
-  it('claims nothing without a clientMessageId', async () => {
-    ddb.on(TransactWriteCommand).resolves({});
-    await store.messages.append({ ...message, clientMessageId: null }, 3);
-    expect(ddb.commandCalls(TransactWriteCommand)[0]?.args[0].input.TransactItems).toHaveLength(2);
-  });
-
-  it('answers duplicate with the seq the claim holds, without reading it again', async () => {
+  it('answers occupied with the void a reader put there, writing nothing', async () => {
     ddb
-      .on(TransactWriteCommand)
-      .rejects(cancelled(ok, ok, refused({ seq: { N: '2' }, messageId: { S: 'm2_y' } })));
-    await expect(store.messages.append(message, 3)).resolves.toEqual({ status: 'duplicate', seq: 2 });
-    expect(ddb.calls()).toHaveLength(1);
-  });
-
-  it('answers seq-conflict with the current lastSeq when another message took the seq', async () => {
-    ddb.on(TransactWriteCommand).rejects(cancelled(refused({ lastSeq: { N: '7' } }), ok, ok));
-    await expect(store.messages.append(message, 3)).resolves.toEqual({ status: 'seq-conflict', lastSeq: 7 });
-  });
-
-  it('answers chat-gone when the chat head is missing', async () => {
-    ddb.on(TransactWriteCommand).rejects(cancelled(refused(), ok, ok));
-    await expect(store.messages.append(message, 3)).resolves.toEqual({ status: 'chat-gone' });
-  });
-
-  it('answers seq-conflict without a lastSeq for a transaction conflict', async () => {
-    ddb.on(TransactWriteCommand).rejects(cancelled({ Code: 'TransactionConflict' }, ok, ok));
-    await expect(store.messages.append(message, 3)).resolves.toEqual({ status: 'seq-conflict' });
+      .on(PutCommand)
+      .rejects(
+        conditionFailed({ void: { BOOL: true }, seq: { N: '4' }, allocAt: { N: '7' }, chatId: { S: 'c1' } }),
+      );
+    await expect(store.messages.put(message)).resolves.toEqual({
+      status: 'occupied',
+      slot: { kind: 'void', seq: 4, allocAt: 7 },
+    });
   });
 });
 
-describe('reads', () => {
-  it('reads lastSeq alone, consistently', async () => {
-    ddb.on(GetCommand).resolves({ Item: { lastSeq: 9 } });
-    await expect(store.messages.getLastSeq('c1')).resolves.toBe(9);
-    expect(ddb.commandCalls(GetCommand)[0]?.args[0].input).toEqual({
-      TableName: TABLE_NAME,
-      Key: { pk: 'CHAT#c1', sk: 'META' },
-      ConsistentRead: true,
-      ProjectionExpression: 'lastSeq',
-    });
-  });
-
-  it('reads one message by seq', async () => {
-    ddb.on(GetCommand).resolves({ Item: MESSAGE.toItem(message) });
+describe('key lookups', () => {
+  it('reads one message by seq, and a void as no message', async () => {
+    ddb
+      .on(GetCommand)
+      .resolvesOnce({ Item: MESSAGE.toItem(message) })
+      .resolvesOnce({ Item: voidAt(4) });
     await expect(store.messages.get('c1', 4)).resolves.toEqual(message);
+    await expect(store.messages.get('c1', 4)).resolves.toBeUndefined();
     expect(ddb.commandCalls(GetCommand)[0]?.args[0].input).toMatchObject({
       Key: { pk: 'CHAT#c1', sk: 'MSG#000000000004' },
       ConsistentRead: false,
     });
   });
 
+  it('reads what a seq holds consistently: a message, a void or nothing', async () => {
+    ddb
+      .on(GetCommand)
+      .resolvesOnce({ Item: voidAt(5) })
+      .resolvesOnce({});
+    await expect(store.messages.getSlot('c1', 5)).resolves.toEqual({ kind: 'void', seq: 5, allocAt: 7 });
+    await expect(store.messages.getSlot('c1', 5)).resolves.toBeUndefined();
+    expect(ddb.commandCalls(GetCommand)[0]?.args[0].input.ConsistentRead).toBe(true);
+  });
+
+  it('finds the message a sender stored with a clientMessageId through the client-id index', async () => {
+    ddb.on(QueryCommand).resolves({ Items: [MESSAGE.toItem(message)] });
+    await expect(store.messages.findByClientId('c1', 'u1', 'cm-1')).resolves.toEqual(message);
+    expect(queryInput()).toEqual({
+      TableName: TABLE_NAME,
+      IndexName: 'lsi2',
+      KeyConditionExpression: 'pk = :pk AND #sk = :sk',
+      ExpressionAttributeNames: { '#sk': 'lsi2sk' },
+      ExpressionAttributeValues: { ':pk': 'CHAT#c1', ':sk': 'CMID#u1#cm-1' },
+      ConsistentRead: true,
+      Select: 'ALL_ATTRIBUTES',
+    });
+  });
+});
+
+describe('readSlots', () => {
+  it('reads a range backwards, voids included, until enough messages', async () => {
+    ddb
+      .on(QueryCommand)
+      .resolves({ Items: [at(9), voidAt(8), at(7)], LastEvaluatedKey: { pk: 'x', sk: 'y' } });
+    const run = await store.messages.readSlots('c1', { from: 1, to: 999, forward: false, messages: 2 });
+    expect(run.slots.map((s) => s.kind)).toEqual(['message', 'void', 'message']);
+    expect(run.exhausted).toBe(false);
+    expect(queryInput()).toEqual({
+      TableName: TABLE_NAME,
+      KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
+      ExpressionAttributeValues: { ':pk': 'CHAT#c1', ':from': 'MSG#000000000001', ':to': 'MSG#000000000999' },
+      ScanIndexForward: false,
+      Limit: 2,
+    });
+  });
+
+  it('reads on from where a page stopped while voids kept it short of the messages asked', async () => {
+    ddb
+      .on(QueryCommand)
+      .resolvesOnce({
+        Items: [at(5), voidAt(6)],
+        LastEvaluatedKey: { pk: 'CHAT#c1', sk: 'MSG#000000000006' },
+      })
+      .resolvesOnce({ Items: [at(7)] });
+    const run = await store.messages.readSlots('c1', { from: 5, to: 99, forward: true, messages: 2 });
+    expect(run.slots).toHaveLength(3);
+    expect(run.exhausted).toBe(true);
+    expect(queryInput(1)).toMatchObject({
+      Limit: 1,
+      ExclusiveStartKey: { pk: 'CHAT#c1', sk: 'MSG#000000000006' },
+    });
+  });
+
+  it('asks nothing for an empty range', async () => {
+    await expect(
+      store.messages.readSlots('c1', { from: 3, to: 2, forward: true, messages: 5 }),
+    ).resolves.toEqual({
+      slots: [],
+      exhausted: true,
+    });
+    expect(ddb.calls()).toHaveLength(0);
+  });
+});
+
+describe('getLastMessages', () => {
   it('reads the newest message of each chat that has one, by chat', async () => {
     ddb.on(BatchGetCommand).resolves({ Responses: { [TABLE_NAME]: [MESSAGE.toItem(message)] } });
     const last = await store.messages.getLastMessages([
@@ -112,85 +146,109 @@ describe('reads', () => {
     expect(ddb.commandCalls(BatchGetCommand)[0]?.args[0].input.RequestItems?.[TABLE_NAME]?.Keys).toEqual([
       { pk: 'CHAT#c1', sk: 'MSG#000000000004' },
     ]);
+    expect(ddb.commandCalls(QueryCommand)).toHaveLength(0);
+  });
+
+  it('looks further back when the newest seq is a void or still in flight', async () => {
+    ddb.on(BatchGetCommand).resolves({ Responses: { [TABLE_NAME]: [voidAt(6)] } });
+    ddb.on(QueryCommand).resolves({ Items: [voidAt(6), at(5)] });
+    const last = await store.messages.getLastMessages([{ chatId: 'c1', lastSeq: 6 }]);
+    expect(last.get('c1')?.seq).toBe(5);
+    expect(queryInput()).toMatchObject({ ScanIndexForward: false, Limit: 1 });
   });
 });
 
-describe('getHistoryPage', () => {
-  const items = (...seqs: number[]) => seqs.map((seq) => MESSAGE.toItem({ ...message, seq }));
-
-  it('reads the newest page backwards and answers it ascending', async () => {
-    ddb.on(QueryCommand).resolves({ Items: items(9, 8, 7) });
-    const page = await store.messages.getHistoryPage('c1', { limit: 2 });
-    expect(page.messages.map((m) => m.seq)).toEqual([8, 9]);
-    expect(page.hasMore).toBe(true);
+describe('changesSince', () => {
+  it('reads the version index after a version, consistently, fetching the items', async () => {
+    ddb.on(QueryCommand).resolves({ Items: [at(2), at(3)] });
+    await expect(store.messages.changesSince('c1', 7, 5)).resolves.toMatchObject({ hasMore: false });
     expect(queryInput()).toEqual({
       TableName: TABLE_NAME,
-      KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
-      ExpressionAttributeValues: { ':pk': 'CHAT#c1', ':from': 'MSG#000000000001', ':to': 'MSG#999999999999' },
-      ScanIndexForward: false,
-      Limit: 3,
+      IndexName: 'lsi1',
+      KeyConditionExpression: 'pk = :pk AND #sk BETWEEN :from AND :to',
+      ExpressionAttributeNames: { '#sk': 'lsi1sk' },
+      ExpressionAttributeValues: { ':pk': 'CHAT#c1', ':from': 'VER#000000000008', ':to': 'VER#999999999999' },
+      ConsistentRead: true,
+      Select: 'ALL_ATTRIBUTES',
+      Limit: 6,
     });
   });
 
-  it('pages back before a seq', async () => {
-    ddb.on(QueryCommand).resolves({ Items: items(4) });
-    const page = await store.messages.getHistoryPage('c1', { before: 5, limit: 2 });
-    expect(page).toMatchObject({ hasMore: false });
-    expect(queryInput()?.ExpressionAttributeValues).toMatchObject({ ':to': 'MSG#000000000004' });
-  });
-
-  it('pages forward after a seq', async () => {
-    ddb.on(QueryCommand).resolves({ Items: items(6, 7) });
-    const page = await store.messages.getHistoryPage('c1', { after: 5, limit: 5 });
-    expect(page.messages.map((m) => m.seq)).toEqual([6, 7]);
-    expect(queryInput()).toMatchObject({
-      ScanIndexForward: true,
-      ExpressionAttributeValues: { ':from': 'MSG#000000000006' },
-    });
-  });
-
-  it('asks nothing for a page before the first message', async () => {
-    await expect(store.messages.getHistoryPage('c1', { before: 1, limit: 5 })).resolves.toEqual({
-      messages: [],
-      hasMore: false,
-    });
-    expect(ddb.calls()).toHaveLength(0);
+  it('says hasMore when more than the limit came back, or the page stopped early', async () => {
+    ddb
+      .on(QueryCommand)
+      .resolvesOnce({ Items: [at(1), at(2), at(3)], LastEvaluatedKey: { pk: 'x' } })
+      .resolvesOnce({ Items: [at(1)], LastEvaluatedKey: { pk: 'x' } });
+    const page = await store.messages.changesSince('c1', 0, 2);
+    expect(page.messages.map((m) => m.seq)).toEqual([1, 2]);
+    expect(page.hasMore).toBe(true);
+    expect((await store.messages.changesSince('c1', 0, 2)).hasMore).toBe(true);
   });
 });
 
-describe('edit and soft delete', () => {
-  const guard = {
-    ConditionExpression: 'messageId = :id AND senderId = :sender AND deleted = :false',
-    ExpressionAttributeValues: { ':id': 'm4_x', ':sender': 'u1', ':false': false },
-  };
+describe('applyChange', () => {
+  const change = { ver: 12, allocAt: 2000, set: { text: 'new', editedAt: 'now' }, guard: 'author' as const };
 
-  it('edits the text of the same live message and answers the edited message', async () => {
+  it('sets the change with its version and index key, guarded on a live, older message of its author', async () => {
     ddb
       .on(UpdateCommand)
-      .resolves({ Attributes: MESSAGE.toItem({ ...message, text: 'new', editedAt: 'now' }) });
-    await expect(store.messages.edit(message, 'new', 'now')).resolves.toMatchObject({
-      text: 'new',
-      editedAt: 'now',
+      .resolves({ Attributes: MESSAGE.toItem({ ...message, text: 'new', editedAt: 'now', ver: 12 }) });
+    await expect(store.messages.applyChange(message, change)).resolves.toMatchObject({
+      status: 'applied',
+      message: { text: 'new', ver: 12 },
     });
-    expect(ddb.commandCalls(UpdateCommand)[0]?.args[0].input).toMatchObject({
-      ...guard,
+    expect(ddb.commandCalls(UpdateCommand)[0]?.args[0].input).toEqual({
+      TableName: TABLE_NAME,
+      Key: { pk: 'CHAT#c1', sk: 'MSG#000000000004' },
+      UpdateExpression: 'SET #a0 = :a0, #a1 = :a1, #a2 = :a2, #a3 = :a3, #a4 = :a4',
+      ConditionExpression:
+        'messageId = :id AND deleted = :false AND (attribute_not_exists(ver) OR ver < :ver) AND senderId = :sender',
+      ExpressionAttributeNames: {
+        '#a0': 'text',
+        '#a1': 'editedAt',
+        '#a2': 'ver',
+        '#a3': 'allocAt',
+        '#a4': 'lsi1sk',
+      },
+      ExpressionAttributeValues: {
+        ':a0': 'new',
+        ':a1': 'now',
+        ':a2': 12,
+        ':a3': 2000,
+        ':a4': 'VER#000000000012',
+        ':id': 'm4_x',
+        ':false': false,
+        ':ver': 12,
+        ':sender': 'u1',
+      },
       ReturnValues: 'ALL_NEW',
+      ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
     });
   });
 
-  it('answers undefined and false when the message changed meanwhile', async () => {
-    ddb.on(UpdateCommand).rejects(conditionFailed());
-    await expect(store.messages.edit(message, 'new', 'now')).resolves.toBeUndefined();
-    await expect(store.messages.softDelete(message)).resolves.toBe(false);
+  it('lets any member change a message when the guard is member (no author check)', async () => {
+    ddb.on(UpdateCommand).resolves({ Attributes: MESSAGE.toItem(message) });
+    await store.messages.applyChange(message, { ...change, guard: 'member' });
+    const input = ddb.commandCalls(UpdateCommand)[0]?.args[0].input;
+    expect(input?.ConditionExpression).not.toContain('senderId');
+    expect(input?.ExpressionAttributeValues).not.toHaveProperty(':sender');
   });
 
-  it('soft-deletes by clearing the text and keeping seq and id', async () => {
-    ddb.on(UpdateCommand).resolves({});
-    await expect(store.messages.softDelete(message)).resolves.toBe(true);
-    expect(ddb.commandCalls(UpdateCommand)[0]?.args[0].input).toMatchObject({
-      ...guard,
-      UpdateExpression: 'SET #text = :empty, deleted = :true',
-      ExpressionAttributeValues: { ':empty': '', ':true': true },
+  it('answers refused with the message as it is when a guard fails', async () => {
+    ddb.on(UpdateCommand).rejects(
+      conditionFailed({
+        chatId: { S: 'c1' },
+        messageId: { S: 'm4_x' },
+        seq: { N: '4' },
+        senderId: { S: 'u1' },
+        text: { S: '' },
+        deleted: { BOOL: true },
+        ver: { N: '13' },
+      }),
+    );
+    await expect(store.messages.applyChange(message, change)).resolves.toMatchObject({
+      status: 'refused',
+      current: { deleted: true, ver: 13 },
     });
   });
 });

@@ -10,7 +10,7 @@ import {
   removeMember,
 } from '../../../lambdas/domain/chats.ts';
 import { LIMITS } from '../../../lambdas/domain/limits.ts';
-import { caller, fakeDeps, groupChat, sent } from './fakes.ts';
+import { caller, clock, fakeDeps, groupChat, sent, stored } from './fakes.ts';
 
 const ann = caller('ann');
 const ids = (n: number) => Array.from({ length: n }, (_, i) => `u${i}`);
@@ -122,11 +122,91 @@ describe('reading chats', () => {
         ['gone', mine('gone')],
       ]),
     });
+    store.messages.getLastMessages.mockResolvedValue(
+      new Map([
+        ['old', stored(1, { chatId: 'old' })],
+        ['new', stored(5, { chatId: 'new' })],
+      ]),
+    );
     const { chats } = await listChats(deps, ann);
     expect(chats.map((c) => [c.chatId, c.unreadCount])).toEqual([
       ['new', 4],
       ['old', 0],
     ]);
+    expect(store.sequence.fillVoid).not.toHaveBeenCalled();
+  });
+
+  it('subtracts voids from unread counts, and fills an abandoned top once it is settled', async () => {
+    const { deps, store } = fakeDeps();
+    const base = groupChat('ann', ['ann']);
+    const settled = { ...base.chat, lastSeq: 6, voidSeqs: new Set([2]), lastAllocAt: clock.ms - 60_000 };
+    store.chats.listMemberships.mockResolvedValue([{ chatId: 'g1', userId: 'ann', kind: 'group' }]);
+    store.chats.getMembershipsAndChats.mockResolvedValue({
+      chats: new Map([['g1', settled]]),
+      members: new Map([['g1', base.members[0] as MemberRecord]]),
+    });
+    // Seqs 5 and 6 were allocated but their writers are gone: the newest message is 4.
+    store.messages.getLastMessages.mockResolvedValue(new Map([['g1', stored(4)]]));
+    const { chats } = await listChats(deps, ann);
+    expect(store.sequence.fillVoid.mock.calls.map((c) => c[1]).sort()).toEqual([5, 6]);
+    expect(chats[0]).toMatchObject({ lastSeq: 6, unreadCount: 3, lastMessage: { seq: 4 } });
+
+    // While the newest allocation may still be in flight, nothing is filled.
+    store.sequence.fillVoid.mockClear();
+    store.chats.getMembershipsAndChats.mockResolvedValue({
+      chats: new Map([['g1', { ...settled, lastAllocAt: clock.ms - 10 }]]),
+      members: new Map([['g1', base.members[0] as MemberRecord]]),
+    });
+    expect((await listChats(deps, ann)).chats[0]?.unreadCount).toBe(5);
+    expect(store.sequence.fillVoid).not.toHaveBeenCalled();
+  });
+});
+
+describe('membership changes under versions', () => {
+  it('creates a chat at version 1, which is also its members’ version', async () => {
+    const { deps, store } = fakeDeps();
+    const { chat } = await createChat(deps, ann, { kind: 'direct', userId: 'bob' });
+    expect(chat.lastVer).toBe(1);
+    expect(store.chats.create.mock.calls[0]?.[0]).toMatchObject({ lastVer: 1, memberVer: 1, sentSeq: {} });
+  });
+
+  it('takes a version for an invitation: the write carries it, the event and the chat too', async () => {
+    const { deps, store, fanOut } = fakeDeps();
+    store.chats.getWithMembers.mockResolvedValue(groupChat('ann', ['ann', 'bob']));
+    store.sequence.allocateVersion.mockResolvedValue({ status: 'allocated', ver: 14 });
+    const { chat } = await invite(deps, ann, { chatId: 'g1', userIds: ['cy'] });
+    expect(store.chats.addMembers.mock.calls[0]?.[2]).toBe(14);
+    expect(store.chats.addMembers.mock.calls[0]?.[3]).toEqual({ abortSignal: expect.any(AbortSignal) });
+    expect(chat.lastVer).toBe(14);
+    expect(sent(fanOut)[1]?.frame).toEqual({ type: 'member.joined', chatId: 'g1', userIds: ['cy'], ver: 14 });
+  });
+
+  it('counts a membership write aborted at its deadline as applied only if the chat shows its version', async () => {
+    const { deps, store, fanOut } = fakeDeps();
+    const before = groupChat('ann', ['ann', 'bob'], { memberVer: 3 });
+    const after = groupChat('ann', ['ann', 'bob', 'cy'], { memberVer: 14 });
+    store.chats.getWithMembers
+      .mockResolvedValueOnce(before) // the invite's read
+      .mockResolvedValueOnce(after); // after the abort: it landed
+    store.sequence.allocateVersion.mockResolvedValue({ status: 'allocated', ver: 14 });
+    store.chats.addMembers.mockRejectedValue(Object.assign(new Error('aborted'), { name: 'AbortError' }));
+    await invite(deps, ann, { chatId: 'g1', userIds: ['cy'] });
+    expect(store.chats.addMembers).toHaveBeenCalledTimes(1);
+    expect(fanOut.toUsers).toHaveBeenCalledTimes(2);
+  });
+
+  it('sends no membership write after its deadline, and tries again under a fresh version', async () => {
+    const { deps, store } = fakeDeps();
+    store.chats.getWithMembers.mockResolvedValue(groupChat('ann', ['ann', 'bob']));
+    store.sequence.allocateVersion
+      .mockImplementationOnce(async () => {
+        clock.advance(60_000);
+        return { status: 'allocated', ver: 14 };
+      })
+      .mockResolvedValueOnce({ status: 'allocated', ver: 15 });
+    await removeMember(deps, ann, { chatId: 'g1', userId: 'bob' });
+    expect(store.chats.removeMember).toHaveBeenCalledTimes(1);
+    expect(store.chats.removeMember.mock.calls[0]?.[3]).toBe(15);
   });
 });
 
@@ -190,10 +270,10 @@ describe('removeMember', () => {
     const { deps, store, fanOut } = fakeDeps();
     store.chats.getWithMembers.mockResolvedValue(groupChat('ann', ['ann', 'bob', 'cy']));
     await removeMember(deps, ann, { chatId: 'g1', userId: 'ann' });
-    expect(store.chats.removeMember.mock.calls[0]?.slice(1)).toEqual(['ann', 'bob']);
+    expect(store.chats.removeMember.mock.calls[0]?.slice(1, 4)).toEqual(['ann', 'bob', 9]);
     expect(sent(fanOut)[0]).toMatchObject({
       userIds: ['ann', 'bob', 'cy'],
-      frame: { type: 'member.left', userId: 'ann' },
+      frame: { type: 'member.left', userId: 'ann', ver: 9 },
     });
   });
 
@@ -201,7 +281,7 @@ describe('removeMember', () => {
     const { deps, store } = fakeDeps();
     store.chats.getWithMembers.mockResolvedValue(groupChat('ann', ['ann', 'bob']));
     await removeMember(deps, ann, { chatId: 'g1', userId: 'bob' });
-    expect(store.chats.removeMember.mock.calls[0]?.slice(1)).toEqual(['bob', undefined]);
+    expect(store.chats.removeMember.mock.calls[0]?.slice(1, 4)).toEqual(['bob', undefined, 9]);
   });
 
   it.each([

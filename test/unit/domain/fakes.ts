@@ -1,18 +1,38 @@
 /**
  * Domain dependencies made of mocks: every repository method and the fan-out are `vi.fn()`s with
- * harmless defaults that a test overrides. The domain decides; these record what it asked for.
+ * harmless defaults that a test overrides (the chat-head cache is the real, in-memory one). The
+ * domain decides; these record what it asked for. Time is a fake clock that only moves when a test
+ * (or a mocked sleep, see `clock.sleep`) moves it.
  */
 import { type Mocked, vi } from 'vitest';
+import { ChatHeadCache } from '../../../lambdas/data/head-cache.ts';
 import type { ChatRecord, ChatStore, MemberRecord, MessageRecord } from '../../../lambdas/data/store.ts';
 import type { Deps } from '../../../lambdas/domain/deps.ts';
+import { newMessageId } from '../../../lambdas/domain/ids.ts';
 import type { FanOut } from '../../../lambdas/fanout/fanout.ts';
 
 export const NOW = '2026-03-01T12:00:00.000Z';
 const report = { delivered: 0, gone: 0, failed: 0, retried: 0 };
 
-type FakeStore = { [R in keyof ChatStore]: Mocked<Pick<ChatStore[R], keyof ChatStore[R]>> };
+/** The fake clock of every fake deps (one per test file, reset by `fakeDeps`). */
+export const clock = {
+  ms: Date.parse(NOW),
+  advance(ms: number): void {
+    clock.ms += ms;
+  },
+  /** A stand-in for `node:timers/promises`' setTimeout: time passes at once. */
+  async sleep(ms: number): Promise<void> {
+    clock.ms += Math.ceil(ms);
+  },
+};
+
+type Repositories = Omit<ChatStore, 'heads'>;
+type FakeStore = { [R in keyof Repositories]: Mocked<Pick<Repositories[R], keyof Repositories[R]>> } & {
+  heads: ChatHeadCache;
+};
 
 export function fakeDeps() {
+  clock.ms = Date.parse(NOW);
   const store: FakeStore = {
     connections: { put: vi.fn(), delete: vi.fn(async () => true), listIds: vi.fn(async () => []) },
     profiles: {
@@ -33,18 +53,34 @@ export function fakeDeps() {
       delete: vi.fn(),
     },
     messages: {
-      append: vi.fn(async (message: MessageRecord) => ({ status: 'stored', message }) as const),
-      getLastSeq: vi.fn(async () => undefined),
+      put: vi.fn(async () => ({ status: 'stored' }) as const),
       get: vi.fn(async () => undefined),
+      getSlot: vi.fn(async () => undefined),
+      findByClientId: vi.fn(async () => undefined),
+      readSlots: vi.fn(async () => ({ slots: [], exhausted: true })),
       getLastMessages: vi.fn(async () => new Map()),
-      getHistoryPage: vi.fn(async () => ({ messages: [], hasMore: false })),
-      edit: vi.fn(async () => undefined),
-      softDelete: vi.fn(async () => true),
+      changesSince: vi.fn(async () => ({ messages: [], hasMore: false })),
+      applyChange: vi.fn(async () => ({ status: 'refused', current: undefined }) as const),
     },
     cursors: {
       advance: vi.fn(
         async (_c: string, _u: string, seq: number) => ({ status: 'moved', lastReadSeq: seq }) as const,
       ),
+      markDelivered: vi.fn(
+        async (_c: string, _u: string, seq: number) => ({ status: 'moved', lastDeliveredSeq: seq }) as const,
+      ),
+    },
+    sequence: {
+      allocate: vi.fn(async () => ({ status: 'allocated', seq: 5, ver: 9 }) as const),
+      allocateVersion: vi.fn(async () => ({ status: 'allocated', ver: 9 }) as const),
+      fillVoid: vi.fn(async () => ({ status: 'voided' }) as const),
+      raiseMinSyncVer: vi.fn(),
+    },
+    claims: {
+      claim: vi.fn(async () => ({ status: 'claimed' }) as const),
+      get: vi.fn(async () => undefined),
+      takeOver: vi.fn(async () => true),
+      release: vi.fn(),
     },
     scheduled: {
       create: vi.fn(async () => ({ status: 'created' }) as const),
@@ -54,7 +90,6 @@ export function fakeDeps() {
       claim: vi.fn(async () => undefined),
       release: vi.fn(async () => true),
       complete: vi.fn(async () => true),
-      findSentMessageId: vi.fn(async () => undefined),
     },
     due: {
       listDue: vi.fn(async () => []),
@@ -62,6 +97,7 @@ export function fakeDeps() {
       getSweepCursor: vi.fn(async () => undefined),
       moveSweepCursor: vi.fn(async () => true),
     },
+    heads: new ChatHeadCache(),
   };
   const fanOut: Mocked<Pick<FanOut, 'toUsers' | 'isOpen'>> = {
     toUsers: vi.fn(async () => report),
@@ -70,7 +106,7 @@ export function fakeDeps() {
   const deps: Deps = {
     store: store as unknown as ChatStore,
     fanOut: fanOut as unknown as FanOut,
-    now: () => new Date(NOW),
+    now: () => new Date(clock.ms),
     presenceConcurrency: 3,
   };
   return { deps, store, fanOut };
@@ -100,6 +136,10 @@ export function groupChat(
     memberCount: memberIds.length,
     createdAt: '2026-01-01T00:00:00.000Z',
     lastActivityAt: '2026-01-01T00:00:00.000Z',
+    lastVer: 1,
+    memberVer: 1,
+    lastAllocAt: 0,
+    minSyncVer: 0,
     ...overrides,
   };
   const members = memberIds.map(
@@ -108,9 +148,27 @@ export function groupChat(
       userId,
       role: userId === ownerId ? 'owner' : 'member',
       lastReadSeq: 0,
+      lastDeliveredSeq: 0,
       joinedAt: `2026-01-0${i + 1}T00:00:00.000Z`,
       kind: chat.kind,
     }),
   );
   return { chat, members };
 }
+
+/** A stored message of chat g1 at `seq` (by ann unless overridden). */
+export const stored = (seq: number, overrides: Partial<MessageRecord> = {}): MessageRecord => ({
+  chatId: 'g1',
+  messageId: newMessageId(seq),
+  seq,
+  senderId: 'ann',
+  text: 'hi',
+  replyTo: null,
+  clientMessageId: null,
+  createdAt: NOW,
+  editedAt: null,
+  deleted: false,
+  ver: seq + 1,
+  allocAt: clock.ms - 60_000,
+  ...overrides,
+});

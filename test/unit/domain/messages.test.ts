@@ -1,118 +1,129 @@
-/** Message decisions of the domain: sequencing, duplicates, authorship, read cursors. */
+/** Message decisions of the domain: changes under versions, authorship, read cursors, typing. */
 import { describe, expect, it, vi } from 'vitest';
-import type { MessageRecord } from '../../../lambdas/data/store.ts';
 import { newMessageId } from '../../../lambdas/domain/ids.ts';
 import { LIMITS } from '../../../lambdas/domain/limits.ts';
-import {
-  deleteMessage,
-  editMessage,
-  getHistory,
-  readMessage,
-  sendMessage,
-  typing,
-} from '../../../lambdas/domain/messages.ts';
-import { caller, fakeDeps, groupChat, NOW, sent } from './fakes.ts';
+import { deleteMessage, editMessage, readMessage, typing } from '../../../lambdas/domain/messages.ts';
+import { writeTiming } from '../../../lambdas/domain/timing.ts';
+import { caller, clock, fakeDeps, groupChat, NOW, sent, stored } from './fakes.ts';
 
-// The backoff between attempts at the sequence lock resolves at once here (retry.test.ts pins it).
-vi.mock('node:timers/promises', () => ({ setTimeout: async () => undefined }));
+vi.mock('node:timers/promises', async () => {
+  const { clock } = await import('./fakes.ts');
+  return { setTimeout: (ms: number) => clock.sleep(ms) };
+});
 
 const ann = caller('ann');
-const send = { chatId: 'g1', text: 'hi', clientMessageId: 'cm-1', connectionId: 'k-ann' };
 
-function withChat(lastSeq = 4) {
+function withChat(overrides: Parameters<typeof groupChat>[2] = {}) {
   const fake = fakeDeps();
-  fake.store.chats.getWithMembers.mockResolvedValue(groupChat('ann', ['ann', 'bob'], { lastSeq }));
+  fake.store.chats.getWithMembers.mockResolvedValue(groupChat('ann', ['ann', 'bob'], overrides));
   return fake;
 }
 
-const stored = (seq: number, overrides: Partial<MessageRecord> = {}): MessageRecord => ({
-  chatId: 'g1',
-  messageId: newMessageId(seq),
-  seq,
-  senderId: 'ann',
-  text: 'hi',
-  replyTo: null,
-  clientMessageId: null,
-  createdAt: NOW,
-  editedAt: null,
-  deleted: false,
-  ...overrides,
-});
-
-describe('sendMessage', () => {
-  it('stores at the next seq, moves the sender cursor and tells the other sockets', async () => {
-    const { deps, store, fanOut } = withChat(4);
-    const { message, duplicate } = await sendMessage(deps, ann, send);
-    expect(duplicate).toBe(false);
-    expect(message).toMatchObject({ seq: 5, senderId: 'ann', clientMessageId: 'cm-1', createdAt: NOW });
-    expect(store.messages.append).toHaveBeenCalledWith(expect.objectContaining({ seq: 5 }), 4);
-    expect(store.cursors.advance).toHaveBeenCalledWith('g1', 'ann', 5);
-    expect(sent(fanOut)).toEqual([
-      {
-        userIds: ['ann', 'bob'],
-        frame: { type: 'message.created', message },
-        options: { excludeConnectionId: 'k-ann' },
-      },
-    ]);
-  });
-
-  it('retries above the lastSeq a lost race returned, without reading it again', async () => {
-    const { deps, store } = withChat(4);
-    store.messages.append.mockResolvedValueOnce({ status: 'seq-conflict', lastSeq: 9 });
-    const { message } = await sendMessage(deps, ann, send);
-    expect(message.seq).toBe(10);
-    expect(store.messages.append).toHaveBeenLastCalledWith(expect.objectContaining({ seq: 10 }), 9);
-    expect(store.messages.getLastSeq).not.toHaveBeenCalled();
-  });
-
-  it('reads lastSeq when the lost race did not return it', async () => {
-    const { deps, store } = withChat(4);
-    store.messages.append.mockResolvedValueOnce({ status: 'seq-conflict' });
-    store.messages.getLastSeq.mockResolvedValue(6);
-    await expect(sendMessage(deps, ann, send)).resolves.toMatchObject({ message: { seq: 7 } });
-  });
-
-  it('answers the original for a duplicate clientMessageId, telling nobody', async () => {
-    const { deps, store, fanOut } = withChat(4);
-    const original = stored(2, { clientMessageId: 'cm-1' });
-    store.messages.append.mockResolvedValue({ status: 'duplicate', seq: 2 });
-    store.messages.get.mockResolvedValue(original);
-    const result = await sendMessage(deps, ann, send);
-    expect(result).toMatchObject({ duplicate: true, message: { messageId: original.messageId, seq: 2 } });
-    expect(store.messages.get).toHaveBeenCalledWith('g1', 2, { consistent: true });
-    expect(fanOut.toUsers).not.toHaveBeenCalled();
-  });
-
-  it.each([
-    ['the chat is gone', { status: 'chat-gone' } as const],
-    ['the chat vanished during a race', { status: 'seq-conflict' } as const],
-  ])('answers NOT_FOUND when %s', async (_case, outcome) => {
-    const { deps, store } = withChat();
-    store.messages.append.mockResolvedValue(outcome);
-    await expect(sendMessage(deps, ann, send)).rejects.toMatchObject({ code: 'NOT_FOUND' });
-  });
-
-  it('answers CONFLICT after the bounded attempts at the sequence lock', async () => {
-    const { deps, store } = withChat();
-    store.messages.append.mockResolvedValue({ status: 'seq-conflict', lastSeq: 5 });
-    await expect(sendMessage(deps, ann, send)).rejects.toMatchObject({ code: 'CONFLICT' });
-    expect(store.messages.append).toHaveBeenCalledTimes(LIMITS.sendAttempts);
-  });
-
-  it('refuses a replyTo that names no message of this chat, storing nothing', async () => {
-    const { deps, store } = withChat();
-    store.messages.get.mockResolvedValue(stored(1));
-    await expect(sendMessage(deps, ann, { ...send, replyTo: newMessageId(1) })).rejects.toMatchObject({
-      code: 'BAD_REQUEST',
-    });
-    expect(store.messages.append).not.toHaveBeenCalled();
-  });
-
-  it('still delivers when the sender cursor cannot move', async () => {
+describe('changes under versions', () => {
+  it('edits under a new version and tells every member with the changed message', async () => {
     const { deps, store, fanOut } = withChat();
-    store.cursors.advance.mockRejectedValue(new Error('throttled'));
-    await expect(sendMessage(deps, ann, send)).resolves.toMatchObject({ duplicate: false });
-    expect(fanOut.toUsers).toHaveBeenCalled();
+    const message = stored(3);
+    store.messages.get.mockResolvedValue(message);
+    store.sequence.allocateVersion.mockResolvedValue({ status: 'allocated', ver: 21 });
+    store.messages.applyChange.mockImplementation(async (_m, change) => ({
+      status: 'applied',
+      message: { ...message, ...change.set, ver: change.ver, allocAt: change.allocAt },
+    }));
+    const { message: edited } = await editMessage(deps, ann, {
+      chatId: 'g1',
+      messageId: message.messageId,
+      text: 'new',
+    });
+    expect(edited).toMatchObject({ text: 'new', ver: 21, editedAt: NOW });
+    expect(store.messages.applyChange).toHaveBeenCalledWith(
+      message,
+      { set: { text: 'new', editedAt: NOW }, guard: 'author', ver: 21, allocAt: clock.ms },
+      { abortSignal: expect.any(AbortSignal) },
+    );
+    expect(sent(fanOut)[0]?.frame).toEqual({ type: 'message.updated', message: edited });
+  });
+
+  it('applies the change on top of a newer one that won the race, under a fresh version', async () => {
+    const { deps, store } = withChat();
+    const message = stored(3);
+    const newer = { ...message, text: 'other socket', ver: 22 };
+    store.messages.get.mockResolvedValue(message);
+    store.sequence.allocateVersion
+      .mockResolvedValueOnce({ status: 'allocated', ver: 21 })
+      .mockResolvedValueOnce({ status: 'allocated', ver: 23 });
+    store.messages.applyChange
+      .mockResolvedValueOnce({ status: 'refused', current: newer })
+      .mockResolvedValueOnce({ status: 'applied', message: { ...newer, text: 'mine', ver: 23 } });
+    const { message: edited } = await editMessage(deps, ann, {
+      chatId: 'g1',
+      messageId: message.messageId,
+      text: 'mine',
+    });
+    expect(edited).toMatchObject({ text: 'mine', ver: 23 });
+    expect(store.messages.applyChange.mock.calls[1]?.[0]).toBe(newer);
+  });
+
+  it('sends no change after its write deadline: the late version is given up, a fresh one used', async () => {
+    const { deps, store } = withChat();
+    const message = stored(3);
+    store.messages.get.mockResolvedValue(message);
+    store.sequence.allocateVersion
+      .mockImplementationOnce(async () => {
+        clock.advance(writeTiming().writeDeadlineMs);
+        return { status: 'allocated', ver: 21 };
+      })
+      .mockResolvedValueOnce({ status: 'allocated', ver: 22 });
+    store.messages.applyChange.mockResolvedValue({ status: 'applied', message: { ...message, ver: 22 } });
+    await editMessage(deps, ann, { chatId: 'g1', messageId: message.messageId, text: 'x' });
+    expect(store.messages.applyChange).toHaveBeenCalledTimes(1);
+    expect(store.messages.applyChange.mock.calls[0]?.[1]).toMatchObject({ ver: 22 });
+  });
+
+  it('counts an aborted change that landed in time as applied', async () => {
+    const { deps, store, fanOut } = withChat();
+    const message = stored(3);
+    store.messages.get
+      .mockResolvedValueOnce(message)
+      .mockResolvedValueOnce({ ...message, text: 'x', ver: 9 });
+    store.messages.applyChange.mockRejectedValue(Object.assign(new Error('aborted'), { name: 'AbortError' }));
+    const { message: edited } = await editMessage(deps, ann, {
+      chatId: 'g1',
+      messageId: message.messageId,
+      text: 'x',
+    });
+    expect(edited).toMatchObject({ text: 'x', ver: 9 });
+    expect(store.sequence.allocateVersion).toHaveBeenCalledTimes(1);
+    expect(fanOut.toUsers).toHaveBeenCalledTimes(1);
+  });
+
+  it('gives up after the bounded attempts (INTERNAL)', async () => {
+    const { deps, store } = withChat();
+    const message = stored(3);
+    store.messages.get.mockResolvedValue(message);
+    store.messages.applyChange.mockResolvedValue({ status: 'refused', current: { ...message, ver: 99 } });
+    await expect(
+      editMessage(deps, ann, { chatId: 'g1', messageId: message.messageId, text: 'x' }),
+    ).rejects.toThrow();
+    expect(store.messages.applyChange).toHaveBeenCalledTimes(LIMITS.changeAttempts);
+  });
+
+  it('tells every member of a deletion with the version it took', async () => {
+    const { deps, store, fanOut } = withChat();
+    const message = stored(3);
+    store.messages.get.mockResolvedValue(message);
+    store.messages.applyChange.mockResolvedValue({
+      status: 'applied',
+      message: { ...message, deleted: true, text: '', ver: 9 },
+    });
+    await deleteMessage(deps, ann, { chatId: 'g1', messageId: message.messageId });
+    expect(store.messages.applyChange.mock.calls[0]?.[1]).toMatchObject({ set: { text: '', deleted: true } });
+    expect(sent(fanOut)[0]?.frame).toEqual({
+      type: 'message.deleted',
+      chatId: 'g1',
+      messageId: message.messageId,
+      seq: 3,
+      ver: 9,
+    });
   });
 });
 
@@ -125,7 +136,7 @@ describe('editing and deleting', () => {
     store.messages.get.mockResolvedValue(message);
     const input = { chatId: 'g1', messageId: message.messageId, text: 'new' };
     await expect(editMessage(deps, ann, input)).rejects.toMatchObject({ code });
-    expect(store.messages.edit).not.toHaveBeenCalled();
+    expect(store.messages.applyChange).not.toHaveBeenCalled();
   });
 
   it('answers NOT_FOUND for an id whose seq holds another message', async () => {
@@ -139,7 +150,10 @@ describe('editing and deleting', () => {
     const { deps, store } = withChat();
     const message = stored(3);
     store.messages.get.mockResolvedValue(message);
-    store.messages.edit.mockResolvedValue(undefined);
+    store.messages.applyChange.mockResolvedValue({
+      status: 'refused',
+      current: { ...message, deleted: true },
+    });
     const input = { chatId: 'g1', messageId: message.messageId, text: 'new' };
     await expect(editMessage(deps, ann, input)).rejects.toMatchObject({ code: 'CONFLICT' });
   });
@@ -152,7 +166,7 @@ describe('editing and deleting', () => {
       chatId: 'g1',
       messageId: message.messageId,
     });
-    expect(store.messages.softDelete).not.toHaveBeenCalled();
+    expect(store.messages.applyChange).not.toHaveBeenCalled();
     expect(fanOut.toUsers).not.toHaveBeenCalled();
   });
 });
@@ -198,27 +212,33 @@ describe('readMessage', () => {
   });
 });
 
-describe('history and typing', () => {
-  it('shows history to members only', async () => {
-    const { deps, store } = fakeDeps();
-    await expect(getHistory(deps, ann, { chatId: 'g1', limit: 10 })).rejects.toMatchObject({
-      code: 'NOT_FOUND',
+describe('readMessage in a direct chat', () => {
+  it('counts the caller’s own newest message as read: no write below it', async () => {
+    const { deps, store, fanOut } = withChat({ kind: 'direct', sentSeq: { ann: 6 } });
+    const message = stored(4, { senderId: 'bob' });
+    store.messages.get.mockResolvedValue(message);
+    await expect(readMessage(deps, ann, { chatId: 'g1', messageId: message.messageId })).resolves.toEqual({
+      chatId: 'g1',
+      lastReadSeq: 6,
     });
-    expect(store.messages.getHistoryPage).not.toHaveBeenCalled();
+    expect(store.cursors.advance).not.toHaveBeenCalled();
+    expect(fanOut.toUsers).not.toHaveBeenCalled();
   });
 
-  it('answers a page of message views', async () => {
-    const { deps, store } = fakeDeps();
-    store.chats.getMember.mockResolvedValue(groupChat('ann', ['ann']).members[0]);
-    store.messages.getHistoryPage.mockResolvedValue({
-      messages: [stored(1, { deleted: true, text: 'x' })],
-      hasMore: true,
+  it('moves past the caller’s own newest message like any cursor', async () => {
+    const { deps, store } = withChat({ kind: 'direct', sentSeq: { ann: 6 } });
+    const message = stored(8, { senderId: 'bob' });
+    store.messages.get.mockResolvedValue(message);
+    await expect(
+      readMessage(deps, ann, { chatId: 'g1', messageId: message.messageId }),
+    ).resolves.toMatchObject({
+      lastReadSeq: 8,
     });
-    const page = await getHistory(deps, ann, { chatId: 'g1', before: 2, limit: 10 });
-    expect(page).toMatchObject({ hasMore: true, messages: [{ seq: 1, text: '', deleted: true }] });
-    expect(store.messages.getHistoryPage).toHaveBeenCalledWith('g1', { chatId: 'g1', before: 2, limit: 10 });
+    expect(store.cursors.advance).toHaveBeenCalledWith('g1', 'ann', 8);
   });
+});
 
+describe('typing', () => {
   it('tells the other members that the caller is typing', async () => {
     const { deps, fanOut } = withChat();
     await typing(deps, ann, { chatId: 'g1', isTyping: true });

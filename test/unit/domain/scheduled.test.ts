@@ -8,7 +8,7 @@ import {
   scheduleMessage,
 } from '../../../lambdas/domain/scheduled.ts';
 import { dispatchScheduled, sweepDue } from '../../../lambdas/domain/scheduled-dispatch.ts';
-import { caller, fakeDeps, groupChat, NOW, sent } from './fakes.ts';
+import { caller, fakeDeps, groupChat, NOW, sent, stored } from './fakes.ts';
 
 const ann = caller('ann');
 const at = (ms: number) => new Date(Date.parse(NOW) + ms).toISOString();
@@ -138,7 +138,7 @@ describe('dispatchScheduled', () => {
     store.scheduled.claim.mockResolvedValue(undefined);
     expect(await dispatchScheduled(deps, ref)).toBe('skipped');
     expect(store.scheduled.claim).toHaveBeenCalledWith(ref, expect.any(String), new Date(NOW), 60_000);
-    expect(store.messages.append).not.toHaveBeenCalled();
+    expect(store.sequence.allocate).not.toHaveBeenCalled();
     expect(store.scheduled.complete).not.toHaveBeenCalled();
     expect(fanOut.toUsers).not.toHaveBeenCalled();
   });
@@ -192,10 +192,18 @@ describe('dispatchScheduled', () => {
   it('on a retry, records the message an earlier attempt stored instead of sending again', async () => {
     const { deps, store } = scheduledDeps();
     store.scheduled.claim.mockResolvedValue(record({ status: 'sending', attempts: 2 }));
-    store.scheduled.findSentMessageId.mockResolvedValue('m1_xxxxxxxxxxxx');
+    const earlier = stored(1, { clientMessageId: 'sched_s_1' });
+    store.messages.findByClientId.mockResolvedValue(earlier);
     expect(await dispatchScheduled(deps, ref)).toBe('sent');
-    expect(store.scheduled.findSentMessageId).toHaveBeenCalledWith('g1', 'ann', 'sched_s_1');
-    expect(store.messages.append).not.toHaveBeenCalled();
+    expect(store.messages.findByClientId).toHaveBeenCalledWith('g1', 'ann', 'sched_s_1');
+    expect(store.scheduled.complete).toHaveBeenCalledWith(
+      expect.objectContaining({ scheduledId: 's_1' }),
+      expect.any(String),
+      { status: 'sent', messageId: earlier.messageId },
+      new Date(NOW),
+    );
+    expect(store.claims.claim).not.toHaveBeenCalled();
+    expect(store.sequence.allocate).not.toHaveBeenCalled();
   });
 });
 

@@ -24,6 +24,7 @@ export function createTableInput(tableName: string): CreateTableCommandInput {
     attributes.add(gsi.partitionKey);
     attributes.add(gsi.sortKey);
   }
+  for (const lsi of TABLE.localSecondaryIndexes) attributes.add(lsi.sortKey);
   return {
     TableName: tableName,
     BillingMode: 'PAY_PER_REQUEST',
@@ -39,6 +40,14 @@ export function createTableInput(tableName: string): CreateTableCommandInput {
         { AttributeName: gsi.sortKey, KeyType: 'RANGE' },
       ],
       Projection: projectionOf(gsi),
+    })),
+    LocalSecondaryIndexes: TABLE.localSecondaryIndexes.map((lsi) => ({
+      IndexName: lsi.indexName,
+      KeySchema: [
+        { AttributeName: TABLE.partitionKey, KeyType: 'HASH' },
+        { AttributeName: lsi.sortKey, KeyType: 'RANGE' },
+      ],
+      Projection: { ProjectionType: 'KEYS_ONLY' },
     })),
   };
 }

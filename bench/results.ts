@@ -1,0 +1,84 @@
+/** The run's results: their shape (bench/results/*.json), the machine, and the files written. */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
+import { join } from 'node:path';
+import type { MessageCost, PRICES } from './pricing.ts';
+import type { HandlerColdStart } from './scenarios/coldstart.ts';
+import type { ActionCost } from './scenarios/cost.ts';
+import type { FloorResult } from './scenarios/floor.ts';
+import type { LatencyPhaseResult } from './scenarios/latency.ts';
+import type { ThroughputResult } from './scenarios/throughput.ts';
+
+export interface CostResults {
+  readonly fresh: readonly ActionCost[];
+  readonly seeded: readonly ActionCost[];
+  readonly seededChats: number;
+  readonly perMillionMessages: Record<string, MessageCost & { assumptions: Record<string, number> }>;
+  readonly notes: readonly string[];
+}
+
+export interface Target {
+  readonly name: string;
+  readonly goal: string;
+  readonly measured: string;
+  readonly status: 'PASS' | 'MISS' | 'SKIPPED';
+}
+
+export interface BenchResults {
+  readonly version: 1;
+  readonly startedAt: string;
+  readonly durationSeconds: number;
+  /** Seconds per phase of the run. */
+  readonly phaseSeconds: Record<string, number>;
+  readonly machine: {
+    cpus: number;
+    cpuModel: string;
+    node: string;
+    platform: string;
+    /** 1-minute load average at the start and the end of the run (other work on the machine skews figures). */
+    loadAverage: { start: number; end: number };
+  };
+  readonly options: Record<string, unknown>;
+  readonly floor?: FloorResult;
+  readonly latency?: readonly LatencyPhaseResult[];
+  readonly throughput?: ThroughputResult;
+  readonly cost?: CostResults;
+  readonly coldStart?: readonly HandlerColdStart[];
+  readonly delivery: {
+    expected: number;
+    delivered: number;
+    duplicated: number;
+    missing: number;
+    sendErrors: number;
+  };
+  readonly targets: readonly Target[];
+  readonly prices: typeof PRICES;
+  /** False when any delivery was missing or duplicated, or any send failed. */
+  readonly ok: boolean;
+}
+
+export const startLoad = loadavg()[0] ?? 0;
+
+export function machine(): BenchResults['machine'] {
+  const list = cpus();
+  return {
+    cpus: list.length,
+    cpuModel: list[0]?.model ?? 'unknown',
+    node: process.version,
+    platform: process.platform,
+    loadAverage: {
+      start: Math.round(startLoad * 100) / 100,
+      end: Math.round((loadavg()[0] ?? 0) * 100) / 100,
+    },
+  };
+}
+
+export function writeResults(dir: string, r: BenchResults): { latest: string; stamped: string } {
+  mkdirSync(dir, { recursive: true });
+  const json = `${JSON.stringify(r, null, 2)}\n`;
+  const stamped = join(dir, `${r.startedAt.replace(/[:.]/g, '-')}.json`);
+  const latest = join(dir, 'latest.json');
+  writeFileSync(stamped, json);
+  writeFileSync(latest, json);
+  return { latest, stamped };
+}

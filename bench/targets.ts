@@ -1,0 +1,73 @@
+/** The run's targets, judged from its results (PASS, MISS, or SKIPPED when not measured). */
+import type { BenchResults, Target } from './results.ts';
+import { DIRECT_SEND_LABEL } from './scenarios/cost-cases.ts';
+
+export function targets(r: Omit<BenchResults, 'targets' | 'ok'>, users: number): Target[] {
+  const out: Target[] = [];
+  const direct = r.latency?.find((p) => p.kind === 'direct');
+  const judge = (ok: boolean | undefined): Target['status'] =>
+    ok === undefined ? 'SKIPPED' : ok ? 'PASS' : 'MISS';
+  const f = r.floor?.floor;
+  const ratio = (a: number, b: number) => (b > 0 ? Math.round((a / b) * 100) / 100 : Number.NaN);
+  for (const [pct, factor] of [
+    ['p50', 3],
+    ['p99', 10],
+  ] as const) {
+    out.push({
+      name: `1:1 ${pct} vs floor`,
+      goal: `≤ ${factor}× (relay + one write, ${pct})`,
+      measured:
+        direct && f
+          ? `${direct.latency[pct]} ms = ${ratio(direct.latency[pct], f[pct])}× of ${f[pct]} ms`
+          : 'n/a',
+      status: judge(direct && f ? direct.latency[pct] <= factor * f[pct] : undefined),
+    });
+  }
+  const phases = [...(r.latency ?? []), ...(r.throughput?.steps ?? [])];
+  out.push({
+    name: `zero loss at ${users} users`,
+    goal: '0 missing, 0 duplicated, 0 failed sends',
+    measured: phases.length
+      ? `${r.delivery.delivered}/${r.delivery.expected} delivered, ${r.delivery.missing} missing, ${r.delivery.duplicated} duplicated, ${r.delivery.sendErrors} failed sends`
+      : 'n/a',
+    status: judge(
+      phases.length ? r.delivery.missing + r.delivery.duplicated + r.delivery.sendErrors === 0 : undefined,
+    ),
+  });
+  const send = r.cost?.fresh.find((c) => c.label === DIRECT_SEND_LABEL);
+  out.push({
+    name: '1:1 1 KB message with clientMessageId',
+    goal: '≤ 8 DynamoDB units (reads + writes, transactional at 2x)',
+    measured: send
+      ? `${send.total} units (${send.read} read + ${send.write} write): ${Object.entries(send.commands)
+          .map(([k, c]) => `${k}×${c.calls} ${c.read + c.write + c.estimatedWrite}`)
+          .join(', ')}`
+      : 'n/a',
+    status: judge(send ? send.total <= 8 : undefined),
+  });
+  const typing = r.cost ? [...r.cost.fresh, ...r.cost.seeded].filter((c) => c.routeKey === 'typing') : [];
+  out.push({
+    name: 'typing writes nothing',
+    goal: '0 write units',
+    measured: typing.length
+      ? `${Math.max(...typing.map((t) => t.write))} write units at most over ${typing.length} measurements`
+      : 'n/a',
+    status: judge(typing.length ? typing.every((t) => t.write === 0) : undefined),
+  });
+  if (r.cost) {
+    const grown = r.cost.fresh
+      .map((a) => ({ a, b: r.cost?.seeded.find((s) => s.label === a.label) }))
+      .filter(({ a, b }) => b !== undefined && b.total > a.total + 0.5);
+    out.push({
+      name: 'units independent of table size',
+      goal: `no action costs more after seeding ${r.cost.seededChats} unrelated chats (±0.5 unit)`,
+      measured: grown.length
+        ? grown.map(({ a, b }) => `${a.label}: ${a.total} → ${b?.total}`).join('; ')
+        : `all ${r.cost.fresh.length} actions unchanged`,
+      status: grown.length ? 'MISS' : 'PASS',
+    });
+  } else {
+    out.push({ name: 'units independent of table size', goal: '', measured: 'n/a', status: 'SKIPPED' });
+  }
+  return out;
+}

@@ -1,0 +1,209 @@
+/**
+ * The chat's counters on its `META` item: seqs and versions are allocated by one atomic update each
+ * (no read-check-write, so no conflicts under contention), and seqs whose message will never be
+ * stored are filled with voids. Every public method is one access pattern (docs/data-model.md).
+ */
+import { CHAT, type ChatRecord, type Slot, slotOf, VOID } from './items.ts';
+import { keys } from './keys.ts';
+import {
+  ifConditionFails,
+  itemAbsent,
+  itemExists,
+  type RequestOptions,
+  type TableClient,
+} from './table-client.ts';
+
+export interface SeqAllocationInput {
+  /** The `memberVer` the sender's view of the members was read at; the update requires it. */
+  readonly memberVer: number;
+  /** Epoch ms (writer's clock) just before the request is sent: `lastAllocAt`, the message's `allocAt`. */
+  readonly sentAt: number;
+  /** ISO time of the activity (`lastActivityAt`). */
+  readonly at: string;
+  /** Direct chats: the sender, whose read cursor (`sentSeq`) moves to the new seq in the same write. */
+  readonly sentBy?: string | undefined;
+}
+
+export type SeqAllocation =
+  | { readonly status: 'allocated'; readonly seq: number; readonly ver: number }
+  /** The members changed since `memberVer` (the chat as the refused write found it). */
+  | { readonly status: 'members-changed'; readonly chat: ChatRecord }
+  | { readonly status: 'chat-gone' };
+
+export type VersionAllocation =
+  | { readonly status: 'allocated'; readonly ver: number }
+  | { readonly status: 'chat-gone' };
+
+export type VoidOutcome =
+  /** The seq now holds a void (and is in `voidSeqs`). */
+  | { readonly status: 'voided' }
+  /** Something got there first: the message (it landed after all) or another void. */
+  | { readonly status: 'occupied'; readonly slot: Slot }
+  | { readonly status: 'chat-gone' };
+
+const chatExists = itemExists;
+
+/** DynamoDB refuses `SET sentSeq.#sender` when the map itself is missing. */
+const isMissingMap = (error: unknown) =>
+  (error as { name?: string } | null)?.name === 'ValidationException' &&
+  /document path/i.test(String((error as { message?: string }).message));
+/** `memberVer` as read; a chat written before versions existed has none (read as 0). */
+const membersAsRead = (memberVer: number) =>
+  memberVer === 0
+    ? `${chatExists} AND (attribute_not_exists(memberVer) OR memberVer = :memberVer)`
+    : `${chatExists} AND memberVer = :memberVer`;
+
+export class SequenceRepository {
+  constructor(private readonly table: TableClient) {}
+
+  /**
+   * Allocates the chat's next seq and version in one UpdateItem on `META`:
+   * `lastSeq + 1`, `lastVer + 1`, `lastAllocAt`, `lastActivityAt` and, in a direct chat, the
+   * sender's `sentSeq` (DynamoDB evaluates every operand on the old item, so `lastSeq + 1` is the
+   * new seq everywhere). The condition requires the chat and the members' version as read: a
+   * refused allocation writes nothing and returns the chat as it is (`ALL_OLD`).
+   */
+  async allocate(
+    chatId: string,
+    input: SeqAllocationInput,
+    options?: RequestOptions,
+  ): Promise<SeqAllocation> {
+    try {
+      return await this.#allocate(chatId, input, options);
+    } catch (error) {
+      if (input.sentBy === undefined || !isMissingMap(error)) throw error;
+      // A direct chat stored before `sentSeq` existed: add the empty map once, then allocate.
+      await ifConditionFails(
+        this.table.update({
+          Key: keys.chat(chatId),
+          UpdateExpression: 'SET sentSeq = :empty',
+          ConditionExpression: `${chatExists} AND attribute_not_exists(sentSeq)`,
+          ExpressionAttributeValues: { ':empty': {} },
+        }),
+        () => undefined,
+      );
+      return this.#allocate(chatId, input, options);
+    }
+  }
+
+  async #allocate(
+    chatId: string,
+    input: SeqAllocationInput,
+    options?: RequestOptions,
+  ): Promise<SeqAllocation> {
+    const sets = [
+      'lastSeq = lastSeq + :one',
+      'lastVer = if_not_exists(lastVer, :zero) + :one',
+      'lastAllocAt = :sentAt',
+      'lastActivityAt = :at',
+      ...(input.sentBy !== undefined ? ['sentSeq.#sender = lastSeq + :one'] : []),
+    ];
+    const allocated = this.table.update(
+      {
+        Key: keys.chat(chatId),
+        UpdateExpression: `SET ${sets.join(', ')}`,
+        ConditionExpression: membersAsRead(input.memberVer),
+        ...(input.sentBy !== undefined ? { ExpressionAttributeNames: { '#sender': input.sentBy } } : {}),
+        ExpressionAttributeValues: {
+          ':one': 1,
+          ':zero': 0,
+          ':sentAt': input.sentAt,
+          ':at': input.at,
+          ':memberVer': input.memberVer,
+        },
+        ReturnValues: 'UPDATED_NEW',
+        ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+      },
+      options,
+    );
+    return ifConditionFails(
+      allocated.then(
+        (item): SeqAllocation => ({
+          status: 'allocated',
+          seq: Number(item?.lastSeq),
+          ver: Number(item?.lastVer),
+        }),
+      ),
+      ({ reasons: [refused] }): SeqAllocation =>
+        refused?.item
+          ? { status: 'members-changed', chat: CHAT.fromItem(refused.item) }
+          : { status: 'chat-gone' },
+    );
+  }
+
+  /**
+   * Allocates the chat's next version (`lastVer + 1`, `lastAllocAt`) for a change that is applied
+   * by a second write (an edit, a deletion, a reaction, a membership change).
+   */
+  async allocateVersion(
+    chatId: string,
+    sentAt: number,
+    options?: RequestOptions,
+  ): Promise<VersionAllocation> {
+    const allocated = this.table.update(
+      {
+        Key: keys.chat(chatId),
+        UpdateExpression: 'SET lastVer = if_not_exists(lastVer, :zero) + :one, lastAllocAt = :sentAt',
+        ConditionExpression: chatExists,
+        ExpressionAttributeValues: { ':one': 1, ':zero': 0, ':sentAt': sentAt },
+        ReturnValues: 'UPDATED_NEW',
+      },
+      options,
+    );
+    return ifConditionFails(
+      allocated.then((item): VersionAllocation => ({ status: 'allocated', ver: Number(item?.lastVer) })),
+      (): VersionAllocation => ({ status: 'chat-gone' }),
+    );
+  }
+
+  /**
+   * Fills a seq with a void, in one transaction with `ADD voidSeqs` on `META` (so unread counts
+   * never see a void they do not subtract). Conditional: when the seq is already taken the item
+   * found there comes back (`occupied`), and nothing is written. Rare path (a writer that gave up,
+   * a reader that found an old gap), so the transaction's double price does not matter.
+   */
+  async fillVoid(chatId: string, seq: number, allocAt: number): Promise<VoidOutcome> {
+    const filled = this.table.transact([
+      {
+        Put: {
+          Item: VOID.toItem({ chatId, seq, void: true, allocAt }),
+          ConditionExpression: itemAbsent,
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+        },
+      },
+      {
+        Update: {
+          Key: keys.chat(chatId),
+          UpdateExpression: 'ADD voidSeqs :seq',
+          ConditionExpression: chatExists,
+          ExpressionAttributeValues: { ':seq': new Set([seq]) },
+        },
+      },
+    ]);
+    return ifConditionFails(
+      filled.then((): VoidOutcome => ({ status: 'voided' })),
+      (failure): VoidOutcome => {
+        const [slot, head] = failure.reasons;
+        if (slot?.conditionFailed && slot.item) return { status: 'occupied', slot: slotOf(slot.item) };
+        if (head?.conditionFailed) return { status: 'chat-gone' };
+        throw failure.error; // a transaction conflict: the caller retries
+      },
+    );
+  }
+
+  /**
+   * Hook for the event pipeline (not called yet): when deleted messages' tombstones expire, `sync`
+   * from a version below `ver` can no longer be answered and must say `reset`. Forward only.
+   */
+  async raiseMinSyncVer(chatId: string, ver: number): Promise<void> {
+    await ifConditionFails(
+      this.table.update({
+        Key: keys.chat(chatId),
+        UpdateExpression: 'SET minSyncVer = :ver',
+        ConditionExpression: `${chatExists} AND (attribute_not_exists(minSyncVer) OR minSyncVer < :ver)`,
+        ExpressionAttributeValues: { ':ver': ver },
+      }),
+      () => undefined,
+    );
+  }
+}

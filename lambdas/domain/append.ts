@@ -1,0 +1,142 @@
+/**
+ * Appending a message: allocate the next seq (one atomic update of the chat head, guarded by the
+ * members' version the sender knows), then store the message at that seq (a conditional put).
+ * A put that cannot land by its deadline is never sent (or is aborted), and its seq is filled with a
+ * void; a seq a reader filled first is simply given up. Then the next seq is allocated.
+ *
+ * `unknown` failures (the put's fate could not be settled) leave any claim in place: only a send
+ * that knows nothing of it landed may release its claim (`StoredNothing`).
+ */
+import type { ChatHead, MessageRecord } from '../data/store.ts';
+import type { Caller } from '../shared/caller.ts';
+import { conflict } from '../shared/errors.ts';
+import { logger } from '../shared/logger.ts';
+import { chatNotFound } from './access.ts';
+import type { HeldClaim } from './client-ids.ts';
+import type { Deps } from './deps.ts';
+import { readHead } from './heads.ts';
+import { newMessageId } from './ids.ts';
+import { LIMITS } from './limits.ts';
+import { signalAt, writeTiming } from './timing.ts';
+import { fillVoid } from './voids.ts';
+
+export interface AppendInput {
+  readonly chatId: string;
+  readonly text: string;
+  readonly replyTo: string | null;
+  readonly clientMessageId: string | null;
+}
+
+export interface Appended {
+  readonly message: MessageRecord;
+  /** The head the seq was allocated against: its members are the chat's members at that moment. */
+  readonly head: ChatHead;
+}
+
+/** A failure after which none of this send's writes can land (its claim may be released). */
+export class StoredNothing extends Error {
+  constructor(readonly reason: unknown) {
+    super('the send stored nothing');
+  }
+}
+
+const isoOf = (ms: number) => new Date(ms).toISOString();
+
+export async function appendMessage(
+  deps: Deps,
+  caller: Caller,
+  input: AppendInput,
+  initialHead: ChatHead,
+  claim: HeldClaim | undefined,
+): Promise<Appended> {
+  const t = writeTiming();
+  const { sequence, messages, heads } = deps.store;
+  // Every write of this send lands before `claimEnd` (what makes a claim's staleness conclusive);
+  // a send without a claim keeps the same bound on its time.
+  const claimEnd = (claim?.claimedAt ?? deps.now().getTime()) + t.claimDeadlineMs;
+  let head = initialHead;
+  for (let attempt = 0; attempt < LIMITS.sendAttempts; attempt++) {
+    const sentAt = deps.now().getTime();
+    if (sentAt >= claimEnd) break;
+    const allocation = await sequence
+      .allocate(
+        input.chatId,
+        {
+          memberVer: head.chat.memberVer,
+          sentAt,
+          at: isoOf(sentAt),
+          sentBy: head.chat.kind === 'direct' ? caller.userId : undefined,
+        },
+        { abortSignal: signalAt(sentAt + t.allocTimeoutMs, sentAt) },
+      )
+      .catch((error: unknown) => {
+        // Not answered: it may have been applied, but no put of ours will follow it.
+        throw new StoredNothing(error);
+      });
+    if (allocation.status === 'chat-gone') throw new StoredNothing(chatNotFound(input.chatId));
+    if (allocation.status === 'members-changed') {
+      head = await readHead(deps, caller, input.chatId, { consistent: true }).catch((error: unknown) => {
+        throw new StoredNothing(error);
+      });
+      continue;
+    }
+    const { seq, ver } = allocation;
+    heads.noteAllocated(input.chatId, seq, ver);
+    // Applied between `sentAt` and now: readers judge what is settled from this upper bound.
+    const answeredAt = deps.now().getTime();
+    const message: MessageRecord = {
+      chatId: input.chatId,
+      messageId: newMessageId(seq),
+      seq,
+      ver,
+      allocAt: answeredAt,
+      senderId: caller.userId,
+      text: input.text,
+      replyTo: input.replyTo,
+      clientMessageId: input.clientMessageId,
+      createdAt: isoOf(answeredAt),
+      editedAt: null,
+      deleted: false,
+    };
+    // The put lands within the write deadline of the allocation's sending (a lower bound of when it
+    // was applied), and within the claim's deadline.
+    const deadline = Math.min(sentAt + t.writeDeadlineMs, claimEnd);
+    if (answeredAt < deadline) {
+      try {
+        const put = await messages.put(message, { abortSignal: signalAt(deadline, answeredAt) });
+        if (put.status === 'stored') return { message, head };
+        continue; // a reader filled the seq with a void: take the next one
+      } catch (error) {
+        logger.warn('a message put did not land in time; its seq is settled and the next one taken', {
+          error,
+        });
+      }
+    } else {
+      logger.warn('an allocation was answered after its write deadline; its seq is given up', {
+        seq,
+        tookMs: answeredAt - sentAt,
+      });
+    }
+    const settled = await voidOrFind(deps, message);
+    if (settled) return { message: settled, head };
+  }
+  throw new StoredNothing(conflict('The chat is busy right now; retry with the same clientMessageId.'));
+}
+
+/**
+ * Settles a seq whose put did not answer in time: fills it with a void, unless the message landed
+ * after all (then it is returned). Throws (keeping any claim) when that cannot be decided.
+ */
+async function voidOrFind(deps: Deps, message: MessageRecord): Promise<MessageRecord | undefined> {
+  const outcome = await fillVoid(deps, message.chatId, message.seq, message.allocAt);
+  if (outcome.status === 'voided') return undefined;
+  if (outcome.status === 'chat-gone') throw chatNotFound(message.chatId);
+  const { slot } = outcome;
+  if (slot.kind === 'message' && slot.message.messageId === message.messageId) return slot.message;
+  return undefined; // a reader's void
+}
+
+/** What to answer with: the reason a send stored nothing, or the error itself. */
+export function reasonOf(error: unknown): unknown {
+  return error instanceof StoredNothing ? error.reason : error;
+}

@@ -1,0 +1,94 @@
+/**
+ * Changes under a chat version: every change (an edit, a deletion, a reaction, a membership change)
+ * takes the chat's next version (`sequence.allocateVersion`), then is applied by a second write that
+ * is sent before, and aborted at, the write deadline, so readers of the change feed can tell when
+ * a version is settled (`timing.ts`). A version whose write did not land is simply never seen.
+ */
+import type { MessageChange } from '../data/messages.ts';
+import type { MessageRecord } from '../data/store.ts';
+import { isAborted } from '../data/table-client.ts';
+import { chatNotFound } from './access.ts';
+import type { Deps } from './deps.ts';
+import { LIMITS } from './limits.ts';
+import { signalAt, writeTiming } from './timing.ts';
+
+export interface AllocatedVersion {
+  readonly ver: number;
+  /** Epoch ms when the allocation was answered (after it was applied): the change's `allocAt`. */
+  readonly answeredAt: number;
+  /** Aborts the change's write at its deadline. */
+  readonly signal: AbortSignal;
+  /** Whether the change's write may still be sent. */
+  readonly open: () => boolean;
+}
+
+/** Allocates the chat's next version (NOT_FOUND when the chat is gone). */
+export async function allocateVersion(deps: Deps, chatId: string): Promise<AllocatedVersion> {
+  const t = writeTiming();
+  const sentAt = deps.now().getTime();
+  const allocated = await deps.store.sequence.allocateVersion(chatId, sentAt, {
+    abortSignal: signalAt(sentAt + t.allocTimeoutMs, sentAt),
+  });
+  if (allocated.status === 'chat-gone') throw chatNotFound(chatId);
+  const deadline = sentAt + t.writeDeadlineMs;
+  const answeredAt = deps.now().getTime();
+  return {
+    ver: allocated.ver,
+    answeredAt,
+    signal: signalAt(deadline, answeredAt),
+    open: () => deps.now().getTime() < deadline,
+  };
+}
+
+export type ChangeResult =
+  | { readonly status: 'applied'; readonly message: MessageRecord }
+  /** A guard failed for good (deleted, not the author's, gone): the message as it is, if any. */
+  | { readonly status: 'refused'; readonly current: MessageRecord | undefined };
+
+/**
+ * Applies a change to a message under a new version. When a newer change won the race, or the write
+ * did not land by its deadline, it is tried again under a fresh version (bounded).
+ */
+export async function changeMessage(
+  deps: Deps,
+  message: MessageRecord,
+  change: Pick<MessageChange, 'set' | 'guard'>,
+): Promise<ChangeResult> {
+  let current = message;
+  for (let attempt = 0; attempt < LIMITS.changeAttempts; attempt++) {
+    const version = await allocateVersion(deps, message.chatId);
+    if (!version.open()) continue;
+    try {
+      const outcome = await deps.store.messages.applyChange(
+        current,
+        { ...change, ver: version.ver, allocAt: version.answeredAt },
+        { abortSignal: version.signal },
+      );
+      if (outcome.status === 'applied') return outcome;
+      if (!outcome.current || !onlyVersionRefused(outcome.current, current, change)) {
+        return { status: 'refused', current: outcome.current };
+      }
+      current = outcome.current; // a newer change won: apply ours on top of it
+    } catch (error) {
+      if (!isAborted(error)) throw error;
+      // Did it land before the deadline? Then it is done; otherwise its version is never seen.
+      const now = await deps.store.messages.get(message.chatId, message.seq, { consistent: true });
+      if (now?.ver === version.ver) return { status: 'applied', message: now };
+      if (now) current = now;
+    }
+  }
+  throw new Error(`could not apply a change to message ${message.messageId}`);
+}
+
+/** The refused change failed only because the message had moved to a newer version. */
+function onlyVersionRefused(
+  found: MessageRecord,
+  wanted: MessageRecord,
+  change: Pick<MessageChange, 'guard'>,
+): boolean {
+  return (
+    found.messageId === wanted.messageId &&
+    !found.deleted &&
+    (change.guard !== 'author' || found.senderId === wanted.senderId)
+  );
+}

@@ -1,0 +1,89 @@
+/**
+ * Business metrics as CloudWatch embedded metric format (EMF): one JSON line on stdout per call, which
+ * CloudWatch Logs turns into metrics (no API call, no extra permission). Powertools Metrics would do the
+ * same but costs about 11 KB and 10 ms of module load per function (docs/performance.md), so this is
+ * the few lines the product needs.
+ *
+ * On AWS the stack sets `METRICS_STACK` (the stack name, the metrics' one dimension). Without it
+ * (`npm run dev`, tests) nothing is printed; listeners registered with `onMetrics` see every emission
+ * either way (tests, the smoke command's local run).
+ */
+import { currentScope } from './logger.ts';
+
+/** The CloudWatch namespace of every business metric. */
+export const METRICS_NAMESPACE = 'ServerlessChat';
+/** Environment variable naming the stack: the value of the `Stack` dimension. Unset: no EMF output. */
+export const METRICS_STACK_ENV = 'METRICS_STACK';
+/** The one dimension of every business metric. */
+export const METRICS_DIMENSION = 'Stack';
+
+export const BUSINESS_METRICS = {
+  /** Messages stored by `sendMessage` (duplicates not counted). */
+  MessagesSent: 'Messages stored by sendMessage (duplicates not counted)',
+  /** Events delivered to sockets through the Management API. */
+  FanOutPosts: 'Events posted to sockets (PostToConnection acknowledged)',
+  /** Posts that failed after their retries. */
+  FanOutFailures: 'Posts to sockets that failed after retries',
+  /** Connection records removed because the socket was gone (410). */
+  StaleConnectionsRemoved: 'Connection records of gone sockets removed',
+  /** Tokens refused at `$connect` (expired, wrongly signed, …): callers' errors, not faults. */
+  TokensRefused: 'Tokens refused by the $connect authorizer',
+  /** The token issuer's keys could not be fetched (JWKS outage, timeout, bad answer). */
+  KeySourceErrors: 'JWKS fetch failures (identity provider unavailable)',
+  /** Frames answered with RATE_LIMITED. */
+  RateLimitedFrames: 'Frames answered with RATE_LIMITED',
+} as const;
+
+export type BusinessMetric = keyof typeof BUSINESS_METRICS;
+export type MetricValues = Partial<Record<BusinessMetric, number>>;
+
+type Listener = (values: MetricValues) => void;
+const listeners = new Set<Listener>();
+
+/** Sees every emission (tests). Returns a function that removes the listener. */
+export function onMetrics(listener: Listener): () => void {
+  listeners.add(listener);
+  return () => listeners.delete(listener);
+}
+
+/** The EMF document of one emission (exported for tests). */
+export function emfDocument(values: MetricValues, stack: string, timestamp = Date.now()) {
+  const names = Object.keys(values) as BusinessMetric[];
+  return {
+    _aws: {
+      Timestamp: timestamp,
+      CloudWatchMetrics: [
+        {
+          Namespace: METRICS_NAMESPACE,
+          Dimensions: [[METRICS_DIMENSION]],
+          Metrics: names.map((Name) => ({ Name, Unit: 'Count' })),
+        },
+      ],
+    },
+    [METRICS_DIMENSION]: stack,
+    // Correlation keys of the invocation, searchable in Logs Insights (not dimensions: no extra cost).
+    ...currentScope()?.keys,
+    ...values,
+  };
+}
+
+/** Emits the given counts (zero and negative values are left out). */
+export function putMetrics(values: MetricValues): void {
+  const positive: MetricValues = {};
+  let any = false;
+  for (const [name, value] of Object.entries(values) as [BusinessMetric, number | undefined][]) {
+    if (value !== undefined && value > 0) {
+      positive[name] = value;
+      any = true;
+    }
+  }
+  if (!any) return;
+  for (const listener of listeners) listener(positive);
+  const stack = process.env[METRICS_STACK_ENV];
+  if (stack) process.stdout.write(`${JSON.stringify(emfDocument(positive, stack))}\n`);
+}
+
+/** Adds 1 to one metric. */
+export function countMetric(name: BusinessMetric, value = 1): void {
+  putMetrics({ [name]: value });
+}

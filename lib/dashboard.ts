@@ -1,0 +1,139 @@
+/**
+ * The CloudWatch dashboard of the chat API: traffic and business metrics first, then errors, latency,
+ * functions, DynamoDB, cost and the alarms. Its name carries the stack name and the region (dashboard
+ * names are unique per account, so two regions' stacks of one name must not collide).
+ */
+import { Aws, Duration, Stack } from 'aws-cdk-lib';
+import {
+  type Alarm,
+  AlarmStatusWidget,
+  Dashboard,
+  GraphWidget,
+  type IMetric,
+  type Metric,
+  TextWidget,
+} from 'aws-cdk-lib/aws-cloudwatch';
+import type { Construct } from 'constructs';
+import type { ChatApi } from './chat-api.ts';
+import type { ChatFunction } from './chat-function.ts';
+import type { ChatTable } from './chat-table.ts';
+import { authorizerFaults, businessMetric, estimatedCostUsd, PERIOD } from './metrics.ts';
+
+export interface DashboardProps {
+  readonly api: ChatApi;
+  readonly table: ChatTable;
+  readonly alarms: readonly Alarm[];
+}
+
+export function buildDashboard(scope: Construct, id: string, props: DashboardProps): Dashboard {
+  const { api, table } = props;
+  const stage = api.stage;
+  const functions = api.allFunctions;
+  const stageMetric = (metricName: string, statistic = 'Sum', label?: string): Metric =>
+    stage.metric(metricName, { period: PERIOD, statistic, ...(label ? { label } : {}) });
+  const fnMetrics = (pick: (fn: ChatFunction) => IMetric): IMetric[] => functions.map(pick);
+  const business = (...names: Parameters<typeof businessMetric>[1][]) =>
+    names.map((name) => businessMetric(scope, name));
+  const width = 12;
+
+  const dashboard = new Dashboard(scope, id, {
+    dashboardName: `${Stack.of(scope).stackName}-chat-${Aws.REGION}`,
+    defaultInterval: Duration.hours(3),
+  });
+  dashboard.addWidgets(
+    new TextWidget({
+      markdown:
+        `# Chat API\nStage \`${stage.stageName}\`. Function logs are JSON lines with \`connectionId\`, \`routeKey\`, ` +
+        '`requestId`, `chatId` and `messageId`; business metrics are in the `ServerlessChat` namespace.',
+      width: 24,
+      height: 2,
+    }),
+  );
+  dashboard.addWidgets(
+    new GraphWidget({
+      title: 'Connections and messages',
+      width,
+      left: [stageMetric('ConnectCount', 'Sum', 'Connects'), stageMetric('MessageCount', 'Sum', 'Messages')],
+    }),
+    new GraphWidget({
+      title: 'Messages sent and delivered',
+      width,
+      left: business('MessagesSent', 'FanOutPosts'),
+      right: business('FanOutFailures', 'StaleConnectionsRemoved'),
+    }),
+  );
+  dashboard.addWidgets(
+    new GraphWidget({
+      title: 'Refused and limited (callers)',
+      width,
+      left: [
+        ...business('TokensRefused', 'RateLimitedFrames'),
+        stageMetric('ClientError', 'Sum', 'Client errors (4xx)'),
+      ],
+    }),
+    new GraphWidget({
+      title: 'Faults',
+      width,
+      left: [
+        stageMetric('ExecutionError', 'Sum', 'Execution errors'),
+        stageMetric('IntegrationError', 'Sum', 'Integration errors'),
+        authorizerFaults(scope, api),
+        ...business('KeySourceErrors'),
+      ],
+    }),
+  );
+  dashboard.addWidgets(
+    new GraphWidget({
+      title: 'Integration latency (ms)',
+      width,
+      left: [
+        stageMetric('IntegrationLatency', 'p50', 'p50'),
+        stageMetric('IntegrationLatency', 'p99', 'p99'),
+      ],
+    }),
+    new GraphWidget({
+      title: 'Function errors',
+      width,
+      left: fnMetrics((fn) => fn.function.metricErrors({ period: PERIOD, label: fn.node.id })),
+    }),
+  );
+  dashboard.addWidgets(
+    new GraphWidget({
+      title: 'Function invocations',
+      width,
+      stacked: true,
+      left: fnMetrics((fn) => fn.function.metricInvocations({ period: PERIOD, label: fn.node.id })),
+    }),
+    new GraphWidget({
+      title: 'Function duration p99 (ms)',
+      width,
+      left: fnMetrics((fn) =>
+        fn.function.metricDuration({ period: PERIOD, statistic: 'p99', label: fn.node.id }),
+      ),
+    }),
+  );
+  dashboard.addWidgets(
+    new GraphWidget({
+      title: 'DynamoDB capacity consumed',
+      width,
+      left: [
+        table.table.metricConsumedReadCapacityUnits({ period: PERIOD, label: 'Read units' }),
+        table.table.metricConsumedWriteCapacityUnits({ period: PERIOD, label: 'Write units' }),
+      ],
+    }),
+    new GraphWidget({
+      title: 'Function throttles',
+      width,
+      left: fnMetrics((fn) => fn.function.metricThrottles({ period: PERIOD, label: fn.node.id })),
+    }),
+  );
+  dashboard.addWidgets(
+    new GraphWidget({
+      title: 'Estimated cost of the traffic (USD per hour)',
+      width: 24,
+      left: [estimatedCostUsd(api, table, Duration.hours(1))],
+    }),
+  );
+  dashboard.addWidgets(new AlarmStatusWidget({ title: 'Alarms', alarms: [...props.alarms], width: 24 }));
+  return dashboard;
+}

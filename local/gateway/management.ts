@@ -1,0 +1,111 @@
+/**
+ * The Management API on the gateway's origin (`[/stage]/@connections/{id}`: POST, GET, DELETE),
+ * answering like API Gateway: URL-encoded ids, `x-amzn-errortype` on errors, 410 for gone
+ * connections, 413 for posts over the payload limit. The real
+ * `@aws-sdk/client-apigatewaymanagementapi` works against it unchanged.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { FaultInjector } from './faults.ts';
+import type { Connection } from './transport.ts';
+
+/** The `x-amzn-errortype` of each status, from which the SDK builds its exception. */
+const ERROR_TYPES: Record<number, string> = {
+  400: 'BadRequestException',
+  403: 'ForbiddenException',
+  410: 'GoneException',
+  413: 'PayloadTooLargeException',
+  429: 'LimitExceededException',
+  500: 'InternalServerErrorException',
+  503: 'ServiceUnavailableException',
+};
+
+export interface ManagementDeps {
+  readonly connection: (id: string) => Connection | undefined;
+  readonly faults: FaultInjector;
+  readonly maxPostBytes: number;
+}
+
+const CONNECTION_PATH = /^(?:\/[^/]+)?\/@connections\/([^/]+)\/?$/;
+
+/** Serves one HTTP request on the gateway's origin. */
+export async function managementApi(
+  deps: ManagementDeps,
+  req: IncomingMessage,
+  res: ServerResponse,
+): Promise<void> {
+  const url = new URL(req.url ?? '/', 'http://localhost');
+  const match = CONNECTION_PATH.exec(url.pathname);
+  if (!match) {
+    if (url.pathname === '/' && req.method === 'GET') {
+      return sendJson(res, 426, { message: 'This is a WebSocket endpoint: connect with ws:// and ?token=' });
+    }
+    return sendJson(res, 404, { message: 'Not Found' });
+  }
+  let connectionId: string;
+  try {
+    connectionId = decodeURIComponent(match[1] as string);
+  } catch {
+    return sendError(res, 400, 'Invalid connection id');
+  }
+  const conn = deps.connection(connectionId);
+  switch (req.method) {
+    case 'POST': {
+      const { body, size } = await readBody(req, deps.maxPostBytes);
+      if (size > deps.maxPostBytes) return sendError(res, 413, 'Request entity too large');
+      const fault = deps.faults.take(connectionId);
+      if (fault) return sendError(res, fault, 'Injected fault');
+      if (!conn?.isOpen) return sendError(res, 410, '');
+      conn.send(body);
+      res.writeHead(200, { 'content-type': 'application/json' }).end();
+      return;
+    }
+    case 'GET': {
+      if (!conn) return sendError(res, 410, '');
+      return sendJson(res, 200, {
+        connectedAt: new Date(conn.connectedAt).toISOString(),
+        identity: { sourceIp: conn.sourceIp, ...(conn.userAgent ? { userAgent: conn.userAgent } : {}) },
+        lastActiveAt: new Date(conn.lastActiveAt).toISOString(),
+      });
+    }
+    case 'DELETE': {
+      if (!conn) return sendError(res, 410, '');
+      conn.close(1000, 'Closed by the server');
+      res.writeHead(204).end();
+      return;
+    }
+    default:
+      return sendError(res, 400, `Unsupported method ${req.method}`);
+  }
+}
+
+function sendJson(
+  res: ServerResponse,
+  status: number,
+  payload: unknown,
+  headers: Record<string, string> = {},
+): void {
+  const body = JSON.stringify(payload);
+  res.writeHead(status, {
+    'content-type': 'application/json',
+    'content-length': Buffer.byteLength(body),
+    ...headers,
+  });
+  res.end(body);
+}
+
+function sendError(res: ServerResponse, status: number, message: string): void {
+  const type = ERROR_TYPES[status] ?? 'BadRequestException';
+  sendJson(res, status, { message: message || null }, { 'x-amzn-errortype': type });
+}
+
+/** Reads the whole body but keeps it only while it fits in `limit` bytes; `size` is the full size. */
+async function readBody(req: IncomingMessage, limit: number): Promise<{ body: Buffer; size: number }> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    const buf = chunk as Buffer;
+    size += buf.length;
+    if (size <= limit) chunks.push(buf);
+  }
+  return { body: Buffer.concat(chunks), size };
+}

@@ -1,0 +1,98 @@
+/** The local gateway's public shapes: routes, limits, options and what it reports. */
+
+/** A Lambda handler as the gateway invokes it. */
+// biome-ignore lint/suspicious/noExplicitAny: handlers take and return API Gateway shapes of many kinds
+export type LambdaHandler = (event: any, context: any) => Promise<any>;
+
+export interface GatewayRoute {
+  readonly routeKey: string;
+  /** Whether the handler's response body goes back to the caller. */
+  readonly returnResponse: boolean;
+  readonly load: () => Promise<LambdaHandler>;
+}
+
+export interface GatewayLimits {
+  /** Largest client frame accepted; larger ones close the socket with 1009. @default 128 KB */
+  readonly maxFrameBytes: number;
+  /** Largest route response delivered; larger ones are logged and not sent. @default 128 KB */
+  readonly maxResponseBytes: number;
+  /** Idle timeout. @default 10 minutes */
+  readonly idleTimeoutMs: number;
+  /** Hard connection limit. @default 2 hours */
+  readonly maxConnectionMs: number;
+  /** Largest Management API post; larger ones get 413 PayloadTooLargeException. @default 128 KB */
+  readonly maxPostBytes: number;
+}
+
+/** API Gateway's WebSocket quotas: 128 KB messages both ways, 10 min idle, 2 h per connection. */
+export const AWS_LIMITS: GatewayLimits = {
+  maxFrameBytes: 128 * 1024,
+  maxResponseBytes: 128 * 1024,
+  idleTimeoutMs: 10 * 60 * 1000,
+  maxConnectionMs: 2 * 60 * 60 * 1000,
+  maxPostBytes: 128 * 1024,
+};
+
+export interface InvokeInfo {
+  readonly routeKey: string;
+  readonly connectionId: string;
+  readonly ms: number;
+  readonly error?: unknown;
+}
+
+/** A line of the stage's execution log (what API Gateway writes to CloudWatch Logs). */
+export interface ExecutionLogEntry {
+  readonly level: 'ERROR';
+  readonly routeKey: string;
+  readonly connectionId: string;
+  readonly requestId: string;
+  readonly message: string;
+}
+
+export interface GatewayOptions {
+  readonly routes: readonly GatewayRoute[];
+  /** The REQUEST authorizer of `$connect` and the query parameter that is its identity source. */
+  readonly authorizer?: { readonly load: () => Promise<LambdaHandler>; readonly queryParameter: string };
+  /** @default {@link DEFAULT_PORT}; 0 picks a free port */
+  readonly port?: number;
+  /** @default {@link LOOPBACK_HOST} */
+  readonly host?: string;
+  /** @default 'local' */
+  readonly stage?: string;
+  /** @default 'localapi01' */
+  readonly apiId?: string;
+  readonly limits?: Partial<GatewayLimits>;
+  /** Makes connection ids (tests pin ids with `+`, `/` and `=`). @default {@link newConnectionId} */
+  readonly newConnectionId?: () => string;
+  /** Called after every handler invocation (observability in tests and `npm run dev`). */
+  readonly onInvoke?: (info: InvokeInfo) => void;
+  /** Receives the execution log. @default one line on stderr per entry */
+  readonly onExecutionLog?: (entry: ExecutionLogEntry) => void;
+}
+
+/** A fault the Management API answers instead of delivering (fault-injection tests). */
+export interface InjectedFault {
+  readonly status: 410 | 429 | 500 | 503;
+  /** How many posts fail this way. @default 1 */
+  readonly count?: number;
+  /** Only posts to this connection. @default any connection */
+  readonly connectionId?: string;
+}
+
+/** What the gateway knows of a connection: the facts every event's requestContext carries. */
+export interface ConnectionFacts {
+  readonly id: string;
+  readonly connectedAt: number;
+  readonly sourceIp: string;
+  readonly userAgent: string | undefined;
+  /** The authorizer's principalId and context, handed to every later event. */
+  readonly authorizer: Record<string, unknown> | undefined;
+}
+
+/** The stage facts every event carries. */
+export interface StageFacts {
+  readonly stage: string;
+  readonly apiId: string;
+  /** host:port the clients connect to. */
+  readonly domainName: string;
+}

@@ -1,0 +1,162 @@
+/**
+ * `npm run check-iam` (the last step of `npm test`): proves the synthesized IAM policies against the AWS
+ * calls the test suites recorded (lambdas/shared/call-recorder.ts writes them to `.aws-calls/` during
+ * `vitest run`; test/global-setup.ts starts each run with an empty folder).
+ *
+ * For every synthesized variant (auth modes cognito, oidc and hs256, and a customer managed table key),
+ * it fails when a function made a call its policy does not allow, or holds a grant it never used (except
+ * the reasoned entries of scripts/iam-allow-list.ts). Run it only after a full `vitest run`: after a
+ * partial run, grants of the routes that did not run are reported unused.
+ *
+ * Usage: `tsx scripts/check-iam.ts [--calls DIR] [--verbose]`
+ */
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
+import { App, type CfnResource, type Stack } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import { AUTHORIZER_FN, CALL_LOG_DIR_ENV } from '../lambdas/shared/call-recorder.ts';
+import { ChatStack, type ChatStackProps } from '../lib/chat-stack.ts';
+import { FEATURE_FLAGS } from '../lib/feature-flags.ts';
+import { DUE_QUEUE_NAME, SCHEDULED_FUNCTIONS } from '../lib/scheduled-functions.ts';
+import { IAM_ALLOW_LIST } from './iam-allow-list.ts';
+import {
+  type AllowListEntry,
+  type Call,
+  checkIam,
+  type FunctionPolicy,
+  type IamReport,
+  type Statement,
+  symbolicResource,
+} from './iam-check.ts';
+
+export const VARIANTS: Readonly<Record<string, ChatStackProps>> = {
+  cognito: { auth: { mode: 'cognito' } },
+  oidc: {
+    auth: {
+      mode: 'oidc',
+      issuer: 'https://issuer.example.com/',
+      jwksUrl: 'https://issuer.example.com/.well-known/jwks.json',
+      audience: 'chat',
+    },
+  },
+  hs256: { auth: { mode: 'hs256' } },
+  'customer-managed-key': { auth: { mode: 'cognito' }, tableEncryptionKey: true },
+};
+
+type Resources = Record<string, { Type: string; Properties?: Record<string, unknown> }>;
+
+const logicalId = (stack: Stack, construct: { node: { defaultChild?: unknown } }) =>
+  stack.getLogicalId(construct.node.defaultChild as CfnResource);
+
+/** Every statement of a role: its inline policies and the AWS::IAM::Policy resources attached to it. */
+export function roleStatements(resources: Resources, roleId: string): Statement[] {
+  const role = resources[roleId];
+  const inline = (
+    (role?.Properties?.Policies ?? []) as { PolicyDocument: { Statement: Statement[] } }[]
+  ).flatMap((p) => p.PolicyDocument.Statement);
+  const attached = Object.values(resources)
+    .filter((r) => r.Type === 'AWS::IAM::Policy')
+    .filter((r) => JSON.stringify(r.Properties?.Roles ?? []).includes(`"${roleId}"`))
+    .flatMap(
+      (r) => (r.Properties?.PolicyDocument as { Statement?: Statement[] } | undefined)?.Statement ?? [],
+    );
+  return [...inline, ...attached];
+}
+
+/** Synthesizes one variant in-process (no bundling) and extracts each function's policy. */
+export function synthesizePolicies(props: ChatStackProps) {
+  const app = new App({ context: { ...FEATURE_FLAGS, 'aws:cdk:bundling-stacks': [] } });
+  const stack = new ChatStack(app, 'IamCheck', props);
+  const resources = Template.fromStack(stack).toJSON().Resources as Resources;
+  const fns = [
+    [AUTHORIZER_FN, stack.chatApi.authorizerFunction] as const,
+    ...[...stack.chatApi.functions].map(([routeKey, fn]) => [routeKey, fn] as const),
+    // Not routes: their invocation scopes carry these names.
+    [SCHEDULED_FUNCTIONS.sweeper.name, stack.scheduled.sweeper] as const,
+    [SCHEDULED_FUNCTIONS.dispatcher.name, stack.scheduled.dispatcher] as const,
+  ];
+  const functions: FunctionPolicy[] = fns.map(([fn, construct]) => ({
+    fn,
+    statements: roleStatements(resources, logicalId(stack, construct.role)),
+  }));
+  const names = {
+    table: logicalId(stack, stack.table.table),
+    secrets: Object.entries(resources)
+      .filter(([, r]) => r.Type === 'AWS::SecretsManager::Secret')
+      .map(([id]) => id),
+    keys: Object.entries(resources)
+      .filter(([, r]) => r.Type === 'AWS::KMS::Key')
+      .map(([id]) => id),
+    queues: { [logicalId(stack, stack.scheduled.queue)]: DUE_QUEUE_NAME },
+  };
+  return { functions, resourceOf: (expr: unknown) => symbolicResource(expr, names) };
+}
+
+export function readCalls(dir: string): Call[] {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir)
+    .filter((f) => f.endsWith('.jsonl'))
+    .flatMap((f) => readFileSync(join(dir, f), 'utf8').split('\n'))
+    .filter((line) => line.trim())
+    .map((line) => JSON.parse(line) as Call);
+}
+
+export interface CheckResult {
+  readonly reports: Readonly<Record<string, IamReport>>;
+  readonly stale: readonly AllowListEntry[];
+  readonly ok: boolean;
+}
+
+export function checkVariants(
+  calls: readonly Call[],
+  allowList: readonly AllowListEntry[] = IAM_ALLOW_LIST,
+): CheckResult {
+  const reports: Record<string, IamReport> = {};
+  const used = new Set<AllowListEntry>();
+  for (const [name, props] of Object.entries(VARIANTS)) {
+    const { functions, resourceOf } = synthesizePolicies(props);
+    const report = checkIam(calls, functions, resourceOf, allowList);
+    for (const e of report.usedAllowList) used.add(e);
+    reports[name] = report;
+  }
+  const stale = allowList.filter((e) => !used.has(e));
+  const ok = stale.length === 0 && Object.values(reports).every((r) => !r.missing.length && !r.unused.length);
+  return { reports, stale, ok };
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: { calls: { type: 'string' }, verbose: { type: 'boolean', default: false } },
+  });
+  const dir = resolve(values.calls ?? process.env[CALL_LOG_DIR_ENV] ?? '.aws-calls');
+  const calls = readCalls(dir);
+  if (calls.length === 0) {
+    process.stderr.write(`check-iam: no recorded AWS calls in ${dir}; run the full \`vitest run\` first.\n`);
+    process.exit(1);
+  }
+  const started = performance.now();
+  const { reports, stale, ok } = checkVariants(calls);
+  const out: string[] = [];
+  for (const [name, r] of Object.entries(reports)) {
+    out.push(
+      `${name}: ${r.missing.length} missing, ${r.unused.length} unused, ${r.allowListed.length} allow-listed`,
+    );
+    for (const m of r.missing) out.push(`  MISSING ${m}`);
+    for (const u of r.unused) out.push(`  UNUSED  ${u}`);
+    if (values.verbose) for (const a of r.allowListed) out.push(`  kept    ${a}`);
+  }
+  for (const e of stale)
+    out.push(`STALE allow-list entry (no variant needs it): ${e.fn} ${e.action} on ${e.resource}`);
+  const fns = new Set(calls.map((c) => c.fn).filter(Boolean)).size;
+  const unattributed = Object.values(reports)[0]?.unattributed ?? 0;
+  out.push(
+    `check-iam: ${calls.length} distinct calls of ${fns} functions${unattributed ? ` (+${unattributed} outside any handler, not checked)` : ''}, ` +
+      `${Object.keys(reports).length} variants, ${Math.round(performance.now() - started)} ms: ${ok ? 'OK' : 'FAILED'}`,
+  );
+  (ok ? process.stdout : process.stderr).write(`${out.join('\n')}\n`);
+  if (!ok) process.exit(1);
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) await main();

@@ -1,0 +1,140 @@
+/**
+ * Least privilege in the synthesized template: each route function holds exactly the table actions of
+ * the route table (items on the table, queries on an index, scoped deletes), its management access,
+ * logging and tracing; nothing else, no Scan, no wildcard. (scripts/check-iam.ts proves the same grants
+ * against the calls the suites really make.)
+ */
+import { App } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { ChatStack } from '../../lib/chat-stack.ts';
+import { ROUTES, type RouteDefinition, type TableAction } from '../../lib/routes.ts';
+import {
+  actionsOf,
+  grant,
+  grantsOf,
+  logicalId,
+  NO_BUNDLING,
+  privilegeViolations,
+  resourcesOf,
+  type Synthesized,
+  statementsOf,
+  synth,
+} from './support.ts';
+
+type Resources = Record<string, { Type: string; Properties: Record<string, unknown> }>;
+
+let s: Synthesized;
+let resources: Resources;
+beforeAll(() => {
+  s = synth();
+  resources = s.template.toJSON().Resources as Resources;
+}, 300_000);
+
+describe('least privilege', { timeout: 180_000 }, () => {
+  const LOGGING = ['logs:CreateLogStream', 'logs:PutLogEvents'];
+  const TRACING = ['xray:PutTelemetryRecords', 'xray:PutTraceSegments'];
+
+  it('grants each route function exactly its table actions: items on the table, queries on an index, scoped deletes', () => {
+    const table = s.stack.resolve(s.stack.table.table.tableArn);
+    const userPartitions = { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['USER#*'] } };
+    for (const def of ROUTES) {
+      const fn = s.stack.chatApi.functions.get(def.routeKey);
+      if (!fn) throw new Error(def.routeKey);
+      const dynamo = grantsOf(statementsOf(s, fn)).filter((g) => g.includes('"dynamodb:'));
+      const plain = def.tableActions.includes('dynamodb:DeleteItem');
+      const expected = [...new Set(def.tableActions)].map((a) =>
+        a.startsWith('dynamodb:Query:')
+          ? grant('dynamodb:Query', s.stack.resolve(s.stack.table.indexArn(a.split(':')[2] as string)))
+          : a === 'dynamodb:DeleteItem:userPartitions'
+            ? plain
+              ? grant('dynamodb:DeleteItem', table)
+              : grant('dynamodb:DeleteItem', table, userPartitions)
+            : grant(a, table),
+      );
+      expect(dynamo, def.routeKey).toEqual([...new Set(expected)].sort());
+    }
+  });
+
+  it('never grants DeleteItem on every item to a route that only removes stale connections', () => {
+    for (const routeKey of ['$connect', '$disconnect', 'sendMessage', 'typing', 'createChat', 'invite']) {
+      const fn = s.stack.chatApi.functions.get(routeKey);
+      if (!fn) throw new Error(routeKey);
+      const deletes = statementsOf(s, fn).filter((st) => actionsOf(st).includes('dynamodb:DeleteItem'));
+      expect(deletes.length, routeKey).toBeGreaterThan(0);
+      for (const st of deletes) {
+        expect((st as { Condition?: unknown }).Condition, routeKey).toEqual({
+          'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['USER#*'] },
+        });
+      }
+    }
+  });
+
+  it('grants execute-api:ManageConnections on this stage’s @connections only where the route table says so', () => {
+    const connections = s.stack.resolve(s.stack.chatApi.connectionsArn);
+    expect(JSON.stringify(connections)).toContain('/prod/*/@connections/*');
+    for (const def of ROUTES) {
+      const fn = s.stack.chatApi.functions.get(def.routeKey);
+      if (!fn) throw new Error(def.routeKey);
+      const manage = statementsOf(s, fn).filter((st) =>
+        actionsOf(st).some((a) => a.startsWith('execute-api:')),
+      );
+      if (def.managementApi) {
+        expect(manage, def.routeKey).toHaveLength(1);
+        expect(actionsOf(manage[0] as (typeof manage)[0])).toEqual(['execute-api:ManageConnections']);
+        expect(resourcesOf(manage[0] as (typeof manage)[0])).toEqual([connections]);
+      } else {
+        expect(manage, def.routeKey).toEqual([]);
+      }
+    }
+  });
+
+  it('each role holds exactly: logging to its own log group, tracing, its table actions, its management access', () => {
+    for (const fn of s.stack.chatApi.allFunctions) {
+      const def = ROUTES.find((r) => s.stack.chatApi.functions.get(r.routeKey) === fn);
+      const expected = [
+        ...LOGGING,
+        ...TRACING,
+        ...(def?.tableActions ?? []).map((a) => a.split(':').slice(0, 2).join(':')),
+        ...(def?.managementApi ? ['execute-api:ManageConnections'] : []),
+        ...(def?.uses?.includes('scheduledQueue') ? ['sqs:SendMessage'] : []),
+      ];
+      const statements = statementsOf(s, fn);
+      expect([...new Set(statements.flatMap(actionsOf))].sort(), fn.node.id).toEqual(
+        [...new Set(expected)].sort(),
+      );
+      const logging = statements.find((st) => actionsOf(st).includes('logs:PutLogEvents'));
+      expect(resourcesOf(logging as NonNullable<typeof logging>)).toEqual([
+        { 'Fn::GetAtt': [logicalId(s.stack, fn.logGroup), 'Arn'] },
+      ]);
+      const role = resources[logicalId(s.stack, fn.role)];
+      expect(role?.Properties.ManagedPolicyArns, fn.node.id).toBeUndefined();
+    }
+  });
+
+  it('has no dynamodb:Scan, no wildcard action, and no table access outside the route functions', () => {
+    const routeRoles = [...s.stack.chatApi.functions.values(), ...s.stack.scheduled.functions].map((fn) =>
+      logicalId(s.stack, fn.role),
+    );
+    expect(privilegeViolations(s.template, routeRoles)).toEqual([]);
+  });
+
+  it('the privilege check catches a Scan, a wildcard action and a grant on every resource', () => {
+    const first = ROUTES[0] as RouteDefinition;
+    const routes: RouteDefinition[] = [
+      { ...first, tableActions: [...first.tableActions, 'dynamodb:Scan' as TableAction] },
+      { ...first, routeKey: 'wild', name: 'Wild', tableActions: ['dynamodb:*' as TableAction] },
+    ];
+    const app = new App({ context: { ...NO_BUNDLING } });
+    const stack = new ChatStack(app, 'Bad', { routes });
+    stack.chatApi.authorizerFunction.role.addToPolicy(
+      new PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: ['*'] }),
+    );
+    const routeRoles = [...stack.chatApi.functions.values()].map((fn) => logicalId(stack, fn.role));
+    const violations = privilegeViolations(Template.fromStack(stack), routeRoles);
+    expect(violations.some((v) => v.includes('dynamodb:Scan'))).toBe(true);
+    expect(violations.some((v) => v.includes('wildcard action dynamodb:*'))).toBe(true);
+    expect(violations.some((v) => v.includes('secretsmanager:GetSecretValue on every resource'))).toBe(true);
+  });
+});

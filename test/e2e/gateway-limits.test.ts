@@ -1,0 +1,160 @@
+/**
+ * The local gateway's limits, as API Gateway enforces them: 128 KB messages in both directions
+ * (an oversized client frame closes the socket with 1009; an oversized route response is not
+ * delivered and shows in the execution log; an oversized post is refused with 413), the idle
+ * timeout and the hard connection limit.
+ */
+import { PayloadTooLargeException, PostToConnectionCommand } from '@aws-sdk/client-apigatewaymanagementapi';
+import { describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import { AWS_LIMITS, type ExecutionLogEntry } from '../../local/gateway.ts';
+import { eventually } from '../support/client.ts';
+import { RawClient, Recorder, startGateway, useGateway } from '../support/gateway-harness.ts';
+
+const gw = useGateway({ limits: { maxFrameBytes: 4096, maxResponseBytes: 8192 } });
+
+describe('limits', () => {
+  it('accepts a frame of exactly maxFrameBytes and closes the socket with 1009 above it', async () => {
+    const client = await gw.connect();
+    const id = await client.connectionId();
+    const exact = JSON.stringify({ action: 'echo', pad: '' });
+    const fits = JSON.stringify({ action: 'echo', pad: 'x'.repeat(4096 - exact.length) });
+    expect(Buffer.byteLength(fits)).toBe(4096);
+    expect((await client.request(fits)).route).toBe('echo');
+
+    client.socket.send(`${fits} `);
+    expect((await client.closed).code).toBe(1009);
+    await eventually(() => gw.rec.of('$disconnect', id).length === 1);
+    expect(gw.rec.of('$disconnect', id)[0]?.requestContext.disconnectStatusCode).toBe(1009);
+  });
+
+  it('closes idle sockets after idleTimeoutMs and runs $disconnect', async () => {
+    const idleRec = new Recorder();
+    const idle = await startGateway(idleRec, { limits: { idleTimeoutMs: 40 } });
+    try {
+      const client = await RawClient.open(`${idle.url}/?token=ok-idle`);
+      expect((await client.closed).code).toBe(1001);
+      await eventually(() => idleRec.of('$disconnect').length === 1);
+      expect(idleRec.of('$disconnect')[0]?.requestContext).toMatchObject({
+        eventType: 'DISCONNECT',
+        authorizer: { principalId: 'idle' },
+      });
+    } finally {
+      await idle.stop();
+    }
+  });
+
+  it('closes every socket at maxConnectionMs, however active, and runs $disconnect', async () => {
+    const hardRec = new Recorder();
+    const hard = await startGateway(hardRec, { limits: { maxConnectionMs: 60 } });
+    try {
+      const client = await RawClient.open(`${hard.url}/?token=ok-busy`);
+      const sending = setInterval(() => {
+        if (client.socket.readyState === WebSocket.OPEN) client.socket.send('{"action":"oneway"}');
+      }, 5);
+      const closed = await client.closed;
+      clearInterval(sending);
+      expect(closed.code).toBe(1001);
+      await eventually(() => hardRec.of('$disconnect').length === 1);
+    } finally {
+      await hard.stop();
+    }
+  });
+  it('delivers a post of exactly 128 KB and refuses a larger one with PayloadTooLargeException (413)', async () => {
+    const client = await gw.connect();
+    const id = await client.connectionId();
+    const max = 'y'.repeat(128 * 1024);
+    await gw.mgmt.send(new PostToConnectionCommand({ ConnectionId: id, Data: max }));
+    await client.waitForText(max, 'the 128 KB post');
+
+    const error = await gw.mgmt
+      .send(new PostToConnectionCommand({ ConnectionId: id, Data: `${max}y` }))
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(PayloadTooLargeException);
+    expect((error as PayloadTooLargeException).$metadata.httpStatusCode).toBe(413);
+    expect(client.received.some((r) => r.text.length > max.length)).toBe(false);
+  });
+
+  it('refuses a post far over 128 KB whole: nothing of it is delivered', async () => {
+    const client = await gw.connect();
+    const id = await client.connectionId();
+    for (const size of [200 * 1024, 1024 * 1024]) {
+      const error = await gw.mgmt
+        .send(new PostToConnectionCommand({ ConnectionId: id, Data: 'z'.repeat(size) }))
+        .catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(PayloadTooLargeException);
+    }
+    // Anything delivered would have arrived before this answer.
+    await client.request('{"action":"echo","after":"posts"}');
+    expect(client.received.filter((r) => r.text.startsWith('z'))).toEqual([]);
+  });
+
+  it('delivers a route response of exactly maxResponseBytes; a larger one is logged, not sent, and the socket stays open', async () => {
+    const client = await gw.connect();
+    const id = await client.connectionId();
+    client.socket.send(JSON.stringify({ action: 'big', count: 8192 }));
+    await client.waitForText('b'.repeat(8192), 'the 8 KB route response');
+
+    // Bytes, not characters: 4097 × "é" is 8194 bytes.
+    client.socket.send(JSON.stringify({ action: 'big', count: 8193 }));
+    client.socket.send(JSON.stringify({ action: 'big', text: 'é', count: 4097 }));
+    await eventually(() => gw.rec.of('big').length === 3);
+    await gw.gateway.idle();
+    // Anything the big routes sent would have arrived before this answer.
+    expect((await client.request('{"action":"echo","after":"big"}')).route).toBe('echo');
+    expect(client.received.filter((r) => !r.text.startsWith('{')).map((r) => r.text.length)).toEqual([8192]);
+    expect(client.socket.readyState).toBe(WebSocket.OPEN);
+
+    const requestIds = gw.rec.of('big', id).map((e) => e.requestContext.requestId);
+    expect(gw.log).toEqual(
+      [8193, 8194].map((bytes, i) => ({
+        level: 'ERROR',
+        routeKey: 'big',
+        connectionId: id,
+        requestId: requestIds[i + 1],
+        message: `Route response of ${bytes} bytes exceeds the message payload limit of 8192 bytes: not sent.`,
+      })),
+    );
+  });
+});
+
+describe("API Gateway's 128 KB message limit, in both directions, by default", () => {
+  it('has AWS_LIMITS of 128 KB for client frames, route responses and posts', () => {
+    expect(AWS_LIMITS).toMatchObject({
+      maxFrameBytes: 131_072,
+      maxResponseBytes: 131_072,
+      maxPostBytes: 131_072,
+    });
+  });
+
+  it('accepts a 128 KB client frame and answers 128 KB; one byte more is not sent, or closes the socket with 1009', async () => {
+    const rec = new Recorder();
+    const log: ExecutionLogEntry[] = [];
+    const gateway = await startGateway(rec, { log });
+    try {
+      const client = await RawClient.open(`${gateway.url}/?token=ok-max`);
+      client.socket.send(JSON.stringify({ action: 'big', count: 128 * 1024 }));
+      await client.waitForText('b'.repeat(128 * 1024), 'the 128 KB route response');
+      client.socket.send(JSON.stringify({ action: 'big', count: 128 * 1024 + 1 }));
+      await eventually(() => rec.of('big').length === 2);
+      await gateway.idle();
+      expect(log.map((e) => e.message)).toEqual([
+        'Route response of 131073 bytes exceeds the message payload limit of 131072 bytes: not sent.',
+      ]);
+
+      const empty = JSON.stringify({ action: 'oneway', pad: '' });
+      const max = JSON.stringify({ action: 'oneway', pad: 'x'.repeat(128 * 1024 - empty.length) });
+      expect(Buffer.byteLength(max)).toBe(128 * 1024);
+      client.socket.send(max);
+      await eventually(() => rec.of('oneway').length === 1);
+      expect(client.socket.readyState).toBe(WebSocket.OPEN);
+      client.socket.send(`${max} `);
+      expect((await client.closed).code).toBe(1009);
+      await eventually(() => rec.of('$disconnect').length === 1);
+      expect(rec.of('oneway')).toHaveLength(1);
+      expect(client.received.map((r) => r.text.length)).toEqual([128 * 1024]);
+    } finally {
+      await gateway.stop();
+    }
+  });
+});

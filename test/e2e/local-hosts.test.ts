@@ -1,0 +1,83 @@
+/**
+ * The local services listen on loopback unless asked otherwise: DynamoDB Local and the gateway are
+ * unreachable from this machine's network addresses by default, and a stack opened to the network
+ * refuses the public development JWT secret.
+ */
+import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
+import { describe, expect, inject, it } from 'vitest';
+import { DEV_JWT_SECRET } from '../../lambdas/auth/verifier.ts';
+import { isLoopback } from '../../local/defaults.ts';
+import { LocalGateway } from '../../local/gateway.ts';
+import { assertSecretFitsHost, startLocalStack } from '../../local/stack.ts';
+import { listening, networkAddresses } from '../support/net.ts';
+
+const addresses = networkAddresses();
+
+const OWN_SECRET = 'a-secret-of-this-developer-0123456789abcdef';
+
+describe.skipIf(addresses.length === 0)('listen addresses', () => {
+  it("DynamoDB Local (the test run's) answers on 127.0.0.1 only", async () => {
+    const port = Number(new URL(inject('dynamoEndpoint')).port);
+    expect(await listening(port)).toBe(true);
+    for (const address of addresses) expect(await listening(port, address), address).toBe(false);
+  });
+
+  it('the gateway listens on 127.0.0.1 by default, and on the network only when asked', async () => {
+    const local = new LocalGateway({ routes: [], port: 0 });
+    const open = new LocalGateway({ routes: [], port: 0, host: '0.0.0.0' });
+    await Promise.all([local.start(), open.start()]);
+    try {
+      expect(local.url).toBe(`ws://127.0.0.1:${local.port}`);
+      expect(await listening(local.port)).toBe(true);
+      for (const address of addresses) {
+        expect(await listening(local.port, address), address).toBe(false);
+        expect(await listening(open.port, address), address).toBe(true);
+      }
+    } finally {
+      await Promise.all([local.stop(), open.stop()]);
+    }
+  });
+});
+
+describe('the public dev JWT secret beyond loopback', () => {
+  it('is accepted on loopback addresses', () => {
+    for (const host of ['127.0.0.1', '127.1.2.3', 'localhost', '::1', '[::1]']) {
+      expect(isLoopback(host), host).toBe(true);
+      expect(() => assertSecretFitsHost(host, {})).not.toThrow();
+      expect(() => assertSecretFitsHost(host, { JWT_SECRET: DEV_JWT_SECRET })).not.toThrow();
+    }
+  });
+
+  it('is refused on any other address, with a message telling to set JWT_SECRET', () => {
+    for (const host of ['0.0.0.0', '::', '192.168.1.20', 'my-laptop.local']) {
+      expect(isLoopback(host), host).toBe(false);
+      for (const env of [{}, { JWT_SECRET: DEV_JWT_SECRET }]) {
+        expect(() => assertSecretFitsHost(host, env)).toThrow(
+          /public development JWT secret.*Set JWT_SECRET/s,
+        );
+      }
+      expect(() => assertSecretFitsHost(host, { JWT_SECRET: OWN_SECRET })).not.toThrow();
+      expect(() =>
+        assertSecretFitsHost(host, { JWT_JWKS_URL: 'https://idp.example/jwks.json' }),
+      ).not.toThrow();
+    }
+  });
+
+  it('stops startLocalStack before anything starts', async () => {
+    const tableName = `refused-${Date.now()}`;
+    await expect(
+      startLocalStack({
+        host: '0.0.0.0',
+        port: 0,
+        dynamoEndpoint: inject('dynamoEndpoint'),
+        tableName,
+        env: { JWT_SECRET: DEV_JWT_SECRET },
+      }),
+    ).rejects.toThrow(/Refusing to listen on 0\.0\.0\.0 with the public development JWT secret/);
+    // Refused up front: not even the table was created.
+    const client = new DynamoDBClient({ endpoint: inject('dynamoEndpoint') });
+    const tables = await client.send(new ListTablesCommand({}));
+    client.destroy();
+    expect(tables.TableNames).not.toContain(tableName);
+  });
+});

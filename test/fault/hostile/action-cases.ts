@@ -1,0 +1,189 @@
+/** Hostile frames: The other actions' fields, and every action on others' chats and messages. */
+import { type Case, EMOJI } from './world.ts';
+
+export const ACTION_CASES: Case[] = [
+  // ── Other actions: fields ──────────────────────────────────────────────────────────────────────────
+  {
+    name: 'createChat with an unknown kind',
+    frame: (x) => ({ action: 'createChat', kind: 'channel', userId: x.ab }),
+    code: 'BAD_REQUEST',
+  },
+  {
+    name: 'createChat direct with oneself',
+    frame: (x) => ({ action: 'createChat', kind: 'direct', userId: x.alice }),
+    code: 'BAD_REQUEST',
+  },
+  {
+    name: 'createChat direct with an id containing #',
+    frame: () => ({ action: 'createChat', kind: 'direct', userId: 'USER#x' }),
+    code: 'BAD_REQUEST',
+  },
+  {
+    name: 'createChat group with memberIds as a string',
+    frame: () => ({ action: 'createChat', kind: 'group', name: 'g', memberIds: 'bob' }),
+    code: 'BAD_REQUEST',
+  },
+  {
+    name: 'createChat group with a numeric member',
+    frame: () => ({ action: 'createChat', kind: 'group', name: 'g', memberIds: [1] }),
+    code: 'BAD_REQUEST',
+  },
+  {
+    name: 'createChat group of 201',
+    frame: () => ({
+      action: 'createChat',
+      kind: 'group',
+      name: 'big',
+      memberIds: Array.from({ length: 200 }, (_, i) => `m${i}`),
+    }),
+    code: 'BAD_REQUEST',
+  },
+  {
+    name: 'createChat group name of 101 emoji',
+    frame: () => ({ action: 'createChat', kind: 'group', name: EMOJI.repeat(101), memberIds: [] }),
+    code: 'BAD_REQUEST',
+  },
+  {
+    name: 'history with before and after',
+    frame: (x) => ({ action: 'history', chatId: x.ab, before: 5, after: 1 }),
+    code: 'BAD_REQUEST',
+  },
+  {
+    name: 'history limit 0',
+    frame: (x) => ({ action: 'history', chatId: x.ab, limit: 0 }),
+    code: 'BAD_REQUEST',
+  },
+  {
+    name: 'history limit 101',
+    frame: (x) => ({ action: 'history', chatId: x.ab, limit: 101 }),
+    code: 'BAD_REQUEST',
+  },
+  {
+    name: 'history limit as a string',
+    frame: (x) => ({ action: 'history', chatId: x.ab, limit: '10' }),
+    code: 'BAD_REQUEST',
+  },
+  {
+    name: 'history before 1.5',
+    frame: (x) => ({ action: 'history', chatId: x.ab, before: 1.5 }),
+    code: 'BAD_REQUEST',
+  },
+  {
+    name: 'history before -1',
+    frame: (x) => ({ action: 'history', chatId: x.ab, before: -1 }),
+    code: 'BAD_REQUEST',
+  },
+  {
+    name: 'typing with isTyping "yes"',
+    frame: (x) => ({ action: 'typing', chatId: x.ab, isTyping: 'yes' }),
+    code: 'BAD_REQUEST',
+  },
+  {
+    name: 'invite with no ids',
+    frame: (x) => ({ action: 'invite', chatId: x.ab, userIds: [] }),
+    code: 'BAD_REQUEST',
+  },
+  {
+    name: 'invite with 51 ids',
+    frame: (x) => ({
+      action: 'invite',
+      chatId: x.ab,
+      userIds: Array.from({ length: 51 }, (_, i) => `i${i}`),
+    }),
+    code: 'BAD_REQUEST',
+  },
+  {
+    name: 'getPresence with no ids',
+    frame: () => ({ action: 'getPresence', userIds: [] }),
+    code: 'BAD_REQUEST',
+  },
+  {
+    name: 'getPresence with 101 ids',
+    frame: () => ({ action: 'getPresence', userIds: Array.from({ length: 101 }, (_, i) => `p${i}`) }),
+    code: 'BAD_REQUEST',
+  },
+  {
+    name: 'getPresence with a string',
+    frame: () => ({ action: 'getPresence', userIds: 'bob' }),
+    code: 'BAD_REQUEST',
+  },
+  // ── Others' chats and messages ─────────────────────────────────────────────────────────────────────
+  { name: "getChat of others' chat", frame: (x) => ({ action: 'getChat', chatId: x.bc }), code: 'NOT_FOUND' },
+  { name: "history of others' chat", frame: (x) => ({ action: 'history', chatId: x.bc }), code: 'NOT_FOUND' },
+  { name: "typing in others' chat", frame: (x) => ({ action: 'typing', chatId: x.bc }), code: 'NOT_FOUND' },
+  {
+    name: "readMessage in others' chat",
+    frame: (x) => ({ action: 'readMessage', chatId: x.bc, messageId: x.bobMsgInBc.messageId }),
+    code: 'NOT_FOUND',
+  },
+  {
+    name: 'readMessage of a message of another chat',
+    frame: (x) => ({ action: 'readMessage', chatId: x.ab, messageId: x.bobMsgInBc.messageId }),
+    code: 'NOT_FOUND',
+  },
+  {
+    name: "editMessage of bob's message",
+    frame: (x) => ({
+      action: 'editMessage',
+      chatId: x.ab,
+      messageId: x.bobMsgInAb.messageId,
+      text: 'mine now',
+    }),
+    code: 'FORBIDDEN',
+  },
+  {
+    name: "editMessage in others' chat",
+    frame: (x) => ({ action: 'editMessage', chatId: x.bc, messageId: x.bobMsgInBc.messageId, text: 'x' }),
+    code: 'NOT_FOUND',
+  },
+  {
+    name: 'editMessage naming a message of another chat',
+    frame: (x) => ({ action: 'editMessage', chatId: x.ab, messageId: x.bobMsgInBc.messageId, text: 'x' }),
+    code: 'NOT_FOUND',
+  },
+  {
+    name: "deleteMessage of bob's group message",
+    frame: (x) => ({ action: 'deleteMessage', chatId: x.g, messageId: x.bobMsgInG.messageId }),
+    code: 'FORBIDDEN',
+  },
+  {
+    name: "deleteMessage in others' chat",
+    frame: (x) => ({ action: 'deleteMessage', chatId: x.bc, messageId: x.bobMsgInBc.messageId }),
+    code: 'NOT_FOUND',
+  },
+  {
+    name: "invite into bob's group (not the owner)",
+    frame: (x) => ({ action: 'invite', chatId: x.g, userIds: ['mallory'] }),
+    code: 'FORBIDDEN',
+  },
+  {
+    name: "invite into others' chat",
+    frame: (x) => ({ action: 'invite', chatId: x.bc, userIds: [x.alice] }),
+    code: 'NOT_FOUND',
+  },
+  {
+    name: "removeMember of carol from bob's group",
+    frame: (x) => ({ action: 'removeMember', chatId: x.g, userId: x.carol }),
+    code: 'FORBIDDEN',
+  },
+  {
+    name: 'removeMember (leave) of a direct chat',
+    frame: (x) => ({ action: 'removeMember', chatId: x.ab, userId: x.alice }),
+    code: 'FORBIDDEN',
+  },
+  {
+    name: "removeMember in others' chat",
+    frame: (x) => ({ action: 'removeMember', chatId: x.bc, userId: x.carol }),
+    code: 'NOT_FOUND',
+  },
+  {
+    name: "deleteChat of bob's group",
+    frame: (x) => ({ action: 'deleteChat', chatId: x.g }),
+    code: 'FORBIDDEN',
+  },
+  {
+    name: "deleteChat of others' chat",
+    frame: (x) => ({ action: 'deleteChat', chatId: x.bc }),
+    code: 'NOT_FOUND',
+  },
+];

@@ -1,0 +1,262 @@
+/**
+ * sendMessage and its writer (`append.ts`): the cached head under the memberVer condition, the
+ * claim's fate on every failure, deadlines against a fake clock, voids, and who is told.
+ */
+import { describe, expect, it, vi } from 'vitest';
+import { newMessageId } from '../../../lambdas/domain/ids.ts';
+import { sendMessage } from '../../../lambdas/domain/send.ts';
+import { writeTiming } from '../../../lambdas/domain/timing.ts';
+import { caller, clock, fakeDeps, groupChat, NOW, sent, stored } from './fakes.ts';
+
+vi.mock('node:timers/promises', async () => {
+  const { clock } = await import('./fakes.ts');
+  return { setTimeout: (ms: number) => clock.sleep(ms) };
+});
+
+const ann = caller('ann');
+const send = { chatId: 'g1', text: 'hi', clientMessageId: 'cm-1', connectionId: 'k-ann' };
+
+function withChat(overrides: Parameters<typeof groupChat>[2] = {}, memberIds = ['ann', 'bob']) {
+  const fake = fakeDeps();
+  fake.store.chats.getWithMembers.mockResolvedValue(groupChat('ann', memberIds, overrides));
+  return fake;
+}
+
+describe('sendMessage: the happy path', () => {
+  it('claims, allocates, stores, then tells the other sockets; the group sender cursor moves', async () => {
+    const { deps, store, fanOut } = withChat({ memberVer: 3 });
+    const { message, duplicate } = await sendMessage(deps, ann, send);
+    expect(duplicate).toBe(false);
+    expect(message).toMatchObject({
+      seq: 5,
+      ver: 9,
+      senderId: 'ann',
+      clientMessageId: 'cm-1',
+      createdAt: NOW,
+    });
+    expect(store.claims.claim).toHaveBeenCalledWith(
+      { chatId: 'g1', senderId: 'ann', clientMessageId: 'cm-1' },
+      { claimedAt: clock.ms, token: expect.any(String) },
+    );
+    expect(store.sequence.allocate).toHaveBeenCalledWith(
+      'g1',
+      { memberVer: 3, sentAt: clock.ms, at: NOW, sentBy: undefined },
+      { abortSignal: expect.any(AbortSignal) },
+    );
+    expect(store.messages.put).toHaveBeenCalledWith(
+      expect.objectContaining({
+        seq: 5,
+        ver: 9,
+        allocAt: clock.ms,
+        messageId: expect.stringMatching(/^m5_/),
+      }),
+      { abortSignal: expect.any(AbortSignal) },
+    );
+    expect(store.cursors.advance).toHaveBeenCalledWith('g1', 'ann', 5);
+    expect(sent(fanOut)).toEqual([
+      {
+        userIds: ['ann', 'bob'],
+        frame: { type: 'message.created', message },
+        options: { excludeConnectionId: 'k-ann' },
+      },
+    ]);
+  });
+
+  it("folds a direct chat sender's read cursor into the allocation", async () => {
+    const { deps, store } = withChat({ kind: 'direct', sentSeq: {} });
+    await sendMessage(deps, ann, send);
+    expect(store.sequence.allocate.mock.calls[0]?.[1]).toMatchObject({ sentBy: 'ann' });
+    expect(store.cursors.advance).not.toHaveBeenCalled();
+  });
+
+  it('reads the chat head once per container: later sends allocate against the cache', async () => {
+    const { deps, store } = withChat();
+    await sendMessage(deps, ann, send);
+    await sendMessage(deps, ann, { ...send, clientMessageId: 'cm-2' });
+    await sendMessage(deps, caller('bob'), { ...send, clientMessageId: undefined });
+    expect(store.chats.getWithMembers).toHaveBeenCalledTimes(1);
+  });
+
+  it('claims nothing without a clientMessageId', async () => {
+    const { deps, store } = withChat();
+    await sendMessage(deps, ann, { ...send, clientMessageId: undefined });
+    expect(store.claims.claim).not.toHaveBeenCalled();
+    expect(store.messages.put.mock.calls[0]?.[0]).toMatchObject({ clientMessageId: null });
+  });
+
+  it('still delivers when the sender cursor cannot move', async () => {
+    const { deps, store, fanOut } = withChat();
+    store.cursors.advance.mockRejectedValue(new Error('throttled'));
+    await expect(sendMessage(deps, ann, send)).resolves.toMatchObject({ duplicate: false });
+    expect(fanOut.toUsers).toHaveBeenCalled();
+  });
+});
+
+describe('sendMessage: refused input writes nothing', () => {
+  it('answers NOT_FOUND to a non-member after a consistent read, before any write', async () => {
+    const { deps, store } = withChat({}, ['bob', 'cat']);
+    await expect(sendMessage(deps, ann, send)).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    expect(store.chats.getWithMembers.mock.calls.map((c) => c[1])).toEqual([
+      { consistent: false },
+      { consistent: true },
+    ]);
+    expect(store.claims.claim).not.toHaveBeenCalled();
+    expect(store.sequence.allocate).not.toHaveBeenCalled();
+  });
+
+  it('refuses a replyTo that names no message of this chat before claiming anything', async () => {
+    const { deps, store } = withChat();
+    store.messages.get.mockResolvedValue(stored(1));
+    await expect(sendMessage(deps, ann, { ...send, replyTo: newMessageId(1) })).rejects.toMatchObject({
+      code: 'BAD_REQUEST',
+    });
+    expect(store.claims.claim).not.toHaveBeenCalled();
+  });
+
+  it('refuses attachments before anything else', async () => {
+    const { deps, store } = withChat();
+    await expect(sendMessage(deps, ann, { ...send, attachments: [{ uploadId: 'u' }] })).rejects.toMatchObject(
+      {
+        code: 'BAD_REQUEST',
+      },
+    );
+    expect(store.chats.getWithMembers).not.toHaveBeenCalled();
+  });
+
+  it('gives the claim back when a stale cache let a removed member through (NOT_FOUND)', async () => {
+    const { deps, store } = withChat({ memberVer: 1 });
+    const removed = groupChat('bob', ['bob'], { memberVer: 2 });
+    store.heads.remember('g1', groupChat('ann', ['ann', 'bob'], { memberVer: 1 }));
+    store.sequence.allocate.mockResolvedValue({ status: 'members-changed', chat: removed.chat });
+    store.chats.getWithMembers.mockResolvedValue(removed);
+    await expect(sendMessage(deps, ann, send)).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    expect(store.messages.put).not.toHaveBeenCalled();
+    const token = store.claims.claim.mock.calls[0]?.[1].token;
+    expect(store.claims.release).toHaveBeenCalledWith(
+      { chatId: 'g1', senderId: 'ann', clientMessageId: 'cm-1' },
+      token,
+    );
+  });
+
+  it('gives the claim back when the chat is gone', async () => {
+    const { deps, store } = withChat();
+    store.sequence.allocate.mockResolvedValue({ status: 'chat-gone' });
+    await expect(sendMessage(deps, ann, send)).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    expect(store.claims.release).toHaveBeenCalled();
+  });
+});
+
+describe('sendMessage: exactly once', () => {
+  it('answers the stored original for a claimed clientMessageId, allocating nothing and telling nobody', async () => {
+    const { deps, store, fanOut } = withChat();
+    const original = stored(2, { clientMessageId: 'cm-1' });
+    store.claims.claim.mockResolvedValue({
+      status: 'taken',
+      claim: { claimedAt: clock.ms - 10, token: 't0' },
+    });
+    store.messages.findByClientId.mockResolvedValue(original);
+    const result = await sendMessage(deps, ann, send);
+    expect(result).toMatchObject({ duplicate: true, message: { messageId: original.messageId, seq: 2 } });
+    expect(store.sequence.allocate).not.toHaveBeenCalled();
+    expect(fanOut.toUsers).not.toHaveBeenCalled();
+  });
+});
+
+describe('sendMessage: the members changed', () => {
+  it('reads the head again and allocates against the new members, who are the ones told', async () => {
+    const { deps, store, fanOut } = withChat({ memberVer: 1 });
+    const grown = groupChat('ann', ['ann', 'bob', 'cat'], { memberVer: 4 });
+    store.sequence.allocate
+      .mockResolvedValueOnce({ status: 'members-changed', chat: grown.chat })
+      .mockResolvedValueOnce({ status: 'allocated', seq: 6, ver: 11 });
+    store.chats.getWithMembers.mockResolvedValueOnce(groupChat('ann', ['ann', 'bob'], { memberVer: 1 }));
+    store.chats.getWithMembers.mockResolvedValueOnce(grown);
+    await sendMessage(deps, ann, send);
+    expect(store.chats.getWithMembers.mock.calls[1]?.[1]).toEqual({ consistent: true });
+    expect(store.sequence.allocate.mock.calls[1]?.[1]).toMatchObject({ memberVer: 4 });
+    expect(sent(fanOut)[0]?.userIds).toEqual(['ann', 'bob', 'cat']);
+    expect(store.heads.get('g1')?.chat.memberVer).toBe(4);
+  });
+});
+
+describe('sendMessage: puts that miss their deadline or their seq', () => {
+  it('fills a seq whose put failed with a void, then stores at the next seq', async () => {
+    const { deps, store } = withChat();
+    store.sequence.allocate
+      .mockResolvedValueOnce({ status: 'allocated', seq: 5, ver: 9 })
+      .mockResolvedValueOnce({ status: 'allocated', seq: 6, ver: 10 });
+    store.messages.put.mockRejectedValueOnce(Object.assign(new Error('aborted'), { name: 'AbortError' }));
+    const { message } = await sendMessage(deps, ann, send);
+    expect(store.sequence.fillVoid).toHaveBeenCalledWith('g1', 5, clock.ms);
+    expect(message).toMatchObject({ seq: 6, ver: 10, messageId: expect.stringMatching(/^m6_/) });
+  });
+
+  it('takes the next seq without writing when a reader filled its seq first', async () => {
+    const { deps, store } = withChat();
+    store.sequence.allocate
+      .mockResolvedValueOnce({ status: 'allocated', seq: 5, ver: 9 })
+      .mockResolvedValueOnce({ status: 'allocated', seq: 6, ver: 10 });
+    store.messages.put.mockResolvedValueOnce({
+      status: 'occupied',
+      slot: { kind: 'void', seq: 5, allocAt: 1 },
+    });
+    await expect(sendMessage(deps, ann, send)).resolves.toMatchObject({ message: { seq: 6 } });
+    expect(store.sequence.fillVoid).not.toHaveBeenCalled();
+  });
+
+  it('keeps a message that landed although its put was aborted (the void is refused with it)', async () => {
+    const { deps, store, fanOut } = withChat();
+    store.messages.put.mockImplementationOnce(async (message) => {
+      store.sequence.fillVoid.mockResolvedValueOnce({
+        status: 'occupied',
+        slot: { kind: 'message', message },
+      });
+      throw Object.assign(new Error('aborted'), { name: 'AbortError' });
+    });
+    const { message } = await sendMessage(deps, ann, send);
+    expect(message.seq).toBe(5);
+    expect(store.sequence.allocate).toHaveBeenCalledTimes(1);
+    expect(fanOut.toUsers).toHaveBeenCalledTimes(1);
+  });
+
+  it('never sends a put after the write deadline: a late allocation answer costs a void, not a late write', async () => {
+    const { deps, store } = withChat();
+    store.sequence.allocate
+      .mockImplementationOnce(async () => {
+        clock.advance(writeTiming().writeDeadlineMs); // the answer came back at the deadline
+        return { status: 'allocated', seq: 5, ver: 9 };
+      })
+      .mockResolvedValueOnce({ status: 'allocated', seq: 6, ver: 10 });
+    await expect(sendMessage(deps, ann, send)).resolves.toMatchObject({ message: { seq: 6 } });
+    expect(store.messages.put).toHaveBeenCalledTimes(1);
+    expect(store.messages.put.mock.calls[0]?.[0]).toMatchObject({ seq: 6 });
+    expect(store.sequence.fillVoid.mock.calls[0]?.slice(0, 2)).toEqual(['g1', 5]);
+  });
+
+  it('keeps the claim when the fate of a put cannot be settled (a retry resolves it later)', async () => {
+    const { deps, store } = withChat();
+    store.messages.put.mockRejectedValueOnce(new Error('connection reset'));
+    store.sequence.fillVoid.mockRejectedValueOnce(new Error('connection reset'));
+    await expect(sendMessage(deps, ann, send)).rejects.toThrow('connection reset');
+    expect(store.claims.release).not.toHaveBeenCalled();
+  });
+
+  it('gives the claim back when the allocation was not answered (no put of this send can follow)', async () => {
+    const { deps, store } = withChat();
+    store.sequence.allocate.mockRejectedValueOnce(new Error('connection refused'));
+    await expect(sendMessage(deps, ann, send)).rejects.toThrow('connection refused');
+    expect(store.messages.put).not.toHaveBeenCalled();
+    expect(store.claims.release).toHaveBeenCalled();
+  });
+
+  it('stops allocating at the claim deadline and answers CONFLICT, giving the claim back', async () => {
+    const { deps, store } = withChat();
+    store.sequence.allocate.mockImplementation(async () => {
+      clock.advance(writeTiming().claimDeadlineMs / 2);
+      return { status: 'members-changed', chat: groupChat('ann', ['ann']).chat };
+    });
+    await expect(sendMessage(deps, ann, send)).rejects.toMatchObject({ code: 'CONFLICT' });
+    expect(store.sequence.allocate.mock.calls.length).toBeLessThanOrEqual(2);
+    expect(store.claims.release).toHaveBeenCalled();
+  });
+});

@@ -1,0 +1,174 @@
+/**
+ * Correlation ids on log lines: each invocation's lines carry its own connection, request, chat and
+ * message ids, also when invocations run concurrently in one process (the local gateway), and business
+ * metrics are EMF lines on AWS only.
+ */
+import * as v from 'valibot';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { defineAction } from '../../lambdas/contract/action.ts';
+import { ChatError } from '../../lambdas/shared/errors.ts';
+import { frameKeys, Logger, logger } from '../../lambdas/shared/logger.ts';
+import {
+  countMetric,
+  METRICS_STACK_ENV,
+  type MetricValues,
+  onMetrics,
+} from '../../lambdas/shared/metrics.ts';
+import { wsAction } from '../../lambdas/shared/ws-middleware.ts';
+
+/** Captures the JSON lines written to stdout and stderr. */
+function capture(): Record<string, unknown>[] {
+  const lines: Record<string, unknown>[] = [];
+  const keep = (chunk: unknown) => {
+    for (const line of String(chunk).split('\n').filter(Boolean)) lines.push(JSON.parse(line));
+    return true;
+  };
+  vi.spyOn(process.stdout, 'write').mockImplementation(keep);
+  vi.spyOn(process.stderr, 'write').mockImplementation(keep);
+  return lines;
+}
+afterEach(() => {
+  vi.restoreAllMocks();
+  delete process.env[METRICS_STACK_ENV];
+});
+
+/** A throwaway action: any frame with `action: 'x'` and an optional chatId. */
+const testAction = defineAction('x', {
+  summary: 'test',
+  request: v.object({ chatId: v.optional(v.string()) }),
+  ack: {},
+});
+
+const gate = () => {
+  let open = () => {};
+  const opened = new Promise<void>((resolve) => {
+    open = resolve;
+  });
+  return { open, opened };
+};
+
+const event = (connectionId: string, body: Record<string, unknown>) => ({
+  body: JSON.stringify(body),
+  isBase64Encoded: false,
+  requestContext: {
+    routeKey: 'x',
+    connectionId,
+    requestId: `api-${connectionId}`,
+    authorizer: { principalId: 'u1', userId: 'u1' },
+  },
+});
+
+describe('correlation ids', () => {
+  it('two concurrent invocations never log each other’s connection, request or chat ids', async () => {
+    const lines = capture();
+    // A logs, then waits until B has started and logged; then A logs again. With one shared set of
+    // keys (the old logger), A's second line would carry B's ids.
+    const aStarted = gate();
+    const bLogged = gate();
+    const handler = wsAction({
+      action: testAction,
+      run: async (_input, ctx) => {
+        logger.warn('first', { who: ctx.connectionId });
+        if (ctx.connectionId === 'conn-A') {
+          aStarted.open();
+          await bLogged.opened;
+        } else {
+          await aStarted.opened;
+        }
+        await new Promise((resolve) => setTimeout(resolve, 5));
+        logger.warn('second', { who: ctx.connectionId });
+        if (ctx.connectionId === 'conn-B') bLogged.open();
+        return {};
+      },
+    });
+    const context = {} as never;
+    await Promise.all([
+      handler(event('conn-A', { action: 'x', requestId: 'r-A', chatId: 'chat-A' }) as never, context),
+      handler(
+        event('conn-B', { action: 'x', requestId: 'r-B', chatId: 'chat-B', messageId: 'm-B' }) as never,
+        context,
+      ),
+    ]);
+    const mine = lines.filter((l) => l.message === 'first' || l.message === 'second');
+    expect(mine).toHaveLength(4);
+    for (const line of mine) {
+      const side = String(line.who).slice(-1);
+      expect(line, JSON.stringify(line)).toMatchObject({
+        connectionId: `conn-${side}`,
+        apiRequestId: `api-conn-${side}`,
+        requestId: `r-${side}`,
+        chatId: `chat-${side}`,
+      });
+      if (side === 'A') expect(line.messageId).toBeUndefined();
+      else expect(line.messageId).toBe('m-B');
+    }
+    // The order proves the interleaving happened: A's second line came after B's first.
+    expect(mine.map((l) => `${l.message}:${l.who}`)).toEqual([
+      'first:conn-A',
+      'first:conn-B',
+      'second:conn-B',
+      'second:conn-A',
+    ]);
+  });
+
+  it('takes only short string ids from a frame', () => {
+    expect(frameKeys({ requestId: 'r', chatId: 7, messageId: 'm'.repeat(65), other: 'x' })).toEqual({
+      requestId: 'r',
+    });
+  });
+
+  it('keeps a scope of its own for handlers outside the pipeline (the authorizer)', async () => {
+    const lines = capture();
+    const log = new Logger();
+    await Promise.all(
+      ['1', '2'].map((id) =>
+        log.runWithKeys({ connectionId: id }, async () => {
+          await new Promise((resolve) => setTimeout(resolve, id === '1' ? 10 : 0));
+          log.error('done', { id });
+        }),
+      ),
+    );
+    expect(lines.map((l) => [l.id, l.connectionId])).toEqual([
+      ['2', '2'],
+      ['1', '1'],
+    ]);
+  });
+});
+
+describe('business metrics', () => {
+  it('are EMF lines with the invocation’s correlation ids on AWS (METRICS_STACK set), silent locally', async () => {
+    const lines = capture();
+    const seen: MetricValues[] = [];
+    const stop = onMetrics((m) => seen.push(m));
+    logger.runWithKeys({ connectionId: 'c1' }, () => countMetric('MessagesSent'));
+    expect(lines).toEqual([]);
+    process.env[METRICS_STACK_ENV] = 'Chat';
+    logger.runWithKeys({ connectionId: 'c1' }, () => countMetric('MessagesSent'));
+    stop();
+    expect(seen).toEqual([{ MessagesSent: 1 }, { MessagesSent: 1 }]);
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatchObject({ Stack: 'Chat', connectionId: 'c1', MessagesSent: 1 });
+    expect(lines[0]?._aws).toBeDefined();
+  });
+
+  it('counts frames answered RATE_LIMITED, from AWS throttling or a per-user limit', async () => {
+    capture();
+    const seen: MetricValues[] = [];
+    const stop = onMetrics((m) => seen.push(m));
+    for (const error of [
+      Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' }),
+      new ChatError('RATE_LIMITED', 'Slow down.'),
+      new ChatError('FORBIDDEN', 'No.'),
+    ]) {
+      const handler = wsAction({
+        action: testAction,
+        run: async () => {
+          throw error;
+        },
+      });
+      await handler(event('c', { action: 'x' }) as never, {} as never);
+    }
+    stop();
+    expect(seen).toEqual([{ RateLimitedFrames: 1 }, { RateLimitedFrames: 1 }]);
+  });
+});
