@@ -127,8 +127,9 @@ export const ACTION_ROUTES: Readonly<Record<ActionName, ActionRoute>> = {
     tableActions: [...FAN_OUT, 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:BatchWriteItem'],
   },
   listChats: {
-    // PutItem/UpdateItem: filling the abandoned top of a chat with voids (a transaction of the two)
-    tableActions: [MEMBERSHIPS, 'dynamodb:BatchGetItem', ...FILL_VOIDS],
+    // PutItem/UpdateItem: filling the abandoned top of a chat with voids (a transaction of the two);
+    // Query: reading back to the newest message when the top seq holds none (messages.getLastMessages)
+    tableActions: [MEMBERSHIPS, 'dynamodb:BatchGetItem', 'dynamodb:Query', ...FILL_VOIDS],
     managementApi: false,
   },
   getChat: { tableActions: ['dynamodb:Query'], managementApi: false },
