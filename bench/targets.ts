@@ -1,4 +1,5 @@
 /** The run's targets, judged from its results (PASS, MISS, or SKIPPED when not measured). */
+import { fanOutTargets } from './fanout-targets.ts';
 import type { BenchResults, Target } from './results.ts';
 import { DIRECT_SEND_LABEL } from './scenarios/cost-cases.ts';
 
@@ -69,5 +70,5 @@ export function targets(r: Omit<BenchResults, 'targets' | 'ok'>, users: number):
   } else {
     out.push({ name: 'units independent of table size', goal: '', measured: 'n/a', status: 'SKIPPED' });
   }
-  return out;
+  return [...out, ...fanOutTargets(r)];
 }

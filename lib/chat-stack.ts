@@ -10,10 +10,13 @@ import type { Construct } from 'constructs';
 import { type AuthConfig, ChatAuth } from './auth.ts';
 import { ChatApi } from './chat-api.ts';
 import type { LogLevel } from './chat-function.ts';
+import { ChatMedia } from './chat-media.ts';
 import { ChatTable } from './chat-table.ts';
 import { ChatMonitoring } from './monitoring.ts';
+import { QueueWorker } from './queue-worker.ts';
 import { ROUTES, type RouteDefinition, type RouteThrottle } from './routes.ts';
 import { ScheduledMessages } from './scheduled-messages.ts';
+import { FANOUT_WORKER } from './workers.ts';
 
 export interface ChatStackProps extends StackProps {
   /**
@@ -87,10 +90,13 @@ export interface ChatStackProps extends StackProps {
 
 export class ChatStack extends Stack {
   readonly table: ChatTable;
+  readonly media: ChatMedia;
   readonly auth: ChatAuth;
   readonly chatApi: ChatApi;
   readonly monitoring: ChatMonitoring;
   readonly scheduled: ScheduledMessages;
+  /** The fan-out queue and its worker (lib/workers.ts). */
+  readonly fanOutWorker: QueueWorker;
 
   constructor(scope: Construct, id: string, props: ChatStackProps = {}) {
     super(scope, id, props);
@@ -105,10 +111,12 @@ export class ChatStack extends Stack {
           ? { encryptionKey: Key.fromKeyArn(this, 'TableKey', key) }
           : {}),
     });
+    this.media = new ChatMedia(this, 'Media', { destroyable });
     this.auth = new ChatAuth(this, 'Auth', { ...(props.auth ? { config: props.auth } : {}), destroyable });
     this.chatApi = new ChatApi(this, 'Chat', {
       table: this.table,
       auth: this.auth,
+      media: this.media,
       destroyable,
       ...(props.routes ? { routes: props.routes } : {}),
       ...(props.stageName ? { stageName: props.stageName } : {}),
@@ -124,6 +132,20 @@ export class ChatStack extends Stack {
     const alarmTopic = props.alarmTopicArn
       ? Topic.fromTopicArn(this, 'AlarmTopic', props.alarmTopicArn)
       : undefined;
+    // Big fan-outs leave the request: every function that posts to connections may queue jobs.
+    this.fanOutWorker = new QueueWorker(this, 'FanOut', {
+      definition: FANOUT_WORKER,
+      table: this.table,
+      api: this.chatApi,
+      destroyable,
+      ...(props.logRetention ? { logRetention: props.logRetention } : {}),
+      ...(props.logLevel ? { logLevel: props.logLevel } : {}),
+      ...(alarmTopic ? { alarmTopic } : {}),
+    });
+    for (const def of props.routes ?? ROUTES) {
+      const fn = this.chatApi.functions.get(def.routeKey);
+      if (fn && def.managementApi) this.fanOutWorker.grantSend(fn);
+    }
     this.monitoring = new ChatMonitoring(this, 'Monitoring', {
       api: this.chatApi,
       table: this.table,
@@ -145,12 +167,15 @@ export class ChatStack extends Stack {
       const fn = this.chatApi.functions.get(def.routeKey);
       if (fn && def.uses?.includes('scheduledQueue')) this.scheduled.connect(fn);
     }
+    // The dispatcher sends like sendMessage: a big group's fan-out may go to the fan-out queue.
+    this.fanOutWorker.grantSend(this.scheduled.dispatcher);
 
     new CfnOutput(this, 'WebSocketUrl', {
       value: this.chatApi.url,
       description: 'Connect with ?token=<JWT>',
     });
     new CfnOutput(this, 'TableName', { value: this.table.tableName });
+    new CfnOutput(this, 'MediaBucketName', { value: this.media.bucket.bucketName });
     new CfnOutput(this, 'DashboardName', { value: this.monitoring.dashboard.dashboardName });
     if (this.auth.userPool && this.auth.userPoolClient) {
       new CfnOutput(this, 'UserPoolId', { value: this.auth.userPool.userPoolId });

@@ -14,6 +14,14 @@ import { TABLE, type TableDefinition } from './table.ts';
 
 /** Partition key prefix of a user's items (profile and connections: lambdas/data/keys.ts). */
 export const USER_PARTITION_PREFIX = 'USER#';
+/** Partition key prefix of a group's roster (its members' open sockets: lambdas/data/keys.ts). */
+export const ROSTER_PARTITION_PREFIX = 'ROSTER#';
+
+/** The partitions each scoped DeleteItem (`dynamodb:DeleteItem:<scope>`) may touch. */
+const DELETE_SCOPES: Readonly<Record<string, readonly string[]>> = {
+  userPartitions: [`${USER_PARTITION_PREFIX}*`],
+  socketPartitions: [`${USER_PARTITION_PREFIX}*`, `${ROSTER_PARTITION_PREFIX}*`],
+};
 
 /** Table actions that only read (a function with nothing else needs only KMS read access). */
 const READ_ACTIONS: ReadonlySet<string> = new Set([
@@ -161,15 +169,19 @@ export class ChatTable extends Construct {
         }),
       );
     }
-    // A route holding DeleteItem on every item needs no scoped grant besides it.
-    if (unique.includes('dynamodb:DeleteItem:userPartitions') && !unique.includes('dynamodb:DeleteItem')) {
+    // A route holding DeleteItem on every item needs no scoped grant besides it; of two scopes, the
+    // wider one (each scope's prefixes include the narrower ones').
+    const scopes = unique
+      .filter((a) => a.startsWith('dynamodb:DeleteItem:'))
+      .map((a) => DELETE_SCOPES[a.split(':')[2] as string] ?? [])
+      .sort((a, b) => b.length - a.length);
+    const scope = scopes[0];
+    if (scope && !unique.includes('dynamodb:DeleteItem')) {
       grantee.grantPrincipal.addToPrincipalPolicy(
         new PolicyStatement({
           actions: ['dynamodb:DeleteItem'],
           resources: [this.table.tableArn],
-          conditions: {
-            'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [`${USER_PARTITION_PREFIX}*`] },
-          },
+          conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [...scope] } },
         }),
       );
     }

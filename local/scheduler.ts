@@ -1,5 +1,6 @@
 /**
- * Scheduled messages on one machine (never deployed): the due queue (local/sqs.ts) feeding the real
+ * Scheduled messages on one machine (never deployed): the due queue (on the SQS stand-in,
+ * local/queue.ts, shared with the fan-out worker's queue) feeding the real
  * dispatcher handler, and a timer invoking the real sweeper handler with EventBridge's "Scheduled
  * Event" shape every `sweepIntervalMs`. The first sweep, at start-up, is a full one (`detail.full`):
  * the local queue is in memory, so what it held when the stack stopped, and what fell due while it
@@ -10,9 +11,11 @@ import { randomUUID } from 'node:crypto';
 import type { ScheduledEvent } from 'aws-lambda';
 import { DUE_QUEUE_NAME, SCHEDULED_FUNCTIONS, SCHEDULED_QUEUE_URL_ENV } from '../lib/scheduled-functions.ts';
 import type { LambdaHandler } from './gateway.ts';
-import { LocalQueue } from './sqs.ts';
+import type { LocalQueue, LocalSqs } from './queue.ts';
 
 export interface LocalSchedulerOptions {
+  /** The SQS stand-in the due queue is created on. */
+  readonly sqs: LocalSqs;
   /** Loads a handler module (the local stack's loader, possibly wrapped for metering). */
   readonly load: (name: string, entry: string) => () => Promise<LambdaHandler>;
   /** @default 60_000, like the per-minute rule on AWS */
@@ -23,6 +26,7 @@ export interface LocalSchedulerOptions {
 
 export class LocalScheduler {
   readonly queue: LocalQueue;
+  readonly #sqs: LocalSqs;
   readonly #sweeper: () => Promise<LambdaHandler>;
   readonly #intervalMs: number;
   readonly #onError: (what: string, error: unknown) => void;
@@ -35,27 +39,21 @@ export class LocalScheduler {
     this.#sweeper = options.load(sweeper.name, sweeper.entry);
     this.#intervalMs = options.sweepIntervalMs ?? 60_000;
     this.#onError = options.onError ?? (() => {});
-    this.queue = new LocalQueue({
-      name: DUE_QUEUE_NAME,
-      consumer: async (event) => {
-        try {
-          return await (await dispatch())(event, lambdaContext(dispatcher.name));
-        } catch (error) {
-          this.#onError(dispatcher.name, error);
-          throw error;
-        }
-      },
+    this.#sqs = options.sqs;
+    this.queue = options.sqs.createQueue(DUE_QUEUE_NAME);
+    this.queue.consume(async () => async (event) => {
+      try {
+        return await (await dispatch())(event, lambdaContext(dispatcher.name));
+      } catch (error) {
+        this.#onError(dispatcher.name, error);
+        throw error;
+      }
     });
   }
 
   /** The environment the functions need to reach the local queue. */
   get environment(): Record<string, string> {
-    return { [SCHEDULED_QUEUE_URL_ENV]: this.queue.url, SQS_ENDPOINT: this.queue.endpoint };
-  }
-
-  /** Starts the queue's endpoint (before the handlers' environment is set). */
-  async start(): Promise<void> {
-    await this.queue.start();
+    return { [SCHEDULED_QUEUE_URL_ENV]: this.queue.url, SQS_ENDPOINT: this.#sqs.endpoint };
   }
 
   /** Sweeps now and then every interval (once the handlers' environment is set). */
@@ -92,7 +90,7 @@ export class LocalScheduler {
   async stop(): Promise<void> {
     clearInterval(this.#timer);
     await Promise.allSettled([...this.#sweeps]);
-    await this.queue.stop();
+    this.queue.stop();
   }
 }
 

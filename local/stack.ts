@@ -1,16 +1,21 @@
 /**
- * The whole product on one machine: DynamoDB Local + the table + the local gateway running the real
- * handlers from the route table. Used by `npm run dev`, the end-to-end tests and the benchmarks.
+ * The whole product on one machine: DynamoDB Local + the table + the local S3 stand-in (media) + the
+ * local gateway running the real handlers from the route table. Used by `npm run dev`, the end-to-end
+ * tests and the benchmarks.
  */
-import { dirname, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { DEV_JWT_SECRET } from '../lambdas/auth/verifier.ts';
+import { MEDIA_BUCKET_ENV, S3_ENDPOINT_ENV } from '../lib/media.ts';
 import { AUTHORIZER, ROUTES } from '../lib/routes.ts';
 import { MANAGEMENT_ENDPOINT_ENV, TABLE_NAME_ENV } from '../lib/table.ts';
+import { WORKERS } from '../lib/workers.ts';
 import { DEFAULT_PORT, DEFAULT_TABLE_NAME, isLoopback, LOOPBACK_HOST } from './defaults.ts';
 import { type DynamoLocal, startDynamoLocal, useLocalAwsEnvironment } from './dynamodb.ts';
 import { ensureTable } from './dynamodb-table.ts';
 import { type GatewayLimits, type GatewayOptions, type LambdaHandler, LocalGateway } from './gateway.ts';
+import { type LocalQueue, LocalSqs } from './queue.ts';
+import { type LocalS3, startLocalS3 } from './s3.ts';
 import { LocalScheduler } from './scheduler.ts';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -51,9 +56,17 @@ export interface LocalStack {
   readonly managementEndpoint: string;
   readonly dynamoEndpoint: string;
   readonly tableName: string;
+  /** The local S3 stand-in (`<s3Endpoint>/<mediaBucket>/<key>`). */
+  readonly s3Endpoint: string;
+  readonly mediaBucket: string;
   readonly gateway: LocalGateway;
   /** Scheduled messages: the due queue and the sweep (local/scheduler.ts). */
   readonly scheduler: LocalScheduler;
+  /** The SQS stand-in and its queues by worker name (lib/workers.ts). */
+  readonly sqs: LocalSqs;
+  readonly queues: ReadonlyMap<string, LocalQueue>;
+  /** Resolves when no handler invocation and no queued job is left (events all posted). */
+  idle(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -84,26 +97,30 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   const host = options.host ?? LOOPBACK_HOST;
   assertSecretFitsHost(host, { ...process.env, ...options.env });
   useLocalAwsEnvironment();
-  const dynamo: DynamoLocal | undefined = options.dynamoEndpoint
-    ? undefined
-    : await startDynamoLocal({
-        ...(options.dbPath ? { dbPath: options.dbPath } : {}),
-        ...(options.dynamoHost ? { host: options.dynamoHost } : {}),
-      });
+  // The media stand-in starts while DynamoDB Local does (next to its data when that is kept).
+  const s3Starting = startLocalS3(options.dbPath ? { directory: join(options.dbPath, 's3') } : {});
+  s3Starting.catch(() => undefined); // awaited below; not an unhandled rejection meanwhile
+  let dynamo: DynamoLocal | undefined;
+  try {
+    dynamo = options.dynamoEndpoint
+      ? undefined
+      : await startDynamoLocal({
+          ...(options.dbPath ? { dbPath: options.dbPath } : {}),
+          ...(options.dynamoHost ? { host: options.dynamoHost } : {}),
+        });
+  } catch (error) {
+    await s3Starting.then((s) => s.stop()).catch(() => undefined);
+    throw error;
+  }
   const dynamoEndpoint = options.dynamoEndpoint ?? (dynamo as DynamoLocal).endpoint;
   const tableName = options.tableName ?? DEFAULT_TABLE_NAME;
   let scheduler: LocalScheduler | undefined;
+  let s3: LocalS3 | undefined;
+  let sqs: LocalSqs | undefined;
   try {
+    s3 = await s3Starting;
     await ensureTable(dynamoEndpoint, tableName);
     const wrap = options.wrapLoader ?? ((_routeKey: string, load: () => Promise<LambdaHandler>) => load);
-    scheduler = new LocalScheduler({
-      load: (name, entry) => wrap(name, loader(entry)),
-      ...(options.sweepIntervalMs ? { sweepIntervalMs: options.sweepIntervalMs } : {}),
-      ...(options.onInvoke
-        ? { onError: (name, error) => options.onInvoke?.({ routeKey: name, connectionId: '', ms: 0, error }) }
-        : {}),
-    });
-    await scheduler.start();
     const gateway = new LocalGateway({
       routes: ROUTES.map((r) => ({
         routeKey: r.routeKey,
@@ -121,11 +138,38 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       ...(options.onExecutionLog ? { onExecutionLog: options.onExecutionLog } : {}),
     });
     await gateway.start();
+    // Queue workers: the same handlers as on AWS, invoked by the SQS stand-in (local/queue.ts).
+    const queueService = new LocalSqs();
+    sqs = queueService;
+    await queueService.start();
+    const queues = new Map<string, LocalQueue>();
+    for (const worker of WORKERS) {
+      const queue = queueService.createQueue(worker.name, {
+        batchSize: worker.batchSize,
+        maxConcurrency: worker.maxConcurrency,
+        maxReceiveCount: worker.maxReceiveCount,
+      });
+      queue.consume(wrap(worker.name, loader(worker.entry)));
+      queues.set(worker.name, queue);
+    }
+    // Scheduled messages: the due queue on the same stand-in, and the per-minute sweep.
+    scheduler = new LocalScheduler({
+      sqs: queueService,
+      load: (name, entry) => wrap(name, loader(entry)),
+      ...(options.sweepIntervalMs ? { sweepIntervalMs: options.sweepIntervalMs } : {}),
+      ...(options.onInvoke
+        ? { onError: (name, error) => options.onInvoke?.({ routeKey: name, connectionId: '', ms: 0, error }) }
+        : {}),
+    });
     // The handlers run in this process and read their configuration on first use.
     Object.assign(process.env, {
+      SQS_ENDPOINT: queueService.endpoint,
+      ...Object.fromEntries(WORKERS.map((w) => [w.queueUrlEnv, queues.get(w.name)?.url])),
       [TABLE_NAME_ENV]: tableName,
       [MANAGEMENT_ENDPOINT_ENV]: gateway.managementEndpoint,
       DYNAMODB_ENDPOINT: dynamoEndpoint,
+      [S3_ENDPOINT_ENV]: s3.endpoint,
+      [MEDIA_BUCKET_ENV]: s3.bucket,
       ...(process.env.JWT_JWKS_URL ? {} : { JWT_SECRET: process.env.JWT_SECRET ?? DEV_JWT_SECRET }),
       ...scheduler.environment,
       ...options.env,
@@ -137,16 +181,31 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       managementEndpoint: gateway.managementEndpoint,
       dynamoEndpoint,
       tableName,
+      s3Endpoint: s3.endpoint,
+      mediaBucket: s3.bucket,
       gateway,
       scheduler: started,
+      sqs: queueService,
+      queues,
+      async idle() {
+        do {
+          await gateway.idle();
+          await queueService.idle();
+        } while ([...queues.values()].some((q) => q.depth > 0));
+        await gateway.idle();
+      },
       async stop() {
         await started.stop();
         await gateway.stop();
+        await queueService.stop();
+        await s3?.stop();
         await dynamo?.stop();
       },
     };
   } catch (error) {
     await scheduler?.stop();
+    await sqs?.stop();
+    await s3?.stop();
     await dynamo?.stop();
     throw error;
   }

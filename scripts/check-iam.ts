@@ -76,6 +76,8 @@ export function synthesizePolicies(props: ChatStackProps) {
     // Not routes: their invocation scopes carry these names.
     [SCHEDULED_FUNCTIONS.sweeper.name, stack.scheduled.sweeper] as const,
     [SCHEDULED_FUNCTIONS.dispatcher.name, stack.scheduled.dispatcher] as const,
+    // Queue workers (lib/workers.ts): their scope names them like a route key names a route.
+    [stack.fanOutWorker.definition.name, stack.fanOutWorker.worker] as const,
   ];
   const functions: FunctionPolicy[] = fns.map(([fn, construct]) => ({
     fn,
@@ -89,7 +91,11 @@ export function synthesizePolicies(props: ChatStackProps) {
     keys: Object.entries(resources)
       .filter(([, r]) => r.Type === 'AWS::KMS::Key')
       .map(([id]) => id),
-    queues: { [logicalId(stack, stack.scheduled.queue)]: DUE_QUEUE_NAME },
+    queues: {
+      [logicalId(stack, stack.scheduled.queue)]: DUE_QUEUE_NAME,
+      [logicalId(stack, stack.fanOutWorker.queue)]: stack.fanOutWorker.definition.name,
+    },
+    mediaBucket: logicalId(stack, stack.media.bucket),
   };
   return { functions, resourceOf: (expr: unknown) => symbolicResource(expr, names) };
 }

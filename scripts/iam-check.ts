@@ -9,7 +9,9 @@
  *   function, unless the allow-list names it with a reason.
  *
  * Resources are compared symbolically: the template's ARN expressions and the recorded calls are both
- * reduced to `table`, `table/index/<name>`, `@connections`, `secret`, `queue:<name>`, … (`symbolicResource`).
+ * reduced to `table`, `table/index/<name>`, `@connections`, `secret`, `queue/<name>`,
+ * `media-bucket/<key>`, … (`symbolicResource`); a granted resource with wildcards
+ * (`media-bucket/chats/*`) matches as IAM does.
  */
 
 /** A recorded call (the shape lambdas/shared/call-recorder.ts writes). */
@@ -85,8 +87,10 @@ export interface TemplateNames {
   readonly table: string;
   readonly secrets?: readonly string[];
   readonly keys?: readonly string[];
-  /** SQS queues: logical id → the queue's name in the recorded calls' URLs; each is `queue:<name>`. */
+  /** SQS queues: logical id → the queue's name in the recorded calls (lib/workers.ts). */
   readonly queues?: Readonly<Record<string, string>>;
+  /** The media bucket's logical id: `<id.Arn>/<key pattern>` becomes `media-bucket/<key pattern>`. */
+  readonly mediaBucket?: string;
 }
 
 /** The symbolic form of a template resource. */
@@ -99,8 +103,13 @@ export function symbolicResource(expr: unknown, names: TemplateNames): string {
   if (flat.includes('/@connections/')) return '@connections';
   if (names.secrets?.some((id) => flat === `<${id}>`) || flat.includes(':secretsmanager:')) return 'secret';
   if (names.keys?.some((id) => flat === `<${id}.Arn>`)) return 'kms-key';
-  const queue = Object.entries(names.queues ?? {}).find(([id]) => flat === `<${id}.Arn>`);
-  if (queue) return `queue:${queue[1]}`;
+  for (const [id, name] of Object.entries(names.queues ?? {})) {
+    if (flat === `<${id}.Arn>`) return `queue/${name}`;
+  }
+  const bucket = names.mediaBucket && `<${names.mediaBucket}.Arn>`;
+  if (bucket && (flat === bucket || flat.startsWith(`${bucket}/`))) {
+    return `media-bucket${flat.slice(bucket.length)}`;
+  }
   return flat;
 }
 
@@ -108,8 +117,8 @@ export function symbolicResource(expr: unknown, names: TemplateNames): string {
 export function callResource(call: Call): string {
   if (call.action.startsWith('dynamodb:')) return call.index ? `table/index/${call.index}` : 'table';
   if (call.action.startsWith('secretsmanager:')) return 'secret';
-  // A queue URL ends with the queue's name.
-  if (call.action.startsWith('sqs:') && call.resource) return `queue:${call.resource.split('/').pop()}`;
+  // A queue URL ends with the queue's name (on AWS and in the local stand-in).
+  if (call.action.startsWith('sqs:') && call.resource) return `queue/${call.resource.split('/').pop()}`;
   return call.resource ?? '*';
 }
 
@@ -125,6 +134,10 @@ const glob = (pattern: string, flags = '') =>
 
 /** IAM action names are case-insensitive. */
 const actionMatches = (granted: string, action: string) => glob(granted, 'i').test(action);
+
+/** A granted (symbolic) resource covers a call's: equal, `*`, or a wildcard pattern that matches. */
+const resourceMatches = (granted: string, target: string) =>
+  granted === '*' || granted === target || (/[*?]/.test(granted) && glob(granted).test(target));
 
 const CONTEXT_KEYS: Record<string, (call: Call) => string[]> = {
   'dynamodb:LeadingKeys': (call) => (call.leadingKey ? [call.leadingKey] : []),
@@ -155,7 +168,7 @@ function allows(statement: Statement, call: Call, resourceOf: (expr: unknown) =>
   if (statement.Effect !== 'Allow') return false;
   if (!list(statement.Action).some((a) => actionMatches(a, call.action))) return false;
   const target = callResource(call);
-  if (!list(statement.Resource).some((r) => ['*', target].includes(resourceOf(r)))) return false;
+  if (!list(statement.Resource).some((r) => resourceMatches(resourceOf(r), target))) return false;
   return conditionsHold(statement, call);
 }
 
@@ -202,7 +215,7 @@ export function checkIam(
             own.some(
               (c) =>
                 actionMatches(action, c.action) &&
-                (resource === '*' || resource === callResource(c)) &&
+                resourceMatches(resource, callResource(c)) &&
                 conditionsHold(statement, c),
             );
           if (used) continue;

@@ -13,6 +13,9 @@
  * | void (no message) | CHAT#<chatId>    | MSG#<seq, 12 digits>        |                |                 |
  * | client message id | CHAT#<chatId>    | CMID#<senderId>#<clientId>  |                |                 |
  * | direct-chat pair  | PAIR#<a>#<b>     | PAIR                        |                |                 |
+ * | roster entry      | ROSTER#<chatId>  | ONLINE#<userId>#<connId>    |                |                 |
+ * | join marker       | USER#<userId>    | JOINED#<chatId>             |                |                 |
+ * | media upload      | CHAT#<chatId>    | UPLOAD#<uploadId>           |                |                 |
  * | scheduled message | USER#<userId>    | SCHED#<scheduledId>         | (gsi2, while due: see below)     |
  * | pending count     | USER#<userId>    | SCHEDCOUNT                  |                |                 |
  * | sweep cursor      | SWEEP            | CURSOR                      |                |                 |
@@ -21,7 +24,8 @@
  * `gsi2pk` = `DUE#<shard>` (0…DUE_SHARDS-1, from its id) and `gsi2sk` = its send time (ISO 8601, UTC).
  *
  * Within a chat partition, `MEMBER#…` < `META` < `MSG#…`, so one Query over the range
- * [`MEMBER#`, `META`] reads the chat and all its members at once.
+ * [`MEMBER#`, `META`] reads the chat and all its members at once; `UPLOAD#…` sorts after `MSG#…`, so
+ * neither that range nor a history page ever reads an upload.
  *
  * Message items also carry the sort keys of two local secondary indexes (same partition):
  * `lsi1sk` = `VER#<ver, 12 digits>` (the version of the message's latest change: the change feed
@@ -86,7 +90,11 @@ export const PREFIX = {
   pair: 'PAIR#',
   scheduled: 'SCHED#',
   due: 'DUE#',
+  roster: 'ROSTER#',
+  online: 'ONLINE#',
+  joined: 'JOINED#',
   version: 'VER#',
+  upload: 'UPLOAD#',
 } as const;
 
 /** The one item of the sweep of scheduled messages: how far it has enqueued. */
@@ -97,6 +105,9 @@ export const SK = { profile: 'PROFILE', chat: 'META', pair: 'PAIR', scheduledCou
 
 export const userPk = (userId: string): string => `${PREFIX.user}${userId}`;
 export const chatPk = (chatId: string): string => `${PREFIX.chat}${chatId}`;
+export const rosterPk = (chatId: string): string => `${PREFIX.roster}${chatId}`;
+/** The sort-key prefix of one user's entries in a roster. */
+export const onlinePrefix = (userId: string): string => `${PREFIX.online}${userId}#`;
 export const seqSk = (seq: number): string => `${PREFIX.message}${String(seq).padStart(SEQ_DIGITS, '0')}`;
 /** A version in the version index (versions use the same 12 digits as seqs). */
 export const verSk = (ver: number): string => `${PREFIX.version}${String(ver).padStart(SEQ_DIGITS, '0')}`;
@@ -128,6 +139,21 @@ export const keys = {
   }),
   scheduledCount: (userId: string): Key => ({ pk: userPk(userId), sk: SK.scheduledCount }),
   sweepCursor: (): Key => SWEEP_CURSOR_KEY,
+  /** One open socket of a group member, in the group's roster (its own partition, see rosters.ts). */
+  rosterEntry: (chatId: string, userId: string, connectionId: string): Key => ({
+    pk: rosterPk(chatId),
+    sk: `${onlinePrefix(userId)}${connectionId}`,
+  }),
+  /** A short-lived note in a user's partition that they just joined a group (see rosters.ts). */
+  joinMarker: (userId: string, chatId: string): Key => ({
+    pk: userPk(userId),
+    sk: `${PREFIX.joined}${chatId}`,
+  }),
+  /** A media upload of a chat (requested, then attached to at most one message). */
+  upload: (chatId: string, uploadId: string): Key => ({
+    pk: chatPk(chatId),
+    sk: `${PREFIX.upload}${uploadId}`,
+  }),
 } as const;
 
 /** The due-index shard of a scheduled message (a stable hash of its id). */

@@ -246,7 +246,7 @@ describe('call recorder', () => {
       { fn: 'ScheduledSweeper', statements: [...RUNTIME, allow('sqs:SendMessage', queueArn)] },
     ];
     const queueOf = (expr: unknown) => symbolicResource(expr, names);
-    expect(queueOf(queueArn)).toBe('queue:scheduled-due');
+    expect(queueOf(queueArn)).toBe('queue/scheduled-due');
     const ok = checkIam([{ fn: 'ScheduledSweeper', ...(sent as Omit<Call, 'fn'>) }], policy, queueOf);
     expect([...ok.missing, ...ok.unused]).toEqual([]);
     const other = { fn: 'ScheduledSweeper', ...(sent as Omit<Call, 'fn'>), resource: `${url}-other` };

@@ -13,7 +13,7 @@ import {
   parseDueMessage,
   SqsDueQueue,
 } from '../../lambdas/queue/due-queue.ts';
-import { LocalQueue } from '../../local/sqs.ts';
+import { type LocalQueue, LocalSqs } from '../../local/queue.ts';
 import { eventually } from '../support/client.ts';
 
 const NOW = new Date('2026-03-01T12:00:00.000Z');
@@ -98,34 +98,32 @@ describe('SqsDueQueue over a mocked SQS', () => {
 describe('the local queue (with the real SDK client)', () => {
   const events: SQSEvent[] = [];
   let fail = new Set<string>();
+  let sqs: LocalSqs;
   let local: LocalQueue;
   let client: SQSClient;
   beforeEach(async () => {
     events.length = 0;
     fail = new Set();
-    local = new LocalQueue({
-      name: 'test-due',
-      visibilityTimeoutMs: 50,
-      maxReceiveCount: 3,
-      consumer: async (event) => {
-        events.push(event);
-        return {
-          batchItemFailures: event.Records.filter((r) => fail.has(r.body)).map((r) => ({
-            itemIdentifier: r.messageId,
-          })),
-        };
-      },
+    sqs = new LocalSqs();
+    await sqs.start();
+    local = sqs.createQueue('test-due', { visibilityTimeoutMs: 50, maxReceiveCount: 3 });
+    local.consume(async () => async (event: SQSEvent) => {
+      events.push(event);
+      return {
+        batchItemFailures: event.Records.filter((r) => fail.has(r.body)).map((r) => ({
+          itemIdentifier: r.messageId,
+        })),
+      };
     });
-    await local.start();
     client = new SQSClient({
       region: 'us-east-1',
-      endpoint: local.endpoint,
+      endpoint: sqs.endpoint,
       credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
     });
   });
   afterEach(async () => {
     client.destroy();
-    await local.stop();
+    await sqs.stop();
   });
 
   it('delivers SendMessageBatch entries as SQS events once their timers run out, in batches of ten', async () => {
@@ -136,7 +134,7 @@ describe('the local queue (with the real SDK client)', () => {
       NOW,
     );
     await queue.enqueue([{ ...ref(99), sendAt: new Date(Date.now() + 1000).toISOString() }], new Date());
-    await eventually(() => local.stats.delivered === 13, 5000);
+    await eventually(() => events.flatMap((e) => e.Records).length === 13, 5000);
     const bodies = events.flatMap((e) => e.Records.map((r) => r.body));
     expect(bodies).toHaveLength(13);
     expect(Math.max(...events.map((e) => e.Records.length))).toBeLessThanOrEqual(10);
@@ -150,7 +148,7 @@ describe('the local queue (with the real SDK client)', () => {
     fail.add('bad');
     local.send('good');
     local.send('bad');
-    await eventually(() => local.stats.deadLettered === 1, 5000);
+    await eventually(() => local.deadLetters.length === 1, 5000);
     await local.idle();
     const received = events.flatMap((e) =>
       e.Records.map((r) => [r.body, r.attributes.ApproximateReceiveCount]),
@@ -161,7 +159,8 @@ describe('the local queue (with the real SDK client)', () => {
       ['bad', '2'],
       ['bad', '3'],
     ]);
-    expect(local.stats).toMatchObject({ sent: 2, delivered: 1, failed: 3, deadLettered: 1 });
+    expect(local.stats).toMatchObject({ sent: 2, failedRecords: 3 });
+    expect(local.deadLetters).toEqual(['bad']);
   });
 
   it('refuses a timer over 900 s and an operation it does not know', async () => {
@@ -174,7 +173,7 @@ describe('the local queue (with the real SDK client)', () => {
     );
     expect(out.Failed?.map((f) => f.Id)).toEqual(['a']);
     await expect(queue.enqueue([], NOW)).resolves.toBeUndefined();
-    const res = await fetch(local.endpoint, {
+    const res = await fetch(sqs.endpoint, {
       method: 'POST',
       headers: { 'x-amz-target': 'AmazonSQS.PurgeQueue', 'content-type': 'application/x-amz-json-1.0' },
       body: '{}',

@@ -1,0 +1,350 @@
+/**
+ * A local stand-in for Amazon SQS standard queues and Lambda's SQS event source, in-process and
+ * never deployed: `npm run dev`, the tests and the bench run the real worker handlers with it.
+ *
+ * - Producers use the real `@aws-sdk/client-sqs` (endpoint = `endpoint`): `SendMessage` and
+ *   `SendMessageBatch` over the AWS JSON 1.0 protocol, with `DelaySeconds` and the MD5 digests the
+ *   SDK checks. Nothing else of the SQS API is served (workers never poll: they are invoked).
+ * - Each queue has a consumer like an event source mapping: batches of at most `batchSize`
+ *   records, at most `maxConcurrency` invocations at once, the `SQSEvent` shape Lambda sends, and
+ *   `batchItemFailures` honoured (ReportBatchItemFailures). A failed record (or every record of an
+ *   invocation that threw) is received again after the visibility timeout, and after
+ *   `maxReceiveCount` receives it moves to the queue's dead-letter list.
+ * - Delays and the visibility timeout are real time, the visibility timeout short by default (1 s)
+ *   so that failures are retried while a test waits.
+ */
+import { createHash, randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import type { LambdaHandler } from './gateway.ts';
+
+const ACCOUNT = '000000000000';
+const REGION = 'local';
+
+export interface LocalQueueOptions {
+  /** Records per invocation. @default 10 */
+  readonly batchSize?: number;
+  /** Invocations at once. @default 2 */
+  readonly maxConcurrency?: number;
+  /** Before a failed record is received again. @default 1000 ms */
+  readonly visibilityTimeoutMs?: number;
+  /** Receives before a record moves to the dead-letter list. @default 5 */
+  readonly maxReceiveCount?: number;
+}
+
+interface StoredMessage {
+  readonly messageId: string;
+  readonly body: string;
+  readonly sentAt: number;
+  visibleAt: number;
+  receiveCount: number;
+  firstReceivedAt?: number;
+}
+
+const md5 = (s: string) => createHash('md5').update(s).digest('hex');
+
+/** One queue and its consumer. */
+export class LocalQueue {
+  readonly #waiting: StoredMessage[] = [];
+  readonly #dead: StoredMessage[] = [];
+  #inFlight = 0;
+  #handler: (() => Promise<LambdaHandler>) | undefined;
+  #timer: NodeJS.Timeout | undefined;
+  #idleWaiters: (() => void)[] = [];
+  #stopped = false;
+  #paused = false;
+  readonly #options: Required<LocalQueueOptions>;
+  /** Invocations and records handled so far (observability in tests and the bench). */
+  readonly stats = { invocations: 0, records: 0, failedRecords: 0, sent: 0 };
+
+  constructor(
+    readonly name: string,
+    readonly url: string,
+    options: LocalQueueOptions = {},
+  ) {
+    this.#options = {
+      batchSize: options.batchSize ?? 10,
+      maxConcurrency: options.maxConcurrency ?? 2,
+      visibilityTimeoutMs: options.visibilityTimeoutMs ?? 1000,
+      maxReceiveCount: options.maxReceiveCount ?? 5,
+    };
+  }
+
+  get arn(): string {
+    return `arn:aws:sqs:${REGION}:${ACCOUNT}:${this.name}`;
+  }
+
+  /** Messages moved to the dead-letter list (bodies). */
+  get deadLetters(): string[] {
+    return this.#dead.map((m) => m.body);
+  }
+
+  /** Messages stored (waiting, delayed or in flight). */
+  get depth(): number {
+    return this.#waiting.length + this.#inFlight;
+  }
+
+  /** Invokes `load()`'s handler with batches of this queue's messages. */
+  consume(load: () => Promise<LambdaHandler>): void {
+    this.#handler = load;
+    this.#pump();
+  }
+
+  send(body: string, delaySeconds = 0): { messageId: string; md5: string } {
+    const now = Date.now();
+    const message: StoredMessage = {
+      messageId: randomUUID(),
+      body,
+      sentAt: now,
+      visibleAt: now + delaySeconds * 1000,
+      receiveCount: 0,
+    };
+    this.#waiting.push(message);
+    this.stats.sent++;
+    this.#pump();
+    return { messageId: message.messageId, md5: md5(body) };
+  }
+
+  /** Resolves when nothing is stored or in flight (delayed messages included). */
+  idle(): Promise<void> {
+    if (this.depth === 0) return Promise.resolve();
+    return new Promise((resolve) => this.#idleWaiters.push(resolve));
+  }
+
+  /** Holds messages back from the worker until `resume()` (tests: "the ack did not wait"). */
+  pause(): void {
+    this.#paused = true;
+  }
+
+  resume(): void {
+    this.#paused = false;
+    this.#pump();
+  }
+
+  stop(): void {
+    this.#stopped = true;
+    clearTimeout(this.#timer);
+    this.#waiting.length = 0;
+    this.#settleIdle();
+  }
+
+  #pump(): void {
+    if (this.#stopped || this.#paused || !this.#handler) return;
+    const now = Date.now();
+    while (this.#inFlight < this.#options.maxConcurrency) {
+      const batch = this.#take(now);
+      if (batch.length === 0) break;
+      this.#inFlight++;
+      void this.#invoke(batch).finally(() => {
+        this.#inFlight--;
+        this.#pump();
+        this.#settleIdle();
+      });
+    }
+    this.#schedule(now);
+  }
+
+  #take(now: number): StoredMessage[] {
+    const batch: StoredMessage[] = [];
+    for (let i = 0; i < this.#waiting.length && batch.length < this.#options.batchSize; ) {
+      const message = this.#waiting[i] as StoredMessage;
+      if (message.visibleAt <= now) {
+        this.#waiting.splice(i, 1);
+        batch.push(message);
+      } else i++;
+    }
+    return batch;
+  }
+
+  /** Wakes up when the next delayed or invisible message becomes visible. */
+  #schedule(now: number): void {
+    clearTimeout(this.#timer);
+    if (this.#waiting.length === 0 || this.#inFlight >= this.#options.maxConcurrency) return;
+    const next = Math.min(...this.#waiting.map((m) => m.visibleAt));
+    this.#timer = setTimeout(() => this.#pump(), Math.max(1, next - now));
+  }
+
+  async #invoke(batch: StoredMessage[]): Promise<void> {
+    const now = Date.now();
+    for (const m of batch) {
+      m.receiveCount++;
+      m.firstReceivedAt ??= now;
+    }
+    const event: SQSEvent = { Records: batch.map((m) => this.#record(m)) };
+    let failed: Set<string>;
+    try {
+      const handler = await (this.#handler as () => Promise<LambdaHandler>)();
+      const result = (await handler(event, workerContext(this.name))) as SQSBatchResponse | undefined;
+      failed = new Set((result?.batchItemFailures ?? []).map((f) => f.itemIdentifier));
+    } catch (error) {
+      process.stderr.write(
+        `local queue ${this.name}: the worker failed: ${(error as Error).stack ?? error}\n`,
+      );
+      failed = new Set(batch.map((m) => m.messageId));
+    }
+    this.stats.invocations++;
+    this.stats.records += batch.length;
+    this.stats.failedRecords += failed.size;
+    for (const m of batch.filter((x) => failed.has(x.messageId))) {
+      if (m.receiveCount >= this.#options.maxReceiveCount) {
+        this.#dead.push(m);
+      } else {
+        m.visibleAt = Date.now() + this.#options.visibilityTimeoutMs;
+        this.#waiting.push(m);
+      }
+    }
+  }
+
+  #record(m: StoredMessage): SQSRecord {
+    return {
+      messageId: m.messageId,
+      receiptHandle: `${m.messageId}#${m.receiveCount}`,
+      body: m.body,
+      attributes: {
+        ApproximateReceiveCount: String(m.receiveCount),
+        SentTimestamp: String(m.sentAt),
+        SenderId: 'AIDALOCAL',
+        ApproximateFirstReceiveTimestamp: String(m.firstReceivedAt ?? Date.now()),
+      },
+      messageAttributes: {},
+      md5OfBody: md5(m.body),
+      eventSource: 'aws:sqs',
+      eventSourceARN: this.arn,
+      awsRegion: REGION,
+    };
+  }
+
+  #settleIdle(): void {
+    if (this.depth > 0 && !this.#stopped) return;
+    const waiters = this.#idleWaiters;
+    this.#idleWaiters = [];
+    for (const resolve of waiters) resolve();
+  }
+}
+
+function workerContext(functionName: string) {
+  const deadline = Date.now() + 30_000;
+  return {
+    awsRequestId: randomUUID(),
+    functionName,
+    functionVersion: '$LATEST',
+    invokedFunctionArn: `arn:aws:lambda:${REGION}:${ACCOUNT}:function:${functionName}`,
+    memoryLimitInMB: '256',
+    logGroupName: `/aws/lambda/${functionName}`,
+    logStreamName: 'local',
+    callbackWaitsForEmptyEventLoop: true,
+    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
+  };
+}
+
+type SendEntry = { Id?: string; MessageBody?: string; DelaySeconds?: number };
+
+/** The HTTP endpoint the SQS client talks to, and the queues behind it. */
+export class LocalSqs {
+  readonly #queues = new Map<string, LocalQueue>();
+  #server: Server | undefined;
+  #port = 0;
+
+  constructor(readonly host = '127.0.0.1') {}
+
+  /** http://host:port — the SQS client's endpoint (`SQS_ENDPOINT`). */
+  get endpoint(): string {
+    return `http://${this.host}:${this.#port}`;
+  }
+
+  createQueue(name: string, options: LocalQueueOptions = {}): LocalQueue {
+    const queue = new LocalQueue(name, `${this.endpoint}/${ACCOUNT}/${name}`, options);
+    this.#queues.set(queue.url, queue);
+    return queue;
+  }
+
+  async start(port = 0): Promise<void> {
+    const server = createServer((req, res) => {
+      void this.#serve(req, res);
+    });
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, this.host, () => resolve());
+    });
+    this.#server = server;
+    this.#port = (server.address() as AddressInfo).port;
+  }
+
+  /** Resolves when every queue is idle (and stays so across one more round). */
+  async idle(): Promise<void> {
+    do await Promise.all([...this.#queues.values()].map((q) => q.idle()));
+    while ([...this.#queues.values()].some((q) => q.depth > 0));
+  }
+
+  async stop(): Promise<void> {
+    for (const queue of this.#queues.values()) queue.stop();
+    await new Promise<void>((resolve) => {
+      if (!this.#server) return resolve();
+      this.#server.close(() => resolve());
+      this.#server.closeAllConnections();
+    });
+  }
+
+  async #serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    const target = String(req.headers['x-amz-target'] ?? '');
+    let input: { QueueUrl?: string; Entries?: SendEntry[] } & SendEntry;
+    try {
+      input = JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}');
+    } catch {
+      return answer(res, 400, { __type: 'com.amazonaws.sqs#InvalidParameterValue', message: 'Bad JSON' });
+    }
+    const queue = this.#queues.get(String(input.QueueUrl));
+    if (!queue) {
+      return answer(res, 400, {
+        __type: 'com.amazonaws.sqs#QueueDoesNotExist',
+        message: 'The specified queue does not exist.',
+      });
+    }
+    if (target === 'AmazonSQS.SendMessage') {
+      if (!validDelay(input.DelaySeconds)) {
+        return answer(res, 400, { __type: 'com.amazonaws.sqs#InvalidParameterValue', message: DELAY_RANGE });
+      }
+      const sent = queue.send(String(input.MessageBody ?? ''), input.DelaySeconds ?? 0);
+      return answer(res, 200, { MessageId: sent.messageId, MD5OfMessageBody: sent.md5 });
+    }
+    if (target === 'AmazonSQS.SendMessageBatch') {
+      const entries = input.Entries ?? [];
+      if (entries.length === 0 || entries.length > 10) {
+        return answer(res, 400, {
+          __type: 'com.amazonaws.sqs#TooManyEntriesInBatchRequest',
+          message: 'A batch holds 1 to 10 entries.',
+        });
+      }
+      // Like SQS, an entry with a timer out of range fails alone; the others are sent.
+      const refused = entries.filter((e) => !validDelay(e.DelaySeconds));
+      const Successful = entries
+        .filter((e) => validDelay(e.DelaySeconds))
+        .map((e) => {
+          const sent = queue.send(String(e.MessageBody ?? ''), e.DelaySeconds ?? 0);
+          return { Id: e.Id, MessageId: sent.messageId, MD5OfMessageBody: sent.md5 };
+        });
+      const Failed = refused.map((e) => ({
+        Id: e.Id,
+        SenderFault: true,
+        Code: 'InvalidParameterValue',
+        Message: DELAY_RANGE,
+      }));
+      return answer(res, 200, { Successful, Failed });
+    }
+    return answer(res, 400, {
+      __type: 'com.amazonaws.sqs#UnsupportedOperation',
+      message: `${target || 'this action'} is not served by the local stand-in.`,
+    });
+  }
+}
+
+const DELAY_RANGE = 'DelaySeconds must be an integer from 0 to 900.';
+const validDelay = (d: number | undefined) => d === undefined || (Number.isInteger(d) && d >= 0 && d <= 900);
+
+function answer(res: ServerResponse, status: number, body: unknown): void {
+  res.writeHead(status, { 'content-type': 'application/x-amz-json-1.0' });
+  res.end(JSON.stringify(body));
+}
