@@ -43,7 +43,7 @@ export interface BenchOptions {
   readonly resultsDir: string;
 }
 
-export const PARTS = ['floor', 'latency', 'throughput', 'cost', 'media', 'coldstart'] as const;
+export const PARTS = ['floor', 'latency', 'throughput', 'cost', 'media', 'coldstart', 'client'] as const;
 
 const HELP = `npm run bench -- [options]
 

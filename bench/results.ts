@@ -4,6 +4,7 @@ import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import type { MessageCost, PRICES } from './pricing.ts';
 import type { ScaleRow } from './scale.ts';
+import type { ClientBundleResult } from './scenarios/client.ts';
 import type { HandlerColdStart } from './scenarios/coldstart.ts';
 import type { ActionCost } from './scenarios/cost.ts';
 import type { FloorResult } from './scenarios/floor.ts';
@@ -47,6 +48,8 @@ export interface BenchResults {
   readonly cost?: CostResults;
   readonly media?: MediaResults;
   readonly coldStart?: readonly HandlerColdStart[];
+  /** The client package's bundle size (client/scripts/size.ts). */
+  readonly client?: ClientBundleResult;
   /** What 1M sockets and a 10,000-member group cost and need on AWS (bench/scale.ts). */
   readonly scale?: readonly ScaleRow[];
   readonly delivery: {

@@ -12,6 +12,7 @@ import { Phases, Progress } from './progress.ts';
 import { render } from './report.ts';
 import { type BenchResults, type CostResults, machine, writeResults } from './results.ts';
 import { scaleModel } from './scale.ts';
+import { clientBundle } from './scenarios/client.ts';
 import { coldStart } from './scenarios/coldstart.ts';
 import { connectMembers, costRound, seed } from './scenarios/cost.ts';
 import { BIG_GROUP } from './scenarios/cost-big-group.ts';
@@ -40,6 +41,7 @@ async function main(): Promise<number> {
     throughput: has('throughput') ? options.throughputSteps * (options.throughputStepSeconds + 1) : 0,
     cost: has('cost') ? 40 : 0,
     media: has('media') ? 15 : 0,
+    client: has('client') ? 2 : 0,
   });
   const runId = randomBytes(3).toString('hex');
   const partial: {
@@ -50,12 +52,18 @@ async function main(): Promise<number> {
       | 'cost'
       | 'media'
       | 'coldStart'
-      | 'scale']?: BenchResults[K];
+      | 'scale'
+      | 'client']?: BenchResults[K];
   } = {};
 
   if (has('coldstart')) {
     phases.start('coldstart', 'cold start: bundling');
     partial.coldStart = await coldStart(options.coldStartRuns, (f, label) => phases.tick(f, label));
+  }
+
+  if (has('client')) {
+    phases.start('client', 'client bundle size');
+    partial.client = await clientBundle();
   }
 
   phases.start('stack', 'starting the stack');

@@ -70,5 +70,12 @@ export function targets(r: Omit<BenchResults, 'targets' | 'ok'>, users: number):
   } else {
     out.push({ name: 'units independent of table size', goal: '', measured: 'n/a', status: 'SKIPPED' });
   }
+  const kb = (bytes: number) => `${(bytes / 1024).toFixed(1)} KB`;
+  out.push({
+    name: 'client bundle (minified + gzipped)',
+    goal: '≤ 12 KB',
+    measured: r.client ? `${kb(r.client.gzipBytes)} (${kb(r.client.minifiedBytes)} minified)` : 'n/a',
+    status: judge(r.client ? r.client.gzipBytes <= r.client.budgetBytes : undefined),
+  });
   return [...out, ...fanOutTargets(r)];
 }
