@@ -67,7 +67,11 @@ describe('scheduled messages on AWS', { timeout: 60_000 }, () => {
       BatchSize: 10,
       FunctionResponseTypes: ['ReportBatchItemFailures'],
     });
-    expect(ofType('AWS::Lambda::EventSourceMapping')).toHaveLength(1);
+    // One mapping reads the due queue (the other queue is the fan-out worker's: test/cdk/workers.test.ts).
+    const fromDueQueue = ofType('AWS::Lambda::EventSourceMapping').filter(
+      (m) => JSON.stringify(m.Properties.EventSourceArn) === JSON.stringify(arnOf(queue)),
+    );
+    expect(fromDueQueue).toHaveLength(1);
   });
 
   it('grants the sweeper a Query on the due index only, its items in two partitions, and the queue', () => {
@@ -131,17 +135,25 @@ describe('scheduled messages on AWS', { timeout: 60_000 }, () => {
         ]),
       ].sort(),
     );
+    // SQS on two queues only: its own due queue, and the fan-out queue a big group's send goes to.
+    const fanOutQueue = arnOf(s.stack.fanOutWorker.queue);
     for (const st of statements.filter((x) => actionsOf(x).some((a) => a.startsWith('sqs:')))) {
-      expect(resourcesOf(st)).toEqual([arnOf(queue)]);
+      const onFanOut = JSON.stringify(resourcesOf(st)) === JSON.stringify([fanOutQueue]);
+      if (onFanOut) expect(actionsOf(st)).toEqual(['sqs:SendMessage']);
+      else expect(resourcesOf(st)).toEqual([arnOf(queue)]);
     }
   });
 
-  it('gives scheduleMessage (and no other route) the queue URL and sqs:SendMessage', () => {
+  it('gives scheduleMessage (and no other route) the due queue URL and sqs:SendMessage on it', () => {
     const { queue } = s.stack.scheduled;
     for (const [routeKey, fn] of s.stack.chatApi.functions) {
       const props = resources[logicalId(s.stack, fn.function)]?.Properties;
       const env = (props?.Environment as { Variables: Record<string, unknown> } | undefined)?.Variables ?? {};
-      const sqs = statementsOf(s, fn).filter((st) => actionsOf(st).some((a) => a.startsWith('sqs:')));
+      const sqs = statementsOf(s, fn).filter(
+        (st) =>
+          actionsOf(st).some((a) => a.startsWith('sqs:')) &&
+          resourcesOf(st).some((r) => JSON.stringify(r) === JSON.stringify(arnOf(queue))),
+      );
       if (routeKey === 'scheduleMessage') {
         expect(env.SCHEDULED_QUEUE_URL).toEqual(ref(queue));
         expect(sqs.flatMap(actionsOf)).toEqual(['sqs:SendMessage']);
