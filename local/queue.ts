@@ -112,6 +112,15 @@ export class LocalQueue {
     return new Promise((resolve) => this.#idleWaiters.push(resolve));
   }
 
+  /**
+   * Resolves when nothing is visible or in flight: messages on a timer (sent with `DelaySeconds`) may
+   * still wait. For queues whose messages may sit on long timers (the scheduled messages' due queue).
+   */
+  async idleExceptDelayed(): Promise<void> {
+    const busy = () => this.#inFlight > 0 || this.#waiting.some((m) => m.visibleAt <= Date.now());
+    while (busy() && !this.#stopped) await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+
   /** Holds messages back from the worker until `resume()` (tests: "the ack did not wait"). */
   pause(): void {
     this.#paused = true;

@@ -84,7 +84,7 @@ export class LocalScheduler {
   /** Resolves when no sweep runs and the queue has nothing visible or in flight. */
   async idle(): Promise<void> {
     while (this.#sweeps.size > 0) await Promise.allSettled([...this.#sweeps]);
-    await this.queue.idle();
+    await this.queue.idleExceptDelayed();
   }
 
   async stop(): Promise<void> {

@@ -188,9 +188,12 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       sqs: queueService,
       queues,
       async idle() {
+        // The workers' queues drain; the due queue may hold messages on timers for minutes (its
+        // scheduler waits for what is due only).
         do {
           await gateway.idle();
-          await queueService.idle();
+          await Promise.all([...queues.values()].map((q) => q.idle()));
+          await started.idle();
         } while ([...queues.values()].some((q) => q.depth > 0));
         await gateway.idle();
       },
