@@ -15,6 +15,7 @@ import { ChatTable } from './chat-table.ts';
 import { ChatMonitoring } from './monitoring.ts';
 import { QueueWorker } from './queue-worker.ts';
 import { ROUTES, type RouteDefinition, type RouteThrottle } from './routes.ts';
+import { ScheduledMessages } from './scheduled-messages.ts';
 import { FANOUT_WORKER } from './workers.ts';
 
 export interface ChatStackProps extends StackProps {
@@ -93,6 +94,7 @@ export class ChatStack extends Stack {
   readonly auth: ChatAuth;
   readonly chatApi: ChatApi;
   readonly monitoring: ChatMonitoring;
+  readonly scheduled: ScheduledMessages;
   /** The fan-out queue and its worker (lib/workers.ts). */
   readonly fanOutWorker: QueueWorker;
 
@@ -127,6 +129,9 @@ export class ChatStack extends Stack {
       ...(props.reservedConcurrency ? { reservedConcurrency: props.reservedConcurrency } : {}),
       ...(props.detailedMetrics === undefined ? {} : { detailedMetrics: props.detailedMetrics }),
     });
+    const alarmTopic = props.alarmTopicArn
+      ? Topic.fromTopicArn(this, 'AlarmTopic', props.alarmTopicArn)
+      : undefined;
     // Big fan-outs leave the request: every function that posts to connections may queue jobs.
     this.fanOutWorker = new QueueWorker(this, 'FanOut', {
       definition: FANOUT_WORKER,
@@ -135,9 +140,7 @@ export class ChatStack extends Stack {
       destroyable,
       ...(props.logRetention ? { logRetention: props.logRetention } : {}),
       ...(props.logLevel ? { logLevel: props.logLevel } : {}),
-      ...(props.alarmTopicArn
-        ? { alarmTopic: Topic.fromTopicArn(this, 'WorkerAlarmTopic', props.alarmTopicArn) }
-        : {}),
+      ...(alarmTopic ? { alarmTopic } : {}),
     });
     for (const def of props.routes ?? ROUTES) {
       const fn = this.chatApi.functions.get(def.routeKey);
@@ -147,10 +150,25 @@ export class ChatStack extends Stack {
       api: this.chatApi,
       table: this.table,
       ...(props.dailyCostAlarmUsd === undefined ? {} : { dailyCostThresholdUsd: props.dailyCostAlarmUsd }),
-      ...(props.alarmTopicArn
-        ? { alarmTopic: Topic.fromTopicArn(this, 'AlarmTopic', props.alarmTopicArn) }
-        : {}),
+      ...(alarmTopic ? { alarmTopic } : {}),
     });
+
+    // Scheduled messages: the sweep, the due queue and the dispatcher (lib/scheduled-messages.ts);
+    // route functions that use the due queue get it here.
+    this.scheduled = new ScheduledMessages(this, 'Scheduled', {
+      table: this.table,
+      api: this.chatApi,
+      destroyable,
+      ...(props.logRetention ? { logRetention: props.logRetention } : {}),
+      ...(props.logLevel ? { logLevel: props.logLevel } : {}),
+      ...(alarmTopic ? { alarmTopic } : {}),
+    });
+    for (const def of props.routes ?? ROUTES) {
+      const fn = this.chatApi.functions.get(def.routeKey);
+      if (fn && def.uses?.includes('scheduledQueue')) this.scheduled.connect(fn);
+    }
+    // The dispatcher sends like sendMessage: a big group's fan-out may go to the fan-out queue.
+    this.fanOutWorker.grantSend(this.scheduled.dispatcher);
 
     new CfnOutput(this, 'WebSocketUrl', {
       value: this.chatApi.url,

@@ -31,6 +31,7 @@ const READ_ACTIONS: ReadonlySet<string> = new Set([
   'dynamodb:Query:gsi1',
   'dynamodb:Query:lsi1',
   'dynamodb:Query:lsi2',
+  'dynamodb:Query:gsi2',
 ]);
 /** What DynamoDB needs of a customer managed key on a caller's behalf (as `Table.grant*` grants, spelled out). */
 const KMS_READ_ACTIONS = ['kms:Decrypt', 'kms:DescribeKey'];
@@ -136,13 +137,28 @@ export class ChatTable extends Construct {
    * the table ARN, index queries on their index ARN, and `DeleteItem` on user partitions under a
    * `dynamodb:LeadingKeys` condition. Nothing is granted for an empty list. (`Table.grant` would add an
    * `index/*` wildcard.) With a customer managed key, the matching KMS actions on that key too.
+   * `itemPartitions` limits the item actions to those partition key patterns (`dynamodb:LeadingKeys`).
    */
-  grantActions(grantee: IGrantable, actions: readonly TableAction[]): Grant[] {
+  grantActions(
+    grantee: IGrantable,
+    actions: readonly TableAction[],
+    options: { itemPartitions?: readonly string[] } = {},
+  ): Grant[] {
     const unique = [...new Set(actions)].sort();
     const grants: Grant[] = [];
     const items = unique.filter((a) => !a.split(':')[2]);
     if (items.length > 0) {
-      grants.push(Grant.addToPrincipal({ grantee, actions: items, resourceArns: [this.table.tableArn] }));
+      const partitions = options.itemPartitions;
+      grants.push(
+        Grant.addToPrincipal({
+          grantee,
+          actions: items,
+          resourceArns: [this.table.tableArn],
+          ...(partitions
+            ? { conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [...partitions] } } }
+            : {}),
+        }),
+      );
     }
     for (const action of unique.filter((a) => a.startsWith('dynamodb:Query:'))) {
       grants.push(

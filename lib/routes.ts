@@ -35,6 +35,7 @@ export type TableAction =
   | 'dynamodb:Query:gsi1'
   | 'dynamodb:Query:lsi1'
   | 'dynamodb:Query:lsi2'
+  | 'dynamodb:Query:gsi2'
   | 'dynamodb:DeleteItem:userPartitions'
   | 'dynamodb:DeleteItem:socketPartitions';
 
@@ -43,6 +44,13 @@ export type TableAction =
  * A function that presigns URLs needs the actions of the requests those URLs make.
  */
 export type MediaAction = 's3:GetObject' | 's3:PutObject' | 's3:PutObjectTagging' | 's3:DeleteObject';
+
+/**
+ * Resources beside the table and the Management API that a route function uses; the stack grants
+ * each one by its construct, with the least the route needs.
+ * - `scheduledQueue`: sends to the due queue of scheduled messages (lib/scheduled-messages.ts).
+ */
+export type RouteResource = 'scheduledQueue';
 
 export interface RouteThrottle {
   /** Steady-state requests per second. */
@@ -77,6 +85,11 @@ export interface RouteDefinition {
    * @default the stage's default route throttling
    */
   readonly throttle?: RouteThrottle;
+  /**
+   * Other resources the function uses.
+   * @default none
+   */
+  readonly uses?: readonly RouteResource[];
 }
 
 /** The Lambda REQUEST authorizer guarding `$connect`. */
@@ -122,6 +135,7 @@ type ActionRoute =
       /** @default true */
       readonly managementApi?: boolean;
       readonly throttle?: RouteThrottle;
+      readonly uses?: readonly RouteResource[];
       /** @default none */
       readonly media?: readonly MediaAction[];
     };
@@ -212,9 +226,12 @@ export const ACTION_ROUTES: Readonly<Record<ActionName, ActionRoute>> = {
   react: 'planned',
   markDelivered: { tableActions: [...FAN_OUT, 'dynamodb:UpdateItem'] },
   sync: { tableActions: ['dynamodb:Query', BY_VERSION], managementApi: false, media: SIGN_DOWNLOADS },
-  scheduleMessage: 'planned',
-  listScheduled: 'planned',
-  cancelScheduled: 'planned',
+  scheduleMessage: {
+    tableActions: [...FAN_OUT, 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
+    uses: ['scheduledQueue'],
+  },
+  listScheduled: { tableActions: ['dynamodb:Query'], managementApi: false },
+  cancelScheduled: { tableActions: [...FAN_OUT, 'dynamodb:GetItem', 'dynamodb:UpdateItem'] },
   registerDevice: 'planned',
   unregisterDevice: 'planned',
   blockUser: 'planned',
@@ -233,6 +250,7 @@ const actionRoute = (routeKey: string, route: Exclude<ActionRoute, 'planned'>): 
   returnResponse: true,
   ...(route.media?.length ? { mediaActions: [...new Set(route.media)] } : {}),
   ...(route.throttle ? { throttle: route.throttle } : {}),
+  ...(route.uses ? { uses: route.uses } : {}),
 });
 
 /** The `$` routes API Gateway itself defines. */

@@ -4,10 +4,19 @@ import {
   type CreateTableCommandInput,
   DescribeTableCommand,
   DynamoDBClient,
+  type Projection,
   ResourceInUseException,
+  UpdateTableCommand,
   UpdateTimeToLiveCommand,
 } from '@aws-sdk/client-dynamodb';
-import { TABLE } from '../lib/table.ts';
+import { type IndexDefinition, TABLE } from '../lib/table.ts';
+
+/** INCLUDE with the listed attributes, or KEYS_ONLY when there are none (as lib/chat-table.ts does). */
+function projectionOf(gsi: IndexDefinition): Projection {
+  return gsi.nonKeyAttributes.length > 0
+    ? { ProjectionType: 'INCLUDE', NonKeyAttributes: [...gsi.nonKeyAttributes] }
+    : { ProjectionType: 'KEYS_ONLY' };
+}
 
 export function createTableInput(tableName: string): CreateTableCommandInput {
   const attributes = new Set<string>([TABLE.partitionKey, TABLE.sortKey]);
@@ -30,7 +39,7 @@ export function createTableInput(tableName: string): CreateTableCommandInput {
         { AttributeName: gsi.partitionKey, KeyType: 'HASH' },
         { AttributeName: gsi.sortKey, KeyType: 'RANGE' },
       ],
-      Projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: [...gsi.nonKeyAttributes] },
+      Projection: projectionOf(gsi),
     })),
     LocalSecondaryIndexes: TABLE.localSecondaryIndexes.map((lsi) => ({
       IndexName: lsi.indexName,
@@ -51,13 +60,10 @@ export async function ensureTable(endpoint: string, tableName: string): Promise<
       await client.send(new CreateTableCommand(createTableInput(tableName)));
     } catch (error) {
       if (!(error instanceof ResourceInUseException)) throw error;
+      await addMissingIndexes(client, tableName);
       return;
     }
-    for (let i = 0; i < 100; i++) {
-      const out = await client.send(new DescribeTableCommand({ TableName: tableName }));
-      if (out.Table?.TableStatus === 'ACTIVE') break;
-      await new Promise((r) => setTimeout(r, 50));
-    }
+    await waitUntilActive(client, tableName);
     await client.send(
       new UpdateTimeToLiveCommand({
         TableName: tableName,
@@ -66,5 +72,48 @@ export async function ensureTable(endpoint: string, tableName: string): Promise<
     );
   } finally {
     client.destroy();
+  }
+}
+
+async function waitUntilActive(client: DynamoDBClient, tableName: string): Promise<void> {
+  for (let i = 0; i < 100; i++) {
+    const out = await client.send(new DescribeTableCommand({ TableName: tableName }));
+    const indexes = out.Table?.GlobalSecondaryIndexes ?? [];
+    if (out.Table?.TableStatus === 'ACTIVE' && indexes.every((index) => index.IndexStatus === 'ACTIVE'))
+      return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/**
+ * A table kept by `--persist` from before an index was added to lib/table.ts gets it now, the way a
+ * deploy adds it on AWS (one index per update, as CloudFormation does).
+ */
+async function addMissingIndexes(client: DynamoDBClient, tableName: string): Promise<void> {
+  const out = await client.send(new DescribeTableCommand({ TableName: tableName }));
+  const present = new Set((out.Table?.GlobalSecondaryIndexes ?? []).map((i) => i.IndexName));
+  for (const gsi of TABLE.globalSecondaryIndexes.filter((i) => !present.has(i.indexName))) {
+    await client.send(
+      new UpdateTableCommand({
+        TableName: tableName,
+        AttributeDefinitions: [gsi.partitionKey, gsi.sortKey].map((name) => ({
+          AttributeName: name,
+          AttributeType: 'S',
+        })),
+        GlobalSecondaryIndexUpdates: [
+          {
+            Create: {
+              IndexName: gsi.indexName,
+              KeySchema: [
+                { AttributeName: gsi.partitionKey, KeyType: 'HASH' },
+                { AttributeName: gsi.sortKey, KeyType: 'RANGE' },
+              ],
+              Projection: projectionOf(gsi),
+            },
+          },
+        ],
+      }),
+    );
+    await waitUntilActive(client, tableName);
   }
 }

@@ -112,6 +112,15 @@ export class LocalQueue {
     return new Promise((resolve) => this.#idleWaiters.push(resolve));
   }
 
+  /**
+   * Resolves when nothing is visible or in flight: messages on a timer (sent with `DelaySeconds`) may
+   * still wait. For queues whose messages may sit on long timers (the scheduled messages' due queue).
+   */
+  async idleExceptDelayed(): Promise<void> {
+    const busy = () => this.#inFlight > 0 || this.#waiting.some((m) => m.visibleAt <= Date.now());
+    while (busy() && !this.#stopped) await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+
   /** Holds messages back from the worker until `resume()` (tests: "the ack did not wait"). */
   pause(): void {
     this.#paused = true;
@@ -304,6 +313,9 @@ export class LocalSqs {
       });
     }
     if (target === 'AmazonSQS.SendMessage') {
+      if (!validDelay(input.DelaySeconds)) {
+        return answer(res, 400, { __type: 'com.amazonaws.sqs#InvalidParameterValue', message: DELAY_RANGE });
+      }
       const sent = queue.send(String(input.MessageBody ?? ''), input.DelaySeconds ?? 0);
       return answer(res, 200, { MessageId: sent.messageId, MD5OfMessageBody: sent.md5 });
     }
@@ -315,11 +327,21 @@ export class LocalSqs {
           message: 'A batch holds 1 to 10 entries.',
         });
       }
-      const Successful = entries.map((e) => {
-        const sent = queue.send(String(e.MessageBody ?? ''), e.DelaySeconds ?? 0);
-        return { Id: e.Id, MessageId: sent.messageId, MD5OfMessageBody: sent.md5 };
-      });
-      return answer(res, 200, { Successful, Failed: [] });
+      // Like SQS, an entry with a timer out of range fails alone; the others are sent.
+      const refused = entries.filter((e) => !validDelay(e.DelaySeconds));
+      const Successful = entries
+        .filter((e) => validDelay(e.DelaySeconds))
+        .map((e) => {
+          const sent = queue.send(String(e.MessageBody ?? ''), e.DelaySeconds ?? 0);
+          return { Id: e.Id, MessageId: sent.messageId, MD5OfMessageBody: sent.md5 };
+        });
+      const Failed = refused.map((e) => ({
+        Id: e.Id,
+        SenderFault: true,
+        Code: 'InvalidParameterValue',
+        Message: DELAY_RANGE,
+      }));
+      return answer(res, 200, { Successful, Failed });
     }
     return answer(res, 400, {
       __type: 'com.amazonaws.sqs#UnsupportedOperation',
@@ -327,6 +349,9 @@ export class LocalSqs {
     });
   }
 }
+
+const DELAY_RANGE = 'DelaySeconds must be an integer from 0 to 900.';
+const validDelay = (d: number | undefined) => d === undefined || (Number.isInteger(d) && d >= 0 && d <= 900);
 
 function answer(res: ServerResponse, status: number, body: unknown): void {
   res.writeHead(status, { 'content-type': 'application/x-amz-json-1.0' });

@@ -16,6 +16,7 @@ import { ensureTable } from './dynamodb-table.ts';
 import { type GatewayLimits, type GatewayOptions, type LambdaHandler, LocalGateway } from './gateway.ts';
 import { type LocalQueue, LocalSqs } from './queue.ts';
 import { type LocalS3, startLocalS3 } from './s3.ts';
+import { LocalScheduler } from './scheduler.ts';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -46,6 +47,8 @@ export interface LocalStackOptions {
   ) => () => Promise<LambdaHandler>;
   /** Extra environment for the handlers (e.g. JWT_ISSUER). */
   readonly env?: Record<string, string>;
+  /** How often the scheduled-message sweep runs. @default 60_000 */
+  readonly sweepIntervalMs?: number;
 }
 
 export interface LocalStack {
@@ -57,6 +60,8 @@ export interface LocalStack {
   readonly s3Endpoint: string;
   readonly mediaBucket: string;
   readonly gateway: LocalGateway;
+  /** Scheduled messages: the due queue and the sweep (local/scheduler.ts). */
+  readonly scheduler: LocalScheduler;
   /** The SQS stand-in and its queues by worker name (lib/workers.ts). */
   readonly sqs: LocalSqs;
   readonly queues: ReadonlyMap<string, LocalQueue>;
@@ -109,7 +114,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   }
   const dynamoEndpoint = options.dynamoEndpoint ?? (dynamo as DynamoLocal).endpoint;
   const tableName = options.tableName ?? DEFAULT_TABLE_NAME;
+  let scheduler: LocalScheduler | undefined;
   let s3: LocalS3 | undefined;
+  let sqs: LocalSqs | undefined;
   try {
     s3 = await s3Starting;
     await ensureTable(dynamoEndpoint, tableName);
@@ -132,11 +139,12 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     });
     await gateway.start();
     // Queue workers: the same handlers as on AWS, invoked by the SQS stand-in (local/queue.ts).
-    const sqs = new LocalSqs();
-    await sqs.start();
+    const queueService = new LocalSqs();
+    sqs = queueService;
+    await queueService.start();
     const queues = new Map<string, LocalQueue>();
     for (const worker of WORKERS) {
-      const queue = sqs.createQueue(worker.name, {
+      const queue = queueService.createQueue(worker.name, {
         batchSize: worker.batchSize,
         maxConcurrency: worker.maxConcurrency,
         maxReceiveCount: worker.maxReceiveCount,
@@ -144,9 +152,18 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       queue.consume(wrap(worker.name, loader(worker.entry)));
       queues.set(worker.name, queue);
     }
+    // Scheduled messages: the due queue on the same stand-in, and the per-minute sweep.
+    scheduler = new LocalScheduler({
+      sqs: queueService,
+      load: (name, entry) => wrap(name, loader(entry)),
+      ...(options.sweepIntervalMs ? { sweepIntervalMs: options.sweepIntervalMs } : {}),
+      ...(options.onInvoke
+        ? { onError: (name, error) => options.onInvoke?.({ routeKey: name, connectionId: '', ms: 0, error }) }
+        : {}),
+    });
     // The handlers run in this process and read their configuration on first use.
     Object.assign(process.env, {
-      SQS_ENDPOINT: sqs.endpoint,
+      SQS_ENDPOINT: queueService.endpoint,
       ...Object.fromEntries(WORKERS.map((w) => [w.queueUrlEnv, queues.get(w.name)?.url])),
       [TABLE_NAME_ENV]: tableName,
       [MANAGEMENT_ENDPOINT_ENV]: gateway.managementEndpoint,
@@ -154,8 +171,11 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       [S3_ENDPOINT_ENV]: s3.endpoint,
       [MEDIA_BUCKET_ENV]: s3.bucket,
       ...(process.env.JWT_JWKS_URL ? {} : { JWT_SECRET: process.env.JWT_SECRET ?? DEV_JWT_SECRET }),
+      ...scheduler.environment,
       ...options.env,
     });
+    scheduler.begin();
+    const started = scheduler;
     return {
       url: gateway.url,
       managementEndpoint: gateway.managementEndpoint,
@@ -164,23 +184,30 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       s3Endpoint: s3.endpoint,
       mediaBucket: s3.bucket,
       gateway,
-      sqs,
+      scheduler: started,
+      sqs: queueService,
       queues,
       async idle() {
+        // The workers' queues drain; the due queue may hold messages on timers for minutes (its
+        // scheduler waits for what is due only).
         do {
           await gateway.idle();
-          await sqs.idle();
+          await Promise.all([...queues.values()].map((q) => q.idle()));
+          await started.idle();
         } while ([...queues.values()].some((q) => q.depth > 0));
         await gateway.idle();
       },
       async stop() {
+        await started.stop();
         await gateway.stop();
-        await sqs.stop();
+        await queueService.stop();
         await s3?.stop();
         await dynamo?.stop();
       },
     };
   } catch (error) {
+    await scheduler?.stop();
+    await sqs?.stop();
     await s3?.stop();
     await dynamo?.stop();
     throw error;

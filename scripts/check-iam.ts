@@ -19,6 +19,7 @@ import { Template } from 'aws-cdk-lib/assertions';
 import { AUTHORIZER_FN, CALL_LOG_DIR_ENV } from '../lambdas/shared/call-recorder.ts';
 import { ChatStack, type ChatStackProps } from '../lib/chat-stack.ts';
 import { FEATURE_FLAGS } from '../lib/feature-flags.ts';
+import { DUE_QUEUE_NAME, SCHEDULED_FUNCTIONS } from '../lib/scheduled-functions.ts';
 import { IAM_ALLOW_LIST } from './iam-allow-list.ts';
 import {
   type AllowListEntry,
@@ -72,6 +73,9 @@ export function synthesizePolicies(props: ChatStackProps) {
   const fns = [
     [AUTHORIZER_FN, stack.chatApi.authorizerFunction] as const,
     ...[...stack.chatApi.functions].map(([routeKey, fn]) => [routeKey, fn] as const),
+    // Not routes: their invocation scopes carry these names.
+    [SCHEDULED_FUNCTIONS.sweeper.name, stack.scheduled.sweeper] as const,
+    [SCHEDULED_FUNCTIONS.dispatcher.name, stack.scheduled.dispatcher] as const,
     // Queue workers (lib/workers.ts): their scope names them like a route key names a route.
     [stack.fanOutWorker.definition.name, stack.fanOutWorker.worker] as const,
   ];
@@ -87,7 +91,10 @@ export function synthesizePolicies(props: ChatStackProps) {
     keys: Object.entries(resources)
       .filter(([, r]) => r.Type === 'AWS::KMS::Key')
       .map(([id]) => id),
-    queues: { [logicalId(stack, stack.fanOutWorker.queue)]: stack.fanOutWorker.definition.name },
+    queues: {
+      [logicalId(stack, stack.scheduled.queue)]: DUE_QUEUE_NAME,
+      [logicalId(stack, stack.fanOutWorker.queue)]: stack.fanOutWorker.definition.name,
+    },
     mediaBucket: logicalId(stack, stack.media.bucket),
   };
   return { functions, resourceOf: (expr: unknown) => symbolicResource(expr, names) };

@@ -3,7 +3,17 @@
  * needed only on a path the local stack cannot reach, and says why. Keep this list short; an entry that
  * no synthesized variant uses any more fails the check as stale.
  */
+import { DUE_QUEUE_NAME, SCHEDULED_FUNCTIONS } from '../lib/scheduled-functions.ts';
 import type { AllowListEntry } from './iam-check.ts';
+
+/** What Lambda's SQS event source mapping does with the function's role (never the function's code). */
+const EVENT_SOURCE_ACTIONS = [
+  'sqs:ReceiveMessage',
+  'sqs:DeleteMessage',
+  'sqs:ChangeMessageVisibility',
+  'sqs:GetQueueAttributes',
+  'sqs:GetQueueUrl',
+];
 
 export const IAM_ALLOW_LIST: readonly AllowListEntry[] = [
   {
@@ -14,6 +24,14 @@ export const IAM_ALLOW_LIST: readonly AllowListEntry[] = [
       'auth=hs256 reads the signing key from Secrets Manager at cold start (lambdas/auth/secret.ts); the local ' +
       'stack passes JWT_SECRET directly, and test/unit/authorizer.test.ts covers loadSecret with a mocked client.',
   },
+  ...EVENT_SOURCE_ACTIONS.map((action) => ({
+    fn: SCHEDULED_FUNCTIONS.dispatcher.name,
+    action,
+    resource: `queue/${DUE_QUEUE_NAME}`,
+    reason:
+      'the SQS event source mapping polls the due queue and deletes handled messages with the dispatcher’s role ' +
+      '(lib/scheduled-messages.ts); the handler never calls SQS for it, and locally local/scheduler.ts delivers the batches.',
+  })),
   // The fan-out worker's event source mapping (lib/queue-worker.ts): Lambda's poller reads and deletes
   // the queue's messages with the function's role, never the handler; locally the SQS stand-in
   // (local/queue.ts) invokes the worker itself.

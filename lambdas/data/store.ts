@@ -13,6 +13,8 @@
  *   sequence.ts    `sequence`: seq and version allocation on `META`, voids
  *   claims.ts      `claims`: clientMessageId claims     cursors.ts  `cursors` (read, delivery)
  *   head-cache.ts  `heads`: the container's cache of chat heads (no DynamoDB access)
+ *   scheduled.ts   `scheduled` (scheduled messages, the pending count)
+ *   due-index.ts   `due` (the due index of scheduled messages, the sweep's cursor)
  *   rosters.ts     `rosters` (the open sockets of each group's members, join markers)
  *   uploads.ts     `uploads` (media uploads of a chat; their bytes are in S3: media-bucket.ts)
  */
@@ -23,9 +25,11 @@ import { ChatRepository } from './chats.ts';
 import { ClaimRepository } from './claims.ts';
 import { ConnectionRepository, ProfileRepository } from './connections.ts';
 import { ReadCursorRepository } from './cursors.ts';
+import { DueIndexRepository } from './due-index.ts';
 import { ChatHeadCache } from './head-cache.ts';
 import { MessageRepository } from './messages.ts';
 import { RosterRepository } from './rosters.ts';
+import { ScheduledRepository } from './scheduled.ts';
 import { SequenceRepository } from './sequence.ts';
 import { TableClient } from './table-client.ts';
 import { UploadRepository } from './uploads.ts';
@@ -40,12 +44,15 @@ export type {
   MembershipRef,
   MessageRecord,
   Role,
+  ScheduledRecord,
+  ScheduledStatus,
   Slot,
   StoredAttachment,
   UploadRecord,
 } from './items.ts';
 export { CONNECTION_TTL_SECONDS, connectionExpiresAt } from './items.ts';
 export type { RosterEntry, RosterSocket } from './rosters.ts';
+export type { Completion, DueRef } from './scheduled.ts';
 
 export class ChatStore {
   readonly connections: ConnectionRepository;
@@ -57,6 +64,8 @@ export class ChatStore {
   readonly sequence: SequenceRepository;
   readonly claims: ClaimRepository;
   readonly heads: ChatHeadCache;
+  readonly scheduled: ScheduledRepository;
+  readonly due: DueIndexRepository;
   readonly uploads: UploadRepository;
 
   constructor(client: DynamoDBDocumentClient, tableName: string) {
@@ -70,6 +79,8 @@ export class ChatStore {
     this.sequence = new SequenceRepository(table);
     this.claims = new ClaimRepository(table);
     this.heads = new ChatHeadCache();
+    this.scheduled = new ScheduledRepository(table);
+    this.due = new DueIndexRepository(table);
     this.uploads = new UploadRepository(table);
   }
 }

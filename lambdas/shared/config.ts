@@ -2,7 +2,13 @@
  * Runtime configuration, read once per container from the environment that the CDK stack (or the
  * local stack) sets. Nothing here is hard-coded to a host.
  */
+
 import { MEDIA_BUCKET_DOMAIN_ENV, MEDIA_BUCKET_ENV, S3_ENDPOINT_ENV } from '../../lib/media.ts';
+import {
+  DEFAULT_HORIZON_SECONDS,
+  SCHEDULED_HORIZON_ENV,
+  SCHEDULED_QUEUE_URL_ENV,
+} from '../../lib/scheduled-functions.ts';
 import { MANAGEMENT_ENDPOINT_ENV, TABLE_NAME_ENV } from '../../lib/table.ts';
 import { FANOUT_QUEUE_URL_ENV } from '../../lib/workers.ts';
 
@@ -33,6 +39,10 @@ interface RuntimeConfig {
   readonly mediaBucketDomain: string | undefined;
   /** An S3 endpoint override (the local stand-in: path-style URLs); unset on AWS. */
   readonly s3Endpoint: string | undefined;
+  /** The due queue of scheduled messages (set for the functions that enqueue). */
+  readonly scheduledQueueUrl: string | undefined;
+  /** Scheduled messages due within this many ms are enqueued at once (see lib/scheduled-functions.ts). */
+  readonly scheduledHorizonMs: number;
   /**
    * The write path's time bounds in ms (lambdas/domain/timing.ts), when set: WRITE_DEADLINE_MS,
    * ALLOC_TIMEOUT_MS, CLAIM_DEADLINE_MS, CLOCK_SKEW_MS. Every function of a deployment must agree.
@@ -62,6 +72,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): RuntimeConfig 
     mediaBucket: env[MEDIA_BUCKET_ENV] || undefined,
     mediaBucketDomain: env[MEDIA_BUCKET_DOMAIN_ENV] || undefined,
     s3Endpoint: env[S3_ENDPOINT_ENV] || undefined,
+    scheduledQueueUrl: env[SCHEDULED_QUEUE_URL_ENV] || undefined,
+    scheduledHorizonMs: positiveInt(env[SCHEDULED_HORIZON_ENV], DEFAULT_HORIZON_SECONDS) * 1000,
     writeTiming: {
       ...optionalMs('writeDeadlineMs', env.WRITE_DEADLINE_MS),
       ...optionalMs('allocTimeoutMs', env.ALLOC_TIMEOUT_MS),

@@ -114,7 +114,7 @@ describe('least privilege', { timeout: 180_000 }, () => {
         ...(def?.tableActions ?? []).map((a) => a.split(':').slice(0, 2).join(':')),
         ...(def?.managementApi ? ['execute-api:ManageConnections'] : []),
         // Whatever posts to connections may hand a big fan-out to the queue (test/cdk/workers.test.ts).
-        ...(def?.managementApi ? ['sqs:SendMessage'] : []),
+        ...(def?.managementApi || def?.uses?.includes('scheduledQueue') ? ['sqs:SendMessage'] : []),
         ...(def?.mediaActions ?? []),
       ];
       const statements = statementsOf(s, fn);
@@ -131,9 +131,11 @@ describe('least privilege', { timeout: 180_000 }, () => {
   });
 
   it('has no dynamodb:Scan, no wildcard action, and no table access outside the route functions', () => {
-    const routeRoles = [...s.stack.chatApi.functions.values(), s.stack.fanOutWorker.worker].map((fn) =>
-      logicalId(s.stack, fn.role),
-    );
+    const routeRoles = [
+      ...s.stack.chatApi.functions.values(),
+      ...s.stack.scheduled.functions,
+      s.stack.fanOutWorker.worker,
+    ].map((fn) => logicalId(s.stack, fn.role));
     expect(privilegeViolations(s.template, routeRoles)).toEqual([]);
   });
 

@@ -98,6 +98,21 @@ export function fakeDeps() {
       takeOver: vi.fn(async () => true),
       release: vi.fn(),
     },
+    scheduled: {
+      create: vi.fn(async () => ({ status: 'created' }) as const),
+      get: vi.fn(async () => undefined),
+      listPending: vi.fn(async () => []),
+      cancel: vi.fn(async () => true),
+      claim: vi.fn(async () => undefined),
+      release: vi.fn(async () => true),
+      complete: vi.fn(async () => true),
+    },
+    due: {
+      listDue: vi.fn(async () => []),
+      postpone: vi.fn(async () => true),
+      getSweepCursor: vi.fn(async () => undefined),
+      moveSweepCursor: vi.fn(async () => true),
+    },
     heads: new ChatHeadCache(),
     uploads: {
       create: vi.fn(),
