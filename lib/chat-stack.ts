@@ -167,8 +167,8 @@ export class ChatStack extends Stack {
       const fn = this.chatApi.functions.get(def.routeKey);
       if (fn && def.uses?.includes('scheduledQueue')) this.scheduled.connect(fn);
     }
-    // The dispatcher sends like sendMessage: a big group's fan-out may go to the fan-out queue.
-    this.fanOutWorker.grantSend(this.scheduled.dispatcher);
+    // The dispatcher is not given the fan-out queue: it runs off the request path (nobody waits for
+    // its answer), so it posts a big group's events itself, within its own timeout.
 
     new CfnOutput(this, 'WebSocketUrl', {
       value: this.chatApi.url,

@@ -67,7 +67,12 @@ export const SCHEDULED_FUNCTIONS = {
     name: 'ScheduledDispatcher',
     entry: 'lambdas/handlers/scheduledDispatch.ts',
     tableActions: [
-      ...new Set<TableAction>([...tableActionsOf('sendMessage'), 'dynamodb:GetItem', 'dynamodb:UpdateItem']),
+      ...new Set<TableAction>([
+        // BatchGetItem reads a send's uploads: scheduled messages carry no attachments (yet).
+        ...tableActionsOf('sendMessage').filter((a) => a !== 'dynamodb:BatchGetItem'),
+        'dynamodb:GetItem',
+        'dynamodb:UpdateItem',
+      ]),
     ],
     managementApi: true,
   },

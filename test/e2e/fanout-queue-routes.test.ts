@@ -108,6 +108,21 @@ describe('events through the fan-out queue, route by route', { timeout: 120_000 
       ann = await connectUser(stack, annId, ann.name);
     });
 
+    // Scheduled messages: the author's other sockets (two of them, over the threshold of 1) hear of
+    // a schedule and of its cancellation.
+    const bob3 = await anotherSocket(stack, bob);
+    const ofGroup = (f: Frame) => (f.scheduled as { chatId?: string } | undefined)?.chatId === group;
+    let scheduledId = '';
+    await throughQueue([...all(), bob3], [bob2, bob3], 'scheduled.created', ofGroup, async () => {
+      const sendAt = new Date(Date.now() + 3_600_000).toISOString();
+      const ack = await bob.ok('scheduleMessage', { chatId: group, text: 'later', sendAt });
+      scheduledId = (ack.scheduled as { scheduledId: string }).scheduledId;
+    });
+    await throughQueue([...all(), bob3], [bob2, bob3], 'scheduled.cancelled', ofGroup, () =>
+      bob.ok('cancelScheduled', { scheduledId }),
+    );
+    await bob3.close();
+
     await throughQueue(all(), all(), 'chat.deleted', inGroup, () => ann.ok('deleteChat', { chatId: group }));
     await Promise.all(all().map((s) => s.close()));
   });
