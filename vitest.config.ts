@@ -1,8 +1,10 @@
-import { defineConfig } from 'vitest/config';
+import { configDefaults, defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
+    // The client's chaos soak takes minutes: `npm run soak` (CLIENT_SOAK=1), not `npm test`.
+    exclude: [...configDefaults.exclude, ...(process.env.CLIENT_SOAK ? [] : ['test/client/soak.test.ts'])],
     globalSetup: ['test/global-setup.ts'],
     // Generous: the machine is shared and two cores; a slow run must not read as a failure.
     testTimeout: 60_000,

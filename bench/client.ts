@@ -113,3 +113,12 @@ export async function connectAll(
   await Promise.all(Array.from({ length: Math.min(concurrency, userIds.length) }, worker));
   return clients;
 }
+
+/** Closes the sockets with at most `concurrency` closes (and so `$disconnect`s) in flight. */
+export async function closeAll(clients: readonly BenchClient[], concurrency = 16): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < clients.length) await (clients[next++] as BenchClient).close();
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, clients.length) }, worker));
+}

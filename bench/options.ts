@@ -18,6 +18,9 @@ export interface BenchOptions {
   readonly rateDirect: number;
   readonly rateGroup10: number;
   readonly rateGroup100: number;
+  /** Members (all connected) of the group-of-1,000 phase (0: skip it), and its send rate. */
+  readonly bigGroup: number;
+  readonly rateGroup1000: number;
   /** Characters of text per message in the latency phases. */
   readonly textChars: number;
   /** Throughput step-up: start rate (messages/s), factor per step, steps at most, seconds per step. */
@@ -31,13 +34,25 @@ export interface BenchOptions {
   readonly seedChats: number;
   /** Fresh node processes per cold-start measurement. */
   readonly coldStartRuns: number;
+  /** Messages of each kind (text, one image) in the media part, and the image's size in bytes. */
+  readonly mediaRepeat: number;
+  readonly mediaBytes: number;
   /** Which parts to run. */
   readonly only: ReadonlySet<string>;
   /** Where results go. */
   readonly resultsDir: string;
 }
 
-export const PARTS = ['floor', 'latency', 'throughput', 'cost', 'coldstart', 'push'] as const;
+export const PARTS = [
+  'floor',
+  'latency',
+  'throughput',
+  'cost',
+  'media',
+  'coldstart',
+  'client',
+  'push',
+] as const;
 
 const HELP = `npm run bench -- [options]
 
@@ -48,6 +63,9 @@ const HELP = `npm run bench -- [options]
   --rate-direct N         1:1 messages/s (BENCH_RATE_DIRECT, default 10)
   --rate-group10 N        group-of-10 messages/s (BENCH_RATE_GROUP10, default 3)
   --rate-group100 N       group-of-100 messages/s (BENCH_RATE_GROUP100, default 0.5)
+  --big-group N           members of the big-group phase, all connected (BENCH_BIG_GROUP, default
+                          1000; quick 400; 0 skips it)
+  --rate-group1000 N      big-group messages/s (BENCH_RATE_GROUP1000, default 0.5)
   --text N                characters per message (BENCH_TEXT, default 200)
   --tp-start N            throughput: first step's messages/s (default 10; ×1.5 per step)
   --tp-steps N            throughput: steps at most (default 6; quick 3)
@@ -55,6 +73,8 @@ const HELP = `npm run bench -- [options]
   --cost-repeat N         cost: repetitions per action (default 5; quick 3)
   --seed-chats N          cost: unrelated chats seeded for the growth check (default 2000; quick 300)
   --cold-runs N           cold start: fresh processes per figure (default 3; quick 1)
+  --media-repeat N        media: messages of each kind, text and one image (default 20; quick 6)
+  --media-bytes N         media: the image's size in bytes (default 204800)
   --url ws://…            use a running gateway (BENCH_URL); cost is then not measured
   --dynamo http://…       use a running DynamoDB Local (DYNAMODB_ENDPOINT)
   --results DIR           results folder (default bench/results)
@@ -65,6 +85,11 @@ function num(value: string | undefined, fallback: number): number {
   const n = Number(value);
   if (!Number.isFinite(n) || n <= 0) throw new Error(`not a positive number: ${value}`);
   return n;
+}
+
+function bigGroupSize(value: string | undefined, fallback: number): number {
+  if (value === '0') return 0;
+  return Math.round(num(value, fallback));
 }
 
 export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): BenchOptions {
@@ -79,6 +104,8 @@ export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv = p
       'rate-direct': { type: 'string' },
       'rate-group10': { type: 'string' },
       'rate-group100': { type: 'string' },
+      'big-group': { type: 'string' },
+      'rate-group1000': { type: 'string' },
       text: { type: 'string' },
       'tp-start': { type: 'string' },
       'tp-steps': { type: 'string' },
@@ -86,6 +113,8 @@ export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv = p
       'cost-repeat': { type: 'string' },
       'seed-chats': { type: 'string' },
       'cold-runs': { type: 'string' },
+      'media-repeat': { type: 'string' },
+      'media-bytes': { type: 'string' },
       url: { type: 'string' },
       dynamo: { type: 'string' },
       results: { type: 'string' },
@@ -114,6 +143,8 @@ export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv = p
     rateDirect: num(values['rate-direct'] ?? env.BENCH_RATE_DIRECT, 10),
     rateGroup10: num(values['rate-group10'] ?? env.BENCH_RATE_GROUP10, 3),
     rateGroup100: num(values['rate-group100'] ?? env.BENCH_RATE_GROUP100, 0.5),
+    bigGroup: bigGroupSize(values['big-group'] ?? env.BENCH_BIG_GROUP, quick ? 400 : 1000),
+    rateGroup1000: num(values['rate-group1000'] ?? env.BENCH_RATE_GROUP1000, 0.5),
     textChars: Math.round(num(values.text ?? env.BENCH_TEXT, 200)),
     throughputStart: num(values['tp-start'] ?? env.BENCH_TP_START, 10),
     throughputFactor: 1.5,
@@ -122,6 +153,8 @@ export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv = p
     costRepeat: Math.round(num(values['cost-repeat'] ?? env.BENCH_COST_REPEAT, quick ? 3 : 5)),
     seedChats: Math.round(num(values['seed-chats'] ?? env.BENCH_SEED_CHATS, quick ? 300 : 2000)),
     coldStartRuns: Math.round(num(values['cold-runs'] ?? env.BENCH_COLD_RUNS, quick ? 1 : 3)),
+    mediaRepeat: Math.round(num(values['media-repeat'] ?? env.BENCH_MEDIA_REPEAT, quick ? 6 : 20)),
+    mediaBytes: Math.round(num(values['media-bytes'] ?? env.BENCH_MEDIA_BYTES, 200 * 1024)),
     only,
     resultsDir: values.results ?? env.BENCH_RESULTS ?? 'bench/results',
   };

@@ -18,6 +18,16 @@ export const PRICES = {
   lambdaRequestsPerMillion: 0.2,
   /** Memory assumed for every function (MB). */
   lambdaMemoryMb: 256,
+  /** SQS standard queue: $ per million requests (each 64 KB chunk of a payload is one request). */
+  sqsPerMillion: 0.4,
+  /** SQS requests per fan-out job: its share of a SendMessageBatch, the poller's receive and delete (an upper bound). */
+  sqsRequestsPerJob: 3,
+  /** S3 Standard: $ per million PUT, COPY, POST or LIST requests (PutObject, PutObjectTagging, DeleteObjects). */
+  s3PutPerMillion: 5,
+  /** S3 Standard: $ per million GET requests. */
+  s3GetPerMillion: 0.4,
+  /** S3 Standard: $ per GB-month stored. */
+  s3StorageGbMonth: 0.023,
 } as const;
 
 export interface MessageCostInput {
@@ -29,6 +39,9 @@ export interface MessageCostInput {
   /** Lambda invocations per message and their mean duration (ms, measured locally). */
   readonly lambdaInvocations: number;
   readonly lambdaMs: number;
+  /** Fan-out worker invocations (queued jobs) per message and their median duration (ms). */
+  readonly workerInvocations?: number;
+  readonly workerMs?: number;
 }
 
 export interface MessageCost {
@@ -36,6 +49,8 @@ export interface MessageCost {
   readonly dynamodb: number;
   readonly apiGateway: number;
   readonly lambda: number;
+  /** The fan-out queue (0 when nothing was queued). */
+  readonly sqs: number;
   readonly total: number;
 }
 
@@ -45,13 +60,18 @@ export function costPerMillion(input: MessageCostInput): MessageCost {
   const dynamodb =
     input.writeUnits * PRICES.dynamoWritePerMillion + input.readUnits * PRICES.dynamoReadPerMillion;
   const apiGateway = input.apiGatewayMessages * PRICES.apiGatewayMessagesPerMillion;
-  const gbSeconds = (Math.max(1, Math.ceil(input.lambdaMs)) / 1000) * (PRICES.lambdaMemoryMb / 1024);
+  const invocation = (ms: number) =>
+    PRICES.lambdaRequestsPerMillion +
+    (Math.max(1, Math.ceil(ms)) / 1000) * (PRICES.lambdaMemoryMb / 1024) * PRICES.lambdaGbSecond * 1e6;
+  const jobs = input.workerInvocations ?? 0;
   const lambda =
-    input.lambdaInvocations * (PRICES.lambdaRequestsPerMillion + gbSeconds * PRICES.lambdaGbSecond * 1e6);
+    input.lambdaInvocations * invocation(input.lambdaMs) + jobs * invocation(input.workerMs ?? 0);
+  const sqs = jobs * PRICES.sqsRequestsPerJob * PRICES.sqsPerMillion;
   return {
     dynamodb: cents(dynamodb),
     apiGateway: cents(apiGateway),
     lambda: cents(lambda),
-    total: cents(dynamodb + apiGateway + lambda),
+    sqs: cents(sqs),
+    total: cents(dynamodb + apiGateway + lambda + sqs),
   };
 }

@@ -3,6 +3,7 @@
  * docs/performance.md), or nothing when its part did not run.
  */
 import type { BenchResults } from './results.ts';
+import { renderMedia } from './scenarios/media.ts';
 
 /** A Markdown table; columns of numbers align right, text columns left. */
 function table(headers: string[], rows: (string | number)[][]): string {
@@ -102,7 +103,7 @@ const throughputSection: Section = ({ throughput }) => {
 
 const costSection: Section = ({ cost }) => {
   if (!cost) return [];
-  const headers = ['action', 'read', 'write', 'total', 'after seeding', 'posts', 'handler ms'];
+  const headers = ['action', 'read', 'write', 'total', 'after seeding', 'posts', 'jobs', 'handler ms'];
   return [
     '\n### Cost per action (DynamoDB units per action; transactional writes at 2x)\n',
     table(
@@ -114,6 +115,7 @@ const costSection: Section = ({ cost }) => {
         c.total,
         cost.seeded.find((s) => s.label === c.label)?.total ?? '',
         c.posts,
+        c.jobs ?? '',
         c.handlerMs,
         Object.entries(c.commands)
           .map(
@@ -125,18 +127,21 @@ const costSection: Section = ({ cost }) => {
     ),
     '\n### Cost per million messages (AWS list prices, see assumptions)\n',
     table(
-      ['message', 'DynamoDB $', 'API Gateway $', 'Lambda $', 'total $'],
+      ['message', 'DynamoDB $', 'API Gateway $', 'Lambda $', 'SQS $', 'total $'],
       Object.entries(cost.perMillionMessages).map(([k, v]) => [
         k,
         v.dynamodb,
         v.apiGateway,
         v.lambda,
+        v.sqs,
         v.total,
       ]),
     ),
     ...cost.notes.map((note) => `- ${note}`),
   ];
 };
+
+const mediaSection: Section = ({ media }) => (media ? [renderMedia(media, table)] : []);
 
 const coldStartSection: Section = ({ coldStart }) => {
   if (!coldStart?.length) return [];
@@ -208,6 +213,17 @@ const pushSection: Section = ({ push }) => {
   return out;
 };
 
+const scaleSection: Section = ({ scale }) => {
+  if (!scale?.length) return [];
+  return [
+    "\n### Scale on AWS (from this run's units and AWS's published prices and limits)\n",
+    table(
+      ['scenario', 'item', 'value', 'basis'],
+      scale.map((x) => [x.scenario, x.item, x.value, x.basis]),
+    ),
+  ];
+};
+
 const targetsSection: Section = (r) => [
   '\n### Targets\n',
   table(
@@ -223,8 +239,10 @@ const SECTIONS: readonly Section[] = [
   latencySection,
   throughputSection,
   costSection,
+  mediaSection,
   coldStartSection,
   pushSection,
+  scaleSection,
   targetsSection,
 ];
 

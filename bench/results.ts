@@ -3,10 +3,13 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import type { MessageCost, PRICES } from './pricing.ts';
+import type { ScaleRow } from './scale.ts';
+import type { ClientBundleResult } from './scenarios/client.ts';
 import type { HandlerColdStart } from './scenarios/coldstart.ts';
 import type { ActionCost } from './scenarios/cost.ts';
 import type { FloorResult } from './scenarios/floor.ts';
 import type { LatencyPhaseResult } from './scenarios/latency.ts';
+import type { MediaResults } from './scenarios/media.ts';
 import type { PushResults } from './scenarios/push.ts';
 import type { ThroughputResult } from './scenarios/throughput.ts';
 
@@ -44,9 +47,14 @@ export interface BenchResults {
   readonly latency?: readonly LatencyPhaseResult[];
   readonly throughput?: ThroughputResult;
   readonly cost?: CostResults;
+  readonly media?: MediaResults;
   readonly coldStart?: readonly HandlerColdStart[];
   /** The push pipeline: sendMessage with it off/on, pushes per second, units (scenarios/push.ts). */
   readonly push?: PushResults;
+  /** The client package's bundle size (client/scripts/size.ts). */
+  readonly client?: ClientBundleResult;
+  /** What 1M sockets and a 10,000-member group cost and need on AWS (bench/scale.ts). */
+  readonly scale?: readonly ScaleRow[];
   readonly delivery: {
     expected: number;
     delivered: number;

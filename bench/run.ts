@@ -11,11 +11,15 @@ import { costPerMillion, PRICES } from './pricing.ts';
 import { Phases, Progress } from './progress.ts';
 import { render } from './report.ts';
 import { type BenchResults, type CostResults, machine, writeResults } from './results.ts';
+import { scaleModel } from './scale.ts';
+import { clientBundle } from './scenarios/client.ts';
 import { coldStart } from './scenarios/coldstart.ts';
 import { connectMembers, costRound, seed } from './scenarios/cost.ts';
+import { BIG_GROUP } from './scenarios/cost-big-group.ts';
 import { COST_CASES } from './scenarios/cost-cases.ts';
 import { floor } from './scenarios/floor.ts';
 import { type LatencyPhaseResult, latencyPhase } from './scenarios/latency.ts';
+import { mediaScenario } from './scenarios/media.ts';
 import { pushPhase } from './scenarios/push.ts';
 import { throughput } from './scenarios/throughput.ts';
 import { startBenchStack } from './stack.ts';
@@ -34,18 +38,35 @@ async function main(): Promise<number> {
     floor: has('floor') ? options.phaseSeconds + 2 : 0,
     world: has('latency') || has('throughput') || has('push') ? 10 : 0,
     latency: has('latency') ? options.phaseSeconds * 3 + 6 : 0,
+    biggroup: has('latency') && options.bigGroup > 0 ? options.phaseSeconds + 30 : 0,
     throughput: has('throughput') ? options.throughputSteps * (options.throughputStepSeconds + 1) : 0,
     cost: has('cost') ? 40 : 0,
     push: has('push') ? options.phaseSeconds * 4 + 30 : 0,
+    media: has('media') ? 15 : 0,
+    client: has('client') ? 2 : 0,
   });
   const runId = randomBytes(3).toString('hex');
   const partial: {
-    -readonly [K in 'floor' | 'latency' | 'throughput' | 'cost' | 'coldStart' | 'push']?: BenchResults[K];
+    -readonly [K in
+      | 'floor'
+      | 'latency'
+      | 'throughput'
+      | 'cost'
+      | 'media'
+      | 'coldStart'
+      | 'scale'
+      | 'client'
+      | 'push']?: BenchResults[K];
   } = {};
 
   if (has('coldstart')) {
     phases.start('coldstart', 'cold start: bundling');
     partial.coldStart = await coldStart(options.coldStartRuns, (f, label) => phases.tick(f, label));
+  }
+
+  if (has('client')) {
+    phases.start('client', 'client bundle size');
+    partial.client = await clientBundle();
   }
 
   phases.start('stack', 'starting the stack');
@@ -90,6 +111,30 @@ async function main(): Promise<number> {
             );
             if (r) results.push(r);
           }
+          if (options.bigGroup > 0) {
+            phases.start('biggroup', `group of ${options.bigGroup}: connecting`);
+            const big = await World.bigGroup(world, stack.url, runId, options.bigGroup, (f, label) =>
+              phases.tick(f * 0.5, label),
+            );
+            try {
+              const r = await latencyPhase(
+                big,
+                'group1000',
+                options.rateGroup1000,
+                options.phaseSeconds,
+                options.textChars,
+                (f) =>
+                  phases.tick(
+                    0.5 + f * 0.5,
+                    `latency: group of ${options.bigGroup} at ${options.rateGroup1000} msg/s`,
+                  ),
+                20_000,
+              );
+              if (r) results.push(r);
+            } finally {
+              await big.closeExtra();
+            }
+          }
           partial.latency = results;
         }
         if (has('throughput')) {
@@ -132,6 +177,7 @@ async function main(): Promise<number> {
 
     if (has('cost')) {
       phases.start('cost', 'cost: fresh table');
+      await stack.idle();
       if (stack.meter) {
         const groupSize = Math.min(100, Math.max(12, options.users));
         stack.meter.exactTransactions = true;
@@ -147,8 +193,29 @@ async function main(): Promise<number> {
         );
         await Promise.all(others.map((c) => c.close()));
         partial.cost = costResults(fresh, seeded, seededChats, groupSize);
+        partial.scale = scaleModel(fresh);
       } else {
         progress.note('cost skipped: the handlers run outside this process (BENCH_URL)');
+      }
+    }
+
+    if (has('media')) {
+      phases.start('media', 'media: text and image messages');
+      if (stack.meter) {
+        stack.meter.exactTransactions = true;
+        partial.media = await mediaScenario(
+          stack,
+          stack.meter,
+          {
+            repeat: options.mediaRepeat,
+            imageBytes: options.mediaBytes,
+            textChars: options.textChars,
+            prefix: `m${runId}`,
+          },
+          (f, label) => phases.tick(f, `media: ${label}`),
+        );
+      } else {
+        progress.note('media skipped: the handlers run outside this process (BENCH_URL)');
       }
     }
   } finally {
@@ -198,10 +265,18 @@ function costResults(
   groupSize: number,
 ): CostResults {
   const perMillionMessages: CostResults['perMillionMessages'] = {};
-  for (const priced of COST_CASES) {
-    const name = priced.perMillion?.({ groupSize });
-    const c = fresh.find((x) => x.label === priced.label({ groupSize }));
-    if (!name || !c) continue;
+  const priced: [string, string][] = COST_CASES.flatMap((c) => {
+    const name = c.perMillion?.({ groupSize });
+    return name ? [[name, c.label({ groupSize })] as [string, string]] : [];
+  });
+  // The sends into the group of 1,000 (bench/scenarios/cost-big-group.ts): inline and queued.
+  for (const c of fresh) {
+    const big = c.label.match(new RegExp(`^sendMessage \\((group of ${BIG_GROUP}, .*)\\)$`));
+    if (big?.[1]) priced.push([big[1], c.label]);
+  }
+  for (const [name, label] of priced) {
+    const c = fresh.find((x) => x.label === label);
+    if (!c) continue;
     const assumptions = {
       readUnits: c.read,
       writeUnits: c.write,
@@ -209,6 +284,7 @@ function costResults(
       lambdaInvocations: 1,
       lambdaMs: c.handlerMs,
       lambdaMemoryMb: PRICES.lambdaMemoryMb,
+      ...(c.jobs ? { workerInvocations: c.jobs, workerMs: c.workerMs ?? 0 } : {}),
     };
     perMillionMessages[name] = { ...costPerMillion(assumptions), assumptions };
   }
@@ -223,6 +299,7 @@ function costResults(
       `API Gateway messages per message = the inbound frame + the ack + one post per recipient socket (all under 32 KB). Connection minutes are billed separately at $${PRICES.apiGatewayConnectionMinutesPerMillion} per million (a user online 8 h/day ≈ 14,400 min/month ≈ $0.0036/month).`,
       `Lambda: one invocation per message, ${PRICES.lambdaMemoryMb} MB arm64 assumed, duration = the handler's median measured here against DynamoDB Local (an estimate; AWS latencies differ), rounded up to 1 ms.`,
       'Posts per action count every PostToConnection attempt; events to offline users cost no post.',
+      `Queued sends: the fan-out worker's invocations (jobs of at most 200 sockets) are Lambda invocations at their measured median duration; SQS at $${PRICES.sqsPerMillion} per million requests, ${PRICES.sqsRequestsPerJob} requests per job (its share of a SendMessageBatch, the poller's receive and delete: an upper bound).`,
     ],
   };
 }

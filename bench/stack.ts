@@ -22,11 +22,16 @@ export interface BenchStack {
   /** DynamoDB endpoint (undefined with BENCH_URL). */
   readonly dynamoEndpoint: string | undefined;
   readonly tableName: string | undefined;
+  /** The local S3 stand-in and its media bucket (undefined with BENCH_URL). */
+  readonly s3Endpoint: string | undefined;
+  readonly mediaBucket: string | undefined;
   /** Present when the handlers run in this process. */
   readonly meter: Meter | undefined;
   readonly gateway: LocalGateway | undefined;
   /** The local event pipeline (stream poller, push stand-ins) when the handlers run here. */
   readonly pipeline: LocalPipeline | undefined;
+  /** Resolves when no handler invocation and no queued fan-out job is left (in-process stack only). */
+  idle(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -40,9 +45,12 @@ export async function startBenchStack(
       url: options.url.replace(/\/?(\?.*)?$/, ''),
       dynamoEndpoint: options.dynamoEndpoint,
       tableName: undefined,
+      s3Endpoint: undefined,
+      mediaBucket: undefined,
       meter: undefined,
       gateway: undefined,
       pipeline: undefined,
+      idle: async () => {},
       stop: async () => {},
     };
   }
@@ -65,9 +73,12 @@ export async function startBenchStack(
     url: stack.url,
     dynamoEndpoint: stack.dynamoEndpoint,
     tableName: stack.tableName,
+    s3Endpoint: stack.s3Endpoint,
+    mediaBucket: stack.mediaBucket,
     meter,
     gateway: stack.gateway,
     pipeline: stack.pipeline,
+    idle: () => stack.idle(),
     stop: () => stack.stop(),
   };
 }

@@ -1,4 +1,5 @@
 /** The run's targets, judged from its results (PASS, MISS, or SKIPPED when not measured). */
+import { fanOutTargets } from './fanout-targets.ts';
 import type { BenchResults, Target } from './results.ts';
 import { DIRECT_SEND_LABEL } from './scenarios/cost-cases.ts';
 import type { PushResults } from './scenarios/push.ts';
@@ -71,7 +72,14 @@ export function targets(r: Omit<BenchResults, 'targets' | 'ok'>, users: number):
     out.push({ name: 'units independent of table size', goal: '', measured: 'n/a', status: 'SKIPPED' });
   }
   out.push(pushTarget(r.push));
-  return out;
+  const kb = (bytes: number) => `${(bytes / 1024).toFixed(1)} KB`;
+  out.push({
+    name: 'client bundle (minified + gzipped)',
+    goal: '≤ 12 KB',
+    measured: r.client ? `${kb(r.client.gzipBytes)} (${kb(r.client.minifiedBytes)} minified)` : 'n/a',
+    status: judge(r.client ? r.client.gzipBytes <= r.client.budgetBytes : undefined),
+  });
+  return [...out, ...fanOutTargets(r)];
 }
 
 function pushTarget(push: PushResults | undefined): Target {

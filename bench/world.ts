@@ -2,10 +2,10 @@
  * The bench's population: N connected users (one socket each) and their chats — 1:1 pairs, groups
  * of 10 and groups of 100 — created through the real `createChat` action.
  */
-import { type BenchClient, connectAll } from './client.ts';
+import { type BenchClient, closeAll, connectAll } from './client.ts';
 import type { Ledger } from './ledger.ts';
 
-export type ChatKind = 'direct' | 'group10' | 'group100';
+export type ChatKind = 'direct' | 'group10' | 'group100' | 'group1000';
 
 export interface ChatRef {
   readonly chatId: string;
@@ -16,7 +16,7 @@ export interface ChatRef {
 export class World {
   /** The ledger deliveries are booked to (set per phase). */
   ledger: Ledger | undefined;
-  readonly chats: Record<ChatKind, ChatRef[]> = { direct: [], group10: [], group100: [] };
+  readonly chats: Record<ChatKind, ChatRef[]> = { direct: [], group10: [], group100: [], group1000: [] };
 
   constructor(readonly clients: readonly BenchClient[]) {
     clients.forEach((client, index) => {
@@ -71,6 +71,49 @@ export class World {
   }
 
   /**
+   * The base world's users plus more, up to `size` (one socket each), all in one group created by
+   * user 0: the group-of-1,000 phase. Its posts go through the fan-out queue. `close()` closes the
+   * added sockets only.
+   */
+  static async bigGroup(
+    base: World,
+    url: string,
+    runId: string,
+    size: number,
+    onProgress: (fraction: number, label: string) => void,
+  ): Promise<World & { closeExtra(): Promise<void> }> {
+    const ids = Array.from(
+      { length: size - base.clients.length },
+      (_, i) => `b${runId}-${base.clients.length + i}`,
+    );
+    const extra = await connectAll(url, ids, 16, (done) =>
+      onProgress(
+        (done / ids.length) * 0.8,
+        `connecting ${size - base.clients.length} more users ${done}/${ids.length}`,
+      ),
+    );
+    const world = new World([...base.clients, ...extra]);
+    const members = Array.from({ length: size }, (_, i) => i);
+    const owner = world.clients[0] as BenchClient;
+    onProgress(0.85, `creating a group of ${size}`);
+    const reply = await owner.ok('createChat', {
+      kind: 'group',
+      name: `group of ${size}`,
+      memberIds: members.slice(1).map((i) => world.clients[i]?.userId),
+    });
+    world.chats.group1000.push({ chatId: (reply.chat as { chatId: string }).chatId, members });
+    await owner.ok('sendMessage', {
+      chatId: (reply.chat as { chatId: string }).chatId,
+      text: 'warm-up',
+      clientMessageId: 'warm-group1000',
+    });
+    await new Promise((r) => setTimeout(r, 1000));
+    return Object.assign(world, {
+      closeExtra: () => Promise.all(extra.map((c) => c.close())).then(() => {}),
+    });
+  }
+
+  /**
    * One unmeasured message per chat kind, so loading the handler modules (and the first SDK
    * connections) is not part of the first measured phase. Its deliveries go to no ledger.
    */
@@ -89,6 +132,6 @@ export class World {
   }
 
   async close(): Promise<void> {
-    await Promise.all(this.clients.map((c) => c.close()));
+    await closeAll(this.clients);
   }
 }

@@ -4,6 +4,7 @@
  * (`scripts/bundle-size.ts` and `test/cdk/bundle.test.ts`, through `esbuildOptions`), so what is measured
  * is what is deployed and the two cannot drift.
  */
+import { resolve } from 'node:path';
 import { type BundlingOptions, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import type { BuildOptions } from 'esbuild';
 
@@ -29,7 +30,24 @@ export interface BundleSettings {
   readonly banner: string;
   /** Modules left out of the bundle. None: the AWS SDK is bundled (pinned, tree-shaken) instead of the runtime's copy. */
   readonly externalModules: readonly string[];
+  /** Packages replaced in the bundle: package name → absolute path of the module bundled instead. */
+  readonly aliases: Readonly<Record<string, string>>;
 }
+
+/**
+ * The SDK's default credential chain (SSO, ini files, processes, web identity, metadata services) is
+ * replaced by the environment link, the only one that answers on Lambda: about 90 KB less per handler
+ * and less to parse at every cold start (lambdas/shared/lambda-credentials.ts says why it is safe).
+ */
+export const LAMBDA_CREDENTIALS_ALIAS: Readonly<Record<string, string>> = {
+  '@aws-sdk/credential-provider-node': resolve(
+    import.meta.dirname,
+    '..',
+    'lambdas',
+    'shared',
+    'lambda-credentials.ts',
+  ),
+};
 
 export const BUNDLE: BundleSettings = {
   target: 'node24',
@@ -40,6 +58,7 @@ export const BUNDLE: BundleSettings = {
   sourcesContent: false,
   banner: ESM_REQUIRE_BANNER,
   externalModules: [],
+  aliases: LAMBDA_CREDENTIALS_ALIAS,
 };
 
 /** The bundle file name CDK writes for an ESM function. */
@@ -49,7 +68,7 @@ export const BUNDLE_FILE = 'index.mjs';
  * Budget for one function's bundle (`index.mjs`, without its source map). A handler over budget has pulled
  * in something heavy; `npm run bundle-size` fails and names it.
  */
-export const BUNDLE_BUDGET_BYTES = 450 * 1024;
+export const BUNDLE_BUDGET_BYTES = 400 * 1024;
 
 /** `NodejsFunction` bundling options: the shared settings, bundled with the local esbuild (never Docker). */
 export function nodejsBundling(settings: BundleSettings = BUNDLE): BundlingOptions {
@@ -62,6 +81,9 @@ export function nodejsBundling(settings: BundleSettings = BUNDLE): BundlingOptio
     sourcesContent: settings.sourcesContent,
     banner: settings.banner,
     externalModules: [...settings.externalModules],
+    esbuildArgs: Object.fromEntries(
+      Object.entries(settings.aliases).map(([name, path]) => [`--alias:${name}`, path]),
+    ),
     bundleAwsSDK: true,
     forceDockerBundling: false,
   };
@@ -86,6 +108,7 @@ export function esbuildOptions(
     sourcesContent: settings.sourcesContent,
     banner: { js: settings.banner },
     external: [...settings.externalModules],
+    alias: { ...settings.aliases },
     logLevel: 'warning',
   };
 }

@@ -20,6 +20,7 @@ import { Construct } from 'constructs';
 import { METRICS_STACK_ENV } from '../lambdas/shared/metrics.ts';
 import type { ChatAuth } from './auth.ts';
 import { ChatFunction, type LogLevel } from './chat-function.ts';
+import type { ChatMedia } from './chat-media.ts';
 import type { ChatTable } from './chat-table.ts';
 import { acknowledgeWildcardResource } from './nag.ts';
 import { AUTHORIZER, ROUTES, type RouteDefinition, type RouteThrottle } from './routes.ts';
@@ -54,6 +55,11 @@ export interface ChatApiProps {
   readonly table: ChatTable;
   /** Token verification for the `$connect` authorizer. */
   readonly auth: ChatAuth;
+  /**
+   * The media bucket, for routes with `mediaActions`.
+   * @default - none (a route table with media actions then fails to synthesize)
+   */
+  readonly media?: ChatMedia;
   /**
    * The route table.
    * @default ROUTES from lib/routes.ts
@@ -199,11 +205,13 @@ export class ChatApi extends Construct {
         environment: {
           [TABLE_NAME_ENV]: props.table.tableName,
           [MANAGEMENT_ENDPOINT_ENV]: this.stage.callbackUrl,
+          ...(def.mediaActions?.length ? this.mediaOf(props, def).environment : {}),
           ...metricsEnv,
         },
         ...reserved(def.name),
       });
       props.table.grantActions(fn, def.tableActions);
+      if (def.mediaActions?.length) this.mediaOf(props, def).grantActions(fn, def.mediaActions);
       if (def.managementApi) this.grantManageConnections(fn);
 
       const route = this.api.addRoute(def.routeKey, {
@@ -236,6 +244,11 @@ export class ChatApi extends Construct {
     }
     this.functions = functions;
     this.routes = wsRoutes;
+  }
+
+  private mediaOf(props: ChatApiProps, def: RouteDefinition): ChatMedia {
+    if (!props.media) throw new Error(`route ${def.routeKey} needs the media bucket (ChatApiProps.media)`);
+    return props.media;
   }
 
   /** ARN of this stage's @connections resource (any method, any connection id). */

@@ -10,10 +10,14 @@ import type { Construct } from 'constructs';
 import { type AuthConfig, ChatAuth } from './auth.ts';
 import { ChatApi } from './chat-api.ts';
 import type { LogLevel } from './chat-function.ts';
+import { ChatMedia } from './chat-media.ts';
 import { ChatStreamConsumers, type PushSettings } from './chat-stream.ts';
 import { ChatTable } from './chat-table.ts';
 import { ChatMonitoring } from './monitoring.ts';
-import type { RouteDefinition, RouteThrottle } from './routes.ts';
+import { QueueWorker } from './queue-worker.ts';
+import { ROUTES, type RouteDefinition, type RouteThrottle } from './routes.ts';
+import { ScheduledMessages } from './scheduled-messages.ts';
+import { FANOUT_WORKER } from './workers.ts';
 
 export interface ChatStackProps extends StackProps {
   /**
@@ -93,11 +97,15 @@ export interface ChatStackProps extends StackProps {
 
 export class ChatStack extends Stack {
   readonly table: ChatTable;
+  readonly media: ChatMedia;
   readonly auth: ChatAuth;
   readonly chatApi: ChatApi;
   readonly monitoring: ChatMonitoring;
   /** The table's stream consumers (push when configured). */
   readonly streams: ChatStreamConsumers;
+  readonly scheduled: ScheduledMessages;
+  /** The fan-out queue and its worker (lib/workers.ts). */
+  readonly fanOutWorker: QueueWorker;
 
   constructor(scope: Construct, id: string, props: ChatStackProps = {}) {
     super(scope, id, props);
@@ -112,10 +120,12 @@ export class ChatStack extends Stack {
           ? { encryptionKey: Key.fromKeyArn(this, 'TableKey', key) }
           : {}),
     });
+    this.media = new ChatMedia(this, 'Media', { destroyable });
     this.auth = new ChatAuth(this, 'Auth', { ...(props.auth ? { config: props.auth } : {}), destroyable });
     this.chatApi = new ChatApi(this, 'Chat', {
       table: this.table,
       auth: this.auth,
+      media: this.media,
       destroyable,
       ...(props.routes ? { routes: props.routes } : {}),
       ...(props.stageName ? { stageName: props.stageName } : {}),
@@ -128,14 +138,46 @@ export class ChatStack extends Stack {
       ...(props.reservedConcurrency ? { reservedConcurrency: props.reservedConcurrency } : {}),
       ...(props.detailedMetrics === undefined ? {} : { detailedMetrics: props.detailedMetrics }),
     });
+    const alarmTopic = props.alarmTopicArn
+      ? Topic.fromTopicArn(this, 'AlarmTopic', props.alarmTopicArn)
+      : undefined;
+    // Big fan-outs leave the request: every function that posts to connections may queue jobs.
+    this.fanOutWorker = new QueueWorker(this, 'FanOut', {
+      definition: FANOUT_WORKER,
+      table: this.table,
+      api: this.chatApi,
+      destroyable,
+      ...(props.logRetention ? { logRetention: props.logRetention } : {}),
+      ...(props.logLevel ? { logLevel: props.logLevel } : {}),
+      ...(alarmTopic ? { alarmTopic } : {}),
+    });
+    for (const def of props.routes ?? ROUTES) {
+      const fn = this.chatApi.functions.get(def.routeKey);
+      if (fn && def.managementApi) this.fanOutWorker.grantSend(fn);
+    }
     this.monitoring = new ChatMonitoring(this, 'Monitoring', {
       api: this.chatApi,
       table: this.table,
       ...(props.dailyCostAlarmUsd === undefined ? {} : { dailyCostThresholdUsd: props.dailyCostAlarmUsd }),
-      ...(props.alarmTopicArn
-        ? { alarmTopic: Topic.fromTopicArn(this, 'AlarmTopic', props.alarmTopicArn) }
-        : {}),
+      ...(alarmTopic ? { alarmTopic } : {}),
     });
+
+    // Scheduled messages: the sweep, the due queue and the dispatcher (lib/scheduled-messages.ts);
+    // route functions that use the due queue get it here.
+    this.scheduled = new ScheduledMessages(this, 'Scheduled', {
+      table: this.table,
+      api: this.chatApi,
+      destroyable,
+      ...(props.logRetention ? { logRetention: props.logRetention } : {}),
+      ...(props.logLevel ? { logLevel: props.logLevel } : {}),
+      ...(alarmTopic ? { alarmTopic } : {}),
+    });
+    for (const def of props.routes ?? ROUTES) {
+      const fn = this.chatApi.functions.get(def.routeKey);
+      if (fn && def.uses?.includes('scheduledQueue')) this.scheduled.connect(fn);
+    }
+    // The dispatcher is not given the fan-out queue: it runs off the request path (nobody waits for
+    // its answer), so it posts a big group's events itself, within its own timeout.
 
     this.streams = new ChatStreamConsumers(this, 'Streams', {
       table: this.table,
@@ -143,9 +185,7 @@ export class ChatStack extends Stack {
       ...(props.push ? { push: props.push } : {}),
       ...(props.logRetention ? { logRetention: props.logRetention } : {}),
       ...(props.logLevel ? { logLevel: props.logLevel } : {}),
-      ...(props.alarmTopicArn
-        ? { alarmTopic: Topic.fromTopicArn(this, 'StreamAlarmTopic', props.alarmTopicArn) }
-        : {}),
+      ...(alarmTopic ? { alarmTopic } : {}),
     });
     const pushFailures = this.streams.failureQueues.get('Push');
     if (pushFailures) {
@@ -160,6 +200,7 @@ export class ChatStack extends Stack {
       description: 'Connect with ?token=<JWT>',
     });
     new CfnOutput(this, 'TableName', { value: this.table.tableName });
+    new CfnOutput(this, 'MediaBucketName', { value: this.media.bucket.bucketName });
     new CfnOutput(this, 'DashboardName', { value: this.monitoring.dashboard.dashboardName });
     if (this.auth.userPool && this.auth.userPoolClient) {
       new CfnOutput(this, 'UserPoolId', { value: this.auth.userPool.userPoolId });

@@ -21,6 +21,14 @@ import { TABLE, type TableDefinition } from './table.ts';
 
 /** Partition key prefix of a user's items (profile and connections: lambdas/data/keys.ts). */
 export const USER_PARTITION_PREFIX = 'USER#';
+/** Partition key prefix of a group's roster (its members' open sockets: lambdas/data/keys.ts). */
+export const ROSTER_PARTITION_PREFIX = 'ROSTER#';
+
+/** The partitions each scoped DeleteItem (`dynamodb:DeleteItem:<scope>`) may touch. */
+const DELETE_SCOPES: Readonly<Record<string, readonly string[]>> = {
+  userPartitions: [`${USER_PARTITION_PREFIX}*`],
+  socketPartitions: [`${USER_PARTITION_PREFIX}*`, `${ROSTER_PARTITION_PREFIX}*`],
+};
 
 /** Table actions that only read (a function with nothing else needs only KMS read access). */
 const READ_ACTIONS: ReadonlySet<string> = new Set([
@@ -30,6 +38,7 @@ const READ_ACTIONS: ReadonlySet<string> = new Set([
   'dynamodb:Query:gsi1',
   'dynamodb:Query:lsi1',
   'dynamodb:Query:lsi2',
+  'dynamodb:Query:gsi2',
 ]);
 /** What DynamoDB needs of a customer managed key on a caller's behalf (as `Table.grant*` grants, spelled out). */
 const KMS_READ_ACTIONS = ['kms:Decrypt', 'kms:DescribeKey'];
@@ -137,13 +146,28 @@ export class ChatTable extends Construct {
    * the table ARN, index queries on their index ARN, and `DeleteItem` on user partitions under a
    * `dynamodb:LeadingKeys` condition. Nothing is granted for an empty list. (`Table.grant` would add an
    * `index/*` wildcard.) With a customer managed key, the matching KMS actions on that key too.
+   * `itemPartitions` limits the item actions to those partition key patterns (`dynamodb:LeadingKeys`).
    */
-  grantActions(grantee: IGrantable, actions: readonly TableAction[]): Grant[] {
+  grantActions(
+    grantee: IGrantable,
+    actions: readonly TableAction[],
+    options: { itemPartitions?: readonly string[] } = {},
+  ): Grant[] {
     const unique = [...new Set(actions)].sort();
     const grants: Grant[] = [];
     const items = unique.filter((a) => !a.split(':')[2]);
     if (items.length > 0) {
-      grants.push(Grant.addToPrincipal({ grantee, actions: items, resourceArns: [this.table.tableArn] }));
+      const partitions = options.itemPartitions;
+      grants.push(
+        Grant.addToPrincipal({
+          grantee,
+          actions: items,
+          resourceArns: [this.table.tableArn],
+          ...(partitions
+            ? { conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [...partitions] } } }
+            : {}),
+        }),
+      );
     }
     for (const action of unique.filter((a) => a.startsWith('dynamodb:Query:'))) {
       grants.push(
@@ -154,15 +178,19 @@ export class ChatTable extends Construct {
         }),
       );
     }
-    // A route holding DeleteItem on every item needs no scoped grant besides it.
-    if (unique.includes('dynamodb:DeleteItem:userPartitions') && !unique.includes('dynamodb:DeleteItem')) {
+    // A route holding DeleteItem on every item needs no scoped grant besides it; of two scopes, the
+    // wider one (each scope's prefixes include the narrower ones').
+    const scopes = unique
+      .filter((a) => a.startsWith('dynamodb:DeleteItem:'))
+      .map((a) => DELETE_SCOPES[a.split(':')[2] as string] ?? [])
+      .sort((a, b) => b.length - a.length);
+    const scope = scopes[0];
+    if (scope && !unique.includes('dynamodb:DeleteItem')) {
       grantee.grantPrincipal.addToPrincipalPolicy(
         new PolicyStatement({
           actions: ['dynamodb:DeleteItem'],
           resources: [this.table.tableArn],
-          conditions: {
-            'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [`${USER_PARTITION_PREFIX}*`] },
-          },
+          conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [...scope] } },
         }),
       );
     }

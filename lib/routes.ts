@@ -3,6 +3,9 @@
  *
  * The CDK stack creates one route and one function per entry; the local gateway loads the same
  * handler modules in-process. Adding a route here is all the wiring a new action needs.
+ *
+ * Over 300 lines on purpose: one entry per contract action, read side by side with its grants, is the
+ * point of the file (the grant types and named grant sets above the table explain the entries).
  */
 import type { ActionName } from '../lambdas/contract/index.ts';
 
@@ -25,6 +28,8 @@ export type TableItemAction =
  * - `dynamodb:DeleteItem:userPartitions`: DeleteItem where the partition key is `USER#…` only
  *   (`dynamodb:LeadingKeys`): removing stale connection records, which live in their user's partition,
  *   without the power to delete chats, members or messages.
+ * - `dynamodb:DeleteItem:socketPartitions`: the same on `USER#…` and `ROSTER#…` partitions: a socket
+ *   found gone while posting a group's event also leaves that group's roster (lambdas/data/rosters.ts).
  *
  * `scripts/check-iam.ts` proves after every test run that each function uses all of these and nothing else.
  */
@@ -33,7 +38,22 @@ export type TableAction =
   | 'dynamodb:Query:gsi1'
   | 'dynamodb:Query:lsi1'
   | 'dynamodb:Query:lsi2'
-  | 'dynamodb:DeleteItem:userPartitions';
+  | 'dynamodb:Query:gsi2'
+  | 'dynamodb:DeleteItem:userPartitions'
+  | 'dynamodb:DeleteItem:socketPartitions';
+
+/**
+ * S3 actions a function may be granted on the media bucket's objects (`<bucket>/chats/*` only).
+ * A function that presigns URLs needs the actions of the requests those URLs make.
+ */
+export type MediaAction = 's3:GetObject' | 's3:PutObject' | 's3:PutObjectTagging' | 's3:DeleteObject';
+
+/**
+ * Resources beside the table and the Management API that a route function uses; the stack grants
+ * each one by its construct, with the least the route needs.
+ * - `scheduledQueue`: sends to the due queue of scheduled messages (lib/scheduled-messages.ts).
+ */
+export type RouteResource = 'scheduledQueue';
 
 export interface RouteThrottle {
   /** Steady-state requests per second. */
@@ -54,6 +74,11 @@ export interface RouteDefinition {
   /** Whether the function posts to or deletes connections through the Management API. */
   readonly managementApi: boolean;
   /**
+   * Media bucket actions the function needs, on the media key prefix only.
+   * @default none (and no bucket in its environment)
+   */
+  readonly mediaActions?: readonly MediaAction[];
+  /**
    * Whether the handler's return body is sent back to the calling socket (a two-way route).
    * @default true for every route but `$connect` and `$disconnect`
    */
@@ -63,6 +88,11 @@ export interface RouteDefinition {
    * @default the stage's default route throttling
    */
   readonly throttle?: RouteThrottle;
+  /**
+   * Other resources the function uses.
+   * @default none
+   */
+  readonly uses?: readonly RouteResource[];
 }
 
 /** The Lambda REQUEST authorizer guarding `$connect`. */
@@ -76,8 +106,14 @@ export const AUTHORIZER = {
 /** Removes connection records of sockets found gone (410) while posting or probing presence. */
 const DELETE_STALE: readonly TableAction[] = ['dynamodb:DeleteItem:userPartitions'];
 
-/** Every fanning-out route reads the targets' sockets and removes stale connections found while posting. */
-const FAN_OUT: readonly TableAction[] = ['dynamodb:Query', ...DELETE_STALE];
+/**
+ * Every fanning-out route reads the targets' sockets (connection records or a group's roster) and
+ * removes stale connections, and their roster entries, found while posting.
+ */
+const FAN_OUT: readonly TableAction[] = ['dynamodb:Query', 'dynamodb:DeleteItem:socketPartitions'];
+
+/** Roster entries and join markers are put and deleted 25 at a time (lambdas/data/rosters.ts). */
+const ROSTER_WRITES: TableAction = 'dynamodb:BatchWriteItem';
 
 /** A user's chat memberships (presence peers, listChats). */
 const MEMBERSHIPS: TableAction = 'dynamodb:Query:gsi1';
@@ -91,6 +127,9 @@ const BY_CLIENT_ID: TableAction = 'dynamodb:Query:lsi2';
 /** Readers that meet a settled, empty seq fill it with a void: a transaction of a Put and an Update. */
 const FILL_VOIDS: readonly TableAction[] = ['dynamodb:PutItem', 'dynamodb:UpdateItem'];
 
+/** Presigning download URLs of attachments (views of messages). */
+const SIGN_DOWNLOADS: readonly MediaAction[] = ['s3:GetObject'];
+
 /** How one action of the contract is served: its grants, or `planned` (no handler yet: not deployed). */
 type ActionRoute =
   | 'planned'
@@ -99,6 +138,9 @@ type ActionRoute =
       /** @default true */
       readonly managementApi?: boolean;
       readonly throttle?: RouteThrottle;
+      readonly uses?: readonly RouteResource[];
+      /** @default none */
+      readonly media?: readonly MediaAction[];
     };
 
 /**
@@ -110,36 +152,89 @@ type ActionRoute =
 export const ACTION_ROUTES: Readonly<Record<ActionName, ActionRoute>> = {
   ping: { tableActions: [], managementApi: false },
   createChat: {
-    tableActions: [...FAN_OUT, 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:BatchWriteItem'],
+    // BatchGetItem: a group's members are admitted to its roster from their profiles (who is online).
+    tableActions: [
+      ...FAN_OUT,
+      'dynamodb:GetItem',
+      'dynamodb:BatchGetItem',
+      'dynamodb:PutItem',
+      'dynamodb:BatchWriteItem',
+    ],
   },
   listChats: {
-    // PutItem/UpdateItem: filling the abandoned top of a chat with voids (a transaction of the two)
-    tableActions: [MEMBERSHIPS, 'dynamodb:BatchGetItem', ...FILL_VOIDS],
+    // PutItem/UpdateItem: filling the abandoned top of a chat with voids (a transaction of the two);
+    // Query: reading back to the newest message when the top seq holds none (messages.getLastMessages)
+    tableActions: [MEMBERSHIPS, 'dynamodb:BatchGetItem', 'dynamodb:Query', ...FILL_VOIDS],
     managementApi: false,
+    media: SIGN_DOWNLOADS,
   },
   getChat: { tableActions: ['dynamodb:Query'], managementApi: false },
-  history: { tableActions: ['dynamodb:GetItem', 'dynamodb:Query', ...FILL_VOIDS], managementApi: false },
-  sendMessage: {
-    tableActions: [...FAN_OUT, BY_CLIENT_ID, 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
+  history: {
+    tableActions: ['dynamodb:GetItem', 'dynamodb:Query', ...FILL_VOIDS],
+    managementApi: false,
+    media: SIGN_DOWNLOADS,
   },
-  editMessage: { tableActions: [...FAN_OUT, 'dynamodb:GetItem', 'dynamodb:UpdateItem'] },
-  deleteMessage: { tableActions: [...FAN_OUT, 'dynamodb:GetItem', 'dynamodb:UpdateItem'] },
+  sendMessage: {
+    // DeleteItem on the table: a send that stored nothing gives its clientMessageId claim back (a
+    // `CMID#` item in the chat's partition: lambdas/domain/client-ids.ts); no narrower grant exists,
+    // since IAM can scope by partition key only. It covers the fan-out's stale-connection cleanup.
+    tableActions: [
+      ...FAN_OUT,
+      BY_CLIENT_ID,
+      'dynamodb:GetItem',
+      'dynamodb:PutItem',
+      'dynamodb:UpdateItem',
+      'dynamodb:DeleteItem',
+      'dynamodb:BatchGetItem',
+    ],
+    // Reads the first bytes of each upload, re-tags it as attached, presigns download URLs.
+    media: ['s3:GetObject', 's3:PutObjectTagging'],
+  },
+  editMessage: {
+    tableActions: [...FAN_OUT, 'dynamodb:GetItem', 'dynamodb:UpdateItem'],
+    media: SIGN_DOWNLOADS,
+  },
+  deleteMessage: {
+    tableActions: [...FAN_OUT, 'dynamodb:GetItem', 'dynamodb:UpdateItem'],
+    media: ['s3:DeleteObject'],
+  },
   readMessage: { tableActions: [...FAN_OUT, 'dynamodb:GetItem', 'dynamodb:UpdateItem'] },
   typing: { tableActions: FAN_OUT, throttle: { rateLimit: 100, burstLimit: 200 } },
-  invite: { tableActions: [...FAN_OUT, 'dynamodb:BatchGetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'] },
+  invite: {
+    tableActions: [
+      ...FAN_OUT,
+      'dynamodb:BatchGetItem',
+      'dynamodb:PutItem',
+      'dynamodb:UpdateItem',
+      ROSTER_WRITES,
+    ],
+  },
   // Removing a member deletes its membership item (and the chat's items with the last member).
-  removeMember: { tableActions: ['dynamodb:Query', 'dynamodb:DeleteItem', 'dynamodb:UpdateItem'] },
-  deleteChat: { tableActions: ['dynamodb:Query', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem'] },
+  removeMember: {
+    tableActions: ['dynamodb:Query', 'dynamodb:DeleteItem', 'dynamodb:UpdateItem', ROSTER_WRITES],
+  },
+  deleteChat: {
+    tableActions: ['dynamodb:Query', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem'],
+    media: ['s3:DeleteObject'],
+  },
   getPresence: { tableActions: ['dynamodb:BatchGetItem', 'dynamodb:Query'], managementApi: false },
   muteChat: { tableActions: ['dynamodb:UpdateItem'], managementApi: false },
-  requestUpload: 'planned',
-  getAttachmentUrl: 'planned',
+  requestUpload: {
+    tableActions: ['dynamodb:GetItem', 'dynamodb:PutItem'],
+    managementApi: false,
+    // The presigned PUT carries the object's tag, which needs s3:PutObjectTagging as well.
+    media: ['s3:PutObject', 's3:PutObjectTagging'],
+  },
+  getAttachmentUrl: { tableActions: ['dynamodb:GetItem'], managementApi: false, media: SIGN_DOWNLOADS },
   react: 'planned',
   markDelivered: { tableActions: [...FAN_OUT, 'dynamodb:UpdateItem'] },
-  sync: { tableActions: ['dynamodb:Query', BY_VERSION], managementApi: false },
-  scheduleMessage: 'planned',
-  listScheduled: 'planned',
-  cancelScheduled: 'planned',
+  sync: { tableActions: ['dynamodb:Query', BY_VERSION], managementApi: false, media: SIGN_DOWNLOADS },
+  scheduleMessage: {
+    tableActions: [...FAN_OUT, 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
+    uses: ['scheduledQueue'],
+  },
+  listScheduled: { tableActions: ['dynamodb:Query'], managementApi: false },
+  cancelScheduled: { tableActions: [...FAN_OUT, 'dynamodb:GetItem', 'dynamodb:UpdateItem'] },
   registerDevice: {
     tableActions: [
       'dynamodb:GetItem',
@@ -168,7 +263,9 @@ const actionRoute = (routeKey: string, route: Exclude<ActionRoute, 'planned'>): 
   tableActions: [...new Set(route.tableActions)],
   managementApi: route.managementApi ?? true,
   returnResponse: true,
+  ...(route.media?.length ? { mediaActions: [...new Set(route.media)] } : {}),
   ...(route.throttle ? { throttle: route.throttle } : {}),
+  ...(route.uses ? { uses: route.uses } : {}),
 });
 
 /** The `$` routes API Gateway itself defines. */
@@ -177,7 +274,15 @@ const LIFECYCLE_ROUTES: readonly RouteDefinition[] = [
     routeKey: '$connect',
     name: 'Connect',
     entry: 'lambdas/handlers/connect.ts',
-    tableActions: ['dynamodb:Query', MEMBERSHIPS, 'dynamodb:PutItem', 'dynamodb:UpdateItem', ...DELETE_STALE],
+    // The socket joins the roster of each of the user's groups (ROSTER_WRITES).
+    tableActions: [
+      'dynamodb:Query',
+      MEMBERSHIPS,
+      'dynamodb:PutItem',
+      'dynamodb:UpdateItem',
+      ROSTER_WRITES,
+      ...DELETE_STALE,
+    ],
     managementApi: true,
     returnResponse: false,
   },
@@ -185,7 +290,7 @@ const LIFECYCLE_ROUTES: readonly RouteDefinition[] = [
     routeKey: '$disconnect',
     name: 'Disconnect',
     entry: 'lambdas/handlers/disconnect.ts',
-    tableActions: ['dynamodb:Query', MEMBERSHIPS, 'dynamodb:UpdateItem', ...DELETE_STALE],
+    tableActions: ['dynamodb:Query', MEMBERSHIPS, 'dynamodb:UpdateItem', ROSTER_WRITES, ...DELETE_STALE],
     managementApi: true,
     returnResponse: false,
   },

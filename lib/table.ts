@@ -58,6 +58,11 @@ export const TABLE: TableDefinition = {
   globalSecondaryIndexes: [
     /** gsi1: a user's chat memberships (`USER#<userId>` → `CHAT#<chatId>`), with the chat's kind and peer. */
     { indexName: 'gsi1', partitionKey: 'gsi1pk', sortKey: 'gsi1sk', nonKeyAttributes: ['kind', 'peerId'] },
+    /**
+     * gsi2: the due index of scheduled messages (`DUE#<shard>` → send time), keys only. Sparse: only
+     * scheduled messages still to go out carry its keys, so a sweep reads what is due and nothing else.
+     */
+    { indexName: 'gsi2', partitionKey: 'gsi2pk', sortKey: 'gsi2sk', nonKeyAttributes: [] },
   ],
   localSecondaryIndexes: [
     /** lsi1: a chat's messages by the version of their latest change (`VER#<ver>`): `sync`. */

@@ -106,6 +106,7 @@ process.stdout.write(
   `Ready: ${wsUrl} · demo token: ${token} · try: npx wscat -c "${wsUrl}/?token=${token}"\n` +
     [
       `  DynamoDB Local: ${stack.dynamoEndpoint}${dbPath ? ` (data kept in ${dbPath})` : ' (in memory)'}`,
+      `  Media (local S3): ${stack.s3Endpoint}/${stack.mediaBucket}${dbPath ? ` (files kept in ${dbPath}/s3)` : ''}`,
       '  In wscat send {"action":"ping"}. More tokens: npm run token -- <userId> --name "Name".',
       `  Push notifications (APNs/FCM stand-ins): ${stack.gateway.managementEndpoint.replace('127.0.0.1', 'localhost')}/_local/push`,
       ...(seed

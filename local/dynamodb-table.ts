@@ -4,11 +4,19 @@ import {
   type CreateTableCommandInput,
   DescribeTableCommand,
   DynamoDBClient,
+  type Projection,
   ResourceInUseException,
   UpdateTableCommand,
   UpdateTimeToLiveCommand,
 } from '@aws-sdk/client-dynamodb';
-import { TABLE } from '../lib/table.ts';
+import { type IndexDefinition, TABLE } from '../lib/table.ts';
+
+/** INCLUDE with the listed attributes, or KEYS_ONLY when there are none (as lib/chat-table.ts does). */
+function projectionOf(gsi: IndexDefinition): Projection {
+  return gsi.nonKeyAttributes.length > 0
+    ? { ProjectionType: 'INCLUDE', NonKeyAttributes: [...gsi.nonKeyAttributes] }
+    : { ProjectionType: 'KEYS_ONLY' };
+}
 
 export interface LocalTableOptions {
   /**
@@ -44,7 +52,7 @@ export function createTableInput(
         { AttributeName: gsi.partitionKey, KeyType: 'HASH' },
         { AttributeName: gsi.sortKey, KeyType: 'RANGE' },
       ],
-      Projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: [...gsi.nonKeyAttributes] },
+      Projection: projectionOf(gsi),
     })),
     LocalSecondaryIndexes: TABLE.localSecondaryIndexes.map((lsi) => ({
       IndexName: lsi.indexName,
@@ -86,13 +94,10 @@ export async function ensureTable(
     } catch (error) {
       if (!(error instanceof ResourceInUseException)) throw error;
       if (options.stream !== false) await ensureStream(client, tableName);
+      await addMissingIndexes(client, tableName);
       return;
     }
-    for (let i = 0; i < 100; i++) {
-      const out = await client.send(new DescribeTableCommand({ TableName: tableName }));
-      if (out.Table?.TableStatus === 'ACTIVE') break;
-      await new Promise((r) => setTimeout(r, 50));
-    }
+    await waitUntilActive(client, tableName);
     await client.send(
       new UpdateTimeToLiveCommand({
         TableName: tableName,
@@ -101,5 +106,48 @@ export async function ensureTable(
     );
   } finally {
     client.destroy();
+  }
+}
+
+async function waitUntilActive(client: DynamoDBClient, tableName: string): Promise<void> {
+  for (let i = 0; i < 100; i++) {
+    const out = await client.send(new DescribeTableCommand({ TableName: tableName }));
+    const indexes = out.Table?.GlobalSecondaryIndexes ?? [];
+    if (out.Table?.TableStatus === 'ACTIVE' && indexes.every((index) => index.IndexStatus === 'ACTIVE'))
+      return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/**
+ * A table kept by `--persist` from before an index was added to lib/table.ts gets it now, the way a
+ * deploy adds it on AWS (one index per update, as CloudFormation does).
+ */
+async function addMissingIndexes(client: DynamoDBClient, tableName: string): Promise<void> {
+  const out = await client.send(new DescribeTableCommand({ TableName: tableName }));
+  const present = new Set((out.Table?.GlobalSecondaryIndexes ?? []).map((i) => i.IndexName));
+  for (const gsi of TABLE.globalSecondaryIndexes.filter((i) => !present.has(i.indexName))) {
+    await client.send(
+      new UpdateTableCommand({
+        TableName: tableName,
+        AttributeDefinitions: [gsi.partitionKey, gsi.sortKey].map((name) => ({
+          AttributeName: name,
+          AttributeType: 'S',
+        })),
+        GlobalSecondaryIndexUpdates: [
+          {
+            Create: {
+              IndexName: gsi.indexName,
+              KeySchema: [
+                { AttributeName: gsi.partitionKey, KeyType: 'HASH' },
+                { AttributeName: gsi.sortKey, KeyType: 'RANGE' },
+              ],
+              Projection: projectionOf(gsi),
+            },
+          },
+        ],
+      }),
+    );
+    await waitUntilActive(client, tableName);
   }
 }

@@ -1,17 +1,23 @@
 /**
- * The whole product on one machine: DynamoDB Local + the table + the local gateway running the real
- * handlers from the route table. Used by `npm run dev`, the end-to-end tests and the benchmarks.
+ * The whole product on one machine: DynamoDB Local + the table + the local S3 stand-in (media) + the
+ * local gateway running the real handlers from the route table. Used by `npm run dev`, the end-to-end
+ * tests and the benchmarks.
  */
-import { dirname, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { DEV_JWT_SECRET } from '../lambdas/auth/verifier.ts';
+import { MEDIA_BUCKET_ENV, S3_ENDPOINT_ENV } from '../lib/media.ts';
 import { AUTHORIZER, ROUTES } from '../lib/routes.ts';
 import { MANAGEMENT_ENDPOINT_ENV, TABLE_NAME_ENV } from '../lib/table.ts';
+import { WORKERS } from '../lib/workers.ts';
 import { DEFAULT_PORT, DEFAULT_TABLE_NAME, isLoopback, LOOPBACK_HOST } from './defaults.ts';
 import { type DynamoLocal, startDynamoLocal, useLocalAwsEnvironment } from './dynamodb.ts';
 import { ensureTable } from './dynamodb-table.ts';
 import { type GatewayLimits, type GatewayOptions, type LambdaHandler, LocalGateway } from './gateway.ts';
 import { createLocalPipeline, type LocalPipeline, startPushProviders } from './pipeline.ts';
+import { type LocalQueue, LocalSqs } from './queue.ts';
+import { type LocalS3, startLocalS3 } from './s3.ts';
+import { LocalScheduler } from './scheduler.ts';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -46,6 +52,8 @@ export interface LocalStackOptions {
   readonly pipeline?: boolean;
   /** Id-only pushes (the privacy option; `npm run dev -- --push-id-only`). @default false */
   readonly pushIdOnly?: boolean;
+  /** How often the scheduled-message sweep runs. @default 60_000 */
+  readonly sweepIntervalMs?: number;
 }
 
 export interface LocalStack {
@@ -53,9 +61,19 @@ export interface LocalStack {
   readonly managementEndpoint: string;
   readonly dynamoEndpoint: string;
   readonly tableName: string;
+  /** The local S3 stand-in (`<s3Endpoint>/<mediaBucket>/<key>`). */
+  readonly s3Endpoint: string;
+  readonly mediaBucket: string;
   readonly gateway: LocalGateway;
   /** The event pipeline: push stand-ins (`pipeline.push`) and the stream poller (`pipeline.streams`). */
   readonly pipeline: LocalPipeline | undefined;
+  /** Scheduled messages: the due queue and the sweep (local/scheduler.ts). */
+  readonly scheduler: LocalScheduler;
+  /** The SQS stand-in and its queues by worker name (lib/workers.ts). */
+  readonly sqs: LocalSqs;
+  readonly queues: ReadonlyMap<string, LocalQueue>;
+  /** Resolves when no handler invocation and no queued job is left (events all posted). */
+  idle(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -86,21 +104,33 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   const host = options.host ?? LOOPBACK_HOST;
   assertSecretFitsHost(host, { ...process.env, ...options.env });
   useLocalAwsEnvironment();
-  // The push stand-ins generate their keys while DynamoDB Local starts.
+  // The media stand-in and the push stand-ins (key generation) start while DynamoDB Local does (the
+  // media's next to its data when that is kept).
+  const s3Starting = startLocalS3(options.dbPath ? { directory: join(options.dbPath, 's3') } : {});
+  s3Starting.catch(() => undefined); // awaited below; not an unhandled rejection meanwhile
   const providers = options.pipeline === false ? undefined : startPushProviders(host);
-  const dynamo: DynamoLocal | undefined = options.dynamoEndpoint
-    ? undefined
-    : await startDynamoLocal({
-        ...(options.dbPath ? { dbPath: options.dbPath } : {}),
-        ...(options.dynamoHost ? { host: options.dynamoHost } : {}),
-      }).catch(async (error) => {
-        await (await providers)?.stop();
-        throw error;
-      });
+  providers?.catch(() => undefined);
+  let dynamo: DynamoLocal | undefined;
+  try {
+    dynamo = options.dynamoEndpoint
+      ? undefined
+      : await startDynamoLocal({
+          ...(options.dbPath ? { dbPath: options.dbPath } : {}),
+          ...(options.dynamoHost ? { host: options.dynamoHost } : {}),
+        });
+  } catch (error) {
+    await s3Starting.then((s) => s.stop()).catch(() => undefined);
+    await providers?.then((p) => p.stop()).catch(() => undefined);
+    throw error;
+  }
   const dynamoEndpoint = options.dynamoEndpoint ?? (dynamo as DynamoLocal).endpoint;
   const tableName = options.tableName ?? DEFAULT_TABLE_NAME;
+  let scheduler: LocalScheduler | undefined;
+  let s3: LocalS3 | undefined;
+  let sqs: LocalSqs | undefined;
   let pipeline: LocalPipeline | undefined;
   try {
+    s3 = await s3Starting;
     // The stream only where the pipeline reads it (local/dynamodb-table.ts says why).
     await ensureTable(dynamoEndpoint, tableName, { stream: options.pipeline !== false });
     const wrap = options.wrapLoader ?? ((_routeKey: string, load: () => Promise<LambdaHandler>) => load);
@@ -133,32 +163,83 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       httpRoutes: pipeline?.push.routes ?? [],
     });
     await gateway.start();
+    // Queue workers: the same handlers as on AWS, invoked by the SQS stand-in (local/queue.ts).
+    const queueService = new LocalSqs();
+    sqs = queueService;
+    await queueService.start();
+    const queues = new Map<string, LocalQueue>();
+    for (const worker of WORKERS) {
+      const queue = queueService.createQueue(worker.name, {
+        batchSize: worker.batchSize,
+        maxConcurrency: worker.maxConcurrency,
+        maxReceiveCount: worker.maxReceiveCount,
+      });
+      queue.consume(wrap(worker.name, loader(worker.entry)));
+      queues.set(worker.name, queue);
+    }
+    // Scheduled messages: the due queue on the same stand-in, and the per-minute sweep.
+    scheduler = new LocalScheduler({
+      sqs: queueService,
+      load: (name, entry) => wrap(name, loader(entry)),
+      ...(options.sweepIntervalMs ? { sweepIntervalMs: options.sweepIntervalMs } : {}),
+      ...(options.onInvoke
+        ? { onError: (name, error) => options.onInvoke?.({ routeKey: name, connectionId: '', ms: 0, error }) }
+        : {}),
+    });
     // The handlers run in this process and read their configuration on first use.
     Object.assign(process.env, {
+      SQS_ENDPOINT: queueService.endpoint,
+      ...Object.fromEntries(WORKERS.map((w) => [w.queueUrlEnv, queues.get(w.name)?.url])),
       [TABLE_NAME_ENV]: tableName,
       [MANAGEMENT_ENDPOINT_ENV]: gateway.managementEndpoint,
       DYNAMODB_ENDPOINT: dynamoEndpoint,
+      [S3_ENDPOINT_ENV]: s3.endpoint,
+      [MEDIA_BUCKET_ENV]: s3.bucket,
       ...(process.env.JWT_JWKS_URL ? {} : { JWT_SECRET: process.env.JWT_SECRET ?? DEV_JWT_SECRET }),
+      ...scheduler.environment,
       ...pipeline?.env,
       ...options.env,
     });
+    scheduler.begin();
     await pipeline?.start();
-    const started = pipeline;
+    const started = scheduler;
+    const startedPipeline = pipeline;
     return {
       url: gateway.url,
       managementEndpoint: gateway.managementEndpoint,
       dynamoEndpoint,
       tableName,
+      s3Endpoint: s3.endpoint,
+      mediaBucket: s3.bucket,
       gateway,
-      pipeline: started,
+      pipeline: startedPipeline,
+      scheduler: started,
+      sqs: queueService,
+      queues,
+      async idle() {
+        // The workers' queues drain; the due queue may hold messages on timers for minutes (its
+        // scheduler waits for what is due only).
+        do {
+          await gateway.idle();
+          await Promise.all([...queues.values()].map((q) => q.idle()));
+          await started.idle();
+        } while ([...queues.values()].some((q) => q.depth > 0));
+        await gateway.idle();
+      },
       async stop() {
+        await started.stop();
         await gateway.stop();
-        await started?.stop();
+        await queueService.stop();
+        await startedPipeline?.stop();
+        await s3?.stop();
         await dynamo?.stop();
       },
     };
   } catch (error) {
+    await scheduler?.stop();
+    await sqs?.stop();
     await (pipeline?.stop() ?? (await providers)?.stop())?.catch(() => undefined);
+    await s3?.stop();
     await dynamo?.stop();
     throw error;
   }

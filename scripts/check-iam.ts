@@ -21,6 +21,7 @@ import { streamFunctionName } from '../lambdas/pipeline/stream.ts';
 import { AUTHORIZER_FN, CALL_LOG_DIR_ENV } from '../lambdas/shared/call-recorder.ts';
 import { ChatStack, type ChatStackProps } from '../lib/chat-stack.ts';
 import { FEATURE_FLAGS } from '../lib/feature-flags.ts';
+import { DUE_QUEUE_NAME, SCHEDULED_FUNCTIONS } from '../lib/scheduled-functions.ts';
 import { STREAM_CONSUMERS } from '../lib/stream-consumers.ts';
 import { IAM_ALLOW_LIST } from './iam-allow-list.ts';
 import {
@@ -87,6 +88,11 @@ export function synthesizePolicies(props: ChatStackProps) {
       const fn = stack.streams.functions.get(def.name);
       return fn ? [[streamFunctionName(def.consumerName), fn] as const] : [];
     }),
+    // Not routes: their invocation scopes carry these names.
+    [SCHEDULED_FUNCTIONS.sweeper.name, stack.scheduled.sweeper] as const,
+    [SCHEDULED_FUNCTIONS.dispatcher.name, stack.scheduled.dispatcher] as const,
+    // Queue workers (lib/workers.ts): their scope names them like a route key names a route.
+    [stack.fanOutWorker.definition.name, stack.fanOutWorker.worker] as const,
   ];
   const functions: FunctionPolicy[] = fns.map(([fn, construct]) => ({
     fn,
@@ -100,9 +106,14 @@ export function synthesizePolicies(props: ChatStackProps) {
     keys: Object.entries(resources)
       .filter(([, r]) => r.Type === 'AWS::KMS::Key')
       .map(([id]) => id),
-    queues: Object.entries(resources)
-      .filter(([, r]) => r.Type === 'AWS::SQS::Queue')
-      .map(([id]) => id),
+    queues: {
+      [logicalId(stack, stack.scheduled.queue)]: DUE_QUEUE_NAME,
+      [logicalId(stack, stack.fanOutWorker.queue)]: stack.fanOutWorker.definition.name,
+      ...Object.fromEntries(
+        [...stack.streams.failureQueues].map(([name, q]) => [logicalId(stack, q), `${name}Failures`]),
+      ),
+    },
+    mediaBucket: logicalId(stack, stack.media.bucket),
   };
   return { functions, resourceOf: (expr: unknown) => symbolicResource(expr, names) };
 }

@@ -3,7 +3,17 @@
  * needed only on a path the local stack cannot reach, and says why. Keep this list short; an entry that
  * no synthesized variant uses any more fails the check as stale.
  */
+import { DUE_QUEUE_NAME, SCHEDULED_FUNCTIONS } from '../lib/scheduled-functions.ts';
 import type { AllowListEntry } from './iam-check.ts';
+
+/** What Lambda's SQS event source mapping does with the function's role (never the function's code). */
+const EVENT_SOURCE_ACTIONS = [
+  'sqs:ReceiveMessage',
+  'sqs:DeleteMessage',
+  'sqs:ChangeMessageVisibility',
+  'sqs:GetQueueAttributes',
+  'sqs:GetQueueUrl',
+];
 
 export const IAM_ALLOW_LIST: readonly AllowListEntry[] = [
   {
@@ -32,7 +42,7 @@ export const IAM_ALLOW_LIST: readonly AllowListEntry[] = [
   ...(['sqs:SendMessage', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl'] as const).map((action) => ({
     fn: 'stream:push',
     action,
-    resource: 'queue',
+    resource: 'queue/PushFailures',
     reason:
       "Lambda sends records that exhausted their retries to the on-failure queue with the function's role; " +
       'locally the stream poller dead-letters them itself (test/e2e/stream-poller.test.ts).',
@@ -46,4 +56,25 @@ export const IAM_ALLOW_LIST: readonly AllowListEntry[] = [
       'local stack passes the stand-ins’ credentials in PUSH_*_CREDENTIALS, and test/unit/push/payload.test.ts covers the ' +
       'secret-reading path with a stub reader.',
   },
+  ...EVENT_SOURCE_ACTIONS.map((action) => ({
+    fn: SCHEDULED_FUNCTIONS.dispatcher.name,
+    action,
+    resource: `queue/${DUE_QUEUE_NAME}`,
+    reason:
+      'the SQS event source mapping polls the due queue and deletes handled messages with the dispatcher’s role ' +
+      '(lib/scheduled-messages.ts); the handler never calls SQS for it, and locally local/scheduler.ts delivers the batches.',
+  })),
+  // The fan-out worker's event source mapping (lib/queue-worker.ts): Lambda's poller reads and deletes
+  // the queue's messages with the function's role, never the handler; locally the SQS stand-in
+  // (local/queue.ts) invokes the worker itself.
+  ...['ReceiveMessage', 'DeleteMessage', 'ChangeMessageVisibility', 'GetQueueAttributes', 'GetQueueUrl'].map(
+    (action): AllowListEntry => ({
+      fn: 'FanOutWorker',
+      action: `sqs:${action}`,
+      resource: 'queue/FanOutWorker',
+      reason:
+        "Lambda's SQS event source mapping polls with the worker's role (CDK's SqsEventSource grants it); the " +
+        'local stand-in invokes the worker directly, so no handler ever makes this call.',
+    }),
+  ),
 ];

@@ -9,8 +9,9 @@
  *   function, unless the allow-list names it with a reason.
  *
  * Resources are compared symbolically: the template's ARN expressions and the recorded calls are both
- * reduced to `table`, `table/index/<name>`, `table/stream`, `@connections`, `secret`, `queue`, …
- * (`symbolicResource`).
+ * reduced to `table`, `table/index/<name>`, `table/stream`, `@connections`, `secret`, `queue/<name>`,
+ * `media-bucket/<key>`, … (`symbolicResource`); a granted resource with wildcards
+ * (`media-bucket/chats/*`) matches as IAM does.
  */
 
 /** A recorded call (the shape lambdas/shared/call-recorder.ts writes). */
@@ -86,7 +87,10 @@ export interface TemplateNames {
   readonly table: string;
   readonly secrets?: readonly string[];
   readonly keys?: readonly string[];
-  readonly queues?: readonly string[];
+  /** SQS queues: logical id → the queue's name in the recorded calls (lib/workers.ts). */
+  readonly queues?: Readonly<Record<string, string>>;
+  /** The media bucket's logical id: `<id.Arn>/<key pattern>` becomes `media-bucket/<key pattern>`. */
+  readonly mediaBucket?: string;
 }
 
 /** The symbolic form of a template resource. */
@@ -98,10 +102,16 @@ export function symbolicResource(expr: unknown, names: TemplateNames): string {
   if (flat.startsWith(`${table}/index/`)) return `table/index/${flat.slice(table.length + 7)}`;
   if (flat === `<${names.table}.StreamArn>`) return 'table/stream';
   if (flat === `${table}/stream/*`) return 'table/stream/*';
-  if (names.queues?.some((id) => flat === `<${id}.Arn>`)) return 'queue';
   if (flat.includes('/@connections/')) return '@connections';
   if (names.secrets?.some((id) => flat === `<${id}>`) || flat.includes(':secretsmanager:')) return 'secret';
   if (names.keys?.some((id) => flat === `<${id}.Arn>`)) return 'kms-key';
+  for (const [id, name] of Object.entries(names.queues ?? {})) {
+    if (flat === `<${id}.Arn>`) return `queue/${name}`;
+  }
+  const bucket = names.mediaBucket && `<${names.mediaBucket}.Arn>`;
+  if (bucket && (flat === bucket || flat.startsWith(`${bucket}/`))) {
+    return `media-bucket${flat.slice(bucket.length)}`;
+  }
   return flat;
 }
 
@@ -109,6 +119,8 @@ export function symbolicResource(expr: unknown, names: TemplateNames): string {
 export function callResource(call: Call): string {
   if (call.action.startsWith('dynamodb:')) return call.index ? `table/index/${call.index}` : 'table';
   if (call.action.startsWith('secretsmanager:')) return 'secret';
+  // A queue URL ends with the queue's name (on AWS and in the local stand-in).
+  if (call.action.startsWith('sqs:') && call.resource) return `queue/${call.resource.split('/').pop()}`;
   return call.resource ?? '*';
 }
 
@@ -124,6 +136,10 @@ const glob = (pattern: string, flags = '') =>
 
 /** IAM action names are case-insensitive. */
 const actionMatches = (granted: string, action: string) => glob(granted, 'i').test(action);
+
+/** A granted (symbolic) resource covers a call's: equal, `*`, or a wildcard pattern that matches. */
+const resourceMatches = (granted: string, target: string) =>
+  granted === '*' || granted === target || (/[*?]/.test(granted) && glob(granted).test(target));
 
 const CONTEXT_KEYS: Record<string, (call: Call) => string[]> = {
   'dynamodb:LeadingKeys': (call) => (call.leadingKey ? [call.leadingKey] : []),
@@ -154,7 +170,7 @@ function allows(statement: Statement, call: Call, resourceOf: (expr: unknown) =>
   if (statement.Effect !== 'Allow') return false;
   if (!list(statement.Action).some((a) => actionMatches(a, call.action))) return false;
   const target = callResource(call);
-  if (!list(statement.Resource).some((r) => ['*', target].includes(resourceOf(r)))) return false;
+  if (!list(statement.Resource).some((r) => resourceMatches(resourceOf(r), target))) return false;
   return conditionsHold(statement, call);
 }
 
@@ -201,7 +217,7 @@ export function checkIam(
             own.some(
               (c) =>
                 actionMatches(action, c.action) &&
-                (resource === '*' || resource === callResource(c)) &&
+                resourceMatches(resource, callResource(c)) &&
                 conditionsHold(statement, c),
             );
           if (used) continue;

@@ -6,6 +6,8 @@
  * `node` processes, alternately, N times each, so that whatever else the machine does weighs on both
  * alike. Each sample is the wall-clock and the CPU time (user + system) of `await import(bundle)` only.
  * Prints the medians and B/A. Used for the logging and metrics budget in docs/performance.md.
+ * `--a-unaliased` builds A without the package aliases of lib/bundling.ts (as A was deployed before
+ * they existed); by default both sides get them, so that B/A measures the code alone.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, statSync, symlinkSync } from 'node:fs';
@@ -14,7 +16,7 @@ import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { build } from 'esbuild';
-import { esbuildOptions } from '../lib/bundling.ts';
+import { BUNDLE, esbuildOptions } from '../lib/bundling.ts';
 import { PROJECT_ROOT } from '../lib/chat-function.ts';
 
 const ENTRIES: Record<string, string> = {
@@ -23,6 +25,7 @@ const ENTRIES: Record<string, string> = {
   sendMessage: 'lambdas/handlers/sendMessage.ts',
   listChats: 'lambdas/handlers/listChats.ts',
   ping: 'lambdas/handlers/ping.ts',
+  default: 'lambdas/handlers/default.ts',
 };
 
 const TIMER = [
@@ -50,7 +53,11 @@ const median = (xs: number[]) => {
 async function main(): Promise<void> {
   const { values, positionals } = parseArgs({
     allowPositionals: true,
-    options: { ref: { type: 'string' }, runs: { type: 'string', default: '21' } },
+    options: {
+      ref: { type: 'string' },
+      runs: { type: 'string', default: '21' },
+      'a-unaliased': { type: 'boolean', default: false },
+    },
   });
   if (!values.ref) throw new Error('usage: tsx scripts/load-ab.ts --ref <git ref> [--runs N] [handler…]');
   const runs = Number(values.runs);
@@ -66,7 +73,8 @@ async function main(): Promise<void> {
       const entry = ENTRIES[handler];
       if (!entry) throw new Error(`unknown handler ${handler}; one of ${Object.keys(ENTRIES).join(', ')}`);
       const files = { a: join(dir, `${handler}-a.mjs`), b: join(dir, `${handler}-b.mjs`) };
-      await build({ ...esbuildOptions(join(base, entry), files.a), logLevel: 'error' });
+      const aSettings = values['a-unaliased'] ? { ...BUNDLE, aliases: {} } : BUNDLE;
+      await build({ ...esbuildOptions(join(base, entry), files.a, aSettings), logLevel: 'error' });
       await build({ ...esbuildOptions(resolve(PROJECT_ROOT, entry), files.b), logLevel: 'error' });
       const a: { wall: number; cpu: number }[] = [];
       const b: { wall: number; cpu: number }[] = [];
@@ -82,7 +90,7 @@ async function main(): Promise<void> {
       );
     }
     process.stdout.write(
-      `A = ${values.ref}, B = working tree; medians of ${runs} fresh processes each, alternating\n\n` +
+      `A = ${values.ref}${values['a-unaliased'] ? ' (without aliases)' : ''}, B = working tree; medians of ${runs} fresh processes each, alternating\n\n` +
         '| handler | bundle | load, wall-clock | load, CPU time |\n| --- | --- | --- | --- |\n' +
         `${rows.join('\n')}\n`,
     );

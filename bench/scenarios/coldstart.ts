@@ -19,6 +19,7 @@ import { gzipSync } from 'node:zlib';
 import { build } from 'esbuild';
 import { esbuildOptions } from '../../lib/bundling.ts';
 import { AUTHORIZER, ROUTES } from '../../lib/routes.ts';
+import { WORKERS } from '../../lib/workers.ts';
 import { ROOT } from '../../local/stack.ts';
 
 export interface HandlerColdStart {
@@ -66,6 +67,7 @@ export async function coldStart(
   const handlers = [
     ...ROUTES.map((r) => ({ handler: r.routeKey, entry: r.entry })),
     { handler: '$authorizer', entry: AUTHORIZER.entry },
+    ...WORKERS.map((w) => ({ handler: w.name, entry: w.entry })),
   ];
   const results: HandlerColdStart[] = [];
   try {

@@ -11,104 +11,14 @@ import { newChatId, newMessageId } from '../../lambdas/domain/ids.ts';
 import type { BenchClient, Frame } from '../client.ts';
 import { connectAll } from '../client.ts';
 import { messageText } from '../load.ts';
-import type { ActionStats, Meter } from '../meter.ts';
+import type { Meter } from '../meter.ts';
 import type { BenchStack } from '../stack.ts';
+import { BIG_GROUP_STEPS, bigGroup } from './cost-big-group.ts';
 import { COST_CASES, type CostWorld } from './cost-cases.ts';
-import { round } from './latency.ts';
+import { type ActionCost, type Ctx, measure, summarize } from './measure.ts';
 
-export interface CommandCost {
-  readonly calls: number;
-  readonly read: number;
-  readonly write: number;
-  /** Write units estimated for failed conditional writes. */
-  readonly estimatedWrite: number;
-}
-
-export interface ActionCost {
-  /** Label, e.g. "sendMessage (1:1, 1 KB, clientMessageId)". */
-  readonly label: string;
-  readonly routeKey: string;
-  readonly repetitions: number;
-  /** Units per action (transactional writes at 2x, failed conditional writes estimated). */
-  readonly read: number;
-  readonly write: number;
-  readonly total: number;
-  /** Management API posts per action. */
-  readonly posts: number;
-  /** Median handler duration (ms) in this window. */
-  readonly handlerMs: number;
-  /** Per DynamoDB command, per action. */
-  readonly commands: Record<string, CommandCost>;
-  /** Replies that were not acks (should be none). */
-  readonly errors: number;
-}
-
-export function median(xs: readonly number[]): number {
-  if (xs.length === 0) return 0;
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = Math.floor(s.length / 2);
-  return s.length % 2 ? (s[mid] as number) : ((s[mid - 1] as number) + (s[mid] as number)) / 2;
-}
-
-interface Ctx {
-  readonly stack: BenchStack;
-  readonly meter: Meter;
-  readonly repeat: number;
-  readonly prefix: string;
-}
-
-async function measure(
-  ctx: Ctx,
-  label: string,
-  routeKey: string,
-  run: (i: number) => Promise<Frame | undefined>,
-  repeat = ctx.repeat,
-): Promise<ActionCost> {
-  await ctx.stack.gateway?.idle();
-  const before = ctx.meter.snapshot();
-  let errors = 0;
-  for (let i = 0; i < repeat; i++) {
-    const reply = await run(i);
-    if (reply && reply.type === 'error') errors++;
-  }
-  await ctx.stack.gateway?.idle();
-  const diff = ctx.meter.since(before);
-  return summarize(label, routeKey, diff[routeKey], repeat, errors);
-}
-
-function summarize(
-  label: string,
-  routeKey: string,
-  stats: ActionStats | undefined,
-  n: number,
-  errors: number,
-): ActionCost {
-  const commands: Record<string, CommandCost> = {};
-  let read = 0;
-  let write = 0;
-  for (const [name, c] of Object.entries(stats?.commands ?? {})) {
-    commands[name] = {
-      calls: round(c.calls / n, 3),
-      read: round(c.read / n, 3),
-      write: round(c.write / n, 3),
-      estimatedWrite: round(c.estimatedWrite / n, 3),
-    };
-    read += c.read;
-    write += c.write + c.estimatedWrite;
-  }
-  return {
-    label,
-    routeKey,
-    repetitions: n,
-    read: round(read / n, 3),
-    write: round(write / n, 3),
-    total: round((read + write) / n, 3),
-    posts: round((stats?.posts ?? 0) / n, 3),
-    handlerMs: round(median(stats?.durations ?? []), 2),
-    commands,
-    errors,
-  };
-}
+export type { ActionCost, CommandCost } from './measure.ts';
+export { median } from './measure.ts';
 
 const ack = async (client: BenchClient, action: string, fields: Record<string, unknown>) => {
   const reply = await client.request(action, fields);
@@ -127,29 +37,30 @@ export function connectMembers(stack: BenchStack, prefix: string, count: number)
 
 /**
  * One round of measurements with fresh users whose ids start with `prefix`: `$connect`, every case
- * of {@link COST_CASES} in order, then `$disconnect`. `onTick` reports the share done.
+ * of {@link COST_CASES} in order, the group of 1,000 (cost-big-group.ts), then `$disconnect`. `onTick` reports the share done.
  */
 export async function costRound(
   stack: BenchStack,
   meter: Meter,
   repeat: number,
   prefix: string,
-  others: readonly BenchClient[],
+  others: BenchClient[],
   onTick: (f: number, label: string) => void,
 ): Promise<ActionCost[]> {
   const ctx: Ctx = { stack, meter, repeat, prefix };
   const out: ActionCost[] = [];
   const id = (s: string) => `${prefix}-${s}`;
-  // $connect, each case, $disconnect.
-  const steps = COST_CASES.length + 2;
+  // $connect, each case, the group of 1,000, $disconnect.
+  const steps = COST_CASES.length + BIG_GROUP_STEPS + 2;
   let step = 0;
-  const tick = (label: string) => onTick(++step / steps, `cost: ${label}`);
+  const tick = (label: string) =>
+    onTick(++step / steps, label.startsWith('cost: ') ? label : `cost: ${label}`);
 
   // $connect of two users (A, B), measured per connection.
-  await stack.gateway?.idle();
+  await stack.idle();
   let before = meter.snapshot();
   const [a, b] = (await connectAll(stack.url, [id('A'), id('B')], 1)) as [BenchClient, BenchClient];
-  await stack.gateway?.idle();
+  await stack.idle();
   out.push(summarize('$connect (+ authorizer)', '$connect', meter.since(before).$connect, 2, 0));
   tick('$connect');
 
@@ -181,12 +92,13 @@ export async function costRound(
     );
     tick(label);
   }
+  await bigGroup(ctx, out, { a, b, others, text: world.text, id, tick });
 
   // $disconnect of A and B, per connection.
-  await stack.gateway?.idle();
+  await stack.idle();
   before = meter.snapshot();
   await Promise.all([a, b].map((c) => c.close()));
-  await stack.gateway?.idle();
+  await stack.idle();
   out.push(summarize('$disconnect', '$disconnect', meter.since(before).$disconnect, 2, 0));
   tick('$disconnect');
   return out;

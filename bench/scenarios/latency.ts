@@ -29,10 +29,19 @@ export async function latencyPhase(
   seconds: number,
   textChars: number,
   onTick: (fraction: number) => void,
+  drainMs?: number,
 ): Promise<LatencyPhaseResult | undefined> {
   const chats = world.chats[kind];
   if (chats.length === 0) return undefined;
-  const result = await runLoad({ world, chats, rate, seconds, textChars, onTick });
+  const result = await runLoad({
+    world,
+    chats,
+    rate,
+    seconds,
+    textChars,
+    onTick,
+    ...(drainMs ? { drainMs } : {}),
+  });
   const counts = { ...result.ledger.counts };
   return {
     kind,

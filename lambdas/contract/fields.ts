@@ -8,18 +8,16 @@
  */
 import * as v from 'valibot';
 import { custom } from './custom.ts';
+import { FIELD, isAbsent } from './issues.ts';
 import { LIMITS } from './limits.ts';
 
-/** Placeholder for the field path in error sentences. */
-export const FIELD = '{field}';
+export { FIELD, issuePath, issueSentence } from './issues.ts';
 
 export function describe(value: unknown): string {
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'an array';
   return typeof value === 'object' ? 'an object' : `a ${typeof value}`;
 }
-
-const isAbsent = (input: unknown) => input === undefined || input === null;
 
 /** `"{field}" is required.` when absent, else `"{field}" must be <what>, not <describe(input)>.` */
 export const typeMessage =
@@ -164,24 +162,3 @@ export const optional = <S extends v.GenericSchema>(schema: S) =>
 /** An optional field with a default (absent or `null` take the default). */
 export const withDefault = <S extends v.GenericSchema, D extends v.InferOutput<S>>(schema: S, fallback: D) =>
   v.nullish(schema, fallback);
-
-/** The path of an issue as clients write it: `userIds[3]`, `attachments[0].uploadId`. */
-export function issuePath(issue: v.BaseIssue<unknown>): string {
-  let out = '';
-  for (const item of issue.path ?? []) {
-    const key = item.key;
-    out += typeof key === 'number' ? `[${key}]` : out === '' ? String(key) : `.${String(key)}`;
-  }
-  return out;
-}
-
-/** The sentence of an issue, with the field's path filled in. */
-export function issueSentence(issue: v.BaseIssue<unknown>): string {
-  const path = issuePath(issue);
-  const label = path === '' ? 'The frame' : `"${path}"`;
-  // A required key that is missing: the object schema reports it with its own wording.
-  if (issue.kind === 'schema' && issue.type === 'object' && path !== '' && isAbsent(issue.input)) {
-    return `${label} is required.`;
-  }
-  return issue.message.replaceAll(FIELD, label);
-}

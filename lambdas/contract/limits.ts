@@ -6,7 +6,12 @@ export const LIMITS = {
   idMaxChars: 64,
   textMaxChars: 4000,
   groupNameMaxChars: 100,
-  groupMaxMembers: 200,
+  groupMaxMembers: 1000,
+  /**
+   * Members a Chat object lists at most (the first by join order; `memberCount` is exact). A Chat
+   * of 1,000 members with 64-character ids would be about 170 KB, over API Gateway's 128 KB frame.
+   */
+  chatMembersMax: 200,
   inviteMaxIds: 50,
   presenceMaxIds: 100,
   historyDefault: 50,

@@ -4,6 +4,7 @@
  * server builds them; it does not validate them at run time.
  */
 import * as v from 'valibot';
+import { LIMITS } from './limits.ts';
 
 const str = v.string();
 const nullableStr = v.nullable(v.string());
@@ -75,7 +76,13 @@ export const Chat = v.pipe(
     kind: ChatKind,
     name: nullableStr,
     ownerId: str,
-    members: v.array(Member),
+    members: v.pipe(
+      v.array(Member),
+      v.description(
+        `Every member in join order, at most ${LIMITS.chatMembersMax}: a bigger group lists its owner and the first ${LIMITS.chatMembersMax - 1} others by join order (memberCount says how many it has).`,
+      ),
+    ),
+    memberCount: v.pipe(int, v.description('How many members the chat has.')),
     lastSeq: int,
     lastVer: int,
     createdAt: time,

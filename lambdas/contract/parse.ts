@@ -5,7 +5,7 @@
 import * as v from 'valibot';
 import { badRequest } from '../shared/errors.ts';
 import type { ActionDef, RequestOf } from './action.ts';
-import { issueSentence } from './fields.ts';
+import { issueSentence } from './issues.ts';
 
 export function parseRequest<A extends ActionDef>(def: A, fields: unknown): RequestOf<A> {
   const result = v.safeParse(def.request, fields, { abortEarly: true });

@@ -9,6 +9,12 @@ import type { TableClient } from './table-client.ts';
 
 const notExpired = '#ttl > :now';
 
+/** An open connection of a user and when its record expires (epoch seconds). */
+export interface OpenConnection {
+  readonly connectionId: string;
+  readonly expiresAt: number;
+}
+
 export class ConnectionRepository {
   constructor(private readonly table: TableClient) {}
 
@@ -31,6 +37,14 @@ export class ConnectionRepository {
    * Fan-out reads eventually consistent (half the cost); presence decisions read consistently.
    */
   async listIds(userId: string, options: { consistent?: boolean } = {}): Promise<string[]> {
+    return (await this.list(userId, options)).map((c) => c.connectionId);
+  }
+
+  /**
+   * A user's open connections with their expiry (epoch seconds): the same Query as `listIds`. Group
+   * rosters list a socket until its connection expires.
+   */
+  async list(userId: string, options: { consistent?: boolean } = {}): Promise<OpenConnection[]> {
     const items = await this.table.queryAll({
       KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
       FilterExpression: notExpired,
@@ -40,10 +54,13 @@ export class ConnectionRepository {
         ':prefix': PREFIX.connection,
         ':now': Math.floor(Date.now() / 1000),
       },
-      ProjectionExpression: 'sk',
+      ProjectionExpression: 'sk, #ttl',
       ConsistentRead: options.consistent ?? false,
     });
-    return items.map((item) => stripPrefix(String(item.sk), PREFIX.connection));
+    return items.map((item) => ({
+      connectionId: stripPrefix(String(item.sk), PREFIX.connection),
+      expiresAt: Number(item[TTL_ATTRIBUTE]),
+    }));
   }
 }
 
@@ -67,9 +84,18 @@ export class ProfileRepository {
     await this.#set(userId, { lastSeenAt });
   }
 
-  /** Profiles by user id (BatchGet). Users never seen are absent from the map. */
-  async getMany(userIds: readonly string[]): Promise<Map<string, ProfileRecord>> {
-    const items = await this.table.batchGet(userIds.map((id) => keys.profile(id)));
+  /**
+   * Profiles by user id (BatchGet, 100 a call; `consistent` when deciding who may have sockets).
+   * Users never seen are absent from the map.
+   */
+  async getMany(
+    userIds: readonly string[],
+    options: { consistent?: boolean } = {},
+  ): Promise<Map<string, ProfileRecord>> {
+    const items = await this.table.batchGet(
+      userIds.map((id) => keys.profile(id)),
+      options,
+    );
     return new Map(items.map((item) => PROFILE.fromItem(item)).map((p) => [p.userId, p]));
   }
 

@@ -7,6 +7,7 @@ import { defineItem, field, type Item, type RecordOf } from './item.ts';
 import {
   CLIENT_ID_INDEX,
   clientIdSk,
+  dueIndexKeys,
   keys,
   membershipIndexKeys,
   TTL_ATTRIBUTE,
@@ -44,11 +45,14 @@ export const CONNECTION = defineItem({
   itemType: 'connection',
   key: (c) => keys.connection(c.userId, c.connectionId),
   fields: connectionFields,
-  derived: (c) => ({
-    [TTL_ATTRIBUTE]: Math.floor(Date.parse(c.connectedAt) / 1000) + CONNECTION_TTL_SECONDS,
-  }),
+  derived: (c) => ({ [TTL_ATTRIBUTE]: connectionExpiresAt(c.connectedAt) }),
 });
 export type ConnectionRecord = RecordOf<typeof connectionFields>;
+
+/** When a connection's record expires (epoch seconds): what TTL removes it after. */
+export function connectionExpiresAt(connectedAt: string): number {
+  return Math.floor(Date.parse(connectedAt) / 1000) + CONNECTION_TTL_SECONDS;
+}
 
 const chatFields = {
   chatId: field.string,
@@ -103,6 +107,31 @@ export type MemberRecord = RecordOf<typeof memberFields>;
 /** A membership as the membership index holds it (keys, kind and peer only). */
 export type MembershipRef = Pick<MemberRecord, 'chatId' | 'userId' | 'kind' | 'peerId'>;
 
+const ATTACHMENT_KINDS = ['image', 'audio', 'video', 'file'] as const;
+export type AttachmentKind = (typeof ATTACHMENT_KINDS)[number];
+
+/** An upload as a message carries it (its bytes are at `mediaKey(chatId, attachmentId)`). */
+export interface StoredAttachment {
+  /** The uploadId the message was sent with. */
+  readonly attachmentId: string;
+  readonly kind: AttachmentKind;
+  readonly contentType: string;
+  readonly size: number;
+  readonly fileName: string | null;
+}
+
+/** A message's `attachments` list; absent (not an empty list) when it has none. */
+function storedAttachments(value: unknown): StoredAttachment[] | undefined {
+  if (!Array.isArray(value) || value.length === 0) return undefined;
+  return value.map((a: Record<string, unknown>) => ({
+    attachmentId: field.string(a.attachmentId),
+    kind: field.oneOf(ATTACHMENT_KINDS, 'file')(a.kind),
+    contentType: field.string(a.contentType),
+    size: field.number(a.size),
+    fileName: field.nullableString(a.fileName),
+  }));
+}
+
 const messageFields = {
   chatId: field.string,
   messageId: field.string,
@@ -114,6 +143,7 @@ const messageFields = {
   createdAt: field.string,
   editedAt: field.nullableString,
   deleted: field.flag,
+  attachments: storedAttachments,
   /** The chat version of the message's latest change. */
   ver: field.number,
   /** Epoch ms (the writer's clock) when the allocation of `ver` was sent (the settle rule). */
@@ -246,3 +276,130 @@ export const DEVICE_COUNT = defineItem({
   key: (c) => keys.deviceCount(c.userId),
   fields: deviceCountFields,
 });
+
+/**
+ * `sending` is internal: a dispatcher holds the message (a lease, `sendingAt`) while it goes out;
+ * clients see it as `pending`.
+ */
+export const SCHEDULED_STATUSES = ['pending', 'sending', 'sent', 'failed', 'cancelled'] as const;
+export type ScheduledStatus = (typeof SCHEDULED_STATUSES)[number];
+
+const scheduledFields = {
+  scheduledId: field.string,
+  /** The author. */
+  userId: field.string,
+  /** The author's display name when it was scheduled (the send goes out as them). */
+  authorName: field.string,
+  chatId: field.string,
+  text: field.string,
+  replyTo: field.nullableString,
+  /** The schedule's own clientMessageId (de-duplicates scheduleMessage). */
+  clientMessageId: field.nullableString,
+  /** ISO 8601 UTC, milliseconds: also the due index sort key. */
+  sendAt: field.string,
+  status: field.oneOf(SCHEDULED_STATUSES, 'pending'),
+  messageId: field.nullableString,
+  reason: field.nullableString,
+  createdAt: field.string,
+  /** Dispatch attempts that claimed it. */
+  attempts: field.number,
+  /** While `sending`: when the dispatcher holding it claimed it, and which one. */
+  sendingAt: field.optionalString,
+  dispatchId: field.optionalString,
+};
+/**
+ * A scheduled message, in its author's partition. Until it goes out it carries the due index keys;
+ * once sent, failed or cancelled it loses them and expires through TTL (see `ScheduledRepository`).
+ */
+export const SCHEDULED = defineItem({
+  itemType: 'scheduled',
+  key: (s) => keys.scheduled(s.userId, s.scheduledId),
+  fields: scheduledFields,
+  derived: (s) =>
+    s.status === 'pending' || s.status === 'sending' ? dueIndexKeys(s.scheduledId, s.sendAt) : {},
+});
+export type ScheduledRecord = RecordOf<typeof scheduledFields>;
+
+/** How many scheduled messages of a user are still to go out (the per-user cap). */
+export const SCHEDULED_COUNT = defineItem({
+  itemType: 'scheduledCount',
+  key: (c: { readonly userId: string }) => keys.scheduledCount(c.userId),
+  fields: { pending: field.number },
+});
+
+/** How far the sweep of scheduled messages has enqueued: every due-index entry up to `until`. */
+export const SWEEP_CURSOR = defineItem({
+  itemType: 'sweepCursor',
+  key: (_: Record<string, never>) => keys.sweepCursor(),
+  fields: { until: field.string },
+});
+
+/** One open socket of a group member, as its group's roster lists it (see rosters.ts). */
+interface RosterRef {
+  readonly chatId: string;
+  readonly userId: string;
+  readonly connectionId: string;
+  /** When the socket's connection record expires (epoch seconds): the entry expires with it. */
+  readonly expiresAt: number;
+}
+/**
+ * A roster entry stores its keys and TTL only (everything else is in the sort key): a roster Query
+ * is billed by the bytes it reads, and this keeps an entry under 100 bytes.
+ */
+export const ROSTER_ENTRY = defineItem({
+  itemType: 'online',
+  key: (e: RosterRef) => keys.rosterEntry(e.chatId, e.userId, e.connectionId),
+  fields: {},
+  derived: (e) => ({ [TTL_ATTRIBUTE]: e.expiresAt }),
+});
+
+/** How long a join marker lives: far above the membership index's propagation delay. */
+export const JOIN_MARKER_TTL_SECONDS = 15 * 60;
+
+interface JoinRef {
+  readonly userId: string;
+  readonly chatId: string;
+  /** Epoch seconds. */
+  readonly expiresAt: number;
+}
+/** "This user just joined this group": read by `$connect`, which cannot read the index consistently. */
+export const JOIN_MARKER = defineItem({
+  itemType: 'joined',
+  key: (j: JoinRef) => keys.joinMarker(j.userId, j.chatId),
+  fields: {},
+  derived: (j) => ({ [TTL_ATTRIBUTE]: j.expiresAt }),
+});
+
+/** An upload is claimable this long after it was requested (well inside the lifecycle's day). */
+export const UPLOAD_CLAIM_SECONDS = 12 * 60 * 60;
+/** Unclaimed upload records expire through TTL after this long (their bytes expire after a day). */
+export const UPLOAD_TTL_SECONDS = 3 * 24 * 60 * 60;
+
+const UPLOAD_STATUSES = ['pending', 'used'] as const;
+export type UploadStatus = (typeof UPLOAD_STATUSES)[number];
+
+const uploadFields = {
+  chatId: field.string,
+  uploadId: field.string,
+  /** Who requested it: only they may send it. */
+  userId: field.string,
+  kind: field.oneOf(ATTACHMENT_KINDS, 'file'),
+  contentType: field.string,
+  size: field.number,
+  fileName: field.nullableString,
+  createdAt: field.string,
+  status: field.oneOf(UPLOAD_STATUSES, 'pending'),
+  /** The send that used it (its clientMessageId, or a one-off token): a retry of that send may again. */
+  usedBy: field.nullableString,
+};
+/**
+ * A media upload of a chat, from `requestUpload` until a message carries it. A pending one expires
+ * through TTL; a used one stays as the chat's record of its media (what deleting the chat deletes).
+ */
+export const UPLOAD = defineItem({
+  itemType: 'upload',
+  key: (u) => keys.upload(u.chatId, u.uploadId),
+  fields: uploadFields,
+  derived: (u) => ({ [TTL_ATTRIBUTE]: Math.floor(Date.parse(u.createdAt) / 1000) + UPLOAD_TTL_SECONDS }),
+});
+export type UploadRecord = RecordOf<typeof uploadFields>;

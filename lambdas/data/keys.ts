@@ -16,9 +16,19 @@
  * | push device       | USER#<userId>    | DEVICE#<deviceId>           |                |                 |
  * | device count      | USER#<userId>    | DEVICES                     |                |                 |
  * | push token owner  | TOKEN#<platform>#<sha256(token)> | TOKEN       |                |                 |
+ * | roster entry      | ROSTER#<chatId>  | ONLINE#<userId>#<connId>    |                |                 |
+ * | join marker       | USER#<userId>    | JOINED#<chatId>             |                |                 |
+ * | media upload      | CHAT#<chatId>    | UPLOAD#<uploadId>           |                |                 |
+ * | scheduled message | USER#<userId>    | SCHED#<scheduledId>         | (gsi2, while due: see below)     |
+ * | pending count     | USER#<userId>    | SCHEDCOUNT                  |                |                 |
+ * | sweep cursor      | SWEEP            | CURSOR                      |                |                 |
+ *
+ * A scheduled message still to go out also carries the due index keys (`gsi2`):
+ * `gsi2pk` = `DUE#<shard>` (0…DUE_SHARDS-1, from its id) and `gsi2sk` = its send time (ISO 8601, UTC).
  *
  * Within a chat partition, `MEMBER#…` < `META` < `MSG#…`, so one Query over the range
- * [`MEMBER#`, `META`] reads the chat and all its members at once.
+ * [`MEMBER#`, `META`] reads the chat and all its members at once; `UPLOAD#…` sorts after `MSG#…`, so
+ * neither that range nor a history page ever reads an upload.
  *
  * Message items also carry the sort keys of two local secondary indexes (same partition):
  * `lsi1sk` = `VER#<ver, 12 digits>` (the version of the message's latest change: the change feed
@@ -58,6 +68,19 @@ export const VERSION_INDEX = localIndex('lsi1');
 /** `lsi2`: messages by sender and clientMessageId. */
 export const CLIENT_ID_INDEX = localIndex('lsi2');
 
+/** The due index (`gsi2`) of scheduled messages, as `lib/table.ts` defines it. */
+export const DUE_INDEX: IndexDefinition = (() => {
+  const index = TABLE.globalSecondaryIndexes.find((i) => i.indexName === 'gsi2');
+  if (!index) throw new Error('lib/table.ts defines no due index (gsi2)');
+  return index;
+})();
+
+/**
+ * Partitions of the due index. Items spread over them by id, so neither a burst of new schedules nor
+ * a burst of sends writes one index partition key (1,000 writes/s each); a sweep queries all of them.
+ */
+export const DUE_SHARDS = 8;
+
 /** The attribute DynamoDB TTL reads (epoch seconds). */
 export const TTL_ATTRIBUTE = TABLE.ttlAttribute;
 
@@ -69,18 +92,30 @@ export const PREFIX = {
   message: 'MSG#',
   clientMessage: 'CMID#',
   pair: 'PAIR#',
+  scheduled: 'SCHED#',
+  due: 'DUE#',
+  roster: 'ROSTER#',
+  online: 'ONLINE#',
+  joined: 'JOINED#',
   version: 'VER#',
   device: 'DEVICE#',
   token: 'TOKEN#',
+  upload: 'UPLOAD#',
 } as const;
 
+/** The one item of the sweep of scheduled messages: how far it has enqueued. */
+const SWEEP_CURSOR_KEY: Key = { pk: 'SWEEP', sk: 'CURSOR' };
+
 /** Fixed sort keys. */
-export const SK = { profile: 'PROFILE', chat: 'META', pair: 'PAIR' } as const;
+export const SK = { profile: 'PROFILE', chat: 'META', pair: 'PAIR', scheduledCount: 'SCHEDCOUNT' } as const;
 /** Fixed sort keys of the push items. */
 export const DEVICE_SK = { count: 'DEVICES', token: 'TOKEN' } as const;
 
 export const userPk = (userId: string): string => `${PREFIX.user}${userId}`;
 export const chatPk = (chatId: string): string => `${PREFIX.chat}${chatId}`;
+export const rosterPk = (chatId: string): string => `${PREFIX.roster}${chatId}`;
+/** The sort-key prefix of one user's entries in a roster. */
+export const onlinePrefix = (userId: string): string => `${PREFIX.online}${userId}#`;
 export const seqSk = (seq: number): string => `${PREFIX.message}${String(seq).padStart(SEQ_DIGITS, '0')}`;
 /** A version in the version index (versions use the same 12 digits as seqs). */
 export const verSk = (ver: number): string => `${PREFIX.version}${String(ver).padStart(SEQ_DIGITS, '0')}`;
@@ -118,7 +153,43 @@ export const keys = {
     pk: `${PREFIX.token}${platform}#${createHash('sha256').update(token).digest('base64url')}`,
     sk: DEVICE_SK.token,
   }),
+  scheduled: (userId: string, scheduledId: string): Key => ({
+    pk: userPk(userId),
+    sk: `${PREFIX.scheduled}${scheduledId}`,
+  }),
+  scheduledCount: (userId: string): Key => ({ pk: userPk(userId), sk: SK.scheduledCount }),
+  sweepCursor: (): Key => SWEEP_CURSOR_KEY,
+  /** One open socket of a group member, in the group's roster (its own partition, see rosters.ts). */
+  rosterEntry: (chatId: string, userId: string, connectionId: string): Key => ({
+    pk: rosterPk(chatId),
+    sk: `${onlinePrefix(userId)}${connectionId}`,
+  }),
+  /** A short-lived note in a user's partition that they just joined a group (see rosters.ts). */
+  joinMarker: (userId: string, chatId: string): Key => ({
+    pk: userPk(userId),
+    sk: `${PREFIX.joined}${chatId}`,
+  }),
+  /** A media upload of a chat (requested, then attached to at most one message). */
+  upload: (chatId: string, uploadId: string): Key => ({
+    pk: chatPk(chatId),
+    sk: `${PREFIX.upload}${uploadId}`,
+  }),
 } as const;
+
+/** The due-index shard of a scheduled message (a stable hash of its id). */
+export function dueShard(scheduledId: string): number {
+  let hash = 0;
+  for (let i = 0; i < scheduledId.length; i++) hash = (hash * 31 + scheduledId.charCodeAt(i)) >>> 0;
+  return hash % DUE_SHARDS;
+}
+
+export const duePk = (shard: number): string => `${PREFIX.due}${shard}`;
+
+/** The due-index keys a scheduled message carries until it goes out (or fails, or is cancelled). */
+export const dueIndexKeys = (scheduledId: string, sendAt: string): Record<string, string> => ({
+  [DUE_INDEX.partitionKey]: duePk(dueShard(scheduledId)),
+  [DUE_INDEX.sortKey]: sendAt,
+});
 
 /** The index keys a membership item carries so that a user's chats are one Query. */
 export const membershipIndexKeys = (chatId: string, userId: string): Record<string, string> => ({

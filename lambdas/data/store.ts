@@ -14,6 +14,10 @@
  *   claims.ts      `claims`: clientMessageId claims     cursors.ts  `cursors` (read, delivery)
  *   head-cache.ts  `heads`: the container's cache of chat heads (no DynamoDB access)
  *   devices.ts     `devices`: push devices and token owners   mutes.ts  `mutes`: per-member mutes
+ *   scheduled.ts   `scheduled` (scheduled messages, the pending count)
+ *   due-index.ts   `due` (the due index of scheduled messages, the sweep's cursor)
+ *   rosters.ts     `rosters` (the open sockets of each group's members, join markers)
+ *   uploads.ts     `uploads` (media uploads of a chat; their bytes are in S3: media-bucket.ts)
  */
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { getDocumentClient } from '../shared/clients.ts';
@@ -23,11 +27,15 @@ import { ClaimRepository } from './claims.ts';
 import { ConnectionRepository, ProfileRepository } from './connections.ts';
 import { ReadCursorRepository } from './cursors.ts';
 import { DeviceRepository } from './devices.ts';
+import { DueIndexRepository } from './due-index.ts';
 import { ChatHeadCache } from './head-cache.ts';
 import { MessageRepository } from './messages.ts';
 import { MuteRepository } from './mutes.ts';
+import { RosterRepository } from './rosters.ts';
+import { ScheduledRepository } from './scheduled.ts';
 import { SequenceRepository } from './sequence.ts';
 import { TableClient } from './table-client.ts';
+import { UploadRepository } from './uploads.ts';
 
 /** The record types and helpers the domain builds on. */
 export { byJoined, type ChatWithMembers } from './chats.ts';
@@ -37,11 +45,19 @@ export type {
   ChatRecord,
   DeviceRecord,
   MemberRecord,
+  MembershipRef,
   MessageRecord,
   Platform,
   Role,
+  ScheduledRecord,
+  ScheduledStatus,
   Slot,
+  StoredAttachment,
+  UploadRecord,
 } from './items.ts';
+export { CONNECTION_TTL_SECONDS, connectionExpiresAt } from './items.ts';
+export type { RosterEntry, RosterSocket } from './rosters.ts';
+export type { Completion, DueRef } from './scheduled.ts';
 
 export class ChatStore {
   readonly connections: ConnectionRepository;
@@ -49,6 +65,7 @@ export class ChatStore {
   readonly chats: ChatRepository;
   readonly messages: MessageRepository;
   readonly cursors: ReadCursorRepository;
+  readonly rosters: RosterRepository;
   readonly sequence: SequenceRepository;
   readonly claims: ClaimRepository;
   readonly heads: ChatHeadCache;
@@ -56,6 +73,9 @@ export class ChatStore {
   readonly devices: DeviceRepository;
   /** Per-member chat mutes (mutes.ts). */
   readonly mutes: MuteRepository;
+  readonly scheduled: ScheduledRepository;
+  readonly due: DueIndexRepository;
+  readonly uploads: UploadRepository;
 
   constructor(client: DynamoDBDocumentClient, tableName: string) {
     const table = new TableClient(client, tableName);
@@ -64,11 +84,15 @@ export class ChatStore {
     this.chats = new ChatRepository(table);
     this.messages = new MessageRepository(table);
     this.cursors = new ReadCursorRepository(table);
+    this.rosters = new RosterRepository(table);
     this.sequence = new SequenceRepository(table);
     this.claims = new ClaimRepository(table);
     this.heads = new ChatHeadCache();
     this.devices = new DeviceRepository(table);
     this.mutes = new MuteRepository(table);
+    this.scheduled = new ScheduledRepository(table);
+    this.due = new DueIndexRepository(table);
+    this.uploads = new UploadRepository(table);
   }
 }
 

@@ -31,6 +31,8 @@ export const itemAbsent = 'attribute_not_exists(pk)';
 export const MAX_TRANSACTION_ITEMS = 100;
 const MAX_BATCH_GET = 100;
 const MAX_BATCH_WRITE = 25;
+/** BatchWriteItem requests in flight at once. */
+const PARALLEL_BATCH_WRITES = 8;
 /** Unprocessed batch items are sent again this many times (with backoff) before the call fails. */
 const BATCH_RETRIES = 9;
 const BATCH_BACKOFF: Backoff = { baseMs: 20, capMs: 1000 };
@@ -201,8 +203,11 @@ export class TableClient {
     return items;
   }
 
-  /** The items of `keyList` that exist (duplicates asked once), in no particular order. */
-  async batchGet(keyList: readonly Key[]): Promise<Item[]> {
+  /**
+   * The items of `keyList` that exist (duplicates asked once), in no particular order; `consistent`
+   * reads each strongly (1 read unit per item instead of 0.5).
+   */
+  async batchGet(keyList: readonly Key[], options: { consistent?: boolean } = {}): Promise<Item[]> {
     const unique = [...new Map(keyList.map((k) => [`${k.pk}\u0000${k.sk}`, k])).values()];
     const items: Item[] = [];
     for (const batch of chunks(unique, MAX_BATCH_GET)) {
@@ -211,7 +216,11 @@ export class TableClient {
         keys,
         async (pending) => {
           const out = await this.client.send(
-            new BatchGetCommand({ RequestItems: { [this.name]: { Keys: pending } } }),
+            new BatchGetCommand({
+              RequestItems: {
+                [this.name]: { Keys: pending, ...(options.consistent ? { ConsistentRead: true } : {}) },
+              },
+            }),
           );
           items.push(...(out.Responses?.[this.name] ?? []));
           return out.UnprocessedKeys?.[this.name]?.Keys;
@@ -222,20 +231,25 @@ export class TableClient {
     return items;
   }
 
-  /** Puts and deletes, 25 to a request. */
+  /** Puts and deletes, 25 to a request, a few requests in flight at once (a group of 1,000 is 40). */
   async batchWrite(requests: readonly WriteRequest[]): Promise<void> {
-    for (const batch of chunks(requests, MAX_BATCH_WRITE)) {
-      await drain(
-        batch,
-        async (pending) => {
-          const out = await this.client.send(
-            new BatchWriteCommand({ RequestItems: { [this.name]: pending } }),
-          );
-          return out.UnprocessedItems?.[this.name] as WriteRequest[] | undefined;
-        },
-        'BatchWrite',
-      );
-    }
+    const batches = chunks(requests, MAX_BATCH_WRITE);
+    let next = 0;
+    const worker = async () => {
+      while (next < batches.length) {
+        await drain(
+          batches[next++] as WriteRequest[],
+          async (pending) => {
+            const out = await this.client.send(
+              new BatchWriteCommand({ RequestItems: { [this.name]: pending } }),
+            );
+            return out.UnprocessedItems?.[this.name] as WriteRequest[] | undefined;
+          },
+          'BatchWrite',
+        );
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(PARALLEL_BATCH_WRITES, batches.length) }, worker));
   }
 
   /** All of `actions` or none (TransactWriteItems). */

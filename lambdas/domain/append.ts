@@ -7,7 +7,7 @@
  * `unknown` failures (the put's fate could not be settled) leave any claim in place: only a send
  * that knows nothing of it landed may release its claim (`StoredNothing`).
  */
-import type { ChatHead, MessageRecord } from '../data/store.ts';
+import type { ChatHead, MessageRecord, StoredAttachment } from '../data/store.ts';
 import type { Caller } from '../shared/caller.ts';
 import { conflict } from '../shared/errors.ts';
 import { logger } from '../shared/logger.ts';
@@ -25,6 +25,8 @@ export interface AppendInput {
   readonly text: string;
   readonly replyTo: string | null;
   readonly clientMessageId: string | null;
+  /** The uploads the send claimed (`claimUploads` in ./media.ts), stored on the message. */
+  readonly attachments?: StoredAttachment[] | undefined;
 }
 
 export interface Appended {
@@ -97,6 +99,7 @@ export async function appendMessage(
       createdAt: isoOf(answeredAt),
       editedAt: null,
       deleted: false,
+      ...(input.attachments ? { attachments: input.attachments } : {}),
     };
     // The put lands within the write deadline of the allocation's sending (a lower bound of when it
     // was applied), and within the claim's deadline.

@@ -9,6 +9,8 @@ import { loadAsMember, userIdsOf } from './access.ts';
 import type { Deps } from './deps.ts';
 import { newChatId } from './ids.ts';
 import { LIMITS } from './limits.ts';
+import { deleteChatMedia, signAttachments } from './media.ts';
+import { admitToRoster, disbandRoster, dismissFromRoster } from './rosters.ts';
 import { type AllocatedVersion, allocateVersion } from './versions.ts';
 import { type ChatSummaryView, type ChatView, chatSummaryView, chatView } from './views.ts';
 import { repairTail } from './voids.ts';
@@ -94,7 +96,8 @@ async function createGroup(
   const members = [member(chat, ownerId, 'owner'), ...others.map((id) => member(chat, id, 'member'))];
   await deps.store.chats.create(chat, members);
   const view = chatView(chat, members);
-  await deps.fanOut.toUsers(userIdsOf(members), event('chat.created', { chat: view }));
+  await admitToRoster(deps, chat, userIdsOf(members));
+  await deps.fanOut.toUsers(userIdsOf(members), event('chat.created', { chat: view }), { chat });
   return view;
 }
 
@@ -133,6 +136,7 @@ export async function listChats(deps: Deps, caller: Caller): Promise<{ chats: Ch
   const refs = await deps.store.chats.listMemberships(caller.userId);
   const { members, chats } = await deps.store.chats.getMembershipsAndChats(refs);
   const last = await deps.store.messages.getLastMessages([...chats.values()]);
+  const links = await signAttachments(deps, [...last.values()]);
   const summaries: { view: ChatSummaryView; activity: string }[] = [];
   for (const ref of refs) {
     const stored = chats.get(ref.chatId);
@@ -141,7 +145,7 @@ export async function listChats(deps: Deps, caller: Caller): Promise<{ chats: Ch
     // Seqs above the newest message whose writers are gone stop counting as unread.
     const chat = await repairTail(deps, stored, last.get(ref.chatId)?.seq ?? 0);
     summaries.push({
-      view: chatSummaryView(chat, membership, last.get(chat.chatId)),
+      view: chatSummaryView(chat, membership, last.get(chat.chatId), links),
       activity: chat.lastActivityAt,
     });
   }
@@ -178,9 +182,10 @@ export async function invite(deps: Deps, caller: Caller, input: InviteInput): Pr
     const { ver } = version;
     const updated = { ...chat, memberCount: chat.memberCount + added.length, lastVer: ver, memberVer: ver };
     const view = chatView(updated, [...members, ...added]);
+    await admitToRoster(deps, chat, fresh);
     await Promise.all([
-      deps.fanOut.toUsers(fresh, event('chat.joined', { chat: view })),
-      deps.fanOut.toUsers([...current], event('member.joined', { chatId, userIds: fresh, ver })),
+      deps.fanOut.toUsers(fresh, event('chat.joined', { chat: view }), { chat }),
+      deps.fanOut.toUsers([...current], event('member.joined', { chatId, userIds: fresh, ver }), { chat }),
     ]);
     return { chat: view };
   }
@@ -229,7 +234,9 @@ export async function removeMember(
     await deps.fanOut.toUsers(
       [...userIdsOf(remaining), userId],
       event('member.left', { chatId, userId, ver: version.ver }),
+      { chat },
     );
+    await dismissFromRoster(deps, chat, userId);
     return { chatId, userId };
   }
   throw conflict('The chat changed while the member was being removed. Please retry.');
@@ -239,8 +246,11 @@ export async function deleteChat(deps: Deps, caller: Caller, input: ChatRef): Pr
   const { chatId } = input;
   const { chat, members } = await loadAsMember(deps, caller, chatId, { consistent: true });
   if (chat.ownerId !== caller.userId) throw forbidden('Only the owner can delete this chat.');
+  // Its media first: if that fails the chat is intact and the delete can be retried.
+  await deleteChatMedia(deps, chatId);
   await deps.store.chats.delete(chat, members);
-  await deps.fanOut.toUsers(userIdsOf(members), event('chat.deleted', { chatId }));
+  await deps.fanOut.toUsers(userIdsOf(members), event('chat.deleted', { chatId }), { chat });
+  await disbandRoster(deps, chat);
   return { chatId };
 }
 

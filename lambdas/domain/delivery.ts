@@ -22,7 +22,7 @@ export async function markDelivered(
   const outcome = await deps.store.cursors.markDelivered(chatId, caller.userId, input.seq);
   if (outcome.status === 'not-member') throw chatNotFound(chatId);
   if (outcome.status === 'moved') {
-    const { members } = await deps.store.chats.getWithMembers(chatId);
+    const { chat, members } = await deps.store.chats.getWithMembers(chatId);
     const others = userIdsOf(members).filter((id) => id !== caller.userId);
     await deps.fanOut.toUsers(
       others,
@@ -31,6 +31,7 @@ export async function markDelivered(
         userId: caller.userId,
         lastDeliveredSeq: outcome.lastDeliveredSeq,
       }),
+      { chat },
     );
   }
   return { chatId, lastDeliveredSeq: outcome.lastDeliveredSeq };

@@ -2,9 +2,12 @@
  * The domain's dependencies, wired once per container from the shared clients, and replaceable in
  * tests. Domain code receives them as an argument and knows nothing of API Gateway.
  */
+import type { MediaBucket } from '../data/media-bucket.ts';
 import { type ChatStore, store } from '../data/store.ts';
+import { StoreDirectory } from '../fanout/directory.ts';
 import { FanOut } from '../fanout/fanout.ts';
-import { getManagementClient } from '../shared/clients.ts';
+import { type JobQueue, SqsJobQueue } from '../fanout/jobs.ts';
+import { getManagementClient, getSqsClient } from '../shared/clients.ts';
 import { config } from '../shared/config.ts';
 
 export interface Deps {
@@ -13,17 +16,37 @@ export interface Deps {
   readonly now: () => Date;
   /** Connection lookups in flight at once when presence is asked about many users. */
   readonly presenceConcurrency: number;
+  /**
+   * The media bucket (S3). Unset: the container's own, on first use (lambdas/domain/media.ts), so
+   * that only the functions that handle attachments bundle and configure it.
+   */
+  readonly media?: MediaBucket;
 }
 
 let current: Deps | undefined;
+let queue: { value: JobQueue | undefined } | undefined;
+
+/** The fan-out queue of this deployment (lib/workers.ts), or undefined when none is configured. */
+export function fanOutQueue(): JobQueue | undefined {
+  if (!queue) {
+    const url = config().fanOutQueueUrl;
+    queue = { value: url ? new SqsJobQueue(getSqsClient, url) : undefined };
+  }
+  return queue.value;
+}
 
 export function deps(): Deps {
   if (!current) {
     const chatStore = store();
-    const { fanOutConcurrency, presenceConcurrency } = config();
+    const { fanOutConcurrency, presenceConcurrency, fanOutQueueThreshold, fanOutJobSize } = config();
     current = {
       store: chatStore,
-      fanOut: new FanOut(getManagementClient, chatStore.connections, { concurrency: fanOutConcurrency }),
+      fanOut: new FanOut(getManagementClient, new StoreDirectory(chatStore, fanOutConcurrency), {
+        concurrency: fanOutConcurrency,
+        queue: fanOutQueue(),
+        queueThreshold: fanOutQueueThreshold,
+        jobSize: fanOutJobSize,
+      }),
       now: () => new Date(),
       presenceConcurrency,
     };
@@ -33,4 +56,5 @@ export function deps(): Deps {
 
 export function setDeps(next: Deps | undefined): void {
   current = next;
+  if (next === undefined) queue = undefined;
 }

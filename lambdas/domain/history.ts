@@ -12,7 +12,8 @@ import type { MessageRecord, Slot } from '../data/store.ts';
 import type { Caller } from '../shared/caller.ts';
 import { chatNotFound } from './access.ts';
 import type { Deps } from './deps.ts';
-import { type MessageView, messageView } from './views.ts';
+import { messageViews } from './media.ts';
+import type { MessageView } from './views.ts';
 import { settleGap } from './voids.ts';
 
 export interface HistoryInput {
@@ -30,7 +31,7 @@ export async function getHistory(
   const me = await deps.store.chats.getMember(input.chatId, caller.userId);
   if (!me) throw chatNotFound(input.chatId);
   const page = await readHistoryPage(deps, input);
-  return { messages: page.messages.map(messageView), hasMore: page.hasMore };
+  return { messages: await messageViews(deps, page.messages), hasMore: page.hasMore };
 }
 
 /** A page of messages (no access check): the newest, `before` a seq, or `after` a seq. */

@@ -22,3 +22,8 @@ export function seqOfMessageId(messageId: string): number | undefined {
   const seq = Number.parseInt(match[1] as string, 36);
   return Number.isSafeInteger(seq) && seq > 0 ? seq : undefined;
 }
+
+/** An upload's id (also its attachmentId and the last part of its S3 key): 144 random bits. */
+export function newUploadId(): string {
+  return `up_${randomBytes(18).toString('base64url')}`;
+}

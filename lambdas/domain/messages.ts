@@ -10,8 +10,9 @@ import { event } from '../shared/frames.ts';
 import { chatNotFound, loadAsMember, userIdsOf } from './access.ts';
 import type { Deps } from './deps.ts';
 import { seqOfMessageId } from './ids.ts';
+import { deleteMessageMedia, messageViews } from './media.ts';
 import { changeMessage } from './versions.ts';
-import { effectiveReadSeq, type MessageView, messageView } from './views.ts';
+import { effectiveReadSeq, type MessageView } from './views.ts';
 
 export interface MessageRef {
   readonly chatId: string;
@@ -42,7 +43,7 @@ export async function editMessage(
   caller: Caller,
   input: MessageRef & { readonly text: string },
 ): Promise<{ message: MessageView }> {
-  const { members, message } = await loadMessage(deps, caller, input);
+  const { chat, members, message } = await loadMessage(deps, caller, input);
   if (message.senderId !== caller.userId) throw forbidden('Only the author can edit this message.');
   if (message.deleted) throw conflict('This message was deleted and cannot be edited.');
   const outcome = await changeMessage(deps, message, {
@@ -50,8 +51,8 @@ export async function editMessage(
     guard: 'author',
   });
   if (outcome.status === 'refused') throw conflict('This message was deleted and cannot be edited.');
-  const view = messageView(outcome.message);
-  await deps.fanOut.toUsers(userIdsOf(members), event('message.updated', { message: view }));
+  const [view] = (await messageViews(deps, [outcome.message])) as [MessageView];
+  await deps.fanOut.toUsers(userIdsOf(members), event('message.updated', { message: view }), { chat });
   return { message: view };
 }
 
@@ -60,16 +61,22 @@ export async function deleteMessage(
   caller: Caller,
   input: MessageRef,
 ): Promise<{ chatId: string; messageId: string }> {
-  const { members, message } = await loadMessage(deps, caller, input);
+  const { chat, members, message } = await loadMessage(deps, caller, input);
   if (message.senderId !== caller.userId) throw forbidden('Only the author can delete this message.');
   if (!message.deleted) {
-    const outcome = await changeMessage(deps, message, { set: { text: '', deleted: true }, guard: 'author' });
+    // The bytes go first: if that fails the message is intact and the delete can be retried.
+    await deleteMessageMedia(deps, message);
+    const outcome = await changeMessage(deps, message, {
+      set: { text: '', deleted: true, attachments: [] },
+      guard: 'author',
+    });
     // Refused: it was deleted meanwhile (by another of the author's sockets), which announced it.
     if (outcome.status === 'applied') {
       const { chatId, messageId, seq, ver } = outcome.message;
       await deps.fanOut.toUsers(
         userIdsOf(members),
         event('message.deleted', { chatId, messageId, seq, ver }),
+        { chat },
       );
     }
   }
@@ -95,6 +102,7 @@ export async function readMessage(
         userId: caller.userId,
         lastReadSeq: cursor.lastReadSeq,
       }),
+      { chat },
     );
   }
   return { chatId: input.chatId, lastReadSeq: Math.max(cursor.lastReadSeq, current) };
@@ -105,11 +113,12 @@ export async function typing(
   caller: Caller,
   input: { readonly chatId: string; readonly isTyping: boolean },
 ): Promise<{ chatId: string; isTyping: boolean }> {
-  const { members } = await loadAsMember(deps, caller, input.chatId);
+  const { chat, members } = await loadAsMember(deps, caller, input.chatId);
   const others = userIdsOf(members).filter((id) => id !== caller.userId);
   await deps.fanOut.toUsers(
     others,
     event('typing', { chatId: input.chatId, userId: caller.userId, isTyping: input.isTyping }),
+    { chat },
   );
   return { chatId: input.chatId, isTyping: input.isTyping };
 }

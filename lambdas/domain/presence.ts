@@ -3,6 +3,7 @@
  * `presence` event when the first socket opens and when the last one closes.
  */
 
+import type { MembershipRef } from '../data/store.ts';
 import type { Caller } from '../shared/caller.ts';
 import { mapSettled } from '../shared/concurrency.ts';
 import { event } from '../shared/frames.ts';
@@ -14,13 +15,16 @@ export interface PresenceView {
   lastSeenAt: string | null;
 }
 
-async function directPeers(deps: Deps, userId: string): Promise<string[]> {
-  const memberships = await deps.store.chats.listMemberships(userId);
+/** The user's memberships, when the caller has not read them already. */
+type Memberships = readonly MembershipRef[] | undefined;
+
+async function directPeers(deps: Deps, userId: string, known: Memberships): Promise<string[]> {
+  const memberships = known ?? (await deps.store.chats.listMemberships(userId));
   return memberships.filter((m) => m.kind === 'direct' && m.peerId).map((m) => m.peerId as string);
 }
 
-async function announce(deps: Deps, presence: PresenceView): Promise<void> {
-  const peers = await directPeers(deps, presence.userId);
+async function announce(deps: Deps, presence: PresenceView, memberships: Memberships): Promise<void> {
+  const peers = await directPeers(deps, presence.userId, memberships);
   if (peers.length > 0) await deps.fanOut.toUsers(peers, event('presence', { ...presence }));
 }
 
@@ -41,18 +45,19 @@ async function hasOpenSocket(deps: Deps, userId: string, except?: string): Promi
 export async function wentOnline(
   deps: Deps,
   opened: { readonly userId: string; readonly connectionId: string; readonly at: string },
+  memberships?: Memberships,
 ): Promise<void> {
   if (!(await hasOpenSocket(deps, opened.userId, opened.connectionId))) {
-    await announce(deps, { userId: opened.userId, online: true, lastSeenAt: opened.at });
+    await announce(deps, { userId: opened.userId, online: true, lastSeenAt: opened.at }, memberships);
   }
 }
 
 /** After a socket closed: record last-seen and announce the user offline if none is left. */
-export async function wentOffline(deps: Deps, userId: string): Promise<void> {
+export async function wentOffline(deps: Deps, userId: string, memberships?: Memberships): Promise<void> {
   if (await hasOpenSocket(deps, userId)) return;
   const lastSeenAt = deps.now().toISOString();
   await deps.store.profiles.setLastSeen(userId, lastSeenAt);
-  await announce(deps, { userId, online: false, lastSeenAt });
+  await announce(deps, { userId, online: false, lastSeenAt }, memberships);
 }
 
 /** Online state (any stored, unexpired socket) and last-seen time of each user asked about. */

@@ -3,8 +3,13 @@
  * put, `append.ts`), then push `message.created` to the members' other sockets while, in a group,
  * the sender's read cursor moves (in a direct chat it moved with the allocation).
  *
- * Sequential round trips on the way to the first post: the claim (only with a clientMessageId), the
- * allocation, the put, then the fan-out's connection lookups. The chat head comes from the
+ * With attachments, the uploads are claimed first (`claimUploads` in `media.ts`): a refused upload
+ * writes nothing at all, and the clientMessageId claim's deadline does not include the S3 checks. A
+ * retry of the same send may claim the same uploads again (they are bound to its clientMessageId).
+ *
+ * Sequential round trips on the way to the first post: the uploads' checks (only with attachments),
+ * the claim (only with a clientMessageId), the allocation, the put, then the fan-out's connection
+ * lookups. The chat head comes from the
  * container's cache (a Query when it is not there).
  */
 import type { Request } from '../contract/index.ts';
@@ -19,7 +24,8 @@ import { claimClientId, type HeldClaim, releaseClaim } from './client-ids.ts';
 import type { Deps } from './deps.ts';
 import { senderHead } from './heads.ts';
 import { seqOfMessageId } from './ids.ts';
-import { type MessageView, messageView } from './views.ts';
+import { claimUploads, messageViews } from './media.ts';
+import type { MessageView } from './views.ts';
 
 export type SendInput = Request<'sendMessage'>;
 
@@ -34,17 +40,25 @@ export async function sendMessage(
   caller: Caller,
   input: SendMessageInput,
 ): Promise<{ message: MessageView; duplicate: boolean }> {
-  if (input.attachments !== undefined) {
-    throw badRequest('"attachments" are not accepted by this server yet.');
-  }
   const head = await senderHead(deps, caller, input.chatId);
   if (input.replyTo !== undefined) await checkReplyTo(deps, input.chatId, input.replyTo);
+
+  // The one media call: checks the uploads and marks them used by this send (nothing else is written
+  // when one is refused).
+  const attachments = await claimUploads(
+    deps,
+    caller,
+    input.chatId,
+    input.attachments,
+    input.clientMessageId,
+  );
 
   let claim: HeldClaim | undefined;
   if (input.clientMessageId !== undefined) {
     const ref = { chatId: input.chatId, senderId: caller.userId, clientMessageId: input.clientMessageId };
     const resolved = await claimClientId(deps, ref);
-    if (resolved.status === 'duplicate') return { message: messageView(resolved.message), duplicate: true };
+    if (resolved.status === 'duplicate')
+      return { message: await viewOf(deps, resolved.message), duplicate: true };
     claim = resolved.claim;
   }
 
@@ -58,6 +72,7 @@ export async function sendMessage(
         text: input.text ?? '',
         replyTo: input.replyTo ?? null,
         clientMessageId: input.clientMessageId ?? null,
+        attachments,
       },
       head,
       claim,
@@ -69,16 +84,24 @@ export async function sendMessage(
   }
 
   const { message } = appended;
-  const view = messageView(message);
+  const view = await viewOf(deps, message);
   // Sockets are looked up only after the message is stored: a socket that opens later finds the
   // message in its catch-up, so no window exists in which a message reaches neither.
   await Promise.all([
     moveGroupReadCursor(deps, appended.head.chat.kind, message),
     deps.fanOut.toUsers(userIdsOf(appended.head.members), event('message.created', { message: view }), {
       excludeConnectionId: input.connectionId,
+      chat: appended.head.chat,
     }),
   ]);
   return { message: view, duplicate: false };
+}
+
+/** A message as the wire shows it (attachment URLs signed). */
+async function viewOf(deps: Deps, message: MessageRecord): Promise<MessageView> {
+  const [view] = await messageViews(deps, [message]);
+  if (!view) throw new Error('no view of a message');
+  return view;
 }
 
 /** `replyTo` must name a message of this chat (a key lookup; its stored id must match). */

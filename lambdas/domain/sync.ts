@@ -21,8 +21,9 @@ import type { MessageRecord } from '../data/store.ts';
 import type { Caller } from '../shared/caller.ts';
 import { loadAsMember } from './access.ts';
 import type { Deps } from './deps.ts';
+import { messageViews } from './media.ts';
 import { headQuietMs, settleWindowMs } from './timing.ts';
-import { chatView, type MessageView, messageView } from './views.ts';
+import { chatView, type MessageView } from './views.ts';
 
 export interface SyncInput {
   readonly chatId: string;
@@ -57,7 +58,7 @@ export async function sync(deps: Deps, caller: Caller, input: SyncInput): Promis
   const changed = chat.memberVer > input.sinceVer;
   const page = await deps.store.messages.changesSince(chat.chatId, input.sinceVer, input.limit);
   const budget = REPLY_BUDGET_BYTES - (changed ? JSON.stringify(memberList).length : 0);
-  const messages = fitting(page.messages.map(messageView), budget);
+  const messages = fitting(await messageViews(deps, page.messages), budget);
   const hasMore = page.hasMore || messages.length < page.messages.length;
   const lastVer = settledCursor({
     sinceVer: input.sinceVer,

@@ -1,14 +1,32 @@
 /** Wire objects of the protocol (Message, Chat, ChatSummary) built from stored records. */
-import type { Chat, ChatSummary, Member, Message } from '../contract/objects.ts';
-import { byJoined, type ChatRecord, type MemberRecord, type MessageRecord } from '../data/store.ts';
+import { LIMITS } from '../contract/limits.ts';
+import type { Attachment, Chat, ChatSummary, Member, Message } from '../contract/objects.ts';
+import type { SignedUrl } from '../data/media-bucket.ts';
+import {
+  byJoined,
+  type ChatRecord,
+  type MemberRecord,
+  type MessageRecord,
+  type StoredAttachment,
+} from '../data/store.ts';
 import { activeMute } from './mute.ts';
+import { previewText } from './preview.ts';
 
 export type MessageView = Message;
 export type MemberView = Member;
 export type ChatView = Chat;
 export type ChatSummaryView = ChatSummary;
 
-export function messageView(m: MessageRecord): Message {
+/** Presigned GET URLs of attachments, by attachmentId (`signAttachments` in ./media.ts). */
+export type AttachmentLinks = ReadonlyMap<string, SignedUrl>;
+const NO_LINKS: AttachmentLinks = new Map();
+
+/**
+ * A message as the wire shows it. Its attachments need their URLs in `links` (signed by
+ * `signAttachments`/`messageViews` in ./media.ts); an attachment without one is left out. A deleted
+ * message shows none.
+ */
+export function messageView(m: MessageRecord, links: AttachmentLinks = NO_LINKS): Message {
   return {
     chatId: m.chatId,
     messageId: m.messageId,
@@ -21,9 +39,38 @@ export function messageView(m: MessageRecord): Message {
     createdAt: m.createdAt,
     editedAt: m.editedAt ?? null,
     deleted: m.deleted,
-    attachments: [],
+    attachments: m.deleted
+      ? []
+      : (m.attachments ?? []).flatMap((a) => {
+          const link = links.get(a.attachmentId);
+          return link ? [attachmentView(a, link)] : [];
+        }),
     reactions: [],
   };
+}
+
+function attachmentView(a: StoredAttachment, link: SignedUrl): Attachment {
+  return {
+    attachmentId: a.attachmentId,
+    kind: a.kind,
+    contentType: a.contentType,
+    size: a.size,
+    fileName: a.fileName,
+    url: link.url,
+    urlExpiresAt: link.expiresAt,
+  };
+}
+
+/**
+ * At most `LIMITS.chatMembersMax` members in join order; a bigger group lists its owner first, then
+ * the first others by join order. `memberCount` says how many there are.
+ */
+function listed(chat: ChatRecord, members: readonly MemberRecord[]): MemberRecord[] {
+  const sorted = [...members].sort(byJoined);
+  if (sorted.length <= LIMITS.chatMembersMax) return sorted;
+  const owner = sorted.filter((m) => m.userId === chat.ownerId);
+  const others = sorted.filter((m) => m.userId !== chat.ownerId);
+  return [...owner, ...others].slice(0, LIMITS.chatMembersMax);
 }
 
 /**
@@ -57,7 +104,8 @@ export function chatView(chat: ChatRecord, members: readonly MemberRecord[]): Ch
     kind: chat.kind,
     name: chat.name ?? null,
     ownerId: chat.ownerId,
-    members: [...members].sort(byJoined).map((m) => memberView(chat, m)),
+    memberCount: members.length,
+    members: listed(chat, members).map((m) => memberView(chat, m)),
     lastSeq: chat.lastSeq,
     lastVer: chat.lastVer,
     createdAt: chat.createdAt,
@@ -68,8 +116,10 @@ export function chatSummaryView(
   chat: ChatRecord,
   membership: MemberRecord,
   lastMessage: MessageRecord | undefined,
+  links: AttachmentLinks = NO_LINKS,
   now: Date = new Date(),
 ): ChatSummary {
+  const last = lastMessage && messageView(lastMessage, links);
   const lastReadSeq = effectiveReadSeq(chat, membership);
   return {
     chatId: chat.chatId,
@@ -79,7 +129,7 @@ export function chatSummaryView(
     memberCount: chat.memberCount,
     lastSeq: chat.lastSeq,
     lastVer: chat.lastVer,
-    lastMessage: lastMessage ? messageView(lastMessage) : null,
+    lastMessage: last ? { ...last, text: previewText(last) } : null,
     lastReadSeq,
     unreadCount: unreadCount(chat, lastReadSeq),
     mutedUntil: activeMute(membership.mutedUntil, now),

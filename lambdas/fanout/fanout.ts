@@ -1,132 +1,159 @@
 /**
  * Fan-out: server events pushed to sockets through the API Gateway Management API (`@connections`).
  *
- * - Bounded concurrency, every post awaited (one failure never stops the rest).
- * - 410 GoneException: the connection is stale; exactly that connection record is deleted.
- * - Throttling (429) and server errors (5xx): retried a bounded number of times with the shared
- *   backoff (full jitter); then logged and counted, never thrown to the caller.
- * - Every fan-out emits its counts as business metrics (FanOutPosts, FanOutFailures,
- *   StaleConnectionsRemoved: lambdas/shared/metrics.ts).
+ * - Who: the open sockets of the users an event is for. A group event names its chat, and its
+ *   sockets come from the group's roster (one Query, however many members; filtered to the users
+ *   asked for); anything else looks the users up one by one (a direct chat has two).
+ * - How: up to `queueThreshold` sockets are posted here, inside the request (delivery.ts: bounded
+ *   concurrency, 410 forgets the socket, 429/5xx retried). Above it the sockets are split into
+ *   jobs for the queue worker and the request returns at once: the sender's ack never waits for
+ *   thousands of posts, and API Gateway's 29 s integration timeout is never near.
+ * - When: callers look sockets up only after the change is stored, so a socket that opens later
+ *   finds the change in its catch-up; one that opened before is in the directory (rosters are read
+ *   consistently).
+ * - Every post (here or in the worker) emits its counts as business metrics (FanOutPosts,
+ *   FanOutFailures, StaleConnectionsRemoved: lambdas/shared/metrics.ts).
  */
 import {
   type ApiGatewayManagementApiClient,
   GetConnectionCommand,
-  PostToConnectionCommand,
 } from '@aws-sdk/client-apigatewaymanagementapi';
-import { mapSettled } from '../shared/concurrency.ts';
 import type { Frame } from '../shared/frames.ts';
 import { logger } from '../shared/logger.ts';
 import { countMetric, putMetrics } from '../shared/metrics.ts';
-import { backOff } from '../shared/retry.ts';
+import type { Backoff } from '../shared/retry.ts';
+import { type DeliveryReport, deliver, isGone, type Target } from './delivery.ts';
+import type { SocketDirectory } from './directory.ts';
+import { type JobQueue, planJobs } from './jobs.ts';
 
-export interface Target {
-  readonly userId: string;
-  readonly connectionId: string;
+export type { Target } from './delivery.ts';
+
+/** The chat an event belongs to: a group's sockets are in its roster. */
+export interface ChatRef {
+  readonly chatId: string;
+  readonly kind: 'direct' | 'group';
 }
 
-interface FanOutReport {
-  /** Posts acknowledged by the Management API. */
-  delivered: number;
-  /** Connections found gone (410) and removed. */
-  gone: number;
-  /** Posts that failed after retries (logged). */
-  failed: number;
-  /** Retries performed for throttling or server errors. */
-  retried: number;
+export interface FanOutReport extends DeliveryReport {
+  /** Sockets handed to the queue worker instead of being posted here. */
+  queued: number;
 }
 
-/** Where the sockets of a user are recorded (the data layer's `connections`). */
-export interface ConnectionDirectory {
-  listIds(userId: string): Promise<string[]>;
-  delete(userId: string, connectionId: string): Promise<boolean>;
-}
-
-interface FanOutOptions {
+export interface FanOutOptions {
   /** Posts in flight at once. @default 16 */
   readonly concurrency?: number;
   /** Attempts per post for retryable failures (429, 5xx, network). @default 3 */
   readonly maxAttempts?: number;
   /** Base backoff in milliseconds (full jitter over base·2^attempt, at most 1 s). @default 25 */
   readonly baseDelayMs?: number;
+  /** Where fan-outs above the threshold go. Without one every post is made in the request. */
+  readonly queue?: JobQueue | undefined;
+  /** More sockets than this go to the queue. @default 200 */
+  readonly queueThreshold?: number;
+  /** Sockets per queued job. @default 200 */
+  readonly jobSize?: number;
+}
+
+export interface SendOptions {
+  /** The socket the request came from (it gets the ack instead). */
+  readonly excludeConnectionId?: string | undefined;
+  /** The chat of the event: for a group, its roster lists the sockets. */
+  readonly chat?: ChatRef | undefined;
 }
 
 const MAX_BACKOFF_MS = 1000;
-
-function statusOf(error: unknown): number | undefined {
-  return (error as { $metadata?: { httpStatusCode?: number } })?.$metadata?.httpStatusCode;
-}
-
-function isGone(error: unknown): boolean {
-  return (error as { name?: string })?.name === 'GoneException' || statusOf(error) === 410;
-}
-
-function isRetryable(error: unknown): boolean {
-  const status = statusOf(error);
-  if (status === undefined) return true; // network-level failure
-  const name = (error as { name?: string })?.name;
-  return status === 429 || status >= 500 || name === 'LimitExceededException';
-}
+export const DEFAULT_QUEUE_THRESHOLD = 200;
+export const DEFAULT_JOB_SIZE = 200;
 
 export class FanOut {
   readonly #concurrency: number;
   readonly #maxAttempts: number;
-  readonly #backoff: { baseMs: number; capMs: number };
+  readonly #backoff: Backoff;
+  readonly #queue: JobQueue | undefined;
+  readonly #threshold: number;
+  readonly #jobSize: number;
 
   constructor(
     readonly client: () => ApiGatewayManagementApiClient,
-    readonly directory: ConnectionDirectory,
+    readonly directory: SocketDirectory,
     options: FanOutOptions = {},
   ) {
     this.#concurrency = options.concurrency ?? 16;
     this.#maxAttempts = options.maxAttempts ?? 3;
     this.#backoff = { baseMs: options.baseDelayMs ?? 25, capMs: MAX_BACKOFF_MS };
+    this.#queue = options.queue;
+    this.#threshold = options.queueThreshold ?? DEFAULT_QUEUE_THRESHOLD;
+    this.#jobSize = options.jobSize ?? DEFAULT_JOB_SIZE;
   }
 
   /** Sends `frame` to every open socket of every user, except `excludeConnectionId`. */
-  async toUsers(
-    userIds: readonly string[],
-    frame: Frame,
-    options: { excludeConnectionId?: string } = {},
-  ): Promise<FanOutReport> {
-    return this.toConnections(await this.socketsOf(userIds, options), frame);
+  async toUsers(userIds: readonly string[], frame: Frame, options: SendOptions = {}): Promise<FanOutReport> {
+    const targets = await this.socketsOf(userIds, options);
+    return this.toConnections(
+      targets,
+      frame,
+      options.chat?.kind === 'group' ? options.chat.chatId : undefined,
+    );
   }
 
   /**
-   * The open sockets of the given users (one Query per user, bounded concurrency), except
-   * `excludeConnectionId`. Callers may look them up while they write, then `toConnections`.
+   * The open sockets of the given users, except `excludeConnectionId`: from the group's roster when
+   * `chat` is a group (entries of anyone not among `userIds` are ignored: a removed member's socket
+   * that a racing `$connect` listed again never gets the group's events), else one lookup per user.
    */
-  async socketsOf(
-    userIds: readonly string[],
-    options: { excludeConnectionId?: string } = {},
-  ): Promise<Target[]> {
-    const targets: Target[] = [];
-    await mapSettled([...new Set(userIds)], this.#concurrency, async (userId) => {
-      for (const connectionId of await this.directory.listIds(userId)) {
-        if (connectionId !== options.excludeConnectionId) targets.push({ userId, connectionId });
-      }
-    });
-    return targets;
+  async socketsOf(userIds: readonly string[], options: SendOptions = {}): Promise<Target[]> {
+    const wanted = (t: Target) => t.connectionId !== options.excludeConnectionId;
+    if (options.chat?.kind !== 'group') return (await this.directory.socketsOfUsers(userIds)).filter(wanted);
+    const audience = new Set(userIds);
+    const listed = await this.directory.socketsOfGroup(options.chat.chatId);
+    return listed.filter((t) => audience.has(t.userId) && wanted(t));
   }
 
-  /** Sends `frame` to the given sockets. */
-  async toConnections(targets: readonly Target[], frame: Frame): Promise<FanOutReport> {
-    const report: FanOutReport = { delivered: 0, gone: 0, failed: 0, retried: 0 };
-    if (targets.length === 0) return report;
-    const data = new TextEncoder().encode(JSON.stringify(frame));
-    await mapSettled(targets, this.#concurrency, (target) => this.#post(target, data, report));
-    putMetrics({
-      FanOutPosts: report.delivered,
-      FanOutFailures: report.failed,
-      StaleConnectionsRemoved: report.gone,
-    });
+  /**
+   * Sends `frame` to the given sockets: posted here up to the threshold, queued above it (or when
+   * the queue refuses the jobs, posted here after all). `chatId`: the roster they came from.
+   */
+  async toConnections(targets: readonly Target[], frame: Frame, chatId?: string): Promise<FanOutReport> {
+    if (targets.length === 0) return { delivered: 0, gone: 0, failed: 0, retried: 0, queued: 0 };
+    const json = JSON.stringify(frame);
+    if (this.#queue && targets.length > this.#threshold) {
+      try {
+        await this.#queue.send(planJobs(targets, json, chatId, this.#jobSize));
+        return { delivered: 0, gone: 0, failed: 0, retried: 0, queued: targets.length };
+      } catch (error) {
+        logger.error('fan-out queue unavailable: posting in the request', { targets: targets.length, error });
+      }
+    }
+    const { report } = await this.post(targets, new TextEncoder().encode(json), chatId);
     if (report.failed > 0 || report.gone > 0) {
       logger.warn('fan-out incomplete', { event: frame.type, targets: targets.length, ...report });
     }
-    return report;
+    return { ...report, queued: 0 };
+  }
+
+  /** Posts already-encoded data to the sockets (also what the queue worker runs per job). */
+  async post(targets: readonly Target[], data: Uint8Array, chatId: string | undefined) {
+    const result = await deliver(
+      this.client,
+      targets,
+      data,
+      (target) => this.directory.gone(target, chatId),
+      {
+        concurrency: this.#concurrency,
+        maxAttempts: this.#maxAttempts,
+        backoff: this.#backoff,
+      },
+    );
+    putMetrics({
+      FanOutPosts: result.report.delivered,
+      FanOutFailures: result.report.failed,
+      StaleConnectionsRemoved: result.report.gone,
+    });
+    return result;
   }
 
   /**
-   * Whether a socket is really open (GetConnection). A gone one is deleted; on any other failure
+   * Whether a socket is really open (GetConnection). A gone one is forgotten; on any other failure
    * the socket is assumed open (presence errs on the side of "online").
    */
   async isOpen(target: Target): Promise<boolean> {
@@ -135,39 +162,9 @@ export class FanOut {
       return true;
     } catch (error) {
       if (!isGone(error)) return true;
-      await this.directory.delete(target.userId, target.connectionId);
+      await this.directory.gone(target, undefined);
       countMetric('StaleConnectionsRemoved');
       return false;
-    }
-  }
-
-  async #post(target: Target, data: Uint8Array, report: FanOutReport): Promise<void> {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        await this.client().send(
-          new PostToConnectionCommand({ ConnectionId: target.connectionId, Data: data }),
-        );
-        report.delivered++;
-        return;
-      } catch (error) {
-        if (isGone(error)) {
-          report.gone++;
-          await this.directory.delete(target.userId, target.connectionId);
-          return;
-        }
-        if (attempt >= this.#maxAttempts || !isRetryable(error)) {
-          report.failed++;
-          logger.error('post to connection failed', {
-            connectionId: target.connectionId,
-            status: statusOf(error),
-            attempts: attempt,
-            error,
-          });
-          return;
-        }
-        report.retried++;
-        await backOff(this.#backoff, attempt);
-      }
     }
   }
 }

@@ -1,6 +1,5 @@
 /** `ping`: keep-alive; answered with `pong`. */
-import * as contract from '../contract/actions/people.ts';
-
+import * as contract from '../contract/actions/ping.ts';
 import { wsAction } from '../shared/ws-middleware.ts';
 
 export const handler = wsAction({

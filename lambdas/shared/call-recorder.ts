@@ -141,6 +141,13 @@ const SERVICE_PREFIX: Record<string, string> = {
   SchedulerClient: 'scheduler',
 };
 
+/** Batch operations IAM authorizes by their single-item action. */
+const BATCH_ACTIONS: Record<string, string> = {
+  'sqs:SendMessageBatch': 'sqs:SendMessage',
+  'sqs:DeleteMessageBatch': 'sqs:DeleteMessage',
+  'sqs:ChangeMessageVisibilityBatch': 'sqs:ChangeMessageVisibility',
+};
+
 /** The IAM-relevant calls of one SDK request. */
 export function callsOf(clientName: string, commandName: string, input: Input): Call[] {
   const operation = commandName.replace(/Command$/, '');
@@ -151,7 +158,8 @@ export function callsOf(clientName: string, commandName: string, input: Input): 
     return [{ action: 'execute-api:ManageConnections', operation, resource: '@connections' }];
   }
   const named = [input.SecretId, input.Bucket, input.QueueUrl, input.Name].find((v) => typeof v === 'string');
-  return [{ action: `${prefix}:${operation}`, operation, resource: (named as string | undefined) ?? '*' }];
+  const action = BATCH_ACTIONS[`${prefix}:${operation}`] ?? `${prefix}:${operation}`;
+  return [{ action, operation, resource: (named as string | undefined) ?? '*' }];
 }
 
 const written = new Set<string>();

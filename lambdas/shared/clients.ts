@@ -4,14 +4,19 @@
  * With `AWS_CALL_LOG_DIR` set (the test run only), every client created or injected here records the
  * AWS calls it makes (lambdas/shared/call-recorder.ts), for the IAM check of `scripts/check-iam.ts`.
  */
+import { createHash, createHmac, type Hash, type Hmac } from 'node:crypto';
 import { ApiGatewayManagementApiClient } from '@aws-sdk/client-apigatewaymanagementapi';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { S3RequestPresigner } from '@aws-sdk/s3-request-presigner';
 import { CALL_LOG_DIR_ENV, recordCalls } from './call-recorder.ts';
 import { config } from './config.ts';
 
 let documentClient: DynamoDBDocumentClient | undefined;
 let managementClient: ApiGatewayManagementApiClient | undefined;
+let sqsClient: SQSClient | undefined;
+let s3Presigner: S3RequestPresigner | undefined;
 
 /** Adds the call recorder to `client` when the environment asks for it; returns the client. */
 export function instrument<T extends object>(client: T): T {
@@ -47,13 +52,70 @@ export function getManagementClient(): ApiGatewayManagementApiClient {
   return managementClient;
 }
 
+/**
+ * The SQS client of the fan-out queue (the local stand-in when `SQS_ENDPOINT` is set). Loaded on
+ * first use: most invocations never queue anything, so their cold start does not evaluate it.
+ */
+export async function getSqsClient(): Promise<SQSClient> {
+  if (!sqsClient) {
+    const { SQSClient } = await import('@aws-sdk/client-sqs');
+    const { sqsEndpoint } = config();
+    sqsClient ??= instrument(
+      new SQSClient({ ...(sqsEndpoint ? { endpoint: sqsEndpoint } : {}), maxAttempts: 3 }),
+    );
+  }
+  return sqsClient;
+}
+
+/**
+ * The S3 "client" of the media functions: the SDK's own S3 request presigner (SigV4 query
+ * authentication, the signer `getSignedUrl` uses), signing with the credentials of the function's
+ * DynamoDB client. Presigned requests are sent with `fetch` (lambdas/data/media-bucket.ts). Why not
+ * `S3Client`: it adds about 140 KB to a bundle that already carries the DynamoDB client; the presigner
+ * adds about 1 KB, and the whole media layer about 10 KB (docs/performance.md, "Media").
+ */
+export function getS3Presigner(): S3RequestPresigner {
+  if (!s3Presigner) {
+    s3Presigner = new S3RequestPresigner({
+      credentials: getDocumentClient().config.credentials,
+      region: config().region,
+      sha256: NodeSha256,
+    });
+  }
+  return s3Presigner;
+}
+
+/** SHA-256 (and HMAC-SHA-256 when given a secret) from node:crypto, in the shape the signer takes. */
+class NodeSha256 {
+  readonly #hash: Hash | Hmac;
+  constructor(secret?: string | ArrayBuffer | ArrayBufferView) {
+    this.#hash = secret === undefined ? createHash('sha256') : createHmac('sha256', bytes(secret));
+  }
+  update(data: string | ArrayBuffer | ArrayBufferView): void {
+    this.#hash.update(bytes(data));
+  }
+  async digest(): Promise<Uint8Array> {
+    return new Uint8Array(this.#hash.digest());
+  }
+}
+
+function bytes(data: string | ArrayBuffer | ArrayBufferView): Buffer {
+  if (typeof data === 'string') return Buffer.from(data, 'utf8');
+  if (ArrayBuffer.isView(data)) return Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+  return Buffer.from(data);
+}
+
 /** Replace the container's clients (tests, the local stack). Pass `undefined` to recreate lazily. */
 export function setClients(clients: {
   documentClient?: DynamoDBDocumentClient | undefined;
   managementClient?: ApiGatewayManagementApiClient | undefined;
+  sqsClient?: SQSClient | undefined;
+  s3Presigner?: S3RequestPresigner | undefined;
 }): void {
   if ('documentClient' in clients)
     documentClient = clients.documentClient && instrument(clients.documentClient);
   if ('managementClient' in clients)
     managementClient = clients.managementClient && instrument(clients.managementClient);
+  if ('sqsClient' in clients) sqsClient = clients.sqsClient && instrument(clients.sqsClient);
+  if ('s3Presigner' in clients) s3Presigner = clients.s3Presigner;
 }

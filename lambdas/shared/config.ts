@@ -2,7 +2,15 @@
  * Runtime configuration, read once per container from the environment that the CDK stack (or the
  * local stack) sets. Nothing here is hard-coded to a host.
  */
+
+import { MEDIA_BUCKET_DOMAIN_ENV, MEDIA_BUCKET_ENV, S3_ENDPOINT_ENV } from '../../lib/media.ts';
+import {
+  DEFAULT_HORIZON_SECONDS,
+  SCHEDULED_HORIZON_ENV,
+  SCHEDULED_QUEUE_URL_ENV,
+} from '../../lib/scheduled-functions.ts';
 import { MANAGEMENT_ENDPOINT_ENV, TABLE_NAME_ENV } from '../../lib/table.ts';
+import { FANOUT_QUEUE_URL_ENV } from '../../lib/workers.ts';
 
 interface RuntimeConfig {
   /** The single table's name. */
@@ -15,6 +23,26 @@ interface RuntimeConfig {
   readonly fanOutConcurrency: number;
   /** Connection lookups in flight at once when `getPresence` asks about many users. */
   readonly presenceConcurrency: number;
+  /** The fan-out queue (lib/workers.ts); unset: every post is made in the request. */
+  readonly fanOutQueueUrl: string | undefined;
+  /** An SQS endpoint override (the local stand-in); unset on AWS. */
+  readonly sqsEndpoint: string | undefined;
+  /** Events for more sockets than this go to the fan-out queue. */
+  readonly fanOutQueueThreshold: number;
+  /** Sockets per queued fan-out job. */
+  readonly fanOutJobSize: number;
+  /** The region the function runs in (signs S3 URLs). */
+  readonly region: string;
+  /** The media bucket; unset for functions that do not touch media. */
+  readonly mediaBucket: string | undefined;
+  /** The media bucket's regional domain name, e.g. `b.s3.eu-west-1.amazonaws.com`. */
+  readonly mediaBucketDomain: string | undefined;
+  /** An S3 endpoint override (the local stand-in: path-style URLs); unset on AWS. */
+  readonly s3Endpoint: string | undefined;
+  /** The due queue of scheduled messages (set for the functions that enqueue). */
+  readonly scheduledQueueUrl: string | undefined;
+  /** Scheduled messages due within this many ms are enqueued at once (see lib/scheduled-functions.ts). */
+  readonly scheduledHorizonMs: number;
   /**
    * The write path's time bounds in ms (lambdas/domain/timing.ts), when set: WRITE_DEADLINE_MS,
    * ALLOC_TIMEOUT_MS, CLAIM_DEADLINE_MS, CLOCK_SKEW_MS. Every function of a deployment must agree.
@@ -36,6 +64,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): RuntimeConfig 
     dynamoEndpoint: env.DYNAMODB_ENDPOINT || undefined,
     fanOutConcurrency: positiveInt(env.FANOUT_CONCURRENCY, 16),
     presenceConcurrency: positiveInt(env.PRESENCE_CONCURRENCY, 16),
+    fanOutQueueUrl: env[FANOUT_QUEUE_URL_ENV] || undefined,
+    sqsEndpoint: env.SQS_ENDPOINT || undefined,
+    fanOutQueueThreshold: positiveInt(env.FANOUT_QUEUE_THRESHOLD, 200),
+    fanOutJobSize: positiveInt(env.FANOUT_JOB_SIZE, 200),
+    region: env.AWS_REGION || env.AWS_DEFAULT_REGION || 'us-east-1',
+    mediaBucket: env[MEDIA_BUCKET_ENV] || undefined,
+    mediaBucketDomain: env[MEDIA_BUCKET_DOMAIN_ENV] || undefined,
+    s3Endpoint: env[S3_ENDPOINT_ENV] || undefined,
+    scheduledQueueUrl: env[SCHEDULED_QUEUE_URL_ENV] || undefined,
+    scheduledHorizonMs: positiveInt(env[SCHEDULED_HORIZON_ENV], DEFAULT_HORIZON_SECONDS) * 1000,
     writeTiming: {
       ...optionalMs('writeDeadlineMs', env.WRITE_DEADLINE_MS),
       ...optionalMs('allocTimeoutMs', env.ALLOC_TIMEOUT_MS),

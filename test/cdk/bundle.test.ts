@@ -37,9 +37,10 @@ async function bundle(routeKey: string): Promise<{ file: string; runtimeImports:
 }
 
 /** Runs `script` (an ES module body) in a fresh node process with the bundle's URL in BUNDLE_URL. */
-function runNode(file: string, script: string): string {
+function runNode(file: string, script: string, extraEnv: Record<string, string> = {}): string {
   return execFileSync(process.execPath, ['--enable-source-maps', '--input-type=module', '-e', script], {
     env: {
+      ...extraEnv,
       PATH: process.env.PATH ?? '',
       BUNDLE_URL: pathToFileURL(file).href,
       AWS_REGION: 'eu-west-1',
@@ -62,6 +63,12 @@ describe('bundling options', { timeout: 180_000 }, () => {
       sourcesContent: false,
       banner: ESM_REQUIRE_BANNER,
       externalModules: [],
+      esbuildArgs: {
+        '--alias:@aws-sdk/credential-provider-node': resolve(
+          PROJECT_ROOT,
+          'lambdas/shared/lambda-credentials.ts',
+        ),
+      },
       bundleAwsSDK: true,
       forceDockerBundling: false,
     });
@@ -80,6 +87,9 @@ describe('bundling options', { timeout: 180_000 }, () => {
       sourcesContent: false,
       banner: { js: ESM_REQUIRE_BANNER },
       external: [],
+      alias: {
+        '@aws-sdk/credential-provider-node': resolve(PROJECT_ROOT, 'lambdas/shared/lambda-credentials.ts'),
+      },
     });
   });
 });
@@ -101,6 +111,29 @@ describe('a real bundle', { timeout: 180_000 }, () => {
       'const m = await import(process.env.BUNDLE_URL); process.stdout.write(typeof m.handler);',
     );
     expect(out).toBe('function');
+  });
+
+  it('SDK clients take Lambda’s environment credentials; the rest of the default chain is not bundled', async () => {
+    const file = join(dir, 'credentials.mjs');
+    await build(esbuildOptions(resolve(PROJECT_ROOT, 'test/cdk/fixtures/credentials-entry.ts'), file));
+    const code = readFileSync(file, 'utf8');
+    for (const link of ['fromSSO', 'fromIni', 'fromProcess', 'fromTokenFile', 'fromInstanceMetadata']) {
+      expect(code).not.toContain(link);
+    }
+    const script = `const m = await import(process.env.BUNDLE_URL);
+      try { process.stdout.write(JSON.stringify(await m.resolveCredentials())); }
+      catch (e) { process.stdout.write(JSON.stringify({ error: e.message })); }`;
+    const lambdaEnv = {
+      AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE',
+      AWS_SECRET_ACCESS_KEY: 'secret',
+      AWS_SESSION_TOKEN: 'session',
+    };
+    expect(JSON.parse(runNode(file, script, lambdaEnv))).toEqual({
+      accessKeyId: 'AKIDEXAMPLE',
+      secretAccessKey: 'secret',
+      sessionToken: 'session',
+    });
+    expect(JSON.parse(runNode(file, script)).error).toMatch(/No AWS credentials in the environment/);
   });
 
   it('ping: the bundled handler answers a frame', async () => {

@@ -38,7 +38,10 @@ describe('least privilege', { timeout: 180_000 }, () => {
 
   it('grants each route function exactly its table actions: items on the table, queries on an index, scoped deletes', () => {
     const table = s.stack.resolve(s.stack.table.table.tableArn);
-    const userPartitions = { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['USER#*'] } };
+    const scoped = {
+      'dynamodb:DeleteItem:userPartitions': ['USER#*'],
+      'dynamodb:DeleteItem:socketPartitions': ['USER#*', 'ROSTER#*'],
+    } as Record<string, string[]>;
     for (const def of ROUTES) {
       const fn = s.stack.chatApi.functions.get(def.routeKey);
       if (!fn) throw new Error(def.routeKey);
@@ -47,25 +50,37 @@ describe('least privilege', { timeout: 180_000 }, () => {
       const expected = [...new Set(def.tableActions)].map((a) =>
         a.startsWith('dynamodb:Query:')
           ? grant('dynamodb:Query', s.stack.resolve(s.stack.table.indexArn(a.split(':')[2] as string)))
-          : a === 'dynamodb:DeleteItem:userPartitions'
+          : scoped[a]
             ? plain
               ? grant('dynamodb:DeleteItem', table)
-              : grant('dynamodb:DeleteItem', table, userPartitions)
+              : grant('dynamodb:DeleteItem', table, {
+                  'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': scoped[a] },
+                })
             : grant(a, table),
       );
       expect(dynamo, def.routeKey).toEqual([...new Set(expected)].sort());
     }
   });
 
-  it('never grants DeleteItem on every item to a route that only removes stale connections', () => {
-    for (const routeKey of ['$connect', '$disconnect', 'sendMessage', 'typing', 'createChat', 'invite']) {
+  it('never grants DeleteItem on every item to a route that only removes stale connections (and roster entries)', () => {
+    const cases: [string, string[]][] = [
+      ['$connect', ['USER#*']],
+      ['$disconnect', ['USER#*']],
+      // Routes that post group events also remove a gone socket's entry in the group's roster.
+      // (sendMessage holds DeleteItem on the table: it releases clientMessageId claims.)
+      ['editMessage', ['USER#*', 'ROSTER#*']],
+      ['typing', ['USER#*', 'ROSTER#*']],
+      ['createChat', ['USER#*', 'ROSTER#*']],
+      ['invite', ['USER#*', 'ROSTER#*']],
+    ];
+    for (const [routeKey, prefixes] of cases) {
       const fn = s.stack.chatApi.functions.get(routeKey);
       if (!fn) throw new Error(routeKey);
       const deletes = statementsOf(s, fn).filter((st) => actionsOf(st).includes('dynamodb:DeleteItem'));
       expect(deletes.length, routeKey).toBeGreaterThan(0);
       for (const st of deletes) {
         expect((st as { Condition?: unknown }).Condition, routeKey).toEqual({
-          'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['USER#*'] },
+          'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': prefixes },
         });
       }
     }
@@ -90,7 +105,7 @@ describe('least privilege', { timeout: 180_000 }, () => {
     }
   });
 
-  it('each role holds exactly: logging to its own log group, tracing, its table actions, its management access', () => {
+  it('each role holds exactly: logging to its own log group, tracing, its table, management and media actions', () => {
     for (const fn of s.stack.chatApi.allFunctions) {
       const def = ROUTES.find((r) => s.stack.chatApi.functions.get(r.routeKey) === fn);
       const expected = [
@@ -98,6 +113,9 @@ describe('least privilege', { timeout: 180_000 }, () => {
         ...TRACING,
         ...(def?.tableActions ?? []).map((a) => a.split(':').slice(0, 2).join(':')),
         ...(def?.managementApi ? ['execute-api:ManageConnections'] : []),
+        // Whatever posts to connections may hand a big fan-out to the queue (test/cdk/workers.test.ts).
+        ...(def?.managementApi || def?.uses?.includes('scheduledQueue') ? ['sqs:SendMessage'] : []),
+        ...(def?.mediaActions ?? []),
       ];
       const statements = statementsOf(s, fn);
       expect([...new Set(statements.flatMap(actionsOf))].sort(), fn.node.id).toEqual(
@@ -113,7 +131,11 @@ describe('least privilege', { timeout: 180_000 }, () => {
   });
 
   it('has no dynamodb:Scan, no wildcard action, and no table access outside the route functions', () => {
-    const routeRoles = [...s.stack.chatApi.functions.values()].map((fn) => logicalId(s.stack, fn.role));
+    const routeRoles = [
+      ...s.stack.chatApi.functions.values(),
+      ...s.stack.scheduled.functions,
+      s.stack.fanOutWorker.worker,
+    ].map((fn) => logicalId(s.stack, fn.role));
     expect(privilegeViolations(s.template, routeRoles)).toEqual([]);
   });
 

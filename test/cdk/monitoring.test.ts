@@ -90,7 +90,8 @@ describe('alarms', { timeout: 180_000 }, () => {
       'ConnectCount',
       'ConsumedReadCapacityUnits',
       'ConsumedWriteCapacityUnits',
-      'ConsumedWriteCapacityUnits',
+      'ConsumedWriteCapacityUnits', // gsi1
+      'ConsumedWriteCapacityUnits', // gsi2 (the due index of scheduled messages)
       'MessageCount',
     ]);
     expect(metrics.length).toBeLessThanOrEqual(11); // an alarm reads at most 10 metrics (+ the expression)
@@ -124,8 +125,12 @@ describe('alarms', { timeout: 180_000 }, () => {
       Dimensions: stageDims,
     });
     const fns = s.stack.chatApi.allFunctions.length;
-    // errors of the routes, throttles of all, authorizer faults, JWKS outage, 5xx, latency, cost
-    expect(alarms()).toHaveLength(fns - 1 + fns + 5);
+    // errors of the routes, throttles of all, authorizer faults, JWKS outage, 5xx, latency, cost,
+    // + the fan-out worker's own four (test/cdk/workers.test.ts) and the scheduled messages' own
+    // (lib/scheduled-messages.ts, test/cdk/scheduled.test.ts)
+    expect(alarms()).toHaveLength(
+      fns - 1 + fns + 5 + s.stack.fanOutWorker.alarms.length + s.stack.scheduled.alarms.length,
+    );
   });
 
   it('sends alarms to a topic when one is given', () => {

@@ -84,6 +84,7 @@ describe('cdk-nag AwsSolutions', { timeout: 300_000 }, () => {
       'AwsSolutions-APIG4',
       'AwsSolutions-IAM4',
       'AwsSolutions-IAM5',
+      'AwsSolutions-S1',
       'AwsSolutions-SMG4',
     ]);
   });

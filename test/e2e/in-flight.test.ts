@@ -173,3 +173,27 @@ describe('an edit in flight', () => {
     expect(heldMessages(view)).toEqual(await fullHistory(bob, chat.chatId));
   });
 });
+
+describe('a send whose chat is deleted while its seq is being allocated', () => {
+  it('stores nothing, answers NOT_FOUND and gives its clientMessageId claim back', async () => {
+    const ann = await connectUser(stack);
+    const bob = await connectUser(stack);
+    const chat = await makeGroup(ann, [bob.userId], 'Gone mid-send');
+    let release = () => {};
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    // The allocation is the UpdateItem of the chat head that raises lastSeq.
+    const held = hook('UpdateItemCommand', [chat.chatId, 'lastSeq'], gate);
+    const sending = bob.request(
+      'sendMessage',
+      { chatId: chat.chatId, text: 'too late', clientMessageId: 'cm-gone' },
+      20_000,
+    );
+    await held; // the claim is made, the allocation not yet sent
+    await ann.ok('deleteChat', { chatId: chat.chatId });
+    release();
+    expect(await sending).toMatchObject({ type: 'error', code: 'NOT_FOUND' });
+    expect(await stack.items(`CHAT#${chat.chatId}`)).toEqual([]);
+  });
+});

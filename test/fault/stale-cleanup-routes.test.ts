@@ -71,7 +71,7 @@ describe('stale connection cleanup, route by route', { timeout: 120_000 }, () =>
     await closeAll(stack, owner, member, third);
   });
 
-  it('createChat, sendMessage, editMessage, deleteMessage, readMessage and typing', async () => {
+  it('createChat, sendMessage, editMessage, deleteMessage, readMessage, typing and markDelivered', async () => {
     let ghost = await ghostOf(member.userId);
     let chatId = '';
     await expectCleaned(member.userId, ghost, async () => {
@@ -94,6 +94,9 @@ describe('stale connection cleanup, route by route', { timeout: 120_000 }, () =>
     await expectCleaned(member.userId, ghost, () => member.ok('readMessage', { chatId, messageId }));
     ghost = await ghostOf(member.userId);
     await expectCleaned(member.userId, ghost, () => owner.ok('typing', { chatId }));
+    // Delivery receipts go to the other members: the owner's stale socket is found by the member's.
+    ghost = await ghostOf(owner.userId);
+    await expectCleaned(owner.userId, ghost, () => member.ok('markDelivered', { chatId, seq: 2 }));
   });
 
   it('invite, removeMember and deleteChat', async () => {

@@ -235,4 +235,21 @@ describe('call recorder', () => {
       { action: 'secretsmanager:GetSecretValue', operation: 'GetSecretValue', resource: 'arn:x' },
     ]);
   });
+
+  it('records a SendMessageBatch as sqs:SendMessage on the queue its URL names, as the template names it', () => {
+    const url = 'http://127.0.0.1:4566/000000000000/scheduled-due';
+    const [sent] = callsOf('SQSClient', 'SendMessageBatchCommand', { QueueUrl: url, Entries: [] });
+    expect(sent).toEqual({ action: 'sqs:SendMessage', operation: 'SendMessageBatch', resource: url });
+    const queueArn = { 'Fn::GetAtt': ['DueQueue1', 'Arn'] };
+    const names = { table: 'Table1', queues: { DueQueue1: 'scheduled-due' } };
+    const policy: FunctionPolicy[] = [
+      { fn: 'ScheduledSweeper', statements: [...RUNTIME, allow('sqs:SendMessage', queueArn)] },
+    ];
+    const queueOf = (expr: unknown) => symbolicResource(expr, names);
+    expect(queueOf(queueArn)).toBe('queue/scheduled-due');
+    const ok = checkIam([{ fn: 'ScheduledSweeper', ...(sent as Omit<Call, 'fn'>) }], policy, queueOf);
+    expect([...ok.missing, ...ok.unused]).toEqual([]);
+    const other = { fn: 'ScheduledSweeper', ...(sent as Omit<Call, 'fn'>), resource: `${url}-other` };
+    expect(checkIam([other], policy, queueOf).missing).toHaveLength(1);
+  });
 });

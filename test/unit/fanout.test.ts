@@ -6,7 +6,9 @@
 import type { ApiGatewayManagementApiClient } from '@aws-sdk/client-apigatewaymanagementapi';
 import { GoneException, type PostToConnectionCommand } from '@aws-sdk/client-apigatewaymanagementapi';
 import { describe, expect, it } from 'vitest';
-import { type ConnectionDirectory, FanOut } from '../../lambdas/fanout/fanout.ts';
+import type { SocketDirectory } from '../../lambdas/fanout/directory.ts';
+import { FanOut, type Target } from '../../lambdas/fanout/fanout.ts';
+import type { FanOutJob, JobQueue } from '../../lambdas/fanout/jobs.ts';
 import { mapSettled } from '../../lambdas/shared/concurrency.ts';
 
 function httpError(status: number, name: string): Error {
@@ -38,19 +40,40 @@ function fakeApi(failures: Record<string, Error[]> = {}) {
   return { client, delivered, maxInFlight: () => maxInFlight };
 }
 
-function directory(sockets: Record<string, string[]>) {
-  const deleted: string[] = [];
-  const dir: ConnectionDirectory = {
-    async listIds(userId) {
-      return sockets[userId] ?? [];
+function directory(sockets: Record<string, string[]>, roster: Record<string, Target[]> = {}) {
+  const gone: string[] = [];
+  const lookedUp: string[] = [];
+  const dir: SocketDirectory = {
+    async socketsOfUsers(userIds) {
+      lookedUp.push(...userIds);
+      return [...new Set(userIds)].flatMap((userId) =>
+        (sockets[userId] ?? []).map((connectionId) => ({ userId, connectionId })),
+      );
     },
-    async delete(userId, connectionId) {
-      deleted.push(`${userId}/${connectionId}`);
-      return true;
+    async socketsOfGroup(chatId) {
+      return roster[chatId] ?? [];
+    },
+    async gone(target, chatId) {
+      gone.push(`${chatId ?? '-'}/${target.userId}/${target.connectionId}`);
     },
   };
-  return { dir, deleted };
+  return { dir, gone, lookedUp };
 }
+
+/** A queue that records the jobs it was given (or refuses them). */
+function fakeQueue(refuse = false) {
+  const jobs: FanOutJob[] = [];
+  const queue: JobQueue = {
+    async send(batch) {
+      if (refuse) throw new Error('queue down');
+      jobs.push(...batch);
+    },
+  };
+  return { queue, jobs };
+}
+
+const sockets = (n: number, prefix = 'u'): Target[] =>
+  Array.from({ length: n }, (_, i) => ({ userId: `${prefix}${i}`, connectionId: `${prefix}${i}-c` }));
 
 describe('FanOut', () => {
   it('posts to every socket of every user, except the excluded one', async () => {
@@ -58,7 +81,7 @@ describe('FanOut', () => {
     const { dir } = directory({ a: ['a1', 'a2'], b: ['b1'] });
     const fanOut = new FanOut(() => api.client, dir);
     const report = await fanOut.toUsers(['a', 'b', 'a'], { type: 'x', n: 1 }, { excludeConnectionId: 'a1' });
-    expect(report).toEqual({ delivered: 2, gone: 0, failed: 0, retried: 0 });
+    expect(report).toEqual({ delivered: 2, gone: 0, failed: 0, retried: 0, queued: 0 });
     expect(api.delivered.map((d) => d.connectionId).sort()).toEqual(['a2', 'b1']);
     expect(JSON.parse(api.delivered[0]?.data ?? '')).toEqual({ type: 'x', n: 1 });
   });
@@ -66,22 +89,22 @@ describe('FanOut', () => {
   it('deletes exactly the connection that is gone and keeps delivering to the rest', async () => {
     const gone = new GoneException({ message: 'gone', $metadata: { httpStatusCode: 410 } });
     const api = fakeApi({ b1: [gone] });
-    const { dir, deleted } = directory({ a: ['a1'], b: ['b1', 'b2'] });
+    const { dir, gone: forgotten } = directory({ a: ['a1'], b: ['b1', 'b2'] });
     const report = await new FanOut(() => api.client, dir).toUsers(['a', 'b'], { type: 'x' });
     expect(report).toMatchObject({ delivered: 2, gone: 1, failed: 0 });
-    expect(deleted).toEqual(['b/b1']);
+    expect(forgotten).toEqual(['-/b/b1']);
   });
 
   it('retries throttling and server errors, then delivers', async () => {
     const api = fakeApi({
       a1: [httpError(429, 'LimitExceededException'), httpError(500, 'InternalServerErrorException')],
     });
-    const { dir, deleted } = directory({ a: ['a1'] });
+    const { dir, gone } = directory({ a: ['a1'] });
     const report = await new FanOut(() => api.client, dir, { baseDelayMs: 1 }).toUsers(['a'], {
       type: 'x',
     });
-    expect(report).toEqual({ delivered: 1, gone: 0, failed: 0, retried: 2 });
-    expect(deleted).toEqual([]);
+    expect(report).toEqual({ delivered: 1, gone: 0, failed: 0, retried: 2, queued: 0 });
+    expect(gone).toEqual([]);
   });
 
   it('gives up after the bounded attempts without throwing, counting the failure', async () => {
@@ -95,7 +118,7 @@ describe('FanOut', () => {
         type: 'x',
       },
     );
-    expect(report).toEqual({ delivered: 1, gone: 0, failed: 1, retried: 2 });
+    expect(report).toEqual({ delivered: 1, gone: 0, failed: 1, retried: 2, queued: 0 });
   });
 
   it('does not retry client errors other than throttling', async () => {
@@ -104,19 +127,128 @@ describe('FanOut', () => {
     const report = await new FanOut(() => api.client, dir, { baseDelayMs: 1 }).toUsers(['a'], {
       type: 'x',
     });
-    expect(report).toEqual({ delivered: 0, gone: 0, failed: 1, retried: 0 });
+    expect(report).toEqual({ delivered: 0, gone: 0, failed: 1, retried: 0, queued: 0 });
   });
 
   it('keeps at most `concurrency` posts in flight', async () => {
     const api = fakeApi();
-    const sockets = Object.fromEntries(Array.from({ length: 40 }, (_, i) => [`u${i}`, [`c${i}`]]));
-    const { dir } = directory(sockets);
-    const report = await new FanOut(() => api.client, dir, { concurrency: 4 }).toUsers(Object.keys(sockets), {
+    const byUser = Object.fromEntries(Array.from({ length: 40 }, (_, i) => [`u${i}`, [`c${i}`]]));
+    const { dir } = directory(byUser);
+    const report = await new FanOut(() => api.client, dir, { concurrency: 4 }).toUsers(Object.keys(byUser), {
       type: 'x',
     });
     expect(report.delivered).toBe(40);
     expect(api.maxInFlight()).toBeLessThanOrEqual(4);
     expect(api.maxInFlight()).toBeGreaterThan(1);
+  });
+});
+
+describe('FanOut: groups and the queue', () => {
+  const group = { chatId: 'g1', kind: 'group' } as const;
+
+  it("finds a group's sockets in its roster, only for the users asked, without per-user lookups", async () => {
+    const api = fakeApi();
+    const roster = [
+      { userId: 'a', connectionId: 'a1' },
+      { userId: 'a', connectionId: 'a2' },
+      { userId: 'b', connectionId: 'b1' },
+      { userId: 'gone-member', connectionId: 'x1' },
+    ];
+    const { dir, lookedUp } = directory({}, { g1: roster });
+    const report = await new FanOut(() => api.client, dir).toUsers(
+      ['a', 'b'],
+      { type: 'x' },
+      {
+        chat: group,
+        excludeConnectionId: 'a1',
+      },
+    );
+    expect(report).toMatchObject({ delivered: 2, queued: 0 });
+    expect(api.delivered.map((d) => d.connectionId).sort()).toEqual(['a2', 'b1']);
+    expect(lookedUp).toEqual([]);
+  });
+
+  it('looks direct chats up per user', async () => {
+    const api = fakeApi();
+    const { dir, lookedUp } = directory({ a: ['a1'], b: ['b1'] }, { d1: sockets(5) });
+    await new FanOut(() => api.client, dir).toUsers(
+      ['a', 'b'],
+      { type: 'x' },
+      {
+        chat: { chatId: 'd1', kind: 'direct' },
+      },
+    );
+    expect(lookedUp.sort()).toEqual(['a', 'b']);
+    expect(api.delivered.map((d) => d.connectionId).sort()).toEqual(['a1', 'b1']);
+  });
+
+  it("forgets a gone socket together with its entry in the group's roster", async () => {
+    const gone = new GoneException({ message: 'gone', $metadata: { httpStatusCode: 410 } });
+    const api = fakeApi({ b1: [gone] });
+    const { dir, gone: forgotten } = directory(
+      {},
+      { g1: sockets(1, 'a').concat({ userId: 'b', connectionId: 'b1' }) },
+    );
+    await new FanOut(() => api.client, dir).toUsers(['a0', 'b'], { type: 'x' }, { chat: group });
+    expect(forgotten).toEqual(['g1/b/b1']);
+  });
+
+  it('posts up to the threshold itself, and queues jobs of at most jobSize sockets above it', async () => {
+    const api = fakeApi();
+    const { queue, jobs } = fakeQueue();
+    const members = sockets(25);
+    const { dir } = directory({}, { g1: members });
+    const fanOut = new FanOut(() => api.client, dir, { queue, queueThreshold: 25, jobSize: 10 });
+    const all = members.map((m) => m.userId);
+
+    expect(await fanOut.toUsers(all, { type: 'small' }, { chat: group })).toMatchObject({
+      delivered: 25,
+      queued: 0,
+    });
+    expect(jobs).toEqual([]);
+
+    const bigger = sockets(26);
+    const { dir: dir2 } = directory({}, { g1: bigger });
+    const fanOut2 = new FanOut(() => api.client, dir2, { queue, queueThreshold: 25, jobSize: 10 });
+    const before = api.delivered.length;
+    const report = await fanOut2.toUsers(
+      bigger.map((m) => m.userId),
+      { type: 'big', n: 1 },
+      { chat: group },
+    );
+    expect(report).toEqual({ delivered: 0, gone: 0, failed: 0, retried: 0, queued: 26 });
+    expect(api.delivered.length).toBe(before);
+    expect(jobs.map((j) => j.targets.length)).toEqual([10, 10, 6]);
+    expect(jobs.every((j) => j.chatId === 'g1' && j.attempt === 1 && j.v === 1)).toBe(true);
+    expect(JSON.parse(jobs[0]?.frame ?? '')).toEqual({ type: 'big', n: 1 });
+    expect(jobs.flatMap((j) => j.targets.map(([, c]) => c)).sort()).toEqual(
+      bigger.map((m) => m.connectionId).sort(),
+    );
+  });
+
+  it('posts in the request when the queue refuses the jobs', async () => {
+    const api = fakeApi();
+    const { queue } = fakeQueue(true);
+    const { dir } = directory({}, { g1: sockets(5) });
+    const fanOut = new FanOut(() => api.client, dir, { queue, queueThreshold: 2 });
+    const report = await fanOut.toUsers(
+      sockets(5).map((s) => s.userId),
+      { type: 'x' },
+      { chat: group },
+    );
+    expect(report).toMatchObject({ delivered: 5, queued: 0 });
+  });
+
+  it('posts everything in the request when no queue is configured', async () => {
+    const api = fakeApi();
+    const { dir } = directory({}, { g1: sockets(30) });
+    const fanOut = new FanOut(() => api.client, dir, { queueThreshold: 2 });
+    const report = await fanOut.toUsers(
+      sockets(30).map((s) => s.userId),
+      { type: 'x' },
+      { chat: group },
+    );
+    expect(report).toMatchObject({ delivered: 30, queued: 0 });
   });
 });
 

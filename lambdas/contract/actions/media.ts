@@ -2,7 +2,7 @@
 import * as v from 'valibot';
 import { defineAction } from '../action.ts';
 import { custom } from '../custom.ts';
-import { cleanName, FIELD, id, int, optional } from '../fields.ts';
+import { cleanName, FIELD, id, int, optional, typeMessage } from '../fields.ts';
 import { LIMITS } from '../limits.ts';
 import { ALL_CONTENT_TYPES, kindOfContentType, MEDIA_KINDS } from '../media-types.ts';
 import { Upload } from '../objects.ts';
@@ -16,7 +16,7 @@ export const requestUpload = defineAction('requestUpload', {
     v.object({
       chatId: id,
       contentType: v.pipe(
-        v.string(),
+        v.string(typeMessage('a string')),
         v.maxLength(255, `${FIELD} must be at most 255 characters.`),
         custom<string>(
           'content_type',

@@ -2,7 +2,7 @@
 import * as v from 'valibot';
 import { defineAction } from '../action.ts';
 import { custom } from '../custom.ts';
-import { bool, FIELD, id, int, messageText, optional, withDefault } from '../fields.ts';
+import { bool, FIELD, id, int, messageText, optional, typeMessage, withDefault } from '../fields.ts';
 import { LIMITS } from '../limits.ts';
 import { Member, Message, type Reaction } from '../objects.ts';
 
@@ -32,7 +32,10 @@ export const sendMessage = defineAction('sendMessage', {
       replyTo: optional(id),
       attachments: optional(
         v.pipe(
-          v.array(v.object({ uploadId: id }), `${FIELD} must be an array of {"uploadId"} objects.`),
+          v.array(
+            v.object({ uploadId: id }, typeMessage('an object {"uploadId": …}')),
+            `${FIELD} must be an array of {"uploadId"} objects.`,
+          ),
           v.minLength(1, `${FIELD} must hold at least 1 attachment.`),
           v.maxLength(
             LIMITS.attachmentsMax,

@@ -29,12 +29,12 @@ export const ACTION_CASES: Case[] = [
     code: 'BAD_REQUEST',
   },
   {
-    name: 'createChat group of 201',
+    name: 'createChat group of 1001',
     frame: () => ({
       action: 'createChat',
       kind: 'group',
       name: 'big',
-      memberIds: Array.from({ length: 200 }, (_, i) => `m${i}`),
+      memberIds: Array.from({ length: 1000 }, (_, i) => `m${i}`),
     }),
     code: 'BAD_REQUEST',
   },

@@ -61,7 +61,7 @@ describe('connections', () => {
         ':prefix': 'CONN#',
         ':now': Date.parse('2026-01-01T00:00:10Z') / 1000,
       },
-      ProjectionExpression: 'sk',
+      ProjectionExpression: 'sk, #ttl',
       ConsistentRead: false,
     });
     expect(consistent?.ConsistentRead).toBe(true);

@@ -32,8 +32,14 @@ describe('createChat', () => {
     expect(record).toMatchObject({ kind: 'group', ownerId: 'ann', memberCount: 2, lastSeq: 0 });
     expect(members).toHaveLength(2);
     expect(sent(fanOut)).toEqual([
-      { userIds: ['ann', 'bob'], frame: { type: 'chat.created', chat }, options: undefined },
+      {
+        userIds: ['ann', 'bob'],
+        frame: { type: 'chat.created', chat },
+        options: { chat: expect.objectContaining({ chatId: chat.chatId, kind: 'group' }) },
+      },
     ]);
+    // The members' open sockets were listed in the new group's roster before the event.
+    expect(store.rosters.markJoined).toHaveBeenCalledWith(['ann', 'bob'], chat.chatId);
   });
 
   it('refuses a group over the member limit and writes nothing', async () => {

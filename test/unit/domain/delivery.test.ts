@@ -18,7 +18,7 @@ describe('markDelivered', () => {
       {
         userIds: ['ann', 'cat'],
         frame: { type: 'message.delivered', chatId: 'g1', userId: 'bob', lastDeliveredSeq: 7 },
-        options: undefined,
+        options: { chat: expect.objectContaining({ chatId: 'g1', kind: 'group' }) },
       },
     ]);
   });

@@ -6,13 +6,14 @@
  */
 import { type Mocked, vi } from 'vitest';
 import { ChatHeadCache } from '../../../lambdas/data/head-cache.ts';
+import type { MediaBucket } from '../../../lambdas/data/media-bucket.ts';
 import type { ChatRecord, ChatStore, MemberRecord, MessageRecord } from '../../../lambdas/data/store.ts';
 import type { Deps } from '../../../lambdas/domain/deps.ts';
 import { newMessageId } from '../../../lambdas/domain/ids.ts';
 import type { FanOut } from '../../../lambdas/fanout/fanout.ts';
 
 export const NOW = '2026-03-01T12:00:00.000Z';
-const report = { delivered: 0, gone: 0, failed: 0, retried: 0 };
+const report = { delivered: 0, gone: 0, failed: 0, retried: 0, queued: 0 };
 
 /** The fake clock of every fake deps (one per test file, reset by `fakeDeps`). */
 export const clock = {
@@ -34,7 +35,12 @@ type FakeStore = { [R in keyof Repositories]: Mocked<Pick<Repositories[R], keyof
 export function fakeDeps() {
   clock.ms = Date.parse(NOW);
   const store: FakeStore = {
-    connections: { put: vi.fn(), delete: vi.fn(async () => true), listIds: vi.fn(async () => []) },
+    connections: {
+      put: vi.fn(),
+      delete: vi.fn(async () => true),
+      listIds: vi.fn(async () => []),
+      list: vi.fn(async () => []),
+    },
     profiles: {
       touch: vi.fn(),
       setName: vi.fn(),
@@ -62,6 +68,16 @@ export function fakeDeps() {
       changesSince: vi.fn(async () => ({ messages: [], hasMore: false })),
       applyChange: vi.fn(async () => ({ status: 'refused', current: undefined }) as const),
     },
+    rosters: {
+      list: vi.fn(async () => []),
+      listMember: vi.fn(async () => []),
+      add: vi.fn(),
+      remove: vi.fn(),
+      removeOne: vi.fn(),
+      clear: vi.fn(),
+      markJoined: vi.fn(),
+      recentJoins: vi.fn(async () => []),
+    },
     cursors: {
       advance: vi.fn(
         async (_c: string, _u: string, seq: number) => ({ status: 'moved', lastReadSeq: seq }) as const,
@@ -82,6 +98,21 @@ export function fakeDeps() {
       takeOver: vi.fn(async () => true),
       release: vi.fn(),
     },
+    scheduled: {
+      create: vi.fn(async () => ({ status: 'created' }) as const),
+      get: vi.fn(async () => undefined),
+      listPending: vi.fn(async () => []),
+      cancel: vi.fn(async () => true),
+      claim: vi.fn(async () => undefined),
+      release: vi.fn(async () => true),
+      complete: vi.fn(async () => true),
+    },
+    due: {
+      listDue: vi.fn(async () => []),
+      postpone: vi.fn(async () => true),
+      getSweepCursor: vi.fn(async () => undefined),
+      moveSweepCursor: vi.fn(async () => true),
+    },
     heads: new ChatHeadCache(),
     devices: {
       getState: vi.fn(async () => ({ devices: [], count: 0 })),
@@ -92,6 +123,19 @@ export function fakeDeps() {
       pushTargets: vi.fn(async () => ({ online: false, devices: [] })),
     },
     mutes: { set: vi.fn(async () => 'set' as const) },
+    uploads: {
+      create: vi.fn(),
+      getMany: vi.fn(async () => new Map()),
+      claim: vi.fn(async () => 'claimed' as const),
+      listIds: vi.fn(async () => []),
+    },
+  };
+  const media: Mocked<Pick<MediaBucket, keyof MediaBucket>> = {
+    uploadUrl: vi.fn(async (key: string) => ({ url: `https://s3/${key}?put`, expiresAt: NOW, headers: {} })),
+    downloadUrl: vi.fn(async (key: string) => ({ url: `https://s3/${key}?get`, expiresAt: NOW })),
+    probe: vi.fn(async () => ({ status: 'missing' }) as const),
+    markAttached: vi.fn(async () => 'tagged' as const),
+    delete: vi.fn(),
   };
   const fanOut: Mocked<Pick<FanOut, 'toUsers' | 'isOpen'>> = {
     toUsers: vi.fn(async () => report),
@@ -102,8 +146,9 @@ export function fakeDeps() {
     fanOut: fanOut as unknown as FanOut,
     now: () => new Date(clock.ms),
     presenceConcurrency: 3,
+    media: media as unknown as MediaBucket,
   };
-  return { deps, store, fanOut };
+  return { deps, store, fanOut, media };
 }
 
 /** The frames the fan-out was asked to send, with their recipients. */

@@ -246,7 +246,7 @@ describe('typing', () => {
       {
         userIds: ['bob'],
         frame: { type: 'typing', chatId: 'g1', userId: 'ann', isTyping: true },
-        options: undefined,
+        options: { chat: expect.objectContaining({ chatId: 'g1', kind: 'group' }) },
       },
     ]);
   });

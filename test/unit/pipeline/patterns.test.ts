@@ -11,16 +11,22 @@ import { CLIENT_MESSAGE_CLAIM, MESSAGE, VOID } from '../../../lambdas/data/items
 import { matchesFilter } from '../../../lambdas/pipeline/filter.ts';
 import { MESSAGE_CREATED } from '../../../lambdas/pipeline/patterns.ts';
 
-/** An item in a stream record's wire form (the kinds of value these items hold). */
+/** A value in a stream record's wire form (the kinds of value these items hold). */
+function wireValue(name: string, value: unknown): AttributeValue {
+  if (typeof value === 'string') return { S: value };
+  if (typeof value === 'number') return { N: String(value) };
+  if (typeof value === 'boolean') return { BOOL: value };
+  if (value === null) return { NULL: true };
+  if (Array.isArray(value)) return { L: value.map((v) => wireValue(name, v)) };
+  if (typeof value === 'object') return { M: wire(value as Item) };
+  throw new Error(`no wire form here for ${name}`);
+}
+
+/** An item in a stream record's wire form. */
 function wire(item: Item): Record<string, AttributeValue> {
   const out: Record<string, AttributeValue> = {};
-  for (const [name, value] of Object.entries(item)) {
-    if (typeof value === 'string') out[name] = { S: value };
-    else if (typeof value === 'number') out[name] = { N: String(value) };
-    else if (typeof value === 'boolean') out[name] = { BOOL: value };
-    else if (value === null) out[name] = { NULL: true };
-    else throw new Error(`no wire form here for ${name}`);
-  }
+  for (const [name, value] of Object.entries(item))
+    if (value !== undefined) out[name] = wireValue(name, value);
   return out;
 }
 

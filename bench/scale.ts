@@ -1,0 +1,196 @@
+/**
+ * The scale section: what 1 million concurrent sockets and a 10,000-member group cost and need on
+ * AWS, computed from this run's measured units (the cost phase) and AWS's published prices and
+ * limits (docs/performance.md cites each one). Assumptions are parameters, printed with the result.
+ */
+import { MEMBER, ROSTER_ENTRY } from '../lambdas/data/items.ts';
+import { itemSize } from './meter.ts';
+import { PRICES } from './pricing.ts';
+import type { ActionCost } from './scenarios/cost.ts';
+
+/** AWS limits used (defaults; the adjustable ones can be raised through Service Quotas). */
+export const AWS_LIMITS = {
+  /** API Gateway: new WebSocket connections per second per account and Region (adjustable). */
+  newConnectionsPerSecond: 500,
+  /** API Gateway: requests per second per account and Region, WebSocket callback APIs included (adjustable). */
+  accountRps: 10_000,
+  /** API Gateway: a WebSocket connection lives at most 2 hours. */
+  connectionHours: 2,
+  /** DynamoDB: one partition serves at most 3,000 read units and 1,000 write units per second. */
+  partitionRcu: 3_000,
+  partitionWcu: 1_000,
+  /** DynamoDB: a Query returns at most 1 MB per page; reads are billed per 4 KB (strongly consistent: 1 unit). */
+  queryPageBytes: 1024 * 1024,
+  /** Lambda SQS event source: starts with 5 concurrent batches, adds up to 300 per minute, at most 1,000. */
+  esmStartBatches: 5,
+} as const;
+
+export const SCALE_ASSUMPTIONS = {
+  sockets: 1_000_000,
+  /** Average socket lifetime (a mobile session; API Gateway's hard limit is 2 h). */
+  socketMinutes: 30,
+  /** Groups per user. */
+  groupsPerUser: 10,
+  bigGroupMembers: 10_000,
+  /** Share of the big group's members with an open socket. */
+  bigGroupOnline: 0.2,
+  /** Management API round trip in-region (ms) and the worker's posts in flight × instances. */
+  postMs: 30,
+  workerInFlight: 16 * 10,
+  /** Typical ids: userId 20 characters, connectionId 16 (API Gateway's), chatId 26 (ours). */
+  sampleUserId: 'u-0123456789abcdefgh',
+  sampleConnectionId: 'L0SM9cOFvHcCIhw=',
+  sampleChatId: 'c_0123456789abcdefghijklm',
+} as const;
+
+export interface ScaleRow {
+  readonly scenario: string;
+  readonly item: string;
+  readonly value: string;
+  readonly basis: string;
+}
+
+const money = (n: number) =>
+  `$${n >= 100 ? Math.round(n).toLocaleString('en-US') : n >= 0.1 ? n.toFixed(2) : n.toPrecision(2)}`;
+const num = (n: number) => Math.round(n).toLocaleString('en-US');
+const MONTH_S = 30 * 24 * 3600;
+
+/** The scale rows; `fresh` is the cost phase's fresh round. */
+export function scaleModel(fresh: readonly ActionCost[]): ScaleRow[] {
+  const a = SCALE_ASSUMPTIONS;
+  const find = (prefix: string) => fresh.find((c) => c.label.startsWith(prefix));
+  const connect0 = find('$connect (+ authorizer)');
+  const connectK = find('$connect (member of');
+  const disconnectK = find('$disconnect (member of');
+  const queued = fresh.find((c) => c.label.includes('queued'));
+  const groupsK = Number(/member of (\d+)/.exec(connectK?.label ?? '')?.[1] ?? 0);
+  const perGroupWrite = connectK && connect0 && groupsK > 0 ? (connectK.write - connect0.write) / groupsK : 1;
+  const connectUnits = (connect0?.total ?? 3) + perGroupWrite * a.groupsPerUser;
+  const disconnectUnits = (disconnectK?.total ?? 3) + perGroupWrite * Math.max(0, a.groupsPerUser - groupsK);
+
+  const rows: ScaleRow[] = [];
+  const add = (scenario: string, item: string, value: string, basis: string) =>
+    rows.push({ scenario, item, value, basis });
+
+  // 1 million concurrent sockets.
+  const s = '1M sockets';
+  const connectsPerSecond = a.sockets / (a.socketMinutes * 60);
+  add(
+    s,
+    'connection minutes',
+    `${money((a.sockets * MONTH_S * PRICES.apiGatewayConnectionMinutesPerMillion) / 60e6)} / month`,
+    `${num(a.sockets)} sockets × 43,200 min × $${PRICES.apiGatewayConnectionMinutesPerMillion}/M`,
+  );
+  add(
+    s,
+    'new connections',
+    `${num(connectsPerSecond)}/s (quota ${AWS_LIMITS.newConnectionsPerSecond}/s)`,
+    `sockets live ${a.socketMinutes} min on average (≥ ${num(a.sockets / (AWS_LIMITS.connectionHours * 3600))}/s at the 2 h limit); all 1M reconnecting after an outage take ${num(a.sockets / AWS_LIMITS.newConnectionsPerSecond / 60)} min at the default quota: raise it`,
+  );
+  add(
+    s,
+    'DynamoDB per connect + disconnect',
+    `${(connectUnits + disconnectUnits).toFixed(1)} units`,
+    `measured: $connect ${connect0?.total ?? '?'} units in no group, +${perGroupWrite.toFixed(2)} write unit per group (its roster entry; measured with ${groupsK} groups); ${a.groupsPerUser} groups per user; $disconnect likewise`,
+  );
+  const connectDollars =
+    (connectsPerSecond * MONTH_S * (connectUnits + disconnectUnits) * PRICES.dynamoWritePerMillion) / 1e6;
+  add(
+    s,
+    'DynamoDB for connection churn',
+    `${money(connectDollars)} / month`,
+    `${num(connectsPerSecond)} connects/s, every unit priced as a write (upper bound)`,
+  );
+  const lambdaPerConnect =
+    3 *
+    (PRICES.lambdaRequestsPerMillion / 1e6 +
+      (50 / 1000) * (PRICES.lambdaMemoryMb / 1024) * PRICES.lambdaGbSecond);
+  add(
+    s,
+    'Lambda for connection churn',
+    `${money(connectsPerSecond * MONTH_S * lambdaPerConnect)} / month`,
+    'authorizer + $connect + $disconnect, 50 ms each at 256 MB',
+  );
+  const rosterBytes = itemSize(
+    ROSTER_ENTRY.toItem({
+      chatId: a.sampleChatId,
+      userId: a.sampleUserId,
+      connectionId: a.sampleConnectionId,
+      expiresAt: 1_800_000_000,
+    }),
+  );
+  add(
+    s,
+    'roster storage',
+    `${((a.sockets * a.groupsPerUser * rosterBytes) / 1e9).toFixed(2)} GB (${money(((a.sockets * a.groupsPerUser * rosterBytes) / 1e9) * 0.25)} / month)`,
+    `${rosterBytes} B per entry (+100 B index overhead not applicable: no index), $0.25/GB-month`,
+  );
+  add(
+    s,
+    'Management API',
+    `${num(AWS_LIMITS.accountRps)} requests/s per account`,
+    'shared by inbound frames and every post (callbacks count): e.g. 600 msg/s into groups with 5 online sockets each ≈ 3,600 requests/s',
+  );
+
+  // A 10,000-member group.
+  const g = '10,000-member group';
+  const online = a.bigGroupMembers * a.bigGroupOnline;
+  const memberBytes = itemSize(
+    MEMBER.toItem({
+      chatId: a.sampleChatId,
+      userId: a.sampleUserId,
+      role: 'member',
+      lastReadSeq: 12345,
+      lastDeliveredSeq: 12345,
+      joinedAt: '2026-01-01T00:00:00.000Z',
+      kind: 'group',
+    }),
+  );
+  const rosterRcu = Math.ceil((online * rosterBytes) / 4096);
+  const headRcu = Math.ceil((a.bigGroupMembers * memberBytes) / 4096) / 2;
+  const jobs = Math.ceil(online / 200);
+  add(
+    g,
+    'sockets per message',
+    `${num(online)} (${a.bigGroupOnline * 100} % online)`,
+    'the roster lists open sockets only: its cost follows them, not the member count',
+  );
+  add(
+    g,
+    'roster read per message',
+    `${rosterRcu} RCU (consistent, ${Math.round((online * rosterBytes) / 1024)} KB)`,
+    `${rosterBytes} B per entry, 1 unit per 4 KB: ${Math.floor(AWS_LIMITS.partitionRcu / rosterRcu)} msg/s before the ROSTER# partition's 3,000 RCU/s`,
+  );
+  add(
+    g,
+    'member list read per message',
+    `${headRcu} RCU (${Math.round((a.bigGroupMembers * memberBytes) / 1024)} KB, ${Math.ceil((a.bigGroupMembers * memberBytes) / AWS_LIMITS.queryPageBytes)} Query pages)`,
+    `${memberBytes} B per membership: ${Math.floor(AWS_LIMITS.partitionRcu / headRcu)} msg/s on the CHAT# partition unless the members are cached (the send path's member cache, issue 15)`,
+  );
+  add(
+    g,
+    'fan-out per message',
+    `${jobs} jobs, ${num(online)} posts: ${(online / ((a.workerInFlight * 1000) / a.postMs)).toFixed(2)} s`,
+    `jobs of 200 sockets; ${a.workerInFlight} posts in flight (10 workers × 16) at ~${a.postMs} ms; cold: the event source starts at ${AWS_LIMITS.esmStartBatches} batches`,
+  );
+  add(
+    g,
+    'sustained rate',
+    `${(AWS_LIMITS.accountRps / online).toFixed(1)} msg/s`,
+    `every post is a Management API request: ${num(AWS_LIMITS.accountRps)}/s per account (raise the quota, and FanOutWorker's concurrency with it)`,
+  );
+  const perMessage =
+    (online * PRICES.apiGatewayMessagesPerMillion) / 1e6 +
+    ((rosterRcu + headRcu) * PRICES.dynamoReadPerMillion) / 1e6 +
+    (10 * PRICES.dynamoWritePerMillion) / 1e6 +
+    (jobs * PRICES.sqsRequestsPerJob * PRICES.sqsPerMillion) / 1e6 +
+    (1 + jobs) *
+      (PRICES.lambdaRequestsPerMillion / 1e6 + 0.3 * (PRICES.lambdaMemoryMb / 1024) * PRICES.lambdaGbSecond);
+  add(
+    g,
+    'cost per message',
+    `${money(perMessage)} (${money(perMessage * 1e6)} per million)`,
+    `posts dominate (${money((online * PRICES.apiGatewayMessagesPerMillion) / 1e6)}); measured queued send here: ${queued ? `${queued.total} units, ${queued.jobs ?? 0} jobs for ${queued.posts} posts` : 'n/a'}`,
+  );
+  return rows;
+}

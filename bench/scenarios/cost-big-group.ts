@@ -1,0 +1,103 @@
+/** The cost of a group of 1,000 and of reconnecting a member of many groups (see `bigGroup`). */
+import type { BenchClient } from '../client.ts';
+import { closeAll, connectAll } from '../client.ts';
+import { type ActionCost, type Ctx, measure, summarize } from './measure.ts';
+
+/** Members of the measured group of 1,000 (the others of the round are its online members). */
+export const BIG_GROUP = 1000;
+/** Progress ticks `bigGroup` reports. */
+export const BIG_GROUP_STEPS = 3;
+
+/**
+ * A group of 1,000 whose online members are the round's others (one socket each, about 100), then
+ * with two more sockets each (about 300: over the fan-out queue's threshold of 200, so the posts
+ * go through the queue worker, whose units, posts and invocations are booked to the send). Last,
+ * one member reconnects: `$connect` and `$disconnect` of a member of several groups.
+ */
+export async function bigGroup(
+  ctx: Ctx,
+  out: ActionCost[],
+  round: {
+    a: BenchClient;
+    b: BenchClient;
+    others: BenchClient[];
+    text: string;
+    id: (s: string) => string;
+    tick: (label: string) => void;
+  },
+): Promise<void> {
+  const { a, b, others, text, id, tick } = round;
+  const offline = Array.from({ length: BIG_GROUP - 2 - others.length }, (_, i) => id(`off${i}`));
+  let chatId = '';
+  out.push(
+    await measure(
+      ctx,
+      `createChat (group of ${BIG_GROUP}, ${others.length + 2} online)`,
+      'createChat',
+      async () => {
+        const reply = await a.request('createChat', {
+          kind: 'group',
+          name: 'g1000',
+          memberIds: [b.userId, ...others.map((c) => c.userId), ...offline],
+        });
+        chatId = String((reply.chat as { chatId?: string } | undefined)?.chatId);
+        return reply;
+      },
+      1,
+    ),
+  );
+  const send = (label: string, tag: string) =>
+    measure(
+      ctx,
+      label,
+      'sendMessage',
+      (i) => a.request('sendMessage', { chatId, text, clientMessageId: id(`${tag}${i}`) }),
+      Math.min(ctx.repeat, 3),
+    );
+  out.push(await send(`sendMessage (group of ${BIG_GROUP}, ${others.length + 1} sockets, 1 KB)`, 'big'));
+  tick(`cost: group of ${BIG_GROUP}`);
+  const extra = await connectAll(
+    ctx.stack.url,
+    others.flatMap((c) => [c.userId, c.userId]),
+    16,
+  );
+  out.push(
+    await send(
+      `sendMessage (group of ${BIG_GROUP}, ${3 * others.length + 1} sockets: queued, 1 KB)`,
+      'queued',
+    ),
+  );
+  await closeAll(extra);
+  tick(`cost: group of ${BIG_GROUP}, queued`);
+
+  // A member of the group of 1,000, the group of 100 and the groups of 10 closes and reconnects.
+  const member = others[0] as BenchClient;
+  const groups = (await member.request('listChats', { limit: 100 })).chats as unknown[];
+  await ctx.stack.idle();
+  let before = ctx.meter.snapshot();
+  await member.close();
+  await ctx.stack.idle();
+  out.push(
+    summarize(
+      `$disconnect (member of ${groups.length} groups)`,
+      '$disconnect',
+      ctx.meter.since(before).$disconnect,
+      1,
+      0,
+    ),
+  );
+  before = ctx.meter.snapshot();
+  const [again] = await connectAll(ctx.stack.url, [member.userId], 1);
+  await ctx.stack.idle();
+  out.push(
+    summarize(
+      `$connect (member of ${groups.length} groups)`,
+      '$connect',
+      ctx.meter.since(before).$connect,
+      1,
+      0,
+    ),
+  );
+  others[0] = again as BenchClient;
+  tick('cost: reconnect of a member');
+}

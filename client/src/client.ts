@@ -1,0 +1,313 @@
+/**
+ * `connect()` and the ChatClient: one object over the connection (lifecycle, requests), the replica
+ * (local chats and messages), the syncer (catch-up and live events) and the outbox.
+ */
+import type {
+  ChatInfo,
+  ClientEvents,
+  ClientOptions,
+  ClientStats,
+  ConnectionState,
+  OutboxEntry,
+  WebSocketConstructor,
+} from './api.ts';
+import { Connection, type Frame } from './connection.ts';
+import type { Ack, ActionName, Message, RequestInput } from './contract.ts';
+import { Emitter } from './emitter.ts';
+import { ChatClientError, codeOf, RETRYABLE } from './errors.ts';
+import { applyEvent } from './live.ts';
+import { Outbox } from './outbox.ts';
+import { type ChatEntry, Replica } from './replica.ts';
+import { MemoryStore } from './store.ts';
+import { Syncer } from './sync.ts';
+import { backoff, globalWebSocket, jwtClaims, randomId, sleep } from './util.ts';
+
+export interface RequestOptions {
+  /** @default the client's requestTimeoutMs */
+  readonly timeoutMs?: number;
+  /**
+   * Retries after a retryable failure (lost socket, timeout, INTERNAL, RATE_LIMITED after its
+   * `retryAfterMs`). Only for requests that are safe to repeat. @default 0
+   */
+  readonly retries?: number;
+}
+
+/** `request`'s arguments: the fields may be left out when the action needs none. */
+export type RequestArgs<N extends ActionName> =
+  Partial<RequestInput<N>> extends RequestInput<N>
+    ? [fields?: RequestInput<N>, options?: RequestOptions]
+    : [fields: RequestInput<N>, options?: RequestOptions];
+
+export interface SendOptions {
+  readonly replyTo?: string;
+  readonly attachments?: readonly { uploadId: string }[];
+  /** @default a fresh id */
+  readonly clientMessageId?: string;
+}
+
+/** Connects (at once, in the background) and returns the client. */
+export function connect(options: ClientOptions): ChatClient {
+  return new ChatClient(options);
+}
+
+export class ChatClient {
+  readonly stats: ClientStats = {
+    reconnects: 0,
+    resends: 0,
+    serverDuplicates: 0,
+    duplicatesSuppressed: 0,
+    catchUpRequests: 0,
+    resets: 0,
+    delivered: 0,
+  };
+  readonly #o: ClientOptions;
+  readonly #events: Emitter<ClientEvents>;
+  readonly #conn: Connection;
+  readonly #replica: Replica;
+  readonly #syncer: Syncer;
+  readonly #outbox: Outbox;
+  readonly #loaded: Promise<void>;
+
+  constructor(options: ClientOptions) {
+    this.#o = options;
+    const WebSocket = (options.WebSocket ?? globalWebSocket()) as WebSocketConstructor | undefined;
+    if (!WebSocket)
+      throw new Error('No global WebSocket here: pass one, e.g. connect({ WebSocket }) from "ws".');
+    const log = (level: 'debug' | 'warn', message: string, data?: unknown) =>
+      options.logger?.[level]?.(message, data);
+    const store = options.store ?? new MemoryStore();
+    const backoffBaseMs = options.backoffBaseMs ?? 500;
+    const backoffMaxMs = options.backoffMaxMs ?? 30_000;
+    this.#events = new Emitter((error) => log('warn', 'an event listener threw', error));
+    this.#conn = new Connection({
+      url: options.url,
+      token: options.token,
+      WebSocket,
+      requestTimeoutMs: options.requestTimeoutMs ?? 15_000,
+      pingIntervalMs: options.pingIntervalMs ?? 240_000,
+      maxSocketAgeMs: options.maxSocketAgeMs ?? 115 * 60_000,
+      backoffBaseMs,
+      backoffMaxMs,
+      log,
+      onState: (change) => {
+        this.stats.reconnects = this.#conn.reconnects;
+        if (change.state === 'closed') this.#stop();
+        this.#events.emit('state', change);
+      },
+      onOpen: () => {
+        this.#replica.me = jwtClaims(this.#conn.token).sub ?? '';
+        if (this.#o.sync !== false) this.#syncer.opened();
+        this.#outbox.pumpAll();
+      },
+      onEvent: (frame) => {
+        if (this.#o.sync !== false) applyEvent(frame, this.#replica, this.#syncer);
+        this.#events.emit(frame.type as keyof ClientEvents, frame as never);
+      },
+    });
+    this.#replica = new Replica(
+      store,
+      {
+        messages: (chatId, messages) => this.#events.emit('messages', { chatId, messages }),
+        chat: (chatId, chat) => this.#events.emit('chat', { chatId, chat }),
+        error: (error) => log('warn', 'the store failed to save', error),
+      },
+      this.stats,
+    );
+    this.#syncer = new Syncer(
+      this.#conn,
+      this.#replica,
+      (a, f) => this.request(a, f as never, { retries: 2 }),
+      this.stats,
+      {
+        gapMs: options.gapMs ?? 2000,
+        deliveredIntervalMs: options.deliveredIntervalMs ?? 3000,
+        log,
+      },
+    );
+    this.#outbox = new Outbox(
+      this.#conn,
+      {
+        acked: (entry, ack) => this.#acked(entry, ack),
+        changed: (entries) => this.#replica.saveOutbox(entries),
+        emit: (change) => this.#events.emit('outbox', change),
+      },
+      this.stats,
+      [backoffBaseMs, backoffMaxMs],
+    );
+    this.#loaded = store.load().then(
+      (snapshot) => {
+        this.#replica.load(snapshot);
+        this.#outbox.load(snapshot?.outbox ?? []);
+        this.#conn.start();
+      },
+      (error: unknown) => {
+        log('warn', 'the store failed to load', error);
+        this.#conn.start();
+      },
+    );
+  }
+
+  get state(): ConnectionState {
+    return this.#conn.state;
+  }
+
+  /** The user id (`sub`) of the token in use, once connected. */
+  get userId(): string {
+    return this.#replica.me;
+  }
+
+  /** Listens to a server event (`message.created`, …) or a client event (`state`, `messages`, `chat`, `outbox`). */
+  on<K extends keyof ClientEvents>(name: K, listener: (value: ClientEvents[K]) => void): () => void {
+    return this.#events.on(name, listener);
+  }
+
+  /** Sends any action of the contract; resolves with its ack, or throws a ChatClientError. */
+  async request<N extends ActionName>(action: N, ...[fields, options]: RequestArgs<N>): Promise<Ack<N>> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return (await this.#conn.request(action, fields ?? {}, options?.timeoutMs)) as unknown as Ack<N>;
+      } catch (error) {
+        const code = codeOf(error);
+        if (attempt >= (options?.retries ?? 0) || !code || !RETRYABLE.has(code)) throw error;
+        await sleep((error as ChatClientError).retryAfterMs ?? backoff(attempt + 1, 250, 5000));
+      }
+    }
+  }
+
+  /** Sends a message through the outbox; resolves with the stored message once acknowledged. */
+  async sendMessage(chatId: string, text: string, options: SendOptions = {}): Promise<Message> {
+    const clientMessageId = options.clientMessageId ?? randomId();
+    const fields = {
+      chatId,
+      text,
+      clientMessageId,
+      replyTo: options.replyTo,
+      attachments: options.attachments,
+    };
+    const ack = (await this.#queue(clientMessageId, 'sendMessage', fields)) as unknown as Ack<'sendMessage'>;
+    return ack.message;
+  }
+
+  async editMessage(chatId: string, messageId: string, text: string): Promise<Message> {
+    const ack = await this.#queue(randomId(), 'editMessage', { chatId, messageId, text });
+    return (ack as unknown as Ack<'editMessage'>).message;
+  }
+
+  async deleteMessage(chatId: string, messageId: string): Promise<void> {
+    await this.#queue(randomId(), 'deleteMessage', { chatId, messageId });
+  }
+
+  /** Adds (or with `remove`, removes) one of your reactions on a message. */
+  async react(chatId: string, messageId: string, emoji: string, remove = false): Promise<Message> {
+    const ack = await this.#queue(randomId(), 'react', { chatId, messageId, emoji, remove });
+    return (ack as unknown as Ack<'react'>).message;
+  }
+
+  /** Marks a message (default: the newest held) and everything before it as read. */
+  async markRead(chatId: string, messageId?: string): Promise<number> {
+    const newest = this.messages(chatId).at(-1)?.messageId;
+    const id = messageId ?? newest;
+    if (!id) return this.chat(chatId)?.lastReadSeq ?? 0;
+    const ack = await this.request('readMessage', { chatId, messageId: id });
+    const e = this.#replica.chats.get(chatId);
+    if (e) this.#replica.cursor(e, this.userId, 'lastReadSeq', ack.lastReadSeq);
+    return ack.lastReadSeq;
+  }
+
+  /** The chats held, most recent activity first. */
+  chats(): ChatInfo[] {
+    const newest = (e: ChatEntry) => e.bySeq.get(e.maxSeq)?.createdAt ?? '';
+    return [...this.#replica.chats.values()]
+      .sort((a, b) => newest(b).localeCompare(newest(a)))
+      .map((e) => ({ ...e.info }));
+  }
+
+  chat(chatId: string): ChatInfo | undefined {
+    const e = this.#replica.chats.get(chatId);
+    return e && { ...e.info };
+  }
+
+  /** The messages held of a chat, ascending by seq. */
+  messages(chatId: string): Message[] {
+    const e = this.#replica.chats.get(chatId);
+    return e ? [...e.bySeq.values()].sort((a, b) => a.seq - b.seq) : [];
+  }
+
+  /** What waits in the outbox (of one chat, or all). */
+  pending(chatId?: string): OutboxEntry[] {
+    return this.#outbox.entries.filter((e) => chatId === undefined || e.chatId === chatId);
+  }
+
+  /** Drops an outbox entry that is not in flight. */
+  discard(id: string): boolean {
+    return this.#outbox.discard(id, new ChatClientError('CLOSED', 'Discarded from the outbox.'));
+  }
+
+  /**
+   * Catches up now: one chat, or every chat (listChats, then sync of those that moved). Call it when
+   * a push notification wakes the app: it costs one listChats plus one sync per changed chat.
+   */
+  async syncNow(chatId?: string): Promise<void> {
+    await this.#loaded;
+    const e = chatId === undefined ? undefined : this.#replica.chats.get(chatId);
+    await (e ? this.#syncer.catchUp(e) : this.#syncer.resync());
+  }
+
+  /** Reconnects at once when waiting to (the app came to the foreground, or the network is back). */
+  reconnectNow(): void {
+    this.#conn.reconnectNow();
+  }
+
+  /**
+   * Resolves when the client is open, caught up (no catch-up running, no hole waiting), the outbox
+   * is empty and everything is stored. For tests and "wait until synced" screens.
+   */
+  async settled(pollMs = 25): Promise<void> {
+    await this.#loaded;
+    for (;;) {
+      if (this.state === 'closed') throw new ChatClientError('CLOSED', 'The client is closed.');
+      if (this.state === 'open' && !this.#syncer.busy && this.#outbox.entries.length === 0) {
+        await this.#replica.idle();
+        if (this.state === 'open' && !this.#syncer.busy && this.#outbox.entries.length === 0) return;
+      }
+      await sleep(pollMs);
+    }
+  }
+
+  /** Closes the socket and stops; the outbox stays in the store for the next run. */
+  close(): void {
+    this.#conn.close();
+  }
+
+  #stop(): void {
+    this.#syncer.stop();
+    this.#outbox.stop(new ChatClientError('CLOSED', 'The client is closed.'));
+  }
+
+  #queue(id: string, action: OutboxEntry['action'], fields: Record<string, unknown>): Promise<Frame> {
+    const defined = Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined));
+    const chatId = fields.chatId as string;
+    return this.#outbox.add({
+      id,
+      chatId,
+      action,
+      fields: defined,
+      createdAt: new Date().toISOString(),
+      attempts: 0,
+    });
+  }
+
+  /** An outbox ack changes the replica like the matching event would. */
+  #acked(entry: OutboxEntry, ack: Frame): void {
+    const e = this.#replica.chats.get(entry.chatId);
+    if (ack.duplicate === true) this.stats.serverDuplicates++;
+    if (!e || this.#o.sync === false) return;
+    const message = ack.message as Message | undefined;
+    if (message) this.#replica.apply(e, [message]);
+    else if (entry.action === 'deleteMessage') {
+      const held = [...e.bySeq.values()].find((m) => m.messageId === entry.fields.messageId);
+      if (held) this.#replica.deleted(e, held.seq, undefined);
+    }
+    this.#syncer.changed(e);
+  }
+}

@@ -1,0 +1,323 @@
+/**
+ * The socket and its lifecycle as a state machine, plus request/reply matching.
+ *
+ *   connecting ──open──▶ open ──lost──▶ reconnecting ──open──▶ open …
+ *        │                 │                 │
+ *        └──── refused handshake (401/403) twice, or close() ────▶ closed
+ *
+ * - Reconnects with full-jitter exponential backoff after a network loss, a 1001 (idle or 2-hour
+ *   limit, server shutdown) or any other close; at once (no backoff) for a planned reconnect and
+ *   after `TOKEN_EXPIRED`. The backoff restarts once a reply arrives on the new socket.
+ * - Keep-alive `ping` when nothing was sent for `pingIntervalMs`; a ping without a pong within the
+ *   request timeout drops the socket (a half-open TCP connection looks exactly like that). A request
+ *   that times out sends such a probe (a slow server answers the ping; a dead socket does not).
+ * - Planned reconnect before the 2-hour limit and before the token's `exp`.
+ * - A refused handshake: browsers cannot see the HTTP status, Node's `ws` can (401/403); an expired
+ *   JWT is recognised locally too. The token function is asked again once; a second refusal stops
+ *   the client in `closed` with reason `unauthorized` (no reconnect loop).
+ */
+import type {
+  ConnectionState,
+  StateChange,
+  TokenSource,
+  WebSocketConstructor,
+  WebSocketLike,
+} from './api.ts';
+import { ChatClientError } from './errors.ts';
+import { backoff, cancel, jwtClaims, later, randomId, type TimerId } from './util.ts';
+
+export interface ConnectionOptions {
+  readonly url: string;
+  readonly token: TokenSource;
+  readonly WebSocket: WebSocketConstructor;
+  readonly requestTimeoutMs: number;
+  readonly pingIntervalMs: number;
+  readonly maxSocketAgeMs: number;
+  readonly backoffBaseMs: number;
+  readonly backoffMaxMs: number;
+  readonly onState: (change: StateChange) => void;
+  readonly onOpen: () => void;
+  readonly onEvent: (frame: Frame) => void;
+  readonly log: (level: 'debug' | 'warn', message: string, data?: unknown) => void;
+}
+
+export type Frame = Record<string, unknown> & { type?: unknown; requestId?: unknown };
+
+interface Pending {
+  readonly resolve: (frame: Frame) => void;
+  readonly reject: (error: ChatClientError) => void;
+  readonly timer: TimerId;
+  readonly action: string;
+}
+
+/** Reconnect this long before the token expires. */
+const TOKEN_MARGIN_MS = 60_000;
+
+export class Connection {
+  state: ConnectionState = 'connecting';
+  /** The token of the current socket (for `sub` and `exp`). */
+  token = '';
+  reconnects = 0;
+  #socket: WebSocketLike | undefined;
+  #attempt = 0;
+  #authRetried = false;
+  #tokenExpired = false;
+  #lastId = 0;
+  readonly #prefix = randomId().slice(-6);
+  readonly #pending = new Map<string, Pending>();
+  /** Requests waiting for an open socket: send → fail. */
+  readonly #waiting = new Map<() => void, (error: ChatClientError) => void>();
+  #dialing = false;
+  #dialTimer: TimerId;
+  #pingTimer: TimerId;
+  #plannedTimer: TimerId;
+
+  constructor(private readonly o: ConnectionOptions) {}
+
+  start(): void {
+    void this.#dial();
+  }
+
+  /** Sends a request and resolves with its reply (`ack`/`pong`), or rejects with a ChatClientError. */
+  request(action: string, fields: object = {}, timeoutMs = this.o.requestTimeoutMs): Promise<Frame> {
+    if (this.state === 'closed') return Promise.reject(closedError(action));
+    return new Promise((resolve, reject) => {
+      const requestId = `${this.#prefix}${(++this.#lastId).toString(36)}`;
+      const fail = (error: ChatClientError): void => {
+        cancel(timer);
+        this.#waiting.delete(send);
+        reject(error);
+      };
+      const send = (): void => {
+        const socket = this.#socket;
+        if (this.state !== 'open' || !socket) return void this.#waiting.set(send, fail);
+        this.#waiting.delete(send);
+        this.#pending.set(requestId, { resolve, reject: fail, timer, action });
+        try {
+          socket.send(JSON.stringify({ ...fields, action, requestId }));
+        } catch {
+          // A socket that throws on send is gone; its close event rejects the request.
+        }
+        this.#armPing();
+      };
+      const timer = later(() => {
+        this.#waiting.delete(send);
+        const sent = this.#pending.delete(requestId);
+        reject(new ChatClientError('TIMEOUT', `No reply to ${action} within ${timeoutMs} ms.`, action));
+        if (sent && action !== 'ping') this.#probe();
+      }, timeoutMs);
+      send();
+    });
+  }
+
+  /** Reconnects now when waiting to reconnect (e.g. the app came to the foreground, or went online). */
+  reconnectNow(): void {
+    if (this.state === 'reconnecting' && !this.#socket && !this.#dialing) {
+      cancel(this.#dialTimer);
+      void this.#dial();
+    }
+  }
+
+  close(): void {
+    if (this.state === 'closed') return;
+    const socket = this.#socket;
+    this.#stop({ reason: 'closed-by-client' });
+    this.#detach(socket)?.close(1000, 'client closed');
+  }
+
+  async #dial(): Promise<void> {
+    let token: string;
+    this.#dialing = true;
+    try {
+      token = typeof this.o.token === 'function' ? await this.o.token() : this.o.token;
+    } catch (error) {
+      this.o.log('warn', 'the token function failed', error);
+      return this.#retry('token-error');
+    } finally {
+      this.#dialing = false;
+    }
+    if (this.state === 'closed') return;
+    this.token = token;
+    const url = `${this.o.url}${this.o.url.includes('?') ? '&' : '?'}token=${encodeURIComponent(token)}`;
+    let socket: WebSocketLike;
+    try {
+      socket = new this.o.WebSocket(url);
+    } catch (error) {
+      this.o.log('warn', 'could not create the WebSocket', error);
+      return this.#retry('failed');
+    }
+    this.#socket = socket;
+    let opened = false;
+    let status: number | undefined;
+    socket.onopen = () => {
+      opened = true;
+      this.#opened();
+    };
+    socket.onmessage = (event: { data?: unknown }) => this.#frame(event.data);
+    socket.onerror = (event: { message?: unknown; error?: { message?: unknown } }) => {
+      // Node's `ws` says "Unexpected server response: 401"; browsers say nothing.
+      const text = `${event?.message ?? ''} ${event?.error?.message ?? ''}`;
+      const match = /response: (\d{3})/.exec(text);
+      if (match) status = Number(match[1]);
+    };
+    socket.onclose = (event: { code?: number; reason?: string }) => {
+      if (socket !== this.#socket) return;
+      this.#lost(opened, event?.code ?? 1006, status);
+    };
+  }
+
+  #opened(): void {
+    this.#authRetried = false;
+    this.#set({ state: 'open' });
+    this.#armPing();
+    // Before the 2-hour limit, and (when a fresh token can be had) before the token expires.
+    const exp = jwtClaims(this.token).exp;
+    const refreshable = typeof this.o.token === 'function' && exp !== undefined;
+    const planned = Math.min(
+      this.o.maxSocketAgeMs,
+      refreshable ? exp * 1000 - Date.now() - TOKEN_MARGIN_MS : Number.POSITIVE_INFINITY,
+    );
+    if (planned < 2 ** 31) this.#plannedTimer = later(() => this.#drop('planned'), Math.max(0, planned));
+    for (const send of [...this.#waiting.keys()]) send();
+    this.o.onOpen();
+  }
+
+  #frame(data: unknown): void {
+    let frame: Frame;
+    try {
+      frame = JSON.parse(String(data)) as Frame;
+    } catch {
+      this.o.log('warn', 'a frame that is not JSON', data);
+      return;
+    }
+    if (typeof frame !== 'object' || frame === null) return;
+    if (frame.type === 'error' && frame.code === 'TOKEN_EXPIRED') this.#tokenExpired = true;
+    const pending = typeof frame.requestId === 'string' ? this.#pending.get(frame.requestId) : undefined;
+    if (pending && (frame.type === 'ack' || frame.type === 'pong' || frame.type === 'error')) {
+      this.#pending.delete(frame.requestId as string);
+      cancel(pending.timer);
+      this.#attempt = 0;
+      if (frame.type !== 'error') pending.resolve(frame);
+      else pending.reject(errorOf(frame, pending.action));
+    } else if (frame.type === 'error') {
+      this.o.log('warn', 'an error frame without a request', frame);
+    } else if (typeof frame.type === 'string' && frame.type !== 'ack' && frame.type !== 'pong') {
+      this.o.onEvent(frame);
+    } else if (frame.type === undefined) {
+      // API Gateway's own frames (internal error, throttling) name no request of ours.
+      this.o.log('warn', 'a frame from the gateway', frame);
+    }
+    if (this.#tokenExpired) this.#drop('token-expired');
+  }
+
+  /** The socket closed (or was dropped): decide what comes next. */
+  #lost(opened: boolean, code: number, status: number | undefined, reason?: string): void {
+    this.#socket = undefined;
+    cancel(this.#pingTimer);
+    cancel(this.#plannedTimer);
+    this.#failPending('DISCONNECTED', 'The socket closed before the reply.');
+    if (this.state === 'closed') return;
+    const exp = jwtClaims(this.token).exp;
+    const refused = opened
+      ? undefined
+      : (status ?? (exp !== undefined && exp * 1000 <= Date.now() ? 401 : undefined));
+    const expired = this.#tokenExpired || reason === 'token-expired';
+    this.#tokenExpired = false;
+    const refreshable = typeof this.o.token === 'function';
+    if (refused === 401 || refused === 403) {
+      if (!refreshable || this.#authRetried) this.#stop({ reason: 'unauthorized', status: refused });
+      else {
+        // Ask the token function once more; a second refusal stops the client.
+        this.#authRetried = true;
+        this.#retry('unauthorized', 0, { status: refused });
+      }
+    } else if (expired) {
+      if (refreshable) this.#retry('token-expired', 0, { code });
+      else this.#stop({ reason: 'token-expired', code });
+    } else if (reason === 'planned') this.#retry('planned', 0, { code });
+    else this.#retry(reason ?? (opened ? 'closed' : 'failed'), undefined, { code });
+  }
+
+  #retry(reason: string, delayMs?: number, extra: Partial<StateChange> = {}): void {
+    if (this.state === 'closed') return;
+    const attempt = this.#attempt++;
+    const delay = delayMs ?? backoff(attempt, this.o.backoffBaseMs, this.o.backoffMaxMs);
+    if (this.state === 'open') this.reconnects++;
+    this.#set({ state: 'reconnecting', reason, delayMs: delay, attempt, ...extra });
+    cancel(this.#dialTimer);
+    this.#dialTimer = later(() => void this.#dial(), delay);
+  }
+
+  /** Gives up on the current socket at once (dead, planned reconnect, expired token). */
+  #drop(reason: string): void {
+    const socket = this.#detach(this.#socket);
+    if (!socket) return;
+    try {
+      socket.close(1000, reason);
+    } catch {
+      // Already closing.
+    }
+    this.#lost(true, 1000, undefined, reason);
+  }
+
+  #detach(socket: WebSocketLike | undefined): WebSocketLike | undefined {
+    // No-ops rather than null: Node's `ws` throws an 'error' without a listener (closing a
+    // socket that is still connecting emits one).
+    const ignore = (): void => undefined;
+    if (socket) socket.onopen = socket.onmessage = socket.onerror = socket.onclose = ignore;
+    return socket;
+  }
+
+  /** A request timed out on an open socket: a ping without a pong proves the socket dead. */
+  #probe(): void {
+    if (this.state !== 'open') return;
+    const socket = this.#socket;
+    this.request('ping', {}).catch((error: ChatClientError) => {
+      if (error.code === 'TIMEOUT' && socket === this.#socket) this.#drop('timeout');
+    });
+  }
+
+  #armPing(): void {
+    cancel(this.#pingTimer);
+    this.#pingTimer = later(() => {
+      const socket = this.#socket;
+      this.request('ping', {}).catch((error: ChatClientError) => {
+        if (error.code === 'TIMEOUT' && socket === this.#socket) this.#drop('timeout');
+      });
+    }, this.o.pingIntervalMs);
+  }
+
+  #stop(change: Omit<StateChange, 'state' | 'previous'>): void {
+    cancel(this.#dialTimer);
+    cancel(this.#pingTimer);
+    cancel(this.#plannedTimer);
+    this.#set({ state: 'closed', ...change });
+    this.#failPending('CLOSED', 'The client is closed.');
+    for (const fail of [...this.#waiting.values()]) fail(closedError(null));
+  }
+
+  #failPending(code: 'DISCONNECTED' | 'CLOSED', message: string): void {
+    const pending = [...this.#pending.values()];
+    this.#pending.clear();
+    for (const p of pending) p.reject(new ChatClientError(code, message, p.action));
+  }
+
+  #set(change: Omit<StateChange, 'previous'>): void {
+    const previous = this.state;
+    this.state = change.state;
+    this.o.onState({ ...change, previous });
+  }
+}
+
+function closedError(action: string | null): ChatClientError {
+  return new ChatClientError('CLOSED', 'The client is closed.', action);
+}
+
+function errorOf(frame: Frame, action: string): ChatClientError {
+  return new ChatClientError(
+    frame.code as ChatClientError['code'],
+    typeof frame.message === 'string' ? frame.message : String(frame.code),
+    action,
+    typeof frame.retryAfterMs === 'number' ? frame.retryAfterMs : undefined,
+  );
+}

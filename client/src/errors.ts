@@ -1,0 +1,37 @@
+/** The one error type the client throws. */
+import type { ErrorCode } from './contract.ts';
+
+/**
+ * Codes of the server's error frames, plus the client's own:
+ * - `TIMEOUT`: no reply within the request timeout (the request may still have been applied);
+ * - `DISCONNECTED`: the socket closed before the reply came (ditto);
+ * - `CLOSED`: the client was closed (or stopped after a refused handshake).
+ */
+export type ClientErrorCode = ErrorCode | 'TIMEOUT' | 'DISCONNECTED' | 'CLOSED';
+
+export class ChatClientError extends Error {
+  override readonly name = 'ChatClientError';
+
+  constructor(
+    readonly code: ClientErrorCode,
+    message: string,
+    /** The action of the failed request, when there was one. */
+    readonly action: string | null = null,
+    /** With `RATE_LIMITED`: wait this long before retrying. */
+    readonly retryAfterMs?: number,
+  ) {
+    super(message);
+  }
+}
+
+/** Outcomes worth retrying unchanged (with the same clientMessageId for sends). */
+export const RETRYABLE: ReadonlySet<ClientErrorCode> = new Set([
+  'TIMEOUT',
+  'DISCONNECTED',
+  'INTERNAL',
+  'RATE_LIMITED',
+  'TOKEN_EXPIRED',
+]);
+
+export const codeOf = (error: unknown): ClientErrorCode | undefined =>
+  error instanceof ChatClientError ? error.code : undefined;

@@ -1,0 +1,78 @@
+/**
+ * Thin helpers for the v2 flows; each is one or two requests. Tree-shaken away when unused.
+ * (Reactions are `client.react`, through the outbox.)
+ */
+import type { ChatClient } from './client.ts';
+import type { Ack, Message, Platform, RequestInput } from './contract.ts';
+import { ChatClientError } from './errors.ts';
+import { randomId } from './util.ts';
+
+/** The part of `fetch` an upload needs (the global one in browsers, React Native and Node ≥ 18). */
+export type FetchLike = (
+  url: string,
+  init: { method: string; headers: Record<string, string>; body: never },
+) => Promise<{ ok: boolean; status: number }>;
+
+export interface UploadInput {
+  readonly chatId: string;
+  /** The bytes: a Blob/File, an ArrayBuffer or a typed array (whatever your `fetch` takes as body). */
+  readonly body: unknown;
+  readonly contentType: string;
+  /** Bytes; read from `body.size` or `body.byteLength` when left out. */
+  readonly size?: number;
+  readonly fileName?: string;
+  /** @default globalThis.fetch */
+  readonly fetch?: FetchLike;
+}
+
+/** requestUpload, then PUT the bytes with the returned headers; resolves with the uploadId. */
+export async function uploadAttachment(client: ChatClient, input: UploadInput): Promise<string> {
+  const body = input.body as { size?: number; byteLength?: number };
+  const size = input.size ?? body.size ?? body.byteLength;
+  if (typeof size !== 'number') throw new ChatClientError('BAD_REQUEST', 'Give the size of the upload.');
+  const { upload } = await client.request('requestUpload', {
+    chatId: input.chatId,
+    contentType: input.contentType,
+    size,
+    fileName: input.fileName,
+  });
+  const put = input.fetch ?? (globalThis as unknown as { fetch: FetchLike }).fetch;
+  const res = await put(upload.url, {
+    method: upload.method,
+    headers: upload.headers,
+    body: input.body as never,
+  });
+  if (!res.ok)
+    throw new ChatClientError('INTERNAL', `The upload failed with HTTP ${res.status}.`, 'requestUpload');
+  return upload.uploadId;
+}
+
+/** Uploads one file and sends it (with an optional caption) through the outbox. */
+export async function sendAttachment(
+  client: ChatClient,
+  input: UploadInput & { text?: string },
+): Promise<Message> {
+  const uploadId = await uploadAttachment(client, input);
+  return client.sendMessage(input.chatId, input.text ?? '', { attachments: [{ uploadId }] });
+}
+
+/** Schedules a message (a fresh clientMessageId makes a retried request harmless). */
+export function scheduleMessage(
+  client: ChatClient,
+  fields: RequestInput<'scheduleMessage'>,
+): Promise<Ack<'scheduleMessage'>> {
+  return client.request('scheduleMessage', { clientMessageId: randomId(), ...fields }, { retries: 2 });
+}
+
+/**
+ * Registers this device's push token (APNs or FCM). When a push wakes the app, call
+ * `client.syncNow()` (or just let the client reconnect): a delta sync, not a reload.
+ */
+export function registerPushToken(
+  client: ChatClient,
+  platform: Platform,
+  token: string,
+  appId?: string,
+): Promise<Ack<'registerDevice'>> {
+  return client.request('registerDevice', { platform, token, appId }, { retries: 2 });
+}

@@ -1,0 +1,72 @@
+/**
+ * Server events into the replica: messages by version, deletions and reactions, read and delivery
+ * cursors, chats appearing and going away; then the syncer's checks (holes, delivery receipts), or a
+ * catch-up when the event names a chat not loaded yet or changes its members.
+ */
+import type { Frame } from './connection.ts';
+import type { EventFrame } from './contract.ts';
+import type { ChatEntry, Replica } from './replica.ts';
+
+export interface LiveHooks {
+  catchUp(e: ChatEntry): Promise<void>;
+  changed(e: ChatEntry): void;
+}
+
+export function applyEvent(frame: Frame, r: Replica, sync: LiveHooks): void {
+  const f = frame as EventFrame;
+  const chatId = 'chatId' in f ? f.chatId : 'message' in f ? f.message.chatId : undefined;
+  switch (f.type) {
+    case 'chat.created':
+    case 'chat.joined': {
+      const e = r.chat(f.chat);
+      // A new chat without messages needs no load: its version is where its history starts.
+      if (f.type === 'chat.created' && f.chat.lastSeq === 0 && !e.loaded) {
+        r.advance(e, f.chat.lastVer);
+        r.markLoaded(e);
+      }
+      if (e.loaded) sync.changed(e);
+      else void sync.catchUp(e);
+      return;
+    }
+    case 'chat.deleted':
+      r.remove(f.chatId);
+      return;
+    case 'member.left':
+      if (f.userId !== r.me) break;
+      r.remove(f.chatId);
+      return;
+    case 'presence':
+    case 'typing':
+      return;
+  }
+  if (chatId === undefined || f.type.startsWith('scheduled.')) return;
+  const known = r.chats.get(chatId);
+  if (!known && (f.type === 'message.read' || f.type === 'message.delivered')) return;
+  const e = known ?? r.ensure(chatId);
+  switch (f.type) {
+    case 'message.created':
+    case 'message.updated':
+      r.apply(e, [f.message]);
+      break;
+    case 'message.deleted':
+      r.deleted(e, f.seq, f.ver);
+      break;
+    case 'message.reacted':
+      r.reacted(e, f.seq, f.ver, f.reactions);
+      break;
+    case 'message.read':
+      r.cursor(e, f.userId, 'lastReadSeq', f.lastReadSeq);
+      break;
+    case 'message.delivered':
+      r.cursor(e, f.userId, 'lastDeliveredSeq', f.lastDeliveredSeq);
+      break;
+    case 'member.left':
+      r.memberLeft(e, f.userId);
+      return void sync.catchUp(e);
+    case 'member.joined':
+      e.membersStale = true;
+      return void sync.catchUp(e);
+  }
+  if (!e.loaded || e.stub) return void sync.catchUp(e);
+  sync.changed(e);
+}

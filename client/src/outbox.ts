@@ -1,0 +1,137 @@
+/**
+ * The outbox: the user's sends, edits, deletes and reactions, kept (and stored) until the server
+ * acknowledges them. Per chat they go out one at a time, in order, so a user's own messages keep
+ * their order; chats do not wait for each other. A send is resent with the same `clientMessageId`,
+ * so the server stores it exactly once however often it arrives.
+ *
+ * Retried: a lost socket or a timeout (at once, on the next open socket), `RATE_LIMITED` (after
+ * `retryAfterMs`), `INTERNAL`, `TOKEN_EXPIRED` and, for sends, `CONFLICT` (with backoff).
+ * Refused for good (`BAD_REQUEST`, `FORBIDDEN`, `NOT_FOUND`, an edit's `CONFLICT` on a deleted
+ * message, …): the entry is dropped, its promise rejects and an `outbox` change says `failed`.
+ */
+import type { ClientStats, OutboxChange, OutboxEntry } from './api.ts';
+import type { Connection, Frame } from './connection.ts';
+import { type ChatClientError, codeOf, RETRYABLE } from './errors.ts';
+import { backoff, cancel, later, type TimerId } from './util.ts';
+
+export interface OutboxHooks {
+  acked(entry: OutboxEntry, ack: Frame): void;
+  changed(entries: readonly OutboxEntry[]): void;
+  emit(change: OutboxChange): void;
+}
+
+interface Settle {
+  resolve(ack: Frame): void;
+  reject(error: ChatClientError): void;
+}
+
+export class Outbox {
+  entries: OutboxEntry[] = [];
+  readonly #busy = new Set<string>();
+  readonly #waits = new Map<string, TimerId>();
+  readonly #settle = new Map<string, Settle>();
+
+  constructor(
+    private readonly conn: Connection,
+    private readonly hooks: OutboxHooks,
+    private readonly stats: ClientStats,
+    private readonly backoffMs: readonly [base: number, max: number],
+  ) {}
+
+  load(entries: readonly OutboxEntry[]): void {
+    this.entries.push(...entries);
+  }
+
+  /** Queues a change; resolves with its ack (possibly after many reconnects). */
+  add(entry: OutboxEntry): Promise<Frame> {
+    return new Promise((resolve, reject) => {
+      this.#settle.set(entry.id, { resolve, reject });
+      this.entries.push(entry);
+      this.hooks.changed(this.entries);
+      this.hooks.emit({ entry, status: 'queued' });
+      this.#pump(entry.chatId);
+    });
+  }
+
+  /** Sends the head of every chat's queue (a socket just opened). */
+  pumpAll(): void {
+    for (const chatId of new Set(this.entries.map((e) => e.chatId))) this.#pump(chatId);
+  }
+
+  /** Removes an entry that is not in flight; its promise rejects with CLOSED. */
+  discard(id: string, error: ChatClientError): boolean {
+    const entry = this.entries.find((e) => e.id === id);
+    if (!entry || (this.#busy.has(entry.chatId) && this.#head(entry.chatId) === entry)) return false;
+    this.#finish(entry);
+    this.#settle.get(id)?.reject(error);
+    this.#settle.delete(id);
+    return true;
+  }
+
+  /** The client closes: stop retrying; entries stay stored for the next run. */
+  stop(error: ChatClientError): void {
+    for (const timer of this.#waits.values()) cancel(timer);
+    this.#waits.clear();
+    for (const s of this.#settle.values()) s.reject(error);
+    this.#settle.clear();
+  }
+
+  #head(chatId: string): OutboxEntry | undefined {
+    return this.entries.find((e) => e.chatId === chatId);
+  }
+
+  #pump(chatId: string): void {
+    if (this.conn.state !== 'open' || this.#busy.has(chatId) || this.#waits.has(chatId)) return;
+    const entry = this.#head(chatId);
+    if (!entry) return;
+    this.#busy.add(chatId);
+    if (entry.attempts++ > 0) this.stats.resends++;
+    this.hooks.changed(this.entries);
+    this.conn
+      .request(entry.action, entry.fields)
+      .then(
+        (ack) => {
+          this.#finish(entry);
+          this.hooks.acked(entry, ack);
+          this.hooks.emit({ entry, status: 'sent' });
+          this.#settle.get(entry.id)?.resolve(ack);
+          this.#settle.delete(entry.id);
+        },
+        (error: ChatClientError) => this.#failed(entry, error),
+      )
+      .finally(() => {
+        this.#busy.delete(chatId);
+        this.#pump(chatId);
+      });
+  }
+
+  #failed(entry: OutboxEntry, error: ChatClientError): void {
+    const code = codeOf(error) ?? 'INTERNAL';
+    if (code === 'CLOSED') return;
+    if (RETRYABLE.has(code) || (code === 'CONFLICT' && entry.action === 'sendMessage')) {
+      const delay =
+        code === 'TIMEOUT' || code === 'DISCONNECTED'
+          ? 0
+          : (error.retryAfterMs ?? backoff(entry.attempts, this.backoffMs[0], this.backoffMs[1]));
+      if (delay > 0) {
+        this.#waits.set(
+          entry.chatId,
+          later(() => {
+            this.#waits.delete(entry.chatId);
+            this.#pump(entry.chatId);
+          }, delay),
+        );
+      }
+      return;
+    }
+    this.#finish(entry);
+    this.hooks.emit({ entry, status: 'failed', error });
+    this.#settle.get(entry.id)?.reject(error);
+    this.#settle.delete(entry.id);
+  }
+
+  #finish(entry: OutboxEntry): void {
+    this.entries = this.entries.filter((e) => e !== entry);
+    this.hooks.changed(this.entries);
+  }
+}

@@ -1,0 +1,315 @@
+/**
+ * The local copy of the user's chats and messages, and the rules that keep it exact:
+ * - a message is replaced only by a newer version of itself (higher `ver`; against servers without
+ *   versions, the newer `editedAt`), and a deletion is final, so copies arriving twice, late or out
+ *   of order change nothing and are counted as suppressed duplicates;
+ * - the app hears of each version once (`messages`), and a version that changes nothing visible
+ *   (e.g. the `ver` of one's own deletion arriving after its ack) is kept silently;
+ * - the sync cursor `syncedVer` moves with `sync` answers and with live versions seen without a hole.
+ * Changes are written to the store in batches (one per tick), messages with the cursors they justify.
+ */
+import type { ChatInfo, ClientStats, OutboxEntry } from './api.ts';
+import type { Chat, ChatSummary, Member, Message, Reaction } from './contract.ts';
+import type { ClientStore, StoreChanges, StoredChat, StoreSnapshot } from './store.ts';
+import type { TimerId } from './util.ts';
+
+export class ChatEntry {
+  syncedVer = 0;
+  contigSeq = 0;
+  deliveredSeq = 0;
+  loaded = false;
+  /** Highest seq held, and highest seq held of a message by someone else. */
+  maxSeq = 0;
+  othersSeq = 0;
+  /** Known only from an event so far: name, kind and owner still to fetch. */
+  stub = false;
+  membersStale = false;
+  /** A change named a message not held: catch up. */
+  missed = false;
+  readonly bySeq = new Map<number, Message>();
+  /** Versions seen live above `syncedVer`, waiting for the hole below them to fill. */
+  readonly above = new Set<number>();
+  // Owned by the syncer.
+  running: Promise<void> | undefined;
+  again = false;
+  retries = 0;
+  gapTimer: TimerId;
+  deliverTimer: TimerId;
+  deliveredAt = 0;
+
+  constructor(public info: ChatInfo) {}
+
+  /**
+   * Something not received yet: a version below one seen, a version the server named (`lastVer` of
+   * listChats or a chat event) beyond the cursor — e.g. a change still settling when the last sync
+   * answered — or, without versions, a seq below one seen or named (`lastSeq`).
+   */
+  get hasGap(): boolean {
+    return (
+      this.missed ||
+      this.above.size > 0 ||
+      (this.loaded && this.info.lastVer > this.syncedVer) ||
+      (this.info.lastVer === 0 && Math.max(this.maxSeq, this.loaded ? this.info.lastSeq : 0) > this.contigSeq)
+    );
+  }
+}
+
+export interface ReplicaHooks {
+  messages(chatId: string, messages: Message[]): void;
+  chat(chatId: string, chat: ChatInfo | null): void;
+  error(error: unknown): void;
+}
+
+const visible = (m: Message): string => JSON.stringify({ ...m, ver: 0 });
+
+function newer(incoming: Message, held: Message): boolean {
+  // A deletion is final (no edit or reaction follows it): nothing older brings the text back, also
+  // when one's own delete was applied from its ack, which carries no version.
+  if (held.deleted && !incoming.deleted) return false;
+  if (incoming.ver || held.ver) return incoming.ver > held.ver;
+  return !held.deleted && (incoming.deleted || (incoming.editedAt ?? '') > (held.editedAt ?? ''));
+}
+
+export class Replica {
+  readonly chats = new Map<string, ChatEntry>();
+  me = '';
+  #dirty = new Set<ChatEntry>();
+  #messages: Message[] = [];
+  #removed = new Set<string>();
+  #outbox: OutboxEntry[] | undefined;
+  #queued = false;
+  #writing: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly store: ClientStore,
+    private readonly hooks: ReplicaHooks,
+    private readonly stats: ClientStats,
+  ) {}
+
+  load(snapshot: StoreSnapshot | null): void {
+    for (const c of snapshot?.chats ?? []) {
+      const e = new ChatEntry(c.info);
+      Object.assign(e, { syncedVer: c.syncedVer, contigSeq: c.contigSeq, deliveredSeq: c.deliveredSeq });
+      e.loaded = c.loaded;
+      this.chats.set(c.info.chatId, e);
+    }
+    for (const m of snapshot?.messages ?? []) {
+      const e = this.chats.get(m.chatId);
+      if (!e) continue;
+      e.bySeq.set(m.seq, m);
+      e.maxSeq = Math.max(e.maxSeq, m.seq);
+    }
+  }
+
+  ensure(chatId: string): ChatEntry {
+    let e = this.chats.get(chatId);
+    if (!e) {
+      e = new ChatEntry({
+        chatId,
+        kind: 'group',
+        name: null,
+        ownerId: '',
+        members: null,
+        memberCount: 0,
+        lastSeq: 0,
+        lastVer: 0,
+        lastReadSeq: 0,
+        unreadCount: 0,
+        mutedUntil: null,
+      });
+      e.stub = true;
+      this.chats.set(chatId, e);
+      this.#removed.delete(chatId);
+      this.#touch(e);
+    }
+    return e;
+  }
+
+  summary(s: ChatSummary): ChatEntry {
+    const e = this.ensure(s.chatId);
+    const i = e.info;
+    Object.assign(i, { kind: s.kind, name: s.name, ownerId: s.ownerId, memberCount: s.memberCount });
+    Object.assign(i, { unreadCount: s.unreadCount, mutedUntil: s.mutedUntil });
+    i.lastSeq = Math.max(i.lastSeq, s.lastSeq);
+    i.lastVer = Math.max(i.lastVer, s.lastVer);
+    i.lastReadSeq = Math.max(i.lastReadSeq, s.lastReadSeq);
+    e.stub = false;
+    this.#touch(e);
+    return e;
+  }
+
+  chat(c: Chat): ChatEntry {
+    const e = this.ensure(c.chatId);
+    Object.assign(e.info, { kind: c.kind, name: c.name, ownerId: c.ownerId });
+    e.info.lastVer = Math.max(e.info.lastVer, c.lastVer);
+    e.info.lastSeq = Math.max(e.info.lastSeq, c.lastSeq);
+    e.stub = false;
+    this.members(e, c.members);
+    return e;
+  }
+
+  members(e: ChatEntry, members: Member[]): void {
+    e.info.members = members;
+    e.info.memberCount = members.length;
+    e.membersStale = false;
+    const mine = members.find((m) => m.userId === this.me);
+    if (mine) this.#read(e, mine.lastReadSeq);
+    this.#touch(e);
+  }
+
+  /** A member's read or delivery cursor moved (forward only). */
+  cursor(e: ChatEntry, userId: string, field: 'lastReadSeq' | 'lastDeliveredSeq', value: number): void {
+    const member = e.info.members?.find((m) => m.userId === userId);
+    if (member && member[field] < value) member[field] = value;
+    if (userId === this.me && field === 'lastReadSeq') this.#read(e, value);
+    this.#touch(e);
+  }
+
+  memberLeft(e: ChatEntry, userId: string): void {
+    if (e.info.members)
+      this.members(
+        e,
+        e.info.members.filter((m) => m.userId !== userId),
+      );
+    e.membersStale = true;
+  }
+
+  remove(chatId: string): void {
+    const e = this.chats.get(chatId);
+    if (!e) return;
+    this.chats.delete(chatId);
+    this.#dirty.delete(e);
+    this.#removed.add(chatId);
+    this.#touch();
+    this.hooks.chat(chatId, null);
+  }
+
+  /** Applies messages (events, acks, sync or history pages); tells the app what changed. */
+  apply(e: ChatEntry, incoming: readonly Message[]): void {
+    const out: Message[] = [];
+    for (const m of incoming) {
+      const held = e.bySeq.get(m.seq);
+      if (held && !newer(m, held)) this.stats.duplicatesSuppressed++;
+      else this.#put(e, m, held, out);
+      if (m.ver) this.seen(e, m.ver);
+    }
+    this.#emit(e, out);
+  }
+
+  /** `message.deleted` (with its version), or the ack of one's own delete (without). */
+  deleted(e: ChatEntry, seq: number, ver: number | undefined): void {
+    this.#change(e, seq, ver, (held) => ({ ...held, text: '', deleted: true, attachments: [] }));
+  }
+
+  reacted(e: ChatEntry, seq: number, ver: number | undefined, reactions: Reaction[]): void {
+    this.#change(e, seq, ver, (held) => ({ ...held, reactions }));
+  }
+
+  #change(e: ChatEntry, seq: number, ver: number | undefined, edit: (held: Message) => Message): void {
+    const held = e.bySeq.get(seq);
+    const out: Message[] = [];
+    // Not held (yet): the version stays unseen, and a catch-up brings the message as it is now.
+    if (!held) {
+      e.missed = true;
+      return;
+    }
+    if (ver === undefined ? held.deleted : ver <= held.ver) this.stats.duplicatesSuppressed++;
+    else this.#put(e, { ...edit(held), ver: ver ?? held.ver }, held, out);
+    if (ver) this.seen(e, ver);
+    this.#emit(e, out);
+  }
+
+  /** A version was seen live: the cursor moves over every version seen without a hole. */
+  seen(e: ChatEntry, ver: number): void {
+    if (ver <= e.syncedVer) return;
+    e.above.add(ver);
+    this.advance(e, e.syncedVer);
+  }
+
+  /** The cursor a `sync` answer justifies. */
+  advance(e: ChatEntry, ver: number): void {
+    const before = e.syncedVer;
+    e.syncedVer = Math.max(e.syncedVer, ver);
+    for (const v of e.above) if (v <= e.syncedVer) e.above.delete(v);
+    while (e.above.delete(e.syncedVer + 1)) e.syncedVer++;
+    if (e.syncedVer !== before) this.#touch(e);
+  }
+
+  markLoaded(e: ChatEntry): void {
+    e.loaded = true;
+    this.#touch(e);
+  }
+
+  delivered(e: ChatEntry, seq: number): void {
+    e.deliveredSeq = Math.max(e.deliveredSeq, seq);
+    this.#touch(e);
+  }
+
+  saveOutbox(entries: readonly OutboxEntry[]): void {
+    this.#outbox = [...entries];
+    this.#touch();
+  }
+
+  /** Resolves once every change so far is written to the store. */
+  async idle(): Promise<void> {
+    this.#flush();
+    await this.#writing;
+  }
+
+  #put(e: ChatEntry, m: Message, held: Message | undefined, out: Message[]): void {
+    e.bySeq.set(m.seq, m);
+    this.#messages.push(m);
+    if (!held || visible(held) !== visible(m)) out.push(m);
+    const i = e.info;
+    e.maxSeq = Math.max(e.maxSeq, m.seq);
+    if (m.senderId === this.me) this.#read(e, m.seq);
+    else e.othersSeq = Math.max(e.othersSeq, m.seq);
+    while (e.bySeq.has(e.contigSeq + 1)) e.contigSeq++;
+    i.lastVer = Math.max(i.lastVer, m.ver);
+    if (m.seq > i.lastSeq) {
+      i.lastSeq = m.seq;
+      i.unreadCount = Math.max(0, i.lastSeq - i.lastReadSeq);
+    }
+    this.#touch(e);
+  }
+
+  #read(e: ChatEntry, seq: number): void {
+    if (seq <= e.info.lastReadSeq) return;
+    e.info.lastReadSeq = seq;
+    e.info.unreadCount = Math.max(0, e.info.lastSeq - seq);
+  }
+
+  #emit(e: ChatEntry, out: Message[]): void {
+    if (out.length > 0 && this.chats.get(e.info.chatId) === e) this.hooks.messages(e.info.chatId, out);
+  }
+
+  #touch(e?: ChatEntry): void {
+    if (e) this.#dirty.add(e);
+    if (this.#queued) return;
+    this.#queued = true;
+    void Promise.resolve().then(() => this.#flush());
+  }
+
+  #flush(): void {
+    if (!this.#queued) return;
+    this.#queued = false;
+    const chats = [...this.#dirty].filter((e) => this.chats.get(e.info.chatId) === e);
+    const changes: StoreChanges = {
+      chats: chats.map(stored),
+      removedChats: [...this.#removed],
+      messages: this.#messages.filter((m) => this.chats.has(m.chatId)),
+      ...(this.#outbox ? { outbox: this.#outbox } : {}),
+    };
+    this.#dirty.clear();
+    this.#removed.clear();
+    this.#messages = [];
+    this.#outbox = undefined;
+    for (const e of chats) this.hooks.chat(e.info.chatId, { ...e.info });
+    this.#writing = this.#writing.then(() => this.store.save(changes)).catch(this.hooks.error);
+  }
+}
+
+function stored(e: ChatEntry): StoredChat {
+  const { syncedVer, contigSeq, deliveredSeq, loaded } = e;
+  return { info: { ...e.info }, syncedVer, contigSeq, deliveredSeq, loaded };
+}

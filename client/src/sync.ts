@@ -1,0 +1,273 @@
+/**
+ * Catching up, and live events into the replica.
+ *
+ * After every (re)connect: `listChats` (all pages); a chat held but no longer listed is checked with
+ * `getChat` and dropped on NOT_FOUND (deleted, or you left or were removed); then, for every chat whose `lastVer` moved past the cursor (or not
+ * loaded yet), `sync` from the cursor until `hasMore` is false (`reset` → reload with `history`,
+ * then sync on from the reset's `lastVer`). The `lastVer` of an ack is a safe cursor: items newer
+ * than it may come again, and the replica applies them idempotently.
+ *
+ * Servers without `sync` (they answer UNKNOWN_ACTION) get the v1 catch-up: `history` after the last
+ * seq held without a hole. It brings new messages, not edits or deletions made while away.
+ *
+ * Live events (live.ts) are applied by version; a hole (a version, or without versions a seq, that
+ * did not come within `gapMs`) triggers a catch-up of that chat, as does a membership change (sync
+ * answers the member list). `markDelivered` goes out at most once per `deliveredIntervalMs` per chat, for the
+ * newest message of someone else, once the chat has no hole below it.
+ */
+import type { ClientStats } from './api.ts';
+import type { Connection } from './connection.ts';
+import type { Ack, ActionName, Message, RequestInput } from './contract.ts';
+import { codeOf, RETRYABLE } from './errors.ts';
+import type { ChatEntry, Replica } from './replica.ts';
+import { backoff, cancel, later, pool, sleep } from './util.ts';
+
+export type Requester = <N extends ActionName>(action: N, fields: RequestInput<N>) => Promise<Ack<N>>;
+
+export interface SyncOptions {
+  readonly gapMs: number;
+  readonly deliveredIntervalMs: number;
+  readonly log: (level: 'debug' | 'warn', message: string, data?: unknown) => void;
+}
+
+const PAGE = 100;
+
+export class Syncer {
+  #versions: boolean | undefined;
+  #delivered = true;
+  #resync: Promise<void> | undefined;
+  #resyncTimer: unknown;
+  #resyncAttempt = 0;
+  #resyncAgain = false;
+
+  constructor(
+    private readonly conn: Connection,
+    private readonly replica: Replica,
+    private readonly req: Requester,
+    private readonly stats: ClientStats,
+    private readonly o: SyncOptions,
+  ) {}
+
+  /** Whether a catch-up is under way. */
+  get busy(): boolean {
+    if (this.#resync || this.#resyncTimer !== undefined) return true;
+    for (const e of this.replica.chats.values()) if (e.running || e.hasGap) return true;
+    return false;
+  }
+
+  /** A socket opened: probe for `sync` and `markDelivered` again, and catch up. */
+  opened(): void {
+    this.#versions = undefined;
+    this.#delivered = true;
+    void this.resync();
+  }
+
+  /** listChats, then a catch-up of every chat that moved. */
+  resync(): Promise<void> {
+    cancel(this.#resyncTimer);
+    this.#resyncTimer = undefined;
+    if (this.#resync) {
+      // A new socket (or a wake-up) while one runs: list again once it is done.
+      this.#resyncAgain = true;
+      return this.#resync;
+    }
+    const run = async (): Promise<void> => {
+      do {
+        this.#resyncAgain = false;
+        await this.#resyncOnce();
+      } while (this.#resyncAgain && this.conn.state === 'open');
+    };
+    this.#resync = run().finally(() => {
+      this.#resync = undefined;
+    });
+    return this.#resync;
+  }
+
+  async #resyncOnce(): Promise<void> {
+    const before = new Set(this.replica.chats.keys());
+    const listed = new Set<string>();
+    try {
+      let cursor: string | null = null;
+      do {
+        const ack: Ack<'listChats'> = await this.req('listChats', { limit: PAGE, cursor });
+        for (const s of ack.chats) listed.add(this.replica.summary(s).info.chatId);
+        cursor = ack.nextCursor;
+      } while (cursor);
+      this.#resyncAttempt = 0;
+    } catch (error) {
+      this.o.log('warn', 'listChats failed', error);
+      if (RETRYABLE.has(codeOf(error) ?? 'INTERNAL') && this.conn.state === 'open') {
+        this.#resyncTimer = later(
+          () => {
+            this.#resyncTimer = undefined;
+            void this.resync();
+          },
+          backoff(++this.#resyncAttempt, 500, 10_000),
+        );
+      }
+      return;
+    }
+    // Not listed: deleted, or we left or were removed — or moved between pages while we paged.
+    await pool(
+      [...before].filter((chatId) => !listed.has(chatId) && this.replica.chats.has(chatId)),
+      4,
+      async (chatId) => {
+        try {
+          this.replica.chat((await this.req('getChat', { chatId })).chat);
+        } catch (error) {
+          if (codeOf(error) === 'NOT_FOUND') this.replica.remove(chatId);
+        }
+      },
+    );
+    const behind = [...this.replica.chats.values()].filter(
+      (e) =>
+        !e.loaded ||
+        e.hasGap ||
+        (e.info.lastVer > 0 ? e.info.lastVer > e.syncedVer : e.info.lastSeq > e.contigSeq),
+    );
+    await pool(behind, 4, (e) => this.catchUp(e));
+  }
+
+  /** Brings one chat up to date (joins the run under way, and runs once more after it). */
+  catchUp(e: ChatEntry): Promise<void> {
+    if (e.running) {
+      e.again = true;
+      return e.running;
+    }
+    const run = async (): Promise<void> => {
+      try {
+        do {
+          e.again = false;
+          e.missed = false;
+          await this.#once(e);
+        } while (e.again && this.#current(e));
+        e.retries = 0;
+      } catch (error) {
+        const code = codeOf(error);
+        if (code === 'NOT_FOUND') return this.replica.remove(e.info.chatId);
+        this.o.log('warn', `catch-up of ${e.info.chatId} failed`, error);
+        if (RETRYABLE.has(code ?? 'INTERNAL') && this.conn.state === 'open') {
+          e.missed = true;
+          cancel(e.gapTimer);
+          e.gapTimer = later(
+            () => {
+              e.gapTimer = undefined;
+              if (this.#current(e) && this.conn.state === 'open') void this.catchUp(e);
+            },
+            backoff(++e.retries, 500, 10_000),
+          );
+        }
+      } finally {
+        e.running = undefined;
+      }
+      this.changed(e);
+    };
+    e.running = run();
+    return e.running;
+  }
+
+  async #once(e: ChatEntry): Promise<void> {
+    const chatId = e.info.chatId;
+    if (e.stub) this.replica.chat((await this.req('getChat', { chatId })).chat);
+    if (this.#versions !== false) {
+      try {
+        await this.#sync(e);
+        this.#versions = true;
+        return;
+      } catch (error) {
+        if (codeOf(error) !== 'UNKNOWN_ACTION') throw error;
+        this.#versions = false;
+      }
+    }
+    if (e.membersStale) this.replica.chat((await this.req('getChat', { chatId })).chat);
+    await this.#history(e, e.contigSeq);
+    this.replica.markLoaded(e);
+  }
+
+  async #sync(e: ChatEntry): Promise<void> {
+    let reset = false;
+    for (let stalls = 0; ; ) {
+      const sinceVer = e.syncedVer;
+      const ack = await this.req('sync', { chatId: e.info.chatId, sinceVer, limit: PAGE });
+      this.stats.catchUpRequests++;
+      if (ack.reset) {
+        if (reset) throw new Error(`sync of ${e.info.chatId} answered reset twice`);
+        reset = true;
+        this.stats.resets++;
+        await this.#history(e, 0);
+        this.replica.advance(e, ack.lastVer);
+        continue;
+      }
+      this.replica.apply(e, ack.messages);
+      if (ack.members) this.replica.members(e, ack.members);
+      this.replica.advance(e, ack.lastVer);
+      this.replica.markLoaded(e);
+      if (!ack.hasMore) return;
+      // More to come but the cursor did not move: the newest changes are still settling.
+      if (ack.lastVer > sinceVer) stalls = 0;
+      else if (++stalls > 20) return;
+      else await sleep(250 * stalls);
+    }
+  }
+
+  async #history(e: ChatEntry, after: number): Promise<void> {
+    for (;;) {
+      const ack = await this.req('history', { chatId: e.info.chatId, after, limit: PAGE });
+      this.stats.catchUpRequests++;
+      this.replica.apply(e, ack.messages);
+      const last: Message | undefined = ack.messages[ack.messages.length - 1];
+      if (!ack.hasMore || !last) return;
+      after = last.seq;
+    }
+  }
+
+  /** After a change: watch for holes, and report delivery. */
+  changed(e: ChatEntry): void {
+    if (!this.#current(e) || this.conn.state !== 'open') return;
+    if (e.hasGap) {
+      if (e.gapTimer === undefined && !e.running) {
+        const mark = `${e.syncedVer}/${e.contigSeq}`;
+        e.gapTimer = later(() => {
+          e.gapTimer = undefined;
+          if (!this.#current(e)) return;
+          if (e.missed || mark === `${e.syncedVer}/${e.contigSeq}`) void this.catchUp(e);
+          else this.changed(e);
+        }, this.o.gapMs);
+      }
+      return;
+    }
+    if (!this.#delivered || e.deliverTimer !== undefined || e.othersSeq <= e.deliveredSeq) return;
+    const wait = Math.max(0, e.deliveredAt + this.o.deliveredIntervalMs - Date.now());
+    e.deliverTimer = later(() => {
+      e.deliverTimer = undefined;
+      void this.#markDelivered(e);
+    }, wait);
+  }
+
+  async #markDelivered(e: ChatEntry): Promise<void> {
+    const seq = e.othersSeq;
+    if (!this.#delivered || !this.#current(e) || seq <= e.deliveredSeq || e.hasGap) return;
+    e.deliveredAt = Date.now();
+    this.stats.delivered++;
+    try {
+      const ack = await this.req('markDelivered', { chatId: e.info.chatId, seq });
+      this.replica.delivered(e, ack.lastDeliveredSeq);
+    } catch (error) {
+      if (codeOf(error) === 'UNKNOWN_ACTION') this.#delivered = false;
+    }
+  }
+
+  /** Stops every timer (the client is closing). */
+  stop(): void {
+    cancel(this.#resyncTimer);
+    this.#resyncTimer = undefined;
+    for (const e of this.replica.chats.values()) {
+      cancel(e.gapTimer);
+      cancel(e.deliverTimer);
+    }
+  }
+
+  #current(e: ChatEntry): boolean {
+    return this.replica.chats.get(e.info.chatId) === e;
+  }
+}

@@ -1,0 +1,67 @@
+/**
+ * Small platform-neutral helpers. Timers are looked up on `globalThis` at call time (so fake timers
+ * in tests apply, and no Node or DOM typings are needed); ids use `Math.random` (React Native has no
+ * `crypto` by default, and these ids only need to be unique per sender).
+ */
+
+export type TimerId = unknown;
+
+interface Globals {
+  setTimeout(fn: () => void, ms: number): TimerId;
+  clearTimeout(id: TimerId): void;
+  atob?: (data: string) => string;
+  WebSocket?: unknown;
+}
+
+const g = (): Globals => globalThis as unknown as Globals;
+
+export const later = (fn: () => void, ms: number): TimerId => g().setTimeout(fn, ms);
+
+export function cancel(id: TimerId | undefined): void {
+  if (id !== undefined) g().clearTimeout(id);
+}
+
+export const sleep = (ms: number): Promise<void> => new Promise((resolve) => later(resolve, ms));
+
+export const globalWebSocket = (): unknown => g().WebSocket;
+
+const rand = (): string => Math.random().toString(36).slice(2, 10);
+
+/** A 20–26 character id, unique enough for request ids and clientMessageIds. */
+export const randomId = (): string => Date.now().toString(36) + rand() + rand();
+
+/** Full-jitter exponential backoff: a random delay in [0, min(max, base·2^attempt)). */
+export const backoff = (attempt: number, baseMs: number, maxMs: number): number =>
+  Math.floor(Math.random() * Math.min(maxMs, baseMs * 2 ** Math.min(attempt, 30)));
+
+/** The claims of a JWT that the client uses (`sub`, `exp`); empty when it is not a readable JWT. */
+export function jwtClaims(token: string): { sub?: string; exp?: number } {
+  try {
+    const part = token.split('.')[1];
+    const decode = g().atob;
+    if (!part || !decode) return {};
+    const binary = decode(part.replace(/-/g, '+').replace(/_/g, '/'));
+    let escaped = '';
+    for (let i = 0; i < binary.length; i++)
+      escaped += `%${binary.charCodeAt(i).toString(16).padStart(2, '0')}`;
+    const claims = JSON.parse(decodeURIComponent(escaped)) as Record<string, unknown>;
+    return {
+      ...(typeof claims.sub === 'string' ? { sub: claims.sub } : {}),
+      ...(typeof claims.exp === 'number' ? { exp: claims.exp } : {}),
+    };
+  } catch {
+    return {};
+  }
+}
+
+/** Runs `task` over `items`, at most `limit` at a time; resolves when all have settled. */
+export async function pool<T>(items: readonly T[], limit: number, task: (item: T) => Promise<unknown>) {
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const item = items[next++] as T;
+      await task(item).catch(() => undefined);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+}

@@ -1,0 +1,70 @@
+/**
+ * Media uploads (`UPLOAD#<uploadId>` in the chat partition): requested by `requestUpload`, used once
+ * by `sendMessage`, listed when the chat is deleted. Every public method is one access pattern (all
+ * of them are listed in docs/data-model.md).
+ */
+import { UPLOAD, type UploadRecord } from './items.ts';
+import { chatPk, keys, PREFIX, TTL_ATTRIBUTE } from './keys.ts';
+import { ifConditionFails, type TableClient } from './table-client.ts';
+
+/** All uploads were marked used by this send, or one of them was used (or is gone) meanwhile. */
+export type ClaimOutcome = 'claimed' | 'taken';
+
+/** Pending, or already used by this very send (a retry with the same clientMessageId). */
+const claimable = '#status = :pending OR (#status = :used AND usedBy = :by)';
+
+export class UploadRepository {
+  constructor(private readonly table: TableClient) {}
+
+  /** Stores a new pending upload (its key is fresh and random: an unconditional Put). */
+  async create(upload: UploadRecord): Promise<void> {
+    await this.table.put({ Item: UPLOAD.toItem(upload) });
+  }
+
+  /** The uploads of a chat that exist among `uploadIds` (BatchGet, consistent), by uploadId. */
+  async getMany(chatId: string, uploadIds: readonly string[]): Promise<Map<string, UploadRecord>> {
+    const items = await this.table.batchGet(
+      uploadIds.map((id) => keys.upload(chatId, id)),
+      { consistent: true },
+    );
+    return new Map(items.map((item) => UPLOAD.fromItem(item)).map((u) => [u.uploadId, u]));
+  }
+
+  /**
+   * Marks every upload used by the send `usedBy`, all or none (one transaction), each guarded on
+   * being pending (or used by this same send) and requested by `userId`. A used upload loses its TTL:
+   * it is now the chat's record of bytes a message carries.
+   */
+  async claim(uploads: readonly UploadRecord[], userId: string, usedBy: string): Promise<ClaimOutcome> {
+    const write = this.table.transact(
+      uploads.map((u) => ({
+        Update: {
+          Key: keys.upload(u.chatId, u.uploadId),
+          UpdateExpression: 'SET #status = :used, usedBy = :by REMOVE #ttl',
+          ConditionExpression: `attribute_exists(pk) AND userId = :user AND (${claimable})`,
+          ExpressionAttributeNames: { '#status': 'status', '#ttl': TTL_ATTRIBUTE },
+          ExpressionAttributeValues: {
+            ':pending': 'pending',
+            ':used': 'used',
+            ':by': usedBy,
+            ':user': userId,
+          },
+        },
+      })),
+    );
+    return ifConditionFails(
+      write.then(() => 'claimed' as const),
+      () => 'taken' as const,
+    );
+  }
+
+  /** The ids of every upload of a chat, pending or used (Query on `UPLOAD#`, keys only). */
+  async listIds(chatId: string): Promise<string[]> {
+    const items = await this.table.queryAll({
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+      ExpressionAttributeValues: { ':pk': chatPk(chatId), ':prefix': PREFIX.upload },
+      ProjectionExpression: 'sk',
+    });
+    return items.map((item) => String(item.sk).slice(PREFIX.upload.length));
+  }
+}

@@ -1,0 +1,175 @@
+/**
+ * Media: getAttachmentUrl, and what the message actions need — claiming uploads for a send, signing
+ * attachment URLs for the views, deleting the bytes of a message or a chat. (requestUpload is in
+ * ./upload-request.ts, so that the other handlers do not carry the content-type table.)
+ *
+ * An upload belongs to its requester and its chat and is used by exactly one send: `claimUploads`
+ * checks the upload records, then the bytes in S3 (size, stored type and, for images, the first
+ * bytes), re-tags the objects as attached and marks the records used in one conditional transaction.
+ * Anything wrong is BAD_REQUEST and changes nothing. The send then stores the message; if that fails
+ * (chat deleted meanwhile, a crash) the uploads stay bound to that send: a retry with the same
+ * clientMessageId may use them again, any other send may not, so a client that sent without a
+ * clientMessageId requests a new upload (docs/protocol.md, "Media").
+ */
+import { randomBytes } from 'node:crypto';
+import { mediaKey } from '../../lib/media.ts';
+import type { Request } from '../contract/index.ts';
+import { UPLOAD_CLAIM_SECONDS } from '../data/items.ts';
+import { type MediaBucket, mediaBucket } from '../data/media-bucket.ts';
+import type { MessageRecord, StoredAttachment, UploadRecord } from '../data/store.ts';
+import type { Caller } from '../shared/caller.ts';
+import { badRequest, notFound } from '../shared/errors.ts';
+import { chatNotFound } from './access.ts';
+import type { Deps } from './deps.ts';
+import { seqOfMessageId } from './ids.ts';
+import { SNIFF_BYTES, sniffImageType } from './image-sniff.ts';
+import { type AttachmentLinks, type MessageView, messageView } from './views.ts';
+
+/** How long a download URL works; `getAttachmentUrl` renews it. */
+export const DOWNLOAD_URL_SECONDS = 60 * 60;
+
+export async function getAttachmentUrl(
+  deps: Deps,
+  caller: Caller,
+  input: Request<'getAttachmentUrl'>,
+): Promise<{ url: string; expiresAt: string }> {
+  const seq = seqOfMessageId(input.messageId);
+  const [me, message] = await Promise.all([
+    deps.store.chats.getMember(input.chatId, caller.userId),
+    seq === undefined ? undefined : deps.store.messages.get(input.chatId, seq),
+  ]);
+  if (!me) throw chatNotFound(input.chatId);
+  const attachment =
+    message && message.messageId === input.messageId && !message.deleted
+      ? message.attachments?.find((a) => a.attachmentId === input.attachmentId)
+      : undefined;
+  if (!attachment) throw notFound(`Attachment "${input.attachmentId}" was not found.`);
+  const { url, expiresAt } = await bucket(deps).downloadUrl(
+    mediaKey(input.chatId, attachment.attachmentId),
+    DOWNLOAD_URL_SECONDS,
+  );
+  return { url, expiresAt };
+}
+
+/**
+ * Makes the uploads a send names its attachments (see the module comment); undefined without any.
+ * The one call `sendMessage` makes before it stores the message.
+ */
+export async function claimUploads(
+  deps: Deps,
+  caller: Caller,
+  chatId: string,
+  attachments: readonly { readonly uploadId: string }[] | undefined,
+  clientMessageId: string | undefined,
+): Promise<StoredAttachment[] | undefined> {
+  if (!attachments || attachments.length === 0) return undefined;
+  const ids = attachments.map((a) => a.uploadId);
+  const twice = ids.findIndex((id, i) => ids.indexOf(id) !== i);
+  if (twice >= 0) throw badRequest(`"attachments[${twice}].uploadId" names an upload listed before it.`);
+  // A retry of this very send (same clientMessageId) may use what the first attempt claimed.
+  const usedBy = clientMessageId ? `cmid:${clientMessageId}` : `once:${randomBytes(9).toString('base64url')}`;
+  const records = await deps.store.uploads.getMany(chatId, ids);
+  const uploads = ids.map((id, i) =>
+    usable(deps, caller, records.get(id), usedBy, `attachments[${i}].uploadId`),
+  );
+  await Promise.all(uploads.map((u, i) => verifyBytes(deps, u, `attachments[${i}].uploadId`)));
+  const tagged = await Promise.all(
+    uploads.map((u) => bucket(deps).markAttached(mediaKey(chatId, u.uploadId))),
+  );
+  const gone = tagged.indexOf('missing');
+  if (gone >= 0) throw notUploaded(`attachments[${gone}].uploadId`);
+  if ((await deps.store.uploads.claim(uploads, caller.userId, usedBy)) === 'taken') {
+    throw badRequest(
+      '"attachments" names an upload that another message already carries; request a new upload.',
+    );
+  }
+  return uploads.map((u) => ({
+    attachmentId: u.uploadId,
+    kind: u.kind,
+    contentType: u.contentType,
+    size: u.size,
+    fileName: u.fileName,
+  }));
+}
+
+/** The record of an upload this caller may attach now, or BAD_REQUEST naming the field. */
+function usable(
+  deps: Deps,
+  caller: Caller,
+  upload: UploadRecord | undefined,
+  usedBy: string,
+  field: string,
+): UploadRecord {
+  if (!upload || upload.userId !== caller.userId) {
+    throw badRequest(`"${field}" is not an upload you requested for this chat.`);
+  }
+  if (upload.status === 'used' && upload.usedBy !== usedBy) {
+    throw badRequest(`"${field}" was already sent in another message; request a new upload.`);
+  }
+  if (deps.now().getTime() > Date.parse(upload.createdAt) + UPLOAD_CLAIM_SECONDS * 1000) {
+    throw badRequest(`"${field}" has expired (uploads must be sent within 12 hours); request a new upload.`);
+  }
+  return upload;
+}
+
+const notUploaded = (field: string) =>
+  badRequest(`"${field}" has no file yet: PUT the bytes to the upload URL first.`);
+
+/** The bytes in storage are what the upload declared: present, same size, same type, image bytes. */
+async function verifyBytes(deps: Deps, upload: UploadRecord, field: string): Promise<void> {
+  const probe = await bucket(deps).probe(mediaKey(upload.chatId, upload.uploadId), SNIFF_BYTES);
+  if (probe.status === 'missing') throw notUploaded(field);
+  if (probe.size !== upload.size) {
+    throw badRequest(`"${field}": the stored file is ${probe.size} bytes, not the ${upload.size} declared.`);
+  }
+  if (bareType(probe.contentType) !== upload.contentType) {
+    throw badRequest(
+      `"${field}": the stored file's type is "${probe.contentType}", not the "${upload.contentType}" declared.`,
+    );
+  }
+  if (upload.kind === 'image' && sniffImageType(probe.head) !== upload.contentType) {
+    throw badRequest(`"${field}": the file's content is not ${upload.contentType}.`);
+  }
+}
+
+/** Presigned GET URLs for the attachments of `messages` (deleted ones have none), by attachmentId. */
+export async function signAttachments(
+  deps: Deps,
+  messages: readonly MessageRecord[],
+): Promise<AttachmentLinks> {
+  const wanted = messages.flatMap((m) =>
+    m.deleted
+      ? []
+      : (m.attachments ?? []).map((a) => ({ id: a.attachmentId, key: mediaKey(m.chatId, a.attachmentId) })),
+  );
+  const signed = await Promise.all(
+    wanted.map(async (w) => [w.id, await bucket(deps).downloadUrl(w.key, DOWNLOAD_URL_SECONDS)] as const),
+  );
+  return new Map(signed);
+}
+
+/** Messages as the wire shows them, attachment URLs signed. */
+export async function messageViews(deps: Deps, messages: readonly MessageRecord[]): Promise<MessageView[]> {
+  const links = await signAttachments(deps, messages);
+  return messages.map((m) => messageView(m, links));
+}
+
+/** Deletes the bytes of a message's attachments (before the message itself is deleted). */
+export async function deleteMessageMedia(deps: Deps, message: MessageRecord): Promise<void> {
+  const keys = (message.attachments ?? []).map((a) => mediaKey(message.chatId, a.attachmentId));
+  if (keys.length > 0) await bucket(deps).delete(keys);
+}
+
+/** Deletes every object of a chat, attached or not (the keys come from its upload records). */
+export async function deleteChatMedia(deps: Deps, chatId: string): Promise<void> {
+  const ids = await deps.store.uploads.listIds(chatId);
+  if (ids.length > 0) await bucket(deps).delete(ids.map((id) => mediaKey(chatId, id)));
+}
+
+/** The injected bucket (tests), else the container's. */
+export const bucket = (deps: Deps): MediaBucket => deps.media ?? mediaBucket();
+
+/** `image/PNG; x=y` → `image/png`. */
+export function bareType(contentType: string): string {
+  return contentType.split(';')[0]?.trim().toLowerCase() ?? '';
+}

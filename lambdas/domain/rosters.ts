@@ -1,0 +1,118 @@
+/**
+ * Keeping group rosters right (lambdas/data/rosters.ts): every open socket of every member is
+ * listed in the group's roster, so that a group event needs one Query to find its sockets.
+ *
+ * - `$connect` lists the new socket in each of the user's groups (after the connection is stored;
+ *   the groups come from the membership index plus the join markers of the last minutes, which
+ *   cover a membership the index does not show yet). `$disconnect` takes it out again.
+ * - Creating a group or inviting people lists the new members' open sockets (after the
+ *   memberships and join markers are written); removing a member drops theirs; deleting a group
+ *   drops its roster. A post answered 410 drops the gone socket (lambdas/fanout/directory.ts).
+ * - Entries expire with their connection (TTL), and the fan-out only posts to entries of users who
+ *   are members, so a late or stale entry never leaks a group's events to a non-member.
+ *
+ * Cost (docs/data-model.md): `$connect` and `$disconnect` write one small item per group of the
+ * user; a new member costs one marker, a consistent read of their profile and, if they were seen
+ * in the last 2 h 15 min, one connection lookup.
+ */
+import {
+  CONNECTION_TTL_SECONDS,
+  connectionExpiresAt,
+  type MembershipRef,
+  type RosterEntry,
+} from '../data/store.ts';
+import type { ChatRef } from '../fanout/fanout.ts';
+import type { Deps } from './deps.ts';
+
+/** Connection lookups in flight at once when many people join (a new group of 1,000). */
+const ADMIT_LOOKUPS = 32;
+/** Slack between API Gateway's clock (connectedAt) and ours. */
+const CLOCK_MARGIN_SECONDS = 5 * 60;
+
+const groupsOf = (memberships: readonly MembershipRef[]) =>
+  memberships.filter((m) => m.kind === 'group').map((m) => m.chatId);
+
+/**
+ * `$connect`: lists the new socket in the roster of each of the user's groups (from the membership
+ * index and the join markers, read together). Returns the memberships (presence needs them too).
+ */
+export async function joinRosters(
+  deps: Deps,
+  socket: { readonly userId: string; readonly connectionId: string; readonly connectedAt: string },
+): Promise<{ memberships: MembershipRef[]; listed: Promise<void> }> {
+  const [memberships, recent] = await Promise.all([
+    deps.store.chats.listMemberships(socket.userId),
+    deps.store.rosters.recentJoins(socket.userId),
+  ]);
+  const groups = new Set([...groupsOf(memberships), ...recent]);
+  const expiresAt = connectionExpiresAt(socket.connectedAt);
+  const listed = deps.store.rosters.add(
+    [...groups].map((chatId) => ({
+      chatId,
+      userId: socket.userId,
+      connectionId: socket.connectionId,
+      expiresAt,
+    })),
+  );
+  return { memberships, listed };
+}
+
+/** `$disconnect`: takes the socket out of the roster of each of the user's groups. */
+export async function leaveRosters(
+  deps: Deps,
+  socket: { readonly userId: string; readonly connectionId: string },
+  memberships: readonly MembershipRef[],
+): Promise<void> {
+  await deps.store.rosters.remove(groupsOf(memberships).map((chatId) => ({ chatId, ...socket })));
+}
+
+/**
+ * New members of a group (created, invited): notes that they joined (for a `$connect` racing with
+ * this), then lists their open sockets in the roster. Call after the memberships are stored.
+ */
+export async function admitToRoster(deps: Deps, chat: ChatRef, userIds: readonly string[]): Promise<void> {
+  if (chat.kind !== 'group' || userIds.length === 0) return;
+  const joining = [...new Set(userIds)];
+  await deps.store.rosters.markJoined(joining, chat.chatId);
+  const users = await mayHaveSockets(deps, joining);
+  const entries: RosterEntry[] = [];
+  let next = 0;
+  const lookUp = async () => {
+    while (next < users.length) {
+      const userId = users[next++] as string;
+      for (const c of await deps.store.connections.list(userId, { consistent: true })) {
+        entries.push({ chatId: chat.chatId, userId, connectionId: c.connectionId, expiresAt: c.expiresAt });
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(ADMIT_LOOKUPS, users.length) }, lookUp));
+  await deps.store.rosters.add(entries);
+}
+
+/**
+ * The users who may have an open socket: `$connect` sets the profile's `lastSeenAt` to the
+ * connection time and no socket lives longer than its record's TTL, so a user whose profile is
+ * older than that (or who has none) has none. One consistent BatchGet per 100 users instead of a
+ * Query per user; only the recent ones are looked up. A `$connect` whose profile write this read
+ * misses reads the join marker, written before, and lists its socket itself.
+ */
+async function mayHaveSockets(deps: Deps, userIds: readonly string[]): Promise<string[]> {
+  const profiles = await deps.store.profiles.getMany(userIds, { consistent: true });
+  const horizon = deps.now().getTime() - (CONNECTION_TTL_SECONDS + CLOCK_MARGIN_SECONDS) * 1000;
+  return userIds.filter((id) => {
+    const seen = profiles.get(id)?.lastSeenAt;
+    return seen !== null && seen !== undefined && Date.parse(seen) > horizon;
+  });
+}
+
+/** A member left a group: their sockets leave its roster (after the event reached them). */
+export async function dismissFromRoster(deps: Deps, chat: ChatRef, userId: string): Promise<void> {
+  if (chat.kind !== 'group') return;
+  const sockets = await deps.store.rosters.listMember(chat.chatId, userId);
+  await deps.store.rosters.remove(sockets.map((s) => ({ chatId: chat.chatId, ...s })));
+}
+
+/** A group was deleted: its roster goes too (after the event reached it). */
+export async function disbandRoster(deps: Deps, chat: ChatRef): Promise<void> {
+  if (chat.kind === 'group') await deps.store.rosters.clear(chat.chatId);
+}

@@ -1,0 +1,197 @@
+/**
+ * Scheduled messages, the system's side: the sweep that puts due messages on the queue, and the
+ * dispatch that sends one at its time, exactly once:
+ *
+ * 1. a conditional claim (pending → sending, with a lease) lets one dispatcher through; anything
+ *    else (sent, failed, cancelled, gone, or held by a live dispatcher) is left alone, which makes
+ *    duplicate queue messages and racing dispatchers harmless;
+ * 2. the message goes out through `sendMessage`, the same domain path as a client's send, with a
+ *    clientMessageId derived from the scheduled id: a second attempt after a crash finds the first
+ *    one's message instead of storing another;
+ * 3. a conditional completion (sending → sent | failed, guarded by the claim) records the outcome,
+ *    and only the dispatcher whose completion succeeded tells the author's sockets.
+ *
+ * A dispatcher that dies between 1 and 3 leaves `sending`; once its lease runs out the next sweep's
+ * queue message lets another take over (step 2 makes that safe).
+ */
+import { randomBytes } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { DUE_SHARDS } from '../data/keys.ts';
+import type { Completion, DueRef, ScheduledRecord } from '../data/store.ts';
+import type { Caller } from '../shared/caller.ts';
+import { mapSettled } from '../shared/concurrency.ts';
+import { isChatError } from '../shared/errors.ts';
+import { event } from '../shared/frames.ts';
+import { logger } from '../shared/logger.ts';
+import { scheduledView, sendClientMessageId } from './scheduled.ts';
+import type { ScheduledDeps } from './scheduled-deps.ts';
+import { sendMessage } from './send.ts';
+
+/** How long a claim holds: longer than one dispatch can take (the dispatcher times out at 20 s). */
+export const DISPATCH_LEASE_MS = 60_000;
+/** Attempts that claimed a message before it is given up as failed (`INTERNAL`). */
+export const MAX_DISPATCH_ATTEMPTS = 5;
+/**
+ * A queue message that arrives this early is held until its time (timers round down to the second,
+ * so every one arrives up to a second early); an earlier one is put back on the queue.
+ */
+const MAX_EARLY_WAIT_MS = 2000;
+/** `sendMessage` gets no socket to leave out: every socket of the author gets `message.created`. */
+const NO_SOCKET = '';
+
+export type DispatchOutcome = 'sent' | 'failed' | 'skipped' | 'requeued';
+
+export async function dispatchScheduled(deps: ScheduledDeps, ref: DueRef): Promise<DispatchOutcome> {
+  // The queue message carries the send time (it never changes), so an early one costs no read.
+  const early = Date.parse(ref.sendAt) - deps.now().getTime();
+  if (early > MAX_EARLY_WAIT_MS) {
+    await deps.queue.enqueue([ref], deps.now());
+    return 'requeued';
+  }
+  if (early > 0) await sleep(early);
+
+  const dispatchId = randomBytes(9).toString('base64url');
+  const claimed = await deps.store.scheduled.claim(ref, dispatchId, deps.now(), DISPATCH_LEASE_MS);
+  if (!claimed) return 'skipped';
+  let outcome: Completion;
+  try {
+    outcome = await publish(deps, claimed);
+  } catch (error) {
+    // Not an outcome (throttling, an outage): give it back for the next attempt.
+    await deps.store.scheduled.release(claimed, dispatchId).catch(() => undefined);
+    throw error;
+  }
+  const at = deps.now();
+  if (!(await deps.store.scheduled.complete(claimed, dispatchId, outcome, at))) return 'skipped';
+  const scheduled = scheduledView({
+    ...claimed,
+    status: outcome.status,
+    ...(outcome.status === 'sent' ? { messageId: outcome.messageId } : { reason: outcome.reason }),
+  });
+  const lagMs = at.getTime() - Date.parse(claimed.sendAt);
+  logger.info('scheduled message dispatched', {
+    scheduledId: claimed.scheduledId,
+    status: outcome.status,
+    reason: scheduled.reason,
+    attempts: claimed.attempts,
+    lagMs,
+  });
+  await deps.fanOut.toUsers(
+    [claimed.userId],
+    outcome.status === 'sent'
+      ? event('scheduled.sent', { scheduled })
+      : event('scheduled.failed', { scheduled }),
+  );
+  return outcome.status;
+}
+
+/** Sends a claimed message as its author, or says why it cannot go out. Throws only when it may retry. */
+async function publish(deps: ScheduledDeps, record: ScheduledRecord): Promise<Completion> {
+  const clientMessageId = sendClientMessageId(record.scheduledId);
+  if (record.attempts > 1) {
+    // An earlier attempt may have stored the message and died before recording it (the client-id
+    // index, read consistently, as the send path itself reads it).
+    const stored = await deps.store.messages.findByClientId(record.chatId, record.userId, clientMessageId);
+    if (stored) return { status: 'sent', messageId: stored.messageId };
+    if (record.attempts > MAX_DISPATCH_ATTEMPTS) {
+      logger.error('scheduled message given up', {
+        scheduledId: record.scheduledId,
+        attempts: record.attempts,
+      });
+      return { status: 'failed', reason: 'INTERNAL' };
+    }
+  }
+  const author: Caller = { userId: record.userId, name: record.authorName };
+  try {
+    const { message } = await sendMessage(deps, author, {
+      chatId: record.chatId,
+      text: record.text,
+      replyTo: record.replyTo ?? undefined,
+      clientMessageId,
+      attachments: undefined,
+      connectionId: NO_SOCKET,
+    });
+    return { status: 'sent', messageId: message.messageId };
+  } catch (error) {
+    if (!isChatError(error)) throw error;
+    // The author is no longer a member, or the chat is gone: say which.
+    if (error.code === 'NOT_FOUND') {
+      const refusal = await whyNot(deps, record);
+      if (refusal) return refusal;
+    }
+    // A request the send path refuses for good (it was valid when scheduled).
+    if (error.code === 'BAD_REQUEST' || error.code === 'FORBIDDEN')
+      return { status: 'failed', reason: error.code };
+    throw error;
+  }
+}
+
+/** `CHAT_DELETED` or `NOT_MEMBER` when the author can no longer send in the chat. */
+async function whyNot(deps: ScheduledDeps, record: ScheduledRecord): Promise<Completion | undefined> {
+  const { chat, members } = await deps.store.chats.getWithMembers(record.chatId, { consistent: true });
+  if (!chat) return { status: 'failed', reason: 'CHAT_DELETED' };
+  if (!members.some((m) => m.userId === record.userId)) return { status: 'failed', reason: 'NOT_MEMBER' };
+  return undefined;
+}
+
+export interface SweepReport {
+  /** Messages newly due within the horizon, put on the queue. */
+  readonly due: number;
+  /** Messages found stuck (still to go out `STUCK_AFTER_MS` past their time) and put on the queue again. */
+  readonly retried: number;
+  /** How long the oldest message found is overdue (0 when none is): the sweep's view of the lag. */
+  readonly overdueMs: number;
+}
+
+/**
+ * A message still in the due index this long after its due time is stuck (its queue message was
+ * lost or dead-lettered, or its dispatcher died): the sweep enqueues it again and postpones its
+ * due-index time by as much, so it is retried every `STUCK_AFTER_MS`, not at every sweep.
+ */
+export const STUCK_AFTER_MS = 120_000;
+
+/**
+ * The sweep. It enqueues each scheduled message when its due time enters the horizon: it reads the
+ * due index from its cursor (how far the last sweep that found something got) to now + horizon,
+ * enqueues what it finds with timers for the seconds left, and moves the cursor; what is due sooner
+ * than the horizon when scheduled was enqueued by `scheduleMessage` (and may be enqueued once more
+ * by the next sweep: at most twice in all). Messages still there `STUCK_AFTER_MS` past their time are
+ * enqueued again. One Query per shard and range: the cost follows the due
+ * messages, never the number of scheduled ones.
+ *
+ * `full` ignores the cursor and enqueues everything due within the horizon: after the queue lost
+ * its messages (the local queue is in memory: `npm run dev` sweeps this way at start-up) or a
+ * restore of the table.
+ */
+export async function sweepDue(deps: ScheduledDeps, options: { full?: boolean } = {}): Promise<SweepReport> {
+  const now = deps.now();
+  const until = new Date(now.getTime() + deps.horizonMs).toISOString();
+  const stuckBefore = new Date(now.getTime() - STUCK_AFTER_MS).toISOString();
+  const cursor = options.full ? undefined : await deps.store.due.getSweepCursor();
+  const shards = Array.from({ length: DUE_SHARDS }, (_, shard) => shard);
+  const inShards = async (range: { from?: string; to: string }) =>
+    (await Promise.all(shards.map((shard) => deps.store.due.listDue(shard, range)))).flat();
+
+  const due = await inShards({ from: cursor, to: until });
+  // Stuck ones lie before the cursor (without a cursor the range above has them all).
+  const stuckTo = cursor === undefined ? undefined : [cursor, stuckBefore].sort()[0];
+  const stuck = stuckTo === undefined ? [] : await inShards({ to: stuckTo });
+  await deps.queue.enqueue([...due, ...stuck], now);
+  await mapSettled(stuck, POSTPONE_CONCURRENCY, async (ref) => {
+    await deps.store.due.postpone(ref, now.toISOString());
+  });
+  // An empty window leaves the cursor (and the table) as it is: a quiet system writes nothing.
+  if (due.length > 0) await deps.store.due.moveSweepCursor(until);
+
+  const oldest = [...due, ...stuck].reduce((min, ref) => Math.min(min, Date.parse(ref.sendAt)), Infinity);
+  const overdueMs = Number.isFinite(oldest) ? Math.max(0, now.getTime() - oldest) : 0;
+  logger.info('scheduled sweep', {
+    due: due.length,
+    retried: stuck.length,
+    overdueMs,
+    full: options.full ?? false,
+  });
+  return { due: due.length, retried: stuck.length, overdueMs };
+}
+
+const POSTPONE_CONCURRENCY = 16;

@@ -1,0 +1,175 @@
+/**
+ * Scheduled messages, the author's side: scheduleMessage, listScheduled, cancelScheduled. Sending
+ * them at their time is `scheduled-dispatch.ts`. Only the author ever sees a scheduled message:
+ * it lives in the author's partition, so anyone else's lookup finds nothing (NOT_FOUND).
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import type { Request } from '../contract/index.ts';
+import type { Scheduled } from '../contract/objects.ts';
+import type { ScheduledRecord } from '../data/store.ts';
+import type { Caller } from '../shared/caller.ts';
+import { badRequest, conflict, notFound } from '../shared/errors.ts';
+import { event } from '../shared/frames.ts';
+import { logger } from '../shared/logger.ts';
+import { loadAsMember } from './access.ts';
+import type { Deps } from './deps.ts';
+import { seqOfMessageId } from './ids.ts';
+import { LIMITS } from './limits.ts';
+import type { ScheduledDeps } from './scheduled-deps.ts';
+
+const DAY_MS = 24 * 3600 * 1000;
+/** Clocks of different functions may disagree this much. */
+const CLOCK_MARGIN_MS = 5000;
+
+/** A schedule as the domain takes it: the frame's fields and the socket it came from. */
+export interface ScheduleMessageInput extends Request<'scheduleMessage'> {
+  /** The author's socket: it gets the ack, so it is left out of `scheduled.created`. */
+  readonly connectionId: string;
+}
+
+export function scheduledView(r: ScheduledRecord): Scheduled {
+  return {
+    scheduledId: r.scheduledId,
+    chatId: r.chatId,
+    text: r.text,
+    attachments: [],
+    replyTo: r.replyTo ?? null,
+    sendAt: r.sendAt,
+    status: r.status === 'sending' ? 'pending' : r.status,
+    messageId: r.messageId ?? null,
+    reason: r.reason ?? null,
+    createdAt: r.createdAt,
+  };
+}
+
+/**
+ * The id of a schedule: random, or, with a clientMessageId, derived from author, chat and that id,
+ * so a repeated request names the same item and the conditional create de-duplicates it.
+ */
+export function scheduledIdFor(userId: string, chatId: string, clientMessageId: string | undefined): string {
+  const bytes = clientMessageId
+    ? createHash('sha256').update(`${userId}\u0000${chatId}\u0000${clientMessageId}`).digest().subarray(0, 16)
+    : randomBytes(16);
+  return `s_${bytes.toString('base64url')}`;
+}
+
+/** The clientMessageId the send of a scheduled message carries: its publish is idempotent by it. */
+export const sendClientMessageId = (scheduledId: string): string => `sched_${scheduledId}`;
+
+/** `sendAt` must be in the future and at most 30 days ahead. */
+function checkSendAt(sendAt: Date, now: Date): void {
+  if (sendAt.getTime() <= now.getTime()) {
+    throw badRequest(
+      `"sendAt" must be in the future (it is ${sendAt.toISOString()}; now is ${now.toISOString()}).`,
+    );
+  }
+  if (sendAt.getTime() > now.getTime() + LIMITS.scheduleMaxDaysAhead * DAY_MS) {
+    throw badRequest(`"sendAt" must be at most ${LIMITS.scheduleMaxDaysAhead} days ahead.`);
+  }
+}
+
+export async function scheduleMessage(
+  deps: ScheduledDeps,
+  caller: Caller,
+  input: ScheduleMessageInput,
+): Promise<{ scheduled: Scheduled }> {
+  const now = deps.now();
+  const sendAt = new Date(input.sendAt);
+  checkSendAt(sendAt, now);
+  await loadAsMember(deps, caller, input.chatId);
+  // The same refusal as sendMessage's until this server accepts attachments.
+  if (input.attachments !== undefined) {
+    throw badRequest('"attachments" are not accepted by this server yet.');
+  }
+  if (input.replyTo !== undefined) {
+    const seq = seqOfMessageId(input.replyTo);
+    const target = seq === undefined ? undefined : await deps.store.messages.get(input.chatId, seq);
+    if (!target || target.messageId !== input.replyTo) {
+      throw badRequest('"replyTo" must be the messageId of a message in this chat.');
+    }
+  }
+  const record: ScheduledRecord = {
+    scheduledId: scheduledIdFor(caller.userId, input.chatId, input.clientMessageId),
+    userId: caller.userId,
+    authorName: caller.name,
+    chatId: input.chatId,
+    text: input.text ?? '',
+    replyTo: input.replyTo ?? null,
+    clientMessageId: input.clientMessageId ?? null,
+    sendAt: sendAt.toISOString(),
+    status: 'pending',
+    messageId: null,
+    reason: null,
+    createdAt: now.toISOString(),
+    attempts: 0,
+  };
+  const outcome = await deps.store.scheduled.create(record, LIMITS.scheduledMaxPending);
+  if (outcome.status === 'duplicate') return { scheduled: scheduledView(outcome.existing) };
+  if (outcome.status === 'limit') {
+    throw badRequest(
+      `You have ${LIMITS.scheduledMaxPending} scheduled messages waiting, the most allowed; cancel one or wait until one goes out.`,
+    );
+  }
+  // Due before the sweep's cursor may already be past it: onto the queue now (a margin for clocks).
+  // Should that fail, the item is stored all the same and a sweep retries it once it is stuck
+  // (late): the schedule is not lost.
+  if (sendAt.getTime() < now.getTime() + deps.horizonMs + CLOCK_MARGIN_MS) {
+    await deps.queue
+      .enqueue([{ userId: record.userId, scheduledId: record.scheduledId, sendAt: record.sendAt }], now)
+      .catch((error: unknown) => logger.error('could not enqueue a scheduled message', { error }));
+  }
+  const scheduled = scheduledView(record);
+  await deps.fanOut.toUsers([caller.userId], event('scheduled.created', { scheduled }), {
+    excludeConnectionId: input.connectionId,
+  });
+  return { scheduled };
+}
+
+/** The caller's scheduled messages still to go out, soonest first (optionally of one chat). */
+export async function listScheduled(
+  deps: Deps,
+  caller: Caller,
+  input: { readonly chatId?: string | undefined },
+): Promise<{ scheduled: Scheduled[] }> {
+  const records = await deps.store.scheduled.listPending(caller.userId);
+  return {
+    scheduled: records
+      .filter((r) => input.chatId === undefined || r.chatId === input.chatId)
+      .sort((a, b) => a.sendAt.localeCompare(b.sendAt) || a.scheduledId.localeCompare(b.scheduledId))
+      .map(scheduledView),
+  };
+}
+
+const scheduledNotFound = (scheduledId: string) =>
+  notFound(`Scheduled message "${scheduledId}" was not found.`);
+
+function notPending(r: ScheduledRecord) {
+  return conflict(
+    r.status === 'sending'
+      ? `Scheduled message "${r.scheduledId}" is going out right now and can no longer be cancelled.`
+      : `Scheduled message "${r.scheduledId}" can no longer be cancelled: it is ${r.status}.`,
+  );
+}
+
+export async function cancelScheduled(
+  deps: Deps,
+  caller: Caller,
+  input: { readonly scheduledId: string; readonly connectionId: string },
+): Promise<{ scheduled: Scheduled }> {
+  const record = await deps.store.scheduled.get(caller.userId, input.scheduledId, { consistent: true });
+  if (!record) throw scheduledNotFound(input.scheduledId);
+  if (record.status !== 'pending') throw notPending(record);
+  const now = deps.now();
+  if (!(await deps.store.scheduled.cancel(record, now))) {
+    // It left `pending` between the read and the write (a dispatcher claimed it).
+    const latest = await deps.store.scheduled.get(caller.userId, input.scheduledId, { consistent: true });
+    if (!latest) throw scheduledNotFound(input.scheduledId);
+    if (latest.status === 'pending') throw conflict('The scheduled message was busy; please retry.');
+    throw notPending(latest);
+  }
+  const scheduled = scheduledView({ ...record, status: 'cancelled' });
+  await deps.fanOut.toUsers([caller.userId], event('scheduled.cancelled', { scheduled }), {
+    excludeConnectionId: input.connectionId,
+  });
+  return { scheduled };
+}

@@ -1,0 +1,102 @@
+/**
+ * Posting one frame to many sockets through the API Gateway Management API (`@connections`): the
+ * policy both the in-request fan-out and the queue worker apply.
+ *
+ * - Bounded concurrency, every post awaited (one failure never stops the rest).
+ * - 410 GoneException: the socket is gone; `onGone` forgets exactly that socket. No retry.
+ * - Throttling (429) and server errors (5xx, network): retried a bounded number of times with the
+ *   shared backoff (full jitter); then counted as failed and handed back, never thrown.
+ */
+import {
+  type ApiGatewayManagementApiClient,
+  PostToConnectionCommand,
+} from '@aws-sdk/client-apigatewaymanagementapi';
+import { mapSettled } from '../shared/concurrency.ts';
+import { logger } from '../shared/logger.ts';
+import { type Backoff, backOff } from '../shared/retry.ts';
+
+/** One socket of one user. */
+export interface Target {
+  readonly userId: string;
+  readonly connectionId: string;
+}
+
+export interface DeliveryReport {
+  /** Posts acknowledged by the Management API. */
+  delivered: number;
+  /** Sockets found gone (410) and forgotten. */
+  gone: number;
+  /** Posts that failed after retries (logged). */
+  failed: number;
+  /** Retries performed for throttling or server errors. */
+  retried: number;
+}
+
+export interface DeliveryOptions {
+  /** Posts in flight at once. */
+  readonly concurrency: number;
+  /** Attempts per post for retryable failures (429, 5xx, network). */
+  readonly maxAttempts: number;
+  readonly backoff: Backoff;
+}
+
+export const emptyReport = (): DeliveryReport => ({ delivered: 0, gone: 0, failed: 0, retried: 0 });
+
+export function statusOf(error: unknown): number | undefined {
+  return (error as { $metadata?: { httpStatusCode?: number } })?.$metadata?.httpStatusCode;
+}
+
+export function isGone(error: unknown): boolean {
+  return (error as { name?: string })?.name === 'GoneException' || statusOf(error) === 410;
+}
+
+function isRetryable(error: unknown): boolean {
+  const status = statusOf(error);
+  if (status === undefined) return true; // network-level failure
+  const name = (error as { name?: string })?.name;
+  return status === 429 || status >= 500 || name === 'LimitExceededException';
+}
+
+/**
+ * Posts `data` to every target. Returns the report and the targets whose posts failed after the
+ * bounded retries (the queue worker hands those to a later attempt).
+ */
+export async function deliver(
+  client: () => ApiGatewayManagementApiClient,
+  targets: readonly Target[],
+  data: Uint8Array,
+  onGone: (target: Target) => Promise<void>,
+  options: DeliveryOptions,
+): Promise<{ report: DeliveryReport; failed: Target[] }> {
+  const report = emptyReport();
+  const failed: Target[] = [];
+  await mapSettled(targets, options.concurrency, async (target) => {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await client().send(new PostToConnectionCommand({ ConnectionId: target.connectionId, Data: data }));
+        report.delivered++;
+        return;
+      } catch (error) {
+        if (isGone(error)) {
+          report.gone++;
+          await onGone(target);
+          return;
+        }
+        if (attempt >= options.maxAttempts || !isRetryable(error)) {
+          report.failed++;
+          failed.push(target);
+          logger.error('post to connection failed', {
+            connectionId: target.connectionId,
+            status: statusOf(error),
+            attempts: attempt,
+            error,
+          });
+          return;
+        }
+        report.retried++;
+        await backOff(options.backoff, attempt);
+      }
+    }
+  });
+  return { report, failed };
+}

@@ -1,0 +1,134 @@
+/**
+ * Fan-out jobs: one frame and a batch of sockets to post it to, handed from a request to the queue
+ * worker when an event goes to more sockets than a request should post itself. On AWS the queue is
+ * SQS (standard: order between jobs does not matter, each job is one event); locally the same
+ * client talks to the in-process stand-in (local/queue.ts).
+ */
+import type { SQSClient } from '@aws-sdk/client-sqs';
+import { logger } from '../shared/logger.ts';
+import { type Backoff, backOff } from '../shared/retry.ts';
+import type { Target } from './delivery.ts';
+
+export const JOB_VERSION = 1;
+
+export interface FanOutJob {
+  readonly v: typeof JOB_VERSION;
+  /** The group whose roster listed these sockets (a gone socket's entry is dropped from it). */
+  readonly chatId?: string;
+  /** The frame, serialized once. */
+  readonly frame: string;
+  /** `[userId, connectionId]` pairs. */
+  readonly targets: readonly (readonly [string, string])[];
+  /** 1 for a fresh job; a job carrying the sockets whose posts failed is attempt + 1. */
+  readonly attempt: number;
+}
+
+/** Splits the targets of one frame into jobs of at most `size` sockets. */
+export function planJobs(
+  targets: readonly Target[],
+  frame: string,
+  chatId: string | undefined,
+  size: number,
+  attempt = 1,
+): FanOutJob[] {
+  const jobs: FanOutJob[] = [];
+  for (let i = 0; i < targets.length; i += size) {
+    jobs.push({
+      v: JOB_VERSION,
+      ...(chatId !== undefined ? { chatId } : {}),
+      frame,
+      targets: targets.slice(i, i + size).map((t) => [t.userId, t.connectionId] as const),
+      attempt,
+    });
+  }
+  return jobs;
+}
+
+export const targetsOf = (job: FanOutJob): Target[] =>
+  job.targets.map(([userId, connectionId]) => ({ userId, connectionId }));
+
+const isString = (x: unknown): x is string => typeof x === 'string' && x.length > 0;
+
+/** The job a queue message carries, or undefined when the body is not one (it is then dropped). */
+export function decodeJob(body: string): FanOutJob | undefined {
+  let job: Partial<FanOutJob>;
+  try {
+    job = JSON.parse(body) as Partial<FanOutJob>;
+  } catch {
+    return undefined;
+  }
+  const ok =
+    job !== null &&
+    typeof job === 'object' &&
+    job.v === JOB_VERSION &&
+    isString(job.frame) &&
+    (job.chatId === undefined || isString(job.chatId)) &&
+    Number.isInteger(job.attempt) &&
+    Array.isArray(job.targets) &&
+    job.targets.every((t) => Array.isArray(t) && t.length === 2 && isString(t[0]) && isString(t[1]));
+  return ok ? (job as FanOutJob) : undefined;
+}
+
+/** Where jobs go. */
+export interface JobQueue {
+  /** Enqueues every job or throws (then nothing may be assumed about which ones went). */
+  send(jobs: readonly FanOutJob[], options?: { delaySeconds?: number }): Promise<void>;
+}
+
+/** Entries per SendMessageBatch (SQS's limit) and bytes per call (well under SQS's 1 MiB). */
+const BATCH_ENTRIES = 10;
+const BATCH_BYTES = 256 * 1024;
+const SEND_ATTEMPTS = 3;
+const SEND_BACKOFF: Backoff = { baseMs: 20, capMs: 200 };
+
+/** SQS: SendMessageBatch, up to 10 jobs a call; entries SQS refuses are sent again (bounded). */
+export class SqsJobQueue implements JobQueue {
+  constructor(
+    private readonly client: () => Promise<SQSClient>,
+    readonly queueUrl: string,
+  ) {}
+
+  async send(jobs: readonly FanOutJob[], options: { delaySeconds?: number } = {}): Promise<void> {
+    const bodies = jobs.map((job) => JSON.stringify(job));
+    await Promise.all(packBatches(bodies).map((batch) => this.#sendBatch(batch, options.delaySeconds)));
+  }
+
+  async #sendBatch(bodies: readonly string[], delaySeconds: number | undefined): Promise<void> {
+    const { SendMessageBatchCommand } = await import('@aws-sdk/client-sqs');
+    const client = await this.client();
+    let pending = bodies.map((body, i) => ({ Id: String(i), MessageBody: body }));
+    for (let attempt = 1; pending.length > 0; attempt++) {
+      const out = await client.send(
+        new SendMessageBatchCommand({
+          QueueUrl: this.queueUrl,
+          Entries: pending.map((e) => ({ ...e, ...(delaySeconds ? { DelaySeconds: delaySeconds } : {}) })),
+        }),
+      );
+      const failed = new Set((out.Failed ?? []).map((f) => f.Id));
+      if (failed.size === 0) return;
+      logger.warn('fan-out queue refused jobs', { failed: out.Failed, attempt });
+      if (attempt >= SEND_ATTEMPTS) throw new Error(`the fan-out queue refused ${failed.size} jobs`);
+      pending = pending.filter((e) => failed.has(e.Id));
+      await backOff(SEND_BACKOFF, attempt);
+    }
+  }
+}
+
+/** Groups message bodies into SendMessageBatch calls: at most 10 entries and 256 KB each. */
+export function packBatches(bodies: readonly string[]): string[][] {
+  const batches: string[][] = [];
+  let current: string[] = [];
+  let bytes = 0;
+  for (const body of bodies) {
+    const size = Buffer.byteLength(body);
+    if (current.length > 0 && (current.length === BATCH_ENTRIES || bytes + size > BATCH_BYTES)) {
+      batches.push(current);
+      current = [];
+      bytes = 0;
+    }
+    current.push(body);
+    bytes += size;
+  }
+  if (current.length > 0) batches.push(current);
+  return batches;
+}

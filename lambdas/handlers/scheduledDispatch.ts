@@ -1,0 +1,44 @@
+/**
+ * The dispatcher of scheduled messages, fed by the due queue (an SQS event source mapping on AWS,
+ * the local queue locally): sends each due message once. A record that fails is reported back
+ * (`batchItemFailures`) and comes again after the queue's visibility timeout; the sweep also
+ * re-enqueues anything still due every minute. A body that is not ours is logged and dropped.
+ */
+import type { SQSBatchItemFailure, SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { SCHEDULED_FUNCTIONS } from '../../lib/scheduled-functions.ts';
+import { scheduledDeps } from '../domain/scheduled-deps.ts';
+import { dispatchScheduled } from '../domain/scheduled-dispatch.ts';
+import { parseDueMessage } from '../queue/due-queue.ts';
+import { mapSettled } from '../shared/concurrency.ts';
+import { logger } from '../shared/logger.ts';
+
+/** Records of a batch (at most 10) dispatched at once. */
+const CONCURRENCY = 10;
+
+export const handler = (event: SQSEvent, context?: { awsRequestId?: string }): Promise<SQSBatchResponse> =>
+  logger.runWithKeys(
+    { awsRequestId: context?.awsRequestId },
+    () => dispatchBatch(event),
+    SCHEDULED_FUNCTIONS.dispatcher.name,
+  );
+
+async function dispatchBatch(event: SQSEvent): Promise<SQSBatchResponse> {
+  const deps = scheduledDeps();
+  const batchItemFailures: SQSBatchItemFailure[] = [];
+  await mapSettled(event.Records, CONCURRENCY, async (record) => {
+    const ref = parseDueMessage(record.body);
+    if (!ref) {
+      logger.error('dropped a due-queue message that is not a scheduled message', {
+        messageId: record.messageId,
+      });
+      return;
+    }
+    try {
+      await dispatchScheduled(deps, ref);
+    } catch (error) {
+      logger.error('scheduled dispatch failed', { scheduledId: ref.scheduledId, error });
+      batchItemFailures.push({ itemIdentifier: record.messageId });
+    }
+  });
+  return { batchItemFailures };
+}

@@ -1,0 +1,161 @@
+/**
+ * A queue worker from lib/workers.ts: an SQS standard queue (SSE-SQS, TLS only) with a dead-letter
+ * queue (redrive after `maxReceiveCount` receives, kept 14 days), the worker function (a
+ * ChatFunction like every route's) invoked by an event source mapping (batch size, maximum
+ * concurrency and partial batch responses from the definition), its least-privilege grants, and
+ * alarms: anything in the dead-letter queue, the oldest message older than `maxAgeSeconds`, and
+ * the function's errors and throttles.
+ */
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
+import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
+import { Grant } from 'aws-cdk-lib/aws-iam';
+import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
+import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { ITopic } from 'aws-cdk-lib/aws-sns';
+import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import type { ChatApi } from './chat-api.ts';
+import { ChatFunction, type LogLevel } from './chat-function.ts';
+import type { ChatTable } from './chat-table.ts';
+import { MANAGEMENT_ENDPOINT_ENV, TABLE_NAME_ENV } from './table.ts';
+import type { QueueWorkerDefinition } from './workers.ts';
+
+export interface QueueWorkerProps {
+  readonly definition: QueueWorkerDefinition;
+  readonly table: ChatTable;
+  /** The WebSocket API whose connections the worker posts to. */
+  readonly api: ChatApi;
+  /** @default RetentionDays.ONE_MONTH (ChatFunction's default) */
+  readonly logRetention?: RetentionDays;
+  /** A throwaway stack: queues and logs are deleted with it. @default false */
+  readonly destroyable?: boolean;
+  /** @default 'INFO' */
+  readonly logLevel?: LogLevel;
+  /** Where alarms (and their recovery) go. @default - no action */
+  readonly alarmTopic?: ITopic;
+}
+
+export class QueueWorker extends Construct {
+  readonly definition: QueueWorkerDefinition;
+  readonly queue: Queue;
+  readonly deadLetterQueue: Queue;
+  readonly worker: ChatFunction;
+  readonly alarms: readonly Alarm[];
+
+  constructor(scope: Construct, id: string, props: QueueWorkerProps) {
+    super(scope, id);
+    const def = props.definition;
+    this.definition = def;
+    const removalPolicy = props.destroyable ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN;
+
+    this.deadLetterQueue = new Queue(this, 'DeadLetters', {
+      encryption: QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+      removalPolicy,
+    });
+    this.queue = new Queue(this, 'Queue', {
+      encryption: QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      // Lambda's advice for SQS event sources: at least six times the function's timeout.
+      visibilityTimeout: Duration.seconds(6 * def.timeoutSeconds),
+      retentionPeriod: Duration.days(1),
+      deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: def.maxReceiveCount },
+      removalPolicy,
+    });
+
+    this.worker = new ChatFunction(this, def.name, {
+      entry: def.entry,
+      description: `Chat worker ${def.name}`,
+      timeout: Duration.seconds(def.timeoutSeconds),
+      ...(props.logRetention ? { logRetention: props.logRetention } : {}),
+      logRemovalPolicy: removalPolicy,
+      ...(props.logLevel ? { logLevel: props.logLevel } : {}),
+      environment: {
+        [TABLE_NAME_ENV]: props.table.tableName,
+        [MANAGEMENT_ENDPOINT_ENV]: props.api.stage.callbackUrl,
+        [def.queueUrlEnv]: this.queue.queueUrl,
+        FANOUT_CONCURRENCY: String(def.postConcurrency),
+      },
+    });
+    this.worker.function.addEventSource(
+      new SqsEventSource(this.queue, {
+        batchSize: def.batchSize,
+        maxConcurrency: def.maxConcurrency,
+        reportBatchItemFailures: true,
+      }),
+    );
+    // Table: exactly its actions, on items whose partition key has one of its prefixes.
+    if (def.tableActions.length > 0) {
+      Grant.addToPrincipal({
+        grantee: this.worker,
+        actions: [...def.tableActions],
+        resourceArns: [props.table.table.tableArn],
+        conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [...def.leadingKeys] } },
+      });
+    }
+    if (def.managementApi) props.api.grantManageConnections(this.worker);
+    // Jobs whose posts failed go back to the queue (a new, smaller job); its URL is set above.
+    this.grantSend(this.worker);
+
+    const alarms: Alarm[] = [];
+    const alarm = (alarmId: string, metric: Alarm['metric'], threshold: number, description: string) => {
+      const a = new Alarm(this, alarmId, {
+        metric,
+        threshold,
+        evaluationPeriods: 1,
+        comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        treatMissingData: TreatMissingData.NOT_BREACHING,
+        alarmDescription: description,
+      });
+      if (props.alarmTopic) {
+        a.addAlarmAction(new SnsAction(props.alarmTopic));
+        a.addOkAction(new SnsAction(props.alarmTopic));
+      }
+      alarms.push(a);
+    };
+    const period = Duration.minutes(1);
+    alarm(
+      'DeadLettersAlarm',
+      this.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period, statistic: 'Maximum' }),
+      1,
+      `${def.name}: jobs in the dead-letter queue (given up after ${def.maxReceiveCount} receives)`,
+    );
+    alarm(
+      'OldestJobAlarm',
+      this.queue.metricApproximateAgeOfOldestMessage({ period, statistic: 'Maximum' }),
+      def.maxAgeSeconds,
+      `${def.name}: the oldest queued job waited ${def.maxAgeSeconds} s or more (workers fall behind)`,
+    );
+    const fnPeriod = Duration.minutes(5);
+    alarm(
+      'Errors',
+      this.worker.function.metricErrors({ period: fnPeriod, statistic: 'Sum' }),
+      1,
+      `${def.name}: the function failed`,
+    );
+    alarm(
+      'ThrottlesAlarm',
+      this.worker.function.metricThrottles({ period: fnPeriod, statistic: 'Sum' }),
+      1,
+      `${def.name}: invocations were throttled (concurrency limit)`,
+    );
+    this.alarms = alarms;
+  }
+
+  /**
+   * Lets `producer` enqueue jobs: `sqs:SendMessage` (which covers SendMessageBatch) on this queue
+   * only, and the queue's URL in its environment.
+   */
+  grantSend(producer: ChatFunction): Grant {
+    if (producer !== this.worker) {
+      producer.function.addEnvironment(this.definition.queueUrlEnv, this.queue.queueUrl);
+    }
+    return Grant.addToPrincipal({
+      grantee: producer,
+      actions: ['sqs:SendMessage'],
+      resourceArns: [this.queue.queueArn],
+    });
+  }
+}

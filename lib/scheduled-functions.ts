@@ -1,0 +1,79 @@
+/**
+ * The two functions behind scheduled messages, declared once (like the route table) for the CDK
+ * construct (lib/scheduled-messages.ts) and the local driver (local/scheduler.ts):
+ *
+ * - the sweeper, every minute: reads the due index for everything due within the horizon and puts
+ *   it on the due queue with an SQS message timer for the remaining seconds;
+ * - the dispatcher, fed by the due queue: sends each message once, at its time, through the same
+ *   domain path as `sendMessage`.
+ *
+ * No CDK imports here: the local stack reads this file too.
+ */
+import { ACTION_ROUTES, type TableAction } from './routes.ts';
+
+/** The environment variable carrying the due queue's URL. */
+export const SCHEDULED_QUEUE_URL_ENV = 'SCHEDULED_QUEUE_URL';
+/**
+ * The sweep horizon in seconds: a sweep enqueues what is due before now + horizon, and
+ * `scheduleMessage` enqueues at once what is due sooner. It must exceed the longest gap between two
+ * sweeps (EventBridge fires a per-minute rule somewhere within its minute: up to 119 s) and stay
+ * under SQS's 900-second timer limit.
+ */
+export const SCHEDULED_HORIZON_ENV = 'SCHEDULED_HORIZON_SECONDS';
+export const DEFAULT_HORIZON_SECONDS = 120;
+
+/**
+ * The due queue's name locally (local/scheduler.ts); scripts/check-iam.ts knows the synthesized
+ * queue by it (on AWS CloudFormation names the queue).
+ */
+export const DUE_QUEUE_NAME = 'scheduled-due';
+
+export interface ScheduledFunctionDefinition {
+  /**
+   * Construct id and local name; also the function's name in its invocation scope, under which the
+   * AWS call recorder files its calls (scripts/check-iam.ts).
+   */
+  readonly name: string;
+  /** Handler module, relative to the repository root; it exports `handler`. */
+  readonly entry: string;
+  /** Table actions on the table and its indexes (least privilege). */
+  readonly tableActions: readonly TableAction[];
+  /** Whether it posts events through the Management API. */
+  readonly managementApi: boolean;
+}
+
+function tableActionsOf(action: keyof typeof ACTION_ROUTES): readonly TableAction[] {
+  const route = ACTION_ROUTES[action];
+  if (route === 'planned') throw new Error(`${action} is not deployed`);
+  return route.tableActions;
+}
+
+export const SCHEDULED_FUNCTIONS = {
+  /**
+   * Queries the due index (that grant is limited to the index), and reads and moves its cursor and
+   * postpones stuck messages (GetItem/UpdateItem, limited to the `SWEEP` and `USER#…` partitions).
+   */
+  sweeper: {
+    name: 'ScheduledSweeper',
+    entry: 'lambdas/handlers/scheduledSweep.ts',
+    tableActions: ['dynamodb:Query:gsi2', 'dynamodb:GetItem', 'dynamodb:UpdateItem'],
+    managementApi: false,
+  },
+  /**
+   * Claims and completes the scheduled item, then sends like `sendMessage` does (its grants are a
+   * superset of the sendMessage route's) and tells the author's sockets.
+   */
+  dispatcher: {
+    name: 'ScheduledDispatcher',
+    entry: 'lambdas/handlers/scheduledDispatch.ts',
+    tableActions: [
+      ...new Set<TableAction>([
+        // BatchGetItem reads a send's uploads: scheduled messages carry no attachments (yet).
+        ...tableActionsOf('sendMessage').filter((a) => a !== 'dynamodb:BatchGetItem'),
+        'dynamodb:GetItem',
+        'dynamodb:UpdateItem',
+      ]),
+    ],
+    managementApi: true,
+  },
+} as const satisfies Record<string, ScheduledFunctionDefinition>;

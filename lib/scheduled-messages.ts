@@ -1,0 +1,238 @@
+/**
+ * Scheduled messages on AWS (the design and its numbers: docs/deploy.md "Scheduled messages"):
+ *
+ *   EventBridge rule, rate(1 minute) ──▶ Sweeper ── Query gsi2 (due within the horizon) ──▶
+ *   SQS due queue (message timer = seconds left) ──▶ Dispatcher (event source mapping, batches of 10,
+ *   partial batch failures) ──▶ sendMessage's domain path, events to the author's sockets
+ *
+ * `scheduleMessage` also enqueues at once what is due within the horizon. The queue has a dead-letter
+ * queue (a message that failed five receives); every sweep re-enqueues whatever is still due, so a
+ * lost or dead-lettered queue message delays a send but never loses it.
+ *
+ * Alarms: function errors and throttles, dead letters, lag (a message sent 60 s or more after its
+ * time, or one waiting that long), a sweep that stopped running, and dispatches given up.
+ */
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import {
+  Alarm,
+  ComparisonOperator,
+  type IMetric,
+  type Metric,
+  TreatMissingData,
+} from 'aws-cdk-lib/aws-cloudwatch';
+import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
+import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
+import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
+import { Grant, type IGrantable } from 'aws-cdk-lib/aws-iam';
+import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
+import { FilterPattern, type RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { ITopic } from 'aws-cdk-lib/aws-sns';
+import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import type { ChatApi } from './chat-api.ts';
+import { ChatFunction, type LogLevel } from './chat-function.ts';
+import type { ChatTable } from './chat-table.ts';
+import { SCHEDULED_FUNCTIONS, SCHEDULED_QUEUE_URL_ENV } from './scheduled-functions.ts';
+import { MANAGEMENT_ENDPOINT_ENV, TABLE_NAME_ENV } from './table.ts';
+
+/** The dispatcher's timeout; the queue's visibility timeout is six times it (AWS's advice). */
+const DISPATCH_TIMEOUT = Duration.seconds(20);
+const SWEEP_TIMEOUT = Duration.seconds(60);
+/** Receives of one queue message before it goes to the dead-letter queue. */
+const MAX_RECEIVES = 5;
+/** The promise on AWS: a scheduled message goes out within 60 s of its time. */
+const LAG_THRESHOLD_MS = 60_000;
+const METRIC_NAMESPACE = 'ServerlessChat/Scheduled';
+
+export interface ScheduledMessagesProps {
+  readonly table: ChatTable;
+  readonly api: ChatApi;
+  /** @default RetentionDays.ONE_MONTH (ChatFunction's default) */
+  readonly logRetention?: RetentionDays;
+  /** @default 'INFO' */
+  readonly logLevel?: LogLevel;
+  /** @default false */
+  readonly destroyable?: boolean;
+  /** @default - alarms have no actions */
+  readonly alarmTopic?: ITopic;
+}
+
+export class ScheduledMessages extends Construct {
+  readonly queue: Queue;
+  readonly deadLetters: Queue;
+  readonly sweeper: ChatFunction;
+  readonly dispatcher: ChatFunction;
+  readonly rule: Rule;
+  readonly alarms: readonly Alarm[];
+
+  constructor(scope: Construct, id: string, props: ScheduledMessagesProps) {
+    super(scope, id);
+    const { table, api } = props;
+    const functionDefaults = {
+      ...(props.logRetention ? { logRetention: props.logRetention } : {}),
+      ...(props.logLevel ? { logLevel: props.logLevel } : {}),
+      logRemovalPolicy: props.destroyable ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN,
+    };
+
+    this.deadLetters = new Queue(this, 'DeadLetters', {
+      encryption: QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    this.queue = new Queue(this, 'DueQueue', {
+      encryption: QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      visibilityTimeout: Duration.seconds(DISPATCH_TIMEOUT.toSeconds() * 6),
+      retentionPeriod: Duration.days(1),
+      deadLetterQueue: { queue: this.deadLetters, maxReceiveCount: MAX_RECEIVES },
+    });
+
+    const { sweeper, dispatcher } = SCHEDULED_FUNCTIONS;
+    this.dispatcher = new ChatFunction(this, 'Dispatcher', {
+      ...functionDefaults,
+      entry: dispatcher.entry,
+      description: 'Chat: sends scheduled messages at their time',
+      timeout: DISPATCH_TIMEOUT,
+      environment: {
+        [TABLE_NAME_ENV]: table.tableName,
+        [MANAGEMENT_ENDPOINT_ENV]: api.stage.callbackUrl,
+        [SCHEDULED_QUEUE_URL_ENV]: this.queue.queueUrl,
+      },
+    });
+    table.grantActions(this.dispatcher, dispatcher.tableActions);
+    api.grantManageConnections(this.dispatcher);
+    this.grantEnqueue(this.dispatcher);
+    this.dispatcher.function.addEventSource(
+      new SqsEventSource(this.queue, { batchSize: 10, reportBatchItemFailures: true }),
+    );
+
+    this.sweeper = new ChatFunction(this, 'Sweeper', {
+      ...functionDefaults,
+      entry: sweeper.entry,
+      description: 'Chat: puts scheduled messages due within the horizon on the due queue',
+      timeout: SWEEP_TIMEOUT,
+      memorySize: 512,
+      environment: {
+        [TABLE_NAME_ENV]: table.tableName,
+        [SCHEDULED_QUEUE_URL_ENV]: this.queue.queueUrl,
+      },
+    });
+    // Queries on the due index only; items only in the cursor's and the users' partitions.
+    table.grantActions(this.sweeper, sweeper.tableActions, { itemPartitions: ['SWEEP', 'USER#*'] });
+    this.grantEnqueue(this.sweeper);
+    this.rule = new Rule(this, 'EveryMinute', {
+      description: 'Chat: sweep of scheduled messages due soon',
+      schedule: Schedule.rate(Duration.minutes(1)),
+      targets: [
+        new LambdaFunction(this.sweeper.function, { retryAttempts: 2, maxEventAge: Duration.minutes(2) }),
+      ],
+    });
+
+    this.alarms = this.#alarms(props.alarmTopic);
+  }
+
+  /** Lets `grantee` put messages on the due queue (`sqs:SendMessage`, which SendMessageBatch needs). */
+  grantEnqueue(grantee: IGrantable): Grant {
+    return Grant.addToPrincipal({
+      grantee,
+      actions: ['sqs:SendMessage'],
+      resourceArns: [this.queue.queueArn],
+    });
+  }
+
+  /** Gives a route function the due queue: its URL and the right to send to it. */
+  connect(fn: ChatFunction): void {
+    fn.function.addEnvironment(SCHEDULED_QUEUE_URL_ENV, this.queue.queueUrl);
+    this.grantEnqueue(fn);
+  }
+
+  /** The functions this construct adds (the route functions are the API's). */
+  get functions(): readonly ChatFunction[] {
+    return [this.sweeper, this.dispatcher];
+  }
+
+  #alarms(topic: ITopic | undefined): Alarm[] {
+    const period = Duration.minutes(5);
+    const alarms: Alarm[] = [];
+    const alarm = (
+      id: string,
+      metric: IMetric,
+      description: string,
+      threshold = 1,
+      options: { below?: boolean; missing?: TreatMissingData } = {},
+    ) => {
+      const a = new Alarm(this, `${id}Alarm`, {
+        metric,
+        threshold,
+        evaluationPeriods: 1,
+        comparisonOperator: options.below
+          ? ComparisonOperator.LESS_THAN_THRESHOLD
+          : ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        treatMissingData: options.missing ?? TreatMissingData.NOT_BREACHING,
+        alarmDescription: description,
+      });
+      if (topic) {
+        a.addAlarmAction(new SnsAction(topic));
+        a.addOkAction(new SnsAction(topic));
+      }
+      alarms.push(a);
+    };
+    for (const fn of this.functions) {
+      const name = fn.node.id;
+      alarm(
+        `${name}Errors`,
+        fn.function.metricErrors({ period, statistic: 'Sum' }),
+        `${name}: the function failed`,
+      );
+      alarm(
+        `${name}Throttles`,
+        fn.function.metricThrottles({ period, statistic: 'Sum' }),
+        `${name}: invocations were throttled (concurrency limit)`,
+      );
+    }
+    alarm(
+      'DeadLetters',
+      this.deadLetters.metricApproximateNumberOfMessagesVisible({ period, statistic: 'Maximum' }),
+      `Scheduled messages: a due-queue message failed ${MAX_RECEIVES} receives (the sweep retries the send; find out why)`,
+    );
+    alarm(
+      'SweepStopped',
+      this.sweeper.function.metricInvocations({ period, statistic: 'Sum' }),
+      'Scheduled messages: the per-minute sweep did not run for 5 minutes (messages due later than 2 minutes after scheduling wait)',
+      1,
+      { below: true, missing: TreatMissingData.BREACHING },
+    );
+    const lag = this.#logMetric(this.dispatcher, 'DispatchLag', 'scheduled message dispatched', '$.lagMs');
+    alarm(
+      'DispatchLag',
+      lag.with({ statistic: 'Maximum', period: Duration.minutes(1) }),
+      `Scheduled messages: one went out ${LAG_THRESHOLD_MS / 1000} s or more after its time`,
+      LAG_THRESHOLD_MS,
+    );
+    const overdue = this.#logMetric(this.sweeper, 'SweepOverdue', 'scheduled sweep', '$.overdueMs');
+    alarm(
+      'SweepOverdue',
+      overdue.with({ statistic: 'Maximum', period: Duration.minutes(1) }),
+      `Scheduled messages: one has waited ${LAG_THRESHOLD_MS / 1000} s or more past its time and not gone out`,
+      LAG_THRESHOLD_MS,
+    );
+    const givenUp = this.#logMetric(this.dispatcher, 'GivenUp', 'scheduled message given up', '1');
+    alarm(
+      'GivenUp',
+      givenUp.with({ statistic: 'Sum', period }),
+      'Scheduled messages: one failed (INTERNAL) after every dispatch attempt',
+    );
+    return alarms;
+  }
+
+  /** A metric from the function's JSON log lines with `message` = `message` (value at `value`). */
+  #logMetric(fn: ChatFunction, name: string, message: string, value: string): Metric {
+    const filter = fn.logGroup.addMetricFilter(`${name}Filter`, {
+      filterPattern: FilterPattern.stringValue('$.message', '=', message),
+      metricNamespace: METRIC_NAMESPACE,
+      metricName: name,
+      metricValue: value,
+    });
+    return filter.metric();
+  }
+}

@@ -1,0 +1,66 @@
+/**
+ * The queue workers: functions that are not routes but consume a queue. Like the route table, this
+ * is the one definition both the CDK stack (lib/fanout-worker.ts: queue, dead-letter queue, event
+ * source mapping, grants, alarms) and the local stack (local/queue.ts: the in-process stand-in that
+ * invokes the same handler with the same `SQSEvent` shape) build from.
+ */
+import type { TableAction } from './routes.ts';
+
+/** The environment variable through which functions learn the fan-out queue's URL. */
+export const FANOUT_QUEUE_URL_ENV = 'FANOUT_QUEUE_URL';
+
+export interface QueueWorkerDefinition {
+  /** PascalCase name used for construct ids and the local stand-in. */
+  readonly name: string;
+  /** Handler module, relative to the repository root; it exports `handler(event: SQSEvent)`. */
+  readonly entry: string;
+  /** Table actions the worker needs (least privilege). */
+  readonly tableActions: readonly TableAction[];
+  /**
+   * Partition-key prefixes the worker's table actions are limited to (IAM `dynamodb:LeadingKeys`).
+   * IAM cannot limit by sort key, so this is as narrow as a grant on one table gets.
+   */
+  readonly leadingKeys: readonly string[];
+  /** Whether it posts to and deletes connections through the Management API. */
+  readonly managementApi: boolean;
+  /** The environment variable that carries its queue's URL to producers (and to itself). */
+  readonly queueUrlEnv: string;
+  /** Records per invocation (the event source mapping's BatchSize). */
+  readonly batchSize: number;
+  /** Worker instances at most (the event source mapping's MaximumConcurrency, 2–1000). */
+  readonly maxConcurrency: number;
+  /** The function's timeout. */
+  readonly timeoutSeconds: number;
+  /** Posts in flight at once per instance (FANOUT_CONCURRENCY). */
+  readonly postConcurrency: number;
+  /** Receives of one message before it moves to the dead-letter queue. */
+  readonly maxReceiveCount: number;
+  /** Alarm when the oldest message has waited this long. */
+  readonly maxAgeSeconds: number;
+}
+
+/**
+ * The fan-out worker. A job is at most 200 sockets (FANOUT_JOB_SIZE; the same number above which
+ * a request stops posting itself). One job per invocation: 200 posts at 16 in flight is about 13
+ * rounds of a Management API call (~20–40 ms in-region), 0.3–0.5 s, far below the 30 s timeout.
+ * At most 10 instances × 16 posts in flight ≈ 4,000–8,000 posts/s, which leaves room under the
+ * account's API Gateway throttle (10,000 requests/s shared by every API, callbacks included) for
+ * the routes themselves; raise both together. The visibility timeout follows from the timeout
+ * (CDK: 6 × timeout, as Lambda recommends for SQS event sources).
+ */
+export const FANOUT_WORKER: QueueWorkerDefinition = {
+  name: 'FanOutWorker',
+  entry: 'lambdas/handlers/fanOutWorker.ts',
+  tableActions: ['dynamodb:DeleteItem'],
+  leadingKeys: ['USER#*', 'ROSTER#*'],
+  managementApi: true,
+  queueUrlEnv: FANOUT_QUEUE_URL_ENV,
+  batchSize: 1,
+  maxConcurrency: 10,
+  timeoutSeconds: 30,
+  postConcurrency: 16,
+  maxReceiveCount: 5,
+  maxAgeSeconds: 60,
+};
+
+export const WORKERS: readonly QueueWorkerDefinition[] = [FANOUT_WORKER];

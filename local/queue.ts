@@ -1,0 +1,248 @@
+/**
+ * A local stand-in for Amazon SQS standard queues and Lambda's SQS event source, in-process and
+ * never deployed: `npm run dev`, the tests and the bench run the real worker handlers with it.
+ *
+ * - Producers use the real `@aws-sdk/client-sqs` (endpoint = `endpoint`): `SendMessage` and
+ *   `SendMessageBatch` over the AWS JSON 1.0 protocol, with `DelaySeconds` and the MD5 digests the
+ *   SDK checks. Nothing else of the SQS API is served (workers never poll: they are invoked).
+ * - Each queue has a consumer like an event source mapping: batches of at most `batchSize`
+ *   records, at most `maxConcurrency` invocations at once, the `SQSEvent` shape Lambda sends, and
+ *   `batchItemFailures` honoured (ReportBatchItemFailures). A failed record (or every record of an
+ *   invocation that threw) is received again after the visibility timeout, and after
+ *   `maxReceiveCount` receives it moves to the queue's dead-letter list.
+ * - Delays and the visibility timeout are real time, the visibility timeout short by default (1 s)
+ *   so that failures are retried while a test waits.
+ */
+import { createHash, randomUUID } from 'node:crypto';
+import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import type { LambdaHandler } from './gateway.ts';
+
+export const ACCOUNT = '000000000000';
+const REGION = 'local';
+
+export interface LocalQueueOptions {
+  /** Records per invocation. @default 10 */
+  readonly batchSize?: number;
+  /** Invocations at once. @default 2 */
+  readonly maxConcurrency?: number;
+  /** Before a failed record is received again. @default 1000 ms */
+  readonly visibilityTimeoutMs?: number;
+  /** Receives before a record moves to the dead-letter list. @default 5 */
+  readonly maxReceiveCount?: number;
+}
+
+interface StoredMessage {
+  readonly messageId: string;
+  readonly body: string;
+  readonly sentAt: number;
+  visibleAt: number;
+  receiveCount: number;
+  firstReceivedAt?: number;
+}
+
+const md5 = (s: string) => createHash('md5').update(s).digest('hex');
+
+/** One queue and its consumer. */
+export class LocalQueue {
+  readonly #waiting: StoredMessage[] = [];
+  readonly #dead: StoredMessage[] = [];
+  #inFlight = 0;
+  #handler: (() => Promise<LambdaHandler>) | undefined;
+  #timer: NodeJS.Timeout | undefined;
+  #idleWaiters: (() => void)[] = [];
+  #stopped = false;
+  #paused = false;
+  readonly #options: Required<LocalQueueOptions>;
+  /** Invocations and records handled so far (observability in tests and the bench). */
+  readonly stats = { invocations: 0, records: 0, failedRecords: 0, sent: 0 };
+
+  constructor(
+    readonly name: string,
+    readonly url: string,
+    options: LocalQueueOptions = {},
+  ) {
+    this.#options = {
+      batchSize: options.batchSize ?? 10,
+      maxConcurrency: options.maxConcurrency ?? 2,
+      visibilityTimeoutMs: options.visibilityTimeoutMs ?? 1000,
+      maxReceiveCount: options.maxReceiveCount ?? 5,
+    };
+  }
+
+  get arn(): string {
+    return `arn:aws:sqs:${REGION}:${ACCOUNT}:${this.name}`;
+  }
+
+  /** Messages moved to the dead-letter list (bodies). */
+  get deadLetters(): string[] {
+    return this.#dead.map((m) => m.body);
+  }
+
+  /** Messages stored (waiting, delayed or in flight). */
+  get depth(): number {
+    return this.#waiting.length + this.#inFlight;
+  }
+
+  /** Invokes `load()`'s handler with batches of this queue's messages. */
+  consume(load: () => Promise<LambdaHandler>): void {
+    this.#handler = load;
+    this.#pump();
+  }
+
+  send(body: string, delaySeconds = 0): { messageId: string; md5: string } {
+    const now = Date.now();
+    const message: StoredMessage = {
+      messageId: randomUUID(),
+      body,
+      sentAt: now,
+      visibleAt: now + delaySeconds * 1000,
+      receiveCount: 0,
+    };
+    this.#waiting.push(message);
+    this.stats.sent++;
+    this.#pump();
+    return { messageId: message.messageId, md5: md5(body) };
+  }
+
+  /** Resolves when nothing is stored or in flight (delayed messages included). */
+  idle(): Promise<void> {
+    if (this.depth === 0) return Promise.resolve();
+    return new Promise((resolve) => this.#idleWaiters.push(resolve));
+  }
+
+  /**
+   * Resolves when nothing is visible or in flight: messages on a timer (sent with `DelaySeconds`) may
+   * still wait. For queues whose messages may sit on long timers (the scheduled messages' due queue).
+   */
+  async idleExceptDelayed(): Promise<void> {
+    const busy = () => this.#inFlight > 0 || this.#waiting.some((m) => m.visibleAt <= Date.now());
+    while (busy() && !this.#stopped) await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+
+  /** Holds messages back from the worker until `resume()` (tests: "the ack did not wait"). */
+  pause(): void {
+    this.#paused = true;
+  }
+
+  resume(): void {
+    this.#paused = false;
+    this.#pump();
+  }
+
+  stop(): void {
+    this.#stopped = true;
+    clearTimeout(this.#timer);
+    this.#waiting.length = 0;
+    this.#settleIdle();
+  }
+
+  #pump(): void {
+    if (this.#stopped || this.#paused || !this.#handler) return;
+    const now = Date.now();
+    while (this.#inFlight < this.#options.maxConcurrency) {
+      const batch = this.#take(now);
+      if (batch.length === 0) break;
+      this.#inFlight++;
+      void this.#invoke(batch).finally(() => {
+        this.#inFlight--;
+        this.#pump();
+        this.#settleIdle();
+      });
+    }
+    this.#schedule(now);
+  }
+
+  #take(now: number): StoredMessage[] {
+    const batch: StoredMessage[] = [];
+    for (let i = 0; i < this.#waiting.length && batch.length < this.#options.batchSize; ) {
+      const message = this.#waiting[i] as StoredMessage;
+      if (message.visibleAt <= now) {
+        this.#waiting.splice(i, 1);
+        batch.push(message);
+      } else i++;
+    }
+    return batch;
+  }
+
+  /** Wakes up when the next delayed or invisible message becomes visible. */
+  #schedule(now: number): void {
+    clearTimeout(this.#timer);
+    if (this.#waiting.length === 0 || this.#inFlight >= this.#options.maxConcurrency) return;
+    const next = Math.min(...this.#waiting.map((m) => m.visibleAt));
+    this.#timer = setTimeout(() => this.#pump(), Math.max(1, next - now));
+  }
+
+  async #invoke(batch: StoredMessage[]): Promise<void> {
+    const now = Date.now();
+    for (const m of batch) {
+      m.receiveCount++;
+      m.firstReceivedAt ??= now;
+    }
+    const event: SQSEvent = { Records: batch.map((m) => this.#record(m)) };
+    let failed: Set<string>;
+    try {
+      const handler = await (this.#handler as () => Promise<LambdaHandler>)();
+      const result = (await handler(event, workerContext(this.name))) as SQSBatchResponse | undefined;
+      failed = new Set((result?.batchItemFailures ?? []).map((f) => f.itemIdentifier));
+    } catch (error) {
+      process.stderr.write(
+        `local queue ${this.name}: the worker failed: ${(error as Error).stack ?? error}\n`,
+      );
+      failed = new Set(batch.map((m) => m.messageId));
+    }
+    this.stats.invocations++;
+    this.stats.records += batch.length;
+    this.stats.failedRecords += failed.size;
+    for (const m of batch.filter((x) => failed.has(x.messageId))) {
+      if (m.receiveCount >= this.#options.maxReceiveCount) {
+        this.#dead.push(m);
+      } else {
+        m.visibleAt = Date.now() + this.#options.visibilityTimeoutMs;
+        this.#waiting.push(m);
+      }
+    }
+  }
+
+  #record(m: StoredMessage): SQSRecord {
+    return {
+      messageId: m.messageId,
+      receiptHandle: `${m.messageId}#${m.receiveCount}`,
+      body: m.body,
+      attributes: {
+        ApproximateReceiveCount: String(m.receiveCount),
+        SentTimestamp: String(m.sentAt),
+        SenderId: 'AIDALOCAL',
+        ApproximateFirstReceiveTimestamp: String(m.firstReceivedAt ?? Date.now()),
+      },
+      messageAttributes: {},
+      md5OfBody: md5(m.body),
+      eventSource: 'aws:sqs',
+      eventSourceARN: this.arn,
+      awsRegion: REGION,
+    };
+  }
+
+  #settleIdle(): void {
+    if (this.depth > 0 && !this.#stopped) return;
+    const waiters = this.#idleWaiters;
+    this.#idleWaiters = [];
+    for (const resolve of waiters) resolve();
+  }
+}
+
+function workerContext(functionName: string) {
+  const deadline = Date.now() + 30_000;
+  return {
+    awsRequestId: randomUUID(),
+    functionName,
+    functionVersion: '$LATEST',
+    invokedFunctionArn: `arn:aws:lambda:${REGION}:${ACCOUNT}:function:${functionName}`,
+    memoryLimitInMB: '256',
+    logGroupName: `/aws/lambda/${functionName}`,
+    logStreamName: 'local',
+    callbackWaitsForEmptyEventLoop: true,
+    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
+  };
+}
+
+export { LocalSqs } from './sqs.ts';

@@ -1,0 +1,59 @@
+/**
+ * The local stand-in for the media bucket: s3rver (an S3-compatible server in this process) on
+ * 127.0.0.1, one bucket, data in a folder (a temporary one by default, removed on stop). Presigned
+ * URLs point at it path-style and work with plain `fetch` or `curl -T`.
+ *
+ * What it does not check (docs/deploy.md, "Local media storage"): signatures (any key id it knows is
+ * accepted), and the signed Content-Length, Content-Type and tag of an upload. It does enforce URL
+ * expiry. The functions' own checks (size, stored type, first bytes) are what the tests exercise.
+ */
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+export interface LocalS3 {
+  /** `http://127.0.0.1:<port>` (path-style: `<endpoint>/<bucket>/<key>`). */
+  readonly endpoint: string;
+  readonly bucket: string;
+  stop(): Promise<void>;
+}
+
+/** Browsers may PUT and GET from any origin, as the CDK bucket's CORS rule allows. */
+const CORS = `<CORSConfiguration><CORSRule><AllowedOrigin>*</AllowedOrigin><AllowedMethod>PUT</AllowedMethod>
+<AllowedMethod>GET</AllowedMethod><AllowedMethod>HEAD</AllowedMethod><AllowedHeader>content-type</AllowedHeader>
+<AllowedHeader>x-amz-tagging</AllowedHeader><ExposeHeader>ETag</ExposeHeader><MaxAgeSeconds>3600</MaxAgeSeconds>
+</CORSRule></CORSConfiguration>`;
+
+export async function startLocalS3(
+  options: { bucket?: string; directory?: string; port?: number } = {},
+): Promise<LocalS3> {
+  const bucket = options.bucket ?? 'chat-media';
+  const temporary = options.directory === undefined;
+  const directory = temporary
+    ? mkdtempSync(join(tmpdir(), 'chat-s3-'))
+    : resolve(options.directory as string);
+  mkdirSync(directory, { recursive: true });
+  // Loaded here, not at module load: it overlaps DynamoDB Local's start-up (local/stack.ts).
+  const { default: S3rver } = await import('s3rver');
+  const { DUMMY_ACCOUNT } = await import('s3rver/lib/models/account.js');
+  // s3rver knows one account by key id: let it know the key id the functions sign with.
+  const keyId = process.env.AWS_ACCESS_KEY_ID;
+  if (keyId) DUMMY_ACCOUNT.createKeyPair(keyId, process.env.AWS_SECRET_ACCESS_KEY ?? keyId);
+  const server = new S3rver({
+    address: '127.0.0.1',
+    port: options.port ?? 0,
+    silent: true,
+    directory,
+    vhostBuckets: false,
+    configureBuckets: [{ name: bucket, configs: [CORS] }],
+  });
+  const { port } = await server.run();
+  return {
+    endpoint: `http://127.0.0.1:${port}`,
+    bucket,
+    async stop() {
+      await server.close();
+      if (temporary) rmSync(directory, { recursive: true, force: true });
+    },
+  };
+}

@@ -1,0 +1,170 @@
+/**
+ * The fan-out queue and its worker as CloudFormation (lib/queue-worker.ts from lib/workers.ts): an
+ * encrypted, TLS-only queue with a dead-letter queue, the event source mapping's batch size and
+ * concurrency, least-privilege grants, alarms, and the producers' access.
+ */
+import { beforeAll, describe, expect, it } from 'vitest';
+import { ROUTES } from '../../lib/routes.ts';
+import { FANOUT_QUEUE_URL_ENV, FANOUT_WORKER } from '../../lib/workers.ts';
+import { actionsOf, logicalId, resourcesOf, type Synthesized, statementsOf, synth } from './support.ts';
+
+type Resources = Record<string, { Type: string; Properties: Record<string, unknown> }>;
+
+let s: Synthesized;
+let resources: Resources;
+beforeAll(() => {
+  s = synth();
+  resources = s.template.toJSON().Resources as Resources;
+}, 300_000);
+
+const propsOf = (id: string) => resources[id]?.Properties ?? {};
+const queueId = () => logicalId(s.stack, s.stack.fanOutWorker.queue);
+const dlqId = () => logicalId(s.stack, s.stack.fanOutWorker.deadLetterQueue);
+
+describe('fan-out queue', { timeout: 180_000 }, () => {
+  it('is encrypted (SSE-SQS), redrives to a dead-letter queue, and has a visibility timeout of 6× the worker timeout', () => {
+    expect(propsOf(queueId())).toMatchObject({
+      SqsManagedSseEnabled: true,
+      VisibilityTimeout: 6 * FANOUT_WORKER.timeoutSeconds,
+      RedrivePolicy: {
+        deadLetterTargetArn: { 'Fn::GetAtt': [dlqId(), 'Arn'] },
+        maxReceiveCount: FANOUT_WORKER.maxReceiveCount,
+      },
+    });
+    expect(propsOf(dlqId())).toMatchObject({
+      SqsManagedSseEnabled: true,
+      MessageRetentionPeriod: 14 * 86_400,
+    });
+  });
+
+  it('refuses requests without TLS on both queues', () => {
+    for (const id of [queueId(), dlqId()]) {
+      const policies = Object.values(resources).filter(
+        (r) => r.Type === 'AWS::SQS::QueuePolicy' && JSON.stringify(r.Properties.Queues).includes(id),
+      );
+      expect(JSON.stringify(policies), id).toContain('"aws:SecureTransport":"false"');
+    }
+  });
+
+  it('invokes the worker one job at a time, at most 10 instances, with partial batch responses', () => {
+    // The fan-out queue's mapping (the scheduled messages' due queue has its own: test/cdk/scheduled.test.ts).
+    const mappings = Object.values(resources).filter(
+      (r) =>
+        r.Type === 'AWS::Lambda::EventSourceMapping' &&
+        JSON.stringify(r.Properties.EventSourceArn) === JSON.stringify({ 'Fn::GetAtt': [queueId(), 'Arn'] }),
+    );
+    expect(mappings).toHaveLength(1);
+    expect(mappings[0]?.Properties).toMatchObject({
+      EventSourceArn: { 'Fn::GetAtt': [queueId(), 'Arn'] },
+      FunctionName: { Ref: logicalId(s.stack, s.stack.fanOutWorker.worker.function) },
+      BatchSize: FANOUT_WORKER.batchSize,
+      ScalingConfig: { MaximumConcurrency: FANOUT_WORKER.maxConcurrency },
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+    });
+  });
+});
+
+describe('fan-out worker', { timeout: 180_000 }, () => {
+  it('runs the handler of lib/workers.ts with the table, the stage callback URL and its queue', () => {
+    const fn = s.stack.fanOutWorker.worker;
+    expect(fn.entry.endsWith(FANOUT_WORKER.entry)).toBe(true);
+    const props = propsOf(logicalId(s.stack, fn.function));
+    expect(props).toMatchObject({ Runtime: 'nodejs24.x', Architectures: ['arm64'], Timeout: 30 });
+    const env = (props.Environment as { Variables: Record<string, unknown> }).Variables;
+    expect(Object.keys(env).sort()).toEqual(
+      [
+        'FANOUT_CONCURRENCY',
+        FANOUT_QUEUE_URL_ENV,
+        'LOG_LEVEL',
+        'NODE_OPTIONS',
+        'TABLE_NAME',
+        'WS_MANAGEMENT_ENDPOINT',
+      ].sort(),
+    );
+    expect(env[FANOUT_QUEUE_URL_ENV]).toEqual({ Ref: queueId() });
+  });
+
+  it('may delete only items under USER# and ROSTER# keys, post to connections, and use its own queue', () => {
+    const statements = statementsOf(s, s.stack.fanOutWorker.worker);
+    const dynamo = statements.filter((st) => actionsOf(st).some((a) => a.startsWith('dynamodb:')));
+    expect(dynamo).toHaveLength(1);
+    expect(actionsOf(dynamo[0] as (typeof dynamo)[0])).toEqual(['dynamodb:DeleteItem']);
+    expect(resourcesOf(dynamo[0] as (typeof dynamo)[0])).toEqual([
+      s.stack.resolve(s.stack.table.table.tableArn),
+    ]);
+    expect((dynamo[0] as unknown as { Condition: unknown }).Condition).toEqual({
+      'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['USER#*', 'ROSTER#*'] },
+    });
+    const sqs = statements.filter((st) => actionsOf(st).some((a) => a.startsWith('sqs:')));
+    for (const st of sqs) expect(resourcesOf(st)).toEqual([{ 'Fn::GetAtt': [queueId(), 'Arn'] }]);
+    expect(sqs.flatMap(actionsOf).sort()).toEqual(
+      [
+        'sqs:ChangeMessageVisibility',
+        'sqs:DeleteMessage',
+        'sqs:GetQueueAttributes',
+        'sqs:GetQueueUrl',
+        'sqs:ReceiveMessage',
+        'sqs:SendMessage',
+      ].sort(),
+    );
+    const all = statements.flatMap(actionsOf);
+    expect(all).toContain('execute-api:ManageConnections');
+    expect(all.filter((a) => !/^(dynamodb|sqs|execute-api|logs|xray):/.test(a))).toEqual([]);
+  });
+
+  it('alarms on dead letters, the age of the oldest job, errors and throttles', () => {
+    const alarms = Object.values(resources)
+      .filter((r) => r.Type === 'AWS::CloudWatch::Alarm')
+      .map((r) => r.Properties);
+    // The fan-out worker's queues only (the due queue of scheduled messages has alarms of its own).
+    const ours = [queueId(), dlqId()].map((id) => JSON.stringify({ 'Fn::GetAtt': [id, 'QueueName'] }));
+    const on = (metric: string) =>
+      alarms.filter(
+        (a) =>
+          a.MetricName === metric &&
+          (a.Namespace !== 'AWS/SQS' || ours.some((q) => JSON.stringify(a.Dimensions).includes(q))),
+      );
+    expect(on('ApproximateNumberOfMessagesVisible')).toEqual([
+      expect.objectContaining({
+        Namespace: 'AWS/SQS',
+        Threshold: 1,
+        Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [dlqId(), 'QueueName'] } }],
+      }),
+    ]);
+    expect(on('ApproximateAgeOfOldestMessage')).toEqual([
+      expect.objectContaining({
+        Threshold: FANOUT_WORKER.maxAgeSeconds,
+        Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [queueId(), 'QueueName'] } }],
+      }),
+    ]);
+    const fnRef = { Ref: logicalId(s.stack, s.stack.fanOutWorker.worker.function) };
+    for (const metric of ['Errors', 'Throttles']) {
+      expect(
+        on(metric).filter((a) => JSON.stringify(a.Dimensions).includes(JSON.stringify(fnRef))),
+      ).toHaveLength(1);
+    }
+  });
+});
+
+describe('producers', { timeout: 180_000 }, () => {
+  it('every function that posts to connections may send to the queue (only) and knows its URL; no other', () => {
+    for (const def of ROUTES) {
+      const fn = s.stack.chatApi.functions.get(def.routeKey);
+      if (!fn) throw new Error(def.routeKey);
+      // SQS on the fan-out queue (scheduleMessage also sends to the due queue: test/cdk/scheduled.test.ts).
+      const fanOutQueue = JSON.stringify({ 'Fn::GetAtt': [queueId(), 'Arn'] });
+      const sqs = statementsOf(s, fn)
+        .filter((st) => actionsOf(st).some((a) => a.startsWith('sqs:')))
+        .filter((st) => resourcesOf(st).some((r) => JSON.stringify(r) === fanOutQueue));
+      const env = (propsOf(logicalId(s.stack, fn.function)).Environment as { Variables: object }).Variables;
+      if (def.managementApi) {
+        expect(sqs.flatMap(actionsOf), def.routeKey).toEqual(['sqs:SendMessage']);
+        expect(sqs.flatMap(resourcesOf), def.routeKey).toContainEqual({ 'Fn::GetAtt': [queueId(), 'Arn'] });
+        expect(env, def.routeKey).toMatchObject({ [FANOUT_QUEUE_URL_ENV]: { Ref: queueId() } });
+      } else {
+        expect(sqs, def.routeKey).toEqual([]);
+        expect(env, def.routeKey).not.toHaveProperty(FANOUT_QUEUE_URL_ENV);
+      }
+    }
+  });
+});

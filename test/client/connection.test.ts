@@ -1,0 +1,246 @@
+/**
+ * The connection state machine on a fake socket and fake timers: states, backoff with full jitter,
+ * keep-alive, planned reconnects, timeouts, typed errors, refused handshakes and expired tokens.
+ * `sync: false` keeps the catch-up out of the way (the sync tests cover it).
+ */
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { ChatClientError } from '../../client/src/index.ts';
+import { FakeSocket } from './support/fake-socket.ts';
+import { fakeClient, flush, jwt } from './support/harness.ts';
+
+beforeEach(() => {
+  vi.useFakeTimers();
+  FakeSocket.reset();
+});
+afterEach(() => {
+  vi.useRealTimers();
+  vi.restoreAllMocks();
+});
+
+const bare = { sync: false } as const;
+
+describe('lifecycle', () => {
+  it('goes connecting → open, puts the token in the query string, and matches replies by requestId', async () => {
+    const { client, states } = fakeClient({ ...bare, token: jwt({ sub: 'alice' }) });
+    await flush();
+    expect(client.state).toBe('connecting');
+    const socket = FakeSocket.last;
+    expect(socket.url.startsWith('ws://chat.test/prod?token=')).toBe(true);
+    expect(socket.token).toBe(jwt({ sub: 'alice' }));
+    socket.open();
+    expect(states.map((s) => s.state)).toEqual(['open']);
+    expect(client.userId).toBe('alice');
+
+    const a = client.request('getChat', { chatId: 'c1' });
+    const b = client.request('listChats');
+    const [ra, rb] = socket.requests();
+    expect(ra).toMatchObject({ action: 'getChat', chatId: 'c1' });
+    expect(rb?.action).toBe('listChats');
+    expect(ra?.requestId).not.toBe(rb?.requestId);
+    socket.ack(rb as never, { chats: [], nextCursor: null });
+    socket.ack(ra as never, { chat: { chatId: 'c1' } });
+    expect((await a).chat.chatId).toBe('c1');
+    expect((await b).chats).toEqual([]);
+  });
+
+  it('rejects with a typed error carrying code, action and retryAfterMs', async () => {
+    const { client } = fakeClient(bare);
+    await flush();
+    FakeSocket.last.open();
+    const reply = client.request('sendMessage', { chatId: 'c1', text: 'hi' });
+    const request = FakeSocket.last.requests('sendMessage')[0];
+    FakeSocket.last.error(request as never, 'RATE_LIMITED', { retryAfterMs: 1200 });
+    const error = await reply.catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ChatClientError);
+    expect(error).toMatchObject({ code: 'RATE_LIMITED', action: 'sendMessage', retryAfterMs: 1200 });
+  });
+
+  it('holds requests made while not open and sends them once the socket opens', async () => {
+    const { client } = fakeClient(bare);
+    const reply = client.request('ping');
+    await flush();
+    expect(FakeSocket.last.sent).toEqual([]);
+    FakeSocket.last.open();
+    const [ping] = FakeSocket.last.requests('ping');
+    FakeSocket.last.ack(ping as never);
+    await expect(reply).resolves.toMatchObject({ type: 'pong' });
+  });
+
+  it('times out a request without a reply, then probes the socket and drops it when the ping is not answered', async () => {
+    const { client, states } = fakeClient({ ...bare, requestTimeoutMs: 1000 });
+    await flush();
+    FakeSocket.last.open();
+    const reply = client.request('getChat', { chatId: 'c1' }).catch((e: ChatClientError) => e.code);
+    await flush(1000);
+    expect(await reply).toBe('TIMEOUT');
+    expect(FakeSocket.last.requests('ping')).toHaveLength(1);
+    await flush(1000);
+    expect(states.at(-1)).toMatchObject({ state: 'reconnecting', reason: 'timeout' });
+    expect(FakeSocket.all[0]?.closed).toBeDefined();
+  });
+
+  it('close() stops everything: pending requests reject with CLOSED and nothing reconnects', async () => {
+    const { client, states } = fakeClient(bare);
+    await flush();
+    FakeSocket.last.open();
+    const reply = client.request('listChats').catch((e: ChatClientError) => e.code);
+    client.close();
+    expect(await reply).toBe('CLOSED');
+    expect(states.at(-1)).toMatchObject({ state: 'closed', reason: 'closed-by-client' });
+    await flush(600_000);
+    expect(FakeSocket.all).toHaveLength(1);
+    await expect(client.request('ping')).rejects.toMatchObject({ code: 'CLOSED' });
+  });
+});
+
+describe('reconnecting', () => {
+  it('backs off with full jitter, growing per failed attempt up to the cap, and resets after a reply', async () => {
+    vi.spyOn(Math, 'random').mockReturnValue(0.5);
+    const { client, states } = fakeClient({ ...bare, backoffBaseMs: 100, backoffMaxMs: 1000 });
+    await flush();
+    FakeSocket.last.open();
+    FakeSocket.last.serverClose(1006);
+    const delays: number[] = [];
+    for (let i = 0; i < 6; i++) {
+      const change = states.at(-1);
+      expect(change?.state).toBe('reconnecting');
+      delays.push(change?.delayMs ?? -1);
+      await flush(change?.delayMs ?? 0);
+      FakeSocket.last.refuse();
+    }
+    // min(cap, base·2^attempt) · random
+    expect(delays).toEqual([50, 100, 200, 400, 500, 500]);
+    await flush(states.at(-1)?.delayMs ?? 0);
+    FakeSocket.last.open();
+    const ping = client.request('ping');
+    FakeSocket.last.ack(FakeSocket.last.requests('ping')[0] as never);
+    await ping;
+    FakeSocket.last.serverClose(1001);
+    expect(states.at(-1)).toMatchObject({ state: 'reconnecting', reason: 'closed', code: 1001, delayMs: 50 });
+    expect(client.stats.reconnects).toBe(2);
+  });
+
+  it('asks the token function again for every new socket', async () => {
+    let n = 0;
+    const token = vi.fn(async () => jwt({ sub: `u${++n}` }));
+    const { client } = fakeClient({ ...bare, token });
+    await flush();
+    FakeSocket.last.open();
+    FakeSocket.last.serverClose(1001);
+    await flush(10_000);
+    expect(token).toHaveBeenCalledTimes(2);
+    expect(FakeSocket.last.token).toBe(jwt({ sub: 'u2' }));
+    FakeSocket.last.open();
+    expect(client.userId).toBe('u2');
+  });
+
+  it('pings after pingIntervalMs without sending, and not while requests flow', async () => {
+    const { client } = fakeClient({ ...bare, pingIntervalMs: 60_000 });
+    await flush();
+    const socket = FakeSocket.last;
+    socket.open();
+    await flush(59_000);
+    void client.request('listChats');
+    socket.ack(socket.requests('listChats')[0] as never, { chats: [], nextCursor: null });
+    await flush(59_000);
+    expect(socket.requests('ping')).toHaveLength(0);
+    await flush(1000);
+    expect(socket.requests('ping')).toHaveLength(1);
+    socket.ack(socket.requests('ping')[0] as never);
+    await flush(60_000);
+    expect(socket.requests('ping')).toHaveLength(2);
+  });
+
+  it('reconnects at once before the socket reaches maxSocketAgeMs (planned, no backoff)', async () => {
+    const { states } = fakeClient({ ...bare, maxSocketAgeMs: 7_000_000, pingIntervalMs: 10_000_000 });
+    await flush();
+    const first = FakeSocket.last;
+    first.open();
+    await flush(7_000_000);
+    expect(first.closed?.code).toBe(1000);
+    expect(states.at(-1)).toMatchObject({ state: 'reconnecting', reason: 'planned', delayMs: 0 });
+    await flush();
+    expect(FakeSocket.all).toHaveLength(2);
+  });
+
+  it('reconnects with a fresh token a minute before the token expires (token function only)', async () => {
+    const exp = Math.floor(Date.now() / 1000) + 600;
+    const token = vi.fn(async () => jwt({ exp }));
+    const { states } = fakeClient({ ...bare, token, pingIntervalMs: 10_000_000 });
+    await flush();
+    FakeSocket.last.open();
+    await flush(539_000);
+    expect(FakeSocket.all).toHaveLength(1);
+    await flush(1_000);
+    expect(states.at(-1)).toMatchObject({ state: 'reconnecting', reason: 'planned' });
+    await flush();
+    expect(token).toHaveBeenCalledTimes(2);
+  });
+});
+
+describe('refused handshakes and expired tokens', () => {
+  it('401: asks the token function once more, then stops in closed/unauthorized without a loop', async () => {
+    const token = vi.fn(async () => jwt());
+    const { states } = fakeClient({ ...bare, token });
+    await flush();
+    FakeSocket.last.refuse(401);
+    expect(states.at(-1)).toMatchObject({
+      state: 'reconnecting',
+      reason: 'unauthorized',
+      status: 401,
+      delayMs: 0,
+    });
+    await flush();
+    FakeSocket.last.refuse(401);
+    expect(states.at(-1)).toMatchObject({ state: 'closed', reason: 'unauthorized', status: 401 });
+    await flush(3_600_000);
+    expect(FakeSocket.all).toHaveLength(2);
+    expect(token).toHaveBeenCalledTimes(2);
+  });
+
+  it('a static token refused with 403 stops at once', async () => {
+    const { states } = fakeClient(bare);
+    await flush();
+    FakeSocket.last.refuse(403);
+    expect(states.at(-1)).toMatchObject({ state: 'closed', reason: 'unauthorized', status: 403 });
+  });
+
+  it('a refusal without a status (browsers) counts as unauthorized when the JWT has expired', async () => {
+    const { states } = fakeClient({ ...bare, token: jwt({ exp: Math.floor(Date.now() / 1000) - 10 }) });
+    await flush();
+    FakeSocket.last.refuse();
+    expect(states.at(-1)).toMatchObject({ state: 'closed', reason: 'unauthorized', status: 401 });
+  });
+
+  it('a refusal without a status and a valid token is a network failure: backoff, keep trying', async () => {
+    const { states } = fakeClient(bare);
+    await flush();
+    FakeSocket.last.refuse();
+    expect(states.at(-1)).toMatchObject({ state: 'reconnecting', reason: 'failed' });
+  });
+
+  it('TOKEN_EXPIRED: drops the socket and reconnects at once with a fresh token', async () => {
+    let n = 0;
+    const token = vi.fn(async () => jwt({ sub: 'me', name: `t${++n}` }));
+    const { client, states } = fakeClient({ ...bare, token });
+    await flush();
+    FakeSocket.last.open();
+    const reply = client.request('listChats').catch((e: ChatClientError) => e.code);
+    FakeSocket.last.error(FakeSocket.last.requests('listChats')[0] as never, 'TOKEN_EXPIRED');
+    expect(await reply).toBe('TOKEN_EXPIRED');
+    expect(states.at(-1)).toMatchObject({ state: 'reconnecting', reason: 'token-expired', delayMs: 0 });
+    await flush();
+    expect(token).toHaveBeenCalledTimes(2);
+    expect(FakeSocket.all).toHaveLength(2);
+  });
+
+  it('TOKEN_EXPIRED with a static token stops in closed/token-expired', async () => {
+    const { client, states } = fakeClient(bare);
+    await flush();
+    FakeSocket.last.open();
+    const reply = client.request('listChats').catch(() => undefined);
+    FakeSocket.last.error(FakeSocket.last.requests('listChats')[0] as never, 'TOKEN_EXPIRED');
+    await reply;
+    expect(states.at(-1)).toMatchObject({ state: 'closed', reason: 'token-expired' });
+  });
+});

@@ -1,0 +1,111 @@
+/**
+ * The thin helpers for the v2 flows, on a fake socket: an upload is requestUpload + a PUT with the
+ * returned headers (and a failed PUT is an error), then sendMessage with the uploadId; scheduling and
+ * push-token registration are requests with the right fields.
+ */
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import {
+  type FetchLike,
+  registerPushToken,
+  scheduleMessage,
+  sendAttachment,
+  uploadAttachment,
+} from '../../client/src/index.ts';
+import { FakeSocket, type Sent } from './support/fake-socket.ts';
+import { fakeClient, flush } from './support/harness.ts';
+
+beforeEach(() => {
+  vi.useFakeTimers();
+  FakeSocket.reset();
+});
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+const upload = {
+  uploadId: 'up-1',
+  url: 'http://127.0.0.1:4569/bucket/up-1?X-Amz-Signature=abc',
+  method: 'PUT',
+  headers: { 'content-type': 'image/png', 'content-length': '4' },
+  maxBytes: 4,
+  expiresAt: '2026-12-01T18:15:00.000Z',
+};
+
+async function open() {
+  const h = fakeClient({ sync: false });
+  await flush();
+  FakeSocket.last.open();
+  return h.client;
+}
+
+const answer = async (action: string, fields: Record<string, unknown>): Promise<Sent> => {
+  await flush();
+  const request = FakeSocket.last.requests(action).at(-1) as Sent;
+  FakeSocket.last.ack(request, fields);
+  return request;
+};
+
+describe('helpers', () => {
+  it('uploadAttachment: requestUpload with the size of the body, then PUT with exactly the returned headers', async () => {
+    const client = await open();
+    const body = new Uint8Array([1, 2, 3, 4]);
+    const put = vi.fn<FetchLike>(async () => ({ ok: true, status: 200 }));
+    const done = uploadAttachment(client, { chatId: 'c1', body, contentType: 'image/png', fetch: put });
+    const request = await answer('requestUpload', { upload });
+    expect(request).toMatchObject({ chatId: 'c1', contentType: 'image/png', size: 4 });
+    expect(await done).toBe('up-1');
+    expect(put).toHaveBeenCalledWith(upload.url, { method: 'PUT', headers: upload.headers, body });
+  });
+
+  it('a refused PUT is an error, and nothing is sent', async () => {
+    const client = await open();
+    const put = vi.fn<FetchLike>(async () => ({ ok: false, status: 403 }));
+    const done = sendAttachment(client, {
+      chatId: 'c1',
+      body: new Uint8Array(4),
+      contentType: 'image/png',
+      fetch: put,
+    });
+    const failed = done.catch((e: Error) => e.message);
+    await answer('requestUpload', { upload });
+    expect(await failed).toContain('HTTP 403');
+    expect(FakeSocket.last.requests('sendMessage')).toEqual([]);
+  });
+
+  it('sendAttachment: the upload, then sendMessage with its uploadId through the outbox', async () => {
+    const client = await open();
+    const put = vi.fn<FetchLike>(async () => ({ ok: true, status: 200 }));
+    const done = sendAttachment(client, {
+      chatId: 'c1',
+      body: new Uint8Array(4),
+      contentType: 'image/png',
+      text: 'look',
+      fetch: put,
+    });
+    await answer('requestUpload', { upload });
+    const send = await answer('sendMessage', {
+      message: { chatId: 'c1', seq: 1, text: 'look' },
+      duplicate: false,
+    });
+    expect(send).toMatchObject({ chatId: 'c1', text: 'look', attachments: [{ uploadId: 'up-1' }] });
+    expect(typeof send.clientMessageId).toBe('string');
+    await expect(done).resolves.toMatchObject({ seq: 1 });
+  });
+
+  it('scheduleMessage carries a clientMessageId; registerPushToken registers the device', async () => {
+    const client = await open();
+    const scheduled = scheduleMessage(client, {
+      chatId: 'c1',
+      text: 'later',
+      sendAt: '2026-12-02T09:00:00Z',
+    });
+    const request = await answer('scheduleMessage', { scheduled: { scheduledId: 's1' } });
+    expect(request).toMatchObject({ chatId: 'c1', text: 'later', sendAt: '2026-12-02T09:00:00Z' });
+    expect(typeof request.clientMessageId).toBe('string');
+    await expect(scheduled).resolves.toMatchObject({ scheduled: { scheduledId: 's1' } });
+    const device = registerPushToken(client, 'fcm', 'token-1', 'com.example.chat');
+    const register = await answer('registerDevice', { device: { deviceId: 'd1' } });
+    expect(register).toMatchObject({ platform: 'fcm', token: 'token-1', appId: 'com.example.chat' });
+    await expect(device).resolves.toMatchObject({ device: { deviceId: 'd1' } });
+  });
+});

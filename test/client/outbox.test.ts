@@ -1,0 +1,172 @@
+/**
+ * The outbox on a fake socket and fake timers: offline sends, order per chat, resends with the same
+ * clientMessageId after a lost socket, RATE_LIMITED honoured, refusals dropped, and an outbox that
+ * survives a restart through the store.
+ */
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { type ChatClientError, MemoryStore, type OutboxChange } from '../../client/src/index.ts';
+import { FakeServer } from './support/fake-server.ts';
+import { FakeSocket, type Sent } from './support/fake-socket.ts';
+import { fakeClient, flush } from './support/harness.ts';
+
+let server: FakeServer;
+
+beforeEach(() => {
+  vi.useFakeTimers();
+  FakeSocket.reset();
+  server = new FakeServer();
+  server.chat('a');
+  server.chat('b');
+});
+afterEach(() => {
+  vi.useRealTimers();
+  vi.restoreAllMocks();
+});
+
+const sends = (socket = FakeSocket.last): Sent[] => socket.requests('sendMessage');
+const notSend = (r: Sent) => r.action === 'sendMessage';
+
+/** A client that is open and caught up; sends are answered only when the test says so. */
+async function openClient(options: Parameters<typeof fakeClient>[0] = {}) {
+  const h = fakeClient(options);
+  const outbox: OutboxChange[] = [];
+  h.client.on('outbox', (c) => outbox.push(c));
+  await flush();
+  FakeSocket.last.open();
+  for (let i = 0; i < 10; i++) {
+    await flush();
+    server.serve(FakeSocket.last, notSend);
+  }
+  return { ...h, outbox };
+}
+
+describe('outbox', () => {
+  it('keeps sends made offline and sends them once open, one at a time per chat, in order', async () => {
+    const h = fakeClient();
+    const done = ['a1', 'a2', 'a3'].map((t) => h.client.sendMessage('a', t));
+    const other = h.client.sendMessage('b', 'b1');
+    expect(h.client.pending().map((e) => e.fields.text)).toEqual(['a1', 'a2', 'a3', 'b1']);
+    await flush();
+    FakeSocket.last.open();
+    await flush();
+    // One in flight per chat; chats do not wait for each other.
+    expect(sends().map((r) => r.text)).toEqual(['a1', 'b1']);
+    for (let i = 0; i < 10; i++) {
+      server.serve(FakeSocket.last);
+      await flush();
+    }
+    expect(sends().map((r) => r.text)).toEqual(['a1', 'b1', 'a2', 'a3']);
+    const stored = await Promise.all([...done, other]);
+    expect(stored.map((m) => [m.chatId, m.seq, m.text])).toEqual([
+      ['a', 1, 'a1'],
+      ['a', 2, 'a2'],
+      ['a', 3, 'a3'],
+      ['b', 1, 'b1'],
+    ]);
+    expect(h.client.pending()).toEqual([]);
+    expect(h.client.messages('a').map((m) => m.text)).toEqual(['a1', 'a2', 'a3']);
+  });
+
+  it('resends with the same clientMessageId after the socket is lost; the server keeps one copy', async () => {
+    const { client } = await openClient();
+    const sent = client.sendMessage('a', 'hello', { clientMessageId: 'cm-1' });
+    await flush();
+    const first = FakeSocket.last;
+    server.answer(sends(first)[0] as Sent); // stored, but the ack is lost with the socket
+    first.serverClose(1006);
+    await flush(60_000);
+    FakeSocket.last.open();
+    for (let i = 0; i < 10; i++) {
+      await flush();
+      server.serve(FakeSocket.last);
+    }
+    const message = await sent;
+    expect([...sends(first), ...sends()].map((r) => r.clientMessageId)).toEqual(['cm-1', 'cm-1']);
+    expect(server.get('a').messages).toHaveLength(1);
+    expect(message).toMatchObject({ seq: 1, clientMessageId: 'cm-1' });
+    expect(client.stats).toMatchObject({ resends: 1, serverDuplicates: 1 });
+    expect(client.messages('a')).toHaveLength(1);
+  });
+
+  it('honours RATE_LIMITED: waits retryAfterMs before resending', async () => {
+    const { client } = await openClient();
+    const sent = client.sendMessage('a', 'slow down');
+    await flush();
+    FakeSocket.last.error(sends()[0] as Sent, 'RATE_LIMITED', { retryAfterMs: 4000 });
+    await flush(3990);
+    expect(sends()).toHaveLength(1);
+    await flush(20);
+    expect(sends()).toHaveLength(2);
+    expect(sends()[1]?.clientMessageId).toBe(sends()[0]?.clientMessageId);
+    server.serve(FakeSocket.last);
+    await expect(sent).resolves.toMatchObject({ text: 'slow down' });
+  });
+
+  it('retries INTERNAL and a send CONFLICT with backoff, keeping the order behind them', async () => {
+    vi.spyOn(Math, 'random').mockReturnValue(0.25); // backoff: 50 ms, then 100 ms
+    const { client } = await openClient();
+    const first = client.sendMessage('a', 'first', { clientMessageId: 'cm-first' });
+    const second = client.sendMessage('a', 'second', { clientMessageId: 'cm-second' });
+    await flush();
+    FakeSocket.last.error(sends()[0] as Sent, 'INTERNAL');
+    await flush(100);
+    FakeSocket.last.error(sends()[1] as Sent, 'CONFLICT');
+    await flush(10_000);
+    expect(sends().map((r) => r.text)).toEqual(['first', 'first', 'first']);
+    for (let i = 0; i < 5; i++) {
+      server.serve(FakeSocket.last);
+      await flush();
+    }
+    expect((await first).seq).toBe(1);
+    expect((await second).seq).toBe(2);
+  });
+
+  it('drops a change the server refuses for good, rejects it, and goes on with the next', async () => {
+    const { client, outbox } = await openClient();
+    const refused = client.sendMessage('a', 'to a chat I left').catch((e: ChatClientError) => e.code);
+    const next = client.sendMessage('a', 'next');
+    await flush();
+    FakeSocket.last.error(sends()[0] as Sent, 'NOT_FOUND');
+    expect(await refused).toBe('NOT_FOUND');
+    await flush();
+    server.serve(FakeSocket.last);
+    await expect(next).resolves.toMatchObject({ text: 'next' });
+    expect(outbox.map((c) => `${c.entry.fields.text}:${c.status}`)).toEqual([
+      'to a chat I left:queued',
+      'next:queued',
+      'to a chat I left:failed',
+      'next:sent',
+    ]);
+    // An edit of a deleted message (CONFLICT) is final too.
+    server.remove('a', 1);
+    const edit = client.editMessage('a', 'a-m1', 'too late').catch((e: ChatClientError) => e.code);
+    await flush();
+    server.serve(FakeSocket.last);
+    expect(await edit).toBe('CONFLICT');
+  });
+
+  it('survives a restart: the outbox is stored and sent by the next client', async () => {
+    const store = new MemoryStore();
+    const h = fakeClient({ store });
+    void h.client
+      .sendMessage('a', 'written offline', { clientMessageId: 'cm-offline' })
+      .catch(() => undefined);
+    await flush();
+    h.client.close();
+    await flush();
+    expect(store.outbox.map((e) => e.id)).toEqual(['cm-offline']);
+    FakeSocket.reset();
+    const next = fakeClient({ store });
+    await flush();
+    FakeSocket.last.open();
+    for (let i = 0; i < 10; i++) {
+      await flush();
+      server.serve(FakeSocket.last);
+    }
+    expect(server.get('a').messages.map((m) => m.clientMessageId)).toEqual(['cm-offline']);
+    expect(next.client.pending()).toEqual([]);
+    await flush();
+    expect(store.outbox).toEqual([]);
+    expect(next.client.messages('a').map((m) => m.text)).toEqual(['written offline']);
+  });
+});

@@ -1,0 +1,125 @@
+/**
+ * The soak's users: each client sends, edits, deletes and reacts through its outbox (a few changes
+ * in flight at once), and every `messages` change the app hears is recorded to check that each
+ * version arrived once and never an older one after a newer one.
+ */
+import { expect } from 'vitest';
+import type { ChatClient, Message } from '../../../client/src/index.ts';
+
+export interface WorkloadOptions {
+  /** Sends in total (spread over the clients). */
+  readonly messages: number;
+  readonly react: boolean;
+  /** Changes in flight per client. @default 6 */
+  readonly inflight?: number;
+  /** No new change is started after this time (ms since the epoch); the ones in flight finish. */
+  readonly deadline?: number;
+}
+
+const EMOJI = ['👍', '🎉', '❤️', '😂'];
+const pick = <T>(items: readonly T[]): T => items[Math.floor(Math.random() * items.length)] as T;
+
+export class Workload {
+  acked = 0;
+  edits = 0;
+  deletes = 0;
+  reactions = 0;
+  readonly failures: string[] = [];
+  readonly #sent = new Map<string, string>();
+  readonly #redelivered: string[] = [];
+  readonly #last = new Map<string, { ver: number; content: string }>();
+
+  constructor(
+    readonly clients: readonly ChatClient[],
+    readonly chats: readonly (readonly string[])[],
+    readonly o: WorkloadOptions,
+  ) {
+    for (const [i, client] of clients.entries()) {
+      client.on('messages', ({ messages }) => {
+        for (const m of messages) this.#hear(i, m);
+      });
+    }
+  }
+
+  async run(): Promise<void> {
+    const each = Math.ceil(this.o.messages / this.clients.length);
+    await Promise.all(this.clients.map((c, i) => this.#drive(c, i, each)));
+    expect(this.failures).toEqual([]);
+  }
+
+  /** Every send acknowledged is stored exactly once, and nothing else is stored. */
+  checkStored(all: readonly Message[]): void {
+    const byCmid = new Map<string, Message[]>();
+    for (const m of all)
+      byCmid.set(String(m.clientMessageId), [...(byCmid.get(String(m.clientMessageId)) ?? []), m]);
+    for (const [cmid, senderId] of this.#sent) {
+      const copies = byCmid.get(cmid) ?? [];
+      expect(
+        copies.map((m) => m.senderId),
+        cmid,
+      ).toEqual([senderId]);
+    }
+    expect(all.length).toBe(this.#sent.size);
+  }
+
+  /** Versions the app heard twice, or after a newer one. */
+  redelivered(): string[] {
+    return this.#redelivered;
+  }
+
+  /**
+   * What the app hears of a message: never the same content twice, never an older version after a
+   * newer one. (One's own deletion is told from its ack, before its version is known; the version
+   * that follows is kept silently.)
+   */
+  #hear(client: number, m: Message): void {
+    const key = `${client}/${m.chatId}/${m.messageId}`;
+    const content = JSON.stringify({ ...m, ver: 0 });
+    const before = this.#last.get(key);
+    if (before && (before.content === content || m.ver < before.ver)) {
+      this.#redelivered.push(`${key}: ${before.ver} ${before.content} then ${m.ver} ${content}`);
+    }
+    this.#last.set(key, { ver: m.ver, content });
+  }
+
+  async #drive(client: ChatClient, index: number, count: number): Promise<void> {
+    const own: Message[] = [];
+    const inflight = new Set<Promise<unknown>>();
+    const track = (what: string, p: Promise<unknown>) => {
+      const tracked = p
+        .catch((error: unknown) => this.failures.push(`${what}: ${String(error)}`))
+        .finally(() => inflight.delete(tracked));
+      inflight.add(tracked);
+    };
+    for (let sent = 0; sent < count && Date.now() < (this.o.deadline ?? Number.POSITIVE_INFINITY); ) {
+      const roll = Math.random();
+      if (roll < 0.07 && own.length > 0) {
+        const m = pick(own);
+        this.edits++;
+        track('edit', client.editMessage(m.chatId, m.messageId, `${m.text} (edited ${this.edits})`));
+      } else if (roll < 0.1 && own.length > 0) {
+        const m = own.splice(Math.floor(Math.random() * own.length), 1)[0] as Message;
+        this.deletes++;
+        track('delete', client.deleteMessage(m.chatId, m.messageId));
+      } else if (this.o.react && roll < 0.14 && own.length > 0) {
+        const m = pick(own);
+        this.reactions++;
+        track('react', client.react(m.chatId, m.messageId, pick(EMOJI), Math.random() < 0.3));
+      } else {
+        const chatId = pick(this.chats[index] ?? []);
+        const clientMessageId = `soak-${index}-${sent}`;
+        this.#sent.set(clientMessageId, client.userId);
+        sent++;
+        track(
+          'send',
+          client.sendMessage(chatId, `message ${index}/${sent}`, { clientMessageId }).then((m) => {
+            this.acked++;
+            own.push(m);
+          }),
+        );
+      }
+      if (inflight.size >= (this.o.inflight ?? 6)) await Promise.race(inflight);
+    }
+    await Promise.all(inflight);
+  }
+}

@@ -1,0 +1,327 @@
+/**
+ * Catch-up and live events on a fake socket and a fake server: listChats paging, sync paging from
+ * the stored cursor, reset, idempotent application by version, holes, markDelivered batching,
+ * the v1 fallback (history) and resuming from a store.
+ */
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { type ChatClient, MemoryStore, type Message } from '../../client/src/index.ts';
+import { FakeServer, member } from './support/fake-server.ts';
+import { FakeSocket } from './support/fake-socket.ts';
+import { fakeClient, flush } from './support/harness.ts';
+
+let server: FakeServer;
+
+beforeEach(() => {
+  vi.useFakeTimers();
+  FakeSocket.reset();
+  server = new FakeServer();
+});
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+/** Serves every request until the client has nothing more to ask. */
+async function serveAll(rounds = 20): Promise<void> {
+  for (let i = 0; i < rounds; i++) {
+    await flush();
+    server.serve(FakeSocket.last);
+  }
+  await flush();
+}
+
+async function started(options: Parameters<typeof fakeClient>[0] = {}) {
+  const h = fakeClient({ gapMs: 2000, deliveredIntervalMs: 3000, ...options });
+  const changes: { chatId: string; messages: readonly Message[] }[] = [];
+  h.client.on('messages', (c) => changes.push(c));
+  await flush();
+  FakeSocket.last.open();
+  await serveAll();
+  return { ...h, changes };
+}
+
+const texts = (client: ChatClient, chatId: string) => client.messages(chatId).map((m) => m.text);
+
+describe('catching up after connecting', () => {
+  it('pages listChats, then syncs each chat from version 0 until hasMore is false', async () => {
+    server.listPage = 2;
+    for (const id of ['a', 'b', 'c']) server.chat(id);
+    for (let i = 1; i <= 150; i++) server.add('a', `a${i}`);
+    server.add('b', 'b1');
+    const { client, changes } = await started();
+    expect(server.requests('listChats').map((r) => r.cursor ?? null)).toEqual([null, '2']);
+    expect(server.requests('sync').map((r) => [r.chatId, r.sinceVer])).toEqual([
+      ['a', 0],
+      ['b', 0],
+      ['c', 0],
+      ['a', 101],
+    ]);
+    expect(texts(client, 'a')).toEqual(Array.from({ length: 150 }, (_, i) => `a${i + 1}`));
+    expect(texts(client, 'b')).toEqual(['b1']);
+    expect(
+      client
+        .chats()
+        .map((c) => c.chatId)
+        .sort(),
+    ).toEqual(['a', 'b', 'c']);
+    expect(client.chat('a')?.members?.map((m) => m.userId)).toEqual(['me', 'bob']);
+    // Delivered to the app per chat in order, each message once.
+    const a = changes.filter((c) => c.chatId === 'a').flatMap((c) => c.messages.map((m) => m.seq));
+    expect(a).toEqual(Array.from({ length: 150 }, (_, i) => i + 1));
+  });
+
+  it('after a reconnect syncs only the chats that moved, from their cursor, and drops chats no longer listed', async () => {
+    for (const id of ['a', 'b', 'gone']) server.chat(id);
+    server.add('a', 'a1');
+    server.add('b', 'b1');
+    const { client } = await started();
+    const removed: string[] = [];
+    client.on('chat', (c) => {
+      if (c.chat === null) removed.push(c.chatId);
+    });
+    FakeSocket.last.serverClose(1001);
+    server.add('a', 'a2 (while away)');
+    server.edit('a', 1, 'a1 edited while away');
+    server.remove('b', 1);
+    server.chats.delete('gone');
+    const before = server.requests('sync').length;
+    await flush(60_000);
+    FakeSocket.last.open();
+    await serveAll();
+    expect(
+      server
+        .requests('sync')
+        .slice(before)
+        .map((r) => [r.chatId, r.sinceVer]),
+    ).toEqual([
+      ['a', 2],
+      ['b', 2],
+    ]);
+    expect(texts(client, 'a')).toEqual(['a1 edited while away', 'a2 (while away)']);
+    expect(client.messages('b')[0]).toMatchObject({ deleted: true, text: '' });
+    expect(removed).toEqual(['gone']);
+    expect(client.chat('gone')).toBeUndefined();
+  });
+
+  it('keeps a chat that listChats missed but getChat still finds, and catches it up', async () => {
+    server.chat('a');
+    const { client } = await started();
+    FakeSocket.last.serverClose(1001);
+    server.add('a', 'while away');
+    server.unlisted.add('a');
+    await flush(60_000);
+    FakeSocket.last.open();
+    await serveAll();
+    expect(server.requests('getChat').map((r) => r.chatId)).toEqual(['a']);
+    expect(texts(client, 'a')).toEqual(['while away']);
+  });
+
+  it('reloads a chat with history when sync answers reset, then syncs on from the reset lastVer', async () => {
+    server.chat('a');
+    server.add('a', 'one');
+    const { client } = await started();
+    FakeSocket.last.serverClose(1006);
+    server.add('a', 'two');
+    server.resetNext = true;
+    await flush(60_000);
+    FakeSocket.last.open();
+    await serveAll();
+    expect(client.stats.resets).toBe(1);
+    expect(server.requests('history').map((r) => r.after)).toEqual([0]);
+    expect(server.requests('sync').at(-1)?.sinceVer).toBe(server.get('a').lastVer);
+    expect(texts(client, 'a')).toEqual(['one', 'two']);
+  });
+
+  it('resumes from a store after a restart without a full reload', async () => {
+    const store = new MemoryStore();
+    server.chat('a');
+    for (let i = 1; i <= 5; i++) server.add('a', `m${i}`);
+    const first = await started({ store });
+    first.client.close();
+    await flush();
+    server.add('a', 'm6');
+    FakeSocket.reset();
+    const before = server.requests('sync').length;
+    const second = await started({ store });
+    expect(texts(second.client, 'a')).toEqual(['m1', 'm2', 'm3', 'm4', 'm5', 'm6']);
+    expect(
+      server
+        .requests('sync')
+        .slice(before)
+        .map((r) => r.sinceVer),
+    ).toEqual([6]);
+    expect(second.changes.flatMap((c) => c.messages.map((m) => m.text))).toEqual(['m6']);
+  });
+});
+
+describe('live events', () => {
+  it('applies events idempotently by version: duplicates and stale copies change nothing', async () => {
+    server.chat('a');
+    const { client, changes } = await started();
+    const m1 = server.add('a', 'hello');
+    const socket = FakeSocket.last;
+    socket.push({ type: 'message.created', message: m1 });
+    socket.push({ type: 'message.created', message: m1 });
+    const edited = server.edit('a', 1, 'hello!');
+    socket.push({ type: 'message.updated', message: edited });
+    socket.push({ type: 'message.created', message: m1 });
+    socket.push({ type: 'message.updated', message: edited });
+    expect(texts(client, 'a')).toEqual(['hello!']);
+    expect(changes.flatMap((c) => c.messages.map((m) => `${m.text}@${m.ver}`))).toEqual([
+      'hello@2',
+      'hello!@3',
+    ]);
+    expect(client.stats.duplicatesSuppressed).toBe(3);
+    const deleted = server.remove('a', 1);
+    socket.push({ type: 'message.deleted', chatId: 'a', messageId: m1.messageId, seq: 1, ver: deleted.ver });
+    socket.push({ type: 'message.updated', message: edited });
+    expect(client.messages('a')[0]).toMatchObject({ deleted: true, text: '', ver: deleted.ver });
+    await flush(10_000);
+    expect(socket.requests('sync')).toHaveLength(1);
+  });
+
+  it("one's own deletion is told from its ack; a late edit does not undo it, its version arrives silently", async () => {
+    server.chat('a');
+    const { client, changes } = await started();
+    const sent = client.sendMessage('a', 'mine');
+    await serveAll(3);
+    const m = await sent;
+    const socket = FakeSocket.last;
+    const edited = server.edit('a', m.seq, 'mine, edited');
+    const removed = client.deleteMessage('a', m.messageId);
+    await flush();
+    const request = socket.requests('deleteMessage')[0];
+    const deleted = server.remove('a', m.seq);
+    socket.ack(request as never, { chatId: 'a', messageId: m.messageId });
+    await removed;
+    socket.push({ type: 'message.updated', message: edited });
+    socket.push({
+      type: 'message.deleted',
+      chatId: 'a',
+      messageId: m.messageId,
+      seq: m.seq,
+      ver: deleted.ver,
+    });
+    expect(client.messages('a')[0]).toMatchObject({ deleted: true, text: '', ver: deleted.ver });
+    expect(changes.flatMap((c) => c.messages.map((x) => `${x.text || '(deleted)'}@${x.ver}`))).toEqual([
+      'mine@2',
+      '(deleted)@2',
+    ]);
+  });
+
+  it('a hole in the versions that live events do not fill within gapMs triggers a sync from the cursor', async () => {
+    server.chat('a');
+    const { client } = await started();
+    const socket = FakeSocket.last;
+    const lost = server.add('a', 'lost on the way');
+    const next = server.add('a', 'arrives');
+    socket.push({ type: 'message.created', message: next });
+    await flush(1999);
+    expect(socket.requests('sync')).toHaveLength(1);
+    await flush(1);
+    await serveAll();
+    expect(server.requests('sync').map((r) => r.sinceVer)).toEqual([0, 1]);
+    expect(texts(client, 'a')).toEqual([lost.text, next.text]);
+
+    // A hole filled in time costs nothing.
+    const late = server.add('a', 'late');
+    const early = server.add('a', 'early');
+    socket.push({ type: 'message.created', message: early });
+    await flush(500);
+    socket.push({ type: 'message.created', message: late });
+    await flush(5000);
+    expect(socket.requests('sync')).toHaveLength(2);
+  });
+
+  it('a change still settling when sync answered is fetched by a later sync (the cursor stays behind lastVer)', async () => {
+    server.chat('a');
+    server.add('a', 'one');
+    const { client } = await started();
+    FakeSocket.last.serverClose(1006);
+    const lost = server.add('a', 'being written while we sync');
+    server.settledUpTo = lost.ver - 1;
+    await flush(60_000);
+    FakeSocket.last.open();
+    await serveAll();
+    expect(texts(client, 'a')).toEqual(['one']);
+    server.settledUpTo = Number.POSITIVE_INFINITY;
+    await flush(2000);
+    await serveAll();
+    expect(texts(client, 'a')).toEqual(['one', lost.text]);
+    expect(server.requests('sync').map((r) => r.sinceVer)).toEqual([0, 2, 2]);
+  });
+
+  it('membership changes sync the member list; leaving removes the chat', async () => {
+    server.chat('a', ['bob', 'carol']);
+    const { client } = await started();
+    const chat = server.get('a');
+    chat.members.push(member('dave'));
+    chat.memberVer = ++chat.lastVer;
+    FakeSocket.last.push({ type: 'member.joined', chatId: 'a', userIds: ['dave'], ver: chat.memberVer });
+    await serveAll();
+    expect(client.chat('a')?.members?.map((m) => m.userId)).toEqual(['me', 'bob', 'carol', 'dave']);
+    FakeSocket.last.push({ type: 'member.left', chatId: 'a', userId: 'me' });
+    expect(client.chat('a')).toBeUndefined();
+  });
+
+  it('loads a chat it hears of first from an event (getChat, then sync)', async () => {
+    const { client } = await started();
+    server.chat('new', ['bob', 'carol']);
+    const m = server.add('new', 'hi');
+    FakeSocket.last.push({ type: 'message.created', message: m });
+    await serveAll();
+    expect(server.requests('getChat').map((r) => r.chatId)).toEqual(['new']);
+    expect(client.chat('new')).toMatchObject({ kind: 'group', name: 'new' });
+    expect(texts(client, 'new')).toEqual(['hi']);
+  });
+});
+
+describe('markDelivered', () => {
+  it('goes out at most once per interval per chat, for messages of others only', async () => {
+    server.chat('a');
+    const { client } = await started();
+    const socket = FakeSocket.last;
+    for (let i = 0; i < 3; i++) socket.push({ type: 'message.created', message: server.add('a', `x${i}`) });
+    await serveAll(3);
+    expect(server.requests('markDelivered').map((r) => r.seq)).toEqual([3]);
+    for (let i = 0; i < 3; i++) socket.push({ type: 'message.created', message: server.add('a', `y${i}`) });
+    await serveAll(3);
+    expect(socket.requests('markDelivered')).toHaveLength(1);
+    await flush(3000);
+    await serveAll(3);
+    expect(server.requests('markDelivered').map((r) => r.seq)).toEqual([3, 6]);
+    const mine = client.sendMessage('a', 'mine');
+    await serveAll(3);
+    await mine;
+    await flush(10_000);
+    expect(socket.requests('markDelivered')).toHaveLength(2);
+  });
+});
+
+describe('servers without sync (v1)', () => {
+  it('catches up with history after the last seq held, and stops calling markDelivered', async () => {
+    server.syncSupported = false;
+    server.deliveredSupported = false;
+    server.chat('a');
+    server.add('a', 'one');
+    const { client } = await started();
+    expect(texts(client, 'a')).toEqual(['one']);
+    FakeSocket.last.push({ type: 'message.created', message: server.add('a', 'two') });
+    await serveAll(3);
+    await flush(5000);
+    await serveAll(3);
+    expect(server.requests('markDelivered')).toHaveLength(1);
+    FakeSocket.last.serverClose(1001);
+    server.add('a', 'three');
+    await flush(60_000);
+    FakeSocket.last.open();
+    await serveAll();
+    expect(server.requests('history').map((r) => r.after)).toEqual([0, 2]);
+    expect(texts(client, 'a')).toEqual(['one', 'two', 'three']);
+    // A seq hole (a lost event) is filled from history too.
+    server.add('a', 'four (lost)');
+    FakeSocket.last.push({ type: 'message.created', message: server.add('a', 'five') });
+    await flush(2000);
+    await serveAll();
+    expect(texts(client, 'a')).toEqual(['one', 'two', 'three', 'four (lost)', 'five']);
+  });
+});

@@ -1,0 +1,180 @@
+/**
+ * Every route that posts events, with the fan-out queue's threshold at 1 socket: each event for two
+ * sockets or more goes through the queue and its worker (local/queue.ts), and every socket it is for
+ * still gets it exactly once. This is also what proves each producer's `sqs:SendMessage` grant (the
+ * IAM check of scripts/check-iam.ts): big groups reach the queue only from some routes in the other
+ * suites.
+ */
+import { describe, expect, it } from 'vitest';
+import { FANOUT_WORKER } from '../../lib/workers.ts';
+import type { LocalQueue } from '../../local/queue.ts';
+import {
+  anotherSocket,
+  type Chat,
+  connectUser,
+  eventsOf,
+  type Message,
+  makeDirect,
+  makeGroup,
+  sendText,
+  storedConnectionIds,
+  type UserSocket,
+} from '../support/chat.ts';
+import type { Frame } from '../support/client.ts';
+import { uniqueId, useTestStack } from '../support/stack.ts';
+
+const stack = useTestStack({ env: { FANOUT_QUEUE_THRESHOLD: '1', FANOUT_JOB_SIZE: '2' } });
+
+const queue = () => stack.queues.get(FANOUT_WORKER.name) as LocalQueue;
+
+/**
+ * Runs `act`, waits for every handler and queued job, and checks that the queue carried it and that
+ * each socket of `expected` got exactly one `type` event matching `where` (and the others none).
+ */
+async function throughQueue(
+  sockets: readonly UserSocket[],
+  expected: readonly UserSocket[],
+  type: string,
+  where: (f: Frame) => boolean,
+  act: () => Promise<unknown>,
+): Promise<void> {
+  const sent = queue().stats.sent;
+  const before = new Map(sockets.map((s) => [s, eventsOf(s, type, where).length]));
+  await act();
+  await stack.idle();
+  await Promise.all(sockets.filter((s) => s.isOpen).map((s) => s.request('ping')));
+  expect(queue().stats.sent, type).toBeGreaterThan(sent);
+  for (const socket of sockets) {
+    const got = eventsOf(socket, type, where).length - (before.get(socket) ?? 0);
+    expect(got, `${type} to ${socket.userId}`).toBe(expected.includes(socket) ? 1 : 0);
+  }
+}
+
+describe('events through the fan-out queue, route by route', { timeout: 120_000 }, () => {
+  it('delivers every route’s events exactly once to each socket they are for', async () => {
+    let ann = await connectUser(stack, uniqueId('ann'));
+    const bob = await connectUser(stack, uniqueId('bob'));
+    const bob2 = await anotherSocket(stack, bob);
+    const cat = await connectUser(stack, uniqueId('cat'));
+    const dan = uniqueId('dan'); // never online
+    const all = () => [ann, bob, bob2, cat];
+    // Direct chats make bob and cat ann's presence peers.
+    await makeDirect(ann, bob.userId);
+    await makeDirect(ann, cat.userId);
+
+    let group = '' as string;
+    await throughQueue(
+      all(),
+      all(),
+      'chat.created',
+      (f) => (f.chat as Chat).name === 'queued',
+      async () => {
+        group = (await makeGroup(ann, [bob.userId, cat.userId], 'queued')).chatId;
+      },
+    );
+    const inGroup = (f: Frame) => f.chatId === group || (f.message as Message | undefined)?.chatId === group;
+
+    let message = {} as Message;
+    await throughQueue(all(), [bob, bob2, cat], 'message.created', inGroup, async () => {
+      message = (await ann.ok('sendMessage', { chatId: group, text: 'hello' })).message as Message;
+    });
+    await throughQueue(all(), all(), 'message.updated', inGroup, () =>
+      ann.ok('editMessage', { chatId: group, messageId: message.messageId, text: 'edited' }),
+    );
+    await throughQueue(all(), [ann, cat], 'typing', inGroup, () =>
+      bob.ok('typing', { chatId: group, isTyping: true }),
+    );
+    await throughQueue(all(), [ann, cat], 'message.delivered', inGroup, () =>
+      bob.ok('markDelivered', { chatId: group, seq: message.seq }),
+    );
+    await throughQueue(all(), all(), 'message.read', inGroup, () =>
+      cat.ok('readMessage', { chatId: group, messageId: message.messageId }),
+    );
+    await throughQueue(all(), all(), 'message.deleted', inGroup, () =>
+      ann.ok('deleteMessage', { chatId: group, messageId: message.messageId }),
+    );
+    await throughQueue(all(), all(), 'member.joined', inGroup, () =>
+      ann.ok('invite', { chatId: group, userIds: [dan] }),
+    );
+    await throughQueue(all(), all(), 'member.left', inGroup, () =>
+      ann.ok('removeMember', { chatId: group, userId: dan }),
+    );
+
+    // Presence: ann's last socket closing ($disconnect) and a new one opening ($connect).
+    const annId = ann.userId;
+    const aboutAnn = (online: boolean) => (f: Frame) => f.userId === annId && f.online === online;
+    await throughQueue([bob, bob2, cat], [bob, bob2, cat], 'presence', aboutAnn(false), () => ann.close());
+    await throughQueue([bob, bob2, cat], [bob, bob2, cat], 'presence', aboutAnn(true), async () => {
+      ann = await connectUser(stack, annId, ann.name);
+    });
+
+    // Scheduled messages: the author's other sockets (two of them, over the threshold of 1) hear of
+    // a schedule and of its cancellation.
+    const bob3 = await anotherSocket(stack, bob);
+    const ofGroup = (f: Frame) => (f.scheduled as { chatId?: string } | undefined)?.chatId === group;
+    let scheduledId = '';
+    await throughQueue([...all(), bob3], [bob2, bob3], 'scheduled.created', ofGroup, async () => {
+      const sendAt = new Date(Date.now() + 3_600_000).toISOString();
+      const ack = await bob.ok('scheduleMessage', { chatId: group, text: 'later', sendAt });
+      scheduledId = (ack.scheduled as { scheduledId: string }).scheduledId;
+    });
+    await throughQueue([...all(), bob3], [bob2, bob3], 'scheduled.cancelled', ofGroup, () =>
+      bob.ok('cancelScheduled', { scheduledId }),
+    );
+    await bob3.close();
+
+    await throughQueue(all(), all(), 'chat.deleted', inGroup, () => ann.ok('deleteChat', { chatId: group }));
+    await Promise.all(all().map((s) => s.close()));
+  });
+});
+
+describe('the fan-out worker under Management API faults', { timeout: 120_000 }, () => {
+  it('queues the sockets whose posts failed again (delayed) and delivers once; forgets a gone socket and its roster entry', async () => {
+    const ann = await connectUser(stack, uniqueId('ann'));
+    const bob = await connectUser(stack, uniqueId('bob'));
+    const cat = await connectUser(stack, uniqueId('cat'));
+    const chatId = (await makeGroup(ann, [bob.userId, cat.userId], 'faults')).chatId;
+    await stack.idle();
+
+    // bob's socket answers 500 to the worker's three attempts: its job goes back to the queue.
+    stack.gateway.injectFault({ status: 500, count: 3, connectionId: bob.connectionId });
+    // cat's socket is gone (410): the worker deletes its connection record and roster entry.
+    stack.gateway.injectFault({ status: 410, connectionId: cat.connectionId });
+    const sent = queue().stats.sent;
+    const { message } = await ann.ok('sendMessage', { chatId, text: 'through faults' });
+    await stack.idle();
+    await bob.request('ping');
+    const created = eventsOf(
+      bob,
+      'message.created',
+      (f) => (f.message as Message).messageId === (message as Message).messageId,
+    );
+    expect(created).toHaveLength(1);
+    // The first job (bob and cat, 2 to a job) and the retry of bob's socket alone.
+    expect(queue().stats.sent).toBe(sent + 2);
+    expect(await storedConnectionIds(stack, cat.userId)).not.toContain(cat.connectionId);
+    const roster = (await stack.items(`ROSTER#${chatId}`)).map((i) => String(i.sk));
+    expect(roster.some((sk) => sk.includes(cat.connectionId))).toBe(false);
+    expect(roster.some((sk) => sk.includes(bob.connectionId))).toBe(true);
+    await Promise.all([ann, bob, cat].map((s) => s.close()));
+  });
+});
+
+describe('a post made in the request (one socket: under the threshold)', { timeout: 120_000 }, () => {
+  it('markDelivered forgets a gone socket: its connection record and its roster entry', async () => {
+    const ann = await connectUser(stack, uniqueId('ann'));
+    const bob = await connectUser(stack, uniqueId('bob'));
+    const chat = await makeGroup(ann, [bob.userId], 'inline');
+    const message = await sendText(ann, chat.chatId, 'hi');
+    await stack.idle();
+    const sent = queue().stats.sent;
+    stack.gateway.injectFault({ status: 410, connectionId: ann.connectionId });
+    await bob.ok('markDelivered', { chatId: chat.chatId, seq: message.seq });
+    await stack.idle();
+    expect(queue().stats.sent).toBe(sent); // one socket: posted by markDelivered itself
+    expect(await storedConnectionIds(stack, ann.userId)).not.toContain(ann.connectionId);
+    const roster = (await stack.items(`ROSTER#${chat.chatId}`)).map((i) => String(i.sk));
+    expect(roster.some((sk) => sk.includes(ann.connectionId))).toBe(false);
+    await Promise.all([ann, bob].map((s) => s.close()));
+  });
+});

@@ -1,0 +1,233 @@
+/**
+ * Exactly once under faults: dispatchers racing on the same due message, duplicate queue messages,
+ * a dispatcher that died after claiming (before or after the message went out), a live claim that
+ * must not be taken over, give-up after repeated failures, early and unreadable queue messages.
+ * The real dispatcher handler is invoked directly (as a second Lambda container would be) beside
+ * the local queue and sweep.
+ */
+import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { handler as dispatch } from '../../lambdas/handlers/scheduledDispatch.ts';
+import {
+  connectUsers,
+  eventsOf,
+  history,
+  type Message,
+  makeGroup,
+  settle,
+  type UserSocket,
+} from '../support/chat.ts';
+import type { Frame } from '../support/client.ts';
+import {
+  chatCounters,
+  inMs,
+  makeDue,
+  patchItem,
+  pendingCount,
+  type Scheduled,
+  STUCK_MS,
+  schedule,
+  storedItem,
+} from '../support/scheduled.ts';
+import { startTestStack, type TestStack } from '../support/stack.ts';
+
+let stack: TestStack;
+beforeAll(async () => {
+  stack = await startTestStack();
+});
+afterAll(async () => {
+  await stack?.stop();
+});
+
+const TEN_MINUTES_AGO = () => new Date(Date.now() - 600_000).toISOString();
+const about = (id: string) => (f: Frame) => (f.scheduled as Scheduled | undefined)?.scheduledId === id;
+
+/** An SQS event carrying the due-queue message of a scheduled item. */
+function queueEvent(userId: string, s: Pick<Scheduled, 'scheduledId' | 'sendAt'>, body?: string): SQSEvent {
+  const messageId = `test-${Math.random().toString(36).slice(2)}`;
+  return {
+    Records: [
+      {
+        messageId,
+        receiptHandle: messageId,
+        body: body ?? JSON.stringify({ userId, scheduledId: s.scheduledId, sendAt: s.sendAt }),
+        attributes: {
+          ApproximateReceiveCount: '1',
+          SentTimestamp: String(Date.now()),
+          SenderId: 'test',
+          ApproximateFirstReceiveTimestamp: String(Date.now()),
+        },
+        messageAttributes: {},
+        md5OfBody: '',
+        eventSource: 'aws:sqs',
+        eventSourceARN: 'arn:aws:sqs:us-east-1:000000000000:test',
+        awsRegion: 'us-east-1',
+      },
+    ],
+  };
+}
+
+const invoke = (event: SQSEvent) => dispatch(event, { awsRequestId: 'test' }) as Promise<SQSBatchResponse>;
+
+/** A group of alice (author) and bob with a message scheduled an hour ahead (so only the test moves it). */
+async function world(text: string) {
+  const [alice, bob] = (await connectUsers(stack, 2, 'disp')) as [UserSocket, UserSocket];
+  const chat = await makeGroup(bob, [alice.userId]);
+  const scheduled = await schedule(alice, chat.chatId, text, inMs(3600_000));
+  return { alice, bob, chat, scheduled };
+}
+
+async function drain(...sockets: UserSocket[]): Promise<void> {
+  await stack.scheduler.idle();
+  await settle(stack, ...sockets);
+}
+
+describe('the dispatcher, exactly once', () => {
+  it('sends one message when five dispatchers and a sweep race on the same due item', async () => {
+    const { alice, bob, chat, scheduled } = await world('raced');
+    const before = await chatCounters(stack, chat.chatId);
+    const sendAt = await makeDue(stack, alice.userId, scheduled.scheduledId);
+    const event = queueEvent(alice.userId, { ...scheduled, sendAt });
+    const results = await Promise.all([
+      ...Array.from({ length: 5 }, () => invoke(event)),
+      stack.scheduler.sweepNow({ full: true }),
+    ]);
+    for (const r of results.slice(0, 5)) expect(r).toEqual({ batchItemFailures: [] });
+    await drain(alice, bob);
+    const withText = (f: Frame) => (f.message as Message | undefined)?.text === 'raced';
+    expect(eventsOf(bob, 'message.created', withText)).toHaveLength(1);
+    expect(eventsOf(alice, 'message.created', withText)).toHaveLength(1);
+    expect(eventsOf(alice, 'scheduled.sent', about(scheduled.scheduledId))).toHaveLength(1);
+    const { messages } = await history(bob, chat.chatId);
+    expect(messages.map((m) => m.text)).toEqual(['raced']);
+    // Through the write path once: one seq and one version taken, no void left by a second allocation.
+    const after = await chatCounters(stack, chat.chatId);
+    expect(after).toEqual({ seq: before.seq + 1, ver: before.ver + 1 });
+    expect(messages[0]).toMatchObject({ seq: after.seq, ver: after.ver });
+    expect(eventsOf(bob, 'message.created', withText)[0]?.message).toMatchObject({ ver: after.ver });
+    expect(await storedItem(stack, alice.userId, scheduled.scheduledId)).toMatchObject({
+      status: 'sent',
+      attempts: 1,
+    });
+    expect(await pendingCount(stack, alice.userId)).toBe(0);
+    // Once sent, any later copy of its queue message changes nothing.
+    expect(await invoke(event)).toEqual({ batchItemFailures: [] });
+    await drain(alice, bob);
+    expect(eventsOf(bob, 'message.created', withText)).toHaveLength(1);
+  });
+
+  it('takes over from a dispatcher that died after claiming, once its lease ran out (the sweep retries it as stuck)', async () => {
+    const { alice, bob, chat, scheduled } = await world('taken over');
+    await makeDue(stack, alice.userId, scheduled.scheduledId, STUCK_MS);
+    await patchItem(stack, alice.userId, scheduled.scheduledId, {
+      status: 'sending',
+      sendingAt: TEN_MINUTES_AGO(),
+      dispatchId: 'dead',
+      attempts: 1,
+    });
+    expect(await listScheduledIds(alice)).toEqual([scheduled.scheduledId]);
+    expect(await stack.scheduler.sweepNow()).toMatchObject({ retried: 1 });
+    const sent = await alice.event('scheduled.sent', about(scheduled.scheduledId));
+    await drain(alice, bob);
+    const messages = (await history(bob, chat.chatId)).messages;
+    expect(messages.map((m) => m.text)).toEqual(['taken over']);
+    expect((sent.scheduled as Scheduled).messageId).toBe(messages[0]?.messageId);
+    expect(await storedItem(stack, alice.userId, scheduled.scheduledId)).toMatchObject({
+      status: 'sent',
+      attempts: 2,
+    });
+    expect(await pendingCount(stack, alice.userId)).toBe(0);
+  });
+
+  it('does not send again when the dead dispatcher had already stored the message (author removed since)', async () => {
+    const { alice, bob, chat, scheduled } = await world('already out');
+    // The first attempt's publish: the send with the clientMessageId derived from the scheduled id.
+    const first = (
+      await alice.ok('sendMessage', {
+        chatId: chat.chatId,
+        text: 'already out',
+        clientMessageId: `sched_${scheduled.scheduledId}`,
+      })
+    ).message as Message;
+    await bob.ok('removeMember', { chatId: chat.chatId, userId: alice.userId });
+    await makeDue(stack, alice.userId, scheduled.scheduledId, STUCK_MS);
+    await patchItem(stack, alice.userId, scheduled.scheduledId, {
+      status: 'sending',
+      sendingAt: TEN_MINUTES_AGO(),
+      dispatchId: 'dead',
+      attempts: 1,
+    });
+    await stack.scheduler.sweepNow();
+    const sent = await alice.event('scheduled.sent', about(scheduled.scheduledId));
+    expect(sent.scheduled).toMatchObject({ status: 'sent', messageId: first.messageId, reason: null });
+    await drain(alice, bob);
+    expect((await history(bob, chat.chatId)).messages).toEqual([first]);
+    expect(eventsOf(bob, 'message.created')).toHaveLength(1);
+  });
+
+  it('leaves a live claim alone (no second send while its holder may still be working)', async () => {
+    const { alice, bob, chat, scheduled } = await world('held');
+    const sendAt = await makeDue(stack, alice.userId, scheduled.scheduledId, STUCK_MS);
+    await patchItem(stack, alice.userId, scheduled.scheduledId, {
+      status: 'sending',
+      sendingAt: new Date().toISOString(),
+      dispatchId: 'alive',
+      attempts: 1,
+    });
+    expect(await invoke(queueEvent(alice.userId, { ...scheduled, sendAt }))).toEqual({
+      batchItemFailures: [],
+    });
+    expect(await stack.scheduler.sweepNow()).toMatchObject({ retried: 1 });
+    await drain(alice, bob);
+    expect((await history(bob, chat.chatId)).messages).toEqual([]);
+    expect(await storedItem(stack, alice.userId, scheduled.scheduledId)).toMatchObject({
+      status: 'sending',
+      dispatchId: 'alive',
+    });
+    // Retried once, then postponed: the next sweep does not enqueue it again.
+    expect(await stack.scheduler.sweepNow()).toMatchObject({ retried: 0 });
+    // Still pending for its author, and no longer cancellable.
+    expect(await listScheduledIds(alice)).toEqual([scheduled.scheduledId]);
+    const cancel = await alice.request('cancelScheduled', { scheduledId: scheduled.scheduledId });
+    expect(cancel).toMatchObject({ type: 'error', code: 'CONFLICT' });
+  });
+
+  it('gives up after five attempts with reason INTERNAL when none of them got it out', async () => {
+    const { alice, bob, scheduled } = await world('hopeless');
+    await makeDue(stack, alice.userId, scheduled.scheduledId, STUCK_MS);
+    await patchItem(stack, alice.userId, scheduled.scheduledId, {
+      status: 'sending',
+      sendingAt: TEN_MINUTES_AGO(),
+      dispatchId: 'dead',
+      attempts: 5,
+    });
+    await stack.scheduler.sweepNow();
+    const failed = await alice.event('scheduled.failed', about(scheduled.scheduledId));
+    expect(failed.scheduled).toMatchObject({ status: 'failed', reason: 'INTERNAL', messageId: null });
+    await drain(alice, bob);
+    expect(bob.events('message.created')).toEqual([]);
+    expect(await pendingCount(stack, alice.userId)).toBe(0);
+  });
+
+  it('puts a queue message that came early back on the queue, and drops one that is not ours', async () => {
+    const { alice, bob, chat, scheduled } = await world('not yet');
+    const sentBefore = stack.scheduler.queue.stats.sent;
+    expect(await invoke(queueEvent(alice.userId, scheduled))).toEqual({ batchItemFailures: [] });
+    expect(stack.scheduler.queue.stats.sent).toBe(sentBefore + 1);
+    expect(await storedItem(stack, alice.userId, scheduled.scheduledId)).toMatchObject({
+      status: 'pending',
+      attempts: 0,
+    });
+    expect(await invoke(queueEvent(alice.userId, scheduled, '{"hello":"world"}'))).toEqual({
+      batchItemFailures: [],
+    });
+    expect(await invoke(queueEvent(alice.userId, scheduled, 'not json'))).toEqual({ batchItemFailures: [] });
+    await drain(alice, bob);
+    expect((await history(bob, chat.chatId)).messages).toEqual([]);
+  });
+});
+
+async function listScheduledIds(socket: UserSocket): Promise<string[]> {
+  const ack = await socket.ok('listScheduled');
+  return (ack.scheduled as Scheduled[]).map((s) => s.scheduledId);
+}

@@ -1,0 +1,103 @@
+/**
+ * Stale connection cleanup by the functions of scheduled messages (and markDelivered), as
+ * test/fault/stale-cleanup-routes.test.ts does for the other routes: a socket vanished without
+ * `$disconnect`, the function posts to it, gets 410, and deletes exactly that record. This also
+ * exercises each one's scoped `DeleteItem`, so the IAM check (scripts/check-iam.ts) sees it in use.
+ */
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { Scheduled } from '../../lambdas/contract/objects.ts';
+import { type MetricValues, onMetrics } from '../../lambdas/shared/metrics.ts';
+import {
+  closeAll,
+  connectUser,
+  connectUsers,
+  makeGroup,
+  sendText,
+  storedConnectionIds,
+  type UserSocket,
+} from '../support/chat.ts';
+import type { Frame } from '../support/client.ts';
+import { inMs, schedule } from '../support/scheduled.ts';
+import { startTestStack, type TestStack } from '../support/stack.ts';
+
+let stack: TestStack;
+let metrics: MetricValues[] = [];
+let stop: () => void = () => {};
+
+beforeAll(async () => {
+  stack = await startTestStack();
+});
+afterAll(async () => {
+  await stack?.stop();
+});
+beforeEach(() => {
+  metrics = [];
+  stop = onMetrics((m) => metrics.push(m));
+});
+afterEach(() => stop());
+
+const removed = () => metrics.reduce((n, m) => n + (m.StaleConnectionsRemoved ?? 0), 0);
+const about = (id: string) => (f: Frame) => (f.scheduled as Scheduled | undefined)?.scheduledId === id;
+
+/** Opens another socket for `userId` and drops it without a close frame: its record stays behind. */
+async function ghostOf(userId: string): Promise<string> {
+  const ghost = await connectUser(stack, userId);
+  await stack.gateway.idle();
+  stack.gateway.vanish(ghost.connectionId);
+  expect(await storedConnectionIds(stack, userId)).toContain(ghost.connectionId);
+  return ghost.connectionId;
+}
+
+/** Runs `action`, then expects the ghost's record gone, every other record kept, and the removal counted. */
+async function expectCleaned(userId: string, ghost: string, action: () => Promise<unknown>): Promise<void> {
+  const others = (await storedConnectionIds(stack, userId)).filter((id) => id !== ghost);
+  const counted = removed();
+  await action();
+  await stack.gateway.idle();
+  const after = await storedConnectionIds(stack, userId);
+  expect(after).not.toContain(ghost);
+  expect(after).toEqual(expect.arrayContaining(others));
+  expect(removed()).toBeGreaterThan(counted);
+}
+
+describe('stale connection cleanup: scheduled messages and markDelivered', { timeout: 120_000 }, () => {
+  let author: UserSocket;
+  let member: UserSocket;
+
+  beforeAll(async () => {
+    [author, member] = (await connectUsers(stack, 2, 'clean-sched')) as [UserSocket, UserSocket];
+  });
+  afterAll(async () => {
+    await closeAll(stack, author, member);
+  });
+
+  it('scheduleMessage and cancelScheduled (to the author’s other sockets)', async () => {
+    const { chatId } = await makeGroup(author, [member.userId]);
+    let ghost = await ghostOf(author.userId);
+    let scheduled: Scheduled | undefined;
+    await expectCleaned(author.userId, ghost, async () => {
+      scheduled = await schedule(author, chatId, 'later', inMs(3600_000));
+    });
+    ghost = await ghostOf(author.userId);
+    await expectCleaned(author.userId, ghost, () =>
+      author.ok('cancelScheduled', { scheduledId: (scheduled as Scheduled).scheduledId }),
+    );
+  });
+
+  it('the dispatcher (message.created to the members)', async () => {
+    const { chatId } = await makeGroup(author, [member.userId]);
+    const ghost = await ghostOf(member.userId);
+    await expectCleaned(member.userId, ghost, async () => {
+      const scheduled = await schedule(author, chatId, 'on time', inMs(1500));
+      await author.event('scheduled.sent', about(scheduled.scheduledId), 15_000);
+      await stack.scheduler.idle();
+    });
+  });
+
+  it('markDelivered (message.delivered to the other members)', async () => {
+    const { chatId } = await makeGroup(author, [member.userId]);
+    const { seq } = await sendText(author, chatId, 'delivered?');
+    const ghost = await ghostOf(author.userId);
+    await expectCleaned(author.userId, ghost, () => member.ok('markDelivered', { chatId, seq }));
+  });
+});

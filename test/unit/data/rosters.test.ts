@@ -1,0 +1,147 @@
+/** Access patterns of group rosters and join markers, over a mocked document client. */
+import { BatchWriteCommand, DeleteCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { TTL_ATTRIBUTE } from '../../../lambdas/data/keys.ts';
+import { TABLE_NAME, useMockTable } from './mock-table.ts';
+
+const { ddb, store } = useMockTable();
+const NOW = Date.parse('2026-01-01T00:00:10Z') / 1000;
+
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+describe('rosters', () => {
+  it('lists a roster with one consistent Query of its partition, unexpired entries only, keys only', async () => {
+    vi.useFakeTimers({ now: NOW * 1000, toFake: ['Date'] });
+    ddb.on(QueryCommand).resolves({
+      Items: [
+        { sk: 'ONLINE#ann#k1' },
+        { sk: 'ONLINE#ann#k+2/=' },
+        { sk: 'ONLINE#bob#k3' },
+        { sk: 'ONLINE#bad' },
+      ],
+    });
+    await expect(store.rosters.list('g1')).resolves.toEqual([
+      { userId: 'ann', connectionId: 'k1' },
+      { userId: 'ann', connectionId: 'k+2/=' },
+      { userId: 'bob', connectionId: 'k3' },
+    ]);
+    expect(ddb.commandCalls(QueryCommand)[0]?.args[0].input).toEqual({
+      TableName: TABLE_NAME,
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+      FilterExpression: '#ttl > :now',
+      ExpressionAttributeNames: { '#ttl': TTL_ATTRIBUTE },
+      ExpressionAttributeValues: { ':pk': 'ROSTER#g1', ':prefix': 'ONLINE#', ':now': NOW },
+      ProjectionExpression: 'sk',
+      ConsistentRead: true,
+    });
+  });
+
+  it('reads every page of a big roster', async () => {
+    ddb
+      .on(QueryCommand)
+      .resolvesOnce({
+        Items: [{ sk: 'ONLINE#a#1' }],
+        LastEvaluatedKey: { pk: 'ROSTER#g1', sk: 'ONLINE#a#1' },
+      })
+      .resolvesOnce({ Items: [{ sk: 'ONLINE#b#2' }] });
+    await expect(store.rosters.list('g1')).resolves.toHaveLength(2);
+    expect(ddb.commandCalls(QueryCommand)[1]?.args[0].input.ExclusiveStartKey).toEqual({
+      pk: 'ROSTER#g1',
+      sk: 'ONLINE#a#1',
+    });
+  });
+
+  it("lists one member's sockets by their sort-key prefix", async () => {
+    ddb.on(QueryCommand).resolves({ Items: [{ sk: 'ONLINE#ann#k1' }] });
+    await expect(store.rosters.listMember('g1', 'ann')).resolves.toEqual([
+      { userId: 'ann', connectionId: 'k1' },
+    ]);
+    expect(ddb.commandCalls(QueryCommand)[0]?.args[0].input.ExpressionAttributeValues).toMatchObject({
+      ':pk': 'ROSTER#g1',
+      ':prefix': 'ONLINE#ann#',
+    });
+  });
+
+  it('adds entries with the TTL of their connection and nothing else, 25 to a BatchWriteItem', async () => {
+    ddb.on(BatchWriteCommand).resolves({});
+    const entries = Array.from({ length: 30 }, (_, i) => ({
+      chatId: `g${i}`,
+      userId: 'ann',
+      connectionId: 'k1',
+      expiresAt: 1234,
+    }));
+    await store.rosters.add(entries);
+    const calls = ddb
+      .commandCalls(BatchWriteCommand)
+      .map((c) => c.args[0].input.RequestItems?.[TABLE_NAME] ?? []);
+    expect(calls.map((c) => c.length).sort()).toEqual([25, 5]);
+    expect(calls.flat()[0]).toEqual({
+      PutRequest: {
+        Item: { pk: 'ROSTER#g0', sk: 'ONLINE#ann#k1', [TTL_ATTRIBUTE]: 1234, itemType: 'online' },
+      },
+    });
+  });
+
+  it('writes nothing for no entries', async () => {
+    await store.rosters.add([]);
+    await store.rosters.remove([]);
+    expect(ddb.calls()).toHaveLength(0);
+  });
+
+  it('removes entries in batches, one entry with a DeleteItem, a whole roster after reading it', async () => {
+    ddb.on(BatchWriteCommand).resolves({});
+    ddb.on(DeleteCommand).resolves({});
+    ddb.on(QueryCommand).resolves({ Items: [{ sk: 'ONLINE#ann#k1' }, { sk: 'ONLINE#bob#k2' }] });
+    await store.rosters.removeOne('g1', { userId: 'ann', connectionId: 'k1' });
+    expect(ddb.commandCalls(DeleteCommand)[0]?.args[0].input).toEqual({
+      TableName: TABLE_NAME,
+      Key: { pk: 'ROSTER#g1', sk: 'ONLINE#ann#k1' },
+    });
+    await store.rosters.clear('g1');
+    expect(ddb.commandCalls(BatchWriteCommand)[0]?.args[0].input.RequestItems?.[TABLE_NAME]).toEqual([
+      { DeleteRequest: { Key: { pk: 'ROSTER#g1', sk: 'ONLINE#ann#k1' } } },
+      { DeleteRequest: { Key: { pk: 'ROSTER#g1', sk: 'ONLINE#bob#k2' } } },
+    ]);
+  });
+});
+
+describe('join markers', () => {
+  it('marks each new member for 15 minutes and reads a user’s markers consistently', async () => {
+    vi.useFakeTimers({ now: NOW * 1000, toFake: ['Date'] });
+    ddb.on(BatchWriteCommand).resolves({});
+    ddb.on(QueryCommand).resolves({ Items: [{ sk: 'JOINED#g1' }, { sk: 'JOINED#g2' }] });
+    await store.rosters.markJoined(['ann', 'bob'], 'g1');
+    expect(ddb.commandCalls(BatchWriteCommand)[0]?.args[0].input.RequestItems?.[TABLE_NAME]).toEqual([
+      {
+        PutRequest: {
+          Item: { pk: 'USER#ann', sk: 'JOINED#g1', [TTL_ATTRIBUTE]: NOW + 900, itemType: 'joined' },
+        },
+      },
+      {
+        PutRequest: {
+          Item: { pk: 'USER#bob', sk: 'JOINED#g1', [TTL_ATTRIBUTE]: NOW + 900, itemType: 'joined' },
+        },
+      },
+    ]);
+    await expect(store.rosters.recentJoins('ann')).resolves.toEqual(['g1', 'g2']);
+    expect(ddb.commandCalls(QueryCommand)[0]?.args[0].input).toMatchObject({
+      ExpressionAttributeValues: { ':pk': 'USER#ann', ':prefix': 'JOINED#', ':now': NOW },
+      ConsistentRead: true,
+    });
+  });
+});
+
+describe('connections with their expiry', () => {
+  it('reads the TTL with the ids', async () => {
+    ddb.on(QueryCommand).resolves({ Items: [{ sk: 'CONN#k1', [TTL_ATTRIBUTE]: 99 }] });
+    await expect(store.connections.list('ann', { consistent: true })).resolves.toEqual([
+      { connectionId: 'k1', expiresAt: 99 },
+    ]);
+    expect(ddb.commandCalls(QueryCommand)[0]?.args[0].input).toMatchObject({
+      ProjectionExpression: 'sk, #ttl',
+      ConsistentRead: true,
+    });
+  });
+});

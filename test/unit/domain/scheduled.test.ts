@@ -1,0 +1,258 @@
+/** Scheduled-message decisions of the domain, over mocked repositories, fan-out and due queue. */
+import { describe, expect, it, vi } from 'vitest';
+import type { ScheduledRecord } from '../../../lambdas/data/store.ts';
+import {
+  cancelScheduled,
+  listScheduled,
+  scheduledIdFor,
+  scheduleMessage,
+} from '../../../lambdas/domain/scheduled.ts';
+import { dispatchScheduled, sweepDue } from '../../../lambdas/domain/scheduled-dispatch.ts';
+import { caller, fakeDeps, groupChat, NOW, sent, stored } from './fakes.ts';
+
+const ann = caller('ann');
+const at = (ms: number) => new Date(Date.parse(NOW) + ms).toISOString();
+
+function scheduledDeps() {
+  const fake = fakeDeps();
+  const queue = { enqueue: vi.fn(async () => undefined) };
+  fake.store.chats.getWithMembers.mockResolvedValue(groupChat('ann', ['ann', 'bob']));
+  return { ...fake, queue, deps: { ...fake.deps, queue, horizonMs: 120_000 } };
+}
+
+function record(overrides: Partial<ScheduledRecord> = {}): ScheduledRecord {
+  return {
+    scheduledId: 's_1',
+    userId: 'ann',
+    authorName: 'ANN',
+    chatId: 'g1',
+    text: 'hi',
+    replyTo: null,
+    clientMessageId: null,
+    sendAt: at(-500),
+    status: 'pending',
+    messageId: null,
+    reason: null,
+    createdAt: at(-60_000),
+    attempts: 0,
+    ...overrides,
+  };
+}
+const input = (sendAt: string) => ({
+  chatId: 'g1',
+  text: 'hi',
+  sendAt,
+  clientMessageId: undefined,
+  replyTo: undefined,
+  attachments: undefined,
+  connectionId: 'c1',
+});
+
+describe('scheduleMessage', () => {
+  it('enqueues at once what is due within the horizon, and tells the author’s other sockets', async () => {
+    const { deps, store, queue, fanOut } = scheduledDeps();
+    const { scheduled } = await scheduleMessage(deps, ann, input(at(60_000)));
+    expect(store.scheduled.create).toHaveBeenCalledWith(
+      expect.objectContaining({ userId: 'ann', authorName: 'ANN', status: 'pending', sendAt: at(60_000) }),
+      100,
+    );
+    expect(queue.enqueue).toHaveBeenCalledWith(
+      [{ userId: 'ann', scheduledId: scheduled.scheduledId, sendAt: at(60_000) }],
+      new Date(NOW),
+    );
+    expect(sent(fanOut)).toEqual([
+      {
+        userIds: ['ann'],
+        frame: { type: 'scheduled.created', scheduled },
+        options: { excludeConnectionId: 'c1' },
+      },
+    ]);
+  });
+
+  it('leaves what is due later to the sweep, and still acks when the queue fails', async () => {
+    const later = scheduledDeps();
+    await scheduleMessage(later.deps, ann, input(at(126_000)));
+    expect(later.queue.enqueue).not.toHaveBeenCalled();
+    const failing = scheduledDeps();
+    failing.queue.enqueue.mockRejectedValue(new Error('SQS is down'));
+    await expect(scheduleMessage(failing.deps, ann, input(at(1000)))).resolves.toMatchObject({
+      scheduled: { status: 'pending' },
+    });
+  });
+
+  it('answers a duplicate with the earlier schedule, without an event; refuses over the cap', async () => {
+    const dup = scheduledDeps();
+    const existing = record({ sendAt: at(3600_000) });
+    dup.store.scheduled.create.mockResolvedValue({ status: 'duplicate', existing });
+    const answer = await scheduleMessage(dup.deps, ann, { ...input(at(60_000)), clientMessageId: 'c' });
+    expect(answer.scheduled.sendAt).toBe(existing.sendAt);
+    expect(dup.queue.enqueue).not.toHaveBeenCalled();
+    expect(dup.fanOut.toUsers).not.toHaveBeenCalled();
+    const full = scheduledDeps();
+    full.store.scheduled.create.mockResolvedValue({ status: 'limit' });
+    await expect(scheduleMessage(full.deps, ann, input(at(60_000)))).rejects.toMatchObject({
+      code: 'BAD_REQUEST',
+    });
+  });
+
+  it('derives the id from author, chat and clientMessageId (random without one)', () => {
+    expect(scheduledIdFor('ann', 'g1', 'c')).toBe(scheduledIdFor('ann', 'g1', 'c'));
+    expect(scheduledIdFor('ann', 'g1', 'c')).not.toBe(scheduledIdFor('bob', 'g1', 'c'));
+    expect(scheduledIdFor('ann', 'g1', 'c')).not.toBe(scheduledIdFor('ann', 'g2', 'c'));
+    expect(scheduledIdFor('ann', 'g1', undefined)).not.toBe(scheduledIdFor('ann', 'g1', undefined));
+  });
+});
+
+describe('listScheduled and cancelScheduled', () => {
+  it('lists soonest first, shows sending as pending', async () => {
+    const { deps, store } = scheduledDeps();
+    store.scheduled.listPending.mockResolvedValue([
+      record({ scheduledId: 's_b', sendAt: at(2000) }),
+      record({ scheduledId: 's_a', sendAt: at(1000), status: 'sending' }),
+    ]);
+    const { scheduled } = await listScheduled(deps, ann, {});
+    expect(scheduled.map((s) => [s.scheduledId, s.status])).toEqual([
+      ['s_a', 'pending'],
+      ['s_b', 'pending'],
+    ]);
+  });
+
+  it('is CONFLICT when a dispatcher claimed it between the read and the write', async () => {
+    const { deps, store, fanOut } = scheduledDeps();
+    store.scheduled.get.mockResolvedValueOnce(record()).mockResolvedValueOnce(record({ status: 'sending' }));
+    store.scheduled.cancel.mockResolvedValue(false);
+    await expect(
+      cancelScheduled(deps, ann, { scheduledId: 's_1', connectionId: 'c1' }),
+    ).rejects.toMatchObject({
+      code: 'CONFLICT',
+    });
+    expect(fanOut.toUsers).not.toHaveBeenCalled();
+  });
+});
+
+describe('dispatchScheduled', () => {
+  const ref = { userId: 'ann', scheduledId: 's_1', sendAt: at(-500) };
+
+  it('leaves alone what it cannot claim (gone, finished, or held by another dispatcher)', async () => {
+    const { deps, store, fanOut } = scheduledDeps();
+    store.scheduled.claim.mockResolvedValue(undefined);
+    expect(await dispatchScheduled(deps, ref)).toBe('skipped');
+    expect(store.scheduled.claim).toHaveBeenCalledWith(ref, expect.any(String), new Date(NOW), 60_000);
+    expect(store.sequence.allocate).not.toHaveBeenCalled();
+    expect(store.scheduled.complete).not.toHaveBeenCalled();
+    expect(fanOut.toUsers).not.toHaveBeenCalled();
+  });
+
+  it('puts back a queue message more than 2 s early, without reading the item', async () => {
+    const { deps, store, queue } = scheduledDeps();
+    const early = { ...ref, sendAt: at(30_000) };
+    expect(await dispatchScheduled(deps, early)).toBe('requeued');
+    expect(queue.enqueue).toHaveBeenCalledWith([early], new Date(NOW));
+    expect(store.scheduled.get).not.toHaveBeenCalled();
+    expect(store.scheduled.claim).not.toHaveBeenCalled();
+  });
+
+  it('gives the claim back and throws when the send path fails for a reason that may pass', async () => {
+    const { deps, store } = scheduledDeps();
+    store.scheduled.claim.mockImplementation(async (_ref, dispatchId) =>
+      record({ status: 'sending', dispatchId, attempts: 1 }),
+    );
+    store.chats.getWithMembers.mockRejectedValue(
+      Object.assign(new Error('throttled'), { name: 'ThrottlingException' }),
+    );
+    await expect(dispatchScheduled(deps, ref)).rejects.toThrow('throttled');
+    expect(store.scheduled.release).toHaveBeenCalledTimes(1);
+    expect(store.scheduled.complete).not.toHaveBeenCalled();
+  });
+
+  it('fails with CHAT_DELETED / NOT_MEMBER, and only the completing dispatcher tells the author', async () => {
+    const { deps, store, fanOut } = scheduledDeps();
+    store.scheduled.claim.mockResolvedValue(record({ status: 'sending', attempts: 1 }));
+    store.chats.getWithMembers.mockResolvedValue({ chat: undefined, members: [] });
+    expect(await dispatchScheduled(deps, ref)).toBe('failed');
+    expect(store.scheduled.complete).toHaveBeenCalledWith(
+      expect.objectContaining({ scheduledId: 's_1' }),
+      expect.any(String),
+      { status: 'failed', reason: 'CHAT_DELETED' },
+      new Date(NOW),
+    );
+    expect(sent(fanOut)[0]?.frame).toMatchObject({
+      type: 'scheduled.failed',
+      scheduled: { status: 'failed', reason: 'CHAT_DELETED' },
+    });
+
+    const lost = scheduledDeps();
+    lost.store.scheduled.claim.mockResolvedValue(record({ status: 'sending', attempts: 1 }));
+    lost.store.chats.getWithMembers.mockResolvedValue(groupChat('bob', ['bob']));
+    lost.store.scheduled.complete.mockResolvedValue(false);
+    expect(await dispatchScheduled(lost.deps, ref)).toBe('skipped');
+    expect(lost.fanOut.toUsers).not.toHaveBeenCalled();
+  });
+
+  it('on a retry, records the message an earlier attempt stored instead of sending again', async () => {
+    const { deps, store } = scheduledDeps();
+    store.scheduled.claim.mockResolvedValue(record({ status: 'sending', attempts: 2 }));
+    const earlier = stored(1, { clientMessageId: 'sched_s_1' });
+    store.messages.findByClientId.mockResolvedValue(earlier);
+    expect(await dispatchScheduled(deps, ref)).toBe('sent');
+    expect(store.messages.findByClientId).toHaveBeenCalledWith('g1', 'ann', 'sched_s_1');
+    expect(store.scheduled.complete).toHaveBeenCalledWith(
+      expect.objectContaining({ scheduledId: 's_1' }),
+      expect.any(String),
+      { status: 'sent', messageId: earlier.messageId },
+      new Date(NOW),
+    );
+    expect(store.claims.claim).not.toHaveBeenCalled();
+    expect(store.sequence.allocate).not.toHaveBeenCalled();
+  });
+});
+
+describe('sweepDue', () => {
+  const due = (id: string, ms: number) => ({ userId: 'ann', scheduledId: id, sendAt: at(ms) });
+
+  it('enqueues what entered the horizon since its cursor, retries what is stuck, and moves the cursor', async () => {
+    const { deps, store, queue } = scheduledDeps();
+    store.due.getSweepCursor.mockResolvedValue(at(60_000));
+    store.due.listDue.mockImplementation(async (shard, range) => {
+      if (shard !== 3) return [];
+      return range.from === undefined ? [due('s_stuck', -300_000)] : [due('s_new', 90_000)];
+    });
+    expect(await sweepDue(deps)).toEqual({ due: 1, retried: 1, overdueMs: 300_000 });
+    const ranges = store.due.listDue.mock.calls.map(([, range]) => range);
+    expect(ranges.filter((r) => r.from !== undefined)).toEqual(
+      Array.from({ length: 8 }, () => ({ from: at(60_000), to: at(120_000) })),
+    );
+    expect(ranges.filter((r) => r.from === undefined)).toEqual(
+      Array.from({ length: 8 }, () => ({ to: at(-120_000) })),
+    );
+    expect(queue.enqueue).toHaveBeenCalledWith(
+      [due('s_new', 90_000), due('s_stuck', -300_000)],
+      new Date(NOW),
+    );
+    expect(store.due.postpone).toHaveBeenCalledTimes(1);
+    expect(store.due.postpone).toHaveBeenCalledWith(due('s_stuck', -300_000), NOW);
+    expect(store.due.moveSweepCursor).toHaveBeenCalledWith(at(120_000));
+  });
+
+  it('without a cursor (the first sweep) or when full, reads everything up to the horizon once', async () => {
+    for (const full of [false, true]) {
+      const { deps, store } = scheduledDeps();
+      store.due.getSweepCursor.mockResolvedValue(full ? at(60_000) : undefined);
+      await sweepDue(deps, { full });
+      expect(store.due.listDue.mock.calls.map(([, range]) => range)).toEqual(
+        Array.from({ length: 8 }, () => ({ from: undefined, to: at(120_000) })),
+      );
+      expect(store.due.postpone).not.toHaveBeenCalled();
+    }
+  });
+
+  it('when the cursor stood still (no sweep for minutes), retries everything before it', async () => {
+    const { deps, store } = scheduledDeps();
+    store.due.getSweepCursor.mockResolvedValue(at(-600_000));
+    await sweepDue(deps);
+    const stuck = store.due.listDue.mock.calls.map(([, range]) => range).filter((r) => r.from === undefined);
+    expect(stuck[0]).toEqual({ to: at(-600_000) });
+    // Nothing newly due: the cursor stays, nothing is written.
+    expect(store.due.moveSweepCursor).not.toHaveBeenCalled();
+  });
+});

@@ -1,0 +1,212 @@
+/**
+ * Fan-out jobs and the queue worker: job planning and decoding, SQS batching (aws-sdk-client-mock:
+ * SQS cannot run here; the end-to-end suites run the real client against the local stand-in), and
+ * the worker's delivery guarantees over a fake Management API.
+ */
+import type {
+  ApiGatewayManagementApiClient,
+  PostToConnectionCommand,
+} from '@aws-sdk/client-apigatewaymanagementapi';
+import { GoneException } from '@aws-sdk/client-apigatewaymanagementapi';
+import { SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
+import type { SQSEvent } from 'aws-lambda';
+import { mockClient } from 'aws-sdk-client-mock';
+import { afterAll, beforeEach, describe, expect, it } from 'vitest';
+import type { SocketDirectory } from '../../lambdas/fanout/directory.ts';
+import { FanOut } from '../../lambdas/fanout/fanout.ts';
+import {
+  decodeJob,
+  type FanOutJob,
+  type JobQueue,
+  packBatches,
+  planJobs,
+  SqsJobQueue,
+} from '../../lambdas/fanout/jobs.ts';
+import { processFanOutJobs, retryDelaySeconds } from '../../lambdas/fanout/worker.ts';
+
+const targets = (n: number) =>
+  Array.from({ length: n }, (_, i) => ({ userId: `u${i}`, connectionId: `c${i}` }));
+
+describe('jobs', () => {
+  it('splits sockets into jobs of at most `size`, each with the frame once and the roster it came from', () => {
+    const jobs = planJobs(targets(450), '{"type":"x"}', 'g1', 200);
+    expect(jobs.map((j) => j.targets.length)).toEqual([200, 200, 50]);
+    expect(jobs[2]).toEqual({
+      v: 1,
+      chatId: 'g1',
+      frame: '{"type":"x"}',
+      targets: targets(450)
+        .slice(400)
+        .map((t) => [t.userId, t.connectionId]),
+      attempt: 1,
+    });
+    expect(planJobs(targets(3), '{}', undefined, 200)[0]).not.toHaveProperty('chatId');
+  });
+
+  it('decodes what it encodes and nothing else', () => {
+    const [job] = planJobs(targets(2), '{"type":"x"}', 'g1', 10);
+    expect(decodeJob(JSON.stringify(job))).toEqual(job);
+    for (const bad of [
+      'not json',
+      'null',
+      '[]',
+      JSON.stringify({ ...job, v: 2 }),
+      JSON.stringify({ ...job, frame: '' }),
+      JSON.stringify({ ...job, targets: [['u1']] }),
+      JSON.stringify({ ...job, targets: [['u1', 7]] }),
+      JSON.stringify({ ...job, attempt: 'one' }),
+      JSON.stringify({ ...job, chatId: 5 }),
+    ]) {
+      expect(decodeJob(bad), bad).toBeUndefined();
+    }
+  });
+
+  it('packs at most 10 bodies and 256 KB into one SendMessageBatch', () => {
+    expect(packBatches(Array.from({ length: 23 }, () => 'x')).map((b) => b.length)).toEqual([10, 10, 3]);
+    const big = 'y'.repeat(100 * 1024);
+    expect(packBatches([big, big, big, big]).map((b) => b.length)).toEqual([2, 2]);
+  });
+});
+
+describe('SqsJobQueue', () => {
+  const sqs = mockClient(SQSClient);
+  const client = new SQSClient({
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'x', secretAccessKey: 'x' },
+  });
+  const queue = new SqsJobQueue(async () => client, 'https://sqs.example/1/q');
+  beforeEach(() => sqs.reset());
+  afterAll(() => sqs.restore());
+
+  it('sends jobs in batches of 10 with the delay asked for', async () => {
+    sqs.on(SendMessageBatchCommand).resolves({ Successful: [], Failed: [] });
+    await queue.send(planJobs(targets(25), '{}', 'g1', 1), { delaySeconds: 4 });
+    const calls = sqs.commandCalls(SendMessageBatchCommand).map((c) => c.args[0].input);
+    expect(calls.map((c) => c.Entries?.length)).toEqual([10, 10, 5]);
+    expect(calls[0]?.QueueUrl).toBe('https://sqs.example/1/q');
+    expect(calls[0]?.Entries?.[0]).toMatchObject({ Id: '0', DelaySeconds: 4 });
+    expect(JSON.parse(calls[0]?.Entries?.[0]?.MessageBody ?? '')).toMatchObject({ v: 1, chatId: 'g1' });
+  });
+
+  it('sends refused entries again, and throws when SQS keeps refusing them', async () => {
+    sqs
+      .on(SendMessageBatchCommand)
+      .resolvesOnce({ Failed: [{ Id: '1', Code: 'InternalError', SenderFault: false }] })
+      .resolves({ Failed: [] });
+    await queue.send(planJobs(targets(2), '{}', 'g1', 1));
+    const calls = sqs
+      .commandCalls(SendMessageBatchCommand)
+      .map((c) => c.args[0].input.Entries?.map((e) => e.Id));
+    expect(calls).toEqual([['0', '1'], ['1']]);
+
+    sqs.reset();
+    sqs
+      .on(SendMessageBatchCommand)
+      .resolves({ Failed: [{ Id: '0', Code: 'InternalError', SenderFault: false }] });
+    await expect(queue.send(planJobs(targets(1), '{}', 'g1', 1))).rejects.toThrow(/refused 1 jobs/);
+    expect(sqs.commandCalls(SendMessageBatchCommand)).toHaveLength(3);
+  });
+});
+
+/** A Management API where each connection answers with its queue of errors, then delivers. */
+function fakeApi(failures: Record<string, Error[]> = {}) {
+  const posts: { connectionId: string; data: string }[] = [];
+  const client = {
+    async send(command: PostToConnectionCommand) {
+      const id = command.input.ConnectionId as string;
+      const failure = failures[id]?.shift();
+      if (failure) throw failure;
+      posts.push({ connectionId: id, data: new TextDecoder().decode(command.input.Data as Uint8Array) });
+      return {};
+    },
+  } as unknown as ApiGatewayManagementApiClient;
+  return { client, posts };
+}
+
+const serverError = () =>
+  Object.assign(new Error('boom'), {
+    name: 'InternalServerErrorException',
+    $metadata: { httpStatusCode: 500 },
+  });
+
+function worker(failures: Record<string, Error[]> = {}, options: { refuse?: boolean } = {}) {
+  const api = fakeApi(failures);
+  const gone: string[] = [];
+  const directory: SocketDirectory = {
+    socketsOfUsers: async () => [],
+    socketsOfGroup: async () => [],
+    gone: async (t, chatId) => {
+      gone.push(`${chatId}/${t.userId}/${t.connectionId}`);
+    },
+  };
+  const requeued: { jobs: FanOutJob[]; delaySeconds: number | undefined }[] = [];
+  const queue: JobQueue = {
+    async send(jobs, opts) {
+      if (options.refuse) throw new Error('queue down');
+      requeued.push({ jobs: [...jobs], delaySeconds: opts?.delaySeconds });
+    },
+  };
+  const fanOut = new FanOut(() => api.client, directory, { baseDelayMs: 1, maxAttempts: 2 });
+  return { api, gone, requeued, run: (event: SQSEvent) => processFanOutJobs(event, { fanOut, queue }) };
+}
+
+const record = (messageId: string, body: string) =>
+  ({ messageId, body }) as unknown as SQSEvent['Records'][number];
+const eventOf = (...jobs: FanOutJob[]): SQSEvent => ({
+  Records: jobs.map((j, i) => record(`m${i}`, JSON.stringify(j))),
+});
+
+describe('the fan-out worker', () => {
+  it('posts each job’s frame to each of its sockets exactly once', async () => {
+    const w = worker();
+    const jobs = planJobs(targets(5), '{"type":"message.created","n":1}', 'g1', 3);
+    await expect(w.run(eventOf(...jobs))).resolves.toEqual({ batchItemFailures: [] });
+    expect(w.api.posts.map((p) => p.connectionId).sort()).toEqual(['c0', 'c1', 'c2', 'c3', 'c4']);
+    expect(new Set(w.api.posts.map((p) => p.data))).toEqual(new Set(['{"type":"message.created","n":1}']));
+    expect(w.requeued).toEqual([]);
+  });
+
+  it('forgets a gone socket with its roster entry, and does not retry it', async () => {
+    const gone = new GoneException({ message: 'gone', $metadata: { httpStatusCode: 410 } });
+    const w = worker({ c1: [gone] });
+    await w.run(eventOf(...planJobs(targets(3), '{}', 'g1', 10)));
+    expect(w.gone).toEqual(['g1/u1/c1']);
+    expect(w.requeued).toEqual([]);
+  });
+
+  it('queues the sockets that still fail as a smaller, delayed job, until the last attempt', async () => {
+    const w = worker({ c2: [serverError(), serverError()] });
+    await expect(w.run(eventOf(...planJobs(targets(4), '{"a":1}', 'g1', 10)))).resolves.toEqual({
+      batchItemFailures: [],
+    });
+    expect(w.requeued).toEqual([
+      {
+        delaySeconds: retryDelaySeconds(1),
+        jobs: [{ v: 1, chatId: 'g1', frame: '{"a":1}', targets: [['u2', 'c2']], attempt: 2 }],
+      },
+    ]);
+    // That job's turn: delivered this time.
+    await w.run(eventOf(...(w.requeued[0]?.jobs ?? [])));
+    expect(w.api.posts.filter((p) => p.connectionId === 'c2')).toHaveLength(1);
+
+    const last = worker({ c0: [serverError(), serverError()] });
+    await last.run(eventOf(...planJobs(targets(1), '{}', 'g1', 10, 3)));
+    expect(last.requeued).toEqual([]);
+  });
+
+  it('reports the job as a batch item failure when the failed sockets cannot be queued again', async () => {
+    const w = worker({ c0: [serverError(), serverError()] }, { refuse: true });
+    const jobs = planJobs(targets(2), '{}', 'g1', 1);
+    await expect(w.run(eventOf(...jobs))).resolves.toEqual({ batchItemFailures: [{ itemIdentifier: 'm0' }] });
+    expect(w.api.posts.map((p) => p.connectionId)).toEqual(['c1']);
+  });
+
+  it('drops a message that is not a job instead of failing forever', async () => {
+    const w = worker();
+    const event: SQSEvent = {
+      Records: [record('junk', '{"hello":1}'), ...eventOf(...planJobs(targets(1), '{}', 'g1', 1)).Records],
+    };
+    await expect(w.run(event)).resolves.toEqual({ batchItemFailures: [] });
+    expect(w.api.posts).toHaveLength(1);
+  });
+});
