@@ -13,7 +13,10 @@ const LABELS = {
   file: ['File', 'files'],
 } as const;
 
-export function previewText(message: Pick<Message, 'text' | 'attachments'>, maxChars = 200): string {
+export function previewText(
+  message: Pick<Message, 'text'> & { readonly attachments: readonly Pick<Attachment, 'kind' | 'fileName'>[] },
+  maxChars = 200,
+): string {
   const text = message.text === '' ? attachmentLabel(message.attachments) : message.text;
   const chars = [...text];
   return chars.length <= maxChars ? text : `${chars.slice(0, Math.max(0, maxChars - 1)).join('')}…`;

@@ -8,6 +8,8 @@
  * service extension fetches the message and rewrites it), FCM a data message the app turns into a
  * notification itself. Either way a push is a wake-up for a delta `sync`, not a transport.
  */
+import type { Attachment } from '../contract/objects.ts';
+import { previewText } from '../domain/preview.ts';
 
 /** The contract's push payload: `{chatId, messageId, seq, senderId, title, body, badge}`. */
 export interface PushContent {
@@ -31,25 +33,21 @@ const APNS_EXPIRY_SECONDS = 24 * 60 * 60;
 
 /** At most `max` characters (code points), whitespace runs folded, an ellipsis when cut. */
 export function preview(text: string, max = BODY_MAX_CHARS): string {
-  const chars = [...text.replace(/\s+/g, ' ').trim()];
-  return chars.length <= max ? chars.join('') : `${chars.slice(0, max - 1).join('')}…`;
+  return previewText({ text: text.replace(/\s+/g, ' ').trim(), attachments: [] }, max);
 }
 
-const LABELS: Record<string, string> = { image: 'Photo', audio: 'Voice message', video: 'Video' };
-
 /**
- * The body of a message's notification: its text, or for a message without text a label for its
- * first attachment ("Photo", "Voice message", "Video", the file name, or "File").
+ * The body of a message's notification: the same preview as `listChats.lastMessage.text`
+ * (`previewText`, lambdas/domain/preview.ts) at most 100 characters long — its text with whitespace
+ * folded, or for a message without text a label: "Photo", "Voice message", "Video", the file's name
+ * ("File" without one), or a count ("3 photos", "2 attachments").
  */
-export function bodyOf(message: { readonly text: string; readonly attachments?: unknown }): string {
-  if (message.text.trim()) return preview(message.text);
-  const first = Array.isArray(message.attachments)
-    ? (message.attachments[0] as { kind?: unknown; fileName?: unknown } | undefined)
-    : undefined;
-  if (!first) return '';
-  const label = typeof first.kind === 'string' ? LABELS[first.kind] : undefined;
-  if (label) return label;
-  return typeof first.fileName === 'string' && first.fileName ? preview(first.fileName) : 'File';
+export function bodyOf(message: {
+  readonly text: string;
+  readonly attachments?: readonly Pick<Attachment, 'kind' | 'fileName'>[] | undefined;
+}): string {
+  const text = message.text.replace(/\s+/g, ' ').trim();
+  return previewText({ text, attachments: message.attachments ?? [] }, BODY_MAX_CHARS);
 }
 
 const ids = (c: PushContent) => ({

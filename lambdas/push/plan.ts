@@ -94,7 +94,7 @@ export async function planPushes(deps: PlanDeps, image: Item, counters: Counters
     chat.kind === 'group'
       ? (chat.name ?? 'Group')
       : ((await store.profiles.getMany([created.senderId])).get(created.senderId)?.name ?? created.senderId);
-  const body = bodyOf({ text: current.text, attachments: image.attachments });
+  const body = bodyOf(current);
   const planned: PlannedPush[] = [];
   await eachLimited(offline, deps.concurrency ?? 16, async ({ member, devices }) => {
     const badge = await badgeOf(store, chat, member, created.seq);

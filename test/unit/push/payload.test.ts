@@ -1,5 +1,6 @@
 /** What a notification says (preview, labels) and each provider's request format. */
 import { describe, expect, it } from 'vitest';
+import { previewText } from '../../../lambdas/domain/preview.ts';
 import { loadPushConfig } from '../../../lambdas/push/config.ts';
 import {
   apnsRequest,
@@ -34,14 +35,21 @@ describe('preview', () => {
     expect(preview('x'.repeat(100))).toBe('x'.repeat(100));
   });
 
-  it('labels a message without text by its first attachment', () => {
-    expect(bodyOf({ text: 'hi', attachments: [{ kind: 'image' }] })).toBe('hi');
-    expect(bodyOf({ text: '', attachments: [{ kind: 'image' }] })).toBe('Photo');
-    expect(bodyOf({ text: '', attachments: [{ kind: 'audio' }] })).toBe('Voice message');
-    expect(bodyOf({ text: '', attachments: [{ kind: 'video' }] })).toBe('Video');
-    expect(bodyOf({ text: '', attachments: [{ kind: 'file', fileName: 'report.pdf' }] })).toBe('report.pdf');
-    expect(bodyOf({ text: '', attachments: [{ kind: 'file' }] })).toBe('File');
+  it('labels a message without text as listChats does (previewText)', () => {
+    const image = { kind: 'image', fileName: null } as const;
+    const file = (fileName: string | null) => ({ kind: 'file', fileName }) as const;
+    expect(bodyOf({ text: 'hi', attachments: [image] })).toBe('hi');
+    expect(bodyOf({ text: '', attachments: [image] })).toBe('Photo');
+    expect(bodyOf({ text: '', attachments: [{ kind: 'audio', fileName: null }] })).toBe('Voice message');
+    expect(bodyOf({ text: '', attachments: [{ kind: 'video', fileName: 'clip.mp4' }] })).toBe('Video');
+    expect(bodyOf({ text: '', attachments: [file('report.pdf')] })).toBe('report.pdf');
+    expect(bodyOf({ text: '', attachments: [file(null)] })).toBe('File');
+    expect(bodyOf({ text: '', attachments: [image, image, image] })).toBe('3 photos');
+    expect(bodyOf({ text: '', attachments: [image, file('a.pdf')] })).toBe('2 attachments');
     expect(bodyOf({ text: '' })).toBe('');
+    for (const attachments of [[image], [file('x.pdf'), image]]) {
+      expect(bodyOf({ text: '', attachments })).toBe(previewText({ text: '', attachments }));
+    }
   });
 });
 
