@@ -12,13 +12,7 @@
  * given up after their retries.
  */
 import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
-import {
-  Alarm,
-  ComparisonOperator,
-  type IMetric,
-  Metric,
-  TreatMissingData,
-} from 'aws-cdk-lib/aws-cloudwatch';
+import { Alarm, ComparisonOperator, type IMetric, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import { Grant } from 'aws-cdk-lib/aws-iam';
 import { EventSourceMapping, FilterCriteria, StartingPosition } from 'aws-cdk-lib/aws-lambda';
@@ -27,8 +21,10 @@ import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { METRICS_STACK_ENV } from '../lambdas/shared/metrics.ts';
 import { ChatFunction, type LogLevel } from './chat-function.ts';
 import type { ChatTable } from './chat-table.ts';
+import { businessMetric } from './metrics.ts';
 import { acknowledgeWildcardResource } from './nag.ts';
 import { STREAM_CONSUMERS, type StreamConsumerDefinition, type StreamFeature } from './stream-consumers.ts';
 import { TABLE_NAME_ENV } from './table.ts';
@@ -70,6 +66,12 @@ export interface ChatStreamProps {
   readonly destroyable?: boolean;
   /** Where alarms go. @default - no action */
   readonly alarmTopic?: ITopic;
+  /**
+   * Reserved concurrency by function name (a consumer's `name`, e.g. `Push`), or `*` for every
+   * function without its own entry: the stack's `reservedConcurrency` context, as the routes get it.
+   * @default - no reserved concurrency
+   */
+  readonly reservedConcurrency?: Readonly<Record<string, number>>;
 }
 
 const PERIOD = Duration.minutes(5);
@@ -108,11 +110,14 @@ export class ChatStreamConsumers extends Construct {
       description: `Chat stream consumer ${def.name}`,
       timeout: Duration.seconds(def.timeoutSeconds),
       logRemovalPolicy: removal,
+      ...reservedConcurrencyOf(def.name, props.reservedConcurrency),
       ...(props.logRetention ? { logRetention: props.logRetention } : {}),
       ...(props.logLevel ? { logLevel: props.logLevel } : {}),
       environment: {
         [TABLE_NAME_ENV]: table.tableName,
         METRICS_NAMESPACE: Stack.of(this).stackName,
+        // The business metrics (lambdas/shared/metrics.ts) under this stack's name, as the routes'.
+        [METRICS_STACK_ENV]: Stack.of(this).stackName,
         ...(push?.apnsSecretArn ? { PUSH_APNS_SECRET_ARN: push.apnsSecretArn } : {}),
         ...(push?.fcmSecretArn ? { PUSH_FCM_SECRET_ARN: push.fcmSecretArn } : {}),
         ...(push ? { PUSH_ID_ONLY: push.idOnly ? 'true' : 'false' } : {}),
@@ -225,16 +230,19 @@ export class ChatStreamConsumers extends Construct {
     if (def.feature === 'push') {
       alarm(
         `${name}GivenUp`,
-        new Metric({
-          namespace: Stack.of(this).stackName,
-          metricName: 'PushGivenUp',
-          dimensionsMap: { Service: 'push' },
-          period: PERIOD,
-          statistic: 'Sum',
-        }),
+        businessMetric(this, 'PushesGivenUp', PERIOD),
         `${name}: notifications given up after their retries (provider throttling or outage)`,
         GIVEN_UP_THRESHOLD,
       );
     }
   }
+}
+
+/** A function's reserved concurrency from the per-name map (`*`: every function without its own). */
+function reservedConcurrencyOf(
+  name: string,
+  concurrency: Readonly<Record<string, number>> | undefined,
+): { reservedConcurrency?: number } {
+  const n = concurrency?.[name] ?? concurrency?.['*'];
+  return n === undefined ? {} : { reservedConcurrency: n };
 }

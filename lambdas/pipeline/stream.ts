@@ -6,7 +6,8 @@
  * - skips records the filter does not match (the event source mapping filters already on AWS),
  * - handles records with bounded concurrency, isolating failures: a record that throws is logged and
  *   reported in `batchItemFailures` (partial batch response); the others are not affected,
- * - counts records handled, skipped and failed (`Counters`, EMF on Lambda).
+ * - counts records handled, skipped and failed (`Counters`, EMF on Lambda), and publishes the counters
+ *   a consumer names in `businessMetrics` as the stack's business metrics (lambdas/shared/metrics.ts).
  *
  * On AWS, Lambda checkpoints before the lowest failed sequence number and retries from there (with
  * `bisectBatchOnFunctionError`, a bounded number of attempts and an on-failure destination: see
@@ -18,6 +19,7 @@
 import type { DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import type { Item } from '../data/item.ts';
 import { logger } from '../shared/logger.ts';
+import { type BusinessMetric, type MetricValues, putMetrics } from '../shared/metrics.ts';
 import { fromImage } from './attributes.ts';
 import { type FilterPattern, matchesFilter } from './filter.ts';
 import { Counters } from './metrics.ts';
@@ -47,6 +49,11 @@ export interface StreamConsumer {
   readonly concurrency?: number;
   /** Handles one change; throwing marks the record failed (it is retried). */
   readonly handle: (change: StreamChange, counters: Counters) => Promise<void>;
+  /**
+   * Counters also published as the stack's business metrics (lambdas/shared/metrics.ts: one EMF
+   * line per batch, dimension `Stack`), by counter name; alarms and the dashboard read those.
+   */
+  readonly businessMetrics?: Readonly<Record<string, BusinessMetric>>;
 }
 
 export type StreamHandler = (event: DynamoDBStreamEvent) => Promise<DynamoDBBatchResponse>;
@@ -124,6 +131,11 @@ async function handleBatch(
     while (next < records.length && !stopped) await runOne(next++);
   };
   await Promise.all(Array.from({ length: Math.min(concurrency, records.length) }, worker));
+  const business: MetricValues = {};
+  for (const [counter, metric] of Object.entries(consumer.businessMetrics ?? {})) {
+    business[metric] = (business[metric] ?? 0) + counters.get(counter);
+  }
+  putMetrics(business);
   counters.flush();
 
   const batchItemFailures = [...failed]

@@ -54,6 +54,7 @@ export const pushConsumer: StreamConsumer = {
   name: 'push',
   filter: MESSAGE_CREATED,
   concurrency: 8,
+  businessMetrics: { PushSent: 'PushesSent', PushFailed: 'PushesFailed', PushGivenUp: 'PushesGivenUp' },
   async handle(change, counters) {
     const { providers } = await pushRuntime();
     if (providers.size === 0 || !change.newImage) return;

@@ -32,6 +32,12 @@ export const BUSINESS_METRICS = {
   KeySourceErrors: 'JWKS fetch failures (identity provider unavailable)',
   /** Frames answered with RATE_LIMITED. */
   RateLimitedFrames: 'Frames answered with RATE_LIMITED',
+  /** Notifications APNs or FCM accepted (the push stream consumer, lambdas/push/deliver.ts). */
+  PushesSent: 'Push notifications accepted by APNs/FCM',
+  /** Notifications a provider refused for good (not a dead token: those remove the device). */
+  PushesFailed: 'Push notifications refused by APNs/FCM',
+  /** Notifications still failing (5xx, 429, network) after their retries. */
+  PushesGivenUp: 'Push notifications given up after retries',
 } as const;
 
 export type BusinessMetric = keyof typeof BUSINESS_METRICS;

@@ -48,16 +48,21 @@ describe('without push configured', { timeout: 60_000 }, () => {
       StreamSpecification: { StreamViewType: 'NEW_AND_OLD_IMAGES' },
     });
     expect(plain.stack.streams.functions.size).toBe(0);
-    plain.template.resourceCountIs('AWS::Lambda::EventSourceMapping', 0);
-    plain.template.resourceCountIs('AWS::SQS::Queue', 0);
-    expect(JSON.stringify(plain.template.toJSON())).not.toMatch(/PUSH_|PushGivenUp/);
+    expect(plain.stack.streams.failureQueues.size).toBe(0);
+    // The other event source mappings read queues (fan-out, scheduled messages), none the stream.
+    expect(JSON.stringify(ofType(plain, 'AWS::Lambda::EventSourceMapping'))).not.toContain('StreamArn');
+    expect(ofType(plain, 'AWS::SQS::Queue').filter(([id]) => id.includes('Push'))).toEqual([]);
+    expect(JSON.stringify(plain.template.toJSON())).not.toMatch(/PUSH_|PushesGivenUp/);
   });
 });
 
 describe('with push configured', { timeout: 60_000 }, () => {
   it('feeds the push function from the table stream with the message-created filter', () => {
     const fn = pushFunction(s);
-    s.template.resourceCountIs('AWS::Lambda::EventSourceMapping', 1);
+    const fromStream = ofType(s, 'AWS::Lambda::EventSourceMapping').filter(([, r]) =>
+      JSON.stringify(r.Properties.EventSourceArn).includes('StreamArn'),
+    );
+    expect(fromStream).toHaveLength(1);
     s.template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
       FunctionName: { Ref: logicalId(s.stack, fn.function) },
       EventSourceArn: { 'Fn::GetAtt': [logicalId(s.stack, s.stack.table.table), 'StreamArn'] },
@@ -93,6 +98,7 @@ describe('with push configured', { timeout: 60_000 }, () => {
         Variables: {
           TABLE_NAME: { Ref: logicalId(s.stack, s.stack.table.table) },
           METRICS_NAMESPACE: 'ChatTest',
+          METRICS_STACK: 'ChatTest',
           PUSH_APNS_SECRET_ARN: APNS,
           PUSH_FCM_SECRET_ARN: FCM,
           PUSH_ID_ONLY: 'false',
@@ -130,12 +136,18 @@ describe('with push configured', { timeout: 60_000 }, () => {
     ]);
     const all = new Set(statements.flatMap(actionsOf));
     expect([...all].filter((a) => a.includes('*') || a === 'dynamodb:Scan')).toEqual([]);
-    const allowed = [...s.stack.chatApi.functions.values(), fn].map((f) => logicalId(s.stack, f.role));
+    const allowed = [
+      ...s.stack.chatApi.functions.values(),
+      ...s.stack.scheduled.functions,
+      s.stack.fanOutWorker.worker,
+      fn,
+    ].map((f) => logicalId(s.stack, f.role));
     expect(privilegeViolations(s.template, allowed)).toEqual([]);
   });
 
   it('keeps failed records on an encrypted queue that refuses plain HTTP', () => {
-    s.template.hasResourceProperties('AWS::SQS::Queue', {
+    const queue = logicalId(s.stack, s.stack.streams.failureQueues.get('Push') as never);
+    expect(ofType(s, 'AWS::SQS::Queue').find(([id]) => id === queue)?.[1].Properties).toMatchObject({
       SqsManagedSseEnabled: true,
       MessageRetentionPeriod: 14 * 24 * 3600,
     });
@@ -157,15 +169,33 @@ describe('with push configured', { timeout: 60_000 }, () => {
     expect(
       find('IteratorAge').filter((p) => JSON.stringify(p.Dimensions).includes(JSON.stringify(fnRef))),
     ).toEqual([expect.objectContaining({ Statistic: 'Maximum', Threshold: 60_000 })]);
-    expect(find('PushGivenUp')).toEqual([
-      expect.objectContaining({
-        Namespace: 'ChatTest',
-        Dimensions: [{ Name: 'Service', Value: 'push' }],
-        Statistic: 'Sum',
-        Threshold: 5,
-      }),
-    ]);
-    expect(find('ApproximateNumberOfMessagesVisible')).toHaveLength(1);
+    // The business metric the push function emits (lambdas/shared/metrics.ts: PushesGivenUp), read
+    // through a labelled metric (CloudFormation's Metrics form).
+    type Stat = { MetricStat?: { Metric: Record<string, unknown>; Stat: string } };
+    const givenUp = props.flatMap((p) =>
+      ((p.Metrics ?? []) as Stat[])
+        .filter((m) => m.MetricStat?.Metric.MetricName === 'PushesGivenUp')
+        .map((m) => ({ alarm: p, stat: m.MetricStat })),
+    );
+    expect(givenUp).toHaveLength(1);
+    expect(givenUp[0]?.stat).toEqual({
+      Metric: {
+        Namespace: 'ServerlessChat',
+        MetricName: 'PushesGivenUp',
+        Dimensions: [{ Name: 'Stack', Value: 'ChatTest' }],
+      },
+      Period: 300,
+      Stat: 'Sum',
+    });
+    expect(givenUp[0]?.alarm).toMatchObject({ Threshold: 5 });
+    const queueName = {
+      'Fn::GetAtt': [logicalId(s.stack, s.stack.streams.failureQueues.get('Push') as never), 'QueueName'],
+    };
+    expect(
+      find('ApproximateNumberOfMessagesVisible').filter((p) =>
+        JSON.stringify(p.Dimensions).includes(JSON.stringify(queueName)),
+      ),
+    ).toHaveLength(1);
     for (const metric of ['Errors', 'Throttles']) {
       expect(
         find(metric).filter(
@@ -173,6 +203,31 @@ describe('with push configured', { timeout: 60_000 }, () => {
         ),
       ).toHaveLength(1);
     }
+  });
+});
+
+describe('reserved concurrency', { timeout: 120_000 }, () => {
+  const reservedOf = (x: Synthesized) =>
+    ofType(x, 'AWS::Lambda::Function').find(
+      ([id]) => id === logicalId(x.stack, pushFunction(x).function),
+    )?.[1].Properties.ReservedConcurrentExecutions;
+
+  it('comes from the reservedConcurrency setting: its own entry (Push), else *, else none', () => {
+    expect(reservedOf(s)).toBeUndefined();
+    const push = { apnsSecretArn: APNS };
+    const own = synth({ push, reservedConcurrency: { '*': 5, Push: 7, SendMessage: 20 } });
+    expect(reservedOf(own)).toBe(7);
+    const send = own.stack.chatApi.functions.get('sendMessage');
+    const sendProps = ofType(own, 'AWS::Lambda::Function').find(
+      ([id]) => send && id === logicalId(own.stack, send.function),
+    )?.[1].Properties;
+    expect(sendProps?.ReservedConcurrentExecutions).toBe(20);
+    expect(reservedOf(synth({ push, reservedConcurrency: { '*': 5 } }))).toBe(5);
+  });
+
+  it('accepts Push as a function name even without push configured', () => {
+    expect(() => synth({ reservedConcurrency: { Push: 3 } })).not.toThrow();
+    expect(() => synth({ reservedConcurrency: { Pushh: 3 } })).toThrow(/Pushh.*Push/);
   });
 });
 

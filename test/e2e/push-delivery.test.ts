@@ -8,6 +8,7 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { metricTotals } from '../../lambdas/pipeline/metrics.ts';
 import { logger } from '../../lambdas/shared/logger.ts';
+import { type MetricValues, onMetrics } from '../../lambdas/shared/metrics.ts';
 import { closeAll, connectUser, makeDirect, makeGroup, sendText, type UserSocket } from '../support/chat.ts';
 import { sleep } from '../support/client.ts';
 import {
@@ -253,6 +254,8 @@ describe('provider answers', { timeout: 60_000 }, () => {
     const token = ivan.devices[0]?.token ?? '';
     const chat = await makeDirect(alice, ivan.userId);
     const givenUpBefore = metricTotals().PushGivenUp ?? 0;
+    const business: MetricValues[] = [];
+    const stopListening = onMetrics((values) => business.push(values));
     const logged = vi.spyOn(logger, 'error').mockImplementation(() => {});
     let errors: unknown[][] = [];
     stack.pipeline.push.injectFault({ platform: 'apns', status: 500, count: 100 });
@@ -262,11 +265,14 @@ describe('provider answers', { timeout: 60_000 }, () => {
       await pipelineSettled(stack);
     } finally {
       stack.pipeline.push.clearFaults();
+      stopListening();
       errors = [...logged.mock.calls]; // mockRestore clears them
       logged.mockRestore();
     }
     expect(pushesTo(stack, token).map((r) => r.status)).toEqual([500, 500, 500, 500]);
     expect((metricTotals().PushGivenUp ?? 0) - givenUpBefore).toBe(1);
+    // The stack's business metric (EMF on AWS, what the give-up alarm watches).
+    expect(business.reduce((n, v) => n + (v.PushesGivenUp ?? 0), 0)).toBe(1);
     expect(errors).toContainEqual(['push given up', expect.objectContaining({ attempts: 4, status: 500 })]);
     // The device stays (a server error says nothing about the token) and the next message gets through.
     await sendText(alice, chat.chatId, 'and this one will');

@@ -5,12 +5,14 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Message } from '../../lambdas/contract/objects.ts';
+import { type MetricValues, onMetrics } from '../../lambdas/shared/metrics.ts';
 import { connectUser, makeDirect, summaryOf, type UserSocket } from '../support/chat.ts';
 import { FILES, uploadFile } from '../support/media.ts';
 import {
   contentOf,
   offlineUser,
   type PushStack,
+  pipelineSettled,
   pushesTo,
   startPushStack,
   twoDevices,
@@ -37,6 +39,8 @@ const sendWith = async (chatId: string, uploadIds: string[], text = '') =>
 
 describe('pushes for messages with attachments', { timeout: 60_000 }, () => {
   it('an offline member gets "Photo", "Voice message", a count and a caption: what listChats shows', async () => {
+    const business: MetricValues[] = [];
+    const stopListening = onMetrics((values) => business.push(values));
     const dan = await offlineUser(stack, twoDevices());
     const { chatId } = await makeDirect(alice, dan.userId);
     const sent: Message[] = [];
@@ -61,6 +65,10 @@ describe('pushes for messages with attachments', { timeout: 60_000 }, () => {
       );
       expect(pushesTo(stack, device.token).every((r) => r.status === 200)).toBe(true);
     }
+    // Each accepted notification is counted once in the stack's business metric PushesSent.
+    await pipelineSettled(stack);
+    stopListening();
+    expect(business.reduce((n, v) => n + (v.PushesSent ?? 0), 0)).toBe(sent.length * dan.devices.length);
 
     // The same preview as the chat list: dan comes online and lists his chats.
     const danSocket = await connectUser(stack, dan.userId);

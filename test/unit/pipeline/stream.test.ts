@@ -10,6 +10,7 @@ import { metricTotals } from '../../../lambdas/pipeline/metrics.ts';
 import { MESSAGE_CREATED } from '../../../lambdas/pipeline/patterns.ts';
 import { decodeRecord, type StreamChange, streamHandler } from '../../../lambdas/pipeline/stream.ts';
 import { logger } from '../../../lambdas/shared/logger.ts';
+import { type MetricValues, onMetrics } from '../../../lambdas/shared/metrics.ts';
 
 /** Failures are logged; the tests below check that they are (and keep the output quiet). */
 let loggedErrors: ReturnType<typeof vi.spyOn>;
@@ -130,6 +131,28 @@ describe('streamHandler', () => {
       RecordsHandled: expect.any(Number),
       RecordsSkipped: expect.any(Number),
     });
+  });
+
+  it('publishes the counters it names as business metrics, one emission per batch', async () => {
+    const emitted: MetricValues[] = [];
+    const stop = onMetrics((values) => emitted.push(values));
+    try {
+      const handler = streamHandler({
+        name: 't-business',
+        filter: MESSAGE_CREATED,
+        businessMetrics: { Sent: 'PushesSent', GivenUp: 'PushesGivenUp', Refused: 'PushesFailed' },
+        handle: async (_change, counters) => {
+          counters.add('Sent', 2);
+          counters.add('GivenUp');
+          counters.add('Other');
+        },
+      });
+      await handler({ Records: [record('INSERT', 'message'), record('INSERT', 'message')] });
+    } finally {
+      stop();
+    }
+    // Zero counts are left out (lambdas/shared/metrics.ts putMetrics); unnamed counters are not published.
+    expect(emitted).toEqual([{ PushesSent: 4, PushesGivenUp: 2 }]);
   });
 
   it('isolates failures: the others are handled, each failed record is reported in order', async () => {
