@@ -103,6 +103,12 @@ export interface ChatApiProps {
    */
   readonly reservedConcurrency?: Readonly<Record<string, number>>;
   /**
+   * Names of functions outside the API (the stream consumers, lib/stream-consumers.ts) that
+   * `reservedConcurrency` may name too; their constructs read the same map.
+   * @default - none
+   */
+  readonly otherFunctionNames?: readonly string[];
+  /**
    * CloudWatch metrics per route (`$connect`, `sendMessage`, …), not only per stage. Billed as custom
    * metrics (about $0.30 per metric a month for each metric that receives data: about 5 per route).
    * @default true
@@ -136,7 +142,11 @@ export class ChatApi extends Construct {
     } as const;
     const detailedMetrics = props.detailedMetrics ?? true;
     const concurrency = props.reservedConcurrency ?? {};
-    const functionNames = [AUTHORIZER.name, ...routes.map((r) => r.name)];
+    const functionNames = [
+      AUTHORIZER.name,
+      ...routes.map((r) => r.name),
+      ...(props.otherFunctionNames ?? []),
+    ];
     for (const name of Object.keys(concurrency)) {
       if (name !== '*' && !functionNames.includes(name)) {
         throw new Error(

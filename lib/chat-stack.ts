@@ -17,6 +17,7 @@ import { ChatMonitoring } from './monitoring.ts';
 import { QueueWorker } from './queue-worker.ts';
 import { ROUTES, type RouteDefinition, type RouteThrottle } from './routes.ts';
 import { ScheduledMessages } from './scheduled-messages.ts';
+import { STREAM_CONSUMERS } from './stream-consumers.ts';
 import { FANOUT_WORKER } from './workers.ts';
 
 export interface ChatStackProps extends StackProps {
@@ -136,6 +137,7 @@ export class ChatStack extends Stack {
         ? {}
         : { configureAccountLogging: props.configureAccountLogging }),
       ...(props.reservedConcurrency ? { reservedConcurrency: props.reservedConcurrency } : {}),
+      otherFunctionNames: STREAM_CONSUMERS.map((c) => c.name),
       ...(props.detailedMetrics === undefined ? {} : { detailedMetrics: props.detailedMetrics }),
     });
     const alarmTopic = props.alarmTopicArn
@@ -183,6 +185,7 @@ export class ChatStack extends Stack {
       table: this.table,
       destroyable,
       ...(props.push ? { push: props.push } : {}),
+      ...(props.reservedConcurrency ? { reservedConcurrency: props.reservedConcurrency } : {}),
       ...(props.logRetention ? { logRetention: props.logRetention } : {}),
       ...(props.logLevel ? { logLevel: props.logLevel } : {}),
       ...(alarmTopic ? { alarmTopic } : {}),

@@ -3,13 +3,26 @@
  * one push to each offline member's device, none to the 99 online members, within a few seconds
  * (the time is printed; the bound here, 30 s, is generous for a busy machine: `npm run bench`
  * measures the pipeline's throughput).
+ *
+ * The fan-out queue's threshold is set below the group's open sockets, so the message's events go
+ * through the fan-out queue and its worker (as a large group's do on AWS): pushes come from the
+ * table's stream (the message item), whatever path the events took.
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ChatStore } from '../../lambdas/data/store.ts';
 import { newDeviceId } from '../../lambdas/domain/devices.ts';
-import { type Chat, connectUsers, type Message, type UserSocket } from '../support/chat.ts';
+import { FANOUT_WORKER } from '../../lib/workers.ts';
+import type { LocalQueue } from '../../local/queue.ts';
+import {
+  aboutMessage,
+  type Chat,
+  connectUsers,
+  eventsOf,
+  type Message,
+  type UserSocket,
+} from '../support/chat.ts';
 import { eventually } from '../support/client.ts';
 import { type PushStack, pipelineSettled, pushesTo, startPushStack, uniqueToken } from '../support/push.ts';
 import { uniqueId } from '../support/stack.ts';
@@ -17,9 +30,11 @@ import { uniqueId } from '../support/stack.ts';
 let stack: PushStack;
 let online: UserSocket[];
 let doc: DynamoDBDocumentClient;
+const fanOutQueue = () => stack.queues.get(FANOUT_WORKER.name) as LocalQueue;
 
 beforeAll(async () => {
-  stack = await startPushStack();
+  // 99 sockets to post to: above this threshold, the fan-out goes through the queue.
+  stack = await startPushStack({ env: { FANOUT_QUEUE_THRESHOLD: '50' } });
   online = await connectUsers(stack, 100, 'on');
   doc = DynamoDBDocumentClient.from(new DynamoDBClient({ endpoint: stack.dynamoEndpoint }));
 }, 180_000);
@@ -77,6 +92,7 @@ describe('a group of 200, half of it offline', () => {
     const chat = created.chat as Chat;
     expect(chat.members).toHaveLength(200);
 
+    const queued = fanOutQueue().stats.sent;
     const started = performance.now();
     const sent = await sender.request(
       'sendMessage',
@@ -97,6 +113,14 @@ describe('a group of 200, half of it offline', () => {
       ).toEqual([[u.platform, 200]]);
     }
     for (const token of onlineTokens) expect(pushesTo(stack, token)).toEqual([]);
+    // The events went through the fan-out queue, and every online member got the message once.
+    await stack.idle();
+    expect(fanOutQueue().stats.sent).toBeGreaterThan(queued);
+    await Promise.all(others.map((s) => s.request('ping')));
+    for (const socket of others) {
+      const got = eventsOf(socket, 'message.created', aboutMessage(message.messageId));
+      expect(got, socket.userId).toHaveLength(1);
+    }
     expect(
       stack.pipeline.push.notifications.filter((n) => JSON.stringify(n.payload).includes(message.messageId)),
     ).toHaveLength(100);
