@@ -44,7 +44,15 @@ export class ChatApp {
     this.composer = new Composer(this);
     const c = this.client;
     c.on('state', ({ state, reason }) => {
-      this.#connection(state === 'open' ? 'online' : state === 'closed' ? `closed (${reason ?? ''})` : state);
+      this.#connection(
+        state === 'open'
+          ? 'online'
+          : state === 'closed'
+            ? `closed (${reason ?? ''})`
+            : navigator.onLine
+              ? state
+              : 'offline',
+      );
       if (state === 'open') void this.#afterOpen();
       if (state === 'closed' && reason === 'unauthorized')
         this.toast('Your sign-in was refused. Sign in again.');
