@@ -68,6 +68,11 @@ async function onServer(chatId: string): Promise<Shown[]> {
   }
 }
 
+/** Waits for the connection label (hidden on a phone while a chat is open, so: attached). */
+function connection(page: Page, state: 'online' | 'offline'): Promise<unknown> {
+  return page.waitForSelector(`#connection[data-state="${state}"]`, { state: 'attached' });
+}
+
 /** Waits until the page's client is open, caught up and has nothing in its outbox. */
 function settled(page: Page): Promise<unknown> {
   return page.evaluate('window.chatApp.client.settled()');
@@ -157,7 +162,7 @@ describe('the web chat in Chromium', () => {
     await sees(bob, 'before 2');
 
     await bob.context.setOffline(true);
-    await bob.page.waitForSelector('#connection[data-state="offline"]');
+    await connection(bob.page, 'offline');
     // Alice sends, edits and deletes (old and new messages); Bob writes one of his own.
     await act(alice, 'before 1', 'Edit');
     await send(alice, 'before 1, edited');
@@ -180,7 +185,7 @@ describe('the web chat in Chromium', () => {
     await bob.shot('3-bob-offline');
 
     await bob.context.setOffline(false);
-    await bob.page.waitForSelector('#connection[data-state="online"]');
+    await connection(bob.page, 'online');
     await sees(alice, 'written offline');
     await settled(bob.page);
     const server = await onServer(directId);
