@@ -193,7 +193,7 @@ export class Composer {
           h(
             'li',
             { 'data-scheduled-id': s.scheduledId },
-            h('span', {}, `⏰ ${shortTime(s.sendAt)}: ${s.text}`),
+            h('span', {}, `Scheduled ${shortTime(s.sendAt)}: ${s.text}`),
             h(
               'button',
               {
