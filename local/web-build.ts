@@ -7,7 +7,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { buildWeb, WEB_DIR, type WebConfig } from '../local/web.ts';
+import { buildWeb, WEB_DIR, type WebConfig } from './web.ts';
 
 const { values } = parseArgs({
   options: {
