@@ -65,6 +65,9 @@ async function expectAllRefused(target: UserSocket, direct: Chat | undefined): P
   if (direct) {
     await forbidden('sendMessage', { chatId: direct.chatId, text: 'hello?' });
     await forbidden('sendMessage', { chatId: direct.chatId, text: 'again', clientMessageId: uniqueId('c') });
+    const sendAt = new Date(Date.now() + 3600_000).toISOString();
+    await forbidden('scheduleMessage', { chatId: direct.chatId, text: 'later', sendAt });
+    expect((await bob.ok('listScheduled')).scheduled).toEqual([]);
     // Inviting a third person into the direct chat starts a group with the blocker in it.
     await forbidden('invite', { chatId: direct.chatId, userIds: [carol.userId] }, direct.chatId);
   }
