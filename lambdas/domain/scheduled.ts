@@ -12,6 +12,7 @@ import { badRequest, conflict, notFound } from '../shared/errors.ts';
 import { event } from '../shared/frames.ts';
 import { logger } from '../shared/logger.ts';
 import { loadAsMember } from './access.ts';
+import { refuseBlockedSend } from './blocking.ts';
 import type { Deps } from './deps.ts';
 import { seqOfMessageId } from './ids.ts';
 import { LIMITS } from './limits.ts';
@@ -76,7 +77,7 @@ export async function scheduleMessage(
   const now = deps.now();
   const sendAt = new Date(input.sendAt);
   checkSendAt(sendAt, now);
-  await loadAsMember(deps, caller, input.chatId);
+  await refuseBlockedSend(deps, caller, await loadAsMember(deps, caller, input.chatId));
   // The same refusal as sendMessage's until this server accepts attachments.
   if (input.attachments !== undefined) {
     throw badRequest('"attachments" are not accepted by this server yet.');

@@ -81,18 +81,14 @@ export class LocalPushProviders {
       res.end(text);
     };
     return [
-      {
-        method: 'GET',
-        path: '/_local/push',
-        handle: (_req, res) => json(res, { notifications: this.notifications }),
-      },
-      {
-        method: 'DELETE',
-        path: '/_local/push',
-        handle: (_req, res) => {
+      (req, res) => {
+        if (new URL(req.url ?? '/', 'http://localhost').pathname !== '/_local/push') return false;
+        if (req.method === 'GET') json(res, { notifications: this.notifications });
+        else if (req.method === 'DELETE') {
           this.clear();
           json(res, { notifications: [] });
-        },
+        } else return false;
+        return true;
       },
     ];
   }
