@@ -80,7 +80,9 @@ export async function claimUploads(
   const twice = ids.findIndex((id, i) => ids.indexOf(id) !== i);
   if (twice >= 0) throw refuse(`"attachments[${twice}].uploadId" names an upload listed before it.`);
   // A retry of this very send (same clientMessageId) may use what the first attempt claimed.
-  const usedBy = clientMessageId ? sendUsedBy(clientMessageId) : `once:${randomBytes(9).toString('base64url')}`;
+  const usedBy = clientMessageId
+    ? sendUsedBy(clientMessageId)
+    : `once:${randomBytes(9).toString('base64url')}`;
   const records = await deps.store.uploads.getMany(chatId, ids);
   const uploads = ids.map((id, i) =>
     usable(deps, caller, records.get(id), usedBy, `attachments[${i}].uploadId`),
@@ -92,9 +94,7 @@ export async function claimUploads(
   const gone = tagged.indexOf('missing');
   if (gone >= 0) throw notUploaded(`attachments[${gone}].uploadId`);
   if ((await deps.store.uploads.claim(uploads, caller.userId, usedBy)) === 'taken') {
-    throw refuse(
-      '"attachments" names an upload that another message already carries; request a new upload.',
-    );
+    throw refuse('"attachments" names an upload that another message already carries; request a new upload.');
   }
   return uploads.map((u) => ({
     attachmentId: u.uploadId,
