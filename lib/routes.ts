@@ -217,7 +217,11 @@ export const ACTION_ROUTES: Readonly<Record<ActionName, ActionRoute>> = {
     tableActions: ['dynamodb:Query', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem'],
     media: ['s3:DeleteObject'],
   },
-  getPresence: { tableActions: ['dynamodb:BatchGetItem', 'dynamodb:Query'], managementApi: false },
+  // MEMBERSHIPS: who shares a chat with the caller (presence privacy, lambdas/domain/presence-privacy.ts).
+  getPresence: {
+    tableActions: [MEMBERSHIPS, 'dynamodb:BatchGetItem', 'dynamodb:Query'],
+    managementApi: false,
+  },
   muteChat: 'planned',
   requestUpload: {
     tableActions: ['dynamodb:GetItem', 'dynamodb:PutItem'],
@@ -250,9 +254,11 @@ export const ACTION_ROUTES: Readonly<Record<ActionName, ActionRoute>> = {
   },
   registerDevice: 'planned',
   unregisterDevice: 'planned',
-  blockUser: 'planned',
-  unblockUser: 'planned',
-  listBlocked: 'planned',
+  // A block is one item in the blocker's partition (lambdas/data/blocks.ts): its unblock deletes
+  // nothing outside `USER#…` partitions.
+  blockUser: { tableActions: ['dynamodb:PutItem'], managementApi: false },
+  unblockUser: { tableActions: ['dynamodb:DeleteItem:userPartitions'], managementApi: false },
+  listBlocked: { tableActions: ['dynamodb:Query'], managementApi: false },
   reportMessage: 'planned',
   listReports: 'planned',
 };

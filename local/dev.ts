@@ -16,6 +16,7 @@ import { JAVA_MISSING } from './dynamodb.ts';
 import { DEMO_USERS, seedDemoData } from './seed.ts';
 import { type LocalStack, ROOT, startLocalStack } from './stack.ts';
 import { devToken } from './token.ts';
+import { buildWeb, webRoutes } from './web.ts';
 
 /** Where `--persist` without a folder keeps the data (git-ignored). */
 const DEFAULT_DATA_DIR = resolve(ROOT, '.dynamodb');
@@ -63,6 +64,16 @@ const values = parseCommandLine(process.argv.slice(2));
 const port = Number(values.port ?? process.env.PORT ?? DEFAULT_PORT);
 const dbPath = values.persist ?? process.env.DYNAMODB_DATA_DIR;
 const host = process.env.HOST ?? LOOPBACK_HOST;
+const seeding = !(values['no-seed'] || process.env.SEED === '0');
+
+// The web chat (web/), built in memory, on the gateway's port; the picker offers the demo users.
+let web: Awaited<ReturnType<typeof buildWeb>>;
+try {
+  web = await buildWeb({ mode: 'local' });
+} catch (error) {
+  process.stderr.write(`Could not build the web page (web/): ${(error as Error).message}\n`);
+  process.exit(1);
+}
 
 try {
   stack = await startLocalStack({
@@ -71,6 +82,7 @@ try {
     ...(dbPath ? { dbPath } : {}),
     ...(process.env.DYNAMODB_ENDPOINT ? { dynamoEndpoint: process.env.DYNAMODB_ENDPOINT } : {}),
     ...(process.env.DYNAMODB_HOST ? { dynamoHost: process.env.DYNAMODB_HOST } : {}),
+    httpRoutes: [webRoutes({ assets: web, users: seeding ? DEMO_USERS : [] })],
     onInvoke: ({ routeKey, ms, error }) => {
       if (error) process.stderr.write(`✗ ${routeKey} failed after ${ms.toFixed(0)} ms: ${String(error)}\n`);
     },
@@ -83,7 +95,7 @@ try {
   process.exit(1);
 }
 
-const seed = values['no-seed'] || process.env.SEED === '0' ? undefined : await seedDemoData();
+const seed = seeding ? await seedDemoData() : undefined;
 const token = await devToken('demo', { name: 'Demo User', ttlSeconds: 24 * 3600 });
 const demoTokens = seed
   ? await Promise.all(
@@ -100,6 +112,7 @@ process.stdout.write(
     [
       `  DynamoDB Local: ${stack.dynamoEndpoint}${dbPath ? ` (data kept in ${dbPath})` : ' (in memory)'}`,
       `  Media (local S3): ${stack.s3Endpoint}/${stack.mediaBucket}${dbPath ? ` (files kept in ${dbPath}/s3)` : ''}`,
+      `  Web chat: ${wsUrl.replace(/^ws:/, 'http:')}/ (pick a demo user; elsewhere paste a token)`,
       '  In wscat send {"action":"ping"}. More tokens: npm run token -- <userId> --name "Name".',
       ...(seed
         ? [

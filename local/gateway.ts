@@ -118,7 +118,15 @@ export class LocalGateway {
       faults: this.#faults,
       maxPostBytes: this.#limits.maxPostBytes,
     };
-    const server = createServer((req, res) => this.#track(managementApi(management, req, res)));
+    const extra = this.options.httpRoutes ?? [];
+    const server = createServer((req, res) =>
+      this.#track(
+        (async () => {
+          for (const route of extra) if (await route(req, res)) return;
+          await managementApi(management, req, res);
+        })(),
+      ),
+    );
     const wss = new WebSocketServer({ noServer: true, maxPayload: this.#limits.maxFrameBytes });
     server.on('upgrade', (req, socket, head) => this.#track(this.#upgrade(req, socket, head)));
     this.#server = server;

@@ -13,7 +13,13 @@ import { WORKERS } from '../lib/workers.ts';
 import { DEFAULT_PORT, DEFAULT_TABLE_NAME, isLoopback, LOOPBACK_HOST } from './defaults.ts';
 import { type DynamoLocal, startDynamoLocal, useLocalAwsEnvironment } from './dynamodb.ts';
 import { ensureTable } from './dynamodb-table.ts';
-import { type GatewayLimits, type GatewayOptions, type LambdaHandler, LocalGateway } from './gateway.ts';
+import {
+  type GatewayLimits,
+  type GatewayOptions,
+  type LambdaHandler,
+  LocalGateway,
+  type LocalHttpRoute,
+} from './gateway.ts';
 import { type LocalQueue, LocalSqs } from './queue.ts';
 import { type LocalS3, startLocalS3 } from './s3.ts';
 import { LocalScheduler } from './scheduler.ts';
@@ -49,6 +55,8 @@ export interface LocalStackOptions {
   readonly env?: Record<string, string>;
   /** How often the scheduled-message sweep runs. @default 60_000 */
   readonly sweepIntervalMs?: number;
+  /** Extra local HTTP routes on the gateway's origin (the web page: local/web.ts). */
+  readonly httpRoutes?: readonly LocalHttpRoute[];
 }
 
 export interface LocalStack {
@@ -136,6 +144,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       ...(options.limits ? { limits: options.limits } : {}),
       ...(options.onInvoke ? { onInvoke: options.onInvoke } : {}),
       ...(options.onExecutionLog ? { onExecutionLog: options.onExecutionLog } : {}),
+      ...(options.httpRoutes ? { httpRoutes: options.httpRoutes } : {}),
     });
     await gateway.start();
     // Queue workers: the same handlers as on AWS, invoked by the SQS stand-in (local/queue.ts).

@@ -34,4 +34,7 @@ export const LIMITS = {
   reportsDefault: 50,
   reportsMax: 100,
   cursorMaxChars: 1024,
+  /** listBlocked pages (user ids of at most 64 characters: a full page stays far below 128 KB). */
+  blockedDefault: 50,
+  blockedMax: 100,
 } as const;

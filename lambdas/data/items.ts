@@ -5,6 +5,7 @@
  */
 import { defineItem, field, type Item, type RecordOf } from './item.ts';
 import {
+  blockKey,
   CLIENT_ID_INDEX,
   clientIdSk,
   dueIndexKeys,
@@ -358,3 +359,12 @@ export const UPLOAD = defineItem({
   derived: (u) => ({ [TTL_ATTRIBUTE]: Math.floor(Date.parse(u.createdAt) / 1000) + UPLOAD_TTL_SECONDS }),
 });
 export type UploadRecord = RecordOf<typeof uploadFields>;
+
+const blockFields = { blockerId: field.string, blockedId: field.string, createdAt: field.string };
+/** `blockerId` has blocked `blockedId` (in the blocker's partition: private to them). */
+export const BLOCK = defineItem({
+  itemType: 'block',
+  key: (b) => blockKey(b.blockerId, b.blockedId),
+  fields: blockFields,
+});
+export type BlockRecord = RecordOf<typeof blockFields>;

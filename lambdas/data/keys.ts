@@ -180,3 +180,15 @@ export const membershipIndexKeys = (chatId: string, userId: string): Record<stri
 export function stripPrefix(value: string, prefix: string): string {
   return value.startsWith(prefix) ? value.slice(prefix.length) : value;
 }
+
+/**
+ * Blocking (lambdas/data/blocks.ts): one item per (blocker, blocked) pair in the blocker's partition,
+ * `USER#<blocker>` / `BLOCK#<blocked>`. "Has X blocked me?" is a key lookup of X's item about me; X's
+ * block list is one Query on the `BLOCK#` prefix, in user id order.
+ */
+export const BLOCK_PREFIX = 'BLOCK#';
+
+export const blockKey = (blockerId: string, blockedId: string): Key => ({
+  pk: userPk(blockerId),
+  sk: `${BLOCK_PREFIX}${blockedId}`,
+});

@@ -17,10 +17,12 @@
  *   due-index.ts   `due` (the due index of scheduled messages, the sweep's cursor)
  *   rosters.ts     `rosters` (the open sockets of each group's members, join markers)
  *   uploads.ts     `uploads` (media uploads of a chat; their bytes are in S3: media-bucket.ts)
+ *   blocks.ts      `blocks` (who each user has blocked)
  */
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { getDocumentClient } from '../shared/clients.ts';
 import { config } from '../shared/config.ts';
+import { BlockRepository } from './blocks.ts';
 import { ChatRepository } from './chats.ts';
 import { ClaimRepository } from './claims.ts';
 import { ConnectionRepository, ProfileRepository } from './connections.ts';
@@ -67,6 +69,7 @@ export class ChatStore {
   readonly scheduled: ScheduledRepository;
   readonly due: DueIndexRepository;
   readonly uploads: UploadRepository;
+  readonly blocks: BlockRepository;
 
   constructor(client: DynamoDBDocumentClient, tableName: string) {
     const table = new TableClient(client, tableName);
@@ -82,6 +85,7 @@ export class ChatStore {
     this.scheduled = new ScheduledRepository(table);
     this.due = new DueIndexRepository(table);
     this.uploads = new UploadRepository(table);
+    this.blocks = new BlockRepository(table);
   }
 }
 

@@ -6,6 +6,7 @@ import type { Caller } from '../shared/caller.ts';
 import { badRequest, conflict, forbidden, notFound } from '../shared/errors.ts';
 import { event } from '../shared/frames.ts';
 import { loadAsMember, userIdsOf } from './access.ts';
+import { refuseBlockedDirect, refuseBlockedInvite } from './blocking.ts';
 import type { Deps } from './deps.ts';
 import { newChatId } from './ids.ts';
 import { LIMITS } from './limits.ts';
@@ -92,6 +93,7 @@ async function createGroup(
   name: string,
   others: readonly string[],
 ): Promise<ChatView> {
+  await refuseBlockedInvite(deps, ownerId, others);
   const chat = newChat(deps, 'group', name, ownerId, others.length + 1);
   const members = [member(chat, ownerId, 'owner'), ...others.map((id) => member(chat, id, 'member'))];
   await deps.store.chats.create(chat, members);
@@ -108,6 +110,7 @@ async function createDirectChat(
 ): Promise<{ chat: ChatView; created: boolean }> {
   if (peerId === caller.userId)
     throw badRequest('A direct chat needs another user: "userId" is your own id.');
+  await refuseBlockedDirect(deps, caller, peerId);
   let existingId = await deps.store.chats.getDirectChatId(caller.userId, peerId);
   for (let attempt = 0; attempt < LIMITS.membershipAttempts; attempt++) {
     if (existingId) {
@@ -169,6 +172,7 @@ export async function invite(deps: Deps, caller: Caller, input: InviteInput): Pr
     const current = new Set(userIdsOf(members));
     const fresh = userIds.filter((id) => !current.has(id));
     if (fresh.length === 0) return { chat: chatView(chat, members) };
+    await refuseBlockedInvite(deps, caller.userId, fresh);
     if (chat.memberCount + fresh.length > LIMITS.groupMaxMembers) {
       throw badRequest(`A group holds at most ${LIMITS.groupMaxMembers} members.`);
     }

@@ -1,6 +1,8 @@
 /**
  * Presence: a user is online while at least one socket is open. The user's direct-chat peers get a
- * `presence` event when the first socket opens and when the last one closes.
+ * `presence` event when the first socket opens and when the last one closes, except those the user
+ * has blocked. `getPresence` answers only about users who share a chat with the caller and have not
+ * blocked them; anyone else reads as never seen (presence-privacy.ts).
  */
 
 import type { MembershipRef } from '../data/store.ts';
@@ -8,6 +10,7 @@ import type { Caller } from '../shared/caller.ts';
 import { mapSettled } from '../shared/concurrency.ts';
 import { event } from '../shared/frames.ts';
 import type { Deps } from './deps.ts';
+import { presenceAudience, visibleTo } from './presence-privacy.ts';
 
 export interface PresenceView {
   userId: string;
@@ -24,7 +27,11 @@ async function directPeers(deps: Deps, userId: string, known: Memberships): Prom
 }
 
 async function announce(deps: Deps, presence: PresenceView, memberships: Memberships): Promise<void> {
-  const peers = await directPeers(deps, presence.userId, memberships);
+  const peers = await presenceAudience(
+    deps,
+    presence.userId,
+    await directPeers(deps, presence.userId, memberships),
+  );
   if (peers.length > 0) await deps.fanOut.toUsers(peers, event('presence', { ...presence }));
 }
 
@@ -60,23 +67,27 @@ export async function wentOffline(deps: Deps, userId: string, memberships?: Memb
   await announce(deps, { userId, online: false, lastSeenAt }, memberships);
 }
 
-/** Online state (any stored, unexpired socket) and last-seen time of each user asked about. */
+/**
+ * Online state (any stored, unexpired socket) and last-seen time of each user asked about whose
+ * presence the caller may see; every other user reads as never seen (nothing is read about them).
+ */
 export async function getPresence(
   deps: Deps,
-  _caller: Caller,
+  caller: Caller,
   input: { readonly userIds: readonly string[] },
 ): Promise<{ presence: PresenceView[] }> {
-  const { userIds } = input;
-  const profiles = await deps.store.profiles.getMany(userIds);
+  const visible = await visibleTo(deps, caller.userId, input.userIds);
+  const shown = [...visible];
+  const profiles = shown.length > 0 ? await deps.store.profiles.getMany(shown) : new Map();
   const online = new Map<string, boolean>();
-  await mapSettled(userIds, deps.presenceConcurrency, async (userId) => {
+  await mapSettled(shown, deps.presenceConcurrency, async (userId) => {
     online.set(userId, (await deps.store.connections.listIds(userId)).length > 0);
   });
   return {
-    presence: userIds.map((userId) => ({
+    presence: input.userIds.map((userId) => ({
       userId,
       online: online.get(userId) ?? false,
-      lastSeenAt: profiles.get(userId)?.lastSeenAt ?? null,
+      lastSeenAt: visible.has(userId) ? (profiles.get(userId)?.lastSeenAt ?? null) : null,
     })),
   };
 }

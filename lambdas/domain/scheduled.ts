@@ -12,6 +12,7 @@ import { badRequest, conflict, notFound } from '../shared/errors.ts';
 import { event } from '../shared/frames.ts';
 import { logger } from '../shared/logger.ts';
 import { loadAsMember } from './access.ts';
+import { refuseBlockedSend } from './blocking.ts';
 import type { Deps } from './deps.ts';
 import { seqOfMessageId } from './ids.ts';
 import { LIMITS } from './limits.ts';
@@ -82,7 +83,7 @@ export async function scheduleMessage(
   const now = deps.now();
   const sendAt = new Date(input.sendAt);
   checkSendAt(sendAt, now);
-  await loadAsMember(deps, caller, input.chatId);
+  await refuseBlockedSend(deps, caller, await loadAsMember(deps, caller, input.chatId));
   if (input.replyTo !== undefined) {
     const seq = seqOfMessageId(input.replyTo);
     const target = seq === undefined ? undefined : await deps.store.messages.get(input.chatId, seq);

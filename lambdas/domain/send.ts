@@ -20,6 +20,7 @@ import { event } from '../shared/frames.ts';
 import { logger } from '../shared/logger.ts';
 import { userIdsOf } from './access.ts';
 import { appendMessage, reasonOf, StoredNothing } from './append.ts';
+import { refuseBlockedSend } from './blocking.ts';
 import { claimClientId, type HeldClaim, releaseClaim } from './client-ids.ts';
 import type { Deps } from './deps.ts';
 import { senderHead } from './heads.ts';
@@ -41,6 +42,7 @@ export async function sendMessage(
   input: SendMessageInput,
 ): Promise<{ message: MessageView; duplicate: boolean }> {
   const head = await senderHead(deps, caller, input.chatId);
+  await refuseBlockedSend(deps, caller, head);
   if (input.replyTo !== undefined) await checkReplyTo(deps, input.chatId, input.replyTo);
 
   // The one media call: checks the uploads and marks them used by this send (nothing else is written

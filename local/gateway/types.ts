@@ -1,5 +1,7 @@
 /** The local gateway's public shapes: routes, limits, options and what it reports. */
 
+import type { IncomingMessage, ServerResponse } from 'node:http';
+
 /** A Lambda handler as the gateway invokes it. */
 // biome-ignore lint/suspicious/noExplicitAny: handlers take and return API Gateway shapes of many kinds
 export type LambdaHandler = (event: any, context: any) => Promise<any>;
@@ -68,7 +70,15 @@ export interface GatewayOptions {
   readonly onInvoke?: (info: InvokeInfo) => void;
   /** Receives the execution log. @default one line on stderr per entry */
   readonly onExecutionLog?: (entry: ExecutionLogEntry) => void;
+  /**
+   * Extra local HTTP routes on the gateway's origin, tried in order before the Management API (e.g.
+   * the web page of `npm run dev`). Not part of API Gateway: the local stack registers them.
+   */
+  readonly httpRoutes?: readonly LocalHttpRoute[];
 }
+
+/** Serves an HTTP request and resolves true, or resolves false to leave it to the next route. */
+export type LocalHttpRoute = (req: IncomingMessage, res: ServerResponse) => boolean | Promise<boolean>;
 
 /** A fault the Management API answers instead of delivering (fault-injection tests). */
 export interface InjectedFault {

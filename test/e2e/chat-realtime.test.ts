@@ -247,6 +247,8 @@ describe('presence', () => {
   it('answers getPresence in the order asked, for any users', async () => {
     const asker = await connectUser(stack);
     const on = await connectUser(stack);
+    // Presence privacy: only users who share a chat with the asker are answered truthfully.
+    await makeGroup(on, [asker.userId], 'Shared');
     const ids = [uniqueId('x'), on.userId, uniqueId('y'), asker.userId];
     const ack = await asker.ok('getPresence', { userIds: ids });
     expect((ack.presence as { userId: string }[]).map((p) => p.userId)).toEqual(ids);

@@ -51,9 +51,17 @@ export const unblockUser = defineAction('unblockUser', {
 });
 
 export const listBlocked = defineAction('listBlocked', {
-  summary: 'The users the caller has blocked.',
-  request: v.object({}),
-  ack: { userIds: v.array(v.string()) },
+  summary: 'The users the caller has blocked, in user id order, a page at a time.',
+  request: v.object({
+    limit: withDefault(int(1, LIMITS.blockedMax), LIMITS.blockedDefault),
+    cursor: optional(
+      v.pipe(
+        v.string(`${FIELD} must be the nextCursor of an earlier listBlocked.`),
+        v.maxLength(LIMITS.cursorMaxChars, `${FIELD} must be the nextCursor of an earlier listBlocked.`),
+      ),
+    ),
+  }),
+  ack: { userIds: v.array(v.string()), nextCursor: v.nullable(v.string()) },
 });
 
 export const reportMessage = defineAction('reportMessage', {

@@ -121,6 +121,14 @@ export function fakeDeps() {
       release: vi.fn(async () => 0),
       listIds: vi.fn(async () => []),
     },
+    blocks: {
+      block: vi.fn(async () => 'blocked' as const),
+      unblock: vi.fn(),
+      isBlocked: vi.fn(async () => false),
+      blockersAmong: vi.fn(async () => new Set<string>()),
+      listPage: vi.fn(async () => ({ userIds: [], next: undefined })),
+      listAll: vi.fn(async () => []),
+    },
   };
   const media: Mocked<Pick<MediaBucket, keyof MediaBucket>> = {
     uploadUrl: vi.fn(async (key: string) => ({ url: `https://s3/${key}?put`, expiresAt: NOW, headers: {} })),

@@ -78,6 +78,9 @@ describe('closeConnection', () => {
 describe('getPresence', () => {
   it('answers each user online or not, with last-seen, in the order asked', async () => {
     const { deps, store } = fakeDeps();
+    store.chats.listMemberships.mockImplementation(async (userId: string) =>
+      userId === 'ann' ? memberships : [{ chatId: 'g1', userId, kind: 'group' as const }],
+    );
     store.connections.listIds.mockImplementation(async (userId: string) => (userId === 'bob' ? ['k'] : []));
     store.profiles.getMany.mockResolvedValue(
       new Map([['cy', { userId: 'cy', name: 'Cy', lastSeenAt: 'then' }]]),
@@ -93,6 +96,9 @@ describe('getPresence', () => {
 
   it('looks up at most the configured number of users at once', async () => {
     const { deps, store } = fakeDeps();
+    store.chats.listMemberships.mockImplementation(async (userId: string) =>
+      userId === 'ann' ? memberships : [{ chatId: 'g1', userId, kind: 'group' as const }],
+    );
     let inFlight = 0;
     let most = 0;
     store.connections.listIds.mockImplementation(async () => {
@@ -103,6 +109,44 @@ describe('getPresence', () => {
     });
     await getPresence(deps, ann, { userIds: Array.from({ length: 10 }, (_, i) => `u${i}`) });
     expect(most).toBe(deps.presenceConcurrency);
+  });
+
+  it('answers never seen, reading nothing about them, for strangers and for users who blocked the caller', async () => {
+    const { deps, store } = fakeDeps();
+    store.chats.listMemberships.mockImplementation(async (userId: string) =>
+      userId === 'ann'
+        ? memberships
+        : [{ chatId: userId === 'cy' ? 'g1' : 'g9', userId, kind: 'group' as const }],
+    );
+    store.blocks.blockersAmong.mockResolvedValue(new Set(['bob']));
+    store.connections.listIds.mockResolvedValue(['k']);
+    store.profiles.getMany.mockResolvedValue(
+      new Map([['cy', { userId: 'cy', name: 'Cy', lastSeenAt: 'then' }]]),
+    );
+    await expect(getPresence(deps, ann, { userIds: ['bob', 'cy', 'zed', 'ann'] })).resolves.toEqual({
+      presence: [
+        { userId: 'bob', online: false, lastSeenAt: null },
+        { userId: 'cy', online: true, lastSeenAt: 'then' },
+        { userId: 'zed', online: false, lastSeenAt: null },
+        { userId: 'ann', online: true, lastSeenAt: null },
+      ],
+    });
+    // bob is a direct peer (no index read), cy and zed are looked up; blocks only among those sharing.
+    expect(store.chats.listMemberships.mock.calls.map(([id]) => id).sort()).toEqual(['ann', 'cy', 'zed']);
+    expect(store.blocks.blockersAmong).toHaveBeenCalledWith(['bob', 'cy'], 'ann');
+    expect(store.connections.listIds.mock.calls.map(([id]) => id).sort()).toEqual(['ann', 'cy']);
+  });
+
+  it('tells no peer the user has blocked', async () => {
+    const { deps, store, fanOut } = fakeDeps();
+    store.chats.listMemberships.mockResolvedValue([
+      ...memberships,
+      { chatId: 'd2', userId: 'ann', kind: 'direct' as const, peerId: 'cy' },
+    ]);
+    store.blocks.listAll.mockResolvedValue(['bob']);
+    await closeConnection(deps, ann, { connectionId: 'k1' });
+    expect(store.blocks.listAll).toHaveBeenCalledWith('ann');
+    expect(sent(fanOut).map((s) => s.userIds)).toEqual([['cy']]);
   });
 
   it('takes the presence concurrency from PRESENCE_CONCURRENCY, 16 by default', () => {

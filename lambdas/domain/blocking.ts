@@ -1,0 +1,107 @@
+/**
+ * Blocking: when A blocks B, B can no longer create a direct chat with A, send in their direct chat,
+ * or invite A anywhere, and B no longer sees A's presence (presence.ts). A block is private to A: it
+ * lives in A's partition, B's refusals are FORBIDDEN with sentences that never mention blocking, and
+ * nothing tells B that A blocked them. A keeps every power over B (A may still write to B).
+ *
+ * The checks and their cost (docs/data-model.md, "Blocking"):
+ * - send in a direct chat: one consistent key lookup of the peer's item about the sender (1 read
+ *   unit); in a group nothing at all (the chat kind is on the head the send already holds);
+ * - createChat direct: the same key lookup;
+ * - invite and createChat group: one consistent BatchGet of each new member's item about the caller.
+ */
+import { Buffer } from 'node:buffer';
+import type { ChatStore } from '../data/store.ts';
+import type { Caller } from '../shared/caller.ts';
+import { badRequest, forbidden } from '../shared/errors.ts';
+
+/** What the checks need: the store only (the scheduled-message deps qualify too). */
+interface BlockDeps {
+  readonly store: ChatStore;
+  readonly now: () => Date;
+}
+
+/** The refusals a blocked user gets: ordinary FORBIDDEN sentences that say nothing about a block. */
+const REFUSAL = {
+  direct: 'You cannot start a chat with this user.',
+  send: 'You cannot send messages in this chat.',
+  invite: 'You cannot add these people to a chat.',
+} as const;
+
+export async function blockUser(
+  deps: BlockDeps,
+  caller: Caller,
+  input: { readonly userId: string },
+): Promise<{ userId: string }> {
+  if (input.userId === caller.userId) throw badRequest('"userId" is your own id: you cannot block yourself.');
+  await deps.store.blocks.block({
+    blockerId: caller.userId,
+    blockedId: input.userId,
+    createdAt: deps.now().toISOString(),
+  });
+  return { userId: input.userId };
+}
+
+export async function unblockUser(
+  deps: BlockDeps,
+  caller: Caller,
+  input: { readonly userId: string },
+): Promise<{ userId: string }> {
+  await deps.store.blocks.unblock(caller.userId, input.userId);
+  return { userId: input.userId };
+}
+
+export async function listBlocked(
+  deps: BlockDeps,
+  caller: Caller,
+  input: { readonly limit: number; readonly cursor?: string | undefined },
+): Promise<{ userIds: string[]; nextCursor: string | null }> {
+  const after = input.cursor === undefined ? undefined : decodeCursor(input.cursor);
+  const page = await deps.store.blocks.listPage(caller.userId, input.limit, after);
+  return { userIds: page.userIds, nextCursor: page.next === undefined ? null : encodeCursor(page.next) };
+}
+
+/** A page ends after a user id; the cursor is that id, base64url (opaque to clients). */
+const encodeCursor = (userId: string): string => Buffer.from(userId, 'utf8').toString('base64url');
+
+// biome-ignore lint/suspicious/noControlCharactersInRegex: ids never hold control characters or `#`
+const NOT_AN_ID = /[\u0000-\u001f\u007f#]/;
+
+function decodeCursor(cursor: string): string {
+  const userId = Buffer.from(cursor, 'base64url').toString('utf8');
+  const valid = userId.length > 0 && userId.length <= 64 && !NOT_AN_ID.test(userId);
+  if (!valid || encodeCursor(userId) !== cursor) {
+    throw badRequest('"cursor" must be the nextCursor of an earlier listBlocked.');
+  }
+  return userId;
+}
+
+/** createChat direct: FORBIDDEN when the peer has blocked the caller (one key lookup). */
+export async function refuseBlockedDirect(deps: BlockDeps, caller: Caller, peerId: string): Promise<void> {
+  if (await deps.store.blocks.isBlocked(peerId, caller.userId)) throw forbidden(REFUSAL.direct);
+}
+
+/**
+ * sendMessage: FORBIDDEN in a direct chat whose other member has blocked the sender (one key
+ * lookup); a group chat costs nothing.
+ */
+export async function refuseBlockedSend(
+  deps: BlockDeps,
+  caller: Caller,
+  head: { readonly chat: { readonly kind: string }; readonly members: readonly { userId: string }[] },
+): Promise<void> {
+  if (head.chat.kind !== 'direct') return;
+  const peer = head.members.find((m) => m.userId !== caller.userId);
+  if (peer && (await deps.store.blocks.isBlocked(peer.userId, caller.userId))) throw forbidden(REFUSAL.send);
+}
+
+/** invite / createChat group: FORBIDDEN when any new member has blocked the caller (one BatchGet). */
+export async function refuseBlockedInvite(
+  deps: BlockDeps,
+  callerId: string,
+  newMemberIds: readonly string[],
+): Promise<void> {
+  const others = newMemberIds.filter((id) => id !== callerId);
+  const blockers = await deps.store.blocks.blockersAmong(others, callerId, { consistent: true });
+  if (blockers.size > 0) throw forbidden(REFUSAL.invite);
+}

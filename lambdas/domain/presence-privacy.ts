@@ -1,0 +1,52 @@
+/**
+ * Presence privacy: a user's presence reaches only users who share a chat with them and whom they
+ * have not blocked. Everyone else is answered as if the user were unknown (`online: false,
+ * lastSeenAt: null`), so an answer never reveals whether a user id exists.
+ *
+ * Whether a viewer shares a chat with each user asked about, at bounded cost and without reading any
+ * chat (docs/data-model.md, "Presence privacy"):
+ * 1. one Query of the viewer's membership index (keys, kind and peer: about 100 bytes a chat): it
+ *    names the viewer's direct-chat peers and the set of the viewer's chats;
+ * 2. for each user asked about who is not a direct-chat peer, one Query of that user's membership
+ *    index, intersected with the viewer's chats (at most `presenceConcurrency` at once);
+ * 3. one BatchGet of the block items of the users found so far about the viewer (0.5 read unit each).
+ * Both membership lists are bounded by the per-user membership cap, so the cost is at most
+ * (1 + ids) × that cap × 100 bytes, plus half a read unit per id.
+ */
+import { mapSettled } from '../shared/concurrency.ts';
+import type { Deps } from './deps.ts';
+
+/** The users among `userIds` whose presence `viewerId` may see (the viewer always sees themself). */
+export async function visibleTo(
+  deps: Deps,
+  viewerId: string,
+  userIds: readonly string[],
+): Promise<Set<string>> {
+  const others = [...new Set(userIds)].filter((id) => id !== viewerId);
+  const visible = new Set(userIds.filter((id) => id === viewerId));
+  if (others.length === 0) return visible;
+  const mine = await deps.store.chats.listMemberships(viewerId);
+  if (mine.length === 0) return visible;
+  const peers = new Set(mine.flatMap((m) => (m.kind === 'direct' && m.peerId ? [m.peerId] : [])));
+  const myChats = new Set(mine.map((m) => m.chatId));
+  const sharing = others.filter((id) => peers.has(id));
+  const rest = others.filter((id) => !peers.has(id));
+  await mapSettled(rest, deps.presenceConcurrency, async (userId) => {
+    const theirs = await deps.store.chats.listMemberships(userId);
+    if (theirs.some((m) => myChats.has(m.chatId))) sharing.push(userId);
+  });
+  const blockers = await deps.store.blocks.blockersAmong(sharing, viewerId);
+  for (const id of sharing) if (!blockers.has(id)) visible.add(id);
+  return visible;
+}
+
+/** The users among `peerIds` who may get `userId`'s presence events: those `userId` has not blocked. */
+export async function presenceAudience(
+  deps: Deps,
+  userId: string,
+  peerIds: readonly string[],
+): Promise<string[]> {
+  if (peerIds.length === 0) return [];
+  const blocked = new Set(await deps.store.blocks.listAll(userId));
+  return peerIds.filter((id) => !blocked.has(id));
+}

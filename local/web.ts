@@ -1,0 +1,159 @@
+/**
+ * The web chat on the local gateway's origin (extra local HTTP routes, not part of API Gateway):
+ * the page built from `web/` with esbuild in memory, its `config.json` (the socket is this origin),
+ * and the demo-user picker's endpoints: `GET /_local/dev-users` and `POST /_local/dev-token`
+ * (`{"userId": "alice"}` → `{"token": "…"}`), which mint dev tokens for the demo users only, to
+ * callers on this machine only. None of this exists in a deployed stack (test/cdk/web.test.ts).
+ */
+import { readFile } from 'node:fs/promises';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { resolve } from 'node:path';
+import { build } from 'esbuild';
+import { isLoopback } from './defaults.ts';
+import type { LocalHttpRoute } from './gateway.ts';
+import { ROOT } from './stack.ts';
+import { devToken } from './token.ts';
+
+export const WEB_DIR = resolve(ROOT, 'web');
+
+/** What the page reads from `config.json`: where the socket is and how to sign in. */
+export type WebConfig =
+  | { readonly mode: 'local' }
+  | {
+      readonly mode: 'oidc';
+      readonly wsUrl: string;
+      /** The issuer (Cognito: https://cognito-idp.<region>.amazonaws.com/<poolId>). */
+      readonly issuer: string;
+      readonly clientId: string;
+      /** @default 'openid profile' */
+      readonly scope?: string;
+      /** Cognito's hosted UI (https://<domain>.auth.<region>.amazoncognito.com), when not in discovery. */
+      readonly authorizeUrl?: string;
+      readonly tokenUrl?: string;
+    };
+
+export interface WebAsset {
+  readonly type: string;
+  readonly body: Buffer;
+}
+
+/** Builds the page: `index.html`, `app.js` (one ES2020 module), `style.css`, `config.json`. */
+export async function buildWeb(
+  config: WebConfig,
+  options: { minify?: boolean } = {},
+): Promise<Map<string, WebAsset>> {
+  const result = await build({
+    entryPoints: [resolve(WEB_DIR, 'src/main.ts')],
+    bundle: true,
+    format: 'esm',
+    target: 'es2020',
+    platform: 'browser',
+    write: false,
+    minify: options.minify ?? false,
+    sourcemap: options.minify ? false : 'inline',
+    outfile: 'app.js',
+    logLevel: 'silent',
+  });
+  const js = result.outputFiles.find((f) => f.path.endsWith('.js'));
+  if (!js) throw new Error('esbuild produced no app.js');
+  return new Map<string, WebAsset>([
+    [
+      'index.html',
+      { type: 'text/html; charset=utf-8', body: await readFile(resolve(WEB_DIR, 'index.html')) },
+    ],
+    ['style.css', { type: 'text/css; charset=utf-8', body: await readFile(resolve(WEB_DIR, 'style.css')) }],
+    ['app.js', { type: 'text/javascript; charset=utf-8', body: Buffer.from(js.contents) }],
+    ['config.json', { type: 'application/json', body: Buffer.from(JSON.stringify(config)) }],
+  ]);
+}
+
+export interface DevUser {
+  readonly userId: string;
+  readonly name: string;
+}
+
+export interface WebRoutesOptions {
+  /** The built page (buildWeb). */
+  readonly assets: ReadonlyMap<string, WebAsset>;
+  /** Users the picker offers; tokens are minted for these only. Empty: no picker. */
+  readonly users: readonly DevUser[];
+  /** @default 24 h */
+  readonly tokenTtlSeconds?: number;
+}
+
+/** The page and the dev-token endpoints as one extra HTTP route of the local gateway. */
+export function webRoutes(options: WebRoutesOptions): LocalHttpRoute {
+  return async (req, res) => {
+    const path = new URL(req.url ?? '/', 'http://localhost').pathname;
+    if (path === '/_local/dev-users' && req.method === 'GET') {
+      if (!fromThisMachine(req)) return refuse(res);
+      send(res, 200, 'application/json', JSON.stringify({ users: options.users }));
+      return true;
+    }
+    if (path === '/_local/dev-token' && req.method === 'POST') {
+      if (!fromThisMachine(req)) return refuse(res);
+      // JSON only: a cross-site form or no-cors fetch cannot send it without a CORS preflight.
+      if (!req.headers['content-type']?.startsWith('application/json')) {
+        send(res, 415, 'application/json', JSON.stringify({ message: 'Send JSON: {"userId": "…"}' }));
+        return true;
+      }
+      const userId = await readUserId(req);
+      const user = options.users.find((u) => u.userId === userId);
+      if (!user) {
+        send(res, 400, 'application/json', JSON.stringify({ message: 'userId: not a demo user' }));
+        return true;
+      }
+      const token = await devToken(user.userId, {
+        name: user.name,
+        ttlSeconds: options.tokenTtlSeconds ?? 24 * 3600,
+      });
+      send(res, 200, 'application/json', JSON.stringify({ token }));
+      return true;
+    }
+    if (req.method !== 'GET' && req.method !== 'HEAD') return false;
+    const asset = options.assets.get(path === '/' ? 'index.html' : path.slice(1));
+    if (!asset) return false;
+    send(res, 200, asset.type, req.method === 'HEAD' ? '' : asset.body, asset.body.length);
+    return true;
+  };
+}
+
+/** Loopback callers only: from elsewhere on the network use `npm run token` and paste the token. */
+function fromThisMachine(req: IncomingMessage): boolean {
+  return isLoopback(req.socket.remoteAddress ?? '');
+}
+
+function refuse(res: ServerResponse): true {
+  send(res, 403, 'application/json', JSON.stringify({ message: 'Dev tokens are for this machine only.' }));
+  return true;
+}
+
+function send(
+  res: ServerResponse,
+  status: number,
+  type: string,
+  body: string | Buffer,
+  length?: number,
+): void {
+  res.writeHead(status, {
+    'content-type': type,
+    'content-length': length ?? Buffer.byteLength(body),
+    'cache-control': 'no-store',
+    'x-content-type-options': 'nosniff',
+  });
+  res.end(body);
+}
+
+async function readUserId(req: IncomingMessage): Promise<string | undefined> {
+  let raw = '';
+  for await (const chunk of req) {
+    raw += String(chunk);
+    if (raw.length > 4096) return undefined;
+  }
+  try {
+    const body = JSON.parse(raw) as { userId?: unknown };
+    return typeof body.userId === 'string' ? body.userId : undefined;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,76 @@
+/**
+ * The system Chromium through playwright-core for the web page's tests: a fresh profile per run,
+ * one context per user (its own sessionStorage, its own network emulation), every console error and
+ * page error recorded, screenshots under test-results/web/ (git-ignored).
+ */
+import { mkdirSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import { ROOT } from '../../local/stack.ts';
+
+export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+export const SCREENSHOTS = resolve(ROOT, 'test-results/web');
+
+const FLAGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+
+export interface Chromium {
+  readonly browser: Browser;
+  close(): Promise<void>;
+}
+
+export async function launchChromium(): Promise<Chromium> {
+  // playwright-core's launch starts Chromium on a fresh temporary user-data dir of its own (and
+  // refuses --user-data-dir): nothing is left from earlier runs; one context per user.
+  const browser = await chromium.launch({ executablePath: CHROMIUM, args: FLAGS });
+  mkdirSync(SCREENSHOTS, { recursive: true });
+  return {
+    browser,
+    async close() {
+      await browser.close();
+    },
+  };
+}
+
+export interface UserPage {
+  readonly context: BrowserContext;
+  readonly page: Page;
+  /** Console errors and uncaught page errors, as text. */
+  readonly errors: string[];
+  shot(name: string): Promise<void>;
+}
+
+/** A new context as `userId`: opens the page, picks the user, waits until the socket is open. */
+export async function openAs(
+  chrome: Chromium,
+  baseUrl: string,
+  userId: string,
+  viewport = { width: 1000, height: 700 },
+): Promise<UserPage> {
+  const context = await chrome.browser.newContext({ viewport });
+  const page = await context.newPage();
+  const errors: string[] = [];
+  page.on('console', (m) => {
+    if (m.type() === 'error') errors.push(`${userId} console: ${m.text()}`);
+  });
+  page.on('pageerror', (e) => errors.push(`${userId} page error: ${e.message}`));
+  await page.goto(baseUrl);
+  await page.click(`[data-user-id="${userId}"]`);
+  await page.waitForSelector('#connection[data-state="online"]');
+  return {
+    context,
+    page,
+    errors,
+    shot: async (name) => {
+      await page.screenshot({ path: resolve(SCREENSHOTS, `${name}.png`) });
+    },
+  };
+}

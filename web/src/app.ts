@@ -1,0 +1,312 @@
+/**
+ * The signed-in page: the typed client (client/) and what the user sees of it. The client keeps
+ * the chats and messages in sync; this renders them (batched per animation frame) and adds what
+ * lives only on screen: the open chat, the window of messages shown (history paging), typing,
+ * presence, scheduled messages and blocking.
+ */
+import {
+  type ChatClient,
+  ChatClientError,
+  connect,
+  type Message,
+  type Presence,
+} from '../../client/src/index.ts';
+import type { Session } from './auth.ts';
+import { chatTitle, renderChatList } from './chats.ts';
+import { Composer } from './composer.ts';
+import { byId, displayName } from './dom.ts';
+import { renderMessages } from './messages.ts';
+import { OnlineAwareWebSocket, watchNetwork } from './online.ts';
+
+const PAGE = 30;
+const TYPING_SHOWN_MS = 6000;
+
+export class ChatApp {
+  readonly client: ChatClient;
+  readonly me: string;
+  openId: string | null = null;
+  /** Per chat: how many of the newest messages are shown. */
+  readonly #window = new Map<string, number>();
+  /** Per chat: older messages fetched with `history` beyond what the client holds. */
+  readonly #older = new Map<string, Map<number, Message>>();
+  readonly #typing = new Map<string, Map<string, number>>();
+  readonly #presence = new Map<string, Presence>();
+  #blocked = new Set<string>();
+  #frame = 0;
+  readonly composer: Composer;
+
+  constructor(
+    session: Session,
+    private readonly onSignOut: () => void,
+  ) {
+    this.me = session.userId;
+    this.client = connect({ url: session.wsUrl, token: session.token, WebSocket: OnlineAwareWebSocket });
+    this.composer = new Composer(this);
+    const c = this.client;
+    c.on('state', ({ state, reason }) => {
+      this.#connection(
+        state === 'open'
+          ? 'online'
+          : state === 'closed'
+            ? `closed (${reason ?? ''})`
+            : navigator.onLine
+              ? state
+              : 'offline',
+      );
+      if (state === 'open') void this.#afterOpen();
+      if (state === 'closed' && reason === 'unauthorized')
+        this.toast('Your sign-in was refused. Sign in again.');
+    });
+    c.on('messages', ({ chatId }) => {
+      if (chatId === this.openId) this.#markRead();
+      this.render();
+    });
+    c.on('chat', ({ chatId, chat }) => {
+      if (!chat && chatId === this.openId) this.open(null);
+      this.render();
+    });
+    c.on('outbox', ({ status, error }) => {
+      if (status === 'failed') this.toast(`Not sent: ${error?.message ?? 'refused'}`);
+      this.render();
+    });
+    c.on('typing', ({ chatId, userId, isTyping }) => {
+      const users = this.#typing.get(chatId) ?? new Map<string, number>();
+      if (isTyping) users.set(userId, Date.now() + TYPING_SHOWN_MS);
+      else users.delete(userId);
+      this.#typing.set(chatId, users);
+      this.render();
+      if (isTyping) setTimeout(() => this.render(), TYPING_SHOWN_MS + 50);
+    });
+    c.on('presence', (p) => {
+      this.#presence.set(p.userId, p);
+      this.render();
+    });
+    for (const type of [
+      'scheduled.created',
+      'scheduled.cancelled',
+      'scheduled.sent',
+      'scheduled.failed',
+    ] as const) {
+      c.on(type, () => void this.composer.loadScheduled());
+    }
+    watchNetwork(
+      () => c.reconnectNow(),
+      (online) => this.#connection(online ? 'reconnecting' : 'offline'),
+    );
+    byId('me-name').textContent = displayName(this.me);
+    byId('sign-out').onclick = () => {
+      c.close();
+      this.onSignOut();
+    };
+    byId('back').onclick = () => this.open(null);
+    byId('older').onclick = () => void this.older();
+    byId('block').onclick = () => void this.#toggleBlock();
+    document.addEventListener('visibilitychange', () => this.#markRead());
+    this.#connection('connecting');
+  }
+
+  /** Opens a chat (null: back to the list on a phone). */
+  open(chatId: string | null): void {
+    this.openId = chatId;
+    this.composer.reset();
+    document.body.classList.toggle('chat-open', chatId !== null);
+    byId('composer').hidden = chatId === null;
+    this.render(true);
+    if (chatId === null) return;
+    this.#markRead();
+    void this.#loadChat(chatId);
+    this.composer.focus();
+  }
+
+  /** Shows a page more: from what the client holds, then from the server (`history` before). */
+  async older(): Promise<void> {
+    const chatId = this.openId;
+    if (!chatId) return;
+    const held = this.#all(chatId);
+    const shown = this.#window.get(chatId) ?? PAGE;
+    this.#window.set(chatId, shown + PAGE);
+    const first = held[0];
+    if (held.length < shown + PAGE && first && first.seq > 1) {
+      try {
+        const ack = await this.client.request('history', { chatId, before: first.seq, limit: PAGE });
+        const older = this.#older.get(chatId) ?? new Map<number, Message>();
+        for (const m of ack.messages) older.set(m.seq, m);
+        this.#older.set(chatId, older);
+      } catch (error) {
+        this.toast(`Could not load earlier messages: ${(error as Error).message}`);
+      }
+    }
+    const list = byId('messages');
+    const before = list.scrollHeight - list.scrollTop;
+    this.render();
+    requestAnimationFrame(() => {
+      list.scrollTop = list.scrollHeight - before;
+    });
+  }
+
+  /** Everything held of a chat, ascending: the client's copy plus pages fetched for scrolling back. */
+  #all(chatId: string): Message[] {
+    const live = this.client.messages(chatId);
+    const older = this.#older.get(chatId);
+    if (!older || older.size === 0) return live;
+    const bySeq = new Map<number, Message>(older);
+    for (const m of live) bySeq.set(m.seq, m);
+    return [...bySeq.values()].sort((a, b) => a.seq - b.seq);
+  }
+
+  /** The open chat's messages as shown (the test compares these with `history`). */
+  shown(chatId: string): Message[] {
+    const all = this.#all(chatId);
+    return all.slice(Math.max(0, all.length - (this.#window.get(chatId) ?? PAGE)));
+  }
+
+  toast(text: string): void {
+    const el = byId('toast');
+    el.textContent = text;
+    el.classList.add('shown');
+    setTimeout(() => el.classList.remove('shown'), 4000);
+  }
+
+  /** Re-renders on the next animation frame (many changes, one render). */
+  render(scrollToEnd = false): void {
+    if (scrollToEnd) this.#scrollToEnd = true;
+    if (this.#frame) return;
+    this.#frame = requestAnimationFrame(() => {
+      this.#frame = 0;
+      this.#render();
+    });
+  }
+
+  #scrollToEnd = false;
+
+  #render(): void {
+    const c = this.client;
+    const me = c.userId || this.me;
+    const rows = c.chats().map((chat) => ({ chat, last: c.messages(chat.chatId).at(-1) }));
+    renderChatList(byId('chat-list'), rows, me, this.openId, (id) => this.open(id));
+    const chat = this.openId ? c.chat(this.openId) : undefined;
+    byId('chat-title').textContent = chat ? chatTitle(chat, me) : 'Pick a chat';
+    byId('chat-status').textContent = chat ? this.#status(chat.chatId) : '';
+    const block = byId<HTMLButtonElement>('block');
+    const other = chat?.kind === 'direct' ? chat.members?.find((m) => m.userId !== me)?.userId : undefined;
+    block.hidden = !other;
+    block.textContent = other && this.#blocked.has(other) ? 'Unblock' : 'Block';
+    const scroller = byId('messages');
+    const atEnd = scroller.scrollHeight - scroller.scrollTop - scroller.clientHeight < 80;
+    if (!chat) {
+      byId('message-list').replaceChildren();
+      byId('older').hidden = true;
+      return;
+    }
+    const all = this.#all(chat.chatId);
+    const shown = this.shown(chat.chatId);
+    byId('older').hidden = shown.length === all.length && (all[0]?.seq ?? 1) <= 1;
+    renderMessages(
+      byId('message-list'),
+      {
+        me,
+        chat,
+        messages: shown,
+        byId: new Map(all.map((m) => [m.messageId, m])),
+        pending: c.pending(chat.chatId),
+        editingId: this.composer.editing?.messageId ?? null,
+      },
+      {
+        reply: (m) => this.composer.replyTo(m),
+        edit: (m) => this.composer.edit(m),
+        remove: (m) => this.#run(c.deleteMessage(m.chatId, m.messageId), 'Delete'),
+        react: (m, emoji, remove) => this.#run(c.react(m.chatId, m.messageId, emoji, remove), 'React'),
+      },
+    );
+    if (atEnd || this.#scrollToEnd) scroller.scrollTop = scroller.scrollHeight;
+    this.#scrollToEnd = false;
+  }
+
+  /** "online" / "last seen …" of a direct chat's other member, "n members" of a group; typing. */
+  #status(chatId: string): string {
+    const typing = [...(this.#typing.get(chatId) ?? new Map<string, number>())]
+      .filter(([, until]) => until > Date.now())
+      .map(([userId]) => displayName(userId));
+    if (typing.length > 0) return `${typing.join(', ')} ${typing.length > 1 ? 'are' : 'is'} typing…`;
+    const chat = this.client.chat(chatId);
+    if (!chat) return '';
+    const others = (chat.members ?? []).filter((m) => m.userId !== this.me);
+    if (chat.kind === 'direct' && others[0]) {
+      const p = this.#presence.get(others[0].userId);
+      if (!p) return '';
+      if (p.online) return 'online';
+      return p.lastSeenAt ? `last seen ${new Date(p.lastSeenAt).toLocaleString()}` : 'offline';
+    }
+    const online = others.filter((m) => this.#presence.get(m.userId)?.online).length;
+    return `${chat.memberCount} members${online > 0 ? `, ${online} online` : ''}`;
+  }
+
+  #connection(text: string): void {
+    const el = byId('connection');
+    el.textContent = text;
+    el.dataset.state = text.split(' ')[0] ?? text;
+  }
+
+  async #afterOpen(): Promise<void> {
+    try {
+      this.#blocked = new Set((await this.client.request('listBlocked', {})).userIds);
+    } catch {
+      // Not on this server yet: nobody is blocked.
+    }
+    if (this.openId) void this.#loadChat(this.openId);
+    this.render();
+  }
+
+  /** Members (for ticks and titles), presence and the scheduled messages of the opened chat. */
+  async #loadChat(chatId: string): Promise<void> {
+    try {
+      const chat = this.client.chat(chatId);
+      const members = chat?.members ?? (await this.client.request('getChat', { chatId })).chat.members;
+      const others = members
+        .map((m) => m.userId)
+        .filter((u) => u !== this.me)
+        .slice(0, 50);
+      if (others.length > 0) {
+        const { presence } = await this.client.request('getPresence', { userIds: others });
+        for (const p of presence) this.#presence.set(p.userId, p);
+      }
+      await this.composer.loadScheduled();
+    } catch (error) {
+      if (!(error instanceof ChatClientError) || error.code !== 'DISCONNECTED') {
+        this.toast(`Could not load the chat: ${(error as Error).message}`);
+      }
+    }
+    this.render();
+  }
+
+  /** Marks the open chat read while the page is visible. */
+  #markRead(): void {
+    const chatId = this.openId;
+    if (!chatId || document.visibilityState !== 'visible' || this.client.state !== 'open') return;
+    const chat = this.client.chat(chatId);
+    const newest = this.client.messages(chatId).at(-1);
+    if (!chat || !newest || newest.seq <= chat.lastReadSeq) return;
+    this.client.markRead(chatId).catch(() => undefined);
+  }
+
+  async #toggleBlock(): Promise<void> {
+    const chat = this.openId ? this.client.chat(this.openId) : undefined;
+    const other = chat?.members?.find((m) => m.userId !== this.me)?.userId;
+    if (!other) return;
+    const blocked = this.#blocked.has(other);
+    try {
+      await this.client.request(blocked ? 'unblockUser' : 'blockUser', { userId: other });
+      if (blocked) this.#blocked.delete(other);
+      else this.#blocked.add(other);
+      this.toast(`${displayName(other)} ${blocked ? 'unblocked' : 'blocked'}.`);
+    } catch (error) {
+      this.toast(`${blocked ? 'Unblock' : 'Block'} failed: ${(error as Error).message}`);
+    }
+    this.render();
+  }
+
+  /** Runs an action; a refusal becomes a toast, never an unhandled rejection. */
+  #run(promise: Promise<unknown>, what: string): void {
+    promise.catch((error: Error) => this.toast(`${what} failed: ${error.message}`));
+  }
+}

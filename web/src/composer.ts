@@ -1,0 +1,214 @@
+/**
+ * The composer: Enter sends (Shift+Enter: new line), Esc cancels a reply or an edit; reply and edit
+ * modes; typing notices (at most one "typing" every 3 s, "stopped" after 4 s without a key or on
+ * send); attachments (upload, then send); scheduled messages (send later, the list with Cancel).
+ */
+import { type Message, type Scheduled, scheduleMessage, sendAttachment } from '../../client/src/index.ts';
+import type { ChatApp } from './app.ts';
+import { byId, displayName, h, shortTime } from './dom.ts';
+
+const TYPING_EVERY_MS = 3000;
+const TYPING_STOP_MS = 4000;
+
+export class Composer {
+  editing: Message | null = null;
+  replying: Message | null = null;
+  #typingSentAt = 0;
+  #typingStop: ReturnType<typeof setTimeout> | undefined;
+  readonly #text = byId<HTMLTextAreaElement>('text');
+
+  constructor(private readonly app: ChatApp) {
+    const form = byId<HTMLFormElement>('composer');
+    form.addEventListener('submit', (e) => {
+      e.preventDefault();
+      this.#submit();
+    });
+    this.#text.addEventListener('keydown', (e) => {
+      if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) {
+        e.preventDefault();
+        this.#submit();
+      } else if (e.key === 'Escape') {
+        e.preventDefault();
+        this.reset();
+      }
+    });
+    this.#text.addEventListener('input', () => {
+      this.#grow();
+      this.#typed();
+    });
+    byId('context-cancel').onclick = () => this.reset();
+    byId<HTMLInputElement>('file').addEventListener(
+      'change',
+      (e) => void this.#attach(e.target as HTMLInputElement),
+    );
+    byId('schedule').onclick = () => {
+      const row = byId('schedule-row');
+      row.hidden = !row.hidden;
+      const at = byId<HTMLInputElement>('send-at');
+      if (!row.hidden) {
+        const soon = new Date(Date.now() + 5 * 60_000 - new Date().getTimezoneOffset() * 60_000);
+        at.value = soon.toISOString().slice(0, 16);
+        at.focus();
+      }
+    };
+    byId('schedule-confirm').onclick = () => void this.#schedule();
+  }
+
+  focus(): void {
+    this.#text.focus();
+  }
+
+  /** Back to a plain new message (Esc). */
+  reset(): void {
+    const wasEditing = this.editing !== null;
+    this.editing = null;
+    this.replying = null;
+    if (wasEditing) this.#text.value = '';
+    byId('context').hidden = true;
+    byId('schedule-row').hidden = true;
+    this.#grow();
+    this.app.render();
+  }
+
+  replyTo(m: Message): void {
+    this.editing = null;
+    this.replying = m;
+    this.#context(`Replying to ${displayName(m.senderId)}: ${m.text || 'Attachment'}`);
+  }
+
+  edit(m: Message): void {
+    this.replying = null;
+    this.editing = m;
+    this.#text.value = m.text;
+    this.#context('Editing message');
+    this.#grow();
+  }
+
+  #context(text: string): void {
+    byId('context-text').textContent = text;
+    byId('context').hidden = false;
+    this.focus();
+    this.app.render();
+  }
+
+  #submit(): void {
+    const chatId = this.app.openId;
+    const text = this.#text.value.trim();
+    if (!chatId || text === '') return;
+    const c = this.app.client;
+    const editing = this.editing;
+    const replying = this.replying;
+    this.#text.value = '';
+    this.editing = null;
+    this.replying = null;
+    byId('context').hidden = true;
+    this.#stopTyping(chatId);
+    this.#grow();
+    const done = editing
+      ? editing.text === text
+        ? Promise.resolve()
+        : c.editMessage(chatId, editing.messageId, text)
+      : c.sendMessage(chatId, text, replying ? { replyTo: replying.messageId } : {});
+    done.catch((error: Error) => this.app.toast(`Not sent: ${error.message}`));
+    this.app.render(true);
+  }
+
+  #typed(): void {
+    const chatId = this.app.openId;
+    if (!chatId || this.app.client.state !== 'open') return;
+    if (Date.now() - this.#typingSentAt > TYPING_EVERY_MS) {
+      this.#typingSentAt = Date.now();
+      this.app.client.request('typing', { chatId, isTyping: true }).catch(() => undefined);
+    }
+    clearTimeout(this.#typingStop);
+    this.#typingStop = setTimeout(() => this.#stopTyping(chatId), TYPING_STOP_MS);
+  }
+
+  #stopTyping(chatId: string): void {
+    clearTimeout(this.#typingStop);
+    if (this.#typingSentAt === 0) return;
+    this.#typingSentAt = 0;
+    if (this.app.client.state !== 'open') return;
+    this.app.client.request('typing', { chatId, isTyping: false }).catch(() => undefined);
+  }
+
+  #grow(): void {
+    this.#text.style.height = 'auto';
+    this.#text.style.height = `${Math.min(this.#text.scrollHeight, 160)}px`;
+  }
+
+  async #attach(input: HTMLInputElement): Promise<void> {
+    const file = input.files?.[0];
+    const chatId = this.app.openId;
+    input.value = '';
+    if (!file || !chatId) return;
+    const caption = this.#text.value.trim();
+    this.#text.value = '';
+    this.app.toast(`Uploading ${file.name}…`);
+    try {
+      await sendAttachment(this.app.client, {
+        chatId,
+        body: file,
+        contentType: file.type || 'application/octet-stream',
+        fileName: file.name,
+        ...(caption ? { text: caption } : {}),
+      });
+    } catch (error) {
+      this.app.toast(`Could not send ${file.name}: ${(error as Error).message}`);
+    }
+  }
+
+  async #schedule(): Promise<void> {
+    const chatId = this.app.openId;
+    const text = this.#text.value.trim();
+    const at = byId<HTMLInputElement>('send-at').value;
+    if (!chatId || text === '' || !at) return this.app.toast('Write a message and pick a time first.');
+    try {
+      await scheduleMessage(this.app.client, { chatId, text, sendAt: new Date(at).toISOString() });
+      this.#text.value = '';
+      byId('schedule-row').hidden = true;
+      this.app.toast(`Scheduled for ${new Date(at).toLocaleString()}.`);
+      await this.loadScheduled();
+    } catch (error) {
+      this.app.toast(`Not scheduled: ${(error as Error).message}`);
+    }
+  }
+
+  /** The open chat's pending scheduled messages, each with Cancel. */
+  async loadScheduled(): Promise<void> {
+    const chatId = this.app.openId;
+    const list = byId('scheduled');
+    if (!chatId || this.app.client.state !== 'open') return void list.replaceChildren();
+    let items: Scheduled[] = [];
+    try {
+      items = (await this.app.client.request('listScheduled', { chatId })).scheduled;
+    } catch {
+      // Not on this server: nothing scheduled.
+    }
+    if (chatId !== this.app.openId) return;
+    list.replaceChildren(
+      ...items
+        .filter((s) => s.status === 'pending')
+        .map((s) =>
+          h(
+            'li',
+            { 'data-scheduled-id': s.scheduledId },
+            h('span', {}, `Scheduled ${shortTime(s.sendAt)}: ${s.text}`),
+            h(
+              'button',
+              {
+                type: 'button',
+                class: 'quiet',
+                onclick: () =>
+                  void this.app.client
+                    .request('cancelScheduled', { scheduledId: s.scheduledId })
+                    .then(() => this.loadScheduled())
+                    .catch((error: Error) => this.app.toast(`Not cancelled: ${error.message}`)),
+              },
+              'Cancel',
+            ),
+          ),
+        ),
+    );
+  }
+}

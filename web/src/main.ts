@@ -1,0 +1,87 @@
+/** The page's entry: read config.json, sign in (demo-user picker, pasted token or OIDC), start. */
+import { ChatApp } from './app.ts';
+import {
+  devSession,
+  devUsers,
+  loadConfig,
+  oidcSession,
+  oidcSignIn,
+  type Session,
+  signOut,
+  storedSession,
+  tokenSession,
+  type WebConfig,
+} from './auth.ts';
+import { byId, h } from './dom.ts';
+
+/** For the browser test and for poking around in the console. */
+declare global {
+  interface Window {
+    chatApp?: ChatApp;
+  }
+}
+
+function start(session: Session): void {
+  byId('login').hidden = true;
+  byId('shell').hidden = false;
+  window.chatApp = new ChatApp(session, () => {
+    signOut();
+    location.reload();
+  });
+}
+
+async function showLogin(config: WebConfig): Promise<void> {
+  const login = byId('login');
+  login.hidden = false;
+  byId('shell').hidden = true;
+  if (config.mode === 'oidc') {
+    byId('login-intro').textContent = 'Sign in to chat.';
+    byId('token-form').hidden = true;
+    const button = byId<HTMLButtonElement>('oidc-button');
+    button.hidden = false;
+    button.onclick = () => void oidcSignIn(config).catch(fail);
+    button.focus();
+    return;
+  }
+  const users = await devUsers();
+  byId('user-list').replaceChildren(
+    ...users.map((u) =>
+      h(
+        'li',
+        {},
+        h(
+          'button',
+          {
+            type: 'button',
+            class: 'user',
+            'data-user-id': u.userId,
+            onclick: () => start(devSession(u.userId)),
+          },
+          h('span', { class: 'avatar', 'aria-hidden': 'true' }, u.name.slice(0, 1)),
+          u.name,
+        ),
+      ),
+    ),
+  );
+  if (users.length === 0) byId('login-intro').textContent = 'Paste a token to sign in.';
+  byId('token-form').onsubmit = (e) => {
+    e.preventDefault();
+    const token = byId<HTMLInputElement>('token-input').value.trim();
+    if (token) start(tokenSession(token));
+  };
+  login.querySelector<HTMLElement>('button, input')?.focus();
+}
+
+function fail(error: unknown): void {
+  byId('login').hidden = false;
+  byId('login-error').textContent = (error as Error).message ?? String(error);
+}
+
+async function main(): Promise<void> {
+  const config = await loadConfig();
+  const session = config.mode === 'oidc' ? await oidcSession(config) : storedSession();
+  if (session) start(session);
+  else await showLogin(config);
+}
+
+main().catch(fail);
