@@ -169,6 +169,7 @@ export class ChatStack extends Stack {
     this.scheduled = new ScheduledMessages(this, 'Scheduled', {
       table: this.table,
       api: this.chatApi,
+      media: this.media,
       destroyable,
       ...(props.logRetention ? { logRetention: props.logRetention } : {}),
       ...(props.logLevel ? { logLevel: props.logLevel } : {}),

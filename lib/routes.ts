@@ -233,12 +233,25 @@ export const ACTION_ROUTES: Readonly<Record<ActionName, ActionRoute>> = {
   react: 'planned',
   markDelivered: { tableActions: [...FAN_OUT, 'dynamodb:UpdateItem'] },
   sync: { tableActions: ['dynamodb:Query', BY_VERSION], managementApi: false, media: SIGN_DOWNLOADS },
+  // With attachments: claims the uploads as sendMessage does (BatchGetItem reads them; the bytes'
+  // first bytes, the re-tag as attached, or as pending when a refused schedule gives them back).
   scheduleMessage: {
-    tableActions: [...FAN_OUT, 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
+    tableActions: [
+      ...FAN_OUT,
+      'dynamodb:GetItem',
+      'dynamodb:PutItem',
+      'dynamodb:UpdateItem',
+      'dynamodb:BatchGetItem',
+    ],
     uses: ['scheduledQueue'],
+    media: ['s3:GetObject', 's3:PutObjectTagging'],
   },
-  listScheduled: { tableActions: ['dynamodb:Query'], managementApi: false },
-  cancelScheduled: { tableActions: [...FAN_OUT, 'dynamodb:GetItem', 'dynamodb:UpdateItem'] },
+  listScheduled: { tableActions: ['dynamodb:Query'], managementApi: false, media: SIGN_DOWNLOADS },
+  // Cancelling gives the uploads back: re-tagged pending (the lifecycle expires them again).
+  cancelScheduled: {
+    tableActions: [...FAN_OUT, 'dynamodb:GetItem', 'dynamodb:UpdateItem'],
+    media: ['s3:GetObject', 's3:PutObjectTagging'],
+  },
   registerDevice: {
     tableActions: [
       'dynamodb:GetItem',

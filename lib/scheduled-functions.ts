@@ -9,7 +9,7 @@
  *
  * No CDK imports here: the local stack reads this file too.
  */
-import { ACTION_ROUTES, type TableAction } from './routes.ts';
+import { ACTION_ROUTES, type MediaAction, type TableAction } from './routes.ts';
 
 /** The environment variable carrying the due queue's URL. */
 export const SCHEDULED_QUEUE_URL_ENV = 'SCHEDULED_QUEUE_URL';
@@ -40,6 +40,8 @@ export interface ScheduledFunctionDefinition {
   readonly tableActions: readonly TableAction[];
   /** Whether it posts events through the Management API. */
   readonly managementApi: boolean;
+  /** Actions on the media bucket's objects (none when absent). */
+  readonly mediaActions?: readonly MediaAction[];
 }
 
 function tableActionsOf(action: keyof typeof ACTION_ROUTES): readonly TableAction[] {
@@ -67,13 +69,11 @@ export const SCHEDULED_FUNCTIONS = {
     name: 'ScheduledDispatcher',
     entry: 'lambdas/handlers/scheduledDispatch.ts',
     tableActions: [
-      ...new Set<TableAction>([
-        // BatchGetItem reads a send's uploads: scheduled messages carry no attachments (yet).
-        ...tableActionsOf('sendMessage').filter((a) => a !== 'dynamodb:BatchGetItem'),
-        'dynamodb:GetItem',
-        'dynamodb:UpdateItem',
-      ]),
+      ...new Set<TableAction>([...tableActionsOf('sendMessage'), 'dynamodb:GetItem', 'dynamodb:UpdateItem']),
     ],
     managementApi: true,
+    // Checks the attachments again and re-tags them attached (as sendMessage), signs their URLs, and
+    // re-tags them pending when the message fails and gives them back.
+    mediaActions: ['s3:GetObject', 's3:PutObjectTagging'],
   },
 } as const satisfies Record<string, ScheduledFunctionDefinition>;

@@ -31,6 +31,7 @@ import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { ChatApi } from './chat-api.ts';
 import { ChatFunction, type LogLevel } from './chat-function.ts';
+import type { ChatMedia } from './chat-media.ts';
 import type { ChatTable } from './chat-table.ts';
 import { SCHEDULED_FUNCTIONS, SCHEDULED_QUEUE_URL_ENV } from './scheduled-functions.ts';
 import { MANAGEMENT_ENDPOINT_ENV, TABLE_NAME_ENV } from './table.ts';
@@ -55,6 +56,11 @@ export interface ScheduledMessagesProps {
   readonly destroyable?: boolean;
   /** @default - alarms have no actions */
   readonly alarmTopic?: ITopic;
+  /**
+   * The media bucket: the dispatcher sends scheduled messages' attachments.
+   * @default - none (the dispatcher then fails to synthesize, as it has media actions)
+   */
+  readonly media?: ChatMedia;
 }
 
 export class ScheduledMessages extends Construct {
@@ -97,9 +103,11 @@ export class ScheduledMessages extends Construct {
         [TABLE_NAME_ENV]: table.tableName,
         [MANAGEMENT_ENDPOINT_ENV]: api.stage.callbackUrl,
         [SCHEDULED_QUEUE_URL_ENV]: this.queue.queueUrl,
+        ...this.#media(props).environment,
       },
     });
     table.grantActions(this.dispatcher, dispatcher.tableActions);
+    this.#media(props).grantActions(this.dispatcher, dispatcher.mediaActions);
     api.grantManageConnections(this.dispatcher);
     this.grantEnqueue(this.dispatcher);
     this.dispatcher.function.addEventSource(
@@ -129,6 +137,12 @@ export class ScheduledMessages extends Construct {
     });
 
     this.alarms = this.#alarms(props.alarmTopic);
+  }
+
+  #media(props: ScheduledMessagesProps): ChatMedia {
+    if (!props.media)
+      throw new Error('the scheduled-message dispatcher needs the media bucket (props.media)');
+    return props.media;
   }
 
   /** Lets `grantee` put messages on the due queue (`sqs:SendMessage`, which SendMessageBatch needs). */

@@ -294,6 +294,8 @@ const scheduledFields = {
   chatId: field.string,
   text: field.string,
   replyTo: field.nullableString,
+  /** The uploads it carries, claimed for it when it was scheduled (absent when none). */
+  attachments: storedAttachments,
   /** The schedule's own clientMessageId (de-duplicates scheduleMessage). */
   clientMessageId: field.nullableString,
   /** ISO 8601 UTC, milliseconds: also the due index sort key. */

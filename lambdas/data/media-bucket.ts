@@ -154,11 +154,23 @@ export class MediaBucket {
   }
 
   /** Re-tags an object as attached (the lifecycle rule no longer expires it). */
-  async markAttached(key: string): Promise<'tagged' | 'missing'> {
+  markAttached(key: string): Promise<'tagged' | 'missing'> {
+    return this.#tag(key, MEDIA.attached);
+  }
+
+  /**
+   * Re-tags an object as pending again (an upload a cancelled scheduled message gave back): the
+   * lifecycle rule expires it as it does any upload never attached.
+   */
+  markPending(key: string): Promise<'tagged' | 'missing'> {
+    return this.#tag(key, MEDIA.pending);
+  }
+
+  async #tag(key: string, state: string): Promise<'tagged' | 'missing'> {
     record('PutObjectTagging', ['s3:PutObjectTagging'], [key]);
     const body =
       `<Tagging xmlns="${S3_XMLNS}"><TagSet><Tag><Key>${MEDIA.stateTag}</Key>` +
-      `<Value>${MEDIA.attached}</Value></Tag></TagSet></Tagging>`;
+      `<Value>${xml(state)}</Value></Tag></TagSet></Tagging>`;
     const res = await this.#send(
       { method: 'PUT', key, query: { tagging: '' }, headers: { 'content-md5': md5(body) } },
       body,

@@ -3,7 +3,7 @@
  * by `sendMessage`, listed when the chat is deleted. Every public method is one access pattern (all
  * of them are listed in docs/data-model.md).
  */
-import { UPLOAD, type UploadRecord } from './items.ts';
+import { UPLOAD, UPLOAD_TTL_SECONDS, type UploadRecord } from './items.ts';
 import { chatPk, keys, PREFIX, TTL_ATTRIBUTE } from './keys.ts';
 import { ifConditionFails, type TableClient } from './table-client.ts';
 
@@ -56,6 +56,39 @@ export class UploadRepository {
       write.then(() => 'claimed' as const),
       () => 'taken' as const,
     );
+  }
+
+  /**
+   * Gives uploads back (used → pending) that the send `usedBy` holds but no message carries (a
+   * cancelled or failed scheduled message): each a conditional UpdateItem on still being held by
+   * `usedBy`, so one that is gone or another send's is left alone. Pending again, it expires through
+   * TTL `UPLOAD_TTL_SECONDS` after `at` unless a send claims it first. How many were given back.
+   */
+  async release(chatId: string, uploadIds: readonly string[], usedBy: string, at: Date): Promise<number> {
+    const expires = Math.floor(at.getTime() / 1000) + UPLOAD_TTL_SECONDS;
+    const released = await Promise.all(
+      uploadIds.map((uploadId) =>
+        ifConditionFails(
+          this.table
+            .update({
+              Key: keys.upload(chatId, uploadId),
+              UpdateExpression: 'SET #status = :pending, usedBy = :none, #ttl = :ttl',
+              ConditionExpression: '#status = :used AND usedBy = :by',
+              ExpressionAttributeNames: { '#status': 'status', '#ttl': TTL_ATTRIBUTE },
+              ExpressionAttributeValues: {
+                ':pending': 'pending',
+                ':used': 'used',
+                ':by': usedBy,
+                ':none': null,
+                ':ttl': expires,
+              },
+            })
+            .then(() => true),
+          () => false,
+        ),
+      ),
+    );
+    return released.filter(Boolean).length;
   }
 
   /** The ids of every upload of a chat, pending or used (Query on `UPLOAD#`, keys only). */

@@ -25,6 +25,19 @@ import { seqOfMessageId } from './ids.ts';
 import { SNIFF_BYTES, sniffImageType } from './image-sniff.ts';
 import { type AttachmentLinks, type MessageView, messageView } from './views.ts';
 
+/** The refusals of `claimUploads` (all BAD_REQUEST), so a caller can tell them from other ones. */
+const refusals = new WeakSet<Error>();
+function refuse(message: string) {
+  const error = badRequest(message);
+  refusals.add(error);
+  return error;
+}
+/** Whether `error` is `claimUploads` refusing one of the uploads (a scheduled send's `reason`). */
+export const isUploadRefusal = (error: unknown): boolean => error instanceof Error && refusals.has(error);
+
+/** How a send holds the uploads it claimed: a retry with the same clientMessageId may claim them again. */
+export const sendUsedBy = (clientMessageId: string): string => `cmid:${clientMessageId}`;
+
 /** How long a download URL works; `getAttachmentUrl` renews it. */
 export const DOWNLOAD_URL_SECONDS = 60 * 60;
 
@@ -65,9 +78,11 @@ export async function claimUploads(
   if (!attachments || attachments.length === 0) return undefined;
   const ids = attachments.map((a) => a.uploadId);
   const twice = ids.findIndex((id, i) => ids.indexOf(id) !== i);
-  if (twice >= 0) throw badRequest(`"attachments[${twice}].uploadId" names an upload listed before it.`);
+  if (twice >= 0) throw refuse(`"attachments[${twice}].uploadId" names an upload listed before it.`);
   // A retry of this very send (same clientMessageId) may use what the first attempt claimed.
-  const usedBy = clientMessageId ? `cmid:${clientMessageId}` : `once:${randomBytes(9).toString('base64url')}`;
+  const usedBy = clientMessageId
+    ? sendUsedBy(clientMessageId)
+    : `once:${randomBytes(9).toString('base64url')}`;
   const records = await deps.store.uploads.getMany(chatId, ids);
   const uploads = ids.map((id, i) =>
     usable(deps, caller, records.get(id), usedBy, `attachments[${i}].uploadId`),
@@ -79,9 +94,7 @@ export async function claimUploads(
   const gone = tagged.indexOf('missing');
   if (gone >= 0) throw notUploaded(`attachments[${gone}].uploadId`);
   if ((await deps.store.uploads.claim(uploads, caller.userId, usedBy)) === 'taken') {
-    throw badRequest(
-      '"attachments" names an upload that another message already carries; request a new upload.',
-    );
+    throw refuse('"attachments" names an upload that another message already carries; request a new upload.');
   }
   return uploads.map((u) => ({
     attachmentId: u.uploadId,
@@ -101,34 +114,39 @@ function usable(
   field: string,
 ): UploadRecord {
   if (!upload || upload.userId !== caller.userId) {
-    throw badRequest(`"${field}" is not an upload you requested for this chat.`);
+    throw refuse(`"${field}" is not an upload you requested for this chat.`);
   }
   if (upload.status === 'used' && upload.usedBy !== usedBy) {
-    throw badRequest(`"${field}" was already sent in another message; request a new upload.`);
+    throw refuse(`"${field}" was already sent in another message; request a new upload.`);
   }
-  if (deps.now().getTime() > Date.parse(upload.createdAt) + UPLOAD_CLAIM_SECONDS * 1000) {
-    throw badRequest(`"${field}" has expired (uploads must be sent within 12 hours); request a new upload.`);
+  // The claim window holds for a first claim; one this send holds already (a scheduled message's,
+  // claimed when it was scheduled) stays its own until it goes out.
+  if (
+    upload.status === 'pending' &&
+    deps.now().getTime() > Date.parse(upload.createdAt) + UPLOAD_CLAIM_SECONDS * 1000
+  ) {
+    throw refuse(`"${field}" has expired (uploads must be sent within 12 hours); request a new upload.`);
   }
   return upload;
 }
 
 const notUploaded = (field: string) =>
-  badRequest(`"${field}" has no file yet: PUT the bytes to the upload URL first.`);
+  refuse(`"${field}" has no file yet: PUT the bytes to the upload URL first.`);
 
 /** The bytes in storage are what the upload declared: present, same size, same type, image bytes. */
 async function verifyBytes(deps: Deps, upload: UploadRecord, field: string): Promise<void> {
   const probe = await bucket(deps).probe(mediaKey(upload.chatId, upload.uploadId), SNIFF_BYTES);
   if (probe.status === 'missing') throw notUploaded(field);
   if (probe.size !== upload.size) {
-    throw badRequest(`"${field}": the stored file is ${probe.size} bytes, not the ${upload.size} declared.`);
+    throw refuse(`"${field}": the stored file is ${probe.size} bytes, not the ${upload.size} declared.`);
   }
   if (bareType(probe.contentType) !== upload.contentType) {
-    throw badRequest(
+    throw refuse(
       `"${field}": the stored file's type is "${probe.contentType}", not the "${upload.contentType}" declared.`,
     );
   }
   if (upload.kind === 'image' && sniffImageType(probe.head) !== upload.contentType) {
-    throw badRequest(`"${field}": the file's content is not ${upload.contentType}.`);
+    throw refuse(`"${field}": the file's content is not ${upload.contentType}.`);
   }
 }
 

@@ -23,8 +23,10 @@ import { mapSettled } from '../shared/concurrency.ts';
 import { isChatError } from '../shared/errors.ts';
 import { event } from '../shared/frames.ts';
 import { logger } from '../shared/logger.ts';
+import { isUploadRefusal } from './media.ts';
 import { scheduledView, sendClientMessageId } from './scheduled.ts';
 import type { ScheduledDeps } from './scheduled-deps.ts';
+import { attachmentIdsOf, releaseUploads } from './scheduled-media.ts';
 import { sendMessage } from './send.ts';
 
 /** How long a claim holds: longer than one dispatch can take (the dispatcher times out at 20 s). */
@@ -63,7 +65,9 @@ export async function dispatchScheduled(deps: ScheduledDeps, ref: DueRef): Promi
   }
   const at = deps.now();
   if (!(await deps.store.scheduled.complete(claimed, dispatchId, outcome, at))) return 'skipped';
-  const scheduled = scheduledView({
+  // What failed to go out gives its uploads back (the claim is still the completed message's).
+  if (outcome.status === 'failed') await releaseUploads(deps, claimed, attachmentIdsOf(claimed));
+  const scheduled = await scheduledView(deps, {
     ...claimed,
     status: outcome.status,
     ...(outcome.status === 'sent' ? { messageId: outcome.messageId } : { reason: outcome.reason }),
@@ -108,12 +112,16 @@ async function publish(deps: ScheduledDeps, record: ScheduledRecord): Promise<Co
       text: record.text,
       replyTo: record.replyTo ?? undefined,
       clientMessageId,
-      attachments: undefined,
+      // Checked again as the send that claimed them: still there, same size and type.
+      attachments: record.attachments?.map((a) => ({ uploadId: a.attachmentId })),
       connectionId: NO_SOCKET,
     });
     return { status: 'sent', messageId: message.messageId };
   } catch (error) {
     if (!isChatError(error)) throw error;
+    // An upload it carries is no longer usable (its bytes or record are gone): it does not go out
+    // without it.
+    if (isUploadRefusal(error)) return { status: 'failed', reason: 'ATTACHMENT_UNAVAILABLE' };
     // The author is no longer a member, or the chat is gone: say which.
     if (error.code === 'NOT_FOUND') {
       const refusal = await whyNot(deps, record);

@@ -17,6 +17,14 @@ import type { Deps } from './deps.ts';
 import { seqOfMessageId } from './ids.ts';
 import { LIMITS } from './limits.ts';
 import type { ScheduledDeps } from './scheduled-deps.ts';
+import {
+  attachmentIdsOf,
+  claimForSchedule,
+  releaseUploads,
+  scheduledAttachments,
+} from './scheduled-media.ts';
+
+export { sendClientMessageId } from './scheduled-media.ts';
 
 const DAY_MS = 24 * 3600 * 1000;
 /** Clocks of different functions may disagree this much. */
@@ -28,12 +36,13 @@ export interface ScheduleMessageInput extends Request<'scheduleMessage'> {
   readonly connectionId: string;
 }
 
-export function scheduledView(r: ScheduledRecord): Scheduled {
+/** A scheduled message as the wire shows it (its attachments' download URLs signed). */
+export async function scheduledView(deps: Deps, r: ScheduledRecord): Promise<Scheduled> {
   return {
     scheduledId: r.scheduledId,
     chatId: r.chatId,
     text: r.text,
-    attachments: [],
+    attachments: await scheduledAttachments(deps, r),
     replyTo: r.replyTo ?? null,
     sendAt: r.sendAt,
     status: r.status === 'sending' ? 'pending' : r.status,
@@ -53,9 +62,6 @@ export function scheduledIdFor(userId: string, chatId: string, clientMessageId: 
     : randomBytes(16);
   return `s_${bytes.toString('base64url')}`;
 }
-
-/** The clientMessageId the send of a scheduled message carries: its publish is idempotent by it. */
-export const sendClientMessageId = (scheduledId: string): string => `sched_${scheduledId}`;
 
 /** `sendAt` must be in the future and at most 30 days ahead. */
 function checkSendAt(sendAt: Date, now: Date): void {
@@ -78,10 +84,6 @@ export async function scheduleMessage(
   const sendAt = new Date(input.sendAt);
   checkSendAt(sendAt, now);
   await refuseBlockedSend(deps, caller, await loadAsMember(deps, caller, input.chatId));
-  // The same refusal as sendMessage's until this server accepts attachments.
-  if (input.attachments !== undefined) {
-    throw badRequest('"attachments" are not accepted by this server yet.');
-  }
   if (input.replyTo !== undefined) {
     const seq = seqOfMessageId(input.replyTo);
     const target = seq === undefined ? undefined : await deps.store.messages.get(input.chatId, seq);
@@ -89,13 +91,18 @@ export async function scheduleMessage(
       throw badRequest('"replyTo" must be the messageId of a message in this chat.');
     }
   }
+  const scheduledId = scheduledIdFor(caller.userId, input.chatId, input.clientMessageId);
+  // Checked and claimed as sendMessage does, for the send that goes out at sendAt (the last check:
+  // a refused upload writes nothing).
+  const attachments = await claimForSchedule(deps, caller, input.chatId, scheduledId, input.attachments);
   const record: ScheduledRecord = {
-    scheduledId: scheduledIdFor(caller.userId, input.chatId, input.clientMessageId),
+    scheduledId,
     userId: caller.userId,
     authorName: caller.name,
     chatId: input.chatId,
     text: input.text ?? '',
     replyTo: input.replyTo ?? null,
+    ...(attachments ? { attachments } : {}),
     clientMessageId: input.clientMessageId ?? null,
     sendAt: sendAt.toISOString(),
     status: 'pending',
@@ -104,9 +111,27 @@ export async function scheduleMessage(
     createdAt: now.toISOString(),
     attempts: 0,
   };
-  const outcome = await deps.store.scheduled.create(record, LIMITS.scheduledMaxPending);
-  if (outcome.status === 'duplicate') return { scheduled: scheduledView(outcome.existing) };
+  const outcome = await deps.store.scheduled
+    .create(record, LIMITS.scheduledMaxPending)
+    .catch(async (error: unknown) => {
+      await releaseUploads(deps, record, attachmentIdsOf(record));
+      throw error;
+    });
+  if (outcome.status === 'duplicate') {
+    // The schedule made the first time holds (or sent) what it carries; anything else this retry
+    // claimed goes back.
+    const existing = outcome.existing;
+    const kept =
+      existing.status === 'cancelled' || existing.status === 'failed' ? [] : attachmentIdsOf(existing);
+    await releaseUploads(
+      deps,
+      record,
+      attachmentIdsOf(record).filter((id) => !kept.includes(id)),
+    );
+    return { scheduled: await scheduledView(deps, existing) };
+  }
   if (outcome.status === 'limit') {
+    await releaseUploads(deps, record, attachmentIdsOf(record));
     throw badRequest(
       `You have ${LIMITS.scheduledMaxPending} scheduled messages waiting, the most allowed; cancel one or wait until one goes out.`,
     );
@@ -119,7 +144,7 @@ export async function scheduleMessage(
       .enqueue([{ userId: record.userId, scheduledId: record.scheduledId, sendAt: record.sendAt }], now)
       .catch((error: unknown) => logger.error('could not enqueue a scheduled message', { error }));
   }
-  const scheduled = scheduledView(record);
+  const scheduled = await scheduledView(deps, record);
   await deps.fanOut.toUsers([caller.userId], event('scheduled.created', { scheduled }), {
     excludeConnectionId: input.connectionId,
   });
@@ -134,10 +159,12 @@ export async function listScheduled(
 ): Promise<{ scheduled: Scheduled[] }> {
   const records = await deps.store.scheduled.listPending(caller.userId);
   return {
-    scheduled: records
-      .filter((r) => input.chatId === undefined || r.chatId === input.chatId)
-      .sort((a, b) => a.sendAt.localeCompare(b.sendAt) || a.scheduledId.localeCompare(b.scheduledId))
-      .map(scheduledView),
+    scheduled: await Promise.all(
+      records
+        .filter((r) => input.chatId === undefined || r.chatId === input.chatId)
+        .sort((a, b) => a.sendAt.localeCompare(b.sendAt) || a.scheduledId.localeCompare(b.scheduledId))
+        .map((r) => scheduledView(deps, r)),
+    ),
   };
 }
 
@@ -168,7 +195,10 @@ export async function cancelScheduled(
     if (latest.status === 'pending') throw conflict('The scheduled message was busy; please retry.');
     throw notPending(latest);
   }
-  const scheduled = scheduledView({ ...record, status: 'cancelled' });
+  // Cancelled: nothing can send it now, so its uploads go back (the claim still keeps others off
+  // them until they do).
+  await releaseUploads(deps, record, attachmentIdsOf(record));
+  const scheduled = await scheduledView(deps, { ...record, status: 'cancelled' });
   await deps.fanOut.toUsers([caller.userId], event('scheduled.cancelled', { scheduled }), {
     excludeConnectionId: input.connectionId,
   });

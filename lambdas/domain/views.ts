@@ -49,7 +49,7 @@ export function messageView(m: MessageRecord, links: AttachmentLinks = NO_LINKS)
   };
 }
 
-function attachmentView(a: StoredAttachment, link: SignedUrl): Attachment {
+export function attachmentView(a: StoredAttachment, link: SignedUrl): Attachment {
   return {
     attachmentId: a.attachmentId,
     kind: a.kind,

@@ -161,6 +161,9 @@ describe('media grants', { timeout: 60_000 }, () => {
         'editMessage',
         'deleteMessage',
         'deleteChat',
+        'scheduleMessage',
+        'listScheduled',
+        'cancelScheduled',
       ].sort(),
     );
     for (const def of ROUTES) {
@@ -191,6 +194,10 @@ describe('media grants', { timeout: 60_000 }, () => {
     expect(actions('history')).toEqual(['s3:GetObject']);
     expect(actions('deleteMessage')).toEqual(['s3:DeleteObject']);
     expect(actions('deleteChat')).toEqual(['s3:DeleteObject']);
+    // Scheduled messages: claimed like a send; listed with signed URLs; given back (re-tagged) on cancel.
+    expect(actions('scheduleMessage')).toEqual(['s3:GetObject', 's3:PutObjectTagging']);
+    expect(actions('listScheduled')).toEqual(['s3:GetObject']);
+    expect(actions('cancelScheduled')).toEqual(['s3:GetObject', 's3:PutObjectTagging']);
     const granted = Object.values(resources)
       .filter((r) => r.Type === 'AWS::IAM::Policy' || r.Type === 'AWS::IAM::Role')
       .map((r) => JSON.stringify(r.Properties));

@@ -104,12 +104,15 @@ describe('scheduled messages on AWS', { timeout: 60_000 }, () => {
     expect(resourcesOf(send as NonNullable<typeof send>)).toEqual([arnOf(queue)]);
   });
 
-  it('grants the dispatcher sendMessage’s table actions, the connections, and its queue', () => {
+  it('grants the dispatcher sendMessage’s table and media actions, the connections, and its queue', () => {
     const { dispatcher, queue } = s.stack.scheduled;
     const route = ACTION_ROUTES.sendMessage;
     if (route === 'planned') throw new Error('sendMessage is deployed');
     expect(SCHEDULED_FUNCTIONS.dispatcher.tableActions).toEqual(
-      expect.arrayContaining(route.tableActions.filter((a) => a !== 'dynamodb:BatchGetItem')),
+      expect.arrayContaining([...route.tableActions]),
+    );
+    expect(SCHEDULED_FUNCTIONS.dispatcher.mediaActions).toEqual(
+      expect.arrayContaining([...(route.media ?? [])]),
     );
     const statements = statementsOf(s, dispatcher);
     const consume = [
@@ -132,6 +135,7 @@ describe('scheduled messages on AWS', { timeout: 60_000 }, () => {
           'execute-api:ManageConnections',
           'sqs:SendMessage',
           ...consume,
+          ...SCHEDULED_FUNCTIONS.dispatcher.mediaActions,
         ]),
       ].sort(),
     );

@@ -82,9 +82,9 @@ describe('scheduleMessage refuses', () => {
       /"text" must not contain control/,
     ],
     [
-      'attachments (not accepted yet)',
+      'an attachment that is not an upload of the caller',
       () => ({ ...valid(), attachments: [{ uploadId: 'u1' }] }),
-      /"attachments"/,
+      /"attachments\[0\]\.uploadId" is not an upload you requested/,
     ],
     ['a replyTo of another chat', () => ({ ...valid(), replyTo: 'm1_AAAAAAAAAAAA' }), /"replyTo"/],
     ['a bad clientMessageId', () => ({ ...valid(), clientMessageId: 'a#b' }), /"clientMessageId"/],

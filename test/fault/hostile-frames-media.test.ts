@@ -6,12 +6,13 @@
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { S3Client } from '@aws-sdk/client-s3';
-import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectUsers, type Message, makeDirect, settle, type UserSocket } from '../support/chat.ts';
-import type { Frame } from '../support/client.ts';
-import { FILES, s3Of, storedKeys, tagsOf, uploadFile } from '../support/media.ts';
+import { FILES, s3Of, uploadFile } from '../support/media.ts';
+import { inMs } from '../support/scheduled.ts';
 import { startTestStack, type TestStack } from '../support/stack.ts';
+import { bucketSnapshot, expectRefusedCleanly, type HostileCase, tableSnapshot } from './hostile/harness.ts';
 
 let stack: TestStack;
 let doc: DynamoDBDocumentClient;
@@ -63,14 +64,15 @@ afterAll(async () => {
   await stack?.stop();
 });
 
-interface Case {
-  readonly name: string;
-  /** A raw string is sent as is (its requestId "RID" made unique); an object gets a requestId. */
-  readonly frame: (w: World) => string | Record<string, unknown>;
-  readonly code: string;
-  /** What the error's message must say (the field it names). */
-  readonly says?: RegExp;
-}
+type Case = HostileCase<World>;
+/** A world to look at the cases' frames with before the real one exists. */
+const PLACEHOLDER: World = {
+  ab: 'c_ab',
+  bc: 'c_bc',
+  aliceUpload: 'u_alice',
+  bobUpload: 'u_bob',
+  bcMessage: { attachments: [] } as unknown as Message,
+};
 
 const upload = (fields: Record<string, unknown>) => ({
   action: 'requestUpload',
@@ -165,6 +167,7 @@ const CASES: Case[] = [
   { name: 'size 0', frame: (x) => upload({ chatId: x.ab, size: 0 }), code: 'BAD_REQUEST', says: /"size"/ },
   {
     name: 'size 1e400 (Infinity)',
+    action: 'requestUpload',
     frame: (x) =>
       `{"action":"requestUpload","requestId":"RID","chatId":"${x.ab}","contentType":"image/png","size":1e400}`,
     code: 'BAD_REQUEST',
@@ -202,6 +205,7 @@ const CASES: Case[] = [
   },
   {
     name: 'fileName with a lone surrogate',
+    action: 'requestUpload',
     frame: (x) =>
       `{"action":"requestUpload","requestId":"RID","chatId":"${x.ab}","contentType":"image/png","size":9,"fileName":"\\ud800.png"}`,
     code: 'BAD_REQUEST',
@@ -321,6 +325,7 @@ const CASES: Case[] = [
   },
   {
     name: 'uploadId under __proto__',
+    action: 'sendMessage',
     frame: (x) =>
       `{"action":"sendMessage","requestId":"RID","chatId":"${x.ab}","text":"","attachments":[{"__proto__":{"uploadId":"${x.aliceUpload}"}}]}`,
     code: 'BAD_REQUEST',
@@ -353,48 +358,26 @@ const CASES: Case[] = [
   },
 ];
 
-/** The whole table of this file, read consistently. */
-async function table(): Promise<Record<string, unknown>[]> {
-  const items: Record<string, unknown>[] = [];
-  let ExclusiveStartKey: Record<string, unknown> | undefined;
-  do {
-    const out = await doc.send(
-      new ScanCommand({ TableName: stack.tableName, ConsistentRead: true, ExclusiveStartKey }),
-    );
-    items.push(...(out.Items ?? []));
-    ExclusiveStartKey = out.LastEvaluatedKey;
-  } while (ExclusiveStartKey);
-  return items.sort((a, b) => (`${a.pk}|${a.sk}` < `${b.pk}|${b.sk}` ? -1 : 1));
-}
-
-/** Every object of the bucket with its tags. */
-async function bucket(): Promise<string[]> {
-  const keys = await storedKeys(stack, s3);
-  return Promise.all(
-    keys.map(async (key) => {
-      const [, chatId = '', uploadId = ''] = key.split('/');
-      return `${key} ${(await tagsOf(stack, s3, chatId, uploadId)).join(',')}`;
-    }),
-  );
-}
-
-let raws = 0;
-
-async function exchange(
-  spec: string | Record<string, unknown>,
-): Promise<{ reply: Frame; requestId: string }> {
-  if (typeof spec === 'string') {
-    const requestId = `raw-${++raws}`;
-    const reply = alice.waitFor((f) => f.requestId === requestId, 10_000, 'reply to a raw frame');
-    alice.sendRaw(spec.replace('"RID"', `"${requestId}"`));
-    return { reply: await reply, requestId };
-  }
-  const reply = await alice.request(
-    String(spec.action),
-    Object.fromEntries(Object.entries(spec).filter(([k]) => k !== 'action')),
-  );
-  return { reply, requestId: String(reply.requestId) };
-}
+/**
+ * scheduleMessage checks its attachments as sendMessage does: each sendMessage case again as a
+ * schedule an hour ahead (a refused one claims nothing: the bucket's tags are compared as well).
+ */
+const asSchedule = (c: Case): Case => ({
+  ...c,
+  name: `scheduleMessage: ${c.name}`,
+  ...(c.action === undefined ? {} : { action: 'scheduleMessage' }),
+  frame: (x) => {
+    const spec = c.frame(x);
+    const sendAt = inMs(3600_000);
+    return typeof spec === 'string'
+      ? spec.replace('"action":"sendMessage"', `"action":"scheduleMessage","sendAt":"${sendAt}"`)
+      : { ...spec, action: 'scheduleMessage', sendAt };
+  },
+});
+const SCHEDULE_CASES = CASES.filter((c) => {
+  const spec = c.frame(PLACEHOLDER);
+  return typeof spec === 'string' ? spec.includes('"action":"sendMessage"') : spec.action === 'sendMessage';
+}).map(asSchedule);
 
 describe('hostile media frames', () => {
   it('has at least 40 cases, each named once', () => {
@@ -402,25 +385,25 @@ describe('hostile media frames', () => {
     expect(new Set(CASES.map((c) => c.name)).size).toBe(CASES.length);
   });
 
-  it.each(CASES.map((c) => [c.name, c] as const))('%s', async (_name, c) => {
-    const before = { table: await table(), bucket: await bucket() };
-    const marks = [alice, bob, carol].map((s) => s.frames.length);
-    const spec = c.frame(w);
-    const { reply } = await exchange(spec);
-    const action = typeof spec === 'string' ? /"action":"(\w+)"/.exec(spec)?.[1] : spec.action;
-    expect(reply).toMatchObject({ type: 'error', code: c.code, action });
-    if (c.says) expect(String(reply.message)).toMatch(c.says);
-    expect(String(reply.message)).not.toMatch(/at .*\.ts:\d+|Exception|stack|S3 /i);
-    await settle(stack, alice, bob, carol);
-    expect({ table: await table(), bucket: await bucket() }).toEqual(before);
-    [alice, bob, carol].forEach((s, i) => {
-      const events = s.frames
-        .slice(marks[i])
-        .filter((f) => !['ack', 'error', 'pong'].includes(String(f.type)));
-      expect(events).toEqual([]);
-    });
-    expect(alice.frames.at(-1)).toMatchObject({ type: 'pong' });
-    expect(alice.isOpen).toBe(true);
+  it('runs every sendMessage attachment case as a scheduleMessage too', () => {
+    expect(SCHEDULE_CASES.length).toBeGreaterThanOrEqual(15);
+  });
+
+  it.each([...CASES, ...SCHEDULE_CASES].map((c) => [c.name, c] as const))('%s', async (_name, c) => {
+    await expectRefusedCleanly(
+      {
+        stack,
+        attacker: alice,
+        everyone: [alice, bob, carol],
+        state: async () => ({
+          table: await tableSnapshot(stack, doc),
+          bucket: await bucketSnapshot(stack, s3),
+        }),
+        idle: () => stack.scheduler.idle(),
+      },
+      c,
+      w,
+    );
   });
 
   it('left the uploads usable by their owners', async () => {

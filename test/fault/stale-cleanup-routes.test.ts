@@ -6,8 +6,7 @@
  * Besides the behaviour, this suite exercises each route's cleanup path, so that the IAM check
  * (scripts/check-iam.ts) sees each route's scoped `DeleteItem` in use rather than trusting it.
  */
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { type MetricValues, onMetrics } from '../../lambdas/shared/metrics.ts';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   closeAll,
   connectUser,
@@ -18,46 +17,11 @@ import {
   storedConnectionIds,
   type UserSocket,
 } from '../support/chat.ts';
-import { startTestStack, type TestStack } from '../support/stack.ts';
+import { useTestStack } from '../support/stack.ts';
+import { useStaleCleanup } from '../support/stale.ts';
 
-let stack: TestStack;
-let metrics: MetricValues[] = [];
-let stop: () => void = () => {};
-
-beforeAll(async () => {
-  stack = await startTestStack();
-});
-afterAll(async () => {
-  await stack?.stop();
-});
-beforeEach(() => {
-  metrics = [];
-  stop = onMetrics((m) => metrics.push(m));
-});
-afterEach(() => stop());
-
-const removed = () => metrics.reduce((n, m) => n + (m.StaleConnectionsRemoved ?? 0), 0);
-
-/** Opens another socket for `userId` and drops it without a close frame: its record stays behind. */
-async function ghostOf(userId: string): Promise<string> {
-  const ghost = await connectUser(stack, userId);
-  await stack.gateway.idle();
-  stack.gateway.vanish(ghost.connectionId);
-  expect(await storedConnectionIds(stack, userId)).toContain(ghost.connectionId);
-  return ghost.connectionId;
-}
-
-/** Runs `action`, then expects the ghost's record gone, every other record kept, and the removal counted. */
-async function expectCleaned(userId: string, ghost: string, action: () => Promise<unknown>): Promise<void> {
-  const others = (await storedConnectionIds(stack, userId)).filter((id) => id !== ghost);
-  const counted = removed();
-  await action();
-  await stack.gateway.idle();
-  const after = await storedConnectionIds(stack, userId);
-  expect(after).not.toContain(ghost);
-  expect(after).toEqual(expect.arrayContaining(others));
-  expect(removed()).toBeGreaterThan(counted);
-}
+const stack = useTestStack();
+const { ghostOf, expectCleaned, removed } = useStaleCleanup(stack);
 
 describe('stale connection cleanup, route by route', { timeout: 120_000 }, () => {
   let owner: UserSocket;

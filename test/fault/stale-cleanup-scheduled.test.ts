@@ -4,61 +4,17 @@
  * `$disconnect`, the function posts to it, gets 410, and deletes exactly that record. This also
  * exercises each one's scoped `DeleteItem`, so the IAM check (scripts/check-iam.ts) sees it in use.
  */
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, it } from 'vitest';
 import type { Scheduled } from '../../lambdas/contract/objects.ts';
-import { type MetricValues, onMetrics } from '../../lambdas/shared/metrics.ts';
-import {
-  closeAll,
-  connectUser,
-  connectUsers,
-  makeGroup,
-  sendText,
-  storedConnectionIds,
-  type UserSocket,
-} from '../support/chat.ts';
+import { closeAll, connectUsers, makeGroup, sendText, type UserSocket } from '../support/chat.ts';
 import type { Frame } from '../support/client.ts';
 import { inMs, schedule } from '../support/scheduled.ts';
-import { startTestStack, type TestStack } from '../support/stack.ts';
+import { useTestStack } from '../support/stack.ts';
+import { useStaleCleanup } from '../support/stale.ts';
 
-let stack: TestStack;
-let metrics: MetricValues[] = [];
-let stop: () => void = () => {};
-
-beforeAll(async () => {
-  stack = await startTestStack();
-});
-afterAll(async () => {
-  await stack?.stop();
-});
-beforeEach(() => {
-  metrics = [];
-  stop = onMetrics((m) => metrics.push(m));
-});
-afterEach(() => stop());
-
-const removed = () => metrics.reduce((n, m) => n + (m.StaleConnectionsRemoved ?? 0), 0);
+const stack = useTestStack();
+const { ghostOf, expectCleaned } = useStaleCleanup(stack);
 const about = (id: string) => (f: Frame) => (f.scheduled as Scheduled | undefined)?.scheduledId === id;
-
-/** Opens another socket for `userId` and drops it without a close frame: its record stays behind. */
-async function ghostOf(userId: string): Promise<string> {
-  const ghost = await connectUser(stack, userId);
-  await stack.gateway.idle();
-  stack.gateway.vanish(ghost.connectionId);
-  expect(await storedConnectionIds(stack, userId)).toContain(ghost.connectionId);
-  return ghost.connectionId;
-}
-
-/** Runs `action`, then expects the ghost's record gone, every other record kept, and the removal counted. */
-async function expectCleaned(userId: string, ghost: string, action: () => Promise<unknown>): Promise<void> {
-  const others = (await storedConnectionIds(stack, userId)).filter((id) => id !== ghost);
-  const counted = removed();
-  await action();
-  await stack.gateway.idle();
-  const after = await storedConnectionIds(stack, userId);
-  expect(after).not.toContain(ghost);
-  expect(after).toEqual(expect.arrayContaining(others));
-  expect(removed()).toBeGreaterThan(counted);
-}
 
 describe('stale connection cleanup: scheduled messages and markDelivered', { timeout: 120_000 }, () => {
   let author: UserSocket;

@@ -1,5 +1,6 @@
 /** What the hostile-frame cases refer to, and how a case is written. */
 import type { Message } from '../../support/chat.ts';
+import type { FrameSpec, HostileCase } from './harness.ts';
 
 /** What the cases refer to: alice's own chats and messages, and others' she must not touch. */
 export interface World {
@@ -24,15 +25,9 @@ export const nest = (depth: number, open: string, close: string, inner = '1') =>
 export const EMOJI = '😀'; // one code point, two UTF-16 units
 export const SKIN = '👍🏽'; // two code points
 
-export type FrameSpec = string | Record<string, unknown>;
+export type { FrameSpec };
 
-export interface Case {
-  readonly name: string;
-  /** A raw string is sent as is; an object gets a requestId and is JSON-encoded. */
-  readonly frame: (w: World) => FrameSpec;
-  readonly code: string;
-  /** The action the error frame must name (default: the frame's action, null for raw strings). */
-  readonly action?: string | null;
-}
+/** A case of the main hostile-frame suite (hostile-frames.test.ts). */
+export type Case = HostileCase<World>;
 
 export const send = (fields: Record<string, unknown>) => ({ action: 'sendMessage', ...fields });

@@ -213,9 +213,13 @@ describe('item kinds', () => {
 });
 
 describe('field readers and wire items', () => {
-  it('reads the attributes of a refused write: scalars, number sets and maps', () => {
+  it('reads the attributes of a refused write: scalars, number sets, maps and lists', () => {
     const wire = { s: { S: 'a' }, n: { N: '12' }, b: { BOOL: true }, z: { NULL: true }, l: { L: [] } };
-    expect(fromWireItem(wire)).toEqual({ s: 'a', n: 12, b: true, z: null });
+    expect(fromWireItem(wire)).toEqual({ s: 'a', n: 12, b: true, z: null, l: [] });
+    // A scheduled message's attachments come back from its refused duplicate create this way.
+    expect(fromWireItem({ l: { L: [{ M: { id: { S: 'u1' }, size: { N: '9' } } }, { S: 'x' }] } })).toEqual({
+      l: [{ id: 'u1', size: 9 }, 'x'],
+    });
     expect(fromWireItem({ v: { NS: ['3', '5'] }, m: { M: { u1: { N: '4' } } } })).toEqual({
       v: new Set([3, 5]),
       m: { u1: 4 },

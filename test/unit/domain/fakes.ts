@@ -127,6 +127,7 @@ export function fakeDeps() {
       create: vi.fn(),
       getMany: vi.fn(async () => new Map()),
       claim: vi.fn(async () => 'claimed' as const),
+      release: vi.fn(async () => 0),
       listIds: vi.fn(async () => []),
     },
     blocks: {
@@ -143,6 +144,7 @@ export function fakeDeps() {
     downloadUrl: vi.fn(async (key: string) => ({ url: `https://s3/${key}?get`, expiresAt: NOW })),
     probe: vi.fn(async () => ({ status: 'missing' }) as const),
     markAttached: vi.fn(async () => 'tagged' as const),
+    markPending: vi.fn(async () => 'tagged' as const),
     delete: vi.fn(),
   };
   const fanOut: Mocked<Pick<FanOut, 'toUsers' | 'isOpen'>> = {

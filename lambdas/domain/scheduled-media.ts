@@ -1,0 +1,78 @@
+/**
+ * The attachments of scheduled messages. `scheduleMessage` checks and claims the uploads exactly as
+ * `sendMessage` does (`claimUploads`), on behalf of the send the dispatcher will make — the one with
+ * clientMessageId `sched_<scheduledId>` — so from then on no other send can use them, and the claim
+ * (record `used`, TTL removed; object re-tagged `attached`) keeps upload cleanup away from them until
+ * `sendAt`. At `sendAt` the dispatcher's `sendMessage` names the same uploads and, being that very
+ * send, passes the same checks again (bytes still there, same size and type) and carries them like
+ * any message. A schedule that is cancelled, refused after the claim (the pending cap) or fails at
+ * `sendAt` gives its uploads back (`releaseUploads`): pending again, they expire as any upload
+ * never attached does, unless a send uses them first.
+ */
+import { mediaKey } from '../../lib/media.ts';
+import type { Attachment } from '../contract/objects.ts';
+import type { ScheduledRecord, StoredAttachment } from '../data/store.ts';
+import type { Caller } from '../shared/caller.ts';
+import { logger } from '../shared/logger.ts';
+import type { Deps } from './deps.ts';
+import { bucket, claimUploads, DOWNLOAD_URL_SECONDS, sendUsedBy } from './media.ts';
+import { attachmentView } from './views.ts';
+
+/** The clientMessageId the send of a scheduled message carries: its publish is idempotent by it. */
+export const sendClientMessageId = (scheduledId: string): string => `sched_${scheduledId}`;
+
+/** Claims the uploads for the scheduled message `scheduledId` (BAD_REQUEST, nothing written, when one is not usable). */
+export function claimForSchedule(
+  deps: Deps,
+  caller: Caller,
+  chatId: string,
+  scheduledId: string,
+  attachments: readonly { readonly uploadId: string }[] | undefined,
+): Promise<StoredAttachment[] | undefined> {
+  return claimUploads(deps, caller, chatId, attachments, sendClientMessageId(scheduledId));
+}
+
+/**
+ * Gives back the uploads `attachmentIds` a scheduled message holds and will not send. The objects
+ * are re-tagged pending first, while the claim still keeps every other send away from them (a send
+ * re-tags its uploads attached before it claims them), then the records are released. Best effort:
+ * what cannot be given back stays claimed (its bytes are kept until the chat is deleted), and is
+ * logged.
+ */
+export async function releaseUploads(
+  deps: Deps,
+  record: Pick<ScheduledRecord, 'chatId' | 'scheduledId'>,
+  attachmentIds: readonly string[],
+): Promise<void> {
+  if (attachmentIds.length === 0) return;
+  try {
+    await Promise.all(attachmentIds.map((id) => bucket(deps).markPending(mediaKey(record.chatId, id))));
+    await deps.store.uploads.release(
+      record.chatId,
+      attachmentIds,
+      sendUsedBy(sendClientMessageId(record.scheduledId)),
+      deps.now(),
+    );
+  } catch (error) {
+    logger.error('could not give back the uploads of a scheduled message', {
+      scheduledId: record.scheduledId,
+      error,
+    });
+  }
+}
+
+/** The ids of the uploads a scheduled message carries. */
+export const attachmentIdsOf = (record: Pick<ScheduledRecord, 'attachments'>): string[] =>
+  (record.attachments ?? []).map((a) => a.attachmentId);
+
+/** A scheduled message's attachments as the wire shows them (download URLs signed). */
+export async function scheduledAttachments(deps: Deps, record: ScheduledRecord): Promise<Attachment[]> {
+  return Promise.all(
+    (record.attachments ?? []).map(async (a) =>
+      attachmentView(
+        a,
+        await bucket(deps).downloadUrl(mediaKey(record.chatId, a.attachmentId), DOWNLOAD_URL_SECONDS),
+      ),
+    ),
+  );
+}
