@@ -226,7 +226,18 @@ export const ACTION_ROUTES: Readonly<Record<ActionName, ActionRoute>> = {
     media: ['s3:PutObject', 's3:PutObjectTagging'],
   },
   getAttachmentUrl: { tableActions: ['dynamodb:GetItem'], managementApi: false, media: SIGN_DOWNLOADS },
-  react: 'planned',
+  // GetItem: the message and the caller's reaction; UpdateItem: the version; the reaction and the
+  // message's summary are one transaction of a Put or a Delete and an Update (all item actions).
+  react: {
+    tableActions: [
+      ...FAN_OUT,
+      'dynamodb:GetItem',
+      'dynamodb:UpdateItem',
+      'dynamodb:PutItem',
+      'dynamodb:DeleteItem',
+    ],
+    media: SIGN_DOWNLOADS,
+  },
   markDelivered: { tableActions: [...FAN_OUT, 'dynamodb:UpdateItem'] },
   sync: { tableActions: ['dynamodb:Query', BY_VERSION], managementApi: false, media: SIGN_DOWNLOADS },
   scheduleMessage: {

@@ -10,6 +10,7 @@ import {
   dueIndexKeys,
   keys,
   membershipIndexKeys,
+  reactionKey,
   TTL_ATTRIBUTE,
   VERSION_INDEX,
   verSk,
@@ -142,6 +143,8 @@ const messageFields = {
   editedAt: field.nullableString,
   deleted: field.flag,
   attachments: storedAttachments,
+  /** The reaction summary (see `REACTION` below); absent when it has none. */
+  reactions: storedReactions,
   /** The chat version of the message's latest change. */
   ver: field.number,
   /** Epoch ms (the writer's clock) when the allocation of `ver` was sent (the settle rule). */
@@ -356,3 +359,45 @@ export const UPLOAD = defineItem({
   derived: (u) => ({ [TTL_ATTRIBUTE]: Math.floor(Date.parse(u.createdAt) / 1000) + UPLOAD_TTL_SECONDS }),
 });
 export type UploadRecord = RecordOf<typeof uploadFields>;
+
+/**
+ * Reactions (issue 14). A message carries its reaction summary (`reactions`: per emoji, in the
+ * order first added, the exact count and up to `REACTION_USERS_LISTED` user ids, newest first), so
+ * every reader of messages gets it with no extra read; the summary is bounded (at most 20 emoji of
+ * 20 ids each), so the item stays small however many react. Who has which emoji is a `REACTION`
+ * item per (message, user, emoji): what makes adding or removing one idempotent, and what keeps
+ * the count exact past the listed ids.
+ */
+export const REACTION_USERS_LISTED = 20;
+
+/** One emoji of a message's reaction summary. */
+export interface StoredReaction {
+  readonly emoji: string;
+  readonly count: number;
+  /** Newest first, at most `REACTION_USERS_LISTED`. */
+  readonly userIds: readonly string[];
+}
+
+/** A message's `reactions` list; absent (not an empty list) when it has none. */
+function storedReactions(value: unknown): StoredReaction[] | undefined {
+  if (!Array.isArray(value) || value.length === 0) return undefined;
+  return value.map((r: Record<string, unknown>) => ({
+    emoji: field.string(r.emoji),
+    count: field.number(r.count),
+    userIds: Array.isArray(r.userIds) ? r.userIds.map(String) : [],
+  }));
+}
+
+interface ReactionRef {
+  readonly chatId: string;
+  readonly seq: number;
+  readonly userId: string;
+  readonly emoji: string;
+}
+/** One user's emoji on one message (its keys say everything; it stores when it was added). */
+export const REACTION = defineItem({
+  itemType: 'reaction',
+  key: (r: ReactionRef) => reactionKey(r.chatId, r.seq, r.userId, r.emoji),
+  fields: { reactedAt: field.string },
+});
+export type { ReactionRef };

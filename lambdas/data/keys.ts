@@ -180,3 +180,14 @@ export const membershipIndexKeys = (chatId: string, userId: string): Record<stri
 export function stripPrefix(value: string, prefix: string): string {
   return value.startsWith(prefix) ? value.slice(prefix.length) : value;
 }
+
+/**
+ * Reactions (issue 14): one user's emoji on one message, in the chat partition:
+ * `CHAT#<chatId>` / `REACT#<seq, 12 digits>#<userId>#<emoji>`. `REACT#` sorts after `MSG#` and
+ * before `UPLOAD#`, so neither the chat head nor a history page reads one. Read by key only.
+ */
+export const REACTION_PREFIX = 'REACT#';
+export const reactionKey = (chatId: string, seq: number, userId: string, emoji: string): Key => ({
+  pk: chatPk(chatId),
+  sk: `${REACTION_PREFIX}${String(seq).padStart(SEQ_DIGITS, '0')}#${userId}#${emoji}`,
+});

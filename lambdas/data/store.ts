@@ -17,6 +17,7 @@
  *   due-index.ts   `due` (the due index of scheduled messages, the sweep's cursor)
  *   rosters.ts     `rosters` (the open sockets of each group's members, join markers)
  *   uploads.ts     `uploads` (media uploads of a chat; their bytes are in S3: media-bucket.ts)
+ *   reactions.ts   `reactions` (who has which emoji on a message; the message's summary)
  */
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { getDocumentClient } from '../shared/clients.ts';
@@ -28,6 +29,7 @@ import { ReadCursorRepository } from './cursors.ts';
 import { DueIndexRepository } from './due-index.ts';
 import { ChatHeadCache } from './head-cache.ts';
 import { MessageRepository } from './messages.ts';
+import { ReactionRepository } from './reactions.ts';
 import { RosterRepository } from './rosters.ts';
 import { ScheduledRepository } from './scheduled.ts';
 import { SequenceRepository } from './sequence.ts';
@@ -48,9 +50,10 @@ export type {
   ScheduledStatus,
   Slot,
   StoredAttachment,
+  StoredReaction,
   UploadRecord,
 } from './items.ts';
-export { CONNECTION_TTL_SECONDS, connectionExpiresAt } from './items.ts';
+export { CONNECTION_TTL_SECONDS, connectionExpiresAt, REACTION_USERS_LISTED } from './items.ts';
 export type { RosterEntry, RosterSocket } from './rosters.ts';
 export type { Completion, DueRef } from './scheduled.ts';
 
@@ -67,6 +70,7 @@ export class ChatStore {
   readonly scheduled: ScheduledRepository;
   readonly due: DueIndexRepository;
   readonly uploads: UploadRepository;
+  readonly reactions: ReactionRepository;
 
   constructor(client: DynamoDBDocumentClient, tableName: string) {
     const table = new TableClient(client, tableName);
@@ -82,6 +86,7 @@ export class ChatStore {
     this.scheduled = new ScheduledRepository(table);
     this.due = new DueIndexRepository(table);
     this.uploads = new UploadRepository(table);
+    this.reactions = new ReactionRepository(table);
   }
 }
 

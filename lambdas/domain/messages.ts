@@ -23,7 +23,7 @@ export interface MessageRef {
  * The chat, its members and the message a messageId names, for a caller who must be a member. Ids
  * of other chats or unknown ids are NOT_FOUND.
  */
-async function loadMessage(
+export async function loadMessage(
   deps: Deps,
   caller: Caller,
   ref: MessageRef,

@@ -120,6 +120,10 @@ export function fakeDeps() {
       claim: vi.fn(async () => 'claimed' as const),
       listIds: vi.fn(async () => []),
     },
+    reactions: {
+      has: vi.fn(async () => false),
+      apply: vi.fn(async () => ({ status: 'raced' }) as const),
+    },
   };
   const media: Mocked<Pick<MediaBucket, keyof MediaBucket>> = {
     uploadUrl: vi.fn(async (key: string) => ({ url: `https://s3/${key}?put`, expiresAt: NOW, headers: {} })),
