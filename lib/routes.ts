@@ -194,8 +194,9 @@ export const ACTION_ROUTES: Readonly<Record<ActionName, ActionRoute>> = {
     tableActions: [...FAN_OUT, 'dynamodb:GetItem', 'dynamodb:UpdateItem'],
     media: SIGN_DOWNLOADS,
   },
+  // PutItem (here, in removeMember and in deleteChat): the audit record of an administrator's action.
   deleteMessage: {
-    tableActions: [...FAN_OUT, 'dynamodb:GetItem', 'dynamodb:UpdateItem'],
+    tableActions: [...FAN_OUT, 'dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:PutItem'],
     media: ['s3:DeleteObject'],
   },
   readMessage: { tableActions: [...FAN_OUT, 'dynamodb:GetItem', 'dynamodb:UpdateItem'] },
@@ -211,10 +212,16 @@ export const ACTION_ROUTES: Readonly<Record<ActionName, ActionRoute>> = {
   },
   // Removing a member deletes its membership item (and the chat's items with the last member).
   removeMember: {
-    tableActions: ['dynamodb:Query', 'dynamodb:DeleteItem', 'dynamodb:UpdateItem', ROSTER_WRITES],
+    tableActions: [
+      'dynamodb:Query',
+      'dynamodb:DeleteItem',
+      'dynamodb:UpdateItem',
+      ROSTER_WRITES,
+      'dynamodb:PutItem',
+    ],
   },
   deleteChat: {
-    tableActions: ['dynamodb:Query', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem'],
+    tableActions: ['dynamodb:Query', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem', 'dynamodb:PutItem'],
     media: ['s3:DeleteObject'],
   },
   getPresence: { tableActions: ['dynamodb:BatchGetItem', 'dynamodb:Query'], managementApi: false },

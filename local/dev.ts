@@ -89,7 +89,12 @@ const demoTokens = seed
   ? await Promise.all(
       DEMO_USERS.map(async (u) => ({
         ...u,
-        token: await devToken(u.userId, { name: u.name, ttlSeconds: 24 * 3600 }),
+        // The demo `admin` user is an administrator (the `roles` claim, issue 14).
+        token: await devToken(u.userId, {
+          name: u.name,
+          ttlSeconds: 24 * 3600,
+          ...(u.userId === 'admin' ? { roles: ['admin'] } : {}),
+        }),
       })),
     )
   : [];

@@ -5,6 +5,7 @@
  */
 import { defineItem, field, type Item, type RecordOf } from './item.ts';
 import {
+  auditKey,
   CLIENT_ID_INDEX,
   clientIdSk,
   dueIndexKeys,
@@ -401,3 +402,28 @@ export const REACTION = defineItem({
   fields: { reactedAt: field.string },
 });
 export type { ReactionRef };
+
+/** An administrator action that needed the role (removeMember, deleteMessage, deleteChat). */
+export const AUDIT_ACTIONS = ['removeMember', 'deleteMessage', 'deleteChat'] as const;
+export type AuditAction = (typeof AUDIT_ACTIONS)[number];
+
+const auditFields = {
+  auditId: field.string,
+  /** ISO 8601 UTC, milliseconds: when it was done (also the partition and sort key). */
+  at: field.string,
+  /** Who: the administrator's user id. */
+  actorId: field.string,
+  /** What. */
+  action: field.oneOf(AUDIT_ACTIONS, 'deleteChat'),
+  /** The target: the chat, and the member or message acted on. */
+  chatId: field.string,
+  userId: field.nullableString,
+  messageId: field.nullableString,
+};
+/** One administrator action (who, what, when, target); kept (no TTL). See `auditKey`. */
+export const AUDIT = defineItem({
+  itemType: 'audit',
+  key: (a) => auditKey(a.at, a.auditId),
+  fields: auditFields,
+});
+export type AuditRecord = RecordOf<typeof auditFields>;

@@ -191,3 +191,12 @@ export const reactionKey = (chatId: string, seq: number, userId: string, emoji: 
   pk: chatPk(chatId),
   sk: `${REACTION_PREFIX}${String(seq).padStart(SEQ_DIGITS, '0')}#${userId}#${emoji}`,
 });
+
+/**
+ * Audit records of administrator actions (issue 14), one partition per UTC day:
+ * `AUDIT#<yyyy-mm-dd>` / `<ISO 8601 time>#<auditId>`. "What did administrators do since T" is one
+ * Query per day from T (sort key ≥ T); rare writes, so a day's partition is never hot.
+ */
+export const AUDIT_PREFIX = 'AUDIT#';
+export const auditPk = (at: string): string => `${AUDIT_PREFIX}${at.slice(0, 10)}`;
+export const auditKey = (at: string, auditId: string): Key => ({ pk: auditPk(at), sk: `${at}#${auditId}` });

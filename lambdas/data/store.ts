@@ -18,10 +18,12 @@
  *   rosters.ts     `rosters` (the open sockets of each group's members, join markers)
  *   uploads.ts     `uploads` (media uploads of a chat; their bytes are in S3: media-bucket.ts)
  *   reactions.ts   `reactions` (who has which emoji on a message; the message's summary)
+ *   audit.ts       `audit` (administrator actions, by day)
  */
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { getDocumentClient } from '../shared/clients.ts';
 import { config } from '../shared/config.ts';
+import { AuditRepository } from './audit.ts';
 import { ChatRepository } from './chats.ts';
 import { ClaimRepository } from './claims.ts';
 import { ConnectionRepository, ProfileRepository } from './connections.ts';
@@ -40,6 +42,8 @@ import { UploadRepository } from './uploads.ts';
 export { byJoined, type ChatWithMembers } from './chats.ts';
 export type { ChatHead } from './head-cache.ts';
 export type {
+  AuditAction,
+  AuditRecord,
   ChatKind,
   ChatRecord,
   MemberRecord,
@@ -71,6 +75,7 @@ export class ChatStore {
   readonly due: DueIndexRepository;
   readonly uploads: UploadRepository;
   readonly reactions: ReactionRepository;
+  readonly audit: AuditRepository;
 
   constructor(client: DynamoDBDocumentClient, tableName: string) {
     const table = new TableClient(client, tableName);
@@ -87,6 +92,7 @@ export class ChatStore {
     this.due = new DueIndexRepository(table);
     this.uploads = new UploadRepository(table);
     this.reactions = new ReactionRepository(table);
+    this.audit = new AuditRepository(table);
   }
 }
 

@@ -104,8 +104,7 @@ export async function react(
     }
     // A version allocated for an attempt that lost a race serves the next one while it is newer
     // than the message and its write deadline has not passed: fewer allocations under a burst.
-    if (!version?.open() || version.ver <= current.ver)
-      version = await allocateVersion(deps, input.chatId);
+    if (!version?.open() || version.ver <= current.ver) version = await allocateVersion(deps, input.chatId);
     if (!version.open() || version.ver <= current.ver) continue;
     try {
       const outcome = await deps.store.reactions.apply(

@@ -124,6 +124,7 @@ export function fakeDeps() {
       has: vi.fn(async () => false),
       apply: vi.fn(async () => ({ status: 'raced' }) as const),
     },
+    audit: { record: vi.fn(), listBetween: vi.fn(async () => []) },
   };
   const media: Mocked<Pick<MediaBucket, keyof MediaBucket>> = {
     uploadUrl: vi.fn(async (key: string) => ({ url: `https://s3/${key}?put`, expiresAt: NOW, headers: {} })),
