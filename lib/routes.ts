@@ -258,8 +258,13 @@ export const ACTION_ROUTES: Readonly<Record<ActionName, ActionRoute>> = {
   blockUser: 'planned',
   unblockUser: 'planned',
   listBlocked: 'planned',
-  reportMessage: 'planned',
-  listReports: 'planned',
+  // GetItem: the chat's head (Query) and the message; a report is a transaction of two Puts (the
+  // reporter's marker and the report), and a second report reads the marker back.
+  reportMessage: {
+    tableActions: ['dynamodb:Query', 'dynamodb:GetItem', 'dynamodb:PutItem'],
+    managementApi: false,
+  },
+  listReports: { tableActions: ['dynamodb:Query'], managementApi: false },
 };
 
 const actionRoute = (routeKey: string, route: Exclude<ActionRoute, 'planned'>): RouteDefinition => ({

@@ -12,6 +12,8 @@ import {
   keys,
   membershipIndexKeys,
   reactionKey,
+  reportedKey,
+  reportKey,
   TTL_ATTRIBUTE,
   VERSION_INDEX,
   verSk,
@@ -427,3 +429,32 @@ export const AUDIT = defineItem({
   fields: auditFields,
 });
 export type AuditRecord = RecordOf<typeof auditFields>;
+
+const reportFields = {
+  reportId: field.string,
+  chatId: field.string,
+  messageId: field.string,
+  reporterId: field.string,
+  reason: field.string,
+  createdAt: field.string,
+};
+/** A report of a message, for administrators (`listReports`). */
+export const REPORT = defineItem({
+  itemType: 'report',
+  key: (r) => reportKey(r.createdAt, r.reportId),
+  fields: reportFields,
+});
+export type ReportRecord = RecordOf<typeof reportFields>;
+
+interface ReportedRef {
+  readonly chatId: string;
+  readonly seq: number;
+  readonly reporterId: string;
+}
+/** That a user reported a message, and the report it made (so a second report returns it). */
+export const REPORTED = defineItem({
+  itemType: 'reported',
+  key: (r: ReportedRef) => reportedKey(r.chatId, r.seq, r.reporterId),
+  fields: { reportId: field.string, createdAt: field.string },
+});
+export type { ReportedRef };

@@ -200,3 +200,19 @@ export const reactionKey = (chatId: string, seq: number, userId: string, emoji: 
 export const AUDIT_PREFIX = 'AUDIT#';
 export const auditPk = (at: string): string => `${AUDIT_PREFIX}${at.slice(0, 10)}`;
 export const auditKey = (at: string, auditId: string): Key => ({ pk: auditPk(at), sk: `${at}#${auditId}` });
+
+/**
+ * Reports (issue 14). Every report in one partition, newest last by sort key, so that
+ * `listReports` is one Query backwards (reports are rare: far below a partition's write limit):
+ * `REPORTS` / `<ISO 8601 time>#<reportId>`. That a user reported a message is a marker in the chat
+ * partition, `CHAT#<chatId>` / `REPORT#<seq, 12 digits>#<reporterId>` (reporting twice is harmless).
+ */
+export const REPORTS_PK = 'REPORTS';
+export const reportKey = (createdAt: string, reportId: string): Key => ({
+  pk: REPORTS_PK,
+  sk: `${createdAt}#${reportId}`,
+});
+export const reportedKey = (chatId: string, seq: number, reporterId: string): Key => ({
+  pk: chatPk(chatId),
+  sk: `REPORT#${String(seq).padStart(SEQ_DIGITS, '0')}#${reporterId}`,
+});

@@ -19,6 +19,7 @@
  *   uploads.ts     `uploads` (media uploads of a chat; their bytes are in S3: media-bucket.ts)
  *   reactions.ts   `reactions` (who has which emoji on a message; the message's summary)
  *   audit.ts       `audit` (administrator actions, by day)
+ *   reports.ts     `reports` (reports of messages, for administrators)
  */
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { getDocumentClient } from '../shared/clients.ts';
@@ -32,6 +33,7 @@ import { DueIndexRepository } from './due-index.ts';
 import { ChatHeadCache } from './head-cache.ts';
 import { MessageRepository } from './messages.ts';
 import { ReactionRepository } from './reactions.ts';
+import { ReportRepository } from './reports.ts';
 import { RosterRepository } from './rosters.ts';
 import { ScheduledRepository } from './scheduled.ts';
 import { SequenceRepository } from './sequence.ts';
@@ -49,6 +51,7 @@ export type {
   MemberRecord,
   MembershipRef,
   MessageRecord,
+  ReportRecord,
   Role,
   ScheduledRecord,
   ScheduledStatus,
@@ -76,6 +79,7 @@ export class ChatStore {
   readonly uploads: UploadRepository;
   readonly reactions: ReactionRepository;
   readonly audit: AuditRepository;
+  readonly reports: ReportRepository;
 
   constructor(client: DynamoDBDocumentClient, tableName: string) {
     const table = new TableClient(client, tableName);
@@ -93,6 +97,7 @@ export class ChatStore {
     this.uploads = new UploadRepository(table);
     this.reactions = new ReactionRepository(table);
     this.audit = new AuditRepository(table);
+    this.reports = new ReportRepository(table);
   }
 }
 

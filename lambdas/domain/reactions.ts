@@ -32,7 +32,7 @@ export interface ReactInput extends MessageRef {
  */
 const REACT_ATTEMPTS = 40;
 /** Short, jittered pauses after a lost race, so that a burst does not retry in lockstep. */
-const LOST_RACE_BACKOFF: Backoff = { baseMs: 5, capMs: 100 };
+const LOST_RACE_BACKOFF: Backoff = { baseMs: 20, capMs: 1000 };
 const MAX_DISTINCT = LIMITS.reactionsMaxDistinct;
 
 const deletedMessage = (messageId: string) => notFound(`Message "${messageId}" was not found.`);
