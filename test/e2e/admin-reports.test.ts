@@ -6,13 +6,12 @@
  * (twice is harmless); only administrators list reports (FORBIDDEN otherwise), newest first, paged.
  */
 
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { SignJWT } from 'jose';
 import { describe, expect, it } from 'vitest';
 import { DEV_JWT_SECRET } from '../../lambdas/auth/verifier.ts';
-import { AuditRepository } from '../../lambdas/data/audit.ts';
-import { TableClient } from '../../lambdas/data/table-client.ts';
+import { readAudit } from '../../scripts/audit.ts';
 import {
   connectUser,
   expectRefused,
@@ -27,6 +26,7 @@ import { TestClient } from '../support/client.ts';
 import { uniqueId, useTestStack } from '../support/stack.ts';
 
 const stack = useTestStack();
+const execFileAsync = promisify(execFile);
 
 /** An administrator's socket: a dev token with the `roles` claim (or another claim holding it). */
 async function connectAdmin(claims: Record<string, unknown> = { roles: ['admin'] }): Promise<UserSocket> {
@@ -41,16 +41,14 @@ async function connectAdmin(claims: Record<string, unknown> = { roles: ['admin']
   return Object.assign(client, { userId, name: 'An admin', connectionId: '' });
 }
 
-async function auditSince(since: string) {
-  const doc = DynamoDBDocumentClient.from(new DynamoDBClient({ endpoint: stack.dynamoEndpoint }));
-  try {
-    return await new AuditRepository(new TableClient(doc, stack.tableName)).listBetween(
-      since,
-      new Date(Date.now() + 1000).toISOString(),
-    );
-  } finally {
-    doc.destroy();
-  }
+/** The audit records since `since`, read as `npm run audit` reads them. */
+function auditSince(since: string) {
+  return readAudit({
+    since,
+    until: new Date(Date.now() + 1000).toISOString(),
+    tableName: stack.tableName,
+    endpoint: stack.dynamoEndpoint,
+  });
 }
 
 describe('administrators', () => {
@@ -84,6 +82,28 @@ describe('administrators', () => {
       [admin.userId, 'deleteChat', null, null],
     ]);
     for (const r of records) expect(Date.parse(r.at)).toBeGreaterThanOrEqual(Date.parse(since));
+    // The CLI prints them, one line each (who, what, target).
+    const cli = await execFileAsync(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        'scripts/audit.ts',
+        '--since',
+        '1h',
+        '--endpoint',
+        stack.dynamoEndpoint,
+        '--table',
+        stack.tableName,
+      ],
+      { env: { ...process.env, AWS_REGION: 'local' } },
+    );
+    const lines = cli.stdout.split('\n').filter((l) => l.includes(chat.chatId));
+    expect(lines).toHaveLength(3);
+    expect(lines[0]).toContain(
+      `${admin.userId}  deleteMessage  chat ${chat.chatId}, message ${message.messageId}`,
+    );
+    expect(lines[1]).toContain(`removeMember  chat ${chat.chatId}, user ${bob.userId}`);
     // The admin was never a member, and none of this made them one.
     await expectRefused(stack, admin, 'getChat', { chatId: chat.chatId }, 'NOT_FOUND');
   });
