@@ -7,6 +7,7 @@
  *   DYNAMODB_DATA_DIR=dir keep DynamoDB Local's data in a folder (also: --persist [dir])
  *   DYNAMODB_ENDPOINT=url use a DynamoDB (Local) that is already running
  *   DYNAMODB_HOST=addr    DynamoDB Local's listen address (default 127.0.0.1)
+ *   PRE_SEND_HOOK=module  the pre-send hook (also: --hook module; docs/hooks.md)
  *   --no-seed / SEED=0    do not load the demo users and chats
  */
 import { resolve } from 'node:path';
@@ -48,12 +49,17 @@ function parseCommandLine(argv: string[]) {
   try {
     return parseArgs({
       args,
-      options: { persist: { type: 'string' }, port: { type: 'string' }, 'no-seed': { type: 'boolean' } },
+      options: {
+        persist: { type: 'string' },
+        port: { type: 'string' },
+        'no-seed': { type: 'boolean' },
+        hook: { type: 'string' },
+      },
       allowPositionals: false,
     }).values;
   } catch (error) {
     process.stderr.write(
-      `${(error as Error).message}\nusage: npm run dev [-- --persist [dir]] [--port N] [--no-seed]\n`,
+      `${(error as Error).message}\nusage: npm run dev [-- --persist [dir]] [--port N] [--no-seed] [--hook module.ts]\n`,
     );
     process.exit(2);
   }
@@ -63,6 +69,8 @@ const values = parseCommandLine(process.argv.slice(2));
 const port = Number(values.port ?? process.env.PORT ?? DEFAULT_PORT);
 const dbPath = values.persist ?? process.env.DYNAMODB_DATA_DIR;
 const host = process.env.HOST ?? LOOPBACK_HOST;
+// The pre-send hook (docs/hooks.md): --hook hooks/word-filter.ts, or PRE_SEND_HOOK.
+if (values.hook) process.env.PRE_SEND_HOOK = values.hook;
 
 try {
   stack = await startLocalStack({
