@@ -19,6 +19,7 @@
  * | `detailedMetrics` | `false` turns off per-route stage metrics |
  * | `dailyCostAlarmUsd` | the cost alarm's daily budget in USD (default 10; 0 turns it off) |
  * | `nag` | `false` skips the cdk-nag checks at synth (bin/app.ts) |
+ * | `rolesClaim` | claims naming a user's roles, comma list (default `roles,cognito:groups`); `admin` = administrator |
  */
 import type { Node } from 'constructs';
 import { type AuthConfig, type CognitoSesEmail, checkSecretArn } from './auth.ts';
@@ -165,6 +166,7 @@ export function settingsFromContext(node: Node): ContextSettings {
     nag: bool(lookup, 'nag', true),
     props: {
       auth: authFromContext(lookup),
+      ...(str(lookup, 'rolesClaim') ? { rolesClaim: str(lookup, 'rolesClaim') } : {}),
       destroyable: bool(lookup, 'destroyable', false),
       configureAccountLogging: bool(lookup, 'configureAccountLogging', true),
       ...(stageName ? { stageName } : {}),
