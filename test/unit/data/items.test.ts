@@ -213,9 +213,13 @@ describe('item kinds', () => {
 });
 
 describe('field readers and wire items', () => {
-  it('reads the attributes of a refused write: scalars, number sets and maps', () => {
+  it('reads the attributes of a refused write: scalars, number sets, maps and lists', () => {
     const wire = { s: { S: 'a' }, n: { N: '12' }, b: { BOOL: true }, z: { NULL: true }, l: { L: [] } };
-    expect(fromWireItem(wire)).toEqual({ s: 'a', n: 12, b: true, z: null });
+    expect(fromWireItem(wire)).toEqual({ s: 'a', n: 12, b: true, z: null, l: [] });
+    // Lists of maps (a message's attachments and reactions) read back whole.
+    expect(fromWireItem({ r: { L: [{ M: { emoji: { S: '👍' }, count: { N: '2' } } }] } })).toEqual({
+      r: [{ emoji: '👍', count: 2 }],
+    });
     expect(fromWireItem({ v: { NS: ['3', '5'] }, m: { M: { u1: { N: '4' } } } })).toEqual({
       v: new Set([3, 5]),
       m: { u1: 4 },
