@@ -12,6 +12,7 @@
 import { Duration, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
 import {
   AccountRecovery,
+  CfnUserPoolGroup,
   ClientAttributes,
   FeaturePlan,
   Mfa,
@@ -100,6 +101,12 @@ export interface ChatAuthProps {
    * @default false (RETAIN, user pool deletion protection on)
    */
   readonly destroyable?: boolean;
+  /**
+   * The claims that name a user's roles; a token whose roles hold `admin` is an administrator
+   * (issue 14; lambdas/auth/verifier.ts). Comma-separated claim names.
+   * @default 'roles,cognito:groups'
+   */
+  readonly rolesClaim?: string;
 }
 
 /** A complete secret ARN ends with `-` and the 6 random characters Secrets Manager appends. */
@@ -200,6 +207,13 @@ export class ChatAuth extends Construct {
         });
         this.userPool = pool;
         this.userPoolClient = client;
+        // Administrators are the members of this group (their ID tokens carry `cognito:groups`).
+        new CfnUserPoolGroup(this, 'AdminGroup', {
+          userPoolId: pool.userPoolId,
+          groupName: 'admin',
+          description:
+            'Chat administrators: remove members, delete messages and chats anywhere, list reports.',
+        });
         // The `iss` of the pool's tokens (and the base of its JWKS URL).
         const { region, urlSuffix } = Stack.of(this);
         const issuer = `https://cognito-idp.${region}.${urlSuffix}/${pool.userPoolId}`;
@@ -274,6 +288,7 @@ export class ChatAuth extends Construct {
         break;
       }
     }
+    if (props.rolesClaim) this.environment = { ...this.environment, ROLES_CLAIM: props.rolesClaim };
   }
 
   /** Lets `grantee` verify tokens: `secretsmanager:GetSecretValue` on the HS256 secret; nothing in the JWKS modes. */

@@ -26,6 +26,8 @@ export interface ChatStackProps extends StackProps {
    * @default { mode: 'cognito' } (the stack creates a user pool and an app client)
    */
   readonly auth?: AuthConfig;
+  /** Claims naming a user's roles (`admin` makes an administrator). @default 'roles,cognito:groups' */
+  readonly rolesClaim?: string;
   /**
    * A throwaway stack: the table, user pool, secret and log groups are deleted with the stack and the
    * table has no deletion protection.
@@ -122,7 +124,11 @@ export class ChatStack extends Stack {
           : {}),
     });
     this.media = new ChatMedia(this, 'Media', { destroyable });
-    this.auth = new ChatAuth(this, 'Auth', { ...(props.auth ? { config: props.auth } : {}), destroyable });
+    this.auth = new ChatAuth(this, 'Auth', {
+      ...(props.auth ? { config: props.auth } : {}),
+      ...(props.rolesClaim ? { rolesClaim: props.rolesClaim } : {}),
+      destroyable,
+    });
     this.chatApi = new ChatApi(this, 'Chat', {
       table: this.table,
       auth: this.auth,

@@ -21,6 +21,7 @@
  * | `nag` | `false` skips the cdk-nag checks at synth (bin/app.ts) |
  * | `pushApnsSecretArn`, `pushFcmSecretArn` | push: Secrets Manager secrets of the APNs key and the FCM service account (docs/push.md); without either, no push |
  * | `pushIdOnly` | `true`: pushes carry ids only (no text or names through Apple or Google) |
+ * | `rolesClaim` | claims naming a user's roles, comma list (default `roles,cognito:groups`); `admin` = administrator |
  */
 import type { Node } from 'constructs';
 import { type AuthConfig, type CognitoSesEmail, checkSecretArn } from './auth.ts';
@@ -169,6 +170,7 @@ export function settingsFromContext(node: Node): ContextSettings {
     nag: bool(lookup, 'nag', true),
     props: {
       auth: authFromContext(lookup),
+      ...(str(lookup, 'rolesClaim') ? { rolesClaim: str(lookup, 'rolesClaim') } : {}),
       destroyable: bool(lookup, 'destroyable', false),
       configureAccountLogging: bool(lookup, 'configureAccountLogging', true),
       ...(stageName ? { stageName } : {}),

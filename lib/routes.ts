@@ -194,8 +194,9 @@ export const ACTION_ROUTES: Readonly<Record<ActionName, ActionRoute>> = {
     tableActions: [...FAN_OUT, 'dynamodb:GetItem', 'dynamodb:UpdateItem'],
     media: SIGN_DOWNLOADS,
   },
+  // PutItem (here, in removeMember and in deleteChat): the audit record of an administrator's action.
   deleteMessage: {
-    tableActions: [...FAN_OUT, 'dynamodb:GetItem', 'dynamodb:UpdateItem'],
+    tableActions: [...FAN_OUT, 'dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:PutItem'],
     media: ['s3:DeleteObject'],
   },
   readMessage: { tableActions: [...FAN_OUT, 'dynamodb:GetItem', 'dynamodb:UpdateItem'] },
@@ -211,10 +212,16 @@ export const ACTION_ROUTES: Readonly<Record<ActionName, ActionRoute>> = {
   },
   // Removing a member deletes its membership item (and the chat's items with the last member).
   removeMember: {
-    tableActions: ['dynamodb:Query', 'dynamodb:DeleteItem', 'dynamodb:UpdateItem', ROSTER_WRITES],
+    tableActions: [
+      'dynamodb:Query',
+      'dynamodb:DeleteItem',
+      'dynamodb:UpdateItem',
+      ROSTER_WRITES,
+      'dynamodb:PutItem',
+    ],
   },
   deleteChat: {
-    tableActions: ['dynamodb:Query', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem'],
+    tableActions: ['dynamodb:Query', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem', 'dynamodb:PutItem'],
     media: ['s3:DeleteObject'],
   },
   // MEMBERSHIPS: who shares a chat with the caller (presence privacy, lambdas/domain/presence-privacy.ts).
@@ -230,7 +237,18 @@ export const ACTION_ROUTES: Readonly<Record<ActionName, ActionRoute>> = {
     media: ['s3:PutObject', 's3:PutObjectTagging'],
   },
   getAttachmentUrl: { tableActions: ['dynamodb:GetItem'], managementApi: false, media: SIGN_DOWNLOADS },
-  react: 'planned',
+  // GetItem: the message and the caller's reaction; UpdateItem: the version; the reaction and the
+  // message's summary are one transaction of a Put or a Delete and an Update (all item actions).
+  react: {
+    tableActions: [
+      ...FAN_OUT,
+      'dynamodb:GetItem',
+      'dynamodb:UpdateItem',
+      'dynamodb:PutItem',
+      'dynamodb:DeleteItem',
+    ],
+    media: SIGN_DOWNLOADS,
+  },
   markDelivered: { tableActions: [...FAN_OUT, 'dynamodb:UpdateItem'] },
   sync: { tableActions: ['dynamodb:Query', BY_VERSION], managementApi: false, media: SIGN_DOWNLOADS },
   // With attachments: claims the uploads as sendMessage does (BatchGetItem reads them; the bytes'
@@ -271,8 +289,13 @@ export const ACTION_ROUTES: Readonly<Record<ActionName, ActionRoute>> = {
   blockUser: { tableActions: ['dynamodb:PutItem'], managementApi: false },
   unblockUser: { tableActions: ['dynamodb:DeleteItem:userPartitions'], managementApi: false },
   listBlocked: { tableActions: ['dynamodb:Query'], managementApi: false },
-  reportMessage: 'planned',
-  listReports: 'planned',
+  // GetItem: the chat's head (Query) and the message; a report is a transaction of two Puts (the
+  // reporter's marker and the report), and a second report reads the marker back.
+  reportMessage: {
+    tableActions: ['dynamodb:Query', 'dynamodb:GetItem', 'dynamodb:PutItem'],
+    managementApi: false,
+  },
+  listReports: { tableActions: ['dynamodb:Query'], managementApi: false },
 };
 
 const actionRoute = (routeKey: string, route: Exclude<ActionRoute, 'planned'>): RouteDefinition => ({

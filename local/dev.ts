@@ -7,6 +7,7 @@
  *   DYNAMODB_DATA_DIR=dir keep DynamoDB Local's data in a folder (also: --persist [dir])
  *   DYNAMODB_ENDPOINT=url use a DynamoDB (Local) that is already running
  *   DYNAMODB_HOST=addr    DynamoDB Local's listen address (default 127.0.0.1)
+ *   PRE_SEND_HOOK=module  the pre-send hook (also: --hook module; docs/hooks.md)
  *   --no-seed / SEED=0    do not load the demo users and chats
  *   --push-id-only / PUSH_ID_ONLY=true  pushes carry ids only (the privacy option)
  */
@@ -55,12 +56,13 @@ function parseCommandLine(argv: string[]) {
         port: { type: 'string' },
         'no-seed': { type: 'boolean' },
         'push-id-only': { type: 'boolean' },
+        hook: { type: 'string' },
       },
       allowPositionals: false,
     }).values;
   } catch (error) {
     process.stderr.write(
-      `${(error as Error).message}\nusage: npm run dev [-- --persist [dir]] [--port N] [--no-seed] [--push-id-only]\n`,
+      `${(error as Error).message}\nusage: npm run dev [-- --persist [dir]] [--port N] [--no-seed] [--push-id-only] [--hook module.ts]\n`,
     );
     process.exit(2);
   }
@@ -80,6 +82,8 @@ try {
   process.stderr.write(`Could not build the web page (web/): ${(error as Error).message}\n`);
   process.exit(1);
 }
+// The pre-send hook (docs/hooks.md): --hook hooks/word-filter.ts, or PRE_SEND_HOOK.
+if (values.hook) process.env.PRE_SEND_HOOK = values.hook;
 
 try {
   stack = await startLocalStack({
@@ -108,7 +112,12 @@ const demoTokens = seed
   ? await Promise.all(
       DEMO_USERS.map(async (u) => ({
         ...u,
-        token: await devToken(u.userId, { name: u.name, ttlSeconds: 24 * 3600 }),
+        // The demo `admin` user is an administrator (the `roles` claim, issue 14).
+        token: await devToken(u.userId, {
+          name: u.name,
+          ttlSeconds: 24 * 3600,
+          ...(u.userId === 'admin' ? { roles: ['admin'] } : {}),
+        }),
       })),
     )
   : [];

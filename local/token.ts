@@ -1,6 +1,6 @@
 /**
- * `npm run token -- <userId> [--name N] [--ttl seconds]`: prints a dev token signed with the local
- * HS256 secret (`JWT_SECRET`, or the documented dev default) alone on stdout.
+ * `npm run token -- <userId> [--name N] [--ttl seconds] [--roles admin]`: prints a dev token signed
+ * with the local HS256 secret (`JWT_SECRET`, or the documented dev default) alone on stdout.
  */
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -15,11 +15,16 @@ export interface DevTokenOptions {
   readonly secret?: string;
   readonly issuer?: string;
   readonly audience?: string;
+  /** The `roles` claim (e.g. `['admin']`). @default none */
+  readonly roles?: readonly string[];
 }
 
 export async function devToken(userId: string, options: DevTokenOptions = {}): Promise<string> {
   const secret = options.secret ?? process.env.JWT_SECRET ?? DEV_JWT_SECRET;
-  let jwt = new SignJWT({ name: options.name ?? userId })
+  let jwt = new SignJWT({
+    name: options.name ?? userId,
+    ...(options.roles ? { roles: [...options.roles] } : {}),
+  })
     .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
     .setSubject(userId)
     .setIssuedAt()
@@ -34,11 +39,13 @@ export async function devToken(userId: string, options: DevTokenOptions = {}): P
 async function main(): Promise<void> {
   const { values, positionals } = parseArgs({
     allowPositionals: true,
-    options: { name: { type: 'string' }, ttl: { type: 'string' } },
+    options: { name: { type: 'string' }, ttl: { type: 'string' }, roles: { type: 'string' } },
   });
   const userId = positionals[0];
   if (!userId) {
-    process.stderr.write('usage: npm run token -- <userId> [--name "Display Name"] [--ttl seconds]\n');
+    process.stderr.write(
+      'usage: npm run token -- <userId> [--name "Display Name"] [--ttl seconds] [--roles admin]\n',
+    );
     process.exit(2);
   }
   const ttl = values.ttl === undefined ? 3600 : Number(values.ttl);
@@ -47,7 +54,11 @@ async function main(): Promise<void> {
     process.exit(2);
   }
   process.stdout.write(
-    `${await devToken(userId, { ...(values.name ? { name: values.name } : {}), ttlSeconds: ttl })}\n`,
+    `${await devToken(userId, {
+      ...(values.name ? { name: values.name } : {}),
+      ...(values.roles ? { roles: values.roles.split(',').filter(Boolean) } : {}),
+      ttlSeconds: ttl,
+    })}\n`,
   );
 }
 

@@ -26,6 +26,34 @@ export const DEV_JWT_SECRET = 'local-dev-secret-change-me-0123456789abcdef';
 export interface VerifiedUser {
   readonly userId: string;
   readonly name: string;
+  /** The token's roles claim holds the administrator role (`admin`). */
+  readonly admin: boolean;
+}
+
+/**
+ * Where administrators are named (issue 14): a claim holding a list of roles (or one role, or a
+ * space- or comma-separated string). `ROLES_CLAIM` names the claims to read (comma-separated); by
+ * default `roles` and Cognito's `cognito:groups`. The role is `admin`.
+ */
+export const DEFAULT_ROLES_CLAIMS = ['roles', 'cognito:groups'] as const;
+export const ADMIN_ROLE = 'admin';
+
+/** The claims to read roles from, from `ROLES_CLAIM` (comma-separated) or the defaults. */
+export function rolesClaimsFromEnv(env: NodeJS.ProcessEnv): readonly string[] {
+  const named = (env.ROLES_CLAIM ?? '')
+    .split(',')
+    .map((c) => c.trim())
+    .filter(Boolean);
+  return named.length ? named : DEFAULT_ROLES_CLAIMS;
+}
+
+/** The roles a token carries in any of `claims`. */
+export function rolesOf(payload: JWTPayload, claims: readonly string[]): string[] {
+  return claims.flatMap((claim) => {
+    const value = payload[claim];
+    if (Array.isArray(value)) return value.filter((r): r is string => typeof r === 'string');
+    return typeof value === 'string' ? value.split(/[\s,]+/).filter(Boolean) : [];
+  });
 }
 
 export type VerifierConfig =
@@ -125,7 +153,10 @@ function usableSubject(sub: unknown): sub is string {
   return length >= 1 && length <= LIMITS.idMaxChars && sub.trim() === sub && !BAD_SUBJECT.test(sub);
 }
 
-export function createVerifier(cfg: VerifierConfig): (token: string) => Promise<VerifiedUser> {
+export function createVerifier(
+  cfg: VerifierConfig,
+  rolesClaims: readonly string[] = DEFAULT_ROLES_CLAIMS,
+): (token: string) => Promise<VerifiedUser> {
   const key: Uint8Array | JWTVerifyGetKey = cfg.mode === 'hs256' ? cfg.secret : remoteKeys(cfg.jwksUrl);
   const algorithms = cfg.mode === 'hs256' ? ['HS256'] : [...cfg.algorithms];
   const options = {
@@ -149,6 +180,7 @@ export function createVerifier(cfg: VerifierConfig): (token: string) => Promise<
     }
     const sub = payload.sub;
     if (!usableSubject(sub)) throw new InvalidTokenError('the token subject is not a usable user id');
-    return { userId: sub, name: displayName(payload, sub) };
+    const admin = rolesOf(payload, rolesClaims).includes(ADMIN_ROLE);
+    return { userId: sub, name: displayName(payload, sub), admin };
   };
 }

@@ -109,7 +109,7 @@ type WireValue = {
   L?: unknown[];
 };
 
-/** One attribute in the wire format: scalars, number sets, maps and lists (other types are skipped). */
+/** One attribute in the wire format: scalars, number sets, maps and lists (others are skipped). */
 function fromWireValue(value: unknown): unknown {
   const v = value as WireValue;
   if (v.S !== undefined) return v.S;
@@ -118,6 +118,7 @@ function fromWireValue(value: unknown): unknown {
   if (v.NULL) return null;
   if (v.NS !== undefined) return new Set(v.NS.map(Number));
   if (v.M !== undefined) return fromWireItem(v.M);
+  // Lists (a message's attachments and reactions): a refused write's item must read back whole.
   if (v.L !== undefined) return v.L.map(fromWireValue);
   return undefined;
 }

@@ -5,12 +5,16 @@
  */
 import { defineItem, field, type Item, type RecordOf } from './item.ts';
 import {
+  auditKey,
   blockKey,
   CLIENT_ID_INDEX,
   clientIdSk,
   dueIndexKeys,
   keys,
   membershipIndexKeys,
+  reactionKey,
+  reportedKey,
+  reportKey,
   TTL_ATTRIBUTE,
   VERSION_INDEX,
   verSk,
@@ -145,6 +149,8 @@ const messageFields = {
   editedAt: field.nullableString,
   deleted: field.flag,
   attachments: storedAttachments,
+  /** The reaction summary (see `REACTION` below); absent when it has none. */
+  reactions: storedReactions,
   /** The chat version of the message's latest change. */
   ver: field.number,
   /** Epoch ms (the writer's clock) when the allocation of `ver` was sent (the settle rule). */
@@ -415,3 +421,98 @@ export const BLOCK = defineItem({
   fields: blockFields,
 });
 export type BlockRecord = RecordOf<typeof blockFields>;
+/**
+ * Reactions (issue 14). A message carries its reaction summary (`reactions`: per emoji, in the
+ * order first added, the exact count and up to `REACTION_USERS_LISTED` user ids, newest first), so
+ * every reader of messages gets it with no extra read; the summary is bounded (at most 20 emoji of
+ * 20 ids each), so the item stays small however many react. Who has which emoji is a `REACTION`
+ * item per (message, user, emoji): what makes adding or removing one idempotent, and what keeps
+ * the count exact past the listed ids.
+ */
+export const REACTION_USERS_LISTED = 20;
+
+/** One emoji of a message's reaction summary. */
+export interface StoredReaction {
+  readonly emoji: string;
+  readonly count: number;
+  /** Newest first, at most `REACTION_USERS_LISTED`. */
+  readonly userIds: readonly string[];
+}
+
+/** A message's `reactions` list; absent (not an empty list) when it has none. */
+function storedReactions(value: unknown): StoredReaction[] | undefined {
+  if (!Array.isArray(value) || value.length === 0) return undefined;
+  return value.map((r: Record<string, unknown>) => ({
+    emoji: field.string(r.emoji),
+    count: field.number(r.count),
+    userIds: Array.isArray(r.userIds) ? r.userIds.map(String) : [],
+  }));
+}
+
+interface ReactionRef {
+  readonly chatId: string;
+  readonly seq: number;
+  readonly userId: string;
+  readonly emoji: string;
+}
+/** One user's emoji on one message (its keys say everything; it stores when it was added). */
+export const REACTION = defineItem({
+  itemType: 'reaction',
+  key: (r: ReactionRef) => reactionKey(r.chatId, r.seq, r.userId, r.emoji),
+  fields: { reactedAt: field.string },
+});
+export type { ReactionRef };
+
+/** An administrator action that needed the role (removeMember, deleteMessage, deleteChat). */
+export const AUDIT_ACTIONS = ['removeMember', 'deleteMessage', 'deleteChat'] as const;
+export type AuditAction = (typeof AUDIT_ACTIONS)[number];
+
+const auditFields = {
+  auditId: field.string,
+  /** ISO 8601 UTC, milliseconds: when it was done (also the partition and sort key). */
+  at: field.string,
+  /** Who: the administrator's user id. */
+  actorId: field.string,
+  /** What. */
+  action: field.oneOf(AUDIT_ACTIONS, 'deleteChat'),
+  /** The target: the chat, and the member or message acted on. */
+  chatId: field.string,
+  userId: field.nullableString,
+  messageId: field.nullableString,
+};
+/** One administrator action (who, what, when, target); kept (no TTL). See `auditKey`. */
+export const AUDIT = defineItem({
+  itemType: 'audit',
+  key: (a) => auditKey(a.at, a.auditId),
+  fields: auditFields,
+});
+export type AuditRecord = RecordOf<typeof auditFields>;
+
+const reportFields = {
+  reportId: field.string,
+  chatId: field.string,
+  messageId: field.string,
+  reporterId: field.string,
+  reason: field.string,
+  createdAt: field.string,
+};
+/** A report of a message, for administrators (`listReports`). */
+export const REPORT = defineItem({
+  itemType: 'report',
+  key: (r) => reportKey(r.createdAt, r.reportId),
+  fields: reportFields,
+});
+export type ReportRecord = RecordOf<typeof reportFields>;
+
+interface ReportedRef {
+  readonly chatId: string;
+  readonly seq: number;
+  readonly reporterId: string;
+}
+/** That a user reported a message, and the report it made (so a second report returns it). */
+export const REPORTED = defineItem({
+  itemType: 'reported',
+  key: (r: ReportedRef) => reportedKey(r.chatId, r.seq, r.reporterId),
+  fields: { reportId: field.string, createdAt: field.string },
+});
+export type { ReportedRef };

@@ -212,3 +212,39 @@ export const blockKey = (blockerId: string, blockedId: string): Key => ({
   pk: userPk(blockerId),
   sk: `${BLOCK_PREFIX}${blockedId}`,
 });
+
+/**
+ * Reactions (issue 14): one user's emoji on one message, in the chat partition:
+ * `CHAT#<chatId>` / `REACT#<seq, 12 digits>#<userId>#<emoji>`. `REACT#` sorts after `MSG#` and
+ * before `UPLOAD#`, so neither the chat head nor a history page reads one. Read by key only.
+ */
+export const REACTION_PREFIX = 'REACT#';
+export const reactionKey = (chatId: string, seq: number, userId: string, emoji: string): Key => ({
+  pk: chatPk(chatId),
+  sk: `${REACTION_PREFIX}${String(seq).padStart(SEQ_DIGITS, '0')}#${userId}#${emoji}`,
+});
+
+/**
+ * Audit records of administrator actions (issue 14), one partition per UTC day:
+ * `AUDIT#<yyyy-mm-dd>` / `<ISO 8601 time>#<auditId>`. "What did administrators do since T" is one
+ * Query per day from T (sort key ≥ T); rare writes, so a day's partition is never hot.
+ */
+export const AUDIT_PREFIX = 'AUDIT#';
+export const auditPk = (at: string): string => `${AUDIT_PREFIX}${at.slice(0, 10)}`;
+export const auditKey = (at: string, auditId: string): Key => ({ pk: auditPk(at), sk: `${at}#${auditId}` });
+
+/**
+ * Reports (issue 14). Every report in one partition, newest last by sort key, so that
+ * `listReports` is one Query backwards (reports are rare: far below a partition's write limit):
+ * `REPORTS` / `<ISO 8601 time>#<reportId>`. That a user reported a message is a marker in the chat
+ * partition, `CHAT#<chatId>` / `REPORT#<seq, 12 digits>#<reporterId>` (reporting twice is harmless).
+ */
+export const REPORTS_PK = 'REPORTS';
+export const reportKey = (createdAt: string, reportId: string): Key => ({
+  pk: REPORTS_PK,
+  sk: `${createdAt}#${reportId}`,
+});
+export const reportedKey = (chatId: string, seq: number, reporterId: string): Key => ({
+  pk: chatPk(chatId),
+  sk: `REPORT#${String(seq).padStart(SEQ_DIGITS, '0')}#${reporterId}`,
+});

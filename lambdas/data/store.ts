@@ -19,10 +19,14 @@
  *   rosters.ts     `rosters` (the open sockets of each group's members, join markers)
  *   uploads.ts     `uploads` (media uploads of a chat; their bytes are in S3: media-bucket.ts)
  *   blocks.ts      `blocks` (who each user has blocked)
+ *   reactions.ts   `reactions` (who has which emoji on a message; the message's summary)
+ *   audit.ts       `audit` (administrator actions, by day)
+ *   reports.ts     `reports` (reports of messages, for administrators)
  */
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { getDocumentClient } from '../shared/clients.ts';
 import { config } from '../shared/config.ts';
+import { AuditRepository } from './audit.ts';
 import { BlockRepository } from './blocks.ts';
 import { ChatRepository } from './chats.ts';
 import { ClaimRepository } from './claims.ts';
@@ -33,6 +37,8 @@ import { DueIndexRepository } from './due-index.ts';
 import { ChatHeadCache } from './head-cache.ts';
 import { MessageRepository } from './messages.ts';
 import { MuteRepository } from './mutes.ts';
+import { ReactionRepository } from './reactions.ts';
+import { ReportRepository } from './reports.ts';
 import { RosterRepository } from './rosters.ts';
 import { ScheduledRepository } from './scheduled.ts';
 import { SequenceRepository } from './sequence.ts';
@@ -43,6 +49,8 @@ import { UploadRepository } from './uploads.ts';
 export { byJoined, type ChatWithMembers } from './chats.ts';
 export type { ChatHead } from './head-cache.ts';
 export type {
+  AuditAction,
+  AuditRecord,
   ChatKind,
   ChatRecord,
   DeviceRecord,
@@ -50,14 +58,16 @@ export type {
   MembershipRef,
   MessageRecord,
   Platform,
+  ReportRecord,
   Role,
   ScheduledRecord,
   ScheduledStatus,
   Slot,
   StoredAttachment,
+  StoredReaction,
   UploadRecord,
 } from './items.ts';
-export { CONNECTION_TTL_SECONDS, connectionExpiresAt } from './items.ts';
+export { CONNECTION_TTL_SECONDS, connectionExpiresAt, REACTION_USERS_LISTED } from './items.ts';
 export type { RosterEntry, RosterSocket } from './rosters.ts';
 export type { Completion, DueRef } from './scheduled.ts';
 
@@ -79,6 +89,9 @@ export class ChatStore {
   readonly due: DueIndexRepository;
   readonly uploads: UploadRepository;
   readonly blocks: BlockRepository;
+  readonly reactions: ReactionRepository;
+  readonly audit: AuditRepository;
+  readonly reports: ReportRepository;
 
   constructor(client: DynamoDBDocumentClient, tableName: string) {
     const table = new TableClient(client, tableName);
@@ -97,6 +110,9 @@ export class ChatStore {
     this.due = new DueIndexRepository(table);
     this.uploads = new UploadRepository(table);
     this.blocks = new BlockRepository(table);
+    this.reactions = new ReactionRepository(table);
+    this.audit = new AuditRepository(table);
+    this.reports = new ReportRepository(table);
   }
 }
 

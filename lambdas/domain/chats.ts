@@ -1,4 +1,5 @@
 /** Chats and memberships: createChat, listChats, getChat, invite, removeMember, deleteChat. */
+
 import type { Request } from '../contract/index.ts';
 import type { ChatKind, ChatRecord, MemberRecord, Role } from '../data/store.ts';
 import { isAborted } from '../data/table-client.ts';
@@ -6,6 +7,7 @@ import type { Caller } from '../shared/caller.ts';
 import { badRequest, conflict, forbidden, notFound } from '../shared/errors.ts';
 import { event } from '../shared/frames.ts';
 import { loadAsMember, userIdsOf } from './access.ts';
+import { loadForAction, recordAdminAction } from './admin.ts';
 import { refuseBlockedDirect, refuseBlockedInvite } from './blocking.ts';
 import type { Deps } from './deps.ts';
 import { newChatId } from './ids.ts';
@@ -221,11 +223,13 @@ export async function removeMember(
 ): Promise<{ chatId: string; userId: string }> {
   const { chatId, userId } = input;
   for (let attempt = 0; attempt < LIMITS.membershipAttempts; attempt++) {
-    const { chat, members } = await loadAsMember(deps, caller, chatId, { consistent: true });
+    const { chat, members, me } = await loadForAction(deps, caller, chatId, { consistent: true });
     const target = members.find((m) => m.userId === userId);
     if (!target) throw notFound(`User "${userId}" is not a member of this chat.`);
     if (chat.kind === 'direct') throw forbidden('A direct chat cannot be left; delete it instead.');
-    if (userId !== caller.userId && chat.ownerId !== caller.userId) {
+    // An administrator may remove anyone (recorded below); others need membership and the rule.
+    const asAdmin = !me || (userId !== caller.userId && chat.ownerId !== caller.userId);
+    if (asAdmin && !caller.admin) {
       throw forbidden('Only the owner can remove other members; you can remove yourself.');
     }
     const remaining = members.filter((m) => m.userId !== userId);
@@ -241,6 +245,7 @@ export async function removeMember(
       { chat },
     );
     await dismissFromRoster(deps, chat, userId);
+    if (asAdmin) await recordAdminAction(deps, caller, { action: 'removeMember', chatId, userId });
     return { chatId, userId };
   }
   throw conflict('The chat changed while the member was being removed. Please retry.');
@@ -248,13 +253,15 @@ export async function removeMember(
 
 export async function deleteChat(deps: Deps, caller: Caller, input: ChatRef): Promise<{ chatId: string }> {
   const { chatId } = input;
-  const { chat, members } = await loadAsMember(deps, caller, chatId, { consistent: true });
-  if (chat.ownerId !== caller.userId) throw forbidden('Only the owner can delete this chat.');
+  const { chat, members } = await loadForAction(deps, caller, chatId, { consistent: true });
+  const asAdmin = chat.ownerId !== caller.userId;
+  if (asAdmin && !caller.admin) throw forbidden('Only the owner can delete this chat.');
   // Its media first: if that fails the chat is intact and the delete can be retried.
   await deleteChatMedia(deps, chatId);
   await deps.store.chats.delete(chat, members);
   await deps.fanOut.toUsers(userIdsOf(members), event('chat.deleted', { chatId }), { chat });
   await disbandRoster(deps, chat);
+  if (asAdmin) await recordAdminAction(deps, caller, { action: 'deleteChat', chatId });
   return { chatId };
 }
 

@@ -3,11 +3,13 @@
  * `send.ts` (with `append.ts` and `client-ids.ts`), history in `history.ts`, the change feed in
  * `sync.ts`, delivery receipts in `delivery.ts`.
  */
+
 import type { ChatRecord, MemberRecord, MessageRecord } from '../data/store.ts';
 import type { Caller } from '../shared/caller.ts';
 import { conflict, forbidden, notFound } from '../shared/errors.ts';
 import { event } from '../shared/frames.ts';
 import { chatNotFound, loadAsMember, userIdsOf } from './access.ts';
+import { loadForAction, recordAdminAction } from './admin.ts';
 import type { Deps } from './deps.ts';
 import { seqOfMessageId } from './ids.ts';
 import { deleteMessageMedia, messageViews } from './media.ts';
@@ -23,12 +25,20 @@ export interface MessageRef {
  * The chat, its members and the message a messageId names, for a caller who must be a member. Ids
  * of other chats or unknown ids are NOT_FOUND.
  */
-async function loadMessage(
+export async function loadMessage(
   deps: Deps,
   caller: Caller,
   ref: MessageRef,
-): Promise<{ chat: ChatRecord; members: MemberRecord[]; me: MemberRecord; message: MessageRecord }> {
-  const { chat, members, me } = await loadAsMember(deps, caller, ref.chatId);
+  options: { asAdministrator?: boolean } = {},
+): Promise<{
+  chat: ChatRecord;
+  members: MemberRecord[];
+  me: MemberRecord | undefined;
+  message: MessageRecord;
+}> {
+  const { chat, members, me } = options.asAdministrator
+    ? await loadForAction(deps, caller, ref.chatId)
+    : await loadAsMember(deps, caller, ref.chatId);
   const seq = seqOfMessageId(ref.messageId);
   const message =
     seq === undefined ? undefined : await deps.store.messages.get(ref.chatId, seq, { consistent: true });
@@ -61,14 +71,16 @@ export async function deleteMessage(
   caller: Caller,
   input: MessageRef,
 ): Promise<{ chatId: string; messageId: string }> {
-  const { chat, members, message } = await loadMessage(deps, caller, input);
-  if (message.senderId !== caller.userId) throw forbidden('Only the author can delete this message.');
+  const { chat, members, message } = await loadMessage(deps, caller, input, { asAdministrator: true });
+  // An administrator may delete any message (recorded below).
+  const asAdmin = message.senderId !== caller.userId;
+  if (asAdmin && !caller.admin) throw forbidden('Only the author can delete this message.');
   if (!message.deleted) {
     // The bytes go first: if that fails the message is intact and the delete can be retried.
     await deleteMessageMedia(deps, message);
     const outcome = await changeMessage(deps, message, {
       set: { text: '', deleted: true, attachments: [] },
-      guard: 'author',
+      guard: asAdmin ? 'member' : 'author',
     });
     // Refused: it was deleted meanwhile (by another of the author's sockets), which announced it.
     if (outcome.status === 'applied') {
@@ -78,6 +90,9 @@ export async function deleteMessage(
         event('message.deleted', { chatId, messageId, seq, ver }),
         { chat },
       );
+      if (asAdmin) {
+        await recordAdminAction(deps, caller, { action: 'deleteMessage', ...input });
+      }
     }
   }
   return { chatId: input.chatId, messageId: input.messageId };
@@ -89,6 +104,7 @@ export async function readMessage(
   input: MessageRef,
 ): Promise<{ chatId: string; lastReadSeq: number }> {
   const { chat, members, me, message } = await loadMessage(deps, caller, input);
+  if (!me) throw chatNotFound(input.chatId); // only the administrator path loads without membership
   // In a direct chat the cursor also counts the caller's own newest message (`sentSeq`).
   const current = effectiveReadSeq(chat, me);
   if (message.seq <= current) return { chatId: input.chatId, lastReadSeq: current };

@@ -12,6 +12,7 @@
  * lookups. The chat head comes from the
  * container's cache (a Query when it is not there).
  */
+
 import type { Request } from '../contract/index.ts';
 import type { MessageRecord } from '../data/store.ts';
 import type { Caller } from '../shared/caller.ts';
@@ -24,6 +25,7 @@ import { refuseBlockedSend } from './blocking.ts';
 import { claimClientId, type HeldClaim, releaseClaim } from './client-ids.ts';
 import type { Deps } from './deps.ts';
 import { senderHead } from './heads.ts';
+import { screenMessage } from './hooks.ts';
 import { seqOfMessageId } from './ids.ts';
 import { claimUploads, messageViews } from './media.ts';
 import type { MessageView } from './views.ts';
@@ -39,10 +41,11 @@ export interface SendMessageInput extends SendInput {
 export async function sendMessage(
   deps: Deps,
   caller: Caller,
-  input: SendMessageInput,
+  request: SendMessageInput,
 ): Promise<{ message: MessageView; duplicate: boolean }> {
-  const head = await senderHead(deps, caller, input.chatId);
+  const head = await senderHead(deps, caller, request.chatId);
   await refuseBlockedSend(deps, caller, head);
+  const input = await screenMessage(caller, request); // the pre-send hook (hooks.ts), if configured
   if (input.replyTo !== undefined) await checkReplyTo(deps, input.chatId, input.replyTo);
 
   // The one media call: checks the uploads and marks them used by this send (nothing else is written

@@ -45,7 +45,9 @@ export function messageView(m: MessageRecord, links: AttachmentLinks = NO_LINKS)
           const link = links.get(a.attachmentId);
           return link ? [attachmentView(a, link)] : [];
         }),
-    reactions: [],
+    reactions: m.deleted
+      ? []
+      : (m.reactions ?? []).map((r) => ({ emoji: r.emoji, count: r.count, userIds: [...r.userIds] })),
   };
 }
 

@@ -1,6 +1,7 @@
 /**
  * Lambda REQUEST authorizer for `$connect`: verifies the JWT from the `token` query parameter and
- * hands the user id and display name to every later route via `requestContext.authorizer`.
+ * hands the user id, display name and administrator flag (the roles claim, see verifier.ts) to every
+ * later route via `requestContext.authorizer`.
  *
  * Outcomes, each with its own signal, so that alarms fire on faults only (lib/monitoring.ts):
  * - a good token: an Allow policy for the caller;
@@ -17,6 +18,7 @@ import {
   createVerifier,
   InvalidTokenError,
   KeySourceError,
+  rolesClaimsFromEnv,
   type VerifiedUser,
   verifierConfigFromEnv,
 } from '../auth/verifier.ts';
@@ -31,7 +33,7 @@ async function buildVerifier() {
     const { loadSecret } = await import('../auth/secret.ts');
     secret = await loadSecret(process.env.JWT_SECRET_ARN);
   }
-  return createVerifier(verifierConfigFromEnv(process.env, secret));
+  return createVerifier(verifierConfigFromEnv(process.env, secret), rolesClaimsFromEnv(process.env));
 }
 
 /** Replace the container's verifier (tests). */
@@ -71,7 +73,10 @@ async function authorize(event: APIGatewayRequestAuthorizerEvent): Promise<APIGa
   }
   try {
     const user = await verify(token);
-    return { ...allow(user.userId, event.methodArn), context: { userId: user.userId, name: user.name } };
+    return {
+      ...allow(user.userId, event.methodArn),
+      context: { userId: user.userId, name: user.name, admin: user.admin },
+    };
   } catch (error) {
     if (error instanceof InvalidTokenError) {
       logger.info('token refused', { reason: error.message });

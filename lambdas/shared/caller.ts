@@ -8,6 +8,11 @@ export interface Caller {
   readonly userId: string;
   /** Display name (never an e-mail address). */
   readonly name: string;
+  /**
+   * An administrator (the token's roles claim holds `admin`): may remove members, delete messages
+   * and delete chats anywhere, and list reports. Absent means no.
+   */
+  readonly admin?: boolean;
 }
 
 /** The authorizer context as API Gateway passes it (string values; `principalId` always set). */
@@ -19,5 +24,7 @@ export function callerOf(authorizer: AuthorizerContext): Caller {
     throw new ChatError('FORBIDDEN', 'This connection carries no identity. Reconnect with a valid token.');
   }
   const name = typeof authorizer?.name === 'string' && authorizer.name ? authorizer.name : userId;
-  return { userId, name };
+  // API Gateway hands context values on as strings; the local gateway keeps the boolean.
+  const admin = authorizer?.admin === true || authorizer?.admin === 'true';
+  return admin ? { userId, name, admin } : { userId, name };
 }

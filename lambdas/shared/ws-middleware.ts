@@ -14,7 +14,7 @@ import type { APIGatewayProxyResultV2, APIGatewayProxyWebsocketEventV2, Context 
 import type { AckOf, ActionDef, RequestOf } from '../contract/action.ts';
 import { parseRequest } from '../contract/parse.ts';
 import { type Caller, callerOf } from './caller.ts';
-import { INTERNAL_MESSAGE, isChatError } from './errors.ts';
+import { forbidden, INTERNAL_MESSAGE, isChatError } from './errors.ts';
 import { ackFrame, errorFrame, type Frame, type ParsedFrame, parseFrame } from './frames.ts';
 import { frameKeys, logger } from './logger.ts';
 import { countMetric } from './metrics.ts';
@@ -149,6 +149,7 @@ export function wsAction<A extends ActionDef>(spec: ActionSpec<A>) {
       connectionId: event.requestContext.connectionId,
       caller: event.caller ?? callerOf(event.requestContext.authorizer),
     };
+    if (spec.action.adminOnly && !ctx.caller.admin) throw forbidden('Only administrators may do this.');
     const input = parseRequest(spec.action, frame.fields);
     const result = await spec.run(input, ctx);
     return reply(respond(spec.action, ctx, result as Record<string, unknown>));

@@ -9,10 +9,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { type ChatClient, MemoryStore } from '../../client/src/index.ts';
 import { eventually } from '../support/client.ts';
 import { uniqueId, useTestStack } from '../support/stack.ts';
-import { clientFor, gate, SERVER_HAS, serverHistory, settled, socketFamily } from './support/e2e.ts';
-
-const needsReact = 'needs the server `react` (planned in lib/routes.ts): skipped until it is deployed';
-if (!SERVER_HAS.react) process.stdout.write(`client e2e-sync: reactions ${needsReact}\n`);
+import { clientFor, gate, serverHistory, settled, socketFamily } from './support/e2e.ts';
 
 const stack = useTestStack();
 const clients: ChatClient[] = [];
@@ -176,7 +173,7 @@ describe('delta sync', () => {
     await eventually(() => delivered.includes(3), 15_000);
   });
 
-  it.skipIf(!SERVER_HAS.react)(`reactions, live and made while away (${needsReact})`, async () => {
+  it('reactions, live and made while away', async () => {
     const g = gate();
     const sockets = socketFamily();
     const { alice, bob, chatId } = await pair('react', { gate: g, WebSocket: sockets.WebSocket });

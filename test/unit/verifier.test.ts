@@ -51,7 +51,22 @@ describe('HS256 with a shared secret', () => {
   const verify = createVerifier(hsConfig());
 
   it('accepts a valid token: sub is the user id', async () => {
-    expect(await verify(await sign({ name: 'Alice A.' }))).toEqual({ userId: 'alice', name: 'Alice A.' });
+    expect(await verify(await sign({ name: 'Alice A.' }))).toEqual({
+      userId: 'alice',
+      name: 'Alice A.',
+      admin: false,
+    });
+  });
+
+  it.each([
+    [{ roles: ['admin'] }, true],
+    [{ roles: 'admin support' }, true],
+    [{ 'cognito:groups': ['staff', 'admin'] }, true],
+    [{ roles: ['administrator'], 'cognito:groups': 'admins' }, false],
+    [{ roles: [1, null] }, false],
+    [{}, false],
+  ])('reads the administrator role from roles or cognito:groups: %j → %s', async (claims, admin) => {
+    expect((await verify(await sign(claims))).admin).toBe(admin);
   });
 
   it.each([
@@ -218,8 +233,8 @@ describe('JWKS mode (RS256, ES256)', () => {
       alg: 'ES256',
       kid: 'ec-1',
     });
-    expect(await verify(rs)).toEqual({ userId: 'alice', name: 'Alice' });
-    expect(await verify(es)).toEqual({ userId: 'bob', name: fallbackName('bob') });
+    expect(await verify(rs)).toEqual({ userId: 'alice', name: 'Alice', admin: false });
+    expect(await verify(es)).toEqual({ userId: 'bob', name: fallbackName('bob'), admin: false });
     expect(fetches).toBeGreaterThan(before);
   });
 

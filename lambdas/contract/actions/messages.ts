@@ -98,7 +98,7 @@ export const react = defineAction('react', {
     chatId: id,
     messageId: id,
     emoji: v.pipe(
-      v.string(),
+      v.string(`${FIELD} must be a string (one emoji).`),
       v.minLength(1, `${FIELD} must not be empty.`),
       custom<string>(
         'max_chars',

@@ -138,6 +138,15 @@ export function fakeDeps() {
       listPage: vi.fn(async () => ({ userIds: [], next: undefined })),
       listAll: vi.fn(async () => []),
     },
+    reactions: {
+      has: vi.fn(async () => false),
+      apply: vi.fn(async () => ({ status: 'raced' }) as const),
+    },
+    audit: { record: vi.fn(), listBetween: vi.fn(async () => []) },
+    reports: {
+      file: vi.fn(async () => ({ status: 'filed', reportId: 'r1' }) as const),
+      list: vi.fn(async () => ({ reports: [], after: undefined })),
+    },
   };
   const media: Mocked<Pick<MediaBucket, keyof MediaBucket>> = {
     uploadUrl: vi.fn(async (key: string) => ({ url: `https://s3/${key}?put`, expiresAt: NOW, headers: {} })),

@@ -1,0 +1,130 @@
+/**
+ * The pre-send hook (issue 14; docs/hooks.md): an optional module whose function sees each message
+ * before it is stored and answers allow, deny (the sender gets FORBIDDEN with the hook's reason) or
+ * rewrite (the text is replaced, e.g. words masked). It is bounded by a timeout
+ * (`PRE_SEND_HOOK_TIMEOUT_MS`, default 300) after which the configured fallback applies
+ * (`PRE_SEND_HOOK_FALLBACK`: `allow`, the default, or `deny`); a hook that throws counts as timed out.
+ *
+ * Where the module comes from: `PRE_SEND_HOOK`, a module path (absolute, or relative to the working
+ * directory; on Lambda the stack bundles the configured hook beside the handler and points this at
+ * it). Unset: no hook, and nothing is loaded.
+ */
+import { isAbsolute, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { Caller } from '../shared/caller.ts';
+import { forbidden } from '../shared/errors.ts';
+import { logger } from '../shared/logger.ts';
+
+/** What a hook sees. */
+export interface PreSendMessage {
+  readonly chatId: string;
+  readonly senderId: string;
+  readonly senderName: string;
+  readonly text: string;
+  /** How many attachments the message carries (their bytes are not shown to the hook). */
+  readonly attachmentCount: number;
+}
+
+export type PreSendVerdict =
+  | { readonly action: 'allow' }
+  | { readonly action: 'deny'; readonly reason: string }
+  | { readonly action: 'rewrite'; readonly text: string };
+
+/** The function a hook module exports (as `default` or as `preSend`). */
+export type PreSendHook = (message: PreSendMessage) => PreSendVerdict | Promise<PreSendVerdict>;
+
+export interface HookSettings {
+  readonly timeoutMs: number;
+  readonly fallback: 'allow' | 'deny';
+}
+
+export function hookSettingsFromEnv(env: NodeJS.ProcessEnv = process.env): HookSettings {
+  const timeoutMs = Number(env.PRE_SEND_HOOK_TIMEOUT_MS ?? 300);
+  return {
+    timeoutMs: Number.isFinite(timeoutMs) && timeoutMs > 0 ? timeoutMs : 300,
+    fallback: env.PRE_SEND_HOOK_FALLBACK === 'deny' ? 'deny' : 'allow',
+  };
+}
+
+const loaded = new Map<string, Promise<PreSendHook>>();
+
+/** The configured hook (loaded once per module path), or undefined when none is configured. */
+export function configuredHook(env: NodeJS.ProcessEnv = process.env): Promise<PreSendHook> | undefined {
+  const path = env.PRE_SEND_HOOK;
+  if (!path) return undefined;
+  let hook = loaded.get(path);
+  if (!hook) {
+    const url = pathToFileURL(isAbsolute(path) ? path : resolve(env.LAMBDA_TASK_ROOT ?? process.cwd(), path));
+    hook = import(url.href).then((mod: { default?: unknown; preSend?: unknown }) => {
+      const fn = mod.preSend ?? mod.default;
+      if (typeof fn !== 'function') throw new Error(`${path} exports no pre-send hook (default or preSend)`);
+      return fn as PreSendHook;
+    });
+    loaded.set(path, hook);
+  }
+  return hook;
+}
+
+const TIMED_OUT = Symbol('timed out');
+
+/** Runs a hook under the timeout; a timeout or a throw gives the fallback. */
+export async function runHook(
+  hook: PreSendHook,
+  message: PreSendMessage,
+  settings: HookSettings,
+): Promise<PreSendVerdict> {
+  let timer: NodeJS.Timeout | undefined;
+  const started = performance.now();
+  try {
+    const verdict = await Promise.race([
+      Promise.resolve().then(() => hook(message)),
+      new Promise<typeof TIMED_OUT>((done) => {
+        timer = setTimeout(() => done(TIMED_OUT), settings.timeoutMs);
+      }),
+    ]);
+    if (verdict !== TIMED_OUT && isVerdict(verdict)) return verdict;
+    logger.warn('pre-send hook timed out or answered nonsense: fallback', { fallback: settings.fallback });
+  } catch (error) {
+    logger.warn('pre-send hook failed: fallback', { error, fallback: settings.fallback });
+  } finally {
+    clearTimeout(timer);
+    logger.debug('pre-send hook', { ms: Math.round(performance.now() - started) });
+  }
+  return settings.fallback === 'deny'
+    ? { action: 'deny', reason: 'This message could not be checked. Please retry.' }
+    : { action: 'allow' };
+}
+
+function isVerdict(v: unknown): v is PreSendVerdict {
+  const x = v as { action?: unknown; reason?: unknown; text?: unknown } | null;
+  return (
+    x?.action === 'allow' ||
+    (x?.action === 'deny' && typeof x.reason === 'string') ||
+    (x?.action === 'rewrite' && typeof x.text === 'string')
+  );
+}
+
+/**
+ * The send path's one call: the text to store (the input's, or the hook's rewrite), or FORBIDDEN
+ * with the hook's reason. Without a configured hook it answers the text at once.
+ */
+export async function screenMessage<
+  T extends { chatId: string; text?: string | undefined; attachments?: readonly unknown[] | undefined },
+>(caller: Caller, input: T): Promise<T> {
+  const hook = configuredHook();
+  if (!hook) return input;
+  const verdict = await runHook(
+    await hook,
+    {
+      chatId: input.chatId,
+      senderId: caller.userId,
+      senderName: caller.name,
+      text: input.text ?? '',
+      attachmentCount: input.attachments?.length ?? 0,
+    },
+    hookSettingsFromEnv(),
+  );
+  if (verdict.action === 'deny') throw forbidden(verdict.reason.slice(0, 500) || 'This message was refused.');
+  if (verdict.action === 'rewrite') return { ...input, text: verdict.text };
+  return input;
+}
