@@ -73,7 +73,7 @@ describe('a busy chat', () => {
             member.request(
               'sendMessage',
               { chatId, text: `m${m}-${i}`, clientMessageId: `b${m}-${i}` },
-              30_000,
+              90_000, // generous: on a loaded 2-core machine a send waits for CPU, not for the design
             ),
           );
           await sleep(200);
@@ -117,5 +117,5 @@ describe('a busy chat', () => {
     process.stdout.write(
       `busy chat: ${acked.length} acked in ${seconds.toFixed(1)} s, ${voids} voids, lastSeq ${meta.lastSeq}\n`,
     );
-  }, 150_000);
+  }, 300_000);
 });
