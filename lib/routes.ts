@@ -135,7 +135,10 @@ type ActionRoute =
   | 'planned'
   | {
       readonly tableActions: readonly TableAction[];
-      /** @default true */
+      /**
+       * @default true. Every action route needs it: a socket whose token has expired is told so and
+       * closed (DeleteConnection) by whichever action it sends (lambdas/shared/token-expiry.ts).
+       */
       readonly managementApi?: boolean;
       readonly throttle?: RouteThrottle;
       readonly uses?: readonly RouteResource[];
@@ -150,7 +153,7 @@ type ActionRoute =
  * its frames get UNKNOWN_ACTION from `$default`.
  */
 export const ACTION_ROUTES: Readonly<Record<ActionName, ActionRoute>> = {
-  ping: { tableActions: [], managementApi: false },
+  ping: { tableActions: [] },
   createChat: {
     // BatchGetItem: a group's members are admitted to its roster from their profiles (who is online).
     tableActions: [
@@ -165,13 +168,11 @@ export const ACTION_ROUTES: Readonly<Record<ActionName, ActionRoute>> = {
     // PutItem/UpdateItem: filling the abandoned top of a chat with voids (a transaction of the two);
     // Query: reading back to the newest message when the top seq holds none (messages.getLastMessages)
     tableActions: [MEMBERSHIPS, 'dynamodb:BatchGetItem', 'dynamodb:Query', ...FILL_VOIDS],
-    managementApi: false,
     media: SIGN_DOWNLOADS,
   },
-  getChat: { tableActions: ['dynamodb:Query'], managementApi: false },
+  getChat: { tableActions: ['dynamodb:Query'] },
   history: {
     tableActions: ['dynamodb:GetItem', 'dynamodb:Query', ...FILL_VOIDS],
-    managementApi: false,
     media: SIGN_DOWNLOADS,
   },
   sendMessage: {
@@ -217,23 +218,22 @@ export const ACTION_ROUTES: Readonly<Record<ActionName, ActionRoute>> = {
     tableActions: ['dynamodb:Query', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem'],
     media: ['s3:DeleteObject'],
   },
-  getPresence: { tableActions: ['dynamodb:BatchGetItem', 'dynamodb:Query'], managementApi: false },
+  getPresence: { tableActions: ['dynamodb:BatchGetItem', 'dynamodb:Query'] },
   muteChat: 'planned',
   requestUpload: {
     tableActions: ['dynamodb:GetItem', 'dynamodb:PutItem'],
-    managementApi: false,
     // The presigned PUT carries the object's tag, which needs s3:PutObjectTagging as well.
     media: ['s3:PutObject', 's3:PutObjectTagging'],
   },
-  getAttachmentUrl: { tableActions: ['dynamodb:GetItem'], managementApi: false, media: SIGN_DOWNLOADS },
+  getAttachmentUrl: { tableActions: ['dynamodb:GetItem'], media: SIGN_DOWNLOADS },
   react: 'planned',
   markDelivered: { tableActions: [...FAN_OUT, 'dynamodb:UpdateItem'] },
-  sync: { tableActions: ['dynamodb:Query', BY_VERSION], managementApi: false, media: SIGN_DOWNLOADS },
+  sync: { tableActions: ['dynamodb:Query', BY_VERSION], media: SIGN_DOWNLOADS },
   scheduleMessage: {
     tableActions: [...FAN_OUT, 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
     uses: ['scheduledQueue'],
   },
-  listScheduled: { tableActions: ['dynamodb:Query'], managementApi: false },
+  listScheduled: { tableActions: ['dynamodb:Query'] },
   cancelScheduled: { tableActions: [...FAN_OUT, 'dynamodb:GetItem', 'dynamodb:UpdateItem'] },
   registerDevice: 'planned',
   unregisterDevice: 'planned',

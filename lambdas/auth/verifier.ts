@@ -20,12 +20,20 @@ import { createRemoteJWKSet, errors, type JWTPayload, type JWTVerifyGetKey, jwtV
 import { LIMITS } from '../contract/limits.ts';
 
 export const CLOCK_TOLERANCE_SECONDS = 5;
+/**
+ * The longest lifetime (`exp` − `iat`; without `iat`, `exp` − now) a token may have: 24 h unless
+ * `JWT_MAX_LIFETIME_SECONDS` says otherwise. Longer-lived tokens are refused at the handshake.
+ */
+export const DEFAULT_MAX_TOKEN_LIFETIME_SECONDS = 24 * 3600;
+export const MAX_LIFETIME_ENV = 'JWT_MAX_LIFETIME_SECONDS';
 /** The documented development secret of the local stack. Never use it on AWS. */
 export const DEV_JWT_SECRET = 'local-dev-secret-change-me-0123456789abcdef';
 
 export interface VerifiedUser {
   readonly userId: string;
   readonly name: string;
+  /** The token's `exp` (seconds since the epoch): the pipeline refuses every action after it. */
+  readonly exp: number;
 }
 
 export type VerifierConfig =
@@ -34,6 +42,8 @@ export type VerifierConfig =
       readonly secret: Uint8Array;
       readonly issuer?: string | undefined;
       readonly audience?: string | undefined;
+      /** @default DEFAULT_MAX_TOKEN_LIFETIME_SECONDS */
+      readonly maxLifetimeSeconds?: number | undefined;
     }
   | {
       readonly mode: 'jwks';
@@ -41,6 +51,8 @@ export type VerifierConfig =
       readonly algorithms: readonly string[];
       readonly issuer: string;
       readonly audience: string;
+      /** @default DEFAULT_MAX_TOKEN_LIFETIME_SECONDS */
+      readonly maxLifetimeSeconds?: number | undefined;
     };
 
 export class InvalidTokenError extends Error {
@@ -98,6 +110,7 @@ export function displayName(payload: JWTPayload, userId: string): string {
 export function verifierConfigFromEnv(env: NodeJS.ProcessEnv, secret?: string): VerifierConfig {
   const issuer = env.JWT_ISSUER || undefined;
   const audience = env.JWT_AUDIENCE || undefined;
+  const maxLifetimeSeconds = maxLifetimeFromEnv(env);
   if (env.JWT_JWKS_URL) {
     if (!issuer || !audience) throw new Error('JWT_JWKS_URL requires JWT_ISSUER and JWT_AUDIENCE');
     const algorithms = (env.JWT_ALGORITHMS ?? 'RS256,ES256')
@@ -107,12 +120,39 @@ export function verifierConfigFromEnv(env: NodeJS.ProcessEnv, secret?: string): 
     if (algorithms.some((a) => a.startsWith('HS') || a === 'none')) {
       throw new Error('JWKS verification accepts asymmetric algorithms only');
     }
-    return { mode: 'jwks', jwksUrl: new URL(env.JWT_JWKS_URL), algorithms, issuer, audience };
+    return {
+      mode: 'jwks',
+      jwksUrl: new URL(env.JWT_JWKS_URL),
+      algorithms,
+      issuer,
+      audience,
+      maxLifetimeSeconds,
+    };
   }
   const value = secret ?? env.JWT_SECRET;
   if (!value) throw new Error('Set JWT_SECRET (HS256) or JWT_JWKS_URL with JWT_ISSUER and JWT_AUDIENCE');
   if (Buffer.byteLength(value) < 32) throw new Error('JWT_SECRET must be at least 32 bytes for HS256');
-  return { mode: 'hs256', secret: new TextEncoder().encode(value), issuer, audience };
+  return { mode: 'hs256', secret: new TextEncoder().encode(value), issuer, audience, maxLifetimeSeconds };
+}
+
+function maxLifetimeFromEnv(env: NodeJS.ProcessEnv): number {
+  const raw = env[MAX_LIFETIME_ENV];
+  if (raw === undefined || raw === '') return DEFAULT_MAX_TOKEN_LIFETIME_SECONDS;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value <= 0) {
+    throw new Error(`${MAX_LIFETIME_ENV} must be a positive whole number of seconds`);
+  }
+  return value;
+}
+
+/**
+ * The lifetime the maximum applies to: `exp` − `iat`, or `exp` − now when there is no `iat` or it lies
+ * in the future (a forged `iat` just before `exp` must not make a 100-year token look short).
+ */
+export function tokenLifetimeSeconds(payload: JWTPayload, nowSeconds: number): number {
+  const exp = payload.exp ?? nowSeconds;
+  const iat = typeof payload.iat === 'number' ? Math.min(payload.iat, nowSeconds) : nowSeconds;
+  return exp - iat;
 }
 
 // biome-ignore lint/suspicious/noControlCharactersInRegex: user ids must not carry control characters
@@ -128,6 +168,7 @@ function usableSubject(sub: unknown): sub is string {
 export function createVerifier(cfg: VerifierConfig): (token: string) => Promise<VerifiedUser> {
   const key: Uint8Array | JWTVerifyGetKey = cfg.mode === 'hs256' ? cfg.secret : remoteKeys(cfg.jwksUrl);
   const algorithms = cfg.mode === 'hs256' ? ['HS256'] : [...cfg.algorithms];
+  const maxLifetime = cfg.maxLifetimeSeconds ?? DEFAULT_MAX_TOKEN_LIFETIME_SECONDS;
   const options = {
     algorithms,
     clockTolerance: CLOCK_TOLERANCE_SECONDS,
@@ -149,6 +190,10 @@ export function createVerifier(cfg: VerifierConfig): (token: string) => Promise<
     }
     const sub = payload.sub;
     if (!usableSubject(sub)) throw new InvalidTokenError('the token subject is not a usable user id');
-    return { userId: sub, name: displayName(payload, sub) };
+    const lifetime = tokenLifetimeSeconds(payload, Math.floor(Date.now() / 1000));
+    if (lifetime > maxLifetime) {
+      throw new InvalidTokenError(`the token lives ${lifetime} s, more than the maximum of ${maxLifetime} s`);
+    }
+    return { userId: sub, name: displayName(payload, sub), exp: payload.exp as number };
   };
 }

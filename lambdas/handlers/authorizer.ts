@@ -71,7 +71,11 @@ async function authorize(event: APIGatewayRequestAuthorizerEvent): Promise<APIGa
   }
   try {
     const user = await verify(token);
-    return { ...allow(user.userId, event.methodArn), context: { userId: user.userId, name: user.name } };
+    // `exp` travels with every later route: the pipeline refuses actions once it has passed.
+    return {
+      ...allow(user.userId, event.methodArn),
+      context: { userId: user.userId, name: user.name, exp: user.exp },
+    };
   } catch (error) {
     if (error instanceof InvalidTokenError) {
       logger.info('token refused', { reason: error.message });

@@ -95,7 +95,7 @@ describe('authorizer outcomes', () => {
     expect(result.policyDocument.Statement).toEqual([
       { Action: 'execute-api:Invoke', Effect: 'Allow', Resource: event().methodArn },
     ]);
-    expect(result.context).toEqual({ userId: 'alice', name: 'Alice' });
+    expect(result.context).toEqual({ userId: 'alice', name: 'Alice', exp: expect.any(Number) });
     expect(metrics).toEqual([]);
   });
 

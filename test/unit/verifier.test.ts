@@ -51,7 +51,11 @@ describe('HS256 with a shared secret', () => {
   const verify = createVerifier(hsConfig());
 
   it('accepts a valid token: sub is the user id', async () => {
-    expect(await verify(await sign({ name: 'Alice A.' }))).toEqual({ userId: 'alice', name: 'Alice A.' });
+    expect(await verify(await sign({ name: 'Alice A.' }))).toEqual({
+      userId: 'alice',
+      name: 'Alice A.',
+      exp: expect.any(Number),
+    });
   });
 
   it.each([
@@ -207,6 +211,7 @@ describe('JWKS mode (RS256, ES256)', () => {
       algorithms: ['RS256', 'ES256'],
       issuer: ISSUER,
       audience: AUDIENCE,
+      maxLifetimeSeconds: 24 * 3600,
     });
   });
 
@@ -218,8 +223,8 @@ describe('JWKS mode (RS256, ES256)', () => {
       alg: 'ES256',
       kid: 'ec-1',
     });
-    expect(await verify(rs)).toEqual({ userId: 'alice', name: 'Alice' });
-    expect(await verify(es)).toEqual({ userId: 'bob', name: fallbackName('bob') });
+    expect(await verify(rs)).toEqual({ userId: 'alice', name: 'Alice', exp: expect.any(Number) });
+    expect(await verify(es)).toEqual({ userId: 'bob', name: fallbackName('bob'), exp: expect.any(Number) });
     expect(fetches).toBeGreaterThan(before);
   });
 
@@ -281,6 +286,7 @@ describe('configuration', () => {
       secret: secretBytes,
       issuer: undefined,
       audience: undefined,
+      maxLifetimeSeconds: 24 * 3600,
     });
     expect(verifierConfigFromEnv({ JWT_SECRET: SECRET, JWT_ISSUER: 'i', JWT_AUDIENCE: 'a' })).toMatchObject({
       mode: 'hs256',
