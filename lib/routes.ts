@@ -215,7 +215,8 @@ export const ACTION_ROUTES: Readonly<Record<ActionName, ActionRoute>> = {
     tableActions: ['dynamodb:Query', 'dynamodb:DeleteItem', 'dynamodb:UpdateItem', ROSTER_WRITES],
   },
   deleteChat: {
-    tableActions: ['dynamodb:Query', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem'],
+    // UpdateItem: the deletion mark on META that excludes a concurrent invite (issue 17).
+    tableActions: ['dynamodb:Query', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem'],
     media: ['s3:DeleteObject'],
   },
   getPresence: { tableActions: ['dynamodb:BatchGetItem', 'dynamodb:Query'] },

@@ -5,7 +5,7 @@ import { isAborted } from '../data/table-client.ts';
 import type { Caller } from '../shared/caller.ts';
 import { badRequest, conflict, forbidden, notFound } from '../shared/errors.ts';
 import { event } from '../shared/frames.ts';
-import { loadAsMember, userIdsOf } from './access.ts';
+import { chatNotFound, loadAsMember, userIdsOf } from './access.ts';
 import type { Deps } from './deps.ts';
 import { newChatId } from './ids.ts';
 import { LIMITS } from './limits.ts';
@@ -141,7 +141,8 @@ export async function listChats(deps: Deps, caller: Caller): Promise<{ chats: Ch
   for (const ref of refs) {
     const stored = chats.get(ref.chatId);
     const membership = members.get(ref.chatId);
-    if (!stored || !membership) continue; // a chat deleted while its memberships are being removed
+    // A chat deleted (or being deleted) while its memberships are being removed.
+    if (!stored || stored.deletedAt !== undefined || !membership) continue;
     // Seqs above the newest message whose writers are gone stop counting as unread.
     const chat = await repairTail(deps, stored, last.get(ref.chatId)?.seq ?? 0);
     summaries.push({
@@ -244,11 +245,15 @@ export async function removeMember(
 
 export async function deleteChat(deps: Deps, caller: Caller, input: ChatRef): Promise<{ chatId: string }> {
   const { chatId } = input;
-  const { chat, members } = await loadAsMember(deps, caller, chatId, { consistent: true });
+  // Not `loadAsMember`: a chat whose deletion was interrupted (marked, not yet gone) stays
+  // deletable by its owner, so the delete can be retried.
+  const { chat, members: before } = await deps.store.chats.getWithMembers(chatId, { consistent: true });
+  if (!chat || !before.some((m) => m.userId === caller.userId)) throw chatNotFound(chatId);
   if (chat.ownerId !== caller.userId) throw forbidden('Only the owner can delete this chat.');
   // Its media first: if that fails the chat is intact and the delete can be retried.
   await deleteChatMedia(deps, chatId);
-  await deps.store.chats.delete(chat, members);
+  const members = await deps.store.chats.delete(chat, deps.now().toISOString());
+  if (!members) throw conflict('The chat changed while it was being deleted. Please retry.');
   await deps.fanOut.toUsers(userIdsOf(members), event('chat.deleted', { chatId }), { chat });
   await disbandRoster(deps, chat);
   return { chatId };

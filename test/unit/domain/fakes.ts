@@ -56,7 +56,8 @@ export function fakeDeps() {
       create: vi.fn(async () => ({ status: 'created' }) as const),
       addMembers: vi.fn(async () => 'changed' as const),
       removeMember: vi.fn(async () => 'changed' as const),
-      delete: vi.fn(),
+      // The members it removed: those of the (re-)read the domain's own read gives.
+      delete: vi.fn(async (chat: ChatRecord) => (await store.chats.getWithMembers(chat.chatId)).members),
     },
     messages: {
       put: vi.fn(async () => ({ status: 'stored' }) as const),
