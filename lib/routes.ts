@@ -130,6 +130,12 @@ const FILL_VOIDS: readonly TableAction[] = ['dynamodb:PutItem', 'dynamodb:Update
 /** Presigning download URLs of attachments (views of messages). */
 const SIGN_DOWNLOADS: readonly MediaAction[] = ['s3:GetObject'];
 
+/**
+ * The per-user rate limit of an action (lambdas/shared/rate-limits.ts): a conditional update of the
+ * caller's window item. Routes that update items anyway already hold it.
+ */
+const RATE_LIMIT: TableAction = 'dynamodb:UpdateItem';
+
 /** How one action of the contract is served: its grants, or `planned` (no handler yet: not deployed). */
 type ActionRoute =
   | 'planned'
@@ -162,6 +168,7 @@ export const ACTION_ROUTES: Readonly<Record<ActionName, ActionRoute>> = {
       'dynamodb:BatchGetItem',
       'dynamodb:PutItem',
       'dynamodb:BatchWriteItem',
+      RATE_LIMIT,
     ],
   },
   listChats: {
@@ -200,7 +207,7 @@ export const ACTION_ROUTES: Readonly<Record<ActionName, ActionRoute>> = {
     media: ['s3:DeleteObject'],
   },
   readMessage: { tableActions: [...FAN_OUT, 'dynamodb:GetItem', 'dynamodb:UpdateItem'] },
-  typing: { tableActions: FAN_OUT, throttle: { rateLimit: 100, burstLimit: 200 } },
+  typing: { tableActions: [...FAN_OUT, RATE_LIMIT], throttle: { rateLimit: 100, burstLimit: 200 } },
   invite: {
     tableActions: [
       ...FAN_OUT,
@@ -222,7 +229,7 @@ export const ACTION_ROUTES: Readonly<Record<ActionName, ActionRoute>> = {
   getPresence: { tableActions: ['dynamodb:BatchGetItem', 'dynamodb:Query'] },
   muteChat: 'planned',
   requestUpload: {
-    tableActions: ['dynamodb:GetItem', 'dynamodb:PutItem'],
+    tableActions: ['dynamodb:GetItem', 'dynamodb:PutItem', RATE_LIMIT],
     // The presigned PUT carries the object's tag, which needs s3:PutObjectTagging as well.
     media: ['s3:PutObject', 's3:PutObjectTagging'],
   },

@@ -18,6 +18,7 @@
 import { createHash } from 'node:crypto';
 import { createRemoteJWKSet, errors, type JWTPayload, type JWTVerifyGetKey, jwtVerify } from 'jose';
 import { LIMITS } from '../contract/limits.ts';
+import { cleanName } from '../shared/clean-name.ts';
 
 export const CLOCK_TOLERANCE_SECONDS = 5;
 /**
@@ -97,13 +98,17 @@ export function fallbackName(userId: string): string {
   return `User ${createHash('sha256').update(userId).digest('hex').slice(0, 4)}`;
 }
 
-/** The display name a token carries: `name`, else `preferred_username`; never an e-mail address. */
+/**
+ * The display name a token carries: `name`, else `preferred_username`, cleaned (no control, ANSI or
+ * bidi characters, no half surrogate pair: lambdas/shared/clean-name.ts); never an e-mail address.
+ */
 export function displayName(payload: JWTPayload, userId: string): string {
-  const name = [payload.name, payload.preferred_username].find(
-    (v): v is string => typeof v === 'string' && v.trim().length > 0 && !EMAIL.test(v.trim()),
-  );
-  // Cut by code points, so a name never ends in half a surrogate pair.
-  return name ? [...name].slice(0, MAX_NAME_CHARS).join('') : fallbackName(userId);
+  for (const value of [payload.name, payload.preferred_username]) {
+    if (typeof value !== 'string') continue;
+    const name = cleanName(value, MAX_NAME_CHARS);
+    if (name !== undefined && !EMAIL.test(name)) return name;
+  }
+  return fallbackName(userId);
 }
 
 /** Reads the verifier configuration; `secret` resolves `JWT_SECRET_ARN` where that is used. */

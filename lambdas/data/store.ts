@@ -17,6 +17,7 @@
  *   due-index.ts   `due` (the due index of scheduled messages, the sweep's cursor)
  *   rosters.ts     `rosters` (the open sockets of each group's members, join markers)
  *   uploads.ts     `uploads` (media uploads of a chat; their bytes are in S3: media-bucket.ts)
+ *   rate-limits.ts `limits` (per-user rate-limit windows: one small item per user and action)
  */
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { getDocumentClient } from '../shared/clients.ts';
@@ -28,6 +29,7 @@ import { ReadCursorRepository } from './cursors.ts';
 import { DueIndexRepository } from './due-index.ts';
 import { ChatHeadCache } from './head-cache.ts';
 import { MessageRepository } from './messages.ts';
+import { RateLimitRepository } from './rate-limits.ts';
 import { RosterRepository } from './rosters.ts';
 import { ScheduledRepository } from './scheduled.ts';
 import { SequenceRepository } from './sequence.ts';
@@ -67,6 +69,7 @@ export class ChatStore {
   readonly scheduled: ScheduledRepository;
   readonly due: DueIndexRepository;
   readonly uploads: UploadRepository;
+  readonly limits: RateLimitRepository;
 
   constructor(client: DynamoDBDocumentClient, tableName: string) {
     const table = new TableClient(client, tableName);
@@ -82,6 +85,7 @@ export class ChatStore {
     this.scheduled = new ScheduledRepository(table);
     this.due = new DueIndexRepository(table);
     this.uploads = new UploadRepository(table);
+    this.limits = new RateLimitRepository(table);
   }
 }
 

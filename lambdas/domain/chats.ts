@@ -1,8 +1,11 @@
 /** Chats and memberships: createChat, listChats, getChat, invite, removeMember, deleteChat. */
+
+import { fallbackName } from '../auth/verifier.ts';
 import type { Request } from '../contract/index.ts';
 import type { ChatKind, ChatRecord, MemberRecord, Role } from '../data/store.ts';
 import { isAborted } from '../data/table-client.ts';
 import type { Caller } from '../shared/caller.ts';
+import { cleanName } from '../shared/clean-name.ts';
 import { badRequest, conflict, forbidden, notFound } from '../shared/errors.ts';
 import { event } from '../shared/frames.ts';
 import { chatNotFound, loadAsMember, userIdsOf } from './access.ts';
@@ -206,8 +209,15 @@ async function groupFromDirect(
   }
   const everyone = [caller.userId, ...others];
   const profiles = await deps.store.profiles.getMany(everyone);
-  const names = everyone.map((id) => (id === caller.userId ? caller.name : (profiles.get(id)?.name ?? id)));
-  const name = [...names.join(', ')].slice(0, LIMITS.groupNameMaxChars).join('');
+  // Stored names were cleaned when stored; cleaned again here (names stored before that, the caller's).
+  const names = everyone.map(
+    (id) =>
+      cleanName(
+        (id === caller.userId ? caller.name : profiles.get(id)?.name) ?? '',
+        LIMITS.groupNameMaxChars,
+      ) ?? fallbackName(id),
+  );
+  const name = cleanName(names.join(', '), LIMITS.groupNameMaxChars) ?? fallbackName(caller.userId);
   return createGroup(deps, caller.userId, name, others);
 }
 

@@ -121,6 +121,7 @@ export function fakeDeps() {
       claim: vi.fn(async () => 'claimed' as const),
       listIds: vi.fn(async () => []),
     },
+    limits: { take: vi.fn(async () => ({ allowed: true }) as const) },
   };
   const media: Mocked<Pick<MediaBucket, keyof MediaBucket>> = {
     uploadUrl: vi.fn(async (key: string) => ({ url: `https://s3/${key}?put`, expiresAt: NOW, headers: {} })),
