@@ -15,10 +15,9 @@
  * The display name is the token's `name`, else its `preferred_username`, never an e-mail address (a value
  * that looks like one is skipped), else a neutral name derived from the user id (`User 1a2b`).
  */
-import { createHash } from 'node:crypto';
 import { createRemoteJWKSet, errors, type JWTPayload, type JWTVerifyGetKey, jwtVerify } from 'jose';
 import { LIMITS } from '../contract/limits.ts';
-import { cleanName } from '../shared/clean-name.ts';
+import { cleanName, fallbackName } from '../shared/clean-name.ts';
 
 export const CLOCK_TOLERANCE_SECONDS = 5;
 /**
@@ -93,10 +92,7 @@ function remoteKeys(url: URL): JWTVerifyGetKey {
 const EMAIL = /^[^\s@]+@[^\s@]+$/;
 const MAX_NAME_CHARS = 128;
 
-/** The neutral display name of a user without one: `User ` and 4 hex digits of a hash of the id. */
-export function fallbackName(userId: string): string {
-  return `User ${createHash('sha256').update(userId).digest('hex').slice(0, 4)}`;
-}
+export { fallbackName };
 
 /**
  * The display name a token carries: `name`, else `preferred_username`, cleaned (no control, ANSI or

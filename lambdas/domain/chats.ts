@@ -1,11 +1,10 @@
 /** Chats and memberships: createChat, listChats, getChat, invite, removeMember, deleteChat. */
 
-import { fallbackName } from '../auth/verifier.ts';
 import type { Request } from '../contract/index.ts';
 import type { ChatKind, ChatRecord, MemberRecord, Role } from '../data/store.ts';
 import { isAborted } from '../data/table-client.ts';
 import type { Caller } from '../shared/caller.ts';
-import { cleanName } from '../shared/clean-name.ts';
+import { cleanName, fallbackName } from '../shared/clean-name.ts';
 import { badRequest, conflict, forbidden, notFound } from '../shared/errors.ts';
 import { event } from '../shared/frames.ts';
 import { chatNotFound, loadAsMember, userIdsOf } from './access.ts';

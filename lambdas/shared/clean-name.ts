@@ -4,8 +4,14 @@
  * refused when unclean (lambdas/contract/fields.ts); these cannot be refused, so they are cleaned:
  * ANSI escape sequences, control characters, bidirectional overrides and isolates, and lone surrogates
  * are removed, runs of spaces collapse, and the result is cut by code points (never half a pair).
- * Nothing printable left: undefined (the caller falls back to a neutral name).
+ * Nothing printable left: undefined (the caller falls back to a neutral name, `fallbackName`).
  */
+import { createHash } from 'node:crypto';
+
+/** The neutral display name of a user without one: `User ` and 4 hex digits of a hash of the id. */
+export function fallbackName(userId: string): string {
+  return `User ${createHash('sha256').update(userId).digest('hex').slice(0, 4)}`;
+}
 
 // biome-ignore lint/suspicious/noControlCharactersInRegex: removing escape sequences is the point
 const ANSI = /\u001b(?:\[[0-?]*[ -/]*[@-~]|\][^\u0007\u001b]*(?:\u0007|\u001b\\)?|[@-Z\\-_])/g;

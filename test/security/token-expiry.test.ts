@@ -10,7 +10,7 @@ import { type JWTPayload, SignJWT } from 'jose';
 import { describe, expect, it } from 'vitest';
 import { CLOCK_TOLERANCE_SECONDS } from '../../lambdas/auth/verifier.ts';
 import { ACTIONS } from '../../lib/routes.ts';
-import { connectUser, history, listChats, makeGroup, sendText, type UserSocket } from '../support/chat.ts';
+import { connectUser, history, listChats, makeGroup, sendText } from '../support/chat.ts';
 import { HandshakeError, sleep, TestClient } from '../support/client.ts';
 import { uniqueId, useTestStack } from '../support/stack.ts';
 
@@ -52,19 +52,27 @@ function fieldsFor(
 describe('an expired token', () => {
   it('gets TOKEN_EXPIRED for every action, the socket is closed, and nothing is written', async () => {
     const owner = await connectUser(stack, uniqueId('owner'));
-    // One user per action, each an owner of its own group with `owner` (so every action is allowed).
-    const ttlSeconds = 2;
-    const users: { action: string; socket: UserSocket; chatId: string; messageId: string }[] = [];
+    // One user per action, each the owner of its own group with `owner` (so every action is allowed),
+    // set up on a long-lived socket; then a second socket each with a short-lived token.
+    const setups: { action: string; userId: string; chatId: string; messageId: string }[] = [];
     for (const action of ACTIONS) {
-      const userId = uniqueId('short');
-      const url = await stack.urlFor(userId, { ttlSeconds, name: `Short ${action}` });
-      const socket = Object.assign(await TestClient.connect(url), { userId, name: userId, connectionId: '' });
-      const chat = await makeGroup(socket, [owner.userId], `Group ${action}`);
-      const message = await sendText(socket, chat.chatId, `before expiry ${action}`);
-      users.push({ action, socket, chatId: chat.chatId, messageId: message.messageId });
+      const setup = await connectUser(stack, uniqueId('short'));
+      const chat = await makeGroup(setup, [owner.userId], `Group ${action}`);
+      const message = await sendText(setup, chat.chatId, `before expiry ${action}`);
+      setups.push({ action, userId: setup.userId, chatId: chat.chatId, messageId: message.messageId });
+      await setup.close();
     }
+    // Long enough to open every socket on a loaded machine; the test waits it out once.
+    const ttlSeconds = 20;
+    const users = await Promise.all(
+      setups.map(async (setup) => ({
+        ...setup,
+        socket: await TestClient.connect(await stack.urlFor(setup.userId, { ttlSeconds })),
+      })),
+    );
     const chatsBefore = (await listChats(owner)).length;
     // Past `exp` and the handshake's clock tolerance: the token is expired by every measure.
+    // (Every token was signed before this point, so its exp is at most now + ttlSeconds.)
     const expiredAt = (nowSeconds() + ttlSeconds + CLOCK_TOLERANCE_SECONDS + 1) * 1000;
     await sleep(Math.max(0, expiredAt - Date.now()));
 
