@@ -50,7 +50,9 @@ function fieldsFor(
 }
 
 describe('an expired token', () => {
-  it('gets TOKEN_EXPIRED for every action, the socket is closed, and nothing is written', async () => {
+  it('gets TOKEN_EXPIRED for every action, the socket is closed, and nothing is written', {
+    timeout: 300_000,
+  }, async () => {
     const owner = await connectUser(stack, uniqueId('owner'));
     // One user per action, each the owner of its own group with `owner` (so every action is allowed),
     // set up on a long-lived socket; then a second socket each with a short-lived token.
