@@ -6,10 +6,11 @@
  */
 import { Buffer } from 'node:buffer';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectUsers, makeDirect, makeGroup, settle, type UserSocket } from '../support/chat.ts';
 import { startTestStack, type TestStack } from '../support/stack.ts';
+import { tableSnapshot } from './hostile/harness.ts';
 
 let stack: TestStack;
 let doc: DynamoDBDocumentClient;
@@ -161,17 +162,9 @@ const CASES: Case[] = [
   },
 ];
 
+/** The whole table (the shared harness's snapshot: test/fault/hostile/harness.ts). */
 async function snapshot(): Promise<Record<string, unknown>[]> {
-  const items: Record<string, unknown>[] = [];
-  let ExclusiveStartKey: Record<string, unknown> | undefined;
-  do {
-    const out = await doc.send(
-      new ScanCommand({ TableName: stack.tableName, ConsistentRead: true, ExclusiveStartKey }),
-    );
-    items.push(...(out.Items ?? []));
-    ExclusiveStartKey = out.LastEvaluatedKey;
-  } while (ExclusiveStartKey);
-  return items.sort((a, b) => (`${a.pk}|${a.sk}` < `${b.pk}|${b.sk}` ? -1 : 1));
+  return tableSnapshot(stack, doc);
 }
 
 describe('hostile frames: blocking', () => {
