@@ -3,7 +3,9 @@
  * docs/performance.md), or nothing when its part did not run.
  */
 import type { BenchResults } from './results.ts';
+import { renderHook } from './scenarios/hook.ts';
 import { renderMedia } from './scenarios/media.ts';
+import { renderReactions } from './scenarios/reactions.ts';
 
 /** A Markdown table; columns of numbers align right, text columns left. */
 function table(headers: string[], rows: (string | number)[][]): string {
@@ -143,59 +145,9 @@ const costSection: Section = ({ cost }) => {
 
 const mediaSection: Section = ({ media }) => (media ? [renderMedia(media, table)] : []);
 
-const commandsOf = (c: {
-  commands: Record<string, { calls: number; read: number; write: number; estimatedWrite: number }>;
-}) =>
-  Object.entries(c.commands)
-    .map(
-      ([k, v]) =>
-        `${k}×${v.calls} ${v.read ? `${v.read}R` : ''}${v.write ? `${v.write}W` : ''}${v.estimatedWrite ? `+${v.estimatedWrite}W est.` : ''}`,
-    )
-    .join(', ');
+const reactionsSection: Section = ({ reactions }) => (reactions ? [renderReactions(reactions, table)] : []);
 
-const reactionsSection: Section = ({ reactions }) => {
-  if (!reactions) return [];
-  return [
-    '\n### Reactions (DynamoDB units per react; transactional writes at 2x)\n',
-    table(
-      ['react', 'n', 'read', 'write', 'total', 'posts', 'handler ms', 'commands per react'],
-      reactions.map((c) => [
-        c.label + (c.errors ? ` (${c.errors} errors!)` : ''),
-        c.repetitions,
-        c.read,
-        c.write,
-        c.total,
-        c.posts,
-        c.handlerMs,
-        commandsOf(c),
-      ]),
-    ),
-  ];
-};
-
-const hookSection: Section = ({ hook }) => {
-  if (!hook) return [];
-  const row = (name: string, l: { count: number; p50: number; p95: number; p99: number; max: number }) => [
-    name,
-    l.count,
-    l.p50,
-    l.p95,
-    l.p99,
-    l.max,
-  ];
-  const rows = [row('without a hook', hook.without), row(`with ${hook.module}`, hook.with)];
-  if (hook.handlerWithout && hook.handlerWith) {
-    rows.push(row('handler only, without', hook.handlerWithout), row('handler only, with', hook.handlerWith));
-  }
-  return [
-    `\n### Pre-send hook (sendMessage 1:1, ${hook.textChars} chars, one in flight; ${hook.rounds} alternating rounds of ${hook.sendsPerHalf} per side)\n`,
-    table(
-      ['sendMessage (frame → ack)', 'n', 'p50 ms', 'p95 ms', 'p99 ms', 'max ms'],
-      [...rows, ['change (frame → ack)', '', `${hook.p50ChangePct} %`, '', `${hook.p99ChangePct} %`, '']],
-    ),
-    `\nThe hook function alone: ${hook.hookCallUs} µs per call.`,
-  ];
-};
+const hookSection: Section = ({ hook }) => (hook ? [renderHook(hook, table)] : []);
 
 const coldStartSection: Section = ({ coldStart }) => {
   if (!coldStart?.length) return [];

@@ -207,26 +207,14 @@ async function main(): Promise<number> {
 
     if (has('reactions')) {
       phases.start('reactions', 'reactions: connecting');
-      if (stack.meter) {
-        stack.meter.exactTransactions = true;
-        const reactionRun = { repeat: options.costRepeat, prefix: `r${runId}` };
-        partial.reactions = await reactionCost(stack, stack.meter, reactionRun, (f, l) => phases.tick(f, l));
-      } else {
-        progress.note('reactions skipped: the handlers run outside this process (BENCH_URL)');
-      }
+      const run = { repeat: options.costRepeat, prefix: `r${runId}` };
+      partial.reactions = await reactionCost(stack, run, (f, l) => phases.tick(f, l));
+      if (!partial.reactions) progress.note('reactions skipped: the handlers run outside this process');
     }
-
     if (has('hook')) {
       phases.start('hook', 'hook: warming up');
-      // Without the transaction re-reads of the cost phases: they would add to the measured sends.
-      if (stack.meter) stack.meter.exactTransactions = false;
-      const hookRun = {
-        rounds: 4,
-        sendsPerHalf: options.quick ? 30 : 100,
-        textChars: options.textChars,
-        prefix: `h${runId}`,
-      };
-      partial.hook = await hookLatency(stack, hookRun, (f, l) => phases.tick(f, l));
+      const run = { quick: options.quick, textChars: options.textChars, prefix: `h${runId}` };
+      partial.hook = await hookLatency(stack, run, (f, l) => phases.tick(f, l));
     }
 
     if (has('media')) {

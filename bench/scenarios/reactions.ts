@@ -13,7 +13,6 @@ import { deps } from '../../lambdas/domain/deps.ts';
 import { react } from '../../lambdas/domain/reactions.ts';
 import type { BenchClient, Frame } from '../client.ts';
 import { closeAll, connectAll } from '../client.ts';
-import type { Meter } from '../meter.ts';
 import type { BenchStack } from '../stack.ts';
 import { type ActionCost, measure } from './measure.ts';
 
@@ -102,12 +101,15 @@ async function load(
   await worker();
 }
 
+/** The reaction cases' costs; undefined when the handlers run elsewhere (nothing to meter). */
 export async function reactionCost(
   stack: BenchStack,
-  meter: Meter,
   options: { repeat: number; prefix: string },
   onTick: (f: number, label: string) => void,
-): Promise<ActionCost[]> {
+): Promise<ActionCost[] | undefined> {
+  const { meter } = stack;
+  if (!meter) return undefined;
+  meter.exactTransactions = true;
   const { repeat, prefix } = options;
   const id = (s: string) => `${prefix}-${s}`;
   const clients = await connectAll(
@@ -144,4 +146,31 @@ export async function reactionCost(
   } finally {
     await closeAll(clients);
   }
+}
+
+/** The report's section (bench/report.ts). */
+export function renderReactions(
+  reactions: readonly ActionCost[],
+  table: (h: string[], rows: (string | number)[][]) => string,
+): string {
+  const commands = (c: ActionCost) =>
+    Object.entries(c.commands)
+      .map(([k, v]) => `${k}×${v.calls} ${v.read ? `${v.read}R` : ''}${v.write ? `${v.write}W` : ''}`)
+      .join(', ');
+  return [
+    '\n### Reactions (DynamoDB units per react; transactional writes at 2x)\n',
+    table(
+      ['react', 'n', 'read', 'write', 'total', 'posts', 'handler ms', 'commands per react'],
+      reactions.map((c) => [
+        c.label + (c.errors ? ` (${c.errors} errors!)` : ''),
+        c.repetitions,
+        c.read,
+        c.write,
+        c.total,
+        c.posts,
+        c.handlerMs,
+        commands(c),
+      ]),
+    ),
+  ].join('\n');
 }
