@@ -7,7 +7,14 @@
 import { describe, expect, it } from 'vitest';
 import { connectUsers, history, type Message, makeDirect, settle, type UserSocket } from '../support/chat.ts';
 import type { Frame } from '../support/client.ts';
-import { inMs, listScheduled, pendingCount, type Scheduled, schedule } from '../support/scheduled.ts';
+import {
+  inMs,
+  listScheduled,
+  makeDue,
+  pendingCount,
+  type Scheduled,
+  schedule,
+} from '../support/scheduled.ts';
 import { useTestStack } from '../support/stack.ts';
 
 const stack = useTestStack();
@@ -20,12 +27,16 @@ describe('a scheduled message in a direct chat whose peer blocked its author', (
   it('fails with FORBIDDEN at sendAt and stores nothing; the blocker’s own still goes out', async () => {
     const [alice, bob] = (await connectUsers(stack, 2)) as [UserSocket, UserSocket];
     const chat = await makeDirect(bob, alice.userId);
-    const fromBob = await schedule(bob, chat.chatId, 'you cannot stop me', inMs(2000));
-    const fromAlice = await schedule(alice, chat.chatId, 'I still can', inMs(2000));
+    // Scheduled an hour ahead, then made due once the block is in place: no race with the clock.
+    const fromBob = await schedule(bob, chat.chatId, 'you cannot stop me', inMs(3600_000));
+    const fromAlice = await schedule(alice, chat.chatId, 'I still can', inMs(3600_000));
     await alice.ok('blockUser', { userId: bob.userId });
+    const sendAt = await makeDue(stack, bob.userId, fromBob.scheduledId);
+    await makeDue(stack, alice.userId, fromAlice.scheduledId);
+    await stack.scheduler.sweepNow({ full: true });
 
     const failed = await bob.event('scheduled.failed', about(fromBob.scheduledId), 15_000);
-    expect(failed.scheduled).toEqual({ ...fromBob, status: 'failed', reason: 'FORBIDDEN' });
+    expect(failed.scheduled).toEqual({ ...fromBob, sendAt, status: 'failed', reason: 'FORBIDDEN' });
     const sent = await alice.event('scheduled.sent', about(fromAlice.scheduledId), 15_000);
     expect(sent.scheduled).toMatchObject({ status: 'sent', reason: null });
     await bob.event('message.created', withText('I still can'), 15_000);
