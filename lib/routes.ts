@@ -130,12 +130,21 @@ const FILL_VOIDS: readonly TableAction[] = ['dynamodb:PutItem', 'dynamodb:Update
 /** Presigning download URLs of attachments (views of messages). */
 const SIGN_DOWNLOADS: readonly MediaAction[] = ['s3:GetObject'];
 
+/**
+ * The per-user rate limit of an action (lambdas/shared/rate-limits.ts): a conditional update of the
+ * caller's window item. Routes that update items anyway already hold it.
+ */
+const RATE_LIMIT: TableAction = 'dynamodb:UpdateItem';
+
 /** How one action of the contract is served: its grants, or `planned` (no handler yet: not deployed). */
 type ActionRoute =
   | 'planned'
   | {
       readonly tableActions: readonly TableAction[];
-      /** @default true */
+      /**
+       * @default true. Every action route needs it: a socket whose token has expired is told so and
+       * closed (DeleteConnection) by whichever action it sends (lambdas/shared/token-expiry.ts).
+       */
       readonly managementApi?: boolean;
       readonly throttle?: RouteThrottle;
       readonly uses?: readonly RouteResource[];
@@ -150,7 +159,7 @@ type ActionRoute =
  * its frames get UNKNOWN_ACTION from `$default`.
  */
 export const ACTION_ROUTES: Readonly<Record<ActionName, ActionRoute>> = {
-  ping: { tableActions: [], managementApi: false },
+  ping: { tableActions: [] },
   createChat: {
     // BatchGetItem: a group's members are admitted to its roster from their profiles (who is online).
     tableActions: [
@@ -159,19 +168,18 @@ export const ACTION_ROUTES: Readonly<Record<ActionName, ActionRoute>> = {
       'dynamodb:BatchGetItem',
       'dynamodb:PutItem',
       'dynamodb:BatchWriteItem',
+      RATE_LIMIT,
     ],
   },
   listChats: {
     // PutItem/UpdateItem: filling the abandoned top of a chat with voids (a transaction of the two);
     // Query: reading back to the newest message when the top seq holds none (messages.getLastMessages)
     tableActions: [MEMBERSHIPS, 'dynamodb:BatchGetItem', 'dynamodb:Query', ...FILL_VOIDS],
-    managementApi: false,
     media: SIGN_DOWNLOADS,
   },
-  getChat: { tableActions: ['dynamodb:Query'], managementApi: false },
+  getChat: { tableActions: ['dynamodb:Query'] },
   history: {
     tableActions: ['dynamodb:GetItem', 'dynamodb:Query', ...FILL_VOIDS],
-    managementApi: false,
     media: SIGN_DOWNLOADS,
   },
   sendMessage: {
@@ -200,7 +208,7 @@ export const ACTION_ROUTES: Readonly<Record<ActionName, ActionRoute>> = {
     media: ['s3:DeleteObject'],
   },
   readMessage: { tableActions: [...FAN_OUT, 'dynamodb:GetItem', 'dynamodb:UpdateItem'] },
-  typing: { tableActions: FAN_OUT, throttle: { rateLimit: 100, burstLimit: 200 } },
+  typing: { tableActions: [...FAN_OUT, RATE_LIMIT], throttle: { rateLimit: 100, burstLimit: 200 } },
   invite: {
     tableActions: [
       ...FAN_OUT,
@@ -221,22 +229,27 @@ export const ACTION_ROUTES: Readonly<Record<ActionName, ActionRoute>> = {
     ],
   },
   deleteChat: {
-    tableActions: ['dynamodb:Query', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem', 'dynamodb:PutItem'],
+    // UpdateItem: the deletion mark on META that excludes a concurrent invite (issue 17).
+    tableActions: [
+      'dynamodb:Query',
+      'dynamodb:UpdateItem',
+      'dynamodb:DeleteItem',
+      'dynamodb:BatchWriteItem',
+      'dynamodb:PutItem',
+    ],
     media: ['s3:DeleteObject'],
   },
   // MEMBERSHIPS: who shares a chat with the caller (presence privacy, lambdas/domain/presence-privacy.ts).
   getPresence: {
     tableActions: [MEMBERSHIPS, 'dynamodb:BatchGetItem', 'dynamodb:Query'],
-    managementApi: false,
   },
-  muteChat: { tableActions: ['dynamodb:UpdateItem'], managementApi: false },
+  muteChat: { tableActions: ['dynamodb:UpdateItem'] },
   requestUpload: {
-    tableActions: ['dynamodb:GetItem', 'dynamodb:PutItem'],
-    managementApi: false,
+    tableActions: ['dynamodb:GetItem', 'dynamodb:PutItem', RATE_LIMIT],
     // The presigned PUT carries the object's tag, which needs s3:PutObjectTagging as well.
     media: ['s3:PutObject', 's3:PutObjectTagging'],
   },
-  getAttachmentUrl: { tableActions: ['dynamodb:GetItem'], managementApi: false, media: SIGN_DOWNLOADS },
+  getAttachmentUrl: { tableActions: ['dynamodb:GetItem'], media: SIGN_DOWNLOADS },
   // GetItem: the message and the caller's reaction; UpdateItem: the version; the reaction and the
   // message's summary are one transaction of a Put or a Delete and an Update (all item actions).
   react: {
@@ -250,7 +263,7 @@ export const ACTION_ROUTES: Readonly<Record<ActionName, ActionRoute>> = {
     media: SIGN_DOWNLOADS,
   },
   markDelivered: { tableActions: [...FAN_OUT, 'dynamodb:UpdateItem'] },
-  sync: { tableActions: ['dynamodb:Query', BY_VERSION], managementApi: false, media: SIGN_DOWNLOADS },
+  sync: { tableActions: ['dynamodb:Query', BY_VERSION], media: SIGN_DOWNLOADS },
   // With attachments: claims the uploads as sendMessage does (BatchGetItem reads them; the bytes'
   // first bytes, the re-tag as attached, or as pending when a refused schedule gives them back).
   scheduleMessage: {
@@ -264,7 +277,7 @@ export const ACTION_ROUTES: Readonly<Record<ActionName, ActionRoute>> = {
     uses: ['scheduledQueue'],
     media: ['s3:GetObject', 's3:PutObjectTagging'],
   },
-  listScheduled: { tableActions: ['dynamodb:Query'], managementApi: false, media: SIGN_DOWNLOADS },
+  listScheduled: { tableActions: ['dynamodb:Query'], media: SIGN_DOWNLOADS },
   // Cancelling gives the uploads back: re-tagged pending (the lifecycle expires them again).
   cancelScheduled: {
     tableActions: [...FAN_OUT, 'dynamodb:GetItem', 'dynamodb:UpdateItem'],
@@ -278,24 +291,21 @@ export const ACTION_ROUTES: Readonly<Record<ActionName, ActionRoute>> = {
       'dynamodb:UpdateItem',
       'dynamodb:DeleteItem',
     ],
-    managementApi: false,
   },
   unregisterDevice: {
     tableActions: ['dynamodb:GetItem', 'dynamodb:DeleteItem', 'dynamodb:UpdateItem'],
-    managementApi: false,
   },
   // A block is one item in the blocker's partition (lambdas/data/blocks.ts): its unblock deletes
   // nothing outside `USER#…` partitions.
-  blockUser: { tableActions: ['dynamodb:PutItem'], managementApi: false },
-  unblockUser: { tableActions: ['dynamodb:DeleteItem:userPartitions'], managementApi: false },
-  listBlocked: { tableActions: ['dynamodb:Query'], managementApi: false },
+  blockUser: { tableActions: ['dynamodb:PutItem', RATE_LIMIT] },
+  unblockUser: { tableActions: ['dynamodb:DeleteItem:userPartitions', RATE_LIMIT] },
+  listBlocked: { tableActions: ['dynamodb:Query'] },
   // GetItem: the chat's head (Query) and the message; a report is a transaction of two Puts (the
   // reporter's marker and the report), and a second report reads the marker back.
   reportMessage: {
-    tableActions: ['dynamodb:Query', 'dynamodb:GetItem', 'dynamodb:PutItem'],
-    managementApi: false,
+    tableActions: ['dynamodb:Query', 'dynamodb:GetItem', 'dynamodb:PutItem', RATE_LIMIT],
   },
-  listReports: { tableActions: ['dynamodb:Query'], managementApi: false },
+  listReports: { tableActions: ['dynamodb:Query'] },
 };
 
 const actionRoute = (routeKey: string, route: Exclude<ActionRoute, 'planned'>): RouteDefinition => ({

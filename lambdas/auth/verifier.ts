@@ -15,11 +15,17 @@
  * The display name is the token's `name`, else its `preferred_username`, never an e-mail address (a value
  * that looks like one is skipped), else a neutral name derived from the user id (`User 1a2b`).
  */
-import { createHash } from 'node:crypto';
 import { createRemoteJWKSet, errors, type JWTPayload, type JWTVerifyGetKey, jwtVerify } from 'jose';
 import { LIMITS } from '../contract/limits.ts';
+import { cleanName, fallbackName } from '../shared/clean-name.ts';
 
 export const CLOCK_TOLERANCE_SECONDS = 5;
+/**
+ * The longest lifetime (`exp` − `iat`; without `iat`, `exp` − now) a token may have: 24 h unless
+ * `JWT_MAX_LIFETIME_SECONDS` says otherwise. Longer-lived tokens are refused at the handshake.
+ */
+export const DEFAULT_MAX_TOKEN_LIFETIME_SECONDS = 24 * 3600;
+export const MAX_LIFETIME_ENV = 'JWT_MAX_LIFETIME_SECONDS';
 /** The documented development secret of the local stack. Never use it on AWS. */
 export const DEV_JWT_SECRET = 'local-dev-secret-change-me-0123456789abcdef';
 
@@ -28,6 +34,8 @@ export interface VerifiedUser {
   readonly name: string;
   /** The token's roles claim holds the administrator role (`admin`). */
   readonly admin: boolean;
+  /** The token's `exp` (seconds since the epoch): the pipeline refuses every action after it. */
+  readonly exp: number;
 }
 
 /**
@@ -62,6 +70,8 @@ export type VerifierConfig =
       readonly secret: Uint8Array;
       readonly issuer?: string | undefined;
       readonly audience?: string | undefined;
+      /** @default DEFAULT_MAX_TOKEN_LIFETIME_SECONDS */
+      readonly maxLifetimeSeconds?: number | undefined;
     }
   | {
       readonly mode: 'jwks';
@@ -69,6 +79,8 @@ export type VerifierConfig =
       readonly algorithms: readonly string[];
       readonly issuer: string;
       readonly audience: string;
+      /** @default DEFAULT_MAX_TOKEN_LIFETIME_SECONDS */
+      readonly maxLifetimeSeconds?: number | undefined;
     };
 
 export class InvalidTokenError extends Error {
@@ -108,24 +120,26 @@ function remoteKeys(url: URL): JWTVerifyGetKey {
 const EMAIL = /^[^\s@]+@[^\s@]+$/;
 const MAX_NAME_CHARS = 128;
 
-/** The neutral display name of a user without one: `User ` and 4 hex digits of a hash of the id. */
-export function fallbackName(userId: string): string {
-  return `User ${createHash('sha256').update(userId).digest('hex').slice(0, 4)}`;
-}
+export { fallbackName };
 
-/** The display name a token carries: `name`, else `preferred_username`; never an e-mail address. */
+/**
+ * The display name a token carries: `name`, else `preferred_username`, cleaned (no control, ANSI or
+ * bidi characters, no half surrogate pair: lambdas/shared/clean-name.ts); never an e-mail address.
+ */
 export function displayName(payload: JWTPayload, userId: string): string {
-  const name = [payload.name, payload.preferred_username].find(
-    (v): v is string => typeof v === 'string' && v.trim().length > 0 && !EMAIL.test(v.trim()),
-  );
-  // Cut by code points, so a name never ends in half a surrogate pair.
-  return name ? [...name].slice(0, MAX_NAME_CHARS).join('') : fallbackName(userId);
+  for (const value of [payload.name, payload.preferred_username]) {
+    if (typeof value !== 'string') continue;
+    const name = cleanName(value, MAX_NAME_CHARS);
+    if (name !== undefined && !EMAIL.test(name)) return name;
+  }
+  return fallbackName(userId);
 }
 
 /** Reads the verifier configuration; `secret` resolves `JWT_SECRET_ARN` where that is used. */
 export function verifierConfigFromEnv(env: NodeJS.ProcessEnv, secret?: string): VerifierConfig {
   const issuer = env.JWT_ISSUER || undefined;
   const audience = env.JWT_AUDIENCE || undefined;
+  const maxLifetimeSeconds = maxLifetimeFromEnv(env);
   if (env.JWT_JWKS_URL) {
     if (!issuer || !audience) throw new Error('JWT_JWKS_URL requires JWT_ISSUER and JWT_AUDIENCE');
     const algorithms = (env.JWT_ALGORITHMS ?? 'RS256,ES256')
@@ -135,12 +149,39 @@ export function verifierConfigFromEnv(env: NodeJS.ProcessEnv, secret?: string): 
     if (algorithms.some((a) => a.startsWith('HS') || a === 'none')) {
       throw new Error('JWKS verification accepts asymmetric algorithms only');
     }
-    return { mode: 'jwks', jwksUrl: new URL(env.JWT_JWKS_URL), algorithms, issuer, audience };
+    return {
+      mode: 'jwks',
+      jwksUrl: new URL(env.JWT_JWKS_URL),
+      algorithms,
+      issuer,
+      audience,
+      maxLifetimeSeconds,
+    };
   }
   const value = secret ?? env.JWT_SECRET;
   if (!value) throw new Error('Set JWT_SECRET (HS256) or JWT_JWKS_URL with JWT_ISSUER and JWT_AUDIENCE');
   if (Buffer.byteLength(value) < 32) throw new Error('JWT_SECRET must be at least 32 bytes for HS256');
-  return { mode: 'hs256', secret: new TextEncoder().encode(value), issuer, audience };
+  return { mode: 'hs256', secret: new TextEncoder().encode(value), issuer, audience, maxLifetimeSeconds };
+}
+
+function maxLifetimeFromEnv(env: NodeJS.ProcessEnv): number {
+  const raw = env[MAX_LIFETIME_ENV];
+  if (raw === undefined || raw === '') return DEFAULT_MAX_TOKEN_LIFETIME_SECONDS;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value <= 0) {
+    throw new Error(`${MAX_LIFETIME_ENV} must be a positive whole number of seconds`);
+  }
+  return value;
+}
+
+/**
+ * The lifetime the maximum applies to: `exp` − `iat`, or `exp` − now when there is no `iat` or it lies
+ * in the future (a forged `iat` just before `exp` must not make a 100-year token look short).
+ */
+export function tokenLifetimeSeconds(payload: JWTPayload, nowSeconds: number): number {
+  const exp = payload.exp ?? nowSeconds;
+  const iat = typeof payload.iat === 'number' ? Math.min(payload.iat, nowSeconds) : nowSeconds;
+  return exp - iat;
 }
 
 // biome-ignore lint/suspicious/noControlCharactersInRegex: user ids must not carry control characters
@@ -159,6 +200,7 @@ export function createVerifier(
 ): (token: string) => Promise<VerifiedUser> {
   const key: Uint8Array | JWTVerifyGetKey = cfg.mode === 'hs256' ? cfg.secret : remoteKeys(cfg.jwksUrl);
   const algorithms = cfg.mode === 'hs256' ? ['HS256'] : [...cfg.algorithms];
+  const maxLifetime = cfg.maxLifetimeSeconds ?? DEFAULT_MAX_TOKEN_LIFETIME_SECONDS;
   const options = {
     algorithms,
     clockTolerance: CLOCK_TOLERANCE_SECONDS,
@@ -180,7 +222,11 @@ export function createVerifier(
     }
     const sub = payload.sub;
     if (!usableSubject(sub)) throw new InvalidTokenError('the token subject is not a usable user id');
+    const lifetime = tokenLifetimeSeconds(payload, Math.floor(Date.now() / 1000));
+    if (lifetime > maxLifetime) {
+      throw new InvalidTokenError(`the token lives ${lifetime} s, more than the maximum of ${maxLifetime} s`);
+    }
     const admin = rolesOf(payload, rolesClaims).includes(ADMIN_ROLE);
-    return { userId: sub, name: displayName(payload, sub), admin };
+    return { userId: sub, name: displayName(payload, sub), admin, exp: payload.exp as number };
   };
 }

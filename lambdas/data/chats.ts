@@ -41,6 +41,8 @@ export type CreateChatOutcome =
 export type MembershipChange = 'changed' | 'chat-changed';
 
 const countUnchanged = 'memberCount = :count';
+/** The chat is not being deleted (`deleteChat` marks it first): nobody joins a chat on its way out. */
+const notDeleting = 'attribute_not_exists(deletedAt)';
 /** The membership change's version is newer than the last one applied. */
 const versionNewer = '(attribute_not_exists(memberVer) OR memberVer < :ver)';
 const ownerUnchanged = 'ownerId = :owner';
@@ -190,7 +192,7 @@ export class ChatRepository {
           Update: {
             Key: keys.chat(chat.chatId),
             UpdateExpression: 'SET memberCount = :next, memberVer = :ver',
-            ConditionExpression: `${countUnchanged} AND ${versionNewer}`,
+            ConditionExpression: `${countUnchanged} AND ${versionNewer} AND ${notDeleting}`,
             ExpressionAttributeValues: {
               ':count': chat.memberCount,
               ':next': chat.memberCount + members.length,
@@ -259,12 +261,29 @@ export class ChatRepository {
   }
 
   /**
-   * Deletes a chat. Other members' items go first (batched), then the owner's membership, the
-   * `META` item and the pair pointer in one transaction guarded by the owner; the chat stays
-   * visible to its owner until that last step, so a failed delete can simply be retried.
-   * Messages are left unreachable under the deleted partition (see docs/data-model.md).
+   * Deletes a chat, excluding any concurrent `invite` (issue 17): first `deletedAt` is set on `META`
+   * (guarded by the owner), so every later `addMembers` fails its condition; then the members are read
+   * again (consistently), so a member added before the mark is seen and removed too. Other members'
+   * items go first (batched), then the owner's membership, the `META` item and the pair pointer in one
+   * transaction guarded by the owner; the chat stays visible to its owner until that last step, so a
+   * failed delete can simply be retried. Returns the members removed (the chat.deleted audience), or
+   * undefined when the chat is gone or has another owner. Messages are left for the retention job
+   * (lambdas/domain/retention.ts).
    */
-  async delete(chat: ChatRecord, members: readonly MemberRecord[]): Promise<void> {
+  async delete(chat: ChatRecord, deletedAt: string): Promise<MemberRecord[] | undefined> {
+    const marked = await ifConditionFails(
+      this.table
+        .update({
+          Key: keys.chat(chat.chatId),
+          UpdateExpression: 'SET deletedAt = if_not_exists(deletedAt, :at)',
+          ConditionExpression: `${itemExists} AND ${ownerUnchanged}`,
+          ExpressionAttributeValues: { ':at': deletedAt, ':owner': chat.ownerId },
+        })
+        .then(() => true),
+      () => false,
+    );
+    if (!marked) return undefined;
+    const { members } = await this.getWithMembers(chat.chatId, { consistent: true });
     const others = members.filter((m) => m.userId !== chat.ownerId);
     await this.table.batchWrite(
       others.map((m) => ({ DeleteRequest: { Key: keys.member(chat.chatId, m.userId) } })),
@@ -290,5 +309,6 @@ export class ChatRepository {
       });
     }
     await this.table.transact(actions);
+    return members;
   }
 }

@@ -81,6 +81,8 @@ const chatFields = {
   sentSeq: field.optionalNumberMap,
   /** `sync` below this version answers `reset` (raised when deleted messages' tombstones expire). */
   minSyncVer: field.number,
+  /** Set by `deleteChat` before it removes anything: no member may join from then on (issue 17). */
+  deletedAt: field.optionalString,
 };
 /** A chat's `META` item. */
 export const CHAT = defineItem({ itemType: 'chat', key: (c) => keys.chat(c.chatId), fields: chatFields });

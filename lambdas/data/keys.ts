@@ -101,6 +101,7 @@ export const PREFIX = {
   device: 'DEVICE#',
   token: 'TOKEN#',
   upload: 'UPLOAD#',
+  limit: 'LIMIT#',
 } as const;
 
 /** The one item of the sweep of scheduled messages: how far it has enqueued. */
@@ -124,6 +125,8 @@ export const clientIdSk = (senderId: string, clientMessageId: string): string =>
   `${PREFIX.clientMessage}${senderId}#${clientMessageId}`;
 
 export const keys = {
+  /** One user's rate-limit window of one action (lambdas/data/rate-limits.ts). */
+  rateLimit: (userId: string, action: string): Key => ({ pk: `${PREFIX.limit}${userId}`, sk: action }),
   profile: (userId: string): Key => ({ pk: userPk(userId), sk: SK.profile }),
   connection: (userId: string, connectionId: string): Key => ({
     pk: userPk(userId),

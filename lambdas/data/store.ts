@@ -22,6 +22,7 @@
  *   reactions.ts   `reactions` (who has which emoji on a message; the message's summary)
  *   audit.ts       `audit` (administrator actions, by day)
  *   reports.ts     `reports` (reports of messages, for administrators)
+ *   rate-limits.ts `limits` (per-user rate-limit windows: one small item per user and action)
  */
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { getDocumentClient } from '../shared/clients.ts';
@@ -37,6 +38,7 @@ import { DueIndexRepository } from './due-index.ts';
 import { ChatHeadCache } from './head-cache.ts';
 import { MessageRepository } from './messages.ts';
 import { MuteRepository } from './mutes.ts';
+import { RateLimitRepository } from './rate-limits.ts';
 import { ReactionRepository } from './reactions.ts';
 import { ReportRepository } from './reports.ts';
 import { RosterRepository } from './rosters.ts';
@@ -92,6 +94,7 @@ export class ChatStore {
   readonly reactions: ReactionRepository;
   readonly audit: AuditRepository;
   readonly reports: ReportRepository;
+  readonly limits: RateLimitRepository;
 
   constructor(client: DynamoDBDocumentClient, tableName: string) {
     const table = new TableClient(client, tableName);
@@ -113,6 +116,7 @@ export class ChatStore {
     this.reactions = new ReactionRepository(table);
     this.audit = new AuditRepository(table);
     this.reports = new ReportRepository(table);
+    this.limits = new RateLimitRepository(table);
   }
 }
 

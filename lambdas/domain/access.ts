@@ -15,7 +15,8 @@ export const chatNotFound = (chatId: string) => notFound(`Chat "${chatId}" was n
 /** A chat the caller is not a member of does not exist for them: NOT_FOUND either way. */
 function requireMember(loaded: ChatWithMembers, chatId: string, userId: string): MemberAccess {
   const me = loaded.members.find((m) => m.userId === userId);
-  if (!loaded.chat || !me) throw chatNotFound(chatId);
+  // A chat marked for deletion is gone already (deleteChat removes its members next).
+  if (!loaded.chat || loaded.chat.deletedAt !== undefined || !me) throw chatNotFound(chatId);
   return { chat: loaded.chat, members: loaded.members, me };
 }
 

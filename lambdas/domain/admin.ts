@@ -31,7 +31,7 @@ export async function loadForAction(
 ): Promise<ChatAccess> {
   if (!caller.admin) return loadAsMember(deps, caller, chatId, options);
   const { chat, members } = await deps.store.chats.getWithMembers(chatId, options);
-  if (!chat) throw chatNotFound(chatId);
+  if (!chat || chat.deletedAt !== undefined) throw chatNotFound(chatId);
   return { chat, members, me: members.find((m) => m.userId === caller.userId) };
 }
 

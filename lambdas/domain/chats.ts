@@ -4,9 +4,10 @@ import type { Request } from '../contract/index.ts';
 import type { ChatKind, ChatRecord, MemberRecord, Role } from '../data/store.ts';
 import { isAborted } from '../data/table-client.ts';
 import type { Caller } from '../shared/caller.ts';
+import { cleanName, fallbackName } from '../shared/clean-name.ts';
 import { badRequest, conflict, forbidden, notFound } from '../shared/errors.ts';
 import { event } from '../shared/frames.ts';
-import { loadAsMember, userIdsOf } from './access.ts';
+import { chatNotFound, loadAsMember, userIdsOf } from './access.ts';
 import { loadForAction, recordAdminAction } from './admin.ts';
 import { refuseBlockedDirect, refuseBlockedInvite } from './blocking.ts';
 import type { Deps } from './deps.ts';
@@ -146,7 +147,8 @@ export async function listChats(deps: Deps, caller: Caller): Promise<{ chats: Ch
   for (const ref of refs) {
     const stored = chats.get(ref.chatId);
     const membership = members.get(ref.chatId);
-    if (!stored || !membership) continue; // a chat deleted while its memberships are being removed
+    // A chat deleted (or being deleted) while its memberships are being removed.
+    if (!stored || stored.deletedAt !== undefined || !membership) continue;
     // Seqs above the newest message whose writers are gone stop counting as unread.
     const chat = await repairTail(deps, stored, last.get(ref.chatId)?.seq ?? 0);
     summaries.push({
@@ -211,8 +213,15 @@ async function groupFromDirect(
   }
   const everyone = [caller.userId, ...others];
   const profiles = await deps.store.profiles.getMany(everyone);
-  const names = everyone.map((id) => (id === caller.userId ? caller.name : (profiles.get(id)?.name ?? id)));
-  const name = [...names.join(', ')].slice(0, LIMITS.groupNameMaxChars).join('');
+  // Stored names were cleaned when stored; cleaned again here (names stored before that, the caller's).
+  const names = everyone.map(
+    (id) =>
+      cleanName(
+        (id === caller.userId ? caller.name : profiles.get(id)?.name) ?? '',
+        LIMITS.groupNameMaxChars,
+      ) ?? fallbackName(id),
+  );
+  const name = cleanName(names.join(', '), LIMITS.groupNameMaxChars) ?? fallbackName(caller.userId);
   return createGroup(deps, caller.userId, name, others);
 }
 
@@ -253,12 +262,16 @@ export async function removeMember(
 
 export async function deleteChat(deps: Deps, caller: Caller, input: ChatRef): Promise<{ chatId: string }> {
   const { chatId } = input;
-  const { chat, members } = await loadForAction(deps, caller, chatId, { consistent: true });
+  // Not `loadAsMember`: a chat whose deletion was interrupted (marked, not yet gone) stays
+  // deletable by its owner (or an administrator), so the delete can be retried.
+  const { chat, members: before } = await deps.store.chats.getWithMembers(chatId, { consistent: true });
+  if (!chat || !(caller.admin || before.some((m) => m.userId === caller.userId))) throw chatNotFound(chatId);
   const asAdmin = chat.ownerId !== caller.userId;
   if (asAdmin && !caller.admin) throw forbidden('Only the owner can delete this chat.');
   // Its media first: if that fails the chat is intact and the delete can be retried.
   await deleteChatMedia(deps, chatId);
-  await deps.store.chats.delete(chat, members);
+  const members = await deps.store.chats.delete(chat, deps.now().toISOString());
+  if (!members) throw conflict('The chat changed while it was being deleted. Please retry.');
   await deps.fanOut.toUsers(userIdsOf(members), event('chat.deleted', { chatId }), { chat });
   await disbandRoster(deps, chat);
   if (asAdmin) await recordAdminAction(deps, caller, { action: 'deleteChat', chatId });

@@ -6,6 +6,7 @@
  * settle window, judged from the allocation time of the nearest item above it) and still empty,
  * fills it with a void, which makes a late put fail (its writer then takes the next seq). Voids are
  * never returned. Only the top of the newest page may be in flight (it is simply not there yet).
+ * A page is also cut by size, so its ack fits in API Gateway's 128 KB frame (issue 17).
  */
 import { MAX_SEQ } from '../data/keys.ts';
 import type { MessageRecord, Slot } from '../data/store.ts';
@@ -31,7 +32,29 @@ export async function getHistory(
   const me = await deps.store.chats.getMember(input.chatId, caller.userId);
   if (!me) throw chatNotFound(input.chatId);
   const page = await readHistoryPage(deps, input);
-  return { messages: await messageViews(deps, page.messages), hasMore: page.hasMore };
+  const views = await messageViews(deps, page.messages);
+  // A page that would not fit in one frame is cut: the messages nearest the cursor are kept (the
+  // newest for a backward page, the oldest for an `after` page) and `hasMore` says more are there.
+  const forward = input.after !== undefined;
+  const kept = fitting(forward ? views : [...views].reverse(), REPLY_BUDGET_BYTES);
+  const messages = forward ? kept : kept.reverse();
+  return { messages, hasMore: page.hasMore || messages.length < views.length };
+}
+
+/**
+ * Bytes of messages a history ack carries at most: API Gateway's frame limit is 128 KB, and the
+ * envelope (type, action, requestId, hasMore) takes well under the 16 KB left.
+ */
+const REPLY_BUDGET_BYTES = 112 * 1024;
+
+/** The first messages whose JSON fits in `budget` bytes (at least one: a message is at most ~17 KB). */
+function fitting(messages: MessageView[], budget: number): MessageView[] {
+  let used = 0;
+  for (let i = 0; i < messages.length; i++) {
+    used += Buffer.byteLength(JSON.stringify(messages[i]), 'utf8') + 1;
+    if (used > budget && i > 0) return messages.slice(0, i);
+  }
+  return messages;
 }
 
 /** A page of messages (no access check): the newest, `before` a seq, or `after` a seq. */

@@ -73,9 +73,10 @@ async function authorize(event: APIGatewayRequestAuthorizerEvent): Promise<APIGa
   }
   try {
     const user = await verify(token);
+    // `exp` travels with every later route: the pipeline refuses actions once it has passed.
     return {
       ...allow(user.userId, event.methodArn),
-      context: { userId: user.userId, name: user.name, admin: user.admin },
+      context: { userId: user.userId, name: user.name, admin: user.admin, exp: user.exp },
     };
   } catch (error) {
     if (error instanceof InvalidTokenError) {

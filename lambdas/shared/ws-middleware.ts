@@ -1,7 +1,7 @@
 /**
  * The small middy pipeline every WebSocket route shares:
  *
- *   wsLogContext → wsParseFrame → wsCaller → (handler) → wsErrorFrames
+ *   wsLogContext → wsParseFrame → wsCaller → (token expiry, validation, rate limit, handler) → wsErrorFrames
  *
  * An action handler is one `wsAction({ action, run })` call: `action` is the contract's declaration
  * (lambdas/contract), whose request schema validates the frame's fields; `run` calls the domain and
@@ -18,6 +18,8 @@ import { forbidden, INTERNAL_MESSAGE, isChatError } from './errors.ts';
 import { ackFrame, errorFrame, type Frame, type ParsedFrame, parseFrame } from './frames.ts';
 import { frameKeys, logger } from './logger.ts';
 import { countMetric } from './metrics.ts';
+import { enforceRateLimit } from './rate-limiter.ts';
+import { closeExpired, tokenExpired } from './token-expiry.ts';
 
 /** The API Gateway WebSocket event, with what the pipeline adds. */
 export type WsEvent = APIGatewayProxyWebsocketEventV2 & {
@@ -149,8 +151,14 @@ export function wsAction<A extends ActionDef>(spec: ActionSpec<A>) {
       connectionId: event.requestContext.connectionId,
       caller: event.caller ?? callerOf(event.requestContext.authorizer),
     };
+    // Before anything else: a socket whose token has expired may do nothing (and is closed).
+    if (tokenExpired(event.requestContext.authorizer)) {
+      return reply(await closeExpired(ctx.connectionId, ctx.action, ctx.requestId));
+    }
     if (spec.action.adminOnly && !ctx.caller.admin) throw forbidden('Only administrators may do this.');
     const input = parseRequest(spec.action, frame.fields);
+    // A valid frame counts against the caller's limit (lambdas/shared/rate-limits.ts) before it acts.
+    await enforceRateLimit(ctx.caller.userId, spec.action.name);
     const result = await spec.run(input, ctx);
     return reply(respond(spec.action, ctx, result as Record<string, unknown>));
   };

@@ -164,6 +164,7 @@ describe('media grants', { timeout: 60_000 }, () => {
         'scheduleMessage',
         'listScheduled',
         'cancelScheduled',
+        'react',
       ].sort(),
     );
     for (const def of ROUTES) {

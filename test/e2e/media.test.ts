@@ -205,6 +205,15 @@ describe('an image, from upload to download', () => {
     );
     expect((event.message as Message).attachments).toHaveLength(1);
   });
+
+  it('keeps its attachments (with URLs that work) in the ack of a reaction and in message.reacted', async () => {
+    const ack = await bob.ok('react', { chatId, messageId: message.messageId, emoji: '👍' });
+    const reacted = ack.message as Message;
+    expect(reacted.attachments).toHaveLength(1);
+    expect((await download(reacted.attachments[0]?.url ?? '')).bytes.equals(bytes)).toBe(true);
+    const event = await alice.event('message.reacted', (f) => f.messageId === message.messageId);
+    expect(event.emoji).toBe('👍');
+  });
 });
 
 describe('every kind', () => {

@@ -95,7 +95,7 @@ describe('authorizer outcomes', () => {
     expect(result.policyDocument.Statement).toEqual([
       { Action: 'execute-api:Invoke', Effect: 'Allow', Resource: event().methodArn },
     ]);
-    expect(result.context).toEqual({ userId: 'alice', name: 'Alice', admin: false });
+    expect(result.context).toEqual({ userId: 'alice', name: 'Alice', admin: false, exp: expect.any(Number) });
     expect(metrics).toEqual([]);
   });
 

@@ -55,6 +55,7 @@ describe('HS256 with a shared secret', () => {
       userId: 'alice',
       name: 'Alice A.',
       admin: false,
+      exp: expect.any(Number),
     });
   });
 
@@ -222,6 +223,7 @@ describe('JWKS mode (RS256, ES256)', () => {
       algorithms: ['RS256', 'ES256'],
       issuer: ISSUER,
       audience: AUDIENCE,
+      maxLifetimeSeconds: 24 * 3600,
     });
   });
 
@@ -233,8 +235,18 @@ describe('JWKS mode (RS256, ES256)', () => {
       alg: 'ES256',
       kid: 'ec-1',
     });
-    expect(await verify(rs)).toEqual({ userId: 'alice', name: 'Alice', admin: false });
-    expect(await verify(es)).toEqual({ userId: 'bob', name: fallbackName('bob'), admin: false });
+    expect(await verify(rs)).toEqual({
+      userId: 'alice',
+      name: 'Alice',
+      admin: false,
+      exp: expect.any(Number),
+    });
+    expect(await verify(es)).toEqual({
+      userId: 'bob',
+      name: fallbackName('bob'),
+      admin: false,
+      exp: expect.any(Number),
+    });
     expect(fetches).toBeGreaterThan(before);
   });
 
@@ -296,6 +308,7 @@ describe('configuration', () => {
       secret: secretBytes,
       issuer: undefined,
       audience: undefined,
+      maxLifetimeSeconds: 24 * 3600,
     });
     expect(verifierConfigFromEnv({ JWT_SECRET: SECRET, JWT_ISSUER: 'i', JWT_AUDIENCE: 'a' })).toMatchObject({
       mode: 'hs256',

@@ -6,6 +6,7 @@ import {
   PutCommand,
   QueryCommand,
   TransactWriteCommand,
+  UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
 import { CHAT, type ChatRecord, MEMBER, type MemberRecord } from '../../../lambdas/data/items.ts';
@@ -163,13 +164,14 @@ describe('create', () => {
 });
 
 describe('membership changes', () => {
-  it('adds members guarded by the member count read before, under the change’s version', async () => {
+  it('adds members guarded by the member count read before and no deletion mark, under the change’s version', async () => {
     ddb.on(TransactWriteCommand).resolves({});
     await expect(store.chats.addMembers(group, [member(group, 'u3')], 6)).resolves.toBe('changed');
     const [count, put] = transactions()[0] ?? [];
     expect(count?.Update).toMatchObject({
       UpdateExpression: 'SET memberCount = :next, memberVer = :ver',
-      ConditionExpression: 'memberCount = :count AND (attribute_not_exists(memberVer) OR memberVer < :ver)',
+      ConditionExpression:
+        'memberCount = :count AND (attribute_not_exists(memberVer) OR memberVer < :ver) AND attribute_not_exists(deletedAt)',
       ExpressionAttributeValues: { ':count': 2, ':next': 3, ':ver': 6 },
     });
     expect(put?.Put).toMatchObject({
@@ -208,10 +210,20 @@ describe('membership changes', () => {
     expect(transactions()[0]?.[1]?.Delete?.Key).toEqual({ pk: 'CHAT#g1', sk: 'META' });
   });
 
-  it('deletes the other members first, then owner, META and pair pointer guarded by the owner', async () => {
+  it('marks the chat deleted, re-reads its members, deletes the others first, then owner, META and pair pointer guarded by the owner', async () => {
+    ddb.on(UpdateCommand).resolves({});
+    ddb.on(QueryCommand).resolves({
+      Items: [CHAT.toItem(direct), MEMBER.toItem(member(direct, 'u1')), MEMBER.toItem(member(direct, 'u2'))],
+    });
     ddb.on(BatchWriteCommand).resolves({});
     ddb.on(TransactWriteCommand).resolves({});
-    await store.chats.delete(direct, [member(direct, 'u1'), member(direct, 'u2')]);
+    const removed = await store.chats.delete(direct, at);
+    expect(removed?.map((m) => m.userId)).toEqual(['u1', 'u2']);
+    expect(ddb.commandCalls(UpdateCommand)[0]?.args[0].input).toMatchObject({
+      Key: { pk: 'CHAT#d1', sk: 'META' },
+      UpdateExpression: 'SET deletedAt = if_not_exists(deletedAt, :at)',
+      ConditionExpression: 'attribute_exists(pk) AND ownerId = :owner',
+    });
     expect(ddb.commandCalls(BatchWriteCommand)[0]?.args[0].input.RequestItems?.[TABLE_NAME]).toEqual([
       { DeleteRequest: { Key: { pk: 'CHAT#d1', sk: 'MEMBER#u2' } } },
     ]);

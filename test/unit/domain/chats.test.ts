@@ -10,6 +10,7 @@ import {
   removeMember,
 } from '../../../lambdas/domain/chats.ts';
 import { LIMITS } from '../../../lambdas/domain/limits.ts';
+import { fallbackName } from '../../../lambdas/shared/clean-name.ts';
 import { caller, clock, fakeDeps, groupChat, sent, stored } from './fakes.ts';
 
 const ann = caller('ann');
@@ -257,7 +258,7 @@ describe('invite', () => {
     expect(store.chats.addMembers).toHaveBeenCalledTimes(LIMITS.membershipAttempts);
   });
 
-  it('starts a new group named after everyone when inviting into a direct chat', async () => {
+  it('starts a new group named after everyone when inviting into a direct chat (neutral name without a profile)', async () => {
     const { deps, store } = fakeDeps();
     store.chats.getWithMembers.mockResolvedValue(
       groupChat('ann', ['ann', 'bob'], { kind: 'direct', name: null }),
@@ -266,7 +267,7 @@ describe('invite', () => {
       new Map([['bob', { userId: 'bob', name: 'Bob', lastSeenAt: null }]]),
     );
     const { chat } = await invite(deps, ann, { chatId: 'g1', userIds: ['cy'] });
-    expect(chat).toMatchObject({ kind: 'group', name: 'ANN, Bob, cy', ownerId: 'ann' });
+    expect(chat).toMatchObject({ kind: 'group', name: `ANN, Bob, ${fallbackName('cy')}`, ownerId: 'ann' });
     expect(store.chats.addMembers).not.toHaveBeenCalled();
   });
 });

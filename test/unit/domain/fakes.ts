@@ -56,7 +56,8 @@ export function fakeDeps() {
       create: vi.fn(async () => ({ status: 'created' }) as const),
       addMembers: vi.fn(async () => 'changed' as const),
       removeMember: vi.fn(async () => 'changed' as const),
-      delete: vi.fn(),
+      // The members it removed: those of the (re-)read the domain's own read gives.
+      delete: vi.fn(async (chat: ChatRecord) => (await store.chats.getWithMembers(chat.chatId)).members),
     },
     messages: {
       put: vi.fn(async () => ({ status: 'stored' }) as const),
@@ -147,6 +148,7 @@ export function fakeDeps() {
       file: vi.fn(async () => ({ status: 'filed', reportId: 'r1' }) as const),
       list: vi.fn(async () => ({ reports: [], after: undefined })),
     },
+    limits: { take: vi.fn(async () => ({ allowed: true }) as const) },
   };
   const media: Mocked<Pick<MediaBucket, keyof MediaBucket>> = {
     uploadUrl: vi.fn(async (key: string) => ({ url: `https://s3/${key}?put`, expiresAt: NOW, headers: {} })),

@@ -1,0 +1,58 @@
+/**
+ * Per-user rate limits (issue 17, item 1), declared in one table and applied by the pipeline
+ * (`wsAction` in ws-middleware.ts) before the action runs: beyond the limit the reply is
+ * `RATE_LIMITED` with `retryAfterMs`, and nothing is written. An action without an entry is not
+ * limited (reads). Adding a limit is one line here (values and costs: docs/security.md).
+ *
+ * Each limit is a fixed window anchored at the first counted frame: at most `max` frames per
+ * `windowSeconds`, counted on one small item per user and action (lambdas/data/rate-limits.ts),
+ * so it holds across all of the user's sockets and every function instance.
+ */
+export interface RateLimit {
+  /** Frames allowed per window. */
+  readonly max: number;
+  readonly windowSeconds: number;
+}
+
+const perMinute = (max: number): RateLimit => ({ max, windowSeconds: 60 });
+
+export const RATE_LIMITS: Readonly<Partial<Record<string, RateLimit>>> = {
+  // A reconnecting client flushes its outbox at once: room for a burst, not for a bot.
+  sendMessage: perMinute(300),
+  editMessage: perMinute(60),
+  deleteMessage: perMinute(60),
+  // Clients send typing every few seconds while typing, per chat.
+  typing: perMinute(60),
+  createChat: perMinute(20),
+  invite: perMinute(20),
+  removeMember: perMinute(30),
+  deleteChat: perMinute(20),
+  readMessage: perMinute(300),
+  markDelivered: perMinute(300),
+  requestUpload: perMinute(30),
+  // The 100-pending cap bounds what is stored; this bounds the churn (schedule, cancel, schedule…).
+  scheduleMessage: perMinute(120),
+  cancelScheduled: perMinute(120),
+  // Actions on other branches (react, push, block): their intended limits, applied once they merge.
+  react: perMinute(120),
+  reportMessage: perMinute(10),
+  registerDevice: perMinute(10),
+  unregisterDevice: perMinute(10),
+  blockUser: perMinute(30),
+  unblockUser: perMinute(30),
+  muteChat: perMinute(30),
+};
+
+/** `RATE_LIMIT_FACTOR` scales every limit (benchmarks); 0 turns them off. Default 1. */
+export const RATE_LIMIT_FACTOR_ENV = 'RATE_LIMIT_FACTOR';
+
+/** The limit of `action` under the factor in the environment, or undefined when it is not limited. */
+export function rateLimitOf(action: string, env: NodeJS.ProcessEnv = process.env): RateLimit | undefined {
+  const limit = RATE_LIMITS[action];
+  if (!limit) return undefined;
+  const raw = env[RATE_LIMIT_FACTOR_ENV];
+  const factor = raw === undefined || raw === '' ? 1 : Number(raw);
+  if (!Number.isFinite(factor) || factor < 0) return limit;
+  if (factor === 0) return undefined;
+  return { max: Math.max(1, Math.round(limit.max * factor)), windowSeconds: limit.windowSeconds };
+}

@@ -1,0 +1,56 @@
+/**
+ * Sockets do not outlive their tokens (issue 17, item 6). The `$connect` authorizer passes the token's
+ * `exp` in its context; every action checks it before anything else runs. Once it has passed (with
+ * the handshake's clock tolerance), the caller gets `error` `TOKEN_EXPIRED` and the server closes the
+ * socket (Management API DeleteConnection); the action does not run, so nothing is written.
+ *
+ * Why post the error frame instead of returning it as the route response: the route response is
+ * delivered after the function returns, and by then the connection is gone. The frame is posted
+ * first, then the connection is deleted; if the post fails, the frame goes back as the route response
+ * and the socket is left to its owner (it can do nothing but get this answer again).
+ */
+import { DeleteConnectionCommand, PostToConnectionCommand } from '@aws-sdk/client-apigatewaymanagementapi';
+import { CLOCK_TOLERANCE_SECONDS } from '../auth/verifier.ts';
+import type { AuthorizerContext } from './caller.ts';
+import { getManagementClient } from './clients.ts';
+import { errorFrame, type Frame } from './frames.ts';
+import { logger } from './logger.ts';
+
+export const TOKEN_EXPIRED_MESSAGE = 'Your token has expired. Reconnect with a fresh token.';
+
+/** The token's `exp` (seconds) from the authorizer context (API Gateway may hand it over as a string). */
+export function tokenExp(authorizer: AuthorizerContext): number | undefined {
+  const raw = authorizer?.exp;
+  const exp = typeof raw === 'string' && raw !== '' ? Number(raw) : raw;
+  return typeof exp === 'number' && Number.isFinite(exp) ? exp : undefined;
+}
+
+/** Whether the token has expired at `nowMs`, by the same measure as the handshake (with its tolerance). */
+export function tokenExpired(authorizer: AuthorizerContext, nowMs = Date.now()): boolean {
+  const exp = tokenExp(authorizer);
+  return exp !== undefined && nowMs >= (exp + CLOCK_TOLERANCE_SECONDS) * 1000;
+}
+
+/**
+ * Tells the caller and closes the socket. Returns the frame to answer with as the route response when
+ * it could not be posted (otherwise undefined: the socket is closing).
+ */
+export async function closeExpired(
+  connectionId: string,
+  action: string | null,
+  requestId: string | null,
+): Promise<Frame | undefined> {
+  const frame = errorFrame(action, requestId, 'TOKEN_EXPIRED', TOKEN_EXPIRED_MESSAGE);
+  logger.info('token expired: closing the socket');
+  try {
+    const client = getManagementClient();
+    await client.send(
+      new PostToConnectionCommand({ ConnectionId: connectionId, Data: Buffer.from(JSON.stringify(frame)) }),
+    );
+    await client.send(new DeleteConnectionCommand({ ConnectionId: connectionId }));
+    return undefined;
+  } catch (error) {
+    logger.warn('could not close a socket with an expired token', { error });
+    return frame;
+  }
+}

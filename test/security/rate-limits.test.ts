@@ -1,0 +1,87 @@
+/**
+ * Issue 17, item 1: per-user rate limits, held across all of a user's sockets (and so across function
+ * instances: the count lives in the table), answered `RATE_LIMITED` with `retryAfterMs`, writing
+ * nothing, leaving the socket usable, and not touching other users.
+ */
+import { describe, expect, it } from 'vitest';
+import { RATE_LIMITS } from '../../lambdas/shared/rate-limits.ts';
+import { anotherSocket, connectUser, listChats, settle } from '../support/chat.ts';
+import type { Frame } from '../support/client.ts';
+import { uniqueId, useTestStack } from '../support/stack.ts';
+
+const stack = useTestStack();
+
+const codes = (replies: Frame[]) => replies.map((r) => (r.type === 'ack' ? 'ack' : String(r.code)));
+const count = (list: string[], value: string) => list.filter((x) => x === value).length;
+
+function expectRetryAfter(replies: Frame[], windowMs: number): void {
+  for (const reply of replies.filter((r) => r.code === 'RATE_LIMITED')) {
+    expect(Number.isInteger(reply.retryAfterMs)).toBe(true);
+    expect(reply.retryAfterMs).toBeGreaterThan(0);
+    expect(reply.retryAfterMs).toBeLessThanOrEqual(windowMs);
+    expect(reply.message).toMatch(/too many/i);
+  }
+}
+
+describe('per-user rate limits', () => {
+  it('createChat: the limit holds across the sockets of a user; refused frames write nothing', async () => {
+    const limit = RATE_LIMITS.createChat;
+    if (!limit) throw new Error('createChat has no rate limit');
+    const first = await connectUser(stack, uniqueId('flood'));
+    const second = await anotherSocket(stack, first);
+    const peer = await connectUser(stack, uniqueId('peer'));
+    const extra = 5;
+    const replies = await Promise.all(
+      Array.from({ length: limit.max + extra }, (_, i) =>
+        (i % 2 === 0 ? first : second).request(
+          'createChat',
+          {
+            kind: 'group',
+            name: `Flood ${i}`,
+            memberIds: [peer.userId],
+          },
+          45_000,
+        ),
+      ),
+    );
+    const got = codes(replies);
+    expect({ ack: count(got, 'ack'), limited: count(got, 'RATE_LIMITED') }).toEqual({
+      ack: limit.max,
+      limited: extra,
+    });
+    expectRetryAfter(replies, limit.windowSeconds * 1000);
+    // Nothing was written for the refused ones: the peer is in exactly the acknowledged groups.
+    expect((await listChats(peer)).filter((c) => c.ownerId === first.userId)).toHaveLength(limit.max);
+    // The sockets stay usable, and another user is not limited by this one.
+    expect((await first.request('ping')).type).toBe('pong');
+    expect((await peer.request('createChat', { kind: 'group', name: 'Fine', memberIds: [] })).type).toBe(
+      'ack',
+    );
+    await Promise.all([first.close(), second.close(), peer.close()]);
+  });
+
+  it('typing (which writes nothing else): limited too, and the refused ones are not fanned out', async () => {
+    const limit = RATE_LIMITS.typing;
+    if (!limit) throw new Error('typing has no rate limit');
+    const typist = await connectUser(stack, uniqueId('typist'));
+    const peer = await connectUser(stack, uniqueId('peer'));
+    const chat = (await typist.ok('createChat', { kind: 'direct', userId: peer.userId })).chat as {
+      chatId: string;
+    };
+    const extra = 4;
+    const replies = await Promise.all(
+      Array.from({ length: limit.max + extra }, () =>
+        typist.request('typing', { chatId: chat.chatId }, 45_000),
+      ),
+    );
+    const got = codes(replies);
+    expect({ ack: count(got, 'ack'), limited: count(got, 'RATE_LIMITED') }).toEqual({
+      ack: limit.max,
+      limited: extra,
+    });
+    expectRetryAfter(replies, limit.windowSeconds * 1000);
+    await settle(stack, peer, typist);
+    expect(peer.events('typing')).toHaveLength(limit.max);
+    await Promise.all([typist.close(), peer.close()]);
+  });
+});

@@ -1,0 +1,150 @@
+/**
+ * Issue 17, item 6: sockets must not outlive their tokens.
+ *
+ * - Every deployed action sent on a socket whose token has expired is answered `TOKEN_EXPIRED`, the
+ *   server closes the socket, and nothing is written (one socket per action, all expired at once).
+ * - A token whose lifetime (`exp` − `iat`, or `exp` − now without `iat`) exceeds the maximum (24 h by
+ *   default) is refused at the handshake with 401.
+ */
+import { type JWTPayload, SignJWT } from 'jose';
+import { describe, expect, it } from 'vitest';
+import { CLOCK_TOLERANCE_SECONDS } from '../../lambdas/auth/verifier.ts';
+import { ACTIONS } from '../../lib/routes.ts';
+import { connectUser, history, listChats, makeGroup, sendText } from '../support/chat.ts';
+import { HandshakeError, sleep, TestClient } from '../support/client.ts';
+import { uniqueId, useTestStack } from '../support/stack.ts';
+
+const stack = useTestStack();
+
+const nowSeconds = () => Math.floor(Date.now() / 1000);
+
+/** A valid frame's fields for each action, so that without the expiry check the action would act. */
+function fieldsFor(
+  action: string,
+  chatId: string,
+  messageId: string,
+  peerId: string,
+): Record<string, unknown> {
+  const sendAt = new Date(Date.now() + 3_600_000).toISOString();
+  const fields: Record<string, Record<string, unknown>> = {
+    createChat: { kind: 'group', name: 'Made after expiry', memberIds: [peerId] },
+    getChat: { chatId },
+    history: { chatId },
+    sendMessage: { chatId, text: 'sent after expiry' },
+    editMessage: { chatId, messageId, text: 'edited after expiry' },
+    deleteMessage: { chatId, messageId },
+    readMessage: { chatId, messageId },
+    typing: { chatId },
+    invite: { chatId, userIds: [uniqueId('late')] },
+    removeMember: { chatId, userId: peerId },
+    deleteChat: { chatId },
+    getPresence: { userIds: [peerId] },
+    requestUpload: { chatId, contentType: 'image/png', size: 100 },
+    getAttachmentUrl: { chatId, messageId, attachmentId: 'a-1' },
+    markDelivered: { chatId, seq: 1 },
+    sync: { chatId, sinceVer: 0 },
+    scheduleMessage: { chatId, text: 'scheduled after expiry', sendAt },
+    cancelScheduled: { scheduledId: 's-1' },
+  };
+  return fields[action] ?? {};
+}
+
+describe('an expired token', () => {
+  it('gets TOKEN_EXPIRED for every action, the socket is closed, and nothing is written', {
+    timeout: 300_000,
+  }, async () => {
+    const owner = await connectUser(stack, uniqueId('owner'));
+    // One user per action, each the owner of its own group with `owner` (so every action is allowed),
+    // set up on a long-lived socket; then a second socket each with a short-lived token.
+    const setups: { action: string; userId: string; chatId: string; messageId: string }[] = [];
+    for (const action of ACTIONS) {
+      const setup = await connectUser(stack, uniqueId('short'));
+      const chat = await makeGroup(setup, [owner.userId], `Group ${action}`);
+      const message = await sendText(setup, chat.chatId, `before expiry ${action}`);
+      setups.push({ action, userId: setup.userId, chatId: chat.chatId, messageId: message.messageId });
+      await setup.close();
+    }
+    // Long enough to open every socket on a loaded machine; the test waits it out once.
+    const ttlSeconds = 20;
+    const users = await Promise.all(
+      setups.map(async (setup) => ({
+        ...setup,
+        socket: await TestClient.connect(await stack.urlFor(setup.userId, { ttlSeconds })),
+      })),
+    );
+    const chatsBefore = (await listChats(owner)).length;
+    // Past `exp` and the handshake's clock tolerance: the token is expired by every measure.
+    // (Every token was signed before this point, so its exp is at most now + ttlSeconds.)
+    const expiredAt = (nowSeconds() + ttlSeconds + CLOCK_TOLERANCE_SECONDS + 1) * 1000;
+    await sleep(Math.max(0, expiredAt - Date.now()));
+
+    const replies = await Promise.all(
+      users.map(({ action, socket, chatId, messageId }) =>
+        socket.request(action, fieldsFor(action, chatId, messageId, owner.userId)),
+      ),
+    );
+    for (const [i, reply] of replies.entries()) {
+      const action = users[i]?.action;
+      expect({ action, type: reply.type, code: reply.code }).toEqual({
+        action,
+        type: 'error',
+        code: 'TOKEN_EXPIRED',
+      });
+      expect(reply.action).toBe(action);
+      expect(typeof reply.message).toBe('string');
+    }
+    // The server closes every one of those sockets.
+    await Promise.all(users.map(({ socket }) => socket.closed));
+    await stack.gateway.idle();
+
+    // Nothing was written: the owner sees the same chats, each with its one message unchanged.
+    const chats = await listChats(owner);
+    expect(chats).toHaveLength(chatsBefore);
+    for (const { action, chatId, messageId } of users) {
+      const page = await history(owner, chatId);
+      expect(page.messages.map((m) => [m.messageId, m.text, m.deleted])).toEqual([
+        [messageId, `before expiry ${action}`, false],
+      ]);
+    }
+    await owner.close();
+  });
+});
+
+/** A token signed with the stack's secret, every claim chosen by the test. */
+async function craft(payload: JWTPayload): Promise<string> {
+  const secret = new TextEncoder().encode(process.env.JWT_SECRET);
+  return new SignJWT(payload).setProtectedHeader({ alg: 'HS256', typ: 'JWT' }).sign(secret);
+}
+
+describe('the token lifetime at the handshake', () => {
+  const connect = async (payload: JWTPayload) =>
+    TestClient.connect(`${stack.url}/?token=${await craft(payload)}`);
+
+  it('accepts a token that lives exactly the maximum (24 h)', async () => {
+    const iat = nowSeconds();
+    const client = await connect({ sub: uniqueId(), iat, exp: iat + 24 * 3600 });
+    expect(client.isOpen).toBe(true);
+    await client.close();
+  });
+
+  it('refuses a token that lives longer than 24 h with 401 and stores nothing', async () => {
+    const iat = nowSeconds();
+    const userId = uniqueId();
+    await expect(connect({ sub: userId, iat, exp: iat + 24 * 3600 + 60 })).rejects.toEqual(
+      new HandshakeError(401),
+    );
+    await expect(connect({ sub: userId, iat, exp: iat + 100 * 365 * 24 * 3600 })).rejects.toEqual(
+      new HandshakeError(401),
+    );
+    // Without `iat`, the remaining lifetime counts: a token valid for 100 years is refused too.
+    await expect(connect({ sub: userId, exp: nowSeconds() + 100 * 365 * 24 * 3600 })).rejects.toEqual(
+      new HandshakeError(401),
+    );
+    // An `iat` in the past does not stretch it either: what counts is exp − iat.
+    await expect(connect({ sub: userId, iat: iat - 3600, exp: iat + 24 * 3600 - 60 })).rejects.toEqual(
+      new HandshakeError(401),
+    );
+    await stack.gateway.idle();
+    expect(await stack.items(`USER#${userId}`)).toEqual([]);
+  });
+});
