@@ -52,6 +52,8 @@ export const PARTS = [
   'coldstart',
   'client',
   'push',
+  'reactions',
+  'hook',
 ] as const;
 
 const HELP = `npm run bench -- [options]
@@ -70,7 +72,7 @@ const HELP = `npm run bench -- [options]
   --tp-start N            throughput: first step's messages/s (default 10; ×1.5 per step)
   --tp-steps N            throughput: steps at most (default 6; quick 3)
   --tp-seconds N          throughput: seconds per step (default 4; quick 3)
-  --cost-repeat N         cost: repetitions per action (default 5; quick 3)
+  --cost-repeat N         cost: repetitions per action (default 5; quick 3); also reactions'
   --seed-chats N          cost: unrelated chats seeded for the growth check (default 2000; quick 300)
   --cold-runs N           cold start: fresh processes per figure (default 3; quick 1)
   --media-repeat N        media: messages of each kind, text and one image (default 20; quick 6)

@@ -3,7 +3,9 @@
  * docs/performance.md), or nothing when its part did not run.
  */
 import type { BenchResults } from './results.ts';
+import { renderHook } from './scenarios/hook.ts';
 import { renderMedia } from './scenarios/media.ts';
+import { renderReactions } from './scenarios/reactions.ts';
 
 /** A Markdown table; columns of numbers align right, text columns left. */
 function table(headers: string[], rows: (string | number)[][]): string {
@@ -143,6 +145,10 @@ const costSection: Section = ({ cost }) => {
 
 const mediaSection: Section = ({ media }) => (media ? [renderMedia(media, table)] : []);
 
+const reactionsSection: Section = ({ reactions }) => (reactions ? [renderReactions(reactions, table)] : []);
+
+const hookSection: Section = ({ hook }) => (hook ? [renderHook(hook, table)] : []);
+
 const coldStartSection: Section = ({ coldStart }) => {
   if (!coldStart?.length) return [];
   const kb = (bytes: number) => Math.round(bytes / 102.4) / 10;
@@ -242,6 +248,8 @@ const SECTIONS: readonly Section[] = [
   mediaSection,
   coldStartSection,
   pushSection,
+  reactionsSection,
+  hookSection,
   scaleSection,
   targetsSection,
 ];

@@ -8,6 +8,7 @@ import type { ClientBundleResult } from './scenarios/client.ts';
 import type { HandlerColdStart } from './scenarios/coldstart.ts';
 import type { ActionCost } from './scenarios/cost.ts';
 import type { FloorResult } from './scenarios/floor.ts';
+import type { HookResults } from './scenarios/hook.ts';
 import type { LatencyPhaseResult } from './scenarios/latency.ts';
 import type { MediaResults } from './scenarios/media.ts';
 import type { PushResults } from './scenarios/push.ts';
@@ -51,6 +52,10 @@ export interface BenchResults {
   readonly coldStart?: readonly HandlerColdStart[];
   /** The push pipeline: sendMessage with it off/on, pushes per second, units (scenarios/push.ts). */
   readonly push?: PushResults;
+  /** Units per `react` at 0 and at 300 reactions on the message (scenarios/reactions.ts). */
+  readonly reactions?: readonly ActionCost[];
+  /** sendMessage without and with the example pre-send hook (scenarios/hook.ts). */
+  readonly hook?: HookResults;
   /** The client package's bundle size (client/scripts/size.ts). */
   readonly client?: ClientBundleResult;
   /** What 1M sockets and a 10,000-member group cost and need on AWS (bench/scale.ts). */

@@ -18,9 +18,11 @@ import { connectMembers, costRound, seed } from './scenarios/cost.ts';
 import { BIG_GROUP } from './scenarios/cost-big-group.ts';
 import { COST_CASES } from './scenarios/cost-cases.ts';
 import { floor } from './scenarios/floor.ts';
+import { hookLatency } from './scenarios/hook.ts';
 import { type LatencyPhaseResult, latencyPhase } from './scenarios/latency.ts';
 import { mediaScenario } from './scenarios/media.ts';
 import { pushPhase } from './scenarios/push.ts';
+import { reactionCost } from './scenarios/reactions.ts';
 import { throughput } from './scenarios/throughput.ts';
 import { startBenchStack } from './stack.ts';
 import { targets } from './targets.ts';
@@ -44,6 +46,8 @@ async function main(): Promise<number> {
     push: has('push') ? options.phaseSeconds * 4 + 30 : 0,
     media: has('media') ? 15 : 0,
     client: has('client') ? 2 : 0,
+    reactions: has('reactions') ? 30 : 0,
+    hook: has('hook') ? 20 : 0,
   });
   const runId = randomBytes(3).toString('hex');
   const partial: {
@@ -56,7 +60,9 @@ async function main(): Promise<number> {
       | 'coldStart'
       | 'scale'
       | 'client'
-      | 'push']?: BenchResults[K];
+      | 'push'
+      | 'reactions'
+      | 'hook']?: BenchResults[K];
   } = {};
 
   if (has('coldstart')) {
@@ -197,6 +203,18 @@ async function main(): Promise<number> {
       } else {
         progress.note('cost skipped: the handlers run outside this process (BENCH_URL)');
       }
+    }
+
+    if (has('reactions')) {
+      phases.start('reactions', 'reactions: connecting');
+      const run = { repeat: options.costRepeat, prefix: `r${runId}` };
+      partial.reactions = await reactionCost(stack, run, (f, l) => phases.tick(f, l));
+      if (!partial.reactions) progress.note('reactions skipped: the handlers run outside this process');
+    }
+    if (has('hook')) {
+      phases.start('hook', 'hook: warming up');
+      const run = { quick: options.quick, textChars: options.textChars, prefix: `h${runId}` };
+      partial.hook = await hookLatency(stack, run, (f, l) => phases.tick(f, l));
     }
 
     if (has('media')) {

@@ -23,6 +23,7 @@ import { ChatFunction, type LogLevel } from './chat-function.ts';
 import type { ChatMedia } from './chat-media.ts';
 import type { ChatTable } from './chat-table.ts';
 import { acknowledgeWildcardResource } from './nag.ts';
+import { hookFor, type PreSendHookSettings } from './pre-send-hook.ts';
 import { AUTHORIZER, ROUTES, type RouteDefinition, type RouteThrottle } from './routes.ts';
 import { MANAGEMENT_ENDPOINT_ENV, TABLE_NAME_ENV } from './table.ts';
 
@@ -114,6 +115,11 @@ export interface ChatApiProps {
    * @default true
    */
   readonly detailedMetrics?: boolean;
+  /**
+   * The pre-send hook, bundled into the `sendMessage` function (lib/pre-send-hook.ts).
+   * @default - no hook
+   */
+  readonly preSendHook?: PreSendHookSettings;
 }
 
 /** Construct ids CDK gives a meaning of their own: a route named so would be its parent's default child. */
@@ -208,16 +214,19 @@ export class ChatApi extends Construct {
         throw new Error(`route ${def.routeKey} appears twice in the route table`);
       if (RESERVED_IDS.has(def.name) || def.name === AUTHORIZER.name)
         throw new Error(`route ${def.routeKey}: the name ${def.name} is reserved; choose another`);
+      const hook = hookFor(def.name, props.preSendHook);
       const fn = new ChatFunction(this, def.name, {
         ...functionDefaults,
         entry: def.entry,
         description: `Chat route ${def.routeKey}`,
         environment: {
+          ...hook?.environment,
           [TABLE_NAME_ENV]: props.table.tableName,
           [MANAGEMENT_ENDPOINT_ENV]: this.stage.callbackUrl,
           ...(def.mediaActions?.length ? this.mediaOf(props, def).environment : {}),
           ...metricsEnv,
         },
+        ...(hook ? { bundle: hook.bundle } : {}),
         ...reserved(def.name),
       });
       props.table.grantActions(fn, def.tableActions);

@@ -19,7 +19,7 @@ import {
 import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { nodejsBundling } from './bundling.ts';
+import { BUNDLE, type BundleSettings, nodejsBundling } from './bundling.ts';
 
 /** The repository root: handler entries in the route table are relative to it. */
 export const PROJECT_ROOT = resolve(import.meta.dirname, '..');
@@ -71,6 +71,11 @@ export interface ChatFunctionProps {
    * @default - none: the function shares the account's unreserved concurrency
    */
   readonly reservedConcurrency?: number;
+  /**
+   * How the handler is bundled (e.g. with the pre-send hook aliased in: lib/pre-send-hook.ts).
+   * @default BUNDLE, the shared settings (lib/bundling.ts)
+   */
+  readonly bundle?: BundleSettings;
 }
 
 export class ChatFunction extends Construct implements IGrantable {
@@ -82,11 +87,14 @@ export class ChatFunction extends Construct implements IGrantable {
   readonly logGroup: LogGroup;
   /** The function's execution role. */
   readonly role: Role;
+  /** The settings its bundle is built with (what tests and `npm run bundle-size` rebuild). */
+  readonly bundle: BundleSettings;
   readonly grantPrincipal: IPrincipal;
 
   constructor(scope: Construct, id: string, props: ChatFunctionProps) {
     super(scope, id);
     this.entry = resolve(PROJECT_ROOT, props.entry);
+    this.bundle = props.bundle ?? BUNDLE;
     this.logGroup = new LogGroup(this, 'Logs', {
       retention: props.logRetention ?? RetentionDays.ONE_MONTH,
       removalPolicy: props.logRemovalPolicy ?? RemovalPolicy.RETAIN,
@@ -107,7 +115,7 @@ export class ChatFunction extends Construct implements IGrantable {
       tracing: Tracing.ACTIVE,
       role: this.role,
       logGroup: this.logGroup,
-      bundling: nodejsBundling(),
+      bundling: nodejsBundling(this.bundle),
       // The app writes JSON lines (lambdas/shared/logger.ts, EMF metrics): Lambda keeps them as they
       // are and reads their `level`. It filters nothing itself (TRACE): LOG_LEVEL does, in the logger,
       // and the EMF lines, which carry no level, must never be dropped.

@@ -14,6 +14,7 @@ import { ChatMedia } from './chat-media.ts';
 import { ChatStreamConsumers, type PushSettings } from './chat-stream.ts';
 import { ChatTable } from './chat-table.ts';
 import { ChatMonitoring } from './monitoring.ts';
+import type { PreSendHookSettings } from './pre-send-hook.ts';
 import { QueueWorker } from './queue-worker.ts';
 import { ROUTES, type RouteDefinition, type RouteThrottle } from './routes.ts';
 import { ScheduledMessages } from './scheduled-messages.ts';
@@ -96,6 +97,11 @@ export interface ChatStackProps extends StackProps {
    * @default - no push
    */
   readonly push?: PushSettings;
+  /**
+   * The pre-send hook (docs/hooks.md), bundled into the functions that send (lib/pre-send-hook.ts).
+   * @default - no hook
+   */
+  readonly preSendHook?: PreSendHookSettings;
 }
 
 export class ChatStack extends Stack {
@@ -145,6 +151,7 @@ export class ChatStack extends Stack {
       ...(props.reservedConcurrency ? { reservedConcurrency: props.reservedConcurrency } : {}),
       otherFunctionNames: STREAM_CONSUMERS.map((c) => c.name),
       ...(props.detailedMetrics === undefined ? {} : { detailedMetrics: props.detailedMetrics }),
+      ...(props.preSendHook ? { preSendHook: props.preSendHook } : {}),
     });
     const alarmTopic = props.alarmTopicArn
       ? Topic.fromTopicArn(this, 'AlarmTopic', props.alarmTopicArn)
@@ -180,6 +187,7 @@ export class ChatStack extends Stack {
       ...(props.logRetention ? { logRetention: props.logRetention } : {}),
       ...(props.logLevel ? { logLevel: props.logLevel } : {}),
       ...(alarmTopic ? { alarmTopic } : {}),
+      ...(props.preSendHook ? { preSendHook: props.preSendHook } : {}),
     });
     for (const def of props.routes ?? ROUTES) {
       const fn = this.chatApi.functions.get(def.routeKey);

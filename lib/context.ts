@@ -22,12 +22,16 @@
  * | `pushApnsSecretArn`, `pushFcmSecretArn` | push: Secrets Manager secrets of the APNs key and the FCM service account (docs/push.md); without either, no push |
  * | `pushIdOnly` | `true`: pushes carry ids only (no text or names through Apple or Google) |
  * | `rolesClaim` | claims naming a user's roles, comma list (default `roles,cognito:groups`); `admin` = administrator |
+ * | `preSendHook` | a pre-send hook module, relative to the repository (e.g. `hooks/word-filter.ts`), bundled into the functions that send (docs/hooks.md) |
+ * | `preSendHookTimeoutMs`, `preSendHookFallback` | the hook's timeout (default 300) and what a late or failing hook answers (`allow`, default, or `deny`) |
+ * | `preSendHookEnv` | the hook's own settings: JSON such as `{"WORD_FILTER_DENY":"spam,scam"}` |
  */
 import type { Node } from 'constructs';
 import { type AuthConfig, type CognitoSesEmail, checkSecretArn } from './auth.ts';
 import type { LogLevel } from './chat-function.ts';
 import type { ChatStackProps } from './chat-stack.ts';
 import type { PushSettings } from './chat-stream.ts';
+import { checkPreSendHook, type PreSendHookSettings } from './pre-send-hook.ts';
 
 export const DEFAULT_STACK_NAME = 'ServerlessChat';
 
@@ -165,6 +169,7 @@ export function settingsFromContext(node: Node): ContextSettings {
     throw new Error('context dailyCostAlarmUsd must be a number of dollars (0 turns the alarm off)');
   }
   const push = pushFromContext(lookup);
+  const preSendHook = preSendHookFromContext(lookup);
   return {
     stackName: str(lookup, 'stackName') ?? DEFAULT_STACK_NAME,
     nag: bool(lookup, 'nag', true),
@@ -183,8 +188,50 @@ export function settingsFromContext(node: Node): ContextSettings {
         : { detailedMetrics: bool(lookup, 'detailedMetrics', true) }),
       ...(dailyCostAlarmUsd === undefined ? {} : { dailyCostAlarmUsd }),
       ...(push ? { push } : {}),
+      ...(preSendHook ? { preSendHook } : {}),
     },
   };
+}
+
+/** The pre-send hook from context, or undefined when `preSendHook` is unset (its other keys then too). */
+export function preSendHookFromContext(lookup: Lookup): PreSendHookSettings | undefined {
+  const module = str(lookup, 'preSendHook');
+  const others = ['preSendHookTimeoutMs', 'preSendHookFallback', 'preSendHookEnv'].filter(
+    (k) => lookup(k) !== undefined && lookup(k) !== null && lookup(k) !== '',
+  );
+  if (!module) {
+    if (others.length > 0) throw new Error(`${others.join(', ')} need -c preSendHook=…`);
+    return undefined;
+  }
+  const timeout = lookup('preSendHookTimeoutMs');
+  const timeoutMs =
+    timeout === undefined || timeout === null || timeout === ''
+      ? undefined
+      : Number(timeout as string | number);
+  const fallback = str(lookup, 'preSendHookFallback');
+  let environment = lookup('preSendHookEnv');
+  if (typeof environment === 'string' && environment !== '') {
+    try {
+      environment = JSON.parse(environment);
+    } catch {
+      throw new Error('context preSendHookEnv is not valid JSON');
+    }
+  }
+  if (environment !== undefined && environment !== null && environment !== '') {
+    if (typeof environment !== 'object' || Array.isArray(environment)) {
+      throw new Error('context preSendHookEnv must be an object of names and string values');
+    }
+  }
+  const settings: PreSendHookSettings = {
+    module,
+    ...(timeoutMs === undefined ? {} : { timeoutMs }),
+    ...(fallback === undefined ? {} : { fallback: fallback as 'allow' | 'deny' }),
+    ...(environment && typeof environment === 'object'
+      ? { environment: environment as Record<string, string> }
+      : {}),
+  };
+  checkPreSendHook(settings);
+  return settings;
 }
 
 /** Push settings from context, or undefined when no provider secret is configured. */

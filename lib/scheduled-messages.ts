@@ -33,6 +33,7 @@ import type { ChatApi } from './chat-api.ts';
 import { ChatFunction, type LogLevel } from './chat-function.ts';
 import type { ChatMedia } from './chat-media.ts';
 import type { ChatTable } from './chat-table.ts';
+import { hookFor, type PreSendHookSettings } from './pre-send-hook.ts';
 import { SCHEDULED_FUNCTIONS, SCHEDULED_QUEUE_URL_ENV } from './scheduled-functions.ts';
 import { MANAGEMENT_ENDPOINT_ENV, TABLE_NAME_ENV } from './table.ts';
 
@@ -61,6 +62,11 @@ export interface ScheduledMessagesProps {
    * @default - none (the dispatcher then fails to synthesize, as it has media actions)
    */
   readonly media?: ChatMedia;
+  /**
+   * The pre-send hook: the dispatcher sends through `sendMessage`'s domain, so it runs the hook too.
+   * @default - no hook
+   */
+  readonly preSendHook?: PreSendHookSettings;
 }
 
 export class ScheduledMessages extends Construct {
@@ -94,12 +100,15 @@ export class ScheduledMessages extends Construct {
     });
 
     const { sweeper, dispatcher } = SCHEDULED_FUNCTIONS;
+    const hook = hookFor(dispatcher.name, props.preSendHook);
     this.dispatcher = new ChatFunction(this, 'Dispatcher', {
       ...functionDefaults,
       entry: dispatcher.entry,
       description: 'Chat: sends scheduled messages at their time',
       timeout: DISPATCH_TIMEOUT,
+      ...(hook ? { bundle: hook.bundle } : {}),
       environment: {
+        ...hook?.environment,
         [TABLE_NAME_ENV]: table.tableName,
         [MANAGEMENT_ENDPOINT_ENV]: api.stage.callbackUrl,
         [SCHEDULED_QUEUE_URL_ENV]: this.queue.queueUrl,

@@ -164,6 +164,17 @@ export const COST_CASES: readonly CostCase[] = [
     run: (w) => w.a.request('getPresence', { userIds: [w.b.userId, ...w.small.slice(0, 8), w.id('nobody')] }),
   },
   {
+    label: label('react (add, 1:1)'),
+    routeKey: 'react',
+    run: (w, i) => w.b.request('react', { chatId: w.direct, messageId: w.sent[i], emoji: '👍' }),
+  },
+  {
+    label: label('react (remove, 1:1)'),
+    routeKey: 'react',
+    run: (w, i) =>
+      w.b.request('react', { chatId: w.direct, messageId: w.sent[i], emoji: '👍', remove: true }),
+  },
+  {
     label: label('editMessage (1:1)'),
     routeKey: 'editMessage',
     run: (w, i) =>

@@ -5,12 +5,17 @@
  * (`PRE_SEND_HOOK_TIMEOUT_MS`, default 300) after which the configured fallback applies
  * (`PRE_SEND_HOOK_FALLBACK`: `allow`, the default, or `deny`); a hook that throws counts as timed out.
  *
- * Where the module comes from: `PRE_SEND_HOOK`, a module path (absolute, or relative to the working
- * directory; on Lambda the stack bundles the configured hook beside the handler and points this at
- * it). Unset: no hook, and nothing is loaded.
+ * Where the module comes from:
+ * - on AWS, the bundle: the stack's `preSendHook` setting (lib/pre-send-hook.ts) swaps the module
+ *   `#pre-send-hook` for the configured file when it bundles the functions that send, and sets
+ *   `PRE_SEND_HOOK` to that file's name (for the logs; nothing is loaded at run time);
+ * - otherwise (`npm run dev`, tests, the benchmark) `#pre-send-hook` exports no hook and
+ *   `PRE_SEND_HOOK` names a module path (absolute, or relative to the working directory) loaded once.
+ *   Unset: no hook, and nothing is loaded.
  */
 import { isAbsolute, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import * as bundledModule from '#pre-send-hook';
 import type { Caller } from '../shared/caller.ts';
 import { forbidden } from '../shared/errors.ts';
 import { logger } from '../shared/logger.ts';
@@ -46,10 +51,28 @@ export function hookSettingsFromEnv(env: NodeJS.ProcessEnv = process.env): HookS
   };
 }
 
+/** The environment the hook's settings come from (the stack sets them: lib/pre-send-hook.ts). */
+export const PRE_SEND_HOOK_ENV = {
+  module: 'PRE_SEND_HOOK',
+  timeoutMs: 'PRE_SEND_HOOK_TIMEOUT_MS',
+  fallback: 'PRE_SEND_HOOK_FALLBACK',
+} as const;
+
+/** The hook bundled in place of `#pre-send-hook`, if any (read through a plain object: any export names). */
+const bundled = ((): Promise<PreSendHook> | undefined => {
+  const mod: { preSend?: unknown; default?: unknown } = bundledModule;
+  const fn = mod.preSend ?? mod.default;
+  return typeof fn === 'function' ? Promise.resolve(fn as PreSendHook) : undefined;
+})();
+
 const loaded = new Map<string, Promise<PreSendHook>>();
 
-/** The configured hook (loaded once per module path), or undefined when none is configured. */
+/**
+ * The configured hook: the bundled one, else the module `PRE_SEND_HOOK` names (loaded once per
+ * path), else undefined.
+ */
 export function configuredHook(env: NodeJS.ProcessEnv = process.env): Promise<PreSendHook> | undefined {
+  if (bundled) return bundled;
   const path = env.PRE_SEND_HOOK;
   if (!path) return undefined;
   let hook = loaded.get(path);
