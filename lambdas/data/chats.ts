@@ -123,6 +123,18 @@ export class ChatRepository {
     return { members, chats };
   }
 
+  /** Chats' `META` items by id (one batched read, eventually consistent): `listChats` orders by them. */
+  async getChats(chatIds: readonly string[]): Promise<Map<string, ChatRecord>> {
+    const items = await this.table.batchGet(chatIds.map((id) => keys.chat(id)));
+    return new Map(items.map((item) => [String(item.chatId), CHAT.fromItem(item)]));
+  }
+
+  /** One user's membership items in the given chats (one batched read); by chatId. */
+  async getMemberships(userId: string, chatIds: readonly string[]): Promise<Map<string, MemberRecord>> {
+    const items = await this.table.batchGet(chatIds.map((id) => keys.member(id, userId)));
+    return new Map(items.map((item) => [String(item.chatId), MEMBER.fromItem(item)]));
+  }
+
   /** The id of the direct chat of a pair, through its pair pointer (consistent key lookup). */
   async getDirectChatId(a: string, b: string): Promise<string | undefined> {
     const item = await this.table.get(DIRECT_PAIR.key({ a, b }), { consistent: true });

@@ -1,4 +1,4 @@
-/** Chats and memberships: createChat, listChats, getChat, invite, removeMember, deleteChat. */
+/** Chats and memberships: createChat, getChat, invite, removeMember, deleteChat (listChats: chat-list.ts). */
 
 import type { Request } from '../contract/index.ts';
 import type { ChatKind, ChatRecord, MemberRecord, Role } from '../data/store.ts';
@@ -13,11 +13,12 @@ import { refuseBlockedDirect, refuseBlockedInvite } from './blocking.ts';
 import type { Deps } from './deps.ts';
 import { newChatId } from './ids.ts';
 import { LIMITS } from './limits.ts';
-import { deleteChatMedia, signAttachments } from './media.ts';
+import { deleteChatMedia } from './media.ts';
 import { admitToRoster, disbandRoster, dismissFromRoster } from './rosters.ts';
 import { type AllocatedVersion, allocateVersion } from './versions.ts';
-import { type ChatSummaryView, type ChatView, chatSummaryView, chatView } from './views.ts';
-import { repairTail } from './voids.ts';
+import { type ChatView, chatView } from './views.ts';
+
+export { listChats } from './chat-list.ts';
 
 export interface ChatRef {
   readonly chatId: string;
@@ -136,30 +137,6 @@ async function createDirectChat(
     existingId = outcome.chatId; // the chat that won the pair meanwhile (from the refused write)
   }
   throw conflict('The direct chat changed while it was being created. Please retry.');
-}
-
-export async function listChats(deps: Deps, caller: Caller): Promise<{ chats: ChatSummaryView[] }> {
-  const refs = await deps.store.chats.listMemberships(caller.userId);
-  const { members, chats } = await deps.store.chats.getMembershipsAndChats(refs);
-  const last = await deps.store.messages.getLastMessages([...chats.values()]);
-  const links = await signAttachments(deps, [...last.values()]);
-  const summaries: { view: ChatSummaryView; activity: string }[] = [];
-  for (const ref of refs) {
-    const stored = chats.get(ref.chatId);
-    const membership = members.get(ref.chatId);
-    // A chat deleted (or being deleted) while its memberships are being removed.
-    if (!stored || stored.deletedAt !== undefined || !membership) continue;
-    // Seqs above the newest message whose writers are gone stop counting as unread.
-    const chat = await repairTail(deps, stored, last.get(ref.chatId)?.seq ?? 0);
-    summaries.push({
-      view: chatSummaryView(chat, membership, last.get(chat.chatId), links),
-      activity: chat.lastActivityAt,
-    });
-  }
-  summaries.sort(
-    (a, b) => b.activity.localeCompare(a.activity) || a.view.chatId.localeCompare(b.view.chatId),
-  );
-  return { chats: summaries.map((s) => s.view) };
 }
 
 export async function getChat(deps: Deps, caller: Caller, input: ChatRef): Promise<{ chat: ChatView }> {

@@ -52,6 +52,9 @@ export function fakeDeps() {
       getMember: vi.fn(async () => undefined),
       listMemberships: vi.fn(async () => []),
       getMembershipsAndChats: vi.fn(async () => ({ members: new Map(), chats: new Map() })),
+      // listChats' two reads answer from the mock above, which unit tests set.
+      getChats: vi.fn(async () => (await store.chats.getMembershipsAndChats([])).chats),
+      getMemberships: vi.fn(async () => (await store.chats.getMembershipsAndChats([])).members),
       getDirectChatId: vi.fn(async () => undefined),
       create: vi.fn(async () => ({ status: 'created' }) as const),
       addMembers: vi.fn(async () => 'changed' as const),
