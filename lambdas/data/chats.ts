@@ -107,6 +107,18 @@ export class ChatRepository {
     });
   }
 
+  /** How many chats a user is in (the membership index, keys only; issue 17's per-user cap). */
+  async countMemberships(userId: string): Promise<number> {
+    const items = await this.table.queryAll({
+      IndexName: MEMBERSHIP_INDEX.indexName,
+      KeyConditionExpression: '#pk = :pk AND begins_with(#sk, :prefix)',
+      ProjectionExpression: '#sk',
+      ExpressionAttributeNames: { '#pk': MEMBERSHIP_INDEX.partitionKey, '#sk': MEMBERSHIP_INDEX.sortKey },
+      ExpressionAttributeValues: { ':pk': userPk(userId), ':prefix': PREFIX.chat },
+    });
+    return items.length;
+  }
+
   /** Full membership items and their chats' `META` items, in one batched read; maps by chatId. */
   async getMembershipsAndChats(
     refs: readonly MembershipRef[],

@@ -44,6 +44,7 @@ import { ReportRepository } from './reports.ts';
 import { RosterRepository } from './rosters.ts';
 import { ScheduledRepository } from './scheduled.ts';
 import { SequenceRepository } from './sequence.ts';
+import { SocketCountRepository } from './socket-count.ts';
 import { TableClient } from './table-client.ts';
 import { UploadRepository } from './uploads.ts';
 
@@ -95,6 +96,7 @@ export class ChatStore {
   readonly audit: AuditRepository;
   readonly reports: ReportRepository;
   readonly limits: RateLimitRepository;
+  readonly socketCount: SocketCountRepository;
 
   constructor(client: DynamoDBDocumentClient, tableName: string) {
     const table = new TableClient(client, tableName);
@@ -117,6 +119,7 @@ export class ChatStore {
     this.audit = new AuditRepository(table);
     this.reports = new ReportRepository(table);
     this.limits = new RateLimitRepository(table);
+    this.socketCount = new SocketCountRepository(table);
   }
 }
 

@@ -14,6 +14,7 @@ import type { Deps } from './deps.ts';
 import { newChatId } from './ids.ts';
 import { LIMITS } from './limits.ts';
 import { deleteChatMedia } from './media.ts';
+import { refuseOverChatCap } from './membership-cap.ts';
 import { admitToRoster, disbandRoster, dismissFromRoster } from './rosters.ts';
 import { type AllocatedVersion, allocateVersion } from './versions.ts';
 import { type ChatView, chatView } from './views.ts';
@@ -98,6 +99,7 @@ async function createGroup(
   others: readonly string[],
 ): Promise<ChatView> {
   await refuseBlockedInvite(deps, ownerId, others);
+  await refuseOverChatCap(deps, ownerId, [ownerId, ...others]);
   const chat = newChat(deps, 'group', name, ownerId, others.length + 1);
   const members = [member(chat, ownerId, 'owner'), ...others.map((id) => member(chat, id, 'member'))];
   await deps.store.chats.create(chat, members);
@@ -123,6 +125,7 @@ async function createDirectChat(
         return { chat: chatView(loaded.chat, loaded.members), created: false };
       }
     }
+    await refuseOverChatCap(deps, caller.userId, [caller.userId, peerId]);
     const chat = newChat(deps, 'direct', null, caller.userId, 2);
     const members = [
       member(chat, caller.userId, 'owner', peerId),
@@ -157,6 +160,7 @@ export async function invite(deps: Deps, caller: Caller, input: InviteInput): Pr
     if (chat.memberCount + fresh.length > LIMITS.groupMaxMembers) {
       throw badRequest(`A group holds at most ${LIMITS.groupMaxMembers} members.`);
     }
+    await refuseOverChatCap(deps, caller.userId, fresh);
     const joinedAt = deps.now().toISOString();
     const added = fresh.map((id) => ({ ...member(chat, id, 'member'), joinedAt }));
     const version = await allocateVersion(deps, chatId);

@@ -51,6 +51,7 @@ export function fakeDeps() {
       getWithMembers: vi.fn(async () => ({ chat: undefined, members: [] })),
       getMember: vi.fn(async () => undefined),
       listMemberships: vi.fn(async () => []),
+      countMemberships: vi.fn(async () => 0),
       getMembershipsAndChats: vi.fn(async () => ({ members: new Map(), chats: new Map() })),
       // listChats' two reads answer from the mock above, which unit tests set.
       getChats: vi.fn(async () => (await store.chats.getMembershipsAndChats([])).chats),
@@ -152,6 +153,11 @@ export function fakeDeps() {
       list: vi.fn(async () => ({ reports: [], after: undefined })),
     },
     limits: { take: vi.fn(async () => ({ allowed: true }) as const) },
+    socketCount: {
+      claim: vi.fn(async () => ({ claimed: true }) as const),
+      release: vi.fn(async () => undefined),
+      repair: vi.fn(async () => true),
+    },
   };
   const media: Mocked<Pick<MediaBucket, keyof MediaBucket>> = {
     uploadUrl: vi.fn(async (key: string) => ({ url: `https://s3/${key}?put`, expiresAt: NOW, headers: {} })),
