@@ -291,8 +291,8 @@ export class ChatRepository {
    * items go first (batched), then the owner's membership, the `META` item and the pair pointer in one
    * transaction guarded by the owner; the chat stays visible to its owner until that last step, so a
    * failed delete can simply be retried. Returns the members removed (the chat.deleted audience), or
-   * undefined when the chat is gone or has another owner. Messages are left for the retention job
-   * (lambdas/domain/retention.ts).
+   * undefined when the chat is gone or has another owner. The rest of the partition (messages,
+   * claims, reactions…) is given a TTL afterwards (lambdas/data/retention.ts).
    */
   async delete(chat: ChatRecord, deletedAt: string): Promise<MemberRecord[] | undefined> {
     const marked = await ifConditionFails(

@@ -41,6 +41,7 @@ import { MuteRepository } from './mutes.ts';
 import { RateLimitRepository } from './rate-limits.ts';
 import { ReactionRepository } from './reactions.ts';
 import { ReportRepository } from './reports.ts';
+import { RetentionRepository } from './retention.ts';
 import { RosterRepository } from './rosters.ts';
 import { ScheduledRepository } from './scheduled.ts';
 import { SequenceRepository } from './sequence.ts';
@@ -97,6 +98,7 @@ export class ChatStore {
   readonly reports: ReportRepository;
   readonly limits: RateLimitRepository;
   readonly socketCount: SocketCountRepository;
+  readonly retention: RetentionRepository;
 
   constructor(client: DynamoDBDocumentClient, tableName: string) {
     const table = new TableClient(client, tableName);
@@ -120,6 +122,7 @@ export class ChatStore {
     this.reports = new ReportRepository(table);
     this.limits = new RateLimitRepository(table);
     this.socketCount = new SocketCountRepository(table);
+    this.retention = new RetentionRepository(table);
   }
 }
 

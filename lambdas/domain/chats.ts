@@ -251,8 +251,11 @@ export async function deleteChat(deps: Deps, caller: Caller, input: ChatRef): Pr
   if (asAdmin && !caller.admin) throw forbidden('Only the owner can delete this chat.');
   // Its media first: if that fails the chat is intact and the delete can be retried.
   await deleteChatMedia(deps, chatId);
-  const members = await deps.store.chats.delete(chat, deps.now().toISOString());
+  const now = deps.now();
+  const members = await deps.store.chats.delete(chat, now.toISOString());
   if (!members) throw conflict('The chat changed while it was being deleted. Please retry.');
+  // Its messages, claims, reactions…: expire now, DynamoDB's TTL removes them (issue 17, item 8).
+  await deps.store.retention.expireChat(chatId, Math.floor(now.getTime() / 1000));
   await deps.fanOut.toUsers(userIdsOf(members), event('chat.deleted', { chatId }), { chat });
   await disbandRoster(deps, chat);
   if (asAdmin) await recordAdminAction(deps, caller, { action: 'deleteChat', chatId });

@@ -153,6 +153,7 @@ export function fakeDeps() {
       list: vi.fn(async () => ({ reports: [], after: undefined })),
     },
     limits: { take: vi.fn(async () => ({ allowed: true }) as const) },
+    retention: { expireChat: vi.fn(async () => 0) },
     socketCount: {
       claim: vi.fn(async () => ({ claimed: true }) as const),
       release: vi.fn(async () => undefined),
