@@ -56,14 +56,18 @@ export async function openConnection(
 
 /**
  * One of the user's socket slots (issue 17: at most `MAX_SOCKETS_PER_USER` open sockets). A refused
- * claim recounts the open connection items (one consistent Query) and repairs a count left too high
- * by sockets that ended without `$disconnect`, then tries once more.
+ * claim recounts the user's sockets (the connection items, each asked of the gateway: one consistent
+ * Query and at most `cap` Management API calls, only at the cap) and repairs a count left too high by
+ * sockets that ended without `$disconnect`, then tries once more.
  */
 async function claimSocket(deps: Deps, userId: string): Promise<boolean> {
   const cap = maxSocketsPerUser();
   const first = await deps.store.socketCount.claim(userId, cap);
   if (first.claimed) return true;
-  const open = (await deps.store.connections.listIds(userId, { consistent: true })).length;
+  // Stored and still open at the gateway (a socket that vanished without `$disconnect` is not).
+  const stored = await deps.store.connections.listIds(userId, { consistent: true });
+  const alive = await Promise.all(stored.map((connectionId) => deps.fanOut.isOpen({ userId, connectionId })));
+  const open = alive.filter(Boolean).length;
   if (open >= cap || open >= first.count) return false;
   if (!(await deps.store.socketCount.repair(userId, first.rev, open))) return false;
   return (await deps.store.socketCount.claim(userId, cap)).claimed;
