@@ -4,14 +4,16 @@
  * not see). `$connect` claims a slot (1 conditional write: `count < cap`), `$disconnect` releases it
  * (1 write). Connections that end without `$disconnect` (expired by TTL, removed by fan-out as gone)
  * leave the count too high; when a claim is refused the domain recounts the open connection items
- * and repairs the count (`repair`), so drift never locks a user out.
+ * and repairs the count (`repair`), so drift never locks a user out. `claimedAt` (the last claim)
+ * keeps a repair from miscounting a socket whose `$connect` has claimed but not yet stored it.
  */
 import { keys } from './keys.ts';
 import { ifConditionFails, type TableClient } from './table-client.ts';
 
 export type SocketClaim =
   | { readonly claimed: true }
-  | { readonly claimed: false; readonly count: number; readonly rev: number };
+  /** `claimedAt`: epoch seconds of the last slot taken (0 when unknown). */
+  | { readonly claimed: false; readonly count: number; readonly rev: number; readonly claimedAt: number };
 
 const names = { '#c': 'count', '#r': 'rev' };
 
@@ -19,21 +21,26 @@ export class SocketCountRepository {
   constructor(private readonly table: TableClient) {}
 
   /** Takes one slot if fewer than `cap` are taken; otherwise the stored count and its revision. */
-  async claim(userId: string, cap: number): Promise<SocketClaim> {
+  async claim(userId: string, cap: number, nowSeconds: number): Promise<SocketClaim> {
     return ifConditionFails(
       this.table
         .update({
           Key: keys.socketCount(userId),
-          UpdateExpression: 'ADD #c :one, #r :one',
+          UpdateExpression: 'ADD #c :one, #r :one SET claimedAt = :now',
           ConditionExpression: 'attribute_not_exists(#c) OR #c < :cap',
           ExpressionAttributeNames: names,
-          ExpressionAttributeValues: { ':one': 1, ':cap': cap },
+          ExpressionAttributeValues: { ':one': 1, ':cap': cap, ':now': nowSeconds },
           ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
         })
         .then(() => ({ claimed: true }) as const),
       (failure) => {
         const old = failure.reasons[0]?.item;
-        return { claimed: false, count: Number(old?.count ?? 0), rev: Number(old?.rev ?? 0) } as const;
+        return {
+          claimed: false,
+          count: Number(old?.count ?? 0),
+          rev: Number(old?.rev ?? 0),
+          claimedAt: Number(old?.claimedAt ?? 0),
+        } as const;
       },
     );
   }

@@ -6,6 +6,7 @@ import { maxSocketsPerUser } from '../shared/user-caps.ts';
 import type { Deps } from './deps.ts';
 import { wentOffline, wentOnline } from './presence.ts';
 import { joinRosters, leaveRosters } from './rosters.ts';
+import { CONNECTING_SECONDS, isSocketOpen } from './socket-liveness.ts';
 
 export interface ConnectionInput {
   readonly connectionId: string;
@@ -62,15 +63,18 @@ export async function openConnection(
  */
 async function claimSocket(deps: Deps, userId: string): Promise<boolean> {
   const cap = maxSocketsPerUser();
-  const first = await deps.store.socketCount.claim(userId, cap);
+  const now = Math.floor(deps.now().getTime() / 1000);
+  const first = await deps.store.socketCount.claim(userId, cap, now);
   if (first.claimed) return true;
-  // Stored and still open at the gateway (a socket that vanished without `$disconnect` is not).
-  const stored = await deps.store.connections.listIds(userId, { consistent: true });
-  const alive = await Promise.all(stored.map((connectionId) => deps.fanOut.isOpen({ userId, connectionId })));
+  // A slot taken within the last minute may belong to a `$connect` that has not stored its socket yet.
+  if (now - first.claimedAt < CONNECTING_SECONDS) return false;
+  // Stored and still open (a socket that vanished without `$disconnect` is not).
+  const stored = await deps.store.connections.list(userId, { consistent: true });
+  const alive = await Promise.all(stored.map((socket) => isSocketOpen(deps, userId, socket)));
   const open = alive.filter(Boolean).length;
   if (open >= cap || open >= first.count) return false;
   if (!(await deps.store.socketCount.repair(userId, first.rev, open))) return false;
-  return (await deps.store.socketCount.claim(userId, cap)).claimed;
+  return (await deps.store.socketCount.claim(userId, cap, now)).claimed;
 }
 
 /**
