@@ -11,7 +11,6 @@ import { mapSettled } from '../shared/concurrency.ts';
 import { event } from '../shared/frames.ts';
 import type { Deps } from './deps.ts';
 import { presenceAudience, visibleTo } from './presence-privacy.ts';
-import { isSocketOpen } from './socket-liveness.ts';
 
 export interface PresenceView {
   userId: string;
@@ -42,9 +41,9 @@ async function announce(deps: Deps, presence: PresenceView, memberships: Members
  * here, so they cannot keep a user "online".
  */
 async function hasOpenSocket(deps: Deps, userId: string, except?: string): Promise<boolean> {
-  const stored = await deps.store.connections.list(userId, { consistent: true });
-  for (const socket of stored.filter((c) => c.connectionId !== except)) {
-    if (await isSocketOpen(deps, userId, socket)) return true;
+  const stored = await deps.store.connections.listIds(userId, { consistent: true });
+  for (const connectionId of stored.filter((id) => id !== except)) {
+    if (await deps.fanOut.isOpen({ userId, connectionId })) return true;
   }
   return false;
 }

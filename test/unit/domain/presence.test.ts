@@ -15,7 +15,7 @@ const memberships = [
 describe('openConnection', () => {
   it('stores the socket, refreshes the profile and announces the user online to direct peers only', async () => {
     const { deps, store, fanOut } = fakeDeps();
-    store.connections.list.mockResolvedValue([{ connectionId: 'k1', expiresAt: 0 }]);
+    store.connections.listIds.mockResolvedValue(['k1']);
     store.chats.listMemberships.mockResolvedValue(memberships);
     await openConnection(deps, ann, { connectionId: 'k1', connectedAt });
     expect(store.connections.put).toHaveBeenCalledWith({
@@ -24,7 +24,7 @@ describe('openConnection', () => {
       connectedAt: connectedAt.toISOString(),
     });
     expect(store.profiles.touch).toHaveBeenCalledWith('ann', 'ANN', connectedAt.toISOString());
-    expect(store.connections.list).toHaveBeenCalledWith('ann', { consistent: true });
+    expect(store.connections.listIds).toHaveBeenCalledWith('ann', { consistent: true });
     expect(sent(fanOut)).toEqual([
       {
         userIds: ['bob'],
@@ -36,10 +36,7 @@ describe('openConnection', () => {
 
   it('announces nothing when another socket of the user is really open', async () => {
     const { deps, store, fanOut } = fakeDeps();
-    store.connections.list.mockResolvedValue([
-      { connectionId: 'k0', expiresAt: 0 },
-      { connectionId: 'k1', expiresAt: 0 },
-    ]);
+    store.connections.listIds.mockResolvedValue(['k0', 'k1']);
     store.chats.listMemberships.mockResolvedValue(memberships);
     await openConnection(deps, ann, { connectionId: 'k1', connectedAt });
     expect(fanOut.isOpen).toHaveBeenCalledWith({ userId: 'ann', connectionId: 'k0' });
@@ -48,7 +45,7 @@ describe('openConnection', () => {
 
   it('keeps the connection when the presence announcement fails', async () => {
     const { deps, store } = fakeDeps();
-    store.connections.list.mockRejectedValue(new Error('throttled'));
+    store.connections.listIds.mockRejectedValue(new Error('throttled'));
     await expect(openConnection(deps, ann, { connectionId: 'k1', connectedAt })).resolves.toBe('opened');
     expect(store.connections.put).toHaveBeenCalled();
   });
@@ -71,7 +68,7 @@ describe('closeConnection', () => {
 
   it('stays silent while a stale-looking socket turns out open', async () => {
     const { deps, store, fanOut } = fakeDeps();
-    store.connections.list.mockResolvedValue([{ connectionId: 'k2', expiresAt: 0 }]);
+    store.connections.listIds.mockResolvedValue(['k2']);
     await closeConnection(deps, ann, { connectionId: 'k1' });
     expect(store.profiles.setLastSeen).not.toHaveBeenCalled();
     expect(fanOut.toUsers).not.toHaveBeenCalled();
