@@ -169,6 +169,8 @@ export const ACTION_ROUTES: Readonly<Record<ActionName, ActionRoute>> = {
       'dynamodb:PutItem',
       'dynamodb:BatchWriteItem',
       RATE_LIMIT,
+      // The per-user membership cap counts each joiner's memberships (issue 17).
+      MEMBERSHIPS,
     ],
   },
   listChats: {
@@ -216,6 +218,7 @@ export const ACTION_ROUTES: Readonly<Record<ActionName, ActionRoute>> = {
       'dynamodb:PutItem',
       'dynamodb:UpdateItem',
       ROSTER_WRITES,
+      MEMBERSHIPS, // the per-user membership cap (issue 17)
     ],
   },
   // Removing a member deletes its membership item (and the chat's items with the last member).

@@ -99,6 +99,13 @@ export const COST_CASES: readonly CostCase[] = [
     run: (w) => w.a.request('sendMessage', { chatId: w.direct, text: w.text }),
   },
   {
+    // The same send with the per-user rate limiter off (factor 0; handlers run in this process):
+    // the difference to the case above is the limiter's cost per message (issue 17).
+    label: label('sendMessage (1:1, 1 KB, no clientMessageId, rate limiter off)'),
+    routeKey: 'sendMessage',
+    run: (w) => withoutRateLimits(() => w.a.request('sendMessage', { chatId: w.direct, text: w.text })),
+  },
+  {
     label: label('sendMessage (group of 10, 1 KB)'),
     routeKey: 'sendMessage',
     perMillion: label('group of 10, 1 KB'),
@@ -210,3 +217,15 @@ export const COST_CASES: readonly CostCase[] = [
     run: (w) => w.a.request('ping'),
   },
 ];
+
+/** Runs `task` with every per-user rate limit off (`RATE_LIMIT_FACTOR=0`), then restores the factor. */
+async function withoutRateLimits<T>(task: () => Promise<T>): Promise<T> {
+  const before = process.env.RATE_LIMIT_FACTOR;
+  process.env.RATE_LIMIT_FACTOR = '0';
+  try {
+    return await task();
+  } finally {
+    if (before === undefined) delete process.env.RATE_LIMIT_FACTOR;
+    else process.env.RATE_LIMIT_FACTOR = before;
+  }
+}

@@ -107,6 +107,18 @@ export class ChatRepository {
     });
   }
 
+  /** How many chats a user is in (the membership index, keys only; issue 17's per-user cap). */
+  async countMemberships(userId: string): Promise<number> {
+    const items = await this.table.queryAll({
+      IndexName: MEMBERSHIP_INDEX.indexName,
+      KeyConditionExpression: '#pk = :pk AND begins_with(#sk, :prefix)',
+      ProjectionExpression: '#sk',
+      ExpressionAttributeNames: { '#pk': MEMBERSHIP_INDEX.partitionKey, '#sk': MEMBERSHIP_INDEX.sortKey },
+      ExpressionAttributeValues: { ':pk': userPk(userId), ':prefix': PREFIX.chat },
+    });
+    return items.length;
+  }
+
   /** Full membership items and their chats' `META` items, in one batched read; maps by chatId. */
   async getMembershipsAndChats(
     refs: readonly MembershipRef[],
@@ -121,6 +133,18 @@ export class ChatRepository {
       else members.set(String(item.chatId), MEMBER.fromItem(item));
     }
     return { members, chats };
+  }
+
+  /** Chats' `META` items by id (one batched read, eventually consistent): `listChats` orders by them. */
+  async getChats(chatIds: readonly string[]): Promise<Map<string, ChatRecord>> {
+    const items = await this.table.batchGet(chatIds.map((id) => keys.chat(id)));
+    return new Map(items.map((item) => [String(item.chatId), CHAT.fromItem(item)]));
+  }
+
+  /** One user's membership items in the given chats (one batched read); by chatId. */
+  async getMemberships(userId: string, chatIds: readonly string[]): Promise<Map<string, MemberRecord>> {
+    const items = await this.table.batchGet(chatIds.map((id) => keys.member(id, userId)));
+    return new Map(items.map((item) => [String(item.chatId), MEMBER.fromItem(item)]));
   }
 
   /** The id of the direct chat of a pair, through its pair pointer (consistent key lookup). */
@@ -267,8 +291,8 @@ export class ChatRepository {
    * items go first (batched), then the owner's membership, the `META` item and the pair pointer in one
    * transaction guarded by the owner; the chat stays visible to its owner until that last step, so a
    * failed delete can simply be retried. Returns the members removed (the chat.deleted audience), or
-   * undefined when the chat is gone or has another owner. Messages are left for the retention job
-   * (lambdas/domain/retention.ts).
+   * undefined when the chat is gone or has another owner. The rest of the partition (messages,
+   * claims, reactions…) is given a TTL afterwards (lambdas/data/retention.ts).
    */
   async delete(chat: ChatRecord, deletedAt: string): Promise<MemberRecord[] | undefined> {
     const marked = await ifConditionFails(

@@ -127,6 +127,8 @@ export const clientIdSk = (senderId: string, clientMessageId: string): string =>
 export const keys = {
   /** One user's rate-limit window of one action (lambdas/data/rate-limits.ts). */
   rateLimit: (userId: string, action: string): Key => ({ pk: `${PREFIX.limit}${userId}`, sk: action }),
+  /** One user's open-socket count (lambdas/data/socket-count.ts), beside their rate-limit windows. */
+  socketCount: (userId: string): Key => ({ pk: `${PREFIX.limit}${userId}`, sk: 'SOCKETS' }),
   profile: (userId: string): Key => ({ pk: userPk(userId), sk: SK.profile }),
   connection: (userId: string, connectionId: string): Key => ({
     pk: userPk(userId),

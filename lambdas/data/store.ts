@@ -41,9 +41,11 @@ import { MuteRepository } from './mutes.ts';
 import { RateLimitRepository } from './rate-limits.ts';
 import { ReactionRepository } from './reactions.ts';
 import { ReportRepository } from './reports.ts';
+import { RetentionRepository } from './retention.ts';
 import { RosterRepository } from './rosters.ts';
 import { ScheduledRepository } from './scheduled.ts';
 import { SequenceRepository } from './sequence.ts';
+import { SocketCountRepository } from './socket-count.ts';
 import { TableClient } from './table-client.ts';
 import { UploadRepository } from './uploads.ts';
 
@@ -95,6 +97,8 @@ export class ChatStore {
   readonly audit: AuditRepository;
   readonly reports: ReportRepository;
   readonly limits: RateLimitRepository;
+  readonly socketCount: SocketCountRepository;
+  readonly retention: RetentionRepository;
 
   constructor(client: DynamoDBDocumentClient, tableName: string) {
     const table = new TableClient(client, tableName);
@@ -117,6 +121,8 @@ export class ChatStore {
     this.audit = new AuditRepository(table);
     this.reports = new ReportRepository(table);
     this.limits = new RateLimitRepository(table);
+    this.socketCount = new SocketCountRepository(table);
+    this.retention = new RetentionRepository(table);
   }
 }
 

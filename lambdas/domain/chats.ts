@@ -1,4 +1,4 @@
-/** Chats and memberships: createChat, listChats, getChat, invite, removeMember, deleteChat. */
+/** Chats and memberships: createChat, getChat, invite, removeMember, deleteChat (listChats: chat-list.ts). */
 
 import type { Request } from '../contract/index.ts';
 import type { ChatKind, ChatRecord, MemberRecord, Role } from '../data/store.ts';
@@ -13,11 +13,13 @@ import { refuseBlockedDirect, refuseBlockedInvite } from './blocking.ts';
 import type { Deps } from './deps.ts';
 import { newChatId } from './ids.ts';
 import { LIMITS } from './limits.ts';
-import { deleteChatMedia, signAttachments } from './media.ts';
+import { deleteChatMedia } from './media.ts';
+import { refuseOverChatCap } from './membership-cap.ts';
 import { admitToRoster, disbandRoster, dismissFromRoster } from './rosters.ts';
 import { type AllocatedVersion, allocateVersion } from './versions.ts';
-import { type ChatSummaryView, type ChatView, chatSummaryView, chatView } from './views.ts';
-import { repairTail } from './voids.ts';
+import { type ChatView, chatView } from './views.ts';
+
+export { listChats } from './chat-list.ts';
 
 export interface ChatRef {
   readonly chatId: string;
@@ -97,6 +99,7 @@ async function createGroup(
   others: readonly string[],
 ): Promise<ChatView> {
   await refuseBlockedInvite(deps, ownerId, others);
+  await refuseOverChatCap(deps, ownerId, [ownerId, ...others]);
   const chat = newChat(deps, 'group', name, ownerId, others.length + 1);
   const members = [member(chat, ownerId, 'owner'), ...others.map((id) => member(chat, id, 'member'))];
   await deps.store.chats.create(chat, members);
@@ -122,6 +125,7 @@ async function createDirectChat(
         return { chat: chatView(loaded.chat, loaded.members), created: false };
       }
     }
+    await refuseOverChatCap(deps, caller.userId, [caller.userId, peerId]);
     const chat = newChat(deps, 'direct', null, caller.userId, 2);
     const members = [
       member(chat, caller.userId, 'owner', peerId),
@@ -136,30 +140,6 @@ async function createDirectChat(
     existingId = outcome.chatId; // the chat that won the pair meanwhile (from the refused write)
   }
   throw conflict('The direct chat changed while it was being created. Please retry.');
-}
-
-export async function listChats(deps: Deps, caller: Caller): Promise<{ chats: ChatSummaryView[] }> {
-  const refs = await deps.store.chats.listMemberships(caller.userId);
-  const { members, chats } = await deps.store.chats.getMembershipsAndChats(refs);
-  const last = await deps.store.messages.getLastMessages([...chats.values()]);
-  const links = await signAttachments(deps, [...last.values()]);
-  const summaries: { view: ChatSummaryView; activity: string }[] = [];
-  for (const ref of refs) {
-    const stored = chats.get(ref.chatId);
-    const membership = members.get(ref.chatId);
-    // A chat deleted (or being deleted) while its memberships are being removed.
-    if (!stored || stored.deletedAt !== undefined || !membership) continue;
-    // Seqs above the newest message whose writers are gone stop counting as unread.
-    const chat = await repairTail(deps, stored, last.get(ref.chatId)?.seq ?? 0);
-    summaries.push({
-      view: chatSummaryView(chat, membership, last.get(chat.chatId), links),
-      activity: chat.lastActivityAt,
-    });
-  }
-  summaries.sort(
-    (a, b) => b.activity.localeCompare(a.activity) || a.view.chatId.localeCompare(b.view.chatId),
-  );
-  return { chats: summaries.map((s) => s.view) };
 }
 
 export async function getChat(deps: Deps, caller: Caller, input: ChatRef): Promise<{ chat: ChatView }> {
@@ -180,6 +160,7 @@ export async function invite(deps: Deps, caller: Caller, input: InviteInput): Pr
     if (chat.memberCount + fresh.length > LIMITS.groupMaxMembers) {
       throw badRequest(`A group holds at most ${LIMITS.groupMaxMembers} members.`);
     }
+    await refuseOverChatCap(deps, caller.userId, fresh);
     const joinedAt = deps.now().toISOString();
     const added = fresh.map((id) => ({ ...member(chat, id, 'member'), joinedAt }));
     const version = await allocateVersion(deps, chatId);
@@ -270,8 +251,11 @@ export async function deleteChat(deps: Deps, caller: Caller, input: ChatRef): Pr
   if (asAdmin && !caller.admin) throw forbidden('Only the owner can delete this chat.');
   // Its media first: if that fails the chat is intact and the delete can be retried.
   await deleteChatMedia(deps, chatId);
-  const members = await deps.store.chats.delete(chat, deps.now().toISOString());
+  const now = deps.now();
+  const members = await deps.store.chats.delete(chat, now.toISOString());
   if (!members) throw conflict('The chat changed while it was being deleted. Please retry.');
+  // Its messages, claims, reactions…: expire now, DynamoDB's TTL removes them (issue 17, item 8).
+  await deps.store.retention.expireChat(chatId, Math.floor(now.getTime() / 1000));
   await deps.fanOut.toUsers(userIdsOf(members), event('chat.deleted', { chatId }), { chat });
   await disbandRoster(deps, chat);
   if (asAdmin) await recordAdminAction(deps, caller, { action: 'deleteChat', chatId });

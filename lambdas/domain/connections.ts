@@ -2,9 +2,11 @@
 
 import type { Caller } from '../shared/caller.ts';
 import { logger } from '../shared/logger.ts';
+import { maxSocketsPerUser } from '../shared/user-caps.ts';
 import type { Deps } from './deps.ts';
 import { wentOffline, wentOnline } from './presence.ts';
 import { joinRosters, leaveRosters } from './rosters.ts';
+import { CONNECTING_SECONDS, isSocketOpen } from './socket-liveness.ts';
 
 export interface ConnectionInput {
   readonly connectionId: string;
@@ -25,14 +27,24 @@ const presenceFailed = (error: unknown) => logger.warn('presence announcement fa
  * refuses the connection (the client connects again) rather than leave a socket that group events
  * would miss.
  */
-export async function openConnection(deps: Deps, caller: Caller, input: OpenConnectionInput): Promise<void> {
+export async function openConnection(
+  deps: Deps,
+  caller: Caller,
+  input: OpenConnectionInput,
+): Promise<'opened' | 'too-many-sockets'> {
   const connectedAt = input.connectedAt.toISOString();
   const { userId } = caller;
+  if (!(await claimSocket(deps, userId))) return 'too-many-sockets';
   const socket = { userId, connectionId: input.connectionId, connectedAt };
-  await Promise.all([
-    deps.store.connections.put(socket),
-    deps.store.profiles.touch(userId, caller.name, connectedAt),
-  ]);
+  try {
+    await Promise.all([
+      deps.store.connections.put(socket),
+      deps.store.profiles.touch(userId, caller.name, connectedAt),
+    ]);
+  } catch (error) {
+    await deps.store.socketCount.release(userId).catch(() => undefined);
+    throw error;
+  }
   const { memberships, listed } = await joinRosters(deps, socket);
   await Promise.all([
     listed,
@@ -40,6 +52,29 @@ export async function openConnection(deps: Deps, caller: Caller, input: OpenConn
       presenceFailed,
     ),
   ]);
+  return 'opened';
+}
+
+/**
+ * One of the user's socket slots (issue 17: at most `MAX_SOCKETS_PER_USER` open sockets). A refused
+ * claim recounts the user's sockets (the connection items, each asked of the gateway: one consistent
+ * Query and at most `cap` Management API calls, only at the cap) and repairs a count left too high by
+ * sockets that ended without `$disconnect`, then tries once more.
+ */
+async function claimSocket(deps: Deps, userId: string): Promise<boolean> {
+  const cap = maxSocketsPerUser();
+  const now = Math.floor(deps.now().getTime() / 1000);
+  const first = await deps.store.socketCount.claim(userId, cap, now);
+  if (first.claimed) return true;
+  // A slot taken within the last minute may belong to a `$connect` that has not stored its socket yet.
+  if (now - first.claimedAt < CONNECTING_SECONDS) return false;
+  // Stored and still open (a socket that vanished without `$disconnect` is not).
+  const stored = await deps.store.connections.list(userId, { consistent: true });
+  const alive = await Promise.all(stored.map((socket) => isSocketOpen(deps, userId, socket)));
+  const open = alive.filter(Boolean).length;
+  if (open >= cap || open >= first.count) return false;
+  if (!(await deps.store.socketCount.repair(userId, first.rev, open))) return false;
+  return (await deps.store.socketCount.claim(userId, cap, now)).claimed;
 }
 
 /**
@@ -49,7 +84,9 @@ export async function openConnection(deps: Deps, caller: Caller, input: OpenConn
  */
 export async function closeConnection(deps: Deps, caller: Caller, input: ConnectionInput): Promise<void> {
   const { userId } = caller;
-  await deps.store.connections.delete(userId, input.connectionId);
+  if (await deps.store.connections.delete(userId, input.connectionId)) {
+    await deps.store.socketCount.release(userId);
+  }
   const memberships = await deps.store.chats.listMemberships(userId);
   await Promise.all([
     leaveRosters(deps, { userId, connectionId: input.connectionId }, memberships).catch((error: unknown) =>

@@ -6,9 +6,15 @@ import { wsLifecycle } from '../shared/ws-middleware.ts';
 
 export const handler = wsLifecycle(async (caller, event) => {
   const rc = event.requestContext;
-  await openConnection(deps(), caller, {
+  const outcome = await openConnection(deps(), caller, {
     connectionId: rc.connectionId,
     connectedAt: new Date(rc.connectedAt ?? Date.now()),
   });
+  if (outcome === 'too-many-sockets') {
+    // API Gateway refuses the handshake with this status; nothing was stored (issue 17 socket cap).
+    logger.info('refused: too many sockets', { userId: caller.userId });
+    return { statusCode: 429 };
+  }
   logger.info('connected', { userId: caller.userId });
+  return undefined;
 });

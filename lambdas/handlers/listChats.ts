@@ -1,10 +1,10 @@
 /** `listChats`: the caller's chats, most recent activity first. */
 import * as contract from '../contract/actions/chats.ts';
-import { listChats } from '../domain/chats.ts';
+import { listChats } from '../domain/chat-list.ts';
 import { deps } from '../domain/deps.ts';
 import { wsAction } from '../shared/ws-middleware.ts';
 
 export const handler = wsAction({
   action: contract.listChats,
-  run: async (_input, ctx) => ({ ...(await listChats(deps(), ctx.caller)), nextCursor: null }),
+  run: (input, ctx) => listChats(deps(), ctx.caller, input),
 });

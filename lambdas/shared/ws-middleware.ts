@@ -171,10 +171,12 @@ export function wsAction<A extends ActionDef>(spec: ActionSpec<A>) {
 }
 
 /** `$connect` / `$disconnect`: the caller from the authorizer, no reply frame. */
-export function wsLifecycle(run: (caller: Caller, event: WsEvent) => Promise<void>) {
+/** `run` may answer a status (`$connect` refusing the handshake, e.g. 429); otherwise 200. */
+// biome-ignore lint/suspicious/noConfusingVoidType: `$disconnect` handlers return nothing at all.
+export function wsLifecycle(run: (caller: Caller, event: WsEvent) => Promise<WsResult | undefined | void>) {
   const lifecycleHandler = async (event: WsEvent): Promise<WsResult> => {
-    await run(event.caller ?? callerOf(event.requestContext.authorizer), event);
-    return { statusCode: 200 };
+    const result = await run(event.caller ?? callerOf(event.requestContext.authorizer), event);
+    return result ?? { statusCode: 200 };
   };
   return middy<WsEvent, WsResult, Error, Context>()
     .use(wsLogContext())

@@ -17,7 +17,8 @@ import {
 import { countingClient, type PostRecord } from '../support/counting-client.ts';
 import { useTestStack } from '../support/stack.ts';
 
-const stack = useTestStack();
+// 20 sockets of one user below: above the default per-user cap of 10 (issue 17).
+const stack = useTestStack({ env: { MAX_SOCKETS_PER_USER: '25' } });
 const posts: PostRecord[] = [];
 
 beforeAll(() => {

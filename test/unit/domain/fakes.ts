@@ -51,7 +51,11 @@ export function fakeDeps() {
       getWithMembers: vi.fn(async () => ({ chat: undefined, members: [] })),
       getMember: vi.fn(async () => undefined),
       listMemberships: vi.fn(async () => []),
+      countMemberships: vi.fn(async () => 0),
       getMembershipsAndChats: vi.fn(async () => ({ members: new Map(), chats: new Map() })),
+      // listChats' two reads answer from the mock above, which unit tests set.
+      getChats: vi.fn(async () => (await store.chats.getMembershipsAndChats([])).chats),
+      getMemberships: vi.fn(async () => (await store.chats.getMembershipsAndChats([])).members),
       getDirectChatId: vi.fn(async () => undefined),
       create: vi.fn(async () => ({ status: 'created' }) as const),
       addMembers: vi.fn(async () => 'changed' as const),
@@ -149,6 +153,12 @@ export function fakeDeps() {
       list: vi.fn(async () => ({ reports: [], after: undefined })),
     },
     limits: { take: vi.fn(async () => ({ allowed: true }) as const) },
+    retention: { expireChat: vi.fn(async () => 0) },
+    socketCount: {
+      claim: vi.fn(async () => ({ claimed: true }) as const),
+      release: vi.fn(async () => undefined),
+      repair: vi.fn(async () => true),
+    },
   };
   const media: Mocked<Pick<MediaBucket, keyof MediaBucket>> = {
     uploadUrl: vi.fn(async (key: string) => ({ url: `https://s3/${key}?put`, expiresAt: NOW, headers: {} })),

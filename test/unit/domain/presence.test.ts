@@ -46,7 +46,7 @@ describe('openConnection', () => {
   it('keeps the connection when the presence announcement fails', async () => {
     const { deps, store } = fakeDeps();
     store.connections.listIds.mockRejectedValue(new Error('throttled'));
-    await expect(openConnection(deps, ann, { connectionId: 'k1', connectedAt })).resolves.toBeUndefined();
+    await expect(openConnection(deps, ann, { connectionId: 'k1', connectedAt })).resolves.toBe('opened');
     expect(store.connections.put).toHaveBeenCalled();
   });
 });

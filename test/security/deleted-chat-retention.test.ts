@@ -1,0 +1,39 @@
+/**
+ * Issue 17, item 8: a deleted chat's items do not stay forever. `deleteChat` removes the chat and its
+ * memberships at once and sets the TTL attribute on every other item of the chat's partition
+ * (messages, voids, clientMessageId claims, reactions, report markers, uploads), so DynamoDB's TTL
+ * deletes them (on AWS within about 48 h). DynamoDB Local does not run TTL: the test checks that
+ * every item left in the partition carries a `ttl` no later than the deletion.
+ */
+import { describe, expect, it } from 'vitest';
+import { closeAll, connectUser, makeGroup, sendText } from '../support/chat.ts';
+import { uniqueId, useTestStack } from '../support/stack.ts';
+
+const stack = useTestStack();
+
+describe('retention of a deleted chat', () => {
+  it('leaves only items that expire (ttl at the deletion) in the chat partition', async () => {
+    const owner = await connectUser(stack, uniqueId('keeper'));
+    const member = await connectUser(stack, uniqueId('member'));
+    const chat = await makeGroup(owner, [member.userId], 'Short-lived');
+    for (let i = 0; i < 12; i++) {
+      await sendText(i % 2 ? member : owner, chat.chatId, `message ${i}`, { clientMessageId: `c-${i}` });
+    }
+    const first = await sendText(owner, chat.chatId, 'react to me');
+    await member.ok('react', { chatId: chat.chatId, messageId: first.messageId, emoji: '👍' });
+    await member.ok('reportMessage', { chatId: chat.chatId, messageId: first.messageId, reason: 'spam' });
+    const kinds = new Set((await stack.items(`CHAT#${chat.chatId}`)).map((i) => String(i.sk).split('#')[0]));
+    expect([...kinds].sort()).toEqual(expect.arrayContaining(['CMID', 'MSG', 'REACT', 'REPORT']));
+
+    const before = Math.floor(Date.now() / 1000);
+    await owner.ok('deleteChat', { chatId: chat.chatId });
+    await stack.gateway.idle();
+    const after = Math.ceil(Date.now() / 1000);
+    const left = await stack.items(`CHAT#${chat.chatId}`);
+    expect(left.length).toBeGreaterThan(12);
+    expect(left.filter((i) => String(i.sk).startsWith('MEMBER#') || i.sk === 'META')).toEqual([]);
+    const unexpiring = left.filter((i) => typeof i.ttl !== 'number' || i.ttl < before || i.ttl > after);
+    expect(unexpiring.map((i) => i.sk)).toEqual([]);
+    await closeAll(stack, owner, member);
+  });
+});

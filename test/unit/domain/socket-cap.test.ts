@@ -1,0 +1,51 @@
+/** The per-user socket cap's claim and its repair of a count left high by vanished sockets (issue 17). */
+import { describe, expect, it } from 'vitest';
+import { CONNECTION_TTL_SECONDS } from '../../../lambdas/data/items.ts';
+import { openConnection } from '../../../lambdas/domain/connections.ts';
+import { caller, fakeDeps, NOW } from './fakes.ts';
+
+const ann = caller('ann');
+const input = { connectionId: 'new', connectedAt: new Date(NOW) };
+const nowSeconds = Math.floor(new Date(NOW).getTime() / 1000);
+/** A socket stored `ago` seconds before now. */
+const stored = (connectionId: string, ago: number) => ({
+  connectionId,
+  expiresAt: nowSeconds - ago + CONNECTION_TTL_SECONDS,
+});
+const full = (claimedAgo: number) =>
+  ({ claimed: false, count: 10, rev: 7, claimedAt: nowSeconds - claimedAgo }) as const;
+
+describe('the socket cap', () => {
+  it('repairs a count left high by sockets gone without $disconnect, then lets the socket in', async () => {
+    const { deps, store, fanOut } = fakeDeps();
+    store.socketCount.claim.mockResolvedValueOnce(full(3600));
+    store.connections.list.mockResolvedValue(Array.from({ length: 10 }, (_, i) => stored(`k${i}`, 600 + i)));
+    fanOut.isOpen.mockImplementation(
+      async ({ connectionId }) => connectionId !== 'k3' && connectionId !== 'k4',
+    );
+    await expect(openConnection(deps, ann, input)).resolves.toBe('opened');
+    expect(store.socketCount.repair).toHaveBeenCalledWith('ann', 7, 8);
+    expect(store.connections.put).toHaveBeenCalled();
+  });
+
+  it('refuses, writing nothing, when every stored socket is open or still connecting', async () => {
+    const { deps, store, fanOut } = fakeDeps();
+    store.socketCount.claim.mockResolvedValueOnce(full(3600));
+    store.connections.list.mockResolvedValue(Array.from({ length: 10 }, (_, i) => stored(`k${i}`, i * 10)));
+    fanOut.isOpen.mockResolvedValue(true);
+    await expect(openConnection(deps, ann, input)).resolves.toBe('too-many-sockets');
+    // Sockets stored in the last minute are not asked about (the gateway may not know them yet).
+    expect(fanOut.isOpen).toHaveBeenCalledTimes(4);
+    expect(store.socketCount.repair).not.toHaveBeenCalled();
+    expect(store.connections.put).not.toHaveBeenCalled();
+    expect(store.profiles.touch).not.toHaveBeenCalled();
+  });
+
+  it('does not repair within a minute of the last claim (its socket may not be stored yet)', async () => {
+    const { deps, store } = fakeDeps();
+    store.socketCount.claim.mockResolvedValueOnce(full(5));
+    await expect(openConnection(deps, ann, input)).resolves.toBe('too-many-sockets');
+    expect(store.connections.list).not.toHaveBeenCalled();
+    expect(store.connections.put).not.toHaveBeenCalled();
+  });
+});
