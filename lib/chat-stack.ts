@@ -168,7 +168,7 @@ export class ChatStack extends Stack {
     });
     for (const def of props.routes ?? ROUTES) {
       const fn = this.chatApi.functions.get(def.routeKey);
-      if (fn && def.managementApi) this.fanOutWorker.grantSend(fn);
+      if (fn && def.postsEvents) this.fanOutWorker.grantSend(fn);
     }
     this.monitoring = new ChatMonitoring(this, 'Monitoring', {
       api: this.chatApi,

@@ -74,6 +74,11 @@ export interface RouteDefinition {
   /** Whether the function posts to or deletes connections through the Management API. */
   readonly managementApi: boolean;
   /**
+   * Whether the function posts events to other sockets, and so may hand a large fan-out to the
+   * fan-out queue (lib/workers.ts): it is granted `sqs:SendMessage` on that queue.
+   */
+  readonly postsEvents: boolean;
+  /**
    * Media bucket actions the function needs, on the media key prefix only.
    * @default none (and no bucket in its environment)
    */
@@ -146,6 +151,11 @@ type ActionRoute =
        * closed (DeleteConnection) by whichever action it sends (lambdas/shared/token-expiry.ts).
        */
       readonly managementApi?: boolean;
+      /**
+       * @default true. `false`: the action answers its caller only (no events to anyone else), so it
+       * gets no grant on the fan-out queue.
+       */
+      readonly postsEvents?: boolean;
       readonly throttle?: RouteThrottle;
       readonly uses?: readonly RouteResource[];
       /** @default none */
@@ -159,7 +169,7 @@ type ActionRoute =
  * its frames get UNKNOWN_ACTION from `$default`.
  */
 export const ACTION_ROUTES: Readonly<Record<ActionName, ActionRoute>> = {
-  ping: { tableActions: [] },
+  ping: { tableActions: [], postsEvents: false },
   createChat: {
     // BatchGetItem: a group's members are admitted to its roster from their profiles (who is online).
     tableActions: [
@@ -178,11 +188,13 @@ export const ACTION_ROUTES: Readonly<Record<ActionName, ActionRoute>> = {
     // Query: reading back to the newest message when the top seq holds none (messages.getLastMessages)
     tableActions: [MEMBERSHIPS, 'dynamodb:BatchGetItem', 'dynamodb:Query', ...FILL_VOIDS],
     media: SIGN_DOWNLOADS,
+    postsEvents: false,
   },
-  getChat: { tableActions: ['dynamodb:Query'] },
+  getChat: { tableActions: ['dynamodb:Query'], postsEvents: false },
   history: {
     tableActions: ['dynamodb:GetItem', 'dynamodb:Query', ...FILL_VOIDS],
     media: SIGN_DOWNLOADS,
+    postsEvents: false,
   },
   sendMessage: {
     // DeleteItem on the table: a send that stored nothing gives its clientMessageId claim back (a
@@ -245,14 +257,16 @@ export const ACTION_ROUTES: Readonly<Record<ActionName, ActionRoute>> = {
   // MEMBERSHIPS: who shares a chat with the caller (presence privacy, lambdas/domain/presence-privacy.ts).
   getPresence: {
     tableActions: [MEMBERSHIPS, 'dynamodb:BatchGetItem', 'dynamodb:Query'],
+    postsEvents: false,
   },
-  muteChat: { tableActions: ['dynamodb:UpdateItem'] },
+  muteChat: { tableActions: ['dynamodb:UpdateItem'], postsEvents: false },
   requestUpload: {
     tableActions: ['dynamodb:GetItem', 'dynamodb:PutItem', RATE_LIMIT],
     // The presigned PUT carries the object's tag, which needs s3:PutObjectTagging as well.
     media: ['s3:PutObject', 's3:PutObjectTagging'],
+    postsEvents: false,
   },
-  getAttachmentUrl: { tableActions: ['dynamodb:GetItem'], media: SIGN_DOWNLOADS },
+  getAttachmentUrl: { tableActions: ['dynamodb:GetItem'], media: SIGN_DOWNLOADS, postsEvents: false },
   // GetItem: the message and the caller's reaction; UpdateItem: the version; the reaction and the
   // message's summary are one transaction of a Put or a Delete and an Update (all item actions).
   react: {
@@ -266,7 +280,7 @@ export const ACTION_ROUTES: Readonly<Record<ActionName, ActionRoute>> = {
     media: SIGN_DOWNLOADS,
   },
   markDelivered: { tableActions: [...FAN_OUT, 'dynamodb:UpdateItem'] },
-  sync: { tableActions: ['dynamodb:Query', BY_VERSION], media: SIGN_DOWNLOADS },
+  sync: { tableActions: ['dynamodb:Query', BY_VERSION], media: SIGN_DOWNLOADS, postsEvents: false },
   // With attachments: claims the uploads as sendMessage does (BatchGetItem reads them; the bytes'
   // first bytes, the re-tag as attached, or as pending when a refused schedule gives them back).
   scheduleMessage: {
@@ -280,7 +294,7 @@ export const ACTION_ROUTES: Readonly<Record<ActionName, ActionRoute>> = {
     uses: ['scheduledQueue'],
     media: ['s3:GetObject', 's3:PutObjectTagging'],
   },
-  listScheduled: { tableActions: ['dynamodb:Query'], media: SIGN_DOWNLOADS },
+  listScheduled: { tableActions: ['dynamodb:Query'], media: SIGN_DOWNLOADS, postsEvents: false },
   // Cancelling gives the uploads back: re-tagged pending (the lifecycle expires them again).
   cancelScheduled: {
     tableActions: [...FAN_OUT, 'dynamodb:GetItem', 'dynamodb:UpdateItem'],
@@ -294,21 +308,24 @@ export const ACTION_ROUTES: Readonly<Record<ActionName, ActionRoute>> = {
       'dynamodb:UpdateItem',
       'dynamodb:DeleteItem',
     ],
+    postsEvents: false,
   },
   unregisterDevice: {
     tableActions: ['dynamodb:GetItem', 'dynamodb:DeleteItem', 'dynamodb:UpdateItem'],
+    postsEvents: false,
   },
   // A block is one item in the blocker's partition (lambdas/data/blocks.ts): its unblock deletes
   // nothing outside `USER#…` partitions.
-  blockUser: { tableActions: ['dynamodb:PutItem', RATE_LIMIT] },
-  unblockUser: { tableActions: ['dynamodb:DeleteItem:userPartitions', RATE_LIMIT] },
-  listBlocked: { tableActions: ['dynamodb:Query'] },
+  blockUser: { tableActions: ['dynamodb:PutItem', RATE_LIMIT], postsEvents: false },
+  unblockUser: { tableActions: ['dynamodb:DeleteItem:userPartitions', RATE_LIMIT], postsEvents: false },
+  listBlocked: { tableActions: ['dynamodb:Query'], postsEvents: false },
   // GetItem: the chat's head (Query) and the message; a report is a transaction of two Puts (the
   // reporter's marker and the report), and a second report reads the marker back.
   reportMessage: {
     tableActions: ['dynamodb:Query', 'dynamodb:GetItem', 'dynamodb:PutItem', RATE_LIMIT],
+    postsEvents: false,
   },
-  listReports: { tableActions: ['dynamodb:Query'] },
+  listReports: { tableActions: ['dynamodb:Query'], postsEvents: false },
 };
 
 const actionRoute = (routeKey: string, route: Exclude<ActionRoute, 'planned'>): RouteDefinition => ({
@@ -317,6 +334,7 @@ const actionRoute = (routeKey: string, route: Exclude<ActionRoute, 'planned'>): 
   entry: `lambdas/handlers/${routeKey}.ts`,
   tableActions: [...new Set(route.tableActions)],
   managementApi: route.managementApi ?? true,
+  postsEvents: route.postsEvents ?? true,
   returnResponse: true,
   ...(route.media?.length ? { mediaActions: [...new Set(route.media)] } : {}),
   ...(route.throttle ? { throttle: route.throttle } : {}),
@@ -339,6 +357,7 @@ const LIFECYCLE_ROUTES: readonly RouteDefinition[] = [
       ...DELETE_STALE,
     ],
     managementApi: true,
+    postsEvents: true,
     returnResponse: false,
   },
   {
@@ -347,6 +366,7 @@ const LIFECYCLE_ROUTES: readonly RouteDefinition[] = [
     entry: 'lambdas/handlers/disconnect.ts',
     tableActions: ['dynamodb:Query', MEMBERSHIPS, 'dynamodb:UpdateItem', ROSTER_WRITES, ...DELETE_STALE],
     managementApi: true,
+    postsEvents: true,
     returnResponse: false,
   },
   {
@@ -356,6 +376,7 @@ const LIFECYCLE_ROUTES: readonly RouteDefinition[] = [
     entry: 'lambdas/handlers/default.ts',
     tableActions: [],
     managementApi: false,
+    postsEvents: false,
     returnResponse: true,
   },
 ];

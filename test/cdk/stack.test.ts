@@ -297,6 +297,7 @@ describe('stage', { timeout: 180_000 }, () => {
       entry: r.entry,
       tableActions: r.tableActions,
       managementApi: r.managementApi,
+      postsEvents: r.postsEvents,
       returnResponse: r.returnResponse,
     });
     const ping = plain(ROUTES.find((r) => r.routeKey === 'ping') as RouteDefinition);

@@ -147,7 +147,7 @@ describe('fan-out worker', { timeout: 180_000 }, () => {
 });
 
 describe('producers', { timeout: 180_000 }, () => {
-  it('every function that posts to connections may send to the queue (only) and knows its URL; no other', () => {
+  it('every function that posts events to others may send to the queue (only) and knows its URL; no other', () => {
     for (const def of ROUTES) {
       const fn = s.stack.chatApi.functions.get(def.routeKey);
       if (!fn) throw new Error(def.routeKey);
@@ -157,7 +157,7 @@ describe('producers', { timeout: 180_000 }, () => {
         .filter((st) => actionsOf(st).some((a) => a.startsWith('sqs:')))
         .filter((st) => resourcesOf(st).some((r) => JSON.stringify(r) === fanOutQueue));
       const env = (propsOf(logicalId(s.stack, fn.function)).Environment as { Variables: object }).Variables;
-      if (def.managementApi) {
+      if (def.postsEvents) {
         expect(sqs.flatMap(actionsOf), def.routeKey).toEqual(['sqs:SendMessage']);
         expect(sqs.flatMap(resourcesOf), def.routeKey).toContainEqual({ 'Fn::GetAtt': [queueId(), 'Arn'] });
         expect(env, def.routeKey).toMatchObject({ [FANOUT_QUEUE_URL_ENV]: { Ref: queueId() } });

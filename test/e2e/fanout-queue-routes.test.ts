@@ -81,6 +81,9 @@ describe('events through the fan-out queue, route by route', { timeout: 120_000 
     await throughQueue(all(), all(), 'message.updated', inGroup, () =>
       ann.ok('editMessage', { chatId: group, messageId: message.messageId, text: 'edited' }),
     );
+    await throughQueue(all(), all(), 'message.reacted', inGroup, () =>
+      cat.ok('react', { chatId: group, messageId: message.messageId, emoji: '👍' }),
+    );
     await throughQueue(all(), [ann, cat], 'typing', inGroup, () =>
       bob.ok('typing', { chatId: group, isTyping: true }),
     );
