@@ -1,0 +1,74 @@
+/** Item kinds of group rosters, join markers and media uploads (items.ts re-exports them). */
+import { defineItem, field, type RecordOf } from './item.ts';
+import { ATTACHMENT_KINDS } from './items-content.ts';
+import { keys, TTL_ATTRIBUTE } from './keys.ts';
+
+/** One open socket of a group member, as its group's roster lists it (see rosters.ts). */
+interface RosterRef {
+  readonly chatId: string;
+  readonly userId: string;
+  readonly connectionId: string;
+  /** When the socket's connection record expires (epoch seconds): the entry expires with it. */
+  readonly expiresAt: number;
+}
+/**
+ * A roster entry stores its keys and TTL only (everything else is in the sort key): a roster Query
+ * is billed by the bytes it reads, and this keeps an entry under 100 bytes.
+ */
+export const ROSTER_ENTRY = defineItem({
+  itemType: 'online',
+  key: (e: RosterRef) => keys.rosterEntry(e.chatId, e.userId, e.connectionId),
+  fields: {},
+  derived: (e) => ({ [TTL_ATTRIBUTE]: e.expiresAt }),
+});
+
+/** How long a join marker lives: far above the membership index's propagation delay. */
+export const JOIN_MARKER_TTL_SECONDS = 15 * 60;
+
+interface JoinRef {
+  readonly userId: string;
+  readonly chatId: string;
+  /** Epoch seconds. */
+  readonly expiresAt: number;
+}
+/** "This user just joined this group": read by `$connect`, which cannot read the index consistently. */
+export const JOIN_MARKER = defineItem({
+  itemType: 'joined',
+  key: (j: JoinRef) => keys.joinMarker(j.userId, j.chatId),
+  fields: {},
+  derived: (j) => ({ [TTL_ATTRIBUTE]: j.expiresAt }),
+});
+
+/** An upload is claimable this long after it was requested (well inside the lifecycle's day). */
+export const UPLOAD_CLAIM_SECONDS = 12 * 60 * 60;
+/** Unclaimed upload records expire through TTL after this long (their bytes expire after a day). */
+export const UPLOAD_TTL_SECONDS = 3 * 24 * 60 * 60;
+
+const UPLOAD_STATUSES = ['pending', 'used'] as const;
+export type UploadStatus = (typeof UPLOAD_STATUSES)[number];
+
+const uploadFields = {
+  chatId: field.string,
+  uploadId: field.string,
+  /** Who requested it: only they may send it. */
+  userId: field.string,
+  kind: field.oneOf(ATTACHMENT_KINDS, 'file'),
+  contentType: field.string,
+  size: field.number,
+  fileName: field.nullableString,
+  createdAt: field.string,
+  status: field.oneOf(UPLOAD_STATUSES, 'pending'),
+  /** The send that used it (its clientMessageId, or a one-off token): a retry of that send may again. */
+  usedBy: field.nullableString,
+};
+/**
+ * A media upload of a chat, from `requestUpload` until a message carries it. A pending one expires
+ * through TTL; a used one stays as the chat's record of its media (what deleting the chat deletes).
+ */
+export const UPLOAD = defineItem({
+  itemType: 'upload',
+  key: (u) => keys.upload(u.chatId, u.uploadId),
+  fields: uploadFields,
+  derived: (u) => ({ [TTL_ATTRIBUTE]: Math.floor(Date.parse(u.createdAt) / 1000) + UPLOAD_TTL_SECONDS }),
+});
+export type UploadRecord = RecordOf<typeof uploadFields>;

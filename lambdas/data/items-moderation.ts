@@ -1,0 +1,71 @@
+/** Item kinds of reactions, audit records and reports (items.ts re-exports them). */
+import { defineItem, field, type RecordOf } from './item.ts';
+import { auditKey, reactionKey, reportedKey, reportKey } from './keys.ts';
+
+interface ReactionRef {
+  readonly chatId: string;
+  readonly seq: number;
+  readonly userId: string;
+  readonly emoji: string;
+}
+/** One user's emoji on one message (its keys say everything; it stores when it was added). */
+export const REACTION = defineItem({
+  itemType: 'reaction',
+  key: (r: ReactionRef) => reactionKey(r.chatId, r.seq, r.userId, r.emoji),
+  fields: { reactedAt: field.string },
+});
+export type { ReactionRef };
+
+/** An administrator action that needed the role (removeMember, deleteMessage, deleteChat). */
+export const AUDIT_ACTIONS = ['removeMember', 'deleteMessage', 'deleteChat'] as const;
+export type AuditAction = (typeof AUDIT_ACTIONS)[number];
+
+const auditFields = {
+  auditId: field.string,
+  /** ISO 8601 UTC, milliseconds: when it was done (also the partition and sort key). */
+  at: field.string,
+  /** Who: the administrator's user id. */
+  actorId: field.string,
+  /** What. */
+  action: field.oneOf(AUDIT_ACTIONS, 'deleteChat'),
+  /** The target: the chat, and the member or message acted on. */
+  chatId: field.string,
+  userId: field.nullableString,
+  messageId: field.nullableString,
+};
+/** One administrator action (who, what, when, target); kept (no TTL). See `auditKey`. */
+export const AUDIT = defineItem({
+  itemType: 'audit',
+  key: (a) => auditKey(a.at, a.auditId),
+  fields: auditFields,
+});
+export type AuditRecord = RecordOf<typeof auditFields>;
+
+const reportFields = {
+  reportId: field.string,
+  chatId: field.string,
+  messageId: field.string,
+  reporterId: field.string,
+  reason: field.string,
+  createdAt: field.string,
+};
+/** A report of a message, for administrators (`listReports`). */
+export const REPORT = defineItem({
+  itemType: 'report',
+  key: (r) => reportKey(r.createdAt, r.reportId),
+  fields: reportFields,
+});
+export type ReportRecord = RecordOf<typeof reportFields>;
+
+interface ReportedRef {
+  readonly chatId: string;
+  readonly seq: number;
+  readonly reporterId: string;
+}
+/** That a user reported a message, and the report it made (so a second report returns it). */
+export const REPORTED = defineItem({
+  itemType: 'reported',
+  key: (r: ReportedRef) => reportedKey(r.chatId, r.seq, r.reporterId),
+  fields: { reportId: field.string, createdAt: field.string },
+});
+export type { ReportedRef };
