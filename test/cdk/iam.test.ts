@@ -113,8 +113,8 @@ describe('least privilege', { timeout: 180_000 }, () => {
         ...TRACING,
         ...(def?.tableActions ?? []).map((a) => a.split(':').slice(0, 2).join(':')),
         ...(def?.managementApi ? ['execute-api:ManageConnections'] : []),
-        // Whatever posts to connections may hand a big fan-out to the queue (test/cdk/workers.test.ts).
-        ...(def?.managementApi || def?.uses?.includes('scheduledQueue') ? ['sqs:SendMessage'] : []),
+        // Whatever posts events to others may hand a big fan-out to the queue (test/cdk/workers.test.ts).
+        ...(def?.postsEvents || def?.uses?.includes('scheduledQueue') ? ['sqs:SendMessage'] : []),
         ...(def?.mediaActions ?? []),
       ];
       const statements = statementsOf(s, fn);
