@@ -198,11 +198,18 @@ export class Replica {
 
   /** `message.deleted` (with its version), or the ack of one's own delete (without). */
   deleted(e: ChatEntry, seq: number, ver: number | undefined): void {
-    this.#change(e, seq, ver, (held) => ({ ...held, text: '', deleted: true, attachments: [] }));
+    this.#change(e, seq, ver, (held) => ({
+      ...held,
+      text: '',
+      deleted: true,
+      attachments: [],
+      reactions: [],
+    }));
   }
 
   reacted(e: ChatEntry, seq: number, ver: number | undefined, reactions: Reaction[]): void {
-    this.#change(e, seq, ver, (held) => ({ ...held, reactions }));
+    // A deleted message has no reactions (the server clears them): a late reaction event changes nothing.
+    this.#change(e, seq, ver, (held) => (held.deleted ? held : { ...held, reactions }));
   }
 
   #change(e: ChatEntry, seq: number, ver: number | undefined, edit: (held: Message) => Message): void {

@@ -179,6 +179,23 @@ describe('live events', () => {
     expect(socket.requests('sync')).toHaveLength(1);
   });
 
+  it('a deletion clears reactions, and a late message.reacted does not bring them back', async () => {
+    server.chat('a');
+    const { client } = await started();
+    const m1 = server.add('a', 'hello');
+    const socket = FakeSocket.last;
+    socket.push({ type: 'message.created', message: m1 });
+    const reactions = [{ emoji: '🎉', count: 1, userIds: ['bob'] }];
+    const reacted = { type: 'message.reacted', chatId: 'a', messageId: m1.messageId, seq: 1, reactions };
+    socket.push({ ...reacted, ver: m1.ver + 1, userId: 'bob', emoji: '🎉', removed: false });
+    expect(client.messages('a')[0]?.reactions).toEqual(reactions);
+    socket.push({ type: 'message.deleted', chatId: 'a', messageId: m1.messageId, seq: 1, ver: m1.ver + 3 });
+    expect(client.messages('a')[0]).toMatchObject({ deleted: true, reactions: [] });
+    // A reaction that raced the deletion, delivered after it with a version between the two.
+    socket.push({ ...reacted, ver: m1.ver + 2, userId: 'ann', emoji: '❤️', removed: false });
+    expect(client.messages('a')[0]).toMatchObject({ deleted: true, reactions: [] });
+  });
+
   it("one's own deletion is told from its ack; a late edit does not undo it, its version arrives silently", async () => {
     server.chat('a');
     const { client, changes } = await started();
