@@ -1,25 +1,10 @@
-/**
- * The media bucket's access patterns (S3), beside the table's: presigned PUT and GET URLs for clients,
- * and the few requests the functions make themselves — a ranged GET of an object's first bytes (its
- * size and type come back with them), re-tagging an upload as attached, deleting objects. Requests
- * are signed by the SDK's S3 request presigner (lambdas/shared/clients.ts) and sent with `fetch`;
- * S3's expected answers are values (`'missing'`), anything else an error.
- *
- * The functions hold no `s3:ListBucket`, so S3 answers 403 (not 404) for a key that does not exist:
- * both read as `'missing'` here.
- *
- * No SDK client makes these requests, so with `AWS_CALL_LOG_DIR` set (the test run) each one is
- * recorded here for the IAM check (scripts/check-iam.ts), as the S3 action that authorizes it on
- * `media-bucket/<key>`. A presigned URL counts as a call of the function that signs it: whoever uses
- * the URL acts with that function's permissions.
- */
-import { createHash } from 'node:crypto';
 import type { S3RequestPresigner } from '@aws-sdk/s3-request-presigner';
 import { MEDIA } from '../../lib/media.ts';
 import { CALL_LOG_DIR_ENV, recordCall } from '../shared/call-recorder.ts';
 import { getS3Presigner } from '../shared/clients.ts';
 import { config } from '../shared/config.ts';
 import { type Backoff, backOff } from '../shared/retry.ts';
+import { md5, readAtMost, rfc3986, s3Error, xml } from './s3-wire.ts';
 
 export interface SignedUrl {
   readonly url: string;
@@ -73,11 +58,6 @@ function record(operation: string, actions: readonly string[], keys: readonly st
     ),
   );
 }
-
-const rfc3986 = (s: string) =>
-  encodeURIComponent(s).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
-const xml = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-const md5 = (body: string) => createHash('md5').update(body).digest('base64');
 
 interface Request {
   readonly method: 'GET' | 'PUT' | 'POST';
@@ -255,28 +235,6 @@ export class MediaBucket {
       await backOff(RETRY_BACKOFF, attempt);
     }
   }
-}
-
-/** Reads at most `limit` bytes of a body, then lets go of the rest. */
-async function readAtMost(res: Response, limit: number): Promise<Uint8Array> {
-  const reader = res.body?.getReader();
-  if (!reader) return new Uint8Array();
-  const chunks: Uint8Array[] = [];
-  let length = 0;
-  while (length < limit) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    chunks.push(value);
-    length += value.byteLength;
-  }
-  await reader.cancel();
-  return new Uint8Array(Buffer.concat(chunks).subarray(0, limit));
-}
-
-async function s3Error(operation: string, res: Response): Promise<Error> {
-  const text = await res.text().catch(() => '');
-  const code = /<Code>([^<]*)<\/Code>/.exec(text)?.[1] ?? 'unknown';
-  return new Error(`S3 ${operation} answered ${res.status} (${code})`);
 }
 
 let shared: MediaBucket | undefined;
