@@ -3,9 +3,15 @@
  * Every public method is one access pattern (all of them are listed in docs/data-model.md).
  */
 import type { Item } from './item.ts';
-import { CONNECTION, type ConnectionRecord, PROFILE, type ProfileRecord } from './items.ts';
-import { keys, PREFIX, stripPrefix, TTL_ATTRIBUTE, userPk } from './keys.ts';
-import type { TableClient } from './table-client.ts';
+import {
+  CONNECTION,
+  CONNECTION_TTL_SECONDS,
+  type ConnectionRecord,
+  PROFILE,
+  type ProfileRecord,
+} from './items.ts';
+import { type Key, keys, PREFIX, stripPrefix, TTL_ATTRIBUTE, userPk } from './keys.ts';
+import { ifConditionFails, type TableClient } from './table-client.ts';
 
 const notExpired = '#ttl > :now';
 
@@ -30,6 +36,20 @@ export class ConnectionRepository {
       ReturnValues: 'ALL_OLD',
     });
     return old !== undefined;
+  }
+
+  /**
+   * Removes a connection that answered 410, unless it was stored after `connectedBefore` (epoch
+   * seconds): such a socket may still be inside its `$connect` (not open yet, so also 410), and its
+   * record must stay. One conditional DeleteItem on the record's expiry (its connection time plus
+   * the TTL). `young` when it was kept; `removed` also when nothing was there.
+   */
+  async deleteIfSettled(
+    userId: string,
+    connectionId: string,
+    connectedBefore: number,
+  ): Promise<'removed' | 'young'> {
+    return deleteIfSettled(this.table, keys.connection(userId, connectionId), connectedBefore);
   }
 
   /**
@@ -110,4 +130,27 @@ export class ProfileRepository {
       ExpressionAttributeValues: Object.fromEntries(names.map((n) => [`:${n}`, values[n]])),
     });
   }
+}
+
+/**
+ * The conditional delete of a socket's record (its connection or a roster entry: both expire at
+ * the connection time plus `CONNECTION_TTL_SECONDS`): only when the socket connected at or before
+ * `connectedBefore` (epoch seconds), or when the record is not there.
+ */
+export function deleteIfSettled(
+  table: TableClient,
+  Key: Key,
+  connectedBefore: number,
+): Promise<'removed' | 'young'> {
+  return ifConditionFails(
+    table
+      .delete({
+        Key,
+        ConditionExpression: 'attribute_not_exists(#ttl) OR #ttl <= :limit',
+        ExpressionAttributeNames: { '#ttl': TTL_ATTRIBUTE },
+        ExpressionAttributeValues: { ':limit': connectedBefore + CONNECTION_TTL_SECONDS },
+      })
+      .then(() => 'removed' as const),
+    () => 'young' as const,
+  );
 }

@@ -21,6 +21,14 @@ import {
 /** Connections live a little past API Gateway's 2-hour hard limit, then TTL removes leftovers. */
 export const CONNECTION_TTL_SECONDS = 2 * 60 * 60 + 10 * 60;
 
+/**
+ * How long a socket may be inside its `$connect` after its records were stored: API Gateway's
+ * integration timeout is 29 s, so no `$connect` lasts longer. Until its `$connect` returns, the
+ * Management API answers 410 for the socket, exactly as for a gone one: a record younger than this
+ * is never removed on a 410 (`deleteIfSettled` here and in rosters.ts).
+ */
+export const HANDSHAKE_SECONDS = 30;
+
 const CHAT_KINDS = ['direct', 'group'] as const;
 const ROLES = ['owner', 'member'] as const;
 export type ChatKind = (typeof CHAT_KINDS)[number];

@@ -13,6 +13,7 @@
  * ends up in the roster either way (the membership index alone may lag behind the membership).
  * Every public method is one access pattern (all of them are listed in docs/data-model.md).
  */
+import { deleteIfSettled } from './connections.ts';
 import type { Item } from './item.ts';
 import { JOIN_MARKER, JOIN_MARKER_TTL_SECONDS, ROSTER_ENTRY } from './items.ts';
 import { keys, onlinePrefix, PREFIX, rosterPk, stripPrefix, TTL_ATTRIBUTE, userPk } from './keys.ts';
@@ -74,9 +75,20 @@ export class RosterRepository {
     );
   }
 
-  /** Removes one socket from one roster (DeleteItem: what a post answered 410 needs, nothing more). */
-  async removeOne(chatId: string, socket: RosterSocket): Promise<void> {
-    await this.table.delete({ Key: keys.rosterEntry(chatId, socket.userId, socket.connectionId) });
+  /**
+   * Removes one socket from one roster after a 410, unless the socket connected after
+   * `connectedBefore` (epoch seconds; see `ConnectionRepository.deleteIfSettled`).
+   */
+  async removeIfSettled(
+    chatId: string,
+    socket: RosterSocket,
+    connectedBefore: number,
+  ): Promise<'removed' | 'young'> {
+    return deleteIfSettled(
+      this.table,
+      keys.rosterEntry(chatId, socket.userId, socket.connectionId),
+      connectedBefore,
+    );
   }
 
   /** Removes a whole roster (a deleted group): its Query, then BatchWriteItem deletes. */

@@ -3,7 +3,8 @@
  * policy both the in-request fan-out and the queue worker apply.
  *
  * - Bounded concurrency, every post awaited (one failure never stops the rest).
- * - 410 GoneException: the socket is gone; `onGone` forgets exactly that socket. No retry.
+ * - 410 GoneException: the socket is gone, or still inside its `$connect` (API Gateway answers 410
+ *   for both); `onGone` forgets exactly that socket unless it is that young. No retry.
  * - Throttling (429) and server errors (5xx, network): retried a bounded number of times with the
  *   shared backoff (full jitter); then counted as failed and handed back, never thrown.
  */
@@ -26,6 +27,8 @@ export interface DeliveryReport {
   delivered: number;
   /** Sockets found gone (410) and forgotten. */
   gone: number;
+  /** Sockets that answered 410 but were stored too recently to be gone (still in `$connect`): kept. */
+  connecting: number;
   /** Posts that failed after retries (logged). */
   failed: number;
   /** Retries performed for throttling or server errors. */
@@ -40,7 +43,13 @@ export interface DeliveryOptions {
   readonly backoff: Backoff;
 }
 
-export const emptyReport = (): DeliveryReport => ({ delivered: 0, gone: 0, failed: 0, retried: 0 });
+export const emptyReport = (): DeliveryReport => ({
+  delivered: 0,
+  gone: 0,
+  connecting: 0,
+  failed: 0,
+  retried: 0,
+});
 
 export function statusOf(error: unknown): number | undefined {
   return (error as { $metadata?: { httpStatusCode?: number } })?.$metadata?.httpStatusCode;
@@ -65,7 +74,8 @@ export async function deliver(
   client: () => ApiGatewayManagementApiClient,
   targets: readonly Target[],
   data: Uint8Array,
-  onGone: (target: Target) => Promise<void>,
+  /** Forgets a socket that answered 410; false when it was kept (too young to be gone). */
+  onGone: (target: Target) => Promise<boolean>,
   options: DeliveryOptions,
 ): Promise<{ report: DeliveryReport; failed: Target[] }> {
   const report = emptyReport();
@@ -78,8 +88,8 @@ export async function deliver(
         return;
       } catch (error) {
         if (isGone(error)) {
-          report.gone++;
-          await onGone(target);
+          if (await onGone(target)) report.gone++;
+          else report.connecting++;
           return;
         }
         if (attempt >= options.maxAttempts || !isRetryable(error)) {

@@ -3,6 +3,7 @@
  * Query per user, for direct chats and presence) or per group (the group's roster: one Query for
  * the whole group), and how it forgets a socket that turned out to be gone.
  */
+import { HANDSHAKE_SECONDS } from '../data/items.ts';
 import type { ChatStore } from '../data/store.ts';
 import { mapSettled } from '../shared/concurrency.ts';
 import type { Target } from './delivery.ts';
@@ -14,9 +15,11 @@ export interface SocketDirectory {
   socketsOfGroup(chatId: string): Promise<Target[]>;
   /**
    * A socket answered 410: forget its connection record and, when the post was for a group, its
-   * entry in that group's roster. Exactly those items, nothing else.
+   * entry in that group's roster. Exactly those items, nothing else; and not while the socket may
+   * still be inside its `$connect` (stored within `HANDSHAKE_SECONDS`: the gateway answers 410 for
+   * it too). Whether it was forgotten (false: too young, kept).
    */
-  gone(target: Target, chatId: string | undefined): Promise<void>;
+  gone(target: Target, chatId: string | undefined): Promise<boolean>;
 }
 
 /** The directory over the table (what the handlers and the worker use). */
@@ -41,10 +44,12 @@ export class StoreDirectory implements SocketDirectory {
     return this.store.rosters.list(chatId);
   }
 
-  async gone(target: Target, chatId: string | undefined): Promise<void> {
-    await Promise.all([
-      this.store.connections.delete(target.userId, target.connectionId),
-      chatId === undefined ? undefined : this.store.rosters.removeOne(chatId, target),
+  async gone(target: Target, chatId: string | undefined): Promise<boolean> {
+    const connectedBefore = Math.floor(Date.now() / 1000) - HANDSHAKE_SECONDS;
+    const outcomes = await Promise.all([
+      this.store.connections.deleteIfSettled(target.userId, target.connectionId, connectedBefore),
+      chatId === undefined ? undefined : this.store.rosters.removeIfSettled(chatId, target, connectedBefore),
     ]);
+    return !outcomes.includes('young');
   }
 }

@@ -22,7 +22,7 @@ import type { Frame } from '../shared/frames.ts';
 import { logger } from '../shared/logger.ts';
 import { countMetric, putMetrics } from '../shared/metrics.ts';
 import type { Backoff } from '../shared/retry.ts';
-import { type DeliveryReport, deliver, isGone, type Target } from './delivery.ts';
+import { type DeliveryReport, deliver, emptyReport, isGone, type Target } from './delivery.ts';
 import type { SocketDirectory } from './directory.ts';
 import { type JobQueue, planJobs } from './jobs.ts';
 
@@ -114,12 +114,12 @@ export class FanOut {
    * the queue refuses the jobs, posted here after all). `chatId`: the roster they came from.
    */
   async toConnections(targets: readonly Target[], frame: Frame, chatId?: string): Promise<FanOutReport> {
-    if (targets.length === 0) return { delivered: 0, gone: 0, failed: 0, retried: 0, queued: 0 };
+    if (targets.length === 0) return { ...emptyReport(), queued: 0 };
     const json = JSON.stringify(frame);
     if (this.#queue && targets.length > this.#threshold) {
       try {
         await this.#queue.send(planJobs(targets, json, chatId, this.#jobSize));
-        return { delivered: 0, gone: 0, failed: 0, retried: 0, queued: targets.length };
+        return { ...emptyReport(), queued: targets.length };
       } catch (error) {
         logger.error('fan-out queue unavailable: posting in the request', { targets: targets.length, error });
       }
@@ -162,8 +162,7 @@ export class FanOut {
       return true;
     } catch (error) {
       if (!isGone(error)) return true;
-      await this.directory.gone(target, undefined);
-      countMetric('StaleConnectionsRemoved');
+      if (await this.directory.gone(target, undefined)) countMetric('StaleConnectionsRemoved');
       return false;
     }
   }

@@ -16,6 +16,7 @@ import {
   storedConnectionIds,
 } from '../support/chat.ts';
 import { eventually, type Frame } from '../support/client.ts';
+import { vanishSocket } from '../support/ghost.ts';
 import { uniqueId, useTestStack } from '../support/stack.ts';
 
 const stack = useTestStack();
@@ -262,7 +263,7 @@ describe('presence with a vanished socket', () => {
     const u1 = await connectUser(stack);
     const u2 = await anotherSocket(stack, u1);
     await makeDirect(peer, u1.userId);
-    stack.gateway.vanish(u1.connectionId);
+    await vanishSocket(stack, u1);
     await closeAll(stack, u2);
     await settle(stack, peer);
     const offline = eventsOf(peer, 'presence', (f) => f.userId === u1.userId && f.online === false);
@@ -285,7 +286,7 @@ describe('stale connections', () => {
       [b1.connectionId, b2.connectionId].sort(),
     );
 
-    stack.gateway.vanish(b1.connectionId);
+    await vanishSocket(stack, b1);
     expect(stack.gateway.connectionIds).not.toContain(b1.connectionId);
     expect(await storedConnectionIds(stack, b1.userId)).toContain(b1.connectionId); // no $disconnect ran
 

@@ -18,6 +18,7 @@ import {
   type UserSocket,
 } from '../support/chat.ts';
 import type { Frame, TestClient } from '../support/client.ts';
+import { vanishSocket } from '../support/ghost.ts';
 import { startTestStack, type TestStack, uniqueId } from '../support/stack.ts';
 
 const MEMBERS = 1000;
@@ -141,7 +142,7 @@ describe('a group of 1,000 members', { timeout: 180_000 }, () => {
     expect(await rosterOf(chat.chatId)).not.toContain(entry(leaving));
 
     const ghost = online[7] as UserSocket;
-    stack.gateway.vanish(ghost.connectionId);
+    await vanishSocket(stack, ghost);
     expect(await rosterOf(chat.chatId)).toContain(entry(ghost));
 
     const message = (await ok(owner, 'sendMessage', { chatId: chat.chatId, text: 'who is here?' }))

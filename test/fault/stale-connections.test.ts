@@ -15,6 +15,7 @@ import {
   type UserSocket,
 } from '../support/chat.ts';
 import { countingClient, type PostRecord } from '../support/counting-client.ts';
+import { vanishSocket } from '../support/ghost.ts';
 import { useTestStack } from '../support/stack.ts';
 
 // 20 sockets of one user below: above the default per-user cap of 10 (issue 17).
@@ -36,8 +37,8 @@ describe('stale connections', () => {
     const chat = await makeGroup(sender as UserSocket, [bobPhone.userId, (carol as UserSocket).userId]);
     await settle(stack, sender as UserSocket, bobPhone, bobLaptop, carol as UserSocket);
 
-    stack.gateway.vanish(bobPhone.connectionId);
-    stack.gateway.vanish((carol as UserSocket).connectionId);
+    await vanishSocket(stack, bobPhone);
+    await vanishSocket(stack, carol as UserSocket);
     // Precondition: without a close frame nothing ran, the records are still there.
     expect(await storedConnectionIds(stack, bobPhone.userId)).toEqual(
       expect.arrayContaining([bobPhone.connectionId, bobLaptop.connectionId]),
@@ -91,7 +92,7 @@ describe('stale connections', () => {
       ghostUser,
     ]);
     await settle(stack, sender as UserSocket, live1 as UserSocket, live2 as UserSocket, liveGhostSocket);
-    for (const g of ghosts) stack.gateway.vanish(g.connectionId);
+    for (const g of ghosts) await vanishSocket(stack, g);
     expect(await storedConnectionIds(stack, ghostUser)).toHaveLength(21);
 
     const message = await sendText(sender as UserSocket, chat.chatId, 'through the fog');
@@ -118,7 +119,7 @@ describe('stale connections', () => {
     const [sender, peer] = await connectUsers(stack, 2, 'alone');
     const chat = await makeGroup(sender as UserSocket, [(peer as UserSocket).userId]);
     await settle(stack, sender as UserSocket, peer as UserSocket);
-    stack.gateway.vanish((peer as UserSocket).connectionId);
+    await vanishSocket(stack, peer as UserSocket);
     const reply = await (sender as UserSocket).request('sendMessage', {
       chatId: chat.chatId,
       text: 'hello?',

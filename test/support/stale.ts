@@ -7,6 +7,7 @@
 import { afterEach, beforeEach, expect } from 'vitest';
 import { type MetricValues, onMetrics } from '../../lambdas/shared/metrics.ts';
 import { connectUser, storedConnectionIds } from './chat.ts';
+import { vanishSocket } from './ghost.ts';
 import type { TestStack } from './stack.ts';
 
 export interface StaleCleanup {
@@ -33,7 +34,7 @@ export function useStaleCleanup(stack: TestStack): StaleCleanup {
     async ghostOf(userId) {
       const ghost = await connectUser(stack, userId);
       await stack.gateway.idle();
-      stack.gateway.vanish(ghost.connectionId);
+      await vanishSocket(stack, ghost);
       expect(await storedConnectionIds(stack, userId)).toContain(ghost.connectionId);
       return ghost.connectionId;
     },

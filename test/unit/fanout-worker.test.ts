@@ -137,6 +137,7 @@ function worker(failures: Record<string, Error[]> = {}, options: { refuse?: bool
     socketsOfGroup: async () => [],
     gone: async (t, chatId) => {
       gone.push(`${chatId}/${t.userId}/${t.connectionId}`);
+      return true;
     },
   };
   const requeued: { jobs: FanOutJob[]; delaySeconds: number | undefined }[] = [];

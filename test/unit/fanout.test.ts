@@ -55,6 +55,7 @@ function directory(sockets: Record<string, string[]>, roster: Record<string, Tar
     },
     async gone(target, chatId) {
       gone.push(`${chatId ?? '-'}/${target.userId}/${target.connectionId}`);
+      return true;
     },
   };
   return { dir, gone, lookedUp };
@@ -81,7 +82,7 @@ describe('FanOut', () => {
     const { dir } = directory({ a: ['a1', 'a2'], b: ['b1'] });
     const fanOut = new FanOut(() => api.client, dir);
     const report = await fanOut.toUsers(['a', 'b', 'a'], { type: 'x', n: 1 }, { excludeConnectionId: 'a1' });
-    expect(report).toEqual({ delivered: 2, gone: 0, failed: 0, retried: 0, queued: 0 });
+    expect(report).toEqual({ delivered: 2, gone: 0, connecting: 0, failed: 0, retried: 0, queued: 0 });
     expect(api.delivered.map((d) => d.connectionId).sort()).toEqual(['a2', 'b1']);
     expect(JSON.parse(api.delivered[0]?.data ?? '')).toEqual({ type: 'x', n: 1 });
   });
@@ -103,7 +104,7 @@ describe('FanOut', () => {
     const report = await new FanOut(() => api.client, dir, { baseDelayMs: 1 }).toUsers(['a'], {
       type: 'x',
     });
-    expect(report).toEqual({ delivered: 1, gone: 0, failed: 0, retried: 2, queued: 0 });
+    expect(report).toEqual({ delivered: 1, gone: 0, connecting: 0, failed: 0, retried: 2, queued: 0 });
     expect(gone).toEqual([]);
   });
 
@@ -118,7 +119,7 @@ describe('FanOut', () => {
         type: 'x',
       },
     );
-    expect(report).toEqual({ delivered: 1, gone: 0, failed: 1, retried: 2, queued: 0 });
+    expect(report).toEqual({ delivered: 1, gone: 0, connecting: 0, failed: 1, retried: 2, queued: 0 });
   });
 
   it('does not retry client errors other than throttling', async () => {
@@ -127,7 +128,7 @@ describe('FanOut', () => {
     const report = await new FanOut(() => api.client, dir, { baseDelayMs: 1 }).toUsers(['a'], {
       type: 'x',
     });
-    expect(report).toEqual({ delivered: 0, gone: 0, failed: 1, retried: 0, queued: 0 });
+    expect(report).toEqual({ delivered: 0, gone: 0, connecting: 0, failed: 1, retried: 0, queued: 0 });
   });
 
   it('keeps at most `concurrency` posts in flight', async () => {
@@ -216,7 +217,7 @@ describe('FanOut: groups and the queue', () => {
       { type: 'big', n: 1 },
       { chat: group },
     );
-    expect(report).toEqual({ delivered: 0, gone: 0, failed: 0, retried: 0, queued: 26 });
+    expect(report).toEqual({ delivered: 0, gone: 0, connecting: 0, failed: 0, retried: 0, queued: 26 });
     expect(api.delivered.length).toBe(before);
     expect(jobs.map((j) => j.targets.length)).toEqual([10, 10, 6]);
     expect(jobs.every((j) => j.chatId === 'g1' && j.attempt === 1 && j.v === 1)).toBe(true);

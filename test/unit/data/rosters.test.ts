@@ -1,6 +1,7 @@
 /** Access patterns of group rosters and join markers, over a mocked document client. */
 import { BatchWriteCommand, DeleteCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { CONNECTION_TTL_SECONDS } from '../../../lambdas/data/items.ts';
 import { TTL_ATTRIBUTE } from '../../../lambdas/data/keys.ts';
 import { TABLE_NAME, useMockTable } from './mock-table.ts';
 
@@ -94,10 +95,16 @@ describe('rosters', () => {
     ddb.on(BatchWriteCommand).resolves({});
     ddb.on(DeleteCommand).resolves({});
     ddb.on(QueryCommand).resolves({ Items: [{ sk: 'ONLINE#ann#k1' }, { sk: 'ONLINE#bob#k2' }] });
-    await store.rosters.removeOne('g1', { userId: 'ann', connectionId: 'k1' });
+    expect(await store.rosters.removeIfSettled('g1', { userId: 'ann', connectionId: 'k1' }, 1_000)).toBe(
+      'removed',
+    );
     expect(ddb.commandCalls(DeleteCommand)[0]?.args[0].input).toEqual({
       TableName: TABLE_NAME,
       Key: { pk: 'ROSTER#g1', sk: 'ONLINE#ann#k1' },
+      // Not a socket still in its `$connect`: connected at or before 1,000 s (its TTL = that + the connection TTL).
+      ConditionExpression: 'attribute_not_exists(#ttl) OR #ttl <= :limit',
+      ExpressionAttributeNames: { '#ttl': TTL_ATTRIBUTE },
+      ExpressionAttributeValues: { ':limit': 1_000 + CONNECTION_TTL_SECONDS },
     });
     await store.rosters.clear('g1');
     expect(ddb.commandCalls(BatchWriteCommand)[0]?.args[0].input.RequestItems?.[TABLE_NAME]).toEqual([

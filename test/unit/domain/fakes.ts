@@ -13,7 +13,7 @@ import { newMessageId } from '../../../lambdas/domain/ids.ts';
 import type { FanOut } from '../../../lambdas/fanout/fanout.ts';
 
 export const NOW = '2026-03-01T12:00:00.000Z';
-const report = { delivered: 0, gone: 0, failed: 0, retried: 0, queued: 0 };
+const report = { delivered: 0, gone: 0, connecting: 0, failed: 0, retried: 0, queued: 0 };
 
 /** The fake clock of every fake deps (one per test file, reset by `fakeDeps`). */
 export const clock = {
@@ -38,6 +38,7 @@ export function fakeDeps() {
     connections: {
       put: vi.fn(),
       delete: vi.fn(async () => true),
+      deleteIfSettled: vi.fn(async () => 'removed' as const),
       listIds: vi.fn(async () => []),
       list: vi.fn(async () => []),
     },
@@ -78,7 +79,7 @@ export function fakeDeps() {
       listMember: vi.fn(async () => []),
       add: vi.fn(),
       remove: vi.fn(),
-      removeOne: vi.fn(),
+      removeIfSettled: vi.fn(async () => 'removed' as const),
       clear: vi.fn(),
       markJoined: vi.fn(),
       recentJoins: vi.fn(async () => []),
