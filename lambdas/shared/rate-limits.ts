@@ -41,6 +41,10 @@ export const RATE_LIMITS: Readonly<Partial<Record<string, RateLimit>>> = {
   blockUser: perMinute(30),
   unblockUser: perMinute(30),
   muteChat: perMinute(30),
+  // Handshakes: each stores the socket, its count and roster entries and may announce presence; every
+  // `$disconnect` follows a `$connect`, so this bounds both. A reconnecting client backs off (the
+  // client package: 0.5 s doubling to 30 s), far below one a second. Refused with HTTP 429.
+  $connect: perMinute(60),
 };
 
 /** `RATE_LIMIT_FACTOR` scales every limit (benchmarks); 0 turns them off. Default 1. */
