@@ -53,7 +53,9 @@ beforeAll(() => {
 });
 
 async function takeMany(holder: Instance, userId: string, n: number, nowMs: number, limit = LIMIT) {
-  return Promise.all(Array.from({ length: n }, () => holder.leases.take(userId, 'sendMessage', limit, nowMs)));
+  return Promise.all(
+    Array.from({ length: n }, () => holder.leases.take(userId, 'sendMessage', limit, nowMs)),
+  );
 }
 
 const allowed = (decisions: { allowed: boolean }[]) => decisions.filter((d) => d.allowed).length;
