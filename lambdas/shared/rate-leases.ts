@@ -152,14 +152,15 @@ export class RateLeases {
   #store(key: string, entry: Entry): void {
     this.#touch(key, entry);
     if (this.#entries.size <= this.maxEntries) return;
-    // Past windows first (nothing in flight), then the least recently used.
+    // Past windows first (nothing in flight), then the least recently used; never the entry just
+    // stored (its frame is about to spend it).
     const now = Date.now();
     for (const [k, e] of this.#entries) {
-      if (e.endsAt <= now && !e.inflight) this.#entries.delete(k);
+      if (k !== key && e.endsAt <= now && !e.inflight) this.#entries.delete(k);
     }
     for (const k of this.#entries.keys()) {
       if (this.#entries.size <= this.maxEntries) break;
-      this.#entries.delete(k);
+      if (k !== key) this.#entries.delete(k);
     }
   }
 }
