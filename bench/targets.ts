@@ -47,14 +47,22 @@ export function targets(r: Omit<BenchResults, 'targets' | 'ok'>, users: number):
       : 'n/a',
     status: judge(send ? send.total <= 8 : undefined),
   });
+  // Typing writes nothing but the rate limiter's lease: one write per up to 10 frames of a user on one
+  // instance (lambdas/shared/rate-leases.ts). Averaged over every typing frame measured.
   const typing = r.cost ? [...r.cost.fresh, ...r.cost.seeded].filter((c) => c.routeKey === 'typing') : [];
+  const typingFrames = typing.reduce((n, t) => n + t.repetitions, 0);
+  const typingWrite =
+    typingFrames > 0
+      ? Math.round((typing.reduce((w, t) => w + t.write * t.repetitions, 0) / typingFrames) * 1000) / 1000
+      : undefined;
   out.push({
-    name: 'typing writes nothing',
-    goal: '0 write units',
-    measured: typing.length
-      ? `${Math.max(...typing.map((t) => t.write))} write units at most over ${typing.length} measurements`
-      : 'n/a',
-    status: judge(typing.length ? typing.every((t) => t.write === 0) : undefined),
+    name: 'typing writes only the limiter lease',
+    goal: '≤ 0.2 write units per frame on average',
+    measured:
+      typingWrite === undefined
+        ? 'n/a'
+        : `${typingWrite} write units per frame over ${typingFrames} frames (${typing.length} measurements)`,
+    status: judge(typingWrite === undefined ? undefined : typingWrite <= 0.2),
   });
   if (r.cost) {
     const grown = r.cost.fresh

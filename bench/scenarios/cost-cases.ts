@@ -40,12 +40,20 @@ export interface CostCase {
   readonly run: (w: CostWorld, i: number) => Promise<Frame | undefined>;
   /** Fewer repetitions than the round's (for slow cases). */
   readonly maxRepeat?: number;
+  /**
+   * Exactly this many repetitions, whatever the round's: typing is measured over 10 frames, so its
+   * average shows the rate limiter's lease (one write per up to 10 frames, rate-leases.ts).
+   */
+  readonly repeat?: number;
   /** Its name in the cost-per-million-messages table, for the messages priced there. */
   readonly perMillion?: (w: CostShape) => string;
 }
 
 const pad3 = (i: number) => String(i).padStart(3, '0');
 const label = (text: string) => () => text;
+
+/** Typing frames per measurement: one lease of the limiter at most (lambdas/shared/rate-limits.ts). */
+export const TYPING_FRAMES = 10;
 
 /** The label of the case the main per-message target is judged on. */
 export const DIRECT_SEND_LABEL = 'sendMessage (1:1, 1 KB, clientMessageId)';
@@ -137,11 +145,13 @@ export const COST_CASES: readonly CostCase[] = [
   {
     label: label('typing (1:1)'),
     routeKey: 'typing',
+    repeat: TYPING_FRAMES,
     run: (w) => w.a.request('typing', { chatId: w.direct }),
   },
   {
     label: label('typing (group of 10)'),
     routeKey: 'typing',
+    repeat: TYPING_FRAMES,
     run: (w) => w.a.request('typing', { chatId: w.groups10[0] }),
   },
   {

@@ -88,7 +88,13 @@ export async function costRound(
   for (const c of COST_CASES) {
     const label = c.label(world);
     out.push(
-      await measure(ctx, label, c.routeKey, (i) => c.run(world, i), Math.min(repeat, c.maxRepeat ?? repeat)),
+      await measure(
+        ctx,
+        label,
+        c.routeKey,
+        (i) => c.run(world, i),
+        c.repeat ?? Math.min(repeat, c.maxRepeat ?? repeat),
+      ),
     );
     tick(label);
   }

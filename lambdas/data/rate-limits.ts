@@ -1,17 +1,22 @@
 /**
  * Per-user rate-limit windows (issue 17, item 1): one item per user and action
- * (`LIMIT#<userId>`, sort key the action) holding `windowStart` (epoch ms) and `count`. A fixed window
- * anchored at its first frame, updated conditionally, so concurrent frames on any socket and any
- * function instance count exactly once:
+ * (`LIMIT#<userId>`, sort key the action) holding `windowStart` (epoch ms) and `count`, the frames
+ * leased from the window so far. A fixed window anchored at its first frame. A function instance
+ * leases a block of `k` frames in one conditional write and spends them from memory
+ * (lambdas/shared/rate-leases.ts); the condition keeps the sum of all leases of a window within
+ * `max`, whatever the number of sockets and instances:
  *
- * 1. `count + 1` if the window is current and under the limit (1 write: the usual case);
- * 2. refused: the old item (returned with the refusal) says whether the window is full (limited:
- *    no further write) or over (3.);
- * 3. a new window with `count = 1`, if none is current (a race with another reset starts again).
+ * - extend: `count + k` if the window is current and `count + k <= max`; an absent item is created
+ *   with `count = k` by the same write (1 write: the usual case);
+ * - refused: the old item (returned with the refusal) tells whether the window is current (then
+ *   `max - count` frames are left: a smaller lease is asked, or none is left and the frame is
+ *   limited) or over (then open);
+ * - open: a new window with `count = k`, if none is current (a race with another opening extends it).
  *
- * The item expires by TTL one window after it was opened. Cost: 1 write unit per counted frame,
- * 2 at the first frame of a window, 1 per refused frame (docs/security.md).
+ * The item expires by TTL two windows after it was opened. Cost: 1 write unit per lease, 1 per
+ * refused attempt (docs/security.md).
  */
+import type { Item } from './item.ts';
 import { keys, TTL_ATTRIBUTE } from './keys.ts';
 import { ifConditionFails, type TableClient } from './table-client.ts';
 
@@ -19,64 +24,147 @@ export type RateDecision =
   | { readonly allowed: true }
   | { readonly allowed: false; readonly retryAfterMs: number };
 
-const ATTEMPTS = 3;
+/** What one lease request got: `granted` frames of the window opened at `windowStart`, or none. */
+export type LeaseResult =
+  | {
+      readonly kind: 'leased';
+      readonly granted: number;
+      readonly windowStart: number;
+      /** Frames leased from the window by everyone, this lease included. */
+      readonly count: number;
+    }
+  | {
+      readonly kind: 'limited';
+      readonly retryAfterMs: number;
+      /** The exhausted window (absent when it could not be told after several races). */
+      readonly windowStart?: number;
+    };
+
+type Attempt = LeaseResult | { readonly kind: 'refused'; readonly item: Item | undefined };
+
+export interface LeaseRequest {
+  readonly max: number;
+  readonly windowMs: number;
+  readonly nowMs: number;
+  /** How many frames to lease when `remaining` (>= 1) are left in the window: 1..remaining. */
+  readonly size: (remaining: number) => number;
+  /**
+   * What the caller believes is left of the current window (`max - count`; `max` when it knows
+   * nothing), or undefined when it knows the window it leased from is over (then it opens first).
+   */
+  readonly remaining: number | undefined;
+}
+
+const ATTEMPTS = 4;
 const names = { '#w': 'windowStart', '#c': 'count' };
+
+/** A window's state as an item shows it, if the item is a window at all. */
+function windowOf(item: Item | undefined): { start: number; count: number } | undefined {
+  const start = item?.windowStart;
+  const count = item?.count;
+  return typeof start === 'number' && typeof count === 'number' ? { start, count } : undefined;
+}
 
 export class RateLimitRepository {
   constructor(private readonly table: TableClient) {}
 
-  /** Counts one frame of `action` for `userId` against `max` per `windowMs`. */
-  async take(
+  /**
+   * Leases frames of `action` for `userId` against `max` per `windowMs`: one write when the caller's
+   * belief (`remaining`) is right, more only near the limit or at a window's turn.
+   */
+  async lease(userId: string, action: string, req: LeaseRequest): Promise<LeaseResult> {
+    const { max, windowMs, nowMs } = req;
+    const since = nowMs - windowMs;
+    const limited = (start: number): LeaseResult => ({
+      kind: 'limited',
+      // Clamped: another instance may have opened the window a moment "after" this frame's clock.
+      retryAfterMs: Math.min(windowMs, Math.max(1, Math.ceil(start + windowMs - nowMs))),
+      windowStart: start,
+    });
+    let remaining = req.remaining;
+    for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
+      const k = clamp(req.size(remaining ?? max), remaining ?? max);
+      const old =
+        remaining === undefined
+          ? await this.open(userId, action, k, req)
+          : await this.extend(userId, action, k, req);
+      if (old.kind !== 'refused') return old;
+      const current = windowOf(old.item);
+      if (current === undefined || current.start <= since) {
+        remaining = undefined;
+        continue;
+      }
+      if (current.count >= max) return limited(current.start);
+      remaining = max - current.count;
+    }
+    return { kind: 'limited', retryAfterMs: windowMs };
+  }
+
+  /** `count + k` within the current window (or a new item with `count = k`); else the old item. */
+  private extend(
     userId: string,
     action: string,
-    max: number,
-    windowMs: number,
-    nowMs: number,
-  ): Promise<RateDecision> {
-    const Key = keys.rateLimit(userId, action);
-    const since = nowMs - windowMs;
-    for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
-      const counted = await ifConditionFails(
-        this.table
-          .update({
-            Key,
-            UpdateExpression: 'SET #c = #c + :one',
-            ConditionExpression: '#w > :since AND #c < :max',
-            ExpressionAttributeNames: names,
-            ExpressionAttributeValues: { ':one': 1, ':since': since, ':max': max },
-            ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-          })
-          .then(() => undefined),
-        (failure) => ({ old: failure.reasons[0]?.item }),
-      );
-      if (counted === undefined) return { allowed: true };
-      const start = counted.old?.windowStart;
-      if (typeof start === 'number' && start > since) {
-        // Clamped: another instance may have opened the window a moment "after" this frame's clock.
-        return {
-          allowed: false,
-          retryAfterMs: Math.min(windowMs, Math.max(1, Math.ceil(start + windowMs - nowMs))),
-        };
-      }
-      const opened = await ifConditionFails(
-        this.table
-          .update({
-            Key,
-            UpdateExpression: 'SET #w = :now, #c = :one, #ttl = :ttl',
-            ConditionExpression: 'attribute_not_exists(#w) OR #w <= :since',
-            ExpressionAttributeNames: { ...names, '#ttl': TTL_ATTRIBUTE },
-            ExpressionAttributeValues: {
-              ':now': nowMs,
-              ':one': 1,
-              ':since': since,
-              ':ttl': Math.ceil((nowMs + 2 * windowMs) / 1000),
-            },
-          })
-          .then(() => true),
-        () => false,
-      );
-      if (opened) return { allowed: true };
-    }
-    return { allowed: false, retryAfterMs: windowMs };
+    k: number,
+    { max, windowMs, nowMs }: LeaseRequest,
+  ): Promise<Attempt> {
+    return ifConditionFails(
+      this.table
+        .update({
+          Key: keys.rateLimit(userId, action),
+          UpdateExpression:
+            'SET #c = if_not_exists(#c, :zero) + :k, #w = if_not_exists(#w, :now), #ttl = if_not_exists(#ttl, :ttl)',
+          ConditionExpression: 'attribute_not_exists(#w) OR (#w > :since AND #c <= :room)',
+          ExpressionAttributeNames: { ...names, '#ttl': TTL_ATTRIBUTE },
+          ExpressionAttributeValues: {
+            ':zero': 0,
+            ':k': k,
+            ':now': nowMs,
+            ':since': nowMs - windowMs,
+            ':room': max - k,
+            ':ttl': ttlOf(nowMs, windowMs),
+          },
+          ReturnValues: 'ALL_NEW',
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+        })
+        .then((item) => granted(k, item, nowMs)),
+      (failure): Attempt => ({ kind: 'refused', item: failure.reasons[0]?.item }),
+    );
   }
+
+  /** A new window with `count = k`, if none is current; else the old item. */
+  private open(
+    userId: string,
+    action: string,
+    k: number,
+    { windowMs, nowMs }: LeaseRequest,
+  ): Promise<Attempt> {
+    return ifConditionFails(
+      this.table
+        .update({
+          Key: keys.rateLimit(userId, action),
+          UpdateExpression: 'SET #w = :now, #c = :k, #ttl = :ttl',
+          ConditionExpression: 'attribute_not_exists(#w) OR #w <= :since',
+          ExpressionAttributeNames: { ...names, '#ttl': TTL_ATTRIBUTE },
+          ExpressionAttributeValues: {
+            ':now': nowMs,
+            ':k': k,
+            ':since': nowMs - windowMs,
+            ':ttl': ttlOf(nowMs, windowMs),
+          },
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+        })
+        .then((): Attempt => ({ kind: 'leased', granted: k, windowStart: nowMs, count: k })),
+      (failure): Attempt => ({ kind: 'refused', item: failure.reasons[0]?.item }),
+    );
+  }
+}
+
+const ttlOf = (nowMs: number, windowMs: number) => Math.ceil((nowMs + 2 * windowMs) / 1000);
+
+/** A lease size within 1..most. */
+const clamp = (k: number, most: number) => Math.max(1, Math.min(most, Math.floor(k)));
+
+function granted(k: number, item: Item | undefined, nowMs: number): LeaseResult {
+  const window = windowOf(item);
+  return { kind: 'leased', granted: k, windowStart: window?.start ?? nowMs, count: window?.count ?? k };
 }

@@ -1,15 +1,31 @@
 /**
  * Applies the declared per-user limits (rate-limits.ts) to one frame: throws `RATE_LIMITED` with
- * `retryAfterMs` when the caller is over the limit of the action, so the action never runs.
+ * `retryAfterMs` when the caller is over the limit of the action, so the action never runs. Frames
+ * are counted from this instance's lease of the user's window (rate-leases.ts): one write per lease,
+ * not per frame.
  */
+import type { RateLimitRepository } from '../data/rate-limits.ts';
 import { store } from '../data/store.ts';
 import { ChatError } from './errors.ts';
+import { RateLeases } from './rate-leases.ts';
 import { rateLimitOf } from './rate-limits.ts';
+
+/** The instance's leases, per repository (one per table: tests and the bench may swap the store). */
+const leases = new WeakMap<RateLimitRepository, RateLeases>();
+
+function leasesOf(repository: RateLimitRepository): RateLeases {
+  let held = leases.get(repository);
+  if (!held) {
+    held = new RateLeases(repository);
+    leases.set(repository, held);
+  }
+  return held;
+}
 
 export async function enforceRateLimit(userId: string, action: string, nowMs = Date.now()): Promise<void> {
   const limit = rateLimitOf(action);
   if (!limit) return;
-  const decision = await store().limits.take(userId, action, limit.max, limit.windowSeconds * 1000, nowMs);
+  const decision = await leasesOf(store().limits).take(userId, action, limit, nowMs);
   if (decision.allowed) return;
   const seconds = Math.ceil(decision.retryAfterMs / 1000);
   throw new ChatError(

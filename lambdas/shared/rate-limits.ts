@@ -7,34 +7,42 @@
  * Each limit is a fixed window anchored at the first counted frame: at most `max` frames per
  * `windowSeconds`, counted on one small item per user and action (lambdas/data/rate-limits.ts),
  * so it holds across all of the user's sockets and every function instance.
+ *
+ * A function instance leases up to `lease` frames of the window in one conditional write and spends
+ * them from memory (rate-leases.ts): about 1/`lease` write per frame for frequent actions; rare,
+ * expensive actions lease 1 (one write per frame, no frame of the window left unused elsewhere).
  */
 export interface RateLimit {
   /** Frames allowed per window. */
   readonly max: number;
   readonly windowSeconds: number;
+  /** The most frames one instance leases at once (K); fewer near the limit (rate-leases.ts). */
+  readonly lease: number;
 }
 
-const perMinute = (max: number): RateLimit => ({ max, windowSeconds: 60 });
+const perMinute = (max: number, lease = 1): RateLimit => ({ max, windowSeconds: 60, lease });
+/** Frequent, cheap actions: a lease of 10 frames per write. */
+const FREQUENT = 10;
 
 export const RATE_LIMITS: Readonly<Partial<Record<string, RateLimit>>> = {
   // A reconnecting client flushes its outbox at once: room for a burst, not for a bot.
-  sendMessage: perMinute(300),
+  sendMessage: perMinute(300, FREQUENT),
   editMessage: perMinute(60),
   deleteMessage: perMinute(60),
   // Clients send typing every few seconds while typing, per chat.
-  typing: perMinute(60),
+  typing: perMinute(60, FREQUENT),
   createChat: perMinute(20),
   invite: perMinute(20),
   removeMember: perMinute(30),
   deleteChat: perMinute(20),
-  readMessage: perMinute(300),
-  markDelivered: perMinute(300),
+  readMessage: perMinute(300, FREQUENT),
+  markDelivered: perMinute(300, FREQUENT),
   requestUpload: perMinute(30),
   // The 100-pending cap bounds what is stored; this bounds the churn (schedule, cancel, schedule…).
   scheduleMessage: perMinute(120),
   cancelScheduled: perMinute(120),
   // Actions on other branches (react, push, block): their intended limits, applied once they merge.
-  react: perMinute(120),
+  react: perMinute(120, 5),
   reportMessage: perMinute(10),
   registerDevice: perMinute(10),
   unregisterDevice: perMinute(10),
@@ -58,5 +66,5 @@ export function rateLimitOf(action: string, env: NodeJS.ProcessEnv = process.env
   const factor = raw === undefined || raw === '' ? 1 : Number(raw);
   if (!Number.isFinite(factor) || factor < 0) return limit;
   if (factor === 0) return undefined;
-  return { max: Math.max(1, Math.round(limit.max * factor)), windowSeconds: limit.windowSeconds };
+  return { ...limit, max: Math.max(1, Math.round(limit.max * factor)) };
 }

@@ -153,7 +153,14 @@ export function fakeDeps() {
       file: vi.fn(async () => ({ status: 'filed', reportId: 'r1' }) as const),
       list: vi.fn(async () => ({ reports: [], after: undefined })),
     },
-    limits: { take: vi.fn(async () => ({ allowed: true }) as const) },
+    limits: {
+      lease: vi.fn(async (_userId: string, _action: string, req: { nowMs: number }) => ({
+        kind: 'leased' as const,
+        granted: 1,
+        windowStart: req.nowMs,
+        count: 1,
+      })),
+    },
     retention: { expireChat: vi.fn(async () => 0) },
     socketCount: {
       claim: vi.fn(async () => ({ claimed: true }) as const),

@@ -1,0 +1,170 @@
+/**
+ * Rate-limit leases (issue 17, item 1: a limit check should not add a write to every message). A
+ * function instance takes a block of frames from the user's shared window in one conditional write
+ * (lambdas/data/rate-limits.ts) and spends them from memory; it writes again only when its lease is
+ * spent. The shared condition keeps the sum of every instance's leases within `max` per window, so
+ * the limit holds across sockets and instances as an upper bound; frames leased but not used by an
+ * instance are lost (stricter, never looser). So leases are sized to what is left:
+ * `k = min(K, ceil(remaining / 4))` (K: the action's `lease` in rate-limits.ts), down to 1 near the
+ * limit, and a user whose frames all reach one instance can still use all `max`.
+ *
+ * A lease belongs to one window (user, action, windowStart) and expires with it: frames left at
+ * `windowStart + window` are dropped, never carried into the next window. Once the window is known
+ * to be exhausted, further frames of it are refused from memory (no write). Concurrent frames of one
+ * user and action in one instance share one request in flight. Memory is bounded: at most
+ * `maxEntries` (user, action) pairs, past windows dropped first, then the least recently used.
+ */
+import type { LeaseRequest, LeaseResult, RateDecision } from '../data/rate-limits.ts';
+import type { RateLimit } from './rate-limits.ts';
+
+/** Where leases come from (RateLimitRepository). */
+export interface LeaseSource {
+  lease(userId: string, action: string, req: LeaseRequest): Promise<LeaseResult>;
+}
+
+interface Entry {
+  /** The window this entry's frames belong to, and when it ends (this instance's clock). */
+  windowStart: number;
+  endsAt: number;
+  /** Frames leased to this instance and not spent yet. */
+  tokens: number;
+  /** `max - count` as this instance last saw it (0: the window is exhausted). */
+  remaining: number;
+  /** The lease request in flight for this pair, which concurrent frames wait for. */
+  inflight: Promise<void> | undefined;
+}
+
+/** Leases are a quarter of what is left of the window, at most K. */
+export function leaseSize(limit: Pick<RateLimit, 'lease'>, remaining: number): number {
+  return Math.max(1, Math.min(limit.lease, Math.ceil(remaining / 4)));
+}
+
+const DEFAULT_MAX_ENTRIES = 10_000;
+
+export class RateLeases {
+  readonly #entries = new Map<string, Entry>();
+
+  constructor(
+    private readonly source: LeaseSource,
+    private readonly maxEntries = DEFAULT_MAX_ENTRIES,
+  ) {}
+
+  /** Counts one frame of `action` for `userId` against `limit`, from this instance's lease if it can. */
+  async take(userId: string, action: string, limit: RateLimit, nowMs: number): Promise<RateDecision> {
+    const key = `${userId}\u0000${action}`;
+    const windowMs = limit.windowSeconds * 1000;
+    for (;;) {
+      const entry = this.#entries.get(key);
+      if (entry && nowMs < entry.endsAt) {
+        if (entry.tokens > 0) {
+          entry.tokens--;
+          this.#touch(key, entry);
+          return { allowed: true };
+        }
+        if (entry.remaining <= 0) return { allowed: false, retryAfterMs: retryAfter(entry, nowMs, windowMs) };
+      }
+      if (entry?.inflight) {
+        await entry.inflight;
+        continue;
+      }
+      const result = await this.#refill(key, entry, userId, action, limit, nowMs);
+      // Without a window to remember (several lost races), this frame alone is refused.
+      if (result) return result;
+    }
+  }
+
+  /** Pairs held in memory (tests). */
+  get size(): number {
+    return this.#entries.size;
+  }
+
+  /**
+   * Asks the source for a lease and stores it; concurrent frames wait on it (the caller's own
+   * continuation runs first, so it gets the first frame of the lease).
+   */
+  async #refill(
+    key: string,
+    previous: Entry | undefined,
+    userId: string,
+    action: string,
+    limit: RateLimit,
+    nowMs: number,
+  ): Promise<RateDecision | undefined> {
+    const windowMs = limit.windowSeconds * 1000;
+    // A lease of a window that is over: open the next one first. Nothing known (no entry, or only a
+    // placeholder of a request that failed): extend, which also creates a fresh window.
+    const known = previous !== undefined && previous.endsAt > 0;
+    const current = known && nowMs < previous.endsAt;
+    const remaining = current ? previous.remaining : known ? undefined : limit.max;
+    const holder: Entry = previous ?? {
+      windowStart: 0,
+      endsAt: 0,
+      tokens: 0,
+      remaining: limit.max,
+      inflight: undefined,
+    };
+    let result: LeaseResult | undefined;
+    const asked = this.source
+      .lease(userId, action, {
+        max: limit.max,
+        windowMs,
+        nowMs,
+        remaining,
+        size: (left) => leaseSize(limit, left),
+      })
+      .then((got) => {
+        result = got;
+        if (got.kind === 'leased') {
+          this.#store(key, {
+            windowStart: got.windowStart,
+            endsAt: got.windowStart + windowMs,
+            tokens: got.granted,
+            remaining: limit.max - got.count,
+            inflight: undefined,
+          });
+        } else if (got.windowStart !== undefined) {
+          this.#store(key, {
+            windowStart: got.windowStart,
+            endsAt: got.windowStart + windowMs,
+            tokens: 0,
+            remaining: 0,
+            inflight: undefined,
+          });
+        }
+      })
+      .finally(() => {
+        holder.inflight = undefined;
+      });
+    holder.inflight = asked;
+    if (!previous) this.#store(key, holder);
+    await asked;
+    if (result?.kind === 'limited' && result.windowStart === undefined) {
+      return { allowed: false, retryAfterMs: result.retryAfterMs };
+    }
+    return undefined;
+  }
+
+  #touch(key: string, entry: Entry): void {
+    this.#entries.delete(key);
+    this.#entries.set(key, entry);
+  }
+
+  #store(key: string, entry: Entry): void {
+    this.#touch(key, entry);
+    if (this.#entries.size <= this.maxEntries) return;
+    // Past windows first (nothing in flight), then the least recently used; never the entry just
+    // stored (its frame is about to spend it).
+    const now = Date.now();
+    for (const [k, e] of this.#entries) {
+      if (k !== key && e.endsAt <= now && !e.inflight) this.#entries.delete(k);
+    }
+    for (const k of this.#entries.keys()) {
+      if (this.#entries.size <= this.maxEntries) break;
+      if (k !== key) this.#entries.delete(k);
+    }
+  }
+}
+
+function retryAfter(entry: Entry, nowMs: number, windowMs: number): number {
+  return Math.min(windowMs, Math.max(1, Math.ceil(entry.endsAt - nowMs)));
+}

@@ -1,0 +1,138 @@
+/**
+ * The lease holder's own rules over a scripted source (the shared window's conditions are tested
+ * against DynamoDB Local in test/security/rate-leases.test.ts): lease sizes, one request in flight
+ * per user and action, refusals from memory, errors, and bounded memory.
+ */
+import { describe, expect, it } from 'vitest';
+import type { LeaseRequest, LeaseResult } from '../../lambdas/data/rate-limits.ts';
+import { leaseSize, RateLeases } from '../../lambdas/shared/rate-leases.ts';
+import { RATE_LIMITS, type RateLimit, rateLimitOf } from '../../lambdas/shared/rate-limits.ts';
+
+const LIMIT: RateLimit = { max: 100, windowSeconds: 60, lease: 10 };
+const WINDOW_MS = 60_000;
+
+/** A single shared window in memory, with the repository's rules; records every request. */
+function windowSource() {
+  const state = { start: -Infinity, count: 0 };
+  const asked: { userId: string; req: LeaseRequest }[] = [];
+  let fail: Error | undefined;
+  const source = {
+    asked,
+    state,
+    failNext(error: Error) {
+      fail = error;
+    },
+    async lease(userId: string, _action: string, req: LeaseRequest): Promise<LeaseResult> {
+      asked.push({ userId, req });
+      await Promise.resolve();
+      if (fail) {
+        const error = fail;
+        fail = undefined;
+        throw error;
+      }
+      if (state.start <= req.nowMs - req.windowMs) Object.assign(state, { start: req.nowMs, count: 0 });
+      const left = req.max - state.count;
+      if (left <= 0)
+        return {
+          kind: 'limited',
+          retryAfterMs: state.start + req.windowMs - req.nowMs,
+          windowStart: state.start,
+        };
+      const k = Math.min(left, req.size(left));
+      state.count += k;
+      return { kind: 'leased', granted: k, windowStart: state.start, count: state.count };
+    },
+  };
+  return source;
+}
+
+describe('lease sizes', () => {
+  it('a quarter of what is left, at most K, at least 1', () => {
+    expect([300, 40, 39, 12, 4, 1].map((left) => leaseSize(LIMIT, left))).toEqual([10, 10, 10, 3, 1, 1]);
+    expect(leaseSize({ lease: 1 }, 300)).toBe(1);
+  });
+
+  it('K is declared with each limit; RATE_LIMIT_FACTOR scales max, keeps K, and 0 turns limits off', () => {
+    expect(RATE_LIMITS.sendMessage).toEqual({ max: 300, windowSeconds: 60, lease: 10 });
+    expect(RATE_LIMITS.typing?.lease).toBe(10);
+    expect(RATE_LIMITS.createChat?.lease).toBe(1);
+    expect(rateLimitOf('typing', { RATE_LIMIT_FACTOR: '1000' })).toEqual({
+      max: 60_000,
+      windowSeconds: 60,
+      lease: 10,
+    });
+    expect(rateLimitOf('typing', { RATE_LIMIT_FACTOR: '0' })).toBeUndefined();
+  });
+});
+
+describe('RateLeases', () => {
+  it('concurrent frames of one user share one request in flight', async () => {
+    const source = windowSource();
+    const leases = new RateLeases(source);
+    const decisions = await Promise.all(Array.from({ length: 10 }, () => leases.take('u', 'a', LIMIT, 0)));
+    expect(decisions.every((d) => d.allowed)).toBe(true);
+    expect(source.asked).toHaveLength(1);
+    expect(source.asked[0]?.req).toMatchObject({ max: 100, windowMs: WINDOW_MS, remaining: 100 });
+  });
+
+  it('spends the whole limit, then refuses from memory until the window ends, then opens the next', async () => {
+    const source = windowSource();
+    const leases = new RateLeases(source);
+    let allowed = 0;
+    for (let i = 0; i < 110; i++) if ((await leases.take('u', 'a', LIMIT, i)).allowed) allowed++;
+    expect(allowed).toBe(100);
+    const requests = source.asked.length;
+    expect(await leases.take('u', 'a', LIMIT, 30_000)).toEqual({ allowed: false, retryAfterMs: 30_000 });
+    expect(source.asked).toHaveLength(requests);
+    // The next window: the holder knows the old one is over and asks to open (no belief of room).
+    expect(await leases.take('u', 'a', LIMIT, WINDOW_MS)).toEqual({ allowed: true });
+    expect(source.asked.at(-1)?.req.remaining).toBeUndefined();
+  });
+
+  it('a failed request fails the frames waiting on it; the next frame asks again', async () => {
+    const source = windowSource();
+    const leases = new RateLeases(source);
+    source.failNext(new Error('DynamoDB is down'));
+    const results = await Promise.allSettled([1, 2, 3].map(() => leases.take('u', 'a', LIMIT, 0)));
+    expect(results.map((r) => r.status)).toEqual(['rejected', 'rejected', 'rejected']);
+    expect(await leases.take('u', 'a', LIMIT, 1)).toEqual({ allowed: true });
+    // Nothing was known of the window: it asks as for a fresh one.
+    expect(source.asked.at(-1)?.req.remaining).toBe(100);
+  });
+
+  it('a refusal without a window (lost races) refuses that frame only', async () => {
+    let calls = 0;
+    const leases = new RateLeases({
+      lease: async (): Promise<LeaseResult> =>
+        ++calls === 1
+          ? { kind: 'limited', retryAfterMs: WINDOW_MS }
+          : { kind: 'leased', granted: 1, windowStart: 0, count: 1 },
+    });
+    expect(await leases.take('u', 'a', LIMIT, 0)).toEqual({ allowed: false, retryAfterMs: WINDOW_MS });
+    expect(await leases.take('u', 'a', LIMIT, 0)).toEqual({ allowed: true });
+  });
+
+  it('memory is bounded: past windows go first, then the least recently used', async () => {
+    const source = windowSource();
+    const leases = new RateLeases(source, 3);
+    const now = Date.now();
+    // An old window (long over), then two current ones.
+    await leases.take('old', 'a', LIMIT, now - 10 * WINDOW_MS);
+    await leases.take('u1', 'a', LIMIT, now);
+    await leases.take('u2', 'a', LIMIT, now);
+    await leases.take('u3', 'a', LIMIT, now);
+    expect(leases.size).toBe(3);
+    // u1 is used again, so u2 is the least recently used when u4 arrives.
+    await leases.take('u1', 'a', LIMIT, now);
+    const before = source.asked.length;
+    await leases.take('u4', 'a', LIMIT, now);
+    expect(leases.size).toBe(3);
+    await leases.take('u1', 'a', LIMIT, now);
+    await leases.take('u3', 'a', LIMIT, now);
+    expect(source.asked.length).toBe(before + 1);
+    await leases.take('u2', 'a', LIMIT, now);
+    expect(source.asked.length).toBe(before + 2);
+    for (let i = 0; i < 50; i++) await leases.take(`many${i}`, 'a', LIMIT, now);
+    expect(leases.size).toBe(3);
+  });
+});
