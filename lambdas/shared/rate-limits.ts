@@ -41,7 +41,6 @@ export const RATE_LIMITS: Readonly<Partial<Record<string, RateLimit>>> = {
   // The 100-pending cap bounds what is stored; this bounds the churn (schedule, cancel, schedule…).
   scheduleMessage: perMinute(120),
   cancelScheduled: perMinute(120),
-  // Actions on other branches (react, push, block): their intended limits, applied once they merge.
   react: perMinute(120, 5),
   reportMessage: perMinute(10),
   registerDevice: perMinute(10),
