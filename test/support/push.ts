@@ -9,7 +9,7 @@ import type { PushRecord } from '../../local/push/providers.ts';
 import type { LocalStackOptions } from '../../local/stack.ts';
 import { closeAll, connectUser, type UserSocket } from './chat.ts';
 import { eventually } from './client.ts';
-import { startTestStack, type TestStack, uniqueId, useTestStack } from './stack.ts';
+import { standIn, startTestStack, type TestStack, uniqueId, useTestStack } from './stack.ts';
 
 /** A test stack with the event pipeline running (stream poller, APNs/FCM stand-ins). */
 export type PushStack = TestStack & { readonly pipeline: LocalPipeline };
@@ -38,14 +38,7 @@ export function useAlice(stack: TestStack, name = 'Alice'): UserSocket {
     await current?.close();
     current = undefined;
   });
-  return new Proxy({} as UserSocket, {
-    get(_target, key) {
-      if (key === 'then') return undefined;
-      if (!current) throw new Error('alice is not connected: use her in a hook or a test.');
-      const value = Reflect.get(current, key);
-      return typeof value === 'function' ? value.bind(current) : value;
-    },
-  });
+  return standIn(() => current, 'alice is not connected: use her in a hook or a test.');
 }
 
 export type Platform = 'apns' | 'fcm';

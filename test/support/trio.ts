@@ -8,7 +8,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll } from 'vitest';
 import { connectUsers, settle, type UserSocket } from './chat.ts';
-import { startTestStack, type TestStack } from './stack.ts';
+import { standIn, startTestStack, type TestStack } from './stack.ts';
 
 export interface Trio {
   readonly stack: TestStack;
@@ -45,28 +45,5 @@ export function useTrio<W>(prefix: string, build: (t: Trio) => Promise<W>): Trio
     await stack?.stop();
     current = undefined;
   });
-  const get = (): TrioWorld<W> => {
-    if (!current) throw new Error('The trio is not ready: use it in a hook or a test.');
-    return current;
-  };
-  return {
-    get stack() {
-      return get().stack;
-    },
-    get doc() {
-      return get().doc;
-    },
-    get alice() {
-      return get().alice;
-    },
-    get bob() {
-      return get().bob;
-    },
-    get carol() {
-      return get().carol;
-    },
-    get w() {
-      return get().w;
-    },
-  };
+  return standIn(() => current, 'The trio is not ready: use it in a hook or a test.');
 }
