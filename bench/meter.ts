@@ -21,14 +21,17 @@
  * booked as an estimate (1 WCU per single-item write; a cancelled transaction as computed above
  * from the before images, or 2 WCU per item).
  *
- * Longer than 300 lines on purpose: the scope, the two client middlewares and the transaction
- * billing share one ledger and are easier to check side by side.
+ * How consumed capacity is booked and transactions are billed (item sizes, units) is in billing.ts;
+ * this file holds the ledger, the scope and the two client middlewares.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { ApiGatewayManagementApiClient } from '@aws-sdk/client-apigatewaymanagementapi';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import type { LambdaHandler } from '../local/gateway.ts';
+import { book, DATA_COMMANDS, type Image, type TransactItem, transactionUnits } from './billing.ts';
+
+export { itemSize } from './billing.ts';
 
 export interface CommandStats {
   calls: number;
@@ -57,35 +60,8 @@ export interface ActionStats {
 
 export type MeterSnapshot = Record<string, ActionStats>;
 
-const DATA_COMMANDS = new Set([
-  'GetItemCommand',
-  'PutItemCommand',
-  'UpdateItemCommand',
-  'DeleteItemCommand',
-  'QueryCommand',
-  'ScanCommand',
-  'BatchGetItemCommand',
-  'BatchWriteItemCommand',
-  'TransactGetItemsCommand',
-  'TransactWriteItemsCommand',
-]);
-
 /** The scope outside any handler (e.g. SDK calls made by the bench itself). */
 export const UNATTRIBUTED = '(none)';
-
-interface Capacity {
-  CapacityUnits?: number;
-  ReadCapacityUnits?: number;
-  WriteCapacityUnits?: number;
-}
-
-const READ_COMMANDS = new Set([
-  'GetItemCommand',
-  'QueryCommand',
-  'ScanCommand',
-  'BatchGetItemCommand',
-  'TransactGetItemsCommand',
-]);
 
 function emptyAction(): ActionStats {
   return { invocations: 0, totalMs: 0, commands: {}, posts: 0, failedPosts: 0, durations: [] };
@@ -96,55 +72,6 @@ function cloneAction(a: ActionStats): ActionStats {
   for (const [k, v] of Object.entries(a.commands)) commands[k] = { ...v };
   return { ...a, commands, durations: [...a.durations] };
 }
-
-/** DynamoDB's item size (attribute names plus values, UTF-8) of an item as the document client holds it. */
-export function itemSize(item: Record<string, unknown> | undefined): number {
-  if (!item) return 0;
-  let size = 0;
-  for (const [name, value] of Object.entries(item)) {
-    if (value !== undefined) size += Buffer.byteLength(name) + valueSize(value);
-  }
-  return size;
-}
-
-function valueSize(v: unknown): number {
-  if (typeof v === 'string') return Buffer.byteLength(v);
-  if (typeof v === 'number' || typeof v === 'bigint') {
-    const digits = String(v).replace(/[-.]/g, '').replace(/^0+/, '');
-    return Math.ceil(digits.length / 2) + 1;
-  }
-  if (typeof v === 'boolean' || v === null) return 1;
-  if (v instanceof Uint8Array) return v.length;
-  if (v instanceof Set) return [...v].reduce((a: number, x) => a + valueSize(x), 0);
-  if (Array.isArray(v)) return 3 + v.reduce((a: number, x) => a + 1 + valueSize(x), 0);
-  if (typeof v === 'object') {
-    return (
-      3 +
-      Object.entries(v as Record<string, unknown>).reduce(
-        (a, [k, x]) => a + (x === undefined ? 0 : 1 + Buffer.byteLength(k) + valueSize(x)),
-        0,
-      )
-    );
-  }
-  return 0;
-}
-
-interface Image {
-  readonly t: TransactItem;
-  readonly tableName: string | undefined;
-  readonly key: Record<string, unknown> | undefined;
-  readonly before: Record<string, unknown> | undefined;
-}
-
-interface TransactItem {
-  Put?: { TableName?: string; Item?: Record<string, unknown> };
-  Update?: { TableName?: string; Key?: Record<string, unknown> };
-  Delete?: { TableName?: string; Key?: Record<string, unknown> };
-  ConditionCheck?: { TableName?: string; Key?: Record<string, unknown> };
-}
-
-const KB = 1024;
-const GSI_KEY = 'gsi1pk';
 
 export class Meter {
   readonly scope = new AsyncLocalStorage<string>();
@@ -213,12 +140,7 @@ export class Meter {
         try {
           const result = await next(args);
           if (exact) stats.write += await this.#transactionUnits(exact, true);
-          else
-            this.#book(
-              commandName,
-              stats,
-              (result.output as { ConsumedCapacity?: unknown }).ConsumedCapacity,
-            );
+          else book(commandName, stats, (result.output as { ConsumedCapacity?: unknown }).ConsumedCapacity);
           return result;
         } catch (error) {
           stats.failed++;
@@ -248,6 +170,11 @@ export class Meter {
     return out.Item;
   }
 
+  /** See transactionUnits (billing.ts): the after image of an update is read here. */
+  #transactionUnits(images: readonly Image[], applied: boolean): Promise<number> {
+    return transactionUnits(images, applied, (tableName, key) => this.#get(tableName, key));
+  }
+
   async #beforeImages(items: TransactItem[] = []): Promise<Image[]> {
     return Promise.all(
       items.map(async (t) => {
@@ -259,40 +186,6 @@ export class Meter {
         return { t, tableName: op?.TableName, key, before: await this.#get(op?.TableName, key) };
       }),
     );
-  }
-
-  /** 2 WCU per KB of the larger image per item; a written item with GSI keys adds 1 WCU per KB. */
-  async #transactionUnits(images: readonly Image[], applied: boolean): Promise<number> {
-    let units = 0;
-    for (const { t, tableName, key, before } of images) {
-      let after: Record<string, unknown> | undefined;
-      if (applied && t.Put) after = t.Put.Item;
-      else if (applied && t.Update) after = await this.#get(tableName, key);
-      const size = Math.max(itemSize(before), itemSize(after));
-      units += 2 * Math.max(1, Math.ceil(size / KB));
-      if (applied && !t.ConditionCheck) {
-        const indexed = (after && GSI_KEY in after) || (t.Delete && before && GSI_KEY in before);
-        if (indexed) units += Math.max(1, Math.ceil(Math.max(itemSize(before), itemSize(after)) / KB));
-      }
-    }
-    return units;
-  }
-
-  #book(commandName: string, stats: CommandStats, consumed: unknown): void {
-    const list = (Array.isArray(consumed) ? consumed : consumed ? [consumed] : []) as Capacity[];
-    const factor = commandName.startsWith('Transact') ? 2 : 1;
-    const isRead = READ_COMMANDS.has(commandName);
-    for (const c of list) {
-      if (c.ReadCapacityUnits !== undefined || c.WriteCapacityUnits !== undefined) {
-        stats.read += (c.ReadCapacityUnits ?? 0) * factor;
-        stats.write += (c.WriteCapacityUnits ?? 0) * factor;
-      } else if (isRead) {
-        // DynamoDB Local reports a single CapacityUnits figure: classify it by the command's kind.
-        stats.read += (c.CapacityUnits ?? 0) * factor;
-      } else {
-        stats.write += (c.CapacityUnits ?? 0) * factor;
-      }
-    }
   }
 
   /** A Management API client that counts posts per scope. */

@@ -6,17 +6,16 @@
  */
 import './env.ts';
 import { randomBytes } from 'node:crypto';
+import { costResults } from './cost-results.ts';
 import { parseOptions } from './options.ts';
-import { costPerMillion, PRICES } from './pricing.ts';
+import { PRICES } from './pricing.ts';
 import { Phases, Progress } from './progress.ts';
 import { render } from './report.ts';
-import { type BenchResults, type CostResults, machine, writeResults } from './results.ts';
+import { type BenchResults, machine, writeResults } from './results.ts';
 import { scaleModel } from './scale.ts';
 import { clientBundle } from './scenarios/client.ts';
 import { coldStart } from './scenarios/coldstart.ts';
 import { connectMembers, costRound, seed } from './scenarios/cost.ts';
-import { BIG_GROUP } from './scenarios/cost-big-group.ts';
-import { COST_CASES } from './scenarios/cost-cases.ts';
 import { floor } from './scenarios/floor.ts';
 import { hookLatency } from './scenarios/hook.ts';
 import { type LatencyPhaseResult, latencyPhase } from './scenarios/latency.ts';
@@ -274,52 +273,6 @@ async function main(): Promise<number> {
     if (samples.length) process.stderr.write(`send errors, e.g.: ${JSON.stringify(samples.slice(0, 3))}\n`);
   }
   return results.ok ? 0 : 1;
-}
-
-function costResults(
-  fresh: CostResults['fresh'],
-  seeded: CostResults['seeded'],
-  seededChats: number,
-  groupSize: number,
-): CostResults {
-  const perMillionMessages: CostResults['perMillionMessages'] = {};
-  const priced: [string, string][] = COST_CASES.flatMap((c) => {
-    const name = c.perMillion?.({ groupSize });
-    return name ? [[name, c.label({ groupSize })] as [string, string]] : [];
-  });
-  // The sends into the group of 1,000 (bench/scenarios/cost-big-group.ts): inline and queued.
-  for (const c of fresh) {
-    const big = c.label.match(new RegExp(`^sendMessage \\((group of ${BIG_GROUP}, .*)\\)$`));
-    if (big?.[1]) priced.push([big[1], c.label]);
-  }
-  for (const [name, label] of priced) {
-    const c = fresh.find((x) => x.label === label);
-    if (!c) continue;
-    const assumptions = {
-      readUnits: c.read,
-      writeUnits: c.write,
-      apiGatewayMessages: 2 + c.posts,
-      lambdaInvocations: 1,
-      lambdaMs: c.handlerMs,
-      lambdaMemoryMb: PRICES.lambdaMemoryMb,
-      ...(c.jobs ? { workerInvocations: c.jobs, workerMs: c.workerMs ?? 0 } : {}),
-    };
-    perMillionMessages[name] = { ...costPerMillion(assumptions), assumptions };
-  }
-  return {
-    fresh,
-    seeded,
-    seededChats,
-    perMillionMessages,
-    notes: [
-      'Units come from ReturnConsumedCapacity (DynamoDB Local), except TransactWriteItems: DynamoDB Local reports unusable figures for transactions, so each item is billed here as DynamoDB does, 2 WCU per KB of its larger image (read just before and after), plus 1 WCU per KB for the GSI write of items carrying the GSI keys.',
-      'Failed conditional writes return no ConsumedCapacity; they are booked as an estimate (1 WCU per single-item write; a cancelled transaction at 2 WCU per KB of each item).',
-      `API Gateway messages per message = the inbound frame + the ack + one post per recipient socket (all under 32 KB). Connection minutes are billed separately at $${PRICES.apiGatewayConnectionMinutesPerMillion} per million (a user online 8 h/day ≈ 14,400 min/month ≈ $0.0036/month).`,
-      `Lambda: one invocation per message, ${PRICES.lambdaMemoryMb} MB arm64 assumed, duration = the handler's median measured here against DynamoDB Local (an estimate; AWS latencies differ), rounded up to 1 ms.`,
-      'Posts per action count every PostToConnection attempt; events to offline users cost no post.',
-      `Queued sends: the fan-out worker's invocations (jobs of at most 200 sockets) are Lambda invocations at their measured median duration; SQS at $${PRICES.sqsPerMillion} per million requests, ${PRICES.sqsRequestsPerJob} requests per job (its share of a SendMessageBatch, the poller's receive and delete: an upper bound).`,
-    ],
-  };
 }
 
 main().then(

@@ -1,10 +1,11 @@
 /**
  * The WebSocket API: `$request.body.action` route selection, one route and one function per entry of the
  * route table (lib/routes.ts), a Lambda REQUEST authorizer on `$connect` only, and one stage with
- * throttling (stage default plus each route's `throttle`) and JSON access logs.
+ * throttling (stage default plus each route's `throttle`) and JSON access logs. Its props, defaults and
+ * their checks are in lib/chat-api-props.ts (re-exported here).
  */
 import { RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
-import { AccessLogFormat, CfnAccount } from 'aws-cdk-lib/aws-apigateway';
+import { CfnAccount } from 'aws-cdk-lib/aws-apigateway';
 import {
   type CfnStage,
   LogGroupLogDestination,
@@ -18,109 +19,20 @@ import { Grant, ManagedPolicy, Role, ServicePrincipal } from 'aws-cdk-lib/aws-ia
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { METRICS_STACK_ENV } from '../lambdas/shared/metrics.ts';
-import type { ChatAuth } from './auth.ts';
-import { ChatFunction, type LogLevel } from './chat-function.ts';
+import {
+  ACCESS_LOG_FORMAT,
+  type ChatApiProps,
+  DEFAULT_THROTTLE,
+  reservedConcurrencyOf,
+} from './chat-api-props.ts';
+import { ChatFunction } from './chat-function.ts';
 import type { ChatMedia } from './chat-media.ts';
-import type { ChatTable } from './chat-table.ts';
 import { acknowledgeWildcardResource } from './nag.ts';
-import { hookFor, type PreSendHookSettings } from './pre-send-hook.ts';
-import { AUTHORIZER, ROUTES, type RouteDefinition, type RouteThrottle } from './routes.ts';
+import { hookFor } from './pre-send-hook.ts';
+import { AUTHORIZER, ROUTES, type RouteDefinition } from './routes.ts';
 import { MANAGEMENT_ENDPOINT_ENV, TABLE_NAME_ENV } from './table.ts';
 
-/** The stage's default route throttling. Per-route `throttle` in the route table overrides it. */
-export const DEFAULT_THROTTLE: RouteThrottle = { rateLimit: 1000, burstLimit: 500 };
-
-/** JSON access log line: one per connect, message and disconnect. */
-const ACCESS_LOG_FORMAT = AccessLogFormat.custom(
-  JSON.stringify({
-    requestId: '$context.requestId',
-    extendedRequestId: '$context.extendedRequestId',
-    connectionId: '$context.connectionId',
-    eventType: '$context.eventType',
-    routeKey: '$context.routeKey',
-    status: '$context.status',
-    requestTime: '$context.requestTime',
-    sourceIp: '$context.identity.sourceIp',
-    userAgent: '$context.identity.userAgent',
-    principalId: '$context.authorizer.principalId',
-    authorizerError: '$context.authorizer.error',
-    error: '$context.error.message',
-    integrationError: '$context.integration.error',
-    integrationStatus: '$context.integration.status',
-    integrationLatency: '$context.integration.latency',
-  }),
-);
-
-export interface ChatApiProps {
-  /** The table every route function reads and writes. */
-  readonly table: ChatTable;
-  /** Token verification for the `$connect` authorizer. */
-  readonly auth: ChatAuth;
-  /**
-   * The media bucket, for routes with `mediaActions`.
-   * @default - none (a route table with media actions then fails to synthesize)
-   */
-  readonly media?: ChatMedia;
-  /**
-   * The route table.
-   * @default ROUTES from lib/routes.ts
-   */
-  readonly routes?: readonly RouteDefinition[];
-  /**
-   * Stage name (the last path segment of the URL).
-   * @default 'prod'
-   */
-  readonly stageName?: string;
-  /**
-   * Default route throttling of the stage.
-   * @default DEFAULT_THROTTLE
-   */
-  readonly throttle?: RouteThrottle;
-  /**
-   * Retention of the function and access logs.
-   * @default RetentionDays.ONE_MONTH
-   */
-  readonly logRetention?: RetentionDays;
-  /**
-   * A throwaway stack: log groups are deleted with it.
-   * @default false
-   */
-  readonly destroyable?: boolean;
-  /**
-   * Threshold of the functions' structured logs.
-   * @default 'INFO'
-   */
-  readonly logLevel?: LogLevel;
-  /**
-   * Point the account's API Gateway settings (once per account and region) at a role that may write to
-   * CloudWatch Logs; WebSocket access logging fails without it. Turn off where the account already has one.
-   * @default true
-   */
-  readonly configureAccountLogging?: boolean;
-  /**
-   * Reserved concurrency per function, by function name (`Authorizer`, `SendMessage`, … as in
-   * `lib/routes.ts`), or `*` for every function without its own entry. See ChatFunctionProps.
-   * @default - no reserved concurrency
-   */
-  readonly reservedConcurrency?: Readonly<Record<string, number>>;
-  /**
-   * Names of functions outside the API (the stream consumers, lib/stream-consumers.ts) that
-   * `reservedConcurrency` may name too; their constructs read the same map.
-   * @default - none
-   */
-  readonly otherFunctionNames?: readonly string[];
-  /**
-   * CloudWatch metrics per route (`$connect`, `sendMessage`, …), not only per stage. Billed as custom
-   * metrics (about $0.30 per metric a month for each metric that receives data: about 5 per route).
-   * @default true
-   */
-  readonly detailedMetrics?: boolean;
-  /**
-   * The pre-send hook, bundled into the `sendMessage` function (lib/pre-send-hook.ts).
-   * @default - no hook
-   */
-  readonly preSendHook?: PreSendHookSettings;
-}
+export * from './chat-api-props.ts';
 
 /** Construct ids CDK gives a meaning of their own: a route named so would be its parent's default child. */
 const RESERVED_IDS = new Set(['Default', 'Resource']);
@@ -147,23 +59,11 @@ export class ChatApi extends Construct {
       logLevel: props.logLevel ?? 'INFO',
     } as const;
     const detailedMetrics = props.detailedMetrics ?? true;
-    const concurrency = props.reservedConcurrency ?? {};
-    const functionNames = [
+    const reserved = reservedConcurrencyOf(props.reservedConcurrency ?? {}, [
       AUTHORIZER.name,
       ...routes.map((r) => r.name),
       ...(props.otherFunctionNames ?? []),
-    ];
-    for (const name of Object.keys(concurrency)) {
-      if (name !== '*' && !functionNames.includes(name)) {
-        throw new Error(
-          `reservedConcurrency names no function "${name}"; use * or one of ${functionNames.join(', ')}`,
-        );
-      }
-    }
-    const reserved = (name: string) => {
-      const n = concurrency[name] ?? concurrency['*'];
-      return n === undefined ? {} : { reservedConcurrency: n };
-    };
+    ]);
     // Every function emits its business metrics (lambdas/shared/metrics.ts) under this stack's name.
     const metricsEnv = { [METRICS_STACK_ENV]: Stack.of(this).stackName };
 

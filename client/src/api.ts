@@ -1,5 +1,13 @@
 /** The client's public types beside the wire types of the contract. */
-import type { ChatKind, EventFrame, EventType, Member, Message } from './contract.ts';
+import type {
+  ActionName,
+  ChatKind,
+  EventFrame,
+  EventType,
+  Member,
+  Message,
+  RequestInput,
+} from './contract.ts';
 import type { ChatClientError } from './errors.ts';
 import type { ClientStore } from './store.ts';
 
@@ -128,4 +136,27 @@ export interface ClientStats {
   resets: number;
   /** `markDelivered` requests. */
   delivered: number;
+}
+
+export interface RequestOptions {
+  /** @default the client's requestTimeoutMs */
+  readonly timeoutMs?: number;
+  /**
+   * Retries after a retryable failure (lost socket, timeout, INTERNAL, RATE_LIMITED after its
+   * `retryAfterMs`). Only for requests that are safe to repeat. @default 0
+   */
+  readonly retries?: number;
+}
+
+/** `request`'s arguments: the fields may be left out when the action needs none. */
+export type RequestArgs<N extends ActionName> =
+  Partial<RequestInput<N>> extends RequestInput<N>
+    ? [fields?: RequestInput<N>, options?: RequestOptions]
+    : [fields: RequestInput<N>, options?: RequestOptions];
+
+export interface SendOptions {
+  readonly replyTo?: string;
+  readonly attachments?: readonly { uploadId: string }[];
+  /** @default a fresh id */
+  readonly clientMessageId?: string;
 }

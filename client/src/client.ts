@@ -9,41 +9,22 @@ import type {
   ClientStats,
   ConnectionState,
   OutboxEntry,
+  RequestArgs,
+  SendOptions,
   WebSocketConstructor,
 } from './api.ts';
 import { Connection, type Frame } from './connection.ts';
-import type { Ack, ActionName, Message, RequestInput } from './contract.ts';
+import type { Ack, ActionName, Message } from './contract.ts';
 import { Emitter } from './emitter.ts';
 import { ChatClientError, codeOf, RETRYABLE } from './errors.ts';
-import { applyEvent } from './live.ts';
+import { applyAck, applyEvent } from './live.ts';
 import { Outbox } from './outbox.ts';
 import { type ChatEntry, Replica } from './replica.ts';
 import { MemoryStore } from './store.ts';
 import { Syncer } from './sync.ts';
 import { backoff, globalWebSocket, jwtClaims, randomId, sleep } from './util.ts';
 
-export interface RequestOptions {
-  /** @default the client's requestTimeoutMs */
-  readonly timeoutMs?: number;
-  /**
-   * Retries after a retryable failure (lost socket, timeout, INTERNAL, RATE_LIMITED after its
-   * `retryAfterMs`). Only for requests that are safe to repeat. @default 0
-   */
-  readonly retries?: number;
-}
-
-/** `request`'s arguments: the fields may be left out when the action needs none. */
-export type RequestArgs<N extends ActionName> =
-  Partial<RequestInput<N>> extends RequestInput<N>
-    ? [fields?: RequestInput<N>, options?: RequestOptions]
-    : [fields: RequestInput<N>, options?: RequestOptions];
-
-export interface SendOptions {
-  readonly replyTo?: string;
-  readonly attachments?: readonly { uploadId: string }[];
-  /** @default a fresh id */
-  readonly clientMessageId?: string;
-}
+export type { RequestArgs, RequestOptions, SendOptions } from './api.ts';
 
 /** Connects (at once, in the background) and returns the client. */
 export function connect(options: ClientOptions): ChatClient {
@@ -299,15 +280,7 @@ export class ChatClient {
 
   /** An outbox ack changes the replica like the matching event would. */
   #acked(entry: OutboxEntry, ack: Frame): void {
-    const e = this.#replica.chats.get(entry.chatId);
     if (ack.duplicate === true) this.stats.serverDuplicates++;
-    if (!e || this.#o.sync === false) return;
-    const message = ack.message as Message | undefined;
-    if (message) this.#replica.apply(e, [message]);
-    else if (entry.action === 'deleteMessage') {
-      const held = [...e.bySeq.values()].find((m) => m.messageId === entry.fields.messageId);
-      if (held) this.#replica.deleted(e, held.seq, undefined);
-    }
-    this.#syncer.changed(e);
+    if (this.#o.sync !== false) applyAck(entry, ack, this.#replica, this.#syncer);
   }
 }

@@ -15,6 +15,7 @@
  * - A refused handshake: browsers cannot see the HTTP status, Node's `ws` can (401/403); an expired
  *   JWT is recognised locally too. The token function is asked again once; a second refusal stops
  *   the client in `closed` with reason `unauthorized` (no reconnect loop).
+ * The socket's own handlers (and what they tell of a refused handshake) are wired in socket.ts.
  */
 import type {
   ConnectionState,
@@ -23,7 +24,8 @@ import type {
   WebSocketConstructor,
   WebSocketLike,
 } from './api.ts';
-import { ChatClientError } from './errors.ts';
+import { ChatClientError, closedError, errorOf } from './errors.ts';
+import { attach, detach, socketUrl } from './socket.ts';
 import { backoff, cancel, jwtClaims, later, randomId, type TimerId } from './util.ts';
 
 export interface ConnectionOptions {
@@ -122,7 +124,7 @@ export class Connection {
     if (this.state === 'closed') return;
     const socket = this.#socket;
     this.#stop({ reason: 'closed-by-client' });
-    this.#detach(socket)?.close(1000, 'client closed');
+    detach(socket)?.close(1000, 'client closed');
   }
 
   async #dial(): Promise<void> {
@@ -138,32 +140,21 @@ export class Connection {
     }
     if (this.state === 'closed') return;
     this.token = token;
-    const url = `${this.o.url}${this.o.url.includes('?') ? '&' : '?'}token=${encodeURIComponent(token)}`;
     let socket: WebSocketLike;
     try {
-      socket = new this.o.WebSocket(url);
+      socket = new this.o.WebSocket(socketUrl(this.o.url, token));
     } catch (error) {
       this.o.log('warn', 'could not create the WebSocket', error);
       return this.#retry('failed');
     }
     this.#socket = socket;
-    let opened = false;
-    let status: number | undefined;
-    socket.onopen = () => {
-      opened = true;
-      this.#opened();
-    };
-    socket.onmessage = (event: { data?: unknown }) => this.#frame(event.data);
-    socket.onerror = (event: { message?: unknown; error?: { message?: unknown } }) => {
-      // Node's `ws` says "Unexpected server response: 401"; browsers say nothing.
-      const text = `${event?.message ?? ''} ${event?.error?.message ?? ''}`;
-      const match = /response: (\d{3})/.exec(text);
-      if (match) status = Number(match[1]);
-    };
-    socket.onclose = (event: { code?: number; reason?: string }) => {
-      if (socket !== this.#socket) return;
-      this.#lost(opened, event?.code ?? 1006, status);
-    };
+    attach(socket, {
+      open: () => this.#opened(),
+      message: (data) => this.#frame(data),
+      close: (opened, code, status) => {
+        if (socket === this.#socket) this.#lost(opened, code, status);
+      },
+    });
   }
 
   #opened(): void {
@@ -250,7 +241,7 @@ export class Connection {
 
   /** Gives up on the current socket at once (dead, planned reconnect, expired token). */
   #drop(reason: string): void {
-    const socket = this.#detach(this.#socket);
+    const socket = detach(this.#socket);
     if (!socket) return;
     try {
       socket.close(1000, reason);
@@ -258,14 +249,6 @@ export class Connection {
       // Already closing.
     }
     this.#lost(true, 1000, undefined, reason);
-  }
-
-  #detach(socket: WebSocketLike | undefined): WebSocketLike | undefined {
-    // No-ops rather than null: Node's `ws` throws an 'error' without a listener (closing a
-    // socket that is still connecting emits one).
-    const ignore = (): void => undefined;
-    if (socket) socket.onopen = socket.onmessage = socket.onerror = socket.onclose = ignore;
-    return socket;
   }
 
   /** A request timed out on an open socket: a ping without a pong proves the socket dead. */
@@ -307,17 +290,4 @@ export class Connection {
     this.state = change.state;
     this.o.onState({ ...change, previous });
   }
-}
-
-function closedError(action: string | null): ChatClientError {
-  return new ChatClientError('CLOSED', 'The client is closed.', action);
-}
-
-function errorOf(frame: Frame, action: string): ChatClientError {
-  return new ChatClientError(
-    frame.code as ChatClientError['code'],
-    typeof frame.message === 'string' ? frame.message : String(frame.code),
-    action,
-    typeof frame.retryAfterMs === 'number' ? frame.retryAfterMs : undefined,
-  );
 }

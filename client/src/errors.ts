@@ -35,3 +35,17 @@ export const RETRYABLE: ReadonlySet<ClientErrorCode> = new Set([
 
 export const codeOf = (error: unknown): ClientErrorCode | undefined =>
   error instanceof ChatClientError ? error.code : undefined;
+
+export function closedError(action: string | null): ChatClientError {
+  return new ChatClientError('CLOSED', 'The client is closed.', action);
+}
+
+/** The error of a server's error frame (`code`, `message`, `retryAfterMs`). */
+export function errorOf(frame: Readonly<Record<string, unknown>>, action: string): ChatClientError {
+  return new ChatClientError(
+    frame.code as ChatClientError['code'],
+    typeof frame.message === 'string' ? frame.message : String(frame.code),
+    action,
+    typeof frame.retryAfterMs === 'number' ? frame.retryAfterMs : undefined,
+  );
+}

@@ -1,10 +1,13 @@
 /**
  * Server events into the replica: messages by version, deletions and reactions, read and delivery
  * cursors, chats appearing and going away; then the syncer's checks (holes, delivery receipts), or a
- * catch-up when the event names a chat not loaded yet or changes its members.
+ * catch-up when the event names a chat not loaded yet or changes its members. The acks of one's own
+ * writes (from the outbox) change the replica the same way.
  */
+
+import type { OutboxEntry } from './api.ts';
 import type { Frame } from './connection.ts';
-import type { EventFrame } from './contract.ts';
+import type { EventFrame, Message } from './contract.ts';
 import type { ChatEntry, Replica } from './replica.ts';
 
 export interface LiveHooks {
@@ -68,5 +71,18 @@ export function applyEvent(frame: Frame, r: Replica, sync: LiveHooks): void {
       return void sync.catchUp(e);
   }
   if (!e.loaded || e.stub) return void sync.catchUp(e);
+  sync.changed(e);
+}
+
+/** An outbox ack changes the replica like the matching event would. */
+export function applyAck(entry: OutboxEntry, ack: Frame, r: Replica, sync: LiveHooks): void {
+  const e = r.chats.get(entry.chatId);
+  if (!e) return;
+  const message = ack.message as Message | undefined;
+  if (message) r.apply(e, [message]);
+  else if (entry.action === 'deleteMessage') {
+    const held = [...e.bySeq.values()].find((m) => m.messageId === entry.fields.messageId);
+    if (held) r.deleted(e, held.seq, undefined);
+  }
   sync.changed(e);
 }

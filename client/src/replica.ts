@@ -7,67 +7,19 @@
  *   (e.g. the `ver` of one's own deletion arriving after its ack) is kept silently;
  * - the sync cursor `syncedVer` moves with `sync` answers and with live versions seen without a hole.
  * Changes are written to the store in batches (one per tick), messages with the cursors they justify.
+ * One chat's state and the version rule are in chat-entry.ts.
  */
 import type { ChatInfo, ClientStats, OutboxEntry } from './api.ts';
+import { ChatEntry, newer, stored, visible } from './chat-entry.ts';
 import type { Chat, ChatSummary, Member, Message, Reaction } from './contract.ts';
-import type { ClientStore, StoreChanges, StoredChat, StoreSnapshot } from './store.ts';
-import type { TimerId } from './util.ts';
+import type { ClientStore, StoreChanges, StoreSnapshot } from './store.ts';
 
-export class ChatEntry {
-  syncedVer = 0;
-  contigSeq = 0;
-  deliveredSeq = 0;
-  loaded = false;
-  /** Highest seq held, and highest seq held of a message by someone else. */
-  maxSeq = 0;
-  othersSeq = 0;
-  /** Known only from an event so far: name, kind and owner still to fetch. */
-  stub = false;
-  membersStale = false;
-  /** A change named a message not held: catch up. */
-  missed = false;
-  readonly bySeq = new Map<number, Message>();
-  /** Versions seen live above `syncedVer`, waiting for the hole below them to fill. */
-  readonly above = new Set<number>();
-  // Owned by the syncer.
-  running: Promise<void> | undefined;
-  again = false;
-  retries = 0;
-  gapTimer: TimerId;
-  deliverTimer: TimerId;
-  deliveredAt = 0;
-
-  constructor(public info: ChatInfo) {}
-
-  /**
-   * Something not received yet: a version below one seen, a version the server named (`lastVer` of
-   * listChats or a chat event) beyond the cursor — e.g. a change still settling when the last sync
-   * answered — or, without versions, a seq below one seen or named (`lastSeq`).
-   */
-  get hasGap(): boolean {
-    return (
-      this.missed ||
-      this.above.size > 0 ||
-      (this.loaded && this.info.lastVer > this.syncedVer) ||
-      (this.info.lastVer === 0 && Math.max(this.maxSeq, this.loaded ? this.info.lastSeq : 0) > this.contigSeq)
-    );
-  }
-}
+export { ChatEntry } from './chat-entry.ts';
 
 export interface ReplicaHooks {
   messages(chatId: string, messages: Message[]): void;
   chat(chatId: string, chat: ChatInfo | null): void;
   error(error: unknown): void;
-}
-
-const visible = (m: Message): string => JSON.stringify({ ...m, ver: 0 });
-
-function newer(incoming: Message, held: Message): boolean {
-  // A deletion is final (no edit or reaction follows it): nothing older brings the text back, also
-  // when one's own delete was applied from its ack, which carries no version.
-  if (held.deleted && !incoming.deleted) return false;
-  if (incoming.ver || held.ver) return incoming.ver > held.ver;
-  return !held.deleted && (incoming.deleted || (incoming.editedAt ?? '') > (held.editedAt ?? ''));
 }
 
 export class Replica {
@@ -314,9 +266,4 @@ export class Replica {
     for (const e of chats) this.hooks.chat(e.info.chatId, { ...e.info });
     this.#writing = this.#writing.then(() => this.store.save(changes)).catch(this.hooks.error);
   }
-}
-
-function stored(e: ChatEntry): StoredChat {
-  const { syncedVer, contigSeq, deliveredSeq, loaded } = e;
-  return { info: { ...e.info }, syncedVer, contigSeq, deliveredSeq, loaded };
 }

@@ -4,25 +4,18 @@
  * the value `'chat-changed'`, and the caller reads again and retries. Each one sets `memberVer` to
  * the version allocated for it (`sequence.allocateVersion`), which invalidates senders' cached
  * member lists.
- * Every public method is one access pattern (all of them are listed in docs/data-model.md).
+ * Every public method is one access pattern (all of them are listed in docs/data-model.md). A user's
+ * chats (the membership index, batched reads) are inherited from chat-lists.ts.
  */
-import type { Item } from './item.ts';
-import {
-  CHAT,
-  type ChatRecord,
-  DIRECT_PAIR,
-  MEMBER,
-  type MemberRecord,
-  type MembershipRef,
-} from './items.ts';
-import { chatPk, keys, MEMBERSHIP_INDEX, PREFIX, SK, stripPrefix, userPk } from './keys.ts';
+import { ChatListReads, isMeta } from './chat-lists.ts';
+import { CHAT, type ChatRecord, DIRECT_PAIR, MEMBER, type MemberRecord } from './items.ts';
+import { chatPk, keys, PREFIX, SK } from './keys.ts';
 import {
   ifConditionFails,
   itemAbsent,
   itemExists,
   MAX_TRANSACTION_ITEMS,
   type RequestOptions,
-  type TableClient,
   type TransactAction,
 } from './table-client.ts';
 
@@ -54,11 +47,8 @@ export function byJoined(a: MemberRecord, b: MemberRecord): number {
   return a.joinedAt.localeCompare(b.joinedAt) || (a.userId < b.userId ? -1 : a.userId > b.userId ? 1 : 0);
 }
 
-const isMeta = (item: Item) => item.sk === SK.chat;
-
-export class ChatRepository {
-  constructor(private readonly table: TableClient) {}
-
+/** A chat's own reads and writes; a user's chats (the membership index) are in `ChatListReads`. */
+export class ChatRepository extends ChatListReads {
   /**
    * A chat and all its members in one Query (`CHAT#<id>`, sk between `MEMBER#` and `META`).
    * `consistent` for read-modify-write paths. Read backwards, `META` first: a membership change
@@ -82,69 +72,6 @@ export class ChatRepository {
   async getMember(chatId: string, userId: string): Promise<MemberRecord | undefined> {
     const item = await this.table.get(keys.member(chatId, userId));
     return item && MEMBER.fromItem(item);
-  }
-
-  /**
-   * A user's memberships (Query on the membership index: `USER#<id>`, prefix `CHAT#`). The index
-   * carries keys, kind and peer only (so read-cursor updates never write it): `lastReadSeq`, `role`
-   * and `joinedAt` come from `getMembershipsAndChats`.
-   */
-  async listMemberships(userId: string): Promise<MembershipRef[]> {
-    const items = await this.table.queryAll({
-      IndexName: MEMBERSHIP_INDEX.indexName,
-      KeyConditionExpression: '#pk = :pk AND begins_with(#sk, :prefix)',
-      ExpressionAttributeNames: { '#pk': MEMBERSHIP_INDEX.partitionKey, '#sk': MEMBERSHIP_INDEX.sortKey },
-      ExpressionAttributeValues: { ':pk': userPk(userId), ':prefix': PREFIX.chat },
-    });
-    return items.map((item) => {
-      const peerId = MEMBER.fields.peerId(item.peerId);
-      return {
-        chatId: stripPrefix(String(item[MEMBERSHIP_INDEX.sortKey]), PREFIX.chat),
-        userId,
-        kind: MEMBER.fields.kind(item.kind),
-        ...(peerId !== undefined ? { peerId } : {}),
-      };
-    });
-  }
-
-  /** How many chats a user is in (the membership index, keys only; issue 17's per-user cap). */
-  async countMemberships(userId: string): Promise<number> {
-    const items = await this.table.queryAll({
-      IndexName: MEMBERSHIP_INDEX.indexName,
-      KeyConditionExpression: '#pk = :pk AND begins_with(#sk, :prefix)',
-      ProjectionExpression: '#sk',
-      ExpressionAttributeNames: { '#pk': MEMBERSHIP_INDEX.partitionKey, '#sk': MEMBERSHIP_INDEX.sortKey },
-      ExpressionAttributeValues: { ':pk': userPk(userId), ':prefix': PREFIX.chat },
-    });
-    return items.length;
-  }
-
-  /** Full membership items and their chats' `META` items, in one batched read; maps by chatId. */
-  async getMembershipsAndChats(
-    refs: readonly MembershipRef[],
-  ): Promise<{ members: Map<string, MemberRecord>; chats: Map<string, ChatRecord> }> {
-    const items = await this.table.batchGet(
-      refs.flatMap((r) => [keys.member(r.chatId, r.userId), keys.chat(r.chatId)]),
-    );
-    const members = new Map<string, MemberRecord>();
-    const chats = new Map<string, ChatRecord>();
-    for (const item of items) {
-      if (isMeta(item)) chats.set(String(item.chatId), CHAT.fromItem(item));
-      else members.set(String(item.chatId), MEMBER.fromItem(item));
-    }
-    return { members, chats };
-  }
-
-  /** Chats' `META` items by id (one batched read, eventually consistent): `listChats` orders by them. */
-  async getChats(chatIds: readonly string[]): Promise<Map<string, ChatRecord>> {
-    const items = await this.table.batchGet(chatIds.map((id) => keys.chat(id)));
-    return new Map(items.map((item) => [String(item.chatId), CHAT.fromItem(item)]));
-  }
-
-  /** One user's membership items in the given chats (one batched read); by chatId. */
-  async getMemberships(userId: string, chatIds: readonly string[]): Promise<Map<string, MemberRecord>> {
-    const items = await this.table.batchGet(chatIds.map((id) => keys.member(id, userId)));
-    return new Map(items.map((item) => [String(item.chatId), MEMBER.fromItem(item)]));
   }
 
   /** The id of the direct chat of a pair, through its pair pointer (consistent key lookup). */

@@ -5,34 +5,14 @@
  * server's `react`, still `planned` in lib/routes.ts: that one test says so in its name and runs once
  * it is deployed.
  */
-import { afterAll, describe, expect, it } from 'vitest';
-import { type ChatClient, MemoryStore } from '../../client/src/index.ts';
+import { describe, expect, it } from 'vitest';
+import { MemoryStore } from '../../client/src/index.ts';
 import { eventually } from '../support/client.ts';
-import { uniqueId, useTestStack } from '../support/stack.ts';
-import { clientFor, gate, serverHistory, settled, socketFamily } from './support/e2e.ts';
+import { useTestStack } from '../support/stack.ts';
+import { clientFor, gate, serverHistory, settled, socketFamily, useClients } from './support/e2e.ts';
 
 const stack = useTestStack();
-const clients: ChatClient[] = [];
-
-afterAll(() => {
-  for (const c of clients) c.close();
-});
-
-function track(client: ChatClient): ChatClient {
-  clients.push(client);
-  return client;
-}
-
-async function pair(prefix: string, options: Parameters<typeof clientFor>[2] = {}) {
-  const aliceId = uniqueId(`${prefix}-alice`);
-  const bobId = uniqueId(`${prefix}-bob`);
-  const alice = track(clientFor(stack, aliceId));
-  const bob = track(clientFor(stack, bobId, options));
-  await Promise.all([settled(alice), settled(bob)]);
-  const { chat } = await alice.request('createChat', { kind: 'direct', userId: bobId });
-  await eventually(() => bob.chat(chat.chatId) !== undefined);
-  return { alice, bob, aliceId, bobId, chatId: chat.chatId };
-}
+const { track, pair } = useClients(stack);
 
 describe('delta sync', () => {
   it('edits and deletions made while away arrive with one sync; the state equals the server exactly', async () => {

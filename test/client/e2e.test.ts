@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ChatClient, ChatClientError, MemoryStore, type StateChange } from '../../client/src/index.ts';
 import { eventually } from '../support/client.ts';
-import { startTestStack, type TestStack, uniqueId } from '../support/stack.ts';
+import { startTestStack, type TestStack, uniqueId, useTestStack } from '../support/stack.ts';
 import {
   clientFor,
   connectionIds,
@@ -16,34 +16,11 @@ import {
   serverHistory,
   settled,
   socketFamily,
+  useClients,
 } from './support/e2e.ts';
 
-let stack: TestStack;
-const clients: ChatClient[] = [];
-
-beforeAll(async () => {
-  stack = await startTestStack();
-});
-afterAll(async () => {
-  for (const c of clients) c.close();
-  await stack?.stop();
-});
-
-function track(client: ChatClient): ChatClient {
-  clients.push(client);
-  return client;
-}
-
-async function pair(prefix: string, options: Parameters<typeof clientFor>[2] = {}) {
-  const aliceId = uniqueId(`${prefix}-alice`);
-  const bobId = uniqueId(`${prefix}-bob`);
-  const alice = track(clientFor(stack, aliceId));
-  const bob = track(clientFor(stack, bobId, options));
-  await Promise.all([settled(alice), settled(bob)]);
-  const { chat } = await alice.request('createChat', { kind: 'direct', userId: bobId });
-  await eventually(() => bob.chat(chat.chatId) !== undefined);
-  return { alice, bob, aliceId, bobId, chatId: chat.chatId };
-}
+const stack = useTestStack();
+const { clients, track, pair } = useClients(stack);
 
 const texts = (client: ChatClient, chatId: string) => client.messages(chatId).map((m) => m.text);
 

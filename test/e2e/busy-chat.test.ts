@@ -21,6 +21,7 @@ import {
 } from '../support/chat.ts';
 import { sleep } from '../support/client.ts';
 import { startTestStack, type TestStack } from '../support/stack.ts';
+import { fullHistory } from '../support/sync.ts';
 
 let stack: TestStack;
 let members: UserSocket[];
@@ -48,18 +49,6 @@ afterAll(async () => {
   await Promise.all(members?.map((m) => m.close()) ?? []);
   await stack?.stop();
 });
-
-async function fullHistory(socket: UserSocket): Promise<Message[]> {
-  const out: Message[] = [];
-  let after = 0;
-  for (;;) {
-    const page = await socket.ok('history', { chatId, after, limit: 100 });
-    const messages = page.messages as Message[];
-    out.push(...messages);
-    if (!page.hasMore) return out;
-    after = (messages.at(-1) as Message).seq;
-  }
-}
 
 describe('a busy chat', () => {
   it('acks 100 sends from 20 members within a second, each stored once at its own seq', async () => {
@@ -90,7 +79,7 @@ describe('a busy chat', () => {
     expect(new Set(seqs).size).toBe(SENDERS * PER_SENDER);
 
     await settle(stack, ...members);
-    const stored = await fullHistory(members[0] as UserSocket);
+    const stored = await fullHistory(members[0] as UserSocket, chatId);
     expect(stored).toEqual([...acked].sort((a, b) => a.seq - b.seq));
 
     // Every seq up to lastSeq holds one message, or a void where a put missed its deadline.

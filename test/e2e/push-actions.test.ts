@@ -5,7 +5,7 @@
  * naming the field, nothing written, socket usable).
  */
 import type * as v from 'valibot';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Device } from '../../lambdas/contract/objects.ts';
 import { keys } from '../../lambdas/data/keys.ts';
 import { MUTED_FOREVER } from '../../lambdas/domain/mute.ts';
@@ -24,27 +24,16 @@ import {
 import { sleep } from '../support/client.ts';
 import {
   expectNoPushes,
-  type PushStack,
   pipelineSettled,
-  startPushStack,
   uniqueToken,
+  useAlice,
+  usePushStack,
   waitForPushes,
 } from '../support/push.ts';
-import { uniqueId } from '../support/stack.ts';
 
-let stack: PushStack;
-let alice: UserSocket;
-
-beforeAll(async () => {
-  // 21 registerDevice within a minute below: above the per-user limit of 10 a minute (issue 17).
-  stack = await startPushStack({ env: { RATE_LIMIT_FACTOR: '5' } });
-  alice = await connectUser(stack, uniqueId('alice'), 'Alice');
-}, 60_000);
-
-afterAll(async () => {
-  await alice?.close();
-  await stack?.stop();
-});
+// 21 registerDevice within a minute below: above the per-user limit of 10 a minute (issue 17).
+const stack = usePushStack({ env: { RATE_LIMIT_FACTOR: '5' } });
+const alice = useAlice(stack);
 
 /** A user's device items and device count as stored. */
 async function storedDevices(userId: string) {

@@ -5,39 +5,29 @@
  * same message (the pipeline decides for every member of a message at once), or on the poller
  * having drained the stream.
  */
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { metricTotals } from '../../lambdas/pipeline/metrics.ts';
 import { logger } from '../../lambdas/shared/logger.ts';
 import { type MetricValues, onMetrics } from '../../lambdas/shared/metrics.ts';
-import { closeAll, connectUser, makeDirect, makeGroup, sendText, type UserSocket } from '../support/chat.ts';
+import { closeAll, connectUser, makeDirect, makeGroup, sendText } from '../support/chat.ts';
 import { sleep } from '../support/client.ts';
 import {
   contentOf,
   expectNoPushes,
   offlineUser,
-  type PushStack,
   pipelineSettled,
   pushesTo,
   register,
-  startPushStack,
   twoDevices,
   uniqueToken,
+  useAlice,
+  usePushStack,
   waitForPushes,
 } from '../support/push.ts';
 import { uniqueId } from '../support/stack.ts';
 
-let stack: PushStack;
-let alice: UserSocket;
-
-beforeAll(async () => {
-  stack = await startPushStack();
-  alice = await connectUser(stack, uniqueId('alice'), 'Alice');
-}, 60_000);
-
-afterAll(async () => {
-  await alice?.close();
-  await stack?.stop();
-});
+const stack = usePushStack();
+const alice = useAlice(stack);
 
 describe('who gets a push', { timeout: 60_000 }, () => {
   it('an offline member gets exactly one push per device per message; an online member none', async () => {

@@ -3,35 +3,25 @@
  * shows (`previewText`, lambdas/domain/preview.ts): "Photo", "Voice message", a count, or the text
  * when there is one. Real uploads through the local S3 stand-in, real sockets, the local pipeline.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Message } from '../../lambdas/contract/objects.ts';
 import { type MetricValues, onMetrics } from '../../lambdas/shared/metrics.ts';
-import { connectUser, makeDirect, summaryOf, type UserSocket } from '../support/chat.ts';
+import { connectUser, makeDirect, summaryOf } from '../support/chat.ts';
 import { FILES, uploadFile } from '../support/media.ts';
 import {
   contentOf,
   offlineUser,
-  type PushStack,
   pipelineSettled,
   pushesTo,
-  startPushStack,
   twoDevices,
+  useAlice,
+  usePushStack,
   waitForPushes,
 } from '../support/push.ts';
 import { uniqueId } from '../support/stack.ts';
 
-let stack: PushStack;
-let alice: UserSocket;
-
-beforeAll(async () => {
-  stack = await startPushStack();
-  alice = await connectUser(stack, uniqueId('alice'), 'Alice');
-}, 60_000);
-
-afterAll(async () => {
-  await alice?.close();
-  await stack?.stop();
-});
+const stack = usePushStack();
+const alice = useAlice(stack);
 
 const sendWith = async (chatId: string, uploadIds: string[], text = '') =>
   (await alice.ok('sendMessage', { chatId, text, attachments: uploadIds.map((uploadId) => ({ uploadId })) }))

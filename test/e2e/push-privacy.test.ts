@@ -3,24 +3,13 @@
  * notifications carry ids and the badge only. No message text and no names reach Apple or Google;
  * the app fetches the content when woken (APNs `mutable-content`, an FCM data message).
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ID_ONLY_TITLE } from '../../lambdas/push/payload.ts';
-import { connectUser, makeGroup, sendText, type UserSocket } from '../support/chat.ts';
-import { offlineUser, type PushStack, startPushStack, twoDevices, waitForPushes } from '../support/push.ts';
-import { uniqueId } from '../support/stack.ts';
+import { makeGroup, sendText } from '../support/chat.ts';
+import { offlineUser, twoDevices, useAlice, usePushStack, waitForPushes } from '../support/push.ts';
 
-let stack: PushStack;
-let alice: UserSocket;
-
-beforeAll(async () => {
-  stack = await startPushStack({ pushIdOnly: true });
-  alice = await connectUser(stack, uniqueId('alice'), 'Alice Secret');
-}, 60_000);
-
-afterAll(async () => {
-  await alice?.close();
-  await stack?.stop();
-});
+const stack = usePushStack({ pushIdOnly: true });
+const alice = useAlice(stack, 'Alice Secret');
 
 describe('id-only pushes', () => {
   it('carry ids and the badge, never text or names', async () => {

@@ -9,36 +9,29 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ChatStore } from '../../lambdas/data/store.ts';
-import { connectUser, makeGroup, sendText, type UserSocket } from '../support/chat.ts';
+import { makeGroup, sendText } from '../support/chat.ts';
 import {
   contentOf,
   offlineUser,
-  type PushStack,
   pipelineSettled,
   pushesTo,
-  startPushStack,
   twoDevices,
+  useAlice,
+  usePushStack,
   waitForPushes,
 } from '../support/push.ts';
-import { uniqueId } from '../support/stack.ts';
 
-let stack: PushStack;
-let alice: UserSocket;
+const stack = usePushStack();
+const alice = useAlice(stack);
 let store: ChatStore;
 let client: DynamoDBClient;
 
-beforeAll(async () => {
-  stack = await startPushStack();
-  alice = await connectUser(stack, uniqueId('alice'), 'Alice');
+beforeAll(() => {
   client = new DynamoDBClient({ endpoint: stack.dynamoEndpoint });
   store = new ChatStore(DynamoDBDocumentClient.from(client), stack.tableName);
-}, 60_000);
-
-afterAll(async () => {
-  await alice?.close();
-  await stack?.stop();
-  client?.destroy();
 });
+
+afterAll(() => client?.destroy());
 
 describe('push on the write path', { timeout: 60_000 }, () => {
   it('one push per device per real message: none for a void or a claim, none again for a retried send', async () => {

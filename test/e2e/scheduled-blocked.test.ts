@@ -5,23 +5,19 @@
  * out again.
  */
 import { describe, expect, it } from 'vitest';
-import { connectUsers, history, type Message, makeDirect, settle, type UserSocket } from '../support/chat.ts';
-import type { Frame } from '../support/client.ts';
+import { connectUsers, history, makeDirect, settle, type UserSocket } from '../support/chat.ts';
 import {
+  aboutScheduled,
   inMs,
   listScheduled,
   makeDue,
   pendingCount,
-  type Scheduled,
   schedule,
+  withText,
 } from '../support/scheduled.ts';
 import { useTestStack } from '../support/stack.ts';
 
 const stack = useTestStack();
-
-const about = (scheduledId: string) => (f: Frame) =>
-  (f.scheduled as Scheduled | undefined)?.scheduledId === scheduledId;
-const withText = (text: string) => (f: Frame) => (f.message as Message | undefined)?.text === text;
 
 describe('a scheduled message in a direct chat whose peer blocked its author', () => {
   it('fails with FORBIDDEN at sendAt and stores nothing; the blocker’s own still goes out', async () => {
@@ -35,9 +31,9 @@ describe('a scheduled message in a direct chat whose peer blocked its author', (
     await makeDue(stack, alice.userId, fromAlice.scheduledId);
     await stack.scheduler.sweepNow({ full: true });
 
-    const failed = await bob.event('scheduled.failed', about(fromBob.scheduledId), 15_000);
+    const failed = await bob.event('scheduled.failed', aboutScheduled(fromBob.scheduledId), 15_000);
     expect(failed.scheduled).toEqual({ ...fromBob, sendAt, status: 'failed', reason: 'FORBIDDEN' });
-    const sent = await alice.event('scheduled.sent', about(fromAlice.scheduledId), 15_000);
+    const sent = await alice.event('scheduled.sent', aboutScheduled(fromAlice.scheduledId), 15_000);
     expect(sent.scheduled).toMatchObject({ status: 'sent', reason: null });
     await bob.event('message.created', withText('I still can'), 15_000);
 
@@ -56,7 +52,7 @@ describe('a scheduled message in a direct chat whose peer blocked its author', (
     await alice.ok('unblockUser', { userId: bob.userId });
     const fromBob = await schedule(bob, chat.chatId, 'friends again', inMs(1500));
 
-    const sent = await bob.event('scheduled.sent', about(fromBob.scheduledId), 15_000);
+    const sent = await bob.event('scheduled.sent', aboutScheduled(fromBob.scheduledId), 15_000);
     expect(sent.scheduled).toMatchObject({ status: 'sent', reason: null });
     await alice.event('message.created', withText('friends again'), 15_000);
   });

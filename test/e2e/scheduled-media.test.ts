@@ -19,15 +19,16 @@ import {
   settle,
   type UserSocket,
 } from '../support/chat.ts';
-import type { Frame } from '../support/client.ts';
 import { download, FILES, s3Of, tagsOf, uploadFile } from '../support/media.ts';
 import {
+  aboutScheduled,
   inMs,
   listScheduled,
   pendingCount,
   type Scheduled,
   schedule,
   storedItem,
+  withText,
 } from '../support/scheduled.ts';
 import { useTestStack } from '../support/stack.ts';
 
@@ -38,9 +39,6 @@ beforeAll(() => {
 });
 afterAll(() => s3?.destroy());
 
-const about = (scheduledId: string) => (f: Frame) =>
-  (f.scheduled as Scheduled | undefined)?.scheduledId === scheduledId;
-const withText = (text: string) => (f: Frame) => (f.message as Message | undefined)?.text === text;
 const FAR = 3 * 3600_000;
 
 /** An upload's record as stored (`UPLOAD#<id>` in the chat's partition). */
@@ -102,7 +100,7 @@ describe('a scheduled message with an attachment', () => {
     const got = await download(String(message.attachments[0]?.url));
     expect(got.status).toBe(200);
     expect(got.bytes.equals(png)).toBe(true);
-    const sent = await alice.event('scheduled.sent', about(scheduled.scheduledId), 15_000);
+    const sent = await alice.event('scheduled.sent', aboutScheduled(scheduled.scheduledId), 15_000);
     expect(sent.scheduled).toMatchObject({ status: 'sent', messageId: message.messageId });
     expect((sent.scheduled as Scheduled).attachments.map((a) => a.attachmentId)).toEqual([uploadId]);
 
@@ -177,7 +175,7 @@ describe('a scheduled message with an attachment', () => {
     });
     await s3.send(new DeleteObjectCommand({ Bucket: stack.mediaBucket, Key: `chats/${chatId}/${uploadId}` }));
 
-    const failed = await alice.event('scheduled.failed', about(scheduled.scheduledId), 15_000);
+    const failed = await alice.event('scheduled.failed', aboutScheduled(scheduled.scheduledId), 15_000);
     expect(failed.scheduled).toMatchObject({
       scheduledId: scheduled.scheduledId,
       status: 'failed',

@@ -4,7 +4,7 @@
  * do; ones whose author left, or whose chat was deleted, fail with the reason; only the author sees
  * or cancels them.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   anotherSocket,
   connectUser,
@@ -17,33 +17,24 @@ import {
   settle,
   type UserSocket,
 } from '../support/chat.ts';
-import type { Frame } from '../support/client.ts';
 import {
+  aboutScheduled,
   inMs,
   listScheduled,
   pendingCount,
   type Scheduled,
   schedule,
   storedItem,
+  withText,
 } from '../support/scheduled.ts';
-import { startTestStack, type TestStack } from '../support/stack.ts';
+import { useTestStack } from '../support/stack.ts';
 
 /** The local promise (docs/protocol.md): a scheduled message goes out within 2 s of its time. */
 const LOCAL_PRECISION_MS = 2000;
 /** What delivering a stored message to four sockets may take on a busy two-core machine. */
 const DELIVERY_ALLOWANCE_MS = 3000;
 
-let stack: TestStack;
-beforeAll(async () => {
-  stack = await startTestStack();
-});
-afterAll(async () => {
-  await stack?.stop();
-});
-
-const about = (scheduledId: string) => (f: Frame) =>
-  (f.scheduled as Scheduled | undefined)?.scheduledId === scheduledId;
-const withText = (text: string) => (f: Frame) => (f.message as Message | undefined)?.text === text;
+const stack = useTestStack();
 
 describe('a scheduled message', () => {
   it('goes out at sendAt to every member (all the author’s sockets too), once, within 2 s', async () => {
@@ -65,7 +56,7 @@ describe('a scheduled message', () => {
       messageId: null,
       reason: null,
     });
-    const created = await alice2.event('scheduled.created', about(scheduled.scheduledId));
+    const created = await alice2.event('scheduled.created', aboutScheduled(scheduled.scheduledId));
     expect(created.scheduled).toEqual(scheduled);
     expect(await listScheduled(alice)).toEqual([scheduled]);
     expect(await listScheduled(bob)).toEqual([]);
@@ -92,7 +83,7 @@ describe('a scheduled message', () => {
     }
 
     for (const socket of [alice, alice2]) {
-      const sent = await socket.event('scheduled.sent', about(scheduled.scheduledId));
+      const sent = await socket.event('scheduled.sent', aboutScheduled(scheduled.scheduledId));
       expect(sent.scheduled).toEqual({ ...scheduled, status: 'sent', messageId: message.messageId });
     }
     await stack.scheduler.idle();
@@ -122,7 +113,7 @@ describe('a scheduled message', () => {
     expect(notFound).toMatchObject({ type: 'error', code: 'NOT_FOUND' });
     const ack = await alice.ok('cancelScheduled', { scheduledId: scheduled.scheduledId });
     expect(ack.scheduled).toEqual({ ...scheduled, status: 'cancelled' });
-    const told = await alice2.event('scheduled.cancelled', about(scheduled.scheduledId));
+    const told = await alice2.event('scheduled.cancelled', aboutScheduled(scheduled.scheduledId));
     expect(told.scheduled).toEqual(ack.scheduled);
     const again = await alice.request('cancelScheduled', { scheduledId: scheduled.scheduledId });
     expect(again).toMatchObject({ type: 'error', code: 'CONFLICT' });
@@ -150,7 +141,7 @@ describe('a scheduled message', () => {
     const scheduled = await schedule(alice, chat.chatId, 'I will still be here', inMs(1500));
     await bob.ok('removeMember', { chatId: chat.chatId, userId: alice.userId });
 
-    const failed = await alice.event('scheduled.failed', about(scheduled.scheduledId), 15_000);
+    const failed = await alice.event('scheduled.failed', aboutScheduled(scheduled.scheduledId), 15_000);
     expect(failed.scheduled).toEqual({ ...scheduled, status: 'failed', reason: 'NOT_MEMBER' });
     await stack.scheduler.idle();
     await settle(stack, alice, bob, carol);
@@ -168,7 +159,7 @@ describe('a scheduled message', () => {
     const scheduled = await schedule(alice, chat.chatId, 'anyone there?', inMs(1500));
     await alice.ok('deleteChat', { chatId: chat.chatId });
 
-    const failed = await alice.event('scheduled.failed', about(scheduled.scheduledId), 15_000);
+    const failed = await alice.event('scheduled.failed', aboutScheduled(scheduled.scheduledId), 15_000);
     expect(failed.scheduled).toEqual({ ...scheduled, status: 'failed', reason: 'CHAT_DELETED' });
     await stack.scheduler.idle();
     await settle(stack, alice, bob);
@@ -187,7 +178,7 @@ describe('a scheduled message', () => {
     expect(scheduled.replyTo).toBe(original.messageId);
     const arrived = await bob.event('message.created', withText('answer!'), 15_000);
     expect(arrived.message).toMatchObject({ replyTo: original.messageId, senderId: alice.userId, seq: 2 });
-    const sent = await alice.event('scheduled.sent', about(scheduled.scheduledId));
+    const sent = await alice.event('scheduled.sent', aboutScheduled(scheduled.scheduledId));
     expect((sent.scheduled as Scheduled).messageId).toBe((arrived.message as Message).messageId);
   });
 });

@@ -5,18 +5,10 @@
  * event, and the socket stays usable.
  */
 import { Buffer } from 'node:buffer';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connectUsers, makeDirect, makeGroup, settle, type UserSocket } from '../support/chat.ts';
-import { startTestStack, type TestStack } from '../support/stack.ts';
-import { tableSnapshot } from './hostile/harness.ts';
-
-let stack: TestStack;
-let doc: DynamoDBDocumentClient;
-let alice: UserSocket;
-let bob: UserSocket;
-let carol: UserSocket;
+import { describe, expect, it } from 'vitest';
+import { makeDirect, makeGroup } from '../support/chat.ts';
+import { useTrio } from '../support/trio.ts';
+import { expectRefusedCleanly, type HostileCase, tableSnapshot } from './hostile/harness.ts';
 
 interface World {
   /** alice ↔ bob; bob has blocked alice. */
@@ -27,32 +19,16 @@ interface World {
   bob: string;
   carol: string;
 }
-let w: World;
 
-beforeAll(async () => {
-  stack = await startTestStack();
-  doc = DynamoDBDocumentClient.from(new DynamoDBClient({ endpoint: stack.dynamoEndpoint }));
-  [alice, bob, carol] = (await connectUsers(stack, 3, 'hostile-b')) as [UserSocket, UserSocket, UserSocket];
+const t = useTrio<World>('hostile-b', async ({ alice, bob, carol }) => {
   const ab = (await makeDirect(alice, bob.userId)).chatId;
   const g = (await makeGroup(alice, [carol.userId], 'g')).chatId;
   await bob.ok('blockUser', { userId: alice.userId });
   await alice.ok('blockUser', { userId: 'someone' });
-  w = { ab, g, alice: alice.userId, bob: bob.userId, carol: carol.userId };
-  await settle(stack, alice, bob, carol);
-});
-afterAll(async () => {
-  await Promise.all([alice, bob, carol].map((s) => s?.close()));
-  doc?.destroy();
-  await stack?.stop();
+  return { ab, g, alice: alice.userId, bob: bob.userId, carol: carol.userId };
 });
 
-interface Case {
-  readonly name: string;
-  readonly frame: (w: World) => Record<string, unknown>;
-  readonly code: string;
-  /** What the message must say (it names the field for BAD_REQUEST). */
-  readonly says?: RegExp;
-}
+type Case = HostileCase<World>;
 
 const BAD = 'BAD_REQUEST';
 const b64 = (s: string) => Buffer.from(s, 'utf8').toString('base64url');
@@ -162,11 +138,6 @@ const CASES: Case[] = [
   },
 ];
 
-/** The whole table (the shared harness's snapshot: test/fault/hostile/harness.ts). */
-async function snapshot(): Promise<Record<string, unknown>[]> {
-  return tableSnapshot(stack, doc);
-}
-
 describe('hostile frames: blocking', () => {
   it('has a case for every field of the three actions and every blocked action', () => {
     expect(CASES.length).toBeGreaterThanOrEqual(45);
@@ -174,27 +145,21 @@ describe('hostile frames: blocking', () => {
   });
 
   it('still answers a good listBlocked afterwards', async () => {
-    expect(await alice.ok('listBlocked', { limit: 1 })).toMatchObject({ userIds: ['someone'] });
+    expect(await t.alice.ok('listBlocked', { limit: 1 })).toMatchObject({ userIds: ['someone'] });
   });
 
   it.each(CASES.map((c) => [c.name, c] as const))('%s', async (_name, c) => {
-    const before = await snapshot();
-    const marks = [alice, bob, carol].map((s) => s.frames.length);
-    const { action, ...fields } = c.frame(w);
-    const reply = await alice.request(String(action), fields);
-    expect(reply).toMatchObject({ type: 'error', code: c.code, action });
-    expect(String(reply.message)).not.toMatch(/at .*\.ts:\d+|Exception|stack/i);
+    const { reply } = await expectRefusedCleanly(
+      {
+        stack: t.stack,
+        attacker: t.alice,
+        everyone: [t.alice, t.bob, t.carol],
+        state: () => tableSnapshot(t.stack, t.doc),
+      },
+      c,
+      t.w,
+    );
     // The blocked user's refusals never mention the block.
     if (c.code === 'FORBIDDEN') expect(String(reply.message)).not.toMatch(/block/i);
-    if (c.says) expect(String(reply.message)).toMatch(c.says);
-    await settle(stack, alice, bob, carol);
-    expect(await snapshot()).toEqual(before);
-    [alice, bob, carol].forEach((s, i) => {
-      const events = s.frames
-        .slice(marks[i])
-        .filter((f) => !['ack', 'error', 'pong'].includes(String(f.type)));
-      expect(events).toEqual([]);
-    });
-    expect(alice.isOpen).toBe(true);
   });
 });

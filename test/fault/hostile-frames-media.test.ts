@@ -4,22 +4,13 @@
  * table (the whole table compared before and after) nor to the media bucket (every object and its
  * tags compared) — nobody gets an event, and the socket stays usable.
  */
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { S3Client } from '@aws-sdk/client-s3';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connectUsers, type Message, makeDirect, settle, type UserSocket } from '../support/chat.ts';
+import { afterAll, describe, expect, it } from 'vitest';
+import { type Message, makeDirect } from '../support/chat.ts';
 import { FILES, s3Of, uploadFile } from '../support/media.ts';
 import { inMs } from '../support/scheduled.ts';
-import { startTestStack, type TestStack } from '../support/stack.ts';
+import { useTrio } from '../support/trio.ts';
 import { bucketSnapshot, expectRefusedCleanly, type HostileCase, tableSnapshot } from './hostile/harness.ts';
-
-let stack: TestStack;
-let doc: DynamoDBDocumentClient;
-let s3: S3Client;
-let alice: UserSocket;
-let bob: UserSocket;
-let carol: UserSocket;
 
 interface World {
   /** alice ↔ bob */
@@ -33,21 +24,15 @@ interface World {
   /** bob's message with an image in bc */
   bcMessage: Message;
 }
-let w: World;
 
-beforeAll(async () => {
-  stack = await startTestStack();
-  doc = DynamoDBDocumentClient.from(new DynamoDBClient({ endpoint: stack.dynamoEndpoint }));
+let s3: S3Client;
+
+const t = useTrio<World>('hostile-media', async ({ stack, alice, bob, carol }) => {
   s3 = s3Of(stack);
-  [alice, bob, carol] = (await connectUsers(stack, 3, 'hostile-media')) as [
-    UserSocket,
-    UserSocket,
-    UserSocket,
-  ];
   const ab = (await makeDirect(alice, bob.userId)).chatId;
   const bc = (await makeDirect(bob, carol.userId)).chatId;
   const bcUpload = await uploadFile(bob, bc, FILES.png(), 'image/png');
-  w = {
+  return {
     ab,
     bc,
     aliceUpload: await uploadFile(alice, ab, FILES.png(), 'image/png'),
@@ -55,14 +40,8 @@ beforeAll(async () => {
     bcMessage: (await bob.ok('sendMessage', { chatId: bc, text: '', attachments: [{ uploadId: bcUpload }] }))
       .message as Message,
   };
-  await settle(stack, alice, bob, carol);
 });
-afterAll(async () => {
-  await Promise.all([alice, bob, carol].map((s) => s?.close()));
-  doc?.destroy();
-  s3?.destroy();
-  await stack?.stop();
-});
+afterAll(() => s3?.destroy());
 
 type Case = HostileCase<World>;
 /** A world to look at the cases' frames with before the real one exists. */
@@ -392,31 +371,31 @@ describe('hostile media frames', () => {
   it.each([...CASES, ...SCHEDULE_CASES].map((c) => [c.name, c] as const))('%s', async (_name, c) => {
     await expectRefusedCleanly(
       {
-        stack,
-        attacker: alice,
-        everyone: [alice, bob, carol],
+        stack: t.stack,
+        attacker: t.alice,
+        everyone: [t.alice, t.bob, t.carol],
         state: async () => ({
-          table: await tableSnapshot(stack, doc),
-          bucket: await bucketSnapshot(stack, s3),
+          table: await tableSnapshot(t.stack, t.doc),
+          bucket: await bucketSnapshot(t.stack, s3),
         }),
-        idle: () => stack.scheduler.idle(),
+        idle: () => t.stack.scheduler.idle(),
       },
       c,
-      w,
+      t.w,
     );
   });
 
   it('left the uploads usable by their owners', async () => {
-    const sent = await alice.ok('sendMessage', {
-      chatId: w.ab,
+    const sent = await t.alice.ok('sendMessage', {
+      chatId: t.w.ab,
       text: '',
-      attachments: [{ uploadId: w.aliceUpload }],
+      attachments: [{ uploadId: t.w.aliceUpload }],
     });
-    expect((sent.message as Message).attachments.map((a) => a.attachmentId)).toEqual([w.aliceUpload]);
-    const url = await carol.ok('getAttachmentUrl', {
-      chatId: w.bc,
-      messageId: w.bcMessage.messageId,
-      attachmentId: w.bcMessage.attachments[0]?.attachmentId,
+    expect((sent.message as Message).attachments.map((a) => a.attachmentId)).toEqual([t.w.aliceUpload]);
+    const url = await t.carol.ok('getAttachmentUrl', {
+      chatId: t.w.bc,
+      messageId: t.w.bcMessage.messageId,
+      attachmentId: t.w.bcMessage.attachments[0]?.attachmentId,
     });
     expect((await fetch(String(url.url))).status).toBe(200);
   });

@@ -4,25 +4,10 @@
  * anywhere (the whole table is compared before and after), nobody gets an event, and the socket stays
  * usable. Alice is no administrator: listReports is FORBIDDEN whatever its fields.
  */
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  connectUsers,
-  type Message,
-  makeDirect,
-  sendText,
-  settle,
-  type UserSocket,
-} from '../support/chat.ts';
-import { startTestStack, type TestStack } from '../support/stack.ts';
-import { tableSnapshot } from './hostile/harness.ts';
-
-let stack: TestStack;
-let doc: DynamoDBDocumentClient;
-let alice: UserSocket;
-let bob: UserSocket;
-let carol: UserSocket;
+import { describe, expect, it } from 'vitest';
+import { type Message, makeDirect, sendText } from '../support/chat.ts';
+import { useTrio } from '../support/trio.ts';
+import { expectRefusedCleanly, type HostileCase, tableSnapshot } from './hostile/harness.ts';
 
 interface World {
   /** alice ↔ bob, with one message of bob's and one deleted message of alice's. */
@@ -33,32 +18,17 @@ interface World {
   deleted: Message;
   bobMsgInBc: Message;
 }
-let w: World;
 
-beforeAll(async () => {
-  stack = await startTestStack();
-  doc = DynamoDBDocumentClient.from(new DynamoDBClient({ endpoint: stack.dynamoEndpoint }));
-  [alice, bob, carol] = (await connectUsers(stack, 3, 'hostile-m')) as [UserSocket, UserSocket, UserSocket];
+const t = useTrio<World>('hostile-m', async ({ alice, bob, carol }) => {
   const ab = (await makeDirect(alice, bob.userId)).chatId;
   const bc = (await makeDirect(bob, carol.userId)).chatId;
   const msg = await sendText(bob, ab, 'react to me');
   const deleted = await sendText(alice, ab, 'gone');
   await alice.ok('deleteMessage', { chatId: ab, messageId: deleted.messageId });
-  w = { ab, bc, msg, deleted, bobMsgInBc: await sendText(bob, bc, 'private') };
-  await settle(stack, alice, bob, carol);
-});
-afterAll(async () => {
-  await Promise.all([alice, bob, carol].map((s) => s?.close()));
-  doc?.destroy();
-  await stack?.stop();
+  return { ab, bc, msg, deleted, bobMsgInBc: await sendText(bob, bc, 'private') };
 });
 
-interface Case {
-  readonly name: string;
-  readonly frame: (w: World) => Record<string, unknown>;
-  readonly code: string;
-  readonly says?: RegExp;
-}
+type Case = HostileCase<World>;
 
 const react = (fields: (w: World) => Record<string, unknown>) => (x: World) => ({
   action: 'react',
@@ -210,11 +180,6 @@ const CASES: Case[] = [
   },
 ];
 
-/** The whole table (the shared harness's snapshot: test/fault/hostile/harness.ts). */
-async function snapshot(): Promise<Record<string, unknown>[]> {
-  return tableSnapshot(stack, doc);
-}
-
 describe('hostile frames: reactions, reports', () => {
   it('has a case for every field of the three actions', () => {
     expect(CASES.length).toBeGreaterThanOrEqual(30);
@@ -222,21 +187,15 @@ describe('hostile frames: reactions, reports', () => {
   });
 
   it.each(CASES.map((c) => [c.name, c] as const))('%s', async (_name, c) => {
-    const before = await snapshot();
-    const marks = [alice, bob, carol].map((s) => s.frames.length);
-    const { action, ...fields } = c.frame(w);
-    const reply = await alice.request(String(action), fields);
-    expect(reply).toMatchObject({ type: 'error', code: c.code, action });
-    expect(String(reply.message)).not.toMatch(/at .*\.ts:\d+|Exception|stack/i);
-    if (c.says) expect(String(reply.message)).toMatch(c.says);
-    await settle(stack, alice, bob, carol);
-    expect(await snapshot()).toEqual(before);
-    [alice, bob, carol].forEach((s, i) => {
-      const events = s.frames
-        .slice(marks[i])
-        .filter((f) => !['ack', 'error', 'pong'].includes(String(f.type)));
-      expect(events).toEqual([]);
-    });
-    expect(alice.isOpen).toBe(true);
+    await expectRefusedCleanly(
+      {
+        stack: t.stack,
+        attacker: t.alice,
+        everyone: [t.alice, t.bob, t.carol],
+        state: () => tableSnapshot(t.stack, t.doc),
+      },
+      c,
+      t.w,
+    );
   });
 });

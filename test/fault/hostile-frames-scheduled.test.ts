@@ -4,27 +4,11 @@
  * fix, nothing is written anywhere (the whole table is compared before and after), nobody gets an
  * event, the due queue receives nothing, and the socket stays usable.
  */
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  connectUsers,
-  type Message,
-  makeDirect,
-  makeGroup,
-  sendText,
-  settle,
-  type UserSocket,
-} from '../support/chat.ts';
+import { describe, expect, it } from 'vitest';
+import { type Message, makeDirect, makeGroup, sendText } from '../support/chat.ts';
 import { inMs, type Scheduled, schedule } from '../support/scheduled.ts';
-import { startTestStack, type TestStack } from '../support/stack.ts';
+import { useTrio } from '../support/trio.ts';
 import { expectRefusedCleanly, type HostileCase, tableSnapshot } from './hostile/harness.ts';
-
-let stack: TestStack;
-let doc: DynamoDBDocumentClient;
-let alice: UserSocket;
-let bob: UserSocket;
-let carol: UserSocket;
 
 interface World {
   /** alice ↔ bob. */
@@ -39,18 +23,13 @@ interface World {
   /** One of alice's that she cancelled. */
   cancelled: Scheduled;
 }
-let w: World;
-
-beforeAll(async () => {
-  stack = await startTestStack();
-  doc = DynamoDBDocumentClient.from(new DynamoDBClient({ endpoint: stack.dynamoEndpoint }));
-  [alice, bob, carol] = (await connectUsers(stack, 3, 'hostile-s')) as [UserSocket, UserSocket, UserSocket];
+const t = useTrio<World>('hostile-s', async ({ stack, alice, bob, carol }) => {
   const ab = (await makeDirect(alice, bob.userId)).chatId;
   const bc = (await makeDirect(bob, carol.userId)).chatId;
   const g = (await makeGroup(bob, [alice.userId, carol.userId], 'g')).chatId;
   const cancelled = await schedule(alice, ab, 'cancelled', inMs(3 * 3600_000));
   await alice.ok('cancelScheduled', { scheduledId: cancelled.scheduledId });
-  w = {
+  const w = {
     ab,
     bc,
     g,
@@ -59,12 +38,7 @@ beforeAll(async () => {
     cancelled,
   };
   await stack.scheduler.idle();
-  await settle(stack, alice, bob, carol);
-});
-afterAll(async () => {
-  await Promise.all([alice, bob, carol].map((s) => s?.close()));
-  doc?.destroy();
-  await stack?.stop();
+  return w;
 });
 
 type Case = HostileCase<World>;
@@ -199,18 +173,18 @@ describe('hostile frames: scheduled messages', () => {
   });
 
   it.each(CASES.map((c) => [c.name, c] as const))('%s', async (_name, c) => {
-    const queued = stack.scheduler.queue.stats.sent;
+    const queued = t.stack.scheduler.queue.stats.sent;
     await expectRefusedCleanly(
       {
-        stack,
-        attacker: alice,
-        everyone: [alice, bob, carol],
-        state: () => tableSnapshot(stack, doc),
-        idle: () => stack.scheduler.idle(),
+        stack: t.stack,
+        attacker: t.alice,
+        everyone: [t.alice, t.bob, t.carol],
+        state: () => tableSnapshot(t.stack, t.doc),
+        idle: () => t.stack.scheduler.idle(),
       },
       c,
-      w,
+      t.w,
     );
-    expect(stack.scheduler.queue.stats.sent).toBe(queued);
+    expect(t.stack.scheduler.queue.stats.sent).toBe(queued);
   });
 });

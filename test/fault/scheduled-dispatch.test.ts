@@ -6,7 +6,7 @@
  * the local queue and sweep.
  */
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { handler as dispatch } from '../../lambdas/handlers/scheduledDispatch.ts';
 import {
   connectUsers,
@@ -19,6 +19,7 @@ import {
 } from '../support/chat.ts';
 import type { Frame } from '../support/client.ts';
 import {
+  aboutScheduled,
   chatCounters,
   inMs,
   makeDue,
@@ -29,18 +30,11 @@ import {
   schedule,
   storedItem,
 } from '../support/scheduled.ts';
-import { startTestStack, type TestStack } from '../support/stack.ts';
+import { useTestStack } from '../support/stack.ts';
 
-let stack: TestStack;
-beforeAll(async () => {
-  stack = await startTestStack();
-});
-afterAll(async () => {
-  await stack?.stop();
-});
+const stack = useTestStack();
 
 const TEN_MINUTES_AGO = () => new Date(Date.now() - 600_000).toISOString();
-const about = (id: string) => (f: Frame) => (f.scheduled as Scheduled | undefined)?.scheduledId === id;
 
 /** An SQS event carrying the due-queue message of a scheduled item. */
 function queueEvent(userId: string, s: Pick<Scheduled, 'scheduledId' | 'sendAt'>, body?: string): SQSEvent {
@@ -97,7 +91,7 @@ describe('the dispatcher, exactly once', () => {
     const withText = (f: Frame) => (f.message as Message | undefined)?.text === 'raced';
     expect(eventsOf(bob, 'message.created', withText)).toHaveLength(1);
     expect(eventsOf(alice, 'message.created', withText)).toHaveLength(1);
-    expect(eventsOf(alice, 'scheduled.sent', about(scheduled.scheduledId))).toHaveLength(1);
+    expect(eventsOf(alice, 'scheduled.sent', aboutScheduled(scheduled.scheduledId))).toHaveLength(1);
     const { messages } = await history(bob, chat.chatId);
     expect(messages.map((m) => m.text)).toEqual(['raced']);
     // Through the write path once: one seq and one version taken, no void left by a second allocation.
@@ -127,7 +121,7 @@ describe('the dispatcher, exactly once', () => {
     });
     expect(await listScheduledIds(alice)).toEqual([scheduled.scheduledId]);
     expect(await stack.scheduler.sweepNow()).toMatchObject({ retried: 1 });
-    const sent = await alice.event('scheduled.sent', about(scheduled.scheduledId));
+    const sent = await alice.event('scheduled.sent', aboutScheduled(scheduled.scheduledId));
     await drain(alice, bob);
     const messages = (await history(bob, chat.chatId)).messages;
     expect(messages.map((m) => m.text)).toEqual(['taken over']);
@@ -158,7 +152,7 @@ describe('the dispatcher, exactly once', () => {
       attempts: 1,
     });
     await stack.scheduler.sweepNow();
-    const sent = await alice.event('scheduled.sent', about(scheduled.scheduledId));
+    const sent = await alice.event('scheduled.sent', aboutScheduled(scheduled.scheduledId));
     expect(sent.scheduled).toMatchObject({ status: 'sent', messageId: first.messageId, reason: null });
     await drain(alice, bob);
     expect((await history(bob, chat.chatId)).messages).toEqual([first]);
@@ -202,7 +196,7 @@ describe('the dispatcher, exactly once', () => {
       attempts: 5,
     });
     await stack.scheduler.sweepNow();
-    const failed = await alice.event('scheduled.failed', about(scheduled.scheduledId));
+    const failed = await alice.event('scheduled.failed', aboutScheduled(scheduled.scheduledId));
     expect(failed.scheduled).toMatchObject({ status: 'failed', reason: 'INTERNAL', messageId: null });
     await drain(alice, bob);
     expect(bob.events('message.created')).toEqual([]);

@@ -7,14 +7,12 @@
 import { afterAll, beforeAll, describe, it } from 'vitest';
 import type { Scheduled } from '../../lambdas/contract/objects.ts';
 import { closeAll, connectUsers, makeGroup, sendText, type UserSocket } from '../support/chat.ts';
-import type { Frame } from '../support/client.ts';
-import { inMs, schedule } from '../support/scheduled.ts';
+import { aboutScheduled, inMs, schedule } from '../support/scheduled.ts';
 import { useTestStack } from '../support/stack.ts';
 import { useStaleCleanup } from '../support/stale.ts';
 
 const stack = useTestStack();
 const { ghostOf, expectCleaned } = useStaleCleanup(stack);
-const about = (id: string) => (f: Frame) => (f.scheduled as Scheduled | undefined)?.scheduledId === id;
 
 describe('stale connection cleanup: scheduled messages and markDelivered', { timeout: 120_000 }, () => {
   let author: UserSocket;
@@ -45,7 +43,7 @@ describe('stale connection cleanup: scheduled messages and markDelivered', { tim
     const ghost = await ghostOf(member.userId);
     await expectCleaned(member.userId, ghost, async () => {
       const scheduled = await schedule(author, chatId, 'on time', inMs(1500));
-      await author.event('scheduled.sent', about(scheduled.scheduledId), 15_000);
+      await author.event('scheduled.sent', aboutScheduled(scheduled.scheduledId), 15_000);
       await stack.scheduler.idle();
     });
   });

@@ -3,13 +3,13 @@
  * notifications the local APNs/FCM stand-ins recorded, and waiting for them.
  */
 import { randomBytes } from 'node:crypto';
-import { expect } from 'vitest';
+import { afterAll, beforeAll, expect } from 'vitest';
 import type { LocalPipeline } from '../../local/pipeline.ts';
 import type { PushRecord } from '../../local/push/providers.ts';
 import type { LocalStackOptions } from '../../local/stack.ts';
 import { closeAll, connectUser, type UserSocket } from './chat.ts';
 import { eventually } from './client.ts';
-import { startTestStack, type TestStack, uniqueId } from './stack.ts';
+import { standIn, startTestStack, type TestStack, uniqueId, useTestStack } from './stack.ts';
 
 /** A test stack with the event pipeline running (stream poller, APNs/FCM stand-ins). */
 export type PushStack = TestStack & { readonly pipeline: LocalPipeline };
@@ -18,6 +18,27 @@ export async function startPushStack(options: LocalStackOptions = {}): Promise<P
   const stack = await startTestStack({ ...options, pipeline: true });
   if (!stack.pipeline) throw new Error('the stack has no pipeline');
   return stack as PushStack;
+}
+
+/** A push stack of the file's own, started before its tests and stopped after (useTestStack). */
+export function usePushStack(options: LocalStackOptions = {}): PushStack {
+  return useTestStack({ ...options, pipeline: true }) as PushStack;
+}
+
+/**
+ * The push suites' sender: alice, online for the whole file (connected before its tests, closed
+ * after). Like useTestStack, the value stands for the socket once connected: use it in hooks and tests.
+ */
+export function useAlice(stack: TestStack, name = 'Alice'): UserSocket {
+  let current: UserSocket | undefined;
+  beforeAll(async () => {
+    current = await connectUser(stack, uniqueId('alice'), name);
+  });
+  afterAll(async () => {
+    await current?.close();
+    current = undefined;
+  });
+  return standIn(() => current, 'alice is not connected: use her in a hook or a test.');
 }
 
 export type Platform = 'apns' | 'fcm';

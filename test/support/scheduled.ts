@@ -4,14 +4,21 @@ import { DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { expect } from 'vitest';
 import type { Scheduled } from '../../lambdas/contract/objects.ts';
 import * as contract from '../../lambdas/contract/objects.ts';
-import { expectContractShape, ISO_TIME } from './chat.ts';
-import type { TestClient } from './client.ts';
+import { expectContractShape, ISO_TIME, type Message } from './chat.ts';
+import type { Frame, TestClient } from './client.ts';
 import type { TestStack } from './stack.ts';
 
 export type { Scheduled };
 
 /** An ISO time `ms` from now. */
 export const inMs = (ms: number): string => new Date(Date.now() + ms).toISOString();
+
+/** Frames about one scheduled message (its `scheduled.*` events). */
+export const aboutScheduled = (scheduledId: string) => (f: Frame) =>
+  (f.scheduled as Scheduled | undefined)?.scheduledId === scheduledId;
+
+/** Frames carrying a message with this text (`message.created` of a scheduled message gone out). */
+export const withText = (text: string) => (f: Frame) => (f.message as Message | undefined)?.text === text;
 
 export async function schedule(
   socket: TestClient,

@@ -81,12 +81,21 @@ export function useTestStack(
     await current?.stop();
     current = undefined;
   });
-  return new Proxy({} as TestStack, {
+  return standIn(() => current, 'The test stack is not started: use it in a hook or a test.');
+}
+
+/**
+ * A value a test file can hold from the start that stands for `current()` once a hook has set it:
+ * every read (and method call) goes to the current object, and throws `notReady` before.
+ */
+export function standIn<T extends object>(current: () => T | undefined, notReady: string): T {
+  return new Proxy({} as T, {
     get(_target, key) {
       if (key === 'then') return undefined;
-      if (!current) throw new Error('The test stack is not started: use it in a hook or a test.');
-      const value = Reflect.get(current, key);
-      return typeof value === 'function' ? value.bind(current) : value;
+      const value = current();
+      if (!value) throw new Error(notReady);
+      const member = Reflect.get(value, key);
+      return typeof member === 'function' ? member.bind(value) : member;
     },
   });
 }

@@ -2,24 +2,18 @@
  * The signed-in page: the typed client (client/) and what the user sees of it. The client keeps
  * the chats and messages in sync; this renders them (batched per animation frame) and adds what
  * lives only on screen: the open chat, the window of messages shown (history paging), typing,
- * presence, scheduled messages and blocking.
+ * presence (the status line: status.ts), scheduled messages and blocking.
  */
-import {
-  type ChatClient,
-  ChatClientError,
-  connect,
-  type Message,
-  type Presence,
-} from '../../client/src/index.ts';
+import { type ChatClient, ChatClientError, connect, type Message } from '../../client/src/index.ts';
 import type { Session } from './auth.ts';
 import { chatTitle, renderChatList } from './chats.ts';
 import { Composer } from './composer.ts';
 import { byId, displayName } from './dom.ts';
 import { renderMessages } from './messages.ts';
 import { OnlineAwareWebSocket, watchNetwork } from './online.ts';
+import { ChatStatus, TYPING_SHOWN_MS } from './status.ts';
 
 const PAGE = 30;
-const TYPING_SHOWN_MS = 6000;
 
 export class ChatApp {
   readonly client: ChatClient;
@@ -29,8 +23,7 @@ export class ChatApp {
   readonly #window = new Map<string, number>();
   /** Per chat: older messages fetched with `history` beyond what the client holds. */
   readonly #older = new Map<string, Map<number, Message>>();
-  readonly #typing = new Map<string, Map<string, number>>();
-  readonly #presence = new Map<string, Presence>();
+  readonly #status = new ChatStatus();
   #blocked = new Set<string>();
   #frame = 0;
   readonly composer: Composer;
@@ -70,15 +63,12 @@ export class ChatApp {
       this.render();
     });
     c.on('typing', ({ chatId, userId, isTyping }) => {
-      const users = this.#typing.get(chatId) ?? new Map<string, number>();
-      if (isTyping) users.set(userId, Date.now() + TYPING_SHOWN_MS);
-      else users.delete(userId);
-      this.#typing.set(chatId, users);
+      this.#status.typing(chatId, userId, isTyping);
       this.render();
       if (isTyping) setTimeout(() => this.render(), TYPING_SHOWN_MS + 50);
     });
     c.on('presence', (p) => {
-      this.#presence.set(p.userId, p);
+      this.#status.presence(p);
       this.render();
     });
     for (const type of [
@@ -186,7 +176,7 @@ export class ChatApp {
     renderChatList(byId('chat-list'), rows, me, this.openId, (id) => this.open(id));
     const chat = this.openId ? c.chat(this.openId) : undefined;
     byId('chat-title').textContent = chat ? chatTitle(chat, me) : 'Pick a chat';
-    byId('chat-status').textContent = chat ? this.#status(chat.chatId) : '';
+    byId('chat-status').textContent = chat ? this.#status.text(chat.chatId, chat, this.me) : '';
     const block = byId<HTMLButtonElement>('block');
     const other = chat?.kind === 'direct' ? chat.members?.find((m) => m.userId !== me)?.userId : undefined;
     block.hidden = !other;
@@ -222,25 +212,6 @@ export class ChatApp {
     this.#scrollToEnd = false;
   }
 
-  /** "online" / "last seen …" of a direct chat's other member, "n members" of a group; typing. */
-  #status(chatId: string): string {
-    const typing = [...(this.#typing.get(chatId) ?? new Map<string, number>())]
-      .filter(([, until]) => until > Date.now())
-      .map(([userId]) => displayName(userId));
-    if (typing.length > 0) return `${typing.join(', ')} ${typing.length > 1 ? 'are' : 'is'} typing…`;
-    const chat = this.client.chat(chatId);
-    if (!chat) return '';
-    const others = (chat.members ?? []).filter((m) => m.userId !== this.me);
-    if (chat.kind === 'direct' && others[0]) {
-      const p = this.#presence.get(others[0].userId);
-      if (!p) return '';
-      if (p.online) return 'online';
-      return p.lastSeenAt ? `last seen ${new Date(p.lastSeenAt).toLocaleString()}` : 'offline';
-    }
-    const online = others.filter((m) => this.#presence.get(m.userId)?.online).length;
-    return `${chat.memberCount} members${online > 0 ? `, ${online} online` : ''}`;
-  }
-
   #connection(text: string): void {
     const el = byId('connection');
     el.textContent = text;
@@ -268,7 +239,7 @@ export class ChatApp {
         .slice(0, 50);
       if (others.length > 0) {
         const { presence } = await this.client.request('getPresence', { userIds: others });
-        for (const p of presence) this.#presence.set(p.userId, p);
+        for (const p of presence) this.#status.presence(p);
       }
       await this.composer.loadScheduled();
     } catch (error) {

@@ -3,6 +3,7 @@
  * sockets the test can cut (client side, or by dropping a reply with the network), server-side
  * closes through the Management API, gates that keep a client offline, and the server's truth.
  */
+import { afterAll } from 'vitest';
 import WebSocket from 'ws';
 import {
   type ChatClient,
@@ -13,7 +14,7 @@ import {
 } from '../../../client/src/index.ts';
 import { ACTION_ROUTES } from '../../../lib/routes.ts';
 import { eventually } from '../../support/client.ts';
-import type { TestStack } from '../../support/stack.ts';
+import { type TestStack, uniqueId } from '../../support/stack.ts';
 
 /**
  * Whether the server half of issue 10 is deployed (`sync`, `markDelivered`, `react`): the local stack
@@ -176,4 +177,30 @@ export async function settled(client: ChatClient, timeoutMs = 20_000): Promise<v
   });
   await eventually(() => done, timeoutMs);
   await run;
+}
+
+/**
+ * The clients a test file makes (`track`), closed after the file (before its stack stops), and
+ * `pair`: alice and bob (bob with `options`), settled, in a direct chat bob already holds.
+ */
+export function useClients(stack: TestStack) {
+  const clients: ChatClient[] = [];
+  afterAll(() => {
+    for (const c of clients) c.close();
+  });
+  const track = (client: ChatClient): ChatClient => {
+    clients.push(client);
+    return client;
+  };
+  const pair = async (prefix: string, options: E2EClientOptions = {}) => {
+    const aliceId = uniqueId(`${prefix}-alice`);
+    const bobId = uniqueId(`${prefix}-bob`);
+    const alice = track(clientFor(stack, aliceId));
+    const bob = track(clientFor(stack, bobId, options));
+    await Promise.all([settled(alice), settled(bob)]);
+    const { chat } = await alice.request('createChat', { kind: 'direct', userId: bobId });
+    await eventually(() => bob.chat(chat.chatId) !== undefined);
+    return { alice, bob, aliceId, bobId, chatId: chat.chatId };
+  };
+  return { clients, track, pair };
 }

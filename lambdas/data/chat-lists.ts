@@ -1,0 +1,80 @@
+/**
+ * A user's chats: the membership index (`USER#<id>`, prefix `CHAT#`) and the batched reads that
+ * `listChats`, presence and push build on. Read-only; every public method is one access pattern
+ * (docs/data-model.md). `ChatRepository` (chats.ts) extends this class, so callers keep reaching
+ * these reads as `store.chats.*`.
+ */
+import type { Item } from './item.ts';
+import { CHAT, type ChatRecord, MEMBER, type MemberRecord, type MembershipRef } from './items.ts';
+import { keys, MEMBERSHIP_INDEX, PREFIX, SK, stripPrefix, userPk } from './keys.ts';
+import type { TableClient } from './table-client.ts';
+
+/** The chat's `META` item (the rest of the chat partition's head is its members). */
+export const isMeta = (item: Item) => item.sk === SK.chat;
+
+export class ChatListReads {
+  constructor(protected readonly table: TableClient) {}
+
+  /**
+   * A user's memberships (Query on the membership index: `USER#<id>`, prefix `CHAT#`). The index
+   * carries keys, kind and peer only (so read-cursor updates never write it): `lastReadSeq`, `role`
+   * and `joinedAt` come from `getMembershipsAndChats`.
+   */
+  async listMemberships(userId: string): Promise<MembershipRef[]> {
+    const items = await this.table.queryAll({
+      IndexName: MEMBERSHIP_INDEX.indexName,
+      KeyConditionExpression: '#pk = :pk AND begins_with(#sk, :prefix)',
+      ExpressionAttributeNames: { '#pk': MEMBERSHIP_INDEX.partitionKey, '#sk': MEMBERSHIP_INDEX.sortKey },
+      ExpressionAttributeValues: { ':pk': userPk(userId), ':prefix': PREFIX.chat },
+    });
+    return items.map((item) => {
+      const peerId = MEMBER.fields.peerId(item.peerId);
+      return {
+        chatId: stripPrefix(String(item[MEMBERSHIP_INDEX.sortKey]), PREFIX.chat),
+        userId,
+        kind: MEMBER.fields.kind(item.kind),
+        ...(peerId !== undefined ? { peerId } : {}),
+      };
+    });
+  }
+
+  /** How many chats a user is in (the membership index, keys only; issue 17's per-user cap). */
+  async countMemberships(userId: string): Promise<number> {
+    const items = await this.table.queryAll({
+      IndexName: MEMBERSHIP_INDEX.indexName,
+      KeyConditionExpression: '#pk = :pk AND begins_with(#sk, :prefix)',
+      ProjectionExpression: '#sk',
+      ExpressionAttributeNames: { '#pk': MEMBERSHIP_INDEX.partitionKey, '#sk': MEMBERSHIP_INDEX.sortKey },
+      ExpressionAttributeValues: { ':pk': userPk(userId), ':prefix': PREFIX.chat },
+    });
+    return items.length;
+  }
+
+  /** Full membership items and their chats' `META` items, in one batched read; maps by chatId. */
+  async getMembershipsAndChats(
+    refs: readonly MembershipRef[],
+  ): Promise<{ members: Map<string, MemberRecord>; chats: Map<string, ChatRecord> }> {
+    const items = await this.table.batchGet(
+      refs.flatMap((r) => [keys.member(r.chatId, r.userId), keys.chat(r.chatId)]),
+    );
+    const members = new Map<string, MemberRecord>();
+    const chats = new Map<string, ChatRecord>();
+    for (const item of items) {
+      if (isMeta(item)) chats.set(String(item.chatId), CHAT.fromItem(item));
+      else members.set(String(item.chatId), MEMBER.fromItem(item));
+    }
+    return { members, chats };
+  }
+
+  /** Chats' `META` items by id (one batched read, eventually consistent): `listChats` orders by them. */
+  async getChats(chatIds: readonly string[]): Promise<Map<string, ChatRecord>> {
+    const items = await this.table.batchGet(chatIds.map((id) => keys.chat(id)));
+    return new Map(items.map((item) => [String(item.chatId), CHAT.fromItem(item)]));
+  }
+
+  /** One user's membership items in the given chats (one batched read); by chatId. */
+  async getMemberships(userId: string, chatIds: readonly string[]): Promise<Map<string, MemberRecord>> {
+    const items = await this.table.batchGet(chatIds.map((id) => keys.member(id, userId)));
+    return new Map(items.map((item) => [String(item.chatId), MEMBER.fromItem(item)]));
+  }
+}
