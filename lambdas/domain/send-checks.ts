@@ -14,8 +14,10 @@
  * - with attachments, the uploads are checked and claimed after the checks and before the
  *   clientMessageId (see send.ts): nothing of it runs early.
  *
- * The claim's deadline (`claimDeadlineMs`, 9 s) now also covers the checks that run beside it: at
- * most the hook's timeout (300 ms by default) and one key lookup.
+ * The claim's deadline (`claimDeadlineMs`, 9 s) then also covers the checks that run beside it: at
+ * most the hook's timeout (300 ms by default) and one key lookup. A hook allowed more than a tenth of
+ * that deadline (`PRE_SEND_HOOK_TIMEOUT_MS` above 900 ms by default) runs before the claim instead,
+ * so that a slow hook never eats the time the append needs (`claimBesideChecks`).
  */
 import type { ClaimRef } from '../data/items.ts';
 import type { ChatHead } from '../data/store.ts';
@@ -24,8 +26,9 @@ import { badRequest } from '../shared/errors.ts';
 import { refuseBlockedSend } from './blocking.ts';
 import { type ClaimResolution, claimClientId, releaseClaim } from './client-ids.ts';
 import type { Deps } from './deps.ts';
-import { screenMessage } from './hooks.ts';
+import { configuredHook, hookSettingsFromEnv, screenMessage } from './hooks.ts';
 import { seqOfMessageId } from './ids.ts';
+import { writeTiming } from './timing.ts';
 
 /** The fields of a send the checks look at (the hook sees the text and the attachment count). */
 export interface CheckedSend {
@@ -54,6 +57,11 @@ export async function checkSend<T extends CheckedSend>(
   if (screened.status === 'rejected') throw screened.reason;
   if (reply.status === 'rejected') throw reply.reason;
   return screened.value;
+}
+
+/** Whether the claim may be made while the checks run: unless a configured hook may take long. */
+export function claimBesideChecks(): boolean {
+  return !configuredHook() || hookSettingsFromEnv().timeoutMs <= writeTiming().claimDeadlineMs / 10;
 }
 
 /**

@@ -14,9 +14,9 @@
  * uploads again (they are bound to its clientMessageId).
  *
  * Sequential round trips on the way to the first post: the checks together with the claim (only
- * with a clientMessageId; with attachments the uploads' checks and then the claim), the allocation,
- * the put, then the fan-out's connection lookups. The chat head comes from the container's cache (a
- * Query when it is not there).
+ * with a clientMessageId; with attachments, or a hook that may take long, the checks, the uploads'
+ * checks, then the claim), the allocation, the put, then the fan-out's connection lookups. The chat
+ * head comes from the container's cache (a Query when it is not there).
  */
 
 import type { Request } from '../contract/index.ts';
@@ -31,7 +31,7 @@ import { type ClaimResolution, claimClientId, type HeldClaim, releaseClaim } fro
 import type { Deps } from './deps.ts';
 import { senderHead } from './heads.ts';
 import { claimUploads, messageViews } from './media.ts';
-import { checkAndClaim, checkSend } from './send-checks.ts';
+import { checkAndClaim, checkSend, claimBesideChecks } from './send-checks.ts';
 import type { MessageView } from './views.ts';
 
 export type SendInput = Request<'sendMessage'>;
@@ -54,10 +54,11 @@ export async function sendMessage(
       : { chatId: request.chatId, senderId: caller.userId, clientMessageId: request.clientMessageId };
   const withUploads = (request.attachments?.length ?? 0) > 0;
 
-  // Without attachments the claim is made while the checks run (send-checks.ts).
+  // Without attachments (and a slow hook) the claim is made while the checks run (send-checks.ts).
   let resolution: ClaimResolution | undefined;
   let input: SendMessageInput;
-  if (ref && !withUploads) ({ input, resolution } = await checkAndClaim(deps, caller, head, request, ref));
+  if (ref && !withUploads && claimBesideChecks())
+    ({ input, resolution } = await checkAndClaim(deps, caller, head, request, ref));
   else input = await checkSend(deps, caller, head, request);
 
   // The one media call: checks the uploads and marks them used by this send (nothing else is written

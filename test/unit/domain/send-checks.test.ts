@@ -18,8 +18,11 @@ vi.mock('node:timers/promises', async () => {
 /** The pre-send hook's verdict for the next sends: pass the input on, or what a test sets. */
 const hook = vi.hoisted(() => ({
   screen: undefined as undefined | ((input: { text?: string }) => Promise<unknown>),
+  timeoutMs: 300,
 }));
 vi.mock('../../../lambdas/domain/hooks.ts', () => ({
+  configuredHook: () => (hook.screen ? Promise.resolve(hook.screen) : undefined),
+  hookSettingsFromEnv: () => ({ timeoutMs: hook.timeoutMs, fallback: 'allow' }),
   screenMessage: async (_caller: unknown, input: { text?: string }) =>
     hook.screen ? hook.screen(input) : input,
 }));
@@ -45,6 +48,7 @@ function gate<T>() {
 
 beforeEach(() => {
   hook.screen = undefined;
+  hook.timeoutMs = 300;
 });
 
 describe('sendMessage: the checks and the claim run together', () => {
@@ -154,5 +158,21 @@ describe('sendMessage: the checks and the claim run together', () => {
     expect(store.blocks.isBlocked).toHaveBeenCalledTimes(1);
     expect(store.sequence.allocate).not.toHaveBeenCalled();
     expect(fanOut.toUsers).not.toHaveBeenCalled();
+  });
+
+  it('claims only after the checks when the hook may take long (its time stays out of the claim deadline)', async () => {
+    const { deps, store } = withDirect();
+    hook.timeoutMs = 5000;
+    const hookAnswer = gate<void>();
+    hook.screen = async (input) => {
+      await hookAnswer.promise;
+      return input;
+    };
+    const sending = sendMessage(deps, ann, send);
+    await vi.waitFor(() => expect(store.blocks.isBlocked).toHaveBeenCalledTimes(1));
+    expect(store.claims.claim).not.toHaveBeenCalled();
+    hookAnswer.open();
+    await expect(sending).resolves.toMatchObject({ duplicate: false });
+    expect(store.claims.claim).toHaveBeenCalledTimes(1);
   });
 });
