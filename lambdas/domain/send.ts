@@ -1,33 +1,37 @@
 /**
- * `sendMessage`: claim the clientMessageId (exactly once), append the message (seq allocation and
- * put, `append.ts`), then push `message.created` to the members' other sockets while, in a group,
- * the sender's read cursor moves (in a direct chat it moved with the allocation).
+ * `sendMessage`: check the send (block, pre-send hook, replyTo) while claiming the clientMessageId
+ * (exactly once), append the message (seq allocation and put, `append.ts`), then push
+ * `message.created` to the members' other sockets while, in a group, the sender's read cursor moves
+ * (in a direct chat it moved with the allocation).
  *
- * With attachments, the uploads are claimed first (`claimUploads` in `media.ts`): a refused upload
- * writes nothing at all, and the clientMessageId claim's deadline does not include the S3 checks. A
- * retry of the same send may claim the same uploads again (they are bound to its clientMessageId).
+ * The checks only read, and the claim stores nothing of the message (no text: a hook's rewrite
+ * changes nothing in it), so they run together; a send the checks refuse gives its claim back before
+ * it answers, and so leaves nothing behind (`send-checks.ts`).
  *
- * Sequential round trips on the way to the first post: the uploads' checks (only with attachments),
- * the claim (only with a clientMessageId), the allocation, the put, then the fan-out's connection
- * lookups. The chat head comes from the
- * container's cache (a Query when it is not there).
+ * With attachments, the uploads are claimed after the checks and before the clientMessageId
+ * (`claimUploads` in `media.ts`): a refused upload writes nothing at all, and the clientMessageId
+ * claim's deadline does not include the S3 checks. A retry of the same send may claim the same
+ * uploads again (they are bound to its clientMessageId).
+ *
+ * Sequential round trips on the way to the first post: the checks together with the claim (only
+ * with a clientMessageId; with attachments, or a hook that may take long, the checks, the uploads'
+ * checks, then the claim), the allocation, the put, then the fan-out's connection lookups. The chat
+ * head comes from the container's cache (a Query when it is not there).
  */
 
 import type { Request } from '../contract/index.ts';
+import type { ClaimRef } from '../data/items.ts';
 import type { MessageRecord } from '../data/store.ts';
 import type { Caller } from '../shared/caller.ts';
-import { badRequest } from '../shared/errors.ts';
 import { event } from '../shared/frames.ts';
 import { logger } from '../shared/logger.ts';
 import { userIdsOf } from './access.ts';
 import { appendMessage, reasonOf, StoredNothing } from './append.ts';
-import { refuseBlockedSend } from './blocking.ts';
-import { claimClientId, type HeldClaim, releaseClaim } from './client-ids.ts';
+import { type ClaimResolution, claimClientId, type HeldClaim, releaseClaim } from './client-ids.ts';
 import type { Deps } from './deps.ts';
 import { senderHead } from './heads.ts';
-import { screenMessage } from './hooks.ts';
-import { seqOfMessageId } from './ids.ts';
 import { claimUploads, messageViews } from './media.ts';
+import { checkAndClaim, checkSend, claimBesideChecks } from './send-checks.ts';
 import type { MessageView } from './views.ts';
 
 export type SendInput = Request<'sendMessage'>;
@@ -44,9 +48,18 @@ export async function sendMessage(
   request: SendMessageInput,
 ): Promise<{ message: MessageView; duplicate: boolean }> {
   const head = await senderHead(deps, caller, request.chatId);
-  await refuseBlockedSend(deps, caller, head);
-  const input = await screenMessage(caller, request); // the pre-send hook (hooks.ts), if configured
-  if (input.replyTo !== undefined) await checkReplyTo(deps, input.chatId, input.replyTo);
+  const ref: ClaimRef | undefined =
+    request.clientMessageId === undefined
+      ? undefined
+      : { chatId: request.chatId, senderId: caller.userId, clientMessageId: request.clientMessageId };
+  const withUploads = (request.attachments?.length ?? 0) > 0;
+
+  // Without attachments (and a slow hook) the claim is made while the checks run (send-checks.ts).
+  let resolution: ClaimResolution | undefined;
+  let input: SendMessageInput;
+  if (ref && !withUploads && claimBesideChecks())
+    ({ input, resolution } = await checkAndClaim(deps, caller, head, request, ref));
+  else input = await checkSend(deps, caller, head, request);
 
   // The one media call: checks the uploads and marks them used by this send (nothing else is written
   // when one is refused).
@@ -57,15 +70,12 @@ export async function sendMessage(
     input.attachments,
     input.clientMessageId,
   );
+  if (ref && !resolution) resolution = await claimClientId(deps, ref);
 
-  let claim: HeldClaim | undefined;
-  if (input.clientMessageId !== undefined) {
-    const ref = { chatId: input.chatId, senderId: caller.userId, clientMessageId: input.clientMessageId };
-    const resolved = await claimClientId(deps, ref);
-    if (resolved.status === 'duplicate')
-      return { message: await viewOf(deps, resolved.message), duplicate: true };
-    claim = resolved.claim;
+  if (resolution?.status === 'duplicate') {
+    return { message: await viewOf(deps, resolution.message), duplicate: true };
   }
+  const claim: HeldClaim | undefined = resolution?.claim;
 
   let appended: Awaited<ReturnType<typeof appendMessage>>;
   try {
@@ -107,15 +117,6 @@ async function viewOf(deps: Deps, message: MessageRecord): Promise<MessageView> 
   const [view] = await messageViews(deps, [message]);
   if (!view) throw new Error('no view of a message');
   return view;
-}
-
-/** `replyTo` must name a message of this chat (a key lookup; its stored id must match). */
-async function checkReplyTo(deps: Deps, chatId: string, replyTo: string): Promise<void> {
-  const seq = seqOfMessageId(replyTo);
-  const target = seq === undefined ? undefined : await deps.store.messages.get(chatId, seq);
-  if (!target || target.messageId !== replyTo) {
-    throw badRequest('"replyTo" must be the messageId of a message in this chat.');
-  }
 }
 
 /** In a group, sending moves the sender's read cursor (forward only), off the delivery path. */

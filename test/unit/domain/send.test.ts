@@ -107,13 +107,18 @@ describe('sendMessage: refused input writes nothing', () => {
     expect(store.sequence.allocate).not.toHaveBeenCalled();
   });
 
-  it('refuses a replyTo that names no message of this chat before claiming anything', async () => {
+  it('refuses a replyTo that names no message of this chat, giving back the claim made meanwhile', async () => {
     const { deps, store } = withChat();
     store.messages.get.mockResolvedValue(stored(1));
     await expect(sendMessage(deps, ann, { ...send, replyTo: newMessageId(1) })).rejects.toMatchObject({
       code: 'BAD_REQUEST',
     });
-    expect(store.claims.claim).not.toHaveBeenCalled();
+    const token = store.claims.claim.mock.calls[0]?.[1].token;
+    expect(store.claims.release).toHaveBeenCalledWith(
+      { chatId: 'g1', senderId: 'ann', clientMessageId: 'cm-1' },
+      token,
+    );
+    expect(store.sequence.allocate).not.toHaveBeenCalled();
   });
 
   it('gives the claim back when a stale cache let a removed member through (NOT_FOUND)', async () => {

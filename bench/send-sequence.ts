@@ -1,0 +1,132 @@
+/**
+ * One sender at a time: N 1:1 sends (each with a clientMessageId) through the local stack, each
+ * waited for (ack and delivery) before the next, so every figure is the send path's own latency
+ * with nothing queued behind it. For profiling (`node --cpu-prof --import tsx bench/send-sequence.ts`)
+ * and for A/B runs of two versions on the same machine (interleave them: the machine is shared).
+ *
+ *   npx tsx bench/send-sequence.ts [sends=300] [pairs=10]
+ *
+ * Prints one JSON line: p50/p90 of send → recipient's `message.created` and of send → ack (ms).
+ * The stack is the bench's (bench/stack.ts: metered clients, limits ×1000).
+ */
+import './env.ts';
+import { getDocumentClient, getManagementClient } from '../lambdas/shared/clients.ts';
+import { type BenchClient, closeAll, connectAll } from './client.ts';
+import { startBenchStack } from './stack.ts';
+
+const sends = Number(process.argv[2] ?? 300);
+const pairs = Number(process.argv[3] ?? 10);
+
+const quantile = (sorted: readonly number[], q: number): number =>
+  sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? Number.NaN;
+const summary = (values: number[]) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const r = (n: number) => Math.round(n * 100) / 100;
+  return { p50: r(quantile(sorted, 0.5)), p90: r(quantile(sorted, 0.9)), n: sorted.length };
+};
+
+const stack = await startBenchStack();
+
+/**
+ * The send's calls (start and end, ms) in order: DynamoDB commands of the sendMessage route and its
+ * posts. From them: how many DynamoDB round trips ran one after the other before the first post
+ * (the longest chain of calls each sent after the previous one answered), whatever the machine's load.
+ */
+const calls: { kind: 'db' | 'post'; start: number; end: number }[] = [];
+const track =
+  (kind: 'db' | 'post') => (next: (args: unknown) => Promise<unknown>) => async (args: unknown) => {
+    if (stack.meter?.scope.getStore() !== 'sendMessage') return next(args);
+    const call = { kind, start: performance.now(), end: Number.POSITIVE_INFINITY };
+    calls.push(call);
+    try {
+      return await next(args);
+    } finally {
+      call.end = performance.now();
+    }
+  };
+getDocumentClient().middlewareStack.add(track('db') as never, { step: 'initialize', name: 'sendChain' });
+getManagementClient().middlewareStack.add(track('post') as never, { step: 'initialize', name: 'sendChain' });
+function chainBeforeFirstPost(): number {
+  const firstPost = Math.min(...calls.filter((c) => c.kind === 'post').map((c) => c.start));
+  const db = calls.filter((c) => c.kind === 'db' && c.start < firstPost).sort((a, b) => a.start - b.start);
+  const depth = db.map(() => 1);
+  db.forEach((c, j) => {
+    for (let i = 0; i < j; i++) {
+      const before = db[i] as (typeof db)[number];
+      if (before.end <= c.start) depth[j] = Math.max(depth[j] as number, (depth[i] as number) + 1);
+    }
+  });
+  return Math.max(0, ...depth);
+}
+const chains: number[] = [];
+const run = Math.random().toString(36).slice(2, 8);
+const ids = Array.from({ length: pairs * 2 }, (_, i) => `seq${run}-${i}`);
+const clients = await connectAll(stack.url, ids, 8, () => undefined);
+const chats: { chatId: string; a: BenchClient; b: BenchClient }[] = [];
+for (let i = 0; i < pairs; i++) {
+  const a = clients[2 * i] as BenchClient;
+  const b = clients[2 * i + 1] as BenchClient;
+  const reply = await a.ok('createChat', { kind: 'direct', userId: b.userId });
+  chats.push({ chatId: (reply.chat as { chatId: string }).chatId, a, b });
+}
+
+let waiting: { clientMessageId: string; done: (at: number) => void } | undefined;
+for (const client of clients) {
+  client.onEvent((frame, at) => {
+    const message = frame.message as { clientMessageId?: unknown } | undefined;
+    if (frame.type === 'message.created' && message?.clientMessageId === waiting?.clientMessageId) {
+      waiting?.done(at);
+    }
+  });
+}
+
+const text = 'The quick brown fox jumps over the lazy dog. '.repeat(5);
+const deliver: number[] = [];
+const ack: number[] = [];
+const warmUp = Math.min(30, Math.floor(sends / 10));
+let before = stack.meter?.snapshot();
+for (let i = 0; i < sends + warmUp; i++) {
+  const chat = chats[i % chats.length] as (typeof chats)[number];
+  const [sender, recipient] = i % 2 === 0 ? [chat.a, chat.b] : [chat.b, chat.a];
+  void recipient;
+  const clientMessageId = `s${run}-${i}`;
+  let writtenAt = 0;
+  calls.length = 0;
+  const delivered = new Promise<number>((done) => {
+    waiting = { clientMessageId, done };
+  });
+  const reply = await sender.request(
+    'sendMessage',
+    { chatId: chat.chatId, text, clientMessageId },
+    { onWrite: () => (writtenAt = performance.now()) },
+  );
+  const ackAt = performance.now();
+  if (reply.type !== 'ack') throw new Error(`send failed: ${JSON.stringify(reply)}`);
+  const deliveredAt = await delivered;
+  if (i === warmUp - 1) before = stack.meter?.snapshot();
+  if (i >= warmUp) {
+    ack.push(ackAt - writtenAt);
+    deliver.push(deliveredAt - writtenAt);
+    chains.push(chainBeforeFirstPost());
+  }
+}
+// What each route did per measured send (handler ms, DynamoDB calls by command, posts).
+const perSend = (n: number) => Math.round((n / sends) * 100) / 100;
+const routes = Object.fromEntries(
+  Object.entries(stack.meter && before ? stack.meter.since(before) : {}).map(([route, a]) => [
+    route,
+    {
+      invocations: perSend(a.invocations),
+      ms: perSend(a.totalMs),
+      posts: perSend(a.posts),
+      calls: Object.fromEntries(
+        Object.entries(a.commands).map(([c, s]) => [c.replace(/Command$/, ''), perSend(s.calls)]),
+      ),
+    },
+  ]),
+);
+const roundTrips = { min: Math.min(...chains), p50: summary(chains).p50, max: Math.max(...chains) };
+console.log(JSON.stringify({ deliver: summary(deliver), ack: summary(ack), roundTrips, perSend: routes }));
+await closeAll(clients);
+await stack.stop();
+process.exit(0);

@@ -1,0 +1,99 @@
+/**
+ * What a send does before its seq is allocated, in as few sequential round trips as is safe:
+ *
+ * - the checks (`checkSend`): the block check (direct chats: one key lookup), the pre-send hook (it
+ *   may refuse or rewrite the text), and the `replyTo` check (one key lookup). They only read and
+ *   do not depend on each other, so they run together; when several refuse, the answer is the one
+ *   the send gave when they ran one after the other (block, hook, replyTo).
+ * - the clientMessageId claim (`claimClientId`), made at the same time as the checks when the send
+ *   has no attachments. The claim holds no part of the message (its key names the sender, the chat
+ *   and the clientMessageId; it records a time and a token), so a hook's rewrite cannot make it
+ *   wrong. When the checks refuse, the claim this send made (or took over) is given back before the
+ *   refusal is answered: a refused send leaves nothing behind, and a racing send of the same
+ *   clientMessageId that waits on the claim claims it itself (and is checked itself).
+ * - with attachments, the uploads are checked and claimed after the checks and before the
+ *   clientMessageId (see send.ts): nothing of it runs early.
+ *
+ * The claim's deadline (`claimDeadlineMs`, 9 s) then also covers the checks that run beside it: at
+ * most the hook's timeout (300 ms by default) and one key lookup. A hook allowed more than a tenth of
+ * that deadline (`PRE_SEND_HOOK_TIMEOUT_MS` above 900 ms by default) runs before the claim instead,
+ * so that a slow hook never eats the time the append needs (`claimBesideChecks`).
+ */
+import type { ClaimRef } from '../data/items.ts';
+import type { ChatHead } from '../data/store.ts';
+import type { Caller } from '../shared/caller.ts';
+import { badRequest } from '../shared/errors.ts';
+import { refuseBlockedSend } from './blocking.ts';
+import { type ClaimResolution, claimClientId, releaseClaim } from './client-ids.ts';
+import type { Deps } from './deps.ts';
+import { configuredHook, hookSettingsFromEnv, screenMessage } from './hooks.ts';
+import { seqOfMessageId } from './ids.ts';
+import { writeTiming } from './timing.ts';
+
+/** The fields of a send the checks look at (the hook sees the text and the attachment count). */
+export interface CheckedSend {
+  readonly chatId: string;
+  readonly text?: string | undefined;
+  readonly replyTo?: string | undefined;
+  readonly attachments?: readonly unknown[] | undefined;
+}
+
+/**
+ * Runs the checks together; the send as the hook left it (its text possibly rewritten), or the
+ * first refusal in the order block, hook, replyTo.
+ */
+export async function checkSend<T extends CheckedSend>(
+  deps: Deps,
+  caller: Caller,
+  head: ChatHead,
+  request: T,
+): Promise<T> {
+  const [blocked, screened, reply] = await Promise.allSettled([
+    refuseBlockedSend(deps, caller, head),
+    screenMessage(caller, request), // the pre-send hook (hooks.ts), if configured
+    request.replyTo === undefined ? undefined : checkReplyTo(deps, request.chatId, request.replyTo),
+  ]);
+  if (blocked.status === 'rejected') throw blocked.reason;
+  if (screened.status === 'rejected') throw screened.reason;
+  if (reply.status === 'rejected') throw reply.reason;
+  return screened.value;
+}
+
+/** Whether the claim may be made while the checks run: unless a configured hook may take long. */
+export function claimBesideChecks(): boolean {
+  return !configuredHook() || hookSettingsFromEnv().timeoutMs <= writeTiming().claimDeadlineMs / 10;
+}
+
+/**
+ * The checks with the claim beside them: the checked send and how the claim resolved. A refusal
+ * of the checks gives the claim back first; a failed claim is answered only when the checks pass.
+ */
+export async function checkAndClaim<T extends CheckedSend>(
+  deps: Deps,
+  caller: Caller,
+  head: ChatHead,
+  request: T,
+  ref: ClaimRef,
+): Promise<{ input: T; resolution: ClaimResolution }> {
+  const [checked, claimed] = await Promise.allSettled([
+    checkSend(deps, caller, head, request),
+    claimClientId(deps, ref),
+  ]);
+  if (checked.status === 'rejected') {
+    if (claimed.status === 'fulfilled' && claimed.value.status === 'claimed') {
+      await releaseClaim(deps, claimed.value.claim);
+    }
+    throw checked.reason;
+  }
+  if (claimed.status === 'rejected') throw claimed.reason;
+  return { input: checked.value, resolution: claimed.value };
+}
+
+/** `replyTo` must name a message of this chat (a key lookup; its stored id must match). */
+async function checkReplyTo(deps: Deps, chatId: string, replyTo: string): Promise<void> {
+  const seq = seqOfMessageId(replyTo);
+  const target = seq === undefined ? undefined : await deps.store.messages.get(chatId, seq);
+  if (!target || target.messageId !== replyTo) {
+    throw badRequest('"replyTo" must be the messageId of a message in this chat.');
+  }
+}
