@@ -21,6 +21,7 @@ import {
   type UserSocket,
 } from '../support/chat.ts';
 import type { Frame } from '../support/client.ts';
+import { ageSocket } from '../support/ghost.ts';
 import { uniqueId, useTestStack } from '../support/stack.ts';
 
 const stack = useTestStack({ env: { FANOUT_QUEUE_THRESHOLD: '1', FANOUT_JOB_SIZE: '2' } });
@@ -141,7 +142,9 @@ describe('the fan-out worker under Management API faults', { timeout: 120_000 },
 
     // bob's socket answers 500 to the worker's three attempts: its job goes back to the queue.
     stack.gateway.injectFault({ status: 500, count: 3, connectionId: bob.connectionId });
-    // cat's socket is gone (410): the worker deletes its connection record and roster entry.
+    // cat's socket is gone (410, and older than a handshake): the worker deletes its connection record
+    // and roster entry.
+    await ageSocket(stack, cat);
     stack.gateway.injectFault({ status: 410, connectionId: cat.connectionId });
     const sent = queue().stats.sent;
     const { message } = await ann.ok('sendMessage', { chatId, text: 'through faults' });
@@ -171,6 +174,7 @@ describe('a post made in the request (one socket: under the threshold)', { timeo
     const message = await sendText(ann, chat.chatId, 'hi');
     await stack.idle();
     const sent = queue().stats.sent;
+    await ageSocket(stack, ann); // gone, not still in its $connect
     stack.gateway.injectFault({ status: 410, connectionId: ann.connectionId });
     await bob.ok('markDelivered', { chatId: chat.chatId, seq: message.seq });
     await stack.idle();

@@ -8,6 +8,7 @@ import { setClients } from '../../lambdas/shared/clients.ts';
 import { connectUsers, makeGroup, settle, storedConnectionIds, type UserSocket } from '../support/chat.ts';
 import type { Frame } from '../support/client.ts';
 import { countingClient, type PostRecord } from '../support/counting-client.ts';
+import { ageSocket } from '../support/ghost.ts';
 import { useTestStack } from '../support/stack.ts';
 
 const stack = useTestStack();
@@ -57,6 +58,7 @@ async function closeTrio(t: Awaited<ReturnType<typeof trio>>) {
 describe('Management API faults during fan-out', () => {
   it('410 Gone: the connection record is deleted, no retry, the others still get the event', async () => {
     const t = await trio('gone');
+    await ageSocket(stack, t.target); // gone, not still in its $connect
     stack.gateway.injectFault({ status: 410, count: 1, connectionId: t.target.connectionId });
     const { toTarget, delivered } = await sendAndSettle(t, 'gone?');
     expect(toTarget.map((p) => p.status)).toEqual([410]);
