@@ -13,7 +13,9 @@ import { uniqueId, useTestStack } from '../support/stack.ts';
 
 const PAGE = 4;
 const PAGES = 2;
-const stack = useTestStack({ env: { RETENTION_PAGE_SIZE: String(PAGE), RETENTION_MAX_PAGES: String(PAGES) } });
+const stack = useTestStack({
+  env: { RETENTION_PAGE_SIZE: String(PAGE), RETENTION_MAX_PAGES: String(PAGES) },
+});
 const queue = () => stack.queues.get(RETENTION_WORKER.name) as LocalQueue;
 
 describe('retention jobs of a deleted chat', { timeout: 120_000 }, () => {
