@@ -19,7 +19,7 @@ import { QueueWorker } from './queue-worker.ts';
 import { ROUTES, type RouteDefinition, type RouteThrottle } from './routes.ts';
 import { ScheduledMessages } from './scheduled-messages.ts';
 import { STREAM_CONSUMERS } from './stream-consumers.ts';
-import { FANOUT_WORKER } from './workers.ts';
+import { FANOUT_WORKER, RETENTION_WORKER } from './workers.ts';
 
 export interface ChatStackProps extends StackProps {
   /**
@@ -115,6 +115,8 @@ export class ChatStack extends Stack {
   readonly scheduled: ScheduledMessages;
   /** The fan-out queue and its worker (lib/workers.ts). */
   readonly fanOutWorker: QueueWorker;
+  /** The retention queue and its worker (lib/workers.ts): a deleted chat's items get their TTL. */
+  readonly retentionWorker: QueueWorker;
 
   constructor(scope: Construct, id: string, props: ChatStackProps = {}) {
     super(scope, id, props);
@@ -169,6 +171,20 @@ export class ChatStack extends Stack {
     for (const def of props.routes ?? ROUTES) {
       const fn = this.chatApi.functions.get(def.routeKey);
       if (fn && def.postsEvents) this.fanOutWorker.grantSend(fn);
+    }
+    // A deleted chat's items get their TTL off the request path; only deleteChat queues the job.
+    this.retentionWorker = new QueueWorker(this, 'Retention', {
+      definition: RETENTION_WORKER,
+      table: this.table,
+      api: this.chatApi,
+      destroyable,
+      ...(props.logRetention ? { logRetention: props.logRetention } : {}),
+      ...(props.logLevel ? { logLevel: props.logLevel } : {}),
+      ...(alarmTopic ? { alarmTopic } : {}),
+    });
+    for (const def of props.routes ?? ROUTES) {
+      const fn = this.chatApi.functions.get(def.routeKey);
+      if (fn && def.uses?.includes('retentionQueue')) this.retentionWorker.grantSend(fn);
     }
     this.monitoring = new ChatMonitoring(this, 'Monitoring', {
       api: this.chatApi,

@@ -24,7 +24,7 @@ import type { QueueWorkerDefinition } from './workers.ts';
 export interface QueueWorkerProps {
   readonly definition: QueueWorkerDefinition;
   readonly table: ChatTable;
-  /** The WebSocket API whose connections the worker posts to. */
+  /** The WebSocket API whose connections the worker posts to (when its definition says it does). */
   readonly api: ChatApi;
   /** @default RetentionDays.ONE_MONTH (ChatFunction's default) */
   readonly logRetention?: RetentionDays;
@@ -74,9 +74,9 @@ export class QueueWorker extends Construct {
       ...(props.logLevel ? { logLevel: props.logLevel } : {}),
       environment: {
         [TABLE_NAME_ENV]: props.table.tableName,
-        [MANAGEMENT_ENDPOINT_ENV]: props.api.stage.callbackUrl,
+        ...(def.managementApi ? { [MANAGEMENT_ENDPOINT_ENV]: props.api.stage.callbackUrl } : {}),
         [def.queueUrlEnv]: this.queue.queueUrl,
-        FANOUT_CONCURRENCY: String(def.postConcurrency),
+        ...(def.postConcurrency ? { FANOUT_CONCURRENCY: String(def.postConcurrency) } : {}),
       },
     });
     this.worker.function.addEventSource(
@@ -86,17 +86,12 @@ export class QueueWorker extends Construct {
         reportBatchItemFailures: true,
       }),
     );
-    // Table: exactly its actions, on items whose partition key has one of its prefixes.
-    if (def.tableActions.length > 0) {
-      Grant.addToPrincipal({
-        grantee: this.worker,
-        actions: [...def.tableActions],
-        resourceArns: [props.table.table.tableArn],
-        conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [...def.leadingKeys] } },
-      });
-    }
+    // Table: exactly its actions, on items whose partition key has one of its prefixes (and, with a
+    // customer managed table key, that key's matching actions through DynamoDB, as for the routes).
+    props.table.grantActions(this.worker, def.tableActions, { itemPartitions: def.leadingKeys });
     if (def.managementApi) props.api.grantManageConnections(this.worker);
-    // Jobs whose posts failed go back to the queue (a new, smaller job); its URL is set above.
+    // Follow-up jobs go to its own queue (fan-out: failed sockets; retention: the rest of a
+    // partition); its URL is set above.
     this.grantSend(this.worker);
 
     const alarms: Alarm[] = [];

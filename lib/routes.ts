@@ -52,8 +52,9 @@ export type MediaAction = 's3:GetObject' | 's3:PutObject' | 's3:PutObjectTagging
  * Resources beside the table and the Management API that a route function uses; the stack grants
  * each one by its construct, with the least the route needs.
  * - `scheduledQueue`: sends to the due queue of scheduled messages (lib/scheduled-messages.ts).
+ * - `retentionQueue`: sends a deleted chat's retention job (lib/workers.ts `RETENTION_WORKER`).
  */
-export type RouteResource = 'scheduledQueue';
+export type RouteResource = 'scheduledQueue' | 'retentionQueue';
 
 export interface RouteThrottle {
   /** Steady-state requests per second. */
@@ -252,6 +253,8 @@ export const ACTION_ROUTES: Readonly<Record<ActionName, ActionRoute>> = {
       'dynamodb:BatchWriteItem',
       'dynamodb:PutItem',
     ],
+    // The chat's retention job; Query + UpdateItem above also expire the items here if the queue refuses it.
+    uses: ['retentionQueue'],
     media: ['s3:DeleteObject'],
   },
   // MEMBERSHIPS: who shares a chat with the caller (presence privacy, lambdas/domain/presence-privacy.ts).

@@ -9,6 +9,9 @@ import type { TableAction } from './routes.ts';
 /** The environment variable through which functions learn the fan-out queue's URL. */
 export const FANOUT_QUEUE_URL_ENV = 'FANOUT_QUEUE_URL';
 
+/** The environment variable through which `deleteChat` (and the worker) learn the retention queue's URL. */
+export const RETENTION_QUEUE_URL_ENV = 'RETENTION_QUEUE_URL';
+
 export interface QueueWorkerDefinition {
   /** PascalCase name used for construct ids and the local stand-in. */
   readonly name: string;
@@ -31,8 +34,8 @@ export interface QueueWorkerDefinition {
   readonly maxConcurrency: number;
   /** The function's timeout. */
   readonly timeoutSeconds: number;
-  /** Posts in flight at once per instance (FANOUT_CONCURRENCY). */
-  readonly postConcurrency: number;
+  /** Posts in flight at once per instance (FANOUT_CONCURRENCY); only for workers that post. */
+  readonly postConcurrency?: number;
   /** Receives of one message before it moves to the dead-letter queue. */
   readonly maxReceiveCount: number;
   /** Alarm when the oldest message has waited this long. */
@@ -63,4 +66,30 @@ export const FANOUT_WORKER: QueueWorkerDefinition = {
   maxAgeSeconds: 60,
 };
 
-export const WORKERS: readonly QueueWorkerDefinition[] = [FANOUT_WORKER];
+/**
+ * The retention worker (issue 17, item 8): gives every item of a deleted chat's partition the TTL
+ * attribute, off the request path. A job is `{ chatId, expiresAt, startKey? }`
+ * (lambdas/domain/retention-jobs.ts); the worker expires pages of the partition (RETENTION_PAGE_SIZE
+ * keys a page, 16 conditional updates in flight) until RETENTION_MAX_PAGES pages or its time budget
+ * (RETENTION_BUDGET_MS, at most 70 % of the time left), then queues the rest as a continuation job
+ * (the Query's LastEvaluatedKey) on its own queue. Defaults: 500 keys × 100 pages = 50,000 items, or
+ * 42 s of the 60 s timeout, per job. Two instances at most: deletions are rare and nobody waits for
+ * them, and it leaves the table's write capacity to the routes. A job that fails (an update or the
+ * continuation's send) is delivered again by SQS, redoing its pages harmlessly (same TTL); after 5
+ * receives it moves to the dead-letter queue (alarm). Alarm when a job waited 15 minutes.
+ */
+export const RETENTION_WORKER: QueueWorkerDefinition = {
+  name: 'RetentionWorker',
+  entry: 'lambdas/handlers/retentionWorker.ts',
+  tableActions: ['dynamodb:Query', 'dynamodb:UpdateItem'],
+  leadingKeys: ['CHAT#*'],
+  managementApi: false,
+  queueUrlEnv: RETENTION_QUEUE_URL_ENV,
+  batchSize: 1,
+  maxConcurrency: 2,
+  timeoutSeconds: 60,
+  maxReceiveCount: 5,
+  maxAgeSeconds: 900,
+};
+
+export const WORKERS: readonly QueueWorkerDefinition[] = [FANOUT_WORKER, RETENTION_WORKER];

@@ -93,6 +93,7 @@ export function synthesizePolicies(props: ChatStackProps) {
     [SCHEDULED_FUNCTIONS.dispatcher.name, stack.scheduled.dispatcher] as const,
     // Queue workers (lib/workers.ts): their scope names them like a route key names a route.
     [stack.fanOutWorker.definition.name, stack.fanOutWorker.worker] as const,
+    [stack.retentionWorker.definition.name, stack.retentionWorker.worker] as const,
   ];
   const functions: FunctionPolicy[] = fns.map(([fn, construct]) => ({
     fn,
@@ -109,6 +110,7 @@ export function synthesizePolicies(props: ChatStackProps) {
     queues: {
       [logicalId(stack, stack.scheduled.queue)]: DUE_QUEUE_NAME,
       [logicalId(stack, stack.fanOutWorker.queue)]: stack.fanOutWorker.definition.name,
+      [logicalId(stack, stack.retentionWorker.queue)]: stack.retentionWorker.definition.name,
       ...Object.fromEntries(
         [...stack.streams.failureQueues].map(([name, q]) => [logicalId(stack, q), `${name}Failures`]),
       ),

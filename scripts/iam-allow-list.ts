@@ -64,17 +64,19 @@ export const IAM_ALLOW_LIST: readonly AllowListEntry[] = [
       'the SQS event source mapping polls the due queue and deletes handled messages with the dispatcher’s role ' +
       '(lib/scheduled-messages.ts); the handler never calls SQS for it, and locally local/scheduler.ts delivers the batches.',
   })),
-  // The fan-out worker's event source mapping (lib/queue-worker.ts): Lambda's poller reads and deletes
+  // The queue workers' event source mappings (lib/queue-worker.ts): Lambda's poller reads and deletes
   // the queue's messages with the function's role, never the handler; locally the SQS stand-in
   // (local/queue.ts) invokes the worker itself.
-  ...['ReceiveMessage', 'DeleteMessage', 'ChangeMessageVisibility', 'GetQueueAttributes', 'GetQueueUrl'].map(
-    (action): AllowListEntry => ({
-      fn: 'FanOutWorker',
-      action: `sqs:${action}`,
-      resource: 'queue/FanOutWorker',
-      reason:
-        "Lambda's SQS event source mapping polls with the worker's role (CDK's SqsEventSource grants it); the " +
-        'local stand-in invokes the worker directly, so no handler ever makes this call.',
-    }),
+  ...['FanOutWorker', 'RetentionWorker'].flatMap((fn) =>
+    ['ReceiveMessage', 'DeleteMessage', 'ChangeMessageVisibility', 'GetQueueAttributes', 'GetQueueUrl'].map(
+      (action): AllowListEntry => ({
+        fn,
+        action: `sqs:${action}`,
+        resource: `queue/${fn}`,
+        reason:
+          "Lambda's SQS event source mapping polls with the worker's role (CDK's SqsEventSource grants it); the " +
+          'local stand-in invokes the worker directly, so no handler ever makes this call.',
+      }),
+    ),
   ),
 ];

@@ -1,8 +1,9 @@
 /**
  * Measuring one action kind: run it alone, wait for every handler and queued job, and book the
- * DynamoDB units, posts and worker invocations of its route (and of the fan-out worker) per action.
+ * DynamoDB units, posts and worker invocations of its route (and of the queue workers: fan-out, and a
+ * deleted chat's retention) per action.
  */
-import { FANOUT_WORKER } from '../../lib/workers.ts';
+import { WORKERS } from '../../lib/workers.ts';
 import type { Frame } from '../client.ts';
 import type { ActionStats, Meter } from '../meter.ts';
 import type { BenchStack } from '../stack.ts';
@@ -73,7 +74,31 @@ export async function measure(
   }
   await ctx.stack.idle();
   const diff = ctx.meter.since(before);
-  return summarize(label, routeKey, diff[routeKey], repeat, errors, diff[FANOUT_WORKER.name]);
+  const workers = WORKERS.map((w) => diff[w.name]).filter((x): x is ActionStats => x !== undefined);
+  return summarize(label, routeKey, diff[routeKey], repeat, errors, mergeStats(workers));
+}
+
+/** The queue workers' stats as one (only the route that ran queued their jobs). */
+function mergeStats(all: readonly ActionStats[]): ActionStats | undefined {
+  if (all.length <= 1) return all[0];
+  const commands: ActionStats['commands'] = {};
+  for (const [name, c] of all.flatMap((s) => Object.entries(s.commands))) {
+    const sum = commands[name] ?? { calls: 0, read: 0, write: 0, failed: 0, estimatedWrite: 0 };
+    commands[name] = sum;
+    sum.calls += c.calls;
+    sum.read += c.read;
+    sum.write += c.write;
+    sum.failed += c.failed;
+    sum.estimatedWrite += c.estimatedWrite;
+  }
+  return {
+    invocations: all.reduce((n, s) => n + s.invocations, 0),
+    totalMs: all.reduce((n, s) => n + s.totalMs, 0),
+    commands,
+    posts: all.reduce((n, s) => n + s.posts, 0),
+    failedPosts: all.reduce((n, s) => n + s.failedPosts, 0),
+    durations: all.flatMap((s) => s.durations),
+  };
 }
 
 export function summarize(

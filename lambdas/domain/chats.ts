@@ -15,6 +15,7 @@ import { newChatId } from './ids.ts';
 import { LIMITS } from './limits.ts';
 import { deleteChatMedia } from './media.ts';
 import { refuseOverChatCap } from './membership-cap.ts';
+import { expireDeletedChat } from './retention-jobs.ts';
 import { admitToRoster, disbandRoster, dismissFromRoster } from './rosters.ts';
 import { type AllocatedVersion, allocateVersion } from './versions.ts';
 import { type ChatView, chatView } from './views.ts';
@@ -254,8 +255,9 @@ export async function deleteChat(deps: Deps, caller: Caller, input: ChatRef): Pr
   const now = deps.now();
   const members = await deps.store.chats.delete(chat, now.toISOString());
   if (!members) throw conflict('The chat changed while it was being deleted. Please retry.');
-  // Its messages, claims, reactions…: expire now, DynamoDB's TTL removes them (issue 17, item 8).
-  await deps.store.retention.expireChat(chatId, Math.floor(now.getTime() / 1000));
+  // Its messages, claims, reactions…: expire now, DynamoDB's TTL removes them (issue 17, item 8);
+  // a queued job does it (lambdas/domain/retention-jobs.ts), or this request when the queue refuses.
+  await expireDeletedChat(deps, chatId, Math.floor(now.getTime() / 1000));
   await deps.fanOut.toUsers(userIdsOf(members), event('chat.deleted', { chatId }), { chat });
   await disbandRoster(deps, chat);
   if (asAdmin) await recordAdminAction(deps, caller, { action: 'deleteChat', chatId });

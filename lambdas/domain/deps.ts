@@ -9,6 +9,7 @@ import { FanOut } from '../fanout/fanout.ts';
 import { type JobQueue, SqsJobQueue } from '../fanout/jobs.ts';
 import { getManagementClient, getSqsClient } from '../shared/clients.ts';
 import { config } from '../shared/config.ts';
+import { type RetentionQueue, SqsRetentionQueue } from './retention-jobs.ts';
 
 export interface Deps {
   readonly store: ChatStore;
@@ -21,10 +22,25 @@ export interface Deps {
    * that only the functions that handle attachments bundle and configure it.
    */
   readonly media?: MediaBucket;
+  /**
+   * Where `deleteChat` queues a deleted chat's retention job (lib/workers.ts `RETENTION_WORKER`).
+   * Unset: it expires the chat's items itself.
+   */
+  readonly retentionQueue?: RetentionQueue | undefined;
 }
 
 let current: Deps | undefined;
 let queue: { value: JobQueue | undefined } | undefined;
+let retention: { value: RetentionQueue | undefined } | undefined;
+
+/** The retention queue of this deployment (lib/workers.ts), or undefined when none is configured. */
+export function retentionQueue(): RetentionQueue | undefined {
+  if (!retention) {
+    const url = config().retention.queueUrl;
+    retention = { value: url ? new SqsRetentionQueue(getSqsClient, url) : undefined };
+  }
+  return retention.value;
+}
 
 /** The fan-out queue of this deployment (lib/workers.ts), or undefined when none is configured. */
 export function fanOutQueue(): JobQueue | undefined {
@@ -49,6 +65,7 @@ export function deps(): Deps {
       }),
       now: () => new Date(),
       presenceConcurrency,
+      retentionQueue: retentionQueue(),
     };
   }
   return current;
@@ -56,5 +73,8 @@ export function deps(): Deps {
 
 export function setDeps(next: Deps | undefined): void {
   current = next;
-  if (next === undefined) queue = undefined;
+  if (next === undefined) {
+    queue = undefined;
+    retention = undefined;
+  }
 }

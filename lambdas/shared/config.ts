@@ -10,7 +10,7 @@ import {
   SCHEDULED_QUEUE_URL_ENV,
 } from '../../lib/scheduled-functions.ts';
 import { MANAGEMENT_ENDPOINT_ENV, TABLE_NAME_ENV } from '../../lib/table.ts';
-import { FANOUT_QUEUE_URL_ENV } from '../../lib/workers.ts';
+import { FANOUT_QUEUE_URL_ENV, RETENTION_QUEUE_URL_ENV } from '../../lib/workers.ts';
 
 interface RuntimeConfig {
   /** The single table's name. */
@@ -53,6 +53,16 @@ interface RuntimeConfig {
     readonly claimDeadlineMs?: number;
     readonly skewMarginMs?: number;
   };
+  /**
+   * A deleted chat's retention (lib/workers.ts `RETENTION_WORKER`): its queue (unset: `deleteChat`
+   * expires the partition itself), and per job the keys of a page, the pages and the time budget.
+   */
+  readonly retention: {
+    readonly queueUrl: string | undefined;
+    readonly pageSize: number;
+    readonly maxPages: number;
+    readonly budgetMs: number;
+  };
 }
 
 let cached: RuntimeConfig | undefined;
@@ -79,6 +89,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): RuntimeConfig 
       ...optionalMs('allocTimeoutMs', env.ALLOC_TIMEOUT_MS),
       ...optionalMs('claimDeadlineMs', env.CLAIM_DEADLINE_MS),
       ...optionalMs('skewMarginMs', env.CLOCK_SKEW_MS),
+    },
+    retention: {
+      queueUrl: env[RETENTION_QUEUE_URL_ENV] || undefined,
+      pageSize: positiveInt(env.RETENTION_PAGE_SIZE, 500),
+      maxPages: positiveInt(env.RETENTION_MAX_PAGES, 100),
+      budgetMs: positiveInt(env.RETENTION_BUDGET_MS, 42_000),
     },
   };
 }

@@ -113,8 +113,9 @@ describe('least privilege', { timeout: 180_000 }, () => {
         ...TRACING,
         ...(def?.tableActions ?? []).map((a) => a.split(':').slice(0, 2).join(':')),
         ...(def?.managementApi ? ['execute-api:ManageConnections'] : []),
-        // Whatever posts events to others may hand a big fan-out to the queue (test/cdk/workers.test.ts).
-        ...(def?.postsEvents || def?.uses?.includes('scheduledQueue') ? ['sqs:SendMessage'] : []),
+        // Whatever posts events to others may hand a big fan-out to the queue (test/cdk/workers.test.ts);
+        // a route that uses another queue (scheduled messages, retention) sends to that one.
+        ...(def?.postsEvents || def?.uses?.length ? ['sqs:SendMessage'] : []),
         ...(def?.mediaActions ?? []),
       ];
       const statements = statementsOf(s, fn);
@@ -135,6 +136,7 @@ describe('least privilege', { timeout: 180_000 }, () => {
       ...s.stack.chatApi.functions.values(),
       ...s.stack.scheduled.functions,
       s.stack.fanOutWorker.worker,
+      s.stack.retentionWorker.worker,
     ].map((fn) => logicalId(s.stack, fn.role));
     expect(privilegeViolations(s.template, routeRoles)).toEqual([]);
   });

@@ -126,10 +126,17 @@ describe('alarms', { timeout: 180_000 }, () => {
     });
     const fns = s.stack.chatApi.allFunctions.length;
     // errors of the routes, throttles of all, authorizer faults, JWKS outage, 5xx, latency, cost,
-    // + the fan-out worker's own four (test/cdk/workers.test.ts) and the scheduled messages' own
-    // (lib/scheduled-messages.ts, test/cdk/scheduled.test.ts)
+    // + the fan-out and retention workers' own four each (test/cdk/workers.test.ts,
+    // test/cdk/retention-worker.test.ts) and the scheduled messages' own (lib/scheduled-messages.ts,
+    // test/cdk/scheduled.test.ts)
     expect(alarms()).toHaveLength(
-      fns - 1 + fns + 5 + s.stack.fanOutWorker.alarms.length + s.stack.scheduled.alarms.length,
+      fns -
+        1 +
+        fns +
+        5 +
+        s.stack.fanOutWorker.alarms.length +
+        s.stack.retentionWorker.alarms.length +
+        s.stack.scheduled.alarms.length,
     );
   });
 

@@ -52,6 +52,7 @@ const functionsOf = (stack: ChatStack): Map<string, ChatFunction> =>
     ['ScheduledDispatcher', stack.scheduled.dispatcher],
     ['ScheduledSweeper', stack.scheduled.sweeper],
     ['FanOutWorker', stack.fanOutWorker.worker],
+    ['RetentionWorker', stack.retentionWorker.worker],
   ]);
 
 /** Builds `entry` with a function's bundle settings and calls its `verdictFor` in a fresh node. */

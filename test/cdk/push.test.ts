@@ -140,6 +140,7 @@ describe('with push configured', { timeout: 60_000 }, () => {
       ...s.stack.chatApi.functions.values(),
       ...s.stack.scheduled.functions,
       s.stack.fanOutWorker.worker,
+      s.stack.retentionWorker.worker,
       fn,
     ].map((f) => logicalId(s.stack, f.role));
     expect(privilegeViolations(s.template, allowed)).toEqual([]);

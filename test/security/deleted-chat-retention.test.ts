@@ -1,18 +1,22 @@
 /**
  * Issue 17, item 8: a deleted chat's items do not stay forever. `deleteChat` removes the chat and its
- * memberships at once and sets the TTL attribute on every other item of the chat's partition
- * (messages, voids, clientMessageId claims, reactions, report markers, uploads), so DynamoDB's TTL
- * deletes them (on AWS within about 48 h). DynamoDB Local does not run TTL: the test checks that
- * every item left in the partition carries a `ttl` no later than the deletion.
+ * memberships at once, queues the chat's retention job and answers; the retention worker
+ * (lib/workers.ts `RETENTION_WORKER`, run by the SQS stand-in) sets the TTL attribute on every other
+ * item of the chat's partition (messages, voids, clientMessageId claims, reactions, report markers,
+ * uploads), so DynamoDB's TTL deletes them (on AWS within about 48 h). DynamoDB Local does not run TTL:
+ * the test checks that every item left in the partition carries a `ttl` no later than the deletion.
  */
 import { describe, expect, it } from 'vitest';
+import { RETENTION_WORKER } from '../../lib/workers.ts';
+import type { LocalQueue } from '../../local/queue.ts';
 import { closeAll, connectUser, makeGroup, sendText } from '../support/chat.ts';
 import { uniqueId, useTestStack } from '../support/stack.ts';
 
 const stack = useTestStack();
+const queue = () => stack.queues.get(RETENTION_WORKER.name) as LocalQueue;
 
 describe('retention of a deleted chat', () => {
-  it('leaves only items that expire (ttl at the deletion) in the chat partition', async () => {
+  it('answers first, then the queued job leaves only items that expire (ttl at the deletion)', async () => {
     const owner = await connectUser(stack, uniqueId('keeper'));
     const member = await connectUser(stack, uniqueId('member'));
     const chat = await makeGroup(owner, [member.userId], 'Short-lived');
@@ -25,15 +29,28 @@ describe('retention of a deleted chat', () => {
     const kinds = new Set((await stack.items(`CHAT#${chat.chatId}`)).map((i) => String(i.sk).split('#')[0]));
     expect([...kinds].sort()).toEqual(expect.arrayContaining(['CMID', 'MSG', 'REACT', 'REPORT']));
 
+    // The worker is held back: the answer cannot have waited for the items' TTL.
+    const sent = queue().stats.sent;
+    queue().pause();
     const before = Math.floor(Date.now() / 1000);
-    await owner.ok('deleteChat', { chatId: chat.chatId });
-    await stack.gateway.idle();
+    try {
+      await owner.ok('deleteChat', { chatId: chat.chatId });
+      await stack.gateway.idle();
+      expect(queue().stats.sent).toBe(sent + 1);
+      const waiting = await stack.items(`CHAT#${chat.chatId}`);
+      expect(waiting.filter((i) => String(i.sk).startsWith('MEMBER#') || i.sk === 'META')).toEqual([]);
+      expect(waiting.filter((i) => i.ttl !== undefined).map((i) => i.sk)).toEqual([]);
+    } finally {
+      queue().resume();
+    }
+    await stack.idle();
     const after = Math.ceil(Date.now() / 1000);
     const left = await stack.items(`CHAT#${chat.chatId}`);
     expect(left.length).toBeGreaterThan(12);
     expect(left.filter((i) => String(i.sk).startsWith('MEMBER#') || i.sk === 'META')).toEqual([]);
     const unexpiring = left.filter((i) => typeof i.ttl !== 'number' || i.ttl < before || i.ttl > after);
     expect(unexpiring.map((i) => i.sk)).toEqual([]);
+    expect(queue().deadLetters).toEqual([]);
     await closeAll(stack, owner, member);
   });
 });

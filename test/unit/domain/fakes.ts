@@ -161,7 +161,10 @@ export function fakeDeps() {
         count: 1,
       })),
     },
-    retention: { expireChat: vi.fn(async () => 0) },
+    retention: {
+      expireChat: vi.fn(async () => 0),
+      expirePage: vi.fn(async () => ({ count: 0, failed: 0, next: undefined })),
+    },
     socketCount: {
       claim: vi.fn(async () => ({ claimed: true }) as const),
       release: vi.fn(async () => undefined),

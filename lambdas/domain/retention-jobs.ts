@@ -1,0 +1,192 @@
+/**
+ * A deleted chat's retention, off the request path (issue 17, item 8): `deleteChat` queues one job
+ * `{ chatId, expiresAt }` and answers; the retention worker (lib/workers.ts `RETENTION_WORKER`)
+ * gives the partition's items their TTL a page at a time (lambdas/data/retention.ts) and, before its
+ * budget of pages or time runs out, queues the rest as a continuation job (`startKey`: the Query's
+ * LastEvaluatedKey) and returns. Any size of chat is so expired in jobs of bounded time.
+ *
+ * Idempotent: an update sets the same TTL on an item that still exists, so a job delivered again
+ * (a failed update, a failed continuation send, a timeout) redoes its pages harmlessly. A job that
+ * keeps failing ends in the dead-letter queue (alarm); the chat is gone for its members anyway.
+ * When the queue refuses the job, `deleteChat` expires the partition itself, as before.
+ */
+import type { SQSClient } from '@aws-sdk/client-sqs';
+import type { SQSBatchItemFailure, SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { chatPk } from '../data/keys.ts';
+import type { RetentionKey, RetentionRepository } from '../data/retention.ts';
+import { logger } from '../shared/logger.ts';
+import type { Deps } from './deps.ts';
+
+export const RETENTION_JOB_VERSION = 1;
+
+export interface RetentionJob {
+  readonly v: typeof RETENTION_JOB_VERSION;
+  readonly chatId: string;
+  /** The TTL to set, epoch seconds (the deletion time). */
+  readonly expiresAt: number;
+  /** Where to go on in the partition (a continuation job); none: from its start. */
+  readonly startKey?: RetentionKey;
+}
+
+/** Where retention jobs go. */
+export interface RetentionQueue {
+  /** Enqueues the job or throws. */
+  send(job: RetentionJob): Promise<void>;
+}
+
+/** SQS (the local stand-in when `SQS_ENDPOINT` is set): one SendMessage per job. */
+export class SqsRetentionQueue implements RetentionQueue {
+  constructor(
+    private readonly client: () => Promise<SQSClient>,
+    readonly queueUrl: string,
+  ) {}
+
+  async send(job: RetentionJob): Promise<void> {
+    const { SendMessageCommand } = await import('@aws-sdk/client-sqs');
+    const client = await this.client();
+    await client.send(new SendMessageCommand({ QueueUrl: this.queueUrl, MessageBody: JSON.stringify(job) }));
+  }
+}
+
+const isString = (x: unknown): x is string => typeof x === 'string' && x.length > 0;
+
+/**
+ * The job a queue message carries, or undefined when the body is not one (it is then dropped). A
+ * `startKey` must lie in the job's own chat partition.
+ */
+export function decodeRetentionJob(body: string): RetentionJob | undefined {
+  let job: Partial<RetentionJob> | null;
+  try {
+    job = JSON.parse(body) as Partial<RetentionJob> | null;
+  } catch {
+    return undefined;
+  }
+  if (job === null || typeof job !== 'object') return undefined;
+  const key = job.startKey as Partial<RetentionKey> | undefined;
+  const ok =
+    job.v === RETENTION_JOB_VERSION &&
+    isString(job.chatId) &&
+    Number.isInteger(job.expiresAt) &&
+    (job.expiresAt as number) > 0 &&
+    (key === undefined ||
+      (key !== null && typeof key === 'object' && key.pk === chatPk(job.chatId) && isString(key.sk)));
+  if (!ok) return undefined;
+  const { v, chatId, expiresAt } = job as RetentionJob;
+  return {
+    v,
+    chatId,
+    expiresAt,
+    ...(key ? { startKey: { pk: key.pk as string, sk: key.sk as string } } : {}),
+  };
+}
+
+/**
+ * `deleteChat`'s part: queues the chat's retention job; when there is no queue or it refuses the
+ * job, expires the partition here (logged: a big chat may then outrun the request).
+ */
+export async function expireDeletedChat(
+  deps: Deps,
+  chatId: string,
+  expiresAt: number,
+): Promise<'queued' | 'expired'> {
+  const queue = deps.retentionQueue;
+  if (queue) {
+    try {
+      await queue.send({ v: RETENTION_JOB_VERSION, chatId, expiresAt });
+      return 'queued';
+    } catch (error) {
+      logger.error('retention queue unavailable: expiring the deleted chat in the request', {
+        chatId,
+        error,
+      });
+    }
+  }
+  await deps.store.retention.expireChat(chatId, expiresAt);
+  return 'expired';
+}
+
+/** How much of a partition one job expires before it hands the rest on. */
+export interface RetentionBudget {
+  /** Keys per page (the Query's Limit). */
+  readonly pageSize: number;
+  /** Pages per job at most. */
+  readonly maxPages: number;
+  /** After this many ms no further page starts. */
+  readonly budgetMs: number;
+}
+
+export interface RetentionWorkerDeps {
+  readonly retention: Pick<RetentionRepository, 'expirePage'>;
+  /** The worker's own queue: continuation jobs go there. */
+  readonly queue: RetentionQueue;
+  readonly budget: RetentionBudget;
+  /** Milliseconds, for the time budget. @default Date.now */
+  readonly clock?: () => number;
+}
+
+export interface RetentionJobReport {
+  readonly pages: number;
+  readonly items: number;
+  /** Where the continuation job starts; none: the partition is done. */
+  readonly continuedAt: RetentionKey | undefined;
+}
+
+/**
+ * Expires pages from the job's start until the partition ends or the budget (pages or time) is
+ * spent, then queues the rest. Throws when an update failed or the continuation could not be sent:
+ * the job is then delivered again.
+ */
+export async function runRetentionJob(
+  job: RetentionJob,
+  deps: RetentionWorkerDeps,
+): Promise<RetentionJobReport> {
+  const clock = deps.clock ?? Date.now;
+  const started = clock();
+  const { pageSize, maxPages, budgetMs } = deps.budget;
+  let startKey = job.startKey;
+  let pages = 0;
+  let items = 0;
+  for (;;) {
+    const page = await deps.retention.expirePage(job.chatId, job.expiresAt, { startKey, limit: pageSize });
+    pages++;
+    items += page.count;
+    if (page.failed > 0) throw new Error(`${page.failed} items of a deleted chat were not given a TTL`);
+    startKey = page.next;
+    if (!startKey) return { pages, items, continuedAt: undefined };
+    if (pages >= maxPages || clock() - started >= budgetMs) break;
+  }
+  await deps.queue.send({ v: RETENTION_JOB_VERSION, chatId: job.chatId, expiresAt: job.expiresAt, startKey });
+  return { pages, items, continuedAt: startKey };
+}
+
+/** The worker's batch: each record one job; a failed job is reported for SQS to deliver again. */
+export async function processRetentionJobs(
+  event: SQSEvent,
+  deps: RetentionWorkerDeps,
+): Promise<SQSBatchResponse> {
+  const batchItemFailures: SQSBatchItemFailure[] = [];
+  for (const record of event.Records) {
+    const job = decodeRetentionJob(record.body);
+    if (!job) {
+      logger.error('dropping a queue message that is not a retention job', { messageId: record.messageId });
+      continue;
+    }
+    try {
+      const report = await runRetentionJob(job, deps);
+      logger.info('retention job done', {
+        chatId: job.chatId,
+        pages: report.pages,
+        items: report.items,
+        continued: report.continuedAt !== undefined,
+      });
+    } catch (error) {
+      logger.error('retention job failed; SQS will deliver it again', {
+        chatId: job.chatId,
+        messageId: record.messageId,
+        error,
+      });
+      batchItemFailures.push({ itemIdentifier: record.messageId });
+    }
+  }
+  return { batchItemFailures };
+}

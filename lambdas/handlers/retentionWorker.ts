@@ -1,0 +1,33 @@
+/**
+ * The retention queue worker (not a route: lib/workers.ts `RETENTION_WORKER`): gives a deleted
+ * chat's items their TTL, a budget of pages per job, and queues the rest (lambdas/domain/retention-jobs.ts).
+ */
+import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { RETENTION_WORKER } from '../../lib/workers.ts';
+import { store } from '../data/store.ts';
+import { retentionQueue } from '../domain/deps.ts';
+import { processRetentionJobs } from '../domain/retention-jobs.ts';
+import { config } from '../shared/config.ts';
+import { logger } from '../shared/logger.ts';
+
+/** Of the time left, the share a job may spend starting pages (the last page runs past it). */
+const TIME_SHARE = 0.7;
+
+/** The worker's scope names it (its log lines, and its AWS calls for the IAM check). */
+export const handler = (event: SQSEvent, context?: Context): Promise<SQSBatchResponse> =>
+  logger.runWithKeys(
+    { worker: RETENTION_WORKER.name, awsRequestId: context?.awsRequestId },
+    () => {
+      const queue = retentionQueue();
+      if (!queue) throw new Error(`${RETENTION_WORKER.queueUrlEnv} is not configured`);
+      const { pageSize, maxPages, budgetMs } = config().retention;
+      const left = context?.getRemainingTimeInMillis();
+      const budget = {
+        pageSize,
+        maxPages,
+        budgetMs: left === undefined ? budgetMs : Math.min(budgetMs, Math.floor(left * TIME_SHARE)),
+      };
+      return processRetentionJobs(event, { retention: store().retention, queue, budget });
+    },
+    RETENTION_WORKER.name,
+  );

@@ -1,0 +1,142 @@
+/**
+ * The retention queue and its worker as CloudFormation (lib/queue-worker.ts from lib/workers.ts
+ * `RETENTION_WORKER`): an encrypted, TLS-only queue with a dead-letter queue and alarms, a worker that
+ * may only Query and update `CHAT#…` partitions and send to its own queue (continuation jobs), and
+ * `deleteChat` as its only producer.
+ */
+import { beforeAll, describe, expect, it } from 'vitest';
+import { ROUTES } from '../../lib/routes.ts';
+import { RETENTION_QUEUE_URL_ENV, RETENTION_WORKER } from '../../lib/workers.ts';
+import { actionsOf, logicalId, resourcesOf, type Synthesized, statementsOf, synth } from './support.ts';
+
+type Resources = Record<string, { Type: string; Properties: Record<string, unknown> }>;
+
+let s: Synthesized;
+let resources: Resources;
+beforeAll(() => {
+  s = synth();
+  resources = s.template.toJSON().Resources as Resources;
+}, 300_000);
+
+const propsOf = (id: string) => resources[id]?.Properties ?? {};
+const queueId = () => logicalId(s.stack, s.stack.retentionWorker.queue);
+const dlqId = () => logicalId(s.stack, s.stack.retentionWorker.deadLetterQueue);
+const queueArn = () => ({ 'Fn::GetAtt': [queueId(), 'Arn'] });
+
+describe('retention queue', { timeout: 180_000 }, () => {
+  it('is encrypted, TLS only, redrives to a dead-letter queue, with a visibility timeout of 6× the worker timeout', () => {
+    expect(propsOf(queueId())).toMatchObject({
+      SqsManagedSseEnabled: true,
+      VisibilityTimeout: 6 * RETENTION_WORKER.timeoutSeconds,
+      RedrivePolicy: {
+        deadLetterTargetArn: { 'Fn::GetAtt': [dlqId(), 'Arn'] },
+        maxReceiveCount: RETENTION_WORKER.maxReceiveCount,
+      },
+    });
+    expect(propsOf(dlqId())).toMatchObject({
+      SqsManagedSseEnabled: true,
+      MessageRetentionPeriod: 14 * 86_400,
+    });
+    for (const id of [queueId(), dlqId()]) {
+      const policies = Object.values(resources).filter(
+        (r) => r.Type === 'AWS::SQS::QueuePolicy' && JSON.stringify(r.Properties.Queues).includes(id),
+      );
+      expect(JSON.stringify(policies), id).toContain('"aws:SecureTransport":"false"');
+    }
+  });
+
+  it('invokes the worker one job at a time, at most two instances, with partial batch responses', () => {
+    const mappings = Object.values(resources).filter(
+      (r) =>
+        r.Type === 'AWS::Lambda::EventSourceMapping' &&
+        JSON.stringify(r.Properties.EventSourceArn) === JSON.stringify(queueArn()),
+    );
+    expect(mappings.map((m) => m.Properties)).toEqual([
+      expect.objectContaining({
+        FunctionName: { Ref: logicalId(s.stack, s.stack.retentionWorker.worker.function) },
+        BatchSize: 1,
+        ScalingConfig: { MaximumConcurrency: 2 },
+        FunctionResponseTypes: ['ReportBatchItemFailures'],
+      }),
+    ]);
+  });
+});
+
+describe('retention worker', { timeout: 180_000 }, () => {
+  it('runs its handler with the table and its own queue, and no Management API', () => {
+    const fn = s.stack.retentionWorker.worker;
+    expect(fn.entry.endsWith(RETENTION_WORKER.entry)).toBe(true);
+    const props = propsOf(logicalId(s.stack, fn.function));
+    expect(props).toMatchObject({ Runtime: 'nodejs24.x', Architectures: ['arm64'], Timeout: 60 });
+    const env = (props.Environment as { Variables: Record<string, unknown> }).Variables;
+    expect(Object.keys(env).sort()).toEqual(
+      ['LOG_LEVEL', 'NODE_OPTIONS', RETENTION_QUEUE_URL_ENV, 'TABLE_NAME'].sort(),
+    );
+    expect(env[RETENTION_QUEUE_URL_ENV]).toEqual({ Ref: queueId() });
+  });
+
+  it('may only Query and update items under CHAT# keys, and send to (and be fed by) its own queue', () => {
+    const statements = statementsOf(s, s.stack.retentionWorker.worker);
+    const dynamo = statements.filter((st) => actionsOf(st).some((a) => a.startsWith('dynamodb:')));
+    expect(dynamo).toHaveLength(1);
+    const [only] = dynamo as [(typeof dynamo)[0]];
+    expect(actionsOf(only).sort()).toEqual(['dynamodb:Query', 'dynamodb:UpdateItem']);
+    expect(resourcesOf(only)).toEqual([s.stack.resolve(s.stack.table.table.tableArn)]);
+    expect((only as unknown as { Condition: unknown }).Condition).toEqual({
+      'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['CHAT#*'] },
+    });
+    const sqs = statements.filter((st) => actionsOf(st).some((a) => a.startsWith('sqs:')));
+    for (const st of sqs) expect(resourcesOf(st)).toEqual([queueArn()]);
+    expect(sqs.flatMap(actionsOf).sort()).toEqual(
+      [
+        'sqs:ChangeMessageVisibility',
+        'sqs:DeleteMessage',
+        'sqs:GetQueueAttributes',
+        'sqs:GetQueueUrl',
+        'sqs:ReceiveMessage',
+        'sqs:SendMessage',
+      ].sort(),
+    );
+    const all = statements.flatMap(actionsOf);
+    expect(all.filter((a) => !/^(dynamodb|sqs|logs|xray):/.test(a))).toEqual([]);
+  });
+
+  it('alarms on dead letters, a job waiting 15 minutes, errors and throttles', () => {
+    const alarms = Object.values(resources)
+      .filter((r) => r.Type === 'AWS::CloudWatch::Alarm')
+      .map((r) => r.Properties);
+    const on = (metric: string, id: string) =>
+      alarms.filter(
+        (a) => a.MetricName === metric && JSON.stringify(a.Dimensions).includes(JSON.stringify(id)),
+      );
+    expect(on('ApproximateNumberOfMessagesVisible', dlqId())).toEqual([
+      expect.objectContaining({ Namespace: 'AWS/SQS', Threshold: 1 }),
+    ]);
+    expect(on('ApproximateAgeOfOldestMessage', queueId())).toEqual([
+      expect.objectContaining({ Threshold: RETENTION_WORKER.maxAgeSeconds }),
+    ]);
+    expect(RETENTION_WORKER.maxAgeSeconds).toBe(900);
+    const fnId = logicalId(s.stack, s.stack.retentionWorker.worker.function);
+    for (const metric of ['Errors', 'Throttles']) expect(on(metric, fnId), metric).toHaveLength(1);
+  });
+});
+
+describe('producers', { timeout: 180_000 }, () => {
+  it('deleteChat alone may send to the retention queue and knows its URL', () => {
+    for (const def of ROUTES) {
+      const fn = s.stack.chatApi.functions.get(def.routeKey);
+      if (!fn) throw new Error(def.routeKey);
+      const sqs = statementsOf(s, fn).filter((st) =>
+        resourcesOf(st).some((r) => JSON.stringify(r) === JSON.stringify(queueArn())),
+      );
+      const env = (propsOf(logicalId(s.stack, fn.function)).Environment as { Variables: object }).Variables;
+      if (def.routeKey === 'deleteChat') {
+        expect(sqs.flatMap(actionsOf)).toEqual(['sqs:SendMessage']);
+        expect(env).toMatchObject({ [RETENTION_QUEUE_URL_ENV]: { Ref: queueId() } });
+      } else {
+        expect(sqs, def.routeKey).toEqual([]);
+        expect(env, def.routeKey).not.toHaveProperty(RETENTION_QUEUE_URL_ENV);
+      }
+    }
+  });
+});

@@ -1,0 +1,52 @@
+/**
+ * A deleted chat's retention in several jobs: with 4 keys a page and 2 pages a job
+ * (RETENTION_PAGE_SIZE, RETENTION_MAX_PAGES), the retention worker expires 8 items, queues the rest
+ * of the partition as a continuation job on its own queue (the Query's LastEvaluatedKey), and so on
+ * until every item of the partition has its TTL. Also what proves the worker's `sqs:SendMessage`
+ * grant on its own queue (scripts/check-iam.ts).
+ */
+import { describe, expect, it } from 'vitest';
+import { RETENTION_WORKER } from '../../lib/workers.ts';
+import type { LocalQueue } from '../../local/queue.ts';
+import { closeAll, connectUser, makeGroup, sendText } from '../support/chat.ts';
+import { uniqueId, useTestStack } from '../support/stack.ts';
+
+const PAGE = 4;
+const PAGES = 2;
+const stack = useTestStack({
+  env: { RETENTION_PAGE_SIZE: String(PAGE), RETENTION_MAX_PAGES: String(PAGES) },
+});
+const queue = () => stack.queues.get(RETENTION_WORKER.name) as LocalQueue;
+
+describe('retention jobs of a deleted chat', { timeout: 120_000 }, () => {
+  it('hands the rest of a big partition on, job after job, until every item expires', async () => {
+    const owner = await connectUser(stack, uniqueId('owner'));
+    const member = await connectUser(stack, uniqueId('member'));
+    const chat = await makeGroup(owner, [member.userId], 'Many pages');
+    for (let i = 0; i < 15; i++) {
+      await sendText(i % 2 ? member : owner, chat.chatId, `message ${i}`, { clientMessageId: `m-${i}` });
+    }
+    await stack.idle();
+    const before = Math.floor(Date.now() / 1000);
+    const { sent, invocations } = queue().stats;
+    await owner.ok('deleteChat', { chatId: chat.chatId });
+    await stack.idle();
+    const after = Math.ceil(Date.now() / 1000);
+
+    const left = await stack.items(`CHAT#${chat.chatId}`);
+    // 15 messages and 15 claims at least: more than three jobs' worth.
+    expect(left.length).toBeGreaterThanOrEqual(30);
+    const unexpiring = left.filter((i) => typeof i.ttl !== 'number' || i.ttl < before || i.ttl > after);
+    expect(unexpiring.map((i) => i.sk)).toEqual([]);
+    // One job from deleteChat, then one continuation per full job: ⌈items / 8⌉ jobs in all (one
+    // more when the last page ended exactly at the partition's end, which a Query cannot tell).
+    const jobs = queue().stats.invocations - invocations;
+    const expected = Math.ceil(left.length / (PAGE * PAGES));
+    expect(jobs).toBeGreaterThanOrEqual(expected);
+    expect(jobs).toBeLessThanOrEqual(expected + 1);
+    expect(queue().stats.sent - sent).toBe(jobs);
+    expect(queue().stats.failedRecords).toBe(0);
+    expect(queue().deadLetters).toEqual([]);
+    await closeAll(stack, owner, member);
+  });
+});

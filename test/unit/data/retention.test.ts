@@ -1,0 +1,54 @@
+/** The retention access pattern: one keys-only page of a chat partition, and a TTL update per item. */
+import { QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { describe, expect, it } from 'vitest';
+import { TTL_ATTRIBUTE } from '../../../lambdas/data/keys.ts';
+import { conditionFailed, TABLE_NAME, useMockTable } from './mock-table.ts';
+
+const { ddb, store } = useMockTable();
+const key = (sk: string) => ({ pk: 'CHAT#g1', sk });
+
+describe('retention', () => {
+  it('expires one page after the start key and says where the next starts', async () => {
+    ddb.on(QueryCommand).resolves({ Items: [key('MSG#1'), key('MSG#2')], LastEvaluatedKey: key('MSG#2') });
+    ddb.on(UpdateCommand).resolves({});
+    const page = await store.retention.expirePage('g1', 1_772_366_400, { startKey: key('CMID#x'), limit: 2 });
+    expect(page).toEqual({ count: 2, failed: 0, next: key('MSG#2') });
+    expect(ddb.commandCalls(QueryCommand)[0]?.args[0].input).toEqual({
+      TableName: TABLE_NAME,
+      KeyConditionExpression: 'pk = :pk',
+      ProjectionExpression: 'pk, sk',
+      ExpressionAttributeValues: { ':pk': 'CHAT#g1' },
+      Limit: 2,
+      ExclusiveStartKey: key('CMID#x'),
+    });
+    const updates = ddb.commandCalls(UpdateCommand).map((c) => c.args[0].input);
+    expect(updates.map((u) => u.Key)).toEqual([key('MSG#1'), key('MSG#2')]);
+    expect(updates[0]).toMatchObject({
+      UpdateExpression: 'SET #ttl = :at',
+      ExpressionAttributeNames: { '#ttl': TTL_ATTRIBUTE },
+      ExpressionAttributeValues: { ':at': 1_772_366_400 },
+      ConditionExpression: expect.stringContaining('attribute_exists'),
+    });
+  });
+
+  it('skips items already gone, counts failed updates, and ends at the last page', async () => {
+    ddb.on(QueryCommand).resolves({ Items: [key('MSG#1'), key('MSG#2'), key('MSG#3')] });
+    ddb.on(UpdateCommand).resolvesOnce({}).rejectsOnce(conditionFailed()).rejectsOnce(new Error('throttled'));
+    await expect(store.retention.expirePage('g1', 1)).resolves.toEqual({
+      count: 3,
+      failed: 1,
+      next: undefined,
+    });
+    expect(ddb.commandCalls(QueryCommand)[0]?.args[0].input).not.toHaveProperty('Limit');
+  });
+
+  it('expireChat runs every page and throws when any update failed', async () => {
+    ddb
+      .on(QueryCommand)
+      .resolvesOnce({ Items: [key('MSG#1')], LastEvaluatedKey: key('MSG#1') })
+      .resolvesOnce({ Items: [key('MSG#2')] });
+    ddb.on(UpdateCommand).rejectsOnce(new Error('throttled')).resolves({});
+    await expect(store.retention.expireChat('g1', 1)).rejects.toThrow('1 items of a deleted chat');
+    expect(ddb.commandCalls(QueryCommand)).toHaveLength(2);
+  });
+});

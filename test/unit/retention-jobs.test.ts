@@ -1,0 +1,221 @@
+/**
+ * The retention worker's jobs (lambdas/domain/retention-jobs.ts) over a fake partition: decoding,
+ * the budget of pages and of time, the continuation job, failures handed back to SQS, and
+ * `deleteChat`'s part (queue the job; expire in the request only when the queue refuses it). The
+ * queries and updates themselves run against DynamoDB Local in
+ * test/security/deleted-chat-retention*.test.ts.
+ */
+import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import type { SQSEvent } from 'aws-lambda';
+import { mockClient } from 'aws-sdk-client-mock';
+import { describe, expect, it, vi } from 'vitest';
+import type { RetentionKey } from '../../lambdas/data/retention.ts';
+import { deleteChat } from '../../lambdas/domain/chats.ts';
+import {
+  decodeRetentionJob,
+  processRetentionJobs,
+  type RetentionBudget,
+  type RetentionJob,
+  type RetentionQueue,
+  runRetentionJob,
+  SqsRetentionQueue,
+} from '../../lambdas/domain/retention-jobs.ts';
+import { caller, fakeDeps, groupChat } from './domain/fakes.ts';
+
+const job = (extra: Partial<RetentionJob> = {}): RetentionJob => ({
+  v: 1,
+  chatId: 'g1',
+  expiresAt: 1_772_366_400,
+  ...extra,
+});
+const keyAt = (i: number): RetentionKey => ({ pk: 'CHAT#g1', sk: `MSG#${String(i).padStart(4, '0')}` });
+
+/**
+ * A partition of `size` items paged like a Query: a page of `limit` keys after `startKey`, and a
+ * next key whenever the page is full (DynamoDB cannot tell that the partition ended exactly there).
+ * Each page costs `msPerPage` on the clock.
+ */
+function partition(size: number, options: { msPerPage?: number; failOnPage?: number } = {}) {
+  const clock = { ms: 0 };
+  const expired: number[] = [];
+  let pages = 0;
+  const expirePage = vi.fn(
+    async (_chatId: string, _at: number, o: { startKey?: RetentionKey | undefined; limit?: number } = {}) => {
+      pages++;
+      clock.ms += options.msPerPage ?? 0;
+      const from = o.startKey ? Number(o.startKey.sk.slice(4)) + 1 : 0;
+      const to = Math.min(size, from + (o.limit ?? size));
+      for (let i = from; i < to; i++) expired.push(i);
+      const failed = pages === options.failOnPage ? 1 : 0;
+      return { count: to - from, failed, next: to - from === o.limit ? keyAt(to - 1) : undefined };
+    },
+  );
+  return { retention: { expirePage }, clock: () => clock.ms, expired, time: clock };
+}
+
+const queueOf = () => {
+  const sent: RetentionJob[] = [];
+  const queue: RetentionQueue = { send: vi.fn(async (j: RetentionJob) => void sent.push(j)) };
+  return { queue, sent };
+};
+const budget = (b: Partial<RetentionBudget> = {}): RetentionBudget => ({
+  pageSize: 10,
+  maxPages: 3,
+  budgetMs: 1_000,
+  ...b,
+});
+
+describe('retention jobs', () => {
+  it('decode what deleteChat and the worker send, and nothing else', () => {
+    for (const good of [job(), job({ startKey: keyAt(7) })]) {
+      expect(decodeRetentionJob(JSON.stringify(good))).toEqual(good);
+    }
+    for (const bad of [
+      'not json',
+      'null',
+      '[]',
+      JSON.stringify(job({ v: 2 as 1 })),
+      JSON.stringify(job({ chatId: '' })),
+      JSON.stringify(job({ expiresAt: 1.5 })),
+      JSON.stringify(job({ expiresAt: -1 })),
+      JSON.stringify({ ...job(), expiresAt: '1772366400' }),
+      JSON.stringify(job({ startKey: { pk: 'USER#bob', sk: 'CONN#1' } })),
+      JSON.stringify(job({ startKey: { pk: 'CHAT#g2', sk: 'MSG#1' } })),
+      JSON.stringify({ ...job(), startKey: { pk: 'CHAT#g1' } }),
+      JSON.stringify({ ...job(), startKey: null }),
+    ]) {
+      expect(decodeRetentionJob(bad), bad).toBeUndefined();
+    }
+  });
+
+  it('expire a small partition in one job and queue nothing', async () => {
+    const p = partition(25);
+    const { queue, sent } = queueOf();
+    const report = await runRetentionJob(job(), { ...p, queue, budget: budget() });
+    expect(report).toEqual({ pages: 3, items: 25, continuedAt: undefined });
+    expect(p.expired).toEqual(Array.from({ length: 25 }, (_, i) => i));
+    expect(sent).toEqual([]);
+  });
+
+  it('stop after the page budget and queue the rest from the last key; the chain covers every item once', async () => {
+    const p = partition(95);
+    const { queue, sent } = queueOf();
+    const report = await runRetentionJob(job(), { ...p, queue, budget: budget() });
+    expect(report).toEqual({ pages: 3, items: 30, continuedAt: keyAt(29) });
+    expect(sent).toEqual([job({ startKey: keyAt(29) })]);
+    // Run the chain as SQS would: each continuation picks up where the last job stopped.
+    for (let i = 0; i < sent.length; i++) {
+      await runRetentionJob(sent[i] as RetentionJob, { ...p, queue, budget: budget() });
+    }
+    expect(sent).toHaveLength(3); // 4 jobs of at most 30 items for 95
+    expect(p.expired).toEqual(Array.from({ length: 95 }, (_, i) => i));
+  });
+
+  it('stop when the time budget is spent, even before the page budget', async () => {
+    const p = partition(1_000, { msPerPage: 400 });
+    const { queue, sent } = queueOf();
+    const report = await runRetentionJob(job({ startKey: keyAt(99) }), {
+      ...p,
+      queue,
+      budget: budget({ maxPages: 100, budgetMs: 1_000 }),
+    });
+    // Pages end at 400, 800 and 1,200 ms: no page starts after the budget is spent.
+    expect(report).toEqual({ pages: 3, items: 30, continuedAt: keyAt(129) });
+    expect(sent).toEqual([job({ startKey: keyAt(129) })]);
+  });
+
+  it('always makes progress: one page even when the budget is spent at once', async () => {
+    const p = partition(100, { msPerPage: 5_000 });
+    const { queue, sent } = queueOf();
+    const report = await runRetentionJob(job(), { ...p, queue, budget: budget({ budgetMs: 1 }) });
+    expect(report.pages).toBe(1);
+    expect(sent).toEqual([job({ startKey: keyAt(9) })]);
+  });
+});
+
+describe('the retention worker', () => {
+  const event = (...bodies: string[]): SQSEvent =>
+    ({ Records: bodies.map((body, i) => ({ messageId: `m${i}`, body })) }) as unknown as SQSEvent;
+
+  it('hands a job back to SQS when an update failed, queueing no continuation', async () => {
+    const p = partition(95, { failOnPage: 2 });
+    const { queue, sent } = queueOf();
+    const out = await processRetentionJobs(event(JSON.stringify(job())), { ...p, queue, budget: budget() });
+    expect(out.batchItemFailures).toEqual([{ itemIdentifier: 'm0' }]);
+    expect(sent).toEqual([]);
+  });
+
+  it('hands a job back to SQS when its continuation cannot be sent', async () => {
+    const p = partition(95);
+    const queue: RetentionQueue = { send: vi.fn(async () => Promise.reject(new Error('SQS down'))) };
+    const out = await processRetentionJobs(event(JSON.stringify(job())), { ...p, queue, budget: budget() });
+    expect(out.batchItemFailures).toEqual([{ itemIdentifier: 'm0' }]);
+  });
+
+  it('drops a message that is not a job and runs the others of the batch', async () => {
+    const p = partition(5);
+    const { queue } = queueOf();
+    const out = await processRetentionJobs(event('{"v":1}', JSON.stringify(job())), {
+      ...p,
+      queue,
+      budget: budget(),
+    });
+    expect(out.batchItemFailures).toEqual([]);
+    expect(p.expired).toEqual([0, 1, 2, 3, 4]);
+  });
+});
+
+describe('SqsRetentionQueue', () => {
+  it('sends one job as one message to its queue', async () => {
+    const sqs = mockClient(SQSClient);
+    try {
+      sqs.on(SendMessageCommand).resolves({ MessageId: 'x' });
+      const client = new SQSClient({
+        region: 'us-east-1',
+        credentials: { accessKeyId: 'x', secretAccessKey: 'x' },
+      });
+      await new SqsRetentionQueue(async () => client, 'https://sqs.example/1/r').send(
+        job({ startKey: keyAt(3) }),
+      );
+      const calls = sqs.commandCalls(SendMessageCommand);
+      expect(calls).toHaveLength(1);
+      expect(calls[0]?.args[0].input.QueueUrl).toBe('https://sqs.example/1/r');
+      expect(JSON.parse(String(calls[0]?.args[0].input.MessageBody))).toEqual(job({ startKey: keyAt(3) }));
+    } finally {
+      sqs.restore();
+    }
+  });
+});
+
+describe('deleteChat and the retention queue', () => {
+  const ann = caller('ann');
+  const deletion = async (queue: RetentionQueue | undefined) => {
+    const fake = fakeDeps();
+    fake.store.chats.getWithMembers.mockResolvedValue(groupChat('ann', ['ann', 'bob']));
+    fake.store.chats.delete.mockResolvedValue(groupChat('ann', ['ann', 'bob']).members);
+    const expiresAt = Math.floor(fake.deps.now().getTime() / 1000);
+    await expect(deleteChat({ ...fake.deps, retentionQueue: queue }, ann, { chatId: 'g1' })).resolves.toEqual(
+      { chatId: 'g1' },
+    );
+    return { ...fake, expiresAt };
+  };
+
+  it('queues the job after the deletion and leaves the items to the worker', async () => {
+    const { queue, sent } = queueOf();
+    const { store, expiresAt } = await deletion(queue);
+    expect(sent).toEqual([job({ expiresAt })]);
+    expect(store.chats.delete.mock.invocationCallOrder[0]).toBeLessThan(
+      (queue.send as ReturnType<typeof vi.fn>).mock.invocationCallOrder[0] as number,
+    );
+    expect(store.retention.expireChat).not.toHaveBeenCalled();
+  });
+
+  it('expires the items in the request when the queue refuses the job, or there is none', async () => {
+    const refusing: RetentionQueue = { send: vi.fn(async () => Promise.reject(new Error('SQS down'))) };
+    for (const queue of [refusing, undefined]) {
+      const { store, expiresAt } = await deletion(queue);
+      expect(store.retention.expireChat).toHaveBeenCalledWith('g1', expiresAt);
+    }
+    expect(refusing.send).toHaveBeenCalledTimes(1);
+  });
+});
