@@ -106,7 +106,8 @@ describe('a scheduled message', () => {
     const alice2 = await anotherSocket(stack, alice);
     const bob = await connectUser(stack);
     const chat = await makeGroup(alice, [bob.userId]);
-    const sendAt = inMs(2000);
+    // Far enough ahead that the cancel lands first on a loaded machine (at 2 s it once went out first).
+    const sendAt = inMs(5000);
     const scheduled = await schedule(alice, chat.chatId, 'never mind', sendAt);
 
     const notFound = await bob.request('cancelScheduled', { scheduledId: scheduled.scheduledId });
