@@ -47,8 +47,9 @@ export function targets(r: Omit<BenchResults, 'targets' | 'ok'>, users: number):
       : 'n/a',
     status: judge(send ? send.total <= 8 : undefined),
   });
-  // Typing writes nothing but the rate limiter's lease: one write per up to 10 frames of a user on one
-  // instance (lambdas/shared/rate-leases.ts). Averaged over every typing frame measured.
+  // Typing writes nothing but the rate limiter's lease: an instance's leases of a window grow 1, 2, 4, 8,
+  // then 10 frames per write (lambdas/shared/rate-leases.ts): 4 writes for the first 15 frames, then one
+  // per 10; a user typing every 3 s (20 frames a minute) costs 0.25. Averaged over every frame measured.
   const typing = r.cost ? [...r.cost.fresh, ...r.cost.seeded].filter((c) => c.routeKey === 'typing') : [];
   const typingFrames = typing.reduce((n, t) => n + t.repetitions, 0);
   const typingWrite =
@@ -57,12 +58,12 @@ export function targets(r: Omit<BenchResults, 'targets' | 'ok'>, users: number):
       : undefined;
   out.push({
     name: 'typing writes only the limiter lease',
-    goal: '≤ 0.2 write units per frame on average',
+    goal: '≤ 0.3 write units per frame on average',
     measured:
       typingWrite === undefined
         ? 'n/a'
         : `${typingWrite} write units per frame over ${typingFrames} frames (${typing.length} measurements)`,
-    status: judge(typingWrite === undefined ? undefined : typingWrite <= 0.2),
+    status: judge(typingWrite === undefined ? undefined : typingWrite <= 0.3),
   });
   if (r.cost) {
     const grown = r.cost.fresh

@@ -42,7 +42,7 @@ export interface CostCase {
   readonly maxRepeat?: number;
   /**
    * Exactly this many repetitions, whatever the round's: typing is measured over 10 frames, so its
-   * average shows the rate limiter's lease (one write per up to 10 frames, rate-leases.ts).
+   * average shows the rate limiter's leases (1, 2, 4, 8, then 10 frames per write, rate-leases.ts).
    */
   readonly repeat?: number;
   /** Its name in the cost-per-million-messages table, for the messages priced there. */
@@ -52,7 +52,7 @@ export interface CostCase {
 const pad3 = (i: number) => String(i).padStart(3, '0');
 const label = (text: string) => () => text;
 
-/** Typing frames per measurement: one lease of the limiter at most (lambdas/shared/rate-limits.ts). */
+/** Typing frames per measurement (the limiter's leases: lambdas/shared/rate-leases.ts). */
 export const TYPING_FRAMES = 10;
 
 /** The label of the case the main per-message target is judged on. */

@@ -6,7 +6,10 @@
  * the limit holds across sockets and instances as an upper bound; frames leased but not used by an
  * instance are lost (stricter, never looser). So leases are sized to what is left:
  * `k = min(K, ceil(remaining / 4))` (K: the action's `lease` in rate-limits.ts), down to 1 near the
- * limit, and a user whose frames all reach one instance can still use all `max`.
+ * limit, and a user whose frames all reach one instance can still use all `max`. On AWS an instance
+ * serves one request at a time, so a burst of one user (an outbox flush) spreads over many instances:
+ * each instance's first lease in a window is 1 frame, and each next one doubles (1, 2, 4, 8, K), so
+ * an instance that sees one frame wastes nothing and a busy one soon writes once per K frames.
  *
  * A lease belongs to one window (user, action, windowStart) and expires with it: frames left at
  * `windowStart + window` are dropped, never carried into the next window. Once the window is known
@@ -30,6 +33,8 @@ interface Entry {
   tokens: number;
   /** `max - count` as this instance last saw it (0: the window is exhausted). */
   remaining: number;
+  /** The most this instance asks for in its next lease of this window (doubles, up to K). */
+  nextSize: number;
   /** The lease request in flight for this pair, which concurrent frames wait for. */
   inflight: Promise<void> | undefined;
 }
@@ -96,11 +101,14 @@ export class RateLeases {
     const known = previous !== undefined && previous.endsAt > 0;
     const current = known && nowMs < previous.endsAt;
     const remaining = current ? previous.remaining : known ? undefined : limit.max;
+    // A new window (or none known) starts again from a lease of one frame.
+    const cap = current ? previous.nextSize : 1;
     const holder: Entry = previous ?? {
       windowStart: 0,
       endsAt: 0,
       tokens: 0,
       remaining: limit.max,
+      nextSize: 1,
       inflight: undefined,
     };
     let result: LeaseResult | undefined;
@@ -110,7 +118,7 @@ export class RateLeases {
         windowMs,
         nowMs,
         remaining,
-        size: (left) => leaseSize(limit, left),
+        size: (left) => Math.min(cap, leaseSize(limit, left)),
       })
       .then((got) => {
         result = got;
@@ -120,6 +128,7 @@ export class RateLeases {
             endsAt: got.windowStart + windowMs,
             tokens: got.granted,
             remaining: limit.max - got.count,
+            nextSize: Math.min(limit.lease, Math.max(1, got.granted) * 2),
             inflight: undefined,
           });
         } else if (got.windowStart !== undefined) {
@@ -128,6 +137,7 @@ export class RateLeases {
             endsAt: got.windowStart + windowMs,
             tokens: 0,
             remaining: 0,
+            nextSize: 1,
             inflight: undefined,
           });
         }

@@ -9,7 +9,8 @@
  * so it holds across all of the user's sockets and every function instance.
  *
  * A function instance leases up to `lease` frames of the window in one conditional write and spends
- * them from memory (rate-leases.ts): about 1/`lease` write per frame for frequent actions; rare,
+ * them from memory (rate-leases.ts; its first lease of a window is 1 frame, doubling up to `lease`):
+ * about 1/`lease` write per frame for frequent actions; rare,
  * expensive actions lease 1 (one write per frame, no frame of the window left unused elsewhere).
  */
 export interface RateLimit {

@@ -103,44 +103,46 @@ describe('rate-limit leases', () => {
     expect(one.requests).toBe(before);
   });
 
-  it('sequential frames cost one write per lease: 0.1 write per frame for 100 frames', async () => {
+  it('sequential frames cost one write per lease: 13 writes for 100 frames (leases of 1, 2, 4, 8, then 10)', async () => {
     const user = uniqueId('typist');
     const one = instance();
     for (let i = 0; i < 100; i++) {
       expect(await one.leases.take(user, 'sendMessage', LIMIT, t0 + i)).toEqual({ allowed: true });
     }
-    expect(one.requests).toBe(10);
-    expect((await windowItem(user))?.count).toBe(100);
+    expect(one.requests).toBe(13);
+    // 15 frames in the first four leases, then nine of 10: 5 frames leased and not (yet) used.
+    expect((await windowItem(user))?.count).toBe(105);
   });
 
   it('a lease expires with its window: its frames do not carry into the next', async () => {
     const user = uniqueId('turn');
     const one = instance();
     expect(await one.leases.take(user, 'sendMessage', LIMIT, t0)).toEqual({ allowed: true });
-    expect(await windowItem(user)).toEqual(expect.objectContaining({ windowStart: t0, count: 10 }));
-    // 9 frames of the lease are left, but the window is over: a new window is opened (one write,
-    // the holder knows the old one ended) and counts only the new lease.
+    expect(await one.leases.take(user, 'sendMessage', LIMIT, t0 + 1)).toEqual({ allowed: true });
+    expect(await windowItem(user)).toEqual(expect.objectContaining({ windowStart: t0, count: 3 }));
+    // 1 frame of the second lease (2) is left, but the window is over: a new window is opened (one
+    // write, the holder knows the old one ended) and counts only the new lease, of 1 frame again.
     const next = t0 + WINDOW_MS;
     const before = one.requests;
     expect(await one.leases.take(user, 'sendMessage', LIMIT, next)).toEqual({ allowed: true });
     expect(one.requests - before).toBe(1);
-    expect(await windowItem(user)).toEqual(expect.objectContaining({ windowStart: next, count: 10 }));
+    expect(await windowItem(user)).toEqual(expect.objectContaining({ windowStart: next, count: 1 }));
   });
 
   it('another instance that opened the window first: the late opener extends it instead', async () => {
     const user = uniqueId('race');
     const [a, b] = [instance(), instance()];
     const small: RateLimit = { max: 12, windowSeconds: 60, lease: 10 };
-    // Both leased in the first window: 3 frames each (a quarter of the 12 either believes are left).
+    // Both leased in the first window: 1 frame each (an instance's first lease of a window).
     await takeMany(a, user, 1, t0, small);
     await takeMany(b, user, 1, t0, small);
-    expect((await windowItem(user))?.count).toBe(6);
+    expect((await windowItem(user))?.count).toBe(2);
     // The window turns; A opens the next, B (whose lease is of the old window) tries to open, is
     // refused, and extends A's window.
     const next = t0 + WINDOW_MS + 5;
     expect(allowed(await takeMany(a, user, 1, next, small))).toBe(1);
     expect(allowed(await takeMany(b, user, 1, next + 1, small))).toBe(1);
-    expect(await windowItem(user)).toMatchObject({ windowStart: next, count: 6 });
+    expect(await windowItem(user)).toMatchObject({ windowStart: next, count: 2 });
   });
 
   it('refused at the limit with retryAfterMs, as without leases', async () => {
@@ -178,17 +180,17 @@ describe('rate-limit leases', () => {
     const user = uniqueId('spread');
     const small: RateLimit = { max: 40, windowSeconds: 60, lease: 10 };
     const [a, b, c] = [instance(), instance(), instance()];
-    // A and B each lease 10 (a quarter of 40 is more than K), believing 30 and 20 are left.
-    await takeMany(a, user, 1, t0, small);
-    await takeMany(b, user, 1, t0, small);
+    // A and B each take 2 frames (leases of 1 and 2): each holds 1 frame; 6 of 40 are counted.
+    await takeMany(a, user, 2, t0, small);
+    await takeMany(b, user, 2, t0, small);
     // C spends what is left; then A and B spend their leases and ask again on their old beliefs.
     const fromC = await takeMany(c, user, 40, t0, small);
     const fromAB = [
       ...(await takeMany(a, user, 20, t0 + 1, small)),
       ...(await takeMany(b, user, 20, t0 + 1, small)),
     ];
-    expect(allowed(fromC)).toBe(20);
-    expect(allowed(fromAB)).toBe(18);
+    expect(allowed(fromC)).toBe(34);
+    expect(allowed(fromAB)).toBe(2);
     expect(await windowItem(user)).toMatchObject({ count: 40 });
   });
 });
