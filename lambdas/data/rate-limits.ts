@@ -65,6 +65,9 @@ function windowOf(item: Item | undefined): { start: number; count: number } | un
   return typeof start === 'number' && typeof count === 'number' ? { start, count } : undefined;
 }
 
+/** What a frame refused after losing every race for the window is told to wait. */
+const CONTENDED_RETRY_MS = 1_000;
+
 export class RateLimitRepository {
   constructor(private readonly table: TableClient) {}
 
@@ -97,7 +100,8 @@ export class RateLimitRepository {
       if (current.count >= max) return limited(current.start);
       remaining = max - current.count;
     }
-    return { kind: 'limited', retryAfterMs: windowMs };
+    // Lost every race with other instances (contention, not exhaustion): retry soon, not a window later.
+    return { kind: 'limited', retryAfterMs: Math.min(windowMs, CONTENDED_RETRY_MS) };
   }
 
   /** `count + k` within the current window (or a new item with `count = k`); else the old item. */
