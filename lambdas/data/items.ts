@@ -22,12 +22,14 @@ import {
 export const CONNECTION_TTL_SECONDS = 2 * 60 * 60 + 10 * 60;
 
 /**
- * How long a socket may be inside its `$connect` after its records were stored: API Gateway's
- * integration timeout is 29 s, so no `$connect` lasts longer. Until its `$connect` returns, the
- * Management API answers 410 for the socket, exactly as for a gone one: a record younger than this
- * is never removed on a 410 (`deleteIfSettled` here and in rosters.ts).
+ * How long a socket may be inside its handshake, counted from its `connectedAt` (when the gateway
+ * took the upgrade, before the authorizer ran): the authorizer plus `$connect` (API Gateway's
+ * integration timeout is 29 s each), with a margin for clocks and whole seconds. Until its `$connect`
+ * returns, the Management API answers 410 for the socket, exactly as for a gone one: a record
+ * younger than this is never removed on a 410 (`deleteIfSettled` in connections.ts and rosters.ts),
+ * and the socket cap's recount counts it as open (socket-liveness.ts).
  */
-export const HANDSHAKE_SECONDS = 30;
+export const HANDSHAKE_SECONDS = 60;
 
 const CHAT_KINDS = ['direct', 'group'] as const;
 const ROLES = ['owner', 'member'] as const;

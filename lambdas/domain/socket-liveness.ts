@@ -5,11 +5,11 @@
  * has its record removed by the fan-out's `isOpen`).
  */
 import type { OpenConnection } from '../data/connections.ts';
-import { CONNECTION_TTL_SECONDS } from '../data/items.ts';
+import { CONNECTION_TTL_SECONDS, HANDSHAKE_SECONDS } from '../data/items.ts';
 import type { Deps } from './deps.ts';
 
-/** How long a `$connect` may take (API Gateway's integration timeout is 29 s), with a margin. */
-export const CONNECTING_SECONDS = 60;
+/** How long a `$connect` may take: the same bound as the fan-out's (`HANDSHAKE_SECONDS`). */
+export const CONNECTING_SECONDS = HANDSHAKE_SECONDS;
 
 export function isSocketOpen(deps: Deps, userId: string, socket: OpenConnection): Promise<boolean> {
   const connectedAt = socket.expiresAt - CONNECTION_TTL_SECONDS;

@@ -73,7 +73,7 @@ describe('a 410 from a socket still in its $connect', () => {
     );
     expect(removed()).toBe(0);
 
-    // The same socket 35 s later is not connecting any more: it is gone.
+    // The same socket a little over a minute later is not connecting any more: it is gone.
     expect(await ageSocket(stack, { userId: bob.userId, connectionId: pending })).toBe(1);
     const second = await sendText(alice, chat.chatId, 'still there?');
     expect(await bob.event('message.created', aboutMessage(second.messageId))).toBeTruthy();

@@ -1,7 +1,7 @@
 /**
  * Sockets that vanished after being open a while (a phone that lost its network): the gateway drops
  * them without `$disconnect`, and their records look older than `HANDSHAKE_SECONDS`, so the next post
- * that gets 410 forgets them. A socket that vanishes within its first 30 s is not forgotten on a 410
+ * that gets 410 forgets them. A socket that vanishes within its first 60 s (`HANDSHAKE_SECONDS`) is not forgotten on a 410
  * (it may still be inside its `$connect`), which is why the cleanup suites age their ghosts first.
  * Aging rewrites the expiry (connection time + TTL) of the socket's connection record and of every
  * roster entry it has (a Scan of the test's own table: fine for a test, never in the product).
