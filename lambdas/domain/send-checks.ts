@@ -1,10 +1,10 @@
 /**
  * What a send does before its seq is allocated, in as few sequential round trips as is safe:
  *
- * - the checks (`checkSend`): the block check (direct chats: one key lookup), the pre-send hook (it
- *   may refuse or rewrite the text), and the `replyTo` check (one key lookup). They only read and
- *   do not depend on each other, so they run together; when several refuse, the answer is the one
- *   the send gave when they ran one after the other (block, hook, replyTo).
+ * - the checks (`checkSend`): the block check (direct chats: one key lookup) and the `replyTo` check
+ *   (one key lookup) run together; the pre-send hook (it may refuse or rewrite the text) runs once
+ *   the block check passed, so a blocked sender's text never reaches it. When several refuse, the
+ *   answer is the one the send gave when they ran one after the other (block, hook, replyTo).
  * - the clientMessageId claim (`claimClientId`), made at the same time as the checks when the send
  *   has no attachments. The claim holds no part of the message (its key names the sender, the chat
  *   and the clientMessageId; it records a time and a token), so a hook's rewrite cannot make it
@@ -48,15 +48,20 @@ export async function checkSend<T extends CheckedSend>(
   head: ChatHead,
   request: T,
 ): Promise<T> {
-  const [blocked, screened, reply] = await Promise.allSettled([
-    refuseBlockedSend(deps, caller, head),
-    screenMessage(caller, request), // the pre-send hook (hooks.ts), if configured
-    request.replyTo === undefined ? undefined : checkReplyTo(deps, request.chatId, request.replyTo),
-  ]);
-  if (blocked.status === 'rejected') throw blocked.reason;
-  if (screened.status === 'rejected') throw screened.reason;
-  if (reply.status === 'rejected') throw reply.reason;
-  return screened.value;
+  const reply =
+    request.replyTo === undefined
+      ? Promise.resolve(undefined)
+      : checkReplyTo(deps, request.chatId, request.replyTo).then(
+          () => undefined,
+          (error: unknown) => ({ error }),
+        );
+  // The hook only sees sends the block check let through: a blocked sender's text never reaches a
+  // moderation service (and is not paid for). Without a hook this adds nothing to the sequence.
+  await refuseBlockedSend(deps, caller, head);
+  const screened = await screenMessage(caller, request); // the pre-send hook (hooks.ts), if configured
+  const refused = await reply;
+  if (refused) throw refused.error;
+  return screened;
 }
 
 /** Whether the claim may be made while the checks run: unless a configured hook may take long. */

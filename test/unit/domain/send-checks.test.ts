@@ -76,6 +76,21 @@ describe('sendMessage: the checks and the claim run together', () => {
     expect(fanOut.toUsers).not.toHaveBeenCalled();
   });
 
+  it("never shows a blocked sender's text to the hook", async () => {
+    const { deps, store } = withDirect();
+    store.blocks.isBlocked.mockResolvedValue(true);
+    const screened: string[] = [];
+    hook.screen = async (input) => {
+      screened.push(String(input.text));
+      return input;
+    };
+    await expect(sendMessage(deps, ann, send)).rejects.toMatchObject({ code: 'FORBIDDEN' });
+    expect(screened).toEqual([]);
+    store.blocks.isBlocked.mockResolvedValue(false);
+    await expect(sendMessage(deps, ann, send)).resolves.toMatchObject({ duplicate: false });
+    expect(screened).toEqual([send.text]);
+  });
+
   it('gives the claim back when the hook denies the message', async () => {
     const { deps, store } = withDirect();
     hook.screen = async () => {
