@@ -60,7 +60,7 @@ export class QueueWorker extends Construct {
       enforceSSL: true,
       // Lambda's advice for SQS event sources: at least six times the function's timeout.
       visibilityTimeout: Duration.seconds(6 * def.timeoutSeconds),
-      retentionPeriod: Duration.days(1),
+      retentionPeriod: Duration.days(def.retentionDays ?? 1),
       deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: def.maxReceiveCount },
       removalPolicy,
     });

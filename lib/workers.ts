@@ -40,6 +40,11 @@ export interface QueueWorkerDefinition {
   readonly maxReceiveCount: number;
   /** Alarm when the oldest message has waited this long. */
   readonly maxAgeSeconds: number;
+  /**
+   * How long SQS keeps a job (days, 1–14; default 1). A job kept longer is deleted by SQS without
+   * reaching the dead-letter queue: work that must not be lost keeps its jobs 14 days.
+   */
+  readonly retentionDays?: number;
 }
 
 /**
@@ -90,6 +95,8 @@ export const RETENTION_WORKER: QueueWorkerDefinition = {
   timeoutSeconds: 60,
   maxReceiveCount: 5,
   maxAgeSeconds: 900,
+  // A dropped job is a deleted chat whose messages are never purged: keep jobs as long as SQS can.
+  retentionDays: 14,
 };
 
 export const WORKERS: readonly QueueWorkerDefinition[] = [FANOUT_WORKER, RETENTION_WORKER];

@@ -24,9 +24,11 @@ const dlqId = () => logicalId(s.stack, s.stack.retentionWorker.deadLetterQueue);
 const queueArn = () => ({ 'Fn::GetAtt': [queueId(), 'Arn'] });
 
 describe('retention queue', { timeout: 180_000 }, () => {
-  it('is encrypted, TLS only, redrives to a dead-letter queue, with a visibility timeout of 6× the worker timeout', () => {
+  it('is encrypted, TLS only, keeps jobs 14 days, redrives to a dead-letter queue, with a visibility timeout of 6× the worker timeout', () => {
     expect(propsOf(queueId())).toMatchObject({
       SqsManagedSseEnabled: true,
+      // SQS deletes a job older than this without a dead letter: a chat that would never be purged.
+      MessageRetentionPeriod: 14 * 86_400,
       VisibilityTimeout: 6 * RETENTION_WORKER.timeoutSeconds,
       RedrivePolicy: {
         deadLetterTargetArn: { 'Fn::GetAtt': [dlqId(), 'Arn'] },
