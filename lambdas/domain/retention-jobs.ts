@@ -133,8 +133,9 @@ export interface RetentionJobReport {
 
 /**
  * Expires pages from the job's start until the partition ends or the budget (pages or time) is
- * spent, then queues the rest. Throws when an update failed or the continuation could not be sent:
- * the job is then delivered again.
+ * spent, then queues the rest. A page that fails after others succeeded is where the continuation
+ * starts. Throws when the first page failed or the continuation could not be sent: the job is then
+ * delivered again.
  */
 export async function runRetentionJob(
   job: RetentionJob,
@@ -147,10 +148,30 @@ export async function runRetentionJob(
   let pages = 0;
   let items = 0;
   for (;;) {
-    const page = await deps.retention.expirePage(job.chatId, job.expiresAt, { startKey, limit: pageSize });
+    const from = startKey;
+    let page: Awaited<ReturnType<typeof deps.retention.expirePage>>;
+    try {
+      page = await deps.retention.expirePage(job.chatId, job.expiresAt, { startKey, limit: pageSize });
+      if (page.failed > 0) throw new Error(`${page.failed} items of a deleted chat were not given a TTL`);
+    } catch (error) {
+      // Nothing done yet: SQS delivers this job again (and dead-letters it after 5 receives). After
+      // some progress, the rest continues from the failed page in a new job: a job never redoes pages
+      // it finished, and every job either advances a page or fails.
+      if (pages === 0 || from === undefined) throw error;
+      logger.warn('a retention page failed; the rest continues from it in a new job', {
+        chatId: job.chatId,
+        error,
+      });
+      await deps.queue.send({
+        v: RETENTION_JOB_VERSION,
+        chatId: job.chatId,
+        expiresAt: job.expiresAt,
+        startKey: from,
+      });
+      return { pages, items, continuedAt: from };
+    }
     pages++;
     items += page.count;
-    if (page.failed > 0) throw new Error(`${page.failed} items of a deleted chat were not given a TTL`);
     startKey = page.next;
     if (!startKey) return { pages, items, continuedAt: undefined };
     if (pages >= maxPages || clock() - started >= budgetMs) break;

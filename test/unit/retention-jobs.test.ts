@@ -137,12 +137,21 @@ describe('the retention worker', () => {
   const event = (...bodies: string[]): SQSEvent =>
     ({ Records: bodies.map((body, i) => ({ messageId: `m${i}`, body })) }) as unknown as SQSEvent;
 
-  it('hands a job back to SQS when an update failed, queueing no continuation', async () => {
-    const p = partition(95, { failOnPage: 2 });
+  it('hands a job back to SQS when its first page failed, queueing no continuation', async () => {
+    const p = partition(95, { failOnPage: 1 });
     const { queue, sent } = queueOf();
     const out = await processRetentionJobs(event(JSON.stringify(job())), { ...p, queue, budget: budget() });
     expect(out.batchItemFailures).toEqual([{ itemIdentifier: 'm0' }]);
     expect(sent).toEqual([]);
+  });
+
+  it('continues from a page that failed after others succeeded, without redoing them', async () => {
+    const p = partition(95, { failOnPage: 2 });
+    const { queue, sent } = queueOf();
+    const out = await processRetentionJobs(event(JSON.stringify(job())), { ...p, queue, budget: budget() });
+    expect(out.batchItemFailures).toEqual([]);
+    // The first page's last key: the continuation redoes the failed second page, not the first.
+    expect(sent).toEqual([job({ startKey: keyAt(budget().pageSize - 1) })]);
   });
 
   it('hands a job back to SQS when its continuation cannot be sent', async () => {
