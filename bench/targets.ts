@@ -11,9 +11,10 @@ export function targets(r: Omit<BenchResults, 'targets' | 'ok'>, users: number):
     ok === undefined ? 'SKIPPED' : ok ? 'PASS' : 'MISS';
   const f = r.floor?.floor;
   const ratio = (a: number, b: number) => (b > 0 ? Math.round((a / b) * 100) / 100 : Number.NaN);
+  // Issue 15's goals: p50 and p99 both within 3× of the same run's floor.
   for (const [pct, factor] of [
     ['p50', 3],
-    ['p99', 10],
+    ['p99', 3],
   ] as const) {
     out.push({
       name: `1:1 ${pct} vs floor`,
@@ -39,13 +40,14 @@ export function targets(r: Omit<BenchResults, 'targets' | 'ok'>, users: number):
   const send = r.cost?.fresh.find((c) => c.label === DIRECT_SEND_LABEL);
   out.push({
     name: '1:1 1 KB message with clientMessageId',
-    goal: '≤ 8 DynamoDB units (reads + writes, transactional at 2x)',
+    // Issue 15's goal (an earlier issue asked for 8).
+    goal: '≤ 6 DynamoDB units (reads + writes, transactional at 2x)',
     measured: send
       ? `${send.total} units (${send.read} read + ${send.write} write): ${Object.entries(send.commands)
           .map(([k, c]) => `${k}×${c.calls} ${c.read + c.write + c.estimatedWrite}`)
           .join(', ')}`
       : 'n/a',
-    status: judge(send ? send.total <= 8 : undefined),
+    status: judge(send ? send.total <= 6 : undefined),
   });
   // Typing writes nothing but the rate limiter's lease: an instance's leases of a window grow 1, 2, 4, 8,
   // then 10 frames per write (lambdas/shared/rate-leases.ts): 4 writes for the first 15 frames, then one
