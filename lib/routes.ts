@@ -4,102 +4,31 @@
  * The CDK stack creates one route and one function per entry; the local gateway loads the same
  * handler modules in-process. Adding a route here is all the wiring a new action needs.
  *
- * Over 300 lines on purpose: one entry per contract action, read side by side with its grants, is the
- * point of the file (the grant types and named grant sets above the table explain the entries).
+ * Its types are in lib/route-types.ts (re-exported here), the named grant sets its entries use in
+ * lib/route-grants.ts.
  */
 import type { ActionName } from '../lambdas/contract/index.ts';
+import {
+  BY_CLIENT_ID,
+  BY_VERSION,
+  DELETE_STALE,
+  FAN_OUT,
+  FILL_VOIDS,
+  MEMBERSHIPS,
+  RATE_LIMIT,
+  ROSTER_WRITES,
+  SIGN_DOWNLOADS,
+} from './route-grants.ts';
+import type { ActionRoute, RouteDefinition } from './route-types.ts';
 
-/** DynamoDB actions a function may be granted on the table (its items). Never Scan. */
-export type TableItemAction =
-  | 'dynamodb:GetItem'
-  | 'dynamodb:BatchGetItem'
-  | 'dynamodb:Query'
-  | 'dynamodb:PutItem'
-  | 'dynamodb:UpdateItem'
-  | 'dynamodb:DeleteItem'
-  | 'dynamodb:BatchWriteItem'
-  | 'dynamodb:ConditionCheckItem';
-
-/**
- * What a route may do to the table (lib/chat-table.ts turns each into an IAM statement):
- *
- * - a plain action: on the table's items (the table ARN only; item actions cannot target an index);
- * - `dynamodb:Query:<index>`: Query on that secondary index (its ARN only);
- * - `dynamodb:DeleteItem:userPartitions`: DeleteItem where the partition key is `USER#…` only
- *   (`dynamodb:LeadingKeys`): removing stale connection records, which live in their user's partition,
- *   without the power to delete chats, members or messages.
- * - `dynamodb:DeleteItem:socketPartitions`: the same on `USER#…` and `ROSTER#…` partitions: a socket
- *   found gone while posting a group's event also leaves that group's roster (lambdas/data/rosters.ts).
- *
- * `scripts/check-iam.ts` proves after every test run that each function uses all of these and nothing else.
- */
-export type TableAction =
-  | TableItemAction
-  | 'dynamodb:Query:gsi1'
-  | 'dynamodb:Query:lsi1'
-  | 'dynamodb:Query:lsi2'
-  | 'dynamodb:Query:gsi2'
-  | 'dynamodb:DeleteItem:userPartitions'
-  | 'dynamodb:DeleteItem:socketPartitions';
-
-/**
- * S3 actions a function may be granted on the media bucket's objects (`<bucket>/chats/*` only).
- * A function that presigns URLs needs the actions of the requests those URLs make.
- */
-export type MediaAction = 's3:GetObject' | 's3:PutObject' | 's3:PutObjectTagging' | 's3:DeleteObject';
-
-/**
- * Resources beside the table and the Management API that a route function uses; the stack grants
- * each one by its construct, with the least the route needs.
- * - `scheduledQueue`: sends to the due queue of scheduled messages (lib/scheduled-messages.ts).
- * - `retentionQueue`: sends a deleted chat's retention job (lib/workers.ts `RETENTION_WORKER`).
- */
-export type RouteResource = 'scheduledQueue' | 'retentionQueue';
-
-export interface RouteThrottle {
-  /** Steady-state requests per second. */
-  readonly rateLimit: number;
-  /** Burst bucket size. */
-  readonly burstLimit: number;
-}
-
-export interface RouteDefinition {
-  /** API Gateway route key: `$connect`, `$disconnect`, `$default` or the action name (case-sensitive). */
-  readonly routeKey: string;
-  /** PascalCase name used for construct ids and function names. */
-  readonly name: string;
-  /** Handler module, relative to the repository root; it exports `handler`. */
-  readonly entry: string;
-  /** Table actions the function needs (least privilege). */
-  readonly tableActions: readonly TableAction[];
-  /** Whether the function posts to or deletes connections through the Management API. */
-  readonly managementApi: boolean;
-  /**
-   * Whether the function posts events to other sockets, and so may hand a large fan-out to the
-   * fan-out queue (lib/workers.ts): it is granted `sqs:SendMessage` on that queue.
-   */
-  readonly postsEvents: boolean;
-  /**
-   * Media bucket actions the function needs, on the media key prefix only.
-   * @default none (and no bucket in its environment)
-   */
-  readonly mediaActions?: readonly MediaAction[];
-  /**
-   * Whether the handler's return body is sent back to the calling socket (a two-way route).
-   * @default true for every route but `$connect` and `$disconnect`
-   */
-  readonly returnResponse: boolean;
-  /**
-   * Per-route throttling on the stage.
-   * @default the stage's default route throttling
-   */
-  readonly throttle?: RouteThrottle;
-  /**
-   * Other resources the function uses.
-   * @default none
-   */
-  readonly uses?: readonly RouteResource[];
-}
+export type {
+  MediaAction,
+  RouteDefinition,
+  RouteResource,
+  RouteThrottle,
+  TableAction,
+  TableItemAction,
+} from './route-types.ts';
 
 /** The Lambda REQUEST authorizer guarding `$connect`. */
 export const AUTHORIZER = {
@@ -108,60 +37,6 @@ export const AUTHORIZER = {
   /** Identity source: the `token` query string parameter. */
   queryParameter: 'token',
 } as const;
-
-/** Removes connection records of sockets found gone (410) while posting or probing presence. */
-const DELETE_STALE: readonly TableAction[] = ['dynamodb:DeleteItem:userPartitions'];
-
-/**
- * Every fanning-out route reads the targets' sockets (connection records or a group's roster) and
- * removes stale connections, and their roster entries, found while posting.
- */
-const FAN_OUT: readonly TableAction[] = ['dynamodb:Query', 'dynamodb:DeleteItem:socketPartitions'];
-
-/** Roster entries and join markers are put and deleted 25 at a time (lambdas/data/rosters.ts). */
-const ROSTER_WRITES: TableAction = 'dynamodb:BatchWriteItem';
-
-/** A user's chat memberships (presence peers, listChats). */
-const MEMBERSHIPS: TableAction = 'dynamodb:Query:gsi1';
-
-/** A chat's messages by their latest version (sync). */
-const BY_VERSION: TableAction = 'dynamodb:Query:lsi1';
-
-/** A sender's messages by clientMessageId (exactly-once sends). */
-const BY_CLIENT_ID: TableAction = 'dynamodb:Query:lsi2';
-
-/** Readers that meet a settled, empty seq fill it with a void: a transaction of a Put and an Update. */
-const FILL_VOIDS: readonly TableAction[] = ['dynamodb:PutItem', 'dynamodb:UpdateItem'];
-
-/** Presigning download URLs of attachments (views of messages). */
-const SIGN_DOWNLOADS: readonly MediaAction[] = ['s3:GetObject'];
-
-/**
- * The per-user rate limit of an action (lambdas/shared/rate-limits.ts): a conditional update of the
- * caller's window item. Routes that update items anyway already hold it.
- */
-const RATE_LIMIT: TableAction = 'dynamodb:UpdateItem';
-
-/** How one action of the contract is served: its grants, or `planned` (no handler yet: not deployed). */
-type ActionRoute =
-  | 'planned'
-  | {
-      readonly tableActions: readonly TableAction[];
-      /**
-       * @default true. Every action route needs it: a socket whose token has expired is told so and
-       * closed (DeleteConnection) by whichever action it sends (lambdas/shared/token-expiry.ts).
-       */
-      readonly managementApi?: boolean;
-      /**
-       * @default true. `false`: the action answers its caller only (no events to anyone else), so it
-       * gets no grant on the fan-out queue.
-       */
-      readonly postsEvents?: boolean;
-      readonly throttle?: RouteThrottle;
-      readonly uses?: readonly RouteResource[];
-      /** @default none */
-      readonly media?: readonly MediaAction[];
-    };
 
 /**
  * One entry per action of the wire contract (lambdas/contract). The type is a Record over the

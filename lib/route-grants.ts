@@ -1,0 +1,38 @@
+/**
+ * Named grant sets the route table (lib/routes.ts) composes its entries from: each names why a route
+ * needs a table or bucket action, so an entry reads as what the route does.
+ */
+import type { MediaAction, TableAction } from './route-types.ts';
+
+/** Removes connection records of sockets found gone (410) while posting or probing presence. */
+export const DELETE_STALE: readonly TableAction[] = ['dynamodb:DeleteItem:userPartitions'];
+
+/**
+ * Every fanning-out route reads the targets' sockets (connection records or a group's roster) and
+ * removes stale connections, and their roster entries, found while posting.
+ */
+export const FAN_OUT: readonly TableAction[] = ['dynamodb:Query', 'dynamodb:DeleteItem:socketPartitions'];
+
+/** Roster entries and join markers are put and deleted 25 at a time (lambdas/data/rosters.ts). */
+export const ROSTER_WRITES: TableAction = 'dynamodb:BatchWriteItem';
+
+/** A user's chat memberships (presence peers, listChats). */
+export const MEMBERSHIPS: TableAction = 'dynamodb:Query:gsi1';
+
+/** A chat's messages by their latest version (sync). */
+export const BY_VERSION: TableAction = 'dynamodb:Query:lsi1';
+
+/** A sender's messages by clientMessageId (exactly-once sends). */
+export const BY_CLIENT_ID: TableAction = 'dynamodb:Query:lsi2';
+
+/** Readers that meet a settled, empty seq fill it with a void: a transaction of a Put and an Update. */
+export const FILL_VOIDS: readonly TableAction[] = ['dynamodb:PutItem', 'dynamodb:UpdateItem'];
+
+/** Presigning download URLs of attachments (views of messages). */
+export const SIGN_DOWNLOADS: readonly MediaAction[] = ['s3:GetObject'];
+
+/**
+ * The per-user rate limit of an action (lambdas/shared/rate-limits.ts): a conditional update of the
+ * caller's window item. Routes that update items anyway already hold it.
+ */
+export const RATE_LIMIT: TableAction = 'dynamodb:UpdateItem';
