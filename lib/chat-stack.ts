@@ -19,7 +19,7 @@ import { QueueWorker } from './queue-worker.ts';
 import { ROUTES, type RouteDefinition, type RouteThrottle } from './routes.ts';
 import { ScheduledMessages } from './scheduled-messages.ts';
 import { STREAM_CONSUMERS } from './stream-consumers.ts';
-import { FANOUT_WORKER, RETENTION_WORKER } from './workers.ts';
+import { FANOUT_WORKER, type QueueWorkerDefinition, RETENTION_WORKER } from './workers.ts';
 
 export interface ChatStackProps extends StackProps {
   /**
@@ -158,34 +158,32 @@ export class ChatStack extends Stack {
     const alarmTopic = props.alarmTopicArn
       ? Topic.fromTopicArn(this, 'AlarmTopic', props.alarmTopicArn)
       : undefined;
+    const queueWorker = (
+      id: string,
+      definition: QueueWorkerDefinition,
+      producer: (r: RouteDefinition) => boolean,
+    ) => {
+      const worker = new QueueWorker(this, id, {
+        definition,
+        table: this.table,
+        api: this.chatApi,
+        destroyable,
+        ...(props.logRetention ? { logRetention: props.logRetention } : {}),
+        ...(props.logLevel ? { logLevel: props.logLevel } : {}),
+        ...(alarmTopic ? { alarmTopic } : {}),
+      });
+      for (const def of props.routes ?? ROUTES) {
+        const fn = this.chatApi.functions.get(def.routeKey);
+        if (fn && producer(def)) worker.grantSend(fn);
+      }
+      return worker;
+    };
     // Big fan-outs leave the request: every function that posts to connections may queue jobs.
-    this.fanOutWorker = new QueueWorker(this, 'FanOut', {
-      definition: FANOUT_WORKER,
-      table: this.table,
-      api: this.chatApi,
-      destroyable,
-      ...(props.logRetention ? { logRetention: props.logRetention } : {}),
-      ...(props.logLevel ? { logLevel: props.logLevel } : {}),
-      ...(alarmTopic ? { alarmTopic } : {}),
-    });
-    for (const def of props.routes ?? ROUTES) {
-      const fn = this.chatApi.functions.get(def.routeKey);
-      if (fn && def.postsEvents) this.fanOutWorker.grantSend(fn);
-    }
+    this.fanOutWorker = queueWorker('FanOut', FANOUT_WORKER, (def) => def.postsEvents);
     // A deleted chat's items get their TTL off the request path; only deleteChat queues the job.
-    this.retentionWorker = new QueueWorker(this, 'Retention', {
-      definition: RETENTION_WORKER,
-      table: this.table,
-      api: this.chatApi,
-      destroyable,
-      ...(props.logRetention ? { logRetention: props.logRetention } : {}),
-      ...(props.logLevel ? { logLevel: props.logLevel } : {}),
-      ...(alarmTopic ? { alarmTopic } : {}),
-    });
-    for (const def of props.routes ?? ROUTES) {
-      const fn = this.chatApi.functions.get(def.routeKey);
-      if (fn && def.uses?.includes('retentionQueue')) this.retentionWorker.grantSend(fn);
-    }
+    this.retentionWorker = queueWorker('Retention', RETENTION_WORKER, (def) =>
+      Boolean(def.uses?.includes('retentionQueue')),
+    );
     this.monitoring = new ChatMonitoring(this, 'Monitoring', {
       api: this.chatApi,
       table: this.table,
