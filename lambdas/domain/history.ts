@@ -14,6 +14,7 @@ import type { Caller } from '../shared/caller.ts';
 import { chatNotFound } from './access.ts';
 import type { Deps } from './deps.ts';
 import { messageViews } from './media.ts';
+import { fitting, REPLY_BUDGET_BYTES } from './reply-budget.ts';
 import type { MessageView } from './views.ts';
 import { settleGap } from './voids.ts';
 
@@ -39,22 +40,6 @@ export async function getHistory(
   const kept = fitting(forward ? views : [...views].reverse(), REPLY_BUDGET_BYTES);
   const messages = forward ? kept : kept.reverse();
   return { messages, hasMore: page.hasMore || messages.length < views.length };
-}
-
-/**
- * Bytes of messages a history ack carries at most: API Gateway's frame limit is 128 KB, and the
- * envelope (type, action, requestId, hasMore) takes well under the 16 KB left.
- */
-const REPLY_BUDGET_BYTES = 112 * 1024;
-
-/** The first messages whose JSON fits in `budget` bytes (at least one: a message is at most ~17 KB). */
-function fitting(messages: MessageView[], budget: number): MessageView[] {
-  let used = 0;
-  for (let i = 0; i < messages.length; i++) {
-    used += Buffer.byteLength(JSON.stringify(messages[i]), 'utf8') + 1;
-    if (used > budget && i > 0) return messages.slice(0, i);
-  }
-  return messages;
 }
 
 /** A page of messages (no access check): the newest, `before` a seq, or `after` a seq. */

@@ -22,6 +22,7 @@ import type { Caller } from '../shared/caller.ts';
 import { loadAsMember } from './access.ts';
 import type { Deps } from './deps.ts';
 import { messageViews } from './media.ts';
+import { fitting, REPLY_BUDGET_BYTES } from './reply-budget.ts';
 import { headQuietMs, settleWindowMs } from './timing.ts';
 import { chatView, type MessageView } from './views.ts';
 
@@ -39,9 +40,6 @@ export interface SyncAck {
   hasMore: boolean;
   reset: boolean;
 }
-
-/** Bytes of messages and members a sync ack carries at most (API Gateway's frame limit is 128 KB). */
-const REPLY_BUDGET_BYTES = 112 * 1024;
 
 export async function sync(deps: Deps, caller: Caller, input: SyncInput): Promise<SyncAck> {
   const now = deps.now().getTime(); // before any read: what is settled now was written before it
@@ -96,14 +94,4 @@ export function settledCursor(input: {
   }
   if (!input.hasMore && head.settled && head.lastVer > cursor) cursor = head.lastVer;
   return cursor;
-}
-
-/** The first messages whose JSON fits in `budget` bytes (at least one). */
-function fitting(messages: MessageView[], budget: number): MessageView[] {
-  let used = 0;
-  for (let i = 0; i < messages.length; i++) {
-    used += Buffer.byteLength(JSON.stringify(messages[i]), 'utf8') + 1;
-    if (used > budget && i > 0) return messages.slice(0, i);
-  }
-  return messages;
 }
