@@ -1,14 +1,13 @@
 /** `$connect`: the authorizer has verified the token; store the connection. */
 import { openConnection } from '../domain/connections.ts';
 import { deps } from '../domain/deps.ts';
-import { ChatError } from '../shared/errors.ts';
 import { logger } from '../shared/logger.ts';
-import { enforceRateLimit } from '../shared/rate-limiter.ts';
+import { takeRateLimit } from '../shared/rate-limiter.ts';
 import { wsLifecycle } from '../shared/ws-middleware.ts';
 
 export const handler = wsLifecycle(async (caller, event) => {
   const rc = event.requestContext;
-  if (await handshakesExceeded(caller.userId)) {
+  if (!(await takeRateLimit(caller.userId, '$connect')).allowed) {
     // Per-user handshake rate (issue 17): refused like the socket cap, before anything is stored.
     logger.info('refused: too many handshakes', { userId: caller.userId });
     return { statusCode: 429 };
@@ -25,14 +24,3 @@ export const handler = wsLifecycle(async (caller, event) => {
   logger.info('connected', { userId: caller.userId });
   return undefined;
 });
-
-/** Whether this handshake is over the user's `$connect` rate limit (lambdas/shared/rate-limits.ts). */
-async function handshakesExceeded(userId: string): Promise<boolean> {
-  try {
-    await enforceRateLimit(userId, '$connect');
-    return false;
-  } catch (error) {
-    if (error instanceof ChatError && error.code === 'RATE_LIMITED') return true;
-    throw error;
-  }
-}

@@ -4,7 +4,7 @@
  * are counted from this instance's lease of the user's window (rate-leases.ts): one write per lease,
  * not per frame.
  */
-import type { RateLimitRepository } from '../data/rate-limits.ts';
+import type { RateDecision, RateLimitRepository } from '../data/rate-limits.ts';
 import { store } from '../data/store.ts';
 import { ChatError } from './errors.ts';
 import { RateLeases } from './rate-leases.ts';
@@ -22,11 +22,22 @@ function leasesOf(repository: RateLimitRepository): RateLeases {
   return held;
 }
 
+/** Counts one frame of `action` for `userId`: allowed (also when the action is not limited) or not. */
+export async function takeRateLimit(
+  userId: string,
+  action: string,
+  nowMs = Date.now(),
+): Promise<RateDecision> {
+  const limit = rateLimitOf(action);
+  if (!limit) return { allowed: true };
+  return leasesOf(store().limits).take(userId, action, limit, nowMs);
+}
+
 export async function enforceRateLimit(userId: string, action: string, nowMs = Date.now()): Promise<void> {
+  const decision = await takeRateLimit(userId, action, nowMs);
+  if (decision.allowed) return;
   const limit = rateLimitOf(action);
   if (!limit) return;
-  const decision = await leasesOf(store().limits).take(userId, action, limit, nowMs);
-  if (decision.allowed) return;
   const seconds = Math.ceil(decision.retryAfterMs / 1000);
   throw new ChatError(
     'RATE_LIMITED',
