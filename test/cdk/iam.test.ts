@@ -7,7 +7,7 @@
 import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ChatStack } from '../../lib/chat-stack.ts';
 import { ROUTES, type RouteDefinition, type TableAction } from '../../lib/routes.ts';
 import {
@@ -18,19 +18,11 @@ import {
   NO_BUNDLING,
   privilegeViolations,
   resourcesOf,
-  type Synthesized,
   statementsOf,
-  synth,
+  useSynth,
 } from './support.ts';
 
-type Resources = Record<string, { Type: string; Properties: Record<string, unknown> }>;
-
-let s: Synthesized;
-let resources: Resources;
-beforeAll(() => {
-  s = synth();
-  resources = s.template.toJSON().Resources as Resources;
-}, 300_000);
+const { s, resources } = useSynth();
 
 describe('least privilege', { timeout: 180_000 }, () => {
   const LOGGING = ['logs:CreateLogStream', 'logs:PutLogEvents'];

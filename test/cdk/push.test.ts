@@ -6,7 +6,7 @@
 import { App } from 'aws-cdk-lib';
 import { Match } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { MESSAGE_CREATED } from '../../lambdas/pipeline/patterns.ts';
 import { settingsFromContext } from '../../lib/context.ts';
 import { STREAM_CONSUMERS } from '../../lib/stream-consumers.ts';
@@ -15,26 +15,23 @@ import {
   logicalId,
   NO_BUNDLING,
   privilegeViolations,
+  type Resources,
   resourcesOf,
   type Synthesized,
   statementsOf,
   synth,
+  useSynth,
 } from './support.ts';
 
 const APNS = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:chat/apns-AbCdEf';
 const FCM = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:chat/fcm-GhIjKl';
 const PUSH_DEF = STREAM_CONSUMERS.find((c) => c.name === 'Push');
 
-type Resources = Record<string, { Type: string; Properties: Record<string, unknown> }>;
 const ofType = (s: Synthesized, type: string) =>
   Object.entries(s.template.toJSON().Resources as Resources).filter(([, r]) => r.Type === type);
 
-let plain: Synthesized;
-let s: Synthesized;
-beforeAll(() => {
-  plain = synth();
-  s = synth({ push: { apnsSecretArn: APNS, fcmSecretArn: FCM } });
-}, 300_000);
+const { s: plain } = useSynth();
+const { s } = useSynth({ push: { apnsSecretArn: APNS, fcmSecretArn: FCM } });
 
 const pushFunction = (x: Synthesized) => {
   const fn = x.stack.streams.functions.get('Push');

@@ -4,19 +4,12 @@
  * may only Query and update `CHAT#…` partitions and send to its own queue (continuation jobs), and
  * `deleteChat` as its only producer.
  */
-import { beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ROUTES } from '../../lib/routes.ts';
 import { RETENTION_QUEUE_URL_ENV, RETENTION_WORKER } from '../../lib/workers.ts';
-import { actionsOf, logicalId, resourcesOf, type Synthesized, statementsOf, synth } from './support.ts';
+import { actionsOf, logicalId, resourcesOf, statementsOf, useSynth } from './support.ts';
 
-type Resources = Record<string, { Type: string; Properties: Record<string, unknown> }>;
-
-let s: Synthesized;
-let resources: Resources;
-beforeAll(() => {
-  s = synth();
-  resources = s.template.toJSON().Resources as Resources;
-}, 300_000);
+const { s, resources } = useSynth();
 
 const propsOf = (id: string) => resources[id]?.Properties ?? {};
 const queueId = () => logicalId(s.stack, s.stack.retentionWorker.queue);

@@ -2,19 +2,12 @@
  * Scheduled messages as CloudFormation: the per-minute rule, the due queue with its dead-letter
  * queue, the dispatcher's event source mapping, least-privilege roles and the alarms.
  */
-import { beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ACTION_ROUTES } from '../../lib/routes.ts';
 import { SCHEDULED_FUNCTIONS } from '../../lib/scheduled-functions.ts';
-import { actionsOf, logicalId, resourcesOf, type Synthesized, statementsOf, synth } from './support.ts';
+import { actionsOf, logicalId, resourcesOf, statementsOf, useSynth } from './support.ts';
 
-type Resources = Record<string, { Type: string; Properties: Record<string, unknown> }>;
-
-let s: Synthesized;
-let resources: Resources;
-beforeAll(() => {
-  s = synth();
-  resources = s.template.toJSON().Resources as Resources;
-}, 120_000);
+const { s, resources } = useSynth({}, 120_000);
 
 const ofType = (type: string) => Object.values(resources).filter((r) => r.Type === type);
 const ref = (construct: Parameters<typeof logicalId>[1]) => ({ Ref: logicalId(s.stack, construct) });

@@ -7,7 +7,7 @@ import { resolve } from 'node:path';
 import { App } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import type { IConstruct } from 'constructs';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ACTION_NAMES } from '../../lambdas/contract/index.ts';
 import { DEFAULT_THROTTLE } from '../../lib/chat-api.ts';
 import { PROJECT_ROOT } from '../../lib/chat-function.ts';
@@ -15,23 +15,13 @@ import { ChatStack } from '../../lib/chat-stack.ts';
 import { settingsFromContext } from '../../lib/context.ts';
 import { PLANNED_ACTIONS, ROUTES, type RouteDefinition } from '../../lib/routes.ts';
 import { TABLE } from '../../lib/table.ts';
-import { actionsOf, logicalId, NO_BUNDLING, type Synthesized, statementsOf, synth } from './support.ts';
+import { actionsOf, logicalId, NO_BUNDLING, statementsOf, synth, useSynth } from './support.ts';
 
 /** The actions of the wire contract (lambdas/contract), plus the three `$` routes. */
 const CONTRACT_ACTIONS: readonly string[] = ACTION_NAMES;
 const CONTRACT_ROUTE_KEYS = ['$connect', '$disconnect', '$default', ...CONTRACT_ACTIONS];
 
-type Resources = Record<
-  string,
-  { Type: string; Properties: Record<string, unknown>; DependsOn?: string[]; DeletionPolicy?: string }
->;
-
-let s: Synthesized;
-let resources: Resources;
-beforeAll(() => {
-  s = synth();
-  resources = s.template.toJSON().Resources as Resources;
-}, 300_000);
+const { s, resources } = useSynth();
 
 /** The CloudFormation properties of a construct's resource. */
 const propsOf = (construct: IConstruct): Record<string, unknown> =>

@@ -6,6 +6,7 @@
 import { App, type CfnResource, type Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import type { IConstruct } from 'constructs';
+import { beforeAll } from 'vitest';
 import type { ChatFunction } from '../../lib/chat-function.ts';
 import { ChatStack, type ChatStackProps } from '../../lib/chat-stack.ts';
 import { FEATURE_FLAGS } from '../../lib/feature-flags.ts';
@@ -23,6 +24,46 @@ export function synth(props: ChatStackProps = {}, context: Record<string, unknow
   const app = new App({ context: { ...NO_BUNDLING, ...context } });
   const stack = new ChatStack(app, 'ChatTest', props);
   return { app, stack, template: Template.fromStack(stack) };
+}
+
+/** A template's resources by logical id (`template.toJSON().Resources`). */
+export type Resources = Record<
+  string,
+  { Type: string; Properties: Record<string, unknown>; DependsOn?: string[]; DeletionPolicy?: string }
+>;
+
+/**
+ * A stack synthesized once for the test file, before its tests (`beforeAll` with `timeout`): `s` and
+ * `resources` (its template's resources) can be held from the start and stand for it once synthesized;
+ * read them in hooks and tests.
+ */
+export function useSynth(
+  props: ChatStackProps = {},
+  timeout = 300_000,
+): { readonly s: Synthesized; readonly resources: Resources } {
+  let current: { s: Synthesized; resources: Resources } | undefined;
+  beforeAll(() => {
+    const s = synth(props);
+    current = { s, resources: s.template.toJSON().Resources as Resources };
+  }, timeout);
+  const ready = () => {
+    if (!current) throw new Error('The stack is not synthesized: use it in a hook or a test.');
+    return current;
+  };
+  return { s: lateObject(() => ready().s), resources: lateObject(() => ready().resources) };
+}
+
+/** An object whose every read (keys and entries too) goes to `current()`. */
+function lateObject<T extends object>(current: () => T): T {
+  return new Proxy({} as T, {
+    get: (_target, key) => (key === 'then' ? undefined : Reflect.get(current(), key)),
+    has: (_target, key) => Reflect.has(current(), key),
+    ownKeys: () => Reflect.ownKeys(current()),
+    getOwnPropertyDescriptor: (_target, key) => {
+      const descriptor = Reflect.getOwnPropertyDescriptor(current(), key);
+      return descriptor && { ...descriptor, configurable: true };
+    },
+  });
 }
 
 export function logicalId(stack: Stack, construct: IConstruct): string {

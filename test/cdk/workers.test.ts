@@ -3,19 +3,12 @@
  * encrypted, TLS-only queue with a dead-letter queue, the event source mapping's batch size and
  * concurrency, least-privilege grants, alarms, and the producers' access.
  */
-import { beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ROUTES } from '../../lib/routes.ts';
 import { FANOUT_QUEUE_URL_ENV, FANOUT_WORKER } from '../../lib/workers.ts';
-import { actionsOf, logicalId, resourcesOf, type Synthesized, statementsOf, synth } from './support.ts';
+import { actionsOf, logicalId, resourcesOf, statementsOf, useSynth } from './support.ts';
 
-type Resources = Record<string, { Type: string; Properties: Record<string, unknown> }>;
-
-let s: Synthesized;
-let resources: Resources;
-beforeAll(() => {
-  s = synth();
-  resources = s.template.toJSON().Resources as Resources;
-}, 300_000);
+const { s, resources } = useSynth();
 
 const propsOf = (id: string) => resources[id]?.Properties ?? {};
 const queueId = () => logicalId(s.stack, s.stack.fanOutWorker.queue);
