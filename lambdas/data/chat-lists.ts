@@ -66,9 +66,17 @@ export class ChatListReads {
     return { members, chats };
   }
 
-  /** Chats' `META` items by id (one batched read, eventually consistent): `listChats` orders by them. */
+  /**
+   * Chats' `META` items by id (one batched read, strongly consistent): `listChats` orders by them,
+   * and a reconnecting client decides from their `lastVer`/`lastSeq` which chats to catch up. An
+   * eventually consistent read could answer a head from before a message that the client's old
+   * socket missed, and the client would not ask for it until the chat's next event.
+   */
   async getChats(chatIds: readonly string[]): Promise<Map<string, ChatRecord>> {
-    const items = await this.table.batchGet(chatIds.map((id) => keys.chat(id)));
+    const items = await this.table.batchGet(
+      chatIds.map((id) => keys.chat(id)),
+      { consistent: true },
+    );
     return new Map(items.map((item) => [String(item.chatId), CHAT.fromItem(item)]));
   }
 

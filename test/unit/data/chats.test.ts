@@ -102,6 +102,15 @@ describe('reads', () => {
     ]);
   });
 
+  it("reads listChats' chat heads consistently (a reconnecting client catches up from their lastVer)", async () => {
+    ddb.on(BatchGetCommand).resolves({ Responses: { [TABLE_NAME]: [CHAT.toItem(group)] } });
+    await expect(store.chats.getChats(['g1'])).resolves.toEqual(new Map([['g1', group]]));
+    expect(ddb.commandCalls(BatchGetCommand)[0]?.args[0].input.RequestItems?.[TABLE_NAME]).toEqual({
+      Keys: [{ pk: 'CHAT#g1', sk: 'META' }],
+      ConsistentRead: true,
+    });
+  });
+
   it('finds the direct chat of a pair by its pointer, consistently', async () => {
     ddb.on(GetCommand).resolves({ Item: { chatId: 'd1' } });
     await expect(store.chats.getDirectChatId('u2', 'u1')).resolves.toBe('d1');
