@@ -6,6 +6,11 @@
  *
  * `unknown` failures (the put's fate could not be settled) leave any claim in place: only a send
  * that knows nothing of it landed may release its claim (`StoredNothing`).
+ *
+ * `beside` (the fan-out's socket lookup) starts once an allocation is answered, while its put is
+ * in flight, and is started again for each later allocation: the one returned began after the
+ * allocation of the message it comes with was applied (what makes looking sockets up beside the
+ * put safe: `send.ts`).
  */
 import type { ChatHead, MessageRecord, StoredAttachment } from '../data/store.ts';
 import type { Caller } from '../shared/caller.ts';
@@ -29,11 +34,16 @@ export interface AppendInput {
   readonly attachments?: StoredAttachment[] | undefined;
 }
 
-export interface Appended {
+export interface Appended<T = undefined> {
   readonly message: MessageRecord;
   /** The head the seq was allocated against: its members are the chat's members at that moment. */
   readonly head: ChatHead;
+  /** What `beside` started after this message's allocation (it may still be running, or rejected). */
+  readonly beside: Promise<T>;
 }
+
+/** Work to run beside the put, given the head the seq was allocated against. */
+export type Beside<T> = (head: ChatHead) => Promise<T>;
 
 /** A failure after which none of this send's writes can land (its claim may be released). */
 export class StoredNothing extends Error {
@@ -44,13 +54,14 @@ export class StoredNothing extends Error {
 
 const isoOf = (ms: number) => new Date(ms).toISOString();
 
-export async function appendMessage(
+export async function appendMessage<T = undefined>(
   deps: Deps,
   caller: Caller,
   input: AppendInput,
   initialHead: ChatHead,
   claim: HeldClaim | undefined,
-): Promise<Appended> {
+  beside: Beside<T> = async () => undefined as T,
+): Promise<Appended<T>> {
   const t = writeTiming();
   const { sequence, messages, heads } = deps.store;
   // Every write of this send lands before `claimEnd` (what makes a claim's staleness conclusive);
@@ -104,10 +115,12 @@ export async function appendMessage(
     // The put lands within the write deadline of the allocation's sending (a lower bound of when it
     // was applied), and within the claim's deadline.
     const deadline = Math.min(sentAt + t.writeDeadlineMs, claimEnd);
+    let besidePut: Promise<T> | undefined;
     if (answeredAt < deadline) {
+      besidePut = started(beside, head);
       try {
         const put = await messages.put(message, { abortSignal: signalAt(deadline, answeredAt) });
-        if (put.status === 'stored') return { message, head };
+        if (put.status === 'stored') return { message, head, beside: besidePut };
         continue; // a reader filled the seq with a void: take the next one
       } catch (error) {
         logger.warn('a message put did not land in time; its seq is settled and the next one taken', {
@@ -121,9 +134,16 @@ export async function appendMessage(
       });
     }
     const settled = await voidOrFind(deps, message);
-    if (settled) return { message: settled, head };
+    if (settled) return { message: settled, head, beside: besidePut ?? started(beside, head) };
   }
   throw new StoredNothing(conflict('The chat is busy right now; retry with the same clientMessageId.'));
+}
+
+/** Starts `beside`; a rejection is kept for whoever awaits it (or dropped with an attempt given up). */
+function started<T>(beside: Beside<T>, head: ChatHead): Promise<T> {
+  const running = beside(head);
+  running.catch(() => undefined);
+  return running;
 }
 
 /**

@@ -15,18 +15,29 @@
  *
  * Sequential round trips on the way to the first post: the checks together with the claim (only
  * with a clientMessageId; with attachments, or a hook that may take long, the checks, the uploads'
- * checks, then the claim), the allocation, the put, then the fan-out's connection lookups. The chat
- * head comes from the container's cache (a Query when it is not there).
+ * checks, then the claim), the allocation, then the put with the fan-out's socket lookup beside it.
+ * The chat head comes from the container's cache (a Query when it is not there).
+ *
+ * Why the lookup may run beside the put, and must not start before the allocation is answered: a
+ * socket it does not find was listed after the allocation was applied, so that socket's catch-up
+ * (`listChats`, then `sync` or `history`, all reading the chat head after it connected) sees this
+ * message's version (`lastVer`) and seq (`lastSeq`). `sync` never moves its cursor past a version
+ * still in flight, so such a socket gets the message from its catch-up, or learns that it is due
+ * and asks again (the client SDK does, after `gapMs`). A lookup started before the allocation
+ * could miss a socket whose catch-up read the head before the allocation: that socket would get
+ * the message from neither. Posts start only after the put has landed, and a retried allocation
+ * (a void, `append.ts`) starts its own lookup.
  */
 
 import type { Request } from '../contract/index.ts';
 import type { ClaimRef } from '../data/items.ts';
-import type { MessageRecord } from '../data/store.ts';
+import type { ChatHead, MessageRecord } from '../data/store.ts';
+import type { Target } from '../fanout/fanout.ts';
 import type { Caller } from '../shared/caller.ts';
 import { event } from '../shared/frames.ts';
 import { logger } from '../shared/logger.ts';
 import { userIdsOf } from './access.ts';
-import { appendMessage, reasonOf, StoredNothing } from './append.ts';
+import { type Appended, appendMessage, reasonOf, StoredNothing } from './append.ts';
 import { type ClaimResolution, claimClientId, type HeldClaim, releaseClaim } from './client-ids.ts';
 import type { Deps } from './deps.ts';
 import { senderHead } from './heads.ts';
@@ -77,7 +88,10 @@ export async function sendMessage(
   }
   const claim: HeldClaim | undefined = resolution?.claim;
 
-  let appended: Awaited<ReturnType<typeof appendMessage>>;
+  // The sockets to tell, looked up beside the put (module comment).
+  const lookup = (h: ChatHead) =>
+    deps.fanOut.socketsOf(userIdsOf(h.members), { excludeConnectionId: input.connectionId, chat: h.chat });
+  let appended: Appended<Target[]>;
   try {
     appended = await appendMessage(
       deps,
@@ -91,6 +105,7 @@ export async function sendMessage(
       },
       head,
       claim,
+      lookup,
     );
   } catch (error) {
     // Only a send that knows none of its writes can land gives its claim back.
@@ -100,13 +115,13 @@ export async function sendMessage(
 
   const { message } = appended;
   const view = await viewOf(deps, message);
-  // Sockets are looked up only after the message is stored: a socket that opens later finds the
-  // message in its catch-up, so no window exists in which a message reaches neither.
+  const sockets = await appended.beside;
   await Promise.all([
     moveGroupReadCursor(deps, appended.head.chat.kind, message),
     deps.fanOut.toUsers(userIdsOf(appended.head.members), event('message.created', { message: view }), {
       excludeConnectionId: input.connectionId,
       chat: appended.head.chat,
+      sockets,
     }),
   ]);
   return { message: view, duplicate: false };

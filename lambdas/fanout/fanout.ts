@@ -8,9 +8,10 @@
  *   concurrency, 410 forgets the socket, 429/5xx retried). Above it the sockets are split into
  *   jobs for the queue worker and the request returns at once: the sender's ack never waits for
  *   thousands of posts, and API Gateway's 29 s integration timeout is never near.
- * - When: callers look sockets up only after the change is stored, so a socket that opens later
- *   finds the change in its catch-up; one that opened before is in the directory (rosters are read
- *   consistently).
+ * - When: callers look sockets up only after the change is stored, or at least after its version
+ *   was allocated (`sendMessage` looks up beside its put: `lambdas/domain/send.ts`), so a socket
+ *   that opens later finds the change in its catch-up; one that opened before is in the directory
+ *   (rosters are read consistently).
  * - Every post (here or in the worker) emits its counts as business metrics (FanOutPosts,
  *   FanOutFailures, StaleConnectionsRemoved: lambdas/shared/metrics.ts).
  */
@@ -59,6 +60,8 @@ export interface SendOptions {
   readonly excludeConnectionId?: string | undefined;
   /** The chat of the event: for a group, its roster lists the sockets. */
   readonly chat?: ChatRef | undefined;
+  /** The sockets, when the caller looked them up already (`socketsOf` with the same options). */
+  readonly sockets?: readonly Target[] | undefined;
 }
 
 const MAX_BACKOFF_MS = 1000;
@@ -88,7 +91,7 @@ export class FanOut {
 
   /** Sends `frame` to every open socket of every user, except `excludeConnectionId`. */
   async toUsers(userIds: readonly string[], frame: Frame, options: SendOptions = {}): Promise<FanOutReport> {
-    const targets = await this.socketsOf(userIds, options);
+    const targets = options.sockets ?? (await this.socketsOf(userIds, options));
     return this.toConnections(
       targets,
       frame,

@@ -12,7 +12,16 @@ import { setStore } from '../../lambdas/data/store.ts';
 import { setDeps } from '../../lambdas/domain/deps.ts';
 import { setWriteTiming, writeTiming } from '../../lambdas/domain/timing.ts';
 import { setClients } from '../../lambdas/shared/clients.ts';
-import { connectUser, type Message, makeGroup, sendText, summaryOf } from '../support/chat.ts';
+import {
+  aboutMessage,
+  connectUser,
+  eventsOf,
+  type Message,
+  makeGroup,
+  sendText,
+  settle,
+  summaryOf,
+} from '../support/chat.ts';
 import { sleep } from '../support/client.ts';
 import { startTestStack, type TestStack } from '../support/stack.ts';
 import { emptyView, fullHistory, heldMessages, syncSettled } from '../support/sync.ts';
@@ -140,6 +149,46 @@ describe('a message in flight', () => {
     expect(again).toMatchObject({ duplicate: true, message: stored });
     // No phantom unread: cat has read nothing and exactly three messages count.
     expect(await summaryOf(cat, chat.chatId)).toMatchObject({ lastSeq: stored.seq, unreadCount: 3 });
+  });
+});
+
+describe('a socket that opens while a message is in flight', () => {
+  // sendMessage looks the sockets up beside its put (lambdas/domain/send.ts): a socket listed after
+  // that lookup gets no live event, so its catch-up must find the message.
+  it('is told by listChats that the message is due, and its sync brings it once it has landed', async () => {
+    const ann = await connectUser(stack);
+    const bob = await connectUser(stack);
+    const chat = await makeGroup(ann, [bob.userId], 'Opens mid-send');
+    await sendText(ann, chat.chatId, 'before');
+    const view = emptyView(chat.chatId);
+    await syncSettled(bob, view);
+    await bob.close();
+    await settle(stack, ann);
+
+    let release = () => {};
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const held = stallNext('PutItemCommand', 'while bob reconnects', gate);
+    const sending = ann.ok('sendMessage', { chatId: chat.chatId, text: 'while bob reconnects' });
+    await held; // allocated; the lookup beside the put finds no socket of bob's
+    await sleep(300);
+    const bobAgain = await connectUser(stack, bob.userId);
+    const summary = await summaryOf(bobAgain, chat.chatId);
+    const during = await bobAgain.ok('sync', { chatId: chat.chatId, sinceVer: view.ver });
+    expect((during.messages as Message[]).map((m) => m.text)).toEqual([]);
+    expect(during.lastVer as number).toBeLessThan(summary?.lastVer as number); // the message is due
+
+    release();
+    const sent = (await sending).message as Message;
+    expect(sent.ver).toBe(summary?.lastVer);
+    await settle(stack, bobAgain);
+    expect(eventsOf(bobAgain, 'message.created', aboutMessage(sent.messageId))).toEqual([]);
+
+    view.ver = during.lastVer as number;
+    await syncSettled(bobAgain, view);
+    expect(view.messages.get(sent.messageId)).toMatchObject({ text: 'while bob reconnects' });
+    expect(view.ver).toBeGreaterThanOrEqual(sent.ver);
   });
 });
 

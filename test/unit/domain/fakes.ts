@@ -179,8 +179,14 @@ export function fakeDeps() {
     markPending: vi.fn(async () => 'tagged' as const),
     delete: vi.fn(),
   };
-  const fanOut: Mocked<Pick<FanOut, 'toUsers' | 'isOpen'>> = {
+  const fanOut: Mocked<Pick<FanOut, 'toUsers' | 'socketsOf' | 'isOpen'>> = {
     toUsers: vi.fn(async () => report),
+    // One socket per user (`k-<userId>`), less the excluded one.
+    socketsOf: vi.fn(async (userIds, options = {}) =>
+      userIds
+        .map((userId) => ({ userId, connectionId: `k-${userId}` }))
+        .filter((t) => t.connectionId !== options.excludeConnectionId),
+    ),
     isOpen: vi.fn(async () => true),
   };
   const deps: Deps = {

@@ -60,9 +60,14 @@ describe('sendMessage: the happy path', () => {
         options: {
           excludeConnectionId: 'k-ann',
           chat: expect.objectContaining({ chatId: 'g1', kind: 'group' }),
+          sockets: [{ userId: 'bob', connectionId: 'k-bob' }],
         },
       },
     ]);
+    expect(fanOut.socketsOf).toHaveBeenCalledWith(['ann', 'bob'], {
+      excludeConnectionId: 'k-ann',
+      chat: expect.objectContaining({ chatId: 'g1', kind: 'group' }),
+    });
   });
 
   it("folds a direct chat sender's read cursor into the allocation", async () => {
