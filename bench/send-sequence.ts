@@ -6,7 +6,8 @@
  *
  *   npx tsx bench/send-sequence.ts [sends=300] [pairs=10]
  *
- * Prints one JSON line: p50/p90 of send → recipient's `message.created` and of send → ack (ms).
+ * Prints one JSON line: p50/p90 of send → recipient's `message.created` and of send → ack (ms), the
+ * sequential DynamoDB round trips before the first post, and the median timeline of a send.
  * The stack is the bench's (bench/stack.ts: metered clients, limits ×1000).
  */
 import './env.ts';
@@ -59,6 +60,29 @@ function chainBeforeFirstPost(): number {
   return Math.max(0, ...depth);
 }
 const chains: number[] = [];
+/**
+ * Where a send's time goes (ms, from the frame's write on the sender's socket): until its first
+ * DynamoDB call starts (gateway, handler entry, checks' CPU), until the last DynamoDB call that ends
+ * before the first post, until the first post starts, the post itself, and until the recipient has
+ * the event.
+ */
+const phases: Record<'toFirstCall' | 'toLastCall' | 'toFirstPost' | 'postEnd' | 'delivered', number[]> = {
+  toFirstCall: [],
+  toLastCall: [],
+  toFirstPost: [],
+  postEnd: [],
+  delivered: [],
+};
+function recordPhases(writtenAt: number, deliveredAt: number): void {
+  const post = calls.filter((c) => c.kind === 'post').sort((a, b) => a.start - b.start)[0];
+  if (!post) return;
+  const db = calls.filter((c) => c.kind === 'db' && c.end <= post.start);
+  phases.toFirstCall.push(Math.min(...db.map((c) => c.start)) - writtenAt);
+  phases.toLastCall.push(Math.max(...db.map((c) => c.end)) - writtenAt);
+  phases.toFirstPost.push(post.start - writtenAt);
+  phases.postEnd.push(post.end - writtenAt);
+  phases.delivered.push(deliveredAt - writtenAt);
+}
 const run = Math.random().toString(36).slice(2, 8);
 const ids = Array.from({ length: pairs * 2 }, (_, i) => `seq${run}-${i}`);
 const clients = await connectAll(stack.url, ids, 8, () => undefined);
@@ -108,6 +132,7 @@ for (let i = 0; i < sends + warmUp; i++) {
     ack.push(ackAt - writtenAt);
     deliver.push(deliveredAt - writtenAt);
     chains.push(chainBeforeFirstPost());
+    recordPhases(writtenAt, deliveredAt);
   }
 }
 // What each route did per measured send (handler ms, DynamoDB calls by command, posts).
@@ -126,7 +151,10 @@ const routes = Object.fromEntries(
   ]),
 );
 const roundTrips = { min: Math.min(...chains), p50: summary(chains).p50, max: Math.max(...chains) };
-console.log(JSON.stringify({ deliver: summary(deliver), ack: summary(ack), roundTrips, perSend: routes }));
+const timeline = Object.fromEntries(Object.entries(phases).map(([k, v]) => [k, summary(v).p50]));
+console.log(
+  JSON.stringify({ deliver: summary(deliver), ack: summary(ack), roundTrips, timeline, perSend: routes }),
+);
 await closeAll(clients);
 await stack.stop();
 process.exit(0);
