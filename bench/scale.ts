@@ -63,8 +63,11 @@ export function scaleModel(fresh: readonly ActionCost[]): ScaleRow[] {
   const connectK = find('$connect (member of');
   const disconnectK = find('$disconnect (member of');
   const queued = fresh.find((c) => c.label.includes('queued'));
-  const groupsK = Number(/member of (\d+)/.exec(connectK?.label ?? '')?.[1] ?? 0);
-  const perGroupWrite = connectK && connect0 && groupsK > 0 ? (connectK.write - connect0.write) / groupsK : 1;
+  const groupsK = Number(/member of (\d+)/.exec(disconnectK?.label ?? '')?.[1] ?? 0);
+  // Per roster entry written: the measured `$connect` also lists recently joined groups.
+  const rostersK = Number(/listed in (\d+)/.exec(connectK?.label ?? '')?.[1] ?? groupsK);
+  const perGroupWrite =
+    connectK && connect0 && rostersK > 0 ? (connectK.write - connect0.write) / rostersK : 1;
   const connectUnits = (connect0?.total ?? 3) + perGroupWrite * a.groupsPerUser;
   const disconnectUnits = (disconnectK?.total ?? 3) + perGroupWrite * Math.max(0, a.groupsPerUser - groupsK);
 
@@ -91,7 +94,7 @@ export function scaleModel(fresh: readonly ActionCost[]): ScaleRow[] {
     s,
     'DynamoDB per connect + disconnect',
     `${(connectUnits + disconnectUnits).toFixed(1)} units`,
-    `measured: $connect ${connect0?.total ?? '?'} units in no group, +${perGroupWrite.toFixed(2)} write unit per group (its roster entry; measured with ${groupsK} groups); ${a.groupsPerUser} groups per user; $disconnect likewise`,
+    `measured: $connect ${connect0?.total ?? '?'} units in no group, +${perGroupWrite.toFixed(2)} write unit per group (its roster entry; measured with ${rostersK} roster entries); ${a.groupsPerUser} groups per user; $disconnect likewise`,
   );
   const connectDollars =
     (connectsPerSecond * MONTH_S * (connectUnits + disconnectUnits) * PRICES.dynamoWritePerMillion) / 1e6;

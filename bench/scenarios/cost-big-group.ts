@@ -1,4 +1,6 @@
 /** The cost of a group of 1,000 and of reconnecting a member of many groups (see `bigGroup`). */
+
+import { store } from '../../lambdas/data/store.ts';
 import type { BenchClient } from '../client.ts';
 import { closeAll, connectAll } from '../client.ts';
 import { type ActionCost, type Ctx, measure, summarize } from './measure.ts';
@@ -73,6 +75,10 @@ export async function bigGroup(
   // A member of the group of 1,000, the group of 100 and the groups of 10 closes and reconnects.
   const member = others[0] as BenchClient;
   const groups = (await member.request('listChats', { limit: 100 })).chats as unknown[];
+  // `$connect` lists the socket in the roster of every group, and of every group joined in the last
+  // minutes (join markers: the cost phase's own groups, even deleted ones): its write units per
+  // roster are per entry actually written.
+  const rosters = await rostersListedAtConnect(member.userId);
   await ctx.stack.idle();
   let before = ctx.meter.snapshot();
   await member.close();
@@ -91,7 +97,7 @@ export async function bigGroup(
   await ctx.stack.idle();
   out.push(
     summarize(
-      `$connect (member of ${groups.length} groups)`,
+      `$connect (member of ${groups.length} groups, listed in ${rosters} rosters)`,
       '$connect',
       ctx.meter.since(before).$connect,
       1,
@@ -100,4 +106,13 @@ export async function bigGroup(
   );
   others[0] = again as BenchClient;
   tick('cost: reconnect of a member');
+}
+
+/** The rosters `joinRosters` lists a new socket of the user in (lambdas/domain/rosters.ts). */
+async function rostersListedAtConnect(userId: string): Promise<number> {
+  const [memberships, recent] = await Promise.all([
+    store().chats.listMemberships(userId),
+    store().rosters.recentJoins(userId),
+  ]);
+  return new Set([...memberships.filter((m) => m.kind === 'group').map((m) => m.chatId), ...recent]).size;
 }
