@@ -7,6 +7,8 @@ import { Alarm, ComparisonOperator, type IMetric, TreatMissingData } from 'aws-c
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
+import type { ChatFunction } from './chat-function.ts';
+import { PERIOD } from './metrics.ts';
 
 /** One alarm of a ChatAlarms. */
 export interface ChatAlarmOptions {
@@ -39,6 +41,17 @@ export interface ChatAlarmOptions {
    * @default TreatMissingData.NOT_BREACHING
    */
   readonly treatMissingData?: TreatMissingData;
+}
+
+/** The construct ids of a function's alarms (ChatAlarms.addFunctionAlarms). */
+export interface FunctionAlarmIds {
+  /**
+   * The `Errors` alarm's id.
+   * @default - no errors alarm (the authorizer's errors include the tokens it refuses)
+   */
+  readonly errors?: string;
+  /** The `Throttles` alarm's id. */
+  readonly throttles: string;
 }
 
 /** The settings shared by the alarms of a ChatAlarms. */
@@ -90,5 +103,23 @@ export class ChatAlarms {
     }
     this.all.push(alarm);
     return alarm;
+  }
+
+  /**
+   * A function's `Errors` (any is a fault: handlers answer bad input with an error frame) and
+   * `Throttles` alarms: sums over 5 minutes, raised at 1. The ids are the caller's, as deployed.
+   */
+  addFunctionAlarms(fn: ChatFunction, ids: FunctionAlarmIds): void {
+    const name = fn.node.id;
+    if (ids.errors) {
+      this.add(ids.errors, {
+        metric: fn.function.metricErrors({ period: PERIOD, statistic: 'Sum' }),
+        description: `${name}: the function failed`,
+      });
+    }
+    this.add(ids.throttles, {
+      metric: fn.function.metricThrottles({ period: PERIOD, statistic: 'Sum' }),
+      description: `${name}: invocations were throttled (concurrency limit)`,
+    });
   }
 }

@@ -193,14 +193,7 @@ export class ChatStreamConsumers extends Construct {
 
   #addAlarms(def: StreamConsumerDefinition, fn: ChatFunction, failures: Queue): void {
     const name = def.name;
-    this.#alarms.add(`${name}Errors`, {
-      metric: fn.function.metricErrors({ period: PERIOD, statistic: 'Sum' }),
-      description: `${name}: the function failed`,
-    });
-    this.#alarms.add(`${name}Throttles`, {
-      metric: fn.function.metricThrottles({ period: PERIOD, statistic: 'Sum' }),
-      description: `${name}: invocations were throttled (concurrency limit)`,
-    });
+    this.#alarms.addFunctionAlarms(fn, { errors: `${name}Errors`, throttles: `${name}Throttles` });
     this.#alarms.add(`${name}IteratorAge`, {
       metric: fn.function.metric('IteratorAge', { period: PERIOD, statistic: 'Maximum' }),
       description: `${name}: the stream consumer is more than ${ITERATOR_AGE_THRESHOLD_MS / 1000} s behind the table`,

@@ -70,16 +70,9 @@ export class ChatMonitoring extends Construct {
     });
     for (const fn of api.allFunctions) {
       const name = fn.node.id;
-      if (fn !== authorizer) {
-        alarms.add(`${name}Errors`, {
-          metric: fn.function.metricErrors({ period: PERIOD, statistic: 'Sum' }),
-          description: `${name}: the function failed`,
-        });
-      }
-      alarms.add(`${name}Throttles`, {
-        metric: fn.function.metricThrottles({ period: PERIOD, statistic: 'Sum' }),
-        description: `${name}: invocations were throttled (concurrency limit)`,
-      });
+      // The authorizer's errors include the tokens it refuses: its faults are alarmed above.
+      const errors = fn === authorizer ? undefined : `${name}Errors`;
+      alarms.addFunctionAlarms(fn, { errors, throttles: `${name}Throttles` });
     }
 
     const stageMetric = (metricName: string, statistic = 'Sum'): Metric =>

@@ -105,15 +105,8 @@ export class QueueWorker extends Construct {
       description: `${def.name}: the oldest queued job waited ${def.maxAgeSeconds} s or more (workers fall behind)`,
       threshold: def.maxAgeSeconds,
     });
-    const fnPeriod = Duration.minutes(5);
-    alarms.add('Errors', {
-      metric: this.worker.function.metricErrors({ period: fnPeriod, statistic: 'Sum' }),
-      description: `${def.name}: the function failed`,
-    });
-    alarms.add('ThrottlesAlarm', {
-      metric: this.worker.function.metricThrottles({ period: fnPeriod, statistic: 'Sum' }),
-      description: `${def.name}: invocations were throttled (concurrency limit)`,
-    });
+    // Ids as deployed (changing one replaces the alarm).
+    alarms.addFunctionAlarms(this.worker, { errors: 'Errors', throttles: 'ThrottlesAlarm' });
     this.alarms = alarms.all;
   }
 

@@ -173,14 +173,7 @@ export class ScheduledMessages extends Construct {
     const alarms = new ChatAlarms(this, { topic });
     for (const fn of this.functions) {
       const name = fn.node.id;
-      alarms.add(`${name}ErrorsAlarm`, {
-        metric: fn.function.metricErrors({ period, statistic: 'Sum' }),
-        description: `${name}: the function failed`,
-      });
-      alarms.add(`${name}ThrottlesAlarm`, {
-        metric: fn.function.metricThrottles({ period, statistic: 'Sum' }),
-        description: `${name}: invocations were throttled (concurrency limit)`,
-      });
+      alarms.addFunctionAlarms(fn, { errors: `${name}ErrorsAlarm`, throttles: `${name}ThrottlesAlarm` });
     }
     alarms.add('DeadLettersAlarm', {
       metric: this.deadLetters.metricApproximateNumberOfMessagesVisible({ period, statistic: 'Maximum' }),
