@@ -12,8 +12,7 @@
  * given up after their retries.
  */
 import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
-import { Alarm, ComparisonOperator, type IMetric, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
-import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
+import type { Alarm } from 'aws-cdk-lib/aws-cloudwatch';
 import { Grant } from 'aws-cdk-lib/aws-iam';
 import { EventSourceMapping, FilterCriteria, StartingPosition } from 'aws-cdk-lib/aws-lambda';
 import { SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
@@ -22,6 +21,7 @@ import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { METRICS_STACK_ENV } from '../lambdas/shared/metrics.ts';
+import { ChatAlarms } from './alarms.ts';
 import { ChatFunction, type LogLevel } from './chat-function.ts';
 import type { ChatTable } from './chat-table.ts';
 import { businessMetric } from './metrics.ts';
@@ -86,10 +86,13 @@ export class ChatStreamConsumers extends Construct {
   readonly functions = new Map<string, ChatFunction>();
   /** Each consumer's on-failure queue, by consumer name. */
   readonly failureQueues = new Map<string, Queue>();
-  readonly alarms: Alarm[] = [];
+  readonly alarms: readonly Alarm[];
+  readonly #alarms: ChatAlarms;
 
   constructor(scope: Construct, id: string, props: ChatStreamProps) {
     super(scope, id);
+    this.#alarms = new ChatAlarms(this, { topic: props.alarmTopic, defaults: { datapointsToAlarm: 1 } });
+    this.alarms = this.#alarms.all;
     const enabled: Record<StreamFeature, boolean> = {
       push: Boolean(props.push?.apnsSecretArn || props.push?.fcmSecretArn),
     };
@@ -168,7 +171,7 @@ export class ChatStreamConsumers extends Construct {
     });
     this.functions.set(def.name, fn);
     this.failureQueues.set(def.name, failures);
-    this.#alarms(def, fn, failures, props.alarmTopic);
+    this.#addAlarms(def, fn, failures);
   }
 
   /** `secretsmanager:GetSecretValue` on one secret (a partial ARN matches through `-??????`). */
@@ -188,52 +191,24 @@ export class ChatStreamConsumers extends Construct {
     }
   }
 
-  #alarms(def: StreamConsumerDefinition, fn: ChatFunction, failures: Queue, topic: ITopic | undefined): void {
-    const alarm = (id: string, metric: IMetric, description: string, threshold = 1) => {
-      const a = new Alarm(this, id, {
-        metric,
-        threshold,
-        evaluationPeriods: 1,
-        datapointsToAlarm: 1,
-        comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-        treatMissingData: TreatMissingData.NOT_BREACHING,
-        alarmDescription: description,
-      });
-      if (topic) {
-        a.addAlarmAction(new SnsAction(topic));
-        a.addOkAction(new SnsAction(topic));
-      }
-      this.alarms.push(a);
-    };
+  #addAlarms(def: StreamConsumerDefinition, fn: ChatFunction, failures: Queue): void {
     const name = def.name;
-    alarm(
-      `${name}Errors`,
-      fn.function.metricErrors({ period: PERIOD, statistic: 'Sum' }),
-      `${name}: the function failed`,
-    );
-    alarm(
-      `${name}Throttles`,
-      fn.function.metricThrottles({ period: PERIOD, statistic: 'Sum' }),
-      `${name}: invocations were throttled (concurrency limit)`,
-    );
-    alarm(
-      `${name}IteratorAge`,
-      fn.function.metric('IteratorAge', { period: PERIOD, statistic: 'Maximum' }),
-      `${name}: the stream consumer is more than ${ITERATOR_AGE_THRESHOLD_MS / 1000} s behind the table`,
-      ITERATOR_AGE_THRESHOLD_MS,
-    );
-    alarm(
-      `${name}FailedRecords`,
-      failures.metricApproximateNumberOfMessagesVisible({ period: PERIOD, statistic: 'Maximum' }),
-      `${name}: stream records could not be processed and are on the on-failure queue`,
-    );
+    this.#alarms.addFunctionAlarms(fn, { errors: `${name}Errors`, throttles: `${name}Throttles` });
+    this.#alarms.add(`${name}IteratorAge`, {
+      metric: fn.function.metric('IteratorAge', { period: PERIOD, statistic: 'Maximum' }),
+      description: `${name}: the stream consumer is more than ${ITERATOR_AGE_THRESHOLD_MS / 1000} s behind the table`,
+      threshold: ITERATOR_AGE_THRESHOLD_MS,
+    });
+    this.#alarms.add(`${name}FailedRecords`, {
+      metric: failures.metricApproximateNumberOfMessagesVisible({ period: PERIOD, statistic: 'Maximum' }),
+      description: `${name}: stream records could not be processed and are on the on-failure queue`,
+    });
     if (def.feature === 'push') {
-      alarm(
-        `${name}GivenUp`,
-        businessMetric(this, 'PushesGivenUp', PERIOD),
-        `${name}: notifications given up after their retries (provider throttling or outage)`,
-        GIVEN_UP_THRESHOLD,
-      );
+      this.#alarms.add(`${name}GivenUp`, {
+        metric: businessMetric(this, 'PushesGivenUp', PERIOD),
+        description: `${name}: notifications given up after their retries (provider throttling or outage)`,
+        threshold: GIVEN_UP_THRESHOLD,
+      });
     }
   }
 }

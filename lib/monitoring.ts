@@ -15,18 +15,10 @@
  * metric it reads); see docs/deploy.md.
  */
 import { Duration } from 'aws-cdk-lib';
-import {
-  Alarm,
-  ComparisonOperator,
-  type Dashboard,
-  type IMetric,
-  MathExpression,
-  type Metric,
-  TreatMissingData,
-} from 'aws-cdk-lib/aws-cloudwatch';
-import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
+import { type Alarm, type Dashboard, MathExpression, type Metric } from 'aws-cdk-lib/aws-cloudwatch';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
+import { ChatAlarms } from './alarms.ts';
 import type { ChatApi } from './chat-api.ts';
 import type { ChatTable } from './chat-table.ts';
 import { buildDashboard } from './dashboard.ts';
@@ -64,56 +56,23 @@ export class ChatMonitoring extends Construct {
     super(scope, id);
     const { api, table } = props;
     const stage = api.stage;
-    const alarms: Alarm[] = [];
-    const alarm = (
-      alarmId: string,
-      metric: IMetric,
-      description: string,
-      threshold = 1,
-      periods = 1,
-    ): Alarm => {
-      const a = new Alarm(this, alarmId, {
-        metric,
-        threshold,
-        evaluationPeriods: periods,
-        datapointsToAlarm: periods,
-        comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-        treatMissingData: TreatMissingData.NOT_BREACHING,
-        alarmDescription: description,
-      });
-      if (props.alarmTopic) {
-        a.addAlarmAction(new SnsAction(props.alarmTopic));
-        a.addOkAction(new SnsAction(props.alarmTopic));
-      }
-      alarms.push(a);
-      return a;
-    };
-
+    // Every alarm states its datapoints to alarm (all of its evaluation periods).
+    const alarms = new ChatAlarms(this, { topic: props.alarmTopic, defaults: { datapointsToAlarm: 1 } });
     const authorizer = api.authorizerFunction;
-    alarm(
-      `${authorizer.node.id}Faults`,
-      authorizerFaults(this, api),
-      `${authorizer.node.id}: the function failed (refused tokens are not counted)`,
-    );
-    alarm(
-      'KeySourceErrors',
-      businessMetric(this, 'KeySourceErrors'),
-      "Authorizer: the token issuer's keys (JWKS) could not be fetched; every connect fails until they can",
-    );
+    alarms.add(`${authorizer.node.id}Faults`, {
+      metric: authorizerFaults(this, api),
+      description: `${authorizer.node.id}: the function failed (refused tokens are not counted)`,
+    });
+    alarms.add('KeySourceErrors', {
+      metric: businessMetric(this, 'KeySourceErrors'),
+      description:
+        "Authorizer: the token issuer's keys (JWKS) could not be fetched; every connect fails until they can",
+    });
     for (const fn of api.allFunctions) {
       const name = fn.node.id;
-      if (fn !== authorizer) {
-        alarm(
-          `${name}Errors`,
-          fn.function.metricErrors({ period: PERIOD, statistic: 'Sum' }),
-          `${name}: the function failed`,
-        );
-      }
-      alarm(
-        `${name}Throttles`,
-        fn.function.metricThrottles({ period: PERIOD, statistic: 'Sum' }),
-        `${name}: invocations were throttled (concurrency limit)`,
-      );
+      // The authorizer's errors include the tokens it refuses: its faults are alarmed above.
+      const errors = fn === authorizer ? undefined : `${name}Errors`;
+      alarms.addFunctionAlarms(fn, { errors, throttles: `${name}Throttles` });
     }
 
     const stageMetric = (metricName: string, statistic = 'Sum'): Metric =>
@@ -127,28 +86,31 @@ export class ChatMonitoring extends Construct {
       period: PERIOD,
       label: 'Server errors (5xx)',
     });
-    alarm('ApiServerErrors', serverErrors, 'WebSocket API: execution or integration errors (5xx)');
+    alarms.add('ApiServerErrors', {
+      metric: serverErrors,
+      description: 'WebSocket API: execution or integration errors (5xx)',
+    });
     const latencyMs = (props.latencyThreshold ?? Duration.seconds(2)).toMilliseconds();
-    alarm(
-      'ApiIntegrationLatency',
-      stageMetric('IntegrationLatency', 'p99'),
-      `WebSocket API: p99 integration latency at or above ${latencyMs} ms for 15 minutes`,
-      latencyMs,
-      3,
-    );
+    alarms.add('ApiIntegrationLatency', {
+      metric: stageMetric('IntegrationLatency', 'p99'),
+      description: `WebSocket API: p99 integration latency at or above ${latencyMs} ms for 15 minutes`,
+      threshold: latencyMs,
+      evaluationPeriods: 3,
+      datapointsToAlarm: 3,
+    });
     const dailyUsd = props.dailyCostThresholdUsd ?? 10;
     if (dailyUsd < 0 || !Number.isFinite(dailyUsd))
       throw new Error('dailyCostThresholdUsd must be 0 or more');
     if (dailyUsd > 0) {
-      alarm(
-        'EstimatedCost',
-        estimatedCostUsd(api, table, COST_PERIOD),
-        `Estimated spend of the last hour's traffic (API Gateway, Lambda, DynamoDB) is above $${dailyUsd} per day ` +
+      alarms.add('EstimatedCost', {
+        metric: estimatedCostUsd(api, table, COST_PERIOD),
+        description:
+          `Estimated spend of the last hour's traffic (API Gateway, Lambda, DynamoDB) is above $${dailyUsd} per day ` +
           '(an estimate at list prices; the bill is in AWS Budgets)',
-        dailyUsd / 24,
-      );
+        threshold: dailyUsd / 24,
+      });
     }
-    this.alarms = alarms;
-    this.dashboard = buildDashboard(this, 'Dashboard', { api, table, alarms });
+    this.alarms = alarms.all;
+    this.dashboard = buildDashboard(this, 'Dashboard', { api, table, alarms: alarms.all });
   }
 }

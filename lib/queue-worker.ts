@@ -7,14 +7,14 @@
  * the function's errors and throttles.
  */
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
-import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
-import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
+import type { Alarm } from 'aws-cdk-lib/aws-cloudwatch';
 import { Grant } from 'aws-cdk-lib/aws-iam';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { ChatAlarms } from './alarms.ts';
 import type { ChatApi } from './chat-api.ts';
 import { ChatFunction, type LogLevel } from './chat-function.ts';
 import type { ChatTable } from './chat-table.ts';
@@ -94,49 +94,20 @@ export class QueueWorker extends Construct {
     // partition); its URL is set above.
     this.grantSend(this.worker);
 
-    const alarms: Alarm[] = [];
-    const alarm = (alarmId: string, metric: Alarm['metric'], threshold: number, description: string) => {
-      const a = new Alarm(this, alarmId, {
-        metric,
-        threshold,
-        evaluationPeriods: 1,
-        comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-        treatMissingData: TreatMissingData.NOT_BREACHING,
-        alarmDescription: description,
-      });
-      if (props.alarmTopic) {
-        a.addAlarmAction(new SnsAction(props.alarmTopic));
-        a.addOkAction(new SnsAction(props.alarmTopic));
-      }
-      alarms.push(a);
-    };
+    const alarms = new ChatAlarms(this, { topic: props.alarmTopic });
     const period = Duration.minutes(1);
-    alarm(
-      'DeadLettersAlarm',
-      this.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period, statistic: 'Maximum' }),
-      1,
-      `${def.name}: jobs in the dead-letter queue (given up after ${def.maxReceiveCount} receives)`,
-    );
-    alarm(
-      'OldestJobAlarm',
-      this.queue.metricApproximateAgeOfOldestMessage({ period, statistic: 'Maximum' }),
-      def.maxAgeSeconds,
-      `${def.name}: the oldest queued job waited ${def.maxAgeSeconds} s or more (workers fall behind)`,
-    );
-    const fnPeriod = Duration.minutes(5);
-    alarm(
-      'Errors',
-      this.worker.function.metricErrors({ period: fnPeriod, statistic: 'Sum' }),
-      1,
-      `${def.name}: the function failed`,
-    );
-    alarm(
-      'ThrottlesAlarm',
-      this.worker.function.metricThrottles({ period: fnPeriod, statistic: 'Sum' }),
-      1,
-      `${def.name}: invocations were throttled (concurrency limit)`,
-    );
-    this.alarms = alarms;
+    alarms.add('DeadLettersAlarm', {
+      metric: this.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period, statistic: 'Maximum' }),
+      description: `${def.name}: jobs in the dead-letter queue (given up after ${def.maxReceiveCount} receives)`,
+    });
+    alarms.add('OldestJobAlarm', {
+      metric: this.queue.metricApproximateAgeOfOldestMessage({ period, statistic: 'Maximum' }),
+      description: `${def.name}: the oldest queued job waited ${def.maxAgeSeconds} s or more (workers fall behind)`,
+      threshold: def.maxAgeSeconds,
+    });
+    // Ids as deployed (changing one replaces the alarm).
+    alarms.addFunctionAlarms(this.worker, { errors: 'Errors', throttles: 'ThrottlesAlarm' });
+    this.alarms = alarms.all;
   }
 
   /**

@@ -13,14 +13,7 @@
  * time, or one waiting that long), a sweep that stopped running, and dispatches given up.
  */
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
-import {
-  Alarm,
-  ComparisonOperator,
-  type IMetric,
-  type Metric,
-  TreatMissingData,
-} from 'aws-cdk-lib/aws-cloudwatch';
-import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
+import { type Alarm, ComparisonOperator, type Metric, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import { Grant, type IGrantable } from 'aws-cdk-lib/aws-iam';
@@ -29,6 +22,7 @@ import { FilterPattern, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { ChatAlarms } from './alarms.ts';
 import type { ChatApi } from './chat-api.ts';
 import { ChatFunction, type LogLevel } from './chat-function.ts';
 import type { ChatMedia } from './chat-media.ts';
@@ -176,76 +170,40 @@ export class ScheduledMessages extends Construct {
 
   #alarms(topic: ITopic | undefined): Alarm[] {
     const period = Duration.minutes(5);
-    const alarms: Alarm[] = [];
-    const alarm = (
-      id: string,
-      metric: IMetric,
-      description: string,
-      threshold = 1,
-      options: { below?: boolean; missing?: TreatMissingData } = {},
-    ) => {
-      const a = new Alarm(this, `${id}Alarm`, {
-        metric,
-        threshold,
-        evaluationPeriods: 1,
-        comparisonOperator: options.below
-          ? ComparisonOperator.LESS_THAN_THRESHOLD
-          : ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-        treatMissingData: options.missing ?? TreatMissingData.NOT_BREACHING,
-        alarmDescription: description,
-      });
-      if (topic) {
-        a.addAlarmAction(new SnsAction(topic));
-        a.addOkAction(new SnsAction(topic));
-      }
-      alarms.push(a);
-    };
+    const alarms = new ChatAlarms(this, { topic });
     for (const fn of this.functions) {
       const name = fn.node.id;
-      alarm(
-        `${name}Errors`,
-        fn.function.metricErrors({ period, statistic: 'Sum' }),
-        `${name}: the function failed`,
-      );
-      alarm(
-        `${name}Throttles`,
-        fn.function.metricThrottles({ period, statistic: 'Sum' }),
-        `${name}: invocations were throttled (concurrency limit)`,
-      );
+      alarms.addFunctionAlarms(fn, { errors: `${name}ErrorsAlarm`, throttles: `${name}ThrottlesAlarm` });
     }
-    alarm(
-      'DeadLetters',
-      this.deadLetters.metricApproximateNumberOfMessagesVisible({ period, statistic: 'Maximum' }),
-      `Scheduled messages: a due-queue message failed ${MAX_RECEIVES} receives (the sweep retries the send; find out why)`,
-    );
-    alarm(
-      'SweepStopped',
-      this.sweeper.function.metricInvocations({ period, statistic: 'Sum' }),
-      'Scheduled messages: the per-minute sweep did not run for 5 minutes (messages due later than 2 minutes after scheduling wait)',
-      1,
-      { below: true, missing: TreatMissingData.BREACHING },
-    );
+    alarms.add('DeadLettersAlarm', {
+      metric: this.deadLetters.metricApproximateNumberOfMessagesVisible({ period, statistic: 'Maximum' }),
+      description: `Scheduled messages: a due-queue message failed ${MAX_RECEIVES} receives (the sweep retries the send; find out why)`,
+    });
+    alarms.add('SweepStoppedAlarm', {
+      metric: this.sweeper.function.metricInvocations({ period, statistic: 'Sum' }),
+      description:
+        'Scheduled messages: the per-minute sweep did not run for 5 minutes (messages due later than 2 minutes after scheduling wait)',
+      comparisonOperator: ComparisonOperator.LESS_THAN_THRESHOLD,
+      treatMissingData: TreatMissingData.BREACHING,
+    });
     const lag = this.#logMetric(this.dispatcher, 'DispatchLag', 'scheduled message dispatched', '$.lagMs');
-    alarm(
-      'DispatchLag',
-      lag.with({ statistic: 'Maximum', period: Duration.minutes(1) }),
-      `Scheduled messages: one went out ${LAG_THRESHOLD_MS / 1000} s or more after its time`,
-      LAG_THRESHOLD_MS,
-    );
+    alarms.add('DispatchLagAlarm', {
+      metric: lag.with({ statistic: 'Maximum', period: Duration.minutes(1) }),
+      description: `Scheduled messages: one went out ${LAG_THRESHOLD_MS / 1000} s or more after its time`,
+      threshold: LAG_THRESHOLD_MS,
+    });
     const overdue = this.#logMetric(this.sweeper, 'SweepOverdue', 'scheduled sweep', '$.overdueMs');
-    alarm(
-      'SweepOverdue',
-      overdue.with({ statistic: 'Maximum', period: Duration.minutes(1) }),
-      `Scheduled messages: one has waited ${LAG_THRESHOLD_MS / 1000} s or more past its time and not gone out`,
-      LAG_THRESHOLD_MS,
-    );
+    alarms.add('SweepOverdueAlarm', {
+      metric: overdue.with({ statistic: 'Maximum', period: Duration.minutes(1) }),
+      description: `Scheduled messages: one has waited ${LAG_THRESHOLD_MS / 1000} s or more past its time and not gone out`,
+      threshold: LAG_THRESHOLD_MS,
+    });
     const givenUp = this.#logMetric(this.dispatcher, 'GivenUp', 'scheduled message given up', '1');
-    alarm(
-      'GivenUp',
-      givenUp.with({ statistic: 'Sum', period }),
-      'Scheduled messages: one failed (INTERNAL) after every dispatch attempt',
-    );
-    return alarms;
+    alarms.add('GivenUpAlarm', {
+      metric: givenUp.with({ statistic: 'Sum', period }),
+      description: 'Scheduled messages: one failed (INTERNAL) after every dispatch attempt',
+    });
+    return alarms.all;
   }
 
   /** A metric from the function's JSON log lines with `message` = `message` (value at `value`). */

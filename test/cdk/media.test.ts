@@ -4,37 +4,19 @@
  * function's S3 grant: exactly the route table's media actions, on `chats/*` only, with the bucket in
  * its environment — and nothing for the others.
  */
-import { App } from 'aws-cdk-lib';
-import { Match, Template } from 'aws-cdk-lib/assertions';
+import { Match } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ChatStack } from '../../lib/chat-stack.ts';
 import { MEDIA, MEDIA_BUCKET_DOMAIN_ENV, MEDIA_BUCKET_ENV, mediaKey } from '../../lib/media.ts';
 import { ROUTES } from '../../lib/routes.ts';
-import {
-  actionsOf,
-  logicalId,
-  NO_BUNDLING,
-  resourcesOf,
-  type Synthesized,
-  statementsOf,
-  synth,
-} from './support.ts';
+import { actionsOf, logicalId, resourcesOf, statementsOf, synth, useSynth } from './support.ts';
 
-type Resources = Record<
-  string,
-  { Type: string; Properties: Record<string, unknown>; DeletionPolicy?: string }
->;
-
-let s: Synthesized;
-let resources: Resources;
+const { s, resources } = useSynth();
 let bucketId: string;
 let logsId: string;
 beforeAll(() => {
-  s = synth();
-  resources = s.template.toJSON().Resources as Resources;
   bucketId = logicalId(s.stack, s.stack.media.bucket);
   logsId = logicalId(s.stack, s.stack.media.accessLogs);
-}, 120_000);
+});
 
 const PRIVATE = {
   PublicAccessBlockConfiguration: {
@@ -133,8 +115,7 @@ describe('media bucket', { timeout: 60_000 }, () => {
   });
 
   it('is deleted with a destroyable stack', () => {
-    const app = new App({ context: { ...NO_BUNDLING } });
-    const dev = Template.fromStack(new ChatStack(app, 'DevMedia', { destroyable: true }));
+    const dev = synth({ destroyable: true }).template;
     for (const bucket of Object.values(dev.findResources('AWS::S3::Bucket'))) {
       expect(bucket.DeletionPolicy).toBe('Delete');
     }
