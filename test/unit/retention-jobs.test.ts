@@ -65,7 +65,14 @@ function partition(
       deleted.push(...keys);
     }),
   };
-  return { retention: { expirePage }, media: () => bucket, clock: () => clock.ms, expired, deleted, time: clock };
+  return {
+    retention: { expirePage },
+    media: () => bucket,
+    clock: () => clock.ms,
+    expired,
+    deleted,
+    time: clock,
+  };
 }
 
 const queueOf = () => {

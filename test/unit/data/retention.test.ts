@@ -59,7 +59,9 @@ describe('retention', () => {
     const beforeExpiring = async (ids: readonly string[]) => {
       seen.push({ ids, updates: ddb.commandCalls(UpdateCommand).length });
     };
-    await expect(store.retention.expirePage('g1', 1, { beforeExpiring })).resolves.toMatchObject({ count: 3 });
+    await expect(store.retention.expirePage('g1', 1, { beforeExpiring })).resolves.toMatchObject({
+      count: 3,
+    });
     expect(seen).toEqual([{ ids: ['up_a', 'up_b'], updates: 0 }]);
     expect(ddb.commandCalls(UpdateCommand)).toHaveLength(3);
 
