@@ -17,8 +17,9 @@ import { uniqueId, useTestStack } from '../support/stack.ts';
 
 const stack = useTestStack({
   env: {
-    // Port 1 on loopback: nothing listens, so SendMessage fails (after the client's retries).
-    [RETENTION_QUEUE_URL_ENV]: 'http://127.0.0.1:1/000000000000/Refused',
+    // The retention queue's name on port 1 of loopback, where nothing listens: SendMessage fails
+    // (after the client's retries), and the IAM check sees the queue deleteChat may send to.
+    [RETENTION_QUEUE_URL_ENV]: `http://127.0.0.1:1/000000000000/${RETENTION_WORKER.name}`,
   },
 });
 const media = useMediaCalls(stack);
