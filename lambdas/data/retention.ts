@@ -11,8 +11,9 @@
  *
  * The upload records of a page (`UPLOAD#<uploadId>`) name the chat's media objects: the caller's
  * `beforeExpiring` (deleting those objects) runs with their ids after the Query and before any
- * update, so while the objects are not gone their records have no TTL, and a page whose hook
- * failed is done again.
+ * update, so while the objects are not gone their records do not get the TTL, and a page whose
+ * hook failed is done again. (An upload never sent carries its own TTL from the start, and its
+ * object the lifecycle rule's pending tag: each goes by itself anyway.)
  */
 import { mapSettled } from '../shared/concurrency.ts';
 import { chatPk, PREFIX, TTL_ATTRIBUTE } from './keys.ts';

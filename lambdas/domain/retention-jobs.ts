@@ -8,7 +8,7 @@
  * The chat's media goes the same way: the upload records (`UPLOAD#<uploadId>`) a page meets name
  * its objects (`mediaKey`), attached or not, and the page deletes them (one DeleteObjects per 1,000
  * keys) before any of its items gets its TTL. A failed delete fails the page: its upload records
- * keep no TTL and the page is done again (the job redelivered, or continued from that page), so no
+ * do not get the TTL and the page is done again (the job redelivered, or continued from that page), so no
  * record that names an object disappears before the object. Nothing in `deleteChat`'s request grows
  * with the chat's uploads, and it makes no S3 call while the queue takes the job.
  *
@@ -156,9 +156,9 @@ export interface RetentionJobReport {
 
 /**
  * Expires pages (each after deleting its uploads' objects) from the job's start until the
- * partition ends or the budget (pages or time) is spent, then queues the rest. A page that fails after others succeeded is where the continuation
- * starts. Throws when the first page failed or the continuation could not be sent: the job is then
- * delivered again.
+ * partition ends or the budget (pages or time) is spent, then queues the rest. A page that fails
+ * after others succeeded is where the continuation starts. Throws when the first page failed or the
+ * continuation could not be sent: the job is then delivered again.
  */
 export async function runRetentionJob(
   job: RetentionJob,
