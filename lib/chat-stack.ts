@@ -176,6 +176,13 @@ export class ChatStack extends Stack {
         const fn = this.chatApi.functions.get(def.routeKey);
         if (fn && producer(def)) worker.grantSend(fn);
       }
+      // A worker that handles media (retention: a deleted chat's objects) gets exactly its actions
+      // on `chats/*` and the bucket in its environment, as a route does (lib/chat-api.ts).
+      if (this.media.grantActions(worker.worker, definition.mediaActions ?? [])) {
+        for (const [name, value] of Object.entries(this.media.environment)) {
+          worker.worker.function.addEnvironment(name, value);
+        }
+      }
       return worker;
     };
     // Big fan-outs leave the request: every function that posts to connections may queue jobs.

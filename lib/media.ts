@@ -7,7 +7,8 @@
  * `chat-media=pending`; the lifecycle rule expires objects that still carry it a day later. Sending a
  * message with the upload re-tags it `chat-media=attached` (no copy: one small request), so attached
  * bytes are never expired by the rule. Deleting a message deletes its objects; deleting a chat deletes
- * every object of the chat (the keys come from the chat's upload records, not from listing the bucket).
+ * every object of the chat in its retention job (the keys come from the chat's upload records, not
+ * from listing the bucket; lambdas/domain/retention-jobs.ts).
  */
 export const MEDIA = {
   /** Every object's key starts with this; grants name `<bucket>/chats/*`. */

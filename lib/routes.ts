@@ -128,7 +128,9 @@ export const ACTION_ROUTES: Readonly<Record<ActionName, ActionRoute>> = {
       'dynamodb:BatchWriteItem',
       'dynamodb:PutItem',
     ],
-    // The chat's retention job; Query + UpdateItem above also expire the items here if the queue refuses it.
+    // The chat's retention job (it deletes the chat's media and expires its items off the request).
+    // If the queue refuses it, the request does the job's pages itself: Query + UpdateItem above, and
+    // DeleteObject on the objects its upload records name (test/security/deleted-chat-media-inline.test.ts).
     uses: ['retentionQueue'],
     media: ['s3:DeleteObject'],
   },

@@ -4,7 +4,7 @@
  * source mapping, grants, alarms) and the local stack (local/queue.ts: the in-process stand-in that
  * invokes the same handler with the same `SQSEvent` shape) build from.
  */
-import type { TableAction } from './routes.ts';
+import type { MediaAction, TableAction } from './routes.ts';
 
 /** The environment variable through which functions learn the fan-out queue's URL. */
 export const FANOUT_QUEUE_URL_ENV = 'FANOUT_QUEUE_URL';
@@ -24,6 +24,11 @@ export interface QueueWorkerDefinition {
    * IAM cannot limit by sort key, so this is as narrow as a grant on one table gets.
    */
   readonly leadingKeys: readonly string[];
+  /**
+   * Actions on the media bucket's objects (`chats/*`); with any, the bucket is in its environment
+   * (lib/chat-stack.ts). @default - none
+   */
+  readonly mediaActions?: readonly MediaAction[];
   /** Whether it posts to and deletes connections through the Management API. */
   readonly managementApi: boolean;
   /** The environment variable that carries its queue's URL to producers (and to itself). */
@@ -73,21 +78,25 @@ export const FANOUT_WORKER: QueueWorkerDefinition = {
 
 /**
  * The retention worker (issue 17, item 8): gives every item of a deleted chat's partition the TTL
- * attribute, off the request path. A job is `{ chatId, expiresAt, startKey? }`
+ * attribute, off the request path, and deletes the chat's media objects (those its `UPLOAD#` items
+ * name, one DeleteObjects per page's uploads, before the page's TTL updates: `s3:DeleteObject` on
+ * `chats/*`). A job is `{ chatId, expiresAt, startKey? }`
  * (lambdas/domain/retention-jobs.ts); the worker expires pages of the partition (RETENTION_PAGE_SIZE
  * keys a page, 16 conditional updates in flight) until RETENTION_MAX_PAGES pages or its time budget
  * (RETENTION_BUDGET_MS, at most 70 % of the time left), then queues the rest as a continuation job
  * (the Query's LastEvaluatedKey) on its own queue. Defaults: 500 keys × 100 pages = 50,000 items, or
  * 42 s of the 60 s timeout, per job. Two instances at most: deletions are rare and nobody waits for
- * them, and it leaves the table's write capacity to the routes. A job that fails (an update or the
- * continuation's send) is delivered again by SQS, redoing its pages harmlessly (same TTL); after 5
- * receives it moves to the dead-letter queue (alarm). Alarm when a job waited 15 minutes.
+ * them, and it leaves the table's write capacity to the routes. A job that fails (an update, a
+ * delete or the continuation's send) is delivered again by SQS, redoing its pages harmlessly (same
+ * TTL; objects already gone); after 5 receives it moves to the dead-letter queue (alarm). Alarm
+ * when a job waited 15 minutes.
  */
 export const RETENTION_WORKER: QueueWorkerDefinition = {
   name: 'RetentionWorker',
   entry: 'lambdas/handlers/retentionWorker.ts',
   tableActions: ['dynamodb:Query', 'dynamodb:UpdateItem'],
   leadingKeys: ['CHAT#*'],
+  mediaActions: ['s3:DeleteObject'],
   managementApi: false,
   queueUrlEnv: RETENTION_QUEUE_URL_ENV,
   batchSize: 1,

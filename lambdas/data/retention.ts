@@ -8,9 +8,15 @@
  * rounded up per KB of the item (docs/security.md). The retention worker runs it a page at a time
  * (`expirePage`, lambdas/domain/retention-jobs.ts); `expireChat` runs every page, for `deleteChat`
  * when the retention queue is not there.
+ *
+ * The upload records of a page (`UPLOAD#<uploadId>`) name the chat's media objects: the caller's
+ * `beforeExpiring` (deleting those objects) runs with their ids after the Query and before any
+ * update, so while the objects are not gone their records do not get the TTL, and a page whose
+ * hook failed is done again. (An upload never sent carries its own TTL from the start, and its
+ * object the lifecycle rule's pending tag: each goes by itself anyway.)
  */
 import { mapSettled } from '../shared/concurrency.ts';
-import { chatPk, TTL_ATTRIBUTE } from './keys.ts';
+import { chatPk, PREFIX, TTL_ATTRIBUTE } from './keys.ts';
 import { ifConditionFails, itemExists, type TableClient } from './table-client.ts';
 
 /** Updates in flight at once. */
@@ -19,18 +25,39 @@ const PARALLEL = 16;
 /** Where a partition's next page starts (the Query's LastEvaluatedKey: the table's keys). */
 export type RetentionKey = { readonly pk: string; readonly sk: string };
 
+/** What one page of a partition does before its items get their TTL. */
+export type BeforeExpiring = (uploadIds: readonly string[]) => Promise<void>;
+
+export interface RetentionPageOptions {
+  readonly startKey?: RetentionKey | undefined;
+  /** Keys per page (the Query's Limit); none: up to 1 MB of keys. */
+  readonly limit?: number;
+  /**
+   * Called with the page's upload ids (only when it has some) before any update; when it throws,
+   * `expirePage` throws and no item of the page got its TTL.
+   */
+  readonly beforeExpiring?: BeforeExpiring | undefined;
+}
+
+/** The upload ids among a page's keys (`UPLOAD#<uploadId>`). */
+export const uploadIdsOf = (keys: readonly { readonly sk?: unknown }[]): string[] =>
+  keys.flatMap((k) =>
+    typeof k.sk === 'string' && k.sk.startsWith(PREFIX.upload) ? [k.sk.slice(PREFIX.upload.length)] : [],
+  );
+
 export class RetentionRepository {
   constructor(private readonly table: TableClient) {}
 
   /**
    * Sets `ttl = expiresAt` (epoch seconds) on one page of the chat's partition (at most `limit`
-   * keys, after `startKey`): how many items it held, how many updates failed (each is tried; the
-   * caller redoes the page), and where the next page starts (none: it was the last).
+   * keys, after `startKey`), after `beforeExpiring` had the page's upload ids: how many items it
+   * held, how many updates failed (each is tried; the caller redoes the page), and where the next
+   * page starts (none: it was the last).
    */
   async expirePage(
     chatId: string,
     expiresAt: number,
-    options: { startKey?: RetentionKey | undefined; limit?: number } = {},
+    options: RetentionPageOptions = {},
   ): Promise<{ count: number; failed: number; next: RetentionKey | undefined }> {
     const { items, lastKey } = await this.table.queryPage({
       KeyConditionExpression: 'pk = :pk',
@@ -39,6 +66,8 @@ export class RetentionRepository {
       ...(options.limit ? { Limit: options.limit } : {}),
       ...(options.startKey ? { ExclusiveStartKey: { ...options.startKey } } : {}),
     });
+    const uploadIds = uploadIdsOf(items);
+    if (uploadIds.length > 0 && options.beforeExpiring) await options.beforeExpiring(uploadIds);
     let failed = 0;
     await mapSettled(items, PARALLEL, async (item) => {
       try {
@@ -61,13 +90,16 @@ export class RetentionRepository {
     return { count: items.length, failed, next };
   }
 
-  /** Sets `ttl = expiresAt` (epoch seconds) on every item of the chat's partition; how many. */
-  async expireChat(chatId: string, expiresAt: number): Promise<number> {
+  /**
+   * Sets `ttl = expiresAt` (epoch seconds) on every item of the chat's partition, page after page,
+   * each after its `beforeExpiring`; how many. Throws at the first page whose hook failed.
+   */
+  async expireChat(chatId: string, expiresAt: number, beforeExpiring?: BeforeExpiring): Promise<number> {
     let startKey: RetentionKey | undefined;
     let count = 0;
     let failed = 0;
     do {
-      const page = await this.expirePage(chatId, expiresAt, { startKey });
+      const page = await this.expirePage(chatId, expiresAt, { startKey, beforeExpiring });
       count += page.count;
       failed += page.failed;
       startKey = page.next;

@@ -13,7 +13,6 @@ import { refuseBlockedDirect, refuseBlockedInvite } from './blocking.ts';
 import type { Deps } from './deps.ts';
 import { newChatId } from './ids.ts';
 import { LIMITS } from './limits.ts';
-import { deleteChatMedia } from './media.ts';
 import { refuseOverChatCap } from './membership-cap.ts';
 import { expireDeletedChat } from './retention-jobs.ts';
 import { admitToRoster, disbandRoster, dismissFromRoster } from './rosters.ts';
@@ -250,13 +249,13 @@ export async function deleteChat(deps: Deps, caller: Caller, input: ChatRef): Pr
   if (!chat || !(caller.admin || before.some((m) => m.userId === caller.userId))) throw chatNotFound(chatId);
   const asAdmin = chat.ownerId !== caller.userId;
   if (asAdmin && !caller.admin) throw forbidden('Only the owner can delete this chat.');
-  // Its media first: if that fails the chat is intact and the delete can be retried.
-  await deleteChatMedia(deps, chatId);
   const now = deps.now();
   const members = await deps.store.chats.delete(chat, now.toISOString());
   if (!members) throw conflict('The chat changed while it was being deleted. Please retry.');
-  // Its messages, claims, reactions…: expire now, DynamoDB's TTL removes them (issue 17, item 8);
-  // a queued job does it (lambdas/domain/retention-jobs.ts), or this request when the queue refuses.
+  // Its messages, claims, reactions, uploads…: expire now, DynamoDB's TTL removes them (issue 17,
+  // item 8), and its media objects are deleted first; a queued job does both
+  // (lambdas/domain/retention-jobs.ts), or this request when the queue refuses. Nothing signs a
+  // download of them meanwhile: the chat and its memberships are gone, so every read is NOT_FOUND.
   await expireDeletedChat(deps, chatId, Math.floor(now.getTime() / 1000));
   await deps.fanOut.toUsers(userIdsOf(members), event('chat.deleted', { chatId }), { chat });
   await disbandRoster(deps, chat);

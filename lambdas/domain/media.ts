@@ -1,7 +1,8 @@
 /**
  * Media: getAttachmentUrl, and what the message actions need — claiming uploads for a send, signing
- * attachment URLs for the views, deleting the bytes of a message or a chat. (requestUpload is in
- * ./upload-request.ts, so that the other handlers do not carry the content-type table.)
+ * attachment URLs for the views, deleting the bytes of a message. (requestUpload is in
+ * ./upload-request.ts, so that the other handlers do not carry the content-type table; a deleted
+ * chat's bytes go with its retention job, ./retention-jobs.ts.)
  *
  * An upload belongs to its requester and its chat and is used by exactly one send: `claimUploads`
  * checks the upload records, then the bytes in S3 (size, stored type and, for images, the first
@@ -176,12 +177,6 @@ export async function messageViews(deps: Deps, messages: readonly MessageRecord[
 export async function deleteMessageMedia(deps: Deps, message: MessageRecord): Promise<void> {
   const keys = (message.attachments ?? []).map((a) => mediaKey(message.chatId, a.attachmentId));
   if (keys.length > 0) await bucket(deps).delete(keys);
-}
-
-/** Deletes every object of a chat, attached or not (the keys come from its upload records). */
-export async function deleteChatMedia(deps: Deps, chatId: string): Promise<void> {
-  const ids = await deps.store.uploads.listIds(chatId);
-  if (ids.length > 0) await bucket(deps).delete(ids.map((id) => mediaKey(chatId, id)));
 }
 
 /** The injected bucket (tests), else the container's. */

@@ -5,15 +5,25 @@
  * budget of pages or time runs out, queues the rest as a continuation job (`startKey`: the Query's
  * LastEvaluatedKey) and returns. Any size of chat is so expired in jobs of bounded time.
  *
- * Idempotent: an update sets the same TTL on an item that still exists, so a job delivered again
- * (a failed update, a failed continuation send, a timeout) redoes its pages harmlessly. A job that
- * keeps failing ends in the dead-letter queue (alarm); the chat is gone for its members anyway.
- * When the queue refuses the job, `deleteChat` expires the partition itself, as before.
+ * The chat's media goes the same way: the upload records (`UPLOAD#<uploadId>`) a page meets name
+ * its objects (`mediaKey`), attached or not, and the page deletes them (one DeleteObjects per 1,000
+ * keys) before any of its items gets its TTL. A failed delete fails the page: its upload records
+ * do not get the TTL and the page is done again (the job redelivered, or continued from that page), so no
+ * record that names an object disappears before the object. Nothing in `deleteChat`'s request grows
+ * with the chat's uploads, and it makes no S3 call while the queue takes the job.
+ *
+ * Idempotent: an update sets the same TTL on an item that still exists, and deleting an object
+ * that is gone is fine, so a job delivered again (a failed update or delete, a failed continuation
+ * send, a timeout) redoes its pages harmlessly. A job that keeps failing ends in the dead-letter
+ * queue (alarm); the chat is gone for its members anyway. When the queue refuses the job,
+ * `deleteChat` runs every page itself (media included), as before.
  */
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { SQSBatchItemFailure, SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { mediaKey } from '../../lib/media.ts';
 import { chatPk } from '../data/keys.ts';
-import type { RetentionKey, RetentionRepository } from '../data/retention.ts';
+import { type MediaBucket, mediaBucket } from '../data/media-bucket.ts';
+import type { BeforeExpiring, RetentionKey, RetentionRepository } from '../data/retention.ts';
 import { logger } from '../shared/logger.ts';
 import type { Deps } from './deps.ts';
 
@@ -80,9 +90,16 @@ export function decodeRetentionJob(body: string): RetentionJob | undefined {
   };
 }
 
+/** Where a retention page's upload ids go: their objects are deleted (absent ones are fine). */
+export const deleteUploadMedia =
+  (media: () => Pick<MediaBucket, 'delete'>, chatId: string): BeforeExpiring =>
+  (uploadIds) =>
+    media().delete(uploadIds.map((id) => mediaKey(chatId, id)));
+
 /**
  * `deleteChat`'s part: queues the chat's retention job; when there is no queue or it refuses the
- * job, expires the partition here (logged: a big chat may then outrun the request).
+ * job, expires the partition and deletes its media here, through the same pages (logged: a big
+ * chat may then outrun the request).
  */
 export async function expireDeletedChat(
   deps: Deps,
@@ -101,7 +118,11 @@ export async function expireDeletedChat(
       });
     }
   }
-  await deps.store.retention.expireChat(chatId, expiresAt);
+  await deps.store.retention.expireChat(
+    chatId,
+    expiresAt,
+    deleteUploadMedia(() => deps.media ?? mediaBucket(), chatId),
+  );
   return 'expired';
 }
 
@@ -117,6 +138,8 @@ export interface RetentionBudget {
 
 export interface RetentionWorkerDeps {
   readonly retention: Pick<RetentionRepository, 'expirePage'>;
+  /** The media bucket: a page's upload objects are deleted before its items get their TTL. */
+  readonly media: () => Pick<MediaBucket, 'delete'>;
   /** The worker's own queue: continuation jobs go there. */
   readonly queue: RetentionQueue;
   readonly budget: RetentionBudget;
@@ -132,10 +155,10 @@ export interface RetentionJobReport {
 }
 
 /**
- * Expires pages from the job's start until the partition ends or the budget (pages or time) is
- * spent, then queues the rest. A page that fails after others succeeded is where the continuation
- * starts. Throws when the first page failed or the continuation could not be sent: the job is then
- * delivered again.
+ * Expires pages (each after deleting its uploads' objects) from the job's start until the
+ * partition ends or the budget (pages or time) is spent, then queues the rest. A page that fails
+ * after others succeeded is where the continuation starts. Throws when the first page failed or the
+ * continuation could not be sent: the job is then delivered again.
  */
 export async function runRetentionJob(
   job: RetentionJob,
@@ -145,13 +168,18 @@ export async function runRetentionJob(
   const started = clock();
   const { pageSize, maxPages, budgetMs } = deps.budget;
   let startKey = job.startKey;
+  const beforeExpiring = deleteUploadMedia(deps.media, job.chatId);
   let pages = 0;
   let items = 0;
   for (;;) {
     const from = startKey;
     let page: Awaited<ReturnType<typeof deps.retention.expirePage>>;
     try {
-      page = await deps.retention.expirePage(job.chatId, job.expiresAt, { startKey, limit: pageSize });
+      page = await deps.retention.expirePage(job.chatId, job.expiresAt, {
+        startKey,
+        limit: pageSize,
+        beforeExpiring,
+      });
       if (page.failed > 0) throw new Error(`${page.failed} items of a deleted chat were not given a TTL`);
     } catch (error) {
       // Nothing done yet: SQS delivers this job again (and dead-letters it after 5 receives). After

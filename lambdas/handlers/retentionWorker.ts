@@ -1,9 +1,11 @@
 /**
- * The retention queue worker (not a route: lib/workers.ts `RETENTION_WORKER`): gives a deleted
- * chat's items their TTL, a budget of pages per job, and queues the rest (lambdas/domain/retention-jobs.ts).
+ * The retention queue worker (not a route: lib/workers.ts `RETENTION_WORKER`): deletes a deleted
+ * chat's media objects and gives its items their TTL, a budget of pages per job, and queues the rest
+ * (lambdas/domain/retention-jobs.ts).
  */
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { RETENTION_WORKER } from '../../lib/workers.ts';
+import { mediaBucket } from '../data/media-bucket.ts';
 import { store } from '../data/store.ts';
 import { retentionQueue } from '../domain/deps.ts';
 import { processRetentionJobs } from '../domain/retention-jobs.ts';
@@ -27,7 +29,8 @@ export const handler = (event: SQSEvent, context?: Context): Promise<SQSBatchRes
         maxPages,
         budgetMs: left === undefined ? budgetMs : Math.min(budgetMs, Math.floor(left * TIME_SHARE)),
       };
-      return processRetentionJobs(event, { retention: store().retention, queue, budget });
+      // The bucket on first use: a chat without uploads needs none.
+      return processRetentionJobs(event, { retention: store().retention, media: mediaBucket, queue, budget });
     },
     RETENTION_WORKER.name,
   );

@@ -1,10 +1,12 @@
 /**
  * The retention queue and its worker as CloudFormation (lib/queue-worker.ts from lib/workers.ts
  * `RETENTION_WORKER`): an encrypted, TLS-only queue with a dead-letter queue and alarms, a worker that
- * may only Query and update `CHAT#…` partitions and send to its own queue (continuation jobs), and
- * `deleteChat` as its only producer.
+ * may only Query and update `CHAT#…` partitions, delete the media bucket's `chats/*` objects (a
+ * deleted chat's uploads) and send to its own queue (continuation jobs), and `deleteChat` as its
+ * only producer.
  */
 import { describe, expect, it } from 'vitest';
+import { MEDIA_BUCKET_DOMAIN_ENV, MEDIA_BUCKET_ENV } from '../../lib/media.ts';
 import { ROUTES } from '../../lib/routes.ts';
 import { RETENTION_QUEUE_URL_ENV, RETENTION_WORKER } from '../../lib/workers.ts';
 import { actionsOf, logicalId, resourcesOf, statementsOf, useSynth } from './support.ts';
@@ -58,19 +60,29 @@ describe('retention queue', { timeout: 180_000 }, () => {
 });
 
 describe('retention worker', { timeout: 180_000 }, () => {
-  it('runs its handler with the table and its own queue, and no Management API', () => {
+  it('runs its handler with the table, the media bucket and its own queue, and no Management API', () => {
     const fn = s.stack.retentionWorker.worker;
     expect(fn.entry.endsWith(RETENTION_WORKER.entry)).toBe(true);
     const props = propsOf(logicalId(s.stack, fn.function));
     expect(props).toMatchObject({ Runtime: 'nodejs24.x', Architectures: ['arm64'], Timeout: 60 });
     const env = (props.Environment as { Variables: Record<string, unknown> }).Variables;
     expect(Object.keys(env).sort()).toEqual(
-      ['LOG_LEVEL', 'NODE_OPTIONS', RETENTION_QUEUE_URL_ENV, 'TABLE_NAME'].sort(),
+      [
+        'LOG_LEVEL',
+        'NODE_OPTIONS',
+        RETENTION_QUEUE_URL_ENV,
+        'TABLE_NAME',
+        MEDIA_BUCKET_ENV,
+        MEDIA_BUCKET_DOMAIN_ENV,
+      ].sort(),
     );
     expect(env[RETENTION_QUEUE_URL_ENV]).toEqual({ Ref: queueId() });
+    const bucketId = logicalId(s.stack, s.stack.media.bucket);
+    expect(env[MEDIA_BUCKET_ENV]).toEqual({ Ref: bucketId });
+    expect(env[MEDIA_BUCKET_DOMAIN_ENV]).toEqual({ 'Fn::GetAtt': [bucketId, 'RegionalDomainName'] });
   });
 
-  it('may only Query and update items under CHAT# keys, and send to (and be fed by) its own queue', () => {
+  it('may only Query and update items under CHAT# keys, delete chats/* objects, and send to (and be fed by) its own queue', () => {
     const statements = statementsOf(s, s.stack.retentionWorker.worker);
     const dynamo = statements.filter((st) => actionsOf(st).some((a) => a.startsWith('dynamodb:')));
     expect(dynamo).toHaveLength(1);
@@ -92,8 +104,12 @@ describe('retention worker', { timeout: 180_000 }, () => {
         'sqs:SendMessage',
       ].sort(),
     );
+    // The media: DeleteObject (which DeleteObjects needs per key) on the upload prefix only.
+    const s3 = statements.filter((st) => actionsOf(st).some((a) => a.startsWith('s3:')));
+    expect(s3.map(actionsOf)).toEqual([['s3:DeleteObject']]);
+    expect(s3.flatMap(resourcesOf)).toEqual([s.stack.resolve(s.stack.media.objectsArn)]);
     const all = statements.flatMap(actionsOf);
-    expect(all.filter((a) => !/^(dynamodb|sqs|logs|xray):/.test(a))).toEqual([]);
+    expect(all.filter((a) => !/^(dynamodb|sqs|s3|logs|xray):/.test(a))).toEqual([]);
   });
 
   it('alarms on dead letters, a job waiting 15 minutes, errors and throttles', () => {

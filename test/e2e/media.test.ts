@@ -2,7 +2,7 @@
  * Media end to end, over real sockets, the local S3 stand-in and DynamoDB Local: requestUpload, the
  * PUT with plain fetch, sendMessage with attachments, presigned GET URLs in the ack, the event,
  * history, listChats and getAttachmentUrl, the bytes identical after the round trip, and the bytes
- * gone when the message or the chat is deleted. Refusals are in media-refusals.test.ts.
+ * gone when the message or the chat (its retention job) is deleted. Refusals are in media-refusals.test.ts.
  */
 import type { S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -295,6 +295,8 @@ describe('deleting', () => {
       [`chats/${group}/${sent}`, `chats/${group}/${pending}`].sort(),
     );
     await alice.ok('deleteChat', { chatId: group });
+    // The chat's retention job deletes them (test/security/deleted-chat-media.test.ts).
+    await stack.idle();
     expect(await storedKeys(stack, s3, `chats/${group}/`)).toEqual([]);
     expect((await download(message.attachments[0]?.url ?? '')).status).toBe(404);
     // The other chat's media is untouched.

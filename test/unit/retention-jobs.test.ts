@@ -9,7 +9,7 @@ import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { SQSEvent } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { describe, expect, it, vi } from 'vitest';
-import type { RetentionKey } from '../../lambdas/data/retention.ts';
+import type { RetentionKey, RetentionPageOptions } from '../../lambdas/data/retention.ts';
 import { deleteChat } from '../../lambdas/domain/chats.ts';
 import {
   decodeRetentionJob,
@@ -33,24 +33,46 @@ const keyAt = (i: number): RetentionKey => ({ pk: 'CHAT#g1', sk: `MSG#${String(i
 /**
  * A partition of `size` items paged like a Query: a page of `limit` keys after `startKey`, and a
  * next key whenever the page is full (DynamoDB cannot tell that the partition ended exactly there).
- * Each page costs `msPerPage` on the clock.
+ * Each page costs `msPerPage` on the clock. Every `uploadEvery`-th item is an upload (`up_<i>`):
+ * its page hands it to `beforeExpiring` first, as the repository does; a media bucket whose delete
+ * fails on the `failDeleteOnPage`-th call records the keys it deleted.
  */
-function partition(size: number, options: { msPerPage?: number; failOnPage?: number } = {}) {
+function partition(
+  size: number,
+  options: { msPerPage?: number; failOnPage?: number; uploadEvery?: number; failDeleteOnPage?: number } = {},
+) {
   const clock = { ms: 0 };
   const expired: number[] = [];
+  const deleted: string[] = [];
   let pages = 0;
-  const expirePage = vi.fn(
-    async (_chatId: string, _at: number, o: { startKey?: RetentionKey | undefined; limit?: number } = {}) => {
-      pages++;
-      clock.ms += options.msPerPage ?? 0;
-      const from = o.startKey ? Number(o.startKey.sk.slice(4)) + 1 : 0;
-      const to = Math.min(size, from + (o.limit ?? size));
-      for (let i = from; i < to; i++) expired.push(i);
-      const failed = pages === options.failOnPage ? 1 : 0;
-      return { count: to - from, failed, next: to - from === o.limit ? keyAt(to - 1) : undefined };
-    },
-  );
-  return { retention: { expirePage }, clock: () => clock.ms, expired, time: clock };
+  let deletes = 0;
+  const expirePage = vi.fn(async (_chatId: string, _at: number, o: RetentionPageOptions = {}) => {
+    pages++;
+    clock.ms += options.msPerPage ?? 0;
+    const from = o.startKey ? Number(o.startKey.sk.slice(4)) + 1 : 0;
+    const to = Math.min(size, from + (o.limit ?? size));
+    const every = options.uploadEvery;
+    const uploads: string[] = [];
+    for (let i = from; i < to; i++) if (every && i % every === 0) uploads.push(`up_${i}`);
+    if (uploads.length > 0) await o.beforeExpiring?.(uploads);
+    for (let i = from; i < to; i++) expired.push(i);
+    const failed = pages === options.failOnPage ? 1 : 0;
+    return { count: to - from, failed, next: to - from === o.limit ? keyAt(to - 1) : undefined };
+  });
+  const bucket = {
+    delete: vi.fn(async (keys: readonly string[]) => {
+      if (++deletes === options.failDeleteOnPage) throw new Error('S3 down');
+      deleted.push(...keys);
+    }),
+  };
+  return {
+    retention: { expirePage },
+    media: () => bucket,
+    clock: () => clock.ms,
+    expired,
+    deleted,
+    time: clock,
+  };
 }
 
 const queueOf = () => {
@@ -130,6 +152,42 @@ describe('retention jobs', () => {
     const report = await runRetentionJob(job(), { ...p, queue, budget: budget({ budgetMs: 1 }) });
     expect(report.pages).toBe(1);
     expect(sent).toEqual([job({ startKey: keyAt(9) })]);
+  });
+});
+
+describe('retention jobs and media', () => {
+  it("delete each page's upload objects before its items get their TTL, page by page", async () => {
+    const p = partition(25, { uploadEvery: 4 });
+    const { queue } = queueOf();
+    await runRetentionJob(job(), { ...p, queue, budget: budget() });
+    // One DeleteObjects per page that holds uploads (0–9, 10–19, 20–24), keys from mediaKey.
+    expect(p.media().delete.mock.calls).toEqual([
+      [['chats/g1/up_0', 'chats/g1/up_4', 'chats/g1/up_8']],
+      [['chats/g1/up_12', 'chats/g1/up_16']],
+      [['chats/g1/up_20', 'chats/g1/up_24']],
+    ]);
+    expect(p.expired).toHaveLength(25);
+  });
+
+  it('a failed delete on the first page fails the job: none of its items expired, nothing queued', async () => {
+    const p = partition(95, { uploadEvery: 4, failDeleteOnPage: 1 });
+    const { queue, sent } = queueOf();
+    await expect(runRetentionJob(job(), { ...p, queue, budget: budget() })).rejects.toThrow('S3 down');
+    expect(p.expired).toEqual([]);
+    expect(sent).toEqual([]);
+  });
+
+  it('a failed delete after progress continues from that page, which expired nothing', async () => {
+    const p = partition(95, { uploadEvery: 4, failDeleteOnPage: 2 });
+    const { queue, sent } = queueOf();
+    const report = await runRetentionJob(job(), { ...p, queue, budget: budget() });
+    expect(report).toEqual({ pages: 1, items: 10, continuedAt: keyAt(9) });
+    expect(p.expired).toEqual(Array.from({ length: 10 }, (_, i) => i));
+    expect(sent).toEqual([job({ startKey: keyAt(9) })]);
+    // The continuation redoes the failed page: its uploads are deleted, then its items expire.
+    await runRetentionJob(sent[0] as RetentionJob, { ...p, queue, budget: budget() });
+    expect(p.deleted).toContain('chats/g1/up_12');
+    expect(p.expired.slice(10, 20)).toEqual(Array.from({ length: 10 }, (_, i) => 10 + i));
   });
 });
 
@@ -219,11 +277,23 @@ describe('deleteChat and the retention queue', () => {
     expect(store.retention.expireChat).not.toHaveBeenCalled();
   });
 
+  it('leaves the media to the job: the request touches no object and reads no upload', async () => {
+    const { queue } = queueOf();
+    const { media, store } = await deletion(queue);
+    for (const call of Object.values(media)) expect(call).not.toHaveBeenCalled();
+    expect(store.uploads.listIds).not.toHaveBeenCalled();
+    expect(store.retention.expirePage).not.toHaveBeenCalled();
+  });
+
   it('expires the items in the request when the queue refuses the job, or there is none', async () => {
     const refusing: RetentionQueue = { send: vi.fn(async () => Promise.reject(new Error('SQS down'))) };
     for (const queue of [refusing, undefined]) {
-      const { store, expiresAt } = await deletion(queue);
-      expect(store.retention.expireChat).toHaveBeenCalledWith('g1', expiresAt);
+      const { store, media, expiresAt } = await deletion(queue);
+      expect(store.retention.expireChat).toHaveBeenCalledWith('g1', expiresAt, expect.any(Function));
+      // Its pages delete their uploads' objects through the request's bucket.
+      const beforeExpiring = store.retention.expireChat.mock.calls[0]?.[2];
+      await beforeExpiring?.(['up_a', 'up_b']);
+      expect(media.delete).toHaveBeenCalledWith(['chats/g1/up_a', 'chats/g1/up_b']);
     }
     expect(refusing.send).toHaveBeenCalledTimes(1);
   });

@@ -51,4 +51,32 @@ describe('retention', () => {
     await expect(store.retention.expireChat('g1', 1)).rejects.toThrow('1 items of a deleted chat');
     expect(ddb.commandCalls(QueryCommand)).toHaveLength(2);
   });
+
+  it("hands a page's upload ids to beforeExpiring before any update, and updates nothing when it fails", async () => {
+    ddb.on(QueryCommand).resolves({ Items: [key('MSG#1'), key('UPLOAD#up_a'), key('UPLOAD#up_b')] });
+    ddb.on(UpdateCommand).resolves({});
+    const seen: { ids: readonly string[]; updates: number }[] = [];
+    const beforeExpiring = async (ids: readonly string[]) => {
+      seen.push({ ids, updates: ddb.commandCalls(UpdateCommand).length });
+    };
+    await expect(store.retention.expirePage('g1', 1, { beforeExpiring })).resolves.toMatchObject({
+      count: 3,
+    });
+    expect(seen).toEqual([{ ids: ['up_a', 'up_b'], updates: 0 }]);
+    expect(ddb.commandCalls(UpdateCommand)).toHaveLength(3);
+
+    ddb.resetHistory();
+    const failing = async () => Promise.reject(new Error('S3 down'));
+    await expect(store.retention.expirePage('g1', 1, { beforeExpiring: failing })).rejects.toThrow('S3 down');
+    await expect(store.retention.expireChat('g1', 1, failing)).rejects.toThrow('S3 down');
+    expect(ddb.commandCalls(UpdateCommand)).toEqual([]);
+  });
+
+  it('calls no beforeExpiring for a page without uploads', async () => {
+    ddb.on(QueryCommand).resolves({ Items: [key('MSG#1')] });
+    ddb.on(UpdateCommand).resolves({});
+    let calls = 0;
+    await store.retention.expirePage('g1', 1, { beforeExpiring: async () => void calls++ });
+    expect(calls).toBe(0);
+  });
 });

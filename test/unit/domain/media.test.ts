@@ -3,7 +3,7 @@
  * anything changes, in which order the uploads are tagged and claimed, what a retry of the same send
  * may do, and that the bytes go before the records they belong to.
  */
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { UploadRecord } from '../../../lambdas/data/store.ts';
 import { deleteChat } from '../../../lambdas/domain/chats.ts';
 import { newMessageId } from '../../../lambdas/domain/ids.ts';
@@ -332,15 +332,15 @@ describe('the other media actions', () => {
     });
   });
 
-  it('deleteChat deletes every object of the chat first', async () => {
+  it('deleteChat leaves the objects to the retention job when it is queued', async () => {
     const fake = fakeDeps();
     fake.store.chats.getWithMembers.mockResolvedValue(groupChat('ann', ['ann', 'bob']));
-    fake.store.uploads.listIds.mockResolvedValue(['up_a', 'up_b']);
-    fake.media.delete.mockRejectedValueOnce(new Error('S3 down'));
-    await expect(deleteChat(fake.deps, ann, { chatId: 'g1' })).rejects.toThrow('S3 down');
-    expect(fake.store.chats.delete).not.toHaveBeenCalled();
-    await deleteChat(fake.deps, ann, { chatId: 'g1' });
-    expect(fake.media.delete).toHaveBeenLastCalledWith(['chats/g1/up_a', 'chats/g1/up_b']);
+    fake.store.chats.delete.mockResolvedValue(groupChat('ann', ['ann', 'bob']).members);
+    const retentionQueue = { send: vi.fn(async () => undefined) };
+    await deleteChat({ ...fake.deps, retentionQueue }, ann, { chatId: 'g1' });
+    expect(retentionQueue.send).toHaveBeenCalledTimes(1);
+    expect(fake.media.delete).not.toHaveBeenCalled();
+    expect(fake.store.uploads.listIds).not.toHaveBeenCalled();
     expect(fake.store.chats.delete).toHaveBeenCalledTimes(1);
   });
 });
