@@ -4,7 +4,7 @@
  * of them are listed in docs/data-model.md).
  */
 import { UPLOAD, UPLOAD_TTL_SECONDS, type UploadRecord } from './items.ts';
-import { chatPk, keys, PREFIX, TTL_ATTRIBUTE } from './keys.ts';
+import { keys, TTL_ATTRIBUTE } from './keys.ts';
 import { ifConditionFails, type TableClient } from './table-client.ts';
 
 /** All uploads were marked used by this send, or one of them was used (or is gone) meanwhile. */
@@ -89,15 +89,5 @@ export class UploadRepository {
       ),
     );
     return released.filter(Boolean).length;
-  }
-
-  /** The ids of every upload of a chat, pending or used (Query on `UPLOAD#`, keys only). */
-  async listIds(chatId: string): Promise<string[]> {
-    const items = await this.table.queryAll({
-      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-      ExpressionAttributeValues: { ':pk': chatPk(chatId), ':prefix': PREFIX.upload },
-      ProjectionExpression: 'sk',
-    });
-    return items.map((item) => String(item.sk).slice(PREFIX.upload.length));
   }
 }

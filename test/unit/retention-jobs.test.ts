@@ -281,7 +281,6 @@ describe('deleteChat and the retention queue', () => {
     const { queue } = queueOf();
     const { media, store } = await deletion(queue);
     for (const call of Object.values(media)) expect(call).not.toHaveBeenCalled();
-    expect(store.uploads.listIds).not.toHaveBeenCalled();
     expect(store.retention.expirePage).not.toHaveBeenCalled();
   });
 

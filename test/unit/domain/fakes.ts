@@ -134,7 +134,6 @@ export function fakeDeps() {
       getMany: vi.fn(async () => new Map()),
       claim: vi.fn(async () => 'claimed' as const),
       release: vi.fn(async () => 0),
-      listIds: vi.fn(async () => []),
     },
     blocks: {
       block: vi.fn(async () => 'blocked' as const),

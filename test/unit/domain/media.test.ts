@@ -340,7 +340,6 @@ describe('the other media actions', () => {
     await deleteChat({ ...fake.deps, retentionQueue }, ann, { chatId: 'g1' });
     expect(retentionQueue.send).toHaveBeenCalledTimes(1);
     expect(fake.media.delete).not.toHaveBeenCalled();
-    expect(fake.store.uploads.listIds).not.toHaveBeenCalled();
     expect(fake.store.chats.delete).toHaveBeenCalledTimes(1);
   });
 });
