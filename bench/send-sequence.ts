@@ -33,16 +33,22 @@ const stack = await startBenchStack();
  * posts. From them: how many DynamoDB round trips ran one after the other before the first post
  * (the longest chain of calls each sent after the previous one answered), whatever the machine's load.
  */
-const calls: { kind: 'db' | 'post'; start: number; end: number }[] = [];
+const calls: { kind: 'db' | 'post'; name: string; start: number; end: number }[] = [];
+/** Every measured call's duration (ms) by command: what one round trip of each kind takes here. */
+const durations = new Map<string, number[]>();
 const track =
-  (kind: 'db' | 'post') => (next: (args: unknown) => Promise<unknown>) => async (args: unknown) => {
+  (kind: 'db' | 'post') =>
+  (next: (args: unknown) => Promise<unknown>, context: { commandName?: string }) =>
+  async (args: unknown) => {
     if (stack.meter?.scope.getStore() !== 'sendMessage') return next(args);
-    const call = { kind, start: performance.now(), end: Number.POSITIVE_INFINITY };
+    const name = String(context.commandName ?? kind).replace(/Command$/, '');
+    const call = { kind, name, start: performance.now(), end: Number.POSITIVE_INFINITY };
     calls.push(call);
     try {
       return await next(args);
     } finally {
       call.end = performance.now();
+      durations.set(name, [...(durations.get(name) ?? []), call.end - call.start]);
     }
   };
 getDocumentClient().middlewareStack.add(track('db') as never, { step: 'initialize', name: 'sendChain' });
@@ -152,8 +158,16 @@ const routes = Object.fromEntries(
 );
 const roundTrips = { min: Math.min(...chains), p50: summary(chains).p50, max: Math.max(...chains) };
 const timeline = Object.fromEntries(Object.entries(phases).map(([k, v]) => [k, summary(v).p50]));
+const callMs = Object.fromEntries([...durations].map(([name, v]) => [name, summary(v).p50]));
 console.log(
-  JSON.stringify({ deliver: summary(deliver), ack: summary(ack), roundTrips, timeline, perSend: routes }),
+  JSON.stringify({
+    deliver: summary(deliver),
+    ack: summary(ack),
+    roundTrips,
+    timeline,
+    callMs,
+    perSend: routes,
+  }),
 );
 await closeAll(clients);
 await stack.stop();
