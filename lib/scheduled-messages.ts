@@ -74,20 +74,24 @@ export class ScheduledMessages extends Construct {
   constructor(scope: Construct, id: string, props: ScheduledMessagesProps) {
     super(scope, id);
     const { table, api } = props;
+    const removalPolicy = props.destroyable ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN;
     const functionDefaults = {
       ...(props.logRetention ? { logRetention: props.logRetention } : {}),
       ...(props.logLevel ? { logLevel: props.logLevel } : {}),
-      logRemovalPolicy: props.destroyable ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN,
+      logRemovalPolicy: removalPolicy,
     };
 
+    // Kept with the stack like the other queues: the dead letters are the record of failed sends.
     this.deadLetters = new Queue(this, 'DeadLetters', {
       encryption: QueueEncryption.SQS_MANAGED,
       enforceSSL: true,
       retentionPeriod: Duration.days(14),
+      removalPolicy,
     });
     this.queue = new Queue(this, 'DueQueue', {
       encryption: QueueEncryption.SQS_MANAGED,
       enforceSSL: true,
+      removalPolicy,
       visibilityTimeout: Duration.seconds(DISPATCH_TIMEOUT.toSeconds() * 6),
       retentionPeriod: Duration.days(1),
       deadLetterQueue: { queue: this.deadLetters, maxReceiveCount: MAX_RECEIVES },

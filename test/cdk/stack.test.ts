@@ -235,6 +235,10 @@ describe('table', { timeout: 180_000 }, () => {
       }),
     });
     s.template.hasResource('AWS::Cognito::UserPool', { DeletionPolicy: 'Retain' });
+    // Every queue too (the workers', the stream consumers' failures, the scheduled messages').
+    const queues = Object.values(s.template.findResources('AWS::SQS::Queue'));
+    expect(queues.length).toBeGreaterThanOrEqual(6);
+    for (const queue of queues) expect(queue.DeletionPolicy).toBe('Retain');
   });
 
   it('is destroyable with -c destroyable=true (and so are the user pool and log groups)', () => {
@@ -251,6 +255,9 @@ describe('table', { timeout: 180_000 }, () => {
     });
     for (const [, log] of Object.entries(dev.findResources('AWS::Logs::LogGroup'))) {
       expect(log.DeletionPolicy).toBe('Delete');
+    }
+    for (const queue of Object.values(dev.findResources('AWS::SQS::Queue'))) {
+      expect(queue.DeletionPolicy).toBe('Delete');
     }
   });
 });
