@@ -68,7 +68,8 @@ export const ACTION_ROUTES: Readonly<Record<ActionName, ActionRoute>> = {
   },
   getChat: { tableActions: ['dynamodb:Query'], postsEvents: false },
   history: {
-    tableActions: ['dynamodb:GetItem', 'dynamodb:Query', ...FILL_VOIDS],
+    // BatchGetItem: an `after` page that reaches the end reads the chat head (its in-flight top)
+    tableActions: ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query', ...FILL_VOIDS],
     media: SIGN_DOWNLOADS,
     postsEvents: false,
   },

@@ -5,8 +5,12 @@
  * message that lands a moment later): it waits for it, and once the seq is settled (older than the
  * settle window, judged from the allocation time of the nearest item above it) and still empty,
  * fills it with a void, which makes a late put fail (its writer then takes the next seq). Voids are
- * never returned. Only the top of the newest page may be in flight (it is simply not there yet).
- * A page is also cut by size, so its ack fits in API Gateway's 128 KB frame (issue 17).
+ * never returned. A page is also cut by size, so its ack fits in API Gateway's 128 KB frame (issue 17).
+ *
+ * The top of the chat may be in flight too: an `after` page (the catch-up) that reaches the end of
+ * what is stored reads the chat head (consistently) and waits the same way for the seqs allocated
+ * above it, up to a full page. A socket that opened while a message was in flight may have missed
+ * its event (`send.ts` looks sockets up beside the put), and its catch-up must not stop short of it.
  */
 import { MAX_SEQ } from '../data/keys.ts';
 import type { MessageRecord, Slot } from '../data/store.ts';
@@ -68,6 +72,12 @@ export async function readHistoryPage(
     gaps.map((seq) => settleGap(deps, chatId, seq, allocAtAbove(slots, seq, highest))),
   );
   for (const slot of filled) if (slot) slots.set(seqOfSlot(slot), slot);
+  const held = [...slots.values()].filter((s) => s.kind === 'message').length;
+  // The run found fewer than a page and one: it read everything stored above `after`.
+  const topLeft =
+    forward && held <= limit
+      ? await awaitTop(deps, chatId, slots, Math.max(after, highest), limit + 1)
+      : false;
 
   const messages = [...slots.values()]
     .flatMap((s) =>
@@ -75,8 +85,31 @@ export async function readHistoryPage(
     )
     .sort((a, b) => a.seq - b.seq);
   // One message more than a page was asked for (the run stops only after finding it): `hasMore`.
-  const hasMore = messages.length > limit;
+  const hasMore = messages.length > limit || topLeft;
   return { messages: forward ? messages.slice(0, limit) : messages.slice(-limit), hasMore };
+}
+
+/**
+ * Waits for the seqs the chat head has allocated above `above` (the highest stored one) that have
+ * no item yet, at most `max` of them: each lands within the write deadline of the head's
+ * `lastAllocAt`, or becomes a void. Whether allocated seqs were left for the next page.
+ */
+async function awaitTop(
+  deps: Deps,
+  chatId: string,
+  slots: Map<number, Slot>,
+  above: number,
+  max: number,
+): Promise<boolean> {
+  const chat = (await deps.store.chats.getChats([chatId])).get(chatId);
+  if (!chat || chat.lastSeq <= above) return false;
+  const voids = new Set(chat.voidSeqs ?? []);
+  const last = Math.min(chat.lastSeq, above + max);
+  const top: number[] = [];
+  for (let seq = above + 1; seq <= last; seq++) if (!voids.has(seq)) top.push(seq);
+  const filled = await Promise.all(top.map((seq) => settleGap(deps, chatId, seq, chat.lastAllocAt)));
+  for (const slot of filled) if (slot) slots.set(seqOfSlot(slot), slot);
+  return chat.lastSeq > last;
 }
 
 const seqOfSlot = (slot: Slot) => (slot.kind === 'message' ? slot.message.seq : slot.seq);

@@ -35,11 +35,19 @@ interface Hook {
   /** Holds the request until this settles (undefined: lets it pass). */
   readonly hold: Promise<unknown> | undefined;
   readonly seen: () => void;
+  /** Called once the request has been answered. */
+  readonly answered?: () => void;
 }
 const hooks: Hook[] = [];
 
 function hook(command: string, markers: readonly string[], hold?: Promise<unknown>): Promise<void> {
   return new Promise((seen) => hooks.push({ command, markers, hold, seen }));
+}
+/** Resolves once the next `command` whose input mentions every marker has been answered. */
+function answered(command: string, markers: readonly string[]): Promise<void> {
+  return new Promise((done) =>
+    hooks.push({ command, markers, hold: undefined, seen: () => {}, answered: done }),
+  );
 }
 /** Holds the next `command` whose input mentions `marker` for `ms` (or until `hold` settles); resolves when it is held. */
 function stallNext(command: string, marker: string, hold: number | Promise<unknown>): Promise<void> {
@@ -63,7 +71,9 @@ beforeAll(async () => {
         matched.seen();
         await matched.hold;
       }
-      return next(args);
+      const result = await next(args);
+      matched?.answered?.();
+      return result;
     },
     { step: 'initialize', name: 'hooks' },
   );
@@ -155,11 +165,11 @@ describe('a message in flight', () => {
 describe('a socket that opens while a message is in flight', () => {
   // sendMessage looks the sockets up beside its put (lambdas/domain/send.ts): a socket listed after
   // that lookup gets no live event, so its catch-up must find the message.
-  it('is told by listChats that the message is due, and its sync brings it once it has landed', async () => {
+  async function openWhileInFlight(text: string) {
     const ann = await connectUser(stack);
     const bob = await connectUser(stack);
     const chat = await makeGroup(ann, [bob.userId], 'Opens mid-send');
-    await sendText(ann, chat.chatId, 'before');
+    const before = await sendText(ann, chat.chatId, 'before');
     const view = emptyView(chat.chatId);
     await syncSettled(bob, view);
     await bob.close();
@@ -169,12 +179,19 @@ describe('a socket that opens while a message is in flight', () => {
     const gate = new Promise<void>((resolve) => {
       release = resolve;
     });
-    const held = stallNext('PutItemCommand', 'while bob reconnects', gate);
-    const sending = ann.ok('sendMessage', { chatId: chat.chatId, text: 'while bob reconnects' });
-    await held; // allocated; the lookup beside the put finds no socket of bob's
-    await sleep(300);
+    const held = stallNext('PutItemCommand', text, gate);
+    const lookedUp = answered('QueryCommand', [`ROSTER#${chat.chatId}`]);
+    const sending = ann.ok('sendMessage', { chatId: chat.chatId, text });
+    await held; // allocated, its put held
+    await lookedUp; // the lookup beside the put found no socket of bob's
     const bobAgain = await connectUser(stack, bob.userId);
     const summary = await summaryOf(bobAgain, chat.chatId);
+    return { chat, before, view, bobAgain, summary, release, sending };
+  }
+
+  it('is told by listChats that the message is due, and its sync brings it once it has landed', async () => {
+    const text = 'while bob reconnects';
+    const { chat, view, bobAgain, summary, release, sending } = await openWhileInFlight(text);
     const during = await bobAgain.ok('sync', { chatId: chat.chatId, sinceVer: view.ver });
     expect((during.messages as Message[]).map((m) => m.text)).toEqual([]);
     expect(during.lastVer as number).toBeLessThan(summary?.lastVer as number); // the message is due
@@ -187,8 +204,23 @@ describe('a socket that opens while a message is in flight', () => {
 
     view.ver = during.lastVer as number;
     await syncSettled(bobAgain, view);
-    expect(view.messages.get(sent.messageId)).toMatchObject({ text: 'while bob reconnects' });
+    expect(view.messages.get(sent.messageId)).toMatchObject({ text });
     expect(view.ver).toBeGreaterThanOrEqual(sent.ver);
+  });
+
+  it('gets it from history after the last seq it holds (the v1 catch-up): the page waits for it', async () => {
+    const text = 'while bob reconnects (v1)';
+    const { chat, before, bobAgain, summary, release, sending } = await openWhileInFlight(text);
+    expect(summary?.lastSeq).toBe(before.seq + 1); // listChats names the seq in flight
+    const page = bobAgain.ok('history', { chatId: chat.chatId, after: before.seq });
+    await sleep(200);
+    release();
+    const sent = (await sending).message as Message;
+    expect((await page).messages as Message[]).toEqual([
+      expect.objectContaining({ messageId: sent.messageId, text }),
+    ]);
+    await settle(stack, bobAgain);
+    expect(eventsOf(bobAgain, 'message.created', aboutMessage(sent.messageId))).toEqual([]);
   });
 });
 

@@ -1,6 +1,7 @@
 /**
  * History pages never skip a seq that is in flight: an interior gap is waited for, and filled with
- * a void only once settled; voids are never returned; the top of the newest page is not waited for.
+ * a void only once settled; voids are never returned; the top of the newest page is not waited for,
+ * but the top of an `after` page (a catch-up) that reaches the chat head's `lastSeq` is.
  */
 import { describe, expect, it, vi } from 'vitest';
 import type { Slot } from '../../../lambdas/data/store.ts';
@@ -130,6 +131,39 @@ describe('history', () => {
       forward: false,
       messages: 4,
     });
+  });
+
+  it('waits for the in-flight top of an after page that reaches the end (the catch-up misses nothing)', async () => {
+    const { deps, store } = fakeDeps();
+    store.messages.readSlots.mockResolvedValue({ slots: [msg(3), msg(4)], exhausted: true });
+    const head = groupChat('ann', ['ann'], { lastSeq: 6, lastAllocAt: clock.ms - 5, voidSeqs: new Set([5]) });
+    store.chats.getChats.mockResolvedValue(new Map([['g1', head.chat]]));
+    store.messages.getSlot.mockResolvedValueOnce(undefined).mockResolvedValueOnce(msg(6));
+    const page = await readHistoryPage(deps, { chatId: 'g1', after: 2, limit: 10 });
+    expect(seqs(page)).toEqual([3, 4, 6]);
+    expect(page.hasMore).toBe(false);
+    expect(store.chats.getChats).toHaveBeenCalledWith(['g1']);
+    expect(store.messages.getSlot.mock.calls.map(([, seq]) => seq)).toEqual([6, 6]); // not 5: a void
+  });
+
+  it('waits for at most a page of the top, and says more is there', async () => {
+    const { deps, store } = fakeDeps();
+    store.messages.readSlots.mockResolvedValue({ slots: [], exhausted: true });
+    const head = groupChat('ann', ['ann'], { lastSeq: 10, lastAllocAt: clock.ms - 5 });
+    store.chats.getChats.mockResolvedValue(new Map([['g1', head.chat]]));
+    store.messages.getSlot.mockImplementation(async (_chatId, seq) => msg(seq));
+    const page = await readHistoryPage(deps, { chatId: 'g1', after: 0, limit: 2 });
+    expect(seqs(page)).toEqual([1, 2]);
+    expect(page.hasMore).toBe(true);
+    expect(store.messages.getSlot).toHaveBeenCalledTimes(3); // a page and one
+  });
+
+  it('reads no chat head for a full after page', async () => {
+    const { deps, store } = fakeDeps();
+    store.messages.readSlots.mockResolvedValue({ slots: [msg(1), msg(2), msg(3)], exhausted: false });
+    const page = await readHistoryPage(deps, { chatId: 'g1', after: 0, limit: 2 });
+    expect(page.hasMore).toBe(true);
+    expect(store.chats.getChats).not.toHaveBeenCalled();
   });
 
   it('asks nothing for a page before the first message', async () => {
