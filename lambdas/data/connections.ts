@@ -54,7 +54,7 @@ export class ConnectionRepository {
 
   /**
    * The ids of a user's open connections (Query `USER#<id>`, prefix `CONN#`; expired ones skipped).
-   * Fan-out reads eventually consistent (half the cost); presence decisions read consistently.
+   * Fan-out and presence decisions read consistently; `getPresence` may read eventually consistent.
    */
   async listIds(userId: string, options: { consistent?: boolean } = {}): Promise<string[]> {
     return (await this.list(userId, options)).map((c) => c.connectionId);

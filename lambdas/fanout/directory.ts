@@ -9,7 +9,7 @@ import { mapSettled } from '../shared/concurrency.ts';
 import type { Target } from './delivery.ts';
 
 export interface SocketDirectory {
-  /** The open sockets of these users (one lookup per user). */
+  /** The open sockets of these users (one consistent lookup per user). */
   socketsOfUsers(userIds: readonly string[]): Promise<Target[]>;
   /** The sockets a group's roster lists (one Query, consistent). */
   socketsOfGroup(chatId: string): Promise<Target[]>;
@@ -33,7 +33,8 @@ export class StoreDirectory implements SocketDirectory {
   async socketsOfUsers(userIds: readonly string[]): Promise<Target[]> {
     const targets: Target[] = [];
     await mapSettled([...new Set(userIds)], this.concurrency, async (userId) => {
-      for (const connectionId of await this.store.connections.listIds(userId)) {
+      // Consistent, as rosters are: a socket stored before the lookup is found (send.ts's argument).
+      for (const connectionId of await this.store.connections.listIds(userId, { consistent: true })) {
         targets.push({ userId, connectionId });
       }
     });
