@@ -121,6 +121,11 @@ export async function appendMessage<T = undefined>(
       try {
         const put = await messages.put(message, { abortSignal: signalAt(deadline, answeredAt) });
         if (put.status === 'stored') return { message, head, beside: besidePut };
+        // The SDK retried a put whose first attempt landed (its answer was lost): ours after all.
+        const { slot } = put;
+        if (slot.kind === 'message' && slot.message.messageId === message.messageId) {
+          return { message: slot.message, head, beside: besidePut };
+        }
         continue; // a reader filled the seq with a void: take the next one
       } catch (error) {
         logger.warn('a message put did not land in time; its seq is settled and the next one taken', {
@@ -141,7 +146,7 @@ export async function appendMessage<T = undefined>(
 
 /** Starts `beside`; a rejection is kept for whoever awaits it (or dropped with an attempt given up). */
 function started<T>(beside: Beside<T>, head: ChatHead): Promise<T> {
-  const running = beside(head);
+  const running = Promise.resolve().then(() => beside(head));
   running.catch(() => undefined);
   return running;
 }

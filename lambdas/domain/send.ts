@@ -115,7 +115,11 @@ export async function sendMessage(
 
   const { message } = appended;
   const view = await viewOf(deps, message);
-  const sockets = await appended.beside;
+  // A failed lookup leaves the fan-out to look up itself: later than needed, never too early.
+  const sockets = await appended.beside.catch((error: unknown) => {
+    logger.warn('the socket lookup beside the put failed; looking up again', { error });
+    return undefined;
+  });
   await Promise.all([
     moveGroupReadCursor(deps, appended.head.chat.kind, message),
     deps.fanOut.toUsers(userIdsOf(appended.head.members), event('message.created', { message: view }), {

@@ -99,12 +99,26 @@ describe('sendMessage: the socket lookup beside the put', () => {
     expect(fanOut.toUsers).toHaveBeenCalledTimes(1);
   });
 
-  it('answers the failure of the lookup of a stored message, keeping the claim (a retry answers the original)', async () => {
+  it('leaves the fan-out to look up again (after the put) when the lookup beside it failed', async () => {
     const { deps, store, fanOut } = withChat();
     fanOut.socketsOf.mockRejectedValueOnce(new Error('throttled'));
-    await expect(sendMessage(deps, ann, send)).rejects.toThrow('throttled');
+    await expect(sendMessage(deps, ann, send)).resolves.toMatchObject({ message: { seq: 5 } });
     expect(store.messages.put).toHaveBeenCalledTimes(1);
-    expect(fanOut.toUsers).not.toHaveBeenCalled();
+    expect(fanOut.toUsers).toHaveBeenCalledTimes(1);
+    expect(fanOut.toUsers.mock.calls[0]?.[2]?.sockets).toBeUndefined(); // toUsers looks up itself
     expect(store.claims.release).not.toHaveBeenCalled();
+  });
+
+  it('keeps its own message when an SDK retry of the put finds it stored (no second copy)', async () => {
+    const { deps, store, fanOut } = withChat();
+    store.messages.put.mockImplementationOnce(async (message) => ({
+      status: 'occupied',
+      slot: { kind: 'message', message },
+    }));
+    const { message } = await sendMessage(deps, ann, send);
+    expect(message.seq).toBe(5);
+    expect(store.sequence.allocate).toHaveBeenCalledTimes(1);
+    expect(store.messages.put).toHaveBeenCalledTimes(1);
+    expect(fanOut.toUsers).toHaveBeenCalledTimes(1);
   });
 });
