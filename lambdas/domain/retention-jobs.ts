@@ -99,13 +99,15 @@ export const deleteUploadMedia =
 /**
  * `deleteChat`'s part: queues the chat's retention job; when there is no queue or it refuses the
  * job, expires the partition and deletes its media here, through the same pages (logged: a big
- * chat may then outrun the request).
+ * chat may then outrun the request). The chat is already deleted when this runs, so a failure here
+ * is logged (`failed`, with the chat id to expire by hand) and does not fail the deletion: its
+ * members are still told and its roster disbanded.
  */
 export async function expireDeletedChat(
   deps: Deps,
   chatId: string,
   expiresAt: number,
-): Promise<'queued' | 'expired'> {
+): Promise<'queued' | 'expired' | 'failed'> {
   const queue = deps.retentionQueue;
   if (queue) {
     try {
@@ -118,12 +120,17 @@ export async function expireDeletedChat(
       });
     }
   }
-  await deps.store.retention.expireChat(
-    chatId,
-    expiresAt,
-    deleteUploadMedia(() => deps.media ?? mediaBucket(), chatId),
-  );
-  return 'expired';
+  try {
+    await deps.store.retention.expireChat(
+      chatId,
+      expiresAt,
+      deleteUploadMedia(() => deps.media ?? mediaBucket(), chatId),
+    );
+    return 'expired';
+  } catch (error) {
+    logger.error('a deleted chat could not be expired: its items and media are left', { chatId, error });
+    return 'failed';
+  }
 }
 
 /** How much of a partition one job expires before it hands the rest on. */

@@ -296,4 +296,14 @@ describe('deleteChat and the retention queue', () => {
     }
     expect(refusing.send).toHaveBeenCalledTimes(1);
   });
+
+  it('still tells the members and disbands the roster when the inline expiry fails (the chat is gone)', async () => {
+    const fake = fakeDeps();
+    fake.store.chats.getWithMembers.mockResolvedValue(groupChat('ann', ['ann', 'bob']));
+    fake.store.chats.delete.mockResolvedValue(groupChat('ann', ['ann', 'bob']).members);
+    fake.store.retention.expireChat.mockRejectedValueOnce(new Error('S3 down'));
+    await expect(deleteChat(fake.deps, ann, { chatId: 'g1' })).resolves.toEqual({ chatId: 'g1' });
+    expect(fake.fanOut.toUsers.mock.calls.map(([, frame]) => frame.type)).toEqual(['chat.deleted']);
+    expect(fake.store.rosters.clear).toHaveBeenCalledWith('g1');
+  });
 });
