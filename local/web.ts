@@ -9,6 +9,7 @@ import { readFile } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { resolve } from 'node:path';
 import { build } from 'esbuild';
+import type { WebConfig } from '../web/src/config.ts';
 import { isLoopback } from './defaults.ts';
 import type { LocalHttpRoute } from './gateway.ts';
 import { ROOT } from './stack.ts';
@@ -16,21 +17,7 @@ import { devToken } from './token.ts';
 
 export const WEB_DIR = resolve(ROOT, 'web');
 
-/** What the page reads from `config.json`: where the socket is and how to sign in. */
-export type WebConfig =
-  | { readonly mode: 'local' }
-  | {
-      readonly mode: 'oidc';
-      readonly wsUrl: string;
-      /** The issuer (Cognito: https://cognito-idp.<region>.amazonaws.com/<poolId>). */
-      readonly issuer: string;
-      readonly clientId: string;
-      /** @default 'openid profile' */
-      readonly scope?: string;
-      /** Cognito's hosted UI (https://<domain>.auth.<region>.amazoncognito.com), when not in discovery. */
-      readonly authorizeUrl?: string;
-      readonly tokenUrl?: string;
-    };
+export type { WebConfig } from '../web/src/config.ts';
 
 export interface WebAsset {
   readonly type: string;

@@ -6,22 +6,9 @@
  * sessionStorage only.
  */
 import type { TokenSource } from '../../client/src/index.ts';
+import type { OidcConfig, WebConfig } from './config.ts';
 
-export interface LocalConfig {
-  readonly mode: 'local';
-}
-
-export interface OidcConfig {
-  readonly mode: 'oidc';
-  readonly wsUrl: string;
-  readonly issuer: string;
-  readonly clientId: string;
-  readonly scope?: string;
-  readonly authorizeUrl?: string;
-  readonly tokenUrl?: string;
-}
-
-export type WebConfig = LocalConfig | OidcConfig;
+export type { LocalConfig, OidcConfig, WebConfig } from './config.ts';
 
 export interface DevUser {
   readonly userId: string;
