@@ -101,8 +101,8 @@ async function main(): Promise<number> {
     if (has('latency') || has('throughput') || has('push')) {
       phases.start('world', 'connecting users');
       const world = await World.create(stack.url, options.users, runId, (f, label) => phases.tick(f, label));
-      await stack.idle(); // the connects' and warm-up's tails (presence, push) before anything is timed
       try {
+        await stack.idle(); // the connects' and warm-up's tails (presence, push) before anything is timed
         if (has('latency')) {
           phases.start('latency');
           const results: LatencyPhaseResult[] = [];

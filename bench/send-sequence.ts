@@ -36,6 +36,8 @@ const stack = await startBenchStack();
 const calls: { kind: 'db' | 'post'; name: string; start: number; end: number }[] = [];
 /** Every measured call's duration (ms) by command: what one round trip of each kind takes here. */
 const durations = new Map<string, number[]>();
+/** Off during the warm-up sends. */
+let measuring = false;
 const track =
   (kind: 'db' | 'post') =>
   (next: (args: unknown) => Promise<unknown>, context: { commandName?: string }) =>
@@ -48,7 +50,7 @@ const track =
       return await next(args);
     } finally {
       call.end = performance.now();
-      durations.set(name, [...(durations.get(name) ?? []), call.end - call.start]);
+      if (measuring) durations.set(name, [...(durations.get(name) ?? []), call.end - call.start]);
     }
   };
 getDocumentClient().middlewareStack.add(track('db') as never, { step: 'initialize', name: 'sendChain' });
@@ -83,6 +85,7 @@ function recordPhases(writtenAt: number, deliveredAt: number): void {
   const post = calls.filter((c) => c.kind === 'post').sort((a, b) => a.start - b.start)[0];
   if (!post) return;
   const db = calls.filter((c) => c.kind === 'db' && c.end <= post.start);
+  if (db.length === 0) return;
   phases.toFirstCall.push(Math.min(...db.map((c) => c.start)) - writtenAt);
   phases.toLastCall.push(Math.max(...db.map((c) => c.end)) - writtenAt);
   phases.toFirstPost.push(post.start - writtenAt);
@@ -122,6 +125,7 @@ for (let i = 0; i < sends + warmUp; i++) {
   const clientMessageId = `s${run}-${i}`;
   let writtenAt = 0;
   calls.length = 0;
+  measuring = i >= warmUp;
   const delivered = new Promise<number>((done) => {
     waiting = { clientMessageId, done };
   });
