@@ -23,9 +23,11 @@
  * (`listChats`, then `sync` or `history`, all reading the chat head after it connected) sees this
  * message's version (`lastVer`) and seq (`lastSeq`). `sync` never moves its cursor past a version
  * still in flight, so such a socket gets the message from its catch-up, or learns that it is due
- * and asks again (the client SDK does, after `gapMs`). A lookup started before the allocation
- * could miss a socket whose catch-up read the head before the allocation: that socket would get
- * the message from neither. Posts start only after the put has landed, and a retried allocation
+ * and asks again (the client SDK does, after `gapMs`); `history` after its last seq waits for the
+ * chat head's in-flight top (`history.ts`). Every lookup reads consistently (rosters, and each
+ * user's connections: `directory.ts`), so a socket stored before it is found. A lookup started
+ * before the allocation could miss a socket whose catch-up read the head before the allocation:
+ * that socket would get the message from neither. Posts start only after the put has landed, and a retried allocation
  * (a void, `append.ts`) starts its own lookup.
  */
 
