@@ -9,14 +9,15 @@ import { describe, expect, it } from 'vitest';
 import { MEDIA_BUCKET_DOMAIN_ENV, MEDIA_BUCKET_ENV } from '../../lib/media.ts';
 import { ROUTES } from '../../lib/routes.ts';
 import { RETENTION_QUEUE_URL_ENV, RETENTION_WORKER } from '../../lib/workers.ts';
+import { queueWorkerView, WORKER_QUEUE_ACTIONS } from './queue-worker-view.ts';
 import { actionsOf, logicalId, resourcesOf, statementsOf, useSynth } from './support.ts';
 
 const { s, resources } = useSynth();
-
-const propsOf = (id: string) => resources[id]?.Properties ?? {};
-const queueId = () => logicalId(s.stack, s.stack.retentionWorker.queue);
-const dlqId = () => logicalId(s.stack, s.stack.retentionWorker.deadLetterQueue);
-const queueArn = () => ({ 'Fn::GetAtt': [queueId(), 'Arn'] });
+const { propsOf, queueId, dlqId, queueArn, policiesOf, mappings, envOf, workerStatements } = queueWorkerView(
+  s,
+  resources,
+  (stack) => stack.retentionWorker,
+);
 
 describe('retention queue', { timeout: 180_000 }, () => {
   it('is encrypted, TLS only, keeps jobs 14 days, redrives to a dead-letter queue, with a visibility timeout of 6× the worker timeout', () => {
@@ -35,20 +36,12 @@ describe('retention queue', { timeout: 180_000 }, () => {
       MessageRetentionPeriod: 14 * 86_400,
     });
     for (const id of [queueId(), dlqId()]) {
-      const policies = Object.values(resources).filter(
-        (r) => r.Type === 'AWS::SQS::QueuePolicy' && JSON.stringify(r.Properties.Queues).includes(id),
-      );
-      expect(JSON.stringify(policies), id).toContain('"aws:SecureTransport":"false"');
+      expect(policiesOf(id), id).toContain('"aws:SecureTransport":"false"');
     }
   });
 
   it('invokes the worker one job at a time, at most two instances, with partial batch responses', () => {
-    const mappings = Object.values(resources).filter(
-      (r) =>
-        r.Type === 'AWS::Lambda::EventSourceMapping' &&
-        JSON.stringify(r.Properties.EventSourceArn) === JSON.stringify(queueArn()),
-    );
-    expect(mappings.map((m) => m.Properties)).toEqual([
+    expect(mappings().map((m) => m.Properties)).toEqual([
       expect.objectContaining({
         FunctionName: { Ref: logicalId(s.stack, s.stack.retentionWorker.worker.function) },
         BatchSize: 1,
@@ -63,9 +56,12 @@ describe('retention worker', { timeout: 180_000 }, () => {
   it('runs its handler with the table, the media bucket and its own queue, and no Management API', () => {
     const fn = s.stack.retentionWorker.worker;
     expect(fn.entry.endsWith(RETENTION_WORKER.entry)).toBe(true);
-    const props = propsOf(logicalId(s.stack, fn.function));
-    expect(props).toMatchObject({ Runtime: 'nodejs24.x', Architectures: ['arm64'], Timeout: 60 });
-    const env = (props.Environment as { Variables: Record<string, unknown> }).Variables;
+    expect(propsOf(logicalId(s.stack, fn.function))).toMatchObject({
+      Runtime: 'nodejs24.x',
+      Architectures: ['arm64'],
+      Timeout: 60,
+    });
+    const env = envOf(fn);
     expect(Object.keys(env).sort()).toEqual(
       [
         'LOG_LEVEL',
@@ -84,7 +80,7 @@ describe('retention worker', { timeout: 180_000 }, () => {
 
   it('may only Query and update items under CHAT# keys, delete chats/* objects, and send to (and be fed by) its own queue', () => {
     const statements = statementsOf(s, s.stack.retentionWorker.worker);
-    const dynamo = statements.filter((st) => actionsOf(st).some((a) => a.startsWith('dynamodb:')));
+    const dynamo = workerStatements('dynamodb:');
     expect(dynamo).toHaveLength(1);
     const [only] = dynamo as [(typeof dynamo)[0]];
     expect(actionsOf(only).sort()).toEqual(['dynamodb:Query', 'dynamodb:UpdateItem']);
@@ -92,20 +88,11 @@ describe('retention worker', { timeout: 180_000 }, () => {
     expect((only as unknown as { Condition: unknown }).Condition).toEqual({
       'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['CHAT#*'] },
     });
-    const sqs = statements.filter((st) => actionsOf(st).some((a) => a.startsWith('sqs:')));
+    const sqs = workerStatements('sqs:');
     for (const st of sqs) expect(resourcesOf(st)).toEqual([queueArn()]);
-    expect(sqs.flatMap(actionsOf).sort()).toEqual(
-      [
-        'sqs:ChangeMessageVisibility',
-        'sqs:DeleteMessage',
-        'sqs:GetQueueAttributes',
-        'sqs:GetQueueUrl',
-        'sqs:ReceiveMessage',
-        'sqs:SendMessage',
-      ].sort(),
-    );
+    expect(sqs.flatMap(actionsOf).sort()).toEqual(WORKER_QUEUE_ACTIONS);
     // The media: DeleteObject (which DeleteObjects needs per key) on the upload prefix only.
-    const s3 = statements.filter((st) => actionsOf(st).some((a) => a.startsWith('s3:')));
+    const s3 = workerStatements('s3:');
     expect(s3.map(actionsOf)).toEqual([['s3:DeleteObject']]);
     expect(s3.flatMap(resourcesOf)).toEqual([s.stack.resolve(s.stack.media.objectsArn)]);
     const all = statements.flatMap(actionsOf);
@@ -140,7 +127,7 @@ describe('producers', { timeout: 180_000 }, () => {
       const sqs = statementsOf(s, fn).filter((st) =>
         resourcesOf(st).some((r) => JSON.stringify(r) === JSON.stringify(queueArn())),
       );
-      const env = (propsOf(logicalId(s.stack, fn.function)).Environment as { Variables: object }).Variables;
+      const env = envOf(fn);
       if (def.routeKey === 'deleteChat') {
         expect(sqs.flatMap(actionsOf)).toEqual(['sqs:SendMessage']);
         expect(env).toMatchObject({ [RETENTION_QUEUE_URL_ENV]: { Ref: queueId() } });

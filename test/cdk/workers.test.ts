@@ -6,13 +6,15 @@
 import { describe, expect, it } from 'vitest';
 import { ROUTES } from '../../lib/routes.ts';
 import { FANOUT_QUEUE_URL_ENV, FANOUT_WORKER } from '../../lib/workers.ts';
+import { queueWorkerView, WORKER_QUEUE_ACTIONS } from './queue-worker-view.ts';
 import { actionsOf, logicalId, resourcesOf, statementsOf, useSynth } from './support.ts';
 
 const { s, resources } = useSynth();
-
-const propsOf = (id: string) => resources[id]?.Properties ?? {};
-const queueId = () => logicalId(s.stack, s.stack.fanOutWorker.queue);
-const dlqId = () => logicalId(s.stack, s.stack.fanOutWorker.deadLetterQueue);
+const { propsOf, queueId, dlqId, queueArn, policiesOf, mappings, envOf, workerStatements } = queueWorkerView(
+  s,
+  resources,
+  (stack) => stack.fanOutWorker,
+);
 
 describe('fan-out queue', { timeout: 180_000 }, () => {
   it('is encrypted (SSE-SQS), redrives to a dead-letter queue, and has a visibility timeout of 6× the worker timeout', () => {
@@ -32,23 +34,15 @@ describe('fan-out queue', { timeout: 180_000 }, () => {
 
   it('refuses requests without TLS on both queues', () => {
     for (const id of [queueId(), dlqId()]) {
-      const policies = Object.values(resources).filter(
-        (r) => r.Type === 'AWS::SQS::QueuePolicy' && JSON.stringify(r.Properties.Queues).includes(id),
-      );
-      expect(JSON.stringify(policies), id).toContain('"aws:SecureTransport":"false"');
+      expect(policiesOf(id), id).toContain('"aws:SecureTransport":"false"');
     }
   });
 
   it('invokes the worker one job at a time, at most 10 instances, with partial batch responses', () => {
     // The fan-out queue's mapping (the scheduled messages' due queue has its own: test/cdk/scheduled.test.ts).
-    const mappings = Object.values(resources).filter(
-      (r) =>
-        r.Type === 'AWS::Lambda::EventSourceMapping' &&
-        JSON.stringify(r.Properties.EventSourceArn) === JSON.stringify({ 'Fn::GetAtt': [queueId(), 'Arn'] }),
-    );
-    expect(mappings).toHaveLength(1);
-    expect(mappings[0]?.Properties).toMatchObject({
-      EventSourceArn: { 'Fn::GetAtt': [queueId(), 'Arn'] },
+    expect(mappings()).toHaveLength(1);
+    expect(mappings()[0]?.Properties).toMatchObject({
+      EventSourceArn: queueArn(),
       FunctionName: { Ref: logicalId(s.stack, s.stack.fanOutWorker.worker.function) },
       BatchSize: FANOUT_WORKER.batchSize,
       ScalingConfig: { MaximumConcurrency: FANOUT_WORKER.maxConcurrency },
@@ -61,9 +55,12 @@ describe('fan-out worker', { timeout: 180_000 }, () => {
   it('runs the handler of lib/workers.ts with the table, the stage callback URL and its queue', () => {
     const fn = s.stack.fanOutWorker.worker;
     expect(fn.entry.endsWith(FANOUT_WORKER.entry)).toBe(true);
-    const props = propsOf(logicalId(s.stack, fn.function));
-    expect(props).toMatchObject({ Runtime: 'nodejs24.x', Architectures: ['arm64'], Timeout: 30 });
-    const env = (props.Environment as { Variables: Record<string, unknown> }).Variables;
+    expect(propsOf(logicalId(s.stack, fn.function))).toMatchObject({
+      Runtime: 'nodejs24.x',
+      Architectures: ['arm64'],
+      Timeout: 30,
+    });
+    const env = envOf(fn);
     expect(Object.keys(env).sort()).toEqual(
       [
         'FANOUT_CONCURRENCY',
@@ -79,7 +76,7 @@ describe('fan-out worker', { timeout: 180_000 }, () => {
 
   it('may delete only items under USER# and ROSTER# keys, post to connections, and use its own queue', () => {
     const statements = statementsOf(s, s.stack.fanOutWorker.worker);
-    const dynamo = statements.filter((st) => actionsOf(st).some((a) => a.startsWith('dynamodb:')));
+    const dynamo = workerStatements('dynamodb:');
     expect(dynamo).toHaveLength(1);
     expect(actionsOf(dynamo[0] as (typeof dynamo)[0])).toEqual(['dynamodb:DeleteItem']);
     expect(resourcesOf(dynamo[0] as (typeof dynamo)[0])).toEqual([
@@ -88,18 +85,9 @@ describe('fan-out worker', { timeout: 180_000 }, () => {
     expect((dynamo[0] as unknown as { Condition: unknown }).Condition).toEqual({
       'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['USER#*', 'ROSTER#*'] },
     });
-    const sqs = statements.filter((st) => actionsOf(st).some((a) => a.startsWith('sqs:')));
-    for (const st of sqs) expect(resourcesOf(st)).toEqual([{ 'Fn::GetAtt': [queueId(), 'Arn'] }]);
-    expect(sqs.flatMap(actionsOf).sort()).toEqual(
-      [
-        'sqs:ChangeMessageVisibility',
-        'sqs:DeleteMessage',
-        'sqs:GetQueueAttributes',
-        'sqs:GetQueueUrl',
-        'sqs:ReceiveMessage',
-        'sqs:SendMessage',
-      ].sort(),
-    );
+    const sqs = workerStatements('sqs:');
+    for (const st of sqs) expect(resourcesOf(st)).toEqual([queueArn()]);
+    expect(sqs.flatMap(actionsOf).sort()).toEqual(WORKER_QUEUE_ACTIONS);
     const all = statements.flatMap(actionsOf);
     expect(all).toContain('execute-api:ManageConnections');
     expect(all.filter((a) => !/^(dynamodb|sqs|execute-api|logs|xray):/.test(a))).toEqual([]);
@@ -145,14 +133,14 @@ describe('producers', { timeout: 180_000 }, () => {
       const fn = s.stack.chatApi.functions.get(def.routeKey);
       if (!fn) throw new Error(def.routeKey);
       // SQS on the fan-out queue (scheduleMessage also sends to the due queue: test/cdk/scheduled.test.ts).
-      const fanOutQueue = JSON.stringify({ 'Fn::GetAtt': [queueId(), 'Arn'] });
+      const fanOutQueue = JSON.stringify(queueArn());
       const sqs = statementsOf(s, fn)
         .filter((st) => actionsOf(st).some((a) => a.startsWith('sqs:')))
         .filter((st) => resourcesOf(st).some((r) => JSON.stringify(r) === fanOutQueue));
-      const env = (propsOf(logicalId(s.stack, fn.function)).Environment as { Variables: object }).Variables;
+      const env = envOf(fn);
       if (def.postsEvents) {
         expect(sqs.flatMap(actionsOf), def.routeKey).toEqual(['sqs:SendMessage']);
-        expect(sqs.flatMap(resourcesOf), def.routeKey).toContainEqual({ 'Fn::GetAtt': [queueId(), 'Arn'] });
+        expect(sqs.flatMap(resourcesOf), def.routeKey).toContainEqual(queueArn());
         expect(env, def.routeKey).toMatchObject({ [FANOUT_QUEUE_URL_ENV]: { Ref: queueId() } });
       } else {
         expect(sqs, def.routeKey).toEqual([]);
