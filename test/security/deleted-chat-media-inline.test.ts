@@ -10,10 +10,10 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RETENTION_QUEUE_URL_ENV, RETENTION_WORKER } from '../../lib/workers.ts';
 import type { LocalQueue } from '../../local/queue.ts';
-import { closeAll, connectUser, makeGroup } from '../support/chat.ts';
+import { closeAll, groupOfTwo } from '../support/chat.ts';
 import { FILES, requestUpload, s3Of, storedKeys, uploadFile } from '../support/media.ts';
 import { useMediaCalls } from '../support/media-calls.ts';
-import { uniqueId, useTestStack } from '../support/stack.ts';
+import { useTestStack } from '../support/stack.ts';
 
 const stack = useTestStack({
   env: {
@@ -33,9 +33,11 @@ afterAll(() => s3?.destroy());
 
 describe('deleteChat when the retention queue refuses the job', { timeout: 120_000 }, () => {
   it("deletes the chat's media and expires its items in the request", async () => {
-    const owner = await connectUser(stack, uniqueId('owner'));
-    const member = await connectUser(stack, uniqueId('member'));
-    const chatId = (await makeGroup(owner, [member.userId], 'No queue')).chatId;
+    const {
+      owner,
+      member,
+      chat: { chatId },
+    } = await groupOfTwo(stack, 'No queue');
     const attached = await uploadFile(owner, chatId, FILES.png(), 'image/png');
     await owner.ok('sendMessage', { chatId, text: 'look', attachments: [{ uploadId: attached }] });
     const pending = await uploadFile(member, chatId, FILES.any(64), 'application/pdf');

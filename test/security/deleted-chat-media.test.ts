@@ -13,11 +13,11 @@ import { HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RETENTION_WORKER } from '../../lib/workers.ts';
 import type { LocalQueue } from '../../local/queue.ts';
-import { closeAll, connectUser, expectRefused, makeGroup, type UserSocket } from '../support/chat.ts';
+import { closeAll, expectRefused, groupOfTwo, type UserSocket } from '../support/chat.ts';
 import { eventually } from '../support/client.ts';
 import { download, FILES, requestUpload, s3Of, storedKeys, uploadFile } from '../support/media.ts';
 import { type S3Call, useMediaCalls } from '../support/media-calls.ts';
-import { uniqueId, useTestStack } from '../support/stack.ts';
+import { useTestStack } from '../support/stack.ts';
 
 const PAGE = 4;
 const PAGES = 2;
@@ -76,9 +76,11 @@ async function sendWith(socket: UserSocket, chatId: string, uploadIds: string[])
 
 describe("a deleted chat's media", { timeout: 120_000 }, () => {
   it('is deleted by the retention job, not by the request; nothing of the chat is readable meanwhile', async () => {
-    const owner = await connectUser(stack, uniqueId('owner'));
-    const member = await connectUser(stack, uniqueId('member'));
-    const chatId = (await makeGroup(owner, [member.userId], 'Pictures')).chatId;
+    const {
+      owner,
+      member,
+      chat: { chatId },
+    } = await groupOfTwo(stack, 'Pictures');
     const attached = await uploadFile(owner, chatId, FILES.png(), 'image/png');
     const message = await sendWith(owner, chatId, [attached]);
     const pending = await uploadFile(member, chatId, FILES.any(64), 'application/pdf');
@@ -135,9 +137,11 @@ describe("a deleted chat's media", { timeout: 120_000 }, () => {
   });
 
   it('goes page by page, over several jobs, for a chat with many uploads', async () => {
-    const owner = await connectUser(stack, uniqueId('owner'));
-    const member = await connectUser(stack, uniqueId('member'));
-    const chatId = (await makeGroup(owner, [member.userId], 'Many uploads')).chatId;
+    const {
+      owner,
+      member,
+      chat: { chatId },
+    } = await groupOfTwo(stack, 'Many uploads');
     const ids: string[] = [];
     for (let i = 0; i < 7; i++) ids.push(await uploadFile(owner, chatId, FILES.png(), 'image/png'));
     for (let i = 0; i < 6; i++) ids.push(await uploadFile(member, chatId, FILES.any(64), 'application/pdf'));
@@ -172,9 +176,11 @@ describe("a deleted chat's media", { timeout: 120_000 }, () => {
   });
 
   it('stays with its records when S3 fails: they keep their TTL, the page is done again until it succeeds', async () => {
-    const owner = await connectUser(stack, uniqueId('owner'));
-    const member = await connectUser(stack, uniqueId('member'));
-    const chatId = (await makeGroup(owner, [member.userId], 'S3 trouble')).chatId;
+    const {
+      owner,
+      member,
+      chat: { chatId },
+    } = await groupOfTwo(stack, 'S3 trouble');
     const ids = [
       await uploadFile(owner, chatId, FILES.png(), 'image/png'),
       await uploadFile(member, chatId, FILES.any(64), 'application/pdf'),

@@ -8,8 +8,8 @@
 import { describe, expect, it } from 'vitest';
 import { RETENTION_WORKER } from '../../lib/workers.ts';
 import type { LocalQueue } from '../../local/queue.ts';
-import { closeAll, connectUser, makeGroup, sendText } from '../support/chat.ts';
-import { uniqueId, useTestStack } from '../support/stack.ts';
+import { closeAll, groupOfTwo, sendText } from '../support/chat.ts';
+import { useTestStack } from '../support/stack.ts';
 
 const PAGE = 4;
 const PAGES = 2;
@@ -20,9 +20,7 @@ const queue = () => stack.queues.get(RETENTION_WORKER.name) as LocalQueue;
 
 describe('retention jobs of a deleted chat', { timeout: 120_000 }, () => {
   it('hands the rest of a big partition on, job after job, until every item expires', async () => {
-    const owner = await connectUser(stack, uniqueId('owner'));
-    const member = await connectUser(stack, uniqueId('member'));
-    const chat = await makeGroup(owner, [member.userId], 'Many pages');
+    const { owner, member, chat } = await groupOfTwo(stack, 'Many pages');
     for (let i = 0; i < 15; i++) {
       await sendText(i % 2 ? member : owner, chat.chatId, `message ${i}`, { clientMessageId: `m-${i}` });
     }

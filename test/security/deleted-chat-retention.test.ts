@@ -9,17 +9,15 @@
 import { describe, expect, it } from 'vitest';
 import { RETENTION_WORKER } from '../../lib/workers.ts';
 import type { LocalQueue } from '../../local/queue.ts';
-import { closeAll, connectUser, makeGroup, sendText } from '../support/chat.ts';
-import { uniqueId, useTestStack } from '../support/stack.ts';
+import { closeAll, groupOfTwo, sendText } from '../support/chat.ts';
+import { useTestStack } from '../support/stack.ts';
 
 const stack = useTestStack();
 const queue = () => stack.queues.get(RETENTION_WORKER.name) as LocalQueue;
 
 describe('retention of a deleted chat', () => {
   it('answers first, then the queued job leaves only items that expire (ttl at the deletion)', async () => {
-    const owner = await connectUser(stack, uniqueId('keeper'));
-    const member = await connectUser(stack, uniqueId('member'));
-    const chat = await makeGroup(owner, [member.userId], 'Short-lived');
+    const { owner, member, chat } = await groupOfTwo(stack, 'Short-lived', 'keeper');
     for (let i = 0; i < 12; i++) {
       await sendText(i % 2 ? member : owner, chat.chatId, `message ${i}`, { clientMessageId: `c-${i}` });
     }

@@ -64,6 +64,17 @@ export async function makeGroup(owner: TestClient, memberIds: string[], name = '
   return ack.chat as Chat;
 }
 
+/** A new group of two: its owner and one member, both connected (ids unique, from the prefixes). */
+export async function groupOfTwo(
+  stack: TestStack,
+  name: string,
+  ownerPrefix = 'owner',
+): Promise<{ owner: UserSocket; member: UserSocket; chat: Chat }> {
+  const owner = await connectUser(stack, uniqueId(ownerPrefix));
+  const member = await connectUser(stack, uniqueId('member'));
+  return { owner, member, chat: await makeGroup(owner, [member.userId], name) };
+}
+
 export async function sendText(
   socket: TestClient,
   chatId: string,
