@@ -22,7 +22,7 @@ import {
   settle,
   summaryOf,
 } from '../support/chat.ts';
-import { sleep } from '../support/client.ts';
+import { deferred, sleep } from '../support/client.ts';
 import { startTestStack, type TestStack } from '../support/stack.ts';
 import { emptyView, fullHistory, heldMessages, syncSettled } from '../support/sync.ts';
 
@@ -175,10 +175,7 @@ describe('a socket that opens while a message is in flight', () => {
     await bob.close();
     await settle(stack, ann);
 
-    let release = () => {};
-    const gate = new Promise<void>((resolve) => {
-      release = resolve;
-    });
+    const { promise: gate, resolve: release } = deferred();
     const held = stallNext('PutItemCommand', text, gate);
     const lookedUp = answered('QueryCommand', [`ROSTER#${chat.chatId}`]);
     const sending = ann.ok('sendMessage', { chatId: chat.chatId, text });
@@ -260,10 +257,7 @@ describe('a send whose chat is deleted while its seq is being allocated', () => 
     const ann = await connectUser(stack);
     const bob = await connectUser(stack);
     const chat = await makeGroup(ann, [bob.userId], 'Gone mid-send');
-    let release = () => {};
-    const gate = new Promise<void>((resolve) => {
-      release = resolve;
-    });
+    const { promise: gate, resolve: release } = deferred();
     // The allocation is the UpdateItem of the chat head that raises lastSeq.
     const held = hook('UpdateItemCommand', [chat.chatId, 'lastSeq'], gate);
     const sending = bob.request(

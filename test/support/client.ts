@@ -92,6 +92,15 @@ export class TestClient {
 }
 
 /** Polls `check` until it returns true (for eventually-true facts such as `$disconnect` cleanup). */
+/** A promise and the function that resolves it (a gate a test opens when it chooses). */
+export function deferred<T = void>(): { promise: Promise<T>; resolve: (value: T) => void } {
+  let resolve!: (value: T) => void;
+  const promise = new Promise<T>((r) => {
+    resolve = r;
+  });
+  return { promise, resolve };
+}
+
 export async function eventually(check: () => Promise<boolean> | boolean, timeoutMs = 5000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {

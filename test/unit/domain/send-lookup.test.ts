@@ -5,6 +5,7 @@
 import { describe, expect, it, vi } from 'vitest';
 import { sendMessage } from '../../../lambdas/domain/send.ts';
 import type { Target } from '../../../lambdas/fanout/fanout.ts';
+import { deferred } from '../../support/client.ts';
 import { caller, fakeDeps, groupChat } from './fakes.ts';
 
 vi.mock('node:timers/promises', async () => {
@@ -20,14 +21,6 @@ function withChat() {
   const fake = fakeDeps();
   fake.store.chats.getWithMembers.mockResolvedValue(groupChat('ann', ['ann', 'bob']));
   return fake;
-}
-
-function deferred<T>() {
-  let resolve!: (value: T) => void;
-  const promise = new Promise<T>((r) => {
-    resolve = r;
-  });
-  return { promise, resolve };
 }
 
 /** Lets every pending promise callback run. */
