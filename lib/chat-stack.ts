@@ -121,6 +121,11 @@ export class ChatStack extends Stack {
   constructor(scope: Construct, id: string, props: ChatStackProps = {}) {
     super(scope, id, props);
     const destroyable = props.destroyable ?? false;
+    // The log settings every construct with functions takes.
+    const logging = {
+      ...(props.logRetention ? { logRetention: props.logRetention } : {}),
+      ...(props.logLevel ? { logLevel: props.logLevel } : {}),
+    };
 
     const key = props.tableEncryptionKey;
     this.table = new ChatTable(this, 'Table', {
@@ -145,8 +150,7 @@ export class ChatStack extends Stack {
       ...(props.routes ? { routes: props.routes } : {}),
       ...(props.stageName ? { stageName: props.stageName } : {}),
       ...(props.throttle ? { throttle: props.throttle } : {}),
-      ...(props.logRetention ? { logRetention: props.logRetention } : {}),
-      ...(props.logLevel ? { logLevel: props.logLevel } : {}),
+      ...logging,
       ...(props.configureAccountLogging === undefined
         ? {}
         : { configureAccountLogging: props.configureAccountLogging }),
@@ -158,6 +162,7 @@ export class ChatStack extends Stack {
     const alarmTopic = props.alarmTopicArn
       ? Topic.fromTopicArn(this, 'AlarmTopic', props.alarmTopicArn)
       : undefined;
+    const alarms = alarmTopic ? { alarmTopic } : {};
     const queueWorker = (
       id: string,
       definition: QueueWorkerDefinition,
@@ -168,9 +173,8 @@ export class ChatStack extends Stack {
         table: this.table,
         api: this.chatApi,
         destroyable,
-        ...(props.logRetention ? { logRetention: props.logRetention } : {}),
-        ...(props.logLevel ? { logLevel: props.logLevel } : {}),
-        ...(alarmTopic ? { alarmTopic } : {}),
+        ...logging,
+        ...alarms,
       });
       for (const def of props.routes ?? ROUTES) {
         const fn = this.chatApi.functions.get(def.routeKey);
@@ -195,7 +199,7 @@ export class ChatStack extends Stack {
       api: this.chatApi,
       table: this.table,
       ...(props.dailyCostAlarmUsd === undefined ? {} : { dailyCostThresholdUsd: props.dailyCostAlarmUsd }),
-      ...(alarmTopic ? { alarmTopic } : {}),
+      ...alarms,
     });
 
     // Scheduled messages: the sweep, the due queue and the dispatcher (lib/scheduled-messages.ts);
@@ -205,9 +209,8 @@ export class ChatStack extends Stack {
       api: this.chatApi,
       media: this.media,
       destroyable,
-      ...(props.logRetention ? { logRetention: props.logRetention } : {}),
-      ...(props.logLevel ? { logLevel: props.logLevel } : {}),
-      ...(alarmTopic ? { alarmTopic } : {}),
+      ...logging,
+      ...alarms,
       ...(props.preSendHook ? { preSendHook: props.preSendHook } : {}),
     });
     for (const def of props.routes ?? ROUTES) {
@@ -222,9 +225,8 @@ export class ChatStack extends Stack {
       destroyable,
       ...(props.push ? { push: props.push } : {}),
       ...(props.reservedConcurrency ? { reservedConcurrency: props.reservedConcurrency } : {}),
-      ...(props.logRetention ? { logRetention: props.logRetention } : {}),
-      ...(props.logLevel ? { logLevel: props.logLevel } : {}),
-      ...(alarmTopic ? { alarmTopic } : {}),
+      ...logging,
+      ...alarms,
     });
     const pushFailures = this.streams.failureQueues.get('Push');
     if (pushFailures) {
