@@ -37,6 +37,8 @@ export interface BenchOptions {
   /** Messages of each kind (text, one image) in the media part, and the image's size in bytes. */
   readonly mediaRepeat: number;
   readonly mediaBytes: number;
+  /** Unmeasured sends through the stack before anything is timed (bench/warm-up.ts; 0: none). */
+  readonly warmUpSends: number;
   /** Which parts to run. */
   readonly only: ReadonlySet<string>;
   /** Where results go. */
@@ -77,6 +79,8 @@ const HELP = `npm run bench -- [options]
   --cold-runs N           cold start: fresh processes per figure (default 3; quick 1)
   --media-repeat N        media: messages of each kind, text and one image (default 20; quick 6)
   --media-bytes N         media: the image's size in bytes (default 204800)
+  --warm-up N             unmeasured sends before anything is timed: DynamoDB Local's JVM warms
+                          up (BENCH_WARMUP, default 2500; quick 500; 0 skips it)
   --url ws://…            use a running gateway (BENCH_URL); cost is then not measured
   --dynamo http://…       use a running DynamoDB Local (DYNAMODB_ENDPOINT)
   --results DIR           results folder (default bench/results)
@@ -89,7 +93,8 @@ function num(value: string | undefined, fallback: number): number {
   return n;
 }
 
-function bigGroupSize(value: string | undefined, fallback: number): number {
+/** A count where 0 means "skip it". */
+function orZero(value: string | undefined, fallback: number): number {
   if (value === '0') return 0;
   return Math.round(num(value, fallback));
 }
@@ -117,6 +122,7 @@ export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv = p
       'cold-runs': { type: 'string' },
       'media-repeat': { type: 'string' },
       'media-bytes': { type: 'string' },
+      'warm-up': { type: 'string' },
       url: { type: 'string' },
       dynamo: { type: 'string' },
       results: { type: 'string' },
@@ -145,7 +151,7 @@ export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv = p
     rateDirect: num(values['rate-direct'] ?? env.BENCH_RATE_DIRECT, 10),
     rateGroup10: num(values['rate-group10'] ?? env.BENCH_RATE_GROUP10, 3),
     rateGroup100: num(values['rate-group100'] ?? env.BENCH_RATE_GROUP100, 0.5),
-    bigGroup: bigGroupSize(values['big-group'] ?? env.BENCH_BIG_GROUP, quick ? 400 : 1000),
+    bigGroup: orZero(values['big-group'] ?? env.BENCH_BIG_GROUP, quick ? 400 : 1000),
     rateGroup1000: num(values['rate-group1000'] ?? env.BENCH_RATE_GROUP1000, 0.5),
     textChars: Math.round(num(values.text ?? env.BENCH_TEXT, 200)),
     throughputStart: num(values['tp-start'] ?? env.BENCH_TP_START, 10),
@@ -157,6 +163,7 @@ export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv = p
     coldStartRuns: Math.round(num(values['cold-runs'] ?? env.BENCH_COLD_RUNS, quick ? 1 : 3)),
     mediaRepeat: Math.round(num(values['media-repeat'] ?? env.BENCH_MEDIA_REPEAT, quick ? 6 : 20)),
     mediaBytes: Math.round(num(values['media-bytes'] ?? env.BENCH_MEDIA_BYTES, 200 * 1024)),
+    warmUpSends: orZero(values['warm-up'] ?? env.BENCH_WARMUP, quick ? 500 : 2500),
     only,
     resultsDir: values.results ?? env.BENCH_RESULTS ?? 'bench/results',
   };

@@ -29,11 +29,14 @@ const machineSection: Section = (r) => [
       .join(', ')}.`,
 ];
 
-const floorSection: Section = ({ floor }) => {
+const floorSection: Section = ({ floor, warmUp }) => {
   if (!floor) return [];
   const { relay, write } = floor;
+  const warm = warmUp
+    ? `Measured, like every time below, after an unmeasured warm-up of ${warmUp.sends} sends through the stack (${Math.round(warmUp.seconds)} s, ${warmUp.failed} unacked): DynamoDB Local's JVM is warm.\n\n`
+    : "No warm-up before this run (`--warm-up 0`): DynamoDB Local's JVM was cold.\n\n";
   return [
-    '\n### Floor (same run)\n',
+    `\n### Floor (same run)\n\n${warm}`,
     table(
       ['floor', 'n', 'p50 ms', 'p95 ms', 'p99 ms', 'max ms'],
       [

@@ -13,6 +13,7 @@ import type { LatencyPhaseResult } from './scenarios/latency.ts';
 import type { MediaResults } from './scenarios/media.ts';
 import type { PushResults } from './scenarios/push.ts';
 import type { ThroughputResult } from './scenarios/throughput.ts';
+import type { WarmUpResult } from './warm-up.ts';
 
 export interface CostResults {
   readonly fresh: readonly ActionCost[];
@@ -44,6 +45,8 @@ export interface BenchResults {
     loadAverage: { start: number; end: number };
   };
   readonly options: Record<string, unknown>;
+  /** The unmeasured sends made before anything was timed (bench/warm-up.ts). */
+  readonly warmUp?: WarmUpResult;
   readonly floor?: FloorResult;
   readonly latency?: readonly LatencyPhaseResult[];
   readonly throughput?: ThroughputResult;

@@ -25,6 +25,7 @@ import { reactionCost } from './scenarios/reactions.ts';
 import { throughput } from './scenarios/throughput.ts';
 import { startBenchStack } from './stack.ts';
 import { targets } from './targets.ts';
+import { warmUp } from './warm-up.ts';
 import { World } from './world.ts';
 
 async function main(): Promise<number> {
@@ -33,9 +34,13 @@ async function main(): Promise<number> {
   const t0 = performance.now();
   const has = (part: string) => options.only.has(part);
   const progress = new Progress();
+  // Parts whose figures are times: they run after the warm-up (bench/warm-up.ts).
+  const timed =
+    options.warmUpSends > 0 && ['floor', 'latency', 'throughput', 'push', 'hook', 'media'].some(has);
   const phases = new Phases(progress, {
     coldstart: has('coldstart') ? 30 : 0,
     stack: 3,
+    warmup: timed ? Math.ceil(options.warmUpSends / 40) : 0,
     floor: has('floor') ? options.phaseSeconds + 2 : 0,
     world: has('latency') || has('throughput') || has('push') ? 10 : 0,
     latency: has('latency') ? options.phaseSeconds * 3 + 6 : 0,
@@ -61,7 +66,8 @@ async function main(): Promise<number> {
       | 'client'
       | 'push'
       | 'reactions'
-      | 'hook']?: BenchResults[K];
+      | 'hook'
+      | 'warmUp']?: BenchResults[K];
   } = {};
 
   if (has('coldstart')) {
@@ -80,11 +86,21 @@ async function main(): Promise<number> {
     ...(options.dynamoEndpoint ? { dynamoEndpoint: options.dynamoEndpoint } : {}),
   });
   try {
+    if (timed) {
+      phases.start('warmup', 'warming up');
+      partial.warmUp = await warmUp(
+        stack.url,
+        { sends: options.warmUpSends, runId, textChars: options.textChars },
+        (f) => phases.tick(f, `warming up: ${options.warmUpSends} unmeasured sends`),
+      );
+      await stack.idle();
+    }
     if (has('floor')) {
       phases.start('floor', 'floor: ws relay');
       if (stack.dynamoEndpoint) {
         partial.floor = await floor(
           stack.dynamoEndpoint,
+          stack.tableName,
           {
             pairs: Math.max(1, Math.floor(options.users / 2)),
             rate: options.rateDirect,

@@ -4,7 +4,7 @@
  * with nothing queued behind it. For profiling (`node --cpu-prof --import tsx bench/send-sequence.ts`)
  * and for A/B runs of two versions on the same machine (interleave them: the machine is shared).
  *
- *   npx tsx bench/send-sequence.ts [sends=300] [pairs=10]
+ *   npx tsx bench/send-sequence.ts [sends=300] [pairs=10] [warm-up sends=2500]
  *
  * Prints one JSON line: p50/p90 of send → recipient's `message.created` and of send → ack (ms), the
  * sequential DynamoDB round trips before the first post, and the median timeline of a send.
@@ -14,6 +14,7 @@ import './env.ts';
 import { getDocumentClient, getManagementClient } from '../lambdas/shared/clients.ts';
 import { type BenchClient, closeAll, connectAll } from './client.ts';
 import { startBenchStack } from './stack.ts';
+import { warmUp as warmUpStack } from './warm-up.ts';
 
 const sends = Number(process.argv[2] ?? 300);
 const pairs = Number(process.argv[3] ?? 10);
@@ -27,6 +28,17 @@ const summary = (values: number[]) => {
 };
 
 const stack = await startBenchStack();
+// DynamoDB Local's JVM is warmed up first, as in `npm run bench` (bench/warm-up.ts).
+const warmSends = Number(process.argv[4] ?? 2500);
+if (warmSends > 0) {
+  const w = await warmUpStack(
+    stack.url,
+    { sends: warmSends, runId: Math.random().toString(36).slice(2, 6), textChars: 225 },
+    () => undefined,
+  );
+  console.error(`warm-up: ${w.sends} sends in ${w.seconds.toFixed(1)} s (${w.failed} failed)`);
+  await stack.idle();
+}
 
 /**
  * The send's calls (start and end, ms) in order: DynamoDB commands of the sendMessage route and its
