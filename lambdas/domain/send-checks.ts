@@ -5,6 +5,9 @@
  *   (one key lookup) run together; the pre-send hook (it may refuse or rewrite the text) runs once
  *   the block check passed, so a blocked sender's text never reaches it. When several refuse, the
  *   answer is the one the send gave when they ran one after the other (block, hook, replyTo).
+ * - the rate limiter's decision (`admitted`: the frame's lease, taken beside the send when the handler
+ *   declares `limitBeside`, ws-middleware.ts) counts as a check: the hook runs only once it passed,
+ *   and a refused frame gives its claim back like any refused send.
  * - the clientMessageId claim (`claimClientId`), made at the same time as the checks when the send
  *   has no attachments. The claim holds no part of the message (its key names the sender, the chat
  *   and the clientMessageId; it records a time and a token), so a hook's rewrite cannot make it
@@ -38,15 +41,20 @@ export interface CheckedSend {
   readonly attachments?: readonly unknown[] | undefined;
 }
 
+/** A decision already made (a frame admitted before the send began, or not limited at all). */
+export const ADMITTED: Promise<void> = Promise.resolve();
+
 /**
  * Runs the checks together; the send as the hook left it (its text possibly rewritten), or the
- * first refusal in the order block, hook, replyTo.
+ * first refusal in the order block, rate limit, hook, replyTo (the handler answers a rate-limited
+ * frame `RATE_LIMITED` whatever else refused it).
  */
 export async function checkSend<T extends CheckedSend>(
   deps: Deps,
   caller: Caller,
   head: ChatHead,
   request: T,
+  admitted: Promise<void> = ADMITTED,
 ): Promise<T> {
   const reply =
     request.replyTo === undefined
@@ -58,6 +66,7 @@ export async function checkSend<T extends CheckedSend>(
   // The hook only sees sends the block check let through: a blocked sender's text never reaches a
   // moderation service (and is not paid for). Without a hook this adds nothing to the sequence.
   await refuseBlockedSend(deps, caller, head);
+  await admitted; // nor does a frame beyond the sender's rate limit
   const screened = await screenMessage(caller, request); // the pre-send hook (hooks.ts), if configured
   const refused = await reply;
   if (refused) throw refused.error;
@@ -79,9 +88,10 @@ export async function checkAndClaim<T extends CheckedSend>(
   head: ChatHead,
   request: T,
   ref: ClaimRef,
+  admitted: Promise<void> = ADMITTED,
 ): Promise<{ input: T; resolution: ClaimResolution }> {
   const [checked, claimed] = await Promise.allSettled([
-    checkSend(deps, caller, head, request),
+    checkSend(deps, caller, head, request, admitted),
     claimClientId(deps, ref),
   ]);
   if (checked.status === 'rejected') {

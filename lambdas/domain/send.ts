@@ -16,7 +16,9 @@
  * Sequential round trips on the way to the first post: the checks together with the claim (only
  * with a clientMessageId; with attachments, or a hook that may take long, the checks, the uploads'
  * checks, then the claim), the allocation, then the put with the fan-out's socket lookup beside it.
- * The chat head comes from the container's cache (a Query when it is not there).
+ * The chat head comes from the container's cache (a Query when it is not there). The rate limiter's
+ * lease write, when one is due (a sender's first frame in a window on this instance: most sends of
+ * a user who writes now and then), runs beside the head read and the checks instead of before them.
  *
  * Why the lookup may run beside the put, and must not start before the allocation is answered: a
  * socket it does not find was listed after the allocation was applied, so that socket's catch-up
@@ -44,7 +46,7 @@ import { type ClaimResolution, claimClientId, type HeldClaim, releaseClaim } fro
 import type { Deps } from './deps.ts';
 import { senderHead } from './heads.ts';
 import { claimUploads, messageViews } from './media.ts';
-import { checkAndClaim, checkSend, claimBesideChecks } from './send-checks.ts';
+import { ADMITTED, checkAndClaim, checkSend, claimBesideChecks } from './send-checks.ts';
 import type { MessageView } from './views.ts';
 
 export type SendInput = Request<'sendMessage'>;
@@ -55,10 +57,16 @@ export interface SendMessageInput extends SendInput {
   readonly connectionId: string;
 }
 
+/**
+ * `admitted`: the frame's rate-limit decision, when the handler takes it beside the send (a lease
+ * write overlaps the checks and the claim): it is one of the checks (`send-checks.ts`), so nothing
+ * is stored unless it passes, and a claim made meanwhile is given back.
+ */
 export async function sendMessage(
   deps: Deps,
   caller: Caller,
   request: SendMessageInput,
+  admitted: Promise<void> = ADMITTED,
 ): Promise<{ message: MessageView; duplicate: boolean }> {
   const head = await senderHead(deps, caller, request.chatId);
   const ref: ClaimRef | undefined =
@@ -71,8 +79,8 @@ export async function sendMessage(
   let resolution: ClaimResolution | undefined;
   let input: SendMessageInput;
   if (ref && !withUploads && claimBesideChecks())
-    ({ input, resolution } = await checkAndClaim(deps, caller, head, request, ref));
-  else input = await checkSend(deps, caller, head, request);
+    ({ input, resolution } = await checkAndClaim(deps, caller, head, request, ref, admitted));
+  else input = await checkSend(deps, caller, head, request, admitted);
 
   // The one media call: checks the uploads and marks them used by this send (nothing else is written
   // when one is refused).

@@ -7,8 +7,15 @@ import { wsAction } from '../shared/ws-middleware.ts';
 
 export const handler = wsAction({
   action: contract.sendMessage,
+  // The lease write (when one is due) overlaps the send's checks and claim (send-checks.ts).
+  limitBeside: true,
   run: async (input, ctx) => {
-    const result = await sendMessage(deps(), ctx.caller, { ...input, connectionId: ctx.connectionId });
+    const result = await sendMessage(
+      deps(),
+      ctx.caller,
+      { ...input, connectionId: ctx.connectionId },
+      ctx.admitted,
+    );
     if (!result.duplicate) countMetric('MessagesSent');
     return result;
   },

@@ -1,6 +1,7 @@
 /**
  * Per-user rate limits (issue 17, item 1), declared in one table and applied by the pipeline
- * (`wsAction` in ws-middleware.ts) before the action runs: beyond the limit the reply is
+ * (`wsAction` in ws-middleware.ts) before the action runs (sendMessage: beside its first round trip,
+ * and before anything it writes stays: `limitBeside`): beyond the limit the reply is
  * `RATE_LIMITED` with `retryAfterMs`, and nothing is written. An action without an entry is not
  * limited (reads). Adding a limit is one line here (values and costs: docs/security.md).
  *

@@ -40,6 +40,11 @@ export interface ActionContext {
   readonly requestId: string | null;
   readonly connectionId: string;
   readonly caller: Caller;
+  /**
+   * The frame's rate-limit decision: settled before `run` starts, unless the action is declared
+   * `limitBeside` (then it may still be taking its lease, and rejects with `RATE_LIMITED`).
+   */
+  readonly admitted: Promise<void>;
 }
 
 export function reply(frame: Frame | undefined): WsResult {
@@ -128,6 +133,14 @@ export interface ActionSpec<A extends ActionDef> {
   readonly action: A;
   /** Calls the domain; returns what the ack carries. */
   readonly run: (input: RequestOf<A>, ctx: ActionContext) => Promise<AckOf<A>>;
+  /**
+   * `run` starts while the rate limiter takes its lease (a write when this instance has no frames
+   * of the user's window left), instead of after it: the action's own first round trip overlaps it.
+   * Only for an action whose domain awaits `ctx.admitted` before any write that stays (and undoes a
+   * speculative one when it rejects): sendMessage's clientMessageId claim (`send-checks.ts`). The
+   * answer is `RATE_LIMITED` whenever the limiter refuses, whatever `run` did.
+   */
+  readonly limitBeside?: boolean;
 }
 
 function respond(def: ActionDef, ctx: ActionContext, result: Record<string, unknown>): Frame | undefined {
@@ -145,21 +158,33 @@ function respond(def: ActionDef, ctx: ActionContext, result: Record<string, unkn
 export function wsAction<A extends ActionDef>(spec: ActionSpec<A>) {
   const actionHandler = async (event: WsEvent): Promise<WsResult> => {
     const frame = event.frame ?? parseFrame(event.body, event.isBase64Encoded);
-    const ctx: ActionContext = {
+    const caller = event.caller ?? callerOf(event.requestContext.authorizer);
+    const base = {
       action: spec.action.name,
       requestId: frame.requestId,
       connectionId: event.requestContext.connectionId,
-      caller: event.caller ?? callerOf(event.requestContext.authorizer),
+      caller,
     };
     // Before anything else: a socket whose token has expired may do nothing (and is closed).
     if (tokenExpired(event.requestContext.authorizer)) {
-      return reply(await closeExpired(ctx.connectionId, ctx.action, ctx.requestId));
+      return reply(await closeExpired(base.connectionId, base.action, base.requestId));
     }
-    if (spec.action.adminOnly && !ctx.caller.admin) throw forbidden('Only administrators may do this.');
+    if (spec.action.adminOnly && !caller.admin) throw forbidden('Only administrators may do this.');
     const input = parseRequest(spec.action, frame.fields);
-    // A valid frame counts against the caller's limit (lambdas/shared/rate-limits.ts) before it acts.
-    await enforceRateLimit(ctx.caller.userId, spec.action.name);
-    const result = await spec.run(input, ctx);
+    // A valid frame counts against the caller's limit (lambdas/shared/rate-limits.ts) before it acts
+    // (or, `limitBeside`, before anything it does stays).
+    const admitted = enforceRateLimit(caller.userId, spec.action.name);
+    admitted.catch(() => undefined); // awaited below in every path
+    if (!spec.limitBeside) await admitted;
+    const ctx: ActionContext = { ...base, admitted };
+    let result: AckOf<A>;
+    try {
+      result = await spec.run(input, ctx);
+    } catch (error) {
+      await admitted; // a refused frame is answered RATE_LIMITED, whatever else failed
+      throw error;
+    }
+    await admitted;
     return reply(respond(spec.action, ctx, result as Record<string, unknown>));
   };
   return middy<WsEvent, WsResult, Error, Context>()

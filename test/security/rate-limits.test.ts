@@ -4,8 +4,8 @@
  * nothing, leaving the socket usable, and not touching other users.
  */
 import { describe, expect, it } from 'vitest';
-import { RATE_LIMITS } from '../../lambdas/shared/rate-limits.ts';
-import { anotherSocket, connectUser, listChats, settle } from '../support/chat.ts';
+import { RATE_LIMIT_FACTOR_ENV, RATE_LIMITS, rateLimitOf } from '../../lambdas/shared/rate-limits.ts';
+import { anotherSocket, connectUser, history, listChats, makeDirect, settle } from '../support/chat.ts';
 import type { Frame } from '../support/client.ts';
 import { uniqueId, useTestStack } from '../support/stack.ts';
 
@@ -83,5 +83,49 @@ describe('per-user rate limits', () => {
     await settle(stack, peer, typist);
     expect(peer.events('typing')).toHaveLength(limit.max);
     await Promise.all([typist.close(), peer.close()]);
+  });
+
+  it('sendMessage (its lease is taken beside its claim): refused frames leave no message and no claim', async () => {
+    // A small limit (scaled down) so that the flood is short; the window is shared as always.
+    const saved = process.env[RATE_LIMIT_FACTOR_ENV];
+    process.env[RATE_LIMIT_FACTOR_ENV] = '0.04';
+    try {
+      const limit = rateLimitOf('sendMessage');
+      if (!limit) throw new Error('sendMessage has no rate limit');
+      const sender = await connectUser(stack, uniqueId('chatty'));
+      const second = await anotherSocket(stack, sender);
+      const peer = await connectUser(stack, uniqueId('peer'));
+      const { chatId } = await makeDirect(sender, peer.userId);
+      const extra = 6;
+      const replies = await Promise.all(
+        Array.from({ length: limit.max + extra }, (_, i) =>
+          (i % 2 === 0 ? sender : second).request(
+            'sendMessage',
+            { chatId, text: `flood ${i}`, clientMessageId: `flood-${i}` },
+            45_000,
+          ),
+        ),
+      );
+      const got = codes(replies);
+      expect({ ack: count(got, 'ack'), limited: count(got, 'RATE_LIMITED') }).toEqual({
+        ack: limit.max,
+        limited: extra,
+      });
+      expectRetryAfter(replies, limit.windowSeconds * 1000);
+      // Stored: exactly the acknowledged messages, and one clientMessageId claim for each of them
+      // (the claims the refused frames made beside their lease were given back).
+      const acked = replies
+        .filter((r) => r.type === 'ack')
+        .map((r) => (r.message as { clientMessageId: string }).clientMessageId);
+      const { messages: stored } = await history(peer, chatId, { limit: 100 });
+      expect(stored.map((m) => m.clientMessageId).sort()).toEqual([...acked].sort());
+      const claims = (await stack.items(`CHAT#${chatId}`)).filter((i) => String(i.sk).startsWith('CMID#'));
+      expect(claims.map((c) => String(c.sk).split('#').at(-1)).sort()).toEqual([...acked].sort());
+      expect((await sender.request('ping')).type).toBe('pong');
+      await Promise.all([sender.close(), second.close(), peer.close()]);
+    } finally {
+      if (saved === undefined) delete process.env[RATE_LIMIT_FACTOR_ENV];
+      else process.env[RATE_LIMIT_FACTOR_ENV] = saved;
+    }
   });
 });

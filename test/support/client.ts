@@ -91,16 +91,22 @@ export class TestClient {
   }
 }
 
-/** Polls `check` until it returns true (for eventually-true facts such as `$disconnect` cleanup). */
-/** A promise and the function that resolves it (a gate a test opens when it chooses). */
-export function deferred<T = void>(): { promise: Promise<T>; resolve: (value: T) => void } {
+/** A promise and the functions that settle it (a gate a test opens, or fails, when it chooses). */
+export function deferred<T = void>(): {
+  promise: Promise<T>;
+  resolve: (value: T) => void;
+  reject: (reason: unknown) => void;
+} {
   let resolve!: (value: T) => void;
-  const promise = new Promise<T>((r) => {
+  let reject!: (reason: unknown) => void;
+  const promise = new Promise<T>((r, j) => {
     resolve = r;
+    reject = j;
   });
-  return { promise, resolve };
+  return { promise, resolve, reject };
 }
 
+/** Polls `check` until it returns true (for eventually-true facts such as `$disconnect` cleanup). */
 export async function eventually(check: () => Promise<boolean> | boolean, timeoutMs = 5000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
