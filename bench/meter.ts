@@ -28,6 +28,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { ApiGatewayManagementApiClient } from '@aws-sdk/client-apigatewaymanagementapi';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
+import { lightPosts } from '../lambdas/fanout/light-posts.ts';
 import type { LambdaHandler } from '../local/gateway.ts';
 import { book, DATA_COMMANDS, type Image, type TransactItem, transactionUnits } from './billing.ts';
 
@@ -190,7 +191,8 @@ export class Meter {
 
   /** A Management API client that counts posts per scope. */
   managementClient(endpoint: string): ApiGatewayManagementApiClient {
-    const client = new ApiGatewayManagementApiClient({ endpoint, maxAttempts: 1 });
+    // As the handlers' own client (lambdas/shared/clients.ts): posts take the light path.
+    const client = lightPosts(new ApiGatewayManagementApiClient({ endpoint, maxAttempts: 1 }));
     client.middlewareStack.add(
       (next, context) => async (args) => {
         if (context.commandName !== 'PostToConnectionCommand') return next(args);

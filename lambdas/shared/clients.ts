@@ -10,6 +10,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { S3RequestPresigner } from '@aws-sdk/s3-request-presigner';
+import { lightPosts } from '../fanout/light-posts.ts';
 import { CALL_LOG_DIR_ENV, recordCalls } from './call-recorder.ts';
 import { config } from './config.ts';
 
@@ -45,8 +46,9 @@ export function getManagementClient(): ApiGatewayManagementApiClient {
   if (!managementClient) {
     const { managementEndpoint } = config();
     if (!managementEndpoint) throw new Error('WS_MANAGEMENT_ENDPOINT is not configured');
+    // Posts skip the SDK's per-call work (lambdas/fanout/light-posts.ts); other calls use it.
     managementClient = instrument(
-      new ApiGatewayManagementApiClient({ endpoint: managementEndpoint, maxAttempts: 1 }),
+      lightPosts(new ApiGatewayManagementApiClient({ endpoint: managementEndpoint, maxAttempts: 1 })),
     );
   }
   return managementClient;

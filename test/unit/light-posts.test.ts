@@ -1,0 +1,193 @@
+/**
+ * The light `PostToConnection` path (lambdas/fanout/light-posts.ts) against a real HTTP server: its
+ * requests carry a SigV4 signature that an independent verifier (written here from AWS's
+ * specification, not with the SDK's signer) accepts, exactly as it accepts the SDK's own requests;
+ * its answers fail like the SDK's (the error type, the status), and the rest of the client's
+ * middleware still sees every call.
+ */
+import { createHash, createHmac } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import {
+  ApiGatewayManagementApiClient,
+  GetConnectionCommand,
+  PostToConnectionCommand,
+} from '@aws-sdk/client-apigatewaymanagementapi';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { isGone } from '../../lambdas/fanout/delivery.ts';
+import { lightPosts } from '../../lambdas/fanout/light-posts.ts';
+
+const credentials = {
+  accessKeyId: 'AKIDEXAMPLE',
+  secretAccessKey: 'wJalrXUtnFEMI/K7MDENG',
+  sessionToken: 'tok/en+=',
+};
+const region = 'eu-west-1';
+
+interface Received {
+  method: string;
+  url: string;
+  headers: IncomingMessage['headers'];
+  body: Buffer;
+}
+
+let server: Server;
+let endpoint: string;
+const received: Received[] = [];
+/** How the server answers the next request (default 200). */
+let answer: (res: ServerResponse) => void = (res) => res.writeHead(200).end();
+
+beforeAll(async () => {
+  server = createServer(async (req, res) => {
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    received.push({
+      method: req.method ?? '',
+      url: req.url ?? '',
+      headers: req.headers,
+      body: Buffer.concat(chunks),
+    });
+    answer(res);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}/prod`;
+});
+afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+
+const client = (light: boolean) => {
+  const c = new ApiGatewayManagementApiClient({ endpoint, region, credentials, maxAttempts: 1 });
+  return light ? lightPosts(c) : c;
+};
+
+const sha256 = (data: string | Buffer) => createHash('sha256').update(data).digest('hex');
+const hmac = (key: string | Buffer, data: string) => createHmac('sha256', key).update(data).digest();
+/** RFC 3986 unreserved characters stay, everything else is %XX (AWS's UriEncode). */
+const uriEncode = (s: string) =>
+  [...Buffer.from(s, 'utf8')]
+    .map((b) =>
+      /[A-Za-z0-9\-._~]/.test(String.fromCharCode(b))
+        ? String.fromCharCode(b)
+        : `%${b.toString(16).toUpperCase().padStart(2, '0')}`,
+    )
+    .join('');
+
+/** Verifies a received request's SigV4 signature (services other than S3: path segments encoded again). */
+function verify(r: Received): boolean {
+  const auth = String(r.headers.authorization ?? '');
+  const match =
+    /^AWS4-HMAC-SHA256 Credential=([^/]+)\/(\d{8})\/([^/]+)\/([^/]+)\/aws4_request, SignedHeaders=([^,]+), Signature=([0-9a-f]{64})$/.exec(
+      auth,
+    );
+  if (!match) return false;
+  const [, keyId, day, signedRegion, service, signedHeaders, signature] = match as unknown as string[];
+  if (keyId !== credentials.accessKeyId || signedRegion !== region || service !== 'execute-api') return false;
+  const names = String(signedHeaders).split(';');
+  const canonicalHeaders = names
+    .map(
+      (n) =>
+        `${n}:${String(r.headers[n] ?? '')
+          .trim()
+          .replace(/\s+/g, ' ')}\n`,
+    )
+    .join('');
+  const [path = '', query = ''] = r.url.split('?');
+  const canonicalUri = path.split('/').map(uriEncode).join('/');
+  const canonical = [r.method, canonicalUri, query, canonicalHeaders, signedHeaders, sha256(r.body)].join(
+    '\n',
+  );
+  const amzDate = String(r.headers['x-amz-date']);
+  const scope = `${day}/${region}/execute-api/aws4_request`;
+  const toSign = ['AWS4-HMAC-SHA256', amzDate, scope, sha256(canonical)].join('\n');
+  let key: Buffer = hmac(`AWS4${credentials.secretAccessKey}`, String(day));
+  for (const part of [region, 'execute-api', 'aws4_request']) key = hmac(key, part);
+  return createHmac('sha256', key).update(toSign).digest('hex') === signature;
+}
+
+async function postWith(light: boolean, connectionId: string, data: string): Promise<Received> {
+  received.length = 0;
+  await client(light).send(
+    new PostToConnectionCommand({ ConnectionId: connectionId, Data: Buffer.from(data) }),
+  );
+  const [request] = received;
+  if (!request) throw new Error('nothing was received');
+  return request;
+}
+
+describe('light PostToConnection', () => {
+  it('sends what the SDK sends, with a signature the SigV4 rules accept', async () => {
+    for (const connectionId of ['AbC123=', 'x+y/z==', "it's (odd)*!"]) {
+      const sdk = await postWith(false, connectionId, '{"type":"message.created"}');
+      const light = await postWith(true, connectionId, '{"type":"message.created"}');
+      expect(verify(sdk)).toBe(true); // the verifier agrees with the SDK
+      expect(verify(light)).toBe(true);
+      expect(light.method).toBe(sdk.method);
+      expect(light.url).toBe(sdk.url);
+      expect(light.body.equals(sdk.body)).toBe(true);
+      for (const header of ['host', 'content-type', 'content-length', 'x-amz-security-token']) {
+        expect(light.headers[header], header).toBe(sdk.headers[header]);
+      }
+    }
+  });
+
+  it('a tampered request fails the verifier (the check can fail)', async () => {
+    const light = await postWith(true, 'AbC123=', 'hello');
+    expect(verify({ ...light, body: Buffer.from('hullo') })).toBe(false);
+    expect(verify({ ...light, url: light.url.replace('AbC123', 'AbC124') })).toBe(false);
+  });
+
+  it('fails like the SDK: the error type, the status, gone or not', async () => {
+    const cases: [number, Record<string, string>, string][] = [
+      [410, { 'x-amzn-errortype': 'GoneException:http://internal' }, 'GoneException'],
+      [410, {}, 'GoneException'],
+      [429, { 'x-amzn-errortype': 'LimitExceededException' }, 'LimitExceededException'],
+      [503, {}, 'ServiceUnavailableException'],
+    ];
+    for (const [status, headers, name] of cases) {
+      answer = (res) =>
+        res.writeHead(status, { 'content-type': 'application/json', ...headers }).end('{"message":"no"}');
+      const error = await client(true)
+        .send(new PostToConnectionCommand({ ConnectionId: 'c1', Data: Buffer.from('x') }))
+        .catch((e: unknown) => e);
+      expect(error).toMatchObject({ name, $metadata: { httpStatusCode: status } });
+      expect(isGone(error)).toBe(status === 410);
+    }
+    answer = (res) => res.writeHead(200).end();
+  });
+
+  it('a dropped connection is a network error (no status: retried by the delivery policy)', async () => {
+    answer = (res) => res.socket?.destroy();
+    const error = await client(true)
+      .send(new PostToConnectionCommand({ ConnectionId: 'c1', Data: Buffer.from('x') }))
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(Error);
+    expect((error as { $metadata?: unknown }).$metadata).toBeUndefined();
+    answer = (res) => res.writeHead(200).end();
+  });
+
+  it('keeps the rest of the stack: initialize middleware sees the post, other commands use the SDK', async () => {
+    const c = client(true);
+    const seen: string[] = [];
+    c.middlewareStack.add(
+      ((next: (a: unknown) => Promise<unknown>, context: { commandName?: string }) =>
+        async (args: unknown) => {
+          seen.push(String(context.commandName));
+          return next(args);
+        }) as never,
+      { step: 'initialize', name: 'spy' },
+    );
+    received.length = 0;
+    await c.send(new PostToConnectionCommand({ ConnectionId: 'c1', Data: Buffer.from('x') }));
+    answer = (res) =>
+      res
+        .writeHead(200, { 'content-type': 'application/json' })
+        .end(
+          '{"connectedAt":"2026-12-02T00:00:00.000Z","lastActiveAt":"2026-12-02T00:00:01.000Z","identity":{"sourceIp":"1.2.3.4"}}',
+        );
+    const got = await c.send(new GetConnectionCommand({ ConnectionId: 'c1' }));
+    answer = (res) => res.writeHead(200).end();
+    expect(seen).toEqual(['PostToConnectionCommand', 'GetConnectionCommand']);
+    expect(got.Identity?.SourceIp).toBe('1.2.3.4'); // deserialized by the SDK
+    expect(received.map((r) => r.method)).toEqual(['POST', 'GET']);
+    expect(received.every(verify)).toBe(true);
+  });
+});
