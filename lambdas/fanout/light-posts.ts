@@ -110,11 +110,14 @@ export class LightPoster {
       req.setTimeout(POST_TIMEOUT_MS, () =>
         req.destroy(Object.assign(new Error('The post was not answered in time.'), { name: 'TimeoutError' })),
       );
-      req.once('error', reject);
+      // Every error of the request settles the post (later ones find it settled): none is unhandled.
+      req.on('error', reject);
       req.end(body);
     });
     const status = response.statusCode ?? 0;
     if (status >= 200 && status < 300) {
+      // A reset of the body after a 2xx status changes nothing (it was posted): never an unhandled error.
+      response.on('error', () => undefined);
       response.resume();
       return status;
     }
