@@ -18,7 +18,7 @@ import { EventSourceMapping, FilterCriteria, StartingPosition } from 'aws-cdk-li
 import { SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
-import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
+import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { METRICS_STACK_ENV } from '../lambdas/shared/metrics.ts';
 import { ChatAlarms } from './alarms.ts';
@@ -26,6 +26,7 @@ import { ChatFunction, type LogLevel } from './chat-function.ts';
 import type { ChatTable } from './chat-table.ts';
 import { businessMetric } from './metrics.ts';
 import { acknowledgeWildcardResource } from './nag.ts';
+import { failureQueue } from './queues.ts';
 import { STREAM_CONSUMERS, type StreamConsumerDefinition, type StreamFeature } from './stream-consumers.ts';
 import { TABLE_NAME_ENV } from './table.ts';
 
@@ -143,12 +144,7 @@ export class ChatStreamConsumers extends Construct {
       if (arn) this.#grantSecret(fn, arn);
     }
 
-    const failures = new Queue(this, `${def.name}Failures`, {
-      encryption: QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-      retentionPeriod: Duration.days(14),
-      removalPolicy: removal,
-    });
+    const failures = failureQueue(this, `${def.name}Failures`, removal);
     Validations.of(failures).acknowledge({
       id: 'AwsSolutions-SQS3',
       reason:

@@ -20,7 +20,7 @@ import { Grant, type IGrantable } from 'aws-cdk-lib/aws-iam';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { FilterPattern, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
-import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
+import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { ChatAlarms } from './alarms.ts';
 import type { ChatApi } from './chat-api.ts';
@@ -28,6 +28,7 @@ import { ChatFunction, type LogLevel } from './chat-function.ts';
 import type { ChatMedia } from './chat-media.ts';
 import type { ChatTable } from './chat-table.ts';
 import { hookFor, type PreSendHookSettings } from './pre-send-hook.ts';
+import { failureQueue, secureQueue } from './queues.ts';
 import { SCHEDULED_FUNCTIONS, SCHEDULED_QUEUE_URL_ENV } from './scheduled-functions.ts';
 import { MANAGEMENT_ENDPOINT_ENV, TABLE_NAME_ENV } from './table.ts';
 
@@ -82,15 +83,8 @@ export class ScheduledMessages extends Construct {
     };
 
     // Kept with the stack like the other queues: the dead letters are the record of failed sends.
-    this.deadLetters = new Queue(this, 'DeadLetters', {
-      encryption: QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-      retentionPeriod: Duration.days(14),
-      removalPolicy,
-    });
-    this.queue = new Queue(this, 'DueQueue', {
-      encryption: QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
+    this.deadLetters = failureQueue(this, 'DeadLetters', removalPolicy);
+    this.queue = secureQueue(this, 'DueQueue', {
       removalPolicy,
       visibilityTimeout: Duration.seconds(DISPATCH_TIMEOUT.toSeconds() * 6),
       retentionPeriod: Duration.days(1),
