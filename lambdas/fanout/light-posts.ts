@@ -19,23 +19,13 @@ import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import type { ApiGatewayManagementApiClient } from '@aws-sdk/client-apigatewaymanagementapi';
 import { SignatureV4 } from '@smithy/signature-v4';
+import { MANAGEMENT_ERROR_TYPES } from './management-errors.ts';
 
 /** A post not answered in this time fails as a network error (retried by `delivery.ts`). */
 const POST_TIMEOUT_MS = 5000;
 
-/** The error type of a status when the answer does not name one (as the local gateway's table). */
-const ERROR_TYPES: Record<number, string> = {
-  400: 'BadRequestException',
-  403: 'ForbiddenException',
-  410: 'GoneException',
-  413: 'PayloadTooLargeException',
-  429: 'LimitExceededException',
-  500: 'InternalServerErrorException',
-  503: 'ServiceUnavailableException',
-};
-
 /** The SDK's path encoding (`extendedEncodeURIComponent`): also `!'()*`. */
-export const encodeSegment = (value: string): string =>
+const encodeSegment = (value: string): string =>
   encodeURIComponent(value).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
 
 interface Endpoint {
@@ -45,9 +35,8 @@ interface Endpoint {
   readonly path: string;
 }
 
-/** What a post sends, signed: also what the unit test compares with the SDK's request. */
-export interface SignedPost {
-  readonly endpoint: Endpoint;
+/** What a post sends, signed. */
+interface SignedPost {
   readonly path: string;
   readonly headers: Record<string, string>;
   readonly body: Buffer;
@@ -55,7 +44,7 @@ export interface SignedPost {
 
 type ClientConfig = ApiGatewayManagementApiClient['config'];
 
-export class LightPoster {
+class LightPoster {
   readonly #agent: HttpAgent | HttpsAgent;
   #signer: SignatureV4 | undefined;
 
@@ -67,7 +56,7 @@ export class LightPoster {
     this.#agent = endpoint.protocol === 'http:' ? new HttpAgent(options) : new HttpsAgent(options);
   }
 
-  async sign(connectionId: string, data: Uint8Array | string): Promise<SignedPost> {
+  async #sign(connectionId: string, data: Uint8Array | string): Promise<SignedPost> {
     this.#signer ??= new SignatureV4({
       service: 'execute-api',
       region: await this.config.region(),
@@ -88,12 +77,13 @@ export class LightPoster {
       headers: { host, 'content-type': 'application/octet-stream', 'content-length': String(body.length) },
       body,
     });
-    return { endpoint, path, headers: signed.headers, body };
+    return { path, headers: signed.headers, body };
   }
 
   /** Posts; resolves with the status of a 2xx answer, throws the SDK-shaped error otherwise. */
   async post(connectionId: string, data: Uint8Array | string): Promise<number> {
-    const { endpoint, path, headers, body } = await this.sign(connectionId, data);
+    const { endpoint } = this;
+    const { path, headers, body } = await this.#sign(connectionId, data);
     const send = endpoint.protocol === 'http:' ? httpRequest : httpsRequest;
     const response = await new Promise<IncomingMessage>((resolve, reject) => {
       const req = send(
@@ -137,7 +127,9 @@ async function errorOf(response: IncomingMessage, status: number): Promise<Error
   }
   const header = response.headers['x-amzn-errortype'];
   const name =
-    (typeof header === 'string' ? header.split(':')[0] : undefined) || ERROR_TYPES[status] || 'UnknownError';
+    (typeof header === 'string' ? header.split(':')[0] : undefined) ||
+    MANAGEMENT_ERROR_TYPES[status] ||
+    'UnknownError';
   return Object.assign(new Error(message || name), {
     name,
     $fault: status >= 500 ? 'server' : 'client',

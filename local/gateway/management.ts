@@ -5,19 +5,9 @@
  * `@aws-sdk/client-apigatewaymanagementapi` works against it unchanged.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { MANAGEMENT_ERROR_TYPES } from '../../lambdas/fanout/management-errors.ts';
 import type { FaultInjector } from './faults.ts';
 import type { Connection } from './transport.ts';
-
-/** The `x-amzn-errortype` of each status, from which the SDK builds its exception. */
-const ERROR_TYPES: Record<number, string> = {
-  400: 'BadRequestException',
-  403: 'ForbiddenException',
-  410: 'GoneException',
-  413: 'PayloadTooLargeException',
-  429: 'LimitExceededException',
-  500: 'InternalServerErrorException',
-  503: 'ServiceUnavailableException',
-};
 
 export interface ManagementDeps {
   readonly connection: (id: string) => Connection | undefined;
@@ -94,7 +84,8 @@ function sendJson(
 }
 
 function sendError(res: ServerResponse, status: number, message: string): void {
-  const type = ERROR_TYPES[status] ?? 'BadRequestException';
+  // The `x-amzn-errortype` of each status, from which the SDK builds its exception.
+  const type = MANAGEMENT_ERROR_TYPES[status] ?? 'BadRequestException';
   sendJson(res, status, { message: message || null }, { 'x-amzn-errortype': type });
 }
 

@@ -4,9 +4,14 @@
  * nothing, leaving the socket usable, and not touching other users.
  */
 import { describe, expect, it } from 'vitest';
-import { RATE_LIMIT_FACTOR_ENV, RATE_LIMITS, rateLimitOf } from '../../lambdas/shared/rate-limits.ts';
+import {
+  RATE_LIMIT_FACTOR_ENV,
+  RATE_LIMITS,
+  type RateLimit,
+  rateLimitOf,
+} from '../../lambdas/shared/rate-limits.ts';
 import { anotherSocket, connectUser, history, listChats, makeDirect, settle } from '../support/chat.ts';
-import type { Frame } from '../support/client.ts';
+import type { Frame, TestClient } from '../support/client.ts';
 import { uniqueId, useTestStack } from '../support/stack.ts';
 
 const stack = useTestStack();
@@ -23,6 +28,30 @@ function expectRetryAfter(replies: Frame[], windowMs: number): void {
   }
 }
 
+/** `total` frames of `action` at once, alternating between two sockets of one user. */
+function flood(
+  sockets: readonly [TestClient, TestClient],
+  total: number,
+  action: string,
+  fields: (i: number) => Record<string, unknown>,
+): Promise<Frame[]> {
+  return Promise.all(
+    Array.from({ length: total }, (_, i) =>
+      (sockets[i % 2] as TestClient).request(action, fields(i), 45_000),
+    ),
+  );
+}
+
+/** Exactly `max` frames acknowledged and `extra` refused, each refusal telling when to retry. */
+function expectLimited(replies: Frame[], limit: RateLimit, extra: number): void {
+  const got = codes(replies);
+  expect({ ack: count(got, 'ack'), limited: count(got, 'RATE_LIMITED') }).toEqual({
+    ack: limit.max,
+    limited: extra,
+  });
+  expectRetryAfter(replies, limit.windowSeconds * 1000);
+}
+
 describe('per-user rate limits', () => {
   it('createChat: the limit holds across the sockets of a user; refused frames write nothing', async () => {
     const limit = RATE_LIMITS.createChat;
@@ -31,25 +60,12 @@ describe('per-user rate limits', () => {
     const second = await anotherSocket(stack, first);
     const peer = await connectUser(stack, uniqueId('peer'));
     const extra = 5;
-    const replies = await Promise.all(
-      Array.from({ length: limit.max + extra }, (_, i) =>
-        (i % 2 === 0 ? first : second).request(
-          'createChat',
-          {
-            kind: 'group',
-            name: `Flood ${i}`,
-            memberIds: [peer.userId],
-          },
-          45_000,
-        ),
-      ),
-    );
-    const got = codes(replies);
-    expect({ ack: count(got, 'ack'), limited: count(got, 'RATE_LIMITED') }).toEqual({
-      ack: limit.max,
-      limited: extra,
-    });
-    expectRetryAfter(replies, limit.windowSeconds * 1000);
+    const replies = await flood([first, second], limit.max + extra, 'createChat', (i) => ({
+      kind: 'group',
+      name: `Flood ${i}`,
+      memberIds: [peer.userId],
+    }));
+    expectLimited(replies, limit, extra);
     // Nothing was written for the refused ones: the peer is in exactly the acknowledged groups.
     expect((await listChats(peer)).filter((c) => c.ownerId === first.userId)).toHaveLength(limit.max);
     // The sockets stay usable, and another user is not limited by this one.
@@ -69,17 +85,10 @@ describe('per-user rate limits', () => {
       chatId: string;
     };
     const extra = 4;
-    const replies = await Promise.all(
-      Array.from({ length: limit.max + extra }, () =>
-        typist.request('typing', { chatId: chat.chatId }, 45_000),
-      ),
-    );
-    const got = codes(replies);
-    expect({ ack: count(got, 'ack'), limited: count(got, 'RATE_LIMITED') }).toEqual({
-      ack: limit.max,
-      limited: extra,
-    });
-    expectRetryAfter(replies, limit.windowSeconds * 1000);
+    const replies = await flood([typist, typist], limit.max + extra, 'typing', () => ({
+      chatId: chat.chatId,
+    }));
+    expectLimited(replies, limit, extra);
     await settle(stack, peer, typist);
     expect(peer.events('typing')).toHaveLength(limit.max);
     await Promise.all([typist.close(), peer.close()]);
@@ -97,21 +106,12 @@ describe('per-user rate limits', () => {
       const peer = await connectUser(stack, uniqueId('peer'));
       const { chatId } = await makeDirect(sender, peer.userId);
       const extra = 6;
-      const replies = await Promise.all(
-        Array.from({ length: limit.max + extra }, (_, i) =>
-          (i % 2 === 0 ? sender : second).request(
-            'sendMessage',
-            { chatId, text: `flood ${i}`, clientMessageId: `flood-${i}` },
-            45_000,
-          ),
-        ),
-      );
-      const got = codes(replies);
-      expect({ ack: count(got, 'ack'), limited: count(got, 'RATE_LIMITED') }).toEqual({
-        ack: limit.max,
-        limited: extra,
-      });
-      expectRetryAfter(replies, limit.windowSeconds * 1000);
+      const replies = await flood([sender, second], limit.max + extra, 'sendMessage', (i) => ({
+        chatId,
+        text: `flood ${i}`,
+        clientMessageId: `flood-${i}`,
+      }));
+      expectLimited(replies, limit, extra);
       // Stored: exactly the acknowledged messages, and one clientMessageId claim for each of them
       // (the claims the refused frames made beside their lease were given back).
       const acked = replies

@@ -242,6 +242,19 @@ export function groupChat(
   return { chat, members };
 }
 
+/** Fake deps whose chat g1 (ann's group unless overridden) is what a send's head read finds. */
+export function withChat(overrides: Partial<ChatRecord> = {}, memberIds = ['ann', 'bob']) {
+  const fake = fakeDeps();
+  fake.store.chats.getWithMembers.mockResolvedValue(groupChat('ann', memberIds, overrides));
+  return fake;
+}
+
+/** Ann's send into g1, with a clientMessageId, from her socket k-ann. */
+export const annSend = { chatId: 'g1', text: 'hi', clientMessageId: 'cm-1', connectionId: 'k-ann' };
+
+/** Lets every pending promise callback run. */
+export const settle = () => new Promise<void>((r) => setImmediate(r));
+
 /** A stored message of chat g1 at `seq` (by ann unless overridden). */
 export const stored = (seq: number, overrides: Partial<MessageRecord> = {}): MessageRecord => ({
   chatId: 'g1',

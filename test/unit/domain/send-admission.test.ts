@@ -8,20 +8,11 @@ import { describe, expect, it } from 'vitest';
 import { sendMessage } from '../../../lambdas/domain/send.ts';
 import { ChatError } from '../../../lambdas/shared/errors.ts';
 import { deferred } from '../../support/client.ts';
-import { caller, fakeDeps, groupChat } from './fakes.ts';
+import { annSend, caller, settle, withChat } from './fakes.ts';
 
 const ann = caller('ann');
-const send = { chatId: 'g1', text: 'hi', clientMessageId: 'cm-1', connectionId: 'k-ann' };
+const send = annSend;
 const limited = () => new ChatError('RATE_LIMITED', 'Too many sendMessage requests.', { retryAfterMs: 900 });
-
-function withChat() {
-  const fake = fakeDeps();
-  fake.store.chats.getWithMembers.mockResolvedValue(groupChat('ann', ['ann', 'bob']));
-  return fake;
-}
-
-/** Lets every pending promise callback run. */
-const settle = () => new Promise<void>((r) => setImmediate(r));
 
 describe('sendMessage beside its rate-limit lease', () => {
   it('claims while the lease is taken, and allocates only once the frame is admitted', async () => {

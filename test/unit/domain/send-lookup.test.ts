@@ -6,7 +6,7 @@ import { describe, expect, it, vi } from 'vitest';
 import { sendMessage } from '../../../lambdas/domain/send.ts';
 import type { Target } from '../../../lambdas/fanout/fanout.ts';
 import { deferred } from '../../support/client.ts';
-import { caller, fakeDeps, groupChat } from './fakes.ts';
+import { annSend, caller, settle, withChat } from './fakes.ts';
 
 vi.mock('node:timers/promises', async () => {
   const { clock } = await import('./fakes.ts');
@@ -14,17 +14,8 @@ vi.mock('node:timers/promises', async () => {
 });
 
 const ann = caller('ann');
-const send = { chatId: 'g1', text: 'hi', clientMessageId: 'cm-1', connectionId: 'k-ann' };
+const send = annSend;
 const aborted = () => Object.assign(new Error('aborted'), { name: 'AbortError' });
-
-function withChat() {
-  const fake = fakeDeps();
-  fake.store.chats.getWithMembers.mockResolvedValue(groupChat('ann', ['ann', 'bob']));
-  return fake;
-}
-
-/** Lets every pending promise callback run. */
-const settle = () => new Promise<void>((r) => setImmediate(r));
 
 describe('sendMessage: the socket lookup beside the put', () => {
   it('starts once the allocation is answered, runs while the put is in flight, and posts after the put', async () => {

@@ -6,7 +6,7 @@ import { describe, expect, it, vi } from 'vitest';
 import { newMessageId } from '../../../lambdas/domain/ids.ts';
 import { sendMessage } from '../../../lambdas/domain/send.ts';
 import { writeTiming } from '../../../lambdas/domain/timing.ts';
-import { caller, clock, fakeDeps, groupChat, NOW, sent, stored } from './fakes.ts';
+import { annSend, caller, clock, groupChat, NOW, sent, stored, withChat } from './fakes.ts';
 
 vi.mock('node:timers/promises', async () => {
   const { clock } = await import('./fakes.ts');
@@ -14,13 +14,7 @@ vi.mock('node:timers/promises', async () => {
 });
 
 const ann = caller('ann');
-const send = { chatId: 'g1', text: 'hi', clientMessageId: 'cm-1', connectionId: 'k-ann' };
-
-function withChat(overrides: Parameters<typeof groupChat>[2] = {}, memberIds = ['ann', 'bob']) {
-  const fake = fakeDeps();
-  fake.store.chats.getWithMembers.mockResolvedValue(groupChat('ann', memberIds, overrides));
-  return fake;
-}
+const send = annSend;
 
 describe('sendMessage: the happy path', () => {
   it('claims, allocates, stores, then tells the other sockets; the group sender cursor moves', async () => {
