@@ -9,6 +9,7 @@
  */
 import type { ActionName } from '../lambdas/contract/index.ts';
 import {
+  BLOCK_MIRROR,
   BY_CLIENT_ID,
   BY_VERSION,
   DELETE_STALE,
@@ -57,6 +58,8 @@ export const ACTION_ROUTES: Readonly<Record<ActionName, ActionRoute>> = {
       RATE_LIMIT,
       // The per-user membership cap counts each joiner's memberships (issue 17).
       MEMBERSHIPS,
+      // A new direct chat checks its pair's block items in its transaction (blocks' mirror).
+      'dynamodb:ConditionCheckItem',
     ],
   },
   listChats: {
@@ -85,6 +88,9 @@ export const ACTION_ROUTES: Readonly<Record<ActionName, ActionRoute>> = {
       'dynamodb:UpdateItem',
       'dynamodb:DeleteItem',
       'dynamodb:BatchGetItem',
+      // A direct chat older than the blocks' mirror is brought up to date after a send (a
+      // transaction checking the pair's block items: lambdas/domain/block-mirror.ts).
+      'dynamodb:ConditionCheckItem',
     ],
     // Reads the first bytes of each upload, re-tags it as attached, presigns download URLs.
     media: ['s3:GetObject', 's3:PutObjectTagging'],
@@ -196,9 +202,14 @@ export const ACTION_ROUTES: Readonly<Record<ActionName, ActionRoute>> = {
     postsEvents: false,
   },
   // A block is one item in the blocker's partition (lambdas/data/blocks.ts): its unblock deletes
-  // nothing outside `USER#…` partitions.
-  blockUser: { tableActions: ['dynamodb:PutItem', RATE_LIMIT], postsEvents: false },
-  unblockUser: { tableActions: ['dynamodb:DeleteItem:userPartitions', RATE_LIMIT], postsEvents: false },
+  // nothing outside `USER#…` partitions. Both are transactions with the mirror on the pair's direct
+  // chat (UpdateItem on its META) and a check of the pair's pointer (GetItem first, then
+  // ConditionCheckItem in the transaction).
+  blockUser: { tableActions: [...BLOCK_MIRROR, 'dynamodb:PutItem', RATE_LIMIT], postsEvents: false },
+  unblockUser: {
+    tableActions: [...BLOCK_MIRROR, 'dynamodb:DeleteItem:userPartitions', RATE_LIMIT],
+    postsEvents: false,
+  },
   listBlocked: { tableActions: ['dynamodb:Query'], postsEvents: false },
   // GetItem: the chat's head (Query) and the message; a report is a transaction of two Puts (the
   // reporter's marker and the report), and a second report reads the marker back.

@@ -1,34 +1,162 @@
 /**
  * Blocks (`USER#<blocker>` / `BLOCK#<blocked>`): who a user has blocked, in the blocker's own
- * partition, so that nothing about a block is stored where the blocked user's requests read. Every
- * public method is one access pattern (all of them are listed in docs/data-model.md):
+ * partition, and mirrored on the `META` item of the pair's direct chat (`blockedSenders`), where the
+ * seq allocation refuses a blocked sender without a read. The mirror is never shown to anyone (views
+ * list their fields) and changes only with the block, in one transaction. Every public method is one
+ * access pattern (all of them are listed in docs/data-model.md):
  *
- * - `isBlocked`: a consistent key lookup (1 read unit): the send path of direct chats, createChat.
+ * - `block` / `unblock`: a transaction of the block item, the mirror on the direct chat's `META`
+ *   (when the pair has a live one) and a check that the pair's pointer still names that chat, so a
+ *   direct chat created meanwhile (which checks the block items in its own transaction) and a block
+ *   change are never both applied against an old view of the other.
+ * - `isBlocked`: a consistent key lookup (1 read unit): createChat, and sends in direct chats whose
+ *   `META` predates the mirror.
  * - `blockersAmong`: a BatchGet of the candidates' items about one user (invite, groups, presence).
+ * - `pairBlocks`: a BatchGet of a pair's two items (a new direct chat's mirror, `mirror`).
  * - `listPage` / `listAll`: a Query on the blocker's `BLOCK#` range, in user id order.
+ * - `mirror`: brings an older direct chat's `META` up to date with the block items (once per chat).
  */
-import { BLOCK, type BlockRecord } from './items.ts';
-import { BLOCK_PREFIX, blockKey, stripPrefix, userPk } from './keys.ts';
-import { ifConditionFails, itemAbsent, type TableClient } from './table-client.ts';
+import { BLOCK, type BlockRecord, DIRECT_PAIR } from './items.ts';
+import { BLOCK_PREFIX, blockKey, keys, stripPrefix, userPk } from './keys.ts';
+import {
+  ifConditionFails,
+  itemAbsent,
+  itemExists,
+  type TableClient,
+  type TransactAction,
+} from './table-client.ts';
 
 /** Blocking twice changes nothing: the outcome says which it was. */
 export type BlockOutcome = 'blocked' | 'already-blocked';
 
+/**
+ * The pair's direct chat as the caller read it before a block change: its pointer's chatId (none:
+ * the pair never had a chat) and whether that chat's `META` still exists.
+ */
+export interface PairView {
+  readonly chatId: string | undefined;
+  readonly live: boolean;
+}
+
+/**
+ * A block change found the pair other than read (nothing written): its pointer names another chat
+ * (`pair-changed`: read it again), or its chat's `META` is gone (`chat-gone`: retry as not live).
+ */
+export type PairChanged = 'pair-changed' | 'chat-gone';
+
+const pairAsRead = (blockerId: string, blockedId: string, pair: PairView): TransactAction => ({
+  ConditionCheck: {
+    Key: DIRECT_PAIR.key({ a: blockerId, b: blockedId }),
+    ...(pair.chatId === undefined
+      ? { ConditionExpression: itemAbsent }
+      : { ConditionExpression: 'chatId = :chat', ExpressionAttributeValues: { ':chat': pair.chatId } }),
+  },
+});
+
+const mirrorUpdate = (chatId: string, op: 'ADD' | 'DELETE', blockedId: string): TransactAction => ({
+  Update: {
+    Key: keys.chat(chatId),
+    UpdateExpression: `${op} blockedSenders :who`,
+    ConditionExpression: itemExists,
+    ExpressionAttributeValues: { ':who': new Set([blockedId]) },
+  },
+});
+
+/** The block items of a pair, as read: what `mirror` writes onto the chat, and checks in one go. */
+export interface PairBlocks {
+  readonly a: string;
+  readonly b: string;
+  /** `a` has blocked `b`. */
+  readonly aBlocksB: boolean;
+  /** `b` has blocked `a`. */
+  readonly bBlocksA: boolean;
+}
+
+/** ConditionChecks that the pair's block items are still as read (a direct chat's creation, `mirror`). */
+export function blocksAsRead(p: PairBlocks): TransactAction[] {
+  const check = (blocker: string, blocked: string, present: boolean): TransactAction => ({
+    ConditionCheck: {
+      Key: blockKey(blocker, blocked),
+      ConditionExpression: present ? itemExists : itemAbsent,
+    },
+  });
+  return [check(p.a, p.b, p.aBlocksB), check(p.b, p.a, p.bBlocksA)];
+}
+
+/** The mirror a direct chat's `META` holds for these block items (undefined: nobody is blocked). */
+export function blockedSendersOf(p: PairBlocks): Set<string> | undefined {
+  const blocked = [...(p.aBlocksB ? [p.b] : []), ...(p.bBlocksA ? [p.a] : [])];
+  return blocked.length > 0 ? new Set(blocked) : undefined;
+}
+
 export class BlockRepository {
   constructor(private readonly table: TableClient) {}
 
-  /** Records the block unless it exists (a conditional Put: the first `createdAt` stays). */
-  async block(record: BlockRecord): Promise<BlockOutcome> {
-    const put = this.table.put({ Item: BLOCK.toItem(record), ConditionExpression: itemAbsent });
+  /**
+   * Records the block unless it exists (the first `createdAt` stays), with its mirror on the pair's
+   * live direct chat; `pair-changed` when the pair's chat is no longer as read (nothing written).
+   */
+  async block(record: BlockRecord, pair: PairView): Promise<BlockOutcome | PairChanged> {
+    const { blockerId, blockedId } = record;
+    const actions: TransactAction[] = [
+      { Put: { Item: BLOCK.toItem(record), ConditionExpression: itemAbsent } },
+      pairAsRead(blockerId, blockedId, pair),
+      ...(pair.chatId !== undefined && pair.live ? [mirrorUpdate(pair.chatId, 'ADD', blockedId)] : []),
+    ];
+    return this.#change(actions, 'blocked', 'already-blocked');
+  }
+
+  /** Removes the block and its mirror (removing one that is not there is harmless). */
+  async unblock(blockerId: string, blockedId: string, pair: PairView): Promise<'unblocked' | PairChanged> {
+    const actions: TransactAction[] = [
+      { Delete: { Key: blockKey(blockerId, blockedId) } },
+      pairAsRead(blockerId, blockedId, pair),
+      ...(pair.chatId !== undefined && pair.live ? [mirrorUpdate(pair.chatId, 'DELETE', blockedId)] : []),
+    ];
+    return this.#change(actions, 'unblocked', 'unblocked');
+  }
+
+  async #change<T extends string>(actions: TransactAction[], done: T, exists: T): Promise<T | PairChanged> {
     return ifConditionFails(
-      put.then(() => 'blocked' as const),
-      () => 'already-blocked' as const,
+      this.table.transact(actions).then(() => done),
+      ({ reasons, error }) => {
+        const [item, pointer, meta] = reasons;
+        if (pointer?.conditionFailed) return 'pair-changed' as const;
+        if (meta?.conditionFailed) return 'chat-gone' as const;
+        if (item?.conditionFailed) return exists;
+        throw error; // a conflict with another transaction the SDK's retries did not get past
+      },
     );
   }
 
-  /** Removes the block (a DeleteItem; removing one that is not there is harmless). */
-  async unblock(blockerId: string, blockedId: string): Promise<void> {
-    await this.table.delete({ Key: blockKey(blockerId, blockedId) });
+  /**
+   * Writes the mirror onto a direct chat's `META` that predates it (`blocksMirrored` absent), checking
+   * in the same transaction that the block items are as read. False when anything changed meanwhile
+   * (a block change, the chat mirrored or gone): nothing was written, and the chat keeps its read check.
+   */
+  async mirror(chatId: string, blocks: PairBlocks): Promise<boolean> {
+    const blocked = blockedSendersOf(blocks);
+    const update: TransactAction = {
+      Update: {
+        Key: keys.chat(chatId),
+        UpdateExpression: blocked
+          ? 'SET blocksMirrored = :true, blockedSenders = :blocked'
+          : 'SET blocksMirrored = :true REMOVE blockedSenders',
+        ConditionExpression: `${itemExists} AND attribute_not_exists(blocksMirrored)`,
+        ExpressionAttributeValues: { ':true': true, ...(blocked ? { ':blocked': blocked } : {}) },
+      },
+    };
+    return ifConditionFails(
+      this.table.transact([...blocksAsRead(blocks), update]).then(() => true),
+      () => false,
+    );
+  }
+
+  /** Both of a pair's block items (one consistent BatchGet of two keys). */
+  async pairBlocks(a: string, b: string): Promise<PairBlocks> {
+    const items = await this.table.batchGet([blockKey(a, b), blockKey(b, a)], { consistent: true });
+    const blockers = new Set(items.map((item) => BLOCK.fromItem(item).blockerId));
+    return { a, b, aBlocksB: blockers.has(a), bBlocksA: blockers.has(b) };
   }
 
   /** Whether `blockerId` has blocked `blockedId` (consistent key lookup, keys only). */

@@ -7,6 +7,7 @@
  * Every public method is one access pattern (all of them are listed in docs/data-model.md). A user's
  * chats (the membership index, batched reads) are inherited from chat-lists.ts.
  */
+import { blocksAsRead, type PairBlocks } from './blocks.ts';
 import { ChatListReads, isMeta } from './chat-lists.ts';
 import { CHAT, type ChatRecord, DIRECT_PAIR, MEMBER, type MemberRecord } from './items.ts';
 import { chatPk, keys, PREFIX, SK } from './keys.ts';
@@ -28,7 +29,9 @@ export interface ChatWithMembers {
 export type CreateChatOutcome =
   | { readonly status: 'created' }
   /** The pair's pointer names another chat (`chatId`), or no longer the one to replace (undefined). */
-  | { readonly status: 'pair-taken'; readonly chatId: string | undefined };
+  | { readonly status: 'pair-taken'; readonly chatId: string | undefined }
+  /** A direct chat's pair's block items are no longer as read: read them again. */
+  | { readonly status: 'blocks-changed' };
 
 /** The membership change was written, or the chat changed since it was read. */
 export type MembershipChange = 'changed' | 'chat-changed';
@@ -85,13 +88,16 @@ export class ChatRepository extends ChatListReads {
    * pointer to a deleted chat (`replacesChatId`); when the pointer is taken the outcome names the
    * chat it points at (read from the refused write, not re-read). Chats with more members than one
    * transaction holds write the members first and `META` last: until `META` exists the chat does
-   * not exist for any reader.
+   * not exist for any reader. A direct chat's `pairBlocks` (its pair's block items as read, which
+   * its `blockedSenders` mirror) are checked in the same transaction (`blocks.ts`).
    */
   async create(
     chat: ChatRecord,
     members: readonly MemberRecord[],
     replacesChatId?: string,
+    pairBlocks?: PairBlocks,
   ): Promise<CreateChatOutcome> {
+    const guards = pairBlocks ? blocksAsRead(pairBlocks) : [];
     const meta = CHAT.toItem(chat);
     const memberItems = members.map((m) => MEMBER.toItem(m));
     if (chat.kind === 'direct') {
@@ -109,11 +115,20 @@ export class ChatRepository extends ChatListReads {
         },
       };
       const created = this.table
-        .transact([pointer, { Put: { Item: meta } }, ...memberItems.map((Item) => ({ Put: { Item } }))])
+        .transact([
+          pointer,
+          { Put: { Item: meta } },
+          ...memberItems.map((Item) => ({ Put: { Item } })),
+          ...guards,
+        ])
         .then(() => ({ status: 'created' }) as const);
       return ifConditionFails(created, (failure) => {
         const [refused] = failure.reasons;
-        if (!refused?.conditionFailed) throw failure.error;
+        if (!refused?.conditionFailed) {
+          if (guards.length > 0 && failure.reasons.slice(-guards.length).some((r) => r.conditionFailed))
+            return { status: 'blocks-changed' } as const;
+          throw failure.error;
+        }
         const chatId = refused.item && DIRECT_PAIR.fromItem(refused.item).chatId;
         return { status: 'pair-taken', chatId } as const;
       });

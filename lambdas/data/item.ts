@@ -25,6 +25,11 @@ export const field = {
   /** A number set (DynamoDB cannot store an empty set: absent means empty). */
   optionalNumberSet: (value: unknown): ReadonlySet<number> | undefined =>
     value instanceof Set ? new Set([...value].map(Number)) : undefined,
+  /** A string set (DynamoDB cannot store an empty set: absent means empty). */
+  optionalStringSet: (value: unknown): ReadonlySet<string> | undefined =>
+    value instanceof Set ? new Set([...value].map(String)) : undefined,
+  /** `true` when stored as the boolean true, otherwise absent from the record. */
+  optionalTrue: (value: unknown): true | undefined => (value === true ? true : undefined),
   /** A map of numbers (e.g. user id → seq), or absent. */
   optionalNumberMap: (value: unknown): Readonly<Record<string, number>> | undefined =>
     value && typeof value === 'object' && !(value instanceof Set)
@@ -105,11 +110,12 @@ type WireValue = {
   BOOL?: boolean;
   NULL?: boolean;
   NS?: string[];
+  SS?: string[];
   M?: Record<string, unknown>;
   L?: unknown[];
 };
 
-/** One attribute in the wire format: scalars, number sets, maps and lists (others are skipped). */
+/** One attribute in the wire format: scalars, number and string sets, maps and lists (others are skipped). */
 function fromWireValue(value: unknown): unknown {
   const v = value as WireValue;
   if (v.S !== undefined) return v.S;
@@ -117,6 +123,7 @@ function fromWireValue(value: unknown): unknown {
   if (v.BOOL !== undefined) return v.BOOL;
   if (v.NULL) return null;
   if (v.NS !== undefined) return new Set(v.NS.map(Number));
+  if (v.SS !== undefined) return new Set(v.SS);
   if (v.M !== undefined) return fromWireItem(v.M);
   // Lists (a message's attachments and reactions): a refused write's item must read back whole.
   if (v.L !== undefined) return v.L.map(fromWireValue);

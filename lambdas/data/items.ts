@@ -91,6 +91,14 @@ const chatFields = {
   minSyncVer: field.number,
   /** Set by `deleteChat` before it removes anything: no member may join from then on (issue 17). */
   deletedAt: field.optionalString,
+  /**
+   * Direct chats: the members the other member has blocked (a mirror of their `BLOCK#` items, kept
+   * by the same transactions: `blocks.ts`). The seq allocation refuses them, so a send needs no
+   * block read. Never shown to anyone (views list their fields).
+   */
+  blockedSenders: field.optionalStringSet,
+  /** Direct chats whose `blockedSenders` is complete (created, or brought up to date, since it exists). */
+  blocksMirrored: field.optionalTrue,
 };
 /** A chat's `META` item. */
 export const CHAT = defineItem({ itemType: 'chat', key: (c) => keys.chat(c.chatId), fields: chatFields });

@@ -28,6 +28,8 @@ export type SeqAllocation =
   | { readonly status: 'allocated'; readonly seq: number; readonly ver: number }
   /** The members changed since `memberVer` (the chat as the refused write found it). */
   | { readonly status: 'members-changed'; readonly chat: ChatRecord }
+  /** Direct chats: the other member has blocked the sender (`blockedSenders`); nothing was written. */
+  | { readonly status: 'blocked' }
   | { readonly status: 'chat-gone' };
 
 export type VersionAllocation =
@@ -60,8 +62,9 @@ export class SequenceRepository {
    * Allocates the chat's next seq and version in one UpdateItem on `META`:
    * `lastSeq + 1`, `lastVer + 1`, `lastAllocAt`, `lastActivityAt` and, in a direct chat, the
    * sender's `sentSeq` (DynamoDB evaluates every operand on the old item, so `lastSeq + 1` is the
-   * new seq everywhere). The condition requires the chat and the members' version as read: a
-   * refused allocation writes nothing and returns the chat as it is (`ALL_OLD`).
+   * new seq everywhere). The condition requires the chat and the members' version as read and, in a
+   * direct chat, a sender the other member has not blocked (`blockedSenders`, kept with the blocks):
+   * a refused allocation writes nothing and returns the chat as it is (`ALL_OLD`).
    */
   async allocate(
     chatId: string,
@@ -102,7 +105,10 @@ export class SequenceRepository {
       {
         Key: keys.chat(chatId),
         UpdateExpression: `SET ${sets.join(', ')}`,
-        ConditionExpression: membersAsRead(input.memberVer),
+        ConditionExpression:
+          input.sentBy === undefined
+            ? membersAsRead(input.memberVer)
+            : `${membersAsRead(input.memberVer)} AND NOT contains(blockedSenders, :sender)`,
         ...(input.sentBy !== undefined ? { ExpressionAttributeNames: { '#sender': input.sentBy } } : {}),
         ExpressionAttributeValues: {
           ':one': 1,
@@ -110,6 +116,7 @@ export class SequenceRepository {
           ':sentAt': input.sentAt,
           ':at': input.at,
           ':memberVer': input.memberVer,
+          ...(input.sentBy !== undefined ? { ':sender': input.sentBy } : {}),
         },
         ReturnValues: 'UPDATED_NEW',
         ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
@@ -124,10 +131,13 @@ export class SequenceRepository {
           ver: Number(item?.lastVer),
         }),
       ),
-      ({ reasons: [refused] }): SeqAllocation =>
-        refused?.item
-          ? { status: 'members-changed', chat: CHAT.fromItem(refused.item) }
-          : { status: 'chat-gone' },
+      ({ reasons: [refused] }): SeqAllocation => {
+        if (!refused?.item) return { status: 'chat-gone' };
+        const chat = CHAT.fromItem(refused.item);
+        if (input.sentBy !== undefined && chat.blockedSenders?.has(input.sentBy))
+          return { status: 'blocked' };
+        return { status: 'members-changed', chat };
+      },
     );
   }
 

@@ -17,6 +17,7 @@ import type { Caller } from '../shared/caller.ts';
 import { conflict } from '../shared/errors.ts';
 import { logger } from '../shared/logger.ts';
 import { chatNotFound } from './access.ts';
+import { blockedSend } from './blocking.ts';
 import type { HeldClaim } from './client-ids.ts';
 import type { Deps } from './deps.ts';
 import { readHead } from './heads.ts';
@@ -87,6 +88,7 @@ export async function appendMessage<T = undefined>(
         throw new StoredNothing(error);
       });
     if (allocation.status === 'chat-gone') throw new StoredNothing(chatNotFound(input.chatId));
+    if (allocation.status === 'blocked') throw new StoredNothing(blockedSend());
     if (allocation.status === 'members-changed') {
       head = await readHead(deps, caller, input.chatId, { consistent: true }).catch((error: unknown) => {
         throw new StoredNothing(error);

@@ -1,19 +1,22 @@
 /**
  * Blocking: when A blocks B, B can no longer create a direct chat with A, send in their direct chat,
  * or invite A anywhere, and B no longer sees A's presence (presence.ts). A block is private to A: it
- * lives in A's partition, B's refusals are FORBIDDEN with sentences that never mention blocking, and
- * nothing tells B that A blocked them. A keeps every power over B (A may still write to B).
+ * lives in A's partition (and, for the send check, on their direct chat's `META`, which no view
+ * shows), B's refusals are FORBIDDEN with sentences that never mention blocking, and nothing tells B
+ * that A blocked them. A keeps every power over B (A may still write to B).
  *
  * The checks and their cost (docs/data-model.md, "Blocking"):
- * - send in a direct chat: one consistent key lookup of the peer's item about the sender (1 read
- *   unit); in a group nothing at all (the chat kind is on the head the send already holds);
- * - createChat direct: the same key lookup;
+ * - send in a direct chat: nothing, the seq allocation refuses a sender the mirror of the blocks on
+ *   the chat's `META` lists (block-mirror.ts); in a direct chat older than the mirror, one consistent
+ *   key lookup of the peer's item about the sender (1 read unit); in a group nothing at all;
+ * - createChat direct: the same key lookup, then (creating the chat) both of the pair's items;
  * - invite and createChat group: one consistent BatchGet of each new member's item about the caller.
  */
 import { Buffer } from 'node:buffer';
 import type { ChatStore } from '../data/store.ts';
 import type { Caller } from '../shared/caller.ts';
 import { badRequest, forbidden } from '../shared/errors.ts';
+import { changeBlock } from './block-mirror.ts';
 
 /** What the checks need: the store only (the scheduled-message deps qualify too). */
 interface BlockDeps {
@@ -34,11 +37,8 @@ export async function blockUser(
   input: { readonly userId: string },
 ): Promise<{ userId: string }> {
   if (input.userId === caller.userId) throw badRequest('"userId" is your own id: you cannot block yourself.');
-  await deps.store.blocks.block({
-    blockerId: caller.userId,
-    blockedId: input.userId,
-    createdAt: deps.now().toISOString(),
-  });
+  const record = { blockerId: caller.userId, blockedId: input.userId, createdAt: deps.now().toISOString() };
+  await changeBlock(deps, caller.userId, input.userId, (pair) => deps.store.blocks.block(record, pair));
   return { userId: input.userId };
 }
 
@@ -47,7 +47,9 @@ export async function unblockUser(
   caller: Caller,
   input: { readonly userId: string },
 ): Promise<{ userId: string }> {
-  await deps.store.blocks.unblock(caller.userId, input.userId);
+  await changeBlock(deps, caller.userId, input.userId, (pair) =>
+    deps.store.blocks.unblock(caller.userId, input.userId, pair),
+  );
   return { userId: input.userId };
 }
 
@@ -78,21 +80,32 @@ function decodeCursor(cursor: string): string {
 
 /** createChat direct: FORBIDDEN when the peer has blocked the caller (one key lookup). */
 export async function refuseBlockedDirect(deps: BlockDeps, caller: Caller, peerId: string): Promise<void> {
-  if (await deps.store.blocks.isBlocked(peerId, caller.userId)) throw forbidden(REFUSAL.direct);
+  if (await deps.store.blocks.isBlocked(peerId, caller.userId)) throw blockedDirect();
 }
+
+/** A send's refusal in a direct chat whose other member has blocked the sender. */
+export const blockedSend = () => forbidden(REFUSAL.send);
+/** createChat direct's refusal when the peer has blocked the caller. */
+export const blockedDirect = () => forbidden(REFUSAL.direct);
 
 /**
  * sendMessage: FORBIDDEN in a direct chat whose other member has blocked the sender (one key
- * lookup); a group chat costs nothing.
+ * lookup); a group chat costs nothing, and so does a direct chat with the blocks mirrored on its
+ * `META` when `byAllocation` (the send's seq allocation refuses a blocked sender: block-mirror.ts).
  */
 export async function refuseBlockedSend(
   deps: BlockDeps,
   caller: Caller,
-  head: { readonly chat: { readonly kind: string }; readonly members: readonly { userId: string }[] },
+  head: {
+    readonly chat: { readonly kind: string; readonly blocksMirrored?: true };
+    readonly members: readonly { userId: string }[];
+  },
+  options: { readonly byAllocation?: boolean } = {},
 ): Promise<void> {
   if (head.chat.kind !== 'direct') return;
+  if (options.byAllocation && head.chat.blocksMirrored) return;
   const peer = head.members.find((m) => m.userId !== caller.userId);
-  if (peer && (await deps.store.blocks.isBlocked(peer.userId, caller.userId))) throw forbidden(REFUSAL.send);
+  if (peer && (await deps.store.blocks.isBlocked(peer.userId, caller.userId))) throw blockedSend();
 }
 
 /** invite / createChat group: FORBIDDEN when any new member has blocked the caller (one BatchGet). */

@@ -1,6 +1,7 @@
 /** Chats and memberships: createChat, getChat, invite, removeMember, deleteChat (listChats: chat-list.ts). */
 
 import type { Request } from '../contract/index.ts';
+import { blockedSendersOf } from '../data/blocks.ts';
 import type { ChatKind, ChatRecord, MemberRecord, Role } from '../data/store.ts';
 import { isAborted } from '../data/table-client.ts';
 import type { Caller } from '../shared/caller.ts';
@@ -9,7 +10,7 @@ import { badRequest, conflict, forbidden, notFound } from '../shared/errors.ts';
 import { event } from '../shared/frames.ts';
 import { chatNotFound, loadAsMember, userIdsOf } from './access.ts';
 import { loadForAction, recordAdminAction } from './admin.ts';
-import { refuseBlockedDirect, refuseBlockedInvite } from './blocking.ts';
+import { blockedDirect, refuseBlockedDirect, refuseBlockedInvite } from './blocking.ts';
 import type { Deps } from './deps.ts';
 import { newChatId } from './ids.ts';
 import { LIMITS } from './limits.ts';
@@ -125,19 +126,30 @@ async function createDirectChat(
         return { chat: chatView(loaded.chat, loaded.members), created: false };
       }
     }
-    await refuseOverChatCap(deps, caller.userId, [caller.userId, peerId]);
-    const chat = newChat(deps, 'direct', null, caller.userId, 2);
+    // The new chat mirrors the pair's blocks, checked in its own transaction (block-mirror.ts).
+    const [blocks] = await Promise.all([
+      deps.store.blocks.pairBlocks(caller.userId, peerId),
+      refuseOverChatCap(deps, caller.userId, [caller.userId, peerId]),
+    ]);
+    if (blocks.bBlocksA) throw blockedDirect();
+    const blockedSenders = blockedSendersOf(blocks);
+    const chat: ChatRecord = {
+      ...newChat(deps, 'direct', null, caller.userId, 2),
+      blocksMirrored: true,
+      ...(blockedSenders ? { blockedSenders } : {}),
+    };
     const members = [
       member(chat, caller.userId, 'owner', peerId),
       member(chat, peerId, 'member', caller.userId),
     ];
-    const outcome = await deps.store.chats.create(chat, members, existingId);
+    const outcome = await deps.store.chats.create(chat, members, existingId, blocks);
     if (outcome.status === 'created') {
       const view = chatView(chat, members);
       await deps.fanOut.toUsers(userIdsOf(members), event('chat.created', { chat: view }));
       return { chat: view, created: true };
     }
-    existingId = outcome.chatId; // the chat that won the pair meanwhile (from the refused write)
+    // The chat that won the pair meanwhile (from the refused write), or a block changed: read again.
+    if (outcome.status === 'pair-taken') existingId = outcome.chatId;
   }
   throw conflict('The direct chat changed while it was being created. Please retry.');
 }

@@ -1,8 +1,9 @@
 /**
  * What a send does before its seq is allocated, in as few sequential round trips as is safe:
  *
- * - the checks (`checkSend`): the block check (direct chats: one key lookup) and the `replyTo` check
- *   (one key lookup) run together; the pre-send hook (it may refuse or rewrite the text) runs once
+ * - the checks (`checkSend`): the block check (only in a direct chat older than the blocks' mirror:
+ *   one key lookup; otherwise the seq allocation refuses a blocked sender, block-mirror.ts) and the
+ *   `replyTo` check (one key lookup) run together; the pre-send hook (it may refuse or rewrite the text) runs once
  *   the block check passed, so a blocked sender's text never reaches it. When several refuse, the
  *   answer is the one the send gave when they ran one after the other (block, hook, replyTo).
  * - the rate limiter's decision (`admitted`: the frame's lease, taken beside the send when the handler
@@ -65,7 +66,7 @@ export async function checkSend<T extends CheckedSend>(
         );
   // The hook only sees sends the block check let through: a blocked sender's text never reaches a
   // moderation service (and is not paid for). Without a hook this adds nothing to the sequence.
-  await refuseBlockedSend(deps, caller, head);
+  await refuseBlockedSend(deps, caller, head, { byAllocation: true }); // send.ts allocates in this chat
   await admitted; // nor does a frame beyond the sender's rate limit
   const screened = await screenMessage(caller, request); // the pre-send hook (hooks.ts), if configured
   const refused = await reply;

@@ -42,6 +42,7 @@ import { event } from '../shared/frames.ts';
 import { logger } from '../shared/logger.ts';
 import { userIdsOf } from './access.ts';
 import { type Appended, appendMessage, reasonOf, StoredNothing } from './append.ts';
+import { mirrorOlderChat } from './block-mirror.ts';
 import { type ClaimResolution, claimClientId, type HeldClaim, releaseClaim } from './client-ids.ts';
 import type { Deps } from './deps.ts';
 import { senderHead } from './heads.ts';
@@ -132,6 +133,7 @@ export async function sendMessage(
   });
   await Promise.all([
     moveGroupReadCursor(deps, appended.head.chat.kind, message),
+    mirrorOlderChat(deps, appended.head.chat, userIdsOf(appended.head.members)),
     deps.fanOut.toUsers(userIdsOf(appended.head.members), event('message.created', { message: view }), {
       excludeConnectionId: input.connectionId,
       chat: appended.head.chat,

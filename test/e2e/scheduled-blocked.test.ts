@@ -2,10 +2,12 @@
  * Blocking and scheduled messages, end to end: a message B scheduled in the direct chat with A
  * before A blocked B does not go out (it fails with reason FORBIDDEN, like B's send would); one A
  * scheduled to B still does (the blocker keeps every power); and after an unblock B's next one goes
- * out again.
+ * out again. In a direct chat older than the blocks' mirror, the dispatcher's send brings the chat up
+ * to date, as a client's send does (test/e2e/block-mirror.test.ts).
  */
 import { describe, expect, it } from 'vitest';
 import { connectUsers, history, makeDirect, settle, type UserSocket } from '../support/chat.ts';
+import { metaOf, olderThanTheMirror } from '../support/older-chats.ts';
 import {
   aboutScheduled,
   inMs,
@@ -55,5 +57,20 @@ describe('a scheduled message in a direct chat whose peer blocked its author', (
     const sent = await bob.event('scheduled.sent', aboutScheduled(fromBob.scheduledId), 15_000);
     expect(sent.scheduled).toMatchObject({ status: 'sent', reason: null });
     await alice.event('message.created', withText('friends again'), 15_000);
+  });
+
+  it('brings a direct chat older than the blocks’ mirror up to date when it sends there', async () => {
+    const [alice, bob] = (await connectUsers(stack, 2)) as [UserSocket, UserSocket];
+    const chat = await makeDirect(bob, alice.userId);
+    await olderThanTheMirror(stack, chat.chatId);
+    await alice.ok('blockUser', { userId: bob.userId }); // mirrored on META, but the flag is still missing
+    const fromAlice = await schedule(alice, chat.chatId, 'from before the mirror', inMs(1500));
+
+    await alice.event('scheduled.sent', aboutScheduled(fromAlice.scheduledId), 15_000);
+    await stack.scheduler.idle();
+    expect(await metaOf(stack, chat.chatId)).toMatchObject({
+      blocksMirrored: true,
+      blockedSenders: new Set([bob.userId]),
+    });
   });
 });

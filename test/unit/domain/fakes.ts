@@ -137,8 +137,10 @@ export function fakeDeps() {
     },
     blocks: {
       block: vi.fn(async () => 'blocked' as const),
-      unblock: vi.fn(),
+      unblock: vi.fn(async () => 'unblocked' as const),
       isBlocked: vi.fn(async () => false),
+      pairBlocks: vi.fn(async (a: string, b: string) => ({ a, b, aBlocksB: false, bBlocksA: false })),
+      mirror: vi.fn(async () => true),
       blockersAmong: vi.fn(async () => new Set<string>()),
       listPage: vi.fn(async () => ({ userIds: [], next: undefined })),
       listAll: vi.fn(async () => []),
