@@ -89,21 +89,16 @@ export const blockedSend = () => forbidden(REFUSAL.send);
 export const blockedDirect = () => forbidden(REFUSAL.direct);
 
 /**
- * sendMessage: FORBIDDEN in a direct chat whose other member has blocked the sender (one key
- * lookup); a group chat costs nothing, and so does a direct chat with the blocks mirrored on its
- * `META` when `byAllocation` (the send's seq allocation refuses a blocked sender: block-mirror.ts).
+ * sendMessage, scheduleMessage: FORBIDDEN in a direct chat whose other member has blocked the sender
+ * (one key lookup); a group chat costs nothing. (A send in a direct chat that mirrors the blocks
+ * leaves this to its seq allocation: `blockLeftToAllocation` in send-checks.ts.)
  */
 export async function refuseBlockedSend(
   deps: BlockDeps,
   caller: Caller,
-  head: {
-    readonly chat: { readonly kind: string; readonly blocksMirrored?: true };
-    readonly members: readonly { userId: string }[];
-  },
-  options: { readonly byAllocation?: boolean } = {},
+  head: { readonly chat: { readonly kind: string }; readonly members: readonly { userId: string }[] },
 ): Promise<void> {
   if (head.chat.kind !== 'direct') return;
-  if (options.byAllocation && head.chat.blocksMirrored) return;
   const peer = head.members.find((m) => m.userId !== caller.userId);
   if (peer && (await deps.store.blocks.isBlocked(peer.userId, caller.userId))) throw blockedSend();
 }

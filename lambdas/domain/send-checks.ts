@@ -1,10 +1,11 @@
 /**
  * What a send does before its seq is allocated, in as few sequential round trips as is safe:
  *
- * - the checks (`checkSend`): the block check (only in a direct chat older than the blocks' mirror:
- *   one key lookup; otherwise the seq allocation refuses a blocked sender, block-mirror.ts) and the
- *   `replyTo` check (one key lookup) run together; the pre-send hook (it may refuse or rewrite the text) runs once
- *   the block check passed, so a blocked sender's text never reaches it. When several refuse, the
+ * - the checks (`checkSend`): the block check (in a direct chat, one key lookup, unless the chat's
+ *   `META` mirrors the blocks and no hook is configured: then the seq allocation refuses a blocked
+ *   sender, block-mirror.ts) and the `replyTo` check (one key lookup) run together; the pre-send
+ *   hook (it may refuse or rewrite the text) runs once the block check passed, so a blocked
+ *   sender's text never reaches it. When several refuse, the
  *   answer is the one the send gave when they ran one after the other (block, hook, replyTo).
  * - the rate limiter's decision (`admitted`: the frame's lease, taken beside the send when the handler
  *   declares `limitBeside`, ws-middleware.ts) counts as a check: the hook runs only once it passed,
@@ -66,12 +67,21 @@ export async function checkSend<T extends CheckedSend>(
         );
   // The hook only sees sends the block check let through: a blocked sender's text never reaches a
   // moderation service (and is not paid for). Without a hook this adds nothing to the sequence.
-  await refuseBlockedSend(deps, caller, head, { byAllocation: true }); // send.ts allocates in this chat
+  if (!blockLeftToAllocation(head)) await refuseBlockedSend(deps, caller, head);
   await admitted; // nor does a frame beyond the sender's rate limit
   const screened = await screenMessage(caller, request); // the pre-send hook (hooks.ts), if configured
   const refused = await reply;
   if (refused) throw refused.error;
   return screened;
+}
+
+/**
+ * Whether the block check is left to the seq allocation (no read): in a direct chat whose `META`
+ * mirrors the blocks (block-mirror.ts), unless a hook is configured (it must never see a blocked
+ * sender's text, so the block is read before it runs).
+ */
+export function blockLeftToAllocation(head: ChatHead): boolean {
+  return head.chat.kind === 'direct' && head.chat.blocksMirrored === true && !configuredHook();
 }
 
 /** Whether the claim may be made while the checks run: unless a configured hook may take long. */

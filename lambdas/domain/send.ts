@@ -43,11 +43,18 @@ import { logger } from '../shared/logger.ts';
 import { userIdsOf } from './access.ts';
 import { type Appended, appendMessage, reasonOf, StoredNothing } from './append.ts';
 import { mirrorOlderChat } from './block-mirror.ts';
+import { refuseBlockedSend } from './blocking.ts';
 import { type ClaimResolution, claimClientId, type HeldClaim, releaseClaim } from './client-ids.ts';
 import type { Deps } from './deps.ts';
 import { senderHead } from './heads.ts';
 import { claimUploads, messageViews } from './media.ts';
-import { ADMITTED, checkAndClaim, checkSend, claimBesideChecks } from './send-checks.ts';
+import {
+  ADMITTED,
+  blockLeftToAllocation,
+  checkAndClaim,
+  checkSend,
+  claimBesideChecks,
+} from './send-checks.ts';
 import type { MessageView } from './views.ts';
 
 export type SendInput = Request<'sendMessage'>;
@@ -95,6 +102,9 @@ export async function sendMessage(
   if (ref && !resolution) resolution = await claimClientId(deps, ref);
 
   if (resolution?.status === 'duplicate') {
+    // The checks may have left the block to the allocation, which a duplicate never reaches: a
+    // blocked sender's retry is refused as their send would be (a key lookup; duplicates are rare).
+    if (blockLeftToAllocation(head)) await refuseBlockedSend(deps, caller, head);
     return { message: await viewOf(deps, resolution.message), duplicate: true };
   }
   const claim: HeldClaim | undefined = resolution?.claim;

@@ -91,6 +91,40 @@ describe('sendMessage: the checks and the claim run together', () => {
     expect(screened).toEqual([send.text]);
   });
 
+  it('reads the block item when a hook is configured, even where the chat mirrors the blocks', async () => {
+    const fake = fakeDeps();
+    fake.store.chats.getWithMembers.mockResolvedValue(
+      groupChat('ann', ['ann', 'bob'], { kind: 'direct', blocksMirrored: true }),
+    );
+    fake.store.blocks.isBlocked.mockResolvedValue(true);
+    const screened: string[] = [];
+    hook.screen = async (input) => {
+      screened.push(String(input.text));
+      return input;
+    };
+    await expect(sendMessage(fake.deps, ann, send)).rejects.toMatchObject({ code: 'FORBIDDEN' });
+    expect(fake.store.blocks.isBlocked).toHaveBeenCalledWith('bob', 'ann');
+    expect(screened).toEqual([]);
+    expect(fake.store.sequence.allocate).not.toHaveBeenCalled();
+  });
+
+  it("refuses a blocked sender's duplicate in a chat that mirrors the blocks, as the block check did", async () => {
+    const fake = fakeDeps();
+    fake.store.chats.getWithMembers.mockResolvedValue(
+      groupChat('ann', ['ann', 'bob'], { kind: 'direct', blocksMirrored: true }),
+    );
+    fake.store.claims.claim.mockResolvedValue({
+      status: 'taken',
+      claim: { claimedAt: clock.ms - 10, token: 't0' },
+    });
+    fake.store.messages.findByClientId.mockResolvedValue(stored(2, { clientMessageId: 'cm-1' }));
+    await expect(sendMessage(fake.deps, ann, send)).resolves.toMatchObject({ duplicate: true });
+    expect(fake.store.blocks.isBlocked).toHaveBeenCalledTimes(1); // only for the duplicate
+    fake.store.blocks.isBlocked.mockResolvedValue(true);
+    await expect(sendMessage(fake.deps, ann, send)).rejects.toMatchObject({ code: 'FORBIDDEN' });
+    expect(fake.store.sequence.allocate).not.toHaveBeenCalled();
+  });
+
   it('gives the claim back when the hook denies the message', async () => {
     const { deps, store } = withDirect();
     hook.screen = async () => {
