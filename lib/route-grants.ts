@@ -4,13 +4,14 @@
  */
 import type { MediaAction, TableAction } from './route-types.ts';
 
-/** Removes connection records of sockets found gone (410) while posting or probing presence. */
 /** A block change: the pair's pointer (read, then checked) and the mirror on its direct chat's META. */
 export const BLOCK_MIRROR: readonly TableAction[] = [
   'dynamodb:GetItem',
   'dynamodb:ConditionCheckItem',
   'dynamodb:UpdateItem',
 ];
+
+/** Removes connection records of sockets found gone (410) while posting or probing presence. */
 export const DELETE_STALE: readonly TableAction[] = ['dynamodb:DeleteItem:userPartitions'];
 
 /**

@@ -39,8 +39,9 @@ export interface PairView {
 }
 
 /**
- * A block change found the pair other than read (nothing written): its pointer names another chat
- * (`pair-changed`: read it again), or its chat's `META` is gone (`chat-gone`: retry as not live).
+ * A block change found the pair other than read (nothing written): its pointer names another chat,
+ * or another transaction held one of its items (`pair-changed`: read it again), or its chat's `META`
+ * is gone (`chat-gone`: retry as not live).
  */
 export type PairChanged = 'pair-changed' | 'chat-gone';
 
@@ -89,6 +90,10 @@ export function blockedSendersOf(p: PairBlocks): Set<string> | undefined {
   return blocked.length > 0 ? new Set(blocked) : undefined;
 }
 
+/** Another transaction held one of the items (DynamoDB's SDK does not retry a cancelled transaction). */
+export const isConflict = (reason: { readonly code: string }): boolean =>
+  reason.code === 'TransactionConflict';
+
 export class BlockRepository {
   constructor(private readonly table: TableClient) {}
 
@@ -121,18 +126,20 @@ export class BlockRepository {
       this.table.transact(actions).then(() => done),
       ({ reasons, error }) => {
         const [item, pointer, meta] = reasons;
-        if (pointer?.conditionFailed) return 'pair-changed' as const;
+        if (pointer?.conditionFailed || reasons.some(isConflict)) return 'pair-changed' as const;
         if (meta?.conditionFailed) return 'chat-gone' as const;
         if (item?.conditionFailed) return exists;
-        throw error; // a conflict with another transaction the SDK's retries did not get past
+        throw error;
       },
     );
   }
 
   /**
    * Writes the mirror onto a direct chat's `META` that predates it (`blocksMirrored` absent), checking
-   * in the same transaction that the block items are as read. False when anything changed meanwhile
-   * (a block change, the chat mirrored or gone): nothing was written, and the chat keeps its read check.
+   * in the same transaction that the block items are as read and that the pair's pointer names this
+   * chat (block changes keep only that chat's mirror). False when anything changed meanwhile (a
+   * block change, the chat mirrored, gone or replaced): nothing was written, and the chat keeps its
+   * read check.
    */
   async mirror(chatId: string, blocks: PairBlocks): Promise<boolean> {
     const blocked = blockedSendersOf(blocks);
@@ -147,7 +154,9 @@ export class BlockRepository {
       },
     };
     return ifConditionFails(
-      this.table.transact([...blocksAsRead(blocks), update]).then(() => true),
+      this.table
+        .transact([...blocksAsRead(blocks), pairAsRead(blocks.a, blocks.b, { chatId, live: true }), update])
+        .then(() => true),
       () => false,
     );
   }

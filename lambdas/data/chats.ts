@@ -7,7 +7,7 @@
  * Every public method is one access pattern (all of them are listed in docs/data-model.md). A user's
  * chats (the membership index, batched reads) are inherited from chat-lists.ts.
  */
-import { blocksAsRead, type PairBlocks } from './blocks.ts';
+import { blocksAsRead, isConflict, type PairBlocks } from './blocks.ts';
 import { ChatListReads, isMeta } from './chat-lists.ts';
 import { CHAT, type ChatRecord, DIRECT_PAIR, MEMBER, type MemberRecord } from './items.ts';
 import { chatPk, keys, PREFIX, SK } from './keys.ts';
@@ -125,7 +125,9 @@ export class ChatRepository extends ChatListReads {
       return ifConditionFails(created, (failure) => {
         const [refused] = failure.reasons;
         if (!refused?.conditionFailed) {
-          if (guards.length > 0 && failure.reasons.slice(-guards.length).some((r) => r.conditionFailed))
+          // A block change meanwhile (a failed check, or its transaction holding a block item).
+          const blockItems = guards.length > 0 ? failure.reasons.slice(-guards.length) : [];
+          if (blockItems.some((r) => r.conditionFailed || isConflict(r)))
             return { status: 'blocks-changed' } as const;
           throw failure.error;
         }

@@ -14,7 +14,10 @@ import type { PairChanged, PairView } from '../data/blocks.ts';
 import type { ChatRecord, ChatStore } from '../data/store.ts';
 import { conflict } from '../shared/errors.ts';
 import { logger } from '../shared/logger.ts';
+import { type Backoff, backOff } from '../shared/retry.ts';
 import { LIMITS } from './limits.ts';
+
+const CHANGE_BACKOFF: Backoff = { baseMs: 5, capMs: 50 };
 
 interface MirrorDeps {
   readonly store: ChatStore;
@@ -34,8 +37,10 @@ export async function changeBlock<T extends string>(
   for (let attempt = 0; attempt < LIMITS.membershipAttempts + 2; attempt++) {
     pair ??= { chatId: await deps.store.chats.getDirectChatId(blockerId, blockedId), live: true };
     const outcome = await change(pair);
-    if (outcome === 'pair-changed') pair = undefined;
-    else if (outcome === 'chat-gone') pair = { chatId: pair.chatId, live: false };
+    if (outcome === 'pair-changed') {
+      pair = undefined;
+      await backOff(CHANGE_BACKOFF, attempt); // a send's allocation, or the other's block, held an item
+    } else if (outcome === 'chat-gone') pair = { chatId: pair.chatId, live: false };
     else return outcome;
   }
   throw conflict('The chat with this user changed while the block was being saved. Please retry.');

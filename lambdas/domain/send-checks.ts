@@ -5,8 +5,10 @@
  *   `META` mirrors the blocks and no hook is configured: then the seq allocation refuses a blocked
  *   sender, block-mirror.ts) and the `replyTo` check (one key lookup) run together; the pre-send
  *   hook (it may refuse or rewrite the text) runs once the block check passed, so a blocked
- *   sender's text never reaches it. When several refuse, the
- *   answer is the one the send gave when they ran one after the other (block, hook, replyTo).
+ *   sender's text never reaches it. When several refuse, the answer is the one the send gave when
+ *   they ran one after the other (block, hook, replyTo); a block left to the allocation is answered
+ *   after the other checks' refusals (the refusal of a blocked sender is still FORBIDDEN, and
+ *   nothing is written either way).
  * - the rate limiter's decision (`admitted`: the frame's lease, taken beside the send when the handler
  *   declares `limitBeside`, ws-middleware.ts) counts as a check: the hook runs only once it passed,
  *   and a refused frame gives its claim back like any refused send.
@@ -67,7 +69,7 @@ export async function checkSend<T extends CheckedSend>(
         );
   // The hook only sees sends the block check let through: a blocked sender's text never reaches a
   // moderation service (and is not paid for). Without a hook this adds nothing to the sequence.
-  if (!blockLeftToAllocation(head)) await refuseBlockedSend(deps, caller, head);
+  if (!blockLeftToAllocation(head, request)) await refuseBlockedSend(deps, caller, head);
   await admitted; // nor does a frame beyond the sender's rate limit
   const screened = await screenMessage(caller, request); // the pre-send hook (hooks.ts), if configured
   const refused = await reply;
@@ -78,10 +80,12 @@ export async function checkSend<T extends CheckedSend>(
 /**
  * Whether the block check is left to the seq allocation (no read): in a direct chat whose `META`
  * mirrors the blocks (block-mirror.ts), unless a hook is configured (it must never see a blocked
- * sender's text, so the block is read before it runs).
+ * sender's text, so the block is read before it runs) or the send has attachments (their claim comes
+ * before the allocation, and a blocked sender's uploads must stay untouched).
  */
-export function blockLeftToAllocation(head: ChatHead): boolean {
-  return head.chat.kind === 'direct' && head.chat.blocksMirrored === true && !configuredHook();
+export function blockLeftToAllocation(head: ChatHead, request: Pick<CheckedSend, 'attachments'>): boolean {
+  if ((request.attachments?.length ?? 0) > 0 || configuredHook()) return false;
+  return head.chat.kind === 'direct' && head.chat.blocksMirrored === true;
 }
 
 /** Whether the claim may be made while the checks run: unless a configured hook may take long. */

@@ -104,7 +104,7 @@ export async function sendMessage(
   if (resolution?.status === 'duplicate') {
     // The checks may have left the block to the allocation, which a duplicate never reaches: a
     // blocked sender's retry is refused as their send would be (a key lookup; duplicates are rare).
-    if (blockLeftToAllocation(head)) await refuseBlockedSend(deps, caller, head);
+    if (blockLeftToAllocation(head, request)) await refuseBlockedSend(deps, caller, head);
     return { message: await viewOf(deps, resolution.message), duplicate: true };
   }
   const claim: HeldClaim | undefined = resolution?.claim;

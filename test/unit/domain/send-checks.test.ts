@@ -108,6 +108,19 @@ describe('sendMessage: the checks and the claim run together', () => {
     expect(fake.store.sequence.allocate).not.toHaveBeenCalled();
   });
 
+  it('reads the block item before a send with attachments claims its uploads, even where the chat mirrors the blocks', async () => {
+    const fake = fakeDeps();
+    fake.store.chats.getWithMembers.mockResolvedValue(
+      groupChat('ann', ['ann', 'bob'], { kind: 'direct', blocksMirrored: true }),
+    );
+    fake.store.blocks.isBlocked.mockResolvedValue(true);
+    const withUpload = { ...send, attachments: [{ uploadId: 'up_aaaaaaaaaaaaaaaaaaaaaaaa' }] };
+    await expect(sendMessage(fake.deps, ann, withUpload)).rejects.toMatchObject({ code: 'FORBIDDEN' });
+    expect(fake.store.blocks.isBlocked).toHaveBeenCalledWith('bob', 'ann');
+    expect(fake.store.uploads.claim).not.toHaveBeenCalled();
+    expect(fake.store.sequence.allocate).not.toHaveBeenCalled();
+  });
+
   it("refuses a blocked sender's duplicate in a chat that mirrors the blocks, as the block check did", async () => {
     const fake = fakeDeps();
     fake.store.chats.getWithMembers.mockResolvedValue(
