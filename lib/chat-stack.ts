@@ -8,6 +8,7 @@ import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
 import { type AuthConfig, ChatAuth } from './auth.ts';
+import { orderBlockMirror } from './block-mirror-order.ts';
 import { ChatApi } from './chat-api.ts';
 import type { LogLevel } from './chat-function.ts';
 import { ChatMedia } from './chat-media.ts';
@@ -219,6 +220,7 @@ export class ChatStack extends Stack {
     }
     // The dispatcher is not given the fan-out queue: it runs off the request path (nobody waits for
     // its answer), so it posts a big group's events itself, within its own timeout.
+    orderBlockMirror(this.chatApi, [this.scheduled.dispatcher]);
 
     this.streams = new ChatStreamConsumers(this, 'Streams', {
       table: this.table,

@@ -22,6 +22,12 @@ export interface SeqAllocationInput {
   readonly at: string;
   /** Direct chats: the sender, whose read cursor (`sentSeq`) moves to the new seq in the same write. */
   readonly sentBy?: string | undefined;
+  /**
+   * Direct chats: the send read no block item because the head it holds says the blocks are
+   * mirrored; the update then also requires `blocksMirrored` (a head cached before a repair removed
+   * the mirror is caught here, as a stale member list is).
+   */
+  readonly trustsMirror?: boolean | undefined;
 }
 
 export type SeqAllocation =
@@ -30,6 +36,8 @@ export type SeqAllocation =
   | { readonly status: 'members-changed'; readonly chat: ChatRecord }
   /** Direct chats: the other member has blocked the sender (`blockedSenders`); nothing was written. */
   | { readonly status: 'blocked' }
+  /** `trustsMirror`, but the chat's blocks are no longer mirrored: check them by reading, then retry. */
+  | { readonly status: 'unmirrored'; readonly chat: ChatRecord }
   | { readonly status: 'chat-gone' };
 
 export type VersionAllocation =
@@ -105,10 +113,11 @@ export class SequenceRepository {
       {
         Key: keys.chat(chatId),
         UpdateExpression: `SET ${sets.join(', ')}`,
-        ConditionExpression:
-          input.sentBy === undefined
-            ? membersAsRead(input.memberVer)
-            : `${membersAsRead(input.memberVer)} AND NOT contains(blockedSenders, :sender)`,
+        ConditionExpression: [
+          membersAsRead(input.memberVer),
+          ...(input.sentBy !== undefined ? ['NOT contains(blockedSenders, :sender)'] : []),
+          ...(input.sentBy !== undefined && input.trustsMirror ? ['blocksMirrored = :true'] : []),
+        ].join(' AND '),
         ...(input.sentBy !== undefined ? { ExpressionAttributeNames: { '#sender': input.sentBy } } : {}),
         ExpressionAttributeValues: {
           ':one': 1,
@@ -117,6 +126,7 @@ export class SequenceRepository {
           ':at': input.at,
           ':memberVer': input.memberVer,
           ...(input.sentBy !== undefined ? { ':sender': input.sentBy } : {}),
+          ...(input.sentBy !== undefined && input.trustsMirror ? { ':true': true } : {}),
         },
         ReturnValues: 'UPDATED_NEW',
         ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
@@ -136,6 +146,8 @@ export class SequenceRepository {
         const chat = CHAT.fromItem(refused.item);
         if (input.sentBy !== undefined && chat.blockedSenders?.has(input.sentBy))
           return { status: 'blocked' };
+        if (input.sentBy !== undefined && input.trustsMirror && !chat.blocksMirrored)
+          return { status: 'unmirrored', chat };
         return { status: 'members-changed', chat };
       },
     );

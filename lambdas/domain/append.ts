@@ -17,7 +17,7 @@ import type { Caller } from '../shared/caller.ts';
 import { conflict } from '../shared/errors.ts';
 import { logger } from '../shared/logger.ts';
 import { chatNotFound } from './access.ts';
-import { blockedSend } from './blocking.ts';
+import { blockedSend, refuseBlockedSend } from './blocking.ts';
 import type { HeldClaim } from './client-ids.ts';
 import type { Deps } from './deps.ts';
 import { readHead } from './heads.ts';
@@ -33,6 +33,11 @@ export interface AppendInput {
   readonly clientMessageId: string | null;
   /** The uploads the send claimed (`claimUploads` in ./media.ts), stored on the message. */
   readonly attachments?: StoredAttachment[] | undefined;
+  /**
+   * The send's checks read no block item, trusting the head's mirror (`blockLeftToAllocation` in
+   * send-checks.ts): the allocation requires the mirror, and reads the block item when it is gone.
+   */
+  readonly trustsMirror?: boolean | undefined;
 }
 
 export interface Appended<T = undefined> {
@@ -69,6 +74,7 @@ export async function appendMessage<T = undefined>(
   // a send without a claim keeps the same bound on its time.
   const claimEnd = (claim?.claimedAt ?? deps.now().getTime()) + t.claimDeadlineMs;
   let head = initialHead;
+  let trustsMirror = input.trustsMirror === true;
   for (let attempt = 0; attempt < LIMITS.sendAttempts; attempt++) {
     const sentAt = deps.now().getTime();
     if (sentAt >= claimEnd) break;
@@ -80,6 +86,7 @@ export async function appendMessage<T = undefined>(
           sentAt,
           at: isoOf(sentAt),
           sentBy: head.chat.kind === 'direct' ? caller.userId : undefined,
+          trustsMirror,
         },
         { abortSignal: signalAt(sentAt + t.allocTimeoutMs, sentAt) },
       )
@@ -89,6 +96,16 @@ export async function appendMessage<T = undefined>(
       });
     if (allocation.status === 'chat-gone') throw new StoredNothing(chatNotFound(input.chatId));
     if (allocation.status === 'blocked') throw new StoredNothing(blockedSend());
+    if (allocation.status === 'unmirrored') {
+      // The head was cached before the mirror was removed (a repair): check by reading, as before it.
+      trustsMirror = false;
+      deps.store.heads.forget(input.chatId);
+      await refuseBlockedSend(deps, caller, head).catch((error: unknown) => {
+        throw new StoredNothing(error);
+      });
+      head = { chat: allocation.chat, members: head.members };
+      continue;
+    }
     if (allocation.status === 'members-changed') {
       head = await readHead(deps, caller, input.chatId, { consistent: true }).catch((error: unknown) => {
         throw new StoredNothing(error);

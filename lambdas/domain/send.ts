@@ -123,6 +123,7 @@ export async function sendMessage(
         replyTo: input.replyTo ?? null,
         clientMessageId: input.clientMessageId ?? null,
         attachments,
+        trustsMirror: blockLeftToAllocation(head, input),
       },
       head,
       claim,

@@ -7,9 +7,10 @@
  * and no frame ever shows the mirror.
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ChatStore } from '../../lambdas/data/store.ts';
+import { repairBlockMirror } from '../../scripts/repair-block-mirror.ts';
 import {
   closeAll,
   connectUsers,
@@ -178,6 +179,29 @@ describe('the mirror of blocks on direct chats', () => {
     await alice.ok('unblockUser', { userId: bob.userId });
     expect((await meta(chatId)).blockedSenders).toBeUndefined();
     await sendText(bob, chatId, 'unblocked');
+    await closeAll(stack, alice, bob);
+  });
+
+  it('is repaired after older code changed a block without it: sends read the block items, then mirror afresh', async () => {
+    const [alice, bob] = (await connectUsers(stack, 2, 'repair')) as [UserSocket, UserSocket];
+    const { chatId } = await makeDirect(alice, bob.userId);
+    await alice.ok('blockUser', { userId: bob.userId });
+    // Older code's unblock: the block item goes, the mirror stays (bob is now refused by mistake).
+    await doc.send(
+      new DeleteCommand({
+        TableName: stack.tableName,
+        Key: { pk: `USER#${alice.userId}`, sk: `BLOCK#${bob.userId}` },
+      }),
+    );
+    await refusedSend(bob, chatId);
+
+    expect(await repairBlockMirror(doc, stack.tableName)).toBeGreaterThanOrEqual(1);
+    expect((await meta(chatId)).blocksMirrored).toBeUndefined();
+    expect((await meta(chatId)).blockedSenders).toBeUndefined();
+    await sendText(bob, chatId, 'the block items say yes');
+    await stack.gateway.idle();
+    expect(await meta(chatId)).toMatchObject({ blocksMirrored: true });
+    expect((await meta(chatId)).blockedSenders).toBeUndefined();
     await closeAll(stack, alice, bob);
   });
 });

@@ -121,6 +121,29 @@ describe('sendMessage: the checks and the claim run together', () => {
     expect(fake.store.sequence.allocate).not.toHaveBeenCalled();
   });
 
+  it('reads the block item when the chat lost its mirror after the head was cached (a repair)', async () => {
+    const fake = fakeDeps();
+    const mirrored = groupChat('ann', ['ann', 'bob'], { kind: 'direct', blocksMirrored: true });
+    fake.store.chats.getWithMembers.mockResolvedValue(mirrored);
+    const { blocksMirrored: _, ...unmirrored } = mirrored.chat;
+    fake.store.sequence.allocate.mockResolvedValueOnce({ status: 'unmirrored', chat: unmirrored });
+    fake.store.blocks.isBlocked.mockResolvedValue(true);
+    await expect(sendMessage(fake.deps, ann, send)).rejects.toMatchObject({ code: 'FORBIDDEN' });
+    expect(fake.store.sequence.allocate.mock.calls[0]?.[1]).toMatchObject({
+      sentBy: 'ann',
+      trustsMirror: true,
+    });
+    expect(fake.store.blocks.isBlocked).toHaveBeenCalledWith('bob', 'ann');
+    expect(fake.store.sequence.allocate).toHaveBeenCalledTimes(1);
+    expect(fake.store.messages.put).not.toHaveBeenCalled();
+    expect(fake.store.claims.release).toHaveBeenCalledTimes(1);
+
+    fake.store.blocks.isBlocked.mockResolvedValue(false);
+    fake.store.sequence.allocate.mockResolvedValueOnce({ status: 'unmirrored', chat: unmirrored });
+    await expect(sendMessage(fake.deps, ann, send)).resolves.toMatchObject({ duplicate: false });
+    expect(fake.store.sequence.allocate.mock.calls.at(-1)?.[1]).toMatchObject({ trustsMirror: false });
+  });
+
   it("refuses a blocked sender's duplicate in a chat that mirrors the blocks, as the block check did", async () => {
     const fake = fakeDeps();
     fake.store.chats.getWithMembers.mockResolvedValue(

@@ -34,7 +34,7 @@ describe('sendMessage: the happy path', () => {
     );
     expect(store.sequence.allocate).toHaveBeenCalledWith(
       'g1',
-      { memberVer: 3, sentAt: clock.ms, at: NOW, sentBy: undefined },
+      { memberVer: 3, sentAt: clock.ms, at: NOW, sentBy: undefined, trustsMirror: false },
       { abortSignal: expect.any(AbortSignal) },
     );
     expect(store.messages.put).toHaveBeenCalledWith(
