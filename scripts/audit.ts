@@ -16,12 +16,10 @@
  */
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { AuditRepository } from '../lambdas/data/audit.ts';
 import type { AuditRecord } from '../lambdas/data/items.ts';
 import { TableClient } from '../lambdas/data/table-client.ts';
-import { DEFAULT_TABLE_NAME } from '../local/defaults.ts';
+import { documentClient, TABLE_OPTIONS, tableTarget } from './table-target.ts';
 
 const UNITS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
 
@@ -50,17 +48,7 @@ export async function readAudit(options: {
   readonly tableName: string;
   readonly endpoint?: string | undefined;
 }): Promise<AuditRecord[]> {
-  const local = options.endpoint !== undefined;
-  const client = new DynamoDBClient({
-    ...(local
-      ? {
-          endpoint: options.endpoint,
-          region: process.env.AWS_REGION ?? 'local',
-          credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-        }
-      : {}),
-  });
-  const doc = DynamoDBDocumentClient.from(client);
+  const doc = documentClient(options.endpoint);
   try {
     return await new AuditRepository(new TableClient(doc, options.tableName)).listBetween(
       options.since,
@@ -76,19 +64,12 @@ async function main(): Promise<void> {
     options: {
       since: { type: 'string', default: '24h' },
       until: { type: 'string' },
-      table: { type: 'string' },
-      local: { type: 'boolean', default: false },
-      endpoint: { type: 'string' },
+      ...TABLE_OPTIONS,
       json: { type: 'boolean', default: false },
     },
   });
   const now = new Date();
-  const endpoint =
-    values.endpoint ??
-    (values.local ? (process.env.DYNAMODB_ENDPOINT ?? 'http://127.0.0.1:8000') : undefined);
-  const tableName =
-    values.table ?? process.env.TABLE_NAME ?? (endpoint !== undefined ? DEFAULT_TABLE_NAME : undefined);
-  if (!tableName) throw new Error('Name the table: --table <the stack output TableName> (or TABLE_NAME).');
+  const { tableName, endpoint } = tableTarget(values);
   const records = await readAudit({
     since: parseSince(values.since, now),
     until: values.until ? parseSince(values.until, now) : now.toISOString(),

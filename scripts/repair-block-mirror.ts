@@ -16,9 +16,8 @@
  */
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { DEFAULT_TABLE_NAME } from '../local/defaults.ts';
+import { type DynamoDBDocumentClient, ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { documentClient, TABLE_OPTIONS, tableTarget } from './table-target.ts';
 
 /** Updates in flight at once. */
 const CONCURRENCY = 16;
@@ -58,29 +57,9 @@ export async function repairBlockMirror(doc: DynamoDBDocumentClient, tableName: 
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({
-    options: {
-      table: { type: 'string' },
-      local: { type: 'boolean', default: false },
-      endpoint: { type: 'string' },
-    },
-  });
-  const endpoint =
-    values.endpoint ??
-    (values.local ? (process.env.DYNAMODB_ENDPOINT ?? 'http://127.0.0.1:8000') : undefined);
-  const tableName =
-    values.table ?? process.env.TABLE_NAME ?? (endpoint !== undefined ? DEFAULT_TABLE_NAME : undefined);
-  if (!tableName) throw new Error('Name the table: --table <the stack output TableName> (or TABLE_NAME).');
-  const client = new DynamoDBClient(
-    endpoint !== undefined
-      ? {
-          endpoint,
-          region: process.env.AWS_REGION ?? 'local',
-          credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-        }
-      : {},
-  );
-  const doc = DynamoDBDocumentClient.from(client);
+  const { values } = parseArgs({ options: TABLE_OPTIONS });
+  const { tableName, endpoint } = tableTarget(values);
+  const doc = documentClient(endpoint);
   try {
     const repaired = await repairBlockMirror(doc, tableName);
     process.stderr.write(`${repaired} direct chat(s) will be mirrored afresh after their next send\n`);
