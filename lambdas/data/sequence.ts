@@ -36,6 +36,11 @@ export type SeqAllocation =
   | { readonly status: 'members-changed'; readonly chat: ChatRecord }
   /** Direct chats: the other member has blocked the sender (`blockedSenders`); nothing was written. */
   | { readonly status: 'blocked' }
+  /**
+   * A transaction held `META` at that moment (a membership change, a block, a void): DynamoDB refused
+   * the update (`TransactionConflictException`, which the SDK does not retry) and wrote nothing.
+   */
+  | { readonly status: 'held' }
   /** `trustsMirror`, but the chat's blocks are no longer mirrored: check them by reading, then retry. */
   | { readonly status: 'unmirrored'; readonly chat: ChatRecord }
   | { readonly status: 'chat-gone' };
@@ -82,6 +87,8 @@ export class SequenceRepository {
     try {
       return await this.#allocate(chatId, input, options);
     } catch (error) {
+      if ((error as { name?: string } | null)?.name === 'TransactionConflictException')
+        return { status: 'held' };
       if (input.sentBy === undefined || !isMissingMap(error)) throw error;
       // A direct chat stored before `sentSeq` existed: add the empty map once, then allocate.
       await ifConditionFails(

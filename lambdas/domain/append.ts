@@ -16,6 +16,7 @@ import type { ChatHead, MessageRecord, StoredAttachment } from '../data/store.ts
 import type { Caller } from '../shared/caller.ts';
 import { conflict } from '../shared/errors.ts';
 import { logger } from '../shared/logger.ts';
+import { type Backoff, backOff } from '../shared/retry.ts';
 import { chatNotFound } from './access.ts';
 import { blockedSend, refuseBlockedSend } from './blocking.ts';
 import type { HeldClaim } from './client-ids.ts';
@@ -59,6 +60,8 @@ export class StoredNothing extends Error {
 }
 
 const isoOf = (ms: number) => new Date(ms).toISOString();
+/** Between allocations while a transaction holds the chat head (it takes milliseconds). */
+const HELD_BACKOFF: Backoff = { baseMs: 5, capMs: 50 };
 
 export async function appendMessage<T = undefined>(
   deps: Deps,
@@ -96,6 +99,10 @@ export async function appendMessage<T = undefined>(
       });
     if (allocation.status === 'chat-gone') throw new StoredNothing(chatNotFound(input.chatId));
     if (allocation.status === 'blocked') throw new StoredNothing(blockedSend());
+    if (allocation.status === 'held') {
+      await backOff(HELD_BACKOFF, attempt); // nothing was written: allocate again once it is done
+      continue;
+    }
     if (allocation.status === 'unmirrored') {
       // The head was cached before the mirror was removed (a repair): check by reading, as before it.
       trustsMirror = false;

@@ -32,7 +32,10 @@ export function useMockTable() {
 }
 
 /** An item in DynamoDB's wire format, as refused writes return it. */
-export type WireItem = Record<string, { S: string } | { N: string } | { BOOL: boolean } | { NULL: true }>;
+export type WireItem = Record<
+  string,
+  { S: string } | { N: string } | { BOOL: boolean } | { NULL: true } | { SS: string[] }
+>;
 
 /** A refused single write; `item` is what `ALL_OLD` returns. */
 export const conditionFailed = (item?: WireItem) =>

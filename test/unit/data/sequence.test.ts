@@ -53,6 +53,45 @@ describe('allocate', () => {
     });
   });
 
+  it('in a direct chat refuses a sender the blocks’ mirror lists, and requires the mirror when trusting it', async () => {
+    ddb.on(UpdateCommand).rejects(
+      conditionFailed({
+        chatId: { S: 'd1' },
+        memberVer: { N: '4' },
+        blockedSenders: { SS: ['ann'] },
+      } as never),
+    );
+    await expect(
+      store.sequence.allocate('d1', { ...input, sentBy: 'ann', trustsMirror: true }),
+    ).resolves.toEqual({
+      status: 'blocked',
+    });
+    expect(updateInput()?.ConditionExpression).toBe(
+      'attribute_exists(pk) AND memberVer = :memberVer AND NOT contains(blockedSenders, :sender) AND blocksMirrored = :true',
+    );
+    expect(updateInput()?.ExpressionAttributeValues).toMatchObject({ ':sender': 'ann', ':true': true });
+  });
+
+  it('answers unmirrored when the chat lost its mirror while the sender trusted it', async () => {
+    ddb.on(UpdateCommand).rejects(conditionFailed({ chatId: { S: 'd1' }, memberVer: { N: '4' } }));
+    await expect(
+      store.sequence.allocate('d1', { ...input, sentBy: 'ann', trustsMirror: true }),
+    ).resolves.toMatchObject({ status: 'unmirrored', chat: { chatId: 'd1' } });
+    ddb.on(UpdateCommand).rejects(conditionFailed({ chatId: { S: 'd1' }, memberVer: { N: '5' } }));
+    await expect(store.sequence.allocate('d1', { ...input, sentBy: 'ann' })).resolves.toMatchObject({
+      status: 'members-changed',
+    });
+  });
+
+  it('answers held when a transaction holds the chat head (the SDK does not retry that)', async () => {
+    ddb.on(UpdateCommand).rejects(
+      Object.assign(new Error('Transaction is ongoing for the item'), {
+        name: 'TransactionConflictException',
+      }),
+    );
+    await expect(store.sequence.allocate('g1', input)).resolves.toEqual({ status: 'held' });
+  });
+
   it('answers chat-gone when the chat head is missing', async () => {
     ddb.on(UpdateCommand).rejects(conditionFailed());
     await expect(store.sequence.allocate('g1', input)).resolves.toEqual({ status: 'chat-gone' });

@@ -144,6 +144,18 @@ describe('sendMessage: the checks and the claim run together', () => {
     expect(fake.store.sequence.allocate.mock.calls.at(-1)?.[1]).toMatchObject({ trustsMirror: false });
   });
 
+  it('allocates again when a transaction held the chat head, writing nothing meanwhile', async () => {
+    const { deps, store } = withDirect();
+    store.sequence.allocate.mockResolvedValueOnce({ status: 'held' });
+    await expect(sendMessage(deps, ann, send)).resolves.toMatchObject({
+      duplicate: false,
+      message: { seq: 5 },
+    });
+    expect(store.sequence.allocate).toHaveBeenCalledTimes(2);
+    expect(store.messages.put).toHaveBeenCalledTimes(1);
+    expect(store.sequence.fillVoid).not.toHaveBeenCalled();
+  });
+
   it("refuses a blocked sender's duplicate in a chat that mirrors the blocks, as the block check did", async () => {
     const fake = fakeDeps();
     fake.store.chats.getWithMembers.mockResolvedValue(
