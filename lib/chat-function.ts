@@ -26,6 +26,17 @@ export const PROJECT_ROOT = resolve(import.meta.dirname, '..');
 
 export type LogLevel = 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
 
+/** The log settings a construct passes on to its functions: only those it was given (else the defaults). */
+export function logSettings(props: {
+  readonly logRetention?: RetentionDays | undefined;
+  readonly logLevel?: LogLevel | undefined;
+}): Pick<ChatFunctionProps, 'logRetention' | 'logLevel'> {
+  return {
+    ...(props.logRetention ? { logRetention: props.logRetention } : {}),
+    ...(props.logLevel ? { logLevel: props.logLevel } : {}),
+  };
+}
+
 export interface ChatFunctionProps {
   /** Handler module (TypeScript) exporting `handler`, relative to the repository root. */
   readonly entry: string;

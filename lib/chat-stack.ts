@@ -10,7 +10,7 @@ import type { Construct } from 'constructs';
 import { type AuthConfig, ChatAuth } from './auth.ts';
 import { orderBlockMirror } from './block-mirror-order.ts';
 import { ChatApi } from './chat-api.ts';
-import type { LogLevel } from './chat-function.ts';
+import { type LogLevel, logSettings } from './chat-function.ts';
 import { ChatMedia } from './chat-media.ts';
 import { ChatStreamConsumers, type PushSettings } from './chat-stream.ts';
 import { ChatTable } from './chat-table.ts';
@@ -123,10 +123,7 @@ export class ChatStack extends Stack {
     super(scope, id, props);
     const destroyable = props.destroyable ?? false;
     // The log settings every construct with functions takes.
-    const logging = {
-      ...(props.logRetention ? { logRetention: props.logRetention } : {}),
-      ...(props.logLevel ? { logLevel: props.logLevel } : {}),
-    };
+    const logging = logSettings(props);
 
     const key = props.tableEncryptionKey;
     this.table = new ChatTable(this, 'Table', {

@@ -22,7 +22,7 @@ import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { METRICS_STACK_ENV } from '../lambdas/shared/metrics.ts';
 import { ChatAlarms } from './alarms.ts';
-import { ChatFunction, type LogLevel } from './chat-function.ts';
+import { ChatFunction, type LogLevel, logSettings } from './chat-function.ts';
 import type { ChatTable } from './chat-table.ts';
 import { businessMetric } from './metrics.ts';
 import { acknowledgeWildcardResource } from './nag.ts';
@@ -115,8 +115,7 @@ export class ChatStreamConsumers extends Construct {
       timeout: Duration.seconds(def.timeoutSeconds),
       logRemovalPolicy: removal,
       ...reservedConcurrencyOf(def.name, props.reservedConcurrency),
-      ...(props.logRetention ? { logRetention: props.logRetention } : {}),
-      ...(props.logLevel ? { logLevel: props.logLevel } : {}),
+      ...logSettings(props),
       environment: {
         [TABLE_NAME_ENV]: table.tableName,
         METRICS_NAMESPACE: Stack.of(this).stackName,

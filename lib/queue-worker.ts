@@ -16,7 +16,7 @@ import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { ChatAlarms } from './alarms.ts';
 import type { ChatApi } from './chat-api.ts';
-import { ChatFunction, type LogLevel } from './chat-function.ts';
+import { ChatFunction, type LogLevel, logSettings } from './chat-function.ts';
 import type { ChatTable } from './chat-table.ts';
 import { failureQueue, secureQueue } from './queues.ts';
 import { MANAGEMENT_ENDPOINT_ENV, TABLE_NAME_ENV } from './table.ts';
@@ -63,9 +63,8 @@ export class QueueWorker extends Construct {
       entry: def.entry,
       description: `Chat worker ${def.name}`,
       timeout: Duration.seconds(def.timeoutSeconds),
-      ...(props.logRetention ? { logRetention: props.logRetention } : {}),
+      ...logSettings(props),
       logRemovalPolicy: removalPolicy,
-      ...(props.logLevel ? { logLevel: props.logLevel } : {}),
       environment: {
         [TABLE_NAME_ENV]: props.table.tableName,
         ...(def.managementApi ? { [MANAGEMENT_ENDPOINT_ENV]: props.api.stage.callbackUrl } : {}),

@@ -24,7 +24,7 @@ import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { ChatAlarms } from './alarms.ts';
 import type { ChatApi } from './chat-api.ts';
-import { ChatFunction, type LogLevel } from './chat-function.ts';
+import { ChatFunction, type LogLevel, logSettings } from './chat-function.ts';
 import type { ChatMedia } from './chat-media.ts';
 import type { ChatTable } from './chat-table.ts';
 import { hookFor, type PreSendHookSettings } from './pre-send-hook.ts';
@@ -77,8 +77,7 @@ export class ScheduledMessages extends Construct {
     const { table, api } = props;
     const removalPolicy = props.destroyable ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN;
     const functionDefaults = {
-      ...(props.logRetention ? { logRetention: props.logRetention } : {}),
-      ...(props.logLevel ? { logLevel: props.logLevel } : {}),
+      ...logSettings(props),
       logRemovalPolicy: removalPolicy,
     };
 
