@@ -9,7 +9,7 @@
  * - send in a direct chat: nothing, the seq allocation refuses a sender the mirror of the blocks on
  *   the chat's `META` lists (block-mirror.ts); in a direct chat older than the mirror, one consistent
  *   key lookup of the peer's item about the sender (1 read unit); in a group nothing at all;
- * - createChat direct: the same key lookup, then (creating the chat) both of the pair's items;
+ * - createChat direct: the same key lookup, then (creating the chat) the caller's item about the peer;
  * - invite and createChat group: one consistent BatchGet of each new member's item about the caller.
  */
 import { Buffer } from 'node:buffer';

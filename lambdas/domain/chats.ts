@@ -126,9 +126,14 @@ async function createDirectChat(
         return { chat: chatView(loaded.chat, loaded.members), created: false };
       }
     }
-    // The new chat mirrors the pair's blocks, checked in its own transaction (block-mirror.ts).
+    // The new chat mirrors the pair's blocks, checked in its own transaction (block-mirror.ts). The
+    // peer's item about the caller was read (absent) above: the first attempt reads only the other.
     const [blocks] = await Promise.all([
-      deps.store.blocks.pairBlocks(caller.userId, peerId),
+      attempt === 0
+        ? deps.store.blocks
+            .isBlocked(caller.userId, peerId)
+            .then((aBlocksB) => ({ a: caller.userId, b: peerId, aBlocksB, bBlocksA: false }))
+        : deps.store.blocks.pairBlocks(caller.userId, peerId),
       refuseOverChatCap(deps, caller.userId, [caller.userId, peerId]),
     ]);
     if (blocks.bBlocksA) throw blockedDirect();

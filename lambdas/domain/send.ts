@@ -82,6 +82,8 @@ export async function sendMessage(
       ? undefined
       : { chatId: request.chatId, senderId: caller.userId, clientMessageId: request.clientMessageId };
   const withUploads = (request.attachments?.length ?? 0) > 0;
+  // Whether the checks leave the block to the allocation (send-checks.ts): no block read here.
+  const trustsMirror = blockLeftToAllocation(head, request);
 
   // Without attachments (and a slow hook) the claim is made while the checks run (send-checks.ts).
   let resolution: ClaimResolution | undefined;
@@ -104,7 +106,7 @@ export async function sendMessage(
   if (resolution?.status === 'duplicate') {
     // The checks may have left the block to the allocation, which a duplicate never reaches: a
     // blocked sender's retry is refused as their send would be (a key lookup; duplicates are rare).
-    if (blockLeftToAllocation(head, request)) await refuseBlockedSend(deps, caller, head);
+    if (trustsMirror) await refuseBlockedSend(deps, caller, head);
     return { message: await viewOf(deps, resolution.message), duplicate: true };
   }
   const claim: HeldClaim | undefined = resolution?.claim;
@@ -123,7 +125,7 @@ export async function sendMessage(
         replyTo: input.replyTo ?? null,
         clientMessageId: input.clientMessageId ?? null,
         attachments,
-        trustsMirror: blockLeftToAllocation(head, input),
+        trustsMirror,
       },
       head,
       claim,

@@ -89,6 +89,41 @@ describe('createChat', () => {
     expect(store.chats.getWithMembers).toHaveBeenCalledWith('d9', { consistent: true });
   });
 
+  it('mirrors the blocks on a new direct chat, reading both items again after a block changed meanwhile', async () => {
+    const { deps, store } = fakeDeps();
+    store.blocks.isBlocked.mockResolvedValueOnce(false).mockResolvedValueOnce(false);
+    store.chats.create.mockResolvedValueOnce({ status: 'blocks-changed' });
+    store.blocks.pairBlocks.mockResolvedValueOnce({ a: 'ann', b: 'bob', aBlocksB: true, bBlocksA: false });
+    await expect(createChat(deps, ann, { kind: 'direct', userId: 'bob' })).resolves.toMatchObject({
+      created: true,
+    });
+    // First attempt: bob's item about ann was read before (absent), so only ann's about bob.
+    expect(store.blocks.isBlocked.mock.calls).toEqual([
+      ['bob', 'ann'],
+      ['ann', 'bob'],
+    ]);
+    expect(store.chats.create.mock.calls[0]?.[3]).toEqual({
+      a: 'ann',
+      b: 'bob',
+      aBlocksB: false,
+      bBlocksA: false,
+    });
+    expect(store.blocks.pairBlocks).toHaveBeenCalledTimes(1);
+    const [chat, , , blocks] = store.chats.create.mock.calls[1] ?? [];
+    expect(blocks).toEqual({ a: 'ann', b: 'bob', aBlocksB: true, bBlocksA: false });
+    expect(chat).toMatchObject({ blocksMirrored: true, blockedSenders: new Set(['bob']) });
+  });
+
+  it('refuses a new direct chat when the peer blocked the caller meanwhile', async () => {
+    const { deps, store } = fakeDeps();
+    store.chats.create.mockResolvedValueOnce({ status: 'blocks-changed' });
+    store.blocks.pairBlocks.mockResolvedValueOnce({ a: 'ann', b: 'bob', aBlocksB: false, bBlocksA: true });
+    await expect(createChat(deps, ann, { kind: 'direct', userId: 'bob' })).rejects.toMatchObject({
+      code: 'FORBIDDEN',
+    });
+    expect(store.chats.create).toHaveBeenCalledTimes(1);
+  });
+
   it('answers CONFLICT when the pair keeps changing', async () => {
     const { deps, store } = fakeDeps();
     store.chats.create.mockResolvedValue({ status: 'pair-taken', chatId: undefined });
