@@ -6,6 +6,7 @@ import type { BenchResults } from './results.ts';
 import { renderHook } from './scenarios/hook.ts';
 import { renderMedia } from './scenarios/media.ts';
 import { renderReactions } from './scenarios/reactions.ts';
+import { renderWaves } from './scenarios/waves.ts';
 
 /** A Markdown table; columns of numbers align right, text columns left. */
 function table(headers: string[], rows: (string | number)[][]): string {
@@ -151,6 +152,7 @@ const mediaSection: Section = ({ media }) => (media ? [renderMedia(media, table)
 const reactionsSection: Section = ({ reactions }) => (reactions ? [renderReactions(reactions, table)] : []);
 
 const hookSection: Section = ({ hook }) => (hook ? [renderHook(hook, table)] : []);
+const wavesSection: Section = ({ waves }) => (waves ? [renderWaves(waves, table)] : []);
 
 const coldStartSection: Section = ({ coldStart }) => {
   if (!coldStart?.length) return [];
@@ -253,6 +255,7 @@ const SECTIONS: readonly Section[] = [
   pushSection,
   reactionsSection,
   hookSection,
+  wavesSection,
   scaleSection,
   targetsSection,
 ];

@@ -13,6 +13,7 @@ import type { LatencyPhaseResult } from './scenarios/latency.ts';
 import type { MediaResults } from './scenarios/media.ts';
 import type { PushResults } from './scenarios/push.ts';
 import type { ThroughputResult } from './scenarios/throughput.ts';
+import type { WavesResults } from './scenarios/waves.ts';
 import type { WarmUpResult } from './warm-up.ts';
 
 export interface CostResults {
@@ -59,6 +60,8 @@ export interface BenchResults {
   readonly reactions?: readonly ActionCost[];
   /** sendMessage without and with the example pre-send hook (scenarios/hook.ts). */
   readonly hook?: HookResults;
+  /** A group's fan-out with each post's AWS round trip modelled, by posts in flight (scenarios/waves.ts). */
+  readonly waves?: WavesResults;
   /** The client package's bundle size (client/scripts/size.ts). */
   readonly client?: ClientBundleResult;
   /** What 1M sockets and a 10,000-member group cost and need on AWS (bench/scale.ts). */

@@ -23,6 +23,7 @@ import { mediaScenario } from './scenarios/media.ts';
 import { pushPhase } from './scenarios/push.ts';
 import { reactionCost } from './scenarios/reactions.ts';
 import { throughput } from './scenarios/throughput.ts';
+import { fanOutWaves } from './scenarios/waves.ts';
 import { startBenchStack } from './stack.ts';
 import { targets } from './targets.ts';
 import { warmUp } from './warm-up.ts';
@@ -36,7 +37,7 @@ async function main(): Promise<number> {
   const progress = new Progress();
   // Parts whose figures are times: they run after the warm-up (bench/warm-up.ts).
   const timed =
-    options.warmUpSends > 0 && ['floor', 'latency', 'throughput', 'push', 'hook', 'media'].some(has);
+    options.warmUpSends > 0 && ['floor', 'latency', 'throughput', 'push', 'hook', 'media', 'waves'].some(has);
   const phases = new Phases(progress, {
     coldstart: has('coldstart') ? 30 : 0,
     stack: 3,
@@ -52,23 +53,10 @@ async function main(): Promise<number> {
     client: has('client') ? 2 : 0,
     reactions: has('reactions') ? 30 : 0,
     hook: has('hook') ? 20 : 0,
+    waves: has('waves') ? options.wavesSends * 4 * 0.5 + 10 : 0,
   });
   const runId = randomBytes(3).toString('hex');
-  const partial: {
-    -readonly [K in
-      | 'floor'
-      | 'latency'
-      | 'throughput'
-      | 'cost'
-      | 'media'
-      | 'coldStart'
-      | 'scale'
-      | 'client'
-      | 'push'
-      | 'reactions'
-      | 'hook'
-      | 'warmUp']?: BenchResults[K];
-  } = {};
+  const partial: { -readonly [K in keyof BenchResults]?: BenchResults[K] } = {};
 
   if (has('coldstart')) {
     phases.start('coldstart', 'cold start: bundling');
@@ -235,6 +223,18 @@ async function main(): Promise<number> {
       phases.start('hook', 'hook: warming up');
       const run = { quick: options.quick, textChars: options.textChars, prefix: `h${runId}` };
       partial.hook = await hookLatency(stack, run, (f, l) => phases.tick(f, l));
+    }
+    if (has('waves')) {
+      phases.start('waves', 'waves: connecting');
+      const run = {
+        members: 100,
+        sends: options.wavesSends,
+        postLatencyMs: options.postMs,
+        prefix: `v${runId}`,
+      };
+      const settings = { concurrencies: [16, 32, 64, 128], textChars: options.textChars };
+      partial.waves = await fanOutWaves(stack, { ...run, ...settings }, (f, l) => phases.tick(f, l));
+      if (!partial.waves) progress.note('waves skipped: the handlers run outside this process');
     }
 
     if (has('media')) {

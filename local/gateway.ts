@@ -51,6 +51,7 @@ export class LocalGateway {
   readonly #connections = new Map<string, Connection>();
   readonly #pending = new Set<Promise<unknown>>();
   readonly #faults = new FaultInjector();
+  #postLatencyMs = 0;
   readonly #invoker: Invoker;
   readonly #limits: GatewayLimits;
   readonly #stage: StageFacts;
@@ -102,6 +103,16 @@ export class LocalGateway {
   }
 
   /**
+   * Models the Management API's round trip on AWS (the bench's fan-out waves): from now on every
+   * post is delivered and answered `ms` after it arrived, while others are under way. 0 (the
+   * default) answers at once.
+   */
+  setPostLatency(ms: number): void {
+    if (!Number.isFinite(ms) || ms < 0) throw new RangeError(`post latency must be ≥ 0 ms, got ${ms}`);
+    this.#postLatencyMs = ms;
+  }
+
+  /**
    * Drops a connection without a close handshake and without `$disconnect`, as when a phone loses
    * its network: the record stays in the table and the next post finds it gone (410).
    */
@@ -117,6 +128,7 @@ export class LocalGateway {
       connection: (id: string) => this.#connections.get(id),
       faults: this.#faults,
       maxPostBytes: this.#limits.maxPostBytes,
+      postLatencyMs: () => this.#postLatencyMs,
     };
     const extra = this.options.httpRoutes ?? [];
     const server = createServer((req, res) =>

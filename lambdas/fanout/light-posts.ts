@@ -52,7 +52,9 @@ class LightPoster {
     private readonly config: ClientConfig,
     private readonly endpoint: Endpoint,
   ) {
-    const options = { keepAlive: true, maxSockets: 50 };
+    // No cap of its own: the fan-out bounds the posts in flight (FANOUT_CONCURRENCY), and a cap
+    // below that setting would quietly queue the rest.
+    const options = { keepAlive: true };
     this.#agent = endpoint.protocol === 'http:' ? new HttpAgent(options) : new HttpsAgent(options);
   }
 

@@ -19,7 +19,7 @@ interface RuntimeConfig {
   readonly managementEndpoint: string | undefined;
   /** A DynamoDB endpoint override (DynamoDB Local); unset on AWS. */
   readonly dynamoEndpoint: string | undefined;
-  /** Fan-out concurrency towards the Management API. */
+  /** Posts a fan-out has in flight towards the Management API (and its connection lookups). */
   readonly fanOutConcurrency: number;
   /** Connection lookups in flight at once when `getPresence` asks about many users. */
   readonly presenceConcurrency: number;
@@ -65,6 +65,13 @@ interface RuntimeConfig {
   };
 }
 
+/**
+ * Posts in flight per fan-out in the request. A post takes tens of milliseconds on AWS, so a group's
+ * 99 posts are ⌈99 / this⌉ waves one after another: 64 makes them 2 (16 made them 7). Measured with
+ * the post's round trip modelled (`npm run bench -- --only waves`, docs/performance.md).
+ */
+export const DEFAULT_FANOUT_CONCURRENCY = 64;
+
 let cached: RuntimeConfig | undefined;
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): RuntimeConfig {
@@ -72,7 +79,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): RuntimeConfig 
     tableName: env[TABLE_NAME_ENV] ?? 'chat',
     managementEndpoint: env[MANAGEMENT_ENDPOINT_ENV] || undefined,
     dynamoEndpoint: env.DYNAMODB_ENDPOINT || undefined,
-    fanOutConcurrency: positiveInt(env.FANOUT_CONCURRENCY, 16),
+    fanOutConcurrency: positiveInt(env.FANOUT_CONCURRENCY, DEFAULT_FANOUT_CONCURRENCY),
     presenceConcurrency: positiveInt(env.PRESENCE_CONCURRENCY, 16),
     fanOutQueueUrl: env[FANOUT_QUEUE_URL_ENV] || undefined,
     sqsEndpoint: env.SQS_ENDPOINT || undefined,

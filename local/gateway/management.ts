@@ -5,6 +5,7 @@
  * `@aws-sdk/client-apigatewaymanagementapi` works against it unchanged.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { setTimeout as delay } from 'node:timers/promises';
 import { MANAGEMENT_ERROR_TYPES } from '../../lambdas/fanout/management-errors.ts';
 import type { FaultInjector } from './faults.ts';
 import type { Connection } from './transport.ts';
@@ -13,6 +14,8 @@ export interface ManagementDeps {
   readonly connection: (id: string) => Connection | undefined;
   readonly faults: FaultInjector;
   readonly maxPostBytes: number;
+  /** How long a post takes to be delivered and answered (0: at once; `LocalGateway.setPostLatency`). */
+  readonly postLatencyMs: () => number;
 }
 
 const CONNECTION_PATH = /^(?:\/[^/]+)?\/@connections\/([^/]+)\/?$/;
@@ -42,6 +45,8 @@ export async function managementApi(
     case 'POST': {
       const { body, size } = await readBody(req, deps.maxPostBytes);
       if (size > deps.maxPostBytes) return sendError(res, 413, 'Request entity too large');
+      const latency = deps.postLatencyMs();
+      if (latency > 0) await delay(latency);
       const fault = deps.faults.take(connectionId);
       if (fault) return sendError(res, fault, 'Injected fault');
       if (!conn?.isOpen) return sendError(res, 410, '');

@@ -185,3 +185,41 @@ describe('Management API', () => {
     expect(error).toBeInstanceOf(GoneException);
   });
 });
+
+describe('a modelled post latency', () => {
+  it('delivers and answers each post after the latency set, posts overlapping; 0 answers at once', async () => {
+    const client = await gw.connect();
+    const id = await client.connectionId();
+    const post = (n: number) =>
+      gw.mgmt.send(new PostToConnectionCommand({ ConnectionId: id, Data: `{"n":${n}}` }));
+    gw.gateway.setPostLatency(250);
+    try {
+      const started = performance.now();
+      const [first] = await Promise.all([
+        post(1).then(() => performance.now() - started),
+        post(2),
+        post(3),
+        post(4),
+      ]);
+      const all = performance.now() - started;
+      // Each post waited the latency, and the four waited it together, not one after another.
+      expect(first).toBeGreaterThanOrEqual(240);
+      expect(all).toBeLessThan(3 * 250); // one after another: 1,000 ms
+      await client.waitForJson((f) => f.n === 4, 'the fourth post');
+      expect(() => gw.gateway.setPostLatency(-1)).toThrow(RangeError);
+    } finally {
+      gw.gateway.setPostLatency(0);
+    }
+    // A post to a socket that closed during the latency is gone, like on AWS.
+    gw.gateway.setPostLatency(100);
+    try {
+      const late = gw.mgmt
+        .send(new PostToConnectionCommand({ ConnectionId: id, Data: '{"n":"late"}' }))
+        .catch((e: unknown) => e);
+      await client.close();
+      expect(await late).toBeInstanceOf(GoneException);
+    } finally {
+      gw.gateway.setPostLatency(0);
+    }
+  });
+});
