@@ -69,7 +69,6 @@ export class QueueWorker extends Construct {
         [TABLE_NAME_ENV]: props.table.tableName,
         ...(def.managementApi ? { [MANAGEMENT_ENDPOINT_ENV]: props.api.stage.callbackUrl } : {}),
         [def.queueUrlEnv]: this.queue.queueUrl,
-        ...(def.postConcurrency ? { FANOUT_CONCURRENCY: String(def.postConcurrency) } : {}),
       },
     });
     this.worker.function.addEventSource(

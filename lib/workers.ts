@@ -39,7 +39,11 @@ export interface QueueWorkerDefinition {
   readonly maxConcurrency: number;
   /** The function's timeout. */
   readonly timeoutSeconds: number;
-  /** Posts in flight at once per instance (FANOUT_CONCURRENCY); only for workers that post. */
+  /**
+   * Posts in flight at once per instance, for workers that post: the worker's handler builds its
+   * fan-out with it (lambdas/domain/deps.ts `workerFanOut`), not from FANOUT_CONCURRENCY, which is
+   * the routes' setting (locally the workers share the routes' process).
+   */
   readonly postConcurrency?: number;
   /** Receives of one message before it moves to the dead-letter queue. */
   readonly maxReceiveCount: number;

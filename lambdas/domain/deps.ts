@@ -32,6 +32,7 @@ export interface Deps {
 let current: Deps | undefined;
 let queue: { value: JobQueue | undefined } | undefined;
 let retention: { value: RetentionQueue | undefined } | undefined;
+let workerFanOuts: Map<number, FanOut> | undefined;
 
 /** The retention queue of this deployment (lib/workers.ts), or undefined when none is configured. */
 export function retentionQueue(): RetentionQueue | undefined {
@@ -71,8 +72,24 @@ export function deps(): Deps {
   return current;
 }
 
+/**
+ * A queue worker's fan-out: the same store and Management API client, with the worker's own posts in
+ * flight (`postConcurrency` of its definition in lib/workers.ts) wherever it runs. Locally the
+ * workers share the routes' process, and so would take the routes' FANOUT_CONCURRENCY.
+ */
+export function workerFanOut(concurrency: number): FanOut {
+  workerFanOuts ??= new Map();
+  let fanOut = workerFanOuts.get(concurrency);
+  if (!fanOut) {
+    fanOut = new FanOut(getManagementClient, new StoreDirectory(deps().store, concurrency), { concurrency });
+    workerFanOuts.set(concurrency, fanOut);
+  }
+  return fanOut;
+}
+
 export function setDeps(next: Deps | undefined): void {
   current = next;
+  workerFanOuts = undefined;
   if (next === undefined) {
     queue = undefined;
     retention = undefined;

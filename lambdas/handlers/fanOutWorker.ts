@@ -1,14 +1,19 @@
 /** The fan-out queue worker (not a route: lib/workers.ts): posts queued jobs to their sockets. */
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { FANOUT_WORKER } from '../../lib/workers.ts';
-import { deps, fanOutQueue } from '../domain/deps.ts';
+import { fanOutQueue, workerFanOut } from '../domain/deps.ts';
 import { processFanOutJobs } from '../fanout/worker.ts';
+import { config } from '../shared/config.ts';
 import { logger } from '../shared/logger.ts';
 
 /** The worker's scope names it (its log lines, and its AWS calls for the IAM check). */
 export const handler = (event: SQSEvent, context?: Context): Promise<SQSBatchResponse> =>
   logger.runWithKeys(
     { worker: FANOUT_WORKER.name, awsRequestId: context?.awsRequestId },
-    () => processFanOutJobs(event, { fanOut: deps().fanOut, queue: fanOutQueue() }),
+    () =>
+      processFanOutJobs(event, {
+        fanOut: workerFanOut(FANOUT_WORKER.postConcurrency ?? config().fanOutConcurrency),
+        queue: fanOutQueue(),
+      }),
     FANOUT_WORKER.name,
   );
