@@ -110,6 +110,26 @@ export async function transactionUnits(
 }
 
 /** Books a command's reported ConsumedCapacity (transactions doubled) to its stats. */
+/**
+ * Read units DynamoDB bills for the keys of a BatchGetItem that found no item and DynamoDB Local
+ * leaves out: Local reports 0 for them, where a GetItem of an absent item reports (and DynamoDB
+ * bills) the minimum, 1 unit strongly consistent or 0.5 eventually; a BatchGetItem of absent items
+ * is billed the same way. Keys returned unprocessed were not read.
+ */
+export function absentBatchReads(input: unknown, output: unknown): number {
+  type Keys = { Keys?: unknown[]; ConsistentRead?: boolean };
+  const requested = (input as { RequestItems?: Record<string, Keys> }).RequestItems ?? {};
+  const found = (output as { Responses?: Record<string, unknown[]> }).Responses ?? {};
+  const unprocessed = (output as { UnprocessedKeys?: Record<string, Keys> }).UnprocessedKeys ?? {};
+  let units = 0;
+  for (const [table, ask] of Object.entries(requested)) {
+    const absent =
+      (ask.Keys?.length ?? 0) - (found[table]?.length ?? 0) - (unprocessed[table]?.Keys?.length ?? 0);
+    units += Math.max(0, absent) * (ask.ConsistentRead ? 1 : 0.5);
+  }
+  return units;
+}
+
 export function book(commandName: string, stats: { read: number; write: number }, consumed: unknown): void {
   const list = (Array.isArray(consumed) ? consumed : consumed ? [consumed] : []) as Capacity[];
   const factor = commandName.startsWith('Transact') ? 2 : 1;

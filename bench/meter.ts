@@ -21,6 +21,9 @@
  * booked as an estimate (1 WCU per single-item write; a cancelled transaction as computed above
  * from the before images, or 2 WCU per item).
  *
+ * A `BatchGetItem` key that finds no item is billed the minimum read (as a `GetItem` of an absent
+ * item is), but DynamoDB Local reports 0 for it: the meter adds it (`absentBatchReads`).
+ *
  * How consumed capacity is booked and transactions are billed (item sizes, units) is in billing.ts;
  * this file holds the ledger, the scope and the two client middlewares.
  */
@@ -30,7 +33,14 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { lightPosts } from '../lambdas/fanout/light-posts.ts';
 import type { LambdaHandler } from '../local/gateway.ts';
-import { book, DATA_COMMANDS, type Image, type TransactItem, transactionUnits } from './billing.ts';
+import {
+  absentBatchReads,
+  book,
+  DATA_COMMANDS,
+  type Image,
+  type TransactItem,
+  transactionUnits,
+} from './billing.ts';
 
 export { itemSize } from './billing.ts';
 
@@ -142,6 +152,7 @@ export class Meter {
           const result = await next(args);
           if (exact) stats.write += await this.#transactionUnits(exact, true);
           else book(commandName, stats, (result.output as { ConsumedCapacity?: unknown }).ConsumedCapacity);
+          if (commandName === 'BatchGetItemCommand') stats.read += absentBatchReads(input, result.output);
           return result;
         } catch (error) {
           stats.failed++;
