@@ -109,7 +109,6 @@ export async function transactionUnits(
   return units;
 }
 
-/** Books a command's reported ConsumedCapacity (transactions doubled) to its stats. */
 /**
  * Read units DynamoDB bills for the keys of a BatchGetItem that found no item and DynamoDB Local
  * leaves out: Local reports 0 for them, where a GetItem of an absent item reports (and DynamoDB
@@ -130,6 +129,7 @@ export function absentBatchReads(input: unknown, output: unknown): number {
   return units;
 }
 
+/** Books a command's reported ConsumedCapacity (transactions doubled) to its stats. */
 export function book(commandName: string, stats: { read: number; write: number }, consumed: unknown): void {
   const list = (Array.isArray(consumed) ? consumed : consumed ? [consumed] : []) as Capacity[];
   const factor = commandName.startsWith('Transact') ? 2 : 1;

@@ -83,7 +83,8 @@ const HELP = `npm run bench -- [options]
   --cold-runs N           cold start: fresh processes per figure (default 3; quick 1)
   --media-repeat N        media: messages of each kind, text and one image (default 20; quick 6)
   --media-bytes N         media: the image's size in bytes (default 204800)
-  --post-ms N             waves: each post's modelled round trip on AWS (BENCH_POST_MS, default 30)
+  --post-ms N             waves: each post's modelled round trip on AWS (BENCH_POST_MS, default 30;
+                          0: none, as locally)
   --waves-sends N         waves: sends per posts-in-flight setting (default 8; quick 3)
   --warm-up N             unmeasured sends before anything is timed: DynamoDB Local's JVM warms
                           up (BENCH_WARMUP, default 2500; quick 500; 0 skips it)
@@ -172,7 +173,7 @@ export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv = p
     mediaRepeat: Math.round(num(values['media-repeat'] ?? env.BENCH_MEDIA_REPEAT, quick ? 6 : 20)),
     mediaBytes: Math.round(num(values['media-bytes'] ?? env.BENCH_MEDIA_BYTES, 200 * 1024)),
     warmUpSends: orZero(values['warm-up'] ?? env.BENCH_WARMUP, quick ? 500 : 2500),
-    postMs: num(values['post-ms'] ?? env.BENCH_POST_MS, 30),
+    postMs: orZero(values['post-ms'] ?? env.BENCH_POST_MS, 30),
     wavesSends: Math.round(num(values['waves-sends'] ?? env.BENCH_WAVES_SENDS, quick ? 3 : 8)),
     only,
     resultsDir: values.results ?? env.BENCH_RESULTS ?? 'bench/results',

@@ -261,7 +261,8 @@ async function main(): Promise<number> {
   }
   phases.finish();
 
-  const phasesRun = [...(partial.latency ?? []), ...(partial.throughput?.steps ?? [])];
+  const waves = (partial.waves?.variants ?? []).map((v) => ({ counts: { ...v, sendErrors: 0 } }));
+  const phasesRun = [...(partial.latency ?? []), ...(partial.throughput?.steps ?? []), ...waves];
   const delivery = { expected: 0, delivered: 0, duplicated: 0, missing: 0, sendErrors: 0 };
   for (const p of phasesRun) {
     delivery.expected += p.counts.expected;

@@ -4,6 +4,7 @@
  * limits (docs/performance.md cites each one). Assumptions are parameters, printed with the result.
  */
 import { MEMBER, ROSTER_ENTRY } from '../lambdas/data/items.ts';
+import { FANOUT_WORKER } from '../lib/workers.ts';
 import { itemSize } from './meter.ts';
 import { PRICES } from './pricing.ts';
 import type { ActionCost } from './scenarios/cost.ts';
@@ -36,7 +37,7 @@ export const SCALE_ASSUMPTIONS = {
   bigGroupOnline: 0.2,
   /** Management API round trip in-region (ms) and the worker's posts in flight × instances. */
   postMs: 30,
-  workerInFlight: 16 * 10,
+  workerInFlight: (FANOUT_WORKER.postConcurrency ?? 16) * FANOUT_WORKER.maxConcurrency,
   /** Typical ids: userId 20 characters, connectionId 16 (API Gateway's), chatId 26 (ours). */
   sampleUserId: 'u-0123456789abcdefgh',
   sampleConnectionId: 'L0SM9cOFvHcCIhw=',
@@ -174,7 +175,7 @@ export function scaleModel(fresh: readonly ActionCost[]): ScaleRow[] {
     g,
     'fan-out per message',
     `${jobs} jobs, ${num(online)} posts: ${(online / ((a.workerInFlight * 1000) / a.postMs)).toFixed(2)} s`,
-    `jobs of 200 sockets; ${a.workerInFlight} posts in flight (10 workers × 16) at ~${a.postMs} ms; cold: the event source starts at ${AWS_LIMITS.esmStartBatches} batches`,
+    `jobs of 200 sockets; ${a.workerInFlight} posts in flight (${FANOUT_WORKER.maxConcurrency} workers × ${FANOUT_WORKER.postConcurrency}) at ~${a.postMs} ms; cold: the event source starts at ${AWS_LIMITS.esmStartBatches} batches`,
   );
   add(
     g,

@@ -32,8 +32,12 @@ export interface WavesVariant {
    * when the handler is done, after the last post.
    */
   readonly ack: LatencySummary;
-  /** Deliveries that did not come within the wait (0 expected). */
+  /** Deliveries expected (measured sends × the other members) and received, once each. */
+  readonly expected: number;
+  readonly delivered: number;
+  /** Deliveries that did not come within the wait, and second copies (0 expected: the run fails). */
   readonly missing: number;
+  readonly duplicated: number;
 }
 
 export interface WavesResults {
@@ -58,7 +62,15 @@ export interface WavesOptions {
 /** How long a send's deliveries are waited for before the missing ones are counted. */
 const WAIT_MS = 20_000;
 
-function useConcurrency(value: number | undefined): void {
+interface Received {
+  readonly clientMessageId: string;
+  /** Each member's arrival time (ms), by userId. */
+  readonly at: Map<string, number>;
+  duplicated: number;
+  readonly all: () => void;
+}
+
+function useConcurrency(value: number | string | undefined): void {
   if (value === undefined) delete process.env.FANOUT_CONCURRENCY;
   else process.env.FANOUT_CONCURRENCY = String(value);
   resetConfig();
@@ -84,19 +96,20 @@ export async function fanOutWaves(
     last: new Latency(),
     ack: new Latency(),
     missing: 0,
+    duplicated: 0,
+    expected: 0,
+    delivered: 0,
   }));
-  let waiting: { clientMessageId: string; at: number[]; all: () => void } | undefined;
+  /** The send being waited for: when each member got it (a second copy counts as a duplicate). */
+  let waiting: Received | undefined;
   for (const client of clients) {
     client.onEvent((frame, at) => {
       const message = frame.message as { clientMessageId?: unknown } | undefined;
-      if (
-        frame.type !== 'message.created' ||
-        !waiting ||
-        message?.clientMessageId !== waiting.clientMessageId
-      )
-        return;
-      waiting.at.push(at);
-      if (waiting.at.length === clients.length - 1) waiting.all();
+      const w = waiting;
+      if (frame.type !== 'message.created' || !w || message?.clientMessageId !== w.clientMessageId) return;
+      if (w.at.has(client.userId)) w.duplicated++;
+      else w.at.set(client.userId, at);
+      if (w.at.size === clients.length - 1) w.all();
     });
   }
   try {
@@ -111,9 +124,10 @@ export async function fanOutWaves(
     const sendOnce = async (n: number, side?: (typeof sides)[number]) => {
       const sender = clients[n % clients.length] as BenchClient;
       const clientMessageId = `w-${randomBytes(6).toString('hex')}`;
-      const at: number[] = [];
+      let got: Received | undefined;
       const all = new Promise<void>((resolve) => {
-        waiting = { clientMessageId, at, all: resolve };
+        got = { clientMessageId, at: new Map(), duplicated: 0, all: resolve };
+        waiting = got;
       });
       let writtenAt = 0;
       const reply = await sender.request(
@@ -124,12 +138,17 @@ export async function fanOutWaves(
       if (reply.type !== 'ack') throw new Error(`sendMessage: ${JSON.stringify(reply)}`);
       const ackAt = performance.now();
       await Promise.race([all, new Promise((resolve) => setTimeout(resolve, WAIT_MS))]);
+      // A copy that comes later is not counted: the next send waits for another clientMessageId.
       waiting = undefined;
-      if (!side) return;
+      if (!side || !got) return;
+      const at = [...got.at.values()];
       side.ack.record(ackAt - writtenAt);
       for (const t of at) side.delivery.record(t - writtenAt);
       if (at.length > 0) side.last.record(Math.max(...at) - writtenAt);
+      side.expected += clients.length - 1;
+      side.delivered += at.length;
       side.missing += clients.length - 1 - at.length;
+      side.duplicated += got.duplicated;
     };
     // Unmeasured: each setting's first fan-out opens its keep-alive sockets to the gateway.
     for (const side of sides) {
@@ -148,7 +167,7 @@ export async function fanOutWaves(
     }
   } finally {
     gateway.setPostLatency(0);
-    useConcurrency(saved === undefined ? undefined : Number(saved));
+    useConcurrency(saved);
     await closeAll(clients);
   }
   return {
@@ -162,6 +181,9 @@ export async function fanOutWaves(
       last: s.last.summary(),
       ack: s.ack.summary(),
       missing: s.missing,
+      duplicated: s.duplicated,
+      expected: s.expected,
+      delivered: s.delivered,
     })),
   };
 }
@@ -180,6 +202,7 @@ export function renderWaves(
     v.last.max,
     v.ack.p50,
     v.missing,
+    v.duplicated,
   ]);
   return [
     `\n### Fan-out waves (group of ${waves.members}, one socket each; every post takes ${waves.postLatencyMs} ms, as modelled; ${waves.sends} sends per setting, alternating)\n`,
@@ -193,6 +216,7 @@ export function renderWaves(
         'last member max ms',
         'ack p50 ms',
         'missing',
+        'dup',
       ],
       rows,
     ),

@@ -41,7 +41,10 @@ export interface FanOutReport extends DeliveryReport {
 }
 
 export interface FanOutOptions {
-  /** Posts in flight at once. @default 16 */
+  /**
+   * Posts in flight at once. @default 16 (the class's own; deployments pass FANOUT_CONCURRENCY, 64 by
+   * default, lambdas/shared/config.ts, and the fan-out worker its `postConcurrency`)
+   */
   readonly concurrency?: number;
   /** Attempts per post for retryable failures (429, 5xx, network). @default 3 */
   readonly maxAttempts?: number;

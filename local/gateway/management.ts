@@ -40,7 +40,6 @@ export async function managementApi(
   } catch {
     return sendError(res, 400, 'Invalid connection id');
   }
-  const conn = deps.connection(connectionId);
   switch (req.method) {
     case 'POST': {
       const { body, size } = await readBody(req, deps.maxPostBytes);
@@ -49,12 +48,15 @@ export async function managementApi(
       if (latency > 0) await delay(latency);
       const fault = deps.faults.take(connectionId);
       if (fault) return sendError(res, fault, 'Injected fault');
+      // Looked up now: a socket that went away while the post was under way is gone.
+      const conn = deps.connection(connectionId);
       if (!conn?.isOpen) return sendError(res, 410, '');
       conn.send(body);
       res.writeHead(200, { 'content-type': 'application/json' }).end();
       return;
     }
     case 'GET': {
+      const conn = deps.connection(connectionId);
       if (!conn) return sendError(res, 410, '');
       return sendJson(res, 200, {
         connectedAt: new Date(conn.connectedAt).toISOString(),
@@ -63,6 +65,7 @@ export async function managementApi(
       });
     }
     case 'DELETE': {
+      const conn = deps.connection(connectionId);
       if (!conn) return sendError(res, 410, '');
       conn.close(1000, 'Closed by the server');
       res.writeHead(204).end();

@@ -265,6 +265,7 @@ export function useGateway(options: Omit<TestGatewayOptions, 'log'> = {}): Gatew
     await Promise.all(clients.splice(0).map((c) => c.close()));
     await gateway?.idle();
     gateway?.clearFaults();
+    gateway?.setPostLatency(0);
     rec.clear();
     log.length = 0;
   });

@@ -1,8 +1,11 @@
-/** Connection lifecycle and presence decisions, and the presence concurrency from the config. */
+/**
+ * Connection lifecycle and presence decisions, and the presence and fan-out concurrency from the
+ * config.
+ */
 import { describe, expect, it } from 'vitest';
 import { closeConnection, openConnection } from '../../../lambdas/domain/connections.ts';
 import { getPresence } from '../../../lambdas/domain/presence.ts';
-import { loadConfig } from '../../../lambdas/shared/config.ts';
+import { DEFAULT_FANOUT_CONCURRENCY, loadConfig } from '../../../lambdas/shared/config.ts';
 import { caller, fakeDeps, NOW, sent } from './fakes.ts';
 
 const ann = caller('ann');
@@ -153,5 +156,12 @@ describe('getPresence', () => {
     expect(loadConfig({ PRESENCE_CONCURRENCY: '4' }).presenceConcurrency).toBe(4);
     expect(loadConfig({}).presenceConcurrency).toBe(16);
     expect(loadConfig({ PRESENCE_CONCURRENCY: 'many' }).presenceConcurrency).toBe(16);
+  });
+
+  it('takes the fan-out’s posts in flight from FANOUT_CONCURRENCY, 64 by default', () => {
+    expect(DEFAULT_FANOUT_CONCURRENCY).toBe(64);
+    expect(loadConfig({}).fanOutConcurrency).toBe(64);
+    expect(loadConfig({ FANOUT_CONCURRENCY: '8' }).fanOutConcurrency).toBe(8);
+    expect(loadConfig({ FANOUT_CONCURRENCY: '0' }).fanOutConcurrency).toBe(64);
   });
 });
