@@ -59,7 +59,7 @@ export function buildDashboard(scope: Construct, id: string, props: DashboardPro
       title: 'Messages sent and delivered',
       width,
       left: business('MessagesSent', 'FanOutPosts'),
-      right: business('FanOutFailures', 'StaleConnectionsRemoved'),
+      right: business('FanOutFailures', 'FanOutRetries', 'StaleConnectionsRemoved'),
     }),
   );
   dashboard.addWidgets(

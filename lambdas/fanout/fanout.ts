@@ -13,7 +13,7 @@
  *   that opens later finds the change in its catch-up; one that opened before is in the directory
  *   (rosters are read consistently).
  * - Every post (here or in the worker) emits its counts as business metrics (FanOutPosts,
- *   FanOutFailures, StaleConnectionsRemoved: lambdas/shared/metrics.ts).
+ *   FanOutFailures, FanOutRetries, StaleConnectionsRemoved: lambdas/shared/metrics.ts).
  */
 import {
   type ApiGatewayManagementApiClient,
@@ -153,6 +153,7 @@ export class FanOut {
     putMetrics({
       FanOutPosts: result.report.delivered,
       FanOutFailures: result.report.failed,
+      FanOutRetries: result.report.retried,
       StaleConnectionsRemoved: result.report.gone,
     });
     return result;

@@ -202,6 +202,7 @@ describe('dashboard', { timeout: 180_000 }, () => {
       'MessagesSent',
       'FanOutPosts',
       'FanOutFailures',
+      'FanOutRetries',
       'StaleConnectionsRemoved',
       'TokensRefused',
       'KeySourceErrors',

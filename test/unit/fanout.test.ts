@@ -10,6 +10,7 @@ import type { SocketDirectory } from '../../lambdas/fanout/directory.ts';
 import { FanOut, type Target } from '../../lambdas/fanout/fanout.ts';
 import type { FanOutJob, JobQueue } from '../../lambdas/fanout/jobs.ts';
 import { mapSettled } from '../../lambdas/shared/concurrency.ts';
+import { type MetricValues, onMetrics } from '../../lambdas/shared/metrics.ts';
 
 function httpError(status: number, name: string): Error {
   return Object.assign(new Error(name), { name, $metadata: { httpStatusCode: status } });
@@ -96,16 +97,23 @@ describe('FanOut', () => {
     expect(forgotten).toEqual(['-/b/b1']);
   });
 
-  it('retries throttling and server errors, then delivers', async () => {
+  it('retries throttling and server errors, then delivers, and counts the retries as a metric', async () => {
     const api = fakeApi({
       a1: [httpError(429, 'LimitExceededException'), httpError(500, 'InternalServerErrorException')],
     });
     const { dir, gone } = directory({ a: ['a1'] });
-    const report = await new FanOut(() => api.client, dir, { baseDelayMs: 1 }).toUsers(['a'], {
-      type: 'x',
-    });
-    expect(report).toEqual({ delivered: 1, gone: 0, connecting: 0, failed: 0, retried: 2, queued: 0 });
+    const metrics: MetricValues[] = [];
+    const stop = onMetrics((m) => metrics.push(m));
+    try {
+      const report = await new FanOut(() => api.client, dir, { baseDelayMs: 1 }).toUsers(['a'], {
+        type: 'x',
+      });
+      expect(report).toEqual({ delivered: 1, gone: 0, connecting: 0, failed: 0, retried: 2, queued: 0 });
+    } finally {
+      stop();
+    }
     expect(gone).toEqual([]);
+    expect(metrics).toEqual([{ FanOutPosts: 1, FanOutRetries: 2 }]); // zero counts are left out
   });
 
   it('gives up after the bounded attempts without throwing, counting the failure', async () => {
