@@ -97,6 +97,16 @@ export interface ChatApiProps {
    */
   readonly detailedMetrics?: boolean;
   /**
+   * Posts a function keeps in flight when it pushes events (`FANOUT_CONCURRENCY` of every route
+   * function that posts, and of the scheduled messages' dispatcher, which reads
+   * `ChatApi.fanOutEnvironment`). Each post is a Management API call of tens of milliseconds, so a
+   * fan-out of N sockets takes ⌈N / this⌉ waves; lower it when many large groups sending at once
+   * meet the account's API Gateway throttle (the `FanOutRetries` metric). 1–1,000. The fan-out
+   * worker keeps its own (`postConcurrency` in lib/workers.ts).
+   * @default 64 (lambdas/shared/config.ts; the functions then get no variable)
+   */
+  readonly fanOutConcurrency?: number;
+  /**
    * The pre-send hook, bundled into the `sendMessage` function (lib/pre-send-hook.ts).
    * @default - no hook
    */

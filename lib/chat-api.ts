@@ -18,6 +18,7 @@ import { WebSocketLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integra
 import { Grant, ManagedPolicy, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { FANOUT_CONCURRENCY_ENV } from '../lambdas/shared/config.ts';
 import { METRICS_STACK_ENV } from '../lambdas/shared/metrics.ts';
 import {
   ACCESS_LOG_FORMAT,
@@ -34,6 +35,15 @@ import { MANAGEMENT_ENDPOINT_ENV, TABLE_NAME_ENV } from './table.ts';
 
 export * from './chat-api-props.ts';
 
+/** `FANOUT_CONCURRENCY` for the functions that post, when set (1–1,000 posts in flight). */
+function fanOutEnvironmentOf(concurrency: number | undefined): Readonly<Record<string, string>> {
+  if (concurrency === undefined) return {};
+  if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 1000) {
+    throw new Error(`fanOutConcurrency must be a whole number of posts from 1 to 1000, not ${concurrency}`);
+  }
+  return { [FANOUT_CONCURRENCY_ENV]: String(concurrency) };
+}
+
 /** Construct ids CDK gives a meaning of their own: a route named so would be its parent's default child. */
 const RESERVED_IDS = new Set(['Default', 'Resource']);
 
@@ -46,6 +56,11 @@ export class ChatApi extends Construct {
   /** The route of each route key. */
   readonly routes: ReadonlyMap<string, WebSocketRoute>;
   readonly accessLogs: LogGroup;
+  /**
+   * The fan-out's posts in flight for every function that posts (ChatApiProps.fanOutConcurrency):
+   * empty when the deployment keeps the functions' default.
+   */
+  readonly fanOutEnvironment: Readonly<Record<string, string>>;
 
   constructor(scope: Construct, id: string, props: ChatApiProps) {
     super(scope, id);
@@ -66,6 +81,7 @@ export class ChatApi extends Construct {
     ]);
     // Every function emits its business metrics (lambdas/shared/metrics.ts) under this stack's name.
     const metricsEnv = { [METRICS_STACK_ENV]: Stack.of(this).stackName };
+    this.fanOutEnvironment = fanOutEnvironmentOf(props.fanOutConcurrency);
 
     this.api = new WebSocketApi(this, 'Api', {
       apiName: `${Stack.of(this).stackName}-chat`,
@@ -123,6 +139,7 @@ export class ChatApi extends Construct {
           ...hook?.environment,
           [TABLE_NAME_ENV]: props.table.tableName,
           [MANAGEMENT_ENDPOINT_ENV]: this.stage.callbackUrl,
+          ...(def.managementApi ? this.fanOutEnvironment : {}),
           ...(def.mediaActions?.length ? this.mediaOf(props, def).environment : {}),
           ...metricsEnv,
         },

@@ -82,6 +82,11 @@ export interface ChatStackProps extends StackProps {
    */
   readonly reservedConcurrency?: Readonly<Record<string, number>>;
   /**
+   * Posts a function keeps in flight when it pushes events (see ChatApiProps.fanOutConcurrency).
+   * @default 64
+   */
+  readonly fanOutConcurrency?: number;
+  /**
    * Per-route CloudWatch metrics on the stage (see ChatApiProps.detailedMetrics).
    * @default true
    */
@@ -155,6 +160,7 @@ export class ChatStack extends Stack {
       ...(props.reservedConcurrency ? { reservedConcurrency: props.reservedConcurrency } : {}),
       otherFunctionNames: STREAM_CONSUMERS.map((c) => c.name),
       ...(props.detailedMetrics === undefined ? {} : { detailedMetrics: props.detailedMetrics }),
+      ...(props.fanOutConcurrency === undefined ? {} : { fanOutConcurrency: props.fanOutConcurrency }),
       ...(props.preSendHook ? { preSendHook: props.preSendHook } : {}),
     });
     const alarmTopic = props.alarmTopicArn

@@ -18,6 +18,7 @@
  * | `reservedConcurrency` | a number (every function) or JSON such as `{"*":20,"SendMessage":100}` |
  * | `detailedMetrics` | `false` turns off per-route stage metrics |
  * | `dailyCostAlarmUsd` | the cost alarm's daily budget in USD (default 10; 0 turns it off) |
+ * | `fanOutConcurrency` | posts a function keeps in flight when it pushes events (default 64; 1–1000) |
  * | `nag` | `false` skips the cdk-nag checks at synth (bin/app.ts) |
  * | `pushApnsSecretArn`, `pushFcmSecretArn` | push: Secrets Manager secrets of the APNs key and the FCM service account (docs/push.md); without either, no push |
  * | `pushIdOnly` | `true`: pushes carry ids only (no text or names through Apple or Google) |
@@ -168,6 +169,12 @@ export function settingsFromContext(node: Node): ContextSettings {
   if (dailyCostAlarmUsd !== undefined && !(dailyCostAlarmUsd >= 0)) {
     throw new Error('context dailyCostAlarmUsd must be a number of dollars (0 turns the alarm off)');
   }
+  const fanOut = lookup('fanOutConcurrency');
+  const fanOutConcurrency =
+    fanOut === undefined || fanOut === null || fanOut === '' ? undefined : Number(fanOut as string | number);
+  if (fanOutConcurrency !== undefined && !(Number.isInteger(fanOutConcurrency) && fanOutConcurrency >= 1)) {
+    throw new Error('context fanOutConcurrency must be a whole number of posts in flight (1–1000)');
+  }
   const push = pushFromContext(lookup);
   const preSendHook = preSendHookFromContext(lookup);
   return {
@@ -187,6 +194,7 @@ export function settingsFromContext(node: Node): ContextSettings {
         ? {}
         : { detailedMetrics: bool(lookup, 'detailedMetrics', true) }),
       ...(dailyCostAlarmUsd === undefined ? {} : { dailyCostAlarmUsd }),
+      ...(fanOutConcurrency === undefined ? {} : { fanOutConcurrency }),
       ...(push ? { push } : {}),
       ...(preSendHook ? { preSendHook } : {}),
     },

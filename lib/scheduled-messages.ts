@@ -102,6 +102,7 @@ export class ScheduledMessages extends Construct {
         ...hook?.environment,
         [TABLE_NAME_ENV]: table.tableName,
         [MANAGEMENT_ENDPOINT_ENV]: api.stage.callbackUrl,
+        ...api.fanOutEnvironment,
         [SCHEDULED_QUEUE_URL_ENV]: this.queue.queueUrl,
         ...this.#media(props).environment,
       },

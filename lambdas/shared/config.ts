@@ -71,6 +71,8 @@ interface RuntimeConfig {
  * the post's round trip modelled (`npm run bench -- --only waves`, docs/performance.md).
  */
 export const DEFAULT_FANOUT_CONCURRENCY = 64;
+/** Where a deployment sets it (ChatApiProps.fanOutConcurrency, context `fanOutConcurrency`). */
+export const FANOUT_CONCURRENCY_ENV = 'FANOUT_CONCURRENCY';
 
 let cached: RuntimeConfig | undefined;
 
@@ -79,7 +81,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): RuntimeConfig 
     tableName: env[TABLE_NAME_ENV] ?? 'chat',
     managementEndpoint: env[MANAGEMENT_ENDPOINT_ENV] || undefined,
     dynamoEndpoint: env.DYNAMODB_ENDPOINT || undefined,
-    fanOutConcurrency: positiveInt(env.FANOUT_CONCURRENCY, DEFAULT_FANOUT_CONCURRENCY),
+    fanOutConcurrency: positiveInt(env[FANOUT_CONCURRENCY_ENV], DEFAULT_FANOUT_CONCURRENCY),
     presenceConcurrency: positiveInt(env.PRESENCE_CONCURRENCY, 16),
     fanOutQueueUrl: env[FANOUT_QUEUE_URL_ENV] || undefined,
     sqsEndpoint: env.SQS_ENDPOINT || undefined,
