@@ -101,8 +101,9 @@ export interface ChatApiProps {
    * function that posts, and of the scheduled messages' dispatcher, which reads
    * `ChatApi.fanOutEnvironment`). Each post is a Management API call of tens of milliseconds, so a
    * fan-out of N sockets takes ⌈N / this⌉ waves; lower it when many large groups sending at once
-   * meet the account's API Gateway throttle (the `FanOutRetries` metric). 1–1,000. The fan-out
-   * worker keeps its own (`postConcurrency` in lib/workers.ts).
+   * meet the account's API Gateway throttle (the `FanOutRetries` metric). The same number bounds the
+   * fan-out's connection lookups. 1–1,000. Only for fan-outs a function posts itself (up to 200
+   * sockets): the fan-out worker keeps its own (`postConcurrency` in lib/workers.ts).
    * @default 64 (lambdas/shared/config.ts; the functions then get no variable)
    */
   readonly fanOutConcurrency?: number;

@@ -19,7 +19,6 @@ import { Grant, ManagedPolicy, Role, ServicePrincipal } from 'aws-cdk-lib/aws-ia
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { FANOUT_CONCURRENCY_ENV } from '../lambdas/shared/config.ts';
-import { METRICS_STACK_ENV } from '../lambdas/shared/metrics.ts';
 import {
   ACCESS_LOG_FORMAT,
   type ChatApiProps,
@@ -79,8 +78,6 @@ export class ChatApi extends Construct {
       ...routes.map((r) => r.name),
       ...(props.otherFunctionNames ?? []),
     ]);
-    // Every function emits its business metrics (lambdas/shared/metrics.ts) under this stack's name.
-    const metricsEnv = { [METRICS_STACK_ENV]: Stack.of(this).stackName };
     this.fanOutEnvironment = fanOutEnvironmentOf(props.fanOutConcurrency);
 
     this.api = new WebSocketApi(this, 'Api', {
@@ -111,7 +108,7 @@ export class ChatApi extends Construct {
       ...functionDefaults,
       entry: AUTHORIZER.entry,
       description: 'Chat $connect authorizer',
-      environment: { ...props.auth.environment, ...metricsEnv },
+      environment: { ...props.auth.environment },
       ...reserved(AUTHORIZER.name),
     });
     props.auth.grantVerify(this.authorizerFunction);
@@ -139,9 +136,8 @@ export class ChatApi extends Construct {
           ...hook?.environment,
           [TABLE_NAME_ENV]: props.table.tableName,
           [MANAGEMENT_ENDPOINT_ENV]: this.stage.callbackUrl,
-          ...(def.managementApi ? this.fanOutEnvironment : {}),
+          ...(def.postsEvents ? this.fanOutEnvironment : {}),
           ...(def.mediaActions?.length ? this.mediaOf(props, def).environment : {}),
-          ...metricsEnv,
         },
         ...(hook ? { bundle: hook.bundle } : {}),
         ...reserved(def.name),

@@ -5,7 +5,7 @@
  * write to that log group and nothing else until a construct grants it more.
  */
 import { resolve } from 'node:path';
-import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import type { IGrantable, IPrincipal } from 'aws-cdk-lib/aws-iam';
 import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import {
@@ -19,6 +19,7 @@ import {
 import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { METRICS_STACK_ENV } from '../lambdas/shared/metrics.ts';
 import { BUNDLE, type BundleSettings, nodejsBundling } from './bundling.ts';
 
 /** The repository root: handler entries in the route table are relative to it. */
@@ -138,6 +139,9 @@ export class ChatFunction extends Construct implements IGrantable {
         : { reservedConcurrentExecutions: props.reservedConcurrency }),
       ...(props.description ? { description: props.description } : {}),
       environment: {
+        // Every function emits its business metrics (lambdas/shared/metrics.ts) under its stack's
+        // name: routes, workers, the dispatcher and the stream consumers alike.
+        [METRICS_STACK_ENV]: Stack.of(this).stackName,
         ...props.environment,
         NODE_OPTIONS: '--enable-source-maps',
         LOG_LEVEL: props.logLevel ?? 'INFO',

@@ -20,7 +20,6 @@ import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { METRICS_STACK_ENV } from '../lambdas/shared/metrics.ts';
 import { ChatAlarms } from './alarms.ts';
 import { ChatFunction, type LogLevel, logSettings } from './chat-function.ts';
 import type { ChatTable } from './chat-table.ts';
@@ -119,8 +118,6 @@ export class ChatStreamConsumers extends Construct {
       environment: {
         [TABLE_NAME_ENV]: table.tableName,
         METRICS_NAMESPACE: Stack.of(this).stackName,
-        // The business metrics (lambdas/shared/metrics.ts) under this stack's name, as the routes'.
-        [METRICS_STACK_ENV]: Stack.of(this).stackName,
         ...(push?.apnsSecretArn ? { PUSH_APNS_SECRET_ARN: push.apnsSecretArn } : {}),
         ...(push?.fcmSecretArn ? { PUSH_FCM_SECRET_ARN: push.fcmSecretArn } : {}),
         ...(push ? { PUSH_ID_ONLY: push.idOnly ? 'true' : 'false' } : {}),

@@ -1,6 +1,6 @@
 /**
- * Stack settings from CDK context (`-c key=value` or cdk.json "context"), so that every option of
- * ChatStackProps can be chosen at deploy time:
+ * Stack settings from CDK context (`-c key=value` or cdk.json "context"), so that the deploy-time
+ * options of ChatStackProps can be chosen without code:
  *
  * | key | meaning |
  * |---|---|
@@ -171,9 +171,18 @@ export function settingsFromContext(node: Node): ContextSettings {
   }
   const fanOut = lookup('fanOutConcurrency');
   const fanOutConcurrency =
-    fanOut === undefined || fanOut === null || fanOut === '' ? undefined : Number(fanOut as string | number);
-  if (fanOutConcurrency !== undefined && !(Number.isInteger(fanOutConcurrency) && fanOutConcurrency >= 1)) {
-    throw new Error('context fanOutConcurrency must be a whole number of posts in flight (1–1000)');
+    fanOut === undefined || fanOut === null || fanOut === ''
+      ? undefined
+      : typeof fanOut === 'number' || typeof fanOut === 'string'
+        ? Number(fanOut)
+        : Number.NaN;
+  if (
+    fanOutConcurrency !== undefined &&
+    !(Number.isInteger(fanOutConcurrency) && fanOutConcurrency >= 1 && fanOutConcurrency <= 1000)
+  ) {
+    throw new Error(
+      `context fanOutConcurrency must be a whole number of posts in flight, 1–1000 (got ${JSON.stringify(fanOut)})`,
+    );
   }
   const push = pushFromContext(lookup);
   const preSendHook = preSendHookFromContext(lookup);

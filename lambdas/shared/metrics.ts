@@ -25,10 +25,11 @@ export const BUSINESS_METRICS = {
   /** Posts that failed after their retries. */
   FanOutFailures: 'Posts to sockets that failed after retries',
   /**
-   * Posts tried again after throttling (429), a server error or a network failure: the first sign
-   * that the fan-out's posts in flight (FANOUT_CONCURRENCY) meet the account's API Gateway throttle.
+   * Retries of posts after throttling (429), a server error or a network failure (a post retried
+   * twice counts 2): the first sign that the fan-out's posts in flight meet the account's API
+   * Gateway throttle.
    */
-  FanOutRetries: 'Posts to sockets retried (throttled, 5xx, network)',
+  FanOutRetries: 'Retries of posts to sockets (throttled, 5xx, network)',
   /** Connection records removed because the socket was gone (410). */
   StaleConnectionsRemoved: 'Connection records of gone sockets removed',
   /** Tokens refused at `$connect` (expired, wrongly signed, …): callers' errors, not faults. */

@@ -1,6 +1,6 @@
 /**
  * The fan-out's posts in flight as a deploy-time setting (`fanOutConcurrency`, context or prop):
- * every function that posts (the routes with Management API access and the scheduled dispatcher)
+ * every function that posts events (the routes that do, and the scheduled dispatcher)
  * gets `FANOUT_CONCURRENCY`, nothing else does, the fan-out worker keeps its own, and the default
  * sets no variable at all (the functions' default, 64, applies).
  */
@@ -32,7 +32,7 @@ function settingsOf(s: Synthesized): Map<string, string | undefined> {
   return new Map(fns.map(([name, fn]) => [name, envOf(s, fn)[FANOUT_CONCURRENCY_ENV]]));
 }
 
-const posting = new Set([...ROUTES.filter((r) => r.managementApi).map((r) => r.routeKey), 'dispatcher']);
+const posting = new Set([...ROUTES.filter((r) => r.postsEvents).map((r) => r.routeKey), 'dispatcher']);
 
 describe('fanOutConcurrency', { timeout: 180_000 }, () => {
   it('sets no variable by default: the functions take their own default (64)', () => {
@@ -53,8 +53,8 @@ describe('fanOutConcurrency', { timeout: 180_000 }, () => {
     };
     expect(fromContext('32')).toBe(32);
     expect(fromContext(undefined)).toBeUndefined();
-    for (const bad of ['0', '-4', '2.5', 'many'])
-      expect(() => fromContext(bad), bad).toThrow(/fanOutConcurrency/);
+    for (const bad of ['0', '-4', '2.5', 'many', '1001', true])
+      expect(() => fromContext(bad), String(bad)).toThrow(/fanOutConcurrency/);
     expect(() => synth({ fanOutConcurrency: 1001 })).toThrow(/fanOutConcurrency must be a whole number/);
     const app = new App({ context: { ...NO_BUNDLING, fanOutConcurrency: '32' } });
     const stack = new ChatStack(app, 'FanOutContext', settingsFromContext(app.node).props);

@@ -155,7 +155,15 @@ describe('alarms', { timeout: 180_000 }, () => {
 describe('business metrics', { timeout: 180_000 }, () => {
   it('every function emits them under its stack’s name (METRICS_STACK)', () => {
     const fns = s.template.findResources('AWS::Lambda::Function');
-    for (const fn of s.stack.chatApi.allFunctions) {
+    // The workers and the dispatcher post too (FanOutPosts, FanOutRetries, …): not only the routes.
+    const all = [
+      ...s.stack.chatApi.allFunctions,
+      s.stack.scheduled.dispatcher,
+      s.stack.scheduled.sweeper,
+      s.stack.fanOutWorker.worker,
+      s.stack.retentionWorker.worker,
+    ];
+    for (const fn of all) {
       const props = fns[logicalId(s.stack, fn.function)]?.Properties as Props;
       expect((props.Environment as { Variables: Props }).Variables.METRICS_STACK, fn.node.id).toBe(
         'ChatTest',

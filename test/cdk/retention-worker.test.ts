@@ -65,6 +65,7 @@ describe('retention worker', { timeout: 180_000 }, () => {
     expect(Object.keys(env).sort()).toEqual(
       [
         'LOG_LEVEL',
+        'METRICS_STACK',
         'NODE_OPTIONS',
         RETENTION_QUEUE_URL_ENV,
         'TABLE_NAME',

@@ -62,7 +62,14 @@ describe('fan-out worker', { timeout: 180_000 }, () => {
     });
     const env = envOf(fn);
     expect(Object.keys(env).sort()).toEqual(
-      [FANOUT_QUEUE_URL_ENV, 'LOG_LEVEL', 'NODE_OPTIONS', 'TABLE_NAME', 'WS_MANAGEMENT_ENDPOINT'].sort(),
+      [
+        FANOUT_QUEUE_URL_ENV,
+        'LOG_LEVEL',
+        'METRICS_STACK',
+        'NODE_OPTIONS',
+        'TABLE_NAME',
+        'WS_MANAGEMENT_ENDPOINT',
+      ].sort(),
     );
     expect(env[FANOUT_QUEUE_URL_ENV]).toEqual({ Ref: queueId() });
   });
