@@ -1,18 +1,17 @@
-/** Chats and memberships: createChat, getChat, invite, removeMember, deleteChat (listChats: chat-list.ts). */
+/**
+ * Chats and memberships: getChat, invite, removeMember, deleteChat (createChat and the group an
+ * invite into a direct chat starts: create-chat.ts; listChats: chat-list.ts).
+ */
 
-import type { Request } from '../contract/index.ts';
-import { blockedSendersOf } from '../data/blocks.ts';
-import type { ChatKind, ChatRecord, MemberRecord, Role } from '../data/store.ts';
 import { isAborted } from '../data/table-client.ts';
 import type { Caller } from '../shared/caller.ts';
-import { cleanName, fallbackName } from '../shared/clean-name.ts';
 import { badRequest, conflict, forbidden, notFound } from '../shared/errors.ts';
 import { event } from '../shared/frames.ts';
 import { chatNotFound, loadAsMember, userIdsOf } from './access.ts';
 import { loadForAction, recordAdminAction } from './admin.ts';
-import { blockedDirect, refuseBlockedDirect, refuseBlockedInvite } from './blocking.ts';
+import { refuseBlockedInvite } from './blocking.ts';
+import { groupFromDirect, member } from './create-chat.ts';
 import type { Deps } from './deps.ts';
-import { newChatId } from './ids.ts';
 import { LIMITS } from './limits.ts';
 import { refuseOverChatCap } from './membership-cap.ts';
 import { expireDeletedChat } from './retention-jobs.ts';
@@ -21,6 +20,7 @@ import { type AllocatedVersion, allocateVersion } from './versions.ts';
 import { type ChatView, chatView } from './views.ts';
 
 export { listChats } from './chat-list.ts';
+export { type CreateChatInput, createChat } from './create-chat.ts';
 
 export interface ChatRef {
   readonly chatId: string;
@@ -34,129 +34,6 @@ export interface InviteInput {
 export interface RemoveMemberInput {
   readonly chatId: string;
   readonly userId: string;
-}
-
-export type CreateChatInput = Request<'createChat'>;
-
-function member(chat: ChatRecord, userId: string, role: Role, peerId?: string): MemberRecord {
-  return {
-    chatId: chat.chatId,
-    userId,
-    role,
-    lastReadSeq: 0,
-    lastDeliveredSeq: 0,
-    joinedAt: chat.createdAt,
-    kind: chat.kind,
-    ...(peerId ? { peerId } : {}),
-  };
-}
-
-/**
- * A new chat. Its creation is version 1, also its members' version (so `sync` from 0 returns the
- * members); a direct chat carries each member's newest own message (`sentSeq`) for read cursors.
- */
-function newChat(
-  deps: Deps,
-  kind: ChatKind,
-  name: string | null,
-  ownerId: string,
-  count: number,
-): ChatRecord {
-  const now = deps.now().toISOString();
-  return {
-    chatId: newChatId(),
-    kind,
-    name,
-    ownerId,
-    lastSeq: 0,
-    memberCount: count,
-    createdAt: now,
-    lastActivityAt: now,
-    lastVer: 1,
-    memberVer: 1,
-    lastAllocAt: 0,
-    minSyncVer: 0,
-    ...(kind === 'direct' ? { sentSeq: {} } : {}),
-  };
-}
-
-export async function createChat(
-  deps: Deps,
-  caller: Caller,
-  input: CreateChatInput,
-): Promise<{ chat: ChatView; created: boolean }> {
-  if (input.kind === 'direct') return createDirectChat(deps, caller, input.userId);
-  const others = input.memberIds.filter((id) => id !== caller.userId);
-  if (others.length + 1 > LIMITS.groupMaxMembers) {
-    throw badRequest(`A group holds at most ${LIMITS.groupMaxMembers} members (you included).`);
-  }
-  return { chat: await createGroup(deps, caller.userId, input.name, others), created: true };
-}
-
-async function createGroup(
-  deps: Deps,
-  ownerId: string,
-  name: string,
-  others: readonly string[],
-): Promise<ChatView> {
-  await refuseBlockedInvite(deps, ownerId, others);
-  await refuseOverChatCap(deps, ownerId, [ownerId, ...others]);
-  const chat = newChat(deps, 'group', name, ownerId, others.length + 1);
-  const members = [member(chat, ownerId, 'owner'), ...others.map((id) => member(chat, id, 'member'))];
-  await deps.store.chats.create(chat, members);
-  const view = chatView(chat, members);
-  await admitToRoster(deps, chat, userIdsOf(members));
-  await deps.fanOut.toUsers(userIdsOf(members), event('chat.created', { chat: view }), { chat });
-  return view;
-}
-
-async function createDirectChat(
-  deps: Deps,
-  caller: Caller,
-  peerId: string,
-): Promise<{ chat: ChatView; created: boolean }> {
-  if (peerId === caller.userId)
-    throw badRequest('A direct chat needs another user: "userId" is your own id.');
-  await refuseBlockedDirect(deps, caller, peerId);
-  let existingId = await deps.store.chats.getDirectChatId(caller.userId, peerId);
-  for (let attempt = 0; attempt < LIMITS.membershipAttempts; attempt++) {
-    if (existingId) {
-      const loaded = await deps.store.chats.getWithMembers(existingId, { consistent: true });
-      if (loaded.chat && loaded.members.some((m) => m.userId === caller.userId)) {
-        return { chat: chatView(loaded.chat, loaded.members), created: false };
-      }
-    }
-    // The new chat mirrors the pair's blocks, checked in its own transaction (block-mirror.ts). The
-    // peer's item about the caller was read (absent) above: the first attempt reads only the other.
-    const [blocks] = await Promise.all([
-      attempt === 0
-        ? deps.store.blocks
-            .isBlocked(caller.userId, peerId)
-            .then((aBlocksB) => ({ a: caller.userId, b: peerId, aBlocksB, bBlocksA: false }))
-        : deps.store.blocks.pairBlocks(caller.userId, peerId),
-      refuseOverChatCap(deps, caller.userId, [caller.userId, peerId]),
-    ]);
-    if (blocks.bBlocksA) throw blockedDirect();
-    const blockedSenders = blockedSendersOf(blocks);
-    const chat: ChatRecord = {
-      ...newChat(deps, 'direct', null, caller.userId, 2),
-      blocksMirrored: true,
-      ...(blockedSenders ? { blockedSenders } : {}),
-    };
-    const members = [
-      member(chat, caller.userId, 'owner', peerId),
-      member(chat, peerId, 'member', caller.userId),
-    ];
-    const outcome = await deps.store.chats.create(chat, members, existingId, blocks);
-    if (outcome.status === 'created') {
-      const view = chatView(chat, members);
-      await deps.fanOut.toUsers(userIdsOf(members), event('chat.created', { chat: view }));
-      return { chat: view, created: true };
-    }
-    // The chat that won the pair meanwhile (from the refused write), or a block changed: read again.
-    if (outcome.status === 'pair-taken') existingId = outcome.chatId;
-  }
-  throw conflict('The direct chat changed while it was being created. Please retry.');
 }
 
 export async function getChat(deps: Deps, caller: Caller, input: ChatRef): Promise<{ chat: ChatView }> {
@@ -196,31 +73,6 @@ export async function invite(deps: Deps, caller: Caller, input: InviteInput): Pr
     return { chat: view };
   }
   throw conflict('The chat changed while people were being invited. Please retry.');
-}
-
-/** Inviting into a direct chat starts a new group; the direct chat stays private to its pair. */
-async function groupFromDirect(
-  deps: Deps,
-  caller: Caller,
-  pair: readonly MemberRecord[],
-  userIds: readonly string[],
-): Promise<ChatView> {
-  const others = [...new Set([...userIdsOf(pair), ...userIds])].filter((id) => id !== caller.userId);
-  if (others.length + 1 > LIMITS.groupMaxMembers) {
-    throw badRequest(`A group holds at most ${LIMITS.groupMaxMembers} members.`);
-  }
-  const everyone = [caller.userId, ...others];
-  const profiles = await deps.store.profiles.getMany(everyone);
-  // Stored names were cleaned when stored; cleaned again here (names stored before that, the caller's).
-  const names = everyone.map(
-    (id) =>
-      cleanName(
-        (id === caller.userId ? caller.name : profiles.get(id)?.name) ?? '',
-        LIMITS.groupNameMaxChars,
-      ) ?? fallbackName(id),
-  );
-  const name = cleanName(names.join(', '), LIMITS.groupNameMaxChars) ?? fallbackName(caller.userId);
-  return createGroup(deps, caller.userId, name, others);
 }
 
 export async function removeMember(

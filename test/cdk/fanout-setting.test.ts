@@ -12,12 +12,9 @@ import type { ChatFunction } from '../../lib/chat-function.ts';
 import { ChatStack } from '../../lib/chat-stack.ts';
 import { settingsFromContext } from '../../lib/context.ts';
 import { ROUTES } from '../../lib/routes.ts';
-import { logicalId, NO_BUNDLING, synth } from './support.ts';
+import { envOf, NO_BUNDLING, synth } from './support.ts';
 
 type Synthesized = { stack: ChatStack; template: Template };
-
-const envOf = (s: Synthesized, fn: ChatFunction): Record<string, string> =>
-  s.template.toJSON().Resources[logicalId(s.stack, fn.function)].Properties.Environment?.Variables ?? {};
 
 /** FANOUT_CONCURRENCY of every function of the stack, by name (undefined: not set). */
 function settingsOf(s: Synthesized): Map<string, string | undefined> {

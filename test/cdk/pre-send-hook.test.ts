@@ -21,7 +21,7 @@ import { preSendHookFromContext, settingsFromContext } from '../../lib/context.t
 import { FEATURE_FLAGS } from '../../lib/feature-flags.ts';
 import { PRE_SEND_HOOK_IMPORT, preSendHookFunction } from '../../lib/pre-send-hook.ts';
 import { findRoute } from '../../lib/routes.ts';
-import { logicalId, NO_BUNDLING } from './support.ts';
+import { envOf, NO_BUNDLING } from './support.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'chat-hook-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -41,9 +41,6 @@ function fromContext(context: Record<string, unknown>): { stack: ChatStack; temp
   const stack = new ChatStack(app, 'HookTest', settingsFromContext(app.node).props);
   return { stack, template: Template.fromStack(stack) };
 }
-
-const envOf = (s: { stack: ChatStack; template: Template }, fn: ChatFunction): Record<string, string> =>
-  s.template.toJSON().Resources[logicalId(s.stack, fn.function)].Properties.Environment.Variables;
 
 /** Every function of the stack by its name (the scheduled ones by their definition's name). */
 const functionsOf = (stack: ChatStack): Map<string, ChatFunction> =>

@@ -70,6 +70,13 @@ export function logicalId(stack: Stack, construct: IConstruct): string {
   return stack.getLogicalId(construct.node.defaultChild as CfnResource);
 }
 
+/** A function's environment variables in a synthesized template (empty when it has none). */
+export function envOf(s: { stack: Stack; template: Template }, fn: ChatFunction): Record<string, string> {
+  return (
+    s.template.toJSON().Resources[logicalId(s.stack, fn.function)].Properties.Environment?.Variables ?? {}
+  );
+}
+
 export interface Statement {
   readonly Effect: string;
   readonly Action: string | string[];
