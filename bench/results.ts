@@ -2,6 +2,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
+import type { DeliveryCounts } from './ledger.ts';
 import type { MessageCost, PRICES } from './pricing.ts';
 import type { ScaleRow } from './scale.ts';
 import type { ClientBundleResult } from './scenarios/client.ts';
@@ -77,6 +78,17 @@ export interface BenchResults {
   readonly prices: typeof PRICES;
   /** False when any delivery was missing or duplicated, or any send failed. */
   readonly ok: boolean;
+}
+
+type Totalled = Pick<DeliveryCounts, 'expected' | 'delivered' | 'duplicated' | 'missing' | 'sendErrors'>;
+
+/** The run's delivery figures: every phase's counts added up (any missing, duplicate or failed send fails the run). */
+export function deliveryTotals(phases: readonly { readonly counts: Totalled }[]): Totalled {
+  const total = { expected: 0, delivered: 0, duplicated: 0, missing: 0, sendErrors: 0 };
+  for (const { counts } of phases) {
+    for (const key of Object.keys(total) as (keyof typeof total)[]) total[key] += counts[key];
+  }
+  return total;
 }
 
 export const startLoad = loadavg()[0] ?? 0;

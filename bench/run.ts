@@ -11,7 +11,7 @@ import { parseOptions } from './options.ts';
 import { PRICES } from './pricing.ts';
 import { Phases, Progress } from './progress.ts';
 import { render } from './report.ts';
-import { type BenchResults, machine, writeResults } from './results.ts';
+import { type BenchResults, deliveryTotals, machine, writeResults } from './results.ts';
 import { scaleModel } from './scale.ts';
 import { clientBundle } from './scenarios/client.ts';
 import { coldStart } from './scenarios/coldstart.ts';
@@ -263,14 +263,7 @@ async function main(): Promise<number> {
 
   const waves = (partial.waves?.variants ?? []).map((v) => ({ counts: { ...v, sendErrors: 0 } }));
   const phasesRun = [...(partial.latency ?? []), ...(partial.throughput?.steps ?? []), ...waves];
-  const delivery = { expected: 0, delivered: 0, duplicated: 0, missing: 0, sendErrors: 0 };
-  for (const p of phasesRun) {
-    delivery.expected += p.counts.expected;
-    delivery.delivered += p.counts.delivered;
-    delivery.duplicated += p.counts.duplicated;
-    delivery.missing += p.counts.missing;
-    delivery.sendErrors += p.counts.sendErrors;
-  }
+  const delivery = deliveryTotals(phasesRun);
   const base = {
     version: 1 as const,
     startedAt: startedAt.toISOString(),
