@@ -31,6 +31,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { ApiGatewayManagementApiClient } from '@aws-sdk/client-apigatewaymanagementapi';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
+import { lightDynamo } from '../lambdas/data/light-dynamo.ts';
 import { lightPosts } from '../lambdas/fanout/light-posts.ts';
 import type { LambdaHandler } from '../local/gateway.ts';
 import {
@@ -168,10 +169,12 @@ export class Meter {
       // Before the document client marshalls the input: items are plain JS values here.
       { step: 'initialize', name: 'benchConsumedCapacity' },
     );
-    return DynamoDBDocumentClient.from(base, {
-      marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: false },
-      unmarshallOptions: { wrapNumbers: false },
-    });
+    return lightDynamo(
+      DynamoDBDocumentClient.from(base, {
+        marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: false },
+        unmarshallOptions: { wrapNumbers: false },
+      }),
+    );
   }
 
   async #get(tableName: string | undefined, key: Record<string, unknown> | undefined) {

@@ -10,6 +10,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { S3RequestPresigner } from '@aws-sdk/s3-request-presigner';
+import { lightDynamo } from '../data/light-dynamo.ts';
 import { lightPosts } from '../fanout/light-posts.ts';
 import { CALL_LOG_DIR_ENV, recordCalls } from './call-recorder.ts';
 import { config } from './config.ts';
@@ -32,11 +33,14 @@ export function getDocumentClient(): DynamoDBDocumentClient {
       ...(dynamoEndpoint ? { endpoint: dynamoEndpoint } : {}),
       maxAttempts: 3,
     });
+    // Data commands skip the SDK's per-call work (lambdas/data/light-dynamo.ts); others use it.
     documentClient = instrument(
-      DynamoDBDocumentClient.from(base, {
-        marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: false },
-        unmarshallOptions: { wrapNumbers: false },
-      }),
+      lightDynamo(
+        DynamoDBDocumentClient.from(base, {
+          marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: false },
+          unmarshallOptions: { wrapNumbers: false },
+        }),
+      ),
     );
   }
   return documentClient;

@@ -8,6 +8,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { lightDynamo } from '../../lambdas/data/light-dynamo.ts';
 import { setStore } from '../../lambdas/data/store.ts';
 import { setDeps } from '../../lambdas/domain/deps.ts';
 import { setWriteTiming, writeTiming } from '../../lambdas/domain/timing.ts';
@@ -57,9 +58,12 @@ function stallNext(command: string, marker: string, hold: number | Promise<unkno
 beforeAll(async () => {
   setWriteTiming({ allocTimeoutMs: 3000, writeDeadlineMs: 3000, skewMarginMs: 250, claimDeadlineMs: 9000 });
   stack = await startTestStack();
-  doc = DynamoDBDocumentClient.from(new DynamoDBClient({ endpoint: stack.dynamoEndpoint, maxAttempts: 3 }), {
-    marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: false },
-  });
+  // The handlers' own transport (the light data commands), with the hooks before it.
+  doc = lightDynamo(
+    DynamoDBDocumentClient.from(new DynamoDBClient({ endpoint: stack.dynamoEndpoint, maxAttempts: 3 }), {
+      marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: false },
+    }),
+  );
   doc.middlewareStack.add(
     (next, context) => async (args) => {
       const input = JSON.stringify(args.input);

@@ -1,11 +1,10 @@
 /**
  * The light `PostToConnection` path (lambdas/fanout/light-posts.ts) against a real HTTP server: its
- * requests carry a SigV4 signature that an independent verifier (written here from AWS's
- * specification, not with the SDK's signer) accepts, exactly as it accepts the SDK's own requests;
+ * requests carry a SigV4 signature that an independent verifier (test/support/sigv4.ts, written from
+ * AWS's specification, not with the SDK's signer) accepts, exactly as it accepts the SDK's own requests;
  * its answers fail like the SDK's (the error type, the status), and the rest of the client's
  * middleware still sees every call.
  */
-import { createHash, createHmac } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import {
@@ -16,6 +15,7 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isGone } from '../../lambdas/fanout/delivery.ts';
 import { lightPosts } from '../../lambdas/fanout/light-posts.ts';
+import { verifySigV4 } from '../support/sigv4.ts';
 
 const credentials = {
   accessKeyId: 'AKIDEXAMPLE',
@@ -59,49 +59,8 @@ const client = (light: boolean) => {
   return light ? lightPosts(c) : c;
 };
 
-const sha256 = (data: string | Buffer) => createHash('sha256').update(data).digest('hex');
-const hmac = (key: string | Buffer, data: string) => createHmac('sha256', key).update(data).digest();
-/** RFC 3986 unreserved characters stay, everything else is %XX (AWS's UriEncode). */
-const uriEncode = (s: string) =>
-  [...Buffer.from(s, 'utf8')]
-    .map((b) =>
-      /[A-Za-z0-9\-._~]/.test(String.fromCharCode(b))
-        ? String.fromCharCode(b)
-        : `%${b.toString(16).toUpperCase().padStart(2, '0')}`,
-    )
-    .join('');
-
-/** Verifies a received request's SigV4 signature (services other than S3: path segments encoded again). */
-function verify(r: Received): boolean {
-  const auth = String(r.headers.authorization ?? '');
-  const match =
-    /^AWS4-HMAC-SHA256 Credential=([^/]+)\/(\d{8})\/([^/]+)\/([^/]+)\/aws4_request, SignedHeaders=([^,]+), Signature=([0-9a-f]{64})$/.exec(
-      auth,
-    );
-  if (!match) return false;
-  const [, keyId, day, signedRegion, service, signedHeaders, signature] = match as unknown as string[];
-  if (keyId !== credentials.accessKeyId || signedRegion !== region || service !== 'execute-api') return false;
-  const names = String(signedHeaders).split(';');
-  const canonicalHeaders = names
-    .map(
-      (n) =>
-        `${n}:${String(r.headers[n] ?? '')
-          .trim()
-          .replace(/\s+/g, ' ')}\n`,
-    )
-    .join('');
-  const [path = '', query = ''] = r.url.split('?');
-  const canonicalUri = path.split('/').map(uriEncode).join('/');
-  const canonical = [r.method, canonicalUri, query, canonicalHeaders, signedHeaders, sha256(r.body)].join(
-    '\n',
-  );
-  const amzDate = String(r.headers['x-amz-date']);
-  const scope = `${day}/${region}/execute-api/aws4_request`;
-  const toSign = ['AWS4-HMAC-SHA256', amzDate, scope, sha256(canonical)].join('\n');
-  let key: Buffer = hmac(`AWS4${credentials.secretAccessKey}`, String(day));
-  for (const part of [region, 'execute-api', 'aws4_request']) key = hmac(key, part);
-  return createHmac('sha256', key).update(toSign).digest('hex') === signature;
-}
+/** Verifies a received request's SigV4 signature (test/support/sigv4.ts). */
+const verify = (r: Received): boolean => verifySigV4(r, { ...credentials, region, service: 'execute-api' });
 
 async function postWith(light: boolean, connectionId: string, data: string): Promise<Received> {
   received.length = 0;

@@ -1,0 +1,274 @@
+/**
+ * DynamoDB's data commands without the SDK's per-call work. A send makes 5–6 DynamoDB calls, and the
+ * document client spends about 0.9–1.3 ms of CPU on each (its middleware chain, endpoint rules,
+ * schema serde, retry bookkeeping) against about 0.4–0.5 ms for one SigV4-signed JSON request on a
+ * keep-alive socket (measured on the 2-core development machine; docs/performance.md). On Lambda that
+ * CPU is billed duration, and at 256 MB a function gets about a seventh of a core, so it is also
+ * latency; locally it is the send path's latency too.
+ *
+ * `lightDynamo(client)` adds one middleware to the document client's stack, last in its `initialize`
+ * step, so every other `initialize` middleware (the IAM call recorder, the bench's meter) still sees
+ * the call. For the data commands it knows (`light-dynamo-codec.ts`) it marshalls the input as the
+ * document client does, signs the request as the SDK does (`SignatureV4`, service `dynamodb`, the
+ * client's own region, credentials and SHA-256), sends it itself and unmarshalls the answer. Errors
+ * take the SDK's shape (`name` from `__type`, `$fault`, `$metadata`, the error's members such as a
+ * condition failure's `Item` or a cancelled transaction's `CancellationReasons`, as raw as the SDK
+ * leaves them); retries use the client's own retry strategy and the SDK's error classification
+ * (throttling, transient, server errors; network errors), and the call's `abortSignal` ends the
+ * request and its retries, as in the SDK.
+ *
+ * The endpoint is the one the SDK itself resolved: the client's first data call goes through the SDK,
+ * and its request's protocol, host and path are kept (whatever the endpoint rules chose: region,
+ * FIPS, account endpoint, a local endpoint). Every other command takes the SDK's path unchanged.
+ */
+import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import { DynamoDBServiceException } from '@aws-sdk/client-dynamodb';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { isServerError, isThrottlingError, isTransientError } from '@smithy/core/retry';
+import { SignatureV4 } from '@smithy/signature-v4';
+import type { RetryErrorInfo, RetryStrategyV2, RetryToken, SdkError } from '@smithy/types';
+import {
+  codecOf,
+  fromJson,
+  type MarshallOptions,
+  operationOf,
+  toJson,
+  type UnmarshallOptions,
+} from './light-dynamo-codec.ts';
+
+/** Where the SDK sent the client's first data call. */
+interface Endpoint {
+  readonly protocol: string;
+  readonly hostname: string;
+  readonly port?: number | undefined;
+  readonly path: string;
+}
+
+type Config = DynamoDBDocumentClient['config'];
+type Output = Record<string, unknown> & { $metadata: Record<string, unknown> };
+
+const abortError = () => Object.assign(new Error('Request aborted'), { name: 'AbortError' });
+
+const sleep = (ms: number, signal: AbortSignal | undefined) =>
+  new Promise<void>((resolve, reject) => {
+    if (signal?.aborted) return reject(abortError());
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(abortError());
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+
+/** The SDK's retry classification (`retryMiddleware`): which kind of failure an error is. */
+function retryInfo(error: SdkError): RetryErrorInfo {
+  if (isThrottlingError(error)) return { errorType: 'THROTTLING' };
+  if (isTransientError(error)) return { errorType: 'TRANSIENT' };
+  if (isServerError(error)) return { errorType: 'SERVER_ERROR' };
+  return { errorType: 'CLIENT_ERROR' };
+}
+
+class LightDynamo {
+  readonly #agent: HttpAgent | HttpsAgent;
+  #signer: SignatureV4 | undefined;
+  #retry: RetryStrategyV2 | undefined;
+
+  constructor(
+    private readonly config: Config,
+    private readonly endpoint: Endpoint,
+  ) {
+    this.#agent =
+      endpoint.protocol === 'http:'
+        ? new HttpAgent({ keepAlive: true })
+        : new HttpsAgent({ keepAlive: true });
+  }
+
+  /** One call with the SDK's retries: DynamoDB's JSON answer, or the SDK-shaped error. */
+  async call(operation: string, body: string, signal: AbortSignal | undefined): Promise<Output> {
+    this.#retry ??= (await this.config.retryStrategy()) as RetryStrategyV2;
+    const strategy = this.#retry;
+    let token: RetryToken = await strategy.acquireInitialRetryToken('');
+    let attempts = 0;
+    let totalRetryDelay = 0;
+    for (;;) {
+      try {
+        if (signal?.aborted) throw abortError();
+        const output = await this.#attempt(operation, body, signal);
+        strategy.recordSuccess(token);
+        output.$metadata.attempts = attempts + 1;
+        output.$metadata.totalRetryDelay = totalRetryDelay;
+        return output;
+      } catch (error) {
+        const failure = error as SdkError;
+        if (signal?.aborted || failure.name === 'AbortError') throw failure;
+        try {
+          token = await strategy.refreshRetryTokenForRetry(token, { ...retryInfo(failure), error: failure });
+        } catch {
+          failure.$metadata = { ...failure.$metadata, attempts: attempts + 1, totalRetryDelay };
+          throw failure;
+        }
+        attempts = token.getRetryCount();
+        const delay = token.getRetryDelay();
+        totalRetryDelay += delay;
+        if (delay > 0) await sleep(delay, signal);
+      }
+    }
+  }
+
+  async #sign(operation: string, body: string) {
+    this.#signer ??= new SignatureV4({
+      service: 'dynamodb',
+      region: await this.config.region(),
+      credentials: this.config.credentials,
+      sha256: this.config.sha256,
+    });
+    const { endpoint } = this;
+    const host = endpoint.port ? `${endpoint.hostname}:${endpoint.port}` : endpoint.hostname;
+    return this.#signer.sign({
+      method: 'POST',
+      protocol: endpoint.protocol,
+      hostname: endpoint.hostname,
+      ...(endpoint.port ? { port: endpoint.port } : {}),
+      path: endpoint.path,
+      query: {},
+      headers: {
+        host,
+        'content-type': 'application/x-amz-json-1.0',
+        'x-amz-target': `DynamoDB_20120810.${operation}`,
+        'content-length': String(Buffer.byteLength(body)),
+      },
+      body,
+    });
+  }
+
+  async #attempt(operation: string, body: string, signal: AbortSignal | undefined): Promise<Output> {
+    const { endpoint } = this;
+    const signed = await this.#sign(operation, body);
+    const send = endpoint.protocol === 'http:' ? httpRequest : httpsRequest;
+    const response = await new Promise<IncomingMessage>((resolve, reject) => {
+      const req = send(
+        {
+          agent: this.#agent,
+          method: 'POST',
+          hostname: endpoint.hostname,
+          ...(endpoint.port ? { port: endpoint.port } : {}),
+          path: endpoint.path,
+          headers: signed.headers,
+        },
+        resolve,
+      );
+      const onAbort = () => req.destroy(abortError());
+      signal?.addEventListener('abort', onAbort, { once: true });
+      req.once('close', () => signal?.removeEventListener('abort', onAbort));
+      // Every error of the request settles the call (later ones find it settled): none is unhandled.
+      req.on('error', reject);
+      req.end(body);
+    });
+    const chunks: Buffer[] = [];
+    for await (const chunk of response) chunks.push(chunk as Buffer);
+    const status = response.statusCode ?? 0;
+    const $metadata = {
+      httpStatusCode: status,
+      requestId: response.headers['x-amzn-requestid'] as string | undefined,
+      extendedRequestId: undefined,
+      cfId: undefined,
+    };
+    let data: Record<string, unknown>;
+    try {
+      data = fromJson(Buffer.concat(chunks).toString('utf8'));
+    } catch {
+      data = {};
+      if (status >= 200 && status < 300)
+        throw Object.assign(new Error('DynamoDB answered with invalid JSON.'), { $metadata });
+    }
+    if (status >= 200 && status < 300) return { ...data, $metadata };
+    throw errorOf(data, status, response.headers['x-amzn-errortype'], $metadata);
+  }
+}
+
+/** The SDK's error for a DynamoDB error answer: its type, message, fault and members. */
+function errorOf(
+  data: Record<string, unknown>,
+  status: number,
+  header: string | string[] | undefined,
+  $metadata: Record<string, unknown>,
+): Error {
+  const { __type, message, Message, ...members } = data as {
+    __type?: string;
+    message?: string;
+    Message?: string;
+  };
+  const type =
+    (typeof __type === 'string' ? __type : undefined) ?? (typeof header === 'string' ? header : '');
+  const name =
+    type.split('#').pop()?.split(':')[0] || (status >= 500 ? 'InternalServerError' : 'UnknownError');
+  const error = new DynamoDBServiceException({
+    name,
+    $fault: status >= 500 ? 'server' : 'client',
+    $metadata,
+    message: message ?? Message ?? name,
+  });
+  return Object.assign(error, members);
+}
+
+/** The document client's conversions, without the flags its commands set on the shared options. */
+function translation(config: Config): { marshall: MarshallOptions; unmarshall: UnmarshallOptions } {
+  const translate = (
+    config as {
+      translateConfig?: { marshallOptions?: MarshallOptions; unmarshallOptions?: UnmarshallOptions };
+    }
+  ).translateConfig;
+  return {
+    marshall: { ...translate?.marshallOptions, convertTopLevelContainer: false },
+    unmarshall: { ...translate?.unmarshallOptions, convertWithoutMapWrapper: false },
+  };
+}
+
+interface Context {
+  readonly commandName?: string;
+  readonly __smithy_context?: { readonly abortSignal?: AbortSignal };
+}
+
+/** Adds the light path for DynamoDB's data commands to `client` (module comment); returns it. */
+export function lightDynamo<C extends DynamoDBDocumentClient>(client: C): C {
+  let light: LightDynamo | undefined;
+  let options: ReturnType<typeof translation> | undefined;
+  client.middlewareStack.add(
+    ((next: (args: unknown) => Promise<unknown>, context: Context) =>
+      async (args: { input: Record<string, unknown> }) => {
+        const codec = light ? codecOf(context.commandName, args.input) : undefined;
+        if (!light || !codec || !context.commandName) return next(args);
+        options ??= translation(client.config);
+        const body = toJson(codec.input(args.input, options.marshall));
+        const output = await light.call(
+          operationOf(context.commandName),
+          body,
+          context.__smithy_context?.abortSignal,
+        );
+        return { output: codec.output(output, options.unmarshall), response: undefined };
+      }) as never,
+    { step: 'initialize', priority: 'low', name: 'lightDynamo' },
+  );
+  // The endpoint the SDK resolved for its first data call (after its endpoint rules, before signing).
+  client.middlewareStack.add(
+    ((next: (args: unknown) => Promise<unknown>) =>
+      async (args: { request?: { protocol?: string; hostname?: string; port?: number; path?: string } }) => {
+        const { request } = args;
+        if (!light && request?.hostname && request.protocol) {
+          light = new LightDynamo(client.config, {
+            protocol: request.protocol,
+            hostname: request.hostname,
+            port: request.port,
+            path: request.path || '/',
+          });
+        }
+        return next(args);
+      }) as never,
+    { step: 'build', priority: 'low', name: 'lightDynamoEndpoint' },
+  );
+  return client;
+}
