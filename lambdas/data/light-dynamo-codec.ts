@@ -6,8 +6,10 @@
  * and `outputKeyNodes`); `test/unit/light-dynamo.test.ts` compares every command's output with the
  * SDK's against DynamoDB Local. A command with a parameter this codec does not convert (the legacy
  * `Expected`, `KeyConditions`…, or item collection metrics) is not light: it goes through the SDK.
- * The wire format is DynamoDB's JSON 1.0: binary values are base64 both ways.
+ * The wire format is DynamoDB's JSON 1.0: binary values are base64 both ways. A transaction gets
+ * the idempotency token the SDK would give it.
  */
+import { randomUUID } from 'node:crypto';
 import {
   unmarshall as fromWire,
   type marshallOptions,
@@ -37,11 +39,25 @@ const UNSUPPORTED = [
   'ReturnItemCollectionMetrics',
 ];
 
+/**
+ * A map of plain values as AttributeValues, value by value as lib-dynamodb converts a map it knows
+ * (`ALL_VALUES`): functions and undefined values are left out, each value is marshalled on its own.
+ */
+function marshallMap(map: Doc, options: MarshallOptions): Doc {
+  const out: Doc = {};
+  const each = { ...options, convertTopLevelContainer: true };
+  for (const [key, value] of Object.entries(map)) {
+    if (value === undefined || typeof value === 'function') continue;
+    out[key] = toWire(value, each);
+  }
+  return out;
+}
+
 /** `fields` of `doc` marshalled (the ones present); the rest unchanged. */
 function marshallFields(doc: Doc, fields: readonly string[], options: MarshallOptions): Doc {
   const out = { ...doc };
   for (const field of fields) {
-    if (doc[field] !== undefined) out[field] = toWire(doc[field] as Doc, options);
+    if (doc[field] !== undefined) out[field] = marshallMap(doc[field] as Doc, options);
   }
   return out;
 }
@@ -105,7 +121,7 @@ const CODECS: Record<string, Codec> = {
         'RequestItems',
         mapValues(input.RequestItems, (t: { Keys: Doc[] }) => ({
           ...t,
-          Keys: t.Keys.map((k) => toWire(k, options)),
+          Keys: t.Keys.map((k) => marshallMap(k, options)),
         })),
       ),
     output: (output, options) =>
@@ -129,7 +145,7 @@ const CODECS: Record<string, Codec> = {
         'RequestItems',
         mapValues(
           input.RequestItems,
-          writeRequests((d) => toWire(d, options)),
+          writeRequests((d) => marshallMap(d, options)),
         ),
       ),
     output: (output, options) =>
@@ -143,9 +159,12 @@ const CODECS: Record<string, Codec> = {
       ),
   },
   TransactWriteItemsCommand: {
+    // The SDK fills the idempotency token in when the caller did not: a retry of a transaction that
+    // was applied but not answered is then answered as applied, not applied twice (or refused by its
+    // own conditions). The body is built once, so every attempt carries the same token.
     input: (input, options) =>
       withField(
-        input,
+        { ...input, ClientRequestToken: input.ClientRequestToken ?? randomUUID() },
         'TransactItems',
         (input.TransactItems as Doc[] | undefined)?.map((action) =>
           Object.fromEntries(
@@ -170,13 +189,17 @@ export function codecOf(commandName: string | undefined, input: Doc): Codec | un
 /** DynamoDB's operation name for the `X-Amz-Target` header: `PutItemCommand` → `PutItem`. */
 export const operationOf = (commandName: string): string => commandName.replace(/Command$/, '');
 
+const base64 = (bytes: ArrayBufferView | ArrayBuffer): string =>
+  (ArrayBuffer.isView(bytes)
+    ? Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+    : Buffer.from(bytes)
+  ).toString('base64');
+
 /** JSON of a marshalled input: binary values as base64, as DynamoDB's JSON protocol sends them. */
 export function toJson(wire: Doc): string {
   return JSON.stringify(wire, function (this: Doc, key: string, value: unknown) {
     const raw = this[key];
-    return raw instanceof Uint8Array
-      ? Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength).toString('base64')
-      : value;
+    return ArrayBuffer.isView(raw) || raw instanceof ArrayBuffer ? base64(raw) : value;
   });
 }
 

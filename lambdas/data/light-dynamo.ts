@@ -17,9 +17,16 @@
  * (throttling, transient, server errors; network errors), and the call's `abortSignal` ends the
  * request and its retries, as in the SDK.
  *
- * The endpoint is the one the SDK itself resolved: the client's first data call goes through the SDK,
- * and its request's protocol, host and path are kept (whatever the endpoint rules chose: region,
- * FIPS, account endpoint, a local endpoint). Every other command takes the SDK's path unchanged.
+ * The endpoint is the one the SDK itself resolved: the client's first call goes through the SDK, and
+ * its request's protocol, host and path are kept (whatever the endpoint rules chose: region, FIPS,
+ * account endpoint, a local endpoint). Every other command takes the SDK's path unchanged.
+ *
+ * The client must be a document client whose base client is used only through it (the middleware
+ * stack is shared, and a low-level command's input is already marshalled): `getDocumentClient()`
+ * keeps its base client to itself. The agent has no cap on sockets: the callers bound their calls in
+ * flight (the fan-out's connection lookups by `FANOUT_CONCURRENCY`, batch writes by 8). As with the
+ * SDK's default handler, a call without an abort signal has no timeout of its own (the function's
+ * does); the writes of the send path all carry a deadline.
  */
 import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
@@ -48,21 +55,28 @@ interface Endpoint {
 type Config = DynamoDBDocumentClient['config'];
 type Output = Record<string, unknown> & { $metadata: Record<string, unknown> };
 
-const abortError = () => Object.assign(new Error('Request aborted'), { name: 'AbortError' });
+const abortError = (cause?: unknown) =>
+  Object.assign(new Error('Request aborted'), { name: 'AbortError', ...(cause ? { cause } : {}) });
 
-const sleep = (ms: number, signal: AbortSignal | undefined) =>
-  new Promise<void>((resolve, reject) => {
-    if (signal?.aborted) return reject(abortError());
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(abortError());
-    };
-    signal?.addEventListener('abort', onAbort, { once: true });
+/** `promise`, or an AbortError as soon as `signal` fires (as the SDK's retry loop races its waits). */
+function race<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (!signal) return promise;
+  if (signal.aborted) return Promise.reject(abortError());
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(abortError());
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
   });
+}
+
+/** Socket errors the SDK's HTTP handler reports as `TimeoutError` (the request may have landed). */
+const TIMEOUT_CODES = ['ECONNRESET', 'EPIPE', 'ETIMEDOUT'];
+const asSdkNetworkError = (error: unknown): unknown => {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && TIMEOUT_CODES.includes(code)
+    ? Object.assign(error as Error, { name: 'TimeoutError' })
+    : error;
+};
 
 /** The SDK's retry classification (`retryMiddleware`): which kind of failure an error is. */
 function retryInfo(error: SdkError): RetryErrorInfo {
@@ -103,18 +117,28 @@ class LightDynamo {
         output.$metadata.totalRetryDelay = totalRetryDelay;
         return output;
       } catch (error) {
+        if (signal?.aborted) {
+          throw (error as Error).name === 'AbortError' ? error : abortError(error);
+        }
         const failure = error as SdkError;
-        if (signal?.aborted || failure.name === 'AbortError') throw failure;
         try {
-          token = await strategy.refreshRetryTokenForRetry(token, { ...retryInfo(failure), error: failure });
-        } catch {
+          // The strategy waits out the backoff itself (its token's delay is then 0): the wait ends
+          // at the signal, as in the SDK.
+          token = await race(
+            strategy.refreshRetryTokenForRetry(token, { ...retryInfo(failure), error: failure }),
+            signal,
+          );
+        } catch (refused) {
+          if ((refused as Error).name === 'AbortError' && signal?.aborted) throw refused;
           failure.$metadata = { ...failure.$metadata, attempts: attempts + 1, totalRetryDelay };
           throw failure;
         }
         attempts = token.getRetryCount();
+        const waited =
+          (token as { $retryLog?: { acquisitionDelay?: number } }).$retryLog?.acquisitionDelay ?? 0;
         const delay = token.getRetryDelay();
-        totalRetryDelay += delay;
-        if (delay > 0) await sleep(delay, signal);
+        totalRetryDelay += waited + delay;
+        if (delay > 0) await race(new Promise((resolve) => setTimeout(resolve, delay)), signal);
       }
     }
   }
@@ -150,6 +174,8 @@ class LightDynamo {
     const signed = await this.#sign(operation, body);
     const send = endpoint.protocol === 'http:' ? httpRequest : httpsRequest;
     const response = await new Promise<IncomingMessage>((resolve, reject) => {
+      // Aborted while signing (a credentials refresh): nothing is sent.
+      if (signal?.aborted) return reject(abortError());
       const req = send(
         {
           agent: this.#agent,
@@ -165,11 +191,15 @@ class LightDynamo {
       signal?.addEventListener('abort', onAbort, { once: true });
       req.once('close', () => signal?.removeEventListener('abort', onAbort));
       // Every error of the request settles the call (later ones find it settled): none is unhandled.
-      req.on('error', reject);
+      req.on('error', (error) => reject(asSdkNetworkError(error)));
       req.end(body);
     });
     const chunks: Buffer[] = [];
-    for await (const chunk of response) chunks.push(chunk as Buffer);
+    try {
+      for await (const chunk of response) chunks.push(chunk as Buffer);
+    } catch (error) {
+      throw asSdkNetworkError(error);
+    }
     const status = response.statusCode ?? 0;
     const $metadata = {
       httpStatusCode: status,

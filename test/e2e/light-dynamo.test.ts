@@ -253,6 +253,26 @@ describe('light DynamoDB data commands', () => {
     expect(sdkCalls).toEqual([]);
   });
 
+  it('with the document client’s default options: undefined values left out, as lib-dynamodb does', async () => {
+    const plain = DynamoDBDocumentClient.from(new DynamoDBClient({ endpoint }));
+    const lightPlain = lightDynamo(DynamoDBDocumentClient.from(new DynamoDBClient({ endpoint })));
+    await lightPlain.send(new GetCommand({ TableName, Key: { pk: 'none', sk: 'none' } }));
+    const put = (p: string) =>
+      new PutCommand({
+        TableName,
+        Item: { pk: `${p}#7`, sk: 'a', kept: 1, left: undefined },
+        ReturnValues: 'NONE',
+      });
+    const run = (client: DynamoDBDocumentClient, p: string) =>
+      client.send(put(p)).then(
+        () => 'ok',
+        (e: Error) => e.message,
+      );
+    expect(await run(lightPlain, 'L')).toBe(await run(plain, 'S'));
+    const stored = await sdk.send(new GetCommand({ TableName, Key: { pk: 'L#7', sk: 'a' } }));
+    expect(stored.Item).toEqual({ pk: 'L#7', sk: 'a', kept: 1 });
+  });
+
   it('bad input fails like the SDK (validation), and legacy parameters take the SDK path', async () => {
     await both((p) => new GetCommand({ TableName, Key: { pk: `${p}only the hash key` } }));
     await both(() => new GetCommand({ TableName: 'no-such-table-here', Key: { pk: 'a', sk: 'b' } }));

@@ -9,10 +9,18 @@
 import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, GetCommand, PutCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  ScanCommand,
+  TransactWriteCommand,
+} from '@aws-sdk/lib-dynamodb';
+import { ConfiguredRetryStrategy } from '@smithy/core/retry';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { lightDynamo } from '../../lambdas/data/light-dynamo.ts';
 import { isAborted } from '../../lambdas/data/table-client.ts';
+import { sleep } from '../support/client.ts';
 import { type ReceivedRequest, verifySigV4 } from '../support/sigv4.ts';
 
 const credentials = {
@@ -99,6 +107,34 @@ describe('light DynamoDB requests', () => {
     ).toBe(false);
   });
 
+  it('a transaction carries an idempotency token, the same on every attempt, as the SDK’s does', async () => {
+    const transaction = () =>
+      new TransactWriteCommand({
+        TransactItems: [
+          { Put: { TableName: 'chat', Item: { pk: 'C#1', sk: 'MSG#2', n: 1 } } },
+          {
+            Update: {
+              TableName: 'chat',
+              Key: { pk: 'C#1', sk: 'META' },
+              UpdateExpression: 'ADD n :one',
+              ExpressionAttributeValues: { ':one': 1 },
+            },
+          },
+        ],
+      });
+    await documentClient().send(transaction());
+    const [sdk] = received.splice(0);
+    const light = await lightClient();
+    answers = [fail(500, 'InternalServerError'), ok({})];
+    await light.send(transaction());
+    const [first, retry] = received.map((r) => JSON.parse(r.body.toString()) as Record<string, unknown>);
+    const sdkBody = JSON.parse(sdk?.body.toString() ?? '{}') as Record<string, unknown>;
+    expect(typeof sdkBody.ClientRequestToken).toBe('string');
+    expect(typeof first?.ClientRequestToken).toBe('string');
+    expect(retry?.ClientRequestToken).toBe(first?.ClientRequestToken);
+    expect({ ...first, ClientRequestToken: 'T' }).toEqual({ ...sdkBody, ClientRequestToken: 'T' });
+  });
+
   it('answers like the SDK: items unmarshalled, binary back to bytes, $metadata', async () => {
     const light = await lightClient();
     answers = [ok({ Item: { pk: { S: 'C#1' }, n: { N: '3' }, bytes: { B: 'AQL/' }, tags: { SS: ['a'] } } })];
@@ -163,6 +199,41 @@ describe('light DynamoDB requests', () => {
     const before = await light.send(put(), { abortSignal: aborted }).catch((e: unknown) => e);
     expect(isAborted(before)).toBe(true);
     expect(received).toHaveLength(0);
+  });
+
+  it('an abort during the backoff ends the call there, not when the backoff is over', async () => {
+    // A backoff of 10 s (the client's own retry strategy, which the light path uses).
+    const light = lightDynamo(
+      DynamoDBDocumentClient.from(
+        new DynamoDBClient({
+          endpoint,
+          region,
+          credentials,
+          retryStrategy: new ConfiguredRetryStrategy(3, 10_000),
+        }),
+      ),
+    );
+    await light.send(new GetCommand({ TableName: 'chat', Key: { pk: 'warm', sk: 'up' } }));
+    received.length = 0;
+    answers = [fail(400, 'ThrottlingException')];
+    const controller = new AbortController();
+    const started = performance.now();
+    const call = light.send(put(), { abortSignal: controller.signal }).catch((e: unknown) => e);
+    while (received.length === 0) await sleep(5);
+    controller.abort();
+    const error = await call;
+    expect(isAborted(error)).toBe(true);
+    expect(performance.now() - started).toBeLessThan(5000);
+    expect(received).toHaveLength(1);
+  });
+
+  it('a connection dropped on every attempt fails as the SDK’s does: a TimeoutError (it may have landed)', async () => {
+    const light = await lightClient();
+    answers = [(res) => res.socket?.destroy()];
+    const error = await light.send(put()).catch((e: unknown) => e);
+    expect(received).toHaveLength(3);
+    expect(error).toMatchObject({ name: 'TimeoutError', code: 'ECONNRESET' });
+    expect(isAborted(error)).toBe(true);
   });
 
   it('keeps the rest of the stack: initialize middleware sees every call, other commands use the SDK', async () => {
