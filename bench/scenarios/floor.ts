@@ -8,11 +8,17 @@
  * measured 3–6× slower per call than the warm table beside it (11.7 against 1.9 ms a PutItem), which
  * would have flattered every ratio; a separate table is used only when the stack's is not known
  * (`BENCH_URL`).
+ *
+ * The write takes the product's own DynamoDB transport (the light data commands of
+ * `lambdas/data/light-dynamo.ts`, about half the SDK's CPU per call): a floor written through the
+ * SDK's full path would include per-call work the product no longer does, and flatter every ratio.
+ * Runs before 2026-12-02 15:30 wrote it through the SDK.
  */
 import { randomBytes } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import WebSocket from 'ws';
+import { lightDynamo } from '../../lambdas/data/light-dynamo.ts';
 import { ensureTable } from '../../local/dynamodb-table.ts';
 import { Latency, type LatencySummary } from '../histogram.ts';
 import { messageText } from '../load.ts';
@@ -89,7 +95,7 @@ async function writeLatency(
 ): Promise<LatencySummary> {
   const tableName = table ?? `floor-${randomBytes(4).toString('hex')}`;
   if (!table) await ensureTable(endpoint, tableName);
-  const doc = DynamoDBDocumentClient.from(new DynamoDBClient({ endpoint, maxAttempts: 1 }));
+  const doc = lightDynamo(DynamoDBDocumentClient.from(new DynamoDBClient({ endpoint, maxAttempts: 1 })));
   const latency = new Latency();
   const text = messageText(textChars);
   try {
