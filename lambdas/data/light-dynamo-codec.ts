@@ -1,15 +1,23 @@
 /**
- * What the document client does to the data commands' input and output, for the light path
- * (`light-dynamo.ts`): plain values in the input become AttributeValues (`marshall`, with the
- * document client's own options), the items in the output become plain values again (`unmarshall`).
- * The fields are the ones `@aws-sdk/lib-dynamodb` converts for these commands (its `inputKeyNodes`
- * and `outputKeyNodes`); `test/unit/light-dynamo.test.ts` compares every command's output with the
- * SDK's against DynamoDB Local. A command with a parameter this codec does not convert (the legacy
- * `Expected`, `KeyConditions`…, or item collection metrics) is not light: it goes through the SDK.
- * The wire format is DynamoDB's JSON 1.0: binary values are base64 both ways. A transaction gets
- * the idempotency token the SDK would give it.
+ * What the document client does to a data command's input and output, for the light path
+ * (`light-dynamo.ts`): plain values in the input become AttributeValues, the items in the output plain
+ * values again. The fields come from `@aws-sdk/lib-dynamodb`'s own commands (their `inputKeyNodes`
+ * and `outputKeyNodes`) and are walked as lib-dynamodb walks them, so the conversions are its own;
+ * `test/e2e/light-dynamo.test.ts` compares every command's answers with the SDK's against DynamoDB
+ * Local. A transaction gets the idempotency token the SDK would give it. The wire format is
+ * DynamoDB's JSON 1.0: binary values are base64 both ways.
  */
 import { randomUUID } from 'node:crypto';
+import {
+  BatchGetCommand,
+  BatchWriteCommand,
+  DeleteCommand,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  TransactWriteCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
 import {
   unmarshall as fromWire,
   type marshallOptions,
@@ -18,199 +26,119 @@ import {
 } from '@aws-sdk/util-dynamodb';
 
 type Doc = Record<string, unknown>;
-type Wire = Record<string, never>;
 export type MarshallOptions = marshallOptions;
 export type UnmarshallOptions = unmarshallOptions;
+/** lib-dynamodb's field tree: `null` the value itself, `{}`/`[]` every member, `'*'` every key. */
+type KeyNodes = { readonly [key: string]: KeyNodes } | null;
+type Convert = (value: never) => unknown;
 
-interface Codec {
+/** The document commands the light path takes, by the low-level command's name. */
+const COMMANDS = {
+  GetItemCommand: GetCommand,
+  PutItemCommand: PutCommand,
+  UpdateItemCommand: UpdateCommand,
+  DeleteItemCommand: DeleteCommand,
+  QueryCommand,
+  BatchGetItemCommand: BatchGetCommand,
+  BatchWriteItemCommand: BatchWriteCommand,
+  TransactWriteItemsCommand: TransactWriteCommand,
+} as const;
+type Light = keyof typeof COMMANDS;
+
+const isFunction = (value: unknown) => typeof value === 'function';
+
+// The walk of lib-dynamodb's `processObj` / `processKeysInObj` / `processAllKeysInObj`.
+function walk(obj: unknown, convert: Convert, nodes: KeyNodes | undefined): unknown {
+  if (obj === undefined) return undefined;
+  if (nodes == null) return convert(obj as never);
+  const keys = Object.keys(nodes);
+  if (keys.length === 1 && keys[0] === '*') {
+    const out: Doc | unknown[] = Array.isArray(obj) ? [] : {};
+    for (const [k, v] of Object.entries(obj as Doc)) {
+      if (!isFunction(v)) (out as Doc)[k] = walk(v, convert, nodes['*']);
+    }
+    return out;
+  }
+  if (keys.length === 0) {
+    if (Array.isArray(obj)) return obj.filter((v) => !isFunction(v)).map((v) => walk(v, convert, null));
+    const out: Doc = {};
+    for (const [k, v] of Object.entries(obj as Doc)) {
+      const converted = isFunction(v) ? undefined : walk(v, convert, null);
+      if (converted !== undefined && !isFunction(converted)) out[k] = converted;
+    }
+    return out;
+  }
+  const source = obj as Doc;
+  const out: Doc | unknown[] = Array.isArray(obj)
+    ? obj.filter((v) => !isFunction(v))
+    : Object.fromEntries(Object.entries(source).filter(([, v]) => !isFunction(v)));
+  for (const [k, child] of Object.entries(nodes)) {
+    if (isFunction(source[k])) continue;
+    const converted = walk(source[k], convert, child);
+    if (converted !== undefined) (out as Doc)[k] = converted;
+  }
+  return out;
+}
+
+const trees = new Map<string, { input: KeyNodes; output: KeyNodes }>();
+function treesOf(name: Light) {
+  let tree = trees.get(name);
+  if (!tree) {
+    const command = new COMMANDS[name]({} as never) as unknown as {
+      inputKeyNodes: KeyNodes;
+      outputKeyNodes: KeyNodes;
+    };
+    tree = { input: command.inputKeyNodes, output: command.outputKeyNodes };
+    trees.set(name, tree);
+  }
+  return tree;
+}
+
+export interface Codec {
   /** The document client's input as DynamoDB takes it. */
   readonly input: (input: Doc, options: MarshallOptions) => Doc;
   /** DynamoDB's output as the document client returns it. */
   readonly output: (output: Doc, options: UnmarshallOptions) => Doc;
 }
 
-/** Parameters only the SDK path converts (legacy conditions, item collection metrics). */
-const UNSUPPORTED = [
-  'Expected',
-  'AttributeUpdates',
-  'KeyConditions',
-  'QueryFilter',
-  'ConditionalOperator',
-  'ReturnItemCollectionMetrics',
-];
-
-/**
- * A map of plain values as AttributeValues, value by value as lib-dynamodb converts a map it knows
- * (`ALL_VALUES`): functions and undefined values are left out, each value is marshalled on its own.
- */
-function marshallMap(map: Doc, options: MarshallOptions): Doc {
-  const out: Doc = {};
-  const each = { ...options, convertTopLevelContainer: true };
-  for (const [key, value] of Object.entries(map)) {
-    if (value === undefined || typeof value === 'function') continue;
-    out[key] = toWire(value, each);
-  }
-  return out;
-}
-
-/** `fields` of `doc` marshalled (the ones present); the rest unchanged. */
-function marshallFields(doc: Doc, fields: readonly string[], options: MarshallOptions): Doc {
-  const out = { ...doc };
-  for (const field of fields) {
-    if (doc[field] !== undefined) out[field] = marshallMap(doc[field] as Doc, options);
-  }
-  return out;
-}
-
-/** `fields` of `doc` unmarshalled (the ones present); the rest unchanged. */
-function unmarshallFields(doc: Doc, fields: readonly string[], options: UnmarshallOptions): Doc {
-  const out = { ...doc };
-  for (const field of fields) {
-    if (doc[field] !== undefined) out[field] = fromWire(doc[field] as Wire, options);
-  }
-  return out;
-}
-
-const mapValues = (doc: unknown, f: (value: never) => unknown): Doc | undefined =>
-  doc === undefined
-    ? undefined
-    : Object.fromEntries(Object.entries(doc as Doc).map(([k, v]) => [k, f(v as never)]));
-
-const withField = (doc: Doc, field: string, value: unknown): Doc =>
-  value === undefined ? doc : { ...doc, [field]: value };
-
-/** A single-item command: `inFields` marshalled, `outFields` unmarshalled. */
-const single = (inFields: readonly string[], outFields: readonly string[]): Codec => ({
-  input: (input, options) => marshallFields(input, inFields, options),
-  output: (output, options) => unmarshallFields(output, outFields, options),
-});
-
-type WriteRequest = { PutRequest?: { Item: Doc }; DeleteRequest?: { Key: Doc } };
-const writeRequests = (convert: (doc: Doc) => Doc) => (requests: WriteRequest[]) =>
-  requests.map((r) => ({
-    ...(r.PutRequest ? { PutRequest: { ...r.PutRequest, Item: convert(r.PutRequest.Item) } } : {}),
-    ...(r.DeleteRequest ? { DeleteRequest: { ...r.DeleteRequest, Key: convert(r.DeleteRequest.Key) } } : {}),
-  }));
-
-const TRANSACT_FIELDS = {
-  Put: ['Item', 'ExpressionAttributeValues'],
-  Update: ['Key', 'ExpressionAttributeValues'],
-  Delete: ['Key', 'ExpressionAttributeValues'],
-  ConditionCheck: ['Key', 'ExpressionAttributeValues'],
-} as const;
-
-const CODECS: Record<string, Codec> = {
-  GetItemCommand: single(['Key'], ['Item']),
-  PutItemCommand: single(['Item', 'ExpressionAttributeValues'], ['Attributes']),
-  UpdateItemCommand: single(['Key', 'ExpressionAttributeValues'], ['Attributes']),
-  DeleteItemCommand: single(['Key', 'ExpressionAttributeValues'], ['Attributes']),
-  QueryCommand: {
-    input: (input, options) =>
-      marshallFields(input, ['ExpressionAttributeValues', 'ExclusiveStartKey'], options),
-    output: (output, options) =>
-      withField(
-        unmarshallFields(output, ['LastEvaluatedKey'], options),
-        'Items',
-        (output.Items as Wire[] | undefined)?.map((item) => fromWire(item, options)),
-      ),
-  },
-  BatchGetItemCommand: {
-    input: (input, options) =>
-      withField(
-        input,
-        'RequestItems',
-        mapValues(input.RequestItems, (t: { Keys: Doc[] }) => ({
-          ...t,
-          Keys: t.Keys.map((k) => marshallMap(k, options)),
-        })),
-      ),
-    output: (output, options) =>
-      withField(
-        withField(
-          output,
-          'Responses',
-          mapValues(output.Responses, (items: Wire[]) => items.map((i) => fromWire(i, options))),
-        ),
-        'UnprocessedKeys',
-        mapValues(output.UnprocessedKeys, (t: { Keys: Wire[] }) => ({
-          ...t,
-          Keys: t.Keys.map((k) => fromWire(k, options)),
-        })),
-      ),
-  },
-  BatchWriteItemCommand: {
-    input: (input, options) =>
-      withField(
-        input,
-        'RequestItems',
-        mapValues(
-          input.RequestItems,
-          writeRequests((d) => marshallMap(d, options)),
-        ),
-      ),
-    output: (output, options) =>
-      withField(
-        output,
-        'UnprocessedItems',
-        mapValues(
-          output.UnprocessedItems,
-          writeRequests((d) => fromWire(d as Wire, options)),
-        ),
-      ),
-  },
-  TransactWriteItemsCommand: {
-    // The SDK fills the idempotency token in when the caller did not: a retry of a transaction that
-    // was applied but not answered is then answered as applied, not applied twice (or refused by its
-    // own conditions). The body is built once, so every attempt carries the same token.
-    input: (input, options) =>
-      withField(
-        { ...input, ClientRequestToken: input.ClientRequestToken ?? randomUUID() },
-        'TransactItems',
-        (input.TransactItems as Doc[] | undefined)?.map((action) =>
-          Object.fromEntries(
-            Object.entries(action).map(([kind, body]) => {
-              const fields = TRANSACT_FIELDS[kind as keyof typeof TRANSACT_FIELDS];
-              return [kind, fields && body ? marshallFields(body as Doc, fields, options) : body];
-            }),
-          ),
-        ),
-      ),
-    output: (output) => output,
-  },
-};
-
 /** The codec of a command the light path takes, or undefined (the SDK's path). */
-export function codecOf(commandName: string | undefined, input: Doc): Codec | undefined {
-  const codec = commandName ? CODECS[commandName] : undefined;
-  if (!codec || UNSUPPORTED.some((p) => input[p] !== undefined)) return undefined;
-  return codec;
+export function codecOf(commandName: string | undefined): Codec | undefined {
+  if (!commandName || !(commandName in COMMANDS)) return undefined;
+  const tree = treesOf(commandName as Light);
+  return {
+    input: (input, options) => {
+      const each = { ...options, convertTopLevelContainer: true };
+      const wire = walk(input, (v) => toWire(v, each), tree.input) as Doc;
+      return commandName === 'TransactWriteItemsCommand'
+        ? { ...wire, ClientRequestToken: wire.ClientRequestToken ?? randomUUID() }
+        : wire;
+    },
+    output: (output, options) => {
+      const each = { ...options, convertWithoutMapWrapper: true };
+      return walk(output, (v) => fromWire(v, each), tree.output) as Doc;
+    },
+  };
 }
 
 /** DynamoDB's operation name for the `X-Amz-Target` header: `PutItemCommand` → `PutItem`. */
 export const operationOf = (commandName: string): string => commandName.replace(/Command$/, '');
 
-const base64 = (bytes: ArrayBufferView | ArrayBuffer): string =>
-  (ArrayBuffer.isView(bytes)
-    ? Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)
-    : Buffer.from(bytes)
-  ).toString('base64');
-
 /** JSON of a marshalled input: binary values as base64, as DynamoDB's JSON protocol sends them. */
 export function toJson(wire: Doc): string {
   return JSON.stringify(wire, function (this: Doc, key: string, value: unknown) {
     const raw = this[key];
-    return ArrayBuffer.isView(raw) || raw instanceof ArrayBuffer ? base64(raw) : value;
+    if (raw instanceof ArrayBuffer) return Buffer.from(raw).toString('base64');
+    return ArrayBuffer.isView(raw)
+      ? Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength).toString('base64')
+      : value;
   });
 }
 
 /** An AttributeValue of `B` or `BS`: the only JSON object with that one key and a string (array) value. */
 function reviveBinary(this: Doc, key: string, value: unknown): unknown {
-  if (key !== 'B' && key !== 'BS') return value;
-  if (Object.keys(this).length !== 1) return value;
-  if (key === 'B' && typeof value === 'string') return new Uint8Array(Buffer.from(value, 'base64'));
-  if (key === 'BS' && Array.isArray(value) && value.every((v) => typeof v === 'string'))
-    return value.map((v: string) => new Uint8Array(Buffer.from(v, 'base64')));
-  return value;
+  if ((key !== 'B' && key !== 'BS') || Object.keys(this).length !== 1) return value;
+  const bytes = (v: unknown) => (typeof v === 'string' ? new Uint8Array(Buffer.from(v, 'base64')) : v);
+  return key === 'B' ? bytes(value) : Array.isArray(value) ? value.map(bytes) : value;
 }
 
 /** DynamoDB's JSON answer; binary values (base64 on the wire) become Uint8Array, as the SDK's. */

@@ -245,7 +245,7 @@ function errorOf(
   return Object.assign(error, members);
 }
 
-/** The document client's conversions, without the flags its commands set on the shared options. */
+/** The document client's conversions (the codec sets the flags lib-dynamodb sets for each value). */
 function translation(config: Config): { marshall: MarshallOptions; unmarshall: UnmarshallOptions } {
   const translate = (
     config as {
@@ -253,8 +253,8 @@ function translation(config: Config): { marshall: MarshallOptions; unmarshall: U
     }
   ).translateConfig;
   return {
-    marshall: { ...translate?.marshallOptions, convertTopLevelContainer: false },
-    unmarshall: { ...translate?.unmarshallOptions, convertWithoutMapWrapper: false },
+    marshall: { ...translate?.marshallOptions },
+    unmarshall: { ...translate?.unmarshallOptions },
   };
 }
 
@@ -270,7 +270,7 @@ export function lightDynamo<C extends DynamoDBDocumentClient>(client: C): C {
   client.middlewareStack.add(
     ((next: (args: unknown) => Promise<unknown>, context: Context) =>
       async (args: { input: Record<string, unknown> }) => {
-        const codec = light ? codecOf(context.commandName, args.input) : undefined;
+        const codec = light ? codecOf(context.commandName) : undefined;
         if (!light || !codec || !context.commandName) return next(args);
         options ??= translation(client.config);
         const body = toJson(codec.input(args.input, options.marshall));

@@ -273,7 +273,7 @@ describe('light DynamoDB data commands', () => {
     expect(stored.Item).toEqual({ pk: 'L#7', sk: 'a', kept: 1 });
   });
 
-  it('bad input fails like the SDK (validation), and legacy parameters take the SDK path', async () => {
+  it('bad input fails like the SDK (validation); legacy parameters are converted as the SDK converts them', async () => {
     await both((p) => new GetCommand({ TableName, Key: { pk: `${p}only the hash key` } }));
     await both(() => new GetCommand({ TableName: 'no-such-table-here', Key: { pk: 'a', sk: 'b' } }));
     await both((p) => new PutCommand({ TableName, Item: { pk: `${p}#6`, sk: 'a', bad: new Set() } }));
@@ -281,13 +281,24 @@ describe('light DynamoDB data commands', () => {
       (p) => new PutCommand({ TableName, Item: { pk: `${p}#6`, sk: 'a', big: 'x'.repeat(400 * 1024) } }),
     );
     sdkCalls.length = 0;
+    // Legacy parameters are converted where lib-dynamodb converts them.
     await both(
       (p) =>
         new QueryCommand({
           TableName,
           KeyConditions: { pk: { ComparisonOperator: 'EQ', AttributeValueList: [`${p}#2`] } },
+          QueryFilter: { n: { ComparisonOperator: 'GT', AttributeValueList: [1] } },
         }),
     );
-    expect(sdkCalls).toEqual(['QueryCommand']);
+    await both(
+      (p) =>
+        new PutCommand({
+          TableName,
+          Item: { pk: `${p}#8`, sk: 'a', n: 1 },
+          Expected: { pk: { Exists: false } },
+          ReturnItemCollectionMetrics: 'SIZE',
+        }),
+    );
+    expect(sdkCalls).toEqual([]);
   });
 });
