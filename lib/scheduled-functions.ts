@@ -11,16 +11,9 @@
  */
 import { ACTION_ROUTES, type MediaAction, type TableAction } from './routes.ts';
 
-/** The environment variable carrying the due queue's URL. */
-export const SCHEDULED_QUEUE_URL_ENV = 'SCHEDULED_QUEUE_URL';
-/**
- * The sweep horizon in seconds: a sweep enqueues what is due before now + horizon, and
- * `scheduleMessage` enqueues at once what is due sooner. It must exceed the longest gap between two
- * sweeps (EventBridge fires a per-minute rule somewhere within its minute: up to 119 s) and stay
- * under SQS's 900-second timer limit.
- */
-export const SCHEDULED_HORIZON_ENV = 'SCHEDULED_HORIZON_SECONDS';
-export const DEFAULT_HORIZON_SECONDS = 120;
+// The environment the handlers read (in its own module: a handler's bundle does not carry the route
+// table through this file).
+export { DEFAULT_HORIZON_SECONDS, SCHEDULED_HORIZON_ENV, SCHEDULED_QUEUE_URL_ENV } from './scheduled-env.ts';
 
 /**
  * The due queue's name locally (local/scheduler.ts); scripts/check-iam.ts knows the synthesized

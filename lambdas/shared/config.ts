@@ -8,7 +8,7 @@ import {
   DEFAULT_HORIZON_SECONDS,
   SCHEDULED_HORIZON_ENV,
   SCHEDULED_QUEUE_URL_ENV,
-} from '../../lib/scheduled-functions.ts';
+} from '../../lib/scheduled-env.ts';
 import { MANAGEMENT_ENDPOINT_ENV, TABLE_NAME_ENV } from '../../lib/table.ts';
 import { FANOUT_QUEUE_URL_ENV, RETENTION_QUEUE_URL_ENV } from '../../lib/workers.ts';
 
