@@ -49,6 +49,14 @@ export const LAMBDA_CREDENTIALS_ALIAS: Readonly<Record<string, string>> = {
   ),
 };
 
+/**
+ * The DynamoDB client's endpoint-discovery cache, which this project never uses, without mnemonist's
+ * LRU cache: about 7.5 KB less per handler that uses DynamoDB (lambdas/shared/endpoint-cache.ts).
+ */
+export const LAMBDA_ENDPOINT_CACHE_ALIAS: Readonly<Record<string, string>> = {
+  '@aws-sdk/endpoint-cache': resolve(import.meta.dirname, '..', 'lambdas', 'shared', 'endpoint-cache.ts'),
+};
+
 export const BUNDLE: BundleSettings = {
   target: 'node24',
   format: 'esm',
@@ -58,7 +66,7 @@ export const BUNDLE: BundleSettings = {
   sourcesContent: false,
   banner: ESM_REQUIRE_BANNER,
   externalModules: [],
-  aliases: LAMBDA_CREDENTIALS_ALIAS,
+  aliases: { ...LAMBDA_CREDENTIALS_ALIAS, ...LAMBDA_ENDPOINT_CACHE_ALIAS },
 };
 
 /** The bundle file name CDK writes for an ESM function. */

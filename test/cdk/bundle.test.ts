@@ -68,6 +68,7 @@ describe('bundling options', { timeout: 180_000 }, () => {
           PROJECT_ROOT,
           'lambdas/shared/lambda-credentials.ts',
         ),
+        '--alias:@aws-sdk/endpoint-cache': resolve(PROJECT_ROOT, 'lambdas/shared/endpoint-cache.ts'),
       },
       bundleAwsSDK: true,
       forceDockerBundling: false,
@@ -89,6 +90,7 @@ describe('bundling options', { timeout: 180_000 }, () => {
       external: [],
       alias: {
         '@aws-sdk/credential-provider-node': resolve(PROJECT_ROOT, 'lambdas/shared/lambda-credentials.ts'),
+        '@aws-sdk/endpoint-cache': resolve(PROJECT_ROOT, 'lambdas/shared/endpoint-cache.ts'),
       },
     });
   });
@@ -104,6 +106,9 @@ describe('a real bundle', { timeout: 180_000 }, () => {
     expect(runtimeImports.length).toBeGreaterThan(0);
     const code = readFileSync(file, 'utf8');
     expect(code).toContain('DynamoDB');
+    // The endpoint cache is the stand-in (lambdas/shared/endpoint-cache.ts), not mnemonist's LRU cache.
+    expect(code).toContain('endpoint cache: capacity should be positive number.');
+    expect(code).not.toContain('mnemonist');
     expect(code.startsWith(ESM_REQUIRE_BANNER)).toBe(true);
     expect(statSync(`${file}.map`).size).toBeGreaterThan(0);
     const out = runNode(
@@ -134,6 +139,13 @@ describe('a real bundle', { timeout: 180_000 }, () => {
       sessionToken: 'session',
     });
     expect(JSON.parse(runNode(file, script)).error).toMatch(/No AWS credentials in the environment/);
+    // The endpoint cache the client builds is the stand-in, and it works.
+    expect(code).not.toContain('mnemonist');
+    const cache = runNode(
+      file,
+      'const m = await import(process.env.BUNDLE_URL); process.stdout.write(String(m.endpointCacheWorks()));',
+    );
+    expect(cache).toBe('true');
   });
 
   it('ping: the bundled handler answers a frame', async () => {
