@@ -54,7 +54,7 @@ function walk(obj: unknown, convert: Convert, nodes: KeyNodes | undefined): unkn
   const keys = Object.keys(nodes);
   if (keys.length === 1 && keys[0] === '*') {
     const out: Doc | unknown[] = Array.isArray(obj) ? [] : {};
-    for (const [k, v] of Object.entries(obj as Doc)) {
+    for (const [k, v] of Object.entries((obj ?? {}) as Doc)) {
       if (!isFunction(v)) (out as Doc)[k] = walk(v, convert, nodes['*']);
     }
     return out;
@@ -107,14 +107,14 @@ export function codecOf(commandName: string | undefined): Codec | undefined {
   const tree = treesOf(commandName as Light);
   return {
     input: (input, options) => {
-      const each = { ...options, convertTopLevelContainer: true };
+      const each = { ...options, convertTopLevelContainer: options.convertTopLevelContainer ?? true };
       const wire = walk(input, (v) => toWire(v, each), tree.input) as Doc;
       return commandName === 'TransactWriteItemsCommand'
         ? { ...wire, ClientRequestToken: wire.ClientRequestToken ?? randomUUID() }
         : wire;
     },
     output: (output, options) => {
-      const each = { ...options, convertWithoutMapWrapper: true };
+      const each = { ...options, convertWithoutMapWrapper: options.convertWithoutMapWrapper ?? true };
       return walk(output, (v) => fromWire(v, each), tree.output) as Doc;
     },
   };

@@ -1,21 +1,24 @@
 /**
- * DynamoDB's data commands without the SDK's per-call work. A send makes 5–6 DynamoDB calls, and the
- * document client spends about 0.9–1.3 ms of CPU on each (its middleware chain, endpoint rules,
- * schema serde, retry bookkeeping) against about 0.4–0.5 ms for one SigV4-signed JSON request on a
- * keep-alive socket (measured on the 2-core development machine; docs/performance.md). On Lambda that
+ * DynamoDB's data commands without most of the SDK's per-call work. A send makes 5–6 DynamoDB calls,
+ * and the document client spends about 1.2–1.4 ms of CPU on each (its middleware, endpoint rules,
+ * schema serde, retry bookkeeping) against about 0.6–0.8 ms on this path: one SigV4-signed JSON
+ * request on a keep-alive socket (`bench/dynamo-transport.ts` on the 2-core development machine;
+ * docs/performance.md). On Lambda that
  * CPU is billed duration, and at 256 MB a function gets about a seventh of a core, so it is also
  * latency; locally it is the send path's latency too.
  *
- * `lightDynamo(client)` adds one middleware to the document client's stack, last in its `initialize`
- * step, so every other `initialize` middleware (the IAM call recorder, the bench's meter) still sees
- * the call. For the data commands it knows (`light-dynamo-codec.ts`) it marshalls the input as the
+ * `lightDynamo(client)` adds one middleware to the document client's stack, at low priority in its
+ * `initialize` step, so the `initialize` middlewares of normal or high priority (the IAM call
+ * recorder, the bench's meter, the tests' hooks) still see the call. For the data commands it knows (`light-dynamo-codec.ts`) it marshalls the input as the
  * document client does, signs the request as the SDK does (`SignatureV4`, service `dynamodb`, the
  * client's own region, credentials and SHA-256), sends it itself and unmarshalls the answer. Errors
  * take the SDK's shape (`name` from `__type`, `$fault`, `$metadata`, the error's members such as a
  * condition failure's `Item` or a cancelled transaction's `CancellationReasons`, as raw as the SDK
  * leaves them); retries use the client's own retry strategy and the SDK's error classification
- * (throttling, transient, server errors; network errors), and the call's `abortSignal` ends the
- * request and its retries, as in the SDK.
+ * (throttling, transient, server errors; network errors), the call's `abortSignal` ends the request
+ * and its retries, and the server's clock corrects the client's as the SDK's signer does
+ * (`light-dynamo-errors.ts`). The stack is still resolved on every call; serde, endpoint rules,
+ * signing middleware and the HTTP handler are what it skips.
  *
  * The endpoint is the one the SDK itself resolved: the client's first call goes through the SDK, and
  * its request's protocol, host and path are kept (whatever the endpoint rules chose: region, FIPS,
@@ -30,11 +33,9 @@
  */
 import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
-import { DynamoDBServiceException } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { isServerError, isThrottlingError, isTransientError } from '@smithy/core/retry';
 import { SignatureV4 } from '@smithy/signature-v4';
-import type { RetryErrorInfo, RetryStrategyV2, RetryToken, SdkError } from '@smithy/types';
+import type { RetryStrategyV2, RetryToken, SdkError } from '@smithy/types';
 import {
   codecOf,
   fromJson,
@@ -43,6 +44,16 @@ import {
   toJson,
   type UnmarshallOptions,
 } from './light-dynamo-codec.ts';
+import {
+  abortError,
+  asSdkNetworkError,
+  type ClockConfig,
+  correctClock,
+  errorOf,
+  race,
+  retryInfo,
+  signingDate,
+} from './light-dynamo-errors.ts';
 
 /** Where the SDK sent the client's first data call. */
 interface Endpoint {
@@ -54,37 +65,6 @@ interface Endpoint {
 
 type Config = DynamoDBDocumentClient['config'];
 type Output = Record<string, unknown> & { $metadata: Record<string, unknown> };
-
-const abortError = (cause?: unknown) =>
-  Object.assign(new Error('Request aborted'), { name: 'AbortError', ...(cause ? { cause } : {}) });
-
-/** `promise`, or an AbortError as soon as `signal` fires (as the SDK's retry loop races its waits). */
-function race<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
-  if (!signal) return promise;
-  if (signal.aborted) return Promise.reject(abortError());
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(abortError());
-    signal.addEventListener('abort', onAbort, { once: true });
-    promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
-  });
-}
-
-/** Socket errors the SDK's HTTP handler reports as `TimeoutError` (the request may have landed). */
-const TIMEOUT_CODES = ['ECONNRESET', 'EPIPE', 'ETIMEDOUT'];
-const asSdkNetworkError = (error: unknown): unknown => {
-  const code = (error as { code?: unknown } | null)?.code;
-  return typeof code === 'string' && TIMEOUT_CODES.includes(code)
-    ? Object.assign(error as Error, { name: 'TimeoutError' })
-    : error;
-};
-
-/** The SDK's retry classification (`retryMiddleware`): which kind of failure an error is. */
-function retryInfo(error: SdkError): RetryErrorInfo {
-  if (isThrottlingError(error)) return { errorType: 'THROTTLING' };
-  if (isTransientError(error)) return { errorType: 'TRANSIENT' };
-  if (isServerError(error)) return { errorType: 'SERVER_ERROR' };
-  return { errorType: 'CLIENT_ERROR' };
-}
 
 class LightDynamo {
   readonly #agent: HttpAgent | HttpsAgent;
@@ -99,6 +79,11 @@ class LightDynamo {
       endpoint.protocol === 'http:'
         ? new HttpAgent({ keepAlive: true })
         : new HttpsAgent({ keepAlive: true });
+  }
+
+  /** Closes the keep-alive sockets. */
+  destroy(): void {
+    this.#agent.destroy();
   }
 
   /** One call with the SDK's retries: DynamoDB's JSON answer, or the SDK-shaped error. */
@@ -152,21 +137,24 @@ class LightDynamo {
     });
     const { endpoint } = this;
     const host = endpoint.port ? `${endpoint.hostname}:${endpoint.port}` : endpoint.hostname;
-    return this.#signer.sign({
-      method: 'POST',
-      protocol: endpoint.protocol,
-      hostname: endpoint.hostname,
-      ...(endpoint.port ? { port: endpoint.port } : {}),
-      path: endpoint.path,
-      query: {},
-      headers: {
-        host,
-        'content-type': 'application/x-amz-json-1.0',
-        'x-amz-target': `DynamoDB_20120810.${operation}`,
-        'content-length': String(Buffer.byteLength(body)),
+    return this.#signer.sign(
+      {
+        method: 'POST',
+        protocol: endpoint.protocol,
+        hostname: endpoint.hostname,
+        ...(endpoint.port ? { port: endpoint.port } : {}),
+        path: endpoint.path,
+        query: {},
+        headers: {
+          host,
+          'content-type': 'application/x-amz-json-1.0',
+          'x-amz-target': `DynamoDB_20120810.${operation}`,
+          'content-length': String(Buffer.byteLength(body)),
+        },
+        body,
       },
-      body,
-    });
+      { signingDate: signingDate(this.config as ClockConfig) },
+    );
   }
 
   async #attempt(operation: string, body: string, signal: AbortSignal | undefined): Promise<Output> {
@@ -201,12 +189,16 @@ class LightDynamo {
       throw asSdkNetworkError(error);
     }
     const status = response.statusCode ?? 0;
-    const $metadata = {
+    const $metadata: Record<string, unknown> = {
       httpStatusCode: status,
       requestId: response.headers['x-amzn-requestid'] as string | undefined,
       extendedRequestId: undefined,
       cfId: undefined,
     };
+    // As the SDK's signer: the server's clock corrects the client's (a skewed request is retried).
+    if (correctClock(this.config as ClockConfig, response.headers.date) && status >= 300) {
+      $metadata.clockSkewCorrected = true;
+    }
     let data: Record<string, unknown>;
     try {
       data = fromJson(Buffer.concat(chunks).toString('utf8'));
@@ -218,31 +210,6 @@ class LightDynamo {
     if (status >= 200 && status < 300) return { ...data, $metadata };
     throw errorOf(data, status, response.headers['x-amzn-errortype'], $metadata);
   }
-}
-
-/** The SDK's error for a DynamoDB error answer: its type, message, fault and members. */
-function errorOf(
-  data: Record<string, unknown>,
-  status: number,
-  header: string | string[] | undefined,
-  $metadata: Record<string, unknown>,
-): Error {
-  const { __type, message, Message, ...members } = data as {
-    __type?: string;
-    message?: string;
-    Message?: string;
-  };
-  const type =
-    (typeof __type === 'string' ? __type : undefined) ?? (typeof header === 'string' ? header : '');
-  const name =
-    type.split('#').pop()?.split(':')[0] || (status >= 500 ? 'InternalServerError' : 'UnknownError');
-  const error = new DynamoDBServiceException({
-    name,
-    $fault: status >= 500 ? 'server' : 'client',
-    $metadata,
-    message: message ?? Message ?? name,
-  });
-  return Object.assign(error, members);
 }
 
 /** The document client's conversions (the codec sets the flags lib-dynamodb sets for each value). */
@@ -300,5 +267,11 @@ export function lightDynamo<C extends DynamoDBDocumentClient>(client: C): C {
       }) as never,
     { step: 'build', priority: 'low', name: 'lightDynamoEndpoint' },
   );
+  // The document client's destroy() leaves its base client alone; the light path's sockets close.
+  const destroy = client.destroy.bind(client);
+  client.destroy = () => {
+    light?.destroy();
+    destroy();
+  };
   return client;
 }

@@ -236,6 +236,28 @@ describe('light DynamoDB requests', () => {
     expect(isAborted(error)).toBe(true);
   });
 
+  it('corrects a skewed clock from the server’s date, as the SDK’s signer does, and retries', async () => {
+    const light = await lightClient();
+    const ahead = new Date(Date.now() + 3_600_000).toUTCString();
+    answers = [
+      (res) =>
+        res.writeHead(400, { ...JSON_TYPE, date: ahead }).end(
+          JSON.stringify({
+            __type: 'InvalidSignatureException',
+            message: 'Signature expired: 20261202T000000Z',
+          }),
+        ),
+      ok({}),
+    ];
+    await light.send(put());
+    const [first, retry] = received.map((r) => String(r.headers['x-amz-date']));
+    const parse = (d: string | undefined) =>
+      Date.parse(String(d).replace(/^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/, '$1-$2-$3T$4:$5:$6Z'));
+    expect(received).toHaveLength(2);
+    expect(parse(retry) - parse(first)).toBeGreaterThan(3_500_000);
+    expect(verifySigV4(received[1] as ReceivedRequest, identity)).toBe(true);
+  });
+
   it('keeps the rest of the stack: initialize middleware sees every call, other commands use the SDK', async () => {
     const light = await lightClient();
     const seen: string[] = [];
