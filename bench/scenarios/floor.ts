@@ -12,7 +12,7 @@
  * The write takes the product's own DynamoDB transport (the light data commands of
  * `lambdas/data/light-dynamo.ts`, about half the SDK's CPU per call): a floor written through the
  * SDK's full path would include per-call work the product no longer does, and flatter every ratio.
- * Runs before 2026-12-02 15:30 wrote it through the SDK.
+ * Runs before 2026-12-02 15:19 wrote it through the SDK.
  */
 import { randomBytes } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';

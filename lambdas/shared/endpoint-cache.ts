@@ -2,7 +2,7 @@
  * Stands in for `@aws-sdk/endpoint-cache` in the deployed bundles only (lib/bundling.ts aliases it
  * here; tests and `npm run dev` use the real package). The DynamoDB client builds an endpoint cache
  * for endpoint discovery, which this project never turns on; the package keeps it in mnemonist's LRU
- * cache, which with its helpers is about 7.5 KB of every handler that uses DynamoDB. This is the same
+ * cache, which with its helpers is about 7.3 KB of every handler that uses DynamoDB. This is the same
  * class (same methods, same expiry and least-recently-used eviction) on a `Map`, which keeps its keys
  * in insertion order: `test/unit/endpoint-cache.test.ts` runs both side by side.
  */
