@@ -6,8 +6,9 @@
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { type ChatRecord, ChatStore, type MemberRecord } from '../../lambdas/data/store.ts';
-import { newChatId, newMessageId } from '../../lambdas/domain/ids.ts';
+import { ChatStore } from '../../lambdas/data/store.ts';
+import { member, newChat } from '../../lambdas/domain/create-chat.ts';
+import { newMessageId } from '../../lambdas/domain/ids.ts';
 import type { BenchClient, Frame } from '../client.ts';
 import { connectAll } from '../client.ts';
 import { messageText } from '../load.ts';
@@ -132,35 +133,13 @@ export async function seed(
   const worker = async () => {
     while (next < count) {
       const i = next++;
-      const now = new Date().toISOString();
       const [a, b] = [user(i), user(i + 1)];
-      const chat: ChatRecord = {
-        chatId: newChatId(),
-        kind: 'direct',
-        name: null,
-        ownerId: a,
-        lastSeq: 0,
-        memberCount: 2,
-        createdAt: now,
-        lastActivityAt: now,
-        lastVer: 1,
-        memberVer: 1,
-        lastAllocAt: 0,
-        minSyncVer: 0,
-        sentSeq: {},
-      };
-      const member = (userId: string, peerId: string, role: 'owner' | 'member'): MemberRecord => ({
-        chatId: chat.chatId,
-        userId,
-        role,
-        lastReadSeq: 0,
-        lastDeliveredSeq: 0,
-        joinedAt: now,
-        kind: 'direct',
-        peerId,
-      });
+      // A direct chat as createChat stores it (lambdas/domain/create-chat.ts).
+      const chat = newChat(new Date(), 'direct', null, a, 2);
+      const now = chat.createdAt;
+      const members = [member(chat, a, 'owner', b), member(chat, b, 'member', a)];
       await store.profiles.touch(a, `Seed ${i}`, now);
-      await store.chats.create(chat, [member(a, b, 'owner'), member(b, a, 'member')]);
+      await store.chats.create(chat, members);
       // The send path's writes: the clientMessageId claim, the allocation, the message.
       const clientMessageId = `s${i}`;
       const sentAt = Date.now();

@@ -80,18 +80,13 @@ function walk(obj: unknown, convert: Convert, nodes: KeyNodes | undefined): unkn
   return out;
 }
 
-const trees = new Map<string, { input: KeyNodes; output: KeyNodes }>();
+/** lib-dynamodb's field trees of a command (read from an instance of its document command). */
 function treesOf(name: Light) {
-  let tree = trees.get(name);
-  if (!tree) {
-    const command = new COMMANDS[name]({} as never) as unknown as {
-      inputKeyNodes: KeyNodes;
-      outputKeyNodes: KeyNodes;
-    };
-    tree = { input: command.inputKeyNodes, output: command.outputKeyNodes };
-    trees.set(name, tree);
-  }
-  return tree;
+  const command = new COMMANDS[name]({} as never) as unknown as {
+    inputKeyNodes: KeyNodes;
+    outputKeyNodes: KeyNodes;
+  };
+  return { input: command.inputKeyNodes, output: command.outputKeyNodes };
 }
 
 export interface Codec {
@@ -104,7 +99,18 @@ export interface Codec {
 /** The codec of a command the light path takes, or undefined (the SDK's path). */
 export function codecOf(commandName: string | undefined): Codec | undefined {
   if (!commandName || !(commandName in COMMANDS)) return undefined;
-  const tree = treesOf(commandName as Light);
+  let codec = codecs.get(commandName);
+  if (!codec) {
+    codec = codecFor(commandName as Light);
+    codecs.set(commandName, codec);
+  }
+  return codec;
+}
+
+/** Built once per command (a container's first call of it). */
+const codecs = new Map<string, Codec>();
+function codecFor(commandName: Light): Codec {
+  const tree = treesOf(commandName);
   return {
     input: (input, options) => {
       const each = { ...options, convertTopLevelContainer: options.convertTopLevelContainer ?? true };

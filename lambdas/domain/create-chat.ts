@@ -38,14 +38,14 @@ export function member(chat: ChatRecord, userId: string, role: Role, peerId?: st
  * A new chat. Its creation is version 1, also its members' version (so `sync` from 0 returns the
  * members); a direct chat carries each member's newest own message (`sentSeq`) for read cursors.
  */
-function newChat(
-  deps: Deps,
+export function newChat(
+  at: Date,
   kind: ChatKind,
   name: string | null,
   ownerId: string,
   count: number,
 ): ChatRecord {
-  const now = deps.now().toISOString();
+  const now = at.toISOString();
   return {
     chatId: newChatId(),
     kind,
@@ -84,7 +84,7 @@ async function createGroup(
 ): Promise<ChatView> {
   await refuseBlockedInvite(deps, ownerId, others);
   await refuseOverChatCap(deps, ownerId, [ownerId, ...others]);
-  const chat = newChat(deps, 'group', name, ownerId, others.length + 1);
+  const chat = newChat(deps.now(), 'group', name, ownerId, others.length + 1);
   const members = [member(chat, ownerId, 'owner'), ...others.map((id) => member(chat, id, 'member'))];
   await deps.store.chats.create(chat, members);
   const view = chatView(chat, members);
@@ -122,7 +122,7 @@ async function createDirectChat(
     if (blocks.bBlocksA) throw blockedDirect();
     const blockedSenders = blockedSendersOf(blocks);
     const chat: ChatRecord = {
-      ...newChat(deps, 'direct', null, caller.userId, 2),
+      ...newChat(deps.now(), 'direct', null, caller.userId, 2),
       blocksMirrored: true,
       ...(blockedSenders ? { blockedSenders } : {}),
     };

@@ -7,6 +7,14 @@
 import { createHash, createHmac } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 
+/** A test identity for the signers (the AWS documentation's example key, with a session token). */
+export const TEST_CREDENTIALS = {
+  accessKeyId: 'AKIDEXAMPLE',
+  secretAccessKey: 'wJalrXUtnFEMI/K7MDENG',
+  sessionToken: 'tok/en+=',
+} as const;
+export const TEST_REGION = 'eu-west-1';
+
 export interface ReceivedRequest {
   readonly method: string;
   readonly url: string;

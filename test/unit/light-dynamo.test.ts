@@ -6,8 +6,7 @@
  * its retries; the rest of the client's middleware still sees every call. Its answers are compared
  * with the SDK's against DynamoDB Local in test/e2e/light-dynamo.test.ts.
  */
-import { createServer, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { ServerResponse } from 'node:http';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
   DynamoDBDocumentClient,
@@ -21,22 +20,17 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { lightDynamo } from '../../lambdas/data/light-dynamo.ts';
 import { isAborted } from '../../lambdas/data/table-client.ts';
 import { sleep } from '../support/client.ts';
-import { type ReceivedRequest, verifySigV4 } from '../support/sigv4.ts';
+import { type RecordingServer, startRecordingServer } from '../support/recording-server.ts';
+import { type ReceivedRequest, TEST_CREDENTIALS, TEST_REGION, verifySigV4 } from '../support/sigv4.ts';
 
-const credentials = {
-  accessKeyId: 'AKIDEXAMPLE',
-  secretAccessKey: 'wJalrXUtnFEMI/K7MDENG',
-  sessionToken: 'tok/en+=',
-};
-const region = 'eu-west-1';
+const credentials = TEST_CREDENTIALS;
+const region = TEST_REGION;
 const identity = { ...credentials, region, service: 'dynamodb' };
 const JSON_TYPE = { 'content-type': 'application/x-amz-json-1.0' };
 
-let server: Server;
+let server: RecordingServer;
 let endpoint: string;
-const received: ReceivedRequest[] = [];
-/** How the server answers, request by request (the last one repeats). */
-let answers: ((res: ServerResponse) => void)[] = [];
+let received: ReceivedRequest[];
 const ok = (body: object) => (res: ServerResponse) => res.writeHead(200, JSON_TYPE).end(JSON.stringify(body));
 const fail = (status: number, type: string) => (res: ServerResponse) =>
   res
@@ -44,25 +38,14 @@ const fail = (status: number, type: string) => (res: ServerResponse) =>
     .end(JSON.stringify({ __type: `com.amazonaws.dynamodb.v20120810#${type}`, message: `${type} here` }));
 
 beforeAll(async () => {
-  server = createServer(async (req, res) => {
-    const chunks: Buffer[] = [];
-    for await (const chunk of req) chunks.push(chunk as Buffer);
-    received.push({
-      method: req.method ?? '',
-      url: req.url ?? '',
-      headers: req.headers,
-      body: Buffer.concat(chunks),
-    });
-    const answer = answers.length > 1 ? answers.shift() : answers[0];
-    answer?.(res);
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  server = await startRecordingServer();
+  endpoint = server.url;
+  received = server.received;
 });
-afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+afterAll(() => server.close());
 beforeEach(() => {
   received.length = 0;
-  answers = [ok({})];
+  server.answer(ok({}));
 });
 
 const documentClient = () =>
@@ -125,7 +108,7 @@ describe('light DynamoDB requests', () => {
     await documentClient().send(transaction());
     const [sdk] = received.splice(0);
     const light = await lightClient();
-    answers = [fail(500, 'InternalServerError'), ok({})];
+    server.answer(fail(500, 'InternalServerError'), ok({}));
     await light.send(transaction());
     const [first, retry] = received.map((r) => JSON.parse(r.body.toString()) as Record<string, unknown>);
     const sdkBody = JSON.parse(sdk?.body.toString() ?? '{}') as Record<string, unknown>;
@@ -137,7 +120,9 @@ describe('light DynamoDB requests', () => {
 
   it('answers like the SDK: items unmarshalled, binary back to bytes, $metadata', async () => {
     const light = await lightClient();
-    answers = [ok({ Item: { pk: { S: 'C#1' }, n: { N: '3' }, bytes: { B: 'AQL/' }, tags: { SS: ['a'] } } })];
+    server.answer(
+      ok({ Item: { pk: { S: 'C#1' }, n: { N: '3' }, bytes: { B: 'AQL/' }, tags: { SS: ['a'] } } }),
+    );
     const out = await light.send(new GetCommand({ TableName: 'chat', Key: { pk: 'C#1', sk: 'x' } }));
     expect(out.Item).toEqual({ pk: 'C#1', n: 3, bytes: new Uint8Array([1, 2, 255]), tags: new Set(['a']) });
     expect(out.$metadata).toMatchObject({ httpStatusCode: 200, attempts: 1 });
@@ -145,28 +130,27 @@ describe('light DynamoDB requests', () => {
 
   it('retries 5xx answers, throttling and a dropped connection, as the SDK does', async () => {
     const light = await lightClient();
-    answers = [fail(500, 'InternalServerError'), (res) => res.socket?.destroy(), ok({})];
+    server.answer(fail(500, 'InternalServerError'), (res) => res.socket?.destroy(), ok({}));
     const out = await light.send(put());
     expect(received).toHaveLength(3);
     expect(out.$metadata.attempts).toBe(3);
     received.length = 0;
-    answers = [fail(400, 'ProvisionedThroughputExceededException'), ok({})];
+    server.answer(fail(400, 'ProvisionedThroughputExceededException'), ok({}));
     await light.send(put());
     expect(received).toHaveLength(2);
   });
 
   it('does not retry a client error, and fails with its type, message and members', async () => {
     const light = await lightClient();
-    answers = [
-      (res) =>
-        res.writeHead(400, JSON_TYPE).end(
-          JSON.stringify({
-            __type: 'com.amazonaws.dynamodb.v20120810#ConditionalCheckFailedException',
-            message: 'The conditional request failed',
-            Item: { pk: { S: 'C#1' } },
-          }),
-        ),
-    ];
+    server.answer((res) =>
+      res.writeHead(400, JSON_TYPE).end(
+        JSON.stringify({
+          __type: 'com.amazonaws.dynamodb.v20120810#ConditionalCheckFailedException',
+          message: 'The conditional request failed',
+          Item: { pk: { S: 'C#1' } },
+        }),
+      ),
+    );
     const error = await light.send(put()).catch((e: unknown) => e);
     expect(received).toHaveLength(1);
     expect(error).toMatchObject({
@@ -180,7 +164,7 @@ describe('light DynamoDB requests', () => {
 
   it('gives up after the client’s attempts, with the last error', async () => {
     const light = await lightClient();
-    answers = [fail(503, 'ServiceUnavailable')];
+    server.answer(fail(503, 'ServiceUnavailable'));
     const error = await light.send(put()).catch((e: unknown) => e);
     expect(received).toHaveLength(3);
     expect(error).toMatchObject({ name: 'ServiceUnavailable', $fault: 'server', $metadata: { attempts: 3 } });
@@ -188,7 +172,7 @@ describe('light DynamoDB requests', () => {
 
   it('an abort signal ends the call and its retries', async () => {
     const light = await lightClient();
-    answers = [() => undefined]; // never answers
+    server.answer(() => undefined); // never answers
     const started = performance.now();
     const error = await light.send(put(), { abortSignal: AbortSignal.timeout(100) }).catch((e: unknown) => e);
     expect(isAborted(error)).toBe(true);
@@ -215,7 +199,7 @@ describe('light DynamoDB requests', () => {
     );
     await light.send(new GetCommand({ TableName: 'chat', Key: { pk: 'warm', sk: 'up' } }));
     received.length = 0;
-    answers = [fail(400, 'ThrottlingException')];
+    server.answer(fail(400, 'ThrottlingException'));
     const controller = new AbortController();
     const started = performance.now();
     const call = light.send(put(), { abortSignal: controller.signal }).catch((e: unknown) => e);
@@ -229,7 +213,7 @@ describe('light DynamoDB requests', () => {
 
   it('a connection dropped on every attempt fails as the SDK’s does: a TimeoutError (it may have landed)', async () => {
     const light = await lightClient();
-    answers = [(res) => res.socket?.destroy()];
+    server.answer((res) => res.socket?.destroy());
     const error = await light.send(put()).catch((e: unknown) => e);
     expect(received).toHaveLength(3);
     expect(error).toMatchObject({ name: 'TimeoutError', code: 'ECONNRESET' });
@@ -239,7 +223,7 @@ describe('light DynamoDB requests', () => {
   it('corrects a skewed clock from the server’s date, as the SDK’s signer does, and retries', async () => {
     const light = await lightClient();
     const ahead = new Date(Date.now() + 3_600_000).toUTCString();
-    answers = [
+    server.answer(
       (res) =>
         res.writeHead(400, { ...JSON_TYPE, date: ahead }).end(
           JSON.stringify({
@@ -248,7 +232,7 @@ describe('light DynamoDB requests', () => {
           }),
         ),
       ok({}),
-    ];
+    );
     await light.send(put());
     const [first, retry] = received.map((r) => String(r.headers['x-amz-date']));
     const parse = (d: string | undefined) =>
@@ -270,7 +254,7 @@ describe('light DynamoDB requests', () => {
         }) as never;
     light.middlewareStack.add(spy(seen), { step: 'initialize', name: 'seen' });
     light.middlewareStack.add(spy(sdkPath), { step: 'finalizeRequest', name: 'sdkPath' });
-    answers = [ok({ Items: [], Count: 0, ScannedCount: 0 })];
+    server.answer(ok({ Items: [], Count: 0, ScannedCount: 0 }));
     await light.send(put());
     await light.send(new ScanCommand({ TableName: 'chat' }));
     expect(seen).toEqual(['PutItemCommand', 'ScanCommand']);

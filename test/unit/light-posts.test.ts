@@ -5,8 +5,6 @@
  * its answers fail like the SDK's (the error type, the status), and the rest of the client's
  * middleware still sees every call.
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import {
   ApiGatewayManagementApiClient,
   GetConnectionCommand,
@@ -15,44 +13,25 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isGone } from '../../lambdas/fanout/delivery.ts';
 import { lightPosts } from '../../lambdas/fanout/light-posts.ts';
-import { verifySigV4 } from '../support/sigv4.ts';
+import { type Answer, type RecordingServer, startRecordingServer } from '../support/recording-server.ts';
+import { type ReceivedRequest, TEST_CREDENTIALS, TEST_REGION, verifySigV4 } from '../support/sigv4.ts';
 
-const credentials = {
-  accessKeyId: 'AKIDEXAMPLE',
-  secretAccessKey: 'wJalrXUtnFEMI/K7MDENG',
-  sessionToken: 'tok/en+=',
-};
-const region = 'eu-west-1';
+const credentials = TEST_CREDENTIALS;
+const region = TEST_REGION;
+type Received = ReceivedRequest;
+/** The default answer: 200, no body. */
+const ok: Answer = (res) => res.writeHead(200).end();
 
-interface Received {
-  method: string;
-  url: string;
-  headers: IncomingMessage['headers'];
-  body: Buffer;
-}
-
-let server: Server;
+let server: RecordingServer;
 let endpoint: string;
-const received: Received[] = [];
-/** How the server answers the next request (default 200). */
-let answer: (res: ServerResponse) => void = (res) => res.writeHead(200).end();
+let received: Received[];
 
 beforeAll(async () => {
-  server = createServer(async (req, res) => {
-    const chunks: Buffer[] = [];
-    for await (const chunk of req) chunks.push(chunk as Buffer);
-    received.push({
-      method: req.method ?? '',
-      url: req.url ?? '',
-      headers: req.headers,
-      body: Buffer.concat(chunks),
-    });
-    answer(res);
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}/prod`;
+  server = await startRecordingServer(ok);
+  endpoint = `${server.url}/prod`;
+  received = server.received;
 });
-afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+afterAll(() => server.close());
 
 const client = (light: boolean) => {
   const c = new ApiGatewayManagementApiClient({ endpoint, region, credentials, maxAttempts: 1 });
@@ -102,25 +81,26 @@ describe('light PostToConnection', () => {
       [503, {}, 'ServiceUnavailableException'],
     ];
     for (const [status, headers, name] of cases) {
-      answer = (res) =>
-        res.writeHead(status, { 'content-type': 'application/json', ...headers }).end('{"message":"no"}');
+      server.answer((res) =>
+        res.writeHead(status, { 'content-type': 'application/json', ...headers }).end('{"message":"no"}'),
+      );
       const error = await client(true)
         .send(new PostToConnectionCommand({ ConnectionId: 'c1', Data: Buffer.from('x') }))
         .catch((e: unknown) => e);
       expect(error).toMatchObject({ name, $metadata: { httpStatusCode: status } });
       expect(isGone(error)).toBe(status === 410);
     }
-    answer = (res) => res.writeHead(200).end();
+    server.answer(ok);
   });
 
   it('a dropped connection is a network error (no status: retried by the delivery policy)', async () => {
-    answer = (res) => res.socket?.destroy();
+    server.answer((res) => res.socket?.destroy());
     const error = await client(true)
       .send(new PostToConnectionCommand({ ConnectionId: 'c1', Data: Buffer.from('x') }))
       .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(Error);
     expect((error as { $metadata?: unknown }).$metadata).toBeUndefined();
-    answer = (res) => res.writeHead(200).end();
+    server.answer(ok);
   });
 
   it('keeps the rest of the stack: initialize middleware sees the post, other commands use the SDK', async () => {
@@ -136,14 +116,15 @@ describe('light PostToConnection', () => {
     );
     received.length = 0;
     await c.send(new PostToConnectionCommand({ ConnectionId: 'c1', Data: Buffer.from('x') }));
-    answer = (res) =>
+    server.answer((res) =>
       res
         .writeHead(200, { 'content-type': 'application/json' })
         .end(
           '{"connectedAt":"2026-12-02T00:00:00.000Z","lastActiveAt":"2026-12-02T00:00:01.000Z","identity":{"sourceIp":"1.2.3.4"}}',
-        );
+        ),
+    );
     const got = await c.send(new GetConnectionCommand({ ConnectionId: 'c1' }));
-    answer = (res) => res.writeHead(200).end();
+    server.answer(ok);
     expect(seen).toEqual(['PostToConnectionCommand', 'GetConnectionCommand']);
     expect(got.Identity?.SourceIp).toBe('1.2.3.4'); // deserialized by the SDK
     expect(received.map((r) => r.method)).toEqual(['POST', 'GET']);
