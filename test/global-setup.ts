@@ -4,16 +4,25 @@
  * Also points `AWS_CALL_LOG_DIR` at a fresh `.aws-calls/` (unless set): every AWS call the handlers make
  * during the run is recorded there, and `scripts/check-iam.ts` (run after vitest by `npm test`) proves
  * the synthesized IAM policies allow exactly those calls.
+ *
+ * And gives the run a temporary directory of its own (`TMPDIR`, read by `os.tmpdir()` in every worker
+ * and child process), removed when the run ends: every CDK `App` without an `outdir` synthesizes
+ * into a fresh `cdk.out*` directory under it (about a hundred of them, 0.7 MB each, per run), and
+ * the local stand-ins keep their data there. Without it they piled up in the machine's `/tmp`.
  */
-import { mkdirSync, rmSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import type { TestProject } from 'vitest/node';
 import { CALL_LOG_DIR_ENV } from '../lambdas/shared/call-recorder.ts';
 import { type DynamoLocal, startDynamoLocal } from '../local/dynamodb.ts';
 
 let dynamo: DynamoLocal | undefined;
+let runTmp: string | undefined;
 
 export async function setup(project: TestProject): Promise<void> {
+  runTmp = mkdtempSync(join(tmpdir(), 'chat-test-run-'));
+  process.env.TMPDIR = runTmp;
   const callLog = process.env[CALL_LOG_DIR_ENV] ?? resolve(import.meta.dirname, '..', '.aws-calls');
   rmSync(callLog, { recursive: true, force: true });
   mkdirSync(callLog, { recursive: true });
@@ -24,6 +33,7 @@ export async function setup(project: TestProject): Promise<void> {
 
 export async function teardown(): Promise<void> {
   await dynamo?.stop();
+  if (runTmp) rmSync(runTmp, { recursive: true, force: true });
 }
 
 declare module 'vitest' {
