@@ -31,11 +31,9 @@
  * SDK's default handler, a call without an abort signal has no timeout of its own (the function's
  * does); the writes of the send path all carry a deadline.
  */
-import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
-import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { SignatureV4 } from '@smithy/signature-v4';
 import type { RetryStrategyV2, RetryToken, SdkError } from '@smithy/types';
+import { type Endpoint, SignedHttp, type SignedHttpOptions } from '../shared/signed-http.ts';
 import {
   codecOf,
   fromJson,
@@ -55,35 +53,24 @@ import {
   signingDate,
 } from './light-dynamo-errors.ts';
 
-/** Where the SDK sent the client's first data call. */
-interface Endpoint {
-  readonly protocol: string;
-  readonly hostname: string;
-  readonly port?: number | undefined;
-  readonly path: string;
-}
-
 type Config = DynamoDBDocumentClient['config'];
 type Output = Record<string, unknown> & { $metadata: Record<string, unknown> };
 
 class LightDynamo {
-  readonly #agent: HttpAgent | HttpsAgent;
-  #signer: SignatureV4 | undefined;
+  readonly #http: SignedHttp;
   #retry: RetryStrategyV2 | undefined;
 
   constructor(
     private readonly config: Config,
-    private readonly endpoint: Endpoint,
+    endpoint: Endpoint,
+    options: SignedHttpOptions,
   ) {
-    this.#agent =
-      endpoint.protocol === 'http:'
-        ? new HttpAgent({ keepAlive: true })
-        : new HttpsAgent({ keepAlive: true });
+    this.#http = new SignedHttp(config, 'dynamodb', endpoint, options);
   }
 
   /** Closes the keep-alive sockets. */
   destroy(): void {
-    this.#agent.destroy();
+    this.#http.destroy();
   }
 
   /** One call with the SDK's retries: DynamoDB's JSON answer, or the SDK-shaped error. */
@@ -128,60 +115,22 @@ class LightDynamo {
     }
   }
 
-  async #sign(operation: string, body: string) {
-    this.#signer ??= new SignatureV4({
-      service: 'dynamodb',
-      region: await this.config.region(),
-      credentials: this.config.credentials,
-      sha256: this.config.sha256,
-    });
-    const { endpoint } = this;
-    const host = endpoint.port ? `${endpoint.hostname}:${endpoint.port}` : endpoint.hostname;
-    return this.#signer.sign(
-      {
-        method: 'POST',
-        protocol: endpoint.protocol,
-        hostname: endpoint.hostname,
-        ...(endpoint.port ? { port: endpoint.port } : {}),
-        path: endpoint.path,
-        query: {},
+  async #attempt(operation: string, body: string, signal: AbortSignal | undefined): Promise<Output> {
+    const response = await this.#http
+      .request({
+        path: this.#http.endpoint.path,
         headers: {
-          host,
           'content-type': 'application/x-amz-json-1.0',
           'x-amz-target': `DynamoDB_20120810.${operation}`,
-          'content-length': String(Buffer.byteLength(body)),
         },
-        body,
-      },
-      { signingDate: signingDate(this.config as ClockConfig) },
-    );
-  }
-
-  async #attempt(operation: string, body: string, signal: AbortSignal | undefined): Promise<Output> {
-    const { endpoint } = this;
-    const signed = await this.#sign(operation, body);
-    const send = endpoint.protocol === 'http:' ? httpRequest : httpsRequest;
-    const response = await new Promise<IncomingMessage>((resolve, reject) => {
-      // Aborted while signing (a credentials refresh): nothing is sent.
-      if (signal?.aborted) return reject(abortError());
-      const req = send(
-        {
-          agent: this.#agent,
-          method: 'POST',
-          hostname: endpoint.hostname,
-          ...(endpoint.port ? { port: endpoint.port } : {}),
-          path: endpoint.path,
-          headers: signed.headers,
-        },
-        resolve,
-      );
-      const onAbort = () => req.destroy(abortError());
-      signal?.addEventListener('abort', onAbort, { once: true });
-      req.once('close', () => signal?.removeEventListener('abort', onAbort));
-      // Every error of the request settles the call (later ones find it settled): none is unhandled.
-      req.on('error', (error) => reject(asSdkNetworkError(error)));
-      req.end(body);
-    });
+        body: Buffer.from(body, 'utf8'),
+        signingDate: signingDate(this.config as ClockConfig),
+        signal,
+        onAbort: () => abortError(),
+      })
+      .catch((error: unknown) => {
+        throw asSdkNetworkError(error);
+      });
     const chunks: Buffer[] = [];
     try {
       for await (const chunk of response) chunks.push(chunk as Buffer);
@@ -230,8 +179,11 @@ interface Context {
   readonly __smithy_context?: { readonly abortSignal?: AbortSignal };
 }
 
-/** Adds the light path for DynamoDB's data commands to `client` (module comment); returns it. */
-export function lightDynamo<C extends DynamoDBDocumentClient>(client: C): C {
+/**
+ * Adds the light path for DynamoDB's data commands to `client` (module comment); returns it.
+ * `http.agent` replaces its keep-alive agent (`lambdas/shared/signed-http.ts`).
+ */
+export function lightDynamo<C extends DynamoDBDocumentClient>(client: C, http: SignedHttpOptions = {}): C {
   let light: LightDynamo | undefined;
   let options: ReturnType<typeof translation> | undefined;
   client.middlewareStack.add(
@@ -256,12 +208,16 @@ export function lightDynamo<C extends DynamoDBDocumentClient>(client: C): C {
       async (args: { request?: { protocol?: string; hostname?: string; port?: number; path?: string } }) => {
         const { request } = args;
         if (!light && request?.hostname && request.protocol) {
-          light = new LightDynamo(client.config, {
-            protocol: request.protocol,
-            hostname: request.hostname,
-            port: request.port,
-            path: request.path || '/',
-          });
+          light = new LightDynamo(
+            client.config,
+            {
+              protocol: request.protocol,
+              hostname: request.hostname,
+              port: request.port,
+              path: request.path || '/',
+            },
+            http,
+          );
         }
         return next(args);
       }) as never,

@@ -15,10 +15,9 @@
  * (`delivery.ts`) do not change. `test/unit/light-posts.test.ts` checks the request against the
  * SDK's own, header by header.
  */
-import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
-import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import type { IncomingMessage } from 'node:http';
 import type { ApiGatewayManagementApiClient } from '@aws-sdk/client-apigatewaymanagementapi';
-import { SignatureV4 } from '@smithy/signature-v4';
+import { type Endpoint, SignedHttp, type SignedHttpOptions } from '../shared/signed-http.ts';
 import { MANAGEMENT_ERROR_TYPES } from './management-errors.ts';
 
 /** A post not answered in this time fails as a network error (retried by `delivery.ts`). */
@@ -28,83 +27,32 @@ const POST_TIMEOUT_MS = 5000;
 const encodeSegment = (value: string): string =>
   encodeURIComponent(value).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
 
-interface Endpoint {
-  readonly protocol: string;
-  readonly hostname: string;
-  readonly port?: number | undefined;
-  readonly path: string;
-}
-
-/** What a post sends, signed. */
-interface SignedPost {
-  readonly path: string;
-  readonly headers: Record<string, string>;
-  readonly body: Buffer;
-}
-
-type ClientConfig = ApiGatewayManagementApiClient['config'];
+const timeoutError = () =>
+  Object.assign(new Error('The post was not answered in time.'), { name: 'TimeoutError' });
 
 class LightPoster {
-  readonly #agent: HttpAgent | HttpsAgent;
-  #signer: SignatureV4 | undefined;
+  readonly #http: SignedHttp;
+  readonly #base: string;
 
   constructor(
-    private readonly config: ClientConfig,
-    private readonly endpoint: Endpoint,
+    config: ApiGatewayManagementApiClient['config'],
+    endpoint: Endpoint,
+    options: SignedHttpOptions,
   ) {
-    // No cap of its own: the fan-out bounds the posts in flight (FANOUT_CONCURRENCY), and a cap
+    // No cap on sockets: the fan-out bounds the posts in flight (FANOUT_CONCURRENCY), and a cap
     // below that setting would quietly queue the rest.
-    const options = { keepAlive: true };
-    this.#agent = endpoint.protocol === 'http:' ? new HttpAgent(options) : new HttpsAgent(options);
-  }
-
-  async #sign(connectionId: string, data: Uint8Array | string): Promise<SignedPost> {
-    this.#signer ??= new SignatureV4({
-      service: 'execute-api',
-      region: await this.config.region(),
-      credentials: this.config.credentials,
-      sha256: this.config.sha256,
-    });
-    const { endpoint } = this;
-    const body = typeof data === 'string' ? Buffer.from(data, 'utf8') : Buffer.from(data);
-    const path = `${endpoint.path.replace(/\/$/, '')}/@connections/${encodeSegment(connectionId)}`;
-    const host = endpoint.port ? `${endpoint.hostname}:${endpoint.port}` : endpoint.hostname;
-    const signed = await this.#signer.sign({
-      method: 'POST',
-      protocol: endpoint.protocol,
-      hostname: endpoint.hostname,
-      ...(endpoint.port ? { port: endpoint.port } : {}),
-      path,
-      query: {},
-      headers: { host, 'content-type': 'application/octet-stream', 'content-length': String(body.length) },
-      body,
-    });
-    return { path, headers: signed.headers, body };
+    this.#http = new SignedHttp(config, 'execute-api', endpoint, options);
+    this.#base = `${endpoint.path.replace(/\/$/, '')}/@connections/`;
   }
 
   /** Posts; resolves with the status of a 2xx answer, throws the SDK-shaped error otherwise. */
   async post(connectionId: string, data: Uint8Array | string): Promise<number> {
-    const { endpoint } = this;
-    const { path, headers, body } = await this.#sign(connectionId, data);
-    const send = endpoint.protocol === 'http:' ? httpRequest : httpsRequest;
-    const response = await new Promise<IncomingMessage>((resolve, reject) => {
-      const req = send(
-        {
-          agent: this.#agent,
-          method: 'POST',
-          hostname: endpoint.hostname,
-          ...(endpoint.port ? { port: endpoint.port } : {}),
-          path,
-          headers,
-        },
-        resolve,
-      );
-      req.setTimeout(POST_TIMEOUT_MS, () =>
-        req.destroy(Object.assign(new Error('The post was not answered in time.'), { name: 'TimeoutError' })),
-      );
-      // Every error of the request settles the post (later ones find it settled): none is unhandled.
-      req.on('error', reject);
-      req.end(body);
+    const response = await this.#http.request({
+      path: this.#base + encodeSegment(connectionId),
+      headers: { 'content-type': 'application/octet-stream' },
+      body: typeof data === 'string' ? Buffer.from(data, 'utf8') : Buffer.from(data),
+      timeoutMs: POST_TIMEOUT_MS,
+      onTimeout: timeoutError,
     });
     const status = response.statusCode ?? 0;
     if (status >= 200 && status < 300) {
@@ -139,13 +87,19 @@ async function errorOf(response: IncomingMessage, status: number): Promise<Error
   });
 }
 
-/** Adds the light path for `PostToConnectionCommand` to `client` (module comment); returns it. */
-export function lightPosts(client: ApiGatewayManagementApiClient): ApiGatewayManagementApiClient {
+/**
+ * Adds the light path for `PostToConnectionCommand` to `client` (module comment); returns it.
+ * `options.agent` replaces its keep-alive agent (`signed-http.ts`).
+ */
+export function lightPosts(
+  client: ApiGatewayManagementApiClient,
+  options: SignedHttpOptions = {},
+): ApiGatewayManagementApiClient {
   let poster: Promise<LightPoster | undefined> | undefined;
   const posterOf = () => {
     poster ??= (async () => {
       const endpoint = (await client.config.endpoint?.()) as Endpoint | undefined;
-      return endpoint ? new LightPoster(client.config, endpoint) : undefined;
+      return endpoint ? new LightPoster(client.config, endpoint, options) : undefined;
     })();
     return poster;
   };
