@@ -33,6 +33,7 @@
  */
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { RetryStrategyV2, RetryToken, SdkError } from '@smithy/types';
+import { type ResolvableCommand, resolvedStacks } from '../shared/resolved-stacks.ts';
 import { type Endpoint, SignedHttp, type SignedHttpOptions } from '../shared/signed-http.ts';
 import {
   codecOf,
@@ -179,6 +180,24 @@ interface Context {
   readonly __smithy_context?: { readonly abortSignal?: AbortSignal };
 }
 
+/** A call's arguments in the stack: the command, or what `send` below passes to a kept handler. */
+interface Args {
+  readonly input: Record<string, unknown>;
+  readonly lightAbortSignal?: AbortSignal | undefined;
+}
+
+/** Options a kept handler can take: none, or an abort signal alone (what `table-client.ts` passes). */
+const keepable = (rest: unknown[]): rest is [] | [undefined | { abortSignal?: AbortSignal }] => {
+  if (rest.length > 1) return false;
+  const [options] = rest;
+  return (
+    options === undefined ||
+    (typeof options === 'object' &&
+      options !== null &&
+      Object.keys(options).every((k) => k === 'abortSignal'))
+  );
+};
+
 /**
  * Adds the light path for DynamoDB's data commands to `client` (module comment); returns it.
  * `http.agent` replaces its keep-alive agent (`lambdas/shared/signed-http.ts`).
@@ -186,20 +205,22 @@ interface Context {
 export function lightDynamo<C extends DynamoDBDocumentClient>(client: C, http: SignedHttpOptions = {}): C {
   let light: LightDynamo | undefined;
   let options: ReturnType<typeof translation> | undefined;
+  /** The low-level command classes whose calls the light path has answered. */
+  const answered = new Set<unknown>();
   client.middlewareStack.add(
-    ((next: (args: unknown) => Promise<unknown>, context: Context) =>
-      async (args: { input: Record<string, unknown> }) => {
-        const codec = light ? codecOf(context.commandName) : undefined;
-        if (!light || !codec || !context.commandName) return next(args);
-        options ??= translation(client.config);
-        const body = toJson(codec.input(args.input, options.marshall));
-        const output = await light.call(
-          operationOf(context.commandName),
-          body,
-          context.__smithy_context?.abortSignal,
-        );
-        return { output: codec.output(output, options.unmarshall), response: undefined };
-      }) as never,
+    ((next: (args: unknown) => Promise<unknown>, context: Context) => async (args: Args) => {
+      const codec = light ? codecOf(context.commandName) : undefined;
+      if (!light || !codec || !context.commandName) return next(args);
+      answered.add(args.constructor);
+      options ??= translation(client.config);
+      const body = toJson(codec.input(args.input, options.marshall));
+      const output = await light.call(
+        operationOf(context.commandName),
+        body,
+        args.lightAbortSignal ?? context.__smithy_context?.abortSignal,
+      );
+      return { output: codec.output(output, options.unmarshall), response: undefined };
+    }) as never,
     { step: 'initialize', priority: 'low', name: 'lightDynamo' },
   );
   // The endpoint the SDK resolved for its first data call (after its endpoint rules, before signing).
@@ -223,6 +244,21 @@ export function lightDynamo<C extends DynamoDBDocumentClient>(client: C, http: S
       }) as never,
     { step: 'build', priority: 'low', name: 'lightDynamoEndpoint' },
   );
+  // A command of a class the light path answered runs the stack as resolved once (resolved-stacks.ts):
+  // the document command's low-level command's, without the document client's marshalling (the
+  // light path marshalls), its abort signal in the arguments.
+  const stacks = resolvedStacks(client);
+  const send = client.send.bind(client) as (...args: unknown[]) => Promise<unknown>;
+  client.send = ((command: unknown, ...rest: unknown[]) => {
+    const low = (command as { clientCommand?: ResolvableCommand } | null)?.clientCommand;
+    if (light && low && answered.has(low.constructor) && keepable(rest)) {
+      const args: Args = { input: low.input as Args['input'], lightAbortSignal: rest[0]?.abortSignal };
+      return stacks
+        .handlerOf(low)(args)
+        .then((result) => result.output);
+    }
+    return send(command, ...rest);
+  }) as never;
   // The document client's destroy() leaves its base client alone; the light path's sockets close.
   const destroy = client.destroy.bind(client);
   client.destroy = () => {

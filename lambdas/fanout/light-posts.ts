@@ -16,7 +16,11 @@
  * SDK's own, header by header.
  */
 import type { IncomingMessage } from 'node:http';
-import type { ApiGatewayManagementApiClient } from '@aws-sdk/client-apigatewaymanagementapi';
+import {
+  type ApiGatewayManagementApiClient,
+  PostToConnectionCommand,
+} from '@aws-sdk/client-apigatewaymanagementapi';
+import { resolvedStacks } from '../shared/resolved-stacks.ts';
 import { type Endpoint, SignedHttp, type SignedHttpOptions } from '../shared/signed-http.ts';
 import { MANAGEMENT_ERROR_TYPES } from './management-errors.ts';
 
@@ -96,9 +100,11 @@ export function lightPosts(
   options: SignedHttpOptions = {},
 ): ApiGatewayManagementApiClient {
   let poster: Promise<LightPoster | undefined> | undefined;
+  let ready = false;
   const posterOf = () => {
     poster ??= (async () => {
       const endpoint = (await client.config.endpoint?.()) as Endpoint | undefined;
+      ready = endpoint !== undefined;
       return endpoint ? new LightPoster(client.config, endpoint, options) : undefined;
     })();
     return poster;
@@ -114,5 +120,19 @@ export function lightPosts(
       }) as never,
     { step: 'serialize', priority: 'high', name: 'lightPostToConnection' },
   );
+  // A post the light path answers runs the client's stack as resolved once (resolved-stacks.ts).
+  const stacks = resolvedStacks(client);
+  const send = client.send.bind(client) as (...args: unknown[]) => Promise<unknown>;
+  client.send = ((command: unknown, ...rest: unknown[]) => {
+    if (ready && rest.length === 0 && command instanceof PostToConnectionCommand) {
+      const { ConnectionId, Data } = command.input;
+      if (ConnectionId !== undefined && Data !== undefined) {
+        return stacks
+          .handlerOf(command as never)(command)
+          .then((result) => result.output);
+      }
+    }
+    return send(command, ...rest);
+  }) as never;
   return client;
 }
