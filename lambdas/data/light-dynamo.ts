@@ -17,8 +17,9 @@
  * leaves them); retries use the client's own retry strategy and the SDK's error classification
  * (throttling, transient, server errors; network errors), the call's `abortSignal` ends the request
  * and its retries, and the server's clock corrects the client's as the SDK's signer does
- * (`light-dynamo-errors.ts`). The stack is still resolved on every call; serde, endpoint rules,
- * signing middleware and the HTTP handler are what it skips.
+ * (`light-dynamo-errors.ts`). Serde, endpoint rules, signing middleware and the HTTP handler are
+ * what it skips; and once it has answered a command class, that class's stack is resolved once, not
+ * on every call (`lambdas/shared/resolved-stacks.ts`).
  *
  * The endpoint is the one the SDK itself resolved: the client's first call goes through the SDK, and
  * its request's protocol, host and path are kept (whatever the endpoint rules chose: region, FIPS,

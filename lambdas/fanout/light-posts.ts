@@ -13,7 +13,8 @@
  * through the SDK unchanged. Answers become what the SDK would have thrown: the error type from
  * `x-amzn-errortype` (or the status), `$metadata.httpStatusCode`, so `isGone` and the retry policy
  * (`delivery.ts`) do not change. `test/unit/light-posts.test.ts` checks the request against the
- * SDK's own, header by header.
+ * SDK's own, header by header. The stack of a post is resolved once, not on every post
+ * (`lambdas/shared/resolved-stacks.ts`); the request itself is `lambdas/shared/signed-http.ts`.
  */
 import type { IncomingMessage } from 'node:http';
 import {
