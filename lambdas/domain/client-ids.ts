@@ -71,6 +71,12 @@ export async function claimClientId(deps: Deps, ref: ClaimRef): Promise<ClaimRes
   }
 }
 
+/** Gives back the claim `claiming` made, if it made one (it may still be running). */
+export async function releaseIfClaimed(deps: Deps, claiming: Promise<ClaimResolution>): Promise<void> {
+  const resolution = await claiming.catch(() => undefined);
+  if (resolution?.status === 'claimed') await releaseClaim(deps, resolution.claim);
+}
+
 /**
  * Gives a claim back after a send that stored nothing (and can no longer store anything), so that
  * a retry proceeds at once. Best effort: a claim left behind goes stale and is taken over.

@@ -13,7 +13,8 @@
  *   declares `limitBeside`, ws-middleware.ts) counts as a check: the hook runs only once it passed,
  *   and a refused frame gives its claim back like any refused send.
  * - the clientMessageId claim (`claimClientId`), made at the same time as the checks when the send
- *   has no attachments. The claim holds no part of the message (its key names the sender, the chat
+ *   has no attachments (it starts even before them, beside the chat head's read when the head is not
+ *   cached: send.ts). The claim holds no part of the message (its key names the sender, the chat
  *   and the clientMessageId; it records a time and a token), so a hook's rewrite cannot make it
  *   wrong. When the checks refuse, the claim this send made (or took over) is given back before the
  *   refusal is answered: a refused send leaves nothing behind, and a racing send of the same
@@ -26,12 +27,11 @@
  * that deadline (`PRE_SEND_HOOK_TIMEOUT_MS` above 900 ms by default) runs before the claim instead,
  * so that a slow hook never eats the time the append needs (`claimBesideChecks`).
  */
-import type { ClaimRef } from '../data/items.ts';
 import type { ChatHead } from '../data/store.ts';
 import type { Caller } from '../shared/caller.ts';
 import { badRequest } from '../shared/errors.ts';
 import { refuseBlockedSend } from './blocking.ts';
-import { type ClaimResolution, claimClientId, releaseClaim } from './client-ids.ts';
+import { type ClaimResolution, releaseIfClaimed } from './client-ids.ts';
 import type { Deps } from './deps.ts';
 import { configuredHook, hookSettingsFromEnv, screenMessage } from './hooks.ts';
 import { seqOfMessageId } from './ids.ts';
@@ -94,25 +94,24 @@ export function claimBesideChecks(): boolean {
 }
 
 /**
- * The checks with the claim beside them: the checked send and how the claim resolved. A refusal
- * of the checks gives the claim back first; a failed claim is answered only when the checks pass.
+ * The checks with the claim (`claiming`, already started) beside them: the checked send and how the
+ * claim resolved. A refusal of the checks gives the claim back first; a failed claim is answered
+ * only when the checks pass.
  */
 export async function checkAndClaim<T extends CheckedSend>(
   deps: Deps,
   caller: Caller,
   head: ChatHead,
   request: T,
-  ref: ClaimRef,
+  claiming: Promise<ClaimResolution>,
   admitted: Promise<void> = ADMITTED,
 ): Promise<{ input: T; resolution: ClaimResolution }> {
   const [checked, claimed] = await Promise.allSettled([
     checkSend(deps, caller, head, request, admitted),
-    claimClientId(deps, ref),
+    claiming,
   ]);
   if (checked.status === 'rejected') {
-    if (claimed.status === 'fulfilled' && claimed.value.status === 'claimed') {
-      await releaseClaim(deps, claimed.value.claim);
-    }
+    await releaseIfClaimed(deps, claiming);
     throw checked.reason;
   }
   if (claimed.status === 'rejected') throw claimed.reason;

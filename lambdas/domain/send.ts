@@ -16,7 +16,11 @@
  * Sequential round trips on the way to the first post: the checks together with the claim (only
  * with a clientMessageId; with attachments, or a hook that may take long, the checks, the uploads'
  * checks, then the claim), the allocation, then the put with the fan-out's socket lookup beside it.
- * The chat head comes from the container's cache (a Query when it is not there). The rate limiter's
+ * The chat head comes from the container's cache; when it is not there (a container's first send
+ * into a chat: most sends of a chat written to now and then), its Query runs beside the claim, and
+ * the checks follow it. A caller the head shows to be no member gets its claim back before the
+ * refusal (NOT_FOUND), as a send the checks refuse does: for a moment the chat's partition holds a
+ * claim keyed by the caller's own id and clientMessageId, which nobody else can see or match. The rate limiter's
  * lease write, when one is due (a sender's first frame in a window on this instance: most sends of
  * a user who writes now and then), runs beside the head read and the checks instead of before them.
  *
@@ -44,7 +48,13 @@ import { userIdsOf } from './access.ts';
 import { type Appended, appendMessage, reasonOf, StoredNothing } from './append.ts';
 import { mirrorOlderChat } from './block-mirror.ts';
 import { refuseBlockedSend } from './blocking.ts';
-import { type ClaimResolution, claimClientId, type HeldClaim, releaseClaim } from './client-ids.ts';
+import {
+  type ClaimResolution,
+  claimClientId,
+  type HeldClaim,
+  releaseClaim,
+  releaseIfClaimed,
+} from './client-ids.ts';
 import type { Deps } from './deps.ts';
 import { senderHead } from './heads.ts';
 import { claimUploads, messageViews } from './media.ts';
@@ -76,20 +86,26 @@ export async function sendMessage(
   request: SendMessageInput,
   admitted: Promise<void> = ADMITTED,
 ): Promise<{ message: MessageView; duplicate: boolean }> {
-  const head = await senderHead(deps, caller, request.chatId);
   const ref: ClaimRef | undefined =
     request.clientMessageId === undefined
       ? undefined
       : { chatId: request.chatId, senderId: caller.userId, clientMessageId: request.clientMessageId };
   const withUploads = (request.attachments?.length ?? 0) > 0;
+  // Without attachments (and a slow hook) the claim starts at once: beside the chat head's read when
+  // the head is not cached, then beside the checks (module comment). A refusal gives it back.
+  const claiming = ref && !withUploads && claimBesideChecks() ? claimClientId(deps, ref) : undefined;
+  claiming?.catch(() => undefined); // answered where it is awaited, or given back
+  const head = await senderHead(deps, caller, request.chatId).catch(async (error: unknown) => {
+    if (claiming) await releaseIfClaimed(deps, claiming);
+    throw error;
+  });
   // Whether the checks leave the block to the allocation (send-checks.ts): no block read here.
   const trustsMirror = blockLeftToAllocation(head, request);
 
-  // Without attachments (and a slow hook) the claim is made while the checks run (send-checks.ts).
   let resolution: ClaimResolution | undefined;
   let input: SendMessageInput;
-  if (ref && !withUploads && claimBesideChecks())
-    ({ input, resolution } = await checkAndClaim(deps, caller, head, request, ref, admitted));
+  if (claiming)
+    ({ input, resolution } = await checkAndClaim(deps, caller, head, request, claiming, admitted));
   else input = await checkSend(deps, caller, head, request, admitted);
 
   // The one media call: checks the uploads and marks them used by this send (nothing else is written

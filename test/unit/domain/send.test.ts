@@ -95,15 +95,47 @@ describe('sendMessage: the happy path', () => {
 });
 
 describe('sendMessage: refused input writes nothing', () => {
-  it('answers NOT_FOUND to a non-member after a consistent read, before any write', async () => {
+  it('answers NOT_FOUND to a non-member after a consistent read, its claim given back first', async () => {
     const { deps, store } = withChat({}, ['bob', 'cat']);
     await expect(sendMessage(deps, ann, send)).rejects.toMatchObject({ code: 'NOT_FOUND' });
     expect(store.chats.getWithMembers.mock.calls.map((c) => c[1])).toEqual([
       { consistent: false },
       { consistent: true },
     ]);
-    expect(store.claims.claim).not.toHaveBeenCalled();
+    // The claim ran beside the head's read (it is not cached); the refusal gave it back.
+    const token = store.claims.claim.mock.calls[0]?.[1].token;
+    expect(store.claims.release).toHaveBeenCalledWith(
+      { chatId: 'g1', senderId: 'ann', clientMessageId: 'cm-1' },
+      token,
+    );
     expect(store.sequence.allocate).not.toHaveBeenCalled();
+    expect(store.messages.put).not.toHaveBeenCalled();
+  });
+
+  it('claims beside the read of a head that is not cached: one round trip, not two', async () => {
+    const { deps, store } = withChat();
+    let headRead: (() => void) | undefined;
+    const read = store.chats.getWithMembers.getMockImplementation();
+    store.chats.getWithMembers.mockImplementationOnce(
+      (...args: Parameters<NonNullable<typeof read>>) =>
+        new Promise((resolve) => {
+          headRead = () => resolve(read?.(...args) as never);
+        }),
+    );
+    const sending = sendMessage(deps, ann, send);
+    await vi.waitFor(() => expect(headRead).toBeDefined());
+    expect(store.claims.claim).toHaveBeenCalledTimes(1); // already, while the head is being read
+    headRead?.();
+    await expect(sending).resolves.toMatchObject({ duplicate: false });
+    expect(store.claims.release).not.toHaveBeenCalled();
+  });
+
+  it('a claim that finds a duplicate still waits for the head: a non-member gets NOT_FOUND', async () => {
+    const { deps, store } = withChat({}, ['bob', 'cat']);
+    store.claims.claim.mockResolvedValue({ status: 'taken', claim: { claimedAt: clock.ms, token: 't' } });
+    store.messages.findByClientId.mockResolvedValue(stored(3));
+    await expect(sendMessage(deps, ann, send)).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    expect(store.claims.release).not.toHaveBeenCalled(); // it claimed nothing
   });
 
   it('refuses a replyTo that names no message of this chat, giving back the claim made meanwhile', async () => {
