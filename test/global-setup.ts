@@ -19,21 +19,38 @@ import { type DynamoLocal, startDynamoLocal } from '../local/dynamodb.ts';
 
 let dynamo: DynamoLocal | undefined;
 let runTmp: string | undefined;
+let previousTmp: string | undefined;
+
+function removeRunTmp(): void {
+  if (previousTmp === undefined) delete process.env.TMPDIR;
+  else process.env.TMPDIR = previousTmp;
+  if (runTmp) rmSync(runTmp, { recursive: true, force: true });
+  runTmp = undefined;
+}
 
 export async function setup(project: TestProject): Promise<void> {
   runTmp = mkdtempSync(join(tmpdir(), 'chat-test-run-'));
+  previousTmp = process.env.TMPDIR;
   process.env.TMPDIR = runTmp;
   const callLog = process.env[CALL_LOG_DIR_ENV] ?? resolve(import.meta.dirname, '..', '.aws-calls');
   rmSync(callLog, { recursive: true, force: true });
   mkdirSync(callLog, { recursive: true });
   process.env[CALL_LOG_DIR_ENV] = callLog;
-  dynamo = await startDynamoLocal();
+  try {
+    dynamo = await startDynamoLocal();
+  } catch (error) {
+    removeRunTmp();
+    throw error;
+  }
   project.provide('dynamoEndpoint', dynamo.endpoint);
 }
 
 export async function teardown(): Promise<void> {
-  await dynamo?.stop();
-  if (runTmp) rmSync(runTmp, { recursive: true, force: true });
+  try {
+    await dynamo?.stop();
+  } finally {
+    removeRunTmp();
+  }
 }
 
 declare module 'vitest' {

@@ -118,21 +118,18 @@ class LightDynamo {
   }
 
   async #attempt(operation: string, body: string, signal: AbortSignal | undefined): Promise<Output> {
-    const response = await this.#http
-      .request({
-        path: this.#http.endpoint.path,
-        headers: {
-          'content-type': 'application/x-amz-json-1.0',
-          'x-amz-target': `DynamoDB_20120810.${operation}`,
-        },
-        body: Buffer.from(body, 'utf8'),
-        signingDate: signingDate(this.config as ClockConfig),
-        signal,
-        onAbort: () => abortError(),
-      })
-      .catch((error: unknown) => {
-        throw asSdkNetworkError(error);
-      });
+    const response = await this.#http.request({
+      path: this.#http.endpoint.path,
+      headers: {
+        'content-type': 'application/x-amz-json-1.0',
+        'x-amz-target': `DynamoDB_20120810.${operation}`,
+      },
+      body: Buffer.from(body, 'utf8'),
+      signingDate: signingDate(this.config as ClockConfig),
+      signal,
+      onAbort: () => abortError(),
+      onError: asSdkNetworkError,
+    });
     const chunks: Buffer[] = [];
     try {
       for await (const chunk of response) chunks.push(chunk as Buffer);
@@ -248,7 +245,9 @@ export function lightDynamo<C extends DynamoDBDocumentClient>(client: C, http: S
   // A command of a class the light path answered runs the stack as resolved once (resolved-stacks.ts):
   // the document command's low-level command's, without the document client's marshalling (the
   // light path marshalls), its abort signal in the arguments.
-  const stacks = resolvedStacks(client);
+  // After any change to the stack the SDK's send runs again until the light path answers a class
+  // again (should it be gone, a kept handler would send unmarshalled input).
+  const stacks = resolvedStacks(client, () => answered.clear());
   const send = client.send.bind(client) as (...args: unknown[]) => Promise<unknown>;
   client.send = ((command: unknown, ...rest: unknown[]) => {
     const low = (command as { clientCommand?: ResolvableCommand } | null)?.clientCommand;

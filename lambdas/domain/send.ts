@@ -20,7 +20,9 @@
  * into a chat: most sends of a chat written to now and then), its Query runs beside the claim, and
  * the checks follow it. A caller the head shows to be no member gets its claim back before the
  * refusal (NOT_FOUND), as a send the checks refuse does: for a moment the chat's partition holds a
- * claim keyed by the caller's own id and clientMessageId, which nobody else can see or match. The rate limiter's
+ * claim keyed by the caller's own id and clientMessageId, which no other user's send can match (and
+ * which, should the release fail, goes stale like any abandoned claim). A refused caller racing its
+ * own send of the same clientMessageId waits for that claim to settle (at most 4 s) before NOT_FOUND. The rate limiter's
  * lease write, when one is due (a sender's first frame in a window on this instance: most sends of
  * a user who writes now and then), runs beside the head read and the checks instead of before them.
  *

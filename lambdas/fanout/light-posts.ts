@@ -50,6 +50,11 @@ class LightPoster {
     this.#base = `${endpoint.path.replace(/\/$/, '')}/@connections/`;
   }
 
+  /** Closes the keep-alive sockets. */
+  destroy(): void {
+    this.#http.destroy();
+  }
+
   /** Posts; resolves with the status of a 2xx answer, throws the SDK-shaped error otherwise. */
   async post(connectionId: string, data: Uint8Array | string): Promise<number> {
     const response = await this.#http.request({
@@ -101,12 +106,14 @@ export function lightPosts(
   options: SignedHttpOptions = {},
 ): ApiGatewayManagementApiClient {
   let poster: Promise<LightPoster | undefined> | undefined;
+  let made: LightPoster | undefined;
   let ready = false;
   const posterOf = () => {
     poster ??= (async () => {
       const endpoint = (await client.config.endpoint?.()) as Endpoint | undefined;
       ready = endpoint !== undefined;
-      return endpoint ? new LightPoster(client.config, endpoint, options) : undefined;
+      made = endpoint ? new LightPoster(client.config, endpoint, options) : undefined;
+      return made;
     })();
     return poster;
   };
@@ -135,5 +142,10 @@ export function lightPosts(
     }
     return send(command, ...rest);
   }) as never;
+  const destroy = client.destroy.bind(client);
+  client.destroy = () => {
+    made?.destroy();
+    destroy();
+  };
   return client;
 }

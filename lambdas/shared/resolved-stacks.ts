@@ -36,7 +36,11 @@ export interface ResolvedStacks {
   handlerOf(command: ResolvableCommand): ResolvedHandler;
 }
 
-export function resolvedStacks(client: Resolving): ResolvedStacks {
+/**
+ * `onChange` runs after every change to the stack: what a caller learned about it (which commands
+ * the light path answers) no longer holds.
+ */
+export function resolvedStacks(client: Resolving, onChange: () => void = () => undefined): ResolvedStacks {
   let handlers = new Map<unknown, ResolvedHandler>();
   const stack = client.middlewareStack as Record<string, unknown>;
   for (const name of CHANGES) {
@@ -44,7 +48,9 @@ export function resolvedStacks(client: Resolving): ResolvedStacks {
     if (typeof change !== 'function') continue;
     stack[name] = function (this: unknown, ...args: unknown[]) {
       handlers = new Map();
-      return change.apply(this, args);
+      const changed = change.apply(this, args);
+      onChange();
+      return changed;
     };
   }
   return {

@@ -48,10 +48,13 @@ export interface SignedPost {
   /** Ends the request with `onTimeout()` when the socket is idle this long. */
   readonly timeoutMs?: number | undefined;
   readonly onTimeout?: (() => Error) | undefined;
+  /** What an error of the request itself (not of signing) becomes. */
+  readonly onError?: ((error: unknown) => unknown) | undefined;
 }
 
 export class SignedHttp {
   readonly #agent: HttpAgent | HttpsAgent;
+  readonly #ownAgent: boolean;
   readonly #send: typeof httpRequest;
   readonly #host: string;
   #signer: SignatureV4 | undefined;
@@ -63,15 +66,16 @@ export class SignedHttp {
     options: SignedHttpOptions = {},
   ) {
     const plain = endpoint.protocol === 'http:';
+    this.#ownAgent = options.agent === undefined;
     this.#agent =
       options.agent ?? (plain ? new HttpAgent({ keepAlive: true }) : new HttpsAgent({ keepAlive: true }));
     this.#send = plain ? httpRequest : httpsRequest;
     this.#host = endpoint.port ? `${endpoint.hostname}:${endpoint.port}` : endpoint.hostname;
   }
 
-  /** Closes the keep-alive sockets. */
+  /** Closes the keep-alive sockets of its own agent (a given agent is its owner's to close). */
   destroy(): void {
-    this.#agent.destroy();
+    if (this.#ownAgent) this.#agent.destroy();
   }
 
   async #sign(post: SignedPost): Promise<Record<string, string>> {
@@ -105,7 +109,7 @@ export class SignedHttp {
   async request(post: SignedPost): Promise<IncomingMessage> {
     const headers = await this.#sign(post);
     const { endpoint } = this;
-    const { signal, onAbort, timeoutMs, onTimeout } = post;
+    const { signal, onAbort, timeoutMs, onTimeout, onError } = post;
     return new Promise<IncomingMessage>((resolve, reject) => {
       // Aborted while signing (a credentials refresh): nothing is sent.
       if (signal?.aborted) return reject(onAbort?.() ?? signal.reason);
@@ -128,7 +132,7 @@ export class SignedHttp {
       if (timeoutMs !== undefined) {
         req.setTimeout(timeoutMs, () => req.destroy(onTimeout?.() ?? new Error('request timed out')));
       }
-      req.on('error', reject);
+      req.on('error', (error) => reject(onError ? onError(error) : error));
       req.end(post.body);
     });
   }

@@ -62,10 +62,8 @@ async function start(protocol: 'http' | 'https', initial: Answer[]): Promise<Rec
           { key: readFileSync(resolve(TLS_DIR, 'localhost.key')), cert: certificate() },
           handle,
         );
-  // Over TLS on every local address: `localhost` may be resolved to ::1 or to 127.0.0.1.
-  await new Promise<void>((done) =>
-    protocol === 'http' ? server.listen(0, '127.0.0.1', done) : server.listen(0, done),
-  );
+  // On loopback only (a client resolving `localhost` to ::1 first falls back to 127.0.0.1).
+  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
   const { port } = server.address() as AddressInfo;
   return {
     url: protocol === 'http' ? `http://127.0.0.1:${port}` : `https://localhost:${port}`,

@@ -100,6 +100,11 @@ describe('light requests over HTTPS', () => {
     expect(mine.headers.host).toBe(theirs.headers.host);
     expect(mine.headers['x-amz-target']).toBe('DynamoDB_20120810.GetItem');
     expect(JSON.parse(mine.body.toString())).toEqual(JSON.parse(theirs.body.toString()));
+    // Once the light path has answered GetItem, its calls run on the kept stack: over TLS too.
+    await client.send(new GetCommand({ TableName: 'chat', Key: { pk: 'a', sk: 'c' } }));
+    const kept = only();
+    expect(verifySigV4(kept, identity)).toBe(true);
+    expect(JSON.parse(kept.body.toString())).toMatchObject({ Key: { pk: { S: 'a' }, sk: { S: 'c' } } });
 
     server.answer((res) =>
       res

@@ -97,6 +97,15 @@ describe('kept stacks of the light DynamoDB path', () => {
     expect(seen).toHaveLength(2);
   });
 
+  it('with the light middleware taken out, calls go through the SDK whole again (marshalled)', async () => {
+    const client = await documentClient();
+    await client.send(put(1)); // kept
+    client.middlewareStack.remove('lightDynamo');
+    await client.send(put(2));
+    const sent = bodies().at(-1) as { Item?: Record<string, unknown> };
+    expect(sent.Item).toEqual({ pk: { S: 'p' }, sk: { S: '2' }, n: { N: '2' } });
+  });
+
   it('an abort signal ends a kept call', async () => {
     const client = await documentClient();
     const resolves = vi.spyOn(PutItemCommand.prototype, 'resolveMiddleware');
