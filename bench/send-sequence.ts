@@ -4,7 +4,11 @@
  * with nothing queued behind it. For profiling (`node --cpu-prof --import tsx bench/send-sequence.ts`)
  * and for A/B runs of two versions on the same machine (interleave them: the machine is shared).
  *
- *   npx tsx bench/send-sequence.ts [sends=300] [pairs=10] [warm-up sends=2500]
+ *   npx tsx bench/send-sequence.ts [sends=300] [pairs=10] [warm-up sends=2500] [fresh]
+ *
+ * With `fresh`, every send goes into a group of two created just before it (untimed): a chat whose
+ * head no container has cached yet, as a chat written to now and then is on AWS. Without it, the
+ * pairs' direct chats are reused and their heads are cached after their first send.
  *
  * Prints one JSON line: p50/p90 of send → recipient's `message.created` and of send → ack (ms), the
  * sequential DynamoDB round trips before the first post, and the median timeline of a send.
@@ -30,6 +34,7 @@ const summary = (values: number[]) => {
 const stack = await startBenchStack();
 // DynamoDB Local's JVM is warmed up first, as in `npm run bench` (bench/warm-up.ts).
 const warmSends = Number(process.argv[4] ?? 2500);
+const fresh = process.argv[5] === 'fresh';
 if (warmSends > 0) {
   const w = await warmUpStack(
     stack.url,
@@ -131,7 +136,16 @@ const ack: number[] = [];
 const warmUp = Math.min(30, Math.floor(sends / 10));
 let before = stack.meter?.snapshot();
 for (let i = 0; i < sends + warmUp; i++) {
-  const chat = chats[i % chats.length] as (typeof chats)[number];
+  let chat = chats[i % chats.length] as (typeof chats)[number];
+  if (fresh) {
+    const made = await chat.a.ok('createChat', {
+      kind: 'group',
+      name: `fresh ${i}`,
+      memberIds: [chat.b.userId],
+    });
+    chat = { ...chat, chatId: (made.chat as { chatId: string }).chatId };
+    await stack.idle(); // the new chat's pipeline work, before the send is timed
+  }
   const [sender, recipient] = i % 2 === 0 ? [chat.a, chat.b] : [chat.b, chat.a];
   void recipient;
   const clientMessageId = `s${run}-${i}`;
