@@ -34,7 +34,7 @@
  */
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { RetryStrategyV2, RetryToken, SdkError } from '@smithy/types';
-import { type ResolvableCommand, resolvedStacks } from '../shared/resolved-stacks.ts';
+import { keepResolvedStacks, type ResolvableCommand } from '../shared/resolved-stacks.ts';
 import { type Endpoint, SignedHttp, type SignedHttpOptions } from '../shared/signed-http.ts';
 import {
   codecOf,
@@ -247,18 +247,16 @@ export function lightDynamo<C extends DynamoDBDocumentClient>(client: C, http: S
   // light path marshalls), its abort signal in the arguments.
   // After any change to the stack the SDK's send runs again until the light path answers a class
   // again (should it be gone, a kept handler would send unmarshalled input).
-  const stacks = resolvedStacks(client, () => answered.clear());
-  const send = client.send.bind(client) as (...args: unknown[]) => Promise<unknown>;
-  client.send = ((command: unknown, ...rest: unknown[]) => {
-    const low = (command as { clientCommand?: ResolvableCommand } | null)?.clientCommand;
-    if (light && low && answered.has(low.constructor) && keepable(rest)) {
+  keepResolvedStacks(
+    client,
+    (command, rest) => {
+      const low = (command as { clientCommand?: ResolvableCommand } | null)?.clientCommand;
+      if (!light || !low || !answered.has(low.constructor) || !keepable(rest)) return undefined;
       const args: Args = { input: low.input as Args['input'], lightAbortSignal: rest[0]?.abortSignal };
-      return stacks
-        .handlerOf(low)(args)
-        .then((result) => result.output);
-    }
-    return send(command, ...rest);
-  }) as never;
+      return { command: low, args };
+    },
+    () => answered.clear(),
+  );
   // The document client's destroy() leaves its base client alone; the light path's sockets close.
   const destroy = client.destroy.bind(client);
   client.destroy = () => {

@@ -21,7 +21,7 @@ import {
   type ApiGatewayManagementApiClient,
   PostToConnectionCommand,
 } from '@aws-sdk/client-apigatewaymanagementapi';
-import { resolvedStacks } from '../shared/resolved-stacks.ts';
+import { keepResolvedStacks } from '../shared/resolved-stacks.ts';
 import { type Endpoint, SignedHttp, type SignedHttpOptions } from '../shared/signed-http.ts';
 import { MANAGEMENT_ERROR_TYPES } from './management-errors.ts';
 
@@ -107,11 +107,9 @@ export function lightPosts(
 ): ApiGatewayManagementApiClient {
   let poster: Promise<LightPoster | undefined> | undefined;
   let made: LightPoster | undefined;
-  let ready = false;
   const posterOf = () => {
     poster ??= (async () => {
       const endpoint = (await client.config.endpoint?.()) as Endpoint | undefined;
-      ready = endpoint !== undefined;
       made = endpoint ? new LightPoster(client.config, endpoint, options) : undefined;
       return made;
     })();
@@ -129,19 +127,13 @@ export function lightPosts(
     { step: 'serialize', priority: 'high', name: 'lightPostToConnection' },
   );
   // A post the light path answers runs the client's stack as resolved once (resolved-stacks.ts).
-  const stacks = resolvedStacks(client);
-  const send = client.send.bind(client) as (...args: unknown[]) => Promise<unknown>;
-  client.send = ((command: unknown, ...rest: unknown[]) => {
-    if (ready && rest.length === 0 && command instanceof PostToConnectionCommand) {
-      const { ConnectionId, Data } = command.input;
-      if (ConnectionId !== undefined && Data !== undefined) {
-        return stacks
-          .handlerOf(command as never)(command)
-          .then((result) => result.output);
-      }
-    }
-    return send(command, ...rest);
-  }) as never;
+  keepResolvedStacks(client, (command, rest) => {
+    if (!made || rest.length > 0 || !(command instanceof PostToConnectionCommand)) return undefined;
+    const { ConnectionId, Data } = command.input;
+    return ConnectionId !== undefined && Data !== undefined
+      ? { command: command as never, args: command }
+      : undefined;
+  });
   const destroy = client.destroy.bind(client);
   client.destroy = () => {
     made?.destroy();

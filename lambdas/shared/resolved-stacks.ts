@@ -3,7 +3,7 @@
  * middlewares, then composes them): 60–100 µs of CPU a call on the 2-core development machine
  * (`npx tsx bench/dynamo-transport.ts`), paid again by every post of a fan-out. The light request
  * paths (`light-posts.ts`, `light-dynamo.ts`) end their calls early in that stack, so for their
- * commands the resolved stack can be kept: `resolvedStacks(client)` resolves it once per command
+ * commands the resolved stack can be kept: `keepResolvedStacks(client, …)` resolves it once per command
  * class and again after any change to the client's stack (a middleware added, as the IAM call
  * recorder, the bench's meter and the tests' hooks do, or removed).
  *
@@ -31,16 +31,22 @@ interface Resolving {
 /** The stack methods that change it (`use` applies a plugin through `add` and `addRelativeTo`). */
 const CHANGES = ['add', 'addRelativeTo', 'use', 'remove', 'removeByTag'] as const;
 
-export interface ResolvedStacks {
-  /** The handler of `command`'s class on this client's stack as it is now. */
-  handlerOf(command: ResolvableCommand): ResolvedHandler;
+/** A call to run on a kept stack: the command whose class's handler runs, and its arguments. */
+export interface KeptCall {
+  readonly command: ResolvableCommand;
+  readonly args: object;
 }
 
 /**
- * `onChange` runs after every change to the stack: what a caller learned about it (which commands
- * the light path answers) no longer holds.
+ * Makes `client.send` run the calls `keep` picks (given `send`'s arguments) on their class's kept
+ * handler, and every other call as before. `onChange` runs after every change to the stack: what
+ * `keep` learned about it (which commands the light path answers) no longer holds.
  */
-export function resolvedStacks(client: Resolving, onChange: () => void = () => undefined): ResolvedStacks {
+export function keepResolvedStacks(
+  client: Resolving & { send: unknown },
+  keep: (command: unknown, rest: unknown[]) => KeptCall | undefined,
+  onChange: () => void = () => undefined,
+): void {
   let handlers = new Map<unknown, ResolvedHandler>();
   const stack = client.middlewareStack as Record<string, unknown>;
   for (const name of CHANGES) {
@@ -53,18 +59,18 @@ export function resolvedStacks(client: Resolving, onChange: () => void = () => u
       return changed;
     };
   }
-  return {
-    handlerOf(command) {
-      let handler = handlers.get(command.constructor);
-      if (!handler) {
-        handler = command.resolveMiddleware(
-          client.middlewareStack as never,
-          client.config as never,
-          undefined,
-        );
-        handlers.set(command.constructor, handler);
-      }
-      return handler;
-    },
+  const handlerOf = (command: ResolvableCommand): ResolvedHandler => {
+    let handler = handlers.get(command.constructor);
+    if (!handler) {
+      handler = command.resolveMiddleware(client.middlewareStack as never, client.config as never, undefined);
+      handlers.set(command.constructor, handler);
+    }
+    return handler;
+  };
+  const send = (client.send as (...args: unknown[]) => Promise<unknown>).bind(client);
+  client.send = (command: unknown, ...rest: unknown[]) => {
+    const kept = keep(command, rest);
+    if (!kept) return send(command, ...rest);
+    return handlerOf(kept.command)(kept.args).then((result) => result.output);
   };
 }
