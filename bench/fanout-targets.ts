@@ -1,5 +1,10 @@
-/** The fan-out targets of issue 15: group latencies against the floor, units into a group of 100, the group of 1,000. */
+/**
+ * Issue 15's targets besides the 1:1 ones (targets.ts): group latencies against the floor, units
+ * into a group of 100, the group of 1,000, the busy group, and module load bundled vs unbundled.
+ */
 import type { BenchResults, Target } from './results.ts';
+import type { BusyGroupResult } from './scenarios/busy.ts';
+import type { HandlerColdStart } from './scenarios/coldstart.ts';
 
 export function fanOutTargets(r: Omit<BenchResults, 'targets' | 'ok'>): Target[] {
   const out: Target[] = [];
@@ -46,5 +51,38 @@ export function fanOutTargets(r: Omit<BenchResults, 'targets' | 'ok'>): Target[]
       : 'n/a',
     status: judge(send100 ? send100.total <= 15 : undefined),
   });
+  out.push(busyTarget(r.busy), moduleLoadTarget(r.coldStart));
   return out;
+}
+
+export function busyTarget(busy: BusyGroupResult | undefined): Target {
+  const c = busy?.counts;
+  const codes = busy ? Object.entries(busy.errorCodes).map(([code, n]) => `${n} ${code}`) : [];
+  return {
+    name: 'busy group: 20 members, 100 msg/s, one chat',
+    goal: '100 % acked, 0 CONFLICT, nothing lost; history and unread counts exact',
+    measured:
+      busy && c
+        ? `${c.acked}/${c.sent} acked (${codes.length ? codes.join(', ') : 'no error'}), ${c.delivered}/${c.expected} delivered, ${c.missing} missing, ${c.duplicated} duplicated; ack p50 ${busy.ack.p50} ms, max ${busy.ack.max} ms; history ${busy.stored.messages} messages (${busy.stored.notOnce} not exactly once, ${busy.stored.voids} voids); unread exact for ${busy.unreadExact}/${busy.members}`
+        : 'n/a',
+    status: busy ? (busy.ok ? 'PASS' : 'MISS') : 'SKIPPED',
+  };
+}
+
+/** Module load of every handler: bundled against the same code loading its packages from node_modules. */
+export function moduleLoadTarget(coldStart: readonly HandlerColdStart[] | undefined): Target {
+  const rows = coldStart ?? [];
+  const bundled = rows.reduce((t, h) => t + h.bundledLoadMs, 0);
+  const unbundled = rows.reduce((t, h) => t + h.unbundledLoadMs, 0);
+  const ratios = rows.map((h) => h.bundledLoadMs / h.unbundledLoadMs).sort((a, b) => a - b);
+  const ratio = unbundled > 0 ? bundled / unbundled : undefined;
+  return {
+    name: 'handler module load, bundled vs unbundled',
+    goal: '≤ 0.45× (all handlers together)',
+    measured:
+      ratio === undefined
+        ? 'n/a'
+        : `${ratio.toFixed(2)}× (${Math.round(bundled)} against ${Math.round(unbundled)} ms over ${rows.length} handlers; per handler ${ratios[0]?.toFixed(2)}–${ratios.at(-1)?.toFixed(2)}×)`,
+    status: ratio === undefined ? 'SKIPPED' : ratio <= 0.45 ? 'PASS' : 'MISS',
+  };
 }

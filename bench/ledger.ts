@@ -52,6 +52,15 @@ export class Ledger {
   lastDeliveryAt = 0;
   firstSendAt = 0;
   readonly errorSamples: Frame[] = [];
+  /** Failed sends by error code (`NO_REPLY` when none came). */
+  readonly errorCodes: Record<string, number> = {};
+
+  #failed(frame: Frame): void {
+    this.counts.sendErrors++;
+    const code = String(frame.code ?? frame.type ?? 'UNKNOWN');
+    this.errorCodes[code] = (this.errorCodes[code] ?? 0) + 1;
+    if (this.errorSamples.length < 5) this.errorSamples.push(frame);
+  }
 
   /** Registers a send before its frame is written. */
   expect(clientMessageId: string, recipients: readonly number[], sentAt: number, latency: Latency): void {
@@ -75,8 +84,7 @@ export class Ledger {
       this.counts.expected += entry.recipients.size;
       if ([...entry.recipients.values()].every(Boolean)) this.#finish(clientMessageId);
     } else {
-      this.counts.sendErrors++;
-      if (this.errorSamples.length < 5) this.errorSamples.push(frame);
+      this.#failed(frame);
       // A refused send stores nothing; any delivery of it would be counted as unexpected.
       for (const delivered of entry.recipients.values()) if (delivered) this.counts.unexpected++;
       this.#open.delete(clientMessageId);
@@ -137,10 +145,8 @@ export class Ledger {
       await new Promise((r) => setTimeout(r, 20));
     }
     for (const [id, entry] of this.#open) {
-      if (!entry.acked) {
-        this.counts.sendErrors++;
-        if (this.errorSamples.length < 5) this.errorSamples.push({ type: 'error', code: 'NO_REPLY' });
-      } else {
+      if (!entry.acked) this.#failed({ type: 'error', code: 'NO_REPLY' });
+      else {
         const owed = new Set<number>();
         for (const [recipient, delivered] of entry.recipients) if (!delivered) owed.add(recipient);
         this.counts.missing += owed.size;

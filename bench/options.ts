@@ -21,6 +21,9 @@ export interface BenchOptions {
   /** Members (all connected) of the group-of-1,000 phase (0: skip it), and its send rate. */
   readonly bigGroup: number;
   readonly rateGroup1000: number;
+  /** Messages of the busy-group part (20 members, one chat; 0: skip it), and their rate in total. */
+  readonly busyMessages: number;
+  readonly rateBusy: number;
   /** Characters of text per message in the latency phases. */
   readonly textChars: number;
   /** Throughput step-up: start rate (messages/s), factor per step, steps at most, seconds per step. */
@@ -60,6 +63,7 @@ export const PARTS = [
   'reactions',
   'hook',
   'waves',
+  'busy',
 ] as const;
 
 const HELP = `npm run bench -- [options]
@@ -74,6 +78,9 @@ const HELP = `npm run bench -- [options]
   --big-group N           members of the big-group phase, all connected (BENCH_BIG_GROUP, default
                           1000; quick 400; 0 skips it)
   --rate-group1000 N      big-group messages/s (BENCH_RATE_GROUP1000, default 0.5)
+  --busy N                busy group: messages from 20 members into one chat (BENCH_BUSY, default
+                          100; quick 50; 0 skips it)
+  --rate-busy N           busy group: messages/s from all members together (BENCH_RATE_BUSY, default 100)
   --text N                characters per message (BENCH_TEXT, default 200)
   --tp-start N            throughput: first step's messages/s (default 10; ×1.5 per step)
   --tp-steps N            throughput: steps at most (default 6; quick 3)
@@ -120,6 +127,8 @@ export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv = p
       'rate-group100': { type: 'string' },
       'big-group': { type: 'string' },
       'rate-group1000': { type: 'string' },
+      busy: { type: 'string' },
+      'rate-busy': { type: 'string' },
       text: { type: 'string' },
       'tp-start': { type: 'string' },
       'tp-steps': { type: 'string' },
@@ -162,6 +171,8 @@ export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv = p
     rateGroup100: num(values['rate-group100'] ?? env.BENCH_RATE_GROUP100, 0.5),
     bigGroup: orZero(values['big-group'] ?? env.BENCH_BIG_GROUP, quick ? 400 : 1000),
     rateGroup1000: num(values['rate-group1000'] ?? env.BENCH_RATE_GROUP1000, 0.5),
+    busyMessages: orZero(values.busy ?? env.BENCH_BUSY, quick ? 50 : 100),
+    rateBusy: num(values['rate-busy'] ?? env.BENCH_RATE_BUSY, 100),
     textChars: Math.round(num(values.text ?? env.BENCH_TEXT, 200)),
     throughputStart: num(values['tp-start'] ?? env.BENCH_TP_START, 10),
     throughputFactor: 1.5,

@@ -82,6 +82,34 @@ const latencySection: Section = (r) => {
   ];
 };
 
+const busySection: Section = ({ busy, floor }) => {
+  if (!busy) return [];
+  const s = busy.stored;
+  const codes = Object.entries(busy.errorCodes).map(([code, n]) => `${n} ${code}`);
+  return [
+    `\n### Busy group (${busy.members} members sending ${busy.targetRate} msg/s in total into one chat)\n`,
+    table(
+      ['measure', 'n', 'p50 ms', 'p95 ms', 'p99 ms', 'max ms', 'p50/floor'],
+      [
+        ['send → ack', busy.ack.count, busy.ack.p50, busy.ack.p95, busy.ack.p99, busy.ack.max, ''],
+        [
+          'send → each other member',
+          busy.latency.count,
+          busy.latency.p50,
+          busy.latency.p95,
+          busy.latency.p99,
+          busy.latency.max,
+          floor ? `${Math.round((busy.latency.p50 / floor.floor.p50) * 10) / 10}×` : '',
+        ],
+      ],
+    ),
+    `\n${busy.counts.acked} of ${busy.messages} sends acked at ${busy.sendRate} msg/s (refused: ${codes.length ? codes.join(', ') : 'none'}); ` +
+      `${busy.counts.delivered} of ${busy.counts.expected} deliveries, ${busy.counts.missing} missing, ${busy.counts.duplicated} duplicated. ` +
+      `History: ${s.messages} messages, ${s.notOnce} acknowledged sends not there exactly once, seqs ${s.seqsIncreasing ? 'strictly increasing' : 'NOT increasing'}, lastSeq ${s.lastSeq} (${s.voids} voids). ` +
+      `Unread counts exact for ${busy.unreadExact} of ${busy.members} members.`,
+  ];
+};
+
 const throughputSection: Section = ({ throughput }) => {
   if (!throughput) return [];
   const headers = ['target msg/s', 'sent msg/s', 'delivered/s', 'p50 ms', 'p99 ms'];
@@ -248,6 +276,7 @@ const SECTIONS: readonly Section[] = [
   machineSection,
   floorSection,
   latencySection,
+  busySection,
   throughputSection,
   costSection,
   mediaSection,

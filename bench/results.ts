@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import type { DeliveryCounts } from './ledger.ts';
 import type { MessageCost, PRICES } from './pricing.ts';
 import type { ScaleRow } from './scale.ts';
+import type { BusyGroupResult } from './scenarios/busy.ts';
 import type { ClientBundleResult } from './scenarios/client.ts';
 import type { HandlerColdStart } from './scenarios/coldstart.ts';
 import type { ActionCost } from './scenarios/cost.ts';
@@ -52,6 +53,8 @@ export interface BenchResults {
   readonly floor?: FloorResult;
   readonly latency?: readonly LatencyPhaseResult[];
   readonly throughput?: ThroughputResult;
+  /** 20 members sending 100 msg/s into one group (scenarios/busy.ts). */
+  readonly busy?: BusyGroupResult;
   readonly cost?: CostResults;
   readonly media?: MediaResults;
   readonly coldStart?: readonly HandlerColdStart[];

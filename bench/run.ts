@@ -13,12 +13,13 @@ import { Phases, Progress } from './progress.ts';
 import { render } from './report.ts';
 import { type BenchResults, deliveryTotals, machine, writeResults } from './results.ts';
 import { scaleModel } from './scale.ts';
+import { busyGroup } from './scenarios/busy.ts';
 import { clientBundle } from './scenarios/client.ts';
 import { coldStart } from './scenarios/coldstart.ts';
 import { connectMembers, costRound, seed } from './scenarios/cost.ts';
 import { floor } from './scenarios/floor.ts';
 import { hookLatency } from './scenarios/hook.ts';
-import { type LatencyPhaseResult, latencyPhase } from './scenarios/latency.ts';
+import { bigGroupPhase, type LatencyPhaseResult, latencyPhase } from './scenarios/latency.ts';
 import { mediaScenario } from './scenarios/media.ts';
 import { pushPhase } from './scenarios/push.ts';
 import { reactionCost } from './scenarios/reactions.ts';
@@ -37,15 +38,17 @@ async function main(): Promise<number> {
   const progress = new Progress();
   // Parts whose figures are times: they run after the warm-up (bench/warm-up.ts).
   const timed =
-    options.warmUpSends > 0 && ['floor', 'latency', 'throughput', 'push', 'hook', 'media', 'waves'].some(has);
+    options.warmUpSends > 0 &&
+    ['floor', 'latency', 'busy', 'throughput', 'push', 'hook', 'media', 'waves'].some(has);
   const phases = new Phases(progress, {
     coldstart: has('coldstart') ? 30 : 0,
     stack: 3,
     warmup: timed ? Math.ceil(options.warmUpSends / 40) : 0,
     floor: has('floor') ? options.phaseSeconds + 2 : 0,
-    world: has('latency') || has('throughput') || has('push') ? 10 : 0,
+    world: ['latency', 'throughput', 'push', 'busy'].some(has) ? 10 : 0,
     latency: has('latency') ? options.phaseSeconds * 3 + 6 : 0,
     biggroup: has('latency') && options.bigGroup > 0 ? options.phaseSeconds + 30 : 0,
+    busy: has('busy') && options.busyMessages > 0 ? 10 : 0,
     throughput: has('throughput') ? options.throughputSteps * (options.throughputStepSeconds + 1) : 0,
     cost: has('cost') ? 40 : 0,
     push: has('push') ? options.phaseSeconds * 4 + 30 : 0,
@@ -102,7 +105,7 @@ async function main(): Promise<number> {
       }
     }
 
-    if (has('latency') || has('throughput') || has('push')) {
+    if (['latency', 'throughput', 'push', 'busy'].some(has)) {
       phases.start('world', 'connecting users');
       const world = await World.create(stack.url, options.users, runId, (f, label) => phases.tick(f, label));
       try {
@@ -123,31 +126,20 @@ async function main(): Promise<number> {
           }
           if (options.bigGroup > 0) {
             phases.start('biggroup', `group of ${options.bigGroup}: connecting`);
-            const big = await World.bigGroup(world, stack.url, runId, options.bigGroup, (f, label) =>
-              phases.tick(f * 0.5, label),
-            );
-            try {
-              const r = await latencyPhase(
-                big,
-                'group1000',
-                options.rateGroup1000,
-                options.phaseSeconds,
-                options.textChars,
-                (f) =>
-                  phases.tick(
-                    0.5 + f * 0.5,
-                    `latency: group of ${options.bigGroup} at ${options.rateGroup1000} msg/s`,
-                  ),
-                20_000,
-              );
-              if (r) results.push(r);
-            } finally {
-              await big.closeExtra();
-              // Their ~900 `$disconnect`s (roster entries, presence) must not run into the next phase.
-              await stack.idle();
-            }
+            const r = await bigGroupPhase(world, stack, runId, options, (f, label) => phases.tick(f, label));
+            if (r) results.push(r);
           }
           partial.latency = results;
+        }
+        if (has('busy') && options.busyMessages > 0) {
+          phases.start('busy', 'busy group');
+          const busy = {
+            messages: options.busyMessages,
+            rate: options.rateBusy,
+            textChars: options.textChars,
+          };
+          partial.busy = await busyGroup(world, busy, (f, label) => phases.tick(f, label));
+          await stack.idle();
         }
         if (has('throughput')) {
           phases.start('throughput');
@@ -262,7 +254,8 @@ async function main(): Promise<number> {
   phases.finish();
 
   const waves = (partial.waves?.variants ?? []).map((v) => ({ counts: { ...v, sendErrors: 0 } }));
-  const phasesRun = [...(partial.latency ?? []), ...(partial.throughput?.steps ?? []), ...waves];
+  const busy = partial.busy ? [partial.busy] : [];
+  const phasesRun = [...(partial.latency ?? []), ...busy, ...(partial.throughput?.steps ?? []), ...waves];
   const delivery = deliveryTotals(phasesRun);
   const base = {
     version: 1 as const,

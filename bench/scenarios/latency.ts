@@ -2,7 +2,9 @@
 import type { LatencySummary } from '../histogram.ts';
 import type { DeliveryCounts } from '../ledger.ts';
 import { runLoad } from '../load.ts';
-import type { ChatKind, World } from '../world.ts';
+import type { BenchOptions } from '../options.ts';
+import type { BenchStack } from '../stack.ts';
+import { type ChatKind, World } from '../world.ts';
 
 export interface LatencyPhaseResult {
   readonly kind: ChatKind;
@@ -56,6 +58,39 @@ export async function latencyPhase(
     counts,
     errorSamples: result.ledger.errorSamples,
   };
+}
+
+/**
+ * The group of `options.bigGroup` (World.bigGroup: the world's users plus more, one group): the
+ * same open-loop load as the other latency phases, its deliveries drained for 20 s. The added
+ * sockets are closed afterwards, and their `$disconnect`s (roster entries, presence) finish before
+ * the next phase.
+ */
+export async function bigGroupPhase(
+  world: World,
+  stack: BenchStack,
+  runId: string,
+  options: Pick<BenchOptions, 'bigGroup' | 'rateGroup1000' | 'phaseSeconds' | 'textChars'>,
+  onTick: (fraction: number, label: string) => void,
+): Promise<LatencyPhaseResult | undefined> {
+  const big = await World.bigGroup(world, stack.url, runId, options.bigGroup, (f, label) =>
+    onTick(f * 0.5, label),
+  );
+  try {
+    const label = `latency: group of ${options.bigGroup} at ${options.rateGroup1000} msg/s`;
+    return await latencyPhase(
+      big,
+      'group1000',
+      options.rateGroup1000,
+      options.phaseSeconds,
+      options.textChars,
+      (f) => onTick(0.5 + f * 0.5, label),
+      20_000,
+    );
+  } finally {
+    await big.closeExtra();
+    await stack.idle();
+  }
 }
 
 export const round = (n: number, digits = 2): number => Math.round(n * 10 ** digits) / 10 ** digits;
