@@ -52,7 +52,7 @@ export class SqsRetentionQueue implements RetentionQueue {
   ) {}
 
   async send(job: RetentionJob): Promise<void> {
-    const { SendMessageCommand } = await import('@aws-sdk/client-sqs');
+    const { SendMessageCommand } = await import('../shared/sqs-commands.ts');
     const client = await this.client();
     await client.send(new SendMessageCommand({ QueueUrl: this.queueUrl, MessageBody: JSON.stringify(job) }));
   }

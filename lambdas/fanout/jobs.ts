@@ -94,7 +94,7 @@ export class SqsJobQueue implements JobQueue {
   }
 
   async #sendBatch(bodies: readonly string[], delaySeconds: number | undefined): Promise<void> {
-    const { SendMessageBatchCommand } = await import('@aws-sdk/client-sqs');
+    const { SendMessageBatchCommand } = await import('../shared/sqs-commands.ts');
     const client = await this.client();
     let pending = bodies.map((body, i) => ({ Id: String(i), MessageBody: body }));
     for (let attempt = 1; pending.length > 0; attempt++) {

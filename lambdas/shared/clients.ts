@@ -64,7 +64,7 @@ export function getManagementClient(): ApiGatewayManagementApiClient {
  */
 export async function getSqsClient(): Promise<SQSClient> {
   if (!sqsClient) {
-    const { SQSClient } = await import('@aws-sdk/client-sqs');
+    const { SQSClient } = await import('./sqs-commands.ts');
     const { sqsEndpoint } = config();
     sqsClient ??= instrument(
       new SQSClient({ ...(sqsEndpoint ? { endpoint: sqsEndpoint } : {}), maxAttempts: 3 }),
