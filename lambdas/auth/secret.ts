@@ -3,7 +3,7 @@
  * never sits in plain environment variables or the template. Loaded only in that auth mode.
  */
 export async function loadSecret(secretId: string): Promise<string> {
-  const { SecretsManagerClient, GetSecretValueCommand } = await import('@aws-sdk/client-secrets-manager');
+  const { SecretsManagerClient, GetSecretValueCommand } = await import('../shared/secrets-commands.ts');
   const client = new SecretsManagerClient({});
   const out = await client.send(new GetSecretValueCommand({ SecretId: secretId }));
   if (!out.SecretString) throw new Error('the JWT secret has no string value');

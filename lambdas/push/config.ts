@@ -84,7 +84,7 @@ export function fcmFromJson(json: string, env: Env): FcmCredentials {
 }
 
 async function secretsManager(secretId: string): Promise<string> {
-  const { SecretsManagerClient, GetSecretValueCommand } = await import('@aws-sdk/client-secrets-manager');
+  const { SecretsManagerClient, GetSecretValueCommand } = await import('../shared/secrets-commands.ts');
   const client = new SecretsManagerClient({});
   try {
     const out = await client.send(new GetSecretValueCommand({ SecretId: secretId }));
