@@ -1,14 +1,17 @@
 /**
- * Who gets a push for a new message, and what it says. For each member of the chat other than the
- * sender whose mute is not in force and who has not read that far: one Query tells whether they have
- * an open socket and which devices they have (devices.pushTargets). Members with no open socket and
- * at least one device get one notification per device: title = the chat's name (groups) or the
- * sender's name (direct chats), body = a preview, badge = their total unread count.
+ * Who gets a push for a new message, and what it says. The candidates are the members of the chat
+ * other than the sender whose mute is not in force and who have not read that far. In a group with
+ * more than one candidate, the group's roster (one Query, the sockets the fan-out posts to) names
+ * those with an open socket: they get no push and cost no read of their own. For each candidate
+ * left, one Query tells whether they have an open socket (one the roster does not list yet counts
+ * too) and which devices they have (devices.pushTargets). Members with no open socket and at least
+ * one device get one notification per device: title = the chat's name (groups) or the sender's
+ * name (direct chats), body = a preview, badge = their total unread count.
  *
  * When someone is to be pushed, the message is read again (consistently): a message deleted before
  * its push is processed produces none, and an edit made meanwhile is what the preview shows. When
- * nobody is (every recipient online, say), that read is skipped: one Query per candidate and the
- * chat head are all a message costs.
+ * nobody is (every recipient online, say), that read is skipped: the chat head, the roster and one
+ * Query per candidate the roster does not list are all a message costs.
  */
 import type { Item } from '../data/item.ts';
 import { MESSAGE } from '../data/items.ts';
@@ -76,12 +79,21 @@ export async function planPushes(deps: PlanDeps, image: Item, counters: Counters
     (m) =>
       m.userId !== created.senderId && !isMuted(m.mutedUntil, now) && effectiveReadSeq(chat, m) < created.seq,
   );
+  // A socket listed in the roster is open (or was until its connection's TTL; a post to it answered
+  // 410 removes it): its member needs no lookup. Others may still have a socket the roster does not
+  // list yet (they joined while connecting), so each is looked up.
+  const listed =
+    chat.kind === 'group' && recipients.length > 1
+      ? new Set((await store.rosters.list(chat.chatId)).map((s) => s.userId))
+      : undefined;
+  const unlisted = listed ? recipients.filter((m) => !listed.has(m.userId)) : recipients;
   const offline: { member: MemberRecord; devices: DeviceRecord[] }[] = [];
-  await eachLimited(recipients, deps.concurrency ?? 16, async (member) => {
+  await eachLimited(unlisted, deps.concurrency ?? 16, async (member) => {
     const targets = await store.devices.pushTargets(member.userId);
     if (!targets.online && targets.devices.length > 0) offline.push({ member, devices: targets.devices });
   });
   counters.add('PushRecipientsChecked', recipients.length);
+  counters.add('PushRecipientsLookedUp', unlisted.length);
   if (offline.length === 0) return [];
 
   // Someone gets a push: the message as it is now (deleted meanwhile: no push; edited: the new text).

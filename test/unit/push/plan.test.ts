@@ -1,6 +1,7 @@
 /**
  * Who gets a push for a new message and what it says, over mocked repositories: the sender, muted
- * members, members with a socket, members without devices and members who already read it get none;
+ * members, members with a socket (listed in the group's roster, or found by their own lookup),
+ * members without devices and members who already read it get none;
  * a deleted message or a deleted chat gives none; title, body and badge.
  */
 import { beforeEach, describe, expect, it } from 'vitest';
@@ -81,6 +82,34 @@ describe('planPushes', () => {
     expect(t.store.messages.get).not.toHaveBeenCalled();
   });
 
+  it('in a group, looks up only the candidates its roster does not list', async () => {
+    t.store.rosters.list.mockResolvedValue([
+      { userId: 'carol', connectionId: 'c1' },
+      { userId: 'carol', connectionId: 'c2' },
+      { userId: 'alice', connectionId: 'a1' },
+      { userId: 'dave', connectionId: 'd1' },
+    ]);
+    const counters = new Counters('test');
+    const planned = await planPushes({ store: t.deps.store, now: t.deps.now }, image, counters);
+    expect(planned.map((p) => p.device.deviceId).sort()).toEqual(['d_bob1', 'd_bob2']);
+    expect(t.store.rosters.list).toHaveBeenCalledExactlyOnceWith('g1');
+    expect(t.store.devices.pushTargets.mock.calls.map(([u]) => u).sort()).toEqual(['bob', 'nodevice']);
+    // A member the roster does not list yet but who has a socket (joined while connecting) gets none.
+    online('bob');
+    expect(await plan()).toEqual([]);
+  });
+
+  it('reads no roster in a direct chat, nor for a single candidate', async () => {
+    const direct = groupChat('alice', ['alice', 'bob'], { kind: 'direct', name: null, lastSeq: 5 });
+    t.store.chats.getWithMembers.mockResolvedValue(direct);
+    expect((await plan()).length).toBe(2);
+    const solo = groupChat('alice', ['alice', 'bob'], { lastSeq: 5 });
+    t.store.chats.getWithMembers.mockResolvedValue(solo);
+    expect((await plan()).length).toBe(2);
+    expect(t.store.rosters.list).not.toHaveBeenCalled();
+    expect(t.store.devices.pushTargets).toHaveBeenCalledTimes(2);
+  });
+
   it('says who and what: the group name, a preview, the ids and the badge', async () => {
     t.store.chats.listMemberships.mockResolvedValue([
       { chatId: 'g1', userId: 'bob', kind: 'group' },
@@ -138,5 +167,7 @@ describe('planPushes', () => {
   it('fails (so the record is retried) when a lookup fails, before anything is sent', async () => {
     t.store.devices.pushTargets.mockRejectedValueOnce(new Error('throttled'));
     await expect(plan()).rejects.toThrow('throttled');
+    t.store.rosters.list.mockRejectedValueOnce(new Error('throttled roster'));
+    await expect(plan()).rejects.toThrow('throttled roster');
   });
 });
