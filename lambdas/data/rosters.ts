@@ -48,10 +48,11 @@ export class RosterRepository {
 
   /**
    * Every unexpired socket in a group's roster (Query `ROSTER#<chatId>`, consistent: a socket
-   * whose `$connect` finished before this read is in it).
+   * whose `$connect` finished before this read is in it). `consistent: false` reads at half the
+   * price for who may be online (the push plan), where a just-listed socket may be missed.
    */
-  async list(chatId: string): Promise<RosterSocket[]> {
-    return this.#query(rosterPk(chatId), PREFIX.online).then((items) =>
+  async list(chatId: string, options: { consistent?: boolean } = {}): Promise<RosterSocket[]> {
+    return this.#query(rosterPk(chatId), PREFIX.online, options.consistent ?? true).then((items) =>
       items.flatMap((item) => socketOf(String(item.sk)) ?? []),
     );
   }
@@ -110,14 +111,14 @@ export class RosterRepository {
     return items.map((item) => stripPrefix(String(item.sk), PREFIX.joined));
   }
 
-  #query(pk: string, prefix: string): Promise<Item[]> {
+  #query(pk: string, prefix: string, consistent = true): Promise<Item[]> {
     return this.table.queryAll({
       KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
       FilterExpression: notExpired,
       ExpressionAttributeNames: { '#ttl': TTL_ATTRIBUTE },
       ExpressionAttributeValues: { ':pk': pk, ':prefix': prefix, ':now': nowSeconds() },
       ProjectionExpression: 'sk',
-      ConsistentRead: true,
+      ConsistentRead: consistent,
     });
   }
 

@@ -1,17 +1,23 @@
 /**
  * Who gets a push for a new message, and what it says. The candidates are the members of the chat
- * other than the sender whose mute is not in force and who have not read that far. In a group with
- * more than one candidate, the group's roster (one Query, the sockets the fan-out posts to) names
- * those with an open socket: they get no push and cost no read of their own. For each candidate
- * left, one Query tells whether they have an open socket (one the roster does not list yet counts
- * too) and which devices they have (devices.pushTargets). Members with no open socket and at least
- * one device get one notification per device: title = the chat's name (groups) or the sender's
- * name (direct chats), body = a preview, badge = their total unread count.
+ * other than the sender whose mute is not in force and who have not read that far. For each, one
+ * Query tells whether they have an open socket and which devices they have
+ * (devices.pushTargets). Members with no open socket and at least one device get one notification
+ * per device: title = the chat's name (groups) or the sender's name (direct chats), body = a
+ * preview, badge = their total unread count.
+ *
+ * In a group where the candidates are many (at least one in 20 members, and two or more), the
+ * group's roster is read first (one Query, the sockets the fan-out posts to, about 100 bytes a
+ * socket): a candidate it lists is online and needs no Query of their own. The trade-off: a roster
+ * entry that outlives its socket (its `$disconnect` could not remove it, or a 410 in another chat
+ * removed the connection first) keeps its member from being pushed in that group until a post
+ * finds the socket gone (the group's next fan-out: 410, entry removed) or the entry expires; the
+ * per-user lookup would have seen the connection record gone.
  *
  * When someone is to be pushed, the message is read again (consistently): a message deleted before
  * its push is processed produces none, and an edit made meanwhile is what the preview shows. When
- * nobody is (every recipient online, say), that read is skipped: the chat head, the roster and one
- * Query per candidate the roster does not list are all a message costs.
+ * nobody is (every recipient online, say), that read is skipped: the chat head, the roster in a
+ * group and one Query per candidate it does not list are all a message costs.
  */
 import type { Item } from '../data/item.ts';
 import { MESSAGE } from '../data/items.ts';
@@ -65,6 +71,16 @@ async function badgeOf(
   return total;
 }
 
+/**
+ * Whether the roster is worth its read: it costs half a read unit per 4 KB, about one unit per 80
+ * sockets of 100 bytes (eventually consistent), and each candidate's own lookup half a unit. Read
+ * when candidates are at least one in 20 members (and two or more): a roster listing every member
+ * (one socket each) then costs at most half of the candidates' own lookups.
+ */
+export function readsRoster(chat: Pick<ChatRecord, 'kind' | 'memberCount'>, candidates: number): boolean {
+  return chat.kind === 'group' && candidates >= 2 && candidates * 20 >= chat.memberCount;
+}
+
 export async function planPushes(deps: PlanDeps, image: Item, counters: Counters): Promise<PlannedPush[]> {
   const created = MESSAGE.fromItem(image);
   const { store } = deps;
@@ -79,13 +95,11 @@ export async function planPushes(deps: PlanDeps, image: Item, counters: Counters
     (m) =>
       m.userId !== created.senderId && !isMuted(m.mutedUntil, now) && effectiveReadSeq(chat, m) < created.seq,
   );
-  // A socket listed in the roster is open (or was until its connection's TTL; a post to it answered
-  // 410 removes it): its member needs no lookup. Others may still have a socket the roster does not
-  // list yet (they joined while connecting), so each is looked up.
-  const listed =
-    chat.kind === 'group' && recipients.length > 1
-      ? new Set((await store.rosters.list(chat.chatId)).map((s) => s.userId))
-      : undefined;
+  // Members the roster lists are online (module comment); the others may still have a socket it
+  // does not list yet (they joined while connecting), so each of them is looked up.
+  const listed = readsRoster(chat, recipients.length)
+    ? new Set((await store.rosters.list(chat.chatId, { consistent: false })).map((s) => s.userId))
+    : undefined;
   const unlisted = listed ? recipients.filter((m) => !listed.has(m.userId)) : recipients;
   const offline: { member: MemberRecord; devices: DeviceRecord[] }[] = [];
   await eachLimited(unlisted, deps.concurrency ?? 16, async (member) => {

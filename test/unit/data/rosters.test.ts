@@ -37,6 +37,9 @@ describe('rosters', () => {
       ProjectionExpression: 'sk',
       ConsistentRead: true,
     });
+    // The push plan's read of who may be online: eventually consistent, half the price.
+    await store.rosters.list('g1', { consistent: false });
+    expect(ddb.commandCalls(QueryCommand)[1]?.args[0].input.ConsistentRead).toBe(false);
   });
 
   it('reads every page of a big roster', async () => {

@@ -9,7 +9,7 @@ import { MESSAGE, type MessageRecord } from '../../../lambdas/data/items.ts';
 import type { DeviceRecord, MemberRecord } from '../../../lambdas/data/store.ts';
 import { MUTED_FOREVER } from '../../../lambdas/domain/mute.ts';
 import { Counters } from '../../../lambdas/pipeline/metrics.ts';
-import { planPushes } from '../../../lambdas/push/plan.ts';
+import { planPushes, readsRoster } from '../../../lambdas/push/plan.ts';
 import { fakeDeps, groupChat, NOW } from '../domain/fakes.ts';
 
 const message: MessageRecord = {
@@ -92,22 +92,40 @@ describe('planPushes', () => {
     const counters = new Counters('test');
     const planned = await planPushes({ store: t.deps.store, now: t.deps.now }, image, counters);
     expect(planned.map((p) => p.device.deviceId).sort()).toEqual(['d_bob1', 'd_bob2']);
-    expect(t.store.rosters.list).toHaveBeenCalledExactlyOnceWith('g1');
+    // Eventually consistent: who may be online, at half the price.
+    expect(t.store.rosters.list).toHaveBeenCalledExactlyOnceWith('g1', { consistent: false });
     expect(t.store.devices.pushTargets.mock.calls.map(([u]) => u).sort()).toEqual(['bob', 'nodevice']);
     // A member the roster does not list yet but who has a socket (joined while connecting) gets none.
     online('bob');
     expect(await plan()).toEqual([]);
   });
 
-  it('reads no roster in a direct chat, nor for a single candidate', async () => {
+  it('trusts the roster: a member it lists gets no push, even one whose own lookup says offline', async () => {
+    // The trade-off of plan.ts: an entry that outlived its socket keeps its member from a push in
+    // this group until a post finds the socket gone. Pinned here so that a change is deliberate.
+    online();
+    t.store.rosters.list.mockResolvedValue([{ userId: 'bob', connectionId: 'stale' }]);
+    const planned = await plan();
+    expect(planned.map((p) => p.device.userId)).toEqual(['carol', 'carol']);
+    expect(t.store.devices.pushTargets.mock.calls.map(([u]) => u).sort()).toEqual(['carol', 'nodevice']);
+  });
+
+  it('reads no roster outside a group, for a single candidate, or for few candidates in a big group', () => {
+    const group = { kind: 'group', memberCount: 6 } as const;
+    expect(readsRoster(group, 3)).toBe(true);
+    expect(readsRoster({ ...group, kind: 'direct' }, 3)).toBe(false);
+    expect(readsRoster(group, 1)).toBe(false);
+    // One candidate in 20 members or more: 50 of 1,000 read it, 49 do not.
+    expect(readsRoster({ kind: 'group', memberCount: 1000 }, 50)).toBe(true);
+    expect(readsRoster({ kind: 'group', memberCount: 1000 }, 49)).toBe(false);
+  });
+
+  it('in a direct chat, looks its one candidate up without a roster', async () => {
     const direct = groupChat('alice', ['alice', 'bob'], { kind: 'direct', name: null, lastSeq: 5 });
     t.store.chats.getWithMembers.mockResolvedValue(direct);
     expect((await plan()).length).toBe(2);
-    const solo = groupChat('alice', ['alice', 'bob'], { lastSeq: 5 });
-    t.store.chats.getWithMembers.mockResolvedValue(solo);
-    expect((await plan()).length).toBe(2);
     expect(t.store.rosters.list).not.toHaveBeenCalled();
-    expect(t.store.devices.pushTargets).toHaveBeenCalledTimes(2);
+    expect(t.store.devices.pushTargets).toHaveBeenCalledOnce();
   });
 
   it('says who and what: the group name, a preview, the ids and the badge', async () => {
