@@ -63,7 +63,7 @@ export function busyTarget(busy: BusyGroupResult | undefined): Target {
     goal: '100 % acked, 0 CONFLICT, nothing lost; history and unread counts exact',
     measured:
       busy && c
-        ? `${c.acked}/${c.sent} acked (${codes.length ? codes.join(', ') : 'no error'}), ${c.delivered}/${c.expected} delivered, ${c.missing} missing, ${c.duplicated} duplicated; ack p50 ${busy.ack.p50} ms, max ${busy.ack.max} ms; history ${busy.stored.messages} messages (${busy.stored.notOnce} not exactly once, ${busy.stored.voids} voids); unread exact for ${busy.unreadExact}/${busy.members}`
+        ? `${c.acked}/${c.sent} acked (${codes.length ? codes.join(', ') : 'no error'}), ${c.delivered}/${c.expected} delivered, ${c.missing} missing, ${c.duplicated} duplicated; ack p50 ${busy.ack.p50} ms, max ${busy.ack.max} ms; history ${busy.stored.messages} messages (${busy.stored.notOnce} not exactly once, ${busy.stored.unacknowledged} not acknowledged, ${busy.stored.voids} voids); unread exact for ${busy.unreadExact}/${busy.members}`
         : 'n/a',
     status: busy ? (busy.ok ? 'PASS' : 'MISS') : 'SKIPPED',
   };
@@ -71,7 +71,7 @@ export function busyTarget(busy: BusyGroupResult | undefined): Target {
 
 /** Module load of every handler: bundled against the same code loading its packages from node_modules. */
 export function moduleLoadTarget(coldStart: readonly HandlerColdStart[] | undefined): Target {
-  const rows = coldStart ?? [];
+  const rows = (coldStart ?? []).filter((h) => h.unbundledLoadMs > 0);
   const bundled = rows.reduce((t, h) => t + h.bundledLoadMs, 0);
   const unbundled = rows.reduce((t, h) => t + h.unbundledLoadMs, 0);
   const ratios = rows.map((h) => h.bundledLoadMs / h.unbundledLoadMs).sort((a, b) => a - b);

@@ -52,6 +52,8 @@ export class Ledger {
   lastDeliveryAt = 0;
   firstSendAt = 0;
   readonly errorSamples: Frame[] = [];
+  /** clientMessageIds of the acknowledged sends. */
+  readonly ackedIds = new Set<string>();
   /** Failed sends by error code (`NO_REPLY` when none came). */
   readonly errorCodes: Record<string, number> = {};
 
@@ -81,6 +83,7 @@ export class Ledger {
     if (frame.type === 'ack') {
       entry.acked = true;
       this.counts.acked++;
+      this.ackedIds.add(clientMessageId);
       this.counts.expected += entry.recipients.size;
       if ([...entry.recipients.values()].every(Boolean)) this.#finish(clientMessageId);
     } else {

@@ -105,8 +105,11 @@ const busySection: Section = ({ busy, floor }) => {
     ),
     `\n${busy.counts.acked} of ${busy.messages} sends acked at ${busy.sendRate} msg/s (refused: ${codes.length ? codes.join(', ') : 'none'}); ` +
       `${busy.counts.delivered} of ${busy.counts.expected} deliveries, ${busy.counts.missing} missing, ${busy.counts.duplicated} duplicated. ` +
-      `History: ${s.messages} messages, ${s.notOnce} acknowledged sends not there exactly once, seqs ${s.seqsIncreasing ? 'strictly increasing' : 'NOT increasing'}, lastSeq ${s.lastSeq} (${s.voids} voids). ` +
-      `Unread counts exact for ${busy.unreadExact} of ${busy.members} members.`,
+      `History: ${s.messages} messages, ${s.notOnce} acknowledged sends not there exactly once, ${s.unacknowledged} not acknowledged, seqs ${s.seqsIncreasing ? 'strictly increasing' : 'NOT increasing'}, lastSeq ${s.lastSeq} (${s.voids} voids). ` +
+      `Unread counts exact for ${busy.unreadExact} of ${busy.members} members` +
+      (busy.unreadWrong.length
+        ? ` (wrong: ${busy.unreadWrong.map((w) => `${w.userId} ${w.listed} for ${w.expected}`).join(', ')}).`
+        : '.'),
   ];
 };
 

@@ -133,6 +133,7 @@ async function main(): Promise<number> {
         }
         if (has('busy') && options.busyMessages > 0) {
           phases.start('busy', 'busy group');
+          await stack.idle(); // the latency phases' tails must not reach the busy group's ledger
           const busy = {
             messages: options.busyMessages,
             rate: options.rateBusy,

@@ -33,6 +33,8 @@ export interface BusyGroupResult {
     readonly messages: number;
     /** Acknowledged sends whose clientMessageId history holds not exactly once. */
     readonly notOnce: number;
+    /** Messages history holds that no acknowledged send made (a send answered late or not at all). */
+    readonly unacknowledged: number;
     readonly seqsIncreasing: boolean;
     /** The chat's `lastSeq`, and the seqs up to it history does not list (voids). */
     readonly lastSeq: number;
@@ -40,6 +42,12 @@ export interface BusyGroupResult {
   };
   /** Members whose `listChats` unread count matched the history (of `members`). */
   readonly unreadExact: number;
+  /** The others: expected and listed unread counts. */
+  readonly unreadWrong: readonly {
+    readonly userId: string;
+    readonly expected: number;
+    readonly listed: number | undefined;
+  }[];
   /** Every figure above as it should be. */
   readonly ok: boolean;
 }
@@ -52,13 +60,14 @@ interface StoredMessage {
 
 export const BUSY_MEMBERS = 20;
 
+/** Skipped (undefined) with fewer than 20 users connected. */
 export async function busyGroup(
   world: World,
   options: { messages: number; rate: number; textChars: number },
   onTick: (fraction: number, label: string) => void,
 ): Promise<BusyGroupResult | undefined> {
-  const size = Math.min(BUSY_MEMBERS, world.clients.length);
-  if (size < 2 || options.messages < 1) return undefined;
+  const size = BUSY_MEMBERS;
+  if (world.clients.length < size || options.messages < 1) return undefined;
   const members = Array.from({ length: size }, (_, i) => i);
   const owner = world.clients[0] as BenchClient;
   onTick(0, `busy group: creating a group of ${size}`);
@@ -86,24 +95,33 @@ export async function busyGroup(
     const id = m.clientMessageId ?? '';
     perClientId.set(id, (perClientId.get(id) ?? 0) + 1);
   }
-  const notOnce =
-    Math.abs(load.ledger.counts.acked - perClientId.size) +
-    [...perClientId.values()].filter((n) => n !== 1).length;
+  const acked = load.ledger.ackedIds;
+  const notOnce = [...acked].filter((id) => perClientId.get(id) !== 1).length;
+  const unacknowledged = history.filter((m) => !acked.has(m.clientMessageId ?? '')).length;
   const seqs = history.map((m) => m.seq);
-  let unreadExact = 0;
+  // A member's read cursor is at their own newest message (moved before its ack), so the unread
+  // count is the messages after it. listChats reads memberships eventually consistently (on AWS a
+  // cursor moved just now may show late): each member is asked up to 3 times, 300 ms apart.
+  const unreadWrong: { userId: string; expected: number; listed: number | undefined }[] = [];
   for (const i of members) {
     const client = world.clients[i] as BenchClient;
-    const listed = (await client.ok('listChats')).chats as { chatId: string; unreadCount: number }[];
     const own = history.filter((m) => m.senderId === client.userId).map((m) => m.seq);
     const cursor = Math.max(0, ...own);
     const expected = history.filter((m) => m.seq > cursor).length;
-    if (listed.find((c) => c.chatId === chatId)?.unreadCount === expected) unreadExact++;
+    let listed: number | undefined;
+    for (let attempt = 0; attempt < 3 && listed !== expected; attempt++) {
+      if (attempt > 0) await new Promise((r) => setTimeout(r, 300));
+      const chats = (await client.ok('listChats')).chats as { chatId: string; unreadCount: number }[];
+      listed = chats.find((c) => c.chatId === chatId)?.unreadCount;
+    }
+    if (listed !== expected) unreadWrong.push({ userId: client.userId, expected, listed });
   }
   onTick(1, 'busy group: done');
   const counts = { ...load.ledger.counts };
   const stored = {
     messages: history.length,
     notOnce,
+    unacknowledged,
     seqsIncreasing: seqs.every((s, i) => i === 0 || s > (seqs[i - 1] as number)),
     lastSeq: chat.lastSeq,
     voids: chat.lastSeq - history.length,
@@ -118,7 +136,8 @@ export async function busyGroup(
     counts,
     errorCodes: { ...load.ledger.errorCodes },
     stored,
-    unreadExact,
+    unreadExact: size - unreadWrong.length,
+    unreadWrong,
   };
   return { ...result, ok: busyOk(result) };
 }
@@ -133,20 +152,25 @@ export function busyOk(r: Omit<BusyGroupResult, 'ok'>): boolean {
     c.sendErrors + c.missing + c.duplicated + c.unexpected === 0 &&
     r.stored.messages === c.acked &&
     r.stored.notOnce === 0 &&
+    r.stored.unacknowledged === 0 &&
     r.stored.seqsIncreasing &&
     r.unreadExact === r.members
   );
 }
 
-/** Every message of the chat by `history`, ascending by seq. */
+/**
+ * Every message of the chat by `history`, ascending by seq. A page of voids only (seqs whose put
+ * missed its deadline) lists nothing but still has more: the next page starts after the seqs it
+ * covered (`after` + the limit).
+ */
 async function fullHistory(client: BenchClient, chatId: string): Promise<StoredMessage[]> {
   const out: StoredMessage[] = [];
+  const limit = 100;
   for (let after = 0; ; ) {
-    const page = await client.ok('history', { chatId, after, limit: 100 });
+    const page = await client.ok('history', { chatId, after, limit });
     const messages = page.messages as StoredMessage[];
     out.push(...messages);
-    const last = messages.at(-1);
-    if (!page.hasMore || !last) return out;
-    after = last.seq;
+    if (!page.hasMore) return out;
+    after = messages.at(-1)?.seq ?? after + limit;
   }
 }

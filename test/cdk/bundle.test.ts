@@ -104,7 +104,7 @@ describe('SDK clients loaded on first use', () => {
     const root = resolve(PROJECT_ROOT, 'lambdas');
     const offenders = readdirSync(root, { recursive: true, encoding: 'utf8' })
       .filter((f) => f.endsWith('.ts'))
-      .filter((f) => /\bimport\(\s*['"]@aws-sdk\//.test(readFileSync(join(root, f), 'utf8')));
+      .filter((f) => /\bimport\s*\(\s*['"`]@aws-sdk\//.test(readFileSync(join(root, f), 'utf8')));
     expect(offenders).toEqual([]);
   });
 });

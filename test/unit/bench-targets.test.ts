@@ -29,8 +29,9 @@ const draft = () => ({
     late: 0,
   },
   errorCodes: {} as Record<string, number>,
-  stored: { messages: 100, notOnce: 0, seqsIncreasing: true, lastSeq: 100, voids: 0 },
+  stored: { messages: 100, notOnce: 0, unacknowledged: 0, seqsIncreasing: true, lastSeq: 100, voids: 0 },
   unreadExact: 20,
+  unreadWrong: [] as { userId: string; expected: number; listed: number | undefined }[],
 });
 
 function busy(change: (r: ReturnType<typeof draft>) => void = () => {}): BusyGroupResult {
@@ -59,10 +60,13 @@ describe('the busy-group target', () => {
       busy((r) => Object.assign(r.counts, { delivered: 1899, missing: 1 })),
       busy((r) => Object.assign(r.counts, { duplicated: 1 })),
       busy((r) => Object.assign(r.stored, { notOnce: 1 })),
+      // A send answered late (TIMEOUT) but stored: history holds a message nobody saw acknowledged.
+      busy((r) => Object.assign(r.stored, { unacknowledged: 1 })),
       busy((r) => Object.assign(r.stored, { messages: 99 })),
       busy((r) => Object.assign(r.stored, { seqsIncreasing: false })),
       busy((r) => {
         r.unreadExact = 19;
+        r.unreadWrong.push({ userId: 'u7', expected: 3, listed: 4 });
       }),
     ];
     for (const result of misses) {
@@ -85,6 +89,10 @@ describe('the module-load target', () => {
   });
 
   it('judges all handlers together against 0.45× and shows the per-handler range', () => {
+    // A handler measured at 0 ms (a failed sample) is left out rather than divided by.
+    expect(moduleLoadTarget([handler(90, 250), handler(60, 150), handler(5, 0)]).measured).toContain(
+      'over 2 handlers',
+    );
     const pass = moduleLoadTarget([handler(90, 250), handler(60, 150)]);
     expect(pass.status).toBe('PASS');
     expect(pass.measured).toBe('0.38× (150 against 400 ms over 2 handlers; per handler 0.36–0.40×)');
