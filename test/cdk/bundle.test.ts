@@ -3,12 +3,16 @@
  * with those options stay within the budget, carry the AWS SDK inside, and load and run as ESM in a fresh
  * `node` process. (`npm run bundle-size` measures every function from the synthesized assets.)
  */
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { createServer } from 'node:http';
 import { isBuiltin } from 'node:module';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { promisify } from 'node:util';
 import { OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { build } from 'esbuild';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -22,6 +26,7 @@ import {
 import { PROJECT_ROOT } from '../../lib/chat-function.ts';
 import { findRoute } from '../../lib/routes.ts';
 
+const execFileAsync = promisify(execFile);
 const dir = mkdtempSync(join(tmpdir(), 'chat-bundle-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -69,6 +74,7 @@ describe('bundling options', { timeout: 180_000 }, () => {
           'lambdas/shared/lambda-credentials.ts',
         ),
         '--alias:@aws-sdk/endpoint-cache': resolve(PROJECT_ROOT, 'lambdas/shared/endpoint-cache.ts'),
+        '--alias:@smithy/core/event-streams': resolve(PROJECT_ROOT, 'lambdas/shared/no-event-streams.ts'),
       },
       bundleAwsSDK: true,
       forceDockerBundling: false,
@@ -91,6 +97,7 @@ describe('bundling options', { timeout: 180_000 }, () => {
       alias: {
         '@aws-sdk/credential-provider-node': resolve(PROJECT_ROOT, 'lambdas/shared/lambda-credentials.ts'),
         '@aws-sdk/endpoint-cache': resolve(PROJECT_ROOT, 'lambdas/shared/endpoint-cache.ts'),
+        '@smithy/core/event-streams': resolve(PROJECT_ROOT, 'lambdas/shared/no-event-streams.ts'),
       },
     });
   });
@@ -122,6 +129,9 @@ describe('a real bundle', { timeout: 180_000 }, () => {
     // The endpoint cache is the stand-in (lambdas/shared/endpoint-cache.ts), not mnemonist's LRU cache.
     expect(code).toContain('endpoint cache: capacity should be positive number.');
     expect(code).not.toContain('mnemonist');
+    // Event streams are the stand-in (lambdas/shared/no-event-streams.ts): no codec, no marshaller.
+    expect(code).toContain('Event streams are not in this bundle');
+    expect(code).not.toContain(':event-type');
     expect(code.startsWith(ESM_REQUIRE_BANNER)).toBe(true);
     expect(statSync(`${file}.map`).size).toBeGreaterThan(0);
     const out = runNode(
@@ -159,6 +169,42 @@ describe('a real bundle', { timeout: 180_000 }, () => {
       'const m = await import(process.env.BUNDLE_URL); process.stdout.write(String(m.endpointCacheWorks()));',
     );
     expect(cache).toBe('true');
+  });
+
+  it('calls DynamoDB and SQS through the SDK without event-stream support, which fails loudly if reached', async () => {
+    const file = join(dir, 'sdk-calls.mjs');
+    await build(esbuildOptions(resolve(PROJECT_ROOT, 'test/cdk/fixtures/sdk-calls-entry.ts'), file));
+    expect(readFileSync(file, 'utf8')).toContain('Event streams are not in this bundle');
+    const md5 = createHash('md5').update('hello').digest('hex');
+    const server = createServer((req, res) => {
+      req.resume();
+      const target = String(req.headers['x-amz-target']);
+      res.writeHead(200, { 'content-type': 'application/x-amz-json-1.0' });
+      res.end(
+        JSON.stringify(
+          target === 'AmazonSQS.SendMessageBatch'
+            ? { Successful: [{ Id: '1', MessageId: 'm-1', MD5OfMessageBody: md5 }], Failed: [] }
+            : { Item: { pk: { S: 'x' }, n: { N: '7' } } },
+        ),
+      );
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+    try {
+      const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      const script = `const m = await import(process.env.BUNDLE_URL);
+        process.stdout.write(JSON.stringify(await m.callBoth(${JSON.stringify(endpoint)})));`;
+      // Asynchronously: the server answers from this process meanwhile.
+      const { stdout } = await execFileAsync(process.execPath, ['--input-type=module', '-e', script], {
+        env: { PATH: process.env.PATH ?? '', BUNDLE_URL: pathToFileURL(file).href },
+        timeout: 20_000,
+      });
+      expect(JSON.parse(stdout)).toEqual({ item: { pk: { S: 'x' }, n: { N: '7' } }, sent: ['m-1'] });
+    } finally {
+      server.close();
+    }
+    const standIn = await import('../../lambdas/shared/no-event-streams.ts');
+    expect(() => standIn.eventStreamSerdeProvider()).toThrow(/not in this bundle.*lib\/bundling.ts/);
+    expect(() => new standIn.EventStreamSerde()).toThrow(/not in this bundle/);
   });
 
   it('ping: the bundled handler answers a frame', async () => {
