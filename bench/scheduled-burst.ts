@@ -22,7 +22,6 @@ import { DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { setStore } from '../lambdas/data/store.ts';
 import { setDeps } from '../lambdas/domain/deps.ts';
 import { setScheduledDeps } from '../lambdas/domain/scheduled-deps.ts';
-import { setSqsClient } from '../lambdas/queue/due-queue.ts';
 import { setClients } from '../lambdas/shared/clients.ts';
 import { resetConfig } from '../lambdas/shared/config.ts';
 import { SCHEDULED_FUNCTIONS, SCHEDULED_HORIZON_ENV } from '../lib/scheduled-functions.ts';
@@ -131,10 +130,10 @@ async function main(): Promise<number> {
   setClients({
     documentClient: meter.documentClient(stack.dynamoEndpoint),
     managementClient: meter.managementClient(stack.managementEndpoint),
+    sqsSender: undefined,
   });
   setStore(undefined);
   setDeps(undefined);
-  setSqsClient(undefined);
   setScheduledDeps(undefined);
   const clients: BenchClient[] = [];
   try {

@@ -26,7 +26,6 @@ export interface LocalSchedulerOptions {
 
 export class LocalScheduler {
   readonly queue: LocalQueue;
-  readonly #sqs: LocalSqs;
   readonly #sweeper: () => Promise<LambdaHandler>;
   readonly #intervalMs: number;
   readonly #onError: (what: string, error: unknown) => void;
@@ -39,7 +38,6 @@ export class LocalScheduler {
     this.#sweeper = options.load(sweeper.name, sweeper.entry);
     this.#intervalMs = options.sweepIntervalMs ?? 60_000;
     this.#onError = options.onError ?? (() => {});
-    this.#sqs = options.sqs;
     this.queue = options.sqs.createQueue(DUE_QUEUE_NAME);
     this.queue.consume(async () => async (event) => {
       try {
@@ -53,7 +51,7 @@ export class LocalScheduler {
 
   /** The environment the functions need to reach the local queue. */
   get environment(): Record<string, string> {
-    return { [SCHEDULED_QUEUE_URL_ENV]: this.queue.url, SQS_ENDPOINT: this.#sqs.endpoint };
+    return { [SCHEDULED_QUEUE_URL_ENV]: this.queue.url };
   }
 
   /** Sweeps now and then every interval (once the handlers' environment is set). */

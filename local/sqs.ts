@@ -17,7 +17,7 @@ export class LocalSqs {
 
   constructor(readonly host = '127.0.0.1') {}
 
-  /** http://host:port — the SQS client's endpoint (`SQS_ENDPOINT`). */
+  /** http://host:port — the origin of its queue URLs, where the functions send (light-sqs.ts). */
   get endpoint(): string {
     return `http://${this.host}:${this.#port}`;
   }

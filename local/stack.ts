@@ -196,7 +196,6 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     });
     // The handlers run in this process and read their configuration on first use.
     Object.assign(process.env, {
-      SQS_ENDPOINT: queueService.endpoint,
       ...Object.fromEntries(WORKERS.map((w) => [w.queueUrlEnv, queues.get(w.name)?.url])),
       [TABLE_NAME_ENV]: tableName,
       [MANAGEMENT_ENDPOINT_ENV]: gateway.managementEndpoint,

@@ -7,7 +7,7 @@ import { type ChatStore, store } from '../data/store.ts';
 import { StoreDirectory } from '../fanout/directory.ts';
 import { FanOut } from '../fanout/fanout.ts';
 import { type JobQueue, SqsJobQueue } from '../fanout/jobs.ts';
-import { getManagementClient, getSqsClient } from '../shared/clients.ts';
+import { getManagementClient, getSqsSender } from '../shared/clients.ts';
 import { config } from '../shared/config.ts';
 import { type RetentionQueue, SqsRetentionQueue } from './retention-jobs.ts';
 
@@ -38,7 +38,7 @@ let workerFanOuts: Map<number, FanOut> | undefined;
 export function retentionQueue(): RetentionQueue | undefined {
   if (!retention) {
     const url = config().retention.queueUrl;
-    retention = { value: url ? new SqsRetentionQueue(getSqsClient, url) : undefined };
+    retention = { value: url ? new SqsRetentionQueue(getSqsSender, url) : undefined };
   }
   return retention.value;
 }
@@ -47,7 +47,7 @@ export function retentionQueue(): RetentionQueue | undefined {
 export function fanOutQueue(): JobQueue | undefined {
   if (!queue) {
     const url = config().fanOutQueueUrl;
-    queue = { value: url ? new SqsJobQueue(getSqsClient, url) : undefined };
+    queue = { value: url ? new SqsJobQueue(getSqsSender, url) : undefined };
   }
   return queue.value;
 }

@@ -18,12 +18,12 @@
  * queue (alarm); the chat is gone for its members anyway. When the queue refuses the job,
  * `deleteChat` runs every page itself (media included), as before.
  */
-import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { SQSBatchItemFailure, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { mediaKey } from '../../lib/media.ts';
 import { chatPk } from '../data/keys.ts';
 import { type MediaBucket, mediaBucket } from '../data/media-bucket.ts';
 import type { BeforeExpiring, RetentionKey, RetentionRepository } from '../data/retention.ts';
+import type { SqsSender } from '../queue/light-sqs.ts';
 import { logger } from '../shared/logger.ts';
 import type { Deps } from './deps.ts';
 
@@ -44,17 +44,15 @@ export interface RetentionQueue {
   send(job: RetentionJob): Promise<void>;
 }
 
-/** SQS (the local stand-in when `SQS_ENDPOINT` is set): one SendMessage per job. */
+/** SQS (locally its stand-in, by the queue URL): one SendMessage per job. */
 export class SqsRetentionQueue implements RetentionQueue {
   constructor(
-    private readonly client: () => Promise<SQSClient>,
+    private readonly sqs: () => SqsSender,
     readonly queueUrl: string,
   ) {}
 
   async send(job: RetentionJob): Promise<void> {
-    const { SendMessageCommand } = await import('../shared/sqs-commands.ts');
-    const client = await this.client();
-    await client.send(new SendMessageCommand({ QueueUrl: this.queueUrl, MessageBody: JSON.stringify(job) }));
+    await this.sqs().sendMessage({ QueueUrl: this.queueUrl, MessageBody: JSON.stringify(job) });
   }
 }
 

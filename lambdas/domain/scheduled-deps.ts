@@ -3,7 +3,8 @@
  * sweep horizon. Built on `deps()` at each call (so a replaced store or fan-out is seen), with the
  * queue made once per container; replaceable in tests.
  */
-import { type DueQueue, getSqsClient, SqsDueQueue } from '../queue/due-queue.ts';
+import { type DueQueue, SqsDueQueue } from '../queue/due-queue.ts';
+import { getSqsSender } from '../shared/clients.ts';
 import { config } from '../shared/config.ts';
 import { type Deps, deps } from './deps.ts';
 
@@ -19,7 +20,7 @@ let replaced: ScheduledDeps | undefined;
 export function scheduledDeps(): ScheduledDeps {
   if (replaced) return replaced;
   const { scheduledQueueUrl, scheduledHorizonMs } = config();
-  queue ??= new SqsDueQueue(getSqsClient, scheduledQueueUrl);
+  queue ??= new SqsDueQueue(getSqsSender, scheduledQueueUrl);
   return { ...deps(), queue, horizonMs: scheduledHorizonMs };
 }
 

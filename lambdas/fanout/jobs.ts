@@ -4,7 +4,7 @@
  * SQS (standard: order between jobs does not matter, each job is one event); locally the same
  * client talks to the in-process stand-in (local/queue.ts).
  */
-import type { SQSClient } from '@aws-sdk/client-sqs';
+import type { SqsSender } from '../queue/light-sqs.ts';
 import { logger } from '../shared/logger.ts';
 import { type Backoff, backOff } from '../shared/retry.ts';
 import type { Target } from './delivery.ts';
@@ -84,7 +84,7 @@ const SEND_BACKOFF: Backoff = { baseMs: 20, capMs: 200 };
 /** SQS: SendMessageBatch, up to 10 jobs a call; entries SQS refuses are sent again (bounded). */
 export class SqsJobQueue implements JobQueue {
   constructor(
-    private readonly client: () => Promise<SQSClient>,
+    private readonly sqs: () => SqsSender,
     readonly queueUrl: string,
   ) {}
 
@@ -94,16 +94,12 @@ export class SqsJobQueue implements JobQueue {
   }
 
   async #sendBatch(bodies: readonly string[], delaySeconds: number | undefined): Promise<void> {
-    const { SendMessageBatchCommand } = await import('../shared/sqs-commands.ts');
-    const client = await this.client();
     let pending = bodies.map((body, i) => ({ Id: String(i), MessageBody: body }));
     for (let attempt = 1; pending.length > 0; attempt++) {
-      const out = await client.send(
-        new SendMessageBatchCommand({
-          QueueUrl: this.queueUrl,
-          Entries: pending.map((e) => ({ ...e, ...(delaySeconds ? { DelaySeconds: delaySeconds } : {}) })),
-        }),
-      );
+      const out = await this.sqs().sendMessageBatch({
+        QueueUrl: this.queueUrl,
+        Entries: pending.map((e) => ({ ...e, ...(delaySeconds ? { DelaySeconds: delaySeconds } : {}) })),
+      });
       const failed = new Set((out.Failed ?? []).map((f) => f.Id));
       if (failed.size === 0) return;
       logger.warn('fan-out queue refused jobs', { failed: out.Failed, attempt });

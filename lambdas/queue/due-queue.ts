@@ -9,13 +9,11 @@
  * The queue may carry the same scheduled message more than once (a sweep and `scheduleMessage`, or
  * two sweeps, can both enqueue it): the dispatcher's conditional claim makes that harmless.
  */
-import { SendMessageBatchCommand, type SendMessageBatchRequestEntry, SQSClient } from '@aws-sdk/client-sqs';
 import type { DueRef } from '../data/store.ts';
-import { instrument } from '../shared/clients.ts';
 import { mapSettled } from '../shared/concurrency.ts';
-import { config } from '../shared/config.ts';
 import { logger } from '../shared/logger.ts';
 import { type Backoff, backOff } from '../shared/retry.ts';
+import type { SqsEntry, SqsSender } from './light-sqs.ts';
 
 /** SQS's limits: entries per SendMessageBatch, and the longest message timer. */
 const BATCH_ENTRIES = 10;
@@ -58,7 +56,7 @@ export function delaySecondsFor(sendAt: string, now: Date): number {
 
 export class SqsDueQueue implements DueQueue {
   constructor(
-    private readonly client: () => SQSClient,
+    private readonly sqs: () => SqsSender,
     private readonly queueUrl: string | undefined,
   ) {}
 
@@ -66,7 +64,7 @@ export class SqsDueQueue implements DueQueue {
     if (refs.length === 0) return;
     const queueUrl = this.queueUrl;
     if (!queueUrl) throw new Error('SCHEDULED_QUEUE_URL is not configured');
-    const batches: SendMessageBatchRequestEntry[][] = [];
+    const batches: SqsEntry[][] = [];
     for (let i = 0; i < refs.length; i += BATCH_ENTRIES) {
       batches.push(
         refs.slice(i, i + BATCH_ENTRIES).map((ref, j) => ({
@@ -87,14 +85,12 @@ export class SqsDueQueue implements DueQueue {
    * Sends one batch, again (with backoff) for the entries SQS refused or after an error; whether all
    * of it went. The last error is logged, not thrown: `enqueue` reports the count.
    */
-  async #send(queueUrl: string, entries: SendMessageBatchRequestEntry[]): Promise<boolean> {
+  async #send(queueUrl: string, entries: SqsEntry[]): Promise<boolean> {
     let pending = entries;
     for (let attempt = 0; attempt < SEND_ATTEMPTS && pending.length > 0; attempt++) {
       if (attempt > 0) await backOff(SEND_BACKOFF, attempt);
       try {
-        const out = await this.client().send(
-          new SendMessageBatchCommand({ QueueUrl: queueUrl, Entries: pending }),
-        );
+        const out = await this.sqs().sendMessageBatch({ QueueUrl: queueUrl, Entries: pending });
         const refused = new Set((out.Failed ?? []).map((f) => f.Id));
         pending = pending.filter((e) => refused.has(e.Id));
       } catch (error) {
@@ -103,22 +99,4 @@ export class SqsDueQueue implements DueQueue {
     }
     return pending.length === 0;
   }
-}
-
-let sqsClient: SQSClient | undefined;
-
-/** The container's SQS client (an endpoint override locally). */
-export function getSqsClient(): SQSClient {
-  if (!sqsClient) {
-    const { sqsEndpoint } = config();
-    sqsClient = instrument(
-      new SQSClient({ ...(sqsEndpoint ? { endpoint: sqsEndpoint } : {}), maxAttempts: 3 }),
-    );
-  }
-  return sqsClient;
-}
-
-/** Replace the container's SQS client (tests, the bench). `undefined` recreates it lazily. */
-export function setSqsClient(client: SQSClient | undefined): void {
-  sqsClient = client;
 }

@@ -4,20 +4,20 @@
  * With `AWS_CALL_LOG_DIR` set (the test run only), every client created or injected here records the
  * AWS calls it makes (lambdas/shared/call-recorder.ts), for the IAM check of `scripts/check-iam.ts`.
  */
-import { createHash, createHmac, type Hash, type Hmac } from 'node:crypto';
 import { ApiGatewayManagementApiClient } from '@aws-sdk/client-apigatewaymanagementapi';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import type { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { S3RequestPresigner } from '@aws-sdk/s3-request-presigner';
 import { lightDynamo } from '../data/light-dynamo.ts';
 import { lightPosts } from '../fanout/light-posts.ts';
+import { LightSqs, type SqsSender } from '../queue/light-sqs.ts';
 import { CALL_LOG_DIR_ENV, recordCalls } from './call-recorder.ts';
 import { config } from './config.ts';
+import { NodeSha256 } from './signed-http.ts';
 
 let documentClient: DynamoDBDocumentClient | undefined;
 let managementClient: ApiGatewayManagementApiClient | undefined;
-let sqsClient: SQSClient | undefined;
+let sqsSender: SqsSender | undefined;
 let s3Presigner: S3RequestPresigner | undefined;
 
 /** Adds the call recorder to `client` when the environment asks for it; returns the client. */
@@ -59,18 +59,17 @@ export function getManagementClient(): ApiGatewayManagementApiClient {
 }
 
 /**
- * The SQS client of the fan-out queue (the local stand-in when `SQS_ENDPOINT` is set). Loaded on
- * first use: most invocations never queue anything, so their cold start does not evaluate it.
+ * What sends to the product's queues (fan-out jobs, retention jobs, due scheduled messages): two SQS
+ * calls, made by `lambdas/queue/light-sqs.ts` to each queue URL's own origin (locally the SQS
+ * stand-in's), signed with the credentials of the function's DynamoDB client.
  */
-export async function getSqsClient(): Promise<SQSClient> {
-  if (!sqsClient) {
-    const { SQSClient } = await import('./sqs-commands.ts');
-    const { sqsEndpoint } = config();
-    sqsClient ??= instrument(
-      new SQSClient({ ...(sqsEndpoint ? { endpoint: sqsEndpoint } : {}), maxAttempts: 3 }),
-    );
-  }
-  return sqsClient;
+export function getSqsSender(): SqsSender {
+  sqsSender ??= new LightSqs({
+    credentials: getDocumentClient().config.credentials,
+    region: async () => config().region,
+    sha256: NodeSha256,
+  });
+  return sqsSender;
 }
 
 /**
@@ -91,37 +90,17 @@ export function getS3Presigner(): S3RequestPresigner {
   return s3Presigner;
 }
 
-/** SHA-256 (and HMAC-SHA-256 when given a secret) from node:crypto, in the shape the signer takes. */
-class NodeSha256 {
-  readonly #hash: Hash | Hmac;
-  constructor(secret?: string | ArrayBuffer | ArrayBufferView) {
-    this.#hash = secret === undefined ? createHash('sha256') : createHmac('sha256', bytes(secret));
-  }
-  update(data: string | ArrayBuffer | ArrayBufferView): void {
-    this.#hash.update(bytes(data));
-  }
-  async digest(): Promise<Uint8Array> {
-    return new Uint8Array(this.#hash.digest());
-  }
-}
-
-function bytes(data: string | ArrayBuffer | ArrayBufferView): Buffer {
-  if (typeof data === 'string') return Buffer.from(data, 'utf8');
-  if (ArrayBuffer.isView(data)) return Buffer.from(data.buffer, data.byteOffset, data.byteLength);
-  return Buffer.from(data);
-}
-
 /** Replace the container's clients (tests, the local stack). Pass `undefined` to recreate lazily. */
 export function setClients(clients: {
   documentClient?: DynamoDBDocumentClient | undefined;
   managementClient?: ApiGatewayManagementApiClient | undefined;
-  sqsClient?: SQSClient | undefined;
+  sqsSender?: SqsSender | undefined;
   s3Presigner?: S3RequestPresigner | undefined;
 }): void {
   if ('documentClient' in clients)
     documentClient = clients.documentClient && instrument(clients.documentClient);
   if ('managementClient' in clients)
     managementClient = clients.managementClient && instrument(clients.managementClient);
-  if ('sqsClient' in clients) sqsClient = clients.sqsClient && instrument(clients.sqsClient);
+  if ('sqsSender' in clients) sqsSender = clients.sqsSender;
   if ('s3Presigner' in clients) s3Presigner = clients.s3Presigner;
 }

@@ -25,8 +25,6 @@ interface RuntimeConfig {
   readonly presenceConcurrency: number;
   /** The fan-out queue (lib/workers.ts); unset: every post is made in the request. */
   readonly fanOutQueueUrl: string | undefined;
-  /** An SQS endpoint override (the local stand-in); unset on AWS. */
-  readonly sqsEndpoint: string | undefined;
   /** Events for more sockets than this go to the fan-out queue. */
   readonly fanOutQueueThreshold: number;
   /** Sockets per queued fan-out job. */
@@ -84,7 +82,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): RuntimeConfig 
     fanOutConcurrency: positiveInt(env[FANOUT_CONCURRENCY_ENV], DEFAULT_FANOUT_CONCURRENCY),
     presenceConcurrency: positiveInt(env.PRESENCE_CONCURRENCY, 16),
     fanOutQueueUrl: env[FANOUT_QUEUE_URL_ENV] || undefined,
-    sqsEndpoint: env.SQS_ENDPOINT || undefined,
     fanOutQueueThreshold: positiveInt(env.FANOUT_QUEUE_THRESHOLD, 200),
     fanOutJobSize: positiveInt(env.FANOUT_JOB_SIZE, 200),
     region: env.AWS_REGION || env.AWS_DEFAULT_REGION || 'us-east-1',

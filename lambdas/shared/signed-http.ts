@@ -1,14 +1,16 @@
 /**
  * One SigV4-signed POST on a keep-alive socket: what the light request paths have in common (the
- * Management API's posts, `lambdas/fanout/light-posts.ts`, and DynamoDB's data commands,
- * `lambdas/data/light-dynamo.ts`). It signs as the SDK does (the same `SignatureV4` class, the
- * client's own region, credentials and SHA-256) for the endpoint the SDK resolved, and resolves with
+ * Management API's posts, `lambdas/fanout/light-posts.ts`, DynamoDB's data commands,
+ * `lambdas/data/light-dynamo.ts`, and SQS's two sends, `lambdas/queue/light-sqs.ts`). It signs as
+ * the SDK does (the same `SignatureV4` class, the client's own region, credentials and SHA-256) for
+ * the endpoint the SDK resolved (for SQS: the queue URL's origin), and resolves with
  * the response once its headers arrive; the caller reads the body and shapes errors as its SDK
  * client would.
  *
  * The agent is one of its own by default, with no cap on sockets: the callers bound their calls in
  * flight. `agent` replaces it (a test's, trusting a private certificate authority).
  */
+import { createHash, createHmac, type Hash, type Hmac } from 'node:crypto';
 import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { SignatureV4 } from '@smithy/signature-v4';
@@ -136,4 +138,24 @@ export class SignedHttp {
       req.end(post.body);
     });
   }
+}
+
+/** SHA-256 (and HMAC-SHA-256 when given a secret) from node:crypto, in the shape the signer takes. */
+export class NodeSha256 {
+  readonly #hash: Hash | Hmac;
+  constructor(secret?: string | ArrayBuffer | ArrayBufferView) {
+    this.#hash = secret === undefined ? createHash('sha256') : createHmac('sha256', bytes(secret));
+  }
+  update(data: string | ArrayBuffer | ArrayBufferView): void {
+    this.#hash.update(bytes(data));
+  }
+  async digest(): Promise<Uint8Array> {
+    return new Uint8Array(this.#hash.digest());
+  }
+}
+
+function bytes(data: string | ArrayBuffer | ArrayBufferView): Buffer {
+  if (typeof data === 'string') return Buffer.from(data, 'utf8');
+  if (ArrayBuffer.isView(data)) return Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+  return Buffer.from(data);
 }

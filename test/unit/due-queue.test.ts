@@ -13,8 +13,11 @@ import {
   parseDueMessage,
   SqsDueQueue,
 } from '../../lambdas/queue/due-queue.ts';
+import { LightSqs } from '../../lambdas/queue/light-sqs.ts';
+import { NodeSha256 } from '../../lambdas/shared/signed-http.ts';
 import { type LocalQueue, LocalSqs } from '../../local/queue.ts';
 import { eventually } from '../support/client.ts';
+import { sdkSender } from '../support/sqs-sender.ts';
 
 const NOW = new Date('2026-03-01T12:00:00.000Z');
 const ref = (i: number, inMs = 0) => ({
@@ -49,7 +52,7 @@ describe('SqsDueQueue over a mocked SQS', () => {
     region: 'us-east-1',
     credentials: { accessKeyId: 'x', secretAccessKey: 'x' },
   });
-  const queue = new SqsDueQueue(() => client, 'https://sqs.us-east-1.amazonaws.com/1/due');
+  const queue = new SqsDueQueue(() => sdkSender(client), 'https://sqs.us-east-1.amazonaws.com/1/due');
   beforeEach(() => sqs.reset());
   afterAll(() => sqs.restore());
 
@@ -89,7 +92,7 @@ describe('SqsDueQueue over a mocked SQS', () => {
   it('sends nothing for nothing, and refuses to run without a queue URL', async () => {
     await queue.enqueue([], NOW);
     expect(sqs.commandCalls(SendMessageBatchCommand)).toHaveLength(0);
-    await expect(new SqsDueQueue(() => client, undefined).enqueue([ref(0)], NOW)).rejects.toThrow(
+    await expect(new SqsDueQueue(() => sdkSender(client), undefined).enqueue([ref(0)], NOW)).rejects.toThrow(
       'SCHEDULED_QUEUE_URL',
     );
   });
@@ -100,7 +103,7 @@ describe('the local queue (with the real SDK client)', () => {
   let fail = new Set<string>();
   let sqs: LocalSqs;
   let local: LocalQueue;
-  let client: SQSClient;
+  let client: LightSqs;
   beforeEach(async () => {
     events.length = 0;
     fail = new Set();
@@ -115,10 +118,11 @@ describe('the local queue (with the real SDK client)', () => {
         })),
       };
     });
-    client = new SQSClient({
-      region: 'us-east-1',
-      endpoint: sqs.endpoint,
+    // The product's own sender, to the stand-in named by the queue URL.
+    client = new LightSqs({
+      region: async () => 'us-east-1',
       credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+      sha256: NodeSha256,
     });
   });
   afterEach(async () => {
@@ -165,12 +169,10 @@ describe('the local queue (with the real SDK client)', () => {
 
   it('refuses a timer over 900 s and an operation it does not know', async () => {
     const queue = new SqsDueQueue(() => client, local.url);
-    const out = await client.send(
-      new SendMessageBatchCommand({
-        QueueUrl: local.url,
-        Entries: [{ Id: 'a', MessageBody: 'x', DelaySeconds: 901 }],
-      }),
-    );
+    const out = await client.sendMessageBatch({
+      QueueUrl: local.url,
+      Entries: [{ Id: 'a', MessageBody: 'x', DelaySeconds: 901 }],
+    });
     expect(out.Failed?.map((f) => f.Id)).toEqual(['a']);
     await expect(queue.enqueue([], NOW)).resolves.toBeUndefined();
     const res = await fetch(sqs.endpoint, {

@@ -23,6 +23,7 @@ import {
   SqsJobQueue,
 } from '../../lambdas/fanout/jobs.ts';
 import { processFanOutJobs, retryDelaySeconds } from '../../lambdas/fanout/worker.ts';
+import { sdkSender } from '../support/sqs-sender.ts';
 
 const targets = (n: number) =>
   Array.from({ length: n }, (_, i) => ({ userId: `u${i}`, connectionId: `c${i}` }));
@@ -74,7 +75,7 @@ describe('SqsJobQueue', () => {
     region: 'us-east-1',
     credentials: { accessKeyId: 'x', secretAccessKey: 'x' },
   });
-  const queue = new SqsJobQueue(async () => client, 'https://sqs.example/1/q');
+  const queue = new SqsJobQueue(() => sdkSender(client), 'https://sqs.example/1/q');
   beforeEach(() => sqs.reset());
   afterAll(() => sqs.restore());
 

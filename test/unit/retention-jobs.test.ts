@@ -20,6 +20,7 @@ import {
   runRetentionJob,
   SqsRetentionQueue,
 } from '../../lambdas/domain/retention-jobs.ts';
+import { sdkSender } from '../support/sqs-sender.ts';
 import { caller, fakeDeps, groupChat } from './domain/fakes.ts';
 
 const job = (extra: Partial<RetentionJob> = {}): RetentionJob => ({
@@ -241,7 +242,7 @@ describe('SqsRetentionQueue', () => {
         region: 'us-east-1',
         credentials: { accessKeyId: 'x', secretAccessKey: 'x' },
       });
-      await new SqsRetentionQueue(async () => client, 'https://sqs.example/1/r').send(
+      await new SqsRetentionQueue(() => sdkSender(client), 'https://sqs.example/1/r').send(
         job({ startKey: keyAt(3) }),
       );
       const calls = sqs.commandCalls(SendMessageCommand);

@@ -1,0 +1,209 @@
+/**
+ * The SQS sender without the SQS client (lambdas/queue/light-sqs.ts): against the local SQS
+ * stand-in (what `npm run dev` runs), and against a recording server, the request the SDK's client
+ * sends (JSON 1.0 to the queue URL's origin) with a signature an independent verifier accepts, over
+ * HTTP and TLS; retries of throttling, 5xx and network errors only; the MD5 check; the IAM record.
+ */
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { LightSqs } from '../../lambdas/queue/light-sqs.ts';
+import { CALL_LOG_DIR_ENV } from '../../lambdas/shared/call-recorder.ts';
+import { NodeSha256 } from '../../lambdas/shared/signed-http.ts';
+import { LocalSqs } from '../../local/sqs.ts';
+import {
+  type RecordingServer,
+  startRecordingServer,
+  startTlsRecordingServer,
+  testAgent,
+} from '../support/recording-server.ts';
+import { type ReceivedRequest, TEST_CREDENTIALS, TEST_REGION, verifySigV4 } from '../support/sigv4.ts';
+
+const signing = { credentials: TEST_CREDENTIALS, region: async () => TEST_REGION, sha256: NodeSha256 };
+const identity = { ...TEST_CREDENTIALS, region: TEST_REGION, service: 'sqs' };
+const md5 = (s: string) => createHash('md5').update(s).digest('hex');
+const JSON_TYPE = { 'content-type': 'application/x-amz-json-1.0' };
+const sent = (...bodies: string[]) =>
+  JSON.stringify({
+    Successful: bodies.map((b, i) => ({ Id: String(i), MessageId: `m${i}`, MD5OfMessageBody: md5(b) })),
+    Failed: [],
+  });
+
+describe('against the local SQS stand-in', () => {
+  let sqs: LocalSqs;
+  let sender: LightSqs;
+  beforeAll(async () => {
+    sqs = new LocalSqs();
+    await sqs.start();
+    sender = new LightSqs(signing);
+  });
+  afterAll(async () => {
+    sender.destroy();
+    await sqs.stop();
+  });
+
+  it('sends a batch and a single message to the queue its URL names', async () => {
+    const queue = sqs.createQueue('light-jobs');
+    const bodies: string[] = [];
+    queue.consume(async () => async (event: { Records: { body: string }[] }) => {
+      bodies.push(...event.Records.map((r) => r.body));
+      return { batchItemFailures: [] };
+    });
+    const out = await sender.sendMessageBatch({
+      QueueUrl: queue.url,
+      Entries: [
+        { Id: 'a', MessageBody: 'one' },
+        { Id: 'b', MessageBody: 'two ✓', DelaySeconds: 0 },
+        { Id: 'c', MessageBody: 'late', DelaySeconds: 901 },
+      ],
+    });
+    expect(out.Successful?.map((s) => s.Id)).toEqual(['a', 'b']);
+    expect(out.Failed).toEqual([expect.objectContaining({ Id: 'c', SenderFault: true })]);
+    expect((await sender.sendMessage({ QueueUrl: queue.url, MessageBody: 'three' })).MessageId).toBeTruthy();
+    await expect.poll(() => [...bodies].sort()).toEqual(['one', 'three', 'two ✓']);
+  });
+
+  it('throws what SQS answers, named as the SDK names it, without trying again', async () => {
+    const missing = `${sqs.endpoint}/000000000000/no-such-queue`;
+    const error = await sender.sendMessage({ QueueUrl: missing, MessageBody: 'x' }).catch((e: unknown) => e);
+    expect(error).toMatchObject({
+      name: 'QueueDoesNotExist',
+      $fault: 'client',
+      $metadata: { httpStatusCode: 400 },
+    });
+    // The SDK's client names it the same.
+    const sdk = new SQSClient({ endpoint: sqs.endpoint, region: TEST_REGION, credentials: TEST_CREDENTIALS });
+    const theirs = await sdk
+      .send(new SendMessageBatchCommand({ QueueUrl: missing, Entries: [{ Id: '1', MessageBody: 'x' }] }))
+      .catch((e: unknown) => e);
+    sdk.destroy();
+    expect((theirs as Error).name).toBe('QueueDoesNotExist');
+  });
+});
+
+describe('the request', () => {
+  let server: RecordingServer;
+  let tls: RecordingServer;
+  let received: ReceivedRequest[];
+  beforeAll(async () => {
+    server = await startRecordingServer();
+    tls = await startTlsRecordingServer();
+  });
+  afterAll(async () => {
+    await server.close();
+    await tls.close();
+  });
+  beforeEach(() => {
+    received = server.received;
+    received.length = 0;
+  });
+
+  it('is the SDK client’s: JSON 1.0 to the queue URL’s origin, signed for sqs, over HTTP and TLS', async () => {
+    const entries = [{ Id: '0', MessageBody: '{"job":1}', DelaySeconds: 3 }];
+    for (const [at, options] of [
+      [server, {}],
+      [tls, { agent: testAgent() }],
+    ] as const) {
+      at.answer((res) => res.writeHead(200, JSON_TYPE).end(sent('{"job":1}')));
+      const sender = new LightSqs(signing, options);
+      const queueUrl = `${at.url}/123456789012/jobs`;
+      await sender.sendMessageBatch({ QueueUrl: queueUrl, Entries: entries });
+      sender.destroy();
+      const [request] = at.received.splice(0);
+      expect(request?.method).toBe('POST');
+      expect(request?.url).toBe('/');
+      expect(request?.headers.host).toBe(new URL(at.url).host);
+      expect(request?.headers['x-amz-target']).toBe('AmazonSQS.SendMessageBatch');
+      expect(request?.headers['content-type']).toBe('application/x-amz-json-1.0');
+      expect(JSON.parse(String(request?.body))).toEqual({ QueueUrl: queueUrl, Entries: entries });
+      expect(verifySigV4(request as ReceivedRequest, identity)).toBe(true);
+      expect(verifySigV4(request as ReceivedRequest, { ...identity, service: 'sns' })).toBe(false);
+    }
+  });
+
+  it('tries throttling and 5xx again (3 attempts), other errors not at all', async () => {
+    const sender = new LightSqs(signing);
+    const queueUrl = `${server.url}/1/q`;
+    const error = (status: number, type: string) => (res: import('node:http').ServerResponse) =>
+      res
+        .writeHead(status, JSON_TYPE)
+        .end(JSON.stringify({ __type: `com.amazonaws.sqs#${type}`, message: type }));
+    server.answer(error(500, 'InternalError'), error(400, 'RequestThrottled'), (res) =>
+      res.writeHead(200, JSON_TYPE).end(JSON.stringify({ MessageId: 'm', MD5OfMessageBody: md5('x') })),
+    );
+    expect(await sender.sendMessage({ QueueUrl: queueUrl, MessageBody: 'x' })).toMatchObject({
+      MessageId: 'm',
+    });
+    expect(received.splice(0)).toHaveLength(3);
+
+    server.answer(error(503, 'ServiceUnavailable'));
+    await expect(sender.sendMessage({ QueueUrl: queueUrl, MessageBody: 'x' })).rejects.toMatchObject({
+      name: 'ServiceUnavailable',
+      $fault: 'server',
+    });
+    expect(received.splice(0)).toHaveLength(3);
+
+    server.answer(error(400, 'InvalidParameterValue'));
+    await expect(sender.sendMessage({ QueueUrl: queueUrl, MessageBody: 'x' })).rejects.toMatchObject({
+      name: 'InvalidParameterValue',
+    });
+    expect(received.splice(0)).toHaveLength(1);
+
+    // A connection cut before any answer is a network error: tried again.
+    server.answer(
+      (res) => res.socket?.destroy(),
+      (res) => res.writeHead(200, JSON_TYPE).end(sent('y')),
+    );
+    await sender.sendMessageBatch({ QueueUrl: queueUrl, Entries: [{ Id: '0', MessageBody: 'y' }] });
+    expect(received.splice(0)).toHaveLength(2);
+    sender.destroy();
+  });
+
+  it('refuses an answer whose MD5 does not match a message sent', async () => {
+    const sender = new LightSqs(signing);
+    server.answer((res) => res.writeHead(200, JSON_TYPE).end(sent('not what was sent')));
+    await expect(
+      sender.sendMessageBatch({ QueueUrl: `${server.url}/1/q`, Entries: [{ Id: '0', MessageBody: 'body' }] }),
+    ).rejects.toThrow('Invalid MD5 checksum on messages: m0');
+    server.answer((res) =>
+      res.writeHead(200, JSON_TYPE).end(JSON.stringify({ MessageId: 'm', MD5OfMessageBody: '0' })),
+    );
+    await expect(sender.sendMessage({ QueueUrl: `${server.url}/1/q`, MessageBody: 'body' })).rejects.toThrow(
+      'InvalidChecksumError',
+    );
+    sender.destroy();
+  });
+});
+
+describe('the IAM record', () => {
+  let dir: string;
+  let before: string | undefined;
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'light-sqs-calls-'));
+    before = process.env[CALL_LOG_DIR_ENV];
+    process.env[CALL_LOG_DIR_ENV] = dir;
+  });
+  afterEach(() => {
+    if (before === undefined) delete process.env[CALL_LOG_DIR_ENV];
+    else process.env[CALL_LOG_DIR_ENV] = before;
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('records each call as the SDK client’s would be: sqs:SendMessage on the queue', async () => {
+    const server = await startRecordingServer((res) =>
+      res.writeHead(200, JSON_TYPE).end(JSON.stringify({ MessageId: 'm', MD5OfMessageBody: md5('x') })),
+    );
+    const sender = new LightSqs(signing);
+    const queueUrl = `${server.url}/1/recorded-${Date.now()}`;
+    await sender.sendMessage({ QueueUrl: queueUrl, MessageBody: 'x' });
+    sender.destroy();
+    await server.close();
+    const lines = readdirSync(dir).flatMap((f) => readFileSync(join(dir, f), 'utf8').trim().split('\n'));
+    expect(lines.map((l) => JSON.parse(l))).toContainEqual(
+      expect.objectContaining({ action: 'sqs:SendMessage', operation: 'SendMessage', resource: queueUrl }),
+    );
+  });
+});
