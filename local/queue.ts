@@ -2,9 +2,9 @@
  * A local stand-in for Amazon SQS standard queues and Lambda's SQS event source, in-process and
  * never deployed: `npm run dev`, the tests and the bench run the real worker handlers with it.
  *
- * - Producers use the real `@aws-sdk/client-sqs` (endpoint = `endpoint`): `SendMessage` and
- *   `SendMessageBatch` over the AWS JSON 1.0 protocol, with `DelaySeconds` and the MD5 digests the
- *   SDK checks. Nothing else of the SQS API is served (workers never poll: they are invoked).
+ * - Producers send to the queue URL's origin (the functions through `lambdas/queue/light-sqs.ts`,
+ *   tests also with the real `@aws-sdk/client-sqs`): `SendMessage` and `SendMessageBatch` over the
+ *   AWS JSON 1.0 protocol, with `DelaySeconds` and the MD5 digests both check. Nothing else of the SQS API is served (workers never poll: they are invoked).
  * - Each queue has a consumer like an event source mapping: batches of at most `batchSize`
  *   records, at most `maxConcurrency` invocations at once, the `SQSEvent` shape Lambda sends, and
  *   `batchItemFailures` honoured (ReportBatchItemFailures). A failed record (or every record of an

@@ -1,20 +1,26 @@
 /**
  * SQS's `SendMessage` and `SendMessageBatch` without the SQS client: the fan-out jobs, retention
  * jobs and due scheduled messages are all the product sends to SQS, and the client brought about
- * 30 KB to every bundle that queues anything (its schemas, errors and endpoint rules; sendMessage
- * among them), where these two calls are one SigV4-signed JSON POST each.
+ * 40 KB to every bundle that queues anything (its schemas, errors, endpoint rules and the code only
+ * it used), where these two calls are one SigV4-signed JSON POST each.
  *
- * The request is what `@aws-sdk/client-sqs` sends (AWS JSON 1.0: `x-amz-target: AmazonSQS.<op>`,
- * the input as the body) to the queue URL's own origin, as the SDK does by default
- * (`useQueueUrlAsEndpoint`), signed for service `sqs` with the function's region and the
- * credentials of its DynamoDB client (the same role, as the S3 presigner's). As the SDK's do:
+ * The request is the one `@aws-sdk/client-sqs` sends (AWS JSON 1.0: `x-amz-target: AmazonSQS.<op>`,
+ * `x-amzn-query-mode: true`, the input as the body) to the queue URL's own origin, as the client
+ * does by default (`useQueueUrlAsEndpoint`), signed for service `sqs` with the function's region and
+ * the credentials of its DynamoDB client (the same role, as the S3 presigner's; the provider is
+ * asked at every signing, so they are refreshed). Like the client's:
  * - every message the answer lists as sent is checked against the MD5 of its body;
- * - throttling, 5xx answers and network errors are tried again (3 attempts in all, jittered
- *   backoff); other errors are thrown at once, named after the answer's `__type`
- *   (`QueueDoesNotExist`…), with `$fault` and `$metadata.httpStatusCode`;
+ * - 5xx answers, throttling and the network errors the SDK retries (`ECONNRESET`, a timeout…) are
+ *   tried again, 3 attempts in all with jittered backoff (from 500 ms after throttling, 100 ms
+ *   otherwise); anything else, a 2xx answer that is not JSON included, is thrown at once: a batch
+ *   SQS accepted is never sent twice for a parse error;
+ * - errors are named as the SDK names them (`QueueDoesNotExist`: the code of `__type` or
+ *   `x-amzn-errortype`), with `$fault` and `$metadata` (`httpStatusCode`, `requestId`);
  * - with `AWS_CALL_LOG_DIR` set (tests), each call is recorded for the IAM check as the SDK
  *   client's would be (`sqs:SendMessage` on the queue).
- * `test/unit/light-sqs.test.ts` runs it against the local SQS stand-in and checks its signature.
+ * What it leaves out: the SDK's retry quota and clock-skew correction.
+ * `test/unit/light-sqs.test.ts` compares it with the SDK's request and runs it against the local
+ * SQS stand-in.
  */
 import { createHash } from 'node:crypto';
 import { CALL_LOG_DIR_ENV, callsOf, recordCall } from '../shared/call-recorder.ts';
@@ -57,41 +63,77 @@ export interface SqsSender {
 
 const ATTEMPTS = 3;
 const BACKOFF: Backoff = { baseMs: 100, capMs: 2000 };
-/** An answer not received in this time fails as a network error (tried again). */
-const REQUEST_TIMEOUT_MS = 10_000;
-const THROTTLING = new Set(['RequestThrottled', 'ThrottlingException', 'KmsThrottled']);
+const THROTTLED_BACKOFF: Backoff = { baseMs: 500, capMs: 2000 };
+/**
+ * An attempt whose socket is idle this long fails as a timeout (tried again). SQS answers in tens
+ * of milliseconds; the route functions time out at 10 s, which leaves room for the other attempts.
+ */
+const ATTEMPT_TIMEOUT_MS = 2500;
+/** The SDK's throttling codes (`@smithy/core`'s service-error classification) that SQS can send. */
+const THROTTLING = new Set([
+  'RequestThrottled',
+  'ThrottlingException',
+  'Throttling',
+  'TooManyRequestsException',
+]);
+/** The Node.js errors the SDK retries: timeouts and network failures. */
+const NETWORK = new Set([
+  'ECONNRESET',
+  'ECONNREFUSED',
+  'EPIPE',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+]);
 
 const md5 = (text: string) => createHash('md5').update(text, 'utf8').digest('hex');
 
+/** An error code as the SDK reads it: `com.amazonaws.sqs#QueueDoesNotExist:http://…` → `QueueDoesNotExist`. */
+const codeOf = (raw: string) => raw.split(':')[0]?.split(',')[0]?.split('#').pop() ?? '';
+
 /** An error SQS answered, shaped like the SDK's. */
-function sqsError(status: number, body: string, header: string | undefined): Error {
-  let parsed: { __type?: string; message?: string; Message?: string } = {};
+function sqsError(status: number, body: string, headers: Record<string, unknown>): Error {
+  let parsed: { __type?: string; code?: string; message?: string; Message?: string } = {};
   try {
     parsed = JSON.parse(body) as typeof parsed;
   } catch {
     // Not JSON (a proxy's page): named after the status.
   }
-  const name = (parsed.__type ?? '').split('#').pop() || header?.split(';')[0] || `HTTP${status}`;
+  const header = headers['x-amzn-errortype'];
+  const raw = typeof header === 'string' ? header : (parsed.__type ?? parsed.code ?? '');
+  const name = codeOf(raw) || `HTTP${status}`;
+  const requestId = headers['x-amzn-requestid'];
   return Object.assign(new Error(parsed.message ?? parsed.Message ?? name), {
     name,
     $fault: status >= 500 ? 'server' : 'client',
-    $metadata: { httpStatusCode: status },
+    $metadata: { httpStatusCode: status, ...(typeof requestId === 'string' ? { requestId } : {}) },
   });
 }
 
-const retryable = (error: unknown): boolean => {
-  const e = error as { name?: string; $metadata?: { httpStatusCode?: number }; code?: string };
+/** How long to wait before the next attempt; undefined when the error is not tried again. */
+function retryPolicy(error: unknown): Backoff | undefined {
+  const e = error as { name?: string; code?: string; $metadata?: { httpStatusCode?: number } };
   const status = e.$metadata?.httpStatusCode;
-  if (status === undefined) return true; // the request itself failed: network, timeout
-  return status >= 500 || status === 429 || THROTTLING.has(e.name ?? '');
-};
+  if (status === undefined) {
+    return NETWORK.has(e.code ?? '') || e.name === 'TimeoutError' ? BACKOFF : undefined;
+  }
+  if (status === 429 || THROTTLING.has(e.name ?? '')) return THROTTLED_BACKOFF;
+  return status >= 500 ? BACKOFF : undefined;
+}
+
+/** Options: the keep-alive agent (`signed-http.ts`) and, for tests, the attempt timeout. */
+export interface LightSqsOptions extends SignedHttpOptions {
+  readonly attemptTimeoutMs?: number;
+}
 
 export class LightSqs implements SqsSender {
   readonly #http = new Map<string, SignedHttp>();
 
   constructor(
     private readonly signing: SigningConfig,
-    private readonly options: SignedHttpOptions = {},
+    private readonly options: LightSqsOptions = {},
   ) {}
 
   async sendMessageBatch(input: {
@@ -128,27 +170,40 @@ export class LightSqs implements SqsSender {
     if (dir) recordCall(dir, callsOf('SQSClient', `${operation}Command`, input as Record<string, unknown>));
     const http = this.#httpFor(input.QueueUrl);
     const body = Buffer.from(JSON.stringify(input), 'utf8');
+    let text: string;
     for (let attempt = 1; ; attempt++) {
       try {
-        const response = await http.request({
-          path: '/',
-          headers: { 'content-type': 'application/x-amz-json-1.0', 'x-amz-target': `AmazonSQS.${operation}` },
-          body,
-          timeoutMs: REQUEST_TIMEOUT_MS,
-          onTimeout: () => Object.assign(new Error('SQS did not answer in time.'), { name: 'TimeoutError' }),
-        });
-        const chunks: Buffer[] = [];
-        for await (const chunk of response) chunks.push(chunk as Buffer);
-        const text = Buffer.concat(chunks).toString('utf8');
-        const status = response.statusCode ?? 0;
-        if (status >= 200 && status < 300) return text ? JSON.parse(text) : {};
-        const header = response.headers['x-amzn-query-error'];
-        throw sqsError(status, text, typeof header === 'string' ? header : undefined);
+        text = await this.#attempt(http, operation, body);
+        break;
       } catch (error) {
-        if (attempt >= ATTEMPTS || !retryable(error)) throw error;
-        await backOff(BACKOFF, attempt);
+        const policy = retryPolicy(error);
+        if (attempt >= ATTEMPTS || !policy) throw error;
+        await backOff(policy, attempt);
       }
     }
+    // Outside the attempts: SQS accepted the call, so an answer it cannot parse is not sent again.
+    return text ? JSON.parse(text) : {};
+  }
+
+  /** One request; the body of a 2xx answer, or the error SQS answered. */
+  async #attempt(http: SignedHttp, operation: string, body: Buffer): Promise<string> {
+    const response = await http.request({
+      path: '/',
+      headers: {
+        'content-type': 'application/x-amz-json-1.0',
+        'x-amz-target': `AmazonSQS.${operation}`,
+        'x-amzn-query-mode': 'true',
+      },
+      body,
+      timeoutMs: this.options.attemptTimeoutMs ?? ATTEMPT_TIMEOUT_MS,
+      onTimeout: () => Object.assign(new Error('SQS did not answer in time.'), { name: 'TimeoutError' }),
+    });
+    const chunks: Buffer[] = [];
+    for await (const chunk of response) chunks.push(chunk as Buffer);
+    const text = Buffer.concat(chunks).toString('utf8');
+    const status = response.statusCode ?? 0;
+    if (status >= 200 && status < 300) return text;
+    throw sqsError(status, text, response.headers);
   }
 
   /** One keep-alive connection pool per queue origin (the endpoint the SDK would take from it). */

@@ -101,6 +101,9 @@ export function setClients(clients: {
     documentClient = clients.documentClient && instrument(clients.documentClient);
   if ('managementClient' in clients)
     managementClient = clients.managementClient && instrument(clients.managementClient);
-  if ('sqsSender' in clients) sqsSender = clients.sqsSender;
+  if ('sqsSender' in clients) {
+    if (sqsSender instanceof LightSqs && sqsSender !== clients.sqsSender) sqsSender.destroy();
+    sqsSender = clients.sqsSender;
+  }
   if ('s3Presigner' in clients) s3Presigner = clients.s3Presigner;
 }

@@ -3,9 +3,11 @@
  * it here; tests and `npm run dev` use the real module). The SDK's HTTP protocols load event-stream
  * support with a dynamic import when an operation streams events (Kinesis SubscribeToShard,
  * Transcribe, Bedrock…), so every bundle carried about 15 KB of it (its serde, codec and
- * marshallers), though no client this project uses has such an operation: DynamoDB, the
- * Management API, SQS, Secrets Manager, S3 presigning. Reaching it means a streaming operation was
- * added: that fails loudly, naming this file, instead of misbehaving.
+ * marshallers), though no client this project bundles has such an operation: DynamoDB, the
+ * Management API, Secrets Manager, S3 presigning. Reaching it at run time fails loudly, naming this
+ * file (test/cdk/bundle.test.ts). A client whose configuration resolves event streams itself
+ * (`S3Client`, say) does not even build against it (esbuild: no `resolveEventStreamSerdeConfig`
+ * export): adding one means removing the alias in lib/bundling.ts.
  */
 
 const UNBUNDLED =

@@ -98,7 +98,7 @@ describe('SqsDueQueue over a mocked SQS', () => {
   });
 });
 
-describe('the local queue (with the real SDK client)', () => {
+describe('the local queue (with the product’s SQS sender)', () => {
   const events: SQSEvent[] = [];
   let fail = new Set<string>();
   let sqs: LocalSqs;

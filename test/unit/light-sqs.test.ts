@@ -1,8 +1,9 @@
 /**
  * The SQS sender without the SQS client (lambdas/queue/light-sqs.ts): against the local SQS
- * stand-in (what `npm run dev` runs), and against a recording server, the request the SDK's client
- * sends (JSON 1.0 to the queue URL's origin) with a signature an independent verifier accepts, over
- * HTTP and TLS; retries of throttling, 5xx and network errors only; the MD5 check; the IAM record.
+ * stand-in (what `npm run dev` runs), and against a recording server: the same request as the SDK's
+ * client sends to it (JSON 1.0 to the queue URL's origin), with a signature an independent verifier
+ * accepts, over HTTP and TLS; retries of throttling, 5xx, network errors and timeouts only; error
+ * names; the MD5 check; the IAM record.
  */
 import { createHash } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
@@ -101,26 +102,39 @@ describe('the request', () => {
     received.length = 0;
   });
 
-  it('is the SDK client’s: JSON 1.0 to the queue URL’s origin, signed for sqs, over HTTP and TLS', async () => {
+  it('is the SDK client’s request: JSON 1.0 to the queue URL’s origin, signed for sqs, over HTTP and TLS', async () => {
     const entries = [{ Id: '0', MessageBody: '{"job":1}', DelaySeconds: 3 }];
     for (const [at, options] of [
       [server, {}],
       [tls, { agent: testAgent() }],
     ] as const) {
       at.answer((res) => res.writeHead(200, JSON_TYPE).end(sent('{"job":1}')));
-      const sender = new LightSqs(signing, options);
       const queueUrl = `${at.url}/123456789012/jobs`;
+      const sdk = new SQSClient({
+        region: TEST_REGION,
+        credentials: TEST_CREDENTIALS,
+        maxAttempts: 1,
+        requestHandler: { httpsAgent: testAgent() },
+      });
+      await sdk.send(new SendMessageBatchCommand({ QueueUrl: queueUrl, Entries: entries }));
+      sdk.destroy();
+      const sender = new LightSqs(signing, options);
       await sender.sendMessageBatch({ QueueUrl: queueUrl, Entries: entries });
       sender.destroy();
-      const [request] = at.received.splice(0);
-      expect(request?.method).toBe('POST');
-      expect(request?.url).toBe('/');
-      expect(request?.headers.host).toBe(new URL(at.url).host);
-      expect(request?.headers['x-amz-target']).toBe('AmazonSQS.SendMessageBatch');
-      expect(request?.headers['content-type']).toBe('application/x-amz-json-1.0');
-      expect(JSON.parse(String(request?.body))).toEqual({ QueueUrl: queueUrl, Entries: entries });
-      expect(verifySigV4(request as ReceivedRequest, identity)).toBe(true);
-      expect(verifySigV4(request as ReceivedRequest, { ...identity, service: 'sns' })).toBe(false);
+      const [theirs, mine, ...more] = at.received.splice(0);
+      expect(more).toEqual([]);
+      for (const request of [theirs, mine] as ReceivedRequest[]) {
+        expect(verifySigV4(request, identity)).toBe(true);
+        expect(verifySigV4(request, { ...identity, service: 'sns' })).toBe(false);
+      }
+      expect(mine?.method).toBe(theirs?.method);
+      expect(mine?.url).toBe(theirs?.url);
+      for (const header of ['host', 'content-type', 'x-amz-target', 'x-amzn-query-mode']) {
+        expect([header, mine?.headers[header]]).toEqual([header, theirs?.headers[header]]);
+      }
+      expect(mine?.headers.host).toBe(new URL(at.url).host);
+      expect(JSON.parse(String(mine?.body))).toEqual(JSON.parse(String(theirs?.body)));
+      expect(JSON.parse(String(mine?.body))).toEqual({ QueueUrl: queueUrl, Entries: entries });
     }
   });
 
@@ -159,6 +173,73 @@ describe('the request', () => {
     );
     await sender.sendMessageBatch({ QueueUrl: queueUrl, Entries: [{ Id: '0', MessageBody: 'y' }] });
     expect(received.splice(0)).toHaveLength(2);
+
+    // A 2xx answer it cannot read: SQS took the messages, so they are not sent again.
+    server.answer((res) => res.writeHead(200, JSON_TYPE).end('<html>proxy</html>'));
+    await expect(
+      sender.sendMessageBatch({ QueueUrl: queueUrl, Entries: [{ Id: '0', MessageBody: 'y' }] }),
+    ).rejects.toThrow(SyntaxError);
+    expect(received.splice(0)).toHaveLength(1);
+    sender.destroy();
+  });
+
+  it('gives an attempt a timeout and tries again; a signing failure is not tried again', async () => {
+    const sender = new LightSqs(signing, { attemptTimeoutMs: 100 });
+    server.answer(
+      () => {}, // never answered
+      (res) =>
+        res.writeHead(200, JSON_TYPE).end(JSON.stringify({ MessageId: 'm', MD5OfMessageBody: md5('x') })),
+    );
+    expect(await sender.sendMessage({ QueueUrl: `${server.url}/1/q`, MessageBody: 'x' })).toMatchObject({
+      MessageId: 'm',
+    });
+    expect(received.splice(0)).toHaveLength(2);
+    sender.destroy();
+
+    let asked = 0;
+    const noCredentials = new LightSqs({
+      ...signing,
+      credentials: async () => {
+        asked++;
+        throw new Error('no credentials');
+      },
+    });
+    await expect(
+      noCredentials.sendMessage({ QueueUrl: `${server.url}/1/q`, MessageBody: 'x' }),
+    ).rejects.toThrow('no credentials');
+    expect(asked).toBe(1);
+    expect(received).toHaveLength(0);
+  });
+
+  it('names errors as the SDK does, with the request id', async () => {
+    const sender = new LightSqs(signing);
+    server.answer((res) =>
+      res
+        .writeHead(400, {
+          ...JSON_TYPE,
+          'x-amzn-requestid': 'req-1',
+          'x-amzn-query-error': 'AWS.SimpleQueueService.NonExistentQueue;Sender',
+        })
+        .end(JSON.stringify({ __type: 'com.amazonaws.sqs#QueueDoesNotExist', message: 'gone' })),
+    );
+    await expect(
+      sender.sendMessage({ QueueUrl: `${server.url}/1/q`, MessageBody: 'x' }),
+    ).rejects.toMatchObject({
+      name: 'QueueDoesNotExist',
+      message: 'gone',
+      $fault: 'client',
+      $metadata: { httpStatusCode: 400, requestId: 'req-1' },
+    });
+    server.answer((res) =>
+      res
+        .writeHead(400, { ...JSON_TYPE, 'x-amzn-errortype': 'InvalidParameterValue:http://internal' })
+        .end('{}'),
+    );
+    await expect(
+      sender.sendMessage({ QueueUrl: `${server.url}/1/q`, MessageBody: 'x' }),
+    ).rejects.toMatchObject({
+      name: 'InvalidParameterValue',
+    });
     sender.destroy();
   });
 
