@@ -49,6 +49,8 @@ export interface WebSocketLike {
   onmessage: ((event: never) => void) | null;
   onerror: ((event: never) => void) | null;
   onclose: ((event: never) => void) | null;
+  /** 2 (closing) or 3 (closed): going away before its close event (a browser gone offline). */
+  readonly readyState?: number;
   send(data: string): void;
   close(code?: number, reason?: string): void;
 }

@@ -92,7 +92,10 @@ export class Connection {
       };
       const send = (): void => {
         const socket = this.#socket;
-        if (this.state !== 'open' || !socket) return void this.#waiting.set(send, fail);
+        // A socket already closing (readyState 2 or 3) before its close event is not written to (a
+        // browser logs an error for it): the request waits for the next open socket.
+        const goingAway = (socket?.readyState ?? 1) > 1;
+        if (this.state !== 'open' || !socket || goingAway) return void this.#waiting.set(send, fail);
         this.#waiting.delete(send);
         this.#pending.set(requestId, { resolve, reject: fail, timer, action });
         try {

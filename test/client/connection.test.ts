@@ -55,6 +55,25 @@ describe('lifecycle', () => {
     expect(error).toMatchObject({ code: 'RATE_LIMITED', action: 'sendMessage', retryAfterMs: 1200 });
   });
 
+  it('does not write to a socket already closing: the request goes out on the next one', async () => {
+    const { client } = fakeClient(bare);
+    await flush();
+    const first = FakeSocket.last;
+    first.open();
+    first.readyState = 2; // the browser went offline: closing, its close event not yet fired
+    const reply = client.request('getChat', { chatId: 'c1' });
+    expect(first.requests('getChat')).toEqual([]);
+    first.serverClose(1006);
+    await vi.advanceTimersByTimeAsync(1_000); // the first reconnect: within 500 ms (full jitter)
+    const second = FakeSocket.last;
+    expect(second).not.toBe(first);
+    second.open();
+    const [request] = second.requests('getChat');
+    expect(request).toMatchObject({ chatId: 'c1' });
+    second.ack(request as never, { chat: { chatId: 'c1' } });
+    expect((await reply).chat.chatId).toBe('c1');
+  });
+
   it('holds requests made while not open and sends them once the socket opens', async () => {
     const { client } = fakeClient(bare);
     const reply = client.request('ping');

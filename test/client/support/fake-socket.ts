@@ -15,6 +15,8 @@ export class FakeSocket implements WebSocketLike {
   onclose: ((event: never) => void) | null = null;
   readonly sent: Sent[] = [];
   closed: { code?: number; reason?: string } | undefined;
+  /** Set by a test: the browser's readyState (undefined: not reported, as some sockets do). */
+  readyState: number | undefined;
 
   constructor(readonly url: string) {
     FakeSocket.all.push(this);
