@@ -11,12 +11,15 @@
  * pairs' direct chats are reused and their heads are cached after their first send.
  *
  * Prints one JSON line: p50/p90 of send → recipient's `message.created` and of send → ack (ms), the
- * sequential DynamoDB round trips before the first post, and the median timeline of a send.
+ * sequential DynamoDB round trips before the first post, the median timeline of a send, each kind
+ * of call's median duration inside the sends (`callMs`) and alone on the same table afterwards
+ * (`loneCallMs`, bench/lone-calls.ts).
  * The stack is the bench's (bench/stack.ts: metered clients, limits ×1000).
  */
 import './env.ts';
 import { getDocumentClient, getManagementClient } from '../lambdas/shared/clients.ts';
 import { type BenchClient, closeAll, connectAll } from './client.ts';
+import { loneCalls } from './lone-calls.ts';
 import { startBenchStack } from './stack.ts';
 import { warmUp as warmUpStack } from './warm-up.ts';
 
@@ -189,6 +192,9 @@ const routes = Object.fromEntries(
 const roundTrips = { min: Math.min(...chains), p50: summary(chains).p50, max: Math.max(...chains) };
 const timeline = Object.fromEntries(Object.entries(phases).map(([k, v]) => [k, summary(v).p50]));
 const callMs = Object.fromEntries([...durations].map(([name, v]) => [name, summary(v).p50]));
+// The same kinds of call one at a time, nothing else in flight (bench/lone-calls.ts).
+await stack.idle();
+const loneCallMs = stack.tableName ? await loneCalls(getDocumentClient(), stack.tableName, text) : undefined;
 console.log(
   JSON.stringify({
     deliver: summary(deliver),
@@ -196,6 +202,7 @@ console.log(
     roundTrips,
     timeline,
     callMs,
+    loneCallMs,
     perSend: routes,
   }),
 );
