@@ -6,9 +6,9 @@
  * duration; here it is the fan-out's latency.
  *
  * `lightPosts(client)` adds one middleware to the client's stack, at the start of its `serialize`
- * step: for `PostToConnectionCommand` it signs the request exactly as the SDK does (the same
- * `SignatureV4` class, service `execute-api`, the client's own credentials, region, endpoint and
- * SHA-256, the path encoded the same way) and sends it itself. Everything of the `initialize` step
+ * step: for `PostToConnectionCommand` it signs the request exactly as the SDK does (the headers and
+ * signature of its `SignatureV4`, `lambdas/shared/sigv4.ts`; service `execute-api`, the client's own
+ * credentials, region and endpoint, the path encoded the same way) and sends it itself. Everything of the `initialize` step
  * still runs first (the IAM call recorder, the bench's counters), and every other command goes
  * through the SDK unchanged. Answers become what the SDK would have thrown: the error type from
  * `x-amzn-errortype` (or the status), `$metadata.httpStatusCode`, so `isGone` and the retry policy

@@ -67,7 +67,6 @@ export function getSqsSender(): SqsSender {
   sqsSender ??= new LightSqs({
     credentials: getDocumentClient().config.credentials,
     region: async () => config().region,
-    sha256: NodeSha256,
   });
   return sqsSender;
 }

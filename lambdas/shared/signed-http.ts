@@ -2,8 +2,9 @@
  * One SigV4-signed POST on a keep-alive socket: what the light request paths have in common (the
  * Management API's posts, `lambdas/fanout/light-posts.ts`, DynamoDB's data commands,
  * `lambdas/data/light-dynamo.ts`, and SQS's two sends, `lambdas/queue/light-sqs.ts`). It signs as
- * the SDK does (the same `SignatureV4` class, the client's own region, credentials and SHA-256) for
- * the endpoint the SDK resolved (for SQS: the queue URL's origin), and resolves with
+ * the SDK does (`sigv4.ts`: the headers and signature of the SDK's `SignatureV4`, with the client's
+ * own region and credentials) for the endpoint the SDK resolved (for SQS: the queue URL's origin),
+ * and resolves with
  * the response once its headers arrive; the caller reads the body and shapes errors as its SDK
  * client would.
  *
@@ -13,7 +14,7 @@
 import { createHash, createHmac, type Hash, type Hmac } from 'node:crypto';
 import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
-import { SignatureV4 } from '@smithy/signature-v4';
+import { PostSigner, type SigningCredentials } from './sigv4.ts';
 
 /** Where requests go: the protocol, host and base path the SDK resolved. */
 export interface Endpoint {
@@ -23,13 +24,11 @@ export interface Endpoint {
   readonly path: string;
 }
 
-type SignerOptions = ConstructorParameters<typeof SignatureV4>[0];
-
 /** What signing takes from an SDK client's resolved configuration. */
 export interface SigningConfig {
   region(): Promise<string>;
-  readonly credentials: SignerOptions['credentials'];
-  readonly sha256: SignerOptions['sha256'];
+  /** The credentials, or their provider (the SDK's refreshes them before they expire). */
+  readonly credentials: SigningCredentials | (() => Promise<SigningCredentials>);
 }
 
 export interface SignedHttpOptions {
@@ -59,7 +58,7 @@ export class SignedHttp {
   readonly #ownAgent: boolean;
   readonly #send: typeof httpRequest;
   readonly #host: string;
-  #signer: SignatureV4 | undefined;
+  #signer: PostSigner | undefined;
 
   constructor(
     private readonly config: SigningConfig,
@@ -81,27 +80,17 @@ export class SignedHttp {
   }
 
   async #sign(post: SignedPost): Promise<Record<string, string>> {
-    this.#signer ??= new SignatureV4({
-      service: this.service,
-      region: await this.config.region(),
-      credentials: this.config.credentials,
-      sha256: this.config.sha256,
-    });
-    const { endpoint } = this;
-    const signed = await this.#signer.sign(
+    this.#signer ??= new PostSigner(await this.config.region(), this.service);
+    const { credentials } = this.config;
+    return this.#signer.sign(
       {
-        method: 'POST',
-        protocol: endpoint.protocol,
-        hostname: endpoint.hostname,
-        ...(endpoint.port ? { port: endpoint.port } : {}),
         path: post.path,
-        query: {},
         headers: { host: this.#host, ...post.headers, 'content-length': String(post.body.length) },
         body: post.body,
       },
-      post.signingDate ? { signingDate: post.signingDate } : {},
+      typeof credentials === 'function' ? await credentials() : credentials,
+      post.signingDate ?? new Date(),
     );
-    return signed.headers;
   }
 
   /**

@@ -14,7 +14,6 @@ import {
   SqsDueQueue,
 } from '../../lambdas/queue/due-queue.ts';
 import { LightSqs } from '../../lambdas/queue/light-sqs.ts';
-import { NodeSha256 } from '../../lambdas/shared/signed-http.ts';
 import { type LocalQueue, LocalSqs } from '../../local/queue.ts';
 import { eventually } from '../support/client.ts';
 import { sdkSender } from '../support/sqs-sender.ts';
@@ -122,7 +121,6 @@ describe('the local queue (with the product’s SQS sender)', () => {
     client = new LightSqs({
       region: async () => 'us-east-1',
       credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-      sha256: NodeSha256,
     });
   });
   afterEach(async () => {

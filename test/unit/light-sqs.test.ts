@@ -13,7 +13,6 @@ import { SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { LightSqs } from '../../lambdas/queue/light-sqs.ts';
 import { CALL_LOG_DIR_ENV } from '../../lambdas/shared/call-recorder.ts';
-import { NodeSha256 } from '../../lambdas/shared/signed-http.ts';
 import { LocalSqs } from '../../local/sqs.ts';
 import {
   type RecordingServer,
@@ -23,7 +22,7 @@ import {
 } from '../support/recording-server.ts';
 import { type ReceivedRequest, TEST_CREDENTIALS, TEST_REGION, verifySigV4 } from '../support/sigv4.ts';
 
-const signing = { credentials: TEST_CREDENTIALS, region: async () => TEST_REGION, sha256: NodeSha256 };
+const signing = { credentials: TEST_CREDENTIALS, region: async () => TEST_REGION };
 const identity = { ...TEST_CREDENTIALS, region: TEST_REGION, service: 'sqs' };
 const md5 = (s: string) => createHash('md5').update(s).digest('hex');
 const JSON_TYPE = { 'content-type': 'application/x-amz-json-1.0' };
