@@ -4,9 +4,8 @@
  * `lambdas/data/light-dynamo.ts`, and SQS's two sends, `lambdas/queue/light-sqs.ts`). It signs as
  * the SDK does (`sigv4.ts`: the headers and signature of the SDK's `SignatureV4`, with the client's
  * own region and credentials) for the endpoint the SDK resolved (for SQS: the queue URL's origin),
- * and resolves with
- * the response once its headers arrive; the caller reads the body and shapes errors as its SDK
- * client would.
+ * and resolves with the response once its headers arrive; the caller reads the body and shapes
+ * errors as its SDK client would.
  *
  * The agent is one of its own by default, with no cap on sockets: the callers bound their calls in
  * flight. `agent` replaces it (a test's, trusting a private certificate authority).
@@ -129,7 +128,10 @@ export class SignedHttp {
   }
 }
 
-/** SHA-256 (and HMAC-SHA-256 when given a secret) from node:crypto, in the shape the signer takes. */
+/**
+ * SHA-256 (and HMAC-SHA-256 when given a secret) from node:crypto, in the shape the SDK's signers
+ * take: the S3 presigner's (`clients.ts`); the light paths sign with `sigv4.ts`.
+ */
 export class NodeSha256 {
   readonly #hash: Hash | Hmac;
   constructor(secret?: string | ArrayBuffer | ArrayBufferView) {

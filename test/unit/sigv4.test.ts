@@ -41,7 +41,8 @@ const segment = fc.oneof(
 );
 const path = fc
   .tuple(fc.boolean(), fc.array(segment, { maxLength: 6 }), fc.boolean())
-  .map(([lead, parts, trail]) => `${lead ? '/' : ''}${parts.join('/')}${trail ? '/' : ''}`);
+  .map(([lead, parts, trail]) => `${lead ? '/' : ''}${parts.join('/')}${trail ? '/' : ''}`)
+  .filter((p) => !/[?#]/.test(p)); // no query: refused (below)
 const headerName = fc.oneof(
   fc.constantFrom(
     'Content-Type',
@@ -69,7 +70,7 @@ const credentials = fc.record(
   {
     accessKeyId: fc.stringMatching(/^[A-Z0-9]{16,20}$/),
     secretAccessKey: fc.string({ minLength: 1, maxLength: 40 }),
-    sessionToken: fc.string({ minLength: 1, maxLength: 60 }),
+    sessionToken: fc.oneof(fc.constant(''), fc.string({ minLength: 1, maxLength: 60 })),
   },
   { requiredKeys: ['accessKeyId', 'secretAccessKey'] },
 );
@@ -124,7 +125,7 @@ describe('PostSigner', () => {
       [other, days[1]],
       [TEST_CREDENTIALS, days[1]],
     ] as const) {
-      expect(signer.sign(post, creds, when as Date)).toEqual(
+      expect(signer.sign(post, creds, when as Date)).toStrictEqual(
         await sdkHeaders('eu-west-1', 'dynamodb', post, creds, when as Date),
       );
     }
@@ -136,6 +137,15 @@ describe('PostSigner', () => {
     expect(() => signer.sign(post, { accessKeyId: 'A' } as SigningCredentials, new Date())).toThrow(
       'Resolved credential object is not valid',
     );
+  });
+
+  it('refuses a path with a query or a fragment (the light paths send none; it would be signed as path)', () => {
+    const signer = new PostSigner('eu-west-1', 'execute-api');
+    for (const path of ['/prod/@connections/a?b=1', '/x#y']) {
+      expect(() =>
+        signer.sign({ path, headers: { host: 'h' }, body: Buffer.alloc(0) }, TEST_CREDENTIALS, new Date()),
+      ).toThrow("A light request's path has no query");
+    }
   });
 
   it('encodes a path again and normalises its dots, as for every service but S3', () => {
