@@ -11,13 +11,11 @@
 
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { median } from './scenarios/measure.ts';
 
 const PK = 'BENCH#lone';
 
-const median = (values: number[]): number => {
-  const sorted = [...values].sort((a, b) => a - b);
-  return Math.round((sorted[Math.floor(sorted.length / 2)] ?? Number.NaN) * 100) / 100;
-};
+const ms = (values: number[]): number => Math.round(median(values) * 100) / 100;
 
 /** Median ms per call of each kind over `calls` calls (after one unmeasured round of each). */
 export async function loneCalls(
@@ -69,8 +67,8 @@ export async function loneCalls(
     }
   }
   return {
-    PutItem: median(durations.PutItem),
-    UpdateItem: median(durations.UpdateItem),
-    Query: median(durations.Query),
+    PutItem: ms(durations.PutItem),
+    UpdateItem: ms(durations.UpdateItem),
+    Query: ms(durations.Query),
   };
 }

@@ -11,6 +11,7 @@
 import { Sha256 } from '@smithy/core/checksum';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { PostSigner } from '../lambdas/shared/sigv4.ts';
+import { median } from './scenarios/measure.ts';
 
 const requests = Number(process.argv[2] ?? 5000);
 const rounds = Number(process.argv[3] ?? 4);
@@ -86,14 +87,11 @@ for (let round = 0; round <= rounds; round++) {
     }
   }
 }
-const median = (values: number[]) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  return Math.round((sorted[Math.floor(sorted.length / 2)] ?? Number.NaN) * 10) / 10;
-};
+const us = (values: number[]) => Math.round(median(values) * 10) / 10;
 console.log(
   JSON.stringify(
     Object.fromEntries(
-      Object.entries(samples).map(([k, v]) => [k, { wallUs: median(v.wall), cpuUs: median(v.cpu) }]),
+      Object.entries(samples).map(([k, v]) => [k, { wallUs: us(v.wall), cpuUs: us(v.cpu) }]),
     ),
   ),
 );

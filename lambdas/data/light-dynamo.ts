@@ -13,8 +13,8 @@
  * (`light-dynamo-codec.ts`) it marshalls the input as the document client does, signs the request as
  * the SDK does (the headers and signature of its `SignatureV4`, `lambdas/shared/sigv4.ts`; service
  * `dynamodb`, the client's own region and credentials), sends it itself and unmarshalls the answer.
- * Errors take the SDK's shape (`name` from `__type`, `$fault`, `$metadata`, the error's members such as a
- * condition failure's `Item` or a cancelled transaction's `CancellationReasons`, as raw as the SDK
+ * Errors take the SDK's shape (`name` from `__type`, `$fault`, `$metadata`, the error's members such
+ * as a condition failure's `Item` or a cancelled transaction's `CancellationReasons`, as raw as the SDK
  * leaves them); retries use the client's own retry strategy and the SDK's error classification
  * (throttling, transient, server errors; network errors), the call's `abortSignal` ends the request
  * and its retries, and the server's clock corrects the client's as the SDK's signer does

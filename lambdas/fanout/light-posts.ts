@@ -10,10 +10,10 @@
  * signature of its `SignatureV4`, `lambdas/shared/sigv4.ts`; service `execute-api`, the client's own
  * credentials, region and endpoint, the path encoded the same way) and sends it itself. Everything
  * of the `initialize` step still runs first (the IAM call recorder, the bench's counters), and every
- * other command goes through the SDK unchanged. Answers become what the SDK would have thrown: the error type from
- * `x-amzn-errortype` (or the status), `$metadata.httpStatusCode`, so `isGone` and the retry policy
- * (`delivery.ts`) do not change. `test/unit/light-posts.test.ts` checks the request against the
- * SDK's own, header by header. The stack of a post is resolved once, not on every post
+ * other command goes through the SDK unchanged. Answers become what the SDK would have thrown: the
+ * error type from `x-amzn-errortype` (or the status), `$metadata.httpStatusCode`, so `isGone` and
+ * the retry policy (`delivery.ts`) do not change. `test/unit/light-posts.test.ts` checks the request
+ * against the SDK's own, header by header. The stack of a post is resolved once, not on every post
  * (`lambdas/shared/resolved-stacks.ts`); the request itself is `lambdas/shared/signed-http.ts`.
  */
 import type { IncomingMessage } from 'node:http';

@@ -4,6 +4,7 @@
  * With `AWS_CALL_LOG_DIR` set (the test run only), every client created or injected here records the
  * AWS calls it makes (lambdas/shared/call-recorder.ts), for the IAM check of `scripts/check-iam.ts`.
  */
+import { createHash, createHmac, type Hash, type Hmac } from 'node:crypto';
 import { ApiGatewayManagementApiClient } from '@aws-sdk/client-apigatewaymanagementapi';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
@@ -13,7 +14,6 @@ import { lightPosts } from '../fanout/light-posts.ts';
 import { LightSqs, type SqsSender } from '../queue/light-sqs.ts';
 import { CALL_LOG_DIR_ENV, recordCalls } from './call-recorder.ts';
 import { config } from './config.ts';
-import { NodeSha256 } from './signed-http.ts';
 
 let documentClient: DynamoDBDocumentClient | undefined;
 let managementClient: ApiGatewayManagementApiClient | undefined;
@@ -105,4 +105,27 @@ export function setClients(clients: {
     sqsSender = clients.sqsSender;
   }
   if ('s3Presigner' in clients) s3Presigner = clients.s3Presigner;
+}
+
+/**
+ * SHA-256 (and HMAC-SHA-256 when given a secret) from node:crypto, in the shape the SDK's signers
+ * take: the S3 presigner's (the light paths sign with `sigv4.ts`).
+ */
+class NodeSha256 {
+  readonly #hash: Hash | Hmac;
+  constructor(secret?: string | ArrayBuffer | ArrayBufferView) {
+    this.#hash = secret === undefined ? createHash('sha256') : createHmac('sha256', bytes(secret));
+  }
+  update(data: string | ArrayBuffer | ArrayBufferView): void {
+    this.#hash.update(bytes(data));
+  }
+  async digest(): Promise<Uint8Array> {
+    return new Uint8Array(this.#hash.digest());
+  }
+}
+
+function bytes(data: string | ArrayBuffer | ArrayBufferView): Buffer {
+  if (typeof data === 'string') return Buffer.from(data, 'utf8');
+  if (ArrayBuffer.isView(data)) return Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+  return Buffer.from(data);
 }

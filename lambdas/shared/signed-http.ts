@@ -10,7 +10,6 @@
  * The agent is one of its own by default, with no cap on sockets: the callers bound their calls in
  * flight. `agent` replaces it (a test's, trusting a private certificate authority).
  */
-import { createHash, createHmac, type Hash, type Hmac } from 'node:crypto';
 import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { PostSigner, type SigningCredentials } from './sigv4.ts';
@@ -126,27 +125,4 @@ export class SignedHttp {
       req.end(post.body);
     });
   }
-}
-
-/**
- * SHA-256 (and HMAC-SHA-256 when given a secret) from node:crypto, in the shape the SDK's signers
- * take: the S3 presigner's (`clients.ts`); the light paths sign with `sigv4.ts`.
- */
-export class NodeSha256 {
-  readonly #hash: Hash | Hmac;
-  constructor(secret?: string | ArrayBuffer | ArrayBufferView) {
-    this.#hash = secret === undefined ? createHash('sha256') : createHmac('sha256', bytes(secret));
-  }
-  update(data: string | ArrayBuffer | ArrayBufferView): void {
-    this.#hash.update(bytes(data));
-  }
-  async digest(): Promise<Uint8Array> {
-    return new Uint8Array(this.#hash.digest());
-  }
-}
-
-function bytes(data: string | ArrayBuffer | ArrayBufferView): Buffer {
-  if (typeof data === 'string') return Buffer.from(data, 'utf8');
-  if (ArrayBuffer.isView(data)) return Buffer.from(data.buffer, data.byteOffset, data.byteLength);
-  return Buffer.from(data);
 }

@@ -5,10 +5,10 @@
  * signed, ones the signer sets itself, a payload hash given), the body, the day and the credentials
  * (the signing key is kept between requests, so one signer per region and service serves them all).
  */
+import { Sha256 } from '@smithy/core/checksum';
 import { SignatureV4 } from '@smithy/signature-v4';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { NodeSha256 } from '../../lambdas/shared/signed-http.ts';
 import { canonicalPath, PostSigner, type SigningCredentials } from '../../lambdas/shared/sigv4.ts';
 import { TEST_CREDENTIALS } from '../support/sigv4.ts';
 
@@ -19,7 +19,7 @@ async function sdkHeaders(
   credentials: SigningCredentials,
   date: Date,
 ): Promise<Record<string, string>> {
-  const signer = new SignatureV4({ region, service, credentials, sha256: NodeSha256 });
+  const signer = new SignatureV4({ region, service, credentials, sha256: Sha256 });
   const signed = await signer.sign(
     {
       method: 'POST',
