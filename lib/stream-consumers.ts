@@ -52,9 +52,9 @@ export const STREAM_CONSUMERS: readonly StreamConsumerDefinition[] = [
     retryAttempts: 3,
     // A notification that is more than 15 minutes late is noise: the app syncs when opened anyway.
     maxRecordAgeSeconds: 15 * 60,
-    // Reads: the message, the chat head, a group's roster, each recipient's sockets and devices, badges (membership
-    // index, memberships, chats), the sender's profile. Writes: removing devices whose token is no
-    // longer registered.
+    // Reads: the message, the chat head, a group's roster, each recipient's sockets and devices,
+    // badges (membership index, memberships, chats), the sender's profile. Writes: removing devices
+    // whose token is no longer registered.
     tableActions: [
       'dynamodb:GetItem',
       'dynamodb:Query',

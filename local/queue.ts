@@ -4,7 +4,8 @@
  *
  * - Producers send to the queue URL's origin (the functions through `lambdas/queue/light-sqs.ts`,
  *   tests also with the real `@aws-sdk/client-sqs`): `SendMessage` and `SendMessageBatch` over the
- *   AWS JSON 1.0 protocol, with `DelaySeconds` and the MD5 digests both check. Nothing else of the SQS API is served (workers never poll: they are invoked).
+ *   AWS JSON 1.0 protocol, with `DelaySeconds` and the MD5 digests both check. Nothing else of the
+ *   SQS API is served (workers never poll: they are invoked).
  * - Each queue has a consumer like an event source mapping: batches of at most `batchSize`
  *   records, at most `maxConcurrency` invocations at once, the `SQSEvent` shape Lambda sends, and
  *   `batchItemFailures` honoured (ReportBatchItemFailures). A failed record (or every record of an
