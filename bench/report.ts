@@ -5,6 +5,7 @@
 import type { BenchResults } from './results.ts';
 import { renderHook } from './scenarios/hook.ts';
 import { renderMedia } from './scenarios/media.ts';
+import { renderBigGroupPush } from './scenarios/push-big.ts';
 import { renderReactions } from './scenarios/reactions.ts';
 import { renderWaves } from './scenarios/waves.ts';
 
@@ -203,7 +204,7 @@ const coldStartSection: Section = ({ coldStart }) => {
   ];
 };
 
-const pushSection: Section = ({ push }) => {
+const pushSection: Section = ({ push, pushBigGroup: big }) => {
   if (!push) return [];
   const l = push.sendLatency;
   const b = push.burst;
@@ -252,6 +253,7 @@ const pushSection: Section = ({ push }) => {
         .join(', ')}.`,
     );
   }
+  if (big) out.push(`\n${renderBigGroupPush(big)}`);
   return out;
 };
 

@@ -14,6 +14,7 @@ import type { HookResults } from './scenarios/hook.ts';
 import type { LatencyPhaseResult } from './scenarios/latency.ts';
 import type { MediaResults } from './scenarios/media.ts';
 import type { PushResults } from './scenarios/push.ts';
+import type { BigGroupPushResults } from './scenarios/push-big.ts';
 import type { ThroughputResult } from './scenarios/throughput.ts';
 import type { WavesResults } from './scenarios/waves.ts';
 import type { WarmUpResult } from './warm-up.ts';
@@ -60,6 +61,8 @@ export interface BenchResults {
   readonly coldStart?: readonly HandlerColdStart[];
   /** The push pipeline: sendMessage with it off/on, pushes per second, units (scenarios/push.ts). */
   readonly push?: PushResults;
+  /** The push pipeline for one big group of offline members (scenarios/push-big.ts). */
+  readonly pushBigGroup?: BigGroupPushResults;
   /** Units per `react` at 0 and at 300 reactions on the message (scenarios/reactions.ts). */
   readonly reactions?: readonly ActionCost[];
   /** sendMessage without and with the example pre-send hook (scenarios/hook.ts). */

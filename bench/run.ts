@@ -22,6 +22,7 @@ import { hookLatency } from './scenarios/hook.ts';
 import { bigGroupPhase, type LatencyPhaseResult, latencyPhase } from './scenarios/latency.ts';
 import { mediaScenario } from './scenarios/media.ts';
 import { pushPhase } from './scenarios/push.ts';
+import { bigGroupPushPhase } from './scenarios/push-big.ts';
 import { reactionCost } from './scenarios/reactions.ts';
 import { throughput } from './scenarios/throughput.ts';
 import { fanOutWaves } from './scenarios/waves.ts';
@@ -52,6 +53,7 @@ async function main(): Promise<number> {
     throughput: has('throughput') ? options.throughputSteps * (options.throughputStepSeconds + 1) : 0,
     cost: has('cost') ? 40 : 0,
     push: has('push') ? options.phaseSeconds * 4 + 30 : 0,
+    pushbig: has('push') && options.bigGroup > 0 ? 20 : 0,
     media: has('media') ? 15 : 0,
     client: has('client') ? 2 : 0,
     reactions: has('reactions') ? 30 : 0,
@@ -176,6 +178,15 @@ async function main(): Promise<number> {
             (f, label) => phases.tick(f, label),
           );
           if (!partial.push) progress.note('push skipped: the handlers run outside this process (BENCH_URL)');
+          else if (options.bigGroup > 0) {
+            // The big group's members all offline with a device: 2 messages quick, 3 otherwise.
+            phases.start('pushbig', `push: a group of ${options.bigGroup} offline`);
+            partial.pushBigGroup = await bigGroupPushPhase(
+              stack,
+              { members: options.bigGroup, messages: quick ? 2 : 3 },
+              (f, label) => phases.tick(f, label),
+            );
+          }
         }
       } finally {
         await world.close();
@@ -200,7 +211,7 @@ async function main(): Promise<number> {
         );
         await Promise.all(others.map((c) => c.close()));
         partial.cost = costResults(fresh, seeded, seededChats, groupSize);
-        partial.scale = scaleModel(fresh);
+        partial.scale = scaleModel(fresh, partial.pushBigGroup);
       } else {
         progress.note('cost skipped: the handlers run outside this process (BENCH_URL)');
       }

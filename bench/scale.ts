@@ -4,10 +4,14 @@
  * limits (docs/performance.md cites each one). Assumptions are parameters, printed with the result.
  */
 import { MEMBER, ROSTER_ENTRY } from '../lambdas/data/items.ts';
+import { pushConsumer, SEND_CONCURRENCY } from '../lambdas/push/handler.ts';
+import { PLAN_CONCURRENCY } from '../lambdas/push/plan.ts';
+import { STREAM_CONSUMERS } from '../lib/stream-consumers.ts';
 import { FANOUT_WORKER } from '../lib/workers.ts';
 import { itemSize } from './meter.ts';
 import { PRICES } from './pricing.ts';
 import type { ActionCost } from './scenarios/cost.ts';
+import type { BigGroupPushResults } from './scenarios/push-big.ts';
 
 /** AWS limits used (defaults; the adjustable ones can be raised through Service Quotas). */
 export const AWS_LIMITS = {
@@ -38,6 +42,13 @@ export const SCALE_ASSUMPTIONS = {
   /** Management API round trip in-region (ms) and the worker's posts in flight × instances. */
   postMs: 30,
   workerInFlight: (FANOUT_WORKER.postConcurrency ?? 16) * FANOUT_WORKER.maxConcurrency,
+  /** Share of the big group's offline members who get a notification (a device, not muted): the upper bound. */
+  bigGroupPushed: 1,
+  /** Chats a recipient is in (the badge reads a membership and a chat item for each other one). */
+  chatsPerUser: 10,
+  /** In-region DynamoDB call and APNs/FCM request (ms), for the push function's time. */
+  dynamoMs: 5,
+  pushMs: 30,
   /** Typical ids: userId 20 characters, connectionId 16 (API Gateway's), chatId 26 (ours). */
   sampleUserId: 'u-0123456789abcdefgh',
   sampleConnectionId: 'L0SM9cOFvHcCIhw=',
@@ -57,7 +68,7 @@ const num = (n: number) => Math.round(n).toLocaleString('en-US');
 const MONTH_S = 30 * 24 * 3600;
 
 /** The scale rows; `fresh` is the cost phase's fresh round. */
-export function scaleModel(fresh: readonly ActionCost[]): ScaleRow[] {
+export function scaleModel(fresh: readonly ActionCost[], bigPush?: BigGroupPushResults): ScaleRow[] {
   const a = SCALE_ASSUMPTIONS;
   const find = (prefix: string) => fresh.find((c) => c.label.startsWith(prefix));
   const connect0 = find('$connect (+ authorizer)');
@@ -169,7 +180,7 @@ export function scaleModel(fresh: readonly ActionCost[]): ScaleRow[] {
     g,
     'member list read per message',
     `${headRcu} RCU (${Math.round((a.bigGroupMembers * memberBytes) / 1024)} KB, ${Math.ceil((a.bigGroupMembers * memberBytes) / AWS_LIMITS.queryPageBytes)} Query pages)`,
-    `${memberBytes} B per membership: ${Math.floor(AWS_LIMITS.partitionRcu / headRcu)} msg/s on the CHAT# partition unless the members are cached (the send path's member cache, issue 15)`,
+    `${memberBytes} B per membership, eventually consistent: the push function reads it for every message (who is muted, who has read), the send path only when its container's cache misses: ${Math.floor(AWS_LIMITS.partitionRcu / headRcu)} msg/s on the CHAT# partition`,
   );
   add(
     g,
@@ -183,7 +194,9 @@ export function scaleModel(fresh: readonly ActionCost[]): ScaleRow[] {
     `${(AWS_LIMITS.accountRps / online).toFixed(1)} msg/s`,
     `every post is a Management API request: ${num(AWS_LIMITS.accountRps)}/s per account (raise the quota, and FanOutWorker's concurrency with it)`,
   );
+  const push = pushRows(add, g, headRcu, bigPush);
   const perMessage =
+    push.dollars +
     (online * PRICES.apiGatewayMessagesPerMillion) / 1e6 +
     ((rosterRcu + headRcu) * PRICES.dynamoReadPerMillion) / 1e6 +
     (10 * PRICES.dynamoWritePerMillion) / 1e6 +
@@ -194,7 +207,56 @@ export function scaleModel(fresh: readonly ActionCost[]): ScaleRow[] {
     g,
     'cost per message',
     `${money(perMessage)} (${money(perMessage * 1e6)} per million)`,
-    `posts dominate (${money((online * PRICES.apiGatewayMessagesPerMillion) / 1e6)}); measured queued send here: ${queued ? `${queued.total} units, ${queued.jobs ?? 0} jobs for ${queued.posts} posts` : 'n/a'}`,
+    `posts ${money((online * PRICES.apiGatewayMessagesPerMillion) / 1e6)}, notifications ${money(push.dollars)}; measured queued send here: ${queued ? `${queued.total} units, ${queued.jobs ?? 0} jobs for ${queued.posts} posts` : 'n/a'}`,
   );
   return rows;
+}
+
+/**
+ * The push pipeline's part of a big group's message (its offline members' notifications), from the
+ * measured group of offline members (scenarios/push-big.ts); its dollars per message (0 unmeasured).
+ */
+function pushRows(
+  add: (scenario: string, item: string, value: string, basis: string) => void,
+  g: string,
+  headRcu: number,
+  bigPush: BigGroupPushResults | undefined,
+): { dollars: number } {
+  const a = SCALE_ASSUMPTIONS;
+  const perPush = bigPush?.units?.perPush.read;
+  if (!bigPush || perPush === undefined) return { dollars: 0 };
+  const pushed = Math.round(a.bigGroupMembers * (1 - a.bigGroupOnline) * a.bigGroupPushed);
+  // Each recipient: the measured reads (their sockets and devices, the badge's membership index), plus
+  // the badge's BatchGet of a membership and a chat for each of their other chats (0.5 unit each).
+  const perRecipient = perPush + (a.chatsPerUser - 1);
+  const units = headRcu + pushed * perRecipient;
+  // One record's time: lookups (sockets and devices, membership index, the badge's BatchGet) at
+  // PLAN_CONCURRENCY, then the sends at SEND_CONCURRENCY.
+  const seconds =
+    (pushed * 3 * a.dynamoMs) / PLAN_CONCURRENCY / 1000 + (pushed * a.pushMs) / SEND_CONCURRENCY / 1000;
+  const def = STREAM_CONSUMERS.find((c) => c.consumerName === pushConsumer.name);
+  const timeout = def?.timeoutSeconds ?? 60;
+  const inParallel = pushConsumer.concurrency ?? 8;
+  const lambda =
+    seconds * (PRICES.lambdaMemoryMb / 1024) * PRICES.lambdaGbSecond + PRICES.lambdaRequestsPerMillion / 1e6;
+  const dollars = (units * PRICES.dynamoReadPerMillion) / 1e6 + lambda;
+  add(
+    g,
+    'notifications per message',
+    `${num(pushed)}: ${num(units)} RCU, ${money(dollars)}`,
+    `offline members, all with a device and none muted (upper bound); measured ${perPush} read units a notification in a group of ${bigPush.members} whose members are in no other chat, +${a.chatsPerUser - 1} for the badge of a user in ${a.chatsPerUser} chats; the member list (${headRcu} RCU)`,
+  );
+  add(
+    g,
+    'push function per message',
+    `${seconds.toFixed(1)} s (timeout ${timeout} s)`,
+    `one record plans and sends all of them: 3 lookups each at ~${a.dynamoMs} ms, ${PLAN_CONCURRENCY} at once, then sends at ~${a.pushMs} ms, ${SEND_CONCURRENCY} at once (measured here: ${bigPush.units?.handlerMsPerMessage ?? '?'} ms for ${bigPush.offline} with local stand-ins)`,
+  );
+  add(
+    g,
+    'push ceiling',
+    `${((inParallel / seconds) * 60).toFixed(0)} msg/min per group`,
+    `a chat's records are one ordered lane of its shard; the function takes ${inParallel} at once from batches of ${def?.batchSize ?? 25}: a batch whose records outlast the ${timeout} s timeout is retried (bisected) and its sent notifications are sent again. Above a few hundred offline members, push planning belongs on a queue of its own (docs/push.md)`,
+  );
+  return { dollars };
 }

@@ -17,7 +17,7 @@ import { planPushes } from './plan.ts';
 import type { PushProvider } from './provider.ts';
 
 /** Notifications sent at once within one record. */
-const SEND_CONCURRENCY = 16;
+export const SEND_CONCURRENCY = 16;
 
 interface PushRuntime {
   readonly config: PushConfig;

@@ -27,10 +27,13 @@ import { effectiveReadSeq, unreadCount } from '../domain/views.ts';
 import type { Counters } from '../pipeline/metrics.ts';
 import { bodyOf, type PushContent } from './payload.ts';
 
+/** Recipients looked up at once (sockets and devices, then badges) by default. */
+export const PLAN_CONCURRENCY = 16;
+
 export interface PlanDeps {
   readonly store: ChatStore;
   readonly now: () => Date;
-  /** Recipients looked up at once. @default 16 */
+  /** Recipients looked up at once. @default PLAN_CONCURRENCY */
   readonly concurrency?: number;
 }
 
@@ -102,7 +105,7 @@ export async function planPushes(deps: PlanDeps, image: Item, counters: Counters
     : undefined;
   const unlisted = listed ? recipients.filter((m) => !listed.has(m.userId)) : recipients;
   const offline: { member: MemberRecord; devices: DeviceRecord[] }[] = [];
-  await eachLimited(unlisted, deps.concurrency ?? 16, async (member) => {
+  await eachLimited(unlisted, deps.concurrency ?? PLAN_CONCURRENCY, async (member) => {
     const targets = await store.devices.pushTargets(member.userId);
     if (!targets.online && targets.devices.length > 0) offline.push({ member, devices: targets.devices });
   });
@@ -122,7 +125,7 @@ export async function planPushes(deps: PlanDeps, image: Item, counters: Counters
       : ((await store.profiles.getMany([created.senderId])).get(created.senderId)?.name ?? created.senderId);
   const body = bodyOf(current);
   const planned: PlannedPush[] = [];
-  await eachLimited(offline, deps.concurrency ?? 16, async ({ member, devices }) => {
+  await eachLimited(offline, deps.concurrency ?? PLAN_CONCURRENCY, async ({ member, devices }) => {
     const badge = await badgeOf(store, chat, member, created.seq);
     const content: PushContent = {
       chatId: created.chatId,

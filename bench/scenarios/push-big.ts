@@ -1,0 +1,160 @@
+/**
+ * The push pipeline for one big group whose members are all offline with one device each (issue
+ * 15's groups of thousands): every message is one stream record whose plan looks up every member
+ * and sends every notification in one invocation of the push function. Measured: the time from a
+ * send to its last notification (messages one at a time, each waited for), the notifications, and
+ * the DynamoDB units and calls the pipeline spent per message and per notification (booked to its
+ * own scope by the meter). `bench/scale.ts` scales these to a group of 10,000.
+ */
+import { randomBytes } from 'node:crypto';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { ChatStore } from '../../lambdas/data/store.ts';
+import { newDeviceId } from '../../lambdas/domain/devices.ts';
+import { BenchClient } from '../client.ts';
+import { Latency, type LatencySummary } from '../histogram.ts';
+import type { BenchStack } from '../stack.ts';
+import { round } from './latency.ts';
+
+export interface BigGroupPushOptions {
+  /** Members of the group: its owner (who sends, online) and `members - 1` offline with a device. */
+  readonly members: number;
+  /** Messages sent, one at a time. */
+  readonly messages: number;
+}
+
+export interface BigGroupPushResults {
+  readonly members: number;
+  readonly offline: number;
+  readonly messages: number;
+  readonly pushes: number;
+  readonly expected: number;
+  /** A send → its last notification at the stand-ins. */
+  readonly sendToLastPush: LatencySummary;
+  /** Units the pipeline spent (undefined when nothing is metered). */
+  readonly units:
+    | {
+        readonly perMessage: { readonly read: number; readonly write: number };
+        readonly perPush: { readonly read: number; readonly write: number };
+        /** Calls per message by command. */
+        readonly callsPerMessage: Record<string, number>;
+        /** The push function's time per message (ms, the handler's own clock). */
+        readonly handlerMsPerMessage: number;
+      }
+    | undefined;
+}
+
+const SCOPE = 'stream:Push';
+const SEED_CONCURRENCY = 50;
+
+export async function bigGroupPushPhase(
+  stack: BenchStack,
+  options: BigGroupPushOptions,
+  onTick: (fraction: number, label: string) => void,
+): Promise<BigGroupPushResults | undefined> {
+  const pipeline = stack.pipeline;
+  if (!pipeline || !stack.dynamoEndpoint || !stack.tableName || options.members < 2) return undefined;
+  const run = randomBytes(3).toString('hex');
+  const offline = Array.from({ length: options.members - 1 }, (_, i) => `pg${run}-${i}`);
+  const tokens = new Set(offline.map((userId) => `bench-${userId}`));
+
+  onTick(0, `push, group of ${options.members}: seeding ${offline.length} devices`);
+  const doc = DynamoDBDocumentClient.from(new DynamoDBClient({ endpoint: stack.dynamoEndpoint }));
+  try {
+    const store = new ChatStore(doc, stack.tableName);
+    for (let i = 0; i < offline.length; i += SEED_CONCURRENCY) {
+      await Promise.all(
+        offline.slice(i, i + SEED_CONCURRENCY).map(async (userId, j) => {
+          const device = {
+            userId,
+            deviceId: newDeviceId(),
+            platform: j % 2 ? ('fcm' as const) : ('apns' as const),
+            token: `bench-${userId}`,
+            appId: null,
+            createdAt: new Date().toISOString(),
+          };
+          if ((await store.devices.register({ device, count: 0 })) !== 'registered') {
+            throw new Error(`push, big group: could not register a device for ${userId}`);
+          }
+        }),
+      );
+    }
+  } finally {
+    doc.destroy();
+  }
+
+  const owner = await BenchClient.connect(stack.url, `pg${run}-owner`);
+  try {
+    const created = await owner.ok('createChat', { kind: 'group', name: 'big push', memberIds: offline });
+    const chatId = (created.chat as { chatId: string }).chatId;
+    await pipeline.streams.drain();
+    const received = () =>
+      pipeline.push.notifications.filter((n) => n.status === 200 && tokens.has(n.token)).length;
+    const before = stack.meter?.snapshot() ?? {};
+    const latency = new Latency();
+    for (let m = 0; m < options.messages; m++) {
+      onTick(0.2 + (0.8 * m) / options.messages, `push, group of ${options.members}: message ${m + 1}`);
+      const target = received() + offline.length;
+      const started = performance.now();
+      const reply = await owner.request('sendMessage', { chatId, text: `Hello all, message ${m + 1}.` });
+      if (reply.type !== 'ack') throw new Error(`push, big group: send failed: ${JSON.stringify(reply)}`);
+      while (received() < target && performance.now() - started < 120_000) {
+        await new Promise((r) => setTimeout(r, 5));
+      }
+      latency.record(performance.now() - started);
+    }
+    await pipeline.streams.drain();
+    const pushes = received();
+    const spent = stack.meter?.since(before)[SCOPE];
+    let read = 0;
+    let write = 0;
+    const callsPerMessage: Record<string, number> = {};
+    for (const [name, c] of Object.entries(spent?.commands ?? {})) {
+      read += c.read;
+      write += c.write + c.estimatedWrite;
+      callsPerMessage[name.replace(/Command$/, '')] = round(c.calls / options.messages, 2);
+    }
+    return {
+      members: options.members,
+      offline: offline.length,
+      messages: options.messages,
+      pushes,
+      expected: offline.length * options.messages,
+      sendToLastPush: latency.summary(),
+      units: spent
+        ? {
+            perMessage: {
+              read: round(read / options.messages, 2),
+              write: round(write / options.messages, 2),
+            },
+            perPush: {
+              read: round(read / Math.max(1, pushes), 3),
+              write: round(write / Math.max(1, pushes), 3),
+            },
+            callsPerMessage,
+            handlerMsPerMessage: round(spent.totalMs / options.messages, 1),
+          }
+        : undefined,
+    };
+  } finally {
+    owner.socket.close();
+  }
+}
+
+/** The report's paragraph (under the push pipeline's tables). */
+export function renderBigGroupPush(big: BigGroupPushResults): string {
+  const u = big.units;
+  const calls = Object.entries(u?.callsPerMessage ?? {})
+    .map(([name, n]) => `${name}×${n}`)
+    .join(', ');
+  const seconds = (ms: number) => round(ms / 1000, 2);
+  return (
+    `A group of ${big.members}, ${big.offline} members offline with one device each, ${big.messages} ` +
+    `messages one at a time: ${big.pushes}/${big.expected} notifications; a send → its last ` +
+    `notification p50 ${seconds(big.sendToLastPush.p50)} s, max ${seconds(big.sendToLastPush.max)} s` +
+    (u
+      ? `; per message ${u.perMessage.read} read units (${calls}) and ${u.handlerMsPerMessage} ms of the ` +
+        `push function, per notification ${u.perPush.read} read units.`
+      : '.')
+  );
+}

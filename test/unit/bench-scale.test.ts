@@ -1,0 +1,65 @@
+/**
+ * The scale section's push rows (bench/scale.ts): a big group's notifications, priced from the
+ * measured group of offline members (bench/scenarios/push-big.ts), belong in its cost per message.
+ */
+import { describe, expect, it } from 'vitest';
+import { PRICES } from '../../bench/pricing.ts';
+import { SCALE_ASSUMPTIONS, type ScaleRow, scaleModel } from '../../bench/scale.ts';
+import type { BigGroupPushResults } from '../../bench/scenarios/push-big.ts';
+
+const summary = { count: 3, p50: 1000, p95: 1000, p99: 1000, max: 1000, mean: 1000 };
+const measured = (perPushRead: number): BigGroupPushResults => ({
+  members: 1000,
+  offline: 999,
+  messages: 3,
+  pushes: 2997,
+  expected: 2997,
+  sendToLastPush: summary,
+  units: {
+    perMessage: { read: perPushRead * 999, write: 0 },
+    perPush: { read: perPushRead, write: 0 },
+    callsPerMessage: { Query: 1998, GetItem: 1 },
+    handlerMsPerMessage: 2500,
+  },
+});
+
+const row = (rows: readonly ScaleRow[], item: string) => rows.find((r) => r.item === item);
+const dollarsOf = (value: string | undefined) =>
+  Number(/\$([\d.,]+)/.exec(value ?? '')?.[1]?.replace(/,/g, ''));
+
+describe('scale model: a big group’s notifications', () => {
+  it('prices every offline member’s notification into the cost per message', () => {
+    const rows = scaleModel([], measured(1));
+    const a = SCALE_ASSUMPTIONS;
+    const pushed = a.bigGroupMembers * (1 - a.bigGroupOnline) * a.bigGroupPushed;
+    const notifications = row(rows, 'notifications per message');
+    expect(notifications?.value).toMatch(new RegExp(`^${pushed.toLocaleString('en-US')}: `));
+    // 1 measured unit + one per other chat of the badge, for each, plus the member list.
+    const units = Number(/: ([\d,]+) RCU/.exec(notifications?.value ?? '')?.[1]?.replace(/,/g, ''));
+    expect(units).toBeGreaterThan(pushed * a.chatsPerUser);
+    expect(units).toBeLessThan(pushed * a.chatsPerUser + 1000);
+    const withPush = dollarsOf(row(rows, 'cost per message')?.value);
+    const without = dollarsOf(row(scaleModel([]), 'cost per message')?.value);
+    expect(withPush - without).toBeGreaterThanOrEqual((units * PRICES.dynamoReadPerMillion) / 1e6 - 0.001);
+  });
+
+  it('gives the push function’s time against its timeout, and the rate its records keep up with', () => {
+    const rows = scaleModel([], measured(1));
+    const time = /^([\d.]+) s \(timeout 60 s\)$/.exec(row(rows, 'push function per message')?.value ?? '');
+    const seconds = Number(time?.[1]);
+    expect(seconds).toBeGreaterThan(0);
+    // The push function takes 8 records at once (pushConsumer.concurrency).
+    expect(row(rows, 'push ceiling')?.value).toBe(`${((8 / seconds) * 60).toFixed(0)} msg/min per group`);
+  });
+
+  it('leaves the push rows out, and notifications out of the price, when nothing was measured', () => {
+    const rows = scaleModel([]);
+    expect(row(rows, 'notifications per message')).toBeUndefined();
+    expect(row(rows, 'push ceiling')).toBeUndefined();
+    expect(row(rows, 'member list read per message')?.basis).toMatch(
+      /push function reads it for every message/,
+    );
+    const unmeasured = { ...measured(1), units: undefined };
+    expect(row(scaleModel([], unmeasured), 'notifications per message')).toBeUndefined();
+  });
+});
