@@ -4,7 +4,8 @@
  * limits (docs/performance.md cites each one). Assumptions are parameters, printed with the result.
  */
 import { MEMBER, ROSTER_ENTRY } from '../lambdas/data/items.ts';
-import { pushConsumer, SEND_CONCURRENCY } from '../lambdas/push/handler.ts';
+import { SEND_CONCURRENCY } from '../lambdas/push/deliver.ts';
+import { pushConsumer } from '../lambdas/push/handler.ts';
 import { PLAN_CONCURRENCY } from '../lambdas/push/plan.ts';
 import { STREAM_CONSUMERS } from '../lib/stream-consumers.ts';
 import { FANOUT_WORKER } from '../lib/workers.ts';

@@ -9,7 +9,8 @@
  * Least privilege per function: its table actions (table and indexes), reading exactly this table's
  * stream, sending to its own on-failure queue, and `secretsmanager:GetSecretValue` on the configured
  * secrets only. Alarms: errors, throttles, iterator age, records on the on-failure queue, and pushes
- * given up after their retries.
+ * given up after their retries. With push comes its queue worker (lib/workers.ts `PUSH_WORKER`), to
+ * which the push function hands the recipients of a message with more than it should look up itself.
  */
 import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import type { Alarm } from 'aws-cdk-lib/aws-cloudwatch';
@@ -25,9 +26,11 @@ import { ChatFunction, type LogLevel, logSettings } from './chat-function.ts';
 import type { ChatTable } from './chat-table.ts';
 import { businessMetric } from './metrics.ts';
 import { acknowledgeWildcardResource } from './nag.ts';
+import { QueueWorker } from './queue-worker.ts';
 import { failureQueue } from './queues.ts';
 import { STREAM_CONSUMERS, type StreamConsumerDefinition, type StreamFeature } from './stream-consumers.ts';
 import { TABLE_NAME_ENV } from './table.ts';
+import { PUSH_WORKER } from './workers.ts';
 
 /** Push notifications (docs/push.md). */
 export interface PushSettings {
@@ -84,6 +87,8 @@ const COMPLETE_SECRET_ARN = /^arn:[^:]+:secretsmanager:[^:]*:[^:]*:secret:.+-[A-
 export class ChatStreamConsumers extends Construct {
   /** The deployed consumers' functions, by consumer name. */
   readonly functions = new Map<string, ChatFunction>();
+  /** The push queue and its worker (lib/workers.ts `PUSH_WORKER`), deployed with push. */
+  readonly pushWorker: QueueWorker | undefined;
   /** Each consumer's on-failure queue, by consumer name. */
   readonly failureQueues = new Map<string, Queue>();
   readonly alarms: readonly Alarm[];
@@ -101,6 +106,31 @@ export class ChatStreamConsumers extends Construct {
       if (!enabled[def.feature]) continue;
       this.#consumer(def, props, removal);
     }
+    const pushFunction = this.functions.get('Push');
+    this.pushWorker =
+      pushFunction && props.push ? this.#pushWorker(pushFunction, props, props.push) : undefined;
+  }
+
+  /**
+   * The push worker (lib/workers.ts): a queue worker with the push function's provider settings and
+   * secrets; the push function may queue jobs on it (`sqs:SendMessage`, the queue's URL).
+   */
+  #pushWorker(pushFunction: ChatFunction, props: ChatStreamProps, push: PushSettings): QueueWorker {
+    const worker = new QueueWorker(this, 'PushJobs', {
+      definition: PUSH_WORKER,
+      table: props.table,
+      ...(props.destroyable ? { destroyable: true } : {}),
+      ...logSettings(props),
+      ...(props.alarmTopic ? { alarmTopic: props.alarmTopic } : {}),
+    });
+    for (const [name, value] of Object.entries(pushEnvironment(push))) {
+      worker.worker.function.addEnvironment(name, value);
+    }
+    for (const arn of [push.apnsSecretArn, push.fcmSecretArn]) {
+      if (arn) this.#grantSecret(worker.worker, arn);
+    }
+    worker.grantSend(pushFunction);
+    return worker;
   }
 
   #consumer(def: StreamConsumerDefinition, props: ChatStreamProps, removal: RemovalPolicy): void {
@@ -118,9 +148,7 @@ export class ChatStreamConsumers extends Construct {
       environment: {
         [TABLE_NAME_ENV]: table.tableName,
         METRICS_NAMESPACE: Stack.of(this).stackName,
-        ...(push?.apnsSecretArn ? { PUSH_APNS_SECRET_ARN: push.apnsSecretArn } : {}),
-        ...(push?.fcmSecretArn ? { PUSH_FCM_SECRET_ARN: push.fcmSecretArn } : {}),
-        ...(push ? { PUSH_ID_ONLY: push.idOnly ? 'true' : 'false' } : {}),
+        ...(push ? pushEnvironment(push) : {}),
       },
     });
     table.grantActions(fn, def.tableActions);
@@ -203,6 +231,15 @@ export class ChatStreamConsumers extends Construct {
       });
     }
   }
+}
+
+/** What a function that sends notifications is told of the providers (lambdas/push/config.ts). */
+function pushEnvironment(push: PushSettings): Record<string, string> {
+  return {
+    ...(push.apnsSecretArn ? { PUSH_APNS_SECRET_ARN: push.apnsSecretArn } : {}),
+    ...(push.fcmSecretArn ? { PUSH_FCM_SECRET_ARN: push.fcmSecretArn } : {}),
+    PUSH_ID_ONLY: push.idOnly ? 'true' : 'false',
+  };
 }
 
 /** A function's reserved concurrency from the per-name map (`*`: every function without its own). */

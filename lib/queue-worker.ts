@@ -25,8 +25,8 @@ import type { QueueWorkerDefinition } from './workers.ts';
 export interface QueueWorkerProps {
   readonly definition: QueueWorkerDefinition;
   readonly table: ChatTable;
-  /** The WebSocket API whose connections the worker posts to (when its definition says it does). */
-  readonly api: ChatApi;
+  /** The WebSocket API whose connections the worker posts to (required when its definition says it does). */
+  readonly api?: ChatApi;
   /** @default RetentionDays.ONE_MONTH (ChatFunction's default) */
   readonly logRetention?: RetentionDays;
   /** A throwaway stack: queues and logs are deleted with it. @default false */
@@ -48,6 +48,8 @@ export class QueueWorker extends Construct {
     super(scope, id);
     const def = props.definition;
     this.definition = def;
+    const api = props.api;
+    if (def.managementApi && !api) throw new Error(`${def.name} posts to connections: it needs the api`);
     const removalPolicy = props.destroyable ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN;
 
     this.deadLetterQueue = failureQueue(this, 'DeadLetters', removalPolicy);
@@ -67,7 +69,7 @@ export class QueueWorker extends Construct {
       logRemovalPolicy: removalPolicy,
       environment: {
         [TABLE_NAME_ENV]: props.table.tableName,
-        ...(def.managementApi ? { [MANAGEMENT_ENDPOINT_ENV]: props.api.stage.callbackUrl } : {}),
+        ...(def.managementApi && api ? { [MANAGEMENT_ENDPOINT_ENV]: api.stage.callbackUrl } : {}),
         [def.queueUrlEnv]: this.queue.queueUrl,
       },
     });
@@ -81,10 +83,10 @@ export class QueueWorker extends Construct {
     // Table: exactly its actions, on items whose partition key has one of its prefixes (and, with a
     // customer managed table key, that key's matching actions through DynamoDB, as for the routes).
     props.table.grantActions(this.worker, def.tableActions, { itemPartitions: def.leadingKeys });
-    if (def.managementApi) props.api.grantManageConnections(this.worker);
+    if (def.managementApi) api?.grantManageConnections(this.worker);
     // Follow-up jobs go to its own queue (fan-out: failed sockets; retention: the rest of a
     // partition); its URL is set above.
-    this.grantSend(this.worker);
+    if (def.followUpJobs ?? true) this.grantSend(this.worker);
 
     const alarms = new ChatAlarms(this, { topic: props.alarmTopic });
     const period = Duration.minutes(1);

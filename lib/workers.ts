@@ -12,6 +12,9 @@ export const FANOUT_QUEUE_URL_ENV = 'FANOUT_QUEUE_URL';
 /** The environment variable through which `deleteChat` (and the worker) learn the retention queue's URL. */
 export const RETENTION_QUEUE_URL_ENV = 'RETENTION_QUEUE_URL';
 
+/** The environment variable through which the push function (and the worker) learn the push queue's URL. */
+export const PUSH_QUEUE_URL_ENV = 'PUSH_QUEUE_URL';
+
 export interface QueueWorkerDefinition {
   /** PascalCase name used for construct ids and the local stand-in. */
   readonly name: string;
@@ -49,6 +52,16 @@ export interface QueueWorkerDefinition {
   readonly maxReceiveCount: number;
   /** Alarm when the oldest message has waited this long. */
   readonly maxAgeSeconds: number;
+  /**
+   * Whether its jobs queue follow-up jobs on its own queue (the fan-out: failed sockets; retention:
+   * the rest of a partition), which grants it `sqs:SendMessage` there. @default true
+   */
+  readonly followUpJobs?: boolean;
+  /**
+   * Deployed only with this stack feature (lib/chat-stream.ts: push, with a provider secret), beside
+   * the stream consumer that queues its jobs. @default - always deployed (lib/chat-stack.ts)
+   */
+  readonly feature?: 'push';
   /**
    * How long SQS keeps a job (days, 1–14; default 1). A job kept longer is deleted by SQS without
    * reaching the dead-letter queue: work that must not be lost keeps its jobs 14 days.
@@ -112,4 +125,43 @@ export const RETENTION_WORKER: QueueWorkerDefinition = {
   retentionDays: 14,
 };
 
-export const WORKERS: readonly QueueWorkerDefinition[] = [FANOUT_WORKER, RETENTION_WORKER];
+/**
+ * The push worker (issue 15: groups of thousands): plans and sends the notifications of one job of a
+ * message's recipients (lambdas/push/jobs.ts), queued by the push function when a message has more
+ * than PUSH_JOB_SIZE (200) recipients to look up. A job is 200 lookups of sockets and devices and at
+ * most 200 badges (3 DynamoDB calls each, 16 at once) and the notifications (16 at once): about 2 s
+ * on AWS at ~5 ms a call and ~30 ms a notification, far below the 60 s timeout. 20 instances: a
+ * group of 10,000 with 8,000 members offline is 40 jobs, sent in about 4 s. Jobs are kept 1 hour
+ * and alarmed after 5 minutes: a late notification is noise (the stream consumer drops records
+ * older than 15 minutes). A job that fails is delivered again by SQS; its recipients' notifications
+ * already sent are then sent again (at least once, as a stream record's are); after 3 receives it
+ * moves to the dead-letter queue (alarm).
+ */
+export const PUSH_WORKER: QueueWorkerDefinition = {
+  name: 'PushWorker',
+  entry: 'lambdas/handlers/pushWorker.ts',
+  // Reads: each recipient's sockets and devices (USER#), the membership index, memberships and chats
+  // (CHAT#) for badges, the message. Writes: removing devices whose token is no longer registered
+  // (the device, its token's owner item TOKEN#…, the user's device count).
+  tableActions: [
+    'dynamodb:GetItem',
+    'dynamodb:Query',
+    'dynamodb:Query:gsi1',
+    'dynamodb:BatchGetItem',
+    'dynamodb:DeleteItem',
+    'dynamodb:UpdateItem',
+  ],
+  leadingKeys: ['USER#*', 'CHAT#*', 'TOKEN#*'],
+  managementApi: false,
+  queueUrlEnv: PUSH_QUEUE_URL_ENV,
+  batchSize: 1,
+  maxConcurrency: 20,
+  timeoutSeconds: 60,
+  maxReceiveCount: 3,
+  maxAgeSeconds: 300,
+  followUpJobs: false,
+  feature: 'push',
+};
+
+/** Every queue worker (the local stack runs them all: locally every feature is on). */
+export const WORKERS: readonly QueueWorkerDefinition[] = [FANOUT_WORKER, RETENTION_WORKER, PUSH_WORKER];

@@ -23,6 +23,7 @@ import { ChatStack, type ChatStackProps } from '../lib/chat-stack.ts';
 import { FEATURE_FLAGS } from '../lib/feature-flags.ts';
 import { DUE_QUEUE_NAME, SCHEDULED_FUNCTIONS } from '../lib/scheduled-functions.ts';
 import { STREAM_CONSUMERS } from '../lib/stream-consumers.ts';
+import { WORKERS } from '../lib/workers.ts';
 import { IAM_ALLOW_LIST } from './iam-allow-list.ts';
 import {
   type AllowListEntry,
@@ -94,6 +95,9 @@ export function synthesizePolicies(props: ChatStackProps) {
     // Queue workers (lib/workers.ts): their scope names them like a route key names a route.
     [stack.fanOutWorker.definition.name, stack.fanOutWorker.worker] as const,
     [stack.retentionWorker.definition.name, stack.retentionWorker.worker] as const,
+    ...(stack.streams.pushWorker
+      ? [[stack.streams.pushWorker.definition.name, stack.streams.pushWorker.worker] as const]
+      : []),
   ];
   const functions: FunctionPolicy[] = fns.map(([fn, construct]) => ({
     fn,
@@ -111,6 +115,9 @@ export function synthesizePolicies(props: ChatStackProps) {
       [logicalId(stack, stack.scheduled.queue)]: DUE_QUEUE_NAME,
       [logicalId(stack, stack.fanOutWorker.queue)]: stack.fanOutWorker.definition.name,
       [logicalId(stack, stack.retentionWorker.queue)]: stack.retentionWorker.definition.name,
+      ...(stack.streams.pushWorker
+        ? { [logicalId(stack, stack.streams.pushWorker.queue)]: stack.streams.pushWorker.definition.name }
+        : {}),
       ...Object.fromEntries(
         [...stack.streams.failureQueues].map(([name, q]) => [logicalId(stack, q), `${name}Failures`]),
       ),
@@ -141,7 +148,11 @@ export function checkVariants(
 ): CheckResult {
   const reports: Record<string, IamReport> = {};
   const used = new Set<AllowListEntry>();
-  const streamFunctions = new Set(STREAM_CONSUMERS.map((def) => streamFunctionName(def.consumerName)));
+  // Deployed with a feature only: the stream consumers and the workers that go with them.
+  const streamFunctions = new Set([
+    ...STREAM_CONSUMERS.map((def) => streamFunctionName(def.consumerName)),
+    ...WORKERS.filter((w) => w.feature).map((w) => w.name),
+  ]);
   for (const [name, props] of Object.entries(VARIANTS)) {
     const { functions, resourceOf } = synthesizePolicies(props);
     // A stream consumer is deployed only with its feature (push: a provider secret); its calls are

@@ -48,6 +48,14 @@ export const IAM_ALLOW_LIST: readonly AllowListEntry[] = [
       'locally the stream poller dead-letters them itself (test/e2e/stream-poller.test.ts).',
   })),
   {
+    fn: 'PushWorker',
+    action: 'secretsmanager:GetSecretValue',
+    resource: 'secret',
+    reason:
+      'Reads the APNs and FCM credentials from Secrets Manager at cold start, as the push function does ' +
+      '(lambdas/push/config.ts); the local stack passes the stand-ins’ credentials in PUSH_*_CREDENTIALS.',
+  },
+  {
     fn: 'stream:push',
     action: 'secretsmanager:GetSecretValue',
     resource: 'secret',
@@ -67,7 +75,7 @@ export const IAM_ALLOW_LIST: readonly AllowListEntry[] = [
   // The queue workers' event source mappings (lib/queue-worker.ts): Lambda's poller reads and deletes
   // the queue's messages with the function's role, never the handler; locally the SQS stand-in
   // (local/queue.ts) invokes the worker itself.
-  ...['FanOutWorker', 'RetentionWorker'].flatMap((fn) =>
+  ...['FanOutWorker', 'RetentionWorker', 'PushWorker'].flatMap((fn) =>
     ['ReceiveMessage', 'DeleteMessage', 'ChangeMessageVisibility', 'GetQueueAttributes', 'GetQueueUrl'].map(
       (action): AllowListEntry => ({
         fn,

@@ -69,10 +69,10 @@ export function decodeJob(body: string): FanOutJob | undefined {
   return ok ? (job as FanOutJob) : undefined;
 }
 
-/** Where jobs go. */
-export interface JobQueue {
+/** Where jobs go (fan-out jobs by default; the push worker's jobs too, lambdas/push/jobs.ts). */
+export interface JobQueue<J extends object = FanOutJob> {
   /** Enqueues every job or throws (then nothing may be assumed about which ones went). */
-  send(jobs: readonly FanOutJob[], options?: { delaySeconds?: number }): Promise<void>;
+  send(jobs: readonly J[], options?: { delaySeconds?: number }): Promise<void>;
 }
 
 /** Entries per SendMessageBatch (SQS's limit) and bytes per call (well under SQS's 1 MiB). */
@@ -82,13 +82,13 @@ const SEND_ATTEMPTS = 3;
 const SEND_BACKOFF: Backoff = { baseMs: 20, capMs: 200 };
 
 /** SQS: SendMessageBatch, up to 10 jobs a call; entries SQS refuses are sent again (bounded). */
-export class SqsJobQueue implements JobQueue {
+export class SqsJobQueue<J extends object = FanOutJob> implements JobQueue<J> {
   constructor(
     private readonly sqs: () => SqsSender,
     readonly queueUrl: string,
   ) {}
 
-  async send(jobs: readonly FanOutJob[], options: { delaySeconds?: number } = {}): Promise<void> {
+  async send(jobs: readonly J[], options: { delaySeconds?: number } = {}): Promise<void> {
     const bodies = jobs.map((job) => JSON.stringify(job));
     await Promise.all(packBatches(bodies).map((batch) => this.#sendBatch(batch, options.delaySeconds)));
   }

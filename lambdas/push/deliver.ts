@@ -95,3 +95,21 @@ export async function deliver(
     }
   }
 }
+
+/** Notifications sent at once by one invocation's record or job. */
+export const SEND_CONCURRENCY = 16;
+
+/** Delivers every planned notification, `SEND_CONCURRENCY` at once (never throws, as `deliver`). */
+export async function deliverAll(
+  planned: readonly { readonly device: DeviceRecord; readonly content: PushContent }[],
+  deps: DeliveryDeps,
+): Promise<void> {
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < planned.length) {
+      const push = planned[next++] as (typeof planned)[number];
+      await deliver(push.device, push.content, deps);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(SEND_CONCURRENCY, planned.length) }, worker));
+}

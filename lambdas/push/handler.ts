@@ -6,20 +6,22 @@
  */
 import type { Platform } from '../data/store.ts';
 import { store } from '../data/store.ts';
+import { SqsJobQueue } from '../fanout/jobs.ts';
+import type { Counters } from '../pipeline/metrics.ts';
 import { MESSAGE_CREATED } from '../pipeline/patterns.ts';
 import { type StreamConsumer, streamHandler } from '../pipeline/stream.ts';
+import { getSqsSender } from '../shared/clients.ts';
+import { config } from '../shared/config.ts';
 import { logger } from '../shared/logger.ts';
 import { ApnsProvider } from './apns.ts';
 import { loadPushConfig, type PushConfig } from './config.ts';
-import { deliver } from './deliver.ts';
+import { type DeliveryDeps, deliverAll } from './deliver.ts';
 import { FcmProvider } from './fcm.ts';
-import { planPushes } from './plan.ts';
+import { type PushJob, type PushJobQueue, planPushJobs } from './jobs.ts';
+import { planRecipients, selectRecipients } from './plan.ts';
 import type { PushProvider } from './provider.ts';
 
-/** Notifications sent at once within one record. */
-export const SEND_CONCURRENCY = 16;
-
-interface PushRuntime {
+export interface PushRuntime {
   readonly config: PushConfig;
   readonly providers: ReadonlyMap<Platform, PushProvider>;
 }
@@ -35,7 +37,7 @@ async function startRuntime(): Promise<PushRuntime> {
   return { config, providers };
 }
 
-function pushRuntime(): Promise<PushRuntime> {
+export function pushRuntime(): Promise<PushRuntime> {
   runtime ??= startRuntime().catch((error: unknown) => {
     runtime = undefined; // try again on the next record (e.g. Secrets Manager was briefly unavailable)
     throw error;
@@ -45,10 +47,29 @@ function pushRuntime(): Promise<PushRuntime> {
 
 /** Closes provider connections and forgets the configuration (local shutdown, tests). */
 export async function resetPush(): Promise<void> {
+  queue = undefined;
   const current = runtime;
   runtime = undefined;
   for (const provider of (await current?.catch(() => undefined))?.providers.values() ?? []) provider.close();
 }
+
+let queue: { value: PushJobQueue | undefined } | undefined;
+
+/** The push queue of this deployment (lib/workers.ts `PUSH_WORKER`), or undefined when none is configured. */
+function pushJobQueue(): PushJobQueue | undefined {
+  if (!queue) {
+    const url = config().pushQueueUrl;
+    queue = { value: url ? new SqsJobQueue<PushJob>(getSqsSender, url) : undefined };
+  }
+  return queue.value;
+}
+
+/** What delivering needs: the providers, the device store, the batch's counters. */
+export const deliveryDeps = (providers: PushRuntime['providers'], counters: Counters): DeliveryDeps => ({
+  providers,
+  removeDevice: (device) => store().devices.remove(device),
+  counters,
+});
 
 export const pushConsumer: StreamConsumer = {
   name: 'push',
@@ -58,19 +79,21 @@ export const pushConsumer: StreamConsumer = {
   async handle(change, counters) {
     const { providers } = await pushRuntime();
     if (providers.size === 0 || !change.newImage) return;
-    const planned = await planPushes({ store: store(), now: () => new Date() }, change.newImage, counters);
-    let next = 0;
-    const worker = async (): Promise<void> => {
-      while (next < planned.length) {
-        const push = planned[next++] as (typeof planned)[number];
-        await deliver(push.device, push.content, {
-          providers,
-          removeDevice: (device) => store().devices.remove(device),
-          counters,
-        });
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(SEND_CONCURRENCY, planned.length) }, worker));
+    const planDeps = { store: store(), now: () => new Date() };
+    const selected = await selectRecipients(planDeps, change.newImage, counters);
+    if (!selected) return;
+    const { message, recipients } = selected;
+    // Many to look up: the push worker plans them, a job each (plan.ts, jobs.ts).
+    const jobs = pushJobQueue();
+    const { pushJobSize } = config();
+    if (jobs && recipients.length > pushJobSize) {
+      const planned = planPushJobs(message, recipients, pushJobSize);
+      await jobs.send(planned);
+      counters.add('PushJobsQueued', planned.length);
+      return;
+    }
+    const planned = await planRecipients(planDeps, message, recipients, counters);
+    await deliverAll(planned, deliveryDeps(providers, counters));
   },
 };
 

@@ -18,10 +18,16 @@
  * its push is processed produces none, and an edit made meanwhile is what the preview shows. When
  * nobody is (every recipient online, say), that read is skipped: the chat head, the roster in a
  * group and one Query per candidate it does not list are all a message costs.
+ *
+ * Two steps: `selectRecipients` (the head, the roster: who needs a lookup) and `planRecipients` (the
+ * lookups, the message, the badges). The push function runs both for a message, unless the recipients
+ * are more than `pushJobSize`: then it queues them in jobs (jobs.ts) and the push worker runs the
+ * second step for each job, so that a group of thousands of offline members neither holds its chat's
+ * lane of the stream (a chat's records are processed in order) nor outlasts the function's timeout.
  */
 import type { Item } from '../data/item.ts';
 import { MESSAGE } from '../data/items.ts';
-import type { ChatRecord, ChatStore, DeviceRecord, MemberRecord } from '../data/store.ts';
+import type { ChatRecord, ChatStore, DeviceRecord } from '../data/store.ts';
 import { isMuted } from '../domain/mute.ts';
 import { effectiveReadSeq, unreadCount } from '../domain/views.ts';
 import type { Counters } from '../pipeline/metrics.ts';
@@ -52,20 +58,20 @@ async function eachLimited<T>(items: readonly T[], limit: number, task: (item: T
 }
 
 /**
- * The user's unread count across chats, as listChats counts it (read cursors, voids subtracted), as of
- * `seq` in the chat of the message: that chat counts from the head and membership in hand, every other
- * chat from its `META` (membership index Query, then one BatchGet of the memberships and chats: the
- * same reads as listChats).
+ * The user's unread count across chats, as listChats counts it (read cursors, voids subtracted): the
+ * message's chat counts `chatUnread` (from the head the planner read), every other chat from its
+ * `META` (membership index Query, then one BatchGet of the memberships and chats: the same reads as
+ * listChats).
  */
 async function badgeOf(
   store: ChatStore,
-  chat: ChatRecord,
-  member: MemberRecord,
-  seq: number,
+  userId: string,
+  chatId: string,
+  chatUnread: number,
 ): Promise<number> {
-  const refs = (await store.chats.listMemberships(member.userId)).filter((r) => r.chatId !== member.chatId);
+  const refs = (await store.chats.listMemberships(userId)).filter((r) => r.chatId !== chatId);
   const { members, chats } = await store.chats.getMembershipsAndChats(refs);
-  let total = unreadCount({ lastSeq: seq, voidSeqs: chat.voidSeqs }, effectiveReadSeq(chat, member));
+  let total = chatUnread;
   for (const ref of refs) {
     const mine = members.get(ref.chatId);
     const other = chats.get(ref.chatId);
@@ -84,54 +90,106 @@ export function readsRoster(chat: Pick<ChatRecord, 'kind' | 'memberCount'>, cand
   return chat.kind === 'group' && candidates >= 2 && candidates * 20 >= chat.memberCount;
 }
 
-export async function planPushes(deps: PlanDeps, image: Item, counters: Counters): Promise<PlannedPush[]> {
+/** What every notification of a message says besides its badge; `title` undefined: the sender's name. */
+export interface PushMessage {
+  readonly chatId: string;
+  readonly messageId: string;
+  readonly seq: number;
+  readonly senderId: string;
+  /** The group's name; undefined in a direct chat (the sender's name, read when someone is pushed). */
+  readonly title: string | undefined;
+}
+
+/** A member to look up: no socket in the roster; `chatUnread` is the message's chat's part of the badge. */
+export interface PushRecipient {
+  readonly userId: string;
+  readonly chatUnread: number;
+}
+
+/**
+ * The message's recipients who need a lookup of their own (module comment): the members other than
+ * the sender, not muted, not caught up, and not listed in the group's roster. Undefined when the chat
+ * is gone.
+ */
+export async function selectRecipients(
+  deps: PlanDeps,
+  image: Item,
+  counters: Counters,
+): Promise<{ message: PushMessage; recipients: PushRecipient[] } | undefined> {
   const created = MESSAGE.fromItem(image);
-  const { store } = deps;
-  const head = await store.chats.getWithMembers(created.chatId);
+  const head = await deps.store.chats.getWithMembers(created.chatId);
   const chat = head.chat;
   if (!chat) {
     counters.add('PushSkippedGone');
-    return [];
+    return undefined;
   }
   const now = deps.now();
-  const recipients = head.members.filter(
+  const candidates = head.members.filter(
     (m) =>
       m.userId !== created.senderId && !isMuted(m.mutedUntil, now) && effectiveReadSeq(chat, m) < created.seq,
   );
   // Members the roster lists are online (module comment); the others may still have a socket it
   // does not list yet (they joined while connecting), so each of them is looked up.
-  const listed = readsRoster(chat, recipients.length)
-    ? new Set((await store.rosters.list(chat.chatId, { consistent: false })).map((s) => s.userId))
+  const listed = readsRoster(chat, candidates.length)
+    ? new Set((await deps.store.rosters.list(chat.chatId, { consistent: false })).map((s) => s.userId))
     : undefined;
-  const unlisted = listed ? recipients.filter((m) => !listed.has(m.userId)) : recipients;
-  const offline: { member: MemberRecord; devices: DeviceRecord[] }[] = [];
-  await eachLimited(unlisted, deps.concurrency ?? PLAN_CONCURRENCY, async (member) => {
-    const targets = await store.devices.pushTargets(member.userId);
-    if (!targets.online && targets.devices.length > 0) offline.push({ member, devices: targets.devices });
-  });
-  counters.add('PushRecipientsChecked', recipients.length);
+  const unlisted = listed ? candidates.filter((m) => !listed.has(m.userId)) : candidates;
+  counters.add('PushRecipientsChecked', candidates.length);
   counters.add('PushRecipientsLookedUp', unlisted.length);
-  if (offline.length === 0) return [];
-
-  // Someone gets a push: the message as it is now (deleted meanwhile: no push; edited: the new text).
-  const current = await store.messages.get(created.chatId, created.seq, { consistent: true });
-  if (!current || current.messageId !== created.messageId || current.deleted) {
-    counters.add('PushSkippedGone');
-    return [];
-  }
-  const title =
-    chat.kind === 'group'
-      ? (chat.name ?? 'Group')
-      : ((await store.profiles.getMany([created.senderId])).get(created.senderId)?.name ?? created.senderId);
-  const body = bodyOf(current);
-  const planned: PlannedPush[] = [];
-  await eachLimited(offline, deps.concurrency ?? PLAN_CONCURRENCY, async ({ member, devices }) => {
-    const badge = await badgeOf(store, chat, member, created.seq);
-    const content: PushContent = {
+  const asOf = { lastSeq: created.seq, voidSeqs: chat.voidSeqs };
+  return {
+    message: {
       chatId: created.chatId,
       messageId: created.messageId,
       seq: created.seq,
       senderId: created.senderId,
+      title: chat.kind === 'group' ? (chat.name ?? 'Group') : undefined,
+    },
+    recipients: unlisted.map((m) => ({
+      userId: m.userId,
+      chatUnread: unreadCount(asOf, effectiveReadSeq(chat, m)),
+    })),
+  };
+}
+
+/**
+ * The notifications for `recipients`: each one's sockets and devices (one Query), and for those with
+ * no open socket and a device, the message as it is now (read once, consistently: deleted meanwhile,
+ * no push; edited, the new text), the title and their badge.
+ */
+export async function planRecipients(
+  deps: PlanDeps,
+  message: PushMessage,
+  recipients: readonly PushRecipient[],
+  counters: Counters,
+): Promise<PlannedPush[]> {
+  const { store } = deps;
+  const concurrency = deps.concurrency ?? PLAN_CONCURRENCY;
+  const offline: { recipient: PushRecipient; devices: DeviceRecord[] }[] = [];
+  await eachLimited(recipients, concurrency, async (recipient) => {
+    const targets = await store.devices.pushTargets(recipient.userId);
+    if (!targets.online && targets.devices.length > 0) offline.push({ recipient, devices: targets.devices });
+  });
+  if (offline.length === 0) return [];
+
+  const current = await store.messages.get(message.chatId, message.seq, { consistent: true });
+  if (!current || current.messageId !== message.messageId || current.deleted) {
+    counters.add('PushSkippedGone');
+    return [];
+  }
+  const title =
+    message.title ??
+    (await store.profiles.getMany([message.senderId])).get(message.senderId)?.name ??
+    message.senderId;
+  const body = bodyOf(current);
+  const planned: PlannedPush[] = [];
+  await eachLimited(offline, concurrency, async ({ recipient, devices }) => {
+    const badge = await badgeOf(store, recipient.userId, message.chatId, recipient.chatUnread);
+    const content: PushContent = {
+      chatId: message.chatId,
+      messageId: message.messageId,
+      seq: message.seq,
+      senderId: message.senderId,
       title,
       body,
       badge,
@@ -139,4 +197,11 @@ export async function planPushes(deps: PlanDeps, image: Item, counters: Counters
     for (const device of devices) planned.push({ device, content });
   });
   return planned;
+}
+
+/** Every notification of a new message, planned in this invocation (no queue): the two steps above. */
+export async function planPushes(deps: PlanDeps, image: Item, counters: Counters): Promise<PlannedPush[]> {
+  const selected = await selectRecipients(deps, image, counters);
+  if (!selected) return [];
+  return planRecipients(deps, selected.message, selected.recipients, counters);
 }

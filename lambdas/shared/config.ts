@@ -10,7 +10,7 @@ import {
   SCHEDULED_QUEUE_URL_ENV,
 } from '../../lib/scheduled-env.ts';
 import { MANAGEMENT_ENDPOINT_ENV, TABLE_NAME_ENV } from '../../lib/table.ts';
-import { FANOUT_QUEUE_URL_ENV, RETENTION_QUEUE_URL_ENV } from '../../lib/workers.ts';
+import { FANOUT_QUEUE_URL_ENV, PUSH_QUEUE_URL_ENV, RETENTION_QUEUE_URL_ENV } from '../../lib/workers.ts';
 
 interface RuntimeConfig {
   /** The single table's name. */
@@ -29,6 +29,10 @@ interface RuntimeConfig {
   readonly fanOutQueueThreshold: number;
   /** Sockets per queued fan-out job. */
   readonly fanOutJobSize: number;
+  /** The push queue (lib/workers.ts `PUSH_WORKER`); unset: the push function plans every message itself. */
+  readonly pushQueueUrl: string | undefined;
+  /** A message with more recipients to look up than this has them planned by the push worker, this many a job. */
+  readonly pushJobSize: number;
   /** The region the function runs in (signs S3 URLs). */
   readonly region: string;
   /** The media bucket; unset for functions that do not touch media. */
@@ -84,6 +88,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): RuntimeConfig 
     fanOutQueueUrl: env[FANOUT_QUEUE_URL_ENV] || undefined,
     fanOutQueueThreshold: positiveInt(env.FANOUT_QUEUE_THRESHOLD, 200),
     fanOutJobSize: positiveInt(env.FANOUT_JOB_SIZE, 200),
+    pushQueueUrl: env[PUSH_QUEUE_URL_ENV] || undefined,
+    pushJobSize: positiveInt(env.PUSH_JOB_SIZE, 200),
     region: env.AWS_REGION || env.AWS_DEFAULT_REGION || 'us-east-1',
     mediaBucket: env[MEDIA_BUCKET_ENV] || undefined,
     mediaBucketDomain: env[MEDIA_BUCKET_DOMAIN_ENV] || undefined,

@@ -128,9 +128,21 @@ describe('with push configured', { timeout: 60_000 }, () => {
     ]);
     expect(JSON.stringify(byAction('dynamodb:ListStreams').flatMap(resourcesOf))).toContain('/stream/*');
     expect(byAction('secretsmanager:GetSecretValue').flatMap(resourcesOf).sort()).toEqual([APNS, FCM].sort());
-    expect(byAction('sqs:SendMessage').flatMap(resourcesOf)).toEqual([
-      { 'Fn::GetAtt': [logicalId(s.stack, s.stack.streams.failureQueues.get('Push') as never), 'Arn'] },
-    ]);
+    // Its on-failure queue, and the push worker's queue (jobs: test/cdk/push-worker.test.ts).
+    const worker = s.stack.streams.pushWorker;
+    expect(
+      byAction('sqs:SendMessage')
+        .flatMap(resourcesOf)
+        .map((r) => JSON.stringify(r))
+        .sort(),
+    ).toEqual(
+      [
+        { 'Fn::GetAtt': [logicalId(s.stack, s.stack.streams.failureQueues.get('Push') as never), 'Arn'] },
+        { 'Fn::GetAtt': [logicalId(s.stack, worker?.queue as never), 'Arn'] },
+      ]
+        .map((r) => JSON.stringify(r))
+        .sort(),
+    );
     const all = new Set(statements.flatMap(actionsOf));
     expect([...all].filter((a) => a.includes('*') || a === 'dynamodb:Scan')).toEqual([]);
     const allowed = [
@@ -138,6 +150,7 @@ describe('with push configured', { timeout: 60_000 }, () => {
       ...s.stack.scheduled.functions,
       s.stack.fanOutWorker.worker,
       s.stack.retentionWorker.worker,
+      ...(worker ? [worker.worker] : []),
       fn,
     ].map((f) => logicalId(s.stack, f.role));
     expect(privilegeViolations(s.template, allowed)).toEqual([]);

@@ -6,14 +6,18 @@
  *
  * The fan-out queue's threshold is set below the group's open sockets, so the message's events go
  * through the fan-out queue and its worker (as a large group's do on AWS): pushes come from the
- * table's stream (the message item), whatever path the events took.
+ * table's stream (the message item), whatever path the events took. The push jobs' size is set
+ * below the 100 offline members too, so the push function hands them to the push worker in 4 jobs
+ * (as a group of thousands on AWS): each still gets one notification, with the group's name and
+ * its one unread message as the badge.
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ChatStore } from '../../lambdas/data/store.ts';
 import { newDeviceId } from '../../lambdas/domain/devices.ts';
-import { FANOUT_WORKER } from '../../lib/workers.ts';
+import { FANOUT_WORKER, PUSH_WORKER } from '../../lib/workers.ts';
+import type { PushRecord } from '../../local/push/providers.ts';
 import type { LocalQueue } from '../../local/queue.ts';
 import {
   aboutMessage,
@@ -24,17 +28,25 @@ import {
   type UserSocket,
 } from '../support/chat.ts';
 import { eventually } from '../support/client.ts';
-import { type PushStack, pipelineSettled, pushesTo, startPushStack, uniqueToken } from '../support/push.ts';
+import {
+  contentOf,
+  type PushStack,
+  pipelineSettled,
+  pushesTo,
+  startPushStack,
+  uniqueToken,
+} from '../support/push.ts';
 import { uniqueId } from '../support/stack.ts';
 
 let stack: PushStack;
 let online: UserSocket[];
 let doc: DynamoDBDocumentClient;
 const fanOutQueue = () => stack.queues.get(FANOUT_WORKER.name) as LocalQueue;
+const pushQueue = () => stack.queues.get(PUSH_WORKER.name) as LocalQueue;
 
 beforeAll(async () => {
   // 99 sockets to post to: above this threshold, the fan-out goes through the queue.
-  stack = await startPushStack({ env: { FANOUT_QUEUE_THRESHOLD: '50' } });
+  stack = await startPushStack({ env: { FANOUT_QUEUE_THRESHOLD: '50', PUSH_JOB_SIZE: '30' } });
   online = await connectUsers(stack, 100, 'on');
   doc = DynamoDBDocumentClient.from(new DynamoDBClient({ endpoint: stack.dynamoEndpoint }));
 }, 180_000);
@@ -93,6 +105,7 @@ describe('a group of 200, half of it offline', () => {
     expect(chat.members).toHaveLength(200);
 
     const queued = fanOutQueue().stats.sent;
+    const pushJobs = pushQueue().stats.sent;
     const started = performance.now();
     const sent = await sender.request(
       'sendMessage',
@@ -114,7 +127,14 @@ describe('a group of 200, half of it offline', () => {
         records.map((r) => [r.platform, r.status]),
         u.userId,
       ).toEqual([[u.platform, 200]]);
+      expect(contentOf(records[0] as PushRecord)).toMatchObject({
+        messageId: message.messageId,
+        title: 'Two hundred',
+        badge: 1,
+      });
     }
+    // 100 recipients to look up, 30 a job: the push worker planned them.
+    expect(pushQueue().stats.sent - pushJobs).toBe(4);
     for (const token of onlineTokens) expect(pushesTo(stack, token)).toEqual([]);
     // The events went through the fan-out queue, and every online member got the message once.
     await stack.idle();

@@ -4,6 +4,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, expect } from 'vitest';
+import { PUSH_WORKER } from '../../lib/workers.ts';
 import type { LocalPipeline } from '../../local/pipeline.ts';
 import type { PushRecord } from '../../local/push/providers.ts';
 import type { LocalStackOptions } from '../../local/stack.ts';
@@ -140,11 +141,15 @@ export function contentOf(record: PushRecord): Record<string, unknown> {
   };
 }
 
-/** Every change written so far has gone through the pipeline (its handler has returned). */
+/**
+ * Every change written so far has gone through the pipeline (its handler has returned), and so have
+ * the push jobs it queued (the push worker, lib/workers.ts).
+ */
 export async function pipelineSettled(stack: PushStack): Promise<void> {
   await stack.gateway.idle();
   await stack.pipeline.streams.drain();
   await stack.pipeline.streams.idle();
+  await stack.queues.get(PUSH_WORKER.name)?.idle();
 }
 
 /** Asserts that no notification went to any of the tokens. */

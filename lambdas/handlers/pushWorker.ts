@@ -1,0 +1,35 @@
+/** The push queue worker (not a route: lib/workers.ts): plans and sends the notifications of queued jobs. */
+import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { PUSH_WORKER } from '../../lib/workers.ts';
+import { store } from '../data/store.ts';
+import { Counters } from '../pipeline/metrics.ts';
+import { deliveryDeps, pushConsumer, pushRuntime } from '../push/handler.ts';
+import { processPushJobs } from '../push/worker.ts';
+import { logger } from '../shared/logger.ts';
+import { type MetricValues, putMetrics } from '../shared/metrics.ts';
+
+/** The worker's scope names it (its log lines, and its AWS calls for the IAM check). */
+export const handler = (event: SQSEvent, context?: Context): Promise<SQSBatchResponse> =>
+  logger.runWithKeys(
+    { worker: PUSH_WORKER.name, awsRequestId: context?.awsRequestId },
+    async () => {
+      const { providers } = await pushRuntime();
+      const counters = new Counters(PUSH_WORKER.name);
+      try {
+        return await processPushJobs(event, {
+          plan: { store: store(), now: () => new Date() },
+          delivery: deliveryDeps(providers, counters),
+          counters,
+        });
+      } finally {
+        // The push function's business metrics (sent, failed, given up: alarmed) count its jobs too.
+        const business: MetricValues = {};
+        for (const [counter, metric] of Object.entries(pushConsumer.businessMetrics ?? {})) {
+          business[metric] = counters.get(counter);
+        }
+        putMetrics(business);
+        counters.flush();
+      }
+    },
+    PUSH_WORKER.name,
+  );

@@ -1,0 +1,70 @@
+/**
+ * Push jobs: the recipients of one message's notifications, handed from the push function (a stream
+ * consumer) to the push worker (lib/workers.ts `PUSH_WORKER`) when they are more than one invocation
+ * should look up itself (`pushJobSize`, plan.ts). A job carries what the worker cannot read cheaply:
+ * the message's keys and title, and each recipient's unread count in the message's chat (from the
+ * member list the push function read); the worker looks each recipient up, reads the message again
+ * and computes the badges (`planRecipients`). On AWS the queue is SQS (standard); locally the same
+ * client talks to the in-process stand-in (local/queue.ts).
+ */
+import type { JobQueue } from '../fanout/jobs.ts';
+import type { PushMessage, PushRecipient } from './plan.ts';
+
+export const PUSH_JOB_VERSION = 1;
+
+export interface PushJob {
+  readonly v: typeof PUSH_JOB_VERSION;
+  readonly message: PushMessage;
+  /** `[userId, chatUnread]` pairs. */
+  readonly recipients: readonly (readonly [string, number])[];
+}
+
+export type PushJobQueue = JobQueue<PushJob>;
+
+/** Splits a message's recipients into jobs of at most `size`. */
+export function planPushJobs(
+  message: PushMessage,
+  recipients: readonly PushRecipient[],
+  size: number,
+): PushJob[] {
+  const jobs: PushJob[] = [];
+  for (let i = 0; i < recipients.length; i += size) {
+    jobs.push({
+      v: PUSH_JOB_VERSION,
+      message,
+      recipients: recipients.slice(i, i + size).map((r) => [r.userId, r.chatUnread] as const),
+    });
+  }
+  return jobs;
+}
+
+export const recipientsOf = (job: PushJob): PushRecipient[] =>
+  job.recipients.map(([userId, chatUnread]) => ({ userId, chatUnread }));
+
+const isId = (x: unknown): x is string => typeof x === 'string' && x.length > 0;
+const isCount = (x: unknown): x is number => Number.isInteger(x) && (x as number) >= 0;
+
+/** The job a queue message carries, or undefined when the body is not one (it is then dropped). */
+export function decodePushJob(body: string): PushJob | undefined {
+  let job: Partial<PushJob> | null;
+  try {
+    job = JSON.parse(body) as Partial<PushJob> | null;
+  } catch {
+    return undefined;
+  }
+  const m = job?.message as Partial<PushMessage> | undefined;
+  const ok =
+    job !== null &&
+    typeof job === 'object' &&
+    job.v === PUSH_JOB_VERSION &&
+    m !== null &&
+    typeof m === 'object' &&
+    isId(m.chatId) &&
+    isId(m.messageId) &&
+    Number.isInteger(m.seq) &&
+    isId(m.senderId) &&
+    (m.title === undefined || typeof m.title === 'string') &&
+    Array.isArray(job.recipients) &&
+    job.recipients.every((r) => Array.isArray(r) && r.length === 2 && isId(r[0]) && isCount(r[1]));
+  return ok ? (job as PushJob) : undefined;
+}

@@ -1,0 +1,105 @@
+/**
+ * Push jobs end to end (lambdas/push/jobs.ts, the push worker of lib/workers.ts): with a job size of
+ * 1, every recipient of a group message who needs a lookup is planned by the push worker from the
+ * local SQS stand-in, as a group of thousands is on AWS. What a recipient gets is what the push
+ * function would have sent: one notification per device, the group's name, a badge counting their
+ * other chats too; an unregistered token removes its device; a message deleted before the jobs run
+ * is not pushed; an online member gets nothing.
+ */
+import { describe, expect, it } from 'vitest';
+import { PUSH_WORKER } from '../../lib/workers.ts';
+import type { LocalQueue } from '../../local/queue.ts';
+import { closeAll, connectUser, makeDirect, makeGroup, sendText } from '../support/chat.ts';
+import {
+  contentOf,
+  expectNoPushes,
+  offlineUser,
+  pipelineSettled,
+  pushesTo,
+  register,
+  uniqueToken,
+  useAlice,
+  usePushStack,
+  waitForPushes,
+} from '../support/push.ts';
+import { uniqueId } from '../support/stack.ts';
+
+const stack = usePushStack({ env: { PUSH_JOB_SIZE: '1' } });
+const alice = useAlice(stack);
+const pushQueue = () => stack.queues.get(PUSH_WORKER.name) as LocalQueue;
+
+describe('a group message planned by the push worker', { timeout: 60_000 }, () => {
+  it('notifies each offline member once per device, with the group’s name and their whole badge', async () => {
+    const bobToken = uniqueToken('bob');
+    const bob = await offlineUser(stack, [{ platform: 'apns', token: bobToken }]);
+    const carolTokens = [uniqueToken('carol-apns'), uniqueToken('carol-fcm')];
+    const carol = await offlineUser(stack, [
+      { platform: 'apns', token: carolTokens[0] as string },
+      { platform: 'fcm', token: carolTokens[1] as string },
+    ]);
+    const dave = await connectUser(stack, uniqueId('dave'));
+    const daveToken = uniqueToken('dave');
+    await register(dave, [{ platform: 'apns', token: daveToken }]);
+    // Bob has an unread message in a direct chat with Alice: his badge counts it.
+    const direct = await makeDirect(alice, bob.userId);
+    await sendText(alice, direct.chatId, 'psst');
+    await waitForPushes(stack, bobToken, 1);
+
+    const group = await makeGroup(alice, [bob.userId, carol.userId, dave.userId], 'Big plans');
+    const jobs = pushQueue().stats.sent;
+    const sent = await sendText(alice, group.chatId, 'Hello, all');
+    for (const token of carolTokens) await waitForPushes(stack, token, 1);
+    await waitForPushes(stack, bobToken, 2);
+    await pipelineSettled(stack);
+
+    // Dave is online (the group's roster lists him): Bob and Carol needed a lookup, a job each.
+    expect(pushQueue().stats.sent - jobs).toBe(2);
+    const bobs = pushesTo(stack, bobToken).map(contentOf);
+    expect(bobs[1]).toMatchObject({
+      messageId: sent.messageId,
+      title: 'Big plans',
+      body: 'Hello, all',
+      badge: 2,
+    });
+    for (const token of carolTokens) {
+      expect(pushesTo(stack, token).map(contentOf)).toEqual([
+        expect.objectContaining({ messageId: sent.messageId, title: 'Big plans', badge: 1 }),
+      ]);
+    }
+    expectNoPushes(stack, daveToken);
+    await closeAll(stack, dave);
+  });
+
+  it('removes a device whose token is no longer registered, and pushes nothing for a deleted message', async () => {
+    const bad = uniqueToken('invalid-apns');
+    const good = uniqueToken('good');
+    const gina = await offlineUser(stack, [
+      { platform: 'apns', token: bad },
+      { platform: 'fcm', token: good },
+    ]);
+    const hal = await offlineUser(stack, [{ platform: 'apns', token: uniqueToken('hal') }]);
+    const group = await makeGroup(alice, [gina.userId, hal.userId], 'Tokens');
+    await sendText(alice, group.chatId, 'first');
+    await waitForPushes(stack, good, 1);
+    await pipelineSettled(stack);
+    expect(pushesTo(stack, bad).map((r) => r.status)).toEqual([410]);
+    const devices = (await stack.items(`USER#${gina.userId}`)).filter((i) =>
+      String(i.sk).startsWith('DEVICE'),
+    );
+    expect(devices.map((i) => [i.sk, i.token ?? i.count]).sort()).toEqual(
+      [
+        ['DEVICES', 1],
+        [`DEVICE#${gina.devices[1]?.deviceId}`, good],
+      ].sort(),
+    );
+
+    // The jobs run after the message is gone: the worker reads it again and sends nothing.
+    stack.pipeline.streams.pause();
+    const gone = await sendText(alice, group.chatId, 'oops');
+    await alice.ok('deleteMessage', { chatId: group.chatId, messageId: gone.messageId });
+    stack.pipeline.streams.resume();
+    await pipelineSettled(stack);
+    expect(pushesTo(stack, good)).toHaveLength(1);
+    expect(pushesTo(stack, bad)).toHaveLength(1);
+  });
+});
