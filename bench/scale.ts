@@ -5,10 +5,9 @@
  */
 import { MEMBER, ROSTER_ENTRY } from '../lambdas/data/items.ts';
 import { SEND_CONCURRENCY } from '../lambdas/push/deliver.ts';
-import { pushConsumer } from '../lambdas/push/handler.ts';
 import { PLAN_CONCURRENCY } from '../lambdas/push/plan.ts';
-import { STREAM_CONSUMERS } from '../lib/stream-consumers.ts';
-import { FANOUT_WORKER } from '../lib/workers.ts';
+import { loadConfig } from '../lambdas/shared/config.ts';
+import { FANOUT_WORKER, PUSH_WORKER } from '../lib/workers.ts';
 import { itemSize } from './meter.ts';
 import { PRICES } from './pricing.ts';
 import type { ActionCost } from './scenarios/cost.ts';
@@ -25,6 +24,8 @@ export const AWS_LIMITS = {
   /** DynamoDB: one partition serves at most 3,000 read units and 1,000 write units per second. */
   partitionRcu: 3_000,
   partitionWcu: 1_000,
+  /** DynamoDB on demand: a table's default maximum read throughput (units per second, adjustable). */
+  tableRcu: 40_000,
   /** DynamoDB: a Query returns at most 1 MB per page; reads are billed per 4 KB (strongly consistent: 1 unit). */
   queryPageBytes: 1024 * 1024,
   /** Lambda SQS event source: starts with 5 concurrent batches, adds up to 300 per minute, at most 1,000. */
@@ -47,7 +48,7 @@ export const SCALE_ASSUMPTIONS = {
   bigGroupPushed: 1,
   /** Chats a recipient is in (the badge reads a membership and a chat item for each other one). */
   chatsPerUser: 10,
-  /** In-region DynamoDB call and APNs/FCM request (ms), for the push function's time. */
+  /** In-region DynamoDB call and APNs/FCM request (ms), for the push worker's time. */
   dynamoMs: 5,
   pushMs: 30,
   /** Typical ids: userId 20 characters, connectionId 16 (API Gateway's), chatId 26 (ours). */
@@ -231,16 +232,20 @@ function pushRows(
   // the badge's BatchGet of a membership and a chat for each of their other chats (0.5 unit each).
   const perRecipient = perPush + (a.chatsPerUser - 1);
   const units = headRcu + pushed * perRecipient;
-  // One record's time: lookups (sockets and devices, membership index, the badge's BatchGet) at
-  // PLAN_CONCURRENCY, then the sends at SEND_CONCURRENCY.
-  const seconds =
-    (pushed * 3 * a.dynamoMs) / PLAN_CONCURRENCY / 1000 + (pushed * a.pushMs) / SEND_CONCURRENCY / 1000;
-  const def = STREAM_CONSUMERS.find((c) => c.consumerName === pushConsumer.name);
-  const timeout = def?.timeoutSeconds ?? 60;
-  const inParallel = pushConsumer.concurrency ?? 8;
+  // The push function queues jobs of PUSH_JOB_SIZE; a job's lookups (sockets and devices, membership
+  // index, the badge's BatchGet) run PLAN_CONCURRENCY at once, then its sends SEND_CONCURRENCY at once.
+  const jobSize = loadConfig({}).pushJobSize;
+  const jobs = Math.ceil(pushed / jobSize);
+  const jobSeconds =
+    (jobSize * 3 * a.dynamoMs) / PLAN_CONCURRENCY / 1000 + (jobSize * a.pushMs) / SEND_CONCURRENCY / 1000;
+  const workers = PUSH_WORKER.maxConcurrency;
+  const messageSeconds = Math.ceil(jobs / workers) * jobSeconds;
   const lambda =
-    seconds * (PRICES.lambdaMemoryMb / 1024) * PRICES.lambdaGbSecond + PRICES.lambdaRequestsPerMillion / 1e6;
-  const dollars = (units * PRICES.dynamoReadPerMillion) / 1e6 + lambda;
+    jobs *
+    (jobSeconds * (PRICES.lambdaMemoryMb / 1024) * PRICES.lambdaGbSecond +
+      PRICES.lambdaRequestsPerMillion / 1e6);
+  const sqs = (Math.ceil(jobs / 10) * 2 * PRICES.sqsPerMillion) / 1e6;
+  const dollars = (units * PRICES.dynamoReadPerMillion) / 1e6 + lambda + sqs;
   add(
     g,
     'notifications per message',
@@ -249,15 +254,17 @@ function pushRows(
   );
   add(
     g,
-    'push function per message',
-    `${seconds.toFixed(1)} s (timeout ${timeout} s)`,
-    `one record plans and sends all of them: 3 lookups each at ~${a.dynamoMs} ms, ${PLAN_CONCURRENCY} at once, then sends at ~${a.pushMs} ms, ${SEND_CONCURRENCY} at once (measured here: ${bigPush.units?.handlerMsPerMessage ?? '?'} ms for ${bigPush.offline} with local stand-ins)`,
+    'push worker per message',
+    `${jobs} jobs of ${jobSize}: ${messageSeconds.toFixed(1)} s (a job ${jobSeconds.toFixed(2)} s, timeout ${PUSH_WORKER.timeoutSeconds} s)`,
+    `the push function queues the recipients (PUSH_JOB_SIZE); ${workers} workers; a job's 3 lookups a recipient at ~${a.dynamoMs} ms, ${PLAN_CONCURRENCY} at once, then its sends at ~${a.pushMs} ms, ${SEND_CONCURRENCY} at once (measured here: ${bigPush.units?.handlerMsPerMessage ?? '?'} ms of the function and worker for ${bigPush.offline} with local stand-ins)`,
   );
+  const byWorkers = workers / (jobs * jobSeconds);
+  const byTable = AWS_LIMITS.tableRcu / units;
   add(
     g,
     'push ceiling',
-    `${((inParallel / seconds) * 60).toFixed(0)} msg/min per group`,
-    `a chat's records are one ordered lane of its shard; the function takes ${inParallel} at once from batches of ${def?.batchSize ?? 25}: a batch whose records outlast the ${timeout} s timeout is retried (bisected) and its sent notifications are sent again. Above a few hundred offline members, push planning belongs on a queue of its own (docs/push.md)`,
+    `${(Math.min(byWorkers, byTable) * 60).toFixed(0)} msg/min per group`,
+    `the lower of the workers' (${(byWorkers * 60).toFixed(0)}/min at ${workers} instances: raise maxConcurrency, up to 1,000) and the table's ${num(AWS_LIMITS.tableRcu)} read units a second (on-demand default, adjustable: ${(byTable * 60).toFixed(0)}/min), nearly all of them the badges`,
   );
   return { dollars };
 }

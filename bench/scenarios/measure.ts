@@ -74,7 +74,11 @@ export async function measure(
   }
   await ctx.stack.idle();
   const diff = ctx.meter.since(before);
-  const workers = WORKERS.map((w) => diff[w.name]).filter((x): x is ActionStats => x !== undefined);
+  // The route's own queue workers; the push worker's jobs come from the push pipeline, whose units
+  // are the push part's (scenarios/push.ts, push-big.ts), as the push function's are.
+  const workers = WORKERS.filter((w) => !w.feature)
+    .map((w) => diff[w.name])
+    .filter((x): x is ActionStats => x !== undefined);
   return summarize(label, routeKey, diff[routeKey], repeat, errors, mergeStats(workers));
 }
 

@@ -43,13 +43,31 @@ describe('scale model: a big group’s notifications', () => {
     expect(withPush - without).toBeGreaterThanOrEqual((units * PRICES.dynamoReadPerMillion) / 1e6 - 0.001);
   });
 
-  it('gives the push function’s time against its timeout, and the rate its records keep up with', () => {
+  it('gives the push worker’s jobs against their timeout, and the lower of two ceilings', () => {
     const rows = scaleModel([], measured(1));
-    const time = /^([\d.]+) s \(timeout 60 s\)$/.exec(row(rows, 'push function per message')?.value ?? '');
-    const seconds = Number(time?.[1]);
-    expect(seconds).toBeGreaterThan(0);
-    // The push function takes 8 records at once (pushConsumer.concurrency).
-    expect(row(rows, 'push ceiling')?.value).toBe(`${((8 / seconds) * 60).toFixed(0)} msg/min per group`);
+    const a = SCALE_ASSUMPTIONS;
+    const pushed = a.bigGroupMembers * (1 - a.bigGroupOnline) * a.bigGroupPushed;
+    const work = /^(\d+) jobs of 200: ([\d.]+) s \(a job ([\d.]+) s, timeout 60 s\)$/.exec(
+      row(rows, 'push worker per message')?.value ?? '',
+    );
+    expect(Number(work?.[1])).toBe(Math.ceil(pushed / 200));
+    const jobSeconds = Number(work?.[3]);
+    expect(jobSeconds).toBeGreaterThan(0);
+    expect(jobSeconds).toBeLessThan(60);
+    // 20 workers: the 40 jobs run in two rounds.
+    expect(Number(work?.[2])).toBeCloseTo(2 * jobSeconds, 1);
+    const units = Number(
+      /: ([\d,]+) RCU/.exec(row(rows, 'notifications per message')?.value ?? '')?.[1]?.replace(/,/g, ''),
+    );
+    const byWorkers = (20 / (40 * jobSeconds)) * 60;
+    const byTable = (40_000 / units) * 60;
+    const ceiling = Number(/^(\d+) msg\/min/.exec(row(rows, 'push ceiling')?.value ?? '')?.[1]);
+    expect(Math.abs(ceiling - Math.min(byWorkers, byTable))).toBeLessThanOrEqual(1);
+    // A notification that costs more lowers the table's ceiling.
+    const dearer = Number(
+      /^(\d+) msg\/min/.exec(row(scaleModel([], measured(20)), 'push ceiling')?.value ?? '')?.[1],
+    );
+    expect(dearer).toBeLessThan(ceiling);
   });
 
   it('leaves the push rows out, and notifications out of the price, when nothing was measured', () => {
