@@ -44,7 +44,7 @@ export const SCALE_ASSUMPTIONS = {
   /** Management API round trip in-region (ms) and the worker's posts in flight × instances. */
   postMs: 30,
   workerInFlight: (FANOUT_WORKER.postConcurrency ?? 16) * FANOUT_WORKER.maxConcurrency,
-  /** Share of the big group's offline members who get a notification (a device, not muted): the upper bound. */
+  /** Share of the big group's offline members with a device and not muted (1: the upper bound). */
   bigGroupPushed: 1,
   /** Chats a recipient is in (the badge reads a membership and a chat item for each other one). */
   chatsPerUser: 10,

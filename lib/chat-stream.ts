@@ -123,9 +123,9 @@ export class ChatStreamConsumers extends Construct {
       ...logSettings(props),
       ...(props.alarmTopic ? { alarmTopic: props.alarmTopic } : {}),
     });
-    for (const [name, value] of Object.entries(pushEnvironment(push))) {
+    const environment = { METRICS_NAMESPACE: Stack.of(this).stackName, ...pushEnvironment(push) };
+    for (const [name, value] of Object.entries(environment))
       worker.worker.function.addEnvironment(name, value);
-    }
     for (const arn of [push.apnsSecretArn, push.fcmSecretArn]) {
       if (arn) this.#grantSecret(worker.worker, arn);
     }

@@ -133,9 +133,10 @@ export const RETENTION_WORKER: QueueWorkerDefinition = {
  * about 0.6 s on AWS at ~5 ms a call and ~30 ms a notification, far below the 60 s timeout. 20
  * instances: a group of 10,000 with 8,000 members offline is 40 jobs, sent in about 1.1 s. Jobs are
  * alarmed after 5 minutes waiting: a late notification is noise (the stream consumer drops records
- * older than 15 minutes). A job that fails is delivered again by SQS; its recipients' notifications
- * already sent are then sent again (at least once, as a stream record's are); after 3 receives it
- * moves to the dead-letter queue (alarm).
+ * older than 15 minutes, the worker jobs as old). A job does its reads before it sends: one whose
+ * reads fail has sent nothing and is delivered again by SQS (after 3 receives it moves to the
+ * dead-letter queue, alarmed); one that times out while sending is sent again in part (at least
+ * once, as a retried stream record's notifications are).
  */
 export const PUSH_WORKER: QueueWorkerDefinition = {
   name: 'PushWorker',

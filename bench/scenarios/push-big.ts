@@ -107,6 +107,7 @@ export async function bigGroupPushPhase(
       latency.record(performance.now() - started);
     }
     await pipeline.streams.drain();
+    await stack.idle(); // the push worker's last jobs, booked before the meter is read
     const pushes = received();
     const since = stack.meter?.since(before);
     const spent = SCOPES.flatMap((scope) => since?.[scope] ?? []);

@@ -102,8 +102,8 @@ export class SqsJobQueue<J extends object = FanOutJob> implements JobQueue<J> {
       });
       const failed = new Set((out.Failed ?? []).map((f) => f.Id));
       if (failed.size === 0) return;
-      logger.warn('fan-out queue refused jobs', { failed: out.Failed, attempt });
-      if (attempt >= SEND_ATTEMPTS) throw new Error(`the fan-out queue refused ${failed.size} jobs`);
+      logger.warn('the queue refused jobs', { queueUrl: this.queueUrl, failed: out.Failed, attempt });
+      if (attempt >= SEND_ATTEMPTS) throw new Error(`the queue refused ${failed.size} jobs`);
       pending = pending.filter((e) => failed.has(e.Id));
       await backOff(SEND_BACKOFF, attempt);
     }

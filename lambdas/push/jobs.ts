@@ -12,6 +12,9 @@ import type { PushMessage, PushRecipient } from './plan.ts';
 
 export const PUSH_JOB_VERSION = 1;
 
+/** A job queued longer ago is dropped: the push function drops records as old (lib/stream-consumers.ts). */
+export const PUSH_JOB_MAX_AGE_MS = 15 * 60 * 1000;
+
 export interface PushJob {
   readonly v: typeof PUSH_JOB_VERSION;
   readonly message: PushMessage;

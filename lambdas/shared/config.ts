@@ -31,7 +31,7 @@ interface RuntimeConfig {
   readonly fanOutJobSize: number;
   /** The push queue (lib/workers.ts `PUSH_WORKER`); unset: the push function plans every message itself. */
   readonly pushQueueUrl: string | undefined;
-  /** A message with more recipients to look up than this has them planned by the push worker, this many a job. */
+  /** Recipients to look up above which the push worker plans a message's pushes, this many a job. */
   readonly pushJobSize: number;
   /** The region the function runs in (signs S3 URLs). */
   readonly region: string;
@@ -89,7 +89,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): RuntimeConfig 
     fanOutQueueThreshold: positiveInt(env.FANOUT_QUEUE_THRESHOLD, 200),
     fanOutJobSize: positiveInt(env.FANOUT_JOB_SIZE, 200),
     pushQueueUrl: env[PUSH_QUEUE_URL_ENV] || undefined,
-    pushJobSize: positiveInt(env.PUSH_JOB_SIZE, 200),
+    // At most 1,000 a job: a job's body (about 40 bytes a recipient) stays far below SQS's 256 KB.
+    pushJobSize: Math.min(1000, positiveInt(env.PUSH_JOB_SIZE, 200)),
     region: env.AWS_REGION || env.AWS_DEFAULT_REGION || 'us-east-1',
     mediaBucket: env[MEDIA_BUCKET_ENV] || undefined,
     mediaBucketDomain: env[MEDIA_BUCKET_DOMAIN_ENV] || undefined,

@@ -55,6 +55,8 @@ describe('push worker', { timeout: 180_000 }, () => {
   it('runs with the table, the provider settings and its queue, and reads exactly the two secrets', () => {
     const env = envOf(worker().worker);
     expect(env).toMatchObject({
+      // Its counters (Service=PushWorker) go where the push function's go.
+      METRICS_NAMESPACE: 'ChatTest',
       PUSH_APNS_SECRET_ARN: APNS,
       PUSH_FCM_SECRET_ARN: FCM,
       PUSH_ID_ONLY: 'false',

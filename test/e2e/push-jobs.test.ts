@@ -7,6 +7,7 @@
  * is not pushed; an online member gets nothing.
  */
 import { describe, expect, it } from 'vitest';
+import { metricTotals } from '../../lambdas/pipeline/metrics.ts';
 import { PUSH_WORKER } from '../../lib/workers.ts';
 import type { LocalQueue } from '../../local/queue.ts';
 import { closeAll, connectUser, makeDirect, makeGroup, sendText } from '../support/chat.ts';
@@ -77,7 +78,8 @@ describe('a group message planned by the push worker', { timeout: 60_000 }, () =
       { platform: 'apns', token: bad },
       { platform: 'fcm', token: good },
     ]);
-    const hal = await offlineUser(stack, [{ platform: 'apns', token: uniqueToken('hal') }]);
+    const halToken = uniqueToken('hal');
+    const hal = await offlineUser(stack, [{ platform: 'apns', token: halToken }]);
     const group = await makeGroup(alice, [gina.userId, hal.userId], 'Tokens');
     await sendText(alice, group.chatId, 'first');
     await waitForPushes(stack, good, 1);
@@ -93,13 +95,19 @@ describe('a group message planned by the push worker', { timeout: 60_000 }, () =
       ].sort(),
     );
 
-    // The jobs run after the message is gone: the worker reads it again and sends nothing.
+    expect(pushesTo(stack, halToken)).toHaveLength(1);
+
+    // The jobs run after the message is gone: each reads it again and sends nothing.
+    const jobs = pushQueue().stats.sent;
+    const skipped = metricTotals().PushSkippedGone ?? 0;
     stack.pipeline.streams.pause();
     const gone = await sendText(alice, group.chatId, 'oops');
     await alice.ok('deleteMessage', { chatId: group.chatId, messageId: gone.messageId });
     stack.pipeline.streams.resume();
     await pipelineSettled(stack);
+    expect(pushQueue().stats.sent - jobs).toBe(2);
+    expect((metricTotals().PushSkippedGone ?? 0) - skipped).toBe(2);
     expect(pushesTo(stack, good)).toHaveLength(1);
-    expect(pushesTo(stack, bad)).toHaveLength(1);
+    expect(pushesTo(stack, halToken)).toHaveLength(1);
   });
 });

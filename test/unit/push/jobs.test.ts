@@ -149,6 +149,25 @@ describe('processPushJobs', () => {
     expect(sent.map((s) => s.token)).toEqual(['erin-token']);
   });
 
+  it('drops a job queued more than 15 minutes ago, as the push function drops old records', async () => {
+    const [job] = planPushJobs(pushMessage, recipients, 10) as [PushJob];
+    const at = (minutesAgo: number) =>
+      ({
+        Records: [
+          {
+            messageId: 'q0',
+            body: JSON.stringify(job),
+            attributes: { SentTimestamp: String(t.deps.now().getTime() - minutesAgo * 60_000) },
+          },
+        ],
+      }) as unknown as SQSEvent;
+    expect(await run(at(15.5))).toEqual({ batchItemFailures: [] });
+    expect(sent).toEqual([]);
+    expect(t.store.devices.pushTargets).not.toHaveBeenCalled();
+    await run(at(14.5));
+    expect(sent.map((s) => s.token).sort()).toEqual(['bob-token', 'dave-token', 'erin-token', 'fred-token']);
+  });
+
   it('sends nothing for a message deleted since', async () => {
     t.store.messages.get.mockResolvedValue({ ...stored, deleted: true, text: '' });
     const [job] = planPushJobs(pushMessage, recipients, 10) as [PushJob];
