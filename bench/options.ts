@@ -3,6 +3,7 @@
  * shrinks everything for a smoke run (about 80 s).
  */
 import { parseArgs } from 'node:util';
+import { DEFAULT_TABLE_NAME } from '../local/defaults.ts';
 
 export interface BenchOptions {
   readonly quick: boolean;
@@ -10,6 +11,8 @@ export interface BenchOptions {
   readonly url: string | undefined;
   /** A running DynamoDB (Local). */
   readonly dynamoEndpoint: string | undefined;
+  /** With `url`: the running stack's table (the floor writes to it). */
+  readonly table: string;
   /** Connected users during the latency and throughput phases. */
   readonly users: number;
   /** Seconds per latency phase (1:1, group of 10, group of 100). */
@@ -97,6 +100,9 @@ const HELP = `npm run bench -- [options]
                           up (BENCH_WARMUP, default 2500; quick 500; 0 skips it)
   --url ws://…            use a running gateway (BENCH_URL); cost is then not measured
   --dynamo http://…       use a running DynamoDB Local (DYNAMODB_ENDPOINT)
+  --table NAME            with --url: the running stack's table, where the floor's write goes
+                          (BENCH_TABLE, default chat: npm run dev's; a fresh table answers slower
+                          than a warm one and would flatter every ratio)
   --results DIR           results folder (default bench/results)
 `;
 
@@ -143,6 +149,7 @@ export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv = p
       'waves-sends': { type: 'string' },
       url: { type: 'string' },
       dynamo: { type: 'string' },
+      table: { type: 'string' },
       results: { type: 'string' },
     },
   });
@@ -164,6 +171,7 @@ export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv = p
     quick,
     url: values.url ?? env.BENCH_URL,
     dynamoEndpoint: values.dynamo ?? env.DYNAMODB_ENDPOINT,
+    table: values.table ?? env.BENCH_TABLE ?? DEFAULT_TABLE_NAME,
     users: Math.round(num(values.users ?? env.BENCH_USERS, quick ? 120 : 200)),
     phaseSeconds: num(values.seconds ?? env.BENCH_SECONDS, quick ? 4 : 10),
     rateDirect: num(values['rate-direct'] ?? env.BENCH_RATE_DIRECT, 10),

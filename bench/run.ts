@@ -75,7 +75,7 @@ async function main(): Promise<number> {
 
   phases.start('stack', 'starting the stack');
   const stack = await startBenchStack({
-    ...(options.url ? { url: options.url } : {}),
+    ...(options.url ? { url: options.url, tableName: options.table } : {}),
     ...(options.dynamoEndpoint ? { dynamoEndpoint: options.dynamoEndpoint } : {}),
   });
   try {

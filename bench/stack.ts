@@ -38,7 +38,7 @@ export interface BenchStack {
 }
 
 export async function startBenchStack(
-  options: { url?: string; dynamoEndpoint?: string } = {},
+  options: { url?: string; dynamoEndpoint?: string; tableName?: string } = {},
 ): Promise<BenchStack> {
   useLocalAwsEnvironment();
   process.env.JWT_SECRET ??= DEV_JWT_SECRET;
@@ -49,7 +49,8 @@ export async function startBenchStack(
     return {
       url: options.url.replace(/\/?(\?.*)?$/, ''),
       dynamoEndpoint: options.dynamoEndpoint,
-      tableName: undefined,
+      // The running stack's table (the floor writes to it): a fresh one would answer slower.
+      tableName: options.dynamoEndpoint ? options.tableName : undefined,
       s3Endpoint: undefined,
       mediaBucket: undefined,
       meter: undefined,

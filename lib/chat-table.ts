@@ -146,22 +146,28 @@ export class ChatTable extends Construct {
    * the table ARN, index queries on their index ARN, and `DeleteItem` on user partitions under a
    * `dynamodb:LeadingKeys` condition. Nothing is granted for an empty list. (`Table.grant` would add an
    * `index/*` wildcard.) With a customer managed key, the matching KMS actions on that key too.
-   * `itemPartitions` limits the item actions to those partition key patterns (`dynamodb:LeadingKeys`).
+   * `itemPartitions` limits the item actions to those partition key patterns (`dynamodb:LeadingKeys`);
+   * `writePartitions`, the item actions that write (a statement of their own) to narrower ones.
    */
   grantActions(
     grantee: IGrantable,
     actions: readonly TableAction[],
-    options: { itemPartitions?: readonly string[] } = {},
+    options: { itemPartitions?: readonly string[]; writePartitions?: readonly string[] } = {},
   ): Grant[] {
     const unique = [...new Set(actions)].sort();
     const grants: Grant[] = [];
     const items = unique.filter((a) => !a.split(':')[2]);
-    if (items.length > 0) {
-      const partitions = options.itemPartitions;
+    const writes = options.writePartitions ? items.filter((a) => !READ_ACTIONS.has(a)) : [];
+    const statements: [readonly string[], readonly string[] | undefined][] = [
+      [items.filter((a) => !writes.includes(a)), options.itemPartitions],
+      [writes, options.writePartitions],
+    ];
+    for (const [granted, partitions] of statements) {
+      if (granted.length === 0) continue;
       grants.push(
         Grant.addToPrincipal({
           grantee,
-          actions: items,
+          actions: [...granted],
           resourceArns: [this.table.tableArn],
           ...(partitions
             ? { conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [...partitions] } } }

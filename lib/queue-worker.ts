@@ -82,7 +82,10 @@ export class QueueWorker extends Construct {
     );
     // Table: exactly its actions, on items whose partition key has one of its prefixes (and, with a
     // customer managed table key, that key's matching actions through DynamoDB, as for the routes).
-    props.table.grantActions(this.worker, def.tableActions, { itemPartitions: def.leadingKeys });
+    props.table.grantActions(this.worker, def.tableActions, {
+      itemPartitions: def.leadingKeys,
+      ...(def.writeLeadingKeys ? { writePartitions: def.writeLeadingKeys } : {}),
+    });
     if (def.managementApi) api?.grantManageConnections(this.worker);
     // Follow-up jobs go to its own queue (fan-out: failed sockets; retention: the rest of a
     // partition); its URL is set above.

@@ -27,6 +27,8 @@ export interface QueueWorkerDefinition {
    * IAM cannot limit by sort key, so this is as narrow as a grant on one table gets.
    */
   readonly leadingKeys: readonly string[];
+  /** Narrower prefixes for its item actions that write (a statement of their own). @default leadingKeys */
+  readonly writeLeadingKeys?: readonly string[];
   /**
    * Actions on the media bucket's objects (`chats/*`); with any, the bucket is in its environment
    * (lib/chat-stack.ts). @default - none
@@ -142,8 +144,7 @@ export const PUSH_WORKER: QueueWorkerDefinition = {
   name: 'PushWorker',
   entry: 'lambdas/handlers/pushWorker.ts',
   // Reads: each recipient's sockets and devices (USER#), the membership index, memberships and chats
-  // (CHAT#) for badges, the message. Writes: removing devices whose token is no longer registered
-  // (the device, its token's owner item TOKEN#…, the user's device count).
+  // (CHAT#) for badges, the message. Writes: removing devices whose token is no longer registered.
   tableActions: [
     'dynamodb:GetItem',
     'dynamodb:Query',
@@ -153,6 +154,8 @@ export const PUSH_WORKER: QueueWorkerDefinition = {
     'dynamodb:UpdateItem',
   ],
   leadingKeys: ['USER#*', 'CHAT#*', 'TOKEN#*'],
+  // It writes only to remove a dead token: the device and the user's count (USER#), the token's owner.
+  writeLeadingKeys: ['USER#*', 'TOKEN#*'],
   managementApi: false,
   queueUrlEnv: PUSH_QUEUE_URL_ENV,
   batchSize: 1,
