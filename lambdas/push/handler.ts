@@ -17,7 +17,7 @@ import { ApnsProvider } from './apns.ts';
 import { loadPushConfig, type PushConfig } from './config.ts';
 import { type DeliveryDeps, deliverAll } from './deliver.ts';
 import { FcmProvider } from './fcm.ts';
-import { type PushJob, type PushJobQueue, planPushJobs } from './jobs.ts';
+import { jobsFor, type PushJob, type PushJobQueue } from './jobs.ts';
 import { planRecipients, selectRecipients } from './plan.ts';
 import type { PushProvider } from './provider.ts';
 
@@ -84,12 +84,11 @@ export const pushConsumer: StreamConsumer = {
     if (!selected) return;
     const { message, recipients } = selected;
     // Many to look up: the push worker plans them, a job each (plan.ts, jobs.ts).
-    const jobs = pushJobQueue();
-    const { pushJobSize } = config();
-    if (jobs && recipients.length > pushJobSize) {
-      const planned = planPushJobs(message, recipients, pushJobSize);
-      await jobs.send(planned);
-      counters.add('PushJobsQueued', planned.length);
+    const queue = pushJobQueue();
+    const jobs = queue && jobsFor(message, recipients, config().pushJobSize);
+    if (queue && jobs) {
+      await queue.send(jobs);
+      counters.add('PushJobsQueued', jobs.length);
       return;
     }
     const planned = await planRecipients(planDeps, message, recipients, counters);

@@ -41,6 +41,15 @@ export function planPushJobs(
   return jobs;
 }
 
+/** The jobs of a message whose recipients are more than `size`; undefined: the push function plans them. */
+export function jobsFor(
+  message: PushMessage,
+  recipients: readonly PushRecipient[],
+  size: number,
+): PushJob[] | undefined {
+  return recipients.length > size ? planPushJobs(message, recipients, size) : undefined;
+}
+
 export const recipientsOf = (job: PushJob): PushRecipient[] =>
   job.recipients.map(([userId, chatUnread]) => ({ userId, chatUnread }));
 

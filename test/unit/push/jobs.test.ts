@@ -9,7 +9,13 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import type { MessageRecord } from '../../../lambdas/data/items.ts';
 import type { DeviceRecord, Platform } from '../../../lambdas/data/store.ts';
 import { Counters } from '../../../lambdas/pipeline/metrics.ts';
-import { decodePushJob, type PushJob, planPushJobs, recipientsOf } from '../../../lambdas/push/jobs.ts';
+import {
+  decodePushJob,
+  jobsFor,
+  type PushJob,
+  planPushJobs,
+  recipientsOf,
+} from '../../../lambdas/push/jobs.ts';
 import type { PushContent } from '../../../lambdas/push/payload.ts';
 import type { PushMessage } from '../../../lambdas/push/plan.ts';
 import type { PushProvider } from '../../../lambdas/push/provider.ts';
@@ -52,6 +58,13 @@ describe('planPushJobs / decodePushJob', () => {
       expect(decodePushJob(JSON.stringify(job))).toEqual(job);
     }
     expect(planPushJobs(pushMessage, [], 2)).toEqual([]);
+  });
+
+  it('queues a message’s recipients only when they are more than a job', () => {
+    const many = Array.from({ length: 201 }, (_, i) => ({ userId: `u${i}`, chatUnread: 1 }));
+    expect(jobsFor(pushMessage, many.slice(0, 200), 200)).toBeUndefined();
+    expect(jobsFor(pushMessage, many, 200)?.map((j) => j.recipients.length)).toEqual([200, 1]);
+    expect(jobsFor(pushMessage, [], 200)).toBeUndefined();
   });
 
   it('keeps a direct chat’s missing title missing (the worker then reads the sender’s name)', () => {
