@@ -7,6 +7,7 @@
 import type { FilterPattern } from '../lambdas/pipeline/filter.ts';
 import { MESSAGE_CREATED } from '../lambdas/pipeline/patterns.ts';
 import type { TableAction } from './routes.ts';
+import { PUSH_TABLE_ACTIONS } from './workers.ts';
 
 /** Stack features a consumer belongs to; a consumer is deployed only when its feature is on. */
 export type StreamFeature = 'push';
@@ -52,17 +53,7 @@ export const STREAM_CONSUMERS: readonly StreamConsumerDefinition[] = [
     retryAttempts: 3,
     // A notification that is more than 15 minutes late is noise: the app syncs when opened anyway.
     maxRecordAgeSeconds: 15 * 60,
-    // Reads: the message, the chat head, a group's roster, each recipient's sockets and devices,
-    // badges (membership index, memberships, chats), the sender's profile. Writes: removing devices
-    // whose token is no longer registered.
-    tableActions: [
-      'dynamodb:GetItem',
-      'dynamodb:Query',
-      'dynamodb:Query:gsi1',
-      'dynamodb:BatchGetItem',
-      'dynamodb:DeleteItem',
-      'dynamodb:UpdateItem',
-    ],
+    tableActions: PUSH_TABLE_ACTIONS,
     timeoutSeconds: 60,
     feature: 'push',
   },

@@ -128,6 +128,21 @@ export const RETENTION_WORKER: QueueWorkerDefinition = {
 };
 
 /**
+ * What planning and sending notifications needs of the table, for the push function
+ * (lib/stream-consumers.ts) and the push worker alike. Reads: the message, the chat head, a group's
+ * roster, each recipient's sockets and devices, badges (membership index, memberships, chats), the
+ * sender's profile. Writes: removing devices whose token is no longer registered.
+ */
+export const PUSH_TABLE_ACTIONS: readonly TableAction[] = [
+  'dynamodb:GetItem',
+  'dynamodb:Query',
+  'dynamodb:Query:gsi1',
+  'dynamodb:BatchGetItem',
+  'dynamodb:DeleteItem',
+  'dynamodb:UpdateItem',
+];
+
+/**
  * The push worker (issue 15: groups of thousands): plans and sends the notifications of one job of a
  * message's recipients (lambdas/push/jobs.ts), queued by the push function when a message has more
  * than PUSH_JOB_SIZE (200) recipients to look up. A job is 200 lookups of sockets and devices and at
@@ -143,16 +158,9 @@ export const RETENTION_WORKER: QueueWorkerDefinition = {
 export const PUSH_WORKER: QueueWorkerDefinition = {
   name: 'PushWorker',
   entry: 'lambdas/handlers/pushWorker.ts',
-  // Reads: each recipient's sockets and devices (USER#), the membership index, memberships and chats
-  // (CHAT#) for badges, the message. Writes: removing devices whose token is no longer registered.
-  tableActions: [
-    'dynamodb:GetItem',
-    'dynamodb:Query',
-    'dynamodb:Query:gsi1',
-    'dynamodb:BatchGetItem',
-    'dynamodb:DeleteItem',
-    'dynamodb:UpdateItem',
-  ],
+  // The push function's own (it plans small messages itself): recipients' sockets and devices
+  // (USER#), badges' memberships and chats (CHAT#), the message; a dead token's removal.
+  tableActions: PUSH_TABLE_ACTIONS,
   leadingKeys: ['USER#*', 'CHAT#*', 'TOKEN#*'],
   // It writes only to remove a dead token: the device and the user's count (USER#), the token's owner.
   writeLeadingKeys: ['USER#*', 'TOKEN#*'],

@@ -149,7 +149,7 @@ export function checkVariants(
   const reports: Record<string, IamReport> = {};
   const used = new Set<AllowListEntry>();
   // Deployed with a feature only: the stream consumers and the workers that go with them.
-  const streamFunctions = new Set([
+  const featureFunctions = new Set([
     ...STREAM_CONSUMERS.map((def) => streamFunctionName(def.consumerName)),
     ...WORKERS.filter((w) => w.feature).map((w) => w.name),
   ]);
@@ -158,7 +158,7 @@ export function checkVariants(
     // A stream consumer is deployed only with its feature (push: a provider secret); its calls are
     // checked in the variants that deploy it, and only there.
     const deployed = new Set(functions.map((f) => f.fn));
-    const own = calls.filter((c) => c.fn === null || !streamFunctions.has(c.fn) || deployed.has(c.fn));
+    const own = calls.filter((c) => c.fn === null || !featureFunctions.has(c.fn) || deployed.has(c.fn));
     const report = checkIam(own, functions, resourceOf, allowList);
     for (const e of report.usedAllowList) used.add(e);
     reports[name] = report;

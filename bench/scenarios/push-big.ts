@@ -50,6 +50,30 @@ export interface BigGroupPushResults {
 const SCOPES = ['stream:Push', PUSH_WORKER.name];
 const SEED_CONCURRENCY = 50;
 
+/** The device token of a bench user. */
+export const benchToken = (userId: string): string => `bench-${userId}`;
+
+/** Registers one device for each user (APNs and FCM alternately, token `bench-<userId>`), 50 at a time. */
+export async function registerDevices(store: ChatStore, userIds: readonly string[]): Promise<void> {
+  for (let i = 0; i < userIds.length; i += SEED_CONCURRENCY) {
+    await Promise.all(
+      userIds.slice(i, i + SEED_CONCURRENCY).map(async (userId, j) => {
+        const device = {
+          userId,
+          deviceId: newDeviceId(),
+          platform: j % 2 ? ('fcm' as const) : ('apns' as const),
+          token: benchToken(userId),
+          appId: null,
+          createdAt: new Date().toISOString(),
+        };
+        if ((await store.devices.register({ device, count: 0 })) !== 'registered') {
+          throw new Error(`push: could not register a device for ${userId}`);
+        }
+      }),
+    );
+  }
+}
+
 export async function bigGroupPushPhase(
   stack: BenchStack,
   options: BigGroupPushOptions,
@@ -59,29 +83,12 @@ export async function bigGroupPushPhase(
   if (!pipeline || !stack.dynamoEndpoint || !stack.tableName || options.members < 2) return undefined;
   const run = randomBytes(3).toString('hex');
   const offline = Array.from({ length: options.members - 1 }, (_, i) => `pg${run}-${i}`);
-  const tokens = new Set(offline.map((userId) => `bench-${userId}`));
+  const tokens = new Set(offline.map(benchToken));
 
   onTick(0, `push, group of ${options.members}: seeding ${offline.length} devices`);
   const doc = DynamoDBDocumentClient.from(new DynamoDBClient({ endpoint: stack.dynamoEndpoint }));
   try {
-    const store = new ChatStore(doc, stack.tableName);
-    for (let i = 0; i < offline.length; i += SEED_CONCURRENCY) {
-      await Promise.all(
-        offline.slice(i, i + SEED_CONCURRENCY).map(async (userId, j) => {
-          const device = {
-            userId,
-            deviceId: newDeviceId(),
-            platform: j % 2 ? ('fcm' as const) : ('apns' as const),
-            token: `bench-${userId}`,
-            appId: null,
-            createdAt: new Date().toISOString(),
-          };
-          if ((await store.devices.register({ device, count: 0 })) !== 'registered') {
-            throw new Error(`push, big group: could not register a device for ${userId}`);
-          }
-        }),
-      );
-    }
+    await registerDevices(new ChatStore(doc, stack.tableName), offline);
   } finally {
     doc.destroy();
   }

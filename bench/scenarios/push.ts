@@ -15,7 +15,6 @@ import { randomBytes } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { ChatStore } from '../../lambdas/data/store.ts';
-import { newDeviceId } from '../../lambdas/domain/devices.ts';
 import type { BenchClient } from '../client.ts';
 import { Latency, type LatencySummary } from '../histogram.ts';
 import { messageText } from '../load.ts';
@@ -23,6 +22,7 @@ import type { ActionStats, MeterSnapshot } from '../meter.ts';
 import type { BenchStack } from '../stack.ts';
 import type { World } from '../world.ts';
 import { round } from './latency.ts';
+import { benchToken, registerDevices } from './push-big.ts';
 
 export interface PushOptions {
   /** A/B rounds (each: one half off, one half on) and seconds per half. */
@@ -176,21 +176,8 @@ export async function pushPhase(
   for (let g = 0; g < options.groups; g++) {
     const owner = world.clients[g % world.clients.length] as BenchClient;
     const members = Array.from({ length: options.offlinePerGroup }, (_, i) => `p${run}-${g}-${i}`);
-    await Promise.all(
-      members.map(async (userId, i) => {
-        const token = `bench-${userId}`;
-        tokens.add(token);
-        const device = {
-          userId,
-          deviceId: newDeviceId(),
-          platform: i % 2 ? ('fcm' as const) : ('apns' as const),
-          token,
-          appId: null,
-          createdAt: new Date().toISOString(),
-        };
-        if ((await store.devices.register({ device, count: 0 })) !== 'registered') throw new Error('seed');
-      }),
-    );
+    for (const userId of members) tokens.add(benchToken(userId));
+    await registerDevices(store, members);
     const reply = await owner.ok('createChat', { kind: 'group', name: `push ${g}`, memberIds: members });
     groups.push({ chatId: (reply.chat as { chatId: string }).chatId, owner });
   }

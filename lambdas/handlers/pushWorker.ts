@@ -3,10 +3,10 @@ import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { PUSH_WORKER } from '../../lib/workers.ts';
 import { store } from '../data/store.ts';
 import { Counters } from '../pipeline/metrics.ts';
+import { publishCounters } from '../pipeline/stream.ts';
 import { deliveryDeps, pushConsumer, pushRuntime } from '../push/handler.ts';
 import { processPushJobs } from '../push/worker.ts';
 import { logger } from '../shared/logger.ts';
-import { type MetricValues, putMetrics } from '../shared/metrics.ts';
 
 /** The worker's scope names it (its log lines, and its AWS calls for the IAM check). */
 export const handler = (event: SQSEvent, context?: Context): Promise<SQSBatchResponse> =>
@@ -23,12 +23,7 @@ export const handler = (event: SQSEvent, context?: Context): Promise<SQSBatchRes
         });
       } finally {
         // The push function's business metrics (sent, failed, given up: alarmed) count its jobs too.
-        const business: MetricValues = {};
-        for (const [counter, metric] of Object.entries(pushConsumer.businessMetrics ?? {})) {
-          business[metric] = counters.get(counter);
-        }
-        putMetrics(business);
-        counters.flush();
+        publishCounters(counters, pushConsumer.businessMetrics);
       }
     },
     PUSH_WORKER.name,

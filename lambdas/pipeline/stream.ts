@@ -77,6 +77,22 @@ export function decodeRecord(record: DynamoDBRecord): StreamChange {
 }
 
 /**
+ * Publishes a unit of work's counters: those `businessMetrics` names as the stack's business
+ * metrics (one EMF line), then all of them (`Counters.flush`).
+ */
+export function publishCounters(
+  counters: Counters,
+  businessMetrics: Readonly<Record<string, BusinessMetric>> = {},
+): void {
+  const business: MetricValues = {};
+  for (const [counter, metric] of Object.entries(businessMetrics)) {
+    business[metric] = (business[metric] ?? 0) + counters.get(counter);
+  }
+  putMetrics(business);
+  counters.flush();
+}
+
+/**
  * The function name a consumer's invocations carry (its log scope), under which the AWS call recorder
  * files its calls for the IAM check (scripts/check-iam.ts): `stream:<consumer name>`.
  */
@@ -131,12 +147,7 @@ async function handleBatch(
     while (next < records.length && !stopped) await runOne(next++);
   };
   await Promise.all(Array.from({ length: Math.min(concurrency, records.length) }, worker));
-  const business: MetricValues = {};
-  for (const [counter, metric] of Object.entries(consumer.businessMetrics ?? {})) {
-    business[metric] = (business[metric] ?? 0) + counters.get(counter);
-  }
-  putMetrics(business);
-  counters.flush();
+  publishCounters(counters, consumer.businessMetrics);
 
   const batchItemFailures = [...failed]
     .sort((a, b) => a - b)

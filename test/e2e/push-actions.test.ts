@@ -25,6 +25,7 @@ import { sleep } from '../support/client.ts';
 import {
   expectNoPushes,
   pipelineSettled,
+  storedDevices,
   uniqueToken,
   useAlice,
   usePushStack,
@@ -34,14 +35,6 @@ import {
 // 21 registerDevice within a minute below: above the per-user limit of 10 a minute (issue 17).
 const stack = usePushStack({ env: { RATE_LIMIT_FACTOR: '5' } });
 const alice = useAlice(stack);
-
-/** A user's device items and device count as stored. */
-async function storedDevices(userId: string) {
-  const items = await stack.items(`USER#${userId}`);
-  const devices = items.filter((i) => String(i.sk).startsWith('DEVICE#'));
-  const count = items.find((i) => i.sk === 'DEVICES')?.count ?? 0;
-  return { tokens: devices.map((i) => String(i.token)).sort(), ids: devices.map((i) => i.deviceId), count };
-}
 
 async function registerOk(socket: UserSocket, platform: string, token: string) {
   return (await socket.ok('registerDevice', { platform, token })).device as v.InferOutput<typeof Device>;
@@ -57,7 +50,7 @@ describe('registerDevice', { timeout: 60_000 }, () => {
     expect(first.device).toMatchObject({ platform: 'apns', deviceId: expect.stringMatching(/^d_/) });
     const again = await registerOk(user, 'apns', token);
     expect(again).toEqual(first.device);
-    expect(await storedDevices(user.userId)).toEqual({
+    expect(await storedDevices(stack, user.userId)).toEqual({
       tokens: [token],
       ids: [again.deviceId],
       count: 1,
@@ -72,8 +65,8 @@ describe('registerDevice', { timeout: 60_000 }, () => {
     const carol = await connectUser(stack);
     const carolDevice = await registerOk(carol, 'fcm', token);
     expect(carolDevice.deviceId).not.toBe(bobDevice.deviceId);
-    expect(await storedDevices(bob.userId)).toEqual({ tokens: [], ids: [], count: 0 });
-    expect(await storedDevices(carol.userId)).toMatchObject({ tokens: [token], count: 1 });
+    expect(await storedDevices(stack, bob.userId)).toEqual({ tokens: [], ids: [], count: 0 });
+    expect(await storedDevices(stack, carol.userId)).toMatchObject({ tokens: [token], count: 1 });
     expect(await stack.items(keys.deviceToken('fcm', token).pk)).toEqual([
       expect.objectContaining({ userId: carol.userId, deviceId: carolDevice.deviceId }),
     ]);
@@ -96,7 +89,7 @@ describe('registerDevice', { timeout: 60_000 }, () => {
     const tokens = Array.from({ length: 21 }, (_, i) => uniqueToken(`many${i}`));
     const devices = [];
     for (const token of tokens) devices.push(await registerOk(user, 'apns', token));
-    const stored = await storedDevices(user.userId);
+    const stored = await storedDevices(stack, user.userId);
     expect(stored.count).toBe(20);
     expect(stored.tokens).toEqual(tokens.slice(1).sort());
     expect((await user.request('unregisterDevice', { deviceId: devices[0]?.deviceId })).code).toBe(
@@ -105,8 +98,8 @@ describe('registerDevice', { timeout: 60_000 }, () => {
     // The evicted token is free: another user registers it as a new device.
     const other = await connectUser(stack);
     await registerOk(other, 'apns', tokens[0] ?? '');
-    expect(await storedDevices(other.userId)).toMatchObject({ tokens: [tokens[0]], count: 1 });
-    expect((await storedDevices(user.userId)).count).toBe(20);
+    expect(await storedDevices(stack, other.userId)).toMatchObject({ tokens: [tokens[0]], count: 1 });
+    expect((await storedDevices(stack, user.userId)).count).toBe(20);
     await Promise.all([user.close(), other.close()]);
   });
 
@@ -118,7 +111,7 @@ describe('registerDevice', { timeout: 60_000 }, () => {
     );
     const acked = replies.filter((r) => r.type === 'ack').length;
     for (const r of replies) if (r.type !== 'ack') expect(r.code).toBe('CONFLICT');
-    const stored = await storedDevices(user.userId);
+    const stored = await storedDevices(stack, user.userId);
     expect(stored.count).toBe(stored.ids.length);
     expect(stored.ids.length).toBe(acked);
     expect(acked).toBeGreaterThan(0);
@@ -149,7 +142,7 @@ describe('unregisterDevice', { timeout: 60_000 }, () => {
     expect(await user.ok('unregisterDevice', { deviceId: device.deviceId })).toMatchObject({
       deviceId: device.deviceId,
     });
-    expect(await storedDevices(user.userId)).toEqual({ tokens: [], ids: [], count: 0 });
+    expect(await storedDevices(stack, user.userId)).toEqual({ tokens: [], ids: [], count: 0 });
     expect(await stack.items(keys.deviceToken('apns', token).pk)).toEqual([]);
     await expectRefused(stack, user, 'unregisterDevice', { deviceId: device.deviceId }, 'NOT_FOUND');
     await expectRefused(stack, user, 'unregisterDevice', {}, 'BAD_REQUEST', {

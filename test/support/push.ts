@@ -152,6 +152,14 @@ export async function pipelineSettled(stack: PushStack): Promise<void> {
   await stack.queues.get(PUSH_WORKER.name)?.idle();
 }
 
+/** A user's device items and device count as stored. */
+export async function storedDevices(stack: TestStack, userId: string) {
+  const items = await stack.items(`USER#${userId}`);
+  const devices = items.filter((i) => String(i.sk).startsWith('DEVICE#'));
+  const count = items.find((i) => i.sk === 'DEVICES')?.count ?? 0;
+  return { tokens: devices.map((i) => String(i.token)).sort(), ids: devices.map((i) => i.deviceId), count };
+}
+
 /** Asserts that no notification went to any of the tokens. */
 export function expectNoPushes(stack: PushStack, ...tokens: string[]): void {
   for (const token of tokens) expect(pushesTo(stack, token), token).toEqual([]);

@@ -6,7 +6,6 @@
  */
 import type { SQSEvent } from 'aws-lambda';
 import { beforeEach, describe, expect, it } from 'vitest';
-import type { MessageRecord } from '../../../lambdas/data/items.ts';
 import type { DeviceRecord, Platform } from '../../../lambdas/data/store.ts';
 import { Counters } from '../../../lambdas/pipeline/metrics.ts';
 import {
@@ -21,6 +20,7 @@ import type { PushMessage } from '../../../lambdas/push/plan.ts';
 import type { PushProvider } from '../../../lambdas/push/provider.ts';
 import { processPushJobs } from '../../../lambdas/push/worker.ts';
 import { fakeDeps, NOW } from '../domain/fakes.ts';
+import { LUNCH_MESSAGE } from './fixtures.ts';
 
 const pushMessage: PushMessage = {
   chatId: 'g1',
@@ -29,20 +29,7 @@ const pushMessage: PushMessage = {
   senderId: 'alice',
   title: 'Team',
 };
-const stored: MessageRecord = {
-  chatId: 'g1',
-  messageId: 'm5_abcdefghijkl',
-  seq: 5,
-  senderId: 'alice',
-  text: 'Lunch at noon?',
-  replyTo: null,
-  clientMessageId: null,
-  createdAt: NOW,
-  editedAt: null,
-  deleted: false,
-  ver: 9,
-  allocAt: Date.parse(NOW),
-};
+const stored = LUNCH_MESSAGE;
 const recipients = ['bob', 'carol', 'dave', 'erin', 'fred'].map((userId, i) => ({
   userId,
   chatUnread: i + 1,

@@ -5,27 +5,15 @@
  * a deleted message or a deleted chat gives none; title, body and badge.
  */
 import { beforeEach, describe, expect, it } from 'vitest';
-import { MESSAGE, type MessageRecord } from '../../../lambdas/data/items.ts';
+import { MESSAGE } from '../../../lambdas/data/items.ts';
 import type { DeviceRecord, MemberRecord } from '../../../lambdas/data/store.ts';
 import { MUTED_FOREVER } from '../../../lambdas/domain/mute.ts';
 import { Counters } from '../../../lambdas/pipeline/metrics.ts';
 import { planPushes, readsRoster } from '../../../lambdas/push/plan.ts';
 import { fakeDeps, groupChat, NOW } from '../domain/fakes.ts';
+import { LUNCH_MESSAGE } from './fixtures.ts';
 
-const message: MessageRecord = {
-  chatId: 'g1',
-  messageId: 'm5_abcdefghijkl',
-  seq: 5,
-  senderId: 'alice',
-  text: 'Lunch at noon?',
-  replyTo: null,
-  clientMessageId: null,
-  createdAt: NOW,
-  editedAt: null,
-  deleted: false,
-  ver: 9,
-  allocAt: Date.parse(NOW),
-};
+const message = LUNCH_MESSAGE;
 const image = MESSAGE.toItem(message);
 
 const deviceOf = (userId: string, n = 1): DeviceRecord => ({

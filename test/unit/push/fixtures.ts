@@ -1,0 +1,18 @@
+/** What the push unit tests share: a group message as stored (chat g1, seq 5, from alice). */
+import type { MessageRecord } from '../../../lambdas/data/items.ts';
+import { NOW } from '../domain/fakes.ts';
+
+export const LUNCH_MESSAGE: MessageRecord = {
+  chatId: 'g1',
+  messageId: 'm5_abcdefghijkl',
+  seq: 5,
+  senderId: 'alice',
+  text: 'Lunch at noon?',
+  replyTo: null,
+  clientMessageId: null,
+  createdAt: NOW,
+  editedAt: null,
+  deleted: false,
+  ver: 9,
+  allocAt: Date.parse(NOW),
+};
