@@ -4,6 +4,8 @@ import { DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { expect } from 'vitest';
 import type { Scheduled } from '../../lambdas/contract/objects.ts';
 import * as contract from '../../lambdas/contract/objects.ts';
+import { ChatStore } from '../../lambdas/data/store.ts';
+import { STUCK_AFTER_MS } from '../../lambdas/domain/scheduled-dispatch.ts';
 import { expectContractShape, ISO_TIME, type Message } from './chat.ts';
 import type { Frame, TestClient } from './client.ts';
 import type { TestStack } from './stack.ts';
@@ -98,7 +100,9 @@ export async function patchItem(
 
 /**
  * Makes a stored pending item due: its send time and due-index time `agoMs` ago (1 s: due now, for
- * a full sweep or a dispatcher; over 2 minutes: stuck, for a normal sweep to retry).
+ * a full sweep or a dispatcher; over 2 minutes: stuck, for a normal sweep to retry). A stuck item
+ * is one a sweep has passed: the sweep cursor is moved past it (as a sweep that found something
+ * moves it), so that the next sweep reads it as stuck whatever earlier tests' sweeps found.
  */
 export async function makeDue(
   stack: TestStack,
@@ -108,6 +112,14 @@ export async function makeDue(
 ): Promise<string> {
   const sendAt = new Date(Date.now() - agoMs).toISOString();
   await patchItem(stack, userId, scheduledId, { sendAt, gsi2sk: sendAt });
+  if (agoMs > STUCK_AFTER_MS) {
+    const doc = DynamoDBDocumentClient.from(new DynamoDBClient({ endpoint: stack.dynamoEndpoint }));
+    try {
+      await new ChatStore(doc, stack.tableName).due.moveSweepCursor(new Date().toISOString());
+    } finally {
+      doc.destroy();
+    }
+  }
   return sendAt;
 }
 
