@@ -88,8 +88,8 @@ export class QueueWorker extends Construct {
     });
     if (def.managementApi) api?.grantManageConnections(this.worker);
     // Follow-up jobs go to its own queue (fan-out: failed sockets; retention: the rest of a
-    // partition); its URL is set above.
-    if (def.followUpJobs ?? true) this.grantSend(this.worker);
+    // partition; push: the notifications it had no time for); its URL is set above.
+    this.grantSend(this.worker);
 
     const alarms = new ChatAlarms(this, { topic: props.alarmTopic });
     const period = Duration.minutes(1);

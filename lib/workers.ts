@@ -55,11 +55,6 @@ export interface QueueWorkerDefinition {
   /** Alarm when the oldest message has waited this long. */
   readonly maxAgeSeconds: number;
   /**
-   * Whether its jobs queue follow-up jobs on its own queue (the fan-out: failed sockets; retention:
-   * the rest of a partition), which grants it `sqs:SendMessage` there. @default true
-   */
-  readonly followUpJobs?: boolean;
-  /**
    * Deployed only with this stack feature (lib/chat-stream.ts: push, with a provider secret), beside
    * the stream consumer that queues its jobs. @default - always deployed (lib/chat-stack.ts)
    */
@@ -152,8 +147,9 @@ export const PUSH_TABLE_ACTIONS: readonly TableAction[] = [
  * alarmed after 5 minutes waiting: a late notification is noise (the stream consumer drops records
  * older than 15 minutes, the worker jobs as old). A job does its reads before it sends: one whose
  * reads fail has sent nothing and is delivered again by SQS (after 3 receives it moves to the
- * dead-letter queue, alarmed); one that times out while sending is sent again in part (at least
- * once, as a retried stream record's notifications are).
+ * dead-letter queue, alarmed). Its sends stop in time for its timeout (lambdas/push/budget.ts):
+ * what it could not try goes back to its own queue as a job of deferred notifications (hence its
+ * `sqs:SendMessage`), so a slow provider never makes SQS deliver a half-sent job again.
  */
 export const PUSH_WORKER: QueueWorkerDefinition = {
   name: 'PushWorker',
@@ -171,7 +167,6 @@ export const PUSH_WORKER: QueueWorkerDefinition = {
   timeoutSeconds: 60,
   maxReceiveCount: 3,
   maxAgeSeconds: 300,
-  followUpJobs: false,
   feature: 'push',
 };
 

@@ -44,6 +44,7 @@ export function createLocalPipeline(options: LocalPipelineOptions): LocalPipelin
       filter: c.filter,
       batchSize: c.batchSize,
       retryAttempts: c.retryAttempts,
+      timeoutSeconds: c.timeoutSeconds,
       load: options.wrap(`stream:${c.name}`, options.load(c.entry)),
     })),
   });

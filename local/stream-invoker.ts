@@ -16,6 +16,8 @@ export interface LocalStreamConsumer {
   readonly filter: FilterPattern;
   readonly batchSize: number;
   readonly retryAttempts: number;
+  /** The function's timeout: its invocations' context counts down from it. */
+  readonly timeoutSeconds: number;
   readonly load: () => Promise<StreamLambda>;
 }
 
@@ -82,10 +84,15 @@ export class StreamInvoker {
       handler = consumer.load();
       this.#handlers.set(consumer.name, handler);
     }
+    const deadline = Date.now() + consumer.timeoutSeconds * 1000;
+    const context = {
+      functionName: consumer.name,
+      getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
+    };
     try {
       const response = (await (
         await handler
-      )({ Records: records }, { functionName: consumer.name })) as DynamoDBBatchResponse | undefined;
+      )({ Records: records }, context)) as DynamoDBBatchResponse | undefined;
       const failed = new Set((response?.batchItemFailures ?? []).map((f) => f.itemIdentifier));
       if (failed.size === 0) return undefined;
       const index = records.findIndex((r) => failed.has(r.dynamodb?.SequenceNumber ?? ''));

@@ -143,7 +143,9 @@ export class DeviceRepository {
    * Removes a device, its token's owner item (when it still names this device) and one from the
    * count, in one transaction. `'gone'` when the device no longer exists.
    */
-  async remove(device: DeviceRecord): Promise<'removed' | 'gone'> {
+  async remove(
+    device: Pick<DeviceRecord, 'userId' | 'deviceId' | 'platform' | 'token'>,
+  ): Promise<'removed' | 'gone'> {
     const removed = this.table.transact([
       { Delete: { Key: keys.device(device.userId, device.deviceId), ConditionExpression: itemExists } },
       {

@@ -4,7 +4,8 @@ import { PUSH_WORKER } from '../../lib/workers.ts';
 import { store } from '../data/store.ts';
 import { Counters } from '../pipeline/metrics.ts';
 import { publishCounters } from '../pipeline/stream.ts';
-import { deliveryDeps, pushConsumer, pushRuntime } from '../push/handler.ts';
+import { sendBudget } from '../push/budget.ts';
+import { deliveryDeps, pushConsumer, pushJobQueue, pushRuntime } from '../push/handler.ts';
 import { processPushJobs } from '../push/worker.ts';
 import { logger } from '../shared/logger.ts';
 
@@ -20,6 +21,9 @@ export const handler = (event: SQSEvent, context?: Context): Promise<SQSBatchRes
           plan: { store: store(), now: () => new Date() },
           delivery: deliveryDeps(providers, counters),
           counters,
+          // Its own queue takes what it could not send in time (budget.ts).
+          queue: pushJobQueue(),
+          budget: sendBudget(context),
         });
       } finally {
         // The push function's business metrics (sent, failed, given up: alarmed) count its jobs too.

@@ -47,8 +47,11 @@ export interface StreamConsumer {
   readonly filter: FilterPattern;
   /** Records handled at once. 1 = in order, stopping at the first failure. @default 8 */
   readonly concurrency?: number;
-  /** Handles one change; throwing marks the record failed (it is retried). */
-  readonly handle: (change: StreamChange, counters: Counters) => Promise<void>;
+  /**
+   * Handles one change; throwing marks the record failed (it is retried). `invocation`: Lambda's
+   * context of the batch's invocation (its remaining time), when the runtime gives one.
+   */
+  readonly handle: (change: StreamChange, counters: Counters, invocation?: Invocation) => Promise<void>;
   /**
    * Counters also published as the stack's business metrics (lambdas/shared/metrics.ts: one EMF
    * line per batch, dimension `Stack`), by counter name; alarms and the dashboard read those.
@@ -56,7 +59,15 @@ export interface StreamConsumer {
   readonly businessMetrics?: Readonly<Record<string, BusinessMetric>>;
 }
 
-export type StreamHandler = (event: DynamoDBStreamEvent) => Promise<DynamoDBBatchResponse>;
+/** The part of Lambda's context a consumer may read. */
+export interface Invocation {
+  getRemainingTimeInMillis(): number;
+}
+
+export type StreamHandler = (
+  event: DynamoDBStreamEvent,
+  context?: Invocation,
+) => Promise<DynamoDBBatchResponse>;
 
 /** Decodes one record. Throws when the record lacks what every stream record has. */
 export function decodeRecord(record: DynamoDBRecord): StreamChange {
@@ -102,10 +113,10 @@ export const streamFunctionName = (consumerName: string): string => `stream:${co
 export function streamHandler(consumer: StreamConsumer): StreamHandler {
   const concurrency = Math.max(1, consumer.concurrency ?? 8);
   const functionName = streamFunctionName(consumer.name);
-  return (event) =>
+  return (event, context) =>
     logger.runWithKeys(
       { consumer: consumer.name, records: event.Records?.length ?? 0 },
-      () => handleBatch(consumer, concurrency, event),
+      () => handleBatch(consumer, concurrency, event, context),
       functionName,
     );
 }
@@ -114,6 +125,7 @@ async function handleBatch(
   consumer: StreamConsumer,
   concurrency: number,
   event: DynamoDBStreamEvent,
+  invocation: Invocation | undefined,
 ): Promise<DynamoDBBatchResponse> {
   const counters = new Counters(consumer.name);
   const records = event.Records ?? [];
@@ -128,7 +140,7 @@ async function handleBatch(
       return;
     }
     try {
-      await consumer.handle(decodeRecord(record), counters);
+      await consumer.handle(decodeRecord(record), counters, invocation);
       counters.add('RecordsHandled');
     } catch (error) {
       failed.add(index);

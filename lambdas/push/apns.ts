@@ -8,10 +8,14 @@ import { type ClientHttp2Session, connect } from 'node:http2';
 import { importPKCS8, SignJWT } from 'jose';
 import type { ApnsCredentials } from './config.ts';
 import { apnsRequest, type PushContent } from './payload.ts';
-import { isRetryableStatus, type PushProvider, type SendOutcome } from './provider.ts';
+import {
+  isRetryableStatus,
+  PUSH_REQUEST_TIMEOUT_MS,
+  type PushProvider,
+  type SendOutcome,
+} from './provider.ts';
 
 const TOKEN_LIFETIME_MS = 50 * 60 * 1000;
-const REQUEST_TIMEOUT_MS = 10_000;
 /**
  * Refusals that mean the token is dead for this app (remove the device). `BadDeviceToken` is also
  * what a sandbox token gets from the production host: the secret's `environment` must match the
@@ -114,7 +118,7 @@ export class ApnsProvider implements PushProvider {
       let status = 0;
       let data = '';
       stream.setEncoding('utf8');
-      stream.setTimeout(REQUEST_TIMEOUT_MS, () => stream.close());
+      stream.setTimeout(PUSH_REQUEST_TIMEOUT_MS, () => stream.close());
       stream.on('response', (h) => {
         status = Number(h[':status'] ?? 0);
       });

@@ -3,12 +3,15 @@
  * failures with the shared backoff (full jitter; the provider's `Retry-After` when it gives one),
  * then gives up and counts it (`PushGivenUp`, alarmed). A token the provider reports as no longer
  * registered removes the device (`PushTokenRemoved`). Never throws: one device's trouble never
- * fails the stream record, which would send the record's other notifications again.
+ * fails the stream record, which would send the record's other notifications again. Within a send
+ * budget (budget.ts), an attempt that could not end in time is not started: the notification is
+ * deferred (`PushDeferred`) and handed back to the caller, which queues it.
  */
 import type { DeviceRecord, Platform } from '../data/store.ts';
 import type { Counters } from '../pipeline/metrics.ts';
 import { logger } from '../shared/logger.ts';
 import { type Backoff, backoffDelay } from '../shared/retry.ts';
+import { leavesTime, type SendBudget } from './budget.ts';
 import type { PushContent } from './payload.ts';
 import type { PushProvider, SendOutcome } from './provider.ts';
 
@@ -26,23 +29,33 @@ export const DELIVERY_POLICY: DeliveryPolicy = {
   maxRetryAfterMs: 10_000,
 };
 
+/** What sending to a device needs of it (a deferred notification's job carries just this). */
+export type PushDevice = Pick<DeviceRecord, 'userId' | 'deviceId' | 'platform' | 'token'>;
+
+/** One notification: the device and what it says. */
+export interface PlannedPush {
+  readonly device: PushDevice;
+  readonly content: PushContent;
+}
+
 export interface DeliveryDeps {
   readonly providers: ReadonlyMap<Platform, PushProvider>;
   /** Removes a device whose token the provider no longer accepts. */
-  readonly removeDevice: (device: DeviceRecord) => Promise<unknown>;
+  readonly removeDevice: (device: PushDevice) => Promise<unknown>;
   readonly counters: Counters;
   readonly policy?: DeliveryPolicy;
   readonly sleep?: (ms: number) => Promise<void>;
 }
 
-export type DeliveryResult = 'sent' | 'removed' | 'given-up' | 'failed' | 'no-provider';
+export type DeliveryResult = 'sent' | 'removed' | 'given-up' | 'failed' | 'no-provider' | 'deferred';
 
 const pause = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 export async function deliver(
-  device: DeviceRecord,
+  device: PushDevice,
   content: PushContent,
   deps: DeliveryDeps,
+  budget?: SendBudget,
 ): Promise<DeliveryResult> {
   const provider = deps.providers.get(device.platform);
   if (!provider) {
@@ -53,6 +66,7 @@ export async function deliver(
   const sleep = deps.sleep ?? pause;
   const where = { userId: device.userId, deviceId: device.deviceId, platform: device.platform };
   for (let attempt = 1; ; attempt++) {
+    if (attempt === 1 && !leavesTime(budget)) return deferred(deps, where, attempt);
     let outcome: SendOutcome;
     try {
       outcome = await provider.send(device.token, content);
@@ -89,6 +103,7 @@ export async function deliver(
           });
           return 'given-up';
         }
+        if (!leavesTime(budget, wait)) return deferred(deps, where, attempt + 1);
         deps.counters.add('PushRetried');
         await sleep(wait);
       }
@@ -96,20 +111,32 @@ export async function deliver(
   }
 }
 
+function deferred(deps: DeliveryDeps, where: object, attempt: number): 'deferred' {
+  deps.counters.add('PushDeferred');
+  logger.warn('push deferred: no time left in this invocation for another attempt', { ...where, attempt });
+  return 'deferred';
+}
+
 /** Notifications sent at once by one invocation's record or job. */
 export const SEND_CONCURRENCY = 16;
 
-/** Delivers every planned notification, `SEND_CONCURRENCY` at once (never throws, as `deliver`). */
+/**
+ * Delivers every planned notification, `SEND_CONCURRENCY` at once (never throws, as `deliver`), and
+ * returns those deferred for want of time (budget.ts), for the caller to queue.
+ */
 export async function deliverAll(
-  planned: readonly { readonly device: DeviceRecord; readonly content: PushContent }[],
+  planned: readonly PlannedPush[],
   deps: DeliveryDeps,
-): Promise<void> {
+  budget?: SendBudget,
+): Promise<PlannedPush[]> {
+  const left: PlannedPush[] = [];
   let next = 0;
   const worker = async (): Promise<void> => {
     while (next < planned.length) {
-      const push = planned[next++] as (typeof planned)[number];
-      await deliver(push.device, push.content, deps);
+      const push = planned[next++] as PlannedPush;
+      if ((await deliver(push.device, push.content, deps, budget)) === 'deferred') left.push(push);
     }
   };
   await Promise.all(Array.from({ length: Math.min(SEND_CONCURRENCY, planned.length) }, worker));
+  return left;
 }

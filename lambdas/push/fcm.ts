@@ -6,10 +6,15 @@
 import { importPKCS8, SignJWT } from 'jose';
 import type { FcmCredentials } from './config.ts';
 import { fcmMessage, type PushContent } from './payload.ts';
-import { isRetryableStatus, type PushProvider, retryAfterMs, type SendOutcome } from './provider.ts';
+import {
+  isRetryableStatus,
+  PUSH_REQUEST_TIMEOUT_MS,
+  type PushProvider,
+  retryAfterMs,
+  type SendOutcome,
+} from './provider.ts';
 
 const SCOPE = 'https://www.googleapis.com/auth/firebase.messaging';
-const REQUEST_TIMEOUT_MS = 10_000;
 const EARLY_REFRESH_MS = 5 * 60 * 1000;
 
 interface FcmErrorBody {
@@ -75,7 +80,7 @@ export class FcmProvider implements PushProvider {
         'content-type': 'application/json',
       },
       body: JSON.stringify({ message: { token, ...fcmMessage(content, this.options.idOnly) } }),
-      signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+      signal: AbortSignal.timeout(PUSH_REQUEST_TIMEOUT_MS),
     });
     const body = await response.text();
     if (response.ok) return { kind: 'sent', status: response.status };
@@ -110,7 +115,7 @@ export class FcmProvider implements PushProvider {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
       body: new URLSearchParams({ grant_type: 'urn:ietf:params:oauth:grant-type:jwt-bearer', assertion }),
-      signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+      signal: AbortSignal.timeout(PUSH_REQUEST_TIMEOUT_MS),
     });
     if (!response.ok) {
       const detail = (await response.text()).slice(0, 200);

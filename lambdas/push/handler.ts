@@ -4,6 +4,8 @@
  * plans the notifications (plan.ts) and delivers them (deliver.ts) through APNs and FCM. Pushing is
  * entirely off the sender's path: `sendMessage` only writes the message.
  */
+
+import type { Item } from '../data/item.ts';
 import type { Platform } from '../data/store.ts';
 import { store } from '../data/store.ts';
 import { SqsJobQueue } from '../fanout/jobs.ts';
@@ -14,11 +16,12 @@ import { getSqsSender } from '../shared/clients.ts';
 import { config } from '../shared/config.ts';
 import { logger } from '../shared/logger.ts';
 import { ApnsProvider } from './apns.ts';
+import { type SendBudget, sendBudget } from './budget.ts';
 import { loadPushConfig, type PushConfig } from './config.ts';
 import { type DeliveryDeps, deliverAll } from './deliver.ts';
 import { FcmProvider } from './fcm.ts';
-import { jobsFor, type PushJob, type PushJobQueue } from './jobs.ts';
-import { planRecipients, selectRecipients } from './plan.ts';
+import { deferredJobs, jobsFor, type PushJob, type PushJobQueue } from './jobs.ts';
+import { type PlanDeps, planRecipients, selectRecipients } from './plan.ts';
 import type { PushProvider } from './provider.ts';
 
 export interface PushRuntime {
@@ -56,7 +59,7 @@ export async function resetPush(): Promise<void> {
 let queue: { value: PushJobQueue | undefined } | undefined;
 
 /** The push queue of this deployment (lib/workers.ts `PUSH_WORKER`), or undefined when none is configured. */
-function pushJobQueue(): PushJobQueue | undefined {
+export function pushJobQueue(): PushJobQueue | undefined {
   if (!queue) {
     const url = config().pushQueueUrl;
     queue = { value: url ? new SqsJobQueue<PushJob>(getSqsSender, url) : undefined };
@@ -71,28 +74,60 @@ export const deliveryDeps = (providers: PushRuntime['providers'], counters: Coun
   counters,
 });
 
+export interface PushNewMessageDeps {
+  readonly plan: PlanDeps;
+  readonly delivery: DeliveryDeps;
+  readonly counters: Counters;
+  /** The push queue; without one, every notification is planned and sent here, to the end. */
+  readonly queue: PushJobQueue | undefined;
+  readonly jobSize: number;
+  /** The invocation's send budget (budget.ts); used only with a queue to take what is left. */
+  readonly budget: SendBudget | undefined;
+}
+
+/**
+ * One new message's notifications: its recipients queued in jobs when they are many (plan.ts,
+ * jobs.ts), else planned and sent here; with a queue, sends stop in time (budget.ts) and what is
+ * left becomes a job, since a batch retried after a timeout would send all its notifications again.
+ * `at`: when the message was written (a deferred job's age counts from it).
+ */
+export async function pushNewMessage(deps: PushNewMessageDeps, image: Item, at: number): Promise<void> {
+  const { queue, counters } = deps;
+  const selected = await selectRecipients(deps.plan, image, counters);
+  if (!selected) return;
+  const { message, recipients } = selected;
+  const jobs = queue && jobsFor(message, recipients, deps.jobSize);
+  if (queue && jobs) {
+    await queue.send(jobs);
+    counters.add('PushJobsQueued', jobs.length);
+    return;
+  }
+  const planned = await planRecipients(deps.plan, message, recipients, counters);
+  const deferred = await deliverAll(planned, deps.delivery, queue ? deps.budget : undefined);
+  if (queue && deferred.length > 0) {
+    const later = deferredJobs(message, deferred, at);
+    await queue.send(later);
+    counters.add('PushJobsQueued', later.length);
+  }
+}
+
 export const pushConsumer: StreamConsumer = {
   name: 'push',
   filter: MESSAGE_CREATED,
   concurrency: 8,
   businessMetrics: { PushSent: 'PushesSent', PushFailed: 'PushesFailed', PushGivenUp: 'PushesGivenUp' },
-  async handle(change, counters) {
+  async handle(change, counters, invocation) {
     const { providers } = await pushRuntime();
     if (providers.size === 0 || !change.newImage) return;
-    const planDeps = { store: store(), now: () => new Date() };
-    const selected = await selectRecipients(planDeps, change.newImage, counters);
-    if (!selected) return;
-    const { message, recipients } = selected;
-    // Many to look up: the push worker plans them, a job each (plan.ts, jobs.ts).
-    const queue = pushJobQueue();
-    const jobs = queue && jobsFor(message, recipients, config().pushJobSize);
-    if (queue && jobs) {
-      await queue.send(jobs);
-      counters.add('PushJobsQueued', jobs.length);
-      return;
-    }
-    const planned = await planRecipients(planDeps, message, recipients, counters);
-    await deliverAll(planned, deliveryDeps(providers, counters));
+    const deps: PushNewMessageDeps = {
+      plan: { store: store(), now: () => new Date() },
+      delivery: deliveryDeps(providers, counters),
+      counters,
+      queue: pushJobQueue(),
+      jobSize: config().pushJobSize,
+      budget: sendBudget(invocation),
+    };
+    await pushNewMessage(deps, change.newImage, change.at.getTime());
   },
 };
 

@@ -6,8 +6,14 @@
  * member list the push function read); the worker looks each recipient up, reads the message again
  * and computes the badges (`planRecipients`). On AWS the queue is SQS (standard); locally the same
  * client talks to the in-process stand-in (local/queue.ts).
+ *
+ * A job may instead carry `sends`: notifications planned already (device and badge) that an
+ * invocation deferred for want of time (budget.ts). The worker reads the message again (deleted
+ * meanwhile: nothing is sent) and sends just those. `since` keeps the first queueing's time, so
+ * that deferring again does not make an old notification young (`PUSH_JOB_MAX_AGE_MS`).
  */
 import type { JobQueue } from '../fanout/jobs.ts';
+import type { PlannedPush, PushDevice } from './deliver.ts';
 import type { PushMessage, PushRecipient } from './plan.ts';
 
 export const PUSH_JOB_VERSION = 1;
@@ -15,12 +21,22 @@ export const PUSH_JOB_VERSION = 1;
 /** A job queued longer ago is dropped: the push function drops records as old (lib/stream-consumers.ts). */
 export const PUSH_JOB_MAX_AGE_MS = 15 * 60 * 1000;
 
+/** A deferred notification: `[userId, deviceId, platform, token, badge]`. */
+export type PushSend = readonly [string, string, PushDevice['platform'], string, number];
+
 export interface PushJob {
   readonly v: typeof PUSH_JOB_VERSION;
   readonly message: PushMessage;
   /** `[userId, chatUnread]` pairs. */
   readonly recipients: readonly (readonly [string, number])[];
+  /** Deferred notifications to send as they are (module comment). */
+  readonly sends?: readonly PushSend[];
+  /** Epoch ms of the first queueing, when earlier than this job's own (a deferred job's). */
+  readonly since?: number;
 }
+
+/** Deferred notifications per job: about 150 bytes each, a job stays far below SQS's 256 KB. */
+export const DEFERRED_JOB_SIZE = 200;
 
 export type PushJobQueue = JobQueue<PushJob>;
 
@@ -50,11 +66,42 @@ export function jobsFor(
   return recipients.length > size ? planPushJobs(message, recipients, size) : undefined;
 }
 
+/** Jobs for notifications deferred for want of time (at most `DEFERRED_JOB_SIZE` each). */
+export function deferredJobs(
+  message: PushMessage,
+  deferred: readonly PlannedPush[],
+  since: number,
+): PushJob[] {
+  const jobs: PushJob[] = [];
+  for (let i = 0; i < deferred.length; i += DEFERRED_JOB_SIZE) {
+    const sends = deferred
+      .slice(i, i + DEFERRED_JOB_SIZE)
+      .map(({ device: d, content }): PushSend => [d.userId, d.deviceId, d.platform, d.token, content.badge]);
+    jobs.push({ v: PUSH_JOB_VERSION, message, recipients: [], sends, since });
+  }
+  return jobs;
+}
+
+/** A deferred job's notifications: each device and its badge. */
+export const sendsOf = (job: PushJob): { device: PushDevice; badge: number }[] =>
+  (job.sends ?? []).map(([userId, deviceId, platform, token, badge]) => ({
+    device: { userId, deviceId, platform, token },
+    badge,
+  }));
+
 export const recipientsOf = (job: PushJob): PushRecipient[] =>
   job.recipients.map(([userId, chatUnread]) => ({ userId, chatUnread }));
 
 const isId = (x: unknown): x is string => typeof x === 'string' && x.length > 0;
 const isCount = (x: unknown): x is number => Number.isInteger(x) && (x as number) >= 0;
+const isSend = (s: unknown): boolean =>
+  Array.isArray(s) &&
+  s.length === 5 &&
+  isId(s[0]) &&
+  isId(s[1]) &&
+  (s[2] === 'apns' || s[2] === 'fcm') &&
+  isId(s[3]) &&
+  isCount(s[4]);
 
 /** The job a queue message carries, or undefined when the body is not one (it is then dropped). */
 export function decodePushJob(body: string): PushJob | undefined {
@@ -77,6 +124,8 @@ export function decodePushJob(body: string): PushJob | undefined {
     isId(m.senderId) &&
     (m.title === undefined || typeof m.title === 'string') &&
     Array.isArray(job.recipients) &&
-    job.recipients.every((r) => Array.isArray(r) && r.length === 2 && isId(r[0]) && isCount(r[1]));
+    job.recipients.every((r) => Array.isArray(r) && r.length === 2 && isId(r[0]) && isCount(r[1])) &&
+    (job.sends === undefined || (Array.isArray(job.sends) && job.sends.every(isSend))) &&
+    (job.since === undefined || isCount(job.since));
   return ok ? (job as PushJob) : undefined;
 }

@@ -31,7 +31,10 @@ import type { ChatRecord, ChatStore, DeviceRecord } from '../data/store.ts';
 import { isMuted } from '../domain/mute.ts';
 import { effectiveReadSeq, unreadCount } from '../domain/views.ts';
 import type { Counters } from '../pipeline/metrics.ts';
+import type { PlannedPush } from './deliver.ts';
 import { bodyOf, type PushContent } from './payload.ts';
+
+export type { PlannedPush } from './deliver.ts';
 
 /** Recipients looked up at once (sockets and devices, then badges) by default. */
 export const PLAN_CONCURRENCY = 16;
@@ -41,11 +44,6 @@ export interface PlanDeps {
   readonly now: () => Date;
   /** Recipients looked up at once. @default PLAN_CONCURRENCY */
   readonly concurrency?: number;
-}
-
-export interface PlannedPush {
-  readonly device: DeviceRecord;
-  readonly content: PushContent;
 }
 
 /** Runs `task` over `items`, at most `limit` at once; rejects with the first failure. */
@@ -172,31 +170,38 @@ export async function planRecipients(
   });
   if (offline.length === 0) return [];
 
+  const contentOf = await messageContent(deps, message, counters);
+  if (!contentOf) return [];
+  const planned: PlannedPush[] = [];
+  await eachLimited(offline, concurrency, async ({ recipient, devices }) => {
+    const content = contentOf(await badgeOf(store, recipient.userId, message.chatId, recipient.chatUnread));
+    for (const device of devices) planned.push({ device, content });
+  });
+  return planned;
+}
+
+/**
+ * What the message's notifications say, but for each one's badge, from the message as it is now
+ * (read once, consistently); undefined when it was deleted meanwhile (`PushSkippedGone`): no push.
+ */
+export async function messageContent(
+  deps: PlanDeps,
+  message: PushMessage,
+  counters: Counters,
+): Promise<((badge: number) => PushContent) | undefined> {
+  const { store } = deps;
   const current = await store.messages.get(message.chatId, message.seq, { consistent: true });
   if (!current || current.messageId !== message.messageId || current.deleted) {
     counters.add('PushSkippedGone');
-    return [];
+    return undefined;
   }
   const title =
     message.title ??
     (await store.profiles.getMany([message.senderId])).get(message.senderId)?.name ??
     message.senderId;
   const body = bodyOf(current);
-  const planned: PlannedPush[] = [];
-  await eachLimited(offline, concurrency, async ({ recipient, devices }) => {
-    const badge = await badgeOf(store, recipient.userId, message.chatId, recipient.chatUnread);
-    const content: PushContent = {
-      chatId: message.chatId,
-      messageId: message.messageId,
-      seq: message.seq,
-      senderId: message.senderId,
-      title,
-      body,
-      badge,
-    };
-    for (const device of devices) planned.push({ device, content });
-  });
-  return planned;
+  const { chatId, messageId, seq, senderId } = message;
+  return (badge) => ({ chatId, messageId, seq, senderId, title, body, badge });
 }
 
 /** Every notification of a new message, planned in this invocation (no queue): the two steps above. */

@@ -2,6 +2,9 @@
 import type { Platform } from '../data/store.ts';
 import type { PushContent } from './payload.ts';
 
+/** How long one request to a provider may take (the providers abort it then; budget.ts plans by it). */
+export const PUSH_REQUEST_TIMEOUT_MS = 10_000;
+
 export type SendOutcome =
   | { readonly kind: 'sent'; readonly status: number }
   /** The token is no longer valid for the app: remove the device. */

@@ -4,7 +4,8 @@
  * local SQS stand-in, as a group of thousands is on AWS. What a recipient gets is what the push
  * function would have sent: one notification per device, the group's name, a badge counting their
  * other chats too; an unregistered token removes its device; a message deleted before the jobs run
- * is not pushed; an online member gets nothing.
+ * is not pushed; an online member gets nothing. A notification the worker has no time left to retry
+ * (a provider asking it to come back later) goes back to the queue alone and is sent once.
  */
 import { describe, expect, it } from 'vitest';
 import { metricTotals } from '../../lambdas/pipeline/metrics.ts';
@@ -106,5 +107,33 @@ describe('a group message planned by the push worker', { timeout: 60_000 }, () =
     expect((metricTotals().PushSkippedGone ?? 0) - skipped).toBe(2);
     expect(pushesTo(stack, good)).toHaveLength(1);
     expect(pushesTo(stack, halToken)).toHaveLength(1);
+  });
+
+  it('defers a notification it has no time left to retry to a job of its own, sent once', async () => {
+    const slow = uniqueToken('jo-fcm');
+    const jo = await offlineUser(stack, [{ platform: 'fcm', token: slow }]);
+    const kimToken = uniqueToken('kim');
+    const kim = await offlineUser(stack, [{ platform: 'apns', token: kimToken }]);
+    const group = await makeGroup(alice, [jo.userId, kim.userId], 'Slow provider');
+    const jobs = pushQueue().stats.sent;
+    const deferred = metricTotals().PushDeferred ?? 0;
+    // FCM asks twice to come back in 9 s: the worker's invocation (30 s locally, 5 s of it kept for
+    // queueing) has time for the first wait and its attempt, not for the second.
+    stack.pipeline.push.injectFault({ platform: 'fcm', status: 429, count: 2, retryAfterSeconds: 9 });
+    const sent = await sendText(alice, group.chatId, 'eventually');
+    const records = await waitForPushes(stack, slow, 3, 30_000);
+    await pipelineSettled(stack);
+
+    expect(pushesTo(stack, slow).map((r) => r.status)).toEqual([429, 429, 200]);
+    expect(contentOf(records[2] as (typeof records)[number])).toMatchObject({
+      messageId: sent.messageId,
+      title: 'Slow provider',
+      body: 'eventually',
+      badge: 1,
+    });
+    // A job per recipient, and one more for the deferred notification; Kim's went once.
+    expect(pushQueue().stats.sent - jobs).toBe(3);
+    expect((metricTotals().PushDeferred ?? 0) - deferred).toBe(1);
+    expect(pushesTo(stack, kimToken)).toHaveLength(1);
   });
 });

@@ -25,6 +25,8 @@ const seen: DynamoDBRecord[] = [];
 const batches: number[] = [];
 const flaky = new Map<string, number>();
 const handledByFlaky: string[] = [];
+/** What each of the flaky consumer's records saw of its invocation's remaining time. */
+const remainingMs: (number | undefined)[] = [];
 const handledByPoison: string[] = [];
 
 const message = (id: string, extra: Record<string, unknown> = {}) => ({
@@ -46,6 +48,7 @@ const consumer = (
   filter: MESSAGE_CREATED,
   batchSize,
   retryAttempts: 2,
+  timeoutSeconds: 60,
   load: async () => handle,
 });
 
@@ -73,7 +76,8 @@ beforeAll(async () => {
           name: 'flaky',
           filter: MESSAGE_CREATED,
           concurrency: 1,
-          handle: async (change) => {
+          handle: async (change, _counters, invocation) => {
+            remainingMs.push(invocation?.getRemainingTimeInMillis());
             const text = String(change.newImage?.text);
             if (text.startsWith('flaky')) {
               const failures = flaky.get(text) ?? 0;
@@ -138,6 +142,10 @@ describe('the local stream poller', () => {
       'b3',
     ]);
     expect(poller.deadLetters.filter((d) => d.consumer === 'flaky')).toEqual([]);
+    // Each invocation's context counts down from the function's timeout, as Lambda's does.
+    expect(remainingMs.length).toBeGreaterThan(0);
+    for (const ms of remainingMs)
+      expect(ms).toSatisfy((n) => typeof n === 'number' && n > 50_000 && n <= 60_000);
   });
 
   it('dead-letters a record that keeps failing, after its retries, and goes on', async () => {

@@ -1,0 +1,250 @@
+/**
+ * Notifications deferred for want of time (lambdas/push/budget.ts), over mocked repositories: the
+ * push function and the push worker send what fits in their invocation and queue exactly the rest
+ * as a job of deferred notifications (each device with its badge); the worker sends such a job as
+ * the message now reads (nothing for a deleted one), keeps the first queueing's age, hands a job
+ * back to SQS when no time is left for it or its follow-up cannot be queued.
+ */
+import type { SQSEvent } from 'aws-lambda';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
+import { MESSAGE } from '../../../lambdas/data/items.ts';
+import type { DeviceRecord } from '../../../lambdas/data/store.ts';
+import { Counters } from '../../../lambdas/pipeline/metrics.ts';
+import { ATTEMPT_MS, type SendBudget } from '../../../lambdas/push/budget.ts';
+import type { DeliveryDeps } from '../../../lambdas/push/deliver.ts';
+import { pushNewMessage } from '../../../lambdas/push/handler.ts';
+import {
+  decodePushJob,
+  deferredJobs,
+  type PushJob,
+  type PushJobQueue,
+  planPushJobs,
+} from '../../../lambdas/push/jobs.ts';
+import type { PushContent } from '../../../lambdas/push/payload.ts';
+import type { PushMessage } from '../../../lambdas/push/plan.ts';
+import { JOB_READS_MS, processPushJobs } from '../../../lambdas/push/worker.ts';
+import { logger } from '../../../lambdas/shared/logger.ts';
+import { fakeDeps, groupChat, NOW } from '../domain/fakes.ts';
+import { LUNCH_MESSAGE } from './fixtures.ts';
+
+const stored = LUNCH_MESSAGE;
+const pushMessage: PushMessage = {
+  chatId: stored.chatId,
+  messageId: stored.messageId,
+  seq: stored.seq,
+  senderId: stored.senderId,
+  title: 'Team',
+};
+const OTHERS = ['bob', 'carol', 'dave', 'erin', 'fred'];
+const deviceOf = (userId: string): DeviceRecord => ({
+  userId,
+  deviceId: `d_${userId}`,
+  platform: userId === 'carol' ? 'fcm' : 'apns',
+  token: `${userId}-token`,
+  appId: null,
+  createdAt: NOW,
+});
+/**
+ * Each provider answer takes this long on the test's clock: a budget of two sends or more also
+ * leaves the worker's reads their time (`JOB_READS_MS` and an attempt), one of one send does not.
+ */
+const SEND_MS = 10_000;
+
+let t: ReturnType<typeof fakeDeps>;
+let clock: number;
+let sent: { token: string; content: PushContent }[];
+let queued: PushJob[];
+let queue: PushJobQueue;
+let counters: Counters;
+let delivery: DeliveryDeps;
+
+/** A budget that fits `attempts` sends one after another (the clock moves with each answer). */
+const budgetFor = (attempts: number): SendBudget => ({
+  until: clock + (attempts - 1) * SEND_MS + ATTEMPT_MS,
+  now: () => clock,
+});
+
+beforeEach(() => {
+  vi.spyOn(logger, 'warn').mockImplementation(() => {});
+  t = fakeDeps();
+  clock = Date.parse(NOW);
+  sent = [];
+  queued = [];
+  counters = new Counters('test');
+  queue = { send: vi.fn(async (jobs: readonly PushJob[]) => void queued.push(...jobs)) };
+  const send = async (token: string, content: PushContent) => {
+    clock += SEND_MS;
+    sent.push({ token, content });
+    return { kind: 'sent', status: 200 } as const;
+  };
+  delivery = {
+    providers: new Map([
+      ['apns', { platform: 'apns', send, close: () => undefined }],
+      ['fcm', { platform: 'fcm', send, close: () => undefined }],
+    ]),
+    removeDevice: async () => undefined,
+    counters,
+  };
+  const group = groupChat('alice', ['alice', ...OTHERS], { lastSeq: 5 });
+  t.store.chats.getWithMembers.mockResolvedValue(group);
+  t.store.messages.get.mockResolvedValue(stored);
+  t.store.devices.pushTargets.mockImplementation(async (userId: string) => ({
+    online: false,
+    devices: [deviceOf(userId)],
+  }));
+});
+
+const plan = () => ({ store: t.deps.store, now: () => new Date(clock) });
+const tokens = (pushes: { token: string }[]) => pushes.map((p) => p.token).sort();
+const queuedTokens = () => queued.flatMap((j) => (j.sends ?? []).map((s) => s[3])).sort();
+const all = OTHERS.map((u) => `${u}-token`);
+
+describe('the push function within its budget', () => {
+  const push = (budget: SendBudget | undefined, withQueue = true) =>
+    pushNewMessage(
+      {
+        plan: plan(),
+        delivery,
+        counters,
+        queue: withQueue ? queue : undefined,
+        jobSize: 200,
+        budget,
+      },
+      MESSAGE.toItem(stored),
+      Date.parse(NOW),
+    );
+
+  it('sends what fits and queues exactly the rest, each device with its badge', async () => {
+    await push(budgetFor(2));
+    expect(sent).toHaveLength(2);
+    expect(queued).toHaveLength(1);
+    const [job] = queued as [PushJob];
+    expect(decodePushJob(JSON.stringify(job))).toEqual(job);
+    expect(job).toMatchObject({ message: pushMessage, recipients: [], since: Date.parse(NOW) });
+    expect([...tokens(sent), ...queuedTokens()].sort()).toEqual(all);
+    // The badge of a deferred notification is the one planned (each member: 5 unread in the chat).
+    expect(job.sends?.every((s) => s[4] === 5)).toBe(true);
+    expect(counters.get('PushDeferred')).toBe(3);
+    expect(counters.get('PushJobsQueued')).toBe(1);
+  });
+
+  it('without a queue, sends everything itself, however long it takes', async () => {
+    await push(budgetFor(1), false);
+    expect(tokens(sent)).toEqual(all);
+    expect(counters.get('PushDeferred')).toBe(0);
+  });
+});
+
+describe('the push worker within its budget', () => {
+  const event = (job: PushJob, sentAt = clock): SQSEvent =>
+    ({
+      Records: [
+        { messageId: 'q0', body: JSON.stringify(job), attributes: { SentTimestamp: String(sentAt) } },
+      ],
+    }) as unknown as SQSEvent;
+  const run = (e: SQSEvent, budget?: SendBudget, withQueue = true) =>
+    processPushJobs(e, {
+      plan: plan(),
+      delivery,
+      counters,
+      queue: withQueue ? queue : undefined,
+      budget,
+    });
+  const recipientsJob = () =>
+    planPushJobs(
+      pushMessage,
+      OTHERS.map((userId) => ({ userId, chatUnread: 2 })),
+      200,
+    )[0] as PushJob;
+
+  it('queues what it had no time for, counting the age from the first queueing', async () => {
+    const firstQueued = clock - 60_000;
+    expect(await run(event(recipientsJob(), firstQueued), budgetFor(3))).toEqual({ batchItemFailures: [] });
+    expect(sent).toHaveLength(3);
+    expect([...tokens(sent), ...queuedTokens()].sort()).toEqual(all);
+    expect(queued[0]?.since).toBe(firstQueued);
+
+    // The deferred job, later: only its devices, as the message now reads, with the planned badges.
+    t.store.messages.get.mockResolvedValue({ ...stored, text: 'Lunch at one?', editedAt: NOW });
+    t.store.devices.pushTargets.mockClear();
+    const later = sent.length;
+    expect(await run(event(queued[0] as PushJob))).toEqual({ batchItemFailures: [] });
+    expect(tokens(sent.slice(later))).toEqual(queuedTokens());
+    expect(sent.slice(later).map((s) => [s.content.body, s.content.badge, s.content.title])).toEqual([
+      ['Lunch at one?', 2, 'Team'],
+      ['Lunch at one?', 2, 'Team'],
+    ]);
+    expect(t.store.devices.pushTargets).not.toHaveBeenCalled();
+  });
+
+  it('sends nothing of a deferred job whose message was deleted, or whose first queueing is too old', async () => {
+    const job = deferredJobs(
+      pushMessage,
+      [{ device: deviceOf('bob'), content: { badge: 1 } as PushContent }],
+      clock,
+    );
+    t.store.messages.get.mockResolvedValueOnce({ ...stored, deleted: true, text: '' });
+    expect(await run(event(job[0] as PushJob))).toEqual({ batchItemFailures: [] });
+    expect(counters.get('PushSkippedGone')).toBe(1);
+    // Deferred again and again, a notification still expires 15 minutes after it was first queued.
+    const old = deferredJobs(
+      pushMessage,
+      [{ device: deviceOf('bob'), content: { badge: 1 } as PushContent }],
+      clock - 16 * 60_000,
+    );
+    expect(await run(event(old[0] as PushJob))).toEqual({ batchItemFailures: [] });
+    expect(counters.get('PushJobsExpired')).toBe(1);
+    expect(sent).toEqual([]);
+    expect(await run(event(job[0] as PushJob))).toEqual({ batchItemFailures: [] });
+    expect(tokens(sent)).toEqual(['bob-token']);
+  });
+
+  it('hands a job back unread when no time is left for its reads and a send', async () => {
+    const budget = budgetFor(1);
+    expect(budget.until - clock).toBeLessThan(JOB_READS_MS + ATTEMPT_MS);
+    expect(await run(event(recipientsJob()), budget)).toEqual({
+      batchItemFailures: [{ itemIdentifier: 'q0' }],
+    });
+    expect(t.store.devices.pushTargets).not.toHaveBeenCalled();
+    expect(sent).toEqual([]);
+  });
+
+  it('hands a job back when its follow-up cannot be queued (it may then send some twice)', async () => {
+    vi.spyOn(logger, 'error').mockImplementation(() => {});
+    queue.send = vi.fn(async () => {
+      throw new Error('the queue refused 1 jobs');
+    });
+    expect(await run(event(recipientsJob()), budgetFor(2))).toEqual({
+      batchItemFailures: [{ itemIdentifier: 'q0' }],
+    });
+    expect(sent).toHaveLength(2);
+  });
+
+  it('without its queue, defers nothing', async () => {
+    expect(await run(event(recipientsJob()), budgetFor(1), false)).toEqual({ batchItemFailures: [] });
+    expect(tokens(sent)).toEqual(all);
+  });
+});
+
+describe('deferred jobs', () => {
+  it('carry at most 200 notifications each, and refuse malformed sends', () => {
+    const many = Array.from({ length: 401 }, (_, i) => ({
+      device: deviceOf(`u${i}`),
+      content: { badge: i } as PushContent,
+    }));
+    const jobs = deferredJobs(pushMessage, many, 7);
+    expect(jobs.map((j) => j.sends?.length)).toEqual([200, 200, 1]);
+    for (const job of jobs) expect(decodePushJob(JSON.stringify(job))).toEqual(job);
+    const good = jobs[2] as PushJob;
+    const bad = [
+      { ...good, sends: 'x' },
+      { ...good, sends: [['u', 'd', 'apns', 'tok']] },
+      { ...good, sends: [['u', 'd', 'webpush', 'tok', 1]] },
+      { ...good, sends: [['u', '', 'apns', 'tok', 1]] },
+      { ...good, sends: [['u', 'd', 'apns', '', 1]] },
+      { ...good, sends: [['u', 'd', 'apns', 'tok', -1]] },
+      { ...good, since: 'yesterday' },
+    ];
+    for (const body of bad) expect(decodePushJob(JSON.stringify(body)), JSON.stringify(body)).toBeUndefined();
+  });
+});
