@@ -7,14 +7,23 @@
  *   for both); `onGone` forgets exactly that socket unless it is that young. No retry.
  * - Throttling (429) and server errors (5xx, network): retried a bounded number of times with the
  *   shared backoff (full jitter); then counted as failed and handed back, never thrown.
+ * - Within a time budget (the queue worker's: lambdas/shared/budget.ts), a post whose attempt (or the
+ *   wait before it) could not end in time is not started: it is handed back as deferred, for a job
+ *   of its own, instead of keeping the invocation past its timeout (then SQS would deliver the whole
+ *   job again, and after its last receive nothing of it at all).
  */
 import {
   type ApiGatewayManagementApiClient,
   PostToConnectionCommand,
 } from '@aws-sdk/client-apigatewaymanagementapi';
+import { fitsBudget, type SendBudget } from '../shared/budget.ts';
 import { mapSettled } from '../shared/concurrency.ts';
 import { logger } from '../shared/logger.ts';
 import { type Backoff, backOff } from '../shared/retry.ts';
+import { POST_TIMEOUT_MS } from './light-posts.ts';
+
+/** What one post may take within a budget: the post's timeout, and a second for the rest of it. */
+export const POST_ATTEMPT_MS = POST_TIMEOUT_MS + 1_000;
 
 /** One socket of one user. */
 export interface Target {
@@ -41,6 +50,8 @@ export interface DeliveryOptions {
   /** Attempts per post for retryable failures (429, 5xx, network). */
   readonly maxAttempts: number;
   readonly backoff: Backoff;
+  /** No attempt is started that could not end within it (module comment). @default none */
+  readonly budget?: SendBudget | undefined;
 }
 
 export const emptyReport = (): DeliveryReport => ({
@@ -67,8 +78,9 @@ function isRetryable(error: unknown): boolean {
 }
 
 /**
- * Posts `data` to every target. Returns the report and the targets whose posts failed after the
- * bounded retries (the queue worker hands those to a later attempt).
+ * Posts `data` to every target. Returns the report, the targets whose posts failed after the
+ * bounded retries (the queue worker hands those to a later attempt), and those deferred for want of
+ * time (`budget`: posted by a job of their own).
  */
 export async function deliver(
   client: () => ApiGatewayManagementApiClient,
@@ -77,11 +89,16 @@ export async function deliver(
   /** Forgets a socket that answered 410; false when it was kept (too young to be gone). */
   onGone: (target: Target) => Promise<boolean>,
   options: DeliveryOptions,
-): Promise<{ report: DeliveryReport; failed: Target[] }> {
+): Promise<{ report: DeliveryReport; failed: Target[]; deferred: Target[] }> {
   const report = emptyReport();
   const failed: Target[] = [];
+  const deferred: Target[] = [];
   await mapSettled(targets, options.concurrency, async (target) => {
     for (let attempt = 1; ; attempt++) {
+      if (attempt === 1 && !fitsBudget(options.budget, POST_ATTEMPT_MS)) {
+        deferred.push(target);
+        return;
+      }
       try {
         await client().send(new PostToConnectionCommand({ ConnectionId: target.connectionId, Data: data }));
         report.delivered++;
@@ -103,10 +120,15 @@ export async function deliver(
           });
           return;
         }
+        // The wait before the retry is at most the backoff's cap.
+        if (!fitsBudget(options.budget, POST_ATTEMPT_MS, options.backoff.capMs)) {
+          deferred.push(target);
+          return;
+        }
         report.retried++;
         await backOff(options.backoff, attempt);
       }
     }
   });
-  return { report, failed };
+  return { report, failed, deferred };
 }

@@ -19,6 +19,7 @@ import {
   type ApiGatewayManagementApiClient,
   GetConnectionCommand,
 } from '@aws-sdk/client-apigatewaymanagementapi';
+import type { SendBudget } from '../shared/budget.ts';
 import type { Frame } from '../shared/frames.ts';
 import { logger } from '../shared/logger.ts';
 import { countMetric, putMetrics } from '../shared/metrics.ts';
@@ -137,8 +138,11 @@ export class FanOut {
     return { ...report, queued: 0 };
   }
 
-  /** Posts already-encoded data to the sockets (also what the queue worker runs per job). */
-  async post(targets: readonly Target[], data: Uint8Array, chatId: string | undefined) {
+  /**
+   * Posts already-encoded data to the sockets (also what the queue worker runs per job, within its
+   * invocation's `budget`: delivery.ts).
+   */
+  async post(targets: readonly Target[], data: Uint8Array, chatId: string | undefined, budget?: SendBudget) {
     const result = await deliver(
       this.client,
       targets,
@@ -148,6 +152,7 @@ export class FanOut {
         concurrency: this.#concurrency,
         maxAttempts: this.#maxAttempts,
         backoff: this.#backoff,
+        budget,
       },
     );
     putMetrics({

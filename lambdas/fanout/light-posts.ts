@@ -26,7 +26,7 @@ import { type Endpoint, SignedHttp, type SignedHttpOptions } from '../shared/sig
 import { MANAGEMENT_ERROR_TYPES } from './management-errors.ts';
 
 /** A post not answered in this time fails as a network error (retried by `delivery.ts`). */
-const POST_TIMEOUT_MS = 5000;
+export const POST_TIMEOUT_MS = 5000;
 
 /** The SDK's path encoding (`extendedEncodeURIComponent`): also `!'()*`. */
 const encodeSegment = (value: string): string =>

@@ -8,9 +8,16 @@
  * again (its sockets may then get the event twice: clients de-duplicate by messageId). A body that
  * is not a job is logged and dropped (retrying it cannot help). Jobs of a batch run one after the
  * other, so at most `concurrency` posts are in flight per worker instance.
+ *
+ * Posts stop in time for the invocation's timeout (`budget`, lambdas/shared/budget.ts): sockets
+ * not tried in time go back to the queue at once as a job of the same attempt, so a slow Management
+ * API never makes SQS deliver a half-posted job again (and, after its last receive, drop it). A job
+ * reached with no time left for one post is handed back to SQS untouched.
  */
 import type { SQSBatchItemFailure, SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { fitsBudget, type SendBudget } from '../shared/budget.ts';
 import { logger } from '../shared/logger.ts';
+import { POST_ATTEMPT_MS } from './delivery.ts';
 import type { FanOut } from './fanout.ts';
 import { decodeJob, type JobQueue, planJobs, targetsOf } from './jobs.ts';
 
@@ -20,7 +27,12 @@ export interface WorkerDeps {
   readonly queue: JobQueue | undefined;
   /** @default 3 */
   readonly maxJobAttempts?: number;
+  /** The invocation's time budget; used only with a queue to take the sockets not tried. */
+  readonly budget?: SendBudget | undefined;
 }
+
+/** Kept at the end of an invocation for queueing the sockets not tried (an SQS call or two). */
+export const QUEUEING_RESERVE_MS = 3_000;
 
 /** Seconds before a job of failed sockets runs again (SQS DelaySeconds: at most 900). */
 export const retryDelaySeconds = (attempt: number): number => Math.min(900, 2 ** attempt);
@@ -28,15 +40,31 @@ export const retryDelaySeconds = (attempt: number): number => Math.min(900, 2 **
 export async function processFanOutJobs(event: SQSEvent, deps: WorkerDeps): Promise<SQSBatchResponse> {
   const batchItemFailures: SQSBatchItemFailure[] = [];
   const maxAttempts = deps.maxJobAttempts ?? 3;
+  const budget = deps.queue ? deps.budget : undefined;
   for (const record of event.Records) {
     const job = decodeJob(record.body);
     if (!job) {
       logger.error('dropping a queue message that is not a fan-out job', { messageId: record.messageId });
       continue;
     }
+    if (!fitsBudget(budget, POST_ATTEMPT_MS)) {
+      logger.warn('no time left for a fan-out job: SQS will deliver it again', {
+        messageId: record.messageId,
+      });
+      batchItemFailures.push({ itemIdentifier: record.messageId });
+      continue;
+    }
     try {
       const data = new TextEncoder().encode(job.frame);
-      const { report, failed } = await deps.fanOut.post(targetsOf(job), data, job.chatId);
+      const { report, failed, deferred } = await deps.fanOut.post(targetsOf(job), data, job.chatId, budget);
+      if (deferred.length > 0 && deps.queue) {
+        // Not tried for want of time: the same attempt, at once.
+        await deps.queue.send(planJobs(deferred, job.frame, job.chatId, deferred.length, job.attempt));
+        logger.warn('fan-out job: sockets not tried in time queued again', {
+          deferred: deferred.length,
+          attempt: job.attempt,
+        });
+      }
       if (failed.length === 0) continue;
       if (deps.queue && job.attempt < maxAttempts) {
         await deps.queue.send(planJobs(failed, job.frame, job.chatId, failed.length, job.attempt + 1), {

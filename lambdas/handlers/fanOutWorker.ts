@@ -2,7 +2,8 @@
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { FANOUT_WORKER } from '../../lib/workers.ts';
 import { fanOutQueue, workerFanOut } from '../domain/deps.ts';
-import { processFanOutJobs } from '../fanout/worker.ts';
+import { processFanOutJobs, QUEUEING_RESERVE_MS } from '../fanout/worker.ts';
+import { sendBudget } from '../shared/budget.ts';
 import { config } from '../shared/config.ts';
 import { logger } from '../shared/logger.ts';
 
@@ -14,6 +15,7 @@ export const handler = (event: SQSEvent, context?: Context): Promise<SQSBatchRes
       processFanOutJobs(event, {
         fanOut: workerFanOut(FANOUT_WORKER.postConcurrency ?? config().fanOutConcurrency),
         queue: fanOutQueue(),
+        budget: sendBudget(context, QUEUEING_RESERVE_MS),
       }),
     FANOUT_WORKER.name,
   );

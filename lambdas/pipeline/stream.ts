@@ -18,6 +18,7 @@
  */
 import type { DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import type { Item } from '../data/item.ts';
+import type { Invocation } from '../shared/budget.ts';
 import { logger } from '../shared/logger.ts';
 import { type BusinessMetric, type MetricValues, putMetrics } from '../shared/metrics.ts';
 import { fromImage } from './attributes.ts';
@@ -57,11 +58,6 @@ export interface StreamConsumer {
    * line per batch, dimension `Stack`), by counter name; alarms and the dashboard read those.
    */
   readonly businessMetrics?: Readonly<Record<string, BusinessMetric>>;
-}
-
-/** The part of Lambda's context a consumer may read. */
-export interface Invocation {
-  getRemainingTimeInMillis(): number;
 }
 
 export type StreamHandler = (

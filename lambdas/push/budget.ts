@@ -1,5 +1,6 @@
 /**
- * How long an invocation that sends notifications may keep starting requests to a provider. Without
+ * How long an invocation that sends notifications may keep starting requests to a provider (the
+ * push side of lambdas/shared/budget.ts). Without
  * a bound, a provider that is slow or refusing (4 attempts of up to 10 s each, with waits of up to
  * 10 s between them) keeps an invocation sending past its timeout; Lambda then delivers the whole
  * job or stream batch again, and every notification it had already sent goes twice.
@@ -9,14 +10,10 @@
  * (worker.ts, handler.ts). A notification that cannot be tried in time is deferred, never given up:
  * it goes to the push queue as a job of its own (jobs.ts `deferredJobs`), and only it is sent again.
  */
-import type { Invocation } from '../pipeline/stream.ts';
+import { sendBudget as budgetOf, fitsBudget, type Invocation, type SendBudget } from '../shared/budget.ts';
 import { PUSH_REQUEST_TIMEOUT_MS } from './provider.ts';
 
-export interface SendBudget {
-  /** Epoch ms by which every started attempt has ended. */
-  readonly until: number;
-  readonly now: () => number;
-}
+export type { SendBudget } from '../shared/budget.ts';
 
 /** Kept at the end of an invocation for queueing the deferred notifications (an SQS call or two). */
 export const FINISH_RESERVE_MS = 5_000;
@@ -25,11 +22,10 @@ export const ATTEMPT_MS = PUSH_REQUEST_TIMEOUT_MS + 1_000;
 
 /** The budget of an invocation (undefined: none, every notification is tried to the end). */
 export function sendBudget(invocation: Invocation | undefined, now = Date.now): SendBudget | undefined {
-  if (!invocation) return undefined;
-  return { until: now() + invocation.getRemainingTimeInMillis() - FINISH_RESERVE_MS, now };
+  return budgetOf(invocation, FINISH_RESERVE_MS, now);
 }
 
-/** Whether an attempt started after waiting `waitMs` ends within the budget (always, without one). */
+/** Whether a notification's attempt started after waiting `waitMs` ends within the budget. */
 export function leavesTime(budget: SendBudget | undefined, waitMs = 0): boolean {
-  return !budget || budget.now() + waitMs + ATTEMPT_MS <= budget.until;
+  return fitsBudget(budget, ATTEMPT_MS, waitMs);
 }

@@ -12,6 +12,7 @@ import { SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { SQSEvent } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
+import { POST_ATTEMPT_MS } from '../../lambdas/fanout/delivery.ts';
 import type { SocketDirectory } from '../../lambdas/fanout/directory.ts';
 import { FanOut } from '../../lambdas/fanout/fanout.ts';
 import {
@@ -23,6 +24,7 @@ import {
   SqsJobQueue,
 } from '../../lambdas/fanout/jobs.ts';
 import { processFanOutJobs, retryDelaySeconds } from '../../lambdas/fanout/worker.ts';
+import type { SendBudget } from '../../lambdas/shared/budget.ts';
 import { sdkSender } from '../support/sqs-sender.ts';
 
 const targets = (n: number) =>
@@ -210,5 +212,80 @@ describe('the fan-out worker', () => {
     };
     await expect(w.run(event)).resolves.toEqual({ batchItemFailures: [] });
     expect(w.api.posts).toHaveLength(1);
+  });
+});
+
+describe('the fan-out worker within its time budget', () => {
+  /** A Management API whose every answer takes a second of the test's clock. */
+  function timed(failures: Record<string, Error[]> = {}) {
+    let clock = 0;
+    const posts: string[] = [];
+    const client = {
+      async send(command: PostToConnectionCommand) {
+        clock += 1_000;
+        const id = command.input.ConnectionId as string;
+        const failure = failures[id]?.shift();
+        if (failure) throw failure;
+        posts.push(id);
+        return {};
+      },
+    } as unknown as ApiGatewayManagementApiClient;
+    const directory: SocketDirectory = {
+      socketsOfUsers: async () => [],
+      socketsOfGroup: async () => [],
+      gone: async () => true,
+    };
+    const fanOut = new FanOut(() => client, directory, { concurrency: 2, baseDelayMs: 1, maxAttempts: 3 });
+    const requeued: { jobs: FanOutJob[]; delaySeconds: number | undefined }[] = [];
+    const queue: JobQueue = {
+      async send(jobs, opts) {
+        requeued.push({ jobs: [...jobs], delaySeconds: opts?.delaySeconds });
+      },
+    };
+    /** A budget in which posts may start until `lastStartMs` on the test's clock. */
+    const budget = (lastStartMs: number): SendBudget => ({
+      until: lastStartMs + POST_ATTEMPT_MS,
+      now: () => clock,
+    });
+    const run = (event: SQSEvent, b: SendBudget) => processFanOutJobs(event, { fanOut, queue, budget: b });
+    return { posts, requeued, budget, run };
+  }
+
+  it('queues at once, as the same attempt, exactly the sockets it had no time to try', async () => {
+    const t = timed();
+    const [job] = planJobs(targets(6), '{"a":1}', 'g1', 10, 2);
+    await expect(t.run(eventOf(job as FanOutJob), t.budget(2_000))).resolves.toEqual({
+      batchItemFailures: [],
+    });
+    expect(t.posts.length).toBeGreaterThan(0);
+    expect(t.requeued).toHaveLength(1);
+    const again = t.requeued[0];
+    expect(again?.delaySeconds).toBeUndefined();
+    expect(again?.jobs.map((j) => [j.chatId, j.frame, j.attempt])).toEqual([['g1', '{"a":1}', 2]]);
+    const deferred = (again?.jobs ?? []).flatMap((j) => j.targets.map(([, c]) => c));
+    expect([...t.posts, ...deferred].sort()).toEqual(['c0', 'c1', 'c2', 'c3', 'c4', 'c5']);
+    // The queued job's turn, with time: the rest, once each.
+    const posted = t.posts.length;
+    await t.run(eventOf(...(again?.jobs ?? [])), t.budget(1e9));
+    expect(t.posts.slice(posted).sort()).toEqual(deferred.sort());
+  });
+
+  it('defers a post whose retry would end too late instead of failing it', async () => {
+    const t = timed({ c0: [serverError()] });
+    await t.run(eventOf(...planJobs(targets(1), '{}', 'g1', 10)), t.budget(500));
+    expect(t.posts).toEqual([]);
+    expect(t.requeued.map((r) => [r.delaySeconds, r.jobs[0]?.attempt, r.jobs[0]?.targets])).toEqual([
+      [undefined, 1, [['u0', 'c0']]],
+    ]);
+  });
+
+  it('hands a job reached with no time for one post back to SQS untouched', async () => {
+    const t = timed();
+    const tooLate: SendBudget = { until: POST_ATTEMPT_MS - 1, now: () => 0 };
+    await expect(t.run(eventOf(...planJobs(targets(2), '{}', 'g1', 10)), tooLate)).resolves.toEqual({
+      batchItemFailures: [{ itemIdentifier: 'm0' }],
+    });
+    expect(t.posts).toEqual([]);
+    expect(t.requeued).toEqual([]);
   });
 });
