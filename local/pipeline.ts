@@ -14,6 +14,8 @@ export interface LocalPipelineOptions {
   readonly tableName: string;
   /** Id-only pushes (the privacy option). @default false */
   readonly pushIdOnly?: boolean;
+  /** Consumers' timeouts in seconds by name, instead of their own (local/stack.ts). */
+  readonly timeoutSeconds?: Readonly<Record<string, number>>;
   /** Loads a consumer's handler module (`stream:<Name>` is the key given to `wrap`). */
   readonly load: (entry: string) => () => Promise<StreamLambda>;
   readonly wrap: (key: string, load: () => Promise<StreamLambda>) => () => Promise<StreamLambda>;
@@ -44,7 +46,7 @@ export function createLocalPipeline(options: LocalPipelineOptions): LocalPipelin
       filter: c.filter,
       batchSize: c.batchSize,
       retryAttempts: c.retryAttempts,
-      timeoutSeconds: c.timeoutSeconds,
+      timeoutSeconds: options.timeoutSeconds?.[c.name] ?? c.timeoutSeconds,
       load: options.wrap(`stream:${c.name}`, options.load(c.entry)),
     })),
   });

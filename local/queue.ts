@@ -30,6 +30,8 @@ export interface LocalQueueOptions {
   readonly visibilityTimeoutMs?: number;
   /** Receives before a record moves to the dead-letter list. @default 5 */
   readonly maxReceiveCount?: number;
+  /** The worker's timeout: its invocations' context counts down from it. @default 30_000 ms */
+  readonly timeoutMs?: number;
 }
 
 interface StoredMessage {
@@ -67,6 +69,7 @@ export class LocalQueue {
       maxConcurrency: options.maxConcurrency ?? 2,
       visibilityTimeoutMs: options.visibilityTimeoutMs ?? 1000,
       maxReceiveCount: options.maxReceiveCount ?? 5,
+      timeoutMs: options.timeoutMs ?? 30_000,
     };
   }
 
@@ -183,7 +186,9 @@ export class LocalQueue {
     let failed: Set<string>;
     try {
       const handler = await (this.#handler as () => Promise<LambdaHandler>)();
-      const result = (await handler(event, workerContext(this.name))) as SQSBatchResponse | undefined;
+      const result = (await handler(event, workerContext(this.name, this.#options.timeoutMs))) as
+        | SQSBatchResponse
+        | undefined;
       failed = new Set((result?.batchItemFailures ?? []).map((f) => f.itemIdentifier));
     } catch (error) {
       process.stderr.write(
@@ -231,8 +236,8 @@ export class LocalQueue {
   }
 }
 
-function workerContext(functionName: string) {
-  const deadline = Date.now() + 30_000;
+function workerContext(functionName: string, timeoutMs: number) {
+  const deadline = Date.now() + timeoutMs;
   return {
     awsRequestId: randomUUID(),
     functionName,

@@ -58,6 +58,11 @@ export interface LocalStackOptions {
   readonly pipeline?: boolean;
   /** Id-only pushes (the privacy option; `npm run dev -- --push-id-only`). @default false */
   readonly pushIdOnly?: boolean;
+  /**
+   * Timeouts in seconds of queue workers and stream consumers, by name (`PushWorker`, `Push`), for
+   * tests that need a shorter invocation. @default each one's own (lib/workers.ts, lib/stream-consumers.ts)
+   */
+  readonly timeoutSeconds?: Readonly<Record<string, number>>;
   /** How often the scheduled-message sweep runs. @default 60_000 */
   readonly sweepIntervalMs?: number;
   /** Extra local HTTP routes on the gateway's origin (the web page: local/web.ts). */
@@ -150,6 +155,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         endpoint: dynamoEndpoint,
         tableName,
         ...(options.pushIdOnly ? { pushIdOnly: true } : {}),
+        ...(options.timeoutSeconds ? { timeoutSeconds: options.timeoutSeconds } : {}),
         load: loader,
         wrap,
       });
@@ -181,6 +187,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         batchSize: worker.batchSize,
         maxConcurrency: worker.maxConcurrency,
         maxReceiveCount: worker.maxReceiveCount,
+        timeoutMs: (options.timeoutSeconds?.[worker.name] ?? worker.timeoutSeconds) * 1000,
       });
       queue.consume(wrap(worker.name, loader(worker.entry)));
       queues.set(worker.name, queue);

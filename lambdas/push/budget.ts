@@ -17,8 +17,13 @@ export type { SendBudget } from '../shared/budget.ts';
 
 /** Kept at the end of an invocation for queueing the deferred notifications (an SQS call or two). */
 export const FINISH_RESERVE_MS = 5_000;
-/** What one attempt may take: the provider's request timeout, and a second for the rest of it. */
-export const ATTEMPT_MS = PUSH_REQUEST_TIMEOUT_MS + 1_000;
+/**
+ * What one attempt may take: two of the providers' request timeouts (FCM's first request after its
+ * access token expires fetches a new one first), and a second for the rest of it.
+ */
+export const ATTEMPT_MS = 2 * PUSH_REQUEST_TIMEOUT_MS + 1_000;
+/** Kept for a job's (or a record's) reads before its first send. */
+export const READS_MS = 10_000;
 
 /** The budget of an invocation (undefined: none, every notification is tried to the end). */
 export function sendBudget(invocation: Invocation | undefined, now = Date.now): SendBudget | undefined {

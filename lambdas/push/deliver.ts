@@ -57,16 +57,46 @@ export async function deliver(
   deps: DeliveryDeps,
   budget?: SendBudget,
 ): Promise<DeliveryResult> {
+  return (await deliverOne({ device, content }, deps, budget)).result;
+}
+
+/** A notification deferred for want of time: the attempts it had, and the wait it still owes. */
+export interface DeferredPush extends PlannedPush {
+  /** Attempts made before it was deferred (the next job goes on counting from them). */
+  readonly tried: number;
+  /** The wait its next attempt is due after (a provider's `Retry-After`, or the backoff). */
+  readonly afterMs: number;
+}
+
+interface Outcome {
+  readonly result: DeliveryResult;
+  readonly tried: number;
+  readonly afterMs: number;
+}
+
+async function deliverOne(push: PlannedPush & { tried?: number }, deps: DeliveryDeps, budget?: SendBudget) {
+  const { device, content } = push;
+  const tried = push.tried ?? 0;
+  const done = (result: DeliveryResult): Outcome => ({ result, tried: 0, afterMs: 0 });
   const provider = deps.providers.get(device.platform);
   if (!provider) {
     deps.counters.add('PushNoProvider');
-    return 'no-provider';
+    return done('no-provider');
   }
   const policy = deps.policy ?? DELIVERY_POLICY;
   const sleep = deps.sleep ?? pause;
   const where = { userId: device.userId, deviceId: device.deviceId, platform: device.platform };
-  for (let attempt = 1; ; attempt++) {
-    if (attempt === 1 && !leavesTime(budget)) return deferred(deps, where, attempt);
+  const defer = (attempts: number, afterMs: number): Outcome => {
+    deps.counters.add('PushDeferred');
+    logger.warn('push deferred: no time left in this invocation for its next attempt', {
+      ...where,
+      attempts,
+      afterMs,
+    });
+    return { result: 'deferred', tried: attempts, afterMs };
+  };
+  for (let attempt = tried + 1; ; attempt++) {
+    if (attempt === tried + 1 && !leavesTime(budget)) return defer(tried, 0);
     let outcome: SendOutcome;
     try {
       outcome = await provider.send(device.token, content);
@@ -76,7 +106,7 @@ export async function deliver(
     switch (outcome.kind) {
       case 'sent':
         deps.counters.add('PushSent');
-        return 'sent';
+        return done('sent');
       case 'unregistered':
         deps.counters.add('PushTokenRemoved');
         logger.info('push token no longer registered: device removed', { ...where, reason: outcome.reason });
@@ -86,11 +116,11 @@ export async function deliver(
           deps.counters.add('PushRemoveFailed');
           logger.error('could not remove an unregistered device', { ...where, error });
         }
-        return 'removed';
+        return done('removed');
       case 'failed':
         deps.counters.add('PushFailed');
         logger.error('push refused', { ...where, status: outcome.status, reason: outcome.reason });
-        return 'failed';
+        return done('failed');
       case 'retry': {
         const wait = Math.max(outcome.retryAfterMs ?? 0, backoffDelay(policy.backoff, attempt));
         if (attempt >= policy.attempts || (outcome.retryAfterMs ?? 0) > policy.maxRetryAfterMs) {
@@ -101,9 +131,9 @@ export async function deliver(
             status: outcome.status,
             reason: outcome.reason,
           });
-          return 'given-up';
+          return done('given-up');
         }
-        if (!leavesTime(budget, wait)) return deferred(deps, where, attempt + 1);
+        if (!leavesTime(budget, wait)) return defer(attempt, wait);
         deps.counters.add('PushRetried');
         await sleep(wait);
       }
@@ -111,30 +141,26 @@ export async function deliver(
   }
 }
 
-function deferred(deps: DeliveryDeps, where: object, attempt: number): 'deferred' {
-  deps.counters.add('PushDeferred');
-  logger.warn('push deferred: no time left in this invocation for another attempt', { ...where, attempt });
-  return 'deferred';
-}
-
 /** Notifications sent at once by one invocation's record or job. */
 export const SEND_CONCURRENCY = 16;
 
 /**
  * Delivers every planned notification, `SEND_CONCURRENCY` at once (never throws, as `deliver`), and
- * returns those deferred for want of time (budget.ts), for the caller to queue.
+ * returns those deferred for want of time (budget.ts), for the caller to queue. A notification
+ * deferred before (`tried`) goes on counting its attempts.
  */
 export async function deliverAll(
-  planned: readonly PlannedPush[],
+  planned: readonly (PlannedPush & { readonly tried?: number })[],
   deps: DeliveryDeps,
   budget?: SendBudget,
-): Promise<PlannedPush[]> {
-  const left: PlannedPush[] = [];
+): Promise<DeferredPush[]> {
+  const left: DeferredPush[] = [];
   let next = 0;
   const worker = async (): Promise<void> => {
     while (next < planned.length) {
-      const push = planned[next++] as PlannedPush;
-      if ((await deliver(push.device, push.content, deps, budget)) === 'deferred') left.push(push);
+      const push = planned[next++] as (typeof planned)[number];
+      const { result, tried, afterMs } = await deliverOne(push, deps, budget);
+      if (result === 'deferred') left.push({ device: push.device, content: push.content, tried, afterMs });
     }
   };
   await Promise.all(Array.from({ length: Math.min(SEND_CONCURRENCY, planned.length) }, worker));

@@ -16,11 +16,11 @@ import { getSqsSender } from '../shared/clients.ts';
 import { config } from '../shared/config.ts';
 import { logger } from '../shared/logger.ts';
 import { ApnsProvider } from './apns.ts';
-import { type SendBudget, sendBudget } from './budget.ts';
+import { leavesTime, READS_MS, type SendBudget, sendBudget } from './budget.ts';
 import { loadPushConfig, type PushConfig } from './config.ts';
 import { type DeliveryDeps, deliverAll } from './deliver.ts';
 import { FcmProvider } from './fcm.ts';
-import { deferredJobs, jobsFor, type PushJob, type PushJobQueue } from './jobs.ts';
+import { jobsFor, type PushJob, type PushJobQueue, planPushJobs, queueDeferred } from './jobs.ts';
 import { type PlanDeps, planRecipients, selectRecipients } from './plan.ts';
 import type { PushProvider } from './provider.ts';
 
@@ -88,7 +88,8 @@ export interface PushNewMessageDeps {
 /**
  * One new message's notifications: its recipients queued in jobs when they are many (plan.ts,
  * jobs.ts), else planned and sent here; with a queue, sends stop in time (budget.ts) and what is
- * left becomes a job, since a batch retried after a timeout would send all its notifications again.
+ * left becomes a job, since a batch retried after a timeout would send all its notifications again
+ * (a record reached with no time left for its lookups queues its recipients instead).
  * `at`: when the message was written (a deferred job's age counts from it).
  */
 export async function pushNewMessage(deps: PushNewMessageDeps, image: Item, at: number): Promise<void> {
@@ -96,19 +97,20 @@ export async function pushNewMessage(deps: PushNewMessageDeps, image: Item, at: 
   const selected = await selectRecipients(deps.plan, image, counters);
   if (!selected) return;
   const { message, recipients } = selected;
-  const jobs = queue && jobsFor(message, recipients, deps.jobSize);
+  // Many to look up, or too little time left for the lookups: the push worker plans them.
+  const budget = queue ? deps.budget : undefined;
+  const jobs =
+    queue &&
+    (jobsFor(message, recipients, deps.jobSize) ??
+      (leavesTime(budget, READS_MS) ? undefined : planPushJobs(message, recipients, deps.jobSize)));
   if (queue && jobs) {
     await queue.send(jobs);
     counters.add('PushJobsQueued', jobs.length);
     return;
   }
   const planned = await planRecipients(deps.plan, message, recipients, counters);
-  const deferred = await deliverAll(planned, deps.delivery, queue ? deps.budget : undefined);
-  if (queue && deferred.length > 0) {
-    const later = deferredJobs(message, deferred, at);
-    await queue.send(later);
-    counters.add('PushJobsQueued', later.length);
-  }
+  const deferred = await deliverAll(planned, deps.delivery, budget);
+  if (queue) await queueDeferred(queue, message, deferred, at, counters);
 }
 
 export const pushConsumer: StreamConsumer = {

@@ -7,25 +7,33 @@
  * and computes the badges (`planRecipients`). On AWS the queue is SQS (standard); locally the same
  * client talks to the in-process stand-in (local/queue.ts).
  *
- * A job may instead carry `sends`: notifications planned already (device and badge) that an
- * invocation deferred for want of time (budget.ts). The worker reads the message again (deleted
- * meanwhile: nothing is sent) and sends just those. `since` keeps the first queueing's time, so
- * that deferring again does not make an old notification young (`PUSH_JOB_MAX_AGE_MS`).
+ * A job may instead carry `sends` (version 2): notifications planned already (the device's id and
+ * the badge) that an invocation deferred for want of time (budget.ts), with the attempts they had.
+ * The worker looks each recipient up again (online now, or the device gone: nothing is sent; its
+ * token is the one stored now, never one from the queue), reads the message again (deleted
+ * meanwhile: nothing) and sends just those. The job waits what the provider asked for (`Retry-After`,
+ * or the backoff) before it runs. `since` keeps the first queueing's time, so that deferring again
+ * does not make an old notification young (`PUSH_JOB_MAX_AGE_MS`). A worker that knows only version
+ * 1 drops a version 2 job as not a job (`PushJobsDropped`, logged): loud, not silent, while a
+ * deployment rolls out.
  */
 import type { JobQueue } from '../fanout/jobs.ts';
-import type { PlannedPush, PushDevice } from './deliver.ts';
+import type { Counters } from '../pipeline/metrics.ts';
+import type { DeferredPush } from './deliver.ts';
 import type { PushMessage, PushRecipient } from './plan.ts';
 
+/** Jobs of recipients to plan are version 1, jobs of deferred notifications version 2. */
 export const PUSH_JOB_VERSION = 1;
+export const DEFERRED_JOB_VERSION = 2;
 
 /** A job queued longer ago is dropped: the push function drops records as old (lib/stream-consumers.ts). */
 export const PUSH_JOB_MAX_AGE_MS = 15 * 60 * 1000;
 
-/** A deferred notification: `[userId, deviceId, platform, token, badge]`. */
-export type PushSend = readonly [string, string, PushDevice['platform'], string, number];
+/** A deferred notification: `[userId, deviceId, badge, attempts made]`. */
+export type PushSend = readonly [string, string, number, number];
 
 export interface PushJob {
-  readonly v: typeof PUSH_JOB_VERSION;
+  readonly v: typeof PUSH_JOB_VERSION | typeof DEFERRED_JOB_VERSION;
   readonly message: PushMessage;
   /** `[userId, chatUnread]` pairs. */
   readonly recipients: readonly (readonly [string, number])[];
@@ -35,7 +43,7 @@ export interface PushJob {
   readonly since?: number;
 }
 
-/** Deferred notifications per job: about 150 bytes each, a job stays far below SQS's 256 KB. */
+/** Deferred notifications per job (about 60 bytes each). */
 export const DEFERRED_JOB_SIZE = 200;
 
 export type PushJobQueue = JobQueue<PushJob>;
@@ -69,25 +77,44 @@ export function jobsFor(
 /** Jobs for notifications deferred for want of time (at most `DEFERRED_JOB_SIZE` each). */
 export function deferredJobs(
   message: PushMessage,
-  deferred: readonly PlannedPush[],
+  deferred: readonly DeferredPush[],
   since: number,
 ): PushJob[] {
   const jobs: PushJob[] = [];
   for (let i = 0; i < deferred.length; i += DEFERRED_JOB_SIZE) {
     const sends = deferred
       .slice(i, i + DEFERRED_JOB_SIZE)
-      .map(({ device: d, content }): PushSend => [d.userId, d.deviceId, d.platform, d.token, content.badge]);
-    jobs.push({ v: PUSH_JOB_VERSION, message, recipients: [], sends, since });
+      .map((d): PushSend => [d.device.userId, d.device.deviceId, d.content.badge, d.tried]);
+    jobs.push({ v: DEFERRED_JOB_VERSION, message, recipients: [], sends, since });
   }
   return jobs;
 }
 
-/** A deferred job's notifications: each device and its badge. */
-export const sendsOf = (job: PushJob): { device: PushDevice; badge: number }[] =>
-  (job.sends ?? []).map(([userId, deviceId, platform, token, badge]) => ({
-    device: { userId, deviceId, platform, token },
-    badge,
-  }));
+/** SQS's longest delay. */
+const MAX_DELAY_SECONDS = 900;
+
+/**
+ * Queues deferred notifications (none: nothing), delayed by the longest wait one of them owes: the
+ * invocation's way of handing on what it had no time for (the push function's and the worker's).
+ */
+export async function queueDeferred(
+  queue: PushJobQueue,
+  message: PushMessage,
+  deferred: readonly DeferredPush[],
+  since: number,
+  counters: Counters,
+): Promise<void> {
+  if (deferred.length === 0) return;
+  const jobs = deferredJobs(message, deferred, since);
+  const wait = Math.max(...deferred.map((d) => d.afterMs));
+  const delaySeconds = Math.min(MAX_DELAY_SECONDS, Math.ceil(wait / 1000));
+  await queue.send(jobs, delaySeconds > 0 ? { delaySeconds } : {});
+  counters.add('PushJobsQueued', jobs.length);
+}
+
+/** A deferred job's notifications: each recipient's device id, badge and the attempts made. */
+export const sendsOf = (job: PushJob): { userId: string; deviceId: string; badge: number; tried: number }[] =>
+  (job.sends ?? []).map(([userId, deviceId, badge, tried]) => ({ userId, deviceId, badge, tried }));
 
 export const recipientsOf = (job: PushJob): PushRecipient[] =>
   job.recipients.map(([userId, chatUnread]) => ({ userId, chatUnread }));
@@ -95,13 +122,7 @@ export const recipientsOf = (job: PushJob): PushRecipient[] =>
 const isId = (x: unknown): x is string => typeof x === 'string' && x.length > 0;
 const isCount = (x: unknown): x is number => Number.isInteger(x) && (x as number) >= 0;
 const isSend = (s: unknown): boolean =>
-  Array.isArray(s) &&
-  s.length === 5 &&
-  isId(s[0]) &&
-  isId(s[1]) &&
-  (s[2] === 'apns' || s[2] === 'fcm') &&
-  isId(s[3]) &&
-  isCount(s[4]);
+  Array.isArray(s) && s.length === 4 && isId(s[0]) && isId(s[1]) && isCount(s[2]) && isCount(s[3]);
 
 /** The job a queue message carries, or undefined when the body is not one (it is then dropped). */
 export function decodePushJob(body: string): PushJob | undefined {
@@ -115,7 +136,7 @@ export function decodePushJob(body: string): PushJob | undefined {
   const ok =
     job !== null &&
     typeof job === 'object' &&
-    job.v === PUSH_JOB_VERSION &&
+    (job.v === PUSH_JOB_VERSION || job.v === DEFERRED_JOB_VERSION) &&
     m !== null &&
     typeof m === 'object' &&
     isId(m.chatId) &&
@@ -125,7 +146,9 @@ export function decodePushJob(body: string): PushJob | undefined {
     (m.title === undefined || typeof m.title === 'string') &&
     Array.isArray(job.recipients) &&
     job.recipients.every((r) => Array.isArray(r) && r.length === 2 && isId(r[0]) && isCount(r[1])) &&
-    (job.sends === undefined || (Array.isArray(job.sends) && job.sends.every(isSend))) &&
+    (job.v === DEFERRED_JOB_VERSION
+      ? Array.isArray(job.sends) && job.sends.every(isSend)
+      : job.sends === undefined) &&
     (job.since === undefined || isCount(job.since));
   return ok ? (job as PushJob) : undefined;
 }

@@ -180,6 +180,43 @@ export async function planRecipients(
   return planned;
 }
 
+/** A deferred notification as its job carries it (jobs.ts `sendsOf`). */
+export interface DeferredSend {
+  readonly userId: string;
+  readonly deviceId: string;
+  readonly badge: number;
+  readonly tried: number;
+}
+
+/**
+ * A deferred job's notifications (jobs.ts): each recipient looked up again, since the job may run
+ * minutes later (online now, or the device gone or its token registered by someone else since: not
+ * sent, `PushDeferredSkipped`; the token is the one stored now), then the message as it is now.
+ */
+export async function planDeferred(
+  deps: PlanDeps,
+  message: PushMessage,
+  sends: readonly DeferredSend[],
+  counters: Counters,
+): Promise<(PlannedPush & { readonly tried: number })[]> {
+  const byUser = new Map<string, DeferredSend[]>();
+  for (const send of sends) byUser.set(send.userId, [...(byUser.get(send.userId) ?? []), send]);
+  const found: { device: DeviceRecord; send: DeferredSend }[] = [];
+  await eachLimited([...byUser.keys()], deps.concurrency ?? PLAN_CONCURRENCY, async (userId) => {
+    const targets = await deps.store.devices.pushTargets(userId);
+    if (targets.online) return;
+    for (const send of byUser.get(userId) ?? []) {
+      const device = targets.devices.find((d) => d.deviceId === send.deviceId);
+      if (device) found.push({ device, send });
+    }
+  });
+  counters.add('PushDeferredSkipped', sends.length - found.length);
+  if (found.length === 0) return [];
+  const contentOf = await messageContent(deps, message, counters);
+  if (!contentOf) return [];
+  return found.map(({ device, send }) => ({ device, content: contentOf(send.badge), tried: send.tried }));
+}
+
 /**
  * What the message's notifications say, but for each one's badge, from the message as it is now
  * (read once, consistently); undefined when it was deleted meanwhile (`PushSkippedGone`): no push.

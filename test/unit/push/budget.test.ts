@@ -112,9 +112,9 @@ describe('deliver within a budget', () => {
   });
 
   it('does not wait for a retry whose attempt would end too late, and never runs past the budget', async () => {
-    // Retry-After 9 s: attempt at 0, wait to 10 s, attempt; a third would end after 30 s.
+    // Answers take 1 s, Retry-After 9 s: attempts at 0 and 10 s; a third, at 20 s, could end too late.
     const t = setup(() => throttled(9));
-    const budget = t.budget(30_000 + FINISH_RESERVE_MS);
+    const budget = t.budget(FINISH_RESERVE_MS + 19_000 + ATTEMPT_MS);
     expect(await deliver(deviceOf('bob'), content, t.deps, budget)).toBe('deferred');
     expect(t.counters.get('PushRetried')).toBe(1);
     expect(t.now()).toBe(1_000 + 9_000 + 1_000);
