@@ -7,10 +7,11 @@
  *   for both); `onGone` forgets exactly that socket unless it is that young. No retry.
  * - Throttling (429) and server errors (5xx, network): retried a bounded number of times with the
  *   shared backoff (full jitter); then counted as failed and handed back, never thrown.
- * - Within a time budget (the queue worker's: lambdas/shared/budget.ts), a post whose attempt (or the
- *   wait before it) could not end in time is not started: it is handed back as deferred, for a job
- *   of its own, instead of keeping the invocation past its timeout (then SQS would deliver the whole
- *   job again, and after its last receive nothing of it at all).
+ * - Within a time budget (a route's or the queue worker's: lambdas/shared/budget.ts), a post whose
+ *   attempt could not end in time is not started: it is handed back as deferred, to be queued,
+ *   instead of keeping the invocation past its timeout (then Lambda fails the request, or SQS
+ *   delivers the whole job again, and after its last receive nothing of it at all). A post that
+ *   failed and has no time left for its retry counts as failed (the worker's next job attempt).
  */
 import {
   type ApiGatewayManagementApiClient,
@@ -109,20 +110,19 @@ export async function deliver(
           else report.connecting++;
           return;
         }
-        if (attempt >= options.maxAttempts || !isRetryable(error)) {
+        // No time left for the retry (its wait is at most the backoff's cap): failed like a post out
+        // of attempts, so that the worker's job attempts still bound it (and its retry waits).
+        const outOfTime = !fitsBudget(options.budget, POST_ATTEMPT_MS, options.backoff.capMs);
+        if (attempt >= options.maxAttempts || !isRetryable(error) || outOfTime) {
           report.failed++;
           failed.push(target);
           logger.error('post to connection failed', {
             connectionId: target.connectionId,
             status: statusOf(error),
             attempts: attempt,
+            ...(outOfTime ? { outOfTime } : {}),
             error,
           });
-          return;
-        }
-        // The wait before the retry is at most the backoff's cap.
-        if (!fitsBudget(options.budget, POST_ATTEMPT_MS, options.backoff.capMs)) {
-          deferred.push(target);
           return;
         }
         report.retried++;

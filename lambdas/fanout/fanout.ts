@@ -19,7 +19,7 @@ import {
   type ApiGatewayManagementApiClient,
   GetConnectionCommand,
 } from '@aws-sdk/client-apigatewaymanagementapi';
-import type { SendBudget } from '../shared/budget.ts';
+import { currentBudget, type SendBudget } from '../shared/budget.ts';
 import type { Frame } from '../shared/frames.ts';
 import { logger } from '../shared/logger.ts';
 import { countMetric, putMetrics } from '../shared/metrics.ts';
@@ -69,6 +69,11 @@ export interface SendOptions {
 }
 
 const MAX_BACKOFF_MS = 1000;
+/**
+ * Kept at the end of a request's invocation when it posts itself: posts start only while they can
+ * end this long before its timeout (delivery.ts), leaving time to queue the rest and to answer.
+ */
+export const REQUEST_RESERVE_MS = 2_000;
 export const DEFAULT_QUEUE_THRESHOLD = 200;
 export const DEFAULT_JOB_SIZE = 200;
 
@@ -118,7 +123,8 @@ export class FanOut {
 
   /**
    * Sends `frame` to the given sockets: posted here up to the threshold, queued above it (or when
-   * the queue refuses the jobs, posted here after all). `chatId`: the roster they came from.
+   * the queue refuses the jobs, posted here after all). `chatId`: the roster they came from. Posted
+   * here in a route's invocation, those it has no time left to post to are queued too (delivery.ts).
    */
   async toConnections(targets: readonly Target[], frame: Frame, chatId?: string): Promise<FanOutReport> {
     if (targets.length === 0) return { ...emptyReport(), queued: 0 };
@@ -131,11 +137,34 @@ export class FanOut {
         logger.error('fan-out queue unavailable: posting in the request', { targets: targets.length, error });
       }
     }
-    const { report } = await this.post(targets, new TextEncoder().encode(json), chatId);
-    if (report.failed > 0 || report.gone > 0) {
-      logger.warn('fan-out incomplete', { event: frame.type, targets: targets.length, ...report });
+    // With a queue, posts stop in time for the invocation's timeout; those not tried go to the queue.
+    const budget = this.#queue ? currentBudget(REQUEST_RESERVE_MS) : undefined;
+    const { report, deferred } = await this.post(targets, new TextEncoder().encode(json), chatId, budget);
+    const queued = deferred.length > 0 ? await this.#queueDeferred(deferred, json, chatId, report) : 0;
+    if (report.failed > 0 || report.gone > 0 || queued > 0) {
+      logger.warn('fan-out incomplete', { event: frame.type, targets: targets.length, ...report, queued });
     }
-    return { ...report, queued: 0 };
+    return { ...report, queued };
+  }
+
+  /** Queues the sockets a request had no time to post to; those the queue refuses count as failed. */
+  async #queueDeferred(
+    deferred: readonly Target[],
+    json: string,
+    chatId: string | undefined,
+    report: DeliveryReport,
+  ): Promise<number> {
+    try {
+      await this.#queue?.send(planJobs(deferred, json, chatId, this.#jobSize));
+      return deferred.length;
+    } catch (error) {
+      logger.error('fan-out: sockets not posted in time could not be queued', {
+        deferred: deferred.length,
+        error,
+      });
+      report.failed += deferred.length;
+      return 0;
+    }
   }
 
   /**

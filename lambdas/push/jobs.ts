@@ -147,7 +147,7 @@ export function decodePushJob(body: string): PushJob | undefined {
     Array.isArray(job.recipients) &&
     job.recipients.every((r) => Array.isArray(r) && r.length === 2 && isId(r[0]) && isCount(r[1])) &&
     (job.v === DEFERRED_JOB_VERSION
-      ? Array.isArray(job.sends) && job.sends.every(isSend)
+      ? Array.isArray(job.sends) && job.sends.every(isSend) && job.recipients.length === 0
       : job.sends === undefined) &&
     (job.since === undefined || isCount(job.since));
   return ok ? (job as PushJob) : undefined;

@@ -6,6 +6,7 @@
  * timeout, and Lambda delivers the whole job or batch again: everything it had done goes twice, and
  * after the last receive nothing of it is done at all.
  */
+import { AsyncLocalStorage } from 'node:async_hooks';
 
 /** The part of Lambda's context a budget reads. */
 export interface Invocation {
@@ -34,4 +35,27 @@ export function sendBudget(
  */
 export function fitsBudget(budget: SendBudget | undefined, attemptMs: number, waitMs = 0): boolean {
   return !budget || budget.now() + waitMs + attemptMs <= budget.until;
+}
+
+/**
+ * The current invocation of a route (set by the handler pipeline, lambdas/shared/ws-middleware.ts),
+ * for work deep in the domain that stops in time (the in-request fan-out, lambdas/fanout/fanout.ts).
+ * A scope per invocation: locally the gateway runs many handlers at once in one process.
+ */
+const invocations = new AsyncLocalStorage<Invocation>();
+
+/** Makes `invocation` the current one for the rest of this asynchronous execution. */
+export function enterInvocation(invocation: Partial<Invocation> | undefined): void {
+  if (typeof invocation?.getRemainingTimeInMillis === 'function')
+    invocations.enterWith(invocation as Invocation);
+}
+
+/** Runs `fn` with `invocation` as the current one (tests; handlers outside the pipeline). */
+export function runInInvocation<T>(invocation: Invocation, fn: () => T): T {
+  return invocations.run(invocation, fn);
+}
+
+/** The current invocation's budget, keeping `reserveMs` (undefined outside an invocation). */
+export function currentBudget(reserveMs: number): SendBudget | undefined {
+  return sendBudget(invocations.getStore(), reserveMs);
 }

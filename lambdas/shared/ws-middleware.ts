@@ -13,6 +13,7 @@ import middy from '@middy/core';
 import type { APIGatewayProxyResultV2, APIGatewayProxyWebsocketEventV2, Context } from 'aws-lambda';
 import type { AckOf, ActionDef, RequestOf } from '../contract/action.ts';
 import { parseRequest } from '../contract/parse.ts';
+import { enterInvocation } from './budget.ts';
 import { type Caller, callerOf } from './caller.ts';
 import { forbidden, INTERNAL_MESSAGE, isChatError } from './errors.ts';
 import { ackFrame, errorFrame, type Frame, type ParsedFrame, parseFrame } from './frames.ts';
@@ -156,7 +157,10 @@ function respond(def: ActionDef, ctx: ActionContext, result: Record<string, unkn
 
 /** Builds the Lambda handler of one action route. */
 export function wsAction<A extends ActionDef>(spec: ActionSpec<A>) {
-  const actionHandler = async (event: WsEvent): Promise<WsResult> => {
+  const actionHandler = async (event: WsEvent, context?: Context): Promise<WsResult> => {
+    // The invocation's deadline, for what stops in time (lambdas/shared/budget.ts). Entered here, in
+    // the handler's own execution: a middleware's scope would not outlive its own await.
+    enterInvocation(context);
     const frame = event.frame ?? parseFrame(event.body, event.isBase64Encoded);
     const caller = event.caller ?? callerOf(event.requestContext.authorizer);
     const base = {
@@ -199,7 +203,8 @@ export function wsAction<A extends ActionDef>(spec: ActionSpec<A>) {
 /** `run` may answer a status (`$connect` refusing the handshake, e.g. 429); otherwise 200. */
 // biome-ignore lint/suspicious/noConfusingVoidType: `$disconnect` handlers return nothing at all.
 export function wsLifecycle(run: (caller: Caller, event: WsEvent) => Promise<WsResult | undefined | void>) {
-  const lifecycleHandler = async (event: WsEvent): Promise<WsResult> => {
+  const lifecycleHandler = async (event: WsEvent, context?: Context): Promise<WsResult> => {
+    enterInvocation(context); // as in wsAction
     const result = await run(event.caller ?? callerOf(event.requestContext.authorizer), event);
     return result ?? { statusCode: 200 };
   };

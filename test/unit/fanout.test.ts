@@ -5,10 +5,12 @@
 
 import type { ApiGatewayManagementApiClient } from '@aws-sdk/client-apigatewaymanagementapi';
 import { GoneException, type PostToConnectionCommand } from '@aws-sdk/client-apigatewaymanagementapi';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { POST_ATTEMPT_MS } from '../../lambdas/fanout/delivery.ts';
 import type { SocketDirectory } from '../../lambdas/fanout/directory.ts';
-import { FanOut, type Target } from '../../lambdas/fanout/fanout.ts';
+import { FanOut, REQUEST_RESERVE_MS, type Target } from '../../lambdas/fanout/fanout.ts';
 import type { FanOutJob, JobQueue } from '../../lambdas/fanout/jobs.ts';
+import { runInInvocation } from '../../lambdas/shared/budget.ts';
 import { mapSettled } from '../../lambdas/shared/concurrency.ts';
 import { type MetricValues, onMetrics } from '../../lambdas/shared/metrics.ts';
 
@@ -76,6 +78,8 @@ function fakeQueue(refuse = false) {
 
 const sockets = (n: number, prefix = 'u'): Target[] =>
   Array.from({ length: n }, (_, i) => ({ userId: `${prefix}${i}`, connectionId: `${prefix}${i}-c` }));
+
+const group = { chatId: 'g1', kind: 'group' } as const;
 
 describe('FanOut', () => {
   it('posts to every socket of every user, except the excluded one', async () => {
@@ -153,8 +157,6 @@ describe('FanOut', () => {
 });
 
 describe('FanOut: groups and the queue', () => {
-  const group = { chatId: 'g1', kind: 'group' } as const;
-
   it("finds a group's sockets in its roster, only for the users asked, without per-user lookups", async () => {
     const api = fakeApi();
     const roster = [
@@ -269,5 +271,76 @@ describe('mapSettled', () => {
       done.push(n);
     });
     expect(done.sort()).toEqual([1, 3, 4]);
+  });
+});
+
+describe('FanOut in a request short of time', () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  /** A Management API whose every answer takes a second of the (faked) clock. */
+  function slowApi() {
+    const posted: string[] = [];
+    const client = {
+      async send(command: PostToConnectionCommand) {
+        vi.setSystemTime(Date.now() + 1_000);
+        posted.push(command.input.ConnectionId as string);
+        return {};
+      },
+    } as unknown as ApiGatewayManagementApiClient;
+    return { client, posted };
+  }
+  const members = sockets(6);
+  const ids = members.map((m) => m.userId);
+  /** An invocation in which posts may start for the next `ms` only. */
+  const invocation = (ms: number) => ({
+    getRemainingTimeInMillis: () => REQUEST_RESERVE_MS + POST_ATTEMPT_MS + ms,
+  });
+
+  it('queues the sockets it has no time left to post to, and posts each of the rest once', async () => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    const api = slowApi();
+    const { queue, jobs } = fakeQueue();
+    const { dir } = directory({}, { g1: members });
+    const fanOut = new FanOut(() => api.client, dir, { queue, concurrency: 2 });
+    const report = await runInInvocation(invocation(2_000), () =>
+      fanOut.toUsers(ids, { type: 'x' }, { chat: group }),
+    );
+    expect(report.delivered).toBe(api.posted.length);
+    expect(report.delivered).toBeGreaterThan(0);
+    expect(report.queued).toBeGreaterThan(0);
+    const queued = jobs.flatMap((j) => j.targets.map(([, c]) => c));
+    expect(report.queued).toBe(queued.length);
+    expect([...api.posted, ...queued].sort()).toEqual(members.map((m) => m.connectionId).sort());
+    expect(jobs.every((j) => j.chatId === 'g1' && j.attempt === 1 && j.frame === '{"type":"x"}')).toBe(true);
+
+    // Outside a route's invocation (a worker, a test), or without a queue: every socket is posted.
+    const all = slowApi();
+    const anywhere = new FanOut(() => all.client, dir, { queue, concurrency: 2 });
+    expect(await anywhere.toUsers(ids, { type: 'x' }, { chat: group })).toMatchObject({
+      delivered: 6,
+      queued: 0,
+    });
+    const noQueue = slowApi();
+    const without = new FanOut(() => noQueue.client, dir, { concurrency: 2 });
+    const report2 = await runInInvocation(invocation(2_000), () =>
+      without.toUsers(ids, { type: 'x' }, { chat: group }),
+    );
+    expect(report2).toMatchObject({ delivered: 6, queued: 0 });
+  });
+
+  it('counts the sockets as failed when the queue refuses them', async () => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    const api = slowApi();
+    const { queue } = fakeQueue(true);
+    const { dir } = directory({}, { g1: members });
+    const fanOut = new FanOut(() => api.client, dir, { queue, concurrency: 2 });
+    const report = await runInInvocation(invocation(0), () =>
+      fanOut.toUsers(ids, { type: 'x' }, { chat: group }),
+    );
+    expect(report.queued).toBe(0);
+    expect(report.failed).toBe(6 - api.posted.length);
+    expect(report.failed).toBeGreaterThan(0);
   });
 });

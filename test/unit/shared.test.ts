@@ -212,3 +212,30 @@ describe('error frames', () => {
     expect(JSON.stringify(frame)).not.toMatch(/ECONNREFUSED|var\/task|stack/);
   });
 });
+
+describe('the route invocation', () => {
+  it('is current for the action, so that work deep in the domain can stop in time', async () => {
+    const { wsAction } = await import('../../lambdas/shared/ws-middleware.ts');
+    const { currentBudget } = await import('../../lambdas/shared/budget.ts');
+    let until: number | undefined;
+    const handler = wsAction({
+      action: { name: 'x', summary: '', request: v.object({}), ack: v.object({}), reply: 'ack', events: [] },
+      run: async () => {
+        await Promise.resolve();
+        until = currentBudget(1_000)?.until;
+        return {};
+      },
+    });
+    const event = {
+      body: '{"action":"x","requestId":"r"}',
+      isBase64Encoded: false,
+      requestContext: { routeKey: 'x', connectionId: 'c1', authorizer: { principalId: 'u1', userId: 'u1' } },
+    };
+    const before = Date.now();
+    // biome-ignore lint/suspicious/noExplicitAny: a hand-built API Gateway event
+    await handler(event as any, { getRemainingTimeInMillis: () => 7_000 } as any);
+    expect(until).toBeGreaterThanOrEqual(before + 6_000);
+    expect(until).toBeLessThanOrEqual(Date.now() + 6_000);
+    expect(currentBudget(0)).toBeUndefined(); // not outside it
+  });
+});

@@ -148,6 +148,9 @@ describe('deliverAll within a budget', () => {
     );
     expect(left.every((p) => p.content.badge === Number(p.device.userId.slice(1)))).toBe(true);
     expect(t.counters.get('PushDeferred')).toBe(left.length);
+    // One deferred before keeps counting: deferred again before an attempt, it has had no more.
+    const again = await deliverAll([{ ...planned[0], tried: 2 } as PlannedPush], t.deps, t.budget(0));
+    expect(again.map((d) => [d.tried, d.afterMs])).toEqual([[2, 0]]);
     // Without a budget nothing is handed back.
     const all = setup(() => ({ kind: 'sent', status: 200 }), 5_000);
     expect(await deliverAll(planned, all.deps)).toEqual([]);

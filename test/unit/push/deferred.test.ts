@@ -292,6 +292,7 @@ describe('deferred jobs', () => {
       { ...good, sends: undefined },
       { ...good, v: 1 },
       { ...recipientsJob(), sends: good.sends },
+      { ...good, recipients: [['bob', 1]] },
       { ...good, sends: [['u', 'd', 1]] },
       { ...good, sends: [['u', '', 1, 0]] },
       { ...good, sends: [['', 'd', 1, 0]] },
