@@ -84,15 +84,15 @@ export class StreamInvoker {
       handler = consumer.load();
       this.#handlers.set(consumer.name, handler);
     }
-    const deadline = Date.now() + consumer.timeoutSeconds * 1000;
-    const context = {
-      functionName: consumer.name,
-      getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
-    };
     try {
-      const response = (await (
-        await handler
-      )({ Records: records }, context)) as DynamoDBBatchResponse | undefined;
+      const run = await handler;
+      // As on Lambda, the timeout counts from the invocation, after the module was loaded.
+      const deadline = Date.now() + consumer.timeoutSeconds * 1000;
+      const context = {
+        functionName: consumer.name,
+        getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
+      };
+      const response = (await run({ Records: records }, context)) as DynamoDBBatchResponse | undefined;
       const failed = new Set((response?.batchItemFailures ?? []).map((f) => f.itemIdentifier));
       if (failed.size === 0) return undefined;
       const index = records.findIndex((r) => failed.has(r.dynamodb?.SequenceNumber ?? ''));

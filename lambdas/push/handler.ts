@@ -104,7 +104,8 @@ export async function pushNewMessage(deps: PushNewMessageDeps, image: Item, at: 
     (jobsFor(message, recipients, deps.jobSize) ??
       (leavesTime(budget, READS_MS) ? undefined : planPushJobs(message, recipients, deps.jobSize)));
   if (queue && jobs) {
-    await queue.send(jobs);
+    // Their age counts from the message, not from the queueing (a record may be retried a while).
+    await queue.send(jobs.map((job) => ({ ...job, since: at })));
     counters.add('PushJobsQueued', jobs.length);
     return;
   }

@@ -160,7 +160,9 @@ describe('the push function within its budget', () => {
     await push(budgetFor(1));
     expect(sent).toEqual([]);
     expect(t.store.devices.pushTargets).not.toHaveBeenCalled();
-    expect(queued.map((j) => [j.v, j.recipients.length])).toEqual([[1, OTHERS.length]]);
+    expect(queued.map((j) => [j.v, j.recipients.length, j.since])).toEqual([
+      [1, OTHERS.length, Date.parse(NOW)],
+    ]);
   });
 
   it('without a queue, sends everything itself, however long it takes', async () => {
