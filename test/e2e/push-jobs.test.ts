@@ -115,52 +115,47 @@ describe('a group message planned by the push worker', { timeout: 60_000 }, () =
     expect(pushesTo(stack, halToken)).toHaveLength(1);
   });
 
-  it('defers a notification it has no time left to retry to a job of its own, sent once', async () => {
-    const slow = uniqueToken('jo-fcm');
-    const jo = await offlineUser(stack, [{ platform: 'fcm', token: slow }]);
+  it('defers what neither the worker nor the push function has time left to retry, sent once', async () => {
+    const joToken = uniqueToken('jo-fcm');
+    const jo = await offlineUser(stack, [{ platform: 'fcm', token: joToken }]);
     const kimToken = uniqueToken('kim');
     const kim = await offlineUser(stack, [{ platform: 'apns', token: kimToken }]);
+    const louToken = uniqueToken('lou-fcm');
+    const lou = await offlineUser(stack, [{ platform: 'fcm', token: louToken }]);
     const group = await makeGroup(alice, [jo.userId, kim.userId], 'Slow provider');
+    // A direct chat's one recipient is not more than a job (size 1 here): the push function sends.
+    const direct = await makeDirect(alice, lou.userId);
     const jobs = pushQueue().stats.sent;
     const deferred = metricTotals().PushDeferred ?? 0;
-    // FCM asks twice to come back in 9 s: the worker waits once, then has no time for the second
-    // wait and its attempt, and queues the notification, delayed by the 9 s asked.
-    stack.pipeline.push.injectFault({ platform: 'fcm', status: 429, count: 2, retryAfterSeconds: 9 });
-    const sent = await sendText(alice, group.chatId, 'eventually');
-    const records = await waitForPushes(stack, slow, 3, 40_000);
+    // FCM asks each of the two notifications twice to come back in 9 s (their attempts come 9 s
+    // apart): each invocation waits once, then has no time for the second wait and its attempt, and
+    // queues its notification, delayed by the 9 s asked.
+    stack.pipeline.push.injectFault({ platform: 'fcm', status: 429, count: 4, retryAfterSeconds: 9 });
+    const toGroup = await sendText(alice, group.chatId, 'eventually');
+    const toLou = await sendText(alice, direct.chatId, 'later');
+    const joRecords = await waitForPushes(stack, joToken, 3, 40_000);
+    const louRecords = await waitForPushes(stack, louToken, 3, 40_000);
     await pipelineSettled(stack);
 
-    expect(records.map((r) => r.status)).toEqual([429, 429, 200]);
-    const [, second, third] = records.map((r) => Date.parse(r.sentAt));
-    expect((third ?? 0) - (second ?? 0)).toBeGreaterThanOrEqual(8_900);
-    expect(contentOf(records[2] as (typeof records)[number])).toMatchObject({
-      messageId: sent.messageId,
+    for (const records of [joRecords, louRecords]) {
+      expect(records.map((r) => r.status)).toEqual([429, 429, 200]);
+      const [, second, third] = records.map((r) => Date.parse(r.sentAt));
+      expect((third ?? 0) - (second ?? 0)).toBeGreaterThanOrEqual(8_900);
+    }
+    expect(contentOf(joRecords[2] as (typeof joRecords)[number])).toMatchObject({
+      messageId: toGroup.messageId,
       title: 'Slow provider',
       body: 'eventually',
       badge: 1,
     });
-    // A job per recipient, and one more for the deferred notification; Kim's went once.
-    expect(pushQueue().stats.sent - jobs).toBe(3);
-    expect((metricTotals().PushDeferred ?? 0) - deferred).toBe(1);
+    expect(contentOf(louRecords[2] as (typeof louRecords)[number])).toMatchObject({
+      messageId: toLou.messageId,
+      body: 'later',
+    });
+    // A job per group recipient (the worker), one deferred job from the worker (Jo's) and one from
+    // the push function (Lou's); Kim's went once.
+    expect(pushQueue().stats.sent - jobs).toBe(4);
+    expect((metricTotals().PushDeferred ?? 0) - deferred).toBe(2);
     expect(pushesTo(stack, kimToken)).toHaveLength(1);
-  }, 60_000);
-
-  it('the push function, too, queues what it has no time left to retry', async () => {
-    const slow = uniqueToken('lou-fcm');
-    const lou = await offlineUser(stack, [{ platform: 'fcm', token: slow }]);
-    // A direct chat's one recipient is not more than a job (size 1 here): the push function sends.
-    const chat = await makeDirect(alice, lou.userId);
-    const jobs = pushQueue().stats.sent;
-    const deferred = metricTotals().PushDeferred ?? 0;
-    stack.pipeline.push.injectFault({ platform: 'fcm', status: 429, count: 2, retryAfterSeconds: 9 });
-    const sent = await sendText(alice, chat.chatId, 'later');
-    const records = await waitForPushes(stack, slow, 3, 40_000);
-    await pipelineSettled(stack);
-
-    expect(records.map((r) => r.status)).toEqual([429, 429, 200]);
-    expect(contentOf(records[2] as (typeof records)[number])).toMatchObject({ messageId: sent.messageId });
-    // No job of recipients: just the one of the deferred notification.
-    expect(pushQueue().stats.sent - jobs).toBe(1);
-    expect((metricTotals().PushDeferred ?? 0) - deferred).toBe(1);
   }, 60_000);
 });
