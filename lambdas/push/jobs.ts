@@ -48,21 +48,21 @@ export const DEFERRED_JOB_SIZE = 200;
 
 export type PushJobQueue = JobQueue<PushJob>;
 
+/** `items` in runs of at most `size`. */
+const chunks = <T>(items: readonly T[], size: number): T[][] =>
+  Array.from({ length: Math.ceil(items.length / size) }, (_, i) => items.slice(i * size, (i + 1) * size));
+
 /** Splits a message's recipients into jobs of at most `size`. */
 export function planPushJobs(
   message: PushMessage,
   recipients: readonly PushRecipient[],
   size: number,
 ): PushJob[] {
-  const jobs: PushJob[] = [];
-  for (let i = 0; i < recipients.length; i += size) {
-    jobs.push({
-      v: PUSH_JOB_VERSION,
-      message,
-      recipients: recipients.slice(i, i + size).map((r) => [r.userId, r.chatUnread] as const),
-    });
-  }
-  return jobs;
+  return chunks(recipients, size).map((part) => ({
+    v: PUSH_JOB_VERSION,
+    message,
+    recipients: part.map((r) => [r.userId, r.chatUnread] as const),
+  }));
 }
 
 /** The jobs of a message whose recipients are more than `size`; undefined: the push function plans them. */
@@ -80,14 +80,13 @@ export function deferredJobs(
   deferred: readonly DeferredPush[],
   since: number,
 ): PushJob[] {
-  const jobs: PushJob[] = [];
-  for (let i = 0; i < deferred.length; i += DEFERRED_JOB_SIZE) {
-    const sends = deferred
-      .slice(i, i + DEFERRED_JOB_SIZE)
-      .map((d): PushSend => [d.device.userId, d.device.deviceId, d.content.badge, d.tried]);
-    jobs.push({ v: DEFERRED_JOB_VERSION, message, recipients: [], sends, since });
-  }
-  return jobs;
+  return chunks(deferred, DEFERRED_JOB_SIZE).map((part) => ({
+    v: DEFERRED_JOB_VERSION,
+    message,
+    recipients: [],
+    sends: part.map((d): PushSend => [d.device.userId, d.device.deviceId, d.content.badge, d.tried]),
+    since,
+  }));
 }
 
 /** SQS's longest delay. */

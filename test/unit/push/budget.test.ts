@@ -19,19 +19,11 @@ import {
   type PlannedPush,
   type PushDevice,
 } from '../../../lambdas/push/deliver.ts';
-import type { PushContent } from '../../../lambdas/push/payload.ts';
 import { PUSH_REQUEST_TIMEOUT_MS, type SendOutcome } from '../../../lambdas/push/provider.ts';
 import { logger } from '../../../lambdas/shared/logger.ts';
+import { CONTENT } from './fixtures.ts';
 
-const content: PushContent = {
-  chatId: 'c',
-  messageId: 'm',
-  seq: 1,
-  senderId: 'a',
-  title: 't',
-  body: 'b',
-  badge: 1,
-};
+const content = CONTENT;
 const deviceOf = (userId: string): PushDevice => ({
   userId,
   deviceId: `d_${userId}`,

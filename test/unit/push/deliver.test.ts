@@ -3,9 +3,9 @@ import { beforeEach, describe, expect, it, vi } from 'vitest';
 import type { DeviceRecord, Platform } from '../../../lambdas/data/store.ts';
 import { Counters } from '../../../lambdas/pipeline/metrics.ts';
 import { DELIVERY_POLICY, type DeliveryDeps, deliver } from '../../../lambdas/push/deliver.ts';
-import type { PushContent } from '../../../lambdas/push/payload.ts';
 import type { PushProvider, SendOutcome } from '../../../lambdas/push/provider.ts';
 import { logger } from '../../../lambdas/shared/logger.ts';
+import { CONTENT } from './fixtures.ts';
 
 const device: DeviceRecord = {
   userId: 'bob',
@@ -15,15 +15,7 @@ const device: DeviceRecord = {
   appId: null,
   createdAt: '2026-03-01T12:00:00.000Z',
 };
-const content: PushContent = {
-  chatId: 'c',
-  messageId: 'm',
-  seq: 1,
-  senderId: 'a',
-  title: 't',
-  body: 'b',
-  badge: 1,
-};
+const content = CONTENT;
 
 function setup(outcomes: (SendOutcome | Error)[], platform: Platform = 'apns') {
   const send = vi.fn(async () => {

@@ -1,5 +1,6 @@
 /** What the push unit tests share: a group message as stored (chat g1, seq 5, from alice). */
 import type { MessageRecord } from '../../../lambdas/data/items.ts';
+import type { PushContent } from '../../../lambdas/push/payload.ts';
 import { NOW } from '../domain/fakes.ts';
 
 export const LUNCH_MESSAGE: MessageRecord = {
@@ -15,4 +16,15 @@ export const LUNCH_MESSAGE: MessageRecord = {
   deleted: false,
   ver: 9,
   allocAt: Date.parse(NOW),
+};
+
+/** A notification's content, for the delivery tests. */
+export const CONTENT: PushContent = {
+  chatId: 'c',
+  messageId: 'm',
+  seq: 1,
+  senderId: 'a',
+  title: 't',
+  body: 'b',
+  badge: 1,
 };
