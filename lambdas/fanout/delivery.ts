@@ -80,8 +80,9 @@ function isRetryable(error: unknown): boolean {
 
 /**
  * Posts `data` to every target. Returns the report, the targets whose posts failed after the
- * bounded retries (the queue worker hands those to a later attempt), and those deferred for want of
- * time (`budget`: posted by a job of their own).
+ * bounded retries (the queue worker hands those to a later attempt), those deferred for want of
+ * time (`budget`: never tried), and among the failed, those `late`: failed only for want of time for
+ * their retry (a request hands them to the queue with the deferred ones).
  */
 export async function deliver(
   client: () => ApiGatewayManagementApiClient,
@@ -90,10 +91,11 @@ export async function deliver(
   /** Forgets a socket that answered 410; false when it was kept (too young to be gone). */
   onGone: (target: Target) => Promise<boolean>,
   options: DeliveryOptions,
-): Promise<{ report: DeliveryReport; failed: Target[]; deferred: Target[] }> {
+): Promise<{ report: DeliveryReport; failed: Target[]; deferred: Target[]; late: Target[] }> {
   const report = emptyReport();
   const failed: Target[] = [];
   const deferred: Target[] = [];
+  const late: Target[] = [];
   await mapSettled(targets, options.concurrency, async (target) => {
     for (let attempt = 1; ; attempt++) {
       if (attempt === 1 && !fitsBudget(options.budget, POST_ATTEMPT_MS)) {
@@ -113,9 +115,11 @@ export async function deliver(
         // No time left for the retry (its wait is at most the backoff's cap): failed like a post out
         // of attempts, so that the worker's job attempts still bound it (and its retry waits).
         const outOfTime = !fitsBudget(options.budget, POST_ATTEMPT_MS, options.backoff.capMs);
-        if (attempt >= options.maxAttempts || !isRetryable(error) || outOfTime) {
+        const spent = attempt >= options.maxAttempts || !isRetryable(error);
+        if (spent || outOfTime) {
           report.failed++;
           failed.push(target);
+          if (!spent) late.push(target);
           logger.error('post to connection failed', {
             connectionId: target.connectionId,
             status: statusOf(error),
@@ -130,5 +134,5 @@ export async function deliver(
       }
     }
   });
-  return { report, failed, deferred };
+  return { report, failed, deferred, late };
 }

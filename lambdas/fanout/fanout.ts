@@ -137,10 +137,14 @@ export class FanOut {
         logger.error('fan-out queue unavailable: posting in the request', { targets: targets.length, error });
       }
     }
-    // With a queue, posts stop in time for the invocation's timeout; those not tried go to the queue.
+    // With a queue, posts stop in time for the invocation's timeout: those not tried, and those that
+    // failed with no time left for their retry, go to the queue (its worker retries them).
     const budget = this.#queue ? currentBudget(REQUEST_RESERVE_MS) : undefined;
-    const { report, deferred } = await this.post(targets, new TextEncoder().encode(json), chatId, budget);
-    const queued = deferred.length > 0 ? await this.#queueDeferred(deferred, json, chatId, report) : 0;
+    const posted = await this.post(targets, new TextEncoder().encode(json), chatId, budget);
+    const { report } = posted;
+    report.failed -= posted.late.length; // handed on (counted again if the queue refuses them)
+    const handOn = [...posted.deferred, ...posted.late];
+    const queued = handOn.length > 0 ? await this.#queueDeferred(handOn, json, chatId, report) : 0;
     if (report.failed > 0 || report.gone > 0 || queued > 0) {
       logger.warn('fan-out incomplete', { event: frame.type, targets: targets.length, ...report, queued });
     }

@@ -330,6 +330,21 @@ describe('FanOut in a request short of time', () => {
     expect(report2).toMatchObject({ delivered: 6, queued: 0 });
   });
 
+  it('queues a socket whose post failed with no time left for its retry, as a fresh job', async () => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    const failing = { 'u0-c': [httpError(500, 'InternalServerErrorException')] };
+    const api = fakeApi(failing);
+    const { queue, jobs } = fakeQueue();
+    const { dir } = directory({}, { g1: sockets(1) });
+    const fanOut = new FanOut(() => api.client, dir, { queue, concurrency: 2, baseDelayMs: 1 });
+    // Time for one post, not for the wait before its retry (1 s at most) and another post.
+    const report = await runInInvocation(invocation(500), () =>
+      fanOut.toUsers(['u0'], { type: 'x' }, { chat: group }),
+    );
+    expect(report).toMatchObject({ delivered: 0, failed: 0, retried: 0, queued: 1 });
+    expect(jobs.map((j) => [j.attempt, j.targets])).toEqual([[1, [['u0', 'u0-c']]]]);
+  });
+
   it('counts the sockets as failed when the queue refuses them', async () => {
     vi.useFakeTimers({ toFake: ['Date'] });
     const api = slowApi();
