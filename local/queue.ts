@@ -16,6 +16,7 @@
  */
 import { createHash, randomUUID } from 'node:crypto';
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import { lambdaContext } from './gateway/invoker.ts';
 import type { LambdaHandler } from './gateway.ts';
 
 export const ACCOUNT = '000000000000';
@@ -186,7 +187,7 @@ export class LocalQueue {
     let failed: Set<string>;
     try {
       const handler = await (this.#handler as () => Promise<LambdaHandler>)();
-      const result = (await handler(event, workerContext(this.name, this.#options.timeoutMs))) as
+      const result = (await handler(event, lambdaContext(this.name, this.#options.timeoutMs))) as
         | SQSBatchResponse
         | undefined;
       failed = new Set((result?.batchItemFailures ?? []).map((f) => f.itemIdentifier));
@@ -234,21 +235,6 @@ export class LocalQueue {
     this.#idleWaiters = [];
     for (const resolve of waiters) resolve();
   }
-}
-
-function workerContext(functionName: string, timeoutMs: number) {
-  const deadline = Date.now() + timeoutMs;
-  return {
-    awsRequestId: randomUUID(),
-    functionName,
-    functionVersion: '$LATEST',
-    invokedFunctionArn: `arn:aws:lambda:${REGION}:${ACCOUNT}:function:${functionName}`,
-    memoryLimitInMB: '256',
-    logGroupName: `/aws/lambda/${functionName}`,
-    logStreamName: 'local',
-    callbackWaitsForEmptyEventLoop: true,
-    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
-  };
 }
 
 export { LocalSqs } from './sqs.ts';

@@ -8,6 +8,7 @@
  */
 import type { DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import { type FilterPattern, matchesFilter } from '../lambdas/pipeline/filter.ts';
+import { lambdaContext } from './gateway/invoker.ts';
 
 export type StreamLambda = (event: DynamoDBStreamEvent, context: unknown) => Promise<unknown>;
 
@@ -87,11 +88,7 @@ export class StreamInvoker {
     try {
       const run = await handler;
       // As on Lambda, the timeout counts from the invocation, after the module was loaded.
-      const deadline = Date.now() + consumer.timeoutSeconds * 1000;
-      const context = {
-        functionName: consumer.name,
-        getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
-      };
+      const context = lambdaContext(consumer.name, consumer.timeoutSeconds * 1000);
       const response = (await run({ Records: records }, context)) as DynamoDBBatchResponse | undefined;
       const failed = new Set((response?.batchItemFailures ?? []).map((f) => f.itemIdentifier));
       if (failed.size === 0) return undefined;

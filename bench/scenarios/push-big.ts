@@ -11,12 +11,12 @@ import { randomBytes } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { ChatStore } from '../../lambdas/data/store.ts';
-import { newDeviceId } from '../../lambdas/domain/devices.ts';
 import { PUSH_WORKER } from '../../lib/workers.ts';
 import { BenchClient } from '../client.ts';
 import { Latency, type LatencySummary } from '../histogram.ts';
 import type { BenchStack } from '../stack.ts';
 import { round } from './latency.ts';
+import { benchToken, registerDevices, SCOPE } from './push.ts';
 
 export interface BigGroupPushOptions {
   /** Members of the group: its owner (who sends, online) and `members - 1` offline with a device. */
@@ -47,32 +47,7 @@ export interface BigGroupPushResults {
 }
 
 /** The push function's scope and the push worker's (above PUSH_JOB_SIZE recipients it plans the jobs). */
-const SCOPES = ['stream:Push', PUSH_WORKER.name];
-const SEED_CONCURRENCY = 50;
-
-/** The device token of a bench user. */
-export const benchToken = (userId: string): string => `bench-${userId}`;
-
-/** Registers one device for each user (APNs and FCM alternately, token `bench-<userId>`), 50 at a time. */
-export async function registerDevices(store: ChatStore, userIds: readonly string[]): Promise<void> {
-  for (let i = 0; i < userIds.length; i += SEED_CONCURRENCY) {
-    await Promise.all(
-      userIds.slice(i, i + SEED_CONCURRENCY).map(async (userId, j) => {
-        const device = {
-          userId,
-          deviceId: newDeviceId(),
-          platform: j % 2 ? ('fcm' as const) : ('apns' as const),
-          token: benchToken(userId),
-          appId: null,
-          createdAt: new Date().toISOString(),
-        };
-        if ((await store.devices.register({ device, count: 0 })) !== 'registered') {
-          throw new Error(`push: could not register a device for ${userId}`);
-        }
-      }),
-    );
-  }
-}
+const SCOPES = [SCOPE, PUSH_WORKER.name];
 
 export async function bigGroupPushPhase(
   stack: BenchStack,

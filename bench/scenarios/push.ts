@@ -15,6 +15,7 @@ import { randomBytes } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { ChatStore } from '../../lambdas/data/store.ts';
+import { newDeviceId } from '../../lambdas/domain/devices.ts';
 import type { BenchClient } from '../client.ts';
 import { Latency, type LatencySummary } from '../histogram.ts';
 import { messageText } from '../load.ts';
@@ -22,7 +23,6 @@ import type { ActionStats, MeterSnapshot } from '../meter.ts';
 import type { BenchStack } from '../stack.ts';
 import type { World } from '../world.ts';
 import { round } from './latency.ts';
-import { benchToken, registerDevices } from './push-big.ts';
 
 export interface PushOptions {
   /** A/B rounds (each: one half off, one half on) and seconds per half. */
@@ -82,7 +82,34 @@ export interface PushResults {
     | undefined;
 }
 
-const SCOPE = 'stream:Push';
+/** The push function's scope in the meter (its calls for the IAM check too). */
+export const SCOPE = 'stream:Push';
+const SEED_CONCURRENCY = 50;
+
+/** The device token of a bench user. */
+export const benchToken = (userId: string): string => `bench-${userId}`;
+
+/** Registers one device for each user (APNs and FCM alternately, token `bench-<userId>`), 50 at a time. */
+export async function registerDevices(store: ChatStore, userIds: readonly string[]): Promise<void> {
+  for (let i = 0; i < userIds.length; i += SEED_CONCURRENCY) {
+    await Promise.all(
+      userIds.slice(i, i + SEED_CONCURRENCY).map(async (userId, j) => {
+        const device = {
+          userId,
+          deviceId: newDeviceId(),
+          platform: j % 2 ? ('fcm' as const) : ('apns' as const),
+          token: benchToken(userId),
+          appId: null,
+          createdAt: new Date().toISOString(),
+        };
+        if ((await store.devices.register({ device, count: 0 })) !== 'registered') {
+          throw new Error(`push: could not register a device for ${userId}`);
+        }
+      }),
+    );
+  }
+}
+
 const pct = (on: number, off: number) => (off > 0 ? round(((on - off) / off) * 100, 1) : 0);
 
 function unitsOf(stats: ActionStats | undefined, per: number): PushUnits {

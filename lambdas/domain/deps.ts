@@ -6,7 +6,7 @@ import type { MediaBucket } from '../data/media-bucket.ts';
 import { type ChatStore, store } from '../data/store.ts';
 import { StoreDirectory } from '../fanout/directory.ts';
 import { FanOut } from '../fanout/fanout.ts';
-import { type JobQueue, SqsJobQueue } from '../fanout/jobs.ts';
+import { type JobQueue, jobQueueAt } from '../fanout/jobs.ts';
 import { getManagementClient, getSqsSender } from '../shared/clients.ts';
 import { config } from '../shared/config.ts';
 import { type RetentionQueue, SqsRetentionQueue } from './retention-jobs.ts';
@@ -30,7 +30,6 @@ export interface Deps {
 }
 
 let current: Deps | undefined;
-let queue: { value: JobQueue | undefined } | undefined;
 let retention: { value: RetentionQueue | undefined } | undefined;
 let workerFanOuts: Map<number, FanOut> | undefined;
 
@@ -44,13 +43,7 @@ export function retentionQueue(): RetentionQueue | undefined {
 }
 
 /** The fan-out queue of this deployment (lib/workers.ts), or undefined when none is configured. */
-export function fanOutQueue(): JobQueue | undefined {
-  if (!queue) {
-    const url = config().fanOutQueueUrl;
-    queue = { value: url ? new SqsJobQueue(getSqsSender, url) : undefined };
-  }
-  return queue.value;
-}
+export const fanOutQueue = (): JobQueue | undefined => jobQueueAt(config().fanOutQueueUrl);
 
 export function deps(): Deps {
   if (!current) {
@@ -90,8 +83,5 @@ export function workerFanOut(concurrency: number): FanOut {
 export function setDeps(next: Deps | undefined): void {
   current = next;
   workerFanOuts = undefined;
-  if (next === undefined) {
-    queue = undefined;
-    retention = undefined;
-  }
+  if (next === undefined) retention = undefined;
 }

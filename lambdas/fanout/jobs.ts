@@ -5,6 +5,7 @@
  * client talks to the in-process stand-in (local/queue.ts).
  */
 import type { SqsSender } from '../queue/light-sqs.ts';
+import { getSqsSender } from '../shared/clients.ts';
 import { logger } from '../shared/logger.ts';
 import { type Backoff, backOff } from '../shared/retry.ts';
 import type { Target } from './delivery.ts';
@@ -108,6 +109,22 @@ export class SqsJobQueue<J extends object = FanOutJob> implements JobQueue<J> {
       await backOff(SEND_BACKOFF, attempt);
     }
   }
+}
+
+const queues = new Map<string, SqsJobQueue<object>>();
+
+/**
+ * The job queue at `url`, made once per container (the fan-out's, the push worker's); undefined
+ * when no queue is configured (the function then does the work itself).
+ */
+export function jobQueueAt<J extends object>(url: string | undefined): JobQueue<J> | undefined {
+  if (!url) return undefined;
+  let queue = queues.get(url);
+  if (!queue) {
+    queue = new SqsJobQueue(getSqsSender, url);
+    queues.set(url, queue);
+  }
+  return queue as JobQueue<J>;
 }
 
 /** Groups message bodies into SendMessageBatch calls: at most 10 entries and 256 KB each. */

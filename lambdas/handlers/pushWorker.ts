@@ -4,7 +4,7 @@ import { PUSH_WORKER } from '../../lib/workers.ts';
 import { store } from '../data/store.ts';
 import { Counters } from '../pipeline/metrics.ts';
 import { publishCounters } from '../pipeline/stream.ts';
-import { sendBudget } from '../push/budget.ts';
+import { pushBudget } from '../push/budget.ts';
 import { deliveryDeps, pushConsumer, pushJobQueue, pushRuntime } from '../push/handler.ts';
 import { processPushJobs } from '../push/worker.ts';
 import { logger } from '../shared/logger.ts';
@@ -23,7 +23,7 @@ export const handler = (event: SQSEvent, context?: Context): Promise<SQSBatchRes
           counters,
           // Its own queue takes what it could not send in time (budget.ts).
           queue: pushJobQueue(),
-          budget: sendBudget(context),
+          budget: pushBudget(context),
         });
       } finally {
         // The push function's business metrics (sent, failed, given up: alarmed) count its jobs too.

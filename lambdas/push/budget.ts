@@ -1,16 +1,12 @@
 /**
- * How long an invocation that sends notifications may keep starting requests to a provider (the
- * push side of lambdas/shared/budget.ts). Without
- * a bound, a provider that is slow or refusing (4 attempts of up to 10 s each, with waits of up to
- * 10 s between them) keeps an invocation sending past its timeout; Lambda then delivers the whole
- * job or stream batch again, and every notification it had already sent goes twice.
- *
- * With a budget, an attempt (or the wait before one) is started only when it can end before
- * `until`: the invocation's deadline less `FINISH_RESERVE_MS`, kept for queueing what is left
+ * The push side of lambdas/shared/budget.ts: how long an invocation that sends notifications may
+ * keep starting requests to a provider (4 attempts of up to 10 s each, with waits of up to 10 s
+ * between them, would otherwise run past its timeout). An attempt, or the wait before one, starts
+ * only when it can end `FINISH_RESERVE_MS` before the deadline, kept for queueing what is left
  * (worker.ts, handler.ts). A notification that cannot be tried in time is deferred, never given up:
- * it goes to the push queue as a job of its own (jobs.ts `deferredJobs`), and only it is sent again.
+ * it goes to the push queue in a job of its own (jobs.ts `queueDeferred`), and only it is sent again.
  */
-import { sendBudget as budgetOf, fitsBudget, type Invocation, type SendBudget } from '../shared/budget.ts';
+import { fitsBudget, type Invocation, type SendBudget, sendBudget } from '../shared/budget.ts';
 import { PUSH_REQUEST_TIMEOUT_MS } from './provider.ts';
 
 export type { SendBudget } from '../shared/budget.ts';
@@ -26,8 +22,8 @@ export const ATTEMPT_MS = 2 * PUSH_REQUEST_TIMEOUT_MS + 1_000;
 export const READS_MS = 10_000;
 
 /** The budget of an invocation (undefined: none, every notification is tried to the end). */
-export function sendBudget(invocation: Invocation | undefined, now = Date.now): SendBudget | undefined {
-  return budgetOf(invocation, FINISH_RESERVE_MS, now);
+export function pushBudget(invocation: Invocation | undefined, now = Date.now): SendBudget | undefined {
+  return sendBudget(invocation, FINISH_RESERVE_MS, now);
 }
 
 /** Whether a notification's attempt started after waiting `waitMs` ends within the budget. */

@@ -9,6 +9,7 @@
  */
 import type { DeviceRecord, Platform } from '../data/store.ts';
 import type { Counters } from '../pipeline/metrics.ts';
+import { mapSettled } from '../shared/concurrency.ts';
 import { logger } from '../shared/logger.ts';
 import { type Backoff, backoffDelay } from '../shared/retry.ts';
 import { leavesTime, type SendBudget } from './budget.ts';
@@ -155,14 +156,9 @@ export async function deliverAll(
   budget?: SendBudget,
 ): Promise<DeferredPush[]> {
   const left: DeferredPush[] = [];
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < planned.length) {
-      const push = planned[next++] as (typeof planned)[number];
-      const { result, tried, afterMs } = await deliverOne(push, deps, budget);
-      if (result === 'deferred') left.push({ device: push.device, content: push.content, tried, afterMs });
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(SEND_CONCURRENCY, planned.length) }, worker));
+  await mapSettled(planned, SEND_CONCURRENCY, async (push) => {
+    const { result, tried, afterMs } = await deliverOne(push, deps, budget);
+    if (result === 'deferred') left.push({ device: push.device, content: push.content, tried, afterMs });
+  });
   return left;
 }

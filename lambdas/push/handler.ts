@@ -8,15 +8,14 @@
 import type { Item } from '../data/item.ts';
 import type { Platform } from '../data/store.ts';
 import { store } from '../data/store.ts';
-import { SqsJobQueue } from '../fanout/jobs.ts';
+import { jobQueueAt } from '../fanout/jobs.ts';
 import type { Counters } from '../pipeline/metrics.ts';
 import { MESSAGE_CREATED } from '../pipeline/patterns.ts';
 import { type StreamConsumer, streamHandler } from '../pipeline/stream.ts';
-import { getSqsSender } from '../shared/clients.ts';
 import { config } from '../shared/config.ts';
 import { logger } from '../shared/logger.ts';
 import { ApnsProvider } from './apns.ts';
-import { leavesTime, READS_MS, type SendBudget, sendBudget } from './budget.ts';
+import { leavesTime, pushBudget, READS_MS, type SendBudget } from './budget.ts';
 import { loadPushConfig, type PushConfig } from './config.ts';
 import { type DeliveryDeps, deliverAll } from './deliver.ts';
 import { FcmProvider } from './fcm.ts';
@@ -50,22 +49,13 @@ export function pushRuntime(): Promise<PushRuntime> {
 
 /** Closes provider connections and forgets the configuration (local shutdown, tests). */
 export async function resetPush(): Promise<void> {
-  queue = undefined;
   const current = runtime;
   runtime = undefined;
   for (const provider of (await current?.catch(() => undefined))?.providers.values() ?? []) provider.close();
 }
 
-let queue: { value: PushJobQueue | undefined } | undefined;
-
 /** The push queue of this deployment (lib/workers.ts `PUSH_WORKER`), or undefined when none is configured. */
-export function pushJobQueue(): PushJobQueue | undefined {
-  if (!queue) {
-    const url = config().pushQueueUrl;
-    queue = { value: url ? new SqsJobQueue<PushJob>(getSqsSender, url) : undefined };
-  }
-  return queue.value;
-}
+export const pushJobQueue = (): PushJobQueue | undefined => jobQueueAt<PushJob>(config().pushQueueUrl);
 
 /** What delivering needs: the providers, the device store, the batch's counters. */
 export const deliveryDeps = (providers: PushRuntime['providers'], counters: Counters): DeliveryDeps => ({
@@ -128,7 +118,7 @@ export const pushConsumer: StreamConsumer = {
       counters,
       queue: pushJobQueue(),
       jobSize: config().pushJobSize,
-      budget: sendBudget(invocation),
+      budget: pushBudget(invocation),
     };
     await pushNewMessage(deps, change.newImage, change.at.getTime());
   },

@@ -34,7 +34,7 @@ export interface PushWorkerDeps {
   readonly counters: Counters;
   /** Where deferred notifications go (the worker's own queue). Without it, nothing is deferred. */
   readonly queue?: PushJobQueue | undefined;
-  /** The invocation's send budget (budget.ts `sendBudget`). */
+  /** The invocation's send budget (budget.ts `pushBudget`). */
   readonly budget?: SendBudget | undefined;
 }
 

@@ -1,7 +1,8 @@
 /**
  * The push queue and its worker as CloudFormation (lib/chat-stream.ts with lib/workers.ts
  * `PUSH_WORKER`): deployed with push only, an encrypted TLS-only queue with a dead-letter queue, the
- * event source mapping, the worker's least-privilege grants (no sending: it queues no follow-ups),
+ * event source mapping, the worker's least-privilege grants (it sends only to its own queue: deferred
+ * notifications),
  * its provider settings and secrets, alarms, and the push function's access to the queue.
  */
 import { describe, expect, it } from 'vitest';

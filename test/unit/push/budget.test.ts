@@ -9,8 +9,8 @@ import {
   ATTEMPT_MS,
   FINISH_RESERVE_MS,
   leavesTime,
+  pushBudget,
   type SendBudget,
-  sendBudget,
 } from '../../../lambdas/push/budget.ts';
 import {
   type DeliveryDeps,
@@ -67,7 +67,7 @@ function setup(answer: (token: string) => SendOutcome, takesMs = 1_000) {
   };
   /** A budget as an invocation with `remainingMs` left would have it. */
   const budget = (remainingMs: number): SendBudget =>
-    sendBudget({ getRemainingTimeInMillis: () => remainingMs }, () => clock) as SendBudget;
+    pushBudget({ getRemainingTimeInMillis: () => remainingMs }, () => clock) as SendBudget;
   return { deps, sent, counters, budget, now: () => clock };
 }
 
@@ -77,15 +77,15 @@ beforeEach(() => {
   vi.spyOn(logger, 'error').mockImplementation(() => {});
 });
 
-describe('sendBudget / leavesTime', () => {
+describe('pushBudget / leavesTime', () => {
   it('keeps the finishing reserve, and fits an attempt of the providers’ request timeout', () => {
     expect(ATTEMPT_MS).toBeGreaterThan(PUSH_REQUEST_TIMEOUT_MS);
-    const budget = sendBudget({ getRemainingTimeInMillis: () => 60_000 }, () => 1_000) as SendBudget;
+    const budget = pushBudget({ getRemainingTimeInMillis: () => 60_000 }, () => 1_000) as SendBudget;
     expect(budget.until).toBe(1_000 + 60_000 - FINISH_RESERVE_MS);
     expect(leavesTime(budget, budget.until - 1_000 - ATTEMPT_MS)).toBe(true);
     expect(leavesTime(budget, budget.until - 1_000 - ATTEMPT_MS + 1)).toBe(false);
     // No context (a test, a runtime without one): no budget, every attempt is made.
-    expect(sendBudget(undefined)).toBeUndefined();
+    expect(pushBudget(undefined)).toBeUndefined();
     expect(leavesTime(undefined, 1e12)).toBe(true);
   });
 });

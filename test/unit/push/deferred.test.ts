@@ -23,21 +23,14 @@ import {
   planPushJobs,
 } from '../../../lambdas/push/jobs.ts';
 import type { PushContent } from '../../../lambdas/push/payload.ts';
-import type { PushMessage } from '../../../lambdas/push/plan.ts';
 import type { SendOutcome } from '../../../lambdas/push/provider.ts';
 import { processPushJobs } from '../../../lambdas/push/worker.ts';
 import { logger } from '../../../lambdas/shared/logger.ts';
 import { fakeDeps, groupChat, NOW } from '../domain/fakes.ts';
-import { LUNCH_MESSAGE } from './fixtures.ts';
+import { LUNCH_MESSAGE, PUSH_MESSAGE } from './fixtures.ts';
 
 const stored = LUNCH_MESSAGE;
-const pushMessage: PushMessage = {
-  chatId: stored.chatId,
-  messageId: stored.messageId,
-  seq: stored.seq,
-  senderId: stored.senderId,
-  title: 'Team',
-};
+const pushMessage = PUSH_MESSAGE;
 const OTHERS = ['bob', 'carol', 'dave', 'erin', 'fred'];
 const deviceOf = (userId: string): DeviceRecord => ({
   userId,

@@ -1,6 +1,7 @@
 /** What the push unit tests share: a group message as stored (chat g1, seq 5, from alice). */
 import type { MessageRecord } from '../../../lambdas/data/items.ts';
 import type { PushContent } from '../../../lambdas/push/payload.ts';
+import type { PushMessage } from '../../../lambdas/push/plan.ts';
 import { NOW } from '../domain/fakes.ts';
 
 export const LUNCH_MESSAGE: MessageRecord = {
@@ -27,4 +28,13 @@ export const CONTENT: PushContent = {
   title: 't',
   body: 'b',
   badge: 1,
+};
+
+/** The message of a push job: LUNCH_MESSAGE's keys, in a group named Team. */
+export const PUSH_MESSAGE: PushMessage = {
+  chatId: LUNCH_MESSAGE.chatId,
+  messageId: LUNCH_MESSAGE.messageId,
+  seq: LUNCH_MESSAGE.seq,
+  senderId: LUNCH_MESSAGE.senderId,
+  title: 'Team',
 };

@@ -16,19 +16,12 @@ import {
   recipientsOf,
 } from '../../../lambdas/push/jobs.ts';
 import type { PushContent } from '../../../lambdas/push/payload.ts';
-import type { PushMessage } from '../../../lambdas/push/plan.ts';
 import type { PushProvider } from '../../../lambdas/push/provider.ts';
 import { processPushJobs } from '../../../lambdas/push/worker.ts';
 import { fakeDeps, NOW } from '../domain/fakes.ts';
-import { LUNCH_MESSAGE } from './fixtures.ts';
+import { LUNCH_MESSAGE, PUSH_MESSAGE } from './fixtures.ts';
 
-const pushMessage: PushMessage = {
-  chatId: 'g1',
-  messageId: 'm5_abcdefghijkl',
-  seq: 5,
-  senderId: 'alice',
-  title: 'Team',
-};
+const pushMessage = PUSH_MESSAGE;
 const stored = LUNCH_MESSAGE;
 const recipients = ['bob', 'carol', 'dave', 'erin', 'fred'].map((userId, i) => ({
   userId,
