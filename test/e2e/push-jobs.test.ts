@@ -64,6 +64,7 @@ describe('a group message planned by the push worker', { timeout: 60_000 }, () =
     // Dave is online (the group's roster lists him): Bob and Carol needed a lookup, a job each.
     expect(pushQueue().stats.sent - jobs).toBe(2);
     const bobs = pushesTo(stack, bobToken).map(contentOf);
+    expect(bobs).toHaveLength(2); // the direct message's, then the group's: one each
     expect(bobs[1]).toMatchObject({
       messageId: sent.messageId,
       title: 'Big plans',
@@ -137,6 +138,9 @@ describe('a group message planned by the push worker', { timeout: 60_000 }, () =
     const louRecords = await waitForPushes(stack, louToken, 3, 40_000);
     await pipelineSettled(stack);
 
+    // Read again once everything settled: a notification sent twice later would show here.
+    expect(pushesTo(stack, joToken)).toEqual(joRecords);
+    expect(pushesTo(stack, louToken)).toEqual(louRecords);
     for (const records of [joRecords, louRecords]) {
       expect(records.map((r) => r.status)).toEqual([429, 429, 200]);
       const [, second, third] = records.map((r) => Date.parse(r.sentAt));

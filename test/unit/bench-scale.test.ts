@@ -79,5 +79,8 @@ describe('scale model: a big group’s notifications', () => {
     );
     const unmeasured = { ...measured(1), units: undefined };
     expect(row(scaleModel([], unmeasured), 'notifications per message')).toBeUndefined();
+    expect(dollarsOf(row(scaleModel([], unmeasured), 'cost per message')?.value)).toBe(
+      dollarsOf(row(rows, 'cost per message')?.value),
+    );
   });
 });
