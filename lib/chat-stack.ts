@@ -221,8 +221,9 @@ export class ChatStack extends Stack {
       const fn = this.chatApi.functions.get(def.routeKey);
       if (fn && def.uses?.includes('scheduledQueue')) this.scheduled.connect(fn);
     }
-    // The dispatcher is not given the fan-out queue: it runs off the request path (nobody waits for
-    // its answer), so it posts a big group's events itself, within its own timeout.
+    // The dispatcher sends as sendMessage does, so a big group's events go to the fan-out queue, and
+    // posts it has no time left for within its 20 s are queued too (lambdas/fanout/fanout.ts).
+    this.fanOutWorker.grantSend(this.scheduled.dispatcher);
     orderBlockMirror(this.chatApi, [this.scheduled.dispatcher]);
 
     this.streams = new ChatStreamConsumers(this, 'Streams', {

@@ -35,6 +35,8 @@ export interface ScheduledFunctionDefinition {
   readonly managementApi: boolean;
   /** Actions on the media bucket's objects (none when absent). */
   readonly mediaActions?: readonly MediaAction[];
+  /** The function's timeout (the local driver counts each invocation's time down from it). */
+  readonly timeoutSeconds: number;
 }
 
 function tableActionsOf(action: keyof typeof ACTION_ROUTES): readonly TableAction[] {
@@ -52,6 +54,7 @@ export const SCHEDULED_FUNCTIONS = {
     name: 'ScheduledSweeper',
     entry: 'lambdas/handlers/scheduledSweep.ts',
     tableActions: ['dynamodb:Query:gsi2', 'dynamodb:GetItem', 'dynamodb:UpdateItem'],
+    timeoutSeconds: 60,
     managementApi: false,
   },
   /**
@@ -68,5 +71,7 @@ export const SCHEDULED_FUNCTIONS = {
     // Checks the attachments again and re-tags them attached (as sendMessage), signs their URLs, and
     // re-tags them pending when the message fails and gives them back.
     mediaActions: ['s3:GetObject', 's3:PutObjectTagging'],
+    // Posts that cannot end 2 s before it go to the fan-out queue (lambdas/fanout/fanout.ts).
+    timeoutSeconds: 20,
   },
 } as const satisfies Record<string, ScheduledFunctionDefinition>;

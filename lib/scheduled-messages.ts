@@ -33,8 +33,8 @@ import { SCHEDULED_FUNCTIONS, SCHEDULED_QUEUE_URL_ENV } from './scheduled-functi
 import { MANAGEMENT_ENDPOINT_ENV, TABLE_NAME_ENV } from './table.ts';
 
 /** The dispatcher's timeout; the queue's visibility timeout is six times it (AWS's advice). */
-const DISPATCH_TIMEOUT = Duration.seconds(20);
-const SWEEP_TIMEOUT = Duration.seconds(60);
+const DISPATCH_TIMEOUT = Duration.seconds(SCHEDULED_FUNCTIONS.dispatcher.timeoutSeconds);
+const SWEEP_TIMEOUT = Duration.seconds(SCHEDULED_FUNCTIONS.sweeper.timeoutSeconds);
 /** Receives of one queue message before it goes to the dead-letter queue. */
 const MAX_RECEIVES = 5;
 /** The promise on AWS: a scheduled message goes out within 60 s of its time. */

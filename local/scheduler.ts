@@ -10,6 +10,7 @@
 import { randomUUID } from 'node:crypto';
 import type { ScheduledEvent } from 'aws-lambda';
 import { DUE_QUEUE_NAME, SCHEDULED_FUNCTIONS, SCHEDULED_QUEUE_URL_ENV } from '../lib/scheduled-functions.ts';
+import { lambdaContext } from './gateway/invoker.ts';
 import type { LambdaHandler } from './gateway.ts';
 import type { LocalQueue, LocalSqs } from './queue.ts';
 
@@ -41,7 +42,8 @@ export class LocalScheduler {
     this.queue = options.sqs.createQueue(DUE_QUEUE_NAME);
     this.queue.consume(async () => async (event) => {
       try {
-        return await (await dispatch())(event, lambdaContext(dispatcher.name));
+        const handler = await dispatch(); // its time counts from here, as Lambda's does after init
+        return await handler(event, lambdaContext(dispatcher.name, dispatcher.timeoutSeconds * 1000));
       } catch (error) {
         this.#onError(dispatcher.name, error);
         throw error;
@@ -67,7 +69,7 @@ export class LocalScheduler {
       try {
         return await (await this.#sweeper())(
           scheduledEvent(options.full === true),
-          lambdaContext(SCHEDULED_FUNCTIONS.sweeper.name),
+          lambdaContext(SCHEDULED_FUNCTIONS.sweeper.name, SCHEDULED_FUNCTIONS.sweeper.timeoutSeconds * 1000),
         );
       } catch (error) {
         this.#onError(SCHEDULED_FUNCTIONS.sweeper.name, error);
@@ -104,8 +106,4 @@ function scheduledEvent(full: boolean): ScheduledEvent {
     resources: ['arn:aws:events:us-east-1:000000000000:rule/local-scheduled-sweep'],
     detail: full ? { full: true } : {},
   };
-}
-
-function lambdaContext(functionName: string) {
-  return { awsRequestId: randomUUID(), functionName };
 }

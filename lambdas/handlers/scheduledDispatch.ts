@@ -4,21 +4,23 @@
  * (`batchItemFailures`) and comes again after the queue's visibility timeout; the sweep also
  * re-enqueues anything still due every minute. A body that is not ours is logged and dropped.
  */
-import type { SQSBatchItemFailure, SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import type { Context, SQSBatchItemFailure, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { SCHEDULED_FUNCTIONS } from '../../lib/scheduled-functions.ts';
 import { scheduledDeps } from '../domain/scheduled-deps.ts';
 import { dispatchScheduled } from '../domain/scheduled-dispatch.ts';
 import { parseDueMessage } from '../queue/due-queue.ts';
+import { withInvocation } from '../shared/budget.ts';
 import { mapSettled } from '../shared/concurrency.ts';
 import { logger } from '../shared/logger.ts';
 
 /** Records of a batch (at most 10) dispatched at once. */
 const CONCURRENCY = 10;
 
-export const handler = (event: SQSEvent, context?: { awsRequestId?: string }): Promise<SQSBatchResponse> =>
+export const handler = (event: SQSEvent, context?: Partial<Context>): Promise<SQSBatchResponse> =>
   logger.runWithKeys(
     { awsRequestId: context?.awsRequestId },
-    () => dispatchBatch(event),
+    // Its sends post within this invocation's time, and queue what they have none left for.
+    () => withInvocation(context, () => dispatchBatch(event)),
     SCHEDULED_FUNCTIONS.dispatcher.name,
   );
 

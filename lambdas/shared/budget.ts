@@ -55,6 +55,13 @@ export function runInInvocation<T>(invocation: Invocation, fn: () => T): T {
   return invocations.run(invocation, fn);
 }
 
+/** Runs `fn` with `invocation` current when it is one (a queue or stream handler's own context). */
+export function withInvocation<T>(invocation: Partial<Invocation> | undefined, fn: () => T): T {
+  return typeof invocation?.getRemainingTimeInMillis === 'function'
+    ? invocations.run(invocation as Invocation, fn)
+    : fn();
+}
+
 /** The current invocation's budget, keeping `reserveMs` (undefined outside an invocation). */
 export function currentBudget(reserveMs: number): SendBudget | undefined {
   return sendBudget(invocations.getStore(), reserveMs);

@@ -5,6 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { ACTION_ROUTES } from '../../lib/routes.ts';
 import { SCHEDULED_FUNCTIONS } from '../../lib/scheduled-functions.ts';
+import { FANOUT_WORKER } from '../../lib/workers.ts';
 import { actionsOf, logicalId, resourcesOf, statementsOf, useSynth } from './support.ts';
 
 const { s, resources } = useSynth({}, 120_000);
@@ -132,13 +133,20 @@ describe('scheduled messages on AWS', { timeout: 60_000 }, () => {
         ]),
       ].sort(),
     );
-    // SQS on two queues only: its own due queue, and the fan-out queue a big group's send goes to.
+    // SQS on two queues only: its own due queue, and the fan-out queue that a big group's send, and
+    // the posts it has no time left for, go to (with the queue's URL in its environment).
     const fanOutQueue = arnOf(s.stack.fanOutWorker.queue);
+    const onFanOut = (st: (typeof statements)[number]) =>
+      JSON.stringify(resourcesOf(st)) === JSON.stringify([fanOutQueue]);
     for (const st of statements.filter((x) => actionsOf(x).some((a) => a.startsWith('sqs:')))) {
-      const onFanOut = JSON.stringify(resourcesOf(st)) === JSON.stringify([fanOutQueue]);
-      if (onFanOut) expect(actionsOf(st)).toEqual(['sqs:SendMessage']);
+      if (onFanOut(st)) expect(actionsOf(st)).toEqual(['sqs:SendMessage']);
       else expect(resourcesOf(st)).toEqual([arnOf(queue)]);
     }
+    expect(statements.filter(onFanOut)).toHaveLength(1);
+    const env = resources[logicalId(s.stack, dispatcher.function)]?.Properties?.Environment as {
+      Variables: Record<string, unknown>;
+    };
+    expect(env.Variables[FANOUT_WORKER.queueUrlEnv]).toEqual(ref(s.stack.fanOutWorker.queue));
   });
 
   it('gives scheduleMessage (and no other route) the due queue URL and sqs:SendMessage on it', () => {

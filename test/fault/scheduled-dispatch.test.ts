@@ -8,7 +8,10 @@
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
 import { handler as dispatch } from '../../lambdas/handlers/scheduledDispatch.ts';
+import { FANOUT_WORKER } from '../../lib/workers.ts';
+import type { LocalQueue } from '../../local/queue.ts';
 import {
+  anotherSocket,
   connectUsers,
   eventsOf,
   history,
@@ -218,6 +221,48 @@ describe('the dispatcher, exactly once', () => {
     expect(await invoke(queueEvent(alice.userId, scheduled, 'not json'))).toEqual({ batchItemFailures: [] });
     await drain(alice, bob);
     expect((await history(bob, chat.chatId)).messages).toEqual([]);
+  });
+});
+
+describe('the dispatcher, within its time', () => {
+  it('queues the posts it has no time left for (its own invocation’s deadline), and each socket gets its events once', async () => {
+    const { alice, bob, chat, scheduled } = await world('short of time');
+    const alice2 = await anotherSocket(stack, alice);
+    const sendAt = await makeDue(stack, alice.userId, scheduled.scheduledId);
+    const fanOut = stack.queues.get(FANOUT_WORKER.name) as LocalQueue;
+    const queued = fanOut.stats.sent;
+    // Less than one post's time (6 s) plus the 2 s a request keeps: no post may start here.
+    const context = { awsRequestId: 'short', getRemainingTimeInMillis: () => 5_000 };
+    const result = await dispatch(queueEvent(alice.userId, { ...scheduled, sendAt }), context);
+    expect(result).toEqual({ batchItemFailures: [] });
+    // Three sockets under the threshold of 200, queued only for want of time: the message (bob and
+    // both of alice's), then scheduled.sent (alice's two).
+    expect(fanOut.stats.sent).toBeGreaterThanOrEqual(queued + 2);
+    await stack.idle();
+    await drain(alice, alice2, bob);
+    const withText = (f: Frame) => (f.message as Message | undefined)?.text === 'short of time';
+    for (const socket of [alice, alice2, bob]) {
+      expect(eventsOf(socket, 'message.created', withText), socket.userId).toHaveLength(1);
+    }
+    for (const socket of [alice, alice2]) {
+      expect(eventsOf(socket, 'scheduled.sent', aboutScheduled(scheduled.scheduledId))).toHaveLength(1);
+    }
+    expect((await history(bob, chat.chatId)).messages.map((m) => m.text)).toEqual(['short of time']);
+  });
+
+  it('posts itself with time enough (nothing queued under the threshold)', async () => {
+    const { alice, bob, scheduled } = await world('in time');
+    const sendAt = await makeDue(stack, alice.userId, scheduled.scheduledId);
+    const fanOut = stack.queues.get(FANOUT_WORKER.name) as LocalQueue;
+    const queued = fanOut.stats.sent;
+    const context = { awsRequestId: 'ample', getRemainingTimeInMillis: () => 20_000 };
+    expect(await dispatch(queueEvent(alice.userId, { ...scheduled, sendAt }), context)).toEqual({
+      batchItemFailures: [],
+    });
+    await drain(alice, bob);
+    expect(fanOut.stats.sent).toBe(queued);
+    const withText = (f: Frame) => (f.message as Message | undefined)?.text === 'in time';
+    expect(eventsOf(bob, 'message.created', withText)).toHaveLength(1);
   });
 });
 
