@@ -12,6 +12,13 @@ import { ChatListReads, isMeta } from './chat-lists.ts';
 import { CHAT, type ChatRecord, DIRECT_PAIR, MEMBER, type MemberRecord } from './items.ts';
 import { chatPk, keys, PREFIX, SK } from './keys.ts';
 import {
+  chainedOn,
+  logsChanges,
+  memberChangePut,
+  memberChangesBetween,
+  replayMemberChanges,
+} from './member-log.ts';
+import {
   ifConditionFails,
   itemAbsent,
   itemExists,
@@ -69,6 +76,25 @@ export class ChatRepository extends ChatListReads {
     const meta = items.find(isMeta);
     const members = items.filter((item) => !isMeta(item)).map((item) => MEMBER.fromItem(item));
     return { chat: meta && CHAT.fromItem(meta), members: members.sort(byJoined) };
+  }
+
+  /**
+   * A big group's members at version `toVer`, from a list read at `fromVer` and the member log
+   * between (member-log.ts); undefined when the log cannot say (the caller reads the members).
+   */
+  async membersAt(
+    chatId: string,
+    from: { readonly memberVer: number; readonly members: readonly MemberRecord[] },
+    toVer: number,
+  ): Promise<MemberRecord[] | undefined> {
+    const changes = await memberChangesBetween(this.table, chatId, from.memberVer, toVer);
+    return replayMemberChanges(from.members, changes, from.memberVer, toVer)?.sort(byJoined);
+  }
+
+  /** A chat's `META` item alone (key lookup). */
+  async getChat(chatId: string, options: { consistent?: boolean } = {}): Promise<ChatRecord | undefined> {
+    const item = await this.table.get(keys.chat(chatId), { consistent: options.consistent ?? false });
+    return item && CHAT.fromItem(item);
   }
 
   /** One membership (key lookup). */
@@ -154,21 +180,34 @@ export class ChatRepository extends ChatListReads {
     ver: number,
     options?: RequestOptions,
   ): Promise<MembershipChange> {
+    const logged = logsChanges(chat);
     const write = this.table.transact(
       [
         {
           Update: {
             Key: keys.chat(chat.chatId),
             UpdateExpression: 'SET memberCount = :next, memberVer = :ver',
-            ConditionExpression: `${countUnchanged} AND ${versionNewer} AND ${notDeleting}`,
+            ConditionExpression: `${countUnchanged} AND ${versionNewer} AND ${notDeleting}${logged ? ` AND ${chainedOn}` : ''}`,
             ExpressionAttributeValues: {
               ':count': chat.memberCount,
               ':next': chat.memberCount + members.length,
               ':ver': ver,
+              ...(logged ? { ':prevVer': chat.memberVer } : {}),
             },
           },
         },
         ...members.map((m) => ({ Put: { Item: MEMBER.toItem(m), ConditionExpression: itemAbsent } })),
+        ...(logged
+          ? [
+              memberChangePut({
+                chatId: chat.chatId,
+                ver,
+                prevVer: chat.memberVer,
+                added: members,
+                removed: [],
+              }),
+            ]
+          : []),
       ],
       options,
     );
@@ -195,21 +234,27 @@ export class ChatRepository extends ChatListReads {
     if (chat.memberCount <= 1) {
       actions.push({ Delete: { Key: keys.chat(chat.chatId) } });
     } else {
+      const logged = logsChanges(chat);
       actions.push({
         Update: {
           Key: keys.chat(chat.chatId),
           UpdateExpression: newOwnerId
             ? 'SET memberCount = :next, memberVer = :ver, ownerId = :owner'
             : 'SET memberCount = :next, memberVer = :ver',
-          ConditionExpression: `${countUnchanged} AND ${versionNewer}`,
+          ConditionExpression: `${countUnchanged} AND ${versionNewer}${logged ? ` AND ${chainedOn}` : ''}`,
           ExpressionAttributeValues: {
             ':count': chat.memberCount,
             ':next': chat.memberCount - 1,
             ':ver': ver,
             ...(newOwnerId ? { ':owner': newOwnerId } : {}),
+            ...(logged ? { ':prevVer': chat.memberVer } : {}),
           },
         },
       });
+      if (logged) {
+        const change = { chatId: chat.chatId, ver, prevVer: chat.memberVer, removed: [userId] };
+        actions.push(memberChangePut(newOwnerId ? { ...change, newOwnerId } : change));
+      }
       if (newOwnerId) {
         actions.push({
           Update: {

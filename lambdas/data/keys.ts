@@ -89,6 +89,7 @@ export const PREFIX = {
   chat: 'CHAT#',
   connection: 'CONN#',
   member: 'MEMBER#',
+  memberChange: 'MLOG#',
   message: 'MSG#',
   clientMessage: 'CMID#',
   pair: 'PAIR#',
@@ -120,6 +121,8 @@ export const onlinePrefix = (userId: string): string => `${PREFIX.online}${userI
 export const seqSk = (seq: number): string => `${PREFIX.message}${String(seq).padStart(SEQ_DIGITS, '0')}`;
 /** A version in the version index (versions use the same 12 digits as seqs). */
 export const verSk = (ver: number): string => `${PREFIX.version}${String(ver).padStart(SEQ_DIGITS, '0')}`;
+export const memberChangeSk = (ver: number): string =>
+  `${PREFIX.memberChange}${String(ver).padStart(SEQ_DIGITS, '0')}`;
 /** A sender's clientMessageId, as the claim's sort key and the client-id index's sort key. */
 export const clientIdSk = (senderId: string, clientMessageId: string): string =>
   `${PREFIX.clientMessage}${senderId}#${clientMessageId}`;
@@ -136,6 +139,8 @@ export const keys = {
   }),
   chat: (chatId: string): Key => ({ pk: chatPk(chatId), sk: SK.chat }),
   member: (chatId: string, userId: string): Key => ({ pk: chatPk(chatId), sk: `${PREFIX.member}${userId}` }),
+  /** A big group's membership change of version `ver` (member-log.ts); after `META`, outside the head's Query. */
+  memberChange: (chatId: string, ver: number): Key => ({ pk: chatPk(chatId), sk: memberChangeSk(ver) }),
   message: (chatId: string, seq: number): Key => ({ pk: chatPk(chatId), sk: seqSk(seq) }),
   clientMessage: (chatId: string, senderId: string, clientMessageId: string): Key => ({
     pk: chatPk(chatId),

@@ -21,7 +21,7 @@ import { chatNotFound } from './access.ts';
 import { blockedSend, refuseBlockedSend } from './blocking.ts';
 import type { HeldClaim } from './client-ids.ts';
 import type { Deps } from './deps.ts';
-import { readHead } from './heads.ts';
+import { refreshedHead } from './heads.ts';
 import { newMessageId } from './ids.ts';
 import { LIMITS } from './limits.ts';
 import { signalAt, writeTiming } from './timing.ts';
@@ -114,7 +114,7 @@ export async function appendMessage<T = undefined>(
       continue;
     }
     if (allocation.status === 'members-changed') {
-      head = await readHead(deps, caller, input.chatId, { consistent: true }).catch((error: unknown) => {
+      head = await refreshedHead(deps, caller, head, allocation.chat).catch((error: unknown) => {
         throw new StoredNothing(error);
       });
       continue;

@@ -1,9 +1,12 @@
 /**
  * Chat heads for senders: the container's cache first (no read on the hot path), a Query otherwise.
  * A cached head is only ever used under the allocation's `memberVer` condition, which catches any
- * staleness; a caller is told NOT_FOUND only after a strongly consistent read said so.
+ * staleness; a caller is told NOT_FOUND only after a strongly consistent read said so. A big
+ * group's cached head is brought up to date from its member log (lambdas/data/member-log.ts)
+ * rather than read again whole.
  */
-import type { ChatHead } from '../data/store.ts';
+import { logsChanges } from '../data/member-log.ts';
+import type { ChatHead, ChatRecord } from '../data/store.ts';
 import type { Caller } from '../shared/caller.ts';
 import { chatNotFound } from './access.ts';
 import type { Deps } from './deps.ts';
@@ -30,6 +33,41 @@ export async function readHead(
 export async function senderHead(deps: Deps, caller: Caller, chatId: string): Promise<ChatHead> {
   const cached = deps.store.heads.get(chatId);
   if (cached && isMember(cached, caller.userId)) return cached;
-  // Not cached, or cached without the caller (who may have just joined): read.
+  // Cached without the caller (who may have just joined): a big group's log may say so.
+  if (cached && logsChanges(cached.chat)) {
+    const current = await deps.store.chats.getChat(chatId, { consistent: true });
+    if (current) return refreshedHead(deps, caller, cached, current);
+  }
+  // Not cached (or the chat is gone): read.
   return readHead(deps, caller, chatId, { consistent: cached !== undefined });
+}
+
+/**
+ * The head once the members changed from `stale`'s to `current`'s version (as the allocation or a
+ * key lookup found `META`): replayed from the member log when it can say, else read again whole.
+ */
+export async function refreshedHead(
+  deps: Deps,
+  caller: Caller,
+  stale: ChatHead,
+  current: ChatRecord,
+): Promise<ChatHead> {
+  const { chatId } = current;
+  if (logsChanges(stale.chat)) {
+    const members = await deps.store.chats.membersAt(
+      chatId,
+      { memberVer: stale.chat.memberVer, members: stale.members },
+      current.memberVer,
+    );
+    // The count on `META` checks the replay; without the caller, the full read says NOT_FOUND.
+    if (
+      members &&
+      members.length === current.memberCount &&
+      members.some((m) => m.userId === caller.userId)
+    ) {
+      deps.store.heads.remember(chatId, { chat: current, members });
+      return { chat: current, members };
+    }
+  }
+  return readHead(deps, caller, chatId, { consistent: true });
 }

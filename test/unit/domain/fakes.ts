@@ -51,6 +51,9 @@ export function fakeDeps() {
     chats: {
       getWithMembers: vi.fn(async () => ({ chat: undefined, members: [] })),
       getMember: vi.fn(async () => undefined),
+      // No member log to replay (the domain then reads the members): tests of the log use the table.
+      membersAt: vi.fn(async () => undefined),
+      getChat: vi.fn(async () => (await store.chats.getWithMembers('')).chat),
       listMemberships: vi.fn(async () => []),
       countMemberships: vi.fn(async () => 0),
       getMembershipsAndChats: vi.fn(async () => ({ members: new Map(), chats: new Map() })),

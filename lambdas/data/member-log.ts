@@ -1,0 +1,108 @@
+/**
+ * The member log of big groups: every membership change of a group of `MEMBER_LOG_FROM` members or
+ * more also writes one item (`CHAT#<id>` / `MLOG#<ver>`, in the change's own transaction) naming
+ * what changed and the `memberVer` it was applied on, which its transaction requires. The log is
+ * therefore a chain: a container whose cached member list is at version A, told by its allocation
+ * that the chat is at B, reads the entries after A up to B (one consistent Query, a few hundred
+ * bytes per change) and replays them, instead of reading every member again (a group of 10,000:
+ * 696 read units, docs/performance.md "A group of 10,000").
+ *
+ * A change of a smaller group writes no entry, and entries expire after a day: a chain with a gap
+ * (an entry whose `prevVer` is not the version before it, or one missing at either end) is not
+ * replayed, and the caller reads the members as before.
+ */
+import { defineItem, field, type RecordOf } from './item.ts';
+import { type ChatRecord, MEMBER, type MemberRecord } from './items.ts';
+import { chatPk, keys, memberChangeSk, TTL_ATTRIBUTE } from './keys.ts';
+import type { TableClient, TransactAction } from './table-client.ts';
+
+/** Groups of this many members or more log their membership changes. */
+export const MEMBER_LOG_FROM = 100;
+/** How long an entry is kept: far longer than a container keeps a chat's head unused. */
+export const MEMBER_LOG_TTL_SECONDS = 24 * 60 * 60;
+
+const memberList = (value: unknown): MemberRecord[] =>
+  Array.isArray(value) ? value.map((m) => MEMBER.fromItem(m as Record<string, unknown>)) : [];
+const stringList = (value: unknown): string[] =>
+  Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : [];
+
+const changeFields = {
+  chatId: field.string,
+  /** The change's version (the chat's `memberVer` after it). */
+  ver: field.number,
+  /** The chat's `memberVer` the change was applied on (its transaction required it). */
+  prevVer: field.number,
+  /** The members it added, as their items were put (member fields only). */
+  added: memberList,
+  /** The user ids it removed. */
+  removed: stringList,
+  /** The member who became the owner (the owner left). */
+  newOwnerId: field.optionalString,
+};
+export type MemberChange = RecordOf<typeof changeFields>;
+
+const MEMBER_CHANGE = defineItem({
+  itemType: 'memberChange',
+  key: (c: MemberChange) => keys.memberChange(c.chatId, c.ver),
+  fields: changeFields,
+  derived: () => ({ [TTL_ATTRIBUTE]: Math.floor(Date.now() / 1000) + MEMBER_LOG_TTL_SECONDS }),
+});
+
+/** Whether a change applied on `chat` is logged (a group that big, with a version to chain from). */
+export const logsChanges = (chat: ChatRecord): boolean =>
+  chat.kind === 'group' && chat.memberCount >= MEMBER_LOG_FROM && chat.memberVer > 0;
+
+/** The log entry's put, for the change's transaction; its condition is on `META` (see `chainedOn`). */
+export function memberChangePut(change: Omit<MemberChange, 'added'> & { added?: readonly MemberRecord[] }) {
+  // Member fields only (no keys): what `MEMBER.fromItem` reads back.
+  const added = (change.added ?? []).map((m) => MEMBER.fromItem(m));
+  return { Put: { Item: MEMBER_CHANGE.toItem({ ...change, added }) } } satisfies TransactAction;
+}
+
+/** The condition a logged change adds on `META`: applied on exactly the version it names. */
+export const chainedOn = 'memberVer = :prevVer';
+
+/**
+ * The entries after version `fromVer` up to `toVer` (one consistent Query of the `MLOG#` range),
+ * oldest first.
+ */
+export async function memberChangesBetween(
+  table: TableClient,
+  chatId: string,
+  fromVer: number,
+  toVer: number,
+): Promise<MemberChange[]> {
+  const items = await table.queryAll({
+    KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
+    ExpressionAttributeValues: {
+      ':pk': chatPk(chatId),
+      ':from': memberChangeSk(fromVer + 1),
+      ':to': memberChangeSk(toVer),
+    },
+    ConsistentRead: true,
+  });
+  return items.map((item) => MEMBER_CHANGE.fromItem(item));
+}
+
+/**
+ * The members at `toVer` (in no order), from those at `fromVer` and the entries between; undefined
+ * when the chain has a gap (an unlogged or expired change): the caller then reads the members.
+ */
+export function replayMemberChanges(
+  members: readonly MemberRecord[],
+  changes: readonly MemberChange[],
+  fromVer: number,
+  toVer: number,
+): MemberRecord[] | undefined {
+  const byId = new Map(members.map((m) => [m.userId, m]));
+  let at = fromVer;
+  for (const change of [...changes].sort((a, b) => a.ver - b.ver)) {
+    if (change.prevVer !== at) return undefined;
+    for (const userId of change.removed) byId.delete(userId);
+    for (const added of change.added) byId.set(added.userId, added);
+    const owner = change.newOwnerId === undefined ? undefined : byId.get(change.newOwnerId);
+    if (owner) byId.set(owner.userId, { ...owner, role: 'owner' });
+    at = change.ver;
+  }
+  return at === toVer ? [...byId.values()] : undefined;
+}

@@ -1,0 +1,130 @@
+/**
+ * The member log of big groups (lambdas/data/member-log.ts), on DynamoDB Local through real sockets:
+ * a sender whose cached member list is stale replays the changes since instead of reading every
+ * member again, follows invites, removals and an owner's leaving exactly, and falls back to the full
+ * read when the log has a gap.
+ *
+ * How the test tells the two paths apart: it deletes a member's item behind the log's back (no
+ * version, no entry). A replay keeps that member in the sender's list (their socket gets the
+ * message); a full read no longer lists them (it gets nothing).
+ */
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DeleteCommand, DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MEMBER_LOG_FROM } from '../../lambdas/data/member-log.ts';
+import { connectUser, type Message, makeGroup, settle, type UserSocket } from '../support/chat.ts';
+import { uniqueId, useTestStack } from '../support/stack.ts';
+
+const stack = useTestStack();
+let doc: DynamoDBDocumentClient;
+
+beforeAll(() => {
+  doc = DynamoDBDocumentClient.from(new DynamoDBClient({ endpoint: stack.dynamoEndpoint }));
+});
+afterAll(() => doc?.destroy());
+
+/** A group just big enough to keep a log: an owner and `online` connected members, the rest offline. */
+async function bigGroup(online: number) {
+  const owner = await connectUser(stack, uniqueId('owner'));
+  const sockets: UserSocket[] = [];
+  for (let i = 0; i < online; i++) sockets.push(await connectUser(stack, uniqueId(`on${i}`)));
+  const offline = Array.from({ length: MEMBER_LOG_FROM - online }, (_, i) => uniqueId(`off${i}`));
+  const chat = await makeGroup(owner, [...sockets.map((s) => s.userId), ...offline], 'big');
+  expect(chat.memberCount).toBe(MEMBER_LOG_FROM + 1);
+  return { owner, sockets, offline, chatId: chat.chatId };
+}
+
+const logOf = async (chatId: string) =>
+  (await stack.items(`CHAT#${chatId}`)).filter((i) => String(i.sk).startsWith('MLOG#'));
+
+/** Removes a membership item without a version or a log entry (what only a full read sees). */
+async function deleteBehindTheLog(chatId: string, userId: string) {
+  const key = { pk: `CHAT#${chatId}`, sk: `MEMBER#${userId}` };
+  const [item] = (await stack.items(key.pk)).filter((i) => i.sk === key.sk);
+  await doc.send(new DeleteCommand({ TableName: stack.tableName, Key: key }));
+  return () => doc.send(new PutCommand({ TableName: stack.tableName, Item: item }));
+}
+
+async function send(from: UserSocket, chatId: string, text: string): Promise<Message> {
+  return (await from.ok('sendMessage', { chatId, text })).message as Message;
+}
+
+const got = (socket: UserSocket, text: string) =>
+  socket.events('message.created').filter((f) => (f.message as Message).text === text).length;
+
+describe('the member log of a big group', { timeout: 60_000 }, () => {
+  it('logs each change with the version it was applied on, and senders replay them (no full read)', async () => {
+    const { owner, sockets, offline, chatId } = await bigGroup(2);
+    const [ann, zed] = sockets as [UserSocket, UserSocket];
+    await send(owner, chatId, 'warm'); // the sender's container now holds the head
+    expect(await logOf(chatId)).toEqual([]);
+
+    const dan = await connectUser(stack, uniqueId('dan'));
+    await owner.ok('invite', { chatId, userIds: [dan.userId] });
+    await owner.ok('removeMember', { chatId, userId: offline[0] });
+    await ann.ok('removeMember', { chatId, userId: ann.userId });
+    const log = await logOf(chatId);
+    expect(
+      log.map((e) => ({ added: (e.added as { userId: string }[]).map((m) => m.userId), removed: e.removed })),
+    ).toEqual([
+      { added: [dan.userId], removed: [] },
+      { added: [], removed: [offline[0]] },
+      { added: [], removed: [ann.userId] },
+    ]);
+    // A chain: each entry names the version before it, and the last is the chat's memberVer.
+    for (const [i, entry] of log.entries()) {
+      if (i > 0) expect(entry.prevVer).toBe(log[i - 1]?.ver);
+      expect(Number(entry.ttl)).toBeGreaterThan(Date.now() / 1000);
+    }
+    const [meta] = (await stack.items(`CHAT#${chatId}`)).filter((i) => i.sk === 'META');
+    expect(meta?.memberVer).toBe(log.at(-1)?.ver);
+
+    const restore = await deleteBehindTheLog(chatId, zed.userId);
+    await send(owner, chatId, 'after the changes');
+    await settle(stack, owner, ann, zed, dan);
+    expect(got(dan, 'after the changes')).toBe(1); // invited: in the replayed list
+    expect(got(ann, 'after the changes')).toBe(0); // left
+    expect(got(zed, 'after the changes')).toBe(1); // replayed, not read again
+    await restore();
+  });
+
+  it('reads the members again when the chain has a gap (an entry expired)', async () => {
+    const { owner, sockets, chatId } = await bigGroup(1);
+    const [zed] = sockets as [UserSocket];
+    await send(owner, chatId, 'warm');
+    const erin = await connectUser(stack, uniqueId('erin'));
+    await owner.ok('invite', { chatId, userIds: [erin.userId] });
+    const [entry] = await logOf(chatId);
+    await doc.send(new DeleteCommand({ TableName: stack.tableName, Key: { pk: entry?.pk, sk: entry?.sk } }));
+    const restore = await deleteBehindTheLog(chatId, zed.userId);
+    await send(owner, chatId, 'after a gap');
+    await settle(stack, owner, zed, erin);
+    expect(got(erin, 'after a gap')).toBe(1);
+    expect(got(zed, 'after a gap')).toBe(0); // the full read no longer lists zed
+    await restore();
+  });
+
+  it('brings a just-invited sender in from the log (their first send), and follows an owner who left', async () => {
+    const { owner, sockets, chatId } = await bigGroup(1);
+    const [zed] = sockets as [UserSocket];
+    await send(owner, chatId, 'warm');
+    const fay = await connectUser(stack, uniqueId('fay'));
+    await owner.ok('invite', { chatId, userIds: [fay.userId] });
+    await owner.ok('removeMember', { chatId, userId: owner.userId }); // the owner leaves: someone else owns it
+    const restore = await deleteBehindTheLog(chatId, zed.userId);
+    await send(fay, chatId, 'hello from fay');
+    await settle(stack, owner, zed, fay);
+    expect(got(zed, 'hello from fay')).toBe(1); // fay's head came from the log
+    expect(got(owner, 'hello from fay')).toBe(0);
+    await restore();
+    const { chat } = await fay.ok('getChat', { chatId });
+    expect((chat as { ownerId: string }).ownerId).not.toBe(owner.userId);
+  });
+
+  it('keeps no log for a group under the size', async () => {
+    const owner = await connectUser(stack, uniqueId('owner'));
+    const chat = await makeGroup(owner, [uniqueId('a'), uniqueId('b')]);
+    await owner.ok('invite', { chatId: chat.chatId, userIds: [uniqueId('c')] });
+    expect(await logOf(chat.chatId)).toEqual([]);
+  });
+});
