@@ -1,6 +1,9 @@
 /** The cost of a group of 1,000 and of reconnecting a member of many groups (see `bigGroup`). */
 
+import { DeleteCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { store } from '../../lambdas/data/store.ts';
+import { getDocumentClient } from '../../lambdas/shared/clients.ts';
+import { config } from '../../lambdas/shared/config.ts';
 import type { BenchClient } from '../client.ts';
 import { closeAll, connectAll } from '../client.ts';
 import { type ActionCost, type Ctx, measure, summarize } from './measure.ts';
@@ -71,6 +74,7 @@ export async function bigGroup(
   );
   await closeAll(extra);
   tick(`cost: group of ${BIG_GROUP}, queued`);
+  out.push(...(await sendsAfterAJoin(ctx, a, chatId, text, id)));
 
   // A member of the group of 1,000, the group of 100 and the groups of 10 closes and reconnects.
   const member = others[0] as BenchClient;
@@ -107,6 +111,55 @@ export async function bigGroup(
   );
   others[0] = again as BenchClient;
   tick('cost: reconnect of a member');
+}
+
+/**
+ * A join, then the sender's next send, whose cached member list is behind by that join: brought up
+ * to date from the member log (lambdas/data/member-log.ts), then, as the same run's baseline, with
+ * the join's log entry removed first, so that the send reads every member again, as each send after
+ * a change did before the log.
+ */
+async function sendsAfterAJoin(
+  ctx: Ctx,
+  sender: BenchClient,
+  chatId: string,
+  text: string,
+  id: (s: string) => string,
+): Promise<ActionCost[]> {
+  const out: ActionCost[] = [];
+  for (const [how, withLog] of [
+    ['the member log', true],
+    ['the member list read again', false],
+  ] as const) {
+    const tag = withLog ? 'joinlog' : 'joinread';
+    await sender.request('invite', { chatId, userIds: [id(tag)] });
+    if (!withLog) await dropMemberLog(chatId);
+    out.push(
+      await measure(
+        ctx,
+        `sendMessage after a join (group of ${BIG_GROUP}: ${how}, 1 KB)`,
+        'sendMessage',
+        () => sender.request('sendMessage', { chatId, text, clientMessageId: id(tag) }),
+        1,
+      ),
+    );
+  }
+  return out;
+}
+
+/** Deletes a chat's member log (what an expired entry leaves: a gap). */
+async function dropMemberLog(chatId: string): Promise<void> {
+  const doc = getDocumentClient();
+  const TableName = config().tableName;
+  const { Items = [] } = await doc.send(
+    new QueryCommand({
+      TableName,
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :log)',
+      ExpressionAttributeValues: { ':pk': `CHAT#${chatId}`, ':log': 'MLOG#' },
+      ConsistentRead: true,
+    }),
+  );
+  for (const { pk, sk } of Items) await doc.send(new DeleteCommand({ TableName, Key: { pk, sk } }));
 }
 
 /** The rosters `joinRosters` lists a new socket of the user in (lambdas/domain/rosters.ts). */
