@@ -74,7 +74,7 @@ export async function bigGroup(
   );
   await closeAll(extra);
   tick(`cost: group of ${BIG_GROUP}, queued`);
-  out.push(...(await sendsAfterAJoin(ctx, a, chatId, text, id)));
+  out.push(...(await sendsAfterALeave(ctx, a, chatId, text, id, offline)));
 
   // A member of the group of 1,000, the group of 100 and the groups of 10 closes and reconnects.
   const member = others[0] as BenchClient;
@@ -114,32 +114,35 @@ export async function bigGroup(
 }
 
 /**
- * A join, then the sender's next send, whose cached member list is behind by that join: brought up
- * to date from the member log (lambdas/data/member-log.ts), then, as the same run's baseline, with
- * the join's log entry removed first, so that the send reads every member again, as each send after
- * a change did before the log.
+ * A member leaves (the group is full: nobody can join), then the sender's next send, whose cached
+ * member list is behind by that change: brought up to date from the member log
+ * (lambdas/data/member-log.ts), then, as the same run's baseline, with the change's log entry
+ * removed first, so that the send reads every member again, as each send after a change did before
+ * the log.
  */
-async function sendsAfterAJoin(
+async function sendsAfterALeave(
   ctx: Ctx,
   sender: BenchClient,
   chatId: string,
   text: string,
   id: (s: string) => string,
+  offline: readonly string[],
 ): Promise<ActionCost[]> {
   const out: ActionCost[] = [];
-  for (const [how, withLog] of [
-    ['the member log', true],
-    ['the member list read again', false],
-  ] as const) {
-    const tag = withLog ? 'joinlog' : 'joinread';
-    await sender.request('invite', { chatId, userIds: [id(tag)] });
+  const cases = [
+    { how: 'the member log', withLog: true },
+    { how: 'the member list read again', withLog: false },
+  ];
+  for (const [i, { how, withLog }] of cases.entries()) {
+    const left = await sender.request('removeMember', { chatId, userId: offline[i] });
+    if (left.type === 'error') throw new Error(`bench: removeMember failed: ${JSON.stringify(left)}`);
     if (!withLog) await dropMemberLog(chatId);
     out.push(
       await measure(
         ctx,
-        `sendMessage after a join (group of ${BIG_GROUP}: ${how}, 1 KB)`,
+        `sendMessage after a member left (group of ${BIG_GROUP}: ${how}, 1 KB)`,
         'sendMessage',
-        () => sender.request('sendMessage', { chatId, text, clientMessageId: id(tag) }),
+        () => sender.request('sendMessage', { chatId, text, clientMessageId: id(`left${i}`) }),
         1,
       ),
     );
