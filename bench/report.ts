@@ -31,9 +31,11 @@ const machineSection: Section = (r) => [
       .join(', ')}.`,
 ];
 
-const floorSection: Section = ({ floor, warmUp }) => {
+const floorSection: Section = (r) => {
+  const { floor, warmUp } = r;
   if (!floor) return [];
-  const { relay, write } = floor;
+  const { relay, write, pacedWrite: paced } = floor;
+  const oneToOne = r.latency?.find((p) => p.kind === 'direct');
   const warm = warmUp
     ? `Measured, like every time below, after an unmeasured warm-up of ${warmUp.sends} sends through the stack (${Math.round(warmUp.seconds)} s, ${warmUp.failed} unacked): DynamoDB Local's JVM is warm.\n\n`
     : "No warm-up before this run (`--warm-up 0`): DynamoDB Local's JVM was cold.\n\n";
@@ -52,10 +54,29 @@ const floorSection: Section = ({ floor, warmUp }) => {
         ],
         ['one DynamoDB Local PutItem round trip', write.count, write.p50, write.p95, write.p99, write.max],
         ['floor = relay + write', '', floor.floor.p50, floor.floor.p95, floor.floor.p99, ''],
+        ...(paced
+          ? [
+              [
+                `the same PutItem, one every ${floor.pacedGapMs} ms (information)`,
+                paced.count,
+                paced.p50,
+                paced.p95,
+                paced.p99,
+                paced.max,
+              ],
+            ]
+          : []),
       ],
     ),
+    ...(paced && oneToOne
+      ? [
+          `\nThe write is timed back to back; paced like the 1:1 phase it took ${paced.p50} ms at p50 (a call after an idle gap wakes both processes). Against relay + that write (${round3(relay.p50 + paced.p50)} ms) the 1:1 p50 is ${Math.round((oneToOne.latency.p50 / (relay.p50 + paced.p50)) * 10) / 10}×; the targets use the floor above.\n`,
+        ]
+      : []),
   ];
 };
+
+const round3 = (n: number) => Math.round(n * 1000) / 1000;
 
 const latencySection: Section = (r) => {
   if (!r.latency?.length) return [];

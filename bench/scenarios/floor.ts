@@ -27,6 +27,13 @@ import { startRelay } from '../relay.ts';
 export interface FloorResult {
   readonly relay: LatencySummary;
   readonly write: LatencySummary;
+  /**
+   * The same write paced like the 1:1 phase (one every 1/rate s; information only, the targets use
+   * `floor`): a call after an idle gap costs more on this machine than one right after another.
+   */
+  readonly pacedWrite?: LatencySummary;
+  /** The gap before each paced write (ms). */
+  readonly pacedGapMs?: number;
   /** relay + write at each percentile (ms). */
   readonly floor: { readonly p50: number; readonly p95: number; readonly p99: number };
 }
@@ -92,26 +99,35 @@ async function writeLatency(
   table: string | undefined,
   count: number,
   textChars: number,
-): Promise<LatencySummary> {
+  paced: { readonly count: number; readonly gapMs: number },
+): Promise<{ write: LatencySummary; pacedWrite: LatencySummary }> {
   const tableName = table ?? `floor-${randomBytes(4).toString('hex')}`;
   if (!table) await ensureTable(endpoint, tableName);
   const doc = lightDynamo(DynamoDBDocumentClient.from(new DynamoDBClient({ endpoint, maxAttempts: 1 })));
-  const latency = new Latency();
   const text = messageText(textChars);
+  let i = 0;
+  const put = async (): Promise<number> => {
+    const t0 = performance.now();
+    const n = i++;
+    await doc.send(
+      new PutCommand({ TableName: tableName, Item: { pk: `FLOOR#${n % 50}`, sk: `MSG#${n}`, text } }),
+    );
+    return performance.now() - t0;
+  };
+  const write = new Latency();
+  const pacedWrite = new Latency();
   try {
-    const warmUp = 300;
-    for (let i = 0; i < count + warmUp; i++) {
-      const t0 = performance.now();
-      await doc.send(
-        new PutCommand({ TableName: tableName, Item: { pk: `FLOOR#${i % 50}`, sk: `MSG#${i}`, text } }),
-      );
-      // The first ones warm up the connection and DynamoDB Local's JIT (the handlers are warm too).
-      if (i >= warmUp) latency.record(performance.now() - t0);
+    // The first ones warm up the connection and DynamoDB Local's JIT (the handlers are warm too).
+    for (let w = 0; w < 300; w++) await put();
+    for (let n = 0; n < count; n++) write.record(await put());
+    for (let n = 0; n < paced.count; n++) {
+      await new Promise((r) => setTimeout(r, paced.gapMs));
+      pacedWrite.record(await put());
     }
   } finally {
     doc.destroy();
   }
-  return latency.summary();
+  return { write: write.summary(), pacedWrite: pacedWrite.summary() };
 }
 
 export async function floor(
@@ -124,8 +140,19 @@ export async function floor(
     onTick(f * 0.7),
   );
   onTick(0.7);
-  const write = await writeLatency(dynamoEndpoint, tableName, 300, options.textChars);
+  // Paced at the 1:1 phase's rate (all its chats together), as its sends meet the table.
+  const gapMs = Math.round(1000 / Math.max(1, options.rate));
+  const { write, pacedWrite } = await writeLatency(dynamoEndpoint, tableName, 300, options.textChars, {
+    count: 100,
+    gapMs,
+  });
   onTick(1);
   const sum = (p: 'p50' | 'p95' | 'p99') => Math.round((relay[p] + write[p]) * 1000) / 1000;
-  return { relay, write, floor: { p50: sum('p50'), p95: sum('p95'), p99: sum('p99') } };
+  return {
+    relay,
+    write,
+    pacedWrite,
+    pacedGapMs: gapMs,
+    floor: { p50: sum('p50'), p95: sum('p95'), p99: sum('p99') },
+  };
 }
