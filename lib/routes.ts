@@ -99,7 +99,8 @@ export const ACTION_ROUTES: Readonly<Record<ActionName, ActionRoute>> = {
     tableActions: [...FAN_OUT, 'dynamodb:GetItem', 'dynamodb:UpdateItem'],
     media: SIGN_DOWNLOADS,
   },
-  // PutItem (here, in removeMember and in deleteChat): the audit record of an administrator's action.
+  // PutItem (here, in removeMember and in deleteChat): the audit record of an administrator's action
+  // (removeMember and invite also put a big group's member-log entry: lambdas/data/member-log.ts).
   deleteMessage: {
     tableActions: [...FAN_OUT, 'dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:PutItem'],
     media: ['s3:DeleteObject'],

@@ -3,7 +3,8 @@
  * transactions guarded by the `memberCount` read before (optimistic concurrency): a lost race is
  * the value `'chat-changed'`, and the caller reads again and retries. Each one sets `memberVer` to
  * the version allocated for it (`sequence.allocateVersion`), which invalidates senders' cached
- * member lists.
+ * member lists. A big group's change also puts its member-log entry and requires the `memberVer` it
+ * was applied on (member-log.ts), so that senders bring their lists up to date from the log.
  * Every public method is one access pattern (all of them are listed in docs/data-model.md). A user's
  * chats (the membership index, batched reads) are inherited from chat-lists.ts.
  */
@@ -11,13 +12,7 @@ import { blocksAsRead, isConflict, type PairBlocks } from './blocks.ts';
 import { ChatListReads, isMeta } from './chat-lists.ts';
 import { CHAT, type ChatRecord, DIRECT_PAIR, MEMBER, type MemberRecord } from './items.ts';
 import { chatPk, keys, PREFIX, SK } from './keys.ts';
-import {
-  chainedOn,
-  logsChanges,
-  memberChangePut,
-  memberChangesBetween,
-  replayMemberChanges,
-} from './member-log.ts';
+import { type LoggedChange, loggedChange, memberChangesBetween, replayMemberChanges } from './member-log.ts';
 import {
   ifConditionFails,
   itemAbsent,
@@ -51,6 +46,10 @@ const versionNewer = '(attribute_not_exists(memberVer) OR memberVer < :ver)';
 const ownerUnchanged = 'ownerId = :owner';
 const pairPointsAtReplaced = 'chatId = :old';
 const pairAbsentOrThisChat = 'attribute_not_exists(pk) OR chatId = :chat';
+
+/** A `META` update's condition: its guards, and a logged change's own (member-log.ts). */
+const conditionOf = (guards: readonly string[], logged: LoggedChange | undefined) =>
+  [...guards, ...(logged ? [logged.condition] : [])].join(' AND ');
 
 /** Members in the order they joined (ties by user id), the same in every ack and event. */
 export function byJoined(a: MemberRecord, b: MemberRecord): number {
@@ -88,7 +87,7 @@ export class ChatRepository extends ChatListReads {
     toVer: number,
   ): Promise<MemberRecord[] | undefined> {
     const changes = await memberChangesBetween(this.table, chatId, from.memberVer, toVer);
-    return replayMemberChanges(from.members, changes, from.memberVer, toVer)?.sort(byJoined);
+    return changes && replayMemberChanges(from.members, changes, from.memberVer, toVer)?.sort(byJoined);
   }
 
   /** A chat's `META` item alone (key lookup). */
@@ -180,34 +179,24 @@ export class ChatRepository extends ChatListReads {
     ver: number,
     options?: RequestOptions,
   ): Promise<MembershipChange> {
-    const logged = logsChanges(chat);
+    const logged = loggedChange(chat, ver, { added: members, removed: [] });
     const write = this.table.transact(
       [
         {
           Update: {
             Key: keys.chat(chat.chatId),
             UpdateExpression: 'SET memberCount = :next, memberVer = :ver',
-            ConditionExpression: `${countUnchanged} AND ${versionNewer} AND ${notDeleting}${logged ? ` AND ${chainedOn}` : ''}`,
+            ConditionExpression: conditionOf([countUnchanged, versionNewer, notDeleting], logged),
             ExpressionAttributeValues: {
               ':count': chat.memberCount,
               ':next': chat.memberCount + members.length,
               ':ver': ver,
-              ...(logged ? { ':prevVer': chat.memberVer } : {}),
+              ...logged?.values,
             },
           },
         },
         ...members.map((m) => ({ Put: { Item: MEMBER.toItem(m), ConditionExpression: itemAbsent } })),
-        ...(logged
-          ? [
-              memberChangePut({
-                chatId: chat.chatId,
-                ver,
-                prevVer: chat.memberVer,
-                added: members,
-                removed: [],
-              }),
-            ]
-          : []),
+        ...(logged ? [logged.put] : []),
       ],
       options,
     );
@@ -234,27 +223,24 @@ export class ChatRepository extends ChatListReads {
     if (chat.memberCount <= 1) {
       actions.push({ Delete: { Key: keys.chat(chat.chatId) } });
     } else {
-      const logged = logsChanges(chat);
+      const logged = loggedChange(chat, ver, { added: [], removed: [userId], newOwnerId });
       actions.push({
         Update: {
           Key: keys.chat(chat.chatId),
           UpdateExpression: newOwnerId
             ? 'SET memberCount = :next, memberVer = :ver, ownerId = :owner'
             : 'SET memberCount = :next, memberVer = :ver',
-          ConditionExpression: `${countUnchanged} AND ${versionNewer}${logged ? ` AND ${chainedOn}` : ''}`,
+          ConditionExpression: conditionOf([countUnchanged, versionNewer], logged),
           ExpressionAttributeValues: {
             ':count': chat.memberCount,
             ':next': chat.memberCount - 1,
             ':ver': ver,
             ...(newOwnerId ? { ':owner': newOwnerId } : {}),
-            ...(logged ? { ':prevVer': chat.memberVer } : {}),
+            ...logged?.values,
           },
         },
       });
-      if (logged) {
-        const change = { chatId: chat.chatId, ver, prevVer: chat.memberVer, removed: [userId] };
-        actions.push(memberChangePut(newOwnerId ? { ...change, newOwnerId } : change));
-      }
+      if (logged) actions.push(logged.put);
       if (newOwnerId) {
         actions.push({
           Update: {

@@ -121,6 +121,7 @@ export const onlinePrefix = (userId: string): string => `${PREFIX.online}${userI
 export const seqSk = (seq: number): string => `${PREFIX.message}${String(seq).padStart(SEQ_DIGITS, '0')}`;
 /** A version in the version index (versions use the same 12 digits as seqs). */
 export const verSk = (ver: number): string => `${PREFIX.version}${String(ver).padStart(SEQ_DIGITS, '0')}`;
+/** A member-log entry's sort key (12 digits, like versions: entries sort by version). */
 export const memberChangeSk = (ver: number): string =>
   `${PREFIX.memberChange}${String(ver).padStart(SEQ_DIGITS, '0')}`;
 /** A sender's clientMessageId, as the claim's sort key and the client-id index's sort key. */

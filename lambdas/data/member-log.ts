@@ -3,13 +3,14 @@
  * more also writes one item (`CHAT#<id>` / `MLOG#<ver>`, in the change's own transaction) naming
  * what changed and the `memberVer` it was applied on, which its transaction requires. The log is
  * therefore a chain: a container whose cached member list is at version A, told by its allocation
- * that the chat is at B, reads the entries after A up to B (one consistent Query, a few hundred
- * bytes per change) and replays them, instead of reading every member again (a group of 10,000:
+ * that the chat is at B, reads the entries after A up to B (one Query, a few hundred bytes per
+ * change) and replays them, instead of reading every member again (a group of 10,000:
  * 696 read units, docs/performance.md "A group of 10,000").
  *
- * A change of a smaller group writes no entry, and entries expire after a day: a chain with a gap
- * (an entry whose `prevVer` is not the version before it, or one missing at either end) is not
- * replayed, and the caller reads the members as before.
+ * A change of a smaller group writes no entry, entries expire after a day, and an entry committed
+ * just now may not be visible yet: a chain with a gap (an entry whose `prevVer` is not the version
+ * before it, or one missing at either end) is not replayed, and the caller reads the members as
+ * before.
  */
 import { defineItem, field, type RecordOf } from './item.ts';
 import { type ChatRecord, MEMBER, type MemberRecord } from './items.ts';
@@ -52,27 +53,61 @@ const MEMBER_CHANGE = defineItem({
 export const logsChanges = (chat: ChatRecord): boolean =>
   chat.kind === 'group' && chat.memberCount >= MEMBER_LOG_FROM && chat.memberVer > 0;
 
-/** The log entry's put, for the change's transaction; its condition is on `META` (see `chainedOn`). */
-export function memberChangePut(change: Omit<MemberChange, 'added'> & { added?: readonly MemberRecord[] }) {
-  // Member fields only (no keys): what `MEMBER.fromItem` reads back.
-  const added = (change.added ?? []).map((m) => MEMBER.fromItem(m));
-  return { Put: { Item: MEMBER_CHANGE.toItem({ ...change, added }) } } satisfies TransactAction;
+/** What a membership change did, as its log entry records it. */
+export interface ChangeParts {
+  readonly added: readonly MemberRecord[];
+  readonly removed: readonly string[];
+  readonly newOwnerId?: string | undefined;
 }
 
-/** The condition a logged change adds on `META`: applied on exactly the version it names. */
-export const chainedOn = 'memberVer = :prevVer';
+/** What a change's transaction adds to be logged: a condition on `META` and the entry's put. */
+export interface LoggedChange {
+  /** Appended to the `META` update's condition (with `AND`): applied on exactly `chat.memberVer`. */
+  readonly condition: string;
+  readonly values: Record<string, number>;
+  readonly put: TransactAction;
+}
+
+/** The log entry of a change of version `ver` applied on `chat`; undefined when it is not logged. */
+export function loggedChange(chat: ChatRecord, ver: number, parts: ChangeParts): LoggedChange | undefined {
+  if (!logsChanges(chat)) return undefined;
+  const change: MemberChange = {
+    chatId: chat.chatId,
+    ver,
+    prevVer: chat.memberVer,
+    // Member fields only (no keys): what `MEMBER.fromItem` reads back.
+    added: parts.added.map((m) => MEMBER.fromItem(m)),
+    removed: [...parts.removed],
+    ...(parts.newOwnerId ? { newOwnerId: parts.newOwnerId } : {}),
+  };
+  return {
+    condition: 'memberVer = :prevVer',
+    values: { ':prevVer': chat.memberVer },
+    put: { Put: { Item: MEMBER_CHANGE.toItem(change) } },
+  };
+}
 
 /**
- * The entries after version `fromVer` up to `toVer` (one consistent Query of the `MLOG#` range),
- * oldest first.
+ * Entries read at most to bring a head up to date: more changes than this since a container's
+ * version (or a page of 1 MB) and it reads the member list instead, which then costs less or about
+ * the same (25 invites of 50 members are about 375 KB; a group of 1,000's list 285 KB).
+ */
+export const MAX_REPLAYED_CHANGES = 25;
+
+/**
+ * The entries after version `fromVer` up to `toVer`, oldest first (one strongly consistent Query of
+ * the `MLOG#` range); undefined when there are more than `MAX_REPLAYED_CHANGES`. A Query is
+ * read-committed per item, so an entry of a change committed just now may be missing while `META`
+ * shows its version: the replay then finds a gap.
  */
 export async function memberChangesBetween(
   table: TableClient,
   chatId: string,
   fromVer: number,
   toVer: number,
-): Promise<MemberChange[]> {
-  const items = await table.queryAll({
+): Promise<MemberChange[] | undefined> {
+  if (toVer <= fromVer) return [];
+  const { items, lastKey } = await table.queryPage({
     KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
     ExpressionAttributeValues: {
       ':pk': chatPk(chatId),
@@ -80,8 +115,9 @@ export async function memberChangesBetween(
       ':to': memberChangeSk(toVer),
     },
     ConsistentRead: true,
+    Limit: MAX_REPLAYED_CHANGES,
   });
-  return items.map((item) => MEMBER_CHANGE.fromItem(item));
+  return lastKey ? undefined : items.map((item) => MEMBER_CHANGE.fromItem(item));
 }
 
 /**

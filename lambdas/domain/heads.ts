@@ -36,7 +36,9 @@ export async function senderHead(deps: Deps, caller: Caller, chatId: string): Pr
   // Cached without the caller (who may have just joined): a big group's log may say so.
   if (cached && logsChanges(cached.chat)) {
     const current = await deps.store.chats.getChat(chatId, { consistent: true });
-    if (current) return refreshedHead(deps, caller, cached, current);
+    // Unchanged since cached: the caller is not a member (the full read below says NOT_FOUND).
+    if (current && current.memberVer > cached.chat.memberVer)
+      return refreshedHead(deps, caller, cached, current);
   }
   // Not cached (or the chat is gone): read.
   return readHead(deps, caller, chatId, { consistent: cached !== undefined });

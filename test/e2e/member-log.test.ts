@@ -9,10 +9,17 @@
  * message); a full read no longer lists them (it gets nothing).
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DeleteCommand, DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, DynamoDBDocumentClient, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MEMBER_LOG_FROM } from '../../lambdas/data/member-log.ts';
-import { connectUser, type Message, makeGroup, settle, type UserSocket } from '../support/chat.ts';
+import {
+  connectUser,
+  expectRefused,
+  type Message,
+  makeGroup,
+  settle,
+  type UserSocket,
+} from '../support/chat.ts';
 import { uniqueId, useTestStack } from '../support/stack.ts';
 
 const stack = useTestStack();
@@ -43,6 +50,17 @@ async function deleteBehindTheLog(chatId: string, userId: string) {
   const [item] = (await stack.items(key.pk)).filter((i) => i.sk === key.sk);
   await doc.send(new DeleteCommand({ TableName: stack.tableName, Key: key }));
   return () => doc.send(new PutCommand({ TableName: stack.tableName, Item: item }));
+}
+
+async function addToMemberCount(chatId: string, by: number) {
+  await doc.send(
+    new UpdateCommand({
+      TableName: stack.tableName,
+      Key: { pk: `CHAT#${chatId}`, sk: 'META' },
+      UpdateExpression: 'ADD memberCount :by',
+      ExpressionAttributeValues: { ':by': by },
+    }),
+  );
 }
 
 async function send(from: UserSocket, chatId: string, text: string): Promise<Message> {
@@ -130,6 +148,37 @@ describe('the member log of a big group', { timeout: 60_000 }, () => {
     await restore();
     const { chat } = await fay.ok('getChat', { chatId });
     expect((chat as { ownerId: string }).ownerId).not.toBe(owner.userId);
+  });
+
+  it('refuses senders who are not members, with a current or a stale head: NOT_FOUND, nothing written', async () => {
+    const { owner, sockets, offline, chatId } = await bigGroup(1);
+    const [zed] = sockets as [UserSocket];
+    const stranger = await connectUser(stack, uniqueId('stranger'));
+    await send(owner, chatId, 'warm');
+    // Removed since: the container's head still lists zed, the log says otherwise.
+    await owner.ok('removeMember', { chatId, userId: zed.userId });
+    await expectRefused(stack, zed, 'sendMessage', { chatId, text: 'still here?' }, 'NOT_FOUND');
+    // The head is current now: a stranger is no member of it (and the log has nothing to add).
+    await expectRefused(stack, stranger, 'sendMessage', { chatId, text: 'let me in' }, 'NOT_FOUND');
+    // Stale again: the log brings it up to date, still without the stranger.
+    await owner.ok('removeMember', { chatId, userId: offline[0] });
+    await expectRefused(stack, stranger, 'sendMessage', { chatId, text: 'let me in' }, 'NOT_FOUND');
+    await send(owner, chatId, 'members only');
+  });
+
+  it("reads the members again when a replay does not come to META's member count", async () => {
+    const { owner, sockets, chatId } = await bigGroup(1);
+    const [zed] = sockets as [UserSocket];
+    await send(owner, chatId, 'warm');
+    // zed's item goes behind the log's back, and the count with it: the log cannot know.
+    const restore = await deleteBehindTheLog(chatId, zed.userId);
+    await addToMemberCount(chatId, -1);
+    await owner.ok('invite', { chatId, userIds: [uniqueId('gus')] });
+    await send(owner, chatId, 'counted');
+    await settle(stack, owner, zed);
+    expect(got(zed, 'counted')).toBe(0); // the replay still listed zed: one too many, so read again
+    await restore();
+    await addToMemberCount(chatId, 1);
   });
 
   it('keeps no log for a group under the size', async () => {

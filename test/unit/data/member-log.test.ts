@@ -2,7 +2,12 @@
 import { QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
 import type { ChatRecord, MemberRecord } from '../../../lambdas/data/items.ts';
-import { MEMBER_LOG_FROM, type MemberChange, replayMemberChanges } from '../../../lambdas/data/member-log.ts';
+import {
+  MAX_REPLAYED_CHANGES,
+  MEMBER_LOG_FROM,
+  type MemberChange,
+  replayMemberChanges,
+} from '../../../lambdas/data/member-log.ts';
 import { TABLE_NAME, useMockTable } from './mock-table.ts';
 
 const { ddb, store } = useMockTable();
@@ -91,7 +96,7 @@ describe('what a big group’s membership change writes', () => {
     }
   });
 
-  it('reads the entries after the cached version up to the current one, consistently', async () => {
+  it('reads the entries after the cached version up to the current one, strongly consistent, one page of 25 at most', async () => {
     ddb.on(QueryCommand).resolves({ Items: [] });
     await store.chats.membersAt('g1', { memberVer: 40, members: [] }, 57);
     expect(ddb.commandCalls(QueryCommand)[0]?.args[0].input).toEqual({
@@ -103,7 +108,23 @@ describe('what a big group’s membership change writes', () => {
         ':to': 'MLOG#000000000057',
       },
       ConsistentRead: true,
+      Limit: MAX_REPLAYED_CHANGES,
     });
+  });
+
+  it('says nothing when more changes than that are behind (the members are read instead)', async () => {
+    ddb
+      .on(QueryCommand)
+      .resolves({ Items: [], LastEvaluatedKey: { pk: 'CHAT#g1', sk: 'MLOG#000000000066' } });
+    expect(await store.chats.membersAt('g1', { memberVer: 40, members: [member('u1')] }, 99)).toBeUndefined();
+  });
+
+  it('reads nothing when the version has not moved (a BETWEEN with its bounds reversed is an error)', async () => {
+    const members = [member('u2'), member('u1')];
+    const replayed = await store.chats.membersAt('g1', { memberVer: 40, members }, 40);
+    expect(replayed?.map((m) => m.userId)).toEqual(['u1', 'u2']);
+    expect(await store.chats.membersAt('g1', { memberVer: 40, members }, 39)).toBeUndefined();
+    expect(ddb.commandCalls(QueryCommand)).toHaveLength(0);
   });
 });
 
