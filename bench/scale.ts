@@ -4,6 +4,7 @@
  * limits (docs/performance.md cites each one). Assumptions are parameters, printed with the result.
  */
 import { MEMBER, ROSTER_ENTRY } from '../lambdas/data/items.ts';
+import { MEMBER_LOG_FROM } from '../lambdas/data/member-log.ts';
 import { SEND_CONCURRENCY } from '../lambdas/push/deliver.ts';
 import { PLAN_CONCURRENCY } from '../lambdas/push/plan.ts';
 import { loadConfig } from '../lambdas/shared/config.ts';
@@ -182,7 +183,16 @@ export function scaleModel(fresh: readonly ActionCost[], bigPush?: BigGroupPushR
     g,
     'member list read per message',
     `${headRcu} RCU (${Math.round((a.bigGroupMembers * memberBytes) / 1024)} KB, ${Math.ceil((a.bigGroupMembers * memberBytes) / AWS_LIMITS.queryPageBytes)} Query pages)`,
-    `${memberBytes} B per membership, eventually consistent: the push function reads it for every message (who is muted, who has read), the send path only when its container's cache misses: ${Math.floor(AWS_LIMITS.partitionRcu / headRcu)} msg/s on the CHAT# partition`,
+    `${memberBytes} B per membership, eventually consistent: the push function reads it for every message (who is muted, who has read), the send path only when its container holds no head of the chat: ${Math.floor(AWS_LIMITS.partitionRcu / headRcu)} msg/s on the CHAT# partition`,
+  );
+  const afterLeave = (how: string) =>
+    fresh.find((c) => c.label.startsWith('sendMessage after a member left') && c.label.includes(how));
+  const [logged, reread] = [afterLeave('the member log'), afterLeave('read again')];
+  add(
+    g,
+    'membership change (a join or a leave)',
+    `1 RCU per sending container (the member log), not ${2 * headRcu} RCU`,
+    `each change of a group of ${MEMBER_LOG_FROM} or more writes one member-log entry (2 WCU a KB, transactional) beside moving memberVer; each container that sends next replays the entries since its version (one strongly consistent Query, under 4 KB for a change) instead of reading the member list again strongly consistent; measured in the group of 1,000, the send after a leave: ${logged && reread ? `${logged.total} units with the log, ${reread.total} with the list read again` : 'n/a'}`,
   );
   add(
     g,

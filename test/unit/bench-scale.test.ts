@@ -84,3 +84,20 @@ describe('scale model: a big group’s notifications', () => {
     );
   });
 });
+
+describe('scale model: membership changes in a big group', () => {
+  const send = (label: string, read: number, write: number) =>
+    ({ label, read, write, total: read + write }) as unknown as Parameters<typeof scaleModel>[0][number];
+
+  it('prices a change by the member log, and cites the measured sends after a leave', () => {
+    const rows = scaleModel([
+      send('sendMessage after a member left (group of 1000: the member log, 1 KB)', 4, 8),
+      send('sendMessage after a member left (group of 1000: the member list read again, 1 KB)', 62, 8),
+    ]);
+    const change = row(rows, 'membership change (a join or a leave)');
+    const list = Number(/^([\d.]+) RCU/.exec(row(rows, 'member list read per message')?.value ?? '')?.[1]);
+    expect(change?.value).toBe(`1 RCU per sending container (the member log), not ${2 * list} RCU`);
+    expect(change?.basis).toContain('12 units with the log, 70 with the list read again');
+    expect(row(scaleModel([]), 'membership change (a join or a leave)')?.basis).toMatch(/: n\/a$/);
+  });
+});
