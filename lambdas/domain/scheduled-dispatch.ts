@@ -7,7 +7,8 @@
  *    duplicate queue messages and racing dispatchers harmless;
  * 2. the message goes out through `sendMessage`, the same domain path as a client's send, with a
  *    clientMessageId derived from the scheduled id: a second attempt after a crash finds the first
- *    one's message instead of storing another;
+ *    one's message instead of storing another, and posts it to the members again (the first may
+ *    have died before its posts);
  * 3. a conditional completion (sending → sent | failed, guarded by the claim) records the outcome,
  *    and only the dispatcher whose completion succeeded tells the author's sockets.
  *
@@ -17,13 +18,14 @@
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DUE_SHARDS } from '../data/keys.ts';
-import type { Completion, DueRef, ScheduledRecord } from '../data/store.ts';
+import type { Completion, DueRef, MessageRecord, ScheduledRecord } from '../data/store.ts';
 import type { Caller } from '../shared/caller.ts';
 import { mapSettled } from '../shared/concurrency.ts';
 import { isChatError } from '../shared/errors.ts';
 import { event } from '../shared/frames.ts';
 import { logger } from '../shared/logger.ts';
-import { isUploadRefusal } from './media.ts';
+import { userIdsOf } from './access.ts';
+import { isUploadRefusal, messageViews } from './media.ts';
 import { scheduledView, sendClientMessageId } from './scheduled.ts';
 import type { ScheduledDeps } from './scheduled-deps.ts';
 import { attachmentIdsOf, releaseUploads } from './scheduled-media.ts';
@@ -96,7 +98,10 @@ async function publish(deps: ScheduledDeps, record: ScheduledRecord): Promise<Co
     // An earlier attempt may have stored the message and died before recording it (the client-id
     // index, read consistently, as the send path itself reads it).
     const stored = await deps.store.messages.findByClientId(record.chatId, record.userId, clientMessageId);
-    if (stored) return { status: 'sent', messageId: stored.messageId };
+    if (stored) {
+      await announceAgain(deps, stored);
+      return { status: 'sent', messageId: stored.messageId };
+    }
     if (record.attempts > MAX_DISPATCH_ATTEMPTS) {
       logger.error('scheduled message given up', {
         scheduledId: record.scheduledId,
@@ -132,6 +137,18 @@ async function publish(deps: ScheduledDeps, record: ScheduledRecord): Promise<Co
       return { status: 'failed', reason: error.code };
     throw error;
   }
+}
+
+/**
+ * Posts `message.created` of a message an earlier attempt stored to the chat's members again: that
+ * attempt may have died before its posts, and every open socket gets each message at least once
+ * (clients drop a messageId they already hold).
+ */
+async function announceAgain(deps: ScheduledDeps, message: MessageRecord): Promise<void> {
+  const { chat, members } = await deps.store.chats.getWithMembers(message.chatId, { consistent: true });
+  const [view] = chat ? await messageViews(deps, [message]) : [];
+  if (!chat || !view) return;
+  await deps.fanOut.toUsers(userIdsOf(members), event('message.created', { message: view }), { chat });
 }
 
 /** `CHAT_DELETED` or `NOT_MEMBER` when the author can no longer send in the chat. */
