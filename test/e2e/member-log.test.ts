@@ -30,14 +30,17 @@ beforeAll(() => {
 });
 afterAll(() => doc?.destroy());
 
-/** A group just big enough to keep a log: an owner and `online` connected members, the rest offline. */
-async function bigGroup(online: number) {
+/**
+ * A group just big enough to keep a log (`extra` more: changes that leave it smaller are not logged):
+ * an owner and `online` connected members, the rest offline.
+ */
+async function bigGroup(online: number, extra = 0) {
   const owner = await connectUser(stack, uniqueId('owner'));
   const sockets: UserSocket[] = [];
   for (let i = 0; i < online; i++) sockets.push(await connectUser(stack, uniqueId(`on${i}`)));
-  const offline = Array.from({ length: MEMBER_LOG_FROM - online }, (_, i) => uniqueId(`off${i}`));
+  const offline = Array.from({ length: MEMBER_LOG_FROM - online + extra }, (_, i) => uniqueId(`off${i}`));
   const chat = await makeGroup(owner, [...sockets.map((s) => s.userId), ...offline], 'big');
-  expect(chat.memberCount).toBe(MEMBER_LOG_FROM + 1);
+  expect(chat.memberCount).toBe(MEMBER_LOG_FROM + 1 + extra);
   return { owner, sockets, offline, chatId: chat.chatId };
 }
 
@@ -179,6 +182,30 @@ describe('the member log of a big group', { timeout: 60_000 }, () => {
     expect(got(zed, 'counted')).toBe(0); // the replay still listed zed: one too many, so read again
     await restore();
     await addToMemberCount(chatId, 1);
+  });
+
+  it('keeps one chain when changes race, and a sender replays all of them', async () => {
+    const { owner, sockets, offline, chatId } = await bigGroup(3, 2);
+    const [ann, bea, zed] = sockets as [UserSocket, UserSocket, UserSocket];
+    await send(owner, chatId, 'warm');
+    const cal = await connectUser(stack, uniqueId('cal'));
+    // Three changes at once (a change tries 3 times): those that lose a race read again and retry.
+    await Promise.all([
+      owner.ok('invite', { chatId, userIds: [cal.userId] }),
+      ann.ok('removeMember', { chatId, userId: ann.userId }),
+      owner.ok('removeMember', { chatId, userId: offline[0] }),
+    ]);
+    const log = await logOf(chatId);
+    expect(log).toHaveLength(3);
+    for (const [i, entry] of log.entries()) if (i > 0) expect(entry.prevVer).toBe(log[i - 1]?.ver);
+    const [meta] = (await stack.items(`CHAT#${chatId}`)).filter((i) => i.sk === 'META');
+    expect(meta?.memberVer).toBe(log.at(-1)?.ver);
+    const restore = await deleteBehindTheLog(chatId, zed.userId);
+    await send(owner, chatId, 'after the race');
+    await settle(stack, owner, ann, bea, zed, cal);
+    expect([bea, zed, cal].map((s) => got(s, 'after the race'))).toEqual([1, 1, 1]);
+    expect(got(ann, 'after the race')).toBe(0);
+    await restore();
   });
 
   it('keeps no log for a group under the size', async () => {
