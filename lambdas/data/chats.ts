@@ -10,9 +10,9 @@
  */
 import { blocksAsRead, isConflict, type PairBlocks } from './blocks.ts';
 import { ChatListReads, isMeta } from './chat-lists.ts';
-import { CHAT, type ChatRecord, DIRECT_PAIR, MEMBER, type MemberRecord } from './items.ts';
+import { byJoined, CHAT, type ChatRecord, DIRECT_PAIR, MEMBER, type MemberRecord } from './items.ts';
 import { chatPk, keys, PREFIX, SK } from './keys.ts';
-import { type LoggedChange, loggedChange, memberChangesBetween, replayMemberChanges } from './member-log.ts';
+import { conditionOf, loggedChange, type MembersAsOf, membersAt } from './member-log.ts';
 import {
   ifConditionFails,
   itemAbsent,
@@ -47,15 +47,6 @@ const ownerUnchanged = 'ownerId = :owner';
 const pairPointsAtReplaced = 'chatId = :old';
 const pairAbsentOrThisChat = 'attribute_not_exists(pk) OR chatId = :chat';
 
-/** A `META` update's condition: its guards, and a logged change's own (member-log.ts). */
-const conditionOf = (guards: readonly string[], logged: LoggedChange | undefined) =>
-  [...guards, ...(logged ? [logged.condition] : [])].join(' AND ');
-
-/** Members in the order they joined (ties by user id), the same in every ack and event. */
-export function byJoined(a: MemberRecord, b: MemberRecord): number {
-  return a.joinedAt.localeCompare(b.joinedAt) || (a.userId < b.userId ? -1 : a.userId > b.userId ? 1 : 0);
-}
-
 /** A chat's own reads and writes; a user's chats (the membership index) are in `ChatListReads`. */
 export class ChatRepository extends ChatListReads {
   /**
@@ -81,13 +72,8 @@ export class ChatRepository extends ChatListReads {
    * A big group's members at version `toVer`, from a list read at `fromVer` and the member log
    * between (member-log.ts); undefined when the log cannot say (the caller reads the members).
    */
-  async membersAt(
-    chatId: string,
-    from: { readonly memberVer: number; readonly members: readonly MemberRecord[] },
-    toVer: number,
-  ): Promise<MemberRecord[] | undefined> {
-    const changes = await memberChangesBetween(this.table, chatId, from.memberVer, toVer);
-    return changes && replayMemberChanges(from.members, changes, from.memberVer, toVer)?.sort(byJoined);
+  membersAt(chatId: string, from: MembersAsOf, toVer: number): Promise<MemberRecord[] | undefined> {
+    return membersAt(this.table, chatId, from, toVer);
   }
 
   /** A chat's `META` item alone (key lookup). */

@@ -127,6 +127,11 @@ export const MEMBER = defineItem({
 });
 export type MemberRecord = RecordOf<typeof memberFields>;
 
+/** Members in the order they joined (ties by user id), the same in every ack and event. */
+export function byJoined(a: MemberRecord, b: MemberRecord): number {
+  return a.joinedAt.localeCompare(b.joinedAt) || (a.userId < b.userId ? -1 : a.userId > b.userId ? 1 : 0);
+}
+
 /** A membership as the membership index holds it (keys, kind and peer only). */
 export type MembershipRef = Pick<MemberRecord, 'chatId' | 'userId' | 'kind' | 'peerId'>;
 

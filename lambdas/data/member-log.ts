@@ -13,7 +13,7 @@
  * before.
  */
 import { defineItem, field, type RecordOf } from './item.ts';
-import { type ChatRecord, MEMBER, type MemberRecord } from './items.ts';
+import { byJoined, type ChatRecord, MEMBER, type MemberRecord } from './items.ts';
 import { chatPk, keys, memberChangeSk, TTL_ATTRIBUTE } from './keys.ts';
 import type { TableClient, TransactAction } from './table-client.ts';
 
@@ -87,6 +87,10 @@ export function loggedChange(chat: ChatRecord, ver: number, parts: ChangeParts):
   };
 }
 
+/** A `META` update's condition: its guards, and a logged change's own. */
+export const conditionOf = (guards: readonly string[], logged: LoggedChange | undefined): string =>
+  [...guards, ...(logged ? [logged.condition] : [])].join(' AND ');
+
 /**
  * Entries read at most to bring a head up to date: more changes than this since a container's
  * version (or a page of 1 MB) and it reads the member list instead, which then costs less or about
@@ -141,4 +145,24 @@ export function replayMemberChanges(
     at = change.ver;
   }
   return at === toVer ? [...byId.values()] : undefined;
+}
+
+/** A member list and the `memberVer` it was read at. */
+export interface MembersAsOf {
+  readonly memberVer: number;
+  readonly members: readonly MemberRecord[];
+}
+
+/**
+ * A big group's members at version `toVer` in join order, from a list read at `from.memberVer` and
+ * the entries between; undefined when the log cannot say (the caller reads the members).
+ */
+export async function membersAt(
+  table: TableClient,
+  chatId: string,
+  from: MembersAsOf,
+  toVer: number,
+): Promise<MemberRecord[] | undefined> {
+  const changes = await memberChangesBetween(table, chatId, from.memberVer, toVer);
+  return changes && replayMemberChanges(from.members, changes, from.memberVer, toVer)?.sort(byJoined);
 }

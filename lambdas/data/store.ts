@@ -50,7 +50,7 @@ import { TableClient } from './table-client.ts';
 import { UploadRepository } from './uploads.ts';
 
 /** The record types and helpers the domain builds on. */
-export { byJoined, type ChatWithMembers } from './chats.ts';
+export type { ChatWithMembers } from './chats.ts';
 export type { ChatHead } from './head-cache.ts';
 export type {
   AuditAction,
@@ -71,7 +71,7 @@ export type {
   StoredReaction,
   UploadRecord,
 } from './items.ts';
-export { CONNECTION_TTL_SECONDS, connectionExpiresAt, REACTION_USERS_LISTED } from './items.ts';
+export { byJoined, CONNECTION_TTL_SECONDS, connectionExpiresAt, REACTION_USERS_LISTED } from './items.ts';
 export type { RosterEntry, RosterSocket } from './rosters.ts';
 export type { Completion, DueRef } from './scheduled.ts';
 
