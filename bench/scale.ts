@@ -12,6 +12,7 @@ import { FANOUT_WORKER, PUSH_WORKER } from '../lib/workers.ts';
 import { itemSize } from './meter.ts';
 import { PRICES } from './pricing.ts';
 import type { ActionCost } from './scenarios/cost.ts';
+import { BIG_GROUP } from './scenarios/cost-big-group.ts';
 import type { BigGroupPushResults } from './scenarios/push-big.ts';
 
 /** AWS limits used (defaults; the adjustable ones can be raised through Service Quotas). */
@@ -192,7 +193,7 @@ export function scaleModel(fresh: readonly ActionCost[], bigPush?: BigGroupPushR
     g,
     'membership change (a join or a leave)',
     `1 RCU per sending container (the member log), not ${2 * headRcu} RCU`,
-    `each change of a group of ${MEMBER_LOG_FROM} or more writes one member-log entry (2 WCU a KB, transactional) beside moving memberVer; each container that sends next replays the entries since its version (one strongly consistent Query, under 4 KB for a change) instead of reading the member list again strongly consistent; measured in the group of 1,000, the send after a leave: ${logged && reread ? `${logged.total} units with the log, ${reread.total} with the list read again` : 'n/a'}`,
+    `each change of a group of ${MEMBER_LOG_FROM} or more writes one member-log entry (2 WCU a KB, transactional) beside moving memberVer; each container that sends next replays the entries since its version (one strongly consistent Query, under 4 KB for a change) instead of reading the member list again strongly consistent; measured in the group of ${num(BIG_GROUP)}, the send after a leave: ${logged && reread ? `${logged.total} units with the log, ${reread.total} with the list read again` : 'n/a'}`,
   );
   add(
     g,

@@ -119,9 +119,12 @@ export async function memberChangesBetween(
       ':to': memberChangeSk(toVer),
     },
     ConsistentRead: true,
-    Limit: MAX_REPLAYED_CHANGES,
+    // One more than replayed: DynamoDB may name a last key on a page cut at its limit even when
+    // nothing follows, so the count says whether more are behind.
+    Limit: MAX_REPLAYED_CHANGES + 1,
   });
-  return lastKey ? undefined : items.map((item) => MEMBER_CHANGE.fromItem(item));
+  if (lastKey || items.length > MAX_REPLAYED_CHANGES) return undefined;
+  return items.map((item) => MEMBER_CHANGE.fromItem(item));
 }
 
 /**

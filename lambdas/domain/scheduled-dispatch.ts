@@ -99,7 +99,13 @@ async function publish(deps: ScheduledDeps, record: ScheduledRecord): Promise<Co
     // index, read consistently, as the send path itself reads it).
     const stored = await deps.store.messages.findByClientId(record.chatId, record.userId, clientMessageId);
     if (stored) {
-      await announceAgain(deps, stored);
+      // Best effort: the message went out; a failure here must not hold its completion back.
+      await announceAgain(deps, stored).catch((error: unknown) => {
+        logger.warn('could not post a stored scheduled message again', {
+          messageId: stored.messageId,
+          error,
+        });
+      });
       return { status: 'sent', messageId: stored.messageId };
     }
     if (record.attempts > MAX_DISPATCH_ATTEMPTS) {
@@ -145,9 +151,12 @@ async function publish(deps: ScheduledDeps, record: ScheduledRecord): Promise<Co
  * (clients drop a messageId they already hold).
  */
 async function announceAgain(deps: ScheduledDeps, message: MessageRecord): Promise<void> {
+  if (message.deleted) return; // deleted since: its members were told so
   const { chat, members } = await deps.store.chats.getWithMembers(message.chatId, { consistent: true });
-  const [view] = chat ? await messageViews(deps, [message]) : [];
-  if (!chat || !view) return;
+  // A chat being deleted (`deletedAt`, its members removed next) is as good as gone.
+  if (!chat || chat.deletedAt !== undefined) return;
+  const [view] = await messageViews(deps, [message]);
+  if (!view) return;
   await deps.fanOut.toUsers(userIdsOf(members), event('message.created', { message: view }), { chat });
 }
 

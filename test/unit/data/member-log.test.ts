@@ -108,11 +108,28 @@ describe('what a big group’s membership change writes', () => {
         ':to': 'MLOG#000000000057',
       },
       ConsistentRead: true,
-      Limit: MAX_REPLAYED_CHANGES,
+      Limit: MAX_REPLAYED_CHANGES + 1,
     });
   });
 
-  it('says nothing when more changes than that are behind (the members are read instead)', async () => {
+  it('replays 25 changes, but says nothing about 26 (the members are read instead)', async () => {
+    const chain = (n: number) =>
+      Array.from({ length: n }, (_, i) => ({
+        pk: 'CHAT#g1',
+        sk: `MLOG#${String(41 + i).padStart(12, '0')}`,
+        chatId: 'g1',
+        ver: 41 + i,
+        prevVer: 40 + i,
+        added: [],
+        removed: [],
+      }));
+    ddb.on(QueryCommand).resolves({ Items: chain(25) });
+    expect(await store.chats.membersAt('g1', { memberVer: 40, members: [member('u1')] }, 65)).toHaveLength(1);
+    ddb.on(QueryCommand).resolves({ Items: chain(26) });
+    expect(await store.chats.membersAt('g1', { memberVer: 40, members: [member('u1')] }, 66)).toBeUndefined();
+  });
+
+  it('says nothing when DynamoDB names a last key (more may be behind)', async () => {
     ddb
       .on(QueryCommand)
       .resolves({ Items: [], LastEvaluatedKey: { pk: 'CHAT#g1', sk: 'MLOG#000000000066' } });

@@ -1,6 +1,6 @@
 /** Scheduled-message decisions of the domain, over mocked repositories, fan-out and due queue. */
 import { describe, expect, it, vi } from 'vitest';
-import type { ScheduledRecord } from '../../../lambdas/data/store.ts';
+import type { ChatWithMembers, MessageRecord, ScheduledRecord } from '../../../lambdas/data/store.ts';
 import {
   cancelScheduled,
   listScheduled,
@@ -204,6 +204,41 @@ describe('dispatchScheduled', () => {
     );
     expect(store.claims.claim).not.toHaveBeenCalled();
     expect(store.sequence.allocate).not.toHaveBeenCalled();
+  });
+
+  it('on a retry that finds the message, posts it to the current members again (the dead attempt may not have)', async () => {
+    const { deps, store, fanOut } = scheduledDeps();
+    store.scheduled.claim.mockResolvedValue(record({ status: 'sending', attempts: 2 }));
+    store.messages.findByClientId.mockResolvedValue(stored(1, { clientMessageId: 'sched_s_1' }));
+    const head = groupChat('bob', ['bob', 'cat']);
+    store.chats.getWithMembers.mockResolvedValue(head);
+    await dispatchScheduled(deps, ref);
+    const again = fanOut.toUsers.mock.calls.find(([, frame]) => frame.type === 'message.created');
+    expect(again?.[0]).toEqual(['bob', 'cat']);
+    expect(again?.[2]).toEqual({ chat: head.chat });
+  });
+
+  it('posts nothing again into a chat gone or being deleted, nor a message deleted since; and completes anyway when posting fails', async () => {
+    const cases: [ChatWithMembers, MessageRecord][] = [
+      [{ chat: undefined, members: [] }, stored(1)],
+      [groupChat('bob', ['bob'], { deletedAt: at(0) }), stored(1)],
+      [groupChat('bob', ['bob']), { ...stored(1), deleted: true }],
+    ];
+    for (const [chat, message] of cases) {
+      const { deps, store, fanOut } = scheduledDeps();
+      store.scheduled.claim.mockResolvedValue(record({ status: 'sending', attempts: 2 }));
+      store.messages.findByClientId.mockResolvedValue(message);
+      store.chats.getWithMembers.mockResolvedValue(chat);
+      expect(await dispatchScheduled(deps, ref)).toBe('sent');
+      expect(fanOut.toUsers.mock.calls.filter(([, f]) => f.type === 'message.created')).toEqual([]);
+    }
+    const { deps, store, fanOut } = scheduledDeps();
+    store.scheduled.claim.mockResolvedValue(record({ status: 'sending', attempts: 2 }));
+    store.messages.findByClientId.mockResolvedValue(stored(1));
+    store.chats.getWithMembers.mockResolvedValue(groupChat('bob', ['bob']));
+    fanOut.toUsers.mockRejectedValueOnce(new Error('throttled'));
+    expect(await dispatchScheduled(deps, ref)).toBe('sent');
+    expect(store.scheduled.complete).toHaveBeenCalled();
   });
 });
 
