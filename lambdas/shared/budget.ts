@@ -38,24 +38,17 @@ export function fitsBudget(budget: SendBudget | undefined, attemptMs: number, wa
 }
 
 /**
- * The current invocation of a route (set by the handler pipeline, lambdas/shared/ws-middleware.ts),
+ * The current invocation of a route or the scheduled dispatcher (set by their handlers:
+ * lambdas/shared/ws-middleware.ts, lambdas/handlers/scheduledDispatch.ts),
  * for work deep in the domain that stops in time (the in-request fan-out, lambdas/fanout/fanout.ts).
  * A scope per invocation: locally the gateway runs many handlers at once in one process.
  */
 const invocations = new AsyncLocalStorage<Invocation>();
 
-/** Makes `invocation` the current one for the rest of this asynchronous execution. */
-export function enterInvocation(invocation: Partial<Invocation> | undefined): void {
-  if (typeof invocation?.getRemainingTimeInMillis === 'function')
-    invocations.enterWith(invocation as Invocation);
-}
-
-/** Runs `fn` with `invocation` as the current one (tests; handlers outside the pipeline). */
-export function runInInvocation<T>(invocation: Invocation, fn: () => T): T {
-  return invocations.run(invocation, fn);
-}
-
-/** Runs `fn` with `invocation` current when it is one (a queue or stream handler's own context). */
+/**
+ * Runs `fn` with `invocation` current when it is one (a handler's Lambda context; tests pass their
+ * own), else plainly.
+ */
 export function withInvocation<T>(invocation: Partial<Invocation> | undefined, fn: () => T): T {
   return typeof invocation?.getRemainingTimeInMillis === 'function'
     ? invocations.run(invocation as Invocation, fn)

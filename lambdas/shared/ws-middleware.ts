@@ -13,7 +13,7 @@ import middy from '@middy/core';
 import type { APIGatewayProxyResultV2, APIGatewayProxyWebsocketEventV2, Context } from 'aws-lambda';
 import type { AckOf, ActionDef, RequestOf } from '../contract/action.ts';
 import { parseRequest } from '../contract/parse.ts';
-import { enterInvocation } from './budget.ts';
+import { withInvocation } from './budget.ts';
 import { type Caller, callerOf } from './caller.ts';
 import { forbidden, INTERNAL_MESSAGE, isChatError } from './errors.ts';
 import { ackFrame, errorFrame, type Frame, type ParsedFrame, parseFrame } from './frames.ts';
@@ -157,10 +157,7 @@ function respond(def: ActionDef, ctx: ActionContext, result: Record<string, unkn
 
 /** Builds the Lambda handler of one action route. */
 export function wsAction<A extends ActionDef>(spec: ActionSpec<A>) {
-  const actionHandler = async (event: WsEvent, context?: Context): Promise<WsResult> => {
-    // The invocation's deadline, for what stops in time (lambdas/shared/budget.ts). Entered here, in
-    // the handler's own execution: a middleware's scope would not outlive its own await.
-    enterInvocation(context);
+  const act = async (event: WsEvent): Promise<WsResult> => {
     const frame = event.frame ?? parseFrame(event.body, event.isBase64Encoded);
     const caller = event.caller ?? callerOf(event.requestContext.authorizer);
     const base = {
@@ -191,6 +188,9 @@ export function wsAction<A extends ActionDef>(spec: ActionSpec<A>) {
     await admitted;
     return reply(respond(spec.action, ctx, result as Record<string, unknown>));
   };
+  // The invocation's deadline is current for what stops in time (lambdas/shared/budget.ts). Made
+  // current here, around the handler itself: a middleware's scope would not outlive its own await.
+  const actionHandler = (event: WsEvent, context?: Context) => withInvocation(context, () => act(event));
   return middy<WsEvent, WsResult, Error, Context>()
     .use(wsLogContext())
     .use(wsParseFrame())
@@ -203,11 +203,11 @@ export function wsAction<A extends ActionDef>(spec: ActionSpec<A>) {
 /** `run` may answer a status (`$connect` refusing the handshake, e.g. 429); otherwise 200. */
 // biome-ignore lint/suspicious/noConfusingVoidType: `$disconnect` handlers return nothing at all.
 export function wsLifecycle(run: (caller: Caller, event: WsEvent) => Promise<WsResult | undefined | void>) {
-  const lifecycleHandler = async (event: WsEvent, context?: Context): Promise<WsResult> => {
-    enterInvocation(context); // as in wsAction
-    const result = await run(event.caller ?? callerOf(event.requestContext.authorizer), event);
-    return result ?? { statusCode: 200 };
-  };
+  const lifecycleHandler = (event: WsEvent, context?: Context): Promise<WsResult> =>
+    withInvocation(context, async () => {
+      const result = await run(event.caller ?? callerOf(event.requestContext.authorizer), event);
+      return result ?? { statusCode: 200 };
+    });
   return middy<WsEvent, WsResult, Error, Context>()
     .use(wsLogContext())
     .use(wsCaller())

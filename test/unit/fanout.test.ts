@@ -10,7 +10,7 @@ import { POST_ATTEMPT_MS } from '../../lambdas/fanout/delivery.ts';
 import type { SocketDirectory } from '../../lambdas/fanout/directory.ts';
 import { FanOut, REQUEST_RESERVE_MS, type Target } from '../../lambdas/fanout/fanout.ts';
 import type { FanOutJob, JobQueue } from '../../lambdas/fanout/jobs.ts';
-import { runInInvocation } from '../../lambdas/shared/budget.ts';
+import { withInvocation } from '../../lambdas/shared/budget.ts';
 import { mapSettled } from '../../lambdas/shared/concurrency.ts';
 import { type MetricValues, onMetrics } from '../../lambdas/shared/metrics.ts';
 
@@ -304,7 +304,7 @@ describe('FanOut in a request short of time', () => {
     const { queue, jobs } = fakeQueue();
     const { dir } = directory({}, { g1: members });
     const fanOut = new FanOut(() => api.client, dir, { queue, concurrency: 2 });
-    const report = await runInInvocation(invocation(2_000), () =>
+    const report = await withInvocation(invocation(2_000), () =>
       fanOut.toUsers(ids, { type: 'x' }, { chat: group }),
     );
     expect(report.delivered).toBe(api.posted.length);
@@ -324,7 +324,7 @@ describe('FanOut in a request short of time', () => {
     });
     const noQueue = slowApi();
     const without = new FanOut(() => noQueue.client, dir, { concurrency: 2 });
-    const report2 = await runInInvocation(invocation(2_000), () =>
+    const report2 = await withInvocation(invocation(2_000), () =>
       without.toUsers(ids, { type: 'x' }, { chat: group }),
     );
     expect(report2).toMatchObject({ delivered: 6, queued: 0 });
@@ -338,7 +338,7 @@ describe('FanOut in a request short of time', () => {
     const { dir } = directory({}, { g1: sockets(1) });
     const fanOut = new FanOut(() => api.client, dir, { queue, concurrency: 2, baseDelayMs: 1 });
     // Time for one post, not for the wait before its retry (1 s at most) and another post.
-    const report = await runInInvocation(invocation(500), () =>
+    const report = await withInvocation(invocation(500), () =>
       fanOut.toUsers(['u0'], { type: 'x' }, { chat: group }),
     );
     expect(report).toMatchObject({ delivered: 0, failed: 0, retried: 0, queued: 1 });
@@ -351,7 +351,7 @@ describe('FanOut in a request short of time', () => {
     const { queue } = fakeQueue(true);
     const { dir } = directory({}, { g1: members });
     const fanOut = new FanOut(() => api.client, dir, { queue, concurrency: 2 });
-    const report = await runInInvocation(invocation(0), () =>
+    const report = await withInvocation(invocation(0), () =>
       fanOut.toUsers(ids, { type: 'x' }, { chat: group }),
     );
     expect(report.queued).toBe(0);
