@@ -141,8 +141,8 @@ export const PUSH_TABLE_ACTIONS: readonly TableAction[] = [
  * The push worker (issue 15: groups of thousands): plans and sends the notifications of one job of a
  * message's recipients (lambdas/push/jobs.ts), queued by the push function when a message has more
  * than PUSH_JOB_SIZE (200) recipients to look up (or when its invocation has no time left for the
- * lookups), and the jobs of deferred notifications (below). A job is 200 lookups of sockets and devices and at
- * most 200 badges (3 DynamoDB calls a recipient, 16 at once) and the notifications (16 at once):
+ * lookups), and the jobs of deferred notifications (below). A job is 200 lookups of sockets and
+ * devices and at most 200 badges (3 DynamoDB calls a recipient, 16 at once) and the notifications (16 at once):
  * about 0.6 s on AWS at ~5 ms a call and ~30 ms a notification, far below the 60 s timeout. 20
  * instances: a group of 10,000 with 8,000 members offline is 40 jobs, sent in about 1.1 s. Jobs are
  * alarmed after 5 minutes waiting: a late notification is noise (the stream consumer drops records

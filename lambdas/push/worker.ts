@@ -2,10 +2,11 @@
  * The push worker's jobs (jobs.ts): for each, the second step of a message's plan over the job's
  * recipients (plan.ts `planRecipients`: their sockets and devices, the message read again, their
  * badges) and the notifications (deliver.ts); for a job of deferred notifications (version 2),
- * their recipients looked up again, the message read again, and those notifications (`planDeferred`). Every read comes before any send: a job whose reads fail has sent
- * nothing, is reported as a batch item failure, and SQS delivers it again. A notification that fails
- * is retried and counted by `deliver`, never thrown. A job older than `PUSH_JOB_MAX_AGE_MS` is
- * dropped (a late push is noise), and so is a body that is not a job.
+ * their recipients looked up again, the message read again, and those notifications
+ * (`planDeferred`). Every read comes before any send: a job whose reads fail has sent nothing, is
+ * reported as a batch item failure, and SQS delivers it again. A notification that fails is retried
+ * and counted by `deliver`, never thrown. A job older than `PUSH_JOB_MAX_AGE_MS` is dropped (a late
+ * push is noise), and so is a body that is not a job.
  *
  * Sends stop in time (budget.ts): what the invocation could not try goes back to the queue as a job
  * of deferred notifications (delayed by what the provider asked), so a timeout never sends a job's
