@@ -11,7 +11,9 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, DynamoDBDocumentClient, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { MemberRecord } from '../../lambdas/data/items.ts';
 import { MEMBER_LOG_FROM } from '../../lambdas/data/member-log.ts';
+import { ChatStore } from '../../lambdas/data/store.ts';
 import {
   connectUser,
   expectRefused,
@@ -43,6 +45,16 @@ async function bigGroup(online: number, extra = 0) {
   expect(chat.memberCount).toBe(MEMBER_LOG_FROM + 1 + extra);
   return { owner, sockets, offline, chatId: chat.chatId };
 }
+
+const lateMember = (chatId: string, userId: string): MemberRecord => ({
+  chatId,
+  userId,
+  role: 'member',
+  lastReadSeq: 0,
+  lastDeliveredSeq: 0,
+  joinedAt: new Date().toISOString(),
+  kind: 'group',
+});
 
 const logOf = async (chatId: string) =>
   (await stack.items(`CHAT#${chatId}`)).filter((i) => String(i.sk).startsWith('MLOG#'));
@@ -186,7 +198,7 @@ describe('the member log of a big group', { timeout: 60_000 }, () => {
 
   // What it shows: racing changes each land once and log once, in one chain a replay covers whole.
   // (The exact-version condition matters in a rarer interleaving, an add and a remove committing
-  // inside a third change's read-to-write window: the unit tests check the condition is there.)
+  // inside a third change's read-to-write window: the next test builds that one.)
   // Three changes because a change tries 3 times: the last to land loses at most twice.
   it('logs each of three racing changes once, in one chain, and a sender replays them all', async () => {
     const { owner, sockets, offline, chatId } = await bigGroup(3, 2);
@@ -210,6 +222,33 @@ describe('the member log of a big group', { timeout: 60_000 }, () => {
     expect([bea, zed, cal].map((s) => got(s, 'after the race'))).toEqual([1, 1, 1]);
     expect(got(ann, 'after the race')).toBe(0);
     await restore();
+  });
+
+  // An add and a remove commit between a change's read and its write: the member count is back where
+  // the change read it and its version is still newer, so only `memberVer = prevVer` refuses it.
+  // Without it the change would commit on a stale read and log an entry chained to a version two
+  // changes back.
+  it('refuses a change read before two others that left the member count as it was (ABA)', async () => {
+    const { owner, offline, chatId } = await bigGroup(0);
+    const chats = new ChatStore(doc, stack.tableName).chats;
+    const read = async () => (await chats.getWithMembers(chatId, { consistent: true })).chat;
+    const stale = await read();
+    await owner.ok('invite', { chatId, userIds: [uniqueId('add')] });
+    await owner.ok('removeMember', { chatId, userId: offline[0] });
+    const current = await read();
+    if (!stale || !current) throw new Error('the group is gone');
+    expect(current.memberCount).toBe(stale.memberCount);
+    const before = await stack.items(`CHAT#${chatId}`);
+    expect(before.filter((i) => String(i.sk).startsWith('MLOG#'))).toHaveLength(2);
+
+    const late = lateMember(chatId, uniqueId('late'));
+    const ver = current.lastVer + 1;
+    expect(await chats.addMembers(stale, [late], ver)).toBe('chat-changed');
+    expect(await chats.removeMember(stale, offline[1] ?? '', undefined, ver)).toBe('chat-changed');
+    expect(await stack.items(`CHAT#${chatId}`)).toEqual(before);
+    // The same change read now commits, chained to the version before it.
+    expect(await chats.addMembers(current, [late], ver)).toBe('changed');
+    expect((await logOf(chatId)).at(-1)).toMatchObject({ ver, prevVer: current.memberVer });
   });
 
   it('keeps no log for a group under the size', async () => {
