@@ -3,12 +3,11 @@
  * members' tokens carry `cognito:groups`), and the `rolesClaim` setting (CDK context) reaches the
  * `$connect` authorizer as `ROLES_CLAIM`; without it the authorizer reads the defaults.
  */
-import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
 import { ChatStack } from '../../lib/chat-stack.ts';
 import { settingsFromContext } from '../../lib/context.ts';
-import { logicalId, NO_BUNDLING, synth } from './support.ts';
+import { logicalId, synth, testApp } from './support.ts';
 
 const authorizerEnv = (stack: ChatStack, template: Template): Record<string, string> => {
   const fn = template.toJSON().Resources[logicalId(stack, stack.chatApi.authorizerFunction.function)];
@@ -17,7 +16,7 @@ const authorizerEnv = (stack: ChatStack, template: Template): Record<string, str
 
 /** A stack whose props come from CDK context, as bin/app.ts builds it. */
 function fromContext(context: Record<string, unknown>): { stack: ChatStack; template: Template } {
-  const app = new App({ context: { ...NO_BUNDLING, ...context } });
+  const app = testApp(context);
   const settings = settingsFromContext(app.node);
   const stack = new ChatStack(app, 'AdminTest', settings.props);
   return { stack, template: Template.fromStack(stack) };

@@ -8,9 +8,10 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { CfnResource, Stack } from 'aws-cdk-lib';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { ChatStackProps } from '../../lib/chat-stack.ts';
-import { synth } from './support.ts';
+import { synth, testApp } from './support.ts';
 
 const VARIANTS: Record<string, ChatStackProps> = {
   cognito: {},
@@ -73,10 +74,24 @@ describe.skipIf(skip)('cfn-lint', { timeout: 600_000 }, () => {
     expect(available, 'cfn-lint is not on the PATH: pip install cfn-lint').toBe(true);
   });
 
+  // Each variant is synthesized with CDK's built-in validation on, as `cdk synth` runs it; cdk.json's
+  // `@aws-cdk/core:validateAgainstDefaultRules` makes its findings errors, so a finding fails the synth.
+  it("CDK's built-in validation fails a synth with an error (the variants pass it)", () => {
+    const broken = () => {
+      const app = testApp({}, { validate: true });
+      new CfnResource(new Stack(app, 'Broken'), 'Table', {
+        type: 'AWS::DynamoDB::Table',
+        properties: { BillingMode: 'FREE' },
+      });
+      return app;
+    };
+    expect(() => broken().synth()).toThrow(/BillingMode/);
+  });
+
   it.skipIf(!available)('finds no error and no unexplained warning in any variant', () => {
     const files = Object.entries(VARIANTS).map(([name, props]) => {
       const file = join(dir, `${name}.json`);
-      writeFileSync(file, JSON.stringify(synth(props).template.toJSON()));
+      writeFileSync(file, JSON.stringify(synth(props, {}, { validate: true }).template.toJSON()));
       return file;
     });
     // A control: a template with a known error, to prove the findings are read at all.

@@ -4,7 +4,6 @@
  * gets `FANOUT_CONCURRENCY`, nothing else does, the fan-out worker keeps its own, and the default
  * sets no variable at all (the functions' default, 64, applies).
  */
-import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
 import { FANOUT_CONCURRENCY_ENV } from '../../lambdas/shared/config.ts';
@@ -12,7 +11,7 @@ import type { ChatFunction } from '../../lib/chat-function.ts';
 import { ChatStack } from '../../lib/chat-stack.ts';
 import { settingsFromContext } from '../../lib/context.ts';
 import { ROUTES } from '../../lib/routes.ts';
-import { envOf, NO_BUNDLING, synth } from './support.ts';
+import { envOf, synth, testApp } from './support.ts';
 
 type Synthesized = { stack: ChatStack; template: Template };
 
@@ -45,7 +44,7 @@ describe('fanOutConcurrency', { timeout: 180_000 }, () => {
 
   it('is read from the context, and refuses what is not a whole number of posts from 1 to 1000', () => {
     const fromContext = (value: unknown) => {
-      const app = new App({ context: { ...NO_BUNDLING, fanOutConcurrency: value } });
+      const app = testApp({ fanOutConcurrency: value });
       return settingsFromContext(app.node).props.fanOutConcurrency;
     };
     expect(fromContext('32')).toBe(32);
@@ -53,7 +52,7 @@ describe('fanOutConcurrency', { timeout: 180_000 }, () => {
     for (const bad of ['0', '-4', '2.5', 'many', '1001', true])
       expect(() => fromContext(bad), String(bad)).toThrow(/fanOutConcurrency/);
     expect(() => synth({ fanOutConcurrency: 1001 })).toThrow(/fanOutConcurrency must be a whole number/);
-    const app = new App({ context: { ...NO_BUNDLING, fanOutConcurrency: '32' } });
+    const app = testApp({ fanOutConcurrency: '32' });
     const stack = new ChatStack(app, 'FanOutContext', settingsFromContext(app.node).props);
     const s = { stack, template: Template.fromStack(stack) };
     expect(settingsOf(s).get('sendMessage')).toBe('32');

@@ -4,7 +4,6 @@
  * logging and tracing; nothing else, no Scan, no wildcard. (scripts/check-iam.ts proves the same grants
  * against the calls the suites really make.)
  */
-import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { describe, expect, it } from 'vitest';
@@ -15,10 +14,10 @@ import {
   grant,
   grantsOf,
   logicalId,
-  NO_BUNDLING,
   privilegeViolations,
   resourcesOf,
   statementsOf,
+  testApp,
   useSynth,
 } from './support.ts';
 
@@ -139,7 +138,7 @@ describe('least privilege', { timeout: 180_000 }, () => {
       { ...first, tableActions: [...first.tableActions, 'dynamodb:Scan' as TableAction] },
       { ...first, routeKey: 'wild', name: 'Wild', tableActions: ['dynamodb:*' as TableAction] },
     ];
-    const app = new App({ context: { ...NO_BUNDLING } });
+    const app = testApp();
     const stack = new ChatStack(app, 'Bad', { routes });
     stack.chatApi.authorizerFunction.role.addToPolicy(
       new PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: ['*'] }),

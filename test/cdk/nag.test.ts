@@ -2,13 +2,13 @@
  * cdk-nag AwsSolutions: no unacknowledged error or warning in any configuration of the stack, every
  * acknowledgement gives its reason, and the check does catch a finding (it is not silently off).
  */
-import { App, Validations } from 'aws-cdk-lib';
+import { Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
 import { describe, expect, it } from 'vitest';
 import { ChatStack, type ChatStackProps } from '../../lib/chat-stack.ts';
 import type { TableAction } from '../../lib/routes.ts';
-import { NO_BUNDLING, synth } from './support.ts';
+import { synth, testApp } from './support.ts';
 
 const findings = (scope: IConstruct): string[] =>
   new AwsSolutionsChecks()
@@ -61,7 +61,7 @@ describe('cdk-nag AwsSolutions', { timeout: 300_000 }, () => {
   });
 
   it('passes the synth-time validation that `cdk synth` runs (bin/app.ts registers the same plugin)', () => {
-    const app = new App({ context: { ...NO_BUNDLING } });
+    const app = testApp({}, { validate: true });
     new ChatStack(app, 'NagSynth');
     Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
     expect(() => app.synth()).not.toThrow();
@@ -90,7 +90,7 @@ describe('cdk-nag AwsSolutions', { timeout: 300_000 }, () => {
   });
 
   it('catches a new finding: a wildcard DynamoDB action fails both checks', () => {
-    const app = new App({ context: { ...NO_BUNDLING } });
+    const app = testApp();
     const stack = new ChatStack(app, 'NagBad');
     const fn = stack.chatApi.functions.get('$default');
     if (!fn) throw new Error('no $default function');

@@ -21,7 +21,7 @@ import { preSendHookFromContext, settingsFromContext } from '../../lib/context.t
 import { FEATURE_FLAGS } from '../../lib/feature-flags.ts';
 import { PRE_SEND_HOOK_IMPORT, preSendHookFunction } from '../../lib/pre-send-hook.ts';
 import { findRoute } from '../../lib/routes.ts';
-import { envOf, NO_BUNDLING } from './support.ts';
+import { envOf, testApp } from './support.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'chat-hook-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -37,7 +37,7 @@ const HOOK_CONTEXT = {
 };
 
 function fromContext(context: Record<string, unknown>): { stack: ChatStack; template: Template } {
-  const app = new App({ context: { ...NO_BUNDLING, ...context } });
+  const app = testApp(context);
   const stack = new ChatStack(app, 'HookTest', settingsFromContext(app.node).props);
   return { stack, template: Template.fromStack(stack) };
 }
@@ -139,6 +139,7 @@ describe('the preSendHook setting', { timeout: 180_000 }, () => {
     const app = new App({
       outdir: join(dir, 'assembly'),
       context: { ...FEATURE_FLAGS, 'aws:cdk:enable-asset-metadata': true },
+      builtinCloudFormationValidation: false,
     });
     const stack = new Stack(app, 'HookBundle');
     const entry = findRoute('sendMessage')?.entry;

@@ -3,7 +3,6 @@
  * configured — the push function, its event source mapping (filter criteria, partial batch
  * responses, bisection, retries, on-failure queue), least-privilege role, alarms and cdk-nag.
  */
-import { App } from 'aws-cdk-lib';
 import { Match } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { describe, expect, it } from 'vitest';
@@ -13,13 +12,13 @@ import { STREAM_CONSUMERS } from '../../lib/stream-consumers.ts';
 import {
   actionsOf,
   logicalId,
-  NO_BUNDLING,
   privilegeViolations,
   type Resources,
   resourcesOf,
   type Synthesized,
   statementsOf,
   synth,
+  testApp,
   useSynth,
 } from './support.ts';
 
@@ -243,8 +242,7 @@ describe('reserved concurrency', { timeout: 120_000 }, () => {
 });
 
 describe('context', { timeout: 60_000 }, () => {
-  const settings = (context: Record<string, unknown>) =>
-    settingsFromContext(new App({ context: { ...NO_BUNDLING, ...context } }).node);
+  const settings = (context: Record<string, unknown>) => settingsFromContext(testApp(context).node);
 
   it('reads the push secrets and the privacy option', () => {
     expect(settings({}).props.push).toBeUndefined();

@@ -10,7 +10,7 @@ import { ChatStack } from '../../lib/chat-stack.ts';
 import { concurrencyFromContext, settingsFromContext } from '../../lib/context.ts';
 import { FEATURE_FLAGS, FLAG_EXCEPTIONS } from '../../lib/feature-flags.ts';
 import { ROUTES } from '../../lib/routes.ts';
-import { actionsOf, logicalId, NO_BUNDLING, statementsOf, synth } from './support.ts';
+import { actionsOf, logicalId, statementsOf, synth, testApp } from './support.ts';
 
 const s = synth();
 type Props = Record<string, unknown>;
@@ -207,7 +207,7 @@ describe('context', { timeout: 180_000 }, () => {
   });
 
   it('synthesizes what bin/app.ts deploys by default', () => {
-    const app = new App({ context: { ...NO_BUNDLING } });
+    const app = testApp();
     const stack = new ChatStack(app, 'Default', settingsFromContext(app.node).props);
     expect(stack.auth.mode).toBe('cognito');
   });

@@ -4,7 +4,6 @@
  */
 import { readdirSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { App } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import type { IConstruct } from 'constructs';
 import { describe, expect, it } from 'vitest';
@@ -15,7 +14,7 @@ import { ChatStack } from '../../lib/chat-stack.ts';
 import { settingsFromContext } from '../../lib/context.ts';
 import { PLANNED_ACTIONS, ROUTES, type RouteDefinition } from '../../lib/routes.ts';
 import { TABLE } from '../../lib/table.ts';
-import { actionsOf, logicalId, NO_BUNDLING, statementsOf, synth, useSynth } from './support.ts';
+import { actionsOf, logicalId, NO_BUNDLING, statementsOf, synth, testApp, useSynth } from './support.ts';
 
 /** The actions of the wire contract (lambdas/contract), plus the three `$` routes. */
 const CONTRACT_ACTIONS: readonly string[] = ACTION_NAMES;
@@ -242,7 +241,7 @@ describe('table', { timeout: 180_000 }, () => {
   });
 
   it('is destroyable with -c destroyable=true (and so are the user pool and log groups)', () => {
-    const app = new App({ context: { ...NO_BUNDLING, destroyable: 'true' } });
+    const app = testApp({ destroyable: 'true' });
     const settings = settingsFromContext(app.node);
     const dev = Template.fromStack(new ChatStack(app, 'Dev', settings.props));
     dev.hasResource('AWS::DynamoDB::Table', {

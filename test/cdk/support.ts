@@ -20,8 +20,26 @@ export interface Synthesized {
   readonly template: Template;
 }
 
-export function synth(props: ChatStackProps = {}, context: Record<string, unknown> = {}): Synthesized {
-  const app = new App({ context: { ...NO_BUNDLING, ...context } });
+/**
+ * An app as the tests synthesize it: cdk.json's feature flags, no asset bundling, and without CDK's
+ * built-in CloudFormation validation unless `validate` (a WASM rules engine that `cdk synth` runs:
+ * about 4 s of a process's first synth, most of a CDK test file's time). The files that check the
+ * template itself turn it on: test/cdk/cfn-lint.test.ts for every variant, and nag.test.ts for the
+ * synth `bin/app.ts` runs.
+ */
+export function testApp(context: Record<string, unknown> = {}, options: { validate?: boolean } = {}): App {
+  return new App({
+    context: { ...NO_BUNDLING, ...context },
+    builtinCloudFormationValidation: options.validate ?? false,
+  });
+}
+
+export function synth(
+  props: ChatStackProps = {},
+  context: Record<string, unknown> = {},
+  options: { validate?: boolean } = {},
+): Synthesized {
+  const app = testApp(context, options);
   const stack = new ChatStack(app, 'ChatTest', props);
   return { app, stack, template: Template.fromStack(stack) };
 }

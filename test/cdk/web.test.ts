@@ -48,6 +48,8 @@ describe('the deployed stack and the web chat', () => {
       outdir: resolve(PROJECT_ROOT, 'cdk.out/web-test'),
       write: false,
       bundle: true,
+      // One chunk per shared module instead of a copy of the SDK per function: only the inputs count.
+      splitting: true,
       metafile: true,
       platform: 'node',
       format: 'esm',
