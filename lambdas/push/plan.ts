@@ -31,6 +31,7 @@ import type { ChatRecord, ChatStore, DeviceRecord } from '../data/store.ts';
 import { isMuted } from '../domain/mute.ts';
 import { effectiveReadSeq, unreadCount } from '../domain/views.ts';
 import type { Counters } from '../pipeline/metrics.ts';
+import { eachLimited } from '../shared/concurrency.ts';
 import type { PlannedPush } from './deliver.ts';
 import { bodyOf, type PushContent } from './payload.ts';
 
@@ -44,15 +45,6 @@ export interface PlanDeps {
   readonly now: () => Date;
   /** Recipients looked up at once. @default PLAN_CONCURRENCY */
   readonly concurrency?: number;
-}
-
-/** Runs `task` over `items`, at most `limit` at once; rejects with the first failure. */
-async function eachLimited<T>(items: readonly T[], limit: number, task: (item: T) => Promise<void>) {
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < items.length) await task(items[next++] as T);
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
 }
 
 /**

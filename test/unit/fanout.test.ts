@@ -11,7 +11,6 @@ import type { SocketDirectory } from '../../lambdas/fanout/directory.ts';
 import { FanOut, REQUEST_RESERVE_MS, type Target } from '../../lambdas/fanout/fanout.ts';
 import type { FanOutJob, JobQueue } from '../../lambdas/fanout/jobs.ts';
 import { withInvocation } from '../../lambdas/shared/budget.ts';
-import { mapSettled } from '../../lambdas/shared/concurrency.ts';
 import { type MetricValues, onMetrics } from '../../lambdas/shared/metrics.ts';
 
 function httpError(status: number, name: string): Error {
@@ -260,17 +259,6 @@ describe('FanOut: groups and the queue', () => {
       { chat: group },
     );
     expect(report).toMatchObject({ delivered: 30, queued: 0 });
-  });
-});
-
-describe('mapSettled', () => {
-  it('runs every task even when some throw', async () => {
-    const done: number[] = [];
-    await mapSettled([1, 2, 3, 4], 2, async (n) => {
-      if (n === 2) throw new Error('boom');
-      done.push(n);
-    });
-    expect(done.sort()).toEqual([1, 3, 4]);
   });
 });
 
