@@ -35,6 +35,7 @@ describe('eachLimited', () => {
   it('rejects with the first failure and starts nothing after it', async () => {
     const t = tracked([2]);
     await expect(eachLimited(numbers(10), 2, t.task)).rejects.toThrow('task 2 failed');
+    await new Promise((resolve) => setTimeout(resolve, 30)); // 3 ends meanwhile
     // 1 and 2 ran together; 3 started when 1 ended, before 2 failed; nothing after.
     expect(t.started).toEqual([1, 2, 3]);
   });
