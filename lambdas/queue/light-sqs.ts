@@ -11,20 +11,24 @@
  * asked at every signing, so they are refreshed). Like the client's:
  * - every message the answer lists as sent is checked against the MD5 of its body;
  * - 5xx answers, throttling and the network errors the SDK retries (`ECONNRESET`, a timeout…) are
- *   tried again, 3 attempts in all with jittered backoff (from 500 ms after throttling, 100 ms
- *   otherwise); anything else, a 2xx answer that is not JSON included, is thrown at once: a batch
- *   SQS accepted is never sent twice for a parse error;
+ *   tried again, 3 attempts in all, by the SDK's own standard retry strategy (`@smithy/core/retry`):
+ *   its jittered backoff and its retry quota, one per sender as one per SDK client, so that while
+ *   SQS keeps failing a container stops multiplying its calls (each retry spends from the quota,
+ *   each success gives back; an empty quota fails the call at its first error); anything else, a
+ *   2xx answer that is not JSON included, is thrown at once: a batch SQS accepted is never sent
+ *   twice for a parse error;
  * - errors are named as the SDK names them (`QueueDoesNotExist`: the code of `__type` or
  *   `x-amzn-errortype`), with `$fault` and `$metadata` (`httpStatusCode`, `requestId`);
  * - with `AWS_CALL_LOG_DIR` set (tests), each call is recorded for the IAM check as the SDK
  *   client's would be (`sqs:SendMessage` on the queue).
- * What it leaves out: the SDK's retry quota and clock-skew correction.
+ * What it leaves out: the SDK's clock-skew correction.
  * `test/unit/light-sqs.test.ts` compares it with the SDK's request and runs it against the local
  * SQS stand-in.
  */
 import { createHash } from 'node:crypto';
+import { StandardRetryStrategy } from '@smithy/core/retry';
+import type { RetryErrorType, StandardRetryToken } from '@smithy/types';
 import { CALL_LOG_DIR_ENV, callsOf, recordCall } from '../shared/call-recorder.ts';
-import { type Backoff, backOff } from '../shared/retry.ts';
 import {
   type Endpoint,
   SignedHttp,
@@ -62,8 +66,6 @@ export interface SqsSender {
 }
 
 const ATTEMPTS = 3;
-const BACKOFF: Backoff = { baseMs: 100, capMs: 2000 };
-const THROTTLED_BACKOFF: Backoff = { baseMs: 500, capMs: 2000 };
 /**
  * An attempt whose socket is idle this long fails as a timeout (tried again). SQS answers in tens
  * of milliseconds; the route functions time out at 10 s, which leaves room for the other attempts.
@@ -112,15 +114,18 @@ function sqsError(status: number, body: string, headers: Record<string, unknown>
   });
 }
 
-/** How long to wait before the next attempt; undefined when the error is not tried again. */
-function retryPolicy(error: unknown): Backoff | undefined {
+/**
+ * How the retry strategy sees an error (throttling: a longer backoff and a cheaper retry; transient:
+ * 5xx and network failures); undefined when it is not tried again.
+ */
+function retryType(error: unknown): RetryErrorType | undefined {
   const e = error as { name?: string; code?: string; $metadata?: { httpStatusCode?: number } };
   const status = e.$metadata?.httpStatusCode;
   if (status === undefined) {
-    return NETWORK.has(e.code ?? '') || e.name === 'TimeoutError' ? BACKOFF : undefined;
+    return NETWORK.has(e.code ?? '') || e.name === 'TimeoutError' ? 'TRANSIENT' : undefined;
   }
-  if (status === 429 || THROTTLING.has(e.name ?? '')) return THROTTLED_BACKOFF;
-  return status >= 500 ? BACKOFF : undefined;
+  if (status === 429 || THROTTLING.has(e.name ?? '')) return 'THROTTLING';
+  return status >= 500 ? 'TRANSIENT' : undefined;
 }
 
 /** Options: the keep-alive agent (`signed-http.ts`) and, for tests, the attempt timeout. */
@@ -130,6 +135,7 @@ export interface LightSqsOptions extends SignedHttpOptions {
 
 export class LightSqs implements SqsSender {
   readonly #http = new Map<string, SignedHttp>();
+  readonly #retry = new StandardRetryStrategy(ATTEMPTS);
 
   constructor(
     private readonly signing: SigningConfig,
@@ -170,15 +176,22 @@ export class LightSqs implements SqsSender {
     if (dir) recordCall(dir, callsOf('SQSClient', `${operation}Command`, input as Record<string, unknown>));
     const http = this.#httpFor(input.QueueUrl);
     const body = Buffer.from(JSON.stringify(input), 'utf8');
+    let token: StandardRetryToken = await this.#retry.acquireInitialRetryToken('');
     let text: string;
-    for (let attempt = 1; ; attempt++) {
+    for (;;) {
       try {
         text = await this.#attempt(http, operation, body);
+        this.#retry.recordSuccess(token);
         break;
       } catch (error) {
-        const policy = retryPolicy(error);
-        if (attempt >= ATTEMPTS || !policy) throw error;
-        await backOff(policy, attempt);
+        const errorType = retryType(error);
+        if (!errorType) throw error;
+        // Refused when out of attempts or quota; otherwise it waits out the backoff itself.
+        token = await this.#retry.refreshRetryTokenForRetry(token, { errorType }).catch(() => {
+          throw error;
+        });
+        const delay = token.getRetryDelay();
+        if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay));
       }
     }
     // Outside the attempts: SQS accepted the call, so an answer it cannot parse is not sent again.

@@ -2,7 +2,8 @@
  * The SQS sender without the SQS client (lambdas/queue/light-sqs.ts): against the local SQS
  * stand-in (what `npm run dev` runs), and against a recording server: the same request as the SDK's
  * client sends to it (JSON 1.0 to the queue URL's origin), with a signature an independent verifier
- * accepts, over HTTP and TLS; retries of throttling, 5xx, network errors and timeouts only; error
+ * accepts, over HTTP and TLS; retries of throttling, 5xx, network errors and timeouts only, within
+ * the SDK's retry quota; error
  * names; the MD5 check; the IAM record.
  */
 import { createHash } from 'node:crypto';
@@ -180,6 +181,29 @@ describe('the request', () => {
     ).rejects.toThrow(SyntaxError);
     expect(received.splice(0)).toHaveLength(1);
     sender.destroy();
+  });
+
+  it('stops trying again while SQS keeps failing: its retry quota runs out, one per sender', async () => {
+    const queueUrl = `${server.url}/1/q`;
+    server.answer((res) =>
+      res.writeHead(503, JSON_TYPE).end(JSON.stringify({ __type: 'ServiceUnavailable', message: 'down' })),
+    );
+    const sender = new LightSqs(signing);
+    const attempts: number[] = [];
+    for (let i = 0; i < 20; i++) {
+      await expect(sender.sendMessage({ QueueUrl: queueUrl, MessageBody: 'x' })).rejects.toMatchObject({
+        name: 'ServiceUnavailable',
+      });
+      attempts.push(received.splice(0).length);
+    }
+    // The SDK's quota: 500, and 14 for each retry of a transient error, so 35 retries in all.
+    expect(attempts).toEqual([...Array<number>(17).fill(3), 2, 1, 1]);
+    sender.destroy();
+    // Another sender (another container) has its own.
+    const other = new LightSqs(signing);
+    await expect(other.sendMessage({ QueueUrl: queueUrl, MessageBody: 'x' })).rejects.toThrow('down');
+    expect(received.splice(0)).toHaveLength(3);
+    other.destroy();
   });
 
   it('gives an attempt a timeout and tries again; a signing failure is not tried again', async () => {
