@@ -13,17 +13,10 @@
  * `media-bucket/<key>`, … (`symbolicResource`); a granted resource with wildcards
  * (`media-bucket/chats/*`) matches as IAM does.
  */
+import type { RecordedCall } from '../lambdas/shared/call-recorder.ts';
 
 /** A recorded call (the shape lambdas/shared/call-recorder.ts writes). */
-export interface Call {
-  readonly fn: string | null;
-  readonly action: string;
-  readonly operation: string;
-  readonly table?: string;
-  readonly index?: string;
-  readonly leadingKey?: string;
-  readonly resource?: string;
-}
+export type Call = RecordedCall;
 
 export interface Statement {
   readonly Effect: string;

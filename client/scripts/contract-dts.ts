@@ -14,19 +14,7 @@ import { CONTRACT_ACTIONS, EVENTS } from '../../lambdas/contract/index.ts';
 import * as objects from '../../lambdas/contract/objects.ts';
 
 /** Objects that become named interfaces (what docs/asyncapi.yaml names too). */
-const NAMED = {
-  Message: objects.Message,
-  Attachment: objects.Attachment,
-  Reaction: objects.Reaction,
-  Member: objects.Member,
-  Chat: objects.Chat,
-  ChatSummary: objects.ChatSummary,
-  Presence: objects.Presence,
-  Upload: objects.Upload,
-  Scheduled: objects.Scheduled,
-  Device: objects.Device,
-  Report: objects.Report,
-} satisfies Record<string, v.GenericSchema>;
+const NAMED = objects.NAMED_OBJECTS;
 
 /** Picklists exported as named unions. */
 const UNIONS = {

@@ -153,6 +153,24 @@ export const Report = v.pipe(
   v.title('Report'),
 );
 
+/**
+ * The objects the contract names: `components/schemas` of docs/asyncapi.yaml
+ * (scripts/asyncapi/generate.ts) and the client's named interfaces (client/scripts/contract-dts.ts).
+ */
+export const NAMED_OBJECTS = {
+  Message,
+  Attachment,
+  Reaction,
+  Member,
+  Chat,
+  ChatSummary,
+  Presence,
+  Upload,
+  Scheduled,
+  Device,
+  Report,
+} satisfies Record<string, v.GenericSchema>;
+
 export type Attachment = v.InferOutput<typeof Attachment>;
 export type Reaction = v.InferOutput<typeof Reaction>;
 export type Message = v.InferOutput<typeof Message>;

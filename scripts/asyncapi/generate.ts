@@ -14,19 +14,7 @@ import { LIMITS } from '../../lambdas/contract/limits.ts';
 import * as objects from '../../lambdas/contract/objects.ts';
 
 /** Shared objects become `#/components/schemas/<Name>` references. */
-const SHARED = {
-  Message: objects.Message,
-  Attachment: objects.Attachment,
-  Reaction: objects.Reaction,
-  Member: objects.Member,
-  Chat: objects.Chat,
-  ChatSummary: objects.ChatSummary,
-  Presence: objects.Presence,
-  Upload: objects.Upload,
-  Scheduled: objects.Scheduled,
-  Device: objects.Device,
-  Report: objects.Report,
-} satisfies Record<string, v.GenericSchema>;
+const SHARED = objects.NAMED_OBJECTS;
 
 const PATTERNS: Record<string, string> = {
   id_chars: '^[^#\\u0000-\\u001f\\u007f]*$',
