@@ -6,7 +6,11 @@
  * - 410 GoneException: the socket is gone, or still inside its `$connect` (API Gateway answers 410
  *   for both); `onGone` forgets exactly that socket unless it is that young. No retry.
  * - Throttling (429) and server errors (5xx, network): retried a bounded number of times with the
- *   shared backoff (full jitter); then counted as failed and handed back, never thrown.
+ *   shared backoff (full jitter), each retry paid from the container's retry quota (`RetryQuota`,
+ *   as an SDK client's: while the Management API keeps refusing, e.g. at the account's throttle, a
+ *   container stops multiplying its posts); then counted as failed and handed back, never thrown.
+ *   A post refused its retry by the quota is `late`, as one with no time left for it: a request
+ *   hands it to the queue, whose worker tries it again later.
  * - Within a time budget (a route's or the queue worker's: lambdas/shared/budget.ts), a post whose
  *   attempt could not end in time is not started: it is handed back as deferred, to be queued,
  *   instead of keeping the invocation past its timeout (then Lambda fails the request, or SQS
@@ -20,7 +24,7 @@ import {
 import { fitsBudget, type SendBudget } from '../shared/budget.ts';
 import { mapSettled } from '../shared/concurrency.ts';
 import { logger } from '../shared/logger.ts';
-import { type Backoff, backOff } from '../shared/retry.ts';
+import { type Backoff, backOff, type RetryKind, type RetryQuota } from '../shared/retry.ts';
 import { POST_TIMEOUT_MS } from './light-posts.ts';
 
 /** What one post may take within a budget: the post's timeout, and a second for the rest of it. */
@@ -53,6 +57,8 @@ export interface DeliveryOptions {
   readonly backoff: Backoff;
   /** No attempt is started that could not end within it (module comment). @default none */
   readonly budget?: SendBudget | undefined;
+  /** What retries are paid from (module comment). @default none: every retry allowed */
+  readonly quota?: RetryQuota | undefined;
 }
 
 export const emptyReport = (): DeliveryReport => ({
@@ -71,18 +77,20 @@ export function isGone(error: unknown): boolean {
   return (error as { name?: string })?.name === 'GoneException' || statusOf(error) === 410;
 }
 
-function isRetryable(error: unknown): boolean {
+/** How a failed post is retried; undefined when it is not. */
+function retryKind(error: unknown): RetryKind | undefined {
   const status = statusOf(error);
-  if (status === undefined) return true; // network-level failure
+  if (status === undefined) return 'transient'; // network-level failure
   const name = (error as { name?: string })?.name;
-  return status === 429 || status >= 500 || name === 'LimitExceededException';
+  if (status === 429 || name === 'LimitExceededException') return 'throttling';
+  return status >= 500 ? 'transient' : undefined;
 }
 
 /**
  * Posts `data` to every target. Returns the report, the targets whose posts failed after the
  * bounded retries (the queue worker hands those to a later attempt), those deferred for want of
- * time (`budget`: never tried), and among the failed, those `late`: failed only for want of time for
- * their retry (a request hands them to the queue with the deferred ones).
+ * time (`budget`: never tried), and among the failed, those `late`: failed only for want of time or
+ * of retry quota for their retry (a request hands them to the queue with the deferred ones).
  */
 export async function deliver(
   client: () => ApiGatewayManagementApiClient,
@@ -97,6 +105,7 @@ export async function deliver(
   const deferred: Target[] = [];
   const late: Target[] = [];
   await mapSettled(targets, options.concurrency, async (target) => {
+    let spentOnRetries = 0;
     for (let attempt = 1; ; attempt++) {
       if (attempt === 1 && !fitsBudget(options.budget, POST_ATTEMPT_MS)) {
         deferred.push(target);
@@ -104,6 +113,7 @@ export async function deliver(
       }
       try {
         await client().send(new PostToConnectionCommand({ ConnectionId: target.connectionId, Data: data }));
+        options.quota?.succeeded(spentOnRetries);
         report.delivered++;
         return;
       } catch (error) {
@@ -115,8 +125,11 @@ export async function deliver(
         // No time left for the retry (its wait is at most the backoff's cap): failed like a post out
         // of attempts, so that the worker's job attempts still bound it (and its retry waits).
         const outOfTime = !fitsBudget(options.budget, POST_ATTEMPT_MS, options.backoff.capMs);
-        const spent = attempt >= options.maxAttempts || !isRetryable(error);
-        if (spent || outOfTime) {
+        const kind = retryKind(error);
+        const spent = attempt >= options.maxAttempts || !kind;
+        const cost = spent || outOfTime || !kind ? 0 : options.quota ? options.quota.take(kind) : 0;
+        const noQuota = cost === undefined;
+        if (spent || outOfTime || noQuota) {
           report.failed++;
           failed.push(target);
           if (!spent) late.push(target);
@@ -125,10 +138,12 @@ export async function deliver(
             status: statusOf(error),
             attempts: attempt,
             ...(outOfTime ? { outOfTime } : {}),
+            ...(noQuota ? { noRetryQuota: true } : {}),
             error,
           });
           return;
         }
+        spentOnRetries += cost;
         report.retried++;
         await backOff(options.backoff, attempt);
       }

@@ -23,7 +23,7 @@ import { currentBudget, type SendBudget } from '../shared/budget.ts';
 import type { Frame } from '../shared/frames.ts';
 import { logger } from '../shared/logger.ts';
 import { countMetric, putMetrics } from '../shared/metrics.ts';
-import type { Backoff } from '../shared/retry.ts';
+import { type Backoff, RetryQuota } from '../shared/retry.ts';
 import { type DeliveryReport, deliver, emptyReport, isGone, type Target } from './delivery.ts';
 import type { SocketDirectory } from './directory.ts';
 import { type JobQueue, planJobs } from './jobs.ts';
@@ -57,6 +57,8 @@ export interface FanOutOptions {
   readonly queueThreshold?: number;
   /** Sockets per queued job. @default 200 */
   readonly jobSize?: number;
+  /** What the posts' retries are paid from (delivery.ts). @default one of its own (the SDK's size) */
+  readonly retryQuota?: RetryQuota;
 }
 
 export interface SendOptions {
@@ -84,6 +86,7 @@ export class FanOut {
   readonly #queue: JobQueue | undefined;
   readonly #threshold: number;
   readonly #jobSize: number;
+  readonly #quota: RetryQuota;
 
   constructor(
     readonly client: () => ApiGatewayManagementApiClient,
@@ -96,6 +99,7 @@ export class FanOut {
     this.#queue = options.queue;
     this.#threshold = options.queueThreshold ?? DEFAULT_QUEUE_THRESHOLD;
     this.#jobSize = options.jobSize ?? DEFAULT_JOB_SIZE;
+    this.#quota = options.retryQuota ?? new RetryQuota();
   }
 
   /** Sends `frame` to every open socket of every user, except `excludeConnectionId`. */
@@ -142,8 +146,11 @@ export class FanOut {
     const budget = this.#queue ? currentBudget(REQUEST_RESERVE_MS) : undefined;
     const posted = await this.post(targets, new TextEncoder().encode(json), chatId, budget);
     const { report } = posted;
-    report.failed -= posted.late.length; // handed on (counted again if the queue refuses them)
-    const handOn = [...posted.deferred, ...posted.late];
+    // Failed for want of time or retry quota: handed on when there is a queue (counted again if it
+    // refuses them); without one they stay failed.
+    const late = this.#queue ? posted.late : [];
+    report.failed -= late.length;
+    const handOn = [...posted.deferred, ...late];
     const queued = handOn.length > 0 ? await this.#queueDeferred(handOn, json, chatId, report) : 0;
     if (report.failed > 0 || report.gone > 0 || queued > 0) {
       logger.warn('fan-out incomplete', { event: frame.type, targets: targets.length, ...report, queued });
@@ -186,6 +193,7 @@ export class FanOut {
         maxAttempts: this.#maxAttempts,
         backoff: this.#backoff,
         budget,
+        quota: this.#quota,
       },
     );
     putMetrics({

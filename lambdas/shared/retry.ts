@@ -21,3 +21,43 @@ export function backoffDelay(policy: Backoff, attempt: number, random: () => num
 export async function backOff(policy: Backoff, attempt: number): Promise<void> {
   await sleep(backoffDelay(policy, attempt));
 }
+
+/** What failed: throttling is retried at a lower price (the SDK's 2026 standard strategy). */
+export type RetryKind = 'throttling' | 'transient';
+
+/** The SDK's standard retry quota (`@smithy/core/retry`, 2026 configuration). */
+export const RETRY_QUOTA = { capacity: 500, transientCost: 14, throttlingCost: 5, successRefund: 1 } as const;
+
+/**
+ * A retry quota, as each SDK client keeps one (its standard retry strategy): a retry spends from it
+ * (14, or 5 after throttling), a success gives back what its own retries spent, or 1 when it needed
+ * none. While a service keeps failing, a container's retries stop once the quota is spent instead
+ * of multiplying its calls (the light paths that do their own retries: posts, `delivery.ts`).
+ */
+export class RetryQuota {
+  #available: number;
+
+  constructor(readonly capacity: number = RETRY_QUOTA.capacity) {
+    this.#available = capacity;
+  }
+
+  get available(): number {
+    return this.#available;
+  }
+
+  /** Spends the price of one retry of `kind`; undefined (nothing spent) when it cannot pay it. */
+  take(kind: RetryKind): number | undefined {
+    const cost = kind === 'throttling' ? RETRY_QUOTA.throttlingCost : RETRY_QUOTA.transientCost;
+    if (this.#available < cost) return undefined;
+    this.#available -= cost;
+    return cost;
+  }
+
+  /** A success: gives back what its retries spent (`spent`), or the refund of one that needed none. */
+  succeeded(spent: number): void {
+    this.#available = Math.min(
+      this.capacity,
+      this.#available + (spent > 0 ? spent : RETRY_QUOTA.successRefund),
+    );
+  }
+}

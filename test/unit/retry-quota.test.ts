@@ -1,0 +1,114 @@
+/**
+ * The retry quota (lambdas/shared/retry.ts), as the SDK's standard strategy keeps one per client, and
+ * the fan-out's posts paying their retries from it (lambdas/fanout/delivery.ts): while the Management
+ * API keeps refusing, a container stops multiplying its posts, and a request hands the posts it may
+ * not retry to the queue.
+ */
+import type {
+  ApiGatewayManagementApiClient,
+  PostToConnectionCommand,
+} from '@aws-sdk/client-apigatewaymanagementapi';
+import { describe, expect, it } from 'vitest';
+import type { SocketDirectory } from '../../lambdas/fanout/directory.ts';
+import { FanOut, REQUEST_RESERVE_MS, type Target } from '../../lambdas/fanout/fanout.ts';
+import type { FanOutJob, JobQueue } from '../../lambdas/fanout/jobs.ts';
+import { withInvocation } from '../../lambdas/shared/budget.ts';
+import { RETRY_QUOTA, RetryQuota } from '../../lambdas/shared/retry.ts';
+
+describe('RetryQuota', () => {
+  it('charges 14 a retry, 5 after throttling, and refuses one it cannot pay', () => {
+    const quota = new RetryQuota(33);
+    expect(quota.take('transient')).toBe(14);
+    expect(quota.take('transient')).toBe(14);
+    expect(quota.take('transient')).toBeUndefined();
+    expect(quota.available).toBe(5);
+    expect(quota.take('throttling')).toBe(5);
+    expect(quota.take('throttling')).toBeUndefined();
+    expect(quota.available).toBe(0);
+  });
+
+  it('gives back what a success spent on retries, or 1, never above its capacity', () => {
+    const quota = new RetryQuota(30);
+    quota.take('transient');
+    quota.succeeded(14);
+    expect(quota.available).toBe(30);
+    quota.take('transient');
+    quota.succeeded(0);
+    expect(quota.available).toBe(17);
+    for (let i = 0; i < 20; i++) quota.succeeded(0);
+    expect(quota.available).toBe(30);
+    expect(new RetryQuota().capacity).toBe(RETRY_QUOTA.capacity);
+  });
+});
+
+const serverError = () =>
+  Object.assign(new Error('InternalServerErrorException'), {
+    name: 'InternalServerErrorException',
+    $metadata: { httpStatusCode: 500 },
+  });
+
+/** A Management API that answers 500 to the connections in `down`, every time, and counts the calls. */
+function api(down: readonly string[]) {
+  const calls: string[] = [];
+  const client = {
+    async send(command: PostToConnectionCommand) {
+      const id = command.input.ConnectionId as string;
+      calls.push(id);
+      if (down.includes(id)) throw serverError();
+      return {};
+    },
+  } as unknown as ApiGatewayManagementApiClient;
+  return { client, calls };
+}
+
+const sockets = (n: number): Target[] =>
+  Array.from({ length: n }, (_, i) => ({ userId: `u${i}`, connectionId: `c${i}` }));
+const directory = (targets: readonly Target[]): SocketDirectory => ({
+  socketsOfUsers: async (userIds) => targets.filter((t) => userIds.includes(t.userId)),
+  socketsOfGroup: async () => [...targets],
+  gone: async () => true,
+});
+
+describe("the fan-out's retries", () => {
+  it('stop when the quota is spent: the other posts are tried once, and a success pays back', async () => {
+    const targets = sockets(4);
+    const { client, calls } = api(['c0', 'c1', 'c2']);
+    const quota = new RetryQuota(28); // two retries
+    const fanOut = new FanOut(() => client, directory(targets), {
+      concurrency: 1,
+      baseDelayMs: 1,
+      retryQuota: quota,
+    });
+    const report = await fanOut.toUsers(['u0', 'u1', 'u2', 'u3'], { type: 'x' });
+    expect(calls).toEqual(['c0', 'c0', 'c0', 'c1', 'c2', 'c3']);
+    expect(report).toMatchObject({ delivered: 1, failed: 3, retried: 2, queued: 0 });
+    expect(quota.available).toBe(1); // c3's success
+    // Without a quota of its own, a FanOut has the SDK's: every post gets its 3 attempts.
+    const again = api(['c0', 'c1', 'c2']);
+    await new FanOut(() => again.client, directory(targets), { concurrency: 1, baseDelayMs: 1 }).toUsers(
+      ['u0', 'u1', 'u2', 'u3'],
+      { type: 'x' },
+    );
+    expect(again.calls).toHaveLength(10);
+  });
+
+  it('in a request with a queue, hand the posts the quota refuses to the queue', async () => {
+    const targets = sockets(3);
+    const { client, calls } = api(['c0', 'c1']);
+    const jobs: FanOutJob[] = [];
+    const queue: JobQueue = { send: async (batch) => void jobs.push(...batch) };
+    const fanOut = new FanOut(() => client, directory(targets), {
+      queue,
+      concurrency: 1,
+      baseDelayMs: 1,
+      retryQuota: new RetryQuota(0),
+    });
+    const invocation = { getRemainingTimeInMillis: () => REQUEST_RESERVE_MS + 60_000 };
+    const report = await withInvocation(invocation, () =>
+      fanOut.toUsers(['u0', 'u1', 'u2'], { type: 'x' }, { chat: { chatId: 'g1', kind: 'group' } }),
+    );
+    expect(calls).toEqual(['c0', 'c1', 'c2']);
+    expect(report).toMatchObject({ delivered: 1, failed: 0, retried: 0, queued: 2 });
+    expect(jobs.flatMap((j) => j.targets.map(([, c]) => c))).toEqual(['c0', 'c1']);
+  });
+});
