@@ -4,10 +4,9 @@
  * SQS (standard: order between jobs does not matter, each job is one event); locally the same
  * client talks to the in-process stand-in (local/queue.ts).
  */
+import { type ResendPolicy, sendBatch } from '../queue/batches.ts';
 import type { SqsSender } from '../queue/light-sqs.ts';
 import { getSqsSender } from '../shared/clients.ts';
-import { logger } from '../shared/logger.ts';
-import { type Backoff, backOff } from '../shared/retry.ts';
 import type { Target } from './delivery.ts';
 
 export const JOB_VERSION = 1;
@@ -79,8 +78,8 @@ export interface JobQueue<J extends object = FanOutJob> {
 /** Entries per SendMessageBatch (SQS's limit) and bytes per call (well under SQS's 1 MiB). */
 const BATCH_ENTRIES = 10;
 const BATCH_BYTES = 256 * 1024;
-const SEND_ATTEMPTS = 3;
-const SEND_BACKOFF: Backoff = { baseMs: 20, capMs: 200 };
+/** Calls per batch for the entries SQS refuses (`lambdas/queue/batches.ts`). */
+const RESEND: ResendPolicy = { attempts: 3, backoff: { baseMs: 20, capMs: 200 } };
 
 /** SQS: SendMessageBatch, up to 10 jobs a call; entries SQS refuses are sent again (bounded). */
 export class SqsJobQueue<J extends object = FanOutJob> implements JobQueue<J> {
@@ -95,19 +94,13 @@ export class SqsJobQueue<J extends object = FanOutJob> implements JobQueue<J> {
   }
 
   async #sendBatch(bodies: readonly string[], delaySeconds: number | undefined): Promise<void> {
-    let pending = bodies.map((body, i) => ({ Id: String(i), MessageBody: body }));
-    for (let attempt = 1; pending.length > 0; attempt++) {
-      const out = await this.sqs().sendMessageBatch({
-        QueueUrl: this.queueUrl,
-        Entries: pending.map((e) => ({ ...e, ...(delaySeconds ? { DelaySeconds: delaySeconds } : {}) })),
-      });
-      const failed = new Set((out.Failed ?? []).map((f) => f.Id));
-      if (failed.size === 0) return;
-      logger.warn('the queue refused jobs', { queueUrl: this.queueUrl, failed: out.Failed, attempt });
-      if (attempt >= SEND_ATTEMPTS) throw new Error(`the queue refused ${failed.size} jobs`);
-      pending = pending.filter((e) => failed.has(e.Id));
-      await backOff(SEND_BACKOFF, attempt);
-    }
+    const entries = bodies.map((body, i) => ({
+      Id: String(i),
+      MessageBody: body,
+      ...(delaySeconds ? { DelaySeconds: delaySeconds } : {}),
+    }));
+    const refused = await sendBatch(this.sqs(), this.queueUrl, entries, RESEND);
+    if (refused.length > 0) throw new Error(`the queue refused ${refused.length} jobs`);
   }
 }
 

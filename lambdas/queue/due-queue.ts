@@ -4,7 +4,7 @@
  * (rounded down: timers have a one-second grain), so it becomes visible at most a second before its
  * send time and the dispatcher holds it until then: it goes out on time, not up to a second late.
  * Entries are sent ten to a request (SendMessageBatch); entries SQS refuses are sent again with
- * backoff.
+ * backoff (`batches.ts`).
  *
  * The queue may carry the same scheduled message more than once (a sweep and `scheduleMessage`, or
  * two sweeps, can both enqueue it): the dispatcher's conditional claim makes that harmless.
@@ -12,7 +12,7 @@
 import type { DueRef } from '../data/store.ts';
 import { mapSettled } from '../shared/concurrency.ts';
 import { logger } from '../shared/logger.ts';
-import { type Backoff, backOff } from '../shared/retry.ts';
+import { type ResendPolicy, sendBatch } from './batches.ts';
 import type { SqsEntry, SqsSender } from './light-sqs.ts';
 
 /** SQS's limits: entries per SendMessageBatch, and the longest message timer. */
@@ -20,8 +20,8 @@ const BATCH_ENTRIES = 10;
 export const MAX_DELAY_SECONDS = 900;
 /** Batches in flight at once (a sweep of 10,000 due messages sends 1,000 batches). */
 const SEND_CONCURRENCY = 32;
-const SEND_ATTEMPTS = 4;
-const SEND_BACKOFF: Backoff = { baseMs: 50, capMs: 1000 };
+/** Calls per batch for the entries SQS refuses (`batches.ts`). */
+const RESEND: ResendPolicy = { attempts: 4, backoff: { baseMs: 50, capMs: 1000 } };
 
 /** Where due scheduled messages go. */
 export interface DueQueue {
@@ -82,21 +82,16 @@ export class SqsDueQueue implements DueQueue {
   }
 
   /**
-   * Sends one batch, again (with backoff) for the entries SQS refused or after an error; whether all
-   * of it went. The last error is logged, not thrown: `enqueue` reports the count.
+   * Sends one batch, again (with backoff) for the entries SQS refused (`batches.ts`); whether all of
+   * it went. An error (after the sender's own retries) is logged, not thrown: `enqueue` reports the
+   * count, and the next sweep enqueues what is still due.
    */
   async #send(queueUrl: string, entries: SqsEntry[]): Promise<boolean> {
-    let pending = entries;
-    for (let attempt = 0; attempt < SEND_ATTEMPTS && pending.length > 0; attempt++) {
-      if (attempt > 0) await backOff(SEND_BACKOFF, attempt);
-      try {
-        const out = await this.sqs().sendMessageBatch({ QueueUrl: queueUrl, Entries: pending });
-        const refused = new Set((out.Failed ?? []).map((f) => f.Id));
-        pending = pending.filter((e) => refused.has(e.Id));
-      } catch (error) {
-        logger.warn('due queue batch not sent', { attempt, entries: pending.length, error });
-      }
+    try {
+      return (await sendBatch(this.sqs(), queueUrl, entries, RESEND)).length === 0;
+    } catch (error) {
+      logger.warn('due queue batch not sent', { entries: entries.length, error });
+      return false;
     }
-    return pending.length === 0;
   }
 }

@@ -83,9 +83,19 @@ describe('SqsDueQueue over a mocked SQS', () => {
     expect(calls).toEqual([['0', '1', '2'], ['1']]);
 
     sqs.reset();
-    sqs.on(SendMessageBatchCommand).rejects(new Error('unavailable'));
+    sqs
+      .on(SendMessageBatchCommand)
+      .resolves({ Failed: [{ Id: '0', SenderFault: false, Code: 'InternalError' }] });
     await expect(queue.enqueue([ref(0)], NOW)).rejects.toThrow('1 of 1 due messages could not be enqueued');
     expect(sqs.commandCalls(SendMessageBatchCommand)).toHaveLength(4);
+
+    // An error of the call itself: the sender has tried it again already, so not the batch again.
+    sqs.reset();
+    sqs.on(SendMessageBatchCommand).rejects(new Error('unavailable'));
+    await expect(queue.enqueue([ref(0), ref(1)], NOW)).rejects.toThrow(
+      '2 of 2 due messages could not be enqueued',
+    );
+    expect(sqs.commandCalls(SendMessageBatchCommand)).toHaveLength(1);
   }, 20_000);
 
   it('sends nothing for nothing, and refuses to run without a queue URL', async () => {
