@@ -22,6 +22,7 @@ import {
   PostToConnectionCommand,
 } from '@aws-sdk/client-apigatewaymanagementapi';
 import { keepResolvedStacks } from '../shared/resolved-stacks.ts';
+import { serviceError } from '../shared/service-errors.ts';
 import { type Endpoint, SignedHttp, type SignedHttpOptions } from '../shared/signed-http.ts';
 import { MANAGEMENT_ERROR_TYPES } from './management-errors.ts';
 
@@ -78,23 +79,8 @@ class LightPoster {
 async function errorOf(response: IncomingMessage, status: number): Promise<Error> {
   const chunks: Buffer[] = [];
   for await (const chunk of response) chunks.push(chunk as Buffer);
-  let message: string | undefined;
-  try {
-    message =
-      (JSON.parse(Buffer.concat(chunks).toString('utf8')) as { message?: string }).message ?? undefined;
-  } catch {
-    message = undefined;
-  }
-  const header = response.headers['x-amzn-errortype'];
-  const name =
-    (typeof header === 'string' ? header.split(':')[0] : undefined) ||
-    MANAGEMENT_ERROR_TYPES[status] ||
-    'UnknownError';
-  return Object.assign(new Error(message || name), {
-    name,
-    $fault: status >= 500 ? 'server' : 'client',
-    $metadata: { httpStatusCode: status, requestId: response.headers['x-amzn-requestid'] },
-  });
+  const body = Buffer.concat(chunks).toString('utf8');
+  return serviceError(status, body, response.headers, MANAGEMENT_ERROR_TYPES[status] ?? 'UnknownError');
 }
 
 /**

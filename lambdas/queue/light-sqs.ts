@@ -29,6 +29,7 @@ import { createHash } from 'node:crypto';
 import { StandardRetryStrategy } from '@smithy/core/retry';
 import type { RetryErrorType, StandardRetryToken } from '@smithy/types';
 import { CALL_LOG_DIR_ENV, callsOf, recordCall } from '../shared/call-recorder.ts';
+import { serviceError } from '../shared/service-errors.ts';
 import {
   type Endpoint,
   SignedHttp,
@@ -91,28 +92,6 @@ const NETWORK = new Set([
 ]);
 
 const md5 = (text: string) => createHash('md5').update(text, 'utf8').digest('hex');
-
-/** An error code as the SDK reads it: `com.amazonaws.sqs#QueueDoesNotExist:http://…` → `QueueDoesNotExist`. */
-const codeOf = (raw: string) => raw.split(':')[0]?.split(',')[0]?.split('#').pop() ?? '';
-
-/** An error SQS answered, shaped like the SDK's. */
-function sqsError(status: number, body: string, headers: Record<string, unknown>): Error {
-  let parsed: { __type?: string; code?: string; message?: string; Message?: string } = {};
-  try {
-    parsed = JSON.parse(body) as typeof parsed;
-  } catch {
-    // Not JSON (a proxy's page): named after the status.
-  }
-  const header = headers['x-amzn-errortype'];
-  const raw = typeof header === 'string' ? header : (parsed.__type ?? parsed.code ?? '');
-  const name = codeOf(raw) || `HTTP${status}`;
-  const requestId = headers['x-amzn-requestid'];
-  return Object.assign(new Error(parsed.message ?? parsed.Message ?? name), {
-    name,
-    $fault: status >= 500 ? 'server' : 'client',
-    $metadata: { httpStatusCode: status, ...(typeof requestId === 'string' ? { requestId } : {}) },
-  });
-}
 
 /**
  * How the retry strategy sees an error (throttling: a longer backoff and a cheaper retry; transient:
@@ -216,7 +195,7 @@ export class LightSqs implements SqsSender {
     const text = Buffer.concat(chunks).toString('utf8');
     const status = response.statusCode ?? 0;
     if (status >= 200 && status < 300) return text;
-    throw sqsError(status, text, response.headers);
+    throw serviceError(status, text, response.headers, `HTTP${status}`);
   }
 
   /** One keep-alive connection pool per queue origin (the endpoint the SDK would take from it). */
