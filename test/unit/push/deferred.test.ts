@@ -27,19 +27,12 @@ import type { SendOutcome } from '../../../lambdas/push/provider.ts';
 import { processPushJobs } from '../../../lambdas/push/worker.ts';
 import { logger } from '../../../lambdas/shared/logger.ts';
 import { fakeDeps, groupChat, NOW } from '../domain/fakes.ts';
-import { LUNCH_MESSAGE, PUSH_MESSAGE } from './fixtures.ts';
+import { deviceRecord, LUNCH_MESSAGE, PUSH_MESSAGE } from './fixtures.ts';
 
 const stored = LUNCH_MESSAGE;
 const pushMessage = PUSH_MESSAGE;
 const OTHERS = ['bob', 'carol', 'dave', 'erin', 'fred'];
-const deviceOf = (userId: string): DeviceRecord => ({
-  userId,
-  deviceId: `d_${userId}`,
-  platform: userId === 'carol' ? 'fcm' : 'apns',
-  token: `${userId}-token`,
-  appId: null,
-  createdAt: NOW,
-});
+const deviceOf = (userId: string): DeviceRecord => deviceRecord(userId, userId === 'carol' ? 'fcm' : 'apns');
 /**
  * Each provider answer takes this long on the test's clock: a budget of two sends or more also
  * leaves the reads their time (`READS_MS` and an attempt), one of one send does not.

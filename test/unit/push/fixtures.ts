@@ -1,5 +1,7 @@
 /** What the push unit tests share: a group message as stored (chat g1, seq 5, from alice). */
-import type { MessageRecord } from '../../../lambdas/data/items.ts';
+
+import type { Platform } from '../../../lambdas/contract/index.ts';
+import type { DeviceRecord, MessageRecord } from '../../../lambdas/data/items.ts';
 import type { PushContent } from '../../../lambdas/push/payload.ts';
 import type { PushMessage } from '../../../lambdas/push/plan.ts';
 import { NOW } from '../domain/fakes.ts';
@@ -38,3 +40,16 @@ export const PUSH_MESSAGE: PushMessage = {
   senderId: LUNCH_MESSAGE.senderId,
   title: 'Team',
 };
+
+/**
+ * A device as stored: `d_<userId>` and `<userId>-token`, or with `n`, `d_<userId><n>` and
+ * `<userId>-token-<n>` (a user's nth device).
+ */
+export const deviceRecord = (userId: string, platform: Platform = 'apns', n?: number): DeviceRecord => ({
+  userId,
+  deviceId: `d_${userId}${n ?? ''}`,
+  platform,
+  token: `${userId}-token${n === undefined ? '' : `-${n}`}`,
+  appId: null,
+  createdAt: NOW,
+});

@@ -18,8 +18,8 @@ import {
 import type { PushContent } from '../../../lambdas/push/payload.ts';
 import type { PushProvider } from '../../../lambdas/push/provider.ts';
 import { processPushJobs } from '../../../lambdas/push/worker.ts';
-import { fakeDeps, NOW } from '../domain/fakes.ts';
-import { LUNCH_MESSAGE, PUSH_MESSAGE } from './fixtures.ts';
+import { fakeDeps } from '../domain/fakes.ts';
+import { deviceRecord, LUNCH_MESSAGE, PUSH_MESSAGE } from './fixtures.ts';
 
 const pushMessage = PUSH_MESSAGE;
 const stored = LUNCH_MESSAGE;
@@ -89,14 +89,7 @@ describe('processPushJobs', () => {
     },
     close: () => undefined,
   };
-  const deviceOf = (userId: string): DeviceRecord => ({
-    userId,
-    deviceId: `d_${userId}`,
-    platform: 'apns',
-    token: `${userId}-token`,
-    appId: null,
-    createdAt: NOW,
-  });
+  const deviceOf = (userId: string): DeviceRecord => deviceRecord(userId);
   const event = (...bodies: string[]): SQSEvent =>
     ({ Records: bodies.map((body, i) => ({ messageId: `q${i}`, body })) }) as unknown as SQSEvent;
   const run = (e: SQSEvent) => {

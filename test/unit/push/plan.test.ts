@@ -11,19 +11,12 @@ import { MUTED_FOREVER } from '../../../lambdas/domain/mute.ts';
 import { Counters } from '../../../lambdas/pipeline/metrics.ts';
 import { planPushes, readsRoster } from '../../../lambdas/push/plan.ts';
 import { fakeDeps, groupChat, NOW } from '../domain/fakes.ts';
-import { LUNCH_MESSAGE } from './fixtures.ts';
+import { deviceRecord, LUNCH_MESSAGE } from './fixtures.ts';
 
 const message = LUNCH_MESSAGE;
 const image = MESSAGE.toItem(message);
 
-const deviceOf = (userId: string, n = 1): DeviceRecord => ({
-  userId,
-  deviceId: `d_${userId}${n}`,
-  platform: n % 2 ? 'apns' : 'fcm',
-  token: `${userId}-token-${n}`,
-  appId: null,
-  createdAt: NOW,
-});
+const deviceOf = (userId: string, n = 1): DeviceRecord => deviceRecord(userId, n % 2 ? 'apns' : 'fcm', n);
 
 let t: ReturnType<typeof fakeDeps>;
 let members: MemberRecord[];
