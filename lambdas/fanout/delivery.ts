@@ -105,7 +105,7 @@ export async function deliver(
   const deferred: Target[] = [];
   const late: Target[] = [];
   await mapSettled(targets, options.concurrency, async (target) => {
-    let spentOnRetries = 0;
+    let lastCost = 0; // what its last retry cost (a success gives it back)
     for (let attempt = 1; ; attempt++) {
       if (attempt === 1 && !fitsBudget(options.budget, POST_ATTEMPT_MS)) {
         deferred.push(target);
@@ -113,7 +113,7 @@ export async function deliver(
       }
       try {
         await client().send(new PostToConnectionCommand({ ConnectionId: target.connectionId, Data: data }));
-        options.quota?.succeeded(spentOnRetries);
+        options.quota?.succeeded(lastCost);
         report.delivered++;
         return;
       } catch (error) {
@@ -143,7 +143,7 @@ export async function deliver(
           });
           return;
         }
-        spentOnRetries += cost;
+        lastCost = cost;
         report.retried++;
         await backOff(options.backoff, attempt);
       }

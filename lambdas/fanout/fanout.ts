@@ -77,6 +77,11 @@ const MAX_BACKOFF_MS = 1000;
  */
 export const REQUEST_RESERVE_MS = 2_000;
 export const DEFAULT_QUEUE_THRESHOLD = 200;
+/**
+ * A post a request hands to the queue after it failed, with no time or retry quota left for its
+ * retry, waits this long there: about the backoff its retry would have waited (at most 1 s).
+ */
+export const LATE_DELAY_SECONDS = 1;
 export const DEFAULT_JOB_SIZE = 200;
 
 export class FanOut {
@@ -141,39 +146,46 @@ export class FanOut {
         logger.error('fan-out queue unavailable: posting in the request', { targets: targets.length, error });
       }
     }
-    // With a queue, posts stop in time for the invocation's timeout: those not tried, and those that
-    // failed with no time left for their retry, go to the queue (its worker retries them).
+    // With a queue, posts stop in time for the invocation's timeout: those not tried go to the queue
+    // at once, those that failed with no time or retry quota left for their retry a little later
+    // (its worker tries them again; `post` does not count them as failed).
     const budget = this.#queue ? currentBudget(REQUEST_RESERVE_MS) : undefined;
     const posted = await this.post(targets, new TextEncoder().encode(json), chatId, budget);
     const { report } = posted;
-    // Failed for want of time or retry quota: handed on when there is a queue (counted again if it
-    // refuses them); without one they stay failed.
-    const late = this.#queue ? posted.late : [];
-    report.failed -= late.length;
-    const handOn = [...posted.deferred, ...late];
-    const queued = handOn.length > 0 ? await this.#queueDeferred(handOn, json, chatId, report) : 0;
+    let queued = 0;
+    if (this.#queue) {
+      report.failed -= posted.late.length; // counted again if the queue refuses them
+      queued += await this.#handOn(posted.deferred, json, chatId, report, 0);
+      queued += await this.#handOn(posted.late, json, chatId, report, LATE_DELAY_SECONDS);
+    }
     if (report.failed > 0 || report.gone > 0 || queued > 0) {
       logger.warn('fan-out incomplete', { event: frame.type, targets: targets.length, ...report, queued });
     }
     return { ...report, queued };
   }
 
-  /** Queues the sockets a request had no time to post to; those the queue refuses count as failed. */
-  async #queueDeferred(
-    deferred: readonly Target[],
+  /**
+   * Queues sockets a request did not post to (no time to try them, or none or no retry quota left
+   * for their retry), after `delaySeconds`; those the queue refuses count as failed.
+   */
+  async #handOn(
+    targets: readonly Target[],
     json: string,
     chatId: string | undefined,
     report: DeliveryReport,
+    delaySeconds: number,
   ): Promise<number> {
+    if (targets.length === 0) return 0;
     try {
-      await this.#queue?.send(planJobs(deferred, json, chatId, this.#jobSize));
-      return deferred.length;
+      await this.#queue?.send(planJobs(targets, json, chatId, this.#jobSize), { delaySeconds });
+      return targets.length;
     } catch (error) {
-      logger.error('fan-out: sockets not posted in time could not be queued', {
-        deferred: deferred.length,
+      logger.error('fan-out: sockets not posted here could not be queued', {
+        sockets: targets.length,
         error,
       });
-      report.failed += deferred.length;
+      report.failed += targets.length;
+      putMetrics({ FanOutFailures: targets.length });
       return 0;
     }
   }
@@ -198,7 +210,8 @@ export class FanOut {
     );
     putMetrics({
       FanOutPosts: result.report.delivered,
-      FanOutFailures: result.report.failed,
+      // A request with a queue hands its late posts on (`toConnections`); the worker's fan-out has none.
+      FanOutFailures: result.report.failed - (this.#queue ? result.late.length : 0),
       FanOutRetries: result.report.retried,
       StaleConnectionsRemoved: result.report.gone,
     });

@@ -15,10 +15,13 @@ export async function eachLimited<T>(
   const worker = async (): Promise<void> => {
     while (!failed && next < items.length) {
       const item = items[next++] as T;
-      await task(item).catch((error: unknown) => {
-        failed = true;
-        throw error;
-      });
+      // Through a promise: a task that throws before its first await fails like one that rejects.
+      await Promise.resolve(item)
+        .then(task)
+        .catch((error: unknown) => {
+          failed = true;
+          throw error;
+        });
     }
   };
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
@@ -34,6 +37,8 @@ export function mapSettled<T>(
   task: (item: T) => Promise<void>,
 ): Promise<void> {
   return eachLimited(items, limit, (item) =>
-    task(item).catch((error: unknown) => logger.error('concurrent task failed', { error })),
+    Promise.resolve(item)
+      .then(task)
+      .catch((error: unknown) => logger.error('concurrent task failed', { error })),
   );
 }

@@ -30,7 +30,7 @@ export const RETRY_QUOTA = { capacity: 500, transientCost: 14, throttlingCost: 5
 
 /**
  * A retry quota, as each SDK client keeps one (its standard retry strategy): a retry spends from it
- * (14, or 5 after throttling), a success gives back what its own retries spent, or 1 when it needed
+ * (14, or 5 after throttling), a success gives back what its last retry spent, or 1 when it needed
  * none. While a service keeps failing, a container's retries stop once the quota is spent instead
  * of multiplying its calls (the light paths that do their own retries: posts, `delivery.ts`).
  */
@@ -53,11 +53,11 @@ export class RetryQuota {
     return cost;
   }
 
-  /** A success: gives back what its retries spent (`spent`), or the refund of one that needed none. */
-  succeeded(spent: number): void {
+  /** A success: gives back what its last retry spent (`lastCost`), or 1 when it needed none. */
+  succeeded(lastCost: number): void {
     this.#available = Math.min(
       this.capacity,
-      this.#available + (spent > 0 ? spent : RETRY_QUOTA.successRefund),
+      this.#available + (lastCost > 0 ? lastCost : RETRY_QUOTA.successRefund),
     );
   }
 }

@@ -29,7 +29,7 @@ export function serviceError(
   const header = text(headers['x-amzn-errortype']);
   const name = errorCodeOf(header ?? text(parsed.__type) ?? text(parsed.code) ?? '') || fallbackName;
   const requestId = text(headers['x-amzn-requestid']);
-  return Object.assign(new Error(text(parsed.message) ?? text(parsed.Message) ?? name), {
+  return Object.assign(new Error(text(parsed.message) || text(parsed.Message) || name), {
     name,
     $fault: status >= 500 ? 'server' : 'client',
     $metadata: { httpStatusCode: status, ...(requestId ? { requestId } : {}) },

@@ -2,7 +2,9 @@
  * cfn-lint (the CloudFormation linter, a Python package: `pip install cfn-lint`) on every synthesized
  * variant: zero errors, and no warning but the suppressed ones below, each with its reason. `.ci/run`
  * installs cfn-lint when it is missing; elsewhere a missing cfn-lint fails this file unless
- * SKIP_CFN_LINT=1 says to skip it.
+ * SKIP_CFN_LINT=1 says to skip it. Before it, and with or without cfn-lint, every variant passes
+ * CDK's own template validation, which `cdk synth` runs (the other CDK tests synthesize without it:
+ * `testApp` in support.ts).
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -69,31 +71,41 @@ const skip = !available && process.env.SKIP_CFN_LINT === '1';
 const dir = mkdtempSync(join(tmpdir(), 'cfn-lint-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
+/** Each variant's template file, written by the validation test for cfn-lint. */
+const files = new Map<string, string>();
+
+// Run whether cfn-lint is there or not: each variant synthesized with CDK's built-in validation on,
+// as `cdk synth` runs it; cdk.json's `@aws-cdk/core:validateAgainstDefaultRules` makes its findings
+// errors, so a finding fails the synth.
+describe("CDK's built-in validation", { timeout: 600_000 }, () => {
+  it('passes every variant', () => {
+    for (const [name, props] of Object.entries(VARIANTS)) {
+      const file = join(dir, `${name}.json`);
+      writeFileSync(file, JSON.stringify(synth(props, {}, { validate: true }).template.toJSON()));
+      files.set(name, file);
+    }
+    expect([...files.keys()]).toEqual(Object.keys(VARIANTS));
+  });
+
+  it('fails a synth with an error', () => {
+    const app = testApp({}, { validate: true });
+    new CfnResource(new Stack(app, 'Broken'), 'Table', {
+      type: 'AWS::DynamoDB::Table',
+      properties: { BillingMode: 'FREE' },
+    });
+    expect(() => app.synth()).toThrow(/BillingMode/);
+  });
+});
+
 describe.skipIf(skip)('cfn-lint', { timeout: 600_000 }, () => {
   it('is installed (pip install cfn-lint; SKIP_CFN_LINT=1 skips this file)', () => {
     expect(available, 'cfn-lint is not on the PATH: pip install cfn-lint').toBe(true);
   });
 
-  // Each variant is synthesized with CDK's built-in validation on, as `cdk synth` runs it; cdk.json's
-  // `@aws-cdk/core:validateAgainstDefaultRules` makes its findings errors, so a finding fails the synth.
-  it("CDK's built-in validation fails a synth with an error (the variants pass it)", () => {
-    const broken = () => {
-      const app = testApp({}, { validate: true });
-      new CfnResource(new Stack(app, 'Broken'), 'Table', {
-        type: 'AWS::DynamoDB::Table',
-        properties: { BillingMode: 'FREE' },
-      });
-      return app;
-    };
-    expect(() => broken().synth()).toThrow(/BillingMode/);
-  });
-
   it.skipIf(!available)('finds no error and no unexplained warning in any variant', () => {
-    const files = Object.entries(VARIANTS).map(([name, props]) => {
-      const file = join(dir, `${name}.json`);
-      writeFileSync(file, JSON.stringify(synth(props, {}, { validate: true }).template.toJSON()));
-      return file;
-    });
+    expect(files.size, 'the variants were synthesized (the validation test above)').toBe(
+      Object.keys(VARIANTS).length,
+    );
     // A control: a template with a known error, to prove the findings are read at all.
     const broken = join(dir, 'broken.json');
     writeFileSync(
@@ -102,7 +114,7 @@ describe.skipIf(skip)('cfn-lint', { timeout: 600_000 }, () => {
         Resources: { Table: { Type: 'AWS::DynamoDB::Table', Properties: { BillingMode: 'FREE' } } },
       }),
     );
-    const out = spawnSync('cfn-lint', ['--format', 'json', '--', ...files, broken], {
+    const out = spawnSync('cfn-lint', ['--format', 'json', '--', ...files.values(), broken], {
       encoding: 'utf8',
       maxBuffer: 64 * 1024 * 1024,
     });

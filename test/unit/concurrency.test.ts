@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { eachLimited, mapSettled } from '../../lambdas/shared/concurrency.ts';
 
-const tick = () => new Promise((resolve) => setTimeout(resolve, 1));
+const tick = () => new Promise<void>((resolve) => setTimeout(resolve, 1));
 
 /** A task that records what started and how many ran at once, and fails for `failing`. */
 function tracked(failing: readonly number[] = []) {
@@ -38,6 +38,15 @@ describe('eachLimited', () => {
     await new Promise((resolve) => setTimeout(resolve, 30)); // 3 ends meanwhile
     // 1 and 2 ran together; 3 started when 1 ended, before 2 failed; nothing after.
     expect(t.started).toEqual([1, 2, 3]);
+  });
+
+  it('fails on a task that throws before it returns a promise, like one that rejects', async () => {
+    const task = (n: number): Promise<void> => {
+      if (n === 2) throw new Error('thrown at once');
+      return tick();
+    };
+    await expect(eachLimited(numbers(3), 2, task)).rejects.toThrow('thrown at once');
+    await expect(mapSettled(numbers(3), 2, task)).resolves.toBeUndefined();
   });
 
   it('does nothing for no items', async () => {

@@ -10,9 +10,10 @@ import type {
 } from '@aws-sdk/client-apigatewaymanagementapi';
 import { describe, expect, it } from 'vitest';
 import type { SocketDirectory } from '../../lambdas/fanout/directory.ts';
-import { FanOut, REQUEST_RESERVE_MS, type Target } from '../../lambdas/fanout/fanout.ts';
+import { FanOut, LATE_DELAY_SECONDS, REQUEST_RESERVE_MS, type Target } from '../../lambdas/fanout/fanout.ts';
 import type { FanOutJob, JobQueue } from '../../lambdas/fanout/jobs.ts';
 import { withInvocation } from '../../lambdas/shared/budget.ts';
+import { type MetricValues, onMetrics } from '../../lambdas/shared/metrics.ts';
 import { RETRY_QUOTA, RetryQuota } from '../../lambdas/shared/retry.ts';
 
 describe('RetryQuota', () => {
@@ -27,7 +28,7 @@ describe('RetryQuota', () => {
     expect(quota.available).toBe(0);
   });
 
-  it('gives back what a success spent on retries, or 1, never above its capacity', () => {
+  it('gives back what a success’s last retry spent, or 1, never above its capacity', () => {
     const quota = new RetryQuota(30);
     quota.take('transient');
     quota.succeeded(14);
@@ -95,8 +96,11 @@ describe("the fan-out's retries", () => {
   it('in a request with a queue, hand the posts the quota refuses to the queue', async () => {
     const targets = sockets(3);
     const { client, calls } = api(['c0', 'c1']);
-    const jobs: FanOutJob[] = [];
-    const queue: JobQueue = { send: async (batch) => void jobs.push(...batch) };
+    const jobs: (readonly [FanOutJob, number | undefined])[] = [];
+    const queue: JobQueue = {
+      send: async (batch, options) =>
+        void jobs.push(...batch.map((j) => [j, options?.delaySeconds] as const)),
+    };
     const fanOut = new FanOut(() => client, directory(targets), {
       queue,
       concurrency: 1,
@@ -104,11 +108,17 @@ describe("the fan-out's retries", () => {
       retryQuota: new RetryQuota(0),
     });
     const invocation = { getRemainingTimeInMillis: () => REQUEST_RESERVE_MS + 60_000 };
+    const metrics: MetricValues[] = [];
+    const stop = onMetrics((m) => metrics.push(m));
     const report = await withInvocation(invocation, () =>
       fanOut.toUsers(['u0', 'u1', 'u2'], { type: 'x' }, { chat: { chatId: 'g1', kind: 'group' } }),
-    );
+    ).finally(stop);
     expect(calls).toEqual(['c0', 'c1', 'c2']);
     expect(report).toMatchObject({ delivered: 1, failed: 0, retried: 0, queued: 2 });
-    expect(jobs.flatMap((j) => j.targets.map(([, c]) => c))).toEqual(['c0', 'c1']);
+    // A second later, as their retry would have waited; not counted as failed posts.
+    expect(jobs.map(([j, delay]) => [j.targets.map(([, c]) => c), delay])).toEqual([
+      [['c0', 'c1'], LATE_DELAY_SECONDS],
+    ]);
+    expect(metrics).toEqual([{ FanOutPosts: 1 }]);
   });
 });

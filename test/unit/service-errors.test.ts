@@ -18,7 +18,7 @@ describe('serviceError', () => {
   });
 
   it('falls back to the caller’s name for a body that is not JSON or names nothing', () => {
-    for (const body of ['<html>proxy</html>', '', '[]', '{"__type":7}']) {
+    for (const body of ['<html>proxy</html>', '', '[]', '{"__type":7}', '{"message":""}']) {
       const error = serviceError(502, body, {}, 'HTTP502');
       expect(error).toMatchObject({ name: 'HTTP502', message: 'HTTP502', $fault: 'server' });
     }
