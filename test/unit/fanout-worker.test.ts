@@ -1,31 +1,15 @@
-/**
- * Fan-out jobs and the queue worker: job planning and decoding, SQS batching (aws-sdk-client-mock:
- * SQS cannot run here; the end-to-end suites run the real client against the local stand-in), and
- * the worker's delivery guarantees over a fake Management API.
- */
-import type {
-  ApiGatewayManagementApiClient,
-  PostToConnectionCommand,
-} from '@aws-sdk/client-apigatewaymanagementapi';
 import { GoneException } from '@aws-sdk/client-apigatewaymanagementapi';
 import { SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { SQSEvent } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { POST_ATTEMPT_MS } from '../../lambdas/fanout/delivery.ts';
-import type { SocketDirectory } from '../../lambdas/fanout/directory.ts';
 import { FanOut } from '../../lambdas/fanout/fanout.ts';
-import {
-  decodeJob,
-  type FanOutJob,
-  type JobQueue,
-  packBatches,
-  planJobs,
-  SqsJobQueue,
-} from '../../lambdas/fanout/jobs.ts';
+import { decodeJob, type FanOutJob, packBatches, planJobs, SqsJobQueue } from '../../lambdas/fanout/jobs.ts';
 import { processFanOutJobs, retryDelaySeconds } from '../../lambdas/fanout/worker.ts';
 import type { SendBudget } from '../../lambdas/shared/budget.ts';
 import { sdkSender } from '../support/sqs-sender.ts';
+import { fakeApi, fakeDirectory, fakeQueue, serverError } from './fanout-fakes.ts';
 
 const targets = (n: number) =>
   Array.from({ length: n }, (_, i) => ({ userId: `u${i}`, connectionId: `c${i}` }));
@@ -111,46 +95,11 @@ describe('SqsJobQueue', () => {
   });
 });
 
-/** A Management API where each connection answers with its queue of errors, then delivers. */
-function fakeApi(failures: Record<string, Error[]> = {}) {
-  const posts: { connectionId: string; data: string }[] = [];
-  const client = {
-    async send(command: PostToConnectionCommand) {
-      const id = command.input.ConnectionId as string;
-      const failure = failures[id]?.shift();
-      if (failure) throw failure;
-      posts.push({ connectionId: id, data: new TextDecoder().decode(command.input.Data as Uint8Array) });
-      return {};
-    },
-  } as unknown as ApiGatewayManagementApiClient;
-  return { client, posts };
-}
-
-const serverError = () =>
-  Object.assign(new Error('boom'), {
-    name: 'InternalServerErrorException',
-    $metadata: { httpStatusCode: 500 },
-  });
-
 function worker(failures: Record<string, Error[]> = {}, options: { refuse?: boolean } = {}) {
   const api = fakeApi(failures);
-  const gone: string[] = [];
-  const directory: SocketDirectory = {
-    socketsOfUsers: async () => [],
-    socketsOfGroup: async () => [],
-    gone: async (t, chatId) => {
-      gone.push(`${chatId}/${t.userId}/${t.connectionId}`);
-      return true;
-    },
-  };
-  const requeued: { jobs: FanOutJob[]; delaySeconds: number | undefined }[] = [];
-  const queue: JobQueue = {
-    async send(jobs, opts) {
-      if (options.refuse) throw new Error('queue down');
-      requeued.push({ jobs: [...jobs], delaySeconds: opts?.delaySeconds });
-    },
-  };
-  const fanOut = new FanOut(() => api.client, directory, { baseDelayMs: 1, maxAttempts: 2 });
+  const { dir, gone } = fakeDirectory();
+  const { queue, sends: requeued } = fakeQueue(options.refuse);
+  const fanOut = new FanOut(() => api.client, dir, { baseDelayMs: 1, maxAttempts: 2 });
   return { api, gone, requeued, run: (event: SQSEvent) => processFanOutJobs(event, { fanOut, queue }) };
 }
 
@@ -165,8 +114,10 @@ describe('the fan-out worker', () => {
     const w = worker();
     const jobs = planJobs(targets(5), '{"type":"message.created","n":1}', 'g1', 3);
     await expect(w.run(eventOf(...jobs))).resolves.toEqual({ batchItemFailures: [] });
-    expect(w.api.posts.map((p) => p.connectionId).sort()).toEqual(['c0', 'c1', 'c2', 'c3', 'c4']);
-    expect(new Set(w.api.posts.map((p) => p.data))).toEqual(new Set(['{"type":"message.created","n":1}']));
+    expect(w.api.delivered.map((p) => p.connectionId).sort()).toEqual(['c0', 'c1', 'c2', 'c3', 'c4']);
+    expect(new Set(w.api.delivered.map((p) => p.data))).toEqual(
+      new Set(['{"type":"message.created","n":1}']),
+    );
     expect(w.requeued).toEqual([]);
   });
 
@@ -191,7 +142,7 @@ describe('the fan-out worker', () => {
     ]);
     // That job's turn: delivered this time.
     await w.run(eventOf(...(w.requeued[0]?.jobs ?? [])));
-    expect(w.api.posts.filter((p) => p.connectionId === 'c2')).toHaveLength(1);
+    expect(w.api.delivered.filter((p) => p.connectionId === 'c2')).toHaveLength(1);
 
     const last = worker({ c0: [serverError(), serverError()] });
     await last.run(eventOf(...planJobs(targets(1), '{}', 'g1', 10, 3)));
@@ -202,7 +153,7 @@ describe('the fan-out worker', () => {
     const w = worker({ c0: [serverError(), serverError()] }, { refuse: true });
     const jobs = planJobs(targets(2), '{}', 'g1', 1);
     await expect(w.run(eventOf(...jobs))).resolves.toEqual({ batchItemFailures: [{ itemIdentifier: 'm0' }] });
-    expect(w.api.posts.map((p) => p.connectionId)).toEqual(['c1']);
+    expect(w.api.delivered.map((p) => p.connectionId)).toEqual(['c1']);
   });
 
   it('drops a message that is not a job instead of failing forever', async () => {
@@ -211,7 +162,7 @@ describe('the fan-out worker', () => {
       Records: [record('junk', '{"hello":1}'), ...eventOf(...planJobs(targets(1), '{}', 'g1', 1)).Records],
     };
     await expect(w.run(event)).resolves.toEqual({ batchItemFailures: [] });
-    expect(w.api.posts).toHaveLength(1);
+    expect(w.api.delivered).toHaveLength(1);
   });
 });
 
@@ -219,36 +170,30 @@ describe('the fan-out worker within its time budget', () => {
   /** A Management API whose every answer takes a second of the test's clock. */
   function timed(failures: Record<string, Error[]> = {}) {
     let clock = 0;
-    const posts: string[] = [];
-    const client = {
-      async send(command: PostToConnectionCommand) {
-        clock += 1_000;
-        const id = command.input.ConnectionId as string;
-        const failure = failures[id]?.shift();
-        if (failure) throw failure;
-        posts.push(id);
-        return {};
-      },
-    } as unknown as ApiGatewayManagementApiClient;
-    const directory: SocketDirectory = {
-      socketsOfUsers: async () => [],
-      socketsOfGroup: async () => [],
-      gone: async () => true,
-    };
-    const fanOut = new FanOut(() => client, directory, { concurrency: 2, baseDelayMs: 1, maxAttempts: 3 });
-    const requeued: { jobs: FanOutJob[]; delaySeconds: number | undefined }[] = [];
-    const queue: JobQueue = {
-      async send(jobs, opts) {
-        requeued.push({ jobs: [...jobs], delaySeconds: opts?.delaySeconds });
-      },
-    };
+    const api = fakeApi(failures, () => {
+      clock += 1_000;
+    });
+    const fanOut = new FanOut(() => api.client, fakeDirectory().dir, {
+      concurrency: 2,
+      baseDelayMs: 1,
+      maxAttempts: 3,
+    });
+    const { queue, sends: requeued } = fakeQueue();
     /** A budget in which posts may start until `lastStartMs` on the test's clock. */
     const budget = (lastStartMs: number): SendBudget => ({
       until: lastStartMs + POST_ATTEMPT_MS,
       now: () => clock,
     });
     const run = (event: SQSEvent, b: SendBudget) => processFanOutJobs(event, { fanOut, queue, budget: b });
-    return { posts, requeued, budget, run };
+    return {
+      /** The connection ids posted to, in order. */
+      get posts() {
+        return api.delivered.map((d) => d.connectionId);
+      },
+      requeued,
+      budget,
+      run,
+    };
   }
 
   it('queues at once, as the same attempt, exactly the sockets it had no time to try', async () => {

@@ -7,73 +7,10 @@ import type { ApiGatewayManagementApiClient } from '@aws-sdk/client-apigatewayma
 import { GoneException, type PostToConnectionCommand } from '@aws-sdk/client-apigatewaymanagementapi';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { POST_ATTEMPT_MS } from '../../lambdas/fanout/delivery.ts';
-import type { SocketDirectory } from '../../lambdas/fanout/directory.ts';
 import { FanOut, REQUEST_RESERVE_MS, type Target } from '../../lambdas/fanout/fanout.ts';
-import type { FanOutJob, JobQueue } from '../../lambdas/fanout/jobs.ts';
 import { withInvocation } from '../../lambdas/shared/budget.ts';
 import { type MetricValues, onMetrics } from '../../lambdas/shared/metrics.ts';
-
-function httpError(status: number, name: string): Error {
-  return Object.assign(new Error(name), { name, $metadata: { httpStatusCode: status } });
-}
-
-/** A fake Management API: per connection, a queue of failures before success. */
-function fakeApi(failures: Record<string, Error[]> = {}) {
-  const delivered: { connectionId: string; data: string }[] = [];
-  let inFlight = 0;
-  let maxInFlight = 0;
-  const client = {
-    async send(command: unknown) {
-      const input = (command as PostToConnectionCommand).input;
-      inFlight++;
-      maxInFlight = Math.max(maxInFlight, inFlight);
-      await new Promise((r) => setTimeout(r, 1));
-      inFlight--;
-      const queue = failures[input.ConnectionId as string];
-      const failure = queue?.shift();
-      if (failure) throw failure;
-      delivered.push({
-        connectionId: input.ConnectionId as string,
-        data: new TextDecoder().decode(input.Data as Uint8Array),
-      });
-      return {};
-    },
-  } as unknown as ApiGatewayManagementApiClient;
-  return { client, delivered, maxInFlight: () => maxInFlight };
-}
-
-function directory(sockets: Record<string, string[]>, roster: Record<string, Target[]> = {}) {
-  const gone: string[] = [];
-  const lookedUp: string[] = [];
-  const dir: SocketDirectory = {
-    async socketsOfUsers(userIds) {
-      lookedUp.push(...userIds);
-      return [...new Set(userIds)].flatMap((userId) =>
-        (sockets[userId] ?? []).map((connectionId) => ({ userId, connectionId })),
-      );
-    },
-    async socketsOfGroup(chatId) {
-      return roster[chatId] ?? [];
-    },
-    async gone(target, chatId) {
-      gone.push(`${chatId ?? '-'}/${target.userId}/${target.connectionId}`);
-      return true;
-    },
-  };
-  return { dir, gone, lookedUp };
-}
-
-/** A queue that records the jobs it was given (or refuses them). */
-function fakeQueue(refuse = false) {
-  const jobs: FanOutJob[] = [];
-  const queue: JobQueue = {
-    async send(batch) {
-      if (refuse) throw new Error('queue down');
-      jobs.push(...batch);
-    },
-  };
-  return { queue, jobs };
-}
+import { fakeDirectory as directory, fakeApi, fakeQueue, httpError } from './fanout-fakes.ts';
 
 const sockets = (n: number, prefix = 'u'): Target[] =>
   Array.from({ length: n }, (_, i) => ({ userId: `${prefix}${i}`, connectionId: `${prefix}${i}-c` }));

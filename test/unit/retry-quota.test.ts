@@ -1,20 +1,10 @@
-/**
- * The retry quota (lambdas/shared/retry.ts), as the SDK's standard strategy keeps one per client, and
- * the fan-out's posts paying their retries from it (lambdas/fanout/delivery.ts): while the Management
- * API keeps refusing, a container stops multiplying its posts, and a request hands the posts it may
- * not retry to the queue.
- */
-import type {
-  ApiGatewayManagementApiClient,
-  PostToConnectionCommand,
-} from '@aws-sdk/client-apigatewaymanagementapi';
 import { describe, expect, it } from 'vitest';
 import type { SocketDirectory } from '../../lambdas/fanout/directory.ts';
 import { FanOut, LATE_DELAY_SECONDS, REQUEST_RESERVE_MS, type Target } from '../../lambdas/fanout/fanout.ts';
-import type { FanOutJob, JobQueue } from '../../lambdas/fanout/jobs.ts';
 import { withInvocation } from '../../lambdas/shared/budget.ts';
 import { type MetricValues, onMetrics } from '../../lambdas/shared/metrics.ts';
 import { RETRY_QUOTA, RetryQuota } from '../../lambdas/shared/retry.ts';
+import { fakeApi, fakeDirectory, fakeQueue, serverError } from './fanout-fakes.ts';
 
 describe('RetryQuota', () => {
   it('charges 14 a retry, 5 after throttling, and refuses one it cannot pay', () => {
@@ -42,33 +32,16 @@ describe('RetryQuota', () => {
   });
 });
 
-const serverError = () =>
-  Object.assign(new Error('InternalServerErrorException'), {
-    name: 'InternalServerErrorException',
-    $metadata: { httpStatusCode: 500 },
-  });
-
-/** A Management API that answers 500 to the connections in `down`, every time, and counts the calls. */
-function api(down: readonly string[]) {
-  const calls: string[] = [];
-  const client = {
-    async send(command: PostToConnectionCommand) {
-      const id = command.input.ConnectionId as string;
-      calls.push(id);
-      if (down.includes(id)) throw serverError();
-      return {};
-    },
-  } as unknown as ApiGatewayManagementApiClient;
-  return { client, calls };
-}
+/** A Management API that answers 500 to the connections in `down`, every time. */
+const api = (down: readonly string[]) =>
+  fakeApi(Object.fromEntries(down.map((id) => [id, Array.from({ length: 10 }, serverError)])));
 
 const sockets = (n: number): Target[] =>
   Array.from({ length: n }, (_, i) => ({ userId: `u${i}`, connectionId: `c${i}` }));
-const directory = (targets: readonly Target[]): SocketDirectory => ({
-  socketsOfUsers: async (userIds) => targets.filter((t) => userIds.includes(t.userId)),
-  socketsOfGroup: async () => [...targets],
-  gone: async () => true,
-});
+/** Each target's user has that one socket; a group g1 lists them all. */
+const directory = (targets: readonly Target[]): SocketDirectory =>
+  fakeDirectory(Object.fromEntries(targets.map((t) => [t.userId, [t.connectionId]])), { g1: [...targets] })
+    .dir;
 
 describe("the fan-out's retries", () => {
   it('stop when the quota is spent: the other posts are tried once, and a success pays back', async () => {
@@ -96,11 +69,7 @@ describe("the fan-out's retries", () => {
   it('in a request with a queue, hand the posts the quota refuses to the queue', async () => {
     const targets = sockets(3);
     const { client, calls } = api(['c0', 'c1']);
-    const jobs: (readonly [FanOutJob, number | undefined])[] = [];
-    const queue: JobQueue = {
-      send: async (batch, options) =>
-        void jobs.push(...batch.map((j) => [j, options?.delaySeconds] as const)),
-    };
+    const { queue, sends } = fakeQueue();
     const fanOut = new FanOut(() => client, directory(targets), {
       queue,
       concurrency: 1,
@@ -116,7 +85,7 @@ describe("the fan-out's retries", () => {
     expect(calls).toEqual(['c0', 'c1', 'c2']);
     expect(report).toMatchObject({ delivered: 1, failed: 0, retried: 0, queued: 2 });
     // A second later, as their retry would have waited; not counted as failed posts.
-    expect(jobs.map(([j, delay]) => [j.targets.map(([, c]) => c), delay])).toEqual([
+    expect(sends.map((q) => [q.jobs.flatMap((j) => j.targets.map(([, c]) => c)), q.delaySeconds])).toEqual([
       [['c0', 'c1'], LATE_DELAY_SECONDS],
     ]);
     expect(metrics).toEqual([{ FanOutPosts: 1 }]);

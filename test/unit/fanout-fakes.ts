@@ -1,0 +1,86 @@
+/**
+ * In-memory stand-ins for what the fan-out talks to, shared by its unit tests (fanout, fanout-worker,
+ * retry-quota): a Management API (AWS itself cannot run here; the end-to-end suites run the same code
+ * against the local gateway's), a socket directory and a job queue.
+ */
+import type {
+  ApiGatewayManagementApiClient,
+  PostToConnectionCommand,
+} from '@aws-sdk/client-apigatewaymanagementapi';
+import type { SocketDirectory } from '../../lambdas/fanout/directory.ts';
+import type { Target } from '../../lambdas/fanout/fanout.ts';
+import type { FanOutJob, JobQueue } from '../../lambdas/fanout/jobs.ts';
+
+/** An error as the SDK throws it for an HTTP status. */
+export function httpError(status: number, name: string): Error {
+  return Object.assign(new Error(name), { name, $metadata: { httpStatusCode: status } });
+}
+
+export const serverError = (): Error => httpError(500, 'InternalServerErrorException');
+
+/**
+ * A Management API: per connection, a queue of failures before success (each answer after 1 ms, or
+ * `tick` when given: a fake clock's step). `calls`: every attempt's connection id; `delivered`: the
+ * posts that succeeded.
+ */
+export function fakeApi(failures: Record<string, Error[]> = {}, tick?: () => void) {
+  const delivered: { connectionId: string; data: string }[] = [];
+  const calls: string[] = [];
+  let inFlight = 0;
+  let maxInFlight = 0;
+  const client = {
+    async send(command: PostToConnectionCommand) {
+      const id = command.input.ConnectionId as string;
+      calls.push(id);
+      inFlight++;
+      maxInFlight = Math.max(maxInFlight, inFlight);
+      if (tick) tick();
+      else await new Promise((r) => setTimeout(r, 1));
+      inFlight--;
+      const failure = failures[id]?.shift();
+      if (failure) throw failure;
+      delivered.push({ connectionId: id, data: new TextDecoder().decode(command.input.Data as Uint8Array) });
+      return {};
+    },
+  } as unknown as ApiGatewayManagementApiClient;
+  return { client, delivered, calls, maxInFlight: () => maxInFlight };
+}
+
+/**
+ * A directory of users' sockets (`sockets`: user → connection ids) and groups' rosters; `gone`
+ * records `<chatId or ->/<userId>/<connectionId>` of each socket forgotten.
+ */
+export function fakeDirectory(sockets: Record<string, string[]> = {}, roster: Record<string, Target[]> = {}) {
+  const gone: string[] = [];
+  const lookedUp: string[] = [];
+  const dir: SocketDirectory = {
+    async socketsOfUsers(userIds) {
+      lookedUp.push(...userIds);
+      return [...new Set(userIds)].flatMap((userId) =>
+        (sockets[userId] ?? []).map((connectionId) => ({ userId, connectionId })),
+      );
+    },
+    async socketsOfGroup(chatId) {
+      return roster[chatId] ?? [];
+    },
+    async gone(target, chatId) {
+      gone.push(`${chatId ?? '-'}/${target.userId}/${target.connectionId}`);
+      return true;
+    },
+  };
+  return { dir, gone, lookedUp };
+}
+
+/** A job queue that records each send (its jobs and delay) and every job, or refuses them all. */
+export function fakeQueue(refuse = false) {
+  const sends: { jobs: FanOutJob[]; delaySeconds: number | undefined }[] = [];
+  const jobs: FanOutJob[] = [];
+  const queue: JobQueue = {
+    async send(batch, options) {
+      if (refuse) throw new Error('queue down');
+      sends.push({ jobs: [...batch], delaySeconds: options?.delaySeconds });
+      jobs.push(...batch);
+    },
+  };
+  return { queue, sends, jobs };
+}
