@@ -1,3 +1,4 @@
+import { INITIAL_RETRY_TOKENS, NO_RETRY_INCREMENT, Retry } from '@smithy/core/retry';
 import { describe, expect, it } from 'vitest';
 import type { SocketDirectory } from '../../lambdas/fanout/directory.ts';
 import { FanOut, LATE_DELAY_SECONDS, REQUEST_RESERVE_MS, type Target } from '../../lambdas/fanout/fanout.ts';
@@ -7,6 +8,15 @@ import { RETRY_QUOTA, RetryQuota } from '../../lambdas/shared/retry.ts';
 import { fakeApi, fakeDirectory, fakeQueue, serverError } from './fanout-fakes.ts';
 
 describe('RetryQuota', () => {
+  it('has the sizes of the SDK’s standard retry strategy', () => {
+    expect(RETRY_QUOTA).toEqual({
+      capacity: INITIAL_RETRY_TOKENS,
+      transientCost: Retry.cost(),
+      throttlingCost: Retry.throttlingCost(),
+      successRefund: NO_RETRY_INCREMENT,
+    });
+  });
+
   it('charges 14 a retry, 5 after throttling, and refuses one it cannot pay', () => {
     const quota = new RetryQuota(33);
     expect(quota.take('transient')).toBe(14);
