@@ -19,6 +19,7 @@ import {
 import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { ROUTE_TIMEOUT_SECONDS } from '../lambdas/shared/config.ts';
 import { METRICS_STACK_ENV } from '../lambdas/shared/metrics.ts';
 import { BUNDLE, type BundleSettings, nodejsBundling } from './bundling.ts';
 
@@ -123,7 +124,7 @@ export class ChatFunction extends Construct implements IGrantable {
       runtime: Runtime.NODEJS_24_X,
       architecture: Architecture.ARM_64,
       memorySize: props.memorySize ?? 256,
-      timeout: props.timeout ?? Duration.seconds(10),
+      timeout: props.timeout ?? Duration.seconds(ROUTE_TIMEOUT_SECONDS),
       tracing: Tracing.ACTIVE,
       role: this.role,
       logGroup: this.logGroup,

@@ -18,14 +18,14 @@
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DUE_SHARDS } from '../data/keys.ts';
-import type { Completion, DueRef, MessageRecord, ScheduledRecord } from '../data/store.ts';
+import type { Completion, DueRef, ScheduledRecord } from '../data/store.ts';
 import type { Caller } from '../shared/caller.ts';
 import { mapSettled } from '../shared/concurrency.ts';
 import { isChatError } from '../shared/errors.ts';
 import { event } from '../shared/frames.ts';
 import { logger } from '../shared/logger.ts';
-import { userIdsOf } from './access.ts';
-import { isUploadRefusal, messageViews } from './media.ts';
+import { announceAgain } from './announce.ts';
+import { isUploadRefusal } from './media.ts';
 import { scheduledView, sendClientMessageId } from './scheduled.ts';
 import type { ScheduledDeps } from './scheduled-deps.ts';
 import { attachmentIdsOf, releaseUploads } from './scheduled-media.ts';
@@ -100,12 +100,7 @@ async function publish(deps: ScheduledDeps, record: ScheduledRecord): Promise<Co
     const stored = await deps.store.messages.findByClientId(record.chatId, record.userId, clientMessageId);
     if (stored) {
       // Best effort: the message went out; a failure here must not hold its completion back.
-      await announceAgain(deps, stored).catch((error: unknown) => {
-        logger.warn('could not post a stored scheduled message again', {
-          messageId: stored.messageId,
-          error,
-        });
-      });
+      await announceAgain(deps, stored);
       return { status: 'sent', messageId: stored.messageId };
     }
     if (record.attempts > MAX_DISPATCH_ATTEMPTS) {
@@ -143,21 +138,6 @@ async function publish(deps: ScheduledDeps, record: ScheduledRecord): Promise<Co
       return { status: 'failed', reason: error.code };
     throw error;
   }
-}
-
-/**
- * Posts `message.created` of a message an earlier attempt stored to the chat's members again: that
- * attempt may have died before its posts, and every open socket gets each message at least once
- * (clients drop a messageId they already hold).
- */
-async function announceAgain(deps: ScheduledDeps, message: MessageRecord): Promise<void> {
-  if (message.deleted) return; // deleted since: its members were told so
-  const { chat, members } = await deps.store.chats.getWithMembers(message.chatId, { consistent: true });
-  // A chat being deleted (`deletedAt`, its members removed next) is as good as gone.
-  if (!chat || chat.deletedAt !== undefined) return;
-  const [view] = await messageViews(deps, [message]);
-  if (!view) return;
-  await deps.fanOut.toUsers(userIdsOf(members), event('message.created', { message: view }), { chat });
 }
 
 /** `CHAT_DELETED` or `NOT_MEMBER` when the author can no longer send in the chat. */

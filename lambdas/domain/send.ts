@@ -47,6 +47,7 @@ import type { Caller } from '../shared/caller.ts';
 import { event } from '../shared/frames.ts';
 import { logger } from '../shared/logger.ts';
 import { userIdsOf } from './access.ts';
+import { announceAgain, storedByAnEndedInvocation } from './announce.ts';
 import { type Appended, appendMessage, reasonOf, StoredNothing } from './append.ts';
 import { mirrorOlderChat } from './block-mirror.ts';
 import { refuseBlockedSend } from './blocking.ts';
@@ -125,7 +126,11 @@ export async function sendMessage(
     // The checks may have left the block to the allocation, which a duplicate never reaches: a
     // blocked sender's retry is refused as their send would be (a key lookup; duplicates are rare).
     if (trustsMirror) await refuseBlockedSend(deps, caller, head);
-    return { message: await viewOf(deps, resolution.message), duplicate: true };
+    const stored = resolution.message;
+    // Stored by an invocation that has ended since: it may have died before its posts (module
+    // comment). A duplicate racing the send still running posts nothing.
+    if (storedByAnEndedInvocation(stored, deps.now())) await announceAgain(deps, stored, input.connectionId);
+    return { message: await viewOf(deps, stored), duplicate: true };
   }
   const claim: HeldClaim | undefined = resolution?.claim;
 

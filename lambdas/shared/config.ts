@@ -72,6 +72,11 @@ interface RuntimeConfig {
  * 99 posts are ⌈99 / this⌉ waves one after another: 64 makes them 2 (16 made them 7). Measured with
  * the post's round trip modelled (`npm run bench -- --only waves`, docs/performance.md).
  */
+/**
+ * Every function's timeout unless it sets its own (lib/chat-function.ts): the routes' among them.
+ * sendMessage counts on it to know a send stored this long ago has ended (lambdas/domain/announce.ts).
+ */
+export const ROUTE_TIMEOUT_SECONDS = 10;
 export const DEFAULT_FANOUT_CONCURRENCY = 64;
 /** Where a deployment sets it (ChatApiProps.fanOutConcurrency, context `fanOutConcurrency`). */
 export const FANOUT_CONCURRENCY_ENV = 'FANOUT_CONCURRENCY';
