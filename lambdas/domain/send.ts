@@ -8,6 +8,12 @@
  * changes nothing in it), so they run together; a send the checks refuse gives its claim back before
  * it answers, and so leaves nothing behind (`send-checks.ts`).
  *
+ * A duplicate (its clientMessageId claimed, its message stored) stores and allocates nothing. When
+ * the send that stored it has certainly ended (allocated a function's timeout ago), it may have died
+ * between its put and its posts (a runtime crash; the time budgets keep a timeout from doing it):
+ * the duplicate posts `message.created` to the members' other sockets again (`announce.ts`). A
+ * duplicate racing a send still running posts nothing, so the 12-way race tells nobody twice.
+ *
  * With attachments, the uploads are claimed after the checks and before the clientMessageId
  * (`claimUploads` in `media.ts`): a refused upload writes nothing at all, and the clientMessageId
  * claim's deadline does not include the S3 checks. A retry of the same send may claim the same

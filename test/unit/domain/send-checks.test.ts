@@ -249,7 +249,10 @@ describe('sendMessage: the checks and the claim run together', () => {
       status: 'taken',
       claim: { claimedAt: clock.ms - 10, token: 't0' },
     });
-    store.messages.findByClientId.mockResolvedValue(stored(2, { clientMessageId: 'cm-1' }));
+    // Stored just now: the send that stored it may still be posting.
+    store.messages.findByClientId.mockResolvedValue(
+      stored(2, { clientMessageId: 'cm-1', allocAt: clock.ms - 10 }),
+    );
     const result = await sendMessage(deps, ann, send);
     expect(result).toMatchObject({ duplicate: true, message: { seq: 2 } });
     expect(store.blocks.isBlocked).toHaveBeenCalledTimes(1);

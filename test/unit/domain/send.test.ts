@@ -6,6 +6,7 @@ import { describe, expect, it, vi } from 'vitest';
 import { newMessageId } from '../../../lambdas/domain/ids.ts';
 import { sendMessage } from '../../../lambdas/domain/send.ts';
 import { writeTiming } from '../../../lambdas/domain/timing.ts';
+import { ROUTE_TIMEOUT_SECONDS } from '../../../lambdas/shared/config.ts';
 import { annSend, caller, clock, groupChat, NOW, sent, stored, withChat } from './fakes.ts';
 
 vi.mock('node:timers/promises', async () => {
@@ -178,7 +179,8 @@ describe('sendMessage: refused input writes nothing', () => {
 describe('sendMessage: exactly once', () => {
   it('answers the stored original for a claimed clientMessageId, allocating nothing and telling nobody', async () => {
     const { deps, store, fanOut } = withChat();
-    const original = stored(2, { clientMessageId: 'cm-1' });
+    // Stored just now: the send that stored it may still be posting.
+    const original = stored(2, { clientMessageId: 'cm-1', allocAt: clock.ms - 10 });
     store.claims.claim.mockResolvedValue({
       status: 'taken',
       claim: { claimedAt: clock.ms - 10, token: 't0' },
@@ -188,6 +190,24 @@ describe('sendMessage: exactly once', () => {
     expect(result).toMatchObject({ duplicate: true, message: { messageId: original.messageId, seq: 2 } });
     expect(store.sequence.allocate).not.toHaveBeenCalled();
     expect(fanOut.toUsers).not.toHaveBeenCalled();
+  });
+
+  it('tells the members again when the invocation that stored it has ended (it may have died before its posts)', async () => {
+    const { deps, store, fanOut } = withChat();
+    const original = stored(2, { clientMessageId: 'cm-1', allocAt: clock.ms - ROUTE_TIMEOUT_SECONDS * 1000 });
+    store.claims.claim.mockResolvedValue({
+      status: 'taken',
+      claim: { claimedAt: original.allocAt, token: 't0' },
+    });
+    store.messages.findByClientId.mockResolvedValue(original);
+    const result = await sendMessage(deps, ann, send);
+    expect(result).toMatchObject({ duplicate: true, message: { messageId: original.messageId } });
+    expect(store.sequence.allocate).not.toHaveBeenCalled();
+    expect(fanOut.toUsers).toHaveBeenCalledTimes(1);
+    const [userIds, frame, options] = fanOut.toUsers.mock.calls[0] ?? [];
+    expect(frame).toMatchObject({ type: 'message.created', message: { messageId: original.messageId } });
+    expect(userIds).toContain('ann');
+    expect(options).toMatchObject({ excludeConnectionId: send.connectionId });
   });
 });
 
