@@ -142,14 +142,14 @@ export const PUSH_TABLE_ACTIONS: readonly TableAction[] = [
  * message's recipients (lambdas/push/jobs.ts), queued by the push function when a message has more
  * than PUSH_JOB_SIZE (200) recipients to look up (or when its invocation has no time left for the
  * lookups), and the jobs of deferred notifications (below). A job is 200 lookups of sockets and
- * devices and at most 200 badges (3 DynamoDB calls a recipient, 16 at once) and the notifications (16 at once):
- * about 0.6 s on AWS at ~5 ms a call and ~30 ms a notification, far below the 60 s timeout. 20
- * instances: a group of 10,000 with 8,000 members offline is 40 jobs, sent in about 1.1 s. Jobs are
+ * devices and at most 200 badges (3 DynamoDB calls a recipient, 16 at once) and the notifications (16
+ * at once): about 0.6 s on AWS at ~5 ms a call and ~30 ms a notification, far below the 60 s timeout.
+ * 20 instances: a group of 10,000 with 8,000 members offline is 40 jobs, sent in about 1.1 s. Jobs are
  * alarmed after 5 minutes waiting: a late notification is noise (the stream consumer drops records
  * older than 15 minutes, the worker jobs as old). A job does its reads before it sends: one whose
  * reads fail has sent nothing and is delivered again by SQS (after 3 receives it moves to the
- * dead-letter queue, alarmed). Its sends stop in time for its timeout (lambdas/push/budget.ts):
- * what it could not try goes back to its own queue as a job of deferred notifications (hence its
+ * dead-letter queue, alarmed). Its sends stop in time for its timeout (lambdas/push/budget.ts): what
+ * it could not try goes back to its own queue as a job of deferred notifications (hence its
  * `sqs:SendMessage`), so a slow provider never makes SQS deliver a half-sent job again.
  */
 export const PUSH_WORKER: QueueWorkerDefinition = {

@@ -116,14 +116,15 @@ export const DEVICE_SK = { count: 'DEVICES', token: 'TOKEN' } as const;
 export const userPk = (userId: string): string => `${PREFIX.user}${userId}`;
 export const chatPk = (chatId: string): string => `${PREFIX.chat}${chatId}`;
 export const rosterPk = (chatId: string): string => `${PREFIX.roster}${chatId}`;
+/** `prefix` and a number of `SEQ_DIGITS` digits, so that keys sort by number. */
+const numbered = (prefix: string, n: number): string => `${prefix}${String(n).padStart(SEQ_DIGITS, '0')}`;
 /** The sort-key prefix of one user's entries in a roster. */
 export const onlinePrefix = (userId: string): string => `${PREFIX.online}${userId}#`;
-export const seqSk = (seq: number): string => `${PREFIX.message}${String(seq).padStart(SEQ_DIGITS, '0')}`;
+export const seqSk = (seq: number): string => numbered(PREFIX.message, seq);
 /** A version in the version index (versions use the same 12 digits as seqs). */
-export const verSk = (ver: number): string => `${PREFIX.version}${String(ver).padStart(SEQ_DIGITS, '0')}`;
+export const verSk = (ver: number): string => numbered(PREFIX.version, ver);
 /** A member-log entry's sort key (12 digits, like versions: entries sort by version). */
-export const memberChangeSk = (ver: number): string =>
-  `${PREFIX.memberChange}${String(ver).padStart(SEQ_DIGITS, '0')}`;
+export const memberChangeSk = (ver: number): string => numbered(PREFIX.memberChange, ver);
 /** A sender's clientMessageId, as the claim's sort key and the client-id index's sort key. */
 export const clientIdSk = (senderId: string, clientMessageId: string): string =>
   `${PREFIX.clientMessage}${senderId}#${clientMessageId}`;
@@ -140,7 +141,8 @@ export const keys = {
   }),
   chat: (chatId: string): Key => ({ pk: chatPk(chatId), sk: SK.chat }),
   member: (chatId: string, userId: string): Key => ({ pk: chatPk(chatId), sk: `${PREFIX.member}${userId}` }),
-  /** A big group's membership change of version `ver` (member-log.ts); after `META`, outside the head's Query. */
+  // A big group's membership change of version `ver` (member-log.ts): after `META`, outside the
+  // head's Query.
   memberChange: (chatId: string, ver: number): Key => ({ pk: chatPk(chatId), sk: memberChangeSk(ver) }),
   message: (chatId: string, seq: number): Key => ({ pk: chatPk(chatId), sk: seqSk(seq) }),
   clientMessage: (chatId: string, senderId: string, clientMessageId: string): Key => ({
@@ -232,7 +234,7 @@ export const blockKey = (blockerId: string, blockedId: string): Key => ({
 export const REACTION_PREFIX = 'REACT#';
 export const reactionKey = (chatId: string, seq: number, userId: string, emoji: string): Key => ({
   pk: chatPk(chatId),
-  sk: `${REACTION_PREFIX}${String(seq).padStart(SEQ_DIGITS, '0')}#${userId}#${emoji}`,
+  sk: `${numbered(REACTION_PREFIX, seq)}#${userId}#${emoji}`,
 });
 
 /**
@@ -257,5 +259,5 @@ export const reportKey = (createdAt: string, reportId: string): Key => ({
 });
 export const reportedKey = (chatId: string, seq: number, reporterId: string): Key => ({
   pk: chatPk(chatId),
-  sk: `REPORT#${String(seq).padStart(SEQ_DIGITS, '0')}#${reporterId}`,
+  sk: `${numbered('REPORT#', seq)}#${reporterId}`,
 });

@@ -1,41 +1,27 @@
 /** The member log of big groups: what a change writes, the chain's Query, and the replay. */
 import { QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
-import type { ChatRecord, MemberRecord } from '../../../lambdas/data/items.ts';
+import type { MemberRecord } from '../../../lambdas/data/items.ts';
 import {
   MAX_REPLAYED_CHANGES,
   MEMBER_LOG_FROM,
   type MemberChange,
   replayMemberChanges,
 } from '../../../lambdas/data/member-log.ts';
+import { groupChat } from '../domain/fakes.ts';
 import { TABLE_NAME, useMockTable } from './mock-table.ts';
 
 const { ddb, store } = useMockTable();
 
-const at = '2026-01-01T00:00:00.000Z';
-const big: ChatRecord = {
-  chatId: 'g1',
-  kind: 'group',
+/** A group just big enough to log its changes, at memberVer 40; its members as `groupChat` makes them. */
+const big = groupChat('u1', [], {
   name: 'Big',
-  ownerId: 'u1',
   lastSeq: 3,
   memberCount: MEMBER_LOG_FROM,
-  createdAt: at,
-  lastActivityAt: at,
   lastVer: 50,
   memberVer: 40,
-  lastAllocAt: 0,
-  minSyncVer: 0,
-};
-const member = (userId: string, joinedAt = at): MemberRecord => ({
-  chatId: 'g1',
-  userId,
-  role: userId === 'u1' ? 'owner' : 'member',
-  lastReadSeq: 0,
-  lastDeliveredSeq: 0,
-  joinedAt,
-  kind: 'group',
-});
+}).chat;
+const member = (userId: string): MemberRecord => groupChat('u1', [userId]).members[0] as MemberRecord;
 const transaction = () => ddb.commandCalls(TransactWriteCommand)[0]?.args[0].input.TransactItems ?? [];
 const change = (ver: number, prevVer: number, parts: Partial<MemberChange>): MemberChange => ({
   chatId: 'g1',
