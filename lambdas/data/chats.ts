@@ -35,6 +35,12 @@ export type CreateChatOutcome =
   /** A direct chat's pair's block items are no longer as read: read them again. */
   | { readonly status: 'blocks-changed' };
 
+/** A membership and its chat, either missing (`getMemberAndChat`). */
+export interface MemberAndChat {
+  readonly member: MemberRecord | undefined;
+  readonly chat: ChatRecord | undefined;
+}
+
 /** The membership change was written, or the chat changed since it was read. */
 export type MembershipChange = 'changed' | 'chat-changed';
 
@@ -82,10 +88,18 @@ export class ChatRepository extends ChatListReads {
     return item && CHAT.fromItem(item);
   }
 
-  /** One membership (key lookup). */
-  async getMember(chatId: string, userId: string): Promise<MemberRecord | undefined> {
-    const item = await this.table.get(keys.member(chatId, userId));
-    return item && MEMBER.fromItem(item);
+  /**
+   * One membership and the chat's `META`, in one BatchGetItem (strongly consistent: a member told
+   * `chat.joined` reads at once): the access check of the reads that need no member list (history,
+   * uploads, downloads), which must also see a chat marked for deletion as gone.
+   */
+  async getMemberAndChat(chatId: string, userId: string): Promise<MemberAndChat> {
+    const items = await this.table.batchGet([keys.member(chatId, userId), keys.chat(chatId)], {
+      consistent: true,
+    });
+    const meta = items.find(isMeta);
+    const member = items.find((item) => !isMeta(item));
+    return { member: member && MEMBER.fromItem(member), chat: meta && CHAT.fromItem(meta) };
   }
 
   /** The id of the direct chat of a pair, through its pair pointer (consistent key lookup). */
@@ -193,8 +207,10 @@ export class ChatRepository extends ChatListReads {
   }
 
   /**
-   * Removes a member in one transaction, guarded by the member count; hands ownership to
-   * `newOwnerId` when given; deletes the chat with its last member. The change takes version `ver`.
+   * Removes a member in one transaction, guarded by the member count and by a chat not being
+   * deleted (so ownership never moves under `deleteChat`, whose last step requires the owner); hands
+   * ownership to `newOwnerId` when given; deletes the chat's `META` with its last member (the caller
+   * then expires the rest, as `deleteChat` does). The change takes version `ver`.
    */
   async removeMember(
     chat: ChatRecord,
@@ -207,7 +223,15 @@ export class ChatRepository extends ChatListReads {
       { Delete: { Key: keys.member(chat.chatId, userId), ConditionExpression: itemExists } },
     ];
     if (chat.memberCount <= 1) {
-      actions.push({ Delete: { Key: keys.chat(chat.chatId) } });
+      // Only while it is still the last member (an invite that landed since makes it a removal)
+      // and the chat is not being deleted (deleteChat finishes that itself).
+      actions.push({
+        Delete: {
+          Key: keys.chat(chat.chatId),
+          ConditionExpression: `${countUnchanged} AND ${notDeleting}`,
+          ExpressionAttributeValues: { ':count': chat.memberCount },
+        },
+      });
     } else {
       const logged = loggedChange(chat, ver, { added: [], removed: [userId], newOwnerId });
       actions.push({
@@ -216,7 +240,7 @@ export class ChatRepository extends ChatListReads {
           UpdateExpression: newOwnerId
             ? 'SET memberCount = :next, memberVer = :ver, ownerId = :owner'
             : 'SET memberCount = :next, memberVer = :ver',
-          ConditionExpression: conditionOf([countUnchanged, versionNewer], logged),
+          ConditionExpression: conditionOf([countUnchanged, versionNewer, notDeleting], logged),
           ExpressionAttributeValues: {
             ':count': chat.memberCount,
             ':next': chat.memberCount - 1,

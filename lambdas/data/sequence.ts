@@ -57,6 +57,8 @@ export type VoidOutcome =
   | { readonly status: 'chat-gone' };
 
 const chatExists = itemExists;
+/** `deleteChat` marks the chat first: from then on nothing is allocated in it (it is gone). */
+const chatLive = `${itemExists} AND attribute_not_exists(deletedAt)`;
 
 /** DynamoDB refuses `SET sentSeq.#sender` when the map itself is missing. */
 const isMissingMap = (error: unknown) =>
@@ -65,8 +67,8 @@ const isMissingMap = (error: unknown) =>
 /** `memberVer` as read; a chat written before versions existed has none (read as 0). */
 const membersAsRead = (memberVer: number) =>
   memberVer === 0
-    ? `${chatExists} AND (attribute_not_exists(memberVer) OR memberVer = :memberVer)`
-    : `${chatExists} AND memberVer = :memberVer`;
+    ? `${chatLive} AND (attribute_not_exists(memberVer) OR memberVer = :memberVer)`
+    : `${chatLive} AND memberVer = :memberVer`;
 
 export class SequenceRepository {
   constructor(private readonly table: TableClient) {}
@@ -76,8 +78,9 @@ export class SequenceRepository {
    * `lastSeq + 1`, `lastVer + 1`, `lastAllocAt`, `lastActivityAt` and, in a direct chat, the
    * sender's `sentSeq` (DynamoDB evaluates every operand on the old item, so `lastSeq + 1` is the
    * new seq everywhere). The condition requires the chat and the members' version as read and, in a
-   * direct chat, a sender the other member has not blocked (`blockedSenders`, kept with the blocks):
-   * a refused allocation writes nothing and returns the chat as it is (`ALL_OLD`).
+   * direct chat, a sender the other member has not blocked (`blockedSenders`, kept with the blocks),
+   * and a chat not marked for deletion (`chat-gone`): a refused allocation writes nothing and returns
+   * the chat as it is (`ALL_OLD`).
    */
   async allocate(
     chatId: string,
@@ -151,6 +154,7 @@ export class SequenceRepository {
       ({ reasons: [refused] }): SeqAllocation => {
         if (!refused?.item) return { status: 'chat-gone' };
         const chat = CHAT.fromItem(refused.item);
+        if (chat.deletedAt !== undefined) return { status: 'chat-gone' };
         if (input.sentBy !== undefined && chat.blockedSenders?.has(input.sentBy))
           return { status: 'blocked' };
         if (input.sentBy !== undefined && input.trustsMirror && !chat.blocksMirrored)
@@ -162,7 +166,8 @@ export class SequenceRepository {
 
   /**
    * Allocates the chat's next version (`lastVer + 1`, `lastAllocAt`) for a change that is applied
-   * by a second write (an edit, a deletion, a reaction, a membership change).
+   * by a second write (an edit, a deletion, a reaction, a membership change). A chat marked for
+   * deletion is gone (`chat-gone`), as in `allocate`.
    */
   async allocateVersion(
     chatId: string,
@@ -173,7 +178,7 @@ export class SequenceRepository {
       {
         Key: keys.chat(chatId),
         UpdateExpression: 'SET lastVer = if_not_exists(lastVer, :zero) + :one, lastAllocAt = :sentAt',
-        ConditionExpression: chatExists,
+        ConditionExpression: chatLive,
         ExpressionAttributeValues: { ':one': 1, ':zero': 0, ':sentAt': sentAt },
         ReturnValues: 'UPDATED_NEW',
       },

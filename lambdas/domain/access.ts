@@ -33,4 +33,14 @@ export async function loadAsMember(
   return requireMember(await deps.store.chats.getWithMembers(chatId, options), chatId, caller.userId);
 }
 
+/**
+ * The caller's membership, for the reads that need no member list (one key lookup of it and of
+ * `META`): NOT_FOUND when they are not a member or the chat is gone or marked for deletion.
+ */
+export async function loadMembership(deps: Deps, caller: Caller, chatId: string): Promise<MemberRecord> {
+  const { member, chat } = await deps.store.chats.getMemberAndChat(chatId, caller.userId);
+  if (!member || !chat || chat.deletedAt !== undefined) throw chatNotFound(chatId);
+  return member;
+}
+
 export const userIdsOf = (members: readonly MemberRecord[]): string[] => members.map((m) => m.userId);

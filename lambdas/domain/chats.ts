@@ -103,7 +103,12 @@ export async function removeMember(
       event('member.left', { chatId, userId, ver: version.ver }),
       { chat },
     );
-    await dismissFromRoster(deps, chat, userId);
+    if (chat.memberCount <= 1) {
+      // Its last member left: the chat is deleted (protocol, Rules), so the rest of its partition
+      // (messages, claims, reactions, uploads) and its media go as after deleteChat.
+      await expireDeletedChat(deps, chatId, Math.floor(deps.now().getTime() / 1000));
+      await disbandRoster(deps, chat);
+    } else await dismissFromRoster(deps, chat, userId);
     if (asAdmin) await recordAdminAction(deps, caller, { action: 'removeMember', chatId, userId });
     return { chatId, userId };
   }

@@ -22,7 +22,12 @@ export async function readHead(
 ): Promise<ChatHead> {
   const loaded = await deps.store.chats.getWithMembers(chatId, options);
   deps.store.heads.remember(chatId, loaded);
-  if (loaded.chat && loaded.members.some((m) => m.userId === caller.userId)) {
+  // A chat marked for deletion is gone already (access.ts).
+  if (
+    loaded.chat &&
+    loaded.chat.deletedAt === undefined &&
+    loaded.members.some((m) => m.userId === caller.userId)
+  ) {
     return { chat: loaded.chat, members: loaded.members };
   }
   if (!options.consistent) return readHead(deps, caller, chatId, { consistent: true });

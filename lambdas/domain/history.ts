@@ -15,7 +15,7 @@
 import { MAX_SEQ } from '../data/keys.ts';
 import type { MessageRecord, Slot } from '../data/store.ts';
 import type { Caller } from '../shared/caller.ts';
-import { chatNotFound } from './access.ts';
+import { loadMembership } from './access.ts';
 import type { Deps } from './deps.ts';
 import { messageViews } from './media.ts';
 import { fitting, REPLY_BUDGET_BYTES } from './reply-budget.ts';
@@ -34,8 +34,7 @@ export async function getHistory(
   caller: Caller,
   input: HistoryInput,
 ): Promise<{ messages: MessageView[]; hasMore: boolean }> {
-  const me = await deps.store.chats.getMember(input.chatId, caller.userId);
-  if (!me) throw chatNotFound(input.chatId);
+  await loadMembership(deps, caller, input.chatId);
   const page = await readHistoryPage(deps, input);
   const views = await messageViews(deps, page.messages);
   // A page that would not fit in one frame is cut: the messages nearest the cursor are kept (the

@@ -20,7 +20,7 @@ import { type MediaBucket, mediaBucket } from '../data/media-bucket.ts';
 import type { MessageRecord, StoredAttachment, UploadRecord } from '../data/store.ts';
 import type { Caller } from '../shared/caller.ts';
 import { badRequest, notFound } from '../shared/errors.ts';
-import { chatNotFound } from './access.ts';
+import { loadMembership } from './access.ts';
 import type { Deps } from './deps.ts';
 import { seqOfMessageId } from './ids.ts';
 import { SNIFF_BYTES, sniffImageType } from './image-sniff.ts';
@@ -48,11 +48,10 @@ export async function getAttachmentUrl(
   input: Request<'getAttachmentUrl'>,
 ): Promise<{ url: string; expiresAt: string }> {
   const seq = seqOfMessageId(input.messageId);
-  const [me, message] = await Promise.all([
-    deps.store.chats.getMember(input.chatId, caller.userId),
+  const [, message] = await Promise.all([
+    loadMembership(deps, caller, input.chatId),
     seq === undefined ? undefined : deps.store.messages.get(input.chatId, seq),
   ]);
-  if (!me) throw chatNotFound(input.chatId);
   const attachment =
     message && message.messageId === input.messageId && !message.deleted
       ? message.attachments?.find((a) => a.attachmentId === input.attachmentId)

@@ -5,7 +5,7 @@ import { kindOfContentType } from '../contract/media-types.ts';
 import type { Upload } from '../contract/objects.ts';
 import type { Caller } from '../shared/caller.ts';
 import { badRequest } from '../shared/errors.ts';
-import { chatNotFound } from './access.ts';
+import { loadMembership } from './access.ts';
 import type { Deps } from './deps.ts';
 import { newUploadId } from './ids.ts';
 import { bareType, bucket } from './media.ts';
@@ -18,8 +18,7 @@ export async function requestUpload(
   caller: Caller,
   input: Request<'requestUpload'>,
 ): Promise<{ upload: Upload }> {
-  const me = await deps.store.chats.getMember(input.chatId, caller.userId);
-  if (!me) throw chatNotFound(input.chatId);
+  await loadMembership(deps, caller, input.chatId);
   const contentType = bareType(input.contentType);
   const kind = kindOfContentType(contentType);
   if (!kind) throw badRequest('"contentType" is not an allowed type.'); // the contract checked it

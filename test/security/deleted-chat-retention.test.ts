@@ -51,4 +51,25 @@ describe('retention of a deleted chat', () => {
     expect(queue().deadLetters).toEqual([]);
     await closeAll(stack, owner, member);
   });
+
+  it('expires a group whose last member left the same way (a chat with no members is deleted)', async () => {
+    const { owner, member, chat } = await groupOfTwo(stack, 'Emptied', 'leaver');
+    for (let i = 0; i < 4; i++) {
+      await sendText(i % 2 ? member : owner, chat.chatId, `message ${i}`, { clientMessageId: `c-${i}` });
+    }
+    await member.ok('removeMember', { chatId: chat.chatId, userId: member.userId });
+    const sent = queue().stats.sent;
+    const before = Math.floor(Date.now() / 1000);
+    await owner.ok('removeMember', { chatId: chat.chatId, userId: owner.userId });
+    await stack.idle();
+    const after = Math.ceil(Date.now() / 1000);
+    expect(queue().stats.sent).toBe(sent + 1);
+    const left = await stack.items(`CHAT#${chat.chatId}`);
+    expect(left.filter((i) => String(i.sk).startsWith('MSG#')).length).toBe(4);
+    expect(left.filter((i) => String(i.sk).startsWith('MEMBER#') || i.sk === 'META')).toEqual([]);
+    const unexpiring = left.filter((i) => typeof i.ttl !== 'number' || i.ttl < before || i.ttl > after);
+    expect(unexpiring.map((i) => i.sk)).toEqual([]);
+    expect(queue().deadLetters).toEqual([]);
+    await closeAll(stack, owner, member);
+  });
 });

@@ -5,6 +5,7 @@
  * (or a mocked sleep, see `clock.sleep`) moves it.
  */
 import { type Mocked, vi } from 'vitest';
+import type { MemberAndChat } from '../../../lambdas/data/chats.ts';
 import { ChatHeadCache } from '../../../lambdas/data/head-cache.ts';
 import type { MediaBucket } from '../../../lambdas/data/media-bucket.ts';
 import type { ChatRecord, ChatStore, MemberRecord, MessageRecord } from '../../../lambdas/data/store.ts';
@@ -50,7 +51,7 @@ export function fakeDeps() {
     },
     chats: {
       getWithMembers: vi.fn(async () => ({ chat: undefined, members: [] })),
-      getMember: vi.fn(async () => undefined),
+      getMemberAndChat: vi.fn(async (): Promise<MemberAndChat> => ({ member: undefined, chat: undefined })),
       // No member log to replay (the domain then reads the members): tests of the log use the table.
       membersAt: vi.fn(async () => undefined),
       getChat: vi.fn(async () => (await store.chats.getWithMembers('')).chat),
@@ -245,6 +246,14 @@ export function groupChat(
     }),
   );
   return { chat, members };
+}
+
+/** What `getMemberAndChat` finds for `userId` in `head` (its first member by default). */
+export function memberAndChat(
+  head: { chat: ChatRecord; members: MemberRecord[] } = groupChat('ann', ['ann']),
+  userId = head.members[0]?.userId,
+): MemberAndChat {
+  return { member: head.members.find((m) => m.userId === userId), chat: head.chat };
 }
 
 /** Fake deps whose chat g1 (ann's group unless overridden) is what a send's head read finds. */

@@ -7,7 +7,7 @@ import { describe, expect, it, vi } from 'vitest';
 import type { Slot } from '../../../lambdas/data/store.ts';
 import { getHistory, readHistoryPage } from '../../../lambdas/domain/history.ts';
 import { settleWindowMs } from '../../../lambdas/domain/timing.ts';
-import { caller, clock, fakeDeps, groupChat, stored } from './fakes.ts';
+import { caller, clock, fakeDeps, groupChat, memberAndChat, stored } from './fakes.ts';
 
 vi.mock('node:timers/promises', async () => {
   const { clock } = await import('./fakes.ts');
@@ -32,7 +32,7 @@ describe('history', () => {
 
   it('answers message views, deleted ones blanked', async () => {
     const { deps, store } = fakeDeps();
-    store.chats.getMember.mockResolvedValue(groupChat('ann', ['ann']).members[0]);
+    store.chats.getMemberAndChat.mockResolvedValue(memberAndChat());
     store.messages.readSlots.mockResolvedValue({
       slots: [{ kind: 'message', message: stored(1, { deleted: true, text: 'x' }) }],
       exhausted: true,

@@ -11,7 +11,7 @@ import { claimUploads, getAttachmentUrl } from '../../../lambdas/domain/media.ts
 import { deleteMessage } from '../../../lambdas/domain/messages.ts';
 import { sendMessage } from '../../../lambdas/domain/send.ts';
 import { requestUpload } from '../../../lambdas/domain/upload-request.ts';
-import { caller, fakeDeps, groupChat, NOW, stored } from './fakes.ts';
+import { caller, fakeDeps, groupChat, memberAndChat, NOW, stored } from './fakes.ts';
 
 const ann = caller('ann');
 const PNG_HEAD = new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13]);
@@ -272,7 +272,7 @@ describe('the other media actions', () => {
   it('getAttachmentUrl is NOT_FOUND for a deleted message', async () => {
     const fake = fakeDeps();
     const messageId = newMessageId(3);
-    fake.store.chats.getMember.mockResolvedValue(groupChat('ann', ['ann']).members[0]);
+    fake.store.chats.getMemberAndChat.mockResolvedValue(memberAndChat());
     fake.store.messages.get.mockResolvedValue({
       chatId: 'g1',
       messageId,

@@ -196,7 +196,7 @@ describe('readMessage', () => {
     const result = await readMessage(deps, ann, { chatId: 'g1', messageId: message.messageId });
     expect(result.lastReadSeq).toBe(8);
     expect(fanOut.toUsers).not.toHaveBeenCalled();
-    expect(store.chats.getMember).not.toHaveBeenCalled();
+    expect(store.chats.getMemberAndChat).not.toHaveBeenCalled();
   });
 
   it('answers NOT_FOUND when the caller left meanwhile', async () => {

@@ -1,0 +1,138 @@
+/**
+ * A chat on its way out is gone for everyone (docs/security.md, "Deleting a chat"): `deleteChat`
+ * first marks `META` with `deletedAt`, then removes the memberships, then `META`. A delete that
+ * stopped after its mark (a timeout, a throttled batch) leaves members' items in place: every action
+ * on the chat must still answer NOT_FOUND and write nothing, sends through a cached chat head
+ * included. And no membership change may slip under a deletion or a last member's leaving: an
+ * owner's leave that read the chat before the mark, or before an invite, is refused and read again
+ * (`lambdas/data/chats.ts` removeMember). Real engines: DynamoDB Local, the local gateway and S3.
+ */
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ChatStore } from '../../lambdas/data/store.ts';
+import {
+  closeAll,
+  connectUser,
+  expectRefused,
+  groupOfTwo,
+  listChats,
+  makeGroup,
+  sendText,
+} from '../support/chat.ts';
+import { FILES, uploadFile } from '../support/media.ts';
+import { uniqueId, useTestStack } from '../support/stack.ts';
+
+const stack = useTestStack();
+let doc: DynamoDBDocumentClient;
+let store: ChatStore;
+
+beforeAll(() => {
+  doc = DynamoDBDocumentClient.from(new DynamoDBClient({ endpoint: stack.dynamoEndpoint }));
+  store = new ChatStore(doc, stack.tableName);
+});
+afterAll(() => doc?.destroy());
+
+/** What `deleteChat`'s first step writes (and all an interrupted delete leaves). */
+async function markDeleted(chatId: string): Promise<void> {
+  await doc.send(
+    new UpdateCommand({
+      TableName: stack.tableName,
+      Key: { pk: `CHAT#${chatId}`, sk: 'META' },
+      UpdateExpression: 'SET deletedAt = :at',
+      ExpressionAttributeValues: { ':at': new Date().toISOString() },
+    }),
+  );
+}
+
+const headAndMembers = async (chatId: string) =>
+  (await stack.items(`CHAT#${chatId}`))
+    .filter((i) => i.sk === 'META' || String(i.sk).startsWith('MEMBER#'))
+    .map((i) => String(i.sk))
+    .sort();
+
+describe('a chat marked for deletion', () => {
+  it('answers NOT_FOUND to every action of its members and writes nothing', async () => {
+    const { owner, member, chat } = await groupOfTwo(stack, 'Marked');
+    const { chatId } = chat;
+    const uploadId = await uploadFile(owner, chatId, FILES.png(), 'image/png');
+    const withImage = await owner.ok('sendMessage', { chatId, text: 'pic', attachments: [{ uploadId }] });
+    const { messageId, attachments } = withImage.message as {
+      messageId: string;
+      attachments: { attachmentId: string }[];
+    };
+    // The member's send puts the chat's head in the (shared, in-process) cache: a later send uses it.
+    const mine = await sendText(member, chatId, 'warm the head cache');
+    await markDeleted(chatId);
+
+    const refused: [string, Record<string, unknown>][] = [
+      ['sendMessage', { chatId, text: 'after the mark' }],
+      ['sendMessage', { chatId, text: 'after the mark', clientMessageId: 'c-after' }],
+      ['history', { chatId }],
+      ['history', { chatId, after: 0 }],
+      ['requestUpload', { chatId, contentType: 'image/png', size: 2048 }],
+      ['getAttachmentUrl', { chatId, messageId, attachmentId: attachments[0]?.attachmentId }],
+      ['editMessage', { chatId, messageId: mine.messageId, text: 'edited' }],
+      ['deleteMessage', { chatId, messageId: mine.messageId }],
+      ['react', { chatId, messageId, emoji: '👍' }],
+      ['readMessage', { chatId, messageId }],
+      ['getChat', { chatId }],
+      ['invite', { chatId, userIds: [uniqueId('late')] }],
+      ['removeMember', { chatId, userId: member.userId }],
+    ];
+    for (const [action, fields] of refused) {
+      await expectRefused(stack, member, action, fields, 'NOT_FOUND');
+    }
+    expect((await listChats(member)).some((c) => c.chatId === chatId)).toBe(false);
+    // Its owner can finish the delete.
+    await owner.ok('deleteChat', { chatId });
+    expect(await headAndMembers(chatId)).toEqual([]);
+    await closeAll(stack, owner, member);
+  });
+});
+
+describe('a leave that read the chat before a change', () => {
+  it('does not delete a chat whose only member was joined by an invite meanwhile', async () => {
+    const owner = await connectUser(stack, uniqueId('owner'));
+    const invitee = await connectUser(stack, uniqueId('invitee'));
+    const chat = await makeGroup(owner, [], 'Solo');
+    await sendText(owner, chat.chatId, 'before the invite');
+    // The owner's leave read the chat (one member) ...
+    const stale = await store.chats.getWithMembers(chat.chatId, { consistent: true });
+    const version = await store.sequence.allocateVersion(chat.chatId, Date.now());
+    if (!stale.chat || version.status !== 'allocated') throw new Error('no chat');
+    // ... then an invite from another socket landed, then the leave's write.
+    await owner.ok('invite', { chatId: chat.chatId, userIds: [invitee.userId] });
+    const outcome = await store.chats.removeMember(stale.chat, owner.userId, undefined, version.ver);
+
+    expect(outcome).toBe('chat-changed');
+    expect(await headAndMembers(chat.chatId)).toEqual(
+      ['META', `MEMBER#${invitee.userId}`, `MEMBER#${owner.userId}`].sort(),
+    );
+    expect((await invitee.ok('getChat', { chatId: chat.chatId })).chat).toMatchObject({ memberCount: 2 });
+    // Read again, the leave is an ordinary one: the invitee owns the chat.
+    await owner.ok('removeMember', { chatId: chat.chatId, userId: owner.userId });
+    expect((await invitee.ok('getChat', { chatId: chat.chatId })).chat).toMatchObject({
+      ownerId: invitee.userId,
+      memberCount: 1,
+    });
+    await closeAll(stack, owner, invitee);
+  });
+
+  it('cannot hand ownership on while the chat is being deleted: the delete finishes', async () => {
+    const { owner, member, chat } = await groupOfTwo(stack, 'Duo');
+    await sendText(owner, chat.chatId, 'hello');
+    const stale = await store.chats.getWithMembers(chat.chatId, { consistent: true });
+    const version = await store.sequence.allocateVersion(chat.chatId, Date.now());
+    if (!stale.chat || version.status !== 'allocated') throw new Error('no chat');
+    await markDeleted(chat.chatId);
+    const outcome = await store.chats.removeMember(stale.chat, owner.userId, member.userId, version.ver);
+
+    expect(outcome).toBe('chat-changed');
+    const meta = (await stack.items(`CHAT#${chat.chatId}`)).find((i) => i.sk === 'META');
+    expect(meta?.ownerId).toBe(owner.userId);
+    await owner.ok('deleteChat', { chatId: chat.chatId });
+    expect(await headAndMembers(chat.chatId)).toEqual([]);
+    await closeAll(stack, owner, member);
+  });
+});
