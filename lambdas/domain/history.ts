@@ -63,7 +63,9 @@ export async function readHistoryPage(
   });
   const slots = new Map(run.slots.map((s) => [seqOfSlot(s), s]));
   const present = [...slots.keys()].sort((a, b) => a - b);
-  const lowest = forward ? after + 1 : (present[0] ?? 0);
+  // Backwards, a run that read down to seq 1 makes every seq below the lowest stored one allocated
+  // (in flight, or a void to fill): they are this page's too, never skipped.
+  const lowest = forward ? after + 1 : run.exhausted ? 1 : (present[0] ?? 0);
   const highest = present.at(-1) ?? 0;
   const gaps: number[] = [];
   for (let seq = lowest; seq < highest; seq++) if (!slots.has(seq)) gaps.push(seq);

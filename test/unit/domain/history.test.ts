@@ -57,10 +57,10 @@ describe('history', () => {
 
   it('never returns voids, and does not count them as messages', async () => {
     const { deps, store } = fakeDeps();
-    store.messages.readSlots.mockResolvedValue({ slots: [msg(5), voidSlot(4), msg(3)], exhausted: true });
+    store.messages.readSlots.mockResolvedValue({ slots: [msg(3), voidSlot(2), msg(1)], exhausted: true });
     const page = await readHistoryPage(deps, { chatId: 'g1', limit: 2 });
     expect(page).toMatchObject({ hasMore: false });
-    expect(seqs(page)).toEqual([3, 5]);
+    expect(seqs(page)).toEqual([1, 3]);
     expect(store.messages.getSlot).not.toHaveBeenCalled();
   });
 
@@ -99,9 +99,21 @@ describe('history', () => {
 
   it('does not wait for the top of the newest page (not there yet is not a gap)', async () => {
     const { deps, store } = fakeDeps();
-    store.messages.readSlots.mockResolvedValue({ slots: [msg(4), msg(3)], exhausted: true });
+    store.messages.readSlots.mockResolvedValue({ slots: [msg(2), msg(1)], exhausted: true });
     await readHistoryPage(deps, { chatId: 'g1', limit: 10 });
     expect(store.messages.getSlot).not.toHaveBeenCalled();
+  });
+
+  it('waits for the seqs below the lowest stored one when the run read down to seq 1 (in flight there)', async () => {
+    for (const before of [undefined, 3]) {
+      const { deps, store } = fakeDeps();
+      const slots = before === undefined ? [msg(2)] : [msg(3), msg(2)];
+      store.messages.readSlots.mockResolvedValue({ slots, exhausted: true });
+      store.messages.getSlot.mockResolvedValueOnce(undefined).mockResolvedValue(msg(1));
+      const page = await readHistoryPage(deps, { chatId: 'g1', limit: 50, before });
+      expect(seqs(page)).toEqual([1, 2]);
+      expect(page.hasMore).toBe(false);
+    }
   });
 
   it('pages forward from after + 1, treating seqs below the first item as gaps', async () => {
