@@ -1,9 +1,15 @@
 /**
  * Delivery receipts: `markDelivered` moves the caller's `lastDeliveredSeq` forward only, with one
- * conditional write and no read; when it moved, the other members get `message.delivered` (one
- * Query of the chat's members for the fan-out). Clients call it batched, after a sync or a burst.
+ * conditional write; when it moved, the other members get `message.delivered` (the chat's members
+ * for the fan-out). Clients call it batched, after a sync or a burst. A seq past the chat's last
+ * message is refused (BAD_REQUEST, nothing written): stored, it would mark every later message
+ * delivered and stop the cursor for good. The container's cached head vouches for a seq at or below
+ * its `lastSeq` (which only lags) without a read; otherwise the head is read first (again,
+ * consistently, when it says the seq is past the end), and serves the fan-out too.
  */
+import type { ChatWithMembers } from '../data/store.ts';
 import type { Caller } from '../shared/caller.ts';
+import { badRequest } from '../shared/errors.ts';
 import { event } from '../shared/frames.ts';
 import { chatNotFound, userIdsOf } from './access.ts';
 import type { Deps } from './deps.ts';
@@ -19,10 +25,11 @@ export async function markDelivered(
   input: MarkDeliveredInput,
 ): Promise<{ chatId: string; lastDeliveredSeq: number }> {
   const { chatId } = input;
+  const read = await checkSeq(deps, caller, input);
   const outcome = await deps.store.cursors.markDelivered(chatId, caller.userId, input.seq);
   if (outcome.status === 'not-member') throw chatNotFound(chatId);
   if (outcome.status === 'moved') {
-    const { chat, members } = await deps.store.chats.getWithMembers(chatId);
+    const { chat, members } = read ?? (await deps.store.chats.getWithMembers(chatId));
     const others = userIdsOf(members).filter((id) => id !== caller.userId);
     await deps.fanOut.toUsers(
       others,
@@ -35,4 +42,29 @@ export async function markDelivered(
     );
   }
   return { chatId, lastDeliveredSeq: outcome.lastDeliveredSeq };
+}
+
+/**
+ * Refuses a seq past the chat's last message (module comment); the head it read, if it read one.
+ * Nothing about the chat is told to someone who is not a member (NOT_FOUND first).
+ */
+async function checkSeq(
+  deps: Deps,
+  caller: Caller,
+  { chatId, seq }: MarkDeliveredInput,
+): Promise<ChatWithMembers | undefined> {
+  const cached = deps.store.heads.get(chatId);
+  if (cached && seq <= cached.chat.lastSeq) return undefined;
+  let loaded: ChatWithMembers | undefined;
+  for (const consistent of [false, true]) {
+    loaded = await deps.store.chats.getWithMembers(chatId, { consistent });
+    deps.store.heads.remember(chatId, loaded);
+    const { chat, members } = loaded;
+    const member = chat?.deletedAt === undefined && members.some((m) => m.userId === caller.userId);
+    if (chat && member && seq <= chat.lastSeq) return loaded;
+  }
+  const chat = loaded?.chat;
+  if (!chat || chat.deletedAt !== undefined || !loaded?.members.some((m) => m.userId === caller.userId))
+    throw chatNotFound(chatId);
+  throw badRequest(`"seq" ${seq} is past the last message of this chat (${chat.lastSeq}).`);
 }

@@ -111,6 +111,12 @@ describe('markDelivered', () => {
       message: /seq/,
     });
     await expectRefused(stack, bob, 'markDelivered', { chatId: chat.chatId, seq: 1.5 }, 'BAD_REQUEST');
+    // Past the last message: stored, it would mark every later message delivered for good.
+    await expectRefused(stack, bob, 'markDelivered', { chatId: chat.chatId, seq: 2 }, 'BAD_REQUEST', {
+      message: /"seq" 2 is past the last message/,
+    });
+    await expectRefused(stack, eve, 'markDelivered', { chatId: chat.chatId, seq: 2 }, 'NOT_FOUND');
+    expect(memberOf(await getChat(ann, chat.chatId), bob.userId)?.lastDeliveredSeq).toBe(0);
     await expectRefused(stack, bob, 'markDelivered', { chatId: chat.chatId }, 'BAD_REQUEST', {
       message: /seq/,
     });

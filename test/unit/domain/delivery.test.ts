@@ -1,19 +1,25 @@
-/** markDelivered: one conditional write; the other members hear of it only when it moved. */
+/**
+ * markDelivered: one conditional write; the other members hear of it only when it moved. A seq past
+ * the chat's last message is refused before anything is written (a cached head vouches for smaller
+ * ones without a read).
+ */
 import { describe, expect, it } from 'vitest';
 import { markDelivered } from '../../../lambdas/domain/delivery.ts';
 import { caller, fakeDeps, groupChat, sent } from './fakes.ts';
 
 const bob = caller('bob');
+const team = (lastSeq: number) => groupChat('ann', ['ann', 'bob', 'cat'], { lastSeq });
 
 describe('markDelivered', () => {
-  it('moves the cursor and tells the other members (not the caller)', async () => {
+  it('moves the cursor and tells the other members (not the caller), from the head it read', async () => {
     const { deps, store, fanOut } = fakeDeps();
-    store.chats.getWithMembers.mockResolvedValue(groupChat('ann', ['ann', 'bob', 'cat']));
+    store.chats.getWithMembers.mockResolvedValue(team(7));
     await expect(markDelivered(deps, bob, { chatId: 'g1', seq: 7 })).resolves.toEqual({
       chatId: 'g1',
       lastDeliveredSeq: 7,
     });
     expect(store.cursors.markDelivered).toHaveBeenCalledWith('g1', 'bob', 7);
+    expect(store.chats.getWithMembers).toHaveBeenCalledTimes(1);
     expect(sent(fanOut)).toEqual([
       {
         userIds: ['ann', 'cat'],
@@ -23,8 +29,9 @@ describe('markDelivered', () => {
     ]);
   });
 
-  it('answers the cursor where it is, reading and telling nothing, when it would move back', async () => {
+  it('answers the cursor where it is, reading and telling nothing, when a cached head vouches for the seq', async () => {
     const { deps, store, fanOut } = fakeDeps();
+    deps.store.heads.remember('g1', team(20));
     store.cursors.markDelivered.mockResolvedValue({ status: 'unchanged', lastDeliveredSeq: 12 });
     await expect(markDelivered(deps, bob, { chatId: 'g1', seq: 7 })).resolves.toEqual({
       chatId: 'g1',
@@ -34,8 +41,42 @@ describe('markDelivered', () => {
     expect(fanOut.toUsers).not.toHaveBeenCalled();
   });
 
-  it('is NOT_FOUND for a non-member (nothing was written)', async () => {
+  it('refuses a seq past the last message, after a consistent read, writing nothing', async () => {
+    const { deps, store, fanOut } = fakeDeps();
+    deps.store.heads.remember('g1', team(3));
+    store.chats.getWithMembers.mockResolvedValue(team(3));
+    await expect(markDelivered(deps, bob, { chatId: 'g1', seq: 999_999 })).rejects.toMatchObject({
+      code: 'BAD_REQUEST',
+      message: expect.stringMatching(/"seq" 999999 is past the last message/),
+    });
+    expect(store.chats.getWithMembers.mock.calls.map(([, options]) => options)).toEqual([
+      { consistent: false },
+      { consistent: true },
+    ]);
+    expect(store.cursors.markDelivered).not.toHaveBeenCalled();
+    expect(fanOut.toUsers).not.toHaveBeenCalled();
+  });
+
+  it('takes a seq the eventually consistent read did not see yet when the consistent one does', async () => {
     const { deps, store } = fakeDeps();
+    store.chats.getWithMembers.mockResolvedValueOnce(team(5)).mockResolvedValueOnce(team(7));
+    await expect(markDelivered(deps, bob, { chatId: 'g1', seq: 7 })).resolves.toMatchObject({
+      lastDeliveredSeq: 7,
+    });
+  });
+
+  it('is NOT_FOUND for a non-member, telling nothing of the chat (nothing was written)', async () => {
+    const { deps, store } = fakeDeps();
+    store.chats.getWithMembers.mockResolvedValue(groupChat('ann', ['ann', 'cat'], { lastSeq: 3 }));
+    await expect(markDelivered(deps, bob, { chatId: 'g1', seq: 7 })).rejects.toMatchObject({
+      code: 'NOT_FOUND',
+    });
+    expect(store.cursors.markDelivered).not.toHaveBeenCalled();
+  });
+
+  it('is NOT_FOUND when the write finds no membership (left since the cached head)', async () => {
+    const { deps, store } = fakeDeps();
+    deps.store.heads.remember('g1', team(20));
     store.cursors.markDelivered.mockResolvedValue({ status: 'not-member' });
     await expect(markDelivered(deps, bob, { chatId: 'g1', seq: 7 })).rejects.toMatchObject({
       code: 'NOT_FOUND',
