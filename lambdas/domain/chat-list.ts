@@ -18,6 +18,7 @@ import type { Caller } from '../shared/caller.ts';
 import { badRequest } from '../shared/errors.ts';
 import type { Deps } from './deps.ts';
 import { signAttachments } from './media.ts';
+import { fitting, REPLY_BUDGET_BYTES } from './reply-budget.ts';
 import { type ChatSummaryView, chatSummaryView } from './views.ts';
 import { repairTail } from './voids.ts';
 
@@ -79,14 +80,21 @@ export async function listChats(
   const members = await deps.store.chats.getMemberships(caller.userId, ids);
   const last = await deps.store.messages.getLastMessages(page.map((p) => p.chat));
   const links = await signAttachments(deps, [...last.values()]);
-  const chats: ChatSummaryView[] = [];
-  for (const { chat: stored, chatId } of page) {
-    const membership = members.get(chatId);
+  const listed: { key: OrderKey; view: ChatSummaryView }[] = [];
+  for (const key of page) {
+    const membership = members.get(key.chatId);
     if (!membership) continue; // left meanwhile
     // Seqs above the newest message whose writers are gone stop counting as unread.
-    const chat = await repairTail(deps, stored, last.get(chatId)?.seq ?? 0);
-    chats.push(chatSummaryView(chat, membership, last.get(chatId), links));
+    const chat = await repairTail(deps, key.chat, last.get(key.chatId)?.seq ?? 0);
+    listed.push({ key, view: chatSummaryView(chat, membership, last.get(key.chatId), links) });
   }
-  const end = page.at(-1);
-  return { chats, nextCursor: ordered.length > limit && end ? encodeCursor(end) : null };
+  // A page whose summaries would not fit in one frame (last messages with many attachments or
+  // reactions) ends early, and its cursor goes on from the last chat it carries.
+  const chats = fitting(
+    listed.map((l) => l.view),
+    REPLY_BUDGET_BYTES,
+  );
+  const cut = chats.length < listed.length;
+  const end = cut ? listed[chats.length - 1]?.key : page.at(-1);
+  return { chats, nextCursor: (cut || ordered.length > limit) && end ? encodeCursor(end) : null };
 }
