@@ -61,7 +61,12 @@ export async function changeMessage(
     try {
       const outcome = await deps.store.messages.applyChange(
         current,
-        { ...change, ver: version.ver, allocAt: version.answeredAt },
+        {
+          ...change,
+          set: onTopOf(change.set, current, deps.now()),
+          ver: version.ver,
+          allocAt: version.answeredAt,
+        },
         { abortSignal: version.signal },
       );
       if (outcome.status === 'applied') return outcome;
@@ -78,6 +83,18 @@ export async function changeMessage(
     }
   }
   throw new Error(`could not apply a change to message ${message.messageId}`);
+}
+
+/**
+ * An edit applied on top of a newer one (it lost the race and retries) is the newest: its `editedAt`
+ * must not go back, since clients keep the update with the newest `editedAt` (protocol, Delivery and
+ * catch-up). It becomes now, and at least a millisecond after the edit it lands on.
+ */
+function onTopOf(set: MessageChange['set'], current: MessageRecord, now: Date): MessageChange['set'] {
+  const wanted = set.editedAt;
+  const over = current.editedAt;
+  if (typeof wanted !== 'string' || typeof over !== 'string' || wanted > over) return set;
+  return { ...set, editedAt: new Date(Math.max(now.getTime(), Date.parse(over) + 1)).toISOString() };
 }
 
 /** The refused change failed only because the message had moved to a newer version. */

@@ -63,6 +63,29 @@ describe('changes under versions', () => {
     expect(store.messages.applyChange.mock.calls[1]?.[0]).toBe(newer);
   });
 
+  it('gives an edit that lands on top of a newer edit an editedAt after it (clients keep the newest)', async () => {
+    const { deps, store } = withChat();
+    const message = stored(3);
+    const later = new Date(clock.ms + 5).toISOString(); // the other socket's edit, stamped after ours
+    const newer = { ...message, text: 'other socket', ver: 22, editedAt: later };
+    store.messages.get.mockResolvedValue(message);
+    store.sequence.allocateVersion
+      .mockResolvedValueOnce({ status: 'allocated', ver: 21 })
+      .mockResolvedValueOnce({ status: 'allocated', ver: 23 });
+    store.messages.applyChange
+      .mockResolvedValueOnce({ status: 'refused', current: newer })
+      .mockImplementationOnce(async (_m, change) => ({
+        status: 'applied',
+        message: { ...newer, ...change.set, ver: change.ver },
+      }));
+    await editMessage(deps, ann, { chatId: 'g1', messageId: message.messageId, text: 'mine' });
+    expect(store.messages.applyChange.mock.calls[0]?.[1].set).toEqual({ text: 'mine', editedAt: NOW });
+    expect(store.messages.applyChange.mock.calls[1]?.[1].set).toEqual({
+      text: 'mine',
+      editedAt: new Date(clock.ms + 6).toISOString(),
+    });
+  });
+
   it('sends no change after its write deadline: the late version is given up, a fresh one used', async () => {
     const { deps, store } = withChat();
     const message = stored(3);
