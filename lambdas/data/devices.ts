@@ -16,6 +16,7 @@ import {
 } from './items.ts';
 import { DEVICE_SK, keys, PREFIX, TTL_ATTRIBUTE, userPk } from './keys.ts';
 import {
+  conditionFailed,
   ifConditionFails,
   itemAbsent,
   itemExists,
@@ -141,12 +142,14 @@ export class DeviceRepository {
 
   /**
    * Removes a device, its token's owner item (when it still names this device) and one from the
-   * count, in one transaction. `'gone'` when the device no longer exists.
+   * count, in one transaction. `'gone'` when the device no longer exists. The count is one item per
+   * user, so removals of a user's devices at once (stale tokens found by one push) meet: one that
+   * another transaction cancelled is sent again (`transactThroughConflicts`), never taken for gone.
    */
   async remove(
     device: Pick<DeviceRecord, 'userId' | 'deviceId' | 'platform' | 'token'>,
   ): Promise<'removed' | 'gone'> {
-    const removed = this.table.transact([
+    const removed = this.table.transactThroughConflicts([
       { Delete: { Key: keys.device(device.userId, device.deviceId), ConditionExpression: itemExists } },
       {
         Delete: {
@@ -159,7 +162,10 @@ export class DeviceRepository {
     ]);
     return ifConditionFails(
       removed.then(() => 'removed' as const),
-      () => 'gone' as const,
+      (failure) => {
+        if (conditionFailed(failure)) return 'gone' as const;
+        throw failure.error;
+      },
     );
   }
 

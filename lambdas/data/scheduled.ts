@@ -10,13 +10,16 @@
  *      └──cancel──▶ cancelled
  *
  * Creating one and leaving `pending`/`sending` for good move the pending count in the same
- * transaction, so the per-user cap holds under races. A message that went out, failed or was
+ * transaction, so the per-user cap holds under races. The count is one item per author, so those
+ * transactions meet each other (five messages of one author going out in the same second): one
+ * that another transaction cancelled (`TransactionConflict`) is sent again, and only a failed
+ * condition is an answer (`transactThroughConflicts`). A message that went out, failed or was
  * cancelled drops the due index keys (the sweep never reads it again) and expires after
  * `SCHEDULED_KEEP_SECONDS`.
  */
 import { SCHEDULED, SCHEDULED_COUNT, type ScheduledRecord } from './items.ts';
 import { DUE_INDEX, keys, PREFIX, TTL_ATTRIBUTE, userPk } from './keys.ts';
-import { ifConditionFails, itemAbsent, type TableClient } from './table-client.ts';
+import { conditionFailed, ifConditionFails, itemAbsent, type TableClient } from './table-client.ts';
 
 /** How long a scheduled message is kept once it is no longer pending (for status and CONFLICT answers). */
 export const SCHEDULED_KEEP_SECONDS = 7 * 24 * 3600;
@@ -55,7 +58,7 @@ export class ScheduledRepository {
    */
   async create(record: ScheduledRecord, maxPending: number): Promise<CreateScheduledOutcome> {
     const created = this.table
-      .transact([
+      .transactThroughConflicts([
         {
           Put: {
             Item: SCHEDULED.toItem(record),
@@ -219,7 +222,7 @@ export class ScheduledRepository {
   ): Promise<boolean> {
     const expires = Math.floor(at.getTime() / 1000) + SCHEDULED_KEEP_SECONDS;
     const finished = this.table
-      .transact([
+      .transactThroughConflicts([
         {
           Update: {
             Key: keys.scheduled(record.userId, record.scheduledId),
@@ -238,6 +241,9 @@ export class ScheduledRepository {
         },
       ])
       .then(() => true);
-    return ifConditionFails(finished, () => false);
+    return ifConditionFails(finished, (failure) => {
+      if (conditionFailed(failure)) return false;
+      throw failure.error;
+    });
   }
 }

@@ -1,7 +1,8 @@
 /**
  * What every repository needs from DynamoDB, once: the table name on every request, paging, batches
- * whose unprocessed keys are retried with backoff, transactions, and the one place where a refused
- * conditional write becomes a value instead of an exception.
+ * whose unprocessed keys are retried with backoff, transactions (optionally sent again while other
+ * transactions cancel them), and the one place where a refused conditional write becomes a value
+ * instead of an exception.
  */
 import {
   BatchGetCommand,
@@ -36,6 +37,9 @@ const PARALLEL_BATCH_WRITES = 8;
 /** Unprocessed batch items are sent again this many times (with backoff) before the call fails. */
 const BATCH_RETRIES = 9;
 const BATCH_BACKOFF: Backoff = { baseMs: 20, capMs: 1000 };
+/** A transaction that only other transactions cancelled is sent this many times in all (`transactThroughConflicts`). */
+const CONFLICT_ATTEMPTS = 6;
+const CONFLICT_BACKOFF: Backoff = { baseMs: 10, capMs: 200 };
 
 type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
 type WithoutTable<T> = Omit<NonNullable<T>, 'TableName'>;
@@ -96,6 +100,23 @@ function conditionFailureOf(error: unknown): ConditionFailure | undefined {
     return { reasons: e.CancellationReasons.map((r) => reason(r.Code ?? 'None', r.Item)), error };
   }
   return undefined;
+}
+
+/** Whether a refusal is a failed condition of one of the write's actions (not only other transactions). */
+export const conditionFailed = (failure: ConditionFailure): boolean =>
+  failure.reasons.some((r) => r.conditionFailed);
+
+/**
+ * Whether DynamoDB cancelled a transaction only because another transaction held one of its items
+ * (`TransactionConflict`, no failed condition): it wrote nothing and decided nothing.
+ */
+function cancelledByConflict(error: unknown): boolean {
+  const failure = conditionFailureOf(error);
+  return (
+    failure !== undefined &&
+    !conditionFailed(failure) &&
+    failure.reasons.some((r) => r.code === 'TransactionConflict')
+  );
 }
 
 /**
@@ -261,5 +282,23 @@ export class TableClient {
       return { ConditionCheck: { ...action.ConditionCheck, TableName: this.name } };
     });
     await this.client.send(new TransactWriteCommand({ TransactItems }), sendOptions(options));
+  }
+
+  /**
+   * `transact`, sent again after a short backoff while DynamoDB cancels it only because other
+   * transactions held its items (`TransactionConflict`: the SDK does not retry a cancelled
+   * transaction, and such a cancellation wrote nothing and failed no condition), up to
+   * `CONFLICT_ATTEMPTS` sends; the last cancellation is thrown as it came. For writes whose callers
+   * must not read a conflict as a refusal (`ifConditionFails` hands both to its callback).
+   */
+  async transactThroughConflicts(actions: readonly TransactAction[]): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.transact(actions);
+      } catch (error) {
+        if (attempt >= CONFLICT_ATTEMPTS || !cancelledByConflict(error)) throw error;
+        await backOff(CONFLICT_BACKOFF, attempt - 1);
+      }
+    }
   }
 }

@@ -5,7 +5,7 @@
  */
 import { UPLOAD, UPLOAD_TTL_SECONDS, type UploadRecord } from './items.ts';
 import { keys, TTL_ATTRIBUTE } from './keys.ts';
-import { ifConditionFails, type TableClient } from './table-client.ts';
+import { conditionFailed, ifConditionFails, type TableClient } from './table-client.ts';
 
 /** All uploads were marked used by this send, or one of them was used (or is gone) meanwhile. */
 export type ClaimOutcome = 'claimed' | 'taken';
@@ -33,10 +33,11 @@ export class UploadRepository {
   /**
    * Marks every upload used by the send `usedBy`, all or none (one transaction), each guarded on
    * being pending (or used by this same send) and requested by `userId`. A used upload loses its TTL:
-   * it is now the chat's record of bytes a message carries.
+   * it is now the chat's record of bytes a message carries. A transaction that another one held
+   * (the same send retried at once, a release) is sent again: only a failed condition is `taken`.
    */
   async claim(uploads: readonly UploadRecord[], userId: string, usedBy: string): Promise<ClaimOutcome> {
-    const write = this.table.transact(
+    const write = this.table.transactThroughConflicts(
       uploads.map((u) => ({
         Update: {
           Key: keys.upload(u.chatId, u.uploadId),
@@ -54,7 +55,10 @@ export class UploadRepository {
     );
     return ifConditionFails(
       write.then(() => 'claimed' as const),
-      () => 'taken' as const,
+      (failure) => {
+        if (conditionFailed(failure)) return 'taken' as const;
+        throw failure.error;
+      },
     );
   }
 

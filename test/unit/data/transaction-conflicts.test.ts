@@ -1,0 +1,112 @@
+/**
+ * Transactions that other transactions cancelled (`TransactionConflict`) are not refusals: the
+ * scheduled messages' completion and cancel, their create, the uploads' claim and a device's removal
+ * send them again, and answer "refused" only for a failed condition. DynamoDB Local serializes
+ * transactions, so conflicts are staged on the mocked client.
+ */
+import { TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { describe, expect, it, vi } from 'vitest';
+import type { ScheduledRecord, UploadRecord } from '../../../lambdas/data/store.ts';
+import { cancelled, ok, refused, useMockTable } from './mock-table.ts';
+
+// The conflict backoff must not slow the tests: its delays resolve at once.
+vi.mock('node:timers/promises', () => ({ setTimeout: async () => undefined }));
+
+const { ddb, store } = useMockTable();
+const conflict = { Code: 'TransactionConflict' } as const;
+const AT = new Date('2026-03-01T12:00:00.000Z');
+
+const scheduled: ScheduledRecord = {
+  scheduledId: 's_1',
+  userId: 'ann',
+  authorName: 'ANN',
+  chatId: 'g1',
+  text: 'hi',
+  replyTo: null,
+  clientMessageId: null,
+  sendAt: AT.toISOString(),
+  status: 'sending',
+  messageId: null,
+  reason: null,
+  createdAt: AT.toISOString(),
+  attempts: 1,
+};
+const upload: UploadRecord = {
+  chatId: 'g1',
+  uploadId: 'up1',
+  userId: 'ann',
+  kind: 'image',
+  contentType: 'image/png',
+  size: 10,
+  fileName: null,
+  createdAt: AT.toISOString(),
+  status: 'pending',
+  usedBy: null,
+};
+const sends = () => ddb.commandCalls(TransactWriteCommand).length;
+
+describe('a transaction another one held', () => {
+  it('completes a scheduled message after conflicts with the author’s other completions (the pending count)', async () => {
+    ddb
+      .on(TransactWriteCommand)
+      .rejectsOnce(cancelled(ok, conflict))
+      .rejectsOnce(cancelled(ok, conflict))
+      .resolves({});
+    const sent = { status: 'sent', messageId: 'm_1' } as const;
+    await expect(store.scheduled.complete(scheduled, 'd1', sent, AT)).resolves.toBe(true);
+    expect(sends()).toBe(3);
+  });
+
+  it('answers false only for a failed condition (the claim is no longer this dispatcher’s)', async () => {
+    ddb.on(TransactWriteCommand).rejectsOnce(cancelled(ok, conflict)).rejects(cancelled(refused(), ok));
+    const failed = { status: 'failed', reason: 'INTERNAL' } as const;
+    await expect(store.scheduled.complete(scheduled, 'd1', failed, AT)).resolves.toBe(false);
+    expect(sends()).toBe(2);
+  });
+
+  it('cancels after a conflict, and throws (never "not pending") when conflicts go on', async () => {
+    ddb.on(TransactWriteCommand).rejectsOnce(cancelled(conflict, ok)).resolves({});
+    await expect(store.scheduled.cancel({ ...scheduled, status: 'pending' }, AT)).resolves.toBe(true);
+    ddb.reset();
+    ddb.on(TransactWriteCommand).rejects(cancelled(ok, conflict));
+    await expect(store.scheduled.cancel({ ...scheduled, status: 'pending' }, AT)).rejects.toMatchObject({
+      name: 'TransactionCanceledException',
+    });
+    expect(sends()).toBe(6);
+  });
+
+  it('creates a schedule after a conflict on the pending count', async () => {
+    ddb.on(TransactWriteCommand).rejectsOnce(cancelled(ok, conflict)).resolves({});
+    await expect(store.scheduled.create({ ...scheduled, status: 'pending' }, 100)).resolves.toEqual({
+      status: 'created',
+    });
+    expect(sends()).toBe(2);
+  });
+
+  it('claims uploads after a conflict; only a failed condition is "taken"', async () => {
+    ddb.on(TransactWriteCommand).rejectsOnce(cancelled(ok, conflict)).resolves({});
+    const second = { ...upload, uploadId: 'up2' };
+    await expect(store.uploads.claim([upload, second], 'ann', 'cmid:c1')).resolves.toBe('claimed');
+    expect(sends()).toBe(2);
+    ddb.reset();
+    ddb.on(TransactWriteCommand).rejectsOnce(cancelled(ok, conflict)).rejects(cancelled(ok, refused()));
+    await expect(store.uploads.claim([upload, second], 'ann', 'cmid:c1')).resolves.toBe('taken');
+    ddb.reset();
+    ddb.on(TransactWriteCommand).rejects(cancelled(ok, conflict));
+    await expect(store.uploads.claim([upload, second], 'ann', 'cmid:c1')).rejects.toMatchObject({
+      name: 'TransactionCanceledException',
+    });
+  });
+
+  it('removes a device after a conflict with another removal (the device count), never "gone"', async () => {
+    ddb
+      .on(TransactWriteCommand)
+      .rejectsOnce(cancelled(ok, ok, conflict))
+      .resolves({});
+    const device = { userId: 'ann', deviceId: 'd1', platform: 'apns' as const, token: 't' };
+    await expect(store.devices.remove(device)).resolves.toBe('removed');
+    ddb.reset();
+    ddb.on(TransactWriteCommand).rejects(cancelled(refused(), ok, ok));
+    await expect(store.devices.remove(device)).resolves.toBe('gone');
+  });
+});
