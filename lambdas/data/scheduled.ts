@@ -6,7 +6,7 @@
  * The state machine, every step a conditional write:
  *
  *   pending ──claim──▶ sending ──complete──▶ sent | failed
- *      │  ◀──release──┘   (a lease: another dispatcher may take over once it expires)
+ *      │              └ claim again (a lease: another dispatcher may take over once it expires)
  *      └──cancel──▶ cancelled
  *
  * Creating one and leaving `pending`/`sending` for good move the pending count in the same
@@ -157,21 +157,6 @@ export class ScheduledRepository {
     return ifConditionFails(
       claimed.then((item) => item && SCHEDULED.fromItem(item)),
       () => undefined,
-    );
-  }
-
-  /** Gives a claimed message back (sending → pending) after a failure that a later attempt may not meet. */
-  async release(record: ScheduledRecord, dispatchId: string): Promise<boolean> {
-    const released = this.table.update({
-      Key: keys.scheduled(record.userId, record.scheduledId),
-      UpdateExpression: 'SET #status = :pending REMOVE sendingAt, dispatchId',
-      ConditionExpression: heldBy,
-      ExpressionAttributeNames: { '#status': 'status' },
-      ExpressionAttributeValues: { ':pending': 'pending', ':sending': 'sending', ':dispatch': dispatchId },
-    });
-    return ifConditionFails(
-      released.then(() => true),
-      () => false,
     );
   }
 

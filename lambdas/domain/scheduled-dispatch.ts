@@ -12,8 +12,10 @@
  * 3. a conditional completion (sending → sent | failed, guarded by the claim) records the outcome,
  *    and only the dispatcher whose completion succeeded tells the author's sockets.
  *
- * A dispatcher that dies between 1 and 3 leaves `sending`; once its lease runs out the next sweep's
- * queue message lets another take over (step 2 makes that safe).
+ * A dispatcher that dies between 1 and 3, or fails there for a reason that may pass, leaves
+ * `sending` (never `pending` again: its send may have stored the message, which must then not be
+ * cancellable); once its lease runs out the queue message's next delivery, or the sweep's, lets
+ * another take over (step 2 makes that safe).
  */
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -57,14 +59,11 @@ export async function dispatchScheduled(deps: ScheduledDeps, ref: DueRef): Promi
   const dispatchId = randomBytes(9).toString('base64url');
   const claimed = await deps.store.scheduled.claim(ref, dispatchId, deps.now(), DISPATCH_LEASE_MS);
   if (!claimed) return 'skipped';
-  let outcome: Completion;
-  try {
-    outcome = await publish(deps, claimed);
-  } catch (error) {
-    // Not an outcome (throttling, an outage): give it back for the next attempt.
-    await deps.store.scheduled.release(claimed, dispatchId).catch(() => undefined);
-    throw error;
-  }
+  // Anything thrown is not an outcome (throttling, an outage, a send that stored the message and
+  // then failed): the claim is kept, so the message cannot be cancelled while it may be out (its
+  // uploads' bytes given back under it). Once the lease runs out, the queue message's next delivery
+  // or the sweep takes over and first looks for the message.
+  const outcome = await publish(deps, claimed);
   const at = deps.now();
   if (!(await deps.store.scheduled.complete(claimed, dispatchId, outcome, at))) return 'skipped';
   // What failed to go out gives its uploads back (the claim is still the completed message's).

@@ -114,7 +114,6 @@ export function fakeDeps() {
       listPending: vi.fn(async () => []),
       cancel: vi.fn(async () => true),
       claim: vi.fn(async () => undefined),
-      release: vi.fn(async () => true),
       complete: vi.fn(async () => true),
     },
     due: {

@@ -130,6 +130,14 @@ describe('listScheduled and cancelScheduled', () => {
   });
 });
 
+/** The scheduled-item writes the domain asked for, in order (anything that leaves `sending` included). */
+const scheduledWrites = (store: ReturnType<typeof scheduledDeps>['store']) =>
+  Object.entries(store.scheduled)
+    .filter(([name]) => !['get', 'listPending'].includes(name))
+    .flatMap(([name, fn]) => fn.mock.invocationCallOrder.map((order) => [order, name] as const))
+    .sort(([a], [b]) => a - b)
+    .map(([, name]) => name);
+
 describe('dispatchScheduled', () => {
   const ref = { userId: 'ann', scheduledId: 's_1', sendAt: at(-500) };
 
@@ -152,7 +160,7 @@ describe('dispatchScheduled', () => {
     expect(store.scheduled.claim).not.toHaveBeenCalled();
   });
 
-  it('gives the claim back and throws when the send path fails for a reason that may pass', async () => {
+  it('keeps the claim and throws when the send path fails for a reason that may pass', async () => {
     const { deps, store } = scheduledDeps();
     store.scheduled.claim.mockImplementation(async (_ref, dispatchId) =>
       record({ status: 'sending', dispatchId, attempts: 1 }),
@@ -161,8 +169,48 @@ describe('dispatchScheduled', () => {
       Object.assign(new Error('throttled'), { name: 'ThrottlingException' }),
     );
     await expect(dispatchScheduled(deps, ref)).rejects.toThrow('throttled');
-    expect(store.scheduled.release).toHaveBeenCalledTimes(1);
-    expect(store.scheduled.complete).not.toHaveBeenCalled();
+    expect(scheduledWrites(store)).toEqual(['claim']);
+  });
+
+  it('keeps the claim when the send stored the message and then failed, so that it is not cancellable; the next attempt records it as sent', async () => {
+    const { deps, store, fanOut } = scheduledDeps();
+    store.scheduled.claim.mockResolvedValue(record({ status: 'sending', attempts: 1 }));
+    // The socket lookup beside the put fails, and again in the fan-out: after the put.
+    fanOut.socketsOf.mockRejectedValue(new Error('lookup failed'));
+    fanOut.toUsers.mockRejectedValue(new Error('lookup failed'));
+    await expect(dispatchScheduled(deps, ref)).rejects.toThrow('lookup failed');
+    expect(store.messages.put).toHaveBeenCalledTimes(1);
+    const stored = store.messages.put.mock.calls[0]?.[0];
+    expect(stored).toMatchObject({ clientMessageId: 'sched_s_1' });
+    expect(scheduledWrites(store)).toEqual(['claim']);
+
+    // Still `sending` (its lease runs): cancelling is CONFLICT, and gives no upload back.
+    store.scheduled.get.mockResolvedValue(record({ status: 'sending', attempts: 1 }));
+    await expect(
+      cancelScheduled(deps, ann, { scheduledId: 's_1', connectionId: 'c1' }),
+    ).rejects.toMatchObject({ code: 'CONFLICT' });
+    expect(store.scheduled.cancel).not.toHaveBeenCalled();
+
+    // Once the lease ran out, the next attempt finds the message and records it, once.
+    fanOut.toUsers.mockResolvedValue({
+      delivered: 0,
+      gone: 0,
+      connecting: 0,
+      failed: 0,
+      retried: 0,
+      queued: 0,
+    });
+    store.scheduled.claim.mockResolvedValue(record({ status: 'sending', attempts: 2 }));
+    store.messages.findByClientId.mockResolvedValue(stored);
+    expect(await dispatchScheduled(deps, ref)).toBe('sent');
+    expect(store.messages.put).toHaveBeenCalledTimes(1);
+    expect(store.scheduled.complete).toHaveBeenCalledTimes(1);
+    expect(store.scheduled.complete).toHaveBeenCalledWith(
+      expect.objectContaining({ scheduledId: 's_1' }),
+      expect.any(String),
+      { status: 'sent', messageId: stored?.messageId },
+      new Date(NOW),
+    );
   });
 
   it('fails with CHAT_DELETED / NOT_MEMBER, and only the completing dispatcher tells the author', async () => {
