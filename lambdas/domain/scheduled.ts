@@ -63,16 +63,17 @@ export function scheduledIdFor(userId: string, chatId: string, clientMessageId: 
   return `s_${bytes.toString('base64url')}`;
 }
 
-/** `sendAt` must be in the future and at most 30 days ahead. */
-function checkSendAt(sendAt: Date, now: Date): void {
+/** Why `sendAt` is refused, if it is: it must be in the future and at most 30 days ahead. */
+function sendAtRefusal(sendAt: Date, now: Date): Error | undefined {
   if (sendAt.getTime() <= now.getTime()) {
-    throw badRequest(
+    return badRequest(
       `"sendAt" must be in the future (it is ${sendAt.toISOString()}; now is ${now.toISOString()}).`,
     );
   }
   if (sendAt.getTime() > now.getTime() + LIMITS.scheduleMaxDaysAhead * DAY_MS) {
-    throw badRequest(`"sendAt" must be at most ${LIMITS.scheduleMaxDaysAhead} days ahead.`);
+    return badRequest(`"sendAt" must be at most ${LIMITS.scheduleMaxDaysAhead} days ahead.`);
   }
+  return undefined;
 }
 
 export async function scheduleMessage(
@@ -82,7 +83,18 @@ export async function scheduleMessage(
 ): Promise<{ scheduled: Scheduled }> {
   const now = deps.now();
   const sendAt = new Date(input.sendAt);
-  checkSendAt(sendAt, now);
+  const scheduledId = scheduledIdFor(caller.userId, input.chatId, input.clientMessageId);
+  const refusal = sendAtRefusal(sendAt, now);
+  if (refusal) {
+    // A retry of a schedule made earlier (same clientMessageId) may come after its sendAt: it is
+    // answered with that schedule, whatever its status now. Anything else refused stores nothing.
+    const earlier =
+      input.clientMessageId === undefined
+        ? undefined
+        : await deps.store.scheduled.get(caller.userId, scheduledId, { consistent: true });
+    if (earlier) return { scheduled: await scheduledView(deps, earlier) };
+    throw refusal;
+  }
   await refuseBlockedSend(deps, caller, await loadAsMember(deps, caller, input.chatId));
   if (input.replyTo !== undefined) {
     const seq = seqOfMessageId(input.replyTo);
@@ -91,7 +103,6 @@ export async function scheduleMessage(
       throw badRequest('"replyTo" must be the messageId of a message in this chat.');
     }
   }
-  const scheduledId = scheduledIdFor(caller.userId, input.chatId, input.clientMessageId);
   // Checked and claimed as sendMessage does, for the send that goes out at sendAt (the last check:
   // a refused upload writes nothing).
   const attachments = await claimForSchedule(deps, caller, input.chatId, scheduledId, input.attachments);

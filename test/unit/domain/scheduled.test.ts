@@ -95,6 +95,27 @@ describe('scheduleMessage', () => {
     });
   });
 
+  it('answers a retry that comes after sendAt with the schedule made the first time; refuses a new id', async () => {
+    const retry = scheduledDeps();
+    const id = scheduledIdFor('ann', 'g1', 'c');
+    const first = record({ scheduledId: id, clientMessageId: 'c', status: 'sent', sendAt: at(-1000) });
+    retry.store.scheduled.get.mockResolvedValue(first);
+    const answer = await scheduleMessage(retry.deps, ann, { ...input(at(-1000)), clientMessageId: 'c' });
+    expect(answer.scheduled).toMatchObject({ scheduledId: id, status: 'sent', sendAt: at(-1000) });
+    expect(retry.store.scheduled.get).toHaveBeenCalledWith('ann', id, { consistent: true });
+    expect(retry.store.scheduled.create).not.toHaveBeenCalled();
+    expect(retry.fanOut.toUsers).not.toHaveBeenCalled();
+
+    for (const clientMessageId of ['new', undefined]) {
+      const fresh = scheduledDeps();
+      await expect(
+        scheduleMessage(fresh.deps, ann, { ...input(at(-1000)), clientMessageId }),
+      ).rejects.toMatchObject({ code: 'BAD_REQUEST', message: expect.stringContaining('"sendAt"') });
+      expect(fresh.store.scheduled.create).not.toHaveBeenCalled();
+      expect(fresh.store.uploads.claim).not.toHaveBeenCalled();
+    }
+  });
+
   it('derives the id from author, chat and clientMessageId (random without one)', () => {
     expect(scheduledIdFor('ann', 'g1', 'c')).toBe(scheduledIdFor('ann', 'g1', 'c'));
     expect(scheduledIdFor('ann', 'g1', 'c')).not.toBe(scheduledIdFor('bob', 'g1', 'c'));
