@@ -37,7 +37,9 @@ export type CreateScheduledOutcome =
   /** The id is taken: the schedule made earlier with the same clientMessageId. */
   | { readonly status: 'duplicate'; readonly existing: ScheduledRecord }
   /** The author already has the maximum of pending scheduled messages. */
-  | { readonly status: 'limit' };
+  | { readonly status: 'limit' }
+  /** Other transactions kept cancelling it (the author's pending count): nothing was stored. */
+  | { readonly status: 'busy' };
 
 export type Completion =
   | { readonly status: 'sent'; readonly messageId: string }
@@ -54,7 +56,9 @@ export class ScheduledRepository {
 
   /**
    * Stores a new pending scheduled message and counts it, in one transaction: refused when the id
-   * exists (the earlier schedule comes back, from the refused write) or the author is at `maxPending`.
+   * exists (the earlier schedule comes back, from the refused write) or the author is at `maxPending`;
+   * `busy` when other transactions cancelled it every time. Any outcome but `created` stored nothing;
+   * a thrown error may have stored it (a timeout after the commit).
    */
   async create(record: ScheduledRecord, maxPending: number): Promise<CreateScheduledOutcome> {
     const created = this.table
@@ -81,6 +85,7 @@ export class ScheduledRepository {
       if (put?.conditionFailed && put.item)
         return { status: 'duplicate', existing: SCHEDULED.fromItem(put.item) };
       if (count?.conditionFailed) return { status: 'limit' };
+      if (failure.reasons.some((r) => r.code === 'TransactionConflict')) return { status: 'busy' };
       throw failure.error;
     });
   }

@@ -7,7 +7,8 @@
  * send, passes the same checks again (bytes still there, same size and type) and carries them like
  * any message. A schedule that is cancelled, refused after the claim (the pending cap) or fails at
  * `sendAt` gives its uploads back (`releaseUploads`): pending again, they expire as any upload
- * never attached does, unless a send uses them first.
+ * never attached does, unless a send uses them first. A create that failed without an answer may
+ * have been stored: it keeps them (a retry with the same clientMessageId claims them again).
  */
 import { mediaKey } from '../../lib/media.ts';
 import type { Attachment } from '../contract/objects.ts';

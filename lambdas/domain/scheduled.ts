@@ -122,12 +122,23 @@ export async function scheduleMessage(
     createdAt: now.toISOString(),
     attempts: 0,
   };
-  const outcome = await deps.store.scheduled
-    .create(record, LIMITS.scheduledMaxPending)
-    .catch(async (error: unknown) => {
+  // An error may come after the commit (a timeout): the uploads stay claimed for this schedule, which
+  // a retry with the same clientMessageId finds (or creates) with them; only an answered refusal
+  // (nothing stored) gives them back.
+  let outcome = await deps.store.scheduled.create(record, LIMITS.scheduledMaxPending);
+  if (outcome.status === 'busy') {
+    // Nothing of this request was stored, but an identical one (same clientMessageId) may be what
+    // held the items, and stored the schedule with these uploads: then it is the answer.
+    const existing =
+      input.clientMessageId === undefined
+        ? undefined
+        : await deps.store.scheduled.get(caller.userId, scheduledId, { consistent: true });
+    if (!existing) {
       await releaseUploads(deps, record, attachmentIdsOf(record));
-      throw error;
-    });
+      throw conflict('Your scheduled messages were busy; please retry.');
+    }
+    outcome = { status: 'duplicate', existing };
+  }
   if (outcome.status === 'duplicate') {
     // The schedule made the first time holds (or sent) what it carries; anything else this retry
     // claimed goes back.

@@ -1,6 +1,6 @@
 /** Scheduled-message decisions of the domain, over mocked repositories, fan-out and due queue. */
-import { describe, expect, it, vi } from 'vitest';
-import type { ChatWithMembers, MessageRecord, ScheduledRecord } from '../../../lambdas/data/store.ts';
+import { describe, expect, it } from 'vitest';
+import type { ChatWithMembers, MessageRecord } from '../../../lambdas/data/store.ts';
 import {
   cancelScheduled,
   listScheduled,
@@ -8,45 +8,8 @@ import {
   scheduleMessage,
 } from '../../../lambdas/domain/scheduled.ts';
 import { dispatchScheduled, sweepDue } from '../../../lambdas/domain/scheduled-dispatch.ts';
-import { caller, fakeDeps, groupChat, NOW, sent, stored } from './fakes.ts';
-
-const ann = caller('ann');
-const at = (ms: number) => new Date(Date.parse(NOW) + ms).toISOString();
-
-function scheduledDeps() {
-  const fake = fakeDeps();
-  const queue = { enqueue: vi.fn(async () => undefined) };
-  fake.store.chats.getWithMembers.mockResolvedValue(groupChat('ann', ['ann', 'bob']));
-  return { ...fake, queue, deps: { ...fake.deps, queue, horizonMs: 120_000 } };
-}
-
-function record(overrides: Partial<ScheduledRecord> = {}): ScheduledRecord {
-  return {
-    scheduledId: 's_1',
-    userId: 'ann',
-    authorName: 'ANN',
-    chatId: 'g1',
-    text: 'hi',
-    replyTo: null,
-    clientMessageId: null,
-    sendAt: at(-500),
-    status: 'pending',
-    messageId: null,
-    reason: null,
-    createdAt: at(-60_000),
-    attempts: 0,
-    ...overrides,
-  };
-}
-const input = (sendAt: string) => ({
-  chatId: 'g1',
-  text: 'hi',
-  sendAt,
-  clientMessageId: undefined,
-  replyTo: undefined,
-  attachments: undefined,
-  connectionId: 'c1',
-});
+import { groupChat, NOW, sent, stored } from './fakes.ts';
+import { ann, at, input, record, scheduledDeps, scheduledWrites } from './scheduled-fakes.ts';
 
 describe('scheduleMessage', () => {
   it('enqueues at once what is due within the horizon, and tells the author’s other sockets', async () => {
@@ -95,27 +58,6 @@ describe('scheduleMessage', () => {
     });
   });
 
-  it('answers a retry that comes after sendAt with the schedule made the first time; refuses a new id', async () => {
-    const retry = scheduledDeps();
-    const id = scheduledIdFor('ann', 'g1', 'c');
-    const first = record({ scheduledId: id, clientMessageId: 'c', status: 'sent', sendAt: at(-1000) });
-    retry.store.scheduled.get.mockResolvedValue(first);
-    const answer = await scheduleMessage(retry.deps, ann, { ...input(at(-1000)), clientMessageId: 'c' });
-    expect(answer.scheduled).toMatchObject({ scheduledId: id, status: 'sent', sendAt: at(-1000) });
-    expect(retry.store.scheduled.get).toHaveBeenCalledWith('ann', id, { consistent: true });
-    expect(retry.store.scheduled.create).not.toHaveBeenCalled();
-    expect(retry.fanOut.toUsers).not.toHaveBeenCalled();
-
-    for (const clientMessageId of ['new', undefined]) {
-      const fresh = scheduledDeps();
-      await expect(
-        scheduleMessage(fresh.deps, ann, { ...input(at(-1000)), clientMessageId }),
-      ).rejects.toMatchObject({ code: 'BAD_REQUEST', message: expect.stringContaining('"sendAt"') });
-      expect(fresh.store.scheduled.create).not.toHaveBeenCalled();
-      expect(fresh.store.uploads.claim).not.toHaveBeenCalled();
-    }
-  });
-
   it('derives the id from author, chat and clientMessageId (random without one)', () => {
     expect(scheduledIdFor('ann', 'g1', 'c')).toBe(scheduledIdFor('ann', 'g1', 'c'));
     expect(scheduledIdFor('ann', 'g1', 'c')).not.toBe(scheduledIdFor('bob', 'g1', 'c'));
@@ -150,14 +92,6 @@ describe('listScheduled and cancelScheduled', () => {
     expect(fanOut.toUsers).not.toHaveBeenCalled();
   });
 });
-
-/** The scheduled-item writes the domain asked for, in order (anything that leaves `sending` included). */
-const scheduledWrites = (store: ReturnType<typeof scheduledDeps>['store']) =>
-  Object.entries(store.scheduled)
-    .filter(([name]) => !['get', 'listPending'].includes(name))
-    .flatMap(([name, fn]) => fn.mock.invocationCallOrder.map((order) => [order, name] as const))
-    .sort(([a], [b]) => a - b)
-    .map(([, name]) => name);
 
 describe('dispatchScheduled', () => {
   const ref = { userId: 'ann', scheduledId: 's_1', sendAt: at(-500) };

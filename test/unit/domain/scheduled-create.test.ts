@@ -1,0 +1,107 @@
+/**
+ * scheduleMessage's create and what it answers after it: a retry after sendAt, and the uploads of a
+ * create whose fate is known (nothing stored: given back) or not (kept for the schedule).
+ */
+import { describe, expect, it } from 'vitest';
+import type { UploadRecord } from '../../../lambdas/data/store.ts';
+import { scheduledIdFor, scheduleMessage } from '../../../lambdas/domain/scheduled.ts';
+import { NOW } from './fakes.ts';
+import { ann, at, input, record, scheduledDeps } from './scheduled-fakes.ts';
+
+const PNG_HEAD = new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13]);
+const upload: UploadRecord = {
+  chatId: 'g1',
+  uploadId: 'up_a',
+  userId: 'ann',
+  kind: 'image',
+  contentType: 'image/png',
+  size: 100,
+  fileName: null,
+  createdAt: NOW,
+  status: 'pending',
+  usedBy: null,
+};
+
+/** Fake deps where ann's upload up_a is usable (its bytes as declared). */
+function withUpload() {
+  const fake = scheduledDeps();
+  fake.store.uploads.getMany.mockResolvedValue(new Map([[upload.uploadId, upload]]));
+  fake.media.probe.mockResolvedValue({
+    status: 'present',
+    size: 100,
+    contentType: 'image/png',
+    head: PNG_HEAD,
+  });
+  return fake;
+}
+const withAttachment = { ...input(at(60_000)), clientMessageId: 'c', attachments: [{ uploadId: 'up_a' }] };
+const givenBack = (fake: ReturnType<typeof scheduledDeps>) =>
+  fake.store.uploads.release.mock.calls.length + fake.media.markPending.mock.calls.length;
+
+describe('scheduleMessage, after sendAt', () => {
+  it('answers a retry that comes after sendAt with the schedule made the first time; refuses a new id', async () => {
+    const retry = scheduledDeps();
+    const id = scheduledIdFor('ann', 'g1', 'c');
+    const first = record({ scheduledId: id, clientMessageId: 'c', status: 'sent', sendAt: at(-1000) });
+    retry.store.scheduled.get.mockResolvedValue(first);
+    const answer = await scheduleMessage(retry.deps, ann, { ...input(at(-1000)), clientMessageId: 'c' });
+    expect(answer.scheduled).toMatchObject({ scheduledId: id, status: 'sent', sendAt: at(-1000) });
+    expect(retry.store.scheduled.get).toHaveBeenCalledWith('ann', id, { consistent: true });
+    expect(retry.store.scheduled.create).not.toHaveBeenCalled();
+    expect(retry.fanOut.toUsers).not.toHaveBeenCalled();
+
+    for (const clientMessageId of ['new', undefined]) {
+      const fresh = scheduledDeps();
+      await expect(
+        scheduleMessage(fresh.deps, ann, { ...input(at(-1000)), clientMessageId }),
+      ).rejects.toMatchObject({ code: 'BAD_REQUEST', message: expect.stringContaining('"sendAt"') });
+      expect(fresh.store.scheduled.create).not.toHaveBeenCalled();
+      expect(fresh.store.uploads.claim).not.toHaveBeenCalled();
+    }
+  });
+});
+
+describe('scheduleMessage, the uploads of a create that did not answer "created"', () => {
+  it('keeps them claimed when the create failed without an answer (it may have been stored)', async () => {
+    const fake = withUpload();
+    fake.store.scheduled.create.mockRejectedValue(
+      Object.assign(new Error('socket hang up'), { name: 'TimeoutError' }),
+    );
+    await expect(scheduleMessage(fake.deps, ann, withAttachment)).rejects.toThrow('socket hang up');
+    expect(fake.store.uploads.claim).toHaveBeenCalledTimes(1);
+    expect(givenBack(fake)).toBe(0);
+  });
+
+  it('gives them back when other transactions kept it from being stored (CONFLICT)', async () => {
+    const fake = withUpload();
+    fake.store.scheduled.create.mockResolvedValue({ status: 'busy' });
+    await expect(scheduleMessage(fake.deps, ann, withAttachment)).rejects.toMatchObject({ code: 'CONFLICT' });
+    expect(fake.store.uploads.release).toHaveBeenCalledWith(
+      'g1',
+      ['up_a'],
+      expect.any(String),
+      new Date(NOW),
+    );
+    expect(fake.fanOut.toUsers).not.toHaveBeenCalled();
+  });
+
+  it('keeps them, and answers with it, when an identical request stored the schedule meanwhile', async () => {
+    const fake = withUpload();
+    const id = scheduledIdFor('ann', 'g1', 'c');
+    const attachments = [
+      { attachmentId: 'up_a', kind: 'image', contentType: 'image/png', size: 100, fileName: null },
+    ] as const;
+    const stored = record({
+      scheduledId: id,
+      clientMessageId: 'c',
+      sendAt: at(60_000),
+      attachments: [...attachments],
+    });
+    fake.store.scheduled.create.mockResolvedValue({ status: 'busy' });
+    fake.store.scheduled.get.mockResolvedValue(stored);
+    const { scheduled } = await scheduleMessage(fake.deps, ann, withAttachment);
+    expect(scheduled).toMatchObject({ scheduledId: id, status: 'pending' });
+    expect(fake.store.scheduled.get).toHaveBeenCalledWith('ann', id, { consistent: true });
+    expect(givenBack(fake)).toBe(0);
+  });
+});
