@@ -84,6 +84,24 @@ export const id = v.pipe(
   v.description('An opaque identifier: 1–64 characters, no control characters and no "#".'),
 );
 
+/**
+ * The clientMessageId prefix of the sends the server makes for scheduled messages
+ * (`sched_<scheduledId>`): a client's send may not use it, so that no message of the client's can
+ * pass for a scheduled one (its uploads, its de-duplication).
+ */
+export const SCHEDULED_SEND_PREFIX = 'sched_';
+
+/** A client's clientMessageId for `sendMessage`: an id, not starting with the reserved prefix. */
+export const clientMessageId = v.pipe(
+  id,
+  custom<string>(
+    'not_reserved',
+    `not starting with "${SCHEDULED_SEND_PREFIX}"`,
+    (s) => !s.startsWith(SCHEDULED_SEND_PREFIX),
+    `${FIELD} must not start with "${SCHEDULED_SEND_PREFIX}" (reserved for scheduled messages).`,
+  ),
+);
+
 /** Message text: 1–`max` characters, not blank, no control characters but newline and tab. */
 export const messageText = (max: number = LIMITS.textMaxChars) =>
   v.pipe(

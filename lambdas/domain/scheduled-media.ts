@@ -11,6 +11,7 @@
  * have been stored: it keeps them (a retry with the same clientMessageId claims them again).
  */
 import { mediaKey } from '../../lib/media.ts';
+import { SCHEDULED_SEND_PREFIX } from '../contract/fields.ts';
 import type { Attachment } from '../contract/objects.ts';
 import type { ScheduledRecord, StoredAttachment } from '../data/store.ts';
 import type { Caller } from '../shared/caller.ts';
@@ -19,8 +20,12 @@ import type { Deps } from './deps.ts';
 import { bucket, claimUploads, DOWNLOAD_URL_SECONDS, sendUsedBy } from './media.ts';
 import { attachmentView } from './views.ts';
 
-/** The clientMessageId the send of a scheduled message carries: its publish is idempotent by it. */
-export const sendClientMessageId = (scheduledId: string): string => `sched_${scheduledId}`;
+/**
+ * The clientMessageId the send of a scheduled message carries: its publish is idempotent by it. The
+ * prefix is reserved (the contract refuses it in a client's send), so only the dispatcher's send
+ * holds the uploads claimed for the schedule, and only it is found as the schedule's message.
+ */
+export const sendClientMessageId = (scheduledId: string): string => `${SCHEDULED_SEND_PREFIX}${scheduledId}`;
 
 /** Claims the uploads for the scheduled message `scheduledId` (BAD_REQUEST, nothing written, when one is not usable). */
 export function claimForSchedule(

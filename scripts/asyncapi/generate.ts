@@ -26,6 +26,7 @@ const UNSTATED = new Set([
   'not_blank',
   'well_formed',
   'id_trimmed',
+  'not_reserved',
   'emoji',
   'check',
   'partial_check',

@@ -7,6 +7,9 @@
  */
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
+import { deps } from '../../lambdas/domain/deps.ts';
+import { sendClientMessageId } from '../../lambdas/domain/scheduled.ts';
+import { sendMessage } from '../../lambdas/domain/send.ts';
 import { handler as dispatch } from '../../lambdas/handlers/scheduledDispatch.ts';
 import { FANOUT_WORKER } from '../../lib/workers.ts';
 import type { LocalQueue } from '../../local/queue.ts';
@@ -138,14 +141,18 @@ describe('the dispatcher, exactly once', () => {
 
   it('does not store again when the dead dispatcher had already stored the message, and tells the members again (author removed since)', async () => {
     const { alice, bob, chat, scheduled } = await world('already out');
-    // The first attempt's publish: the send with the clientMessageId derived from the scheduled id.
-    const first = (
-      await alice.ok('sendMessage', {
+    // The first attempt's publish: the dispatcher's send, with the clientMessageId derived from the
+    // scheduled id (a prefix no client's send may take).
+    const { message: first } = await sendMessage(
+      deps(),
+      { userId: alice.userId, name: alice.userId },
+      {
         chatId: chat.chatId,
         text: 'already out',
-        clientMessageId: `sched_${scheduled.scheduledId}`,
-      })
-    ).message as Message;
+        clientMessageId: sendClientMessageId(scheduled.scheduledId),
+        connectionId: '',
+      },
+    );
     await bob.ok('removeMember', { chatId: chat.chatId, userId: alice.userId });
     await makeDue(stack, alice.userId, scheduled.scheduledId, STUCK_MS);
     await patchItem(stack, alice.userId, scheduled.scheduledId, {
@@ -160,11 +167,12 @@ describe('the dispatcher, exactly once', () => {
     await drain(alice, bob);
     expect((await history(bob, chat.chatId)).messages).toEqual([first]);
     // Once from the send, once more from the attempt that found it: the dead one may have died
-    // before its posts (at least once; clients drop a messageId they hold). Alice is no member now.
+    // before its posts (at least once; clients drop a messageId they hold). Alice, no member now,
+    // got only the send's (a dispatcher's send leaves none of the author's sockets out).
     const ofFirst = (f: Frame) => (f.message as Message).messageId === first.messageId;
     expect(eventsOf(bob, 'message.created', ofFirst)).toHaveLength(2);
     expect(eventsOf(bob, 'message.created')).toHaveLength(2);
-    expect(eventsOf(alice, 'message.created', ofFirst)).toHaveLength(0);
+    expect(eventsOf(alice, 'message.created', ofFirst)).toHaveLength(1);
   });
 
   it('leaves a live claim alone (no second send while its holder may still be working)', async () => {

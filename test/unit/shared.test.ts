@@ -3,6 +3,7 @@
 import * as v from 'valibot';
 import { describe, expect, it } from 'vitest';
 import type { ActionDef } from '../../lambdas/contract/action.ts';
+import { sendMessage } from '../../lambdas/contract/actions/messages.ts';
 import {
   bool,
   cleanName,
@@ -132,6 +133,16 @@ describe('contract fields', () => {
     expect(sentence(() => field(schema as v.GenericSchema, name as string, value))).toBe(
       `BAD_REQUEST: ${message}`,
     );
+  });
+
+  it('refuses a send whose clientMessageId takes the prefix of scheduled messages, naming the field', () => {
+    const send = (clientMessageId: string) => () =>
+      parseRequest(sendMessage, { chatId: 'c1', text: 'hi', clientMessageId });
+    expect(sentence(send('sched_s_Jq0bX2mV7cT4rLk9Pz1wAg'))).toBe(
+      'BAD_REQUEST: "clientMessageId" must not start with "sched_" (reserved for scheduled messages).',
+    );
+    expect(sentence(send('Sched_1'))).toBe('accepted');
+    expect(sentence(send('my_sched_1'))).toBe('accepted');
   });
 
   it('counts text length in code points, so 4000 emoji fit', () => {

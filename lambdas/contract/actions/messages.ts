@@ -2,7 +2,17 @@
 import * as v from 'valibot';
 import { defineAction } from '../action.ts';
 import { custom } from '../custom.ts';
-import { bool, FIELD, id, int, messageText, optional, typeMessage, withDefault } from '../fields.ts';
+import {
+  bool,
+  clientMessageId,
+  FIELD,
+  id,
+  int,
+  messageText,
+  optional,
+  typeMessage,
+  withDefault,
+} from '../fields.ts';
 import { LIMITS } from '../limits.ts';
 import { Member, Message, type Reaction } from '../objects.ts';
 
@@ -28,7 +38,7 @@ export const sendMessage = defineAction('sendMessage', {
     v.object({
       chatId: id,
       text: v.optional(v.union([messageText(), v.literal('')], firstUnionMessage)),
-      clientMessageId: optional(id),
+      clientMessageId: optional(clientMessageId),
       replyTo: optional(id),
       attachments: optional(
         v.pipe(
