@@ -12,6 +12,15 @@ export type ClaimOutcome = 'claimed' | 'taken';
 
 /** Pending, or already used by this very send (a retry with the same clientMessageId). */
 const claimable = '#status = :pending OR (#status = :used AND usedBy = :by)';
+/**
+ * Not given its TTL by a deleted chat's retention (lambdas/data/retention.ts), which sets the time
+ * of the deletion, now or past: an upload that may be claimed has no TTL (used) or its own, days
+ * ahead (`UPLOAD_TTL_SECONDS` after its request or release, claimed within `UPLOAD_CLAIM_SECONDS`).
+ * A claim racing the retention then cannot remove the TTL the retention just set.
+ */
+const notRetained = 'attribute_not_exists(#ttl) OR #ttl > :retainedBy';
+/** Margin over the clocks of the deleting function and this one (far below the TTL's days ahead). */
+const RETENTION_MARGIN_SECONDS = 3600;
 
 export class UploadRepository {
   constructor(private readonly table: TableClient) {}
@@ -35,20 +44,28 @@ export class UploadRepository {
    * being pending (or used by this same send) and requested by `userId`. A used upload loses its TTL:
    * it is now the chat's record of bytes a message carries. A transaction that another one held
    * (the same send retried at once, a release) is sent again: only a failed condition is `taken`.
+   * An upload of a deleted chat whose retention has reached it (`notRetained`) is `taken` too.
    */
-  async claim(uploads: readonly UploadRecord[], userId: string, usedBy: string): Promise<ClaimOutcome> {
+  async claim(
+    uploads: readonly UploadRecord[],
+    userId: string,
+    usedBy: string,
+    at: Date,
+  ): Promise<ClaimOutcome> {
+    const retainedBy = Math.floor(at.getTime() / 1000) + RETENTION_MARGIN_SECONDS;
     const write = this.table.transactThroughConflicts(
       uploads.map((u) => ({
         Update: {
           Key: keys.upload(u.chatId, u.uploadId),
           UpdateExpression: 'SET #status = :used, usedBy = :by REMOVE #ttl',
-          ConditionExpression: `attribute_exists(pk) AND userId = :user AND (${claimable})`,
+          ConditionExpression: `attribute_exists(pk) AND userId = :user AND (${claimable}) AND (${notRetained})`,
           ExpressionAttributeNames: { '#status': 'status', '#ttl': TTL_ATTRIBUTE },
           ExpressionAttributeValues: {
             ':pending': 'pending',
             ':used': 'used',
             ':by': usedBy,
             ':user': userId,
+            ':retainedBy': retainedBy,
           },
         },
       })),

@@ -93,7 +93,7 @@ export async function claimUploads(
   );
   const gone = tagged.indexOf('missing');
   if (gone >= 0) throw notUploaded(`attachments[${gone}].uploadId`);
-  if ((await deps.store.uploads.claim(uploads, caller.userId, usedBy)) === 'taken') {
+  if ((await deps.store.uploads.claim(uploads, caller.userId, usedBy, deps.now())) === 'taken') {
     throw refuse('"attachments" names an upload that another message already carries; request a new upload.');
   }
   return uploads.map((u) => ({

@@ -86,14 +86,14 @@ describe('a transaction another one held', () => {
   it('claims uploads after a conflict; only a failed condition is "taken"', async () => {
     ddb.on(TransactWriteCommand).rejectsOnce(cancelled(ok, conflict)).resolves({});
     const second = { ...upload, uploadId: 'up2' };
-    await expect(store.uploads.claim([upload, second], 'ann', 'cmid:c1')).resolves.toBe('claimed');
+    await expect(store.uploads.claim([upload, second], 'ann', 'cmid:c1', AT)).resolves.toBe('claimed');
     expect(sends()).toBe(2);
     ddb.reset();
     ddb.on(TransactWriteCommand).rejectsOnce(cancelled(ok, conflict)).rejects(cancelled(ok, refused()));
-    await expect(store.uploads.claim([upload, second], 'ann', 'cmid:c1')).resolves.toBe('taken');
+    await expect(store.uploads.claim([upload, second], 'ann', 'cmid:c1', AT)).resolves.toBe('taken');
     ddb.reset();
     ddb.on(TransactWriteCommand).rejects(cancelled(ok, conflict));
-    await expect(store.uploads.claim([upload, second], 'ann', 'cmid:c1')).rejects.toMatchObject({
+    await expect(store.uploads.claim([upload, second], 'ann', 'cmid:c1', AT)).rejects.toMatchObject({
       name: 'TransactionCanceledException',
     });
   });

@@ -77,6 +77,7 @@ describe('claimUploads', () => {
       [upload('up_a', { fileName: 'a.png' })],
       'ann',
       'cmid:cm-1',
+      new Date(NOW),
     );
   });
 
@@ -158,8 +159,8 @@ describe('claimUploads', () => {
     await claim(fake, ['up_a']);
     await claim(fake, ['up_a']);
     const [[, , first], [, , second]] = fake.store.uploads.claim.mock.calls as [
-      [unknown, unknown, string],
-      [unknown, unknown, string],
+      [unknown, unknown, string, Date],
+      [unknown, unknown, string, Date],
     ];
     expect(first).toMatch(/^once:/);
     expect(second).not.toBe(first);
@@ -254,7 +255,12 @@ describe('sendMessage with attachments', () => {
     });
     expect(duplicate).toBe(true);
     expect(message.attachments).toEqual([expect.objectContaining({ url: 'https://s3/chats/g1/up_a?get' })]);
-    expect(fake.store.uploads.claim).toHaveBeenCalledWith(expect.anything(), 'ann', 'cmid:cm-1');
+    expect(fake.store.uploads.claim).toHaveBeenCalledWith(
+      expect.anything(),
+      'ann',
+      'cmid:cm-1',
+      new Date(NOW),
+    );
     expect(fake.store.sequence.allocate).not.toHaveBeenCalled();
   });
 });
