@@ -180,3 +180,9 @@ export const optional = <S extends v.GenericSchema>(schema: S) =>
 /** An optional field with a default (absent or `null` take the default). */
 export const withDefault = <S extends v.GenericSchema, D extends v.InferOutput<S>>(schema: S, fallback: D) =>
   v.nullish(schema, fallback);
+
+/** A page's `cursor` field: optional, the `nextCursor` an earlier ack of `action` gave. */
+export const pageCursor = (action: string) => {
+  const message = `${FIELD} must be the nextCursor of an earlier ${action}.`;
+  return optional(v.pipe(v.string(message), v.maxLength(LIMITS.cursorMaxChars, message)));
+};

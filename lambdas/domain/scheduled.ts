@@ -173,23 +173,6 @@ export async function scheduleMessage(
   return { scheduled };
 }
 
-/** The caller's scheduled messages still to go out, soonest first (optionally of one chat). */
-export async function listScheduled(
-  deps: Deps,
-  caller: Caller,
-  input: { readonly chatId?: string | undefined },
-): Promise<{ scheduled: Scheduled[] }> {
-  const records = await deps.store.scheduled.listPending(caller.userId);
-  return {
-    scheduled: await Promise.all(
-      records
-        .filter((r) => input.chatId === undefined || r.chatId === input.chatId)
-        .sort((a, b) => a.sendAt.localeCompare(b.sendAt) || a.scheduledId.localeCompare(b.scheduledId))
-        .map((r) => scheduledView(deps, r)),
-    ),
-  };
-}
-
 const scheduledNotFound = (scheduledId: string) =>
   notFound(`Scheduled message "${scheduledId}" was not found.`);
 

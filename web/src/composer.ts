@@ -179,9 +179,16 @@ export class Composer {
     const chatId = this.app.openId;
     const list = byId('scheduled');
     if (!chatId || this.app.client.state !== 'open') return void list.replaceChildren();
-    let items: Scheduled[] = [];
+    const items: Scheduled[] = [];
     try {
-      items = (await this.app.client.request('listScheduled', { chatId })).scheduled;
+      // A page ends where one frame is full: follow nextCursor (at most 100 wait per user).
+      let cursor: string | undefined;
+      do {
+        const fields = cursor === undefined ? { chatId } : { chatId, cursor };
+        const page = await this.app.client.request('listScheduled', fields);
+        items.push(...page.scheduled);
+        cursor = page.nextCursor ?? undefined;
+      } while (cursor !== undefined);
     } catch {
       // Not on this server: nothing scheduled.
     }

@@ -1,7 +1,7 @@
 /** Actions on chats and their members. */
 import * as v from 'valibot';
 import { defineAction } from '../action.ts';
-import { cleanName, FIELD, id, idList, int, isoTime, optional, withDefault } from '../fields.ts';
+import { cleanName, FIELD, id, idList, int, isoTime, pageCursor, withDefault } from '../fields.ts';
 import { LIMITS } from '../limits.ts';
 import { Chat, ChatSummary } from '../objects.ts';
 
@@ -32,12 +32,7 @@ export const listChats = defineAction('listChats', {
   summary: "The caller's chats, most recent activity first, a page at a time.",
   request: v.object({
     limit: withDefault(int(1, LIMITS.listChatsMax), LIMITS.listChatsDefault),
-    cursor: optional(
-      v.pipe(
-        v.string(`${FIELD} must be the nextCursor of an earlier listChats.`),
-        v.maxLength(LIMITS.cursorMaxChars, `${FIELD} must be the nextCursor of an earlier listChats.`),
-      ),
-    ),
+    cursor: pageCursor('listChats'),
   }),
   ack: {
     chats: v.array(ChatSummary),

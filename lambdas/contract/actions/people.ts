@@ -1,7 +1,18 @@
 /** Actions about people and devices: presence, push devices, blocking, reports. */
 import * as v from 'valibot';
 import { defineAction } from '../action.ts';
-import { cleanName, FIELD, id, idList, int, messageText, oneOf, optional, withDefault } from '../fields.ts';
+import {
+  cleanName,
+  FIELD,
+  id,
+  idList,
+  int,
+  messageText,
+  oneOf,
+  optional,
+  pageCursor,
+  withDefault,
+} from '../fields.ts';
 import { LIMITS } from '../limits.ts';
 import { Device, Presence, Report } from '../objects.ts';
 
@@ -54,12 +65,7 @@ export const listBlocked = defineAction('listBlocked', {
   summary: 'The users the caller has blocked, in user id order, a page at a time.',
   request: v.object({
     limit: withDefault(int(1, LIMITS.blockedMax), LIMITS.blockedDefault),
-    cursor: optional(
-      v.pipe(
-        v.string(`${FIELD} must be the nextCursor of an earlier listBlocked.`),
-        v.maxLength(LIMITS.cursorMaxChars, `${FIELD} must be the nextCursor of an earlier listBlocked.`),
-      ),
-    ),
+    cursor: pageCursor('listBlocked'),
   }),
   ack: { userIds: v.array(v.string()), nextCursor: v.nullable(v.string()) },
 });
@@ -74,12 +80,7 @@ export const listReports = defineAction('listReports', {
   summary: 'Reports, newest first (administrators only).',
   request: v.object({
     limit: withDefault(int(1, LIMITS.reportsMax), LIMITS.reportsDefault),
-    cursor: optional(
-      v.pipe(
-        v.string(`${FIELD} must be the nextCursor of an earlier listReports.`),
-        v.maxLength(LIMITS.cursorMaxChars, `${FIELD} must be the nextCursor of an earlier listReports.`),
-      ),
-    ),
+    cursor: pageCursor('listReports'),
   }),
   ack: { reports: v.array(Report), nextCursor: v.nullable(v.string()) },
   adminOnly: true,

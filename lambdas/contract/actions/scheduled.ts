@@ -1,7 +1,7 @@
 /** Scheduled messages: sent once at `sendAt` as if the author sent them then. */
 import * as v from 'valibot';
 import { defineAction } from '../action.ts';
-import { FIELD, id, isoTime, optional } from '../fields.ts';
+import { FIELD, id, isoTime, optional, pageCursor } from '../fields.ts';
 import { LIMITS } from '../limits.ts';
 import { Scheduled } from '../objects.ts';
 import { sendMessage } from './messages.ts';
@@ -19,9 +19,18 @@ export const scheduleMessage = defineAction('scheduleMessage', {
 });
 
 export const listScheduled = defineAction('listScheduled', {
-  summary: "The caller's pending scheduled messages, soonest first (optionally of one chat).",
-  request: v.object({ chatId: optional(id) }),
-  ack: { scheduled: v.array(Scheduled) },
+  summary:
+    "The caller's pending scheduled messages, soonest first (optionally of one chat), a page at a time.",
+  request: v.object({ chatId: optional(id), cursor: pageCursor('listScheduled') }),
+  ack: {
+    scheduled: v.array(Scheduled),
+    nextCursor: v.pipe(
+      v.nullable(v.string()),
+      v.description(
+        'Pass as cursor for the next page (a page ends where one frame is full); null on the last.',
+      ),
+    ),
+  },
 });
 
 export const cancelScheduled = defineAction('cancelScheduled', {

@@ -1,12 +1,7 @@
 /** Scheduled-message decisions of the domain, over mocked repositories, fan-out and due queue. */
 import { describe, expect, it } from 'vitest';
 import type { ChatWithMembers, MessageRecord } from '../../../lambdas/data/store.ts';
-import {
-  cancelScheduled,
-  listScheduled,
-  scheduledIdFor,
-  scheduleMessage,
-} from '../../../lambdas/domain/scheduled.ts';
+import { cancelScheduled, scheduledIdFor, scheduleMessage } from '../../../lambdas/domain/scheduled.ts';
 import { dispatchScheduled, sweepDue } from '../../../lambdas/domain/scheduled-dispatch.ts';
 import { groupChat, NOW, sent, stored } from './fakes.ts';
 import { ann, at, input, record, scheduledDeps, scheduledWrites } from './scheduled-fakes.ts';
@@ -66,20 +61,7 @@ describe('scheduleMessage', () => {
   });
 });
 
-describe('listScheduled and cancelScheduled', () => {
-  it('lists soonest first, shows sending as pending', async () => {
-    const { deps, store } = scheduledDeps();
-    store.scheduled.listPending.mockResolvedValue([
-      record({ scheduledId: 's_b', sendAt: at(2000) }),
-      record({ scheduledId: 's_a', sendAt: at(1000), status: 'sending' }),
-    ]);
-    const { scheduled } = await listScheduled(deps, ann, {});
-    expect(scheduled.map((s) => [s.scheduledId, s.status])).toEqual([
-      ['s_a', 'pending'],
-      ['s_b', 'pending'],
-    ]);
-  });
-
+describe('cancelScheduled', () => {
   it('is CONFLICT when a dispatcher claimed it between the read and the write', async () => {
     const { deps, store, fanOut } = scheduledDeps();
     store.scheduled.get.mockResolvedValueOnce(record()).mockResolvedValueOnce(record({ status: 'sending' }));
