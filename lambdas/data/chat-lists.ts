@@ -1,6 +1,6 @@
 /**
  * A user's chats: the membership index (`USER#<id>`, prefix `CHAT#`) and the batched reads that
- * `listChats`, presence and push build on. Read-only; every public method is one access pattern
+ * `listChats`, presence and push build on, and the membership-and-chat lookup of the reads that need no member list. Read-only; every public method is one access pattern
  * (docs/data-model.md). `ChatRepository` (chats.ts) extends this class, so callers keep reaching
  * these reads as `store.chats.*`.
  */
@@ -11,6 +11,12 @@ import type { TableClient } from './table-client.ts';
 
 /** The chat's `META` item (the rest of the chat partition's head is its members). */
 export const isMeta = (item: Item) => item.sk === SK.chat;
+
+/** A membership and its chat, either missing (`getMemberAndChat`). */
+export interface MemberAndChat {
+  readonly member: MemberRecord | undefined;
+  readonly chat: ChatRecord | undefined;
+}
 
 export class ChatListReads {
   constructor(protected readonly table: TableClient) {}
@@ -48,6 +54,20 @@ export class ChatListReads {
       ExpressionAttributeValues: { ':pk': userPk(userId), ':prefix': PREFIX.chat },
     });
     return items.length;
+  }
+
+  /**
+   * One membership and the chat's `META`, in one BatchGetItem (strongly consistent: a member told
+   * `chat.joined` reads at once): the access check of the reads that need no member list (history,
+   * uploads, downloads), which must also see a chat marked for deletion as gone.
+   */
+  async getMemberAndChat(chatId: string, userId: string): Promise<MemberAndChat> {
+    const items = await this.table.batchGet([keys.member(chatId, userId), keys.chat(chatId)], {
+      consistent: true,
+    });
+    const meta = items.find(isMeta);
+    const member = items.find((item) => !isMeta(item));
+    return { member: member && MEMBER.fromItem(member), chat: meta && CHAT.fromItem(meta) };
   }
 
   /** Full membership items and their chats' `META` items, in one batched read; maps by chatId. */

@@ -35,12 +35,6 @@ export type CreateChatOutcome =
   /** A direct chat's pair's block items are no longer as read: read them again. */
   | { readonly status: 'blocks-changed' };
 
-/** A membership and its chat, either missing (`getMemberAndChat`). */
-export interface MemberAndChat {
-  readonly member: MemberRecord | undefined;
-  readonly chat: ChatRecord | undefined;
-}
-
 /** The membership change was written, or the chat changed since it was read. */
 export type MembershipChange = 'changed' | 'chat-changed';
 
@@ -86,20 +80,6 @@ export class ChatRepository extends ChatListReads {
   async getChat(chatId: string, options: { consistent?: boolean } = {}): Promise<ChatRecord | undefined> {
     const item = await this.table.get(keys.chat(chatId), { consistent: options.consistent ?? false });
     return item && CHAT.fromItem(item);
-  }
-
-  /**
-   * One membership and the chat's `META`, in one BatchGetItem (strongly consistent: a member told
-   * `chat.joined` reads at once): the access check of the reads that need no member list (history,
-   * uploads, downloads), which must also see a chat marked for deletion as gone.
-   */
-  async getMemberAndChat(chatId: string, userId: string): Promise<MemberAndChat> {
-    const items = await this.table.batchGet([keys.member(chatId, userId), keys.chat(chatId)], {
-      consistent: true,
-    });
-    const meta = items.find(isMeta);
-    const member = items.find((item) => !isMeta(item));
-    return { member: member && MEMBER.fromItem(member), chat: meta && CHAT.fromItem(meta) };
   }
 
   /** The id of the direct chat of a pair, through its pair pointer (consistent key lookup). */

@@ -5,7 +5,7 @@
  * (or a mocked sleep, see `clock.sleep`) moves it.
  */
 import { type Mocked, vi } from 'vitest';
-import type { MemberAndChat } from '../../../lambdas/data/chats.ts';
+import type { MemberAndChat } from '../../../lambdas/data/chat-lists.ts';
 import { ChatHeadCache } from '../../../lambdas/data/head-cache.ts';
 import type { MediaBucket } from '../../../lambdas/data/media-bucket.ts';
 import type { ChatRecord, ChatStore, MemberRecord, MessageRecord } from '../../../lambdas/data/store.ts';
