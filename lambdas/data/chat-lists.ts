@@ -1,8 +1,9 @@
 /**
  * A user's chats: the membership index (`USER#<id>`, prefix `CHAT#`) and the batched reads that
- * `listChats`, presence and push build on, and the membership-and-chat lookup of the reads that need no member list. Read-only; every public method is one access pattern
- * (docs/data-model.md). `ChatRepository` (chats.ts) extends this class, so callers keep reaching
- * these reads as `store.chats.*`.
+ * `listChats`, presence and push build on, and the membership-and-chat lookup of the reads that
+ * need no member list. Read-only; every public method is one access pattern (docs/data-model.md).
+ * `ChatRepository` (chats.ts) extends this class, so callers keep reaching these reads as
+ * `store.chats.*`.
  */
 import type { Item } from './item.ts';
 import { CHAT, type ChatRecord, MEMBER, type MemberRecord, type MembershipRef } from './items.ts';
