@@ -11,7 +11,12 @@
  * - Keep-alive `ping` when nothing was sent for `pingIntervalMs`; a ping without a pong within the
  *   request timeout drops the socket (a half-open TCP connection looks exactly like that). A request
  *   that times out sends such a probe (a slow server answers the ping; a dead socket does not).
- * - Planned reconnect before the 2-hour limit and before the token's `exp`.
+ * - Planned reconnect before the 2-hour limit, and before the token's `exp` once the token function
+ *   gives a token that expires later. From a minute before `exp` the function is asked a few times
+ *   (5, 10, 15, 15 … s apart, the last try 2 s before `exp`) while the socket stays up; a token that
+ *   is not fresher (a cache that hands out the same token until just before `exp`) changes nothing.
+ *   At `exp` without a fresher token the socket is dropped and the client reconnects as after
+ *   `TOKEN_EXPIRED`.
  * - A refused handshake: browsers cannot see the HTTP status, Node's `ws` can (401/403); an expired
  *   JWT is recognised locally too. The token function is asked again once; a second refusal stops
  *   the client in `closed` with reason `unauthorized` (no reconnect loop).
@@ -52,8 +57,11 @@ interface Pending {
   readonly action: string;
 }
 
-/** Reconnect this long before the token expires. */
+/** Start asking for a fresher token this long before the token expires. */
 const TOKEN_MARGIN_MS = 60_000;
+/** The waits between those asks (the last repeats), and the last ask this long before `exp`. */
+const RENEW_WAITS_MS = [5_000, 10_000, 15_000] as const;
+const RENEW_LAST_MS = 2_000;
 
 export class Connection {
   state: ConnectionState = 'connecting';
@@ -64,6 +72,8 @@ export class Connection {
   #attempt = 0;
   #authRetried = false;
   #tokenExpired = false;
+  /** A fresher token got while the socket was up: the next dial uses it. */
+  #fresh: string | undefined;
   #lastId = 0;
   readonly #prefix = randomId().slice(-6);
   readonly #pending = new Map<string, Pending>();
@@ -73,6 +83,8 @@ export class Connection {
   #dialTimer: TimerId;
   #pingTimer: TimerId;
   #plannedTimer: TimerId;
+  #renewTimer: TimerId;
+  #expiryTimer: TimerId;
 
   constructor(private readonly o: ConnectionOptions) {}
 
@@ -132,9 +144,11 @@ export class Connection {
 
   async #dial(): Promise<void> {
     let token: string;
+    const fresh = this.#fresh;
+    this.#fresh = undefined;
     this.#dialing = true;
     try {
-      token = typeof this.o.token === 'function' ? await this.o.token() : this.o.token;
+      token = fresh ?? (typeof this.o.token === 'function' ? await this.o.token() : this.o.token);
     } catch (error) {
       this.o.log('warn', 'the token function failed', error);
       return this.#retry('token-error');
@@ -164,16 +178,41 @@ export class Connection {
     this.#authRetried = false;
     this.#set({ state: 'open' });
     this.#armPing();
-    // Before the 2-hour limit, and (when a fresh token can be had) before the token expires.
+    if (this.o.maxSocketAgeMs < 2 ** 31)
+      this.#plannedTimer = later(() => this.#drop('planned'), this.o.maxSocketAgeMs);
+    // When a fresh token can be had: look for one from a minute before `exp`, and drop the socket at
+    // `exp` (not when the server accepted a token this clock already calls expired: the server's
+    // TOKEN_EXPIRED says when, and an early drop here would redial with that token in a loop).
     const exp = jwtClaims(this.token).exp;
-    const refreshable = typeof this.o.token === 'function' && exp !== undefined;
-    const planned = Math.min(
-      this.o.maxSocketAgeMs,
-      refreshable ? exp * 1000 - Date.now() - TOKEN_MARGIN_MS : Number.POSITIVE_INFINITY,
-    );
-    if (planned < 2 ** 31) this.#plannedTimer = later(() => this.#drop('planned'), Math.max(0, planned));
+    const left = exp === undefined ? Number.POSITIVE_INFINITY : exp * 1000 - Date.now();
+    if (typeof this.o.token === 'function' && left < 2 ** 31) {
+      this.#renewTimer = later(() => void this.#renew(0), Math.max(0, left - TOKEN_MARGIN_MS));
+      if (left > 0) this.#expiryTimer = later(() => this.#drop('token-expired'), left);
+    }
     for (const send of [...this.#waiting.keys()]) send();
     this.o.onOpen();
+  }
+
+  /** Asks the token function for a token that expires later than the socket's; keeps the socket until then. */
+  async #renew(tries: number): Promise<void> {
+    const socket = this.#socket;
+    const exp = (jwtClaims(this.token).exp ?? 0) * 1000;
+    let token: string | undefined;
+    try {
+      token = typeof this.o.token === 'function' ? await this.o.token() : undefined;
+    } catch (error) {
+      this.o.log('warn', 'the token function failed', error);
+    }
+    if (socket !== this.#socket || this.state !== 'open') return;
+    const next = token === undefined ? undefined : jwtClaims(token).exp;
+    if (token !== undefined && token !== this.token && (next === undefined || next * 1000 > exp)) {
+      this.#fresh = token;
+      return this.#drop('planned');
+    }
+    const left = exp - Date.now();
+    const wait = RENEW_WAITS_MS[Math.min(tries, RENEW_WAITS_MS.length - 1)] ?? TOKEN_MARGIN_MS;
+    const delay = left - wait >= RENEW_LAST_MS ? wait : left - RENEW_LAST_MS;
+    if (delay > 0) this.#renewTimer = later(() => void this.#renew(tries + 1), delay);
   }
 
   #frame(data: unknown): void {
@@ -207,8 +246,7 @@ export class Connection {
   /** The socket closed (or was dropped): decide what comes next. */
   #lost(opened: boolean, code: number, status: number | undefined, reason?: string): void {
     this.#socket = undefined;
-    cancel(this.#pingTimer);
-    cancel(this.#plannedTimer);
+    this.#cancelTimers();
     this.#failPending('DISCONNECTED', 'The socket closed before the reply.');
     if (this.state === 'closed') return;
     const exp = jwtClaims(this.token).exp;
@@ -275,11 +313,17 @@ export class Connection {
 
   #stop(change: Omit<StateChange, 'state' | 'previous'>): void {
     cancel(this.#dialTimer);
-    cancel(this.#pingTimer);
-    cancel(this.#plannedTimer);
+    this.#cancelTimers();
+    this.#fresh = undefined;
     this.#set({ state: 'closed', ...change });
     this.#failPending('CLOSED', 'The client is closed.');
     for (const fail of [...this.#waiting.values()]) fail(closedError(null));
+  }
+
+  /** The timers of an open socket. */
+  #cancelTimers(): void {
+    for (const timer of [this.#pingTimer, this.#plannedTimer, this.#renewTimer, this.#expiryTimer])
+      cancel(timer);
   }
 
   #failPending(code: 'DISCONNECTED' | 'CLOSED', message: string): void {

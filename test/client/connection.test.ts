@@ -184,16 +184,74 @@ describe('reconnecting', () => {
 
   it('reconnects with a fresh token a minute before the token expires (token function only)', async () => {
     const exp = Math.floor(Date.now() / 1000) + 600;
-    const token = vi.fn(async () => jwt({ exp }));
+    let n = 0;
+    const token = vi.fn(async () => jwt({ exp: exp + 3600 * n++ }));
     const { states } = fakeClient({ ...bare, token, pingIntervalMs: 10_000_000 });
     await flush();
     FakeSocket.last.open();
     await flush(539_000);
     expect(FakeSocket.all).toHaveLength(1);
     await flush(1_000);
+    expect(states.at(-1)).toMatchObject({ state: 'reconnecting', reason: 'planned', delayMs: 0 });
+    await flush();
+    // The token got before the drop is the one the new socket uses: no third call.
+    expect(token).toHaveBeenCalledTimes(2);
+    expect(FakeSocket.all).toHaveLength(2);
+    expect(FakeSocket.last.token).toBe(jwt({ exp: exp + 3600 }));
+    expect(FakeSocket.all[0]?.closed?.code).toBe(1000);
+  });
+
+  it('a token function that hands out the same token until exp keeps the socket: no reconnect loop', async () => {
+    const exp = Math.floor(Date.now() / 1000) + 600;
+    const token = vi.fn(async () => jwt({ exp }));
+    const { client, states } = fakeClient({ ...bare, token, pingIntervalMs: 10_000_000 });
+    await flush();
+    FakeSocket.last.open();
+    await flush(599_000); // a second before exp
+    expect(FakeSocket.all).toHaveLength(1);
+    expect(client.state).toBe('open');
+    // Asked a few times in the last minute (at −60, −55, −45, −30, −15 and −2 s), not in a loop.
+    expect(token.mock.calls.length).toBeLessThanOrEqual(7);
+    // At exp the socket goes; the same (now expired) token is refused, asked once more, then closed.
+    await flush(1_000);
+    expect(states.at(-1)).toMatchObject({ state: 'reconnecting', reason: 'token-expired', delayMs: 0 });
+    await flush();
+    FakeSocket.last.refuse();
+    await flush();
+    FakeSocket.last.refuse();
+    expect(states.at(-1)).toMatchObject({ state: 'closed', reason: 'unauthorized' });
+    await flush(600_000);
+    expect(FakeSocket.all).toHaveLength(3);
+  });
+
+  it('replaces the socket before exp once the token function gives a fresher token (a cache renewing 5 s before exp)', async () => {
+    const start = Date.now();
+    const exp = Math.floor(start / 1000) + 600;
+    const token = vi.fn(async () => jwt({ exp: Date.now() < exp * 1000 - 5_000 ? exp : exp + 3600 }));
+    const { states } = fakeClient({ ...bare, token, pingIntervalMs: 10_000_000 });
+    await flush();
+    FakeSocket.last.open();
+    await flush(598_000 - (Date.now() - start)); // the last ask, 2 s before exp
     expect(states.at(-1)).toMatchObject({ state: 'reconnecting', reason: 'planned' });
     await flush();
-    expect(token).toHaveBeenCalledTimes(2);
+    expect(FakeSocket.all).toHaveLength(2);
+    expect(FakeSocket.last.token).toBe(jwt({ exp: exp + 3600 }));
+    FakeSocket.last.open();
+    await flush(10_000);
+    expect(FakeSocket.all).toHaveLength(2);
+    expect(states.at(-1)?.state).toBe('open');
+  });
+
+  it('a socket opened with a token about to expire is not dropped at once', async () => {
+    const exp = Math.floor(Date.now() / 1000) + 30;
+    const token = vi.fn(async () => jwt({ exp }));
+    const { client } = fakeClient({ ...bare, token, pingIntervalMs: 10_000_000 });
+    await flush();
+    FakeSocket.last.open();
+    await flush(29_000);
+    expect(client.state).toBe('open');
+    expect(FakeSocket.all).toHaveLength(1);
+    expect(token.mock.calls.length).toBeLessThanOrEqual(5);
   });
 });
 
