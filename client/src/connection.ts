@@ -20,6 +20,8 @@
  * - A refused handshake: browsers cannot see the HTTP status, Node's `ws` can (401/403); an expired
  *   JWT is recognised locally too. The token function is asked again once; a second refusal stops
  *   the client in `closed` with reason `unauthorized` (no reconnect loop).
+ * - A request frame over MAX_FRAME_BYTES is refused before sending (frame.ts); after a 1009 close the
+ *   largest request in flight fails with `PAYLOAD_TOO_LARGE` rather than being retried.
  * The socket's own handlers (and what they tell of a refused handshake) are wired in socket.ts.
  */
 import type {
@@ -30,6 +32,7 @@ import type {
   WebSocketLike,
 } from './api.ts';
 import { ChatClientError, closedError, errorOf } from './errors.ts';
+import { CLOSE_TOO_BIG, MAX_FRAME_BYTES, tooLarge, utf8Bytes } from './frame.ts';
 import { attach, detach, socketUrl } from './socket.ts';
 import { backoff, cancel, jwtClaims, later, randomId, type TimerId } from './util.ts';
 
@@ -55,6 +58,8 @@ interface Pending {
   readonly reject: (error: ChatClientError) => void;
   readonly timer: TimerId;
   readonly action: string;
+  /** The frame's UTF-8 size. */
+  readonly bytes: number;
 }
 
 /** Start asking for a fresher token this long before the token expires. */
@@ -92,11 +97,17 @@ export class Connection {
     void this.#dial();
   }
 
-  /** Sends a request and resolves with its reply (`ack`/`pong`), or rejects with a ChatClientError. */
+  /**
+   * Sends a request and resolves with its reply (`ack`/`pong`), or rejects with a ChatClientError;
+   * a frame over MAX_FRAME_BYTES is refused here (`PAYLOAD_TOO_LARGE`) and never sent.
+   */
   request(action: string, fields: object = {}, timeoutMs = this.o.requestTimeoutMs): Promise<Frame> {
     if (this.state === 'closed') return Promise.reject(closedError(action));
+    const requestId = `${this.#prefix}${(++this.#lastId).toString(36)}`;
+    const frame = JSON.stringify({ ...fields, action, requestId });
+    const bytes = utf8Bytes(frame);
+    if (bytes > MAX_FRAME_BYTES) return Promise.reject(tooLarge(action, bytes));
     return new Promise((resolve, reject) => {
-      const requestId = `${this.#prefix}${(++this.#lastId).toString(36)}`;
       const fail = (error: ChatClientError): void => {
         cancel(timer);
         this.#waiting.delete(send);
@@ -109,9 +120,9 @@ export class Connection {
         const goingAway = (socket?.readyState ?? 1) > 1;
         if (this.state !== 'open' || !socket || goingAway) return void this.#waiting.set(send, fail);
         this.#waiting.delete(send);
-        this.#pending.set(requestId, { resolve, reject: fail, timer, action });
+        this.#pending.set(requestId, { resolve, reject: fail, timer, action, bytes });
         try {
-          socket.send(JSON.stringify({ ...fields, action, requestId }));
+          socket.send(frame);
         } catch {
           // A socket that throws on send is gone; its close event rejects the request.
         }
@@ -247,6 +258,10 @@ export class Connection {
   #lost(opened: boolean, code: number, status: number | undefined, reason?: string): void {
     this.#socket = undefined;
     this.#cancelTimers();
+    // 1009: a frame was over the gateway's limit (one the client measured smaller, or a lower limit
+    // than MAX_FRAME_BYTES). The largest frame in flight is over it if any is: it fails for good; the
+    // others are retried as after any lost socket.
+    if (code === CLOSE_TOO_BIG) this.#failLargest();
     this.#failPending('DISCONNECTED', 'The socket closed before the reply.');
     if (this.state === 'closed') return;
     const exp = jwtClaims(this.token).exp;
@@ -324,6 +339,16 @@ export class Connection {
   #cancelTimers(): void {
     for (const timer of [this.#pingTimer, this.#plannedTimer, this.#renewTimer, this.#expiryTimer])
       cancel(timer);
+  }
+
+  #failLargest(): void {
+    let largest: [string, Pending] | undefined;
+    for (const entry of this.#pending) if (!largest || entry[1].bytes > largest[1].bytes) largest = entry;
+    if (!largest) return;
+    const [requestId, p] = largest;
+    this.#pending.delete(requestId);
+    const message = `The socket was closed with 1009 (a frame too big) while this ${p.bytes}-byte ${p.action} request was the largest in flight.`;
+    p.reject(new ChatClientError('PAYLOAD_TOO_LARGE', message, p.action));
   }
 
   #failPending(code: 'DISCONNECTED' | 'CLOSED', message: string): void {

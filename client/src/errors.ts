@@ -6,6 +6,7 @@ import type { ErrorCode } from './contract.ts';
  * - `TIMEOUT`: no reply within the request timeout (the request may still have been applied);
  * - `DISCONNECTED`: the socket closed before the reply came (ditto);
  * - `CLOSED`: the client was closed (or stopped after a refused handshake).
+ * The client also raises the server's `PAYLOAD_TOO_LARGE` itself for a frame it will not send (frame.ts).
  */
 export type ClientErrorCode = ErrorCode | 'TIMEOUT' | 'DISCONNECTED' | 'CLOSED';
 

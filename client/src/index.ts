@@ -22,6 +22,7 @@ export type {
 export { ChatClient, connect, type RequestArgs, type RequestOptions, type SendOptions } from './client.ts';
 export type * from './contract.ts';
 export { ChatClientError, type ClientErrorCode } from './errors.ts';
+export { MAX_FRAME_BYTES } from './frame.ts';
 export {
   type FetchLike,
   registerPushToken,

@@ -6,8 +6,9 @@
  *
  * Retried: a lost socket or a timeout (at once, on the next open socket), `RATE_LIMITED` (after
  * `retryAfterMs`), `INTERNAL`, `TOKEN_EXPIRED` and, for sends, `CONFLICT` (with backoff).
- * Refused for good (`BAD_REQUEST`, `FORBIDDEN`, `NOT_FOUND`, an edit's `CONFLICT` on a deleted
- * message, …): the entry is dropped, its promise rejects and an `outbox` change says `failed`.
+ * Refused for good (`BAD_REQUEST`, `FORBIDDEN`, `NOT_FOUND`, `PAYLOAD_TOO_LARGE` — also the
+ * client's own, for a frame over MAX_FRAME_BYTES —, an edit's `CONFLICT` on a deleted message, …):
+ * the entry is dropped, its promise rejects and an `outbox` change says `failed`.
  */
 import type { ClientStats, OutboxChange, OutboxEntry } from './api.ts';
 import type { Connection, Frame } from './connection.ts';

@@ -98,6 +98,20 @@ describe('lifecycle', () => {
     expect(FakeSocket.all[0]?.closed).toBeDefined();
   });
 
+  it('a close with 1009 fails the largest request in flight with PAYLOAD_TOO_LARGE; the others are DISCONNECTED', async () => {
+    const { client } = fakeClient(bare);
+    await flush();
+    FakeSocket.last.open();
+    const small = client.request('listChats').catch((e: ChatClientError) => e.code);
+    const big = client
+      .request('sendMessage', { chatId: 'c1', text: 'x'.repeat(30_000) })
+      .catch((e: ChatClientError) => e);
+    FakeSocket.last.serverClose(1009);
+    expect(await small).toBe('DISCONNECTED');
+    expect(await big).toMatchObject({ code: 'PAYLOAD_TOO_LARGE', action: 'sendMessage' });
+    expect(client.state).toBe('reconnecting');
+  });
+
   it('close() stops everything: pending requests reject with CLOSED and nothing reconnects', async () => {
     const { client, states } = fakeClient(bare);
     await flush();

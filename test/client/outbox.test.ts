@@ -4,7 +4,12 @@
  * survives a restart through the store.
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { type ChatClientError, MemoryStore, type OutboxChange } from '../../client/src/index.ts';
+import {
+  type ChatClientError,
+  MAX_FRAME_BYTES,
+  MemoryStore,
+  type OutboxChange,
+} from '../../client/src/index.ts';
 import { FakeServer } from './support/fake-server.ts';
 import { FakeSocket, type Sent } from './support/fake-socket.ts';
 import { fakeClient, flush } from './support/harness.ts';
@@ -143,6 +148,47 @@ describe('outbox', () => {
     await flush();
     server.serve(FakeSocket.last);
     expect(await edit).toBe('CONFLICT');
+  });
+
+  it('refuses a frame over MAX_FRAME_BYTES (UTF-8) without sending it; the chat goes on', async () => {
+    expect(MAX_FRAME_BYTES).toBe(32 * 1024);
+    const { client, outbox } = await openClient();
+    // 11,000 € are 11,000 UTF-16 units but 33,000 UTF-8 bytes; 10,000 € (30,000 bytes) fit.
+    const big = client.sendMessage('a', '€'.repeat(11_000)).then(
+      () => undefined,
+      (e: ChatClientError) => e,
+    );
+    const fits = client.sendMessage('a', '€'.repeat(10_000));
+    await flush();
+    expect(await big).toMatchObject({ code: 'PAYLOAD_TOO_LARGE', action: 'sendMessage' });
+    expect((await big)?.message).toContain(`${MAX_FRAME_BYTES} bytes`);
+    expect(sends().map((r) => (r.text as string).length)).toEqual([10_000]);
+    server.serve(FakeSocket.last);
+    await expect(fits).resolves.toMatchObject({ seq: 1 });
+    expect(client.pending()).toEqual([]);
+    expect(outbox.filter((c) => c.status === 'failed').map((c) => c.error?.code)).toEqual([
+      'PAYLOAD_TOO_LARGE',
+    ]);
+    expect(FakeSocket.all).toHaveLength(1);
+  });
+
+  it('a socket closed with 1009 fails the send in flight for good instead of resending it forever', async () => {
+    const { client } = await openClient();
+    const big = client.sendMessage('a', 'x'.repeat(20_000)).catch((e: ChatClientError) => e.code);
+    const next = client.sendMessage('a', 'next');
+    await flush();
+    expect(sends()).toHaveLength(1);
+    FakeSocket.last.serverClose(1009); // a gateway with a lower limit than the client's
+    expect(await big).toBe('PAYLOAD_TOO_LARGE');
+    await flush(60_000);
+    FakeSocket.last.open();
+    for (let i = 0; i < 10; i++) {
+      await flush();
+      server.serve(FakeSocket.last);
+    }
+    await expect(next).resolves.toMatchObject({ text: 'next' });
+    expect(sends().map((r) => r.text)).toEqual(['next']);
+    expect(server.get('a').messages.map((m) => m.text)).toEqual(['next']);
   });
 
   it('survives a restart: the outbox is stored and sent by the next client', async () => {

@@ -4,6 +4,7 @@
  * send); attachments (upload, then send); scheduled messages (send later, the list with Cancel).
  */
 import { type Message, type Scheduled, scheduleMessage, sendAttachment } from '../../client/src/index.ts';
+import { LIMITS } from '../../lambdas/contract/limits.ts';
 import type { ChatApp } from './app.ts';
 import { byId, displayName, h, shortTime } from './dom.ts';
 
@@ -95,6 +96,12 @@ export class Composer {
     const chatId = this.app.openId;
     const text = this.#text.value.trim();
     if (!chatId || text === '') return;
+    // The contract counts code points; a longer text stays in the box instead of failing in the outbox.
+    const length = [...text].length;
+    if (length > LIMITS.textMaxChars) {
+      this.app.toast(`A message has at most ${LIMITS.textMaxChars} characters; this one has ${length}.`);
+      return;
+    }
     const c = this.app.client;
     const editing = this.editing;
     const replying = this.replying;
