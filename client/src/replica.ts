@@ -16,6 +16,12 @@ import type { ClientStore, StoreChanges, StoreSnapshot } from './store.ts';
 
 export { ChatEntry } from './chat-entry.ts';
 
+/**
+ * The most members a Chat (or a sync answer) lists, the contract's LIMITS.chatMembersMax: a shorter
+ * list is every member, a list this long may be a big group's first ones (`memberCount` says).
+ */
+export const MEMBERS_LISTED_MAX = 200;
+
 export interface ReplicaHooks {
   messages(chatId: string, messages: Message[]): void;
   chat(chatId: string, chat: ChatInfo | null): void;
@@ -96,13 +102,20 @@ export class Replica {
     e.info.lastVer = Math.max(e.info.lastVer, c.lastVer);
     e.info.lastSeq = Math.max(e.info.lastSeq, c.lastSeq);
     e.stub = false;
-    this.members(e, c.members);
+    // A server without memberCount lists every member.
+    this.members(e, c.members, typeof c.memberCount === 'number' ? c.memberCount : c.members.length);
     return e;
   }
 
-  members(e: ChatEntry, members: Member[]): void {
+  /**
+   * The members listed (a Chat's, or a sync answer's) and, when known, how many there are. Without
+   * a count a list shorter than MEMBERS_LISTED_MAX is complete; a full one keeps the count held.
+   */
+  members(e: ChatEntry, members: Member[], count?: number): void {
     e.info.members = members;
-    e.info.memberCount = members.length;
+    e.info.memberCount =
+      count ??
+      (members.length < MEMBERS_LISTED_MAX ? members.length : Math.max(members.length, e.info.memberCount));
     e.membersStale = false;
     const mine = members.find((m) => m.userId === this.me);
     if (mine) this.#read(e, mine.lastReadSeq);
@@ -117,13 +130,15 @@ export class Replica {
     this.#touch(e);
   }
 
+  /** Someone else left: one member fewer (a big group's list may not have named them). */
   memberLeft(e: ChatEntry, userId: string): void {
-    if (e.info.members)
-      this.members(
-        e,
-        e.info.members.filter((m) => m.userId !== userId),
-      );
+    const listed = e.info.members;
+    const count = e.info.memberCount;
+    const rest = listed?.filter((m) => m.userId !== userId);
+    if (!listed || !rest) e.info.memberCount = Math.max(0, count - 1);
+    else this.members(e, rest, listed.length >= count ? rest.length : Math.max(rest.length, count - 1));
     e.membersStale = true;
+    this.#touch(e);
   }
 
   remove(chatId: string): void {

@@ -12,14 +12,15 @@
  *
  * Live events (live.ts) are applied by version; a hole (a version, or without versions a seq, that
  * did not come within `gapMs`) triggers a catch-up of that chat, as does a membership change (sync
- * answers the member list). `markDelivered` goes out at most once per `deliveredIntervalMs` per chat, for the
+ * answers the member list; a full list of MEMBERS_LISTED_MAX may be a big group's first members, so
+ * `getChat` then tells the member count). `markDelivered` goes out at most once per `deliveredIntervalMs` per chat, for the
  * newest message of someone else, once the chat has no hole below it.
  */
 import type { ClientStats } from './api.ts';
 import type { Connection } from './connection.ts';
 import type { Ack, ActionName, Message, RequestInput } from './contract.ts';
 import { codeOf, RETRYABLE } from './errors.ts';
-import type { ChatEntry, Replica } from './replica.ts';
+import { type ChatEntry, MEMBERS_LISTED_MAX, type Replica } from './replica.ts';
 import { backoff, cancel, later, pool, sleep } from './util.ts';
 
 export type Requester = <N extends ActionName>(action: N, fields: RequestInput<N>) => Promise<Ack<N>>;
@@ -186,6 +187,7 @@ export class Syncer {
 
   async #sync(e: ChatEntry): Promise<void> {
     let reset = false;
+    let countUnknown = false;
     for (let stalls = 0; ; ) {
       const sinceVer = e.syncedVer;
       const ack = await this.req('sync', { chatId: e.info.chatId, sinceVer, limit: PAGE });
@@ -199,15 +201,19 @@ export class Syncer {
         continue;
       }
       this.replica.apply(e, ack.messages);
-      if (ack.members) this.replica.members(e, ack.members);
+      if (ack.members) {
+        this.replica.members(e, ack.members);
+        countUnknown = ack.members.length >= MEMBERS_LISTED_MAX;
+      }
       this.replica.advance(e, ack.lastVer);
       this.replica.markLoaded(e);
-      if (!ack.hasMore) return;
+      if (!ack.hasMore) break;
       // More to come but the cursor did not move: the newest changes are still settling.
       if (ack.lastVer > sinceVer) stalls = 0;
-      else if (++stalls > 20) return;
+      else if (++stalls > 20) break;
       else await sleep(250 * stalls);
     }
+    if (countUnknown) this.replica.chat((await this.req('getChat', { chatId: e.info.chatId })).chat);
   }
 
   async #history(e: ChatEntry, after: number): Promise<void> {

@@ -5,7 +5,9 @@
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { type ChatClient, MemoryStore, type Message } from '../../client/src/index.ts';
-import { FakeServer, member } from './support/fake-server.ts';
+import { MEMBERS_LISTED_MAX } from '../../client/src/replica.ts';
+import { LIMITS } from '../../lambdas/contract/limits.ts';
+import { FakeServer, LISTED, member } from './support/fake-server.ts';
 import { FakeSocket } from './support/fake-socket.ts';
 import { fakeClient, flush } from './support/harness.ts';
 
@@ -278,6 +280,44 @@ describe('live events', () => {
     expect(client.chat('a')?.members?.map((m) => m.userId)).toEqual(['me', 'bob', 'carol', 'dave']);
     FakeSocket.last.push({ type: 'member.left', chatId: 'a', userId: 'me' });
     expect(client.chat('a')).toBeUndefined();
+  });
+
+  it('keeps the memberCount of a group bigger than the members listed (chat event, sync, join, leave)', async () => {
+    expect([MEMBERS_LISTED_MAX, LISTED]).toEqual([LIMITS.chatMembersMax, LIMITS.chatMembersMax]);
+    const { client } = await started();
+    const others = Array.from({ length: 499 }, (_, i) => `u${i}`);
+    const big = server.chat('big', others);
+    FakeSocket.last.push({ type: 'chat.created', chat: server.view(big) });
+    expect(client.chat('big')?.members).toHaveLength(200);
+    expect(client.chat('big')?.memberCount).toBe(500);
+    await serveAll();
+    expect(client.chat('big')?.memberCount).toBe(500);
+    // Someone joins: sync lists 200 again, getChat tells the count.
+    big.members.push(member('dave'));
+    big.memberVer = ++big.lastVer;
+    FakeSocket.last.push({ type: 'member.joined', chatId: 'big', userIds: ['dave'] });
+    await serveAll();
+    expect(server.requests('getChat').map((r) => r.chatId)).toEqual(['big']);
+    expect(client.chat('big')?.memberCount).toBe(501);
+    // Someone not listed leaves: one fewer at once, and still right after the catch-up.
+    big.members = big.members.filter((m) => m.userId !== 'u450');
+    big.memberVer = ++big.lastVer;
+    FakeSocket.last.push({ type: 'member.left', chatId: 'big', userId: 'u450' });
+    expect(client.chat('big')?.memberCount).toBe(500);
+    await serveAll();
+    expect(client.chat('big')?.memberCount).toBe(500);
+    expect(client.chat('big')?.members).toHaveLength(200);
+    // In a small chat the list is every member: a leave and its sync count exactly.
+    const small = server.chat('small', ['bob', 'carol']);
+    FakeSocket.last.push({ type: 'chat.created', chat: server.view(small) });
+    await serveAll();
+    small.members = small.members.filter((m) => m.userId !== 'carol');
+    small.memberVer = ++small.lastVer;
+    FakeSocket.last.push({ type: 'member.left', chatId: 'small', userId: 'carol' });
+    expect(client.chat('small')?.memberCount).toBe(2);
+    await serveAll();
+    expect(client.chat('small')?.memberCount).toBe(2);
+    expect(server.requests('getChat').map((r) => r.chatId)).toEqual(['big', 'big']);
   });
 
   it('loads a chat it hears of first from an event (getChat, then sync)', async () => {

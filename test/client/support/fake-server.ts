@@ -21,6 +21,9 @@ export interface FakeChat {
 
 export const TIME = '2026-12-01T18:00:00.000Z';
 
+/** Members a Chat or a sync answer lists at most, as the real server (LIMITS.chatMembersMax). */
+export const LISTED = 200;
+
 export function member(userId: string, role: Member['role'] = 'member'): Member {
   return { userId, role, lastReadSeq: 0, lastDeliveredSeq: 0, joinedAt: TIME };
 }
@@ -118,7 +121,7 @@ export class FakeServer {
       kind,
       name,
       ownerId,
-      members,
+      members: members.slice(0, LISTED),
       memberCount: members.length,
       lastSeq: chat.messages.length,
       lastVer: ver,
@@ -178,7 +181,7 @@ export class FakeServer {
         const page = changed.slice(0, r.limit as number);
         const hasMore = changed.length > page.length;
         const lastVer = hasMore ? (page.at(-1) as Message).ver : Math.min(c.lastVer, this.settledUpTo);
-        const members = c.memberVer > since ? c.members : null;
+        const members = c.memberVer > since ? c.members.slice(0, LISTED) : null;
         return { chatId: c.chatId, messages: page, members, lastVer, hasMore, reset: false };
       }
       case 'history': {
