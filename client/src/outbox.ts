@@ -12,7 +12,7 @@
  */
 import type { ClientStats, OutboxChange, OutboxEntry } from './api.ts';
 import type { Connection, Frame } from './connection.ts';
-import { type ChatClientError, codeOf, RETRYABLE } from './errors.ts';
+import { type ChatClientError, closedError, codeOf, RETRYABLE } from './errors.ts';
 import { backoff, cancel, later, type TimerId } from './util.ts';
 
 export interface OutboxHooks {
@@ -43,8 +43,12 @@ export class Outbox {
     this.entries.push(...entries);
   }
 
-  /** Queues a change; resolves with its ack (possibly after many reconnects). */
+  /**
+   * Queues a change; resolves with its ack (possibly after many reconnects). A client already closed
+   * (close(), a refused or expired static token) keeps nothing: CLOSED at once, as request() does.
+   */
   add(entry: OutboxEntry): Promise<Frame> {
+    if (this.conn.state === 'closed') return Promise.reject(closedError(entry.action));
     return new Promise((resolve, reject) => {
       this.#settle.set(entry.id, { resolve, reject });
       this.entries.push(entry);

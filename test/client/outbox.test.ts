@@ -191,6 +191,42 @@ describe('outbox', () => {
     expect(server.get('a').messages.map((m) => m.text)).toEqual(['next']);
   });
 
+  it('after the client has closed, a send, edit, delete or react rejects with CLOSED at once and stores nothing', async () => {
+    const store = new MemoryStore();
+    const { client } = await openClient({ store });
+    client.close();
+    const outcomes = await Promise.all(
+      [
+        client.sendMessage('a', 'too late'),
+        client.editMessage('a', 'a-m1', 'too late'),
+        client.deleteMessage('a', 'a-m1'),
+        client.react('a', 'a-m1', '👍'),
+      ].map((p) =>
+        p.then(
+          () => 'resolved',
+          (e: ChatClientError) => [e.code, e.action],
+        ),
+      ),
+    );
+    expect(outcomes).toEqual([
+      ['CLOSED', 'sendMessage'],
+      ['CLOSED', 'editMessage'],
+      ['CLOSED', 'deleteMessage'],
+      ['CLOSED', 'react'],
+    ]);
+    expect(client.pending()).toEqual([]);
+    await flush();
+    expect(store.outbox).toEqual([]);
+  });
+
+  it('a client stopped by a refused static token rejects a send with CLOSED', async () => {
+    const { client } = fakeClient();
+    await flush();
+    FakeSocket.last.refuse(401);
+    expect(client.state).toBe('closed');
+    await expect(client.sendMessage('a', 'hi')).rejects.toMatchObject({ code: 'CLOSED' });
+  });
+
   it('survives a restart: the outbox is stored and sent by the next client', async () => {
     const store = new MemoryStore();
     const h = fakeClient({ store });
