@@ -7,6 +7,7 @@
  */
 import type { TokenSource } from '../../client/src/index.ts';
 import type { OidcConfig, WebConfig } from './config.ts';
+import { subject } from './jwt.ts';
 
 export type { LocalConfig, OidcConfig, WebConfig } from './config.ts';
 
@@ -51,17 +52,6 @@ async function devToken(userId: string): Promise<string> {
   });
   if (!res.ok) throw new Error(`No dev token for ${userId}: HTTP ${res.status}`);
   return ((await res.json()) as { token: string }).token;
-}
-
-/** The `sub` of a JWT (not verified: the server does that). */
-export function subject(jwt: string): string {
-  try {
-    const part = jwt.split('.')[1] ?? '';
-    const json = atob(part.replace(/-/g, '+').replace(/_/g, '/'));
-    return String((JSON.parse(json) as { sub?: unknown }).sub ?? '');
-  } catch {
-    return '';
-  }
 }
 
 /** A session for a demo user: a fresh dev token on every (re)connect. */
