@@ -5,7 +5,7 @@
  * presence (the status line: status.ts), scheduled messages and blocking.
  */
 import { type ChatClient, ChatClientError, connect, type Message } from '../../client/src/index.ts';
-import type { Session } from './auth.ts';
+import { type Session, signInAgain } from './auth.ts';
 import { chatTitle, renderChatList } from './chats.ts';
 import { Composer } from './composer.ts';
 import { byId, displayName } from './dom.ts';
@@ -47,8 +47,11 @@ export class ChatApp {
               : 'offline',
       );
       if (state === 'open') void this.#afterOpen();
+      // The client has stopped for good: back to the login form.
       if (state === 'closed' && reason === 'unauthorized')
-        this.toast('Your sign-in was refused. Sign in again.');
+        signInAgain('Your sign-in was refused. Sign in again.');
+      if (state === 'closed' && reason === 'token-expired')
+        signInAgain('Your sign-in has expired. Sign in again.');
     });
     c.on('messages', ({ chatId }) => {
       if (chatId === this.openId) this.#markRead();

@@ -7,7 +7,7 @@
  */
 import type { TokenSource } from '../../client/src/index.ts';
 import type { OidcConfig, WebConfig } from './config.ts';
-import { subject } from './jwt.ts';
+import { expired, subject } from './jwt.ts';
 
 export type { LocalConfig, OidcConfig, WebConfig } from './config.ts';
 
@@ -66,7 +66,10 @@ export function tokenSession(token: string, wsUrl = sameOriginWs()): Session {
   return { wsUrl, userId: subject(token), token };
 }
 
-/** The session this tab had before a reload, if any. */
+/**
+ * The session this tab had before a reload, if any; not one whose token has expired (a pasted or
+ * OIDC ID token is not renewed: the client would stop at once, so sign in again).
+ */
 export function storedSession(): Session | null {
   try {
     const s = JSON.parse(sessionStorage.getItem(KEY) ?? 'null') as
@@ -74,7 +77,8 @@ export function storedSession(): Session | null {
       | { kind: 'token'; token: string; wsUrl: string }
       | null;
     if (s?.kind === 'dev') return devSession(s.userId);
-    if (s?.kind === 'token') return tokenSession(s.token, s.wsUrl);
+    if (s?.kind === 'token' && !expired(s.token)) return tokenSession(s.token, s.wsUrl);
+    signOut();
   } catch {
     // A damaged entry: sign in again.
   }
@@ -83,6 +87,22 @@ export function storedSession(): Session | null {
 
 export function signOut(): void {
   sessionStorage.removeItem(KEY);
+}
+
+const NOTICE = 'chat.notice';
+
+/** Signs out and reloads to the login form, which shows `notice`. */
+export function signInAgain(notice: string): void {
+  signOut();
+  sessionStorage.setItem(NOTICE, notice);
+  location.reload();
+}
+
+/** What the login form says after signInAgain (once). */
+export function takeNotice(): string {
+  const notice = sessionStorage.getItem(NOTICE) ?? '';
+  sessionStorage.removeItem(NOTICE);
+  return notice;
 }
 
 // --- OpenID Connect, authorization code + PKCE ---------------------------------------------------

@@ -22,3 +22,9 @@ export function subject(jwt: string): string {
   const { sub } = claims(jwt);
   return typeof sub === 'string' ? sub : '';
 }
+
+/** Whether a JWT's `exp` has passed (a token without a readable `exp` is not known to be expired). */
+export function expired(jwt: string, now = Date.now()): boolean {
+  const { exp } = claims(jwt);
+  return typeof exp === 'number' && exp * 1000 <= now;
+}

@@ -9,6 +9,7 @@ import {
   type Session,
   signOut,
   storedSession,
+  takeNotice,
   tokenSession,
   type WebConfig,
 } from './auth.ts';
@@ -34,6 +35,7 @@ async function showLogin(config: WebConfig): Promise<void> {
   const login = byId('login');
   login.hidden = false;
   byId('shell').hidden = true;
+  byId('login-error').textContent = takeNotice();
   if (config.mode === 'oidc') {
     byId('login-intro').textContent = 'Sign in to chat.';
     byId('token-form').hidden = true;
