@@ -12,11 +12,7 @@
  *   request timeout drops the socket (a half-open TCP connection looks exactly like that). A request
  *   that times out sends such a probe (a slow server answers the ping; a dead socket does not).
  * - Planned reconnect before the 2-hour limit, and before the token's `exp` once the token function
- *   gives a token that expires later. From a minute before `exp` the function is asked a few times
- *   (5, 10, 15, 15 … s apart, the last try 2 s before `exp`) while the socket stays up; a token that
- *   is not fresher (a cache that hands out the same token until just before `exp`) changes nothing.
- *   At `exp` without a fresher token the socket is dropped and the client reconnects as after
- *   `TOKEN_EXPIRED`.
+ *   gives a token that expires later (renewal.ts); at `exp` without one, as after `TOKEN_EXPIRED`.
  * - A refused handshake: browsers cannot see the HTTP status, Node's `ws` can (401/403); an expired
  *   JWT is recognised locally too. The token function is asked again once; a second refusal stops
  *   the client in `closed` with reason `unauthorized` (no reconnect loop).
@@ -33,6 +29,7 @@ import type {
 } from './api.ts';
 import { ChatClientError, closedError, errorOf } from './errors.ts';
 import { CLOSE_TOO_BIG, MAX_FRAME_BYTES, tooLarge, utf8Bytes } from './frame.ts';
+import { Renewal } from './renewal.ts';
 import { attach, detach, socketUrl } from './socket.ts';
 import { backoff, cancel, jwtClaims, later, randomId, type TimerId } from './util.ts';
 
@@ -62,12 +59,6 @@ interface Pending {
   readonly bytes: number;
 }
 
-/** Start asking for a fresher token this long before the token expires. */
-const TOKEN_MARGIN_MS = 60_000;
-/** The waits between those asks (the last repeats), and the last ask this long before `exp`. */
-const RENEW_WAITS_MS = [5_000, 10_000, 15_000] as const;
-const RENEW_LAST_MS = 2_000;
-
 export class Connection {
   state: ConnectionState = 'connecting';
   /** The token of the current socket (for `sub` and `exp`). */
@@ -88,10 +79,20 @@ export class Connection {
   #dialTimer: TimerId;
   #pingTimer: TimerId;
   #plannedTimer: TimerId;
-  #renewTimer: TimerId;
-  #expiryTimer: TimerId;
+  readonly #renewal: Renewal;
 
-  constructor(private readonly o: ConnectionOptions) {}
+  constructor(private readonly o: ConnectionOptions) {
+    const token = o.token;
+    this.#renewal = new Renewal({
+      token: typeof token === 'function' ? token : () => token,
+      fresh: (fresh) => {
+        this.#fresh = fresh;
+        this.#drop('planned');
+      },
+      expired: () => this.#drop('token-expired'),
+      log: (message, error) => o.log('warn', message, error),
+    });
+  }
 
   start(): void {
     void this.#dial();
@@ -191,39 +192,9 @@ export class Connection {
     this.#armPing();
     if (this.o.maxSocketAgeMs < 2 ** 31)
       this.#plannedTimer = later(() => this.#drop('planned'), this.o.maxSocketAgeMs);
-    // When a fresh token can be had: look for one from a minute before `exp`, and drop the socket at
-    // `exp` (not when the server accepted a token this clock already calls expired: the server's
-    // TOKEN_EXPIRED says when, and an early drop here would redial with that token in a loop).
-    const exp = jwtClaims(this.token).exp;
-    const left = exp === undefined ? Number.POSITIVE_INFINITY : exp * 1000 - Date.now();
-    if (typeof this.o.token === 'function' && left < 2 ** 31) {
-      this.#renewTimer = later(() => void this.#renew(0), Math.max(0, left - TOKEN_MARGIN_MS));
-      if (left > 0) this.#expiryTimer = later(() => this.#drop('token-expired'), left);
-    }
+    if (typeof this.o.token === 'function') this.#renewal.start(this.token);
     for (const send of [...this.#waiting.keys()]) send();
     this.o.onOpen();
-  }
-
-  /** Asks the token function for a token that expires later than the socket's; keeps the socket until then. */
-  async #renew(tries: number): Promise<void> {
-    const socket = this.#socket;
-    const exp = (jwtClaims(this.token).exp ?? 0) * 1000;
-    let token: string | undefined;
-    try {
-      token = typeof this.o.token === 'function' ? await this.o.token() : undefined;
-    } catch (error) {
-      this.o.log('warn', 'the token function failed', error);
-    }
-    if (socket !== this.#socket || this.state !== 'open') return;
-    const next = token === undefined ? undefined : jwtClaims(token).exp;
-    if (token !== undefined && token !== this.token && (next === undefined || next * 1000 > exp)) {
-      this.#fresh = token;
-      return this.#drop('planned');
-    }
-    const left = exp - Date.now();
-    const wait = RENEW_WAITS_MS[Math.min(tries, RENEW_WAITS_MS.length - 1)] ?? TOKEN_MARGIN_MS;
-    const delay = left - wait >= RENEW_LAST_MS ? wait : left - RENEW_LAST_MS;
-    if (delay > 0) this.#renewTimer = later(() => void this.#renew(tries + 1), delay);
   }
 
   #frame(data: unknown): void {
@@ -337,8 +308,9 @@ export class Connection {
 
   /** The timers of an open socket. */
   #cancelTimers(): void {
-    for (const timer of [this.#pingTimer, this.#plannedTimer, this.#renewTimer, this.#expiryTimer])
-      cancel(timer);
+    cancel(this.#pingTimer);
+    cancel(this.#plannedTimer);
+    this.#renewal.stop();
   }
 
   #failLargest(): void {
