@@ -7,8 +7,9 @@
  * - `routing.ts`: route selection on `$request.body.action`, `$default` otherwise; two-way route
  *   responses back to the caller (over 128 KB: not sent, logged); a throwing handler gives API
  *   Gateway's `{"message": "Internal server error", ...}` frame;
- * - `transport.ts`: one connection's socket, close codes (1009 for frames over 128 KB) and the
- *   idle and hard timeouts; `$disconnect` runs when either side closes;
+ * - `transport.ts`: one connection's socket, close codes (1009 for a client frame over 32 KB or a
+ *   message over 128 KB: `frame-limit.ts`) and the idle and hard timeouts; `$disconnect` runs when
+ *   either side closes;
  * - `management.ts`: the Management API (`/@connections/{id}`: POST, GET, DELETE) on the same
  *   origin, so the real `@aws-sdk/client-apigatewaymanagementapi` works against it unchanged;
  * - `faults.ts`: injected Management API faults; `invoker.ts` and `events.ts`: Lambda invocation
@@ -139,7 +140,7 @@ export class LocalGateway {
         })(),
       ),
     );
-    const wss = new WebSocketServer({ noServer: true, maxPayload: this.#limits.maxFrameBytes });
+    const wss = new WebSocketServer({ noServer: true, maxPayload: this.#limits.maxMessageBytes });
     server.on('upgrade', (req, socket, head) => this.#track(this.#upgrade(req, socket, head)));
     this.#server = server;
     this.#wss = wss;

@@ -8,7 +8,10 @@ import { ChatError, type ErrorCode } from './errors.ts';
 
 export type Frame = { readonly type: string } & Record<string, unknown>;
 
-/** Frames larger than this (but under API Gateway's 128 KB) are refused with PAYLOAD_TOO_LARGE. */
+/**
+ * Requests larger than this are refused with PAYLOAD_TOO_LARGE. Only a client that fragments can send
+ * one over 32 KB: API Gateway closes the socket with 1009 on a frame over 32 KB or a message over 128 KB.
+ */
 export const MAX_FRAME_BYTES = 64 * 1024;
 
 export type Fields = Readonly<Record<string, unknown>>;

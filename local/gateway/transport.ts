@@ -3,6 +3,7 @@
  * API Gateway would use (which `$disconnect` reports, whatever the client echoes).
  */
 import { WebSocket } from 'ws';
+import { limitFrameBytes } from './frame-limit.ts';
 import type { ConnectionFacts, GatewayLimits } from './types.ts';
 
 export interface CloseInfo {
@@ -55,13 +56,15 @@ export class Connection implements ConnectionFacts {
     this.#armIdle();
     this.#hardTimer = setTimeout(() => this.close(1001, 'Going away'), limits.maxConnectionMs);
     this.#hardTimer.unref();
+    // Before any frame is read: `ws` reads none until the upgrade's callback has returned.
+    limitFrameBytes(socket, limits.maxFrameBytes);
     socket.on('message', (data, isBinary) => {
       this.lastActiveAt = Date.now();
       this.#armIdle();
       hooks.onMessage(data as Buffer, isBinary);
     });
     socket.on('error', (error: Error & { code?: string }) => {
-      // ws closes the socket after a protocol error (1009 for an oversized frame) and stops reading,
+      // ws closes the socket after a protocol error (1009 for an oversized frame or message) and stops reading,
       // so the client's echo never arrives: record the gateway's own code for `$disconnect`.
       if (!error.code?.startsWith('WS_ERR_')) return;
       this.#serverClose ??= protocolClose(error.code);

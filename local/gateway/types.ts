@@ -14,8 +14,16 @@ export interface GatewayRoute {
 }
 
 export interface GatewayLimits {
-  /** Largest client frame accepted; larger ones close the socket with 1009. @default 128 KB */
+  /**
+   * Largest single client frame; a larger one closes the socket with 1009, even inside a message of
+   * at most `maxMessageBytes`. @default 32 KB
+   */
   readonly maxFrameBytes: number;
+  /**
+   * Largest client message: one frame, or the frames of a fragmented message together; a larger one
+   * closes the socket with 1009. @default 128 KB
+   */
+  readonly maxMessageBytes: number;
   /** Largest route response delivered; larger ones are logged and not sent. @default 128 KB */
   readonly maxResponseBytes: number;
   /** Idle timeout. @default 10 minutes */
@@ -26,9 +34,13 @@ export interface GatewayLimits {
   readonly maxPostBytes: number;
 }
 
-/** API Gateway's WebSocket quotas: 128 KB messages both ways, 10 min idle, 2 h per connection. */
+/**
+ * API Gateway's WebSocket quotas: 128 KB messages both ways, client frames of at most 32 KB (a larger
+ * message comes in several frames), 10 min idle, 2 h per connection.
+ */
 export const AWS_LIMITS: GatewayLimits = {
-  maxFrameBytes: 128 * 1024,
+  maxFrameBytes: 32 * 1024,
+  maxMessageBytes: 128 * 1024,
   maxResponseBytes: 128 * 1024,
   idleTimeoutMs: 10 * 60 * 1000,
   maxConnectionMs: 2 * 60 * 60 * 1000,

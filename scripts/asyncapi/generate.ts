@@ -155,7 +155,8 @@ export function generateAsyncApi(): Record<string, unknown> {
       version: '2.0.0',
       description:
         'Generated from lambdas/contract by `npm run asyncapi`; do not edit by hand. ' +
-        'Rules and examples: docs/protocol.md. Every frame is one JSON object of at most 128 KB.',
+        'Rules and examples: docs/protocol.md. Every message is one JSON object: a request of at most ' +
+        '32 KB in one frame (64 KB in frames of 32 KB), at most 128 KB from the server.',
     },
     defaultContentType: 'application/json',
     servers: {

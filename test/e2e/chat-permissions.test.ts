@@ -300,7 +300,7 @@ describe('limits', () => {
     expect((await getChat(creator, chat.chatId)).memberCount).toBe(1000);
   }, 60_000);
 
-  it('answers a sendMessage frame over 64 KB with PAYLOAD_TOO_LARGE and writes nothing', async () => {
+  it('answers a sendMessage request over 64 KB (in frames of 32 KB) with PAYLOAD_TOO_LARGE and writes nothing', async () => {
     await expectRefused(
       stack,
       owner,

@@ -72,7 +72,8 @@ describe('a group of 1,000 members', { timeout: 180_000 }, () => {
       `off-${String(i).padStart(4, '0')}-${'x'.repeat(64)}`.slice(0, 62),
     );
     const memberIds = [...online.slice(0, ONLINE_USERS).map((s) => s.userId), ...offline];
-    // 999 ids of up to 62 characters fit the server's own frame limit (docs/protocol.md).
+    // 999 ids of up to 62 characters fit the server's own request limit (docs/protocol.md); the test
+    // client sends it in frames of 32 KB, as a client that fragments does.
     const request = { action: 'createChat', requestId: 'big', kind: 'group', name: 'Everyone', memberIds };
     expect(Buffer.byteLength(JSON.stringify(request))).toBeLessThanOrEqual(MAX_FRAME_BYTES);
     const sentBefore = queue.stats.sent;

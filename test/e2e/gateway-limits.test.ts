@@ -1,14 +1,16 @@
 /**
- * The local gateway's limits, as API Gateway enforces them: 128 KB messages in both directions
- * (an oversized client frame closes the socket with 1009; an oversized route response is not
- * delivered and shows in the execution log; an oversized post is refused with 413), the idle
- * timeout and the hard connection limit.
+ * The local gateway's limits, as API Gateway enforces them: 128 KB messages in both directions, and
+ * client frames of at most 32 KB (a larger client message comes in several frames; an oversized
+ * client frame or message closes the socket with 1009; an oversized route response is not delivered
+ * and shows in the execution log; an oversized post is refused with 413), the idle timeout and the
+ * hard connection limit.
  */
 import { PayloadTooLargeException, PostToConnectionCommand } from '@aws-sdk/client-apigatewaymanagementapi';
 import { describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { AWS_LIMITS, type ExecutionLogEntry } from '../../local/gateway.ts';
 import { eventually } from '../support/client.ts';
+import { sendInFrames } from '../support/fragments.ts';
 import { RawClient, Recorder, startGateway, useGateway } from '../support/gateway-harness.ts';
 
 const gw = useGateway({ limits: { maxFrameBytes: 4096, maxResponseBytes: 8192 } });
@@ -118,16 +120,75 @@ describe('limits', () => {
   });
 });
 
-describe("API Gateway's 128 KB message limit, in both directions, by default", () => {
-  it('has AWS_LIMITS of 128 KB for client frames, route responses and posts', () => {
+describe("API Gateway's quotas by default: 128 KB messages in both directions, 32 KB client frames", () => {
+  it('has AWS_LIMITS of 32 KB for client frames and 128 KB for client messages, route responses and posts', () => {
     expect(AWS_LIMITS).toMatchObject({
-      maxFrameBytes: 131_072,
+      maxFrameBytes: 32_768,
+      maxMessageBytes: 131_072,
       maxResponseBytes: 131_072,
       maxPostBytes: 131_072,
     });
   });
 
-  it('accepts a 128 KB client frame and answers 128 KB; one byte more is not sent, or closes the socket with 1009', async () => {
+  /** A `oneway` frame of exactly `bytes` bytes. */
+  const oneway = (bytes: number) => {
+    const empty = JSON.stringify({ action: 'oneway', pad: '' });
+    const text = JSON.stringify({ action: 'oneway', pad: 'x'.repeat(bytes - empty.length) });
+    expect(Buffer.byteLength(text)).toBe(bytes);
+    return text;
+  };
+
+  it('accepts a client frame of 32 KB; one frame of a byte more closes the socket with 1009', async () => {
+    const rec = new Recorder();
+    const gateway = await startGateway(rec);
+    try {
+      const client = await RawClient.open(`${gateway.url}/?token=ok-frame`);
+      client.socket.send(oneway(32 * 1024));
+      await eventually(() => rec.of('oneway').length === 1);
+      expect(client.socket.readyState).toBe(WebSocket.OPEN);
+
+      client.socket.send(oneway(32 * 1024 + 1));
+      expect((await client.closed).code).toBe(1009);
+      await eventually(() => rec.of('$disconnect').length === 1);
+      expect(rec.of('$disconnect')[0]?.requestContext.disconnectStatusCode).toBe(1009);
+      expect(rec.of('oneway')).toHaveLength(1);
+    } finally {
+      await gateway.stop();
+    }
+  });
+
+  it('accepts a 128 KB message in frames of at most 32 KB; a frame over 32 KB in it, or one byte more in all, closes the socket with 1009', async () => {
+    const rec = new Recorder();
+    const gateway = await startGateway(rec);
+    try {
+      const fragmenting = await RawClient.open(`${gateway.url}/?token=ok-fragments`);
+      const max = oneway(128 * 1024);
+      sendInFrames(fragmenting.socket, max, 32 * 1024);
+      await eventually(() => rec.of('oneway').length === 1);
+      expect(rec.of('oneway')[0]?.body).toBe(max);
+      // Frames of any size up to 32 KB, e.g. 1000 bytes: the message is whole when it arrives.
+      sendInFrames(fragmenting.socket, oneway(40_000), 1000);
+      await eventually(() => rec.of('oneway').length === 2);
+      expect(rec.of('oneway')[1]?.body).toBe(oneway(40_000));
+      expect(fragmenting.socket.readyState).toBe(WebSocket.OPEN);
+      sendInFrames(fragmenting.socket, oneway(128 * 1024 + 1), 32 * 1024);
+      expect((await fragmenting.closed).code).toBe(1009);
+
+      // A message well under 128 KB with one frame over 32 KB in it.
+      const bigFrame = await RawClient.open(`${gateway.url}/?token=ok-big-frame`);
+      const text = Buffer.from(oneway(40_000));
+      bigFrame.socket.send(text.subarray(0, 1000), { fin: false });
+      bigFrame.socket.send(text.subarray(1000), { fin: true });
+      expect((await bigFrame.closed).code).toBe(1009);
+      await eventually(() => rec.of('$disconnect').length === 2);
+      expect(rec.of('$disconnect').map((e) => e.requestContext.disconnectStatusCode)).toEqual([1009, 1009]);
+      expect(rec.of('oneway')).toHaveLength(2);
+    } finally {
+      await gateway.stop();
+    }
+  });
+
+  it('answers a route response of 128 KB; one byte more is not sent, and the socket stays open', async () => {
     const rec = new Recorder();
     const log: ExecutionLogEntry[] = [];
     const gateway = await startGateway(rec, { log });
@@ -141,18 +202,8 @@ describe("API Gateway's 128 KB message limit, in both directions, by default", (
       expect(log.map((e) => e.message)).toEqual([
         'Route response of 131073 bytes exceeds the message payload limit of 131072 bytes: not sent.',
       ]);
-
-      const empty = JSON.stringify({ action: 'oneway', pad: '' });
-      const max = JSON.stringify({ action: 'oneway', pad: 'x'.repeat(128 * 1024 - empty.length) });
-      expect(Buffer.byteLength(max)).toBe(128 * 1024);
-      client.socket.send(max);
-      await eventually(() => rec.of('oneway').length === 1);
-      expect(client.socket.readyState).toBe(WebSocket.OPEN);
-      client.socket.send(`${max} `);
-      expect((await client.closed).code).toBe(1009);
-      await eventually(() => rec.of('$disconnect').length === 1);
-      expect(rec.of('oneway')).toHaveLength(1);
       expect(client.received.map((r) => r.text.length)).toEqual([128 * 1024]);
+      expect(client.socket.readyState).toBe(WebSocket.OPEN);
     } finally {
       await gateway.stop();
     }

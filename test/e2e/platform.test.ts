@@ -126,13 +126,20 @@ describe('frames', () => {
     expect(error).toMatchObject({ code: 'BAD_REQUEST', action: 'ping', requestId: null });
   });
 
-  it('closes the socket with 1009 when a frame exceeds 128 KB', async () => {
+  it('closes the socket with 1009 when a single frame exceeds 32 KB', async () => {
+    const big = await TestClient.connect(await stack.urlFor(uniqueId()));
+    // One frame, as browsers, React Native, OkHttp and URLSession send every message.
+    big.socket.send(JSON.stringify({ action: 'ping', pad: 'x'.repeat(33 * 1024) }));
+    expect((await big.closed).code).toBe(1009);
+  });
+
+  it('closes the socket with 1009 when a message exceeds 128 KB, even in frames of 32 KB', async () => {
     const big = await TestClient.connect(await stack.urlFor(uniqueId()));
     big.sendRaw(JSON.stringify({ action: 'ping', pad: 'x'.repeat(129 * 1024) }));
     expect((await big.closed).code).toBe(1009);
   });
 
-  it('answers frames between 64 and 128 KB with PAYLOAD_TOO_LARGE', async () => {
+  it('answers messages between 64 and 128 KB (in frames of 32 KB) with PAYLOAD_TOO_LARGE', async () => {
     const reply = await client.request('ping', { pad: 'x'.repeat(70 * 1024) });
     expect(reply).toMatchObject({ type: 'error', code: 'PAYLOAD_TOO_LARGE', action: 'ping' });
     expect(client.isOpen).toBe(true);

@@ -2,6 +2,7 @@
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import WebSocket from 'ws';
+import { sendFragmented } from './fragments.ts';
 import { FrameWaiter, HandshakeError, openSocket } from './frame-waiter.ts';
 
 export { HandshakeError, sleep };
@@ -46,12 +47,17 @@ export class TestClient {
     return this.socket.readyState === WebSocket.OPEN;
   }
 
+  /**
+   * Sends one text message, in frames of at most 32 KB (API Gateway's frame quota): like a client
+   * that fragments, so the tests reach the server's own limits (64 KB) with larger frames. A test of
+   * the frame quota itself sends on `socket`.
+   */
   sendRaw(data: string | Buffer): void {
-    this.socket.send(data);
+    sendFragmented(this.socket, data);
   }
 
   send(frame: Record<string, unknown>): void {
-    this.socket.send(JSON.stringify(frame));
+    this.sendRaw(JSON.stringify(frame));
   }
 
   /** Sends an action with a fresh requestId and resolves with its reply (ack, pong or error). */

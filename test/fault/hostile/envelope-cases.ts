@@ -52,7 +52,7 @@ export const ENVELOPE_CASES: Case[] = [
   },
   // ── Envelope ───────────────────────────────────────────────────────────────────────────────────────
   {
-    name: 'frame over 64 KB',
+    name: 'request over 64 KB (in frames of 32 KB)',
     frame: (x) => send({ chatId: x.ab, text: 'hi', pad: 'x'.repeat(70 * 1024) }),
     code: 'PAYLOAD_TOO_LARGE',
   },
