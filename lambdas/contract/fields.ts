@@ -52,8 +52,9 @@ const wellFormed = custom<string>(
   `${FIELD} contains invalid unicode (a lone surrogate).`,
 );
 
+/** The characters no id may contain (control characters and `#`); also the envelope's `requestId`. */
 // biome-ignore lint/suspicious/noControlCharactersInRegex: rejecting control characters is the point
-const ID_FORBIDDEN = /[\u0000-\u001f\u007f#]/;
+export const ID_FORBIDDEN = /[\u0000-\u001f\u007f#]/;
 // biome-ignore lint/suspicious/noControlCharactersInRegex: message text keeps only newline and tab
 const TEXT_FORBIDDEN = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/;
 // biome-ignore lint/suspicious/noControlCharactersInRegex: names allow no control or bidi-override characters

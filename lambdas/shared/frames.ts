@@ -3,6 +3,7 @@
  * the server sends. Event fields are typed by the contract (`lambdas/contract/events.ts`).
  */
 import type { EventFields, EventFrame, EventType } from '../contract/events.ts';
+import { codePoints, ID_FORBIDDEN } from '../contract/fields.ts';
 import { LIMITS } from '../contract/limits.ts';
 import { ChatError, type ErrorCode } from './errors.ts';
 
@@ -32,32 +33,53 @@ export function isPlainObject(value: unknown): value is Record<string, unknown> 
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-/** Parses a raw body. Throws `FrameError` (BAD_REQUEST / PAYLOAD_TOO_LARGE) for unusable frames. */
+/** A requestId as docs/protocol.md allows it: 1–64 characters (code points), no control characters, no `#`. */
+function isValidRequestId(value: unknown): value is string {
+  if (typeof value !== 'string') return false;
+  const length = codePoints(value);
+  return length >= 1 && length <= LIMITS.idMaxChars && !ID_FORBIDDEN.test(value);
+}
+
+const NOT_JSON = Symbol('not JSON');
+
+function readJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return NOT_JSON;
+  }
+}
+
+/**
+ * Parses a raw body. Throws `FrameError` for unusable frames: PAYLOAD_TOO_LARGE for one over
+ * `MAX_FRAME_BYTES`, whatever else is wrong with it; else BAD_REQUEST when it is not a JSON object or
+ * its requestId is not valid. The error names the frame's action and echoes its requestId when they
+ * are usable (a JSON object of at most 128 KB, which is all the gateway delivers, parses quickly).
+ */
 export function parseFrame(body: string | undefined, isBase64Encoded = false): ParsedFrame {
   const text =
     body === undefined ? '' : isBase64Encoded ? Buffer.from(body, 'base64').toString('utf8') : body;
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch {
-    throw new FrameError('BAD_REQUEST', 'The frame is not valid JSON. Send one JSON object per frame.');
-  }
-  if (!isPlainObject(value)) {
-    throw new FrameError('BAD_REQUEST', 'The frame must be a JSON object with an "action".');
-  }
-  const action = typeof value.action === 'string' ? value.action : null;
-  const rawRequestId = value.requestId;
-  const requestId =
-    typeof rawRequestId === 'string' && rawRequestId.length <= LIMITS.idMaxChars ? rawRequestId : null;
+  const value = readJson(text);
+  const object = isPlainObject(value) ? value : undefined;
+  const action = typeof object?.action === 'string' ? object.action : null;
+  const requestId = isValidRequestId(object?.requestId) ? object.requestId : null;
   const fail = (code: 'BAD_REQUEST' | 'PAYLOAD_TOO_LARGE', message: string) =>
     Object.assign(new FrameError(code, message), { action, requestId });
-  if (rawRequestId !== undefined && rawRequestId !== null && requestId === null) {
-    throw fail('BAD_REQUEST', `"requestId" must be a string of at most ${LIMITS.idMaxChars} characters.`);
-  }
   if (Buffer.byteLength(text, 'utf8') > MAX_FRAME_BYTES) {
     throw fail('PAYLOAD_TOO_LARGE', `Frames must be at most ${MAX_FRAME_BYTES / 1024} KB.`);
   }
-  return { action, requestId, fields: value };
+  if (value === NOT_JSON) {
+    throw new FrameError('BAD_REQUEST', 'The frame is not valid JSON. Send one JSON object per frame.');
+  }
+  if (!object) throw new FrameError('BAD_REQUEST', 'The frame must be a JSON object with an "action".');
+  const rawRequestId = object.requestId;
+  if (rawRequestId !== undefined && rawRequestId !== null && requestId === null) {
+    throw fail(
+      'BAD_REQUEST',
+      `"requestId" must be a string of 1–${LIMITS.idMaxChars} characters, without control characters or "#".`,
+    );
+  }
+  return { action, requestId, fields: object };
 }
 
 export function ackFrame(action: string, requestId: string | null, result: Record<string, unknown>): Frame {

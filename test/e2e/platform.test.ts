@@ -126,6 +126,28 @@ describe('frames', () => {
     expect(error).toMatchObject({ code: 'BAD_REQUEST', action: 'ping', requestId: null });
   });
 
+  it('echoes a requestId of 64 characters counted in code points (64 emoji, 128 UTF-16 units)', async () => {
+    const requestId = '😀'.repeat(64);
+    client.send({ action: 'ping', requestId });
+    expect(await client.waitFor((f) => f.requestId === requestId)).toEqual({
+      type: 'pong',
+      action: 'ping',
+      requestId,
+    });
+  });
+
+  it.each([
+    ['empty', ''],
+    ['with a control character', 'r\u0001'],
+    ['with #', 'r#1'],
+  ])('refuses a requestId %s with BAD_REQUEST and requestId null', async (_name, requestId) => {
+    const count = client.frames.length;
+    client.send({ action: 'ping', requestId });
+    const error = await client.waitFor((f) => client.frames.indexOf(f) >= count && f.type === 'error');
+    expect(error).toMatchObject({ code: 'BAD_REQUEST', action: 'ping', requestId: null });
+    expect(String(error.message)).toMatch(/requestId/);
+  });
+
   it('closes the socket with 1009 when a single frame exceeds 32 KB', async () => {
     const big = await TestClient.connect(await stack.urlFor(uniqueId()));
     // One frame, as browsers, React Native, OkHttp and URLSession send every message.

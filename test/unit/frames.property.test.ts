@@ -11,8 +11,28 @@ import { ChatError, type ErrorCode, INTERNAL_MESSAGE } from '../../lambdas/share
 import { FrameError, MAX_FRAME_BYTES, parseFrame } from '../../lambdas/shared/frames.ts';
 import { type WsEvent, type WsResult, wsErrorFrames } from '../../lambdas/shared/ws-middleware.ts';
 
-/** The contract: requestId is a string of at most 64 characters (../shared/protocol.md). */
+/**
+ * The contract (docs/protocol.md, Frames and Limits): requestId is a string of 1–64 characters (code
+ * points), with no control characters and no `#`.
+ */
 const MAX_REQUEST_ID = 64;
+// biome-ignore lint/suspicious/noControlCharactersInRegex: the characters a requestId may not contain
+const FORBIDDEN = /[\u0000-\u001f\u007f#]/g;
+
+/** Any string of 1–64 code points (any Unicode, astral included) without a forbidden character. */
+const validRequestId = fc
+  .oneof(
+    fc.string({ unit: 'binary', minLength: 1, maxLength: MAX_REQUEST_ID }),
+    fc.string({ unit: fc.constantFrom('😀', 'é', 'r'), minLength: 1, maxLength: MAX_REQUEST_ID }),
+  )
+  .map((s) => s.replace(FORBIDDEN, '_'))
+  .filter((s) => [...s].length >= 1 && [...s].length <= MAX_REQUEST_ID && s.isWellFormed());
+
+const forbiddenChar = fc.constantFrom(
+  ...Array.from({ length: 32 }, (_, i) => String.fromCharCode(i)),
+  '\u007f',
+  '#',
+);
 
 /** Calls parseFrame; returns the frame or the thrown value, and fails on any non-FrameError. */
 function outcome(body: string | undefined, isBase64Encoded = false) {
@@ -84,8 +104,8 @@ describe('parseFrame on JSON objects', () => {
     { maxKeys: 5 },
   );
 
-  it('keeps a string action and a requestId of at most 64 characters, and every field', () => {
-    const requestId = fc.option(fc.string({ maxLength: MAX_REQUEST_ID }), { nil: undefined });
+  it('keeps a string action and a valid requestId (1–64 characters, no control character, no #), and every field', () => {
+    const requestId = fc.option(validRequestId, { nil: undefined });
     fc.assert(
       fc.property(fc.string(), requestId, fields, (action, id, rest) => {
         const value = { ...rest, action, ...(id === undefined ? {} : { requestId: id }) };
@@ -109,9 +129,19 @@ describe('parseFrame on JSON objects', () => {
     );
   });
 
-  it('refuses a requestId that is not a string of at most 64 characters, naming it, with the action kept', () => {
+  it('refuses a requestId that is not a string of 1–64 characters without control characters or #, naming it, with the action kept', () => {
     const badId = fc.oneof(
-      fc.string({ minLength: MAX_REQUEST_ID + 1, maxLength: 200 }),
+      fc.constant(''),
+      fc
+        .string({ minLength: MAX_REQUEST_ID + 1, maxLength: 200 })
+        .filter((s) => [...s].length > MAX_REQUEST_ID),
+      // 65 code points in 130 UTF-16 units, and 33 in 66 units: code points count, not units.
+      fc.constant('😀'.repeat(MAX_REQUEST_ID + 1)),
+      fc.tuple(validRequestId, forbiddenChar, fc.nat()).map(([id, bad, at]) => {
+        const chars = [...id].slice(0, MAX_REQUEST_ID - 1);
+        chars.splice(at % (chars.length + 1), 0, bad);
+        return chars.join('');
+      }),
       fc.jsonValue().filter((v) => typeof v !== 'string' && v !== null),
     );
     fc.assert(

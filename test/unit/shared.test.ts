@@ -167,7 +167,17 @@ describe('parseFrame', () => {
     expect(code(() => parseFrame(body))).toBe('BAD_REQUEST');
   });
   it('refuses deep nesting without crashing', () => {
-    expect(code(() => parseFrame(`${'['.repeat(100_000)}${']'.repeat(100_000)}`))).toBe('BAD_REQUEST');
+    expect(code(() => parseFrame(`${'['.repeat(32_000)}${']'.repeat(32_000)}`))).toBe('BAD_REQUEST');
+    expect(code(() => parseFrame(`${'['.repeat(100_000)}${']'.repeat(100_000)}`))).toBe('PAYLOAD_TOO_LARGE');
+  });
+  it('refuses an oversize frame with PAYLOAD_TOO_LARGE whatever else is wrong with it', () => {
+    const pad = 'x'.repeat(MAX_FRAME_BYTES);
+    for (const body of [`not JSON ${pad}`, JSON.stringify([pad]), JSON.stringify({ pad, requestId: 7 })]) {
+      expect(code(() => parseFrame(body))).toBe('PAYLOAD_TOO_LARGE');
+    }
+    expect(() => parseFrame(`{"action":"ping","requestId":"r3","pad":"${pad}"`)).toThrow(
+      expect.objectContaining({ code: 'PAYLOAD_TOO_LARGE', action: null, requestId: null }),
+    );
   });
   it('refuses oversize frames with PAYLOAD_TOO_LARGE, keeping the requestId', () => {
     const body = JSON.stringify({ action: 'ping', requestId: 'r2', pad: 'x'.repeat(MAX_FRAME_BYTES) });

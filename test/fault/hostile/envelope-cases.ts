@@ -62,6 +62,29 @@ export const ENVELOPE_CASES: Case[] = [
     code: 'BAD_REQUEST',
   },
   {
+    name: 'empty requestId',
+    frame: (x) => ({ ...send({ chatId: x.ab, text: 'hi' }), requestId: '' }),
+    code: 'BAD_REQUEST',
+    says: /"requestId"/,
+  },
+  {
+    name: 'requestId with a control character',
+    frame: (x) => ({ ...send({ chatId: x.ab, text: 'hi' }), requestId: 'r\u0007q' }),
+    code: 'BAD_REQUEST',
+    says: /"requestId"/,
+  },
+  {
+    name: 'requestId with #',
+    frame: (x) => ({ ...send({ chatId: x.ab, text: 'hi' }), requestId: 'r#1' }),
+    code: 'BAD_REQUEST',
+    says: /"requestId"/,
+  },
+  {
+    name: 'plain text over 64 KB (in frames of 32 KB)',
+    frame: () => `hello ${'x'.repeat(70 * 1024)}`,
+    code: 'PAYLOAD_TOO_LARGE',
+  },
+  {
     name: 'numeric requestId',
     frame: (x) => ({ ...send({ chatId: x.ab, text: 'hi' }), requestId: 7 }),
     code: 'BAD_REQUEST',
