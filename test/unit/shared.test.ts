@@ -170,6 +170,13 @@ describe('parseFrame', () => {
     expect(code(() => parseFrame(`${'['.repeat(32_000)}${']'.repeat(32_000)}`))).toBe('BAD_REQUEST');
     expect(code(() => parseFrame(`${'['.repeat(100_000)}${']'.repeat(100_000)}`))).toBe('PAYLOAD_TOO_LARGE');
   });
+  it('counts a requestId in code points: 64 emoji (128 UTF-16 units) are kept, 65 refused', () => {
+    const requestId = '😀'.repeat(64);
+    expect(parseFrame(JSON.stringify({ action: 'ping', requestId })).requestId).toBe(requestId);
+    expect(code(() => parseFrame(JSON.stringify({ action: 'ping', requestId: `${requestId}😀` })))).toBe(
+      'BAD_REQUEST',
+    );
+  });
   it('refuses an oversize frame with PAYLOAD_TOO_LARGE whatever else is wrong with it', () => {
     const pad = 'x'.repeat(MAX_FRAME_BYTES);
     for (const body of [`not JSON ${pad}`, JSON.stringify([pad]), JSON.stringify({ pad, requestId: 7 })]) {
