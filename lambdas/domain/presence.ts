@@ -11,6 +11,7 @@ import { mapSettled } from '../shared/concurrency.ts';
 import { event } from '../shared/frames.ts';
 import type { Deps } from './deps.ts';
 import { presenceAudience, visibleTo } from './presence-privacy.ts';
+import { isSocketOpen } from './socket-liveness.ts';
 
 export interface PresenceView {
   userId: string;
@@ -36,14 +37,31 @@ async function announce(deps: Deps, presence: PresenceView, memberships: Members
 }
 
 /**
- * Whether any of the user's stored sockets (other than `except`) is really open. Records of sockets
- * that vanished without a `$disconnect` (a phone that lost its network) are found gone and removed
- * here, so they cannot keep a user "online".
+ * Whether any of the user's stored sockets other than the one that just opened is really open (asked
+ * of the gateway). Records of sockets that vanished without a `$disconnect` (a phone that lost its
+ * network) are found gone and removed here, so they cannot keep a user "online". A socket still
+ * inside its `$connect` answers 410 and counts as not open: when two of the user's sockets connect at
+ * once, each may announce the user online (twice, harmless) rather than each leave it to the other.
  */
-async function hasOpenSocket(deps: Deps, userId: string, except?: string): Promise<boolean> {
+async function otherSocketOpen(deps: Deps, userId: string, opened: string): Promise<boolean> {
   const stored = await deps.store.connections.listIds(userId, { consistent: true });
-  for (const connectionId of stored.filter((id) => id !== except)) {
+  for (const connectionId of stored.filter((id) => id !== opened)) {
     if (await deps.fanOut.isOpen({ userId, connectionId })) return true;
+  }
+  return false;
+}
+
+/**
+ * Whether any of the user's stored sockets is still open, once one has closed. A socket stored in the
+ * last minute counts as open without asking, as for the socket cap (socket-liveness.ts): it may be
+ * inside its `$connect` (the gateway answers 410 until the handshake completes) and about to open: the
+ * user stays online (that `$connect` announced them online unless it found this socket still open).
+ * Older ones are asked of the gateway; a vanished one has its record removed.
+ */
+async function socketLeft(deps: Deps, userId: string): Promise<boolean> {
+  const stored = await deps.store.connections.list(userId, { consistent: true });
+  for (const socket of stored) {
+    if (await isSocketOpen(deps, userId, socket)) return true;
   }
   return false;
 }
@@ -54,14 +72,14 @@ export async function wentOnline(
   opened: { readonly userId: string; readonly connectionId: string; readonly at: string },
   memberships?: Memberships,
 ): Promise<void> {
-  if (!(await hasOpenSocket(deps, opened.userId, opened.connectionId))) {
+  if (!(await otherSocketOpen(deps, opened.userId, opened.connectionId))) {
     await announce(deps, { userId: opened.userId, online: true, lastSeenAt: opened.at }, memberships);
   }
 }
 
 /** After a socket closed: record last-seen and announce the user offline if none is left. */
 export async function wentOffline(deps: Deps, userId: string, memberships?: Memberships): Promise<void> {
-  if (await hasOpenSocket(deps, userId)) return;
+  if (await socketLeft(deps, userId)) return;
   const lastSeenAt = deps.now().toISOString();
   await deps.store.profiles.setLastSeen(userId, lastSeenAt);
   await announce(deps, { userId, online: false, lastSeenAt }, memberships);

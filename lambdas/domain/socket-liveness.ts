@@ -1,5 +1,6 @@
 /**
- * Whether a stored socket is still open, as the socket cap's recount sees it. A socket stored in the last minute may still be inside its
+ * Whether a stored socket is still open, as the socket cap's recount and presence's going-offline
+ * check see it (presence.ts). A socket stored in the last minute may still be inside its
  * `$connect`: the gateway does not know it yet (GetConnection answers 410), so asking would wrongly
  * remove its record. It counts as open without asking; older ones are asked of the gateway (a gone one
  * has its record removed by the fan-out's `isOpen`).

@@ -117,6 +117,37 @@ describe('a 410 from a socket still in its $connect', () => {
   });
 });
 
+describe('presence while a socket of the user is in its $connect', () => {
+  const profileOf = async (userId: string) =>
+    (await stack.items(`USER#${userId}`)).find((i) => i.sk === 'PROFILE');
+
+  it('keeps the user online when their last open socket closes: no offline event, no last-seen', async () => {
+    const alice = await connectUser(stack);
+    const bob = await connectUser(stack);
+    await makeDirect(alice, bob.userId);
+    const pending = await connectingSocket(bob.userId); // S2, in its handshake
+    const before = await profileOf(bob.userId);
+
+    await bob.close(); // S1 closes: its $disconnect finds S2 (410, too young to forget)
+    await stack.gateway.idle();
+    await settle(stack, alice);
+    expect(alice.events('presence').filter((f) => f.userId === bob.userId)).toEqual([]);
+    expect((await profileOf(bob.userId))?.lastSeenAt).toEqual(before?.lastSeenAt);
+    expect(await storedConnectionIds(stack, bob.userId)).toEqual([pending]);
+
+    // Once that socket is older than the handshake, a 410 means gone: the next close is offline.
+    expect(await ageSocket(stack, { userId: bob.userId, connectionId: pending })).toBe(1);
+    const again = await connectUser(stack, bob.userId);
+    await settle(stack, again, alice);
+    await again.close();
+    await stack.gateway.idle();
+    expect(await alice.event('presence', (f) => f.userId === bob.userId && f.online === false)).toMatchObject(
+      { lastSeenAt: expect.any(String) },
+    );
+    expect(await storedConnectionIds(stack, bob.userId)).toEqual([]);
+  });
+});
+
 describe('handshakes racing each other', () => {
   it('loses no record when both users of a chat open several sockets at the same moment', async () => {
     const alice = await connectUser(stack);
