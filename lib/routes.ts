@@ -268,7 +268,8 @@ const LIFECYCLE_ROUTES: readonly RouteDefinition[] = [
     name: 'Fallback',
     entry: 'lambdas/handlers/default.ts',
     tableActions: [],
-    managementApi: false,
+    // A frame on a socket whose token has expired gets TOKEN_EXPIRED here too, and the socket is closed.
+    managementApi: true,
     postsEvents: false,
     returnResponse: true,
   },

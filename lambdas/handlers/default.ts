@@ -1,6 +1,7 @@
 /**
  * `$default`: frames that match no route. Not JSON, not an object or no string `action` →
  * BAD_REQUEST; an action that names no deployed route → UNKNOWN_ACTION listing the valid actions.
+ * On a socket whose token has expired, TOKEN_EXPIRED instead, and the socket is closed (wsUnmatched).
  */
 import { ACTIONS } from '../../lib/routes.ts';
 import { ChatError } from '../shared/errors.ts';

@@ -1,7 +1,7 @@
 /**
  * The small middy pipeline every WebSocket route shares:
  *
- *   wsLogContext → wsParseFrame → wsCaller → (token expiry, validation, rate limit, handler) → wsErrorFrames
+ *   wsLogContext → wsTokenExpiry → wsParseFrame → wsCaller → (validation, rate limit, handler) → wsErrorFrames
  *
  * An action handler is one `wsAction({ action, run })` call: `action` is the contract's declaration
  * (lambdas/contract), whose request schema validates the frame's fields; `run` calls the domain and
@@ -16,7 +16,7 @@ import { parseRequest } from '../contract/parse.ts';
 import { withInvocation } from './budget.ts';
 import { type Caller, callerOf } from './caller.ts';
 import { forbidden, INTERNAL_MESSAGE, isChatError } from './errors.ts';
-import { ackFrame, errorFrame, type Frame, type ParsedFrame, parseFrame } from './frames.ts';
+import { ackFrame, errorFrame, type Frame, FrameError, type ParsedFrame, parseFrame } from './frames.ts';
 import { frameKeys, logger } from './logger.ts';
 import { countMetric } from './metrics.ts';
 import { enforceRateLimit } from './rate-limiter.ts';
@@ -65,6 +65,34 @@ export function wsLogContext(): WsMiddleware {
     });
   };
   return { before: wsLogContextBefore };
+}
+
+/** The action and requestId a frame names, as far as they are usable (both null when it is not JSON). */
+function envelopeOf(event: WsEvent): Pick<ParsedFrame, 'action' | 'requestId'> {
+  try {
+    return parseFrame(event.body, event.isBase64Encoded);
+  } catch (error) {
+    if (error instanceof FrameError) return error;
+    throw error;
+  }
+}
+
+/**
+ * Before anything else, on a socket whose token has expired: every frame, whatever it is (not JSON,
+ * an unknown action, fields the action refuses), is answered `TOKEN_EXPIRED` and the socket closed
+ * (token-expiry.ts); nothing else runs. The error names `action` (the route's; for `$default`, the
+ * frame's own when it names one) and the frame's requestId when it is valid.
+ */
+export function wsTokenExpiry(action?: string): WsMiddleware {
+  const wsTokenExpiryBefore = async (request: WsRequest): Promise<WsResult | undefined> => {
+    const { event } = request;
+    if (!tokenExpired(event.requestContext?.authorizer)) return undefined;
+    const envelope = envelopeOf(event);
+    const named = action ?? envelope.action;
+    const shown = named?.startsWith('$') ? null : named;
+    return reply(await closeExpired(event.requestContext.connectionId, shown, envelope.requestId));
+  };
+  return { before: wsTokenExpiryBefore };
 }
 
 /** Parses the body into `event.frame`; an unusable frame is a typed error for `wsErrorFrames`. */
@@ -166,10 +194,6 @@ export function wsAction<A extends ActionDef>(spec: ActionSpec<A>) {
       connectionId: event.requestContext.connectionId,
       caller,
     };
-    // Before anything else: a socket whose token has expired may do nothing (and is closed).
-    if (tokenExpired(event.requestContext.authorizer)) {
-      return reply(await closeExpired(base.connectionId, base.action, base.requestId));
-    }
     if (spec.action.adminOnly && !caller.admin) throw forbidden('Only administrators may do this.');
     const input = parseRequest(spec.action, frame.fields);
     // A valid frame counts against the caller's limit (lambdas/shared/rate-limits.ts) before it acts
@@ -193,6 +217,7 @@ export function wsAction<A extends ActionDef>(spec: ActionSpec<A>) {
   const actionHandler = (event: WsEvent, context?: Context) => withInvocation(context, () => act(event));
   return middy<WsEvent, WsResult, Error, Context>()
     .use(wsLogContext())
+    .use(wsTokenExpiry(spec.action.name))
     .use(wsParseFrame())
     .use(wsCaller())
     .use(wsErrorFrames())
@@ -214,13 +239,14 @@ export function wsLifecycle(run: (caller: Caller, event: WsEvent) => Promise<WsR
     .handler(lifecycleHandler);
 }
 
-/** `$default`: the parsed frame in, always an error frame out. */
+/** `$default`: the parsed frame in, always an error frame out (TOKEN_EXPIRED once the token has expired). */
 export function wsUnmatched(refuse: (frame: ParsedFrame) => Error) {
   const unmatchedHandler = async (event: WsEvent): Promise<WsResult> => {
     throw refuse(event.frame ?? parseFrame(event.body, event.isBase64Encoded));
   };
   return middy<WsEvent, WsResult, Error, Context>()
     .use(wsLogContext())
+    .use(wsTokenExpiry())
     .use(wsParseFrame())
     .use(wsErrorFrames())
     .handler(unmatchedHandler);

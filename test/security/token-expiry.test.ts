@@ -2,7 +2,9 @@
  * Issue 17, item 6: sockets must not outlive their tokens.
  *
  * - Every deployed action sent on a socket whose token has expired is answered `TOKEN_EXPIRED`, the
- *   server closes the socket, and nothing is written (one socket per action, all expired at once).
+ *   server closes the socket, and nothing is written (one socket per action, all expired at once). So
+ *   is any other frame: not JSON, an unknown action (`$default`), a bad requestId, fields the action
+ *   refuses, a request over 64 KB.
  * - A token whose lifetime (`exp` − `iat`, or `exp` − now without `iat`) exceeds the maximum (24 h by
  *   default) is refused at the handshake with 401.
  */
@@ -49,8 +51,42 @@ function fieldsFor(
   return fields[action] ?? {};
 }
 
+/**
+ * Frames that, on a live socket, get another error (BAD_REQUEST, UNKNOWN_ACTION, PAYLOAD_TOO_LARGE),
+ * and the action and requestId their TOKEN_EXPIRED names.
+ */
+const MALFORMED: readonly {
+  readonly name: string;
+  readonly frame: string;
+  readonly action: string | null;
+  readonly requestId: string | null;
+}[] = [
+  { name: 'not JSON', frame: 'hello there', action: null, requestId: null },
+  { name: 'a JSON array', frame: '["ping"]', action: null, requestId: null },
+  { name: 'no action', frame: '{"requestId":"x-1"}', action: null, requestId: 'x-1' },
+  {
+    name: 'an unknown action',
+    frame: '{"action":"nope","requestId":"x-2"}',
+    action: 'nope',
+    requestId: 'x-2',
+  },
+  { name: 'a bad requestId', frame: '{"action":"ping","requestId":"#1"}', action: 'ping', requestId: null },
+  {
+    name: 'fields the action refuses',
+    frame: '{"action":"sendMessage","requestId":"x-3","chatId":42}',
+    action: 'sendMessage',
+    requestId: 'x-3',
+  },
+  {
+    name: 'a request over 64 KB (in frames of 32 KB)',
+    frame: JSON.stringify({ action: 'listChats', requestId: 'x-4', pad: 'p'.repeat(70 * 1024) }),
+    action: 'listChats',
+    requestId: 'x-4',
+  },
+];
+
 describe('an expired token', () => {
-  it('gets TOKEN_EXPIRED for every action, the socket is closed, and nothing is written', {
+  it('gets TOKEN_EXPIRED for every action and any other frame, the socket is closed, and nothing is written', {
     timeout: 300_000,
   }, async () => {
     const owner = await connectUser(stack, uniqueId('owner'));
@@ -70,6 +106,12 @@ describe('an expired token', () => {
       setups.map(async (setup) => ({
         ...setup,
         socket: await TestClient.connect(await stack.urlFor(setup.userId, { ttlSeconds })),
+      })),
+    );
+    const malformed = await Promise.all(
+      MALFORMED.map(async (c) => ({
+        ...c,
+        socket: await TestClient.connect(await stack.urlFor(uniqueId('bad'), { ttlSeconds })),
       })),
     );
     const chatsBefore = (await listChats(owner)).length;
@@ -93,8 +135,19 @@ describe('an expired token', () => {
       expect(reply.action).toBe(action);
       expect(typeof reply.message).toBe('string');
     }
+    // Whatever else is wrong with a frame, the answer is TOKEN_EXPIRED.
+    const malformedReplies = await Promise.all(
+      malformed.map(({ socket, frame }) => {
+        const reply = socket.waitFor((f) => f.type === 'error', 10_000, 'the reply to a malformed frame');
+        socket.sendRaw(frame);
+        return reply;
+      }),
+    );
+    expect(malformedReplies.map((r) => ({ code: r.code, action: r.action, requestId: r.requestId }))).toEqual(
+      MALFORMED.map(({ action, requestId }) => ({ code: 'TOKEN_EXPIRED', action, requestId })),
+    );
     // The server closes every one of those sockets.
-    await Promise.all(users.map(({ socket }) => socket.closed));
+    await Promise.all([...users, ...malformed].map(({ socket }) => socket.closed));
     await stack.gateway.idle();
 
     // Nothing was written: the owner sees the same chats, each with its one message unchanged.
