@@ -6,6 +6,7 @@
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { DEV_JWT_SECRET } from '../lambdas/auth/verifier.ts';
+import { ROUTE_TIMEOUT_SECONDS } from '../lambdas/shared/config.ts';
 import { MEDIA_BUCKET_ENV, S3_ENDPOINT_ENV } from '../lib/media.ts';
 import { AUTHORIZER, ROUTES } from '../lib/routes.ts';
 import { MANAGEMENT_ENDPOINT_ENV, TABLE_NAME_ENV } from '../lib/table.ts';
@@ -163,6 +164,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       routes: ROUTES.map((r) => ({
         routeKey: r.routeKey,
         returnResponse: r.returnResponse,
+        // As deployed (lib/chat-function.ts): the in-request fan-out's budget counts down from it.
+        timeoutSeconds: ROUTE_TIMEOUT_SECONDS,
         load: wrap(r.routeKey, loader(r.entry)),
       })),
       authorizer: {

@@ -1,4 +1,7 @@
-/** Invokes the route handlers like Lambda does: loaded once, with a Lambda context, timed. */
+/**
+ * Invokes the route handlers like Lambda does: loaded once, with a Lambda context (counting down the
+ * route's timeout), timed.
+ */
 import { randomUUID } from 'node:crypto';
 import type { GatewayRoute, InvokeInfo, LambdaHandler } from './types.ts';
 
@@ -54,7 +57,8 @@ export class Invoker {
     const started = performance.now();
     try {
       const handler = await this.#handler(routeKey, route.load);
-      const result = await handler(event, lambdaContext(routeKey.replace('$', '')));
+      const timeoutMs = route.timeoutSeconds === undefined ? undefined : route.timeoutSeconds * 1000;
+      const result = await handler(event, lambdaContext(routeKey.replace('$', ''), timeoutMs));
       this.onInvoke?.({ routeKey, connectionId, ms: performance.now() - started });
       return result;
     } catch (error) {

@@ -10,6 +10,11 @@ export interface GatewayRoute {
   readonly routeKey: string;
   /** Whether the handler's response body goes back to the caller. */
   readonly returnResponse: boolean;
+  /**
+   * The function's timeout: what its context's `getRemainingTimeInMillis` counts down from (the
+   * handler is not stopped when it runs out). @default 29 (API Gateway's integration timeout)
+   */
+  readonly timeoutSeconds?: number;
   readonly load: () => Promise<LambdaHandler>;
 }
 

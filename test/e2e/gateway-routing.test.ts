@@ -111,6 +111,33 @@ describe('messages', () => {
     expect(client.json.map((f) => f.route)).toEqual(['echo']);
   });
 
+  it("gives each handler a context counting down the route's timeout (29 s by default)", async () => {
+    const remaining = async (_event: unknown, context: { getRemainingTimeInMillis(): number }) => ({
+      statusCode: 200,
+      body: String(context.getRemainingTimeInMillis()),
+    });
+    const timed = new LocalGateway({
+      routes: [{ ...route('short', remaining), timeoutSeconds: 10 }, route('plain', remaining)],
+      port: 0,
+    });
+    await timed.start();
+    try {
+      const client = await RawClient.open(timed.url);
+      client.socket.send('{"action":"short"}');
+      await eventually(() => client.received.length === 1);
+      client.socket.send('{"action":"plain"}');
+      await eventually(() => client.received.length === 2);
+      const [short, plain] = client.received.map((r) => Number(r.text));
+      expect(short).toBeGreaterThan(9_000);
+      expect(short).toBeLessThanOrEqual(10_000);
+      expect(plain).toBeGreaterThan(28_000);
+      expect(plain).toBeLessThanOrEqual(29_000);
+      await client.close();
+    } finally {
+      await timed.stop();
+    }
+  });
+
   it('answers a handler that throws with "Internal server error" and keeps the socket open', async () => {
     const client = await gw.connect();
     const id = await client.connectionId();

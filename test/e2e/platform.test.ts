@@ -1,11 +1,19 @@
 /** The platform end to end: real sockets through the local gateway, real handlers, DynamoDB Local. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ROUTE_TIMEOUT_SECONDS } from '../../lambdas/shared/config.ts';
 import { ACTIONS } from '../../lib/routes.ts';
 import { eventually, HandshakeError, TestClient } from '../support/client.ts';
 import { uniqueId, useTestStack } from '../support/stack.ts';
 
 const invocations: { routeKey: string; error?: unknown }[] = [];
 const stack = useTestStack({ onInvoke: (info) => invocations.push(info) });
+
+describe('the local stack', () => {
+  it('gives every route its deployed timeout (ROUTE_TIMEOUT_SECONDS), which its context counts down', () => {
+    const timeouts = new Set(stack.gateway.options.routes.map((r) => r.timeoutSeconds));
+    expect([...timeouts]).toEqual([ROUTE_TIMEOUT_SECONDS]);
+  });
+});
 
 describe('connecting', () => {
   it('stores the connection in the user index on $connect and removes it on $disconnect', async () => {
