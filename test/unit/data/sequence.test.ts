@@ -21,7 +21,8 @@ describe('allocate', () => {
       Key: { pk: 'CHAT#g1', sk: 'META' },
       UpdateExpression:
         'SET lastSeq = lastSeq + :one, lastVer = if_not_exists(lastVer, :zero) + :one, lastAllocAt = :sentAt, lastActivityAt = :at',
-      ConditionExpression: 'attribute_exists(pk) AND memberVer = :memberVer',
+      ConditionExpression:
+        'attribute_exists(pk) AND attribute_not_exists(deletedAt) AND memberVer = :memberVer',
       ExpressionAttributeValues: { ':one': 1, ':zero': 0, ':sentAt': 1000, ':at': input.at, ':memberVer': 4 },
       ReturnValues: 'UPDATED_NEW',
       ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
@@ -39,7 +40,7 @@ describe('allocate', () => {
     ddb.on(UpdateCommand).resolves({ Attributes: { lastSeq: 1, lastVer: 1 } });
     await store.sequence.allocate('g1', { ...input, memberVer: 0 });
     expect(updateInput()?.ConditionExpression).toBe(
-      'attribute_exists(pk) AND (attribute_not_exists(memberVer) OR memberVer = :memberVer)',
+      'attribute_exists(pk) AND attribute_not_exists(deletedAt) AND (attribute_not_exists(memberVer) OR memberVer = :memberVer)',
     );
   });
 
@@ -51,6 +52,17 @@ describe('allocate', () => {
       status: 'members-changed',
       chat: { chatId: 'g1', memberVer: 6, lastSeq: 8 },
     });
+  });
+
+  it('answers chat-gone for a chat marked for deletion, whatever its members’ version', async () => {
+    ddb.on(UpdateCommand).rejects(
+      conditionFailed({
+        chatId: { S: 'g1' },
+        memberVer: { N: '4' },
+        deletedAt: { S: '2026-01-01T00:00:00.000Z' },
+      } as never),
+    );
+    await expect(store.sequence.allocate('g1', input)).resolves.toEqual({ status: 'chat-gone' });
   });
 
   it('in a direct chat refuses a sender the blocks’ mirror lists, and requires the mirror when trusting it', async () => {
@@ -67,7 +79,7 @@ describe('allocate', () => {
       status: 'blocked',
     });
     expect(updateInput()?.ConditionExpression).toBe(
-      'attribute_exists(pk) AND memberVer = :memberVer AND NOT contains(blockedSenders, :sender) AND blocksMirrored = :true',
+      'attribute_exists(pk) AND attribute_not_exists(deletedAt) AND memberVer = :memberVer AND NOT contains(blockedSenders, :sender) AND blocksMirrored = :true',
     );
     expect(updateInput()?.ExpressionAttributeValues).toMatchObject({ ':sender': 'ann', ':true': true });
   });
@@ -130,7 +142,7 @@ describe('allocateVersion', () => {
     });
     expect(updateInput()).toMatchObject({
       UpdateExpression: 'SET lastVer = if_not_exists(lastVer, :zero) + :one, lastAllocAt = :sentAt',
-      ConditionExpression: 'attribute_exists(pk)',
+      ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(deletedAt)',
       ReturnValues: 'UPDATED_NEW',
     });
   });
