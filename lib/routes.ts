@@ -71,7 +71,8 @@ export const ACTION_ROUTES: Readonly<Record<ActionName, ActionRoute>> = {
   },
   getChat: { tableActions: ['dynamodb:Query'], postsEvents: false },
   history: {
-    // BatchGetItem: an `after` page that reaches the end reads the chat head (its in-flight top)
+    // BatchGetItem: the caller's membership and the chat's META, and an `after` page that reaches
+    // the end reads the chat head (its in-flight top)
     tableActions: ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query', ...FILL_VOIDS],
     media: SIGN_DOWNLOADS,
     postsEvents: false,
@@ -126,6 +127,10 @@ export const ACTION_ROUTES: Readonly<Record<ActionName, ActionRoute>> = {
       ROSTER_WRITES,
       'dynamodb:PutItem',
     ],
+    // The last member's leave deletes the chat: its retention job, as deleteChat's (and, if the
+    // queue refuses it, its pages here: Query + UpdateItem above, DeleteObject on its media).
+    uses: ['retentionQueue'],
+    media: ['s3:DeleteObject'],
   },
   deleteChat: {
     // UpdateItem: the deletion mark on META that excludes a concurrent invite (issue 17).
@@ -149,12 +154,18 @@ export const ACTION_ROUTES: Readonly<Record<ActionName, ActionRoute>> = {
   },
   muteChat: { tableActions: ['dynamodb:UpdateItem'], postsEvents: false },
   requestUpload: {
-    tableActions: ['dynamodb:GetItem', 'dynamodb:PutItem', RATE_LIMIT],
+    // BatchGetItem: the caller's membership and the chat's META (lambdas/domain/access.ts).
+    tableActions: ['dynamodb:BatchGetItem', 'dynamodb:PutItem', RATE_LIMIT],
     // The presigned PUT carries the object's tag, which needs s3:PutObjectTagging as well.
     media: ['s3:PutObject', 's3:PutObjectTagging'],
     postsEvents: false,
   },
-  getAttachmentUrl: { tableActions: ['dynamodb:GetItem'], media: SIGN_DOWNLOADS, postsEvents: false },
+  // GetItem: the message; BatchGetItem: the caller's membership and the chat's META.
+  getAttachmentUrl: {
+    tableActions: ['dynamodb:GetItem', 'dynamodb:BatchGetItem'],
+    media: SIGN_DOWNLOADS,
+    postsEvents: false,
+  },
   // GetItem: the message and the caller's reaction; UpdateItem: the version; the reaction and the
   // message's summary are one transaction of a Put or a Delete and an Update (all item actions).
   react: {

@@ -31,7 +31,7 @@ beforeAll(() => {
 });
 afterAll(() => s3?.destroy());
 
-describe('deleteChat when the retention queue refuses the job', { timeout: 120_000 }, () => {
+describe('a deleted chat when the retention queue refuses the job', { timeout: 120_000 }, () => {
   it("deletes the chat's media and expires its items in the request", async () => {
     const {
       owner,
@@ -62,6 +62,31 @@ describe('deleteChat when the retention queue refuses the job', { timeout: 120_0
       [...keys, `chats/${chatId}/${empty}`].sort(),
     );
     expect(media.deletesBy(RETENTION_WORKER.name)).toEqual([]);
+    await closeAll(stack, owner, member);
+  });
+
+  it("does the same when the chat's last member leaves (also what proves removeMember's grant)", async () => {
+    const {
+      owner,
+      member,
+      chat: { chatId },
+    } = await groupOfTwo(stack, 'Last out, no queue');
+    const attached = await uploadFile(member, chatId, FILES.png(), 'image/png');
+    await member.ok('sendMessage', { chatId, text: 'bye', attachments: [{ uploadId: attached }] });
+    await owner.ok('removeMember', { chatId, userId: owner.userId });
+    await stack.idle();
+    expect(await storedKeys(stack, s3, `chats/${chatId}/`)).toEqual([`chats/${chatId}/${attached}`]);
+
+    const before = Math.floor(Date.now() / 1000);
+    await member.ok('removeMember', { chatId, userId: member.userId });
+    const after = Math.ceil(Date.now() / 1000);
+    expect(queue().stats.sent).toBe(0);
+    expect(await storedKeys(stack, s3, `chats/${chatId}/`)).toEqual([]);
+    const left = await stack.items(`CHAT#${chatId}`);
+    expect(left.filter((i) => String(i.sk).startsWith('MSG#'))).toHaveLength(1);
+    const unexpiring = left.filter((i) => typeof i.ttl !== 'number' || i.ttl < before || i.ttl > after);
+    expect(unexpiring.map((i) => i.sk)).toEqual([]);
+    expect(media.deletesBy('removeMember').flatMap((d) => d.keys)).toEqual([`chats/${chatId}/${attached}`]);
     await closeAll(stack, owner, member);
   });
 });
