@@ -12,8 +12,8 @@
  *
  * Live events (live.ts) are applied by version; a hole (a version, or without versions a seq, that
  * did not come within `gapMs`) triggers a catch-up of that chat, as does a membership change (sync
- * answers the member list; a full list of MEMBERS_LISTED_MAX may be a big group's first members, so
- * `getChat` then tells the member count). `markDelivered` goes out at most once per `deliveredIntervalMs` per chat, for the
+ * answers the member list and `memberCount`; from an older server without it, a full list of
+ * MEMBERS_LISTED_MAX may be a big group's first members, so `getChat` then tells the count). `markDelivered` goes out at most once per `deliveredIntervalMs` per chat, for the
  * newest message of someone else, once the chat has no hole below it.
  */
 import type { ClientStats } from './api.ts';
@@ -202,8 +202,10 @@ export class Syncer {
       }
       this.replica.apply(e, ack.messages);
       if (ack.members) {
-        this.replica.members(e, ack.members);
-        countUnknown = ack.members.length >= MEMBERS_LISTED_MAX;
+        // An older server's answer has no memberCount: a full list may be a big group's first ones.
+        const count = typeof ack.memberCount === 'number' ? ack.memberCount : undefined;
+        this.replica.members(e, ack.members, count);
+        countUnknown = count === undefined && ack.members.length >= MEMBERS_LISTED_MAX;
       }
       this.replica.advance(e, ack.lastVer);
       this.replica.markLoaded(e);

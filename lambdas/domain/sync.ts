@@ -36,6 +36,7 @@ export interface SyncAck {
   chatId: string;
   messages: MessageView[];
   members: Member[] | null;
+  memberCount: number;
   lastVer: number;
   hasMore: boolean;
   reset: boolean;
@@ -51,7 +52,15 @@ export async function sync(deps: Deps, caller: Caller, input: SyncInput): Promis
     // Older than what is kept (or a version this chat never had): reload with history, then sync
     // from `lastVer`, which is settled (history read after this answer holds everything up to it).
     const lastVer = head.settled ? chat.lastVer : Math.min(chat.minSyncVer, chat.lastVer);
-    return { chatId: chat.chatId, messages: [], members: memberList, lastVer, hasMore: false, reset: true };
+    return {
+      chatId: chat.chatId,
+      messages: [],
+      members: memberList,
+      memberCount: chat.memberCount,
+      lastVer,
+      hasMore: false,
+      reset: true,
+    };
   }
   const changed = chat.memberVer > input.sinceVer;
   const page = await deps.store.messages.changesSince(chat.chatId, input.sinceVer, input.limit);
@@ -69,6 +78,7 @@ export async function sync(deps: Deps, caller: Caller, input: SyncInput): Promis
     chatId: chat.chatId,
     messages,
     members: changed ? memberList : null,
+    memberCount: chat.memberCount,
     lastVer,
     hasMore,
     reset: false,

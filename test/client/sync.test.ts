@@ -282,8 +282,26 @@ describe('live events', () => {
     expect(client.chat('a')).toBeUndefined();
   });
 
-  it('keeps the memberCount of a group bigger than the members listed (chat event, sync, join, leave)', async () => {
+  it('takes a big group’s memberCount from sync’s answer, with no getChat', async () => {
+    const { client } = await started();
+    const big = server.chat(
+      'big',
+      Array.from({ length: 499 }, (_, i) => `u${i}`),
+    );
+    FakeSocket.last.push({ type: 'chat.created', chat: server.view(big) });
+    await serveAll();
+    big.members.push(member('dave'));
+    big.memberVer = ++big.lastVer;
+    FakeSocket.last.push({ type: 'member.joined', chatId: 'big', userIds: ['dave'] });
+    await serveAll();
+    expect(client.chat('big')?.memberCount).toBe(501);
+    expect(client.chat('big')?.members).toHaveLength(200);
+    expect(server.requests('getChat')).toEqual([]);
+  });
+
+  it('keeps the memberCount of a group bigger than the members listed, from a server whose sync has no count', async () => {
     expect([MEMBERS_LISTED_MAX, LISTED]).toEqual([LIMITS.chatMembersMax, LIMITS.chatMembersMax]);
+    server.syncMemberCount = false;
     const { client } = await started();
     const others = Array.from({ length: 499 }, (_, i) => `u${i}`);
     const big = server.chat('big', others);

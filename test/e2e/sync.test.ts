@@ -89,6 +89,7 @@ describe('sync', () => {
       chatId: chat.chatId,
       messages: expect.any(Array),
       members: expect.any(Array),
+      memberCount: 2,
       lastVer: expect.any(Number),
       hasMore: false,
       reset: false,

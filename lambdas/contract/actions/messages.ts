@@ -147,6 +147,10 @@ export const sync = defineAction('sync', {
     chatId: v.string(),
     messages: v.array(Message),
     members: v.nullable(v.array(Member)),
+    memberCount: v.pipe(
+      v.number(),
+      v.description('How many members the chat has (members lists at most 200 of them).'),
+    ),
     lastVer: v.pipe(v.number(), v.description('Call sync again with sinceVer = lastVer.')),
     hasMore: v.boolean(),
     reset: v.pipe(v.boolean(), v.description('sinceVer is older than what is kept: reload with history.')),

@@ -31,6 +31,8 @@ export function member(userId: string, role: Member['role'] = 'member'): Member 
 export class FakeServer {
   readonly chats = new Map<string, FakeChat>();
   syncSupported = true;
+  /** Whether sync answers carry memberCount (servers before it did not). */
+  syncMemberCount = true;
   deliveredSupported = true;
   /** Versions above this are still being written: sync neither returns them nor moves past them. */
   settledUpTo = Number.POSITIVE_INFINITY;
@@ -171,6 +173,7 @@ export class FakeServer {
             chatId: c.chatId,
             messages: [],
             members: null,
+            ...this.#memberCount(c),
             lastVer: c.lastVer,
             hasMore: false,
             reset: true,
@@ -182,7 +185,15 @@ export class FakeServer {
         const hasMore = changed.length > page.length;
         const lastVer = hasMore ? (page.at(-1) as Message).ver : Math.min(c.lastVer, this.settledUpTo);
         const members = c.memberVer > since ? c.members.slice(0, LISTED) : null;
-        return { chatId: c.chatId, messages: page, members, lastVer, hasMore, reset: false };
+        return {
+          chatId: c.chatId,
+          messages: page,
+          members,
+          ...this.#memberCount(c),
+          lastVer,
+          hasMore,
+          reset: false,
+        };
       }
       case 'history': {
         const c = chat as FakeChat;
@@ -219,6 +230,10 @@ export class FakeServer {
       default:
         return { code: 'UNKNOWN_ACTION' };
     }
+  }
+
+  #memberCount(c: FakeChat): { memberCount?: number } {
+    return this.syncMemberCount ? { memberCount: c.members.length } : {};
   }
 
   #summary(c: FakeChat): Record<string, unknown> {
