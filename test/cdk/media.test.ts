@@ -142,6 +142,7 @@ describe('media grants', { timeout: 60_000 }, () => {
         'editMessage',
         'deleteMessage',
         'deleteChat',
+        'removeMember',
         'scheduleMessage',
         'listScheduled',
         'cancelScheduled',
