@@ -64,7 +64,8 @@ export function applyEvent(frame: Frame, r: Replica, sync: LiveHooks): void {
       r.cursor(e, f.userId, 'lastDeliveredSeq', f.lastDeliveredSeq);
       break;
     case 'member.left':
-      r.memberLeft(e, f.userId);
+      // A leave a catch-up already counted (its version synced) is not taken off again.
+      if (!(typeof f.ver === 'number' && f.ver <= e.syncedVer)) r.memberLeft(e, f.userId);
       return void sync.catchUp(e);
     case 'member.joined':
       e.membersStale = true;

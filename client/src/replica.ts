@@ -130,6 +130,13 @@ export class Replica {
     this.#touch(e);
   }
 
+  /** How many members the chat has, as a sync answer counted them. */
+  memberCount(e: ChatEntry, count: number): void {
+    if (e.info.memberCount === count) return;
+    e.info.memberCount = count;
+    this.#touch(e);
+  }
+
   /** Someone else left: one member fewer (a big group's list may not have named them). */
   memberLeft(e: ChatEntry, userId: string): void {
     const listed = e.info.members;

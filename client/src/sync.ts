@@ -206,7 +206,7 @@ export class Syncer {
         const count = typeof ack.memberCount === 'number' ? ack.memberCount : undefined;
         this.replica.members(e, ack.members, count);
         countUnknown = count === undefined && ack.members.length >= MEMBERS_LISTED_MAX;
-      }
+      } else if (typeof ack.memberCount === 'number') this.replica.memberCount(e, ack.memberCount);
       this.replica.advance(e, ack.lastVer);
       this.replica.markLoaded(e);
       if (!ack.hasMore) break;

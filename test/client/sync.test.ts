@@ -299,6 +299,28 @@ describe('live events', () => {
     expect(server.requests('getChat')).toEqual([]);
   });
 
+  it('does not take off again a leave whose late event comes after a catch-up that counted it', async () => {
+    const { client } = await started();
+    const big = server.chat(
+      'big',
+      Array.from({ length: 499 }, (_, i) => `u${i}`),
+    );
+    FakeSocket.last.push({ type: 'chat.created', chat: server.view(big) });
+    await serveAll();
+    // u450 leaves, then dave joins; the join's event comes first (a big group's fan-out is queued).
+    big.members = big.members.filter((m) => m.userId !== 'u450');
+    const leftVer = ++big.lastVer;
+    big.memberVer = leftVer;
+    big.members.push(member('dave'));
+    big.memberVer = ++big.lastVer;
+    FakeSocket.last.push({ type: 'member.joined', chatId: 'big', userIds: ['dave'] });
+    await serveAll();
+    expect(client.chat('big')?.memberCount).toBe(500);
+    FakeSocket.last.push({ type: 'member.left', chatId: 'big', userId: 'u450', ver: leftVer });
+    await serveAll();
+    expect(client.chat('big')?.memberCount).toBe(500);
+  });
+
   it('keeps the memberCount of a group bigger than the members listed, from a server whose sync has no count', async () => {
     expect([MEMBERS_LISTED_MAX, LISTED]).toEqual([LIMITS.chatMembersMax, LIMITS.chatMembersMax]);
     server.syncMemberCount = false;
