@@ -38,7 +38,7 @@ export type CreateScheduledOutcome =
   | { readonly status: 'duplicate'; readonly existing: ScheduledRecord }
   /** The author already has the maximum of pending scheduled messages. */
   | { readonly status: 'limit' }
-  /** Other transactions kept cancelling it (the author's pending count): nothing was stored. */
+  /** Cancelled without a failed condition (conflicts that never stopped, throttling): nothing was stored. */
   | { readonly status: 'busy' };
 
 export type Completion =
@@ -85,8 +85,9 @@ export class ScheduledRepository {
       if (put?.conditionFailed && put.item)
         return { status: 'duplicate', existing: SCHEDULED.fromItem(put.item) };
       if (count?.conditionFailed) return { status: 'limit' };
-      if (failure.reasons.some((r) => r.code === 'TransactionConflict')) return { status: 'busy' };
-      throw failure.error;
+      // Cancelled for another reason (conflicts that never stopped, throttling): a definite answer
+      // that nothing was stored.
+      return { status: 'busy' };
     });
   }
 

@@ -98,17 +98,18 @@ export async function removeMember(
       deps.store.chats.removeMember(chat, userId, newOwner, version.ver, { abortSignal: signal }),
     );
     if (!applied) continue;
+    // Its last member left: the chat is deleted (protocol, Rules), so the rest of its partition
+    // (messages, claims, reactions, uploads) and its media go as after deleteChat, queued before
+    // anything else can fail (a retry would find no chat).
+    const lastOut = chat.memberCount <= 1;
+    if (lastOut) await expireDeletedChat(deps, chatId, Math.floor(deps.now().getTime() / 1000));
     await deps.fanOut.toUsers(
       [...userIdsOf(remaining), userId],
       event('member.left', { chatId, userId, ver: version.ver }),
       { chat },
     );
-    if (chat.memberCount <= 1) {
-      // Its last member left: the chat is deleted (protocol, Rules), so the rest of its partition
-      // (messages, claims, reactions, uploads) and its media go as after deleteChat.
-      await expireDeletedChat(deps, chatId, Math.floor(deps.now().getTime() / 1000));
-      await disbandRoster(deps, chat);
-    } else await dismissFromRoster(deps, chat, userId);
+    if (lastOut) await disbandRoster(deps, chat);
+    else await dismissFromRoster(deps, chat, userId);
     if (asAdmin) await recordAdminAction(deps, caller, { action: 'removeMember', chatId, userId });
     return { chatId, userId };
   }

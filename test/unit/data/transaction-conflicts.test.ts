@@ -83,6 +83,18 @@ describe('a transaction another one held', () => {
     expect(sends()).toBe(2);
   });
 
+  it('answers busy (nothing stored) for a create cancelled without a failed condition', async () => {
+    ddb.on(TransactWriteCommand).rejects(cancelled(ok, conflict));
+    await expect(store.scheduled.create({ ...scheduled, status: 'pending' }, 100)).resolves.toEqual({
+      status: 'busy',
+    });
+    ddb.reset();
+    ddb.on(TransactWriteCommand).rejects(cancelled(ok, { Code: 'ThrottlingError' }));
+    await expect(store.scheduled.create({ ...scheduled, status: 'pending' }, 100)).resolves.toEqual({
+      status: 'busy',
+    });
+  });
+
   it('claims uploads after a conflict; only a failed condition is "taken"', async () => {
     ddb.on(TransactWriteCommand).rejectsOnce(cancelled(ok, conflict)).resolves({});
     const second = { ...upload, uploadId: 'up2' };

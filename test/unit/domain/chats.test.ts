@@ -326,6 +326,14 @@ describe('removeMember', () => {
     expect(store.chats.removeMember.mock.calls[0]?.slice(1, 4)).toEqual(['bob', undefined, 9]);
   });
 
+  it('expires a chat its last member left before telling anyone: a failed post cannot lose that', async () => {
+    const { deps, store, fanOut } = fakeDeps();
+    store.chats.getWithMembers.mockResolvedValue(groupChat('ann', ['ann']));
+    fanOut.toUsers.mockRejectedValue(new Error('throttled'));
+    await expect(removeMember(deps, ann, { chatId: 'g1', userId: 'ann' })).rejects.toThrow('throttled');
+    expect(store.retention.expireChat).toHaveBeenCalledWith('g1', expect.any(Number), expect.any(Function));
+  });
+
   it.each([
     ['a member removing someone else', groupChat('bob', ['bob', 'ann', 'cy']), 'cy', 'FORBIDDEN'],
     ['leaving a direct chat', groupChat('bob', ['bob', 'ann'], { kind: 'direct' }), 'ann', 'FORBIDDEN'],
