@@ -122,7 +122,12 @@ export async function react(
       );
       if (outcome.status === 'applied') return { message: await announce(outcome.message) };
       if (outcome.status === 'moved') current = outcome.current;
-      else lookUp = true; // `raced`: another socket of the caller's changed the same emoji
+      else {
+        // `raced`: another socket of the caller's changed the same emoji. Its change is what the
+        // caller's item now says; the message is read again, so an answer shows it.
+        lookUp = true;
+        current = await deps.store.messages.get(input.chatId, message.seq, { consistent: true });
+      }
       await backOff(LOST_RACE_BACKOFF, attempt);
     } catch (error) {
       if (!isAborted(error)) throw error;
