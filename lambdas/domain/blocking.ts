@@ -17,6 +17,7 @@ import type { ChatStore } from '../data/store.ts';
 import type { Caller } from '../shared/caller.ts';
 import { badRequest, forbidden } from '../shared/errors.ts';
 import { changeBlock } from './block-mirror.ts';
+import { LIMITS } from './limits.ts';
 
 /** What the checks need: the store only (the scheduled-message deps qualify too). */
 interface BlockDeps {
@@ -71,7 +72,9 @@ const NOT_AN_ID = /[\u0000-\u001f\u007f#]/;
 
 function decodeCursor(cursor: string): string {
   const userId = Buffer.from(cursor, 'base64url').toString('utf8');
-  const valid = userId.length > 0 && userId.length <= 64 && !NOT_AN_ID.test(userId);
+  // Ids are at most 64 characters counted in code points, as the contract counts them.
+  const chars = [...userId].length;
+  const valid = chars > 0 && chars <= LIMITS.idMaxChars && !NOT_AN_ID.test(userId);
   if (!valid || encodeCursor(userId) !== cursor) {
     throw badRequest('"cursor" must be the nextCursor of an earlier listBlocked.');
   }

@@ -98,6 +98,8 @@ export async function removeMember(
       deps.store.chats.removeMember(chat, userId, newOwner, version.ver, { abortSignal: signal }),
     );
     if (!applied) continue;
+    // Recorded as soon as it is done (a retry would find the member gone and do nothing).
+    if (asAdmin) await recordAdminAction(deps, caller, { action: 'removeMember', chatId, userId });
     // Its last member left: the chat is deleted (protocol, Rules), so the rest of its partition
     // (messages, claims, reactions, uploads) and its media go as after deleteChat, queued before
     // anything else can fail (a retry would find no chat).
@@ -110,7 +112,6 @@ export async function removeMember(
     );
     if (lastOut) await disbandRoster(deps, chat);
     else await dismissFromRoster(deps, chat, userId);
-    if (asAdmin) await recordAdminAction(deps, caller, { action: 'removeMember', chatId, userId });
     return { chatId, userId };
   }
   throw conflict('The chat changed while the member was being removed. Please retry.');
@@ -127,6 +128,8 @@ export async function deleteChat(deps: Deps, caller: Caller, input: ChatRef): Pr
   const now = deps.now();
   const members = await deps.store.chats.delete(chat, now.toISOString());
   if (!members) throw conflict('The chat changed while it was being deleted. Please retry.');
+  // Recorded as soon as it is done (a retry would find no chat and do nothing).
+  if (asAdmin) await recordAdminAction(deps, caller, { action: 'deleteChat', chatId });
   // Its messages, claims, reactions, uploads…: expire now, DynamoDB's TTL removes them (issue 17,
   // item 8), and its media objects are deleted first; a queued job does both
   // (lambdas/domain/retention-jobs.ts), or this request when the queue refuses. Nothing signs a
@@ -134,7 +137,6 @@ export async function deleteChat(deps: Deps, caller: Caller, input: ChatRef): Pr
   await expireDeletedChat(deps, chatId, Math.floor(now.getTime() / 1000));
   await deps.fanOut.toUsers(userIdsOf(members), event('chat.deleted', { chatId }), { chat });
   await disbandRoster(deps, chat);
-  if (asAdmin) await recordAdminAction(deps, caller, { action: 'deleteChat', chatId });
   return { chatId };
 }
 

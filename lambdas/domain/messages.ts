@@ -84,15 +84,15 @@ export async function deleteMessage(
     });
     // Refused: it was deleted meanwhile (by another of the author's sockets), which announced it.
     if (outcome.status === 'applied') {
+      // Recorded as soon as it is done: a retry after a later failure finds it deleted and does
+      // nothing, so recording it last could leave it unrecorded for good.
+      if (asAdmin) await recordAdminAction(deps, caller, { action: 'deleteMessage', ...input });
       const { chatId, messageId, seq, ver } = outcome.message;
       await deps.fanOut.toUsers(
         userIdsOf(members),
         event('message.deleted', { chatId, messageId, seq, ver }),
         { chat },
       );
-      if (asAdmin) {
-        await recordAdminAction(deps, caller, { action: 'deleteMessage', ...input });
-      }
     }
   }
   return { chatId: input.chatId, messageId: input.messageId };

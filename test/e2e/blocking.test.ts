@@ -208,7 +208,10 @@ describe('blocking', () => {
 describe('listBlocked', () => {
   it('pages through every blocked user in user id order', async () => {
     const gina = await connectUser(stack, uniqueId('gina'));
-    const blocked = Array.from({ length: 7 }, () => uniqueId('b'));
+    const plain = Array.from({ length: 6 }, () => uniqueId('b')).sort();
+    // The first page ends at an id of 30 emoji after a plain one: at most 64 characters as the
+    // contract counts them (code points), more than 64 UTF-16 units; its cursor must still work.
+    const blocked = [...plain, `${plain[1]}${'😀'.repeat(30)}`];
     for (const userId of blocked) await gina.ok('blockUser', { userId });
     const pages: string[][] = [];
     let cursor: string | undefined;

@@ -326,6 +326,17 @@ describe('removeMember', () => {
     expect(store.chats.removeMember.mock.calls[0]?.slice(1, 4)).toEqual(['bob', undefined, 9]);
   });
 
+  it('records an administrator’s removal as soon as it is done, before the posts', async () => {
+    const { deps, store, fanOut } = fakeDeps();
+    store.chats.getWithMembers.mockResolvedValue(groupChat('ann', ['ann', 'bob']));
+    fanOut.toUsers.mockRejectedValue(new Error('throttled'));
+    const root = { ...caller('root'), admin: true };
+    await expect(removeMember(deps, root, { chatId: 'g1', userId: 'bob' })).rejects.toThrow('throttled');
+    expect(store.audit.record).toHaveBeenCalledWith(
+      expect.objectContaining({ action: 'removeMember', actorId: 'root', userId: 'bob' }),
+    );
+  });
+
   it('expires a chat its last member left before telling anyone: a failed post cannot lose that', async () => {
     const { deps, store, fanOut } = fakeDeps();
     store.chats.getWithMembers.mockResolvedValue(groupChat('ann', ['ann']));

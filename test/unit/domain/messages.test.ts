@@ -19,6 +19,28 @@ function withChat(overrides: Parameters<typeof groupChat>[2] = {}) {
   return fake;
 }
 
+describe('administrators', () => {
+  const root = { ...caller('root'), admin: true };
+
+  it('record a deletion as soon as it is done: a failed post afterwards cannot leave it unrecorded', async () => {
+    const { deps, store, fanOut } = withChat();
+    const message = stored(3, { senderId: 'bob' });
+    store.messages.get.mockResolvedValue(message);
+    store.sequence.allocateVersion.mockResolvedValue({ status: 'allocated', ver: 21 });
+    store.messages.applyChange.mockImplementation(async (_m, change) => ({
+      status: 'applied',
+      message: { ...message, ...change.set, ver: change.ver },
+    }));
+    fanOut.toUsers.mockRejectedValue(new Error('throttled'));
+    await expect(deleteMessage(deps, root, { chatId: 'g1', messageId: message.messageId })).rejects.toThrow(
+      'throttled',
+    );
+    expect(store.audit.record).toHaveBeenCalledWith(
+      expect.objectContaining({ action: 'deleteMessage', actorId: 'root', messageId: message.messageId }),
+    );
+  });
+});
+
 describe('changes under versions', () => {
   it('edits under a new version and tells every member with the changed message', async () => {
     const { deps, store, fanOut } = withChat();
