@@ -14,8 +14,9 @@
  * finds the socket gone (the group's next fan-out: 410, entry removed) or the entry expires; the
  * per-user lookup would have seen the connection record gone.
  *
- * When someone is to be pushed, the message is read again (consistently): a message deleted before
- * its push is processed produces none, and an edit made meanwhile is what the preview shows. When
+ * When someone is to be pushed, the message and the chat's `META` are read again (consistently): a
+ * message deleted, or a chat deleted (or marked for deletion), before its push is processed produces
+ * none, and an edit made meanwhile is what the preview shows. When
  * nobody is (every recipient online, say), that read is skipped: the chat head, the roster in a
  * group and one Query per candidate it does not list are all a message costs.
  *
@@ -65,7 +66,9 @@ async function badgeOf(
   for (const ref of refs) {
     const mine = members.get(ref.chatId);
     const other = chats.get(ref.chatId);
-    if (mine && other) total += unreadCount(other, effectiveReadSeq(other, mine));
+    // A chat marked for deletion is not listed (listChats): it counts nothing.
+    if (mine && other && other.deletedAt === undefined)
+      total += unreadCount(other, effectiveReadSeq(other, mine));
   }
   return total;
 }
@@ -109,7 +112,8 @@ export async function selectRecipients(
   const created = MESSAGE.fromItem(image);
   const head = await deps.store.chats.getWithMembers(created.chatId);
   const chat = head.chat;
-  if (!chat) {
+  // A chat marked for deletion is gone already (its members are being removed).
+  if (!chat || chat.deletedAt !== undefined) {
     counters.add('PushSkippedGone');
     return undefined;
   }
@@ -219,8 +223,14 @@ export async function messageContent(
   counters: Counters,
 ): Promise<((badge: number) => PushContent) | undefined> {
   const { store } = deps;
-  const current = await store.messages.get(message.chatId, message.seq, { consistent: true });
-  if (!current || current.messageId !== message.messageId || current.deleted) {
+  // The chat too: a deleted chat's messages stay readable until their TTL runs, and a job or a
+  // deferred notification may come minutes after the deletion (or during it: marked, `deletedAt`).
+  const [current, chat] = await Promise.all([
+    store.messages.get(message.chatId, message.seq, { consistent: true }),
+    store.chats.getChat(message.chatId, { consistent: true }),
+  ]);
+  const chatGone = !chat || chat.deletedAt !== undefined;
+  if (chatGone || !current || current.messageId !== message.messageId || current.deleted) {
     counters.add('PushSkippedGone');
     return undefined;
   }

@@ -18,7 +18,7 @@ import {
 import type { PushContent } from '../../../lambdas/push/payload.ts';
 import type { PushProvider } from '../../../lambdas/push/provider.ts';
 import { processPushJobs } from '../../../lambdas/push/worker.ts';
-import { fakeDeps } from '../domain/fakes.ts';
+import { fakeDeps, groupChat, NOW } from '../domain/fakes.ts';
 import { deviceRecord, LUNCH_MESSAGE, PUSH_MESSAGE } from './fixtures.ts';
 
 const pushMessage = PUSH_MESSAGE;
@@ -106,6 +106,7 @@ describe('processPushJobs', () => {
     t = fakeDeps();
     sent = [];
     t.store.messages.get.mockResolvedValue(stored);
+    t.store.chats.getChat.mockResolvedValue(groupChat('alice', ['alice']).chat);
     t.store.devices.pushTargets.mockImplementation(async (userId: string) => ({
       online: userId === 'carol',
       devices: [deviceOf(userId)],
@@ -159,5 +160,15 @@ describe('processPushJobs', () => {
     const [job] = planPushJobs(pushMessage, recipients, 10) as [PushJob];
     expect(await run(event(JSON.stringify(job)))).toEqual({ batchItemFailures: [] });
     expect(sent).toEqual([]);
+  });
+
+  it('sends nothing once the chat was deleted, or while it is being deleted (its messages stay until their TTL)', async () => {
+    const [job] = planPushJobs(pushMessage, recipients, 10) as [PushJob];
+    for (const chat of [undefined, { ...groupChat('alice', ['alice']).chat, deletedAt: NOW }]) {
+      t.store.chats.getChat.mockResolvedValue(chat);
+      expect(await run(event(JSON.stringify(job)))).toEqual({ batchItemFailures: [] });
+      expect(sent).toEqual([]);
+    }
+    expect(t.store.chats.getChat).toHaveBeenCalledWith('g1', { consistent: true });
   });
 });

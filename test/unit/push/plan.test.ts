@@ -156,6 +156,14 @@ describe('planPushes', () => {
     expect(await plan()).toEqual([]);
     t.store.chats.getWithMembers.mockResolvedValueOnce({ chat: undefined, members: [] });
     expect(await plan()).toEqual([]);
+    // Marked for deletion (its members are being removed): gone, at the first read or the second.
+    const group = (await t.store.chats.getWithMembers('g1')).chat;
+    if (!group) throw new Error('no chat');
+    t.store.chats.getWithMembers.mockResolvedValueOnce({ chat: { ...group, deletedAt: NOW }, members });
+    expect(await plan()).toEqual([]);
+    t.store.chats.getChat.mockResolvedValueOnce({ ...group, deletedAt: NOW });
+    expect(await plan()).toEqual([]);
+    expect(await plan()).not.toEqual([]);
   });
 
   it('pushes again once a mute has passed', async () => {
