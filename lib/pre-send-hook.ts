@@ -1,7 +1,7 @@
 /**
  * The pre-send hook on AWS (docs/hooks.md): the configured module is bundled into the functions that
  * send (the `sendMessage` route and the scheduled-message dispatcher, which sends through the same
- * domain path). A static import cannot name a file chosen at synth, so the send path imports the
+ * domain path) and into `editMessage`'s (an edit's new text is screened too). A static import cannot name a file chosen at synth, so the send path imports the
  * package-internal module `#pre-send-hook` (package.json "imports": a module exporting no hook), and
  * these functions' bundles alias it to the configured file (esbuild `--alias`, the mechanism the
  * bundles already use for the credential provider). The call site stays the one line in
@@ -16,8 +16,11 @@ import { PROJECT_ROOT } from './chat-function.ts';
 /** The module the send path imports; what a configured hook replaces in the bundle. */
 export const PRE_SEND_HOOK_IMPORT = '#pre-send-hook';
 
-/** The functions whose bundles carry the hook: every function that runs `sendMessage`'s domain. */
-export const PRE_SEND_HOOK_FUNCTIONS = ['SendMessage', 'ScheduledDispatcher'] as const;
+/**
+ * The functions whose bundles carry the hook: every function that runs `sendMessage`'s domain, and
+ * `editMessage` (an edit's text is screened as a send's).
+ */
+export const PRE_SEND_HOOK_FUNCTIONS = ['SendMessage', 'ScheduledDispatcher', 'EditMessage'] as const;
 
 export interface PreSendHookSettings {
   /** The hook module (TypeScript or JavaScript), relative to the repository root, e.g. `hooks/word-filter.ts`. */

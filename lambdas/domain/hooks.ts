@@ -15,10 +15,14 @@
  */
 import { isAbsolute, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import * as v from 'valibot';
 import * as bundledModule from '#pre-send-hook';
+import { messageText } from '../contract/fields.ts';
 import type { Caller } from '../shared/caller.ts';
 import { forbidden } from '../shared/errors.ts';
 import { logger } from '../shared/logger.ts';
+
+const FAILED_CHECK = 'This message could not be checked. Please retry.';
 
 /** What a hook sees. */
 export interface PreSendMessage {
@@ -113,9 +117,7 @@ export async function runHook(
     clearTimeout(timer);
     logger.debug('pre-send hook', { ms: Math.round(performance.now() - started) });
   }
-  return settings.fallback === 'deny'
-    ? { action: 'deny', reason: 'This message could not be checked. Please retry.' }
-    : { action: 'allow' };
+  return settings.fallback === 'deny' ? { action: 'deny', reason: FAILED_CHECK } : { action: 'allow' };
 }
 
 function isVerdict(v: unknown): v is PreSendVerdict {
@@ -128,8 +130,8 @@ function isVerdict(v: unknown): v is PreSendVerdict {
 }
 
 /**
- * The send path's one call: the text to store (the input's, or the hook's rewrite), or FORBIDDEN
- * with the hook's reason. Without a configured hook it answers the text at once.
+ * The send path's (and an edit's) one call: the text to store (the input's, or the hook's rewrite),
+ * or FORBIDDEN with the hook's reason. Without a configured hook it answers the text at once.
  */
 export async function screenMessage<
   T extends { chatId: string; text?: string | undefined; attachments?: readonly unknown[] | undefined },
@@ -148,6 +150,20 @@ export async function screenMessage<
     hookSettingsFromEnv(),
   );
   if (verdict.action === 'deny') throw forbidden(verdict.reason.slice(0, 500) || 'This message was refused.');
-  if (verdict.action === 'rewrite') return { ...input, text: verdict.text };
+  if (verdict.action !== 'rewrite') return input;
+  if (usableRewrite(verdict.text, input.text ?? '')) return { ...input, text: verdict.text };
+  // A rewrite the contract would refuse from a client (too long, blank, control characters) is not
+  // stored: it counts as a hook that failed.
+  const { fallback } = hookSettingsFromEnv();
+  logger.warn('pre-send hook rewrote into a text the contract refuses: fallback', {
+    chars: [...verdict.text].length,
+    fallback,
+  });
+  if (fallback === 'deny') throw forbidden(FAILED_CHECK);
   return input;
+}
+
+/** A rewrite holds to the text rules of a send (an attachments-only message may stay without text). */
+function usableRewrite(text: string, original: string): boolean {
+  return v.is(messageText(), text) || (text === '' && original === '');
 }

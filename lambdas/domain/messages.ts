@@ -11,6 +11,7 @@ import { event } from '../shared/frames.ts';
 import { chatNotFound, loadAsMember, userIdsOf } from './access.ts';
 import { loadForAction, recordAdminAction } from './admin.ts';
 import type { Deps } from './deps.ts';
+import { screenMessage } from './hooks.ts';
 import { seqOfMessageId } from './ids.ts';
 import { deleteMessageMedia, messageViews } from './media.ts';
 import { changeMessage } from './versions.ts';
@@ -56,8 +57,14 @@ export async function editMessage(
   const { chat, members, message } = await loadMessage(deps, caller, input);
   if (message.senderId !== caller.userId) throw forbidden('Only the author can edit this message.');
   if (message.deleted) throw conflict('This message was deleted and cannot be edited.');
+  // The pre-send hook sees every text before it is stored, an edit's too (hooks.ts).
+  const { text } = await screenMessage(caller, {
+    chatId: input.chatId,
+    text: input.text,
+    attachments: message.attachments,
+  });
   const outcome = await changeMessage(deps, message, {
-    set: { text: input.text, editedAt: deps.now().toISOString() },
+    set: { text, editedAt: deps.now().toISOString() },
     guard: 'author',
   });
   if (outcome.status === 'refused') throw conflict('This message was deleted and cannot be edited.');

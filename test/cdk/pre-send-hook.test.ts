@@ -77,7 +77,7 @@ describe('the preSendHook setting', { timeout: 180_000 }, () => {
 
   it('gives the functions that send the hook’s bundle and environment, and no other function', () => {
     const fns = functionsOf(hooked.stack);
-    const senders = ['SendMessage', 'ScheduledDispatcher'];
+    const senders = ['SendMessage', 'ScheduledDispatcher', 'EditMessage'];
     for (const name of senders) {
       const fn = fns.get(name);
       if (!fn) throw new Error(`no ${name}`);

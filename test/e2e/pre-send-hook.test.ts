@@ -2,7 +2,8 @@
  * The pre-send hook (issue 14) over real sockets, configured as `npm run dev` configures it
  * (`PRE_SEND_HOOK` = a module path): the example word filter denies (FORBIDDEN with its reason,
  * nothing stored) and rewrites (masked words stored and pushed); a hook that answers after the
- * timeout gets the configured fallback, allow or deny.
+ * timeout gets the configured fallback, allow or deny, and so does one that rewrites into a text the
+ * contract refuses. Edits are screened as sends are.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { connectUser, expectRefused, history, makeGroup, sendText } from '../support/chat.ts';
@@ -55,6 +56,54 @@ describe('the example word filter', () => {
     expect((pushed.message as { text: string }).text).toBe('D*** it, what the h***');
     expect((await history(bob, chat.chatId)).messages.map((m) => m.text)).toEqual(['D*** it, what the h***']);
     expect((await sendText(ann, chat.chatId, 'all clean')).text).toBe('all clean');
+  });
+});
+
+describe('edits', () => {
+  it('are screened as sends are: a denied word refuses the edit (nothing written), masked words are stored', async () => {
+    const ann = await connectUser(stack);
+    const bob = await connectUser(stack);
+    const chat = await makeGroup(ann, [bob.userId], 'Edited');
+    const sent = await sendText(ann, chat.chatId, 'hello');
+    await expectRefused(
+      stack,
+      ann,
+      'editMessage',
+      { chatId: chat.chatId, messageId: sent.messageId, text: 'now forbidden' },
+      'FORBIDDEN',
+      { message: /not allowed/ },
+    );
+    const edited = await ann.ok('editMessage', {
+      chatId: chat.chatId,
+      messageId: sent.messageId,
+      text: 'what the heck',
+    });
+    expect((edited.message as { text: string }).text).toBe('what the h***');
+    const pushed = await bob.event(
+      'message.updated',
+      (f) => (f.message as { seq?: number }).seq === sent.seq,
+    );
+    expect((pushed.message as { text: string }).text).toBe('what the h***');
+  });
+});
+
+describe('a rewrite the contract refuses (too long, blank, a control character)', () => {
+  it('is not stored: the fallback applies, allow (the text as sent) or deny', async () => {
+    const ann = await connectUser(stack);
+    const chat = await makeGroup(ann, [], 'Rewritten');
+    process.env.PRE_SEND_HOOK = 'test/support/hooks/bad-rewrite-hook.ts';
+    for (const text of ['long one', 'blank one', 'bell one']) {
+      expect((await sendText(ann, chat.chatId, text)).text).toBe(text);
+    }
+    process.env.PRE_SEND_HOOK_FALLBACK = 'deny';
+    await expectRefused(stack, ann, 'sendMessage', { chatId: chat.chatId, text: 'long two' }, 'FORBIDDEN', {
+      message: /could not be checked/,
+    });
+    expect((await history(ann, chat.chatId)).messages.map((m) => m.text)).toEqual([
+      'long one',
+      'blank one',
+      'bell one',
+    ]);
   });
 });
 
