@@ -138,8 +138,15 @@ export async function screenMessage<
 >(caller: Caller, input: T): Promise<T> {
   const hook = configuredHook();
   if (!hook) return input;
+  // A module that cannot be loaded (it throws, or exports no function) fails as a hook that throws.
+  const fn = await hook.catch((error: unknown) => {
+    logger.error('pre-send hook could not be loaded: fallback', { error });
+    return (): PreSendVerdict => {
+      throw error;
+    };
+  });
   const verdict = await runHook(
-    await hook,
+    fn,
     {
       chatId: input.chatId,
       senderId: caller.userId,

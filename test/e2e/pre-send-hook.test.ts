@@ -107,6 +107,19 @@ describe('a rewrite the contract refuses (too long, blank, a control character)'
   });
 });
 
+describe('a hook module that cannot be loaded', () => {
+  it('fails as a hook that throws: the fallback applies to every send', async () => {
+    const ann = await connectUser(stack);
+    const chat = await makeGroup(ann, [], 'Broken');
+    process.env.PRE_SEND_HOOK = 'test/support/hooks/broken-hook.ts';
+    expect((await sendText(ann, chat.chatId, 'allowed anyway')).text).toBe('allowed anyway');
+    process.env.PRE_SEND_HOOK_FALLBACK = 'deny';
+    await expectRefused(stack, ann, 'sendMessage', { chatId: chat.chatId, text: 'refused' }, 'FORBIDDEN', {
+      message: /could not be checked/,
+    });
+  });
+});
+
 describe('the timeout', () => {
   it('falls back to allow (the default), or to deny when configured', async () => {
     const ann = await connectUser(stack);
