@@ -43,12 +43,26 @@ export interface DeliveryDeps {
   readonly providers: ReadonlyMap<Platform, PushProvider>;
   /** Removes a device whose token the provider no longer accepts. */
   readonly removeDevice: (device: PushDevice) => Promise<unknown>;
+  /**
+   * Whether the device is still its user's with the same token, asked before each retry: a token
+   * registered by someone else meanwhile (a phone changing hands) must not get this user's message.
+   * @default - not asked
+   */
+  readonly stillRegistered?: (device: PushDevice) => Promise<boolean>;
   readonly counters: Counters;
   readonly policy?: DeliveryPolicy;
   readonly sleep?: (ms: number) => Promise<void>;
 }
 
-export type DeliveryResult = 'sent' | 'removed' | 'given-up' | 'failed' | 'no-provider' | 'deferred';
+export type DeliveryResult =
+  | 'sent'
+  | 'removed'
+  | 'given-up'
+  | 'failed'
+  | 'no-provider'
+  | 'deferred'
+  /** Not retried: the device is gone or its token is someone else's now. */
+  | 'moved';
 
 const pause = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
@@ -137,6 +151,11 @@ async function deliverOne(push: PlannedPush & { tried?: number }, deps: Delivery
         if (!leavesTime(budget, wait)) return defer(attempt, wait);
         deps.counters.add('PushRetried');
         await sleep(wait);
+        if (deps.stillRegistered && !(await deps.stillRegistered(device).catch(() => true))) {
+          deps.counters.add('PushRetrySkipped');
+          logger.info('push not retried: the device is gone or its token registered again', where);
+          return done('moved');
+        }
       }
     }
   }

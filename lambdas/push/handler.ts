@@ -61,6 +61,10 @@ export const pushJobQueue = (): PushJobQueue | undefined => jobQueueAt<PushJob>(
 export const deliveryDeps = (providers: PushRuntime['providers'], counters: Counters): DeliveryDeps => ({
   providers,
   removeDevice: (device) => store().devices.remove(device),
+  stillRegistered: async (device) =>
+    (await store().devices.pushTargets(device.userId)).devices.some(
+      (d) => d.deviceId === device.deviceId && d.token === device.token,
+    ),
   counters,
 });
 

@@ -75,6 +75,24 @@ describe('deliver', () => {
     expect(t.counters.get('PushRetried')).toBe(3);
   });
 
+  it('asks before each retry whether the device is still its user’s: a token registered by someone else since is not retried', async () => {
+    const t = setup([busy, busy, ok]);
+    const stillRegistered = vi.fn(async () => true);
+    expect(await deliver(device, content, { ...t.deps, stillRegistered })).toBe('sent');
+    expect(stillRegistered).toHaveBeenCalledTimes(2);
+
+    const moved = setup([busy, ok]);
+    const gone = vi.fn(async () => false);
+    expect(await deliver(device, content, { ...moved.deps, stillRegistered: gone })).toBe('moved');
+    expect(moved.send).toHaveBeenCalledTimes(1);
+    expect(moved.counters.get('PushRetrySkipped')).toBe(1);
+
+    // A failed look-up does not stop the retry (as before the look-up existed).
+    const unknown = setup([busy, ok]);
+    const failing = vi.fn(async () => Promise.reject(new Error('throttled')));
+    expect(await deliver(device, content, { ...unknown.deps, stillRegistered: failing })).toBe('sent');
+  });
+
   it('waits at least what Retry-After asks for', async () => {
     const t = setup([{ ...busy, status: 429, retryAfterMs: 3000 }, ok]);
     expect(await deliver(device, content, t.deps)).toBe('sent');
