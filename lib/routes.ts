@@ -5,14 +5,14 @@
  * handler modules in-process. Adding a route here is all the wiring a new action needs.
  *
  * Its types are in lib/route-types.ts (re-exported here), the named grant sets its entries use in
- * lib/route-grants.ts.
+ * lib/route-grants.ts, the `$` routes in lib/lifecycle-routes.ts.
  */
 import type { ActionName } from '../lambdas/contract/index.ts';
+import { LIFECYCLE_ROUTES } from './lifecycle-routes.ts';
 import {
   BLOCK_MIRROR,
   BY_CLIENT_ID,
   BY_VERSION,
-  DELETE_STALE,
   FAN_OUT,
   FILL_VOIDS,
   MEMBERSHIPS,
@@ -244,47 +244,6 @@ const actionRoute = (routeKey: string, route: Exclude<ActionRoute, 'planned'>): 
   ...(route.throttle ? { throttle: route.throttle } : {}),
   ...(route.uses ? { uses: route.uses } : {}),
 });
-
-/** The `$` routes API Gateway itself defines. */
-const LIFECYCLE_ROUTES: readonly RouteDefinition[] = [
-  {
-    routeKey: '$connect',
-    name: 'Connect',
-    entry: 'lambdas/handlers/connect.ts',
-    // The socket joins the roster of each of the user's groups (ROSTER_WRITES).
-    tableActions: [
-      'dynamodb:Query',
-      MEMBERSHIPS,
-      'dynamodb:PutItem',
-      'dynamodb:UpdateItem',
-      ROSTER_WRITES,
-      ...DELETE_STALE,
-    ],
-    managementApi: true,
-    postsEvents: true,
-    returnResponse: false,
-  },
-  {
-    routeKey: '$disconnect',
-    name: 'Disconnect',
-    entry: 'lambdas/handlers/disconnect.ts',
-    tableActions: ['dynamodb:Query', MEMBERSHIPS, 'dynamodb:UpdateItem', ROSTER_WRITES, ...DELETE_STALE],
-    managementApi: true,
-    postsEvents: true,
-    returnResponse: false,
-  },
-  {
-    routeKey: '$default',
-    // Not `Default`: CDK treats a child construct with the id `Default` as its parent's default child.
-    name: 'Fallback',
-    entry: 'lambdas/handlers/default.ts',
-    tableActions: [],
-    // A frame on a socket whose token has expired gets TOKEN_EXPIRED here too, and the socket is closed.
-    managementApi: true,
-    postsEvents: false,
-    returnResponse: true,
-  },
-];
 
 /** The deployed routes: the `$` routes and every action that has a handler. */
 export const ROUTES: readonly RouteDefinition[] = [

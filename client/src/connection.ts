@@ -20,44 +20,16 @@
  *   largest request in flight fails with `PAYLOAD_TOO_LARGE` rather than being retried.
  * The socket's own handlers (and what they tell of a refused handshake) are wired in socket.ts.
  */
-import type {
-  ConnectionState,
-  StateChange,
-  TokenSource,
-  WebSocketConstructor,
-  WebSocketLike,
-} from './api.ts';
-import { ChatClientError, closedError, errorOf } from './errors.ts';
+import type { ConnectionState, StateChange, WebSocketLike } from './api.ts';
+import type { ConnectionOptions, Frame } from './connection-options.ts';
+import { ChatClientError, closedError } from './errors.ts';
 import { CLOSE_TOO_BIG, MAX_FRAME_BYTES, tooLarge, utf8Bytes } from './frame.ts';
+import { InFlightRequests } from './in-flight.ts';
 import { Renewal } from './renewal.ts';
 import { attach, detach, socketUrl } from './socket.ts';
 import { backoff, cancel, jwtClaims, later, randomId, type TimerId } from './util.ts';
 
-export interface ConnectionOptions {
-  readonly url: string;
-  readonly token: TokenSource;
-  readonly WebSocket: WebSocketConstructor;
-  readonly requestTimeoutMs: number;
-  readonly pingIntervalMs: number;
-  readonly maxSocketAgeMs: number;
-  readonly backoffBaseMs: number;
-  readonly backoffMaxMs: number;
-  readonly onState: (change: StateChange) => void;
-  readonly onOpen: () => void;
-  readonly onEvent: (frame: Frame) => void;
-  readonly log: (level: 'debug' | 'warn', message: string, data?: unknown) => void;
-}
-
-export type Frame = Record<string, unknown> & { type?: unknown; requestId?: unknown };
-
-interface Pending {
-  readonly resolve: (frame: Frame) => void;
-  readonly reject: (error: ChatClientError) => void;
-  readonly timer: TimerId;
-  readonly action: string;
-  /** The frame's UTF-8 size. */
-  readonly bytes: number;
-}
+export type { ConnectionOptions, Frame } from './connection-options.ts';
 
 export class Connection {
   state: ConnectionState = 'connecting';
@@ -72,7 +44,7 @@ export class Connection {
   #fresh: string | undefined;
   #lastId = 0;
   readonly #prefix = randomId().slice(-6);
-  readonly #pending = new Map<string, Pending>();
+  readonly #pending = new InFlightRequests();
   /** Requests waiting for an open socket: send → fail. */
   readonly #waiting = new Map<() => void, (error: ChatClientError) => void>();
   #dialing = false;
@@ -121,7 +93,7 @@ export class Connection {
         const goingAway = (socket?.readyState ?? 1) > 1;
         if (this.state !== 'open' || !socket || goingAway) return void this.#waiting.set(send, fail);
         this.#waiting.delete(send);
-        this.#pending.set(requestId, { resolve, reject: fail, timer, action, bytes });
+        this.#pending.add(requestId, { resolve, reject: fail, timer, action, bytes });
         try {
           socket.send(frame);
         } catch {
@@ -207,13 +179,8 @@ export class Connection {
     }
     if (typeof frame !== 'object' || frame === null) return;
     if (frame.type === 'error' && frame.code === 'TOKEN_EXPIRED') this.#tokenExpired = true;
-    const pending = typeof frame.requestId === 'string' ? this.#pending.get(frame.requestId) : undefined;
-    if (pending && (frame.type === 'ack' || frame.type === 'pong' || frame.type === 'error')) {
-      this.#pending.delete(frame.requestId as string);
-      cancel(pending.timer);
+    if (this.#pending.settle(frame)) {
       this.#attempt = 0;
-      if (frame.type !== 'error') pending.resolve(frame);
-      else pending.reject(errorOf(frame, pending.action));
     } else if (frame.type === 'error') {
       this.o.log('warn', 'an error frame without a request', frame);
     } else if (typeof frame.type === 'string' && frame.type !== 'ack' && frame.type !== 'pong') {
@@ -232,8 +199,8 @@ export class Connection {
     // 1009: a frame was over the gateway's limit (one the client measured smaller, or a lower limit
     // than MAX_FRAME_BYTES). The largest frame in flight is over it if any is: it fails for good; the
     // others are retried as after any lost socket.
-    if (code === CLOSE_TOO_BIG) this.#failLargest();
-    this.#failPending('DISCONNECTED', 'The socket closed before the reply.');
+    if (code === CLOSE_TOO_BIG) this.#pending.failLargest();
+    this.#pending.failAll('DISCONNECTED', 'The socket closed before the reply.');
     if (this.state === 'closed') return;
     const exp = jwtClaims(this.token).exp;
     const refused = opened
@@ -302,7 +269,7 @@ export class Connection {
     this.#cancelTimers();
     this.#fresh = undefined;
     this.#set({ state: 'closed', ...change });
-    this.#failPending('CLOSED', 'The client is closed.');
+    this.#pending.failAll('CLOSED', 'The client is closed.');
     for (const fail of [...this.#waiting.values()]) fail(closedError(null));
   }
 
@@ -311,22 +278,6 @@ export class Connection {
     cancel(this.#pingTimer);
     cancel(this.#plannedTimer);
     this.#renewal.stop();
-  }
-
-  #failLargest(): void {
-    let largest: [string, Pending] | undefined;
-    for (const entry of this.#pending) if (!largest || entry[1].bytes > largest[1].bytes) largest = entry;
-    if (!largest) return;
-    const [requestId, p] = largest;
-    this.#pending.delete(requestId);
-    const message = `The socket was closed with 1009 (a frame too big) while this ${p.bytes}-byte ${p.action} request was the largest in flight.`;
-    p.reject(new ChatClientError('PAYLOAD_TOO_LARGE', message, p.action));
-  }
-
-  #failPending(code: 'DISCONNECTED' | 'CLOSED', message: string): void {
-    const pending = [...this.#pending.values()];
-    this.#pending.clear();
-    for (const p of pending) p.reject(new ChatClientError(code, message, p.action));
   }
 
   #set(change: Omit<StateChange, 'previous'>): void {

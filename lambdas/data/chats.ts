@@ -9,6 +9,7 @@
  * chats (the membership index, batched reads) are inherited from chat-lists.ts.
  */
 import { blocksAsRead, isConflict, type PairBlocks } from './blocks.ts';
+import { deleteChat } from './chat-deletion.ts';
 import { ChatListReads, isMeta } from './chat-lists.ts';
 import { byJoined, CHAT, type ChatRecord, DIRECT_PAIR, MEMBER, type MemberRecord } from './items.ts';
 import { chatPk, keys, PREFIX, SK } from './keys.ts';
@@ -43,9 +44,7 @@ const countUnchanged = 'memberCount = :count';
 const notDeleting = 'attribute_not_exists(deletedAt)';
 /** The membership change's version is newer than the last one applied. */
 const versionNewer = '(attribute_not_exists(memberVer) OR memberVer < :ver)';
-const ownerUnchanged = 'ownerId = :owner';
 const pairPointsAtReplaced = 'chatId = :old';
-const pairAbsentOrThisChat = 'attribute_not_exists(pk) OR chatId = :chat';
 
 /** A chat's own reads and writes; a user's chats (the membership index) are in `ChatListReads`. */
 export class ChatRepository extends ChatListReads {
@@ -260,44 +259,11 @@ export class ChatRepository extends ChatListReads {
    * claims, reactions…) is given a TTL afterwards (lambdas/data/retention.ts).
    */
   async delete(chat: ChatRecord, deletedAt: string): Promise<MemberRecord[] | undefined> {
-    const marked = await ifConditionFails(
-      this.table
-        .update({
-          Key: keys.chat(chat.chatId),
-          UpdateExpression: 'SET deletedAt = if_not_exists(deletedAt, :at)',
-          ConditionExpression: `${itemExists} AND ${ownerUnchanged}`,
-          ExpressionAttributeValues: { ':at': deletedAt, ':owner': chat.ownerId },
-        })
-        .then(() => true),
-      () => false,
+    return deleteChat(
+      this.table,
+      (chatId) => this.getWithMembers(chatId, { consistent: true }),
+      chat,
+      deletedAt,
     );
-    if (!marked) return undefined;
-    const { members } = await this.getWithMembers(chat.chatId, { consistent: true });
-    const others = members.filter((m) => m.userId !== chat.ownerId);
-    await this.table.batchWrite(
-      others.map((m) => ({ DeleteRequest: { Key: keys.member(chat.chatId, m.userId) } })),
-    );
-    const actions: TransactAction[] = [
-      { Delete: { Key: keys.member(chat.chatId, chat.ownerId) } },
-      {
-        Delete: {
-          Key: keys.chat(chat.chatId),
-          ConditionExpression: ownerUnchanged,
-          ExpressionAttributeValues: { ':owner': chat.ownerId },
-        },
-      },
-    ];
-    const [a, b] = members.map((m) => m.userId);
-    if (chat.kind === 'direct' && a !== undefined && b !== undefined && members.length === 2) {
-      actions.push({
-        Delete: {
-          Key: DIRECT_PAIR.key({ a, b }),
-          ConditionExpression: pairAbsentOrThisChat,
-          ExpressionAttributeValues: { ':chat': chat.chatId },
-        },
-      });
-    }
-    await this.table.transact(actions);
-    return members;
   }
 }

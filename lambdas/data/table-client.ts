@@ -1,8 +1,7 @@
 /**
  * What every repository needs from DynamoDB, once: the table name on every request, paging, batches
  * whose unprocessed keys are retried with backoff, transactions (optionally sent again while other
- * transactions cancel them), and the one place where a refused conditional write becomes a value
- * instead of an exception.
+ * transactions cancel them); a refused conditional write becomes a value in conditions.ts.
  */
 import {
   BatchGetCommand,
@@ -21,8 +20,11 @@ import {
   type UpdateCommandInput,
 } from '@aws-sdk/lib-dynamodb';
 import { type Backoff, backOff } from '../shared/retry.ts';
-import { fromWireItem, type Item } from './item.ts';
+import { cancelledByConflict } from './conditions.ts';
+import type { Item } from './item.ts';
 import type { Key } from './keys.ts';
+
+export { conditionFailed, ifConditionFails, isAborted } from './conditions.ts';
 
 /** Conditions on the presence of the item a write targets. */
 export const itemExists = 'attribute_exists(pk)';
@@ -62,79 +64,6 @@ export interface RequestOptions {
 
 const sendOptions = (options: RequestOptions | undefined) =>
   options?.abortSignal ? { abortSignal: options.abortSignal } : undefined;
-
-/** Whether an error is a request ended by its abort signal (it may or may not have been applied). */
-export function isAborted(error: unknown): boolean {
-  const name = (error as { name?: string } | null)?.name;
-  return name === 'AbortError' || name === 'TimeoutError';
-}
-
-/** Why DynamoDB refused a conditional write: one reason per action (one for a single write). */
-interface ConditionFailure {
-  readonly reasons: readonly {
-    /** `ConditionalCheckFailed`, `TransactionConflict`, `None` (this action was fine)… */
-    readonly code: string;
-    readonly conditionFailed: boolean;
-    /** The item as it was, when the action asked `ReturnValuesOnConditionCheckFailure: 'ALL_OLD'`. */
-    readonly item: Item | undefined;
-  }[];
-  readonly error: unknown;
-}
-
-const CONDITION_FAILED = 'ConditionalCheckFailed';
-
-function reason(code: string, wireItem: Record<string, unknown> | undefined) {
-  return { code, conditionFailed: code === CONDITION_FAILED, item: fromWireItem(wireItem) };
-}
-
-/** The refusal an error reports, or undefined for any other error. */
-function conditionFailureOf(error: unknown): ConditionFailure | undefined {
-  const e = error as {
-    name?: string;
-    Item?: Record<string, unknown>;
-    CancellationReasons?: { Code?: string; Item?: Record<string, unknown> }[];
-  };
-  if (e?.name === 'ConditionalCheckFailedException')
-    return { reasons: [reason(CONDITION_FAILED, e.Item)], error };
-  if (e?.name === 'TransactionCanceledException' && e.CancellationReasons?.length) {
-    return { reasons: e.CancellationReasons.map((r) => reason(r.Code ?? 'None', r.Item)), error };
-  }
-  return undefined;
-}
-
-/** Whether a refusal is a failed condition of one of the write's actions (not only other transactions). */
-export const conditionFailed = (failure: ConditionFailure): boolean =>
-  failure.reasons.some((r) => r.conditionFailed);
-
-/**
- * Whether DynamoDB cancelled a transaction only because another transaction held one of its items
- * (`TransactionConflict`, no failed condition): it wrote nothing and decided nothing.
- */
-function cancelledByConflict(error: unknown): boolean {
-  const failure = conditionFailureOf(error);
-  return (
-    failure !== undefined &&
-    !conditionFailed(failure) &&
-    failure.reasons.some((r) => r.code === 'TransactionConflict')
-  );
-}
-
-/**
- * Awaits a conditional write; when DynamoDB refuses it (a failed condition, a cancelled
- * transaction) the answer is `onFailure(failure)`. Other errors are thrown.
- */
-export async function ifConditionFails<T, F>(
-  write: Promise<T>,
-  onFailure: (failure: ConditionFailure) => F | Promise<F>,
-): Promise<T | F> {
-  try {
-    return await write;
-  } catch (error) {
-    const failure = conditionFailureOf(error);
-    if (!failure) throw error;
-    return onFailure(failure);
-  }
-}
 
 function chunks<T>(items: readonly T[], size: number): T[][] {
   const out: T[][] = [];

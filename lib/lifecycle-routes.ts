@@ -1,0 +1,47 @@
+/**
+ * The `$` routes API Gateway itself defines (`$connect`, `$disconnect`, `$default`): part of the route
+ * table (lib/routes.ts `ROUTES`), kept apart from the actions.
+ */
+import { DELETE_STALE, MEMBERSHIPS, ROSTER_WRITES } from './route-grants.ts';
+import type { RouteDefinition } from './route-types.ts';
+
+/** The `$` routes API Gateway itself defines. */
+export const LIFECYCLE_ROUTES: readonly RouteDefinition[] = [
+  {
+    routeKey: '$connect',
+    name: 'Connect',
+    entry: 'lambdas/handlers/connect.ts',
+    // The socket joins the roster of each of the user's groups (ROSTER_WRITES).
+    tableActions: [
+      'dynamodb:Query',
+      MEMBERSHIPS,
+      'dynamodb:PutItem',
+      'dynamodb:UpdateItem',
+      ROSTER_WRITES,
+      ...DELETE_STALE,
+    ],
+    managementApi: true,
+    postsEvents: true,
+    returnResponse: false,
+  },
+  {
+    routeKey: '$disconnect',
+    name: 'Disconnect',
+    entry: 'lambdas/handlers/disconnect.ts',
+    tableActions: ['dynamodb:Query', MEMBERSHIPS, 'dynamodb:UpdateItem', ROSTER_WRITES, ...DELETE_STALE],
+    managementApi: true,
+    postsEvents: true,
+    returnResponse: false,
+  },
+  {
+    routeKey: '$default',
+    // Not `Default`: CDK treats a child construct with the id `Default` as its parent's default child.
+    name: 'Fallback',
+    entry: 'lambdas/handlers/default.ts',
+    tableActions: [],
+    // A frame on a socket whose token has expired gets TOKEN_EXPIRED here too, and the socket is closed.
+    managementApi: true,
+    postsEvents: false,
+    returnResponse: true,
+  },
+];
