@@ -15,9 +15,9 @@
  */
 import type { MembershipRef } from '../data/store.ts';
 import type { Caller } from '../shared/caller.ts';
-import { badRequest } from '../shared/errors.ts';
 import type { Deps } from './deps.ts';
 import { signAttachments } from './media.ts';
+import { decodeKeyCursor, encodeKeyCursor } from './page-cursor.ts';
 import { fitting, REPLY_BUDGET_BYTES } from './reply-budget.ts';
 import { type ChatSummaryView, chatSummaryView } from './views.ts';
 import { repairTail } from './voids.ts';
@@ -33,21 +33,10 @@ interface OrderKey {
 }
 
 const DEFAULT_LIMIT = 50;
-const badCursor = () => badRequest('"cursor" must be the nextCursor of an earlier listChats.');
-
-export function encodeCursor(key: OrderKey): string {
-  return Buffer.from(JSON.stringify({ t: key.at, c: key.chatId })).toString('base64url');
-}
+export const encodeCursor = (key: OrderKey): string => encodeKeyCursor({ t: key.at, c: key.chatId });
 
 export function decodeCursor(cursor: string): OrderKey {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-  } catch {
-    throw badCursor();
-  }
-  const { t, c } = (parsed ?? {}) as { t?: unknown; c?: unknown };
-  if (typeof t !== 'string' || typeof c !== 'string' || t === '' || c === '') throw badCursor();
+  const { t, c } = decodeKeyCursor(cursor, ['t', 'c'], 'listChats');
   return { at: t, chatId: c };
 }
 

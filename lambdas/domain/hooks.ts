@@ -145,6 +145,7 @@ export async function screenMessage<
       throw error;
     };
   });
+  const settings = hookSettingsFromEnv();
   const verdict = await runHook(
     fn,
     {
@@ -154,19 +155,18 @@ export async function screenMessage<
       text: input.text ?? '',
       attachmentCount: input.attachments?.length ?? 0,
     },
-    hookSettingsFromEnv(),
+    settings,
   );
   if (verdict.action === 'deny') throw forbidden(verdict.reason.slice(0, 500) || 'This message was refused.');
   if (verdict.action !== 'rewrite') return input;
   if (usableRewrite(verdict.text, input.text ?? '')) return { ...input, text: verdict.text };
   // A rewrite the contract would refuse from a client (too long, blank, control characters) is not
   // stored: it counts as a hook that failed.
-  const { fallback } = hookSettingsFromEnv();
   logger.warn('pre-send hook rewrote into a text the contract refuses: fallback', {
     chars: [...verdict.text].length,
-    fallback,
+    fallback: settings.fallback,
   });
-  if (fallback === 'deny') throw forbidden(FAILED_CHECK);
+  if (settings.fallback === 'deny') throw forbidden(FAILED_CHECK);
   return input;
 }
 

@@ -7,8 +7,8 @@
  */
 import type { Scheduled } from '../contract/objects.ts';
 import type { Caller } from '../shared/caller.ts';
-import { badRequest } from '../shared/errors.ts';
 import type { Deps } from './deps.ts';
+import { decodeKeyCursor, encodeKeyCursor } from './page-cursor.ts';
 import { fitting, REPLY_BUDGET_BYTES } from './reply-budget.ts';
 import { scheduledView } from './scheduled.ts';
 
@@ -17,20 +17,10 @@ interface OrderKey {
   readonly scheduledId: string;
 }
 
-const badCursor = () => badRequest('"cursor" must be the nextCursor of an earlier listScheduled.');
-
-const encodeCursor = (key: OrderKey) =>
-  Buffer.from(JSON.stringify({ t: key.sendAt, s: key.scheduledId })).toString('base64url');
+const encodeCursor = (key: OrderKey) => encodeKeyCursor({ t: key.sendAt, s: key.scheduledId });
 
 function decodeCursor(cursor: string): OrderKey {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-  } catch {
-    throw badCursor();
-  }
-  const { t, s } = (parsed ?? {}) as { t?: unknown; s?: unknown };
-  if (typeof t !== 'string' || typeof s !== 'string' || t === '' || s === '') throw badCursor();
+  const { t, s } = decodeKeyCursor(cursor, ['t', 's'], 'listScheduled');
   return { sendAt: t, scheduledId: s };
 }
 

@@ -282,14 +282,20 @@ describe('live events', () => {
     expect(client.chat('a')).toBeUndefined();
   });
 
-  it('takes a big group’s memberCount from sync’s answer, with no getChat', async () => {
-    const { client } = await started();
-    const big = server.chat(
-      'big',
-      Array.from({ length: 499 }, (_, i) => `u${i}`),
-    );
+  /** The 499 others of a group of 500 (more than the 200 a Chat lists). */
+  const BIG_GROUP_OTHERS = Array.from({ length: 499 }, (_, i) => `u${i}`);
+
+  /** A group of 500 the client heard of by chat.created, and caught up with. */
+  async function bigGroupCreated() {
+    const big = server.chat('big', BIG_GROUP_OTHERS);
     FakeSocket.last.push({ type: 'chat.created', chat: server.view(big) });
     await serveAll();
+    return big;
+  }
+
+  it('takes a big group’s memberCount from sync’s answer, with no getChat', async () => {
+    const { client } = await started();
+    const big = await bigGroupCreated();
     big.members.push(member('dave'));
     big.memberVer = ++big.lastVer;
     FakeSocket.last.push({ type: 'member.joined', chatId: 'big', userIds: ['dave'] });
@@ -301,12 +307,7 @@ describe('live events', () => {
 
   it('does not take off again a leave whose late event comes after a catch-up that counted it', async () => {
     const { client } = await started();
-    const big = server.chat(
-      'big',
-      Array.from({ length: 499 }, (_, i) => `u${i}`),
-    );
-    FakeSocket.last.push({ type: 'chat.created', chat: server.view(big) });
-    await serveAll();
+    const big = await bigGroupCreated();
     // u450 leaves, then dave joins; the join's event comes first (a big group's fan-out is queued).
     big.members = big.members.filter((m) => m.userId !== 'u450');
     const leftVer = ++big.lastVer;
@@ -325,8 +326,7 @@ describe('live events', () => {
     expect([MEMBERS_LISTED_MAX, LISTED]).toEqual([LIMITS.chatMembersMax, LIMITS.chatMembersMax]);
     server.syncMemberCount = false;
     const { client } = await started();
-    const others = Array.from({ length: 499 }, (_, i) => `u${i}`);
-    const big = server.chat('big', others);
+    const big = server.chat('big', BIG_GROUP_OTHERS);
     FakeSocket.last.push({ type: 'chat.created', chat: server.view(big) });
     expect(client.chat('big')?.members).toHaveLength(200);
     expect(client.chat('big')?.memberCount).toBe(500);

@@ -1,23 +1,10 @@
-/**
- * `uploads.claim` against a deleted chat's retention, on DynamoDB Local: a claim that comes after the
- * retention gave an upload record its TTL refuses it (`taken`) and leaves that TTL, so the record
- * still expires; an upload's own TTL (days ahead) is removed by the claim as before.
- */
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { UploadRecord } from '../../lambdas/data/store.ts';
-import { ChatStore } from '../../lambdas/data/store.ts';
 import { uniqueId, useTestStack } from '../support/stack.ts';
+import { useTableStore } from '../support/table-store.ts';
 
 const stack = useTestStack();
-let doc: DynamoDBDocumentClient;
-let store: ChatStore;
-beforeAll(() => {
-  doc = DynamoDBDocumentClient.from(new DynamoDBClient({ endpoint: stack.dynamoEndpoint }));
-  store = new ChatStore(doc, stack.tableName);
-});
-afterAll(() => doc?.destroy());
+const table = useTableStore(stack);
 
 const upload = (chatId: string, uploadId: string): UploadRecord => ({
   chatId,
@@ -40,19 +27,19 @@ describe('claiming an upload of a chat being deleted', () => {
   it('is refused once the retention gave the record its TTL, which stays', async () => {
     const chatId = uniqueId('c');
     const [kept, retained] = [upload(chatId, 'up_kept'), upload(chatId, 'up_retained')];
-    await store.uploads.create(kept);
-    await store.uploads.create(retained);
+    await table.store.uploads.create(kept);
+    await table.store.uploads.create(retained);
     // The chat was deleted a moment ago: its retention reaches the second upload's record.
     const deletedAt = Math.floor(Date.now() / 1000) - 5;
-    const page = await store.retention.expirePage(chatId, deletedAt, {
+    const page = await table.store.retention.expirePage(chatId, deletedAt, {
       startKey: { pk: `CHAT#${chatId}`, sk: 'UPLOAD#up_kept' },
     });
     expect(page.count).toBe(1);
 
-    expect(await store.uploads.claim([retained], 'ann', 'cmid:c1', new Date())).toBe('taken');
+    expect(await table.store.uploads.claim([retained], 'ann', 'cmid:c1', new Date())).toBe('taken');
     expect(await stored(chatId, 'up_retained')).toMatchObject({ status: 'pending', ttl: deletedAt });
 
-    expect(await store.uploads.claim([kept], 'ann', 'cmid:c2', new Date())).toBe('claimed');
+    expect(await table.store.uploads.claim([kept], 'ann', 'cmid:c2', new Date())).toBe('claimed');
     const claimed = await stored(chatId, 'up_kept');
     expect(claimed).toMatchObject({ status: 'used', usedBy: 'cmid:c2' });
     expect(claimed?.ttl).toBeUndefined();

@@ -1,16 +1,5 @@
-/**
- * A chat on its way out is gone for everyone (docs/security.md, "Deleting a chat"): `deleteChat`
- * first marks `META` with `deletedAt`, then removes the memberships, then `META`. A delete that
- * stopped after its mark (a timeout, a throttled batch) leaves members' items in place: every action
- * on the chat must still answer NOT_FOUND and write nothing, sends through a cached chat head
- * included. And no membership change may slip under a deletion or a last member's leaving: an
- * owner's leave that read the chat before the mark, or before an invite, is refused and read again
- * (`lambdas/data/chats.ts` removeMember). Real engines: DynamoDB Local, the local gateway and S3.
- */
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ChatStore } from '../../lambdas/data/store.ts';
+import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { describe, expect, it } from 'vitest';
 import {
   closeAll,
   connectUser,
@@ -22,20 +11,14 @@ import {
 } from '../support/chat.ts';
 import { FILES, uploadFile } from '../support/media.ts';
 import { uniqueId, useTestStack } from '../support/stack.ts';
+import { useTableStore } from '../support/table-store.ts';
 
 const stack = useTestStack();
-let doc: DynamoDBDocumentClient;
-let store: ChatStore;
-
-beforeAll(() => {
-  doc = DynamoDBDocumentClient.from(new DynamoDBClient({ endpoint: stack.dynamoEndpoint }));
-  store = new ChatStore(doc, stack.tableName);
-});
-afterAll(() => doc?.destroy());
+const table = useTableStore(stack);
 
 /** What `deleteChat`'s first step writes (and all an interrupted delete leaves). */
 async function markDeleted(chatId: string): Promise<void> {
-  await doc.send(
+  await table.doc.send(
     new UpdateCommand({
       TableName: stack.tableName,
       Key: { pk: `CHAT#${chatId}`, sk: 'META' },
@@ -98,12 +81,12 @@ describe('a leave that read the chat before a change', () => {
     const chat = await makeGroup(owner, [], 'Solo');
     await sendText(owner, chat.chatId, 'before the invite');
     // The owner's leave read the chat (one member) ...
-    const stale = await store.chats.getWithMembers(chat.chatId, { consistent: true });
-    const version = await store.sequence.allocateVersion(chat.chatId, Date.now());
+    const stale = await table.store.chats.getWithMembers(chat.chatId, { consistent: true });
+    const version = await table.store.sequence.allocateVersion(chat.chatId, Date.now());
     if (!stale.chat || version.status !== 'allocated') throw new Error('no chat');
     // ... then an invite from another socket landed, then the leave's write.
     await owner.ok('invite', { chatId: chat.chatId, userIds: [invitee.userId] });
-    const outcome = await store.chats.removeMember(stale.chat, owner.userId, undefined, version.ver);
+    const outcome = await table.store.chats.removeMember(stale.chat, owner.userId, undefined, version.ver);
 
     expect(outcome).toBe('chat-changed');
     expect(await headAndMembers(chat.chatId)).toEqual(
@@ -122,11 +105,16 @@ describe('a leave that read the chat before a change', () => {
   it('cannot hand ownership on while the chat is being deleted: the delete finishes', async () => {
     const { owner, member, chat } = await groupOfTwo(stack, 'Duo');
     await sendText(owner, chat.chatId, 'hello');
-    const stale = await store.chats.getWithMembers(chat.chatId, { consistent: true });
-    const version = await store.sequence.allocateVersion(chat.chatId, Date.now());
+    const stale = await table.store.chats.getWithMembers(chat.chatId, { consistent: true });
+    const version = await table.store.sequence.allocateVersion(chat.chatId, Date.now());
     if (!stale.chat || version.status !== 'allocated') throw new Error('no chat');
     await markDeleted(chat.chatId);
-    const outcome = await store.chats.removeMember(stale.chat, owner.userId, member.userId, version.ver);
+    const outcome = await table.store.chats.removeMember(
+      stale.chat,
+      owner.userId,
+      member.userId,
+      version.ver,
+    );
 
     expect(outcome).toBe('chat-changed');
     const meta = (await stack.items(`CHAT#${chat.chatId}`)).find((i) => i.sk === 'META');

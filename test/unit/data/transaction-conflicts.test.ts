@@ -6,7 +6,8 @@
  */
 import { TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it, vi } from 'vitest';
-import type { ScheduledRecord, UploadRecord } from '../../../lambdas/data/store.ts';
+import type { UploadRecord } from '../../../lambdas/data/store.ts';
+import { record } from '../domain/scheduled-fakes.ts';
 import { cancelled, ok, refused, useMockTable } from './mock-table.ts';
 
 // The conflict backoff must not slow the tests: its delays resolve at once.
@@ -16,21 +17,12 @@ const { ddb, store } = useMockTable();
 const conflict = { Code: 'TransactionConflict' } as const;
 const AT = new Date('2026-03-01T12:00:00.000Z');
 
-const scheduled: ScheduledRecord = {
-  scheduledId: 's_1',
-  userId: 'ann',
-  authorName: 'ANN',
-  chatId: 'g1',
-  text: 'hi',
-  replyTo: null,
-  clientMessageId: null,
-  sendAt: AT.toISOString(),
+const scheduled = record({
   status: 'sending',
-  messageId: null,
-  reason: null,
+  sendAt: AT.toISOString(),
   createdAt: AT.toISOString(),
   attempts: 1,
-};
+});
 const upload: UploadRecord = {
   chatId: 'g1',
   uploadId: 'up1',

@@ -1,0 +1,33 @@
+/**
+ * A page's cursor: the order key of its last item as base64url JSON of short named strings, opaque
+ * to clients (`listChats`, `listScheduled`). A cursor the server did not give is BAD_REQUEST naming
+ * the field.
+ */
+import { badRequest } from '../shared/errors.ts';
+
+export function encodeKeyCursor(fields: Readonly<Record<string, string>>): string {
+  return Buffer.from(JSON.stringify(fields)).toString('base64url');
+}
+
+/** The key's fields, each a non-empty string; BAD_REQUEST for anything else. */
+export function decodeKeyCursor<N extends string>(
+  cursor: string,
+  names: readonly N[],
+  action: string,
+): Record<N, string> {
+  const bad = () => badRequest(`"cursor" must be the nextCursor of an earlier ${action}.`);
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+  } catch {
+    throw bad();
+  }
+  const fields = (parsed ?? {}) as Record<string, unknown>;
+  const key = {} as Record<N, string>;
+  for (const name of names) {
+    const value = fields[name];
+    if (typeof value !== 'string' || value === '') throw bad();
+    key[name] = value;
+  }
+  return key;
+}
