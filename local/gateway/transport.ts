@@ -79,9 +79,23 @@ export class Connection implements ConnectionFacts {
     return this.socket.readyState === WebSocket.OPEN;
   }
 
-  /** Sends one text frame if the socket is open. */
+  /**
+   * Sends one text message if the socket is open, in frames of at most the frame quota each, as API
+   * Gateway does ("a message larger than 32 KB must be split into multiple frames, each 32 KB or
+   * smaller; this applies to @connections commands"). A frame boundary may cut a character's UTF-8
+   * bytes: only the whole message must be UTF-8, and every client reassembles the frames.
+   */
   send(text: string | Buffer): void {
-    if (this.isOpen) this.socket.send(text, { binary: false });
+    if (!this.isOpen) return;
+    const bytes = typeof text === 'string' ? Buffer.from(text, 'utf8') : text;
+    const frame = this.limits.maxFrameBytes;
+    if (bytes.length <= frame) {
+      this.socket.send(bytes, { binary: false });
+      return;
+    }
+    for (let at = 0; at < bytes.length; at += frame) {
+      this.socket.send(bytes.subarray(at, at + frame), { binary: false, fin: at + frame >= bytes.length });
+    }
   }
 
   /** Closes the socket from the gateway's side with `code`. */

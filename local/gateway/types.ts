@@ -21,7 +21,8 @@ export interface GatewayRoute {
 export interface GatewayLimits {
   /**
    * Largest single client frame; a larger one closes the socket with 1009, even inside a message of
-   * at most `maxMessageBytes`. @default 32 KB
+   * at most `maxMessageBytes`. Server messages (route responses and posts) larger than this go out in
+   * frames of this size, as API Gateway sends them. @default 32 KB
    */
   readonly maxFrameBytes: number;
   /**

@@ -2,8 +2,8 @@
  * The local gateway's limits, as API Gateway enforces them: 128 KB messages in both directions, and
  * client frames of at most 32 KB (a larger client message comes in several frames; an oversized
  * client frame or message closes the socket with 1009; an oversized route response is not delivered
- * and shows in the execution log; an oversized post is refused with 413), the idle timeout and the
- * hard connection limit.
+ * and shows in the execution log; an oversized post is refused with 413), server messages over the
+ * frame quota sent in frames of at most 32 KB, the idle timeout and the hard connection limit.
  */
 import { PayloadTooLargeException, PostToConnectionCommand } from '@aws-sdk/client-apigatewaymanagementapi';
 import { describe, expect, it } from 'vitest';
@@ -117,6 +117,55 @@ describe('limits', () => {
         message: `Route response of ${bytes} bytes exceeds the message payload limit of 8192 bytes: not sent.`,
       })),
     );
+  });
+});
+
+/**
+ * Records the length and FIN bit of every text frame the socket's receiver reads (ws 8 internals; the
+ * receiver gives a continuation frame its message's opcode, and fails on a stray one).
+ */
+function recordFrames(socket: WebSocket): { fin: boolean; bytes: number }[] {
+  const frames: { fin: boolean; bytes: number }[] = [];
+  const receiver = (socket as unknown as { _receiver: Record<string, unknown> })._receiver;
+  const haveLength = receiver.haveLength as (this: unknown, cb: (error?: Error) => void) => void;
+  receiver.haveLength = function record(
+    this: { _opcode: number; _fin: boolean; _payloadLength: number },
+    cb,
+  ) {
+    if (this._opcode === 0x01) frames.push({ fin: this._fin, bytes: this._payloadLength });
+    haveLength.call(this, cb);
+  };
+  return frames;
+}
+
+describe('server messages over the frame quota go out in frames of at most maxFrameBytes, as on AWS', () => {
+  it('splits a post and a route response into text frames of maxFrameBytes, the last with FIN', async () => {
+    const client = await gw.connect();
+    const id = await client.connectionId();
+    const frames = recordFrames(client.socket);
+    // 4,100 × "é" is 8,200 bytes: frames of 4,096, 4,096 and 8 bytes, the cuts inside a character.
+    const text = 'é'.repeat(4100);
+    await gw.mgmt.send(new PostToConnectionCommand({ ConnectionId: id, Data: text }));
+    await client.waitForText(text, 'the fragmented post');
+    expect(frames).toEqual([
+      { fin: false, bytes: 4096 },
+      { fin: false, bytes: 4096 },
+      { fin: true, bytes: 8 },
+    ]);
+
+    frames.length = 0;
+    client.socket.send(JSON.stringify({ action: 'big', count: 8192 }));
+    await client.waitForText('b'.repeat(8192), 'the fragmented route response');
+    expect(frames).toEqual([
+      { fin: false, bytes: 4096 },
+      { fin: true, bytes: 4096 },
+    ]);
+
+    frames.length = 0;
+    const exact = 'q'.repeat(4096);
+    await gw.mgmt.send(new PostToConnectionCommand({ ConnectionId: id, Data: exact }));
+    await client.waitForText(exact, 'a post of exactly one frame');
+    expect(frames).toEqual([{ fin: true, bytes: 4096 }]);
   });
 });
 
