@@ -1,0 +1,132 @@
+/**
+ * docs/protocol.md's examples against the contract (lambdas/contract): every ```jsonl line is a
+ * request, an ack, an event, an error, a pong or an object, and holds only fields the contract
+ * declares, each with a value the contract accepts. Requests must parse as the server parses them.
+ * The v1 examples may leave out the v2 additions (`ver`, `attachments`, …), so a missing field is
+ * not an error in an ack, an event or an object; an invented or mistyped one is.
+ */
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import * as v from 'valibot';
+import { describe, expect, it } from 'vitest';
+import { ErrorFrame } from '../../lambdas/contract/errors.ts';
+import {
+  Chat,
+  ChatSummary,
+  CONTRACT_ACTIONS,
+  EVENTS,
+  Message,
+  Scheduled,
+} from '../../lambdas/contract/index.ts';
+
+const DOC = readFileSync(resolve(import.meta.dirname, '../../docs/protocol.md'), 'utf8');
+
+const lines = [...DOC.matchAll(/```jsonl\n([\s\S]*?)```/g)].flatMap((m) =>
+  (m[1] ?? '').split('\n').filter((l) => l.trim() !== ''),
+);
+
+type Schema = v.GenericSchema & {
+  readonly type: string;
+  readonly entries?: Record<string, Schema>;
+  readonly item?: Schema;
+  readonly wrapped?: Schema;
+  readonly options?: readonly Schema[];
+};
+
+/** Fields of `value` the schema does not declare, and values it refuses (missing fields allowed). */
+function problems(schema: Schema, value: unknown, path: string): string[] {
+  if (value === null || value === undefined) return v.is(schema, value) ? [] : [`${path}: ${String(value)}`];
+  if (schema.wrapped) return problems(schema.wrapped, value, path);
+  if (schema.type === 'intersect' && schema.options) {
+    const entries = Object.assign({}, ...schema.options.map((o) => o.entries));
+    return problems({ ...schema, type: 'object', entries, options: undefined } as Schema, value, path);
+  }
+  if (schema.entries) {
+    if (typeof value !== 'object' || Array.isArray(value)) return [`${path}: not an object`];
+    return Object.entries(value).flatMap(([key, field]) => {
+      const entry = schema.entries?.[key];
+      return entry ? problems(entry, field, `${path}.${key}`) : [`${path}.${key}: not in the contract`];
+    });
+  }
+  if (schema.item) {
+    if (!Array.isArray(value)) return [`${path}: not an array`];
+    return value.flatMap((item, i) => problems(schema.item as Schema, item, `${path}[${i}]`));
+  }
+  if (schema.type === 'union' && schema.options) {
+    const each = schema.options.map((option) => problems(option, value, path));
+    return each.find((p) => p.length === 0) ?? each[0] ?? [];
+  }
+  return v.is(schema, value) ? [] : [`${path}: ${JSON.stringify(value)} is refused`];
+}
+
+const withFrame = (entries: v.ObjectEntries) =>
+  v.object({ type: v.string(), action: v.string(), requestId: v.string(), ...entries }) as unknown as Schema;
+
+/** What the example line is, and what is wrong with it. */
+function check(line: string): { kind: string; problems: string[] } {
+  const frame = JSON.parse(line) as Record<string, unknown>;
+  const action = CONTRACT_ACTIONS[frame.action as keyof typeof CONTRACT_ACTIONS];
+  if (frame.type === undefined && typeof frame.action === 'string') {
+    if (!action) return { kind: 'request', problems: [`unknown action ${frame.action}`] };
+    const { action: _, requestId: __, ...fields } = frame;
+    const parsed = v.safeParse(action.request, fields);
+    const unknown = problems(action.request as unknown as Schema, fields, frame.action as string);
+    return {
+      kind: `request ${action.name}`,
+      problems: [...(parsed.success ? [] : parsed.issues.map((i) => i.message)), ...unknown],
+    };
+  }
+  if (frame.type === 'ack' || frame.type === 'pong') {
+    if (!action) return { kind: 'ack', problems: [`unknown action ${String(frame.action)}`] };
+    const expected = action.reply === 'pong' ? 'pong' : 'ack';
+    const kind = frame.type === expected ? [] : [`${action.name} answers ${expected}, not ${frame.type}`];
+    return {
+      kind: `${frame.type} ${action.name}`,
+      problems: [...kind, ...problems(withFrame(action.ack.entries), frame, action.name)],
+    };
+  }
+  if (frame.type === 'error')
+    return { kind: 'error', problems: problems(ErrorFrame as unknown as Schema, frame, 'error') };
+  const event = EVENTS[frame.type as keyof typeof EVENTS];
+  if (event)
+    return {
+      kind: `event ${frame.type}`,
+      problems: problems(event as unknown as Schema, frame, String(frame.type)),
+    };
+  if (frame.type !== undefined) return { kind: 'frame', problems: [`unknown type ${String(frame.type)}`] };
+  const object =
+    'scheduledId' in frame
+      ? Scheduled
+      : 'unreadCount' in frame
+        ? ChatSummary
+        : 'kind' in frame
+          ? Chat
+          : Message;
+  return { kind: 'object', problems: problems(object as unknown as Schema, frame, 'object') };
+}
+
+describe('docs/protocol.md examples', () => {
+  it('has examples', () => {
+    expect(lines.length).toBeGreaterThan(50);
+  });
+
+  it.each(lines.map((line) => [line.slice(0, 70), line]))('%s…', (_, line) => {
+    const { problems: found } = check(line);
+    expect(found).toEqual([]);
+  });
+
+  it('catches an invented field, a mistyped value and an unknown action', () => {
+    const ack = '{"type":"ack","action":"markDelivered","requestId":"x","chatId":"c","lastDeliveredSeq":3}';
+    expect(check(ack).problems).toEqual([]);
+    expect(check(ack.replace('"chatId"', '"chat"')).problems).toEqual([
+      'markDelivered.chat: not in the contract',
+    ]);
+    expect(check(ack.replace(':3', ':"3"')).problems).toEqual([
+      'markDelivered.lastDeliveredSeq: "3" is refused',
+    ]);
+    expect(check('{"action":"sendMesage","requestId":"x"}').problems).toEqual(['unknown action sendMesage']);
+    expect(check('{"type":"message.created","message":{"seq":1,"colour":"red"}}').problems).toEqual([
+      'message.created.message.colour: not in the contract',
+    ]);
+  });
+});
