@@ -130,7 +130,7 @@ function recordFrames(socket: WebSocket): { fin: boolean; bytes: number }[] {
   const haveLength = receiver.haveLength as (this: unknown, cb: (error?: Error) => void) => void;
   receiver.haveLength = function record(
     this: { _opcode: number; _fin: boolean; _payloadLength: number },
-    cb,
+    cb: (error?: Error) => void,
   ) {
     if (this._opcode === 0x01) frames.push({ fin: this._fin, bytes: this._payloadLength });
     haveLength.call(this, cb);
