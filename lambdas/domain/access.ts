@@ -13,7 +13,7 @@ interface MemberAccess {
 export const chatNotFound = (chatId: string) => notFound(`Chat "${chatId}" was not found.`);
 
 /** A chat the caller is not a member of does not exist for them: NOT_FOUND either way. */
-function requireMember(loaded: ChatWithMembers, chatId: string, userId: string): MemberAccess {
+export function loadedAsMember(loaded: ChatWithMembers, chatId: string, userId: string): MemberAccess {
   const me = loaded.members.find((m) => m.userId === userId);
   // A chat marked for deletion is gone already (deleteChat removes its members next).
   if (!loaded.chat || loaded.chat.deletedAt !== undefined || !me) throw chatNotFound(chatId);
@@ -30,7 +30,7 @@ export async function loadAsMember(
   chatId: string,
   options: { consistent?: boolean } = {},
 ): Promise<MemberAccess> {
-  return requireMember(await deps.store.chats.getWithMembers(chatId, options), chatId, caller.userId);
+  return loadedAsMember(await deps.store.chats.getWithMembers(chatId, options), chatId, caller.userId);
 }
 
 /**

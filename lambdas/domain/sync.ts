@@ -17,9 +17,9 @@
  * again next time.
  */
 import type { Member } from '../contract/objects.ts';
-import type { MessageRecord } from '../data/store.ts';
+import type { ChatRecord, MemberRecord, MessageRecord } from '../data/store.ts';
 import type { Caller } from '../shared/caller.ts';
-import { loadAsMember } from './access.ts';
+import { chatNotFound, loadedAsMember } from './access.ts';
 import type { Deps } from './deps.ts';
 import { messageViews } from './media.ts';
 import { fitting, REPLY_BUDGET_BYTES } from './reply-budget.ts';
@@ -44,11 +44,11 @@ export interface SyncAck {
 
 export async function sync(deps: Deps, caller: Caller, input: SyncInput): Promise<SyncAck> {
   const now = deps.now().getTime(); // before any read: what is settled now was written before it
-  const { chat, members } = await loadAsMember(deps, caller, input.chatId, { consistent: true });
+  const { chat, members } = await loadForSync(deps, caller, input);
   const settledBefore = now - settleWindowMs();
   const head = { lastVer: chat.lastVer, settled: chat.lastAllocAt < now - headQuietMs() };
-  const memberList = chatView(chat, members).members;
-  if (input.sinceVer < chat.minSyncVer || input.sinceVer > chat.lastVer) {
+  const memberList = members ? chatView(chat, members).members : null;
+  if (needsReset(chat, input.sinceVer)) {
     // Older than what is kept (or a version this chat never had): reload with history, then sync
     // from `lastVer`, which is settled (history read after this answer holds everything up to it).
     const lastVer = head.settled ? chat.lastVer : Math.min(chat.minSyncVer, chat.lastVer);
@@ -62,9 +62,9 @@ export async function sync(deps: Deps, caller: Caller, input: SyncInput): Promis
       reset: true,
     };
   }
-  const changed = chat.memberVer > input.sinceVer;
+  const changed = chat.memberVer > input.sinceVer && memberList !== null;
   const page = await deps.store.messages.changesSince(chat.chatId, input.sinceVer, input.limit);
-  const budget = REPLY_BUDGET_BYTES - (changed ? JSON.stringify(memberList).length : 0);
+  const budget = REPLY_BUDGET_BYTES - (changed ? Buffer.byteLength(JSON.stringify(memberList)) : 0);
   const messages = fitting(await messageViews(deps, page.messages), budget);
   const hasMore = page.hasMore || messages.length < page.messages.length;
   const lastVer = settledCursor({
@@ -83,6 +83,34 @@ export async function sync(deps: Deps, caller: Caller, input: SyncInput): Promis
     hasMore,
     reset: false,
   };
+}
+
+const needsReset = (chat: ChatRecord, sinceVer: number) =>
+  sinceVer < chat.minSyncVer || sinceVer > chat.lastVer;
+
+/**
+ * Chats this container knows to have more members than this read `META` and the caller's
+ * membership by key (2 read units), and the member list only when the answer carries it (members
+ * changed after `sinceVer`, or a reset); smaller ones read both in one Query (1 unit up to 4 KB).
+ * A group of 1,000 would otherwise read its whole list, strongly consistent, on every page.
+ */
+export const SYNC_LIST_READ_MAX_MEMBERS = 16;
+
+/** The chat, and its members when the answer needs them (or they came with the read anyway). */
+async function loadForSync(
+  deps: Deps,
+  caller: Caller,
+  { chatId, sinceVer }: SyncInput,
+): Promise<{ chat: ChatRecord; members: readonly MemberRecord[] | undefined }> {
+  const known = deps.store.heads.get(chatId)?.chat.memberCount ?? 0;
+  if (known > SYNC_LIST_READ_MAX_MEMBERS) {
+    const { member, chat } = await deps.store.chats.getMemberAndChat(chatId, caller.userId);
+    if (!member || !chat || chat.deletedAt !== undefined) throw chatNotFound(chatId);
+    if (chat.memberVer <= sinceVer && !needsReset(chat, sinceVer)) return { chat, members: undefined };
+  }
+  const loaded = await deps.store.chats.getWithMembers(chatId, { consistent: true });
+  deps.store.heads.remember(chatId, loaded);
+  return loadedAsMember(loaded, chatId, caller.userId);
 }
 
 /** The cursor rule (module comment); exported for its unit tests. */

@@ -3,7 +3,7 @@
  * still be in flight, items newer than it are returned anyway, and it catches up once settled.
  */
 import { describe, expect, it } from 'vitest';
-import { settledCursor, sync } from '../../../lambdas/domain/sync.ts';
+import { SYNC_LIST_READ_MAX_MEMBERS, settledCursor, sync } from '../../../lambdas/domain/sync.ts';
 import { headQuietMs, settleWindowMs } from '../../../lambdas/domain/timing.ts';
 import { caller, clock, fakeDeps, groupChat, stored } from './fakes.ts';
 
@@ -123,6 +123,67 @@ describe('sync', () => {
     expect(answer.hasMore).toBe(true);
     expect(answer.messages.length).toBeLessThan(40);
     expect(answer.lastVer).toBe(answer.messages.at(-1)?.ver);
+    expect(Buffer.byteLength(JSON.stringify(answer))).toBeLessThan(128 * 1024);
+  });
+
+  describe('in a chat known to have more than SYNC_LIST_READ_MAX_MEMBERS members', () => {
+    const ids = Array.from({ length: SYNC_LIST_READ_MAX_MEMBERS + 1 }, (_, i) => (i === 0 ? 'ann' : `u${i}`));
+    function big(overrides: Parameters<typeof groupChat>[2] = {}) {
+      const fake = fakeDeps();
+      const loaded = groupChat('ann', ids, overrides);
+      fake.store.chats.getWithMembers.mockResolvedValue(loaded);
+      fake.store.chats.getMemberAndChat.mockImplementation(async (_chatId, userId) => ({
+        chat: loaded.chat,
+        member: loaded.members.find((m) => m.userId === userId),
+      }));
+      fake.store.heads.remember('g1', loaded); // an earlier read of this container
+      return fake;
+    }
+
+    it('reads META and the membership by key, not the member list, when members did not change', async () => {
+      const { deps, store } = big({ lastVer: 8, memberVer: 2 });
+      const answer = await sync(deps, ann, { chatId: 'g1', sinceVer: 3, limit: 50 });
+      expect(answer).toMatchObject({ members: null, memberCount: ids.length, reset: false });
+      expect(store.chats.getMemberAndChat).toHaveBeenCalledWith('g1', 'ann');
+      expect(store.chats.getWithMembers).not.toHaveBeenCalled();
+    });
+
+    it('reads the member list, consistently, when the answer carries it (changed, or reset)', async () => {
+      const { deps, store } = big({ lastVer: 8, memberVer: 5, minSyncVer: 2 });
+      expect((await sync(deps, ann, { chatId: 'g1', sinceVer: 4, limit: 50 })).members).toHaveLength(
+        ids.length,
+      );
+      expect((await sync(deps, ann, { chatId: 'g1', sinceVer: 1, limit: 50 })).reset).toBe(true);
+      expect(store.chats.getWithMembers).toHaveBeenCalledTimes(2);
+      expect(store.chats.getWithMembers).toHaveBeenCalledWith('g1', { consistent: true });
+    });
+
+    it('is NOT_FOUND for a non-member and for a chat marked for deletion', async () => {
+      const { deps } = big({ lastVer: 8 });
+      await expect(sync(deps, caller('eve'), { chatId: 'g1', sinceVer: 3, limit: 10 })).rejects.toMatchObject(
+        {
+          code: 'NOT_FOUND',
+        },
+      );
+      const marked = big({ lastVer: 8, deletedAt: '2026-01-02T00:00:00.000Z' });
+      await expect(sync(marked.deps, ann, { chatId: 'g1', sinceVer: 3, limit: 10 })).rejects.toMatchObject({
+        code: 'NOT_FOUND',
+      });
+    });
+  });
+
+  it('counts the member list in bytes against the frame budget (ids of multi-byte characters)', async () => {
+    const wide = Array.from({ length: 200 }, (_, i) => `${'界'.repeat(60)}${String(i).padStart(4, '0')}`);
+    const { deps, store } = withChat({ lastVer: 40, memberVer: 40 });
+    store.chats.getWithMembers.mockResolvedValue(
+      groupChat(wide[0] as string, wide, { lastVer: 40, memberVer: 40 }),
+    );
+    const messages = Array.from({ length: 40 }, (_, i) =>
+      stored(i + 1, { ver: i + 1, text: 'a'.repeat(4000) }),
+    );
+    store.messages.changesSince.mockResolvedValue({ messages, hasMore: false });
+    const answer = await sync(deps, caller(wide[0] as string), { chatId: 'g1', sinceVer: 0, limit: 100 });
+    expect(answer.members).toHaveLength(200);
     expect(Buffer.byteLength(JSON.stringify(answer))).toBeLessThan(128 * 1024);
   });
 
