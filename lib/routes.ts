@@ -179,7 +179,12 @@ export const ACTION_ROUTES: Readonly<Record<ActionName, ActionRoute>> = {
     media: SIGN_DOWNLOADS,
   },
   markDelivered: { tableActions: [...FAN_OUT, 'dynamodb:UpdateItem'] },
-  sync: { tableActions: ['dynamodb:Query', BY_VERSION], media: SIGN_DOWNLOADS, postsEvents: false },
+  sync: {
+    // BatchGetItem: the caller's membership and the chat's META, in a chat known to be big (sync.ts).
+    tableActions: ['dynamodb:Query', 'dynamodb:BatchGetItem', BY_VERSION],
+    media: SIGN_DOWNLOADS,
+    postsEvents: false,
+  },
   // With attachments: claims the uploads as sendMessage does (BatchGetItem reads them; the bytes'
   // first bytes, the re-tag as attached, or as pending when a refused schedule gives them back).
   scheduleMessage: {

@@ -9,6 +9,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ChatStore } from '../../lambdas/data/store.ts';
+import { SYNC_LIST_READ_MAX_MEMBERS } from '../../lambdas/domain/sync.ts';
 import { setWriteTiming } from '../../lambdas/domain/timing.ts';
 import {
   connectUser,
@@ -74,6 +75,29 @@ describe('sync', () => {
     const again = await bob.ok('sync', { chatId: chat.chatId, sinceVer: heldAt, limit: 100 });
     expect(again.members).toBeNull();
     expect((again.messages as Message[]).map((m) => m.messageId)).not.toContain(kept.messageId);
+  });
+
+  it('in a group of more than 16 members: the members only when they changed, NOT_FOUND for others', async () => {
+    const ann = await connectUser(stack);
+    const eve = await connectUser(stack);
+    const others = Array.from({ length: SYNC_LIST_READ_MAX_MEMBERS }, () => uniqueId('quiet'));
+    const chat = await makeGroup(ann, others, 'Big enough');
+    await sendText(ann, chat.chatId, 'one');
+    // The first sync reads the list (and the container learns the chat's size); later ones read by key.
+    const view = emptyView(chat.chatId);
+    await syncSettled(ann, view);
+    expect(view.members?.length).toBe(SYNC_LIST_READ_MAX_MEMBERS + 1);
+    const quiet = await ann.ok('sync', { chatId: chat.chatId, sinceVer: view.ver, limit: 100 });
+    expect(quiet).toMatchObject({ members: null, memberCount: SYNC_LIST_READ_MAX_MEMBERS + 1, reset: false });
+
+    const late = uniqueId('late');
+    await ann.ok('invite', { chatId: chat.chatId, userIds: [late] });
+    await sendText(ann, chat.chatId, 'two');
+    const changed = await ann.ok('sync', { chatId: chat.chatId, sinceVer: view.ver, limit: 100 });
+    expect((changed.members as { userId: string }[]).map((m) => m.userId)).toContain(late);
+    expect((changed.messages as Message[]).map((m) => m.text)).toEqual(['two']);
+
+    await expectRefused(stack, eve, 'sync', { chatId: chat.chatId, sinceVer: 0, limit: 10 }, 'NOT_FOUND');
   });
 
   it('from 0 answers every message in version order, the members, and a cursor', async () => {
