@@ -1,6 +1,7 @@
 /**
  * Who gets a push for a new message, and what it says. The candidates are the members of the chat
- * other than the sender whose mute is not in force and who have not read that far. For each, one
+ * (as of the message at least: never one removed before it, head.ts) other than the sender whose
+ * mute is not in force and who have not read that far. For each, one
  * Query tells whether they have an open socket and which devices they have
  * (devices.pushTargets). Members with no open socket and at least one device get one notification
  * per device: title = the chat's name (groups) or the sender's name (direct chats), body = a
@@ -34,6 +35,7 @@ import { effectiveReadSeq, unreadCount } from '../domain/views.ts';
 import type { Counters } from '../pipeline/metrics.ts';
 import { eachLimited } from '../shared/concurrency.ts';
 import type { PlannedPush } from './deliver.ts';
+import { headAsOf } from './head.ts';
 import { bodyOf, type PushContent } from './payload.ts';
 
 export type { PlannedPush } from './deliver.ts';
@@ -110,7 +112,8 @@ export async function selectRecipients(
   counters: Counters,
 ): Promise<{ message: PushMessage; recipients: PushRecipient[] } | undefined> {
   const created = MESSAGE.fromItem(image);
-  const head = await deps.store.chats.getWithMembers(created.chatId);
+  // Its members as of the message at least: never one removed before it (head.ts).
+  const head = await headAsOf(deps.store, created.chatId, created.seq, counters);
   const chat = head.chat;
   // A chat marked for deletion is gone already (its members are being removed).
   if (!chat || chat.deletedAt !== undefined) {

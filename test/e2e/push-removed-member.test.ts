@@ -1,0 +1,110 @@
+/**
+ * A member removed from a group (or who left) a moment before a message is never pushed that
+ * message, even when the push function's eventually consistent read of the chat head comes from a
+ * replica that has not applied the removal yet (lambdas/push/head.ts). On DynamoDB Local through
+ * real sockets; the lag is made deterministic by a lagging replica (test/support/lagging-replica.ts):
+ * the chat's partition as it was before the removal answers the eventually consistent reads.
+ *
+ * The planner runs on a store over that replica (the push function's own reads and nothing else);
+ * what it plans is what `deliver` sends: each device's notification with the message's text.
+ */
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { MESSAGE } from '../../lambdas/data/items.ts';
+import { MEMBER_LOG_FROM } from '../../lambdas/data/member-log.ts';
+import { ChatStore } from '../../lambdas/data/store.ts';
+import { Counters } from '../../lambdas/pipeline/metrics.ts';
+import { type PlannedPush, planPushes } from '../../lambdas/push/plan.ts';
+import { closeAll, connectUser, makeGroup, sendText } from '../support/chat.ts';
+import { LaggingReplica } from '../support/lagging-replica.ts';
+import { offlineUser, register, twoDevices } from '../support/push.ts';
+import { uniqueId, useTestStack } from '../support/stack.ts';
+import { useTableStore } from '../support/table-store.ts';
+
+const stack = useTestStack();
+const table = useTableStore(stack);
+let replica: LaggingReplica;
+
+beforeAll(async () => {
+  replica = await LaggingReplica.start(stack);
+});
+afterAll(() => replica?.stop());
+
+/** The push function's plan for a message, its reads through the lagging replica. */
+async function planOn(store: ChatStore, chatId: string, seq: number) {
+  const message = await table.store.messages.get(chatId, seq, { consistent: true });
+  if (!message) throw new Error(`no message ${seq}`);
+  const counters = new Counters('test');
+  const planned = await planPushes({ store, now: () => new Date() }, MESSAGE.toItem(message), counters);
+  return { planned, counters };
+}
+
+const usersOf = (planned: readonly PlannedPush[]) => [...new Set(planned.map((p) => p.device.userId))].sort();
+const textTo = (planned: readonly PlannedPush[], userId: string) =>
+  planned.filter((p) => p.device.userId === userId).map((p) => p.content.body);
+
+describe('a member removed just before a message', () => {
+  it('is not pushed its text, though the head read lags behind the removal', async () => {
+    const alice = await connectUser(stack, uniqueId('alice'));
+    const bob = await offlineUser(stack);
+    const carol = await offlineUser(stack);
+    const chat = await makeGroup(alice, [bob.userId, carol.userId], 'Team');
+    await replica.freeze(`CHAT#${chat.chatId}`);
+    const store = new ChatStore(replica.doc, stack.tableName);
+    const head = vi.spyOn(store.chats, 'getWithMembers');
+
+    // The replica lags, the members have not changed: both get it, and the members are not read again.
+    const first = await sendText(alice, chat.chatId, 'lunch at one?');
+    const before = await planOn(store, chat.chatId, first.seq);
+    expect(usersOf(before.planned)).toEqual([bob.userId, carol.userId].sort());
+    expect(before.counters.get('PushHeadRechecked')).toBe(1);
+    expect(head.mock.calls.filter(([, options]) => options?.consistent)).toEqual([]);
+
+    await alice.ok('removeMember', { chatId: chat.chatId, userId: bob.userId });
+    const secret = await sendText(alice, chat.chatId, 'the new launch code is 4711');
+    // The replica still lists bob: the push function's head read predates the removal.
+    expect((await store.chats.getWithMembers(chat.chatId)).members.map((m) => m.userId)).toContain(
+      bob.userId,
+    );
+
+    const after = await planOn(store, chat.chatId, secret.seq);
+    expect(textTo(after.planned, bob.userId)).toEqual([]);
+    expect(usersOf(after.planned)).toEqual([carol.userId]);
+    expect(textTo(after.planned, carol.userId)).toEqual([secret.text, secret.text]);
+    // A small group has no member log: its head was read again, consistently, once.
+    expect(head.mock.calls.filter(([, options]) => options?.consistent)).toHaveLength(1);
+    // A head read that has the message (the common case) costs nothing more and says the same.
+    const fresh = await planOn(table.store, chat.chatId, secret.seq);
+    expect(fresh.counters.get('PushHeadRechecked')).toBe(0);
+    expect(usersOf(fresh.planned)).toEqual([carol.userId]);
+    await closeAll(stack, alice);
+  });
+
+  it('who left a big group is not pushed it either (its member log brings the head up to date)', {
+    timeout: 60_000,
+  }, async () => {
+    const owner = await connectUser(stack, uniqueId('owner'));
+    const leaver = await connectUser(stack, uniqueId('leaver'));
+    await register(leaver, twoDevices());
+    const stays = await offlineUser(stack);
+    const others = Array.from({ length: MEMBER_LOG_FROM - 2 }, (_, i) => uniqueId(`m${i}`));
+    const chat = await makeGroup(owner, [leaver.userId, stays.userId, ...others], 'Big');
+    expect(chat.memberCount).toBe(MEMBER_LOG_FROM + 1);
+    await replica.freeze(`CHAT#${chat.chatId}`);
+    const store = new ChatStore(replica.doc, stack.tableName);
+    const head = vi.spyOn(store.chats, 'getWithMembers');
+
+    await leaver.ok('removeMember', { chatId: chat.chatId, userId: leaver.userId });
+    await closeAll(stack, leaver); // offline, with devices
+    const secret = await sendText(owner, chat.chatId, 'now that they are gone: the plan');
+    const lagging = await store.chats.getWithMembers(chat.chatId);
+    expect(lagging.members.map((m) => m.userId)).toContain(leaver.userId);
+    head.mockClear();
+
+    const { planned } = await planOn(store, chat.chatId, secret.seq);
+    expect(textTo(planned, leaver.userId)).toEqual([]);
+    expect(usersOf(planned)).toEqual([stays.userId]);
+    // Replayed from the log: the 100 members were not read again.
+    expect(head.mock.calls.filter(([, options]) => options?.consistent)).toEqual([]);
+    await closeAll(stack, owner);
+  });
+});
