@@ -49,6 +49,18 @@ export class ReadCursorRepository {
   }
 
   /**
+   * A member's read cursor as stored, read consistently (key lookup of the membership); undefined
+   * when they are not a member. For an answer that must not lag behind another socket's move.
+   */
+  async lastReadSeq(chatId: string, userId: string): Promise<number | undefined> {
+    const item = await this.table.get(keys.member(chatId, userId), {
+      consistent: true,
+      projection: 'pk, lastReadSeq',
+    });
+    return item ? Number(item.lastReadSeq ?? 0) : undefined;
+  }
+
+  /**
    * Moves a member's delivery cursor forward only (one UpdateItem, no read: the condition is the
    * membership check). When it does not move, the membership comes back with the refused write.
    */

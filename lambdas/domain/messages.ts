@@ -114,7 +114,14 @@ export async function readMessage(
   if (!me) throw chatNotFound(input.chatId); // only the administrator path loads without membership
   // In a direct chat the cursor also counts the caller's own newest message (`sentSeq`).
   const current = effectiveReadSeq(chat, me);
-  if (message.seq <= current) return { chatId: input.chatId, lastReadSeq: current };
+  if (message.seq <= current) {
+    // Nothing to write, but the membership was read eventually consistently: another socket of the
+    // caller may have moved the cursor further. The answer is the cursor as stored (one consistent
+    // key lookup, on this path only; a move's answer comes from its conditional update).
+    const stored = await deps.store.cursors.lastReadSeq(input.chatId, caller.userId);
+    if (stored === undefined) throw chatNotFound(input.chatId);
+    return { chatId: input.chatId, lastReadSeq: Math.max(stored, current) };
+  }
   const cursor = await deps.store.cursors.advance(input.chatId, caller.userId, message.seq);
   if (cursor.status === 'not-member') throw chatNotFound(input.chatId);
   if (cursor.status === 'moved') {

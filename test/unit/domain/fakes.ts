@@ -95,6 +95,11 @@ export function fakeDeps() {
       markDelivered: vi.fn(
         async (_c: string, _u: string, seq: number) => ({ status: 'moved', lastDeliveredSeq: seq }) as const,
       ),
+      // The stored cursor, by default as the membership the test's chat gives.
+      lastReadSeq: vi.fn(
+        async (chatId: string, userId: string) =>
+          (await store.chats.getWithMembers(chatId)).members.find((m) => m.userId === userId)?.lastReadSeq,
+      ),
     },
     sequence: {
       allocate: vi.fn(async () => ({ status: 'allocated', seq: 5, ver: 9 }) as const),
