@@ -62,6 +62,43 @@ export function cancelledByConflict(error: unknown): boolean {
 }
 
 /**
+ * The cancellation reasons that decide nothing: another transaction held the item, DynamoDB throttled
+ * it, or the action itself was fine (`None`).
+ */
+const CONTENTION = new Set([
+  'None',
+  'TransactionConflict',
+  'ThrottlingError',
+  'ProvisionedThroughputExceeded',
+  'RequestLimitExceeded',
+]);
+
+/**
+ * Whether a refusal is contention only: a transaction cancelled by other transactions or throttling,
+ * with no failed condition (nothing was written, nothing decided; the same write may succeed later).
+ */
+export function contended(failure: ConditionFailure): boolean {
+  return (
+    !conditionFailed(failure) &&
+    failure.reasons.some((r) => r.code !== 'None') &&
+    failure.reasons.every((r) => CONTENTION.has(r.code))
+  );
+}
+
+/**
+ * The answer to a refused write whose only expected refusal is a failed condition: `refused` for
+ * that, `'busy'` when contention alone cancelled it (callers answer a retryable CONFLICT), and any
+ * other refusal is thrown as it came.
+ */
+export function refusedOrBusy<R>(refused: R): (failure: ConditionFailure) => R | 'busy' {
+  return (failure) => {
+    if (conditionFailed(failure)) return refused;
+    if (contended(failure)) return 'busy';
+    throw failure.error;
+  };
+}
+
+/**
  * Awaits a conditional write; when DynamoDB refuses it (a failed condition, a cancelled
  * transaction) the answer is `onFailure(failure)`. Other errors are thrown.
  */

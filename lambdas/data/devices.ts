@@ -16,10 +16,10 @@ import {
 } from './items.ts';
 import { DEVICE_SK, keys, PREFIX, TTL_ATTRIBUTE, userPk } from './keys.ts';
 import {
-  conditionFailed,
   ifConditionFails,
   itemAbsent,
   itemExists,
+  refusedOrBusy,
   type TableClient,
   type TransactAction,
 } from './table-client.ts';
@@ -144,11 +144,12 @@ export class DeviceRepository {
    * Removes a device, its token's owner item (when it still names this device) and one from the
    * count, in one transaction. `'gone'` when the device no longer exists. The count is one item per
    * user, so removals of a user's devices at once (stale tokens found by one push) meet: one that
-   * another transaction cancelled is sent again (`transactThroughConflicts`), never taken for gone.
+   * another transaction cancelled is sent again (`transactThroughConflicts`), never taken for gone;
+   * `'busy'` when contention outlasts the attempts (nothing was removed).
    */
   async remove(
     device: Pick<DeviceRecord, 'userId' | 'deviceId' | 'platform' | 'token'>,
-  ): Promise<'removed' | 'gone'> {
+  ): Promise<'removed' | 'gone' | 'busy'> {
     const removed = this.table.transactThroughConflicts([
       { Delete: { Key: keys.device(device.userId, device.deviceId), ConditionExpression: itemExists } },
       {
@@ -162,10 +163,7 @@ export class DeviceRepository {
     ]);
     return ifConditionFails(
       removed.then(() => 'removed' as const),
-      (failure) => {
-        if (conditionFailed(failure)) return 'gone' as const;
-        throw failure.error;
-      },
+      refusedOrBusy('gone' as const),
     );
   }
 

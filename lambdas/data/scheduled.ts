@@ -13,13 +13,14 @@
  * transaction, so the per-user cap holds under races. The count is one item per author, so those
  * transactions meet each other (five messages of one author going out in the same second): one
  * that another transaction cancelled (`TransactionConflict`) is sent again, and only a failed
- * condition is an answer (`transactThroughConflicts`). A message that went out, failed or was
+ * condition is a refusal (`transactThroughConflicts`); contention that outlasts the attempts is
+ * `busy`, a value the caller answers as a retryable CONFLICT. A message that went out, failed or was
  * cancelled drops the due index keys (the sweep never reads it again) and expires after
  * `SCHEDULED_KEEP_SECONDS`.
  */
 import { SCHEDULED, SCHEDULED_COUNT, type ScheduledRecord } from './items.ts';
 import { DUE_INDEX, keys, PREFIX, TTL_ATTRIBUTE, userPk } from './keys.ts';
-import { conditionFailed, ifConditionFails, itemAbsent, type TableClient } from './table-client.ts';
+import { ifConditionFails, itemAbsent, refusedOrBusy, type TableClient } from './table-client.ts';
 
 /** How long a scheduled message is kept once it is no longer pending (for status and CONFLICT answers). */
 export const SCHEDULED_KEEP_SECONDS = 7 * 24 * 3600;
@@ -40,6 +41,13 @@ export type CreateScheduledOutcome =
   | { readonly status: 'limit' }
   /** Cancelled without a failed condition (conflicts that never stopped, throttling): nothing was stored. */
   | { readonly status: 'busy' };
+
+/**
+ * Leaving pending/sending for good (cancel, complete): done, refused by the state condition (it was
+ * no longer pending, or no longer this dispatcher's), or `busy` (cancelled by contention every time:
+ * nothing was written).
+ */
+export type FinishOutcome = 'finished' | 'refused' | 'busy';
 
 export type Completion =
   | { readonly status: 'sent'; readonly messageId: string }
@@ -123,8 +131,8 @@ export class ScheduledRepository {
     return items.map((item) => SCHEDULED.fromItem(item));
   }
 
-  /** Cancels a pending one (and uncounts it) in one transaction. Whether it was still pending. */
-  async cancel(record: ScheduledRecord, at: Date): Promise<boolean> {
+  /** Cancels a pending one (and uncounts it) in one transaction; `refused` when no longer pending. */
+  async cancel(record: ScheduledRecord, at: Date): Promise<FinishOutcome> {
     return this.#finish(
       record,
       isPending,
@@ -168,14 +176,14 @@ export class ScheduledRepository {
 
   /**
    * Records the outcome of a claimed message (sending → sent | failed) and uncounts it, in one
-   * transaction guarded by the claim. Whether this dispatcher still held it.
+   * transaction guarded by the claim; `refused` when this dispatcher no longer held it.
    */
   async complete(
     record: ScheduledRecord,
     dispatchId: string,
     outcome: Completion,
     at: Date,
-  ): Promise<boolean> {
+  ): Promise<FinishOutcome> {
     return outcome.status === 'sent'
       ? this.#finish(
           record,
@@ -210,7 +218,7 @@ export class ScheduledRepository {
     set: string,
     values: Record<string, unknown>,
     at: Date,
-  ): Promise<boolean> {
+  ): Promise<FinishOutcome> {
     const expires = Math.floor(at.getTime() / 1000) + SCHEDULED_KEEP_SECONDS;
     const finished = this.table
       .transactThroughConflicts([
@@ -231,10 +239,7 @@ export class ScheduledRepository {
           },
         },
       ])
-      .then(() => true);
-    return ifConditionFails(finished, (failure) => {
-      if (conditionFailed(failure)) return false;
-      throw failure.error;
-    });
+      .then(() => 'finished' as const);
+    return ifConditionFails(finished, refusedOrBusy('refused' as const));
   }
 }

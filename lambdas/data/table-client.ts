@@ -24,7 +24,7 @@ import { cancelledByConflict } from './conditions.ts';
 import type { Item } from './item.ts';
 import type { Key } from './keys.ts';
 
-export { conditionFailed, ifConditionFails, isAborted } from './conditions.ts';
+export { conditionFailed, contended, ifConditionFails, isAborted, refusedOrBusy } from './conditions.ts';
 
 /** Conditions on the presence of the item a write targets. */
 export const itemExists = 'attribute_exists(pk)';
@@ -218,7 +218,8 @@ export class TableClient {
    * transactions held its items (`TransactionConflict`: the SDK does not retry a cancelled
    * transaction, and such a cancellation wrote nothing and failed no condition), up to
    * `CONFLICT_ATTEMPTS` sends; the last cancellation is thrown as it came. For writes whose callers
-   * must not read a conflict as a refusal (`ifConditionFails` hands both to its callback).
+   * must not read a conflict as a refusal (`ifConditionFails` hands both to its callback): they tell
+   * the two apart with `refusedOrBusy`, so contention that outlasts the attempts is a `'busy'` value.
    */
   async transactThroughConflicts(actions: readonly TransactAction[]): Promise<void> {
     for (let attempt = 1; ; attempt++) {

@@ -5,10 +5,11 @@
  */
 import { UPLOAD, UPLOAD_TTL_SECONDS, type UploadRecord } from './items.ts';
 import { keys, TTL_ATTRIBUTE } from './keys.ts';
-import { conditionFailed, ifConditionFails, type TableClient } from './table-client.ts';
+import { ifConditionFails, refusedOrBusy, type TableClient } from './table-client.ts';
 
 /** All uploads were marked used by this send, or one of them was used (or is gone) meanwhile. */
-export type ClaimOutcome = 'claimed' | 'taken';
+/** `busy`: cancelled by contention every time (other transactions, throttling); nothing was claimed. */
+export type ClaimOutcome = 'claimed' | 'taken' | 'busy';
 
 /** Pending, or already used by this very send (a retry with the same clientMessageId). */
 const claimable = '#status = :pending OR (#status = :used AND usedBy = :by)';
@@ -43,7 +44,8 @@ export class UploadRepository {
    * Marks every upload used by the send `usedBy`, all or none (one transaction), each guarded on
    * being pending (or used by this same send) and requested by `userId`. A used upload loses its TTL:
    * it is now the chat's record of bytes a message carries. A transaction that another one held
-   * (the same send retried at once, a release) is sent again: only a failed condition is `taken`.
+   * (the same send retried at once, a release) is sent again: only a failed condition is `taken`,
+   * and contention that outlasts the attempts is `busy`.
    * An upload of a deleted chat whose retention has reached it (`notRetained`) is `taken` too.
    */
   async claim(
@@ -72,10 +74,7 @@ export class UploadRepository {
     );
     return ifConditionFails(
       write.then(() => 'claimed' as const),
-      (failure) => {
-        if (conditionFailed(failure)) return 'taken' as const;
-        throw failure.error;
-      },
+      refusedOrBusy('taken' as const),
     );
   }
 

@@ -66,8 +66,8 @@ export async function unregisterDevice(
   input: Request<'unregisterDevice'>,
 ): Promise<{ deviceId: string }> {
   const device = await deps.store.devices.get(caller.userId, input.deviceId);
-  if (!device || (await deps.store.devices.remove(device)) === 'gone') {
-    throw notFound(`Device "${input.deviceId}" was not found.`);
-  }
+  const removed = device && (await deps.store.devices.remove(device));
+  if (!removed || removed === 'gone') throw notFound(`Device "${input.deviceId}" was not found.`);
+  if (removed === 'busy') throw conflict('Your devices were busy changing; please retry.');
   return { deviceId: input.deviceId };
 }

@@ -19,7 +19,7 @@ import { UPLOAD_CLAIM_SECONDS } from '../data/items.ts';
 import { type MediaBucket, mediaBucket } from '../data/media-bucket.ts';
 import type { MessageRecord, StoredAttachment, UploadRecord } from '../data/store.ts';
 import type { Caller } from '../shared/caller.ts';
-import { badRequest, notFound } from '../shared/errors.ts';
+import { badRequest, conflict, notFound } from '../shared/errors.ts';
 import { loadMembership } from './access.ts';
 import type { Deps } from './deps.ts';
 import { seqOfMessageId } from './ids.ts';
@@ -93,9 +93,12 @@ export async function claimUploads(
   );
   const gone = tagged.indexOf('missing');
   if (gone >= 0) throw notUploaded(`attachments[${gone}].uploadId`);
-  if ((await deps.store.uploads.claim(uploads, caller.userId, usedBy, deps.now())) === 'taken') {
+  const claimed = await deps.store.uploads.claim(uploads, caller.userId, usedBy, deps.now());
+  if (claimed === 'taken') {
     throw refuse('"attachments" names an upload that another message already carries; request a new upload.');
   }
+  // Contention only (other transactions on these uploads, throttling): nothing was claimed.
+  if (claimed === 'busy') throw conflict('"attachments" were busy being claimed; please retry.');
   return uploads.map((u) => ({
     attachmentId: u.uploadId,
     kind: u.kind,

@@ -45,7 +45,12 @@ const MAX_EARLY_WAIT_MS = 2000;
 /** `sendMessage` gets no socket to leave out: every socket of the author gets `message.created`. */
 const NO_SOCKET = '';
 
-export type DispatchOutcome = 'sent' | 'failed' | 'skipped' | 'requeued';
+/**
+ * `busy`: the completion was cancelled by contention every time (the author's other completions on
+ * the pending count, throttling), so nothing was recorded: the claim stays, and the queue message
+ * is to come again (the handler reports it failed), as after a thrown error.
+ */
+export type DispatchOutcome = 'sent' | 'failed' | 'skipped' | 'requeued' | 'busy';
 
 export async function dispatchScheduled(deps: ScheduledDeps, ref: DueRef): Promise<DispatchOutcome> {
   // The queue message carries the send time (it never changes), so an early one costs no read.
@@ -65,7 +70,9 @@ export async function dispatchScheduled(deps: ScheduledDeps, ref: DueRef): Promi
   // or the sweep takes over and first looks for the message.
   const outcome = await publish(deps, claimed);
   const at = deps.now();
-  if (!(await deps.store.scheduled.complete(claimed, dispatchId, outcome, at))) return 'skipped';
+  const completed = await deps.store.scheduled.complete(claimed, dispatchId, outcome, at);
+  if (completed === 'refused') return 'skipped';
+  if (completed === 'busy') return 'busy';
   // What failed to go out gives its uploads back (the claim is still the completed message's).
   if (outcome.status === 'failed') await releaseUploads(deps, claimed, attachmentIdsOf(claimed));
   const scheduled = await scheduledView(deps, {

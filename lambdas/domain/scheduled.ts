@@ -193,7 +193,11 @@ export async function cancelScheduled(
   if (!record) throw scheduledNotFound(input.scheduledId);
   if (record.status !== 'pending') throw notPending(record);
   const now = deps.now();
-  if (!(await deps.store.scheduled.cancel(record, now))) {
+  const cancelled = await deps.store.scheduled.cancel(record, now);
+  // Other transactions on the author's pending count (or throttling) held it every time: nothing was
+  // written, so the same request may succeed in a moment.
+  if (cancelled === 'busy') throw conflict('The scheduled message was busy; please retry.');
+  if (cancelled === 'refused') {
     // It left `pending` between the read and the write (a dispatcher claimed it).
     const latest = await deps.store.scheduled.get(caller.userId, input.scheduledId, { consistent: true });
     if (!latest) throw scheduledNotFound(input.scheduledId);

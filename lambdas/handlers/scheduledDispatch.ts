@@ -1,7 +1,8 @@
 /**
  * The dispatcher of scheduled messages, fed by the due queue (an SQS event source mapping on AWS,
  * the local queue locally): sends each due message once. A record that fails is reported back
- * (`batchItemFailures`) and comes again after the queue's visibility timeout; the sweep also
+ * (`batchItemFailures`), as does one whose completion stayed contended (`busy`), and comes again
+ * after the queue's visibility timeout; the sweep also
  * re-enqueues anything still due every minute. A body that is not ours is logged and dropped.
  */
 import type { Context, SQSBatchItemFailure, SQSBatchResponse, SQSEvent } from 'aws-lambda';
@@ -36,7 +37,10 @@ async function dispatchBatch(event: SQSEvent): Promise<SQSBatchResponse> {
       return;
     }
     try {
-      await dispatchScheduled(deps, ref);
+      if ((await dispatchScheduled(deps, ref)) === 'busy') {
+        logger.warn('scheduled dispatch busy: its completion is retried', { scheduledId: ref.scheduledId });
+        batchItemFailures.push({ itemIdentifier: record.messageId });
+      }
     } catch (error) {
       logger.error('scheduled dispatch failed', { scheduledId: ref.scheduledId, error });
       batchItemFailures.push({ itemIdentifier: record.messageId });

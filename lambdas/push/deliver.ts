@@ -41,7 +41,7 @@ export interface PlannedPush {
 
 export interface DeliveryDeps {
   readonly providers: ReadonlyMap<Platform, PushProvider>;
-  /** Removes a device whose token the provider no longer accepts. */
+  /** Removes a device whose token the provider no longer accepts (`'busy'`: contended, nothing removed). */
   readonly removeDevice: (device: PushDevice) => Promise<unknown>;
   /**
    * Whether the device is still its user's with the same token, asked before each retry: a token
@@ -126,7 +126,11 @@ async function deliverOne(push: PlannedPush & { tried?: number }, deps: Delivery
         deps.counters.add('PushTokenRemoved');
         logger.info('push token no longer registered: device removed', { ...where, reason: outcome.reason });
         try {
-          await deps.removeDevice(device);
+          // Contention that outlasted the removal's attempts removed nothing: the next push retries it.
+          if ((await deps.removeDevice(device)) === 'busy') {
+            deps.counters.add('PushRemoveFailed');
+            logger.warn('removing an unregistered device was busy', where);
+          }
         } catch (error) {
           deps.counters.add('PushRemoveFailed');
           logger.error('could not remove an unregistered device', { ...where, error });

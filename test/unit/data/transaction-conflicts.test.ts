@@ -1,8 +1,9 @@
 /**
  * Transactions that other transactions cancelled (`TransactionConflict`) are not refusals: the
  * scheduled messages' completion and cancel, their create, the uploads' claim and a device's removal
- * send them again, and answer "refused" only for a failed condition. DynamoDB Local serializes
- * transactions, so conflicts are staged on the mocked client.
+ * send them again, answer "refused" only for a failed condition, and `busy` (a value, never a thrown
+ * cancellation) when contention outlasts the attempts. DynamoDB Local serializes transactions, so
+ * conflicts are staged on the mocked client.
  */
 import { TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it, vi } from 'vitest';
@@ -45,26 +46,38 @@ describe('a transaction another one held', () => {
       .rejectsOnce(cancelled(ok, conflict))
       .resolves({});
     const sent = { status: 'sent', messageId: 'm_1' } as const;
-    await expect(store.scheduled.complete(scheduled, 'd1', sent, AT)).resolves.toBe(true);
+    await expect(store.scheduled.complete(scheduled, 'd1', sent, AT)).resolves.toBe('finished');
     expect(sends()).toBe(3);
+    ddb.reset();
+    ddb.on(TransactWriteCommand).rejects(cancelled(ok, conflict));
+    await expect(store.scheduled.complete(scheduled, 'd1', sent, AT)).resolves.toBe('busy');
+    expect(sends()).toBe(6);
   });
 
-  it('answers false only for a failed condition (the claim is no longer this dispatcher’s)', async () => {
+  it('answers refused only for a failed condition (the claim is no longer this dispatcher’s)', async () => {
     ddb.on(TransactWriteCommand).rejectsOnce(cancelled(ok, conflict)).rejects(cancelled(refused(), ok));
     const failed = { status: 'failed', reason: 'INTERNAL' } as const;
-    await expect(store.scheduled.complete(scheduled, 'd1', failed, AT)).resolves.toBe(false);
+    await expect(store.scheduled.complete(scheduled, 'd1', failed, AT)).resolves.toBe('refused');
     expect(sends()).toBe(2);
   });
 
-  it('cancels after a conflict, and throws (never "not pending") when conflicts go on', async () => {
+  it('cancels after a conflict, and is busy (never "not pending", never thrown) when conflicts go on', async () => {
     ddb.on(TransactWriteCommand).rejectsOnce(cancelled(conflict, ok)).resolves({});
-    await expect(store.scheduled.cancel({ ...scheduled, status: 'pending' }, AT)).resolves.toBe(true);
+    await expect(store.scheduled.cancel({ ...scheduled, status: 'pending' }, AT)).resolves.toBe('finished');
     ddb.reset();
     ddb.on(TransactWriteCommand).rejects(cancelled(ok, conflict));
+    await expect(store.scheduled.cancel({ ...scheduled, status: 'pending' }, AT)).resolves.toBe('busy');
+    expect(sends()).toBe(6);
+    ddb.reset();
+    ddb.on(TransactWriteCommand).rejects(cancelled(ok, { Code: 'ThrottlingError' }));
+    await expect(store.scheduled.cancel({ ...scheduled, status: 'pending' }, AT)).resolves.toBe('busy');
+  });
+
+  it('throws a cancellation for any other reason (a bug, not contention)', async () => {
+    ddb.on(TransactWriteCommand).rejects(cancelled(ok, { Code: 'ValidationError' }));
     await expect(store.scheduled.cancel({ ...scheduled, status: 'pending' }, AT)).rejects.toMatchObject({
       name: 'TransactionCanceledException',
     });
-    expect(sends()).toBe(6);
   });
 
   it('creates a schedule after a conflict on the pending count', async () => {
@@ -97,9 +110,7 @@ describe('a transaction another one held', () => {
     await expect(store.uploads.claim([upload, second], 'ann', 'cmid:c1', AT)).resolves.toBe('taken');
     ddb.reset();
     ddb.on(TransactWriteCommand).rejects(cancelled(ok, conflict));
-    await expect(store.uploads.claim([upload, second], 'ann', 'cmid:c1', AT)).rejects.toMatchObject({
-      name: 'TransactionCanceledException',
-    });
+    await expect(store.uploads.claim([upload, second], 'ann', 'cmid:c1', AT)).resolves.toBe('busy');
   });
 
   it('removes a device after a conflict with another removal (the device count), never "gone"', async () => {
@@ -112,5 +123,8 @@ describe('a transaction another one held', () => {
     ddb.reset();
     ddb.on(TransactWriteCommand).rejects(cancelled(refused(), ok, ok));
     await expect(store.devices.remove(device)).resolves.toBe('gone');
+    ddb.reset();
+    ddb.on(TransactWriteCommand).rejects(cancelled(ok, ok, conflict));
+    await expect(store.devices.remove(device)).resolves.toBe('busy');
   });
 });

@@ -117,9 +117,9 @@ export function fakeDeps() {
       create: vi.fn(async () => ({ status: 'created' }) as const),
       get: vi.fn(async () => undefined),
       listPending: vi.fn(async () => []),
-      cancel: vi.fn(async () => true),
+      cancel: vi.fn(async () => 'finished' as const),
       claim: vi.fn(async () => undefined),
-      complete: vi.fn(async () => true),
+      complete: vi.fn(async () => 'finished' as const),
     },
     due: {
       listDue: vi.fn(async () => []),

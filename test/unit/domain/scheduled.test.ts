@@ -65,7 +65,7 @@ describe('cancelScheduled', () => {
   it('is CONFLICT when a dispatcher claimed it between the read and the write', async () => {
     const { deps, store, fanOut } = scheduledDeps();
     store.scheduled.get.mockResolvedValueOnce(record()).mockResolvedValueOnce(record({ status: 'sending' }));
-    store.scheduled.cancel.mockResolvedValue(false);
+    store.scheduled.cancel.mockResolvedValue('refused');
     await expect(
       cancelScheduled(deps, ann, { scheduledId: 's_1', connectionId: 'c1' }),
     ).rejects.toMatchObject({
@@ -169,7 +169,7 @@ describe('dispatchScheduled', () => {
     const lost = scheduledDeps();
     lost.store.scheduled.claim.mockResolvedValue(record({ status: 'sending', attempts: 1 }));
     lost.store.chats.getWithMembers.mockResolvedValue(groupChat('bob', ['bob']));
-    lost.store.scheduled.complete.mockResolvedValue(false);
+    lost.store.scheduled.complete.mockResolvedValue('refused');
     expect(await dispatchScheduled(lost.deps, ref)).toBe('skipped');
     expect(lost.fanOut.toUsers).not.toHaveBeenCalled();
   });

@@ -127,6 +127,13 @@ describe('deliver', () => {
     expect(t.counters.get('PushRemoveFailed')).toBe(1);
   });
 
+  it('counts a removal that stayed contended (busy: nothing removed) as failed', async () => {
+    const t = setup([{ kind: 'unregistered', status: 410, reason: 'Unregistered' }]);
+    t.removeDevice.mockResolvedValueOnce('busy');
+    expect(await deliver(device, content, t.deps)).toBe('removed');
+    expect(t.counters.get('PushRemoveFailed')).toBe(1);
+  });
+
   it('does not retry a refusal retrying cannot fix', async () => {
     const t = setup([{ kind: 'failed', status: 400, reason: 'BadTopic' }]);
     expect(await deliver(device, content, t.deps)).toBe('failed');
