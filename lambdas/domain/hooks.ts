@@ -10,7 +10,8 @@
  *   `#pre-send-hook` for the configured file when it bundles the functions that send, and sets
  *   `PRE_SEND_HOOK` to that file's name (for the logs; nothing is loaded at run time);
  * - otherwise (`npm run dev`, tests, the benchmark) `#pre-send-hook` exports no hook and
- *   `PRE_SEND_HOOK` names a module path (absolute, or relative to the working directory) loaded once.
+ *   `PRE_SEND_HOOK` names a module path (absolute, or relative to the working directory) loaded once;
+ *   a load that failed is tried again `HOOK_RELOAD_AFTER_MS` later (the fallback applies meanwhile).
  *   Unset: no hook, and nothing is loaded.
  */
 import { isAbsolute, resolve } from 'node:path';
@@ -69,26 +70,45 @@ const bundled = ((): Promise<PreSendHook> | undefined => {
   return typeof fn === 'function' ? Promise.resolve(fn as PreSendHook) : undefined;
 })();
 
-const loaded = new Map<string, Promise<PreSendHook>>();
+/**
+ * A module that could not be loaded is loaded again once this long has passed since (its fallback
+ * applies meanwhile), so a passing failure heals without a cold start.
+ */
+export const HOOK_RELOAD_AFTER_MS = 30_000;
+
+/** Per path: the module's load (pending, done or failed) and, once it failed, when. */
+const loaded = new Map<string, { readonly hook: Promise<PreSendHook>; failedAtMs?: number }>();
+let loads = 0;
 
 /**
  * The configured hook: the bundled one, else the module `PRE_SEND_HOOK` names (loaded once per
- * path), else undefined.
+ * path; after a failed load, again at the first call `HOOK_RELOAD_AFTER_MS` later), else undefined.
  */
-export function configuredHook(env: NodeJS.ProcessEnv = process.env): Promise<PreSendHook> | undefined {
+export function configuredHook(
+  env: NodeJS.ProcessEnv = process.env,
+  nowMs: number = Date.now(),
+): Promise<PreSendHook> | undefined {
   if (bundled) return bundled;
   const path = env.PRE_SEND_HOOK;
   if (!path) return undefined;
-  let hook = loaded.get(path);
-  if (!hook) {
-    const url = pathToFileURL(isAbsolute(path) ? path : resolve(env.LAMBDA_TASK_ROOT ?? process.cwd(), path));
-    hook = import(url.href).then((mod: { default?: unknown; preSend?: unknown }) => {
-      const fn = mod.preSend ?? mod.default;
-      if (typeof fn !== 'function') throw new Error(`${path} exports no pre-send hook (default or preSend)`);
-      return fn as PreSendHook;
-    });
-    loaded.set(path, hook);
+  const known = loaded.get(path);
+  if (known && (known.failedAtMs === undefined || nowMs - known.failedAtMs < HOOK_RELOAD_AFTER_MS)) {
+    return known.hook;
   }
+  const url = pathToFileURL(isAbsolute(path) ? path : resolve(env.LAMBDA_TASK_ROOT ?? process.cwd(), path));
+  // A module whose evaluation threw stays failed in the module cache under its URL: a reload asks
+  // for a URL of its own (the query), so the module is evaluated again.
+  if (known) url.searchParams.set('reload', String(++loads));
+  const hook = import(url.href).then((mod: { default?: unknown; preSend?: unknown }) => {
+    const fn = mod.preSend ?? mod.default;
+    if (typeof fn !== 'function') throw new Error(`${path} exports no pre-send hook (default or preSend)`);
+    return fn as PreSendHook;
+  });
+  const entry: { hook: Promise<PreSendHook>; failedAtMs?: number } = { hook };
+  hook.catch(() => {
+    entry.failedAtMs = nowMs; // the back-off counts from the failed load's start
+  });
+  loaded.set(path, entry);
   return hook;
 }
 
