@@ -8,7 +8,9 @@
  * any message. A schedule that is cancelled, refused after the claim (the pending cap) or fails at
  * `sendAt` gives its uploads back (`releaseUploads`): pending again, they expire as any upload
  * never attached does, unless a send uses them first. A create that failed without an answer may
- * have been stored: it keeps them (a retry with the same clientMessageId claims them again).
+ * have been stored: it keeps them (a retry with the same clientMessageId claims them again). So does
+ * a create with a clientMessageId that other transactions kept from being stored (`busy`): an
+ * identical request may store the schedule with the same uploads a moment later.
  */
 import { mediaKey } from '../../lib/media.ts';
 import { SCHEDULED_SEND_PREFIX } from '../contract/fields.ts';

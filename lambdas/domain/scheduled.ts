@@ -124,19 +124,22 @@ export async function scheduleMessage(
   };
   // An error may come after the commit (a timeout): the uploads stay claimed for this schedule, which
   // a retry with the same clientMessageId finds (or creates) with them; only an answered refusal
-  // (nothing stored) gives them back.
+  // that no other request can turn into this schedule gives them back.
   let outcome = await deps.store.scheduled.create(record, LIMITS.scheduledMaxPending);
   if (outcome.status === 'busy') {
-    // Nothing of this request was stored, but an identical one (same clientMessageId) may be what
-    // held the items, and stored the schedule with these uploads: then it is the answer.
-    const existing =
-      input.clientMessageId === undefined
-        ? undefined
-        : await deps.store.scheduled.get(caller.userId, scheduledId, { consistent: true });
-    if (!existing) {
+    const busy = conflict('Your scheduled messages were busy; please retry.');
+    // A random id: no other request names this schedule, so nothing of it will ever be stored.
+    if (input.clientMessageId === undefined) {
       await releaseUploads(deps, record, attachmentIdsOf(record));
-      throw conflict('Your scheduled messages were busy; please retry.');
+      throw busy;
     }
+    // Nothing of this request was stored, but an identical one (same clientMessageId, same uploads
+    // claimed for the same send) may be what held the items. Stored already, it is the answer. Not
+    // yet, it may still commit, a moment after any read: the uploads stay claimed for it, never
+    // given back under it (the lifecycle rule would remove its attachments' bytes). The CONFLICT
+    // asks for a retry with the same clientMessageId, which finds that schedule or makes it with them.
+    const existing = await deps.store.scheduled.get(caller.userId, scheduledId, { consistent: true });
+    if (!existing) throw busy;
     outcome = { status: 'duplicate', existing };
   }
   if (outcome.status === 'duplicate') {

@@ -2,7 +2,8 @@
  * Contention that outlasts `transactThroughConflicts`' attempts, as the caller hears it: the domain on
  * the real repositories over a mocked document client (DynamoDB Local serializes transactions, so it
  * never cancels one for another) answers the retryable CONFLICT, never INTERNAL, and writes nothing
- * else: cancelScheduled, unregisterDevice, a send's upload claim, and the dispatcher's completion.
+ * else: cancelScheduled, unregisterDevice, a send's upload claim, and the dispatcher's completion;
+ * and scheduleMessage, whose identical twin may still store the schedule with the same uploads.
  */
 import { BatchGetCommand, GetCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it, vi } from 'vitest';
@@ -10,10 +11,10 @@ import { DEVICE, SCHEDULED, UPLOAD } from '../../../lambdas/data/items.ts';
 import type { DeviceRecord, UploadRecord } from '../../../lambdas/data/store.ts';
 import { unregisterDevice } from '../../../lambdas/domain/devices.ts';
 import { claimUploads } from '../../../lambdas/domain/media.ts';
-import { cancelScheduled } from '../../../lambdas/domain/scheduled.ts';
+import { cancelScheduled, scheduledIdFor, scheduleMessage } from '../../../lambdas/domain/scheduled.ts';
 import { dispatchScheduled } from '../../../lambdas/domain/scheduled-dispatch.ts';
 import { NOW, stored } from '../domain/fakes.ts';
-import { ann, record, scheduledDeps } from '../domain/scheduled-fakes.ts';
+import { ann, at, input, record, scheduledDeps } from '../domain/scheduled-fakes.ts';
 import { cancelled, ok, useMockTable } from './mock-table.ts';
 
 // The conflict backoff must not slow the tests: its delays resolve at once.
@@ -91,5 +92,40 @@ describe('contention through every attempt', () => {
       'busy',
     );
     expect(fanOut.toUsers).not.toHaveBeenCalledWith(['ann'], expect.anything());
+  });
+
+  it('scheduleMessage with a clientMessageId keeps the uploads claimed: its twin may store the schedule a moment later', async () => {
+    const { deps, media, store: fakeStore } = onTable();
+    const upload: UploadRecord = {
+      chatId: 'g1',
+      uploadId: 'up1',
+      userId: 'ann',
+      kind: 'image',
+      contentType: 'image/png',
+      size: 100,
+      fileName: null,
+      createdAt: NOW,
+      status: 'pending',
+      usedBy: null,
+    };
+    // The chat head and membership come from the fakes' group; the table answers the rest.
+    const onFakes = { ...deps, store: Object.assign(Object.create(store), { chats: fakeStore.chats }) };
+    ddb.on(BatchGetCommand).resolves({ Responses: { 'chat-test': [UPLOAD.toItem(upload)] } });
+    media.probe.mockResolvedValue({ status: 'present', size: 100, contentType: 'image/png', head: PNG_HEAD });
+    // The twin holds the author's pending count through every attempt of the create (the uploads'
+    // claim, the first transaction, passes: the twin's claim is the same send's), and has not
+    // committed when the schedule is read back.
+    ddb.on(TransactWriteCommand).resolvesOnce({}).rejects(cancelled(ok, conflict));
+    ddb.on(GetCommand).resolves({});
+    const twin = { ...input(at(60_000)), clientMessageId: 'c', attachments: [{ uploadId: 'up1' }] };
+    await expect(scheduleMessage(onFakes, ann, twin)).rejects.toMatchObject({ code: 'CONFLICT' });
+    const read = ddb.commandCalls(GetCommand).at(-1)?.args[0].input;
+    expect(read).toMatchObject({
+      Key: { sk: `SCHED#${scheduledIdFor('ann', 'g1', 'c')}` },
+      ConsistentRead: true,
+    });
+    // Nothing given back: no release of the records, no re-tagging of the bytes as pending.
+    expect(ddb.commandCalls(UpdateCommand)).toHaveLength(0);
+    expect(media.markPending).not.toHaveBeenCalled();
   });
 });

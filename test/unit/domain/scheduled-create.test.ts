@@ -72,10 +72,11 @@ describe('scheduleMessage, the uploads of a create that did not answer "created"
     expect(givenBack(fake)).toBe(0);
   });
 
-  it('gives them back when other transactions kept it from being stored (CONFLICT)', async () => {
+  it('gives them back when other transactions kept a schedule without clientMessageId from being stored (CONFLICT)', async () => {
     const fake = withUpload();
     fake.store.scheduled.create.mockResolvedValue({ status: 'busy' });
-    await expect(scheduleMessage(fake.deps, ann, withAttachment)).rejects.toMatchObject({ code: 'CONFLICT' });
+    const once = { ...withAttachment, clientMessageId: undefined };
+    await expect(scheduleMessage(fake.deps, ann, once)).rejects.toMatchObject({ code: 'CONFLICT' });
     expect(fake.store.uploads.release).toHaveBeenCalledWith(
       'g1',
       ['up_a'],
@@ -83,6 +84,16 @@ describe('scheduleMessage, the uploads of a create that did not answer "created"
       new Date(NOW),
     );
     expect(fake.fanOut.toUsers).not.toHaveBeenCalled();
+  });
+
+  it('keeps them claimed (CONFLICT) when busy with a clientMessageId and no schedule is there yet', async () => {
+    const fake = withUpload();
+    fake.store.scheduled.create.mockResolvedValue({ status: 'busy' });
+    await expect(scheduleMessage(fake.deps, ann, withAttachment)).rejects.toMatchObject({ code: 'CONFLICT' });
+    expect(fake.store.scheduled.get).toHaveBeenCalledWith('ann', scheduledIdFor('ann', 'g1', 'c'), {
+      consistent: true,
+    });
+    expect(givenBack(fake)).toBe(0);
   });
 
   it('keeps them, and answers with it, when an identical request stored the schedule meanwhile', async () => {
