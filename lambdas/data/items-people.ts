@@ -1,6 +1,6 @@
-/** Item kinds of a user's devices (push) and blocks (items.ts re-exports them). */
+/** Item kinds of a user's devices (push), push marks and blocks (items.ts re-exports them). */
 import { defineItem, field, type RecordOf } from './item.ts';
-import { blockKey, keys } from './keys.ts';
+import { blockKey, keys, TTL_ATTRIBUTE } from './keys.ts';
 
 const PLATFORMS = ['apns', 'fcm'] as const;
 export type Platform = (typeof PLATFORMS)[number];
@@ -45,6 +45,28 @@ export const DEVICE_COUNT = defineItem({
   itemType: 'deviceCount',
   key: (c) => keys.deviceCount(c.userId),
   fields: deviceCountFields,
+});
+
+/**
+ * How long a push mark lives: longer than a stream record can be retried (the push function drops
+ * records older than 15 minutes; a stream keeps them 24 hours).
+ */
+export const PUSH_MARK_TTL_SECONDS = 2 * 24 * 60 * 60;
+
+interface PushMarkRef {
+  readonly messageId: string;
+  /** Epoch seconds. */
+  readonly expiresAt: number;
+}
+/**
+ * "This message's notifications were handed to the providers, or its push jobs queued": a stream
+ * record of the message processed again (a retried batch) pushes nothing (lambdas/data/push-marks.ts).
+ */
+export const PUSH_MARK = defineItem({
+  itemType: 'pushed',
+  key: (m: PushMarkRef) => keys.pushMark(m.messageId),
+  fields: {},
+  derived: (m) => ({ [TTL_ATTRIBUTE]: m.expiresAt }),
 });
 
 const blockFields = { blockerId: field.string, blockedId: field.string, createdAt: field.string };

@@ -16,6 +16,7 @@
  * | push device       | USER#<userId>    | DEVICE#<deviceId>           |                |                 |
  * | device count      | USER#<userId>    | DEVICES                     |                |                 |
  * | push token owner  | TOKEN#<platform>#<sha256(token)> | TOKEN       |                |                 |
+ * | push mark         | PUSHED#<messageId> | PUSHED                    |                |                 |
  * | roster entry      | ROSTER#<chatId>  | ONLINE#<userId>#<connId>    |                |                 |
  * | join marker       | USER#<userId>    | JOINED#<chatId>             |                |                 |
  * | media upload      | CHAT#<chatId>    | UPLOAD#<uploadId>           |                |                 |
@@ -101,6 +102,7 @@ export const PREFIX = {
   version: 'VER#',
   device: 'DEVICE#',
   token: 'TOKEN#',
+  pushed: 'PUSHED#',
   upload: 'UPLOAD#',
   limit: 'LIMIT#',
 } as const;
@@ -111,7 +113,7 @@ const SWEEP_CURSOR_KEY: Key = { pk: 'SWEEP', sk: 'CURSOR' };
 /** Fixed sort keys. */
 export const SK = { profile: 'PROFILE', chat: 'META', pair: 'PAIR', scheduledCount: 'SCHEDCOUNT' } as const;
 /** Fixed sort keys of the push items. */
-export const DEVICE_SK = { count: 'DEVICES', token: 'TOKEN' } as const;
+export const DEVICE_SK = { count: 'DEVICES', token: 'TOKEN', pushed: 'PUSHED' } as const;
 
 export const userPk = (userId: string): string => `${PREFIX.user}${userId}`;
 export const chatPk = (chatId: string): string => `${PREFIX.chat}${chatId}`;
@@ -166,6 +168,8 @@ export const keys = {
     pk: `${PREFIX.token}${platform}#${createHash('sha256').update(token).digest('base64url')}`,
     sk: DEVICE_SK.token,
   }),
+  /** "This message's notifications went out" (lambdas/data/push-marks.ts): its own partition. */
+  pushMark: (messageId: string): Key => ({ pk: `${PREFIX.pushed}${messageId}`, sk: DEVICE_SK.pushed }),
   scheduled: (userId: string, scheduledId: string): Key => ({
     pk: userPk(userId),
     sk: `${PREFIX.scheduled}${scheduledId}`,

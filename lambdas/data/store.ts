@@ -14,6 +14,7 @@
  *   claims.ts      `claims`: clientMessageId claims     cursors.ts  `cursors` (read, delivery)
  *   head-cache.ts  `heads`: the container's cache of chat heads (no DynamoDB access)
  *   devices.ts     `devices`: push devices and token owners   mutes.ts  `mutes`: per-member mutes
+ *   push-marks.ts  `pushMarks`: which messages' notifications went out (the push function's repeats)
  *   scheduled.ts   `scheduled` (scheduled messages, the pending count)
  *   due-index.ts   `due` (the due index of scheduled messages, the sweep's cursor)
  *   rosters.ts     `rosters` (the open sockets of each group's members, join markers)
@@ -38,6 +39,7 @@ import { DueIndexRepository } from './due-index.ts';
 import { ChatHeadCache } from './head-cache.ts';
 import { MessageRepository } from './messages.ts';
 import { MuteRepository } from './mutes.ts';
+import { PushMarkRepository } from './push-marks.ts';
 import { RateLimitRepository } from './rate-limits.ts';
 import { ReactionRepository } from './reactions.ts';
 import { ReportRepository } from './reports.ts';
@@ -89,6 +91,8 @@ export class ChatStore {
   readonly devices: DeviceRepository;
   /** Per-member chat mutes (mutes.ts). */
   readonly mutes: MuteRepository;
+  /** Messages whose notifications went out (push-marks.ts). */
+  readonly pushMarks: PushMarkRepository;
   readonly scheduled: ScheduledRepository;
   readonly due: DueIndexRepository;
   readonly uploads: UploadRepository;
@@ -113,6 +117,7 @@ export class ChatStore {
     this.heads = new ChatHeadCache();
     this.devices = new DeviceRepository(table);
     this.mutes = new MuteRepository(table);
+    this.pushMarks = new PushMarkRepository(table);
     this.scheduled = new ScheduledRepository(table);
     this.due = new DueIndexRepository(table);
     this.uploads = new UploadRepository(table);

@@ -137,6 +137,7 @@ export function fakeDeps() {
       pushTargets: vi.fn(async () => ({ online: false, devices: [] })),
     },
     mutes: { set: vi.fn(async () => 'set' as const) },
+    pushMarks: { has: vi.fn(async () => false), put: vi.fn() },
     uploads: {
       create: vi.fn(),
       getMany: vi.fn(async () => new Map()),
