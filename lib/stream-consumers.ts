@@ -53,7 +53,9 @@ export const STREAM_CONSUMERS: readonly StreamConsumerDefinition[] = [
     retryAttempts: 3,
     // A notification that is more than 15 minutes late is noise: the app syncs when opened anyway.
     maxRecordAgeSeconds: 15 * 60,
-    tableActions: PUSH_TABLE_ACTIONS,
+    // The worker's, and its push marks (lambdas/data/push-marks.ts): read with GetItem, written
+    // with PutItem (the worker never writes one: the function marks a message once it is queued).
+    tableActions: [...PUSH_TABLE_ACTIONS, 'dynamodb:PutItem'],
     timeoutSeconds: 60,
     feature: 'push',
   },

@@ -20,7 +20,7 @@ import { loadPushConfig, type PushConfig } from './config.ts';
 import { type DeliveryDeps, deliverAll } from './deliver.ts';
 import { FcmProvider } from './fcm.ts';
 import { jobsFor, type PushJob, type PushJobQueue, planPushJobs, queueDeferred } from './jobs.ts';
-import { type PlanDeps, planRecipients, selectRecipients } from './plan.ts';
+import { type PlanDeps, type PushMessage, planRecipients, selectRecipients } from './plan.ts';
 import type { PushProvider } from './provider.ts';
 
 export interface PushRuntime {
@@ -85,6 +85,12 @@ export interface PushNewMessageDeps {
  * left becomes a job, since a batch retried after a timeout would send all its notifications again
  * (a record reached with no time left for its lookups queues its recipients instead).
  * `at`: when the message was written (a deferred job's age counts from it).
+ *
+ * Once per message: a batch is retried from its lowest failed record on (lambdas/pipeline/stream.ts),
+ * so a message may come again after its notifications went out. Before anything is sent or queued,
+ * the message's push mark is read (`pushedBefore`); a marked message is skipped. The mark is written
+ * once everything was handed to the providers or queued (`markPushed`). A message that notifies
+ * nobody is neither checked nor marked (doing it again sends nothing either).
  */
 export async function pushNewMessage(deps: PushNewMessageDeps, image: Item, at: number): Promise<void> {
   const { queue, counters } = deps;
@@ -98,14 +104,43 @@ export async function pushNewMessage(deps: PushNewMessageDeps, image: Item, at: 
     (jobsFor(message, recipients, deps.jobSize) ??
       (leavesTime(budget, READS_MS) ? undefined : planPushJobs(message, recipients, deps.jobSize)));
   if (queue && jobs) {
+    if (await pushedBefore(deps, message)) return;
     // Their age counts from the message, not from the queueing (a record may be retried a while).
     await queue.send(jobs.map((job) => ({ ...job, since: at })));
     counters.add('PushJobsQueued', jobs.length);
+    await markPushed(deps, message);
     return;
   }
   const planned = await planRecipients(deps.plan, message, recipients, counters);
+  if (planned.length === 0 || (await pushedBefore(deps, message))) return;
   const deferred = await deliverAll(planned, deps.delivery, budget);
   if (queue) await queueDeferred(queue, message, deferred, at, counters);
+  await markPushed(deps, message);
+}
+
+/** Whether the message's notifications went out already (its push mark: `PushRepeatSkipped`). */
+async function pushedBefore(deps: PushNewMessageDeps, message: PushMessage): Promise<boolean> {
+  const marked = await deps.plan.store.pushMarks.has(message.messageId);
+  if (marked) deps.counters.add('PushRepeatSkipped');
+  return marked;
+}
+
+/**
+ * Marks the message pushed. A failure is logged and counted (`PushMarkFailed`), not thrown: failing
+ * the record would only send its notifications again at once.
+ */
+async function markPushed(deps: PushNewMessageDeps, message: PushMessage): Promise<void> {
+  try {
+    await deps.plan.store.pushMarks.put(message.messageId, deps.plan.now());
+  } catch (error) {
+    deps.counters.add('PushMarkFailed');
+    const { chatId, messageId } = message;
+    logger.error('push mark not written: a retry of its record would push it again', {
+      chatId,
+      messageId,
+      error,
+    });
+  }
 }
 
 export const pushConsumer: StreamConsumer = {

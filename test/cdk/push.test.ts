@@ -9,6 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { MESSAGE_CREATED } from '../../lambdas/pipeline/patterns.ts';
 import { settingsFromContext } from '../../lib/context.ts';
 import { STREAM_CONSUMERS } from '../../lib/stream-consumers.ts';
+import { PUSH_WORKER } from '../../lib/workers.ts';
 import {
   actionsOf,
   logicalId,
@@ -122,6 +123,9 @@ describe('with push configured', { timeout: 60_000 }, () => {
       ),
     );
     expect(granted.sort()).toEqual(expected.sort());
+    // Its push marks (lambdas/data/push-marks.ts): PutItem, which the push worker does not hold.
+    expect(granted).toContain(JSON.stringify(['dynamodb:PutItem', table]));
+    expect(PUSH_WORKER.tableActions).not.toContain('dynamodb:PutItem');
     expect(byAction('dynamodb:GetRecords').flatMap(resourcesOf)).toEqual([
       s.stack.resolve(s.stack.table.table.tableStreamArn),
     ]);

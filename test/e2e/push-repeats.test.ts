@@ -83,6 +83,13 @@ describe('a batch retried after one record failed', { timeout: 60_000 }, () => {
 
     expect(spy?.mock.calls.filter(([id]) => id === groupA.chatId).length, 'A was tried again').toBe(2);
     expect(messageIdsTo(token).sort()).toEqual([a, b].sort());
+    // Each message's mark, expiring two days on (past the stream's 24 hours).
+    for (const id of [a, b]) {
+      const [mark, ...more] = await stack.items(`PUSHED#${id}`);
+      expect(more).toEqual([]);
+      expect(mark).toMatchObject({ sk: 'PUSHED', itemType: 'pushed' });
+      expect(Number(mark?.ttl) - Date.now() / 1000).toBeGreaterThan(2 * 24 * 3600 - 120);
+    }
   });
 
   it('queues the jobs of each message of the batch once (planned by the push worker)', async () => {

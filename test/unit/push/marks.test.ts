@@ -1,0 +1,121 @@
+/**
+ * The push function's marks (lambdas/push/handler.ts `pushNewMessage`, lambdas/data/push-marks.ts),
+ * over mocked repositories: a message is checked right before its notifications are sent or its
+ * jobs queued, skipped when marked, and marked after everything was handed on; a message that
+ * notifies nobody costs no check and no mark; a mark that cannot be written does not fail the record.
+ */
+import { beforeEach, describe, expect, it, vi } from 'vitest';
+import { MESSAGE } from '../../../lambdas/data/items.ts';
+import { Counters } from '../../../lambdas/pipeline/metrics.ts';
+import type { DeliveryDeps } from '../../../lambdas/push/deliver.ts';
+import { pushNewMessage } from '../../../lambdas/push/handler.ts';
+import type { PushJob, PushJobQueue } from '../../../lambdas/push/jobs.ts';
+import { logger } from '../../../lambdas/shared/logger.ts';
+import { fakeDeps, groupChat, NOW } from '../domain/fakes.ts';
+import { deviceRecord, LUNCH_MESSAGE } from './fixtures.ts';
+
+const OTHERS = ['bob', 'carol', 'dave'];
+let t: ReturnType<typeof fakeDeps>;
+let sent: string[];
+let queued: PushJob[];
+let counters: Counters;
+let delivery: DeliveryDeps;
+let queue: PushJobQueue;
+
+beforeEach(() => {
+  t = fakeDeps();
+  sent = [];
+  queued = [];
+  counters = new Counters('test');
+  queue = { send: vi.fn(async (jobs: readonly PushJob[]) => void queued.push(...jobs)) };
+  const provider = {
+    platform: 'apns' as const,
+    send: async (token: string) => {
+      sent.push(token);
+      return { kind: 'sent' as const, status: 200 };
+    },
+    close: () => undefined,
+  };
+  delivery = { providers: new Map([['apns', provider]]), removeDevice: async () => undefined, counters };
+  t.store.chats.getWithMembers.mockResolvedValue(groupChat('alice', ['alice', ...OTHERS], { lastSeq: 5 }));
+  t.store.messages.get.mockResolvedValue(LUNCH_MESSAGE);
+  t.store.devices.pushTargets.mockImplementation(async (userId: string) => ({
+    online: false,
+    devices: [deviceRecord(userId)],
+  }));
+});
+
+const push = (jobSize = 200) =>
+  pushNewMessage(
+    {
+      plan: { store: t.deps.store, now: () => new Date(NOW) },
+      delivery,
+      counters,
+      queue,
+      jobSize,
+      budget: undefined,
+    },
+    MESSAGE.toItem(LUNCH_MESSAGE),
+    Date.parse(NOW),
+  );
+const { messageId } = LUNCH_MESSAGE;
+
+describe('push marks', () => {
+  it('marks a message once its notifications were sent, after checking it was not yet', async () => {
+    await push();
+    expect(sent.sort()).toEqual(OTHERS.map((u) => `${u}-token`));
+    expect(t.store.pushMarks.has).toHaveBeenCalledExactlyOnceWith(messageId);
+    expect(t.store.pushMarks.put).toHaveBeenCalledExactlyOnceWith(messageId, new Date(NOW));
+    const [checked] = t.store.pushMarks.has.mock.invocationCallOrder;
+    const [marked] = t.store.pushMarks.put.mock.invocationCallOrder;
+    const [firstLookup] = t.store.devices.pushTargets.mock.invocationCallOrder;
+    // Checked after planning (before the first send), marked after the sends.
+    expect(firstLookup).toBeLessThan(checked as number);
+    expect(checked).toBeLessThan(marked as number);
+  });
+
+  it('sends nothing for a message already marked (a retried batch)', async () => {
+    t.store.pushMarks.has.mockResolvedValue(true);
+    await push();
+    await push(1);
+    expect(sent).toEqual([]);
+    expect(queued).toEqual([]);
+    expect(t.store.pushMarks.put).not.toHaveBeenCalled();
+    expect(counters.get('PushRepeatSkipped')).toBe(2);
+  });
+
+  it('marks a message whose recipients were queued in jobs, after queueing them', async () => {
+    await push(1);
+    expect(queued).toHaveLength(OTHERS.length);
+    expect(t.store.pushMarks.put).toHaveBeenCalledExactlyOnceWith(messageId, new Date(NOW));
+    const [sentJobs] = vi.mocked(queue.send).mock.invocationCallOrder;
+    const [marked] = t.store.pushMarks.put.mock.invocationCallOrder;
+    expect(sentJobs).toBeLessThan(marked as number);
+  });
+
+  it('neither checks nor marks a message that notifies nobody', async () => {
+    t.store.devices.pushTargets.mockResolvedValue({ online: true, devices: [deviceRecord('x')] });
+    await push();
+    expect(sent).toEqual([]);
+    expect(t.store.pushMarks.has).not.toHaveBeenCalled();
+    expect(t.store.pushMarks.put).not.toHaveBeenCalled();
+  });
+
+  it('does not fail the record when the mark cannot be written (it is counted and logged)', async () => {
+    const error = vi.spyOn(logger, 'error').mockImplementation(() => {});
+    t.store.pushMarks.put.mockRejectedValue(new Error('throttled'));
+    await expect(push()).resolves.toBeUndefined();
+    expect(sent).toHaveLength(OTHERS.length);
+    expect(counters.get('PushMarkFailed')).toBe(1);
+    expect(error).toHaveBeenCalledWith(
+      'push mark not written: a retry of its record would push it again',
+      expect.objectContaining({ chatId: LUNCH_MESSAGE.chatId, messageId }),
+    );
+  });
+
+  it('fails the record, having sent nothing, when the check cannot be read', async () => {
+    t.store.pushMarks.has.mockRejectedValue(new Error('throttled'));
+    await expect(push()).rejects.toThrow('throttled');
+    expect(sent).toEqual([]);
+  });
+});
