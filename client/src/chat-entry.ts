@@ -4,7 +4,7 @@
  * copy of a message replaces the one held.
  */
 import type { ChatInfo } from './api.ts';
-import type { Message } from './contract.ts';
+import type { ChatSummary, Member, Message } from './contract.ts';
 import type { StoredChat } from './store.ts';
 import type { TimerId } from './util.ts';
 
@@ -16,6 +16,13 @@ export class ChatEntry {
   /** Highest seq held, and highest seq held of a message by someone else. */
   maxSeq = 0;
   othersSeq = 0;
+  /**
+   * The `lastSeq` of the server's `unreadCount` held (listChats): seqs up to it are in that count,
+   * void ones (abandoned seqs the server filled) not; messages above it are counted as they arrive.
+   */
+  countedSeq = 0;
+  /** When `info.members` was last taken from the server (Replica.stamp). */
+  membersStamp = 0;
   /** Known only from an event so far: name, kind and owner still to fetch. */
   stub = false;
   membersStale = false;
@@ -34,6 +41,35 @@ export class ChatEntry {
 
   constructor(public info: ChatInfo) {}
 
+  /** A chat known only by its id so far (from an event). */
+  static stub(chatId: string): ChatEntry {
+    const e = new ChatEntry({
+      chatId,
+      kind: 'group',
+      name: null,
+      ownerId: '',
+      members: null,
+      memberCount: 0,
+      lastSeq: 0,
+      lastVer: 0,
+      lastReadSeq: 0,
+      unreadCount: 0,
+      mutedUntil: null,
+    });
+    e.stub = true;
+    return e;
+  }
+
+  /** A chat as the store kept it (its messages are added after). */
+  static restored(c: StoredChat): ChatEntry {
+    const e = new ChatEntry(c.info);
+    Object.assign(e, { syncedVer: c.syncedVer, contigSeq: c.contigSeq, deliveredSeq: c.deliveredSeq });
+    e.loaded = c.loaded;
+    // The unread count stored is whole up to the seq stored with it.
+    e.countedSeq = c.info.lastSeq;
+    return e;
+  }
+
   /**
    * Something not received yet: a version below one seen, a version the server named (`lastVer` of
    * listChats or a chat event) beyond the cursor — e.g. a change still settling when the last sync
@@ -47,6 +83,72 @@ export class ChatEntry {
       (this.info.lastVer === 0 && Math.max(this.maxSeq, this.loaded ? this.info.lastSeq : 0) > this.contigSeq)
     );
   }
+
+  /**
+   * The user read up to `seq`: the unread count loses what it counted up to there — every seq the
+   * server's count covers but voids (not held once the chat is held whole; unknown before, so
+   * counted), and above it the messages of others held. Never recomputed from `lastSeq`: the server's
+   * count leaves voids out. Whether the cursor moved.
+   */
+  readTo(seq: number, me: string): boolean {
+    const i = this.info;
+    const from = i.lastReadSeq;
+    if (seq <= from) return false;
+    i.lastReadSeq = seq;
+    if (seq >= i.lastSeq) {
+      i.unreadCount = 0;
+      return true;
+    }
+    const whole = this.loaded && !this.hasGap;
+    let read = 0;
+    for (let s = from + 1; s <= seq; s++) {
+      const m = this.bySeq.get(s);
+      if (s <= this.countedSeq ? m || !whole : m && m.senderId !== me) read++;
+    }
+    i.unreadCount = Math.max(0, i.unreadCount - read);
+    return true;
+  }
+
+  /**
+   * The unread count as listChats lists it: the server's (voids left out) from its read cursor up to
+   * its `lastSeq`, plus others' messages held above that, less what a read cursor held ahead read.
+   */
+  counted(s: ChatSummary, me: string): void {
+    const i = this.info;
+    const read = i.lastReadSeq;
+    Object.assign(i, { unreadCount: s.unreadCount, lastReadSeq: s.lastReadSeq });
+    this.countedSeq = s.lastSeq;
+    for (let seq = s.lastSeq + 1; seq <= i.lastSeq; seq++) {
+      const m = this.bySeq.get(seq);
+      if (m) this.arrived(m, me);
+    }
+    i.lastSeq = Math.max(i.lastSeq, s.lastSeq);
+    this.readTo(read, me);
+  }
+
+  /** A message not held before arrived: one more unread if it is someone else's, above the count. */
+  arrived(m: Message, me: string): void {
+    const i = this.info;
+    if (m.senderId !== me && m.seq > this.countedSeq && m.seq > i.lastReadSeq) i.unreadCount++;
+  }
+
+  /** Drops every message and cursor held (a sync `reset`): the chat is reloaded from the start. */
+  clear(): void {
+    this.bySeq.clear();
+    this.above.clear();
+    Object.assign(this, { syncedVer: 0, contigSeq: 0, deliveredSeq: 0, maxSeq: 0, othersSeq: 0 });
+    this.loaded = false;
+    this.missed = false;
+  }
+
+  /** After a reset's reload: the cursor is exactly `ver`; the chat's versions and seqs, what is held. */
+  rewind(ver: number): void {
+    this.syncedVer = ver;
+    let lastVer = ver;
+    for (const m of this.bySeq.values()) lastVer = Math.max(lastVer, m.ver);
+    this.info.lastVer = lastVer;
+    this.info.lastSeq = Math.max(this.maxSeq, this.countedSeq);
+  }
 }
 
 /** What the app sees of a message: all but its version. */
@@ -59,6 +161,17 @@ export function newer(incoming: Message, held: Message): boolean {
   if (held.deleted && !incoming.deleted) return false;
   if (incoming.ver || held.ver) return incoming.ver > held.ver;
   return !held.deleted && (incoming.deleted || (incoming.editedAt ?? '') > (held.editedAt ?? ''));
+}
+
+/** A member list from the server over the one held: cursors move forward only (events may be newer). */
+export function forward(held: readonly Member[] | null, members: readonly Member[]): Member[] {
+  const before = new Map((held ?? []).map((m) => [m.userId, m]));
+  return members.map((m) => {
+    const h = before.get(m.userId);
+    if (!h) return m;
+    const lastReadSeq = Math.max(m.lastReadSeq, h.lastReadSeq);
+    return { ...m, lastReadSeq, lastDeliveredSeq: Math.max(m.lastDeliveredSeq, h.lastDeliveredSeq) };
+  });
 }
 
 /** What the store keeps of a chat. */

@@ -10,7 +10,7 @@
  * One chat's state and the version rule are in chat-entry.ts.
  */
 import type { ChatInfo, ClientStats, OutboxEntry } from './api.ts';
-import { ChatEntry, newer, stored, visible } from './chat-entry.ts';
+import { ChatEntry, forward, newer, stored, visible } from './chat-entry.ts';
 import type { Chat, ChatSummary, Member, Message, Reaction } from './contract.ts';
 import type { ClientStore, StoreChanges, StoreSnapshot } from './store.ts';
 
@@ -31,6 +31,8 @@ export interface ReplicaHooks {
 export class Replica {
   readonly chats = new Map<string, ChatEntry>();
   me = '';
+  /** Counts member lists taken from the server (ChatEntry.membersStamp). */
+  stamp = 0;
   #dirty = new Set<ChatEntry>();
   #messages: Message[] = [];
   #removed = new Set<string>();
@@ -45,12 +47,7 @@ export class Replica {
   ) {}
 
   load(snapshot: StoreSnapshot | null): void {
-    for (const c of snapshot?.chats ?? []) {
-      const e = new ChatEntry(c.info);
-      Object.assign(e, { syncedVer: c.syncedVer, contigSeq: c.contigSeq, deliveredSeq: c.deliveredSeq });
-      e.loaded = c.loaded;
-      this.chats.set(c.info.chatId, e);
-    }
+    for (const c of snapshot?.chats ?? []) this.chats.set(c.info.chatId, ChatEntry.restored(c));
     for (const m of snapshot?.messages ?? []) {
       const e = this.chats.get(m.chatId);
       if (!e) continue;
@@ -62,20 +59,7 @@ export class Replica {
   ensure(chatId: string): ChatEntry {
     let e = this.chats.get(chatId);
     if (!e) {
-      e = new ChatEntry({
-        chatId,
-        kind: 'group',
-        name: null,
-        ownerId: '',
-        members: null,
-        memberCount: 0,
-        lastSeq: 0,
-        lastVer: 0,
-        lastReadSeq: 0,
-        unreadCount: 0,
-        mutedUntil: null,
-      });
-      e.stub = true;
+      e = ChatEntry.stub(chatId);
       this.chats.set(chatId, e);
       this.#removed.delete(chatId);
       this.#touch(e);
@@ -83,14 +67,18 @@ export class Replica {
     return e;
   }
 
+  /**
+   * A chat as listChats lists it. Its `unreadCount` is the server's (voids left out), from its read
+   * cursor up to its `lastSeq`; others' messages held above that are added, and a read cursor held
+   * ahead of the listed one takes off what it read.
+   */
   summary(s: ChatSummary): ChatEntry {
     const e = this.ensure(s.chatId);
     const i = e.info;
     Object.assign(i, { kind: s.kind, name: s.name, ownerId: s.ownerId, memberCount: s.memberCount });
-    Object.assign(i, { unreadCount: s.unreadCount, mutedUntil: s.mutedUntil });
-    i.lastSeq = Math.max(i.lastSeq, s.lastSeq);
+    i.mutedUntil = s.mutedUntil;
+    e.counted(s, this.me);
     i.lastVer = Math.max(i.lastVer, s.lastVer);
-    i.lastReadSeq = Math.max(i.lastReadSeq, s.lastReadSeq);
     e.stub = false;
     this.#touch(e);
     return e;
@@ -112,13 +100,14 @@ export class Replica {
    * a count a list shorter than MEMBERS_LISTED_MAX is complete; a full one keeps the count held.
    */
   members(e: ChatEntry, members: Member[], count?: number): void {
-    e.info.members = members;
+    e.info.members = forward(e.info.members, members);
+    e.membersStamp = ++this.stamp;
     e.info.memberCount =
       count ??
       (members.length < MEMBERS_LISTED_MAX ? members.length : Math.max(members.length, e.info.memberCount));
     e.membersStale = false;
     const mine = members.find((m) => m.userId === this.me);
-    if (mine) this.#read(e, mine.lastReadSeq);
+    if (mine) e.readTo(mine.lastReadSeq, this.me);
     this.#touch(e);
   }
 
@@ -126,7 +115,7 @@ export class Replica {
   cursor(e: ChatEntry, userId: string, field: 'lastReadSeq' | 'lastDeliveredSeq', value: number): void {
     const member = e.info.members?.find((m) => m.userId === userId);
     if (member && member[field] < value) member[field] = value;
-    if (userId === this.me && field === 'lastReadSeq') this.#read(e, value);
+    if (userId === this.me && field === 'lastReadSeq') e.readTo(value, this.me);
     this.#touch(e);
   }
 
@@ -207,6 +196,28 @@ export class Replica {
     this.advance(e, e.syncedVer);
   }
 
+  /**
+   * A sync answered `reset`: drop every message and cursor held of the chat (the store forgets them
+   * in a batch of its own), to reload it with `history` and then `rewind` to the answer's `lastVer`.
+   */
+  reset(e: ChatEntry): void {
+    e.clear();
+    const chatId = e.info.chatId;
+    this.#dirty.delete(e);
+    this.#messages = this.#messages.filter((m) => m.chatId !== chatId);
+    this.#removed.add(chatId);
+    this.#touch();
+    this.#flush();
+    this.#touch(e);
+  }
+
+  /** The cursor a `reset` answer names, after the reload: exactly it, also when lower than held. */
+  rewind(e: ChatEntry, ver: number): void {
+    e.rewind(ver);
+    this.advance(e, ver);
+    this.#touch(e);
+  }
+
   /** The cursor a `sync` answer justifies. */
   advance(e: ChatEntry, ver: number): void {
     const before = e.syncedVer;
@@ -243,21 +254,13 @@ export class Replica {
     if (!held || visible(held) !== visible(m)) out.push(m);
     const i = e.info;
     e.maxSeq = Math.max(e.maxSeq, m.seq);
-    if (m.senderId === this.me) this.#read(e, m.seq);
+    if (!held) e.arrived(m, this.me);
+    if (m.senderId === this.me) e.readTo(m.seq, this.me);
     else e.othersSeq = Math.max(e.othersSeq, m.seq);
     while (e.bySeq.has(e.contigSeq + 1)) e.contigSeq++;
     i.lastVer = Math.max(i.lastVer, m.ver);
-    if (m.seq > i.lastSeq) {
-      i.lastSeq = m.seq;
-      i.unreadCount = Math.max(0, i.lastSeq - i.lastReadSeq);
-    }
+    i.lastSeq = Math.max(i.lastSeq, m.seq);
     this.#touch(e);
-  }
-
-  #read(e: ChatEntry, seq: number): void {
-    if (seq <= e.info.lastReadSeq) return;
-    e.info.lastReadSeq = seq;
-    e.info.unreadCount = Math.max(0, e.info.lastSeq - seq);
   }
 
   #emit(e: ChatEntry, out: Message[]): void {

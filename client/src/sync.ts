@@ -2,10 +2,13 @@
  * Catching up, and live events into the replica.
  *
  * After every (re)connect: `listChats` (all pages); a chat held but no longer listed is checked with
- * `getChat` and dropped on NOT_FOUND (deleted, or you left or were removed); then, for every chat whose `lastVer` moved past the cursor (or not
- * loaded yet), `sync` from the cursor until `hasMore` is false (`reset` → reload with `history`,
- * then sync on from the reset's `lastVer`). The `lastVer` of an ack is a safe cursor: items newer
- * than it may come again, and the replica applies them idempotently.
+ * `getChat` and dropped on NOT_FOUND (deleted, or you left or were removed); then, for every chat
+ * whose listed `lastVer` differs from the cursor (or not loaded yet), `sync` from the cursor until
+ * `hasMore` is false (`reset` → drop what is held of the chat, reload it with `history`, then sync
+ * on from exactly the reset's `lastVer`: a cursor ahead of the chat, e.g. from a store restored from
+ * a backup, comes back down). The `lastVer` of an ack is a safe cursor: items newer than it may come
+ * again, and the replica applies them idempotently. Last, after a reconnect, the read and delivery
+ * receipts that may have moved while away are refreshed (receipts.ts).
  *
  * Servers without `sync` (they answer UNKNOWN_ACTION) get the v1 catch-up: `history` after the last
  * seq held without a hole. It brings new messages, not edits or deletions made while away.
@@ -13,13 +16,15 @@
  * Live events (live.ts) are applied by version; a hole (a version, or without versions a seq, that
  * did not come within `gapMs`) triggers a catch-up of that chat, as does a membership change (sync
  * answers the member list and `memberCount`; from an older server without it, a full list of
- * MEMBERS_LISTED_MAX may be a big group's first members, so `getChat` then tells the count). `markDelivered` goes out at most once per `deliveredIntervalMs` per chat, for the
- * newest message of someone else, once the chat has no hole below it.
+ * MEMBERS_LISTED_MAX may be a big group's first members, so `getChat` then tells the count).
+ * `markDelivered` goes out at most once per `deliveredIntervalMs` per chat, for the newest message
+ * of someone else, once the chat has no hole below it.
  */
 import type { ClientStats } from './api.ts';
 import type { Connection } from './connection.ts';
 import type { Ack, ActionName, Message, RequestInput } from './contract.ts';
 import { codeOf, RETRYABLE } from './errors.ts';
+import { refreshReceipts } from './receipts.ts';
 import { type ChatEntry, MEMBERS_LISTED_MAX, type Replica } from './replica.ts';
 import { backoff, cancel, later, pool, sleep } from './util.ts';
 
@@ -40,6 +45,8 @@ export class Syncer {
   #resyncTimer: unknown;
   #resyncAttempt = 0;
   #resyncAgain = false;
+  /** A socket opened: the next catch-up also refreshes the receipts that may have moved meanwhile. */
+  #receipts = false;
 
   constructor(
     private readonly conn: Connection,
@@ -60,6 +67,7 @@ export class Syncer {
   opened(): void {
     this.#versions = undefined;
     this.#delivered = true;
+    this.#receipts = true;
     void this.resync();
   }
 
@@ -86,12 +94,15 @@ export class Syncer {
 
   async #resyncOnce(): Promise<void> {
     const before = new Set(this.replica.chats.keys());
-    const listed = new Set<string>();
+    const receipts = this.#receipts;
+    const stamp = this.replica.stamp;
+    /** Each chat's `lastVer` as listed: a cursor held past it (a restored store) is off too. */
+    const listed = new Map<string, number>();
     try {
       let cursor: string | null = null;
       do {
         const ack: Ack<'listChats'> = await this.req('listChats', { limit: PAGE, cursor });
-        for (const s of ack.chats) listed.add(this.replica.summary(s).info.chatId);
+        for (const s of ack.chats) listed.set(this.replica.summary(s).info.chatId, s.lastVer);
         cursor = ack.nextCursor;
       } while (cursor);
       this.#resyncAttempt = 0;
@@ -120,13 +131,18 @@ export class Syncer {
         }
       },
     );
-    const behind = [...this.replica.chats.values()].filter(
-      (e) =>
-        !e.loaded ||
-        e.hasGap ||
-        (e.info.lastVer > 0 ? e.info.lastVer > e.syncedVer : e.info.lastSeq > e.contigSeq),
-    );
+    const behind = [...this.replica.chats.values()].filter((e) => {
+      const lastVer = listed.get(e.info.chatId) ?? e.info.lastVer;
+      return !e.loaded || e.hasGap || (lastVer > 0 ? lastVer !== e.syncedVer : e.info.lastSeq > e.contigSeq);
+    });
     await pool(behind, 4, (e) => this.catchUp(e));
+    if (receipts) {
+      this.#receipts = false;
+      await refreshReceipts(this.replica, this.req, stamp, {
+        log: this.o.log,
+        changed: (e) => this.changed(e),
+      });
+    }
   }
 
   /** Brings one chat up to date (joins the run under way, and runs once more after it). */
@@ -193,11 +209,15 @@ export class Syncer {
       const ack = await this.req('sync', { chatId: e.info.chatId, sinceVer, limit: PAGE });
       this.stats.catchUpRequests++;
       if (ack.reset) {
+        // Drop what is held (a cursor the server never had, or older than it keeps), reload with
+        // history, then sync on from exactly this answer's lastVer.
         if (reset) throw new Error(`sync of ${e.info.chatId} answered reset twice`);
         reset = true;
         this.stats.resets++;
+        this.replica.reset(e);
+        if (ack.members) this.replica.members(e, ack.members, ack.memberCount);
         await this.#history(e, 0);
-        this.replica.advance(e, ack.lastVer);
+        this.replica.rewind(e, ack.lastVer);
         continue;
       }
       this.replica.apply(e, ack.messages);
