@@ -133,7 +133,12 @@ export class ChatEntry {
   }
 
   /** Drops every message and cursor held (a sync `reset`): the chat is reloaded from the start. */
-  clear(): void {
+  clear(me: string): void {
+    // The unread counted above the listed seq comes back with the reload (`arrived`): off for now.
+    for (const m of this.bySeq.values())
+      if (m.senderId !== me && m.seq > this.countedSeq && m.seq > this.info.lastReadSeq)
+        this.info.unreadCount--;
+    this.info.unreadCount = Math.max(0, this.info.unreadCount);
     this.bySeq.clear();
     this.above.clear();
     Object.assign(this, { syncedVer: 0, contigSeq: 0, deliveredSeq: 0, maxSeq: 0, othersSeq: 0 });

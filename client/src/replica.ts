@@ -201,7 +201,7 @@ export class Replica {
    * in a batch of its own), to reload it with `history` and then `rewind` to the answer's `lastVer`.
    */
   reset(e: ChatEntry): void {
-    e.clear();
+    e.clear(this.me);
     const chatId = e.info.chatId;
     this.#dirty.delete(e);
     this.#messages = this.#messages.filter((m) => m.chatId !== chatId);

@@ -133,6 +133,24 @@ describe('catching up after connecting', () => {
     expect(texts(client, 'a')).toEqual(['one', 'two']);
   });
 
+  it('keeps the unread count through a reset: messages counted as they came are not counted again', async () => {
+    server.chat('a');
+    server.add('a', 'one');
+    const { client } = await started();
+    expect(client.chat('a')?.unreadCount).toBe(1);
+    FakeSocket.last.push({ type: 'message.created', message: server.add('a', 'two') });
+    FakeSocket.last.push({ type: 'message.created', message: server.add('a', 'three') });
+    await serveAll();
+    expect(client.chat('a')?.unreadCount).toBe(3);
+    server.resetNext = true;
+    const caughtUp = client.syncNow('a');
+    await serveAll();
+    await caughtUp;
+    expect(client.stats.resets).toBe(1);
+    expect(texts(client, 'a')).toEqual(['one', 'two', 'three']);
+    expect(client.chat('a')?.unreadCount).toBe(3);
+  });
+
   it('resumes from a store after a restart without a full reload', async () => {
     const store = new MemoryStore();
     server.chat('a');
