@@ -255,6 +255,9 @@ export class Replica {
     const i = e.info;
     e.maxSeq = Math.max(e.maxSeq, m.seq);
     if (!held) e.arrived(m, this.me);
+    // Sending moves the sender's read cursor to the message, with no message.read of its own.
+    const sender = i.members?.find((member) => member.userId === m.senderId);
+    if (sender && sender.lastReadSeq < m.seq) sender.lastReadSeq = m.seq;
     if (m.senderId === this.me) e.readTo(m.seq, this.me);
     else e.othersSeq = Math.max(e.othersSeq, m.seq);
     while (e.bySeq.has(e.contigSeq + 1)) e.contigSeq++;

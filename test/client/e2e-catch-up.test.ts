@@ -66,6 +66,19 @@ describe('receipts made while away', () => {
   });
 });
 
+describe("a sender's own read cursor", () => {
+  it('moves to each message they send, as the server moves it (no message.read comes for it)', async () => {
+    const { alice, bob, aliceId, chatId } = await pair('sender-read');
+    const first = await bob.sendMessage(chatId, 'one');
+    await eventually(() => alice.messages(chatId).length === 1);
+    const second = await alice.sendMessage(chatId, 'two');
+    await eventually(() => bob.messages(chatId).length === 2);
+    const bobsViewOfAlice = bob.chat(chatId)?.members?.find((m) => m.userId === aliceId);
+    expect(bobsViewOfAlice?.lastReadSeq).toBe(second.seq);
+    expect(second.seq).toBeGreaterThan(first.seq);
+  });
+});
+
 describe('a stored cursor ahead of the chat', () => {
   it.each([
     ['the sync cursor', { syncedVer: 50, lastVer: 0 }],
