@@ -10,8 +10,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { resolve } from 'node:path';
 import { build } from 'esbuild';
 import type { WebConfig } from '../web/src/config.ts';
-import { isLoopback } from './defaults.ts';
 import type { LocalHttpRoute } from './gateway.ts';
+import { refusedBeyondThisMachine } from './local-only.ts';
 import { ROOT } from './stack.ts';
 import { devToken } from './token.ts';
 
@@ -73,12 +73,13 @@ export function webRoutes(options: WebRoutesOptions): LocalHttpRoute {
   return async (req, res) => {
     const path = new URL(req.url ?? '/', 'http://localhost').pathname;
     if (path === '/_local/dev-users' && req.method === 'GET') {
-      if (!fromThisMachine(req)) return refuse(res);
+      if (refusedBeyondThisMachine(req, res)) return true;
       send(res, 200, 'application/json', JSON.stringify({ users: options.users }));
       return true;
     }
     if (path === '/_local/dev-token' && req.method === 'POST') {
-      if (!fromThisMachine(req)) return refuse(res);
+      // From elsewhere on the network use `npm run token` and paste the token.
+      if (refusedBeyondThisMachine(req, res)) return true;
       // JSON only: a cross-site form or no-cors fetch cannot send it without a CORS preflight.
       if (!req.headers['content-type']?.startsWith('application/json')) {
         send(res, 415, 'application/json', JSON.stringify({ message: 'Send JSON: {"userId": "…"}' }));
@@ -103,16 +104,6 @@ export function webRoutes(options: WebRoutesOptions): LocalHttpRoute {
     send(res, 200, asset.type, req.method === 'HEAD' ? '' : asset.body, asset.body.length);
     return true;
   };
-}
-
-/** Loopback callers only: from elsewhere on the network use `npm run token` and paste the token. */
-function fromThisMachine(req: IncomingMessage): boolean {
-  return isLoopback(req.socket.remoteAddress ?? '');
-}
-
-function refuse(res: ServerResponse): true {
-  send(res, 403, 'application/json', JSON.stringify({ message: 'Dev tokens are for this machine only.' }));
-  return true;
 }
 
 function send(

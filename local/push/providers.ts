@@ -2,10 +2,12 @@
  * The local push providers (`npm run dev` and tests only; never deployed): the APNs and FCM
  * stand-ins (apns.ts, fcm.ts) with generated credentials, the environment that points the push
  * Lambda at them, and `GET /_local/push` (`DELETE` clears) for the gateway's extra routes:
- * `{"notifications": [{platform, token, payload, status, sentAt}]}`, oldest first, refusals included.
+ * `{"notifications": [{platform, token, payload, status, sentAt}]}`, oldest first, refusals included;
+ * to callers on this machine only (local-only.ts).
  */
 import type { ServerResponse } from 'node:http';
 import type { LocalHttpRoute } from '../gateway.ts';
+import { refusedBeyondThisMachine } from '../local-only.ts';
 import { APNS_KEY_ID, APNS_TEAM, APNS_TOPIC, LocalApns } from './apns.ts';
 import { FCM_CLIENT, FCM_PROJECT, LocalFcm } from './fcm.ts';
 import { type PushFault, PushLog, type PushRecord } from './log.ts';
@@ -83,11 +85,14 @@ export class LocalPushProviders {
     return [
       (req, res) => {
         if (new URL(req.url ?? '/', 'http://localhost').pathname !== '/_local/push') return false;
+        if (req.method !== 'GET' && req.method !== 'DELETE') return false;
+        // Message text and device tokens: this machine only, also with HOST=0.0.0.0.
+        if (refusedBeyondThisMachine(req, res)) return true;
         if (req.method === 'GET') json(res, { notifications: this.notifications });
-        else if (req.method === 'DELETE') {
+        else {
           this.clear();
           json(res, { notifications: [] });
-        } else return false;
+        }
         return true;
       },
     ];

@@ -8,7 +8,9 @@ import { describe, expect, inject, it } from 'vitest';
 import { DEV_JWT_SECRET } from '../../lambdas/auth/verifier.ts';
 import { isLoopback } from '../../local/defaults.ts';
 import { LocalGateway } from '../../local/gateway.ts';
+import { LocalPushProviders, type PushRecord } from '../../local/push/providers.ts';
 import { assertSecretFitsHost, startLocalStack } from '../../local/stack.ts';
+import { webRoutes } from '../../local/web.ts';
 import { listening, networkAddresses } from '../support/net.ts';
 
 const addresses = networkAddresses();
@@ -79,5 +81,59 @@ describe('the public dev JWT secret beyond loopback', () => {
     const tables = await client.send(new ListTablesCommand({}));
     client.destroy();
     expect(tables.TableNames).not.toContain(tableName);
+  });
+});
+
+describe.skipIf(addresses.length === 0)('the /_local/* endpoints on a stack opened to the network', () => {
+  it('answer this machine only: from a network address they refuse with 403 and change nothing', async () => {
+    const push = await LocalPushProviders.start();
+    const gateway = new LocalGateway({
+      routes: [],
+      port: 0,
+      host: '0.0.0.0',
+      httpRoutes: [
+        ...push.routes,
+        webRoutes({ assets: new Map(), users: [{ userId: 'alice', name: 'Alice' }] }),
+      ],
+    });
+    await gateway.start();
+    // One notification on record (as the APNs stand-in records one), which a remote DELETE must not clear.
+    const sent: PushRecord = {
+      platform: 'apns',
+      token: 'device-1',
+      payload: { aps: {} },
+      status: 200,
+      sentAt: '',
+    };
+    (push.notifications as PushRecord[]).push(sent);
+    try {
+      const local = `http://127.0.0.1:${gateway.port}`;
+      const remote = `http://${addresses[0]}:${gateway.port}`;
+      const json = { 'content-type': 'application/json' };
+      const calls = [
+        ['GET', '/_local/push', {}],
+        ['DELETE', '/_local/push', {}],
+        ['GET', '/_local/dev-users', {}],
+        ['POST', '/_local/dev-token', { headers: json, body: '{"userId":"alice"}' }],
+      ] as const;
+      for (const [method, path, init] of calls) {
+        const refused = await fetch(`${remote}${path}`, { method, ...init });
+        expect(refused.status, `${method} ${path}`).toBe(403);
+        expect(await refused.json(), `${method} ${path}`).toEqual({
+          message: expect.stringMatching(/this machine only/),
+        });
+      }
+      for (const [method, path, init] of calls) {
+        if (method === 'DELETE') continue;
+        const answered = await fetch(`${local}${path}`, { method, ...init });
+        expect(answered.status, `${method} ${path} from loopback`).toBe(200);
+      }
+      // The remote DELETE cleared nothing.
+      const listed = await (await fetch(`${local}/_local/push`)).json();
+      expect(listed).toEqual({ notifications: [sent] });
+    } finally {
+      await gateway.stop();
+      await push.stop();
+    }
   });
 });
