@@ -3,7 +3,8 @@
  * like API Gateway's, so a handler written for AWS runs here unchanged. It knows nothing of chats.
  *
  * This class only wires the parts under `gateway/`:
- * - `handshake.ts`: the REQUEST authorizer (identity source: a query parameter), then `$connect`;
+ * - `handshake.ts`: the REQUEST authorizer (identity source: a query parameter), then `$connect`
+ *   (and, when asked, the local-only check of a browser's `Origin`);
  * - `routing.ts`: route selection on `$request.body.action`, `$default` otherwise; two-way route
  *   responses back to the caller (over 128 KB: not sent, logged); a throwing handler gives API
  *   Gateway's `{"message": "Internal server error", ...}` frame;
@@ -194,6 +195,7 @@ export class LocalGateway {
         invoker: this.#invoker,
         authorizer: this.options.authorizer,
         newConnectionId: this.options.newConnectionId,
+        localOriginsOnly: this.options.localOriginsOnly ?? false,
       },
       req,
       socket,

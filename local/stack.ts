@@ -100,13 +100,17 @@ export function loader(entry: string): () => Promise<LambdaHandler> {
   };
 }
 
+/** True while tokens are checked with the public development secret (no JWKS, no own JWT_SECRET). */
+export function usesPublicDevSecret(env: Record<string, string | undefined>): boolean {
+  return !env.JWT_JWKS_URL && (env.JWT_SECRET ?? DEV_JWT_SECRET) === DEV_JWT_SECRET;
+}
+
 /**
  * Refuses to serve beyond loopback while tokens are checked with the public development secret:
  * anyone on the network could sign a token for any user.
  */
 export function assertSecretFitsHost(host: string, env: Record<string, string | undefined>): void {
-  if (isLoopback(host) || env.JWT_JWKS_URL) return;
-  if ((env.JWT_SECRET ?? DEV_JWT_SECRET) !== DEV_JWT_SECRET) return;
+  if (isLoopback(host) || !usesPublicDevSecret(env)) return;
   throw new Error(
     `Refusing to listen on ${host} with the public development JWT secret: anyone who can reach this ` +
       'machine could sign tokens for any user. Set JWT_SECRET to a secret of your own (32 characters or ' +
@@ -116,7 +120,10 @@ export function assertSecretFitsHost(host: string, env: Record<string, string | 
 
 export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
   const host = options.host ?? LOOPBACK_HOST;
-  assertSecretFitsHost(host, { ...process.env, ...options.env });
+  const env = { ...process.env, ...options.env };
+  assertSecretFitsHost(host, env);
+  // With the public secret any web page could sign a token: refuse other sites' pages (403).
+  const localOriginsOnly = usesPublicDevSecret(env);
   useLocalAwsEnvironment();
   // The media stand-in and the push stand-ins (key generation) start while DynamoDB Local does (the
   // media's next to its data when that is kept).
@@ -178,6 +185,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       ...(options.onInvoke ? { onInvoke: options.onInvoke } : {}),
       ...(options.onExecutionLog ? { onExecutionLog: options.onExecutionLog } : {}),
       httpRoutes: [...(pipeline?.push.routes ?? []), ...(options.httpRoutes ?? [])],
+      localOriginsOnly,
     });
     await gateway.start();
     // Queue workers: the same handlers as on AWS, invoked by the SQS stand-in (local/queue.ts).

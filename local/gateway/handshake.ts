@@ -1,6 +1,7 @@
 /**
  * The WebSocket handshake: the REQUEST authorizer (identity source: one query parameter), then
  * `$connect`. A refusal answers the upgrade request with API Gateway's HTTP status and body.
+ * Before both, when `localOriginsOnly` is set, a browser page of another site is refused (403).
  */
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
@@ -31,6 +32,27 @@ export interface HandshakeDeps {
   readonly invoker: Invoker;
   readonly authorizer: GatewayOptions['authorizer'];
   readonly newConnectionId: (() => string) | undefined;
+  /** GatewayOptions.localOriginsOnly */
+  readonly localOriginsOnly: boolean;
+}
+
+/** Hosts of the origins a page on this machine has, on any port. */
+const LOCAL_HOSTNAMES = new Set(['localhost', '127.0.0.1', '[::1]']);
+
+/**
+ * True when a WebSocket upgrade's `Origin` is absent (wscat, apps, server-side clients: no browser
+ * page), the gateway's own origin (`domainName`: the web chat it serves), or a localhost one.
+ */
+export function isLocalOrigin(origin: string | undefined, domainName: string): boolean {
+  if (origin === undefined) return true;
+  let url: URL;
+  try {
+    url = new URL(origin); // "null" (sandboxed frames, file: pages) does not parse: refused
+  } catch {
+    return false;
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') return false;
+  return url.host === domainName.toLowerCase() || LOCAL_HOSTNAMES.has(url.hostname);
 }
 
 /**
@@ -53,6 +75,11 @@ export async function handshake(
   };
   const requestContext = connectContext(deps.stage, facts);
   let authorizer: Record<string, unknown> | undefined;
+
+  // WebSockets are not covered by CORS: without this any page the developer visits could connect.
+  if (deps.localOriginsOnly && !isLocalOrigin(req.headers.origin, deps.stage.domainName)) {
+    return refuse(socket, 403, 'Forbidden');
+  }
 
   if (deps.authorizer) {
     const token = request.query.multi[deps.authorizer.queryParameter]?.[0];

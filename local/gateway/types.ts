@@ -93,6 +93,13 @@ export interface GatewayOptions {
    * the web page of `npm run dev`). Not part of API Gateway: the local stack registers them.
    */
   readonly httpRoutes?: readonly LocalHttpRoute[];
+  /**
+   * Refuses upgrades from browser pages of other sites with HTTP 403: an `Origin` header, when
+   * present, must be the gateway's own origin or a localhost, 127.0.0.1 or [::1] one (any port).
+   * Not an API Gateway feature: the local stack sets it while tokens are checked with the public
+   * development secret (any web page could sign one). @default false
+   */
+  readonly localOriginsOnly?: boolean;
 }
 
 /** Serves an HTTP request and resolves true, or resolves false to leave it to the next route. */

@@ -1,12 +1,15 @@
 /**
  * The handshake over real sockets with the product's authorizer and `$connect`, the issuer and audience
  * enforced: every bad token is refused with 401 and leaves nothing in the table; a good token's user id
- * and display name reach the later routes.
+ * and display name reach the later routes. While the stack uses the public dev secret, a browser page
+ * from another origin cannot open a socket at all (403).
  */
 import { type JWTPayload, SignJWT } from 'jose';
 import { describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
 import { fallbackName } from '../../lambdas/auth/verifier.ts';
 import { eventually, HandshakeError, TestClient } from '../support/client.ts';
+import { openSocket } from '../support/frame-waiter.ts';
 import { uniqueId, useTestStack } from '../support/stack.ts';
 
 const ISSUER = 'chat-tests';
@@ -122,5 +125,42 @@ describe("the authorizer's identity on later routes", () => {
     expect(profile?.name).not.toContain('@');
     expect((await client.request('ping')).type).toBe('pong');
     await client.close();
+  });
+});
+
+describe('browser origins while the stack uses the public dev secret', () => {
+  /** Opens a socket as a browser page on `origin` would (a valid token: only the origin differs). */
+  async function openFrom(origin: string | undefined, userId: string): Promise<WebSocket> {
+    const token = await craft(valid(userId));
+    return openSocket(
+      `${stack.url}/?token=${token}`,
+      origin === undefined ? {} : { headers: { Origin: origin } },
+    );
+  }
+
+  it.each(['https://evil.example', 'http://localhost.evil.example:3001', 'http://192.168.1.20:3001', 'null'])(
+    'refuses a page on %s with 403 before the authorizer runs, and stores nothing',
+    async (origin) => {
+      const userId = uniqueId();
+      const before = invocations.filter((i) => i.routeKey === '$authorizer').length;
+      await expect(openFrom(origin, userId)).rejects.toEqual(new HandshakeError(403));
+      expect(invocations.filter((i) => i.routeKey === '$authorizer').length).toBe(before);
+      await stack.gateway.idle();
+      expect(await stack.items(`USER#${userId}`)).toEqual([]);
+    },
+  );
+
+  it.each([
+    undefined, // wscat, apps, server-side clients
+    'http://localhost:5173',
+    'https://localhost',
+    'http://127.0.0.1:8080',
+    'http://[::1]:3001',
+    'own', // the web chat the gateway serves
+  ])('accepts clients without Origin and pages on this machine: %s', async (origin) => {
+    const own = stack.url.replace(/^ws:/, 'http:');
+    const socket = await openFrom(origin === 'own' ? own : origin, uniqueId());
+    expect(socket.readyState).toBe(WebSocket.OPEN);
+    socket.close();
   });
 });

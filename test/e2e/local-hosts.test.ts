@@ -1,16 +1,19 @@
 /**
  * The local services listen on loopback unless asked otherwise: DynamoDB Local and the gateway are
  * unreachable from this machine's network addresses by default, and a stack opened to the network
- * refuses the public development JWT secret.
+ * refuses the public development JWT secret; the `/_local/*` endpoints answer this machine only, and
+ * while the dev secret is in use browser pages of other sites cannot open a socket.
  */
 import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { describe, expect, inject, it } from 'vitest';
 import { DEV_JWT_SECRET } from '../../lambdas/auth/verifier.ts';
 import { isLoopback } from '../../local/defaults.ts';
+import { isLocalOrigin } from '../../local/gateway/handshake.ts';
 import { LocalGateway } from '../../local/gateway.ts';
 import { LocalPushProviders, type PushRecord } from '../../local/push/providers.ts';
-import { assertSecretFitsHost, startLocalStack } from '../../local/stack.ts';
+import { assertSecretFitsHost, startLocalStack, usesPublicDevSecret } from '../../local/stack.ts';
 import { webRoutes } from '../../local/web.ts';
+import { openSocket } from '../support/frame-waiter.ts';
 import { listening, networkAddresses } from '../support/net.ts';
 
 const addresses = networkAddresses();
@@ -134,6 +137,54 @@ describe.skipIf(addresses.length === 0)('the /_local/* endpoints on a stack open
     } finally {
       await gateway.stop();
       await push.stop();
+    }
+  });
+});
+
+describe("browser pages' origins (WebSockets are not covered by CORS)", () => {
+  it('are checked while the stack uses the public dev secret, not with a secret of your own', () => {
+    expect(usesPublicDevSecret({})).toBe(true);
+    expect(usesPublicDevSecret({ JWT_SECRET: DEV_JWT_SECRET })).toBe(true);
+    expect(usesPublicDevSecret({ JWT_SECRET: OWN_SECRET })).toBe(false);
+    expect(usesPublicDevSecret({ JWT_JWKS_URL: 'https://idp.example/jwks.json' })).toBe(false);
+  });
+
+  it("let through no Origin, the gateway's own and localhost ones on any port; refuse the rest", () => {
+    const own = '127.1.2.3:3001';
+    for (const origin of [
+      undefined,
+      'http://127.1.2.3:3001',
+      'http://localhost:3001',
+      'https://localhost',
+      'http://LOCALHOST:8080',
+      'http://127.0.0.1:5173',
+      'http://[::1]:9',
+    ]) {
+      expect(isLocalOrigin(origin, own), String(origin)).toBe(true);
+    }
+    for (const origin of [
+      'https://evil.example',
+      'http://localhost.evil.example',
+      'http://127.0.0.1.evil.example',
+      'http://127.1.2.3:3002',
+      'http://192.168.1.20:3001',
+      'null',
+      'file://',
+      'chrome-extension://abc',
+      '',
+    ]) {
+      expect(isLocalOrigin(origin, own), origin).toBe(false);
+    }
+  });
+
+  it('are not checked by the gateway unless asked (it emulates API Gateway, which does not)', async () => {
+    const gateway = new LocalGateway({ routes: [], port: 0 });
+    await gateway.start();
+    try {
+      const socket = await openSocket(gateway.url, { headers: { Origin: 'https://evil.example' } });
+      socket.close();
+    } finally {
+      await gateway.stop();
     }
   });
 });
