@@ -84,6 +84,35 @@ export interface ChatAuthProps {
    * @default 'roles,cognito:groups'
    */
   readonly rolesClaim?: string;
+  /**
+   * The longest token lifetime (`exp` − `iat`) the authorizer accepts, in seconds (1 to
+   * {@link TOKEN_LIFETIME_LIMIT_SECONDS}); longer-lived tokens are refused with 401. Set on the
+   * authorizer as `JWT_MAX_LIFETIME_SECONDS`.
+   * @default 86400 (24 h, the authorizer's own default)
+   */
+  readonly jwtMaxLifetimeSeconds?: number;
+}
+
+/**
+ * The highest `jwtMaxLifetimeSeconds` a stack accepts: 7 days. A token cannot be revoked before it
+ * expires (an open socket is closed at `exp`), so a longer one would outlive any access revocation.
+ */
+export const TOKEN_LIFETIME_LIMIT_SECONDS = 7 * 24 * 3600;
+
+/** The rule `jwtMaxLifetimeSeconds` must meet, as error messages say it. */
+const LIFETIME_RULE = `must be a whole number of seconds from 1 to ${TOKEN_LIFETIME_LIMIT_SECONDS} (7 days)`;
+
+/** Refuses a maximum token lifetime that is not a whole number of seconds from 1 to 7 days. */
+export function checkMaxTokenLifetime(seconds: unknown, field = 'jwtMaxLifetimeSeconds'): number {
+  if (
+    typeof seconds !== 'number' ||
+    !Number.isInteger(seconds) ||
+    seconds < 1 ||
+    seconds > TOKEN_LIFETIME_LIMIT_SECONDS
+  ) {
+    throw new Error(`${field} ${LIFETIME_RULE} (got ${JSON.stringify(seconds) ?? String(seconds)})`);
+  }
+  return seconds;
 }
 
 /** A complete secret ARN ends with `-` and the 6 random characters Secrets Manager appends. */

@@ -7,7 +7,8 @@
  * - `hs256`: a shared HMAC secret kept in Secrets Manager. Only its ARN reaches the function
  *   (`JWT_SECRET_ARN`); the authorizer reads the value at cold start (lambdas/auth/secret.ts).
  *
- * The environment variable names are those of lambdas/auth/verifier.ts.
+ * In every mode `jwtMaxLifetimeSeconds` caps the tokens' lifetime (`JWT_MAX_LIFETIME_SECONDS`, 24 h
+ * unless set). The environment variable names are those of lambdas/auth/verifier.ts.
  */
 import { Duration, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
 import {
@@ -23,7 +24,14 @@ import {
 import { Grant, type IGrantable } from 'aws-cdk-lib/aws-iam';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
-import { type AuthConfig, type ChatAuthProps, COMPLETE_SECRET_ARN, checkSecretArn } from './auth-config.ts';
+import { MAX_LIFETIME_ENV } from '../lambdas/auth/verifier.ts';
+import {
+  type AuthConfig,
+  type ChatAuthProps,
+  COMPLETE_SECRET_ARN,
+  checkMaxTokenLifetime,
+  checkSecretArn,
+} from './auth-config.ts';
 
 export * from './auth-config.ts';
 
@@ -192,6 +200,10 @@ export class ChatAuth extends Construct {
       }
     }
     if (props.rolesClaim) this.environment = { ...this.environment, ROLES_CLAIM: props.rolesClaim };
+    if (props.jwtMaxLifetimeSeconds !== undefined) {
+      const seconds = checkMaxTokenLifetime(props.jwtMaxLifetimeSeconds);
+      this.environment = { ...this.environment, [MAX_LIFETIME_ENV]: String(seconds) };
+    }
   }
 
   /** Lets `grantee` verify tokens: `secretsmanager:GetSecretValue` on the HS256 secret; nothing in the JWKS modes. */

@@ -31,6 +31,12 @@ export interface ChatStackProps extends StackProps {
   /** Claims naming a user's roles (`admin` makes an administrator). @default 'roles,cognito:groups' */
   readonly rolesClaim?: string;
   /**
+   * The longest token lifetime (`exp` − `iat`) the authorizer accepts, in seconds, 1 to 604800 (7
+   * days); longer-lived tokens are refused with 401 (context `jwtMaxLifetimeSeconds`).
+   * @default 86400 (24 h)
+   */
+  readonly jwtMaxLifetimeSeconds?: number;
+  /**
    * A throwaway stack: the table, user pool, secret and log groups are deleted with the stack and the
    * table has no deletion protection.
    * @default false
@@ -143,6 +149,9 @@ export class ChatStack extends Stack {
     this.auth = new ChatAuth(this, 'Auth', {
       ...(props.auth ? { config: props.auth } : {}),
       ...(props.rolesClaim ? { rolesClaim: props.rolesClaim } : {}),
+      ...(props.jwtMaxLifetimeSeconds === undefined
+        ? {}
+        : { jwtMaxLifetimeSeconds: props.jwtMaxLifetimeSeconds }),
       destroyable,
     });
     this.chatApi = new ChatApi(this, 'Chat', {

@@ -10,6 +10,7 @@
  * | `auth` | `cognito` (default), `oidc` or `hs256`; inferred from `jwtJwksUrl` / `jwtSecretArn` when unset |
  * | `jwtIssuer`, `jwtJwksUrl`, `jwtAudience`, `jwtAlgorithms` | the OIDC issuer (`jwtAlgorithms`: comma list, default RS256) |
  * | `jwtSecretArn` | hs256: an existing secret (default: the stack creates one); `jwtIssuer`/`jwtAudience` optional |
+ * | `jwtMaxLifetimeSeconds` | the longest token lifetime the authorizer accepts (default 86400, at most 604800) |
  * | `logLevel` | `DEBUG`, `INFO` (default), `WARN` or `ERROR` |
  * | `alarmTopicArn` | SNS topic for alarm notifications |
  * | `configureAccountLogging` | `false` when the account already has API Gateway's CloudWatch Logs role |
@@ -28,7 +29,7 @@
  * | `preSendHookEnv` | the hook's own settings: JSON such as `{"WORD_FILTER_DENY":"spam,scam"}` |
  */
 import type { Node } from 'constructs';
-import { type AuthConfig, type CognitoSesEmail, checkSecretArn } from './auth.ts';
+import { type AuthConfig, type CognitoSesEmail, checkMaxTokenLifetime, checkSecretArn } from './auth.ts';
 import type { LogLevel } from './chat-function.ts';
 import type { ChatStackProps } from './chat-stack.ts';
 import type { PushSettings } from './chat-stream.ts';
@@ -184,6 +185,7 @@ export function settingsFromContext(node: Node): ContextSettings {
       `context fanOutConcurrency must be a whole number of posts in flight, 1–1000 (got ${JSON.stringify(fanOut)})`,
     );
   }
+  const jwtMaxLifetimeSeconds = maxTokenLifetimeFromContext(lookup);
   const push = pushFromContext(lookup);
   const preSendHook = preSendHookFromContext(lookup);
   return {
@@ -192,6 +194,7 @@ export function settingsFromContext(node: Node): ContextSettings {
     props: {
       auth: authFromContext(lookup),
       ...(str(lookup, 'rolesClaim') ? { rolesClaim: str(lookup, 'rolesClaim') } : {}),
+      ...(jwtMaxLifetimeSeconds === undefined ? {} : { jwtMaxLifetimeSeconds }),
       destroyable: bool(lookup, 'destroyable', false),
       configureAccountLogging: bool(lookup, 'configureAccountLogging', true),
       ...(stageName ? { stageName } : {}),
@@ -208,6 +211,14 @@ export function settingsFromContext(node: Node): ContextSettings {
       ...(preSendHook ? { preSendHook } : {}),
     },
   };
+}
+
+/** `jwtMaxLifetimeSeconds`: a number, or its digits as a string (`-c jwtMaxLifetimeSeconds=3600`). */
+function maxTokenLifetimeFromContext(lookup: Lookup): number | undefined {
+  const v = lookup('jwtMaxLifetimeSeconds');
+  if (v === undefined || v === null || v === '') return undefined;
+  const seconds = typeof v === 'string' && /^\d+$/.test(v.trim()) ? Number(v) : v;
+  return checkMaxTokenLifetime(seconds, 'context jwtMaxLifetimeSeconds');
 }
 
 /** The pre-send hook from context, or undefined when `preSendHook` is unset (its other keys then too). */

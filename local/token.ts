@@ -1,11 +1,12 @@
 /**
  * `npm run token -- <userId> [--name N] [--ttl seconds] [--roles admin]`: prints a dev token signed
- * with the local HS256 secret (`JWT_SECRET`, or the documented dev default) alone on stdout.
+ * with the local HS256 secret (`JWT_SECRET`, or the documented dev default) alone on stdout; warns on
+ * stderr when `--ttl` exceeds the longest lifetime the authorizer accepts (`JWT_MAX_LIFETIME_SECONDS`).
  */
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { SignJWT } from 'jose';
-import { DEV_JWT_SECRET } from '../lambdas/auth/verifier.ts';
+import { DEV_JWT_SECRET, MAX_LIFETIME_ENV, maxLifetimeFromEnv } from '../lambdas/auth/verifier.ts';
 
 export interface DevTokenOptions {
   readonly name?: string;
@@ -36,6 +37,27 @@ export async function devToken(userId: string, options: DevTokenOptions = {}): P
   return jwt.sign(new TextEncoder().encode(secret));
 }
 
+/**
+ * Warns (stderr; the token is still printed) when `ttl` exceeds the longest lifetime the authorizer
+ * accepts: `JWT_MAX_LIFETIME_SECONDS` as the local stack reads it (a deployed stack's
+ * `jwtMaxLifetimeSeconds` reaches its authorizer as that variable), 24 h by default.
+ */
+function warnIfOverMaximum(ttl: number): void {
+  let maximum: number;
+  try {
+    maximum = maxLifetimeFromEnv(process.env);
+  } catch (error) {
+    process.stderr.write(`${(error as Error).message}\n`);
+    process.exit(2);
+  }
+  if (ttl <= maximum) return;
+  process.stderr.write(
+    `warning: --ttl ${ttl} is more than the ${maximum} s the authorizer accepts ` +
+      `(${MAX_LIFETIME_ENV}; on AWS the stack's jwtMaxLifetimeSeconds): the handshake will refuse ` +
+      'this token with 401.\n',
+  );
+}
+
 async function main(): Promise<void> {
   const { values, positionals } = parseArgs({
     allowPositionals: true,
@@ -53,6 +75,7 @@ async function main(): Promise<void> {
     process.stderr.write('--ttl must be a positive whole number of seconds\n');
     process.exit(2);
   }
+  warnIfOverMaximum(ttl);
   process.stdout.write(
     `${await devToken(userId, {
       ...(values.name ? { name: values.name } : {}),

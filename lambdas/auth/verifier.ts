@@ -164,7 +164,8 @@ export function verifierConfigFromEnv(env: NodeJS.ProcessEnv, secret?: string): 
   return { mode: 'hs256', secret: new TextEncoder().encode(value), issuer, audience, maxLifetimeSeconds };
 }
 
-function maxLifetimeFromEnv(env: NodeJS.ProcessEnv): number {
+/** The longest token lifetime the authorizer accepts under `env` (`JWT_MAX_LIFETIME_SECONDS`, or 24 h). */
+export function maxLifetimeFromEnv(env: NodeJS.ProcessEnv): number {
   const raw = env[MAX_LIFETIME_ENV];
   if (raw === undefined || raw === '') return DEFAULT_MAX_TOKEN_LIFETIME_SECONDS;
   const value = Number(raw);

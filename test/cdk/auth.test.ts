@@ -1,11 +1,11 @@
 /**
  * The three token modes of the `$connect` authorizer — created Cognito pool, external OIDC issuer, HS256
- * secret in Secrets Manager — and how CDK context selects them.
+ * secret in Secrets Manager — and how CDK context selects them; the maximum token lifetime setting.
  */
 import { Match } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
-import { authFromContext } from '../../lib/context.ts';
-import { actionsOf, logicalId, resourcesOf, statementsOf, synth } from './support.ts';
+import { authFromContext, settingsFromContext } from '../../lib/context.ts';
+import { actionsOf, logicalId, resourcesOf, statementsOf, synth, testApp } from './support.ts';
 
 const authorizerEnv = (s: ReturnType<typeof synth>): Record<string, unknown> => {
   const fn = s.template.toJSON().Resources[logicalId(s.stack, s.stack.chatApi.authorizerFunction.function)];
@@ -219,5 +219,42 @@ describe('auth from context', { timeout: 180_000 }, () => {
       ),
     ).toThrow(/cognito/);
     expect(() => authFromContext(ctx({ auth: 'magic' }))).toThrow(/cognito, oidc or hs256/);
+  });
+});
+
+describe('the maximum token lifetime', { timeout: 180_000 }, () => {
+  const fromContext = (context: Record<string, unknown>) =>
+    settingsFromContext(testApp(context).node).props.jwtMaxLifetimeSeconds;
+
+  it('jwtMaxLifetimeSeconds reaches the authorizer alone as JWT_MAX_LIFETIME_SECONDS; unset, 24 h applies', () => {
+    const s = synth({ auth: { mode: 'hs256' }, jwtMaxLifetimeSeconds: 3600 });
+    expect(authorizerEnv(s)).toMatchObject({ JWT_MAX_LIFETIME_SECONDS: '3600' });
+    for (const fn of s.stack.chatApi.functions.values()) {
+      const env =
+        s.template.toJSON().Resources[logicalId(s.stack, fn.function)].Properties.Environment.Variables;
+      expect(env.JWT_MAX_LIFETIME_SECONDS, fn.node.id).toBeUndefined();
+    }
+    // Unset: the authorizer's own default (DEFAULT_MAX_TOKEN_LIFETIME_SECONDS, 24 h).
+    expect(authorizerEnv(synth({ auth: { mode: 'hs256' } }))).not.toHaveProperty('JWT_MAX_LIFETIME_SECONDS');
+  });
+
+  it('is read from context (-c jwtMaxLifetimeSeconds=…), as bin/app.ts builds the stack', () => {
+    expect(fromContext({ jwtMaxLifetimeSeconds: '7200' })).toBe(7200);
+    expect(fromContext({ jwtMaxLifetimeSeconds: 7200 })).toBe(7200);
+    expect(fromContext({})).toBeUndefined();
+  });
+
+  it('refuses anything but a whole number of seconds from 1 to 7 days, naming the setting', () => {
+    for (const bad of [0, -60, 1.5, 7 * 24 * 3600 + 1, Number.NaN]) {
+      expect(() => synth({ auth: { mode: 'hs256' }, jwtMaxLifetimeSeconds: bad }), String(bad)).toThrow(
+        /jwtMaxLifetimeSeconds must be a whole number of seconds from 1 to 604800 \(7 days\)/,
+      );
+    }
+    for (const bad of ['soon', '0', '1e9', '3600.5', true]) {
+      expect(() => fromContext({ jwtMaxLifetimeSeconds: bad }), String(bad)).toThrow(
+        /context jwtMaxLifetimeSeconds must be a whole number of seconds from 1 to 604800/,
+      );
+    }
+    expect(synth({ auth: { mode: 'hs256' }, jwtMaxLifetimeSeconds: 7 * 24 * 3600 }).stack).toBeDefined();
   });
 });

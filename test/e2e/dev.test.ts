@@ -379,4 +379,23 @@ describe('npm run token', () => {
       expect(res.stderr.length).toBeGreaterThan(0);
     }
   }, 60_000);
+
+  it('warns on stderr when --ttl exceeds the longest lifetime the authorizer accepts, and still prints it', () => {
+    const run = (ttl: string, env: Record<string, string> = {}) =>
+      spawnSync(process.execPath, ['--import', 'tsx', 'local/token.ts', 'alice', '--ttl', ttl], {
+        cwd: ROOT,
+        env: cleanEnv(env),
+        encoding: 'utf8',
+      });
+    const over = run('90000');
+    expect(over.status).toBe(0);
+    expect(over.stdout.trimEnd()).toMatch(JWT);
+    expect(over.stderr).toMatch(
+      /warning: --ttl 90000 is more than the 86400 s the authorizer accepts \(JWT_MAX_LIFETIME_SECONDS.*401/s,
+    );
+    expect(run('86400').stderr).toBe('');
+    // The maximum is the stack's setting: the same variable the local authorizer reads.
+    expect(run('90000', { JWT_MAX_LIFETIME_SECONDS: '100000' }).stderr).toBe('');
+    expect(run('7200', { JWT_MAX_LIFETIME_SECONDS: '3600' }).stderr).toMatch(/--ttl 7200 .* 3600 s/);
+  }, 60_000);
 });
