@@ -32,6 +32,11 @@ export const BUSINESS_METRICS = {
   FanOutRetries: 'Retries of posts to sockets (throttled, 5xx, network)',
   /** Connection records removed because the socket was gone (410). */
   StaleConnectionsRemoved: 'Connection records of gone sockets removed',
+  /**
+   * Sockets told TOKEN_EXPIRED whose DeleteConnection failed twice (lambdas/shared/token-expiry.ts):
+   * left open until their next frame or API Gateway's 2-hour limit.
+   */
+  ExpiredSocketsLeftOpen: 'Sockets with an expired token that could not be closed',
   /** Tokens refused at `$connect` (expired, wrongly signed, …): callers' errors, not faults. */
   TokensRefused: 'Tokens refused by the $connect authorizer',
   /** The token issuer's keys could not be fetched (JWKS outage, timeout, bad answer). */
