@@ -24,10 +24,14 @@ export const USER_PARTITION_PREFIX = 'USER#';
 /** Partition key prefix of a group's roster (its members' open sockets: lambdas/data/keys.ts). */
 export const ROSTER_PARTITION_PREFIX = 'ROSTER#';
 
-/** The partitions each scoped DeleteItem (`dynamodb:DeleteItem:<scope>`) may touch. */
-const DELETE_SCOPES: Readonly<Record<string, readonly string[]>> = {
+/** Partition key prefix of a user's rate-limit windows and socket count (lambdas/data/keys.ts). */
+export const LIMIT_PARTITION_PREFIX = 'LIMIT#';
+
+/** The partitions each scoped item action (`dynamodb:<action>:<scope>`) may touch. */
+const ITEM_SCOPES: Readonly<Record<string, readonly string[]>> = {
   userPartitions: [`${USER_PARTITION_PREFIX}*`],
   socketPartitions: [`${USER_PARTITION_PREFIX}*`, `${ROSTER_PARTITION_PREFIX}*`],
+  limitPartitions: [`${LIMIT_PARTITION_PREFIX}*`],
 };
 
 /** Table actions that only read (a function with nothing else needs only KMS read access). */
@@ -143,8 +147,8 @@ export class ChatTable extends Construct {
 
   /**
    * Grants exactly `actions` (see `TableAction` in lib/routes.ts), one statement per kind: item actions on
-   * the table ARN, index queries on their index ARN, and `DeleteItem` on user partitions under a
-   * `dynamodb:LeadingKeys` condition. Nothing is granted for an empty list. (`Table.grant` would add an
+   * the table ARN, index queries on their index ARN, and scoped item actions (`DeleteItem` on user
+   * partitions, `UpdateItem` on limiter items) under a `dynamodb:LeadingKeys` condition. Nothing is granted for an empty list. (`Table.grant` would add an
    * `index/*` wildcard.) With a customer managed key, the matching KMS actions on that key too.
    * `itemPartitions` limits the item actions to those partition key patterns (`dynamodb:LeadingKeys`);
    * `writePartitions`, the item actions that write (a statement of their own) to narrower ones.
@@ -184,19 +188,24 @@ export class ChatTable extends Construct {
         }),
       );
     }
-    // A route holding DeleteItem on every item needs no scoped grant besides it; of two scopes, the
-    // wider one (each scope's prefixes include the narrower ones').
-    const scopes = unique
-      .filter((a) => a.startsWith('dynamodb:DeleteItem:'))
-      .map((a) => DELETE_SCOPES[a.split(':')[2] as string] ?? [])
-      .sort((a, b) => b.length - a.length);
-    const scope = scopes[0];
-    if (scope && !unique.includes('dynamodb:DeleteItem')) {
+    // Scoped item actions (DeleteItem on user partitions, UpdateItem on limiter items): a route
+    // holding the action on every item needs no scoped grant besides it; of two scopes of one action,
+    // the prefixes of both (each scope's prefixes include the narrower ones').
+    const scoped = new Map<string, Set<string>>();
+    for (const a of unique) {
+      const [, op, scope] = a.split(':');
+      const prefixes = scope === undefined ? undefined : ITEM_SCOPES[scope];
+      if (!op || !prefixes || unique.includes(`dynamodb:${op}` as TableAction)) continue;
+      const held = scoped.get(op) ?? new Set<string>();
+      for (const p of prefixes) held.add(p);
+      scoped.set(op, held);
+    }
+    for (const [op, prefixes] of scoped) {
       grantee.grantPrincipal.addToPrincipalPolicy(
         new PolicyStatement({
-          actions: ['dynamodb:DeleteItem'],
+          actions: [`dynamodb:${op}`],
           resources: [this.table.tableArn],
-          conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [...scope] } },
+          conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [...prefixes] } },
         }),
       );
     }

@@ -2,7 +2,7 @@
  * The `$` routes API Gateway itself defines (`$connect`, `$disconnect`, `$default`): part of the route
  * table (lib/routes.ts `ROUTES`), kept apart from the actions.
  */
-import { DELETE_STALE, MEMBERSHIPS, ROSTER_WRITES } from './route-grants.ts';
+import { DELETE_STALE, MEMBERSHIPS, RATE_LIMIT, ROSTER_WRITES } from './route-grants.ts';
 import type { RouteDefinition } from './route-types.ts';
 
 /** The `$` routes API Gateway itself defines. */
@@ -38,7 +38,8 @@ export const LIFECYCLE_ROUTES: readonly RouteDefinition[] = [
     // Not `Default`: CDK treats a child construct with the id `Default` as its parent's default child.
     name: 'Fallback',
     entry: 'lambdas/handlers/default.ts',
-    tableActions: [],
+    // Frames no route matches count against the caller's `$default` rate limit.
+    tableActions: [RATE_LIMIT],
     // A frame on a socket whose token has expired gets TOKEN_EXPIRED here too, and the socket is closed.
     managementApi: true,
     postsEvents: false,

@@ -39,7 +39,8 @@ export const FILL_VOIDS: readonly TableAction[] = ['dynamodb:PutItem', 'dynamodb
 export const SIGN_DOWNLOADS: readonly MediaAction[] = ['s3:GetObject'];
 
 /**
- * The per-user rate limit of an action (lambdas/shared/rate-limits.ts): a conditional update of the
- * caller's window item. Routes that update items anyway already hold it.
+ * The per-user rate limit every route applies (lambdas/shared/rate-limits.ts): a conditional update of
+ * the caller's window item, in the `LIMIT#<userId>` partition only. A route that updates items anyway
+ * holds UpdateItem on every item, which covers it (lib/chat-table.ts grants no scoped statement then).
  */
-export const RATE_LIMIT: TableAction = 'dynamodb:UpdateItem';
+export const RATE_LIMIT: TableAction = 'dynamodb:UpdateItem:limitPartitions';

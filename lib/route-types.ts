@@ -24,6 +24,8 @@ export type TableItemAction =
  *   without the power to delete chats, members or messages.
  * - `dynamodb:DeleteItem:socketPartitions`: the same on `USER#…` and `ROSTER#…` partitions: a socket
  *   found gone while posting a group's event also leaves that group's roster (lambdas/data/rosters.ts).
+ * - `dynamodb:UpdateItem:limitPartitions`: UpdateItem where the partition key is `LIMIT#…` only: the
+ *   per-user rate limiter's lease (lambdas/data/rate-limits.ts), for routes that otherwise only read.
  *
  * `scripts/check-iam.ts` proves after every test run that each function uses all of these and nothing else.
  */
@@ -34,7 +36,8 @@ export type TableAction =
   | 'dynamodb:Query:lsi2'
   | 'dynamodb:Query:gsi2'
   | 'dynamodb:DeleteItem:userPartitions'
-  | 'dynamodb:DeleteItem:socketPartitions';
+  | 'dynamodb:DeleteItem:socketPartitions'
+  | 'dynamodb:UpdateItem:limitPartitions';
 
 /**
  * S3 actions a function may be granted on the media bucket's objects (`<bucket>/chats/*` only).

@@ -40,7 +40,9 @@ export const AUTHORIZER = {
 } as const;
 
 /**
- * One entry per action of the wire contract (lambdas/contract). The type is a Record over the
+ * One entry per action of the wire contract (lambdas/contract). Each entry lists what the action does
+ * to the table; the rate limiter's grant (RATE_LIMIT), which every action route needs, is added to
+ * each by `actionRoute`. The type is a Record over the
  * contract's action names, so an action without an entry, or an entry without an action, fails the
  * type check. A `planned` action has no handler yet: it is neither deployed nor served locally, and
  * its frames get UNKNOWN_ACTION from `$default`.
@@ -55,7 +57,6 @@ export const ACTION_ROUTES: Readonly<Record<ActionName, ActionRoute>> = {
       'dynamodb:BatchGetItem',
       'dynamodb:PutItem',
       'dynamodb:BatchWriteItem',
-      RATE_LIMIT,
       // The per-user membership cap counts each joiner's memberships (issue 17).
       MEMBERSHIPS,
       // A new direct chat checks its pair's block items in its transaction (blocks' mirror).
@@ -107,7 +108,7 @@ export const ACTION_ROUTES: Readonly<Record<ActionName, ActionRoute>> = {
     media: ['s3:DeleteObject'],
   },
   readMessage: { tableActions: [...FAN_OUT, 'dynamodb:GetItem', 'dynamodb:UpdateItem'] },
-  typing: { tableActions: [...FAN_OUT, RATE_LIMIT], throttle: { rateLimit: 100, burstLimit: 200 } },
+  typing: { tableActions: [...FAN_OUT], throttle: { rateLimit: 100, burstLimit: 200 } },
   invite: {
     tableActions: [
       ...FAN_OUT,
@@ -155,7 +156,7 @@ export const ACTION_ROUTES: Readonly<Record<ActionName, ActionRoute>> = {
   muteChat: { tableActions: ['dynamodb:UpdateItem'], postsEvents: false },
   requestUpload: {
     // BatchGetItem: the caller's membership and the chat's META (lambdas/domain/access.ts).
-    tableActions: ['dynamodb:BatchGetItem', 'dynamodb:PutItem', RATE_LIMIT],
+    tableActions: ['dynamodb:BatchGetItem', 'dynamodb:PutItem'],
     // The presigned PUT carries the object's tag, which needs s3:PutObjectTagging as well.
     media: ['s3:PutObject', 's3:PutObjectTagging'],
     postsEvents: false,
@@ -222,16 +223,16 @@ export const ACTION_ROUTES: Readonly<Record<ActionName, ActionRoute>> = {
   // nothing outside `USER#…` partitions. Both are transactions with the mirror on the pair's direct
   // chat (UpdateItem on its META) and a check of the pair's pointer (GetItem first, then
   // ConditionCheckItem in the transaction).
-  blockUser: { tableActions: [...BLOCK_MIRROR, 'dynamodb:PutItem', RATE_LIMIT], postsEvents: false },
+  blockUser: { tableActions: [...BLOCK_MIRROR, 'dynamodb:PutItem'], postsEvents: false },
   unblockUser: {
-    tableActions: [...BLOCK_MIRROR, 'dynamodb:DeleteItem:userPartitions', RATE_LIMIT],
+    tableActions: [...BLOCK_MIRROR, 'dynamodb:DeleteItem:userPartitions'],
     postsEvents: false,
   },
   listBlocked: { tableActions: ['dynamodb:Query'], postsEvents: false },
   // GetItem: the chat's head (Query) and the message; a report is a transaction of two Puts (the
   // reporter's marker and the report), and a second report reads the marker back.
   reportMessage: {
-    tableActions: ['dynamodb:Query', 'dynamodb:GetItem', 'dynamodb:PutItem', RATE_LIMIT],
+    tableActions: ['dynamodb:Query', 'dynamodb:GetItem', 'dynamodb:PutItem'],
     postsEvents: false,
   },
   listReports: { tableActions: ['dynamodb:Query'], postsEvents: false },
@@ -241,7 +242,8 @@ const actionRoute = (routeKey: string, route: Exclude<ActionRoute, 'planned'>): 
   routeKey,
   name: routeKey.charAt(0).toUpperCase() + routeKey.slice(1),
   entry: `lambdas/handlers/${routeKey}.ts`,
-  tableActions: [...new Set(route.tableActions)],
+  // Every action route counts its frames against the caller's rate limit (lambdas/shared/ws-middleware.ts).
+  tableActions: [...new Set([...route.tableActions, RATE_LIMIT])],
   managementApi: route.managementApi ?? true,
   postsEvents: route.postsEvents ?? true,
   returnResponse: true,

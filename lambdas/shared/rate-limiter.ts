@@ -39,9 +39,10 @@ export async function enforceRateLimit(userId: string, action: string, nowMs = D
   const limit = rateLimitOf(action);
   if (!limit) return;
   const seconds = Math.ceil(decision.retryAfterMs / 1000);
+  const what = action === '$default' ? 'frames without a known action' : `${action} requests`;
   throw new ChatError(
     'RATE_LIMITED',
-    `Too many ${action} requests: at most ${limit.max} every ${limit.windowSeconds} s. Retry in ${seconds} s.`,
+    `Too many ${what}: at most ${limit.max} every ${limit.windowSeconds} s. Retry in ${seconds} s.`,
     { retryAfterMs: decision.retryAfterMs },
   );
 }

@@ -1,9 +1,13 @@
 /**
  * Per-user rate limits (issue 17, item 1), declared in one table and applied by the pipeline
- * (`wsAction` in ws-middleware.ts) before the action runs (sendMessage: beside its first round trip,
- * and before anything it writes stays: `limitBeside`): beyond the limit the reply is
- * `RATE_LIMITED` with `retryAfterMs`, and nothing is written. An action without an entry is not
- * limited (reads). Adding a limit is one line here (values and costs: docs/security.md).
+ * (`wsRateLimit` in ws-middleware.ts) to every frame of a route, before the frame is parsed or
+ * validated (a frame the contract refuses counts too), and decided before the action runs
+ * (sendMessage: beside its first round trip, and before anything it writes stays: `limitBeside`):
+ * beyond the limit the reply is `RATE_LIMITED` with `retryAfterMs`, and nothing is written but the
+ * limiter's lease. Every action has an entry, reads and `ping` included, and `$default` (frames no
+ * route matches) has one; an action without an entry would not be limited
+ * (test/security/read-limits.test.ts fails then). Adding a limit is one line here (values and
+ * costs: docs/security.md).
  *
  * Each limit is a fixed window anchored at the first counted frame: at most `max` frames per
  * `windowSeconds`, counted on one small item per user and action (lambdas/data/rate-limits.ts),
@@ -50,6 +54,27 @@ export const RATE_LIMITS: Readonly<Partial<Record<string, RateLimit>>> = {
   blockUser: perMinute(30),
   unblockUser: perMinute(30),
   muteChat: perMinute(30),
+  // Reads. A reconnecting client catches up with listChats (every page: 10–20 at the membership cap
+  // of 1,000 chats), then sync (or history) per chat that moved, a few pages at most each: a client
+  // in 1,000 chats that all moved still catches up within one window of sync. The limits bound what
+  // one user can make the table read: a listChats page reads every META of the caller's chats
+  // (~1,009 RCU at the cap), so it leases 1 (one write per call, exact); the others are cheap and
+  // frequent: a lease of 10.
+  listChats: perMinute(60),
+  getChat: perMinute(120, 5),
+  sync: perMinute(1200, FREQUENT),
+  history: perMinute(600, FREQUENT),
+  getPresence: perMinute(120, FREQUENT),
+  // A chat screen full of attachments asks for each expired URL.
+  getAttachmentUrl: perMinute(600, FREQUENT),
+  listScheduled: perMinute(60, 5),
+  listBlocked: perMinute(60, 5),
+  listReports: perMinute(60, 5),
+  // Keep-alive: one every few minutes; generous, so that no client is ever refused it.
+  ping: perMinute(300, FREQUENT),
+  // Frames no route matches (not JSON, no action, an unknown one): a client that is up to date sends
+  // none; one newer than the server may meet an action it lacks now and then.
+  $default: perMinute(60, FREQUENT),
   // Handshakes: each stores the socket, its count and roster entries and may announce presence; every
   // `$disconnect` follows a `$connect`, so this bounds both. A reconnecting client backs off (the
   // client package: 0.5 s doubling to 30 s), far below one a second. Refused with HTTP 429.

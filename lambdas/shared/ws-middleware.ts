@@ -1,7 +1,7 @@
 /**
  * The small middy pipeline every WebSocket route shares:
  *
- *   wsLogContext → wsTokenExpiry → wsParseFrame → wsCaller → (validation, rate limit, handler) → wsErrorFrames
+ *   wsLogContext → wsTokenExpiry → wsCaller → wsRateLimit → wsParseFrame → (validation, handler) → wsErrorFrames
  *
  * An action handler is one `wsAction({ action, run })` call: `action` is the contract's declaration
  * (lambdas/contract), whose request schema validates the frame's fields; `run` calls the domain and
@@ -29,6 +29,8 @@ export type WsEvent = APIGatewayProxyWebsocketEventV2 & {
   };
   frame?: ParsedFrame;
   caller?: Caller;
+  /** The frame's rate-limit decision (wsRateLimit): rejects with `RATE_LIMITED`. */
+  admitted?: Promise<void>;
 };
 
 export type WsResult = APIGatewayProxyResultV2 & { statusCode: number; body?: string };
@@ -112,11 +114,50 @@ export function wsCaller(): WsMiddleware {
   return { before: wsCallerBefore };
 }
 
+/**
+ * Counts the frame against the caller's limit of `action` (rate-limits.ts; `$default` for frames no
+ * route matches) before it is parsed or validated: a frame the contract refuses costs its sender as
+ * much of the limit as one it accepts, so a flood of invalid frames is refused `RATE_LIMITED` too.
+ * The decision is `event.admitted`: the handler awaits it before it acts (wsAction), and
+ * `wsErrorFrames` before it answers any other error (beyond the limit the answer is `RATE_LIMITED`,
+ * whatever else was wrong with the frame). A frame without an identity is not counted (it is
+ * refused anyway: wsCaller).
+ */
+export function wsRateLimit(action: string): WsMiddleware {
+  const wsRateLimitBefore = (request: WsRequest): void => {
+    const { event } = request;
+    const userId = event.caller?.userId ?? identityOf(event);
+    if (userId === undefined) return;
+    event.admitted = enforceRateLimit(userId, action);
+    event.admitted.catch(() => undefined); // awaited by the handler or wsErrorFrames
+  };
+  return { before: wsRateLimitBefore };
+}
+
+function identityOf(event: WsEvent): string | undefined {
+  try {
+    return callerOf(event.requestContext?.authorizer).userId;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The error to answer: `RATE_LIMITED` when the frame's rate-limit decision refused it, else `error`. */
+async function refusalOr(event: WsEvent, error: Error): Promise<Error> {
+  try {
+    await event.admitted;
+    return error;
+  } catch (refused) {
+    return refused as Error;
+  }
+}
+
 /** Maps every error to an error frame. Typed errors keep their code; others become INTERNAL. */
 export function wsErrorFrames(): WsMiddleware {
-  const wsErrorFramesOnError = (request: WsRequest): void => {
-    const { error, event } = request;
-    const frame = event.frame ?? (error as Partial<ParsedFrame> | null);
+  const wsErrorFramesOnError = async (request: WsRequest): Promise<void> => {
+    const { event } = request;
+    const frame = event.frame ?? (request.error as Partial<ParsedFrame> | null);
+    const error = await refusalOr(event, request.error as Error);
     const failedAction = frame?.action ?? event.requestContext?.routeKey ?? null;
     const action = failedAction?.startsWith('$') ? null : failedAction;
     const requestId = frame?.requestId ?? null;
@@ -194,21 +235,17 @@ export function wsAction<A extends ActionDef>(spec: ActionSpec<A>) {
       connectionId: event.requestContext.connectionId,
       caller,
     };
+    // Every frame, valid or not, was counted against the caller's limit (wsRateLimit) before it was
+    // parsed; it acts once admitted (or, `limitBeside`, before anything it does stays). Whatever
+    // fails, a refused frame is answered RATE_LIMITED (wsErrorFrames awaits the decision too).
+    event.admitted ??= enforceRateLimit(caller.userId, spec.action.name);
+    const admitted = event.admitted;
+    admitted.catch(() => undefined);
     if (spec.action.adminOnly && !caller.admin) throw forbidden('Only administrators may do this.');
     const input = parseRequest(spec.action, frame.fields);
-    // A valid frame counts against the caller's limit (lambdas/shared/rate-limits.ts) before it acts
-    // (or, `limitBeside`, before anything it does stays).
-    const admitted = enforceRateLimit(caller.userId, spec.action.name);
-    admitted.catch(() => undefined); // awaited below in every path
     if (!spec.limitBeside) await admitted;
     const ctx: ActionContext = { ...base, admitted };
-    let result: AckOf<A>;
-    try {
-      result = await spec.run(input, ctx);
-    } catch (error) {
-      await admitted; // a refused frame is answered RATE_LIMITED, whatever else failed
-      throw error;
-    }
+    const result = await spec.run(input, ctx);
     await admitted;
     return reply(respond(spec.action, ctx, result as Record<string, unknown>));
   };
@@ -218,8 +255,9 @@ export function wsAction<A extends ActionDef>(spec: ActionSpec<A>) {
   return middy<WsEvent, WsResult, Error, Context>()
     .use(wsLogContext())
     .use(wsTokenExpiry(spec.action.name))
-    .use(wsParseFrame())
     .use(wsCaller())
+    .use(wsRateLimit(spec.action.name))
+    .use(wsParseFrame())
     .use(wsErrorFrames())
     .handler(actionHandler);
 }
@@ -239,7 +277,13 @@ export function wsLifecycle(run: (caller: Caller, event: WsEvent) => Promise<WsR
     .handler(lifecycleHandler);
 }
 
-/** `$default`: the parsed frame in, always an error frame out (TOKEN_EXPIRED once the token has expired). */
+/**
+ * `$default`: the parsed frame in, always an error frame out (TOKEN_EXPIRED once the token has
+ * expired; RATE_LIMITED beyond the caller's `$default` limit).
+ */
+/** The rate-limit key of frames no route matches (lambdas/shared/rate-limits.ts). */
+const UNMATCHED = '$default';
+
 export function wsUnmatched(refuse: (frame: ParsedFrame) => Error) {
   const unmatchedHandler = async (event: WsEvent): Promise<WsResult> => {
     throw refuse(event.frame ?? parseFrame(event.body, event.isBase64Encoded));
@@ -247,6 +291,7 @@ export function wsUnmatched(refuse: (frame: ParsedFrame) => Error) {
   return middy<WsEvent, WsResult, Error, Context>()
     .use(wsLogContext())
     .use(wsTokenExpiry())
+    .use(wsRateLimit(UNMATCHED))
     .use(wsParseFrame())
     .use(wsErrorFrames())
     .handler(unmatchedHandler);

@@ -32,23 +32,23 @@ describe('least privilege', { timeout: 180_000 }, () => {
     const scoped = {
       'dynamodb:DeleteItem:userPartitions': ['USER#*'],
       'dynamodb:DeleteItem:socketPartitions': ['USER#*', 'ROSTER#*'],
+      'dynamodb:UpdateItem:limitPartitions': ['LIMIT#*'],
     } as Record<string, string[]>;
     for (const def of ROUTES) {
       const fn = s.stack.chatApi.functions.get(def.routeKey);
       if (!fn) throw new Error(def.routeKey);
       const dynamo = grantsOf(statementsOf(s, fn)).filter((g) => g.includes('"dynamodb:'));
-      const plain = def.tableActions.includes('dynamodb:DeleteItem');
-      const expected = [...new Set(def.tableActions)].map((a) =>
-        a.startsWith('dynamodb:Query:')
-          ? grant('dynamodb:Query', s.stack.resolve(s.stack.table.indexArn(a.split(':')[2] as string)))
-          : scoped[a]
-            ? plain
-              ? grant('dynamodb:DeleteItem', table)
-              : grant('dynamodb:DeleteItem', table, {
-                  'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': scoped[a] },
-                })
-            : grant(a, table),
-      );
+      const expected = [...new Set(def.tableActions)].map((a) => {
+        if (a.startsWith('dynamodb:Query:'))
+          return grant('dynamodb:Query', s.stack.resolve(s.stack.table.indexArn(a.split(':')[2] as string)));
+        const prefixes = scoped[a];
+        if (!prefixes) return grant(a, table);
+        // A route holding the action on every item gets no scoped grant besides it.
+        const action = a.split(':').slice(0, 2).join(':') as TableAction;
+        return def.tableActions.includes(action)
+          ? grant(action, table)
+          : grant(action, table, { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': prefixes } });
+      });
       expect(dynamo, def.routeKey).toEqual([...new Set(expected)].sort());
     }
   });
@@ -73,6 +73,36 @@ describe('least privilege', { timeout: 180_000 }, () => {
         expect((st as { Condition?: unknown }).Condition, routeKey).toEqual({
           'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': prefixes },
         });
+      }
+    }
+  });
+
+  it('grants every route but $disconnect the rate limiter’s lease; routes that write nothing else hold UpdateItem on LIMIT# partitions only', () => {
+    // Reads, keep-alive, unmatched frames and typing write nothing but the limiter's lease.
+    // (listChats and history also fill voids: they hold UpdateItem on every item.)
+    const leaseOnly = [
+      '$default',
+      'ping',
+      'getChat',
+      'sync',
+      'getPresence',
+      'getAttachmentUrl',
+      'listScheduled',
+      'listBlocked',
+      'listReports',
+      'typing',
+    ];
+    const onLimits = { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['LIMIT#*'] } };
+    for (const def of ROUTES) {
+      if (def.routeKey === '$disconnect') continue;
+      const fn = s.stack.chatApi.functions.get(def.routeKey);
+      if (!fn) throw new Error(def.routeKey);
+      const updates = statementsOf(s, fn).filter((st) => actionsOf(st).includes('dynamodb:UpdateItem'));
+      expect(updates.length, def.routeKey).toBeGreaterThan(0);
+      if (!leaseOnly.includes(def.routeKey)) continue;
+      for (const st of updates) {
+        expect(actionsOf(st), def.routeKey).toEqual(['dynamodb:UpdateItem']);
+        expect((st as { Condition?: unknown }).Condition, def.routeKey).toEqual(onLimits);
       }
     }
   });
