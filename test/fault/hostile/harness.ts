@@ -49,9 +49,8 @@ export async function tableSnapshot(
     items.push(...(out.Items ?? []));
     ExclusiveStartKey = out.LastEvaluatedKey;
   } while (ExclusiveStartKey);
-  // The per-user limiter's windows (`LIMIT#<user>`) are left out: it counts every well-formed frame,
-  // refused or not, by design (a refused frame still costs the server its reads; docs/security.md and
-  // test/security/rate-limits.test.ts). A frame the contract refuses is never counted.
+  // The per-user limiter's windows (`LIMIT#<user>`) are left out: it counts every frame, refused or
+  // not, before it is validated, by design (docs/security.md, test/security/read-limits.test.ts).
   return items
     .filter((i) => !String(i.pk).startsWith('LIMIT#'))
     .sort((a, b) => (`${a.pk}|${a.sk}` < `${b.pk}|${b.sk}` ? -1 : 1));
