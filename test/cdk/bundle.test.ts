@@ -14,7 +14,7 @@ import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { build } from 'esbuild';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, inject, it } from 'vitest';
 import {
   BUNDLE,
   BUNDLE_BUDGET_BYTES,
@@ -24,6 +24,7 @@ import {
 } from '../../lib/bundling.ts';
 import { PROJECT_ROOT } from '../../lib/chat-function.ts';
 import { findRoute } from '../../lib/routes.ts';
+import { ensureTable } from '../../local/dynamodb-table.ts';
 
 const execFileAsync = promisify(execFile);
 const dir = mkdtempSync(join(tmpdir(), 'chat-bundle-'));
@@ -44,12 +45,12 @@ async function bundle(routeKey: string): Promise<{ file: string; runtimeImports:
 function runNode(file: string, script: string, extraEnv: Record<string, string> = {}): string {
   return execFileSync(process.execPath, ['--enable-source-maps', '--input-type=module', '-e', script], {
     env: {
-      ...extraEnv,
       PATH: process.env.PATH ?? '',
       BUNDLE_URL: pathToFileURL(file).href,
       AWS_REGION: 'eu-west-1',
       TABLE_NAME: 'chat',
       LOG_LEVEL: 'ERROR',
+      ...extraEnv,
     },
     encoding: 'utf8',
     timeout: 20_000,
@@ -200,8 +201,10 @@ describe('a real bundle', { timeout: 180_000 }, () => {
     }
   });
 
-  it('ping: the bundled handler answers a frame', async () => {
+  it('ping: the bundled handler answers a frame (its rate-limit lease written to DynamoDB Local)', async () => {
     const { file } = await bundle('ping');
+    const tableName = `bundle-ping-${Date.now()}`;
+    await ensureTable(inject('dynamoEndpoint'), tableName);
     expect(statSync(file).size).toBeLessThanOrEqual(BUNDLE_BUDGET_BYTES);
     const event = {
       requestContext: {
@@ -219,6 +222,12 @@ describe('a real bundle', { timeout: 180_000 }, () => {
       `const m = await import(process.env.BUNDLE_URL);
        const result = await m.handler(${JSON.stringify(event)}, { awsRequestId: 'aws-1' });
        process.stdout.write(JSON.stringify(result));`,
+      {
+        TABLE_NAME: tableName,
+        DYNAMODB_ENDPOINT: inject('dynamoEndpoint'),
+        AWS_ACCESS_KEY_ID: 'local',
+        AWS_SECRET_ACCESS_KEY: 'local',
+      },
     );
     const result = JSON.parse(out) as { statusCode: number; body: string };
     expect(result.statusCode).toBe(200);

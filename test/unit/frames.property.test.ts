@@ -206,10 +206,10 @@ describe('the error-frame middleware', () => {
   ];
 
   /** Runs the middleware's onError the way middy does; returns the error frame it answered. */
-  function answer(error: unknown, event: Partial<WsEvent>): Record<string, unknown> {
+  async function answer(error: unknown, event: Partial<WsEvent>): Promise<Record<string, unknown>> {
     const request = { event, error, response: undefined as WsResult | undefined, context: {}, internal: {} };
-    const onError = wsErrorFrames().onError as (r: typeof request) => void;
-    onError(request);
+    const onError = wsErrorFrames().onError as (r: typeof request) => Promise<void>;
+    await onError(request);
     expect(request.response?.statusCode).toBe(200);
     return JSON.parse(String(request.response?.body)) as Record<string, unknown>;
   }
@@ -235,37 +235,43 @@ describe('the error-frame middleware', () => {
     requestId: fc.option(fc.string({ maxLength: MAX_REQUEST_ID }), { nil: null }),
   });
 
-  it('answers a typed error with its code and message, and the frame’s action and requestId', () => {
-    fc.assert(
-      fc.property(fc.constantFrom(...CODES), fc.string(), frame, routeKey, (code, message, f, key) => {
-        const event = { requestContext: { routeKey: key }, frame: { ...f, fields: {} } };
-        const reply = answer(new ChatError(code, message), event as unknown as WsEvent);
-        expect(reply).toEqual({
-          type: 'error',
-          action: expectedAction(f.action, key),
-          requestId: f.requestId,
-          code,
-          message,
-        });
-      }),
+  it('answers a typed error with its code and message, and the frame’s action and requestId', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.constantFrom(...CODES),
+        fc.string(),
+        frame,
+        routeKey,
+        async (code, message, f, key) => {
+          const event = { requestContext: { routeKey: key }, frame: { ...f, fields: {} } };
+          const reply = await answer(new ChatError(code, message), event as unknown as WsEvent);
+          expect(reply).toEqual({
+            type: 'error',
+            action: expectedAction(f.action, key),
+            requestId: f.requestId,
+            code,
+            message,
+          });
+        },
+      ),
     );
   });
 
-  it('answers anything else as INTERNAL with the generic message: no internals leak', () => {
+  it('answers anything else as INTERNAL with the generic message: no internals leak', async () => {
     const thrown = fc.oneof(
       fc.string().map((m) => new Error(`secret ${m} at /var/task/index.mjs:1:2`)),
       fc.string().map((m) => new TypeError(m)),
       fc.anything(),
     );
-    fc.assert(
-      fc.property(thrown, frame, (error, f) => {
+    await fc.assert(
+      fc.asyncProperty(thrown, frame, async (error, f) => {
         fc.pre(!(error instanceof ChatError));
         const isThrottle = ['ThrottlingException', 'ProvisionedThroughputExceededException'].includes(
           (error as { name?: unknown } | null)?.name as string,
         );
         fc.pre(!isThrottle);
         const event = { requestContext: { routeKey: 'sendMessage' }, frame: { ...f, fields: {} } };
-        const reply = answer(error, event as unknown as WsEvent);
+        const reply = await answer(error, event as unknown as WsEvent);
         expect(reply).toEqual({
           type: 'error',
           action: expectedAction(f.action, 'sendMessage'),
@@ -277,20 +283,22 @@ describe('the error-frame middleware', () => {
     );
   });
 
-  it('answers a throttled AWS call as RATE_LIMITED', () => {
+  it('answers a throttled AWS call as RATE_LIMITED', async () => {
     for (const name of ['ThrottlingException', 'ProvisionedThroughputExceededException']) {
       const error = Object.assign(new Error('Rate exceeded'), { name });
-      const reply = answer(error, { requestContext: { routeKey: 'sendMessage' } } as unknown as WsEvent);
+      const reply = await answer(error, {
+        requestContext: { routeKey: 'sendMessage' },
+      } as unknown as WsEvent);
       expect(reply).toMatchObject({ type: 'error', action: 'sendMessage', code: 'RATE_LIMITED' });
     }
   });
 
-  it('takes the action and requestId from a FrameError when the frame could not be parsed', () => {
-    fc.assert(
-      fc.property(anyText, (text) => {
+  it('takes the action and requestId from a FrameError when the frame could not be parsed', async () => {
+    await fc.assert(
+      fc.asyncProperty(anyText, async (text) => {
         const { error } = outcome(text);
         fc.pre(error !== undefined);
-        const reply = answer(error, { requestContext: { routeKey: '$default' } } as unknown as WsEvent);
+        const reply = await answer(error, { requestContext: { routeKey: '$default' } } as unknown as WsEvent);
         const refusal = error as FrameError & { action?: string | null; requestId?: string | null };
         expect(reply).toEqual({
           type: 'error',
