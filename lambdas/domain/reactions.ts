@@ -6,11 +6,14 @@
  * from the message as it now is. The cost is O(1) in the reactions already on the message: two key
  * lookups, one version allocation and one two-item transaction, on a summary of bounded size.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { ReactionRef } from '../data/items.ts';
 import type { MessageRecord, StoredReaction } from '../data/store.ts';
 import { REACTION_USERS_LISTED } from '../data/store.ts';
 import { isAborted } from '../data/table-client.ts';
+import { currentBudget } from '../shared/budget.ts';
 import type { Caller } from '../shared/caller.ts';
-import { badRequest, notFound } from '../shared/errors.ts';
+import { badRequest, conflict, notFound } from '../shared/errors.ts';
 import { event } from '../shared/frames.ts';
 import { type Backoff, backOff } from '../shared/retry.ts';
 import { userIdsOf } from './access.ts';
@@ -18,6 +21,7 @@ import type { Deps } from './deps.ts';
 import { LIMITS } from './limits.ts';
 import { messageViews } from './media.ts';
 import { loadMessage, type MessageRef } from './messages.ts';
+import { signalAt } from './timing.ts';
 import { type AllocatedVersion, allocateVersion } from './versions.ts';
 import type { MessageView } from './views.ts';
 
@@ -27,15 +31,58 @@ export interface ReactInput extends MessageRef {
 }
 
 /**
- * Attempts before giving up: each lost race means another reaction (or edit) landed, so a burst of
- * N parallel reactions on one message needs at most N rounds for the last of them.
+ * How long `react` keeps starting attempts, from its start: well inside the route's timeout (10 s,
+ * `ROUTE_TIMEOUT_SECONDS`), where a request still running answers INTERNAL whatever it wrote.
  */
-const REACT_ATTEMPTS = 40;
-/** Short, jittered pauses after a lost race, so that a burst does not retry in lockstep. */
-const LOST_RACE_BACKOFF: Backoff = { baseMs: 20, capMs: 1000 };
+const REACT_TRY_MS = 5000;
+/** No attempt starts with less than this left of the invocation. */
+const ATTEMPT_RESERVE_MS = 4500;
+/** A write (or allocation) still in flight with this much left is abandoned. */
+const WRITE_RESERVE_MS = 3000;
+/** Waiting to learn whether an abandoned write landed ends with this much left (the answer, fan-out). */
+const DECIDE_RESERVE_MS = 1000;
+const DECIDE_POLL_MS = 50;
+/**
+ * Attempts at most, beside the time: each lost race means another reaction (or edit) landed, so a
+ * burst of N parallel reactions on one message needs at most N rounds for the last of them.
+ */
+const REACT_ATTEMPTS = 100;
+/**
+ * Short, jittered pauses after a lost race, so that a burst does not retry in lockstep; short, since
+ * the loser already has the message as it now is (the refused write returned it).
+ */
+const LOST_RACE_BACKOFF: Backoff = { baseMs: 10, capMs: 100 };
 const MAX_DISTINCT = LIMITS.reactionsMaxDistinct;
 
 const deletedMessage = (messageId: string) => notFound(`Message "${messageId}" was not found.`);
+const busy = (input: ReactInput) =>
+  conflict(
+    `"emoji": message "${input.messageId}" is taking many reactions at once; yours was not ${
+      input.remove ? 'removed' : 'added'
+    }. Please retry.`,
+  );
+
+interface Bounds {
+  /** No attempt starts from then on (deps' clock). */
+  readonly tryUntil: number;
+  /** Abandons an allocation or write still in flight near the invocation's end. */
+  readonly stop?: AbortSignal;
+  /** Epoch ms (`Date.now`) when waiting to learn whether an abandoned write landed ends. */
+  readonly decideUntil: number;
+}
+
+/** The time `react` has: `REACT_TRY_MS`, less when the invocation (if any) has less left. */
+function boundsOf(deps: Deps): Bounds {
+  const attempts = currentBudget(ATTEMPT_RESERVE_MS);
+  const writes = currentBudget(WRITE_RESERVE_MS);
+  const decide = currentBudget(DECIDE_RESERVE_MS);
+  const left = attempts ? attempts.until - attempts.now() : Number.POSITIVE_INFINITY;
+  return {
+    tryUntil: deps.now().getTime() + Math.min(REACT_TRY_MS, left),
+    ...(writes ? { stop: signalAt(writes.until, writes.now()) } : {}),
+    decideUntil: decide ? decide.until : Date.now() + REACT_TRY_MS,
+  };
+}
 
 /** The summary with the caller's emoji added (newest first) or removed; counts stay exact. */
 export function summaryAfter(
@@ -86,14 +133,21 @@ export async function react(
     );
     return shown;
   };
+  const bounds = boundsOf(deps);
   let current: MessageRecord | undefined = message;
   let version: AllocatedVersion | undefined;
   let lookUp = true;
-  for (let attempt = 0; attempt < REACT_ATTEMPTS; attempt++) {
+  // The version the newest abandoned write (aborted in flight) was guarded on: it may still land
+  // while the message is at that version.
+  let abandoned: number | undefined;
+  for (let attempt = 0; ; attempt++) {
     if (!current || current.deleted) throw deletedMessage(input.messageId);
     if (lookUp) {
       const has = await deps.store.reactions.has(ref);
-      if (has !== input.remove) return { message: await view(deps, current) }; // nothing to change
+      // Nothing to change; or a write of ours abandoned in flight landed after all: announced.
+      if (has !== input.remove) {
+        return { message: await (abandoned === undefined ? view(deps, current) : announce(current)) };
+      }
       lookUp = false;
     }
     const summary = current.reactions ?? [];
@@ -102,13 +156,26 @@ export async function react(
         `"emoji": this message already has ${MAX_DISTINCT} different emoji; add one of those instead.`,
       );
     }
-    // A version allocated for an attempt that lost a race serves the next one while it is newer
-    // than the message and its write deadline has not passed: fewer allocations under a burst.
-    if (!version?.open() || version.ver <= current.ver) version = await allocateVersion(deps, input.chatId);
-    if (!version.open() || version.ver <= current.ver) continue;
+    if (attempt >= REACT_ATTEMPTS || deps.now().getTime() >= bounds.tryUntil || bounds.stop?.aborted) {
+      // Out of time: every attempt was refused or did not land. CONFLICT, once none can still land.
+      if (abandoned !== undefined) {
+        const landed = await settleAbandoned(deps, { ref, input, abandoned, bounds });
+        if (landed) return { message: await announce(landed) };
+      }
+      throw busy(input);
+    }
+    const seen: MessageRecord = current;
+    let sent = false;
     try {
+      // A version allocated for an attempt that lost a race serves the next one while it is newer
+      // than the message and its write deadline has not passed: fewer allocations under a burst.
+      if (!version?.open() || version.ver <= seen.ver) {
+        version = await allocateVersion(deps, input.chatId, bounds.stop);
+      }
+      if (!version.open() || version.ver <= seen.ver) continue;
+      sent = true;
       const outcome = await deps.store.reactions.apply(
-        current,
+        seen,
         {
           userId: caller.userId,
           emoji: input.emoji,
@@ -131,15 +198,44 @@ export async function react(
       await backOff(LOST_RACE_BACKOFF, attempt);
     } catch (error) {
       if (!isAborted(error)) throw error;
-      // Did it land before the deadline? The caller's item tells (the message may have moved on
-      // since); otherwise its version is never seen and the next attempt takes another.
+      // An abandoned allocation only leaves a version that is never seen. An abandoned write may
+      // have landed, or may still (while the message is at `seen.ver`): the caller's item tells.
       version = undefined;
+      if (!sent) continue;
+      abandoned = seen.ver;
       current = await deps.store.messages.get(input.chatId, message.seq, { consistent: true });
       const landed = (await deps.store.reactions.has(ref)) !== input.remove;
       if (landed && current && !current.deleted) return { message: await announce(current) };
     }
   }
-  throw new Error(`could not apply a reaction to message ${input.messageId}`);
+}
+
+/**
+ * Waits (within the invocation) until an abandoned write of the caller's cannot land any more: the
+ * message moved past the version it was guarded on, or is gone. Answers the message when the write
+ * landed; undefined when it did not. Still undecided at the end is an error (INTERNAL): never a
+ * CONFLICT for a reaction that may yet be stored.
+ */
+async function settleAbandoned(
+  deps: Deps,
+  {
+    ref,
+    input,
+    abandoned,
+    bounds,
+  }: { ref: ReactionRef; input: ReactInput; abandoned: number; bounds: Bounds },
+): Promise<MessageRecord | undefined> {
+  for (;;) {
+    // The message first, then the caller's item: a write that lands in between shows in the item.
+    const now = await deps.store.messages.get(input.chatId, ref.seq, { consistent: true });
+    const landed = (await deps.store.reactions.has(ref)) !== input.remove;
+    if (landed && now && !now.deleted) return now;
+    if (!now || now.deleted || now.ver > abandoned) return undefined;
+    if (Date.now() + DECIDE_POLL_MS >= bounds.decideUntil) {
+      throw new Error(`a reaction write on message ${input.messageId} is still undecided`);
+    }
+    await sleep(DECIDE_POLL_MS);
+  }
 }
 
 async function view(deps: Deps, message: MessageRecord): Promise<MessageView> {

@@ -22,12 +22,20 @@ export interface AllocatedVersion {
   readonly open: () => boolean;
 }
 
-/** Allocates the chat's next version (NOT_FOUND when the chat is gone). */
-export async function allocateVersion(deps: Deps, chatId: string): Promise<AllocatedVersion> {
+/**
+ * Allocates the chat's next version (NOT_FOUND when the chat is gone). `stop` aborts the allocation
+ * and the change's write sooner than their own deadlines (a caller that must answer in time).
+ */
+export async function allocateVersion(
+  deps: Deps,
+  chatId: string,
+  stop?: AbortSignal,
+): Promise<AllocatedVersion> {
   const t = writeTiming();
   const sentAt = deps.now().getTime();
+  const until = (signal: AbortSignal) => (stop ? AbortSignal.any([signal, stop]) : signal);
   const allocated = await deps.store.sequence.allocateVersion(chatId, sentAt, {
-    abortSignal: signalAt(sentAt + t.allocTimeoutMs, sentAt),
+    abortSignal: until(signalAt(sentAt + t.allocTimeoutMs, sentAt)),
   });
   if (allocated.status === 'chat-gone') throw chatNotFound(chatId);
   const deadline = sentAt + t.writeDeadlineMs;
@@ -35,8 +43,8 @@ export async function allocateVersion(deps: Deps, chatId: string): Promise<Alloc
   return {
     ver: allocated.ver,
     answeredAt,
-    signal: signalAt(deadline, answeredAt),
-    open: () => deps.now().getTime() < deadline,
+    signal: until(signalAt(deadline, answeredAt)),
+    open: () => deps.now().getTime() < deadline && !stop?.aborted,
   };
 }
 

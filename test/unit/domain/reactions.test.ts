@@ -1,7 +1,7 @@
 /** react's decisions over mocked repositories: the answer after another socket of the caller won. */
 import { describe, expect, it, vi } from 'vitest';
 import { react } from '../../../lambdas/domain/reactions.ts';
-import { caller, fakeDeps, groupChat, stored } from './fakes.ts';
+import { caller, clock, fakeDeps, groupChat, stored } from './fakes.ts';
 
 vi.mock('node:timers/promises', async () => {
   const { clock } = await import('./fakes.ts');
@@ -30,5 +30,62 @@ describe('react', () => {
     expect(message).toMatchObject({ ver: 5, reactions: [{ emoji: '👍', count: 1, userIds: ['ann'] }] });
     expect(store.reactions.apply).toHaveBeenCalledTimes(1);
     expect(fanOut.toUsers).not.toHaveBeenCalled(); // the winner told the members
+  });
+});
+
+describe('react under a burst', () => {
+  const ref = (messageId: string) => ({ chatId: 'g1', messageId, emoji: '👍', remove: false });
+
+  it('answers CONFLICT after its time (5 s), every attempt refused, nothing announced', async () => {
+    const { deps, store, fanOut } = fakeDeps();
+    store.chats.getWithMembers.mockResolvedValue(groupChat('ann', ['ann', 'bob']));
+    const before = stored(3, { ver: 4 });
+    store.messages.get.mockResolvedValue(before);
+    store.reactions.has.mockResolvedValue(false);
+    let ver = 10;
+    store.sequence.allocateVersion.mockImplementation(async () => ({ status: 'allocated', ver: ++ver }));
+    // Every attempt loses to another reaction, which moves the message on; each costs 100 ms.
+    store.reactions.apply.mockImplementation(async () => {
+      clock.ms += 100;
+      return { status: 'moved', current: { ...before, ver } };
+    });
+
+    const started = clock.ms;
+    await expect(react(deps, ann, ref(before.messageId))).rejects.toMatchObject({
+      code: 'CONFLICT',
+      message: expect.stringMatching(/"emoji".*not added/),
+    });
+    expect(clock.ms - started).toBeGreaterThanOrEqual(5000);
+    expect(clock.ms - started).toBeLessThan(5500);
+    expect(fanOut.toUsers).not.toHaveBeenCalled();
+  });
+
+  it('never answers CONFLICT while a write it abandoned may still land: it waits, then tells', async () => {
+    const { deps, store, fanOut } = fakeDeps();
+    store.chats.getWithMembers.mockResolvedValue(groupChat('ann', ['ann', 'bob']));
+    const before = stored(3, { ver: 4 });
+    const after = { ...before, ver: 11, reactions: [{ emoji: '👍', count: 1, userIds: ['ann'] }] };
+    store.sequence.allocateVersion.mockResolvedValue({ status: 'allocated', ver: 11 });
+    // The write is abandoned at its deadline and lands later: the message stays at 4 a while.
+    const aborted = Object.assign(new Error('aborted'), { name: 'AbortError' });
+    store.reactions.apply.mockImplementation(async () => {
+      clock.ms += 5000;
+      throw aborted;
+    });
+    store.messages.get
+      .mockResolvedValueOnce(before) // loadMessage
+      .mockResolvedValueOnce(before) // after the abort
+      .mockResolvedValueOnce(before) // still undecided
+      .mockResolvedValue(after); // landed
+    store.reactions.has
+      .mockResolvedValueOnce(false)
+      .mockResolvedValueOnce(false)
+      .mockResolvedValueOnce(false)
+      .mockResolvedValue(true);
+
+    const { message } = await react(deps, ann, ref(before.messageId));
+    expect(message).toMatchObject({ ver: 11, reactions: after.reactions });
+    expect(store.reactions.apply).toHaveBeenCalledTimes(1);
+    expect(fanOut.toUsers).toHaveBeenCalledTimes(1);
   });
 });
