@@ -187,6 +187,18 @@ describe('react', () => {
     expect(reactionsOf(ack).at(-1)?.emoji).toBe('🦄');
   });
 
+  it('takes emoji made of several characters: ZWJ sequences, VS16, keycaps and tag flags', async () => {
+    const ann = await connectUser(stack);
+    const chat = await makeGroup(ann, [], 'Sequences');
+    const message = await sendText(ann, chat.chatId, 'families and flags');
+    const ref = { chatId: chat.chatId, messageId: message.messageId };
+    const england = '\u{1F3F4}\u{E0067}\u{E0062}\u{E0065}\u{E006E}\u{E0067}\u{E007F}';
+    const emoji = ['👨\u200D👩\u200D👧', '❤\uFE0F', '1\uFE0F\u20E3', england, '👍🏽'];
+    for (const e of emoji) await ann.ok('react', { ...ref, emoji: e });
+    const [shown] = (await history(ann, chat.chatId)).messages.filter((m) => m.seq === message.seq);
+    expect(shown?.reactions.map((r) => r.emoji)).toEqual(emoji);
+  });
+
   it('refuses deleted messages, non-members and unknown messages, writing nothing', async () => {
     const ann = await connectUser(stack);
     const bob = await connectUser(stack);

@@ -71,6 +71,35 @@ const CASES: Case[] = [
   },
   { name: 'react: emoji with a space', frame: react(() => ({ emoji: '👍 👍' })), code: BAD, says: /"emoji"/ },
   { name: 'react: emoji with NUL', frame: react(() => ({ emoji: '👍\u0000' })), code: BAD, says: /"emoji"/ },
+  // Format characters (\p{Cf}) but ZWJ and tag characters, and every bidirectional control.
+  {
+    name: 'react: emoji a right-to-left override',
+    frame: react(() => ({ emoji: '\u202Egnp.exe' })),
+    code: BAD,
+    says: /"emoji"/,
+  },
+  { name: 'react: emoji with LRI', frame: react(() => ({ emoji: '👍\u2066' })), code: BAD, says: /"emoji"/ },
+  { name: 'react: emoji with PDI', frame: react(() => ({ emoji: '\u2069👍' })), code: BAD, says: /"emoji"/ },
+  { name: 'react: emoji with LRE', frame: react(() => ({ emoji: '\u202A👍' })), code: BAD, says: /"emoji"/ },
+  { name: 'react: emoji with RLM', frame: react(() => ({ emoji: '👍\u200F' })), code: BAD, says: /"emoji"/ },
+  {
+    name: 'react: emoji with a zero-width space',
+    frame: react(() => ({ emoji: '👍\u200B' })),
+    code: BAD,
+    says: /"emoji"/,
+  },
+  {
+    name: 'react: emoji with a BOM',
+    frame: react(() => ({ emoji: '\uFEFF👍' })),
+    code: BAD,
+    says: /"emoji"/,
+  },
+  {
+    name: 'react: emoji with a language tag',
+    frame: react(() => ({ emoji: '👍\u{E0001}' })),
+    code: BAD,
+    says: /"emoji"/,
+  },
   {
     name: 'react: emoji lone surrogate',
     frame: react(() => ({ emoji: '\ud83d' })),

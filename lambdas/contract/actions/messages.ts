@@ -102,6 +102,14 @@ export const typing = defineAction('typing', {
   reply: 'ack-if-requested',
 });
 
+/**
+ * What an emoji may not contain: whitespace, control characters, and format characters (\p{Cf}:
+ * among them every bidirectional control, U+202A–U+202E and U+2066–U+2069, zero-width spaces and
+ * marks) but the zero-width joiner (U+200D) of ZWJ sequences and the tag characters
+ * (U+E0020–U+E007F) of subdivision flags. VS16 (U+FE0F) is a mark, not a format character.
+ */
+const EMOJI_FORBIDDEN = /[\s\p{Cc}\u202a-\u202e\u2066-\u2069]|(?![\u200d\u{e0020}-\u{e007f}])\p{Cf}/u;
+
 export const react = defineAction('react', {
   summary: "Adds or removes one emoji of the caller's on a message.",
   request: v.object({
@@ -118,8 +126,8 @@ export const react = defineAction('react', {
       ),
       custom<string>(
         'emoji',
-        'no spaces or control characters',
-        (s) => s.isWellFormed() && !/[\s\p{Cc}]/u.test(s),
+        'no spaces, control or format characters (ZWJ, VS16 and tag characters are fine)',
+        (s) => s.isWellFormed() && !EMOJI_FORBIDDEN.test(s),
         `${FIELD} must be an emoji.`,
       ),
     ),
