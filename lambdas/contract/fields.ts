@@ -146,7 +146,32 @@ export const int = (min: number, max: number) =>
 
 export const bool = v.boolean(typeMessage('true or false'));
 
-/** An ISO 8601 timestamp with a time zone (e.g. `2026-12-01T18:00:00Z`), parsed to a Date. */
+const WALL_CLOCK = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2}):(\d{2})/;
+
+/**
+ * Whether the date and time written (before the offset) exist: `Date.parse` moves an impossible one
+ * on (2027-02-30 becomes 2027-03-02) instead of refusing it. The written fields are the wall-clock
+ * time at the written offset, so they are compared with themselves rebuilt in UTC, whatever the
+ * offset.
+ */
+function wallClockExists(s: string): boolean {
+  const parts = WALL_CLOCK.exec(s)?.slice(1).map(Number);
+  if (!parts) return false;
+  const [year = 0, month = 0, day = 0, hour = 0, minute = 0, second = 0] = parts;
+  const built = new Date(0);
+  built.setUTCFullYear(year, month - 1, day); // not Date.UTC, which takes years 0–99 as 19xx
+  built.setUTCHours(hour, minute, second);
+  return (
+    built.getUTCFullYear() === year &&
+    built.getUTCMonth() === month - 1 &&
+    built.getUTCDate() === day &&
+    built.getUTCHours() === hour &&
+    built.getUTCMinutes() === minute &&
+    built.getUTCSeconds() === second
+  );
+}
+
+/** An ISO 8601 timestamp with a time zone (e.g. `2026-12-01T18:00:00Z`) of a date that exists. */
 export const isoTime = v.pipe(
   v.string(typeMessage('an ISO 8601 time string')),
   v.maxLength(40, `${FIELD} must be an ISO 8601 time such as 2026-12-01T18:00:00Z.`),
@@ -155,6 +180,7 @@ export const isoTime = v.pipe(
     (s) => !Number.isNaN(Date.parse(s)),
     `${FIELD} must be an ISO 8601 time such as 2026-12-01T18:00:00Z.`,
   ),
+  v.check(wallClockExists, `${FIELD} must be a date that exists (that month has fewer days).`),
 );
 
 /** One of a fixed set of strings. */

@@ -208,6 +208,15 @@ describe('muteChat and ChatSummary.mutedUntil', { timeout: 60_000 }, () => {
     await expectRefused(stack, alice, 'muteChat', { chatId: chat.chatId, until: 'tomorrow' }, 'BAD_REQUEST', {
       message: /"until" must be an ISO 8601 time/,
     });
+    // A date that does not exist is refused, not moved on (2027-02-30 is not 2027-03-02).
+    await expectRefused(
+      stack,
+      alice,
+      'muteChat',
+      { chatId: chat.chatId, until: '2027-02-30T00:00:00Z' },
+      'BAD_REQUEST',
+      { message: /"until" must be a date that exists/ },
+    );
     await expectRefused(stack, alice, 'muteChat', { chatId: chat.chatId, until: 5 }, 'BAD_REQUEST', {
       message: /"until"/,
     });

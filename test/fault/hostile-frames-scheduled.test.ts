@@ -79,6 +79,14 @@ const CASES: Case[] = [
     says: /"sendAt"/,
   },
   {
+    name: 'sendAt February 30 (not moved on to March 2)',
+    frame: sched(() => ({
+      sendAt: `${new Date(Date.now() + 86_400_000).getUTCFullYear() + 1}-02-30T00:00:00Z`,
+    })),
+    code: BAD,
+    says: /"sendAt" must be a date that exists/,
+  },
+  {
     name: 'sendAt epoch',
     frame: sched(() => ({ sendAt: '1970-01-01T00:00:00Z' })),
     code: BAD,

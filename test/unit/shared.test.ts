@@ -135,6 +135,30 @@ describe('contract fields', () => {
     );
   });
 
+  it.each([
+    '2027-02-30T00:00:00Z',
+    '2027-02-29T12:00:00+05:00',
+    '2028-02-30T00:00:00.500Z',
+    '2027-04-31T23:30:00-02:00',
+    '2027-11-31 08:00:00Z',
+  ])('refuses %s, a date that does not exist, naming the field', (value) => {
+    expect(sentence(() => field(isoTime, 'sendAt', value))).toBe(
+      'BAD_REQUEST: "sendAt" must be a date that exists (that month has fewer days).',
+    );
+  });
+
+  it('takes times that exist, at any offset, as written', () => {
+    for (const t of [
+      '2028-02-29T00:00:00Z',
+      '2027-02-28T23:30:00-01:00',
+      '2027-03-01T00:30:00+01:00',
+      '2027-12-31T23:59:59.999999999+14:00',
+      '2027-06-30 12:00:00Z',
+    ]) {
+      expect(field(isoTime, 'until', t).until).toBe(t);
+    }
+  });
+
   it('refuses a send whose clientMessageId takes the prefix of scheduled messages, naming the field', () => {
     const send = (clientMessageId: string) => () =>
       parseRequest(sendMessage, { chatId: 'c1', text: 'hi', clientMessageId });
