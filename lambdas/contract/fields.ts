@@ -197,6 +197,18 @@ export const idList = (min: number, max: number) =>
     v.description('Distinct ids (duplicates are dropped before counting).'),
   );
 
+/**
+ * A list of ids answered one by one in the order asked (`getPresence`): `min`–`max` long, duplicates
+ * kept (and counted), so that the answer has one entry per id asked.
+ */
+export const askedIds = (min: number, max: number) =>
+  v.pipe(
+    v.array(id, typeMessage('an array of ids')),
+    v.minLength(min, `${FIELD} must hold at least ${min} id${min === 1 ? '' : 's'}.`),
+    v.maxLength(max, `${FIELD} must hold at most ${max} ids.`),
+    v.description('Ids in the order asked; a repeated id is answered again where it is repeated.'),
+  );
+
 /** An optional field: absent and `null` are the same, and both become `undefined`. */
 export const optional = <S extends v.GenericSchema>(schema: S) =>
   v.pipe(

@@ -88,6 +88,7 @@ export async function wentOffline(deps: Deps, userId: string, memberships?: Memb
 /**
  * Online state (any stored, unexpired socket) and last-seen time of each user asked about whose
  * presence the caller may see; every other user reads as never seen (nothing is read about them).
+ * One answer per id asked, in the order asked (a repeated id is answered again, read once).
  */
 export async function getPresence(
   deps: Deps,

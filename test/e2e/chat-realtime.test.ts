@@ -254,6 +254,18 @@ describe('presence', () => {
     const ack = await asker.ok('getPresence', { userIds: ids });
     expect((ack.presence as { userId: string }[]).map((p) => p.userId)).toEqual(ids);
     expect((ack.presence as { online: boolean }[]).map((p) => p.online)).toEqual([false, true, false, true]);
+    // A repeated id is answered again where it is repeated: one entry per id asked.
+    const again = [on.userId, on.userId, ids[0], asker.userId, on.userId];
+    const repeated = await asker.ok('getPresence', { userIds: again });
+    expect(
+      (repeated.presence as { userId: string; online: boolean }[]).map((p) => [p.userId, p.online]),
+    ).toEqual([
+      [on.userId, true],
+      [on.userId, true],
+      [ids[0], false],
+      [asker.userId, true],
+      [on.userId, true],
+    ]);
   });
 });
 

@@ -2,10 +2,10 @@
 import * as v from 'valibot';
 import { defineAction } from '../action.ts';
 import {
+  askedIds,
   cleanName,
   FIELD,
   id,
-  idList,
   int,
   messageText,
   oneOf,
@@ -21,7 +21,7 @@ export { ping } from './ping.ts';
 
 export const getPresence = defineAction('getPresence', {
   summary: 'Online state and last-seen time of users who share a chat with the caller.',
-  request: v.object({ userIds: idList(1, LIMITS.presenceMaxIds) }),
+  request: v.object({ userIds: askedIds(1, LIMITS.presenceMaxIds) }),
   ack: { presence: v.array(Presence) },
 });
 

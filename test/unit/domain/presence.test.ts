@@ -185,6 +185,26 @@ describe('getPresence', () => {
     });
   });
 
+  it('answers a repeated id again where it is repeated, reading it once', async () => {
+    const { deps, store } = fakeDeps();
+    store.chats.listMemberships.mockImplementation(async (userId: string) =>
+      userId === 'ann' ? memberships : [{ chatId: 'g1', userId, kind: 'group' as const }],
+    );
+    store.connections.listIds.mockImplementation(async (userId: string) => (userId === 'bob' ? ['k'] : []));
+    store.profiles.getMany.mockResolvedValue(new Map());
+    const { presence } = await getPresence(deps, ann, { userIds: ['bob', 'bob', 'cy', 'bob'] });
+    expect(presence.map((p) => [p.userId, p.online])).toEqual([
+      ['bob', true],
+      ['bob', true],
+      ['cy', false],
+      ['bob', true],
+    ]);
+    expect(store.connections.listIds.mock.calls.map(([userId]) => userId).sort()).toEqual(['bob', 'cy']);
+    expect(store.chats.listMemberships.mock.calls.map(([userId]) => userId).sort()).toEqual(['ann', 'cy']);
+    expect(store.profiles.getMany.mock.calls).toHaveLength(1);
+    expect([...(store.profiles.getMany.mock.calls[0]?.[0] ?? [])].sort()).toEqual(['bob', 'cy']);
+  });
+
   it('looks up at most the configured number of users at once', async () => {
     const { deps, store } = fakeDeps();
     store.chats.listMemberships.mockImplementation(async (userId: string) =>
