@@ -153,7 +153,11 @@ export const ACTION_ROUTES: Readonly<Record<ActionName, ActionRoute>> = {
     tableActions: [MEMBERSHIPS, 'dynamodb:BatchGetItem', 'dynamodb:Query'],
     postsEvents: false,
   },
-  muteChat: { tableActions: ['dynamodb:UpdateItem'], postsEvents: false },
+  muteChat: {
+    // BatchGetItem: the caller's membership and the chat's META (lambdas/domain/access.ts).
+    tableActions: ['dynamodb:BatchGetItem', 'dynamodb:UpdateItem'],
+    postsEvents: false,
+  },
   requestUpload: {
     // BatchGetItem: the caller's membership and the chat's META (lambdas/domain/access.ts).
     tableActions: ['dynamodb:BatchGetItem', 'dynamodb:PutItem'],
@@ -179,7 +183,8 @@ export const ACTION_ROUTES: Readonly<Record<ActionName, ActionRoute>> = {
     ],
     media: SIGN_DOWNLOADS,
   },
-  markDelivered: { tableActions: [...FAN_OUT, 'dynamodb:UpdateItem'] },
+  // GetItem: the chat's META when the cached head vouches for the seq (lambdas/domain/delivery.ts).
+  markDelivered: { tableActions: [...FAN_OUT, 'dynamodb:GetItem', 'dynamodb:UpdateItem'] },
   sync: {
     // BatchGetItem: the caller's membership and the chat's META, in a chat known to be big (sync.ts).
     tableActions: ['dynamodb:Query', 'dynamodb:BatchGetItem', BY_VERSION],

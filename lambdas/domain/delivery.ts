@@ -4,8 +4,10 @@
  * for the fan-out). Clients call it batched, after a sync or a burst. A seq past the chat's last
  * message is refused (BAD_REQUEST, nothing written): stored, it would mark every later message
  * delivered and stop the cursor for good. The container's cached head vouches for a seq at or below
- * its `lastSeq` (which only lags) without a read; otherwise the head is read first (again,
- * consistently, when it says the seq is past the end), and serves the fan-out too.
+ * its `lastSeq` (which only lags) without reading the members; the chat's `META` is still read by
+ * key (consistently), since a chat marked for deletion is gone (NOT_FOUND, nothing written) and the
+ * cache cannot tell. Otherwise the head is read first (again, consistently, when it says the seq is
+ * past the end), and serves the fan-out too.
  */
 import type { ChatWithMembers } from '../data/store.ts';
 import type { Caller } from '../shared/caller.ts';
@@ -54,7 +56,11 @@ async function checkSeq(
   { chatId, seq }: MarkDeliveredInput,
 ): Promise<ChatWithMembers | undefined> {
   const cached = deps.store.heads.get(chatId);
-  if (cached && seq <= cached.chat.lastSeq) return undefined;
+  if (cached && seq <= cached.chat.lastSeq) {
+    const chat = await deps.store.chats.getChat(chatId, { consistent: true });
+    if (!chat || chat.deletedAt !== undefined) throw chatNotFound(chatId);
+    return undefined;
+  }
   let loaded: ChatWithMembers | undefined;
   for (const consistent of [false, true]) {
     loaded = await deps.store.chats.getWithMembers(chatId, { consistent });

@@ -2,7 +2,7 @@
 import type { Request } from '../contract/index.ts';
 import type { Caller } from '../shared/caller.ts';
 import { badRequest } from '../shared/errors.ts';
-import { chatNotFound } from './access.ts';
+import { chatNotFound, loadMembership } from './access.ts';
 import type { Deps } from './deps.ts';
 
 /** What "muted forever" is stored and shown as (`mutedUntil`). */
@@ -33,6 +33,9 @@ export async function muteChat(
     }
     mutedUntil = until.toISOString();
   }
+  // A chat marked for deletion is gone (NOT_FOUND, nothing written), as for every chat action; the
+  // write's own guard (the membership exists) covers a member removed since.
+  await loadMembership(deps, caller, input.chatId);
   if ((await deps.store.mutes.set(input.chatId, caller.userId, mutedUntil)) === 'not-member') {
     throw chatNotFound(input.chatId);
   }

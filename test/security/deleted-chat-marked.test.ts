@@ -62,7 +62,14 @@ describe('a chat marked for deletion', () => {
       ['getChat', { chatId }],
       ['invite', { chatId, userIds: [uniqueId('late')] }],
       ['removeMember', { chatId, userId: member.userId }],
+      ['muteChat', { chatId }],
+      ['muteChat', { chatId, until: null }],
+      // The member's send cached the head: its lastSeq vouches for these seqs without a read.
+      // (expectRefused compares the chat's partition before and after: no mute, no cursor.)
+      ['markDelivered', { chatId, seq: 1 }],
+      ['markDelivered', { chatId, seq: mine.seq }],
     ];
+
     for (const [action, fields] of refused) {
       await expectRefused(stack, member, action, fields, 'NOT_FOUND');
     }

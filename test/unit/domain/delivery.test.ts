@@ -1,7 +1,7 @@
 /**
  * markDelivered: one conditional write; the other members hear of it only when it moved. A seq past
  * the chat's last message is refused before anything is written (a cached head vouches for smaller
- * ones without a read).
+ * ones without reading the members; META is read by key, for a chat marked for deletion).
  */
 import { describe, expect, it } from 'vitest';
 import { markDelivered } from '../../../lambdas/domain/delivery.ts';
@@ -29,15 +29,28 @@ describe('markDelivered', () => {
     ]);
   });
 
-  it('answers the cursor where it is, reading and telling nothing, when a cached head vouches for the seq', async () => {
+  it('answers the cursor where it is, reading only META and telling nothing, when a cached head vouches for the seq', async () => {
     const { deps, store, fanOut } = fakeDeps();
     deps.store.heads.remember('g1', team(20));
+    store.chats.getChat.mockResolvedValue(team(20).chat);
     store.cursors.markDelivered.mockResolvedValue({ status: 'unchanged', lastDeliveredSeq: 12 });
     await expect(markDelivered(deps, bob, { chatId: 'g1', seq: 7 })).resolves.toEqual({
       chatId: 'g1',
       lastDeliveredSeq: 12,
     });
+    expect(store.chats.getChat).toHaveBeenCalledWith('g1', { consistent: true });
     expect(store.chats.getWithMembers).not.toHaveBeenCalled();
+    expect(fanOut.toUsers).not.toHaveBeenCalled();
+  });
+
+  it('answers NOT_FOUND, writing nothing, for a chat marked for deletion after its head was cached', async () => {
+    const { deps, store, fanOut } = fakeDeps();
+    deps.store.heads.remember('g1', team(20));
+    store.chats.getChat.mockResolvedValue({ ...team(20).chat, deletedAt: '2026-03-01T11:00:00.000Z' });
+    await expect(markDelivered(deps, bob, { chatId: 'g1', seq: 7 })).rejects.toMatchObject({
+      code: 'NOT_FOUND',
+    });
+    expect(store.cursors.markDelivered).not.toHaveBeenCalled();
     expect(fanOut.toUsers).not.toHaveBeenCalled();
   });
 
