@@ -26,6 +26,7 @@ import { mapSettled } from '../shared/concurrency.ts';
 import { isChatError } from '../shared/errors.ts';
 import { event } from '../shared/frames.ts';
 import { logger } from '../shared/logger.ts';
+import { countMetric, putMetrics } from '../shared/metrics.ts';
 import { announceAgain } from './announce.ts';
 import { isUploadRefusal } from './media.ts';
 import { scheduledView, sendClientMessageId } from './scheduled.ts';
@@ -81,6 +82,8 @@ export async function dispatchScheduled(deps: ScheduledDeps, ref: DueRef): Promi
     ...(outcome.status === 'sent' ? { messageId: outcome.messageId } : { reason: outcome.reason }),
   });
   const lagMs = at.getTime() - Date.parse(claimed.sendAt);
+  // The lag alarm's metric (lib/scheduled-messages.ts): a metric, so that it survives LOG_LEVEL=WARN.
+  putMetrics({ ScheduledDispatchLag: Math.max(0, lagMs) });
   logger.info('scheduled message dispatched', {
     scheduledId: claimed.scheduledId,
     status: outcome.status,
@@ -110,6 +113,7 @@ async function publish(deps: ScheduledDeps, record: ScheduledRecord): Promise<Co
       return { status: 'sent', messageId: stored.messageId };
     }
     if (record.attempts > MAX_DISPATCH_ATTEMPTS) {
+      countMetric('ScheduledGivenUp');
       logger.error('scheduled message given up', {
         scheduledId: record.scheduledId,
         attempts: record.attempts,
@@ -205,6 +209,8 @@ export async function sweepDue(deps: ScheduledDeps, options: { full?: boolean } 
 
   const oldest = [...due, ...stuck].reduce((min, ref) => Math.min(min, Date.parse(ref.sendAt)), Infinity);
   const overdueMs = Number.isFinite(oldest) ? Math.max(0, now.getTime() - oldest) : 0;
+  // Every sweep, 0 included (a duration): the overdue alarm's metric, whatever LOG_LEVEL.
+  putMetrics({ ScheduledSweepOverdue: overdueMs });
   logger.info('scheduled sweep', {
     due: due.length,
     retried: stuck.length,

@@ -49,10 +49,34 @@ export const BUSINESS_METRICS = {
   PushesFailed: 'Push notifications refused by APNs/FCM',
   /** Notifications still failing (5xx, 429, network) after their retries. */
   PushesGivenUp: 'Push notifications given up after retries',
+  /**
+   * How long after its time a scheduled message went out (ms; the dispatcher, per message it
+   * completes). The scheduled messages' alarms read these three (lib/scheduled-messages.ts): as
+   * metrics, not log lines, they do not depend on `LOG_LEVEL`.
+   */
+  ScheduledDispatchLag: 'Scheduled messages: ms from their time to their dispatch',
+  /** How long past its time the oldest message a sweep found is (ms; 0 when none is; every sweep). */
+  ScheduledSweepOverdue: 'Scheduled messages: ms the oldest one a sweep found is overdue',
+  /** Scheduled messages that failed (`INTERNAL`) after every dispatch attempt. */
+  ScheduledGivenUp: 'Scheduled messages given up after every dispatch attempt',
 } as const;
 
 export type BusinessMetric = keyof typeof BUSINESS_METRICS;
 export type MetricValues = Partial<Record<BusinessMetric, number>>;
+
+/**
+ * The metrics that are durations, not counts (unit `Milliseconds`; every other one is a `Count`). A
+ * duration of 0 is a measurement and is emitted; a count of 0 is not.
+ */
+export const DURATION_METRICS: ReadonlySet<BusinessMetric> = new Set<BusinessMetric>([
+  'ScheduledDispatchLag',
+  'ScheduledSweepOverdue',
+]);
+
+/** A metric's EMF unit. */
+export function unitOf(name: BusinessMetric): 'Count' | 'Milliseconds' {
+  return DURATION_METRICS.has(name) ? 'Milliseconds' : 'Count';
+}
 
 type Listener = (values: MetricValues) => void;
 const listeners = new Set<Listener>();
@@ -73,7 +97,7 @@ export function emfDocument(values: MetricValues, stack: string, timestamp = Dat
         {
           Namespace: METRICS_NAMESPACE,
           Dimensions: [[METRICS_DIMENSION]],
-          Metrics: names.map((Name) => ({ Name, Unit: 'Count' })),
+          Metrics: names.map((Name) => ({ Name, Unit: unitOf(Name) })),
         },
       ],
     },
@@ -84,20 +108,24 @@ export function emfDocument(values: MetricValues, stack: string, timestamp = Dat
   };
 }
 
-/** Emits the given counts (zero and negative values are left out). */
+/**
+ * Emits the given values: counts above zero, durations of zero or more (anything else is left out).
+ * Not a log line: `LOG_LEVEL` never drops it.
+ */
 export function putMetrics(values: MetricValues): void {
-  const positive: MetricValues = {};
+  const kept: MetricValues = {};
   let any = false;
   for (const [name, value] of Object.entries(values) as [BusinessMetric, number | undefined][]) {
-    if (value !== undefined && value > 0) {
-      positive[name] = value;
+    if (value === undefined || !Number.isFinite(value)) continue;
+    if (value > 0 || (value === 0 && DURATION_METRICS.has(name))) {
+      kept[name] = value;
       any = true;
     }
   }
   if (!any) return;
-  for (const listener of listeners) listener(positive);
+  for (const listener of listeners) listener(kept);
   const stack = process.env[METRICS_STACK_ENV];
-  if (stack) process.stdout.write(`${JSON.stringify(emfDocument(positive, stack))}\n`);
+  if (stack) process.stdout.write(`${JSON.stringify(emfDocument(kept, stack))}\n`);
 }
 
 /** Adds 1 to one metric. */
