@@ -13,12 +13,12 @@
  * time, or one waiting that long), a sweep that stopped running, and dispatches given up.
  */
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
-import { type Alarm, ComparisonOperator, type Metric, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
+import { type Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import { Grant, type IGrantable } from 'aws-cdk-lib/aws-iam';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
-import { FilterPattern, type RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
@@ -27,6 +27,7 @@ import type { ChatApi } from './chat-api.ts';
 import { ChatFunction, type LogLevel, logSettings } from './chat-function.ts';
 import type { ChatMedia } from './chat-media.ts';
 import type { ChatTable } from './chat-table.ts';
+import { businessMetric } from './metrics.ts';
 import { hookFor, type PreSendHookSettings } from './pre-send-hook.ts';
 import { failureQueue, secureQueue } from './queues.ts';
 import { SCHEDULED_FUNCTIONS, SCHEDULED_QUEUE_URL_ENV } from './scheduled-functions.ts';
@@ -39,7 +40,6 @@ const SWEEP_TIMEOUT = Duration.seconds(SCHEDULED_FUNCTIONS.sweeper.timeoutSecond
 const MAX_RECEIVES = 5;
 /** The promise on AWS: a scheduled message goes out within 60 s of its time. */
 const LAG_THRESHOLD_MS = 60_000;
-const METRIC_NAMESPACE = 'ServerlessChat/Scheduled';
 
 export interface ScheduledMessagesProps {
   readonly table: ChatTable;
@@ -184,34 +184,24 @@ export class ScheduledMessages extends Construct {
       comparisonOperator: ComparisonOperator.LESS_THAN_THRESHOLD,
       treatMissingData: TreatMissingData.BREACHING,
     });
-    const lag = this.#logMetric(this.dispatcher, 'DispatchLag', 'scheduled message dispatched', '$.lagMs');
+    // The functions' own metrics (EMF, lambdas/domain/scheduled-dispatch.ts), in the business
+    // namespace with the stack's `Stack` dimension: no log level drops them, and the alarms of two
+    // stacks in one region read their own stack's.
+    const perMinute = { statistic: 'Maximum', period: Duration.minutes(1) };
     alarms.add('DispatchLagAlarm', {
-      metric: lag.with({ statistic: 'Maximum', period: Duration.minutes(1) }),
+      metric: businessMetric(this, 'ScheduledDispatchLag').with(perMinute),
       description: `Scheduled messages: one went out ${LAG_THRESHOLD_MS / 1000} s or more after its time`,
       threshold: LAG_THRESHOLD_MS,
     });
-    const overdue = this.#logMetric(this.sweeper, 'SweepOverdue', 'scheduled sweep', '$.overdueMs');
     alarms.add('SweepOverdueAlarm', {
-      metric: overdue.with({ statistic: 'Maximum', period: Duration.minutes(1) }),
+      metric: businessMetric(this, 'ScheduledSweepOverdue').with(perMinute),
       description: `Scheduled messages: one has waited ${LAG_THRESHOLD_MS / 1000} s or more past its time and not gone out`,
       threshold: LAG_THRESHOLD_MS,
     });
-    const givenUp = this.#logMetric(this.dispatcher, 'GivenUp', 'scheduled message given up', '1');
     alarms.add('GivenUpAlarm', {
-      metric: givenUp.with({ statistic: 'Sum', period }),
+      metric: businessMetric(this, 'ScheduledGivenUp', period),
       description: 'Scheduled messages: one failed (INTERNAL) after every dispatch attempt',
     });
     return alarms.all;
-  }
-
-  /** A metric from the function's JSON log lines with `message` = `message` (value at `value`). */
-  #logMetric(fn: ChatFunction, name: string, message: string, value: string): Metric {
-    const filter = fn.logGroup.addMetricFilter(`${name}Filter`, {
-      filterPattern: FilterPattern.stringValue('$.message', '=', message),
-      metricNamespace: METRIC_NAMESPACE,
-      metricName: name,
-      metricValue: value,
-    });
-    return filter.metric();
   }
 }

@@ -2,11 +2,15 @@
  * Scheduled messages as CloudFormation: the per-minute rule, the due queue with its dead-letter
  * queue, the dispatcher's event source mapping, least-privilege roles and the alarms.
  */
+import { App } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
+import { METRICS_NAMESPACE } from '../../lambdas/shared/metrics.ts';
+import { ChatStack } from '../../lib/chat-stack.ts';
 import { ACTION_ROUTES } from '../../lib/routes.ts';
 import { SCHEDULED_FUNCTIONS } from '../../lib/scheduled-functions.ts';
 import { FANOUT_WORKER } from '../../lib/workers.ts';
-import { actionsOf, logicalId, resourcesOf, statementsOf, useSynth } from './support.ts';
+import { actionsOf, logicalId, NO_BUNDLING, resourcesOf, statementsOf, useSynth } from './support.ts';
 
 const { s, resources } = useSynth({}, 120_000);
 
@@ -15,6 +19,26 @@ const ref = (construct: Parameters<typeof logicalId>[1]) => ({ Ref: logicalId(s.
 const arnOf = (construct: Parameters<typeof logicalId>[1]) => ({
   'Fn::GetAtt': [logicalId(s.stack, construct), 'Arn'],
 });
+type AlarmProps = Record<string, unknown>;
+interface MetricStat {
+  Metric: { Namespace: string; MetricName: string; Dimensions?: unknown };
+  Stat: string;
+  Period: number;
+}
+/** The alarm on one metric, whether CloudFormation has it as MetricName or as a `Metrics` entry. */
+function emfAlarm(alarms: readonly AlarmProps[], name: string) {
+  for (const a of alarms) {
+    if (a.MetricName === name) {
+      const metric = { Namespace: a.Namespace, MetricName: name, Dimensions: a.Dimensions };
+      return { metric, stat: a.Statistic, period: a.Period, threshold: a.Threshold };
+    }
+    const stat = ((a.Metrics ?? []) as { MetricStat?: MetricStat }[]).find(
+      (m) => m.MetricStat?.Metric.MetricName === name,
+    )?.MetricStat;
+    if (stat) return { metric: stat.Metric, stat: stat.Stat, period: stat.Period, threshold: a.Threshold };
+  }
+  return undefined;
+}
 const LOGGING = ['logs:CreateLogStream', 'logs:PutLogEvents'];
 const TRACING = ['xray:PutTelemetryRecords', 'xray:PutTraceSegments'];
 
@@ -195,21 +219,50 @@ describe('scheduled messages on AWS', { timeout: 60_000 }, () => {
           JSON.stringify(a.Dimensions).includes(logicalId(s.stack, sweeper.function)),
       ),
     ).toMatchObject({ Threshold: 1, ComparisonOperator: 'LessThanThreshold', TreatMissingData: 'breaching' });
-    for (const name of ['DispatchLag', 'SweepOverdue']) {
-      expect(alarms.find((a) => a.MetricName === name)).toMatchObject({
-        Namespace: 'ServerlessChat/Scheduled',
-        Statistic: 'Maximum',
-        Period: 60,
-        Threshold: 60_000,
+    // The functions' EMF metrics (not log metric filters: LOG_LEVEL would drop their lines), with
+    // the business metrics' Stack dimension.
+    const stackDimension = [{ Name: 'Stack', Value: 'ChatTest' }];
+    for (const name of ['ScheduledDispatchLag', 'ScheduledSweepOverdue']) {
+      expect(emfAlarm(alarms, name)).toMatchObject({
+        metric: { Namespace: METRICS_NAMESPACE, MetricName: name, Dimensions: stackDimension },
+        stat: 'Maximum',
+        period: 60,
+        threshold: 60_000,
       });
     }
-    expect(alarms.find((a) => a.MetricName === 'GivenUp')).toMatchObject({ Statistic: 'Sum', Threshold: 1 });
-    const filters = ofType('AWS::Logs::MetricFilter').map((f) => f.Properties);
-    expect(filters.map((f) => f.FilterPattern).sort()).toEqual([
-      '{ $.message = "scheduled message dispatched" }',
-      '{ $.message = "scheduled message given up" }',
-      '{ $.message = "scheduled sweep" }',
-    ]);
+    expect(emfAlarm(alarms, 'ScheduledGivenUp')).toMatchObject({
+      metric: { Namespace: METRICS_NAMESPACE, Dimensions: stackDimension },
+      stat: 'Sum',
+      period: 300,
+      threshold: 1,
+    });
+    expect(ofType('AWS::Logs::MetricFilter')).toEqual([]);
     expect(s.stack.scheduled.alarms).toHaveLength(9);
+  });
+});
+
+describe('scheduled messages’ alarms, one stack per developer', { timeout: 120_000 }, () => {
+  it('read their own stack’s metrics: two stacks in one region name different Stack dimensions', () => {
+    const app = new App({ context: NO_BUNDLING });
+    const metricsOf = (stack: ChatStack) => {
+      const alarms = Object.values(Template.fromStack(stack).findResources('AWS::CloudWatch::Alarm')).map(
+        (a) => a.Properties as AlarmProps,
+      );
+      return ['ScheduledDispatchLag', 'ScheduledSweepOverdue', 'ScheduledGivenUp'].map((name) => ({
+        name,
+        dimensions: emfAlarm(alarms, name)?.metric.Dimensions,
+      }));
+    };
+    const stacks = [new ChatStack(app, 'ChatAlice'), new ChatStack(app, 'ChatBob')] as const;
+    const [alice, bob] = stacks.map(metricsOf);
+    if (!alice || !bob) throw new Error('two stacks');
+    for (const [metrics, stack] of [
+      [alice, 'ChatAlice'],
+      [bob, 'ChatBob'],
+    ] as const) {
+      for (const m of metrics)
+        expect(m.dimensions, `${stack} ${m.name}`).toEqual([{ Name: 'Stack', Value: stack }]);
+    }
+    expect(JSON.stringify(alice)).not.toBe(JSON.stringify(bob));
   });
 });
