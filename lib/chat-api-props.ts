@@ -5,6 +5,7 @@ import type { ChatAuth } from './auth.ts';
 import type { LogLevel } from './chat-function.ts';
 import type { ChatMedia } from './chat-media.ts';
 import type { ChatTable } from './chat-table.ts';
+import { reservedConcurrencyFor } from './concurrency.ts';
 import type { PreSendHookSettings } from './pre-send-hook.ts';
 import type { RouteDefinition, RouteThrottle } from './routes.ts';
 
@@ -85,8 +86,9 @@ export interface ChatApiProps {
    */
   readonly reservedConcurrency?: Readonly<Record<string, number>>;
   /**
-   * Names of functions outside the API (the stream consumers, lib/stream-consumers.ts) that
-   * `reservedConcurrency` may name too; their constructs read the same map.
+   * Names of the stack's functions outside the API (queue workers, scheduled messages, stream
+   * consumers: lib/chat-stack.ts) that `reservedConcurrency` may name too; their constructs read the
+   * same map.
    * @default - none
    */
   readonly otherFunctionNames?: readonly string[];
@@ -129,8 +131,5 @@ export function reservedConcurrencyOf(
       );
     }
   }
-  return (name) => {
-    const n = concurrency[name] ?? concurrency['*'];
-    return n === undefined ? {} : { reservedConcurrency: n };
-  };
+  return (name) => reservedConcurrencyFor(name, concurrency);
 }

@@ -18,9 +18,21 @@ import { ChatMonitoring } from './monitoring.ts';
 import type { PreSendHookSettings } from './pre-send-hook.ts';
 import { QueueWorker } from './queue-worker.ts';
 import { ROUTES, type RouteDefinition, type RouteThrottle } from './routes.ts';
+import { SCHEDULED_FUNCTIONS } from './scheduled-functions.ts';
 import { ScheduledMessages } from './scheduled-messages.ts';
 import { STREAM_CONSUMERS } from './stream-consumers.ts';
-import { FANOUT_WORKER, type QueueWorkerDefinition, RETENTION_WORKER } from './workers.ts';
+import { FANOUT_WORKER, type QueueWorkerDefinition, RETENTION_WORKER, WORKERS } from './workers.ts';
+
+/**
+ * The stack's functions outside the API, by name (`reservedConcurrency` may name each): the stream
+ * consumers, the queue workers (push's included, deployed with push) and the scheduled messages'.
+ */
+export const OTHER_FUNCTION_NAMES: readonly string[] = [
+  ...STREAM_CONSUMERS.map((c) => c.name),
+  ...WORKERS.map((w) => w.name),
+  SCHEDULED_FUNCTIONS.sweeper.name,
+  SCHEDULED_FUNCTIONS.dispatcher.name,
+];
 
 export interface ChatStackProps extends StackProps {
   /**
@@ -83,7 +95,9 @@ export interface ChatStackProps extends StackProps {
    */
   readonly tableEncryptionKey?: boolean | string;
   /**
-   * Reserved (= maximum) concurrency per function name, or `*` for all (see ChatApiProps).
+   * Reserved (= maximum) concurrency per function name, or `*` for all: every function of the stack
+   * (routes, authorizer, workers, scheduled messages, push; lib/concurrency.ts). An SQS-fed function's
+   * (the workers', the dispatcher's) also caps its event source's maximum concurrency.
    * @default - none
    */
   readonly reservedConcurrency?: Readonly<Record<string, number>>;
@@ -135,6 +149,8 @@ export class ChatStack extends Stack {
     const destroyable = props.destroyable ?? false;
     // The log settings every construct with functions takes.
     const logging = logSettings(props);
+    // Every construct with functions reads the one map (ChatApi checks its names against them all).
+    const reserved = props.reservedConcurrency ? { reservedConcurrency: props.reservedConcurrency } : {};
 
     const key = props.tableEncryptionKey;
     this.table = new ChatTable(this, 'Table', {
@@ -166,8 +182,8 @@ export class ChatStack extends Stack {
       ...(props.configureAccountLogging === undefined
         ? {}
         : { configureAccountLogging: props.configureAccountLogging }),
-      ...(props.reservedConcurrency ? { reservedConcurrency: props.reservedConcurrency } : {}),
-      otherFunctionNames: STREAM_CONSUMERS.map((c) => c.name),
+      ...reserved,
+      otherFunctionNames: OTHER_FUNCTION_NAMES,
       ...(props.detailedMetrics === undefined ? {} : { detailedMetrics: props.detailedMetrics }),
       ...(props.fanOutConcurrency === undefined ? {} : { fanOutConcurrency: props.fanOutConcurrency }),
       ...(props.preSendHook ? { preSendHook: props.preSendHook } : {}),
@@ -188,6 +204,7 @@ export class ChatStack extends Stack {
         destroyable,
         ...logging,
         ...alarms,
+        ...reserved,
       });
       for (const def of props.routes ?? ROUTES) {
         const fn = this.chatApi.functions.get(def.routeKey);
@@ -224,6 +241,7 @@ export class ChatStack extends Stack {
       destroyable,
       ...logging,
       ...alarms,
+      ...reserved,
       ...(props.preSendHook ? { preSendHook: props.preSendHook } : {}),
     });
     for (const def of props.routes ?? ROUTES) {
@@ -239,7 +257,7 @@ export class ChatStack extends Stack {
       table: this.table,
       destroyable,
       ...(props.push ? { push: props.push } : {}),
-      ...(props.reservedConcurrency ? { reservedConcurrency: props.reservedConcurrency } : {}),
+      ...reserved,
       ...logging,
       ...alarms,
     });

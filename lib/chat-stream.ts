@@ -24,6 +24,7 @@ import { Construct } from 'constructs';
 import { ChatAlarms } from './alarms.ts';
 import { ChatFunction, type LogLevel, logSettings } from './chat-function.ts';
 import type { ChatTable } from './chat-table.ts';
+import { reservedConcurrencyFor } from './concurrency.ts';
 import { businessMetric } from './metrics.ts';
 import { acknowledgeWildcardResource } from './nag.ts';
 import { QueueWorker } from './queue-worker.ts';
@@ -70,8 +71,9 @@ export interface ChatStreamProps {
   /** Where alarms go. @default - no action */
   readonly alarmTopic?: ITopic;
   /**
-   * Reserved concurrency by function name (a consumer's `name`, e.g. `Push`), or `*` for every
-   * function without its own entry: the stack's `reservedConcurrency` context, as the routes get it.
+   * Reserved concurrency by function name (a consumer's `name`, e.g. `Push`, and the push worker's,
+   * `PushWorker`), or `*` for every function without its own entry: the stack's
+   * `reservedConcurrency` context, as the routes get it (lib/concurrency.ts).
    * @default - no reserved concurrency
    */
   readonly reservedConcurrency?: Readonly<Record<string, number>>;
@@ -122,6 +124,7 @@ export class ChatStreamConsumers extends Construct {
       ...(props.destroyable ? { destroyable: true } : {}),
       ...logSettings(props),
       ...(props.alarmTopic ? { alarmTopic: props.alarmTopic } : {}),
+      ...(props.reservedConcurrency ? { reservedConcurrency: props.reservedConcurrency } : {}),
     });
     const environment = { METRICS_NAMESPACE: Stack.of(this).stackName, ...pushEnvironment(push) };
     for (const [name, value] of Object.entries(environment))
@@ -143,7 +146,7 @@ export class ChatStreamConsumers extends Construct {
       description: `Chat stream consumer ${def.name}`,
       timeout: Duration.seconds(def.timeoutSeconds),
       logRemovalPolicy: removal,
-      ...reservedConcurrencyOf(def.name, props.reservedConcurrency),
+      ...reservedConcurrencyFor(def.name, props.reservedConcurrency),
       ...logSettings(props),
       environment: {
         [TABLE_NAME_ENV]: table.tableName,
@@ -240,13 +243,4 @@ function pushEnvironment(push: PushSettings): Record<string, string> {
     ...(push.fcmSecretArn ? { PUSH_FCM_SECRET_ARN: push.fcmSecretArn } : {}),
     PUSH_ID_ONLY: push.idOnly ? 'true' : 'false',
   };
-}
-
-/** A function's reserved concurrency from the per-name map (`*`: every function without its own). */
-function reservedConcurrencyOf(
-  name: string,
-  concurrency: Readonly<Record<string, number>> | undefined,
-): { reservedConcurrency?: number } {
-  const n = concurrency?.[name] ?? concurrency?.['*'];
-  return n === undefined ? {} : { reservedConcurrency: n };
 }

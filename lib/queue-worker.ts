@@ -18,6 +18,7 @@ import { ChatAlarms } from './alarms.ts';
 import type { ChatApi } from './chat-api.ts';
 import { ChatFunction, type LogLevel, logSettings } from './chat-function.ts';
 import type { ChatTable } from './chat-table.ts';
+import { reservedConcurrencyFor, sqsMaxConcurrency } from './concurrency.ts';
 import { failureQueue, secureQueue } from './queues.ts';
 import { MANAGEMENT_ENDPOINT_ENV, TABLE_NAME_ENV } from './table.ts';
 import type { QueueWorkerDefinition } from './workers.ts';
@@ -35,6 +36,13 @@ export interface QueueWorkerProps {
   readonly logLevel?: LogLevel;
   /** Where alarms (and their recovery) go. @default - no action */
   readonly alarmTopic?: ITopic;
+  /**
+   * Reserved concurrency by function name, or `*` (the stack's `reservedConcurrency`,
+   * lib/concurrency.ts): the worker's entry is its definition's `name`. It also caps the event
+   * source's maximum concurrency (so it must be 2 or more).
+   * @default - no reserved concurrency
+   */
+  readonly reservedConcurrency?: Readonly<Record<string, number>>;
 }
 
 export class QueueWorker extends Construct {
@@ -61,8 +69,10 @@ export class QueueWorker extends Construct {
       removalPolicy,
     });
 
+    const reserved = reservedConcurrencyFor(def.name, props.reservedConcurrency);
     this.worker = new ChatFunction(this, def.name, {
       entry: def.entry,
+      ...reserved,
       description: `Chat worker ${def.name}`,
       timeout: Duration.seconds(def.timeoutSeconds),
       ...logSettings(props),
@@ -76,7 +86,7 @@ export class QueueWorker extends Construct {
     this.worker.function.addEventSource(
       new SqsEventSource(this.queue, {
         batchSize: def.batchSize,
-        maxConcurrency: def.maxConcurrency,
+        maxConcurrency: sqsMaxConcurrency(def.name, def.maxConcurrency, reserved),
         reportBatchItemFailures: true,
       }),
     );

@@ -27,6 +27,7 @@ import type { ChatApi } from './chat-api.ts';
 import { ChatFunction, type LogLevel, logSettings } from './chat-function.ts';
 import type { ChatMedia } from './chat-media.ts';
 import type { ChatTable } from './chat-table.ts';
+import { reservedConcurrencyFor, sqsMaxConcurrency } from './concurrency.ts';
 import { businessMetric } from './metrics.ts';
 import { hookFor, type PreSendHookSettings } from './pre-send-hook.ts';
 import { failureQueue, secureQueue } from './queues.ts';
@@ -62,6 +63,13 @@ export interface ScheduledMessagesProps {
    * @default - no hook
    */
   readonly preSendHook?: PreSendHookSettings;
+  /**
+   * Reserved concurrency by function name (`ScheduledSweeper`, `ScheduledDispatcher`), or `*`: the
+   * stack's `reservedConcurrency` (lib/concurrency.ts). The dispatcher's also caps its queue's
+   * event source (maximum concurrency, so it must be 2 or more).
+   * @default - no reserved concurrency; the event source's maximum concurrency is unset
+   */
+  readonly reservedConcurrency?: Readonly<Record<string, number>>;
 }
 
 export class ScheduledMessages extends Construct {
@@ -92,8 +100,10 @@ export class ScheduledMessages extends Construct {
 
     const { sweeper, dispatcher } = SCHEDULED_FUNCTIONS;
     const hook = hookFor(dispatcher.name, props.preSendHook);
+    const dispatcherReserved = reservedConcurrencyFor(dispatcher.name, props.reservedConcurrency);
     this.dispatcher = new ChatFunction(this, 'Dispatcher', {
       ...functionDefaults,
+      ...dispatcherReserved,
       entry: dispatcher.entry,
       description: 'Chat: sends scheduled messages at their time',
       timeout: DISPATCH_TIMEOUT,
@@ -111,12 +121,20 @@ export class ScheduledMessages extends Construct {
     this.#media(props).grantActions(this.dispatcher, dispatcher.mediaActions);
     api.grantManageConnections(this.dispatcher);
     this.grantEnqueue(this.dispatcher);
+    const maxConcurrency = sqsMaxConcurrency(dispatcher.name, undefined, dispatcherReserved);
     this.dispatcher.function.addEventSource(
-      new SqsEventSource(this.queue, { batchSize: 10, reportBatchItemFailures: true }),
+      new SqsEventSource(this.queue, {
+        batchSize: 10,
+        reportBatchItemFailures: true,
+        // As many instances as its reserved concurrency allows, no more (throttled messages would
+        // count receives towards the dead-letter queue).
+        ...(maxConcurrency === undefined ? {} : { maxConcurrency }),
+      }),
     );
 
     this.sweeper = new ChatFunction(this, 'Sweeper', {
       ...functionDefaults,
+      ...reservedConcurrencyFor(sweeper.name, props.reservedConcurrency),
       entry: sweeper.entry,
       description: 'Chat: puts scheduled messages due within the horizon on the due queue',
       timeout: SWEEP_TIMEOUT,
