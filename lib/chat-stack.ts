@@ -10,29 +10,18 @@ import type { Construct } from 'constructs';
 import { type AuthConfig, ChatAuth } from './auth.ts';
 import { orderBlockMirror } from './block-mirror-order.ts';
 import { ChatApi } from './chat-api.ts';
-import { type LogLevel, logSettings } from './chat-function.ts';
+import { type ChatFunction, type LogLevel, logSettings } from './chat-function.ts';
 import { ChatMedia } from './chat-media.ts';
 import { ChatStreamConsumers, type PushSettings } from './chat-stream.ts';
 import { ChatTable } from './chat-table.ts';
+import { OTHER_FUNCTION_NAMES } from './concurrency.ts';
+import type { AlarmGroup } from './dashboard.ts';
 import { ChatMonitoring } from './monitoring.ts';
 import type { PreSendHookSettings } from './pre-send-hook.ts';
 import { QueueWorker } from './queue-worker.ts';
 import { ROUTES, type RouteDefinition, type RouteThrottle } from './routes.ts';
-import { SCHEDULED_FUNCTIONS } from './scheduled-functions.ts';
 import { ScheduledMessages } from './scheduled-messages.ts';
-import { STREAM_CONSUMERS } from './stream-consumers.ts';
-import { FANOUT_WORKER, type QueueWorkerDefinition, RETENTION_WORKER, WORKERS } from './workers.ts';
-
-/**
- * The stack's functions outside the API, by name (`reservedConcurrency` may name each): the stream
- * consumers, the queue workers (push's included, deployed with push) and the scheduled messages'.
- */
-export const OTHER_FUNCTION_NAMES: readonly string[] = [
-  ...STREAM_CONSUMERS.map((c) => c.name),
-  ...WORKERS.map((w) => w.name),
-  SCHEDULED_FUNCTIONS.sweeper.name,
-  SCHEDULED_FUNCTIONS.dispatcher.name,
-];
+import { FANOUT_WORKER, type QueueWorkerDefinition, RETENTION_WORKER } from './workers.ts';
 
 export interface ChatStackProps extends StackProps {
   /**
@@ -225,13 +214,6 @@ export class ChatStack extends Stack {
     this.retentionWorker = queueWorker('Retention', RETENTION_WORKER, (def) =>
       Boolean(def.uses?.includes('retentionQueue')),
     );
-    this.monitoring = new ChatMonitoring(this, 'Monitoring', {
-      api: this.chatApi,
-      table: this.table,
-      ...(props.dailyCostAlarmUsd === undefined ? {} : { dailyCostThresholdUsd: props.dailyCostAlarmUsd }),
-      ...alarms,
-    });
-
     // Scheduled messages: the sweep, the due queue and the dispatcher (lib/scheduled-messages.ts);
     // route functions that use the due queue get it here.
     this.scheduled = new ScheduledMessages(this, 'Scheduled', {
@@ -261,6 +243,16 @@ export class ChatStack extends Stack {
       ...logging,
       ...alarms,
     });
+    // Alarms and dashboard last: the dashboard shows every alarm and function of the stack.
+    this.monitoring = new ChatMonitoring(this, 'Monitoring', {
+      api: this.chatApi,
+      table: this.table,
+      ...(props.dailyCostAlarmUsd === undefined ? {} : { dailyCostThresholdUsd: props.dailyCostAlarmUsd }),
+      ...alarms,
+      otherAlarms: this.#alarmGroups(),
+      otherFunctions: this.otherFunctions,
+    });
+
     const pushFailures = this.streams.failureQueues.get('Push');
     if (pushFailures) {
       new CfnOutput(this, 'PushFailureQueueUrl', {
@@ -286,5 +278,30 @@ export class ChatStack extends Stack {
         description: 'The HS256 signing key (read it with secretsmanager get-secret-value)',
       });
     }
+  }
+
+  /** The stack's functions outside the API: queue workers, scheduled messages, stream consumers. */
+  get otherFunctions(): readonly ChatFunction[] {
+    const pushWorker = this.streams.pushWorker;
+    return [
+      this.fanOutWorker.worker,
+      this.retentionWorker.worker,
+      ...this.scheduled.functions,
+      ...this.streams.functions.values(),
+      ...(pushWorker ? [pushWorker.worker] : []),
+    ];
+  }
+
+  /** The alarms of the constructs beside the API, grouped for the dashboard. */
+  #alarmGroups(): AlarmGroup[] {
+    const pushWorker = this.streams.pushWorker;
+    return [
+      {
+        title: 'Alarms: queue workers',
+        alarms: [...this.fanOutWorker.alarms, ...this.retentionWorker.alarms, ...(pushWorker?.alarms ?? [])],
+      },
+      { title: 'Alarms: scheduled messages', alarms: this.scheduled.alarms },
+      { title: 'Alarms: stream consumers', alarms: this.streams.alarms },
+    ];
   }
 }

@@ -4,6 +4,20 @@
  * reads the same map: the API (routes and authorizer), the queue workers, the scheduled messages'
  * sweeper and dispatcher, and the stream consumers.
  */
+import { SCHEDULED_FUNCTIONS } from './scheduled-functions.ts';
+import { STREAM_CONSUMERS } from './stream-consumers.ts';
+import { WORKERS } from './workers.ts';
+
+/**
+ * The stack's functions outside the API, by name (`reservedConcurrency` may name each): the stream
+ * consumers, the queue workers (push's included, deployed with push) and the scheduled messages'.
+ */
+export const OTHER_FUNCTION_NAMES: readonly string[] = [
+  ...STREAM_CONSUMERS.map((c) => c.name),
+  ...WORKERS.map((w) => w.name),
+  SCHEDULED_FUNCTIONS.sweeper.name,
+  SCHEDULED_FUNCTIONS.dispatcher.name,
+];
 
 /** A function's reserved concurrency from the map: its own entry, else `*`, else none. */
 export function reservedConcurrencyFor(

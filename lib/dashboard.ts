@@ -1,6 +1,6 @@
 /**
  * The CloudWatch dashboard of the chat API: traffic and business metrics first, then errors, latency,
- * functions, DynamoDB, cost and the alarms. Its name carries the stack name and the region (dashboard
+ * every function of the stack, DynamoDB, cost and every alarm of the stack. Its name carries the stack name and the region (dashboard
  * names are unique per account, so two regions' stacks of one name must not collide).
  */
 import { Aws, Duration, Stack } from 'aws-cdk-lib';
@@ -19,16 +19,42 @@ import type { ChatFunction } from './chat-function.ts';
 import type { ChatTable } from './chat-table.ts';
 import { authorizerFaults, businessMetric, estimatedCostUsd, PERIOD } from './metrics.ts';
 
-export interface DashboardProps {
-  readonly api: ChatApi;
-  readonly table: ChatTable;
+/** Alarms shown together under one title. */
+export interface AlarmGroup {
+  readonly title: string;
   readonly alarms: readonly Alarm[];
 }
 
+export interface DashboardProps {
+  readonly api: ChatApi;
+  readonly table: ChatTable;
+  /** Every alarm of the stack, in groups (an alarm status widget each, or more above 100 alarms). */
+  readonly alarms: readonly AlarmGroup[];
+  /** Every function of the stack (the API's first): charted for errors, invocations, duration, throttles. */
+  readonly functions: readonly ChatFunction[];
+}
+
+/** The most alarms one alarm status widget may show (CloudWatch's dashboard body limit). */
+export const ALARMS_PER_WIDGET = 100;
+
+/** Alarm status widgets of a group: at most ALARMS_PER_WIDGET alarms each, tall enough for them. */
+function alarmWidgets(group: AlarmGroup): AlarmStatusWidget[] {
+  const widgets: AlarmStatusWidget[] = [];
+  const parts = Math.ceil(group.alarms.length / ALARMS_PER_WIDGET);
+  for (let i = 0; i < parts; i++) {
+    const alarms = group.alarms.slice(i * ALARMS_PER_WIDGET, (i + 1) * ALARMS_PER_WIDGET);
+    const title = parts > 1 ? `${group.title} (${i + 1}/${parts})` : group.title;
+    // About six alarms a row on a full-width widget.
+    widgets.push(
+      new AlarmStatusWidget({ title, alarms, width: 24, height: 2 + Math.ceil(alarms.length / 6) }),
+    );
+  }
+  return widgets;
+}
+
 export function buildDashboard(scope: Construct, id: string, props: DashboardProps): Dashboard {
-  const { api, table } = props;
+  const { api, table, functions } = props;
   const stage = api.stage;
-  const functions = api.allFunctions;
   const stageMetric = (metricName: string, statistic = 'Sum', label?: string): Metric =>
     stage.metric(metricName, { period: PERIOD, statistic, ...(label ? { label } : {}) });
   const fnMetrics = (pick: (fn: ChatFunction) => IMetric): IMetric[] => functions.map(pick);
@@ -134,6 +160,8 @@ export function buildDashboard(scope: Construct, id: string, props: DashboardPro
       left: [estimatedCostUsd(api, table, Duration.hours(1))],
     }),
   );
-  dashboard.addWidgets(new AlarmStatusWidget({ title: 'Alarms', alarms: [...props.alarms], width: 24 }));
+  for (const group of props.alarms) {
+    if (group.alarms.length > 0) dashboard.addWidgets(...alarmWidgets(group));
+  }
   return dashboard;
 }

@@ -20,8 +20,9 @@ import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { ChatAlarms } from './alarms.ts';
 import type { ChatApi } from './chat-api.ts';
+import type { ChatFunction } from './chat-function.ts';
 import type { ChatTable } from './chat-table.ts';
-import { buildDashboard } from './dashboard.ts';
+import { type AlarmGroup, buildDashboard } from './dashboard.ts';
 import { authorizerFaults, businessMetric, estimatedCostUsd, PERIOD } from './metrics.ts';
 
 export interface ChatMonitoringProps {
@@ -43,6 +44,17 @@ export interface ChatMonitoringProps {
    * @default 10
    */
   readonly dailyCostThresholdUsd?: number;
+  /**
+   * The stack's other alarms (queue workers, scheduled messages, stream consumers: their constructs
+   * make them), shown on the dashboard after these.
+   * @default - none
+   */
+  readonly otherAlarms?: readonly AlarmGroup[];
+  /**
+   * The stack's functions outside the API, charted on the dashboard with the API's.
+   * @default - none
+   */
+  readonly otherFunctions?: readonly ChatFunction[];
 }
 
 /** The cost alarm's period: an hour's spend against a day's budget. */
@@ -111,6 +123,11 @@ export class ChatMonitoring extends Construct {
       });
     }
     this.alarms = alarms.all;
-    this.dashboard = buildDashboard(this, 'Dashboard', { api, table, alarms: alarms.all });
+    this.dashboard = buildDashboard(this, 'Dashboard', {
+      api,
+      table,
+      alarms: [{ title: 'Alarms: API', alarms: alarms.all }, ...(props.otherAlarms ?? [])],
+      functions: [...api.allFunctions, ...(props.otherFunctions ?? [])],
+    });
   }
 }
