@@ -6,6 +6,7 @@
  *                         then JWT_SECRET must be set: the public dev secret is refused)
  *   DYNAMODB_DATA_DIR=dir keep DynamoDB Local's data in a folder (also: --persist [dir])
  *   DYNAMODB_ENDPOINT=url use a DynamoDB (Local) that is already running
+ *   DEV_STATE_FILE=path   where to leave the endpoint for `--local` scripts (default .dev/local.json)
  *   DYNAMODB_HOST=addr    DynamoDB Local's listen address (default 127.0.0.1)
  *   PRE_SEND_HOOK=module  the pre-send hook (also: --hook module; docs/hooks.md)
  *   --no-seed / SEED=0    do not load the demo users and chats
@@ -13,7 +14,11 @@
  */
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { setFunctionLogLevel } from '../lambdas/shared/logger.ts';
+import { SCHEDULED_FUNCTIONS } from '../lib/scheduled-functions.ts';
 import { DEFAULT_PORT, LOOPBACK_HOST } from './defaults.ts';
+import { readyBanner } from './dev-banner.ts';
+import { clearDevState, writeDevState } from './dev-state.ts';
 import { JAVA_MISSING } from './dynamodb.ts';
 import { DEMO_USERS, seedDemoData } from './seed.ts';
 import { type LocalStack, ROOT, startLocalStack } from './stack.ts';
@@ -25,16 +30,22 @@ const DEFAULT_DATA_DIR = resolve(ROOT, '.dynamodb');
 
 // Ctrl-C (SIGINT) or SIGTERM at any time stops everything. During start-up there is nothing to stop
 // gracefully yet: exiting runs DynamoDB Local's exit hook, which kills the Java process. A second
-// signal while stopping forces the exit.
+// signal while stopping forces the exit, unless it is the first one again: Ctrl-C reaches this
+// process from the terminal and once more through npm, which passes its signals on (`exec` in
+// package.json makes this process npm's child, so a SIGTERM to npm alone stops it too).
 let stack: LocalStack | undefined;
-let stopping = false;
+let stoppingSince: number | undefined;
+/** Within this time a repeat of the signal is the same request (npm passing the terminal's on). */
+const REPEAT_MS = 1000;
 async function shutdown(signal: string): Promise<void> {
-  if (stopping) {
+  if (stoppingSince !== undefined) {
+    if (Date.now() - stoppingSince < REPEAT_MS) return;
     process.stderr.write(`${signal} again: exiting now.\n`);
     process.exit(1);
   }
-  stopping = true;
+  stoppingSince = Date.now();
   process.stdout.write(`\n${signal}: stopping the gateway and DynamoDB Local…\n`);
+  clearDevState(process.pid);
   await stack?.stop();
   process.exit(0);
 }
@@ -73,6 +84,12 @@ const port = Number(values.port ?? process.env.PORT ?? DEFAULT_PORT);
 const dbPath = values.persist ?? process.env.DYNAMODB_DATA_DIR;
 const host = process.env.HOST ?? LOOPBACK_HOST;
 const seeding = !(values['no-seed'] || process.env.SEED === '0');
+const externalDynamo = process.env.DYNAMODB_ENDPOINT || undefined;
+
+// The sweep of scheduled messages logs a line every minute: a detail here (LOG_LEVEL=DEBUG shows it).
+if ((process.env.LOG_LEVEL ?? 'INFO').toUpperCase() === 'INFO') {
+  setFunctionLogLevel(SCHEDULED_FUNCTIONS.sweeper.name, 'WARN');
+}
 
 // The web chat (web/), built in memory, on the gateway's port; the picker offers the demo users.
 let web: Awaited<ReturnType<typeof buildWeb>>;
@@ -90,7 +107,7 @@ try {
     port,
     host,
     ...(dbPath ? { dbPath } : {}),
-    ...(process.env.DYNAMODB_ENDPOINT ? { dynamoEndpoint: process.env.DYNAMODB_ENDPOINT } : {}),
+    ...(externalDynamo ? { dynamoEndpoint: externalDynamo } : {}),
     ...(process.env.DYNAMODB_HOST ? { dynamoHost: process.env.DYNAMODB_HOST } : {}),
     ...(values['push-id-only'] || process.env.PUSH_ID_ONLY === 'true' ? { pushIdOnly: true } : {}),
     httpRoutes: [webRoutes({ assets: web, users: seeding ? DEMO_USERS : [] })],
@@ -124,21 +141,16 @@ const demoTokens = seed
 
 const wsUrl = stack.url.replace(LOOPBACK_HOST, 'localhost');
 process.stdout.write(
-  `Ready: ${wsUrl} · demo token: ${token} · try: npx wscat -c "${wsUrl}/?token=${token}"\n` +
-    [
-      `  DynamoDB Local: ${stack.dynamoEndpoint}${dbPath ? ` (data kept in ${dbPath})` : ' (in memory)'}`,
-      `  Media (local S3): ${stack.s3Endpoint}/${stack.mediaBucket}${dbPath ? ` (files kept in ${dbPath}/s3)` : ''}`,
-      `  Web chat: ${wsUrl.replace(/^ws:/, 'http:')}/ (pick a demo user; elsewhere paste a token)`,
-      '  In wscat send {"action":"ping"}. More tokens: npm run token -- <userId> --name "Name".',
-      `  Push notifications (APNs/FCM stand-ins): ${stack.gateway.managementEndpoint.replace('127.0.0.1', 'localhost')}/_local/push`,
-      ...(seed
-        ? [
-            `  Demo data ${seed.seeded ? 'loaded' : 'already present'}: users ${DEMO_USERS.map((u) => u.userId).join(', ')};` +
-              ' chats: a direct chat alice–bob, groups "General" (everyone) and "Project X" (admin, alice, carol).',
-            ...demoTokens.map((u) => `  ${u.userId.padEnd(6)} npx wscat -c "${wsUrl}/?token=${u.token}"`),
-          ]
-        : []),
-      '  Ctrl-C stops everything.',
-      '',
-    ].join('\n'),
+  readyBanner({
+    wsUrl,
+    token,
+    dynamoEndpoint: stack.dynamoEndpoint,
+    externalDynamo: externalDynamo !== undefined,
+    dbPath,
+    s3Url: `${stack.s3Endpoint}/${stack.mediaBucket}`,
+    pushUrl: `${stack.gateway.managementEndpoint.replace('127.0.0.1', 'localhost')}/_local/push`,
+    ...(seed ? { seed: { seeded: seed.seeded, users: demoTokens } } : {}),
+  }),
 );
+// `npm run audit -- --local` and the other table scripts find this DynamoDB here (local/dev-state.ts).
+writeDevState({ pid: process.pid, dynamoEndpoint: stack.dynamoEndpoint, tableName: stack.tableName });

@@ -6,8 +6,9 @@
  *   --since 1h|30m|2d|<ISO time>   from when (default 24h)
  *   --until <ISO time>             up to when (default now)
  *   --table <name>                 the table (default $TABLE_NAME, or `chat` with --local)
- *   --local                        the local stack's DynamoDB Local ($DYNAMODB_ENDPOINT, or the
- *                                  endpoint `npm run dev` prints)
+ *   --local                        the local stack's DynamoDB Local: $DYNAMODB_ENDPOINT, else the
+ *                                  running `npm run dev`'s (it leaves it in .dev/local.json), else
+ *                                  http://127.0.0.1:8000
  *   --endpoint <url>               any DynamoDB endpoint
  *   --json                         one JSON object per line instead of text
  *
@@ -69,7 +70,8 @@ async function main(): Promise<void> {
     },
   });
   const now = new Date();
-  const { tableName, endpoint } = tableTarget(values);
+  const { tableName, endpoint, notice } = tableTarget(values);
+  if (notice) process.stderr.write(`${notice}\n`);
   const records = await readAudit({
     since: parseSince(values.since, now),
     until: values.until ? parseSince(values.until, now) : now.toISOString(),

@@ -11,7 +11,8 @@
  * operator's repair, never a request's access pattern): filtered to the mirrored chats, keys only.
  *
  *   --table <name>     the table (default $TABLE_NAME, or `chat` with --local)
- *   --local            the local stack's DynamoDB Local ($DYNAMODB_ENDPOINT or http://127.0.0.1:8000)
+ *   --local            the local stack's DynamoDB Local: $DYNAMODB_ENDPOINT, else the running
+ *                      `npm run dev`'s (.dev/local.json), else http://127.0.0.1:8000
  *   --endpoint <url>   any DynamoDB endpoint
  */
 import { pathToFileURL } from 'node:url';
@@ -58,7 +59,8 @@ export async function repairBlockMirror(doc: DynamoDBDocumentClient, tableName: 
 
 async function main(): Promise<void> {
   const { values } = parseArgs({ options: TABLE_OPTIONS });
-  const { tableName, endpoint } = tableTarget(values);
+  const { tableName, endpoint, notice } = tableTarget(values);
+  if (notice) process.stderr.write(`${notice}\n`);
   const doc = documentClient(endpoint);
   try {
     const repaired = await repairBlockMirror(doc, tableName);

@@ -5,6 +5,10 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DEFAULT_TABLE_NAME } from '../local/defaults.ts';
+import { type DevState, devStatePath, readDevState } from '../local/dev-state.ts';
+
+/** Where `--local` looks when neither $DYNAMODB_ENDPOINT is set nor `npm run dev` runs. */
+export const DEFAULT_LOCAL_ENDPOINT = 'http://127.0.0.1:8000';
 
 /** The `parseArgs` options every table script takes. */
 export const TABLE_OPTIONS = {
@@ -17,21 +21,46 @@ export interface TableTarget {
   readonly tableName: string;
   /** A DynamoDB endpoint (DynamoDB Local); undefined on AWS. */
   readonly endpoint: string | undefined;
+  /** Said on stderr before the script runs: where `--local` went when no running dev was found. */
+  readonly notice?: string;
 }
 
-/** The table the options name: `--table`, else $TABLE_NAME, else the local stack's default table. */
-export function tableTarget(values: {
-  readonly table?: string | undefined;
-  readonly local?: boolean | undefined;
-  readonly endpoint?: string | undefined;
-}): TableTarget {
+/**
+ * The table the options name. Endpoint: `--endpoint`; with `--local`, $DYNAMODB_ENDPOINT, else the
+ * running `npm run dev`'s DynamoDB Local (local/dev-state.ts), else http://127.0.0.1:8000 (with a
+ * notice). Table: `--table`, else $TABLE_NAME, else the running dev's table or the local default.
+ */
+export function tableTarget(
+  values: {
+    readonly table?: string | undefined;
+    readonly local?: boolean | undefined;
+    readonly endpoint?: string | undefined;
+  },
+  env: NodeJS.ProcessEnv = process.env,
+): TableTarget {
+  const dev: DevState | undefined =
+    values.local && values.endpoint === undefined ? readDevState(devStatePath(env)) : undefined;
+  const fallback = values.local && values.endpoint === undefined && !env.DYNAMODB_ENDPOINT && !dev;
   const endpoint =
     values.endpoint ??
-    (values.local ? (process.env.DYNAMODB_ENDPOINT ?? 'http://127.0.0.1:8000') : undefined);
+    (values.local ? (env.DYNAMODB_ENDPOINT ?? dev?.dynamoEndpoint ?? DEFAULT_LOCAL_ENDPOINT) : undefined);
   const tableName =
-    values.table ?? process.env.TABLE_NAME ?? (endpoint !== undefined ? DEFAULT_TABLE_NAME : undefined);
+    values.table ??
+    env.TABLE_NAME ??
+    (endpoint !== undefined ? (dev?.tableName ?? DEFAULT_TABLE_NAME) : undefined);
   if (!tableName) throw new Error('Name the table: --table <the stack output TableName> (or TABLE_NAME).');
-  return { tableName, endpoint };
+  return {
+    tableName,
+    endpoint,
+    ...(fallback
+      ? {
+          notice:
+            `--local: no running \`npm run dev\` found (${devStatePath(env)}), so trying ` +
+            `${DEFAULT_LOCAL_ENDPOINT}. Start \`npm run dev\`, or name the endpoint with ` +
+            '--endpoint <url> or DYNAMODB_ENDPOINT.',
+        }
+      : {}),
+  };
 }
 
 /** A document client for the endpoint (local credentials there), or for AWS. */

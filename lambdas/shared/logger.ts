@@ -15,7 +15,7 @@
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 
-type Level = 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
+export type Level = 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
 const ORDER: Record<Level, number> = { DEBUG: 10, INFO: 20, WARN: 30, ERROR: 40 };
 
 function threshold(): number {
@@ -38,6 +38,18 @@ export interface InvocationScope {
 export const AUTHORIZER_FN = '$authorizer';
 
 const scopes = new AsyncLocalStorage<InvocationScope>();
+
+/**
+ * Levels of single functions, above `LOG_LEVEL`. On AWS each function reads its own `LOG_LEVEL`;
+ * the local stack runs every function in one process, so `npm run dev` sets a function's level here
+ * (the scheduled sweep's per-minute line is a detail locally: local/dev.ts).
+ */
+const functionThresholds = new Map<string, number>();
+
+/** Logs `fn`'s lines (by its scope's function name, `currentFunction`) from `level` up only. */
+export function setFunctionLogLevel(fn: string, level: Level): void {
+  functionThresholds.set(fn, ORDER[level]);
+}
 
 /** The current invocation's scope, if any. */
 export function currentScope(): InvocationScope | undefined {
@@ -110,6 +122,12 @@ export class Logger {
 
   #write(level: Level, message: string, extra?: Record<string, unknown>): void {
     if (ORDER[level] < this.#threshold) return;
+    if (
+      functionThresholds.size > 0 &&
+      ORDER[level] < (functionThresholds.get(currentFunction() ?? '') ?? 0)
+    ) {
+      return;
+    }
     const entry: Record<string, unknown> = {
       level,
       timestamp: new Date().toISOString(),

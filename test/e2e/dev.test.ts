@@ -1,198 +1,59 @@
 /**
  * `npm run dev` and `npm run token` as real child processes: the ready line, a pong through the printed
- * command's URL, a clean stop on SIGINT and SIGTERM (no Java process, no open port), data kept across
- * restarts with `--persist`/`DYNAMODB_DATA_DIR`, the failure without Java, and the token script.
+ * command's URL, a clean stop on Ctrl-C and on a SIGTERM to npm alone (no Java process, no child, no
+ * open port), the endpoint left for `--local` scripts, data kept across restarts with
+ * `--persist`/`DYNAMODB_DATA_DIR`, the failure without Java, and the token script.
  */
-import { type ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { jwtVerify } from 'jose';
 import { afterAll, describe, expect, it } from 'vitest';
-import WebSocket from 'ws';
 import { DEV_JWT_SECRET } from '../../lambdas/auth/verifier.ts';
 import { DEFAULT_TABLE_NAME } from '../../local/defaults.ts';
 import { freePort, JAVA_MISSING } from '../../local/dynamodb.ts';
 import { ROOT } from '../../local/stack.ts';
+import { tableTarget } from '../../scripts/table-target.ts';
 import { eventually } from '../support/client.ts';
+import { cleanEnv } from '../support/dev-process.ts';
+import {
+  alive,
+  DevProcess,
+  dynamoProcessesOn,
+  ping,
+  type Ready,
+  ready as readyLines,
+  START_TIMEOUT_MS,
+} from '../support/dev-run.ts';
 import { listening, networkAddresses } from '../support/net.ts';
 
-/** DynamoDB Local may take a while to start on a busy two-core machine. */
-const START_TIMEOUT_MS = 120_000;
-
-/** The environment of a fresh shell: nothing the test runner or other stacks may have set. */
-function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env };
-  for (const key of Object.keys(env)) {
-    if (/^(JWT_|DYNAMODB_|TABLE_NAME$|WS_MANAGEMENT_ENDPOINT$|PORT$|HOST$|VITEST|npm_)/.test(key))
-      delete env[key];
-  }
-  return { ...env, LOG_LEVEL: 'WARN', ...extra };
-}
-
-class DevProcess {
-  readonly child: ChildProcess;
-  readonly lines: string[] = [];
-  stderr = '';
-  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-  #wake: (() => void) | undefined;
-
-  constructor(args: string[], env: NodeJS.ProcessEnv) {
-    this.child = spawn(process.execPath, ['--import', 'tsx', 'local/dev.ts', ...args], {
-      cwd: ROOT,
-      env,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let partial = '';
-    this.child.stdout?.on('data', (chunk: Buffer) => {
-      partial += chunk.toString();
-      const parts = partial.split('\n');
-      partial = parts.pop() ?? '';
-      this.lines.push(...parts);
-      this.#wake?.();
-    });
-    this.child.stderr?.on('data', (chunk: Buffer) => {
-      this.stderr += chunk.toString();
-    });
-    this.exited = new Promise((resolve) => {
-      this.child.once('exit', (code, signal) => {
-        this.#wake?.();
-        resolve({ code, signal });
-      });
-    });
-  }
-
-  get pid(): number {
-    return this.child.pid as number;
-  }
-
-  /** Resolves with the index of the first stdout line that starts with `prefix`. */
-  async waitForLine(prefix: string, timeoutMs = START_TIMEOUT_MS): Promise<number> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const index = this.lines.findIndex((l) => l.startsWith(prefix));
-      if (index >= 0) return index;
-      if (this.child.exitCode !== null || this.child.signalCode !== null) {
-        throw new Error(`dev exited before "${prefix}":\n${this.lines.join('\n')}\n${this.stderr}`);
-      }
-      if (Date.now() > deadline) {
-        throw new Error(
-          `no "${prefix}" line within ${timeoutMs} ms:\n${this.lines.join('\n')}\n${this.stderr}`,
-        );
-      }
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, 500);
-        this.#wake = () => {
-          clearTimeout(timer);
-          resolve();
-        };
-      });
-    }
-  }
-
-  /** Direct children (pid and command line). */
-  children(): { pid: number; args: string }[] {
-    return childrenOf(this.pid);
-  }
-}
-
-function childrenOf(pid: number): { pid: number; args: string }[] {
-  const out = spawnSync('ps', ['--ppid', String(pid), '-o', 'pid=,args='], { encoding: 'utf8' }).stdout;
-  return out
-    .split('\n')
-    .map((l) => l.trim())
-    .filter(Boolean)
-    .map((l) => {
-      const [pid, ...args] = l.split(/\s+/);
-      return { pid: Number(pid), args: args.join(' ') };
-    });
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch {
-    return false;
-  }
-  // A zombie is dead for our purposes.
-  const state = spawnSync('ps', ['-o', 'stat=', '-p', String(pid)], { encoding: 'utf8' }).stdout.trim();
-  return state !== '' && !state.startsWith('Z');
-}
-
-/** Processes of DynamoDB Local listening on `port`, whoever their parent. */
-function dynamoProcessesOn(port: number): number[] {
-  const out = spawnSync('pgrep', ['-f', `DynamoDBLocal.jar.*-port ${port}( |$)`], {
-    encoding: 'utf8',
-  }).stdout;
-  return out.split('\n').filter(Boolean).map(Number);
-}
-
-interface Ready {
-  readonly wsUrl: string;
-  readonly port: number;
-  readonly token: string;
-  readonly wscatUrl: string;
-  readonly dynamoEndpoint: string;
-  readonly dynamoPort: number;
-  readonly javaPid: number;
-  readonly childPids: number[];
-}
-
-/** Waits for the ready line and reads what it and the next line promise. */
+/** Waits for the ready lines and tracks the Java process (killed at the end should a test fail). */
 async function ready(dev: DevProcess): Promise<Ready> {
-  const index = await dev.waitForLine('Ready:');
-  const line = dev.lines[index] as string;
-  const wsUrl = /^Ready: (ws:\/\/\S+)/.exec(line)?.[1];
-  const token = /token: ([\w-]+\.[\w-]+\.[\w-]+)/.exec(line)?.[1];
-  const wscatUrl = /npx wscat -c "([^"]+)"/.exec(line)?.[1];
-  const dynamoEndpoint = /DynamoDB Local: (http:\/\/\S+)/.exec(dev.lines[index + 1] ?? '')?.[1];
-  if (!wsUrl || !token || !wscatUrl || !dynamoEndpoint) throw new Error(`unexpected ready output:\n${line}`);
-  const dynamoPort = Number(new URL(dynamoEndpoint).port);
-  const children = dev.children();
-  const java = children.find(
-    (c) => c.args.includes('DynamoDBLocal.jar') && c.args.includes(`-port ${dynamoPort}`),
-  );
-  if (!java) throw new Error(`no DynamoDB Local child: ${JSON.stringify(children)}`);
-  javaPids.push(java.pid);
-  return {
-    wsUrl,
-    port: Number(new URL(wsUrl).port),
-    token,
-    wscatUrl,
-    dynamoEndpoint,
-    dynamoPort,
-    javaPid: java.pid,
-    childPids: children.map((c) => c.pid),
-  };
+  const info = await readyLines(dev);
+  javaPids.push(info.javaPid);
+  return info;
 }
 
-/** Opens a socket, sends a ping, resolves with the reply. */
-function ping(url: string): Promise<Record<string, unknown>> {
-  return new Promise((resolve, reject) => {
-    const socket = new WebSocket(url);
-    const timer = setTimeout(() => {
-      socket.terminate();
-      reject(new Error('no pong'));
-    }, 15_000);
-    socket.once('open', () => socket.send(JSON.stringify({ action: 'ping', requestId: 'dev-1' })));
-    socket.once('message', (data) => {
-      clearTimeout(timer);
-      resolve(JSON.parse(data.toString()) as Record<string, unknown>);
-      socket.close();
-    });
-    socket.once('unexpected-response', (_req, res) => reject(new Error(`HTTP ${res.statusCode}`)));
-    socket.once('error', reject);
-  });
-}
-
-/** Sends `signal` and checks that everything is gone: exit 0, no Java, no child, no open port. */
-async function expectCleanStop(dev: DevProcess, info: Ready, signal: NodeJS.Signals): Promise<void> {
-  dev.child.kill(signal);
+/**
+ * Stops dev and checks that everything is gone: exit 0, no Java, no descendant, no open port.
+ * `group`: the signal goes to the whole process group, as Ctrl-C in a terminal; else to the one
+ * process (npm's, when started through npm: as a process manager stops it).
+ */
+async function expectCleanStop(
+  dev: DevProcess,
+  info: Ready,
+  signal: NodeJS.Signals,
+  options: { group?: boolean } = {},
+): Promise<void> {
+  if (options.group) dev.signalGroup(signal);
+  else dev.child.kill(signal);
   const exit = await dev.exited;
   expect(exit, dev.stderr).toEqual({ code: 0, signal: null });
   expect(dev.lines.join('\n')).toContain(`${signal}: stopping`);
+  expect(dev.stderr).not.toContain('again');
   await eventually(() => !alive(info.javaPid), 10_000);
   for (const pid of info.childPids) await eventually(() => !alive(pid), 10_000);
   expect(dynamoProcessesOn(info.dynamoPort)).toEqual([]);
@@ -218,21 +79,25 @@ const tempDirs: string[] = [];
 afterAll(async () => {
   for (const dev of started) {
     if (dev.child.exitCode !== null || dev.child.signalCode !== null) continue;
-    const java = dev.children().filter((c) => c.args.includes('DynamoDBLocal.jar'));
+    const descendants = dev.descendants();
     dev.child.kill('SIGTERM');
     const stopped = await Promise.race([
       dev.exited,
       new Promise((r) => setTimeout(() => r(undefined), 15_000)),
     ]);
     if (!stopped) dev.child.kill('SIGKILL');
-    for (const j of java) if (alive(j.pid)) process.kill(j.pid, 'SIGKILL');
+    for (const d of descendants) if (alive(d.pid)) process.kill(d.pid, 'SIGKILL');
   }
   for (const pid of javaPids) if (alive(pid)) process.kill(pid, 'SIGKILL');
   for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
 }, 60_000);
 
-function startDev(args: string[], env: Record<string, string>): DevProcess {
-  const dev = new DevProcess(args, cleanEnv(env));
+function startDev(
+  args: string[],
+  env: Record<string, string>,
+  options: { viaNpm?: boolean } = {},
+): DevProcess {
+  const dev = new DevProcess(args, cleanEnv(env), options);
   started.push(dev);
   return dev;
 }
@@ -241,10 +106,19 @@ describe('npm run dev', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'chat-dev-data-'));
   tempDirs.push(dataDir);
 
-  it('prints a ready line with the URL, a token and a wscat command that works; SIGINT stops everything', async () => {
+  it('npm run dev: the ready line first (URL, token, a wscat command that works); Ctrl-C stops everything', async () => {
     const port = await freePort();
-    const dev = startDev(['--persist', dataDir], { PORT: String(port) });
+    const stateFile = join(dataDir, 'dev-state.json');
+    // At the default LOG_LEVEL (INFO): no handler's log line (the scheduled sweep's) before or after.
+    const dev = startDev(
+      ['--persist', dataDir],
+      { PORT: String(port), LOG_LEVEL: 'INFO', DEV_STATE_FILE: stateFile },
+      { viaNpm: true },
+    );
     const info = await ready(dev);
+    // npm's own banner (`> serverless-chat@… dev`, `> exec node …`), then the ready line.
+    const own = dev.lines.filter((l) => !l.startsWith('> ') && l.trim() !== '');
+    expect(own[0]).toMatch(/^Ready: /);
 
     expect(info.wsUrl).toBe(`ws://localhost:${port}`);
     expect(info.wscatUrl).toBe(`${info.wsUrl}/?token=${info.token}`);
@@ -269,12 +143,31 @@ describe('npm run dev', () => {
     db.destroy();
     expect(profile.Item).toMatchObject({ name: 'Demo User' });
 
-    await expectCleanStop(dev, info, 'SIGINT');
+    // `npm run audit -- --local` and the other table scripts find this DynamoDB Local.
+    expect(JSON.parse(readFileSync(stateFile, 'utf8'))).toMatchObject({
+      dynamoEndpoint: info.dynamoEndpoint,
+    });
+    expect(tableTarget({ local: true }, cleanEnv({ DEV_STATE_FILE: stateFile }))).toEqual({
+      tableName: DEFAULT_TABLE_NAME,
+      endpoint: info.dynamoEndpoint,
+    });
+
+    // The start-up sweep of scheduled messages ran before the ready line; it logs at INFO on AWS,
+    // locally only with LOG_LEVEL=DEBUG (the $connect above did log its INFO line).
+    expect(dev.lines.some((l) => l.includes('"message":"connected"'))).toBe(true);
+    expect(dev.lines.filter((l) => l.includes('"message":"scheduled sweep"'))).toEqual([]);
+
+    await expectCleanStop(dev, info, 'SIGINT', { group: true });
+    expect(existsSync(stateFile)).toBe(false);
   }, 180_000);
 
-  it('keeps the data across restarts (DYNAMODB_DATA_DIR); SIGTERM stops everything', async () => {
+  it('keeps the data across restarts (DYNAMODB_DATA_DIR); a SIGTERM to npm alone stops everything', async () => {
     const port = await freePort();
-    const dev = startDev([], { PORT: String(port), DYNAMODB_DATA_DIR: dataDir });
+    const dev = startDev(
+      [],
+      { PORT: String(port), DYNAMODB_DATA_DIR: dataDir, DEV_STATE_FILE: join(dataDir, 'dev-state.json') },
+      { viaNpm: true },
+    );
     const info = await ready(dev);
 
     const db = dynamo(info.dynamoEndpoint);

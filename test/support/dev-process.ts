@@ -1,6 +1,7 @@
 /**
- * `npm run dev` as a child process for suites that restart it (test/e2e/dev.test.ts has its own,
- * richer copy for the start/stop checks): start it, wait for the ready line, stop it with a signal.
+ * `npm run dev` as a child process for suites that restart it (test/e2e/dev.test.ts's start/stop
+ * checks use the richer test/support/dev-run.ts): start it, wait for the ready line, stop it with a
+ * signal.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { ROOT } from '../../local/stack.ts';

@@ -1,0 +1,84 @@
+/**
+ * `npm run dev`'s ready output names where DynamoDB is (an external DYNAMODB_ENDPOINT as such), and
+ * the table scripts' `--local` find the running dev's DynamoDB Local (local/dev-state.ts), else fall
+ * back to http://127.0.0.1:8000 and say so.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { dynamoLine } from '../../local/dev-banner.ts';
+import { clearDevState, readDevState, writeDevState } from '../../local/dev-state.ts';
+import { DEFAULT_LOCAL_ENDPOINT, tableTarget } from '../../scripts/table-target.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'chat-dev-state-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('the ready output’s DynamoDB line', () => {
+  it('says in memory, or where the data is kept, for the DynamoDB Local dev started', () => {
+    const endpoint = 'http://127.0.0.1:40845';
+    expect(dynamoLine({ dynamoEndpoint: endpoint, externalDynamo: false, dbPath: undefined })).toBe(
+      `  DynamoDB Local: ${endpoint} (in memory)`,
+    );
+    expect(dynamoLine({ dynamoEndpoint: endpoint, externalDynamo: false, dbPath: '/d' })).toBe(
+      `  DynamoDB Local: ${endpoint} (data kept in /d)`,
+    );
+  });
+
+  it('labels an endpoint from DYNAMODB_ENDPOINT as external, not "in memory"', () => {
+    const line = dynamoLine({ dynamoEndpoint: 'http://db:8000', externalDynamo: true, dbPath: undefined });
+    expect(line).toBe('  DynamoDB: http://db:8000 (external: DYNAMODB_ENDPOINT)');
+    expect(line).not.toContain('in memory');
+  });
+});
+
+describe('--local of the table scripts', () => {
+  const file = join(dir, 'local.json');
+  const env = { DEV_STATE_FILE: file };
+
+  it('uses the running dev’s endpoint and table', () => {
+    writeDevState({ pid: process.pid, dynamoEndpoint: 'http://127.0.0.1:41234', tableName: 'chat' }, file);
+    expect(tableTarget({ local: true }, env)).toEqual({
+      tableName: 'chat',
+      endpoint: 'http://127.0.0.1:41234',
+    });
+    // DYNAMODB_ENDPOINT, --endpoint and --table still win.
+    expect(tableTarget({ local: true }, { ...env, DYNAMODB_ENDPOINT: 'http://x:1' }).endpoint).toBe(
+      'http://x:1',
+    );
+    expect(tableTarget({ local: true, endpoint: 'http://y:2', table: 't' }, env)).toEqual({
+      tableName: 't',
+      endpoint: 'http://y:2',
+    });
+    clearDevState(process.pid, file);
+    expect(readDevState(file)).toBeUndefined();
+  });
+
+  it('ignores the file of a dev that is gone, and falls back to :8000 with a notice', () => {
+    const gone = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], {
+      encoding: 'utf8',
+    });
+    writeDevState(
+      { pid: Number(gone.stdout), dynamoEndpoint: 'http://127.0.0.1:41234', tableName: 'c' },
+      file,
+    );
+    const target = tableTarget({ local: true }, env);
+    expect(target).toMatchObject({ tableName: 'chat', endpoint: DEFAULT_LOCAL_ENDPOINT });
+    expect(target.notice).toContain('no running `npm run dev` found');
+    expect(target.notice).toContain('--endpoint');
+  });
+
+  it('leaves another dev’s file alone when stopping', () => {
+    writeDevState({ pid: process.pid, dynamoEndpoint: 'http://127.0.0.1:1', tableName: 'chat' }, file);
+    clearDevState(process.pid + 1_000_000, file);
+    expect(readDevState(file)?.dynamoEndpoint).toBe('http://127.0.0.1:1');
+  });
+
+  it('changes nothing without --local (AWS: the SDK’s own endpoint)', () => {
+    expect(tableTarget({ table: 'prod-table' }, env)).toEqual({
+      tableName: 'prod-table',
+      endpoint: undefined,
+    });
+  });
+});
