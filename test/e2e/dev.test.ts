@@ -33,7 +33,7 @@ import { listening, networkAddresses } from '../support/net.ts';
 /** Waits for the ready lines and tracks the Java process (killed at the end should a test fail). */
 async function ready(dev: DevProcess): Promise<Ready> {
   const info = await readyLines(dev);
-  javaPids.push(info.javaPid);
+  ourPids.push(info.javaPid, ...info.childPids);
   return info;
 }
 
@@ -73,8 +73,8 @@ function dynamo(endpoint: string) {
 
 // Whatever happens, no process of ours outlives the file.
 const started: DevProcess[] = [];
-/** Every DynamoDB Local seen under a dev process (killed at the end should a test fail). */
-const javaPids: number[] = [];
+/** Every DynamoDB Local and other descendant seen under a dev process (killed at the end should a test fail). */
+const ourPids: number[] = [];
 const tempDirs: string[] = [];
 afterAll(async () => {
   for (const dev of started) {
@@ -88,7 +88,7 @@ afterAll(async () => {
     if (!stopped) dev.child.kill('SIGKILL');
     for (const d of descendants) if (alive(d.pid)) process.kill(d.pid, 'SIGKILL');
   }
-  for (const pid of javaPids) if (alive(pid)) process.kill(pid, 'SIGKILL');
+  for (const pid of ourPids) if (alive(pid)) process.kill(pid, 'SIGKILL');
   for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
 }, 60_000);
 
@@ -199,7 +199,7 @@ describe('npm run dev', () => {
     }, START_TIMEOUT_MS);
     const javaPid = java?.pid;
     if (javaPid === undefined) throw new Error(`dev exited before starting Java: ${dev.stderr}`);
-    javaPids.push(javaPid);
+    ourPids.push(javaPid);
     expect(dev.lines.some((l) => l.startsWith('Ready:'))).toBe(false);
     dev.child.kill('SIGTERM');
     expect(await dev.exited).toEqual({ code: 0, signal: null });
