@@ -1,5 +1,6 @@
 /**
- * Bundle-size budget and module-load cost of every function, measured from the synthesized assets.
+ * Bundle-size budget and module-load cost of every function of the stack (scripts/stack-functions.ts:
+ * the API's and the workers, consumers and scheduled ones), measured from the synthesized assets.
  *
  *   npm run bundle-size [-- --runs 7] [--only Connect,Ping] [--markdown]
  *
@@ -24,6 +25,7 @@ import { BUNDLE, BUNDLE_BUDGET_BYTES, BUNDLE_FILE, esbuildOptions } from '../lib
 import { PROJECT_ROOT } from '../lib/chat-function.ts';
 import { ChatStack } from '../lib/chat-stack.ts';
 import { FEATURE_FLAGS } from '../lib/feature-flags.ts';
+import { stackFunctions } from './stack-functions.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -130,8 +132,8 @@ async function main(): Promise<void> {
   };
 
   const measured: Measured[] = [];
-  for (const fn of stack.chatApi.allFunctions) {
-    const name = fn.node.id;
+  // Every function: the API's routes and authorizer, and the workers, consumers and scheduled ones.
+  for (const { name, fn } of stackFunctions(stack)) {
     if (only && !only.has(name)) continue;
     const logicalId = stack.getLogicalId(fn.function.node.defaultChild as CfnResource);
     const assetDir = template.Resources[logicalId]?.Metadata?.['aws:asset:path'];
