@@ -4,7 +4,7 @@
  */
 import { expect } from 'vitest';
 import type { Member, Message } from '../../lambdas/contract/objects.ts';
-import { eventually, type TestClient } from './client.ts';
+import { sleep, type TestClient } from './client.ts';
 
 export interface SyncedChat {
   readonly chatId: string;
@@ -43,13 +43,19 @@ export async function syncRound(socket: TestClient, view: SyncedChat, limit = 10
   }
 }
 
-/** Rounds until the cursor reaches the chat's `lastVer` (everything settled), bounded. */
+/**
+ * Rounds until the cursor reaches the chat's `lastVer` (everything settled), bounded; a round every
+ * 250 ms, as a client would wait, which also keeps `getChat` within its per-user rate limit.
+ */
 export async function syncSettled(socket: TestClient, view: SyncedChat, limit = 100): Promise<void> {
-  await eventually(async () => {
+  const deadline = Date.now() + 30_000;
+  for (;;) {
     await syncRound(socket, view, limit);
     const chat = (await socket.ok('getChat', { chatId: view.chatId })).chat as { lastVer: number };
-    return view.ver === chat.lastVer;
-  }, 30_000);
+    if (view.ver === chat.lastVer) return;
+    if (Date.now() > deadline) throw new Error(`sync did not reach lastVer ${chat.lastVer} (at ${view.ver})`);
+    await sleep(250);
+  }
 }
 
 /** Every message of a chat, by `history` (the reference state), ascending by seq. */
