@@ -78,6 +78,9 @@ describe('a busy chat', () => {
     const seqs = acked.map((m) => m.seq).sort((a, b) => a - b);
     expect(new Set(seqs).size).toBe(SENDERS * PER_SENDER);
 
+    // Posts that could not be made in the request's time (a CPU-starved local run: every handler,
+    // the gateway and the clients share two cores) are handed to the fan-out queue: let it drain.
+    await stack.idle();
     await settle(stack, ...members);
     const stored = await fullHistory(members[0] as UserSocket, chatId);
     expect(stored).toEqual([...acked].sort((a, b) => a.seq - b.seq));
@@ -93,11 +96,13 @@ describe('a busy chat', () => {
     expect(meta.lastSeq).toBe(SENDERS * PER_SENDER + voids);
     if (voids === 0) expect(seqs).toEqual(Array.from({ length: SENDERS * PER_SENDER }, (_, i) => i + 1));
 
-    // Each member got every other member's message once, and its unread count is exact.
+    // Each member got every other member's message (at least once: a post that timed out may have
+    // landed before the queue posted it again; clients de-duplicate by messageId), nothing else, and
+    // its unread count is exact.
     for (const member of members) {
-      const created = member.events('message.created').map((f) => (f.message as Message).messageId);
-      expect(new Set(created).size).toBe(created.length);
-      expect(created.length).toBe(acked.filter((m) => m.senderId !== member.userId).length);
+      const created = new Set(member.events('message.created').map((f) => (f.message as Message).messageId));
+      const expected = acked.filter((m) => m.senderId !== member.userId).map((m) => m.messageId);
+      expect([...created].sort()).toEqual(expected.sort());
     }
     const last = members.at(-1) as UserSocket;
     const summary = ((await last.ok('listChats')).chats as ChatSummary[]).find((c) => c.chatId === chatId);
