@@ -84,10 +84,23 @@ async function send(u: UserPage, text: string): Promise<void> {
 }
 
 /** Runs a message's action (Reply, Edit, Delete) through its button, as a mouse user would. */
+/**
+ * Hovers a message and clicks one of its actions. The actions show on hover; a list re-rendered by
+ * an event between the hover and the click (a read receipt, presence) has new elements that are not
+ * hovered until the mouse moves, as in a real browser, so the hover is made again then.
+ */
 async function act(u: UserPage, text: string, action: 'Reply' | 'Edit' | 'Delete'): Promise<void> {
   const item = u.page.locator('#message-list li.msg', { hasText: text }).last();
-  await item.hover();
-  await item.getByRole('button', { name: action, exact: true }).click();
+  for (let attempt = 1; ; attempt++) {
+    await item.hover();
+    try {
+      await item.getByRole('button', { name: action, exact: true }).click({ timeout: 3_000 });
+      return;
+    } catch (error) {
+      if (attempt === 5) throw error;
+      await u.page.mouse.move(0, 0); // off the list, so that the next hover is a fresh one
+    }
+  }
 }
 
 function sees(u: UserPage, text: string): Promise<unknown> {
