@@ -16,6 +16,12 @@ export interface ManagementDeps {
   readonly maxPostBytes: number;
   /** How long a post takes to be delivered and answered (0: at once; `LocalGateway.setPostLatency`). */
   readonly postLatencyMs: () => number;
+  /**
+   * Whether a caller may use the API: AWS signs every call with IAM credentials, which the emulator
+   * does not check, so it answers only the handlers' own address (this machine), also when the
+   * gateway listens on the network (`HOST=0.0.0.0`): others get 403 ForbiddenException.
+   */
+  readonly admits: (req: IncomingMessage) => boolean;
 }
 
 const CONNECTION_PATH = /^(?:\/[^/]+)?\/@connections\/([^/]+)\/?$/;
@@ -34,6 +40,7 @@ export async function managementApi(
     }
     return sendJson(res, 404, { message: 'Not Found' });
   }
+  if (!deps.admits(req)) return sendError(res, 403, 'Forbidden');
   let connectionId: string;
   try {
     connectionId = decodeURIComponent(match[1] as string);

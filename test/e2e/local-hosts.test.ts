@@ -87,6 +87,27 @@ describe('the public dev JWT secret beyond loopback', () => {
   });
 });
 
+describe.skipIf(addresses.length === 0)('the Management API on a gateway opened to the network', () => {
+  it('answers this machine only: from a network address 403 ForbiddenException, and nothing is posted', async () => {
+    const gateway = new LocalGateway({ routes: [], port: 0, host: '0.0.0.0' });
+    await gateway.start();
+    try {
+      const path = `/@connections/${encodeURIComponent('abcdefghijklmnop')}`;
+      for (const method of ['POST', 'GET', 'DELETE']) {
+        const init = method === 'POST' ? { method, body: '{"type":"forged"}' } : { method };
+        const remote = await fetch(`http://${addresses[0]}:${gateway.port}${path}`, init);
+        expect(remote.status, method).toBe(403);
+        expect(remote.headers.get('x-amzn-errortype'), method).toBe('ForbiddenException');
+        // From this machine (where the handlers post from), the API answers: this connection is gone.
+        const local = await fetch(`http://127.0.0.1:${gateway.port}${path}`, init);
+        expect(local.status, method).toBe(410);
+      }
+    } finally {
+      await gateway.stop();
+    }
+  });
+});
+
 describe.skipIf(addresses.length === 0)('the /_local/* endpoints on a stack opened to the network', () => {
   it('answer this machine only: from a network address they refuse with 403 and change nothing', async () => {
     const push = await LocalPushProviders.start();
