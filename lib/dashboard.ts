@@ -104,9 +104,19 @@ export function buildDashboard(scope: Construct, id: string, props: DashboardPro
         stageMetric('ExecutionError', 'Sum', 'Execution errors'),
         stageMetric('IntegrationError', 'Sum', 'Integration errors'),
         authorizerFaults(scope, api),
-        ...business('KeySourceErrors'),
+        ...business('KeySourceErrors', 'ExpiredSocketsLeftOpen'),
       ],
     }),
+  );
+  dashboard.addWidgets(
+    new GraphWidget({
+      title: 'Scheduled messages: lag and overdue sweep (ms, max)',
+      width,
+      left: business('ScheduledDispatchLag', 'ScheduledSweepOverdue').map((m) =>
+        m.with({ statistic: 'Maximum' }),
+      ),
+    }),
+    new GraphWidget({ title: 'Scheduled messages given up', width, left: business('ScheduledGivenUp') }),
   );
   dashboard.addWidgets(
     new GraphWidget({
