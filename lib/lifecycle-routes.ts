@@ -40,6 +40,10 @@ export const LIFECYCLE_ROUTES: readonly RouteDefinition[] = [
     entry: 'lambdas/handlers/default.ts',
     // Frames no route matches count against the caller's `$default` rate limit.
     tableActions: [RATE_LIMIT],
+    // A stage throttle of its own: frames that match no action (garbage, outdated clients) reach API
+    // Gateway and this function before any per-user limit can refuse them, and must not use up the
+    // stage's budget that every real action shares (security.md, "Rate limits").
+    throttle: { rateLimit: 50, burstLimit: 100 },
     // A frame on a socket whose token has expired gets TOKEN_EXPIRED here too, and the socket is closed.
     managementApi: true,
     postsEvents: false,
