@@ -285,7 +285,7 @@ describe('stage', { timeout: 180_000 }, () => {
     });
     expect(stage?.Properties.RouteSettings).toEqual(Object.keys(expected).length ? expected : undefined);
     // Frames that match no action have a budget of their own, far below the stage's.
-    expect((stage?.Properties.RouteSettings as Record<string, unknown>).$default).toMatchObject({
+    expect((stage?.Properties.RouteSettings as Record<string, unknown> | undefined)?.$default).toMatchObject({
       ThrottlingRateLimit: 50,
       ThrottlingBurstLimit: 100,
     });
