@@ -2,122 +2,27 @@
  * The whole chat backend: the table, the token configuration, the WebSocket API with one function per
  * route, and its alarms and dashboard.
  */
-import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Stack } from 'aws-cdk-lib';
 import { Key } from 'aws-cdk-lib/aws-kms';
-import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
-import { type AuthConfig, ChatAuth } from './auth.ts';
+import { ChatAuth } from './auth.ts';
 import { orderBlockMirror } from './block-mirror-order.ts';
 import { ChatApi } from './chat-api.ts';
-import { type ChatFunction, type LogLevel, logSettings } from './chat-function.ts';
+import { type ChatFunction, logSettings } from './chat-function.ts';
 import { ChatMedia } from './chat-media.ts';
-import { ChatStreamConsumers, type PushSettings } from './chat-stream.ts';
+import type { ChatStackProps } from './chat-stack-props.ts';
+import { ChatStreamConsumers } from './chat-stream.ts';
 import { ChatTable } from './chat-table.ts';
 import { OTHER_FUNCTION_NAMES } from './concurrency.ts';
 import type { AlarmGroup } from './dashboard.ts';
 import { ChatMonitoring } from './monitoring.ts';
-import type { PreSendHookSettings } from './pre-send-hook.ts';
 import { QueueWorker } from './queue-worker.ts';
-import { ROUTES, type RouteDefinition, type RouteThrottle } from './routes.ts';
+import { ROUTES, type RouteDefinition } from './routes.ts';
 import { ScheduledMessages } from './scheduled-messages.ts';
 import { FANOUT_WORKER, type QueueWorkerDefinition, RETENTION_WORKER } from './workers.ts';
 
-export interface ChatStackProps extends StackProps {
-  /**
-   * How the `$connect` authorizer verifies tokens.
-   * @default { mode: 'cognito' } (the stack creates a user pool and an app client)
-   */
-  readonly auth?: AuthConfig;
-  /** Claims naming a user's roles (`admin` makes an administrator). @default 'roles,cognito:groups' */
-  readonly rolesClaim?: string;
-  /**
-   * The longest token lifetime (`exp` − `iat`) the authorizer accepts, in seconds, 1 to 604800 (7
-   * days); longer-lived tokens are refused with 401 (context `jwtMaxLifetimeSeconds`).
-   * @default 86400 (24 h)
-   */
-  readonly jwtMaxLifetimeSeconds?: number;
-  /**
-   * A throwaway stack: the table, user pool, secret and log groups are deleted with the stack and the
-   * table has no deletion protection.
-   * @default false
-   */
-  readonly destroyable?: boolean;
-  /**
-   * The route table.
-   * @default ROUTES from lib/routes.ts
-   */
-  readonly routes?: readonly RouteDefinition[];
-  /**
-   * Stage name.
-   * @default 'prod'
-   */
-  readonly stageName?: string;
-  /**
-   * Default route throttling of the stage.
-   * @default DEFAULT_THROTTLE (lib/chat-api.ts)
-   */
-  readonly throttle?: RouteThrottle;
-  /**
-   * Retention of function and access logs.
-   * @default RetentionDays.ONE_MONTH
-   */
-  readonly logRetention?: RetentionDays;
-  /**
-   * `LOG_LEVEL` of the functions.
-   * @default 'INFO'
-   */
-  readonly logLevel?: LogLevel;
-  /**
-   * ARN of an SNS topic that receives alarm and OK notifications.
-   * @default - alarms have no actions
-   */
-  readonly alarmTopicArn?: string;
-  /**
-   * Set the account's API Gateway CloudWatch Logs role (see ChatApiProps.configureAccountLogging).
-   * @default true
-   */
-  readonly configureAccountLogging?: boolean;
-  /**
-   * Encrypt the table with a customer managed KMS key: `true` creates one, or give an existing key's ARN.
-   * @default - an AWS owned key
-   */
-  readonly tableEncryptionKey?: boolean | string;
-  /**
-   * Reserved (= maximum) concurrency per function name, or `*` for all: every function of the stack
-   * (routes, authorizer, workers, scheduled messages, push; lib/concurrency.ts). An SQS-fed function's
-   * (the workers', the dispatcher's) also caps its event source's maximum concurrency.
-   * @default - none
-   */
-  readonly reservedConcurrency?: Readonly<Record<string, number>>;
-  /**
-   * Posts a function keeps in flight when it pushes events (see ChatApiProps.fanOutConcurrency).
-   * @default 64
-   */
-  readonly fanOutConcurrency?: number;
-  /**
-   * Per-route CloudWatch metrics on the stage (see ChatApiProps.detailedMetrics).
-   * @default true
-   */
-  readonly detailedMetrics?: boolean;
-  /**
-   * The cost alarm's threshold: estimated spend of this stack in US dollars per day (see
-   * ChatMonitoringProps.dailyCostThresholdUsd).
-   * @default 10
-   */
-  readonly dailyCostAlarmUsd?: number;
-  /**
-   * Push notifications: the provider secrets (and the id-only privacy option). Without a secret the
-   * stack deploys without push.
-   * @default - no push
-   */
-  readonly push?: PushSettings;
-  /**
-   * The pre-send hook (docs/hooks.md), bundled into the functions that send (lib/pre-send-hook.ts).
-   * @default - no hook
-   */
-  readonly preSendHook?: PreSendHookSettings;
-}
+export type { ChatStackProps } from './chat-stack-props.ts';
 
 export class ChatStack extends Stack {
   readonly table: ChatTable;
