@@ -7,15 +7,13 @@
  * RECEIPTS_REFRESH_MAX chats a reconnect and RECEIPTS_PARALLEL at a time: a big group's getChat is
  * not cheap.
  */
-import type { Ack, ActionName, RequestInput } from './contract.ts';
+import type { Requester } from './chat-pages.ts';
 import { codeOf } from './errors.ts';
 import type { ChatEntry, Replica } from './replica.ts';
 import { pool } from './util.ts';
 
 export const RECEIPTS_REFRESH_MAX = 20;
 export const RECEIPTS_PARALLEL = 2;
-
-type Requester = <N extends ActionName>(action: N, fields: RequestInput<N>) => Promise<Ack<N>>;
 
 export interface ReceiptHooks {
   readonly log: (level: 'debug' | 'warn', message: string, data?: unknown) => void;

@@ -21,22 +21,21 @@
  * of someone else, once the chat has no hole below it.
  */
 import type { ClientStats } from './api.ts';
+import { historyPages, PAGE, type PageDeps, type Requester, syncPages } from './chat-pages.ts';
 import type { Connection } from './connection.ts';
-import type { Ack, ActionName, Message, RequestInput } from './contract.ts';
+import type { Ack } from './contract.ts';
 import { codeOf, RETRYABLE } from './errors.ts';
 import { refreshReceipts } from './receipts.ts';
-import { type ChatEntry, MEMBERS_LISTED_MAX, type Replica } from './replica.ts';
-import { backoff, cancel, later, pool, sleep } from './util.ts';
+import type { ChatEntry, Replica } from './replica.ts';
+import { backoff, cancel, later, pool } from './util.ts';
 
-export type Requester = <N extends ActionName>(action: N, fields: RequestInput<N>) => Promise<Ack<N>>;
+export type { Requester } from './chat-pages.ts';
 
 export interface SyncOptions {
   readonly gapMs: number;
   readonly deliveredIntervalMs: number;
   readonly log: (level: 'debug' | 'warn', message: string, data?: unknown) => void;
 }
-
-const PAGE = 100;
 
 export class Syncer {
   #versions: boolean | undefined;
@@ -47,6 +46,7 @@ export class Syncer {
   #resyncAgain = false;
   /** A socket opened: the next catch-up also refreshes the receipts that may have moved meanwhile. */
   #receipts = false;
+  readonly #pages: PageDeps;
 
   constructor(
     private readonly conn: Connection,
@@ -54,7 +54,9 @@ export class Syncer {
     private readonly req: Requester,
     private readonly stats: ClientStats,
     private readonly o: SyncOptions,
-  ) {}
+  ) {
+    this.#pages = { req, replica, stats };
+  }
 
   /** Whether a catch-up is under way. */
   get busy(): boolean {
@@ -188,7 +190,7 @@ export class Syncer {
     if (e.stub) this.replica.chat((await this.req('getChat', { chatId })).chat);
     if (this.#versions !== false) {
       try {
-        await this.#sync(e);
+        await syncPages(this.#pages, e);
         this.#versions = true;
         return;
       } catch (error) {
@@ -197,56 +199,8 @@ export class Syncer {
       }
     }
     if (e.membersStale) this.replica.chat((await this.req('getChat', { chatId })).chat);
-    await this.#history(e, e.contigSeq);
+    await historyPages(this.#pages, e, e.contigSeq);
     this.replica.markLoaded(e);
-  }
-
-  async #sync(e: ChatEntry): Promise<void> {
-    let reset = false;
-    let countUnknown = false;
-    for (let stalls = 0; ; ) {
-      const sinceVer = e.syncedVer;
-      const ack = await this.req('sync', { chatId: e.info.chatId, sinceVer, limit: PAGE });
-      this.stats.catchUpRequests++;
-      if (ack.reset) {
-        // Drop what is held (a cursor the server never had, or older than it keeps), reload with
-        // history, then sync on from exactly this answer's lastVer.
-        if (reset) throw new Error(`sync of ${e.info.chatId} answered reset twice`);
-        reset = true;
-        this.stats.resets++;
-        this.replica.reset(e);
-        if (ack.members) this.replica.members(e, ack.members, ack.memberCount);
-        await this.#history(e, 0);
-        this.replica.rewind(e, ack.lastVer);
-        continue;
-      }
-      this.replica.apply(e, ack.messages);
-      if (ack.members) {
-        // An older server's answer has no memberCount: a full list may be a big group's first ones.
-        const count = typeof ack.memberCount === 'number' ? ack.memberCount : undefined;
-        this.replica.members(e, ack.members, count);
-        countUnknown = count === undefined && ack.members.length >= MEMBERS_LISTED_MAX;
-      } else if (typeof ack.memberCount === 'number') this.replica.memberCount(e, ack.memberCount);
-      this.replica.advance(e, ack.lastVer);
-      this.replica.markLoaded(e);
-      if (!ack.hasMore) break;
-      // More to come but the cursor did not move: the newest changes are still settling.
-      if (ack.lastVer > sinceVer) stalls = 0;
-      else if (++stalls > 20) break;
-      else await sleep(250 * stalls);
-    }
-    if (countUnknown) this.replica.chat((await this.req('getChat', { chatId: e.info.chatId })).chat);
-  }
-
-  async #history(e: ChatEntry, after: number): Promise<void> {
-    for (;;) {
-      const ack = await this.req('history', { chatId: e.info.chatId, after, limit: PAGE });
-      this.stats.catchUpRequests++;
-      this.replica.apply(e, ack.messages);
-      const last: Message | undefined = ack.messages[ack.messages.length - 1];
-      if (!ack.hasMore || !last) return;
-      after = last.seq;
-    }
   }
 
   /** After a change: watch for holes, and report delivery. */
