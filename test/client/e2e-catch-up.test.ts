@@ -1,13 +1,6 @@
-/**
- * The client's catch-up after time away, end to end on the local stack: read receipts made while
- * away (they take no version, so only getChat brings them), a stored cursor ahead of the chat (the
- * server answers `reset`: drop, reload, sync on from its lastVer), and the unread count over a void
- * seq (an abandoned allocation the server filled), which must stay the server's count.
- */
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
 import { type ChatClient, MemoryStore, type Message } from '../../client/src/index.ts';
+import { abandonAllocation } from '../support/abandoned.ts';
 import { eventually } from '../support/client.ts';
 import { useTestStack } from '../support/stack.ts';
 import { clientFor, gate, serverHistory, settled, socketFamily, useClients } from './support/e2e.ts';
@@ -22,24 +15,6 @@ async function reconnect(client: ChatClient, sockets: ReturnType<typeof socketFa
   sockets.dropAll();
   await eventually(() => client.state !== 'open');
   await settled(client);
-}
-
-/** A writer that allocated the chat's next seq ten minutes ago and died before its put. */
-async function abandonAllocation(chatId: string): Promise<void> {
-  const doc = DynamoDBDocumentClient.from(new DynamoDBClient({ endpoint: stack.dynamoEndpoint }));
-  try {
-    await doc.send(
-      new UpdateCommand({
-        TableName: stack.tableName,
-        Key: { pk: `CHAT#${chatId}`, sk: 'META' },
-        UpdateExpression: 'SET lastSeq = lastSeq + :one, lastVer = lastVer + :one, lastAllocAt = :old',
-        ConditionExpression: 'attribute_exists(pk)',
-        ExpressionAttributeValues: { ':one': 1, ':old': Date.now() - 600_000 },
-      }),
-    );
-  } finally {
-    doc.destroy();
-  }
 }
 
 describe('receipts made while away', () => {
@@ -126,7 +101,7 @@ describe('the unread count over a void seq', () => {
     await eventually(() => bob.messages(chatId).length === 1);
     await settled(bob);
     // Seq 2 is abandoned; the reconnect's listChats fills it with a void and does not count it.
-    await abandonAllocation(chatId);
+    await abandonAllocation(stack, chatId);
     await reconnect(bob, sockets);
     expect(bob.chat(chatId)?.unreadCount).toBe(1);
     await alice.sendMessage(chatId, 'second');
