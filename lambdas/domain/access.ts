@@ -38,9 +38,18 @@ export async function loadAsMember(
  * `META`): NOT_FOUND when they are not a member or the chat is gone or marked for deletion.
  */
 export async function loadMembership(deps: Deps, caller: Caller, chatId: string): Promise<MemberRecord> {
+  return (await loadMemberAndChat(deps, caller, chatId)).member;
+}
+
+/** The caller's membership and the chat's `META` (one consistent BatchGet), as `loadMembership`. */
+export async function loadMemberAndChat(
+  deps: Deps,
+  caller: Caller,
+  chatId: string,
+): Promise<{ member: MemberRecord; chat: ChatRecord }> {
   const { member, chat } = await deps.store.chats.getMemberAndChat(chatId, caller.userId);
   if (!member || !chat || chat.deletedAt !== undefined) throw chatNotFound(chatId);
-  return member;
+  return { member, chat };
 }
 
 export const userIdsOf = (members: readonly MemberRecord[]): string[] => members.map((m) => m.userId);

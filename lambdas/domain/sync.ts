@@ -19,7 +19,7 @@
 import type { Member } from '../contract/objects.ts';
 import type { ChatRecord, MemberRecord, MessageRecord } from '../data/store.ts';
 import type { Caller } from '../shared/caller.ts';
-import { chatNotFound, loadedAsMember } from './access.ts';
+import { loadedAsMember, loadMemberAndChat } from './access.ts';
 import type { Deps } from './deps.ts';
 import { messageViews } from './media.ts';
 import { fitting, REPLY_BUDGET_BYTES } from './reply-budget.ts';
@@ -104,8 +104,7 @@ async function loadForSync(
 ): Promise<{ chat: ChatRecord; members: readonly MemberRecord[] | undefined }> {
   const known = deps.store.heads.get(chatId)?.chat.memberCount ?? 0;
   if (known > SYNC_LIST_READ_MAX_MEMBERS) {
-    const { member, chat } = await deps.store.chats.getMemberAndChat(chatId, caller.userId);
-    if (!member || !chat || chat.deletedAt !== undefined) throw chatNotFound(chatId);
+    const { chat } = await loadMemberAndChat(deps, caller, chatId);
     if (chat.memberVer <= sinceVer && !needsReset(chat, sinceVer)) return { chat, members: undefined };
   }
   const loaded = await deps.store.chats.getWithMembers(chatId, { consistent: true });
