@@ -20,7 +20,7 @@
  */
 import { SCHEDULED, SCHEDULED_COUNT, type ScheduledRecord } from './items.ts';
 import { DUE_INDEX, keys, PREFIX, TTL_ATTRIBUTE, userPk } from './keys.ts';
-import { ifConditionFails, itemAbsent, refusedOrBusy, type TableClient } from './table-client.ts';
+import { contended, ifConditionFails, itemAbsent, refusedOrBusy, type TableClient } from './table-client.ts';
 
 /** How long a scheduled message is kept once it is no longer pending (for status and CONFLICT answers). */
 export const SCHEDULED_KEEP_SECONDS = 7 * 24 * 3600;
@@ -93,9 +93,10 @@ export class ScheduledRepository {
       if (put?.conditionFailed && put.item)
         return { status: 'duplicate', existing: SCHEDULED.fromItem(put.item) };
       if (count?.conditionFailed) return { status: 'limit' };
-      // Cancelled for another reason (conflicts that never stopped, throttling): a definite answer
-      // that nothing was stored.
-      return { status: 'busy' };
+      // Cancelled by contention (conflicts that never stopped, throttling): a definite answer that
+      // nothing was stored. Anything else (a validation error) is a fault, as for cancel and complete.
+      if (contended(failure)) return { status: 'busy' };
+      throw failure.error;
     });
   }
 
