@@ -8,12 +8,12 @@
 import { BatchGetCommand, GetCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it, vi } from 'vitest';
 import { DEVICE, SCHEDULED, UPLOAD } from '../../../lambdas/data/items.ts';
-import type { DeviceRecord, UploadRecord } from '../../../lambdas/data/store.ts';
+import type { DeviceRecord } from '../../../lambdas/data/store.ts';
 import { unregisterDevice } from '../../../lambdas/domain/devices.ts';
 import { claimUploads } from '../../../lambdas/domain/media.ts';
 import { cancelScheduled, scheduledIdFor, scheduleMessage } from '../../../lambdas/domain/scheduled.ts';
 import { dispatchScheduled } from '../../../lambdas/domain/scheduled-dispatch.ts';
-import { NOW, stored } from '../domain/fakes.ts';
+import { NOW, PNG_HEAD, pendingUpload, stored } from '../domain/fakes.ts';
 import { ann, at, input, record, scheduledDeps } from '../domain/scheduled-fakes.ts';
 import { cancelled, ok, useMockTable } from './mock-table.ts';
 
@@ -22,7 +22,6 @@ vi.mock('node:timers/promises', () => ({ setTimeout: async () => undefined }));
 
 const { ddb, store } = useMockTable();
 const conflict = { Code: 'TransactionConflict' } as const;
-const PNG_HEAD = new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13]);
 
 /** Fake deps (fan-out, media, clock) on the repositories over the mocked client. */
 function onTable() {
@@ -60,18 +59,7 @@ describe('contention through every attempt', () => {
 
   it('a send’s upload claim answers CONFLICT naming "attachments"', async () => {
     const { deps, media } = onTable();
-    const upload: UploadRecord = {
-      chatId: 'g1',
-      uploadId: 'up1',
-      userId: 'ann',
-      kind: 'image',
-      contentType: 'image/png',
-      size: 100,
-      fileName: null,
-      createdAt: NOW,
-      status: 'pending',
-      usedBy: null,
-    };
+    const upload = pendingUpload('up1');
     ddb.on(BatchGetCommand).resolves({ Responses: { 'chat-test': [UPLOAD.toItem(upload)] } });
     media.probe.mockResolvedValue({ status: 'present', size: 100, contentType: 'image/png', head: PNG_HEAD });
     ddb.on(TransactWriteCommand).rejects(cancelled(conflict));
@@ -96,18 +84,7 @@ describe('contention through every attempt', () => {
 
   it('scheduleMessage with a clientMessageId keeps the uploads claimed: its twin may store the schedule a moment later', async () => {
     const { deps, media, store: fakeStore } = onTable();
-    const upload: UploadRecord = {
-      chatId: 'g1',
-      uploadId: 'up1',
-      userId: 'ann',
-      kind: 'image',
-      contentType: 'image/png',
-      size: 100,
-      fileName: null,
-      createdAt: NOW,
-      status: 'pending',
-      usedBy: null,
-    };
+    const upload = pendingUpload('up1');
     // The chat head and membership come from the fakes' group; the table answers the rest.
     const onFakes = { ...deps, store: Object.assign(Object.create(store), { chats: fakeStore.chats }) };
     ddb.on(BatchGetCommand).resolves({ Responses: { 'chat-test': [UPLOAD.toItem(upload)] } });

@@ -7,7 +7,7 @@
  */
 import { TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it, vi } from 'vitest';
-import type { UploadRecord } from '../../../lambdas/data/store.ts';
+import { pendingUpload } from '../domain/fakes.ts';
 import { record } from '../domain/scheduled-fakes.ts';
 import { cancelled, ok, refused, useMockTable } from './mock-table.ts';
 
@@ -24,18 +24,7 @@ const scheduled = record({
   createdAt: AT.toISOString(),
   attempts: 1,
 });
-const upload: UploadRecord = {
-  chatId: 'g1',
-  uploadId: 'up1',
-  userId: 'ann',
-  kind: 'image',
-  contentType: 'image/png',
-  size: 10,
-  fileName: null,
-  createdAt: AT.toISOString(),
-  status: 'pending',
-  usedBy: null,
-};
+const upload = pendingUpload('up1', { size: 10, createdAt: AT.toISOString() });
 const sends = () => ddb.commandCalls(TransactWriteCommand).length;
 
 describe('a transaction another one held', () => {

@@ -8,12 +8,36 @@ import { type Mocked, vi } from 'vitest';
 import type { MemberAndChat } from '../../../lambdas/data/chat-lists.ts';
 import { ChatHeadCache } from '../../../lambdas/data/head-cache.ts';
 import type { MediaBucket } from '../../../lambdas/data/media-bucket.ts';
-import type { ChatRecord, ChatStore, MemberRecord, MessageRecord } from '../../../lambdas/data/store.ts';
+import type {
+  ChatRecord,
+  ChatStore,
+  MemberRecord,
+  MessageRecord,
+  UploadRecord,
+} from '../../../lambdas/data/store.ts';
 import type { Deps } from '../../../lambdas/domain/deps.ts';
 import { newMessageId } from '../../../lambdas/domain/ids.ts';
 import type { FanOut } from '../../../lambdas/fanout/fanout.ts';
 
 export const NOW = '2026-03-01T12:00:00.000Z';
+
+/** The first bytes of a PNG (its signature and the IHDR length), as a stored upload's sniffed head. */
+export const PNG_HEAD = new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13]);
+
+/** ann's pending 100-byte PNG upload `id` in chat g1, made at NOW. */
+export const pendingUpload = (id: string, overrides: Partial<UploadRecord> = {}): UploadRecord => ({
+  chatId: 'g1',
+  uploadId: id,
+  userId: 'ann',
+  kind: 'image',
+  contentType: 'image/png',
+  size: 100,
+  fileName: null,
+  createdAt: NOW,
+  status: 'pending',
+  usedBy: null,
+  ...overrides,
+});
 const report = { delivered: 0, gone: 0, connecting: 0, failed: 0, retried: 0, queued: 0 };
 
 /** The fake clock of every fake deps (one per test file, reset by `fakeDeps`). */

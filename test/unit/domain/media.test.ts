@@ -11,24 +11,11 @@ import { claimUploads, getAttachmentUrl } from '../../../lambdas/domain/media.ts
 import { deleteMessage } from '../../../lambdas/domain/messages.ts';
 import { sendMessage } from '../../../lambdas/domain/send.ts';
 import { requestUpload } from '../../../lambdas/domain/upload-request.ts';
-import { caller, fakeDeps, groupChat, memberAndChat, NOW, stored } from './fakes.ts';
+import { caller, fakeDeps, groupChat, memberAndChat, NOW, PNG_HEAD, pendingUpload, stored } from './fakes.ts';
 
 const ann = caller('ann');
-const PNG_HEAD = new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13]);
 
-const upload = (id: string, overrides: Partial<UploadRecord> = {}): UploadRecord => ({
-  chatId: 'g1',
-  uploadId: id,
-  userId: 'ann',
-  kind: 'image',
-  contentType: 'image/png',
-  size: 100,
-  fileName: null,
-  createdAt: NOW,
-  status: 'pending',
-  usedBy: null,
-  ...overrides,
-});
+const upload = pendingUpload;
 
 function withUploads(...uploads: UploadRecord[]) {
   const fake = fakeDeps();

@@ -3,24 +3,11 @@
  * create whose fate is known (nothing stored: given back) or not (kept for the schedule).
  */
 import { describe, expect, it } from 'vitest';
-import type { UploadRecord } from '../../../lambdas/data/store.ts';
 import { scheduledIdFor, scheduleMessage } from '../../../lambdas/domain/scheduled.ts';
-import { NOW } from './fakes.ts';
+import { NOW, PNG_HEAD, pendingUpload } from './fakes.ts';
 import { ann, at, input, record, scheduledDeps } from './scheduled-fakes.ts';
 
-const PNG_HEAD = new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13]);
-const upload: UploadRecord = {
-  chatId: 'g1',
-  uploadId: 'up_a',
-  userId: 'ann',
-  kind: 'image',
-  contentType: 'image/png',
-  size: 100,
-  fileName: null,
-  createdAt: NOW,
-  status: 'pending',
-  usedBy: null,
-};
+const upload = pendingUpload('up_a');
 
 /** Fake deps where ann's upload up_a is usable (its bytes as declared). */
 function withUpload() {
