@@ -6,10 +6,11 @@
  * chat that moved, for a client in hundreds of chats) is never refused.
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RATE_LIMIT_FACTOR_ENV, type RateLimit, rateLimitOf } from '../../lambdas/shared/rate-limits.ts';
 import { ROUTES } from '../../lib/routes.ts';
+import { wholeTable } from '../fault/hostile/harness.ts';
 import { closeAll, connectUser, makeDirect, makeGroup, sendText } from '../support/chat.ts';
 import type { Frame, TestClient } from '../support/client.ts';
 import { uniqueId, useTestStack } from '../support/stack.ts';
@@ -21,19 +22,7 @@ beforeAll(() => {
 });
 afterAll(() => doc?.destroy());
 
-/** Every item of the table (the file's own), in a stable order. */
-async function everything(): Promise<Record<string, unknown>[]> {
-  const items: Record<string, unknown>[] = [];
-  let ExclusiveStartKey: Record<string, unknown> | undefined;
-  do {
-    const out = await doc.send(
-      new ScanCommand({ TableName: stack.tableName, ConsistentRead: true, ExclusiveStartKey }),
-    );
-    items.push(...(out.Items ?? []));
-    ExclusiveStartKey = out.LastEvaluatedKey;
-  } while (ExclusiveStartKey);
-  return items.sort((a, b) => (`${a.pk}|${a.sk}` < `${b.pk}|${b.sk}` ? -1 : 1));
-}
+const everything = () => wholeTable(stack, doc);
 
 const key = (i: Record<string, unknown>) => `${i.pk}|${i.sk}`;
 

@@ -34,9 +34,9 @@ export interface HostileCase<W> {
 
 /**
  * The whole table, read consistently in one Scan (test code: the table belongs to the file, so it
- * is small) — a write anywhere, even to a partition nobody knew of, shows.
+ * is small), in a stable order — a write anywhere, even to a partition nobody knew of, shows.
  */
-export async function tableSnapshot(
+export async function wholeTable(
   stack: TestStack,
   doc: DynamoDBDocumentClient,
 ): Promise<Record<string, unknown>[]> {
@@ -49,11 +49,19 @@ export async function tableSnapshot(
     items.push(...(out.Items ?? []));
     ExclusiveStartKey = out.LastEvaluatedKey;
   } while (ExclusiveStartKey);
-  // The per-user limiter's windows (`LIMIT#<user>`) are left out: it counts every frame, refused or
-  // not, before it is validated, by design (docs/security.md, test/security/read-limits.test.ts).
-  return items
-    .filter((i) => !String(i.pk).startsWith('LIMIT#'))
-    .sort((a, b) => (`${a.pk}|${a.sk}` < `${b.pk}|${b.sk}` ? -1 : 1));
+  return items.sort((a, b) => (`${a.pk}|${a.sk}` < `${b.pk}|${b.sk}` ? -1 : 1));
+}
+
+/**
+ * The whole table but the per-user limiter's windows (`LIMIT#<user>`): it counts every frame,
+ * refused or not, before it is validated, by design (docs/security.md,
+ * test/security/read-limits.test.ts).
+ */
+export async function tableSnapshot(
+  stack: TestStack,
+  doc: DynamoDBDocumentClient,
+): Promise<Record<string, unknown>[]> {
+  return (await wholeTable(stack, doc)).filter((i) => !String(i.pk).startsWith('LIMIT#'));
 }
 
 /** Every object of the media bucket with its tags. */
