@@ -10,6 +10,8 @@
  * is where `ws` checks `maxPayload`. An oversized data frame fails the same way (`createError`, code
  * `WS_ERR_UNSUPPORTED_MESSAGE_LENGTH`, status 1009), so `ws` closes the socket with 1009 and reports
  * the error like the message limit's.
+ *
+ * `sendInFrames` is the other direction: a message sent in frames within the quota.
  */
 import type { WebSocket } from 'ws';
 
@@ -55,4 +57,16 @@ export function limitFrameBytes(socket: WebSocket, maxFrameBytes: number): void 
     }
     haveLength.call(this, cb);
   };
+}
+
+/**
+ * Sends `bytes` as one message (text, or binary when `binary`) in frames of at most `frameBytes`
+ * each, the last one with FIN: how API Gateway sends a message over its frame quota, and how a client
+ * that fragments sends one. A frame boundary may cut a character's UTF-8 bytes: only the whole
+ * message must be UTF-8.
+ */
+export function sendInFrames(socket: WebSocket, bytes: Buffer, frameBytes: number, binary = false): void {
+  for (let at = 0; at === 0 || at < bytes.length; at += frameBytes) {
+    socket.send(bytes.subarray(at, at + frameBytes), { binary, fin: at + frameBytes >= bytes.length });
+  }
 }

@@ -3,7 +3,7 @@
  * API Gateway would use (which `$disconnect` reports, whatever the client echoes).
  */
 import { WebSocket } from 'ws';
-import { limitFrameBytes } from './frame-limit.ts';
+import { limitFrameBytes, sendInFrames } from './frame-limit.ts';
 import type { ConnectionFacts, GatewayLimits } from './types.ts';
 
 export interface CloseInfo {
@@ -88,14 +88,7 @@ export class Connection implements ConnectionFacts {
   send(text: string | Buffer): void {
     if (!this.isOpen) return;
     const bytes = typeof text === 'string' ? Buffer.from(text, 'utf8') : text;
-    const frame = this.limits.maxFrameBytes;
-    if (bytes.length <= frame) {
-      this.socket.send(bytes, { binary: false });
-      return;
-    }
-    for (let at = 0; at < bytes.length; at += frame) {
-      this.socket.send(bytes.subarray(at, at + frame), { binary: false, fin: at + frame >= bytes.length });
-    }
+    sendInFrames(this.socket, bytes, this.limits.maxFrameBytes);
   }
 
   /** Closes the socket from the gateway's side with `code`. */
