@@ -61,10 +61,10 @@ export const pushJobQueue = (): PushJobQueue | undefined => jobQueueAt<PushJob>(
 export const deliveryDeps = (providers: PushRuntime['providers'], counters: Counters): DeliveryDeps => ({
   providers,
   removeDevice: (device) => store().devices.remove(device),
+  // One consistent key lookup: a token someone else registered meanwhile moved (its old device is
+  // deleted in that registration's transaction), a device unregistered is gone.
   stillRegistered: async (device) =>
-    (await store().devices.pushTargets(device.userId)).devices.some(
-      (d) => d.deviceId === device.deviceId && d.token === device.token,
-    ),
+    (await store().devices.get(device.userId, device.deviceId))?.token === device.token,
   counters,
 });
 
