@@ -203,9 +203,9 @@ export async function react(
       version = undefined;
       if (!sent) continue;
       abandoned = seen.ver;
+      // The message first, then (the loop's look-up) the caller's item, which announces it if so.
       current = await deps.store.messages.get(input.chatId, message.seq, { consistent: true });
-      const landed = (await deps.store.reactions.has(ref)) !== input.remove;
-      if (landed && current && !current.deleted) return { message: await announce(current) };
+      lookUp = true;
     }
   }
 }
