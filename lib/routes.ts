@@ -108,7 +108,8 @@ export const ACTION_ROUTES: Readonly<Record<ActionName, ActionRoute>> = {
     media: ['s3:DeleteObject'],
   },
   readMessage: { tableActions: [...FAN_OUT, 'dynamodb:GetItem', 'dynamodb:UpdateItem'] },
-  typing: { tableActions: [...FAN_OUT], throttle: { rateLimit: 100, burstLimit: 200 } },
+  // GetItem: in a direct chat older than the blocks' mirror, whether the other member blocked the typer.
+  typing: { tableActions: [...FAN_OUT, 'dynamodb:GetItem'], throttle: { rateLimit: 100, burstLimit: 200 } },
   invite: {
     tableActions: [
       ...FAN_OUT,

@@ -47,6 +47,8 @@ export type SeqAllocation =
 
 export type VersionAllocation =
   | { readonly status: 'allocated'; readonly ver: number }
+  /** A change by `changedBy`, whom the other member of the direct chat has blocked: nothing written. */
+  | { readonly status: 'blocked' }
   | { readonly status: 'chat-gone' };
 
 export type VoidOutcome =
@@ -167,26 +169,40 @@ export class SequenceRepository {
   /**
    * Allocates the chat's next version (`lastVer + 1`, `lastAllocAt`) for a change that is applied
    * by a second write (an edit, a deletion, a reaction, a membership change). A chat marked for
-   * deletion is gone (`chat-gone`), as in `allocate`.
+   * deletion is gone (`chat-gone`), as in `allocate`. `changedBy` (an edit or a reaction in a direct
+   * chat) also requires a member the other has not blocked (`blockedSenders`, as `allocate` does for
+   * a sender): `blocked` otherwise, told apart by the refused write's `ALL_OLD` item.
    */
   async allocateVersion(
     chatId: string,
     sentAt: number,
     options?: RequestOptions,
+    changedBy?: string,
   ): Promise<VersionAllocation> {
+    const guarded = changedBy !== undefined;
     const allocated = this.table.update(
       {
         Key: keys.chat(chatId),
         UpdateExpression: 'SET lastVer = if_not_exists(lastVer, :zero) + :one, lastAllocAt = :sentAt',
-        ConditionExpression: chatLive,
-        ExpressionAttributeValues: { ':one': 1, ':zero': 0, ':sentAt': sentAt },
+        ConditionExpression: guarded ? `${chatLive} AND NOT contains(blockedSenders, :by)` : chatLive,
+        ExpressionAttributeValues: {
+          ':one': 1,
+          ':zero': 0,
+          ':sentAt': sentAt,
+          ...(guarded ? { ':by': changedBy } : {}),
+        },
         ReturnValues: 'UPDATED_NEW',
+        ...(guarded ? { ReturnValuesOnConditionCheckFailure: 'ALL_OLD' as const } : {}),
       },
       options,
     );
     return ifConditionFails(
       allocated.then((item): VersionAllocation => ({ status: 'allocated', ver: Number(item?.lastVer) })),
-      (): VersionAllocation => ({ status: 'chat-gone' }),
+      ({ reasons: [refused] }): VersionAllocation => {
+        const chat = refused?.item && CHAT.fromItem(refused.item);
+        if (!chat || chat.deletedAt !== undefined || changedBy === undefined) return { status: 'chat-gone' };
+        return chat.blockedSenders?.has(changedBy) ? { status: 'blocked' } : { status: 'chat-gone' };
+      },
     );
   }
 

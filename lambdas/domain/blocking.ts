@@ -1,6 +1,7 @@
 /**
- * Blocking: when A blocks B, B can no longer create a direct chat with A, send in their direct chat,
- * or invite A anywhere, and B no longer sees A's presence (presence.ts). A block is private to A: it
+ * Blocking: when A blocks B, B can no longer create a direct chat with A, send, react or edit in
+ * their direct chat, or invite A anywhere; A no longer gets B's `typing` there, and B no longer sees
+ * A's presence (presence.ts). A block is private to A: it
  * lives in A's partition (and, for the send check, on their direct chat's `META`, which no view
  * shows), B's refusals are FORBIDDEN with sentences that never mention blocking, and nothing tells B
  * that A blocked them. A keeps every power over B (A may still write to B).
@@ -9,15 +10,19 @@
  * - send in a direct chat: nothing, the seq allocation refuses a sender the mirror of the blocks on
  *   the chat's `META` lists (block-mirror.ts); in a direct chat older than the mirror, one consistent
  *   key lookup of the peer's item about the sender (1 read unit); in a group nothing at all;
+ * - react, editMessage and typing in a direct chat: nothing, the mirror on the `META` the action
+ *   already read tells (and a change's version allocation checks it again); in a direct chat older
+ *   than the mirror, the same key lookup; in a group nothing at all;
  * - createChat direct: the same key lookup, then (creating the chat) the caller's item about the peer;
  * - invite and createChat group: one consistent BatchGet of each new member's item about the caller.
  */
 import { Buffer } from 'node:buffer';
-import type { ChatStore } from '../data/store.ts';
+import type { ChatRecord, ChatStore } from '../data/store.ts';
 import type { Caller } from '../shared/caller.ts';
 import { badRequest, forbidden } from '../shared/errors.ts';
 import { changeBlock } from './block-mirror.ts';
 import { LIMITS } from './limits.ts';
+import type { BlockGuard } from './versions.ts';
 
 /** What the checks need: the store only (the scheduled-message deps qualify too). */
 interface BlockDeps {
@@ -29,6 +34,8 @@ interface BlockDeps {
 const REFUSAL = {
   direct: 'You cannot start a chat with this user.',
   send: 'You cannot send messages in this chat.',
+  react: 'You cannot react to messages in this chat.',
+  edit: 'You cannot edit messages in this chat.',
   invite: 'You cannot add these people to a chat.',
 } as const;
 
@@ -104,6 +111,43 @@ export async function refuseBlockedSend(
   if (head.chat.kind !== 'direct') return;
   const peer = head.members.find((m) => m.userId !== caller.userId);
   if (peer && (await deps.store.blocks.isBlocked(peer.userId, caller.userId))) throw blockedSend();
+}
+
+/** What the checks read of a chat: its kind, the blocks' mirror on its `META`, its members. */
+interface ChatView {
+  readonly chat: Pick<ChatRecord, 'kind' | 'blocksMirrored' | 'blockedSenders'>;
+  readonly members: readonly { userId: string }[];
+}
+
+/** The changes to messages a block refuses in a direct chat (deleting one's own stays allowed). */
+export type BlockedChange = 'react' | 'edit';
+
+/**
+ * Whether the other member of a direct chat has blocked the caller, from the chat's `META` as the
+ * action read it: its mirror (`blockedSenders`) when the chat has one (nothing read), else one
+ * consistent key lookup of the peer's item about the caller. Never in a group.
+ */
+export async function blockedByPeer(deps: BlockDeps, caller: Caller, head: ChatView): Promise<boolean> {
+  if (head.chat.kind !== 'direct') return false;
+  if (head.chat.blocksMirrored) return head.chat.blockedSenders?.has(caller.userId) === true;
+  const peer = head.members.find((m) => m.userId !== caller.userId);
+  return peer !== undefined && (await deps.store.blocks.isBlocked(peer.userId, caller.userId));
+}
+
+/**
+ * react, editMessage: FORBIDDEN in a direct chat whose other member has blocked the caller, as a send
+ * is (`blockedByPeer`). Answers the guard the change's version allocation carries in a direct chat,
+ * so that a block made after the chat was read refuses it there (versions.ts); none in a group.
+ */
+export async function refuseBlockedChange(
+  deps: BlockDeps,
+  caller: Caller,
+  head: ChatView,
+  change: BlockedChange,
+): Promise<BlockGuard | undefined> {
+  const refusal = () => forbidden(REFUSAL[change]);
+  if (await blockedByPeer(deps, caller, head)) throw refusal();
+  return head.chat.kind === 'direct' ? { by: caller.userId, refusal } : undefined;
 }
 
 /** invite / createChat group: FORBIDDEN when any new member has blocked the caller (one BatchGet). */

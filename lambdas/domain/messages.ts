@@ -10,6 +10,7 @@ import { conflict, forbidden, notFound } from '../shared/errors.ts';
 import { event } from '../shared/frames.ts';
 import { chatNotFound, loadAsMember, userIdsOf } from './access.ts';
 import { loadForAction, recordAdminAction } from './admin.ts';
+import { blockedByPeer, refuseBlockedChange } from './blocking.ts';
 import type { Deps } from './deps.ts';
 import { screenMessage } from './hooks.ts';
 import { seqOfMessageId } from './ids.ts';
@@ -55,6 +56,8 @@ export async function editMessage(
   input: MessageRef & { readonly text: string },
 ): Promise<{ message: MessageView }> {
   const { chat, members, message } = await loadMessage(deps, caller, input);
+  // Before the hook: a blocked member's text never reaches it (as a send's, send-checks.ts).
+  const blockGuard = await refuseBlockedChange(deps, caller, { chat, members }, 'edit');
   if (message.senderId !== caller.userId) throw forbidden('Only the author can edit this message.');
   if (message.deleted) throw conflict('This message was deleted and cannot be edited.');
   // The pre-send hook sees every text before it is stored, an edit's too (hooks.ts).
@@ -63,10 +66,12 @@ export async function editMessage(
     text: input.text,
     attachments: message.attachments,
   });
-  const outcome = await changeMessage(deps, message, {
-    set: { text, editedAt: deps.now().toISOString() },
-    guard: 'author',
-  });
+  const outcome = await changeMessage(
+    deps,
+    message,
+    { set: { text, editedAt: deps.now().toISOString() }, guard: 'author' },
+    blockGuard,
+  );
   if (outcome.status === 'refused') throw conflict('This message was deleted and cannot be edited.');
   const [view] = (await messageViews(deps, [outcome.message])) as [MessageView];
   await deps.fanOut.toUsers(userIdsOf(members), event('message.updated', { message: view }), { chat });
@@ -144,11 +149,11 @@ export async function typing(
   input: { readonly chatId: string; readonly isTyping: boolean },
 ): Promise<{ chatId: string; isTyping: boolean }> {
   const { chat, members } = await loadAsMember(deps, caller, input.chatId);
+  // In a direct chat whose other member blocked the caller, nobody is told (the caller is answered
+  // as always: typing is fire-and-forget, and the block stays private).
+  const answer = { chatId: input.chatId, isTyping: input.isTyping };
+  if (await blockedByPeer(deps, caller, { chat, members })) return answer;
   const others = userIdsOf(members).filter((id) => id !== caller.userId);
-  await deps.fanOut.toUsers(
-    others,
-    event('typing', { chatId: input.chatId, userId: caller.userId, isTyping: input.isTyping }),
-    { chat },
-  );
-  return { chatId: input.chatId, isTyping: input.isTyping };
+  await deps.fanOut.toUsers(others, event('typing', { ...answer, userId: caller.userId }), { chat });
+  return answer;
 }

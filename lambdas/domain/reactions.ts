@@ -4,7 +4,8 @@
  * is written with the message's new summary in one transaction guarded on the message's version
  * (lambdas/data/reactions.ts); when a parallel reaction (or edit) won, the summary is computed again
  * from the message as it now is. The cost is O(1) in the reactions already on the message: two key
- * lookups, one version allocation and one two-item transaction, on a summary of bounded size.
+ * lookups, one version allocation and one two-item transaction, on a summary of bounded size. In a
+ * direct chat whose other member blocked the caller it is FORBIDDEN, as a send is (blocking.ts).
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ReactionRef } from '../data/items.ts';
@@ -17,6 +18,7 @@ import { badRequest, conflict, notFound } from '../shared/errors.ts';
 import { event } from '../shared/frames.ts';
 import { type Backoff, backOff } from '../shared/retry.ts';
 import { userIdsOf } from './access.ts';
+import { refuseBlockedChange } from './blocking.ts';
 import type { Deps } from './deps.ts';
 import { LIMITS } from './limits.ts';
 import { messageViews } from './media.ts';
@@ -113,6 +115,7 @@ export async function react(
   input: ReactInput,
 ): Promise<{ message: MessageView }> {
   const { chat, members, message } = await loadMessage(deps, caller, input);
+  const blockGuard = await refuseBlockedChange(deps, caller, { chat, members }, 'react');
   const ref = { chatId: input.chatId, seq: message.seq, userId: caller.userId, emoji: input.emoji };
   const announce = async (changed: MessageRecord): Promise<MessageView> => {
     const shown = await view(deps, changed);
@@ -170,7 +173,7 @@ export async function react(
       // A version allocated for an attempt that lost a race serves the next one while it is newer
       // than the message and its write deadline has not passed: fewer allocations under a burst.
       if (!version?.open() || version.ver <= seen.ver) {
-        version = await allocateVersion(deps, input.chatId, bounds.stop);
+        version = await allocateVersion(deps, input.chatId, bounds.stop, blockGuard);
       }
       if (!version.open() || version.ver <= seen.ver) continue;
       sent = true;

@@ -23,21 +23,38 @@ export interface AllocatedVersion {
 }
 
 /**
+ * A change the other member's block refuses (an edit or a reaction in a direct chat,
+ * `refuseBlockedChange` in blocking.ts): who makes it, and the refusal to answer.
+ */
+export interface BlockGuard {
+  readonly by: string;
+  readonly refusal: () => Error;
+}
+
+/**
  * Allocates the chat's next version (NOT_FOUND when the chat is gone). `stop` aborts the allocation
  * and the change's write sooner than their own deadlines (a caller that must answer in time).
+ * `guard`: the allocation also refuses a member the other has blocked (a block made since the
+ * chat was read), with the guard's refusal.
  */
 export async function allocateVersion(
   deps: Deps,
   chatId: string,
   stop?: AbortSignal,
+  guard?: BlockGuard,
 ): Promise<AllocatedVersion> {
   const t = writeTiming();
   const sentAt = deps.now().getTime();
   const until = (signal: AbortSignal) => (stop ? AbortSignal.any([signal, stop]) : signal);
-  const allocated = await deps.store.sequence.allocateVersion(chatId, sentAt, {
-    abortSignal: until(signalAt(sentAt + t.allocTimeoutMs, sentAt)),
-  });
-  if (allocated.status === 'chat-gone') throw chatNotFound(chatId);
+  const allocated = await deps.store.sequence.allocateVersion(
+    chatId,
+    sentAt,
+    { abortSignal: until(signalAt(sentAt + t.allocTimeoutMs, sentAt)) },
+    guard?.by,
+  );
+  if (allocated.status !== 'allocated') {
+    throw allocated.status === 'blocked' && guard ? guard.refusal() : chatNotFound(chatId);
+  }
   const deadline = sentAt + t.writeDeadlineMs;
   const answeredAt = deps.now().getTime();
   return {
@@ -55,16 +72,18 @@ export type ChangeResult =
 
 /**
  * Applies a change to a message under a new version. When a newer change won the race, or the write
- * did not land by its deadline, it is tried again under a fresh version (bounded).
+ * did not land by its deadline, it is tried again under a fresh version (bounded). `blockGuard` as
+ * in `allocateVersion`.
  */
 export async function changeMessage(
   deps: Deps,
   message: MessageRecord,
   change: Pick<MessageChange, 'set' | 'guard'>,
+  blockGuard?: BlockGuard,
 ): Promise<ChangeResult> {
   let current = message;
   for (let attempt = 0; attempt < LIMITS.changeAttempts; attempt++) {
-    const version = await allocateVersion(deps, message.chatId);
+    const version = await allocateVersion(deps, message.chatId, undefined, blockGuard);
     if (!version.open()) continue;
     try {
       const outcome = await deps.store.messages.applyChange(

@@ -151,6 +151,26 @@ describe('allocateVersion', () => {
     ddb.on(UpdateCommand).rejects(conditionFailed());
     await expect(store.sequence.allocateVersion('g1', 5000)).resolves.toEqual({ status: 'chat-gone' });
   });
+
+  it('refuses a change by a member the blocks’ mirror lists (an edit or a reaction in a direct chat)', async () => {
+    ddb
+      .on(UpdateCommand)
+      .rejects(conditionFailed({ chatId: { S: 'd1' }, blockedSenders: { SS: ['ann'] } } as never));
+    await expect(store.sequence.allocateVersion('d1', 5000, undefined, 'ann')).resolves.toEqual({
+      status: 'blocked',
+    });
+    expect(updateInput()).toMatchObject({
+      ConditionExpression:
+        'attribute_exists(pk) AND attribute_not_exists(deletedAt) AND NOT contains(blockedSenders, :by)',
+      ExpressionAttributeValues: { ':by': 'ann' },
+      ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+    });
+    // The same refusal for a chat that is gone, or marked for deletion, is chat-gone.
+    ddb.on(UpdateCommand).rejects(conditionFailed());
+    await expect(store.sequence.allocateVersion('d1', 5000, undefined, 'ann')).resolves.toEqual({
+      status: 'chat-gone',
+    });
+  });
 });
 
 describe('fillVoid', () => {
