@@ -1,15 +1,18 @@
 /**
  * The signed-in page: the typed client (client/) and what the user sees of it. The client keeps
- * the chats and messages in sync; this renders them (batched per animation frame) and adds what
- * lives only on screen: the open chat, the window of messages shown (history paging), typing,
- * presence (the status line: status.ts), scheduled messages and blocking.
+ * the chats and messages in sync; this renders them (batched per animation frame, incrementally:
+ * chats.ts and messages.ts keep one element per chat and per message) and adds what lives only on
+ * screen: the open chat, the window of messages shown (history paging), typing, presence (the
+ * status line: status.ts), scheduled messages and blocking. The message list follows new messages
+ * only while it is scrolled to the bottom (follow.ts).
  */
 import { type ChatClient, ChatClientError, connect, type Message } from '../../client/src/index.ts';
 import { type Session, signInAgain } from './auth.ts';
-import { chatTitle, renderChatList } from './chats.ts';
+import { ChatList, chatTitle } from './chats.ts';
 import { Composer } from './composer.ts';
 import { byId, displayName } from './dom.ts';
-import { renderMessages } from './messages.ts';
+import { BottomFollower } from './follow.ts';
+import { MessageList } from './messages.ts';
 import { OnlineAwareWebSocket, watchNetwork } from './online.ts';
 import { ChatStatus, TYPING_SHOWN_MS } from './status.ts';
 
@@ -27,6 +30,9 @@ export class ChatApp {
   #blocked = new Set<string>();
   #frame = 0;
   readonly composer: Composer;
+  readonly #chatList: ChatList;
+  readonly #messageList: MessageList;
+  readonly #bottom: BottomFollower;
 
   constructor(
     session: Session,
@@ -36,6 +42,14 @@ export class ChatApp {
     this.client = connect({ url: session.wsUrl, token: session.token, WebSocket: OnlineAwareWebSocket });
     this.composer = new Composer(this);
     const c = this.client;
+    this.#chatList = new ChatList(byId('chat-list'), (id) => this.open(id));
+    this.#messageList = new MessageList(byId('message-list'), {
+      reply: (m) => this.composer.replyTo(m),
+      edit: (m) => this.composer.edit(m),
+      remove: (m) => this.#run(c.deleteMessage(m.chatId, m.messageId), 'Delete'),
+      react: (m, emoji, remove) => this.#run(c.react(m.chatId, m.messageId, emoji, remove), 'React'),
+    });
+    this.#bottom = new BottomFollower(byId('messages'), byId('message-list'));
     c.on('state', ({ state, reason }) => {
       this.#connection(
         state === 'open'
@@ -176,7 +190,7 @@ export class ChatApp {
     const c = this.client;
     const me = c.userId || this.me;
     const rows = c.chats().map((chat) => ({ chat, last: c.messages(chat.chatId).at(-1) }));
-    renderChatList(byId('chat-list'), rows, me, this.openId, (id) => this.open(id));
+    this.#chatList.render(rows, me, this.openId);
     const chat = this.openId ? c.chat(this.openId) : undefined;
     byId('chat-title').textContent = chat ? chatTitle(chat, me) : 'Pick a chat';
     byId('chat-status').textContent = chat ? this.#status.text(chat.chatId, chat, this.me) : '';
@@ -184,34 +198,23 @@ export class ChatApp {
     const other = chat?.kind === 'direct' ? chat.members?.find((m) => m.userId !== me)?.userId : undefined;
     block.hidden = !other;
     block.textContent = other && this.#blocked.has(other) ? 'Unblock' : 'Block';
-    const scroller = byId('messages');
-    const atEnd = scroller.scrollHeight - scroller.scrollTop - scroller.clientHeight < 80;
     if (!chat) {
-      byId('message-list').replaceChildren();
+      this.#messageList.clear();
       byId('older').hidden = true;
       return;
     }
     const all = this.#all(chat.chatId);
     const shown = this.shown(chat.chatId);
     byId('older').hidden = shown.length === all.length && (all[0]?.seq ?? 1) <= 1;
-    renderMessages(
-      byId('message-list'),
-      {
-        me,
-        chat,
-        messages: shown,
-        byId: new Map(all.map((m) => [m.messageId, m])),
-        pending: c.pending(chat.chatId),
-        editingId: this.composer.editing?.messageId ?? null,
-      },
-      {
-        reply: (m) => this.composer.replyTo(m),
-        edit: (m) => this.composer.edit(m),
-        remove: (m) => this.#run(c.deleteMessage(m.chatId, m.messageId), 'Delete'),
-        react: (m, emoji, remove) => this.#run(c.react(m.chatId, m.messageId, emoji, remove), 'React'),
-      },
-    );
-    if (atEnd || this.#scrollToEnd) scroller.scrollTop = scroller.scrollHeight;
+    this.#messageList.render({
+      me,
+      chat,
+      messages: shown,
+      byId: new Map(all.map((m) => [m.messageId, m])),
+      pending: c.pending(chat.chatId),
+      editingId: this.composer.editing?.messageId ?? null,
+    });
+    this.#bottom.follow(this.#scrollToEnd);
     this.#scrollToEnd = false;
   }
 

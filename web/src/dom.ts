@@ -11,16 +11,27 @@ export function h<K extends keyof HTMLElementTagNameMap>(
 ): HTMLElementTagNameMap[K] {
   const el = document.createElement(tag);
   for (const [name, value] of Object.entries(attrs)) {
-    if (value === undefined || value === null || value === false) continue;
     if (typeof value === 'function') el.addEventListener(name.replace(/^on/, ''), value);
-    else if (value === true) el.setAttribute(name, '');
-    else el.setAttribute(name, String(value));
+    else setAttr(el, name, value);
   }
   for (const child of children.flat()) {
     if (child === null || child === undefined || child === false) continue;
     el.append(child);
   }
   return el;
+}
+
+/** Sets an attribute as `h` does (true: present and empty; false, null, undefined: absent), if it differs. */
+export function setAttr(
+  el: Element,
+  name: string,
+  value: string | number | boolean | null | undefined,
+): void {
+  const next =
+    value === undefined || value === null || value === false ? null : value === true ? '' : String(value);
+  if (el.getAttribute(name) === next) return;
+  if (next === null) el.removeAttribute(name);
+  else el.setAttribute(name, next);
 }
 
 /** The element with this id, or an error naming it. */
