@@ -83,24 +83,14 @@ async function send(u: UserPage, text: string): Promise<void> {
   await u.page.press('#text', 'Enter');
 }
 
-/** Runs a message's action (Reply, Edit, Delete) through its button, as a mouse user would. */
 /**
- * Hovers a message and clicks one of its actions. The actions show on hover; a list re-rendered by
- * an event between the hover and the click (a read receipt, presence) has new elements that are not
- * hovered until the mouse moves, as in a real browser, so the hover is made again then.
+ * Runs a message's action (Reply, Edit, Delete) through its button, as a mouse user would: the
+ * actions show on hover, and stay shown while events arrive (the list patches, it does not re-render).
  */
 async function act(u: UserPage, text: string, action: 'Reply' | 'Edit' | 'Delete'): Promise<void> {
   const item = u.page.locator('#message-list li.msg', { hasText: text }).last();
-  for (let attempt = 1; ; attempt++) {
-    await item.hover();
-    try {
-      await item.getByRole('button', { name: action, exact: true }).click({ timeout: 3_000 });
-      return;
-    } catch (error) {
-      if (attempt === 5) throw error;
-      await u.page.mouse.move(0, 0); // off the list, so that the next hover is a fresh one
-    }
-  }
+  await item.hover();
+  await item.getByRole('button', { name: action, exact: true }).click({ timeout: 10_000 });
 }
 
 function sees(u: UserPage, text: string): Promise<unknown> {
