@@ -167,6 +167,41 @@ describe('incremental rendering in Chromium', () => {
     expect(await fromBottom(alice.page)).toBeLessThanOrEqual(2);
   });
 
+  it('a chat whose new message moves it to the top moves as its one row; no row is rebuilt', async () => {
+    const order = () =>
+      alice.page.$$eval('.chat-row', (rows) => rows.map((r) => r.getAttribute('data-chat-id')));
+    const before = await order();
+    expect(before[0]).toBe(directId);
+    expect(before).toContain(generalId);
+    await alice.page.$$eval('.chat-row', (buttons) => {
+      for (const b of buttons) (b as HTMLElement & { mark?: string }).mark = 'kept';
+    });
+    // Records the list's own child changes: a moved row is one removal and one insertion of it.
+    await alice.page.evaluate(`{
+      window.rowMoves = [];
+      const id = (n) => n.querySelector('button')?.dataset.chatId;
+      new MutationObserver((records) => {
+        for (const r of records) {
+          for (const n of r.removedNodes) window.rowMoves.push('-' + id(n));
+          for (const n of r.addedNodes) window.rowMoves.push('+' + id(n));
+        }
+      }).observe(document.getElementById('chat-list'), { childList: true });
+    }`);
+
+    await bob.ok('sendMessage', { chatId: generalId, text: 'General news' });
+    await alice.page
+      .locator(`.chat-row[data-chat-id="${generalId}"] .preview`, { hasText: 'General news' })
+      .waitFor();
+    await frames(alice.page);
+
+    expect(await order()).toEqual([generalId, ...before.filter((id) => id !== generalId)]);
+    const marks = await alice.page.$$eval('.chat-row', (rows) =>
+      rows.map((r) => (r as HTMLElement & { mark?: string }).mark ?? 'new'),
+    );
+    expect(marks).toEqual(before.map(() => 'kept'));
+    expect(await alice.page.evaluate('window.rowMoves')).toEqual([`-${generalId}`, `+${generalId}`]);
+  });
+
   it('logged no console errors', () => {
     expect(alice.errors).toEqual([]);
   });
