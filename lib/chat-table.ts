@@ -16,22 +16,19 @@ import {
 import { Grant, type IGrantable, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { type IKey, Key } from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
+import { PREFIX } from '../lambdas/data/keys.ts';
 import type { TableAction } from './routes.ts';
 import { TABLE, type TableDefinition } from './table.ts';
 
-/** Partition key prefix of a user's items (profile and connections: lambdas/data/keys.ts). */
-export const USER_PARTITION_PREFIX = 'USER#';
-/** Partition key prefix of a group's roster (its members' open sockets: lambdas/data/keys.ts). */
-export const ROSTER_PARTITION_PREFIX = 'ROSTER#';
-
-/** Partition key prefix of a user's rate-limit windows and socket count (lambdas/data/keys.ts). */
-export const LIMIT_PARTITION_PREFIX = 'LIMIT#';
-
-/** The partitions each scoped item action (`dynamodb:<action>:<scope>`) may touch. */
+/**
+ * The partitions each scoped item action (`dynamodb:<action>:<scope>`) may touch: a user's items
+ * (profile and connections), a group's roster (its members' open sockets) and a user's rate-limit
+ * windows and socket count, by the key prefixes lambdas/data/keys.ts builds them with.
+ */
 const ITEM_SCOPES: Readonly<Record<string, readonly string[]>> = {
-  userPartitions: [`${USER_PARTITION_PREFIX}*`],
-  socketPartitions: [`${USER_PARTITION_PREFIX}*`, `${ROSTER_PARTITION_PREFIX}*`],
-  limitPartitions: [`${LIMIT_PARTITION_PREFIX}*`],
+  userPartitions: [`${PREFIX.user}*`],
+  socketPartitions: [`${PREFIX.user}*`, `${PREFIX.roster}*`],
+  limitPartitions: [`${PREFIX.limit}*`],
 };
 
 /** Table actions that only read (a function with nothing else needs only KMS read access). */
