@@ -21,7 +21,7 @@ import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type WebSocket, WebSocketServer } from 'ws';
-import { DEFAULT_PORT, isLoopback, LOOPBACK_HOST } from './defaults.ts';
+import { DEFAULT_PORT, LOOPBACK_HOST } from './defaults.ts';
 import { disconnectEvent } from './gateway/events.ts';
 import { FaultInjector } from './gateway/faults.ts';
 import { handshake } from './gateway/handshake.ts';
@@ -38,6 +38,7 @@ import {
   type InjectedFault,
   type StageFacts,
 } from './gateway/types.ts';
+import { fromThisMachine } from './local-only.ts';
 
 export { newConnectionId } from './gateway/events.ts';
 export * from './gateway/types.ts';
@@ -131,11 +132,8 @@ export class LocalGateway {
       faults: this.#faults,
       maxPostBytes: this.#limits.maxPostBytes,
       postLatencyMs: () => this.#postLatencyMs,
-      // Loopback, or the address the gateway was bound to when the handlers post to that one.
-      admits: (req: IncomingMessage) => {
-        const from = (req.socket.remoteAddress ?? '').replace(/^::ffff:/, '');
-        return isLoopback(from) || from === this.#host;
-      },
+      // The handlers post from this machine: to loopback, or to the one address the gateway is bound to.
+      admits: (req: IncomingMessage) => fromThisMachine(req, this.#host),
     };
     const extra = this.options.httpRoutes ?? [];
     const server = createServer((req, res) =>

@@ -6,9 +6,14 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { isLoopback } from './defaults.ts';
 
-/** True when the request comes from this machine (a loopback address). */
-export function fromThisMachine(req: IncomingMessage): boolean {
-  return isLoopback(req.socket.remoteAddress ?? '');
+/**
+ * True when the request comes from this machine: from a loopback address, or from `boundHost`, the
+ * one address the server listens on (a caller on this machine that connects to it comes from it).
+ * A server listening on every address (`0.0.0.0`, `::`) or on loopback admits loopback only.
+ */
+export function fromThisMachine(req: IncomingMessage, boundHost?: string): boolean {
+  const from = (req.socket.remoteAddress ?? '').replace(/^::ffff:/, '');
+  return isLoopback(from) || (boundHost !== undefined && from === boundHost);
 }
 
 /**

@@ -13,7 +13,7 @@ import { LocalGateway } from '../../local/gateway.ts';
 import { LocalPushProviders, type PushRecord } from '../../local/push/providers.ts';
 import { assertSecretFitsHost, startLocalStack, usesPublicDevSecret } from '../../local/stack.ts';
 import { webRoutes } from '../../local/web.ts';
-import { openSocket } from '../support/frame-waiter.ts';
+import { FrameWaiter, openSocket } from '../support/frame-waiter.ts';
 import { listening, networkAddresses } from '../support/net.ts';
 
 const addresses = networkAddresses();
@@ -87,21 +87,67 @@ describe('the public dev JWT secret beyond loopback', () => {
   });
 });
 
+/** A socket open on `gateway` (through `url`), its connection id and every frame it receives. */
+async function liveSocket(gateway: LocalGateway, url: string) {
+  const socket = await openSocket(url);
+  const frames = new FrameWaiter<string>();
+  socket.on('message', (data) => frames.deliver(String(data)));
+  const [id] = gateway.connectionIds;
+  if (id === undefined) throw new Error('the gateway holds no connection');
+  return { socket, id, frames };
+}
+
 describe.skipIf(addresses.length === 0)('the Management API on a gateway opened to the network', () => {
-  it('answers this machine only: from a network address 403 ForbiddenException, and nothing is posted', async () => {
+  it('answers this machine only: from a network address 403 ForbiddenException, and a live socket gets nothing', async () => {
     const gateway = new LocalGateway({ routes: [], port: 0, host: '0.0.0.0' });
     await gateway.start();
     try {
-      const path = `/@connections/${encodeURIComponent('abcdefghijklmnop')}`;
+      const { socket, id, frames } = await liveSocket(gateway, `ws://127.0.0.1:${gateway.port}`);
+      const path = `/@connections/${encodeURIComponent(id)}`;
+      // From this machine's network address (not loopback, not the address bound: 0.0.0.0), as a
+      // caller elsewhere on the network: refused, and the live socket is neither posted to nor closed.
       for (const method of ['POST', 'GET', 'DELETE']) {
         const init = method === 'POST' ? { method, body: '{"type":"forged"}' } : { method };
         const remote = await fetch(`http://${addresses[0]}:${gateway.port}${path}`, init);
         expect(remote.status, method).toBe(403);
         expect(remote.headers.get('x-amzn-errortype'), method).toBe('ForbiddenException');
-        // From this machine (where the handlers post from), the API answers: this connection is gone.
-        const local = await fetch(`http://127.0.0.1:${gateway.port}${path}`, init);
-        expect(local.status, method).toBe(410);
       }
+      expect(gateway.connectionIds).toEqual([id]);
+      // From this machine (where the handlers post from), the API answers; the socket's first frame
+      // is this post, so the refused one before it never reached it.
+      const local = `http://127.0.0.1:${gateway.port}${path}`;
+      expect((await fetch(local)).status).toBe(200);
+      expect((await fetch(local, { method: 'POST', body: '{"type":"real"}' })).status).toBe(200);
+      await frames.next(() => true, { timeoutMs: 2000, what: 'the local post' });
+      expect(frames.received).toEqual(['{"type":"real"}']);
+      expect((await fetch(local, { method: 'DELETE' })).status).toBe(204);
+      socket.terminate();
+      // A connection that is gone: 410 from this machine.
+      const gone = `http://127.0.0.1:${gateway.port}/@connections/${encodeURIComponent('abcdefghijklmnop')}`;
+      for (const method of ['POST', 'GET', 'DELETE']) {
+        const init = method === 'POST' ? { method, body: '{"type":"late"}' } : { method };
+        expect((await fetch(gone, init)).status, method).toBe(410);
+      }
+    } finally {
+      await gateway.stop();
+    }
+  });
+
+  it('answers the one network address it is bound to: the handlers post to it from there', async () => {
+    const host = addresses[0] as string;
+    const gateway = new LocalGateway({ routes: [], port: 0, host });
+    await gateway.start();
+    try {
+      const { socket, id, frames } = await liveSocket(gateway, `ws://${host}:${gateway.port}`);
+      // The caller connects to the bound (non-loopback) address from this machine, so it comes from it.
+      const posted = await fetch(`http://${host}:${gateway.port}/@connections/${encodeURIComponent(id)}`, {
+        method: 'POST',
+        body: '{"type":"real"}',
+      });
+      expect(posted.status).toBe(200);
+      await frames.next(() => true, { timeoutMs: 2000, what: 'the post' });
+      expect(frames.received).toEqual(['{"type":"real"}']);
+      socket.terminate();
     } finally {
       await gateway.stop();
     }
