@@ -6,8 +6,10 @@
  * delivered and stop the cursor for good. The container's cached head vouches for a seq at or below
  * its `lastSeq` (which only lags) without reading the members; the chat's `META` is still read by
  * key (consistently), since a chat marked for deletion is gone (NOT_FOUND, nothing written) and the
- * cache cannot tell. Otherwise the head is read first (again, consistently, when it says the seq is
- * past the end), and serves the fan-out too.
+ * cache cannot tell. That `META` serves the fan-out, with the cached members while its `memberVer`
+ * is the one they were read at (every membership change sets a new one); only when the members
+ * changed since are they read again. Otherwise the head is read first (again, consistently, when it
+ * says the seq is past the end), and serves the fan-out too.
  */
 import type { ChatWithMembers } from '../data/store.ts';
 import type { Caller } from '../shared/caller.ts';
@@ -47,8 +49,9 @@ export async function markDelivered(
 }
 
 /**
- * Refuses a seq past the chat's last message (module comment); the head it read, if it read one.
- * Nothing about the chat is told to someone who is not a member (NOT_FOUND first).
+ * Refuses a seq past the chat's last message (module comment); the head it read or vouched for
+ * (undefined when the cached members are older than the `META` it read). Nothing about the chat is
+ * told to someone who is not a member (NOT_FOUND first).
  */
 async function checkSeq(
   deps: Deps,
@@ -59,7 +62,7 @@ async function checkSeq(
   if (cached && seq <= cached.chat.lastSeq) {
     const chat = await deps.store.chats.getChat(chatId, { consistent: true });
     if (!chat || chat.deletedAt !== undefined) throw chatNotFound(chatId);
-    return undefined;
+    return chat.memberVer === cached.chat.memberVer ? { chat, members: [...cached.members] } : undefined;
   }
   let loaded: ChatWithMembers | undefined;
   for (const consistent of [false, true]) {

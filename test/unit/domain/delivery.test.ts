@@ -1,7 +1,8 @@
 /**
  * markDelivered: one conditional write; the other members hear of it only when it moved. A seq past
  * the chat's last message is refused before anything is written (a cached head vouches for smaller
- * ones without reading the members; META is read by key, for a chat marked for deletion).
+ * ones without reading the members; META is read by key, for a chat marked for deletion, and serves
+ * the fan-out with the cached members unless they changed since).
  */
 import { describe, expect, it } from 'vitest';
 import { markDelivered } from '../../../lambdas/domain/delivery.ts';
@@ -41,6 +42,37 @@ describe('markDelivered', () => {
     expect(store.chats.getChat).toHaveBeenCalledWith('g1', { consistent: true });
     expect(store.chats.getWithMembers).not.toHaveBeenCalled();
     expect(fanOut.toUsers).not.toHaveBeenCalled();
+  });
+
+  it('with a cached head, tells the other members from the META it read and the cached members: one read in all', async () => {
+    const { deps, store, fanOut } = fakeDeps();
+    deps.store.heads.remember('g1', team(20));
+    const meta = { ...team(20).chat, lastSeq: 21, name: 'Team (as read)' };
+    store.chats.getChat.mockResolvedValue(meta);
+    await expect(markDelivered(deps, bob, { chatId: 'g1', seq: 7 })).resolves.toEqual({
+      chatId: 'g1',
+      lastDeliveredSeq: 7,
+    });
+    expect(store.chats.getChat).toHaveBeenCalledTimes(1);
+    expect(store.chats.getWithMembers).not.toHaveBeenCalled();
+    expect(sent(fanOut)).toEqual([
+      {
+        userIds: ['ann', 'cat'],
+        frame: { type: 'message.delivered', chatId: 'g1', userId: 'bob', lastDeliveredSeq: 7 },
+        options: { chat: meta },
+      },
+    ]);
+  });
+
+  it('with a cached head whose members changed since (a newer memberVer on META), reads the members for the fan-out', async () => {
+    const { deps, store, fanOut } = fakeDeps();
+    deps.store.heads.remember('g1', team(20));
+    store.chats.getChat.mockResolvedValue({ ...team(20).chat, memberVer: 2, memberCount: 4 });
+    const now = groupChat('ann', ['ann', 'bob', 'cat', 'dan'], { lastSeq: 20, memberVer: 2 });
+    store.chats.getWithMembers.mockResolvedValue(now);
+    await markDelivered(deps, bob, { chatId: 'g1', seq: 7 });
+    expect(store.chats.getWithMembers).toHaveBeenCalledTimes(1);
+    expect(sent(fanOut)).toEqual([expect.objectContaining({ userIds: ['ann', 'cat', 'dan'] })]);
   });
 
   it('answers NOT_FOUND, writing nothing, for a chat marked for deletion after its head was cached', async () => {
