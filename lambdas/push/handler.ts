@@ -88,9 +88,10 @@ export interface PushNewMessageDeps {
  *
  * Once per message: a batch is retried from its lowest failed record on (lambdas/pipeline/stream.ts),
  * so a message may come again after its notifications went out. Before anything is sent or queued,
- * the message's push mark is read (`pushedBefore`); a marked message is skipped. The mark is written
- * once everything was handed to the providers or queued (`markPushed`). A message that notifies
- * nobody is neither checked nor marked (doing it again sends nothing either).
+ * the message's push mark is read (`pushedBefore`: beside the planner's read of the message and its
+ * chat, when planned here); a marked message is skipped. The mark is written once everything was
+ * handed to the providers or queued (`markPushed`). A message that notifies nobody is neither
+ * checked nor marked (doing it again sends nothing either).
  */
 export async function pushNewMessage(deps: PushNewMessageDeps, image: Item, at: number): Promise<void> {
   const { queue, counters } = deps;
@@ -111,8 +112,10 @@ export async function pushNewMessage(deps: PushNewMessageDeps, image: Item, at: 
     await markPushed(deps, message);
     return;
   }
-  const planned = await planRecipients(deps.plan, message, recipients, counters);
-  if (planned.length === 0 || (await pushedBefore(deps, message))) return;
+  const planned = await planRecipients(deps.plan, message, recipients, counters, {
+    skipIf: () => pushedBefore(deps, message),
+  });
+  if (planned.length === 0) return;
   const deferred = await deliverAll(planned, deps.delivery, budget);
   if (queue) await queueDeferred(queue, message, deferred, at, counters);
   await markPushed(deps, message);

@@ -15,11 +15,11 @@
  * finds the socket gone (the group's next fan-out: 410, entry removed) or the entry expires; the
  * per-user lookup would have seen the connection record gone.
  *
- * When someone is to be pushed, the message and the chat's `META` are read again (consistently): a
- * message deleted, or a chat deleted (or marked for deletion), before its push is processed produces
- * none, and an edit made meanwhile is what the preview shows. When
- * nobody is (every recipient online, say), that read is skipped: the chat head, the roster in a
- * group and one Query per candidate it does not list are all a message costs.
+ * When someone is to be pushed, the message and the chat's `META` are read again (consistently; the
+ * push function's push mark beside them): a message deleted, or a chat deleted (or marked for
+ * deletion), before its push is processed produces none, and an edit made meanwhile is what the
+ * preview shows. When nobody is (every recipient online, say), that read is skipped: the chat head,
+ * the roster in a group and one Query per candidate it does not list are all a message costs.
  *
  * Two steps: `selectRecipients` (the head, the roster: who needs a lookup) and `planRecipients` (the
  * lookups, the message, the badges). The push function runs both for a message, unless the recipients
@@ -152,13 +152,16 @@ export async function selectRecipients(
 /**
  * The notifications for `recipients`: each one's sockets and devices (one Query), and for those with
  * no open socket and a device, the message as it is now (read once, consistently: deleted meanwhile,
- * no push; edited, the new text), the title and their badge.
+ * no push; edited, the new text), the title and their badge. `skipIf`: a read run beside the
+ * message's, once someone is to be pushed (the push function's push mark, handler.ts); true plans
+ * nothing (and reads no badge).
  */
 export async function planRecipients(
   deps: PlanDeps,
   message: PushMessage,
   recipients: readonly PushRecipient[],
   counters: Counters,
+  options: { readonly skipIf?: () => Promise<boolean> } = {},
 ): Promise<PlannedPush[]> {
   const { store } = deps;
   const concurrency = deps.concurrency ?? PLAN_CONCURRENCY;
@@ -169,8 +172,11 @@ export async function planRecipients(
   });
   if (offline.length === 0) return [];
 
-  const contentOf = await messageContent(deps, message, counters);
-  if (!contentOf) return [];
+  const [contentOf, skipped] = await Promise.all([
+    messageContent(deps, message, counters),
+    options.skipIf?.() ?? false,
+  ]);
+  if (!contentOf || skipped) return [];
   const planned: PlannedPush[] = [];
   await eachLimited(offline, concurrency, async ({ recipient, devices }) => {
     const content = contentOf(await badgeOf(store, recipient.userId, message.chatId, recipient.chatUnread));

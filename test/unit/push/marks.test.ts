@@ -1,8 +1,9 @@
 /**
  * The push function's marks (lambdas/push/handler.ts `pushNewMessage`, lambdas/data/push-marks.ts),
- * over mocked repositories: a message is checked right before its notifications are sent or its
- * jobs queued, skipped when marked, and marked after everything was handed on; a message that
- * notifies nobody costs no check and no mark; a mark that cannot be written does not fail the record.
+ * over mocked repositories: a message is checked before its notifications are sent (beside the
+ * planner's read of the message and its chat) or its jobs queued, skipped when marked, and marked
+ * after everything was handed on; a message that notifies nobody costs no check and no mark; a mark
+ * that cannot be written does not fail the record.
  */
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { MESSAGE } from '../../../lambdas/data/items.ts';
@@ -69,7 +70,7 @@ describe('push marks', () => {
     const [checked] = t.store.pushMarks.has.mock.invocationCallOrder;
     const [marked] = t.store.pushMarks.put.mock.invocationCallOrder;
     const [firstLookup] = t.store.devices.pushTargets.mock.invocationCallOrder;
-    // Checked after planning (before the first send), marked after the sends.
+    // Checked after the lookups (before the first send), marked after the sends.
     expect(firstLookup).toBeLessThan(checked as number);
     expect(checked).toBeLessThan(marked as number);
   });
@@ -82,6 +83,36 @@ describe('push marks', () => {
     expect(queued).toEqual([]);
     expect(t.store.pushMarks.put).not.toHaveBeenCalled();
     expect(counters.get('PushRepeatSkipped')).toBe(2);
+  });
+
+  it('reads the mark beside the message and its chat: one round of reads, not two', async () => {
+    let inFlight = 0;
+    let most = 0;
+    const slow =
+      <T>(value: T) =>
+      async (): Promise<T> => {
+        inFlight += 1;
+        most = Math.max(most, inFlight);
+        await new Promise((resolve) => setTimeout(resolve, 5));
+        inFlight -= 1;
+        return value;
+      };
+    t.store.messages.get.mockImplementation(slow(LUNCH_MESSAGE));
+    t.store.chats.getChat.mockImplementation(
+      slow(groupChat('alice', ['alice', ...OTHERS], { lastSeq: 5 }).chat),
+    );
+    t.store.pushMarks.has.mockImplementation(slow(false));
+    await push();
+    expect(sent).toHaveLength(OTHERS.length);
+    expect(most).toBe(3);
+  });
+
+  it('reads no badge for a message already marked', async () => {
+    t.store.pushMarks.has.mockResolvedValue(true);
+    await push();
+    expect(sent).toEqual([]);
+    expect(t.store.chats.listMemberships).not.toHaveBeenCalled();
+    expect(counters.get('PushRepeatSkipped')).toBe(1);
   });
 
   it('marks a message whose recipients were queued in jobs, after queueing them', async () => {
