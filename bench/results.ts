@@ -88,6 +88,9 @@ export interface BenchResults {
 
 type Totalled = Pick<DeliveryCounts, 'expected' | 'delivered' | 'duplicated' | 'missing' | 'sendErrors'>;
 
+/** The results as the run fills them in, part by part (bench/run.ts). */
+export type PartialResults = { -readonly [K in keyof BenchResults]?: BenchResults[K] };
+
 /** The run's delivery figures: every phase's counts added up (any missing, duplicate or failed send fails the run). */
 export function deliveryTotals(phases: readonly { readonly counts: Totalled }[]): Totalled {
   const total = { expected: 0, delivered: 0, duplicated: 0, missing: 0, sendErrors: 0 };

@@ -2,7 +2,8 @@
  * `npm run bench [-- --quick | --help]`: how fast and how cheap the backend is against the floor of
  * this machine, in one run. Progress on stderr; the tables on stdout; the figures as JSON under
  * bench/results/ (latest.json and a timestamped copy). Exits 1 when any delivery was missing or
- * duplicated or any send failed; a missed performance target is reported, not fatal.
+ * duplicated or any send failed; a missed performance target is reported, not fatal. The parts that
+ * need connected users run in run-world.ts.
  */
 import './env.ts';
 import { randomBytes } from 'node:crypto';
@@ -11,25 +12,20 @@ import { parseOptions } from './options.ts';
 import { PRICES } from './pricing.ts';
 import { Phases, Progress } from './progress.ts';
 import { render } from './report.ts';
-import { type BenchResults, deliveryTotals, machine, writeResults } from './results.ts';
+import { type BenchResults, deliveryTotals, machine, type PartialResults, writeResults } from './results.ts';
+import { worldParts } from './run-world.ts';
 import { scaleModel } from './scale.ts';
-import { busyGroup } from './scenarios/busy.ts';
 import { clientBundle } from './scenarios/client.ts';
 import { coldStart } from './scenarios/coldstart.ts';
 import { connectMembers, costRound, seed } from './scenarios/cost.ts';
 import { floor } from './scenarios/floor.ts';
 import { hookLatency } from './scenarios/hook.ts';
-import { bigGroupPhase, type LatencyPhaseResult, latencyPhase } from './scenarios/latency.ts';
 import { mediaScenario } from './scenarios/media.ts';
-import { pushPhase } from './scenarios/push.ts';
-import { bigGroupPushPhase } from './scenarios/push-big.ts';
 import { reactionCost } from './scenarios/reactions.ts';
-import { throughput } from './scenarios/throughput.ts';
 import { fanOutWaves } from './scenarios/waves.ts';
 import { startBenchStack } from './stack.ts';
 import { targets } from './targets.ts';
 import { warmUp } from './warm-up.ts';
-import { World } from './world.ts';
 
 async function main(): Promise<number> {
   const options = parseOptions(process.argv.slice(2));
@@ -62,7 +58,7 @@ async function main(): Promise<number> {
     waves: has('waves') ? options.wavesSends * 4 * 0.5 + 10 : 0,
   });
   const runId = randomBytes(3).toString('hex');
-  const partial: { -readonly [K in keyof BenchResults]?: BenchResults[K] } = {};
+  const partial: PartialResults = {};
 
   if (has('coldstart')) {
     phases.start('coldstart', 'cold start: bundling');
@@ -109,89 +105,7 @@ async function main(): Promise<number> {
     }
 
     if (['latency', 'throughput', 'push', 'busy'].some(has)) {
-      phases.start('world', 'connecting users');
-      const world = await World.create(stack.url, options.users, runId, (f, label) => phases.tick(f, label));
-      try {
-        await stack.idle(); // the connects' and warm-up's tails (presence, push) before anything is timed
-        if (has('latency')) {
-          phases.start('latency');
-          const results: LatencyPhaseResult[] = [];
-          const plan = [
-            ['direct', options.rateDirect],
-            ['group10', options.rateGroup10],
-            ['group100', options.rateGroup100],
-          ] as const;
-          for (const [i, [kind, rate]] of plan.entries()) {
-            const r = await latencyPhase(world, kind, rate, options.phaseSeconds, options.textChars, (f) =>
-              phases.tick((i + f) / plan.length, `latency: ${kind} at ${rate} msg/s`),
-            );
-            if (r) results.push(r);
-          }
-          if (options.bigGroup > 0) {
-            phases.start('biggroup', `group of ${options.bigGroup}: connecting`);
-            const r = await bigGroupPhase(world, stack, runId, options, (f, label) => phases.tick(f, label));
-            if (r) results.push(r);
-          }
-          partial.latency = results;
-        }
-        if (has('busy') && options.busyMessages > 0) {
-          phases.start('busy', 'busy group');
-          await stack.idle(); // the latency phases' tails must not reach the busy group's ledger
-          const busy = {
-            messages: options.busyMessages,
-            rate: options.rateBusy,
-            textChars: options.textChars,
-          };
-          partial.busy = await busyGroup(world, busy, (f, label) => phases.tick(f, label));
-          await stack.idle();
-        }
-        if (has('throughput')) {
-          phases.start('throughput');
-          partial.throughput = await throughput(
-            world,
-            {
-              start: options.throughputStart,
-              factor: options.throughputFactor,
-              steps: options.throughputSteps,
-              stepSeconds: options.throughputStepSeconds,
-              textChars: options.textChars,
-            },
-            (f, label) => phases.tick(f, label),
-          );
-        }
-        if (has('push')) {
-          phases.start('push', 'push pipeline');
-          const quick = options.quick;
-          partial.push = await pushPhase(
-            stack,
-            world,
-            {
-              // 4 alternating rounds of half the phase each (200 sends a side at the default rate):
-              // 2 rounds of a whole phase read anywhere from -10 % to +20 % on a quiet machine.
-              rounds: quick ? 1 : 4,
-              halfSeconds: quick ? options.phaseSeconds : options.phaseSeconds / 2,
-              rate: options.rateDirect,
-              textChars: options.textChars,
-              groups: quick ? 10 : 20,
-              offlinePerGroup: 10,
-              messagesPerGroup: quick ? 3 : 5,
-            },
-            (f, label) => phases.tick(f, label),
-          );
-          if (!partial.push) progress.note('push skipped: the handlers run outside this process (BENCH_URL)');
-          else if (options.bigGroup > 0) {
-            // The big group's members all offline with a device: 2 messages quick, 3 otherwise.
-            phases.start('pushbig', `push: a group of ${options.bigGroup} offline`);
-            partial.pushBigGroup = await bigGroupPushPhase(
-              stack,
-              { members: options.bigGroup, messages: quick ? 2 : 3 },
-              (f, label) => phases.tick(f, label),
-            );
-          }
-        }
-      } finally {
-        await world.close();
-      }
+      await worldParts({ stack, options, runId, phases, progress }, partial);
     }
 
     if (has('cost')) {
