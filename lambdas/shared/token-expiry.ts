@@ -6,23 +6,16 @@
  *
  * Why post the error frame instead of returning it as the route response: the route response is
  * delivered after the function returns, and by then the connection is gone. The frame is posted
- * first, then the connection is deleted; if the post fails, the frame goes back as the route response
+ * first, then the connection is deleted (close-socket.ts, shared with flood-guard.ts); if the post fails, the frame goes back as the route response
  * and the socket is left to its owner (it can do nothing but get this answer again). Once the post
  * landed the route answers nothing, whatever the delete does: a delete that fails twice is logged
  * and counted (`ExpiredSocketsLeftOpen`), never answered with the frame a second time.
  */
-import {
-  type ApiGatewayManagementApiClient,
-  DeleteConnectionCommand,
-  PostToConnectionCommand,
-} from '@aws-sdk/client-apigatewaymanagementapi';
 import { CLOCK_TOLERANCE_SECONDS } from '../auth/verifier.ts';
-import { isGone } from '../fanout/delivery.ts';
 import type { AuthorizerContext } from './caller.ts';
-import { getManagementClient } from './clients.ts';
+import { type CloseReason, tellAndClose } from './close-socket.ts';
 import { errorFrame, type Frame } from './frames.ts';
 import { logger } from './logger.ts';
-import { countMetric } from './metrics.ts';
 
 export const TOKEN_EXPIRED_MESSAGE = 'Your token has expired. Reconnect with a fresh token.';
 
@@ -40,8 +33,15 @@ export function tokenExpired(authorizer: AuthorizerContext, nowMs = Date.now()):
 }
 
 /**
- * Tells the caller and closes the socket. Returns the frame to answer with as the route response when
- * it could not be posted (otherwise undefined: the caller has its answer, and the socket is closing).
+ * A delete that fails twice is logged and counted (`ExpiredSocketsLeftOpen`); the socket stays open
+ * until its next frame (answered `TOKEN_EXPIRED` again, and closed then) or API Gateway's 2-hour limit.
+ */
+const EXPIRED: CloseReason = { what: 'with an expired token', leftOpen: 'ExpiredSocketsLeftOpen' };
+
+/**
+ * Tells the caller and closes the socket (close-socket.ts). Returns the frame to answer with as the
+ * route response when it could not be posted (otherwise undefined: the caller has its answer, and
+ * the socket is closing).
  */
 export async function closeExpired(
   connectionId: string,
@@ -50,41 +50,5 @@ export async function closeExpired(
 ): Promise<Frame | undefined> {
   const frame = errorFrame(action, requestId, 'TOKEN_EXPIRED', TOKEN_EXPIRED_MESSAGE);
   logger.info('token expired: closing the socket');
-  let client: ApiGatewayManagementApiClient;
-  try {
-    client = getManagementClient();
-    await client.send(
-      new PostToConnectionCommand({ ConnectionId: connectionId, Data: Buffer.from(JSON.stringify(frame)) }),
-    );
-  } catch (error) {
-    logger.warn('could not tell the caller its token expired', { error });
-    return frame;
-  }
-  // The frame landed: whatever the delete does, answering it again would send TOKEN_EXPIRED twice.
-  await deleteExpired(client, connectionId);
-  return undefined;
-}
-
-/** How many times the connection is deleted before it is left open (and counted). */
-const DELETE_ATTEMPTS = 2;
-
-/**
- * Deletes the connection, trying once more on a failure (a throttle or a blip of the Management
- * API). A 410 means the socket is gone already. Still failing: logged and counted
- * (`ExpiredSocketsLeftOpen`); the socket stays open until its next frame (answered `TOKEN_EXPIRED`
- * again, and closed then) or API Gateway's 2-hour limit.
- */
-async function deleteExpired(client: ApiGatewayManagementApiClient, connectionId: string): Promise<void> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      await client.send(new DeleteConnectionCommand({ ConnectionId: connectionId }));
-      return;
-    } catch (error) {
-      if (isGone(error)) return;
-      if (attempt < DELETE_ATTEMPTS) continue;
-      logger.error('could not close a socket with an expired token', { error, attempts: attempt });
-      countMetric('ExpiredSocketsLeftOpen');
-      return;
-    }
-  }
+  return (await tellAndClose(connectionId, frame, EXPIRED)).answer;
 }
