@@ -8,7 +8,7 @@ import type { RateDecision, RateLimitRepository } from '../data/rate-limits.ts';
 import { store } from '../data/store.ts';
 import { ChatError } from './errors.ts';
 import { RateLeases } from './rate-leases.ts';
-import { rateLimitOf } from './rate-limits.ts';
+import { rateLimitOf, UNMATCHED } from './rate-limits.ts';
 
 /** The instance's leases, per repository (one per table: tests and the bench may swap the store). */
 const leases = new WeakMap<RateLimitRepository, RateLeases>();
@@ -39,7 +39,7 @@ export async function enforceRateLimit(userId: string, action: string, nowMs = D
   const limit = rateLimitOf(action);
   if (!limit) return;
   const seconds = Math.ceil(decision.retryAfterMs / 1000);
-  const what = action === '$default' ? 'frames without a known action' : `${action} requests`;
+  const what = action === UNMATCHED ? 'frames without a known action' : `${action} requests`;
   throw new ChatError(
     'RATE_LIMITED',
     `Too many ${what}: at most ${limit.max} every ${limit.windowSeconds} s. Retry in ${seconds} s.`,

@@ -26,6 +26,12 @@ export interface RateLimit {
   readonly lease: number;
 }
 
+/**
+ * The limit (and route key) of frames no route matches: not JSON, no `action`, an unknown one
+ * (`wsUnmatched` in ws-middleware.ts).
+ */
+export const UNMATCHED = '$default';
+
 const perMinute = (max: number, lease = 1): RateLimit => ({ max, windowSeconds: 60, lease });
 /** Frequent, cheap actions: a lease of 10 frames per write. */
 const FREQUENT = 10;
@@ -74,7 +80,7 @@ export const RATE_LIMITS: Readonly<Partial<Record<string, RateLimit>>> = {
   ping: perMinute(300, FREQUENT),
   // Frames no route matches (not JSON, no action, an unknown one): a client that is up to date sends
   // none; one newer than the server may meet an action it lacks now and then.
-  $default: perMinute(60, FREQUENT),
+  [UNMATCHED]: perMinute(60, FREQUENT),
   // Handshakes: each stores the socket, its count and roster entries and may announce presence; every
   // `$disconnect` follows a `$connect`, so this bounds both. A reconnecting client backs off (the
   // client package: 0.5 s doubling to 30 s), far below one a second. Refused with HTTP 429.

@@ -20,6 +20,8 @@ import { ackFrame, errorFrame, type Frame, FrameError, type ParsedFrame, parseFr
 import { frameKeys, logger } from './logger.ts';
 import { countMetric } from './metrics.ts';
 import { enforceRateLimit } from './rate-limiter.ts';
+import { UNMATCHED } from './rate-limits.ts';
+import { isThrottle, THROTTLE_RETRY_MS } from './throttles.ts';
 import { closeExpired, tokenExpired } from './token-expiry.ts';
 
 /** The API Gateway WebSocket event, with what the pipeline adds. */
@@ -142,11 +144,11 @@ function identityOf(event: WsEvent): string | undefined {
   }
 }
 
-/** The error to answer: `RATE_LIMITED` when the frame's rate-limit decision refused it, else `error`. */
-async function refusalOr(event: WsEvent, error: Error): Promise<Error> {
+/** Why the frame's rate-limit decision refused it (`RATE_LIMITED`, or a throttle), if it did. */
+async function refusalOf(event: WsEvent): Promise<Error | undefined> {
   try {
     await event.admitted;
-    return error;
+    return undefined;
   } catch (refused) {
     return refused as Error;
   }
@@ -157,7 +159,8 @@ export function wsErrorFrames(): WsMiddleware {
   const wsErrorFramesOnError = async (request: WsRequest): Promise<void> => {
     const { event } = request;
     const frame = event.frame ?? (request.error as Partial<ParsedFrame> | null);
-    const error = await refusalOr(event, request.error as Error);
+    const refused = await refusalOf(event);
+    const error = refused ?? (request.error as Error);
     const failedAction = frame?.action ?? event.requestContext?.routeKey ?? null;
     const action = failedAction?.startsWith('$') ? null : failedAction;
     const requestId = frame?.requestId ?? null;
@@ -181,21 +184,6 @@ export function wsErrorFrames(): WsMiddleware {
     }
   };
   return { onError: wsErrorFramesOnError };
-}
-
-/** When AWS itself throttles us, clients are told to come back after this long. */
-const THROTTLE_RETRY_MS = 1000;
-
-const THROTTLES = new Set([
-  'ThrottlingException',
-  'ProvisionedThroughputExceededException',
-  'RequestLimitExceeded',
-  'TooManyRequestsException',
-]);
-
-/** A throttled AWS call (DynamoDB on-demand limits, account limits) is RATE_LIMITED, not INTERNAL. */
-export function isThrottle(error: unknown): boolean {
-  return THROTTLES.has((error as { name?: string } | null)?.name ?? '');
 }
 
 export interface ActionSpec<A extends ActionDef> {
@@ -224,6 +212,15 @@ function respond(def: ActionDef, ctx: ActionContext, result: Record<string, unkn
   }
 }
 
+/**
+ * The frame's rate-limit decision, which wsRateLimit makes before any handler runs (a frame without
+ * an identity never gets there: wsCaller refuses it). Missing, the pipeline is wrong: INTERNAL.
+ */
+function admissionOf(event: WsEvent): Promise<void> {
+  if (event.admitted) return event.admitted;
+  throw new Error('event.admitted is missing: wsRateLimit must run before the action handler');
+}
+
 /** Builds the Lambda handler of one action route. */
 export function wsAction<A extends ActionDef>(spec: ActionSpec<A>) {
   const act = async (event: WsEvent): Promise<WsResult> => {
@@ -238,9 +235,7 @@ export function wsAction<A extends ActionDef>(spec: ActionSpec<A>) {
     // Every frame, valid or not, was counted against the caller's limit (wsRateLimit) before it was
     // parsed; it acts once admitted (or, `limitBeside`, before anything it does stays). Whatever
     // fails, a refused frame is answered RATE_LIMITED (wsErrorFrames awaits the decision too).
-    event.admitted ??= enforceRateLimit(caller.userId, spec.action.name);
-    const admitted = event.admitted;
-    admitted.catch(() => undefined);
+    const admitted = admissionOf(event);
     if (spec.action.adminOnly && !caller.admin) throw forbidden('Only administrators may do this.');
     const input = parseRequest(spec.action, frame.fields);
     if (!spec.limitBeside) await admitted;
@@ -262,8 +257,10 @@ export function wsAction<A extends ActionDef>(spec: ActionSpec<A>) {
     .handler(actionHandler);
 }
 
-/** `$connect` / `$disconnect`: the caller from the authorizer, no reply frame. */
-/** `run` may answer a status (`$connect` refusing the handshake, e.g. 429); otherwise 200. */
+/**
+ * `$connect` / `$disconnect`: the caller from the authorizer, no reply frame. `run` may answer a
+ * status (`$connect` refusing the handshake, e.g. 429); otherwise 200.
+ */
 // biome-ignore lint/suspicious/noConfusingVoidType: `$disconnect` handlers return nothing at all.
 export function wsLifecycle(run: (caller: Caller, event: WsEvent) => Promise<WsResult | undefined | void>) {
   const lifecycleHandler = (event: WsEvent, context?: Context): Promise<WsResult> =>
@@ -279,11 +276,8 @@ export function wsLifecycle(run: (caller: Caller, event: WsEvent) => Promise<WsR
 
 /**
  * `$default`: the parsed frame in, always an error frame out (TOKEN_EXPIRED once the token has
- * expired; RATE_LIMITED beyond the caller's `$default` limit).
+ * expired; RATE_LIMITED beyond the caller's `$default` limit, `UNMATCHED` in rate-limits.ts).
  */
-/** The rate-limit key of frames no route matches (lambdas/shared/rate-limits.ts). */
-const UNMATCHED = '$default';
-
 export function wsUnmatched(refuse: (frame: ParsedFrame) => Error) {
   const unmatchedHandler = async (event: WsEvent): Promise<WsResult> => {
     throw refuse(event.frame ?? parseFrame(event.body, event.isBase64Encoded));
