@@ -93,7 +93,7 @@ export function buildDashboard(scope: Construct, id: string, props: DashboardPro
       title: 'Refused and limited (callers)',
       width,
       left: [
-        ...business('TokensRefused', 'RateLimitedFrames'),
+        ...business('TokensRefused', 'RateLimitedFrames', 'FloodingSocketsClosed'),
         stageMetric('ClientError', 'Sum', 'Client errors (4xx)'),
       ],
     }),
@@ -104,7 +104,7 @@ export function buildDashboard(scope: Construct, id: string, props: DashboardPro
         stageMetric('ExecutionError', 'Sum', 'Execution errors'),
         stageMetric('IntegrationError', 'Sum', 'Integration errors'),
         authorizerFaults(scope, api),
-        ...business('KeySourceErrors', 'ExpiredSocketsLeftOpen'),
+        ...business('KeySourceErrors', 'ExpiredSocketsLeftOpen', 'FloodingSocketsLeftOpen'),
       ],
     }),
   );

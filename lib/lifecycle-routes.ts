@@ -44,7 +44,8 @@ export const LIFECYCLE_ROUTES: readonly RouteDefinition[] = [
     // Gateway and this function before any per-user limit can refuse them, and must not use up the
     // stage's budget that every real action shares (security.md, "Rate limits").
     throttle: { rateLimit: 50, burstLimit: 100 },
-    // A frame on a socket whose token has expired gets TOKEN_EXPIRED here too, and the socket is closed.
+    // A frame on a socket whose token has expired gets TOKEN_EXPIRED here too, and the socket is closed;
+    // so is a socket that keeps sending after RATE_LIMITED (lambdas/shared/flood-guard.ts).
     managementApi: true,
     postsEvents: false,
     returnResponse: true,

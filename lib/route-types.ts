@@ -104,8 +104,9 @@ export type ActionRoute =
   | {
       readonly tableActions: readonly TableAction[];
       /**
-       * @default true. Every action route needs it: a socket whose token has expired is told so and
-       * closed (DeleteConnection) by whichever action it sends (lambdas/shared/token-expiry.ts).
+       * @default true. Every action route needs it: a socket whose token has expired, or that keeps
+       * sending after RATE_LIMITED, is told so and closed (DeleteConnection) by whichever action it
+       * sends (lambdas/shared/token-expiry.ts, flood-guard.ts).
        */
       readonly managementApi?: boolean;
       /**

@@ -43,6 +43,13 @@ export const BUSINESS_METRICS = {
   KeySourceErrors: 'JWKS fetch failures (identity provider unavailable)',
   /** Frames answered with RATE_LIMITED. */
   RateLimitedFrames: 'Frames answered with RATE_LIMITED',
+  /**
+   * Sockets closed for sending on after RATE_LIMITED: more than FLOOD_REFUSALS_MAX refused frames in
+   * a window (lambdas/shared/flood-guard.ts). Callers' doing: charted, not alarmed.
+   */
+  FloodingSocketsClosed: 'Sockets closed for flooding after RATE_LIMITED',
+  /** Flooding sockets whose DeleteConnection failed twice: left open (their count starts again). */
+  FloodingSocketsLeftOpen: 'Flooding sockets that could not be closed',
   /** Notifications APNs or FCM accepted (the push stream consumer, lambdas/push/deliver.ts). */
   PushesSent: 'Push notifications accepted by APNs/FCM',
   /** Notifications a provider refused for good (not a dead token: those remove the device). */

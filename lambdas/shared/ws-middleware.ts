@@ -16,6 +16,7 @@ import { parseRequest } from '../contract/parse.ts';
 import { withInvocation } from './budget.ts';
 import { type Caller, callerOf } from './caller.ts';
 import { forbidden, INTERNAL_MESSAGE, isChatError } from './errors.ts';
+import { answerRefusal } from './flood-guard.ts';
 import { ackFrame, errorFrame, type Frame, FrameError, type ParsedFrame, parseFrame } from './frames.ts';
 import { frameKeys, logger } from './logger.ts';
 import { countMetric } from './metrics.ts';
@@ -154,7 +155,11 @@ async function refusalOf(event: WsEvent): Promise<Error | undefined> {
   }
 }
 
-/** Maps every error to an error frame. Typed errors keep their code; others become INTERNAL. */
+/**
+ * Maps every error to an error frame. Typed errors keep their code; others become INTERNAL. A frame
+ * the per-user limiter refused counts against its socket: one that keeps sending after
+ * `RATE_LIMITED` is closed (flood-guard.ts).
+ */
 export function wsErrorFrames(): WsMiddleware {
   const wsErrorFramesOnError = async (request: WsRequest): Promise<void> => {
     const { event } = request;
@@ -174,10 +179,10 @@ export function wsErrorFrames(): WsMiddleware {
       });
     } else if (isChatError(error)) {
       logger.info('request refused', { code: error.code, reason: error.message });
-      request.response = reply({
-        ...errorFrame(action, requestId, error.code, error.message),
-        ...error.details,
-      });
+      const answer = { ...errorFrame(action, requestId, error.code, error.message), ...error.details };
+      const connectionId = event.requestContext?.connectionId;
+      const limited = error === refused && error.code === 'RATE_LIMITED' && connectionId !== undefined;
+      request.response = reply(limited ? await answerRefusal(connectionId, answer) : answer);
     } else {
       logger.error('request failed', { error });
       request.response = reply(errorFrame(action, requestId, 'INTERNAL', INTERNAL_MESSAGE));

@@ -1,0 +1,155 @@
+/**
+ * Sockets that keep sending after RATE_LIMITED (lambdas/shared/flood-guard.ts): the per-connection
+ * count of refused frames (its window and its bounded memory), and the close itself against a mocked
+ * Management API: the refusal is answered whatever the close does, and a close that fails is counted
+ * and tried again after as many refusals more.
+ */
+import {
+  ApiGatewayManagementApiClient,
+  DeleteConnectionCommand,
+  PostToConnectionCommand,
+} from '@aws-sdk/client-apigatewaymanagementapi';
+import { mockClient } from 'aws-sdk-client-mock';
+import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { setClients } from '../../lambdas/shared/clients.ts';
+import {
+  answerRefusal,
+  FLOOD_MAX_CONNECTIONS,
+  FLOOD_REFUSALS_MAX,
+  FLOOD_WINDOW_MS,
+  RefusalCounter,
+} from '../../lambdas/shared/flood-guard.ts';
+import { errorFrame } from '../../lambdas/shared/frames.ts';
+import { type BusinessMetric, type MetricValues, onMetrics } from '../../lambdas/shared/metrics.ts';
+
+describe('RefusalCounter', () => {
+  it('says close once: at the refusal that makes more than `max` in one window', () => {
+    const counter = new RefusalCounter(3, 1000, 10);
+    const said = [1, 2, 3, 4, 5, 6].map((i) => counter.refuse('c-1', i));
+    expect(said).toEqual([false, false, false, true, false, false]);
+    expect(counter.refusedOf('c-1')).toBe(6);
+    // Other connections count apart.
+    expect(counter.refuse('c-2', 7)).toBe(false);
+    expect(counter.refusedOf('c-2')).toBe(1);
+  });
+
+  it('starts a new window at the first refusal after the last one ended (anchored at its first refusal)', () => {
+    const counter = new RefusalCounter(3, 1000, 10);
+    for (const t of [0, 100, 200]) expect(counter.refuse('c-1', t)).toBe(false);
+    // 3 refusals in [0, 1000): at 1000 the window is over; this one starts the next, at 1000.
+    expect(counter.refuse('c-1', 1000)).toBe(false);
+    expect(counter.refusedOf('c-1')).toBe(1);
+    expect(counter.refuse('c-1', 1500)).toBe(false);
+    expect(counter.refuse('c-1', 1999)).toBe(false); // the 3rd of [1000, 2000)
+    expect(counter.refuse('c-1', 1999)).toBe(true); // the 4th
+  });
+
+  it('keeps at most maxConnections, dropping the one refused least recently', () => {
+    const counter = new RefusalCounter(3, 1000, 3);
+    counter.refuse('a', 0);
+    counter.refuse('b', 1);
+    counter.refuse('c', 2);
+    counter.refuse('a', 3); // a is now the most recent
+    counter.refuse('d', 4); // over 3: b goes
+    expect(counter.size).toBe(3);
+    expect(['a', 'b', 'c', 'd'].map((id) => counter.refusedOf(id))).toEqual([2, 0, 1, 1]);
+    // A dropped connection counts from 0 again.
+    counter.refuse('b', 5);
+    expect(counter.refusedOf('b')).toBe(1);
+    expect(counter.size).toBe(3);
+  });
+
+  it('defaults: 30 refusals a minute, a few thousand connections', () => {
+    const counter = new RefusalCounter();
+    expect([counter.max, counter.windowMs, counter.maxConnections]).toEqual([
+      FLOOD_REFUSALS_MAX,
+      FLOOD_WINDOW_MS,
+      FLOOD_MAX_CONNECTIONS,
+    ]);
+    expect(FLOOD_REFUSALS_MAX).toBe(30);
+    expect(FLOOD_WINDOW_MS).toBe(60_000);
+  });
+});
+
+describe('answerRefusal', () => {
+  const api = mockClient(ApiGatewayManagementApiClient);
+  const metrics: MetricValues[] = [];
+  const stopMetrics = onMetrics((values) => metrics.push(values));
+  const total = (name: BusinessMetric) => metrics.reduce((n, m) => n + (m[name] ?? 0), 0);
+  const serverError = () =>
+    Object.assign(new Error('Internal server error'), {
+      name: 'InternalServerErrorException',
+      $metadata: { httpStatusCode: 500 },
+    });
+  const posted = () => api.commandCalls(PostToConnectionCommand).map((c) => c.args[0].input.ConnectionId);
+  const deletes = () => api.commandCalls(DeleteConnectionCommand).map((c) => c.args[0].input.ConnectionId);
+  const limited = errorFrame('ping', 'r-1', 'RATE_LIMITED', 'Too many ping requests.');
+  const refused = { ...limited, retryAfterMs: 1000 };
+
+  beforeEach(() => {
+    api.reset();
+    metrics.length = 0;
+    vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
+    vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    setClients({
+      managementClient: new ApiGatewayManagementApiClient({
+        endpoint: 'https://example.execute-api.eu-west-1.amazonaws.com/prod',
+        region: 'eu-west-1',
+        credentials: { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'secret' },
+      }),
+    });
+  });
+  afterEach(() => {
+    vi.restoreAllMocks();
+    setClients({ managementClient: undefined });
+  });
+  afterAll(() => {
+    stopMetrics();
+    api.restore();
+  });
+
+  /** `n` refusals of `connectionId`; the answers. */
+  const refuse = async (counter: RefusalCounter, connectionId: string, n: number) => {
+    const answers = [];
+    for (let i = 0; i < n; i++) answers.push(await answerRefusal(connectionId, refused, 0, counter));
+    return answers;
+  };
+
+  it('answers every refusal with its frame; the one too many is posted, then the socket is closed and counted', async () => {
+    api.on(PostToConnectionCommand).resolves({}).on(DeleteConnectionCommand).resolves({});
+    const counter = new RefusalCounter(3, 1000, 10);
+    const answers = await refuse(counter, 'c-1', 5);
+    expect(answers).toEqual([refused, refused, refused, undefined, refused]);
+    expect(
+      api.commandCalls(PostToConnectionCommand).map((c) => JSON.parse(String(c.args[0].input.Data))),
+    ).toEqual([refused]);
+    expect(deletes()).toEqual(['c-1']);
+    expect(total('FloodingSocketsClosed')).toBe(1);
+    expect(total('FloodingSocketsLeftOpen')).toBe(0);
+  });
+
+  it('a failing delete changes no answer: retried once, counted, and tried again after as many refusals more', async () => {
+    api.on(PostToConnectionCommand).resolves({}).on(DeleteConnectionCommand).rejects(serverError());
+    const counter = new RefusalCounter(3, 1000, 10);
+    expect(await refuse(counter, 'c-2', 4)).toEqual([refused, refused, refused, undefined]);
+    expect(deletes()).toEqual(['c-2', 'c-2']);
+    expect(total('FloodingSocketsLeftOpen')).toBe(1);
+    expect(total('FloodingSocketsClosed')).toBe(0);
+    expect(counter.refusedOf('c-2')).toBe(0);
+    // The next 4 refusals try once more; this time the delete works.
+    api.on(DeleteConnectionCommand).resolves({});
+    expect(await refuse(counter, 'c-2', 4)).toEqual([refused, refused, refused, undefined]);
+    expect(deletes()).toEqual(['c-2', 'c-2', 'c-2']);
+    expect(total('FloodingSocketsClosed')).toBe(1);
+  });
+
+  it('a failing post answers the frame as the route response and deletes nothing', async () => {
+    api.on(PostToConnectionCommand).rejects(serverError());
+    const counter = new RefusalCounter(1, 1000, 10);
+    expect(await refuse(counter, 'c-3', 2)).toEqual([refused, refused]);
+    expect(posted()).toEqual(['c-3']);
+    expect(deletes()).toEqual([]);
+    expect(counter.refusedOf('c-3')).toBe(0);
+    expect(total('FloodingSocketsClosed')).toBe(0);
+  });
+});
