@@ -6,12 +6,15 @@
  * - the authorizer: its faults, i.e. errors that were not refused tokens (lib/metrics.ts explains why a
  *   refusal is an error to Lambda), its `Throttles`, and the token issuer's keys being unreachable
  *   (`KeySourceErrors`: a JWKS outage refuses everyone, so it pages on the first one);
+ * - sockets the server meant to close and could not (DeleteConnection failed twice, the Management
+ *   API's fault): told `TOKEN_EXPIRED` (`ExpiredSocketsLeftOpen`) or flooding after `RATE_LIMITED`
+ *   (`FloodingSocketsLeftOpen`);
  * - the stage: server-side errors (ExecutionError + IntegrationError, the WebSocket API's "5xx") and the
  *   p99 IntegrationLatency;
  * - cost: the estimated spend of an hour's traffic (lib/metrics.ts) above a daily budget's share.
  *
- * ClientError (4xx: refused tokens, throttled clients, unknown routes), refused tokens and rate-limited
- * frames are charted, not alarmed. Each standard alarm costs $0.10 a month (a metric math alarm $0.10 per
+ * ClientError (4xx: refused tokens, throttled clients, unknown routes), refused tokens, rate-limited
+ * frames and flooding sockets closed (`FloodingSocketsClosed`) are charted, not alarmed. Each standard alarm costs $0.10 a month (a metric math alarm $0.10 per
  * metric it reads); see docs/deploy.md.
  */
 import { Duration } from 'aws-cdk-lib';
@@ -79,6 +82,16 @@ export class ChatMonitoring extends Construct {
       metric: businessMetric(this, 'KeySourceErrors'),
       description:
         "Authorizer: the token issuer's keys (JWKS) could not be fetched; every connect fails until they can",
+    });
+    alarms.add('ExpiredSocketsLeftOpen', {
+      metric: businessMetric(this, 'ExpiredSocketsLeftOpen'),
+      description:
+        'Routes: a socket told TOKEN_EXPIRED could not be closed (DeleteConnection failed twice); it stays open until its next frame',
+    });
+    alarms.add('FloodingSocketsLeftOpen', {
+      metric: businessMetric(this, 'FloodingSocketsLeftOpen'),
+      description:
+        'Routes: a socket flooding after RATE_LIMITED could not be closed (DeleteConnection failed twice); each of its frames still invokes a function',
     });
     for (const fn of api.allFunctions) {
       const name = fn.node.id;

@@ -65,9 +65,10 @@ describe('alarms', { timeout: 180_000 }, () => {
     });
   });
 
+  const reads = (a: Props, name: string) =>
+    a.MetricName === name || metricsOf(a).some((m) => m.MetricStat?.Metric.MetricName === name);
+
   it('alarms on the first JWKS outage, apart from refused tokens', () => {
-    const reads = (a: Props, name: string) =>
-      a.MetricName === name || metricsOf(a).some((m) => m.MetricStat?.Metric.MetricName === name);
     const outage = alarms().filter((a) => reads(a, 'KeySourceErrors'));
     expect(outage).toHaveLength(1);
     expect(outage[0]).toMatchObject({ Threshold: 1, ComparisonOperator: 'GreaterThanOrEqualToThreshold' });
@@ -76,9 +77,28 @@ describe('alarms', { timeout: 180_000 }, () => {
       Namespace: METRICS_NAMESPACE,
       Dimensions: [{ Name: 'Stack', Value: 'ChatTest' }],
     });
-    // Refused tokens and rate-limited frames are callers' doing: charted, never alarmed on their own.
+    // Refused tokens, rate-limited frames and flooding sockets closed are callers' doing: charted,
+    // never alarmed on their own.
     expect(alarms().filter((a) => reads(a, 'RateLimitedFrames'))).toEqual([]);
+    expect(alarms().filter((a) => reads(a, 'FloodingSocketsClosed'))).toEqual([]);
     expect(alarms().filter((a) => reads(a, 'TokensRefused') && !reads(a, 'Errors'))).toEqual([]);
+  });
+
+  it('alarms on the first socket the server could not close: expired token, flooding after RATE_LIMITED', () => {
+    for (const name of ['ExpiredSocketsLeftOpen', 'FloodingSocketsLeftOpen']) {
+      const leftOpen = alarms().filter((a) => reads(a, name));
+      expect(leftOpen, name).toHaveLength(1);
+      expect(leftOpen[0], name).toMatchObject({
+        Threshold: 1,
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+        TreatMissingData: 'notBreaching',
+      });
+      const stat = metricsOf(leftOpen[0]).find((m) => m.MetricStat)?.MetricStat;
+      expect(stat, name).toMatchObject({
+        Metric: { Namespace: METRICS_NAMESPACE, Dimensions: [{ Name: 'Stack', Value: 'ChatTest' }] },
+        Stat: 'Sum',
+      });
+    }
   });
 
   it('alarms when an hour of traffic costs more than the daily budget’s share', () => {
@@ -125,7 +145,8 @@ describe('alarms', { timeout: 180_000 }, () => {
       Dimensions: stageDims,
     });
     const fns = s.stack.chatApi.allFunctions.length;
-    // errors of the routes, throttles of all, authorizer faults, JWKS outage, 5xx, latency, cost,
+    // errors of the routes, throttles of all, authorizer faults, JWKS outage, the two sockets left
+    // open, 5xx, latency, cost,
     // + the fan-out and retention workers' own four each (test/cdk/workers.test.ts,
     // test/cdk/retention-worker.test.ts) and the scheduled messages' own (lib/scheduled-messages.ts,
     // test/cdk/scheduled.test.ts)
@@ -133,7 +154,7 @@ describe('alarms', { timeout: 180_000 }, () => {
       fns -
         1 +
         fns +
-        5 +
+        7 +
         s.stack.fanOutWorker.alarms.length +
         s.stack.retentionWorker.alarms.length +
         s.stack.scheduled.alarms.length,
