@@ -3,44 +3,63 @@
  * Gateway and invoked a function (rate-limits.ts refuses it, it does not stop it coming), so a
  * client that ignores the refusals costs an invocation per frame for as long as its socket lives.
  *
- * Each function instance counts, per connection, the frames the per-user limiter refused in a
- * window of `FLOOD_WINDOW_MS` anchored at the first refusal (a bounded map: `FLOOD_MAX_CONNECTIONS`
- * connections, the one refused least recently dropped first). The frame that makes more than
- * `FLOOD_REFUSALS_MAX` refusals in one window is answered `RATE_LIMITED` as usual, posted to the
- * socket, and then the socket is closed (close-socket.ts, as for an expired token), counted
- * (`FloodingSocketsClosed`) and logged once. Nothing else is written. Refusals of AWS's own
- * throttling (a DynamoDB or account throttle) are not the client's doing and do not count.
+ * What counts is a frame that ignored a refusal: a frame of an action refused on this connection,
+ * arriving more than `FLOOD_GRACE_MS` after the connection's first refusal of that action and
+ * before that refusal's `retryAfterMs` ran out. Frames that were in flight when the first refusal
+ * went out (a client with many requests outstanding: a catch-up over hundreds of chats) arrive
+ * within the grace and never count, however many there are; a client that waits out `retryAfterMs`
+ * never sends one that counts. Each function instance counts them per connection in a window of
+ * `FLOOD_WINDOW_MS` anchored at the first (a bounded map: `FLOOD_MAX_CONNECTIONS` connections, the
+ * one refused least recently dropped first). The frame that makes more than `FLOOD_REFUSALS_MAX` in
+ * one window is answered `RATE_LIMITED` as usual, posted to the socket, and then the socket is
+ * closed (close-socket.ts, as for an expired token), counted (`FloodingSocketsClosed`) and logged
+ * once. Nothing else is written. Refusals of AWS's own throttling (a DynamoDB or account throttle)
+ * are not the client's doing and do not count.
  *
- * Per instance: on AWS an instance serves one request at a time, so a flood spread over N instances
- * is closed after at most N × (`FLOOD_REFUSALS_MAX` + 1) refused frames (docs/security.md). A close
- * that fails (the post or DeleteConnection, twice: `FloodingSocketsLeftOpen`) never changes the
- * answer; the connection's count starts again, so the next `FLOOD_REFUSALS_MAX` + 1 refusals try once
- * more.
+ * Per instance: on AWS each route is a function of its own and an instance serves one request at a
+ * time, so a flood of one action spread over N instances is closed after at most N ×
+ * (`FLOOD_REFUSALS_MAX` + 1) counted frames (docs/security.md). A close that fails (the post or
+ * DeleteConnection, twice: `FloodingSocketsLeftOpen`) never changes the answer; the connection's
+ * count starts again, so the next `FLOOD_REFUSALS_MAX` + 1 try once more.
  */
 import type { CloseReason } from './close-socket.ts';
 import { tellAndClose } from './close-socket.ts';
 import type { Frame } from './frames.ts';
 import { logger } from './logger.ts';
 import { countMetric } from './metrics.ts';
+import { UNMATCHED } from './rate-limits.ts';
 
 /**
- * Refused frames a socket may get in one window and stay open. A client that honours `retryAfterMs`
- * meets a handful per window (one per request in flight when the window ran out: the client package
- * keeps four catch-up reads and one send per chat in flight, and each waits out `retryAfterMs`);
- * only a client that ignores it reaches 30.
+ * Frames that ignored a refusal a socket may send in one window and stay open: a client that
+ * retries once too early now and then stays far below; one that ignores `retryAfterMs` reaches it
+ * within a second or two of its grace.
  */
 export const FLOOD_REFUSALS_MAX = 30;
-/** The window the refusals are counted in: the limits' own (60 s, rate-limits.ts). */
+/** The window they are counted in: the limits' own (60 s, rate-limits.ts). */
 export const FLOOD_WINDOW_MS = 60_000;
-/** Connections one instance keeps a count for (about 100 bytes each). */
+/**
+ * After a connection's first refusal of an action: frames of that action sent before the client
+ * could have read it (a slow mobile round trip, a burst already on the wire) do not count.
+ */
+export const FLOOD_GRACE_MS = 3_000;
+/** Connections one instance keeps a count for (a few hundred bytes each). */
 export const FLOOD_MAX_CONNECTIONS = 5_000;
+
+/** One refused frame: its action and the wait its refusal asked for. */
+export interface Refusal {
+  readonly action: string;
+  readonly retryAfterMs: number;
+}
 
 interface Count {
   windowStart: number;
+  /** Frames that ignored a refusal, in this window. */
   refused: number;
+  /** Per action: the grace's end and the end of the wait its first refusal asked for. */
+  readonly episodes: Map<string, { readonly graceEnd: number; readonly until: number }>;
 }
 
-/** Refused frames per connection in the current window, for a bounded number of connections. */
+/** Frames that ignored a refusal, per connection, for a bounded number of connections. */
 export class RefusalCounter {
   readonly #counts = new Map<string, Count>();
 
@@ -48,24 +67,41 @@ export class RefusalCounter {
     readonly max = FLOOD_REFUSALS_MAX,
     readonly windowMs = FLOOD_WINDOW_MS,
     readonly maxConnections = FLOOD_MAX_CONNECTIONS,
+    readonly graceMs = FLOOD_GRACE_MS,
   ) {}
 
   /**
-   * Counts one refused frame of `connectionId` at `nowMs`. True for the one that makes more than
-   * `max` in its window (once per window: the socket is to be closed now).
+   * Takes one refused frame of `connectionId` at `nowMs`. True for the one that makes more than
+   * `max` frames that ignored a refusal in its window (once per window: the socket is to be closed).
    */
-  refuse(connectionId: string, nowMs: number): boolean {
-    let count = this.#counts.get(connectionId);
-    if (!count || nowMs >= count.windowStart + this.windowMs) count = { windowStart: nowMs, refused: 0 };
+  refuse(connectionId: string, refusal: Refusal, nowMs: number): boolean {
+    const count = this.#countOf(connectionId, nowMs);
+    const episode = count.episodes.get(refusal.action);
+    if (!episode || nowMs >= episode.until) {
+      // The first refusal of the action (or the first since its wait ran out): the client is told now.
+      const wait = Math.max(0, refusal.retryAfterMs);
+      count.episodes.set(refusal.action, { graceEnd: nowMs + this.graceMs, until: nowMs + wait });
+      return false;
+    }
+    if (nowMs < episode.graceEnd) return false; // on the wire before the client could know
+    if (nowMs >= count.windowStart + this.windowMs) {
+      count.windowStart = nowMs;
+      count.refused = 0;
+    }
     count.refused++;
-    // Most recently refused last: the first key is the one to drop.
+    return count.refused === this.max + 1;
+  }
+
+  /** The connection's count, the most recently refused (the first key is the one to drop). */
+  #countOf(connectionId: string, nowMs: number): Count {
+    const count = this.#counts.get(connectionId) ?? { windowStart: nowMs, refused: 0, episodes: new Map() };
     this.#counts.delete(connectionId);
     this.#counts.set(connectionId, count);
     if (this.#counts.size > this.maxConnections) {
       const oldest = this.#counts.keys().next().value;
       if (oldest !== undefined) this.#counts.delete(oldest);
     }
-    return count.refused === this.max + 1;
+    return count;
   }
 
   /** Forgets the connection's count (a close that failed: its next refusals count from 0). */
@@ -73,7 +109,7 @@ export class RefusalCounter {
     this.#counts.delete(connectionId);
   }
 
-  /** The refusals counted for `connectionId` in its current window (tests). */
+  /** The frames that ignored a refusal counted for `connectionId` in its current window (tests). */
   refusedOf(connectionId: string): number {
     return this.#counts.get(connectionId)?.refused ?? 0;
   }
@@ -104,7 +140,11 @@ export async function answerRefusal(
   nowMs = Date.now(),
   counter: RefusalCounter = refusals,
 ): Promise<Frame | undefined> {
-  if (!counter.refuse(connectionId, nowMs)) return frame;
+  const refusal = {
+    action: typeof frame.action === 'string' ? frame.action : UNMATCHED,
+    retryAfterMs: typeof frame.retryAfterMs === 'number' ? frame.retryAfterMs : 0,
+  };
+  if (!counter.refuse(connectionId, refusal, nowMs)) return frame;
   logger.warn('closing a socket that keeps sending after RATE_LIMITED', {
     refused: counter.max + 1,
     windowMs: counter.windowMs,

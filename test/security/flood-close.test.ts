@@ -1,15 +1,17 @@
 /**
  * A socket that keeps sending after `RATE_LIMITED` is closed (lambdas/shared/flood-guard.ts): the
- * frame that makes more than FLOOD_REFUSALS_MAX refusals in a window is answered `RATE_LIMITED` as
- * usual, then the server closes the socket (1000, the Management API's close) and counts it
- * (`FloodingSocketsClosed`). A client that meets a few refusals and stops stays open and usable,
- * and a flood writes nothing but the limiter's window. Limits are scaled down (RATE_LIMIT_FACTOR)
+ * frame that makes more than FLOOD_REFUSALS_MAX frames sent after the grace of the first refusal
+ * (and before its retryAfterMs) is answered `RATE_LIMITED` as usual, then the server closes the
+ * socket (1000, the Management API's close) and counts it (`FloodingSocketsClosed`). A burst that
+ * was in flight when the first refusal went out, however big, and a client that meets a few
+ * refusals and stops leave the socket open and usable, and a flood writes nothing but the
+ * limiter's window. Limits are scaled down (RATE_LIMIT_FACTOR)
  * so that the floods are short; the flood threshold is not.
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { FLOOD_REFUSALS_MAX } from '../../lambdas/shared/flood-guard.ts';
+import { FLOOD_GRACE_MS, FLOOD_REFUSALS_MAX } from '../../lambdas/shared/flood-guard.ts';
 import { type MetricValues, onMetrics } from '../../lambdas/shared/metrics.ts';
 import { RATE_LIMIT_FACTOR_ENV, rateLimitOf } from '../../lambdas/shared/rate-limits.ts';
 import { wholeTable } from '../fault/hostile/harness.ts';
@@ -83,7 +85,12 @@ describe('a socket that keeps sending after RATE_LIMITED', () => {
     const other = await anotherSocket(stack, flooder);
     const max = maxOf('ping');
     expect(await oneByOne(flooder, max, 'ping')).toEqual(Array(max).fill('pong'));
-    // Refused up to the threshold: still open.
+    // Within the grace of the first refusal nothing counts, past the threshold or not.
+    const early = FLOOD_REFUSALS_MAX + 10;
+    expect(await oneByOne(flooder, early, 'ping')).toEqual(Array(early).fill('RATE_LIMITED'));
+    expect(flooder.isOpen).toBe(true);
+    await sleep(FLOOD_GRACE_MS + 100);
+    // Refused up to the threshold after it: still open.
     const refused = await oneByOne(flooder, FLOOD_REFUSALS_MAX, 'ping');
     expect(refused).toEqual(Array(FLOOD_REFUSALS_MAX).fill('RATE_LIMITED'));
     expect(flooder.isOpen).toBe(true);
@@ -111,10 +118,10 @@ describe('a socket that keeps sending after RATE_LIMITED', () => {
     expect(await oneByOne(flooder, max, 'sendMessage', { chatId, text: 5 })).toEqual(
       Array(max).fill('BAD_REQUEST'),
     );
-    // ... then a flood of valid sends, all at once, as a hostile client sends them.
-    const total = FLOOD_REFUSALS_MAX + 20;
+    // ... then a flood of valid sends, all at once, as a hostile client sends them: a first burst
+    // within the grace of its first refusal, and one after it.
     const replies: Frame[] = [];
-    for (let i = 0; i < total; i++) {
+    const flood = (i: number) => {
       flooder
         .waitFor((f) => f.requestId === `flood-${i}`, 30_000)
         .then(
@@ -122,12 +129,20 @@ describe('a socket that keeps sending after RATE_LIMITED', () => {
           () => undefined, // frames in flight when the socket closed get no reply
         );
       flooder.send({ action: 'sendMessage', requestId: `flood-${i}`, chatId, text: `flood ${i}` });
-    }
+    };
+    const burst = (from: number, n: number) => {
+      for (let i = from; i < from + n; i++) flood(i);
+    };
+    burst(0, FLOOD_REFUSALS_MAX + 20);
+    await eventually(() => replies.length === FLOOD_REFUSALS_MAX + 20);
+    expect(flooder.isOpen).toBe(true);
+    await sleep(FLOOD_GRACE_MS + 100);
+    burst(FLOOD_REFUSALS_MAX + 20, FLOOD_REFUSALS_MAX + 20);
     expect((await closedWithin(flooder)).code).toBe(1000);
     // Its `$disconnect` has run.
     await eventually(() => !stack.gateway.connectionIds.includes(flooder.connectionId));
     await settle(stack);
-    expect(replies.length).toBeGreaterThanOrEqual(FLOOD_REFUSALS_MAX + 1);
+    expect(replies.length).toBeGreaterThanOrEqual(2 * FLOOD_REFUSALS_MAX + 21);
     expect(new Set(replies.map(codeOf))).toEqual(new Set(['RATE_LIMITED']));
     expect(closedSockets()).toBe(1);
     // Nothing was stored or announced: the flood wrote the limiter's window and nothing else; the
@@ -146,10 +161,16 @@ describe('a socket that keeps sending after RATE_LIMITED', () => {
     await closeAll(stack, peer);
   });
 
-  it('a client that gets a few RATE_LIMITED and stops stays open and usable', async () => {
+  it('a client whose many requests in flight are all refused, and that then retries a few times, stays open', async () => {
     const client = await connectUser(stack, uniqueId('polite'));
     const max = maxOf('ping');
     expect(await oneByOne(client, max, 'ping')).toEqual(Array(max).fill('pong'));
+    // Twice the threshold in flight at once (a catch-up over many chats): all refused.
+    const inFlight = 2 * FLOOD_REFUSALS_MAX;
+    const answers = await Promise.all(Array.from({ length: inFlight }, () => client.request('ping')));
+    expect(answers.map(codeOf)).toEqual(Array(inFlight).fill('RATE_LIMITED'));
+    // Then a few retries too early, after the grace.
+    await sleep(FLOOD_GRACE_MS + 100);
     const retries = 5;
     expect(await oneByOne(client, retries, 'ping')).toEqual(Array(retries).fill('RATE_LIMITED'));
     await sleep(200);

@@ -14,6 +14,7 @@ import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vites
 import { setClients } from '../../lambdas/shared/clients.ts';
 import {
   answerRefusal,
+  FLOOD_GRACE_MS,
   FLOOD_MAX_CONNECTIONS,
   FLOOD_REFUSALS_MAX,
   FLOOD_WINDOW_MS,
@@ -23,51 +24,100 @@ import { errorFrame } from '../../lambdas/shared/frames.ts';
 import { type BusinessMetric, type MetricValues, onMetrics } from '../../lambdas/shared/metrics.ts';
 
 describe('RefusalCounter', () => {
-  it('says close once: at the refusal that makes more than `max` in one window', () => {
-    const counter = new RefusalCounter(3, 1000, 10);
-    const said = [1, 2, 3, 4, 5, 6].map((i) => counter.refuse('c-1', i));
-    expect(said).toEqual([false, false, false, true, false, false]);
-    expect(counter.refusedOf('c-1')).toBe(6);
+  const ping = { action: 'ping', retryAfterMs: 5_000 };
+
+  it('counts the frames that ignored a refusal: after the grace, before the wait ran out; says close once', () => {
+    const counter = new RefusalCounter(3, 60_000, 10, 100);
+    // The first refusal tells the client; what it sends within the grace was on the wire already.
+    expect([0, 50, 99].map((t) => counter.refuse('c-1', ping, t))).toEqual([false, false, false]);
+    expect(counter.refusedOf('c-1')).toBe(0);
+    expect([100, 101, 102, 103, 104].map((t) => counter.refuse('c-1', ping, t))).toEqual([
+      false,
+      false,
+      false,
+      true,
+      false,
+    ]);
+    expect(counter.refusedOf('c-1')).toBe(5);
     // Other connections count apart.
-    expect(counter.refuse('c-2', 7)).toBe(false);
-    expect(counter.refusedOf('c-2')).toBe(1);
+    expect(counter.refuse('c-2', ping, 200)).toBe(false);
+    expect(counter.refusedOf('c-2')).toBe(0);
   });
 
-  it('starts a new window at the first refusal after the last one ended (anchored at its first refusal)', () => {
-    const counter = new RefusalCounter(3, 1000, 10);
-    for (const t of [0, 100, 200]) expect(counter.refuse('c-1', t)).toBe(false);
-    // 3 refusals in [0, 1000): at 1000 the window is over; this one starts the next, at 1000.
-    expect(counter.refuse('c-1', 1000)).toBe(false);
+  it('never counts a burst that arrives within the grace, however big', () => {
+    const counter = new RefusalCounter(3, 60_000, 10, 3_000);
+    const said = Array.from({ length: 1_000 }, (_, i) => counter.refuse('c-1', ping, i * 2));
+    expect(said.some(Boolean)).toBe(false);
+    expect(counter.refusedOf('c-1')).toBe(0);
+  });
+
+  it('a refusal after the wait it asked for ran out tells the client again (a grace of its own)', () => {
+    const counter = new RefusalCounter(3, 60_000, 10, 100);
+    const short = { action: 'ping', retryAfterMs: 500 };
+    counter.refuse('c-1', short, 0);
+    expect(counter.refuse('c-1', short, 200)).toBe(false);
     expect(counter.refusedOf('c-1')).toBe(1);
-    expect(counter.refuse('c-1', 1500)).toBe(false);
-    expect(counter.refuse('c-1', 1999)).toBe(false); // the 3rd of [1000, 2000)
-    expect(counter.refuse('c-1', 1999)).toBe(true); // the 4th
+    // At 500 the wait is over: a client that waited it out and was refused again is told again.
+    expect(counter.refuse('c-1', short, 500)).toBe(false);
+    expect(counter.refuse('c-1', short, 550)).toBe(false);
+    expect(counter.refusedOf('c-1')).toBe(1);
+    expect(counter.refuse('c-1', short, 600)).toBe(false);
+    expect(counter.refusedOf('c-1')).toBe(2);
+  });
+
+  it('each action is told on its own: its first refusal does not count, whatever the others did', () => {
+    const counter = new RefusalCounter(3, 60_000, 10, 100);
+    counter.refuse('c-1', ping, 0);
+    counter.refuse('c-1', ping, 200);
+    expect(counter.refusedOf('c-1')).toBe(1);
+    expect(counter.refuse('c-1', { action: 'sync', retryAfterMs: 5_000 }, 300)).toBe(false);
+    expect(counter.refusedOf('c-1')).toBe(1);
+  });
+
+  it('starts a new window at the first counted frame after the last window ended', () => {
+    const counter = new RefusalCounter(3, 1000, 10, 0);
+    const long = { action: 'ping', retryAfterMs: 60_000 };
+    counter.refuse('c-1', long, 0); // tells
+    for (const t of [0, 100, 200]) expect(counter.refuse('c-1', long, t)).toBe(false);
+    expect(counter.refusedOf('c-1')).toBe(3);
+    // 3 counted in [0, 1000): at 1000 the window is over; this one starts the next, at 1000.
+    expect(counter.refuse('c-1', long, 1000)).toBe(false);
+    expect(counter.refusedOf('c-1')).toBe(1);
+    expect(counter.refuse('c-1', long, 1500)).toBe(false);
+    expect(counter.refuse('c-1', long, 1999)).toBe(false); // the 3rd of [1000, 2000)
+    expect(counter.refuse('c-1', long, 1999)).toBe(true); // the 4th
   });
 
   it('keeps at most maxConnections, dropping the one refused least recently', () => {
-    const counter = new RefusalCounter(3, 1000, 3);
-    counter.refuse('a', 0);
-    counter.refuse('b', 1);
-    counter.refuse('c', 2);
-    counter.refuse('a', 3); // a is now the most recent
-    counter.refuse('d', 4); // over 3: b goes
+    const counter = new RefusalCounter(3, 1000, 3, 0);
+    const twice = (id: string, t: number) => {
+      counter.refuse(id, ping, t); // tells
+      counter.refuse(id, ping, t); // counted
+    };
+    twice('a', 0);
+    twice('b', 1);
+    twice('c', 2);
+    counter.refuse('a', ping, 3); // a is now the most recent
+    twice('d', 4); // over 3: b goes
     expect(counter.size).toBe(3);
     expect(['a', 'b', 'c', 'd'].map((id) => counter.refusedOf(id))).toEqual([2, 0, 1, 1]);
-    // A dropped connection counts from 0 again.
-    counter.refuse('b', 5);
+    // A dropped connection is told again, and counts from 0.
+    twice('b', 5);
     expect(counter.refusedOf('b')).toBe(1);
     expect(counter.size).toBe(3);
   });
 
-  it('defaults: 30 refusals a minute, a few thousand connections', () => {
+  it('defaults: 30 counted frames a minute after a 3 s grace, a few thousand connections', () => {
     const counter = new RefusalCounter();
-    expect([counter.max, counter.windowMs, counter.maxConnections]).toEqual([
+    expect([counter.max, counter.windowMs, counter.maxConnections, counter.graceMs]).toEqual([
       FLOOD_REFUSALS_MAX,
       FLOOD_WINDOW_MS,
       FLOOD_MAX_CONNECTIONS,
+      FLOOD_GRACE_MS,
     ]);
     expect(FLOOD_REFUSALS_MAX).toBe(30);
     expect(FLOOD_WINDOW_MS).toBe(60_000);
+    expect(FLOOD_GRACE_MS).toBe(3_000);
   });
 });
 
@@ -117,9 +167,10 @@ describe('answerRefusal', () => {
 
   it('answers every refusal with its frame; the one too many is posted, then the socket is closed and counted', async () => {
     api.on(PostToConnectionCommand).resolves({}).on(DeleteConnectionCommand).resolves({});
-    const counter = new RefusalCounter(3, 1000, 10);
-    const answers = await refuse(counter, 'c-1', 5);
-    expect(answers).toEqual([refused, refused, refused, undefined, refused]);
+    const counter = new RefusalCounter(3, 1000, 10, 0);
+    // The first tells the client; the next 3 ignored it; the 4th that does is one too many.
+    const answers = await refuse(counter, 'c-1', 6);
+    expect(answers).toEqual([refused, refused, refused, refused, undefined, refused]);
     expect(
       api.commandCalls(PostToConnectionCommand).map((c) => JSON.parse(String(c.args[0].input.Data))),
     ).toEqual([refused]);
@@ -130,23 +181,23 @@ describe('answerRefusal', () => {
 
   it('a failing delete changes no answer: retried once, counted, and tried again after as many refusals more', async () => {
     api.on(PostToConnectionCommand).resolves({}).on(DeleteConnectionCommand).rejects(serverError());
-    const counter = new RefusalCounter(3, 1000, 10);
-    expect(await refuse(counter, 'c-2', 4)).toEqual([refused, refused, refused, undefined]);
+    const counter = new RefusalCounter(3, 1000, 10, 0);
+    expect(await refuse(counter, 'c-2', 5)).toEqual([refused, refused, refused, refused, undefined]);
     expect(deletes()).toEqual(['c-2', 'c-2']);
     expect(total('FloodingSocketsLeftOpen')).toBe(1);
     expect(total('FloodingSocketsClosed')).toBe(0);
     expect(counter.refusedOf('c-2')).toBe(0);
-    // The next 4 refusals try once more; this time the delete works.
+    // The next 5 refusals (forgotten: it is told again) try once more; this time the delete works.
     api.on(DeleteConnectionCommand).resolves({});
-    expect(await refuse(counter, 'c-2', 4)).toEqual([refused, refused, refused, undefined]);
+    expect(await refuse(counter, 'c-2', 5)).toEqual([refused, refused, refused, refused, undefined]);
     expect(deletes()).toEqual(['c-2', 'c-2', 'c-2']);
     expect(total('FloodingSocketsClosed')).toBe(1);
   });
 
   it('a failing post answers the frame as the route response and deletes nothing', async () => {
     api.on(PostToConnectionCommand).rejects(serverError());
-    const counter = new RefusalCounter(1, 1000, 10);
-    expect(await refuse(counter, 'c-3', 2)).toEqual([refused, refused]);
+    const counter = new RefusalCounter(1, 1000, 10, 0);
+    expect(await refuse(counter, 'c-3', 3)).toEqual([refused, refused, refused]);
     expect(posted()).toEqual(['c-3']);
     expect(deletes()).toEqual([]);
     expect(counter.refusedOf('c-3')).toBe(0);
