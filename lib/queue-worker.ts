@@ -14,6 +14,7 @@ import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { PREFIX } from '../lambdas/data/keys.ts';
 import { ChatAlarms } from './alarms.ts';
 import type { ChatApi } from './chat-api.ts';
 import { ChatFunction, type LogLevel, logSettings } from './chat-function.ts';
@@ -21,7 +22,10 @@ import type { ChatTable } from './chat-table.ts';
 import { reservedConcurrencyFor, sqsMaxConcurrency } from './concurrency.ts';
 import { failureQueue, secureQueue } from './queues.ts';
 import { MANAGEMENT_ENDPOINT_ENV, TABLE_NAME_ENV } from './table.ts';
-import type { QueueWorkerDefinition } from './workers.ts';
+import type { KeyPrefix, QueueWorkerDefinition } from './workers.ts';
+
+/** The `dynamodb:LeadingKeys` patterns of partitions under the named prefixes (lambdas/data/keys.ts). */
+const partitions = (prefixes: readonly KeyPrefix[]): string[] => prefixes.map((p) => `${PREFIX[p]}*`);
 
 export interface QueueWorkerProps {
   readonly definition: QueueWorkerDefinition;
@@ -93,8 +97,8 @@ export class QueueWorker extends Construct {
     // Table: exactly its actions, on items whose partition key has one of its prefixes (and, with a
     // customer managed table key, that key's matching actions through DynamoDB, as for the routes).
     props.table.grantActions(this.worker, def.tableActions, {
-      itemPartitions: def.leadingKeys,
-      ...(def.writeLeadingKeys ? { writePartitions: def.writeLeadingKeys } : {}),
+      itemPartitions: partitions(def.leadingKeys),
+      ...(def.writeLeadingKeys ? { writePartitions: partitions(def.writeLeadingKeys) } : {}),
     });
     if (def.managementApi) api?.grantManageConnections(this.worker);
     // Follow-up jobs go to its own queue (fan-out: failed sockets; retention: the rest of a

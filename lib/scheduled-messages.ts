@@ -22,6 +22,7 @@ import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { PREFIX, SWEEP_PK } from '../lambdas/data/keys.ts';
 import { ChatAlarms } from './alarms.ts';
 import type { ChatApi } from './chat-api.ts';
 import { ChatFunction, type LogLevel, logSettings } from './chat-function.ts';
@@ -145,7 +146,7 @@ export class ScheduledMessages extends Construct {
       },
     });
     // Queries on the due index only; items only in the cursor's and the users' partitions.
-    table.grantActions(this.sweeper, sweeper.tableActions, { itemPartitions: ['SWEEP', 'USER#*'] });
+    table.grantActions(this.sweeper, sweeper.tableActions, { itemPartitions: [SWEEP_PK, `${PREFIX.user}*`] });
     this.grantEnqueue(this.sweeper);
     this.rule = new Rule(this, 'EveryMinute', {
       description: 'Chat: sweep of scheduled messages due soon',

@@ -4,7 +4,15 @@
  * source mapping, grants, alarms) and the local stack (local/queue.ts: the in-process stand-in that
  * invokes the same handler with the same `SQSEvent` shape) build from.
  */
+import type { PREFIX } from '../lambdas/data/keys.ts';
 import type { MediaAction, TableAction } from './routes.ts';
+
+/**
+ * A partition-key prefix by its name in `PREFIX` (lambdas/data/keys.ts): `user` is `USER#`. Named, not
+ * spelled: the grants (lib/queue-worker.ts) build the patterns from `PREFIX` itself, and this module,
+ * which the functions bundle for its environment variable names, keeps no key strings of its own.
+ */
+export type KeyPrefix = keyof typeof PREFIX;
 
 /** The environment variable through which functions learn the fan-out queue's URL. */
 export const FANOUT_QUEUE_URL_ENV = 'FANOUT_QUEUE_URL';
@@ -23,12 +31,12 @@ export interface QueueWorkerDefinition {
   /** Table actions the worker needs (least privilege). */
   readonly tableActions: readonly TableAction[];
   /**
-   * Partition-key prefixes the worker's table actions are limited to (IAM `dynamodb:LeadingKeys`).
-   * IAM cannot limit by sort key, so this is as narrow as a grant on one table gets.
+   * The partition-key prefixes the worker's table actions are limited to (IAM `dynamodb:LeadingKeys`,
+   * `<prefix>*` each). IAM cannot limit by sort key, so this is as narrow as a grant on one table gets.
    */
-  readonly leadingKeys: readonly string[];
+  readonly leadingKeys: readonly KeyPrefix[];
   /** Narrower prefixes for its item actions that write (a statement of their own). @default leadingKeys */
-  readonly writeLeadingKeys?: readonly string[];
+  readonly writeLeadingKeys?: readonly KeyPrefix[];
   /**
    * Actions on the media bucket's objects (`chats/*`); with any, the bucket is in its environment
    * (lib/chat-stack.ts). @default - none
@@ -79,7 +87,7 @@ export const FANOUT_WORKER: QueueWorkerDefinition = {
   name: 'FanOutWorker',
   entry: 'lambdas/handlers/fanOutWorker.ts',
   tableActions: ['dynamodb:DeleteItem'],
-  leadingKeys: ['USER#*', 'ROSTER#*'],
+  leadingKeys: ['user', 'roster'],
   managementApi: true,
   queueUrlEnv: FANOUT_QUEUE_URL_ENV,
   batchSize: 1,
@@ -109,7 +117,7 @@ export const RETENTION_WORKER: QueueWorkerDefinition = {
   name: 'RetentionWorker',
   entry: 'lambdas/handlers/retentionWorker.ts',
   tableActions: ['dynamodb:Query', 'dynamodb:UpdateItem'],
-  leadingKeys: ['CHAT#*'],
+  leadingKeys: ['chat'],
   mediaActions: ['s3:DeleteObject'],
   managementApi: false,
   queueUrlEnv: RETENTION_QUEUE_URL_ENV,
@@ -158,9 +166,9 @@ export const PUSH_WORKER: QueueWorkerDefinition = {
   // The push function's own (it plans small messages itself): recipients' sockets and devices
   // (USER#), badges' memberships and chats (CHAT#), the message; a dead token's removal.
   tableActions: PUSH_TABLE_ACTIONS,
-  leadingKeys: ['USER#*', 'CHAT#*', 'TOKEN#*'],
+  leadingKeys: ['user', 'chat', 'token'],
   // It writes only to remove a dead token: the device and the user's count (USER#), the token's owner.
-  writeLeadingKeys: ['USER#*', 'TOKEN#*'],
+  writeLeadingKeys: ['user', 'token'],
   managementApi: false,
   queueUrlEnv: PUSH_QUEUE_URL_ENV,
   batchSize: 1,

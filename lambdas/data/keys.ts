@@ -107,8 +107,10 @@ export const PREFIX = {
   limit: 'LIMIT#',
 } as const;
 
+/** The partition of the sweep of scheduled messages (one item, its cursor). */
+export const SWEEP_PK = 'SWEEP';
 /** The one item of the sweep of scheduled messages: how far it has enqueued. */
-const SWEEP_CURSOR_KEY: Key = { pk: 'SWEEP', sk: 'CURSOR' };
+const SWEEP_CURSOR_KEY: Key = { pk: SWEEP_PK, sk: 'CURSOR' };
 
 /** Fixed sort keys. */
 export const SK = { profile: 'PROFILE', chat: 'META', pair: 'PAIR', scheduledCount: 'SCHEDCOUNT' } as const;
