@@ -49,6 +49,8 @@ export type VersionAllocation =
   | { readonly status: 'allocated'; readonly ver: number }
   /** A change by `changedBy`, whom the other member of the direct chat has blocked: nothing written. */
   | { readonly status: 'blocked' }
+  /** `trustsMirror`, but the chat's blocks are no longer mirrored: check them by reading, then retry. */
+  | { readonly status: 'unmirrored' }
   | { readonly status: 'chat-gone' };
 
 export type VoidOutcome =
@@ -171,25 +173,34 @@ export class SequenceRepository {
    * by a second write (an edit, a deletion, a reaction, a membership change). A chat marked for
    * deletion is gone (`chat-gone`), as in `allocate`. `changedBy` (an edit or a reaction in a direct
    * chat) also requires a member the other has not blocked (`blockedSenders`, as `allocate` does for
-   * a sender): `blocked` otherwise, told apart by the refused write's `ALL_OLD` item.
+   * a sender): `blocked` otherwise, told apart by the refused write's `ALL_OLD` item. `trustsMirror`
+   * (the change read no block item, the `META` it read said the blocks are mirrored) also requires
+   * `blocksMirrored`, as `allocate` does: `unmirrored` when the mirror is gone (a repair removed it).
    */
   async allocateVersion(
     chatId: string,
     sentAt: number,
     options?: RequestOptions,
     changedBy?: string,
+    trustsMirror = false,
   ): Promise<VersionAllocation> {
     const guarded = changedBy !== undefined;
+    const mirrored = guarded && trustsMirror;
     const allocated = this.table.update(
       {
         Key: keys.chat(chatId),
         UpdateExpression: 'SET lastVer = if_not_exists(lastVer, :zero) + :one, lastAllocAt = :sentAt',
-        ConditionExpression: guarded ? `${chatLive} AND NOT contains(blockedSenders, :by)` : chatLive,
+        ConditionExpression: [
+          chatLive,
+          ...(guarded ? ['NOT contains(blockedSenders, :by)'] : []),
+          ...(mirrored ? ['blocksMirrored = :true'] : []),
+        ].join(' AND '),
         ExpressionAttributeValues: {
           ':one': 1,
           ':zero': 0,
           ':sentAt': sentAt,
           ...(guarded ? { ':by': changedBy } : {}),
+          ...(mirrored ? { ':true': true } : {}),
         },
         ReturnValues: 'UPDATED_NEW',
         ...(guarded ? { ReturnValuesOnConditionCheckFailure: 'ALL_OLD' as const } : {}),
@@ -201,7 +212,8 @@ export class SequenceRepository {
       ({ reasons: [refused] }): VersionAllocation => {
         const chat = refused?.item && CHAT.fromItem(refused.item);
         if (!chat || chat.deletedAt !== undefined || changedBy === undefined) return { status: 'chat-gone' };
-        return chat.blockedSenders?.has(changedBy) ? { status: 'blocked' } : { status: 'chat-gone' };
+        if (chat.blockedSenders?.has(changedBy)) return { status: 'blocked' };
+        return mirrored && !chat.blocksMirrored ? { status: 'unmirrored' } : { status: 'chat-gone' };
       },
     );
   }

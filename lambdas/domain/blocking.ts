@@ -11,8 +11,8 @@
  *   the chat's `META` lists (block-mirror.ts); in a direct chat older than the mirror, one consistent
  *   key lookup of the peer's item about the sender (1 read unit); in a group nothing at all;
  * - react, editMessage and typing in a direct chat: nothing, the mirror on the `META` the action
- *   already read tells (and a change's version allocation checks it again); in a direct chat older
- *   than the mirror, the same key lookup; in a group nothing at all;
+ *   already read tells (and a change's version allocation checks it again, and that the mirror is
+ *   still there); in a direct chat older than the mirror, the same key lookup; in a group nothing;
  * - createChat direct: the same key lookup, then (creating the chat) the caller's item about the peer;
  * - invite and createChat group: one consistent BatchGet of each new member's item about the caller.
  */
@@ -130,6 +130,11 @@ export type BlockedChange = 'react' | 'edit';
 export async function blockedByPeer(deps: BlockDeps, caller: Caller, head: ChatView): Promise<boolean> {
   if (head.chat.kind !== 'direct') return false;
   if (head.chat.blocksMirrored) return head.chat.blockedSenders?.has(caller.userId) === true;
+  return blockedByReading(deps, caller, head);
+}
+
+/** The key lookup of the peer's item about the caller (false without a peer). */
+async function blockedByReading(deps: BlockDeps, caller: Caller, head: ChatView): Promise<boolean> {
   const peer = head.members.find((m) => m.userId !== caller.userId);
   return peer !== undefined && (await deps.store.blocks.isBlocked(peer.userId, caller.userId));
 }
@@ -138,6 +143,8 @@ export async function blockedByPeer(deps: BlockDeps, caller: Caller, head: ChatV
  * react, editMessage: FORBIDDEN in a direct chat whose other member has blocked the caller, as a send
  * is (`blockedByPeer`). Answers the guard the change's version allocation carries in a direct chat,
  * so that a block made after the chat was read refuses it there (versions.ts); none in a group.
+ * Trusting the mirror, the guard makes the allocation require it, and reads the block items when it
+ * is gone (as a send's allocation does).
  */
 export async function refuseBlockedChange(
   deps: BlockDeps,
@@ -147,7 +154,13 @@ export async function refuseBlockedChange(
 ): Promise<BlockGuard | undefined> {
   const refusal = () => forbidden(REFUSAL[change]);
   if (await blockedByPeer(deps, caller, head)) throw refusal();
-  return head.chat.kind === 'direct' ? { by: caller.userId, refusal } : undefined;
+  if (head.chat.kind !== 'direct') return undefined;
+  return {
+    by: caller.userId,
+    refusal,
+    trustsMirror: head.chat.blocksMirrored === true,
+    blockedByReading: () => blockedByReading(deps, caller, head),
+  };
 }
 
 /** invite / createChat group: FORBIDDEN when any new member has blocked the caller (one BatchGet). */

@@ -29,13 +29,22 @@ export interface AllocatedVersion {
 export interface BlockGuard {
   readonly by: string;
   readonly refusal: () => Error;
+  /**
+   * The action's check read no block item, because the `META` it read mirrors the blocks: the
+   * allocation then also requires the mirror, as a send's does (send-checks.ts).
+   */
+  readonly trustsMirror: boolean;
+  /** Whether the other member has blocked `by`, from the block items (when the mirror is gone). */
+  readonly blockedByReading: () => Promise<boolean>;
 }
 
 /**
  * Allocates the chat's next version (NOT_FOUND when the chat is gone). `stop` aborts the allocation
  * and the change's write sooner than their own deadlines (a caller that must answer in time).
  * `guard`: the allocation also refuses a member the other has blocked (a block made since the
- * chat was read), with the guard's refusal.
+ * chat was read), with the guard's refusal. When the guard trusted the mirror and the chat has lost
+ * it since (a repair after older code changed blocks without it), the block items are read and the
+ * allocation made again without the mirror, as a send's is (append.ts).
  */
 export async function allocateVersion(
   deps: Deps,
@@ -44,25 +53,35 @@ export async function allocateVersion(
   guard?: BlockGuard,
 ): Promise<AllocatedVersion> {
   const t = writeTiming();
-  const sentAt = deps.now().getTime();
   const until = (signal: AbortSignal) => (stop ? AbortSignal.any([signal, stop]) : signal);
-  const allocated = await deps.store.sequence.allocateVersion(
-    chatId,
-    sentAt,
-    { abortSignal: until(signalAt(sentAt + t.allocTimeoutMs, sentAt)) },
-    guard?.by,
-  );
-  if (allocated.status !== 'allocated') {
-    throw allocated.status === 'blocked' && guard ? guard.refusal() : chatNotFound(chatId);
+  let trustsMirror = guard?.trustsMirror === true;
+  for (;;) {
+    const sentAt = deps.now().getTime();
+    const allocated = await deps.store.sequence.allocateVersion(
+      chatId,
+      sentAt,
+      { abortSignal: until(signalAt(sentAt + t.allocTimeoutMs, sentAt)) },
+      guard?.by,
+      trustsMirror,
+    );
+    if (allocated.status === 'unmirrored' && guard && trustsMirror) {
+      trustsMirror = false;
+      deps.store.heads.forget(chatId); // a send's cached head may say mirrored too
+      if (await guard.blockedByReading()) throw guard.refusal();
+      continue;
+    }
+    if (allocated.status !== 'allocated') {
+      throw allocated.status === 'blocked' && guard ? guard.refusal() : chatNotFound(chatId);
+    }
+    const deadline = sentAt + t.writeDeadlineMs;
+    const answeredAt = deps.now().getTime();
+    return {
+      ver: allocated.ver,
+      answeredAt,
+      signal: until(signalAt(deadline, answeredAt)),
+      open: () => deps.now().getTime() < deadline && !stop?.aborted,
+    };
   }
-  const deadline = sentAt + t.writeDeadlineMs;
-  const answeredAt = deps.now().getTime();
-  return {
-    ver: allocated.ver,
-    answeredAt,
-    signal: until(signalAt(deadline, answeredAt)),
-    open: () => deps.now().getTime() < deadline && !stop?.aborted,
-  };
 }
 
 export type ChangeResult =

@@ -5,11 +5,13 @@
  * from B there (B is answered as always) while A still gets everyone else's. The blocker's actions
  * and group chats are unchanged; unblocking restores everything; a head B's instance cached before
  * the block, and a direct chat older than the blocks' mirror, are enforced alike; a block made after
- * the chat was read is refused by the change's version allocation itself.
+ * the chat was read is refused by the change's version allocation itself, and so is one that older
+ * code stored without the mirror in a chat whose mirror the repair removed after the chat was read.
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { ChatRepository } from '../../lambdas/data/chats.ts';
 import { ChatStore } from '../../lambdas/data/store.ts';
 import { tableSnapshot } from '../fault/hostile/harness.ts';
 import {
@@ -38,6 +40,9 @@ beforeAll(() => {
   doc = DynamoDBDocumentClient.from(client);
 });
 afterAll(() => client?.destroy());
+afterEach(() => {
+  vi.restoreAllMocks();
+});
 
 /** bob's refusals look like any other: nothing about blocking, and each names what was refused. */
 const REACT = /^You cannot react to messages in this chat\.$/;
@@ -180,5 +185,46 @@ describe('blocking and changes to messages in the direct chat', () => {
       status: 'allocated',
     });
     expect(await store.sequence.allocateVersion(ab.chatId, now)).toMatchObject({ status: 'allocated' });
+  });
+
+  it('refuses a change that trusted a mirror the repair removed after the chat was read', async () => {
+    const { alice, bob, ab, hers, his } = await world('repaired');
+    // bob's changes read the chat as it was: mirrored, nobody blocked (an eventually consistent read).
+    const asRead = await new ChatStore(doc, stack.tableName).chats.getWithMembers(ab.chatId, {
+      consistent: true,
+    });
+    expect(asRead?.chat).toMatchObject({ blocksMirrored: true });
+    const read = ChatRepository.prototype.getWithMembers;
+    vi.spyOn(ChatRepository.prototype, 'getWithMembers').mockImplementation(function (
+      this: ChatRepository,
+      id,
+      options = {},
+    ) {
+      return id === ab.chatId && !options.consistent ? Promise.resolve(asRead) : read.call(this, id, options);
+    });
+    // Meanwhile older code (a rollback) stored alice's block of bob without the mirror, and the repair
+    // removed the mirror (npm run repair:block-mirror, as it does to every direct chat).
+    await blockBeforeTheMirror(stack, alice.userId, bob.userId);
+    await olderThanTheMirror(stack, ab.chatId);
+    const mark = alice.frames.length;
+    const before = await tableSnapshot(stack, doc);
+    // A guarded allocation that trusts the mirror is refused by the chat that lost it.
+    const store = new ChatStore(doc, stack.tableName);
+    expect(await store.sequence.allocateVersion(ab.chatId, Date.now(), undefined, bob.userId, true)).toEqual({
+      status: 'unmirrored',
+    });
+    const refused = (action: string, fields: Record<string, unknown>, message: RegExp) =>
+      expectRefused(stack, bob, action, { chatId: ab.chatId, ...fields }, 'FORBIDDEN', { message });
+    await refused('react', { messageId: hers.messageId, emoji: '👍' }, REACT);
+    await refused('editMessage', { messageId: his.messageId, text: 'changed after the block' }, EDIT);
+    expect(await tableSnapshot(stack, doc)).toEqual(before);
+    await settle(stack, alice, bob);
+    expect(changesSince(alice, mark, ab.chatId)).toEqual([]);
+
+    // Not blocked: the change reads the block item, finds none, and takes a version after all.
+    await alice.ok('unblockUser', { userId: bob.userId });
+    const reacted = alice.event('message.reacted', forChat(ab.chatId));
+    await bob.ok('react', { chatId: ab.chatId, messageId: hers.messageId, emoji: '👍' });
+    expect(await reacted).toMatchObject({ userId: bob.userId, emoji: '👍' });
   });
 });

@@ -173,6 +173,33 @@ describe('allocateVersion', () => {
   });
 });
 
+describe('allocateVersion trusting the mirror', () => {
+  it('also requires blocksMirrored, and answers unmirrored when the chat lost it', async () => {
+    ddb.on(UpdateCommand).rejects(conditionFailed({ chatId: { S: 'd1' }, kind: { S: 'direct' } } as never));
+    await expect(store.sequence.allocateVersion('d1', 5000, undefined, 'ann', true)).resolves.toEqual({
+      status: 'unmirrored',
+    });
+    expect(updateInput()).toMatchObject({
+      ConditionExpression:
+        'attribute_exists(pk) AND attribute_not_exists(deletedAt) AND NOT contains(blockedSenders, :by) AND blocksMirrored = :true',
+      ExpressionAttributeValues: { ':by': 'ann', ':true': true },
+      ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+    });
+    // A block on the mirror still answers blocked; without a guard the mirror is not asked for.
+    ddb
+      .on(UpdateCommand)
+      .rejects(conditionFailed({ chatId: { S: 'd1' }, blockedSenders: { SS: ['ann'] } } as never));
+    await expect(store.sequence.allocateVersion('d1', 5000, undefined, 'ann', true)).resolves.toEqual({
+      status: 'blocked',
+    });
+    ddb.on(UpdateCommand).resolves({ Attributes: { lastVer: 32 } });
+    await store.sequence.allocateVersion('g1', 5000, undefined, undefined, true);
+    expect(updateInput(2)?.ConditionExpression).toBe(
+      'attribute_exists(pk) AND attribute_not_exists(deletedAt)',
+    );
+  });
+});
+
 describe('fillVoid', () => {
   it('puts the void and adds its seq to voidSeqs in one transaction', async () => {
     ddb.on(TransactWriteCommand).resolves({});
