@@ -12,7 +12,8 @@
  *   key lookup of the peer's item about the sender (1 read unit); in a group nothing at all;
  * - react, editMessage and typing in a direct chat: nothing, the mirror on the `META` the action
  *   already read tells (and a change's version allocation checks it again, and that the mirror is
- *   still there); in a direct chat older than the mirror, the same key lookup; in a group nothing;
+ *   still there); in a direct chat older than the mirror, or one whose mirror lists the caller (the
+ *   read may predate an unblock), the same key lookup; in a group nothing;
  * - createChat direct: the same key lookup, then (creating the chat) the caller's item about the peer;
  * - invite and createChat group: one consistent BatchGet of each new member's item about the caller.
  */
@@ -124,12 +125,14 @@ export type BlockedChange = 'react' | 'edit';
 
 /**
  * Whether the other member of a direct chat has blocked the caller, from the chat's `META` as the
- * action read it: its mirror (`blockedSenders`) when the chat has one (nothing read), else one
- * consistent key lookup of the peer's item about the caller. Never in a group.
+ * action read it: its mirror (`blockedSenders`) when the chat has one and it lists nobody's block of
+ * the caller (nothing read), else one consistent key lookup of the peer's item about the caller. A
+ * mirror that lists the caller is confirmed by that lookup: the action's `META` read is eventually
+ * consistent, and right after an unblock it may still list the block. Never in a group.
  */
 export async function blockedByPeer(deps: BlockDeps, caller: Caller, head: ChatView): Promise<boolean> {
   if (head.chat.kind !== 'direct') return false;
-  if (head.chat.blocksMirrored) return head.chat.blockedSenders?.has(caller.userId) === true;
+  if (head.chat.blocksMirrored && head.chat.blockedSenders?.has(caller.userId) !== true) return false;
   return blockedByReading(deps, caller, head);
 }
 

@@ -296,3 +296,34 @@ describe('typing', () => {
     ]);
   });
 });
+
+describe('typing in a direct chat (blocks)', () => {
+  const direct = (blockedSenders: string[]) =>
+    withChat({ chatId: 'g1', kind: 'direct', blocksMirrored: true, blockedSenders: new Set(blockedSenders) });
+
+  it('trusts a mirror that lists no block of the caller: nothing read, the peer told', async () => {
+    const { deps, store, fanOut } = direct([]);
+    await typing(deps, ann, { chatId: 'g1', isTyping: true });
+    expect(store.blocks.isBlocked).not.toHaveBeenCalled();
+    expect(sent(fanOut).map((s) => s.userIds)).toEqual([['bob']]);
+  });
+
+  it('confirms a mirror that lists the caller with the block item: read before an unblock, the peer is told', async () => {
+    const { deps, store, fanOut } = direct(['ann']);
+    store.blocks.isBlocked.mockResolvedValue(false); // bob unblocked ann after the chat was read
+    const answer = await typing(deps, ann, { chatId: 'g1', isTyping: true });
+    expect(store.blocks.isBlocked).toHaveBeenCalledWith('bob', 'ann');
+    expect(answer).toEqual({ chatId: 'g1', isTyping: true });
+    expect(sent(fanOut).map((s) => s.userIds)).toEqual([['bob']]);
+  });
+
+  it('a block the item confirms: nobody is told, the caller answered as always', async () => {
+    const { deps, store, fanOut } = direct(['ann']);
+    store.blocks.isBlocked.mockResolvedValue(true);
+    expect(await typing(deps, ann, { chatId: 'g1', isTyping: true })).toEqual({
+      chatId: 'g1',
+      isTyping: true,
+    });
+    expect(sent(fanOut)).toEqual([]);
+  });
+});
