@@ -18,12 +18,14 @@
  *   the client in `closed` with reason `unauthorized` (no reconnect loop).
  * - A request frame over MAX_FRAME_BYTES is refused before sending (frame.ts); after a 1009 close the
  *   largest request in flight fails with `PAYLOAD_TOO_LARGE` rather than being retried.
+ * - After `RATE_LIMITED`, that action's requests wait unsent for `retryAfterMs` (gate.ts).
  * The socket's own handlers (and what they tell of a refused handshake) are wired in socket.ts.
  */
 import type { ConnectionState, StateChange, WebSocketLike } from './api.ts';
 import type { ConnectionOptions, Frame } from './connection-options.ts';
 import { ChatClientError, closedError } from './errors.ts';
 import { CLOSE_TOO_BIG, MAX_FRAME_BYTES, tooLarge, utf8Bytes } from './frame.ts';
+import { ActionGates } from './gate.ts';
 import { InFlightRequests } from './in-flight.ts';
 import { Renewal } from './renewal.ts';
 import { attach, detach, socketUrl } from './socket.ts';
@@ -45,6 +47,7 @@ export class Connection {
   #lastId = 0;
   readonly #prefix = randomId().slice(-6);
   readonly #pending = new InFlightRequests();
+  readonly #gates = new ActionGates();
   /** Requests waiting for an open socket: send → fail. */
   readonly #waiting = new Map<() => void, (error: ChatClientError) => void>();
   #dialing = false;
@@ -84,15 +87,18 @@ export class Connection {
       const fail = (error: ChatClientError): void => {
         cancel(timer);
         this.#waiting.delete(send);
+        if (error.code === 'RATE_LIMITED') this.#gates.refused(action, error.retryAfterMs);
         reject(error);
       };
       const send = (): void => {
+        this.#waiting.delete(send);
+        // The action's gate is shut (gate.ts): the request waits unsent; its timeout restarts after.
+        if (this.#gates.hold(action, again, fail)) return void cancel(timer);
         const socket = this.#socket;
         // A socket already closing (readyState 2 or 3) before its close event is not written to (a
         // browser logs an error for it): the request waits for the next open socket.
         const goingAway = (socket?.readyState ?? 1) > 1;
         if (this.state !== 'open' || !socket || goingAway) return void this.#waiting.set(send, fail);
-        this.#waiting.delete(send);
         this.#pending.add(requestId, { resolve, reject: fail, timer, action, bytes });
         try {
           socket.send(frame);
@@ -101,12 +107,17 @@ export class Connection {
         }
         this.#armPing();
       };
-      const timer = later(() => {
+      const expire = (): void => {
         this.#waiting.delete(send);
         const sent = this.#pending.delete(requestId);
         reject(new ChatClientError('TIMEOUT', `No reply to ${action} within ${timeoutMs} ms.`, action));
         if (sent && action !== 'ping') this.#probe();
-      }, timeoutMs);
+      };
+      const again = (): void => {
+        timer = later(expire, timeoutMs);
+        send();
+      };
+      let timer = later(expire, timeoutMs);
       send();
     });
   }
@@ -271,6 +282,7 @@ export class Connection {
     this.#set({ state: 'closed', ...change });
     this.#pending.failAll('CLOSED', 'The client is closed.');
     for (const fail of [...this.#waiting.values()]) fail(closedError(null));
+    this.#gates.failAll(closedError(null));
   }
 
   /** The timers of an open socket. */

@@ -1,11 +1,13 @@
 /**
  * The outbox: the user's sends, edits, deletes and reactions, kept (and stored) until the server
  * acknowledges them. Per chat they go out one at a time, in order, so a user's own messages keep
- * their order; chats do not wait for each other. A send is resent with the same `clientMessageId`,
- * so the server stores it exactly once however often it arrives.
+ * their order; chats do not wait for each other, but at most SENDS_IN_FLIGHT changes are in flight
+ * in all (the chats whose head waited longest go first). A send is resent with the same
+ * `clientMessageId`, so the server stores it exactly once however often it arrives.
  *
  * Retried: a lost socket or a timeout (at once, on the next open socket), `RATE_LIMITED` (after
- * `retryAfterMs`), `INTERNAL`, `TOKEN_EXPIRED` and, for sends, `CONFLICT` (with backoff).
+ * `retryAfterMs`; meanwhile the action's gate holds the other chats' changes unsent, gate.ts),
+ * `INTERNAL`, `TOKEN_EXPIRED` and, for sends, `CONFLICT` (with backoff).
  * Refused for good (`BAD_REQUEST`, `FORBIDDEN`, `NOT_FOUND`, `PAYLOAD_TOO_LARGE` — also the
  * client's own, for a frame over MAX_FRAME_BYTES —, an edit's `CONFLICT` on a deleted message, …):
  * the entry is dropped, its promise rejects and an `outbox` change says `failed`.
@@ -14,6 +16,12 @@ import type { ClientStats, OutboxChange, OutboxEntry } from './api.ts';
 import type { Connection, Frame } from './connection.ts';
 import { type ChatClientError, closedError, codeOf, RETRYABLE } from './errors.ts';
 import { backoff, cancel, later, type TimerId } from './util.ts';
+
+/**
+ * Changes in flight at once across chats: they bound the refusals a flush meets when the user's
+ * limit of the minute runs out (the server closes a socket refused more than 30 times a minute).
+ */
+export const SENDS_IN_FLIGHT = 4;
 
 export interface OutboxHooks {
   acked(entry: OutboxEntry, ack: Frame): void;
@@ -58,9 +66,12 @@ export class Outbox {
     });
   }
 
-  /** Sends the head of every chat's queue (a socket just opened). */
+  /** Sends the head of every chat's queue, oldest first, as far as SENDS_IN_FLIGHT allows. */
   pumpAll(): void {
-    for (const chatId of new Set(this.entries.map((e) => e.chatId))) this.#pump(chatId);
+    for (const chatId of new Set(this.entries.map((e) => e.chatId))) {
+      if (this.#busy.size >= SENDS_IN_FLIGHT) return;
+      this.#pump(chatId);
+    }
   }
 
   /** Removes an entry that is not in flight; its promise rejects with CLOSED. */
@@ -87,6 +98,7 @@ export class Outbox {
 
   #pump(chatId: string): void {
     if (this.conn.state !== 'open' || this.#busy.has(chatId) || this.#waits.has(chatId)) return;
+    if (this.#busy.size >= SENDS_IN_FLIGHT) return;
     const entry = this.#head(chatId);
     if (!entry) return;
     this.#busy.add(chatId);
@@ -106,7 +118,7 @@ export class Outbox {
       )
       .finally(() => {
         this.#busy.delete(chatId);
-        this.#pump(chatId);
+        this.pumpAll();
       });
   }
 
@@ -123,7 +135,7 @@ export class Outbox {
           entry.chatId,
           later(() => {
             this.#waits.delete(entry.chatId);
-            this.#pump(entry.chatId);
+            this.pumpAll();
           }, delay),
         );
       }
