@@ -26,11 +26,20 @@ export const SERVER_HAS = {
   react: ACTION_ROUTES.react !== 'planned',
 };
 
+/** What a socket of a family saw: a frame sent (`out`) or received (`in`), or its close. */
+export interface WireEvent {
+  readonly at: number;
+  readonly dir: 'out' | 'in' | 'close';
+  readonly frame: Record<string, unknown>;
+}
+
 /** A family of sockets (a WebSocket class for the client) the test can watch and cut. */
 export function socketFamily() {
   const open = new Set<CuttableSocket>();
   /** Every frame the client sent, parsed. */
   const sent: Record<string, unknown>[] = [];
+  /** The wire in time order: frames sent and received (parsed), and closes, with `Date.now()`. */
+  const wire: WireEvent[] = [];
   let cutOn: ((frame: Record<string, unknown>) => boolean) | undefined;
   let created = 0;
 
@@ -50,23 +59,28 @@ export function socketFamily() {
         this.onopen?.(event as never);
       };
       ws.onmessage = (event) => {
-        if (cutOn?.(JSON.parse(String(event.data)))) {
+        const frame = JSON.parse(String(event.data));
+        if (cutOn?.(frame)) {
           // The frame is lost with the network: the connection drops before it arrives.
           cutOn = undefined;
           ws.terminate();
           return;
         }
+        wire.push({ at: Date.now(), dir: 'in', frame });
         this.onmessage?.(event as never);
       };
       ws.onerror = (event) => this.onerror?.(event as never);
       ws.onclose = (event) => {
+        wire.push({ at: Date.now(), dir: 'close', frame: { code: event.code, reason: event.reason } });
         open.delete(this);
         this.onclose?.(event as never);
       };
     }
 
     send(data: string): void {
-      sent.push(JSON.parse(data));
+      const frame = JSON.parse(data);
+      sent.push(frame);
+      wire.push({ at: Date.now(), dir: 'out', frame });
       this.ws.send(data);
     }
 
@@ -79,6 +93,7 @@ export function socketFamily() {
     WebSocket: CuttableSocket,
     open,
     sent,
+    wire,
     /** The frames sent of one action. */
     requests: (action: string) => sent.filter((f) => f.action === action),
     get created() {
