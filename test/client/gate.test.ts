@@ -1,0 +1,105 @@
+/**
+ * The per-action gate (client/src/gate.ts) and the outbox's bound across chats (SENDS_IN_FLIGHT), on
+ * a fake socket and fake timers: after `RATE_LIMITED` no frame of that action leaves until
+ * `retryAfterMs` has passed, whoever asks; other actions go on; a held request does not time out
+ * while held and fails with CLOSED on close(); the outbox keeps at most SENDS_IN_FLIGHT changes in
+ * flight, one per chat, in order. The e2e proof on the local stack: e2e-rate-limits.test.ts.
+ */
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { SENDS_IN_FLIGHT } from '../../client/src/outbox.ts';
+import { FakeServer } from './support/fake-server.ts';
+import { FakeSocket, type Sent } from './support/fake-socket.ts';
+import { fakeClient, flush } from './support/harness.ts';
+
+beforeEach(() => {
+  vi.useFakeTimers();
+  FakeSocket.reset();
+});
+afterEach(() => {
+  vi.useRealTimers();
+  vi.restoreAllMocks();
+});
+
+async function open(options: Parameters<typeof fakeClient>[0] = {}) {
+  const h = fakeClient({ sync: false, ...options });
+  await flush();
+  FakeSocket.last.open();
+  return h;
+}
+
+describe('the gate of a refused action', () => {
+  it('holds every frame of it until retryAfterMs, without a timeout meanwhile; other actions go on', async () => {
+    const { client } = await open({ requestTimeoutMs: 1000 });
+    const socket = FakeSocket.last;
+    const first = client.request('getChat', { chatId: 'c1' });
+    socket.error(socket.requests('getChat')[0] as Sent, 'RATE_LIMITED', { retryAfterMs: 5000 });
+    await expect(first).rejects.toMatchObject({ code: 'RATE_LIMITED', retryAfterMs: 5000 });
+    // Held, however it is asked for (twice here), longer than the request timeout.
+    const held = [client.request('getChat', { chatId: 'c2' }), client.request('getChat', { chatId: 'c3' })];
+    const other = client.request('listChats');
+    socket.ack(socket.requests('listChats')[0] as Sent, { chats: [], nextCursor: null });
+    await expect(other).resolves.toMatchObject({ chats: [] });
+    await flush(4990);
+    expect(socket.requests('getChat')).toHaveLength(1);
+    await flush(20);
+    const sent = socket.requests('getChat').slice(1);
+    expect(sent.map((r) => r.chatId)).toEqual(['c2', 'c3']);
+    for (const r of sent) socket.ack(r, { chat: { chatId: r.chatId } });
+    expect((await Promise.all(held)).map((a) => a.chat.chatId)).toEqual(['c2', 'c3']);
+  });
+
+  it('times a held request from when the gate opens', async () => {
+    const { client } = await open({ requestTimeoutMs: 1000 });
+    const socket = FakeSocket.last;
+    void client.request('getChat', { chatId: 'c1' }).catch(() => undefined);
+    socket.error(socket.requests('getChat')[0] as Sent, 'RATE_LIMITED', { retryAfterMs: 3000 });
+    const held = client.request('getChat', { chatId: 'c2' }).catch((e: unknown) => e);
+    await flush(3000 + 990);
+    expect(socket.requests('getChat')).toHaveLength(2);
+    await flush(20);
+    await expect(held).resolves.toMatchObject({ code: 'TIMEOUT' });
+  });
+
+  it('fails what it holds with CLOSED when the client closes', async () => {
+    const { client } = await open();
+    const socket = FakeSocket.last;
+    void client.request('getChat', { chatId: 'c1' }).catch(() => undefined);
+    socket.error(socket.requests('getChat')[0] as Sent, 'RATE_LIMITED', { retryAfterMs: 3000 });
+    const held = client.request('getChat', { chatId: 'c2' });
+    client.close();
+    await expect(held).rejects.toMatchObject({ code: 'CLOSED' });
+    await flush(5000);
+    expect(socket.requests('getChat')).toHaveLength(1);
+  });
+});
+
+describe('the outbox across chats', () => {
+  it(`keeps at most SENDS_IN_FLIGHT (${SENDS_IN_FLIGHT}) changes in flight, one per chat, in order`, async () => {
+    const server = new FakeServer();
+    const chats = Array.from({ length: 10 }, (_, i) => `c${i}`);
+    for (const chatId of chats) server.chat(chatId);
+    const { client } = fakeClient({ sync: false });
+    const sends = chats.flatMap((chatId) => [0, 1].map((n) => client.sendMessage(chatId, `${chatId}-${n}`)));
+    await flush();
+    const socket = FakeSocket.last;
+    socket.open();
+    let most = 0;
+    for (let round = 0; round < 100 && socket.requests('sendMessage').length < 20; round++) {
+      const waiting = socket.requests('sendMessage').filter((r) => !server.answered.has(r.requestId));
+      most = Math.max(most, waiting.length);
+      expect(new Set(waiting.map((r) => r.chatId)).size).toBe(waiting.length);
+      const next = waiting[0];
+      server.serve(socket, (r) => r !== next);
+      await flush();
+    }
+    server.serve(socket);
+    const acked = await Promise.all(sends);
+    expect(most).toBe(SENDS_IN_FLIGHT);
+    for (const chatId of chats) {
+      const texts = (messages: readonly { chatId: string; text: string }[]) =>
+        messages.filter((m) => m.chatId === chatId).map((m) => m.text);
+      expect(texts(socket.requests('sendMessage') as never)).toEqual([`${chatId}-0`, `${chatId}-1`]);
+      expect(texts(acked)).toEqual([`${chatId}-0`, `${chatId}-1`]);
+    }
+  });
+});
