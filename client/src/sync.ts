@@ -220,22 +220,30 @@ export class Syncer {
     }
     if (!this.#delivered || e.deliverTimer !== undefined || e.othersSeq <= e.deliveredSeq) return;
     const wait = Math.max(0, e.deliveredAt + this.o.deliveredIntervalMs - Date.now());
+    // One receipt per chat at a time: the timer stays set until it is answered (one held back after
+    // RATE_LIMITED waits for the gate, and later messages do not queue more behind it); once it is
+    // answered, messages that came meanwhile get theirs.
     e.deliverTimer = later(() => {
-      e.deliverTimer = undefined;
-      void this.#markDelivered(e);
+      void this.#markDelivered(e).then((answered) => {
+        e.deliverTimer = undefined;
+        if (answered) this.changed(e);
+      });
     }, wait);
   }
 
-  async #markDelivered(e: ChatEntry): Promise<void> {
+  /** Whether a receipt went out and was acknowledged. */
+  async #markDelivered(e: ChatEntry): Promise<boolean> {
     const seq = e.othersSeq;
-    if (!this.#delivered || !this.#current(e) || seq <= e.deliveredSeq || e.hasGap) return;
+    if (!this.#delivered || !this.#current(e) || seq <= e.deliveredSeq || e.hasGap) return false;
     e.deliveredAt = Date.now();
     this.stats.delivered++;
     try {
       const ack = await this.req('markDelivered', { chatId: e.info.chatId, seq });
       this.replica.delivered(e, ack.lastDeliveredSeq);
+      return true;
     } catch (error) {
       if (codeOf(error) === 'UNKNOWN_ACTION') this.#delivered = false;
+      return false;
     }
   }
 

@@ -412,6 +412,27 @@ describe('markDelivered', () => {
   });
 });
 
+describe('markDelivered in flight', () => {
+  it('one per chat at a time: messages while it is unanswered send no other; once answered, the newest goes out', async () => {
+    server.chat('a');
+    await started();
+    const socket = FakeSocket.last;
+    socket.push({ type: 'message.created', message: server.add('a', 'x') });
+    await flush(3000);
+    expect(socket.requests('markDelivered').map((r) => r.seq)).toEqual([1]);
+    // Not answered yet (a slow server, or held by the rate-limit gate): more messages, more time.
+    for (let i = 0; i < 3; i++) {
+      socket.push({ type: 'message.created', message: server.add('a', `y${i}`) });
+      await flush(2000);
+    }
+    expect(socket.requests('markDelivered')).toHaveLength(1);
+    await serveAll(3); // answered: the messages that came meanwhile get their receipt
+    await flush(3000);
+    await serveAll(3);
+    expect(socket.requests('markDelivered').map((r) => r.seq)).toEqual([1, 4]);
+  });
+});
+
 describe('servers without sync (v1)', () => {
   it('catches up with history after the last seq held, and stops calling markDelivered', async () => {
     server.syncSupported = false;
