@@ -1,8 +1,9 @@
 /**
  * The outbox: the user's sends, edits, deletes and reactions, kept (and stored) until the server
  * acknowledges them. Per chat they go out one at a time, in order, so a user's own messages keep
- * their order; chats do not wait for each other, but at most SENDS_IN_FLIGHT changes are in flight
- * in all (the chats whose head waited longest go first). A send is resent with the same
+ * their order; chats do not wait for each other, but at most SENDS_IN_FLIGHT changes of each action
+ * are in flight in all (the chats whose head waited longest go first): an action whose gate is shut
+ * (gate.ts) holds its own slots only, never another action's changes. A send is resent with the same
  * `clientMessageId`, so the server stores it exactly once however often it arrives.
  *
  * Retried: a lost socket or a timeout (at once, on the next open socket), `RATE_LIMITED` (after
@@ -18,8 +19,9 @@ import { type ChatClientError, closedError, codeOf, RETRYABLE } from './errors.t
 import { backoff, cancel, later, type TimerId } from './util.ts';
 
 /**
- * Changes in flight at once across chats: they bound the refusals a flush meets when the user's
- * limit of the minute runs out (the server closes a socket refused more than 30 times a minute).
+ * Changes of one action in flight at once across chats: they bound the refusals a flush meets when
+ * the user's limit of the action runs out (the server closes a socket that keeps sending after a
+ * refusal: protocol.md, Limits).
  */
 export const SENDS_IN_FLIGHT = 4;
 
@@ -37,6 +39,8 @@ interface Settle {
 export class Outbox {
   entries: OutboxEntry[] = [];
   readonly #busy = new Set<string>();
+  /** Changes in flight per action (at most SENDS_IN_FLIGHT each). */
+  readonly #inFlight = new Map<string, number>();
   readonly #waits = new Map<string, TimerId>();
   readonly #settle = new Map<string, Settle>();
 
@@ -68,10 +72,7 @@ export class Outbox {
 
   /** Sends the head of every chat's queue, oldest first, as far as SENDS_IN_FLIGHT allows. */
   pumpAll(): void {
-    for (const chatId of new Set(this.entries.map((e) => e.chatId))) {
-      if (this.#busy.size >= SENDS_IN_FLIGHT) return;
-      this.#pump(chatId);
-    }
+    for (const chatId of new Set(this.entries.map((e) => e.chatId))) this.#pump(chatId);
   }
 
   /** Removes an entry that is not in flight; its promise rejects with CLOSED. */
@@ -98,10 +99,11 @@ export class Outbox {
 
   #pump(chatId: string): void {
     if (this.conn.state !== 'open' || this.#busy.has(chatId) || this.#waits.has(chatId)) return;
-    if (this.#busy.size >= SENDS_IN_FLIGHT) return;
     const entry = this.#head(chatId);
-    if (!entry) return;
+    if (!entry || (this.#inFlight.get(entry.action) ?? 0) >= SENDS_IN_FLIGHT) return;
+    const { action } = entry;
     this.#busy.add(chatId);
+    this.#inFlight.set(action, (this.#inFlight.get(action) ?? 0) + 1);
     if (entry.attempts++ > 0) this.stats.resends++;
     this.hooks.changed(this.entries);
     this.conn
@@ -118,6 +120,7 @@ export class Outbox {
       )
       .finally(() => {
         this.#busy.delete(chatId);
+        this.#inFlight.set(action, (this.#inFlight.get(action) ?? 1) - 1);
         this.pumpAll();
       });
   }

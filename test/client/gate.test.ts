@@ -74,6 +74,26 @@ describe('the gate of a refused action', () => {
 });
 
 describe('the outbox across chats', () => {
+  it("a refused action holds its own slots only: another action's changes go out meanwhile", async () => {
+    const server = new FakeServer();
+    for (let i = 0; i < 6; i++) server.chat(`c${i}`);
+    const { client } = await open();
+    const socket = FakeSocket.last;
+    const settled = (p: Promise<unknown>) => p.catch(() => undefined);
+    void settled(client.react('c0', 'm1', '👍'));
+    await flush();
+    socket.error(socket.requests('react')[0] as Sent, 'RATE_LIMITED', { retryAfterMs: 60_000 });
+    await flush();
+    // Reactions in four more chats: held by the shut gate, as many as SENDS_IN_FLIGHT.
+    for (let i = 1; i <= SENDS_IN_FLIGHT; i++) void settled(client.react(`c${i}`, 'm1', '👍'));
+    await flush();
+    expect(socket.requests('react')).toHaveLength(1);
+    // A send in another chat is not held behind them.
+    void settled(client.sendMessage('c5', 'hello'));
+    await flush();
+    expect(socket.requests('sendMessage').map((r) => r.chatId)).toEqual(['c5']);
+  });
+
   it(`keeps at most SENDS_IN_FLIGHT (${SENDS_IN_FLIGHT}) changes in flight, one per chat, in order`, async () => {
     const server = new FakeServer();
     const chats = Array.from({ length: 10 }, (_, i) => `c${i}`);
