@@ -222,16 +222,16 @@ export class Syncer {
     const wait = Math.max(0, e.deliveredAt + this.o.deliveredIntervalMs - Date.now());
     // One receipt per chat at a time: the timer stays set until it is answered (one held back after
     // RATE_LIMITED waits for the gate, and later messages do not queue more behind it); once it is
-    // answered, messages that came meanwhile get theirs.
+    // answered or failed for a reason that passes, messages that came meanwhile get theirs.
     e.deliverTimer = later(() => {
-      void this.#markDelivered(e).then((answered) => {
+      void this.#markDelivered(e).then((again) => {
         e.deliverTimer = undefined;
-        if (answered) this.changed(e);
+        if (again) this.changed(e);
       });
     }, wait);
   }
 
-  /** Whether a receipt went out and was acknowledged. */
+  /** Whether to look again: the receipt was answered, or failed for a reason that passes. */
   async #markDelivered(e: ChatEntry): Promise<boolean> {
     const seq = e.othersSeq;
     if (!this.#delivered || !this.#current(e) || seq <= e.deliveredSeq || e.hasGap) return false;
@@ -242,8 +242,9 @@ export class Syncer {
       this.replica.delivered(e, ack.lastDeliveredSeq);
       return true;
     } catch (error) {
-      if (codeOf(error) === 'UNKNOWN_ACTION') this.#delivered = false;
-      return false;
+      const code = codeOf(error);
+      if (code === 'UNKNOWN_ACTION') this.#delivered = false;
+      return code !== undefined && RETRYABLE.has(code);
     }
   }
 

@@ -8,7 +8,7 @@ import { type ChatClient, MemoryStore, type Message } from '../../client/src/ind
 import { MEMBERS_LISTED_MAX } from '../../client/src/replica.ts';
 import { LIMITS } from '../../lambdas/contract/limits.ts';
 import { FakeServer, LISTED, member } from './support/fake-server.ts';
-import { FakeSocket } from './support/fake-socket.ts';
+import { FakeSocket, type Sent } from './support/fake-socket.ts';
 import { fakeClient, flush } from './support/harness.ts';
 
 let server: FakeServer;
@@ -430,6 +430,32 @@ describe('markDelivered in flight', () => {
     await flush(3000);
     await serveAll(3);
     expect(socket.requests('markDelivered').map((r) => r.seq)).toEqual([1, 4]);
+  });
+});
+
+describe('markDelivered that fails', () => {
+  it('for a reason that passes: messages that came while it was in flight get theirs afterwards', async () => {
+    server.chat('a');
+    await started();
+    const socket = FakeSocket.last;
+    socket.push({ type: 'message.created', message: server.add('a', 'x') });
+    await flush(3000);
+    expect(socket.requests('markDelivered').map((r) => r.seq)).toEqual([1]);
+    for (let i = 0; i < 3; i++) {
+      socket.push({ type: 'message.created', message: server.add('a', `y${i}`) });
+      await flush(500);
+    }
+    // INTERNAL on every attempt of it.
+    for (let attempt = 0; attempt < 3; attempt++) {
+      for (const r of socket.requests('markDelivered').filter((r) => !server.answered.has(r.requestId))) {
+        socket.error(r as Sent, 'INTERNAL');
+        server.answered.add(r.requestId);
+      }
+      await flush(6000);
+    }
+    await flush(60_000);
+    await serveAll();
+    expect(socket.requests('markDelivered').at(-1)?.seq).toBe(4);
   });
 });
 
