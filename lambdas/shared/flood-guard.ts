@@ -7,8 +7,12 @@
  * arriving more than `FLOOD_GRACE_MS` after the connection's first refusal of that action and
  * before that refusal's `retryAfterMs` ran out. Frames that were in flight when the first refusal
  * went out (a client with many requests outstanding: a catch-up over hundreds of chats) arrive
- * within the grace and never count, however many there are; a client that waits out `retryAfterMs`
- * never sends one that counts. Each function instance counts them per connection in a window of
+ * within the grace and never count as ignoring it; a client that waits out `retryAfterMs`
+ * never sends one that counts. Refused frames within graces count toward a ceiling of their own,
+ * `FLOOD_GRACE_FRAMES_MAX` (a grace is per limit and starts again with each window: a client
+ * rotating a flood over the limits would escape otherwise). A refusal is counted under its limit's
+ * key, never the frame's own `action` (on `$default` a client makes that up at will). Each function
+ * instance counts them per connection in a window of
  * `FLOOD_WINDOW_MS` anchored at the first (a bounded map: `FLOOD_MAX_CONNECTIONS` connections, the
  * one refused least recently dropped first). The frame that makes more than `FLOOD_REFUSALS_MAX` in
  * one window is answered `RATE_LIMITED` as usual, posted to the socket, and then the socket is
@@ -27,7 +31,6 @@ import { tellAndClose } from './close-socket.ts';
 import type { Frame } from './frames.ts';
 import { logger } from './logger.ts';
 import { countMetric } from './metrics.ts';
-import { UNMATCHED } from './rate-limits.ts';
 
 /**
  * Frames that ignored a refusal a socket may send in one window and stay open: a client that
@@ -42,11 +45,19 @@ export const FLOOD_WINDOW_MS = 60_000;
  * could have read it (a slow mobile round trip, a burst already on the wire) do not count.
  */
 export const FLOOD_GRACE_MS = 3_000;
+/**
+ * Refused frames within graces a socket may send in one window: a grace is per limit and starts
+ * again with each of its windows, so without a ceiling a client rotating its frames over the limits
+ * would never be counted. A client in 1,000 chats whose receipts all run into their limit at once
+ * sends about 700 (one per chat in flight); a flood reaches it within a second.
+ */
+export const FLOOD_GRACE_FRAMES_MAX = 2_000;
 /** Connections one instance keeps a count for (a few hundred bytes each). */
 export const FLOOD_MAX_CONNECTIONS = 5_000;
 
-/** One refused frame: its action and the wait its refusal asked for. */
+/** One refused frame: the limit that refused it (rate-limits.ts) and the wait its refusal asked for. */
 export interface Refusal {
+  /** The limit's key: the route's action, or `$default` for every frame no route matches. */
   readonly action: string;
   readonly retryAfterMs: number;
 }
@@ -55,6 +66,8 @@ interface Count {
   windowStart: number;
   /** Frames that ignored a refusal, in this window. */
   refused: number;
+  /** Refused frames within a grace (or telling the client), in this window. */
+  graced: number;
   /** Per action: the grace's end and the end of the wait its first refusal asked for. */
   readonly episodes: Map<string, { readonly graceEnd: number; readonly until: number }>;
 }
@@ -68,6 +81,7 @@ export class RefusalCounter {
     readonly windowMs = FLOOD_WINDOW_MS,
     readonly maxConnections = FLOOD_MAX_CONNECTIONS,
     readonly graceMs = FLOOD_GRACE_MS,
+    readonly graceMax = FLOOD_GRACE_FRAMES_MAX,
   ) {}
 
   /**
@@ -76,17 +90,22 @@ export class RefusalCounter {
    */
   refuse(connectionId: string, refusal: Refusal, nowMs: number): boolean {
     const count = this.#countOf(connectionId, nowMs);
-    const episode = count.episodes.get(refusal.action);
-    if (!episode || nowMs >= episode.until) {
-      // The first refusal of the action (or the first since its wait ran out): the client is told now.
-      const wait = Math.max(0, refusal.retryAfterMs);
-      count.episodes.set(refusal.action, { graceEnd: nowMs + this.graceMs, until: nowMs + wait });
-      return false;
-    }
-    if (nowMs < episode.graceEnd) return false; // on the wire before the client could know
     if (nowMs >= count.windowStart + this.windowMs) {
       count.windowStart = nowMs;
       count.refused = 0;
+      count.graced = 0;
+    }
+    const episode = count.episodes.get(refusal.action);
+    const told = episode !== undefined && nowMs < episode.until;
+    if (!told) {
+      // The first refusal of the action (or the first since its wait ran out): the client is told now.
+      const wait = Math.max(0, refusal.retryAfterMs);
+      count.episodes.set(refusal.action, { graceEnd: nowMs + this.graceMs, until: nowMs + wait });
+    }
+    if (!told || nowMs < episode.graceEnd) {
+      // On the wire before the client could know: not ignoring anything, but not without end either.
+      count.graced++;
+      return count.graced === this.graceMax + 1;
     }
     count.refused++;
     return count.refused === this.max + 1;
@@ -94,7 +113,12 @@ export class RefusalCounter {
 
   /** The connection's count, the most recently refused (the first key is the one to drop). */
   #countOf(connectionId: string, nowMs: number): Count {
-    const count = this.#counts.get(connectionId) ?? { windowStart: nowMs, refused: 0, episodes: new Map() };
+    const count = this.#counts.get(connectionId) ?? {
+      windowStart: nowMs,
+      refused: 0,
+      graced: 0,
+      episodes: new Map(),
+    };
     this.#counts.delete(connectionId);
     this.#counts.set(connectionId, count);
     if (this.#counts.size > this.maxConnections) {
@@ -129,24 +153,26 @@ const FLOODING: CloseReason = {
 const refusals = new RefusalCounter();
 
 /**
- * The answer to a frame the per-user limiter refused on `connectionId` (`frame`: its `RATE_LIMITED`
- * error). Returns the frame to answer as the route response: `frame` itself, unless it is one refusal
+ * The answer to a frame the per-user limiter refused on `connectionId` by its limit `limit` (the
+ * key wsRateLimit counted it under: never the frame's own `action`, which a client may vary at will
+ * on `$default`; `frame`: its `RATE_LIMITED` error). Returns the frame to answer as the route response: `frame` itself, unless it is one refusal
  * too many: then it is posted, the socket is closed, and the answer is nothing (or `frame` still,
  * when it could not be posted). Never throws.
  */
 export async function answerRefusal(
   connectionId: string,
+  limit: string,
   frame: Frame,
   nowMs = Date.now(),
   counter: RefusalCounter = refusals,
 ): Promise<Frame | undefined> {
   const refusal = {
-    action: typeof frame.action === 'string' ? frame.action : UNMATCHED,
+    action: limit,
     retryAfterMs: typeof frame.retryAfterMs === 'number' ? frame.retryAfterMs : 0,
   };
   if (!counter.refuse(connectionId, refusal, nowMs)) return frame;
   logger.warn('closing a socket that keeps sending after RATE_LIMITED', {
-    refused: counter.max + 1,
+    ignoredRefusals: counter.refusedOf(connectionId),
     windowMs: counter.windowMs,
   });
   const { answer, closed } = await tellAndClose(connectionId, frame, FLOODING);

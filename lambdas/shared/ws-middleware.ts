@@ -34,6 +34,8 @@ export type WsEvent = APIGatewayProxyWebsocketEventV2 & {
   caller?: Caller;
   /** The frame's rate-limit decision (wsRateLimit): rejects with `RATE_LIMITED`. */
   admitted?: Promise<void>;
+  /** The limit it was counted under (wsRateLimit): the route's action, or `$default`. */
+  limit?: string;
 };
 
 export type WsResult = APIGatewayProxyResultV2 & { statusCode: number; body?: string };
@@ -131,6 +133,7 @@ export function wsRateLimit(action: string): WsMiddleware {
     const { event } = request;
     const userId = event.caller?.userId ?? identityOf(event);
     if (userId === undefined) return;
+    event.limit = action;
     event.admitted = enforceRateLimit(userId, action);
     event.admitted.catch(() => undefined); // awaited by the handler or wsErrorFrames
   };
@@ -182,7 +185,8 @@ export function wsErrorFrames(): WsMiddleware {
       const answer = { ...errorFrame(action, requestId, error.code, error.message), ...error.details };
       const connectionId = event.requestContext?.connectionId;
       const limited = error === refused && error.code === 'RATE_LIMITED' && connectionId !== undefined;
-      request.response = reply(limited ? await answerRefusal(connectionId, answer) : answer);
+      const refusal = limited ? answerRefusal(connectionId, event.limit ?? UNMATCHED, answer) : answer;
+      request.response = reply(await refusal);
     } else {
       logger.error('request failed', { error });
       request.response = reply(errorFrame(action, requestId, 'INTERNAL', INTERNAL_MESSAGE));

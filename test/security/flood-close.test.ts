@@ -107,6 +107,20 @@ describe('a socket that keeps sending after RATE_LIMITED', () => {
     await closeAll(stack, flooder, other);
   });
 
+  it('frames of no known action are counted under one limit, whatever name each frame makes up', async () => {
+    const flooder = await connectUser(stack, uniqueId('names'));
+    const max = maxOf('$default');
+    for (let i = 0; i < max; i++)
+      expect(codeOf(await flooder.request(`made-up-${i}`))).not.toBe('RATE_LIMITED');
+    expect(codeOf(await flooder.request('made-up-first'))).toBe('RATE_LIMITED');
+    await sleep(FLOOD_GRACE_MS + 100);
+    // A new name on every frame: still the one `$default` limit, so the socket is closed.
+    for (let i = 0; i < FLOOD_REFUSALS_MAX + 1; i++)
+      expect(codeOf(await flooder.request(`made-up-late-${i}`))).toBe('RATE_LIMITED');
+    expect((await closedWithin(flooder)).code).toBe(1000);
+    expect(closedSockets()).toBe(1);
+  });
+
   it('wrote nothing but the limiter window: a flood of valid sends, all refused, until the close', async () => {
     const flooder = await connectUser(stack, uniqueId('sender'));
     const peer = await connectUser(stack, uniqueId('peer'));

@@ -14,6 +14,7 @@ import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vites
 import { setClients } from '../../lambdas/shared/clients.ts';
 import {
   answerRefusal,
+  FLOOD_GRACE_FRAMES_MAX,
   FLOOD_GRACE_MS,
   FLOOD_MAX_CONNECTIONS,
   FLOOD_REFUSALS_MAX,
@@ -107,13 +108,30 @@ describe('RefusalCounter', () => {
     expect(counter.size).toBe(3);
   });
 
+  it('counts the frames within graces toward a ceiling of their own: rotating limits does not escape it', () => {
+    const counter = new RefusalCounter(3, 60_000, 10, 3_000, 5);
+    // Each refusal the first of its limit (a grace of its own), all within the window.
+    const said = Array.from({ length: 7 }, (_, i) =>
+      counter.refuse('c-1', { action: `limit-${i}`, retryAfterMs: 60_000 }, i),
+    );
+    expect(said).toEqual([false, false, false, false, false, true, false]);
+    expect(counter.refusedOf('c-1')).toBe(0);
+  });
+
   it('defaults: 30 counted frames a minute after a 3 s grace, a few thousand connections', () => {
     const counter = new RefusalCounter();
-    expect([counter.max, counter.windowMs, counter.maxConnections, counter.graceMs]).toEqual([
+    expect([
+      counter.max,
+      counter.windowMs,
+      counter.maxConnections,
+      counter.graceMs,
+      counter.graceMax,
+    ]).toEqual([
       FLOOD_REFUSALS_MAX,
       FLOOD_WINDOW_MS,
       FLOOD_MAX_CONNECTIONS,
       FLOOD_GRACE_MS,
+      FLOOD_GRACE_FRAMES_MAX,
     ]);
     expect(FLOOD_REFUSALS_MAX).toBe(30);
     expect(FLOOD_WINDOW_MS).toBe(60_000);
@@ -161,7 +179,7 @@ describe('answerRefusal', () => {
   /** `n` refusals of `connectionId`; the answers. */
   const refuse = async (counter: RefusalCounter, connectionId: string, n: number) => {
     const answers = [];
-    for (let i = 0; i < n; i++) answers.push(await answerRefusal(connectionId, refused, 0, counter));
+    for (let i = 0; i < n; i++) answers.push(await answerRefusal(connectionId, 'ping', refused, 0, counter));
     return answers;
   };
 
@@ -192,6 +210,21 @@ describe('answerRefusal', () => {
     expect(await refuse(counter, 'c-2', 5)).toEqual([refused, refused, refused, refused, undefined]);
     expect(deletes()).toEqual(['c-2', 'c-2', 'c-2']);
     expect(total('FloodingSocketsClosed')).toBe(1);
+  });
+
+  it("counts a refusal under its limit, not the frame's action (which a client may vary on $default)", async () => {
+    api.on(PostToConnectionCommand).resolves({}).on(DeleteConnectionCommand).resolves({});
+    const counter = new RefusalCounter(3, 1000, 10, 0);
+    const answers = [];
+    for (let i = 0; i < 5; i++) {
+      const frame = {
+        ...errorFrame(`made-up-${i}`, null, 'RATE_LIMITED', 'Too many requests.'),
+        retryAfterMs: 1000,
+      };
+      answers.push(await answerRefusal('c-4', '$default', frame, 0, counter));
+    }
+    expect(answers.at(-1)).toBeUndefined();
+    expect(deletes()).toEqual(['c-4']);
   });
 
   it('a failing post answers the frame as the route response and deletes nothing', async () => {
