@@ -24,7 +24,8 @@
  * time, so a flood of one action spread over N instances is closed after at most N ×
  * (`FLOOD_REFUSALS_MAX` + 1) counted frames (docs/security.md). A close that fails (the post or
  * DeleteConnection, twice: `FloodingSocketsLeftOpen`) never changes the answer; the connection's
- * count starts again, so the next `FLOOD_REFUSALS_MAX` + 1 try once more.
+ * counts start again (what it was told stays), so as many frames more try once more. A close is
+ * asked for at most once a window, whichever count gets there.
  */
 import type { CloseReason } from './close-socket.ts';
 import { tellAndClose } from './close-socket.ts';
@@ -68,6 +69,8 @@ interface Count {
   refused: number;
   /** Refused frames within a grace (or telling the client), in this window. */
   graced: number;
+  /** A close was asked for in this window. */
+  closing: boolean;
   /** Per action: the grace's end and the end of the wait its first refusal asked for. */
   readonly episodes: Map<string, { readonly graceEnd: number; readonly until: number }>;
 }
@@ -94,6 +97,7 @@ export class RefusalCounter {
       count.windowStart = nowMs;
       count.refused = 0;
       count.graced = 0;
+      count.closing = false;
     }
     const episode = count.episodes.get(refusal.action);
     const told = episode !== undefined && nowMs < episode.until;
@@ -102,13 +106,12 @@ export class RefusalCounter {
       const wait = Math.max(0, refusal.retryAfterMs);
       count.episodes.set(refusal.action, { graceEnd: nowMs + this.graceMs, until: nowMs + wait });
     }
-    if (!told || nowMs < episode.graceEnd) {
-      // On the wire before the client could know: not ignoring anything, but not without end either.
-      count.graced++;
-      return count.graced === this.graceMax + 1;
-    }
-    count.refused++;
-    return count.refused === this.max + 1;
+    // On the wire before the client could know: not ignoring anything, but not without end either.
+    if (!told || nowMs < episode.graceEnd) count.graced++;
+    else count.refused++;
+    if (count.closing || (count.graced <= this.graceMax && count.refused <= this.max)) return false;
+    count.closing = true; // once a window, whichever count got there
+    return true;
   }
 
   /** The connection's count, the most recently refused (the first key is the one to drop). */
@@ -117,6 +120,7 @@ export class RefusalCounter {
       windowStart: nowMs,
       refused: 0,
       graced: 0,
+      closing: false,
       episodes: new Map(),
     };
     this.#counts.delete(connectionId);
@@ -128,9 +132,16 @@ export class RefusalCounter {
     return count;
   }
 
-  /** Forgets the connection's count (a close that failed: its next refusals count from 0). */
-  forget(connectionId: string): void {
-    this.#counts.delete(connectionId);
+  /**
+   * A close that failed: the connection's counts start again (its episodes, and so what it was
+   * told, stay), so as many frames more try once more.
+   */
+  restart(connectionId: string): void {
+    const count = this.#counts.get(connectionId);
+    if (!count) return;
+    count.refused = 0;
+    count.graced = 0;
+    count.closing = false;
   }
 
   /** The frames that ignored a refusal counted for `connectionId` in its current window (tests). */
@@ -177,6 +188,6 @@ export async function answerRefusal(
   });
   const { answer, closed } = await tellAndClose(connectionId, frame, FLOODING);
   if (closed) countMetric('FloodingSocketsClosed');
-  else counter.forget(connectionId);
+  else counter.restart(connectionId);
   return answer;
 }

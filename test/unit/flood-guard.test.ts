@@ -118,6 +118,19 @@ describe('RefusalCounter', () => {
     expect(counter.refusedOf('c-1')).toBe(0);
   });
 
+  it('asks for a close once a window, whichever count gets there first', () => {
+    const counter = new RefusalCounter(3, 60_000, 10, 100, 5);
+    const short = { action: 'ping', retryAfterMs: 150 };
+    // Graced (told at 0, renewed at 150, …) and counted frames of one window, past both ceilings.
+    const said = [0, 50, 120, 130, 140, 145, 150, 160, 300, 310, 320].map((t) =>
+      counter.refuse('c-1', short, t),
+    );
+    expect(said.filter(Boolean)).toHaveLength(1);
+    // The next window may ask again.
+    const next = [60_000, 60_001, 60_002, 60_003, 60_004, 60_005].map((t) => counter.refuse('c-1', short, t));
+    expect(next.filter(Boolean)).toHaveLength(1);
+  });
+
   it('defaults: 30 counted frames a minute after a 3 s grace, a few thousand connections', () => {
     const counter = new RefusalCounter();
     expect([
@@ -205,9 +218,10 @@ describe('answerRefusal', () => {
     expect(total('FloodingSocketsLeftOpen')).toBe(1);
     expect(total('FloodingSocketsClosed')).toBe(0);
     expect(counter.refusedOf('c-2')).toBe(0);
-    // The next 5 refusals (forgotten: it is told again) try once more; this time the delete works.
+    // The next 4 refusals (its counts start again; it was told already) try once more; this time
+    // the delete works.
     api.on(DeleteConnectionCommand).resolves({});
-    expect(await refuse(counter, 'c-2', 5)).toEqual([refused, refused, refused, refused, undefined]);
+    expect(await refuse(counter, 'c-2', 4)).toEqual([refused, refused, refused, undefined]);
     expect(deletes()).toEqual(['c-2', 'c-2', 'c-2']);
     expect(total('FloodingSocketsClosed')).toBe(1);
   });
