@@ -38,6 +38,8 @@ export class ChatEntry {
   gapTimer: TimerId;
   deliverTimer: TimerId;
   deliveredAt = 0;
+  /** Receipts in a row that failed for a reason that passes: each doubles the wait before the next. */
+  deliverFailures = 0;
 
   constructor(public info: ChatInfo) {}
 

@@ -219,32 +219,37 @@ export class Syncer {
       return;
     }
     if (!this.#delivered || e.deliverTimer !== undefined || e.othersSeq <= e.deliveredSeq) return;
-    const wait = Math.max(0, e.deliveredAt + this.o.deliveredIntervalMs - Date.now());
+    const interval = this.o.deliveredIntervalMs * 2 ** Math.min(e.deliverFailures, 4);
+    const wait = Math.max(0, e.deliveredAt + interval - Date.now());
     // One receipt per chat at a time: the timer stays set until it is answered (one held back after
     // RATE_LIMITED waits for the gate, and later messages do not queue more behind it); once it is
     // answered or failed for a reason that passes, messages that came meanwhile get theirs.
     e.deliverTimer = later(() => {
-      void this.#markDelivered(e).then((again) => {
+      void this.#markDelivered(e).then((outcome) => {
         e.deliverTimer = undefined;
-        if (again) this.changed(e);
+        e.deliverFailures = outcome === 'failed' ? e.deliverFailures + 1 : 0;
+        if (outcome !== 'done') this.changed(e);
       });
     }, wait);
   }
 
-  /** Whether to look again: the receipt was answered, or failed for a reason that passes. */
-  async #markDelivered(e: ChatEntry): Promise<boolean> {
+  /**
+   * `answered`, or `failed` for a reason that passes (look again, later each time in a row), or
+   * `done` (nothing to send, or a refusal that will not pass).
+   */
+  async #markDelivered(e: ChatEntry): Promise<'answered' | 'failed' | 'done'> {
     const seq = e.othersSeq;
-    if (!this.#delivered || !this.#current(e) || seq <= e.deliveredSeq || e.hasGap) return false;
+    if (!this.#delivered || !this.#current(e) || seq <= e.deliveredSeq || e.hasGap) return 'done';
     e.deliveredAt = Date.now();
     this.stats.delivered++;
     try {
       const ack = await this.req('markDelivered', { chatId: e.info.chatId, seq });
       this.replica.delivered(e, ack.lastDeliveredSeq);
-      return true;
+      return 'answered';
     } catch (error) {
       const code = codeOf(error);
       if (code === 'UNKNOWN_ACTION') this.#delivered = false;
-      return code !== undefined && RETRYABLE.has(code);
+      return code !== undefined && RETRYABLE.has(code) ? 'failed' : 'done';
     }
   }
 

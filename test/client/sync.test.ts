@@ -459,6 +459,45 @@ describe('markDelivered that fails', () => {
   });
 });
 
+describe('markDelivered that keeps failing', () => {
+  it('backs off per chat, doubling up to 48 s, and sends again at the interval once one is answered', async () => {
+    server.chat('a');
+    await started();
+    const socket = FakeSocket.last;
+    const failAll = async (ms: number) => {
+      for (let t = 0; t < ms; t += 500) {
+        for (const r of socket.requests('markDelivered').filter((r) => !server.answered.has(r.requestId))) {
+          socket.error(r as Sent, 'INTERNAL');
+          server.answered.add(r.requestId);
+        }
+        await flush(500);
+      }
+    };
+    socket.push({ type: 'message.created', message: server.add('a', 'x') });
+    await failAll(10 * 60_000);
+    // 3 frames an attempt (the requester retries twice); 3 s, 6, 12, 24, then every 48 s: about 15.
+    const frames = socket.requests('markDelivered').length;
+    expect(frames).toBeGreaterThan(20);
+    expect(frames).toBeLessThan(60);
+    // The server recovers: the next attempt (within 48 s) is answered, and the next message's
+    // receipt goes out at the normal interval.
+    for (let t = 0; t < 50_000; t += 1000) {
+      server.serve(socket);
+      await flush(1000);
+    }
+    const answered = socket.requests('markDelivered').length;
+    socket.push({ type: 'message.created', message: server.add('a', 'y') });
+    await flush(3000);
+    await serveAll(3);
+    expect(
+      socket
+        .requests('markDelivered')
+        .slice(answered)
+        .map((r) => r.seq),
+    ).toEqual([2]);
+  });
+});
+
 describe('servers without sync (v1)', () => {
   it('catches up with history after the last seq held, and stops calling markDelivered', async () => {
     server.syncSupported = false;
