@@ -70,9 +70,17 @@ export class Outbox {
     });
   }
 
-  /** Sends the head of every chat's queue, oldest first, as far as SENDS_IN_FLIGHT allows. */
+  /**
+   * Sends the head of every chat's queue, oldest first, as far as SENDS_IN_FLIGHT allows: one pass
+   * over the entries (a flush of thousands runs this once per settled change).
+   */
   pumpAll(): void {
-    for (const chatId of new Set(this.entries.map((e) => e.chatId))) this.#pump(chatId);
+    const seen = new Set<string>();
+    for (const entry of this.entries) {
+      if (seen.has(entry.chatId)) continue;
+      seen.add(entry.chatId);
+      this.#pump(entry.chatId, entry);
+    }
   }
 
   /** Removes an entry that is not in flight; its promise rejects with CLOSED. */
@@ -97,9 +105,9 @@ export class Outbox {
     return this.entries.find((e) => e.chatId === chatId);
   }
 
-  #pump(chatId: string): void {
+  #pump(chatId: string, head?: OutboxEntry): void {
     if (this.conn.state !== 'open' || this.#busy.has(chatId) || this.#waits.has(chatId)) return;
-    const entry = this.#head(chatId);
+    const entry = head ?? this.#head(chatId);
     if (!entry || (this.#inFlight.get(entry.action) ?? 0) >= SENDS_IN_FLIGHT) return;
     const { action } = entry;
     this.#busy.add(chatId);
