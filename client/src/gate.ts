@@ -6,7 +6,7 @@
  * meanwhile, whoever asks (the outbox, the catch-up, the app); those requests wait here, unsent, and
  * go out together when the gate opens. Other actions are not held. Only what was in flight when a
  * limit ran out, or what the gate released into a limit spent again, is refused: the server does not
- * count either against the socket.
+ * count either as ignoring a refusal (it only caps them, at 2,000 a minute).
  */
 import type { ChatClientError } from './errors.ts';
 import { cancel, later, type TimerId } from './util.ts';
