@@ -1,6 +1,6 @@
 /**
  * Per-user rate limits (issue 17, item 1), declared in one table and applied by the pipeline
- * (`wsRateLimit` in ws-middleware.ts) to every frame of a route, before the frame is parsed or
+ * (`wsRateLimit` in ws-rate-limit.ts) to every frame of a route, before the frame is parsed or
  * validated (a frame the contract refuses counts too), and decided before the action runs
  * (sendMessage: beside its first round trip, and before anything it writes stays: `limitBeside`):
  * beyond the limit the reply is `RATE_LIMITED` with `retryAfterMs`, and nothing is written but the

@@ -7,7 +7,8 @@
  * (lambdas/contract), whose request schema validates the frame's fields; `run` calls the domain and
  * returns what the ack carries. Typed errors become `error` frames; anything else becomes `INTERNAL`
  * without internals. The reply travels back as the route response (a two-way route). `$connect`,
- * `$disconnect` and `$default` are built with `wsRoute` on the same pipeline.
+ * `$disconnect` and `$default` are built with `wsRoute` on the same pipeline. The rate-limit step is
+ * in ws-rate-limit.ts.
  */
 import middy from '@middy/core';
 import type { APIGatewayProxyResultV2, APIGatewayProxyWebsocketEventV2, Context } from 'aws-lambda';
@@ -20,10 +21,10 @@ import { answerRefusal } from './flood-guard.ts';
 import { ackFrame, errorFrame, type Frame, FrameError, type ParsedFrame, parseFrame } from './frames.ts';
 import { frameKeys, logger } from './logger.ts';
 import { countMetric } from './metrics.ts';
-import { enforceRateLimit } from './rate-limiter.ts';
 import { UNMATCHED } from './rate-limits.ts';
 import { isThrottle, THROTTLE_RETRY_MS } from './throttles.ts';
 import { closeExpired, tokenExpired } from './token-expiry.ts';
+import { admissionOf, refusalOf, wsRateLimit } from './ws-rate-limit.ts';
 
 /** The API Gateway WebSocket event, with what the pipeline adds. */
 export type WsEvent = APIGatewayProxyWebsocketEventV2 & {
@@ -39,8 +40,8 @@ export type WsEvent = APIGatewayProxyWebsocketEventV2 & {
 };
 
 export type WsResult = APIGatewayProxyResultV2 & { statusCode: number; body?: string };
-type WsRequest = middy.Request<WsEvent, WsResult, Error, Context>;
-type WsMiddleware = middy.MiddlewareObj<WsEvent, WsResult, Error, Context>;
+export type WsRequest = middy.Request<WsEvent, WsResult, Error, Context>;
+export type WsMiddleware = middy.MiddlewareObj<WsEvent, WsResult, Error, Context>;
 
 /** What an action handler sees beside its validated input. */
 export interface ActionContext {
@@ -120,45 +121,6 @@ export function wsCaller(): WsMiddleware {
 }
 
 /**
- * Counts the frame against the caller's limit of `action` (rate-limits.ts; `$default` for frames no
- * route matches) before it is parsed or validated: a frame the contract refuses costs its sender as
- * much of the limit as one it accepts, so a flood of invalid frames is refused `RATE_LIMITED` too.
- * The decision is `event.admitted`: the handler awaits it before it acts (wsAction), and
- * `wsErrorFrames` before it answers any other error (beyond the limit the answer is `RATE_LIMITED`,
- * whatever else was wrong with the frame). A frame without an identity is not counted (it is
- * refused anyway: wsCaller).
- */
-export function wsRateLimit(action: string): WsMiddleware {
-  const wsRateLimitBefore = (request: WsRequest): void => {
-    const { event } = request;
-    const userId = event.caller?.userId ?? identityOf(event);
-    if (userId === undefined) return;
-    event.limit = action;
-    event.admitted = enforceRateLimit(userId, action);
-    event.admitted.catch(() => undefined); // awaited by the handler or wsErrorFrames
-  };
-  return { before: wsRateLimitBefore };
-}
-
-function identityOf(event: WsEvent): string | undefined {
-  try {
-    return callerOf(event.requestContext?.authorizer).userId;
-  } catch {
-    return undefined;
-  }
-}
-
-/** Why the frame's rate-limit decision refused it (`RATE_LIMITED`, or a throttle), if it did. */
-async function refusalOf(event: WsEvent): Promise<Error | undefined> {
-  try {
-    await event.admitted;
-    return undefined;
-  } catch (refused) {
-    return refused as Error;
-  }
-}
-
-/**
  * Maps every error to an error frame. Typed errors keep their code; others become INTERNAL. A frame
  * the per-user limiter refused counts against its socket: one that keeps sending after
  * `RATE_LIMITED` is closed (flood-guard.ts).
@@ -219,15 +181,6 @@ function respond(def: ActionDef, ctx: ActionContext, result: Record<string, unkn
     case 'ack':
       return ackFrame(def.name, ctx.requestId, result);
   }
-}
-
-/**
- * The frame's rate-limit decision, which wsRateLimit makes before any handler runs (a frame without
- * an identity never gets there: wsCaller refuses it). Missing, the pipeline is wrong: INTERNAL.
- */
-function admissionOf(event: WsEvent): Promise<void> {
-  if (event.admitted) return event.admitted;
-  throw new Error('event.admitted is missing: wsRateLimit must run before the action handler');
 }
 
 /** Builds the Lambda handler of one action route. */
