@@ -5,10 +5,7 @@
  * took seconds and got duplicates from timed-out posts). The Management API is a real SDK client
  * whose one middleware answers each post after a few milliseconds and counts the posts in flight.
  */
-import {
-  ApiGatewayManagementApiClient,
-  type PostToConnectionCommandInput,
-} from '@aws-sdk/client-apigatewaymanagementapi';
+import type { PostToConnectionCommandInput } from '@aws-sdk/client-apigatewaymanagementapi';
 import { afterEach, describe, expect, it } from 'vitest';
 import { setDeps } from '../../lambdas/domain/deps.ts';
 import { planJobs } from '../../lambdas/fanout/jobs.ts';
@@ -16,14 +13,11 @@ import { handler } from '../../lambdas/handlers/fanOutWorker.ts';
 import { setClients } from '../../lambdas/shared/clients.ts';
 import { resetConfig } from '../../lambdas/shared/config.ts';
 import { FANOUT_WORKER } from '../../lib/workers.ts';
+import { testManagementClient } from '../support/management-client.ts';
 
 function countingApi() {
   const seen = { inFlight: 0, most: 0, posted: [] as string[] };
-  const client = new ApiGatewayManagementApiClient({
-    endpoint: 'https://example.execute-api.eu-west-1.amazonaws.com/prod',
-    region: 'eu-west-1',
-    credentials: { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'secret' },
-  });
+  const client = testManagementClient();
   client.middlewareStack.add(
     (() => async (args: { input: PostToConnectionCommandInput }) => {
       seen.inFlight++;

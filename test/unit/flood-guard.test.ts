@@ -23,6 +23,7 @@ import {
 } from '../../lambdas/shared/flood-guard.ts';
 import { errorFrame } from '../../lambdas/shared/frames.ts';
 import { type BusinessMetric, type MetricValues, onMetrics } from '../../lambdas/shared/metrics.ts';
+import { testManagementClient } from '../support/management-client.ts';
 
 describe('RefusalCounter', () => {
   const ping = { action: 'ping', retryAfterMs: 5_000 };
@@ -173,11 +174,7 @@ describe('answerRefusal', () => {
     vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
     vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
     setClients({
-      managementClient: new ApiGatewayManagementApiClient({
-        endpoint: 'https://example.execute-api.eu-west-1.amazonaws.com/prod',
-        region: 'eu-west-1',
-        credentials: { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'secret' },
-      }),
+      managementClient: testManagementClient(),
     });
   });
   afterEach(() => {

@@ -15,6 +15,7 @@ import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vites
 import { setClients } from '../../lambdas/shared/clients.ts';
 import { type MetricValues, onMetrics } from '../../lambdas/shared/metrics.ts';
 import { closeExpired, TOKEN_EXPIRED_MESSAGE } from '../../lambdas/shared/token-expiry.ts';
+import { testManagementClient } from '../support/management-client.ts';
 
 const api = mockClient(ApiGatewayManagementApiClient);
 const metrics: MetricValues[] = [];
@@ -42,11 +43,7 @@ beforeEach(() => {
     return true;
   });
   setClients({
-    managementClient: new ApiGatewayManagementApiClient({
-      endpoint: 'https://example.execute-api.eu-west-1.amazonaws.com/prod',
-      region: 'eu-west-1',
-      credentials: { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'secret' },
-    }),
+    managementClient: testManagementClient(),
   });
 });
 
