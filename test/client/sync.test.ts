@@ -433,6 +433,14 @@ describe('markDelivered in flight', () => {
   });
 });
 
+/** Answers every unanswered markDelivered on `socket` with INTERNAL. */
+function failReceipts(socket: FakeSocket): void {
+  for (const r of socket.requests('markDelivered').filter((r) => !server.answered.has(r.requestId))) {
+    socket.error(r as Sent, 'INTERNAL');
+    server.answered.add(r.requestId);
+  }
+}
+
 describe('markDelivered that fails', () => {
   it('for a reason that passes: messages that came while it was in flight get theirs afterwards', async () => {
     server.chat('a');
@@ -447,10 +455,7 @@ describe('markDelivered that fails', () => {
     }
     // INTERNAL on every attempt of it.
     for (let attempt = 0; attempt < 3; attempt++) {
-      for (const r of socket.requests('markDelivered').filter((r) => !server.answered.has(r.requestId))) {
-        socket.error(r as Sent, 'INTERNAL');
-        server.answered.add(r.requestId);
-      }
+      failReceipts(socket);
       await flush(6000);
     }
     await flush(60_000);
@@ -466,10 +471,7 @@ describe('markDelivered that keeps failing', () => {
     const socket = FakeSocket.last;
     const failAll = async (ms: number) => {
       for (let t = 0; t < ms; t += 500) {
-        for (const r of socket.requests('markDelivered').filter((r) => !server.answered.has(r.requestId))) {
-          socket.error(r as Sent, 'INTERNAL');
-          server.answered.add(r.requestId);
-        }
+        failReceipts(socket);
         await flush(500);
       }
     };
