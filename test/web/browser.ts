@@ -48,14 +48,15 @@ export interface UserPage {
   shot(name: string): Promise<void>;
 }
 
-/** A new context as `userId`: opens the page, picks the user, waits until the socket is open. */
+/** A new context as `userId` (`hasTouch`: a touch screen, `(hover: none)`): opens the page, picks the user, waits until the socket is open. */
 export async function openAs(
   chrome: Chromium,
   baseUrl: string,
   userId: string,
   viewport = { width: 1000, height: 700 },
+  hasTouch = false,
 ): Promise<UserPage> {
-  const context = await chrome.browser.newContext({ viewport });
+  const context = await chrome.browser.newContext({ viewport, hasTouch });
   const page = await context.newPage();
   const errors: string[] = [];
   page.on('console', (m) => {

@@ -1,8 +1,8 @@
 /**
  * The message list is pinned to its bottom while the user leaves it there: a scroll decides (theirs,
  * or ours to the bottom), and while pinned, whatever grows the list or shrinks its box (a new
- * message, an image loading, a hovered message showing its actions, the composer growing) keeps the
- * bottom in view. A user who scrolled up stays where they are.
+ * message, an image loading, the composer growing) keeps the bottom in view. A user who scrolled up
+ * stays where they are.
  */
 
 /** How close to the bottom (px) the list counts as at the bottom. */
