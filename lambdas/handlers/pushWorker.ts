@@ -14,12 +14,12 @@ export const handler = (event: SQSEvent, context?: Context): Promise<SQSBatchRes
   logger.runWithKeys(
     { worker: PUSH_WORKER.name, awsRequestId: context?.awsRequestId },
     async () => {
-      const { providers } = await pushRuntime();
+      const runtime = await pushRuntime();
       const counters = new Counters(PUSH_WORKER.name);
       try {
         return await processPushJobs(event, {
           plan: { store: store(), now: () => new Date() },
-          delivery: deliveryDeps(providers, counters),
+          delivery: deliveryDeps(runtime, counters),
           counters,
           // Its own queue takes what it could not send in time (budget.ts).
           queue: pushJobQueue(),

@@ -117,17 +117,24 @@ export class ApnsProvider implements PushProvider {
       const stream = this.#sessionFor().request(headers);
       let status = 0;
       let data = '';
+      let timedOut = false;
       stream.setEncoding('utf8');
-      stream.setTimeout(PUSH_REQUEST_TIMEOUT_MS, () => stream.close());
+      stream.setTimeout(PUSH_REQUEST_TIMEOUT_MS, () => {
+        timedOut = true;
+        stream.close();
+      });
       stream.on('response', (h) => {
         status = Number(h[':status'] ?? 0);
       });
       stream.on('data', (chunk: string) => {
         data += chunk;
       });
-      stream.on('end', () =>
-        status ? resolve({ status, body: data }) : reject(new Error('APNs closed the stream')),
-      );
+      // A timeout is named as fetch names one (deliver.ts: its retry costs more of the quota).
+      const closed = () =>
+        timedOut
+          ? Object.assign(new Error('APNs did not answer in time'), { name: 'TimeoutError' })
+          : new Error('APNs closed the stream');
+      stream.on('end', () => (status ? resolve({ status, body: data }) : reject(closed())));
       stream.on('error', reject);
       stream.end(body);
     });

@@ -5,7 +5,9 @@
  * registered removes the device (`PushTokenRemoved`). Never throws: one device's trouble never
  * fails the stream record, which would send the record's other notifications again. Within a send
  * budget (budget.ts), an attempt that could not end in time is not started: the notification is
- * deferred (`PushDeferred`) and handed back to the caller, which queues it.
+ * deferred (`PushDeferred`) and handed back to the caller, which queues it. Retries also spend from
+ * the provider's retry quota (quota.ts): one it refuses (`PushRetryQuotaRefused`) defers the
+ * notification too, `QUOTA_DEFER_MS` at least, or gives it up when the caller has no queue.
  */
 import type { DeviceRecord, Platform } from '../data/store.ts';
 import type { Counters } from '../pipeline/metrics.ts';
@@ -15,6 +17,7 @@ import { type Backoff, backoffDelay } from '../shared/retry.ts';
 import { leavesTime, type SendBudget } from './budget.ts';
 import type { PushContent } from './payload.ts';
 import type { PushProvider, SendOutcome } from './provider.ts';
+import type { RetryQuota } from './quota.ts';
 
 export interface DeliveryPolicy {
   /** Attempts per notification (the first one included). */
@@ -29,6 +32,12 @@ export const DELIVERY_POLICY: DeliveryPolicy = {
   backoff: { baseMs: 200, capMs: 2000 },
   maxRetryAfterMs: 10_000,
 };
+
+/**
+ * The least a notification deferred by an empty retry quota waits (its job's delay): the provider
+ * failed often enough to empty it, and its next attempt is a call the quota does not bound.
+ */
+export const QUOTA_DEFER_MS = 30_000;
 
 /** What sending to a device needs of it (a deferred notification's job carries just this). */
 export type PushDevice = Pick<DeviceRecord, 'userId' | 'deviceId' | 'platform' | 'token'>;
@@ -50,6 +59,11 @@ export interface DeliveryDeps {
    */
   readonly stillRegistered?: (device: PushDevice) => Promise<boolean>;
   readonly counters: Counters;
+  /**
+   * Each provider's retry quota (quota.ts), kept as long as the provider (one per container).
+   * @default - retries are not limited
+   */
+  readonly quotas?: ReadonlyMap<Platform, RetryQuota>;
   readonly policy?: DeliveryPolicy;
   readonly sleep?: (ms: number) => Promise<void>;
 }
@@ -71,8 +85,9 @@ export async function deliver(
   content: PushContent,
   deps: DeliveryDeps,
   budget?: SendBudget,
+  defers = budget !== undefined,
 ): Promise<DeliveryResult> {
-  return (await deliverOne({ device, content }, deps, budget)).result;
+  return (await deliverOne({ device, content }, deps, budget, defers)).result;
 }
 
 /** A notification deferred for want of time: the attempts it had, and the wait it still owes. */
@@ -89,7 +104,12 @@ interface Outcome {
   readonly afterMs: number;
 }
 
-async function deliverOne(push: PlannedPush & { tried?: number }, deps: DeliveryDeps, budget?: SendBudget) {
+async function deliverOne(
+  push: PlannedPush & { tried?: number },
+  deps: DeliveryDeps,
+  budget: SendBudget | undefined,
+  defers: boolean,
+) {
   const { device, content } = push;
   const tried = push.tried ?? 0;
   const done = (result: DeliveryResult): Outcome => ({ result, tried: 0, afterMs: 0 });
@@ -99,28 +119,30 @@ async function deliverOne(push: PlannedPush & { tried?: number }, deps: Delivery
     return done('no-provider');
   }
   const policy = deps.policy ?? DELIVERY_POLICY;
+  const quota = deps.quotas?.get(device.platform);
   const sleep = deps.sleep ?? pause;
   const where = { userId: device.userId, deviceId: device.deviceId, platform: device.platform };
-  const defer = (attempts: number, afterMs: number): Outcome => {
+  const defer = (attempts: number, afterMs: number, why = 'no time left in this invocation'): Outcome => {
     deps.counters.add('PushDeferred');
-    logger.warn('push deferred: no time left in this invocation for its next attempt', {
-      ...where,
-      attempts,
-      afterMs,
-    });
+    logger.warn(`push deferred: ${why} for its next attempt`, { ...where, attempts, afterMs });
     return { result: 'deferred', tried: attempts, afterMs };
   };
+  /** What the retry being made took from the quota (undefined: a first attempt). */
+  let spent: number | undefined;
   for (let attempt = tried + 1; ; attempt++) {
     if (attempt === tried + 1 && !leavesTime(budget)) return defer(tried, 0);
     let outcome: SendOutcome;
+    let timedOut = false;
     try {
       outcome = await provider.send(device.token, content);
     } catch (error) {
+      timedOut = (error as Error).name === 'TimeoutError';
       outcome = { kind: 'retry', status: 0, reason: (error as Error).message };
     }
     switch (outcome.kind) {
       case 'sent':
         deps.counters.add('PushSent');
+        quota?.recordSuccess(spent);
         return done('sent');
       case 'unregistered':
         deps.counters.add('PushTokenRemoved');
@@ -153,6 +175,23 @@ async function deliverOne(push: PlannedPush & { tried?: number }, deps: Delivery
           return done('given-up');
         }
         if (!leavesTime(budget, wait)) return defer(attempt, wait);
+        spent = quota ? quota.acquire(timedOut) : 0;
+        if (spent === undefined) {
+          deps.counters.add('PushRetryQuotaRefused');
+          if (defers)
+            return defer(attempt, Math.max(wait, QUOTA_DEFER_MS), "the provider's retry quota is spent");
+          deps.counters.add('PushGivenUp');
+          logger.error(
+            "push given up: the provider's retry quota is spent and there is no queue to defer it to",
+            {
+              ...where,
+              attempts: attempt,
+              status: outcome.status,
+              reason: outcome.reason,
+            },
+          );
+          return done('given-up');
+        }
         deps.counters.add('PushRetried');
         await sleep(wait);
         if (deps.stillRegistered && !(await deps.stillRegistered(device).catch(() => true))) {
@@ -170,17 +209,20 @@ export const SEND_CONCURRENCY = 16;
 
 /**
  * Delivers every planned notification, `SEND_CONCURRENCY` at once (never throws, as `deliver`), and
- * returns those deferred for want of time (budget.ts), for the caller to queue. A notification
- * deferred before (`tried`) goes on counting its attempts.
+ * returns those deferred for want of time (budget.ts) or of retry quota (quota.ts), for the caller to
+ * queue. A notification deferred before (`tried`) goes on counting its attempts. `defers`: whether
+ * the caller queues what is deferred (it has a queue; by default, when it has a budget); without, a
+ * retry the quota refuses gives the notification up.
  */
 export async function deliverAll(
   planned: readonly (PlannedPush & { readonly tried?: number })[],
   deps: DeliveryDeps,
   budget?: SendBudget,
+  defers = budget !== undefined,
 ): Promise<DeferredPush[]> {
   const left: DeferredPush[] = [];
   await mapSettled(planned, SEND_CONCURRENCY, async (push) => {
-    const { result, tried, afterMs } = await deliverOne(push, deps, budget);
+    const { result, tried, afterMs } = await deliverOne(push, deps, budget, defers);
     if (result === 'deferred') left.push({ device: push.device, content: push.content, tried, afterMs });
   });
   return left;

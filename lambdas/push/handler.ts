@@ -22,10 +22,13 @@ import { FcmProvider } from './fcm.ts';
 import { jobsFor, type PushJob, type PushJobQueue, planPushJobs, queueDeferred } from './jobs.ts';
 import { type PlanDeps, type PushMessage, planRecipients, selectRecipients } from './plan.ts';
 import type { PushProvider } from './provider.ts';
+import { RetryQuota } from './quota.ts';
 
 export interface PushRuntime {
   readonly config: PushConfig;
   readonly providers: ReadonlyMap<Platform, PushProvider>;
+  /** Each provider's retry quota (quota.ts): one per container, as the providers. */
+  readonly quotas: ReadonlyMap<Platform, RetryQuota>;
 }
 
 let runtime: Promise<PushRuntime> | undefined;
@@ -36,7 +39,8 @@ async function startRuntime(): Promise<PushRuntime> {
   if (config.apns) providers.set('apns', new ApnsProvider(config.apns, { idOnly: config.idOnly }));
   if (config.fcm) providers.set('fcm', new FcmProvider(config.fcm, { idOnly: config.idOnly }));
   if (providers.size === 0) logger.warn('push: no provider is configured; notifications are not sent');
-  return { config, providers };
+  const quotas = new Map([...providers.keys()].map((platform) => [platform, new RetryQuota()] as const));
+  return { config, providers, quotas };
 }
 
 export function pushRuntime(): Promise<PushRuntime> {
@@ -57,9 +61,10 @@ export async function resetPush(): Promise<void> {
 /** The push queue of this deployment (lib/workers.ts `PUSH_WORKER`), or undefined when none is configured. */
 export const pushJobQueue = (): PushJobQueue | undefined => jobQueueAt<PushJob>(config().pushQueueUrl);
 
-/** What delivering needs: the providers, the device store, the batch's counters. */
-export const deliveryDeps = (providers: PushRuntime['providers'], counters: Counters): DeliveryDeps => ({
+/** What delivering needs: the providers and their retry quotas, the device store, the batch's counters. */
+export const deliveryDeps = ({ providers, quotas }: PushRuntime, counters: Counters): DeliveryDeps => ({
   providers,
+  quotas,
   removeDevice: (device) => store().devices.remove(device),
   // One consistent key lookup: a token someone else registered meanwhile moved (its old device is
   // deleted in that registration's transaction), a device unregistered is gone.
@@ -116,7 +121,7 @@ export async function pushNewMessage(deps: PushNewMessageDeps, image: Item, at: 
     skipIf: () => pushedBefore(deps, message),
   });
   if (planned.length === 0) return;
-  const deferred = await deliverAll(planned, deps.delivery, budget);
+  const deferred = await deliverAll(planned, deps.delivery, budget, queue !== undefined);
   if (queue) await queueDeferred(queue, message, deferred, at, counters);
   await markPushed(deps, message);
 }
@@ -152,11 +157,11 @@ export const pushConsumer: StreamConsumer = {
   concurrency: 8,
   businessMetrics: { PushSent: 'PushesSent', PushFailed: 'PushesFailed', PushGivenUp: 'PushesGivenUp' },
   async handle(change, counters, invocation) {
-    const { providers } = await pushRuntime();
-    if (providers.size === 0 || !change.newImage) return;
+    const runtime = await pushRuntime();
+    if (runtime.providers.size === 0 || !change.newImage) return;
     const deps: PushNewMessageDeps = {
       plan: { store: store(), now: () => new Date() },
-      delivery: deliveryDeps(providers, counters),
+      delivery: deliveryDeps(runtime, counters),
       counters,
       queue: pushJobQueue(),
       jobSize: config().pushJobSize,

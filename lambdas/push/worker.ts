@@ -8,8 +8,9 @@
  * and counted by `deliver`, never thrown. A job older than `PUSH_JOB_MAX_AGE_MS` is dropped (a late
  * push is noise), and so is a body that is not a job.
  *
- * Sends stop in time (budget.ts): what the invocation could not try goes back to the queue as a job
- * of deferred notifications (delayed by what the provider asked), so a timeout never sends a job's
+ * Sends stop in time (budget.ts): what the invocation could not try (or retry: the provider's retry
+ * quota, quota.ts) goes back to the queue as a job of deferred notifications (delayed by what the
+ * provider asked), so a timeout never sends a job's
  * notifications twice. A job started with too little time left for its reads and one attempt is
  * handed back to SQS unread.
  */
@@ -66,7 +67,7 @@ export async function processPushJobs(event: SQSEvent, deps: PushWorkerDeps): Pr
         job.v === DEFERRED_JOB_VERSION
           ? await planDeferred(deps.plan, job.message, sendsOf(job), deps.counters)
           : await planRecipients(deps.plan, job.message, recipientsOf(job), deps.counters);
-      const deferred = await deliverAll(planned, deps.delivery, budget);
+      const deferred = await deliverAll(planned, deps.delivery, budget, deps.queue !== undefined);
       if (deps.queue) await queueDeferred(deps.queue, job.message, deferred, since, deps.counters);
       deps.counters.add('PushJobsDone');
     } catch (error) {
