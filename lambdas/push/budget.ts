@@ -7,17 +7,18 @@
  * it goes to the push queue in a job of its own (jobs.ts `queueDeferred`), and only it is sent again.
  */
 import { fitsBudget, type Invocation, type SendBudget, sendBudget } from '../shared/budget.ts';
-import { PUSH_REQUEST_TIMEOUT_MS } from './provider.ts';
+import { PUSH_ATTEMPT_MS } from './provider.ts';
 
 export type { SendBudget } from '../shared/budget.ts';
 
 /** Kept at the end of an invocation for queueing the deferred notifications (an SQS call or two). */
 export const FINISH_RESERVE_MS = 5_000;
 /**
- * What one attempt may take: two of the providers' request timeouts (FCM's first request after its
- * access token expires fetches a new one first), and a second for the rest of it.
+ * What one attempt may take: a provider's `send`, whose requests share one deadline of two request
+ * timeouts (provider.ts `PUSH_ATTEMPT_MS`: FCM fetches an access token and posts, and both again
+ * after a 401), and a second for the rest of it.
  */
-export const ATTEMPT_MS = 2 * PUSH_REQUEST_TIMEOUT_MS + 1_000;
+export const ATTEMPT_MS = PUSH_ATTEMPT_MS + 1_000;
 /** Kept for a job's (or a record's) reads before its first send. */
 export const READS_MS = 10_000;
 

@@ -1,13 +1,18 @@
 /**
  * FCM HTTP v1: one POST per notification to `/v1/projects/<project>/messages:send`, authorised by an
  * OAuth 2 access token that the service account obtains with an RS256 JWT assertion signed by `jose`
- * (RFC 7523 `jwt-bearer` grant), cached until five minutes before it expires.
+ * (RFC 7523 `jwt-bearer` grant), cached until five minutes before it expires. A `send`'s requests
+ * (the token fetch, the post, and both again after a 401) share one deadline, `PUSH_ATTEMPT_MS` from
+ * its start: each is cut to what is left of it, and one that would get less than `MIN_REQUEST_MS` is
+ * not started (a `TimeoutError`, retried or deferred by deliver.ts), so an attempt never outlasts
+ * the send budget's (budget.ts).
  */
 import { importPKCS8, SignJWT } from 'jose';
 import type { FcmCredentials } from './config.ts';
 import { fcmMessage, type PushContent } from './payload.ts';
 import {
   isRetryableStatus,
+  PUSH_ATTEMPT_MS,
   PUSH_REQUEST_TIMEOUT_MS,
   type PushProvider,
   retryAfterMs,
@@ -16,6 +21,8 @@ import {
 
 const SCOPE = 'https://www.googleapis.com/auth/firebase.messaging';
 const EARLY_REFRESH_MS = 5 * 60 * 1000;
+/** A request that would have less of its send's deadline left is not started. */
+export const MIN_REQUEST_MS = 1_000;
 
 interface FcmErrorBody {
   readonly error?: {
@@ -42,37 +49,53 @@ export class FcmProvider implements PushProvider {
 
   constructor(
     readonly credentials: FcmCredentials,
-    readonly options: { readonly idOnly: boolean },
+    readonly options: { readonly idOnly: boolean; readonly now?: () => number },
   ) {}
 
   async send(token: string, content: PushContent): Promise<SendOutcome> {
-    let outcome = await this.#authorised(token, content);
+    const deadline = this.#now() + PUSH_ATTEMPT_MS;
+    let outcome = await this.#authorised(token, content, deadline);
     if (outcome.kind === 'failed' && outcome.status === 401) {
       this.#access = undefined; // revoked or expired early: fetch a new access token, once
-      outcome = await this.#authorised(token, content);
+      outcome = await this.#authorised(token, content, deadline);
     }
     return outcome;
   }
 
+  #now(): number {
+    return this.options.now?.() ?? Date.now();
+  }
+
+  /** A request's signal: its timeout cut to what is left until `deadline` (too little: not started). */
+  #signal(deadline: number): AbortSignal {
+    const left = deadline - this.#now();
+    if (left < MIN_REQUEST_MS) {
+      const error = new Error(`FCM: ${Math.max(0, left)} ms left of the attempt, too little for a request`);
+      throw Object.assign(error, { name: 'TimeoutError' });
+    }
+    return AbortSignal.timeout(Math.min(PUSH_REQUEST_TIMEOUT_MS, left));
+  }
+
   /** Sends with an access token; a refused token request is the outcome (our credentials are wrong). */
-  async #authorised(token: string, content: PushContent): Promise<SendOutcome> {
+  async #authorised(token: string, content: PushContent, deadline: number): Promise<SendOutcome> {
     let access: string;
     try {
-      access = await this.#accessToken();
+      access = await this.#accessToken(deadline);
     } catch (error) {
       const status = (error as { status?: number }).status;
       if (status === undefined || isRetryableStatus(status)) throw error; // network, 5xx: retried
       return { kind: 'failed', status, reason: `OAuth token refused: ${(error as Error).message}` };
     }
-    return this.#post(token, content, access);
+    return this.#post(token, content, access, deadline);
   }
 
   close(): void {
     this.#access = undefined;
   }
 
-  async #post(token: string, content: PushContent, access: string): Promise<SendOutcome> {
+  async #post(token: string, content: PushContent, access: string, deadline: number): Promise<SendOutcome> {
     const { endpoint, projectId } = this.credentials;
+    const signal = this.#signal(deadline);
     const response = await fetch(`${endpoint}/v1/projects/${encodeURIComponent(projectId)}/messages:send`, {
       method: 'POST',
       headers: {
@@ -80,7 +103,7 @@ export class FcmProvider implements PushProvider {
         'content-type': 'application/json',
       },
       body: JSON.stringify({ message: { token, ...fcmMessage(content, this.options.idOnly) } }),
-      signal: AbortSignal.timeout(PUSH_REQUEST_TIMEOUT_MS),
+      signal,
     });
     const body = await response.text();
     if (response.ok) return { kind: 'sent', status: response.status };
@@ -99,8 +122,8 @@ export class FcmProvider implements PushProvider {
     return { kind: 'failed', status: response.status, reason };
   }
 
-  async #accessToken(): Promise<string> {
-    const now = Date.now();
+  async #accessToken(deadline: number): Promise<string> {
+    const now = this.#now();
     if (this.#access && this.#access.expiresAt > now) return this.#access.value;
     const { clientEmail, privateKey, privateKeyId, tokenUri } = this.credentials;
     this.#key ??= importPKCS8(privateKey, 'RS256');
@@ -115,7 +138,7 @@ export class FcmProvider implements PushProvider {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
       body: new URLSearchParams({ grant_type: 'urn:ietf:params:oauth:grant-type:jwt-bearer', assertion }),
-      signal: AbortSignal.timeout(PUSH_REQUEST_TIMEOUT_MS),
+      signal: this.#signal(deadline),
     });
     if (!response.ok) {
       const detail = (await response.text()).slice(0, 200);

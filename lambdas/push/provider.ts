@@ -2,8 +2,14 @@
 import type { Platform } from '../data/store.ts';
 import type { PushContent } from './payload.ts';
 
-/** How long one request to a provider may take (the providers abort it then; budget.ts plans by it). */
+/** How long one request to a provider may take (the providers abort it then). */
 export const PUSH_REQUEST_TIMEOUT_MS = 10_000;
+/**
+ * How long one `send` may take, all its requests included (APNs: a post, and again after a provider
+ * token expired early; FCM: an access token fetched, the post, and both again after a 401): two
+ * request timeouts, which the requests of one send share as one deadline. budget.ts plans by it.
+ */
+export const PUSH_ATTEMPT_MS = 2 * PUSH_REQUEST_TIMEOUT_MS;
 
 export type SendOutcome =
   | { readonly kind: 'sent'; readonly status: number }
@@ -21,7 +27,10 @@ export type SendOutcome =
 
 export interface PushProvider {
   readonly platform: Platform;
-  /** Sends one notification. Network failures are thrown (and retried by the caller). */
+  /**
+   * Sends one notification, within `PUSH_ATTEMPT_MS`. Network failures and timeouts (named
+   * `TimeoutError`) are thrown (and retried by the caller).
+   */
   send(token: string, content: PushContent): Promise<SendOutcome>;
   /** Closes connections (tests, local shutdown). */
   close(): void;
