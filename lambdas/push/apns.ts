@@ -129,7 +129,7 @@ export class ApnsProvider implements PushProvider {
       stream.on('data', (chunk: string) => {
         data += chunk;
       });
-      // A timeout is named as fetch names one (deliver.ts: its retry costs more of the quota).
+      // A timeout is named as fetch names one (its retry is priced as any transient failure's, deliver.ts).
       const closed = () =>
         timedOut
           ? Object.assign(new Error('APNs did not answer in time'), { name: 'TimeoutError' })

@@ -5,19 +5,22 @@
  * registered removes the device (`PushTokenRemoved`). Never throws: one device's trouble never
  * fails the stream record, which would send the record's other notifications again. Within a send
  * budget (budget.ts), an attempt that could not end in time is not started: the notification is
- * deferred (`PushDeferred`) and handed back to the caller, which queues it. Retries also spend from
- * the provider's retry quota (quota.ts): one it refuses (`PushRetryQuotaRefused`) defers the
- * notification too, `QUOTA_DEFER_MS` at least, or gives it up when the caller has no queue.
+ * deferred (`PushDeferred`) and handed back to the caller, which queues it.
+ *
+ * Retries spend from the provider's retry quota (lambdas/shared/retry.ts `RetryQuota`, one per
+ * provider and container: 14 a retry after a 5xx, a network failure or a timeout, 5 after a 429).
+ * A retry the quota refuses (`PushRetryQuotaRefused`) is not made: the notification is deferred
+ * with the attempts it had, `QUOTA_DEFER_MS` at least, or given up (`PushGivenUp`, logged) when the
+ * caller has no queue.
  */
 import type { DeviceRecord, Platform } from '../data/store.ts';
 import type { Counters } from '../pipeline/metrics.ts';
 import { mapSettled } from '../shared/concurrency.ts';
 import { logger } from '../shared/logger.ts';
-import { type Backoff, backoffDelay } from '../shared/retry.ts';
+import { type Backoff, backoffDelay, type RetryQuota } from '../shared/retry.ts';
 import { leavesTime, type SendBudget } from './budget.ts';
 import type { PushContent } from './payload.ts';
 import type { PushProvider, SendOutcome } from './provider.ts';
-import type { RetryQuota } from './quota.ts';
 
 export interface DeliveryPolicy {
   /** Attempts per notification (the first one included). */
@@ -35,7 +38,7 @@ export const DELIVERY_POLICY: DeliveryPolicy = {
 
 /**
  * The least a notification deferred by an empty retry quota waits (its job's delay): the provider
- * failed often enough to empty it, and its next attempt is a call the quota does not bound.
+ * failed often enough to empty it, and the quota fills again only as calls to it succeed.
  */
 export const QUOTA_DEFER_MS = 30_000;
 
@@ -60,7 +63,8 @@ export interface DeliveryDeps {
   readonly stillRegistered?: (device: PushDevice) => Promise<boolean>;
   readonly counters: Counters;
   /**
-   * Each provider's retry quota (quota.ts), kept as long as the provider (one per container).
+   * Each provider's retry quota (lambdas/shared/retry.ts), kept as long as the provider (one per
+   * container).
    * @default - retries are not limited
    */
   readonly quotas?: ReadonlyMap<Platform, RetryQuota>;
@@ -90,18 +94,21 @@ export async function deliver(
   return (await deliverOne({ device, content }, deps, budget, defers)).result;
 }
 
-/** A notification deferred for want of time: the attempts it had, and the wait it still owes. */
+/** A notification deferred for want of time or of retry quota: the attempts it had, the wait it owes. */
 export interface DeferredPush extends PlannedPush {
   /** Attempts made before it was deferred (the next job goes on counting from them). */
   readonly tried: number;
   /** The wait its next attempt is due after (a provider's `Retry-After`, or the backoff). */
   readonly afterMs: number;
+  /** Deferred because the provider's retry quota refused its next attempt (jobs.ts `queueDeferred`). */
+  readonly refused?: boolean;
 }
 
 interface Outcome {
   readonly result: DeliveryResult;
   readonly tried: number;
   readonly afterMs: number;
+  readonly refused?: boolean;
 }
 
 async function deliverOne(
@@ -122,27 +129,39 @@ async function deliverOne(
   const quota = deps.quotas?.get(device.platform);
   const sleep = deps.sleep ?? pause;
   const where = { userId: device.userId, deviceId: device.deviceId, platform: device.platform };
-  const defer = (attempts: number, afterMs: number, why = 'no time left in this invocation'): Outcome => {
+  const defer = (attempts: number, afterMs: number, refused = false): Outcome => {
     deps.counters.add('PushDeferred');
+    const why = refused ? "the provider's retry quota is spent" : 'no time left in this invocation';
     logger.warn(`push deferred: ${why} for its next attempt`, { ...where, attempts, afterMs });
-    return { result: 'deferred', tried: attempts, afterMs };
+    return { result: 'deferred', tried: attempts, afterMs, ...(refused ? { refused } : {}) };
   };
-  /** What the retry being made took from the quota (undefined: a first attempt). */
-  let spent: number | undefined;
+  /** A retry the quota refused: deferred, or given up without a queue. */
+  const refuse = (attempts: number, wait: number, failure: { status: number; reason: string }) => {
+    deps.counters.add('PushRetryQuotaRefused');
+    if (defers) return defer(attempts, Math.max(wait, QUOTA_DEFER_MS), true);
+    deps.counters.add('PushGivenUp');
+    logger.error("push given up: the provider's retry quota is spent and there is no queue to defer it to", {
+      ...where,
+      attempts,
+      ...failure,
+    });
+    return done('given-up');
+  };
+  if (!leavesTime(budget)) return defer(tried, 0);
+  /** What the retry being made took from the quota (0: a first attempt, or no quota). */
+  let spent = 0;
   for (let attempt = tried + 1; ; attempt++) {
-    if (attempt === tried + 1 && !leavesTime(budget)) return defer(tried, 0);
     let outcome: SendOutcome;
-    let timedOut = false;
     try {
       outcome = await provider.send(device.token, content);
     } catch (error) {
-      timedOut = (error as Error).name === 'TimeoutError';
+      // A network failure or a timeout (`TimeoutError`): a transient failure, as a 5xx.
       outcome = { kind: 'retry', status: 0, reason: (error as Error).message };
     }
     switch (outcome.kind) {
       case 'sent':
         deps.counters.add('PushSent');
-        quota?.recordSuccess(spent);
+        quota?.succeeded(spent);
         return done('sent');
       case 'unregistered':
         deps.counters.add('PushTokenRemoved');
@@ -163,35 +182,17 @@ async function deliverOne(
         logger.error('push refused', { ...where, status: outcome.status, reason: outcome.reason });
         return done('failed');
       case 'retry': {
+        const { status, reason } = outcome;
         const wait = Math.max(outcome.retryAfterMs ?? 0, backoffDelay(policy.backoff, attempt));
         if (attempt >= policy.attempts || (outcome.retryAfterMs ?? 0) > policy.maxRetryAfterMs) {
           deps.counters.add('PushGivenUp');
-          logger.error('push given up', {
-            ...where,
-            attempts: attempt,
-            status: outcome.status,
-            reason: outcome.reason,
-          });
+          logger.error('push given up', { ...where, attempts: attempt, status, reason });
           return done('given-up');
         }
         if (!leavesTime(budget, wait)) return defer(attempt, wait);
-        spent = quota ? quota.acquire(timedOut) : 0;
-        if (spent === undefined) {
-          deps.counters.add('PushRetryQuotaRefused');
-          if (defers)
-            return defer(attempt, Math.max(wait, QUOTA_DEFER_MS), "the provider's retry quota is spent");
-          deps.counters.add('PushGivenUp');
-          logger.error(
-            "push given up: the provider's retry quota is spent and there is no queue to defer it to",
-            {
-              ...where,
-              attempts: attempt,
-              status: outcome.status,
-              reason: outcome.reason,
-            },
-          );
-          return done('given-up');
-        }
+        const cost = quota ? quota.take(status === 429 ? 'throttling' : 'transient') : 0;
+        if (cost === undefined) return refuse(attempt, wait, { status, reason });
+        spent = cost;
         deps.counters.add('PushRetried');
         await sleep(wait);
         if (deps.stillRegistered && !(await deps.stillRegistered(device).catch(() => true))) {
@@ -209,7 +210,7 @@ export const SEND_CONCURRENCY = 16;
 
 /**
  * Delivers every planned notification, `SEND_CONCURRENCY` at once (never throws, as `deliver`), and
- * returns those deferred for want of time (budget.ts) or of retry quota (quota.ts), for the caller to
+ * returns those deferred for want of time (budget.ts) or of retry quota, for the caller to
  * queue. A notification deferred before (`tried`) goes on counting its attempts. `defers`: whether
  * the caller queues what is deferred (it has a queue; by default, when it has a budget); without, a
  * retry the quota refuses gives the notification up.
@@ -222,8 +223,15 @@ export async function deliverAll(
 ): Promise<DeferredPush[]> {
   const left: DeferredPush[] = [];
   await mapSettled(planned, SEND_CONCURRENCY, async (push) => {
-    const { result, tried, afterMs } = await deliverOne(push, deps, budget, defers);
-    if (result === 'deferred') left.push({ device: push.device, content: push.content, tried, afterMs });
+    const { result, tried, afterMs, refused } = await deliverOne(push, deps, budget, defers);
+    if (result === 'deferred')
+      left.push({
+        device: push.device,
+        content: push.content,
+        tried,
+        afterMs,
+        ...(refused ? { refused } : {}),
+      });
   });
   return left;
 }

@@ -14,6 +14,7 @@ import { MESSAGE_CREATED } from '../pipeline/patterns.ts';
 import { type StreamConsumer, streamHandler } from '../pipeline/stream.ts';
 import { config } from '../shared/config.ts';
 import { logger } from '../shared/logger.ts';
+import { RetryQuota } from '../shared/retry.ts';
 import { ApnsProvider } from './apns.ts';
 import { leavesTime, pushBudget, READS_MS, type SendBudget } from './budget.ts';
 import { loadPushConfig, type PushConfig } from './config.ts';
@@ -22,12 +23,11 @@ import { FcmProvider } from './fcm.ts';
 import { jobsFor, type PushJob, type PushJobQueue, planPushJobs, queueDeferred } from './jobs.ts';
 import { type PlanDeps, type PushMessage, planRecipients, selectRecipients } from './plan.ts';
 import type { PushProvider } from './provider.ts';
-import { RetryQuota } from './quota.ts';
 
 export interface PushRuntime {
   readonly config: PushConfig;
   readonly providers: ReadonlyMap<Platform, PushProvider>;
-  /** Each provider's retry quota (quota.ts): one per container, as the providers. */
+  /** Each provider's retry quota (lambdas/shared/retry.ts, deliver.ts): one per container, as the providers. */
   readonly quotas: ReadonlyMap<Platform, RetryQuota>;
 }
 

@@ -9,7 +9,7 @@
  * push is noise), and so is a body that is not a job.
  *
  * Sends stop in time (budget.ts): what the invocation could not try (or retry: the provider's retry
- * quota, quota.ts) goes back to the queue as a job of deferred notifications (delayed by what the
+ * quota, deliver.ts) goes back to the queue as a job of deferred notifications (delayed by what the
  * provider asked), so a timeout never sends a job's
  * notifications twice. A job started with too little time left for its reads and one attempt is
  * handed back to SQS unread.

@@ -32,7 +32,8 @@ export const RETRY_QUOTA = { capacity: 500, transientCost: 14, throttlingCost: 5
  * A retry quota, as each SDK client keeps one (its standard retry strategy): a retry spends from it
  * (14, or 5 after throttling), a success gives back what its last retry spent, or 1 when it needed
  * none. While a service keeps failing, a container's retries stop once the quota is spent instead
- * of multiplying its calls (the light paths that do their own retries: posts, `delivery.ts`).
+ * of multiplying its calls (the light paths that do their own retries: posts, `delivery.ts`; push
+ * notifications, one quota per provider, lambdas/push/deliver.ts).
  */
 export class RetryQuota {
   #available: number;

@@ -1,8 +1,10 @@
 /**
- * The providers' retry quota (lambdas/push/quota.ts): while a provider keeps failing, a container's
- * calls to it stop multiplying. First attempts are always made, retries only while the quota lasts;
- * a notification whose retry it refuses is deferred (queued as a job of deferred notifications, 30 s
- * later at least), or given up and counted when there is no queue.
+ * The providers' retry quota (lambdas/shared/retry.ts `RetryQuota`, one per provider, deliver.ts):
+ * while a provider keeps failing, a container's calls to it stop multiplying. A retry costs what the
+ * SDK's standard strategy charges (14 after a 5xx, a network failure or a timeout, 5 after a 429).
+ * First attempts are always made, retries only while the quota lasts; a notification whose retry it
+ * refuses is deferred (queued as a job of deferred notifications, 30 s later at least), or given up
+ * and counted when there is no queue.
  */
 import type { SQSEvent } from 'aws-lambda';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
@@ -16,13 +18,14 @@ import {
 } from '../../../lambdas/push/deliver.ts';
 import { type PushJob, type PushJobQueue, planPushJobs } from '../../../lambdas/push/jobs.ts';
 import type { SendOutcome } from '../../../lambdas/push/provider.ts';
-import { RetryQuota } from '../../../lambdas/push/quota.ts';
 import { processPushJobs } from '../../../lambdas/push/worker.ts';
 import { logger } from '../../../lambdas/shared/logger.ts';
+import { RETRY_QUOTA, RetryQuota } from '../../../lambdas/shared/retry.ts';
 import { fakeDeps, groupChat, NOW } from '../domain/fakes.ts';
 import { CONTENT, deviceRecord, LUNCH_MESSAGE, PUSH_MESSAGE } from './fixtures.ts';
 
 const down: SendOutcome = { kind: 'retry', status: 503, reason: 'UNAVAILABLE' };
+const throttled: SendOutcome = { kind: 'retry', status: 429, reason: 'QUOTA_EXCEEDED' };
 const timeout = () =>
   Object.assign(new Error('The operation was aborted due to timeout'), { name: 'TimeoutError' });
 
@@ -55,35 +58,19 @@ beforeEach(() => {
   vi.spyOn(logger, 'error').mockImplementation(() => {});
 });
 
-describe('RetryQuota', () => {
-  it('has the SDK standard numbers: 500 tokens, 5 a retry, 10 after a timeout, 1 back a success', () => {
-    const quota = new RetryQuota();
-    expect(quota.available).toBe(500);
-    expect(quota.acquire(false)).toBe(5);
-    expect(quota.acquire(true)).toBe(10);
-    quota.recordSuccess(10); // the retry that took 10 succeeded: all of it back
-    quota.recordSuccess(undefined); // a first attempt succeeded
-    expect(quota.available).toBe(496);
-    quota.recordSuccess(100);
-    expect(quota.available).toBe(500); // never above its capacity
-    const small = new RetryQuota(9);
-    expect(small.acquire(true)).toBeUndefined();
-    expect(small.acquire(false)).toBe(5);
-    expect(small.acquire(false)).toBeUndefined();
-  });
-});
-
 describe('deliverAll while a provider is down', () => {
-  it('makes every first attempt, and only 100 retries of 1,000 notifications: the rest deferred', async () => {
+  it('makes every first attempt, and only 35 retries of 1,000 notifications: the rest deferred', async () => {
     const t = setup(() => down);
     const left = await deliverAll(notifications(1000), t.deps, undefined, true);
-    expect(t.calls.count).toBe(1000 + 100);
-    expect(t.counters.get('PushRetried')).toBe(100);
-    expect(t.quota?.available).toBe(0);
+    // 500 tokens at 14 a retry (the SDK's standard strategy, as light-sqs.ts and the fan-out pay).
+    expect(RETRY_QUOTA.transientCost).toBe(14);
+    expect(t.calls.count).toBe(1000 + 35);
+    expect(t.counters.get('PushRetried')).toBe(35);
+    expect(t.quota?.available).toBe(500 - 35 * 14);
     // Each notification is either deferred (none lost) or was given up after its 4 attempts.
     const givenUp = t.counters.get('PushGivenUp');
     expect(left.length + givenUp).toBe(1000);
-    expect(givenUp).toBeLessThanOrEqual(Math.floor(100 / 3));
+    expect(givenUp).toBeLessThanOrEqual(Math.floor(35 / 3));
     expect(t.counters.get('PushRetryQuotaRefused')).toBe(left.length);
     expect(t.counters.get('PushDeferred')).toBe(left.length);
     expect(left.every((d) => d.tried >= 1 && d.tried < 4 && d.afterMs >= QUOTA_DEFER_MS)).toBe(true);
@@ -94,17 +81,28 @@ describe('deliverAll while a provider is down', () => {
     expect(unbounded.calls.count).toBe(4000);
   });
 
-  it('spends twice as much on a retry after a timeout', async () => {
-    const t = setup(timeout);
+  it('prices a retry after a timeout or a network failure as one after a 5xx: 14', async () => {
+    for (const answer of [timeout, () => new Error('fetch failed')]) {
+      const t = setup(answer);
+      const left = await deliverAll(notifications(1000), t.deps, undefined, true);
+      expect(t.calls.count).toBe(1000 + 35);
+      expect(left.length + t.counters.get('PushGivenUp')).toBe(1000);
+    }
+  });
+
+  it('prices a retry after throttling (429) lower: 5', async () => {
+    const t = setup(() => throttled);
     const left = await deliverAll(notifications(1000), t.deps, undefined, true);
-    expect(t.calls.count).toBe(1000 + 50);
+    expect(RETRY_QUOTA.throttlingCost).toBe(5);
+    expect(t.calls.count).toBe(1000 + 100);
+    expect(t.quota?.available).toBe(0);
     expect(left.length + t.counters.get('PushGivenUp')).toBe(1000);
   });
 
   it('without a queue, gives up the notifications it may not retry, counted and logged', async () => {
     const t = setup(() => down, new RetryQuota(50));
     expect(await deliverAll(notifications(100), t.deps)).toEqual([]);
-    expect(t.calls.count).toBe(100 + 10);
+    expect(t.calls.count).toBe(100 + 3);
     expect(t.counters.get('PushGivenUp')).toBe(100);
     expect(t.counters.get('PushRetryQuotaRefused')).toBeGreaterThanOrEqual(100 - 3);
     expect(t.counters.get('PushDeferred')).toBe(0);
@@ -116,12 +114,12 @@ describe('deliverAll while a provider is down', () => {
 
   it('retries again once successes have filled the quota', async () => {
     let up = false;
-    const t = setup(() => (up ? { kind: 'sent', status: 200 } : down), new RetryQuota(5));
+    const t = setup(() => (up ? { kind: 'sent', status: 200 } : down), new RetryQuota(14));
     await deliverAll(notifications(2), t.deps, undefined, true);
     expect(t.quota?.available).toBe(0);
     up = true;
-    await deliverAll(notifications(5), t.deps, undefined, true); // 5 first attempts sent: 5 back
-    expect(t.quota?.available).toBe(5);
+    await deliverAll(notifications(14), t.deps, undefined, true); // 14 first attempts sent: 14 back
+    expect(t.quota?.available).toBe(14);
     up = false;
     const calls = t.calls.count;
     await deliverAll(notifications(1), t.deps, undefined, true);
@@ -163,7 +161,7 @@ describe('the push worker while a provider is down', () => {
       queue,
     });
     expect(response).toEqual({ batchItemFailures: [] });
-    expect(provider.calls.count).toBe(USERS.length + 5);
+    expect(provider.calls.count).toBe(USERS.length + 1); // 25 tokens: one retry at 14
     const sends = queued.flatMap((j) => j.sends ?? []);
     expect(queued.every((j) => j.v === 2)).toBe(true);
     expect(sends.length + provider.counters.get('PushGivenUp')).toBe(USERS.length);
