@@ -196,6 +196,7 @@ async function deliverOne(
         deps.counters.add('PushRetried');
         await sleep(wait);
         if (deps.stillRegistered && !(await deps.stillRegistered(device).catch(() => true))) {
+          quota?.release(cost); // no call made: the retry's price goes back
           deps.counters.add('PushRetrySkipped');
           logger.info('push not retried: the device is gone or its token registered again', where);
           return done('moved');

@@ -33,7 +33,7 @@ export const RETRY_QUOTA = { capacity: 500, transientCost: 14, throttlingCost: 5
  * (14, or 5 after throttling), a success gives back what its last retry spent, or 1 when it needed
  * none. While a service keeps failing, a container's retries stop once the quota is spent instead
  * of multiplying its calls (the light paths that do their own retries: posts, `delivery.ts`; push
- * notifications, one quota per provider, lambdas/push/deliver.ts).
+ * notifications, one per provider, lambdas/push/deliver.ts).
  */
 export class RetryQuota {
   #available: number;
@@ -52,6 +52,14 @@ export class RetryQuota {
     if (this.#available < cost) return undefined;
     this.#available -= cost;
     return cost;
+  }
+
+  /**
+   * Gives back a retry's price that was taken but not spent on a call (the retry was dropped after
+   * all, e.g. its target went away during the wait), never above the capacity.
+   */
+  release(cost: number): void {
+    this.#available = Math.min(this.capacity, this.#available + cost);
   }
 
   /** A success: gives back what its last retry spent (`lastCost`), or 1 when it needed none. */

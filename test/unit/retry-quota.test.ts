@@ -40,6 +40,15 @@ describe('RetryQuota', () => {
     expect(quota.available).toBe(30);
     expect(new RetryQuota().capacity).toBe(RETRY_QUOTA.capacity);
   });
+
+  it('takes back the price of a retry not made, never above its capacity', () => {
+    const quota = new RetryQuota(30);
+    quota.take('transient');
+    quota.release(14);
+    expect(quota.available).toBe(30);
+    quota.release(14);
+    expect(quota.available).toBe(30);
+  });
 });
 
 /** A Management API that answers 500 to the connections in `down`, every time. */

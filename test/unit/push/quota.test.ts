@@ -12,6 +12,7 @@ import type { Platform } from '../../../lambdas/data/store.ts';
 import { Counters } from '../../../lambdas/pipeline/metrics.ts';
 import {
   type DeliveryDeps,
+  deliver,
   deliverAll,
   type PlannedPush,
   QUOTA_DEFER_MS,
@@ -110,6 +111,19 @@ describe('deliverAll while a provider is down', () => {
       expect.stringContaining('retry quota is spent'),
       expect.objectContaining({ userId: expect.any(String) }),
     );
+  });
+
+  it('gives back the price of a retry not made: the device moved during its wait', async () => {
+    const t = setup(() => down, new RetryQuota(14));
+    const deps: DeliveryDeps = { ...t.deps, stillRegistered: async () => false };
+    expect(await deliver(deviceRecord('u0', 'fcm'), CONTENT, deps)).toBe('moved');
+    expect(t.calls.count).toBe(1);
+    expect(t.counters.get('PushRetrySkipped')).toBe(1);
+    expect(t.quota?.available).toBe(14);
+    // So the next notification's retry is still paid for.
+    expect(await deliverAll(notifications(1), t.deps, undefined, true)).toHaveLength(1);
+    expect(t.calls.count).toBe(1 + 2);
+    expect(t.counters.get('PushRetryQuotaRefused')).toBe(1);
   });
 
   it('retries again once successes have filled the quota', async () => {
