@@ -9,9 +9,10 @@
  *
  * Retries spend from the provider's retry quota (lambdas/shared/retry.ts `RetryQuota`, one per
  * provider and container: 14 a retry after a 5xx, a network failure or a timeout, 5 after a 429).
- * A retry the quota refuses (`PushRetryQuotaRefused`) is not made: the notification is deferred
- * with the attempts it had, `QUOTA_DEFER_MS` at least, or given up (`PushGivenUp`, logged) when the
- * caller has no queue.
+ * A deferred notification's next attempt (`tried` > 0) is a retry as well and pays for it. One the
+ * quota refuses (`PushRetryQuotaRefused`) is not made: the notification is deferred again with the
+ * attempts it had, `QUOTA_DEFER_MS` at least (jobs.ts: longer as it ages, until its job expires,
+ * counted as given up), or given up (`PushGivenUp`, logged) when the caller has no queue.
  */
 import type { DeviceRecord, Platform } from '../data/store.ts';
 import type { Counters } from '../pipeline/metrics.ts';
@@ -135,8 +136,8 @@ async function deliverOne(
     logger.warn(`push deferred: ${why} for its next attempt`, { ...where, attempts, afterMs });
     return { result: 'deferred', tried: attempts, afterMs, ...(refused ? { refused } : {}) };
   };
-  /** A retry the quota refused: deferred, or given up without a queue. */
-  const refuse = (attempts: number, wait: number, failure: { status: number; reason: string }) => {
+  /** A retry the quota refused: deferred (no attempt spent on it), or given up without a queue. */
+  const refuse = (attempts: number, wait: number, failure?: { status: number; reason: string }) => {
     deps.counters.add('PushRetryQuotaRefused');
     if (defers) return defer(attempts, Math.max(wait, QUOTA_DEFER_MS), true);
     deps.counters.add('PushGivenUp');
@@ -150,6 +151,13 @@ async function deliverOne(
   if (!leavesTime(budget)) return defer(tried, 0);
   /** What the retry being made took from the quota (0: a first attempt, or no quota). */
   let spent = 0;
+  if (tried > 0) {
+    // A deferred notification's next attempt is a retry too: the quota pays for it (as a transient
+    // failure's: the job does not say which kind its last one was), or it is deferred again.
+    const cost = quota ? quota.take('transient') : 0;
+    if (cost === undefined) return refuse(tried, 0);
+    spent = cost;
+  }
   for (let attempt = tried + 1; ; attempt++) {
     let outcome: SendOutcome;
     try {

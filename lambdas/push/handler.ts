@@ -122,7 +122,7 @@ export async function pushNewMessage(deps: PushNewMessageDeps, image: Item, at: 
   });
   if (planned.length === 0) return;
   const deferred = await deliverAll(planned, deps.delivery, budget, queue !== undefined);
-  if (queue) await queueDeferred(queue, message, deferred, at, counters);
+  if (queue) await queueDeferred(queue, message, deferred, at, counters, deps.plan.now().getTime());
   await markPushed(deps, message);
 }
 

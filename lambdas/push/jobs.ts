@@ -13,7 +13,8 @@
  * token is the one stored now, never one from the queue), reads the message again (deleted
  * meanwhile: nothing) and sends just those. The job waits what the provider asked for (`Retry-After`,
  * or the backoff) before it runs. `since` keeps the first queueing's time, so that deferring again
- * does not make an old notification young (`PUSH_JOB_MAX_AGE_MS`). A worker that knows only version
+ * does not make an old notification young (`PUSH_JOB_MAX_AGE_MS`): an expired job's notifications
+ * are counted as given up (worker.ts). A worker that knows only version
  * 1 drops a version 2 job as not a job (`PushJobsDropped`, logged): loud, not silent, while a
  * deployment rolls out.
  */
@@ -95,6 +96,10 @@ const MAX_DELAY_SECONDS = 900;
 /**
  * Queues deferred notifications (none: nothing), delayed by the longest wait one of them owes: the
  * invocation's way of handing on what it had no time for (the push function's and the worker's).
+ * Those the provider's retry quota refused (deliver.ts) go in jobs of their own, which wait at least
+ * as long as they have waited since `since` (30 s, 30 s, 1 min, 2, 4, 8 while the provider stays
+ * down): a few more tries until their job expires (`PUSH_JOB_MAX_AGE_MS`, counted as given up by
+ * the worker), not one every 30 s for 15 minutes.
  */
 export async function queueDeferred(
   queue: PushJobQueue,
@@ -102,13 +107,18 @@ export async function queueDeferred(
   deferred: readonly DeferredPush[],
   since: number,
   counters: Counters,
+  now = Date.now(),
 ): Promise<void> {
-  if (deferred.length === 0) return;
-  const jobs = deferredJobs(message, deferred, since);
-  const wait = Math.max(...deferred.map((d) => d.afterMs));
-  const delaySeconds = Math.min(MAX_DELAY_SECONDS, Math.ceil(wait / 1000));
-  await queue.send(jobs, delaySeconds > 0 ? { delaySeconds } : {});
-  counters.add('PushJobsQueued', jobs.length);
+  const refused = deferred.filter((d) => d.refused);
+  for (const part of [deferred.filter((d) => !d.refused), refused]) {
+    if (part.length === 0) continue;
+    const jobs = deferredJobs(message, part, since);
+    const owed = Math.max(...part.map((d) => d.afterMs));
+    const wait = part === refused ? Math.max(owed, now - since) : owed;
+    const delaySeconds = Math.min(MAX_DELAY_SECONDS, Math.ceil(wait / 1000));
+    await queue.send(jobs, delaySeconds > 0 ? { delaySeconds } : {});
+    counters.add('PushJobsQueued', jobs.length);
+  }
 }
 
 /** A deferred job's notifications: each recipient's device id, badge and the attempts made. */

@@ -6,7 +6,8 @@
  * (`planDeferred`). Every read comes before any send: a job whose reads fail has sent nothing, is
  * reported as a batch item failure, and SQS delivers it again. A notification that fails is retried
  * and counted by `deliver`, never thrown. A job older than `PUSH_JOB_MAX_AGE_MS` is dropped (a late
- * push is noise), and so is a body that is not a job.
+ * push is noise; a deferred job's notifications are counted as given up, `PushGivenUp`, and logged),
+ * and so is a body that is not a job.
  *
  * Sends stop in time (budget.ts): what the invocation could not try (or retry: the provider's retry
  * quota, deliver.ts) goes back to the queue as a job of deferred notifications (delayed by what the
@@ -53,8 +54,14 @@ export async function processPushJobs(event: SQSEvent, deps: PushWorkerDeps): Pr
     const now = deps.plan.now().getTime();
     const since = Math.min(job.since ?? now, sentAt(record) ?? now);
     if (now - since > PUSH_JOB_MAX_AGE_MS) {
-      logger.warn('dropping a push job queued too long ago', { messageId: record.messageId, since });
+      // A deferred job's notifications were tried and failed (or were never tried in time): given up.
+      const givenUp = job.sends?.length ?? 0;
+      const extra = { messageId: record.messageId, since, givenUp };
+      if (givenUp > 0)
+        logger.error('dropping a push job queued too long ago: its notifications given up', extra);
+      else logger.warn('dropping a push job queued too long ago', extra);
       deps.counters.add('PushJobsExpired');
+      if (givenUp > 0) deps.counters.add('PushGivenUp', givenUp);
       continue;
     }
     if (!leavesTime(budget, READS_MS)) {
@@ -68,7 +75,7 @@ export async function processPushJobs(event: SQSEvent, deps: PushWorkerDeps): Pr
           ? await planDeferred(deps.plan, job.message, sendsOf(job), deps.counters)
           : await planRecipients(deps.plan, job.message, recipientsOf(job), deps.counters);
       const deferred = await deliverAll(planned, deps.delivery, budget, deps.queue !== undefined);
-      if (deps.queue) await queueDeferred(deps.queue, job.message, deferred, since, deps.counters);
+      if (deps.queue) await queueDeferred(deps.queue, job.message, deferred, since, deps.counters, now);
       deps.counters.add('PushJobsDone');
     } catch (error) {
       logger.error('push job failed; SQS will deliver it again', { messageId: record.messageId, error });

@@ -126,6 +126,23 @@ describe('deliverAll while a provider is down', () => {
     expect(t.counters.get('PushRetryQuotaRefused')).toBe(1);
   });
 
+  it("pays a deferred notification's next attempt as a retry: refused, deferred again, no call", async () => {
+    const t = setup(() => down, new RetryQuota(13));
+    const [push] = notifications(1) as [PlannedPush];
+    const left = await deliverAll([{ ...push, tried: 2 }], t.deps, undefined, true);
+    expect(t.calls.count).toBe(0);
+    expect(left).toEqual([{ ...push, tried: 2, afterMs: QUOTA_DEFER_MS, refused: true }]);
+    expect(t.counters.get('PushRetryQuotaRefused')).toBe(1);
+    // Without a queue to defer it to: given up, counted and logged.
+    expect(await deliverAll([{ ...push, tried: 2 }], t.deps)).toEqual([]);
+    expect(t.counters.get('PushGivenUp')).toBe(1);
+    // Paid (14): made, and its success gives the 14 back.
+    const paid = setup(() => ({ kind: 'sent', status: 200 }), new RetryQuota(14));
+    expect(await deliverAll([{ ...push, tried: 2 }], paid.deps, undefined, true)).toEqual([]);
+    expect(paid.calls.count).toBe(1);
+    expect(paid.quota?.available).toBe(14);
+  });
+
   it('retries again once successes have filled the quota', async () => {
     let up = false;
     const t = setup(() => (up ? { kind: 'sent', status: 200 } : down), new RetryQuota(14));
