@@ -10,7 +10,8 @@
  * Retries spend from the provider's retry quota (lambdas/shared/retry.ts `RetryQuota`, one per
  * provider and container: 14 a retry after a 5xx, a network failure or a timeout, 5 after a 429).
  * A deferred notification's next attempt (`tried` > 0) is a retry as well and pays for it. One the
- * quota refuses (`PushRetryQuotaRefused`) is not made: the notification is deferred again with the
+ * quota refuses (`PushRetryQuotaRefused`; once every 10 s it lets one through as a probe of whether
+ * the provider is back: provider-quota.ts) is not made: the notification is deferred again with the
  * attempts it had, `QUOTA_DEFER_MS` at least (jobs.ts: longer as it ages, until its job expires,
  * counted as given up), or given up (`PushGivenUp`, logged) when the caller has no queue.
  */
@@ -18,10 +19,11 @@ import type { DeviceRecord, Platform } from '../data/store.ts';
 import type { Counters } from '../pipeline/metrics.ts';
 import { mapSettled } from '../shared/concurrency.ts';
 import { logger } from '../shared/logger.ts';
-import { type Backoff, backoffDelay, type RetryQuota } from '../shared/retry.ts';
+import { type Backoff, backoffDelay } from '../shared/retry.ts';
 import { leavesTime, type SendBudget } from './budget.ts';
 import type { PushContent } from './payload.ts';
 import type { PushProvider, SendOutcome } from './provider.ts';
+import type { ProviderQuota, RetryPayment } from './provider-quota.ts';
 
 export interface DeliveryPolicy {
   /** Attempts per notification (the first one included). */
@@ -68,7 +70,7 @@ export interface DeliveryDeps {
    * container).
    * @default - retries are not limited
    */
-  readonly quotas?: ReadonlyMap<Platform, RetryQuota>;
+  readonly quotas?: ReadonlyMap<Platform, ProviderQuota>;
   readonly policy?: DeliveryPolicy;
   readonly sleep?: (ms: number) => Promise<void>;
 }
@@ -149,14 +151,15 @@ async function deliverOne(
     return done('given-up');
   };
   if (!leavesTime(budget)) return defer(tried, 0);
-  /** What the retry being made took from the quota (0: a first attempt, or no quota). */
-  let spent = 0;
+  const free = { cost: 0, probe: false } as const;
+  /** What the attempt being made took from the quota (free: a first attempt, or no quota). */
+  let paid: NonNullable<RetryPayment> = free;
   if (tried > 0) {
     // A deferred notification's next attempt is a retry too: the quota pays for it (as a transient
     // failure's: the job does not say which kind its last one was), or it is deferred again.
-    const cost = quota ? quota.take('transient') : 0;
-    if (cost === undefined) return refuse(tried, 0);
-    spent = cost;
+    const payment = quota ? quota.pay('transient') : free;
+    if (payment === undefined) return refuse(tried, 0);
+    paid = payment;
   }
   for (let attempt = tried + 1; ; attempt++) {
     let outcome: SendOutcome;
@@ -169,7 +172,7 @@ async function deliverOne(
     switch (outcome.kind) {
       case 'sent':
         deps.counters.add('PushSent');
-        quota?.succeeded(spent);
+        quota?.paidOff(paid);
         return done('sent');
       case 'unregistered':
         deps.counters.add('PushTokenRemoved');
@@ -198,13 +201,13 @@ async function deliverOne(
           return done('given-up');
         }
         if (!leavesTime(budget, wait)) return defer(attempt, wait);
-        const cost = quota ? quota.take(status === 429 ? 'throttling' : 'transient') : 0;
-        if (cost === undefined) return refuse(attempt, wait, { status, reason });
-        spent = cost;
+        const payment = quota ? quota.pay(status === 429 ? 'throttling' : 'transient') : free;
+        if (payment === undefined) return refuse(attempt, wait, { status, reason });
+        paid = payment;
         deps.counters.add('PushRetried');
         await sleep(wait);
         if (deps.stillRegistered && !(await deps.stillRegistered(device).catch(() => true))) {
-          quota?.release(cost); // no call made: the retry's price goes back
+          quota?.release(paid.cost); // no call made: the retry's price goes back
           deps.counters.add('PushRetrySkipped');
           logger.info('push not retried: the device is gone or its token registered again', where);
           return done('moved');

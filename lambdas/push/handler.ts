@@ -14,7 +14,6 @@ import { MESSAGE_CREATED } from '../pipeline/patterns.ts';
 import { type StreamConsumer, streamHandler } from '../pipeline/stream.ts';
 import { config } from '../shared/config.ts';
 import { logger } from '../shared/logger.ts';
-import { RetryQuota } from '../shared/retry.ts';
 import { ApnsProvider } from './apns.ts';
 import { leavesTime, pushBudget, READS_MS, type SendBudget } from './budget.ts';
 import { loadPushConfig, type PushConfig } from './config.ts';
@@ -23,12 +22,13 @@ import { FcmProvider } from './fcm.ts';
 import { jobsFor, type PushJob, type PushJobQueue, planPushJobs, queueDeferred } from './jobs.ts';
 import { type PlanDeps, type PushMessage, planRecipients, selectRecipients } from './plan.ts';
 import type { PushProvider } from './provider.ts';
+import { ProviderQuota } from './provider-quota.ts';
 
 export interface PushRuntime {
   readonly config: PushConfig;
   readonly providers: ReadonlyMap<Platform, PushProvider>;
   /** Each provider's retry quota (lambdas/shared/retry.ts, deliver.ts): one per container, as the providers. */
-  readonly quotas: ReadonlyMap<Platform, RetryQuota>;
+  readonly quotas: ReadonlyMap<Platform, ProviderQuota>;
 }
 
 let runtime: Promise<PushRuntime> | undefined;
@@ -39,7 +39,7 @@ async function startRuntime(): Promise<PushRuntime> {
   if (config.apns) providers.set('apns', new ApnsProvider(config.apns, { idOnly: config.idOnly }));
   if (config.fcm) providers.set('fcm', new FcmProvider(config.fcm, { idOnly: config.idOnly }));
   if (providers.size === 0) logger.warn('push: no provider is configured; notifications are not sent');
-  const quotas = new Map([...providers.keys()].map((platform) => [platform, new RetryQuota()] as const));
+  const quotas = new Map([...providers.keys()].map((platform) => [platform, new ProviderQuota()] as const));
   return { config, providers, quotas };
 }
 

@@ -20,9 +20,9 @@ import {
   planPushJobs,
 } from '../../../lambdas/push/jobs.ts';
 import type { SendOutcome } from '../../../lambdas/push/provider.ts';
+import { ProviderQuota } from '../../../lambdas/push/provider-quota.ts';
 import { processPushJobs } from '../../../lambdas/push/worker.ts';
 import { logger } from '../../../lambdas/shared/logger.ts';
-import { RetryQuota } from '../../../lambdas/shared/retry.ts';
 import { fakeDeps, groupChat, NOW } from '../domain/fakes.ts';
 import { deviceRecord, LUNCH_MESSAGE, PUSH_MESSAGE } from './fixtures.ts';
 
@@ -42,7 +42,7 @@ interface Queued {
  * same one: one warm container; a new one: a container of its own). `answer(now)`: the provider.
  */
 async function runUntilDrained(
-  quotaFor: () => RetryQuota,
+  quotaFor: (now: () => number) => ProviderQuota,
   answer: (now: number) => SendOutcome,
   maxJobs = 500,
 ) {
@@ -82,7 +82,7 @@ async function runUntilDrained(
     clock = Math.max(clock, next.due);
     const delivery: DeliveryDeps = {
       providers: new Map([['fcm', { platform: 'fcm', send, close: () => undefined }]]),
-      quotas: new Map<Platform, RetryQuota>([['fcm', quotaFor()]]),
+      quotas: new Map<Platform, ProviderQuota>([['fcm', quotaFor(() => clock)]]),
       removeDevice: async () => undefined,
       counters,
       sleep: async () => undefined,
@@ -104,6 +104,15 @@ async function runUntilDrained(
   return { counters, calls, callsPer, sent, jobs, lastAt: clock };
 }
 
+/** One quota for every job: one warm container (made at the first job's time). */
+const warmContainer = () => {
+  let quota: ProviderQuota | undefined;
+  return (now: () => number) => {
+    quota ??= new ProviderQuota(now);
+    return quota;
+  };
+};
+
 beforeEach(() => {
   vi.restoreAllMocks();
   vi.spyOn(logger, 'warn').mockImplementation(() => {});
@@ -112,12 +121,11 @@ beforeEach(() => {
 
 describe('deferred notifications while a provider stays down', () => {
   it('in one container: the first attempts and 35 retries, then nothing until the jobs expire', async () => {
-    const quota = new RetryQuota();
-    const run = await runUntilDrained(
-      () => quota,
-      () => down,
-    );
-    expect(run.calls).toBe(1000 + 35); // was 4,000: each deferred job's first attempt was free
+    const run = await runUntilDrained(warmContainer(), () => down);
+    // The first attempts, 35 retries, and a probe every 10 s at most (one a job here): was 4,000,
+    // each deferred job's first attempt free.
+    expect(run.calls).toBeGreaterThan(1000 + 35);
+    expect(run.calls).toBeLessThanOrEqual(1000 + 35 + run.jobs);
     expect(Math.max(...run.callsPer.values())).toBeLessThanOrEqual(4);
     // None lost: each one given up, after its 4 attempts or when its job expired (counted, logged).
     expect(run.sent).toBe(0);
@@ -137,7 +145,7 @@ describe('deferred notifications while a provider stays down', () => {
 
   it('in a container per job: each job retries 35 at most, and they stop when the jobs expire', async () => {
     const run = await runUntilDrained(
-      () => new RetryQuota(),
+      (now) => new ProviderQuota(now),
       () => down,
     );
     // The first attempts, and 35 retries (500 tokens at 14) a job at most: about 2,000, not 4,000.
@@ -152,8 +160,20 @@ describe('deferred notifications while a provider stays down', () => {
   it('sends them all once the provider is back, a container per job', async () => {
     const upAt = T0 + 60_000;
     const run = await runUntilDrained(
-      () => new RetryQuota(),
+      (now) => new ProviderQuota(now),
       (now) => (now >= upAt ? { kind: 'sent', status: 200 } : down),
+    );
+    expect(run.sent + run.counters.get('PushGivenUp')).toBe(1000);
+    expect(run.counters.get('PushJobsExpired')).toBe(0);
+    expect(run.sent).toBeGreaterThan(900);
+  });
+
+  it('sends them all once the provider is back, in one warm container whose quota was spent', async () => {
+    // Only deferred jobs come back to it, each attempt a retry: without the probe its spent quota
+    // refused every one until the jobs expired, the provider up all along.
+    const upAt = T0 + 60_000;
+    const run = await runUntilDrained(warmContainer(), (now) =>
+      now >= upAt ? { kind: 'sent', status: 200 } : down,
     );
     expect(run.sent + run.counters.get('PushGivenUp')).toBe(1000);
     expect(run.counters.get('PushJobsExpired')).toBe(0);

@@ -19,9 +19,10 @@ import {
 } from '../../../lambdas/push/deliver.ts';
 import { type PushJob, type PushJobQueue, planPushJobs } from '../../../lambdas/push/jobs.ts';
 import type { SendOutcome } from '../../../lambdas/push/provider.ts';
+import { ProviderQuota } from '../../../lambdas/push/provider-quota.ts';
 import { processPushJobs } from '../../../lambdas/push/worker.ts';
 import { logger } from '../../../lambdas/shared/logger.ts';
-import { RETRY_QUOTA, RetryQuota } from '../../../lambdas/shared/retry.ts';
+import { RETRY_QUOTA } from '../../../lambdas/shared/retry.ts';
 import { fakeDeps, groupChat, NOW } from '../domain/fakes.ts';
 import { CONTENT, deviceRecord, LUNCH_MESSAGE, PUSH_MESSAGE } from './fixtures.ts';
 
@@ -31,7 +32,7 @@ const timeout = () =>
   Object.assign(new Error('The operation was aborted due to timeout'), { name: 'TimeoutError' });
 
 /** A provider that answers `answer()` (or throws it), counting its calls, with the quota given (null: none). */
-function setup(answer: () => SendOutcome | Error, quota: RetryQuota | null = new RetryQuota()) {
+function setup(answer: () => SendOutcome | Error, quota: ProviderQuota | null = new ProviderQuota()) {
   const counters = new Counters('test');
   const calls = { count: 0 };
   const send = async () => {
@@ -42,7 +43,7 @@ function setup(answer: () => SendOutcome | Error, quota: RetryQuota | null = new
   };
   const deps: DeliveryDeps = {
     providers: new Map([['fcm', { platform: 'fcm', send, close: () => undefined }]]),
-    quotas: quota ? new Map<Platform, RetryQuota>([['fcm', quota]]) : undefined,
+    quotas: quota ? new Map<Platform, ProviderQuota>([['fcm', quota]]) : undefined,
     removeDevice: async () => undefined,
     counters,
     sleep: async () => undefined,
@@ -101,7 +102,7 @@ describe('deliverAll while a provider is down', () => {
   });
 
   it('without a queue, gives up the notifications it may not retry, counted and logged', async () => {
-    const t = setup(() => down, new RetryQuota(50));
+    const t = setup(() => down, new ProviderQuota(Date.now, undefined, 50));
     expect(await deliverAll(notifications(100), t.deps)).toEqual([]);
     expect(t.calls.count).toBe(100 + 3);
     expect(t.counters.get('PushGivenUp')).toBe(100);
@@ -114,7 +115,7 @@ describe('deliverAll while a provider is down', () => {
   });
 
   it('gives back the price of a retry not made: the device moved during its wait', async () => {
-    const t = setup(() => down, new RetryQuota(14));
+    const t = setup(() => down, new ProviderQuota(Date.now, undefined, 14));
     const deps: DeliveryDeps = { ...t.deps, stillRegistered: async () => false };
     expect(await deliver(deviceRecord('u0', 'fcm'), CONTENT, deps)).toBe('moved');
     expect(t.calls.count).toBe(1);
@@ -127,7 +128,7 @@ describe('deliverAll while a provider is down', () => {
   });
 
   it("pays a deferred notification's next attempt as a retry: refused, deferred again, no call", async () => {
-    const t = setup(() => down, new RetryQuota(13));
+    const t = setup(() => down, new ProviderQuota(Date.now, undefined, 13));
     const [push] = notifications(1) as [PlannedPush];
     const left = await deliverAll([{ ...push, tried: 2 }], t.deps, undefined, true);
     expect(t.calls.count).toBe(0);
@@ -137,7 +138,7 @@ describe('deliverAll while a provider is down', () => {
     expect(await deliverAll([{ ...push, tried: 2 }], t.deps)).toEqual([]);
     expect(t.counters.get('PushGivenUp')).toBe(1);
     // Paid (14): made, and its success gives the 14 back.
-    const paid = setup(() => ({ kind: 'sent', status: 200 }), new RetryQuota(14));
+    const paid = setup(() => ({ kind: 'sent', status: 200 }), new ProviderQuota(Date.now, undefined, 14));
     expect(await deliverAll([{ ...push, tried: 2 }], paid.deps, undefined, true)).toEqual([]);
     expect(paid.calls.count).toBe(1);
     expect(paid.quota?.available).toBe(14);
@@ -145,7 +146,10 @@ describe('deliverAll while a provider is down', () => {
 
   it('retries again once successes have filled the quota', async () => {
     let up = false;
-    const t = setup(() => (up ? { kind: 'sent', status: 200 } : down), new RetryQuota(14));
+    const t = setup(
+      () => (up ? { kind: 'sent', status: 200 } : down),
+      new ProviderQuota(Date.now, undefined, 14),
+    );
     await deliverAll(notifications(2), t.deps, undefined, true);
     expect(t.quota?.available).toBe(0);
     up = true;
@@ -170,7 +174,7 @@ describe('the push worker while a provider is down', () => {
       online: false,
       devices: [deviceRecord(userId, 'fcm')],
     }));
-    const provider = setup(() => down, new RetryQuota(25));
+    const provider = setup(() => down, new ProviderQuota(Date.now, undefined, 25));
     const queued: PushJob[] = [];
     const delays: (number | undefined)[] = [];
     const queue: PushJobQueue = {
