@@ -87,7 +87,6 @@ export class Connection {
       const fail = (error: ChatClientError): void => {
         cancel(timer);
         this.#waiting.delete(send);
-        if (error.code === 'RATE_LIMITED') this.#gates.refused(action, error.retryAfterMs);
         reject(error);
       };
       const send = (): void => {
@@ -190,6 +189,10 @@ export class Connection {
     }
     if (typeof frame !== 'object' || frame === null) return;
     if (frame.type === 'error' && frame.code === 'TOKEN_EXPIRED') this.#tokenExpired = true;
+    // An error frame names its action (protocol.md): a RATE_LIMITED shuts the action's gate, also
+    // when it answers a request that is gone (timed out before the answer came).
+    if (frame.type === 'error' && frame.code === 'RATE_LIMITED' && typeof frame.action === 'string')
+      this.#gates.refused(frame.action, Number(frame.retryAfterMs));
     if (this.#pending.settle(frame)) {
       this.#attempt = 0;
     } else if (frame.type === 'error') {
@@ -256,7 +259,7 @@ export class Connection {
     this.#lost(true, 1000, undefined, reason);
   }
 
-  /** A request timed out on an open socket: a ping without a pong proves the socket dead. */
+  /** Keep-alive, or a request timed out on an open socket: a ping without a pong proves it dead. */
   #probe(): void {
     if (this.state !== 'open') return;
     const socket = this.#socket;
@@ -267,12 +270,7 @@ export class Connection {
 
   #armPing(): void {
     cancel(this.#pingTimer);
-    this.#pingTimer = later(() => {
-      const socket = this.#socket;
-      this.request('ping', {}).catch((error: ChatClientError) => {
-        if (error.code === 'TIMEOUT' && socket === this.#socket) this.#drop('timeout');
-      });
-    }, this.o.pingIntervalMs);
+    this.#pingTimer = later(() => this.#probe(), this.o.pingIntervalMs);
   }
 
   #stop(change: Omit<StateChange, 'state' | 'previous'>): void {

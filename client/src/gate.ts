@@ -2,7 +2,7 @@
  * Per-action gates (connection.ts). The server limits every action per user and minute and answers a
  * frame beyond the limit `RATE_LIMITED` with `retryAfterMs`; it closes a socket that keeps sending
  * an action after its refusal (docs/security.md, "Flooding sockets"). So after a `RATE_LIMITED` for an
- * action, its gate stays shut for `retryAfterMs`: no frame of that action leaves the client
+ * action (the error frame names it: also one whose request already timed out), its gate stays shut for `retryAfterMs`: no frame of that action leaves the client
  * meanwhile, whoever asks (the outbox, the catch-up, the app); those requests wait here, unsent, and
  * go out together when the gate opens. Other actions are not held. Only what was in flight when a
  * limit ran out, or what the gate released into a limit spent again, is refused: the server does not

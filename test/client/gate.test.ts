@@ -1,8 +1,9 @@
 /**
  * The per-action gate (client/src/gate.ts) and the outbox's bound across chats (SENDS_IN_FLIGHT), on
  * a fake socket and fake timers: after `RATE_LIMITED` no frame of that action leaves until
- * `retryAfterMs` has passed, whoever asks; other actions go on; a held request does not time out
- * while held and fails with CLOSED on close(); the outbox keeps at most SENDS_IN_FLIGHT changes in
+ * `retryAfterMs` has passed, whoever asks (also after a refusal that came once its request had timed
+ * out); other actions go on; a held request does not time out while held and fails with CLOSED on
+ * close(); the outbox keeps at most SENDS_IN_FLIGHT changes in
  * flight, one per chat, in order. The e2e proof on the local stack: e2e-rate-limits.test.ts.
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
@@ -58,6 +59,25 @@ describe('the gate of a refused action', () => {
     expect(socket.requests('getChat')).toHaveLength(2);
     await flush(20);
     await expect(held).resolves.toMatchObject({ code: 'TIMEOUT' });
+  });
+
+  it('shuts also on a RATE_LIMITED that comes after its request timed out', async () => {
+    const { client } = await open({ requestTimeoutMs: 1000 });
+    const socket = FakeSocket.last;
+    const late = client.request('getChat', { chatId: 'c1' }).catch((e: unknown) => e);
+    await flush(1000);
+    await expect(late).resolves.toMatchObject({ code: 'TIMEOUT' });
+    socket.ack(socket.requests('ping')[0] as Sent); // the timeout's probe: the socket is alive
+    // The refusal comes now, matching no request any more.
+    socket.error(socket.requests('getChat')[0] as Sent, 'RATE_LIMITED', { retryAfterMs: 5000 });
+    const held = client.request('getChat', { chatId: 'c2' });
+    await flush(4990);
+    expect(socket.requests('getChat')).toHaveLength(1);
+    await flush(20);
+    const sent = socket.requests('getChat')[1] as Sent;
+    expect(sent.chatId).toBe('c2');
+    socket.ack(sent, { chat: { chatId: 'c2' } });
+    await expect(held).resolves.toMatchObject({ chat: { chatId: 'c2' } });
   });
 
   it('fails what it holds with CLOSED when the client closes', async () => {
