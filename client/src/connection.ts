@@ -83,7 +83,8 @@ export class Connection {
     const frame = JSON.stringify({ ...fields, action, requestId });
     const bytes = utf8Bytes(frame);
     if (bytes > MAX_FRAME_BYTES) return Promise.reject(tooLarge(action, bytes));
-    return new Promise((resolve, reject) => {
+    let again = (): void => undefined;
+    const reply = new Promise<Frame>((resolve, reject) => {
       const fail = (error: ChatClientError): void => {
         cancel(timer);
         this.#waiting.delete(send);
@@ -91,7 +92,7 @@ export class Connection {
       };
       const send = (): void => {
         this.#waiting.delete(send);
-        // The action's gate is shut (gate.ts): the request waits unsent; its timeout restarts after.
+        // The action's gate holds it (gate.ts): the request waits unsent; its timeout restarts after.
         if (this.#gates.hold(action, again, fail)) return void cancel(timer);
         const socket = this.#socket;
         // A socket already closing (readyState 2 or 3) before its close event is not written to (a
@@ -112,13 +113,15 @@ export class Connection {
         reject(new ChatClientError('TIMEOUT', `No reply to ${action} within ${timeoutMs} ms.`, action));
         if (sent && action !== 'ping') this.#probe();
       };
-      const again = (): void => {
+      again = (): void => {
         timer = later(expire, timeoutMs);
         send();
       };
       let timer = later(expire, timeoutMs);
       send();
     });
+    // Answered, failed or timed out: the action's gate, if it let this one out, lets out the next.
+    return reply.finally(() => this.#gates.done(action, again));
   }
 
   /** Reconnects now when waiting to reconnect (e.g. the app came to the foreground, or went online). */

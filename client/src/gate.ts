@@ -2,42 +2,73 @@
  * Per-action gates (connection.ts). The server limits every action per user and minute and answers a
  * frame beyond the limit `RATE_LIMITED` with `retryAfterMs`; it closes a socket that keeps sending
  * an action after its refusal (docs/security.md, "Flooding sockets"). So after a `RATE_LIMITED` for an
- * action (the error frame names it: also one whose request already timed out), its gate stays shut for `retryAfterMs`: no frame of that action leaves the client
- * meanwhile, whoever asks (the outbox, the catch-up, the app); those requests wait here, unsent, and
- * go out together when the gate opens. Other actions are not held. Only what was in flight when a
- * limit ran out, or what the gate released into a limit spent again, is refused: the server does not
- * count either as ignoring a refusal (it only caps them, at 2,000 a minute).
+ * action (the error frame names it: also one whose request already timed out), its gate stays shut
+ * for `retryAfterMs`: no frame of that action leaves the client meanwhile, whoever asks (the outbox,
+ * the catch-up, the app); those requests wait here, unsent. Other actions are not held.
+ *
+ * When the gate opens it lets the held requests out RELEASE_BATCH at a time, in the order they came:
+ * the next one as soon as one of those is answered (or fails, or times out). So a burst that finds the
+ * limit spent again costs a few refusals, not one per held request: the first refusal shuts the gate
+ * before the rest leave. New requests of the action queue behind the held ones until all are out and
+ * answered; then the gate is gone. Only what was in flight when a limit ran out, or what the gate
+ * released into a limit spent again, is refused: the server does not count either as ignoring a
+ * refusal (it only caps them, at 2,000 a minute).
  */
 import type { ChatClientError } from './errors.ts';
 import { cancel, later, type TimerId } from './util.ts';
 
+/** Held requests of an action let out at once when its gate opens; more as these are answered. */
+export const RELEASE_BATCH = 4;
+
+type Send = () => void;
+
 interface Gate {
   until: number;
   timer: TimerId;
-  /** Requests waiting for the gate: send → fail. */
-  readonly held: Map<() => void, (error: ChatClientError) => void>;
+  /** Requests waiting for the gate, in order: send → fail. */
+  readonly held: Map<Send, (error: ChatClientError) => void>;
+  /** Requests let out since it opened, not answered yet. */
+  readonly out: Set<Send>;
 }
 
 export class ActionGates {
   readonly #gates = new Map<string, Gate>();
 
   /** A `RATE_LIMITED` answer to `action`: shuts its gate for `retryAfterMs` (or longer, if already). */
-  refused(action: string, retryAfterMs: number | undefined, now = Date.now()): void {
-    if (!retryAfterMs || retryAfterMs <= 0) return;
-    const gate = this.#gates.get(action) ?? { until: 0, timer: undefined, held: new Map() };
+  refused(action: string, retryAfterMs: number, now = Date.now()): void {
+    if (!(retryAfterMs > 0)) return;
+    const gate = this.#gates.get(action) ?? { until: 0, timer: undefined, held: new Map(), out: new Set() };
     if (now + retryAfterMs <= gate.until) return;
     gate.until = now + retryAfterMs;
     this.#gates.set(action, gate);
     cancel(gate.timer);
-    gate.timer = later(() => this.#open(action, gate), retryAfterMs);
+    gate.timer = later(() => this.#release(action, gate), retryAfterMs);
   }
 
-  /** Whether `action`'s gate is shut; then `send` runs once it opens (`fail`, if the client closes). */
-  hold(action: string, send: () => void, fail: (error: ChatClientError) => void): boolean {
+  /**
+   * Whether `send` must wait (the gate is shut, or opened with requests still to let out); then it
+   * runs when its turn comes (`fail`, if the client closes). A request let out passes (also again,
+   * as after waiting for a socket), unless the gate shut again meanwhile.
+   */
+  hold(action: string, send: Send, fail: (error: ChatClientError) => void): boolean {
     const gate = this.#gates.get(action);
     if (!gate) return false;
+    if (
+      gate.until <= Date.now() &&
+      (gate.out.has(send) || (!gate.held.size && gate.out.size < RELEASE_BATCH))
+    ) {
+      gate.out.add(send);
+      return false;
+    }
+    gate.out.delete(send);
     gate.held.set(send, fail);
     return true;
+  }
+
+  /** A request of `action` was answered, failed or timed out: the next held one may go. */
+  done(action: string, send: Send): void {
+    const gate = this.#gates.get(action);
+    if (gate?.out.delete(send)) this.#release(action, gate);
   }
 
   /** The client closes: every held request fails. */
@@ -50,8 +81,14 @@ export class ActionGates {
     }
   }
 
-  #open(action: string, gate: Gate): void {
-    if (this.#gates.get(action) === gate) this.#gates.delete(action);
-    for (const send of gate.held.keys()) send();
+  #release(action: string, gate: Gate): void {
+    if (this.#gates.get(action) !== gate || gate.until > Date.now()) return;
+    for (const send of gate.held.keys()) {
+      if (gate.out.size >= RELEASE_BATCH) return;
+      gate.held.delete(send);
+      gate.out.add(send);
+      send();
+    }
+    if (!gate.out.size) this.#gates.delete(action);
   }
 }

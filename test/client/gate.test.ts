@@ -1,12 +1,14 @@
 /**
- * The per-action gate (client/src/gate.ts) and the outbox's bound across chats (SENDS_IN_FLIGHT), on
- * a fake socket and fake timers: after `RATE_LIMITED` no frame of that action leaves until
- * `retryAfterMs` has passed, whoever asks (also after a refusal that came once its request had timed
- * out); other actions go on; a held request does not time out while held and fails with CLOSED on
- * close(); the outbox keeps at most SENDS_IN_FLIGHT changes in
- * flight, one per chat, in order. The e2e proof on the local stack: e2e-rate-limits.test.ts.
+ * The per-action gate (client/src/gate.ts) and the outbox's bound across chats (SENDS_IN_FLIGHT),
+ * on a fake socket and fake timers: after `RATE_LIMITED` no frame of that action leaves until
+ * `retryAfterMs` has passed, whoever asks (also after a refusal that came once its request had
+ * timed out); other actions go on; a held request does not time out while held and fails with
+ * CLOSED on close(); an opened gate lets the held requests out RELEASE_BATCH at a time and shuts
+ * again on a refusal among them; the outbox keeps at most SENDS_IN_FLIGHT changes in flight, one
+ * per chat, in order. The e2e proof on the local stack: e2e-rate-limits.test.ts.
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { RELEASE_BATCH } from '../../client/src/gate.ts';
 import { SENDS_IN_FLIGHT } from '../../client/src/outbox.ts';
 import { FakeServer } from './support/fake-server.ts';
 import { FakeSocket, type Sent } from './support/fake-socket.ts';
@@ -78,6 +80,67 @@ describe('the gate of a refused action', () => {
     expect(sent.chatId).toBe('c2');
     socket.ack(sent, { chat: { chatId: 'c2' } });
     await expect(held).resolves.toMatchObject({ chat: { chatId: 'c2' } });
+  });
+
+  it(`lets the held requests out RELEASE_BATCH (${RELEASE_BATCH}) at a time, the next as one is answered; a refusal among them shuts it again`, async () => {
+    const { client } = await open({ requestTimeoutMs: 60_000 });
+    const socket = FakeSocket.last;
+    const chatIds = (from = 0) =>
+      socket
+        .requests('getChat')
+        .slice(from)
+        .map((r) => r.chatId);
+    void client.request('getChat', { chatId: 'c0' }).catch(() => undefined);
+    socket.error(socket.requests('getChat')[0] as Sent, 'RATE_LIMITED', { retryAfterMs: 5000 });
+    const held = Array.from({ length: 10 }, (_, i) =>
+      client.request('getChat', { chatId: `c${i + 1}` }).catch((e: unknown) => e),
+    );
+    await flush(5000);
+    expect(chatIds(1)).toEqual(['c1', 'c2', 'c3', 'c4']);
+    const answer = (chatId: string) =>
+      socket.ack(socket.requests('getChat').find((r) => r.chatId === chatId) as Sent, { chat: { chatId } });
+    answer('c1');
+    await flush();
+    expect(chatIds(5)).toEqual(['c5']);
+    // Asked now: behind the ones still held.
+    const late = client.request('getChat', { chatId: 'late' }).catch((e: unknown) => e);
+    // The limit is spent again: the first refusal shuts the gate before the others leave.
+    const c2 = socket.requests('getChat').find((r) => r.chatId === 'c2') as Sent;
+    socket.error(c2, 'RATE_LIMITED', { retryAfterMs: 3000 });
+    for (const chatId of ['c3', 'c4', 'c5']) answer(chatId);
+    await flush(2990);
+    expect(chatIds(6)).toEqual([]);
+    await flush(20);
+    expect(chatIds(6)).toEqual(['c6', 'c7', 'c8', 'c9']);
+    for (const chatId of ['c6', 'c7', 'c8', 'c9']) answer(chatId);
+    await flush();
+    expect(chatIds(10)).toEqual(['c10', 'late']);
+    answer('c10');
+    answer('late');
+    const outcomes = await Promise.all([...held, late]);
+    expect(
+      outcomes.map((o) => (o as { chat?: { chatId: string } }).chat?.chatId ?? (o as { code: string }).code),
+    ).toEqual(['c1', 'RATE_LIMITED', 'c3', 'c4', 'c5', 'c6', 'c7', 'c8', 'c9', 'c10', 'late']);
+    // The gate is gone: the next one goes at once, however many are unanswered.
+    for (let i = 0; i < 6; i++) void client.request('getChat', { chatId: `n${i}` }).catch(() => undefined);
+    expect(chatIds(12)).toHaveLength(6);
+  });
+
+  it('fails what it still holds with CLOSED when the client closes while letting them out', async () => {
+    const { client } = await open({ requestTimeoutMs: 60_000 });
+    const socket = FakeSocket.last;
+    void client.request('getChat', { chatId: 'c0' }).catch(() => undefined);
+    socket.error(socket.requests('getChat')[0] as Sent, 'RATE_LIMITED', { retryAfterMs: 1000 });
+    const held = Array.from({ length: 6 }, (_, i) =>
+      client.request('getChat', { chatId: `c${i + 1}` }).catch((e: unknown) => e),
+    );
+    await flush(1000);
+    expect(socket.requests('getChat')).toHaveLength(1 + RELEASE_BATCH);
+    client.close();
+    const codes = (await Promise.all(held)).map((e) => (e as { code: string }).code);
+    expect(codes).toEqual(['CLOSED', 'CLOSED', 'CLOSED', 'CLOSED', 'CLOSED', 'CLOSED']);
+    await flush(5000);
+    expect(socket.requests('getChat')).toHaveLength(1 + RELEASE_BATCH);
   });
 
   it('fails what it holds with CLOSED when the client closes', async () => {
