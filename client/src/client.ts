@@ -109,7 +109,7 @@ export class ChatClient {
       this.#conn,
       {
         acked: (entry, ack) => this.#acked(entry, ack),
-        changed: (entries) => this.#replica.saveOutbox(entries),
+        changed: () => this.#replica.saveOutbox(() => this.#outbox.entries),
         emit: (change) => this.#events.emit('outbox', change),
       },
       this.stats,
@@ -247,9 +247,9 @@ export class ChatClient {
     await this.#loaded;
     for (;;) {
       if (this.state === 'closed') throw new ChatClientError('CLOSED', 'The client is closed.');
-      if (this.state === 'open' && !this.#syncer.busy && this.#outbox.entries.length === 0) {
+      if (this.state === 'open' && !this.#syncer.busy && this.#outbox.size === 0) {
         await this.#replica.idle();
-        if (this.state === 'open' && !this.#syncer.busy && this.#outbox.entries.length === 0) return;
+        if (this.state === 'open' && !this.#syncer.busy && this.#outbox.size === 0) return;
       }
       await sleep(pollMs);
     }

@@ -2,9 +2,11 @@
  * The outbox: the user's sends, edits, deletes and reactions, kept (and stored) until the server
  * acknowledges them. Per chat they go out one at a time, in order, so a user's own messages keep
  * their order; chats do not wait for each other, but at most SENDS_IN_FLIGHT changes of each action
- * are in flight in all (the chats whose head waited longest go first): an action whose gate is shut
- * (gate.ts) holds its own slots only, never another action's changes. A send is resent with the same
- * `clientMessageId`, so the server stores it exactly once however often it arrives.
+ * are in flight in all (the chat whose next change has waited longest for a slot goes first: chats
+ * take turns): an action whose gate is shut (gate.ts) holds its own slots only, never another
+ * action's changes. A send is resent with the same `clientMessageId`, so the server stores it
+ * exactly once however often it arrives. Each change is looked at a few times however many wait (a
+ * queue per chat, and per action a queue of the chats ready to send): a flush is linear.
  *
  * Retried: a lost socket or a timeout (at once, on the next open socket), `RATE_LIMITED` (after
  * `retryAfterMs`; meanwhile the action's gate holds the other chats' changes unsent, gate.ts),
@@ -16,7 +18,7 @@
 import type { ClientStats, OutboxChange, OutboxEntry } from './api.ts';
 import type { Connection, Frame } from './connection.ts';
 import { type ChatClientError, closedError, codeOf, RETRYABLE } from './errors.ts';
-import { backoff, cancel, later, type TimerId } from './util.ts';
+import { backoff, cancel, Fifo, later, type TimerId } from './util.ts';
 
 /**
  * Changes of one action in flight at once across chats: they bound the refusals a flush meets when
@@ -27,7 +29,8 @@ export const SENDS_IN_FLIGHT = 4;
 
 export interface OutboxHooks {
   acked(entry: OutboxEntry, ack: Frame): void;
-  changed(entries: readonly OutboxEntry[]): void;
+  /** The entries changed (read them from `entries`). */
+  changed(): void;
   emit(change: OutboxChange): void;
 }
 
@@ -37,10 +40,18 @@ interface Settle {
 }
 
 export class Outbox {
-  entries: OutboxEntry[] = [];
+  /** Every change, in the order queued. */
+  readonly #all = new Set<OutboxEntry>();
+  /** Per chat its changes in order: the first is the next to go. */
+  readonly #chats = new Map<string, Fifo<OutboxEntry>>();
   readonly #busy = new Set<string>();
   /** Changes in flight per action (at most SENDS_IN_FLIGHT each). */
   readonly #inFlight = new Map<string, number>();
+  /**
+   * Per action the chats whose next change waits for a slot, the longest waiting first (a chat may
+   * be listed twice, or be no longer ready: #pump looks again).
+   */
+  readonly #ready = new Map<string, Fifo<string>>();
   readonly #waits = new Map<string, TimerId>();
   readonly #settle = new Map<string, Settle>();
 
@@ -51,8 +62,17 @@ export class Outbox {
     private readonly backoffMs: readonly [base: number, max: number],
   ) {}
 
+  /** What waits, in the order queued. */
+  get entries(): OutboxEntry[] {
+    return [...this.#all];
+  }
+
+  get size(): number {
+    return this.#all.size;
+  }
+
   load(entries: readonly OutboxEntry[]): void {
-    this.entries.push(...entries);
+    for (const entry of entries) this.#queue(entry);
   }
 
   /**
@@ -63,31 +83,24 @@ export class Outbox {
     if (this.conn.state === 'closed') return Promise.reject(closedError(entry.action));
     return new Promise((resolve, reject) => {
       this.#settle.set(entry.id, { resolve, reject });
-      this.entries.push(entry);
-      this.hooks.changed(this.entries);
+      this.#queue(entry);
+      this.hooks.changed();
       this.hooks.emit({ entry, status: 'queued' });
-      this.#pump(entry.chatId);
+      this.#pump(entry.action);
     });
   }
 
-  /**
-   * Sends the head of every chat's queue, oldest first, as far as SENDS_IN_FLIGHT allows: one pass
-   * over the entries (a flush of thousands runs this once per settled change).
-   */
+  /** Sends what the slots allow (a socket opened). */
   pumpAll(): void {
-    const seen = new Set<string>();
-    for (const entry of this.entries) {
-      if (seen.has(entry.chatId)) continue;
-      seen.add(entry.chatId);
-      this.#pump(entry.chatId, entry);
-    }
+    for (const action of this.#ready.keys()) this.#pump(action);
   }
 
   /** Removes an entry that is not in flight; its promise rejects with CLOSED. */
   discard(id: string, error: ChatClientError): boolean {
-    const entry = this.entries.find((e) => e.id === id);
+    const entry = [...this.#all].find((e) => e.id === id);
     if (!entry || (this.#busy.has(entry.chatId) && this.#head(entry.chatId) === entry)) return false;
     this.#finish(entry);
+    this.#next(entry.chatId);
     this.#settle.get(id)?.reject(error);
     this.#settle.delete(id);
     return true;
@@ -101,21 +114,48 @@ export class Outbox {
     this.#settle.clear();
   }
 
-  #head(chatId: string): OutboxEntry | undefined {
-    return this.entries.find((e) => e.chatId === chatId);
+  #queue(entry: OutboxEntry): void {
+    this.#all.add(entry);
+    const queue = this.#chats.get(entry.chatId) ?? new Fifo();
+    queue.items.push(entry);
+    if (queue.size > 1) return;
+    this.#chats.set(entry.chatId, queue);
+    this.#wait(entry.chatId);
   }
 
-  #pump(chatId: string, head?: OutboxEntry): void {
-    if (this.conn.state !== 'open' || this.#busy.has(chatId) || this.#waits.has(chatId)) return;
-    const entry = head ?? this.#head(chatId);
-    if (!entry || (this.#inFlight.get(entry.action) ?? 0) >= SENDS_IN_FLIGHT) return;
-    const { action } = entry;
+  #head(chatId: string): OutboxEntry | undefined {
+    return this.#chats.get(chatId)?.first;
+  }
+
+  /** The chat's next change, if it may go (nothing of the chat in flight or waiting), waits for a slot. */
+  #wait(chatId: string): void {
+    const head = this.#head(chatId);
+    if (!head || this.#busy.has(chatId) || this.#waits.has(chatId)) return;
+    const ready = this.#ready.get(head.action) ?? new Fifo();
+    ready.items.push(chatId);
+    this.#ready.set(head.action, ready);
+  }
+
+  /** Sends the next changes of `action`, the longest waiting first, as far as SENDS_IN_FLIGHT allows. */
+  #pump(action: string): void {
+    const ready = this.#ready.get(action);
+    while (ready?.size) {
+      if (this.conn.state !== 'open' || (this.#inFlight.get(action) ?? 0) >= SENDS_IN_FLIGHT) return;
+      const chatId = ready.take() as string;
+      const entry = this.#head(chatId);
+      // Listed twice, or its next change went another way since (sent, discarded): look again.
+      if (entry?.action === action && !this.#busy.has(chatId) && !this.#waits.has(chatId)) this.#send(entry);
+    }
+  }
+
+  #send(entry: OutboxEntry): void {
+    const { action, chatId } = entry;
     this.#busy.add(chatId);
     this.#inFlight.set(action, (this.#inFlight.get(action) ?? 0) + 1);
     if (entry.attempts++ > 0) this.stats.resends++;
-    this.hooks.changed(this.entries);
+    this.hooks.changed();
     this.conn
-      .request(entry.action, entry.fields)
+      .request(action, entry.fields)
       .then(
         (ack) => {
           this.#finish(entry);
@@ -129,8 +169,16 @@ export class Outbox {
       .finally(() => {
         this.#busy.delete(chatId);
         this.#inFlight.set(action, (this.#inFlight.get(action) ?? 1) - 1);
-        this.pumpAll();
+        this.#next(chatId);
+        this.#pump(action);
       });
+  }
+
+  /** The chat may send its next change (if it has one): it waits for a slot, behind the others. */
+  #next(chatId: string): void {
+    this.#wait(chatId);
+    const head = this.#head(chatId);
+    if (head) this.#pump(head.action);
   }
 
   #failed(entry: OutboxEntry, error: ChatClientError): void {
@@ -146,7 +194,7 @@ export class Outbox {
           entry.chatId,
           later(() => {
             this.#waits.delete(entry.chatId);
-            this.pumpAll();
+            this.#next(entry.chatId);
           }, delay),
         );
       }
@@ -159,7 +207,11 @@ export class Outbox {
   }
 
   #finish(entry: OutboxEntry): void {
-    this.entries = this.entries.filter((e) => e !== entry);
-    this.hooks.changed(this.entries);
+    this.#all.delete(entry);
+    const queue = this.#chats.get(entry.chatId);
+    if (queue?.first === entry) queue.take();
+    else queue?.remove(entry);
+    if (!queue?.size) this.#chats.delete(entry.chatId);
+    this.hooks.changed();
   }
 }

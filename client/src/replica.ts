@@ -36,7 +36,7 @@ export class Replica {
   #dirty = new Set<ChatEntry>();
   #messages: Message[] = [];
   #removed = new Set<string>();
-  #outbox: OutboxEntry[] | undefined;
+  #outbox: (() => readonly OutboxEntry[]) | undefined;
   #queued = false;
   #writing: Promise<void> = Promise.resolve();
 
@@ -237,8 +237,9 @@ export class Replica {
     this.#touch(e);
   }
 
-  saveOutbox(entries: readonly OutboxEntry[]): void {
-    this.#outbox = [...entries];
+  /** The outbox changed: `entries` gives it whole when the batch is written (once per batch). */
+  saveOutbox(entries: () => readonly OutboxEntry[]): void {
+    this.#outbox = entries;
     this.#touch();
   }
 
@@ -285,7 +286,7 @@ export class Replica {
       chats: chats.map(stored),
       removedChats: [...this.#removed],
       messages: this.#messages.filter((m) => this.chats.has(m.chatId)),
-      ...(this.#outbox ? { outbox: this.#outbox } : {}),
+      ...(this.#outbox ? { outbox: this.#outbox() } : {}),
     };
     this.#dirty.clear();
     this.#removed.clear();
