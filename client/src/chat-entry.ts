@@ -36,7 +36,8 @@ export class ChatEntry {
   again = false;
   retries = 0;
   gapTimer: TimerId;
-  deliverTimer: TimerId;
+  /** A receipt of it is on its way (receipts.ts): one at a time. */
+  delivering = false;
   deliveredAt = 0;
   /** Receipts in a row that failed for a reason that passes: each doubles the wait before the next. */
   deliverFailures = 0;

@@ -1,4 +1,16 @@
 /**
+ * Delivery receipts (`Deliveries`), and receipts after a reconnect (`refreshReceipts`).
+ *
+ * `markDelivered` goes out per chat at most every `deliveredIntervalMs` (doubling, up to 16 times,
+ * while it keeps failing for a reason that passes), for the newest message of someone else, one at
+ * a time per chat: a chat due again while one is on its way gets the newest seq once it is answered,
+ * so no receipt is dropped and only the latest counts. All chats together stay within
+ * DELIVERED_PER_MINUTE, below the server's limit (300 a minute, docs/protocol.md: beyond it the
+ * receipts would be refused and then held by the action's gate, gate.ts): at most DELIVERED_BURST at
+ * once, then one every 60 s / DELIVERED_PER_MINUTE. When more chats have receipts due than that
+ * allows at the interval, each chat's interval stretches to (chats due) × that spacing, so every
+ * chat gets its turn; among the chats whose turn it is, the most recently active go first.
+ *
  * Receipts after a reconnect. Read and delivery cursors take no version, so neither `listChats` nor
  * `sync` tells what moved while the socket was down (sync lists members only when membership
  * changed): the syncer then asks `getChat` for the chats whose ticks can have moved — those where
@@ -10,7 +22,7 @@
 import type { Requester } from './chat-pages.ts';
 import { codeOf } from './errors.ts';
 import type { ChatEntry, Replica } from './replica.ts';
-import { pool } from './util.ts';
+import { cancel, later, pool, type TimerId } from './util.ts';
 
 export const RECEIPTS_REFRESH_MAX = 20;
 export const RECEIPTS_PARALLEL = 2;
@@ -56,4 +68,85 @@ export function unreadMine(e: ChatEntry, me: string): number {
   const read = Math.min(...others.map((m) => m.lastReadSeq));
   for (let seq = e.maxSeq; seq > read; seq--) if (e.bySeq.get(seq)?.senderId === me) return seq;
   return 0;
+}
+
+/** markDelivered a minute at most: 80 % of the server's limit of 300 (docs/protocol.md, Limits). */
+export const DELIVERED_PER_MINUTE = 240;
+/** Receipts that may go at once: with the budget, at most 260 in any minute. */
+export const DELIVERED_BURST = 20;
+const SPACING = 60_000 / DELIVERED_PER_MINUTE;
+
+export interface DeliveryHooks {
+  /** Whether the chat has a receipt to send (a message of someone else beyond it, no hole below). */
+  readonly wants: (e: ChatEntry) => boolean;
+  /** Sends it: answered, failed for a reason that passes (later, then), or done. */
+  readonly send: (e: ChatEntry) => Promise<'answered' | 'failed' | 'done'>;
+}
+
+/** Schedules the delivery receipts of all chats (see above). */
+export class Deliveries {
+  /** Chats with a receipt due, waiting for their turn or on its way. */
+  readonly #due = new Set<ChatEntry>();
+  #tokens = DELIVERED_BURST;
+  #countedAt = 0;
+  #timer: TimerId;
+
+  constructor(
+    private readonly intervalMs: number,
+    private readonly hooks: DeliveryHooks,
+  ) {}
+
+  /** The chat changed: it may have a receipt due. */
+  due(e: ChatEntry): void {
+    if (this.#due.has(e)) return;
+    this.#due.add(e);
+    this.#run(0);
+  }
+
+  stop(): void {
+    cancel(this.#timer);
+    this.#due.clear();
+  }
+
+  #run(delayMs: number): void {
+    cancel(this.#timer);
+    this.#timer = later(() => this.#send(), delayMs);
+  }
+
+  /** Sends the receipts whose turn it is, as far as the budget allows; then waits for the next. */
+  #send(): void {
+    const now = Date.now();
+    this.#tokens = Math.min(DELIVERED_BURST, this.#tokens + (now - this.#countedAt) / SPACING);
+    this.#countedAt = now;
+    const stretched = this.#due.size * SPACING;
+    const turn: ChatEntry[] = [];
+    let next = Number.POSITIVE_INFINITY;
+    for (const e of this.#due) {
+      if (e.delivering) continue;
+      if (!this.hooks.wants(e)) this.#due.delete(e);
+      else {
+        const interval = Math.max(this.intervalMs * 2 ** Math.min(e.deliverFailures, 4), stretched);
+        const at = e.deliveredAt + interval;
+        if (at <= now) turn.push(e);
+        else next = Math.min(next, at);
+      }
+    }
+    const newest = (e: ChatEntry) => e.bySeq.get(e.othersSeq)?.createdAt ?? '';
+    turn.sort((a, b) => newest(b).localeCompare(newest(a)));
+    for (const e of turn) {
+      if (this.#tokens < 1) {
+        next = Math.min(next, now + (1 - this.#tokens) * SPACING);
+        break;
+      }
+      this.#tokens--;
+      e.delivering = true;
+      void this.hooks.send(e).then((outcome) => {
+        e.delivering = false;
+        e.deliverFailures = outcome === 'failed' ? e.deliverFailures + 1 : 0;
+        if (outcome === 'done') this.#due.delete(e);
+        else this.#run(0);
+      });
+    }
+    if (next < Number.POSITIVE_INFINITY) this.#run(next - now);
+  }
 }

@@ -18,14 +18,15 @@
  * answers the member list and `memberCount`; from an older server without it, a full list of
  * MEMBERS_LISTED_MAX may be a big group's first members, so `getChat` then tells the count).
  * `markDelivered` goes out at most once per `deliveredIntervalMs` per chat, for the newest message
- * of someone else, once the chat has no hole below it.
+ * of someone else, once the chat has no hole below it, within a budget for all chats together
+ * (receipts.ts).
  */
 import type { ClientStats } from './api.ts';
 import { historyPages, PAGE, type PageDeps, type Requester, syncPages } from './chat-pages.ts';
 import type { Connection } from './connection.ts';
 import type { Ack } from './contract.ts';
 import { codeOf, RETRYABLE } from './errors.ts';
-import { refreshReceipts } from './receipts.ts';
+import { Deliveries, refreshReceipts } from './receipts.ts';
 import type { ChatEntry, Replica } from './replica.ts';
 import { backoff, cancel, later, pool } from './util.ts';
 
@@ -47,6 +48,7 @@ export class Syncer {
   /** A socket opened: the next catch-up also refreshes the receipts that may have moved meanwhile. */
   #receipts = false;
   readonly #pages: PageDeps;
+  readonly #deliveries: Deliveries;
 
   constructor(
     private readonly conn: Connection,
@@ -56,6 +58,10 @@ export class Syncer {
     private readonly o: SyncOptions,
   ) {
     this.#pages = { req, replica, stats };
+    this.#deliveries = new Deliveries(o.deliveredIntervalMs, {
+      wants: (e) => this.#delivered && this.#current(e) && e.othersSeq > e.deliveredSeq && !e.hasGap,
+      send: (e) => this.#markDelivered(e),
+    });
   }
 
   /** Whether a catch-up is under way. */
@@ -218,19 +224,10 @@ export class Syncer {
       }
       return;
     }
-    if (!this.#delivered || e.deliverTimer !== undefined || e.othersSeq <= e.deliveredSeq) return;
-    const interval = this.o.deliveredIntervalMs * 2 ** Math.min(e.deliverFailures, 4);
-    const wait = Math.max(0, e.deliveredAt + interval - Date.now());
-    // One receipt per chat at a time: the timer stays set until it is answered (one held back after
-    // RATE_LIMITED waits for the gate, and later messages do not queue more behind it); once it is
-    // answered or failed for a reason that passes, messages that came meanwhile get theirs.
-    e.deliverTimer = later(() => {
-      void this.#markDelivered(e).then((outcome) => {
-        e.deliverTimer = undefined;
-        e.deliverFailures = outcome === 'failed' ? e.deliverFailures + 1 : 0;
-        if (outcome !== 'done') this.changed(e);
-      });
-    }, wait);
+    // One receipt per chat at a time (one held back after RATE_LIMITED waits for the gate, and later
+    // messages do not queue more behind it); once it is answered or failed for a reason that passes,
+    // messages that came meanwhile get theirs.
+    if (this.#delivered && e.othersSeq > e.deliveredSeq) this.#deliveries.due(e);
   }
 
   /**
@@ -257,10 +254,8 @@ export class Syncer {
   stop(): void {
     cancel(this.#resyncTimer);
     this.#resyncTimer = undefined;
-    for (const e of this.replica.chats.values()) {
-      cancel(e.gapTimer);
-      cancel(e.deliverTimer);
-    }
+    this.#deliveries.stop();
+    for (const e of this.replica.chats.values()) cancel(e.gapTimer);
   }
 
   #current(e: ChatEntry): boolean {

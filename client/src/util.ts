@@ -69,28 +69,28 @@ export async function pool<T>(items: readonly T[], limit: number, task: (item: T
 /** A first-in first-out list: `take` is O(1) (what was taken is dropped once it is half the list). */
 export class Fifo<T> {
   readonly items: T[] = [];
-  #at = 0;
+  private at = 0;
 
   get first(): T | undefined {
-    return this.items[this.#at];
+    return this.items[this.at];
   }
 
   get size(): number {
-    return this.items.length - this.#at;
+    return this.items.length - this.at;
   }
 
   take(): T | undefined {
-    const item = this.items[this.#at++];
-    if (this.#at * 2 >= this.items.length) {
-      this.items.splice(0, this.#at);
-      this.#at = 0;
+    const item = this.items[this.at++];
+    if (this.at * 2 >= this.items.length) {
+      this.items.splice(0, this.at);
+      this.at = 0;
     }
     return item;
   }
 
   /** Removes an item not taken yet (O(n)). */
   remove(item: T): void {
-    const i = this.items.indexOf(item, this.#at);
+    const i = this.items.indexOf(item, this.at);
     if (i >= 0) this.items.splice(i, 1);
   }
 }
