@@ -1,7 +1,8 @@
 /**
  * The Management API on the gateway's origin (`[/stage]/@connections/{id}`: POST, GET, DELETE),
- * answering like API Gateway: URL-encoded ids, `x-amzn-errortype` on errors, 410 for gone
- * connections, 413 for posts over the payload limit. The real
+ * answering like API Gateway: URL-encoded ids, `x-amzn-errortype` on errors, 410
+ * (GoneException) from all three for a connection that is not open (unknown, gone, or closing: a
+ * DeleteConnection or a close handshake under way), 413 for posts over the payload limit. The real
  * `@aws-sdk/client-apigatewaymanagementapi` works against it unchanged.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -47,6 +48,11 @@ export async function managementApi(
   } catch {
     return sendError(res, 400, 'Invalid connection id');
   }
+  // Looked up when answered (a post after its latency): a socket that went away meanwhile is gone.
+  const open = (): Connection | undefined => {
+    const conn = deps.connection(connectionId);
+    return conn?.isOpen ? conn : undefined;
+  };
   switch (req.method) {
     case 'POST': {
       const { body, size } = await readBody(req, deps.maxPostBytes);
@@ -55,15 +61,14 @@ export async function managementApi(
       if (latency > 0) await delay(latency);
       const fault = deps.faults.take(connectionId);
       if (fault) return sendError(res, fault, 'Injected fault');
-      // Looked up now: a socket that went away while the post was under way is gone.
-      const conn = deps.connection(connectionId);
-      if (!conn?.isOpen) return sendError(res, 410, '');
+      const conn = open();
+      if (!conn) return sendError(res, 410, '');
       conn.send(body);
       res.writeHead(200, { 'content-type': 'application/json' }).end();
       return;
     }
     case 'GET': {
-      const conn = deps.connection(connectionId);
+      const conn = open();
       if (!conn) return sendError(res, 410, '');
       return sendJson(res, 200, {
         connectedAt: new Date(conn.connectedAt).toISOString(),
@@ -72,7 +77,7 @@ export async function managementApi(
       });
     }
     case 'DELETE': {
-      const conn = deps.connection(connectionId);
+      const conn = open();
       if (!conn) return sendError(res, 410, '');
       conn.close(1000, 'Closed by the server');
       res.writeHead(204).end();

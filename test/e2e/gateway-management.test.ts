@@ -91,6 +91,25 @@ describe('Management API', () => {
     expect((error as Error).name).toBe('GoneException');
   });
 
+  it('answers a closing connection (after DeleteConnection) with GoneException from all three', async () => {
+    const client = await gw.connect('ok-zed');
+    const id = await client.connectionId();
+    await gw.mgmt.send(new DeleteConnectionCommand({ ConnectionId: id }));
+    // At once, during the close handshake: on AWS the connection is gone for every call.
+    const outcome = (sent: Promise<unknown>) =>
+      sent.then(
+        () => 'ok',
+        (error: Error) => error.name,
+      );
+    const answers = await Promise.all([
+      outcome(gw.mgmt.send(new PostToConnectionCommand({ ConnectionId: id, Data: '{}' }))),
+      outcome(gw.mgmt.send(new GetConnectionCommand({ ConnectionId: id }))),
+      outcome(gw.mgmt.send(new DeleteConnectionCommand({ ConnectionId: id }))),
+    ]);
+    expect(answers).toEqual(['GoneException', 'GoneException', 'GoneException']);
+    expect((await client.closed).code).toBe(1000);
+  });
+
   it('answers 410 with the x-amzn-errortype header on the wire', async () => {
     const res = await fetch(`${gw.gateway.managementEndpoint}/@connections/${encodeURIComponent('nope=')}`, {
       method: 'POST',
