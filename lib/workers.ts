@@ -86,7 +86,8 @@ export interface QueueWorkerDefinition {
 export const FANOUT_WORKER: QueueWorkerDefinition = {
   name: 'FanOutWorker',
   entry: 'lambdas/handlers/fanOutWorker.ts',
-  tableActions: ['dynamodb:DeleteItem'],
+  // DeleteItem: a gone socket's items; Query: the sockets of the users a request could not look up.
+  tableActions: ['dynamodb:DeleteItem', 'dynamodb:Query'],
   leadingKeys: ['user', 'roster'],
   managementApi: true,
   queueUrlEnv: FANOUT_QUEUE_URL_ENV,

@@ -43,6 +43,11 @@
  * before the allocation could miss a socket whose catch-up read the head before the allocation:
  * that socket would get the message from neither. Posts start only after the put has landed, and a retried allocation
  * (a void, `append.ts`) starts its own lookup.
+ *
+ * A lookup that fails beside the put is made again by the fan-out. A direct chat's user whose
+ * sockets still cannot be looked up is handed to the fan-out queue, whose worker looks them up and
+ * posts (`fanout.ts`), and the send is answered as usual: failing it would not help, since its
+ * client's retry is a duplicate, which posts nothing while this send may still run.
  */
 
 import type { Request } from '../contract/index.ts';

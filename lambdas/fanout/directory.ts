@@ -2,14 +2,41 @@
  * Where the fan-out finds sockets: per user (the connection records in each user's partition: one
  * Query per user, for direct chats and presence) or per group (the group's roster: one Query for
  * the whole group), and how it forgets a socket that turned out to be gone.
+ *
+ * A lookup that fails is never skipped in silence: a user's Query is tried `LOOKUP_ATTEMPTS` times
+ * (the shared backoff, on top of the SDK client's own retries), then the whole call fails with
+ * `SocketLookupFailed`, naming those users and carrying the sockets found of the others, as a
+ * failed roster Query fails the call. The fan-out hands such users to its queue (fanout.ts).
  */
 import { HANDSHAKE_SECONDS } from '../data/items.ts';
 import type { ChatStore } from '../data/store.ts';
 import { mapSettled } from '../shared/concurrency.ts';
+import { type Backoff, backOff } from '../shared/retry.ts';
 import type { Target } from './delivery.ts';
 
+/** Tries of one user's connection lookup, and the backoff between them. */
+export const LOOKUP_ATTEMPTS = 3;
+const LOOKUP_BACKOFF: Backoff = { baseMs: 50, capMs: 500 };
+
+/** Some users' sockets could not be looked up (after the retries): who, and what was found. */
+export class SocketLookupFailed extends Error {
+  override readonly name = 'SocketLookupFailed';
+  constructor(
+    /** The users whose connections could not be read. */
+    readonly userIds: readonly string[],
+    /** The sockets of the other users. */
+    readonly found: readonly Target[],
+    options?: { cause?: unknown },
+  ) {
+    super(`The sockets of ${userIds.length} user(s) could not be looked up ("userIds").`, options);
+  }
+}
+
 export interface SocketDirectory {
-  /** The open sockets of these users (one consistent lookup per user). */
+  /**
+   * The open sockets of these users (one consistent lookup per user, retried); rejects with
+   * `SocketLookupFailed` when some could not be looked up.
+   */
   socketsOfUsers(userIds: readonly string[]): Promise<Target[]>;
   /** The sockets a group's roster lists (one Query, consistent). */
   socketsOfGroup(chatId: string): Promise<Target[]>;
@@ -32,12 +59,27 @@ export class StoreDirectory implements SocketDirectory {
 
   async socketsOfUsers(userIds: readonly string[]): Promise<Target[]> {
     const targets: Target[] = [];
+    const missed: string[] = [];
+    let cause: unknown;
     await mapSettled([...new Set(userIds)], this.concurrency, async (userId) => {
-      // Consistent, as rosters are: a socket stored before the lookup is found (send.ts's argument).
-      for (const connectionId of await this.store.connections.listIds(userId, { consistent: true })) {
-        targets.push({ userId, connectionId });
+      for (let attempt = 1; ; attempt++) {
+        try {
+          // Consistent, as rosters are: a socket stored before the lookup is found (send.ts's argument).
+          for (const connectionId of await this.store.connections.listIds(userId, { consistent: true })) {
+            targets.push({ userId, connectionId });
+          }
+          return;
+        } catch (error) {
+          if (attempt >= LOOKUP_ATTEMPTS) {
+            missed.push(userId);
+            cause = error;
+            return;
+          }
+          await backOff(LOOKUP_BACKOFF, attempt);
+        }
       }
     });
+    if (missed.length > 0) throw new SocketLookupFailed(missed, targets, { cause });
     return targets;
   }
 

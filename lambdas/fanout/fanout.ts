@@ -12,6 +12,12 @@
  *   was allocated (`sendMessage` looks up beside its put: `lambdas/domain/send.ts`), so a socket
  *   that opens later finds the change in its catch-up; one that opened before is in the directory
  *   (rosters are read consistently).
+ * - A user whose sockets could not be looked up (their connection Query still failing after the
+ *   directory's retries: `SocketLookupFailed`) is never skipped in silence: the event goes to the
+ *   sockets found, and those users go to the queue as a lookup job (the worker looks them up and
+ *   posts, with its job attempts, SQS's redelivery and the dead-letter queue: at least once, as for
+ *   a post that failed). Without a queue, or when it refuses the job, they count as failed
+ *   (`failed`, FanOutFailures). A group's roster Query that fails fails the call.
  * - Every post (here or in the worker) emits its counts as business metrics (FanOutPosts,
  *   FanOutFailures, FanOutRetries, StaleConnectionsRemoved: lambdas/shared/metrics.ts).
  */
@@ -25,8 +31,8 @@ import { logger } from '../shared/logger.ts';
 import { countMetric, putMetrics } from '../shared/metrics.ts';
 import { type Backoff, RetryQuota } from '../shared/retry.ts';
 import { type DeliveryReport, deliver, emptyReport, isGone, type Target } from './delivery.ts';
-import type { SocketDirectory } from './directory.ts';
-import { type JobQueue, planJobs } from './jobs.ts';
+import { type SocketDirectory, SocketLookupFailed } from './directory.ts';
+import { type JobQueue, planJobs, planLookupJob } from './jobs.ts';
 
 export type { Target } from './delivery.ts';
 
@@ -37,7 +43,10 @@ export interface ChatRef {
 }
 
 export interface FanOutReport extends DeliveryReport {
-  /** Sockets handed to the queue worker instead of being posted here. */
+  /**
+   * Sockets handed to the queue worker instead of being posted here, and users whose sockets it
+   * looks up (their lookup failed here).
+   */
   queued: number;
 }
 
@@ -109,18 +118,65 @@ export class FanOut {
 
   /** Sends `frame` to every open socket of every user, except `excludeConnectionId`. */
   async toUsers(userIds: readonly string[], frame: Frame, options: SendOptions = {}): Promise<FanOutReport> {
-    const targets = options.sockets ?? (await this.socketsOf(userIds, options));
-    return this.toConnections(
+    let targets = options.sockets;
+    let missed: readonly string[] = [];
+    if (!targets) {
+      try {
+        targets = await this.socketsOf(userIds, options);
+      } catch (error) {
+        if (!(error instanceof SocketLookupFailed)) throw error;
+        // The sockets found get the event now; those of the users not looked up, from the worker.
+        targets = error.found.filter((t) => t.connectionId !== options.excludeConnectionId);
+        missed = error.userIds;
+      }
+    }
+    const report = await this.toConnections(
       targets,
       frame,
       options.chat?.kind === 'group' ? options.chat.chatId : undefined,
     );
+    if (missed.length > 0) await this.#lookUpLater(missed, frame, options.excludeConnectionId, report);
+    return report;
+  }
+
+  /**
+   * Hands users whose sockets could not be looked up to the queue worker (module comment); without
+   * a queue, or when it refuses the job, they count as failed.
+   */
+  async #lookUpLater(
+    userIds: readonly string[],
+    frame: Frame,
+    excludeConnectionId: string | undefined,
+    report: FanOutReport,
+  ): Promise<void> {
+    let error: unknown = 'no fan-out queue';
+    if (this.#queue) {
+      try {
+        await this.#queue.send([planLookupJob(userIds, JSON.stringify(frame), excludeConnectionId)]);
+        report.queued += userIds.length;
+        logger.warn('fan-out: users whose sockets could not be looked up queued', {
+          event: frame.type,
+          users: userIds.length,
+        });
+        return;
+      } catch (refused) {
+        error = refused;
+      }
+    }
+    report.failed += userIds.length;
+    putMetrics({ FanOutFailures: userIds.length });
+    logger.error('fan-out: users whose sockets could not be looked up were not told', {
+      event: frame.type,
+      users: userIds.length,
+      error,
+    });
   }
 
   /**
    * The open sockets of the given users, except `excludeConnectionId`: from the group's roster when
    * `chat` is a group (entries of anyone not among `userIds` are ignored: a removed member's socket
-   * that a racing `$connect` listed again never gets the group's events), else one lookup per user.
+   * that a racing `$connect` listed again never gets the group's events), else one lookup per user
+   * (rejects with `SocketLookupFailed` when some users could not be looked up: directory.ts).
    */
   async socketsOf(userIds: readonly string[], options: SendOptions = {}): Promise<Target[]> {
     const wanted = (t: Target) => t.connectionId !== options.excludeConnectionId;

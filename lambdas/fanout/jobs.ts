@@ -1,6 +1,8 @@
 /**
  * Fan-out jobs: one frame and a batch of sockets to post it to, handed from a request to the queue
- * worker when an event goes to more sockets than a request should post itself. On AWS the queue is
+ * worker when an event goes to more sockets than a request should post itself; or one frame and
+ * the users whose sockets a request could not look up (`users`: the worker looks them up, then
+ * posts). On AWS the queue is
  * SQS (standard: order between jobs does not matter, each job is one event); locally the same
  * client talks to the in-process stand-in (local/queue.ts).
  */
@@ -19,6 +21,13 @@ export interface FanOutJob {
   readonly frame: string;
   /** `[userId, connectionId]` pairs. */
   readonly targets: readonly (readonly [string, string])[];
+  /**
+   * Users whose sockets the request could not look up (`SocketLookupFailed`, directory.ts): the
+   * worker looks them up and posts to their sockets too (such a job has no `targets`).
+   */
+  readonly users?: readonly string[];
+  /** The socket left out of the sockets of `users` (the sender's: it got the ack). */
+  readonly exclude?: string;
   /** 1 for a fresh job; a job carrying the sockets whose posts failed is attempt + 1. */
   readonly attempt: number;
 }
@@ -44,6 +53,22 @@ export function planJobs(
   return jobs;
 }
 
+/** A job of the users whose sockets are still to be looked up (all of them in one job). */
+export function planLookupJob(
+  userIds: readonly string[],
+  frame: string,
+  exclude: string | undefined,
+): FanOutJob {
+  return {
+    v: JOB_VERSION,
+    frame,
+    targets: [],
+    users: [...userIds],
+    ...(exclude ? { exclude } : {}),
+    attempt: 1,
+  };
+}
+
 export const targetsOf = (job: FanOutJob): Target[] =>
   job.targets.map(([userId, connectionId]) => ({ userId, connectionId }));
 
@@ -65,7 +90,9 @@ export function decodeJob(body: string): FanOutJob | undefined {
     (job.chatId === undefined || isString(job.chatId)) &&
     Number.isInteger(job.attempt) &&
     Array.isArray(job.targets) &&
-    job.targets.every((t) => Array.isArray(t) && t.length === 2 && isString(t[0]) && isString(t[1]));
+    job.targets.every((t) => Array.isArray(t) && t.length === 2 && isString(t[0]) && isString(t[1])) &&
+    (job.users === undefined || (Array.isArray(job.users) && job.users.every(isString))) &&
+    (job.exclude === undefined || isString(job.exclude));
   return ok ? (job as FanOutJob) : undefined;
 }
 

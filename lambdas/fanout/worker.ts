@@ -13,6 +13,10 @@
  * not tried in time go back to the queue at once as a job of the same attempt, so a slow Management
  * API never makes SQS deliver a half-posted job again (and, after its last receive, drop it). A job
  * reached with no time left for one post is handed back to SQS untouched.
+ *
+ * A job of users (`users`: a request could not look their sockets up, fanout.ts) looks them up first
+ * (the directory's retries); a lookup that still fails posts nothing and reports the record, so SQS
+ * delivers the job again, and after its last receive moves it to the dead-letter queue.
  */
 import type { SQSBatchItemFailure, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { fitsBudget, type SendBudget } from '../shared/budget.ts';
@@ -22,7 +26,7 @@ import type { FanOut } from './fanout.ts';
 import { decodeJob, type JobQueue, planJobs, targetsOf } from './jobs.ts';
 
 export interface WorkerDeps {
-  readonly fanOut: Pick<FanOut, 'post'>;
+  readonly fanOut: Pick<FanOut, 'post' | 'socketsOf'>;
   /** Where jobs with failed sockets go again; none: they are given up at once. */
   readonly queue: JobQueue | undefined;
   /** @default 3 */
@@ -56,7 +60,11 @@ export async function processFanOutJobs(event: SQSEvent, deps: WorkerDeps): Prom
     }
     try {
       const data = new TextEncoder().encode(job.frame);
-      const { report, failed, deferred } = await deps.fanOut.post(targetsOf(job), data, job.chatId, budget);
+      const looked = job.users
+        ? await deps.fanOut.socketsOf(job.users, { excludeConnectionId: job.exclude })
+        : [];
+      const targets = [...targetsOf(job), ...looked];
+      const { report, failed, deferred } = await deps.fanOut.post(targets, data, job.chatId, budget);
       if (deferred.length > 0 && deps.queue) {
         // Not tried for want of time: the same attempt, at once.
         await deps.queue.send(planJobs(deferred, job.frame, job.chatId, deferred.length, job.attempt));

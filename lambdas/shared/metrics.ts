@@ -23,7 +23,7 @@ export const BUSINESS_METRICS = {
   /** Events delivered to sockets through the Management API. */
   FanOutPosts: 'Events posted to sockets (PostToConnection acknowledged)',
   /** Posts that failed after their retries. */
-  FanOutFailures: 'Posts to sockets that failed after retries',
+  FanOutFailures: 'Posts to sockets that failed after retries, and users not looked up and not queued',
   /**
    * Retries of posts after throttling (429), a server error or a network failure (a post retried
    * twice counts 2): the first sign that the fan-out's posts in flight meet the account's API

@@ -74,11 +74,14 @@ describe('fan-out worker', { timeout: 180_000 }, () => {
     expect(env[FANOUT_QUEUE_URL_ENV]).toEqual({ Ref: queueId() });
   });
 
-  it('may delete only items under USER# and ROSTER# keys, post to connections, and use its own queue', () => {
+  it('may delete and query only items under USER# and ROSTER# keys, post to connections, and use its own queue', () => {
     const statements = statementsOf(s, s.stack.fanOutWorker.worker);
     const dynamo = workerStatements('dynamodb:');
     expect(dynamo).toHaveLength(1);
-    expect(actionsOf(dynamo[0] as (typeof dynamo)[0])).toEqual(['dynamodb:DeleteItem']);
+    expect(actionsOf(dynamo[0] as (typeof dynamo)[0]).sort()).toEqual([
+      'dynamodb:DeleteItem',
+      'dynamodb:Query',
+    ]);
     expect(resourcesOf(dynamo[0] as (typeof dynamo)[0])).toEqual([
       s.stack.resolve(s.stack.table.table.tableArn),
     ]);

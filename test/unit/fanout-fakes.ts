@@ -7,7 +7,7 @@ import type {
   ApiGatewayManagementApiClient,
   PostToConnectionCommand,
 } from '@aws-sdk/client-apigatewaymanagementapi';
-import type { SocketDirectory } from '../../lambdas/fanout/directory.ts';
+import { type SocketDirectory, SocketLookupFailed } from '../../lambdas/fanout/directory.ts';
 import type { Target } from '../../lambdas/fanout/fanout.ts';
 import type { FanOutJob, JobQueue } from '../../lambdas/fanout/jobs.ts';
 
@@ -48,17 +48,26 @@ export function fakeApi(failures: Record<string, Error[]> = {}, tick?: () => voi
 
 /**
  * A directory of users' sockets (`sockets`: user → connection ids) and groups' rosters; `gone`
- * records `<chatId or ->/<userId>/<connectionId>` of each socket forgotten.
+ * records `<chatId or ->/<userId>/<connectionId>` of each socket forgotten. The users in
+ * `unreachable` cannot be looked up (`SocketLookupFailed`) while it holds them.
  */
-export function fakeDirectory(sockets: Record<string, string[]> = {}, roster: Record<string, Target[]> = {}) {
+export function fakeDirectory(
+  sockets: Record<string, string[]> = {},
+  roster: Record<string, Target[]> = {},
+  unreachable = new Set<string>(),
+) {
   const gone: string[] = [];
   const lookedUp: string[] = [];
   const dir: SocketDirectory = {
     async socketsOfUsers(userIds) {
       lookedUp.push(...userIds);
-      return [...new Set(userIds)].flatMap((userId) =>
-        (sockets[userId] ?? []).map((connectionId) => ({ userId, connectionId })),
-      );
+      const users = [...new Set(userIds)];
+      const found = users
+        .filter((userId) => !unreachable.has(userId))
+        .flatMap((userId) => (sockets[userId] ?? []).map((connectionId) => ({ userId, connectionId })));
+      const missed = users.filter((userId) => unreachable.has(userId));
+      if (missed.length > 0) throw new SocketLookupFailed(missed, found);
+      return found;
     },
     async socketsOfGroup(chatId) {
       return roster[chatId] ?? [];

@@ -1,0 +1,107 @@
+/**
+ * A direct chat's sockets are looked up per user (one connection Query each, directory.ts). A
+ * failed Query is retried; one that still fails never drops its user in silence: the sockets found
+ * get the event, and the user goes to the fan-out queue, whose worker looks them up and posts. The
+ * sender's ack is the usual one. (Before, the user was skipped with one log line: the peer's open
+ * socket never got `message.created`.)
+ *
+ * The failures are injected into the handlers' own document client, in front of its retries.
+ */
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { lightDynamo } from '../../lambdas/data/light-dynamo.ts';
+import { setStore } from '../../lambdas/data/store.ts';
+import { setDeps } from '../../lambdas/domain/deps.ts';
+import { LOOKUP_ATTEMPTS } from '../../lambdas/fanout/directory.ts';
+import { setClients } from '../../lambdas/shared/clients.ts';
+import { FANOUT_WORKER } from '../../lib/workers.ts';
+import type { LocalQueue } from '../../local/queue.ts';
+import { connectUser, type Message, makeDirect, settle, type UserSocket } from '../support/chat.ts';
+import { startTestStack, type TestStack, uniqueId } from '../support/stack.ts';
+
+let stack: TestStack;
+let doc: DynamoDBDocumentClient;
+/** Fails the next `left` connection Queries of this user's partition. */
+const failing = { userId: '', left: 0, failed: 0 };
+
+beforeAll(async () => {
+  stack = await startTestStack();
+  doc = lightDynamo(
+    DynamoDBDocumentClient.from(new DynamoDBClient({ endpoint: stack.dynamoEndpoint, maxAttempts: 3 }), {
+      marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: false },
+    }),
+  );
+  doc.middlewareStack.add(
+    (next, context) => async (args) => {
+      const input = JSON.stringify(args.input);
+      const connections = input.includes(`"USER#${failing.userId}"`) && input.includes('CONN#');
+      if (failing.left > 0 && context.commandName === 'QueryCommand' && connections) {
+        failing.left--;
+        failing.failed++;
+        throw Object.assign(new Error('injected: service unavailable'), { name: 'InternalServerError' });
+      }
+      return next(args);
+    },
+    { step: 'initialize', name: 'failConnectionQueries' },
+  );
+  setClients({ documentClient: doc });
+  setStore(undefined);
+  setDeps(undefined);
+});
+afterAll(async () => {
+  setClients({ documentClient: undefined });
+  setStore(undefined);
+  setDeps(undefined);
+  doc?.destroy();
+  await stack?.stop();
+});
+
+const queue = () => stack.queues.get(FANOUT_WORKER.name) as LocalQueue;
+const created = (socket: UserSocket, messageId: string) =>
+  socket.events('message.created').filter((f) => (f.message as Message).messageId === messageId).length;
+
+async function pair() {
+  const ann = await connectUser(stack, uniqueId('ann'));
+  const bob = await connectUser(stack, uniqueId('bob'));
+  const chat = await makeDirect(ann, bob.userId);
+  await settle(stack, ann, bob);
+  return { ann, bob, chat };
+}
+
+describe("a failed lookup of a direct chat peer's sockets", { timeout: 60_000 }, () => {
+  it('is retried in the request: the peer gets the message from it', async () => {
+    const { ann, bob, chat } = await pair();
+    Object.assign(failing, { userId: bob.userId, left: 1, failed: 0 });
+    const sent = queue().stats.sent;
+    const ack = await ann.ok('sendMessage', {
+      chatId: chat.chatId,
+      text: 'hi bob',
+      clientMessageId: uniqueId('c'),
+    });
+    await stack.idle();
+    await settle(stack, ann, bob);
+    expect(failing.failed).toBe(1);
+    expect(created(bob, (ack.message as Message).messageId)).toBe(1);
+    expect(queue().stats.sent).toBe(sent);
+  });
+
+  it('still failing after the retries, goes to the queue: the peer gets the message from its worker', async () => {
+    const { ann, bob, chat } = await pair();
+    // Every try of the request (the lookup beside the put, then the fan-out's own) fails.
+    Object.assign(failing, { userId: bob.userId, left: 2 * LOOKUP_ATTEMPTS, failed: 0 });
+    const sent = queue().stats.sent;
+    const ack = await ann.ok('sendMessage', {
+      chatId: chat.chatId,
+      text: 'hi again',
+      clientMessageId: uniqueId('c'),
+    });
+    expect(ack.duplicate).toBe(false);
+    await stack.idle();
+    await settle(stack, ann, bob);
+    expect(failing.failed).toBe(2 * LOOKUP_ATTEMPTS);
+    expect(queue().stats.sent).toBe(sent + 1);
+    expect(created(bob, (ack.message as Message).messageId)).toBe(1);
+    expect(created(ann, (ack.message as Message).messageId)).toBe(0); // the sender's socket has the ack
+  });
+});
