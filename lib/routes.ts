@@ -121,9 +121,13 @@ export const ACTION_ROUTES: Readonly<Record<ActionName, ActionRoute>> = {
     ],
   },
   // Removing a member deletes its membership item (and the chat's items with the last member).
+  // GetItem and BatchGetItem: after dropping the member's roster entries it reads the membership
+  // again, and a member invited back meanwhile is admitted again (their profile: who is online).
   removeMember: {
     tableActions: [
       'dynamodb:Query',
+      'dynamodb:GetItem',
+      'dynamodb:BatchGetItem',
       'dynamodb:DeleteItem',
       'dynamodb:UpdateItem',
       ROSTER_WRITES,

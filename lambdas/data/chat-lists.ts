@@ -71,6 +71,15 @@ export class ChatListReads {
     return { member: member && MEMBER.fromItem(member), chat: meta && CHAT.fromItem(meta) };
   }
 
+  /**
+   * Whether a user is a member of a chat now (GetItem `CHAT#c`,`MEMBER#u`, strongly consistent,
+   * keys only): the check a roster dismissal makes after its deletes (lambdas/domain/rosters.ts).
+   */
+  async isMember(chatId: string, userId: string): Promise<boolean> {
+    const item = await this.table.get(keys.member(chatId, userId), { consistent: true, projection: 'pk' });
+    return item !== undefined;
+  }
+
   /** Full membership items and their chats' `META` items, in one batched read; maps by chatId. */
   async getMembershipsAndChats(
     refs: readonly MembershipRef[],

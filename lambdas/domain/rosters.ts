@@ -6,8 +6,9 @@
  *   the groups come from the membership index plus the join markers of the last minutes, which
  *   cover a membership the index does not show yet). `$disconnect` takes it out again.
  * - Creating a group or inviting people lists the new members' open sockets (after the
- *   memberships and join markers are written); removing a member drops theirs; deleting a group
- *   drops its roster. A post answered 410 drops the gone socket (lambdas/fanout/directory.ts).
+ *   memberships and join markers are written); removing a member drops theirs (and lists them
+ *   again if they were invited back meanwhile); deleting a group drops its roster. A post answered
+ *   410 drops the gone socket (lambdas/fanout/directory.ts).
  * - Entries expire with their connection (TTL), and the fan-out only posts to entries of users who
  *   are members, so a late or stale entry never leaks a group's events to a non-member.
  *
@@ -105,11 +106,21 @@ async function mayHaveSockets(deps: Deps, userIds: readonly string[]): Promise<s
   });
 }
 
-/** A member left a group: their sockets leave its roster (after the event reached them). */
+/**
+ * A member left a group: their sockets leave its roster (after the event reached them). The user
+ * may be a member again by then (invited back while `member.left` went out), and the entries just
+ * deleted may be the ones their new membership wrote: an invite's admission puts the same keys, and
+ * a `$connect` lists a new socket. So after deleting any entry this reads the membership again,
+ * strongly consistently, and admits them again when they are back. Every entry written for the new
+ * membership after that read survives (it comes after the deletes), and one written before it is
+ * written again: a dismissal never leaves a member's open socket out of the roster.
+ */
 export async function dismissFromRoster(deps: Deps, chat: ChatRef, userId: string): Promise<void> {
   if (chat.kind !== 'group') return;
   const sockets = await deps.store.rosters.listMember(chat.chatId, userId);
+  if (sockets.length === 0) return;
   await deps.store.rosters.remove(sockets.map((s) => ({ chatId: chat.chatId, ...s })));
+  if (await deps.store.chats.isMember(chat.chatId, userId)) await admitToRoster(deps, chat, [userId]);
 }
 
 /** A group was deleted: its roster goes too (after the event reached it). */

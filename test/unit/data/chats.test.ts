@@ -120,6 +120,21 @@ describe('reads', () => {
       ConsistentRead: true,
     });
   });
+
+  it('tells whether a user is a member now by a consistent key lookup of the membership', async () => {
+    ddb
+      .on(GetCommand)
+      .resolvesOnce({ Item: { pk: 'CHAT#g1' } })
+      .resolvesOnce({});
+    await expect(store.chats.isMember('g1', 'u1')).resolves.toBe(true);
+    await expect(store.chats.isMember('g1', 'u2')).resolves.toBe(false);
+    expect(ddb.commandCalls(GetCommand)[0]?.args[0].input).toEqual({
+      TableName: TABLE_NAME,
+      Key: { pk: 'CHAT#g1', sk: 'MEMBER#u1' },
+      ConsistentRead: true,
+      ProjectionExpression: 'pk',
+    });
+  });
 });
 
 describe('create', () => {

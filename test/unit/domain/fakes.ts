@@ -76,6 +76,7 @@ export function fakeDeps() {
     chats: {
       getWithMembers: vi.fn(async () => ({ chat: undefined, members: [] })),
       getMemberAndChat: vi.fn(async (): Promise<MemberAndChat> => ({ member: undefined, chat: undefined })),
+      isMember: vi.fn(async () => false),
       // No member log to replay (the domain then reads the members): tests of the log use the table.
       membersAt: vi.fn(async () => undefined),
       getChat: vi.fn(async () => (await store.chats.getWithMembers('')).chat),

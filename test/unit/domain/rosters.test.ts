@@ -113,6 +113,39 @@ describe('membership changes', () => {
     );
   });
 
+  it('removeMember lists the member again when they were invited back before their entries went', async () => {
+    const { deps, store } = fakeDeps();
+    store.chats.getWithMembers.mockResolvedValue(groupChat('ann', ['ann', 'bob']));
+    store.rosters.listMember.mockResolvedValue([{ userId: 'bob', connectionId: 'b1' }]);
+    store.chats.isMember.mockResolvedValue(true);
+    store.profiles.getMany.mockResolvedValue(
+      new Map([['bob', { userId: 'bob', name: null, lastSeenAt: '2026-03-01T11:59:00.000Z' }]]),
+    );
+    store.connections.list.mockResolvedValue([{ connectionId: 'b1', expiresAt: 123 }]);
+    await removeMember(deps, ann, { chatId: 'g1', userId: 'bob' });
+    expect(store.chats.isMember).toHaveBeenCalledWith('g1', 'bob');
+    // Read after the deletes: an entry written before the read is written again, one after it stays.
+    expect(store.rosters.remove.mock.invocationCallOrder[0]).toBeLessThan(
+      store.chats.isMember.mock.invocationCallOrder[0] ?? 0,
+    );
+    expect(store.rosters.markJoined).toHaveBeenCalledWith(['bob'], 'g1');
+    expect(store.rosters.add).toHaveBeenCalledWith([
+      { chatId: 'g1', userId: 'bob', connectionId: 'b1', expiresAt: 123 },
+    ]);
+  });
+
+  it('removeMember reads the membership again only when it deleted entries, and admits nobody who is gone', async () => {
+    const { deps, store } = fakeDeps();
+    store.chats.getWithMembers.mockResolvedValue(groupChat('ann', ['ann', 'bob']));
+    await removeMember(deps, ann, { chatId: 'g1', userId: 'bob' });
+    expect(store.chats.isMember).not.toHaveBeenCalled();
+    store.rosters.listMember.mockResolvedValue([{ userId: 'bob', connectionId: 'b1' }]);
+    await removeMember(deps, ann, { chatId: 'g1', userId: 'bob' });
+    expect(store.chats.isMember).toHaveBeenCalledTimes(1);
+    expect(store.rosters.markJoined).not.toHaveBeenCalled();
+    expect(store.rosters.add).not.toHaveBeenCalled();
+  });
+
   it('deleteChat clears the roster after the event', async () => {
     const { deps, store, fanOut } = fakeDeps();
     store.chats.getWithMembers.mockResolvedValue(groupChat('ann', ['ann', 'bob']));
