@@ -3,6 +3,7 @@
  * invite into a direct chat starts: create-chat.ts; listChats: chat-list.ts).
  */
 
+import type { ChatRecord, MemberRecord } from '../data/store.ts';
 import { isAborted } from '../data/table-client.ts';
 import type { Caller } from '../shared/caller.ts';
 import { badRequest, conflict, forbidden, notFound } from '../shared/errors.ts';
@@ -15,7 +16,7 @@ import type { Deps } from './deps.ts';
 import { LIMITS } from './limits.ts';
 import { refuseOverChatCap } from './membership-cap.ts';
 import { expireDeletedChat } from './retention-jobs.ts';
-import { admitToRoster, disbandRoster, dismissFromRoster } from './rosters.ts';
+import { admitToRoster, disbandRoster, dismissFromRoster, socketsMayPredate } from './rosters.ts';
 import { type AllocatedVersion, allocateVersion } from './versions.ts';
 import { type ChatView, chatView } from './views.ts';
 
@@ -49,7 +50,7 @@ export async function invite(deps: Deps, caller: Caller, input: InviteInput): Pr
     if (chat.ownerId !== caller.userId) throw forbidden('Only the owner of this chat can invite people.');
     const current = new Set(userIdsOf(members));
     const fresh = userIds.filter((id) => !current.has(id));
-    if (fresh.length === 0) return { chat: chatView(chat, members) };
+    if (fresh.length === 0) return { chat: await inviteAgain(deps, caller, chat, members, userIds) };
     await refuseBlockedInvite(deps, caller.userId, fresh);
     if (chat.memberCount + fresh.length > LIMITS.groupMaxMembers) {
       throw badRequest(`A group holds at most ${LIMITS.groupMaxMembers} members.`);
@@ -73,6 +74,38 @@ export async function invite(deps: Deps, caller: Caller, input: InviteInput): Pr
     return { chat: view };
   }
   throw conflict('The chat changed while people were being invited. Please retry.');
+}
+
+/**
+ * An invite whose people are all members already: the ack is the unchanged chat. It may be the
+ * retry of an invite that stored the memberships and then failed (the caller got INTERNAL) before
+ * their sockets were listed in the roster or told: so those who joined within a socket's lifetime
+ * (whose sockets may predate the join) are admitted again (the same entries, put again) and told
+ * again, as events are delivered at least once: `chat.joined` to them, `member.joined` (at the
+ * chat's current members' version) to the other members. Older members are left alone: every socket
+ * they have open was listed by its own `$connect`.
+ */
+async function inviteAgain(
+  deps: Deps,
+  caller: Caller,
+  chat: ChatRecord,
+  members: readonly MemberRecord[],
+  userIds: readonly string[],
+): Promise<ChatView> {
+  const view = chatView(chat, members);
+  const asked = new Set(userIds);
+  const again = members
+    .filter((m) => asked.has(m.userId) && m.userId !== caller.userId && socketsMayPredate(deps, m.joinedAt))
+    .map((m) => m.userId);
+  if (again.length === 0) return view;
+  await admitToRoster(deps, chat, again);
+  const { chatId, memberVer: ver } = chat;
+  const others = userIdsOf(members).filter((id) => !again.includes(id));
+  await Promise.all([
+    deps.fanOut.toUsers(again, event('chat.joined', { chat: view }), { chat }),
+    deps.fanOut.toUsers(others, event('member.joined', { chatId, userIds: again, ver }), { chat }),
+  ]);
+  return view;
 }
 
 export async function removeMember(

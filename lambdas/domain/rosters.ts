@@ -6,9 +6,10 @@
  *   the groups come from the membership index plus the join markers of the last minutes, which
  *   cover a membership the index does not show yet). `$disconnect` takes it out again.
  * - Creating a group or inviting people lists the new members' open sockets (after the
- *   memberships and join markers are written); removing a member drops theirs (and lists them
- *   again if they were invited back meanwhile); deleting a group drops its roster. A post answered
- *   410 drops the gone socket (lambdas/fanout/directory.ts).
+ *   memberships and join markers are written; a repeated invite, maybe the retry of one that
+ *   failed, lists those who joined within a socket's lifetime again); removing a member drops
+ *   theirs (and lists them again if they were invited back meanwhile); deleting a group drops its
+ *   roster. A post answered 410 drops the gone socket (lambdas/fanout/directory.ts).
  * - Entries expire with their connection (TTL), and the fan-out only posts to entries of users who
  *   are members, so a late or stale entry never leaks a group's events to a non-member.
  *
@@ -90,6 +91,19 @@ export async function admitToRoster(deps: Deps, chat: ChatRef, userIds: readonly
   await deps.store.rosters.add(entries);
 }
 
+/** Epoch ms before which no socket open now connected (its record's TTL, and clock slack). */
+const socketHorizon = (deps: Deps) =>
+  deps.now().getTime() - (CONNECTION_TTL_SECONDS + CLOCK_MARGIN_SECONDS) * 1000;
+
+/**
+ * Whether a socket open now may have connected before `at` (an ISO time of ours, such as a
+ * `joinedAt`): only such a socket depends on a membership's admission to be in the roster, every
+ * later one is listed by its own `$connect`.
+ */
+export function socketsMayPredate(deps: Deps, at: string): boolean {
+  return Date.parse(at) > socketHorizon(deps);
+}
+
 /**
  * The users who may have an open socket: `$connect` sets the profile's `lastSeenAt` to the
  * connection time and no socket lives longer than its record's TTL, so a user whose profile is
@@ -99,7 +113,7 @@ export async function admitToRoster(deps: Deps, chat: ChatRef, userIds: readonly
  */
 async function mayHaveSockets(deps: Deps, userIds: readonly string[]): Promise<string[]> {
   const profiles = await deps.store.profiles.getMany(userIds, { consistent: true });
-  const horizon = deps.now().getTime() - (CONNECTION_TTL_SECONDS + CLOCK_MARGIN_SECONDS) * 1000;
+  const horizon = socketHorizon(deps);
   return userIds.filter((id) => {
     const seen = profiles.get(id)?.lastSeenAt;
     return seen !== null && seen !== undefined && Date.parse(seen) > horizon;

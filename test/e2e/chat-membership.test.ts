@@ -89,22 +89,6 @@ describe('invite', () => {
       ),
     ).toBeTruthy();
   });
-
-  it('ignores ids that are already members; with nobody new it acks the chat and sends no event', async () => {
-    const owner = await connectUser(stack);
-    const member = await connectUser(stack);
-    const chat = await makeGroup(owner, [member.userId], 'Stable');
-    const before = await stack.items(`CHAT#${chat.chatId}`);
-
-    const ack = await owner.ok('invite', { chatId: chat.chatId, userIds: [member.userId, owner.userId] });
-    expect(byUser(ack.chat as Chat)).toEqual(byUser(chat));
-    await settle(stack, owner, member);
-    expect(await stack.items(`CHAT#${chat.chatId}`)).toEqual(before);
-    for (const socket of [owner, member]) {
-      expect(eventsOf(socket, 'member.joined', forChat(chat.chatId))).toHaveLength(0);
-      expect(eventsOf(socket, 'chat.joined', forChat(chat.chatId))).toHaveLength(0);
-    }
-  });
 });
 
 describe('invite on a direct chat', () => {

@@ -11,7 +11,7 @@ import {
 } from '../../../lambdas/domain/chats.ts';
 import { LIMITS } from '../../../lambdas/domain/limits.ts';
 import { fallbackName } from '../../../lambdas/shared/clean-name.ts';
-import { caller, clock, fakeDeps, groupChat, sent, stored } from './fakes.ts';
+import { caller, clock, fakeDeps, groupChat, NOW, sent, stored } from './fakes.ts';
 
 const ann = caller('ann');
 const ids = (n: number) => Array.from({ length: n }, (_, i) => `u${i}`);
@@ -268,6 +268,25 @@ describe('invite', () => {
     await invite(deps, ann, { chatId: 'g1', userIds: ['bob'] });
     expect(store.chats.addMembers).not.toHaveBeenCalled();
     expect(fanOut.toUsers).not.toHaveBeenCalled();
+  });
+
+  it('admits and tells again members who joined within a socket’s lifetime when asked again (a retried invite)', async () => {
+    const { deps, store, fanOut } = fakeDeps();
+    const loaded = groupChat('ann', ['ann', 'bob', 'cy', 'dee'], { memberVer: 7 });
+    // NOW is 2026-03-01T12:00Z: cy joined 2 h ago (a socket of then may still be open), bob long
+    // ago (each of his open sockets was listed by its own $connect); ann is the inviter.
+    const joined = { ann: NOW, bob: '2026-01-02T00:00:00.000Z', cy: '2026-03-01T10:00:00.000Z', dee: NOW };
+    const members = loaded.members.map((m) => ({ ...m, joinedAt: joined[m.userId as keyof typeof joined] }));
+    store.chats.getWithMembers.mockResolvedValue({ chat: loaded.chat, members });
+    const { chat } = await invite(deps, ann, { chatId: 'g1', userIds: ['ann', 'bob', 'cy'] });
+    expect(chat.members.map((m) => m.userId).sort()).toEqual(['ann', 'bob', 'cy', 'dee']);
+    expect(store.chats.addMembers).not.toHaveBeenCalled();
+    expect(store.rosters.markJoined).toHaveBeenCalledWith(['cy'], 'g1');
+    expect(sent(fanOut).map((s) => [s.frame.type, s.userIds])).toEqual([
+      ['chat.joined', ['cy']],
+      ['member.joined', ['ann', 'bob', 'dee']],
+    ]);
+    expect(sent(fanOut)[1]?.frame).toEqual({ type: 'member.joined', chatId: 'g1', userIds: ['cy'], ver: 7 });
   });
 
   it('reads again and retries when the chat changed, then tells newcomers and members apart', async () => {
