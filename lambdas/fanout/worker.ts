@@ -17,6 +17,12 @@
  * A job of users (`users`: a request could not look their sockets up, fanout.ts) looks them up first
  * (the directory's retries); a lookup that still fails posts nothing and reports the record, so SQS
  * delivers the job again, and after its last receive moves it to the dead-letter queue.
+ *
+ * `presence` and `typing` are worth nothing late: a job of them first sent more than
+ * `EPHEMERAL_MAX_AGE_MS` ago (SQS's `SentTimestamp`: a job delivered again after a failed lookup,
+ * three minutes on) is dropped, logged, since a newer state may have reached its users directly
+ * meanwhile (an `online: true` posted after the `online: false` that followed it would show them
+ * online until their next change). Every other event is posted however late (at least once).
  */
 import type { SQSBatchItemFailure, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { fitsBudget, type SendBudget } from '../shared/budget.ts';
@@ -33,7 +39,15 @@ export interface WorkerDeps {
   readonly maxJobAttempts?: number;
   /** The invocation's time budget; used only with a queue to take the sockets not tried. */
   readonly budget?: SendBudget | undefined;
+  /** @default Date.now */
+  readonly now?: () => number;
 }
+
+/** A `presence` or `typing` job older than this is dropped (module comment). */
+export const EPHEMERAL_MAX_AGE_MS = 10_000;
+const EPHEMERAL = ['presence', 'typing'].map((type) => `{"type":"${type}"`);
+/** Frames are `event()`'s: their type comes first. */
+const isEphemeral = (frame: string) => EPHEMERAL.some((prefix) => frame.startsWith(prefix));
 
 /** Kept at the end of an invocation for queueing the sockets not tried (an SQS call or two). */
 export const QUEUEING_RESERVE_MS = 3_000;
@@ -49,6 +63,15 @@ export async function processFanOutJobs(event: SQSEvent, deps: WorkerDeps): Prom
     const job = decodeJob(record.body);
     if (!job) {
       logger.error('dropping a queue message that is not a fan-out job', { messageId: record.messageId });
+      continue;
+    }
+    const sentAt = Number(record.attributes?.SentTimestamp);
+    const ageMs = (deps.now ?? Date.now)() - sentAt;
+    if (ageMs > EPHEMERAL_MAX_AGE_MS && isEphemeral(job.frame)) {
+      logger.warn('dropping a presence or typing job sent too long ago', {
+        messageId: record.messageId,
+        ageMs,
+      });
       continue;
     }
     if (!fitsBudget(budget, POST_ATTEMPT_MS)) {

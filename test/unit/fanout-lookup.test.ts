@@ -125,6 +125,32 @@ describe('the fan-out worker: a lookup job', () => {
     expect(api.delivered.map((d) => d.connectionId).sort()).toEqual(['a2', 'b1', 'b2']);
   });
 
+  it('of presence or typing, delivered again after its lookup failed, is dropped once 10 s old', async () => {
+    const api = fakeApi();
+    const { dir } = fakeDirectory({ bob: ['b1'] });
+    const fanOut = new FanOut(() => api.client, dir);
+    const at = (sentAt: number, frame: string): SQSEvent =>
+      ({
+        Records: [
+          {
+            messageId: 'm0',
+            body: JSON.stringify(planLookupJob(['bob'], frame, undefined)),
+            attributes: { SentTimestamp: String(sentAt) },
+          },
+        ],
+      }) as unknown as SQSEvent;
+    const deps = { fanOut, queue: fakeQueue().queue, now: () => 1_000_000 };
+    const online = '{"type":"presence","userId":"ann","online":true}';
+    // Redelivered three minutes on: ann's later "offline" reached bob directly meanwhile.
+    await processFanOutJobs(at(1_000_000 - 180_000, online), deps);
+    await processFanOutJobs(at(1_000_000 - 180_000, '{"type":"typing","chatId":"c1","userId":"ann"}'), deps);
+    expect(api.delivered).toEqual([]);
+    // Fresh: posted. Any other event: posted however late.
+    await processFanOutJobs(at(1_000_000 - 2_000, online), deps);
+    await processFanOutJobs(at(1_000_000 - 180_000, '{"type":"message.created","message":{}}'), deps);
+    expect(api.delivered.map((d) => d.connectionId)).toEqual(['b1', 'b1']);
+  });
+
   it('still failing to look them up, posts nothing and has SQS deliver the job again', async () => {
     const api = fakeApi();
     const unreachable = new Set(['bob']);
