@@ -88,7 +88,9 @@ export const FANOUT_WORKER: QueueWorkerDefinition = {
   entry: 'lambdas/handlers/fanOutWorker.ts',
   // DeleteItem: a gone socket's items; Query: the sockets of the users a request could not look up.
   tableActions: ['dynamodb:DeleteItem', 'dynamodb:Query'],
-  leadingKeys: ['user', 'roster'],
+  // Queries only users' partitions (their connections); deletes there and in rosters.
+  leadingKeys: ['user'],
+  writeLeadingKeys: ['user', 'roster'],
   managementApi: true,
   queueUrlEnv: FANOUT_QUEUE_URL_ENV,
   batchSize: 1,
