@@ -113,6 +113,8 @@ export const ACTION_ROUTES: Readonly<Record<ActionName, ActionRoute>> = {
   invite: {
     tableActions: [
       ...FAN_OUT,
+      // GetItem: a repeated invite reads again whether those it admitted are still members.
+      'dynamodb:GetItem',
       'dynamodb:BatchGetItem',
       'dynamodb:PutItem',
       'dynamodb:UpdateItem',

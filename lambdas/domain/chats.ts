@@ -99,13 +99,26 @@ async function inviteAgain(
     .map((m) => m.userId);
   if (again.length === 0) return view;
   await admitToRoster(deps, chat, again);
+  // One who left since the read above (their removal's roster cleanup may have run before the
+  // admission): their entries go again, and they are not told they joined.
   const { chatId, memberVer: ver } = chat;
+  const stayed = await stillMembers(deps, chatId, again);
+  await Promise.all(
+    again.filter((id) => !stayed.includes(id)).map((id) => dismissFromRoster(deps, chat, id)),
+  );
+  if (stayed.length === 0) return view;
   const others = userIdsOf(members).filter((id) => !again.includes(id));
   await Promise.all([
-    deps.fanOut.toUsers(again, event('chat.joined', { chat: view }), { chat }),
-    deps.fanOut.toUsers(others, event('member.joined', { chatId, userIds: again, ver }), { chat }),
+    deps.fanOut.toUsers(stayed, event('chat.joined', { chat: view }), { chat }),
+    deps.fanOut.toUsers(others, event('member.joined', { chatId, userIds: stayed, ver }), { chat }),
   ]);
   return view;
+}
+
+/** Which of these users are members of the chat now (one consistent GetItem each). */
+async function stillMembers(deps: Deps, chatId: string, userIds: readonly string[]): Promise<string[]> {
+  const member = await Promise.all(userIds.map((id) => deps.store.chats.isMember(chatId, id)));
+  return userIds.filter((_, i) => member[i]);
 }
 
 export async function removeMember(

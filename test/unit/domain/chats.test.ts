@@ -278,6 +278,7 @@ describe('invite', () => {
     const joined = { ann: NOW, bob: '2026-01-02T00:00:00.000Z', cy: '2026-03-01T10:00:00.000Z', dee: NOW };
     const members = loaded.members.map((m) => ({ ...m, joinedAt: joined[m.userId as keyof typeof joined] }));
     store.chats.getWithMembers.mockResolvedValue({ chat: loaded.chat, members });
+    store.chats.isMember.mockResolvedValue(true);
     const { chat } = await invite(deps, ann, { chatId: 'g1', userIds: ['ann', 'bob', 'cy'] });
     expect(chat.members.map((m) => m.userId).sort()).toEqual(['ann', 'bob', 'cy', 'dee']);
     expect(store.chats.addMembers).not.toHaveBeenCalled();
