@@ -15,7 +15,7 @@
  * refusal (it only caps them, at 2,000 a minute).
  */
 import type { ChatClientError } from './errors.ts';
-import { cancel, later, type TimerId } from './util.ts';
+import { cancel, clock, later, type TimerId } from './util.ts';
 
 /** Held requests of an action let out at once when its gate opens; more as these are answered. */
 export const RELEASE_BATCH = 4;
@@ -23,7 +23,13 @@ export const RELEASE_BATCH = 4;
 type Send = () => void;
 
 interface Gate {
+  /** Until when it is shut (clock()): a later refusal that ends sooner does not shorten it. */
   until: number;
+  /**
+   * Shut until its timer fires: the timer decides, not a clock (a timer may fire a little before
+   * the clock reaches `until`, and the wall clock may be set back meanwhile).
+   */
+  shut: boolean;
   timer: TimerId;
   /** Requests waiting for the gate, in order: send → fail. */
   readonly held: Map<Send, (error: ChatClientError) => void>;
@@ -35,14 +41,25 @@ export class ActionGates {
   readonly #gates = new Map<string, Gate>();
 
   /** A `RATE_LIMITED` answer to `action`: shuts its gate for `retryAfterMs` (or longer, if already). */
-  refused(action: string, retryAfterMs: number, now = Date.now()): void {
+  refused(action: string, retryAfterMs: number): void {
     if (!(retryAfterMs > 0)) return;
-    const gate = this.#gates.get(action) ?? { until: 0, timer: undefined, held: new Map(), out: new Set() };
-    if (now + retryAfterMs <= gate.until) return;
+    const now = clock();
+    const gate = this.#gates.get(action) ?? {
+      until: 0,
+      shut: false,
+      timer: undefined,
+      held: new Map(),
+      out: new Set(),
+    };
+    if (gate.shut && now + retryAfterMs <= gate.until) return;
     gate.until = now + retryAfterMs;
+    gate.shut = true;
     this.#gates.set(action, gate);
     cancel(gate.timer);
-    gate.timer = later(() => this.#release(action, gate), retryAfterMs);
+    gate.timer = later(() => {
+      gate.shut = false;
+      this.#release(action, gate);
+    }, retryAfterMs);
   }
 
   /**
@@ -53,10 +70,7 @@ export class ActionGates {
   hold(action: string, send: Send, fail: (error: ChatClientError) => void): boolean {
     const gate = this.#gates.get(action);
     if (!gate) return false;
-    if (
-      gate.until <= Date.now() &&
-      (gate.out.has(send) || (!gate.held.size && gate.out.size < RELEASE_BATCH))
-    ) {
+    if (!gate.shut && (gate.out.has(send) || (!gate.held.size && gate.out.size < RELEASE_BATCH))) {
       gate.out.add(send);
       return false;
     }
@@ -82,7 +96,7 @@ export class ActionGates {
   }
 
   #release(action: string, gate: Gate): void {
-    if (this.#gates.get(action) !== gate || gate.until > Date.now()) return;
+    if (this.#gates.get(action) !== gate || gate.shut) return;
     for (const send of gate.held.keys()) {
       if (gate.out.size >= RELEASE_BATCH) return;
       gate.held.delete(send);

@@ -11,6 +11,7 @@ interface Globals {
   clearTimeout(id: TimerId): void;
   atob?: (data: string) => string;
   WebSocket?: unknown;
+  performance?: { now(): number };
 }
 
 const g = (): Globals => globalThis as unknown as Globals;
@@ -20,6 +21,12 @@ export const later = (fn: () => void, ms: number): TimerId => g().setTimeout(fn,
 export function cancel(id: TimerId | undefined): void {
   if (id !== undefined) g().clearTimeout(id);
 }
+
+/**
+ * Milliseconds on a monotonic clock (`performance.now()`, else `Date.now()`): for intervals and
+ * deadlines, which a wall clock set back (or forward) would stretch or cut.
+ */
+export const clock = (): number => g().performance?.now() ?? Date.now();
 
 export const sleep = (ms: number): Promise<void> => new Promise((resolve) => later(resolve, ms));
 
