@@ -82,8 +82,8 @@ describe('a gate and the clocks', () => {
       server.serve(socket);
       await flush(10);
     }
-    expect((await Promise.all(sends)).map((m) => m.text)).toEqual(['a', 'b']);
     expect(client.pending()).toEqual([]);
+    expect((await Promise.all(sends)).map((m) => m.text)).toEqual(['a', 'b']);
     client.close();
   });
 });
