@@ -38,7 +38,8 @@ export class ChatEntry {
   gapTimer: TimerId;
   /** A receipt of it is on its way (receipts.ts): one at a time. */
   delivering = false;
-  deliveredAt = 0;
+  /** When the last receipt went (util.clock). */
+  deliveredAt = Number.NEGATIVE_INFINITY;
   /** Receipts in a row that failed for a reason that passes: each doubles the wait before the next. */
   deliverFailures = 0;
 

@@ -22,7 +22,7 @@
 import type { Requester } from './chat-pages.ts';
 import { codeOf } from './errors.ts';
 import type { ChatEntry, Replica } from './replica.ts';
-import { cancel, later, pool, type TimerId } from './util.ts';
+import { cancel, clock, later, pool, type TimerId } from './util.ts';
 
 export const RECEIPTS_REFRESH_MAX = 20;
 export const RECEIPTS_PARALLEL = 2;
@@ -115,8 +115,10 @@ export class Deliveries {
 
   /** Sends the receipts whose turn it is, as far as the budget allows; then waits for the next. */
   #send(): void {
-    const now = Date.now();
-    this.#tokens = Math.min(DELIVERED_BURST, this.#tokens + (now - this.#countedAt) / SPACING);
+    // A monotonic clock; should it be the wall clock (no performance.now()) and that be set back, the
+    // budget refills nothing meanwhile, and a receipt sent "in the future" counts as sent now.
+    const now = clock();
+    this.#tokens = Math.min(DELIVERED_BURST, this.#tokens + Math.max(0, now - this.#countedAt) / SPACING);
     this.#countedAt = now;
     const stretched = this.#due.size * SPACING;
     const turn: ChatEntry[] = [];
@@ -126,7 +128,7 @@ export class Deliveries {
       if (!this.hooks.wants(e)) this.#due.delete(e);
       else {
         const interval = Math.max(this.intervalMs * 2 ** Math.min(e.deliverFailures, 4), stretched);
-        const at = e.deliveredAt + interval;
+        const at = Math.min(e.deliveredAt, now) + interval;
         if (at <= now) turn.push(e);
         else next = Math.min(next, at);
       }

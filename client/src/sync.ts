@@ -28,7 +28,7 @@ import type { Ack } from './contract.ts';
 import { codeOf, RETRYABLE } from './errors.ts';
 import { Deliveries, refreshReceipts } from './receipts.ts';
 import type { ChatEntry, Replica } from './replica.ts';
-import { backoff, cancel, later, pool } from './util.ts';
+import { backoff, cancel, clock, later, pool } from './util.ts';
 
 export type { Requester } from './chat-pages.ts';
 
@@ -237,7 +237,7 @@ export class Syncer {
   async #markDelivered(e: ChatEntry): Promise<'answered' | 'failed' | 'done'> {
     const seq = e.othersSeq;
     if (!this.#delivered || !this.#current(e) || seq <= e.deliveredSeq || e.hasGap) return 'done';
-    e.deliveredAt = Date.now();
+    e.deliveredAt = clock();
     this.stats.delivered++;
     try {
       const ack = await this.req('markDelivered', { chatId: e.info.chatId, seq });

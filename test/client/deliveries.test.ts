@@ -95,4 +95,40 @@ describe('delivery receipts under load', () => {
     }
     expect(order()).toEqual(newestFirst);
   });
+
+  /** Seconds from a new message of bob's (in `chatId`) until its receipt, the clock set back 1 h first. */
+  async function afterClockBack(chatId: string, noPerformance = false) {
+    const { socket, message, receipts, client } = await started(2);
+    message('g0');
+    for (let i = 0; i < 10; i++) {
+      await flush(100);
+      server.serve(socket);
+    }
+    expect(receipts()).toHaveLength(1);
+    // Without performance.now() (the wall clock is the only one), clock-back guards still hold.
+    if (noPerformance) vi.stubGlobal('performance', undefined);
+    vi.setSystemTime(Date.now() - 3600_000);
+    message(chatId);
+    let after = -1;
+    for (let t = 0; t < 3600_000 && after < 0; t += 1000) {
+      await flush(1000);
+      server.serve(socket);
+      if (receipts().length > 1) after = t / 1000;
+    }
+    vi.unstubAllGlobals();
+    client.close();
+    return after;
+  }
+
+  it('the wall clock set back an hour pauses no receipt (same chat, another chat)', async () => {
+    expect(await afterClockBack('g0')).toBeLessThanOrEqual(3);
+    FakeSocket.reset();
+    expect(await afterClockBack('g1')).toBeLessThanOrEqual(1);
+  });
+
+  it('without performance.now(): the wall clock set back an hour pauses no receipt either', async () => {
+    expect(await afterClockBack('g0', true)).toBeLessThanOrEqual(3);
+    FakeSocket.reset();
+    expect(await afterClockBack('g1', true)).toBeLessThanOrEqual(1);
+  });
 });
