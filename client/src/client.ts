@@ -123,6 +123,7 @@ export class ChatClient {
       },
       (error: unknown) => {
         log('warn', 'the store failed to load', error);
+        this.#outbox.load([]);
         this.#conn.start();
       },
     );

@@ -29,8 +29,8 @@ export const SENDS_IN_FLIGHT = 4;
 
 export interface OutboxHooks {
   acked(entry: OutboxEntry, ack: Frame): void;
-  /** The entries changed (read them from `entries`). */
-  changed(): void;
+  /** The entries are to be stored (read them from `entries`): resolves once they are. */
+  changed(): Promise<void>;
   emit(change: OutboxChange): void;
 }
 
@@ -54,6 +54,13 @@ export class Outbox {
   readonly #ready = new Map<string, Fifo<string>>();
   readonly #waits = new Map<string, TimerId>();
   readonly #settle = new Map<string, Settle>();
+  /** Changes added before the store loaded (`load` queues them behind the stored ones). */
+  #early: OutboxEntry[] | undefined = [];
+  /** Changes added and not stored yet: they are sent once stored. */
+  readonly #unstored = new Set<OutboxEntry>();
+  /** The outbox's size when last given to the store, and changes since that were not. */
+  #stored = 0;
+  #lag = 0;
 
   constructor(
     private readonly conn: Connection,
@@ -64,15 +71,23 @@ export class Outbox {
 
   /** What waits, in the order queued. */
   get entries(): OutboxEntry[] {
-    return [...this.#all];
+    return [...this.#all, ...(this.#early ?? [])];
   }
 
   get size(): number {
-    return this.#all.size;
+    return this.#all.size + (this.#early?.length ?? 0);
   }
 
-  load(entries: readonly OutboxEntry[]): void {
-    for (const entry of entries) this.#queue(entry);
+  /**
+   * The stored outbox (once, at start): it goes first, then the changes added meanwhile (but those
+   * whose id it holds already: their promises settle with the stored one's ack).
+   */
+  load(stored: readonly OutboxEntry[]): void {
+    const ids = new Set(stored.map((e) => e.id));
+    const early = (this.#early ?? []).filter((e) => !ids.has(e.id) && ids.add(e.id));
+    this.#early = undefined;
+    for (const entry of stored) this.#queue(entry);
+    this.#store(early);
   }
 
   /**
@@ -83,10 +98,9 @@ export class Outbox {
     if (this.conn.state === 'closed') return Promise.reject(closedError(entry.action));
     return new Promise((resolve, reject) => {
       this.#settle.set(entry.id, { resolve, reject });
-      this.#queue(entry);
-      this.hooks.changed();
+      if (this.#early) this.#early.push(entry);
+      else this.#store([entry]);
       this.hooks.emit({ entry, status: 'queued' });
-      this.#pump(entry.action);
     });
   }
 
@@ -97,10 +111,15 @@ export class Outbox {
 
   /** Removes an entry that is not in flight; its promise rejects with CLOSED. */
   discard(id: string, error: ChatClientError): boolean {
+    const early = this.#early ?? [];
+    const i = early.findIndex((e) => e.id === id);
     const entry = [...this.#all].find((e) => e.id === id);
-    if (!entry || (this.#busy.has(entry.chatId) && this.#head(entry.chatId) === entry)) return false;
-    this.#finish(entry);
-    this.#next(entry.chatId);
+    if (i >= 0) early.splice(i, 1);
+    else if (!entry || (this.#busy.has(entry.chatId) && this.#head(entry.chatId) === entry)) return false;
+    else {
+      this.#finish(entry, true);
+      this.#next(entry.chatId);
+    }
     this.#settle.get(id)?.reject(error);
     this.#settle.delete(id);
     return true;
@@ -112,6 +131,34 @@ export class Outbox {
     this.#waits.clear();
     for (const s of this.#settle.values()) s.reject(error);
     this.#settle.clear();
+    if (!this.#early) void this.#changed(true);
+  }
+
+  /** Queues new changes; each is sent once the store holds it. */
+  #store(entries: OutboxEntry[]): void {
+    if (!entries.length) return;
+    for (const entry of entries) {
+      this.#unstored.add(entry);
+      this.#queue(entry);
+    }
+    void this.#changed(true).then(() => {
+      for (const entry of entries) this.#unstored.delete(entry);
+      for (const chatId of new Set(entries.map((e) => e.chatId))) this.#next(chatId);
+    });
+  }
+
+  /**
+   * Has the store write the outbox: at once when `now` (changes added, discarded, the client
+   * closes) or the outbox is empty; else (sent, acknowledged, refused) once the changes not written
+   * are half the outbox last written. So a flush of n changes writes O(n) entries in all, not
+   * O(n²) (a stored outbox may hold changes acknowledged meanwhile: after a crash they go again,
+   * sends with their clientMessageId, which the server stores once).
+   */
+  #changed(now = false): Promise<void> {
+    if (!now && this.#all.size && ++this.#lag * 2 < this.#stored) return Promise.resolve();
+    this.#lag = 0;
+    this.#stored = this.#all.size;
+    return this.hooks.changed();
   }
 
   #queue(entry: OutboxEntry): void {
@@ -130,7 +177,7 @@ export class Outbox {
   /** The chat's next change, if it may go (nothing of the chat in flight or waiting), waits for a slot. */
   #wait(chatId: string): void {
     const head = this.#head(chatId);
-    if (!head || this.#busy.has(chatId) || this.#waits.has(chatId)) return;
+    if (!head || this.#busy.has(chatId) || this.#waits.has(chatId) || this.#unstored.has(head)) return;
     const ready = this.#ready.get(head.action) ?? new Fifo();
     ready.items.push(chatId);
     this.#ready.set(head.action, ready);
@@ -153,7 +200,7 @@ export class Outbox {
     this.#busy.add(chatId);
     this.#inFlight.set(action, (this.#inFlight.get(action) ?? 0) + 1);
     if (entry.attempts++ > 0) this.stats.resends++;
-    this.hooks.changed();
+    void this.#changed();
     this.conn
       .request(action, entry.fields)
       .then(
@@ -206,12 +253,12 @@ export class Outbox {
     this.#settle.delete(entry.id);
   }
 
-  #finish(entry: OutboxEntry): void {
+  #finish(entry: OutboxEntry, now = false): void {
     this.#all.delete(entry);
     const queue = this.#chats.get(entry.chatId);
     if (queue?.first === entry) queue.take();
     else queue?.remove(entry);
     if (!queue?.size) this.#chats.delete(entry.chatId);
-    this.hooks.changed();
+    void this.#changed(now);
   }
 }

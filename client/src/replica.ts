@@ -6,13 +6,15 @@
  * - the app hears of each version once (`messages`), and a version that changes nothing visible
  *   (e.g. the `ver` of one's own deletion arriving after its ack) is kept silently;
  * - the sync cursor `syncedVer` moves with `sync` answers and with live versions seen without a hole.
- * Changes are written to the store in batches (one per tick), messages with the cursors they justify.
+ * Changes are written to the store in batches, messages with the cursors they justify: one per tick,
+ * or, while the store writes one, one of everything changed meanwhile once it is written.
  * One chat's state and the version rule are in chat-entry.ts.
  */
 import type { ChatInfo, ClientStats, OutboxEntry } from './api.ts';
 import { ChatEntry, forward, newer, stored, visible } from './chat-entry.ts';
 import type { Chat, ChatSummary, Member, Message, Reaction } from './contract.ts';
 import type { ClientStore, StoreChanges, StoreSnapshot } from './store.ts';
+import { StoreWriter } from './writer.ts';
 
 export { ChatEntry } from './chat-entry.ts';
 
@@ -33,18 +35,24 @@ export class Replica {
   me = '';
   /** Counts member lists taken from the server (ChatEntry.membersStamp). */
   stamp = 0;
+  /** Chats changed since the last batch, and since the last `chat` events. */
   #dirty = new Set<ChatEntry>();
+  #told = new Set<ChatEntry>();
   #messages: Message[] = [];
   #removed = new Set<string>();
   #outbox: (() => readonly OutboxEntry[]) | undefined;
   #queued = false;
-  #writing: Promise<void> = Promise.resolve();
+  /** Changes not in a batch yet. */
+  #unsaved = false;
+  readonly #writer: StoreWriter;
 
   constructor(
-    private readonly store: ClientStore,
+    store: ClientStore,
     private readonly hooks: ReplicaHooks,
     private readonly stats: ClientStats,
-  ) {}
+  ) {
+    this.#writer = new StoreWriter(store, hooks.error, () => this.#batch(false));
+  }
 
   load(snapshot: StoreSnapshot | null): void {
     for (const c of snapshot?.chats ?? []) this.chats.set(c.info.chatId, ChatEntry.restored(c));
@@ -207,7 +215,7 @@ export class Replica {
     this.#messages = this.#messages.filter((m) => m.chatId !== chatId);
     this.#removed.add(chatId);
     this.#touch();
-    this.#flush();
+    this.#batch(true);
     this.#touch(e);
   }
 
@@ -237,16 +245,20 @@ export class Replica {
     this.#touch(e);
   }
 
-  /** The outbox changed: `entries` gives it whole when the batch is written (once per batch). */
-  saveOutbox(entries: () => readonly OutboxEntry[]): void {
+  /**
+   * The outbox changed: `entries` gives it whole when the next batch is built (once per batch).
+   * Resolves once that batch is written (or failed to be).
+   */
+  saveOutbox(entries: () => readonly OutboxEntry[]): Promise<void> {
     this.#outbox = entries;
     this.#touch();
+    return this.#writer.until(this.#writer.built + 1);
   }
 
   /** Resolves once every change so far is written to the store. */
-  async idle(): Promise<void> {
-    this.#flush();
-    await this.#writing;
+  idle(): Promise<void> {
+    this.#batch(true);
+    return this.#writer.until(this.#writer.built);
   }
 
   #put(e: ChatEntry, m: Message, held: Message | undefined, out: Message[]): void {
@@ -272,18 +284,34 @@ export class Replica {
   }
 
   #touch(e?: ChatEntry): void {
-    if (e) this.#dirty.add(e);
+    if (e) {
+      this.#dirty.add(e);
+      this.#told.add(e);
+    }
+    this.#unsaved = true;
     if (this.#queued) return;
     this.#queued = true;
-    void Promise.resolve().then(() => this.#flush());
+    void Promise.resolve().then(() => this.#tick());
   }
 
-  #flush(): void {
-    if (!this.#queued) return;
+  /** Once a tick: the app hears of the chats that changed; a batch is built unless one is being written. */
+  #tick(): void {
     this.#queued = false;
-    const chats = [...this.#dirty].filter((e) => this.chats.get(e.info.chatId) === e);
+    const told = [...this.#told].filter((e) => this.chats.get(e.info.chatId) === e);
+    this.#told.clear();
+    for (const e of told) this.hooks.chat(e.info.chatId, { ...e.info });
+    this.#batch(false);
+  }
+
+  /**
+   * Builds a batch of every change not in one yet: at once when `now` (a reset's removal must be a
+   * batch of its own), else only when no save is in flight (writer.ts).
+   */
+  #batch(now: boolean): void {
+    if (!this.#unsaved || (this.#writer.saving && !now)) return;
+    this.#unsaved = false;
     const changes: StoreChanges = {
-      chats: chats.map(stored),
+      chats: [...this.#dirty].filter((e) => this.chats.get(e.info.chatId) === e).map(stored),
       removedChats: [...this.#removed],
       messages: this.#messages.filter((m) => this.chats.has(m.chatId)),
       ...(this.#outbox ? { outbox: this.#outbox() } : {}),
@@ -292,7 +320,6 @@ export class Replica {
     this.#removed.clear();
     this.#messages = [];
     this.#outbox = undefined;
-    for (const e of chats) this.hooks.chat(e.info.chatId, { ...e.info });
-    this.#writing = this.#writing.then(() => this.store.save(changes)).catch(this.hooks.error);
+    this.#writer.push(changes);
   }
 }

@@ -31,7 +31,8 @@ function outbox(answerAtOnce = false) {
     },
   } as unknown as Connection;
   const stats = { resends: 0 } as never;
-  const box = new Outbox(conn, { acked() {}, changed() {}, emit() {} }, stats, [100, 1000]);
+  const box = new Outbox(conn, { acked() {}, changed: async () => {}, emit() {} }, stats, [100, 1000]);
+  box.load([]);
   let id = 0;
   const add = (chatId: string, action: OutboxEntry['action'] = 'sendMessage', text = '') =>
     box.add({ id: `e${++id}`, chatId, action, fields: { chatId, text }, createdAt: '', attempts: 0 });
