@@ -38,39 +38,39 @@ export class Connection {
   /** The token of the current socket (for `sub` and `exp`). */
   token = '';
   reconnects = 0;
-  #socket: WebSocketLike | undefined;
-  #attempt = 0;
-  #authRetried = false;
-  #tokenExpired = false;
+  private socket: WebSocketLike | undefined;
+  private attempt = 0;
+  private authRetried = false;
+  private tokenExpired = false;
   /** A fresher token got while the socket was up: the next dial uses it. */
-  #fresh: string | undefined;
-  #lastId = 0;
-  readonly #prefix = randomId().slice(-6);
-  readonly #pending = new InFlightRequests();
-  readonly #gates = new ActionGates();
+  private fresh: string | undefined;
+  private lastId = 0;
+  private readonly prefix = randomId().slice(-6);
+  private readonly pending = new InFlightRequests();
+  private readonly gates = new ActionGates();
   /** Requests waiting for an open socket: send → fail. */
-  readonly #waiting = new Map<() => void, (error: ChatClientError) => void>();
-  #dialing = false;
-  #dialTimer: TimerId;
-  #pingTimer: TimerId;
-  #plannedTimer: TimerId;
-  readonly #renewal: Renewal;
+  private readonly waiting = new Map<() => void, (error: ChatClientError) => void>();
+  private dialing = false;
+  private dialTimer: TimerId;
+  private pingTimer: TimerId;
+  private plannedTimer: TimerId;
+  private readonly renewal: Renewal;
 
   constructor(private readonly o: ConnectionOptions) {
     const token = o.token;
-    this.#renewal = new Renewal({
+    this.renewal = new Renewal({
       token: typeof token === 'function' ? token : () => token,
       fresh: (fresh) => {
-        this.#fresh = fresh;
-        this.#drop('planned');
+        this.fresh = fresh;
+        this.drop('planned');
       },
-      expired: () => this.#drop('token-expired'),
+      expired: () => this.drop('token-expired'),
       log: (message, error) => o.log('warn', message, error),
     });
   }
 
   start(): void {
-    void this.#dial();
+    void this.dial();
   }
 
   /**
@@ -79,7 +79,7 @@ export class Connection {
    */
   request(action: string, fields: object = {}, timeoutMs = this.o.requestTimeoutMs): Promise<Frame> {
     if (this.state === 'closed') return Promise.reject(closedError(action));
-    const requestId = `${this.#prefix}${(++this.#lastId).toString(36)}`;
+    const requestId = `${this.prefix}${(++this.lastId).toString(36)}`;
     const frame = JSON.stringify({ ...fields, action, requestId });
     const bytes = utf8Bytes(frame);
     if (bytes > MAX_FRAME_BYTES) return Promise.reject(tooLarge(action, bytes));
@@ -87,31 +87,31 @@ export class Connection {
     const reply = new Promise<Frame>((resolve, reject) => {
       const fail = (error: ChatClientError): void => {
         cancel(timer);
-        this.#waiting.delete(send);
+        this.waiting.delete(send);
         reject(error);
       };
       const send = (): void => {
-        this.#waiting.delete(send);
+        this.waiting.delete(send);
         // The action's gate holds it (gate.ts): the request waits unsent; its timeout restarts after.
-        if (this.#gates.hold(action, again, fail)) return void cancel(timer);
-        const socket = this.#socket;
+        if (this.gates.hold(action, again, fail)) return void cancel(timer);
+        const socket = this.socket;
         // A socket already closing (readyState 2 or 3) before its close event is not written to (a
         // browser logs an error for it): the request waits for the next open socket.
         const goingAway = (socket?.readyState ?? 1) > 1;
-        if (this.state !== 'open' || !socket || goingAway) return void this.#waiting.set(send, fail);
-        this.#pending.add(requestId, { resolve, reject: fail, timer, action, bytes });
+        if (this.state !== 'open' || !socket || goingAway) return void this.waiting.set(send, fail);
+        this.pending.add(requestId, { resolve, reject: fail, timer, action, bytes });
         try {
           socket.send(frame);
         } catch {
           // A socket that throws on send is gone; its close event rejects the request.
         }
-        this.#armPing();
+        this.armPing();
       };
       const expire = (): void => {
-        this.#waiting.delete(send);
-        const sent = this.#pending.delete(requestId);
+        this.waiting.delete(send);
+        const sent = this.pending.delete(requestId);
         reject(new ChatClientError('TIMEOUT', `No reply to ${action} within ${timeoutMs} ms.`, action));
-        if (sent && action !== 'ping') this.#probe();
+        if (sent && action !== 'ping') this.probe();
       };
       again = (): void => {
         timer = later(expire, timeoutMs);
@@ -121,36 +121,36 @@ export class Connection {
       send();
     });
     // Answered, failed or timed out: the action's gate, if it let this one out, lets out the next.
-    return reply.finally(() => this.#gates.done(action, again));
+    return reply.finally(() => this.gates.done(action, again));
   }
 
   /** Reconnects now when waiting to reconnect (e.g. the app came to the foreground, or went online). */
   reconnectNow(): void {
-    if (this.state === 'reconnecting' && !this.#socket && !this.#dialing) {
-      cancel(this.#dialTimer);
-      void this.#dial();
+    if (this.state === 'reconnecting' && !this.socket && !this.dialing) {
+      cancel(this.dialTimer);
+      void this.dial();
     }
   }
 
   close(): void {
     if (this.state === 'closed') return;
-    const socket = this.#socket;
-    this.#stop({ reason: 'closed-by-client' });
+    const socket = this.socket;
+    this.stop({ reason: 'closed-by-client' });
     detach(socket)?.close(1000, 'client closed');
   }
 
-  async #dial(): Promise<void> {
+  private async dial(): Promise<void> {
     let token: string;
-    const fresh = this.#fresh;
-    this.#fresh = undefined;
-    this.#dialing = true;
+    const fresh = this.fresh;
+    this.fresh = undefined;
+    this.dialing = true;
     try {
       token = fresh ?? (typeof this.o.token === 'function' ? await this.o.token() : this.o.token);
     } catch (error) {
       this.o.log('warn', 'the token function failed', error);
-      return this.#retry('token-error');
+      return this.retry('token-error');
     } finally {
-      this.#dialing = false;
+      this.dialing = false;
     }
     if (this.state === 'closed') return;
     this.token = token;
@@ -159,30 +159,30 @@ export class Connection {
       socket = new this.o.WebSocket(socketUrl(this.o.url, token));
     } catch (error) {
       this.o.log('warn', 'could not create the WebSocket', error);
-      return this.#retry('failed');
+      return this.retry('failed');
     }
-    this.#socket = socket;
+    this.socket = socket;
     attach(socket, {
-      open: () => this.#opened(),
-      message: (data) => this.#frame(data),
+      open: () => this.opened(),
+      message: (data) => this.frame(data),
       close: (opened, code, status) => {
-        if (socket === this.#socket) this.#lost(opened, code, status);
+        if (socket === this.socket) this.lost(opened, code, status);
       },
     });
   }
 
-  #opened(): void {
-    this.#authRetried = false;
-    this.#set({ state: 'open' });
-    this.#armPing();
+  private opened(): void {
+    this.authRetried = false;
+    this.set({ state: 'open' });
+    this.armPing();
     if (this.o.maxSocketAgeMs < 2 ** 31)
-      this.#plannedTimer = later(() => this.#drop('planned'), this.o.maxSocketAgeMs);
-    if (typeof this.o.token === 'function') this.#renewal.start(this.token);
-    for (const send of [...this.#waiting.keys()]) send();
+      this.plannedTimer = later(() => this.drop('planned'), this.o.maxSocketAgeMs);
+    if (typeof this.o.token === 'function') this.renewal.start(this.token);
+    for (const send of [...this.waiting.keys()]) send();
     this.o.onOpen();
   }
 
-  #frame(data: unknown): void {
+  private frame(data: unknown): void {
     let frame: Frame;
     try {
       frame = JSON.parse(String(data)) as Frame;
@@ -191,13 +191,13 @@ export class Connection {
       return;
     }
     if (typeof frame !== 'object' || frame === null) return;
-    if (frame.type === 'error' && frame.code === 'TOKEN_EXPIRED') this.#tokenExpired = true;
+    if (frame.type === 'error' && frame.code === 'TOKEN_EXPIRED') this.tokenExpired = true;
     // An error frame names its action (protocol.md): a RATE_LIMITED shuts the action's gate, also
     // when it answers a request that is gone (timed out before the answer came).
     if (frame.type === 'error' && frame.code === 'RATE_LIMITED' && typeof frame.action === 'string')
-      this.#gates.refused(frame.action, Number(frame.retryAfterMs));
-    if (this.#pending.settle(frame)) {
-      this.#attempt = 0;
+      this.gates.refused(frame.action, Number(frame.retryAfterMs));
+    if (this.pending.settle(frame)) {
+      this.attempt = 0;
     } else if (frame.type === 'error') {
       this.o.log('warn', 'an error frame without a request', frame);
     } else if (typeof frame.type === 'string' && frame.type !== 'ack' && frame.type !== 'pong') {
@@ -206,94 +206,94 @@ export class Connection {
       // API Gateway's own frames (internal error, throttling) name no request of ours.
       this.o.log('warn', 'a frame from the gateway', frame);
     }
-    if (this.#tokenExpired) this.#drop('token-expired');
+    if (this.tokenExpired) this.drop('token-expired');
   }
 
   /** The socket closed (or was dropped): decide what comes next. */
-  #lost(opened: boolean, code: number, status: number | undefined, reason?: string): void {
-    this.#socket = undefined;
-    this.#cancelTimers();
+  private lost(opened: boolean, code: number, status: number | undefined, reason?: string): void {
+    this.socket = undefined;
+    this.cancelTimers();
     // 1009: a frame was over the gateway's limit (one the client measured smaller, or a lower limit
     // than MAX_FRAME_BYTES). The largest frame in flight is over it if any is: it fails for good; the
     // others are retried as after any lost socket.
-    if (code === CLOSE_TOO_BIG) this.#pending.failLargest();
-    this.#pending.failAll('DISCONNECTED', 'The socket closed before the reply.');
+    if (code === CLOSE_TOO_BIG) this.pending.failLargest();
+    this.pending.failAll('DISCONNECTED', 'The socket closed before the reply.');
     if (this.state === 'closed') return;
     const exp = jwtClaims(this.token).exp;
     const refused = opened
       ? undefined
       : (status ?? (exp !== undefined && exp * 1000 <= Date.now() ? 401 : undefined));
-    const expired = this.#tokenExpired || reason === 'token-expired';
-    this.#tokenExpired = false;
+    const expired = this.tokenExpired || reason === 'token-expired';
+    this.tokenExpired = false;
     const refreshable = typeof this.o.token === 'function';
     if (refused === 401 || refused === 403) {
-      if (!refreshable || this.#authRetried) this.#stop({ reason: 'unauthorized', status: refused });
+      if (!refreshable || this.authRetried) this.stop({ reason: 'unauthorized', status: refused });
       else {
         // Ask the token function once more; a second refusal stops the client.
-        this.#authRetried = true;
-        this.#retry('unauthorized', 0, { status: refused });
+        this.authRetried = true;
+        this.retry('unauthorized', 0, { status: refused });
       }
     } else if (expired) {
-      if (refreshable) this.#retry('token-expired', 0, { code });
-      else this.#stop({ reason: 'token-expired', code });
-    } else if (reason === 'planned') this.#retry('planned', 0, { code });
-    else this.#retry(reason ?? (opened ? 'closed' : 'failed'), undefined, { code });
+      if (refreshable) this.retry('token-expired', 0, { code });
+      else this.stop({ reason: 'token-expired', code });
+    } else if (reason === 'planned') this.retry('planned', 0, { code });
+    else this.retry(reason ?? (opened ? 'closed' : 'failed'), undefined, { code });
   }
 
-  #retry(reason: string, delayMs?: number, extra: Partial<StateChange> = {}): void {
+  private retry(reason: string, delayMs?: number, extra: Partial<StateChange> = {}): void {
     if (this.state === 'closed') return;
-    const attempt = this.#attempt++;
+    const attempt = this.attempt++;
     const delay = delayMs ?? backoff(attempt, this.o.backoffBaseMs, this.o.backoffMaxMs);
     if (this.state === 'open') this.reconnects++;
-    this.#set({ state: 'reconnecting', reason, delayMs: delay, attempt, ...extra });
-    cancel(this.#dialTimer);
-    this.#dialTimer = later(() => void this.#dial(), delay);
+    this.set({ state: 'reconnecting', reason, delayMs: delay, attempt, ...extra });
+    cancel(this.dialTimer);
+    this.dialTimer = later(() => void this.dial(), delay);
   }
 
   /** Gives up on the current socket at once (dead, planned reconnect, expired token). */
-  #drop(reason: string): void {
-    const socket = detach(this.#socket);
+  private drop(reason: string): void {
+    const socket = detach(this.socket);
     if (!socket) return;
     try {
       socket.close(1000, reason);
     } catch {
       // Already closing.
     }
-    this.#lost(true, 1000, undefined, reason);
+    this.lost(true, 1000, undefined, reason);
   }
 
   /** Keep-alive, or a request timed out on an open socket: a ping without a pong proves it dead. */
-  #probe(): void {
+  private probe(): void {
     if (this.state !== 'open') return;
-    const socket = this.#socket;
+    const socket = this.socket;
     this.request('ping', {}).catch((error: ChatClientError) => {
-      if (error.code === 'TIMEOUT' && socket === this.#socket) this.#drop('timeout');
+      if (error.code === 'TIMEOUT' && socket === this.socket) this.drop('timeout');
     });
   }
 
-  #armPing(): void {
-    cancel(this.#pingTimer);
-    this.#pingTimer = later(() => this.#probe(), this.o.pingIntervalMs);
+  private armPing(): void {
+    cancel(this.pingTimer);
+    this.pingTimer = later(() => this.probe(), this.o.pingIntervalMs);
   }
 
-  #stop(change: Omit<StateChange, 'state' | 'previous'>): void {
-    cancel(this.#dialTimer);
-    this.#cancelTimers();
-    this.#fresh = undefined;
-    this.#set({ state: 'closed', ...change });
-    this.#pending.failAll('CLOSED', 'The client is closed.');
-    for (const fail of [...this.#waiting.values()]) fail(closedError(null));
-    this.#gates.failAll(closedError(null));
+  private stop(change: Omit<StateChange, 'state' | 'previous'>): void {
+    cancel(this.dialTimer);
+    this.cancelTimers();
+    this.fresh = undefined;
+    this.set({ state: 'closed', ...change });
+    this.pending.failAll('CLOSED', 'The client is closed.');
+    for (const fail of [...this.waiting.values()]) fail(closedError(null));
+    this.gates.failAll(closedError(null));
   }
 
   /** The timers of an open socket. */
-  #cancelTimers(): void {
-    cancel(this.#pingTimer);
-    cancel(this.#plannedTimer);
-    this.#renewal.stop();
+  private cancelTimers(): void {
+    cancel(this.pingTimer);
+    cancel(this.plannedTimer);
+    this.renewal.stop();
   }
 
-  #set(change: Omit<StateChange, 'previous'>): void {
+  private set(change: Omit<StateChange, 'previous'>): void {
     const previous = this.state;
     this.state = change.state;
     this.o.onState({ ...change, previous });

@@ -41,26 +41,26 @@ interface Settle {
 
 export class Outbox {
   /** Every change, in the order queued. */
-  readonly #all = new Set<OutboxEntry>();
+  private readonly all = new Set<OutboxEntry>();
   /** Per chat its changes in order: the first is the next to go. */
-  readonly #chats = new Map<string, Fifo<OutboxEntry>>();
-  readonly #busy = new Set<string>();
+  private readonly chats = new Map<string, Fifo<OutboxEntry>>();
+  private readonly busy = new Set<string>();
   /** Changes in flight per action (at most SENDS_IN_FLIGHT each). */
-  readonly #inFlight = new Map<string, number>();
+  private readonly inFlight = new Map<string, number>();
   /**
    * Per action the chats whose next change waits for a slot, the longest waiting first (a chat may
    * be listed twice, or be no longer ready: #pump looks again).
    */
-  readonly #ready = new Map<string, Fifo<string>>();
-  readonly #waits = new Map<string, TimerId>();
-  readonly #settle = new Map<string, Settle>();
+  private readonly ready = new Map<string, Fifo<string>>();
+  private readonly waits = new Map<string, TimerId>();
+  private readonly settle = new Map<string, Settle>();
   /** Changes added before the store loaded (`load` queues them behind the stored ones). */
-  #early: OutboxEntry[] | undefined = [];
+  private early: OutboxEntry[] | undefined = [];
   /** Changes added and not stored yet: they are sent once stored. */
-  readonly #unstored = new Set<OutboxEntry>();
+  private readonly unstored = new Set<OutboxEntry>();
   /** The outbox's size when last given to the store, and changes since that were not. */
-  #stored = 0;
-  #lag = 0;
+  private stored = 0;
+  private lag = 0;
 
   constructor(
     private readonly conn: Connection,
@@ -71,11 +71,11 @@ export class Outbox {
 
   /** What waits, in the order queued. */
   get entries(): OutboxEntry[] {
-    return [...this.#all, ...(this.#early ?? [])];
+    return [...this.all, ...(this.early ?? [])];
   }
 
   get size(): number {
-    return this.#all.size + (this.#early?.length ?? 0);
+    return this.all.size + (this.early?.length ?? 0);
   }
 
   /**
@@ -84,10 +84,10 @@ export class Outbox {
    */
   load(stored: readonly OutboxEntry[]): void {
     const ids = new Set(stored.map((e) => e.id));
-    const early = (this.#early ?? []).filter((e) => !ids.has(e.id) && ids.add(e.id));
-    this.#early = undefined;
-    for (const entry of stored) this.#queue(entry);
-    this.#store(early);
+    const early = (this.early ?? []).filter((e) => !ids.has(e.id) && ids.add(e.id));
+    this.early = undefined;
+    for (const entry of stored) this.queue(entry);
+    this.store(early);
   }
 
   /**
@@ -97,53 +97,53 @@ export class Outbox {
   add(entry: OutboxEntry): Promise<Frame> {
     if (this.conn.state === 'closed') return Promise.reject(closedError(entry.action));
     return new Promise((resolve, reject) => {
-      this.#settle.set(entry.id, { resolve, reject });
-      if (this.#early) this.#early.push(entry);
-      else this.#store([entry]);
+      this.settle.set(entry.id, { resolve, reject });
+      if (this.early) this.early.push(entry);
+      else this.store([entry]);
       this.hooks.emit({ entry, status: 'queued' });
     });
   }
 
   /** Sends what the slots allow (a socket opened). */
   pumpAll(): void {
-    for (const action of this.#ready.keys()) this.#pump(action);
+    for (const action of this.ready.keys()) this.pump(action);
   }
 
   /** Removes an entry that is not in flight; its promise rejects with CLOSED. */
   discard(id: string, error: ChatClientError): boolean {
-    const early = this.#early ?? [];
+    const early = this.early ?? [];
     const i = early.findIndex((e) => e.id === id);
-    const entry = [...this.#all].find((e) => e.id === id);
+    const entry = [...this.all].find((e) => e.id === id);
     if (i >= 0) early.splice(i, 1);
-    else if (!entry || (this.#busy.has(entry.chatId) && this.#head(entry.chatId) === entry)) return false;
+    else if (!entry || (this.busy.has(entry.chatId) && this.head(entry.chatId) === entry)) return false;
     else {
-      this.#finish(entry, true);
-      this.#next(entry.chatId);
+      this.finish(entry, true);
+      this.next(entry.chatId);
     }
-    this.#settle.get(id)?.reject(error);
-    this.#settle.delete(id);
+    this.settle.get(id)?.reject(error);
+    this.settle.delete(id);
     return true;
   }
 
   /** The client closes: stop retrying; entries stay stored for the next run. */
   stop(error: ChatClientError): void {
-    for (const timer of this.#waits.values()) cancel(timer);
-    this.#waits.clear();
-    for (const s of this.#settle.values()) s.reject(error);
-    this.#settle.clear();
-    if (!this.#early) void this.#changed(true);
+    for (const timer of this.waits.values()) cancel(timer);
+    this.waits.clear();
+    for (const s of this.settle.values()) s.reject(error);
+    this.settle.clear();
+    if (!this.early) void this.changed(true);
   }
 
   /** Queues new changes; each is sent once the store holds it. */
-  #store(entries: OutboxEntry[]): void {
+  private store(entries: OutboxEntry[]): void {
     if (!entries.length) return;
     for (const entry of entries) {
-      this.#unstored.add(entry);
-      this.#queue(entry);
+      this.unstored.add(entry);
+      this.queue(entry);
     }
-    void this.#changed(true).then(() => {
-      for (const entry of entries) this.#unstored.delete(entry);
-      for (const chatId of new Set(entries.map((e) => e.chatId))) this.#next(chatId);
+    void this.changed(true).then(() => {
+      for (const entry of entries) this.unstored.delete(entry);
+      for (const chatId of new Set(entries.map((e) => e.chatId))) this.next(chatId);
     });
   }
 
@@ -154,81 +154,81 @@ export class Outbox {
    * O(n²) (a stored outbox may hold changes acknowledged meanwhile: after a crash they go again,
    * sends with their clientMessageId, which the server stores once).
    */
-  #changed(now = false): Promise<void> {
-    if (!now && this.#all.size && ++this.#lag * 2 < this.#stored) return Promise.resolve();
-    this.#lag = 0;
-    this.#stored = this.#all.size;
+  private changed(now = false): Promise<void> {
+    if (!now && this.all.size && ++this.lag * 2 < this.stored) return Promise.resolve();
+    this.lag = 0;
+    this.stored = this.all.size;
     return this.hooks.changed();
   }
 
-  #queue(entry: OutboxEntry): void {
-    this.#all.add(entry);
-    const queue = this.#chats.get(entry.chatId) ?? new Fifo();
+  private queue(entry: OutboxEntry): void {
+    this.all.add(entry);
+    const queue = this.chats.get(entry.chatId) ?? new Fifo();
     queue.items.push(entry);
     if (queue.size > 1) return;
-    this.#chats.set(entry.chatId, queue);
-    this.#wait(entry.chatId);
+    this.chats.set(entry.chatId, queue);
+    this.wait(entry.chatId);
   }
 
-  #head(chatId: string): OutboxEntry | undefined {
-    return this.#chats.get(chatId)?.first;
+  private head(chatId: string): OutboxEntry | undefined {
+    return this.chats.get(chatId)?.first;
   }
 
   /** The chat's next change, if it may go (nothing of the chat in flight or waiting), waits for a slot. */
-  #wait(chatId: string): void {
-    const head = this.#head(chatId);
-    if (!head || this.#busy.has(chatId) || this.#waits.has(chatId) || this.#unstored.has(head)) return;
-    const ready = this.#ready.get(head.action) ?? new Fifo();
+  private wait(chatId: string): void {
+    const head = this.head(chatId);
+    if (!head || this.busy.has(chatId) || this.waits.has(chatId) || this.unstored.has(head)) return;
+    const ready = this.ready.get(head.action) ?? new Fifo();
     ready.items.push(chatId);
-    this.#ready.set(head.action, ready);
+    this.ready.set(head.action, ready);
   }
 
   /** Sends the next changes of `action`, the longest waiting first, as far as SENDS_IN_FLIGHT allows. */
-  #pump(action: string): void {
-    const ready = this.#ready.get(action);
+  private pump(action: string): void {
+    const ready = this.ready.get(action);
     while (ready?.size) {
-      if (this.conn.state !== 'open' || (this.#inFlight.get(action) ?? 0) >= SENDS_IN_FLIGHT) return;
+      if (this.conn.state !== 'open' || (this.inFlight.get(action) ?? 0) >= SENDS_IN_FLIGHT) return;
       const chatId = ready.take() as string;
-      const entry = this.#head(chatId);
+      const entry = this.head(chatId);
       // Listed twice, or its next change went another way since (sent, discarded): look again.
-      if (entry?.action === action && !this.#busy.has(chatId) && !this.#waits.has(chatId)) this.#send(entry);
+      if (entry?.action === action && !this.busy.has(chatId) && !this.waits.has(chatId)) this.send(entry);
     }
   }
 
-  #send(entry: OutboxEntry): void {
+  private send(entry: OutboxEntry): void {
     const { action, chatId } = entry;
-    this.#busy.add(chatId);
-    this.#inFlight.set(action, (this.#inFlight.get(action) ?? 0) + 1);
+    this.busy.add(chatId);
+    this.inFlight.set(action, (this.inFlight.get(action) ?? 0) + 1);
     if (entry.attempts++ > 0) this.stats.resends++;
-    void this.#changed();
+    void this.changed();
     this.conn
       .request(action, entry.fields)
       .then(
         (ack) => {
-          this.#finish(entry);
+          this.finish(entry);
           this.hooks.acked(entry, ack);
           this.hooks.emit({ entry, status: 'sent' });
-          this.#settle.get(entry.id)?.resolve(ack);
-          this.#settle.delete(entry.id);
+          this.settle.get(entry.id)?.resolve(ack);
+          this.settle.delete(entry.id);
         },
-        (error: ChatClientError) => this.#failed(entry, error),
+        (error: ChatClientError) => this.failed(entry, error),
       )
       .finally(() => {
-        this.#busy.delete(chatId);
-        this.#inFlight.set(action, (this.#inFlight.get(action) ?? 1) - 1);
-        this.#next(chatId);
-        this.#pump(action);
+        this.busy.delete(chatId);
+        this.inFlight.set(action, (this.inFlight.get(action) ?? 1) - 1);
+        this.next(chatId);
+        this.pump(action);
       });
   }
 
   /** The chat may send its next change (if it has one): it waits for a slot, behind the others. */
-  #next(chatId: string): void {
-    this.#wait(chatId);
-    const head = this.#head(chatId);
-    if (head) this.#pump(head.action);
+  private next(chatId: string): void {
+    this.wait(chatId);
+    const head = this.head(chatId);
+    if (head) this.pump(head.action);
   }
 
-  #failed(entry: OutboxEntry, error: ChatClientError): void {
+  private failed(entry: OutboxEntry, error: ChatClientError): void {
     const code = codeOf(error) ?? 'INTERNAL';
     if (code === 'CLOSED') return;
     if (RETRYABLE.has(code) || (code === 'CONFLICT' && entry.action === 'sendMessage')) {
@@ -237,28 +237,28 @@ export class Outbox {
           ? 0
           : (error.retryAfterMs ?? backoff(entry.attempts, this.backoffMs[0], this.backoffMs[1]));
       if (delay > 0) {
-        this.#waits.set(
+        this.waits.set(
           entry.chatId,
           later(() => {
-            this.#waits.delete(entry.chatId);
-            this.#next(entry.chatId);
+            this.waits.delete(entry.chatId);
+            this.next(entry.chatId);
           }, delay),
         );
       }
       return;
     }
-    this.#finish(entry);
+    this.finish(entry);
     this.hooks.emit({ entry, status: 'failed', error });
-    this.#settle.get(entry.id)?.reject(error);
-    this.#settle.delete(entry.id);
+    this.settle.get(entry.id)?.reject(error);
+    this.settle.delete(entry.id);
   }
 
-  #finish(entry: OutboxEntry, now = false): void {
-    this.#all.delete(entry);
-    const queue = this.#chats.get(entry.chatId);
+  private finish(entry: OutboxEntry, now = false): void {
+    this.all.delete(entry);
+    const queue = this.chats.get(entry.chatId);
     if (queue?.first === entry) queue.take();
     else queue?.remove(entry);
-    if (!queue?.size) this.#chats.delete(entry.chatId);
-    void this.#changed(now);
+    if (!queue?.size) this.chats.delete(entry.chatId);
+    void this.changed(now);
   }
 }

@@ -11,10 +11,10 @@
  * One chat's state and the version rule are in chat-entry.ts.
  */
 import type { ChatInfo, ClientStats, OutboxEntry } from './api.ts';
-import { ChatEntry, forward, newer, stored, visible } from './chat-entry.ts';
+import { ChatEntry, forward, newer, visible } from './chat-entry.ts';
 import type { Chat, ChatSummary, Member, Message, Reaction } from './contract.ts';
-import type { ClientStore, StoreChanges, StoreSnapshot } from './store.ts';
-import { StoreWriter } from './writer.ts';
+import type { ClientStore, StoreSnapshot } from './store.ts';
+import { type StoreWriter, storeWriter } from './writer.ts';
 
 export { ChatEntry } from './chat-entry.ts';
 
@@ -35,23 +35,17 @@ export class Replica {
   me = '';
   /** Counts member lists taken from the server (ChatEntry.membersStamp). */
   stamp = 0;
-  /** Chats changed since the last batch, and since the last `chat` events. */
-  #dirty = new Set<ChatEntry>();
-  #told = new Set<ChatEntry>();
-  #messages: Message[] = [];
-  #removed = new Set<string>();
-  #outbox: (() => readonly OutboxEntry[]) | undefined;
-  #queued = false;
-  /** Changes not in a batch yet. */
-  #unsaved = false;
-  readonly #writer: StoreWriter;
+  /** Chats changed since the last `chat` events. */
+  private told = new Set<ChatEntry>();
+  private queued = false;
+  private readonly writer: StoreWriter;
 
   constructor(
     store: ClientStore,
     private readonly hooks: ReplicaHooks,
     private readonly stats: ClientStats,
   ) {
-    this.#writer = new StoreWriter(store, hooks.error, () => this.#batch(false));
+    this.writer = storeWriter(store, hooks.error, (chatId) => this.chats.get(chatId));
   }
 
   load(snapshot: StoreSnapshot | null): void {
@@ -69,8 +63,8 @@ export class Replica {
     if (!e) {
       e = ChatEntry.stub(chatId);
       this.chats.set(chatId, e);
-      this.#removed.delete(chatId);
-      this.#touch(e);
+      this.writer.unsaved.removed.delete(chatId);
+      this.touch(e);
     }
     return e;
   }
@@ -88,7 +82,7 @@ export class Replica {
     e.counted(s, this.me);
     i.lastVer = Math.max(i.lastVer, s.lastVer);
     e.stub = false;
-    this.#touch(e);
+    this.touch(e);
     return e;
   }
 
@@ -116,7 +110,7 @@ export class Replica {
     e.membersStale = false;
     const mine = members.find((m) => m.userId === this.me);
     if (mine) e.readTo(mine.lastReadSeq, this.me);
-    this.#touch(e);
+    this.touch(e);
   }
 
   /** A member's read or delivery cursor moved (forward only). */
@@ -124,14 +118,14 @@ export class Replica {
     const member = e.info.members?.find((m) => m.userId === userId);
     if (member && member[field] < value) member[field] = value;
     if (userId === this.me && field === 'lastReadSeq') e.readTo(value, this.me);
-    this.#touch(e);
+    this.touch(e);
   }
 
   /** How many members the chat has, as a sync answer counted them. */
   memberCount(e: ChatEntry, count: number): void {
     if (e.info.memberCount === count) return;
     e.info.memberCount = count;
-    this.#touch(e);
+    this.touch(e);
   }
 
   /** Someone else left: one member fewer (a big group's list may not have named them). */
@@ -142,16 +136,16 @@ export class Replica {
     if (!listed || !rest) e.info.memberCount = Math.max(0, count - 1);
     else this.members(e, rest, listed.length >= count ? rest.length : Math.max(rest.length, count - 1));
     e.membersStale = true;
-    this.#touch(e);
+    this.touch(e);
   }
 
   remove(chatId: string): void {
     const e = this.chats.get(chatId);
     if (!e) return;
     this.chats.delete(chatId);
-    this.#dirty.delete(e);
-    this.#removed.add(chatId);
-    this.#touch();
+    this.writer.unsaved.dirty.delete(e);
+    this.writer.unsaved.removed.add(chatId);
+    this.touch();
     this.hooks.chat(chatId, null);
   }
 
@@ -161,15 +155,15 @@ export class Replica {
     for (const m of incoming) {
       const held = e.bySeq.get(m.seq);
       if (held && !newer(m, held)) this.stats.duplicatesSuppressed++;
-      else this.#put(e, m, held, out);
+      else this.put(e, m, held, out);
       if (m.ver) this.seen(e, m.ver);
     }
-    this.#emit(e, out);
+    this.emit(e, out);
   }
 
   /** `message.deleted` (with its version), or the ack of one's own delete (without). */
   deleted(e: ChatEntry, seq: number, ver: number | undefined): void {
-    this.#change(e, seq, ver, (held) => ({
+    this.change(e, seq, ver, (held) => ({
       ...held,
       text: '',
       deleted: true,
@@ -180,10 +174,10 @@ export class Replica {
 
   reacted(e: ChatEntry, seq: number, ver: number | undefined, reactions: Reaction[]): void {
     // A deleted message has no reactions (the server clears them): a late reaction event changes nothing.
-    this.#change(e, seq, ver, (held) => (held.deleted ? held : { ...held, reactions }));
+    this.change(e, seq, ver, (held) => (held.deleted ? held : { ...held, reactions }));
   }
 
-  #change(e: ChatEntry, seq: number, ver: number | undefined, edit: (held: Message) => Message): void {
+  private change(e: ChatEntry, seq: number, ver: number | undefined, edit: (held: Message) => Message): void {
     const held = e.bySeq.get(seq);
     const out: Message[] = [];
     // Not held (yet): the version stays unseen, and a catch-up brings the message as it is now.
@@ -192,9 +186,9 @@ export class Replica {
       return;
     }
     if (ver === undefined ? held.deleted : ver <= held.ver) this.stats.duplicatesSuppressed++;
-    else this.#put(e, { ...edit(held), ver: ver ?? held.ver }, held, out);
+    else this.put(e, { ...edit(held), ver: ver ?? held.ver }, held, out);
     if (ver) this.seen(e, ver);
-    this.#emit(e, out);
+    this.emit(e, out);
   }
 
   /** A version was seen live: the cursor moves over every version seen without a hole. */
@@ -211,19 +205,20 @@ export class Replica {
   reset(e: ChatEntry): void {
     e.clear(this.me);
     const chatId = e.info.chatId;
-    this.#dirty.delete(e);
-    this.#messages = this.#messages.filter((m) => m.chatId !== chatId);
-    this.#removed.add(chatId);
-    this.#touch();
-    this.#batch(true);
-    this.#touch(e);
+    const unsaved = this.writer.unsaved;
+    unsaved.dirty.delete(e);
+    unsaved.messages = unsaved.messages.filter((m) => m.chatId !== chatId);
+    unsaved.removed.add(chatId);
+    this.touch();
+    this.writer.batch(true);
+    this.touch(e);
   }
 
   /** The cursor a `reset` answer names, after the reload: exactly it, also when lower than held. */
   rewind(e: ChatEntry, ver: number): void {
     e.rewind(ver);
     this.advance(e, ver);
-    this.#touch(e);
+    this.touch(e);
   }
 
   /** The cursor a `sync` answer justifies. */
@@ -232,17 +227,17 @@ export class Replica {
     e.syncedVer = Math.max(e.syncedVer, ver);
     for (const v of e.above) if (v <= e.syncedVer) e.above.delete(v);
     while (e.above.delete(e.syncedVer + 1)) e.syncedVer++;
-    if (e.syncedVer !== before) this.#touch(e);
+    if (e.syncedVer !== before) this.touch(e);
   }
 
   markLoaded(e: ChatEntry): void {
     e.loaded = true;
-    this.#touch(e);
+    this.touch(e);
   }
 
   delivered(e: ChatEntry, seq: number): void {
     e.deliveredSeq = Math.max(e.deliveredSeq, seq);
-    this.#touch(e);
+    this.touch(e);
   }
 
   /**
@@ -250,20 +245,20 @@ export class Replica {
    * Resolves once that batch is written (or failed to be).
    */
   saveOutbox(entries: () => readonly OutboxEntry[]): Promise<void> {
-    this.#outbox = entries;
-    this.#touch();
-    return this.#writer.until(this.#writer.built + 1);
+    this.writer.unsaved.outbox = entries;
+    this.touch();
+    return this.writer.until(this.writer.built + 1);
   }
 
   /** Resolves once every change so far is written to the store. */
   idle(): Promise<void> {
-    this.#batch(true);
-    return this.#writer.until(this.#writer.built);
+    this.writer.batch(true);
+    return this.writer.until(this.writer.built);
   }
 
-  #put(e: ChatEntry, m: Message, held: Message | undefined, out: Message[]): void {
+  private put(e: ChatEntry, m: Message, held: Message | undefined, out: Message[]): void {
     e.bySeq.set(m.seq, m);
-    this.#messages.push(m);
+    this.writer.unsaved.messages.push(m);
     if (!held || visible(held) !== visible(m)) out.push(m);
     const i = e.info;
     e.maxSeq = Math.max(e.maxSeq, m.seq);
@@ -276,50 +271,30 @@ export class Replica {
     while (e.bySeq.has(e.contigSeq + 1)) e.contigSeq++;
     i.lastVer = Math.max(i.lastVer, m.ver);
     i.lastSeq = Math.max(i.lastSeq, m.seq);
-    this.#touch(e);
+    this.touch(e);
   }
 
-  #emit(e: ChatEntry, out: Message[]): void {
+  private emit(e: ChatEntry, out: Message[]): void {
     if (out.length > 0 && this.chats.get(e.info.chatId) === e) this.hooks.messages(e.info.chatId, out);
   }
 
-  #touch(e?: ChatEntry): void {
+  private touch(e?: ChatEntry): void {
     if (e) {
-      this.#dirty.add(e);
-      this.#told.add(e);
+      this.writer.unsaved.dirty.add(e);
+      this.told.add(e);
     }
-    this.#unsaved = true;
-    if (this.#queued) return;
-    this.#queued = true;
-    void Promise.resolve().then(() => this.#tick());
+    this.writer.unsaved.any = true;
+    if (this.queued) return;
+    this.queued = true;
+    void Promise.resolve().then(() => this.tick());
   }
 
   /** Once a tick: the app hears of the chats that changed; a batch is built unless one is being written. */
-  #tick(): void {
-    this.#queued = false;
-    const told = [...this.#told].filter((e) => this.chats.get(e.info.chatId) === e);
-    this.#told.clear();
+  private tick(): void {
+    this.queued = false;
+    const told = [...this.told].filter((e) => this.chats.get(e.info.chatId) === e);
+    this.told.clear();
     for (const e of told) this.hooks.chat(e.info.chatId, { ...e.info });
-    this.#batch(false);
-  }
-
-  /**
-   * Builds a batch of every change not in one yet: at once when `now` (a reset's removal must be a
-   * batch of its own), else only when no save is in flight (writer.ts).
-   */
-  #batch(now: boolean): void {
-    if (!this.#unsaved || (this.#writer.saving && !now)) return;
-    this.#unsaved = false;
-    const changes: StoreChanges = {
-      chats: [...this.#dirty].filter((e) => this.chats.get(e.info.chatId) === e).map(stored),
-      removedChats: [...this.#removed],
-      messages: this.#messages.filter((m) => this.chats.has(m.chatId)),
-      ...(this.#outbox ? { outbox: this.#outbox() } : {}),
-    };
-    this.#dirty.clear();
-    this.#removed.clear();
-    this.#messages = [];
-    this.#outbox = undefined;
-    this.#writer.push(changes);
+    this.writer.batch(false);
   }
 }

@@ -1,53 +1,81 @@
 /**
- * Writes the replica's batches to the store one at a time, in order (replica.ts builds them). While
- * a save is in flight the replica builds no batch (except one that must stand alone): what changes
- * meanwhile goes in one batch once the save is written, so a burst costs a few saves, not one per
- * change, and a slow store gets fewer, larger batches.
+ * The replica's changes not yet written (replica.ts records them in `unsaved`), and their writing:
+ * one batch at a time, in order. While a save is in flight no batch is built (except one that must
+ * stand alone: `batch(true)`): what changes meanwhile goes in one batch once the save is written, so
+ * a burst costs a few saves, not one per change, and a slow store gets fewer, larger batches. (A
+ * closure, not a class: the bundle targets ES2020, where private fields cost a helper call each.)
  */
+import type { OutboxEntry } from './api.ts';
+import { type ChatEntry, stored } from './chat-entry.ts';
+import type { Message } from './contract.ts';
 import type { ClientStore, StoreChanges } from './store.ts';
 
-export class StoreWriter {
-  readonly #batches: StoreChanges[] = [];
-  #waiters: [batch: number, resolve: () => void][] = [];
-  /** The save in flight. */
-  saving: Promise<void> | undefined;
-  /** Batches built, and written (or failed), counting from 1. */
-  built = 0;
-  #written = 0;
+export interface Unsaved {
+  /** Chats changed, chats removed, messages put. */
+  dirty: Set<ChatEntry>;
+  removed: Set<string>;
+  messages: Message[];
+  /** The outbox changed: it gives the entries when the batch is built. */
+  outbox?: () => readonly OutboxEntry[];
+  /** Anything changed. */
+  any: boolean;
+}
 
-  constructor(
-    private readonly store: ClientStore,
-    private readonly error: (error: unknown) => void,
-    /** A save was written: the replica may build the next batch. */
-    private readonly next: () => void,
-  ) {}
+export interface StoreWriter {
+  readonly unsaved: Unsaved;
+  /** Builds a batch of what is unsaved (when `now`, also while a save is in flight). */
+  batch(now: boolean): void;
+  /** Resolves once batch number `batch` (counting from 1) is written (or failed to be). */
+  until(batch: number): Promise<void>;
+  /** Batches built so far. */
+  readonly built: number;
+}
 
-  push(changes: StoreChanges): void {
-    this.#batches.push(changes);
-    this.built++;
-    this.#write();
-  }
-
-  /** Resolves once `batch` is written (or failed to be). */
-  until(batch: number): Promise<void> {
-    return batch <= this.#written
-      ? Promise.resolve()
-      : new Promise((resolve) => this.#waiters.push([batch, resolve]));
-  }
-
-  #write(): void {
-    const changes = this.saving ? undefined : this.#batches.shift();
-    if (!changes) return;
-    this.saving = Promise.resolve()
-      .then(() => this.store.save(changes))
-      .catch(this.error)
-      .then(() => {
-        this.saving = undefined;
-        const written = ++this.#written;
-        for (const [batch, resolve] of this.#waiters) if (batch <= written) resolve();
-        this.#waiters = this.#waiters.filter(([batch]) => batch > written);
-        this.#write();
-        this.next();
+/** `held`: the replica's entry of a chat (a chat removed or reset meanwhile is not written). */
+export function storeWriter(
+  store: ClientStore,
+  error: (error: unknown) => void,
+  held: (chatId: string) => ChatEntry | undefined,
+): StoreWriter {
+  const fresh = (): Unsaved => ({ dirty: new Set(), removed: new Set(), messages: [], any: false });
+  const batches: StoreChanges[] = [];
+  let waiters: [batch: number, resolve: () => void][] = [];
+  let saving = false;
+  let written = 0;
+  const w = {
+    unsaved: fresh(),
+    built: 0,
+    batch(now: boolean) {
+      const { dirty, removed, messages, outbox, any } = w.unsaved;
+      if (!any || (saving && !now)) return;
+      w.unsaved = fresh();
+      batches.push({
+        chats: [...dirty].filter((e) => held(e.info.chatId) === e).map(stored),
+        removedChats: [...removed],
+        messages: messages.filter((m) => held(m.chatId)),
+        ...(outbox ? { outbox: outbox() } : {}),
       });
-  }
+      w.built++;
+      write();
+    },
+    until: (batch: number): Promise<void> =>
+      batch <= written ? Promise.resolve() : new Promise((resolve) => waiters.push([batch, resolve])),
+  };
+  const write = (): void => {
+    const changes = saving ? undefined : batches.shift();
+    if (!changes) return;
+    saving = true;
+    void Promise.resolve()
+      .then(() => store.save(changes))
+      .catch(error)
+      .then(() => {
+        saving = false;
+        written++;
+        for (const [batch, resolve] of waiters) if (batch <= written) resolve();
+        waiters = waiters.filter(([batch]) => batch > written);
+        write();
+        w.batch(false);
+      });
+  };
+  return w;
 }
