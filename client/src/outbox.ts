@@ -6,7 +6,9 @@
  * take turns): an action whose gate is shut (gate.ts) holds its own slots only, never another
  * action's changes. A send is resent with the same `clientMessageId`, so the server stores it
  * exactly once however often it arrives. Each change is looked at a few times however many wait (a
- * queue per chat, and per action a queue of the chats ready to send): a flush is linear.
+ * queue per chat, and per action a queue of the chats ready to send): a flush is linear, its store
+ * writes too (#changed). A change is sent once the store holds it; changes added before the store
+ * loaded wait for it and go after the stored ones.
  *
  * Retried: a lost socket or a timeout (at once, on the next open socket), `RATE_LIMITED` (after
  * `retryAfterMs`; meanwhile the action's gate holds the other chats' changes unsent, gate.ts),
