@@ -106,6 +106,31 @@ describe('a change and the store', () => {
   });
 });
 
+describe('the stored outbox after a flush', () => {
+  it('close() stores it exact, also when the last write was put off', async () => {
+    vi.useFakeTimers();
+    const server = new FakeServer();
+    const store = new MemoryStore();
+    const { client } = fakeClient({ sync: false, store });
+    await flush();
+    const socket = FakeSocket.last;
+    socket.open();
+    const sends = Array.from({ length: 40 }, (_, i) => client.sendMessage(`c${i % 4}`, `m${i}`));
+    for (let i = 0; i < 4; i++) server.chat(`c${i}`);
+    await flush();
+    // Four acknowledged of 40 (and 8 sent): not yet half the outbox, so not written yet.
+    server.serve(socket);
+    await flush();
+    await Promise.all(sends.slice(0, 4));
+    expect(store.outbox).toHaveLength(40);
+    client.close();
+    await flush();
+    expect(store.outbox.map((e) => e.fields.text)).toEqual(client.pending().map((e) => e.fields.text));
+    expect(store.outbox).toHaveLength(36);
+    await Promise.allSettled(sends);
+  });
+});
+
 /** A socket that answers every sendMessage at once (setImmediate), as a fast server would. */
 class AutoSocket {
   static seq = 0;
