@@ -48,6 +48,8 @@ export class ChatClient {
   readonly #syncer: Syncer;
   readonly #outbox: Outbox;
   readonly #loaded: Promise<void>;
+  /** False after the store failed to load: the stored outbox is then left as it was. */
+  #outboxLoaded = true;
 
   constructor(options: ClientOptions) {
     this.#o = options;
@@ -109,7 +111,9 @@ export class ChatClient {
       this.#conn,
       {
         acked: (entry, ack) => this.#acked(entry, ack),
-        changed: () => this.#replica.saveOutbox(() => this.#outbox.entries),
+        // After a failed load the stored outbox is unknown: writing this run's would erase it.
+        changed: () =>
+          this.#outboxLoaded ? this.#replica.saveOutbox(() => this.#outbox.entries) : Promise.resolve(),
         emit: (change) => this.#events.emit('outbox', change),
       },
       this.stats,
@@ -123,6 +127,7 @@ export class ChatClient {
       },
       (error: unknown) => {
         log('warn', 'the store failed to load', error);
+        this.#outboxLoaded = false;
         this.#outbox.load([]);
         this.#conn.start();
       },
@@ -256,9 +261,13 @@ export class ChatClient {
     }
   }
 
-  /** Closes the socket and stops; the outbox stays in the store for the next run. */
-  close(): void {
+  /**
+   * Closes the socket and stops; the outbox stays in the store for the next run. Resolves once the
+   * store holds it: await it before another client uses the same store.
+   */
+  close(): Promise<void> {
     this.#conn.close();
+    return this.#loaded.then(() => this.#replica.idle());
   }
 
   #stop(): void {

@@ -67,7 +67,13 @@ export function storeWriter(
     saving = true;
     void Promise.resolve()
       .then(() => store.save(changes))
-      .catch(error)
+      .catch((e: unknown) => {
+        try {
+          error(e);
+        } catch {
+          // The app's logger failed too: the writing goes on (a send waits for it).
+        }
+      })
       .then(() => {
         saving = false;
         written++;
