@@ -17,7 +17,10 @@
  *   sockets found, and those users go to the queue as a lookup job (the worker looks them up and
  *   posts, with its job attempts, SQS's redelivery and the dead-letter queue: at least once, as for
  *   a post that failed). Without a queue, or when it refuses the job, they count as failed
- *   (`failed`, FanOutFailures). A group's roster Query that fails fails the call.
+ *   (`failed`, FanOutFailures). A group whose roster Query fails is handed over the same way: all
+ *   its users, whom the worker looks up one by one (a `message.created` stored before the failure
+ *   still reaches every open socket; failing the call would not, as the client's retry is a
+ *   duplicate that posts nothing within 10 s).
  * - Every post (here or in the worker) emits its counts as business metrics (FanOutPosts,
  *   FanOutFailures, FanOutRetries, StaleConnectionsRemoved: lambdas/shared/metrics.ts).
  */
@@ -124,10 +127,19 @@ export class FanOut {
       try {
         targets = await this.socketsOf(userIds, options);
       } catch (error) {
-        if (!(error instanceof SocketLookupFailed)) throw error;
-        // The sockets found get the event now; those of the users not looked up, from the worker.
-        targets = error.found.filter((t) => t.connectionId !== options.excludeConnectionId);
-        missed = error.userIds;
+        if (error instanceof SocketLookupFailed) {
+          // The sockets found get the event now; those of the users not looked up, from the worker.
+          targets = error.found.filter((t) => t.connectionId !== options.excludeConnectionId);
+          missed = error.userIds;
+        } else if (options.chat?.kind === 'group') {
+          // The group's roster could not be read: the worker looks its people up one by one.
+          logger.warn('fan-out: a roster lookup failed; its users queued', {
+            chatId: options.chat.chatId,
+            error,
+          });
+          targets = [];
+          missed = [...new Set(userIds)];
+        } else throw error;
       }
     }
     const report = await this.toConnections(

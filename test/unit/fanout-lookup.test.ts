@@ -88,17 +88,30 @@ describe('FanOut.toUsers: users whose sockets could not be looked up', () => {
     }
   });
 
-  it("leave a group's failed roster lookup as it was: the call fails", async () => {
+  it("a group's failed roster lookup: all its users go to the queue as one lookup job", async () => {
     const { api } = setup();
     const roster = {
       socketsOfUsers: vi.fn(),
       socketsOfGroup: vi.fn(async () => Promise.reject(unavailable())),
       gone: vi.fn(),
     };
-    const fanOut = new FanOut(() => api.client, roster);
+    const { queue, jobs } = fakeQueue();
+    const fanOut = new FanOut(() => api.client, roster, { queue });
+    const report = await fanOut.toUsers(
+      ['ann', 'bob', 'ann'],
+      { type: 'x' },
+      {
+        chat: { chatId: 'g1', kind: 'group' },
+        excludeConnectionId: 'a1',
+      },
+    );
+    expect(report).toMatchObject({ delivered: 0, failed: 0, queued: 2 });
+    expect(jobs).toEqual([planLookupJob(['ann', 'bob'], '{"type":"x"}', 'a1')]);
+    // Without a queue they count as failed (the call does not fail).
+    const alone = new FanOut(() => api.client, roster);
     await expect(
-      fanOut.toUsers(['ann'], { type: 'x' }, { chat: { chatId: 'g1', kind: 'group' } }),
-    ).rejects.toThrow('unavailable');
+      alone.toUsers(['ann'], { type: 'x' }, { chat: { chatId: 'g1', kind: 'group' } }),
+    ).resolves.toMatchObject({ failed: 1 });
   });
 });
 
