@@ -24,7 +24,7 @@
 import type { ConnectionState, StateChange, WebSocketLike } from './api.ts';
 import type { ConnectionOptions, Frame } from './connection-options.ts';
 import { ChatClientError, closedError } from './errors.ts';
-import { CLOSE_TOO_BIG, MAX_FRAME_BYTES, tooLarge, utf8Bytes } from './frame.ts';
+import { CLOSE_TOO_BIG, MAX_FRAME_BYTES, parseFrame, tooLarge, utf8Bytes } from './frame.ts';
 import { ActionGates } from './gate.ts';
 import { InFlightRequests } from './in-flight.ts';
 import { Renewal } from './renewal.ts';
@@ -183,14 +183,8 @@ export class Connection {
   }
 
   private frame(data: unknown): void {
-    let frame: Frame;
-    try {
-      frame = JSON.parse(String(data)) as Frame;
-    } catch {
-      this.o.log('warn', 'a frame that is not JSON', data);
-      return;
-    }
-    if (typeof frame !== 'object' || frame === null) return;
+    const frame = parseFrame(data, this.o.log);
+    if (!frame) return;
     if (frame.type === 'error' && frame.code === 'TOKEN_EXPIRED') this.tokenExpired = true;
     // An error frame names its action (protocol.md): a RATE_LIMITED shuts the action's gate, also
     // when it answers a request that is gone (timed out before the answer came).

@@ -4,6 +4,7 @@
  * Native send each message as one frame. So the client measures every request before sending it and
  * refuses a bigger one itself (`PAYLOAD_TOO_LARGE`), instead of losing the socket over it.
  */
+import type { Frame } from './connection-options.ts';
 import { ChatClientError } from './errors.ts';
 
 /** The largest request frame the client sends, in UTF-8 bytes. */
@@ -37,4 +38,19 @@ export function tooLarge(action: string, bytes: number): ChatClientError {
     `The ${action} request is ${bytes} bytes; a frame may have at most ${MAX_FRAME_BYTES} bytes (MAX_FRAME_BYTES).`,
     action,
   );
+}
+
+/** A received frame as an object, or undefined (logged when it is not JSON). */
+export function parseFrame(
+  data: unknown,
+  log: (level: 'warn', message: string, data?: unknown) => void,
+): Frame | undefined {
+  let frame: unknown;
+  try {
+    frame = JSON.parse(String(data));
+  } catch {
+    log('warn', 'a frame that is not JSON', data);
+    return undefined;
+  }
+  return typeof frame === 'object' && frame !== null ? (frame as Frame) : undefined;
 }

@@ -35,7 +35,8 @@ import { countMetric, putMetrics } from '../shared/metrics.ts';
 import { type Backoff, RetryQuota } from '../shared/retry.ts';
 import { type DeliveryReport, deliver, emptyReport, isGone, type Target } from './delivery.ts';
 import { type SocketDirectory, SocketLookupFailed } from './directory.ts';
-import { type JobQueue, planJobs, planLookupJob } from './jobs.ts';
+import { type JobQueue, planJobs } from './jobs.ts';
+import { lookUpLater } from './lookup-later.ts';
 
 export type { Target } from './delivery.ts';
 
@@ -147,41 +148,8 @@ export class FanOut {
       frame,
       options.chat?.kind === 'group' ? options.chat.chatId : undefined,
     );
-    if (missed.length > 0) await this.#lookUpLater(missed, frame, options.excludeConnectionId, report);
+    if (missed.length > 0) await lookUpLater(this.#queue, missed, frame, options.excludeConnectionId, report);
     return report;
-  }
-
-  /**
-   * Hands users whose sockets could not be looked up to the queue worker (module comment); without
-   * a queue, or when it refuses the job, they count as failed.
-   */
-  async #lookUpLater(
-    userIds: readonly string[],
-    frame: Frame,
-    excludeConnectionId: string | undefined,
-    report: FanOutReport,
-  ): Promise<void> {
-    let error: unknown = 'no fan-out queue';
-    if (this.#queue) {
-      try {
-        await this.#queue.send([planLookupJob(userIds, JSON.stringify(frame), excludeConnectionId)]);
-        report.queued += userIds.length;
-        logger.warn('fan-out: users whose sockets could not be looked up queued', {
-          event: frame.type,
-          users: userIds.length,
-        });
-        return;
-      } catch (refused) {
-        error = refused;
-      }
-    }
-    report.failed += userIds.length;
-    putMetrics({ FanOutFailures: userIds.length });
-    logger.error('fan-out: users whose sockets could not be looked up were not told', {
-      event: frame.type,
-      users: userIds.length,
-      error,
-    });
   }
 
   /**
