@@ -7,53 +7,32 @@
  *
  * The failures are injected into the handlers' own document client, in front of its retries.
  */
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { lightDynamo } from '../../lambdas/data/light-dynamo.ts';
-import { setStore } from '../../lambdas/data/store.ts';
-import { setDeps } from '../../lambdas/domain/deps.ts';
 import { LOOKUP_ATTEMPTS } from '../../lambdas/fanout/directory.ts';
-import { setClients } from '../../lambdas/shared/clients.ts';
 import { FANOUT_WORKER } from '../../lib/workers.ts';
 import type { LocalQueue } from '../../local/queue.ts';
 import { connectUser, type Message, makeDirect, settle, type UserSocket } from '../support/chat.ts';
+import { interceptHandlerClient } from '../support/handler-client.ts';
 import { startTestStack, type TestStack, uniqueId } from '../support/stack.ts';
 
 let stack: TestStack;
-let doc: DynamoDBDocumentClient;
+let handlers: ReturnType<typeof interceptHandlerClient> | undefined;
 /** Fails the next `left` connection Queries of this user's partition. */
 const failing = { userId: '', left: 0, failed: 0 };
 
 beforeAll(async () => {
   stack = await startTestStack();
-  doc = lightDynamo(
-    DynamoDBDocumentClient.from(new DynamoDBClient({ endpoint: stack.dynamoEndpoint, maxAttempts: 3 }), {
-      marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: false },
-    }),
-  );
-  doc.middlewareStack.add(
-    (next, context) => async (args) => {
-      const input = JSON.stringify(args.input);
-      const connections = input.includes(`"USER#${failing.userId}"`) && input.includes('CONN#');
-      if (failing.left > 0 && context.commandName === 'QueryCommand' && connections) {
-        failing.left--;
-        failing.failed++;
-        throw Object.assign(new Error('injected: service unavailable'), { name: 'InternalServerError' });
-      }
-      return next(args);
-    },
-    { step: 'initialize', name: 'failConnectionQueries' },
-  );
-  setClients({ documentClient: doc });
-  setStore(undefined);
-  setDeps(undefined);
+  handlers = interceptHandlerClient(stack.dynamoEndpoint, (command, input) => {
+    const connections = input.includes(`"USER#${failing.userId}"`) && input.includes('CONN#');
+    if (failing.left > 0 && command === 'QueryCommand' && connections) {
+      failing.left--;
+      failing.failed++;
+      throw Object.assign(new Error('injected: service unavailable'), { name: 'InternalServerError' });
+    }
+  });
 });
 afterAll(async () => {
-  setClients({ documentClient: undefined });
-  setStore(undefined);
-  setDeps(undefined);
-  doc?.destroy();
+  handlers?.restore();
   await stack?.stop();
 });
 

@@ -5,13 +5,7 @@
  * The repeat is held at its join marker's batch write in the handlers' DynamoDB client (they run
  * in this process) while the invitee leaves.
  */
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { lightDynamo } from '../../lambdas/data/light-dynamo.ts';
-import { setStore } from '../../lambdas/data/store.ts';
-import { setDeps } from '../../lambdas/domain/deps.ts';
-import { setClients } from '../../lambdas/shared/clients.ts';
 import {
   aboutMessage,
   connectUser,
@@ -22,45 +16,27 @@ import {
   settle,
 } from '../support/chat.ts';
 import { deferred, sleep } from '../support/client.ts';
+import { interceptHandlerClient } from '../support/handler-client.ts';
 import { startTestStack, type TestStack } from '../support/stack.ts';
 
 let stack: TestStack;
-let doc: DynamoDBDocumentClient;
+let handlers: ReturnType<typeof interceptHandlerClient> | undefined;
 let holdOn: string | undefined;
 let gate = deferred();
 let hit = deferred();
 
 beforeAll(async () => {
   stack = await startTestStack();
-  doc = lightDynamo(
-    DynamoDBDocumentClient.from(new DynamoDBClient({ endpoint: stack.dynamoEndpoint, maxAttempts: 3 }), {
-      marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: false },
-    }),
-  );
-  doc.middlewareStack.add(
-    (next, context) => async (args) => {
-      if (
-        holdOn &&
-        context.commandName === 'BatchWriteItemCommand' &&
-        JSON.stringify(args.input).includes(holdOn)
-      ) {
-        holdOn = undefined;
-        hit.resolve();
-        await gate.promise;
-      }
-      return next(args);
-    },
-    { step: 'initialize', name: 'hold' },
-  );
-  setClients({ documentClient: doc });
-  setStore(undefined);
-  setDeps(undefined);
+  handlers = interceptHandlerClient(stack.dynamoEndpoint, async (command, input) => {
+    if (holdOn && command === 'BatchWriteItemCommand' && input.includes(holdOn)) {
+      holdOn = undefined;
+      hit.resolve();
+      await gate.promise;
+    }
+  });
 });
 afterAll(async () => {
-  setClients({ documentClient: undefined });
-  setStore(undefined);
-  setDeps(undefined);
-  doc?.destroy();
+  handlers?.restore();
   await stack?.stop();
 });
 

@@ -5,13 +5,7 @@
  * injected into the handlers' DynamoDB client (they run in this process): the join markers' batch
  * write, the first step after the memberships.
  */
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { lightDynamo } from '../../lambdas/data/light-dynamo.ts';
-import { setStore } from '../../lambdas/data/store.ts';
-import { setDeps } from '../../lambdas/domain/deps.ts';
-import { setClients } from '../../lambdas/shared/clients.ts';
 import {
   aboutMessage,
   type Chat,
@@ -23,42 +17,24 @@ import {
   settle,
   sorted,
 } from '../support/chat.ts';
+import { interceptHandlerClient } from '../support/handler-client.ts';
 import { startTestStack, type TestStack } from '../support/stack.ts';
 
 let stack: TestStack;
-let doc: DynamoDBDocumentClient;
+let handlers: ReturnType<typeof interceptHandlerClient> | undefined;
 /** Batch writes that mention this fail (every attempt) while it is set. */
 let failing: string | undefined;
 
 beforeAll(async () => {
   stack = await startTestStack();
-  doc = lightDynamo(
-    DynamoDBDocumentClient.from(new DynamoDBClient({ endpoint: stack.dynamoEndpoint, maxAttempts: 3 }), {
-      marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: false },
-    }),
-  );
-  doc.middlewareStack.add(
-    (next, context) => async (args) => {
-      if (
-        failing &&
-        context.commandName === 'BatchWriteItemCommand' &&
-        JSON.stringify(args.input).includes(failing)
-      ) {
-        throw Object.assign(new Error('injected: service unavailable'), { name: 'InternalServerError' });
-      }
-      return next(args);
-    },
-    { step: 'initialize', name: 'inject' },
-  );
-  setClients({ documentClient: doc });
-  setStore(undefined);
-  setDeps(undefined);
+  handlers = interceptHandlerClient(stack.dynamoEndpoint, (command, input) => {
+    if (failing && command === 'BatchWriteItemCommand' && input.includes(failing)) {
+      throw Object.assign(new Error('injected: service unavailable'), { name: 'InternalServerError' });
+    }
+  });
 });
 afterAll(async () => {
-  setClients({ documentClient: undefined });
-  setStore(undefined);
-  setDeps(undefined);
-  doc?.destroy();
+  handlers?.restore();
   await stack?.stop();
 });
 
