@@ -43,12 +43,23 @@ export async function buildWeb(
   });
   const js = result.outputFiles.find((f) => f.path.endsWith('.js'));
   if (!js) throw new Error('esbuild produced no app.js');
+  // web/style.css imports its parts (web/styles/); the browser gets them as one file.
+  const styles = await build({
+    entryPoints: [resolve(WEB_DIR, 'style.css')],
+    bundle: true,
+    write: false,
+    minify: options.minify ?? false,
+    outfile: 'style.css',
+    logLevel: 'silent',
+  });
+  const css = styles.outputFiles.find((f) => f.path.endsWith('.css'));
+  if (!css) throw new Error('esbuild produced no style.css');
   return new Map<string, WebAsset>([
     [
       'index.html',
       { type: 'text/html; charset=utf-8', body: await readFile(resolve(WEB_DIR, 'index.html')) },
     ],
-    ['style.css', { type: 'text/css; charset=utf-8', body: await readFile(resolve(WEB_DIR, 'style.css')) }],
+    ['style.css', { type: 'text/css; charset=utf-8', body: Buffer.from(css.contents) }],
     ['app.js', { type: 'text/javascript; charset=utf-8', body: Buffer.from(js.contents) }],
     ['config.json', { type: 'application/json', body: Buffer.from(JSON.stringify(config)) }],
   ]);
