@@ -132,18 +132,18 @@ export class ChatEntry {
 
   /** A message not held before arrived: one more unread if it is someone else's, above the count. */
   arrived(m: Message, me: string): void {
-    if (this.#countedAbove(m, me)) this.info.unreadCount++;
+    if (this.countedAbove(m, me)) this.info.unreadCount++;
   }
 
   /** Whether `m` counts as unread on top of the listed count (what `arrived` adds, `clear` takes off). */
-  #countedAbove(m: Message, me: string): boolean {
+  private countedAbove(m: Message, me: string): boolean {
     return m.senderId !== me && m.seq > this.countedSeq && m.seq > this.info.lastReadSeq;
   }
 
   /** Drops every message and cursor held (a sync `reset`): the chat is reloaded from the start. */
   clear(me: string): void {
     // The unread counted above the listed seq comes back with the reload (`arrived`): off for now.
-    for (const m of this.bySeq.values()) if (this.#countedAbove(m, me)) this.info.unreadCount--;
+    for (const m of this.bySeq.values()) if (this.countedAbove(m, me)) this.info.unreadCount--;
     this.info.unreadCount = Math.max(0, this.info.unreadCount);
     this.bySeq.clear();
     this.above.clear();

@@ -41,18 +41,18 @@ export class ChatClient {
     resets: 0,
     delivered: 0,
   };
-  readonly #o: ClientOptions;
-  readonly #events: Emitter<ClientEvents>;
-  readonly #conn: Connection;
-  readonly #replica: Replica;
-  readonly #syncer: Syncer;
-  readonly #outbox: Outbox;
-  readonly #loaded: Promise<void>;
+  private readonly o: ClientOptions;
+  private readonly events: Emitter<ClientEvents>;
+  private readonly conn: Connection;
+  private readonly replica: Replica;
+  private readonly syncer: Syncer;
+  private readonly outbox: Outbox;
+  private readonly loaded: Promise<void>;
   /** False after the store failed to load: the stored outbox is then left as it was. */
-  #outboxLoaded = true;
+  private outboxLoaded = true;
 
   constructor(options: ClientOptions) {
-    this.#o = options;
+    this.o = options;
     const WebSocket = (options.WebSocket ?? globalWebSocket()) as WebSocketConstructor | undefined;
     if (!WebSocket)
       throw new Error('No global WebSocket here: pass one, e.g. connect({ WebSocket }) from "ws".');
@@ -61,8 +61,8 @@ export class ChatClient {
     const store = options.store ?? new MemoryStore();
     const backoffBaseMs = options.backoffBaseMs ?? 500;
     const backoffMaxMs = options.backoffMaxMs ?? 30_000;
-    this.#events = new Emitter((error) => log('warn', 'an event listener threw', error));
-    this.#conn = new Connection({
+    this.events = new Emitter((error) => log('warn', 'an event listener threw', error));
+    this.conn = new Connection({
       url: options.url,
       token: options.token,
       WebSocket,
@@ -73,32 +73,32 @@ export class ChatClient {
       backoffMaxMs,
       log,
       onState: (change) => {
-        this.stats.reconnects = this.#conn.reconnects;
-        if (change.state === 'closed') this.#stop();
-        this.#events.emit('state', change);
+        this.stats.reconnects = this.conn.reconnects;
+        if (change.state === 'closed') this.stop();
+        this.events.emit('state', change);
       },
       onOpen: () => {
-        this.#replica.me = jwtClaims(this.#conn.token).sub ?? '';
-        if (this.#o.sync !== false) this.#syncer.opened();
-        this.#outbox.pumpAll();
+        this.replica.me = jwtClaims(this.conn.token).sub ?? '';
+        if (this.o.sync !== false) this.syncer.opened();
+        this.outbox.pumpAll();
       },
       onEvent: (frame) => {
-        if (this.#o.sync !== false) applyEvent(frame, this.#replica, this.#syncer);
-        this.#events.emit(frame.type as keyof ClientEvents, frame as never);
+        if (this.o.sync !== false) applyEvent(frame, this.replica, this.syncer);
+        this.events.emit(frame.type as keyof ClientEvents, frame as never);
       },
     });
-    this.#replica = new Replica(
+    this.replica = new Replica(
       store,
       {
-        messages: (chatId, messages) => this.#events.emit('messages', { chatId, messages }),
-        chat: (chatId, chat) => this.#events.emit('chat', { chatId, chat }),
+        messages: (chatId, messages) => this.events.emit('messages', { chatId, messages }),
+        chat: (chatId, chat) => this.events.emit('chat', { chatId, chat }),
         error: (error) => log('warn', 'the store failed to save', error),
       },
       this.stats,
     );
-    this.#syncer = new Syncer(
-      this.#conn,
-      this.#replica,
+    this.syncer = new Syncer(
+      this.conn,
+      this.replica,
       (a, f) => this.request(a, f as never, { retries: 2 }),
       this.stats,
       {
@@ -107,52 +107,52 @@ export class ChatClient {
         log,
       },
     );
-    this.#outbox = new Outbox(
-      this.#conn,
+    this.outbox = new Outbox(
+      this.conn,
       {
-        acked: (entry, ack) => this.#acked(entry, ack),
+        acked: (entry, ack) => this.acked(entry, ack),
         // After a failed load the stored outbox is unknown: writing this run's would erase it.
         changed: () =>
-          this.#outboxLoaded ? this.#replica.saveOutbox(() => this.#outbox.entries) : Promise.resolve(),
-        emit: (change) => this.#events.emit('outbox', change),
+          this.outboxLoaded ? this.replica.saveOutbox(() => this.outbox.entries) : Promise.resolve(),
+        emit: (change) => this.events.emit('outbox', change),
       },
       this.stats,
       [backoffBaseMs, backoffMaxMs],
     );
-    this.#loaded = store.load().then(
+    this.loaded = store.load().then(
       (snapshot) => {
-        this.#replica.load(snapshot);
-        this.#outbox.load(snapshot?.outbox ?? []);
-        this.#conn.start();
+        this.replica.load(snapshot);
+        this.outbox.load(snapshot?.outbox ?? []);
+        this.conn.start();
       },
       (error: unknown) => {
         log('warn', 'the store failed to load', error);
-        this.#outboxLoaded = false;
-        this.#outbox.load([]);
-        this.#conn.start();
+        this.outboxLoaded = false;
+        this.outbox.load([]);
+        this.conn.start();
       },
     );
   }
 
   get state(): ConnectionState {
-    return this.#conn.state;
+    return this.conn.state;
   }
 
   /** The user id (`sub`) of the token in use, once connected. */
   get userId(): string {
-    return this.#replica.me;
+    return this.replica.me;
   }
 
   /** Listens to a server event (`message.created`, …) or a client event (`state`, `messages`, `chat`, `outbox`). */
   on<K extends keyof ClientEvents>(name: K, listener: (value: ClientEvents[K]) => void): () => void {
-    return this.#events.on(name, listener);
+    return this.events.on(name, listener);
   }
 
   /** Sends any action of the contract; resolves with its ack, or throws a ChatClientError. */
   async request<N extends ActionName>(action: N, ...[fields, options]: RequestArgs<N>): Promise<Ack<N>> {
     for (let attempt = 0; ; attempt++) {
       try {
-        return (await this.#conn.request(action, fields ?? {}, options?.timeoutMs)) as unknown as Ack<N>;
+        return (await this.conn.request(action, fields ?? {}, options?.timeoutMs)) as unknown as Ack<N>;
       } catch (error) {
         const code = codeOf(error);
         if (attempt >= (options?.retries ?? 0) || !code || !RETRYABLE.has(code)) throw error;
@@ -171,22 +171,22 @@ export class ChatClient {
       replyTo: options.replyTo,
       attachments: options.attachments,
     };
-    const ack = (await this.#queue(clientMessageId, 'sendMessage', fields)) as unknown as Ack<'sendMessage'>;
+    const ack = (await this.queue(clientMessageId, 'sendMessage', fields)) as unknown as Ack<'sendMessage'>;
     return ack.message;
   }
 
   async editMessage(chatId: string, messageId: string, text: string): Promise<Message> {
-    const ack = await this.#queue(randomId(), 'editMessage', { chatId, messageId, text });
+    const ack = await this.queue(randomId(), 'editMessage', { chatId, messageId, text });
     return (ack as unknown as Ack<'editMessage'>).message;
   }
 
   async deleteMessage(chatId: string, messageId: string): Promise<void> {
-    await this.#queue(randomId(), 'deleteMessage', { chatId, messageId });
+    await this.queue(randomId(), 'deleteMessage', { chatId, messageId });
   }
 
   /** Adds (or with `remove`, removes) one of your reactions on a message. */
   async react(chatId: string, messageId: string, emoji: string, remove = false): Promise<Message> {
-    const ack = await this.#queue(randomId(), 'react', { chatId, messageId, emoji, remove });
+    const ack = await this.queue(randomId(), 'react', { chatId, messageId, emoji, remove });
     return (ack as unknown as Ack<'react'>).message;
   }
 
@@ -196,38 +196,38 @@ export class ChatClient {
     const id = messageId ?? newest;
     if (!id) return this.chat(chatId)?.lastReadSeq ?? 0;
     const ack = await this.request('readMessage', { chatId, messageId: id });
-    const e = this.#replica.chats.get(chatId);
-    if (e) this.#replica.cursor(e, this.userId, 'lastReadSeq', ack.lastReadSeq);
+    const e = this.replica.chats.get(chatId);
+    if (e) this.replica.cursor(e, this.userId, 'lastReadSeq', ack.lastReadSeq);
     return ack.lastReadSeq;
   }
 
   /** The chats held, most recent activity first. */
   chats(): ChatInfo[] {
     const newest = (e: ChatEntry) => e.bySeq.get(e.maxSeq)?.createdAt ?? '';
-    return [...this.#replica.chats.values()]
+    return [...this.replica.chats.values()]
       .sort((a, b) => newest(b).localeCompare(newest(a)))
       .map((e) => ({ ...e.info }));
   }
 
   chat(chatId: string): ChatInfo | undefined {
-    const e = this.#replica.chats.get(chatId);
+    const e = this.replica.chats.get(chatId);
     return e && { ...e.info };
   }
 
   /** The messages held of a chat, ascending by seq. */
   messages(chatId: string): Message[] {
-    const e = this.#replica.chats.get(chatId);
+    const e = this.replica.chats.get(chatId);
     return e ? [...e.bySeq.values()].sort((a, b) => a.seq - b.seq) : [];
   }
 
   /** What waits in the outbox (of one chat, or all). */
   pending(chatId?: string): OutboxEntry[] {
-    return this.#outbox.entries.filter((e) => chatId === undefined || e.chatId === chatId);
+    return this.outbox.entries.filter((e) => chatId === undefined || e.chatId === chatId);
   }
 
   /** Drops an outbox entry that is not in flight. */
   discard(id: string): boolean {
-    return this.#outbox.discard(id, new ChatClientError('CLOSED', 'Discarded from the outbox.'));
+    return this.outbox.discard(id, new ChatClientError('CLOSED', 'Discarded from the outbox.'));
   }
 
   /**
@@ -235,14 +235,14 @@ export class ChatClient {
    * a push notification wakes the app: it costs one listChats plus one sync per changed chat.
    */
   async syncNow(chatId?: string): Promise<void> {
-    await this.#loaded;
-    const e = chatId === undefined ? undefined : this.#replica.chats.get(chatId);
-    await (e ? this.#syncer.catchUp(e) : this.#syncer.resync());
+    await this.loaded;
+    const e = chatId === undefined ? undefined : this.replica.chats.get(chatId);
+    await (e ? this.syncer.catchUp(e) : this.syncer.resync());
   }
 
   /** Reconnects at once when waiting to (the app came to the foreground, or the network is back). */
   reconnectNow(): void {
-    this.#conn.reconnectNow();
+    this.conn.reconnectNow();
   }
 
   /**
@@ -250,12 +250,12 @@ export class ChatClient {
    * is empty and everything is stored. For tests and "wait until synced" screens.
    */
   async settled(pollMs = 25): Promise<void> {
-    await this.#loaded;
+    await this.loaded;
     for (;;) {
       if (this.state === 'closed') throw new ChatClientError('CLOSED', 'The client is closed.');
-      if (this.state === 'open' && !this.#syncer.busy && this.#outbox.size === 0) {
-        await this.#replica.idle();
-        if (this.state === 'open' && !this.#syncer.busy && this.#outbox.size === 0) return;
+      if (this.state === 'open' && !this.syncer.busy && this.outbox.size === 0) {
+        await this.replica.idle();
+        if (this.state === 'open' && !this.syncer.busy && this.outbox.size === 0) return;
       }
       await sleep(pollMs);
     }
@@ -266,19 +266,19 @@ export class ChatClient {
    * store holds it: await it before another client uses the same store.
    */
   close(): Promise<void> {
-    this.#conn.close();
-    return this.#loaded.then(() => this.#replica.idle());
+    this.conn.close();
+    return this.loaded.then(() => this.replica.idle());
   }
 
-  #stop(): void {
-    this.#syncer.stop();
-    this.#outbox.stop(new ChatClientError('CLOSED', 'The client is closed.'));
+  private stop(): void {
+    this.syncer.stop();
+    this.outbox.stop(new ChatClientError('CLOSED', 'The client is closed.'));
   }
 
-  #queue(id: string, action: OutboxEntry['action'], fields: Record<string, unknown>): Promise<Frame> {
+  private queue(id: string, action: OutboxEntry['action'], fields: Record<string, unknown>): Promise<Frame> {
     const defined = Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined));
     const chatId = fields.chatId as string;
-    return this.#outbox.add({
+    return this.outbox.add({
       id,
       chatId,
       action,
@@ -289,8 +289,8 @@ export class ChatClient {
   }
 
   /** An outbox ack changes the replica like the matching event would. */
-  #acked(entry: OutboxEntry, ack: Frame): void {
+  private acked(entry: OutboxEntry, ack: Frame): void {
     if (ack.duplicate === true) this.stats.serverDuplicates++;
-    if (this.#o.sync !== false) applyAck(entry, ack, this.#replica, this.#syncer);
+    if (this.o.sync !== false) applyAck(entry, ack, this.replica, this.syncer);
   }
 }

@@ -3,16 +3,16 @@
 export type Listener<T> = (value: T) => void;
 
 export class Emitter<M extends object> {
-  readonly #listeners = new Map<keyof M, Set<Listener<never>>>();
+  private readonly listeners = new Map<keyof M, Set<Listener<never>>>();
 
   constructor(private readonly onListenerError: (error: unknown) => void) {}
 
   /** Adds a listener; returns the function that removes it. */
   on<K extends keyof M>(name: K, listener: Listener<M[K]>): () => void {
-    let set = this.#listeners.get(name);
+    let set = this.listeners.get(name);
     if (!set) {
       set = new Set();
-      this.#listeners.set(name, set);
+      this.listeners.set(name, set);
     }
     set.add(listener as Listener<never>);
     return () => {
@@ -21,7 +21,7 @@ export class Emitter<M extends object> {
   }
 
   emit<K extends keyof M>(name: K, value: M[K]): void {
-    const set = this.#listeners.get(name);
+    const set = this.listeners.get(name);
     if (!set) return;
     for (const listener of [...set]) {
       try {

@@ -38,13 +38,13 @@ interface Gate {
 }
 
 export class ActionGates {
-  readonly #gates = new Map<string, Gate>();
+  private readonly gates = new Map<string, Gate>();
 
   /** A `RATE_LIMITED` answer to `action`: shuts its gate for `retryAfterMs` (or longer, if already). */
   refused(action: string, retryAfterMs: number): void {
     if (!(retryAfterMs > 0)) return;
     const now = clock();
-    const gate = this.#gates.get(action) ?? {
+    const gate = this.gates.get(action) ?? {
       until: 0,
       shut: false,
       timer: undefined,
@@ -54,11 +54,11 @@ export class ActionGates {
     if (gate.shut && now + retryAfterMs <= gate.until) return;
     gate.until = now + retryAfterMs;
     gate.shut = true;
-    this.#gates.set(action, gate);
+    this.gates.set(action, gate);
     cancel(gate.timer);
     gate.timer = later(() => {
       gate.shut = false;
-      this.#release(action, gate);
+      this.release(action, gate);
     }, retryAfterMs);
   }
 
@@ -68,7 +68,7 @@ export class ActionGates {
    * as after waiting for a socket), unless the gate shut again meanwhile.
    */
   hold(action: string, send: Send, fail: (error: ChatClientError) => void): boolean {
-    const gate = this.#gates.get(action);
+    const gate = this.gates.get(action);
     if (!gate) return false;
     if (!gate.shut && (gate.out.has(send) || (!gate.held.size && gate.out.size < RELEASE_BATCH))) {
       gate.out.add(send);
@@ -81,28 +81,28 @@ export class ActionGates {
 
   /** A request of `action` was answered, failed or timed out: the next held one may go. */
   done(action: string, send: Send): void {
-    const gate = this.#gates.get(action);
-    if (gate?.out.delete(send)) this.#release(action, gate);
+    const gate = this.gates.get(action);
+    if (gate?.out.delete(send)) this.release(action, gate);
   }
 
   /** The client closes: every held request fails. */
   failAll(error: ChatClientError): void {
-    const gates = [...this.#gates.values()];
-    this.#gates.clear();
+    const gates = [...this.gates.values()];
+    this.gates.clear();
     for (const gate of gates) {
       cancel(gate.timer);
       for (const fail of gate.held.values()) fail(error);
     }
   }
 
-  #release(action: string, gate: Gate): void {
-    if (this.#gates.get(action) !== gate || gate.shut) return;
+  private release(action: string, gate: Gate): void {
+    if (this.gates.get(action) !== gate || gate.shut) return;
     for (const send of gate.held.keys()) {
       if (gate.out.size >= RELEASE_BATCH) return;
       gate.held.delete(send);
       gate.out.add(send);
       send();
     }
-    if (!gate.out.size) this.#gates.delete(action);
+    if (!gate.out.size) this.gates.delete(action);
   }
 }

@@ -7,7 +7,7 @@
  * action's changes. A send is resent with the same `clientMessageId`, so the server stores it
  * exactly once however often it arrives. Each change is looked at a few times however many wait (a
  * queue per chat, and per action a queue of the chats ready to send): a flush is linear, its store
- * writes too (#changed). A change is sent once the store holds it; changes added before the store
+ * writes too (changed()). A change is sent once the store holds it; changes added before the store
  * loaded wait for it and go after the stored ones.
  *
  * Retried: a lost socket or a timeout (at once, on the next open socket), `RATE_LIMITED` (after
@@ -51,7 +51,7 @@ export class Outbox {
   private readonly inFlight = new Map<string, number>();
   /**
    * Per action the chats whose next change waits for a slot, the longest waiting first (a chat may
-   * be listed twice, or be no longer ready: #pump looks again).
+   * be listed twice, or be no longer ready: pump() looks again).
    */
   private readonly ready = new Map<string, Fifo<string>>();
   private readonly waits = new Map<string, TimerId>();

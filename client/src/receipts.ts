@@ -86,10 +86,10 @@ export interface DeliveryHooks {
 /** Schedules the delivery receipts of all chats (see above). */
 export class Deliveries {
   /** Chats with a receipt due, waiting for their turn or on its way. */
-  readonly #due = new Set<ChatEntry>();
-  #tokens = DELIVERED_BURST;
-  #countedAt = 0;
-  #timer: TimerId;
+  private readonly waiting = new Set<ChatEntry>();
+  private tokens = DELIVERED_BURST;
+  private countedAt = 0;
+  private timer: TimerId;
 
   constructor(
     private readonly intervalMs: number,
@@ -98,34 +98,34 @@ export class Deliveries {
 
   /** The chat changed: it may have a receipt due. */
   due(e: ChatEntry): void {
-    if (this.#due.has(e)) return;
-    this.#due.add(e);
-    this.#run(0);
+    if (this.waiting.has(e)) return;
+    this.waiting.add(e);
+    this.run(0);
   }
 
   stop(): void {
-    cancel(this.#timer);
-    this.#due.clear();
+    cancel(this.timer);
+    this.waiting.clear();
   }
 
-  #run(delayMs: number): void {
-    cancel(this.#timer);
-    this.#timer = later(() => this.#send(), delayMs);
+  private run(delayMs: number): void {
+    cancel(this.timer);
+    this.timer = later(() => this.send(), delayMs);
   }
 
   /** Sends the receipts whose turn it is, as far as the budget allows; then waits for the next. */
-  #send(): void {
+  private send(): void {
     // A monotonic clock; should it be the wall clock (no performance.now()) and that be set back, the
     // budget refills nothing meanwhile, and a receipt sent "in the future" counts as sent now.
     const now = clock();
-    this.#tokens = Math.min(DELIVERED_BURST, this.#tokens + Math.max(0, now - this.#countedAt) / SPACING);
-    this.#countedAt = now;
-    const stretched = this.#due.size * SPACING;
+    this.tokens = Math.min(DELIVERED_BURST, this.tokens + Math.max(0, now - this.countedAt) / SPACING);
+    this.countedAt = now;
+    const stretched = this.waiting.size * SPACING;
     const turn: ChatEntry[] = [];
     let next = Number.POSITIVE_INFINITY;
-    for (const e of this.#due) {
+    for (const e of this.waiting) {
       if (e.delivering) continue;
-      if (!this.hooks.wants(e)) this.#due.delete(e);
+      if (!this.hooks.wants(e)) this.waiting.delete(e);
       else {
         const interval = Math.max(this.intervalMs * 2 ** Math.min(e.deliverFailures, 4), stretched);
         const at = Math.min(e.deliveredAt, now) + interval;
@@ -136,19 +136,19 @@ export class Deliveries {
     const newest = (e: ChatEntry) => e.bySeq.get(e.othersSeq)?.createdAt ?? '';
     turn.sort((a, b) => newest(b).localeCompare(newest(a)));
     for (const e of turn) {
-      if (this.#tokens < 1) {
-        next = Math.min(next, now + (1 - this.#tokens) * SPACING);
+      if (this.tokens < 1) {
+        next = Math.min(next, now + (1 - this.tokens) * SPACING);
         break;
       }
-      this.#tokens--;
+      this.tokens--;
       e.delivering = true;
       void this.hooks.send(e).then((outcome) => {
         e.delivering = false;
         e.deliverFailures = outcome === 'failed' ? e.deliverFailures + 1 : 0;
-        if (outcome === 'done') this.#due.delete(e);
-        else this.#run(0);
+        if (outcome === 'done') this.waiting.delete(e);
+        else this.run(0);
       });
     }
-    if (next < Number.POSITIVE_INFINITY) this.#run(next - now);
+    if (next < Number.POSITIVE_INFINITY) this.run(next - now);
   }
 }

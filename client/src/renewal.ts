@@ -26,10 +26,10 @@ export interface RenewalHooks {
 }
 
 export class Renewal {
-  #renewTimer: TimerId;
-  #expiryTimer: TimerId;
+  private renewTimer: TimerId;
+  private expiryTimer: TimerId;
   /** Bumped by every start and stop: an ask that returns after either is ignored. */
-  #round = 0;
+  private round = 0;
 
   constructor(private readonly hooks: RenewalHooks) {}
 
@@ -40,19 +40,19 @@ export class Renewal {
     if (exp === undefined) return;
     const left = exp * 1000 - Date.now();
     if (left >= 2 ** 31) return;
-    const round = this.#round;
-    this.#renewTimer = later(() => void this.#ask(round, token, 0), Math.max(0, left - MARGIN_MS));
-    if (left > 0) this.#expiryTimer = later(() => this.hooks.expired(), left);
+    const round = this.round;
+    this.renewTimer = later(() => void this.ask(round, token, 0), Math.max(0, left - MARGIN_MS));
+    if (left > 0) this.expiryTimer = later(() => this.hooks.expired(), left);
   }
 
   /** The socket is gone. */
   stop(): void {
-    this.#round++;
-    cancel(this.#renewTimer);
-    cancel(this.#expiryTimer);
+    this.round++;
+    cancel(this.renewTimer);
+    cancel(this.expiryTimer);
   }
 
-  async #ask(round: number, current: string, tries: number): Promise<void> {
+  private async ask(round: number, current: string, tries: number): Promise<void> {
     const exp = (jwtClaims(current).exp ?? 0) * 1000;
     let token: string | undefined;
     try {
@@ -60,7 +60,7 @@ export class Renewal {
     } catch (error) {
       this.hooks.log('the token function failed', error);
     }
-    if (round !== this.#round) return;
+    if (round !== this.round) return;
     const next = token === undefined ? undefined : jwtClaims(token).exp;
     if (token !== undefined && token !== current && (next === undefined || next * 1000 > exp)) {
       this.stop();
@@ -69,6 +69,6 @@ export class Renewal {
     const left = exp - Date.now();
     const wait = WAITS_MS[Math.min(tries, WAITS_MS.length - 1)] ?? MARGIN_MS;
     const delay = left - wait >= LAST_MS ? wait : left - LAST_MS;
-    if (delay > 0) this.#renewTimer = later(() => void this.#ask(round, current, tries + 1), delay);
+    if (delay > 0) this.renewTimer = later(() => void this.ask(round, current, tries + 1), delay);
   }
 }

@@ -39,16 +39,16 @@ export interface SyncOptions {
 }
 
 export class Syncer {
-  #versions: boolean | undefined;
-  #delivered = true;
-  #resync: Promise<void> | undefined;
-  #resyncTimer: unknown;
-  #resyncAttempt = 0;
-  #resyncAgain = false;
+  private versions: boolean | undefined;
+  private delivered = true;
+  private resyncing: Promise<void> | undefined;
+  private resyncTimer: unknown;
+  private resyncAttempt = 0;
+  private resyncAgain = false;
   /** A socket opened: the next catch-up also refreshes the receipts that may have moved meanwhile. */
-  #receipts = false;
-  readonly #pages: PageDeps;
-  readonly #deliveries: Deliveries;
+  private receipts = false;
+  private readonly pages: PageDeps;
+  private readonly deliveries: Deliveries;
 
   constructor(
     private readonly conn: Connection,
@@ -57,52 +57,52 @@ export class Syncer {
     private readonly stats: ClientStats,
     private readonly o: SyncOptions,
   ) {
-    this.#pages = { req, replica, stats };
-    this.#deliveries = new Deliveries(o.deliveredIntervalMs, {
-      wants: (e) => this.#delivered && this.#current(e) && e.othersSeq > e.deliveredSeq && !e.hasGap,
-      send: (e) => this.#markDelivered(e),
+    this.pages = { req, replica, stats };
+    this.deliveries = new Deliveries(o.deliveredIntervalMs, {
+      wants: (e) => this.delivered && this.current(e) && e.othersSeq > e.deliveredSeq && !e.hasGap,
+      send: (e) => this.markDelivered(e),
     });
   }
 
   /** Whether a catch-up is under way. */
   get busy(): boolean {
-    if (this.#resync || this.#resyncTimer !== undefined) return true;
+    if (this.resyncing || this.resyncTimer !== undefined) return true;
     for (const e of this.replica.chats.values()) if (e.running || e.hasGap) return true;
     return false;
   }
 
   /** A socket opened: probe for `sync` and `markDelivered` again, and catch up. */
   opened(): void {
-    this.#versions = undefined;
-    this.#delivered = true;
-    this.#receipts = true;
+    this.versions = undefined;
+    this.delivered = true;
+    this.receipts = true;
     void this.resync();
   }
 
   /** listChats, then a catch-up of every chat that moved. */
   resync(): Promise<void> {
-    cancel(this.#resyncTimer);
-    this.#resyncTimer = undefined;
-    if (this.#resync) {
+    cancel(this.resyncTimer);
+    this.resyncTimer = undefined;
+    if (this.resyncing) {
       // A new socket (or a wake-up) while one runs: list again once it is done.
-      this.#resyncAgain = true;
-      return this.#resync;
+      this.resyncAgain = true;
+      return this.resyncing;
     }
     const run = async (): Promise<void> => {
       do {
-        this.#resyncAgain = false;
-        await this.#resyncOnce();
-      } while (this.#resyncAgain && this.conn.state === 'open');
+        this.resyncAgain = false;
+        await this.resyncOnce();
+      } while (this.resyncAgain && this.conn.state === 'open');
     };
-    this.#resync = run().finally(() => {
-      this.#resync = undefined;
+    this.resyncing = run().finally(() => {
+      this.resyncing = undefined;
     });
-    return this.#resync;
+    return this.resyncing;
   }
 
-  async #resyncOnce(): Promise<void> {
+  private async resyncOnce(): Promise<void> {
     const before = new Set(this.replica.chats.keys());
-    const receipts = this.#receipts;
+    const receipts = this.receipts;
     const stamp = this.replica.stamp;
     /** Each chat's `lastVer` as listed: a cursor held past it (a restored store) is off too. */
     const listed = new Map<string, number>();
@@ -113,16 +113,16 @@ export class Syncer {
         for (const s of ack.chats) listed.set(this.replica.summary(s).info.chatId, s.lastVer);
         cursor = ack.nextCursor;
       } while (cursor);
-      this.#resyncAttempt = 0;
+      this.resyncAttempt = 0;
     } catch (error) {
       this.o.log('warn', 'listChats failed', error);
       if (RETRYABLE.has(codeOf(error) ?? 'INTERNAL') && this.conn.state === 'open') {
-        this.#resyncTimer = later(
+        this.resyncTimer = later(
           () => {
-            this.#resyncTimer = undefined;
+            this.resyncTimer = undefined;
             void this.resync();
           },
-          backoff(++this.#resyncAttempt, 500, 10_000),
+          backoff(++this.resyncAttempt, 500, 10_000),
         );
       }
       return;
@@ -145,7 +145,7 @@ export class Syncer {
     });
     await pool(behind, 4, (e) => this.catchUp(e));
     if (receipts) {
-      this.#receipts = false;
+      this.receipts = false;
       await refreshReceipts(this.replica, this.req, stamp, {
         log: this.o.log,
         changed: (e) => this.changed(e),
@@ -164,8 +164,8 @@ export class Syncer {
         do {
           e.again = false;
           e.missed = false;
-          await this.#once(e);
-        } while (e.again && this.#current(e));
+          await this.once(e);
+        } while (e.again && this.current(e));
         e.retries = 0;
       } catch (error) {
         const code = codeOf(error);
@@ -177,7 +177,7 @@ export class Syncer {
           e.gapTimer = later(
             () => {
               e.gapTimer = undefined;
-              if (this.#current(e) && this.conn.state === 'open') void this.catchUp(e);
+              if (this.current(e) && this.conn.state === 'open') void this.catchUp(e);
             },
             backoff(++e.retries, 500, 10_000),
           );
@@ -191,33 +191,33 @@ export class Syncer {
     return e.running;
   }
 
-  async #once(e: ChatEntry): Promise<void> {
+  private async once(e: ChatEntry): Promise<void> {
     const chatId = e.info.chatId;
     if (e.stub) this.replica.chat((await this.req('getChat', { chatId })).chat);
-    if (this.#versions !== false) {
+    if (this.versions !== false) {
       try {
-        await syncPages(this.#pages, e);
-        this.#versions = true;
+        await syncPages(this.pages, e);
+        this.versions = true;
         return;
       } catch (error) {
         if (codeOf(error) !== 'UNKNOWN_ACTION') throw error;
-        this.#versions = false;
+        this.versions = false;
       }
     }
     if (e.membersStale) this.replica.chat((await this.req('getChat', { chatId })).chat);
-    await historyPages(this.#pages, e, e.contigSeq);
+    await historyPages(this.pages, e, e.contigSeq);
     this.replica.markLoaded(e);
   }
 
   /** After a change: watch for holes, and report delivery. */
   changed(e: ChatEntry): void {
-    if (!this.#current(e) || this.conn.state !== 'open') return;
+    if (!this.current(e) || this.conn.state !== 'open') return;
     if (e.hasGap) {
       if (e.gapTimer === undefined && !e.running) {
         const mark = `${e.syncedVer}/${e.contigSeq}`;
         e.gapTimer = later(() => {
           e.gapTimer = undefined;
-          if (!this.#current(e)) return;
+          if (!this.current(e)) return;
           if (e.missed || mark === `${e.syncedVer}/${e.contigSeq}`) void this.catchUp(e);
           else this.changed(e);
         }, this.o.gapMs);
@@ -227,16 +227,16 @@ export class Syncer {
     // One receipt per chat at a time (one held back after RATE_LIMITED waits for the gate, and later
     // messages do not queue more behind it); once it is answered or failed for a reason that passes,
     // messages that came meanwhile get theirs.
-    if (this.#delivered && e.othersSeq > e.deliveredSeq) this.#deliveries.due(e);
+    if (this.delivered && e.othersSeq > e.deliveredSeq) this.deliveries.due(e);
   }
 
   /**
    * `answered`, or `failed` for a reason that passes (look again, later each time in a row), or
    * `done` (nothing to send, or a refusal that will not pass).
    */
-  async #markDelivered(e: ChatEntry): Promise<'answered' | 'failed' | 'done'> {
+  private async markDelivered(e: ChatEntry): Promise<'answered' | 'failed' | 'done'> {
     const seq = e.othersSeq;
-    if (!this.#delivered || !this.#current(e) || seq <= e.deliveredSeq || e.hasGap) return 'done';
+    if (!this.delivered || !this.current(e) || seq <= e.deliveredSeq || e.hasGap) return 'done';
     e.deliveredAt = clock();
     this.stats.delivered++;
     try {
@@ -245,20 +245,20 @@ export class Syncer {
       return 'answered';
     } catch (error) {
       const code = codeOf(error);
-      if (code === 'UNKNOWN_ACTION') this.#delivered = false;
+      if (code === 'UNKNOWN_ACTION') this.delivered = false;
       return code !== undefined && RETRYABLE.has(code) ? 'failed' : 'done';
     }
   }
 
   /** Stops every timer (the client is closing). */
   stop(): void {
-    cancel(this.#resyncTimer);
-    this.#resyncTimer = undefined;
-    this.#deliveries.stop();
+    cancel(this.resyncTimer);
+    this.resyncTimer = undefined;
+    this.deliveries.stop();
     for (const e of this.replica.chats.values()) cancel(e.gapTimer);
   }
 
-  #current(e: ChatEntry): boolean {
+  private current(e: ChatEntry): boolean {
     return this.replica.chats.get(e.info.chatId) === e;
   }
 }
