@@ -11,7 +11,7 @@ import { event } from '../shared/frames.ts';
 import { chatNotFound, loadAsMember, userIdsOf } from './access.ts';
 import { loadForAction, recordAdminAction } from './admin.ts';
 import { refuseBlockedInvite } from './blocking.ts';
-import { groupFromDirect, member } from './create-chat.ts';
+import { groupFromDirect, invitedMember } from './create-chat.ts';
 import type { Deps } from './deps.ts';
 import { LIMITS } from './limits.ts';
 import { refuseOverChatCap } from './membership-cap.ts';
@@ -57,7 +57,7 @@ export async function invite(deps: Deps, caller: Caller, input: InviteInput): Pr
     }
     await refuseOverChatCap(deps, caller.userId, fresh);
     const joinedAt = deps.now().toISOString();
-    const added = fresh.map((id) => ({ ...member(chat, id, 'member'), joinedAt }));
+    const added = fresh.map((id) => invitedMember(chat, id, joinedAt));
     const version = await allocateVersion(deps, chatId);
     const applied = await applyMembershipChange(deps, chatId, version, (signal) =>
       deps.store.chats.addMembers(chat, added, version.ver, { abortSignal: signal }),

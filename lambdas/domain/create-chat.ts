@@ -20,7 +20,7 @@ import { type ChatView, chatView } from './views.ts';
 
 export type CreateChatInput = Request<'createChat'>;
 
-/** A membership of `chat` (joined when it was created; invite sets its own `joinedAt`). */
+/** A membership of `chat` from its creation (an invite into it: `invitedMember`). */
 export function member(chat: ChatRecord, userId: string, role: Role, peerId?: string): MemberRecord {
   return {
     chatId: chat.chatId,
@@ -31,6 +31,23 @@ export function member(chat: ChatRecord, userId: string, role: Role, peerId?: st
     joinedAt: chat.createdAt,
     kind: chat.kind,
     ...(peerId ? { peerId } : {}),
+  };
+}
+
+/**
+ * A membership of someone invited into an existing group at `joinedAt`: their read and delivered
+ * cursors start at the chat's `lastSeq` as read (consistently) before the invite's guarded write, so
+ * the history before the invite is neither unread for them nor unread by them for anyone else (a
+ * message "read by everyone" stays so). A seq allocated after that read, by a send racing with the
+ * invite, is above the cursors and counts as unread. A member invited back starts there too: leaving
+ * deleted their old cursors, which were at most the `lastSeq` of then, so this never moves back.
+ */
+export function invitedMember(chat: ChatRecord, userId: string, joinedAt: string): MemberRecord {
+  return {
+    ...member(chat, userId, 'member'),
+    lastReadSeq: chat.lastSeq,
+    lastDeliveredSeq: chat.lastSeq,
+    joinedAt,
   };
 }
 
