@@ -202,6 +202,25 @@ export class MessageRepository {
   }
 
   /**
+   * The `limit` messages changed last at or below version `upToVer`, newest first (Query on the
+   * version index backwards, strongly consistent, items fetched from the table): where a `sync`
+   * reset finds a settled version.
+   */
+  async newestChanges(chatId: string, upToVer: number, limit: number): Promise<MessageRecord[]> {
+    const page = await this.table.queryPage({
+      IndexName: VERSION_INDEX.indexName,
+      KeyConditionExpression: 'pk = :pk AND #sk BETWEEN :from AND :to',
+      ExpressionAttributeNames: { '#sk': VERSION_INDEX.sortKey },
+      ExpressionAttributeValues: { ':pk': chatPk(chatId), ':from': verSk(1), ':to': verSk(upToVer) },
+      ConsistentRead: true,
+      Select: 'ALL_ATTRIBUTES',
+      ScanIndexForward: false,
+      Limit: limit,
+    });
+    return page.items.flatMap((item) => messageOf(item) ?? []);
+  }
+
+  /**
    * Applies a change under version `ver` (UpdateItem): sets the attributes, `ver`, `allocAt` and the
    * version index key, guarded on the message being the one named, not deleted, older than `ver`
    * and (for `author` changes) the caller's. A refused change returns the message as it is.

@@ -51,7 +51,7 @@ export async function sync(deps: Deps, caller: Caller, input: SyncInput): Promis
   if (needsReset(chat, input.sinceVer)) {
     // Older than what is kept (or a version this chat never had): reload with history, then sync
     // from `lastVer`, which is settled (history read after this answer holds everything up to it).
-    const lastVer = head.settled ? chat.lastVer : Math.min(chat.minSyncVer, chat.lastVer);
+    const lastVer = await resetCursor(deps, chat, head, settledBefore);
     return {
       chatId: chat.chatId,
       messages: [],
@@ -83,6 +83,28 @@ export async function sync(deps: Deps, caller: Caller, input: SyncInput): Promis
     hasMore,
     reset: false,
   };
+}
+
+/** The newest changes a reset of a busy chat looks at for a settled version. */
+export const RESET_PROBE_CHANGES = 10;
+
+/**
+ * The version a reset answer gives: the chat's `lastVer` when its head is quiet; otherwise the
+ * newest version at or below it that is settled by the cursor rule, among the chat's newest changes
+ * (one Query of at most `RESET_PROBE_CHANGES` messages, on the reset path only), so that the sync
+ * after the reload asks for about the last seconds only, not for the whole chat again. Never below
+ * `minSyncVer` (from there a sync would answer reset again); that when none of them is settled.
+ */
+async function resetCursor(
+  deps: Deps,
+  chat: ChatRecord,
+  head: { readonly lastVer: number; readonly settled: boolean },
+  settledBefore: number,
+): Promise<number> {
+  if (head.settled) return chat.lastVer;
+  const floor = Math.min(chat.minSyncVer, chat.lastVer);
+  const newest = await deps.store.messages.newestChanges(chat.chatId, chat.lastVer, RESET_PROBE_CHANGES);
+  return settledCursor({ sinceVer: floor, head, returned: newest.reverse(), hasMore: true, settledBefore });
 }
 
 const needsReset = (chat: ChatRecord, sinceVer: number) =>

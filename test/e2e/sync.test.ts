@@ -26,6 +26,7 @@ import { emptyView, fullHistory, heldMessages, syncRound, syncSettled } from '..
 
 let stack: TestStack;
 let doc: DynamoDBDocumentClient;
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 beforeAll(async () => {
   setWriteTiming({ allocTimeoutMs: 2000, writeDeadlineMs: 1500, skewMarginMs: 250, claimDeadlineMs: 3000 });
@@ -172,6 +173,31 @@ describe('sync', () => {
     const view = { ...emptyView(chat.chatId), ver: reset.lastVer as number };
     for (const m of reloaded) view.messages.set(m.messageId, m);
     await sendText(ann, chat.chatId, 'z');
+    await syncSettled(bob, view);
+    expect(heldMessages(view)).toEqual(await fullHistory(bob, chat.chatId));
+  });
+
+  it('answers a reset of a chat being written with a settled version, not 0: the reload is not fetched twice', async () => {
+    const ann = await connectUser(stack);
+    const bob = await connectUser(stack);
+    const chat = await makeDirect(ann, bob.userId);
+    const settledOnes = [await sendText(ann, chat.chatId, 'x'), await sendText(bob, chat.chatId, 'y')];
+    await sleep(2_000); // past the settle window (1.75 s): versions up to y's are settled
+    await sendText(ann, chat.chatId, 'z'); // the head is busy for the next 3.75 s
+    const head = (await bob.ok('getChat', { chatId: chat.chatId })).chat as { lastVer: number };
+
+    // A version this chat never had (a client restored from elsewhere): reset.
+    const reset = await bob.ok('sync', { chatId: chat.chatId, sinceVer: head.lastVer + 5 });
+    expect(reset).toMatchObject({ reset: true, messages: [], hasMore: false });
+    const yVer = settledOnes[1]?.ver ?? Number.NaN;
+    expect(reset.lastVer).toBeGreaterThanOrEqual(yVer);
+    expect(reset.lastVer).toBeLessThanOrEqual(head.lastVer);
+    // Reloaded with history, the sync from that version brings at most what changed since y.
+    const reloaded = await fullHistory(bob, chat.chatId);
+    const view = { ...emptyView(chat.chatId), ver: reset.lastVer as number };
+    for (const m of reloaded) view.messages.set(m.messageId, m);
+    const next = await bob.ok('sync', { chatId: chat.chatId, sinceVer: view.ver });
+    expect((next.messages as Message[]).map((m) => m.text)).not.toContain('x');
     await syncSettled(bob, view);
     expect(heldMessages(view)).toEqual(await fullHistory(bob, chat.chatId));
   });

@@ -186,6 +186,25 @@ describe('changesSince', () => {
   });
 });
 
+describe('newestChanges', () => {
+  it('reads the version index backwards up to a version, consistently, fetching the items', async () => {
+    ddb.on(QueryCommand).resolves({ Items: [at(3), at(2)] });
+    const newest = await store.messages.newestChanges('c1', 9, 10);
+    expect(newest.map((m) => m.seq)).toEqual([3, 2]);
+    expect(queryInput()).toEqual({
+      TableName: TABLE_NAME,
+      IndexName: 'lsi1',
+      KeyConditionExpression: 'pk = :pk AND #sk BETWEEN :from AND :to',
+      ExpressionAttributeNames: { '#sk': 'lsi1sk' },
+      ExpressionAttributeValues: { ':pk': 'CHAT#c1', ':from': 'VER#000000000001', ':to': 'VER#000000000009' },
+      ConsistentRead: true,
+      Select: 'ALL_ATTRIBUTES',
+      ScanIndexForward: false,
+      Limit: 10,
+    });
+  });
+});
+
 describe('applyChange', () => {
   const change = { ver: 12, allocAt: 2000, set: { text: 'new', editedAt: 'now' }, guard: 'author' as const };
 
