@@ -3,7 +3,12 @@
  * still be in flight, items newer than it are returned anyway, and it catches up once settled.
  */
 import { describe, expect, it } from 'vitest';
-import { SYNC_LIST_READ_MAX_MEMBERS, settledCursor, sync } from '../../../lambdas/domain/sync.ts';
+import {
+  RESET_PROBE_CHANGES,
+  SYNC_LIST_READ_MAX_MEMBERS,
+  settledCursor,
+  sync,
+} from '../../../lambdas/domain/sync.ts';
 import { headQuietMs, settleWindowMs } from '../../../lambdas/domain/timing.ts';
 import { caller, clock, fakeDeps, groupChat, stored } from './fakes.ts';
 
@@ -108,6 +113,18 @@ describe('sync', () => {
     expect(answer.members).toHaveLength(2);
     expect(store.messages.changesSince).not.toHaveBeenCalled();
     expect((await sync(deps, ann, { chatId: 'g1', sinceVer: 40, limit: 10 })).reset).toBe(false);
+  });
+
+  it('answers a reset of a busy chat with its newest settled version, or the kept floor when none is', async () => {
+    const { deps, store } = withChat({ lastVer: 12, lastAllocAt: clock.ms - 100, minSyncVer: 4 });
+    const ten = stored(10, { ver: 10, allocAt: clock.ms - 60_000 });
+    const eleven = stored(11, { ver: 11, allocAt: clock.ms - 150 });
+    store.messages.newestChanges.mockResolvedValueOnce([eleven, ten]);
+    const answer = await sync(deps, ann, { chatId: 'g1', sinceVer: 13, limit: 10 });
+    expect(answer).toMatchObject({ reset: true, messages: [], lastVer: 10 });
+    expect(store.messages.newestChanges).toHaveBeenCalledWith('g1', 12, RESET_PROBE_CHANGES);
+    store.messages.newestChanges.mockResolvedValueOnce([eleven]);
+    expect((await sync(deps, ann, { chatId: 'g1', sinceVer: 13, limit: 10 })).lastVer).toBe(4);
   });
 
   it('answers reset for a version the chat never had', async () => {
