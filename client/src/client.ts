@@ -22,6 +22,7 @@ import { Outbox } from './outbox.ts';
 import { type ChatEntry, Replica } from './replica.ts';
 import { MemoryStore } from './store.ts';
 import { Syncer } from './sync.ts';
+import { type AttachmentUrls, attachmentUrls } from './urls.ts';
 import { backoff, globalWebSocket, jwtClaims, randomId, sleep } from './util.ts';
 
 export type { RequestArgs, RequestOptions, SendOptions } from './api.ts';
@@ -200,6 +201,12 @@ export class ChatClient {
     if (e) this.replica.cursor(e, this.userId, 'lastReadSeq', ack.lastReadSeq);
     return ack.lastReadSeq;
   }
+
+  /** A download URL of an attachment that works: the held one, or a fresh one (urls.ts). */
+  readonly attachmentUrl: AttachmentUrls = attachmentUrls(
+    (fields) => this.request('getAttachmentUrl', fields, { retries: 2 }),
+    () => this.replica,
+  );
 
   /** The chats held, most recent activity first. */
   chats(): ChatInfo[] {

@@ -38,3 +38,4 @@ export {
   type StoredChat,
   type StoreSnapshot,
 } from './store.ts';
+export type { AttachmentUrls } from './urls.ts';

@@ -149,12 +149,12 @@ export class Replica {
     this.hooks.chat(chatId, null);
   }
 
-  /** Applies messages (events, acks, sync or history pages); tells the app what changed. */
-  apply(e: ChatEntry, incoming: readonly Message[]): void {
+  /** Applies messages (events, acks, sync or history pages; `same`: a renewed URL); tells the app. */
+  apply(e: ChatEntry, incoming: readonly Message[], same = false): void {
     const out: Message[] = [];
     for (const m of incoming) {
       const held = e.bySeq.get(m.seq);
-      if (held && !newer(m, held)) this.stats.duplicatesSuppressed++;
+      if (held && !same && !newer(m, held)) this.stats.duplicatesSuppressed++;
       else this.put(e, m, held, out);
       if (m.ver) this.seen(e, m.ver);
     }
