@@ -48,6 +48,7 @@ export class ChatApp {
       edit: (m) => this.composer.edit(m),
       remove: (m) => this.#run(c.deleteMessage(m.chatId, m.messageId), 'Delete'),
       react: (m, emoji, remove) => this.#run(c.react(m.chatId, m.messageId, emoji, remove), 'React'),
+      url: (m, id, failed) => c.attachmentUrl(m.chatId, m.messageId, id, failed),
     });
     this.#bottom = new BottomFollower(byId('messages'), byId('message-list'));
     c.on('state', ({ state, reason }) => {

@@ -6,7 +6,8 @@
  * parts whose key changed, inside the same <li>, so hover, focus and selection elsewhere survive.
  * The <li> carries the message's id, seq and state as data attributes (the browser test reads them).
  */
-import type { Attachment, ChatInfo, Message, OutboxEntry, Reaction } from '../../client/src/index.ts';
+import type { ChatInfo, Message, OutboxEntry, Reaction } from '../../client/src/index.ts';
+import { attachmentView } from './attachment.ts';
 import { displayName, h, setAttr, shortTime } from './dom.ts';
 
 export interface MessageContext {
@@ -22,6 +23,8 @@ export interface MessageActions {
   edit(m: Message): void;
   remove(m: Message): void;
   react(m: Message, emoji: string, remove: boolean): void;
+  /** A working download URL of one of the message's attachments (renewed when due or `failed`). */
+  url(m: Message, attachmentId: string, failed?: string): Promise<string>;
 }
 
 const QUICK_REACTION = '👍';
@@ -110,7 +113,11 @@ export class MessageItem {
         key: m.deleted ? '' : JSON.stringify(m.attachments),
         build: () =>
           !m.deleted && m.attachments.length > 0
-            ? h('div', { class: 'attachments' }, m.attachments.map(attachment))
+            ? h(
+                'div',
+                { class: 'attachments' },
+                m.attachments.map((a) => attachmentView(a, (id, failed) => this.actions.url(m, id, failed))),
+              )
             : null,
       },
       {
@@ -231,28 +238,6 @@ function tickMark(label: Tick): HTMLElement {
     { class: cls, role: 'img', 'aria-label': label, title: label, 'data-ticks': label },
     ` ${mark}`,
   );
-}
-
-function attachment(att: Attachment): HTMLElement {
-  const name = att.fileName ?? att.kind;
-  switch (att.kind) {
-    case 'image':
-      return h(
-        'a',
-        { href: att.url, target: '_blank', rel: 'noopener' },
-        h('img', { src: att.url, alt: name, loading: 'lazy' }),
-      );
-    case 'audio':
-      return h('audio', { src: att.url, controls: true, preload: 'none', 'aria-label': name });
-    case 'video':
-      return h('video', { src: att.url, controls: true, preload: 'metadata', 'aria-label': name });
-    default:
-      return h(
-        'a',
-        { class: 'file', href: att.url, download: name, target: '_blank', rel: 'noopener' },
-        `📄 ${name}`,
-      );
-  }
 }
 
 function reactionList(m: Message): readonly Reaction[] {
