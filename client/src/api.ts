@@ -116,7 +116,10 @@ export interface OutboxChange {
 /** What the client tells the app, beside every server event (typed by the contract). */
 export type ClientEvents = { [T in EventType]: EventFrame<T> } & {
   state: StateChange;
-  /** New or changed messages of one chat, each version exactly once, never older after newer. */
+  /**
+   * New or changed messages of one chat, each version exactly once, never older after newer; and a
+   * message again at its version when `attachmentUrl` renewed one of its attachments' URLs.
+   */
   messages: { readonly chatId: string; readonly messages: readonly Message[] };
   /** A chat appeared or changed (`chat`), or is gone (`null`: deleted, or you left or were removed). */
   chat: { readonly chatId: string; readonly chat: ChatInfo | null };
