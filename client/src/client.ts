@@ -284,15 +284,8 @@ export class ChatClient {
 
   private queue(id: string, action: OutboxEntry['action'], fields: Record<string, unknown>): Promise<Frame> {
     const defined = Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined));
-    const chatId = fields.chatId as string;
-    return this.outbox.add({
-      id,
-      chatId,
-      action,
-      fields: defined,
-      createdAt: new Date().toISOString(),
-      attempts: 0,
-    });
+    const entry = { id, chatId: fields.chatId as string, action, fields: defined, attempts: 0 };
+    return this.outbox.add({ ...entry, createdAt: new Date().toISOString() });
   }
 
   /** An outbox ack changes the replica like the matching event would. */
