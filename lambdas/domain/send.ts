@@ -8,11 +8,15 @@
  * changes nothing in it), so they run together; a send the checks refuse gives its claim back before
  * it answers, and so leaves nothing behind (`send-checks.ts`).
  *
- * A duplicate (its clientMessageId claimed, its message stored) stores and allocates nothing. When
- * the send that stored it has certainly ended (allocated a function's timeout ago), it may have died
- * between its put and its posts (a runtime crash; the time budgets keep a timeout from doing it):
- * the duplicate posts `message.created` to the members' other sockets again (`announce.ts`). A
- * duplicate racing a send still running posts nothing, so the 12-way race tells nobody twice.
+ * A duplicate (its clientMessageId claimed, its message stored) stores and allocates nothing, and is
+ * answered only to a caller a consistent read shows to be a member still: the head it was checked
+ * against may be cached or lag behind a removal, and a duplicate never reaches the allocation's
+ * memberVer condition, so an ex-member's retry gets NOT_FOUND (as their send does) and announces
+ * nothing. When the send that stored it has certainly ended (allocated a function's timeout ago), it
+ * may have died between its put and its posts (a runtime crash; the time budgets keep a timeout from
+ * doing it): the duplicate posts `message.created` to the members' other sockets again
+ * (`announce.ts`). A duplicate racing a send still running posts nothing, so the 12-way race tells
+ * nobody twice.
  *
  * With attachments, the uploads are claimed after the checks and before the clientMessageId
  * (`claimUploads` in `media.ts`): a refused upload writes nothing at all, and the clientMessageId
@@ -57,7 +61,7 @@ import type { Target } from '../fanout/fanout.ts';
 import type { Caller } from '../shared/caller.ts';
 import { event } from '../shared/frames.ts';
 import { logger } from '../shared/logger.ts';
-import { userIdsOf } from './access.ts';
+import { loadMemberAndChat, userIdsOf } from './access.ts';
 import { announceAgain, storedByAnEndedInvocation } from './announce.ts';
 import { type Appended, appendMessage, reasonOf, StoredNothing } from './append.ts';
 import { mirrorOlderChat } from './block-mirror.ts';
@@ -134,6 +138,11 @@ export async function sendMessage(
   if (ref && !resolution) resolution = await claimClientId(deps, ref);
 
   if (resolution?.status === 'duplicate') {
+    // The head may be cached or read eventually consistently, and a duplicate never reaches the
+    // allocation's memberVer condition: a caller removed since (or who left) would be answered the
+    // message as it is now and have it announced again. The membership is read consistently first
+    // (one BatchGet of it and `META`): NOT_FOUND, as their send gets, and nothing is posted.
+    await loadMemberAndChat(deps, caller, input.chatId);
     // The checks may have left the block to the allocation, which a duplicate never reaches: a
     // blocked sender's retry is refused as their send would be (a key lookup; duplicates are rare).
     if (trustsMirror) await refuseBlockedSend(deps, caller, head);

@@ -75,7 +75,11 @@ export function fakeDeps() {
     },
     chats: {
       getWithMembers: vi.fn(async () => ({ chat: undefined, members: [] })),
-      getMemberAndChat: vi.fn(async (): Promise<MemberAndChat> => ({ member: undefined, chat: undefined })),
+      // What the head read is set to find (its implementation called directly: no call recorded).
+      getMemberAndChat: vi.fn(async (chatId: string, userId: string): Promise<MemberAndChat> => {
+        const head = await store.chats.getWithMembers.getMockImplementation()?.(chatId, { consistent: true });
+        return { member: head?.members.find((m) => m.userId === userId), chat: head?.chat };
+      }),
       isMember: vi.fn(async () => false),
       // No member log to replay (the domain then reads the members): tests of the log use the table.
       membersAt: vi.fn(async () => undefined),
