@@ -50,8 +50,10 @@ export async function invite(deps: Deps, caller: Caller, input: InviteInput): Pr
     if (chat.ownerId !== caller.userId) throw forbidden('Only the owner of this chat can invite people.');
     const current = new Set(userIdsOf(members));
     const fresh = userIds.filter((id) => !current.has(id));
+    // Everyone asked for, members already included: a repeat tells them again (`inviteAgain`),
+    // which nobody who has blocked the caller may be sent (one BatchGet, as for the fresh ones).
+    await refuseBlockedInvite(deps, caller.userId, userIds);
     if (fresh.length === 0) return { chat: await inviteAgain(deps, caller, chat, members, userIds) };
-    await refuseBlockedInvite(deps, caller.userId, fresh);
     if (chat.memberCount + fresh.length > LIMITS.groupMaxMembers) {
       throw badRequest(`A group holds at most ${LIMITS.groupMaxMembers} members.`);
     }

@@ -2,11 +2,21 @@
  * An invite of people who are all members already: the ack is the chat as it is, nothing of the
  * chat changes, and those asked for who joined within a socket's lifetime are told again (the
  * repeat may retry an invite that failed before its events went out; test/fault/invite-retry.test.ts).
+ * Unless one of them has blocked the inviter: that repeat is refused as an invite of them would be.
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { byUser, type Chat, connectUser, eventsOf, forChat, makeGroup, settle } from '../support/chat.ts';
+import {
+  byUser,
+  type Chat,
+  connectUser,
+  eventsOf,
+  expectRefused,
+  forChat,
+  makeGroup,
+  settle,
+} from '../support/chat.ts';
 import { useTestStack } from '../support/stack.ts';
 
 const stack = useTestStack();
@@ -64,5 +74,38 @@ describe('invite with nobody new', () => {
       expect(eventsOf(socket, 'member.joined', forChat(chat.chatId))).toHaveLength(0);
       expect(eventsOf(socket, 'chat.joined', forChat(chat.chatId))).toHaveLength(0);
     }
+  });
+
+  it('refuses a repeat that names a member who has blocked the owner, telling them nothing again', async () => {
+    const owner = await connectUser(stack);
+    const member = await connectUser(stack);
+    const other = await connectUser(stack);
+    const chat = await makeGroup(owner, [member.userId, other.userId], 'Blocked owner');
+    await member.ok('blockUser', { userId: owner.userId });
+    await settle(stack, owner, member, other);
+    const roster = await stack.items(`ROSTER#${chat.chatId}`);
+    const joined = eventsOf(member, 'chat.joined', forChat(chat.chatId)).length;
+
+    // The same refusal as inviting them anywhere (nothing said of the block), alone or with others.
+    for (const userIds of [[member.userId], [other.userId, member.userId]]) {
+      const refused = await expectRefused(
+        stack,
+        owner,
+        'invite',
+        { chatId: chat.chatId, userIds },
+        'FORBIDDEN',
+      );
+      expect(refused.message).toBe('You cannot add these people to a chat.');
+    }
+    await settle(stack, owner, member, other);
+    expect(await stack.items(`ROSTER#${chat.chatId}`)).toEqual(roster);
+    expect(eventsOf(member, 'chat.joined', forChat(chat.chatId))).toHaveLength(joined);
+    for (const socket of [owner, member, other]) {
+      expect(eventsOf(socket, 'member.joined', forChat(chat.chatId))).toHaveLength(0);
+    }
+    // A repeat naming only the others still tells them again.
+    await owner.ok('invite', { chatId: chat.chatId, userIds: [other.userId] });
+    await settle(stack, owner, member, other);
+    expect(eventsOf(other, 'chat.joined', forChat(chat.chatId))).toHaveLength(1);
   });
 });
