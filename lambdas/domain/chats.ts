@@ -57,7 +57,7 @@ export async function invite(deps: Deps, caller: Caller, input: InviteInput): Pr
     if (chat.memberCount + fresh.length > LIMITS.groupMaxMembers) {
       throw badRequest(`A group holds at most ${LIMITS.groupMaxMembers} members.`);
     }
-    await refuseOverChatCap(deps, caller.userId, fresh);
+    await refuseOverChatCap(deps, caller.userId, fresh, 'userIds');
     const joinedAt = deps.now().toISOString();
     const added = fresh.map((id) => invitedMember(chat, id, joinedAt));
     const version = await allocateVersion(deps, chatId);

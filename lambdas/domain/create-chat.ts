@@ -98,9 +98,10 @@ async function createGroup(
   ownerId: string,
   name: string,
   others: readonly string[],
+  field = 'memberIds', // the request field that names `others` (refusals name it)
 ): Promise<ChatView> {
   await refuseBlockedInvite(deps, ownerId, others);
-  await refuseOverChatCap(deps, ownerId, [ownerId, ...others]);
+  await refuseOverChatCap(deps, ownerId, [ownerId, ...others], field);
   const chat = newChat(deps.now(), 'group', name, ownerId, others.length + 1);
   const members = [member(chat, ownerId, 'owner'), ...others.map((id) => member(chat, id, 'member'))];
   await deps.store.chats.create(chat, members);
@@ -134,7 +135,7 @@ async function createDirectChat(
             .isBlocked(caller.userId, peerId)
             .then((aBlocksB) => ({ a: caller.userId, b: peerId, aBlocksB, bBlocksA: false }))
         : deps.store.blocks.pairBlocks(caller.userId, peerId),
-      refuseOverChatCap(deps, caller.userId, [caller.userId, peerId]),
+      refuseOverChatCap(deps, caller.userId, [caller.userId, peerId], 'userId'),
     ]);
     if (blocks.bBlocksA) throw blockedDirect();
     const blockedSenders = blockedSendersOf(blocks);
@@ -181,5 +182,5 @@ export async function groupFromDirect(
       ) ?? fallbackName(id),
   );
   const name = cleanName(names.join(', '), LIMITS.groupNameMaxChars) ?? fallbackName(caller.userId);
-  return createGroup(deps, caller.userId, name, others);
+  return createGroup(deps, caller.userId, name, others, 'userIds');
 }
