@@ -72,7 +72,7 @@ export class ChatMedia extends Construct {
         {
           allowedMethods: [HttpMethods.PUT, HttpMethods.GET, HttpMethods.HEAD],
           allowedOrigins: [...(props.corsOrigins ?? ['*'])],
-          allowedHeaders: ['content-type', 'x-amz-tagging'],
+          allowedHeaders: ['content-type', 'x-amz-tagging', 'if-none-match'],
           exposedHeaders: ['ETag'],
           maxAge: 3600,
         },

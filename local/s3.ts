@@ -5,11 +5,14 @@
  *
  * What it does not check (docs/deploy.md, "Local media storage"): signatures (any key id it knows is
  * accepted), and the signed Content-Length, Content-Type and tag of an upload. It does enforce URL
- * expiry. The functions' own checks (size, stored type, first bytes) are what the tests exercise.
+ * expiry, and, as S3 does, `If-None-Match: *` (a PUT creates its object only; ./s3-create-only.ts),
+ * which the upload URLs sign. The functions' own checks (size, stored type, first bytes) are what the
+ * tests exercise.
  */
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { createOnlyPuts } from './s3-create-only.ts';
 
 export interface LocalS3 {
   /** `http://127.0.0.1:<port>` (path-style: `<endpoint>/<bucket>/<key>`). */
@@ -21,7 +24,7 @@ export interface LocalS3 {
 /** Browsers may PUT and GET from any origin, as the CDK bucket's CORS rule allows. */
 const CORS = `<CORSConfiguration><CORSRule><AllowedOrigin>*</AllowedOrigin><AllowedMethod>PUT</AllowedMethod>
 <AllowedMethod>GET</AllowedMethod><AllowedMethod>HEAD</AllowedMethod><AllowedHeader>content-type</AllowedHeader>
-<AllowedHeader>x-amz-tagging</AllowedHeader><ExposeHeader>ETag</ExposeHeader><MaxAgeSeconds>3600</MaxAgeSeconds>
+<AllowedHeader>x-amz-tagging</AllowedHeader><AllowedHeader>if-none-match</AllowedHeader><ExposeHeader>ETag</ExposeHeader><MaxAgeSeconds>3600</MaxAgeSeconds>
 </CORSRule></CORSConfiguration>`;
 
 export async function startLocalS3(
@@ -47,6 +50,8 @@ export async function startLocalS3(
     vhostBuckets: false,
     configureBuckets: [{ name: bucket, configs: [CORS] }],
   });
+  // First of its middleware: it answers before s3rver's own (which ignores the condition).
+  server.middleware.unshift(createOnlyPuts(bucket, () => server.store));
   const { port } = await server.run();
   return {
     endpoint: `http://127.0.0.1:${port}`,

@@ -15,6 +15,9 @@ declare module 's3rver' {
 
   export default class S3rver {
     constructor(options?: S3rverOptions);
+    /** Koa's middleware list (composed when the server starts). */
+    readonly middleware: import('./s3-create-only.ts').Middleware[];
+    readonly store: import('./s3-create-only.ts').ObjectStore;
     run(): Promise<AddressInfo>;
     close(): Promise<void>;
   }

@@ -81,7 +81,13 @@ export class MediaBucket {
     this.#now = options.now ?? (() => new Date());
   }
 
-  /** A presigned PUT bound to the key, the content type, the exact length and the pending tag. */
+  /**
+   * A presigned PUT bound to the key, the content type, the exact length and the pending tag, that
+   * creates the object only: `if-none-match: *` is signed too, so S3 refuses (412) a PUT to a key
+   * that holds an object already. The URL stays valid after the bytes were stored and checked; without
+   * this, a second PUT through it could replace them (and reset their tag to pending) after the send
+   * that carries them checked the first ones.
+   */
   async uploadUrl(
     key: string,
     object: { readonly contentType: string; readonly size: number },
@@ -91,6 +97,7 @@ export class MediaBucket {
       'content-type': object.contentType,
       'content-length': String(object.size),
       'x-amz-tagging': `${MEDIA.stateTag}=${MEDIA.pending}`,
+      'if-none-match': '*',
     };
     const signed = await this.#presign({ method: 'PUT', key, headers }, expiresInSeconds);
     record('PresignedPutObject', ['s3:PutObject', 's3:PutObjectTagging'], [key]);

@@ -56,7 +56,7 @@ describe('media bucket', { timeout: 60_000 }, () => {
     expect(resources[bucketId]?.Properties.CorsConfiguration).toEqual({
       CorsRules: [
         {
-          AllowedHeaders: ['content-type', 'x-amz-tagging'],
+          AllowedHeaders: ['content-type', 'x-amz-tagging', 'if-none-match'],
           AllowedMethods: ['PUT', 'GET', 'HEAD'],
           AllowedOrigins: ['*'],
           ExposedHeaders: ['ETag'],

@@ -182,7 +182,7 @@ describe('sendMessage with attachments refuses', () => {
     // A client ignoring the signed Content-Length (real S3 would refuse the PUT itself).
     const res = await fetch(upload.url, {
       method: 'PUT',
-      headers: { 'content-type': 'image/png' },
+      headers: { 'content-type': 'image/png', 'if-none-match': '*' },
       body: FILES.png(1000),
     });
     expect(res.status).toBe(200);

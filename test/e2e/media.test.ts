@@ -62,7 +62,7 @@ const sendWith = async (socket: UserSocket, chat: string, uploadIds: string[], t
   ).message as Message;
 
 describe('requestUpload', () => {
-  it('answers a presigned PUT bound to the type, the length and the pending tag, for 15 minutes', async () => {
+  it('answers a presigned PUT bound to the type, the length and the pending tag, create-only, for 15 minutes', async () => {
     const before = Date.now();
     const upload = await requestUpload(alice, chatId, 'image/png', 2048, 'cat.png');
     expectContractShape(contract.Upload, upload);
@@ -73,13 +73,14 @@ describe('requestUpload', () => {
       'content-type': 'image/png',
       'content-length': '2048',
       'x-amz-tagging': 'chat-media=pending',
+      'if-none-match': '*',
     });
     const url = new URL(upload.url);
     expect(`${url.origin}`).toBe(stack.s3Endpoint);
     expect(url.pathname).toBe(`/${stack.mediaBucket}/chats/${chatId}/${upload.uploadId}`);
     expect(url.searchParams.get('X-Amz-Expires')).toBe('900');
     expect(url.searchParams.get('X-Amz-SignedHeaders')).toBe(
-      'content-length;content-type;host;x-amz-tagging',
+      'content-length;content-type;host;if-none-match;x-amz-tagging',
     );
     expect(upload.expiresAt).toMatch(ISO_TIME);
     const expires = Date.parse(upload.expiresAt) - before;

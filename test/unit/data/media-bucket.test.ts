@@ -84,7 +84,7 @@ describe('presigned URLs on AWS (virtual-hosted, regional)', () => {
     now: () => NOW,
   });
 
-  it('a PUT signs host, content-type, content-length and the pending tag, sent as headers', async () => {
+  it('a PUT signs host, content-type, content-length, the pending tag and If-None-Match: *, sent as headers', async () => {
     const upload = await bucket.uploadUrl('chats/c_1/up_2', { contentType: 'image/png', size: 4096 }, 900);
     const url = new URL(upload.url);
     expect(url.origin + url.pathname).toBe('https://media-bucket.s3.eu-west-1.amazonaws.com/chats/c_1/up_2');
@@ -93,7 +93,7 @@ describe('presigned URLs on AWS (virtual-hosted, regional)', () => {
       'X-Amz-Credential': `AKIDEXAMPLE/20260504/${REGION}/s3/aws4_request`,
       'X-Amz-Date': '20260504T102030Z',
       'X-Amz-Expires': '900',
-      'X-Amz-SignedHeaders': 'content-length;content-type;host;x-amz-tagging',
+      'X-Amz-SignedHeaders': 'content-length;content-type;host;if-none-match;x-amz-tagging',
       'X-Amz-Content-Sha256': 'UNSIGNED-PAYLOAD',
     });
     expect(url.searchParams.has('x-amz-tagging')).toBe(false);
@@ -101,6 +101,7 @@ describe('presigned URLs on AWS (virtual-hosted, regional)', () => {
       'content-type': 'image/png',
       'content-length': '4096',
       'x-amz-tagging': 'chat-media=pending',
+      'if-none-match': '*',
     });
     expect(upload.expiresAt).toBe('2026-05-04T10:35:30.000Z');
     expect(url.searchParams.get('X-Amz-Signature')).toBe(expectedSignature(url, 'PUT', upload.headers));
@@ -108,6 +109,9 @@ describe('presigned URLs on AWS (virtual-hosted, regional)', () => {
     expect(url.searchParams.get('X-Amz-Signature')).not.toBe(
       expectedSignature(url, 'PUT', { ...upload.headers, 'content-length': '4097' }),
     );
+    // Nor would a PUT without the condition (one that could replace the stored bytes).
+    const { 'if-none-match': _, ...unconditional } = upload.headers;
+    expect(url.searchParams.get('X-Amz-Signature')).not.toBe(expectedSignature(url, 'PUT', unconditional));
   });
 
   it('a GET signs the host only', async () => {
