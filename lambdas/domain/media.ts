@@ -7,7 +7,8 @@
  * An upload belongs to its requester and its chat and is used by exactly one send: `claimUploads`
  * checks the upload records, then the bytes in S3 (size, stored type and, for images, the first
  * bytes), re-tags the objects as attached and marks the records used in one conditional transaction.
- * Anything wrong is BAD_REQUEST and changes nothing. The send then stores the message; if that fails
+ * Anything wrong is BAD_REQUEST and changes nothing (a claim that does not succeed puts the pending
+ * tag back on the objects no send holds). The send then stores the message; if that fails
  * (chat deleted meanwhile, a crash) the uploads stay bound to that send: a retry with the same
  * clientMessageId may use them again, any other send may not, so a client that sent without a
  * clientMessageId requests a new upload (docs/protocol.md, "Media").
@@ -20,6 +21,7 @@ import { type MediaBucket, mediaBucket } from '../data/media-bucket.ts';
 import type { MessageRecord, StoredAttachment, UploadRecord } from '../data/store.ts';
 import type { Caller } from '../shared/caller.ts';
 import { badRequest, conflict, notFound } from '../shared/errors.ts';
+import { logger } from '../shared/logger.ts';
 import { loadMembership } from './access.ts';
 import type { Deps } from './deps.ts';
 import { seqOfMessageId } from './ids.ts';
@@ -88,12 +90,25 @@ export async function claimUploads(
     usable(deps, caller, records.get(id), usedBy, `attachments[${i}].uploadId`),
   );
   await Promise.all(uploads.map((u, i) => verifyBytes(deps, u, `attachments[${i}].uploadId`)));
-  const tagged = await Promise.all(
+  // Tagged attached before the claim, so a claimed upload is never left pending (the lifecycle rule
+  // would remove it); a claim that does not succeed puts the pending tag back (`untagUnclaimed`).
+  const tagged = await Promise.allSettled(
     uploads.map((u) => bucket(deps).markAttached(mediaKey(chatId, u.uploadId))),
   );
-  const gone = tagged.indexOf('missing');
-  if (gone >= 0) throw notUploaded(`attachments[${gone}].uploadId`);
-  const claimed = await deps.store.uploads.claim(uploads, caller.userId, usedBy, deps.now());
+  const gone = tagged.findIndex((t) => t.status === 'fulfilled' && t.value === 'missing');
+  const failed = tagged.find((t) => t.status === 'rejected');
+  if (gone >= 0 || failed) {
+    await untagUnclaimed(deps, caller, uploads);
+    if (failed) throw failed.reason;
+    throw notUploaded(`attachments[${gone}].uploadId`);
+  }
+  const claimed = await deps.store.uploads
+    .claim(uploads, caller.userId, usedBy, deps.now())
+    .catch(async (error: unknown) => {
+      await untagUnclaimed(deps, caller, uploads);
+      throw error;
+    });
+  if (claimed !== 'claimed') await untagUnclaimed(deps, caller, uploads);
   if (claimed === 'taken') {
     throw refuse('"attachments" names an upload that another message already carries; request a new upload.');
   }
@@ -131,6 +146,36 @@ function usable(
     throw refuse(`"${field}" has expired (uploads must be sent within 12 hours); request a new upload.`);
   }
   return upload;
+}
+
+/**
+ * Puts the pending tag back on uploads this send tagged attached but did not claim (the claim was
+ * refused, busy or failed; a tag was refused or failed), so that the lifecycle rule removes them
+ * unless a send claims them later; without this, bytes no message carries would be kept forever.
+ * Each one is re-tagged under a claim of its own (a one-off holder), released at once: no send can
+ * claim it meanwhile, and one that a send holds (another message's, or this send's own claim that
+ * committed although the call failed) is left alone, attached. Best effort, logged; a crash between
+ * the tagging and the claim still leaves the tag attached.
+ */
+async function untagUnclaimed(deps: Deps, caller: Caller, uploads: readonly UploadRecord[]): Promise<void> {
+  const holder = `untag:${randomBytes(9).toString('base64url')}`;
+  await Promise.all(
+    uploads.map(async (u) => {
+      try {
+        if ((await deps.store.uploads.claim([u], caller.userId, holder, deps.now())) !== 'claimed') return;
+        try {
+          await bucket(deps).markPending(mediaKey(u.chatId, u.uploadId));
+        } finally {
+          await deps.store.uploads.release(u.chatId, [u.uploadId], holder, deps.now());
+        }
+      } catch (error) {
+        logger.warn('could not put the pending tag back on an unclaimed upload', {
+          uploadId: u.uploadId,
+          error,
+        });
+      }
+    }),
+  );
 }
 
 const notUploaded = (field: string) =>
