@@ -28,6 +28,11 @@ const scheduledFields = {
   messageId: field.nullableString,
   reason: field.nullableString,
   createdAt: field.string,
+  /**
+   * The clientMessageId its send carries (lambdas/domain/scheduled-media.ts); absent on schedules
+   * stored before it was recorded, whose send carries `sched_<scheduledId>`.
+   */
+  sendClientMessageId: field.optionalString,
   /** Dispatch attempts that claimed it. */
   attempts: field.number,
   /** While `sending`: when the dispatcher holding it claimed it, and which one. */

@@ -29,9 +29,9 @@ import { logger } from '../shared/logger.ts';
 import { countMetric, putMetrics } from '../shared/metrics.ts';
 import { announceAgain } from './announce.ts';
 import { isUploadRefusal } from './media.ts';
-import { scheduledView, sendClientMessageId } from './scheduled.ts';
+import { scheduledView } from './scheduled.ts';
 import type { ScheduledDeps } from './scheduled-deps.ts';
-import { attachmentIdsOf, releaseUploads } from './scheduled-media.ts';
+import { attachmentIdsOf, releaseUploads, sendIdOf } from './scheduled-media.ts';
 import { sendMessage } from './send.ts';
 
 /** How long a claim holds: longer than one dispatch can take (the dispatcher times out at 20 s). */
@@ -102,7 +102,7 @@ export async function dispatchScheduled(deps: ScheduledDeps, ref: DueRef): Promi
 
 /** Sends a claimed message as its author, or says why it cannot go out. Throws only when it may retry. */
 async function publish(deps: ScheduledDeps, record: ScheduledRecord): Promise<Completion> {
-  const clientMessageId = sendClientMessageId(record.scheduledId);
+  const clientMessageId = sendIdOf(record);
   if (record.attempts > 1) {
     // An earlier attempt may have stored the message and died before recording it (the client-id
     // index, read consistently, as the send path itself reads it).

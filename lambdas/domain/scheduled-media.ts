@@ -1,7 +1,7 @@
 /**
  * The attachments of scheduled messages. `scheduleMessage` checks and claims the uploads exactly as
  * `sendMessage` does (`claimUploads`), on behalf of the send the dispatcher will make — the one with
- * clientMessageId `sched_<scheduledId>` — so from then on no other send can use them, and the claim
+ * clientMessageId `sched_<scheduledId>.<sendAt>` (`sendClientMessageId`) — so from then on no other send can use them, and the claim
  * (record `used`, TTL removed; object re-tagged `attached`) keeps upload cleanup away from them until
  * `sendAt`. At `sendAt` the dispatcher's `sendMessage` names the same uploads and, being that very
  * send, passes the same checks again (bytes still there, same size and type) and carries them like
@@ -23,21 +23,37 @@ import { bucket, claimUploads, DOWNLOAD_URL_SECONDS, sendUsedBy } from './media.
 import { attachmentView } from './views.ts';
 
 /**
- * The clientMessageId the send of a scheduled message carries: its publish is idempotent by it. The
- * prefix is reserved (the contract refuses it in a client's send), so only the dispatcher's send
- * holds the uploads claimed for the schedule, and only it is found as the schedule's message.
+ * The clientMessageId the send of a scheduled message carries, `sched_<scheduledId>.<sendAt>` (the
+ * send time in base-36 milliseconds): its publish is idempotent by it. The prefix is reserved (the
+ * contract refuses it in a client's send), so only the dispatcher's send holds the uploads claimed
+ * for the schedule, and only it is found as the schedule's message.
+ *
+ * The scheduledId alone is not enough: it is derived from the schedule's clientMessageId, which a
+ * client may use again once the schedule made with it has expired (`SCHEDULED_KEEP_SECONDS` after it
+ * went out), while the message that schedule became keeps its clientMessageId for good: the new
+ * schedule's send would be taken for a repeat of it, and never go out. That later schedule's time
+ * is necessarily later than the first one's (which went out before it was made); a repeat of one
+ * request (an answer lost) names the same time, so it claims its uploads for the same send again.
  */
-export const sendClientMessageId = (scheduledId: string): string => `${SCHEDULED_SEND_PREFIX}${scheduledId}`;
+export const sendClientMessageId = (scheduledId: string, sendAt: string): string =>
+  `${SCHEDULED_SEND_PREFIX}${scheduledId}.${Date.parse(sendAt).toString(36)}`;
 
-/** Claims the uploads for the scheduled message `scheduledId` (BAD_REQUEST, nothing written, when one is not usable). */
+/**
+ * The clientMessageId of a stored schedule's send: the one it records, or, for a schedule stored
+ * before they were recorded, `sched_<scheduledId>` (what its uploads were claimed for).
+ */
+export const sendIdOf = (record: Pick<ScheduledRecord, 'scheduledId' | 'sendClientMessageId'>): string =>
+  record.sendClientMessageId ?? `${SCHEDULED_SEND_PREFIX}${record.scheduledId}`;
+
+/** Claims the uploads for the send `sendId` of a scheduled message (BAD_REQUEST, nothing written, when one is not usable). */
 export function claimForSchedule(
   deps: Deps,
   caller: Caller,
   chatId: string,
-  scheduledId: string,
+  sendId: string,
   attachments: readonly { readonly uploadId: string }[] | undefined,
 ): Promise<StoredAttachment[] | undefined> {
-  return claimUploads(deps, caller, chatId, attachments, sendClientMessageId(scheduledId));
+  return claimUploads(deps, caller, chatId, attachments, sendId);
 }
 
 /**
@@ -49,18 +65,13 @@ export function claimForSchedule(
  */
 export async function releaseUploads(
   deps: Deps,
-  record: Pick<ScheduledRecord, 'chatId' | 'scheduledId'>,
+  record: Pick<ScheduledRecord, 'chatId' | 'scheduledId' | 'sendClientMessageId'>,
   attachmentIds: readonly string[],
 ): Promise<void> {
   if (attachmentIds.length === 0) return;
   try {
     await Promise.all(attachmentIds.map((id) => bucket(deps).markPending(mediaKey(record.chatId, id))));
-    await deps.store.uploads.release(
-      record.chatId,
-      attachmentIds,
-      sendUsedBy(sendClientMessageId(record.scheduledId)),
-      deps.now(),
-    );
+    await deps.store.uploads.release(record.chatId, attachmentIds, sendUsedBy(sendIdOf(record)), deps.now());
   } catch (error) {
     logger.error('could not give back the uploads of a scheduled message', {
       scheduledId: record.scheduledId,

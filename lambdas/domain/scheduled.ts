@@ -6,7 +6,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Request } from '../contract/index.ts';
 import type { Scheduled } from '../contract/objects.ts';
-import type { ScheduledRecord } from '../data/store.ts';
+import type { ScheduledRecord, StoredAttachment } from '../data/store.ts';
 import type { Caller } from '../shared/caller.ts';
 import { badRequest, conflict, notFound } from '../shared/errors.ts';
 import { event } from '../shared/frames.ts';
@@ -16,15 +16,17 @@ import { refuseBlockedSend } from './blocking.ts';
 import type { Deps } from './deps.ts';
 import { seqOfMessageId } from './ids.ts';
 import { LIMITS } from './limits.ts';
+import { isUploadRefusal } from './media.ts';
 import type { ScheduledDeps } from './scheduled-deps.ts';
 import {
   attachmentIdsOf,
   claimForSchedule,
   releaseUploads,
   scheduledAttachments,
+  sendClientMessageId,
 } from './scheduled-media.ts';
 
-export { sendClientMessageId } from './scheduled-media.ts';
+export { sendClientMessageId, sendIdOf } from './scheduled-media.ts';
 
 const DAY_MS = 24 * 3600 * 1000;
 /** Clocks of different functions may disagree this much. */
@@ -105,7 +107,20 @@ export async function scheduleMessage(
   }
   // Checked and claimed as sendMessage does, for the send that goes out at sendAt (the last check:
   // a refused upload writes nothing).
-  const attachments = await claimForSchedule(deps, caller, input.chatId, scheduledId, input.attachments);
+  const sendId = sendClientMessageId(scheduledId, sendAt.toISOString());
+  let attachments: StoredAttachment[] | undefined;
+  try {
+    attachments = await claimForSchedule(deps, caller, input.chatId, sendId, input.attachments);
+  } catch (error) {
+    // The same clientMessageId with another sendAt: its uploads are held for the earlier request's
+    // send. That schedule is the answer, as for any repeat of it.
+    const earlier =
+      input.clientMessageId !== undefined && isUploadRefusal(error)
+        ? await deps.store.scheduled.get(caller.userId, scheduledId, { consistent: true })
+        : undefined;
+    if (earlier) return { scheduled: await scheduledView(deps, earlier) };
+    throw error;
+  }
   const record: ScheduledRecord = {
     scheduledId,
     userId: caller.userId,
@@ -116,6 +131,7 @@ export async function scheduleMessage(
     ...(attachments ? { attachments } : {}),
     clientMessageId: input.clientMessageId ?? null,
     sendAt: sendAt.toISOString(),
+    sendClientMessageId: sendId,
     status: 'pending',
     messageId: null,
     reason: null,

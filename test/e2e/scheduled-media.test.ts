@@ -8,6 +8,7 @@
 import { DeleteObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Attachment } from '../../lambdas/contract/objects.ts';
+import { sendClientMessageId } from '../../lambdas/domain/scheduled.ts';
 import {
   connectUser,
   eventsOf,
@@ -83,7 +84,7 @@ describe('a scheduled message with an attachment', () => {
     // Claimed now: the record is used by the scheduled send (no TTL), the bytes are kept.
     expect(await uploadRecord(chatId, uploadId)).toMatchObject({
       status: 'used',
-      usedBy: `cmid:sched_${scheduled.scheduledId}`,
+      usedBy: `cmid:${sendClientMessageId(scheduled.scheduledId, scheduled.sendAt)}`,
     });
     expect((await uploadRecord(chatId, uploadId))?.ttl).toBeUndefined();
     expect(await tagsOf(stack, s3, chatId, uploadId)).toEqual(['chat-media=attached']);

@@ -9,6 +9,7 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sendClientMessageId } from '../../lambdas/domain/scheduled.ts';
 import { scheduledDeps, setScheduledDeps } from '../../lambdas/domain/scheduled-deps.ts';
 import type { FanOut } from '../../lambdas/fanout/fanout.ts';
 import { handler as dispatch } from '../../lambdas/handlers/scheduledDispatch.ts';
@@ -78,14 +79,20 @@ describe('a dispatch that stored its message and then failed', () => {
     }
     expect(result).toEqual({ batchItemFailures: [{ itemIdentifier: 'q1' }] });
     const [message] = (await history(bob, chatId)).messages;
-    expect(message).toMatchObject({ text, clientMessageId: `sched_${scheduledId}` });
+    expect(message).toMatchObject({
+      text,
+      clientMessageId: sendClientMessageId(scheduledId, scheduled.sendAt),
+    });
 
     // The message is out: its schedule is not cancellable, and its upload is not given back.
     expect(await storedItem(stack, alice.userId, scheduledId)).toMatchObject({ status: 'sending' });
     const cancel = await alice.request('cancelScheduled', { scheduledId });
     expect(cancel).toMatchObject({ type: 'error', code: 'CONFLICT' });
     const upload = (await stack.items(`CHAT#${chatId}`)).find((i) => i.sk === `UPLOAD#${uploadId}`);
-    expect(upload).toMatchObject({ status: 'used', usedBy: `cmid:sched_${scheduledId}` });
+    expect(upload).toMatchObject({
+      status: 'used',
+      usedBy: `cmid:${sendClientMessageId(scheduledId, scheduled.sendAt)}`,
+    });
     expect(await tagsOf(stack, s3, chatId, uploadId)).toEqual(['chat-media=attached']);
 
     // Its lease runs out; the sweep's retry finds the message and records it, without a second one.

@@ -142,14 +142,14 @@ describe('the dispatcher, exactly once', () => {
   it('does not store again when the dead dispatcher had already stored the message, and tells the members again (author removed since)', async () => {
     const { alice, bob, chat, scheduled } = await world('already out');
     // The first attempt's publish: the dispatcher's send, with the clientMessageId derived from the
-    // scheduled id (a prefix no client's send may take).
+    // scheduled id and its time (a prefix no client's send may take).
     const { message: first } = await sendMessage(
       deps(),
       { userId: alice.userId, name: alice.userId },
       {
         chatId: chat.chatId,
         text: 'already out',
-        clientMessageId: sendClientMessageId(scheduled.scheduledId),
+        clientMessageId: sendClientMessageId(scheduled.scheduledId, scheduled.sendAt),
         connectionId: '',
       },
     );
