@@ -1,0 +1,184 @@
+/**
+ * Media in sendMessage, requestUpload, getAttachmentUrl, deleteMessage and deleteChat over mocked
+ * repositories and a mocked bucket: claims come after every other check, and the bytes go before the
+ * records they belong to.
+ */
+import { describe, expect, it, vi } from 'vitest';
+import { deleteChat } from '../../../lambdas/domain/chats.ts';
+import { newMessageId } from '../../../lambdas/domain/ids.ts';
+import { getAttachmentUrl } from '../../../lambdas/domain/media.ts';
+import { deleteMessage } from '../../../lambdas/domain/messages.ts';
+import { sendMessage } from '../../../lambdas/domain/send.ts';
+import { requestUpload } from '../../../lambdas/domain/upload-request.ts';
+import { caller, fakeDeps, groupChat, memberAndChat, NOW, pendingUpload, stored } from './fakes.ts';
+import { withUploads } from './media-fakes.ts';
+
+const ann = caller('ann');
+
+const upload = pendingUpload;
+describe('sendMessage with attachments', () => {
+  it('claims after every other check and stores the attachments on the message', async () => {
+    const fake = withUploads(upload('up_a'));
+    fake.store.chats.getWithMembers.mockResolvedValue(groupChat('ann', ['ann', 'bob']));
+    const { message } = await sendMessage(fake.deps, ann, {
+      chatId: 'g1',
+      text: '',
+      attachments: [{ uploadId: 'up_a' }],
+      connectionId: 'k',
+    });
+    expect(fake.store.messages.put).toHaveBeenCalledWith(
+      expect.objectContaining({ attachments: [expect.objectContaining({ attachmentId: 'up_a' })] }),
+      expect.anything(),
+    );
+    expect(message.attachments).toEqual([
+      expect.objectContaining({
+        attachmentId: 'up_a',
+        url: 'https://s3/chats/g1/up_a?get',
+        urlExpiresAt: NOW,
+      }),
+    ]);
+  });
+
+  it('claims nothing when replyTo is wrong', async () => {
+    const fake = withUploads(upload('up_a'));
+    fake.store.chats.getWithMembers.mockResolvedValue(groupChat('ann', ['ann', 'bob']));
+    await expect(
+      sendMessage(fake.deps, ann, {
+        chatId: 'g1',
+        text: '',
+        replyTo: 'm1_AAAAAAAAAAAA',
+        attachments: [{ uploadId: 'up_a' }],
+        connectionId: 'k',
+      }),
+    ).rejects.toThrow(/replyTo/);
+    expect(fake.store.uploads.claim).not.toHaveBeenCalled();
+  });
+
+  it('claims the uploads before the clientMessageId: a refused upload writes nothing at all', async () => {
+    const fake = withUploads(upload('up_a', { status: 'used', usedBy: 'cmid:other' }));
+    fake.store.chats.getWithMembers.mockResolvedValue(groupChat('ann', ['ann', 'bob']));
+    const send = { chatId: 'g1', text: '', attachments: [{ uploadId: 'up_a' }], connectionId: 'k' };
+    await expect(sendMessage(fake.deps, ann, { ...send, clientMessageId: 'cm-1' })).rejects.toThrow(
+      /already sent in another message/,
+    );
+    expect(fake.store.uploads.claim).not.toHaveBeenCalled();
+    expect(fake.store.claims.claim).not.toHaveBeenCalled();
+    expect(fake.store.sequence.allocate).not.toHaveBeenCalled();
+    expect(fake.store.messages.put).not.toHaveBeenCalled();
+  });
+
+  it('answers a retry of a stored send with its message (its uploads are bound to that send)', async () => {
+    const fake = withUploads(upload('up_a', { status: 'used', usedBy: 'cmid:cm-1' }));
+    fake.store.chats.getWithMembers.mockResolvedValue(groupChat('ann', ['ann', 'bob']));
+    const original = stored(4, {
+      senderId: 'ann',
+      clientMessageId: 'cm-1',
+      attachments: [
+        { attachmentId: 'up_a', kind: 'image', contentType: 'image/png', size: 100, fileName: null },
+      ],
+    });
+    fake.store.claims.claim.mockResolvedValue({ status: 'taken', claim: { claimedAt: 0, token: 't' } });
+    fake.store.messages.findByClientId.mockResolvedValue(original);
+    const { message, duplicate } = await sendMessage(fake.deps, ann, {
+      chatId: 'g1',
+      text: '',
+      clientMessageId: 'cm-1',
+      attachments: [{ uploadId: 'up_a' }],
+      connectionId: 'k',
+    });
+    expect(duplicate).toBe(true);
+    expect(message.attachments).toEqual([expect.objectContaining({ url: 'https://s3/chats/g1/up_a?get' })]);
+    expect(fake.store.uploads.claim).toHaveBeenCalledWith(
+      expect.anything(),
+      'ann',
+      'cmid:cm-1',
+      new Date(NOW),
+    );
+    expect(fake.store.sequence.allocate).not.toHaveBeenCalled();
+  });
+});
+
+describe('the other media actions', () => {
+  it('requestUpload refuses a non-member and stores nothing', async () => {
+    const fake = fakeDeps();
+    await expect(
+      requestUpload(fake.deps, ann, { chatId: 'g1', contentType: 'image/png', size: 9, fileName: undefined }),
+    ).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    expect(fake.store.uploads.create).not.toHaveBeenCalled();
+    expect(fake.media.uploadUrl).not.toHaveBeenCalled();
+  });
+
+  it('getAttachmentUrl is NOT_FOUND for a deleted message', async () => {
+    const fake = fakeDeps();
+    const messageId = newMessageId(3);
+    fake.store.chats.getMemberAndChat.mockResolvedValue(memberAndChat());
+    fake.store.messages.get.mockResolvedValue({
+      chatId: 'g1',
+      messageId,
+      seq: 3,
+      senderId: 'ann',
+      text: '',
+      replyTo: null,
+      clientMessageId: null,
+      createdAt: NOW,
+      editedAt: null,
+      deleted: true,
+      ver: 3,
+      allocAt: 0,
+      attachments: [
+        { attachmentId: 'up_a', kind: 'image', contentType: 'image/png', size: 1, fileName: null },
+      ],
+    });
+    await expect(
+      getAttachmentUrl(fake.deps, ann, { chatId: 'g1', messageId, attachmentId: 'up_a' }),
+    ).rejects.toMatchObject({
+      code: 'NOT_FOUND',
+    });
+  });
+
+  it('deleteMessage deletes the bytes before the message, and nothing when that fails', async () => {
+    const fake = fakeDeps();
+    const messageId = newMessageId(3);
+    fake.store.chats.getWithMembers.mockResolvedValue(groupChat('ann', ['ann', 'bob']));
+    fake.store.messages.get.mockResolvedValue({
+      chatId: 'g1',
+      messageId,
+      seq: 3,
+      senderId: 'ann',
+      text: '',
+      replyTo: null,
+      clientMessageId: null,
+      createdAt: NOW,
+      editedAt: null,
+      deleted: false,
+      ver: 3,
+      allocAt: 0,
+      attachments: [
+        { attachmentId: 'up_a', kind: 'image', contentType: 'image/png', size: 1, fileName: null },
+      ],
+    });
+    fake.media.delete.mockRejectedValueOnce(new Error('S3 down'));
+    await expect(deleteMessage(fake.deps, ann, { chatId: 'g1', messageId })).rejects.toThrow('S3 down');
+    expect(fake.store.sequence.allocateVersion).not.toHaveBeenCalled();
+    expect(fake.store.messages.applyChange).not.toHaveBeenCalled();
+    await deleteMessage(fake.deps, ann, { chatId: 'g1', messageId });
+    expect(fake.media.delete).toHaveBeenLastCalledWith(['chats/g1/up_a']);
+    expect(fake.store.messages.applyChange).toHaveBeenCalledTimes(1);
+    expect(fake.store.messages.applyChange.mock.calls[0]?.[1].set).toEqual({
+      text: '',
+      deleted: true,
+      attachments: [],
+    });
+  });
+
+  it('deleteChat leaves the objects to the retention job when it is queued', async () => {
+    const fake = fakeDeps();
+    fake.store.chats.getWithMembers.mockResolvedValue(groupChat('ann', ['ann', 'bob']));
+    fake.store.chats.delete.mockResolvedValue(groupChat('ann', ['ann', 'bob']).members);
+    const retentionQueue = { send: vi.fn(async () => undefined) };
+    await deleteChat({ ...fake.deps, retentionQueue }, ann, { chatId: 'g1' });
+    expect(retentionQueue.send).toHaveBeenCalledTimes(1);
+    expect(fake.media.delete).not.toHaveBeenCalled();
+    expect(fake.store.chats.delete).toHaveBeenCalledTimes(1);
+  });
+});
