@@ -13,6 +13,7 @@
  * | void (no message) | CHAT#<chatId>    | MSG#<seq, 12 digits>        |                |                 |
  * | client message id | CHAT#<chatId>    | CMID#<senderId>#<clientId>  |                |                 |
  * | direct-chat pair  | PAIR#<a>#<b>     | PAIR                        |                |                 |
+ * | group key         | USER#<userId>    | CCID#<clientChatId>         |                |                 |
  * | push device       | USER#<userId>    | DEVICE#<deviceId>           |                |                 |
  * | device count      | USER#<userId>    | DEVICES                     |                |                 |
  * | push token owner  | TOKEN#<platform>#<sha256(token)> | TOKEN       |                |                 |
@@ -93,6 +94,7 @@ export const PREFIX = {
   memberChange: 'MLOG#',
   message: 'MSG#',
   clientMessage: 'CMID#',
+  clientChat: 'CCID#',
   pair: 'PAIR#',
   scheduled: 'SCHED#',
   due: 'DUE#',
@@ -152,6 +154,11 @@ export const keys = {
   clientMessage: (chatId: string, senderId: string, clientMessageId: string): Key => ({
     pk: chatPk(chatId),
     sk: clientIdSk(senderId, clientMessageId),
+  }),
+  /** A creator's clientChatId: the group it created (group-keys.ts), in the creator's partition. */
+  groupKey: (userId: string, clientChatId: string): Key => ({
+    pk: userPk(userId),
+    sk: `${PREFIX.clientChat}${clientChatId}`,
   }),
   /** The direct-chat pointer of a pair of users (order-independent; ids never contain `#`). */
   pair: (a: string, b: string): Key => {

@@ -12,6 +12,7 @@
  *   messages.ts    `messages` (and the version and client-id indexes)
  *   sequence.ts    `sequence`: seq and version allocation on `META`, voids
  *   claims.ts      `claims`: clientMessageId claims     cursors.ts  `cursors` (read, delivery)
+ *   group-keys.ts  `groupKeys`: the group each creator's clientChatId names
  *   head-cache.ts  `heads`: the container's cache of chat heads (no DynamoDB access)
  *   devices.ts     `devices`: push devices and token owners   mutes.ts  `mutes`: per-member mutes
  *   push-marks.ts  `pushMarks`: which messages' notifications went out (the push function's repeats)
@@ -36,6 +37,7 @@ import { ConnectionRepository, ProfileRepository } from './connections.ts';
 import { ReadCursorRepository } from './cursors.ts';
 import { DeviceRepository } from './devices.ts';
 import { DueIndexRepository } from './due-index.ts';
+import { GroupKeyRepository } from './group-keys.ts';
 import { ChatHeadCache } from './head-cache.ts';
 import { MessageRepository } from './messages.ts';
 import { MuteRepository } from './mutes.ts';
@@ -60,6 +62,7 @@ export type {
   ChatKind,
   ChatRecord,
   DeviceRecord,
+  GroupKeyRecord,
   MemberRecord,
   MembershipRef,
   MessageRecord,
@@ -86,6 +89,7 @@ export class ChatStore {
   readonly rosters: RosterRepository;
   readonly sequence: SequenceRepository;
   readonly claims: ClaimRepository;
+  readonly groupKeys: GroupKeyRepository;
   readonly heads: ChatHeadCache;
   /** Push devices and token owners (devices.ts). */
   readonly devices: DeviceRepository;
@@ -114,6 +118,7 @@ export class ChatStore {
     this.rosters = new RosterRepository(table);
     this.sequence = new SequenceRepository(table);
     this.claims = new ClaimRepository(table);
+    this.groupKeys = new GroupKeyRepository(table);
     this.heads = new ChatHeadCache();
     this.devices = new DeviceRepository(table);
     this.mutes = new MuteRepository(table);

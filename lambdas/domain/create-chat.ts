@@ -1,38 +1,27 @@
 /**
- * New chats: createChat (a group, or the one direct chat of a pair, which mirrors the pair's blocks:
- * block-mirror.ts), and the group an invite into a direct chat starts (`groupFromDirect`).
+ * New chats: createChat (a group, once per `clientChatId` when given: group-keys.ts; or the one
+ * direct chat of a pair, which mirrors the pair's blocks: block-mirror.ts), and the group an invite
+ * into a direct chat starts (`groupFromDirect`).
  */
 import type { Request } from '../contract/index.ts';
 import { blockedSendersOf } from '../data/blocks.ts';
-import type { ChatKind, ChatRecord, MemberRecord, Role } from '../data/store.ts';
+import type { ChatRecord, MemberRecord } from '../data/store.ts';
 import type { Caller } from '../shared/caller.ts';
 import { cleanName, fallbackName } from '../shared/clean-name.ts';
 import { badRequest, conflict } from '../shared/errors.ts';
 import { event } from '../shared/frames.ts';
 import { userIdsOf } from './access.ts';
-import { blockedDirect, refuseBlockedDirect, refuseBlockedInvite } from './blocking.ts';
+import { blockedDirect, refuseBlockedDirect } from './blocking.ts';
 import type { Deps } from './deps.ts';
-import { newChatId } from './ids.ts';
+import { announceGroup, createKeyedGroup, groupMembers, refuseGroup } from './group-keys.ts';
 import { LIMITS } from './limits.ts';
 import { refuseOverChatCap } from './membership-cap.ts';
-import { admitToRoster } from './rosters.ts';
+import { member, newChat } from './new-chat.ts';
 import { type ChatView, chatView } from './views.ts';
 
-export type CreateChatInput = Request<'createChat'>;
+export { member, newChat } from './new-chat.ts';
 
-/** A membership of `chat` from its creation (an invite into it: `invitedMember`). */
-export function member(chat: ChatRecord, userId: string, role: Role, peerId?: string): MemberRecord {
-  return {
-    chatId: chat.chatId,
-    userId,
-    role,
-    lastReadSeq: 0,
-    lastDeliveredSeq: 0,
-    joinedAt: chat.createdAt,
-    kind: chat.kind,
-    ...(peerId ? { peerId } : {}),
-  };
-}
+export type CreateChatInput = Request<'createChat'>;
 
 /**
  * A membership of someone invited into an existing group at `joinedAt`: their read and delivered
@@ -51,35 +40,6 @@ export function invitedMember(chat: ChatRecord, userId: string, joinedAt: string
   };
 }
 
-/**
- * A new chat. Its creation is version 1, also its members' version (so `sync` from 0 returns the
- * members); a direct chat carries each member's newest own message (`sentSeq`) for read cursors.
- */
-export function newChat(
-  at: Date,
-  kind: ChatKind,
-  name: string | null,
-  ownerId: string,
-  count: number,
-): ChatRecord {
-  const now = at.toISOString();
-  return {
-    chatId: newChatId(),
-    kind,
-    name,
-    ownerId,
-    lastSeq: 0,
-    memberCount: count,
-    createdAt: now,
-    lastActivityAt: now,
-    lastVer: 1,
-    memberVer: 1,
-    lastAllocAt: 0,
-    minSyncVer: 0,
-    ...(kind === 'direct' ? { sentSeq: {} } : {}),
-  };
-}
-
 export async function createChat(
   deps: Deps,
   caller: Caller,
@@ -90,6 +50,8 @@ export async function createChat(
   if (others.length + 1 > LIMITS.groupMaxMembers) {
     throw badRequest(`A group holds at most ${LIMITS.groupMaxMembers} members (you included).`);
   }
+  if (input.clientChatId !== undefined)
+    return createKeyedGroup(deps, caller.userId, input.name, others, input.clientChatId);
   return { chat: await createGroup(deps, caller.userId, input.name, others), created: true };
 }
 
@@ -100,15 +62,11 @@ async function createGroup(
   others: readonly string[],
   field = 'memberIds', // the request field that names `others` (refusals name it)
 ): Promise<ChatView> {
-  await refuseBlockedInvite(deps, ownerId, others);
-  await refuseOverChatCap(deps, ownerId, [ownerId, ...others], field);
+  await refuseGroup(deps, ownerId, others, field);
   const chat = newChat(deps.now(), 'group', name, ownerId, others.length + 1);
-  const members = [member(chat, ownerId, 'owner'), ...others.map((id) => member(chat, id, 'member'))];
+  const members = groupMembers(chat, others);
   await deps.store.chats.create(chat, members);
-  const view = chatView(chat, members);
-  await admitToRoster(deps, chat, userIdsOf(members));
-  await deps.fanOut.toUsers(userIdsOf(members), event('chat.created', { chat: view }), { chat });
-  return view;
+  return announceGroup(deps, chat, members);
 }
 
 async function createDirectChat(

@@ -1,7 +1,7 @@
 /** Actions on chats and their members. */
 import * as v from 'valibot';
 import { defineAction } from '../action.ts';
-import { cleanName, FIELD, id, idList, int, isoTime, pageCursor, withDefault } from '../fields.ts';
+import { cleanName, FIELD, id, idList, int, isoTime, optional, pageCursor, withDefault } from '../fields.ts';
 import { LIMITS } from '../limits.ts';
 import { Chat, ChatSummary } from '../objects.ts';
 
@@ -20,6 +20,14 @@ export const createChat = defineAction('createChat', {
         kind: v.literal('group'),
         name: groupName,
         memberIds: idList(0, LIMITS.groupMaxMembers),
+        clientChatId: optional(
+          v.pipe(
+            id,
+            v.description(
+              'Yours, per caller: a repeat with the same id answers the group it created (created: false).',
+            ),
+          ),
+        ),
       }),
     ],
     `${FIELD} must be "direct" or "group".`,

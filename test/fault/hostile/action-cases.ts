@@ -44,6 +44,30 @@ export const ACTION_CASES: Case[] = [
     code: 'BAD_REQUEST',
   },
   {
+    name: 'createChat group with a clientChatId containing #',
+    frame: () => ({ action: 'createChat', kind: 'group', name: 'g', memberIds: [], clientChatId: 'a#b' }),
+    code: 'BAD_REQUEST',
+    says: /"clientChatId" contains characters that are not allowed/,
+  },
+  {
+    name: 'createChat group with a clientChatId of 65 characters',
+    frame: () => ({
+      action: 'createChat',
+      kind: 'group',
+      name: 'g',
+      memberIds: [],
+      clientChatId: 'k'.repeat(65),
+    }),
+    code: 'BAD_REQUEST',
+    says: /"clientChatId" must be at most 64 characters/,
+  },
+  {
+    name: 'createChat group with a numeric clientChatId',
+    frame: () => ({ action: 'createChat', kind: 'group', name: 'g', memberIds: [], clientChatId: 7 }),
+    code: 'BAD_REQUEST',
+    says: /"clientChatId" must be a string/,
+  },
+  {
     name: 'history with before and after',
     frame: (x) => ({ action: 'history', chatId: x.ab, before: 5, after: 1 }),
     code: 'BAD_REQUEST',

@@ -143,6 +143,12 @@ export function fakeDeps() {
       takeOver: vi.fn(async () => true),
       release: vi.fn(),
     },
+    groupKeys: {
+      get: vi.fn(async () => undefined),
+      create: vi.fn(async () => ({ status: 'created' }) as const),
+      takeOver: vi.fn(async () => true),
+      complete: vi.fn(async () => ({ status: 'created' }) as const),
+    },
     scheduled: {
       create: vi.fn(async () => ({ status: 'created' }) as const),
       get: vi.fn(async () => undefined),

@@ -1,0 +1,157 @@
+/**
+ * Group keys (`USER#<creator>` / `CCID#<clientChatId>`): the group a creator's clientChatId names,
+ * so that createChat of a group happens once per key, however often it is repeated or raced.
+ *
+ * - A group that fits in one transaction writes its key there, with its members and `META`: the
+ *   key's conditional put is the claim, and the group exists whole or not at all.
+ * - A bigger group claims its key first (a conditional put holding the group's name, members and
+ *   creation time, `pending`), then writes the members (batched), then `META` together with the
+ *   key without those (one transaction, `META` conditional on absent). A retry that finds the key
+ *   still pending completes that same group with the same items (`complete`), after the creation's
+ *   own writes can no longer land (the claim went stale and was taken over, as clientMessageId
+ *   claims are); whoever writes `META` first made the group.
+ *
+ * A key is never removed: it names its group for good (a group deleted since is not made again).
+ * Every public method is one access pattern (docs/data-model.md). No UpdateItem: the key is only
+ * ever put whole, conditionally.
+ */
+import {
+  CHAT,
+  type ChatRecord,
+  GROUP_KEY,
+  type GroupKeyRecord,
+  type GroupKeyRef,
+  MEMBER,
+  type MemberRecord,
+} from './items.ts';
+import {
+  conditionFailed,
+  ifConditionFails,
+  itemAbsent,
+  MAX_TRANSACTION_ITEMS,
+  type TableClient,
+} from './table-client.ts';
+
+export type GroupKeyOutcome =
+  /** This call's write made the group. */
+  | { readonly status: 'created' }
+  /** The key was claimed before (the key as it is, from the refused write). */
+  | { readonly status: 'taken'; readonly key: GroupKeyRecord }
+  /** The group's `META` was written by another call (a retry that completed it). */
+  | { readonly status: 'exists' };
+
+/** The key still holds this pending creation (and so `META` was not written under it). */
+const stillPending = 'attribute_exists(pk) AND #pending = :true AND chatId = :chatId';
+
+export class GroupKeyRepository {
+  constructor(private readonly table: TableClient) {}
+
+  /** The key as it is (consistent GetItem), or undefined when never claimed. */
+  async get(ref: GroupKeyRef): Promise<GroupKeyRecord | undefined> {
+    const item = await this.table.get(GROUP_KEY.key(ref), { consistent: true });
+    return item && GROUP_KEY.fromItem(item);
+  }
+
+  /**
+   * Creates the group `chat` with `members` (the creator first) under the key `ref`: one
+   * transaction when the key, the members and `META` fit in one, else claim, members, then `META`.
+   */
+  async create(
+    ref: GroupKeyRef,
+    chat: ChatRecord,
+    members: readonly MemberRecord[],
+    claimedAt: number,
+  ): Promise<GroupKeyOutcome> {
+    const memberItems = members.map((m) => MEMBER.toItem(m));
+    if (memberItems.length + 2 <= MAX_TRANSACTION_ITEMS) {
+      const key = GROUP_KEY.toItem({ ...ref, chatId: chat.chatId, claimedAt });
+      const created = this.table
+        .transactThroughConflicts([
+          {
+            Put: {
+              Item: key,
+              ConditionExpression: itemAbsent,
+              ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+            },
+          },
+          ...memberItems.map((Item) => ({ Put: { Item } })),
+          { Put: { Item: CHAT.toItem(chat), ConditionExpression: itemAbsent } },
+        ])
+        .then((): GroupKeyOutcome => ({ status: 'created' }));
+      return ifConditionFails(created, (failure): GroupKeyOutcome => {
+        const [refused] = failure.reasons;
+        if (!refused?.conditionFailed || !refused.item) throw failure.error;
+        return { status: 'taken', key: GROUP_KEY.fromItem(refused.item) };
+      });
+    }
+    const others = members.filter((m) => m.userId !== chat.ownerId).map((m) => m.userId);
+    const pending: GroupKeyRecord = {
+      chatId: chat.chatId,
+      claimedAt,
+      pending: true,
+      createdAt: chat.createdAt,
+      ...(chat.name !== null ? { name: chat.name } : {}),
+      memberIds: new Set(others),
+    };
+    const claim = this.table
+      .put({
+        Item: GROUP_KEY.toItem({ ...ref, ...pending }),
+        ConditionExpression: itemAbsent,
+        ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+      })
+      .then(() => undefined);
+    const taken = await ifConditionFails(claim, ({ reasons: [refused], error }) => {
+      if (!refused?.item) throw error;
+      return { status: 'taken', key: GROUP_KEY.fromItem(refused.item) } as const;
+    });
+    if (taken) return taken;
+    return this.complete(ref, pending, chat, members);
+  }
+
+  /**
+   * Takes over a pending key whose creation missed its deadline (PutItem, condition: the key as
+   * read, by its `claimedAt`). Whether this caller now holds it.
+   */
+  async takeOver(ref: GroupKeyRef, old: GroupKeyRecord, claimedAt: number): Promise<boolean> {
+    const put = this.table.put({
+      Item: GROUP_KEY.toItem({ ...ref, ...old, claimedAt }),
+      ConditionExpression: `${stillPending} AND claimedAt = :old`,
+      ExpressionAttributeNames: { '#pending': 'pending' },
+      ExpressionAttributeValues: { ':true': true, ':chatId': old.chatId, ':old': old.claimedAt },
+    });
+    return ifConditionFails(
+      put.then(() => true),
+      () => false,
+    );
+  }
+
+  /**
+   * Writes a pending group's members (BatchWriteItem: the same items however often written), then
+   * its `META` with the key no longer pending (one transaction, `META` conditional on absent).
+   */
+  async complete(
+    ref: GroupKeyRef,
+    key: GroupKeyRecord,
+    chat: ChatRecord,
+    members: readonly MemberRecord[],
+  ): Promise<GroupKeyOutcome> {
+    await this.table.batchWrite(members.map((m) => ({ PutRequest: { Item: MEMBER.toItem(m) } })));
+    const done = this.table
+      .transactThroughConflicts([
+        { Put: { Item: CHAT.toItem(chat), ConditionExpression: itemAbsent } },
+        {
+          Put: {
+            Item: GROUP_KEY.toItem({ ...ref, chatId: key.chatId, claimedAt: key.claimedAt }),
+            ConditionExpression: stillPending,
+            ExpressionAttributeNames: { '#pending': 'pending' },
+            ExpressionAttributeValues: { ':true': true, ':chatId': chat.chatId },
+          },
+        },
+      ])
+      .then((): GroupKeyOutcome => ({ status: 'created' }));
+    return ifConditionFails(done, (failure): GroupKeyOutcome => {
+      if (!conditionFailed(failure)) throw failure.error;
+      return { status: 'exists' };
+    });
+  }
+}

@@ -1,0 +1,129 @@
+/**
+ * Groups created with a `clientChatId`: once per creator and key, however often the request is
+ * repeated or raced (lambdas/data/group-keys.ts stores the key with the group it names). The rules
+ * are those of clientMessageId (client-ids.ts):
+ *
+ * - The key is free: this request creates the group (after the usual checks) and announces it.
+ * - The key names a group that exists: the answer is that group, `created: false`, and no event
+ *   (the first request's name and members win; the repeat's are not looked at). A creator who has
+ *   left it, or whose group was deleted, is refused: the key is spent.
+ * - The key names a big group still being created: wait (polling the key) until it exists; once
+ *   its creation's writes can no longer land (`claimStaleAfterMs`), take the key over and complete
+ *   the same group from what the key holds, announcing it then.
+ */
+import type { GroupKeyRef } from '../data/items.ts';
+import type { ChatRecord, GroupKeyRecord, MemberRecord } from '../data/store.ts';
+import { badRequest, conflict } from '../shared/errors.ts';
+import { event } from '../shared/frames.ts';
+import { type Backoff, backOff } from '../shared/retry.ts';
+import { userIdsOf } from './access.ts';
+import { refuseBlockedInvite } from './blocking.ts';
+import type { Deps } from './deps.ts';
+import { refuseOverChatCap } from './membership-cap.ts';
+import { member, newChat } from './new-chat.ts';
+import { admitToRoster } from './rosters.ts';
+import { claimStaleAfterMs, writeTiming } from './timing.ts';
+import { type ChatView, chatView } from './views.ts';
+
+export interface CreatedGroup {
+  readonly chat: ChatView;
+  readonly created: boolean;
+}
+
+/** Between looks at a key whose group is being created. */
+const POLL: Backoff = { baseMs: 10, capMs: 200 };
+/** A repeat waits at most this long for the group's creation (then CONFLICT: retry the same key). */
+const MAX_WAIT_MS = 4000;
+
+/** Refuses a group the owner may not create (blocks, the membership cap); writes nothing. */
+export async function refuseGroup(
+  deps: Deps,
+  ownerId: string,
+  others: readonly string[],
+  field: string,
+): Promise<void> {
+  await refuseBlockedInvite(deps, ownerId, others);
+  await refuseOverChatCap(deps, ownerId, [ownerId, ...others], field);
+}
+
+/** The memberships of a new group: the owner first. */
+export const groupMembers = (chat: ChatRecord, others: readonly string[]): MemberRecord[] => [
+  member(chat, chat.ownerId, 'owner'),
+  ...others.map((id) => member(chat, id, 'member')),
+];
+
+/** Tells every member's sockets (and the group's roster) about a group just created. */
+export async function announceGroup(
+  deps: Deps,
+  chat: ChatRecord,
+  members: readonly MemberRecord[],
+): Promise<ChatView> {
+  const view = chatView(chat, [...members]);
+  await admitToRoster(deps, chat, userIdsOf(members));
+  await deps.fanOut.toUsers(userIdsOf(members), event('chat.created', { chat: view }), { chat });
+  return view;
+}
+
+export async function createKeyedGroup(
+  deps: Deps,
+  ownerId: string,
+  name: string,
+  others: readonly string[],
+  clientChatId: string,
+): Promise<CreatedGroup> {
+  const ref: GroupKeyRef = { userId: ownerId, clientChatId };
+  // A repeat is answered from the key, whatever has changed since (blocks, caps, the request).
+  const found = await deps.store.groupKeys.get(ref);
+  if (found) return answerFromKey(deps, ref, found);
+  await refuseGroup(deps, ownerId, others, 'memberIds');
+  const chat = newChat(deps.now(), 'group', name, ownerId, others.length + 1);
+  const members = groupMembers(chat, others);
+  const outcome = await deps.store.groupKeys.create(ref, chat, members, deps.now().getTime());
+  if (outcome.status === 'created') return { chat: await announceGroup(deps, chat, members), created: true };
+  if (outcome.status === 'taken') return answerFromKey(deps, ref, outcome.key);
+  return answerFromKey(deps, ref, { chatId: chat.chatId, claimedAt: 0 });
+}
+
+/** The group a claimed key names, completing it first when its creation was abandoned midway. */
+async function answerFromKey(deps: Deps, ref: GroupKeyRef, first: GroupKeyRecord): Promise<CreatedGroup> {
+  const giveUpAt = deps.now().getTime() + MAX_WAIT_MS;
+  let key: GroupKeyRecord = first;
+  for (let attempt = 0; ; attempt++) {
+    const { chat, members } = await deps.store.chats.getWithMembers(key.chatId, { consistent: true });
+    if (chat) {
+      if (!members.some((m) => m.userId === ref.userId)) throw spent();
+      return { chat: chatView(chat, members), created: false };
+    }
+    if (!key.pending) throw spent();
+    const now = deps.now().getTime();
+    if (now > key.claimedAt + claimStaleAfterMs(writeTiming())) {
+      // Its creator can no longer write: complete the same group, if no other repeat does.
+      if (await deps.store.groupKeys.takeOver(ref, key, now)) {
+        const completed = await complete(deps, ref, { ...key, claimedAt: now });
+        if (completed) return completed;
+      }
+    }
+    if (now > giveUpAt)
+      throw conflict('This group is still being created; retry with the same "clientChatId".');
+    await backOff(POLL, attempt);
+    key = (await deps.store.groupKeys.get(ref)) ?? key;
+  }
+}
+
+/** Writes the pending group the key holds; undefined when another request wrote its `META` first. */
+async function complete(
+  deps: Deps,
+  ref: GroupKeyRef,
+  key: GroupKeyRecord,
+): Promise<CreatedGroup | undefined> {
+  const others = [...(key.memberIds ?? [])];
+  const at = new Date(key.createdAt ?? deps.now().toISOString());
+  const chat = newChat(at, 'group', key.name ?? null, ref.userId, others.length + 1, key.chatId);
+  const members = groupMembers(chat, others);
+  const outcome = await deps.store.groupKeys.complete(ref, key, chat, members);
+  if (outcome.status !== 'created') return undefined;
+  return { chat: await announceGroup(deps, chat, members), created: true };
+}
+
+const spent = () =>
+  badRequest('"clientChatId" names a group that was deleted or that you left: use a new "clientChatId".');
