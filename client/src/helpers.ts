@@ -65,6 +65,17 @@ export function scheduleMessage(
 }
 
 /**
+ * Creates a group. Its fresh clientChatId, the same in every retry, makes a retry (after a lost ack or
+ * `INTERNAL`) answer the group already created (`created: false`) instead of creating a second one.
+ */
+export function createGroup(
+  client: ChatClient,
+  fields: Omit<Extract<RequestInput<'createChat'>, { kind: 'group' }>, 'kind'>,
+): Promise<Ack<'createChat'>> {
+  return client.request('createChat', { kind: 'group', clientChatId: randomId(), ...fields }, { retries: 2 });
+}
+
+/**
  * Registers this device's push token (APNs or FCM). When a push wakes the app, call
  * `client.syncNow()` (or just let the client reconnect): a delta sync, not a reload.
  */

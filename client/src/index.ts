@@ -24,6 +24,7 @@ export type * from './contract.ts';
 export { ChatClientError, type ClientErrorCode } from './errors.ts';
 export { MAX_FRAME_BYTES } from './frame.ts';
 export {
+  createGroup,
   type FetchLike,
   registerPushToken,
   scheduleMessage,

@@ -1,10 +1,12 @@
 /**
  * The thin helpers for the v2 flows, on a fake socket: an upload is requestUpload + a PUT with the
- * returned headers (and a failed PUT is an error), then sendMessage with the uploadId; scheduling and
- * push-token registration are requests with the right fields.
+ * returned headers (and a failed PUT is an error), then sendMessage with the uploadId; scheduling,
+ * group creation (its clientChatId kept across retries) and push-token registration are requests
+ * with the right fields.
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import {
+  createGroup,
   type FetchLike,
   registerPushToken,
   scheduleMessage,
@@ -107,5 +109,24 @@ describe('helpers', () => {
     const register = await answer('registerDevice', { device: { deviceId: 'd1' } });
     expect(register).toMatchObject({ platform: 'fcm', token: 'token-1', appId: 'com.example.chat' });
     await expect(device).resolves.toMatchObject({ device: { deviceId: 'd1' } });
+  });
+
+  it('createGroup carries a fresh clientChatId and sends the same one again when it retries', async () => {
+    const client = await open();
+    const created = createGroup(client, { name: 'Trip', memberIds: ['bob'] });
+    await flush();
+    const first = FakeSocket.last.requests('createChat').at(-1) as Sent;
+    expect(first).toMatchObject({ kind: 'group', name: 'Trip', memberIds: ['bob'] });
+    expect(typeof first.clientChatId).toBe('string');
+    FakeSocket.last.error(first, 'INTERNAL'); // the group may have been stored: retry it as it was
+    await vi.advanceTimersByTimeAsync(6000);
+    const retry = await answer('createChat', { chat: { chatId: 'c9' }, created: false });
+    expect(retry.requestId).not.toBe(first.requestId);
+    expect(retry.clientChatId).toBe(first.clientChatId);
+    await expect(created).resolves.toMatchObject({ chat: { chatId: 'c9' }, created: false });
+    const other = createGroup(client, { name: 'Trip', memberIds: ['bob'] });
+    const next = await answer('createChat', { chat: { chatId: 'c10' }, created: true });
+    expect(next.clientChatId).not.toBe(first.clientChatId);
+    await other;
   });
 });
