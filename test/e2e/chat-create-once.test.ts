@@ -156,6 +156,31 @@ describe('createChat of a group with a clientChatId', () => {
     expect(again).toMatchObject({ created: false, chat: { chatId: chat.chatId } });
   });
 
+  it('answers CONFLICT to a repeat while a big group is still being created, writing nothing', async () => {
+    const owner = await connectUser(stack, uniqueId('busy'));
+    const others = Array.from({ length: 100 }, (_, i) => uniqueId(`bb${i}`));
+    const clientChatId = uniqueId('k');
+    const chat = newChat(new Date(), 'group', 'Busy', owner.userId, 101);
+    const key = GROUP_KEY.toItem({
+      userId: owner.userId,
+      clientChatId,
+      chatId: chat.chatId,
+      claimedAt: Date.now(),
+      pending: true,
+      createdAt: chat.createdAt,
+      name: 'Busy',
+      memberIds: new Set(others),
+    });
+    const client = doc();
+    await client.send(new PutCommand({ TableName: stack.tableName, Item: key }));
+    client.destroy();
+    const refused = await owner.request('createChat', group('Busy', others, clientChatId));
+    expect(refused).toMatchObject({ type: 'error', code: 'CONFLICT' });
+    expect(String(refused.message)).toContain('"clientChatId"');
+    expect(await stack.items(`CHAT#${chat.chatId}`)).toEqual([]);
+    expect(await groupsNamed(owner, 'Busy')).toHaveLength(0);
+  });
+
   it('refuses a key whose group the creator left, naming the field, and creates nothing', async () => {
     const [owner, peer] = (await connectUsers(stack, 2, 'left')) as [UserSocket, UserSocket];
     const key = uniqueId('k');
