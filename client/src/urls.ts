@@ -2,8 +2,10 @@
  * Download URLs of attachments (`Attachment.url`) are presigned: they work for an hour
  * (`urlExpiresAt`), and on AWS not past the credentials that signed them. `ChatClient.attachmentUrl`
  * gives one that works: the held message's while it has more than a minute left, else a fresh one
- * from `getAttachmentUrl`, kept until a minute before its `expiresAt`; concurrent callers share one
- * request. A URL the app says `failed` (a 403 from S3) is renewed whatever its expiry says. The fresh
+ * from `getAttachmentUrl`, served for 59 minutes from its arrival (timed on this device's clock
+ * alone: one set an hour off renews once, not at every call), or until the held message loses the
+ * attachment; concurrent callers share one request; the 200 newest renewals are kept. A URL the app
+ * says `failed` (a 403 from S3) is renewed whatever its expiry says. The fresh
  * URL replaces the old one in the held message (and the store), and the app hears of that message
  * again (`messages`, same version). (A closure, not a class: it minifies smaller.)
  */
@@ -12,10 +14,18 @@ import type { Replica } from './replica.ts';
 
 /** A URL is renewed this long before its expiry (the server's clock and ours differ a little). */
 const MARGIN_MS = 60_000;
+/**
+ * A renewed URL serves this long from its arrival: the contract's hour less the margin, counted on
+ * this device's clock alone, so a clock set an hour off does not make every fresh URL look expired.
+ */
+const FRESH_MS = 3_600_000 - MARGIN_MS;
+/** Renewals kept at most (the oldest go first): a long session scrolling many attachments. */
+const KEPT = 200;
 
 interface Renewal {
   url?: string;
-  expiresAt?: string;
+  /** Date.now() until which it serves. */
+  until: number;
   readonly done: Promise<string>;
 }
 
@@ -45,25 +55,29 @@ export function attachmentUrls(ask: Ask, replica: () => Replica): AttachmentUrls
       if (m.messageId === messageId) return m;
   };
   return (chatId, messageId, attachmentId, failed) => {
-    const works = (url?: string, expiresAt = '') =>
-      url !== failed && Date.parse(expiresAt) - Date.now() > MARGIN_MS;
-    const a = held(chatId, messageId)?.attachments.find((x) => x.attachmentId === attachmentId);
-    if (a && works(a.url, a.urlExpiresAt)) return Promise.resolve(a.url);
+    const m = held(chatId, messageId);
+    const a = m?.attachments.find((x) => x.attachmentId === attachmentId);
     const key = `${chatId} ${messageId} ${attachmentId}`;
     const known = renewals.get(key);
-    // A request under way is shared; a finished one serves until its URL stops working.
-    if (known && (known.url === undefined || works(known.url, known.expiresAt))) return known.done;
+    // A renewal serves while fresh, unless it failed or the held message lost the attachment (deleted).
+    if (known && (known.url === undefined || (known.url !== failed && known.until > Date.now() && (!m || a))))
+      return known.done;
+    if (a && a.url !== failed && Date.parse(a.urlExpiresAt) - Date.now() > MARGIN_MS)
+      return Promise.resolve(a.url);
+    renewals.delete(key);
+    if (renewals.size >= KEPT) renewals.delete(renewals.keys().next().value as string);
     const r: Renewal = {
+      until: 0,
       done: ask({ chatId, messageId, attachmentId }).then(
         ({ url, expiresAt }) => {
-          Object.assign(r, { url, expiresAt });
-          const m = held(chatId, messageId);
+          Object.assign(r, { url, until: Date.now() + FRESH_MS });
+          const now = held(chatId, messageId);
           const e = replica().chats.get(chatId);
-          if (e && m?.attachments.some((x) => x.attachmentId === attachmentId)) {
-            const attachments = m.attachments.map((x) =>
+          if (e && now?.attachments.some((x) => x.attachmentId === attachmentId)) {
+            const attachments = now.attachments.map((x) =>
               x.attachmentId === attachmentId ? { ...x, url, urlExpiresAt: expiresAt } : x,
             );
-            replica().apply(e, [{ ...m, attachments }], true);
+            replica().apply(e, [{ ...now, attachments }], true);
           }
           return url;
         },

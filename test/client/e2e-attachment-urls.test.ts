@@ -76,6 +76,21 @@ describe('attachment URLs', () => {
     expect(sockets.requests('getAttachmentUrl')).toHaveLength(2);
   });
 
+  it('a renewed URL is not served once the held message lost the attachment: NOT_FOUND after a delete', async () => {
+    const { alice, bob, chatId } = await pair('urls-deleted');
+    const sent = await sendAttachment(alice, { chatId, body: PNG, contentType: 'image/png' });
+    await eventually(() => bob.messages(chatId).length === 1);
+    const attachmentId = sent.attachments[0]?.attachmentId ?? '';
+    const held = bob.messages(chatId)[0]?.attachments[0]?.url ?? '';
+    const fresh = await bob.attachmentUrl(chatId, sent.messageId, attachmentId, held);
+    expect(await bob.attachmentUrl(chatId, sent.messageId, attachmentId)).toBe(fresh);
+    await alice.deleteMessage(chatId, sent.messageId);
+    await eventually(() => bob.messages(chatId)[0]?.deleted === true);
+    await expect(bob.attachmentUrl(chatId, sent.messageId, attachmentId)).rejects.toMatchObject({
+      code: 'NOT_FOUND',
+    });
+  });
+
   it('a message the client does not hold: one request for concurrent callers, reused while good; NOT_FOUND rejects', async () => {
     const { alice, chatId } = await pair('urls-unheld');
     const sent = await sendAttachment(alice, { chatId, body: PNG, contentType: 'image/png' });
