@@ -60,7 +60,7 @@ async function createGroup(
   ownerId: string,
   name: string,
   others: readonly string[],
-  field = 'memberIds', // the request field that names `others` (refusals name it)
+  field: Parameters<typeof refuseGroup>[3] = 'memberIds', // the request field naming `others` (refusals)
 ): Promise<ChatView> {
   await refuseGroup(deps, ownerId, others, field);
   const chat = newChat(deps.now(), 'group', name, ownerId, others.length + 1);
@@ -140,5 +140,8 @@ export async function groupFromDirect(
       ) ?? fallbackName(id),
   );
   const name = cleanName(names.join(', '), LIMITS.groupNameMaxChars) ?? fallbackName(caller.userId);
-  return createGroup(deps, caller.userId, name, others, 'userIds');
+  // The other member of the direct chat is in no request field: the refusal says who they are.
+  const field = (id: string) =>
+    userIds.includes(id) ? `"userIds" entry "${id}"` : `The other member of this direct chat, "${id}",`;
+  return createGroup(deps, caller.userId, name, others, field);
 }

@@ -40,7 +40,7 @@ export async function refuseGroup(
   deps: Deps,
   ownerId: string,
   others: readonly string[],
-  field: string,
+  field: Parameters<typeof refuseOverChatCap>[3],
 ): Promise<void> {
   await refuseBlockedInvite(deps, ownerId, others);
   await refuseOverChatCap(deps, ownerId, [ownerId, ...others], field);

@@ -22,13 +22,14 @@ export const addableBelow = (cap: number): number => Math.max(1, cap - Math.ceil
 
 /**
  * FORBIDDEN when `callerId` is at the cap, or another of `userIds` is at the share others can fill.
- * `field`: the request field that names the others (`memberIds`, `userId`, `userIds`).
+ * `field`: the request field that names the others (`memberIds`, `userId`, `userIds`), or how to name
+ * one who is in no field (the other member of a direct chat an invite turns into a group).
  */
 export async function refuseOverChatCap(
   deps: Deps,
   callerId: string,
   userIds: readonly string[],
-  field: string,
+  field: string | ((userId: string) => string),
 ): Promise<void> {
   const cap = maxChatsPerUser();
   const byOthers = addableBelow(cap);
@@ -40,6 +41,8 @@ export async function refuseOverChatCap(
     if (full === callerId) {
       throw forbidden(`You are already in ${cap} chats, the most one user can be in (the membership limit).`);
     }
-    if (full !== undefined) throw forbidden(`"${field}" entry "${full}" cannot be added to more chats.`);
+    if (full === undefined) continue;
+    const who = typeof field === 'string' ? `"${field}" entry "${full}"` : field(full);
+    throw forbidden(`${who} cannot be added to more chats.`);
   }
 }

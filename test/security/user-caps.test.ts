@@ -145,8 +145,23 @@ describe('per-user caps', () => {
     );
     for (const refusal of refusals) expect(String(refusal.message)).not.toMatch(/\d+ chats|limit/);
     // The victim still starts a chat of their own, up to the cap; then their own refusal names it.
-    await victim.ok('createChat', { kind: 'direct', userId: friend.userId });
+    const direct = await victim.ok('createChat', { kind: 'direct', userId: friend.userId });
     expect(await listChats(victim)).toHaveLength(CHATS);
+    // Nor can they be taken along into a group made of a direct chat: the refusal says who they are,
+    // not a field they are in no entry of.
+    const newcomer = await connectUser(stack, uniqueId('newcomer'));
+    await expectRefused(
+      stack,
+      friend,
+      'invite',
+      { chatId: (direct.chat as { chatId: string }).chatId, userIds: [newcomer.userId] },
+      'FORBIDDEN',
+      {
+        message: new RegExp(
+          `^The other member of this direct chat, "${victim.userId}", cannot be added to more chats\\.$`,
+        ),
+      },
+    );
     await expectRefused(
       stack,
       victim,
@@ -161,6 +176,6 @@ describe('per-user caps', () => {
     const spam = (await listChats(victim)).find((c) => c.name === 'Spam 0');
     await victim.ok('removeMember', { chatId: spam?.chatId, userId: victim.userId });
     await victim.ok('createChat', { kind: 'group', name: 'Mine', memberIds: [] });
-    await closeAll(stack, pusher, victim, friend);
+    await closeAll(stack, pusher, victim, friend, newcomer);
   });
 });
