@@ -20,6 +20,9 @@ export const field = {
   optionalString: (value: unknown): string | undefined => (typeof value === 'string' ? value : undefined),
   /** A number; an absent attribute reads as 0. */
   number: (value: unknown): number => Number(value ?? 0),
+  /** A number, or absent from the record. */
+  optionalNumber: (value: unknown): number | undefined =>
+    value === undefined || value === null ? undefined : Number(value),
   /** `true` only when stored as the boolean true. */
   flag: (value: unknown): boolean => value === true,
   /** A number set (DynamoDB cannot store an empty set: absent means empty). */

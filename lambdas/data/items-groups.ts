@@ -60,6 +60,11 @@ const uploadFields = {
   status: field.oneOf(UPLOAD_STATUSES, 'pending'),
   /** The send that used it (its clientMessageId, or a one-off token): a retry of that send may again. */
   usedBy: field.nullableString,
+  /**
+   * How many times it was given back (used → pending, `uploads.release`); absent before the first.
+   * A send claims it only as it read it (`uploads.claim`): one given back meanwhile is read again.
+   */
+  releases: field.optionalNumber,
 };
 /**
  * A media upload of a chat, from `requestUpload` until a message carries it. A pending one expires

@@ -20,6 +20,15 @@ const claimable = '#status = :pending OR (#status = :used AND usedBy = :by)';
  * A claim racing the retention then cannot remove the TTL the retention just set.
  */
 const notRetained = 'attribute_not_exists(#ttl) OR #ttl > :retainedBy';
+/** The condition that an upload was not given back since it was read with `releases` (absent: never). */
+function releasedAsRead(releases: number | undefined): {
+  condition: string;
+  values: Record<string, number>;
+} {
+  return releases === undefined
+    ? { condition: 'attribute_not_exists(#releases)', values: {} }
+    : { condition: '#releases = :releases', values: { ':releases': releases } };
+}
 /** Margin over the clocks of the deleting function and this one (far below the TTL's days ahead). */
 const RETENTION_MARGIN_SECONDS = 3600;
 
@@ -47,30 +56,46 @@ export class UploadRepository {
    * (the same send retried at once, a release) is sent again: only a failed condition is `taken`,
    * and contention that outlasts the attempts is `busy`.
    * An upload of a deleted chat whose retention has reached it (`notRetained`) is `taken` too.
+   *
+   * `asRead` (a send's claim): each upload also not given back since it was read (its `releases`
+   * as in the record passed), else `taken`. A release re-tags the object pending first, so a send
+   * that tagged it attached before that, from an earlier read, must not claim it untagged. The
+   * one-off claim that puts the pending tag back (`untagUnclaimed`) passes `asRead: false`.
    */
   async claim(
     uploads: readonly UploadRecord[],
     userId: string,
     usedBy: string,
     at: Date,
+    { asRead = true }: { readonly asRead?: boolean } = {},
   ): Promise<ClaimOutcome> {
     const retainedBy = Math.floor(at.getTime() / 1000) + RETENTION_MARGIN_SECONDS;
     const write = this.table.transactThroughConflicts(
-      uploads.map((u) => ({
-        Update: {
-          Key: keys.upload(u.chatId, u.uploadId),
-          UpdateExpression: 'SET #status = :used, usedBy = :by REMOVE #ttl',
-          ConditionExpression: `attribute_exists(pk) AND userId = :user AND (${claimable}) AND (${notRetained})`,
-          ExpressionAttributeNames: { '#status': 'status', '#ttl': TTL_ATTRIBUTE },
-          ExpressionAttributeValues: {
-            ':pending': 'pending',
-            ':used': 'used',
-            ':by': usedBy,
-            ':user': userId,
-            ':retainedBy': retainedBy,
+      uploads.map((u) => {
+        const unreleased = asRead ? releasedAsRead(u.releases) : undefined;
+        return {
+          Update: {
+            Key: keys.upload(u.chatId, u.uploadId),
+            UpdateExpression: 'SET #status = :used, usedBy = :by REMOVE #ttl',
+            ConditionExpression:
+              `attribute_exists(pk) AND userId = :user AND (${claimable}) AND (${notRetained})` +
+              (unreleased ? ` AND (${unreleased.condition})` : ''),
+            ExpressionAttributeNames: {
+              '#status': 'status',
+              '#ttl': TTL_ATTRIBUTE,
+              ...(unreleased ? { '#releases': 'releases' } : {}),
+            },
+            ExpressionAttributeValues: {
+              ':pending': 'pending',
+              ':used': 'used',
+              ':by': usedBy,
+              ':user': userId,
+              ':retainedBy': retainedBy,
+              ...unreleased?.values,
+            },
           },
-        },
-      })),
+        };
+      }),
     );
     return ifConditionFails(
       write.then(() => 'claimed' as const),
@@ -80,9 +105,11 @@ export class UploadRepository {
 
   /**
    * Gives uploads back (used → pending) that the send `usedBy` holds but no message carries (a
-   * cancelled or failed scheduled message): each a conditional UpdateItem on still being held by
-   * `usedBy`, so one that is gone or another send's is left alone. Pending again, it expires through
-   * TTL `UPLOAD_TTL_SECONDS` after `at` unless a send claims it first. How many were given back.
+   * cancelled or failed scheduled message, the pending tag put back): each a conditional UpdateItem
+   * on still being held by `usedBy`, so one that is gone or another send's is left alone. Pending
+   * again, it expires through TTL `UPLOAD_TTL_SECONDS` after `at` unless a send claims it first. Its
+   * `releases` count goes up: a send that read it before cannot claim it (`claim`). How many were
+   * given back.
    */
   async release(chatId: string, uploadIds: readonly string[], usedBy: string, at: Date): Promise<number> {
     const expires = Math.floor(at.getTime() / 1000) + UPLOAD_TTL_SECONDS;
@@ -92,15 +119,20 @@ export class UploadRepository {
           this.table
             .update({
               Key: keys.upload(chatId, uploadId),
-              UpdateExpression: 'SET #status = :pending, usedBy = :none, #ttl = :ttl',
+              UpdateExpression: 'SET #status = :pending, usedBy = :none, #ttl = :ttl ADD #releases :one',
               ConditionExpression: '#status = :used AND usedBy = :by',
-              ExpressionAttributeNames: { '#status': 'status', '#ttl': TTL_ATTRIBUTE },
+              ExpressionAttributeNames: {
+                '#status': 'status',
+                '#ttl': TTL_ATTRIBUTE,
+                '#releases': 'releases',
+              },
               ExpressionAttributeValues: {
                 ':pending': 'pending',
                 ':used': 'used',
                 ':by': usedBy,
                 ':none': null,
                 ':ttl': expires,
+                ':one': 1,
               },
             })
             .then(() => true),

@@ -22,6 +22,7 @@ import type { MessageRecord, StoredAttachment, UploadRecord } from '../data/stor
 import type { Caller } from '../shared/caller.ts';
 import { badRequest, conflict, notFound } from '../shared/errors.ts';
 import { logger } from '../shared/logger.ts';
+import { type Backoff, backOff } from '../shared/retry.ts';
 import { loadMembership } from './access.ts';
 import type { Deps } from './deps.ts';
 import { seqOfMessageId } from './ids.ts';
@@ -66,9 +67,25 @@ export async function getAttachmentUrl(
   return { url, expiresAt };
 }
 
+/** How many times a send reads, tags and claims its uploads when one was given back meanwhile. */
+const CLAIM_ROUNDS = 3;
+/** How many times a send reads uploads that another send is putting the pending tag back on. */
+const HELD_READS = 5;
+const HELD_BACKOFF: Backoff = { baseMs: 40, capMs: 400 };
+/** An untag's hold lasts one tagging and one write; one older than this was never released. */
+const UNTAG_HOLD_SECONDS = 60;
+/** The one-off holder of `untagUnclaimed`: `untag:<when, base-36 ms>.<random>`. */
+const UNTAG = 'untag:';
+
 /**
  * Makes the uploads a send names its attachments (see the module comment); undefined without any.
  * The one call `sendMessage` makes before it stores the message.
+ *
+ * The objects are tagged attached before the claim, so a claimed upload is never left pending (the
+ * lifecycle rule would remove it). The claim takes each upload only as it was read: one given back
+ * meanwhile (`uploads.release`, after its pending tag was put back, perhaps after this send's tag)
+ * fails it, and the send reads, tags and claims again. A claim that does not succeed puts the
+ * pending tag back on what it tagged (`untagUnclaimed`).
  */
 export async function claimUploads(
   deps: Deps,
@@ -85,42 +102,84 @@ export async function claimUploads(
   const usedBy = clientMessageId
     ? sendUsedBy(clientMessageId)
     : `once:${randomBytes(9).toString('base64url')}`;
-  const records = await deps.store.uploads.getMany(chatId, ids);
-  const uploads = ids.map((id, i) =>
-    usable(deps, caller, records.get(id), usedBy, `attachments[${i}].uploadId`),
-  );
-  await Promise.all(uploads.map((u, i) => verifyBytes(deps, u, `attachments[${i}].uploadId`)));
-  // Tagged attached before the claim, so a claimed upload is never left pending (the lifecycle rule
-  // would remove it); a claim that does not succeed puts the pending tag back (`untagUnclaimed`).
-  const tagged = await Promise.allSettled(
-    uploads.map((u) => bucket(deps).markAttached(mediaKey(chatId, u.uploadId))),
-  );
-  const gone = tagged.findIndex((t) => t.status === 'fulfilled' && t.value === 'missing');
-  const failed = tagged.find((t) => t.status === 'rejected');
-  if (gone >= 0 || failed) {
-    await untagUnclaimed(deps, caller, uploads);
-    if (failed) throw failed.reason;
-    throw notUploaded(`attachments[${gone}].uploadId`);
+  let tagged: readonly UploadRecord[] = [];
+  try {
+    for (let round = 1; ; round++) {
+      const uploads = await readUsable(deps, caller, chatId, ids, usedBy);
+      await Promise.all(uploads.map((u, i) => verifyBytes(deps, u, `attachments[${i}].uploadId`)));
+      tagged = uploads;
+      await tagAttached(deps, uploads);
+      const claimed = await deps.store.uploads.claim(uploads, caller.userId, usedBy, deps.now());
+      if (claimed === 'claimed') return uploads.map(storedAttachment);
+      // Contention only (other transactions on these uploads, throttling): nothing was claimed.
+      if (claimed === 'busy') throw conflict('"attachments" were busy being claimed; please retry.');
+      // `taken`: another send claimed one (the next read refuses it, naming it), or one was given
+      // back since it was read (the next round tags it again).
+      if (round >= CLAIM_ROUNDS) {
+        throw refuse(
+          '"attachments" names an upload that another message already carries; request a new upload.',
+        );
+      }
+    }
+  } catch (error) {
+    if (tagged.length > 0) await untagUnclaimed(deps, caller, tagged);
+    throw error;
   }
-  const claimed = await deps.store.uploads
-    .claim(uploads, caller.userId, usedBy, deps.now())
-    .catch(async (error: unknown) => {
-      await untagUnclaimed(deps, caller, uploads);
-      throw error;
-    });
-  if (claimed !== 'claimed') await untagUnclaimed(deps, caller, uploads);
-  if (claimed === 'taken') {
-    throw refuse('"attachments" names an upload that another message already carries; request a new upload.');
+}
+
+const storedAttachment = (u: UploadRecord): StoredAttachment => ({
+  attachmentId: u.uploadId,
+  kind: u.kind,
+  contentType: u.contentType,
+  size: u.size,
+  fileName: u.fileName,
+});
+
+/**
+ * The upload records (consistent), each one this caller may attach now (`usable`). One that a failed
+ * send holds for a moment to put its pending tag back (`untagUnclaimed`) is read again after a short
+ * wait; still held, the send is CONFLICT (retryable), not refused.
+ */
+async function readUsable(
+  deps: Deps,
+  caller: Caller,
+  chatId: string,
+  ids: readonly string[],
+  usedBy: string,
+): Promise<UploadRecord[]> {
+  for (let read = 1; ; read++) {
+    const records = await deps.store.uploads.getMany(chatId, ids);
+    const held = ids.findIndex((id) => beingUntagged(deps, caller, records.get(id)));
+    if (held < 0) {
+      return ids.map((id, i) => usable(deps, caller, records.get(id), usedBy, `attachments[${i}].uploadId`));
+    }
+    if (read >= HELD_READS) {
+      throw conflict(
+        `"attachments[${held}].uploadId" is being given back by a send that failed; please retry.`,
+      );
+    }
+    await backOff(HELD_BACKOFF, read);
   }
-  // Contention only (other transactions on these uploads, throttling): nothing was claimed.
-  if (claimed === 'busy') throw conflict('"attachments" were busy being claimed; please retry.');
-  return uploads.map((u) => ({
-    attachmentId: u.uploadId,
-    kind: u.kind,
-    contentType: u.contentType,
-    size: u.size,
-    fileName: u.fileName,
-  }));
+}
+
+/** Whether the caller's upload is held by an `untagUnclaimed` that has not ended (nor died). */
+function beingUntagged(deps: Deps, caller: Caller, upload: UploadRecord | undefined): boolean {
+  if (upload?.status !== 'used' || upload.userId !== caller.userId || !upload.usedBy?.startsWith(UNTAG)) {
+    return false;
+  }
+  const since = Number.parseInt(upload.usedBy.slice(UNTAG.length).split('.')[0] ?? '', 36);
+  return deps.now().getTime() - since < UNTAG_HOLD_SECONDS * 1000;
+}
+
+/** Tags the objects attached; one missing is BAD_REQUEST naming it (a failed tagging is thrown). */
+async function tagAttached(deps: Deps, uploads: readonly UploadRecord[]): Promise<void> {
+  const tagging = await Promise.allSettled(
+    uploads.map((u) => bucket(deps).markAttached(mediaKey(u.chatId, u.uploadId))),
+  );
+  const failed = tagging.find((t) => t.status === 'rejected');
+  if (failed) throw failed.reason;
+  const gone = tagging.findIndex((t) => t.status === 'fulfilled' && t.value === 'missing');
+  if (gone >= 0) throw notUploaded(`attachments[${gone}].uploadId`);
 }
 
 /** The record of an upload this caller may attach now, or BAD_REQUEST naming the field. */
@@ -152,17 +211,22 @@ function usable(
  * Puts the pending tag back on uploads this send tagged attached but did not claim (the claim was
  * refused, busy or failed; a tag was refused or failed), so that the lifecycle rule removes them
  * unless a send claims them later; without this, bytes no message carries would be kept forever.
- * Each one is re-tagged under a claim of its own (a one-off holder), released at once: no send can
- * claim it meanwhile, and one that a send holds (another message's, or this send's own claim that
- * committed although the call failed) is left alone, attached. Best effort, logged; a crash between
- * the tagging and the claim still leaves the tag attached.
+ * Each one is re-tagged under a claim of its own (a one-off holder, whatever it was read as),
+ * released at once: no send can claim it meanwhile (a send that reads it waits, `readUsable`), and
+ * the release makes every send that read it before, and may have tagged it attached before the
+ * pending tag, read and tag it again (`uploads.claim`). One that a send holds (another message's,
+ * or this send's own claim that committed although the call failed) is left alone, attached. Best
+ * effort, logged; a crash between the tagging and the claim still leaves the tag attached.
  */
 async function untagUnclaimed(deps: Deps, caller: Caller, uploads: readonly UploadRecord[]): Promise<void> {
-  const holder = `untag:${randomBytes(9).toString('base64url')}`;
+  const holder = `${UNTAG}${deps.now().getTime().toString(36)}.${randomBytes(9).toString('base64url')}`;
   await Promise.all(
     uploads.map(async (u) => {
       try {
-        if ((await deps.store.uploads.claim([u], caller.userId, holder, deps.now())) !== 'claimed') return;
+        const held = await deps.store.uploads.claim([u], caller.userId, holder, deps.now(), {
+          asRead: false,
+        });
+        if (held !== 'claimed') return;
         try {
           await bucket(deps).markPending(mediaKey(u.chatId, u.uploadId));
         } finally {

@@ -136,12 +136,55 @@ describe('claimUploads', () => {
     expect(second).not.toBe(first);
   });
 
-  it('refuses when another send claimed the upload meanwhile, or its object vanished', async () => {
+  it('refuses when another send claimed the upload meanwhile (read again), or its object vanished', async () => {
     const fake = withUploads(upload('up_a'));
     fake.store.uploads.claim.mockResolvedValueOnce('taken');
-    await expect(claim(fake, ['up_a'])).rejects.toThrow(/another message already carries/);
+    const other = upload('up_a', { status: 'used', usedBy: 'cmid:other' });
+    fake.store.uploads.getMany
+      .mockResolvedValueOnce(new Map([['up_a', upload('up_a')]]))
+      .mockResolvedValueOnce(new Map([['up_a', other]]));
+    await expect(claim(fake, ['up_a'])).rejects.toThrow(
+      /"attachments\[0\]\.uploadId" was already sent in another message/,
+    );
     fake.media.markAttached.mockResolvedValueOnce('missing');
     await expect(claim(fake, ['up_a'])).rejects.toThrow(/has no file yet/);
+  });
+
+  it('reads, tags and claims again when an upload was given back since it was read', async () => {
+    const fake = withUploads(upload('up_a'));
+    const released = upload('up_a', { releases: 1 });
+    fake.store.uploads.getMany
+      .mockResolvedValueOnce(new Map([['up_a', upload('up_a')]]))
+      .mockResolvedValueOnce(new Map([['up_a', released]]));
+    fake.store.uploads.claim.mockResolvedValueOnce('taken');
+    await expect(claim(fake, ['up_a'], 'cm-1')).resolves.toHaveLength(1);
+    expect(fake.media.markAttached).toHaveBeenCalledTimes(2);
+    expect(fake.store.uploads.claim).toHaveBeenLastCalledWith([released], 'ann', 'cmid:cm-1', new Date(NOW));
+    expect(fake.media.markPending).not.toHaveBeenCalled();
+    // Taken on every round: refused after three, the pending tag put back.
+    fake.store.uploads.claim.mockResolvedValue('taken');
+    await expect(claim(fake, ['up_a'], 'cm-2')).rejects.toThrow(/another message already carries/);
+    expect(fake.media.markAttached).toHaveBeenCalledTimes(5);
+  });
+
+  it('waits for an upload held while a failed send puts its pending tag back, then CONFLICT', async () => {
+    const held = upload('up_a', { status: 'used', usedBy: `untag:${Date.parse(NOW).toString(36)}.x` });
+    const fake = withUploads(held);
+    fake.store.uploads.getMany.mockResolvedValueOnce(new Map([['up_a', held]]));
+    fake.store.uploads.getMany.mockResolvedValueOnce(new Map([['up_a', upload('up_a', { releases: 1 })]]));
+    await expect(claim(fake, ['up_a'], 'cm-1')).resolves.toHaveLength(1);
+    await expect(claim(fake, ['up_a'], 'cm-1')).rejects.toMatchObject({
+      code: 'CONFLICT',
+      message: expect.stringContaining('"attachments[0].uploadId" is being given back'),
+    });
+    expect(fake.store.uploads.getMany).toHaveBeenCalledTimes(2 + 5);
+    // A hold older than a minute was never released: refused as another send's.
+    const stale = upload('up_a', {
+      status: 'used',
+      usedBy: `untag:${(Date.parse(NOW) - 61_000).toString(36)}.x`,
+    });
+    fake.store.uploads.getMany.mockResolvedValue(new Map([['up_a', stale]]));
+    await expect(claim(fake, ['up_a'], 'cm-1')).rejects.toThrow(/already sent in another message/);
   });
 
   it('refuses the same upload twice in one message before any read', async () => {
