@@ -59,9 +59,10 @@ export function claimForSchedule(
 /**
  * Gives back the uploads `attachmentIds` a scheduled message holds and will not send. The objects
  * are re-tagged pending first, while the claim still keeps every other send away from them (a send
- * re-tags its uploads attached before it claims them), then the records are released. Best effort:
- * what cannot be given back stays claimed (its bytes are kept until the chat is deleted), and is
- * logged.
+ * re-tags its uploads attached before it claims them), then the records are released, which makes
+ * a send that read them before (and may have tagged them before) read and tag them again. Best
+ * effort: what cannot be given back stays claimed (its bytes are kept until the chat is deleted),
+ * and is logged.
  */
 export async function releaseUploads(
   deps: Deps,
