@@ -16,7 +16,7 @@ import type { Deps } from './deps.ts';
 import { LIMITS } from './limits.ts';
 import { refuseOverChatCap } from './membership-cap.ts';
 import { expireDeletedChat } from './retention-jobs.ts';
-import { admitToRoster, disbandRoster, dismissFromRoster, socketsMayPredate } from './rosters.ts';
+import { admitAgain, admitToRoster, disbandRoster, dismissFromRoster, socketsMayPredate } from './rosters.ts';
 import { type AllocatedVersion, allocateVersion } from './versions.ts';
 import { type ChatView, chatView } from './views.ts';
 
@@ -100,14 +100,9 @@ async function inviteAgain(
     .filter((m) => asked.has(m.userId) && m.userId !== caller.userId && socketsMayPredate(deps, m.joinedAt))
     .map((m) => m.userId);
   if (again.length === 0) return view;
-  await admitToRoster(deps, chat, again);
-  // One who left since the read above (their removal's roster cleanup may have run before the
-  // admission): their entries go again, and they are not told they joined.
+  // One who left since the read above is not told they joined (`admitAgain`).
   const { chatId, memberVer: ver } = chat;
-  const stayed = await stillMembers(deps, chatId, again);
-  await Promise.all(
-    again.filter((id) => !stayed.includes(id)).map((id) => dismissFromRoster(deps, chat, id)),
-  );
+  const stayed = await admitAgain(deps, chat, again);
   if (stayed.length === 0) return view;
   const others = userIdsOf(members).filter((id) => !again.includes(id));
   await Promise.all([
@@ -115,12 +110,6 @@ async function inviteAgain(
     deps.fanOut.toUsers(others, event('member.joined', { chatId, userIds: stayed, ver }), { chat }),
   ]);
   return view;
-}
-
-/** Which of these users are members of the chat now (one consistent GetItem each). */
-async function stillMembers(deps: Deps, chatId: string, userIds: readonly string[]): Promise<string[]> {
-  const member = await Promise.all(userIds.map((id) => deps.store.chats.isMember(chatId, id)));
-  return userIds.filter((_, i) => member[i]);
 }
 
 export async function removeMember(

@@ -4,9 +4,13 @@
  * are those of clientMessageId (client-ids.ts):
  *
  * - The key is free: this request creates the group (after the usual checks) and announces it.
- * - The key names a group that exists: the answer is that group, `created: false`, and no event
- *   (the first request's name and members win; the repeat's are not looked at). A creator who has
- *   left it, or whose group was deleted, is refused: the key is spent.
+ * - The key names a group that exists: the answer is that group, `created: false` (the first
+ *   request's name and members win; the repeat's are not looked at). A creator who has left it, or
+ *   whose group was deleted, is refused: the key is spent. The repeat may be the retry of a
+ *   creation that stored the group and then failed (INTERNAL) before its members' sockets were
+ *   listed in the roster or told: so while a socket open now may predate the group, its members
+ *   from the creation on are admitted again (the same entries, put again) and sent `chat.created`
+ *   again (at least once, as a repeated invite tells again: `inviteAgain` in chats.ts).
  * - The key names a big group still being created: wait (polling the key) until it exists; once
  *   its creation's writes can no longer land (`claimStaleAfterMs`), take the key over and complete
  *   the same group from what the key holds, announcing it then.
@@ -21,7 +25,7 @@ import { refuseBlockedInvite } from './blocking.ts';
 import type { Deps } from './deps.ts';
 import { refuseOverChatCap } from './membership-cap.ts';
 import { member, newChat } from './new-chat.ts';
-import { admitToRoster } from './rosters.ts';
+import { admitAgain, admitToRoster, socketsMayPredate } from './rosters.ts';
 import { claimStaleAfterMs, writeTiming } from './timing.ts';
 import { type ChatView, chatView } from './views.ts';
 
@@ -64,6 +68,23 @@ export async function announceGroup(
   return view;
 }
 
+/**
+ * A repeat's answer: the group as it is, its creation's members (those still members) admitted to
+ * the roster and told again while a socket open now may predate the group (module comment).
+ */
+async function announceAgain(
+  deps: Deps,
+  chat: ChatRecord,
+  members: readonly MemberRecord[],
+): Promise<ChatView> {
+  const view = chatView(chat, [...members]);
+  if (chat.deletedAt !== undefined || !socketsMayPredate(deps, chat.createdAt)) return view;
+  const founders = members.filter((m) => m.joinedAt === chat.createdAt).map((m) => m.userId);
+  const stayed = await admitAgain(deps, chat, founders);
+  await deps.fanOut.toUsers(stayed, event('chat.created', { chat: view }), { chat });
+  return view;
+}
+
 export async function createKeyedGroup(
   deps: Deps,
   ownerId: string,
@@ -92,7 +113,7 @@ async function answerFromKey(deps: Deps, ref: GroupKeyRef, first: GroupKeyRecord
     const { chat, members } = await deps.store.chats.getWithMembers(key.chatId, { consistent: true });
     if (chat) {
       if (!members.some((m) => m.userId === ref.userId)) throw spent();
-      return { chat: chatView(chat, members), created: false };
+      return { chat: await announceAgain(deps, chat, members), created: false };
     }
     if (!key.pending) throw spent();
     const now = deps.now().getTime();

@@ -6,8 +6,9 @@
  *   the groups come from the membership index plus the join markers of the last minutes, which
  *   cover a membership the index does not show yet). `$disconnect` takes it out again.
  * - Creating a group or inviting people lists the new members' open sockets (after the
- *   memberships and join markers are written; a repeated invite, maybe the retry of one that
- *   failed, lists those who joined within a socket's lifetime again); removing a member drops
+ *   memberships and join markers are written; a repeated invite or createChat of a group with a
+ *   clientChatId, maybe the retry of one that failed, lists those who joined within a socket's
+ *   lifetime again: `admitAgain`); removing a member drops
  *   theirs (and lists them again if they were invited back meanwhile); deleting a group drops its
  *   roster. A post answered 410 drops the gone socket (lambdas/fanout/directory.ts).
  * - Entries expire with their connection (TTL), and the fan-out only posts to entries of users who
@@ -89,6 +90,20 @@ export async function admitToRoster(deps: Deps, chat: ChatRef, userIds: readonly
   };
   await Promise.all(Array.from({ length: Math.min(ADMIT_LOOKUPS, users.length) }, lookUp));
   await deps.store.rosters.add(entries);
+}
+
+/**
+ * Members admitted again (a repeated invite or createChat, maybe the retry of one that failed
+ * before their sockets were listed): the same entries, put again. One who left since the caller read
+ * the members (their removal's roster cleanup may have run before this admission) has their entries
+ * removed again. Returns those who are members still (one consistent GetItem each).
+ */
+export async function admitAgain(deps: Deps, chat: ChatRef, userIds: readonly string[]): Promise<string[]> {
+  await admitToRoster(deps, chat, userIds);
+  const member = await Promise.all(userIds.map((id) => deps.store.chats.isMember(chat.chatId, id)));
+  const left = userIds.filter((_, i) => !member[i]);
+  await Promise.all(left.map((id) => dismissFromRoster(deps, chat, id)));
+  return userIds.filter((_, i) => member[i]);
 }
 
 /** Epoch ms before which no socket open now connected (its record's TTL, and clock slack). */
