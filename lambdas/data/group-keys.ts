@@ -29,6 +29,7 @@ import {
   ifConditionFails,
   itemAbsent,
   MAX_TRANSACTION_ITEMS,
+  type RequestOptions,
   type TableClient,
 } from './table-client.ts';
 
@@ -61,6 +62,7 @@ export class GroupKeyRepository {
     chat: ChatRecord,
     members: readonly MemberRecord[],
     claimedAt: number,
+    options?: RequestOptions,
   ): Promise<GroupKeyOutcome> {
     const memberItems = members.map((m) => MEMBER.toItem(m));
     if (memberItems.length + 2 <= MAX_TRANSACTION_ITEMS) {
@@ -94,18 +96,21 @@ export class GroupKeyRepository {
       memberIds: new Set(others),
     };
     const claim = this.table
-      .put({
-        Item: GROUP_KEY.toItem({ ...ref, ...pending }),
-        ConditionExpression: itemAbsent,
-        ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-      })
+      .put(
+        {
+          Item: GROUP_KEY.toItem({ ...ref, ...pending }),
+          ConditionExpression: itemAbsent,
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+        },
+        options,
+      )
       .then(() => undefined);
     const taken = await ifConditionFails(claim, ({ reasons: [refused], error }) => {
       if (!refused?.item) throw error;
       return { status: 'taken', key: GROUP_KEY.fromItem(refused.item) } as const;
     });
     if (taken) return taken;
-    return this.complete(ref, pending, chat, members);
+    return this.complete(ref, pending, chat, members, options);
   }
 
   /**
@@ -127,27 +132,37 @@ export class GroupKeyRepository {
 
   /**
    * Writes a pending group's members (BatchWriteItem: the same items however often written), then
-   * its `META` with the key no longer pending (one transaction, `META` conditional on absent).
+   * its `META` with the key no longer pending (one transaction, `META` conditional on absent). The
+   * claimant passes the signal of its claim's deadline: once another request may take the key over
+   * (and complete the group, after which members may leave), nothing of this call is sent any more,
+   * so a late batch never puts back a membership removed since.
    */
   async complete(
     ref: GroupKeyRef,
     key: GroupKeyRecord,
     chat: ChatRecord,
     members: readonly MemberRecord[],
+    options?: RequestOptions,
   ): Promise<GroupKeyOutcome> {
-    await this.table.batchWrite(members.map((m) => ({ PutRequest: { Item: MEMBER.toItem(m) } })));
+    await this.table.batchWrite(
+      members.map((m) => ({ PutRequest: { Item: MEMBER.toItem(m) } })),
+      options,
+    );
     const done = this.table
-      .transactThroughConflicts([
-        { Put: { Item: CHAT.toItem(chat), ConditionExpression: itemAbsent } },
-        {
-          Put: {
-            Item: GROUP_KEY.toItem({ ...ref, chatId: key.chatId, claimedAt: key.claimedAt }),
-            ConditionExpression: stillPending,
-            ExpressionAttributeNames: { '#pending': 'pending' },
-            ExpressionAttributeValues: { ':true': true, ':chatId': chat.chatId },
+      .transactThroughConflicts(
+        [
+          { Put: { Item: CHAT.toItem(chat), ConditionExpression: itemAbsent } },
+          {
+            Put: {
+              Item: GROUP_KEY.toItem({ ...ref, chatId: key.chatId, claimedAt: key.claimedAt }),
+              ConditionExpression: stillPending,
+              ExpressionAttributeNames: { '#pending': 'pending' },
+              ExpressionAttributeValues: { ':true': true, ':chatId': chat.chatId },
+            },
           },
-        },
-      ])
+        ],
+        options,
+      )
       .then((): GroupKeyOutcome => ({ status: 'created' }));
     return ifConditionFails(done, (failure): GroupKeyOutcome => {
       if (!conditionFailed(failure)) throw failure.error;

@@ -181,8 +181,11 @@ export class TableClient {
     return items;
   }
 
-  /** Puts and deletes, 25 to a request, a few requests in flight at once (a group of 1,000 is 40). */
-  async batchWrite(requests: readonly WriteRequest[]): Promise<void> {
+  /**
+   * Puts and deletes, 25 to a request, a few requests in flight at once (a group of 1,000 is 40);
+   * once `abortSignal` fires, no request is sent again (the call fails).
+   */
+  async batchWrite(requests: readonly WriteRequest[], options?: RequestOptions): Promise<void> {
     const batches = chunks(requests, MAX_BATCH_WRITE);
     let next = 0;
     const worker = async () => {
@@ -192,6 +195,7 @@ export class TableClient {
           async (pending) => {
             const out = await this.client.send(
               new BatchWriteCommand({ RequestItems: { [this.name]: pending } }),
+              sendOptions(options),
             );
             return out.UnprocessedItems?.[this.name] as WriteRequest[] | undefined;
           },
@@ -221,10 +225,13 @@ export class TableClient {
    * must not read a conflict as a refusal (`ifConditionFails` hands both to its callback): they tell
    * the two apart with `refusedOrBusy`, so contention that outlasts the attempts is a `'busy'` value.
    */
-  async transactThroughConflicts(actions: readonly TransactAction[]): Promise<void> {
+  async transactThroughConflicts(
+    actions: readonly TransactAction[],
+    options?: RequestOptions,
+  ): Promise<void> {
     for (let attempt = 1; ; attempt++) {
       try {
-        return await this.transact(actions);
+        return await this.transact(actions, options);
       } catch (error) {
         if (attempt >= CONFLICT_ATTEMPTS || !cancelledByConflict(error)) throw error;
         await backOff(CONFLICT_BACKOFF, attempt - 1);

@@ -26,7 +26,7 @@ import type { Deps } from './deps.ts';
 import { refuseOverChatCap } from './membership-cap.ts';
 import { member, newChat } from './new-chat.ts';
 import { admitAgain, admitToRoster, socketsMayPredate } from './rosters.ts';
-import { claimStaleAfterMs, writeTiming } from './timing.ts';
+import { claimStaleAfterMs, signalAt, writeTiming } from './timing.ts';
 import { type ChatView, chatView } from './views.ts';
 
 export interface CreatedGroup {
@@ -99,7 +99,10 @@ export async function createKeyedGroup(
   await refuseGroup(deps, ownerId, others, 'memberIds');
   const chat = newChat(deps.now(), 'group', name, ownerId, others.length + 1);
   const members = groupMembers(chat, others);
-  const outcome = await deps.store.groupKeys.create(ref, chat, members, deps.now().getTime());
+  const claimedAt = deps.now().getTime();
+  const outcome = await deps.store.groupKeys.create(ref, chat, members, claimedAt, {
+    abortSignal: claimDeadline(deps, claimedAt),
+  });
   if (outcome.status === 'created') return { chat: await announceGroup(deps, chat, members), created: true };
   if (outcome.status === 'taken') return answerFromKey(deps, ref, outcome.key);
   return answerFromKey(deps, ref, { chatId: chat.chatId, claimedAt: 0 });
@@ -141,10 +144,19 @@ async function complete(
   const at = new Date(key.createdAt ?? deps.now().toISOString());
   const chat = newChat(at, 'group', key.name ?? null, ref.userId, others.length + 1, key.chatId);
   const members = groupMembers(chat, others);
-  const outcome = await deps.store.groupKeys.complete(ref, key, chat, members);
+  const outcome = await deps.store.groupKeys.complete(ref, key, chat, members, {
+    abortSignal: claimDeadline(deps, key.claimedAt),
+  });
   if (outcome.status !== 'created') return undefined;
   return { chat: await announceGroup(deps, chat, members), created: true };
 }
+
+/**
+ * Fires when the claim made at `claimedAt` may be taken over: the writes of a creation under it end
+ * then (as a send's under its clientMessageId claim, `append.ts`).
+ */
+const claimDeadline = (deps: Deps, claimedAt: number): AbortSignal =>
+  signalAt(claimedAt + writeTiming().claimDeadlineMs, deps.now().getTime());
 
 const spent = () =>
   badRequest('"clientChatId" names a group that was deleted or that you left: use a new "clientChatId".');
