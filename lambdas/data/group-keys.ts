@@ -10,6 +10,9 @@
  *   still pending completes that same group with the same items (`complete`), after the creation's
  *   own writes can no longer land (the claim went stale and was taken over, as clientMessageId
  *   claims are); whoever writes `META` first made the group.
+ * - A refused write that finds the key naming this call's own chatId is this call's own write, sent
+ *   again after its answer was lost (the SDK retries): the one transaction made the group; a
+ *   claim still pending at this call's `claimedAt` is still this call's to complete.
  *
  * A key is never removed: it names its group for good (a group deleted since is not made again).
  * Every public method is one access pattern (docs/data-model.md). No UpdateItem: the key is only
@@ -83,7 +86,10 @@ export class GroupKeyRepository {
       return ifConditionFails(created, (failure): GroupKeyOutcome => {
         const [refused] = failure.reasons;
         if (!refused?.conditionFailed || !refused.item) throw failure.error;
-        return { status: 'taken', key: GROUP_KEY.fromItem(refused.item) };
+        const key = GROUP_KEY.fromItem(refused.item);
+        // Our own transaction, landed and sent again (its answer was lost): the group is ours, whole.
+        if (key.chatId === chat.chatId) return { status: 'created' };
+        return { status: 'taken', key };
       });
     }
     const others = members.filter((m) => m.userId !== chat.ownerId).map((m) => m.userId);
@@ -107,7 +113,10 @@ export class GroupKeyRepository {
       .then(() => undefined);
     const taken = await ifConditionFails(claim, ({ reasons: [refused], error }) => {
       if (!refused?.item) throw error;
-      return { status: 'taken', key: GROUP_KEY.fromItem(refused.item) } as const;
+      const key = GROUP_KEY.fromItem(refused.item);
+      // Our own claim, landed and sent again (its answer was lost): still ours while untouched.
+      const ours = key.chatId === chat.chatId && key.pending === true && key.claimedAt === claimedAt;
+      return ours ? undefined : ({ status: 'taken', key } as const);
     });
     if (taken) return taken;
     return this.complete(ref, pending, chat, members, options);
