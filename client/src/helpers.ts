@@ -4,8 +4,8 @@
  */
 import type { ChatClient } from './client.ts';
 import type { Ack, Message, Platform, RequestInput } from './contract.ts';
-import { ChatClientError } from './errors.ts';
-import { randomId } from './util.ts';
+import { ChatClientError, codeOf } from './errors.ts';
+import { randomId, sleep } from './util.ts';
 
 /** The part of `fetch` an upload needs (the global one in browsers, React Native and Node ≥ 18). */
 export type FetchLike = (
@@ -65,14 +65,27 @@ export function scheduleMessage(
 }
 
 /**
- * Creates a group. Its fresh clientChatId, the same in every retry, makes a retry (after a lost ack or
- * `INTERNAL`) answer the group already created (`created: false`) instead of creating a second one.
+ * Creates a group. Its clientChatId (`fields.clientChatId`, else a fresh one), the same in every
+ * retry, makes a retry (after a lost ack or `INTERNAL`) answer the group already created
+ * (`created: false`) instead of creating a second one. `CONFLICT` (a big group still being created
+ * under it) is retried with it too, for about 24 s: past the server's 10 s, after which a repeat
+ * completes the group itself. To try again later (after this gave up or the app restarted) without
+ * making a second group, keep your own clientChatId with the draft and pass it again.
  */
-export function createGroup(
+export async function createGroup(
   client: ChatClient,
   fields: Omit<Extract<RequestInput<'createChat'>, { kind: 'group' }>, 'kind'>,
 ): Promise<Ack<'createChat'>> {
-  return client.request('createChat', { kind: 'group', clientChatId: randomId(), ...fields }, { retries: 2 });
+  const request = { ...fields, kind: 'group', clientChatId: fields.clientChatId ?? randomId() } as const;
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await client.request('createChat', request, { retries: 2 });
+    } catch (error) {
+      // The server answers CONFLICT after waiting 4 s: 4 more tries span 24 s.
+      if (attempt >= 4 || codeOf(error) !== 'CONFLICT') throw error;
+      await sleep(2000);
+    }
+  }
 }
 
 /**

@@ -129,4 +129,35 @@ describe('helpers', () => {
     expect(next.clientChatId).not.toBe(first.clientChatId);
     await other;
   });
+
+  it('createGroup retries CONFLICT (a big group still being created) with the same clientChatId', async () => {
+    const client = await open();
+    const created = createGroup(client, { name: 'Big', memberIds: ['bob'], clientChatId: 'draft-1' });
+    await flush();
+    for (let i = 0; i < 3; i++) {
+      const busy = FakeSocket.last.requests('createChat').at(-1) as Sent;
+      expect(busy.clientChatId).toBe('draft-1'); // the caller's own, kept in every retry
+      FakeSocket.last.error(busy, 'CONFLICT');
+      await vi.advanceTimersByTimeAsync(2000);
+    }
+    const done = await answer('createChat', { chat: { chatId: 'c7' }, created: true });
+    expect(done.clientChatId).toBe('draft-1');
+    expect(FakeSocket.last.requests('createChat')).toHaveLength(4);
+    await expect(created).resolves.toMatchObject({ chat: { chatId: 'c7' }, created: true });
+  });
+
+  it('createGroup gives up after 4 retries of CONFLICT, all with the same clientChatId', async () => {
+    const client = await open();
+    const created = createGroup(client, { name: 'Big', memberIds: ['bob'] });
+    const failed = created.catch((e: { code: string }) => e.code);
+    await flush();
+    for (let i = 0; i < 5; i++) {
+      FakeSocket.last.error(FakeSocket.last.requests('createChat').at(-1) as Sent, 'CONFLICT');
+      await vi.advanceTimersByTimeAsync(2000);
+    }
+    expect(await failed).toBe('CONFLICT');
+    const sent = FakeSocket.last.requests('createChat');
+    expect(sent).toHaveLength(5);
+    expect(new Set(sent.map((r) => r.clientChatId)).size).toBe(1);
+  });
 });
