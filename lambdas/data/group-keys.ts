@@ -2,8 +2,9 @@
  * Group keys (`USER#<creator>` / `CCID#<clientChatId>`): the group a creator's clientChatId names,
  * so that createChat of a group happens once per key, however often it is repeated or raced.
  *
- * - A group that fits in one transaction writes its key there, with its members and `META`: the
- *   key's conditional put is the claim, and the group exists whole or not at all.
+ * - A group that fits in one transaction (the key, the members and `META`: up to 98 members, 97
+ *   besides the creator) writes its key there: the key's conditional put is the claim, and the
+ *   group exists whole or not at all.
  * - A bigger group claims its key first (a conditional put holding the group's name, members and
  *   creation time, `pending`), then writes the members (batched), then `META` together with the
  *   key without those (one transaction, `META` conditional on absent). A retry that finds the key

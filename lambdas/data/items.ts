@@ -256,7 +256,7 @@ const groupKeyFields = {
   pending: field.optionalTrue,
   createdAt: field.optionalString,
   name: field.optionalString,
-  /** The members besides the creator (a String Set: never empty, for such a group has 99+). */
+  /** The members besides the creator (a String Set: never empty, for such a group has 98+: 99+ members). */
   memberIds: field.optionalStringSet,
 };
 /** A creator's clientChatId and the group it names: createChat of a group happens once per key. */
