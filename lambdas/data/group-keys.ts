@@ -28,6 +28,7 @@ import {
   MEMBER,
   type MemberRecord,
 } from './items.ts';
+import { keys } from './keys.ts';
 import {
   conditionFailed,
   ifConditionFails,
@@ -141,8 +142,9 @@ export class GroupKeyRepository {
   }
 
   /**
-   * Writes a pending group's members (BatchWriteItem: the same items however often written), then
-   * its `META` with the key no longer pending (one transaction, `META` conditional on absent). The
+   * Writes a pending group's members (BatchWriteItem: the same items however often written; the
+   * memberships of those `dropped` deleted, should the first creator have written them), then its
+   * `META` with the key no longer pending (one transaction, `META` conditional on absent). The
    * claimant passes the signal of its claim's deadline: once another request may take the key over
    * (and complete the group, after which members may leave), nothing of this call is sent any more,
    * so a late batch never puts back a membership removed since.
@@ -152,12 +154,16 @@ export class GroupKeyRepository {
     key: GroupKeyRecord,
     chat: ChatRecord,
     members: readonly MemberRecord[],
-    options?: RequestOptions,
+    options?: RequestOptions & {
+      /** Left out of the group since the key was claimed: their memberships, if written, go. */
+      readonly dropped?: readonly string[];
+    },
   ): Promise<GroupKeyOutcome> {
-    await this.table.batchWrite(
-      members.map((m) => ({ PutRequest: { Item: MEMBER.toItem(m) } })),
-      options,
-    );
+    const puts = members.map((m) => ({ PutRequest: { Item: MEMBER.toItem(m) } }));
+    const deletes = (options?.dropped ?? []).map((userId) => ({
+      DeleteRequest: { Key: keys.member(chat.chatId, userId) },
+    }));
+    await this.table.batchWrite([...puts, ...deletes], options);
     const done = this.table
       .transactThroughConflicts(
         [

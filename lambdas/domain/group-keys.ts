@@ -13,7 +13,8 @@
  *   again (at least once, as a repeated invite tells again: `inviteAgain` in chats.ts).
  * - The key names a big group still being created: wait (polling the key) until it exists; once
  *   its creation's writes can no longer land (`claimStaleAfterMs`), take the key over and complete
- *   the same group from what the key holds, announcing it then.
+ *   the same group from what the key holds (without those who have blocked the creator since),
+ *   announcing it then.
  */
 import type { GroupKeyRef } from '../data/items.ts';
 import type { ChatRecord, GroupKeyRecord, MemberRecord } from '../data/store.ts';
@@ -134,18 +135,25 @@ async function answerFromKey(deps: Deps, ref: GroupKeyRef, first: GroupKeyRecord
   }
 }
 
-/** Writes the pending group the key holds; undefined when another request wrote its `META` first. */
+/**
+ * Writes the pending group the key holds; undefined when another request wrote its `META` first.
+ * Its block check ran when the key was claimed, maybe long ago: those who have blocked the creator
+ * since are left out (one consistent BatchGet), their memberships deleted if already written.
+ */
 async function complete(
   deps: Deps,
   ref: GroupKeyRef,
   key: GroupKeyRecord,
 ): Promise<CreatedGroup | undefined> {
-  const others = [...(key.memberIds ?? [])];
+  const asked = [...(key.memberIds ?? [])];
+  const blockers = await deps.store.blocks.blockersAmong(asked, ref.userId, { consistent: true });
+  const others = asked.filter((id) => !blockers.has(id));
   const at = new Date(key.createdAt ?? deps.now().toISOString());
   const chat = newChat(at, 'group', key.name ?? null, ref.userId, others.length + 1, key.chatId);
   const members = groupMembers(chat, others);
   const outcome = await deps.store.groupKeys.complete(ref, key, chat, members, {
     abortSignal: claimDeadline(deps, key.claimedAt),
+    dropped: [...blockers],
   });
   if (outcome.status !== 'created') return undefined;
   return { chat: await announceGroup(deps, chat, members), created: true };

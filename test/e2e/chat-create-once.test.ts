@@ -164,6 +164,47 @@ describe('createChat of a group with a clientChatId', () => {
     expect(again).toMatchObject({ created: false, chat: { chatId: chat.chatId } });
   });
 
+  it('completes a cut-off big group without those who blocked the creator since', async () => {
+    const [owner, blocker] = (await connectUsers(stack, 2, 'cutblk')) as [UserSocket, UserSocket];
+    const others = [blocker.userId, ...Array.from({ length: 100 }, (_, i) => uniqueId(`cb${i}`))];
+    const clientChatId = uniqueId('k');
+    const chat = newChat(new Date(Date.now() - 60_000), 'group', 'Blocked', owner.userId, 102);
+    const client = doc();
+    await client.send(
+      new PutCommand({
+        TableName: stack.tableName,
+        Item: GROUP_KEY.toItem({
+          userId: owner.userId,
+          clientChatId,
+          chatId: chat.chatId,
+          claimedAt: Date.now() - 60_000,
+          pending: true,
+          createdAt: chat.createdAt,
+          name: 'Blocked',
+          memberIds: new Set(others),
+        }),
+      }),
+    );
+    // The creator wrote the first members (the blocker among them), then died.
+    const requests = groupMembers(chat, others)
+      .slice(0, 20)
+      .map((m) => ({ PutRequest: { Item: MEMBER.toItem(m) } }));
+    await client.send(new BatchWriteCommand({ RequestItems: { [stack.tableName]: requests } }));
+    client.destroy();
+    await blocker.ok('blockUser', { userId: owner.userId });
+
+    const ack = await owner.ok('createChat', group('Blocked', others, clientChatId));
+    expect(ack).toMatchObject({ created: true, chat: { chatId: chat.chatId } });
+    const stored = await getChat(owner, chat.chatId);
+    expect(stored.memberCount).toBe(101);
+    expect(stored.members.map((m) => m.userId)).not.toContain(blocker.userId);
+    const sks = (await stack.items(`CHAT#${chat.chatId}`)).map((i) => String(i.sk));
+    expect(sks).not.toContain(`MEMBER#${blocker.userId}`);
+    await settle(stack, owner, blocker);
+    expect(eventsOf(blocker, 'chat.created', forChat(chat.chatId))).toHaveLength(0);
+    expect(await groupsNamed(blocker, 'Blocked')).toHaveLength(0);
+  });
+
   it('answers CONFLICT to a repeat while a big group is still being created, writing nothing', async () => {
     const owner = await connectUser(stack, uniqueId('busy'));
     const others = Array.from({ length: 100 }, (_, i) => uniqueId(`bb${i}`));
