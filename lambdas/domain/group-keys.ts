@@ -73,7 +73,7 @@ export async function announceGroup(
  * A repeat's answer: the group as it is, its creation's members (those still members) admitted to
  * the roster and told again while a socket open now may predate the group (module comment).
  */
-async function announceAgain(
+async function announceGroupAgain(
   deps: Deps,
   chat: ChatRecord,
   members: readonly MemberRecord[],
@@ -117,7 +117,7 @@ async function answerFromKey(deps: Deps, ref: GroupKeyRef, first: GroupKeyRecord
     const { chat, members } = await deps.store.chats.getWithMembers(key.chatId, { consistent: true });
     if (chat) {
       if (!members.some((m) => m.userId === ref.userId)) throw spent();
-      return { chat: await announceAgain(deps, chat, members), created: false };
+      return { chat: await announceGroupAgain(deps, chat, members), created: false };
     }
     if (!key.pending) throw spent();
     const now = deps.now().getTime();
