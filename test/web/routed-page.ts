@@ -52,7 +52,18 @@ export async function openRoutedPage(
   await page.goto(stack.url.replace(/^ws:/, 'http:'));
   await page.click('[data-user-id="alice"]');
   await page.waitForSelector('#connection[data-state="online"]');
-  await page.click(`.chat-row[data-chat-id="${directId}"]`);
+  // The chat is open once its history shows; a click on a row the list was redrawing opens nothing,
+  // and then Bob's files would never show: click again.
+  const history = page.locator('#message-list li', { hasText: 'Yes, see you there.' });
+  for (let attempt = 1; ; attempt++) {
+    await page.click(`.chat-row[data-chat-id="${directId}"]`);
+    try {
+      await history.waitFor({ timeout: 5_000 });
+      break;
+    } catch (error) {
+      if (attempt === 3) throw error;
+    }
+  }
   const bob = await TestClient.connect(await stack.urlFor('bob'));
   return {
     chrome,
