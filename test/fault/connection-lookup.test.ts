@@ -7,34 +7,16 @@
  *
  * The failures are injected into the handlers' own document client, in front of its retries.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { LOOKUP_ATTEMPTS } from '../../lambdas/fanout/directory.ts';
 import { FANOUT_WORKER } from '../../lib/workers.ts';
 import type { LocalQueue } from '../../local/queue.ts';
 import { connectUser, type Message, makeDirect, settle, type UserSocket } from '../support/chat.ts';
-import { interceptHandlerClient } from '../support/handler-client.ts';
-import { startTestStack, type TestStack, uniqueId } from '../support/stack.ts';
+import { useInterceptedStack } from '../support/handler-client.ts';
+import { uniqueId } from '../support/stack.ts';
 
-let stack: TestStack;
-let handlers: ReturnType<typeof interceptHandlerClient> | undefined;
 /** Fails the next `left` connection Queries of this user's partition. */
 const failing = { userId: '', left: 0, failed: 0 };
-
-beforeAll(async () => {
-  stack = await startTestStack();
-  handlers = interceptHandlerClient(stack.dynamoEndpoint, (command, input) => {
-    const connections = input.includes(`"USER#${failing.userId}"`) && input.includes('CONN#');
-    if (failing.left > 0 && command === 'QueryCommand' && connections) {
-      failing.left--;
-      failing.failed++;
-      throw Object.assign(new Error('injected: service unavailable'), { name: 'InternalServerError' });
-    }
-  });
-});
-afterAll(async () => {
-  handlers?.restore();
-  await stack?.stop();
-});
 
 const queue = () => stack.queues.get(FANOUT_WORKER.name) as LocalQueue;
 const created = (socket: UserSocket, messageId: string) =>
@@ -48,6 +30,14 @@ async function pair() {
   return { ann, bob, chat };
 }
 
+const stack = useInterceptedStack((command, input) => {
+  const connections = input.includes(`"USER#${failing.userId}"`) && input.includes('CONN#');
+  if (failing.left > 0 && command === 'QueryCommand' && connections) {
+    failing.left--;
+    failing.failed++;
+    throw Object.assign(new Error('injected: service unavailable'), { name: 'InternalServerError' });
+  }
+});
 describe("a failed lookup of a direct chat peer's sockets", { timeout: 60_000 }, () => {
   it('is retried in the request: the peer gets the message from it', async () => {
     const { ann, bob, chat } = await pair();

@@ -6,7 +6,7 @@
  * into the handlers' DynamoDB client (they run in this process): the join markers' batch write, the
  * first step after the group was stored.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   aboutMessage,
   type Chat,
@@ -17,30 +17,21 @@ import {
   settle,
   sorted,
 } from '../support/chat.ts';
-import { interceptHandlerClient } from '../support/handler-client.ts';
-import { startTestStack, type TestStack, uniqueId } from '../support/stack.ts';
+import { useInterceptedStack } from '../support/handler-client.ts';
+import { uniqueId } from '../support/stack.ts';
 
-let stack: TestStack;
-let handlers: ReturnType<typeof interceptHandlerClient> | undefined;
 /** Batch writes of join markers that mention this user fail (every attempt) while it is set. */
 let failing: string | undefined;
 
-beforeAll(async () => {
-  stack = await startTestStack();
-  handlers = interceptHandlerClient(stack.dynamoEndpoint, (command, input) => {
-    if (
-      failing &&
-      command === 'BatchWriteItemCommand' &&
-      input.includes('JOINED#') &&
-      input.includes(failing)
-    ) {
-      throw Object.assign(new Error('injected: service unavailable'), { name: 'InternalServerError' });
-    }
-  });
-});
-afterAll(async () => {
-  handlers?.restore();
-  await stack?.stop();
+const stack = useInterceptedStack((command, input) => {
+  if (
+    failing &&
+    command === 'BatchWriteItemCommand' &&
+    input.includes('JOINED#') &&
+    input.includes(failing)
+  ) {
+    throw Object.assign(new Error('injected: service unavailable'), { name: 'InternalServerError' });
+  }
 });
 
 describe('createChat of a group retried with its clientChatId after it failed past storing the group', () => {

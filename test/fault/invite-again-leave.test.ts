@@ -5,7 +5,7 @@
  * The repeat is held at its join marker's batch write in the handlers' DynamoDB client (they run
  * in this process) while the invitee leaves.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   aboutMessage,
   connectUser,
@@ -16,28 +16,18 @@ import {
   settle,
 } from '../support/chat.ts';
 import { deferred, sleep } from '../support/client.ts';
-import { interceptHandlerClient } from '../support/handler-client.ts';
-import { startTestStack, type TestStack } from '../support/stack.ts';
+import { useInterceptedStack } from '../support/handler-client.ts';
 
-let stack: TestStack;
-let handlers: ReturnType<typeof interceptHandlerClient> | undefined;
 let holdOn: string | undefined;
 let gate = deferred();
 let hit = deferred();
 
-beforeAll(async () => {
-  stack = await startTestStack();
-  handlers = interceptHandlerClient(stack.dynamoEndpoint, async (command, input) => {
-    if (holdOn && command === 'BatchWriteItemCommand' && input.includes(holdOn)) {
-      holdOn = undefined;
-      hit.resolve();
-      await gate.promise;
-    }
-  });
-});
-afterAll(async () => {
-  handlers?.restore();
-  await stack?.stop();
+const stack = useInterceptedStack(async (command, input) => {
+  if (holdOn && command === 'BatchWriteItemCommand' && input.includes(holdOn)) {
+    holdOn = undefined;
+    hit.resolve();
+    await gate.promise;
+  }
 });
 
 describe('repeated invite racing the invitee leaving', () => {

@@ -5,7 +5,7 @@
  * injected into the handlers' DynamoDB client (they run in this process): the join markers' batch
  * write, the first step after the memberships.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   aboutMessage,
   type Chat,
@@ -17,25 +17,15 @@ import {
   settle,
   sorted,
 } from '../support/chat.ts';
-import { interceptHandlerClient } from '../support/handler-client.ts';
-import { startTestStack, type TestStack } from '../support/stack.ts';
+import { useInterceptedStack } from '../support/handler-client.ts';
 
-let stack: TestStack;
-let handlers: ReturnType<typeof interceptHandlerClient> | undefined;
 /** Batch writes that mention this fail (every attempt) while it is set. */
 let failing: string | undefined;
 
-beforeAll(async () => {
-  stack = await startTestStack();
-  handlers = interceptHandlerClient(stack.dynamoEndpoint, (command, input) => {
-    if (failing && command === 'BatchWriteItemCommand' && input.includes(failing)) {
-      throw Object.assign(new Error('injected: service unavailable'), { name: 'InternalServerError' });
-    }
-  });
-});
-afterAll(async () => {
-  handlers?.restore();
-  await stack?.stop();
+const stack = useInterceptedStack((command, input) => {
+  if (failing && command === 'BatchWriteItemCommand' && input.includes(failing)) {
+    throw Object.assign(new Error('injected: service unavailable'), { name: 'InternalServerError' });
+  }
 });
 
 describe('an invite retried after it failed past storing the memberships', () => {

@@ -5,10 +5,12 @@
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { afterAll, beforeAll } from 'vitest';
 import { lightDynamo } from '../../lambdas/data/light-dynamo.ts';
 import { setStore } from '../../lambdas/data/store.ts';
 import { setDeps } from '../../lambdas/domain/deps.ts';
 import { setClients } from '../../lambdas/shared/clients.ts';
+import { type TestStack, useTestStack } from './stack.ts';
 
 /** Runs before each command: `command` is its name (e.g. `QueryCommand`), `input` its JSON. */
 export type BeforeCommand = (command: string, input: string) => Promise<void> | void;
@@ -42,4 +44,18 @@ export function interceptHandlerClient(
       doc.destroy();
     },
   };
+}
+
+/**
+ * A test file's stack whose handlers' DynamoDB client passes `before` (started before the file's
+ * tests; the default client put back, then the stack stopped, after them).
+ */
+export function useInterceptedStack(before: BeforeCommand): TestStack {
+  const stack = useTestStack();
+  let handlers: ReturnType<typeof interceptHandlerClient> | undefined;
+  beforeAll(() => {
+    handlers = interceptHandlerClient(stack.dynamoEndpoint, before);
+  });
+  afterAll(() => handlers?.restore());
+  return stack;
 }
