@@ -253,6 +253,14 @@ export class ChatClient {
   }
 
   /**
+   * Closes the socket until `reconnectNow()` (the app went to the background): the server then counts
+   * you offline at once and pushes to your devices. Sends wait in the outbox meanwhile.
+   */
+  suspend(): void {
+    this.conn.suspend();
+  }
+
+  /**
    * Resolves when the client is open, caught up (no catch-up running, no hole waiting), the outbox
    * is empty and everything is stored. For tests and "wait until synced" screens.
    */

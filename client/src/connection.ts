@@ -1,9 +1,12 @@
 /**
  * The socket and its lifecycle as a state machine, plus request/reply matching.
  *
- *   connecting ──open──▶ open ──lost──▶ reconnecting ──open──▶ open …
+ *   connecting ──open──▶ open ──lost or suspend()──▶ reconnecting ──open──▶ open …
  *        │                 │                 │
  *        └──── refused handshake (401/403) twice, or close() ────▶ closed
+ *
+ * - `suspend()` closes the socket and dials nothing until `reconnectNow()` (an app in the background:
+ *   the server knows at once the user is away, and pushes; a socket left open can look alive 10 min).
  *
  * - Reconnects with full-jitter exponential backoff after a network loss, a 1001 (idle or 2-hour
  *   limit, server shutdown) or any other close; at once (no backoff) for a planned reconnect and
@@ -51,6 +54,7 @@ export class Connection {
   /** Requests waiting for an open socket: send → fail. */
   private readonly waiting = new Map<() => void, (error: ChatClientError) => void>();
   private dialing = false;
+  private suspended = false;
   private dialTimer: TimerId;
   private pingTimer: TimerId;
   private plannedTimer: TimerId;
@@ -126,10 +130,17 @@ export class Connection {
 
   /** Reconnects now when waiting to reconnect (e.g. the app came to the foreground, or went online). */
   reconnectNow(): void {
+    this.suspended = false;
     if (this.state === 'reconnecting' && !this.socket && !this.dialing) {
       cancel(this.dialTimer);
       void this.dial();
     }
+  }
+
+  suspend(): void {
+    this.suspended = true;
+    cancel(this.dialTimer);
+    this.drop('suspended');
   }
 
   close(): void {
@@ -153,6 +164,7 @@ export class Connection {
       this.dialing = false;
     }
     if (this.state === 'closed') return;
+    if (this.suspended) return this.retry('suspended');
     this.token = token;
     let socket: WebSocketLike;
     try {
@@ -241,7 +253,7 @@ export class Connection {
     if (this.state === 'open') this.reconnects++;
     this.set({ state: 'reconnecting', reason, delayMs: delay, attempt, ...extra });
     cancel(this.dialTimer);
-    this.dialTimer = later(() => void this.dial(), delay);
+    if (!this.suspended) this.dialTimer = later(() => void this.dial(), delay);
   }
 
   /** Gives up on the current socket at once (dead, planned reconnect, expired token). */

@@ -153,6 +153,31 @@ describe('reconnecting', () => {
     expect(client.stats.reconnects).toBe(2);
   });
 
+  it('suspend(): closes the socket and dials nothing, also when asked while connecting, until reconnectNow', async () => {
+    let release: (token: string) => void = () => undefined;
+    const token = () => new Promise<string>((resolve) => (release = resolve));
+    const { client, states } = fakeClient({ ...bare, token });
+    await flush();
+    client.suspend(); // the token function is still running
+    release(jwt({ sub: 'alice' }));
+    await flush(60_000);
+    expect(FakeSocket.all).toHaveLength(0);
+    expect(states.at(-1)).toMatchObject({ state: 'reconnecting', reason: 'suspended' });
+    client.reconnectNow();
+    release(jwt({ sub: 'alice' }));
+    await flush();
+    FakeSocket.last.open();
+    expect(client.state).toBe('open');
+    client.suspend();
+    expect(FakeSocket.last.closed).toMatchObject({ code: 1000 });
+    await flush(60_000);
+    expect(FakeSocket.all).toHaveLength(1);
+    client.reconnectNow();
+    release(jwt({ sub: 'alice' }));
+    await flush();
+    expect(FakeSocket.all).toHaveLength(2);
+  });
+
   it('asks the token function again for every new socket', async () => {
     let n = 0;
     const token = vi.fn(async () => jwt({ sub: `u${++n}` }));
