@@ -178,6 +178,10 @@ export class LocalGateway {
     while (this.#pending.size > 0) await Promise.allSettled([...this.#pending]);
   }
 
+  get #log(): (entry: ExecutionLogEntry) => void {
+    return this.options.onExecutionLog ?? logToStderr;
+  }
+
   #displayHost(): string {
     return this.#host === '0.0.0.0' || this.#host === '::' ? 'localhost' : this.#host;
   }
@@ -199,6 +203,7 @@ export class LocalGateway {
         authorizer: this.options.authorizer,
         newConnectionId: this.options.newConnectionId,
         localOriginsOnly: this.options.localOriginsOnly ?? false,
+        log: this.#log,
       },
       req,
       socket,
@@ -213,12 +218,7 @@ export class LocalGateway {
   }
 
   #open(socket: WebSocket, facts: ConnectionFacts): void {
-    const deps = {
-      stage: this.#stage,
-      invoker: this.#invoker,
-      limits: this.#limits,
-      log: this.options.onExecutionLog ?? logToStderr,
-    };
+    const deps = { stage: this.#stage, invoker: this.#invoker, limits: this.#limits, log: this.#log };
     const conn: Connection = new Connection(facts, socket, this.#limits, {
       onMessage: (data, isBinary) => this.#track(handleMessage(deps, conn, data, isBinary)),
       onClose: (closed) => {

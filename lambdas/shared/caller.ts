@@ -24,7 +24,8 @@ export function callerOf(authorizer: AuthorizerContext): Caller {
     throw new ChatError('FORBIDDEN', 'This connection carries no identity. Reconnect with a valid token.');
   }
   const name = typeof authorizer?.name === 'string' && authorizer.name ? authorizer.name : userId;
-  // API Gateway hands context values on as strings; the local gateway keeps the boolean.
-  const admin = authorizer?.admin === true || authorizer?.admin === 'true';
+  // API Gateway hands context values on as strings (the authorizer's `true` arrives as "true"), and
+  // so does the local gateway.
+  const admin = authorizer?.admin === 'true';
   return admin ? { userId, name, admin } : { userId, name };
 }

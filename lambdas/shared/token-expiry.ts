@@ -19,11 +19,14 @@ import { logger } from './logger.ts';
 
 export const TOKEN_EXPIRED_MESSAGE = 'Your token has expired. Reconnect with a fresh token.';
 
-/** The token's `exp` (seconds) from the authorizer context (API Gateway may hand it over as a string). */
+/**
+ * The token's `exp` (seconds) from the authorizer context, where API Gateway (and the local gateway)
+ * hands it over as a string: the authorizer's 1796364287 arrives as "1796364287".
+ */
 export function tokenExp(authorizer: AuthorizerContext): number | undefined {
   const raw = authorizer?.exp;
-  const exp = typeof raw === 'string' && raw !== '' ? Number(raw) : raw;
-  return typeof exp === 'number' && Number.isFinite(exp) ? exp : undefined;
+  const exp = typeof raw === 'string' && raw !== '' ? Number(raw) : Number.NaN;
+  return Number.isFinite(exp) ? exp : undefined;
 }
 
 /** Whether the token has expired at `nowMs`, by the same measure as the handshake (with its tolerance). */

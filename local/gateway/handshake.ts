@@ -1,13 +1,15 @@
 /**
  * The WebSocket handshake: the REQUEST authorizer (identity source: one query parameter), then
- * `$connect`. A refusal answers the upgrade request with API Gateway's HTTP status and body.
+ * `$connect`. A refusal answers the upgrade request with API Gateway's HTTP status and body; an
+ * authorizer context API Gateway refuses (invoker.ts, `contextAsStrings`) is a 500, and the reason
+ * goes to the execution log.
  * Before both, when `localOriginsOnly` is set, a browser page of another site is refused (403).
  */
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { authorizerEvent, connectContext, connectEvent, newConnectionId, upgradeRequest } from './events.ts';
 import type { Invoker } from './invoker.ts';
-import type { ConnectionFacts, GatewayOptions, StageFacts } from './types.ts';
+import type { ConnectionFacts, ExecutionLogEntry, GatewayOptions, StageFacts } from './types.ts';
 
 const HTTP_REASONS: Record<number, string> = {
   400: 'Bad Request',
@@ -34,6 +36,8 @@ export interface HandshakeDeps {
   readonly newConnectionId: (() => string) | undefined;
   /** GatewayOptions.localOriginsOnly */
   readonly localOriginsOnly: boolean;
+  /** The stage's execution log: why a handshake failed when the client cannot be told. */
+  readonly log: (entry: ExecutionLogEntry) => void;
 }
 
 /** Hosts of the origins a page on this machine has, on any port. */
@@ -89,6 +93,16 @@ export async function handshake(
       authorizerEvent(deps.stage, request, requestContext),
       facts.id,
     );
+    if (outcome.kind === 'misconfigured') {
+      deps.log({
+        level: 'ERROR',
+        routeKey: '$connect',
+        connectionId: facts.id,
+        requestId: requestContext.requestId,
+        message: `Execution failed due to configuration error: authorizer response invalid: ${outcome.reason} (AuthorizerConfigurationException).`,
+      });
+      return refuse(socket, 500, 'Internal server error', 'AuthorizerConfigurationException');
+    }
     if (outcome.kind !== 'allow') {
       const [status, message] = AUTHORIZER_REFUSALS[outcome.kind];
       return refuse(socket, status, message);
@@ -114,14 +128,15 @@ export async function handshake(
 }
 
 /** Answers the upgrade request with an HTTP error, as API Gateway does, and closes it. */
-function refuse(socket: Duplex, status: number, message: string): undefined {
+function refuse(socket: Duplex, status: number, message: string, type?: string): undefined {
   const body = JSON.stringify({ message });
   const errorType =
-    status === 401
+    type ??
+    (status === 401
       ? 'UnauthorizedException'
       : status === 403
         ? 'AccessDeniedException'
-        : 'InternalServerErrorException';
+        : 'InternalServerErrorException');
   socket.end(
     `HTTP/1.1 ${status} ${HTTP_REASONS[status] ?? 'Error'}\r\n` +
       'Content-Type: application/json\r\n' +

@@ -20,15 +20,49 @@ export function lambdaContext(functionName: string, timeoutMs = 29_000) {
   };
 }
 
-/** What the REQUEST authorizer decided. */
+/**
+ * What the REQUEST authorizer decided. `misconfigured`: it allowed, but its context holds a value API
+ * Gateway refuses (AuthorizerConfigurationException; `reason` says which).
+ */
 export type AuthorizerOutcome =
   | { readonly kind: 'allow'; readonly context: Record<string, unknown> }
-  | { readonly kind: 'unauthorized' | 'forbidden' | 'error' };
+  | { readonly kind: 'unauthorized' | 'forbidden' | 'error' }
+  | { readonly kind: 'misconfigured'; readonly reason: string };
+
+/** The authorizer's context as the routes get it, or why API Gateway refuses it. */
+export type ContextVerdict = { readonly values: Record<string, string> } | { readonly refused: string };
+
+/**
+ * The authorizer's `context` as API Gateway hands it to the routes: every value a string (`1` →
+ * `"1"`, `true` → `"true"`). A value that is not a string, number or boolean (an object, an array,
+ * null) is refused, and so is the whole context. It is read as Lambda returns it, through JSON (a key
+ * whose value is `undefined` is not there).
+ */
+export function contextAsStrings(context: unknown): ContextVerdict {
+  let json: unknown;
+  try {
+    json = context == null ? {} : JSON.parse(JSON.stringify(context));
+  } catch (error) {
+    return { refused: `the context does not serialize to JSON (${(error as Error).message})` };
+  }
+  if (typeof json !== 'object' || json === null || Array.isArray(json)) {
+    return { refused: 'the context is not a JSON object' };
+  }
+  const values: Record<string, string> = {};
+  for (const [key, value] of Object.entries(json)) {
+    if (typeof value !== 'string' && typeof value !== 'number' && typeof value !== 'boolean') {
+      const kind = value === null ? 'null' : Array.isArray(value) ? 'an array' : 'an object';
+      return { refused: `the context's "${key}" is ${kind}: only strings, numbers and booleans are allowed` };
+    }
+    values[key] = String(value);
+  }
+  return { values };
+}
 
 interface AuthorizerResult {
   principalId?: unknown;
   policyDocument?: { Statement?: { Effect?: string }[] };
-  context?: Record<string, unknown>;
+  context?: unknown;
 }
 
 export class Invoker {
@@ -69,7 +103,8 @@ export class Invoker {
 
   /**
    * Runs the REQUEST authorizer: allowed when every statement of its policy allows and it names a
-   * principal. Throwing `Unauthorized` means 401; any other failure is reported to `onInvoke`.
+   * principal; its context then goes on with string values ({@link contextAsStrings}). Throwing
+   * `Unauthorized` means 401; any other failure is reported to `onInvoke`.
    */
   async authorize(
     load: () => Promise<LambdaHandler>,
@@ -94,10 +129,12 @@ export class Invoker {
     const statements = result?.policyDocument?.Statement ?? [];
     const allowed = statements.length > 0 && statements.every((s) => s.Effect === 'Allow');
     if (!allowed || typeof result?.principalId !== 'string') return { kind: 'forbidden' };
+    const context = contextAsStrings(result.context);
+    if ('refused' in context) return { kind: 'misconfigured', reason: context.refused };
     return {
       kind: 'allow',
       context: {
-        ...result.context,
+        ...context.values,
         principalId: result.principalId,
         integrationLatency: Math.round(performance.now() - started),
       },

@@ -120,11 +120,59 @@ describe('$connect and the REQUEST authorizer', () => {
     await client.close();
     await eventually(() => gw.rec.of('$disconnect', id).length === 1);
 
-    const expected = { principalId: 'carol', userId: 'carol', name: 'Name of carol', level: 3, admin: false };
+    // Context values arrive as strings, as API Gateway hands them on ("numberKey": "1", "booleanKey": "true").
+    const expected = {
+      principalId: 'carol',
+      userId: 'carol',
+      name: 'Name of carol',
+      level: '3',
+      admin: 'false',
+      exp: '1796364287',
+    };
     const seen = gw.rec.events.filter((e) => e.event.requestContext.connectionId === id);
     expect(seen.map((e) => e.routeKey)).toEqual(['$connect', 'echo', '$default', '$disconnect']);
-    for (const { event } of seen) expect(event.requestContext.authorizer).toMatchObject(expected);
+    for (const { event } of seen) {
+      expect(event.requestContext.authorizer).toMatchObject(expected);
+      expect(event.requestContext.authorizer).not.toHaveProperty('absent');
+    }
   });
+
+  it("turns the authorizer context's numbers and booleans into strings", async () => {
+    const client = await gw.connect('ok-root');
+    const reply = await client.request('{"action":"echo","n":1}');
+    const authorizer = reply.requestContext.authorizer;
+    expect(authorizer.admin).toBe('true');
+    expect(authorizer.level).toBe('3');
+    expect(authorizer.exp).toBe('1796364287');
+    expect(gw.rec.of('$connect')[0]?.requestContext.authorizer).toMatchObject({
+      admin: 'true',
+      exp: '1796364287',
+    });
+  });
+
+  it.each([
+    ['bad-object', '"profile" is an object'],
+    ['bad-array', '"roles" is an array'],
+    ['bad-null', '"name" is null'],
+  ])(
+    'refuses the handshake with 500 when the authorizer allows with a context API Gateway refuses (%s)',
+    async (token, why) => {
+      await expect(RawClient.open(`${gw.gateway.url}/?token=${token}`)).rejects.toEqual(
+        new HandshakeError(500),
+      );
+      expect(gw.rec.authorizerEvents).toHaveLength(1);
+      expect(gw.rec.of('$connect')).toHaveLength(0);
+      expect(gw.gateway.connectionIds).toEqual([]);
+      expect(gw.log).toEqual([
+        expect.objectContaining({
+          level: 'ERROR',
+          routeKey: '$connect',
+          message: expect.stringContaining(why),
+        }),
+      ]);
+      expect(gw.log[0]?.message).toContain('AuthorizerConfigurationException');
+    },
+  );
 });
 
 describe('$disconnect', () => {

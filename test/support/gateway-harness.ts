@@ -90,9 +90,17 @@ function testRoutes(rec: Recorder): GatewayRoute[] {
   ];
 }
 
+/** Contexts API Gateway refuses (AuthorizerConfigurationException), by token. */
+const BAD_CONTEXTS: Record<string, unknown> = {
+  'bad-object': { userId: 'x', profile: { role: 'admin' } },
+  'bad-array': { userId: 'x', roles: ['admin'] },
+  'bad-null': { userId: 'x', name: null },
+};
+
 /**
- * The test authorizer: `ok-<user>` allows, `deny` returns a Deny policy, `unauth` throws
- * `Unauthorized`, `crash` throws anything else.
+ * The test authorizer: `ok-<user>` allows (context with a number and a boolean: `admin` is true for
+ * `ok-root` only), `deny` returns a Deny policy, `unauth` throws `Unauthorized`, `crash` throws
+ * anything else, and each {@link BAD_CONTEXTS} token allows with a context API Gateway refuses.
  */
 function testAuthorizer(rec: Recorder): LambdaHandler {
   return async (event: AnyEvent) => {
@@ -109,7 +117,14 @@ function testAuthorizer(rec: Recorder): LambdaHandler {
         Version: '2012-10-17',
         Statement: [{ Action: 'execute-api:Invoke', Effect: effect, Resource: event.methodArn }],
       },
-      context: { userId: user, name: `Name of ${user}`, level: 3, admin: false },
+      context: BAD_CONTEXTS[token] ?? {
+        userId: user,
+        name: `Name of ${user}`,
+        level: 3,
+        admin: user === 'root',
+        exp: 1796364287,
+        absent: undefined,
+      },
     };
   };
 }
