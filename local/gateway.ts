@@ -7,7 +7,8 @@
  *   (and, when asked, the local-only check of a browser's `Origin`);
  * - `routing.ts`: route selection on `$request.body.action`, `$default` otherwise; two-way route
  *   responses back to the caller (over 128 KB: not sent, logged); a throwing handler gives API
- *   Gateway's `{"message": "Internal server error", ...}` frame;
+ *   Gateway's `{"message": "Internal server error", ...}` frame; a binary frame closes the socket
+ *   with 1003;
  * - `transport.ts`: one connection's socket, close codes (1009 for a client frame over 32 KB or a
  *   message over 128 KB: `frame-limit.ts`) and the idle and hard timeouts; `$disconnect` runs when
  *   either side closes;

@@ -117,14 +117,11 @@ export function connectEvent(
   };
 }
 
-/** A message event; `routeKey` is the selected route (`$default` when none matched). */
-export function messageEvent(
-  stage: StageFacts,
-  conn: ConnectionFacts,
-  routeKey: string,
-  body: string,
-  isBase64Encoded: boolean,
-) {
+/**
+ * A message event; `routeKey` is the selected route (`$default` when none matched). Only text
+ * messages are routed (a binary one closes the socket), so `isBase64Encoded` is always false.
+ */
+export function messageEvent(stage: StageFacts, conn: ConnectionFacts, routeKey: string, body: string) {
   return {
     requestContext: {
       ...baseContext(stage, conn),
@@ -135,7 +132,7 @@ export function messageEvent(
       ...(conn.authorizer ? { authorizer: conn.authorizer } : {}),
     },
     body,
-    isBase64Encoded,
+    isBase64Encoded: false,
   };
 }
 

@@ -1,6 +1,7 @@
 /**
  * Messages: route selection on `$request.body.action` (case-sensitive, `$default` otherwise), the
- * invocation, and the route response of two-way routes, within API Gateway's payload limit.
+ * invocation, and the route response of two-way routes, within API Gateway's payload limit. A binary
+ * message is not routed: the socket is closed with 1003, as API Gateway does.
  */
 import { gatewayErrorFrame, messageEvent } from './events.ts';
 import type { Invoker } from './invoker.ts';
@@ -8,16 +9,11 @@ import type { Connection } from './transport.ts';
 import type { ExecutionLogEntry, GatewayLimits, StageFacts } from './types.ts';
 
 /**
- * The route a frame goes to: the route named by a JSON object's `action` (never a `$` route),
- * else `$default`; binary frames always go to `$default`. Undefined when neither exists.
+ * The route a text message goes to: the route named by a JSON object's `action` (never a `$`
+ * route), else `$default`. Undefined when neither exists.
  */
-export function selectRoute(
-  routes: { has(routeKey: string): boolean },
-  body: string,
-  isBinary: boolean,
-): string | undefined {
+export function selectRoute(routes: { has(routeKey: string): boolean }, body: string): string | undefined {
   const fallback = routes.has('$default') ? '$default' : undefined;
-  if (isBinary) return fallback;
   let action: unknown;
   try {
     const parsed: unknown = JSON.parse(body);
@@ -46,16 +42,31 @@ export interface MessageDeps {
   readonly log: (entry: ExecutionLogEntry) => void;
 }
 
-/** Handles one client frame: routes it, invokes the handler and delivers the route response. */
+/**
+ * Why the gateway closes a socket that sent a binary message: API Gateway WebSocket APIs do not
+ * take binary frames ("API Gateway rejects it and disconnects the client with code 1003"). The
+ * reason text is the emulator's own.
+ */
+export const BINARY_CLOSE = { code: 1003, reason: 'Binary frames are not supported' } as const;
+
+/**
+ * Handles one client message: routes it, invokes the handler and delivers the route response. A
+ * binary message closes the socket with 1003 (and `$disconnect` runs with that code); nothing is
+ * invoked for it.
+ */
 export async function handleMessage(
   deps: MessageDeps,
   conn: Connection,
   data: Buffer,
   isBinary: boolean,
 ): Promise<void> {
-  const body = isBinary ? data.toString('base64') : data.toString('utf8');
-  const routeKey = selectRoute(deps.invoker, body, isBinary);
-  const event = messageEvent(deps.stage, conn, routeKey ?? '$default', body, isBinary);
+  if (isBinary) {
+    conn.close(BINARY_CLOSE.code, BINARY_CLOSE.reason);
+    return;
+  }
+  const body = data.toString('utf8');
+  const routeKey = selectRoute(deps.invoker, body);
+  const event = messageEvent(deps.stage, conn, routeKey ?? '$default', body);
   const requestId = event.requestContext.requestId;
   if (!routeKey) {
     conn.send(gatewayErrorFrame('Forbidden', conn.id, requestId));

@@ -36,14 +36,16 @@ describe('route selection', () => {
     expect(gw.rec.of('$disconnect')).toHaveLength(0);
   });
 
-  it('sends binary frames to $default, base64-encoded', async () => {
+  it('closes the socket with 1003 on a binary frame, routes nothing, and runs $disconnect with 1003', async () => {
     const client = await gw.connect();
-    const bytes = Buffer.from([0, 1, 2, 250, 255]);
-    const answer = client.waitForJson((f) => f.isBase64Encoded === true, 'answer to a binary frame');
-    client.socket.send(bytes, { binary: true });
-    const reply = await answer;
-    expect(reply.route).toBe('$default');
-    expect(Buffer.from(String(reply.body), 'base64')).toEqual(bytes);
+    const id = await client.connectionId();
+    const routedBefore = gw.rec.events.length;
+    client.socket.send(Buffer.from([0, 1, 2, 250, 255]), { binary: true });
+    expect((await client.closed).code).toBe(1003);
+    await eventually(() => gw.rec.of('$disconnect', id).length === 1);
+    expect(gw.rec.of('$disconnect', id)[0]?.requestContext.disconnectStatusCode).toBe(1003);
+    expect(gw.rec.events.slice(routedBefore).map((e) => e.routeKey)).toEqual(['$disconnect']);
+    expect(gw.gateway.connectionIds).not.toContain(id);
   });
 
   it('answers {"message":"Forbidden"} when nothing matches and there is no $default', async () => {
