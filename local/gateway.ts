@@ -4,7 +4,7 @@
  *
  * This class only wires the parts under `gateway/`:
  * - `handshake.ts`: the REQUEST authorizer (identity source: a query parameter), then `$connect`
- *   (and, when asked, the local-only check of a browser's `Origin`);
+ *   (and, when asked, the local-only check of a browser's `Origin`); no subprotocol is selected;
  * - `routing.ts`: route selection on `$request.body.action`, `$default` otherwise; two-way route
  *   responses back to the caller (over 128 KB: not sent, logged); a throwing handler gives API
  *   Gateway's `{"message": "Internal server error", ...}` frame; a binary frame closes the socket
@@ -145,7 +145,14 @@ export class LocalGateway {
         })(),
       ),
     );
-    const wss = new WebSocketServer({ noServer: true, maxPayload: this.#limits.maxMessageBytes });
+    const wss = new WebSocketServer({
+      noServer: true,
+      maxPayload: this.#limits.maxMessageBytes,
+      // API Gateway answers with a subprotocol only when the $connect route's response sets the
+      // Sec-WebSocket-Protocol header (ours never does): select none (`false`: no header), where
+      // `ws` would echo the first one offered.
+      handleProtocols: () => false,
+    });
     server.on('upgrade', (req, socket, head) => this.#track(this.#upgrade(req, socket, head)));
     this.#server = server;
     this.#wss = wss;

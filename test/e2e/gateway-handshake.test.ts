@@ -2,6 +2,8 @@
  * The local gateway's connection lifecycle, with small inline handlers (not the product's): the
  * REQUEST authorizer, `$connect` and its refusals, the events' requestContext, and `$disconnect`.
  */
+import { randomBytes } from 'node:crypto';
+import { type IncomingHttpHeaders, request } from 'node:http';
 import { describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { eventually, HandshakeError } from '../support/client.ts';
@@ -173,6 +175,46 @@ describe('$connect and the REQUEST authorizer', () => {
       expect(gw.log[0]?.message).toContain('AuthorizerConfigurationException');
     },
   );
+});
+
+/** A bare upgrade request offering `protocols`: the headers of the server's 101 answer. */
+function upgradeHeaders(url: string, protocols: string): Promise<IncomingHttpHeaders> {
+  return new Promise((resolve, reject) => {
+    const req = request(url.replace(/^ws:/, 'http:'), {
+      headers: {
+        Connection: 'Upgrade',
+        Upgrade: 'websocket',
+        'Sec-WebSocket-Version': '13',
+        'Sec-WebSocket-Key': randomBytes(16).toString('base64'),
+        'Sec-WebSocket-Protocol': protocols,
+      },
+    });
+    req.on('upgrade', (res, socket) => {
+      socket.destroy();
+      resolve(res.headers);
+    });
+    req.on('response', (res) => reject(new Error(`no upgrade: HTTP ${res.statusCode}`)));
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+describe('subprotocols (Sec-WebSocket-Protocol)', () => {
+  it('selects none: the 101 answer has no Sec-WebSocket-Protocol, as API Gateway without a $connect header', async () => {
+    const headers = await upgradeHeaders(`${gw.gateway.url}/?token=ok-erin`, 'chat.v1, chat.v2');
+    expect(headers).not.toHaveProperty('sec-websocket-protocol');
+    expect(gw.rec.of('$connect')).toHaveLength(1);
+  });
+
+  it('so a ws client that offers one fails the handshake itself, as it would against AWS', async () => {
+    const socket = new WebSocket(`${gw.gateway.url}/?token=ok-frank`, ['chat.v1']);
+    const outcome = await new Promise<string>((resolve) => {
+      socket.once('open', () => resolve(`open with protocol "${socket.protocol}"`));
+      socket.once('error', (error) => resolve(error.message));
+    });
+    socket.terminate();
+    expect(outcome).toBe('Server sent no subprotocol');
+  });
 });
 
 describe('$disconnect', () => {
