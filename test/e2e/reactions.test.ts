@@ -7,6 +7,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { EVENTS, Message as MessageSchema, type Reaction } from '../../lambdas/contract/index.ts';
+import { deps } from '../../lambdas/domain/deps.ts';
+import { react as reactDirectly } from '../../lambdas/domain/reactions.ts';
 import {
   aboutMessage,
   anotherSocket,
@@ -227,5 +229,21 @@ describe('react', () => {
     await expectRefused(stack, bob, 'react', { ...otherRef, emoji: 'x'.repeat(33) }, 'BAD_REQUEST');
     await settle(stack, ann, eve);
     expect(eventsOf(eve, 'message.reacted')).toEqual([]);
+  });
+
+  it('shows a reaction stored before the one-emoji rule, lets its author take it back, refuses adding it', async () => {
+    const ann = await connectUser(stack);
+    const bob = await connectUser(stack);
+    const chat = await makeGroup(ann, [bob.userId], 'Legacy');
+    const message = await sendText(ann, chat.chatId, 'reacted to before the rule');
+    const ref = { chatId: chat.chatId, messageId: message.messageId };
+    // Stored as `react` stored any clean text before (the domain, past the contract's rule).
+    await reactDirectly(deps(), bob, { ...ref, emoji: 'idiot', remove: false });
+    const [shown] = (await history(ann, chat.chatId)).messages.filter((m) => m.seq === message.seq);
+    expect(shown?.reactions).toEqual([{ emoji: 'idiot', count: 1, userIds: [bob.userId] }]);
+
+    const again = await expectRefused(stack, ann, 'react', { ...ref, emoji: 'idiot' }, 'BAD_REQUEST');
+    expect(again.message).toBe('"emoji" must be exactly one emoji, such as "👍".');
+    expect(reactionsOf(await bob.ok('react', { ...ref, emoji: 'idiot', remove: true }))).toEqual([]);
   });
 });

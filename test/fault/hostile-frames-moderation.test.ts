@@ -112,6 +112,28 @@ const CASES: Case[] = [
     code: BAD,
     says: /"emoji"/,
   },
+  // Clean but not one emoji: words, links, markup, lone marks, two emoji, private use, U+FDFD.
+  ...(
+    [
+      ['a word', 'idiot'],
+      ['a link', 'scam.example/x'],
+      ['markup', '<img/src=x>'],
+      ['a digit', '1'],
+      ['"#"', '#'],
+      ['32 combining accents', '\u0301'.repeat(32)],
+      ['two emoji', '👍👍'],
+      ['a ZWJ alone', '\u200D'],
+      ['a private-use character', '\uE000'],
+      ['32 × U+FDFD', '\uFDFD'.repeat(32)],
+    ] as const
+  ).map(
+    ([what, emoji]): Case => ({
+      name: `react: emoji ${what}`,
+      frame: react(() => ({ emoji })),
+      code: BAD,
+      says: /^"emoji" must be exactly one emoji/,
+    }),
+  ),
   { name: 'react: remove a string', frame: react(() => ({ remove: 'yes' })), code: BAD, says: /"remove"/ },
   { name: 'react: chatId missing', frame: react(() => ({ chatId: undefined })), code: BAD, says: /"chatId"/ },
   { name: 'react: chatId with #', frame: react(() => ({ chatId: 'CHAT#x' })), code: BAD, says: /"chatId"/ },

@@ -2,6 +2,7 @@
 import * as v from 'valibot';
 import { defineAction } from '../action.ts';
 import { custom } from '../custom.ts';
+import { isOneEmoji } from '../emoji.ts';
 import {
   bool,
   clientMessageId,
@@ -103,7 +104,7 @@ export const typing = defineAction('typing', {
 });
 
 /**
- * What an emoji may not contain: whitespace, control characters, and format characters (\p{Cf}:
+ * What `emoji` may never contain: whitespace, control characters, and format characters (\p{Cf}:
  * among them every bidirectional control, U+202A–U+202E and U+2066–U+2069, zero-width spaces and
  * marks) but the zero-width joiner (U+200D) of ZWJ sequences and the tag characters
  * (U+E0020–U+E007F) of subdivision flags. VS16 (U+FE0F) is a mark, not a format character.
@@ -112,27 +113,42 @@ const EMOJI_FORBIDDEN = /[\s\p{Cc}\u202a-\u202e\u2066-\u2069]|(?![\u200d\u{e0020
 
 export const react = defineAction('react', {
   summary: "Adds or removes one emoji of the caller's on a message.",
-  request: v.object({
-    chatId: id,
-    messageId: id,
-    emoji: v.pipe(
-      v.string(`${FIELD} must be a string (one emoji).`),
-      v.minLength(1, `${FIELD} must not be empty.`),
-      custom<string>(
-        'max_chars',
-        LIMITS.emojiMaxChars,
-        (s) => [...s].length <= LIMITS.emojiMaxChars,
-        `${FIELD} must be at most ${LIMITS.emojiMaxChars} characters.`,
+  request: v.pipe(
+    v.object({
+      chatId: id,
+      messageId: id,
+      emoji: v.pipe(
+        v.string(`${FIELD} must be a string (one emoji).`),
+        v.minLength(1, `${FIELD} must not be empty.`),
+        custom<string>(
+          'max_chars',
+          LIMITS.emojiMaxChars,
+          (s) => [...s].length <= LIMITS.emojiMaxChars,
+          `${FIELD} must be at most ${LIMITS.emojiMaxChars} characters.`,
+        ),
+        custom<string>(
+          'emoji',
+          'no spaces, control or format characters (ZWJ, VS16 and tag characters are fine)',
+          (s) => s.isWellFormed() && !EMOJI_FORBIDDEN.test(s),
+          `${FIELD} must be an emoji.`,
+        ),
+        v.description(
+          'Exactly one emoji (a skin-tone, flag, keycap or ZWJ sequence counts as one), with or without VS16. ' +
+            'Removing also takes a reaction stored before this rule.',
+        ),
       ),
-      custom<string>(
-        'emoji',
-        'no spaces, control or format characters (ZWJ, VS16 and tag characters are fine)',
-        (s) => s.isWellFormed() && !EMOJI_FORBIDDEN.test(s),
-        `${FIELD} must be an emoji.`,
+      remove: withDefault(bool, false),
+    }),
+    // Only adding needs one emoji: a reaction stored before the rule can still be taken back.
+    v.forward(
+      v.partialCheck(
+        [['emoji'], ['remove']],
+        (r) => r.remove || isOneEmoji(r.emoji),
+        `${FIELD} must be exactly one emoji, such as "👍".`,
       ),
+      ['emoji'],
     ),
-    remove: withDefault(bool, false),
-  }),
+  ),
   ack: { message: Message },
   events: ['message.reacted'],
 });
