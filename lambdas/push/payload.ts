@@ -6,7 +6,10 @@
  * a chat's notifications; FCM `collapse_key` is the chat id too. In id-only mode no text and no names
  * leave the server: APNs gets a generic alert with `mutable-content: 1` (the app's notification
  * service extension fetches the message and rewrites it), FCM a data message the app turns into a
- * notification itself. Either way a push is a wake-up for a delta `sync`, not a transport.
+ * notification itself on Android, and for iOS (FCM forwards through APNs) that same generic alert:
+ * a data-only message would reach iOS as a background push (`content-available`, priority 5), which
+ * iOS throttles, drops for an app the user force-quit, never shows and never hands to the service
+ * extension. Either way a push is a wake-up for a delta `sync`, not a transport.
  */
 import type { Attachment } from '../contract/objects.ts';
 import { previewText } from '../domain/preview.ts';
@@ -57,6 +60,18 @@ const ids = (c: PushContent) => ({
   senderId: c.senderId,
 });
 
+/** An alert push, delivered at once and shown (a background push is throttled and shows nothing). */
+const ALERT_HEADERS = { 'apns-push-type': 'alert', 'apns-priority': '10' } as const;
+
+/** The id-only `aps`: a generic alert the app's notification service extension rewrites. */
+const idOnlyAps = (c: PushContent) => ({
+  alert: { title: ID_ONLY_TITLE },
+  'mutable-content': 1,
+  badge: c.badge,
+  sound: 'default',
+  'thread-id': c.chatId,
+});
+
 /** An APNs request: the `apns-*` headers (without authorization and topic) and the JSON body. */
 export function apnsRequest(
   c: PushContent,
@@ -64,17 +79,20 @@ export function apnsRequest(
   now: Date,
 ): { headers: Record<string, string>; body: Record<string, unknown> } {
   const headers = {
-    'apns-push-type': 'alert',
-    'apns-priority': '10',
+    ...ALERT_HEADERS,
     'apns-expiration': String(Math.floor(now.getTime() / 1000) + APNS_EXPIRY_SECONDS),
   };
   const aps = idOnly
-    ? { alert: { title: ID_ONLY_TITLE }, 'mutable-content': 1, badge: c.badge, sound: 'default' }
-    : { alert: { title: c.title, body: c.body }, badge: c.badge, sound: 'default' };
-  return { headers, body: { aps: { ...aps, 'thread-id': c.chatId }, ...ids(c) } };
+    ? idOnlyAps(c)
+    : { alert: { title: c.title, body: c.body }, badge: c.badge, sound: 'default', 'thread-id': c.chatId };
+  return { headers, body: { aps, ...ids(c) } };
 }
 
-/** An FCM HTTP v1 `message` (without `token`). Data values are strings, as FCM requires. */
+/**
+ * An FCM HTTP v1 `message` (without `token`). Data values are strings, as FCM requires; on iOS FCM
+ * hands them to the app as the APNs payload's custom keys. Id-only: data only on Android, the APNs
+ * id-only alert on iOS (module comment).
+ */
 export function fcmMessage(c: PushContent, idOnly: boolean): Record<string, unknown> {
   const data: Record<string, string> = {
     chatId: c.chatId,
@@ -87,10 +105,7 @@ export function fcmMessage(c: PushContent, idOnly: boolean): Record<string, unkn
     return {
       data,
       android: { priority: 'high', collapse_key: c.chatId },
-      apns: {
-        headers: { 'apns-push-type': 'background', 'apns-priority': '5' },
-        payload: { aps: { 'content-available': 1 } },
-      },
+      apns: { headers: ALERT_HEADERS, payload: { aps: idOnlyAps(c) } },
     };
   }
   return {

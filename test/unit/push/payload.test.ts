@@ -114,6 +114,20 @@ describe('FCM message', () => {
     });
     expect(JSON.stringify(message)).not.toMatch(/Team|Hello/);
   });
+
+  it('id-only: data-only on Android, the APNs id-only alert on iOS (the service extension runs)', () => {
+    const message = fcmMessage(content, true);
+    expect(message.android).toEqual({ priority: 'high', collapse_key: 'c1' });
+    // A background push (content-available, priority 5) shows nothing, is throttled and never runs a
+    // Notification Service Extension: iOS gets the alert APNs itself is sent in id-only mode.
+    const apns = apnsRequest(content, true, new Date());
+    expect(message.apns).toEqual({
+      headers: { 'apns-push-type': 'alert', 'apns-priority': '10' },
+      payload: { aps: apns.body.aps },
+    });
+    expect(apns.body.aps).toMatchObject({ 'mutable-content': 1, alert: { title: ID_ONLY_TITLE } });
+    expect(JSON.stringify(message.apns)).not.toMatch(/content-available|background/);
+  });
 });
 
 describe('Retry-After', () => {
