@@ -17,6 +17,9 @@
  *   the read (`memberVer`). Unchanged: the members read are right. Changed: a big group's are
  *   brought up to date from its member log (member-log.ts: one consistent Query of the entries
  *   between), else (a smaller group, or a gap in the log) the head is read again consistently.
+ * - No `META` at all: the replica has not applied the chat's creation yet (a new chat's first
+ *   message; a big group's `META` is written after its members), or the chat was deleted since. The
+ *   head is read again consistently: no `META` then either, the chat is gone.
  *
  * Mutes and read cursors are fields of the memberships: they are as the read found them, so a mute
  * set a moment before a message may not be seen (best effort, docs/push.md). A block needs nothing
@@ -36,8 +39,10 @@ export async function headAsOf(
 ): Promise<ChatWithMembers> {
   const read = await store.chats.getWithMembers(chatId);
   const stale = read.chat;
-  if (!stale || stale.lastSeq >= seq) return read;
+  if (stale && stale.lastSeq >= seq) return read;
   counters.add('PushHeadRechecked');
+  // Gone, or not on this replica yet (module comment): only a consistent read can tell.
+  if (!stale) return store.chats.getWithMembers(chatId, { consistent: true });
   const current = await store.chats.getChat(chatId, { consistent: true });
   if (!current) return { chat: undefined, members: [] };
   if (current.memberVer === stale.memberVer) return { chat: current, members: read.members };

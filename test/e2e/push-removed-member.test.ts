@@ -7,9 +7,13 @@
  *
  * The planner runs on a store over that replica (the push function's own reads and nothing else);
  * what it plans is what `deliver` sends: each device's notification with the message's text.
+ *
+ * The same replica without the chat's `META` (a new chat's creation not applied yet, or a big group
+ * whose `META` is written after its members) must not read as a deleted chat: its members are pushed.
  */
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { MESSAGE } from '../../lambdas/data/items.ts';
+import { SK } from '../../lambdas/data/keys.ts';
 import { MEMBER_LOG_FROM } from '../../lambdas/data/member-log.ts';
 import { ChatStore } from '../../lambdas/data/store.ts';
 import { Counters } from '../../lambdas/pipeline/metrics.ts';
@@ -116,5 +120,36 @@ describe('a member removed just before a message', () => {
     // Replayed from the log: the 100 members were not read again.
     expect(head.mock.calls.filter(([, options]) => options?.consistent)).toEqual([]);
     await closeAll(stack, owner);
+  });
+});
+
+describe('a chat whose META the head read does not see yet', () => {
+  it('is read again consistently, not taken for a deleted chat: its offline members are pushed', async () => {
+    const alice = await connectUser(stack, uniqueId('alice'));
+    const bob = await offlineUser(stack);
+    const chat = await makeGroup(alice, [bob.userId], 'Fresh');
+    await replica.freeze(`CHAT#${chat.chatId}`, { unapplied: [SK.chat] });
+    const store = new ChatStore(replica.doc, stack.tableName);
+    const first = await sendText(alice, chat.chatId, 'first message');
+    expect((await store.chats.getWithMembers(chat.chatId)).chat).toBeUndefined();
+
+    const { planned, counters } = await planOn(store, chat.chatId, first.seq);
+    expect(usersOf(planned)).toEqual([bob.userId]);
+    expect(textTo(planned, bob.userId)).toEqual([first.text, first.text]);
+    expect(counters.get('PushSkippedGone')).toBe(0);
+    expect(counters.get('PushHeadRechecked')).toBe(1);
+    await closeAll(stack, alice);
+  });
+
+  it('is gone when the consistent read finds no META either (a deleted chat)', async () => {
+    const alice = await connectUser(stack, uniqueId('alice'));
+    const bob = await offlineUser(stack);
+    const chat = await makeGroup(alice, [bob.userId], 'Short-lived');
+    const message = await sendText(alice, chat.chatId, 'soon gone');
+    await alice.ok('deleteChat', { chatId: chat.chatId });
+    const { planned, counters } = await planOn(table.store, chat.chatId, message.seq);
+    expect(planned).toEqual([]);
+    expect(counters.get('PushSkippedGone')).toBe(1);
+    await closeAll(stack, alice);
   });
 });

@@ -64,8 +64,12 @@ export class LaggingReplica {
     );
   }
 
-  /** From now on, eventually consistent reads of partition `pk` see it as it is now. Once per pk. */
-  async freeze(pk: string): Promise<void> {
+  /**
+   * From now on, eventually consistent reads of partition `pk` see it as it is now, but for the items
+   * whose sort key is in `unapplied` (writes the replica has not applied yet). Once per pk.
+   */
+  async freeze(pk: string, options: { readonly unapplied?: readonly string[] } = {}): Promise<void> {
+    const unapplied = new Set(options.unapplied);
     if (this.#frozen.has(pk)) throw new Error(`"pk" ${pk} is frozen already`);
     let startKey: Record<string, unknown> | undefined;
     do {
@@ -78,7 +82,7 @@ export class LaggingReplica {
           ExclusiveStartKey: startKey,
         }),
       );
-      const items = page.Items ?? [];
+      const items = (page.Items ?? []).filter((item) => !unapplied.has(String(item[TABLE.sortKey])));
       for (let i = 0; i < items.length; i += 25) {
         const puts = items.slice(i, i + 25).map((Item) => ({ PutRequest: { Item } }));
         const written = await this.doc.send(

@@ -154,8 +154,11 @@ describe('planPushes', () => {
     expect(await plan()).toEqual([]);
     t.store.messages.get.mockResolvedValueOnce({ ...message, messageId: 'm5_someoneelse1' });
     expect(await plan()).toEqual([]);
-    t.store.chats.getWithMembers.mockResolvedValueOnce({ chat: undefined, members: [] });
+    // No META, read again consistently (the replica may not have the chat yet): none there either.
+    const none = { chat: undefined, members: [] };
+    t.store.chats.getWithMembers.mockResolvedValueOnce(none).mockResolvedValueOnce(none);
     expect(await plan()).toEqual([]);
+    expect(t.store.chats.getWithMembers).toHaveBeenLastCalledWith('g1', { consistent: true });
     // Marked for deletion (its members are being removed): gone, at the first read or the second.
     const group = (await t.store.chats.getWithMembers('g1')).chat;
     if (!group) throw new Error('no chat');
