@@ -4,13 +4,15 @@
  *
  * - Producers send to the queue URL's origin (the functions through `lambdas/queue/light-sqs.ts`,
  *   tests also with the real `@aws-sdk/client-sqs`): `SendMessage` and `SendMessageBatch` over the
- *   AWS JSON 1.0 protocol, with `DelaySeconds` and the MD5 digests both check. Nothing else of the
- *   SQS API is served (workers never poll: they are invoked).
+ *   AWS JSON 1.0 protocol, with `DelaySeconds` and the MD5 digests both check; and
+ *   `ChangeMessageVisibility` of a record in flight (a worker's earlier retry of a failed record:
+ *   lambdas/queue/retry-later.ts). Nothing else of the SQS API is served (workers never poll: they
+ *   are invoked).
  * - Each queue has a consumer like an event source mapping: batches of at most `batchSize`
  *   records, at most `maxConcurrency` invocations at once, the `SQSEvent` shape Lambda sends, and
  *   `batchItemFailures` honoured (ReportBatchItemFailures). A failed record (or every record of an
- *   invocation that threw) is received again after the visibility timeout, and after
- *   `maxReceiveCount` receives it moves to the queue's dead-letter list.
+ *   invocation that threw) is received again after the visibility timeout (or the one its worker
+ *   set meanwhile), and after `maxReceiveCount` receives it moves to the queue's dead-letter list.
  * - Delays and the visibility timeout are real time, the visibility timeout short by default (1 s)
  *   so that failures are retried while a test waits.
  */
@@ -42,14 +44,23 @@ interface StoredMessage {
   visibleAt: number;
   receiveCount: number;
   firstReceivedAt?: number;
+  /** When a `ChangeMessageVisibility` of its current receive makes it visible again. */
+  visibleAgainAt?: number;
 }
 
+/** What a `ChangeMessageVisibility` finds: SQS's error codes for a handle it does not take. */
+export type VisibilityChange = 'changed' | 'ReceiptHandleIsInvalid' | 'MessageNotInflight';
+
 const md5 = (s: string) => createHash('md5').update(s).digest('hex');
+/** A receive's handle: the message and how many times it was received. */
+const receiptHandle = (m: StoredMessage) => `${m.messageId}#${m.receiveCount}`;
 
 /** One queue and its consumer. */
 export class LocalQueue {
   readonly #waiting: StoredMessage[] = [];
   readonly #dead: StoredMessage[] = [];
+  /** The records being handled, by receipt handle. */
+  readonly #received = new Map<string, StoredMessage>();
   #inFlight = 0;
   #handler: (() => Promise<LambdaHandler>) | undefined;
   #timer: NodeJS.Timeout | undefined;
@@ -107,6 +118,21 @@ export class LocalQueue {
     this.stats.sent++;
     this.#pump();
     return { messageId: message.messageId, md5: md5(body) };
+  }
+
+  /**
+   * `ChangeMessageVisibility`: the record received with `handle`, if still being handled,
+   * becomes visible `seconds` from now once its worker reports it failed (a record handled
+   * successfully is deleted all the same; one in flight is never handed to a second worker here).
+   */
+  changeVisibility(handle: string, seconds: number): VisibilityChange {
+    const message = this.#received.get(handle);
+    if (!message) {
+      const known = /^[0-9a-f-]{36}#\d+$/.test(handle);
+      return known ? 'MessageNotInflight' : 'ReceiptHandleIsInvalid';
+    }
+    message.visibleAgainAt = Date.now() + seconds * 1000;
+    return 'changed';
   }
 
   /** Resolves when nothing is stored or in flight (delayed messages included). */
@@ -182,8 +208,10 @@ export class LocalQueue {
     for (const m of batch) {
       m.receiveCount++;
       m.firstReceivedAt ??= now;
+      m.visibleAgainAt = undefined;
     }
     const event: SQSEvent = { Records: batch.map((m) => this.#record(m)) };
+    for (const m of batch) this.#received.set(receiptHandle(m), m);
     let failed: Set<string>;
     try {
       const handler = await (this.#handler as () => Promise<LambdaHandler>)();
@@ -197,6 +225,7 @@ export class LocalQueue {
       );
       failed = new Set(batch.map((m) => m.messageId));
     }
+    for (const m of batch) this.#received.delete(receiptHandle(m));
     this.stats.invocations++;
     this.stats.records += batch.length;
     this.stats.failedRecords += failed.size;
@@ -204,7 +233,7 @@ export class LocalQueue {
       if (m.receiveCount >= this.#options.maxReceiveCount) {
         this.#dead.push(m);
       } else {
-        m.visibleAt = Date.now() + this.#options.visibilityTimeoutMs;
+        m.visibleAt = m.visibleAgainAt ?? Date.now() + this.#options.visibilityTimeoutMs;
         this.#waiting.push(m);
       }
     }
@@ -213,7 +242,7 @@ export class LocalQueue {
   #record(m: StoredMessage): SQSRecord {
     return {
       messageId: m.messageId,
-      receiptHandle: `${m.messageId}#${m.receiveCount}`,
+      receiptHandle: receiptHandle(m),
       body: m.body,
       attributes: {
         ApproximateReceiveCount: String(m.receiveCount),

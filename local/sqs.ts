@@ -1,13 +1,15 @@
 /**
  * The HTTP endpoint of the local SQS stand-in (local/queue.ts has the queues and their consumers):
- * `SendMessage` and `SendMessageBatch` over the AWS JSON 1.0 protocol, as the real
- * `@aws-sdk/client-sqs` speaks it, with the MD5 digests it checks and SQS's 0–900 s timer range.
+ * `SendMessage`, `SendMessageBatch` and `ChangeMessageVisibility` over the AWS JSON 1.0 protocol,
+ * as the real `@aws-sdk/client-sqs` speaks it, with the MD5 digests it checks, SQS's 0–900 s timer
+ * range and its 0–43,200 s visibility range.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ACCOUNT, LocalQueue, type LocalQueueOptions } from './queue.ts';
 
 type SendEntry = { Id?: string; MessageBody?: string; DelaySeconds?: number };
+type VisibilityInput = { ReceiptHandle?: string; VisibilityTimeout?: number };
 
 /** The HTTP endpoint the SQS client talks to, and the queues behind it. */
 export class LocalSqs {
@@ -59,7 +61,7 @@ export class LocalSqs {
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
     const target = String(req.headers['x-amz-target'] ?? '');
-    let input: { QueueUrl?: string; Entries?: SendEntry[] } & SendEntry;
+    let input: { QueueUrl?: string; Entries?: SendEntry[] } & SendEntry & VisibilityInput;
     try {
       input = JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}');
     } catch {
@@ -102,6 +104,20 @@ export class LocalSqs {
         Message: DELAY_RANGE,
       }));
       return answer(res, 200, { Successful, Failed });
+    }
+    if (target === 'AmazonSQS.ChangeMessageVisibility') {
+      const seconds = input.VisibilityTimeout;
+      if (!(Number.isInteger(seconds) && (seconds as number) >= 0 && (seconds as number) <= 43_200)) {
+        return answer(res, 400, {
+          __type: 'com.amazonaws.sqs#InvalidParameterValue',
+          message: 'VisibilityTimeout must be an integer from 0 to 43200.',
+        });
+      }
+      const changed = queue.changeVisibility(String(input.ReceiptHandle ?? ''), seconds as number);
+      if (changed !== 'changed') {
+        return answer(res, 400, { __type: `com.amazonaws.sqs#${changed}`, message: `${changed}.` });
+      }
+      return answer(res, 200, {});
     }
     return answer(res, 400, {
       __type: 'com.amazonaws.sqs#UnsupportedOperation',

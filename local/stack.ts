@@ -64,6 +64,11 @@ export interface LocalStackOptions {
    * tests that need a shorter invocation. @default each one's own (lib/workers.ts, lib/stream-consumers.ts)
    */
   readonly timeoutSeconds?: Readonly<Record<string, number>>;
+  /**
+   * Visibility timeouts in seconds of queue workers' queues, by name (`PushWorker`), for tests of a
+   * failed record's next receive. @default 1 (local/queue.ts: failures retried while a test waits)
+   */
+  readonly visibilityTimeoutSeconds?: Readonly<Record<string, number>>;
   /** How often the scheduled-message sweep runs. @default 60_000 */
   readonly sweepIntervalMs?: number;
   /** Extra local HTTP routes on the gateway's origin (the web page: local/web.ts). */
@@ -194,11 +199,13 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     await queueService.start();
     const queues = new Map<string, LocalQueue>();
     for (const worker of WORKERS) {
+      const visibilitySeconds = options.visibilityTimeoutSeconds?.[worker.name];
       const queue = queueService.createQueue(worker.name, {
         batchSize: worker.batchSize,
         maxConcurrency: worker.maxConcurrency,
         maxReceiveCount: worker.maxReceiveCount,
         timeoutMs: (options.timeoutSeconds?.[worker.name] ?? worker.timeoutSeconds) * 1000,
+        ...(visibilitySeconds ? { visibilityTimeoutMs: visibilitySeconds * 1000 } : {}),
       });
       queue.consume(wrap(worker.name, loader(worker.entry)));
       queues.set(worker.name, queue);

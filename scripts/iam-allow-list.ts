@@ -74,17 +74,21 @@ export const IAM_ALLOW_LIST: readonly AllowListEntry[] = [
   })),
   // The queue workers' event source mappings (lib/queue-worker.ts): Lambda's poller reads and deletes
   // the queue's messages with the function's role, never the handler; locally the SQS stand-in
-  // (local/queue.ts) invokes the worker itself.
+  // (local/queue.ts) invokes the worker itself. The push worker's handler uses the mapping's
+  // ChangeMessageVisibility itself (a failed job's backoff, lambdas/queue/retry-later.ts):
+  // test/e2e/push-jobs.test.ts makes that call.
   ...['FanOutWorker', 'RetentionWorker', 'PushWorker'].flatMap((fn) =>
-    ['ReceiveMessage', 'DeleteMessage', 'ChangeMessageVisibility', 'GetQueueAttributes', 'GetQueueUrl'].map(
-      (action): AllowListEntry => ({
-        fn,
-        action: `sqs:${action}`,
-        resource: `queue/${fn}`,
-        reason:
-          "Lambda's SQS event source mapping polls with the worker's role (CDK's SqsEventSource grants it); the " +
-          'local stand-in invokes the worker directly, so no handler ever makes this call.',
-      }),
-    ),
+    ['ReceiveMessage', 'DeleteMessage', 'ChangeMessageVisibility', 'GetQueueAttributes', 'GetQueueUrl']
+      .filter((action) => !(fn === 'PushWorker' && action === 'ChangeMessageVisibility'))
+      .map(
+        (action): AllowListEntry => ({
+          fn,
+          action: `sqs:${action}`,
+          resource: `queue/${fn}`,
+          reason:
+            "Lambda's SQS event source mapping polls with the worker's role (CDK's SqsEventSource grants it); the " +
+            'local stand-in invokes the worker directly, so no handler ever makes this call.',
+        }),
+      ),
   ),
 ];

@@ -4,7 +4,9 @@
  * badges) and the notifications (deliver.ts); for a job of deferred notifications (version 2),
  * their recipients looked up again, the message read again, and those notifications
  * (`planDeferred`). Every read comes before any send: a job whose reads fail has sent nothing, is
- * reported as a batch item failure, and SQS delivers it again. A notification that fails is retried
+ * reported as a batch item failure, and SQS delivers it again: after 10 s times its receive count (at
+ * most 60 s, queue/retry-later.ts), not the queue's 6-minute visibility timeout, since a throttled
+ * read is worth trying again soon (3 receives in all, lib/workers.ts). A notification that fails is retried
  * and counted by `deliver`, never thrown. A job older than `PUSH_JOB_MAX_AGE_MS` is dropped (a late
  * push is noise; a deferred job's notifications are counted as given up, `PushGivenUp`, and logged),
  * and so is a body that is not a job.
@@ -17,6 +19,7 @@
  */
 import type { SQSBatchItemFailure, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import type { Counters } from '../pipeline/metrics.ts';
+import type { RetryLater } from '../queue/retry-later.ts';
 import { logger } from '../shared/logger.ts';
 import { leavesTime, READS_MS, type SendBudget } from './budget.ts';
 import { type DeliveryDeps, deliverAll } from './deliver.ts';
@@ -39,6 +42,8 @@ export interface PushWorkerDeps {
   readonly queue?: PushJobQueue | undefined;
   /** The invocation's send budget (budget.ts `pushBudget`). */
   readonly budget?: SendBudget | undefined;
+  /** Shortens a failed job's wait for its next receive (queue/retry-later.ts); none: the queue's. */
+  readonly retryLater?: RetryLater | undefined;
 }
 
 export async function processPushJobs(event: SQSEvent, deps: PushWorkerDeps): Promise<SQSBatchResponse> {
@@ -79,6 +84,7 @@ export async function processPushJobs(event: SQSEvent, deps: PushWorkerDeps): Pr
       deps.counters.add('PushJobsDone');
     } catch (error) {
       logger.error('push job failed; SQS will deliver it again', { messageId: record.messageId, error });
+      await deps.retryLater?.(record);
       batchItemFailures.push({ itemIdentifier: record.messageId });
     }
   }

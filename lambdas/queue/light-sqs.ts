@@ -1,8 +1,9 @@
 /**
- * SQS's `SendMessage` and `SendMessageBatch` without the SQS client: the fan-out jobs, retention
- * jobs and due scheduled messages are all the product sends to SQS, and the client brought about
- * 40 KB to every bundle that queues anything (its schemas, errors, endpoint rules and the code only
- * it used), where these two calls are one SigV4-signed JSON POST each.
+ * SQS's `SendMessage`, `SendMessageBatch` and `ChangeMessageVisibility` without the SQS client: the
+ * fan-out jobs, retention jobs and due scheduled messages are all the product sends to SQS, and a
+ * failed push job's earlier retry (queue/retry-later.ts) all it changes, and the client brought
+ * about 40 KB to every bundle that queues anything (its schemas, errors, endpoint rules and the code
+ * only it used), where these calls are one SigV4-signed JSON POST each.
  *
  * The request is the one `@aws-sdk/client-sqs` sends (AWS JSON 1.0: `x-amz-target: AmazonSQS.<op>`,
  * `x-amzn-query-mode: true`, the input as the body) to the queue URL's own origin, as the client
@@ -20,7 +21,7 @@
  * - errors are named as the SDK names them (`QueueDoesNotExist`: the code of `__type` or
  *   `x-amzn-errortype`), with `$fault` and `$metadata` (`httpStatusCode`, `requestId`);
  * - with `AWS_CALL_LOG_DIR` set (tests), each call is recorded for the IAM check as the SDK
- *   client's would be (`sqs:SendMessage` on the queue).
+ *   client's would be (`sqs:SendMessage` or `sqs:ChangeMessageVisibility` on the queue).
  * What it leaves out: the SDK's clock-skew correction.
  * `test/unit/light-sqs.test.ts` compares it with the SDK's request and runs it against the local
  * SQS stand-in.
@@ -64,6 +65,15 @@ export interface SqsSender {
     MessageBody: string;
     DelaySeconds?: number;
   }): Promise<SendMessageOutput>;
+}
+
+/** What a queue worker needs of SQS to have a failed message received again sooner. */
+export interface SqsVisibility {
+  changeMessageVisibility(input: {
+    QueueUrl: string;
+    ReceiptHandle: string;
+    VisibilityTimeout: number;
+  }): Promise<void>;
 }
 
 const ATTEMPTS = 3;
@@ -112,7 +122,7 @@ export interface LightSqsOptions extends SignedHttpOptions {
   readonly attemptTimeoutMs?: number;
 }
 
-export class LightSqs implements SqsSender {
+export class LightSqs implements SqsSender, SqsVisibility {
   readonly #http = new Map<string, SignedHttp>();
   readonly #retry = new StandardRetryStrategy(ATTEMPTS);
 
@@ -142,6 +152,15 @@ export class LightSqs implements SqsSender {
     const out = (await this.#call('SendMessage', input)) as SendMessageOutput;
     if (out.MD5OfMessageBody !== md5(input.MessageBody)) throw new Error('InvalidChecksumError');
     return out;
+  }
+
+  /** Sets a received message's visibility timeout to `VisibilityTimeout` seconds from now. */
+  async changeMessageVisibility(input: {
+    QueueUrl: string;
+    ReceiptHandle: string;
+    VisibilityTimeout: number;
+  }): Promise<void> {
+    await this.#call('ChangeMessageVisibility', input);
   }
 
   /** Closes the keep-alive sockets. */

@@ -11,13 +11,13 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { S3RequestPresigner } from '@aws-sdk/s3-request-presigner';
 import { lightDynamo } from '../data/light-dynamo.ts';
 import { lightPosts } from '../fanout/light-posts.ts';
-import { LightSqs, type SqsSender } from '../queue/light-sqs.ts';
+import { LightSqs, type SqsSender, type SqsVisibility } from '../queue/light-sqs.ts';
 import { CALL_LOG_DIR_ENV, recordCalls } from './call-recorder.ts';
 import { config } from './config.ts';
 
 let documentClient: DynamoDBDocumentClient | undefined;
 let managementClient: ApiGatewayManagementApiClient | undefined;
-let sqsSender: SqsSender | undefined;
+let sqsSender: (SqsSender & SqsVisibility) | undefined;
 let s3Presigner: S3RequestPresigner | undefined;
 
 /** Adds the call recorder to `client` when the environment asks for it; returns the client. */
@@ -59,11 +59,12 @@ export function getManagementClient(): ApiGatewayManagementApiClient {
 }
 
 /**
- * What sends to the product's queues (fan-out jobs, retention jobs, due scheduled messages): two SQS
- * calls, made by `lambdas/queue/light-sqs.ts` to each queue URL's own origin (locally the SQS
- * stand-in's), signed with the credentials of the function's DynamoDB client.
+ * What sends to the product's queues (fan-out jobs, retention jobs, due scheduled messages), and
+ * shortens a failed push job's visibility (lambdas/queue/retry-later.ts): three SQS calls, made by
+ * `lambdas/queue/light-sqs.ts` to each queue URL's own origin (locally the SQS stand-in's), signed
+ * with the credentials of the function's DynamoDB client.
  */
-export function getSqsSender(): SqsSender {
+export function getSqsSender(): SqsSender & SqsVisibility {
   sqsSender ??= new LightSqs({
     credentials: getDocumentClient().config.credentials,
     region: async () => config().region,
@@ -93,7 +94,7 @@ export function getS3Presigner(): S3RequestPresigner {
 export function setClients(clients: {
   documentClient?: DynamoDBDocumentClient | undefined;
   managementClient?: ApiGatewayManagementApiClient | undefined;
-  sqsSender?: SqsSender | undefined;
+  sqsSender?: (SqsSender & SqsVisibility) | undefined;
   s3Presigner?: S3RequestPresigner | undefined;
 }): void {
   if ('documentClient' in clients)

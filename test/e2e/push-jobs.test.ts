@@ -5,13 +5,18 @@
  * function would have sent: one notification per device, the group's name, a badge counting their
  * other chats too; an unregistered token removes its device; a message deleted before the jobs run
  * is not pushed; an online member gets nothing. A notification the worker has no time left to retry
- * (a provider asking it to come back later) goes back to the queue alone and is sent once.
+ * (a provider asking it to come back later) goes back to the queue alone and is sent once. A job
+ * whose reads fail (throttling) is received again after a short backoff (lambdas/queue/retry-later.ts),
+ * not after the queue's visibility timeout (6 minutes on AWS, as here).
  */
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { metricTotals } from '../../lambdas/pipeline/metrics.ts';
+import { retryBackoffSeconds } from '../../lambdas/queue/retry-later.ts';
+import { currentFunction } from '../../lambdas/shared/logger.ts';
 import { PUSH_WORKER } from '../../lib/workers.ts';
 import type { LocalQueue } from '../../local/queue.ts';
 import { closeAll, connectUser, makeDirect, makeGroup, sendText } from '../support/chat.ts';
+import { interceptHandlerClient } from '../support/handler-client.ts';
 import {
   contentOf,
   expectNoPushes,
@@ -30,12 +35,29 @@ import { uniqueId } from '../support/stack.ts';
 // The push function's and the worker's invocations last 40 s here (60 on AWS), so that a provider
 // asking twice to come back in 9 s leaves no time for a third attempt (lambdas/push/budget.ts: 5 s
 // kept, 21 s an attempt).
+// The push queue's visibility timeout is the deployed one (6 × the worker's 60 s, lib/queue-worker.ts).
 const stack = usePushStack({
   env: { PUSH_JOB_SIZE: '1' },
   timeoutSeconds: { [PUSH_WORKER.name]: 40, Push: 40 },
+  visibilityTimeoutSeconds: { [PUSH_WORKER.name]: 6 * PUSH_WORKER.timeoutSeconds },
 });
 const alice = useAlice(stack);
 const pushQueue = () => stack.queues.get(PUSH_WORKER.name) as LocalQueue;
+
+/** The push worker's next device lookup of this user fails (throttled), once; when it did. */
+let throttle: { userId: string; at?: number } | undefined;
+let handlers: ReturnType<typeof interceptHandlerClient> | undefined;
+beforeAll(() => {
+  handlers = interceptHandlerClient(stack.dynamoEndpoint, (command, input) => {
+    if (!throttle || throttle.at !== undefined || command !== 'QueryCommand') return;
+    if (currentFunction() !== PUSH_WORKER.name || !input.includes(`USER#${throttle.userId}`)) return;
+    throttle.at = Date.now();
+    throw Object.assign(new Error('Throughput exceeds the current capacity'), {
+      name: 'ThrottlingException',
+    });
+  });
+});
+afterAll(() => handlers?.restore());
 
 describe('a group message planned by the push worker', { timeout: 60_000 }, () => {
   it('notifies each offline member once per device, with the group’s name and their whole badge', async () => {
@@ -161,5 +183,29 @@ describe('a group message planned by the push worker', { timeout: 60_000 }, () =
     expect(pushQueue().stats.sent - jobs).toBe(4);
     expect((metricTotals().PushDeferred ?? 0) - deferred).toBe(2);
     expect(pushesTo(stack, kimToken)).toHaveLength(1);
+  }, 60_000);
+
+  it('receives a job whose reads fail again after a short backoff, not the queue’s visibility timeout', async () => {
+    const moToken = uniqueToken('mo');
+    const mo = await offlineUser(stack, [{ platform: 'apns', token: moToken }]);
+    const nedToken = uniqueToken('ned');
+    const ned = await offlineUser(stack, [{ platform: 'apns', token: nedToken }]);
+    const group = await makeGroup(alice, [mo.userId, ned.userId], 'Throttled');
+    const failed = pushQueue().stats.failedRecords;
+    throttle = { userId: mo.userId };
+    const sent = await sendText(alice, group.chatId, 'worth the wait');
+    // Without the backoff the job would wait the 6 minutes of the queue's visibility timeout.
+    const [push] = await waitForPushes(stack, moToken, 1, 30_000);
+    await pipelineSettled(stack);
+    const failedAt = throttle.at ?? Number.NaN;
+    throttle = undefined;
+    expect(pushQueue().stats.failedRecords - failed).toBe(1);
+    expect(contentOf(push as NonNullable<typeof push>)).toMatchObject({ messageId: sent.messageId });
+    expect(pushesTo(stack, moToken)).toHaveLength(1);
+    expect(pushesTo(stack, nedToken)).toHaveLength(1);
+    // The first receive's backoff (10 s), give or take a timer's millisecond.
+    expect(Date.parse(push?.sentAt ?? '') - failedAt).toBeGreaterThanOrEqual(
+      retryBackoffSeconds(1) * 1000 - 50,
+    );
   }, 60_000);
 });

@@ -92,6 +92,7 @@ describe('processPushJobs', () => {
   const deviceOf = (userId: string): DeviceRecord => deviceRecord(userId);
   const event = (...bodies: string[]): SQSEvent =>
     ({ Records: bodies.map((body, i) => ({ messageId: `q${i}`, body })) }) as unknown as SQSEvent;
+  let retried: string[];
   const run = (e: SQSEvent) => {
     const counters = new Counters('test');
     const providers = new Map<Platform, PushProvider>([['apns', provider]]);
@@ -99,12 +100,16 @@ describe('processPushJobs', () => {
       plan: { store: t.deps.store, now: t.deps.now },
       delivery: { providers, removeDevice: async () => undefined, counters },
       counters,
+      retryLater: async (record) => {
+        retried.push(record.messageId);
+      },
     });
   };
 
   beforeEach(() => {
     t = fakeDeps();
     sent = [];
+    retried = [];
     t.store.messages.get.mockResolvedValue(stored);
     t.store.chats.getChat.mockResolvedValue(groupChat('alice', ['alice']).chat);
     t.store.devices.pushTargets.mockImplementation(async (userId: string) => ({
@@ -134,6 +139,8 @@ describe('processPushJobs', () => {
     const result = await run(event(JSON.stringify(first), 'not a job', JSON.stringify(second)));
     expect(result).toEqual({ batchItemFailures: [{ itemIdentifier: 'q0' }] });
     expect(sent.map((s) => s.token)).toEqual(['erin-token']);
+    // Received again after a short backoff, not the queue's visibility timeout (queue/retry-later.ts).
+    expect(retried).toEqual(['q0']);
   });
 
   it('drops a job queued more than 15 minutes ago, as the push function drops old records', async () => {
