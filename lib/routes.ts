@@ -97,19 +97,32 @@ export const ACTION_ROUTES: Readonly<Record<ActionName, ActionRoute>> = {
     // Reads the first bytes of each upload, re-tags it as attached, presigns download URLs.
     media: ['s3:GetObject', 's3:PutObjectTagging'],
   },
+  // BatchGetItem (editMessage, deleteMessage, readMessage, typing, react): in a big group whose head
+  // the container holds, the caller's membership and the chat's META (lambdas/domain/heads.ts).
   editMessage: {
-    tableActions: [...FAN_OUT, 'dynamodb:GetItem', 'dynamodb:UpdateItem'],
+    tableActions: [...FAN_OUT, 'dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:UpdateItem'],
     media: SIGN_DOWNLOADS,
   },
   // PutItem (here, in removeMember and in deleteChat): the audit record of an administrator's action
   // (removeMember and invite also put a big group's member-log entry: lambdas/data/member-log.ts).
   deleteMessage: {
-    tableActions: [...FAN_OUT, 'dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:PutItem'],
+    tableActions: [
+      ...FAN_OUT,
+      'dynamodb:GetItem',
+      'dynamodb:BatchGetItem',
+      'dynamodb:UpdateItem',
+      'dynamodb:PutItem',
+    ],
     media: ['s3:DeleteObject'],
   },
-  readMessage: { tableActions: [...FAN_OUT, 'dynamodb:GetItem', 'dynamodb:UpdateItem'] },
+  readMessage: {
+    tableActions: [...FAN_OUT, 'dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:UpdateItem'],
+  },
   // GetItem: in a direct chat older than the blocks' mirror, whether the other member blocked the typer.
-  typing: { tableActions: [...FAN_OUT, 'dynamodb:GetItem'], throttle: { rateLimit: 100, burstLimit: 200 } },
+  typing: {
+    tableActions: [...FAN_OUT, 'dynamodb:GetItem', 'dynamodb:BatchGetItem'],
+    throttle: { rateLimit: 100, burstLimit: 200 },
+  },
   invite: {
     tableActions: [
       ...FAN_OUT,
@@ -184,6 +197,7 @@ export const ACTION_ROUTES: Readonly<Record<ActionName, ActionRoute>> = {
     tableActions: [
       ...FAN_OUT,
       'dynamodb:GetItem',
+      'dynamodb:BatchGetItem',
       'dynamodb:UpdateItem',
       'dynamodb:PutItem',
       'dynamodb:DeleteItem',
@@ -241,10 +255,11 @@ export const ACTION_ROUTES: Readonly<Record<ActionName, ActionRoute>> = {
     postsEvents: false,
   },
   listBlocked: { tableActions: ['dynamodb:Query'], postsEvents: false },
-  // GetItem: the chat's head (Query) and the message; a report is a transaction of two Puts (the
-  // reporter's marker and the report), and a second report reads the marker back.
+  // BatchGetItem: the caller's membership and the chat's META; GetItem: the message; a report is a
+  // transaction of two Puts (the reporter's marker and the report), and a second report reads the
+  // marker back.
   reportMessage: {
-    tableActions: ['dynamodb:Query', 'dynamodb:GetItem', 'dynamodb:PutItem'],
+    tableActions: ['dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:PutItem'],
     postsEvents: false,
   },
   listReports: { tableActions: ['dynamodb:Query'], postsEvents: false },

@@ -4,11 +4,15 @@
  * staleness; a caller is told NOT_FOUND only after a strongly consistent read said so. A big
  * group's cached head is brought up to date from its member log (lambdas/data/member-log.ts)
  * rather than read again whole.
+ *
+ * The actions on a chat's messages and its typing take their head from the same cache in a big
+ * group, vouched for by a consistent key lookup of `META` and of the caller's membership
+ * (`actionHead`).
  */
 import { logsChanges } from '../data/member-log.ts';
-import type { ChatHead, ChatRecord } from '../data/store.ts';
+import type { ChatHead, ChatRecord, MemberRecord } from '../data/store.ts';
 import type { Caller } from '../shared/caller.ts';
-import { chatNotFound } from './access.ts';
+import { chatNotFound, loadedAsMember, loadMemberAndChat } from './access.ts';
 import type { Deps } from './deps.ts';
 
 const isMember = (head: ChatHead, userId: string) => head.members.some((m) => m.userId === userId);
@@ -77,4 +81,38 @@ export async function refreshedHead(
     }
   }
   return readHead(deps, caller, chatId, { consistent: true });
+}
+
+/** What an action on a chat reads of it: the chat, its members, the caller's membership. */
+export interface ActionHead {
+  readonly chat: ChatRecord;
+  readonly members: readonly MemberRecord[];
+  readonly me: MemberRecord;
+  /** `me` (and the membership check) was read strongly consistently. */
+  readonly consistent: boolean;
+}
+
+/**
+ * The head for a member's action on a chat (readMessage, typing, react, editMessage, deleteMessage):
+ * NOT_FOUND for anyone else, and for a chat that is gone or marked for deletion. In a big group (one
+ * that logs its membership changes) whose head the container holds, the cost does not follow the
+ * member count: one consistent BatchGet of the caller's membership and `META` (the access check, by
+ * key), and the cached members, which are the members now while that `META`'s `memberVer` is the one
+ * they were read at (every membership change sets a new one); when it moved they are replayed from
+ * the member log or read again (`refreshedHead`). Any other chat is read whole, eventually
+ * consistently, as before (docs/security.md, "Membership that a cache or a replica may still show"),
+ * and its head cached: a direct chat or a smaller group is a few items, and a big group is read once
+ * per container rather than once per action.
+ */
+export async function actionHead(deps: Deps, caller: Caller, chatId: string): Promise<ActionHead> {
+  const cached = deps.store.heads.get(chatId);
+  if (cached && logsChanges(cached.chat)) {
+    const { member: me, chat } = await loadMemberAndChat(deps, caller, chatId);
+    const { members } =
+      chat.memberVer === cached.chat.memberVer ? cached : await refreshedHead(deps, caller, cached, chat);
+    return { chat, members, me, consistent: true };
+  }
+  const loaded = await deps.store.chats.getWithMembers(chatId);
+  deps.store.heads.remember(chatId, loaded);
+  return { ...loadedAsMember(loaded, chatId, caller.userId), consistent: false };
 }

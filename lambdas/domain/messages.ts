@@ -8,10 +8,11 @@ import type { ChatRecord, MemberRecord, MessageRecord } from '../data/store.ts';
 import type { Caller } from '../shared/caller.ts';
 import { conflict, forbidden, notFound } from '../shared/errors.ts';
 import { event } from '../shared/frames.ts';
-import { chatNotFound, loadAsMember, userIdsOf } from './access.ts';
+import { chatNotFound, userIdsOf } from './access.ts';
 import { loadForAction, recordAdminAction } from './admin.ts';
 import { blockedByPeer, refuseBlockedChange } from './blocking.ts';
 import type { Deps } from './deps.ts';
+import { actionHead } from './heads.ts';
 import { screenMessage } from './hooks.ts';
 import { seqOfMessageId } from './ids.ts';
 import { deleteMessageMedia, messageViews } from './media.ts';
@@ -24,8 +25,10 @@ export interface MessageRef {
 }
 
 /**
- * The chat, its members and the message a messageId names, for a caller who must be a member. Ids
- * of other chats or unknown ids are NOT_FOUND.
+ * The chat, its members and the message a messageId names, for a caller who must be a member (the
+ * head as `actionHead` reads it: by key and from the container's cache in a big group). Ids of other
+ * chats or unknown ids are NOT_FOUND. `asAdministrator`: an administrator need not be a member
+ * (their chat and members are read whole: admin.ts).
  */
 export async function loadMessage(
   deps: Deps,
@@ -34,20 +37,28 @@ export async function loadMessage(
   options: { asAdministrator?: boolean } = {},
 ): Promise<{
   chat: ChatRecord;
-  members: MemberRecord[];
+  members: readonly MemberRecord[];
   me: MemberRecord | undefined;
+  /** `me` was read strongly consistently. */
+  consistent: boolean;
   message: MessageRecord;
 }> {
-  const { chat, members, me } = options.asAdministrator
-    ? await loadForAction(deps, caller, ref.chatId)
-    : await loadAsMember(deps, caller, ref.chatId);
+  const access =
+    options.asAdministrator && caller.admin
+      ? { ...(await loadForAction(deps, caller, ref.chatId)), consistent: false }
+      : await actionHead(deps, caller, ref.chatId);
+  return { ...access, message: await findMessage(deps, ref) };
+}
+
+/** The message a messageId names in its chat (a consistent key lookup); NOT_FOUND when none. */
+export async function findMessage(deps: Deps, ref: MessageRef): Promise<MessageRecord> {
   const seq = seqOfMessageId(ref.messageId);
   const message =
     seq === undefined ? undefined : await deps.store.messages.get(ref.chatId, seq, { consistent: true });
   if (!message || message.messageId !== ref.messageId) {
     throw notFound(`Message "${ref.messageId}" was not found.`);
   }
-  return { chat, members, me, message };
+  return message;
 }
 
 export async function editMessage(
@@ -115,11 +126,12 @@ export async function readMessage(
   caller: Caller,
   input: MessageRef,
 ): Promise<{ chatId: string; lastReadSeq: number }> {
-  const { chat, members, me, message } = await loadMessage(deps, caller, input);
+  const { chat, members, me, consistent, message } = await loadMessage(deps, caller, input);
   if (!me) throw chatNotFound(input.chatId); // only the administrator path loads without membership
   // In a direct chat the cursor also counts the caller's own newest message (`sentSeq`).
   const current = effectiveReadSeq(chat, me);
   if (message.seq <= current) {
+    if (consistent) return { chatId: input.chatId, lastReadSeq: current };
     // Nothing to write, but the membership was read eventually consistently: another socket of the
     // caller may have moved the cursor further. The answer is the cursor as stored (one consistent
     // key lookup, on this path only; a move's answer comes from its conditional update).
@@ -148,7 +160,7 @@ export async function typing(
   caller: Caller,
   input: { readonly chatId: string; readonly isTyping: boolean },
 ): Promise<{ chatId: string; isTyping: boolean }> {
-  const { chat, members } = await loadAsMember(deps, caller, input.chatId);
+  const { chat, members } = await actionHead(deps, caller, input.chatId);
   // In a direct chat whose other member blocked the caller, nobody is told (the caller is answered
   // as always: typing is fire-and-forget, and the block stays private).
   const answer = { chatId: input.chatId, isTyping: input.isTyping };

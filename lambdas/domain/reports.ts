@@ -8,15 +8,18 @@ import { randomBytes } from 'node:crypto';
 import type { Report } from '../contract/objects.ts';
 import type { Caller } from '../shared/caller.ts';
 import { badRequest, forbidden } from '../shared/errors.ts';
+import { loadMemberAndChat } from './access.ts';
 import type { Deps } from './deps.ts';
-import { loadMessage, type MessageRef } from './messages.ts';
+import { findMessage, type MessageRef } from './messages.ts';
 
 export async function reportMessage(
   deps: Deps,
   caller: Caller,
   input: MessageRef & { readonly reason: string },
 ): Promise<{ reportId: string }> {
-  const { message } = await loadMessage(deps, caller, input);
+  // The caller's membership by key (a report needs no member list), then the message.
+  await loadMemberAndChat(deps, caller, input.chatId);
+  const message = await findMessage(deps, input);
   const outcome = await deps.store.reports.file(
     {
       reportId: `r_${randomBytes(12).toString('base64url')}`,
