@@ -86,8 +86,9 @@ export interface QueueWorkerDefinition {
 export const FANOUT_WORKER: QueueWorkerDefinition = {
   name: 'FanOutWorker',
   entry: 'lambdas/handlers/fanOutWorker.ts',
-  // DeleteItem: a gone socket's items; Query: the sockets of the users a request could not look up.
-  tableActions: ['dynamodb:DeleteItem', 'dynamodb:Query'],
+  // DeleteItem: a gone socket's items; Query: the sockets of the users a request could not look up;
+  // UpdateItem on `LIMIT#` items only: the socket slot a gone socket's removed record gives back.
+  tableActions: ['dynamodb:DeleteItem', 'dynamodb:Query', 'dynamodb:UpdateItem:limitPartitions'],
   // Queries only users' partitions (their connections); deletes there and in rosters.
   leadingKeys: ['user'],
   writeLeadingKeys: ['user', 'roster'],

@@ -29,7 +29,10 @@ export class ConnectionRepository {
     await this.table.put({ Item: CONNECTION.toItem(connection) });
   }
 
-  /** Removes one connection (`$disconnect`, or a stale one found by fan-out). Whether it was there. */
+  /**
+   * Removes one connection (`$disconnect`). Whether this delete removed it (the one that does gives
+   * its socket slot back: not when a 410 cleanup removed it first, which gave it back itself).
+   */
   async delete(userId: string, connectionId: string): Promise<boolean> {
     const old = await this.table.delete({
       Key: keys.connection(userId, connectionId),
@@ -42,13 +45,14 @@ export class ConnectionRepository {
    * Removes a connection that answered 410, unless it was stored after `connectedBefore` (epoch
    * seconds): such a socket may still be inside its `$connect` (not open yet, so also 410), and its
    * record must stay. One conditional DeleteItem on the record's expiry (its connection time plus
-   * the TTL). `young` when it was kept; `removed` also when nothing was there.
+   * the TTL). `young` when it was kept; `absent` when nothing was there (someone else removed it:
+   * only the delete that removes the record gets `removed`, so its slot is given back once).
    */
   async deleteIfSettled(
     userId: string,
     connectionId: string,
     connectedBefore: number,
-  ): Promise<'removed' | 'young'> {
+  ): Promise<SettledDelete> {
     return deleteIfSettled(this.table, keys.connection(userId, connectionId), connectedBefore);
   }
 
@@ -132,16 +136,20 @@ export class ProfileRepository {
   }
 }
 
+/** What a conditional delete of a socket's record did: removed it, found nothing, or kept it (too young). */
+export type SettledDelete = 'removed' | 'absent' | 'young';
+
 /**
  * The conditional delete of a socket's record (its connection or a roster entry: both expire at
  * the connection time plus `CONNECTION_TTL_SECONDS`): only when the socket connected at or before
- * `connectedBefore` (epoch seconds), or when the record is not there.
+ * `connectedBefore` (epoch seconds), or when the record is not there (`absent`: the old item,
+ * `ALL_OLD`, tells whether this delete removed it).
  */
 export function deleteIfSettled(
   table: TableClient,
   Key: Key,
   connectedBefore: number,
-): Promise<'removed' | 'young'> {
+): Promise<SettledDelete> {
   return ifConditionFails(
     table
       .delete({
@@ -149,8 +157,9 @@ export function deleteIfSettled(
         ConditionExpression: 'attribute_not_exists(#ttl) OR #ttl <= :limit',
         ExpressionAttributeNames: { '#ttl': TTL_ATTRIBUTE },
         ExpressionAttributeValues: { ':limit': connectedBefore + CONNECTION_TTL_SECONDS },
+        ReturnValues: 'ALL_OLD',
       })
-      .then(() => 'removed' as const),
+      .then((old) => (old === undefined ? 'absent' : 'removed')),
     () => 'young' as const,
   );
 }

@@ -13,7 +13,7 @@
  * ends up in the roster either way (the membership index alone may lag behind the membership).
  * Every public method is one access pattern (all of them are listed in docs/data-model.md).
  */
-import { deleteIfSettled } from './connections.ts';
+import { deleteIfSettled, type SettledDelete } from './connections.ts';
 import type { Item } from './item.ts';
 import { JOIN_MARKER, JOIN_MARKER_TTL_SECONDS, ROSTER_ENTRY } from './items.ts';
 import { keys, onlinePrefix, PREFIX, rosterPk, stripPrefix, TTL_ATTRIBUTE, userPk } from './keys.ts';
@@ -84,7 +84,7 @@ export class RosterRepository {
     chatId: string,
     socket: RosterSocket,
     connectedBefore: number,
-  ): Promise<'removed' | 'young'> {
+  ): Promise<SettledDelete> {
     return deleteIfSettled(
       this.table,
       keys.rosterEntry(chatId, socket.userId, socket.connectionId),

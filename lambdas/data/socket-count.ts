@@ -1,11 +1,15 @@
 /**
  * A user's open-socket count (issue 17, item 1: the per-user socket cap): `LIMIT#<userId>` /
  * `SOCKETS`, `count` and `rev` (bumped by every change, so a repair cannot overwrite a change it did
- * not see). `$connect` claims a slot (1 conditional write: `count < cap`), `$disconnect` releases it
- * (1 write). Connections that end without `$disconnect` (expired by TTL, removed by fan-out as gone)
- * leave the count too high; when a claim is refused the domain recounts the open connection items
- * and repairs the count (`repair`), so drift never locks a user out. `claimedAt` (the last claim)
- * keeps a repair from miscounting a socket whose `$connect` has claimed but not yet stored it.
+ * not see). `$connect` claims a slot (1 conditional write: `count < cap`); the delete that removes
+ * the connection item releases it (1 write): `$disconnect`'s, or a 410 cleanup's (fan-out, presence
+ * probe, the recount: lambdas/fanout/directory.ts), whichever came first (`ALL_OLD` tells). Items
+ * that end unseen (expired by TTL, a release that failed) leave the count too high; when a claim is
+ * refused the domain recounts the open connection items and repairs the count (`repair`), so drift
+ * never locks a user out. `claimedAt` (the last claim) keeps a repair from miscounting a socket whose
+ * `$connect` has claimed but not yet stored it. A delete and its release are not one transaction (a
+ * transaction here would make plain claims of the same item fail with `TransactionConflict`): a
+ * repair listing between the two counts that socket out twice (docs/security.md).
  */
 import { keys } from './keys.ts';
 import { ifConditionFails, type TableClient } from './table-client.ts';

@@ -59,7 +59,11 @@ export async function openConnection(
  * One of the user's socket slots (issue 17: at most `MAX_SOCKETS_PER_USER` open sockets). A refused
  * claim recounts the user's sockets (the connection items, each asked of the gateway: one consistent
  * Query and at most `cap` Management API calls, only at the cap) and repairs a count left too high by
- * sockets that ended without `$disconnect`, then tries once more.
+ * sockets that ended without `$disconnect`, then tries once more. A gone socket the recount finds is
+ * removed, and its slot given back, by the fan-out (directory.ts `gone`): the count then has room
+ * without a repair, so the claim is tried again first, and a repair is made on the revision that
+ * refusal read (a repair on the first one would fail on those releases; the listing already omits
+ * the removed sockets, whose releases are in that revision).
  */
 async function claimSocket(deps: Deps, userId: string): Promise<boolean> {
   const cap = maxSocketsPerUser();
@@ -72,8 +76,11 @@ async function claimSocket(deps: Deps, userId: string): Promise<boolean> {
   const stored = await deps.store.connections.list(userId, { consistent: true });
   const alive = await Promise.all(stored.map((socket) => isSocketOpen(deps, userId, socket)));
   const open = alive.filter(Boolean).length;
-  if (open >= cap || open >= first.count) return false;
-  if (!(await deps.store.socketCount.repair(userId, first.rev, open))) return false;
+  if (open >= cap) return false;
+  const refused = open < stored.length ? await deps.store.socketCount.claim(userId, cap, now) : first;
+  if (refused.claimed) return true;
+  if (now - refused.claimedAt < CONNECTING_SECONDS || open >= refused.count) return false;
+  if (!(await deps.store.socketCount.repair(userId, refused.rev, open))) return false;
   return (await deps.store.socketCount.claim(userId, cap, now)).claimed;
 }
 

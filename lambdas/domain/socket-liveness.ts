@@ -3,7 +3,7 @@
  * check see it (presence.ts). A socket stored in the last minute may still be inside its
  * `$connect`: the gateway does not know it yet (GetConnection answers 410), so asking would wrongly
  * remove its record. It counts as open without asking; older ones are asked of the gateway (a gone one
- * has its record removed by the fan-out's `isOpen`).
+ * has its record removed, and its socket slot given back, by the fan-out's `isOpen`).
  */
 import type { OpenConnection } from '../data/connections.ts';
 import { CONNECTION_TTL_SECONDS, HANDSHAKE_SECONDS } from '../data/items.ts';

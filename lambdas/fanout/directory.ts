@@ -11,6 +11,7 @@
 import { HANDSHAKE_SECONDS } from '../data/items.ts';
 import type { ChatStore } from '../data/store.ts';
 import { mapSettled } from '../shared/concurrency.ts';
+import { logger } from '../shared/logger.ts';
 import { type Backoff, backOff } from '../shared/retry.ts';
 import type { Target } from './delivery.ts';
 
@@ -44,7 +45,9 @@ export interface SocketDirectory {
    * A socket answered 410: forget its connection record and, when the post was for a group, its
    * entry in that group's roster. Exactly those items, nothing else; and not while the socket may
    * still be inside its `$connect` (stored within `HANDSHAKE_SECONDS`: the gateway answers 410 for
-   * it too). Whether it was forgotten (false: too young, kept).
+   * it too). When this removed the record, the user's socket slot is given back (socket-count.ts):
+   * the socket's `$disconnect`, if it comes, then finds no record and gives back nothing. Whether it
+   * was forgotten (false: too young, kept).
    */
   gone(target: Target, chatId: string | undefined): Promise<boolean>;
 }
@@ -52,7 +55,7 @@ export interface SocketDirectory {
 /** The directory over the table (what the handlers and the worker use). */
 export class StoreDirectory implements SocketDirectory {
   constructor(
-    private readonly store: Pick<ChatStore, 'connections' | 'rosters'>,
+    private readonly store: Pick<ChatStore, 'connections' | 'rosters' | 'socketCount'>,
     /** Connection lookups in flight at once. */
     private readonly concurrency = 16,
   ) {}
@@ -89,10 +92,16 @@ export class StoreDirectory implements SocketDirectory {
 
   async gone(target: Target, chatId: string | undefined): Promise<boolean> {
     const connectedBefore = Math.floor(Date.now() / 1000) - HANDSHAKE_SECONDS;
-    const outcomes = await Promise.all([
+    const [record, entry] = await Promise.all([
       this.store.connections.deleteIfSettled(target.userId, target.connectionId, connectedBefore),
       chatId === undefined ? undefined : this.store.rosters.removeIfSettled(chatId, target, connectedBefore),
     ]);
-    return !outcomes.includes('young');
+    if (record === 'removed') {
+      // Left too high, the count is repaired by the next refused claim's recount (connections.ts).
+      await this.store.socketCount.release(target.userId).catch((error: unknown) => {
+        logger.warn('could not give back the socket slot of a gone socket', { error });
+      });
+    }
+    return record !== 'young' && entry !== 'young';
   }
 }

@@ -74,11 +74,12 @@ describe('fan-out worker', { timeout: 180_000 }, () => {
     expect(env[FANOUT_QUEUE_URL_ENV]).toEqual({ Ref: queueId() });
   });
 
-  it('may delete and query only items under USER# and ROSTER# keys, post to connections, and use its own queue', () => {
+  it('may delete and query only items under USER# and ROSTER# keys, update LIMIT# ones, post to connections, and use its own queue', () => {
     const statements = statementsOf(s, s.stack.fanOutWorker.worker);
     const dynamo = workerStatements('dynamodb:');
     // Deletes (a gone socket's items) in users' partitions and rosters; Query (the connections of
-    // users a request could not look up) in users' partitions only: never a group's roster.
+    // users a request could not look up) in users' partitions only: never a group's roster; UpdateItem
+    // (the socket slot a removed record gives back) on `LIMIT#` items only.
     const keysOf = (st: (typeof dynamo)[0]) =>
       (st as unknown as { Condition: Record<string, Record<string, string[]>> }).Condition[
         'ForAllValues:StringLike'
@@ -97,9 +98,14 @@ describe('fan-out worker', { timeout: 180_000 }, () => {
           resources: [s.stack.resolve(s.stack.table.table.tableArn)],
           keys: ['USER#*'],
         },
+        {
+          actions: ['dynamodb:UpdateItem'],
+          resources: [s.stack.resolve(s.stack.table.table.tableArn)],
+          keys: ['LIMIT#*'],
+        },
       ]),
     );
-    expect(dynamo).toHaveLength(2);
+    expect(dynamo).toHaveLength(3);
     const sqs = workerStatements('sqs:');
     for (const st of sqs) expect(resourcesOf(st)).toEqual([queueArn()]);
     expect(sqs.flatMap(actionsOf).sort()).toEqual(WORKER_QUEUE_ACTIONS);

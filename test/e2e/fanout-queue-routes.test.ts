@@ -159,6 +159,9 @@ describe('the fan-out worker under Management API faults', { timeout: 120_000 },
     // The first job (bob and cat, 2 to a job) and the retry of bob's socket alone.
     expect(queue().stats.sent).toBe(sent + 2);
     expect(await storedConnectionIds(stack, cat.userId)).not.toContain(cat.connectionId);
+    // The worker removed cat's record, so it gave its socket slot back (its `$disconnect` will not).
+    const slots = (await stack.items(`LIMIT#${cat.userId}`)).find((i) => i.sk === 'SOCKETS');
+    expect(slots?.count).toBe(0);
     const roster = (await stack.items(`ROSTER#${chatId}`)).map((i) => String(i.sk));
     expect(roster.some((sk) => sk.includes(cat.connectionId))).toBe(false);
     expect(roster.some((sk) => sk.includes(bob.connectionId))).toBe(true);

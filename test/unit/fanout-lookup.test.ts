@@ -26,9 +26,9 @@ describe('StoreDirectory: a failed connection lookup', () => {
       }
       return [`${userId}-1`];
     });
-    const store = { connections: { listIds }, rosters: {} } as unknown as Pick<
+    const store = { connections: { listIds }, rosters: {}, socketCount: {} } as unknown as Pick<
       ChatStore,
-      'connections' | 'rosters'
+      'connections' | 'rosters' | 'socketCount'
     >;
     return { dir: new StoreDirectory(store, 4), listIds };
   }

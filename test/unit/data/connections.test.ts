@@ -46,6 +46,22 @@ describe('connections', () => {
     });
   });
 
+  it('removes a gone socket settled enough, and says whether this delete removed it', async () => {
+    ddb
+      .on(DeleteCommand)
+      .resolvesOnce({ Attributes: { pk: 'USER#u1' } })
+      .resolvesOnce({})
+      .rejectsOnce(conditionFailed());
+    await expect(store.connections.deleteIfSettled('u1', 'k1', 1_000)).resolves.toBe('removed');
+    // Removed by someone else first: only the remover gives the socket's slot back.
+    await expect(store.connections.deleteIfSettled('u1', 'k1', 1_000)).resolves.toBe('absent');
+    await expect(store.connections.deleteIfSettled('u1', 'k2', 1_000)).resolves.toBe('young');
+    expect(ddb.commandCalls(DeleteCommand)[0]?.args[0].input).toMatchObject({
+      Key: { pk: 'USER#u1', sk: 'CONN#k1' },
+      ReturnValues: 'ALL_OLD',
+    });
+  });
+
   it('lists the ids of unexpired connections, keys only, consistently when asked', async () => {
     vi.useFakeTimers({ now: new Date('2026-01-01T00:00:10.000Z'), toFake: ['Date'] });
     ddb.on(QueryCommand).resolves({ Items: [{ sk: 'CONN#k1' }, { sk: 'CONN#k2' }] });

@@ -96,7 +96,7 @@ describe('rosters', () => {
 
   it('removes entries in batches, one entry with a DeleteItem, a whole roster after reading it', async () => {
     ddb.on(BatchWriteCommand).resolves({});
-    ddb.on(DeleteCommand).resolves({});
+    ddb.on(DeleteCommand).resolves({ Attributes: { pk: 'ROSTER#g1', sk: 'ONLINE#ann#k1' } });
     ddb.on(QueryCommand).resolves({ Items: [{ sk: 'ONLINE#ann#k1' }, { sk: 'ONLINE#bob#k2' }] });
     expect(await store.rosters.removeIfSettled('g1', { userId: 'ann', connectionId: 'k1' }, 1_000)).toBe(
       'removed',
@@ -108,6 +108,8 @@ describe('rosters', () => {
       ConditionExpression: 'attribute_not_exists(#ttl) OR #ttl <= :limit',
       ExpressionAttributeNames: { '#ttl': TTL_ATTRIBUTE },
       ExpressionAttributeValues: { ':limit': 1_000 + CONNECTION_TTL_SECONDS },
+      // Whether this delete removed it (`absent` when nothing was there).
+      ReturnValues: 'ALL_OLD',
     });
     await store.rosters.clear('g1');
     expect(ddb.commandCalls(BatchWriteCommand)[0]?.args[0].input.RequestItems?.[TABLE_NAME]).toEqual([

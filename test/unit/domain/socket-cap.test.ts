@@ -16,16 +16,44 @@ const full = (claimedAgo: number) =>
   ({ claimed: false, count: 10, rev: 7, claimedAt: nowSeconds - claimedAgo }) as const;
 
 describe('the socket cap', () => {
-  it('repairs a count left high by sockets gone without $disconnect, then lets the socket in', async () => {
+  it('repairs a count left high by sockets that ended unseen (expired records), then lets the socket in', async () => {
+    const { deps, store, fanOut } = fakeDeps();
+    store.socketCount.claim.mockResolvedValueOnce(full(3600));
+    // 10 counted, 8 stored, all open: nothing was removed here, so the repair is on the refusal's revision.
+    store.connections.list.mockResolvedValue(Array.from({ length: 8 }, (_, i) => stored(`k${i}`, 600 + i)));
+    fanOut.isOpen.mockResolvedValue(true);
+    await expect(openConnection(deps, ann, input)).resolves.toBe('opened');
+    expect(store.socketCount.claim).toHaveBeenCalledTimes(2);
+    expect(store.socketCount.repair).toHaveBeenCalledWith('ann', 7, 8);
+    expect(store.connections.put).toHaveBeenCalled();
+  });
+
+  it('claims again once the gone sockets it found gave their slots back, without a repair', async () => {
     const { deps, store, fanOut } = fakeDeps();
     store.socketCount.claim.mockResolvedValueOnce(full(3600));
     store.connections.list.mockResolvedValue(Array.from({ length: 10 }, (_, i) => stored(`k${i}`, 600 + i)));
+    // k3 and k4 answer 410: the fan-out removes their records and releases their slots (directory.ts).
     fanOut.isOpen.mockImplementation(
       async ({ connectionId }) => connectionId !== 'k3' && connectionId !== 'k4',
     );
     await expect(openConnection(deps, ann, input)).resolves.toBe('opened');
-    expect(store.socketCount.repair).toHaveBeenCalledWith('ann', 7, 8);
-    expect(store.connections.put).toHaveBeenCalled();
+    expect(store.socketCount.claim).toHaveBeenCalledTimes(2);
+    expect(store.socketCount.repair).not.toHaveBeenCalled();
+  });
+
+  it('repairs on the revision read after the gone sockets gave their slots back', async () => {
+    const { deps, store, fanOut } = fakeDeps();
+    store.socketCount.claim
+      .mockResolvedValueOnce(full(3600))
+      // After the 2 releases another drift is left (a record expired unseen): 10 → 9, not 8.
+      .mockResolvedValueOnce({ claimed: false, count: 9, rev: 9, claimedAt: nowSeconds - 3600 });
+    store.connections.list.mockResolvedValue(Array.from({ length: 9 }, (_, i) => stored(`k${i}`, 600 + i)));
+    fanOut.isOpen.mockImplementation(
+      async ({ connectionId }) => connectionId !== 'k3' && connectionId !== 'k4',
+    );
+    await expect(openConnection(deps, ann, input)).resolves.toBe('opened');
+    expect(store.socketCount.repair).toHaveBeenCalledWith('ann', 9, 7);
+    expect(store.socketCount.claim).toHaveBeenCalledTimes(3);
   });
 
   it('refuses, writing nothing, when every stored socket is open or still connecting', async () => {
