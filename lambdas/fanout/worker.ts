@@ -3,7 +3,7 @@
  * as a request: bounded concurrency, 410 forgets the socket, 429/5xx retried a few times).
  *
  * Delivery is at least once per open socket. Sockets whose posts still fail go back to the queue
- * as a new, smaller job (`attempt` + 1, delayed) until `maxJobAttempts`; only when that re-enqueue
+ * as new jobs of at most `jobSize` sockets (`attempt` + 1, delayed) until `maxJobAttempts`; only when that re-enqueue
  * itself fails is the record reported as a batch item failure, and SQS delivers the whole job
  * again (its sockets may then get the event twice: clients de-duplicate by messageId). A body that
  * is not a job is logged and dropped (retrying it cannot help). Jobs of a batch run one after the
@@ -28,7 +28,7 @@ import type { SQSBatchItemFailure, SQSBatchResponse, SQSEvent } from 'aws-lambda
 import { fitsBudget, type SendBudget } from '../shared/budget.ts';
 import { logger } from '../shared/logger.ts';
 import { POST_ATTEMPT_MS } from './delivery.ts';
-import type { FanOut } from './fanout.ts';
+import { DEFAULT_JOB_SIZE, type FanOut } from './fanout.ts';
 import { decodeJob, type JobQueue, planJobs, targetsOf } from './jobs.ts';
 
 export interface WorkerDeps {
@@ -37,6 +37,11 @@ export interface WorkerDeps {
   readonly queue: JobQueue | undefined;
   /** @default 3 */
   readonly maxJobAttempts?: number;
+  /**
+   * Sockets per job it queues again (those not tried in time, those whose posts failed): a lookup
+   * job's users may have thousands. @default DEFAULT_JOB_SIZE (deployments pass FANOUT_JOB_SIZE)
+   */
+  readonly jobSize?: number;
   /** The invocation's time budget; used only with a queue to take the sockets not tried. */
   readonly budget?: SendBudget | undefined;
   /** @default Date.now */
@@ -58,6 +63,7 @@ export const retryDelaySeconds = (attempt: number): number => Math.min(900, 2 **
 export async function processFanOutJobs(event: SQSEvent, deps: WorkerDeps): Promise<SQSBatchResponse> {
   const batchItemFailures: SQSBatchItemFailure[] = [];
   const maxAttempts = deps.maxJobAttempts ?? 3;
+  const jobSize = deps.jobSize ?? DEFAULT_JOB_SIZE;
   const budget = deps.queue ? deps.budget : undefined;
   for (const record of event.Records) {
     const job = decodeJob(record.body);
@@ -90,7 +96,7 @@ export async function processFanOutJobs(event: SQSEvent, deps: WorkerDeps): Prom
       const { report, failed, deferred } = await deps.fanOut.post(targets, data, job.chatId, budget);
       if (deferred.length > 0 && deps.queue) {
         // Not tried for want of time: the same attempt, at once.
-        await deps.queue.send(planJobs(deferred, job.frame, job.chatId, deferred.length, job.attempt));
+        await deps.queue.send(planJobs(deferred, job.frame, job.chatId, jobSize, job.attempt));
         logger.warn('fan-out job: sockets not tried in time queued again', {
           deferred: deferred.length,
           attempt: job.attempt,
@@ -98,7 +104,7 @@ export async function processFanOutJobs(event: SQSEvent, deps: WorkerDeps): Prom
       }
       if (failed.length === 0) continue;
       if (deps.queue && job.attempt < maxAttempts) {
-        await deps.queue.send(planJobs(failed, job.frame, job.chatId, failed.length, job.attempt + 1), {
+        await deps.queue.send(planJobs(failed, job.frame, job.chatId, jobSize, job.attempt + 1), {
           delaySeconds: retryDelaySeconds(job.attempt),
         });
         logger.warn('fan-out job: failed sockets queued again', { ...report, attempt: job.attempt });

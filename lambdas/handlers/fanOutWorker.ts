@@ -15,6 +15,7 @@ export const handler = (event: SQSEvent, context?: Context): Promise<SQSBatchRes
       processFanOutJobs(event, {
         fanOut: workerFanOut(FANOUT_WORKER.postConcurrency ?? config().fanOutConcurrency),
         queue: fanOutQueue(),
+        jobSize: config().fanOutJobSize,
         budget: sendBudget(context, QUEUEING_RESERVE_MS),
       }),
     FANOUT_WORKER.name,

@@ -4,8 +4,15 @@ import type { SQSEvent } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { POST_ATTEMPT_MS } from '../../lambdas/fanout/delivery.ts';
-import { FanOut } from '../../lambdas/fanout/fanout.ts';
-import { decodeJob, type FanOutJob, packBatches, planJobs, SqsJobQueue } from '../../lambdas/fanout/jobs.ts';
+import { DEFAULT_JOB_SIZE, FanOut } from '../../lambdas/fanout/fanout.ts';
+import {
+  decodeJob,
+  type FanOutJob,
+  packBatches,
+  planJobs,
+  planLookupJob,
+  SqsJobQueue,
+} from '../../lambdas/fanout/jobs.ts';
 import { processFanOutJobs, retryDelaySeconds } from '../../lambdas/fanout/worker.ts';
 import type { SendBudget } from '../../lambdas/shared/budget.ts';
 import { sdkSender } from '../support/sqs-sender.ts';
@@ -163,6 +170,67 @@ describe('the fan-out worker', () => {
     };
     await expect(w.run(event)).resolves.toEqual({ batchItemFailures: [] });
     expect(w.api.delivered).toHaveLength(1);
+  });
+});
+
+describe('the fan-out worker re-queueing thousands of sockets', () => {
+  /** SQS's largest message body. */
+  const SQS_MAX_BODY = 256 * 1024;
+  /** 500 users of 10 sockets each: ids as long as real ones (a UUID user id, a gateway connection id). */
+  const users = Array.from(
+    { length: 500 },
+    (_, i) => `user-${String(i).padStart(4, '0')}-4b1c-9f2e-8d7a6c5b4e3f-aa`,
+  );
+  const sockets = Object.fromEntries(
+    users.map((userId, u) => [
+      userId,
+      Array.from({ length: 10 }, (_, k) => `Cn${String(u * 10 + k).padStart(5, '0')}AbCdEfGh=`),
+    ]),
+  );
+  const frame = JSON.stringify({ type: 'message.created', message: { text: 'x'.repeat(2_000) } });
+  /** The lookup job a request queued when it could not look these users up (fanout.ts). */
+  const lookupEvent = () => ({
+    Records: [record('m0', JSON.stringify(planLookupJob(users, frame, undefined)))],
+  });
+  const bodies = (sends: { jobs: FanOutJob[] }[]) =>
+    sends.flatMap((s) => s.jobs.map((j) => JSON.stringify(j)));
+
+  it('queues the 5,000 sockets it had no time for in jobs of the job size, none over 256 KB', async () => {
+    let clock = 0;
+    const api = fakeApi({}, () => {
+      clock += 1_000;
+    });
+    const fanOut = new FanOut(() => api.client, fakeDirectory(sockets).dir, { concurrency: 2 });
+    const { queue, sends } = fakeQueue();
+    const budget: SendBudget = { until: 1_000 + POST_ATTEMPT_MS, now: () => clock };
+    await expect(processFanOutJobs(lookupEvent(), { fanOut, queue, budget })).resolves.toEqual({
+      batchItemFailures: [],
+    });
+    const queued = sends.flatMap((s) => s.jobs);
+    expect(api.delivered.length + queued.reduce((n, j) => n + j.targets.length, 0)).toBe(5_000);
+    expect(Math.max(...queued.map((j) => j.targets.length))).toBe(DEFAULT_JOB_SIZE);
+    expect(Math.max(...bodies(sends).map((b) => Buffer.byteLength(b)))).toBeLessThan(SQS_MAX_BODY);
+  });
+
+  it('queues the 5,000 sockets whose posts failed in jobs of the size it is given', async () => {
+    const failures = Object.fromEntries(
+      Object.values(sockets)
+        .flat()
+        .map((id) => [id, [serverError(), serverError()]]),
+    );
+    const fanOut = new FanOut(() => fakeApi(failures).client, fakeDirectory(sockets).dir, {
+      concurrency: 64,
+      baseDelayMs: 0,
+      maxAttempts: 2,
+    });
+    const { queue, sends } = fakeQueue();
+    await processFanOutJobs(lookupEvent(), { fanOut, queue, jobSize: 300 });
+    const queued = sends.flatMap((s) => s.jobs);
+    expect(queued.map((j) => j.targets.length)).toEqual(
+      Array.from({ length: 17 }, (_, i) => (i < 16 ? 300 : 200)),
+    );
+    expect(new Set(queued.map((j) => j.attempt))).toEqual(new Set([2]));
+    expect(Math.max(...bodies(sends).map((b) => Buffer.byteLength(b)))).toBeLessThan(SQS_MAX_BODY);
   });
 });
 
