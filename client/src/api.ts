@@ -67,7 +67,8 @@ export interface StateChange {
   /**
    * Why: `closed` (the socket closed), `failed` (could not connect), `planned` (before the 2-hour
    * limit or the token's expiry), `timeout` (no pong), `token-expired`, `token-error`,
-   * `unauthorized` (handshake refused), `closed-by-client`.
+   * `unauthorized` (handshake refused), `closed-by-client`, `suspended` (`suspend()`: no dial until
+   * `reconnectNow()`).
    */
   readonly reason?: string;
   /** The WebSocket close code, when there was one. */

@@ -11,9 +11,9 @@ import type {
   OutboxEntry,
   RequestArgs,
   SendOptions,
-  WebSocketConstructor,
 } from './api.ts';
 import { Connection, type Frame } from './connection.ts';
+import { connectionTiming } from './connection-options.ts';
 import type { Ack, ActionName, Message } from './contract.ts';
 import { Emitter } from './emitter.ts';
 import { ChatClientError, codeOf, RETRYABLE } from './errors.ts';
@@ -23,7 +23,7 @@ import { type ChatEntry, Replica } from './replica.ts';
 import { MemoryStore } from './store.ts';
 import { Syncer } from './sync.ts';
 import { type AttachmentUrls, attachmentUrls } from './urls.ts';
-import { backoff, globalWebSocket, jwtClaims, randomId, sleep } from './util.ts';
+import { backoff, jwtClaims, randomId, sleep } from './util.ts';
 
 export type { RequestArgs, RequestOptions, SendOptions } from './api.ts';
 
@@ -54,24 +54,13 @@ export class ChatClient {
 
   constructor(options: ClientOptions) {
     this.o = options;
-    const WebSocket = (options.WebSocket ?? globalWebSocket()) as WebSocketConstructor | undefined;
-    if (!WebSocket)
-      throw new Error('No global WebSocket here: pass one, e.g. connect({ WebSocket }) from "ws".');
     const log = (level: 'debug' | 'warn', message: string, data?: unknown) =>
       options.logger?.[level]?.(message, data);
     const store = options.store ?? new MemoryStore();
-    const backoffBaseMs = options.backoffBaseMs ?? 500;
-    const backoffMaxMs = options.backoffMaxMs ?? 30_000;
+    const timing = connectionTiming(options);
     this.events = new Emitter((error) => log('warn', 'an event listener threw', error));
     this.conn = new Connection({
-      url: options.url,
-      token: options.token,
-      WebSocket,
-      requestTimeoutMs: options.requestTimeoutMs ?? 15_000,
-      pingIntervalMs: options.pingIntervalMs ?? 240_000,
-      maxSocketAgeMs: options.maxSocketAgeMs ?? 115 * 60_000,
-      backoffBaseMs,
-      backoffMaxMs,
+      ...timing,
       log,
       onState: (change) => {
         this.stats.reconnects = this.conn.reconnects;
@@ -118,7 +107,7 @@ export class ChatClient {
         emit: (change) => this.events.emit('outbox', change),
       },
       this.stats,
-      [backoffBaseMs, backoffMaxMs],
+      [timing.backoffBaseMs, timing.backoffMaxMs],
     );
     this.loaded = store.load().then(
       (snapshot) => {

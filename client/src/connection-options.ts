@@ -1,5 +1,6 @@
-/** What a Connection (connection.ts) is given, and the frames it passes on. */
-import type { StateChange, TokenSource, WebSocketConstructor } from './api.ts';
+/** What a Connection (connection.ts) is given, with the client's defaults, and the frames it passes on. */
+import type { ClientOptions, StateChange, TokenSource, WebSocketConstructor } from './api.ts';
+import { globalWebSocket } from './util.ts';
 
 export interface ConnectionOptions {
   readonly url: string;
@@ -17,3 +18,20 @@ export interface ConnectionOptions {
 }
 
 export type Frame = Record<string, unknown> & { type?: unknown; requestId?: unknown };
+
+/** The socket, the token and the timings of `options`, with their defaults. */
+export function connectionTiming(options: ClientOptions) {
+  const WebSocket = (options.WebSocket ?? globalWebSocket()) as WebSocketConstructor | undefined;
+  if (!WebSocket)
+    throw new Error('No global WebSocket here: pass one, e.g. connect({ WebSocket }) from "ws".');
+  return {
+    url: options.url,
+    token: options.token,
+    WebSocket,
+    requestTimeoutMs: options.requestTimeoutMs ?? 15_000,
+    pingIntervalMs: options.pingIntervalMs ?? 240_000,
+    maxSocketAgeMs: options.maxSocketAgeMs ?? 115 * 60_000,
+    backoffBaseMs: options.backoffBaseMs ?? 500,
+    backoffMaxMs: options.backoffMaxMs ?? 30_000,
+  };
+}
