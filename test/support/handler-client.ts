@@ -10,6 +10,7 @@ import { lightDynamo } from '../../lambdas/data/light-dynamo.ts';
 import { setStore } from '../../lambdas/data/store.ts';
 import { setDeps } from '../../lambdas/domain/deps.ts';
 import { setClients } from '../../lambdas/shared/clients.ts';
+import type { LocalStackOptions } from '../../local/stack.ts';
 import { type TestStack, useTestStack } from './stack.ts';
 
 /** Runs before each command: `command` is its name (e.g. `QueryCommand`), `input` its JSON. */
@@ -47,11 +48,11 @@ export function interceptHandlerClient(
 }
 
 /**
- * A test file's stack whose handlers' DynamoDB client passes `before` (started before the file's
- * tests; the default client put back, then the stack stopped, after them).
+ * A test file's stack (started with `options`) whose handlers' DynamoDB client passes `before`
+ * (started before the file's tests; the default client put back, then the stack stopped, after them).
  */
-export function useInterceptedStack(before: BeforeCommand): TestStack {
-  const stack = useTestStack();
+export function useInterceptedStack(before: BeforeCommand, options: LocalStackOptions = {}): TestStack {
+  const stack = useTestStack(options);
   let handlers: ReturnType<typeof interceptHandlerClient> | undefined;
   beforeAll(() => {
     handlers = interceptHandlerClient(stack.dynamoEndpoint, before);
