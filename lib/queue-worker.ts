@@ -94,9 +94,10 @@ export class QueueWorker extends Construct {
         reportBatchItemFailures: true,
       }),
     );
-    // The event source grants the worker the queue's consume actions on this queue only; the push
-    // worker's handler uses one of them itself, ChangeMessageVisibility (lambdas/queue/retry-later.ts:
-    // a failed job tried again in seconds, not after the visibility timeout above).
+    // The event source grants the worker the queue's consume actions on this queue only; the push and
+    // fan-out workers' handlers use one of them themselves, ChangeMessageVisibility
+    // (lambdas/queue/retry-later.ts: a failed job tried again in seconds, not after the visibility
+    // timeout above).
     // Table: exactly its actions, on items whose partition key has one of its prefixes (and, with a
     // customer managed table key, that key's matching actions through DynamoDB, as for the routes).
     props.table.grantActions(this.worker, def.tableActions, {

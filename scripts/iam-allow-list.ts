@@ -74,12 +74,14 @@ export const IAM_ALLOW_LIST: readonly AllowListEntry[] = [
   })),
   // The queue workers' event source mappings (lib/queue-worker.ts): Lambda's poller reads and deletes
   // the queue's messages with the function's role, never the handler; locally the SQS stand-in
-  // (local/queue.ts) invokes the worker itself. The push worker's handler uses the mapping's
-  // ChangeMessageVisibility itself (a failed job's backoff, lambdas/queue/retry-later.ts):
-  // test/e2e/push-jobs.test.ts makes that call.
+  // (local/queue.ts) invokes the worker itself. The push and fan-out workers' handlers use the
+  // mapping's ChangeMessageVisibility themselves (a failed job's backoff, lambdas/queue/retry-later.ts):
+  // test/e2e/push-jobs.test.ts and test/fault/connection-lookup.test.ts make that call.
   ...['FanOutWorker', 'RetentionWorker', 'PushWorker'].flatMap((fn) =>
     ['ReceiveMessage', 'DeleteMessage', 'ChangeMessageVisibility', 'GetQueueAttributes', 'GetQueueUrl']
-      .filter((action) => !(fn === 'PushWorker' && action === 'ChangeMessageVisibility'))
+      .filter(
+        (action) => !(action === 'ChangeMessageVisibility' && ['PushWorker', 'FanOutWorker'].includes(fn)),
+      )
       .map(
         (action): AllowListEntry => ({
           fn,

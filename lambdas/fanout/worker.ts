@@ -3,11 +3,16 @@
  * as a request: bounded concurrency, 410 forgets the socket, 429/5xx retried a few times).
  *
  * Delivery is at least once per open socket. Sockets whose posts still fail go back to the queue
- * as new jobs of at most `jobSize` sockets (`attempt` + 1, delayed) until `maxJobAttempts`; only when that re-enqueue
- * itself fails is the record reported as a batch item failure, and SQS delivers the whole job
- * again (its sockets may then get the event twice: clients de-duplicate by messageId). A body that
- * is not a job is logged and dropped (retrying it cannot help). Jobs of a batch run one after the
- * other, so at most `concurrency` posts are in flight per worker instance.
+ * as new jobs of at most `jobSize` sockets (`attempt` + 1, delayed) until `maxJobAttempts`; only
+ * when that re-enqueue itself fails is the record reported as a batch item failure, and SQS
+ * delivers the whole job again (its sockets may then get the event twice: clients de-duplicate by
+ * messageId). A body that is not a job is logged and dropped (retrying it cannot help). Jobs of a
+ * batch run one after the other, so at most `concurrency` posts are in flight per worker instance.
+ *
+ * A job that fails so (a re-enqueue, or a lookup below) is first given a short visibility
+ * (`retryLater`: 10 s times its receive count, at most 60 s, queue/retry-later.ts): SQS delivers it
+ * again after seconds, not after the queue's 3-minute visibility timeout (6 × the 30 s function
+ * timeout, lib/queue-worker.ts), which then applies only when that change fails too.
  *
  * Posts stop in time for the invocation's timeout (`budget`, lambdas/shared/budget.ts): sockets
  * not tried in time go back to the queue at once as a job of the same attempt, so a slow Management
@@ -16,15 +21,17 @@
  *
  * A job of users (`users`: a request could not look their sockets up, fanout.ts) looks them up first
  * (the directory's retries); a lookup that still fails posts nothing and reports the record, so SQS
- * delivers the job again, and after its last receive moves it to the dead-letter queue.
+ * delivers the job again (10 s later, then 20 s, 30 s, 40 s), and after its last receive moves it to
+ * the dead-letter queue.
  *
  * `presence` and `typing` are worth nothing late: a job of them first sent more than
  * `EPHEMERAL_MAX_AGE_MS` ago (SQS's `SentTimestamp`: a job delivered again after a failed lookup,
- * three minutes on) is dropped, logged, since a newer state may have reached its users directly
- * meanwhile (an `online: true` posted after the `online: false` that followed it would show them
- * online until their next change). Every other event is posted however late (at least once).
+ * 10 s on at the earliest) is dropped, logged, since a newer state may have reached its users
+ * directly meanwhile (an `online: true` posted after the `online: false` that followed it would show
+ * them online until their next change). Every other event is posted however late (at least once).
  */
 import type { SQSBatchItemFailure, SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import type { RetryLater } from '../queue/retry-later.ts';
 import { fitsBudget, type SendBudget } from '../shared/budget.ts';
 import { logger } from '../shared/logger.ts';
 import { POST_ATTEMPT_MS } from './delivery.ts';
@@ -44,6 +51,8 @@ export interface WorkerDeps {
   readonly jobSize?: number;
   /** The invocation's time budget; used only with a queue to take the sockets not tried. */
   readonly budget?: SendBudget | undefined;
+  /** Shortens a failed job's wait for its next receive (queue/retry-later.ts); none: the queue's. */
+  readonly retryLater?: RetryLater | undefined;
   /** @default Date.now */
   readonly now?: () => number;
 }
@@ -113,6 +122,7 @@ export async function processFanOutJobs(event: SQSEvent, deps: WorkerDeps): Prom
       }
     } catch (error) {
       logger.error('fan-out job failed; SQS will deliver it again', { messageId: record.messageId, error });
+      await deps.retryLater?.(record);
       batchItemFailures.push({ itemIdentifier: record.messageId });
     }
   }

@@ -3,9 +3,17 @@ import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { FANOUT_WORKER } from '../../lib/workers.ts';
 import { fanOutQueue, workerFanOut } from '../domain/deps.ts';
 import { processFanOutJobs, QUEUEING_RESERVE_MS } from '../fanout/worker.ts';
+import { type RetryLater, retryLaterOn } from '../queue/retry-later.ts';
 import { sendBudget } from '../shared/budget.ts';
+import { getSqsSender } from '../shared/clients.ts';
 import { config } from '../shared/config.ts';
 import { logger } from '../shared/logger.ts';
+
+/** A failed job's next receive in seconds, not the queue's minutes (queue/retry-later.ts). */
+const retryLater = (): RetryLater | undefined => {
+  const url = config().fanOutQueueUrl;
+  return url ? retryLaterOn(getSqsSender, url) : undefined;
+};
 
 /** The worker's scope names it (its log lines, and its AWS calls for the IAM check). */
 export const handler = (event: SQSEvent, context?: Context): Promise<SQSBatchResponse> =>
@@ -17,6 +25,7 @@ export const handler = (event: SQSEvent, context?: Context): Promise<SQSBatchRes
         queue: fanOutQueue(),
         jobSize: config().fanOutJobSize,
         budget: sendBudget(context, QUEUEING_RESERVE_MS),
+        retryLater: retryLater(),
       }),
     FANOUT_WORKER.name,
   );

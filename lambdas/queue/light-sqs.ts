@@ -1,9 +1,9 @@
 /**
  * SQS's `SendMessage`, `SendMessageBatch` and `ChangeMessageVisibility` without the SQS client: the
  * fan-out jobs, retention jobs and due scheduled messages are all the product sends to SQS, and a
- * failed push job's earlier retry (queue/retry-later.ts) all it changes, and the client brought
- * about 40 KB to every bundle that queues anything (its schemas, errors, endpoint rules and the code
- * only it used), where these calls are one SigV4-signed JSON POST each.
+ * failed push or fan-out job's earlier retry (queue/retry-later.ts) all it changes, and the client
+ * brought about 40 KB to every bundle that queues anything (its schemas, errors, endpoint rules and
+ * the code only it used), where these calls are one SigV4-signed JSON POST each.
  *
  * The request is the one `@aws-sdk/client-sqs` sends (AWS JSON 1.0: `x-amz-target: AmazonSQS.<op>`,
  * `x-amzn-query-mode: true`, the input as the body) to the queue URL's own origin, as the client

@@ -2,8 +2,9 @@
  * A failed queue record's next receive, sooner than the queue's visibility timeout. A worker reports a
  * record it could not handle as a batch item failure, and SQS delivers it again once its visibility
  * timeout runs out: the queue's, six times the worker's timeout (lib/queue-worker.ts, Lambda's
- * advice), so 6 minutes for the push worker. A record whose reads were throttled is worth trying
- * again long before that: `retryLater` first sets its visibility to a short backoff (10 s times its
+ * advice), so 6 minutes for the push worker and 3 for the fan-out worker. A record whose reads were
+ * throttled (a push job's, a fan-out job's lookup) or whose re-queue failed is worth trying again
+ * long before that: `retryLater` first sets its visibility to a short backoff (10 s times its
  * receive count, at most 60 s) with `ChangeMessageVisibility` on the record's receipt handle (the
  * event source's grant on the worker's own queue covers the call).
  *

@@ -60,9 +60,9 @@ export function getManagementClient(): ApiGatewayManagementApiClient {
 
 /**
  * What sends to the product's queues (fan-out jobs, retention jobs, due scheduled messages), and
- * shortens a failed push job's visibility (lambdas/queue/retry-later.ts): three SQS calls, made by
- * `lambdas/queue/light-sqs.ts` to each queue URL's own origin (locally the SQS stand-in's), signed
- * with the credentials of the function's DynamoDB client.
+ * shortens a failed push or fan-out job's visibility (lambdas/queue/retry-later.ts): three SQS
+ * calls, made by `lambdas/queue/light-sqs.ts` to each queue URL's own origin (locally the SQS
+ * stand-in's), signed with the credentials of the function's DynamoDB client.
  */
 export function getSqsSender(): SqsSender & SqsVisibility {
   sqsSender ??= new LightSqs({

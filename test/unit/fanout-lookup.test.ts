@@ -5,7 +5,7 @@
  * one; the worker looks them up and posts, and a lookup still failing there makes SQS deliver the
  * job again.
  */
-import type { SQSEvent } from 'aws-lambda';
+import type { SQSEvent, SQSRecord } from 'aws-lambda';
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import type { ChatStore } from '../../lambdas/data/store.ts';
 import { LOOKUP_ATTEMPTS, SocketLookupFailed, StoreDirectory } from '../../lambdas/fanout/directory.ts';
@@ -154,8 +154,9 @@ describe('the fan-out worker: a lookup job', () => {
       }) as unknown as SQSEvent;
     const deps = { fanOut, queue: fakeQueue().queue, now: () => 1_000_000 };
     const online = '{"type":"presence","userId":"ann","online":true}';
-    // Redelivered three minutes on: ann's later "offline" reached bob directly meanwhile.
-    await processFanOutJobs(at(1_000_000 - 180_000, online), deps);
+    // Redelivered after its first receive's backoff (10 s, queue/retry-later.ts) or the queue's three
+    // minutes: ann's later "offline" may have reached bob directly meanwhile.
+    await processFanOutJobs(at(1_000_000 - 12_000, online), deps);
     await processFanOutJobs(at(1_000_000 - 180_000, '{"type":"typing","chatId":"c1","userId":"ann"}'), deps);
     expect(api.delivered).toEqual([]);
     // Fresh: posted. Any other event: posted however late.
@@ -170,13 +171,20 @@ describe('the fan-out worker: a lookup job', () => {
     const { dir } = fakeDirectory({ bob: ['b1'], ann: ['a2'] }, {}, unreachable);
     const fanOut = new FanOut(() => api.client, dir);
     const job = planLookupJob(['bob', 'ann'], '{"type":"x"}', undefined);
-    const deps = { fanOut, queue: fakeQueue().queue };
+    const retried: string[] = [];
+    const retryLater = async (record: SQSRecord) => {
+      retried.push(record.messageId);
+    };
+    const deps = { fanOut, queue: fakeQueue().queue, retryLater };
     await expect(processFanOutJobs(eventOf(job), deps)).resolves.toEqual({
       batchItemFailures: [{ itemIdentifier: 'm0' }],
     });
     expect(api.delivered).toEqual([]);
+    // Received again after a short backoff (queue/retry-later.ts), not the queue's 3 minutes.
+    expect(retried).toEqual(['m0']);
     unreachable.clear(); // the next receive
     await expect(processFanOutJobs(eventOf(job), deps)).resolves.toEqual({ batchItemFailures: [] });
     expect(api.delivered.map((d) => d.connectionId).sort()).toEqual(['a2', 'b1']);
+    expect(retried).toEqual(['m0']);
   });
 });

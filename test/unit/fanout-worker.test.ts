@@ -1,6 +1,6 @@
 import { GoneException } from '@aws-sdk/client-apigatewaymanagementapi';
 import { SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
-import type { SQSEvent } from 'aws-lambda';
+import type { SQSEvent, SQSRecord } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { POST_ATTEMPT_MS } from '../../lambdas/fanout/delivery.ts';
@@ -107,7 +107,18 @@ function worker(failures: Record<string, Error[]> = {}, options: { refuse?: bool
   const { dir, gone } = fakeDirectory();
   const { queue, sends: requeued } = fakeQueue(options.refuse);
   const fanOut = new FanOut(() => api.client, dir, { baseDelayMs: 1, maxAttempts: 2 });
-  return { api, gone, requeued, run: (event: SQSEvent) => processFanOutJobs(event, { fanOut, queue }) };
+  /** The records it had received again sooner (queue/retry-later.ts). */
+  const retried: string[] = [];
+  const retryLater = async (r: SQSRecord) => {
+    retried.push(r.messageId);
+  };
+  return {
+    api,
+    gone,
+    requeued,
+    retried,
+    run: (event: SQSEvent) => processFanOutJobs(event, { fanOut, queue, retryLater }),
+  };
 }
 
 const record = (messageId: string, body: string) =>
@@ -126,6 +137,7 @@ describe('the fan-out worker', () => {
       new Set(['{"type":"message.created","n":1}']),
     );
     expect(w.requeued).toEqual([]);
+    expect(w.retried).toEqual([]);
   });
 
   it('forgets a gone socket with its roster entry, and does not retry it', async () => {
@@ -161,6 +173,8 @@ describe('the fan-out worker', () => {
     const jobs = planJobs(targets(2), '{}', 'g1', 1);
     await expect(w.run(eventOf(...jobs))).resolves.toEqual({ batchItemFailures: [{ itemIdentifier: 'm0' }] });
     expect(w.api.delivered.map((p) => p.connectionId)).toEqual(['c1']);
+    // Received again after a short backoff, not the queue's 3-minute visibility timeout.
+    expect(w.retried).toEqual(['m0']);
   });
 
   it('drops a message that is not a job instead of failing forever', async () => {
