@@ -153,9 +153,15 @@ export async function removeMember(
     }
     const remaining = members.filter((m) => m.userId !== userId);
     const newOwner = userId === chat.ownerId ? remaining[0]?.userId : undefined;
+    // Its last member leaving deletes the chat (its `META` with the membership).
+    const lastOut = chat.memberCount <= 1;
     const version = await allocateVersion(deps, chatId);
-    const applied = await applyMembershipChange(deps, chatId, version, (signal) =>
-      deps.store.chats.removeMember(chat, userId, newOwner, version.ver, { abortSignal: signal }),
+    const applied = await applyMembershipChange(
+      deps,
+      chatId,
+      version,
+      (signal) => deps.store.chats.removeMember(chat, userId, newOwner, version.ver, { abortSignal: signal }),
+      lastOut,
     );
     if (!applied) continue;
     // Recorded as soon as it is done (a retry would find the member gone and do nothing).
@@ -163,7 +169,6 @@ export async function removeMember(
     // Its last member left: the chat is deleted (protocol, Rules), so the rest of its partition
     // (messages, claims, reactions, uploads) and its media go as after deleteChat, queued before
     // anything else can fail (a retry would find no chat).
-    const lastOut = chat.memberCount <= 1;
     if (lastOut) await expireDeletedChat(deps, chatId, Math.floor(deps.now().getTime() / 1000));
     await deps.fanOut.toUsers(
       [...userIdsOf(remaining), userId],
@@ -203,21 +208,26 @@ export async function deleteChat(deps: Deps, caller: Caller, input: ChatRef): Pr
 /**
  * Writes a membership change under its version before the write deadline (`versions.ts`). Whether
  * it was applied: false when the chat changed since it was read (the caller reads again) or when
- * the write did not land in time (its version is then never seen).
+ * the write did not land in time (its version is then never seen). `deletesChat`: the change is
+ * the last member's leave, whose write deletes `META` (and so sets no `memberVer`).
  */
 async function applyMembershipChange(
   deps: Deps,
   chatId: string,
   version: AllocatedVersion,
   write: (signal: AbortSignal) => Promise<'changed' | 'chat-changed'>,
+  deletesChat = false,
 ): Promise<boolean> {
   if (!version.open()) return false;
   try {
     return (await write(version.signal)) === 'changed';
   } catch (error) {
     if (!isAborted(error)) throw error;
-    // It may have landed before the deadline: the chat's members' version tells.
+    // It may have landed before the deadline: the chat's members' version tells, or for the last
+    // member's leave the chat being gone. (A `deleteChat` may have got there first: the leave's
+    // retention job and events then repeat that deletion's, harmlessly: jobs are idempotent.)
     const { chat } = await deps.store.chats.getWithMembers(chatId, { consistent: true });
+    if (deletesChat) return chat === undefined;
     return chat !== undefined && chat.memberVer === version.ver;
   }
 }

@@ -121,6 +121,40 @@ describe('removeMember', () => {
     expect(store.retention.expireChat).toHaveBeenCalledWith('g1', expect.any(Number), expect.any(Function));
   });
 
+  it('deletes the chat when the last member’s leave landed but its write timed out at the deadline', async () => {
+    const { deps, store, fanOut } = fakeDeps();
+    let gone = false;
+    store.chats.getWithMembers.mockImplementation(async () =>
+      gone ? { chat: undefined, members: [] } : groupChat('ann', ['ann']),
+    );
+    store.chats.removeMember.mockImplementation(async () => {
+      gone = true; // the transaction landed (the membership and META deleted)…
+      throw Object.assign(new Error('aborted'), { name: 'TimeoutError' }); // …but the call gave up
+    });
+    await expect(removeMember(deps, ann, { chatId: 'g1', userId: 'ann' })).resolves.toEqual({
+      chatId: 'g1',
+      userId: 'ann',
+    });
+    expect(store.chats.removeMember).toHaveBeenCalledTimes(1);
+    expect(store.retention.expireChat).toHaveBeenCalledWith('g1', expect.any(Number), expect.any(Function));
+    expect(sent(fanOut)[0]).toMatchObject({
+      userIds: ['ann'],
+      frame: { type: 'member.left', userId: 'ann' },
+    });
+    expect(store.rosters.clear).toHaveBeenCalledWith('g1');
+  });
+
+  it('reads the last member’s timed-out leave as not applied while the chat is still there', async () => {
+    const { deps, store } = fakeDeps();
+    store.chats.getWithMembers.mockResolvedValue(groupChat('ann', ['ann']));
+    store.chats.removeMember
+      .mockRejectedValueOnce(Object.assign(new Error('aborted'), { name: 'TimeoutError' }))
+      .mockResolvedValueOnce('changed');
+    await removeMember(deps, ann, { chatId: 'g1', userId: 'ann' });
+    expect(store.chats.removeMember).toHaveBeenCalledTimes(2);
+    expect(store.retention.expireChat).toHaveBeenCalledTimes(1);
+  });
+
   it.each([
     ['a member removing someone else', groupChat('bob', ['bob', 'ann', 'cy']), 'cy', 'FORBIDDEN'],
     ['leaving a direct chat', groupChat('bob', ['bob', 'ann'], { kind: 'direct' }), 'ann', 'FORBIDDEN'],
