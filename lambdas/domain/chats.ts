@@ -164,12 +164,12 @@ export async function removeMember(
       lastOut,
     );
     if (!applied) continue;
-    // Recorded as soon as it is done (a retry would find the member gone and do nothing).
-    if (asAdmin) await recordAdminAction(deps, caller, { action: 'removeMember', chatId, userId });
-    // Its last member left: the chat is deleted (protocol, Rules), so the rest of its partition
-    // (messages, claims, reactions, uploads) and its media go as after deleteChat, queued before
-    // anything else can fail (a retry would find no chat).
+    // Done: a retry would find the member (or the chat) gone and do nothing, so nothing below may
+    // skip what follows it. Its last member left: the chat is deleted (protocol, Rules), so the rest
+    // of its partition (messages, claims, reactions, uploads) and its media go as after deleteChat,
+    // queued first. Then the administrator's record; neither of them fails (logged instead).
     if (lastOut) await expireDeletedChat(deps, chatId, Math.floor(deps.now().getTime() / 1000));
+    if (asAdmin) await recordAdminAction(deps, caller, { action: 'removeMember', chatId, userId });
     await deps.fanOut.toUsers(
       [...userIdsOf(remaining), userId],
       event('member.left', { chatId, userId, ver: version.ver }),
@@ -193,13 +193,14 @@ export async function deleteChat(deps: Deps, caller: Caller, input: ChatRef): Pr
   const now = deps.now();
   const members = await deps.store.chats.delete(chat, now.toISOString());
   if (!members) throw conflict('The chat changed while it was being deleted. Please retry.');
-  // Recorded as soon as it is done (a retry would find no chat and do nothing).
-  if (asAdmin) await recordAdminAction(deps, caller, { action: 'deleteChat', chatId });
+  // Done: a retry would find no chat and do nothing, so nothing below may skip what follows it.
   // Its messages, claims, reactions, uploads…: expire now, DynamoDB's TTL removes them (issue 17,
   // item 8), and its media objects are deleted first; a queued job does both
   // (lambdas/domain/retention-jobs.ts), or this request when the queue refuses. Nothing signs a
   // download of them meanwhile: the chat and its memberships are gone, so every read is NOT_FOUND.
+  // Then the administrator's record. Neither fails (a failure is logged).
   await expireDeletedChat(deps, chatId, Math.floor(now.getTime() / 1000));
+  if (asAdmin) await recordAdminAction(deps, caller, { action: 'deleteChat', chatId });
   await deps.fanOut.toUsers(userIdsOf(members), event('chat.deleted', { chatId }), { chat });
   await disbandRoster(deps, chat);
   return { chatId };

@@ -156,6 +156,30 @@ describe('removeMember', () => {
   });
 
   it.each([
+    ['the last member', ['ann']],
+    ['a member', ['ann', 'bob']],
+  ])('completes an administrator’s removal of %s when the audit write fails', async (_case, userIds) => {
+    const { deps, store, fanOut } = fakeDeps();
+    store.chats.getWithMembers.mockResolvedValue(groupChat('ann', userIds));
+    // The chat's retention is queued before the audit write is even tried.
+    const expiredFirst: boolean[] = [];
+    store.audit.record.mockImplementation(async () => {
+      expiredFirst.push(store.retention.expireChat.mock.calls.length > 0);
+      throw new Error('throttled');
+    });
+    const root = { ...caller('root'), admin: true };
+    await expect(removeMember(deps, root, { chatId: 'g1', userId: 'ann' })).resolves.toEqual({
+      chatId: 'g1',
+      userId: 'ann',
+    });
+    const lastOut = userIds.length === 1;
+    expect(expiredFirst).toEqual([lastOut]);
+    expect(sent(fanOut)[0]?.frame).toMatchObject({ type: 'member.left', userId: 'ann' });
+    if (lastOut) expect(store.rosters.clear).toHaveBeenCalledWith('g1');
+    else expect(store.rosters.listMember).toHaveBeenCalledWith('g1', 'ann');
+  });
+
+  it.each([
     ['a member removing someone else', groupChat('bob', ['bob', 'ann', 'cy']), 'cy', 'FORBIDDEN'],
     ['leaving a direct chat', groupChat('bob', ['bob', 'ann'], { kind: 'direct' }), 'ann', 'FORBIDDEN'],
     ['removing a non-member', groupChat('ann', ['ann']), 'zed', 'NOT_FOUND'],
@@ -173,6 +197,21 @@ describe('deleteChat', () => {
     store.chats.getWithMembers.mockResolvedValue(groupChat('bob', ['bob', 'ann']));
     await expect(deleteChat(deps, ann, { chatId: 'g1' })).rejects.toMatchObject({ code: 'FORBIDDEN' });
     expect(store.chats.delete).not.toHaveBeenCalled();
+  });
+
+  it('completes an administrator’s deletion when the audit write fails, its retention queued first', async () => {
+    const { deps, store, fanOut } = fakeDeps();
+    store.chats.getWithMembers.mockResolvedValue(groupChat('ann', ['ann', 'bob']));
+    const expiredFirst: boolean[] = [];
+    store.audit.record.mockImplementation(async () => {
+      expiredFirst.push(store.retention.expireChat.mock.calls.length > 0);
+      throw new Error('throttled');
+    });
+    const root = { ...caller('root'), admin: true };
+    await expect(deleteChat(deps, root, { chatId: 'g1' })).resolves.toEqual({ chatId: 'g1' });
+    expect(expiredFirst).toEqual([true]);
+    expect(sent(fanOut)[0]).toMatchObject({ userIds: ['ann', 'bob'], frame: { type: 'chat.deleted' } });
+    expect(store.rosters.clear).toHaveBeenCalledWith('g1');
   });
 
   it('deletes from a consistent read and tells every member', async () => {
