@@ -1,7 +1,7 @@
 /**
  * Deleting a chat's memberships and `META` (`ChatRepository.delete`, chats.ts), excluding any
  * concurrent invite: the mark, the members read again, their items, then the owner's membership,
- * `META` and a direct chat's pair pointer in one transaction.
+ * `META` and a direct chat's pair pointer (while it names this chat) in one transaction.
  */
 import type { ChatWithMembers } from './chats.ts';
 import { type ChatRecord, DIRECT_PAIR, type MemberRecord } from './items.ts';
@@ -44,13 +44,24 @@ export async function deleteChat(
   ];
   const [a, b] = members.map((m) => m.userId);
   if (chat.kind === 'direct' && a !== undefined && b !== undefined && members.length === 2) {
-    actions.push({
+    const pointer: TransactAction = {
       Delete: {
         Key: DIRECT_PAIR.key({ a, b }),
         ConditionExpression: pairAbsentOrThisChat,
         ExpressionAttributeValues: { ':chat': chat.chatId },
       },
-    });
+    };
+    // The pointer names another chat: the pair made a new one since the mark (a retried delete;
+    // createChat replaces a marked chat), which keeps it. Deleted without the pointer then.
+    const pointerTaken = await ifConditionFails(
+      table.transact([...actions, pointer]).then(() => false),
+      (failure) => {
+        const [owner, meta, pair] = failure.reasons;
+        if (pair?.conditionFailed && !owner?.conditionFailed && !meta?.conditionFailed) return true;
+        throw failure.error;
+      },
+    );
+    if (!pointerTaken) return members;
   }
   await table.transact(actions);
   return members;

@@ -80,9 +80,12 @@ async function createDirectChat(
   let existingId = await deps.store.chats.getDirectChatId(caller.userId, peerId);
   for (let attempt = 0; attempt < LIMITS.membershipAttempts; attempt++) {
     if (existingId) {
+      // A chat gone, left by the caller, or marked for deletion (a deleteChat interrupted after its
+      // mark: every action on it is NOT_FOUND) is replaced by a new one (protocol: `created: true`).
       const loaded = await deps.store.chats.getWithMembers(existingId, { consistent: true });
-      if (loaded.chat && loaded.members.some((m) => m.userId === caller.userId)) {
-        return { chat: chatView(loaded.chat, loaded.members), created: false };
+      const { chat, members } = loaded;
+      if (chat && chat.deletedAt === undefined && members.some((m) => m.userId === caller.userId)) {
+        return { chat: chatView(chat, members), created: false };
       }
     }
     // The new chat mirrors the pair's blocks, checked in its own transaction (block-mirror.ts). The

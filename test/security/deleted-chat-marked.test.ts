@@ -6,6 +6,7 @@ import {
   expectRefused,
   groupOfTwo,
   listChats,
+  makeDirect,
   makeGroup,
   sendText,
 } from '../support/chat.ts';
@@ -78,6 +79,38 @@ describe('a chat marked for deletion', () => {
     await owner.ok('deleteChat', { chatId });
     expect(await headAndMembers(chatId)).toEqual([]);
     await closeAll(stack, owner, member);
+  });
+});
+
+describe('a direct chat marked for deletion (its deleteChat interrupted after the mark)', () => {
+  it('is replaced by a new chat for the pair, and its owner can still finish deleting it', async () => {
+    const a = await connectUser(stack);
+    const b = await connectUser(stack);
+    const old = await makeDirect(a, b.userId);
+    await sendText(b, old.chatId, 'old history');
+    await markDeleted(old.chatId);
+
+    // Either of the pair asking again gets a new, empty chat (protocol: `created: true`), not the
+    // marked one on which every action is NOT_FOUND.
+    const again = await b.ok('createChat', { kind: 'direct', userId: a.userId });
+    expect(again.created).toBe(true);
+    const fresh = again.chat as { chatId: string; lastSeq: number };
+    expect(fresh.chatId).not.toBe(old.chatId);
+    expect(fresh.lastSeq).toBe(0);
+    expect(await a.ok('createChat', { kind: 'direct', userId: b.userId })).toMatchObject({
+      created: false,
+      chat: { chatId: fresh.chatId },
+    });
+
+    // The old chat's owner finishes its delete: the pair pointer (now the new chat's) stays.
+    await a.ok('deleteChat', { chatId: old.chatId });
+    expect(await headAndMembers(old.chatId)).toEqual([]);
+    expect(await b.ok('createChat', { kind: 'direct', userId: a.userId })).toMatchObject({
+      created: false,
+      chat: { chatId: fresh.chatId },
+    });
+    expect((await sendText(a, fresh.chatId, 'new start')).seq).toBe(1);
+    await closeAll(stack, a, b);
   });
 });
 

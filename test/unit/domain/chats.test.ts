@@ -59,6 +59,23 @@ describe('createChat', () => {
     expect(store.chats.create).not.toHaveBeenCalled();
   });
 
+  it('replaces a direct chat marked for deletion (an interrupted deleteChat) with a new one', async () => {
+    const { deps, store } = fakeDeps();
+    const marked = groupChat('bob', ['bob', 'ann'], {
+      kind: 'direct',
+      name: null,
+      chatId: 'd1',
+      deletedAt: '2026-03-01T11:00:00.000Z',
+    });
+    store.chats.getDirectChatId.mockResolvedValue('d1');
+    store.chats.getWithMembers.mockResolvedValue(marked);
+    const result = await createChat(deps, ann, { kind: 'direct', userId: 'bob' });
+    expect(result.created).toBe(true);
+    expect(result.chat.chatId).not.toBe('d1');
+    expect(store.chats.create).toHaveBeenCalledTimes(1);
+    expect(store.chats.create.mock.calls[0]?.[2]).toBe('d1'); // the pair pointer it replaces
+  });
+
   it('creates a direct chat with each member pointing at the other', async () => {
     const { deps, store } = fakeDeps();
     const result = await createChat(deps, ann, { kind: 'direct', userId: 'bob' });
