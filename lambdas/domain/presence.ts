@@ -27,12 +27,12 @@ async function directPeers(deps: Deps, userId: string, known: Memberships): Prom
   return memberships.filter((m) => m.kind === 'direct' && m.peerId).map((m) => m.peerId as string);
 }
 
-async function announce(deps: Deps, presence: PresenceView, memberships: Memberships): Promise<void> {
-  const peers = await presenceAudience(
-    deps,
-    presence.userId,
-    await directPeers(deps, presence.userId, memberships),
-  );
+/** The user's direct-chat peers who may get their presence events (not those the user blocked). */
+async function audience(deps: Deps, userId: string, memberships: Memberships): Promise<string[]> {
+  return presenceAudience(deps, userId, await directPeers(deps, userId, memberships));
+}
+
+async function announce(deps: Deps, peers: readonly string[], presence: PresenceView): Promise<void> {
   if (peers.length > 0) await deps.fanOut.toUsers(peers, event('presence', { ...presence }));
 }
 
@@ -72,17 +72,35 @@ export async function wentOnline(
   opened: { readonly userId: string; readonly connectionId: string; readonly at: string },
   memberships?: Memberships,
 ): Promise<void> {
-  if (!(await otherSocketOpen(deps, opened.userId, opened.connectionId))) {
-    await announce(deps, { userId: opened.userId, online: true, lastSeenAt: opened.at }, memberships);
-  }
+  const { userId } = opened;
+  if (await otherSocketOpen(deps, userId, opened.connectionId)) return;
+  await announce(deps, await audience(deps, userId, memberships), {
+    userId,
+    online: true,
+    lastSeenAt: opened.at,
+  });
 }
 
-/** After a socket closed: record last-seen and announce the user offline if none is left. */
+/**
+ * After a socket closed: record last-seen and announce the user offline if none is left.
+ *
+ * A reconnect races with this: the new socket's `$connect` may store it just after `socketLeft` read
+ * (so this goes offline) and announce the user online from another Lambda, with no order between the
+ * two posts. If the offline one landed last, peers would show the user offline while they are online
+ * until the next change (up to the socket's 2 h). So once the offline event is posted, the user's
+ * sockets are read again (consistently): a socket stored before that read is found, and the user is
+ * announced online again (with the same `lastSeenAt`, as `getPresence` now answers), after the
+ * offline post; one stored after it announces online itself, after the offline post too. What is left
+ * unordered is a post the fan-out had to queue or retry later (docs/protocol.md, `presence`).
+ */
 export async function wentOffline(deps: Deps, userId: string, memberships?: Memberships): Promise<void> {
   if (await socketLeft(deps, userId)) return;
   const lastSeenAt = deps.now().toISOString();
   await deps.store.profiles.setLastSeen(userId, lastSeenAt);
-  await announce(deps, { userId, online: false, lastSeenAt }, memberships);
+  const peers = await audience(deps, userId, memberships);
+  if (peers.length === 0) return;
+  await announce(deps, peers, { userId, online: false, lastSeenAt });
+  if (await socketLeft(deps, userId)) await announce(deps, peers, { userId, online: true, lastSeenAt });
 }
 
 /**

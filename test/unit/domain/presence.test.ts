@@ -134,7 +134,8 @@ describe('presence with a socket still in its $connect (GetConnection 410, recor
   it('going offline: an older socket answering 410 is gone: forgotten, last-seen written, offline announced', async () => {
     const { deps, store } = fakeDeps();
     store.chats.listMemberships.mockResolvedValue(memberships);
-    store.connections.list.mockResolvedValue([storedSocket('old', HANDSHAKE_SECONDS + 1)]);
+    // Listed until the probe forgets it (the read after the offline post finds nothing).
+    store.connections.list.mockResolvedValueOnce([storedSocket('old', HANDSHAKE_SECONDS + 1)]);
     store.connections.listIds.mockResolvedValue(['old']);
     const gateway = gatewayAnswering410(deps);
     await closeConnection(deps, ann, { connectionId: 'k1' });
