@@ -1,5 +1,6 @@
 /** Connection lifecycle: what `$connect` and `$disconnect` mean for the domain. */
 
+import type { MembershipRef } from '../data/store.ts';
 import type { Caller } from '../shared/caller.ts';
 import { logger } from '../shared/logger.ts';
 import { maxSocketsPerUser } from '../shared/user-caps.ts';
@@ -16,16 +17,19 @@ export interface OpenConnectionInput extends ConnectionInput {
   readonly connectedAt: Date;
 }
 
+type SocketRef = { readonly userId: string; readonly connectionId: string };
+
 const presenceFailed = (error: unknown) => logger.warn('presence announcement failed', { error });
 
 /**
  * Stores the connection in the user's connection index, refreshes the profile, lists the socket in
- * the roster of each of the user's groups and tells the user's direct-chat peers when this is the
- * user's first socket. Nothing is posted to the new connection itself: on AWS it is not open until
+ * the roster of each of the user's groups and then tells the user's direct-chat peers when this is
+ * the user's first socket. Nothing is posted to the new connection itself: on AWS it is not open until
  * `$connect` returns. The rosters are written before that, so a group event stored after this
  * socket opened is posted to it, and one stored before is in its catch-up. A failure to write them
  * refuses the connection (the client connects again) rather than leave a socket that group events
- * would miss.
+ * would miss. A refused handshake gets no `$disconnect`, so a failure after the slot was claimed takes
+ * the connection back here (`abandon`), and peers are told online only once nothing can fail anymore.
  */
 export async function openConnection(
   deps: Deps,
@@ -36,23 +40,40 @@ export async function openConnection(
   const { userId } = caller;
   if (!(await claimSocket(deps, userId))) return 'too-many-sockets';
   const socket = { userId, connectionId: input.connectionId, connectedAt };
+  // Both settled before anything is undone: a delete made while the put is in flight would miss it.
+  const [put, touched] = await Promise.allSettled([
+    deps.store.connections.put(socket),
+    deps.store.profiles.touch(userId, caller.name, connectedAt),
+  ]);
+  let memberships: MembershipRef[];
   try {
-    await Promise.all([
-      deps.store.connections.put(socket),
-      deps.store.profiles.touch(userId, caller.name, connectedAt),
-    ]);
+    for (const write of [put, touched]) if (write.status === 'rejected') throw write.reason;
+    memberships = await joinRosters(deps, socket);
   } catch (error) {
-    await deps.store.socketCount.release(userId).catch(() => undefined);
+    await abandon(deps, socket, put.status === 'fulfilled');
     throw error;
   }
-  const { memberships, listed } = await joinRosters(deps, socket);
-  await Promise.all([
-    listed,
-    wentOnline(deps, { userId, connectionId: input.connectionId, at: connectedAt }, memberships).catch(
-      presenceFailed,
-    ),
-  ]);
+  await wentOnline(deps, { userId, connectionId: input.connectionId, at: connectedAt }, memberships).catch(
+    presenceFailed,
+  );
   return 'opened';
+}
+
+/**
+ * A `$connect` that failed after claiming its slot: its connection record is deleted, so that it does
+ * not look online (`getPresence`, the fan-out) for the record's 2 h, and the slot given back, once:
+ * by the delete that removed the record, or here when the record was never stored (its put failed
+ * and the delete found nothing). Best-effort: what is left (roster entries written before the
+ * failure; the record if this delete fails) is dropped by the first post that finds the socket gone,
+ * or by TTL, and the cap's recount repairs the count.
+ */
+async function abandon(deps: Deps, socket: SocketRef, putSucceeded: boolean): Promise<void> {
+  try {
+    const removed = await deps.store.connections.delete(socket.userId, socket.connectionId);
+    if (removed || !putSucceeded) await deps.store.socketCount.release(socket.userId);
+  } catch (error) {
+    logger.warn('could not take back a refused connection', { error });
+  }
 }
 
 /**

@@ -42,14 +42,14 @@ const groupsOf = (memberships: readonly MembershipRef[]) =>
 export async function joinRosters(
   deps: Deps,
   socket: { readonly userId: string; readonly connectionId: string; readonly connectedAt: string },
-): Promise<{ memberships: MembershipRef[]; listed: Promise<void> }> {
+): Promise<MembershipRef[]> {
   const [memberships, recent] = await Promise.all([
     deps.store.chats.listMemberships(socket.userId),
     deps.store.rosters.recentJoins(socket.userId),
   ]);
   const groups = new Set([...groupsOf(memberships), ...recent]);
   const expiresAt = connectionExpiresAt(socket.connectedAt);
-  const listed = deps.store.rosters.add(
+  await deps.store.rosters.add(
     [...groups].map((chatId) => ({
       chatId,
       userId: socket.userId,
@@ -57,7 +57,7 @@ export async function joinRosters(
       expiresAt,
     })),
   );
-  return { memberships, listed };
+  return memberships;
 }
 
 /** `$disconnect`: takes the socket out of the roster of each of the user's groups. */

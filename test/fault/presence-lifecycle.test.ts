@@ -1,14 +1,26 @@
 /**
  * Presence and the connection records when `$connect` and `$disconnect` race or fail, end to end. The
  * faults are injected into the handlers' DynamoDB client (they run in this process): a request held
- * to force an interleaving.
+ * to force an interleaving, or failed in front of the SDK's retries.
  *
  * - A reconnect: the old socket's `$disconnect` decides "offline" before the new socket is stored,
  *   and its offline post lands after the new socket's online one. The user must end online.
+ * - A `$connect` whose roster write fails after its connection was stored: the handshake is refused
+ *   (no `$disconnect` will come), so the record and the socket slot must be taken back, and peers
+ *   must not have been told online.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { anotherSocket, closeAll, connectUser, eventsOf, makeDirect, settle } from '../support/chat.ts';
-import { deferred, type Frame, type TestClient } from '../support/client.ts';
+import {
+  anotherSocket,
+  closeAll,
+  connectUser,
+  eventsOf,
+  makeDirect,
+  makeGroup,
+  settle,
+  storedConnectionIds,
+} from '../support/chat.ts';
+import { deferred, type Frame, HandshakeError, TestClient } from '../support/client.ts';
 import { type BeforeCommand, interceptHandlerClient } from '../support/handler-client.ts';
 import { startTestStack, type TestStack, uniqueId } from '../support/stack.ts';
 
@@ -16,6 +28,10 @@ let stack: TestStack;
 let handlers: ReturnType<typeof interceptHandlerClient> | undefined;
 /** Runs before every command of the handlers while it is set. */
 let intercept: BeforeCommand | undefined;
+const injected = () =>
+  Object.assign(new Error('injected: throughput exceeded'), {
+    name: 'ProvisionedThroughputExceededException',
+  });
 
 beforeAll(async () => {
   stack = await startTestStack();
@@ -26,6 +42,12 @@ afterAll(async () => {
   handlers?.restore();
   await stack?.stop();
 });
+
+/** The user's stored socket count (`LIMIT#<userId>` / `SOCKETS`). */
+async function socketCount(userId: string): Promise<number> {
+  const item = (await stack.items(`LIMIT#${userId}`)).find((i) => i.sk === 'SOCKETS');
+  return Number(item?.count ?? 0);
+}
 
 const presenceOf = (socket: TestClient, userId: string) =>
   eventsOf(socket, 'presence', (f: Frame) => f.userId === userId).map((f) => f.online);
@@ -64,6 +86,37 @@ describe('a reconnect racing the old socket’s $disconnect', () => {
       expect.objectContaining({ online: true }),
     ]);
     await closeAll(stack, again);
+    bob.close();
+  });
+});
+
+describe('a $connect that fails after storing its connection', () => {
+  it('takes the record and the slot back, and never tells peers online', async () => {
+    const bob = await connectUser(stack);
+    const aliceId = uniqueId('alice');
+    await makeDirect(bob, aliceId);
+    await makeGroup(bob, [aliceId], 'Roster');
+    intercept = (command, input) => {
+      if (
+        command === 'BatchWriteItemCommand' &&
+        input.includes('PutRequest') &&
+        input.includes(`#${aliceId}#`)
+      ) {
+        throw injected();
+      }
+    };
+    const url = await stack.urlFor(aliceId);
+    await expect(TestClient.connect(url).finally(() => (intercept = undefined))).rejects.toBeInstanceOf(
+      HandshakeError,
+    );
+    await settle(stack, bob);
+
+    expect(await storedConnectionIds(stack, aliceId)).toEqual([]);
+    expect(await socketCount(aliceId)).toBe(0);
+    expect(presenceOf(bob, aliceId)).toEqual([]);
+    expect((await bob.ok('getPresence', { userIds: [aliceId] })).presence).toEqual([
+      expect.objectContaining({ online: false }),
+    ]);
     bob.close();
   });
 });

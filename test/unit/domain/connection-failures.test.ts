@@ -1,0 +1,101 @@
+/**
+ * A `$connect` that fails part way. API Gateway does not retry it, and a `$connect` that fails after
+ * its connection was stored gets no `$disconnect` (the handshake failed), so it takes its record and
+ * its socket slot back itself and has told no one online.
+ */
+import { describe, expect, it } from 'vitest';
+import { openConnection } from '../../../lambdas/domain/connections.ts';
+import { caller, fakeDeps, NOW, sent, settle } from './fakes.ts';
+
+const ann = caller('ann');
+const input = { connectionId: 'k1', connectedAt: new Date(NOW) };
+const memberships = [
+  { chatId: 'd1', userId: 'ann', kind: 'direct' as const, peerId: 'bob' },
+  { chatId: 'g1', userId: 'ann', kind: 'group' as const },
+];
+const throttled = () => new Error('throttled');
+const offline = { type: 'presence', userId: 'ann', online: false, lastSeenAt: NOW };
+
+describe('a $connect that fails after claiming its slot', () => {
+  it('roster write failed: deletes the record, gives the slot back and tells no one online', async () => {
+    const { deps, store, fanOut } = fakeDeps();
+    store.chats.listMemberships.mockResolvedValue(memberships);
+    store.rosters.add.mockRejectedValue(throttled());
+    await expect(openConnection(deps, ann, input)).rejects.toThrow('throttled');
+    await settle();
+    expect(store.connections.delete).toHaveBeenCalledWith('ann', 'k1');
+    expect(store.socketCount.release).toHaveBeenCalledTimes(1);
+    expect(store.connections.listIds).not.toHaveBeenCalled();
+    expect(fanOut.toUsers).not.toHaveBeenCalled();
+  });
+
+  it('membership read failed: the same', async () => {
+    const { deps, store } = fakeDeps();
+    store.chats.listMemberships.mockRejectedValue(throttled());
+    await expect(openConnection(deps, ann, input)).rejects.toThrow('throttled');
+    expect(store.connections.delete).toHaveBeenCalledWith('ann', 'k1');
+    expect(store.socketCount.release).toHaveBeenCalledTimes(1);
+  });
+
+  it('profile write failed after the put landed: the record is deleted too, the slot given back once', async () => {
+    const { deps, store } = fakeDeps();
+    store.profiles.touch.mockRejectedValue(throttled());
+    let landed = false;
+    store.connections.put.mockImplementation(async () => {
+      await settle();
+      landed = true;
+    });
+    // The delete comes after the put settled (a delete before it would leave the record behind).
+    let deletedAfterPut = false;
+    store.connections.delete.mockImplementation(async () => {
+      deletedAfterPut = landed;
+      return landed;
+    });
+    await expect(openConnection(deps, ann, input)).rejects.toThrow('throttled');
+    expect(store.connections.delete).toHaveBeenCalledWith('ann', 'k1');
+    expect(deletedAfterPut).toBe(true);
+    expect(store.socketCount.release).toHaveBeenCalledTimes(1);
+  });
+
+  it('put failed: nothing to delete, the claimed slot is given back', async () => {
+    const { deps, store } = fakeDeps();
+    store.connections.put.mockRejectedValue(throttled());
+    store.connections.delete.mockResolvedValue(false);
+    await expect(openConnection(deps, ann, input)).rejects.toThrow('throttled');
+    expect(store.socketCount.release).toHaveBeenCalledTimes(1);
+  });
+
+  it('record stored but removed by someone else (who gave the slot back): not given back twice', async () => {
+    const { deps, store } = fakeDeps();
+    store.rosters.add.mockRejectedValue(throttled());
+    store.connections.delete.mockResolvedValue(false);
+    await expect(openConnection(deps, ann, input)).rejects.toThrow('throttled');
+    expect(store.socketCount.release).not.toHaveBeenCalled();
+  });
+
+  it('still refuses the handshake when taking the record back fails too', async () => {
+    const { deps, store } = fakeDeps();
+    store.rosters.add.mockRejectedValue(new Error('roster throttled'));
+    store.connections.delete.mockRejectedValue(throttled());
+    await expect(openConnection(deps, ann, input)).rejects.toThrow('roster throttled');
+  });
+
+  it('announces online only once the rosters are written', async () => {
+    const { deps, store, fanOut } = fakeDeps();
+    store.chats.listMemberships.mockResolvedValue(memberships);
+    let written = false;
+    store.rosters.add.mockImplementation(async () => {
+      await settle();
+      written = true;
+    });
+    const toldWhenWritten: boolean[] = [];
+    fanOut.toUsers.mockImplementation(async () => {
+      toldWhenWritten.push(written);
+      return { delivered: 1, gone: 0, connecting: 0, failed: 0, retried: 0, queued: 0 };
+    });
+    await expect(openConnection(deps, ann, input)).resolves.toBe('opened');
+    expect(toldWhenWritten).toEqual([true]);
+    expect(sent(fanOut).map((s) => s.frame)).toEqual([{ ...offline, online: true }]);
+    expect(store.connections.delete).not.toHaveBeenCalled();
+  });
+});
