@@ -3,6 +3,7 @@
 import type { MembershipRef } from '../data/store.ts';
 import type { Caller } from '../shared/caller.ts';
 import { logger } from '../shared/logger.ts';
+import { type Backoff, backOff } from '../shared/retry.ts';
 import { maxSocketsPerUser } from '../shared/user-caps.ts';
 import type { Deps } from './deps.ts';
 import { wentOffline, wentOnline } from './presence.ts';
@@ -18,6 +19,9 @@ export interface OpenConnectionInput extends ConnectionInput {
 }
 
 type SocketRef = { readonly userId: string; readonly connectionId: string };
+
+/** The pause before `$disconnect` tries a failed step again (full jitter, up to 100 ms). */
+const RETRY_BACKOFF: Backoff = { baseMs: 50, capMs: 100 };
 
 const presenceFailed = (error: unknown) => logger.warn('presence announcement failed', { error });
 
@@ -107,19 +111,47 @@ async function claimSocket(deps: Deps, userId: string): Promise<boolean> {
 
 /**
  * Removes the connection and its roster entries; when it was the user's last, records last-seen
- * and tells their peers. An entry left behind (a group joined meanwhile) is dropped by the first
- * post that finds the socket gone, or by TTL.
+ * and tells their peers. API Gateway does not retry a `$disconnect`, so no step is left out because
+ * an earlier one failed: a failed delete leaves the record to the presence probe (which removes it
+ * once older than a minute, socket-liveness.ts) or a fan-out's 410; failing to read the memberships
+ * (twice) skips the roster cleanup, not the presence announcement, which reads what it needs itself
+ * and is tried twice too. An entry left behind (a group joined meanwhile, a skipped cleanup) is
+ * dropped by the first post that finds the socket gone, or by TTL.
  */
 export async function closeConnection(deps: Deps, caller: Caller, input: ConnectionInput): Promise<void> {
   const { userId } = caller;
-  if (await deps.store.connections.delete(userId, input.connectionId)) {
-    await deps.store.socketCount.release(userId);
-  }
-  const memberships = await deps.store.chats.listMemberships(userId);
+  const socket = { userId, connectionId: input.connectionId };
+  await forget(deps, socket);
+  const memberships = await twice(() => deps.store.chats.listMemberships(userId)).catch((error: unknown) => {
+    logger.warn('could not read the memberships: the socket stays in its rosters', { error });
+    return undefined;
+  });
   await Promise.all([
-    leaveRosters(deps, { userId, connectionId: input.connectionId }, memberships).catch((error: unknown) =>
-      logger.warn('could not remove the socket from its rosters', { error }),
-    ),
-    wentOffline(deps, userId, memberships).catch(presenceFailed),
+    memberships &&
+      leaveRosters(deps, socket, memberships).catch((error: unknown) =>
+        logger.warn('could not remove the socket from its rosters', { error }),
+      ),
+    twice(() => wentOffline(deps, userId, memberships)).catch(presenceFailed),
   ]);
+}
+
+/** `$disconnect`'s delete of the connection record; the delete that removes it gives the slot back. */
+async function forget(deps: Deps, socket: SocketRef): Promise<void> {
+  try {
+    if (await deps.store.connections.delete(socket.userId, socket.connectionId)) {
+      await deps.store.socketCount.release(socket.userId);
+    }
+  } catch (error) {
+    logger.warn('could not delete the connection or give its slot back', { error });
+  }
+}
+
+/** A step of `$disconnect` tried once more after a short pause when it fails (throttling, say). */
+async function twice<T>(step: () => Promise<T>): Promise<T> {
+  try {
+    return await step();
+  } catch {
+    await backOff(RETRY_BACKOFF, 1);
+    return step();
+  }
 }

@@ -8,6 +8,7 @@
  * - A `$connect` whose roster write fails after its connection was stored: the handshake is refused
  *   (no `$disconnect` will come), so the record and the socket slot must be taken back, and peers
  *   must not have been told online.
+ * - A `$disconnect` whose membership read fails (throttling): peers must still be told offline.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -117,6 +118,41 @@ describe('a $connect that fails after storing its connection', () => {
     expect((await bob.ok('getPresence', { userIds: [aliceId] })).presence).toEqual([
       expect.objectContaining({ online: false }),
     ]);
+    bob.close();
+  });
+});
+
+describe('a $disconnect whose membership read fails', () => {
+  it('still records last-seen and tells peers offline', async () => {
+    const bob = await connectUser(stack);
+    const alice = await connectUser(stack, uniqueId('alice'));
+    await makeDirect(bob, alice.userId);
+    await settle(stack, bob);
+
+    // The membership-index Query of alice fails twice (the read for the roster cleanup and its retry).
+    let failures = 0;
+    intercept = (command, input) => {
+      const memberships =
+        command === 'QueryCommand' &&
+        input.includes('"IndexName":"gsi1"') &&
+        input.includes(`"USER#${alice.userId}"`) &&
+        !input.includes('ProjectionExpression');
+      if (memberships && failures < 2) {
+        failures++;
+        throw injected();
+      }
+    };
+    await closeAll(stack, alice);
+    intercept = undefined;
+    await settle(stack, bob);
+
+    expect(presenceOf(bob, alice.userId).at(-1)).toBe(false);
+    expect(failures).toBe(2);
+    expect(await storedConnectionIds(stack, alice.userId)).toEqual([]);
+    expect(await socketCount(alice.userId)).toBe(0);
+    const profile = (await stack.items(`USER#${alice.userId}`)).find((i) => i.sk === 'PROFILE');
+    const [presence] = (await bob.ok('getPresence', { userIds: [alice.userId] })).presence as Frame[];
+    expect(presence).toEqual({ userId: alice.userId, online: false, lastSeenAt: profile?.lastSeenAt });
     bob.close();
   });
 });

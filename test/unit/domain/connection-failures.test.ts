@@ -1,11 +1,17 @@
 /**
- * A `$connect` that fails part way. API Gateway does not retry it, and a `$connect` that fails after
- * its connection was stored gets no `$disconnect` (the handshake failed), so it takes its record and
- * its socket slot back itself and has told no one online.
+ * `$connect` and `$disconnect` that fail part way. API Gateway retries neither: a `$connect` that
+ * fails after its connection was stored gets no `$disconnect` (the handshake failed), so it takes its
+ * record and its socket slot back itself and has told no one online; a `$disconnect` whose reads fail
+ * still announces the user offline.
  */
-import { describe, expect, it } from 'vitest';
-import { openConnection } from '../../../lambdas/domain/connections.ts';
-import { caller, fakeDeps, NOW, sent, settle } from './fakes.ts';
+import { describe, expect, it, vi } from 'vitest';
+import { closeConnection, openConnection } from '../../../lambdas/domain/connections.ts';
+import { caller, clock, fakeDeps, NOW, sent, settle } from './fakes.ts';
+
+vi.mock('node:timers/promises', async () => {
+  const { clock } = await import('./fakes.ts');
+  return { setTimeout: (ms: number) => clock.sleep(ms) };
+});
 
 const ann = caller('ann');
 const input = { connectionId: 'k1', connectedAt: new Date(NOW) };
@@ -15,6 +21,8 @@ const memberships = [
 ];
 const throttled = () => new Error('throttled');
 const offline = { type: 'presence', userId: 'ann', online: false, lastSeenAt: NOW };
+/** The offline event of a `$disconnect` whose retry waited (the fake clock moved): stamped now. */
+const offlineNow = () => ({ ...offline, lastSeenAt: new Date(clock.ms).toISOString() });
 
 describe('a $connect that fails after claiming its slot', () => {
   it('roster write failed: deletes the record, gives the slot back and tells no one online', async () => {
@@ -97,5 +105,50 @@ describe('a $connect that fails after claiming its slot', () => {
     expect(toldWhenWritten).toEqual([true]);
     expect(sent(fanOut).map((s) => s.frame)).toEqual([{ ...offline, online: true }]);
     expect(store.connections.delete).not.toHaveBeenCalled();
+  });
+});
+
+describe('a $disconnect whose steps fail', () => {
+  it('membership read failed twice: no roster cleanup, but last-seen and offline (read again by presence)', async () => {
+    const { deps, store, fanOut } = fakeDeps();
+    store.chats.listMemberships
+      .mockRejectedValueOnce(throttled())
+      .mockRejectedValueOnce(throttled())
+      .mockResolvedValue(memberships);
+    await closeConnection(deps, ann, { connectionId: 'k1' });
+    expect(store.chats.listMemberships).toHaveBeenCalledTimes(3);
+    expect(store.rosters.remove).not.toHaveBeenCalled();
+    expect(store.profiles.setLastSeen).toHaveBeenCalledWith('ann', offlineNow().lastSeenAt);
+    expect(sent(fanOut).map((s) => [s.userIds, s.frame])).toEqual([[['bob'], offlineNow()]]);
+  });
+
+  it('membership read failed once: retried, rosters cleaned and offline announced', async () => {
+    const { deps, store, fanOut } = fakeDeps();
+    store.chats.listMemberships.mockRejectedValueOnce(throttled()).mockResolvedValue(memberships);
+    await closeConnection(deps, ann, { connectionId: 'k1' });
+    expect(store.chats.listMemberships).toHaveBeenCalledTimes(2);
+    expect(store.rosters.remove).toHaveBeenCalledWith([{ chatId: 'g1', userId: 'ann', connectionId: 'k1' }]);
+    expect(sent(fanOut).map((s) => s.frame)).toEqual([offlineNow()]);
+  });
+
+  it('presence failed once (last-seen write): tried again', async () => {
+    const { deps, store, fanOut } = fakeDeps();
+    store.chats.listMemberships.mockResolvedValue(memberships);
+    store.profiles.setLastSeen.mockRejectedValueOnce(throttled());
+    await closeConnection(deps, ann, { connectionId: 'k1' });
+    expect(store.profiles.setLastSeen).toHaveBeenCalledTimes(2);
+    expect(sent(fanOut).map((s) => s.frame)).toEqual([offlineNow()]);
+  });
+
+  it('the delete or the slot’s release failed: the rest still runs', async () => {
+    for (const fail of ['delete', 'release'] as const) {
+      const { deps, store, fanOut } = fakeDeps();
+      store.chats.listMemberships.mockResolvedValue(memberships);
+      if (fail === 'delete') store.connections.delete.mockRejectedValue(throttled());
+      else store.socketCount.release.mockRejectedValue(throttled());
+      await closeConnection(deps, ann, { connectionId: 'k1' });
+      expect(store.rosters.remove).toHaveBeenCalled();
+      expect(sent(fanOut).map((s) => s.frame)).toEqual([offline]);
+    }
   });
 });
