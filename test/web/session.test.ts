@@ -1,7 +1,9 @@
 /**
  * The page's session in a real browser (system Chromium, headless) on a local stack: a pasted token
  * is not renewed, so a stored one that has expired is dropped on load, and a client that stops for
- * an expired or refused token sends the user back to the login form, which says why.
+ * an expired or refused token sends the user back to the login form, which says why. What was
+ * written meanwhile (the outbox, the draft) waits for the same user's next sign-in and is sent once;
+ * leaving the page with messages in the outbox asks first.
  */
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -38,6 +40,17 @@ async function loginShown(page: Page, notice: string): Promise<void> {
   expect(await page.evaluate('sessionStorage.getItem("chat.session")')).toBeNull();
 }
 
+/** Creates (or finds) Alice's direct chat with Bob, sends `first` in it, and opens it. */
+async function openChatWithBob(page: Page, first?: string): Promise<string> {
+  return (await page.evaluate(`(async () => {
+    const c = window.chatApp.client;
+    const { chat } = await c.request('createChat', { kind: 'direct', userId: 'bob' });
+    ${first ? `await c.sendMessage(chat.chatId, ${JSON.stringify(first)});` : ''}
+    window.chatApp.open(chat.chatId);
+    return chat.chatId;
+  })()`)) as string;
+}
+
 describe('the web page and its token', () => {
   beforeAll(async () => {
     baseUrl = stack.url.replace(/^ws:/, 'http:');
@@ -60,10 +73,11 @@ describe('the web page and its token', () => {
     await page.context().close();
   });
 
-  it('a pasted token that the server refuses: back to the login form', async () => {
+  it('a pasted token that the server refuses as expired: back to the login form, which says so', async () => {
     const page = await newPage();
     await paste(page, await stack.token('alice', { ttlSeconds: -60 }));
-    await loginShown(page, 'Your sign-in was refused');
+    // A browser cannot see the handshake's 401; the token's exp says why it was refused.
+    await loginShown(page, 'Your sign-in has expired. Sign in again.');
     await page.context().close();
   });
 
@@ -77,4 +91,56 @@ describe('the web page and its token', () => {
     await loginShown(page, 'Your sign-in has expired');
     await page.context().close();
   }, 60_000);
+
+  it('a pasted token that expires while offline: the outbox and the draft wait for the next sign-in', async () => {
+    const ttlSeconds = 10;
+    const minted = Date.now();
+    const page = await newPage();
+    const dialogs: string[] = [];
+    page.on('dialog', (d) => {
+      dialogs.push(d.type());
+      void d.dismiss();
+    });
+    await paste(page, await stack.token('alice', { ttlSeconds }));
+    await page.waitForSelector('#connection[data-state="online"]', { state: 'attached' });
+    const chatId = await openChatWithBob(page, 'sent online');
+    await page.context().setOffline(true);
+    await page.fill('#text', 'written offline');
+    await page.press('#text', 'Enter');
+    await page.waitForSelector('[data-pending]');
+    await page.fill('#text', 'a draft being typed');
+    // Past exp and the server's 5 s clock tolerance: reconnecting is refused.
+    await new Promise((r) => setTimeout(r, Math.max(0, minted + (ttlSeconds + 7) * 1000 - Date.now())));
+    await page.context().setOffline(false);
+    await loginShown(page, 'Your sign-in has expired. Sign in again to send what is waiting.');
+    expect(dialogs, 'the reload to the login form asks nothing').toEqual([]);
+
+    await paste(page, await stack.token('alice'));
+    await page.waitForSelector('#connection[data-state="online"]', { state: 'attached' });
+    await page.evaluate('window.chatApp.client.settled()');
+    const texts = await page.evaluate(`window.chatApp.client
+      .request('history', { chatId: ${JSON.stringify(chatId)}, limit: 50 })
+      .then((ack) => ack.messages.map((m) => m.text))`);
+    expect(texts).toEqual(['sent online', 'written offline']);
+    expect(await page.inputValue('#text')).toBe('a draft being typed');
+    await page.locator('#message-list .msg:not([data-pending])', { hasText: 'written offline' }).waitFor();
+    await page.context().close();
+  }, 90_000);
+
+  it('leaving the page with messages in the outbox asks first', async () => {
+    const page = await newPage();
+    await paste(page, await stack.token('alice'));
+    await page.waitForSelector('#connection[data-state="online"]', { state: 'attached' });
+    await openChatWithBob(page);
+    await page.context().setOffline(true);
+    await page.fill('#text', 'not sent yet');
+    await page.press('#text', 'Enter');
+    await page.waitForSelector('[data-pending]');
+    const asked = page.waitForEvent('dialog');
+    await page.close({ runBeforeUnload: true });
+    const dialog = await asked;
+    expect(dialog.type()).toBe('beforeunload');
+    await dialog.accept();
+    await page.context().close();
+  });
 });

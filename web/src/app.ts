@@ -7,11 +7,12 @@
  * only while it is scrolled to the bottom (follow.ts).
  */
 import { type ChatClient, ChatClientError, connect, type Message } from '../../client/src/index.ts';
-import { type Session, signInAgain } from './auth.ts';
+import type { Session } from './auth.ts';
 import { ChatList, chatTitle } from './chats.ts';
 import { Composer } from './composer.ts';
 import { byId, displayName } from './dom.ts';
 import { BottomFollower } from './follow.ts';
+import { dropOutbox, guardUnload, outboxStore, signInAgainKeeping } from './keep.ts';
 import { MessageList } from './messages.ts';
 import { OnlineAwareWebSocket, watchNetwork } from './online.ts';
 import { ChatStatus, TYPING_SHOWN_MS } from './status.ts';
@@ -39,7 +40,14 @@ export class ChatApp {
     private readonly onSignOut: () => void,
   ) {
     this.me = session.userId;
-    this.client = connect({ url: session.wsUrl, token: session.token, WebSocket: OnlineAwareWebSocket });
+    this.client = connect({
+      url: session.wsUrl,
+      token: session.token,
+      WebSocket: OnlineAwareWebSocket,
+      // The outbox outlives a reload (keep.ts): signing in again as the same user sends it.
+      store: outboxStore(this.me),
+    });
+    const unguard = guardUnload(this.client);
     this.composer = new Composer(this);
     const c = this.client;
     this.#chatList = new ChatList(byId('chat-list'), (id) => this.open(id));
@@ -62,11 +70,11 @@ export class ChatApp {
               : 'offline',
       );
       if (state === 'open') void this.#afterOpen();
-      // The client has stopped for good: back to the login form.
-      if (state === 'closed' && reason === 'unauthorized')
-        signInAgain('Your sign-in was refused. Sign in again.');
-      if (state === 'closed' && reason === 'token-expired')
-        signInAgain('Your sign-in has expired. Sign in again.');
+      // The client has stopped for good: back to the login form, keeping the outbox and the draft.
+      if (state === 'closed' && (reason === 'unauthorized' || reason === 'token-expired')) {
+        unguard();
+        signInAgainKeeping(session, reason, c, this.openId, this.composer.text);
+      }
     });
     c.on('messages', ({ chatId }) => {
       if (chatId === this.openId) this.#markRead();
@@ -102,8 +110,12 @@ export class ChatApp {
       (online) => this.#connection(online ? 'reconnecting' : 'offline'),
     );
     byId('me-name').textContent = displayName(this.me);
-    byId('sign-out').onclick = () => {
-      c.close();
+    byId('sign-out').onclick = async () => {
+      const waiting = c.pending().length;
+      if (waiting > 0 && !confirm(`Sign out and discard ${waiting} change(s) not sent yet?`)) return;
+      unguard();
+      await c.close();
+      dropOutbox(this.me);
       this.onSignOut();
     };
     byId('back').onclick = () => this.open(null);

@@ -59,6 +59,16 @@ export class Composer {
     this.#text.focus();
   }
 
+  /** What is in the text box (a draft kept across signing in again: keep.ts). */
+  get text(): string {
+    return this.#text.value;
+  }
+
+  set text(value: string) {
+    this.#text.value = value;
+    this.#grow();
+  }
+
   /** Back to a plain new message (Esc). */
   reset(): void {
     const wasEditing = this.editing !== null;

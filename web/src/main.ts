@@ -14,6 +14,7 @@ import {
   type WebConfig,
 } from './auth.ts';
 import { byId, h } from './dom.ts';
+import { takeDraft } from './keep.ts';
 
 /** For the browser test and for poking around in the console. */
 declare global {
@@ -25,10 +26,17 @@ declare global {
 function start(session: Session): void {
   byId('login').hidden = true;
   byId('shell').hidden = false;
-  window.chatApp = new ChatApp(session, () => {
+  const app = new ChatApp(session, () => {
     signOut();
     location.reload();
   });
+  window.chatApp = app;
+  // Back after signing in again: the chat and the text that were open.
+  const draft = takeDraft(session.userId);
+  if (draft) {
+    app.open(draft.chatId);
+    app.composer.text = draft.text;
+  }
 }
 
 async function showLogin(config: WebConfig): Promise<void> {

@@ -1,0 +1,86 @@
+/**
+ * What outlives the page when the user must sign in again (a pasted or OIDC ID token expired or was
+ * refused: the client stops and the page reloads to the login form; OIDC leaves the page anyway).
+ * The outbox is kept in this tab's sessionStorage, per user: the next client of the same user loads
+ * it and sends it, once (a send keeps its clientMessageId). The draft (open chat and composer text)
+ * is kept the same way. A page closed while messages wait in the outbox asks first.
+ */
+import type { ChatClient, ClientStore, OutboxEntry } from '../../client/src/index.ts';
+import { type Session, signInAgain } from './auth.ts';
+import { expired } from './jwt.ts';
+
+const outboxKey = (userId: string) => `chat.outbox.${userId}`;
+const DRAFT = 'chat.draft';
+
+function read<T>(key: string): T | null {
+  try {
+    return JSON.parse(sessionStorage.getItem(key) ?? 'null') as T | null;
+  } catch {
+    return null; // A damaged entry: nothing kept.
+  }
+}
+
+/**
+ * The client's store: the outbox only, in sessionStorage (chats and messages are fetched again on
+ * every start, as with the in-memory store).
+ */
+export function outboxStore(userId: string): ClientStore {
+  const key = outboxKey(userId);
+  return {
+    async load() {
+      const outbox = read<OutboxEntry[]>(key) ?? [];
+      return outbox.length > 0 ? { chats: [], messages: [], outbox } : null;
+    },
+    async save({ outbox }) {
+      if (!outbox) return;
+      if (outbox.length > 0) sessionStorage.setItem(key, JSON.stringify(outbox));
+      else sessionStorage.removeItem(key);
+    },
+  };
+}
+
+/** Forgets a user's kept outbox (signing out on purpose discards it). */
+export function dropOutbox(userId: string): void {
+  sessionStorage.removeItem(outboxKey(userId));
+}
+
+export interface Draft {
+  readonly chatId: string;
+  readonly text: string;
+}
+
+/**
+ * The client stopped for good (`unauthorized`: the handshake was refused; `token-expired`): keeps the
+ * draft (the outbox is in the store already) and reloads to the login form, which says why.
+ */
+export function signInAgainKeeping(
+  session: Session,
+  reason: string,
+  client: ChatClient,
+  chatId: string | null,
+  text: string,
+): void {
+  if (chatId) sessionStorage.setItem(DRAFT, JSON.stringify({ userId: session.userId, chatId, text }));
+  // A browser cannot see why a handshake was refused; a token past its exp is the usual reason.
+  const stale = reason === 'token-expired' || (typeof session.token === 'string' && expired(session.token));
+  const waiting = client.pending().length > 0 ? ' to send what is waiting' : '';
+  signInAgain(`Your sign-in ${stale ? 'has expired' : 'was refused'}. Sign in again${waiting}.`);
+}
+
+/** The draft kept by `userId` (once); another user's is dropped. */
+export function takeDraft(userId: string): Draft | null {
+  const draft = read<Draft & { userId: string }>(DRAFT);
+  sessionStorage.removeItem(DRAFT);
+  return draft?.userId === userId ? { chatId: draft.chatId, text: draft.text } : null;
+}
+
+/** Asks before the page is left with messages in the outbox; returns what stops asking. */
+export function guardUnload(client: ChatClient): () => void {
+  const guard = (e: BeforeUnloadEvent) => {
+    if (client.pending().length === 0) return;
+    e.preventDefault();
+    e.returnValue = '';
+  };
+  addEventListener('beforeunload', guard);
+  return () => removeEventListener('beforeunload', guard);
+}
