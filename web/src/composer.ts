@@ -126,8 +126,23 @@ export class Composer {
         ? Promise.resolve()
         : c.editMessage(chatId, editing.messageId, text)
       : c.sendMessage(chatId, text, replying ? { replyTo: replying.messageId } : {});
-    done.catch((error: Error) => this.app.toast(`Not sent: ${error.message}`));
+    done.catch((error: Error) => {
+      this.app.toast(`Not sent: ${error.message}`);
+      this.#restore(chatId, text, editing, replying);
+    });
     this.app.render(true);
+  }
+
+  /**
+   * A send, edit or attachment that failed gives its text back (with its edit or reply), unless the
+   * user has started something else meanwhile: another chat, text in the box, a reply or an edit.
+   */
+  #restore(chatId: string, text: string, editing: Message | null, replying: Message | null): void {
+    if (this.app.openId !== chatId || this.#text.value.trim() !== '' || this.editing || this.replying) return;
+    if (editing) this.edit(editing);
+    else if (replying) this.replyTo(replying);
+    this.#text.value = text;
+    this.#grow();
   }
 
   #typed(): void {
@@ -172,6 +187,7 @@ export class Composer {
       });
     } catch (error) {
       this.app.toast(`Could not send ${file.name}: ${(error as Error).message}`);
+      if (caption) this.#restore(chatId, caption, null, null);
     }
   }
 
