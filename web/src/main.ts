@@ -84,12 +84,20 @@ async function showLogin(config: WebConfig): Promise<void> {
 
 function fail(error: unknown): void {
   byId('login').hidden = false;
+  byId('shell').hidden = true;
   byId('login-error').textContent = (error as Error).message ?? String(error);
 }
 
 async function main(): Promise<void> {
   const config = await loadConfig();
-  const session = config.mode === 'oidc' ? await oidcSession(config) : storedSession();
+  let session: Session | null;
+  try {
+    session = config.mode === 'oidc' ? await oidcSession(config) : storedSession();
+  } catch (error) {
+    // A failed OIDC callback (state mismatch, token exchange): the login of this mode, and why.
+    await showLogin(config);
+    return fail(error);
+  }
   if (session) start(session);
   else await showLogin(config);
 }
