@@ -17,6 +17,7 @@ const { values } = parseArgs({
     scope: { type: 'string' },
     'authorize-url': { type: 'string' },
     'token-url': { type: 'string' },
+    'media-origin': { type: 'string' },
     out: { type: 'string' },
   },
 });
@@ -43,7 +44,10 @@ function config(): WebConfig {
 
 const out = resolve(values.out ?? resolve(WEB_DIR, 'dist'));
 mkdirSync(out, { recursive: true });
-for (const [name, asset] of await buildWeb(config(), { minify: true })) {
+for (const [name, asset] of await buildWeb(config(), {
+  minify: true,
+  ...(values['media-origin'] ? { mediaOrigin: values['media-origin'] } : {}),
+})) {
   writeFileSync(resolve(out, name), asset.body);
 }
 process.stdout.write(`web page written to ${out}\n`);

@@ -14,6 +14,7 @@ import type { LocalHttpRoute } from './gateway.ts';
 import { refusedBeyondThisMachine } from './local-only.ts';
 import { ROOT } from './stack.ts';
 import { devToken } from './token.ts';
+import { contentSecurityPolicy, FRAME_HEADERS, withPolicy } from './web-csp.ts';
 
 export const WEB_DIR = resolve(ROOT, 'web');
 
@@ -24,10 +25,13 @@ export interface WebAsset {
   readonly body: Buffer;
 }
 
-/** Builds the page: `index.html`, `app.js` (one ES2020 module), `style.css`, `config.json`. */
+/**
+ * Builds the page: `index.html` (with its Content-Security-Policy: local/web-csp.ts), `app.js` (one
+ * ES2020 module), `style.css`, `config.json`. `mediaOrigin`: the media bucket's origin, for the policy.
+ */
 export async function buildWeb(
   config: WebConfig,
-  options: { minify?: boolean } = {},
+  options: { minify?: boolean; mediaOrigin?: string } = {},
 ): Promise<Map<string, WebAsset>> {
   const result = await build({
     entryPoints: [resolve(WEB_DIR, 'src/main.ts')],
@@ -57,7 +61,15 @@ export async function buildWeb(
   return new Map<string, WebAsset>([
     [
       'index.html',
-      { type: 'text/html; charset=utf-8', body: await readFile(resolve(WEB_DIR, 'index.html')) },
+      {
+        type: 'text/html; charset=utf-8',
+        body: Buffer.from(
+          withPolicy(
+            await readFile(resolve(WEB_DIR, 'index.html'), 'utf8'),
+            contentSecurityPolicy(config, options.mediaOrigin),
+          ),
+        ),
+      },
     ],
     ['style.css', { type: 'text/css; charset=utf-8', body: Buffer.from(css.contents) }],
     ['app.js', { type: 'text/javascript; charset=utf-8', body: Buffer.from(js.contents) }],
@@ -129,6 +141,7 @@ function send(
     'content-length': length ?? Buffer.byteLength(body),
     'cache-control': 'no-store',
     'x-content-type-options': 'nosniff',
+    ...FRAME_HEADERS,
   });
   res.end(body);
 }

@@ -1,7 +1,7 @@
 /**
  * The system Chromium through playwright-core for the web page's tests: a fresh profile per run,
- * one context per user (its own sessionStorage, its own network emulation), every console error and
- * page error recorded, screenshots under test-results/web/ (git-ignored).
+ * one context per user (its own sessionStorage, its own network emulation), every console error,
+ * page error and Content-Security-Policy violation recorded, screenshots under test-results/web/ (git-ignored).
  */
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -48,6 +48,10 @@ export interface UserPage {
   shot(name: string): Promise<void>;
 }
 
+/** Logs every `securitypolicyviolation` of the page as a console error. */
+export const CSP_REPORTER = `document.addEventListener('securitypolicyviolation', (e) =>
+  console.error('CSP violation: ' + e.effectiveDirective + ' blocked ' + e.blockedURI));`;
+
 /** A new context as `userId` (`hasTouch`: a touch screen, `(hover: none)`): opens the page, picks the user, waits until the socket is open. */
 export async function openAs(
   chrome: Chromium,
@@ -57,6 +61,8 @@ export async function openAs(
   hasTouch = false,
 ): Promise<UserPage> {
   const context = await chrome.browser.newContext({ viewport, hasTouch });
+  // A breach of the page's Content-Security-Policy is an error too (Chromium logs some, not all).
+  await context.addInitScript({ content: CSP_REPORTER });
   const page = await context.newPage();
   const errors: string[] = [];
   page.on('console', (m) => {

@@ -4,7 +4,8 @@
  * presence, read ticks); then Bob's page goes offline (network emulation) while Alice sends, edits
  * and deletes, and Bob writes a message of his own; back online, Bob's screen must show exactly what
  * `history` says: every message once, with its latest text, deletions as deletions, nothing pending.
- * No console errors on either page. Screenshots: test-results/web/.
+ * No console errors (nor Content-Security-Policy violations) on either page. Screenshots:
+ * test-results/web/.
  */
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -12,7 +13,7 @@ import { DEMO_USERS, seedDemoData } from '../../local/seed.ts';
 import { buildWeb, webRoutes } from '../../local/web.ts';
 import { TestClient } from '../support/client.ts';
 import { useTestStack } from '../support/stack.ts';
-import { type Chromium, launchChromium, openAs, type UserPage } from './browser.ts';
+import { type Chromium, CSP_REPORTER, launchChromium, openAs, type UserPage } from './browser.ts';
 
 const stack = useTestStack(async () => ({
   httpRoutes: [webRoutes({ assets: await buildWeb({ mode: 'local' }), users: DEMO_USERS })],
@@ -116,7 +117,15 @@ describe('the web chat in Chromium', () => {
   it('serves the page and dev tokens for demo users only, JSON only', async () => {
     const page = await fetch(`${baseUrl}/`);
     expect(page.headers.get('content-type')).toContain('text/html');
-    expect(await page.text()).toContain('<script type="module" src="app.js">');
+    // Not in another site's frame; a policy of its own (local/web-csp.ts) in the page.
+    expect(page.headers.get('x-frame-options')).toBe('DENY');
+    expect(page.headers.get('content-security-policy')).toBe("frame-ancestors 'none'");
+    const html = await page.text();
+    expect(html).toContain('<script type="module" src="app.js">');
+    const policy = /http-equiv="Content-Security-Policy"\s+content="([^"]*)"/.exec(html)?.[1] ?? '';
+    for (const directive of ["script-src 'self'", "object-src 'none'", "base-uri 'none'"]) {
+      expect(policy).toContain(directive);
+    }
     const token = (body: string, type = 'application/json') =>
       fetch(`${baseUrl}/_local/dev-token`, { method: 'POST', headers: { 'content-type': type }, body });
     expect((await token('{"userId":"alice"}')).status).toBe(200);
@@ -206,5 +215,26 @@ describe('the web chat in Chromium', () => {
 
   it('logged no console errors on either page', () => {
     expect([...alice.errors, ...bob.errors]).toEqual([]);
+  });
+
+  it('runs no script but its own: an injected inline script is refused', async () => {
+    const context = await chrome.browser.newContext();
+    const page = await context.newPage();
+    await context.addInitScript({ content: CSP_REPORTER });
+    const violations: string[] = [];
+    page.on('console', (m) => {
+      if (m.text().startsWith('CSP violation')) violations.push(m.text());
+    });
+    await page.goto(baseUrl);
+    await page.waitForSelector('#login', { state: 'visible' });
+    const ran = await page.evaluate(`(() => {
+      const script = document.createElement('script');
+      script.textContent = 'window.injected = true';
+      document.head.append(script);
+      return window.injected === true;
+    })()`);
+    expect(ran).toBe(false);
+    await expect.poll(() => violations).toEqual(['CSP violation: script-src-elem blocked inline']);
+    await context.close();
   });
 });

@@ -79,9 +79,16 @@ export async function openRoutedPage(
     },
     async loadedImage(messageId) {
       const img = `#message-list li[data-message-id="${messageId}"] .attachments img`;
-      // A string: this file is type-checked without the DOM's types.
-      const expression = `(() => { const el = document.querySelector(${JSON.stringify(img)}); return el !== null && el.complete && el.naturalWidth > 0; })()`;
-      await page.waitForFunction(expression, undefined, { timeout: 15_000 });
+      // A function, not a string: Playwright evaluates a string predicate with eval, which the page's
+      // Content-Security-Policy refuses. This file is type-checked without the DOM's types.
+      const loaded = (selector: string) => {
+        type Img = { complete: boolean; naturalWidth: number };
+        const doc = (globalThis as unknown as { document: { querySelector(s: string): Img | null } })
+          .document;
+        const el = doc.querySelector(selector);
+        return el?.complete === true && el.naturalWidth > 0;
+      };
+      await page.waitForFunction(loaded, img, { timeout: 15_000 });
       return (await page.getAttribute(img, 'src')) ?? '';
     },
     async close() {
