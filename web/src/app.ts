@@ -12,7 +12,7 @@ import { ChatList, chatTitle } from './chats.ts';
 import { Composer } from './composer.ts';
 import { byId, displayName } from './dom.ts';
 import { BottomFollower } from './follow.ts';
-import { dropOutbox, guardUnload, outboxStore, signInAgainKeeping } from './keep.ts';
+import { guardUnload, outboxStore, signInAgainKeeping, signOutDiscarding } from './keep.ts';
 import { MessageList } from './messages.ts';
 import { OnlineAwareWebSocket, watchNetwork } from './online.ts';
 import { ChatStatus, TYPING_SHOWN_MS } from './status.ts';
@@ -111,12 +111,7 @@ export class ChatApp {
     );
     byId('me-name').textContent = displayName(this.me);
     byId('sign-out').onclick = async () => {
-      const waiting = c.pending().length;
-      if (waiting > 0 && !confirm(`Sign out and discard ${waiting} change(s) not sent yet?`)) return;
-      unguard();
-      await c.close();
-      dropOutbox(this.me);
-      this.onSignOut();
+      if (await signOutDiscarding(c, this.me, unguard)) this.onSignOut();
     };
     byId('back').onclick = () => this.open(null);
     byId('older').onclick = () => void this.older();

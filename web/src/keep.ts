@@ -39,9 +39,21 @@ export function outboxStore(userId: string): ClientStore {
   };
 }
 
-/** Forgets a user's kept outbox (signing out on purpose discards it). */
-export function dropOutbox(userId: string): void {
+/**
+ * Signing out on purpose: asks first when changes are not sent yet, then closes the client and
+ * forgets the user's kept outbox. False when the user chose to stay.
+ */
+export async function signOutDiscarding(
+  client: ChatClient,
+  userId: string,
+  unguard: () => void,
+): Promise<boolean> {
+  const waiting = client.pending().length;
+  if (waiting > 0 && !confirm(`Sign out and discard ${waiting} change(s) not sent yet?`)) return false;
+  unguard();
+  await client.close();
   sessionStorage.removeItem(outboxKey(userId));
+  return true;
 }
 
 export interface Draft {
