@@ -4,8 +4,6 @@ import {
   devSession,
   devUsers,
   loadConfig,
-  oidcSession,
-  oidcSignIn,
   type Session,
   signOut,
   storedSession,
@@ -15,6 +13,7 @@ import {
 } from './auth.ts';
 import { byId, h } from './dom.ts';
 import { takeDraft } from './keep.ts';
+import { oidcSession, oidcSignIn } from './oidc.ts';
 
 /** For the browser test and for poking around in the console. */
 declare global {
