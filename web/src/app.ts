@@ -12,7 +12,7 @@ import { ChatList, chatTitle } from './chats.ts';
 import { Composer } from './composer.ts';
 import { byId, displayName } from './dom.ts';
 import { BottomFollower } from './follow.ts';
-import { guardUnload, outboxStore, signInAgainKeeping, signOutDiscarding } from './keep.ts';
+import { guardUnload, outboxStore, signInAgainKeeping, signOutDiscarding, watchedToken } from './keep.ts';
 import { MessageList } from './messages.ts';
 import { OnlineAwareWebSocket, watchNetwork } from './online.ts';
 import { ChatStatus, TYPING_SHOWN_MS } from './status.ts';
@@ -40,9 +40,15 @@ export class ChatApp {
     private readonly onSignOut: () => void,
   ) {
     this.me = session.userId;
+    // Back to the login form, keeping the outbox and the draft: the client has stopped for good, or
+    // the sign-in can no longer be renewed (called later, once `unguard` is set).
+    const signInAgain = (reason: string) => {
+      unguard();
+      signInAgainKeeping(session, reason, this.client, this.openId, this.composer.text);
+    };
     this.client = connect({
       url: session.wsUrl,
-      token: session.token,
+      token: watchedToken(session.token, () => signInAgain('token-expired')),
       WebSocket: OnlineAwareWebSocket,
       // The outbox outlives a reload (keep.ts): signing in again as the same user sends it.
       store: outboxStore(this.me),
@@ -70,11 +76,8 @@ export class ChatApp {
               : 'offline',
       );
       if (state === 'open') void this.#afterOpen();
-      // The client has stopped for good: back to the login form, keeping the outbox and the draft.
-      if (state === 'closed' && (reason === 'unauthorized' || reason === 'token-expired')) {
-        unguard();
-        signInAgainKeeping(session, reason, c, this.openId, this.composer.text);
-      }
+      if (state === 'closed' && (reason === 'unauthorized' || reason === 'token-expired'))
+        signInAgain(reason);
     });
     c.on('messages', ({ chatId }) => {
       if (chatId === this.openId) this.#markRead();

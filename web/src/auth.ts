@@ -67,8 +67,8 @@ export function tokenSession(token: string, wsUrl = sameOriginWs()): Session {
 }
 
 /**
- * The session this tab had before a reload, if any; not one whose token has expired (a pasted or
- * OIDC ID token is not renewed: the client would stop at once, so sign in again).
+ * The session this tab had before a reload, if any; not one whose pasted token has expired (it is not
+ * renewed: the client would stop at once, so sign in again). OIDC sessions: oidc.ts.
  */
 export function storedSession(): Session | null {
   try {

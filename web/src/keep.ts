@@ -1,13 +1,15 @@
 /**
- * What outlives the page when the user must sign in again (a pasted or OIDC ID token expired or was
- * refused: the client stops and the page reloads to the login form; OIDC leaves the page anyway).
+ * What outlives the page when the user must sign in again (a pasted token expired or was refused, or
+ * the OIDC provider refused to renew the sign-in: the page reloads to the login form; OIDC leaves the
+ * page anyway).
  * The outbox is kept in this tab's sessionStorage, per user: the next client of the same user loads
  * it and sends it, once (a send keeps its clientMessageId). The draft (open chat and composer text)
  * is kept the same way. A page closed while messages wait in the outbox asks first.
  */
-import type { ChatClient, ClientStore, OutboxEntry } from '../../client/src/index.ts';
+import type { ChatClient, ClientStore, OutboxEntry, TokenSource } from '../../client/src/index.ts';
 import { type Session, signInAgain } from './auth.ts';
 import { expired } from './jwt.ts';
+import { SignInRequired } from './oidc-token.ts';
 
 const outboxKey = (userId: string) => `chat.outbox.${userId}`;
 const DRAFT = 'chat.draft';
@@ -62,8 +64,26 @@ export interface Draft {
 }
 
 /**
- * The client stopped for good (`unauthorized`: the handshake was refused; `token-expired`): keeps the
- * draft (the outbox is in the store already) and reloads to the login form, which says why.
+ * The session's token for the client, noticing when it can no longer be had (SignInRequired: the
+ * provider refused to renew the sign-in): then `refused` runs as well. The client sees the error
+ * either way (and would retry); any other error (offline, the provider down) is only that.
+ */
+export function watchedToken(token: TokenSource, refused: () => void): TokenSource {
+  if (typeof token === 'string') return token;
+  return async () => {
+    try {
+      return await token();
+    } catch (error) {
+      if (error instanceof SignInRequired) refused();
+      throw error;
+    }
+  };
+}
+
+/**
+ * The client stopped for good (`unauthorized`: the handshake was refused; `token-expired`), or the
+ * sign-in cannot be renewed (`token-expired` too): keeps the draft (the outbox is in the store
+ * already) and reloads to the login form, which says why.
  */
 export function signInAgainKeeping(
   session: Session,
