@@ -59,7 +59,10 @@ const pointsAt = 'deviceId = :device';
 export class DeviceRepository {
   constructor(private readonly table: TableClient) {}
 
-  /** A user's devices and count (consistent Query `USER#<id>`, prefix `DEVICE`: both kinds). */
+  /**
+   * A user's devices and count (consistent Query `USER#<id>`, prefix `DEVICE`: both kinds): the
+   * registration's read, and the push planner's devices as stored now, before it sends to them.
+   */
   async getState(userId: string): Promise<DeviceState> {
     const items = await this.table.queryAll({
       KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',

@@ -1,11 +1,12 @@
 /**
  * Who gets a push for a new message, and what it says. The candidates are the members of the chat
  * (as of the message at least: never one removed before it, head.ts) other than the sender whose
- * mute is not in force and who have not read that far. For each, one
+ * mute is not in force and who have not read that far. For each, one eventually consistent
  * Query tells whether they have an open socket and which devices they have
  * (devices.pushTargets). Members with no open socket and at least one device get one notification
- * per device: title = the chat's name (groups) or the sender's name (direct chats), body = a
- * preview, badge = their total unread count.
+ * per device as stored now (read again consistently before anything is sent: `devicesNow`, a token
+ * that changed hands meanwhile is never pushed to its previous user): title = the chat's name
+ * (groups) or the sender's name (direct chats), body = a preview, badge = their total unread count.
  *
  * In a group where the candidates are many (at least one in 20 members, and two or more), the
  * group's roster is read first (one Query, the sockets the fan-out posts to, about 100 bytes a
@@ -152,7 +153,8 @@ export async function selectRecipients(
 /**
  * The notifications for `recipients`: each one's sockets and devices (one Query), and for those with
  * no open socket and a device, the message as it is now (read once, consistently: deleted meanwhile,
- * no push; edited, the new text), the title and their badge. `skipIf`: a read run beside the
+ * no push; edited, the new text), the title, and for each their badge and their devices as stored
+ * now (`devicesNow`, beside the badge: one consistent Query). `skipIf`: a read run beside the
  * message's, once someone is to be pushed (the push function's push mark, handler.ts); true plans
  * nothing (and reads no badge).
  */
@@ -179,10 +181,35 @@ export async function planRecipients(
   if (!contentOf || skipped) return [];
   const planned: PlannedPush[] = [];
   await eachLimited(offline, concurrency, async ({ recipient, devices }) => {
-    const content = contentOf(await badgeOf(store, recipient.userId, message.chatId, recipient.chatUnread));
-    for (const device of devices) planned.push({ device, content });
+    const [badge, current] = await Promise.all([
+      badgeOf(store, recipient.userId, message.chatId, recipient.chatUnread),
+      devicesNow(store, recipient.userId, devices, counters),
+    ]);
+    const content = contentOf(badge);
+    for (const device of current) planned.push({ device, content });
   });
   return planned;
+}
+
+/**
+ * The user's devices as stored now (`devices.getState`: one consistent Query, 1 read unit up to
+ * 4 KB, about 16 devices), read before anything is sent to them. The lookup that found them
+ * (`pushTargets`) is eventually consistent, and may come from a replica that has not applied a
+ * registration yet: a device whose token another user registered since (a phone changing hands:
+ * that registration removed this device, in its transaction) or that was unregistered at sign-out
+ * would otherwise get this user's message. Devices `listed` that are not stored now with the same
+ * token are counted (`PushStaleDeviceSkipped`).
+ */
+async function devicesNow(
+  store: ChatStore,
+  userId: string,
+  listed: readonly DeviceRecord[],
+  counters: Counters,
+): Promise<DeviceRecord[]> {
+  const { devices } = await store.devices.getState(userId);
+  const stored = (d: DeviceRecord) => devices.some((s) => s.deviceId === d.deviceId && s.token === d.token);
+  counters.add('PushStaleDeviceSkipped', listed.filter((d) => !stored(d)).length);
+  return devices;
 }
 
 /** A deferred notification as its job carries it (jobs.ts `sendsOf`). */
@@ -196,7 +223,8 @@ export interface DeferredSend {
 /**
  * A deferred job's notifications (jobs.ts): each recipient looked up again, since the job may run
  * minutes later (online now, or the device gone or its token registered by someone else since: not
- * sent, `PushDeferredSkipped`; the token is the one stored now), then the message as it is now.
+ * sent, `PushDeferredSkipped`; the devices read again consistently, `devicesNow`, and the token is
+ * the one stored now), then the message as it is now.
  */
 export async function planDeferred(
   deps: PlanDeps,
@@ -210,8 +238,12 @@ export async function planDeferred(
   await eachLimited([...byUser.keys()], deps.concurrency ?? PLAN_CONCURRENCY, async (userId) => {
     const targets = await deps.store.devices.pushTargets(userId);
     if (targets.online) return;
-    for (const send of byUser.get(userId) ?? []) {
-      const device = targets.devices.find((d) => d.deviceId === send.deviceId);
+    const mine = byUser.get(userId) ?? [];
+    const listed = targets.devices.filter((d) => mine.some((send) => send.deviceId === d.deviceId));
+    if (listed.length === 0) return;
+    const devices = await devicesNow(deps.store, userId, listed, counters);
+    for (const send of mine) {
+      const device = devices.find((d) => d.deviceId === send.deviceId);
       if (device) found.push({ device, send });
     }
   });

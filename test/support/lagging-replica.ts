@@ -5,7 +5,8 @@
  * into a table of its own (the product's definition: the engine evaluates the same key conditions
  * and indexes); from then on, through `doc`, eventually consistent `GetItem`s and `Query`s of that
  * partition are answered from the copy, and strongly consistent ones (and every write) from the
- * table itself. Other partitions, and `BatchGetItem`, are not affected.
+ * table itself. Other partitions, and `BatchGetItem`, are not affected. `lag(client)` does the same
+ * to another client (the handlers' own, for a pipeline that runs on the lagging replica).
  */
 import { randomBytes } from 'node:crypto';
 import { DeleteTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -39,7 +40,18 @@ export class LaggingReplica {
     private readonly tableName: string,
     private readonly replicaName: string,
   ) {
-    base.middlewareStack.add(
+    this.lag(base);
+    this.doc = DynamoDBDocumentClient.from(base);
+  }
+
+  /**
+   * Makes `client`'s eventually consistent reads of frozen partitions lag too (its middleware stack:
+   * e.g. the handlers' own document client, `lightDynamo` included, which sends what this step
+   * passes on). Returns the client.
+   */
+  lag<C extends { middlewareStack: DynamoDBClient['middlewareStack'] }>(client: C): C {
+    const { tableName, replicaName } = this;
+    client.middlewareStack.add(
       (next) => async (args) => {
         const input = args.input as ReadInput;
         const pk =
@@ -50,7 +62,7 @@ export class LaggingReplica {
       },
       { step: 'initialize', name: 'laggingReplica' },
     );
-    this.doc = DynamoDBDocumentClient.from(base);
+    return client;
   }
 
   /** A replica of `stack`'s table (an empty table of its own, until partitions are frozen). */

@@ -27,7 +27,7 @@ import type { SendOutcome } from '../../../lambdas/push/provider.ts';
 import { processPushJobs } from '../../../lambdas/push/worker.ts';
 import { logger } from '../../../lambdas/shared/logger.ts';
 import { fakeDeps, groupChat, NOW } from '../domain/fakes.ts';
-import { deviceRecord, LUNCH_MESSAGE, PUSH_MESSAGE } from './fixtures.ts';
+import { deviceRecord, LUNCH_MESSAGE, PUSH_MESSAGE, storeTargets } from './fixtures.ts';
 
 const stored = LUNCH_MESSAGE;
 const pushMessage = PUSH_MESSAGE;
@@ -88,7 +88,7 @@ beforeEach(() => {
   const group = groupChat('alice', ['alice', ...OTHERS], { lastSeq: 5 });
   t.store.chats.getWithMembers.mockResolvedValue(group);
   t.store.messages.get.mockResolvedValue(stored);
-  t.store.devices.pushTargets.mockImplementation(async (userId: string) => ({
+  storeTargets(t.store, (userId) => ({
     online: false,
     devices: [deviceOf(userId)],
   }));
@@ -201,7 +201,7 @@ describe('the push worker within its budget', () => {
       ['bob', 'carol', 'dave'].map((u) => deferredOf(u)),
       clock,
     );
-    t.store.devices.pushTargets.mockImplementation(async (userId: string) => ({
+    storeTargets(t.store, (userId) => ({
       online: userId === 'bob',
       // Dave's token went to someone else since: his device is gone, another one is stored.
       devices:

@@ -1,10 +1,11 @@
 /** What the push unit tests share: a group message as stored (chat g1, seq 5, from alice). */
 
 import type { Platform } from '../../../lambdas/contract/index.ts';
+import type { PushTargets } from '../../../lambdas/data/devices.ts';
 import type { DeviceRecord, MessageRecord } from '../../../lambdas/data/items.ts';
 import type { PushContent } from '../../../lambdas/push/payload.ts';
 import type { PushMessage } from '../../../lambdas/push/plan.ts';
-import { NOW } from '../domain/fakes.ts';
+import { type fakeDeps, NOW } from '../domain/fakes.ts';
 
 export const LUNCH_MESSAGE: MessageRecord = {
   chatId: 'g1',
@@ -53,3 +54,18 @@ export const deviceRecord = (userId: string, platform: Platform = 'apns', n?: nu
   appId: null,
   createdAt: NOW,
 });
+
+/**
+ * Each user's sockets and devices, as both of the planner's reads answer them: the lookup
+ * (`pushTargets`) and the devices as stored now (`getState`, read again before sending).
+ */
+export function storeTargets(
+  store: ReturnType<typeof fakeDeps>['store'],
+  targets: (userId: string) => PushTargets,
+): void {
+  store.devices.pushTargets.mockImplementation(async (userId) => targets(userId));
+  store.devices.getState.mockImplementation(async (userId) => {
+    const { devices } = targets(userId);
+    return { devices, count: devices.length };
+  });
+}

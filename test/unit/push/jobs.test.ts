@@ -19,7 +19,7 @@ import type { PushContent } from '../../../lambdas/push/payload.ts';
 import type { PushProvider } from '../../../lambdas/push/provider.ts';
 import { processPushJobs } from '../../../lambdas/push/worker.ts';
 import { fakeDeps, groupChat, NOW } from '../domain/fakes.ts';
-import { deviceRecord, LUNCH_MESSAGE, PUSH_MESSAGE } from './fixtures.ts';
+import { deviceRecord, LUNCH_MESSAGE, PUSH_MESSAGE, storeTargets } from './fixtures.ts';
 
 const pushMessage = PUSH_MESSAGE;
 const stored = LUNCH_MESSAGE;
@@ -112,7 +112,7 @@ describe('processPushJobs', () => {
     retried = [];
     t.store.messages.get.mockResolvedValue(stored);
     t.store.chats.getChat.mockResolvedValue(groupChat('alice', ['alice']).chat);
-    t.store.devices.pushTargets.mockImplementation(async (userId: string) => ({
+    storeTargets(t.store, (userId) => ({
       online: userId === 'carol',
       devices: [deviceOf(userId)],
     }));

@@ -13,7 +13,7 @@ import { pushNewMessage } from '../../../lambdas/push/handler.ts';
 import type { PushJob, PushJobQueue } from '../../../lambdas/push/jobs.ts';
 import { logger } from '../../../lambdas/shared/logger.ts';
 import { fakeDeps, groupChat, NOW } from '../domain/fakes.ts';
-import { deviceRecord, LUNCH_MESSAGE } from './fixtures.ts';
+import { deviceRecord, LUNCH_MESSAGE, storeTargets } from './fixtures.ts';
 
 const OTHERS = ['bob', 'carol', 'dave'];
 let t: ReturnType<typeof fakeDeps>;
@@ -40,7 +40,7 @@ beforeEach(() => {
   delivery = { providers: new Map([['apns', provider]]), removeDevice: async () => undefined, counters };
   t.store.chats.getWithMembers.mockResolvedValue(groupChat('alice', ['alice', ...OTHERS], { lastSeq: 5 }));
   t.store.messages.get.mockResolvedValue(LUNCH_MESSAGE);
-  t.store.devices.pushTargets.mockImplementation(async (userId: string) => ({
+  storeTargets(t.store, (userId) => ({
     online: false,
     devices: [deviceRecord(userId)],
   }));

@@ -2,7 +2,8 @@
  * Who gets a push for a new message and what it says, over mocked repositories: the sender, muted
  * members, members with a socket (listed in the group's roster, or found by their own lookup),
  * members without devices and members who already read it get none;
- * a deleted message or a deleted chat gives none; title, body and badge.
+ * a deleted message or a deleted chat gives none; only devices as stored now (read again,
+ * consistently) are pushed; title, body and badge.
  */
 import { beforeEach, describe, expect, it } from 'vitest';
 import { MESSAGE } from '../../../lambdas/data/items.ts';
@@ -11,7 +12,7 @@ import { MUTED_FOREVER } from '../../../lambdas/domain/mute.ts';
 import { Counters } from '../../../lambdas/pipeline/metrics.ts';
 import { planPushes, readsRoster } from '../../../lambdas/push/plan.ts';
 import { fakeDeps, groupChat, NOW } from '../domain/fakes.ts';
-import { deviceRecord, LUNCH_MESSAGE } from './fixtures.ts';
+import { deviceRecord, LUNCH_MESSAGE, storeTargets } from './fixtures.ts';
 
 const message = LUNCH_MESSAGE;
 const image = MESSAGE.toItem(message);
@@ -22,7 +23,7 @@ let t: ReturnType<typeof fakeDeps>;
 let members: MemberRecord[];
 
 function online(...userIds: string[]) {
-  t.store.devices.pushTargets.mockImplementation(async (userId: string) => ({
+  storeTargets(t.store, (userId) => ({
     online: userIds.includes(userId),
     devices: userId === 'nodevice' ? [] : [deviceOf(userId, 1), deviceOf(userId, 2)],
   }));
@@ -169,6 +170,21 @@ describe('planPushes', () => {
     expect(await plan()).not.toEqual([]);
   });
 
+  it("pushes each device as stored now: never one whose token changed hands since the lookup's read", async () => {
+    // The lookup (eventually consistent) still lists bob's first device; the consistent read of his
+    // devices no longer has it (its token registered by someone else since), and has a new one.
+    t.store.devices.getState.mockImplementation(async (userId) => {
+      const devices = userId === 'bob' ? [deviceOf('bob', 2), deviceOf('bob', 3)] : [];
+      return { devices, count: devices.length };
+    });
+    const counters = new Counters('test');
+    const planned = await planPushes({ store: t.deps.store, now: t.deps.now }, image, counters);
+    expect(planned.map((p) => p.device.token).sort()).toEqual(['bob-token-2', 'bob-token-3']);
+    expect(counters.get('PushStaleDeviceSkipped')).toBe(1);
+    // One consistent read per recipient pushed (not per device, not per candidate).
+    expect(t.store.devices.getState.mock.calls).toEqual([['bob']]);
+  });
+
   it('pushes again once a mute has passed', async () => {
     members[3] = { ...(members[3] as MemberRecord), mutedUntil: '2026-03-01T11:59:59.000Z' };
     expect((await plan()).map((p) => p.device.userId)).toContain('dave');
@@ -179,5 +195,7 @@ describe('planPushes', () => {
     await expect(plan()).rejects.toThrow('throttled');
     t.store.rosters.list.mockRejectedValueOnce(new Error('throttled roster'));
     await expect(plan()).rejects.toThrow('throttled roster');
+    t.store.devices.getState.mockRejectedValueOnce(new Error('throttled devices'));
+    await expect(plan()).rejects.toThrow('throttled devices');
   });
 });

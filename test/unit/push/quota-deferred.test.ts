@@ -24,7 +24,7 @@ import { ProviderQuota } from '../../../lambdas/push/provider-quota.ts';
 import { processPushJobs } from '../../../lambdas/push/worker.ts';
 import { logger } from '../../../lambdas/shared/logger.ts';
 import { fakeDeps, groupChat, NOW } from '../domain/fakes.ts';
-import { deviceRecord, LUNCH_MESSAGE, PUSH_MESSAGE } from './fixtures.ts';
+import { deviceRecord, LUNCH_MESSAGE, PUSH_MESSAGE, storeTargets } from './fixtures.ts';
 
 const USERS = Array.from({ length: 1000 }, (_, i) => `u${i}`);
 const down: SendOutcome = { kind: 'retry', status: 503, reason: 'UNAVAILABLE' };
@@ -49,7 +49,7 @@ async function runUntilDrained(
   const t = fakeDeps();
   t.store.chats.getWithMembers.mockResolvedValue(groupChat('alice', ['alice', ...USERS], { lastSeq: 5 }));
   t.store.messages.get.mockResolvedValue(LUNCH_MESSAGE);
-  t.store.devices.pushTargets.mockImplementation(async (userId: string) => ({
+  storeTargets(t.store, (userId) => ({
     online: false,
     devices: [deviceRecord(userId, 'fcm')],
   }));

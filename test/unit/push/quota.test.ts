@@ -24,7 +24,7 @@ import { processPushJobs } from '../../../lambdas/push/worker.ts';
 import { logger } from '../../../lambdas/shared/logger.ts';
 import { RETRY_QUOTA } from '../../../lambdas/shared/retry.ts';
 import { fakeDeps, groupChat, NOW } from '../domain/fakes.ts';
-import { CONTENT, deviceRecord, LUNCH_MESSAGE, PUSH_MESSAGE } from './fixtures.ts';
+import { CONTENT, deviceRecord, LUNCH_MESSAGE, PUSH_MESSAGE, storeTargets } from './fixtures.ts';
 
 const down: SendOutcome = { kind: 'retry', status: 503, reason: 'UNAVAILABLE' };
 const throttled: SendOutcome = { kind: 'retry', status: 429, reason: 'QUOTA_EXCEEDED' };
@@ -170,7 +170,7 @@ describe('the push worker while a provider is down', () => {
     const t = fakeDeps();
     t.store.chats.getWithMembers.mockResolvedValue(groupChat('alice', ['alice', ...USERS], { lastSeq: 5 }));
     t.store.messages.get.mockResolvedValue(LUNCH_MESSAGE);
-    t.store.devices.pushTargets.mockImplementation(async (userId: string) => ({
+    storeTargets(t.store, (userId) => ({
       online: false,
       devices: [deviceRecord(userId, 'fcm')],
     }));
