@@ -188,11 +188,21 @@ export function tokenLifetimeSeconds(payload: JWTPayload, nowSeconds: number): n
 // biome-ignore lint/suspicious/noControlCharactersInRegex: user ids must not carry control characters
 const BAD_SUBJECT = /[\u0000-\u001f\u007f#]/;
 
-/** A subject usable as a user id: the same rule as every user id the actions accept (1–64 characters). */
+/**
+ * A subject usable as a user id: the rule of every user id the actions accept (1–64 characters), and
+ * at most `LIMITS.userIdMaxBytes` (128) bytes of UTF-8, which bounds what a user's id adds to a
+ * message's reaction summary, its frames and its item (lambdas/contract/limits.ts).
+ */
 function usableSubject(sub: unknown): sub is string {
   if (typeof sub !== 'string' || !sub.isWellFormed()) return false;
   const length = [...sub].length;
-  return length >= 1 && length <= LIMITS.idMaxChars && sub.trim() === sub && !BAD_SUBJECT.test(sub);
+  return (
+    length >= 1 &&
+    length <= LIMITS.idMaxChars &&
+    Buffer.byteLength(sub, 'utf8') <= LIMITS.userIdMaxBytes &&
+    sub.trim() === sub &&
+    !BAD_SUBJECT.test(sub)
+  );
 }
 
 export function createVerifier(

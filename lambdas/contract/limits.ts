@@ -4,6 +4,13 @@
  */
 export const LIMITS = {
   idMaxChars: 64,
+  /**
+   * A user id (the token's `sub`) is also at most this many bytes of UTF-8, or the handshake is
+   * refused (401): 64 characters of 4 bytes would make a message's reaction summary (20 emoji of 20
+   * user ids) about 105 KB, and the message about 148 KB with its text and attachments, over API
+   * Gateway's 128 KB frame; at 128 bytes the summary is at most about 54 KB.
+   */
+  userIdMaxBytes: 128,
   textMaxChars: 4000,
   groupNameMaxChars: 100,
   groupMaxMembers: 1000,

@@ -188,7 +188,12 @@ export function generateAsyncApi(): Record<string, unknown> {
           ws: {
             query: {
               type: 'object',
-              properties: { token: { type: 'string', description: 'The JWT (sub = user id).' } },
+              properties: {
+                token: {
+                  type: 'string',
+                  description: `The JWT (sub = user id: 1–${LIMITS.idMaxChars} characters, at most ${LIMITS.userIdMaxBytes} bytes of UTF-8).`,
+                },
+              },
               required: ['token'],
             },
           },

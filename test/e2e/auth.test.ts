@@ -85,6 +85,16 @@ describe('refused handshakes', () => {
     await expectRefused(await craft(valid(userId, { sub: `${userId}#PROFILE` })), userId);
   });
 
+  it('refuses a sub of more than 128 bytes of UTF-8 (33 emoji) with 401; accepts 32', async () => {
+    const long = `${'😀'.repeat(32)}${uniqueId('x').slice(-1)}`;
+    await expectRefused(await craft(valid(long)), long);
+    const longest = `${'😀'.repeat(31)}${uniqueId('').slice(-4)}`;
+    expect(Buffer.byteLength(longest)).toBe(128);
+    const client = await TestClient.connect(`${stack.url}/?token=${await craft(valid(longest))}`);
+    expect(client.isOpen).toBe(true);
+    await client.close();
+  });
+
   it('refuses an expired token and one signed with another secret with 401', async () => {
     const userId = uniqueId();
     await expectRefused(await craft(valid(userId, { exp: Math.floor(Date.now() / 1000) - 120 })), userId);

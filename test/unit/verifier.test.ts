@@ -114,6 +114,17 @@ describe('HS256 with a shared secret', () => {
     }
   });
 
+  it('refuses a sub of more than 128 bytes of UTF-8, even within 64 characters', async () => {
+    // 128 bytes at most: 64 two-byte characters (above), 32 emoji, 31 emoji and 4 ASCII letters.
+    for (const sub of ['😀'.repeat(32), `${'😀'.repeat(31)}abcd`, 'x'.repeat(64)])
+      expect((await verify(await sign({ sub }))).userId, sub).toBe(sub);
+    // 33 emoji (132 bytes), 64 (256 bytes), 32 emoji and one letter (129 bytes): refused.
+    for (const sub of ['😀'.repeat(33), '😀'.repeat(64), `${'😀'.repeat(32)}a`]) {
+      expect([...sub].length).toBeLessThanOrEqual(64);
+      await expect(verify(await sign({ sub })), sub).rejects.toBeInstanceOf(InvalidTokenError);
+    }
+  });
+
   it('refuses a token without exp', async () => {
     await expect(verify(await sign({ exp: undefined }))).rejects.toBeInstanceOf(InvalidTokenError);
   });
