@@ -21,7 +21,7 @@ export interface SlotRun {
 }
 
 export interface ChangePage {
-  /** Messages whose latest change is after the version asked, ascending by version. */
+  /** Messages by the version of their latest change: ascending from `changesSince`, descending from `newestChanges`. */
   readonly messages: MessageRecord[];
   readonly hasMore: boolean;
 }
@@ -202,22 +202,33 @@ export class MessageRepository {
   }
 
   /**
-   * The `limit` messages changed last at or below version `upToVer`, newest first (Query on the
-   * version index backwards, strongly consistent, items fetched from the table): where a `sync`
-   * reset finds a settled version.
+   * The `limit` messages changed last within versions `aboveVer` (exclusive) to `upToVer`, newest
+   * first (Query on the version index backwards, strongly consistent, items fetched from the table):
+   * where a `sync` reset finds a settled version, a page at a time (`hasMore`: older ones may follow).
    */
-  async newestChanges(chatId: string, upToVer: number, limit: number): Promise<MessageRecord[]> {
+  async newestChanges(
+    chatId: string,
+    range: { readonly aboveVer: number; readonly upToVer: number },
+    limit: number,
+  ): Promise<ChangePage> {
     const page = await this.table.queryPage({
       IndexName: VERSION_INDEX.indexName,
       KeyConditionExpression: 'pk = :pk AND #sk BETWEEN :from AND :to',
       ExpressionAttributeNames: { '#sk': VERSION_INDEX.sortKey },
-      ExpressionAttributeValues: { ':pk': chatPk(chatId), ':from': verSk(1), ':to': verSk(upToVer) },
+      ExpressionAttributeValues: {
+        ':pk': chatPk(chatId),
+        ':from': verSk(range.aboveVer + 1),
+        ':to': verSk(range.upToVer),
+      },
       ConsistentRead: true,
       Select: 'ALL_ATTRIBUTES',
       ScanIndexForward: false,
       Limit: limit,
     });
-    return page.items.flatMap((item) => messageOf(item) ?? []);
+    return {
+      messages: page.items.flatMap((item) => messageOf(item) ?? []),
+      hasMore: page.lastKey !== undefined,
+    };
   }
 
   /**

@@ -85,15 +85,23 @@ export async function sync(deps: Deps, caller: Caller, input: SyncInput): Promis
   };
 }
 
-/** The newest changes a reset of a busy chat looks at for a settled version. */
+/** The newest changes a reset of a busy chat reads first, looking for a settled version. */
 export const RESET_PROBE_CHANGES = 10;
+/**
+ * The most changes a reset reads (pages of 10, 20, 40, then the rest): as many as one `sync` page,
+ * so that a reset costs no more than a page. Only a chat changed more often than this within one
+ * settle window (about 17 changes a second, sustained) finds none settled among them.
+ */
+export const RESET_PROBE_MAX_CHANGES = 100;
 
 /**
  * The version a reset answer gives: the chat's `lastVer` when its head is quiet; otherwise the
- * newest version at or below it that is settled by the cursor rule, among the chat's newest changes
- * (one Query of at most `RESET_PROBE_CHANGES` messages, on the reset path only), so that the sync
- * after the reload asks for about the last seconds only, not for the whole chat again. Never below
- * `minSyncVer` (from there a sync would answer reset again); that when none of them is settled.
+ * newest version at or below it that is settled by the cursor rule, so that the sync after the
+ * reload asks for about the last seconds only, not for the whole chat again. The changes of the
+ * last settle window are not settled: it reads the version index backwards a page at a time (on
+ * the reset path only) until the first change older than the window, that is through every change
+ * of the window, at most `RESET_PROBE_MAX_CHANGES`. Never below `minSyncVer` (from there a sync
+ * would answer reset again), nor reading below it; that when none is found settled.
  */
 async function resetCursor(
   deps: Deps,
@@ -103,8 +111,20 @@ async function resetCursor(
 ): Promise<number> {
   if (head.settled) return chat.lastVer;
   const floor = Math.min(chat.minSyncVer, chat.lastVer);
-  const newest = await deps.store.messages.newestChanges(chat.chatId, chat.lastVer, RESET_PROBE_CHANGES);
-  return settledCursor({ sinceVer: floor, head, returned: newest.reverse(), hasMore: true, settledBefore });
+  let upToVer = chat.lastVer;
+  let read = 0;
+  for (let size = RESET_PROBE_CHANGES; upToVer > floor && read < RESET_PROBE_MAX_CHANGES; size *= 2) {
+    const limit = Math.min(size, RESET_PROBE_MAX_CHANGES - read);
+    const page = await deps.store.messages.newestChanges(chat.chatId, { aboveVer: floor, upToVer }, limit);
+    const returned = [...page.messages].reverse();
+    const cursor = settledCursor({ sinceVer: floor, head, returned, hasMore: true, settledBefore });
+    if (cursor > floor) return cursor;
+    const oldest = page.messages.at(-1);
+    if (!page.hasMore || oldest === undefined) break;
+    read += page.messages.length;
+    upToVer = oldest.ver - 1;
+  }
+  return floor;
 }
 
 const needsReset = (chat: ChatRecord, sinceVer: number) =>

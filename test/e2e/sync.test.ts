@@ -202,6 +202,28 @@ describe('sync', () => {
     expect(heldMessages(view)).toEqual(await fullHistory(bob, chat.chatId));
   });
 
+  it('answers a reset of a busy chat (more recent changes than one probe) with its newest settled version', async () => {
+    const ann = await connectUser(stack);
+    const bob = await connectUser(stack);
+    const chat = await makeGroup(ann, [bob.userId]);
+    const old: Message[] = [];
+    for (let i = 0; i < 60; i++) old.push(await sendText(ann, chat.chatId, `old ${i}`));
+    await sleep(2_500); // past the settle window (1.75 s): everything so far is settled
+    for (let i = 0; i < 10; i++) await sendText(ann, chat.chatId, `busy ${i}`);
+    const head = (await bob.ok('getChat', { chatId: chat.chatId })).chat as { lastVer: number };
+
+    // A store restored from a backup: ahead of the chat, so reset, from a version above the old ones
+    // (before: the 10 newest changes were all recent, and the answer fell back to 0).
+    const reset = await bob.ok('sync', { chatId: chat.chatId, sinceVer: head.lastVer + 5 });
+    expect(reset).toMatchObject({ reset: true, messages: [], hasMore: false });
+    expect(reset.lastVer).toBeGreaterThanOrEqual(old.at(-1)?.ver ?? Number.NaN);
+    expect(reset.lastVer).toBeLessThanOrEqual(head.lastVer);
+    const next = await bob.ok('sync', { chatId: chat.chatId, sinceVer: reset.lastVer, limit: 100 });
+    const texts = (next.messages as Message[]).map((m) => m.text);
+    expect(texts.filter((t) => t.startsWith('old'))).toEqual([]);
+    expect(texts.length).toBeLessThanOrEqual(10);
+  });
+
   it('refuses non-members and bad input, writing nothing', async () => {
     const ann = await connectUser(stack);
     const bob = await connectUser(stack);

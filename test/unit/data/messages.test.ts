@@ -187,10 +187,11 @@ describe('changesSince', () => {
 });
 
 describe('newestChanges', () => {
-  it('reads the version index backwards up to a version, consistently, fetching the items', async () => {
+  it('reads the version index backwards within versions, consistently, fetching the items', async () => {
     ddb.on(QueryCommand).resolves({ Items: [at(3), at(2)] });
-    const newest = await store.messages.newestChanges('c1', 9, 10);
-    expect(newest.map((m) => m.seq)).toEqual([3, 2]);
+    const newest = await store.messages.newestChanges('c1', { aboveVer: 0, upToVer: 9 }, 10);
+    expect(newest.messages.map((m) => m.seq)).toEqual([3, 2]);
+    expect(newest.hasMore).toBe(false);
     expect(queryInput()).toEqual({
       TableName: TABLE_NAME,
       IndexName: 'lsi1',

@@ -105,7 +105,7 @@ export function fakeDeps() {
       readSlots: vi.fn(async () => ({ slots: [], exhausted: true })),
       getLastMessages: vi.fn(async () => new Map()),
       changesSince: vi.fn(async () => ({ messages: [], hasMore: false })),
-      newestChanges: vi.fn(async () => []),
+      newestChanges: vi.fn(async () => ({ messages: [], hasMore: false })),
       applyChange: vi.fn(async () => ({ status: 'refused', current: undefined }) as const),
     },
     rosters: {

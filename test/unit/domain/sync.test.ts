@@ -5,6 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   RESET_PROBE_CHANGES,
+  RESET_PROBE_MAX_CHANGES,
   SYNC_LIST_READ_MAX_MEMBERS,
   settledCursor,
   sync,
@@ -119,12 +120,46 @@ describe('sync', () => {
     const { deps, store } = withChat({ lastVer: 12, lastAllocAt: clock.ms - 100, minSyncVer: 4 });
     const ten = stored(10, { ver: 10, allocAt: clock.ms - 60_000 });
     const eleven = stored(11, { ver: 11, allocAt: clock.ms - 150 });
-    store.messages.newestChanges.mockResolvedValueOnce([eleven, ten]);
+    store.messages.newestChanges.mockResolvedValueOnce({ messages: [eleven, ten], hasMore: true });
     const answer = await sync(deps, ann, { chatId: 'g1', sinceVer: 13, limit: 10 });
     expect(answer).toMatchObject({ reset: true, messages: [], lastVer: 10 });
-    expect(store.messages.newestChanges).toHaveBeenCalledWith('g1', 12, RESET_PROBE_CHANGES);
-    store.messages.newestChanges.mockResolvedValueOnce([eleven]);
+    expect(store.messages.newestChanges).toHaveBeenCalledWith(
+      'g1',
+      { aboveVer: 4, upToVer: 12 },
+      RESET_PROBE_CHANGES,
+    );
+    store.messages.newestChanges.mockResolvedValueOnce({ messages: [eleven], hasMore: false });
     expect((await sync(deps, ann, { chatId: 'g1', sinceVer: 13, limit: 10 })).lastVer).toBe(4);
+  });
+
+  it('reads on past the first page of recent changes to the newest settled one (a busy chat)', async () => {
+    const { deps, store } = withChat({ lastVer: 70, lastAllocAt: clock.ms - 100, minSyncVer: 0 });
+    const recent = (ver: number) => stored(ver, { ver, allocAt: clock.ms - 200 });
+    const page = (from: number, count: number) => Array.from({ length: count }, (_, i) => recent(from - i));
+    store.messages.newestChanges
+      .mockResolvedValueOnce({ messages: page(70, 10), hasMore: true })
+      .mockResolvedValueOnce({
+        messages: [...page(60, 3), stored(57, { ver: 57, allocAt: clock.ms - 60_000 })],
+        hasMore: true,
+      });
+    const answer = await sync(deps, ann, { chatId: 'g1', sinceVer: 71, limit: 10 });
+    expect(answer).toMatchObject({ reset: true, lastVer: 57 });
+    expect(store.messages.newestChanges).toHaveBeenLastCalledWith('g1', { aboveVer: 0, upToVer: 60 }, 20);
+  });
+
+  it('gives up at the kept floor after RESET_PROBE_MAX_CHANGES recent changes, reading no more', async () => {
+    const { deps, store } = withChat({ lastVer: 500, lastAllocAt: clock.ms - 100, minSyncVer: 3 });
+    store.messages.newestChanges.mockImplementation(async (_chatId, { upToVer }, limit) => ({
+      messages: Array.from({ length: limit }, (_, i) =>
+        stored(upToVer - i, { ver: upToVer - i, allocAt: clock.ms - 200 }),
+      ),
+      hasMore: true,
+    }));
+    const answer = await sync(deps, ann, { chatId: 'g1', sinceVer: 501, limit: 10 });
+    expect(answer).toMatchObject({ reset: true, lastVer: 3 });
+    const limits = store.messages.newestChanges.mock.calls.map((call) => call[2]);
+    expect(limits.reduce((sum, n) => sum + n, 0)).toBe(RESET_PROBE_MAX_CHANGES);
+    expect(limits).toEqual([10, 20, 40, 30]);
   });
 
   it('answers reset for a version the chat never had', async () => {
