@@ -11,7 +11,9 @@
  *
  * The cursor is the order key of the last chat returned (opaque to clients: base64url JSON). The next
  * page starts strictly after it, so no chat is listed twice; a chat whose activity moves it above the
- * cursor while the client pages is not listed again (the client hears of it by its event).
+ * cursor while the client pages may be on no page at all (it was below the cursor when the earlier
+ * pages were read): the client hears of it by its event, and checks with `getChat` a chat it holds
+ * that no page listed before dropping it (docs/protocol.md, listChats).
  */
 import type { MembershipRef } from '../data/store.ts';
 import type { Caller } from '../shared/caller.ts';

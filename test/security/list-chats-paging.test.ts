@@ -1,8 +1,9 @@
 /**
  * Issue 17, item 2: `listChats` is paged. `limit` (1–100, default 50) chats per page, most recent
  * activity first (ties by chatId), `nextCursor` to go on and null on the last page; the pages together
- * list every chat exactly once, in the same order as one big page. A cursor that is not one the server
- * gave is refused naming the field, and writes nothing.
+ * list every chat exactly once, in the same order as one big page — but a chat that moves up while the
+ * client pages is on no page (getChat still answers it). A cursor that is not one the server gave is
+ * refused naming the field, and writes nothing.
  */
 import { describe, expect, it } from 'vitest';
 import { connectUser, expectRefused, makeGroup, sendText } from '../support/chat.ts';
@@ -50,6 +51,30 @@ describe('listChats pages', () => {
     const byDefault = await owner.ok('listChats', {});
     expect((byDefault.chats as unknown[]).length).toBe(CHATS);
     expect(byDefault.nextCursor).toBeNull();
+    await owner.close();
+  });
+
+  it('a chat that moves up while the client pages is on no page: getChat finds it (docs/protocol.md)', async () => {
+    const owner = await connectUser(stack, uniqueId('mover'));
+    for (let i = 0; i < 6; i++) await makeGroup(owner, [], `Group ${i}`);
+    const ids = (c: unknown) => (c as { chatId: string }[]).map((x) => x.chatId);
+    const order = ids((await owner.ok('listChats', { limit: 100 })).chats);
+    const oldest = order.at(-1) as string;
+
+    const first = await owner.ok('listChats', { limit: 2 });
+    const paged = ids(first.chats);
+    await sendText(owner, oldest, 'bump'); // now the most recent: above the cursor
+    let cursor = first.nextCursor as string | null;
+    while (cursor) {
+      const page = await owner.ok('listChats', { limit: 2, cursor });
+      paged.push(...ids(page.chats));
+      cursor = page.nextCursor as string | null;
+    }
+    // Every other chat once, in order; the one that moved up on no page (not listed twice either).
+    expect(paged).toEqual(order.slice(0, -1));
+    // Still there: getChat answers it (a client drops only on NOT_FOUND), and a new listing has it first.
+    expect(((await owner.ok('getChat', { chatId: oldest })).chat as { chatId: string }).chatId).toBe(oldest);
+    expect(ids((await owner.ok('listChats', { limit: 1 })).chats)).toEqual([oldest]);
     await owner.close();
   });
 
