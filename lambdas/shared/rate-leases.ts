@@ -13,9 +13,11 @@
  *
  * A lease belongs to one window (user, action, windowStart) and expires with it: frames left at
  * `windowStart + window` are dropped, never carried into the next window. Once the window is known
- * to be exhausted, further frames of it are refused from memory (no write). Concurrent frames of one
- * user and action in one instance share one request in flight. Memory is bounded: at most
- * `maxEntries` (user, action) pairs, past windows dropped first, then the least recently used.
+ * to be exhausted, further frames of it are refused from memory (no write), and such a decision can
+ * be had synchronously (`takeNow`: the pipeline then settles the frame before its action starts).
+ * Concurrent frames of one user and action in one instance share one request in flight. Memory is
+ * bounded: at most `maxEntries` (user, action) pairs, past windows dropped first, then the least
+ * recently used.
  */
 import type { LeaseRequest, LeaseResult, RateDecision } from '../data/rate-limits.ts';
 import type { RateLimit } from './rate-limits.ts';
@@ -56,18 +58,11 @@ export class RateLeases {
 
   /** Counts one frame of `action` for `userId` against `limit`, from this instance's lease if it can. */
   async take(userId: string, action: string, limit: RateLimit, nowMs: number): Promise<RateDecision> {
-    const key = `${userId}\u0000${action}`;
-    const windowMs = limit.windowSeconds * 1000;
+    const key = keyOf(userId, action);
     for (;;) {
+      const known = this.takeNow(userId, action, limit, nowMs);
+      if (known) return known;
       const entry = this.#entries.get(key);
-      if (entry && nowMs < entry.endsAt) {
-        if (entry.tokens > 0) {
-          entry.tokens--;
-          this.#touch(key, entry);
-          return { allowed: true };
-        }
-        if (entry.remaining <= 0) return { allowed: false, retryAfterMs: retryAfter(entry, nowMs, windowMs) };
-      }
       if (entry?.inflight) {
         await entry.inflight;
         continue;
@@ -76,6 +71,24 @@ export class RateLeases {
       // Without a window to remember (several lost races), this frame alone is refused.
       if (result) return result;
     }
+  }
+
+  /**
+   * The frame's decision when this instance's memory makes it, with no request and no wait: a frame
+   * of its lease spent (allowed), or the window known to be exhausted (refused). Undefined when a
+   * lease must be asked for (or one in flight waited for): then `take`.
+   */
+  takeNow(userId: string, action: string, limit: RateLimit, nowMs: number): RateDecision | undefined {
+    const key = keyOf(userId, action);
+    const entry = this.#entries.get(key);
+    if (!entry || nowMs >= entry.endsAt) return undefined;
+    if (entry.tokens > 0) {
+      entry.tokens--;
+      this.#touch(key, entry);
+      return { allowed: true };
+    }
+    if (entry.remaining > 0) return undefined;
+    return { allowed: false, retryAfterMs: retryAfter(entry, nowMs, limit.windowSeconds * 1000) };
   }
 
   /** Pairs held in memory (tests). */
@@ -174,6 +187,8 @@ export class RateLeases {
     }
   }
 }
+
+const keyOf = (userId: string, action: string) => `${userId}\u0000${action}`;
 
 function retryAfter(entry: Entry, nowMs: number, windowMs: number): number {
   return Math.min(windowMs, Math.max(1, Math.ceil(entry.endsAt - nowMs)));

@@ -1,14 +1,14 @@
 /**
- * Applies the declared per-user limits (rate-limits.ts) to one frame: throws `RATE_LIMITED` with
+ * Applies the declared per-user limits (rate-limits.ts) to one frame: `RATE_LIMITED` with
  * `retryAfterMs` when the caller is over the limit of the action, so the action never runs. Frames
  * are counted from this instance's lease of the user's window (rate-leases.ts): one write per lease,
- * not per frame.
+ * not per frame; a frame that memory decides is decided at once (`known`: nothing runs beside it).
  */
 import type { RateDecision, RateLimitRepository } from '../data/rate-limits.ts';
 import { store } from '../data/store.ts';
 import { ChatError } from './errors.ts';
 import { RateLeases } from './rate-leases.ts';
-import { rateLimitOf, UNMATCHED } from './rate-limits.ts';
+import { type RateLimit, rateLimitOf, UNMATCHED } from './rate-limits.ts';
 
 /** The instance's leases, per repository (one per table: tests and the bench may swap the store). */
 const leases = new WeakMap<RateLimitRepository, RateLeases>();
@@ -33,14 +33,39 @@ export async function takeRateLimit(
   return leasesOf(store().limits).take(userId, action, limit, nowMs);
 }
 
-export async function enforceRateLimit(userId: string, action: string, nowMs = Date.now()): Promise<void> {
-  const decision = await takeRateLimit(userId, action, nowMs);
-  if (decision.allowed) return;
+/**
+ * One frame's decision: `admitted` rejects with `RATE_LIMITED` (or the lease write's failure).
+ * `known`: made from this instance's memory (a frame of its lease, or the window known to be spent,
+ * or no limit at all), so `admitted` is settled already and nothing was written or waited for.
+ */
+export interface Admission {
+  readonly admitted: Promise<void>;
+  readonly known: boolean;
+}
+
+/** Counts one frame of `action` for `userId` (wsRateLimit): from memory when it can, else a lease. */
+export function admitFrame(userId: string, action: string, nowMs = Date.now()): Admission {
   const limit = rateLimitOf(action);
-  if (!limit) return;
+  if (!limit) return { admitted: Promise.resolve(), known: true };
+  const leases = leasesOf(store().limits);
+  const now = leases.takeNow(userId, action, limit, nowMs);
+  if (now) {
+    const refused = refusal(action, limit, now);
+    return { admitted: refused ? Promise.reject(refused) : Promise.resolve(), known: true };
+  }
+  const admitted = leases.take(userId, action, limit, nowMs).then((decision) => {
+    const refused = refusal(action, limit, decision);
+    if (refused) throw refused;
+  });
+  return { admitted, known: false };
+}
+
+/** The `RATE_LIMITED` error of a refused frame, with `retryAfterMs`. */
+function refusal(action: string, limit: RateLimit, decision: RateDecision): ChatError | undefined {
+  if (decision.allowed) return undefined;
   const seconds = Math.ceil(decision.retryAfterMs / 1000);
   const what = action === UNMATCHED ? 'frames without a known action' : `${action} requests`;
-  throw new ChatError(
+  return new ChatError(
     'RATE_LIMITED',
     `Too many ${what}: at most ${limit.max} every ${limit.windowSeconds} s. Retry in ${seconds} s.`,
     { retryAfterMs: decision.retryAfterMs },

@@ -35,6 +35,8 @@ export type WsEvent = APIGatewayProxyWebsocketEventV2 & {
   caller?: Caller;
   /** The frame's rate-limit decision (wsRateLimit): rejects with `RATE_LIMITED`. */
   admitted?: Promise<void>;
+  /** The decision was made from the instance's memory (wsRateLimit): settled, no write in flight. */
+  admittedKnown?: boolean;
   /** The limit it was counted under (wsRateLimit): the route's action, or `$default`. */
   limit?: string;
 };
@@ -51,7 +53,8 @@ export interface ActionContext {
   readonly caller: Caller;
   /**
    * The frame's rate-limit decision: settled before `run` starts, unless the action is declared
-   * `limitBeside` (then it may still be taking its lease, and rejects with `RATE_LIMITED`).
+   * `limitBeside` and the decision needs a lease write (then it may still be taking its lease, and
+   * rejects with `RATE_LIMITED`).
    */
   readonly admitted: Promise<void>;
 }
@@ -167,7 +170,9 @@ export interface ActionSpec<A extends ActionDef> {
    * of the user's window left), instead of after it: the action's own first round trip overlaps it.
    * Only for an action whose domain awaits `ctx.admitted` before any write that stays (and undoes a
    * speculative one when it rejects): sendMessage's clientMessageId claim (`send-checks.ts`). The
-   * answer is `RATE_LIMITED` whenever the limiter refuses, whatever `run` did.
+   * answer is `RATE_LIMITED` whenever the limiter refuses, whatever `run` did. A decision the
+   * instance makes from memory (`admittedKnown`) is awaited first as for any action: a frame refused
+   * from memory (the window known to be spent) runs nothing and writes nothing.
    */
   readonly limitBeside?: boolean;
 }
@@ -195,12 +200,13 @@ export function wsAction<A extends ActionDef>(spec: ActionSpec<A>) {
       caller,
     };
     // Every frame, valid or not, was counted against the caller's limit (wsRateLimit) before it was
-    // parsed; it acts once admitted (or, `limitBeside`, before anything it does stays). Whatever
-    // fails, a refused frame is answered RATE_LIMITED (wsErrorFrames awaits the decision too).
+    // parsed; it acts once admitted (or, `limitBeside` while a lease is being written, before
+    // anything it does stays). Whatever fails, a refused frame is answered RATE_LIMITED
+    // (wsErrorFrames awaits the decision too).
     const admitted = admissionOf(event);
     if (spec.action.adminOnly && !caller.admin) throw forbidden('Only administrators may do this.');
     const input = parseRequest(spec.action, frame.fields);
-    if (!spec.limitBeside) await admitted;
+    if (!spec.limitBeside || event.admittedKnown) await admitted;
     const ctx: ActionContext = { ...base, admitted };
     const result = await spec.run(input, ctx);
     await admitted;

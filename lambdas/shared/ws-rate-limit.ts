@@ -4,7 +4,7 @@
  * (`admissionOf`) and to the error mapping (`refusalOf`).
  */
 import { callerOf } from './caller.ts';
-import { enforceRateLimit } from './rate-limiter.ts';
+import { admitFrame } from './rate-limiter.ts';
 import type { WsEvent, WsMiddleware, WsRequest } from './ws-middleware.ts';
 
 /**
@@ -13,8 +13,10 @@ import type { WsEvent, WsMiddleware, WsRequest } from './ws-middleware.ts';
  * much of the limit as one it accepts, so a flood of invalid frames is refused `RATE_LIMITED` too.
  * The decision is `event.admitted`: the handler awaits it before it acts (wsAction), and
  * `wsErrorFrames` before it answers any other error (beyond the limit the answer is `RATE_LIMITED`,
- * whatever else was wrong with the frame). A frame without an identity is not counted (it is
- * refused anyway: wsCaller).
+ * whatever else was wrong with the frame). A decision this instance's memory makes
+ * (`event.admittedKnown`: a frame of its lease, or the window known to be spent) is settled at
+ * once, so a `limitBeside` action does not start beside it: refused from memory, nothing of it runs
+ * and nothing is written. A frame without an identity is not counted (it is refused anyway: wsCaller).
  */
 export function wsRateLimit(action: string): WsMiddleware {
   const wsRateLimitBefore = (request: WsRequest): void => {
@@ -22,8 +24,10 @@ export function wsRateLimit(action: string): WsMiddleware {
     const userId = event.caller?.userId ?? identityOf(event);
     if (userId === undefined) return;
     event.limit = action;
-    event.admitted = enforceRateLimit(userId, action);
-    event.admitted.catch(() => undefined); // awaited by the handler or wsErrorFrames
+    const { admitted, known } = admitFrame(userId, action);
+    event.admitted = admitted;
+    event.admittedKnown = known;
+    admitted.catch(() => undefined); // awaited by the handler or wsErrorFrames
   };
   return { before: wsRateLimitBefore };
 }

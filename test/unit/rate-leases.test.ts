@@ -104,6 +104,22 @@ describe('RateLeases', () => {
     expect(source.asked.at(-1)?.req.remaining).toBeUndefined();
   });
 
+  it('takeNow decides from memory alone (a leased frame, a spent window), else leaves it to take', async () => {
+    const source = windowSource();
+    const leases = new RateLeases(source);
+    expect(leases.takeNow('u', 'a', LIMIT, 0)).toBeUndefined(); // nothing leased yet
+    expect(source.asked).toHaveLength(0);
+    await leases.take('u', 'a', LIMIT, 0); // a lease of 1, spent
+    await leases.take('u', 'a', LIMIT, 1); // a lease of 2: one frame left
+    const requests = source.asked.length;
+    expect(leases.takeNow('u', 'a', LIMIT, 2)).toEqual({ allowed: true });
+    expect(leases.takeNow('u', 'a', LIMIT, 3)).toBeUndefined(); // room in the window, none leased
+    for (let i = 0; i < 100; i++) await leases.take('u', 'a', LIMIT, 4);
+    expect(leases.takeNow('u', 'a', LIMIT, 30_000)).toEqual({ allowed: false, retryAfterMs: 30_000 });
+    expect(leases.takeNow('u', 'a', LIMIT, WINDOW_MS)).toBeUndefined(); // the window is over
+    expect(source.asked.length).toBeGreaterThan(requests);
+  });
+
   it('a failed request fails the frames waiting on it; the next frame asks again', async () => {
     const source = windowSource();
     const leases = new RateLeases(source);
