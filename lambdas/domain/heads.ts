@@ -38,6 +38,15 @@ export async function readHead(
   throw chatNotFound(chatId);
 }
 
+/**
+ * Whether the container holds the chat's head and it leaves the caller out (not a member, or one
+ * who joined since it was cached): a send then reads the head before it writes anything (send.ts).
+ */
+export function cachedWithout(deps: Deps, caller: Caller, chatId: string): boolean {
+  const cached = deps.store.heads.get(chatId);
+  return cached !== undefined && !isMember(cached, caller.userId);
+}
+
 /** The head a sender allocates against: cached when the cache says it is a member. */
 export async function senderHead(deps: Deps, caller: Caller, chatId: string): Promise<ChatHead> {
   const cached = deps.store.heads.get(chatId);

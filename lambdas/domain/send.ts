@@ -32,9 +32,14 @@
  * refusal (NOT_FOUND), as a send the checks refuse does: for a moment the chat's partition holds a
  * claim keyed by the caller's own id and clientMessageId, which no other user's send can match (and
  * which, should the release fail, goes stale like any abandoned claim). A refused caller racing its
- * own send of the same clientMessageId waits for that claim to settle (at most 4 s) before NOT_FOUND. The rate limiter's
- * lease write, when one is due (a sender's first frame in a window on this instance: most sends of
- * a user who writes now and then), runs beside the head read and the checks instead of before them.
+ * own send of the same clientMessageId waits for that claim to settle (at most 4 s) before NOT_FOUND.
+ * Only a container's first send into the chat can do that: once its head is cached without the
+ * caller (a non-member, or a member who joined since), the send reads the head before it claims,
+ * so a non-member's sends into someone else's chat write nothing there (a member just joined pays
+ * one round trip more, once). The rate limiter's lease write, when one is due (a sender's first
+ * frame in a window on this instance: most sends of a user who writes now and then), runs beside
+ * the head read and the checks instead of before them; a frame the instance's memory refuses (the
+ * window known to be spent) never starts (ws-middleware.ts).
  *
  * Why the lookup may run beside the put, and must not start before the allocation is answered: a
  * socket it does not find was listed after the allocation was applied, so that socket's catch-up
@@ -74,7 +79,7 @@ import {
   releaseIfClaimed,
 } from './client-ids.ts';
 import type { Deps } from './deps.ts';
-import { senderHead } from './heads.ts';
+import { cachedWithout, senderHead } from './heads.ts';
 import { claimUploads, messageViews } from './media.ts';
 import {
   ADMITTED,
@@ -110,8 +115,10 @@ export async function sendMessage(
       : { chatId: request.chatId, senderId: caller.userId, clientMessageId: request.clientMessageId };
   const withUploads = (request.attachments?.length ?? 0) > 0;
   // Without attachments (and a slow hook) the claim starts at once: beside the chat head's read when
-  // the head is not cached, then beside the checks (module comment). A refusal gives it back.
-  const claiming = ref && !withUploads && claimBesideChecks() ? claimClientId(deps, ref) : undefined;
+  // the head is not cached, then beside the checks (module comment). A refusal gives it back. A
+  // cached head that leaves the caller out is read again first: a non-member claims nothing.
+  const early = ref && !withUploads && claimBesideChecks() && !cachedWithout(deps, caller, request.chatId);
+  const claiming = early ? claimClientId(deps, ref) : undefined;
   claiming?.catch(() => undefined); // answered where it is awaited, or given back
   const head = await senderHead(deps, caller, request.chatId).catch(async (error: unknown) => {
     if (claiming) await releaseIfClaimed(deps, claiming);

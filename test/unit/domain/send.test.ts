@@ -113,6 +113,29 @@ describe('sendMessage: refused input writes nothing', () => {
     expect(store.messages.put).not.toHaveBeenCalled();
   });
 
+  it("a non-member whose chat's head the container holds claims nothing in that chat", async () => {
+    const { deps, store } = withChat({}, ['bob', 'cat']);
+    await expect(sendMessage(deps, ann, send)).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    store.claims.claim.mockClear();
+    store.claims.release.mockClear();
+    // The head is cached now, without ann: her next sends read it (consistently) before any claim.
+    await expect(sendMessage(deps, ann, { ...send, clientMessageId: 'cm-2' })).rejects.toMatchObject({
+      code: 'NOT_FOUND',
+    });
+    expect(store.claims.claim).not.toHaveBeenCalled();
+    expect(store.claims.release).not.toHaveBeenCalled();
+  });
+
+  it('a member who joined since the head was cached claims after its read, and sends', async () => {
+    const { deps, store } = withChat({ memberVer: 2 });
+    store.heads.remember('g1', groupChat('ann', ['bob'], { memberVer: 1 }));
+    await expect(sendMessage(deps, ann, send)).resolves.toMatchObject({ duplicate: false });
+    expect(store.claims.claim).toHaveBeenCalledTimes(1);
+    expect(store.claims.claim.mock.invocationCallOrder[0]).toBeGreaterThan(
+      store.chats.getWithMembers.mock.invocationCallOrder[0] ?? Infinity,
+    );
+  });
+
   it('claims beside the read of a head that is not cached: one round trip, not two', async () => {
     const { deps, store } = withChat();
     let headRead: (() => void) | undefined;
