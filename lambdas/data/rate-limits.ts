@@ -12,6 +12,9 @@
  *   `max - count` frames are left: a smaller lease is asked, or none is left and the frame is
  *   limited) or over (then open);
  * - open: a new window with `count = k`, if none is current (a race with another opening extends it).
+ * - spend (`exhaust`): a window opened now with `count = max`, whatever was there: every lease
+ *   attempt of it is refused until it ends (a flooding socket's close holds its user's handshakes
+ *   this way: lambdas/shared/flood-guard.ts).
  *
  * The item expires by TTL two windows after it was opened. Cost: 1 write unit per lease, 1 per
  * refused attempt (docs/security.md).
@@ -54,6 +57,9 @@ export interface LeaseRequest {
    */
   readonly remaining: number | undefined;
 }
+
+/** The window `exhaust` spends. */
+export type ExhaustRequest = Pick<LeaseRequest, 'max' | 'windowMs' | 'nowMs'>;
 
 const ATTEMPTS = 4;
 const names = { '#w': 'windowStart', '#c': 'count' };
@@ -102,6 +108,20 @@ export class RateLimitRepository {
     }
     // Lost every race with other instances (contention, not exhaustion): retry soon, not a window later.
     return { kind: 'limited', retryAfterMs: Math.min(windowMs, CONTENDED_RETRY_MS) };
+  }
+
+  /**
+   * Opens a spent window of `action` for `userId` now (`count = max`), whatever the item held: frames
+   * of it are refused for `windowMs` on every instance that asks for a lease (one holding frames
+   * leased before may still spend those). One unconditional write.
+   */
+  async exhaust(userId: string, action: string, { max, windowMs, nowMs }: ExhaustRequest): Promise<void> {
+    await this.table.update({
+      Key: keys.rateLimit(userId, action),
+      UpdateExpression: 'SET #w = :now, #c = :max, #ttl = :ttl',
+      ExpressionAttributeNames: { ...names, '#ttl': TTL_ATTRIBUTE },
+      ExpressionAttributeValues: { ':now': nowMs, ':max': max, ':ttl': ttlOf(nowMs, windowMs) },
+    });
   }
 
   /** `count + k` within the current window (or a new item with `count = k`); else the old item. */

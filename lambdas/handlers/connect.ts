@@ -8,7 +8,8 @@ import { wsLifecycle } from '../shared/ws-middleware.ts';
 export const handler = wsLifecycle(async (caller, event) => {
   const rc = event.requestContext;
   if (!(await takeRateLimit(caller.userId, '$connect')).allowed) {
-    // Per-user handshake rate (issue 17): refused like the socket cap, before anything is stored.
+    // Per-user handshake rate (issue 17), also spent for a minute by a flooding socket's close
+    // (flood-guard.ts): refused like the socket cap, before anything is stored.
     logger.info('refused: too many handshakes', { userId: caller.userId });
     return { statusCode: 429 };
   }

@@ -17,8 +17,11 @@
  * one refused least recently dropped first). The frame that makes more than `FLOOD_REFUSALS_MAX` in
  * one window is answered `RATE_LIMITED` as usual, posted to the socket, and then the socket is
  * closed (close-socket.ts, as for an expired token), counted (`FloodingSocketsClosed`) and logged
- * once. Nothing else is written. Refusals of AWS's own throttling (a DynamoDB or account throttle)
- * are not the client's doing and do not count.
+ * once. Before the close, the user's handshakes are held for one `$connect` window
+ * (`FLOOD_HANDSHAKE_HOLD_MS`, 60 s): their window is spent (`spendRateLimit`, one write), so
+ * `$connect` answers 429 and a closed flooder cannot come straight back with a fresh grace. Nothing
+ * else is written. Refusals of AWS's own throttling (a DynamoDB or account throttle) are not the
+ * client's doing and do not count.
  *
  * Per instance: on AWS each route is a function of its own and an instance serves one request at a
  * time, so a flood of one action spread over N instances is closed after at most N ×
@@ -32,6 +35,8 @@ import { tellAndClose } from './close-socket.ts';
 import type { Frame } from './frames.ts';
 import { logger } from './logger.ts';
 import { countMetric } from './metrics.ts';
+import { spendRateLimit } from './rate-limiter.ts';
+import { RATE_LIMITS } from './rate-limits.ts';
 
 /**
  * Frames that ignored a refusal a socket may send in one window and stay open: a client that
@@ -55,6 +60,10 @@ export const FLOOD_GRACE_MS = 3_000;
 export const FLOOD_GRACE_FRAMES_MAX = 2_000;
 /** Connections one instance keeps a count for (a few hundred bytes each). */
 export const FLOOD_MAX_CONNECTIONS = 5_000;
+/** The limit a flood close spends for the user: its handshakes are refused (429) for its window. */
+export const FLOOD_HANDSHAKE_HOLD = '$connect';
+/** How long a flooding socket's user cannot open another socket: one `$connect` window. */
+export const FLOOD_HANDSHAKE_HOLD_MS = (RATE_LIMITS[FLOOD_HANDSHAKE_HOLD]?.windowSeconds ?? 60) * 1000;
 
 /** One refused frame: the limit that refused it (rate-limits.ts) and the wait its refusal asked for. */
 export interface Refusal {
@@ -163,22 +172,39 @@ const FLOODING: CloseReason = {
 /** This instance's counts. */
 const refusals = new RefusalCounter();
 
+/** A frame the per-user limiter refused: its socket, its user, and the limit that refused it. */
+export interface RefusedFrame {
+  readonly connectionId: string;
+  /** Whose limit it was counted against (absent: no user to hold). */
+  readonly userId: string | undefined;
+  /**
+   * The limit's key wsRateLimit counted it under: never the frame's own `action`, which a client may
+   * vary at will on `$default`.
+   */
+  readonly limit: string;
+}
+
+/** Holds a user's handshakes (the `$connect` window spent); may throw. */
+export type HoldHandshakes = (userId: string) => Promise<void>;
+
+const holdHandshakes: HoldHandshakes = (userId) => spendRateLimit(userId, FLOOD_HANDSHAKE_HOLD);
+
 /**
- * The answer to a frame the per-user limiter refused on `connectionId` by its limit `limit` (the
- * key wsRateLimit counted it under: never the frame's own `action`, which a client may vary at will
- * on `$default`; `frame`: its `RATE_LIMITED` error). Returns the frame to answer as the route response: `frame` itself, unless it is one refusal
- * too many: then it is posted, the socket is closed, and the answer is nothing (or `frame` still,
- * when it could not be posted). Never throws.
+ * The answer to a refused frame (`frame`: its `RATE_LIMITED` error). Returns the frame to answer as
+ * the route response: `frame` itself, unless it is one refusal too many: then the user's handshakes
+ * are held, it is posted, the socket is closed, and the answer is nothing (or `frame` still, when
+ * it could not be posted). Never throws (a hold that fails is logged; the close goes on).
  */
 export async function answerRefusal(
-  connectionId: string,
-  limit: string,
+  refused: RefusedFrame,
   frame: Frame,
   nowMs = Date.now(),
   counter: RefusalCounter = refusals,
+  hold: HoldHandshakes = holdHandshakes,
 ): Promise<Frame | undefined> {
+  const { connectionId, userId } = refused;
   const refusal = {
-    action: limit,
+    action: refused.limit,
     retryAfterMs: typeof frame.retryAfterMs === 'number' ? frame.retryAfterMs : 0,
   };
   if (!counter.refuse(connectionId, refusal, nowMs)) return frame;
@@ -186,6 +212,12 @@ export async function answerRefusal(
     ignoredRefusals: counter.refusedOf(connectionId),
     windowMs: counter.windowMs,
   });
+  // Held before the close: a client reconnecting as soon as it sees the close finds it in place.
+  if (userId !== undefined) {
+    await hold(userId).catch((error: unknown) => {
+      logger.warn("could not hold a flooding socket's user's handshakes", { error });
+    });
+  }
   const { answer, closed } = await tellAndClose(connectionId, frame, FLOODING);
   if (closed) countMetric('FloodingSocketsClosed');
   else counter.restart(connectionId);

@@ -71,3 +71,16 @@ function refusal(action: string, limit: RateLimit, decision: RateDecision): Chat
     { retryAfterMs: decision.retryAfterMs },
   );
 }
+
+/**
+ * Spends `userId`'s window of `action` from now on (one write): its frames are refused for a whole
+ * window, on every instance, since each asks the table for a lease first (with a lease of 1, as
+ * `$connect` has, no instance holds a frame of it). A flooding socket's close holds its user's
+ * handshakes this way (flood-guard.ts).
+ */
+export async function spendRateLimit(userId: string, action: string, nowMs = Date.now()): Promise<void> {
+  const limit = rateLimitOf(action);
+  if (!limit) return;
+  const windowMs = limit.windowSeconds * 1000;
+  await store().limits.exhaust(userId, action, { max: limit.max, windowMs, nowMs });
+}

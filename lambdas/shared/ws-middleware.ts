@@ -39,6 +39,8 @@ export type WsEvent = APIGatewayProxyWebsocketEventV2 & {
   admittedKnown?: boolean;
   /** The limit it was counted under (wsRateLimit): the route's action, or `$default`. */
   limit?: string;
+  /** Whose limit it was counted against (wsRateLimit). */
+  limitUserId?: string;
 };
 
 export type WsResult = APIGatewayProxyResultV2 & { statusCode: number; body?: string };
@@ -150,7 +152,9 @@ export function wsErrorFrames(): WsMiddleware {
       const answer = { ...errorFrame(action, requestId, error.code, error.message), ...error.details };
       const connectionId = event.requestContext?.connectionId;
       const limited = error === refused && error.code === 'RATE_LIMITED' && connectionId !== undefined;
-      const refusal = limited ? answerRefusal(connectionId, event.limit ?? UNMATCHED, answer) : answer;
+      const refusal = limited
+        ? answerRefusal({ connectionId, userId: event.limitUserId, limit: event.limit ?? UNMATCHED }, answer)
+        : answer;
       request.response = reply(await refusal);
     } else {
       logger.error('request failed', { error });

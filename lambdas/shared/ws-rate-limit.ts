@@ -24,6 +24,7 @@ export function wsRateLimit(action: string): WsMiddleware {
     const userId = event.caller?.userId ?? identityOf(event);
     if (userId === undefined) return;
     event.limit = action;
+    event.limitUserId = userId;
     const { admitted, known } = admitFrame(userId, action);
     event.admitted = admitted;
     event.admittedKnown = known;

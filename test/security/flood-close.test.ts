@@ -15,8 +15,15 @@ import { FLOOD_GRACE_MS, FLOOD_REFUSALS_MAX } from '../../lambdas/shared/flood-g
 import { type MetricValues, onMetrics } from '../../lambdas/shared/metrics.ts';
 import { RATE_LIMIT_FACTOR_ENV, rateLimitOf } from '../../lambdas/shared/rate-limits.ts';
 import { wholeTable } from '../fault/hostile/harness.ts';
-import { anotherSocket, closeAll, connectUser, makeDirect, settle } from '../support/chat.ts';
-import { eventually, type Frame, sleep, type TestClient } from '../support/client.ts';
+import {
+  anotherSocket,
+  closeAll,
+  connectUser,
+  makeDirect,
+  settle,
+  storedConnectionIds,
+} from '../support/chat.ts';
+import { eventually, type Frame, HandshakeError, sleep, TestClient } from '../support/client.ts';
 import { uniqueId, useTestStack } from '../support/stack.ts';
 
 const stack = useTestStack();
@@ -104,7 +111,18 @@ describe('a socket that keeps sending after RATE_LIMITED', () => {
     // Only that socket: the user's other socket is open and usable (for another action).
     expect(other.isOpen).toBe(true);
     expect(await other.request('listChats', { limit: 1 })).toMatchObject({ type: 'ack' });
-    await closeAll(stack, flooder, other);
+    // The user cannot come straight back with a fresh grace: handshakes are refused (429) for one
+    // `$connect` window from the close (its window spent), and nothing is stored for them.
+    await stack.gateway.idle();
+    const held = (await stack.items(`LIMIT#${flooder.userId}`)).find((i) => i.sk === '$connect');
+    expect(held).toMatchObject({ count: maxOf('$connect') });
+    const url = await stack.urlFor(flooder.userId, { name: flooder.name });
+    await expect(TestClient.connect(url)).rejects.toEqual(new HandshakeError(429));
+    expect(await storedConnectionIds(stack, flooder.userId)).toEqual([other.connectionId]);
+    // Other users connect as usual.
+    const someoneElse = await connectUser(stack, uniqueId('else'));
+    expect((await someoneElse.request('ping')).type).toBe('pong');
+    await closeAll(stack, flooder, other, someoneElse);
   });
 
   it('frames of no known action are counted under one limit, whatever name each frame makes up', async () => {
@@ -165,7 +183,12 @@ describe('a socket that keeps sending after RATE_LIMITED', () => {
     const after = await wholeTable(stack, doc);
     const user = flooder.userId;
     expect(changed(before, after).sort()).toEqual(
-      [`LIMIT#${user}|sendMessage`, `LIMIT#${user}|SOCKETS`, `USER#${user}|PROFILE`].sort(),
+      [
+        `LIMIT#${user}|sendMessage`,
+        `LIMIT#${user}|$connect`, // its handshakes held after the close
+        `LIMIT#${user}|SOCKETS`,
+        `USER#${user}|PROFILE`,
+      ].sort(),
     );
     const kept = new Set(after.map(key));
     expect(before.map(key).filter((k) => !kept.has(k))).toEqual([

@@ -167,10 +167,16 @@ describe('answerRefusal', () => {
   const deletes = () => api.commandCalls(DeleteConnectionCommand).map((c) => c.args[0].input.ConnectionId);
   const limited = errorFrame('ping', 'r-1', 'RATE_LIMITED', 'Too many ping requests.');
   const refused = { ...limited, retryAfterMs: 1000 };
+  /** The users whose handshakes were held, in order (emptied before each test). */
+  const held: string[] = [];
+  const hold = async (userId: string) => {
+    held.push(userId);
+  };
 
   beforeEach(() => {
     api.reset();
     metrics.length = 0;
+    held.length = 0;
     vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
     vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
     setClients({
@@ -186,10 +192,11 @@ describe('answerRefusal', () => {
     api.restore();
   });
 
-  /** `n` refusals of `connectionId`; the answers. */
+  /** `n` refusals of `connectionId` (user `u-1`); the answers. */
   const refuse = async (counter: RefusalCounter, connectionId: string, n: number) => {
     const answers = [];
-    for (let i = 0; i < n; i++) answers.push(await answerRefusal(connectionId, 'ping', refused, 0, counter));
+    const on = { connectionId, userId: 'u-1', limit: 'ping' };
+    for (let i = 0; i < n; i++) answers.push(await answerRefusal(on, refused, 0, counter, hold));
     return answers;
   };
 
@@ -205,6 +212,22 @@ describe('answerRefusal', () => {
     expect(deletes()).toEqual(['c-1']);
     expect(total('FloodingSocketsClosed')).toBe(1);
     expect(total('FloodingSocketsLeftOpen')).toBe(0);
+    // Its user's handshakes were held once, for the close.
+    expect(held).toEqual(['u-1']);
+  });
+
+  it('a hold that fails changes nothing: the socket is still told and closed', async () => {
+    api.on(PostToConnectionCommand).resolves({}).on(DeleteConnectionCommand).resolves({});
+    const counter = new RefusalCounter(1, 1000, 10, 0);
+    const failing = async () => {
+      throw new Error('DynamoDB is down');
+    };
+    const on = { connectionId: 'c-5', userId: 'u-5', limit: 'ping' };
+    const answers = [];
+    for (let i = 0; i < 3; i++) answers.push(await answerRefusal(on, refused, 0, counter, failing));
+    expect(answers).toEqual([refused, refused, undefined]);
+    expect(deletes()).toEqual(['c-5']);
+    expect(total('FloodingSocketsClosed')).toBe(1);
   });
 
   it('a failing delete changes no answer: retried once, counted, and tried again after as many refusals more', async () => {
@@ -232,7 +255,15 @@ describe('answerRefusal', () => {
         ...errorFrame(`made-up-${i}`, null, 'RATE_LIMITED', 'Too many requests.'),
         retryAfterMs: 1000,
       };
-      answers.push(await answerRefusal('c-4', '$default', frame, 0, counter));
+      answers.push(
+        await answerRefusal(
+          { connectionId: 'c-4', userId: 'u-4', limit: '$default' },
+          frame,
+          0,
+          counter,
+          hold,
+        ),
+      );
     }
     expect(answers.at(-1)).toBeUndefined();
     expect(deletes()).toEqual(['c-4']);

@@ -206,6 +206,7 @@ export function fakeDeps() {
         windowStart: req.nowMs,
         count: 1,
       })),
+      exhaust: vi.fn(async () => undefined),
     },
     retention: {
       expireChat: vi.fn(async () => 0),
