@@ -11,14 +11,22 @@
  * - refused: the old item (returned with the refusal) tells whether the window is current (then
  *   `max - count` frames are left: a smaller lease is asked, or none is left and the frame is
  *   limited) or over (then open);
- * - open: a new window with `count = k`, if none is current (a race with another opening extends it).
+ * - open: a new window with `count = k`, if none is current (a race with another opening extends it);
  * - spend (`exhaust`): a window opened now with `count = max`, whatever was there: every lease
  *   attempt of it is refused until it ends (a flooding socket's close holds its user's handshakes
  *   this way: lambdas/shared/flood-guard.ts).
  *
  * The item expires by TTL two windows after it was opened. Cost: 1 write unit per lease, 1 per
  * refused attempt (docs/security.md).
+ *
+ * The client retries a write whose answer was lost (a network error, a timeout), and `count + k`
+ * applied twice would count the lease twice. So each lease write stores its own random `lease` id,
+ * and extend is conditional on the item not holding it already: a retry of a write that landed is
+ * refused, and the old item it returns, holding that id, is this lease granted (as append.ts does
+ * for a retried message put). Only a write of another instance landing between the two attempts can
+ * still let a lease count twice (stricter, never looser).
  */
+import { randomBytes } from 'node:crypto';
 import type { Item } from './item.ts';
 import { keys, TTL_ATTRIBUTE } from './keys.ts';
 import { ifConditionFails, type TableClient } from './table-client.ts';
@@ -62,7 +70,10 @@ export interface LeaseRequest {
 export type ExhaustRequest = Pick<LeaseRequest, 'max' | 'windowMs' | 'nowMs'>;
 
 const ATTEMPTS = 4;
-const names = { '#w': 'windowStart', '#c': 'count' };
+const names = { '#w': 'windowStart', '#c': 'count', '#l': 'lease' };
+
+/** A lease write's own id (what its retry finds, if its first attempt landed). */
+const leaseId = () => randomBytes(9).toString('base64url');
 
 /** A window's state as an item shows it, if the item is a window at all. */
 function windowOf(item: Item | undefined): { start: number; count: number } | undefined {
@@ -118,7 +129,8 @@ export class RateLimitRepository {
   async exhaust(userId: string, action: string, { max, windowMs, nowMs }: ExhaustRequest): Promise<void> {
     await this.table.update({
       Key: keys.rateLimit(userId, action),
-      UpdateExpression: 'SET #w = :now, #c = :max, #ttl = :ttl',
+      // No lease id stays: a lease write retried across this one must not find its own and count it.
+      UpdateExpression: 'SET #w = :now, #c = :max, #ttl = :ttl REMOVE #l',
       ExpressionAttributeNames: { ...names, '#ttl': TTL_ATTRIBUTE },
       ExpressionAttributeValues: { ':now': nowMs, ':max': max, ':ttl': ttlOf(nowMs, windowMs) },
     });
@@ -131,13 +143,15 @@ export class RateLimitRepository {
     k: number,
     { max, windowMs, nowMs }: LeaseRequest,
   ): Promise<Attempt> {
+    const id = leaseId();
     return ifConditionFails(
       this.table
         .update({
           Key: keys.rateLimit(userId, action),
           UpdateExpression:
-            'SET #c = if_not_exists(#c, :zero) + :k, #w = if_not_exists(#w, :now), #ttl = if_not_exists(#ttl, :ttl)',
-          ConditionExpression: 'attribute_not_exists(#w) OR (#w > :since AND #c <= :room)',
+            'SET #c = if_not_exists(#c, :zero) + :k, #w = if_not_exists(#w, :now), #ttl = if_not_exists(#ttl, :ttl), #l = :id',
+          ConditionExpression:
+            '(attribute_not_exists(#w) OR (#w > :since AND #c <= :room)) AND (attribute_not_exists(#l) OR #l <> :id)',
           ExpressionAttributeNames: { ...names, '#ttl': TTL_ATTRIBUTE },
           ExpressionAttributeValues: {
             ':zero': 0,
@@ -146,12 +160,13 @@ export class RateLimitRepository {
             ':since': nowMs - windowMs,
             ':room': max - k,
             ':ttl': ttlOf(nowMs, windowMs),
+            ':id': id,
           },
           ReturnValues: 'ALL_NEW',
           ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
         })
         .then((item) => granted(k, item, nowMs)),
-      (failure): Attempt => ({ kind: 'refused', item: failure.reasons[0]?.item }),
+      (failure): Attempt => refusedOrOurs(id, k, failure.reasons[0]?.item, nowMs),
     );
   }
 
@@ -162,11 +177,13 @@ export class RateLimitRepository {
     k: number,
     { windowMs, nowMs }: LeaseRequest,
   ): Promise<Attempt> {
+    const id = leaseId();
     return ifConditionFails(
       this.table
         .update({
           Key: keys.rateLimit(userId, action),
-          UpdateExpression: 'SET #w = :now, #c = :k, #ttl = :ttl',
+          UpdateExpression: 'SET #w = :now, #c = :k, #ttl = :ttl, #l = :id',
+          // A retry of an opening that landed is refused by this condition itself (the window is current).
           ConditionExpression: 'attribute_not_exists(#w) OR #w <= :since',
           ExpressionAttributeNames: { ...names, '#ttl': TTL_ATTRIBUTE },
           ExpressionAttributeValues: {
@@ -174,11 +191,12 @@ export class RateLimitRepository {
             ':k': k,
             ':since': nowMs - windowMs,
             ':ttl': ttlOf(nowMs, windowMs),
+            ':id': id,
           },
           ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
         })
         .then((): Attempt => ({ kind: 'leased', granted: k, windowStart: nowMs, count: k })),
-      (failure): Attempt => ({ kind: 'refused', item: failure.reasons[0]?.item }),
+      (failure): Attempt => refusedOrOurs(id, k, failure.reasons[0]?.item, nowMs),
     );
   }
 }
@@ -187,6 +205,14 @@ const ttlOf = (nowMs: number, windowMs: number) => Math.ceil((nowMs + 2 * window
 
 /** A lease size within 1..most. */
 const clamp = (k: number, most: number) => Math.max(1, Math.min(most, Math.floor(k)));
+
+/**
+ * A refused lease write: refused indeed, or a retry of this very write whose first attempt landed
+ * (the item holds its id): then the lease is granted, as the item shows it.
+ */
+function refusedOrOurs(id: string, k: number, item: Item | undefined, nowMs: number): Attempt {
+  return item?.lease === id ? granted(k, item, nowMs) : { kind: 'refused', item };
+}
 
 function granted(k: number, item: Item | undefined, nowMs: number): LeaseResult {
   const window = windowOf(item);

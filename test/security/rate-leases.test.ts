@@ -193,4 +193,76 @@ describe('rate-limit leases', () => {
     expect(allowed(fromAB)).toBe(2);
     expect(await windowItem(user)).toMatchObject({ count: 40 });
   });
+
+  it('a lease write whose answer was lost and which the client sent again counts once', async () => {
+    // The SDK's own retry (3 attempts by default) of a write that landed: its first answer is "lost".
+    const { doc } = instance();
+    let lose = 0;
+    let sent = 0;
+    doc.middlewareStack.add(
+      (next) => async (args) => {
+        const out = await next(args);
+        sent++;
+        if (lose > 0) {
+          lose--;
+          throw Object.assign(new Error('socket hang up'), { code: 'ECONNRESET', $metadata: {} });
+        }
+        return out;
+      },
+      { step: 'deserialize', name: 'loseAnswer' },
+    );
+    const repository = new RateLimitRepository(new TableClient(doc, stack.tableName));
+    const ask = (user: string, remaining: number | undefined, nowMs: number) =>
+      repository.lease(user, 'sendMessage', {
+        max: 10,
+        windowMs: WINDOW_MS,
+        nowMs,
+        remaining,
+        size: () => 3,
+      });
+
+    // Extending (here: creating) the window.
+    const extended = uniqueId('lost');
+    lose = 1;
+    expect(await ask(extended, 10, t0)).toEqual({ kind: 'leased', granted: 3, windowStart: t0, count: 3 });
+    expect(sent).toBe(2); // the write, then the same write again
+    expect(await windowItem(extended)).toMatchObject({ windowStart: t0, count: 3 });
+    // Opening a window (the last one is over).
+    const opened = uniqueId('lost');
+    await ask(opened, 10, t0);
+    lose = 1;
+    sent = 0;
+    const next = t0 + WINDOW_MS;
+    expect(await ask(opened, undefined, next)).toEqual({
+      kind: 'leased',
+      granted: 3,
+      windowStart: next,
+      count: 3,
+    });
+    expect(sent).toBe(2);
+    expect(await windowItem(opened)).toMatchObject({ windowStart: next, count: 3 });
+  });
+
+  it('a window spent on purpose (a flood close holds the handshakes) refuses every lease until it ends', async () => {
+    const user = uniqueId('held');
+    const one = instance();
+    const repository = new RateLimitRepository(new TableClient(one.doc, stack.tableName));
+    const tiny: RateLimit = { max: 6, windowSeconds: 60, lease: 1 };
+    expect(await one.leases.take(user, 'sendMessage', tiny, t0)).toEqual({ allowed: true });
+    await repository.exhaust(user, 'sendMessage', { max: tiny.max, windowMs: WINDOW_MS, nowMs: t0 + 1_000 });
+    expect(await windowItem(user)).toMatchObject({ windowStart: t0 + 1_000, count: tiny.max });
+    // Another instance, and this one (whose memory still saw room): refused for the whole window.
+    expect(await instance().leases.take(user, 'sendMessage', tiny, t0 + 2_000)).toEqual({
+      allowed: false,
+      retryAfterMs: WINDOW_MS - 1_000,
+    });
+    expect(await one.leases.take(user, 'sendMessage', tiny, t0 + 2_000)).toEqual({
+      allowed: false,
+      retryAfterMs: WINDOW_MS - 1_000,
+    });
+    // Then a window opens as usual.
+    expect(await one.leases.take(user, 'sendMessage', tiny, t0 + 1_000 + WINDOW_MS)).toEqual({
+      allowed: true,
+    });
+  });
 });
