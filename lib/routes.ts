@@ -214,6 +214,7 @@ export const ACTION_ROUTES: Readonly<Record<ActionName, ActionRoute>> = {
   },
   // With attachments: claims the uploads as sendMessage does (BatchGetItem reads them; the bytes'
   // first bytes, the re-tag as attached, or as pending when a refused schedule gives them back).
+  // ConditionCheckItem: the create checks that no finished schedule holds the id (`SCHEDDONE#`).
   scheduleMessage: {
     tableActions: [
       ...FAN_OUT,
@@ -221,14 +222,16 @@ export const ACTION_ROUTES: Readonly<Record<ActionName, ActionRoute>> = {
       'dynamodb:PutItem',
       'dynamodb:UpdateItem',
       'dynamodb:BatchGetItem',
+      'dynamodb:ConditionCheckItem',
     ],
     uses: ['scheduledQueue'],
     media: ['s3:GetObject', 's3:PutObjectTagging'],
   },
   listScheduled: { tableActions: ['dynamodb:Query'], media: SIGN_DOWNLOADS, postsEvents: false },
-  // Cancelling gives the uploads back: re-tagged pending (the lifecycle expires them again).
+  // Cancelling gives the uploads back: re-tagged pending (the lifecycle expires them again). It
+  // deletes the `SCHED#` item (FAN_OUT's DeleteItem covers `USER#…`) and puts its `SCHEDDONE#` one.
   cancelScheduled: {
-    tableActions: [...FAN_OUT, 'dynamodb:GetItem', 'dynamodb:UpdateItem'],
+    tableActions: [...FAN_OUT, 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
     media: ['s3:GetObject', 's3:PutObjectTagging'],
   },
   registerDevice: {

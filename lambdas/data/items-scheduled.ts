@@ -40,8 +40,10 @@ const scheduledFields = {
   dispatchId: field.optionalString,
 };
 /**
- * A scheduled message, in its author's partition. Until it goes out it carries the due index keys;
- * once sent, failed or cancelled it loses them and expires through TTL (see `ScheduledRepository`).
+ * A scheduled message, in its author's partition, while it is still to go out: it carries the due
+ * index keys. Once sent, failed or cancelled it is replaced by a `SCHEDULED_DONE` item (see
+ * `ScheduledRepository`); one finished before that item kind existed keeps this item, without the due
+ * index keys, until its TTL.
  */
 export const SCHEDULED = defineItem({
   itemType: 'scheduled',
@@ -51,6 +53,45 @@ export const SCHEDULED = defineItem({
     s.status === 'pending' || s.status === 'sending' ? dueIndexKeys(s.scheduledId, s.sendAt) : {},
 });
 export type ScheduledRecord = RecordOf<typeof scheduledFields>;
+
+/** How a scheduled message ended. */
+export const FINISHED_STATUSES = ['sent', 'failed', 'cancelled'] as const;
+
+const finishedFields = {
+  scheduledId: field.string,
+  userId: field.string,
+  chatId: field.string,
+  replyTo: field.nullableString,
+  /** The ids of the uploads it carried (what a repeated `scheduleMessage` must not give back). */
+  attachmentIds: (value: unknown): readonly string[] => (Array.isArray(value) ? value.map(String) : []),
+  clientMessageId: field.nullableString,
+  sendAt: field.string,
+  status: field.oneOf(FINISHED_STATUSES, 'failed'),
+  messageId: field.nullableString,
+  reason: field.nullableString,
+  createdAt: field.string,
+  sendClientMessageId: field.optionalString,
+  attempts: field.number,
+};
+/**
+ * What is kept of a scheduled message once it went out, failed or was cancelled: its status and
+ * ids, not its text nor its attachments (a few hundred bytes, where the message was up to ~17 KB).
+ * Finishing one deletes its `SCHED#` item and puts this one in the same transaction, so the
+ * `SCHED#` range holds only the ones still to go out (and, for their last 7 days, ones finished
+ * before this item kind existed, whose item stayed where it was). It expires through TTL.
+ */
+export const SCHEDULED_DONE = defineItem({
+  itemType: 'scheduledDone',
+  key: (s) => keys.scheduledDone(s.userId, s.scheduledId),
+  fields: finishedFields,
+});
+export type FinishedScheduledRecord = RecordOf<typeof finishedFields>;
+
+/** A scheduled message as a lookup finds it: still to go out (or finished in the older layout), or finished. */
+export type StoredSchedule = ScheduledRecord | FinishedScheduledRecord;
+
+/** Whether a lookup found what is kept of a finished one (no text, no attachments). */
+export const isFinishedSchedule = (s: StoredSchedule): s is FinishedScheduledRecord => 'attachmentIds' in s;
 
 /** How many scheduled messages of a user are still to go out (the per-user cap). */
 export const SCHEDULED_COUNT = defineItem({

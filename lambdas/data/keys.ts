@@ -22,6 +22,7 @@
  * | join marker       | USER#<userId>    | JOINED#<chatId>             |                |                 |
  * | media upload      | CHAT#<chatId>    | UPLOAD#<uploadId>           |                |                 |
  * | scheduled message | USER#<userId>    | SCHED#<scheduledId>         | (gsi2, while due: see below)     |
+ * | finished schedule | USER#<userId>    | SCHEDDONE#<scheduledId>     |                |                 |
  * | pending count     | USER#<userId>    | SCHEDCOUNT                  |                |                 |
  * | sweep cursor      | SWEEP            | CURSOR                      |                |                 |
  *
@@ -97,6 +98,8 @@ export const PREFIX = {
   clientChat: 'CCID#',
   pair: 'PAIR#',
   scheduled: 'SCHED#',
+  /** Not `SCHED#…`: a Query of the waiting ones (`begins_with(sk, 'SCHED#')`) never reads these. */
+  scheduledDone: 'SCHEDDONE#',
   due: 'DUE#',
   roster: 'ROSTER#',
   online: 'ONLINE#',
@@ -182,6 +185,11 @@ export const keys = {
   scheduled: (userId: string, scheduledId: string): Key => ({
     pk: userPk(userId),
     sk: `${PREFIX.scheduled}${scheduledId}`,
+  }),
+  /** What is kept of a scheduled message once it went out, failed or was cancelled. */
+  scheduledDone: (userId: string, scheduledId: string): Key => ({
+    pk: userPk(userId),
+    sk: `${PREFIX.scheduledDone}${scheduledId}`,
   }),
   scheduledCount: (userId: string): Key => ({ pk: userPk(userId), sk: SK.scheduledCount }),
   sweepCursor: (): Key => SWEEP_CURSOR_KEY,

@@ -1,6 +1,6 @@
 /**
- * Scheduled messages (`USER#<author>` / `SCHED#<scheduledId>`), the author's pending count
- * (`SCHEDCOUNT`). The due index (`gsi2`) and the sweep's cursor are `due-index.ts`. Every public
+ * Scheduled messages (`USER#<author>` / `SCHED#<scheduledId>` while still to go out,
+ * `SCHEDDONE#<scheduledId>` once finished), the author's pending count (`SCHEDCOUNT`). The due index (`gsi2`) and the sweep's cursor are `due-index.ts`. Every public
  * method is one access pattern (all of them are listed in docs/data-model.md).
  *
  * The state machine, every step a conditional write:
@@ -14,12 +14,25 @@
  * transactions meet each other (five messages of one author going out in the same second): one
  * that another transaction cancelled (`TransactionConflict`) is sent again, and only a failed
  * condition is a refusal (`transactThroughConflicts`); contention that outlasts the attempts is
- * `busy`, a value the caller answers as a retryable CONFLICT. A message that went out, failed or was
- * cancelled drops the due index keys (the sweep never reads it again) and expires after
- * `SCHEDULED_KEEP_SECONDS`.
+ * `busy`, a value the caller answers as a retryable CONFLICT.
+ *
+ * Finishing one (sent, failed, cancelled) deletes its `SCHED#` item (and so its due index keys: the
+ * sweep never reads it again) and puts a small `SCHEDDONE#` item in its place, in the same
+ * transaction: the `SCHED#` range holds only what is still to go out (at most the cap), so listing
+ * them never reads the finished ones, and what is kept of those is a few hundred bytes (no text, no
+ * attachments) that expire after `SCHEDULED_KEEP_SECONDS`. Items finished before that layout stayed
+ * under `SCHED#` with their status: every reader still handles them (`listPending` skips them by
+ * status), and they are gone with their TTL.
  */
-import { SCHEDULED, SCHEDULED_COUNT, type ScheduledRecord } from './items.ts';
-import { DUE_INDEX, keys, PREFIX, TTL_ATTRIBUTE, userPk } from './keys.ts';
+import {
+  type FinishedScheduledRecord,
+  SCHEDULED,
+  SCHEDULED_COUNT,
+  SCHEDULED_DONE,
+  type ScheduledRecord,
+  type StoredSchedule,
+} from './items.ts';
+import { keys, PREFIX, TTL_ATTRIBUTE, userPk } from './keys.ts';
 import { contended, ifConditionFails, itemAbsent, refusedOrBusy, type TableClient } from './table-client.ts';
 
 /** How long a scheduled message is kept once it is no longer pending (for status and CONFLICT answers). */
@@ -35,8 +48,8 @@ export interface DueRef {
 
 export type CreateScheduledOutcome =
   | { readonly status: 'created' }
-  /** The id is taken: the schedule made earlier with the same clientMessageId. */
-  | { readonly status: 'duplicate'; readonly existing: ScheduledRecord }
+  /** The id is taken: the schedule made earlier with the same clientMessageId (perhaps finished). */
+  | { readonly status: 'duplicate'; readonly existing: StoredSchedule }
   /** The author already has the maximum of pending scheduled messages. */
   | { readonly status: 'limit' }
   /** Cancelled without a failed condition (conflicts that never stopped, throttling): nothing was stored. */
@@ -53,7 +66,6 @@ export type Completion =
   | { readonly status: 'sent'; readonly messageId: string }
   | { readonly status: 'failed'; readonly reason: string };
 
-const DROP_DUE_KEYS = `REMOVE ${DUE_INDEX.partitionKey}, ${DUE_INDEX.sortKey}, sendingAt, dispatchId`;
 const isPending = '#status = :pending';
 const heldBy = '#status = :sending AND dispatchId = :dispatch';
 const claimable = '#status = :pending OR (#status = :sending AND sendingAt < :expired)';
@@ -64,7 +76,8 @@ export class ScheduledRepository {
 
   /**
    * Stores a new pending scheduled message and counts it, in one transaction: refused when the id
-   * exists (the earlier schedule comes back, from the refused write) or the author is at `maxPending`;
+   * exists, still to go out or finished (the earlier schedule comes back, from the refused write or
+   * check), or the author is at `maxPending`;
    * `busy` when other transactions cancelled it every time. Any outcome but `created` stored nothing;
    * a thrown error may have stored it (a timeout after the commit).
    */
@@ -86,12 +99,21 @@ export class ScheduledRepository {
             ExpressionAttributeValues: { ':one': 1, ':max': maxPending, ':type': SCHEDULED_COUNT.itemType },
           },
         },
+        {
+          ConditionCheck: {
+            Key: keys.scheduledDone(record.userId, record.scheduledId),
+            ConditionExpression: itemAbsent,
+            ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+          },
+        },
       ])
       .then(() => ({ status: 'created' }) as const);
     return ifConditionFails(created, (failure): CreateScheduledOutcome => {
-      const [put, count] = failure.reasons;
+      const [put, count, done] = failure.reasons;
       if (put?.conditionFailed && put.item)
         return { status: 'duplicate', existing: SCHEDULED.fromItem(put.item) };
+      if (done?.conditionFailed && done.item)
+        return { status: 'duplicate', existing: SCHEDULED_DONE.fromItem(done.item) };
       if (count?.conditionFailed) return { status: 'limit' };
       // Cancelled by contention (conflicts that never stopped, throttling): a definite answer that
       // nothing was stored. Anything else (a validation error) is a fault, as for cancel and complete.
@@ -100,21 +122,28 @@ export class ScheduledRepository {
     });
   }
 
-  /** One scheduled message of a user (key lookup). */
+  /**
+   * One scheduled message of a user: the one still to go out, else what is kept of it finished (key
+   * lookups, in that order: finishing moves it from the first key to the second at once, so one
+   * absent from the first is under the second if anywhere).
+   */
   async get(
     userId: string,
     scheduledId: string,
     options: { consistent?: boolean } = {},
-  ): Promise<ScheduledRecord | undefined> {
-    const item = await this.table.get(keys.scheduled(userId, scheduledId), {
-      consistent: options.consistent ?? false,
-    });
-    return item && SCHEDULED.fromItem(item);
+  ): Promise<StoredSchedule | undefined> {
+    const consistent = options.consistent ?? false;
+    const item = await this.table.get(keys.scheduled(userId, scheduledId), { consistent });
+    if (item) return SCHEDULED.fromItem(item);
+    const done = await this.table.get(keys.scheduledDone(userId, scheduledId), { consistent });
+    return done && SCHEDULED_DONE.fromItem(done);
   }
 
   /**
-   * A user's scheduled messages still to go out (consistent Query `USER#<id>`, prefix `SCHED#`,
-   * filtered on status). Reads those plus the ones finished within `SCHEDULED_KEEP_SECONDS`.
+   * A user's scheduled messages still to go out (consistent Query `USER#<id>`, prefix `SCHED#`):
+   * at most the cap. The status filter skips what was finished before finished ones moved to
+   * `SCHEDDONE#` (read until their TTL removes them, at most `SCHEDULED_KEEP_SECONDS` after the
+   * deploy, plus the TTL's lag).
    */
   async listPending(userId: string): Promise<ScheduledRecord[]> {
     const items = await this.table.queryAll({
@@ -134,13 +163,7 @@ export class ScheduledRepository {
 
   /** Cancels a pending one (and uncounts it) in one transaction; `refused` when no longer pending. */
   async cancel(record: ScheduledRecord, at: Date): Promise<FinishOutcome> {
-    return this.#finish(
-      record,
-      isPending,
-      'SET #status = :cancelled',
-      { ':cancelled': 'cancelled', ':pending': 'pending' },
-      at,
-    );
+    return this.#finish({ ...record, status: 'cancelled' }, isPending, { ':pending': 'pending' }, at);
   }
 
   /**
@@ -185,62 +208,49 @@ export class ScheduledRepository {
     outcome: Completion,
     at: Date,
   ): Promise<FinishOutcome> {
+    const held = { ':sending': 'sending', ':dispatch': dispatchId };
     return outcome.status === 'sent'
-      ? this.#finish(
-          record,
-          heldBy,
-          'SET #status = :sent, messageId = :messageId',
-          {
-            ':sent': 'sent',
-            ':messageId': outcome.messageId,
-            ':sending': 'sending',
-            ':dispatch': dispatchId,
-          },
-          at,
-        )
-      : this.#finish(
-          record,
-          heldBy,
-          'SET #status = :failed, reason = :reason',
-          {
-            ':failed': 'failed',
-            ':reason': outcome.reason,
-            ':sending': 'sending',
-            ':dispatch': dispatchId,
-          },
-          at,
-        );
+      ? this.#finish({ ...record, status: 'sent', messageId: outcome.messageId }, heldBy, held, at)
+      : this.#finish({ ...record, status: 'failed', reason: outcome.reason }, heldBy, held, at);
   }
 
-  /** Leaves pending/sending for good under `condition`: drops the due keys, sets TTL, uncounts. */
+  /**
+   * Leaves pending/sending for good under `condition` on the stored item, as `finished` (the
+   * record with its final status): deletes the item (and with it the due index keys), puts what is
+   * kept of it in its place with its TTL, and uncounts it, in one transaction.
+   */
   async #finish(
-    record: ScheduledRecord,
+    finished: ScheduledRecord & { readonly status: FinishedScheduledRecord['status'] },
     condition: string,
-    set: string,
     values: Record<string, unknown>,
     at: Date,
   ): Promise<FinishOutcome> {
     const expires = Math.floor(at.getTime() / 1000) + SCHEDULED_KEEP_SECONDS;
-    const finished = this.table
+    // Only its declared fields are stored: no text, attachments (their ids only), author name or lease.
+    const done: FinishedScheduledRecord = {
+      ...finished,
+      attachmentIds: (finished.attachments ?? []).map((a) => a.attachmentId),
+    };
+    const written = this.table
       .transactThroughConflicts([
         {
-          Update: {
-            Key: keys.scheduled(record.userId, record.scheduledId),
-            UpdateExpression: `${set}, #ttl = :ttl ${DROP_DUE_KEYS}`,
+          Delete: {
+            Key: keys.scheduled(finished.userId, finished.scheduledId),
             ConditionExpression: condition,
-            ExpressionAttributeNames: { '#status': 'status', '#ttl': TTL_ATTRIBUTE },
-            ExpressionAttributeValues: { ...values, ':ttl': expires },
+            ExpressionAttributeNames: { '#status': 'status' },
+            ExpressionAttributeValues: values,
           },
         },
+        { Put: { Item: { ...SCHEDULED_DONE.toItem(done), [TTL_ATTRIBUTE]: expires } } },
         {
           Update: {
-            Key: SCHEDULED_COUNT.key(record),
+            Key: SCHEDULED_COUNT.key(finished),
             UpdateExpression: 'ADD pending :minus',
             ExpressionAttributeValues: { ':minus': -1 },
           },
         },
       ])
       .then(() => 'finished' as const);
-    return ifConditionFails(finished, refusedOrBusy('refused' as const));
+    return ifConditionFails(written, refusedOrBusy('refused' as const));
   }
 }

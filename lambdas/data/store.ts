@@ -62,6 +62,7 @@ export type {
   ChatKind,
   ChatRecord,
   DeviceRecord,
+  FinishedScheduledRecord,
   GroupKeyRecord,
   MemberRecord,
   MembershipRef,
@@ -74,9 +75,16 @@ export type {
   Slot,
   StoredAttachment,
   StoredReaction,
+  StoredSchedule,
   UploadRecord,
 } from './items.ts';
-export { byJoined, CONNECTION_TTL_SECONDS, connectionExpiresAt, REACTION_USERS_LISTED } from './items.ts';
+export {
+  byJoined,
+  CONNECTION_TTL_SECONDS,
+  connectionExpiresAt,
+  isFinishedSchedule,
+  REACTION_USERS_LISTED,
+} from './items.ts';
 export type { RosterEntry, RosterSocket } from './rosters.ts';
 export type { Completion, DueRef } from './scheduled.ts';
 

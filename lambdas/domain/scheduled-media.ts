@@ -15,7 +15,7 @@
 import { mediaKey } from '../../lib/media.ts';
 import { SCHEDULED_SEND_PREFIX } from '../contract/fields.ts';
 import type { Attachment } from '../contract/objects.ts';
-import type { ScheduledRecord, StoredAttachment } from '../data/store.ts';
+import type { FinishedScheduledRecord, ScheduledRecord, StoredAttachment } from '../data/store.ts';
 import type { Caller } from '../shared/caller.ts';
 import { logger } from '../shared/logger.ts';
 import type { Deps } from './deps.ts';
@@ -81,9 +81,13 @@ export async function releaseUploads(
   }
 }
 
-/** The ids of the uploads a scheduled message carries. */
-export const attachmentIdsOf = (record: Pick<ScheduledRecord, 'attachments'>): string[] =>
-  (record.attachments ?? []).map((a) => a.attachmentId);
+/** The ids of the uploads a scheduled message carries (or carried, once finished). */
+export const attachmentIdsOf = (
+  record: Pick<ScheduledRecord, 'attachments'> | Pick<FinishedScheduledRecord, 'attachmentIds'>,
+): string[] =>
+  'attachmentIds' in record
+    ? [...record.attachmentIds]
+    : (record.attachments ?? []).map((a) => a.attachmentId);
 
 /** A scheduled message's attachments as the wire shows them (download URLs signed). */
 export async function scheduledAttachments(deps: Deps, record: ScheduledRecord): Promise<Attachment[]> {

@@ -6,7 +6,12 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Request } from '../contract/index.ts';
 import type { Scheduled } from '../contract/objects.ts';
-import type { ScheduledRecord, StoredAttachment } from '../data/store.ts';
+import {
+  isFinishedSchedule,
+  type ScheduledRecord,
+  type StoredAttachment,
+  type StoredSchedule,
+} from '../data/store.ts';
 import type { Caller } from '../shared/caller.ts';
 import { badRequest, conflict, notFound } from '../shared/errors.ts';
 import { event } from '../shared/frames.ts';
@@ -38,13 +43,17 @@ export interface ScheduleMessageInput extends Request<'scheduleMessage'> {
   readonly connectionId: string;
 }
 
-/** A scheduled message as the wire shows it (its attachments' download URLs signed). */
-export async function scheduledView(deps: Deps, r: ScheduledRecord): Promise<Scheduled> {
+/**
+ * A scheduled message as the wire shows it (its attachments' download URLs signed). What is kept of
+ * a finished one has no text nor attachments: `""` and none (the message it became has them).
+ */
+export async function scheduledView(deps: Deps, r: StoredSchedule): Promise<Scheduled> {
+  const finished = isFinishedSchedule(r);
   return {
     scheduledId: r.scheduledId,
     chatId: r.chatId,
-    text: r.text,
-    attachments: await scheduledAttachments(deps, r),
+    text: finished ? '' : r.text,
+    attachments: finished ? [] : await scheduledAttachments(deps, r),
     replyTo: r.replyTo ?? null,
     sendAt: r.sendAt,
     status: r.status === 'sending' ? 'pending' : r.status,
@@ -195,7 +204,7 @@ export async function scheduleMessage(
 const scheduledNotFound = (scheduledId: string) =>
   notFound(`Scheduled message "${scheduledId}" was not found.`);
 
-function notPending(r: ScheduledRecord) {
+function notPending(r: Pick<StoredSchedule, 'scheduledId' | 'status'>) {
   return conflict(
     r.status === 'sending'
       ? `Scheduled message "${r.scheduledId}" is going out right now and can no longer be cancelled.`

@@ -50,11 +50,12 @@ describe('a clientMessageId used again for a schedule after the first one expire
     const firstMessage = (await bob.event('message.created', withText('first'), 15_000)).message as Message;
     expect(firstSent.messageId).toBe(firstMessage.messageId);
 
-    // What the TTL does 7 days after it went out.
+    // What the TTL does 7 days after it went out (to what is kept of it finished).
     await doc.send(
       new DeleteCommand({
         TableName: stack.tableName,
-        Key: { pk: `USER#${alice.userId}`, sk: `SCHED#${first.scheduledId}` },
+        Key: { pk: `USER#${alice.userId}`, sk: `SCHEDDONE#${first.scheduledId}` },
+        ConditionExpression: 'attribute_exists(pk)',
       }),
     );
 

@@ -48,9 +48,12 @@ export function expectScheduledShape(s: unknown): asserts s is Scheduled {
   expect(scheduled.scheduledId).toMatch(/^s_[\w-]{22}$/);
 }
 
-/** Every scheduled item of a user as stored (consistent read of the user's partition). */
+/**
+ * Every scheduled item of a user as stored (consistent read of the user's partition): the ones still
+ * to go out (`SCHED#`) and what is kept of the finished ones (`SCHEDDONE#`).
+ */
 export async function storedScheduled(stack: TestStack, userId: string): Promise<Record<string, unknown>[]> {
-  return (await stack.items(`USER#${userId}`)).filter((i) => String(i.sk).startsWith('SCHED#'));
+  return (await stack.items(`USER#${userId}`)).filter((i) => /^SCHED(DONE)?#/.test(String(i.sk)));
 }
 
 export async function storedItem(

@@ -96,11 +96,13 @@ describe('contention through every attempt', () => {
     ddb.on(GetCommand).resolves({});
     const twin = { ...input(at(60_000)), clientMessageId: 'c', attachments: [{ uploadId: 'up1' }] };
     await expect(scheduleMessage(onFakes, ann, twin)).rejects.toMatchObject({ code: 'CONFLICT' });
-    const read = ddb.commandCalls(GetCommand).at(-1)?.args[0].input;
-    expect(read).toMatchObject({
-      Key: { sk: `SCHED#${scheduledIdFor('ann', 'g1', 'c')}` },
-      ConsistentRead: true,
-    });
+    // Read back (consistently) where it would wait, then where it would be kept finished.
+    const id = scheduledIdFor('ann', 'g1', 'c');
+    const reads = ddb.commandCalls(GetCommand).map((call) => call.args[0].input);
+    expect(reads.slice(-2)).toMatchObject([
+      { Key: { sk: `SCHED#${id}` }, ConsistentRead: true },
+      { Key: { sk: `SCHEDDONE#${id}` }, ConsistentRead: true },
+    ]);
     // Nothing given back: no release of the records, no re-tagging of the bytes as pending.
     expect(ddb.commandCalls(UpdateCommand)).toHaveLength(0);
     expect(media.markPending).not.toHaveBeenCalled();

@@ -103,3 +103,48 @@ describe('scheduleMessage, the uploads of a create that did not answer "created"
     expect(givenBack(fake)).toBe(0);
   });
 });
+
+describe('scheduleMessage, a duplicate of a finished schedule', () => {
+  /** What is kept of a finished one: no text, no attachments, their ids only. */
+  const finished = (status: 'sent' | 'cancelled', attachmentIds: string[]) => ({
+    scheduledId: scheduledIdFor('ann', 'g1', 'c'),
+    userId: 'ann',
+    chatId: 'g1',
+    replyTo: null,
+    attachmentIds,
+    clientMessageId: 'c',
+    sendAt: at(60_000),
+    status,
+    messageId: status === 'sent' ? 'm1_x' : null,
+    reason: null,
+    createdAt: at(-60_000),
+    attempts: status === 'sent' ? 1 : 0,
+  });
+
+  it('answers with it, without text or attachments, and never gives back the uploads a sent one carried', async () => {
+    const fake = withUpload();
+    fake.store.scheduled.create.mockResolvedValue({
+      status: 'duplicate',
+      existing: finished('sent', ['up_a']),
+    });
+    const { scheduled } = await scheduleMessage(fake.deps, ann, withAttachment);
+    expect(scheduled).toMatchObject({ status: 'sent', messageId: 'm1_x', text: '', attachments: [] });
+    expect(givenBack(fake)).toBe(0);
+  });
+
+  it('gives back what the repeat claimed when the first one was cancelled', async () => {
+    const fake = withUpload();
+    fake.store.scheduled.create.mockResolvedValue({
+      status: 'duplicate',
+      existing: finished('cancelled', []),
+    });
+    const { scheduled } = await scheduleMessage(fake.deps, ann, withAttachment);
+    expect(scheduled).toMatchObject({ status: 'cancelled', text: '', attachments: [] });
+    expect(fake.store.uploads.release).toHaveBeenCalledWith(
+      'g1',
+      ['up_a'],
+      expect.anything(),
+      expect.anything(),
+    );
+  });
+});
