@@ -227,7 +227,19 @@ export const ACTION_ROUTES: Readonly<Record<ActionName, ActionRoute>> = {
     uses: ['scheduledQueue'],
     media: ['s3:GetObject', 's3:PutObjectTagging'],
   },
-  listScheduled: { tableActions: ['dynamodb:Query'], media: SIGN_DOWNLOADS, postsEvents: false },
+  // BatchGetItem: the chats' META; one in a chat gone since is failed (a transaction: its `SCHED#`
+  // item deleted, in the caller's partition only, its `SCHEDDONE#` item put, the count updated).
+  listScheduled: {
+    tableActions: [
+      'dynamodb:Query',
+      'dynamodb:BatchGetItem',
+      'dynamodb:PutItem',
+      'dynamodb:UpdateItem',
+      'dynamodb:DeleteItem:userPartitions',
+    ],
+    media: SIGN_DOWNLOADS,
+    postsEvents: false,
+  },
   // Cancelling gives the uploads back: re-tagged pending (the lifecycle expires them again). It
   // deletes the `SCHED#` item (FAN_OUT's DeleteItem covers `USER#…`) and puts its `SCHEDDONE#` one.
   cancelScheduled: {

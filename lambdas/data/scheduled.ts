@@ -7,7 +7,8 @@
  *
  *   pending ──claim──▶ sending ──complete──▶ sent | failed
  *      │              └ claim again (a lease: another dispatcher may take over once it expires)
- *      └──cancel──▶ cancelled
+ *      ├──cancel──▶ cancelled
+ *      └──fail──▶ failed (its chat is gone: found by listScheduled before its time)
  *
  * Creating one and leaving `pending`/`sending` for good move the pending count in the same
  * transaction, so the per-user cap holds under races. The count is one item per author, so those
@@ -164,6 +165,14 @@ export class ScheduledRepository {
   /** Cancels a pending one (and uncounts it) in one transaction; `refused` when no longer pending. */
   async cancel(record: ScheduledRecord, at: Date): Promise<FinishOutcome> {
     return this.#finish({ ...record, status: 'cancelled' }, isPending, { ':pending': 'pending' }, at);
+  }
+
+  /**
+   * Fails a pending one whose chat is gone, before its time (and uncounts it), in one transaction;
+   * `refused` when no longer pending (a dispatcher claimed it: it fails it itself).
+   */
+  async failPending(record: ScheduledRecord, reason: string, at: Date): Promise<FinishOutcome> {
+    return this.#finish({ ...record, status: 'failed', reason }, isPending, { ':pending': 'pending' }, at);
   }
 
   /**

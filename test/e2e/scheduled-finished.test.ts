@@ -3,14 +3,15 @@
  * failed, cancelled) replaces its `SCHED#` item with a small `SCHEDDONE#` one in the same
  * transaction, so listing reads only the waiting ones (at most the cap), however many were
  * scheduled and cancelled in the last 7 days, and the answers about finished ones stay what they
- * were. Items finished before that layout (still under `SCHED#`) are handled as before. Over real
- * sockets, DynamoDB Local and the local due queue and sweep.
+ * were. Items finished before that layout (still under `SCHED#`) are handled as before. A pending
+ * one whose chat was deleted is failed by listScheduled instead of being listed. Over real sockets,
+ * DynamoDB Local and the local due queue and sweep.
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ChatStore } from '../../lambdas/data/store.ts';
-import { connectUsers, makeGroup, type UserSocket } from '../support/chat.ts';
+import { connectUsers, eventsOf, makeGroup, settle, type UserSocket } from '../support/chat.ts';
 import {
   aboutScheduled,
   inMs,
@@ -197,5 +198,39 @@ describe('a finished scheduled message', () => {
     });
     expect(repeat.scheduled).toEqual({ ...made, status: 'cancelled' });
     expect(await pendingCount(stack, alice.userId)).toBe(0);
+  });
+});
+
+describe('listScheduled, when a chat with pending schedules was deleted', () => {
+  it('fails them (CHAT_DELETED) instead of listing them, and they no longer count toward the cap', async () => {
+    const [alice, bob] = (await connectUsers(stack, 2, 'gone')) as [UserSocket, UserSocket];
+    const doomed = await makeGroup(alice, [bob.userId]);
+    const kept = await makeGroup(alice, [bob.userId]);
+    const inDoomed = [
+      await schedule(alice, doomed.chatId, 'never', inMs(3600_000)),
+      await schedule(alice, doomed.chatId, 'nor this', inMs(7200_000)),
+    ];
+    const alive = await schedule(alice, kept.chatId, 'still on', inMs(5400_000));
+    await alice.ok('deleteChat', { chatId: doomed.chatId });
+    expect(await pendingCount(stack, alice.userId)).toBe(3);
+
+    expect(await listScheduled(alice)).toEqual([alive]);
+    expect(await pendingCount(stack, alice.userId)).toBe(1);
+    for (const s of inDoomed) {
+      expect(await storedItem(stack, alice.userId, s.scheduledId)).toMatchObject({
+        sk: `SCHEDDONE#${s.scheduledId}`,
+        status: 'failed',
+        reason: 'CHAT_DELETED',
+      });
+      const cancel = await alice.request('cancelScheduled', { scheduledId: s.scheduledId });
+      expect(cancel).toMatchObject({
+        type: 'error',
+        code: 'CONFLICT',
+        message: expect.stringMatching(/failed/),
+      });
+    }
+    expect(await listScheduled(alice, doomed.chatId)).toEqual([]);
+    await settle(stack, alice);
+    expect(eventsOf(alice, 'scheduled.failed')).toEqual([]);
   });
 });

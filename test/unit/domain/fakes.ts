@@ -154,6 +154,7 @@ export function fakeDeps() {
       get: vi.fn(async () => undefined),
       listPending: vi.fn(async () => []),
       cancel: vi.fn(async () => 'finished' as const),
+      failPending: vi.fn(async () => 'finished' as const),
       claim: vi.fn(async () => undefined),
       complete: vi.fn(async () => 'finished' as const),
     },

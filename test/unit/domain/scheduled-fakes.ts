@@ -10,6 +10,10 @@ export function scheduledDeps() {
   const fake = fakeDeps();
   const queue = { enqueue: vi.fn(async () => undefined) };
   fake.store.chats.getWithMembers.mockResolvedValue(groupChat('ann', ['ann', 'bob']));
+  // Every chat asked for exists (listScheduled reads the META of its schedules' chats).
+  fake.store.chats.getChats.mockImplementation(
+    async (ids) => new Map(ids.map((chatId) => [chatId, groupChat('ann', ['ann'], { chatId }).chat])),
+  );
   return { ...fake, queue, deps: { ...fake.deps, queue, horizonMs: 120_000 } };
 }
 

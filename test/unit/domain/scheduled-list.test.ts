@@ -2,6 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { REPLY_BUDGET_BYTES } from '../../../lambdas/domain/reply-budget.ts';
 import { listScheduled } from '../../../lambdas/domain/scheduled-list.ts';
+import { groupChat, NOW } from './fakes.ts';
 import { ann, at, record, scheduledDeps } from './scheduled-fakes.ts';
 
 describe('listScheduled', () => {
@@ -56,5 +57,34 @@ describe('listScheduled', () => {
       code: 'BAD_REQUEST',
       message: expect.stringMatching(/"cursor"/),
     });
+  });
+
+  it('fails the pending ones of a chat gone since, leaves a sending one to its dispatcher, lists neither', async () => {
+    const { deps, store } = scheduledDeps();
+    const gone = record({ scheduledId: 's_gone', chatId: 'g_gone' });
+    const going = record({ scheduledId: 's_going', chatId: 'g_gone', status: 'sending' });
+    const deleting = record({ scheduledId: 's_deleting', chatId: 'g_deleting' });
+    store.scheduled.listPending.mockResolvedValue([gone, going, deleting, record({ chatId: 'g1' })]);
+    store.chats.getChats.mockResolvedValue(
+      new Map([
+        ['g1', groupChat('ann', ['ann']).chat],
+        ['g_deleting', groupChat('ann', ['ann'], { chatId: 'g_deleting', deletedAt: NOW }).chat],
+      ]),
+    );
+    const { scheduled } = await listScheduled(deps, ann, {});
+    expect(scheduled.map((s) => s.scheduledId)).toEqual(['s_1']);
+    // One read of the chats, each asked once.
+    expect(store.chats.getChats).toHaveBeenCalledTimes(1);
+    expect(store.chats.getChats.mock.calls[0]?.[0]).toEqual(['g_gone', 'g_deleting', 'g1']);
+    expect(store.scheduled.failPending.mock.calls).toEqual([
+      [gone, 'CHAT_DELETED', new Date(NOW)],
+      [deleting, 'CHAT_DELETED', new Date(NOW)],
+    ]);
+  });
+
+  it('reads no chat when nothing waits', async () => {
+    const { deps, store } = scheduledDeps();
+    expect(await listScheduled(deps, ann, {})).toEqual({ scheduled: [], nextCursor: null });
+    expect(store.chats.getChats).not.toHaveBeenCalled();
   });
 });
