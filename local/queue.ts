@@ -150,6 +150,23 @@ export class LocalQueue {
     while (busy() && !this.#stopped) await new Promise((resolve) => setTimeout(resolve, 20));
   }
 
+  /**
+   * Whether anything is in flight, visible, or waiting to be received again after a failure: all but
+   * messages still on the timer they were sent with (`DelaySeconds`), never received yet.
+   */
+  get busyExceptTimers(): boolean {
+    const now = Date.now();
+    return this.#inFlight > 0 || this.#waiting.some((m) => m.visibleAt <= now || m.receiveCount > 0);
+  }
+
+  /**
+   * Resolves when `busyExceptTimers` is false: for a queue whose timed messages are safety nets
+   * that usually find nothing to do (the retention queue's deletion finish jobs).
+   */
+  async idleExceptTimers(): Promise<void> {
+    while (this.busyExceptTimers && !this.#stopped) await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+
   /** Holds messages back from the worker until `resume()` (tests: "the ack did not wait"). */
   pause(): void {
     this.#paused = true;

@@ -10,7 +10,7 @@ import { ROUTE_TIMEOUT_SECONDS } from '../lambdas/shared/config.ts';
 import { MEDIA_BUCKET_ENV, S3_ENDPOINT_ENV } from '../lib/media.ts';
 import { AUTHORIZER, ROUTES } from '../lib/routes.ts';
 import { MANAGEMENT_ENDPOINT_ENV, TABLE_NAME_ENV } from '../lib/table.ts';
-import { WORKERS } from '../lib/workers.ts';
+import { RETENTION_WORKER, WORKERS } from '../lib/workers.ts';
 import { DEFAULT_PORT, DEFAULT_TABLE_NAME, isLoopback, LOOPBACK_HOST } from './defaults.ts';
 import { type DynamoLocal, startDynamoLocal, useLocalAwsEnvironment } from './dynamodb.ts';
 import { ensureTable } from './dynamodb-table.ts';
@@ -91,8 +91,11 @@ export interface LocalStack {
   /** The SQS stand-in and its queues by worker name (lib/workers.ts). */
   readonly sqs: LocalSqs;
   readonly queues: ReadonlyMap<string, LocalQueue>;
-  /** Resolves when no handler invocation and no queued job is left (events all posted). */
-  idle(): Promise<void>;
+  /**
+   * Resolves when no handler invocation and no queued job is left (events all posted), but for the
+   * retention queue's jobs still on their timer (deletions' finish jobs) unless `timers` is set.
+   */
+  idle(options?: { readonly timers?: boolean }): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -248,14 +251,18 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       scheduler: started,
       sqs: queueService,
       queues,
-      async idle() {
+      async idle(options = {}) {
         // The workers' queues drain; the due queue may hold messages on timers for minutes (its
-        // scheduler waits for what is due only).
+        // scheduler waits for what is due only), and so may the retention queue: each deletion's
+        // finish job waits its delay (RETENTION_FINISH_DELAY_SECONDS) and then, unless the deletion
+        // was interrupted, finds nothing to do. `timers: true` waits for those too.
+        const onTimers = (q: LocalQueue) => !options.timers && q.name === RETENTION_WORKER.name;
+        const busy = (q: LocalQueue) => (onTimers(q) ? q.busyExceptTimers : q.depth > 0);
         do {
           await gateway.idle();
-          await Promise.all([...queues.values()].map((q) => q.idle()));
+          await Promise.all([...queues.values()].map((q) => (onTimers(q) ? q.idleExceptTimers() : q.idle())));
           await started.idle();
-        } while ([...queues.values()].some((q) => q.depth > 0));
+        } while ([...queues.values()].some(busy));
         await gateway.idle();
       },
       async stop() {

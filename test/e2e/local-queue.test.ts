@@ -95,6 +95,29 @@ describe('local SQS stand-in', () => {
     expect((seen[0] ?? 0) - sentAt).toBeGreaterThanOrEqual(950);
   });
 
+  it('tells messages on their first timer from work to wait for: a failed record waiting to come back is busy', async () => {
+    const queue = sqs.createQueue('timers', { visibilityTimeoutMs: 300 });
+    const bodies: string[] = [];
+    let failOnce = true;
+    queue.consume(
+      handlerOf(async (event) => {
+        bodies.push(...event.Records.map((r) => r.body));
+        const failed = failOnce ? event.Records.filter((r) => r.body === 'flaky') : [];
+        failOnce = false;
+        return { batchItemFailures: failed.map((r) => ({ itemIdentifier: r.messageId })) };
+      }),
+    );
+    queue.send('later', 60);
+    expect(queue.busyExceptTimers).toBe(false);
+    await queue.idleExceptTimers();
+    queue.send('flaky');
+    // Received, failed, back after its visibility timeout: waited for, the timed one is not.
+    await queue.idleExceptTimers();
+    expect(bodies).toEqual(['flaky', 'flaky']);
+    expect(queue.depth).toBe(1);
+    queue.stop();
+  });
+
   it('delivers failed records again, then moves them to the dead letters; a throwing worker fails its whole batch', async () => {
     const queue = sqs.createQueue('failures', { batchSize: 2, visibilityTimeoutMs: 10, maxReceiveCount: 3 });
     const receives = new Map<string, string[]>();
