@@ -116,18 +116,38 @@ export const FANOUT_WORKER: QueueWorkerDefinition = {
  * delete or the continuation's send) is delivered again by SQS, redoing its pages harmlessly (same
  * TTL; objects already gone); after 5 receives it moves to the dead-letter queue (alarm). Alarm
  * when a job waited 15 minutes.
+ *
+ * The same queue carries each deletion's finish job `{ kind: 'finishDeletion', chatId }`, queued by
+ * `deleteChat` before its mark with RETENTION_FINISH_DELAY_SECONDS (60 s) of delay: when the chat is
+ * still marked, the request stopped after its mark and the worker runs deleteChat's remaining steps
+ * (lambdas/domain/chat-deletion.ts). Hence its other grants: `META` read (GetItem), the members and
+ * the roster read (Query), the memberships, roster entries, `META` and a direct chat's pair pointer
+ * deleted (BatchWriteItem, DeleteItem in a transaction), and `chat.deleted` posted through the
+ * Management API to the members' sockets (Query of their connections; a gone socket's records
+ * deleted and its slot given back, as the fan-out worker does).
  */
 export const RETENTION_WORKER: QueueWorkerDefinition = {
   name: 'RetentionWorker',
   entry: 'lambdas/handlers/retentionWorker.ts',
-  tableActions: ['dynamodb:Query', 'dynamodb:UpdateItem'],
-  leadingKeys: ['chat'],
+  tableActions: [
+    'dynamodb:GetItem',
+    'dynamodb:Query',
+    'dynamodb:UpdateItem',
+    'dynamodb:DeleteItem',
+    'dynamodb:BatchWriteItem',
+  ],
+  // Reads a chat's partition, its roster and its members' connections.
+  leadingKeys: ['chat', 'roster', 'user'],
+  // Writes there (a gone socket's records), deletes a direct chat's pair pointer, and gives a gone
+  // socket's slot back (`LIMIT#`, socket-count.ts).
+  writeLeadingKeys: ['chat', 'pair', 'roster', 'user', 'limit'],
   mediaActions: ['s3:DeleteObject'],
-  managementApi: false,
+  managementApi: true,
   queueUrlEnv: RETENTION_QUEUE_URL_ENV,
   batchSize: 1,
   maxConcurrency: 2,
   timeoutSeconds: 60,
+  postConcurrency: 16,
   maxReceiveCount: 5,
   maxAgeSeconds: 900,
   // A dropped job is a deleted chat whose messages are never purged: keep jobs as long as SQS can.

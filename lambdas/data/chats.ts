@@ -9,7 +9,7 @@
  * chats (the membership index, batched reads) are inherited from chat-lists.ts.
  */
 import { blocksAsRead, isConflict, type PairBlocks } from './blocks.ts';
-import { deleteChat } from './chat-deletion.ts';
+import { deleteChatHead, deleteMembersButOwner, markChatDeleted } from './chat-deletion.ts';
 import { ChatListReads, isMeta } from './chat-lists.ts';
 import { byJoined, CHAT, type ChatRecord, DIRECT_PAIR, MEMBER, type MemberRecord } from './items.ts';
 import { chatPk, keys, PREFIX, SK } from './keys.ts';
@@ -249,21 +249,29 @@ export class ChatRepository extends ChatListReads {
   }
 
   /**
-   * Deletes a chat, excluding any concurrent `invite` (issue 17): first `deletedAt` is set on `META`
-   * (guarded by the owner), so every later `addMembers` fails its condition; then the members are read
-   * again (consistently), so a member added before the mark is seen and removed too. Other members'
-   * items go first (batched), then the owner's membership, the `META` item and the pair pointer in one
-   * transaction guarded by the owner; the chat stays visible to its owner until that last step, so a
-   * failed delete can simply be retried. Returns the members removed (the chat.deleted audience), or
-   * undefined when the chat is gone or has another owner. The rest of the partition (messages,
-   * claims, reactions…) is given a TTL afterwards (lambdas/data/retention.ts).
+   * Deleting a chat, excluding any concurrent `invite` (issue 17), in three steps the domain runs in
+   * order (chat-deletion.ts): first `deletedAt` on `META` (guarded by the owner), so every later
+   * `addMembers` fails its condition; then the members read again (consistently: one added before
+   * the mark is seen) and every membership but the owner's deleted (batched); last the owner's
+   * membership, `META` and a direct chat's pair pointer in one transaction. From the mark on the chat
+   * is gone for every reader but `deleteChat` and the deletion's finish job, which finish it. The rest
+   * of the partition (messages, claims, reactions…) is given a TTL by its retention job (retention.ts).
    */
-  async delete(chat: ChatRecord, deletedAt: string): Promise<MemberRecord[] | undefined> {
-    return deleteChat(
+  markDeleted(chat: ChatRecord, deletedAt: string): Promise<boolean> {
+    return markChatDeleted(this.table, chat, deletedAt);
+  }
+
+  /** The members found after the mark (the chat.deleted audience); all but the owner's membership deleted. */
+  deleteMembersButOwner(chat: ChatRecord): Promise<MemberRecord[]> {
+    return deleteMembersButOwner(
       this.table,
       (chatId) => this.getWithMembers(chatId, { consistent: true }),
       chat,
-      deletedAt,
     );
+  }
+
+  /** The deletion's last step: `'gone'` when `META` was gone already (another run finished it). */
+  deleteHead(chat: ChatRecord, members: readonly MemberRecord[]): Promise<'deleted' | 'gone'> {
+    return deleteChatHead(this.table, chat, members);
   }
 }

@@ -12,11 +12,11 @@ import { logger } from '../shared/logger.ts';
 import { chatNotFound, loadAsMember, userIdsOf } from './access.ts';
 import { loadForAction, recordAdminAction } from './admin.ts';
 import { refuseBlockedInvite } from './blocking.ts';
+import { epochSeconds, expireDeletedChat, finishChatDeletion, queueDeletionFinish } from './chat-deletion.ts';
 import { groupFromDirect, invitedMember } from './create-chat.ts';
 import type { Deps } from './deps.ts';
 import { LIMITS } from './limits.ts';
 import { refuseOverChatCap } from './membership-cap.ts';
-import { expireDeletedChat } from './retention-jobs.ts';
 import { admitAgain, admitToRoster, disbandRoster, dismissFromRoster, socketsMayPredate } from './rosters.ts';
 import { type AllocatedVersion, allocateVersion } from './versions.ts';
 import { type ChatView, chatView } from './views.ts';
@@ -168,7 +168,7 @@ export async function removeMember(
     // skip what follows it. Its last member left: the chat is deleted (protocol, Rules), so the rest
     // of its partition (messages, claims, reactions, uploads) and its media go as after deleteChat,
     // queued first. Then the administrator's record; neither of them fails (logged instead).
-    if (lastOut) await expireDeletedChat(deps, chatId, Math.floor(deps.now().getTime() / 1000));
+    if (lastOut) await expireDeletedChat(deps, chatId, epochSeconds(deps.now()));
     if (asAdmin) await recordAdminAction(deps, caller, { action: 'removeMember', chatId, userId });
     await deps.fanOut.toUsers(
       [...userIdsOf(remaining), userId],
@@ -191,18 +191,20 @@ export async function deleteChat(deps: Deps, caller: Caller, input: ChatRef): Pr
   const asAdmin = chat.ownerId !== caller.userId;
   if (asAdmin && !caller.admin) throw forbidden('Only the owner can delete this chat.');
   const now = deps.now();
-  const members = await deps.store.chats.delete(chat, now.toISOString());
-  if (!members) throw conflict('The chat changed while it was being deleted. Please retry.');
-  // Done: a retry would find no chat and do nothing, so nothing below may skip what follows it.
-  // Its messages, claims, reactions, uploads…: expire now, DynamoDB's TTL removes them (issue 17,
-  // item 8), and its media objects are deleted first; a queued job does both
-  // (lambdas/domain/retention-jobs.ts), or this request when the queue refuses. Nothing signs a
-  // download of them meanwhile: the chat and its memberships are gone, so every read is NOT_FOUND.
-  // Then the administrator's record. Neither fails (a failure is logged).
-  await expireDeletedChat(deps, chatId, Math.floor(now.getTime() / 1000));
+  // Before the mark, the delayed job that finishes this deletion should the request stop after it
+  // (chat-deletion.ts): the chat is then gone for everyone but this request and that job.
+  await queueDeletionFinish(deps, chatId);
+  if (!(await deps.store.chats.markDeleted(chat, now.toISOString()))) {
+    // Marked when read, gone now: another run of this deletion (a retry, its finish job) finished it.
+    if (chat.deletedAt !== undefined) return { chatId };
+    throw conflict('The chat changed while it was being deleted. Please retry.');
+  }
+  // Marked: the chat is deleted (every read is NOT_FOUND), so the administrator's record now (a
+  // failure is logged). Then its memberships and META, its retention job (its messages, claims,
+  // reactions, uploads… expire, DynamoDB's TTL removes them, its media objects are deleted first:
+  // issue 17, item 8), its members told, its roster disbanded: the steps the finish job also runs.
   if (asAdmin) await recordAdminAction(deps, caller, { action: 'deleteChat', chatId });
-  await deps.fanOut.toUsers(userIdsOf(members), event('chat.deleted', { chatId }), { chat });
-  await disbandRoster(deps, chat);
+  await finishChatDeletion(deps, chat, epochSeconds(now));
   return { chatId };
 }
 

@@ -23,8 +23,8 @@ export interface Deps {
    */
   readonly media?: MediaBucket;
   /**
-   * Where `deleteChat` queues a deleted chat's retention job (lib/workers.ts `RETENTION_WORKER`).
-   * Unset: it expires the chat's items itself.
+   * Where `deleteChat` queues a deleted chat's retention job and, before its mark, its finish job
+   * (lib/workers.ts `RETENTION_WORKER`). Unset: it expires the chat's items itself.
    */
   readonly retentionQueue?: RetentionQueue | undefined;
 }
@@ -36,8 +36,10 @@ let workerFanOuts: Map<number, FanOut> | undefined;
 /** The retention queue of this deployment (lib/workers.ts), or undefined when none is configured. */
 export function retentionQueue(): RetentionQueue | undefined {
   if (!retention) {
-    const url = config().retention.queueUrl;
-    retention = { value: url ? new SqsRetentionQueue(getSqsSender, url) : undefined };
+    const { queueUrl, finishDelaySeconds } = config().retention;
+    retention = {
+      value: queueUrl ? new SqsRetentionQueue(getSqsSender, queueUrl, finishDelaySeconds) : undefined,
+    };
   }
   return retention.value;
 }

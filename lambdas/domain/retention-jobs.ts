@@ -16,16 +16,19 @@
  * that is gone is fine, so a job delivered again (a failed update or delete, a failed continuation
  * send, a timeout) redoes its pages harmlessly. A job that keeps failing ends in the dead-letter
  * queue (alarm); the chat is gone for its members anyway. When the queue refuses the job,
- * `deleteChat` runs every page itself (media included), as before.
+ * `deleteChat` runs every page itself (media included), as before (lambdas/domain/chat-deletion.ts).
+ *
+ * The same queue carries each deletion's finish job `{ kind: 'finishDeletion', chatId }`, which
+ * `deleteChat` queues with a delay before its mark: the worker hands it to `finish`
+ * (chat-deletion.ts `finishInterruptedDeletion`), which finishes a deletion interrupted after its mark.
  */
 import type { SQSBatchItemFailure, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { mediaKey } from '../../lib/media.ts';
 import { chatPk } from '../data/keys.ts';
-import { type MediaBucket, mediaBucket } from '../data/media-bucket.ts';
+import type { MediaBucket } from '../data/media-bucket.ts';
 import type { BeforeExpiring, RetentionKey, RetentionRepository } from '../data/retention.ts';
 import type { SqsSender } from '../queue/light-sqs.ts';
 import { logger } from '../shared/logger.ts';
-import type { Deps } from './deps.ts';
 
 export const RETENTION_JOB_VERSION = 1;
 
@@ -38,21 +41,51 @@ export interface RetentionJob {
   readonly startKey?: RetentionKey;
 }
 
-/** Where retention jobs go. */
-export interface RetentionQueue {
-  /** Enqueues the job or throws. */
-  send(job: RetentionJob): Promise<void>;
+/**
+ * A deletion's safety net (lambdas/domain/chat-deletion.ts): queued with a delay before the chat's
+ * mark, it finishes the deletion if the request stopped after the mark. It carries no `expiresAt`
+ * (the worker takes the mark's time), so a worker older than this kind drops it as no retention job
+ * rather than expire a chat that may not be deleted.
+ */
+export interface FinishDeletionJob {
+  readonly v: typeof RETENTION_JOB_VERSION;
+  readonly kind: 'finishDeletion';
+  readonly chatId: string;
 }
 
-/** SQS (locally its stand-in, by the queue URL): one SendMessage per job. */
+/**
+ * What a finish job found: the chat gone (its deletion finished: nothing to do), there but not marked
+ * (the deletion never got to its mark: nothing to do), or marked (it finished the deletion).
+ */
+export type FinishOutcome = 'gone' | 'not-marked' | 'finished';
+
+/** What the retention queue carries. */
+export type QueuedRetentionJob = RetentionJob | FinishDeletionJob;
+
+/** Where retention jobs go. */
+export interface RetentionQueue {
+  /** Enqueues the job (a finish job after its delay) or throws. */
+  send(job: QueuedRetentionJob): Promise<void>;
+}
+
+/**
+ * SQS (locally its stand-in, by the queue URL): one SendMessage per job; a finish job with
+ * `finishDelaySeconds` of `DelaySeconds` (at most 900, SQS's limit).
+ */
 export class SqsRetentionQueue implements RetentionQueue {
   constructor(
     private readonly sqs: () => SqsSender,
     readonly queueUrl: string,
+    readonly finishDelaySeconds: number,
   ) {}
 
-  async send(job: RetentionJob): Promise<void> {
-    await this.sqs().sendMessage({ QueueUrl: this.queueUrl, MessageBody: JSON.stringify(job) });
+  async send(job: QueuedRetentionJob): Promise<void> {
+    const delay = 'kind' in job ? Math.min(900, this.finishDelaySeconds) : 0;
+    await this.sqs().sendMessage({
+      QueueUrl: this.queueUrl,
+      MessageBody: JSON.stringify(job),
+      ...(delay > 0 ? { DelaySeconds: delay } : {}),
+    });
   }
 }
 
@@ -69,7 +102,7 @@ export function decodeRetentionJob(body: string): RetentionJob | undefined {
   } catch {
     return undefined;
   }
-  if (job === null || typeof job !== 'object') return undefined;
+  if (job === null || typeof job !== 'object' || 'kind' in job) return undefined;
   const key = job.startKey as Partial<RetentionKey> | undefined;
   const ok =
     job.v === RETENTION_JOB_VERSION &&
@@ -88,48 +121,24 @@ export function decodeRetentionJob(body: string): RetentionJob | undefined {
   };
 }
 
+/** The finish job a queue message carries, or undefined when it is none. */
+export function decodeFinishJob(body: string): FinishDeletionJob | undefined {
+  let job: Partial<FinishDeletionJob> | null;
+  try {
+    job = JSON.parse(body) as Partial<FinishDeletionJob> | null;
+  } catch {
+    return undefined;
+  }
+  if (job === null || typeof job !== 'object' || job.kind !== 'finishDeletion') return undefined;
+  if (job.v !== RETENTION_JOB_VERSION || !isString(job.chatId)) return undefined;
+  return { v: job.v, kind: job.kind, chatId: job.chatId };
+}
+
 /** Where a retention page's upload ids go: their objects are deleted (absent ones are fine). */
 export const deleteUploadMedia =
   (media: () => Pick<MediaBucket, 'delete'>, chatId: string): BeforeExpiring =>
   (uploadIds) =>
     media().delete(uploadIds.map((id) => mediaKey(chatId, id)));
-
-/**
- * `deleteChat`'s part: queues the chat's retention job; when there is no queue or it refuses the
- * job, expires the partition and deletes its media here, through the same pages (logged: a big
- * chat may then outrun the request). The chat is already deleted when this runs, so a failure here
- * is logged (`failed`, with the chat id to expire by hand) and does not fail the deletion: its
- * members are still told and its roster disbanded.
- */
-export async function expireDeletedChat(
-  deps: Deps,
-  chatId: string,
-  expiresAt: number,
-): Promise<'queued' | 'expired' | 'failed'> {
-  const queue = deps.retentionQueue;
-  if (queue) {
-    try {
-      await queue.send({ v: RETENTION_JOB_VERSION, chatId, expiresAt });
-      return 'queued';
-    } catch (error) {
-      logger.error('retention queue unavailable: expiring the deleted chat in the request', {
-        chatId,
-        error,
-      });
-    }
-  }
-  try {
-    await deps.store.retention.expireChat(
-      chatId,
-      expiresAt,
-      deleteUploadMedia(() => deps.media ?? mediaBucket(), chatId),
-    );
-    return 'expired';
-  } catch (error) {
-    logger.error('a deleted chat could not be expired: its items and media are left', { chatId, error });
-    return 'failed';
-  }
-}
 
 /** How much of a partition one job expires before it hands the rest on. */
 export interface RetentionBudget {
@@ -150,6 +159,8 @@ export interface RetentionWorkerDeps {
   readonly budget: RetentionBudget;
   /** Milliseconds, for the time budget. @default Date.now */
   readonly clock?: () => number;
+  /** Finishes an interrupted deletion (a finish job): what it found. */
+  readonly finish: (chatId: string) => Promise<FinishOutcome>;
 }
 
 export interface RetentionJobReport {
@@ -220,6 +231,21 @@ export async function processRetentionJobs(
 ): Promise<SQSBatchResponse> {
   const batchItemFailures: SQSBatchItemFailure[] = [];
   for (const record of event.Records) {
+    const finish = decodeFinishJob(record.body);
+    if (finish) {
+      try {
+        const found = await deps.finish(finish.chatId);
+        logger.info('deletion finish job done', { chatId: finish.chatId, found });
+      } catch (error) {
+        logger.error('deletion finish job failed; SQS will deliver it again', {
+          chatId: finish.chatId,
+          messageId: record.messageId,
+          error,
+        });
+        batchItemFailures.push({ itemIdentifier: record.messageId });
+      }
+      continue;
+    }
     const job = decodeRetentionJob(record.body);
     if (!job) {
       logger.error('dropping a queue message that is not a retention job', { messageId: record.messageId });

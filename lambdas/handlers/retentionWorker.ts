@@ -1,13 +1,15 @@
 /**
  * The retention queue worker (not a route: lib/workers.ts `RETENTION_WORKER`): deletes a deleted
  * chat's media objects and gives its items their TTL, a budget of pages per job, and queues the rest
- * (lambdas/domain/retention-jobs.ts).
+ * (lambdas/domain/retention-jobs.ts); and finishes a deletion interrupted after its mark when the
+ * deletion's finish job comes (lambdas/domain/chat-deletion.ts), posting `chat.deleted` itself.
  */
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { RETENTION_WORKER } from '../../lib/workers.ts';
 import { mediaBucket } from '../data/media-bucket.ts';
 import { store } from '../data/store.ts';
-import { retentionQueue } from '../domain/deps.ts';
+import { finishInterruptedDeletion } from '../domain/chat-deletion.ts';
+import { deps, retentionQueue, workerFanOut } from '../domain/deps.ts';
 import { processRetentionJobs } from '../domain/retention-jobs.ts';
 import { config } from '../shared/config.ts';
 import { logger } from '../shared/logger.ts';
@@ -29,8 +31,25 @@ export const handler = (event: SQSEvent, context?: Context): Promise<SQSBatchRes
         maxPages,
         budgetMs: left === undefined ? budgetMs : Math.min(budgetMs, Math.floor(left * TIME_SHARE)),
       };
+      // A finish job runs deleteChat's own steps, with the worker's posts in flight (no fan-out
+      // queue: it posts chat.deleted itself) and its retention job on this queue.
+      const finish = (chatId: string) =>
+        finishInterruptedDeletion(
+          {
+            ...deps(),
+            fanOut: workerFanOut(RETENTION_WORKER.postConcurrency ?? 16),
+            retentionQueue: queue,
+          },
+          chatId,
+        );
       // The bucket on first use: a chat without uploads needs none.
-      return processRetentionJobs(event, { retention: store().retention, media: mediaBucket, queue, budget });
+      return processRetentionJobs(event, {
+        retention: store().retention,
+        media: mediaBucket,
+        queue,
+        budget,
+        finish,
+      });
     },
     RETENTION_WORKER.name,
   );

@@ -64,6 +64,12 @@ interface RuntimeConfig {
     readonly pageSize: number;
     readonly maxPages: number;
     readonly budgetMs: number;
+    /**
+     * The delay of a deletion's finish job (SQS `DelaySeconds`, 1–900): after it the job finishes a
+     * `deleteChat` interrupted after its mark (lambdas/domain/chat-deletion.ts). Far beyond a
+     * request's timeout, and short, since until then the leftover memberships count toward caps.
+     */
+    readonly finishDelaySeconds: number;
   };
 }
 
@@ -80,6 +86,9 @@ export const ROUTE_TIMEOUT_SECONDS = 10;
 export const DEFAULT_FANOUT_CONCURRENCY = 64;
 /** Where a deployment sets it (ChatApiProps.fanOutConcurrency, context `fanOutConcurrency`). */
 export const FANOUT_CONCURRENCY_ENV = 'FANOUT_CONCURRENCY';
+
+/** Seconds before a deletion's finish job runs (`RuntimeConfig.retention.finishDelaySeconds`). */
+export const RETENTION_FINISH_DELAY_ENV = 'RETENTION_FINISH_DELAY_SECONDS';
 
 let cached: RuntimeConfig | undefined;
 
@@ -113,6 +122,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): RuntimeConfig 
       pageSize: positiveInt(env.RETENTION_PAGE_SIZE, 500),
       maxPages: positiveInt(env.RETENTION_MAX_PAGES, 100),
       budgetMs: positiveInt(env.RETENTION_BUDGET_MS, 42_000),
+      finishDelaySeconds: Math.min(900, positiveInt(env[RETENTION_FINISH_DELAY_ENV], 60)),
     },
   };
 }

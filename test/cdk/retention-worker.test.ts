@@ -1,9 +1,10 @@
 /**
  * The retention queue and its worker as CloudFormation (lib/queue-worker.ts from lib/workers.ts
  * `RETENTION_WORKER`): an encrypted, TLS-only queue with a dead-letter queue and alarms, a worker that
- * may only Query and update `CHAT#…` partitions, delete the media bucket's `chats/*` objects (a
- * deleted chat's uploads) and send to its own queue (continuation jobs), and `deleteChat` as its
- * only producer.
+ * may read and update `CHAT#…` partitions, delete the media bucket's `chats/*` objects (a deleted
+ * chat's uploads), send to its own queue (continuation jobs) and, to finish a deletion interrupted
+ * after its mark, delete its memberships, roster and pair pointer and post `chat.deleted`; and
+ * `deleteChat` and `removeMember` as its only producers.
  */
 import { describe, expect, it } from 'vitest';
 import { MEDIA_BUCKET_DOMAIN_ENV, MEDIA_BUCKET_ENV } from '../../lib/media.ts';
@@ -53,7 +54,7 @@ describe('retention queue', { timeout: 180_000 }, () => {
 });
 
 describe('retention worker', { timeout: 180_000 }, () => {
-  it('runs its handler with the table, the media bucket and its own queue, and no Management API', () => {
+  it('runs its handler with the table, the media bucket, its own queue and the stage callback URL', () => {
     const fn = s.stack.retentionWorker.worker;
     expect(fn.entry.endsWith(RETENTION_WORKER.entry)).toBe(true);
     expect(propsOf(logicalId(s.stack, fn.function))).toMatchObject({
@@ -71,6 +72,7 @@ describe('retention worker', { timeout: 180_000 }, () => {
         'TABLE_NAME',
         MEDIA_BUCKET_ENV,
         MEDIA_BUCKET_DOMAIN_ENV,
+        'WS_MANAGEMENT_ENDPOINT',
       ].sort(),
     );
     expect(env[RETENTION_QUEUE_URL_ENV]).toEqual({ Ref: queueId() });
@@ -79,16 +81,31 @@ describe('retention worker', { timeout: 180_000 }, () => {
     expect(env[MEDIA_BUCKET_DOMAIN_ENV]).toEqual({ 'Fn::GetAtt': [bucketId, 'RegionalDomainName'] });
   });
 
-  it('may only Query and update items under CHAT# keys, delete chats/* objects, and send to (and be fed by) its own queue', () => {
+  it('reads CHAT#, ROSTER# and USER# items, writes those and PAIR# and LIMIT# ones, deletes chats/* objects, posts to connections, and uses its own queue', () => {
     const statements = statementsOf(s, s.stack.retentionWorker.worker);
     const dynamo = workerStatements('dynamodb:');
-    expect(dynamo).toHaveLength(1);
-    const [only] = dynamo as [(typeof dynamo)[0]];
-    expect(actionsOf(only).sort()).toEqual(['dynamodb:Query', 'dynamodb:UpdateItem']);
-    expect(resourcesOf(only)).toEqual([s.stack.resolve(s.stack.table.table.tableArn)]);
-    expect((only as unknown as { Condition: unknown }).Condition).toEqual({
-      'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['CHAT#*'] },
-    });
+    const keysOf = (st: (typeof dynamo)[0]) =>
+      (st as unknown as { Condition: Record<string, Record<string, string[]>> }).Condition[
+        'ForAllValues:StringLike'
+      ]?.['dynamodb:LeadingKeys'];
+    const table = [s.stack.resolve(s.stack.table.table.tableArn)];
+    // Reads: META, the members, the roster, the members' connections (a finish job). Writes: the
+    // items' TTL (retention); the memberships, META, the roster, a direct chat's pair pointer, and a
+    // gone socket's records and slot (a finish job).
+    expect(
+      dynamo.map((st) => ({ actions: actionsOf(st).sort(), resources: resourcesOf(st), keys: keysOf(st) })),
+    ).toEqual([
+      {
+        actions: ['dynamodb:GetItem', 'dynamodb:Query'],
+        resources: table,
+        keys: ['CHAT#*', 'ROSTER#*', 'USER#*'],
+      },
+      {
+        actions: ['dynamodb:BatchWriteItem', 'dynamodb:DeleteItem', 'dynamodb:UpdateItem'],
+        resources: table,
+        keys: ['CHAT#*', 'PAIR#*', 'ROSTER#*', 'USER#*', 'LIMIT#*'],
+      },
+    ]);
     const sqs = workerStatements('sqs:');
     for (const st of sqs) expect(resourcesOf(st)).toEqual([queueArn()]);
     expect(sqs.flatMap(actionsOf).sort()).toEqual(WORKER_QUEUE_ACTIONS);
@@ -97,7 +114,8 @@ describe('retention worker', { timeout: 180_000 }, () => {
     expect(s3.map(actionsOf)).toEqual([['s3:DeleteObject']]);
     expect(s3.flatMap(resourcesOf)).toEqual([s.stack.resolve(s.stack.media.objectsArn)]);
     const all = statements.flatMap(actionsOf);
-    expect(all.filter((a) => !/^(dynamodb|sqs|s3|logs|xray):/.test(a))).toEqual([]);
+    expect(all).toContain('execute-api:ManageConnections');
+    expect(all.filter((a) => !/^(dynamodb|sqs|s3|execute-api|logs|xray):/.test(a))).toEqual([]);
   });
 
   it('alarms on dead letters, a job waiting 15 minutes, errors and throttles', () => {

@@ -12,8 +12,11 @@ import { describe, expect, it, vi } from 'vitest';
 import type { RetentionKey, RetentionPageOptions } from '../../lambdas/data/retention.ts';
 import { deleteChat } from '../../lambdas/domain/chats.ts';
 import {
+  decodeFinishJob,
   decodeRetentionJob,
+  type FinishDeletionJob,
   processRetentionJobs,
+  type QueuedRetentionJob,
   type RetentionBudget,
   type RetentionJob,
   type RetentionQueue,
@@ -29,6 +32,7 @@ const job = (extra: Partial<RetentionJob> = {}): RetentionJob => ({
   expiresAt: 1_772_366_400,
   ...extra,
 });
+const finishJob: FinishDeletionJob = { v: 1, kind: 'finishDeletion', chatId: 'g1' };
 const keyAt = (i: number): RetentionKey => ({ pk: 'CHAT#g1', sk: `MSG#${String(i).padStart(4, '0')}` });
 
 /**
@@ -68,6 +72,7 @@ function partition(
   };
   return {
     retention: { expirePage },
+    finish: vi.fn(async () => 'gone' as const),
     media: () => bucket,
     clock: () => clock.ms,
     expired,
@@ -77,8 +82,8 @@ function partition(
 }
 
 const queueOf = () => {
-  const sent: RetentionJob[] = [];
-  const queue: RetentionQueue = { send: vi.fn(async (j: RetentionJob) => void sent.push(j)) };
+  const sent: QueuedRetentionJob[] = [];
+  const queue: RetentionQueue = { send: vi.fn(async (j: QueuedRetentionJob) => void sent.push(j)) };
   return { queue, sent };
 };
 const budget = (b: Partial<RetentionBudget> = {}): RetentionBudget => ({
@@ -106,9 +111,30 @@ describe('retention jobs', () => {
       JSON.stringify(job({ startKey: { pk: 'CHAT#g2', sk: 'MSG#1' } })),
       JSON.stringify({ ...job(), startKey: { pk: 'CHAT#g1' } }),
       JSON.stringify({ ...job(), startKey: null }),
+      // A deletion's finish job is no retention job, even given an expiresAt.
+      JSON.stringify(finishJob),
+      JSON.stringify({ ...finishJob, expiresAt: 1_772_366_400 }),
     ]) {
       expect(decodeRetentionJob(bad), bad).toBeUndefined();
     }
+  });
+
+  it('decode a finish job, which carries no expiresAt: a worker that predates it drops it', () => {
+    expect(decodeFinishJob(JSON.stringify(finishJob))).toEqual(finishJob);
+    for (const bad of [
+      JSON.stringify(job()),
+      JSON.stringify({ ...finishJob, v: 2 }),
+      JSON.stringify({ ...finishJob, chatId: '' }),
+      JSON.stringify({ ...finishJob, kind: 'other' }),
+      'null',
+      'not json',
+    ]) {
+      expect(decodeFinishJob(bad), bad).toBeUndefined();
+    }
+    // What a retention job needed before finish jobs existed: an integer expiresAt.
+    expect(
+      Number.isInteger((JSON.parse(JSON.stringify(finishJob)) as { expiresAt?: unknown }).expiresAt),
+    ).toBe(false);
   });
 
   it('expire a small partition in one job and queue nothing', async () => {
@@ -220,6 +246,27 @@ describe('the retention worker', () => {
     expect(out.batchItemFailures).toEqual([{ itemIdentifier: 'm0' }]);
   });
 
+  it('hands a finish job to the deletion, and back to SQS when it failed', async () => {
+    const p = partition(5);
+    const { queue, sent } = queueOf();
+    const ok = await processRetentionJobs(event(JSON.stringify(finishJob)), {
+      ...p,
+      queue,
+      budget: budget(),
+    });
+    expect(ok.batchItemFailures).toEqual([]);
+    expect(p.finish).toHaveBeenCalledWith('g1');
+    expect(p.retention.expirePage).not.toHaveBeenCalled();
+    expect(sent).toEqual([]);
+    p.finish.mockRejectedValueOnce(new Error('throttled'));
+    const failed = await processRetentionJobs(event(JSON.stringify(finishJob)), {
+      ...p,
+      queue,
+      budget: budget(),
+    });
+    expect(failed.batchItemFailures).toEqual([{ itemIdentifier: 'm0' }]);
+  });
+
   it('drops a message that is not a job and runs the others of the batch', async () => {
     const p = partition(5);
     const { queue } = queueOf();
@@ -242,13 +289,17 @@ describe('SqsRetentionQueue', () => {
         region: 'us-east-1',
         credentials: { accessKeyId: 'x', secretAccessKey: 'x' },
       });
-      await new SqsRetentionQueue(() => sdkSender(client), 'https://sqs.example/1/r').send(
-        job({ startKey: keyAt(3) }),
-      );
+      const queue = new SqsRetentionQueue(() => sdkSender(client), 'https://sqs.example/1/r', 60);
+      await queue.send(job({ startKey: keyAt(3) }));
+      await queue.send(finishJob);
       const calls = sqs.commandCalls(SendMessageCommand);
-      expect(calls).toHaveLength(1);
+      expect(calls).toHaveLength(2);
       expect(calls[0]?.args[0].input.QueueUrl).toBe('https://sqs.example/1/r');
       expect(JSON.parse(String(calls[0]?.args[0].input.MessageBody))).toEqual(job({ startKey: keyAt(3) }));
+      expect(calls[0]?.args[0].input.DelaySeconds).toBeUndefined();
+      // The finish job waits its delay.
+      expect(JSON.parse(String(calls[1]?.args[0].input.MessageBody))).toEqual(finishJob);
+      expect(calls[1]?.args[0].input.DelaySeconds).toBe(60);
     } finally {
       sqs.restore();
     }
@@ -260,7 +311,6 @@ describe('deleteChat and the retention queue', () => {
   const deletion = async (queue: RetentionQueue | undefined) => {
     const fake = fakeDeps();
     fake.store.chats.getWithMembers.mockResolvedValue(groupChat('ann', ['ann', 'bob']));
-    fake.store.chats.delete.mockResolvedValue(groupChat('ann', ['ann', 'bob']).members);
     const expiresAt = Math.floor(fake.deps.now().getTime() / 1000);
     await expect(deleteChat({ ...fake.deps, retentionQueue: queue }, ann, { chatId: 'g1' })).resolves.toEqual(
       { chatId: 'g1' },
@@ -268,13 +318,16 @@ describe('deleteChat and the retention queue', () => {
     return { ...fake, expiresAt };
   };
 
-  it('queues the job after the deletion and leaves the items to the worker', async () => {
+  it('queues the finish job before the mark, the retention job before META goes, and leaves the items to the worker', async () => {
     const { queue, sent } = queueOf();
     const { store, expiresAt } = await deletion(queue);
-    expect(sent).toEqual([job({ expiresAt })]);
-    expect(store.chats.delete.mock.invocationCallOrder[0]).toBeLessThan(
-      (queue.send as ReturnType<typeof vi.fn>).mock.invocationCallOrder[0] as number,
-    );
+    expect(sent).toEqual([finishJob, job({ expiresAt })]);
+    const order = (m: { mock: { invocationCallOrder: number[] } }, i = 0) =>
+      m.mock.invocationCallOrder[i] ?? 0;
+    const send = queue.send as ReturnType<typeof vi.fn>;
+    expect(order(send, 0)).toBeLessThan(order(store.chats.markDeleted));
+    expect(order(store.chats.deleteMembersButOwner)).toBeLessThan(order(send, 1));
+    expect(order(send, 1)).toBeLessThan(order(store.chats.deleteHead));
     expect(store.retention.expireChat).not.toHaveBeenCalled();
   });
 
@@ -295,13 +348,13 @@ describe('deleteChat and the retention queue', () => {
       await beforeExpiring?.(['up_a', 'up_b']);
       expect(media.delete).toHaveBeenCalledWith(['chats/g1/up_a', 'chats/g1/up_b']);
     }
-    expect(refusing.send).toHaveBeenCalledTimes(1);
+    // The finish job and the retention job, both refused: the deletion went on.
+    expect(refusing.send).toHaveBeenCalledTimes(2);
   });
 
   it('still tells the members and disbands the roster when the inline expiry fails (the chat is gone)', async () => {
     const fake = fakeDeps();
     fake.store.chats.getWithMembers.mockResolvedValue(groupChat('ann', ['ann', 'bob']));
-    fake.store.chats.delete.mockResolvedValue(groupChat('ann', ['ann', 'bob']).members);
     fake.store.retention.expireChat.mockRejectedValueOnce(new Error('S3 down'));
     await expect(deleteChat(fake.deps, ann, { chatId: 'g1' })).resolves.toEqual({ chatId: 'g1' });
     expect(fake.fanOut.toUsers.mock.calls.map(([, frame]) => frame.type)).toEqual(['chat.deleted']);

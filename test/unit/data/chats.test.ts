@@ -241,8 +241,10 @@ describe('membership changes', () => {
     });
     ddb.on(BatchWriteCommand).resolves({});
     ddb.on(TransactWriteCommand).resolves({});
-    const removed = await store.chats.delete(direct, at);
-    expect(removed?.map((m) => m.userId)).toEqual(['u1', 'u2']);
+    expect(await store.chats.markDeleted(direct, at)).toBe(true);
+    const removed = await store.chats.deleteMembersButOwner(direct);
+    expect(removed.map((m) => m.userId)).toEqual(['u1', 'u2']);
+    expect(await store.chats.deleteHead(direct, removed)).toBe('deleted');
     expect(ddb.commandCalls(UpdateCommand)[0]?.args[0].input).toMatchObject({
       Key: { pk: 'CHAT#d1', sk: 'META' },
       UpdateExpression: 'SET deletedAt = if_not_exists(deletedAt, :at)',
@@ -258,5 +260,26 @@ describe('membership changes', () => {
       Key: { pk: 'PAIR#u1#u2', sk: 'PAIR' },
       ConditionExpression: 'attribute_not_exists(pk) OR chatId = :chat',
     });
+  });
+  it('finishes a deletion another run finished first (META gone: its condition fails) as gone', async () => {
+    ddb.on(TransactWriteCommand).rejects(cancelled(ok, refused()));
+    expect(await store.chats.deleteHead(group, [member(group, 'u1')])).toBe('gone');
+    ddb.on(TransactWriteCommand).rejects(cancelled(ok, refused(), refused()));
+    expect(await store.chats.deleteHead(direct, [member(direct, 'u1', at, 'u2')])).toBe('gone');
+  });
+
+  it("finds a direct chat's pair from the owner's membership when the other one is gone (an interrupted delete)", async () => {
+    ddb.on(TransactWriteCommand).resolves({});
+    expect(await store.chats.deleteHead(direct, [member(direct, 'u1', at, 'u2')])).toBe('deleted');
+    expect(transactions()[0]?.[2]?.Delete?.Key).toEqual({ pk: 'PAIR#u1#u2', sk: 'PAIR' });
+  });
+
+  it('deletes without the pointer when it names a newer chat of the pair', async () => {
+    ddb
+      .on(TransactWriteCommand)
+      .rejectsOnce(cancelled(ok, ok, refused()))
+      .resolves({});
+    expect(await store.chats.deleteHead(direct, [member(direct, 'u1', at, 'u2')])).toBe('deleted');
+    expect(transactions().map((t) => t.length)).toEqual([3, 2]);
   });
 });

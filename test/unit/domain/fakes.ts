@@ -94,8 +94,12 @@ export function fakeDeps() {
       create: vi.fn(async () => ({ status: 'created' }) as const),
       addMembers: vi.fn(async () => 'changed' as const),
       removeMember: vi.fn(async () => 'changed' as const),
-      // The members it removed: those of the (re-)read the domain's own read gives.
-      delete: vi.fn(async (chat: ChatRecord) => (await store.chats.getWithMembers(chat.chatId)).members),
+      markDeleted: vi.fn(async () => true),
+      // The members it found: those of the (re-)read the domain's own read gives.
+      deleteMembersButOwner: vi.fn(
+        async (chat: ChatRecord) => (await store.chats.getWithMembers(chat.chatId)).members,
+      ),
+      deleteHead: vi.fn(async () => 'deleted' as const),
     },
     messages: {
       put: vi.fn(async () => ({ status: 'stored' }) as const),

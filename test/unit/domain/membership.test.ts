@@ -196,22 +196,37 @@ describe('deleteChat', () => {
     const { deps, store } = fakeDeps();
     store.chats.getWithMembers.mockResolvedValue(groupChat('bob', ['bob', 'ann']));
     await expect(deleteChat(deps, ann, { chatId: 'g1' })).rejects.toMatchObject({ code: 'FORBIDDEN' });
-    expect(store.chats.delete).not.toHaveBeenCalled();
+    expect(store.chats.markDeleted).not.toHaveBeenCalled();
   });
 
-  it('completes an administrator’s deletion when the audit write fails, its retention queued first', async () => {
+  it('completes an administrator’s deletion when the audit write fails, the record written right after the mark', async () => {
     const { deps, store, fanOut } = fakeDeps();
     store.chats.getWithMembers.mockResolvedValue(groupChat('ann', ['ann', 'bob']));
-    const expiredFirst: boolean[] = [];
+    const steps: [boolean, boolean][] = [];
     store.audit.record.mockImplementation(async () => {
-      expiredFirst.push(store.retention.expireChat.mock.calls.length > 0);
+      const calls = (m: { mock: { calls: unknown[] } }) => m.mock.calls.length > 0;
+      steps.push([calls(store.chats.markDeleted), calls(store.chats.deleteMembersButOwner)]);
       throw new Error('throttled');
     });
     const root = { ...caller('root'), admin: true };
     await expect(deleteChat(deps, root, { chatId: 'g1' })).resolves.toEqual({ chatId: 'g1' });
-    expect(expiredFirst).toEqual([true]);
+    // Marked, nothing removed yet: a deletion interrupted after its mark keeps its record.
+    expect(steps).toEqual([[true, false]]);
+    expect(store.retention.expireChat).toHaveBeenCalledTimes(1);
     expect(sent(fanOut)[0]).toMatchObject({ userIds: ['ann', 'bob'], frame: { type: 'chat.deleted' } });
     expect(store.rosters.clear).toHaveBeenCalledWith('g1');
+  });
+
+  it('acks a retry whose chat another run of the deletion finished meanwhile; a chat not marked when read is a conflict', async () => {
+    const { deps, store, fanOut } = fakeDeps();
+    // Marked when read (an interrupted delete), gone at the mark: its finish job got there first.
+    store.chats.getWithMembers.mockResolvedValue(groupChat('ann', ['ann', 'bob'], { deletedAt: NOW }));
+    store.chats.markDeleted.mockResolvedValue(false);
+    await expect(deleteChat(deps, ann, { chatId: 'g1' })).resolves.toEqual({ chatId: 'g1' });
+    expect(store.chats.deleteMembersButOwner).not.toHaveBeenCalled();
+    expect(sent(fanOut)).toEqual([]);
+    store.chats.getWithMembers.mockResolvedValue(groupChat('ann', ['ann', 'bob']));
+    await expect(deleteChat(deps, ann, { chatId: 'g1' })).rejects.toMatchObject({ code: 'CONFLICT' });
   });
 
   it('deletes from a consistent read and tells every member', async () => {

@@ -1,0 +1,117 @@
+/**
+ * A deleted chat's steps after its mark, one implementation for `deleteChat` (chats.ts) and for the
+ * job that finishes a deletion interrupted after its mark; and a deleted chat's retention, for both
+ * and for a last member's leave.
+ *
+ * `deleteChat` queues the chat's finish job `{ kind: 'finishDeletion', chatId }` on the retention
+ * queue before its mark, delayed (`RETENTION_FINISH_DELAY_SECONDS`, 60 s: beyond the request's 10 s),
+ * then marks the chat (`deletedAt` on `META`) and runs `finishChatDeletion`. When the job comes, the
+ * retention worker reads `META` (`finishInterruptedDeletion`): gone, the deletion finished (and its
+ * retention job went before `META` did): nothing to do; there and not marked, the mark never happened
+ * (refused, or the request stopped before it): nothing to do; marked, the request stopped between its
+ * mark and its last step: the worker runs `finishChatDeletion` itself. A job delivered again then finds
+ * `META` gone. Neither a Scan nor an index of marked chats: one delayed message per `deleteChat`.
+ */
+
+import { mediaBucket } from '../data/media-bucket.ts';
+import type { ChatRecord } from '../data/store.ts';
+import { event } from '../shared/frames.ts';
+import { logger } from '../shared/logger.ts';
+import { userIdsOf } from './access.ts';
+import type { Deps } from './deps.ts';
+import { deleteUploadMedia, type FinishOutcome, RETENTION_JOB_VERSION } from './retention-jobs.ts';
+import { disbandRoster } from './rosters.ts';
+
+/** Epoch seconds of an ISO time: a deleted chat's TTL. */
+export const epochSeconds = (at: Date): number => Math.floor(at.getTime() / 1000);
+
+/**
+ * Queues the deletion's finish job (delayed by the queue). Without a queue, or when it refuses the
+ * job (logged), the deletion goes on without it, as before it existed: it is a safety net for a
+ * request that stops after its mark, not a step of the deletion.
+ */
+export async function queueDeletionFinish(deps: Deps, chatId: string): Promise<void> {
+  const queue = deps.retentionQueue;
+  if (!queue) return;
+  try {
+    await queue.send({ v: RETENTION_JOB_VERSION, kind: 'finishDeletion', chatId });
+  } catch (error) {
+    logger.error('retention queue unavailable: the deletion goes on without its finish job', {
+      chatId,
+      error,
+    });
+  }
+}
+
+/**
+ * Everything a marked chat's deletion does after the mark, in an order in which no step can skip the
+ * next: the memberships but the owner's; the retention job (before `META` goes: a chat without `META`
+ * has its job queued, which the finish job counts on); the owner's membership and `META` (and a
+ * direct chat's pair pointer); the partition expired here when the queue refused the job; `chat.deleted`
+ * to the members it found; the roster disbanded. A failure throws (the finish job or a retry runs the
+ * steps again, from the members still there); run twice at once, both finish and both tell.
+ */
+export async function finishChatDeletion(deps: Deps, chat: ChatRecord, expiresAt: number): Promise<void> {
+  const { chatId } = chat;
+  const members = await deps.store.chats.deleteMembersButOwner(chat);
+  const queued = await queueRetentionJob(deps, chatId, expiresAt);
+  await deps.store.chats.deleteHead(chat, members);
+  if (!queued) await expireInRequest(deps, chatId, expiresAt);
+  await deps.fanOut.toUsers(userIdsOf(members), event('chat.deleted', { chatId }), { chat });
+  await disbandRoster(deps, chat);
+}
+
+/** The finish job (retention worker): finishes the chat's deletion if it stopped after its mark. */
+export async function finishInterruptedDeletion(deps: Deps, chatId: string): Promise<FinishOutcome> {
+  const chat = await deps.store.chats.getChat(chatId, { consistent: true });
+  if (!chat) return 'gone';
+  if (chat.deletedAt === undefined) return 'not-marked';
+  logger.warn('finishing a deletion interrupted after its mark', { chatId, deletedAt: chat.deletedAt });
+  await finishChatDeletion(deps, chat, epochSeconds(new Date(chat.deletedAt)));
+  return 'finished';
+}
+
+/**
+ * A deleted chat's retention (its items' TTL and its media: retention-jobs.ts), for a last member's
+ * leave: its job queued, or when there is no queue or it refuses the job, the partition expired here.
+ */
+export async function expireDeletedChat(
+  deps: Deps,
+  chatId: string,
+  expiresAt: number,
+): Promise<'queued' | 'expired' | 'failed'> {
+  if (await queueRetentionJob(deps, chatId, expiresAt)) return 'queued';
+  return expireInRequest(deps, chatId, expiresAt);
+}
+
+/** Queues the chat's retention job: whether it went (not when there is no queue or it refused: logged). */
+async function queueRetentionJob(deps: Deps, chatId: string, expiresAt: number): Promise<boolean> {
+  const queue = deps.retentionQueue;
+  if (!queue) return false;
+  try {
+    await queue.send({ v: RETENTION_JOB_VERSION, chatId, expiresAt });
+    return true;
+  } catch (error) {
+    logger.error('retention queue unavailable: expiring the deleted chat in the request', { chatId, error });
+    return false;
+  }
+}
+
+/**
+ * Expires the partition and deletes its media here, through the retention job's pages (a big chat may
+ * outrun the request). The chat is deleted already, so a failure is logged (`failed`, with the chat
+ * id to expire by hand) and does not fail the deletion: its members are still told.
+ */
+async function expireInRequest(deps: Deps, chatId: string, expiresAt: number): Promise<'expired' | 'failed'> {
+  try {
+    await deps.store.retention.expireChat(
+      chatId,
+      expiresAt,
+      deleteUploadMedia(() => deps.media ?? mediaBucket(), chatId),
+    );
+    return 'expired';
+  } catch (error) {
+    logger.error('a deleted chat could not be expired: its items and media are left', { chatId, error });
+    return 'failed';
+  }
+}
