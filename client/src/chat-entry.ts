@@ -23,23 +23,24 @@ export class ChatEntry {
   countedSeq = 0;
   /** When `info.members` was last taken from the server (Replica.stamp). */
   membersStamp = 0;
+  // The flags below start unset, which reads as false (no initializer: a few bytes of the bundle).
   /** Known only from an event so far: name, kind and owner still to fetch. */
-  stub = false;
-  membersStale = false;
+  stub?: boolean;
+  membersStale?: boolean;
   /** A change named a message not held: catch up. */
-  missed = false;
+  missed?: boolean;
   readonly bySeq = new Map<number, Message>();
   /** Versions seen live above `syncedVer`, waiting for the hole below them to fill. */
   readonly above = new Set<number>();
   // Owned by the syncer.
   running: Promise<void> | undefined;
-  again = false;
+  again?: boolean;
   retries = 0;
   gapTimer: TimerId;
   /** A receipt of it is on its way (receipts.ts): one at a time. */
-  delivering = false;
+  delivering?: boolean;
   /** When the last receipt went (util.clock). */
-  deliveredAt = Number.NEGATIVE_INFINITY;
+  deliveredAt = -Infinity;
   /** Receipts in a row that failed for a reason that passes: each doubles the wait before the next. */
   deliverFailures = 0;
 
@@ -67,8 +68,8 @@ export class ChatEntry {
   /** A chat as the store kept it (its messages are added after). */
   static restored(c: StoredChat): ChatEntry {
     const e = new ChatEntry(c.info);
-    Object.assign(e, { syncedVer: c.syncedVer, contigSeq: c.contigSeq, deliveredSeq: c.deliveredSeq });
-    e.loaded = c.loaded;
+    const { syncedVer, contigSeq, deliveredSeq, loaded } = c;
+    Object.assign(e, { syncedVer, contigSeq, deliveredSeq, loaded });
     // The unread count stored is whole up to the seq stored with it.
     e.countedSeq = c.info.lastSeq;
     return e;

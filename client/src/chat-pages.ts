@@ -64,7 +64,7 @@ export async function historyPages(d: PageDeps, e: ChatEntry, after: number): Pr
     const ack = await d.req('history', { chatId: e.info.chatId, after, limit: PAGE });
     d.stats.catchUpRequests++;
     d.replica.apply(e, ack.messages);
-    const last: Message | undefined = ack.messages[ack.messages.length - 1];
+    const last: Message | undefined = ack.messages.at(-1);
     if (!ack.hasMore || !last) return;
     after = last.seq;
   }

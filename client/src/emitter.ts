@@ -9,12 +9,8 @@ export class Emitter<M extends object> {
 
   /** Adds a listener; returns the function that removes it. */
   on<K extends keyof M>(name: K, listener: Listener<M[K]>): () => void {
-    let set = this.listeners.get(name);
-    if (!set) {
-      set = new Set();
-      this.listeners.set(name, set);
-    }
-    set.add(listener as Listener<never>);
+    const set = this.listeners.get(name) ?? new Set();
+    this.listeners.set(name, set.add(listener as Listener<never>));
     return () => {
       set.delete(listener as Listener<never>);
     };

@@ -13,21 +13,15 @@ export const MAX_FRAME_BYTES = 32 * 1024;
 /** The close code of a socket that received a frame over its limit. */
 export const CLOSE_TOO_BIG = 1009;
 
-/** The UTF-8 size of a string (no TextEncoder needed: React Native may not have one). */
+/**
+ * The UTF-8 size of a string (no TextEncoder needed: React Native may not have one). A lone
+ * surrogate counts 3 bytes, like its escape would (JSON.stringify escapes it).
+ */
 export function utf8Bytes(text: string): number {
   let bytes = 0;
-  for (let i = 0; i < text.length; i++) {
-    const unit = text.charCodeAt(i);
-    if (unit < 0x80) bytes += 1;
-    else if (unit < 0x800) bytes += 2;
-    else if (unit >= 0xd800 && unit <= 0xdbff && i + 1 < text.length) {
-      const low = text.charCodeAt(i + 1);
-      // A surrogate pair is one code point of 4 bytes (JSON.stringify escapes a lone surrogate).
-      if (low >= 0xdc00 && low <= 0xdfff) {
-        bytes += 4;
-        i++;
-      } else bytes += 3;
-    } else bytes += 3;
+  for (const c of text) {
+    const p = c.codePointAt(0) as number;
+    bytes += p < 0x80 ? 1 : p < 0x800 ? 2 : p < 0x10000 ? 3 : 4;
   }
   return bytes;
 }

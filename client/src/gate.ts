@@ -30,7 +30,7 @@ interface Gate {
    * the clock reaches `until`, and the wall clock may be set back meanwhile).
    */
   shut: boolean;
-  timer: TimerId;
+  timer?: TimerId;
   /** Requests waiting for the gate, in order: send → fail. */
   readonly held: Map<Send, (error: ChatClientError) => void>;
   /** Requests let out since it opened, not answered yet. */
@@ -44,10 +44,9 @@ export class ActionGates {
   refused(action: string, retryAfterMs: number): void {
     if (!(retryAfterMs > 0)) return;
     const now = clock();
-    const gate = this.gates.get(action) ?? {
+    const gate: Gate = this.gates.get(action) ?? {
       until: 0,
       shut: false,
-      timer: undefined,
       held: new Map(),
       out: new Set(),
     };

@@ -122,7 +122,7 @@ export class Deliveries {
     this.countedAt = now;
     const stretched = this.waiting.size * SPACING;
     const turn: ChatEntry[] = [];
-    let next = Number.POSITIVE_INFINITY;
+    let next = Infinity;
     for (const e of this.waiting) {
       if (e.delivering) continue;
       if (!this.hooks.wants(e)) this.waiting.delete(e);
@@ -149,6 +149,6 @@ export class Deliveries {
         else this.run(0);
       });
     }
-    if (next < Number.POSITIVE_INFINITY) this.run(next - now);
+    if (next < Infinity) this.run(next - now);
   }
 }

@@ -67,7 +67,7 @@ export class Renewal {
       return this.hooks.fresh(token);
     }
     const left = exp - Date.now();
-    const wait = WAITS_MS[Math.min(tries, WAITS_MS.length - 1)] ?? MARGIN_MS;
+    const wait = WAITS_MS[Math.min(tries, WAITS_MS.length - 1)] as number;
     const delay = left - wait >= LAST_MS ? wait : left - LAST_MS;
     if (delay > 0) this.renewTimer = later(() => void this.ask(round, current, tries + 1), delay);
   }

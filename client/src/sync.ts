@@ -117,13 +117,8 @@ export class Syncer {
     } catch (error) {
       this.o.log('warn', 'listChats failed', error);
       if (RETRYABLE.has(codeOf(error) ?? 'INTERNAL') && this.conn.state === 'open') {
-        this.resyncTimer = later(
-          () => {
-            this.resyncTimer = undefined;
-            void this.resync();
-          },
-          backoff(++this.resyncAttempt, 500, 10_000),
-        );
+        // resync() forgets the timer.
+        this.resyncTimer = later(() => void this.resync(), backoff(++this.resyncAttempt, 500, 10_000));
       }
       return;
     }

@@ -44,18 +44,14 @@ export const backoff = (attempt: number, baseMs: number, maxMs: number): number 
 /** The claims of a JWT that the client uses (`sub`, `exp`); empty when it is not a readable JWT. */
 export function jwtClaims(token: string): { sub?: string; exp?: number } {
   try {
-    const part = token.split('.')[1];
-    const decode = g().atob;
-    if (!part || !decode) return {};
-    const binary = decode(part.replace(/-/g, '+').replace(/_/g, '/'));
+    // Throws (caught) without a payload or without atob.
+    const part = (token.split('.')[1] as string).replace(/-/g, '+').replace(/_/g, '/');
+    const binary = (g().atob as (data: string) => string)(part);
     let escaped = '';
     for (let i = 0; i < binary.length; i++)
       escaped += `%${binary.charCodeAt(i).toString(16).padStart(2, '0')}`;
-    const claims = JSON.parse(decodeURIComponent(escaped)) as Record<string, unknown>;
-    return {
-      ...(typeof claims.sub === 'string' ? { sub: claims.sub } : {}),
-      ...(typeof claims.exp === 'number' ? { exp: claims.exp } : {}),
-    };
+    const { sub, exp } = JSON.parse(decodeURIComponent(escaped)) as Record<string, unknown>;
+    return { ...(typeof sub === 'string' && { sub }), ...(typeof exp === 'number' && { exp }) };
   } catch {
     return {};
   }
