@@ -6,7 +6,8 @@
  */
 import type { ClientStats } from './api.ts';
 import type { Ack, ActionName, Message, RequestInput } from './contract.ts';
-import { type ChatEntry, MEMBERS_LISTED_MAX, type Replica } from './replica.ts';
+import { MEMBERS_LISTED_MAX, memberCount, members } from './members.ts';
+import type { ChatEntry, Replica } from './replica.ts';
 import { sleep } from './util.ts';
 
 export type Requester = <N extends ActionName>(action: N, fields: RequestInput<N>) => Promise<Ack<N>>;
@@ -35,7 +36,7 @@ export async function syncPages(d: PageDeps, e: ChatEntry): Promise<void> {
       reset = true;
       d.stats.resets++;
       d.replica.reset(e);
-      if (ack.members) d.replica.members(e, ack.members, ack.memberCount);
+      if (ack.members) members(d.replica, e, ack.members, ack.memberCount);
       await historyPages(d, e, 0);
       d.replica.rewind(e, ack.lastVer);
       continue;
@@ -44,9 +45,9 @@ export async function syncPages(d: PageDeps, e: ChatEntry): Promise<void> {
     if (ack.members) {
       // An older server's answer has no memberCount: a full list may be a big group's first ones.
       const count = typeof ack.memberCount === 'number' ? ack.memberCount : undefined;
-      d.replica.members(e, ack.members, count);
+      members(d.replica, e, ack.members, count);
       countUnknown = count === undefined && ack.members.length >= MEMBERS_LISTED_MAX;
-    } else if (typeof ack.memberCount === 'number') d.replica.memberCount(e, ack.memberCount);
+    } else if (typeof ack.memberCount === 'number') memberCount(d.replica, e, ack.memberCount);
     d.replica.advance(e, ack.lastVer);
     d.replica.markLoaded(e);
     if (!ack.hasMore) break;

@@ -18,6 +18,7 @@ import type { Ack, ActionName, Message } from './contract.ts';
 import { Emitter } from './emitter.ts';
 import { ChatClientError, codeOf, RETRYABLE } from './errors.ts';
 import { applyAck, applyEvent } from './live.ts';
+import { cursor } from './members.ts';
 import { Outbox } from './outbox.ts';
 import { type ChatEntry, Replica } from './replica.ts';
 import { MemoryStore } from './store.ts';
@@ -187,7 +188,7 @@ export class ChatClient {
     if (!id) return this.chat(chatId)?.lastReadSeq ?? 0;
     const ack = await this.request('readMessage', { chatId, messageId: id });
     const e = this.replica.chats.get(chatId);
-    if (e) this.replica.cursor(e, this.userId, 'lastReadSeq', ack.lastReadSeq);
+    if (e) cursor(this.replica, e, this.userId, 'lastReadSeq', ack.lastReadSeq);
     return ack.lastReadSeq;
   }
 

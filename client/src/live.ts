@@ -8,6 +8,7 @@
 import type { OutboxEntry } from './api.ts';
 import type { Frame } from './connection.ts';
 import type { EventFrame, Message } from './contract.ts';
+import { cursor, memberLeft } from './members.ts';
 import type { ChatEntry, Replica } from './replica.ts';
 
 export interface LiveHooks {
@@ -58,14 +59,14 @@ export function applyEvent(frame: Frame, r: Replica, sync: LiveHooks): void {
       r.reacted(e, f.seq, f.ver, f.reactions);
       break;
     case 'message.read':
-      r.cursor(e, f.userId, 'lastReadSeq', f.lastReadSeq);
+      cursor(r, e, f.userId, 'lastReadSeq', f.lastReadSeq);
       break;
     case 'message.delivered':
-      r.cursor(e, f.userId, 'lastDeliveredSeq', f.lastDeliveredSeq);
+      cursor(r, e, f.userId, 'lastDeliveredSeq', f.lastDeliveredSeq);
       break;
     case 'member.left':
       // A leave a catch-up already counted (its version synced) is not taken off again.
-      if (!(typeof f.ver === 'number' && f.ver <= e.syncedVer)) r.memberLeft(e, f.userId);
+      if (!(typeof f.ver === 'number' && f.ver <= e.syncedVer)) memberLeft(r, e, f.userId);
       return void sync.catchUp(e);
     case 'member.joined':
       e.membersStale = true;

@@ -11,18 +11,14 @@
  * One chat's state and the version rule are in chat-entry.ts.
  */
 import type { ChatInfo, ClientStats, OutboxEntry } from './api.ts';
-import { ChatEntry, forward, newer, visible } from './chat-entry.ts';
-import type { Chat, ChatSummary, Member, Message, Reaction } from './contract.ts';
+import { ChatEntry, newer, visible } from './chat-entry.ts';
+import type { Chat, ChatSummary, Message, Reaction } from './contract.ts';
+import { members } from './members.ts';
 import type { ClientStore, StoreSnapshot } from './store.ts';
 import { type StoreWriter, storeWriter } from './writer.ts';
 
 export { ChatEntry } from './chat-entry.ts';
-
-/**
- * The most members a Chat (or a sync answer) lists, the contract's LIMITS.chatMembersMax: a shorter
- * list is every member, a list this long may be a big group's first ones (`memberCount` says).
- */
-export const MEMBERS_LISTED_MAX = 200;
+export { MEMBERS_LISTED_MAX } from './members.ts';
 
 export interface ReplicaHooks {
   messages(chatId: string, messages: Message[]): void;
@@ -93,50 +89,8 @@ export class Replica {
     e.info.lastSeq = Math.max(e.info.lastSeq, c.lastSeq);
     e.stub = false;
     // A server without memberCount lists every member.
-    this.members(e, c.members, typeof c.memberCount === 'number' ? c.memberCount : c.members.length);
+    members(this, e, c.members, typeof c.memberCount === 'number' ? c.memberCount : c.members.length);
     return e;
-  }
-
-  /**
-   * The members listed (a Chat's, or a sync answer's) and, when known, how many there are. Without
-   * a count a list shorter than MEMBERS_LISTED_MAX is complete; a full one keeps the count held.
-   */
-  members(e: ChatEntry, members: Member[], count?: number): void {
-    e.info.members = forward(e.info.members, members);
-    e.membersStamp = ++this.stamp;
-    e.info.memberCount =
-      count ??
-      (members.length < MEMBERS_LISTED_MAX ? members.length : Math.max(members.length, e.info.memberCount));
-    e.membersStale = false;
-    const mine = members.find((m) => m.userId === this.me);
-    if (mine) e.readTo(mine.lastReadSeq, this.me);
-    this.touch(e);
-  }
-
-  /** A member's read or delivery cursor moved (forward only). */
-  cursor(e: ChatEntry, userId: string, field: 'lastReadSeq' | 'lastDeliveredSeq', value: number): void {
-    const member = e.info.members?.find((m) => m.userId === userId);
-    if (member && member[field] < value) member[field] = value;
-    if (userId === this.me && field === 'lastReadSeq') e.readTo(value, this.me);
-    this.touch(e);
-  }
-
-  /** How many members the chat has, as a sync answer counted them. */
-  memberCount(e: ChatEntry, count: number): void {
-    if (e.info.memberCount === count) return;
-    e.info.memberCount = count;
-    this.touch(e);
-  }
-
-  /** Someone else left: one member fewer (a big group's list may not have named them). */
-  memberLeft(e: ChatEntry, userId: string): void {
-    const listed = e.info.members;
-    const count = e.info.memberCount;
-    const rest = listed?.filter((m) => m.userId !== userId);
-    if (!listed || !rest) e.info.memberCount = Math.max(0, count - 1);
-    else this.members(e, rest, listed.length >= count ? rest.length : Math.max(rest.length, count - 1));
-    e.membersStale = true;
-    this.touch(e);
   }
 
   remove(chatId: string): void {
@@ -278,7 +232,8 @@ export class Replica {
     if (out.length > 0 && this.chats.get(e.info.chatId) === e) this.hooks.messages(e.info.chatId, out);
   }
 
-  private touch(e?: ChatEntry): void {
+  /** The chat changed (or, without one, the store has something to write): written, and told, next tick. */
+  touch(e?: ChatEntry): void {
     if (e) {
       this.writer.unsaved.dirty.add(e);
       this.told.add(e);

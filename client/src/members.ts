@@ -1,0 +1,61 @@
+/**
+ * A chat's members in the replica (replica.ts): the list and count the server gives (getChat, sync
+ * answers), members leaving, and the read and delivery cursors events move.
+ */
+import { type ChatEntry, forward } from './chat-entry.ts';
+import type { Member } from './contract.ts';
+import type { Replica } from './replica.ts';
+
+/**
+ * The most members a Chat (or a sync answer) lists, the contract's LIMITS.chatMembersMax: a shorter
+ * list is every member, a list this long may be a big group's first ones (`memberCount` says).
+ */
+export const MEMBERS_LISTED_MAX = 200;
+
+/**
+ * The members listed (a Chat's, or a sync answer's) and, when known, how many there are. Without
+ * a count a list shorter than MEMBERS_LISTED_MAX is complete; a full one keeps the count held.
+ */
+export function members(r: Replica, e: ChatEntry, listed: Member[], count?: number): void {
+  e.info.members = forward(e.info.members, listed);
+  e.membersStamp = ++r.stamp;
+  e.info.memberCount =
+    count ??
+    (listed.length < MEMBERS_LISTED_MAX ? listed.length : Math.max(listed.length, e.info.memberCount));
+  e.membersStale = false;
+  const mine = listed.find((m) => m.userId === r.me);
+  if (mine) e.readTo(mine.lastReadSeq, r.me);
+  r.touch(e);
+}
+
+/** A member's read or delivery cursor moved (forward only). */
+export function cursor(
+  r: Replica,
+  e: ChatEntry,
+  userId: string,
+  field: 'lastReadSeq' | 'lastDeliveredSeq',
+  value: number,
+): void {
+  const member = e.info.members?.find((m) => m.userId === userId);
+  if (member && member[field] < value) member[field] = value;
+  if (userId === r.me && field === 'lastReadSeq') e.readTo(value, r.me);
+  r.touch(e);
+}
+
+/** How many members the chat has, as a sync answer counted them. */
+export function memberCount(r: Replica, e: ChatEntry, count: number): void {
+  if (e.info.memberCount === count) return;
+  e.info.memberCount = count;
+  r.touch(e);
+}
+
+/** Someone else left: one member fewer (a big group's list may not have named them). */
+export function memberLeft(r: Replica, e: ChatEntry, userId: string): void {
+  const listed = e.info.members;
+  const count = e.info.memberCount;
+  const rest = listed?.filter((m) => m.userId !== userId);
+  if (!listed || !rest) e.info.memberCount = Math.max(0, count - 1);
+  else members(r, e, rest, listed.length >= count ? rest.length : Math.max(rest.length, count - 1));
+  e.membersStale = true;
+  r.touch(e);
+}
