@@ -27,7 +27,7 @@ export class ChatEntry {
   /** Known only from an event so far: name, kind and owner still to fetch. */
   stub?: boolean;
   membersStale?: boolean;
-  /** A change named a message not held: catch up. */
+  /** A change named a message not held, or a reaction past an unseen version: catch up. */
   missed?: boolean;
   readonly bySeq = new Map<number, Message>();
   /** Versions seen live above `syncedVer`, waiting for the hole below them to fill. */

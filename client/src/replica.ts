@@ -126,12 +126,24 @@ export class Replica {
     }));
   }
 
+  /**
+   * `message.reacted` carries the reactions, not the text. When versions lie between the message's
+   * and its own above the cursor (an edit of the message may be one, still on its way, or lost), it
+   * takes the reactions but neither claims nor marks seen its version: the edit still applies, and
+   * a catch-up (`missed`) brings the message whole.
+   */
   reacted(e: ChatEntry, seq: number, ver: number | undefined, reactions: Reaction[]): void {
     // A deleted message has no reactions (the server clears them): a late reaction event changes nothing.
-    this.change(e, seq, ver, (held) => (held.deleted ? held : { ...held, reactions }));
+    this.change(e, seq, ver, (held) => (held.deleted ? held : { ...held, reactions }), true);
   }
 
-  private change(e: ChatEntry, seq: number, ver: number | undefined, edit: (held: Message) => Message): void {
+  private change(
+    e: ChatEntry,
+    seq: number,
+    ver: number | undefined,
+    edit: (held: Message) => Message,
+    partial?: boolean,
+  ): void {
     const held = e.bySeq.get(seq);
     const out: Message[] = [];
     // Not held (yet): the version stays unseen, and a catch-up brings the message as it is now.
@@ -140,7 +152,13 @@ export class Replica {
       return;
     }
     if (ver === undefined ? held.deleted : ver <= held.ver) this.stats.duplicatesSuppressed++;
-    else this.put(e, { ...edit(held), ver: ver ?? held.ver }, held, out);
+    else {
+      if (partial && ver && ver > Math.max(held.ver, e.syncedVer) + 1) {
+        e.missed = true;
+        ver = 0;
+      }
+      this.put(e, { ...edit(held), ver: ver || held.ver }, held, out);
+    }
     if (ver) this.seen(e, ver);
     this.emit(e, out);
   }

@@ -1,0 +1,82 @@
+/**
+ * Events and acks that arrive out of order (the fan-out posts of different Lambdas race, and a big
+ * group's events go through a queue): a reaction before the edit it follows.
+ */
+import { describe, expect, it } from 'vitest';
+import type { Message } from '../../client/src/index.ts';
+import { FakeSocket } from './support/fake-socket.ts';
+import { flush } from './support/harness.ts';
+import { serveAll, server, started, texts, useSyncHarness } from './support/sync-harness.ts';
+
+useSyncHarness();
+
+const reactions = [{ emoji: '🎉', count: 1, userIds: ['bob'] }];
+
+/** Bob reacts to message `seq` on the server: the message as it is then, at a new version. */
+function react(chatId: string, seq: number): Message {
+  const chat = server.get(chatId);
+  const i = chat.messages.findIndex((m) => m.seq === seq);
+  const reacted = { ...(chat.messages[i] as Message), reactions, ver: ++chat.lastVer };
+  chat.messages[i] = reacted;
+  return reacted;
+}
+
+const reactedEvent = (m: Message) => ({
+  type: 'message.reacted',
+  chatId: m.chatId,
+  messageId: m.messageId,
+  seq: m.seq,
+  ver: m.ver,
+  userId: 'bob',
+  emoji: '🎉',
+  removed: false,
+  reactions,
+});
+
+describe('a reaction event ahead of an edit', () => {
+  it('keeps the edit whose event comes after the reaction, and a catch-up brings the message whole', async () => {
+    server.chat('a');
+    const { client } = await started();
+    const socket = FakeSocket.last;
+    socket.push({ type: 'message.created', message: server.add('a', 'hello') });
+    const edited = server.edit('a', 1, 'hello!');
+    const reacted = react('a', 1);
+    socket.push(reactedEvent(reacted));
+    // The reactions show at once, the reaction's version is not claimed: the edit still applies.
+    expect(client.messages('a')[0]).toMatchObject({ text: 'hello', reactions, ver: edited.ver - 1 });
+    socket.push({ type: 'message.updated', message: edited });
+    expect(texts(client, 'a')).toEqual(['hello!']);
+    await flush(2000);
+    await serveAll();
+    expect(server.requests('sync').map((r) => r.sinceVer)).toEqual([0, edited.ver]);
+    expect(client.messages('a')).toEqual([reacted]);
+    expect(client.chat('a')?.lastVer).toBe(reacted.ver);
+  });
+
+  it('an edit whose event is lost: the catch-up the reaction asked for brings it', async () => {
+    server.chat('a');
+    const { client } = await started();
+    const socket = FakeSocket.last;
+    socket.push({ type: 'message.created', message: server.add('a', 'hello') });
+    server.edit('a', 1, 'hello!');
+    const reacted = react('a', 1);
+    socket.push(reactedEvent(reacted));
+    await flush(2000);
+    await serveAll();
+    expect(client.messages('a')).toEqual([reacted]);
+    expect(texts(client, 'a')).toEqual(['hello!']);
+  });
+
+  it('a reaction right after the version held is taken whole: no catch-up', async () => {
+    server.chat('a');
+    const { client } = await started();
+    const socket = FakeSocket.last;
+    socket.push({ type: 'message.created', message: server.add('a', 'hello') });
+    const reacted = react('a', 1);
+    socket.push(reactedEvent(reacted));
+    expect(client.messages('a')).toEqual([reacted]);
+    await flush(10_000);
+    await serveAll();
+    expect(server.requests('sync')).toHaveLength(1);
+  });
+});
