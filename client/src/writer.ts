@@ -2,8 +2,9 @@
  * The replica's changes not yet written (replica.ts records them in `unsaved`), and their writing:
  * one batch at a time, in order. While a save is in flight no batch is built (except one that must
  * stand alone: `batch(true)`): what changes meanwhile goes in one batch once the save is written, so
- * a burst costs a few saves, not one per change, and a slow store gets fewer, larger batches. (A
- * closure, not a class: the bundle targets ES2020, where private fields cost a helper call each.)
+ * a burst costs a few saves, not one per change, and a slow store gets fewer, larger batches. A
+ * failed save is written again (see write()). (A closure, not a class: the bundle targets ES2020,
+ * where private fields cost a helper call each.)
  */
 import type { OutboxEntry } from './api.ts';
 import { type ChatEntry, stored } from './chat-entry.ts';
@@ -19,6 +20,8 @@ export interface Unsaved {
   outbox?: () => readonly OutboxEntry[];
   /** Anything changed. */
   any: boolean;
+  /** The batch built of them. */
+  changes?: StoreChanges;
 }
 
 export interface StoreWriter {
@@ -38,7 +41,8 @@ export function storeWriter(
   held: (chatId: string) => ChatEntry | undefined,
 ): StoreWriter {
   const fresh = (): Unsaved => ({ dirty: new Set(), removed: new Set(), messages: [], any: false });
-  const batches: StoreChanges[] = [];
+  /** The changes of the batches built and not written yet. */
+  let batches: Unsaved[] = [];
   let waiters: [batch: number, resolve: () => void][] = [];
   let saving = false;
   let written = 0;
@@ -46,15 +50,17 @@ export function storeWriter(
     unsaved: fresh(),
     built: 0,
     batch(now: boolean) {
-      const { dirty, removed, messages, outbox, any } = w.unsaved;
+      const u = w.unsaved;
+      const { dirty, removed, messages, outbox, any } = u;
       if (!any || (saving && !now)) return;
       w.unsaved = fresh();
-      batches.push({
+      u.changes = {
         chats: [...dirty].filter((e) => held(e.info.chatId) === e).map(stored),
         removedChats: [...removed],
         messages: messages.filter((m) => held(m.chatId)),
         ...(outbox ? { outbox: outbox() } : {}),
-      });
+      };
+      batches.push(u);
       w.built++;
       write();
     },
@@ -62,25 +68,44 @@ export function storeWriter(
       batch <= written ? Promise.resolve() : new Promise((resolve) => waiters.push([batch, resolve])),
   };
   const write = (): void => {
-    const changes = saving ? undefined : batches.shift();
-    if (!changes) return;
+    const next = saving ? undefined : batches.shift();
+    if (!next) return;
     saving = true;
     void Promise.resolve()
-      .then(() => store.save(changes))
-      .catch((e: unknown) => {
-        try {
-          error(e);
-        } catch {
-          // The app's logger failed too: the writing goes on (a send waits for it).
-        }
-      })
-      .then(() => {
+      .then(() => store.save(next.changes as StoreChanges))
+      .then(
+        () => ++written,
+        (e: unknown) => {
+          // Unsaved again, in order: this batch, those built behind it (none is written ahead of it,
+          // so no chat's cursor is stored ahead of its messages) and the changes since. They go at
+          // once if changes came meanwhile, else with the next change (or close()): not in a loop.
+          // A chat forgotten in them but held again (a reset, or joined again) is not forgotten: all
+          // it holds is in them. (Any outbox given will do: it is given whole.)
+          const all = [next, ...batches, w.unsaved];
+          const since = w.unsaved.any;
+          w.unsaved = {
+            dirty: new Set(all.flatMap((x) => [...x.dirty])),
+            removed: new Set(all.flatMap((x) => [...x.removed]).filter((id) => !held(id))),
+            messages: all.flatMap((x) => x.messages),
+            outbox: all.find((x) => x.outbox)?.outbox,
+            any: true,
+          };
+          batches = [];
+          written = w.built;
+          try {
+            error(e);
+          } catch {
+            // The app's logger failed too: the writing goes on (a send waits for it).
+          }
+          return since;
+        },
+      )
+      .then((more) => {
         saving = false;
-        written++;
         for (const [batch, resolve] of waiters) if (batch <= written) resolve();
         waiters = waiters.filter(([batch]) => batch > written);
         write();
-        w.batch(false);
+        if (more) w.batch(false);
       });
   };
   return w;
