@@ -78,9 +78,12 @@ export function applyEvent(frame: Frame, r: Replica, sync: LiveHooks): void {
 
 /** An outbox ack changes the replica like the matching event would. */
 export function applyAck(entry: OutboxEntry, ack: Frame, r: Replica, sync: LiveHooks): void {
-  const e = r.chats.get(entry.chatId);
-  if (!e) return;
   const message = ack.message as Message | undefined;
+  // A chat not held yet (a new group's chat.created may come after the ack of one's first message)
+  // is held from the ack: its version above the cursor is a hole, which the chat.created fills, or
+  // else a catch-up.
+  const e = message ? r.ensure(entry.chatId) : r.chats.get(entry.chatId);
+  if (!e) return;
   if (message) r.apply(e, [message]);
   else if (entry.action === 'deleteMessage') {
     const held = [...e.bySeq.values()].find((m) => m.messageId === entry.fields.messageId);

@@ -1,6 +1,7 @@
 /**
  * Events and acks that arrive out of order (the fan-out posts of different Lambdas race, and a big
- * group's events go through a queue): a reaction before the edit it follows.
+ * group's events go through a queue): a reaction before the edit it follows, the ack of one's first
+ * message in a new group before its chat.created.
  */
 import { describe, expect, it } from 'vitest';
 import type { Message } from '../../client/src/index.ts';
@@ -78,5 +79,37 @@ describe('a reaction event ahead of an edit', () => {
     await flush(10_000);
     await serveAll();
     expect(server.requests('sync')).toHaveLength(1);
+  });
+});
+
+describe("one's first message in a new group, acked before its chat.created", () => {
+  it('is held from the ack, and stays when chat.created (lastSeq 0) comes after', async () => {
+    const { client } = await started();
+    const socket = FakeSocket.last;
+    const group = server.chat('g', ['bob', 'carol']);
+    const created = server.view(group); // as createChat saw it: no message yet
+    const sent = client.sendMessage('g', 'welcome');
+    await serveAll();
+    const m = await sent;
+    expect(texts(client, 'g')).toEqual(['welcome']);
+    socket.push({ type: 'chat.created', chat: created });
+    expect(client.chat('g')).toMatchObject({ kind: 'group', name: 'g', lastSeq: 1, lastVer: m.ver });
+    await flush(10_000);
+    await serveAll();
+    expect(texts(client, 'g')).toEqual(['welcome']);
+    expect(server.requests('sync').filter((r) => r.chatId === 'g')).toEqual([]);
+  });
+
+  it('without its chat.created, the chat is caught up after gapMs', async () => {
+    const { client } = await started();
+    server.chat('g', ['bob', 'carol']);
+    const sent = client.sendMessage('g', 'welcome');
+    await serveAll();
+    await sent;
+    await flush(2000);
+    await serveAll();
+    expect(server.requests('getChat').map((r) => r.chatId)).toEqual(['g']);
+    expect(client.chat('g')).toMatchObject({ kind: 'group', name: 'g', memberCount: 3 });
+    expect(texts(client, 'g')).toEqual(['welcome']);
   });
 });
