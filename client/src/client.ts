@@ -69,7 +69,7 @@ export class ChatClient {
         this.events.emit('state', change);
       },
       onOpen: () => {
-        this.replica.me = jwtClaims(this.conn.token).sub ?? '';
+        this.replica.user(jwtClaims(this.conn.token).sub ?? '');
         if (this.o.sync !== false) this.syncer.opened();
         this.outbox.pumpAll();
       },

@@ -54,6 +54,17 @@ export class Replica {
     }
   }
 
+  /**
+   * The user of the socket that opened. Known the first time: each chat's newest message held of
+   * someone else, whose delivery receipt may still be due (othersSeq is not stored).
+   */
+  user(me: string): void {
+    if (me !== this.me)
+      for (const e of this.chats.values())
+        for (const m of e.bySeq.values()) if (m.senderId !== me) e.othersSeq = Math.max(e.othersSeq, m.seq);
+    this.me = me;
+  }
+
   ensure(chatId: string): ChatEntry {
     let e = this.chats.get(chatId);
     if (!e) {

@@ -141,6 +141,8 @@ export class Syncer {
     await pool(behind, 4, (e) => this.catchUp(e));
     if (receipts) {
       this.receipts = false;
+      // Delivery receipts due when the last socket (or the last run) ended.
+      for (const e of this.replica.chats.values()) this.changed(e);
       await refreshReceipts(this.replica, this.req, stamp, {
         log: this.o.log,
         changed: (e) => this.changed(e),

@@ -1,8 +1,9 @@
 /**
  * markDelivered on a fake socket and a fake server: once per interval per chat, one in flight per
- * chat, and what happens when it fails.
+ * chat, what happens when it fails, and a receipt due when the client closed (sent by the next run).
  */
 import { describe, expect, it } from 'vitest';
+import { MemoryStore } from '../../client/src/index.ts';
 import { FakeSocket, type Sent } from './support/fake-socket.ts';
 import { flush } from './support/harness.ts';
 import { serveAll, server, started, useSyncHarness } from './support/sync-harness.ts';
@@ -28,6 +29,30 @@ describe('markDelivered', () => {
     await mine;
     await flush(10_000);
     expect(socket.requests('markDelivered')).toHaveLength(2);
+  });
+
+  it('due when the client closed: the next run on the same store sends it (of the newest message of others)', async () => {
+    server.chat('a');
+    server.chat('b');
+    const store = new MemoryStore();
+    const first = await started({ store });
+    const socket = FakeSocket.last;
+    for (const chatId of ['a', 'b'])
+      socket.push({ type: 'message.created', message: server.add(chatId, 'one') });
+    await serveAll(3);
+    for (const chatId of ['a', 'b'])
+      socket.push({ type: 'message.created', message: server.add(chatId, 'two') });
+    // In a: one's own message after it (the receipt is still of 'two').
+    const mine = first.client.sendMessage('a', 'mine');
+    await serveAll(3);
+    await mine;
+    await first.client.close(); // the receipts of 'two' waited for the interval
+    const receipts = (s: FakeSocket) => s.requests('markDelivered').map((r) => `${r.chatId}:${r.seq}`);
+    expect(receipts(socket)).toEqual(['a:1', 'b:1']);
+    await started({ store });
+    await flush(3000);
+    await serveAll(3);
+    expect(receipts(FakeSocket.last).sort()).toEqual(['a:2', 'b:2']);
   });
 });
 
