@@ -39,6 +39,7 @@ export interface OutboxHooks {
 interface Settle {
   resolve(ack: Frame): void;
   reject(error: ChatClientError): void;
+  promise: Promise<Frame>;
 }
 
 export class Outbox {
@@ -98,12 +99,18 @@ export class Outbox {
    */
   add(entry: OutboxEntry): Promise<Frame> {
     if (this.conn.state === 'closed') return Promise.reject(closedError(entry.action));
-    return new Promise((resolve, reject) => {
-      this.settle.set(entry.id, { resolve, reject });
+    // The same change again (its clientMessageId) while it waits: the one promise.
+    const queued = this.settle.get(entry.id);
+    if (queued) return queued.promise;
+    const s = {} as Settle;
+    s.promise = new Promise((resolve, reject) => {
+      Object.assign(s, { resolve, reject });
+      this.settle.set(entry.id, s);
       if (this.early) this.early.push(entry);
       else this.store([entry]);
       this.hooks.emit({ entry, status: 'queued' });
     });
+    return s.promise;
   }
 
   /** Sends what the slots allow (a socket opened). */

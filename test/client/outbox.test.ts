@@ -93,6 +93,20 @@ describe('outbox', () => {
     expect(client.messages('a')).toHaveLength(1);
   });
 
+  it('a send repeated with the same clientMessageId while queued is one change: one frame, both calls resolve', async () => {
+    const { client } = await openClient();
+    const one = client.sendMessage('a', 'hello', { clientMessageId: 'draft-1' });
+    const again = client.sendMessage('a', 'hello', { clientMessageId: 'draft-1' });
+    expect(client.pending()).toHaveLength(1);
+    await flush();
+    server.serve(FakeSocket.last);
+    await expect(Promise.all([one, again])).resolves.toEqual([
+      expect.objectContaining({ seq: 1, clientMessageId: 'draft-1' }),
+      expect.objectContaining({ seq: 1, clientMessageId: 'draft-1' }),
+    ]);
+    expect(sends()).toHaveLength(1);
+  });
+
   it('honours RATE_LIMITED: waits retryAfterMs before resending', async () => {
     const { client } = await openClient();
     const sent = client.sendMessage('a', 'slow down');
