@@ -106,7 +106,8 @@ export class ChatAlarms {
   }
 
   /**
-   * A function's `Errors` (any is a fault: handlers answer bad input with an error frame) and
+   * A function's `Errors` (any is a fault: handlers answer bad input with an error frame; an action
+   * route's unexpected error is an `INTERNAL` frame, not an error: `InternalErrors`) and
    * `Throttles` alarms: sums over 5 minutes, raised at 1. The ids are the caller's, as deployed.
    */
   addFunctionAlarms(fn: ChatFunction, ids: FunctionAlarmIds): void {

@@ -17,7 +17,14 @@ import type { Construct } from 'constructs';
 import type { ChatApi } from './chat-api.ts';
 import type { ChatFunction } from './chat-function.ts';
 import type { ChatTable } from './chat-table.ts';
-import { authorizerFaults, businessMetric, estimatedCostUsd, PERIOD } from './metrics.ts';
+import {
+  authorizerFaults,
+  businessMetric,
+  estimatedCostUsd,
+  PERIOD,
+  tableSystemErrors,
+  tableThrottles,
+} from './metrics.ts';
 
 /** Alarms shown together under one title. */
 export interface AlarmGroup {
@@ -104,7 +111,7 @@ export function buildDashboard(scope: Construct, id: string, props: DashboardPro
         stageMetric('ExecutionError', 'Sum', 'Execution errors'),
         stageMetric('IntegrationError', 'Sum', 'Integration errors'),
         authorizerFaults(scope, api),
-        ...business('KeySourceErrors', 'ExpiredSocketsLeftOpen', 'FloodingSocketsLeftOpen'),
+        ...business('InternalErrors', 'KeySourceErrors', 'ExpiredSocketsLeftOpen', 'FloodingSocketsLeftOpen'),
       ],
     }),
   );
@@ -150,12 +157,13 @@ export function buildDashboard(scope: Construct, id: string, props: DashboardPro
   );
   dashboard.addWidgets(
     new GraphWidget({
-      title: 'DynamoDB capacity consumed',
+      title: 'DynamoDB: capacity consumed (left), throttles and 500s (right)',
       width,
       left: [
         table.table.metricConsumedReadCapacityUnits({ period: PERIOD, label: 'Read units' }),
         table.table.metricConsumedWriteCapacityUnits({ period: PERIOD, label: 'Write units' }),
       ],
+      right: [tableThrottles(table), tableSystemErrors(table)],
     }),
     new GraphWidget({
       title: 'Function throttles',

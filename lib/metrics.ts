@@ -5,7 +5,8 @@
  * - `authorizerFaults`: the authorizer's Lambda errors minus the tokens it refused. A refused token must
  *   be answered 401, which a REQUEST authorizer can only do by throwing `Unauthorized`, and Lambda counts
  *   every throw as an error; so refusals are counted separately and subtracted;
- * - `estimatedCostUsd`: what the stack's traffic costs, from the few metrics that drive the bill.
+ * - `estimatedCostUsd`: what the stack's traffic costs, from the few metrics that drive the bill;
+ * - `tableSystemErrors` and `tableThrottles`: DynamoDB's own faults and throttling of the table.
  */
 import { Duration, Stack } from 'aws-cdk-lib';
 import { MathExpression, Metric } from 'aws-cdk-lib/aws-cloudwatch';
@@ -46,6 +47,86 @@ export function authorizerFaults(scope: Construct, api: ChatApi): MathExpression
     period: PERIOD,
     label: 'Authorizer faults (errors that were not refused tokens)',
   });
+}
+
+/**
+ * The table operations the functions call (lambdas/data: Get, Put, Update, Delete, Query, BatchGet,
+ * BatchWrite and TransactWrite commands; a transaction's ConditionCheck is part of TransactWriteItems).
+ * `SystemErrors` exists only per operation (dimensions TableName and Operation): the alarm sums these.
+ */
+export const TABLE_OPERATIONS = [
+  'GetItem',
+  'PutItem',
+  'UpdateItem',
+  'DeleteItem',
+  'Query',
+  'BatchGetItem',
+  'BatchWriteItem',
+  'TransactWriteItems',
+] as const;
+
+/** An alarm on a metric math expression may read at most 10 metrics. */
+const MATH_METRICS_MAX = 10;
+
+/** `FILL(id, 0)` of each metric, summed: a period in which one of them has no data still counts. */
+function sumOf(metrics: Record<string, Metric>, period: Duration, label: string): MathExpression {
+  const ids = Object.keys(metrics);
+  if (ids.length > MATH_METRICS_MAX)
+    throw new Error(`${label}: ${ids.length} metrics, at most 10 in an alarm`);
+  return new MathExpression({
+    expression: ids.map((id) => `FILL(${id}, 0)`).join(' + '),
+    usingMetrics: metrics,
+    period,
+    label,
+  });
+}
+
+/**
+ * DynamoDB's 500s on the table (after which the SDK retries; a request still failing is answered
+ * `INTERNAL`): `SystemErrors` of every operation the functions call, summed.
+ */
+export function tableSystemErrors(table: ChatTable, period = PERIOD): MathExpression {
+  const metrics = Object.fromEntries(
+    TABLE_OPERATIONS.map((operation) => [
+      `se${operation}`,
+      table.table.metric('SystemErrors', {
+        period,
+        statistic: 'Sum',
+        dimensionsMap: { TableName: table.tableName, Operation: operation },
+      }),
+    ]),
+  );
+  return sumOf(metrics, period, 'DynamoDB system errors (500)');
+}
+
+/**
+ * Requests DynamoDB throttled, on the table and on each global index (an on-demand table throttles
+ * beyond a partition's 3,000 reads or 1,000 writes a second, or a sudden doubling of its peak): the
+ * `ReadThrottleEvents` and `WriteThrottleEvents` of each, summed. (`ThrottledRequests` exists only
+ * per operation; a local index's throttles are its table's.) The SDK retries them; the routes answer
+ * a throttle still failing `RATE_LIMITED`, so no `INTERNAL` shows it.
+ */
+export function tableThrottles(table: ChatTable, period = PERIOD): MathExpression {
+  const scopes: [string, Record<string, string>][] = [
+    ['table', {}],
+    ...TABLE.globalSecondaryIndexes.map(
+      (index) =>
+        [index.indexName, { GlobalSecondaryIndexName: index.indexName }] as [string, Record<string, string>],
+    ),
+  ];
+  const metrics = Object.fromEntries(
+    scopes.flatMap(([id, dimensions]) =>
+      (['Read', 'Write'] as const).map((kind) => [
+        `${kind.toLowerCase()}${id[0]?.toUpperCase()}${id.slice(1)}`,
+        table.table.metric(`${kind}ThrottleEvents`, {
+          period,
+          statistic: 'Sum',
+          dimensionsMap: { TableName: table.tableName, ...dimensions },
+        }),
+      ]),
+    ),
+  );
+  return sumOf(metrics, period, 'DynamoDB throttle events (table and global indexes)');
 }
 
 /**

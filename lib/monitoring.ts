@@ -3,6 +3,11 @@
  *
  * - every route function: `Errors` (a handler answers bad input with an error frame; it throws only on a
  *   fault) and `Throttles`;
+ * - frames answered `INTERNAL` (`InternalErrors`): an action route's unexpected error becomes an error
+ *   frame and the invocation succeeds, so its `Errors` never count it (a bug, a dependency failing after
+ *   its retries, a missing grant);
+ * - the table: DynamoDB's own 500s (`SystemErrors` of the operations the functions call) and throttled
+ *   requests (`Read`/`WriteThrottleEvents` of the table and its global indexes);
  * - the authorizer: its faults, i.e. errors that were not refused tokens (lib/metrics.ts explains why a
  *   refusal is an error to Lambda), its `Throttles`, and the token issuer's keys being unreachable
  *   (`KeySourceErrors`: a JWKS outage refuses everyone, so it pages on the first one);
@@ -26,7 +31,14 @@ import type { ChatApi } from './chat-api.ts';
 import type { ChatFunction } from './chat-function.ts';
 import type { ChatTable } from './chat-table.ts';
 import { type AlarmGroup, buildDashboard } from './dashboard.ts';
-import { authorizerFaults, businessMetric, estimatedCostUsd, PERIOD } from './metrics.ts';
+import {
+  authorizerFaults,
+  businessMetric,
+  estimatedCostUsd,
+  PERIOD,
+  tableSystemErrors,
+  tableThrottles,
+} from './metrics.ts';
 
 export interface ChatMonitoringProps {
   readonly api: ChatApi;
@@ -82,6 +94,20 @@ export class ChatMonitoring extends Construct {
       metric: businessMetric(this, 'KeySourceErrors'),
       description:
         "Authorizer: the token issuer's keys (JWKS) could not be fetched; every connect fails until they can",
+    });
+    alarms.add('InternalErrors', {
+      metric: businessMetric(this, 'InternalErrors'),
+      description:
+        'Routes: a frame was answered INTERNAL (an unexpected error: a bug, a dependency failing after its retries, a missing grant); the `request failed` ERROR line names the route and the cause',
+    });
+    alarms.add('TableSystemErrors', {
+      metric: tableSystemErrors(table),
+      description: 'DynamoDB: the table answered internal server errors (500)',
+    });
+    alarms.add('TableThrottles', {
+      metric: tableThrottles(table),
+      description:
+        'DynamoDB: requests to the table or a global index were throttled (a hot partition, or traffic more than doubling its peak)',
     });
     alarms.add('ExpiredSocketsLeftOpen', {
       metric: businessMetric(this, 'ExpiredSocketsLeftOpen'),

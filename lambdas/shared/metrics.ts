@@ -41,6 +41,13 @@ export const BUSINESS_METRICS = {
   TokensRefused: 'Tokens refused by the $connect authorizer',
   /** The token issuer's keys could not be fetched (JWKS outage, timeout, bad answer). */
   KeySourceErrors: 'JWKS fetch failures (identity provider unavailable)',
+  /**
+   * Frames answered `INTERNAL` (lambdas/shared/ws-middleware.ts): an unexpected error, i.e. a bug, a
+   * dependency's failure after its retries, a missing grant. The invocation still succeeds (its error
+   * frame is the reply), so Lambda's `Errors` does not count these: this metric is their alarm's.
+   * The EMF line carries the route (`routeKey`) for Logs Insights; the metric has only `Stack`.
+   */
+  InternalErrors: 'Frames answered INTERNAL (a bug, a dependency failure, a missing grant)',
   /** Frames answered with RATE_LIMITED. */
   RateLimitedFrames: 'Frames answered with RATE_LIMITED',
   /**

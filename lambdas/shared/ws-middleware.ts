@@ -126,7 +126,8 @@ export function wsCaller(): WsMiddleware {
 }
 
 /**
- * Maps every error to an error frame. Typed errors keep their code; others become INTERNAL. A frame
+ * Maps every error to an error frame. Typed errors keep their code; others become INTERNAL, counted
+ * (`InternalErrors`: the invocation itself succeeds, so Lambda's `Errors` never sees them). A frame
  * the per-user limiter refused counts against its socket: one that keeps sending after
  * `RATE_LIMITED` is closed (flood-guard.ts).
  */
@@ -157,6 +158,9 @@ export function wsErrorFrames(): WsMiddleware {
         : answer;
       request.response = reply(await refusal);
     } else {
+      // The invocation still ends normally (the caller gets its error frame), so Lambda counts no
+      // error: this count is what the `InternalErrors` alarm sees of a fault (lib/monitoring.ts).
+      countMetric('InternalErrors');
       logger.error('request failed', { error });
       request.response = reply(errorFrame(action, requestId, 'INTERNAL', INTERNAL_MESSAGE));
     }
