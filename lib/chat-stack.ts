@@ -2,7 +2,7 @@
  * The whole chat backend: the table, the token configuration, the WebSocket API with one function per
  * route, and its alarms and dashboard.
  */
-import { CfnOutput, Stack } from 'aws-cdk-lib';
+import { Annotations, CfnOutput, Stack } from 'aws-cdk-lib';
 import { Key } from 'aws-cdk-lib/aws-kms';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
@@ -23,6 +23,12 @@ import { ScheduledMessages } from './scheduled-messages.ts';
 import { FANOUT_WORKER, type QueueWorkerDefinition, RETENTION_WORKER } from './workers.ts';
 
 export type { ChatStackProps } from './chat-stack-props.ts';
+
+/** The synth warning of a stack (not `destroyable`) whose alarms notify nobody. */
+export const NO_ALARM_TOPIC_WARNING = 'chat:noAlarmTopic';
+const NO_ALARM_TOPIC_MESSAGE =
+  'No alarm topic: the alarms notify nobody (they only change state in the console and on the dashboard). ' +
+  'Deploy with -c alarmTopicArn=<an SNS topic ARN> (docs/deploy.md, "Before the first deploy").';
 
 export class ChatStack extends Stack {
   readonly table: ChatTable;
@@ -86,6 +92,11 @@ export class ChatStack extends Stack {
       ? Topic.fromTopicArn(this, 'AlarmTopic', props.alarmTopicArn)
       : undefined;
     const alarms = alarmTopic ? { alarmTopic } : {};
+    // Without a topic the alarms change state in the console and nobody hears of it: fine for a
+    // throwaway stack, not for one that keeps data.
+    if (!alarmTopic && !destroyable) {
+      Annotations.of(this).addWarningV2(NO_ALARM_TOPIC_WARNING, NO_ALARM_TOPIC_MESSAGE);
+    }
     const queueWorker = (
       id: string,
       definition: QueueWorkerDefinition,

@@ -1,10 +1,13 @@
 /**
  * The alarms of faults no Lambda error shows: frames answered `INTERNAL` (an action route's
- * invocation succeeds with its error frame) and the table's own 500s and throttles (lib/monitoring.ts).
+ * invocation succeeds with its error frame) and the table's own 500s and throttles (lib/monitoring.ts);
+ * and the synth warning of a stack whose alarms would notify nobody (lib/chat-stack.ts).
  */
+import { Annotations, Match } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
 import { METRICS_NAMESPACE } from '../../lambdas/shared/metrics.ts';
-import { logicalId, synth } from './support.ts';
+import { ChatStack, type ChatStackProps } from '../../lib/chat-stack.ts';
+import { logicalId, synth, testApp } from './support.ts';
 
 const s = synth();
 type Props = Record<string, unknown>;
@@ -90,5 +93,25 @@ describe('fault alarms', { timeout: 180_000 }, () => {
     );
     // `ThrottledRequests` and `UserErrors` (callers' conditional checks and the like) are not alarmed.
     expect(alarms().filter((a) => reads(a, 'ThrottledRequests') || reads(a, 'UserErrors'))).toEqual([]);
+  });
+});
+
+describe('who hears of the alarms', { timeout: 180_000 }, () => {
+  /** The warnings naming alarmTopicArn of a stack built as bin/app.ts builds it (not acknowledged). */
+  const warnings = (props: ChatStackProps) =>
+    Annotations.fromStack(new ChatStack(testApp(), 'Deployed', props)).findWarning(
+      '*',
+      Match.stringLikeRegexp('alarmTopicArn'),
+    );
+
+  it('warns at synth when a stack that keeps data has no alarm topic', () => {
+    const found = warnings({});
+    expect(found).toHaveLength(1);
+    expect(found[0]?.entry.data).toMatch(/notify nobody.*-c alarmTopicArn=/);
+  });
+
+  it('does not with a topic, nor for a destroyable stack', () => {
+    expect(warnings({ alarmTopicArn: 'arn:aws:sns:eu-west-1:123456789012:chat-alarms' })).toEqual([]);
+    expect(warnings({ destroyable: true })).toEqual([]);
   });
 });
