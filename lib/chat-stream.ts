@@ -6,7 +6,8 @@
  * is configured: push needs at least one provider secret (`-c pushApnsSecretArn=…`,
  * `-c pushFcmSecretArn=…`); without one the stack deploys without push.
  *
- * Least privilege per function: its table actions (table and indexes), reading exactly this table's
+ * Least privilege per function: its table actions (table and indexes; its writes only in the partitions
+ * of its `writeLeadingKeys`), reading exactly this table's
  * stream, sending to its own on-failure queue, and `secretsmanager:GetSecretValue` on the configured
  * secrets only. Alarms: errors, throttles, iterator age, records on the on-failure queue, and pushes
  * given up after their retries. With push comes its queue worker (lib/workers.ts `PUSH_WORKER`), to
@@ -27,7 +28,7 @@ import type { ChatTable } from './chat-table.ts';
 import { reservedConcurrencyFor } from './concurrency.ts';
 import { businessMetric } from './metrics.ts';
 import { acknowledgeWildcardResource } from './nag.ts';
-import { QueueWorker } from './queue-worker.ts';
+import { partitions, QueueWorker } from './queue-worker.ts';
 import { failureQueue } from './queues.ts';
 import { STREAM_CONSUMERS, type StreamConsumerDefinition, type StreamFeature } from './stream-consumers.ts';
 import { TABLE_NAME_ENV } from './table.ts';
@@ -154,7 +155,11 @@ export class ChatStreamConsumers extends Construct {
         ...(push ? pushEnvironment(push) : {}),
       },
     });
-    table.grantActions(fn, def.tableActions);
+    table.grantActions(
+      fn,
+      def.tableActions,
+      def.writeLeadingKeys ? { writePartitions: partitions(def.writeLeadingKeys) } : {},
+    );
     Grant.addToPrincipal({
       grantee: fn,
       actions: ['dynamodb:DescribeStream', 'dynamodb:GetRecords', 'dynamodb:GetShardIterator'],

@@ -25,7 +25,7 @@ import { MANAGEMENT_ENDPOINT_ENV, TABLE_NAME_ENV } from './table.ts';
 import type { KeyPrefix, QueueWorkerDefinition } from './workers.ts';
 
 /** The `dynamodb:LeadingKeys` patterns of partitions under the named prefixes (lambdas/data/keys.ts). */
-const partitions = (prefixes: readonly KeyPrefix[]): string[] => prefixes.map((p) => `${PREFIX[p]}*`);
+export const partitions = (prefixes: readonly KeyPrefix[]): string[] => prefixes.map((p) => `${PREFIX[p]}*`);
 
 export interface QueueWorkerProps {
   readonly definition: QueueWorkerDefinition;

@@ -7,7 +7,7 @@
 import type { FilterPattern } from '../lambdas/pipeline/filter.ts';
 import { MESSAGE_CREATED } from '../lambdas/pipeline/patterns.ts';
 import type { TableAction } from './routes.ts';
-import { PUSH_TABLE_ACTIONS } from './workers.ts';
+import { type KeyPrefix, PUSH_TABLE_ACTIONS } from './workers.ts';
 
 /** Stack features a consumer belongs to; a consumer is deployed only when its feature is on. */
 export type StreamFeature = 'push';
@@ -36,6 +36,11 @@ export interface StreamConsumerDefinition {
   readonly maxRecordAgeSeconds: number;
   /** Table actions the function needs (least privilege). */
   readonly tableActions: readonly TableAction[];
+  /**
+   * The partition-key prefixes its item actions that write are limited to (IAM `dynamodb:LeadingKeys`,
+   * `<prefix>*` each), as a queue worker's `writeLeadingKeys`. @default - writes on every item
+   */
+  readonly writeLeadingKeys?: readonly KeyPrefix[];
   /** Function timeout in seconds. */
   readonly timeoutSeconds: number;
   readonly feature: StreamFeature;
@@ -56,6 +61,9 @@ export const STREAM_CONSUMERS: readonly StreamConsumerDefinition[] = [
     // The worker's, and its push marks (lambdas/data/push-marks.ts): read with GetItem, written
     // with PutItem (the worker never writes one: the function marks a message once it is queued).
     tableActions: [...PUSH_TABLE_ACTIONS, 'dynamodb:PutItem'],
+    // It writes its push marks (PUSHED#) and, as the worker does, removes a dead token: the device
+    // and the user's count (USER#), the token's owner (TOKEN#).
+    writeLeadingKeys: ['user', 'token', 'pushed'],
     timeoutSeconds: 60,
     feature: 'push',
   },
