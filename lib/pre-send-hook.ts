@@ -10,6 +10,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { isAbsolute, relative, resolve } from 'node:path';
 import { PRE_SEND_HOOK_ENV } from '../lambdas/domain/hooks.ts';
+import { ROUTE_TIMEOUT_SECONDS } from '../lambdas/shared/config.ts';
 import { BUNDLE, type BundleSettings } from './bundling.ts';
 import { PROJECT_ROOT } from './chat-function.ts';
 
@@ -26,7 +27,7 @@ export interface PreSendHookSettings {
   /** The hook module (TypeScript or JavaScript), relative to the repository root, e.g. `hooks/word-filter.ts`. */
   readonly module: string;
   /**
-   * How long the hook may take before the fallback applies.
+   * How long the hook may take before the fallback applies (ms, at most `PRE_SEND_HOOK_TIMEOUT_MAX_MS`).
    * @default 300 (the runtime's default)
    */
   readonly timeoutMs?: number;
@@ -43,6 +44,13 @@ export interface PreSendHookSettings {
   readonly environment?: Readonly<Record<string, string>>;
 }
 
+/**
+ * The longest `timeoutMs`: half of the sending routes' timeout (`ROUTE_TIMEOUT_SECONDS`, 10 s), the
+ * other half left for the send itself (its allocation and writes) once the fallback applies. Longer,
+ * a hanging hook would have Lambda stop the invocation before the fallback: no answer at all.
+ */
+export const PRE_SEND_HOOK_TIMEOUT_MAX_MS = (ROUTE_TIMEOUT_SECONDS * 1000) / 2;
+
 /** Names the hook may not set: the runtime's, the app's and Lambda's own. */
 const RESERVED_ENV = /^(AWS_|LAMBDA_|_)|^(TABLE_NAME|LOG_LEVEL|NODE_OPTIONS|TZ|PRE_SEND_HOOK.*)$/;
 
@@ -57,9 +65,14 @@ export function checkPreSendHook(settings: PreSendHookSettings): void {
     throw new Error(`preSendHook ${settings.module} is not a .ts or .js file of the repository`);
   }
   const { timeoutMs, fallback } = settings;
-  if (timeoutMs !== undefined && !(Number.isInteger(timeoutMs) && timeoutMs > 0 && timeoutMs <= 10_000)) {
+  if (
+    timeoutMs !== undefined &&
+    !(Number.isInteger(timeoutMs) && timeoutMs > 0 && timeoutMs <= PRE_SEND_HOOK_TIMEOUT_MAX_MS)
+  ) {
     throw new Error(
-      `preSendHookTimeoutMs must be a whole number of milliseconds, 1–10000 (got ${timeoutMs})`,
+      `preSendHookTimeoutMs must be a whole number of milliseconds, 1–${PRE_SEND_HOOK_TIMEOUT_MAX_MS} ` +
+        `(half of SendMessage's and EditMessage's ${ROUTE_TIMEOUT_SECONDS} s timeout, so that a hanging hook ` +
+        `gets its fallback before Lambda stops the send) (got ${timeoutMs})`,
     );
   }
   if (fallback !== undefined && fallback !== 'allow' && fallback !== 'deny') {

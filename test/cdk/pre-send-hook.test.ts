@@ -19,7 +19,7 @@ import { ChatFunction, PROJECT_ROOT } from '../../lib/chat-function.ts';
 import { ChatStack } from '../../lib/chat-stack.ts';
 import { preSendHookFromContext, settingsFromContext } from '../../lib/context.ts';
 import { FEATURE_FLAGS } from '../../lib/feature-flags.ts';
-import { PRE_SEND_HOOK_IMPORT, preSendHookFunction } from '../../lib/pre-send-hook.ts';
+import { checkPreSendHook, PRE_SEND_HOOK_IMPORT, preSendHookFunction } from '../../lib/pre-send-hook.ts';
 import { findRoute } from '../../lib/routes.ts';
 import { envOf, testApp } from './support.ts';
 
@@ -129,6 +129,15 @@ describe('the preSendHook setting', { timeout: 180_000 }, () => {
     expect(() =>
       preSendHookFromContext(lookup({ preSendHook: WORD_FILTER, preSendHookTimeoutMs: 'soon' })),
     ).toThrow(/preSendHookTimeoutMs/);
+    // At most half of the sending routes' 10 s timeout: a hanging hook gets its fallback before
+    // Lambda stops the send.
+    expect(() => checkPreSendHook({ module: WORD_FILTER, timeoutMs: 5001 })).toThrow(
+      /preSendHookTimeoutMs must be .* 1–5000 .*10 s timeout.*\(got 5001\)/,
+    );
+    expect(() => checkPreSendHook({ module: WORD_FILTER, timeoutMs: 10_000 })).toThrow(
+      /preSendHookTimeoutMs/,
+    );
+    expect(() => checkPreSendHook({ module: WORD_FILTER, timeoutMs: 5000 })).not.toThrow();
     expect(() =>
       preSendHookFromContext(lookup({ preSendHook: WORD_FILTER, preSendHookEnv: '{"TABLE_NAME":"x"}' })),
     ).toThrow(/TABLE_NAME/);
