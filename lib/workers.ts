@@ -179,7 +179,7 @@ export const PUSH_TABLE_ACTIONS: readonly TableAction[] = [
  * 20 instances: a group of 10,000 with 8,000 members offline is 40 jobs, sent in about 1.1 s. Jobs are
  * alarmed after 5 minutes waiting: a late notification is noise (the stream consumer drops records
  * older than 15 minutes, the worker jobs as old). A job does its reads before it sends: one whose
- * reads fail has sent nothing and is delivered again by SQS (after 3 receives it moves to the
+ * reads fail has sent nothing and is delivered again by SQS (after 5 receives it moves to the
  * dead-letter queue, alarmed). Its sends stop in time for its timeout (lambdas/push/budget.ts): what
  * it could not try goes back to its own queue as a job of deferred notifications (hence its
  * `sqs:SendMessage`), so a slow provider never makes SQS deliver a half-sent job again.
@@ -198,7 +198,9 @@ export const PUSH_WORKER: QueueWorkerDefinition = {
   batchSize: 1,
   maxConcurrency: 20,
   timeoutSeconds: 60,
-  maxReceiveCount: 3,
+  // AWS advises at least 5 for a Lambda event source (a receive Lambda throttles counts one): a job
+  // failing is tried again after 10, 20, 30 and 40 s, still far within its 15 minutes.
+  maxReceiveCount: 5,
   maxAgeSeconds: 300,
   feature: 'push',
 };

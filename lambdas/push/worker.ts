@@ -6,7 +6,7 @@
  * (`planDeferred`). Every read comes before any send: a job whose reads fail has sent nothing, is
  * reported as a batch item failure, and SQS delivers it again: after 10 s times its receive count (at
  * most 60 s, queue/retry-later.ts), not the queue's 6-minute visibility timeout, since a throttled
- * read is worth trying again soon (3 receives in all, lib/workers.ts). A notification that fails is retried
+ * read is worth trying again soon (5 receives in all, lib/workers.ts). A notification that fails is retried
  * and counted by `deliver`, never thrown. A job older than `PUSH_JOB_MAX_AGE_MS` is dropped (a late
  * push is noise; a deferred job's notifications are counted as given up, `PushGivenUp`, and logged),
  * and so is a body that is not a job.

@@ -53,6 +53,16 @@ describe('push worker', { timeout: 180_000 }, () => {
     });
   });
 
+  it('lets every queue a function consumes redrive after 5 receives or more (a throttled receive counts one)', () => {
+    // AWS advises at least 5 for a Lambda event source: Lambda's throttled receives count too.
+    const redrives = Object.entries(s.template.findResources('AWS::SQS::Queue')).flatMap(([id, q]) => {
+      const policy = q.Properties?.RedrivePolicy as { maxReceiveCount?: number } | undefined;
+      return policy ? [[id, policy.maxReceiveCount] as const] : [];
+    });
+    expect(redrives.map(([id]) => id)).toContain(queueId());
+    for (const [id, count] of redrives) expect(count, id).toBeGreaterThanOrEqual(5);
+  });
+
   it('runs with the table, the provider settings and its queue, and reads exactly the two secrets', () => {
     const env = envOf(worker().worker);
     expect(env).toMatchObject({
