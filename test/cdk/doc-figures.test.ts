@@ -1,14 +1,16 @@
 /**
  * The figures docs/deploy.md and the README state about a deployed stack, counted from the synthesized
- * template: the alarms (and what they cost at rest), the routes, the resources a default stack
- * retains on `cdk destroy` (the tear-down list), and the functions `npm run bundle-size` measures. A change that adds an alarm, a route or a retained
- * resource fails here until the docs say so.
+ * template: the alarms (and what they cost at rest), the routes, the stack's resources (of
+ * CloudFormation's 500) and what a route adds, the resources a default stack retains on `cdk destroy`
+ * (the tear-down list), and the functions `npm run bundle-size` measures. A change that adds an alarm,
+ * a route or a resource fails here until the docs say so.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { describe, expect, it } from 'vitest';
 import { PROJECT_ROOT } from '../../lib/chat-function.ts';
+import { ROUTES, type RouteDefinition } from '../../lib/routes.ts';
 import { stackFunctions } from '../../scripts/stack-functions.ts';
 import { type Resources, synth } from './support.ts';
 
@@ -22,8 +24,8 @@ const PUSH = {
 const ALARM_METRIC_USD = 0.1;
 const DASHBOARD_USD = 3;
 
-function figures(push: boolean) {
-  const { stack, template } = synth(push ? { push: PUSH } : {});
+function figures(push: boolean, routes?: readonly RouteDefinition[]) {
+  const { stack, template } = synth({ ...(push ? { push: PUSH } : {}), ...(routes ? { routes } : {}) });
   const resources = template.toJSON().Resources as Resources;
   const all = Object.values(resources);
   const alarms = all.filter((r) => r.Type === 'AWS::CloudWatch::Alarm').map((r) => r.Properties);
@@ -40,6 +42,7 @@ function figures(push: boolean) {
     mathMetrics,
     alarmUsd: (alarms.length - math.length + mathMetrics) * ALARM_METRIC_USD,
     routes: all.filter((r) => r.Type === 'AWS::ApiGatewayV2::Route').length,
+    resources: all.length,
     queues: retained.filter((r) => r.Type === 'AWS::SQS::Queue').length,
     retainedTypes: new Set(retained.map((r) => r.Type)),
   };
@@ -88,6 +91,21 @@ describe('docs/deploy.md figures', { timeout: 180_000 }, () => {
 
   it('the routes whose per-route metrics are billed', () => {
     expect(stated(deployDoc, /with all (\d+) routes busy/)).toEqual([plain.routes]);
+  });
+
+  it('the resources of a stack (CloudFormation holds 500), and what an action route adds', () => {
+    const oneLess = figures(
+      false,
+      ROUTES.filter((r) => r.routeKey !== 'getChat'),
+    );
+    expect(
+      stated(deployDoc, /\*\*Size\*\*: (\d+) CloudFormation resources \((\d+) with push\) of the 500/),
+    ).toEqual([plain.resources, withPush.resources]);
+    const perRoute = plain.resources - oneLess.resources;
+    expect(stated(deployDoc, /Each action route adds (\d+) /)).toEqual([perRoute]);
+    expect(stated(deployDoc, /so about (\d+) more routes fit with push/)).toEqual([
+      Math.floor((500 - withPush.resources) / perRoute),
+    ]);
   });
 
   it('the tear-down list names every kind of resource a default stack retains, with the queue counts', () => {
