@@ -2,9 +2,15 @@
  * Generates the AsyncAPI 3.0 document of the WebSocket API from the contract (lambdas/contract):
  * one operation per action (the client's request, answered by the ack or an error frame) and one
  * per event, with JSON Schemas converted from the valibot schemas. `npm run asyncapi` writes it to
- * docs/asyncapi.yaml; a test checks that the file is current and that @asyncapi/parser accepts it.
+ * docs/asyncapi.yaml; tests check that the file is current, that @asyncapi/parser accepts it and that
+ * frames the contract accepts validate against its schemas (test/contract/asyncapi*.test.ts).
  */
-import { type ConversionConfig, type JsonSchema, toJsonSchema } from '@valibot/to-json-schema';
+import {
+  type ConversionConfig,
+  type JsonSchema,
+  toJsonSchema,
+  toJsonSchemaDefs,
+} from '@valibot/to-json-schema';
 import type * as v from 'valibot';
 import { stringify } from 'yaml';
 import type { ActionDef } from '../../lambdas/contract/action.ts';
@@ -43,17 +49,34 @@ const overrideAction: ConversionConfig['overrideAction'] = ({ valibotAction, jso
   return undefined;
 };
 
+const overrideRef: ConversionConfig['overrideRef'] = ({ referenceId }) =>
+  `#/components/schemas/${referenceId}`;
+
+/** A payload's schema; a shared object in it is a `$ref` to components.schemas (see sharedSchemas). */
 function jsonSchema(schema: v.GenericSchema, typeMode: 'input' | 'output'): JsonSchema {
   const out = toJsonSchema(schema, {
     typeMode,
     errorMode: 'ignore',
     definitions: SHARED,
     overrideAction,
-    overrideRef: ({ referenceId }) => `#/components/schemas/${referenceId}`,
+    overrideRef,
   }) as Record<string, unknown>;
   delete out.$schema;
   delete out.$defs;
   return out as JsonSchema;
+}
+
+/**
+ * components.schemas: each shared object's own definition (its fields; the shared objects inside it
+ * stay references). Converting the object itself with toJsonSchema would give only a `$ref` to itself.
+ */
+function sharedSchemas(): Record<string, JsonSchema> {
+  return toJsonSchemaDefs(SHARED, {
+    typeMode: 'output',
+    errorMode: 'ignore',
+    overrideAction,
+    overrideRef,
+  });
 }
 
 const ref = (path: string) => ({ $ref: path });
@@ -145,9 +168,6 @@ export function generateAsyncApi(): Record<string, unknown> {
       messages: [ref(`#/channels/chat/messages/${type}`)],
     };
   }
-  const schemas = Object.fromEntries(
-    Object.entries(SHARED).map(([name, s]) => [name, jsonSchema(s, 'output')]),
-  );
   return {
     asyncapi: '3.0.0',
     info: {
@@ -201,7 +221,7 @@ export function generateAsyncApi(): Record<string, unknown> {
       },
     },
     operations,
-    components: { schemas, messages },
+    components: { schemas: sharedSchemas(), messages },
   };
 }
 
