@@ -75,7 +75,7 @@ export function scheduledIdFor(userId: string, chatId: string, clientMessageId: 
 }
 
 /** Why `sendAt` is refused, if it is: it must be in the future and at most 30 days ahead. */
-function sendAtRefusal(sendAt: Date, now: Date): Error | undefined {
+export function sendAtRefusal(sendAt: Date, now: Date): Error | undefined {
   if (sendAt.getTime() <= now.getTime()) {
     return badRequest(
       `"sendAt" must be in the future (it is ${sendAt.toISOString()}; now is ${now.toISOString()}).`,

@@ -3,13 +3,16 @@
  * request, an ack, an event, an error, a pong or an object, and holds only fields the contract
  * declares, each with a value the contract accepts. Requests must parse as the server parses them.
  * The v1 examples may leave out the v2 additions (`ver`, `attachments`, …), so a missing field is
- * not an error in an ack, an event or an object; an invented or mistyped one is.
+ * not an error in an ack, an event or an object; an invented or mistyped one is. Every example
+ * schedule is one the server would have made (sendAt checked against its createdAt), and README.md
+ * shows `sendAt` as a placeholder: a fixed time is refused once it is past or 30 days away.
  */
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import * as v from 'valibot';
 import { describe, expect, it } from 'vitest';
 import { ErrorFrame } from '../../lambdas/contract/errors.ts';
+import type { Scheduled as ScheduledObject } from '../../lambdas/contract/index.ts';
 import {
   Chat,
   ChatSummary,
@@ -18,12 +21,22 @@ import {
   Message,
   Scheduled,
 } from '../../lambdas/contract/index.ts';
+import { sendAtRefusal } from '../../lambdas/domain/scheduled.ts';
 
 const DOC = readFileSync(resolve(import.meta.dirname, '../../docs/protocol.md'), 'utf8');
+
+const README = readFileSync(resolve(import.meta.dirname, '../../README.md'), 'utf8');
 
 const lines = [...DOC.matchAll(/```jsonl\n([\s\S]*?)```/g)].flatMap((m) =>
   (m[1] ?? '').split('\n').filter((l) => l.trim() !== ''),
 );
+const frames = lines.map((line) => JSON.parse(line) as Record<string, unknown>);
+
+/** The Scheduled objects an example holds: itself, or its `scheduled` (one or a list). */
+const schedulesIn = (frame: Record<string, unknown>): ScheduledObject[] =>
+  'scheduledId' in frame
+    ? [frame as unknown as ScheduledObject]
+    : ([] as ScheduledObject[]).concat((frame.scheduled as ScheduledObject | ScheduledObject[]) ?? []);
 
 type Schema = v.GenericSchema & {
   readonly type: string;
@@ -113,6 +126,31 @@ describe('docs/protocol.md examples', () => {
   it.each(lines.map((line) => [line.slice(0, 70), line]))('%s…', (_, line) => {
     const { problems: found } = check(line);
     expect(found).toEqual([]);
+  });
+
+  it('every example schedule is one the server makes: sendAt in the 30 days after its createdAt', () => {
+    const schedules = frames.flatMap(schedulesIn);
+    expect(schedules.length).toBeGreaterThan(1);
+    for (const s of schedules) {
+      const refusal = sendAtRefusal(new Date(s.sendAt), new Date(s.createdAt));
+      expect(refusal?.message, `${s.scheduledId} ${s.status}`).toBeUndefined();
+    }
+  });
+
+  it('each scheduleMessage request example is answered with its sendAt, in UTC', () => {
+    const requests = frames.filter((f) => f.action === 'scheduleMessage' && f.type === undefined);
+    expect(requests.length).toBeGreaterThan(0);
+    for (const request of requests) {
+      const ack = frames.find((f) => f.type === 'ack' && f.requestId === request.requestId);
+      const [scheduled] = ack ? schedulesIn(ack) : [];
+      expect(scheduled?.sendAt).toBe(new Date(String(request.sendAt)).toISOString());
+    }
+  });
+
+  it('README.md shows sendAt as a placeholder, never a fixed time', () => {
+    const sendAts = [...README.matchAll(/"sendAt":"([^"]*)"/g)].map((m) => m[1]);
+    expect(sendAts.length).toBeGreaterThan(0);
+    for (const sendAt of sendAts) expect(sendAt).toMatch(/^<[^>]+>$/);
   });
 
   it('catches an invented field, a mistyped value and an unknown action', () => {
