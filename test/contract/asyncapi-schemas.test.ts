@@ -2,7 +2,8 @@
  * docs/asyncapi.yaml's schemas say what the server sends: every shared object in components.schemas
  * is its own definition (not a reference to itself), every message payload compiles as JSON Schema,
  * and a frame the contract accepts, for every ack and event, validates against its payload (so each
- * shared object is checked field by field), while a mistyped field inside a shared object does not.
+ * shared object is checked field by field), as do docs/protocol.md's event examples, while a
+ * mistyped field inside a shared object does not.
  */
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -131,6 +132,15 @@ describe('docs/asyncapi.yaml schemas', () => {
 
   it.each(frames)('a %s frame validates', (message, frame) => {
     expect(errors(message, frame)).toEqual([]);
+  });
+
+  it("validates docs/protocol.md's event examples (complete frames, checked by doc-examples.test.ts)", () => {
+    const protocol = readFileSync(resolve(import.meta.dirname, '../../docs/protocol.md'), 'utf8');
+    const events = [...protocol.matchAll(/(?:^|\| `)(\{"type":"([a-z.]+)".*?\})(?:`|$)/gm)].filter(
+      ([, , type]) => type && type in EVENTS,
+    );
+    expect(new Set(events.map(([, , type]) => type))).toEqual(new Set(Object.keys(EVENTS)));
+    for (const [, line = '', type = ''] of events) expect(errors(type, JSON.parse(line)), line).toEqual([]);
   });
 
   it('a real message.created validates; a mistyped field of a shared object does not', () => {

@@ -1,9 +1,10 @@
 /**
- * docs/protocol.md's examples against the contract (lambdas/contract): every ```jsonl line is a
- * request, an ack, an event, an error, a pong or an object, and holds only fields the contract
- * declares, each with a value the contract accepts. Requests must parse as the server parses them.
- * The v1 examples may leave out the v2 additions (`ver`, `attachments`, …), so a missing field is
- * not an error in an ack, an event or an object; an invented or mistyped one is. Every example
+ * docs/protocol.md's examples against the contract (lambdas/contract): every ```jsonl line (and
+ * every frame of the events table) is a request, an ack, an event, an error, a pong or an object, and
+ * holds only fields the contract declares, each with a value the contract accepts. Requests must
+ * parse as the server parses them. The v1 examples may leave out the v2 additions (`ver`,
+ * `attachments`, …), so a missing field is not an error in an ack or an object; an invented or
+ * mistyped one is. Every event has an example frame, complete as the server sends it. Every example
  * schedule is one the server would have made (sendAt checked against its createdAt), and README.md
  * shows `sendAt` as a placeholder: a fixed time is refused once it is past or 30 days away.
  */
@@ -27,9 +28,13 @@ const DOC = readFileSync(resolve(import.meta.dirname, '../../docs/protocol.md'),
 
 const README = readFileSync(resolve(import.meta.dirname, '../../README.md'), 'utf8');
 
-const lines = [...DOC.matchAll(/```jsonl\n([\s\S]*?)```/g)].flatMap((m) =>
-  (m[1] ?? '').split('\n').filter((l) => l.trim() !== ''),
-);
+const lines = [
+  ...[...DOC.matchAll(/```jsonl\n([\s\S]*?)```/g)].flatMap((m) =>
+    (m[1] ?? '').split('\n').filter((l) => l.trim() !== ''),
+  ),
+  // The events table's example frames: | `type` | `{"type":…}` | who receives it |
+  ...[...DOC.matchAll(/^\| `[a-z.]+` +\| `(\{"type":.*?\})` +\|/gm)].map((m) => m[1] ?? ''),
+];
 const frames = lines.map((line) => JSON.parse(line) as Record<string, unknown>);
 
 /** The Scheduled objects an example holds: itself, or its `scheduled` (one or a list). */
@@ -126,6 +131,17 @@ describe('docs/protocol.md examples', () => {
   it.each(lines.map((line) => [line.slice(0, 70), line]))('%s…', (_, line) => {
     const { problems: found } = check(line);
     expect(found).toEqual([]);
+  });
+
+  it('has an example frame of every event, with every field the server sends', () => {
+    const events = frames.filter((f) => typeof f.type === 'string' && f.type in EVENTS);
+    expect(new Set(events.map((f) => f.type))).toEqual(new Set(Object.keys(EVENTS)));
+    for (const frame of events) {
+      const parsed = v.safeParse(EVENTS[frame.type as keyof typeof EVENTS], frame);
+      expect(parsed.issues?.map((i) => `${v.getDotPath(i)}: ${i.message}`) ?? [], String(frame.type)).toEqual(
+        [],
+      );
+    }
   });
 
   it('every example schedule is one the server makes: sendAt in the 30 days after its createdAt', () => {
