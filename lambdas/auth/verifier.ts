@@ -21,8 +21,10 @@ import { cleanName, fallbackName } from '../shared/clean-name.ts';
 
 export const CLOCK_TOLERANCE_SECONDS = 5;
 /**
- * The longest lifetime (`exp` − `iat`; without `iat`, `exp` − now) a token may have: 24 h unless
- * `JWT_MAX_LIFETIME_SECONDS` says otherwise. Longer-lived tokens are refused at the handshake.
+ * The longest lifetime (`exp` − `iat`) a token may have: 24 h unless `JWT_MAX_LIFETIME_SECONDS` says
+ * otherwise. Longer-lived tokens are refused at the handshake, and so are tokens without `iat` (the
+ * lifetime could not be told: Cognito and OIDC issuers always set it) or with an `iat` later than now
+ * (beyond the clock tolerance).
  */
 export const DEFAULT_MAX_TOKEN_LIFETIME_SECONDS = 24 * 3600;
 export const MAX_LIFETIME_ENV = 'JWT_MAX_LIFETIME_SECONDS';
@@ -176,13 +178,14 @@ export function maxLifetimeFromEnv(env: NodeJS.ProcessEnv): number {
 }
 
 /**
- * The lifetime the maximum applies to: `exp` − `iat`, or `exp` − now when there is no `iat` or it lies
- * in the future (a forged `iat` just before `exp` must not make a 100-year token look short).
+ * The lifetime the maximum applies to: `exp` − `iat`, counted from now at the latest (an `iat` within
+ * the clock tolerance of now must not shorten it). The verifier has refused a token without `iat` or
+ * with a later one before asking: counting such a token from now would accept a 365-day token in its
+ * last day.
  */
-export function tokenLifetimeSeconds(payload: JWTPayload, nowSeconds: number): number {
+export function tokenLifetimeSeconds(payload: JWTPayload & { iat: number }, nowSeconds: number): number {
   const exp = payload.exp ?? nowSeconds;
-  const iat = typeof payload.iat === 'number' ? Math.min(payload.iat, nowSeconds) : nowSeconds;
-  return exp - iat;
+  return exp - Math.min(payload.iat, nowSeconds);
 }
 
 // biome-ignore lint/suspicious/noControlCharactersInRegex: user ids must not carry control characters
@@ -217,7 +220,8 @@ export function createVerifier(
     clockTolerance: CLOCK_TOLERANCE_SECONDS,
     ...(cfg.issuer ? { issuer: cfg.issuer } : {}),
     ...(cfg.audience ? { audience: cfg.audience } : {}),
-    requiredClaims: ['sub', 'exp'],
+    // `iat` bounds the lifetime (DEFAULT_MAX_TOKEN_LIFETIME_SECONDS): without it, no bound.
+    requiredClaims: ['sub', 'exp', 'iat'],
   };
   return async function verify(token: string): Promise<VerifiedUser> {
     let payload: JWTPayload;
@@ -233,7 +237,13 @@ export function createVerifier(
     }
     const sub = payload.sub;
     if (!usableSubject(sub)) throw new InvalidTokenError('the token subject is not a usable user id');
-    const lifetime = tokenLifetimeSeconds(payload, Math.floor(Date.now() / 1000));
+    const now = Math.floor(Date.now() / 1000);
+    // jose checks that `iat` is a number (requiredClaims), not that it lies in the past.
+    const iat = payload.iat as number;
+    if (iat > now + CLOCK_TOLERANCE_SECONDS) {
+      throw new InvalidTokenError('the token was issued in the future (its iat is later than now)');
+    }
+    const lifetime = tokenLifetimeSeconds({ ...payload, iat }, now);
     if (lifetime > maxLifetime) {
       throw new InvalidTokenError(`the token lives ${lifetime} s, more than the maximum of ${maxLifetime} s`);
     }

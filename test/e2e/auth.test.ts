@@ -33,6 +33,7 @@ const valid = (userId: string, extra: JWTPayload = {}): JWTPayload => ({
   sub: userId,
   iss: ISSUER,
   aud: AUDIENCE,
+  iat: Math.floor(Date.now() / 1000),
   exp: Math.floor(Date.now() / 1000) + 300,
   name: 'Valid Name',
   ...extra,

@@ -189,8 +189,14 @@ describe('the token lifetime at the handshake', () => {
     await expect(connect({ sub: userId, iat, exp: iat + 100 * 365 * 24 * 3600 })).rejects.toEqual(
       new HandshakeError(401),
     );
-    // Without `iat`, the remaining lifetime counts: a token valid for 100 years is refused too.
+    // Without `iat` the lifetime cannot be told: refused, however soon it expires (counted from now,
+    // a 365-day token would pass in its last day).
     await expect(connect({ sub: userId, exp: nowSeconds() + 100 * 365 * 24 * 3600 })).rejects.toEqual(
+      new HandshakeError(401),
+    );
+    await expect(connect({ sub: userId, exp: nowSeconds() + 300 })).rejects.toEqual(new HandshakeError(401));
+    // Nor can an `iat` later than now (beyond the 5 s clock tolerance) shorten it.
+    await expect(connect({ sub: userId, iat: iat + 3600, exp: iat + 7200 })).rejects.toEqual(
       new HandshakeError(401),
     );
     // An `iat` in the past does not stretch it either: what counts is exp − iat.

@@ -1,10 +1,11 @@
 /**
  * Issue 17, item 6: the maximum token lifetime is configurable (`JWT_MAX_LIFETIME_SECONDS`, default
- * 24 h), and a forged `iat` cannot make a long-lived token look short.
+ * 24 h), and neither a forged `iat` nor a missing one lets a long-lived token through.
  */
 import { SignJWT } from 'jose';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import {
+  CLOCK_TOLERANCE_SECONDS,
   createVerifier,
   DEFAULT_MAX_TOKEN_LIFETIME_SECONDS,
   InvalidTokenError,
@@ -48,10 +49,46 @@ describe('the maximum token lifetime', () => {
     }
   });
 
-  it('counts from now when iat is missing or in the future', () => {
+  it('counts from iat, or from now when iat lies (within the tolerance) after now', () => {
     const t = 1_000_000;
     expect(tokenLifetimeSeconds({ iat: t - 10, exp: t + 50 }, t)).toBe(60);
-    expect(tokenLifetimeSeconds({ exp: t + 50 }, t)).toBe(50);
-    expect(tokenLifetimeSeconds({ iat: t + 1_000_000, exp: t + 1_000_001 }, t)).toBe(1_000_001);
+    expect(tokenLifetimeSeconds({ iat: t + 3, exp: t + 50 }, t)).toBe(50);
+  });
+});
+
+describe('iat is required and never in the future', () => {
+  const verify = createVerifier(verifierConfigFromEnv({ JWT_SECRET: SECRET }));
+  const day = 86_400;
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it('refuses a 365-day token without iat, also in its last day (counted from now, it looked short)', async () => {
+    const t0 = now();
+    const noIat = await sign({ exp: t0 + 365 * day });
+    await expect(verify(noIat)).rejects.toThrow(/missing required "iat" claim/);
+    vi.useFakeTimers({ now: (t0 + 364 * day + 3600) * 1000 });
+    await expect(verify(noIat)).rejects.toBeInstanceOf(InvalidTokenError);
+    // The same token with its iat is refused on that day too (the control case).
+    const withIat = await sign({ iat: t0, exp: t0 + 365 * day });
+    await expect(verify(withIat)).rejects.toThrow(/more than the maximum/);
+  });
+
+  it('refuses an iat later than now beyond the clock tolerance, accepts one within it', async () => {
+    const t = now();
+    const future = await sign({ iat: t + CLOCK_TOLERANCE_SECONDS + 60, exp: t + 3600 });
+    await expect(verify(future)).rejects.toThrow(/issued in the future/);
+    // A forged iat just before exp cannot make a 100-year token look short either.
+    const forged = await sign({ iat: t + 100 * 365 * day - 10, exp: t + 100 * 365 * day });
+    await expect(verify(forged)).rejects.toBeInstanceOf(InvalidTokenError);
+    const skewed = await sign({ iat: t + 2, exp: t + 3600 });
+    await expect(verify(skewed)).resolves.toMatchObject({ userId: 'alice' });
+  });
+
+  it('refuses an iat that is not a number', async () => {
+    const t = now();
+    await expect(verify(await sign({ iat: String(t), exp: t + 60 }))).rejects.toBeInstanceOf(
+      InvalidTokenError,
+    );
   });
 });

@@ -48,6 +48,7 @@ const sign = (claims: JWTPayload = {}) =>
   })
     .setProtectedHeader({ alg: 'RS256', kid: 'k1' })
     .setSubject('alice')
+    .setIssuedAt()
     .sign(keys.privateKey);
 
 const event = (token?: string) => ({
@@ -164,6 +165,7 @@ describe('hs256 secret from Secrets Manager (JWT_SECRET_ARN)', () => {
     const token = await new SignJWT({ name: 'Alice' })
       .setProtectedHeader({ alg: 'HS256' })
       .setSubject('alice')
+      .setIssuedAt()
       .setExpirationTime('5m')
       .sign(new TextEncoder().encode(secret));
     expect((await authorize(token)).principalId).toBe('alice');
