@@ -22,7 +22,7 @@ import { clearDevState, writeDevState } from './dev-state.ts';
 import { JAVA_MISSING } from './dynamodb.ts';
 import { DEMO_USERS, seedDemoData } from './seed.ts';
 import { type LocalStack, ROOT, startLocalStack } from './stack.ts';
-import { devToken } from './token.ts';
+import { devSessionTtlSeconds, devToken } from './token.ts';
 import { buildWeb, webRoutes } from './web.ts';
 
 /** Where `--persist` without a folder keeps the data (git-ignored). */
@@ -84,6 +84,15 @@ const port = Number(values.port ?? process.env.PORT ?? DEFAULT_PORT);
 const dbPath = values.persist ?? process.env.DYNAMODB_DATA_DIR;
 const host = process.env.HOST ?? LOOPBACK_HOST;
 const seeding = !(values['no-seed'] || process.env.SEED === '0');
+// The banner's and the demo users' tokens live 24 h, or JWT_MAX_LIFETIME_SECONDS if shorter: the
+// local authorizer reads that variable too, and would refuse longer-lived ones.
+let sessionTtl: number;
+try {
+  sessionTtl = devSessionTtlSeconds();
+} catch (error) {
+  process.stderr.write(`${(error as Error).message}\n`);
+  process.exit(2);
+}
 const externalDynamo = process.env.DYNAMODB_ENDPOINT || undefined;
 
 // The sweep of scheduled messages logs a line every minute: a detail here (LOG_LEVEL=DEBUG shows it).
@@ -124,7 +133,7 @@ try {
 }
 
 const seed = seeding ? await seedDemoData() : undefined;
-const token = await devToken('demo', { name: 'Demo User', ttlSeconds: 24 * 3600 });
+const token = await devToken('demo', { name: 'Demo User', ttlSeconds: sessionTtl });
 const demoTokens = seed
   ? await Promise.all(
       DEMO_USERS.map(async (u) => ({
@@ -132,7 +141,7 @@ const demoTokens = seed
         // The demo `admin` user is an administrator (the `roles` claim, issue 14).
         token: await devToken(u.userId, {
           name: u.name,
-          ttlSeconds: 24 * 3600,
+          ttlSeconds: sessionTtl,
           ...(u.userId === 'admin' ? { roles: ['admin'] } : {}),
         }),
       })),

@@ -20,6 +20,18 @@ export interface DevTokenOptions {
   readonly roles?: readonly string[];
 }
 
+/** The longest lifetime of the tokens the local stack hands out itself (the banner's, the dev page's). */
+export const DEV_SESSION_TTL_SECONDS = 24 * 3600;
+
+/**
+ * The lifetime of those tokens: 24 h, or the longest lifetime the local authorizer accepts
+ * (`JWT_MAX_LIFETIME_SECONDS`) when that is shorter, so that it never refuses them. Throws when
+ * that variable is not a positive whole number of seconds (the authorizer could not start either).
+ */
+export function devSessionTtlSeconds(env: NodeJS.ProcessEnv = process.env): number {
+  return Math.min(DEV_SESSION_TTL_SECONDS, maxLifetimeFromEnv(env));
+}
+
 export async function devToken(userId: string, options: DevTokenOptions = {}): Promise<string> {
   const secret = options.secret ?? process.env.JWT_SECRET ?? DEV_JWT_SECRET;
   let jwt = new SignJWT({

@@ -13,7 +13,7 @@ import type { WebConfig } from '../web/src/config.ts';
 import type { LocalHttpRoute } from './gateway.ts';
 import { refusedBeyondThisMachine } from './local-only.ts';
 import { ROOT } from './stack.ts';
-import { devToken } from './token.ts';
+import { devSessionTtlSeconds, devToken } from './token.ts';
 import { contentSecurityPolicy, FRAME_HEADERS, withPolicy } from './web-csp.ts';
 
 export const WEB_DIR = resolve(ROOT, 'web');
@@ -87,7 +87,7 @@ export interface WebRoutesOptions {
   readonly assets: ReadonlyMap<string, WebAsset>;
   /** Users the picker offers; tokens are minted for these only. Empty: no picker. */
   readonly users: readonly DevUser[];
-  /** @default 24 h */
+  /** @default 24 h, or JWT_MAX_LIFETIME_SECONDS when shorter (devSessionTtlSeconds) */
   readonly tokenTtlSeconds?: number;
 }
 
@@ -116,7 +116,7 @@ export function webRoutes(options: WebRoutesOptions): LocalHttpRoute {
       }
       const token = await devToken(user.userId, {
         name: user.name,
-        ttlSeconds: options.tokenTtlSeconds ?? 24 * 3600,
+        ttlSeconds: options.tokenTtlSeconds ?? devSessionTtlSeconds(),
       });
       send(res, 200, 'application/json', JSON.stringify({ token }));
       return true;

@@ -110,9 +110,11 @@ describe('npm run dev', () => {
     const port = await freePort();
     const stateFile = join(dataDir, 'dev-state.json');
     // At the default LOG_LEVEL (INFO): no handler's log line (the scheduled sweep's) before or after.
+    // A maximum token lifetime of an hour: the ready line's token lives that long, not 24 h, and the
+    // local authorizer accepts it (the ping below).
     const dev = startDev(
       ['--persist', dataDir],
-      { PORT: String(port), LOG_LEVEL: 'INFO', DEV_STATE_FILE: stateFile },
+      { PORT: String(port), LOG_LEVEL: 'INFO', DEV_STATE_FILE: stateFile, JWT_MAX_LIFETIME_SECONDS: '3600' },
       { viaNpm: true },
     );
     const info = await ready(dev);
@@ -126,6 +128,7 @@ describe('npm run dev', () => {
       algorithms: ['HS256'],
     });
     expect(payload.sub).toBe('demo');
+    expect((payload.exp ?? 0) - (payload.iat ?? 0)).toBe(3600);
     expect(dev.lines.join('\n')).toContain(`data kept in ${dataDir}`);
     expect(await listening(port)).toBe(true);
     // Both services listen on loopback only: nothing answers on this machine's network addresses.
