@@ -15,7 +15,7 @@ import { randomBytes } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { ChatStore } from '../../lambdas/data/store.ts';
-import { newDeviceId } from '../../lambdas/domain/devices.ts';
+import { newDevice } from '../../lambdas/domain/devices.ts';
 import type { BenchClient } from '../client.ts';
 import { Latency, type LatencySummary } from '../histogram.ts';
 import { messageText } from '../load.ts';
@@ -94,14 +94,8 @@ export async function registerDevices(store: ChatStore, userIds: readonly string
   for (let i = 0; i < userIds.length; i += SEED_CONCURRENCY) {
     await Promise.all(
       userIds.slice(i, i + SEED_CONCURRENCY).map(async (userId, j) => {
-        const device = {
-          userId,
-          deviceId: newDeviceId(),
-          platform: j % 2 ? ('fcm' as const) : ('apns' as const),
-          token: benchToken(userId),
-          appId: null,
-          createdAt: new Date().toISOString(),
-        };
+        const platform = j % 2 ? ('fcm' as const) : ('apns' as const);
+        const device = newDevice(userId, { platform, token: benchToken(userId) }, new Date());
         if ((await store.devices.register({ device, count: 0 })) !== 'registered') {
           throw new Error(`push: could not register a device for ${userId}`);
         }

@@ -89,7 +89,9 @@ export async function createGroup(
 }
 
 /**
- * Registers this device's push token (APNs or FCM). When a push wakes the app, call
+ * Registers this device's push token (APNs or FCM). Call it on every app start (and when the OS
+ * rotates the token): a device not registered for the server's window (60 days by default) gets no
+ * push; registering the same token again keeps its device live. When a push wakes the app, call
  * `client.syncNow()` (or just let the client reconnect): a delta sync, not a reload.
  */
 export function registerPushToken(

@@ -2,9 +2,15 @@
  * Push devices (`USER#<id>`/`DEVICE#<deviceId>`), the per-user device count (`DEVICES`, the
  * optimistic lock of the 20-device limit) and the token owner items (`TOKEN#<platform>#<sha256>`,
  * which make "a token registered by a new user moves to that user" one key lookup). Every
- * registration and removal is one transaction over these, so a token has at most one owner and a
- * user's count always equals their devices. Every public method is one access pattern (all of them
- * are listed in docs/data-model.md).
+ * registration, refresh and removal is one transaction over these, so a token has at most one owner.
+ *
+ * A device and its owner item carry the same TTL (`expiresAt`, items-people.ts), pushed forward by
+ * every registration of the token (`refresh`). DynamoDB's TTL deletes each on its own, without the
+ * transaction: for a while a device can be gone while its owner item still names it (registration
+ * replaces such an owner item), and the count is then one too high per deleted device. The count is
+ * only the registration's lock, and the registration puts it right first (`reconcileCount`): it
+ * equals the user's stored devices from then on. Every public method is one access pattern (all of
+ * them are listed in docs/data-model.md).
  */
 import {
   DEVICE,
@@ -12,6 +18,7 @@ import {
   DEVICE_TOKEN,
   type DeviceRecord,
   type DeviceTokenRecord,
+  deviceFromItem,
   type Platform,
 } from './items.ts';
 import { DEVICE_SK, keys, PREFIX, TTL_ATTRIBUTE, userPk } from './keys.ts';
@@ -27,7 +34,10 @@ import {
 export interface DeviceState {
   /** The user's devices, oldest first. */
   readonly devices: DeviceRecord[];
-  /** The stored count (equal to `devices.length`; the registration's lock). */
+  /**
+   * The stored count (the registration's lock): `devices.length`, or more when DynamoDB's TTL has
+   * deleted devices since the last registration (`reconcileCount`).
+   */
   readonly count: number;
 }
 
@@ -36,9 +46,14 @@ export interface Registration {
   readonly device: DeviceRecord;
   /** The count read with the state: the write fails if it changed meanwhile. */
   readonly count: number;
-  /** The caller's device removed to make room (the oldest), if at the limit. */
+  /** The caller's device removed to make room (the least recently registered), if at the limit. */
   readonly evict?: DeviceRecord | undefined;
-  /** The token's previous owner (another user), whose device is removed. */
+  /**
+   * The token's owner item as read, if any: the new one replaces it only if it still names the same
+   * device. It may name a device of the caller's that the TTL deleted.
+   */
+  readonly owner?: DeviceTokenRecord | undefined;
+  /** The token's previous device (another user's, still stored), removed with one off their count. */
   readonly takeFrom?: DeviceTokenRecord | undefined;
 }
 
@@ -70,14 +85,14 @@ export class DeviceRepository {
       ConsistentRead: true,
     });
     const head = items.find((i) => i.sk === DEVICE_SK.count);
-    const devices = items.filter((i) => i !== head).map((i) => DEVICE.fromItem(i));
+    const devices = items.filter((i) => i !== head).map(deviceFromItem);
     return { devices: devices.sort(byCreated), count: head ? DEVICE_COUNT.fromItem(head).count : 0 };
   }
 
   /** One device (key lookup). */
   async get(userId: string, deviceId: string): Promise<DeviceRecord | undefined> {
     const item = await this.table.get(keys.device(userId, deviceId), { consistent: true });
-    return item && DEVICE.fromItem(item);
+    return item && deviceFromItem(item);
   }
 
   /** Who holds a token (consistent key lookup on its owner item). */
@@ -92,7 +107,7 @@ export class DeviceRepository {
    * anything moved since the state was read (the caller reads again).
    */
   async register(plan: Registration): Promise<'registered' | 'changed'> {
-    const { device, evict, takeFrom } = plan;
+    const { device, evict, owner, takeFrom } = plan;
     const next = plan.count + 1 - (evict ? 1 : 0);
     const actions: TransactAction[] = [
       {
@@ -113,8 +128,8 @@ export class DeviceRepository {
       {
         Put: {
           Item: DEVICE_TOKEN.toItem(device),
-          ...(takeFrom
-            ? { ConditionExpression: pointsAt, ExpressionAttributeValues: { ':device': takeFrom.deviceId } }
+          ...(owner
+            ? { ConditionExpression: pointsAt, ExpressionAttributeValues: { ':device': owner.deviceId } }
             : { ConditionExpression: itemAbsent }),
         },
       },
@@ -130,8 +145,9 @@ export class DeviceRepository {
         { Delete: { Key: keys.device(evict.userId, evict.deviceId), ConditionExpression: itemExists } },
         {
           Delete: {
+            // Gone already when the TTL deleted it (the evicted device is then past its TTL too).
             Key: DEVICE_TOKEN.key(evict),
-            ConditionExpression: pointsAt,
+            ConditionExpression: `attribute_not_exists(pk) OR ${pointsAt}`,
             ExpressionAttributeValues: { ':device': evict.deviceId },
           },
         },
@@ -139,6 +155,62 @@ export class DeviceRepository {
     }
     return ifConditionFails(
       this.table.transact(actions).then(() => 'registered' as const),
+      () => 'changed' as const,
+    );
+  }
+
+  /**
+   * A registration of a token the caller's device already holds: moves the device's and its owner
+   * item's TTL to `expiresAt` and sets `refreshedAt`, in one transaction (the two always expire
+   * together). `'changed'` when the device is gone or the owner item no longer names it.
+   */
+  async refresh(
+    device: Pick<DeviceRecord, 'userId' | 'deviceId' | 'platform' | 'token'>,
+    refreshedAt: string,
+    expiresAt: number,
+  ): Promise<'refreshed' | 'changed'> {
+    const ttl = { '#ttl': TTL_ATTRIBUTE };
+    const refreshed = this.table.transact([
+      {
+        Update: {
+          Key: keys.device(device.userId, device.deviceId),
+          UpdateExpression: 'SET refreshedAt = :at, #ttl = :ttl',
+          ConditionExpression: 'attribute_exists(pk) AND #token = :token',
+          ExpressionAttributeNames: { ...ttl, '#token': 'token' },
+          ExpressionAttributeValues: { ':at': refreshedAt, ':ttl': expiresAt, ':token': device.token },
+        },
+      },
+      {
+        Update: {
+          Key: DEVICE_TOKEN.key(device),
+          UpdateExpression: 'SET #ttl = :ttl',
+          ConditionExpression: pointsAt,
+          ExpressionAttributeNames: ttl,
+          ExpressionAttributeValues: { ':ttl': expiresAt, ':device': device.deviceId },
+        },
+      },
+    ]);
+    return ifConditionFails(
+      refreshed.then(() => 'refreshed' as const),
+      () => 'changed' as const,
+    );
+  }
+
+  /**
+   * Sets a user's count to the devices a registration found stored, when DynamoDB's TTL deleted some
+   * since (the count is then higher), guarded like a registration: `'changed'` when the count moved
+   * meanwhile (the caller reads again either way).
+   */
+  async reconcileCount(userId: string, from: number, to: number): Promise<'reconciled' | 'changed'> {
+    const reconciled = this.table.update({
+      Key: keys.deviceCount(userId),
+      UpdateExpression: 'SET #count = :next',
+      ConditionExpression: countIs(from),
+      ExpressionAttributeNames: COUNT,
+      ExpressionAttributeValues: { ':prev': from, ':next': to },
+    });
+    return ifConditionFails(
+      reconciled.then(() => 'reconciled' as const),
       () => 'changed' as const,
     );
   }
@@ -173,7 +245,8 @@ export class DeviceRepository {
   /**
    * Whether a user has an open socket, and their devices, in one Query over `USER#<id>` from
    * `CONN#` to the end of `DEVICE#…` (connections and devices sort next to each other; connections
-   * past their TTL are ignored, as the fan-out ignores them).
+   * past their TTL are ignored, as the fan-out ignores them; devices past theirs are listed, with
+   * their `expiresAt`: the push planner ignores them by its own clock).
    */
   async pushTargets(userId: string): Promise<PushTargets> {
     const items = await this.table.queryAll({
@@ -192,7 +265,7 @@ export class DeviceRepository {
       if (sk.startsWith(PREFIX.connection)) {
         if (Number(item[TTL_ATTRIBUTE] ?? Number.POSITIVE_INFINITY) > now) online = true;
       } else if (sk.startsWith(PREFIX.device)) {
-        devices.push(DEVICE.fromItem(item));
+        devices.push(deviceFromItem(item));
       }
     }
     return { online, devices: devices.sort(byCreated) };

@@ -1,9 +1,19 @@
 /** Item kinds of a user's devices (push), push marks and blocks (items.ts re-exports them). */
-import { defineItem, field, type RecordOf } from './item.ts';
+import { defineItem, field, type Item, type RecordOf } from './item.ts';
 import { blockKey, keys, TTL_ATTRIBUTE } from './keys.ts';
 
 const PLATFORMS = ['apns', 'fcm'] as const;
 export type Platform = (typeof PLATFORMS)[number];
+
+/**
+ * How long a device stays live after its app last registered its token, by default: 60 days. Apps
+ * register on every start (docs/push.md), so a device not registered for that long belongs to an app
+ * that has not run since: a phone lost, replaced, or of a user whose access ended (who can no longer
+ * connect to register). Past it the push pipeline ignores the device, and DynamoDB's TTL deletes it
+ * and its token's owner item (within a day or two). Firebase calls a token stale after a month
+ * without use; 60 days leaves room for an app opened only now and then.
+ */
+export const DEVICE_STALE_AFTER_SECONDS = 60 * 24 * 60 * 60;
 
 const deviceFields = {
   userId: field.string,
@@ -12,30 +22,60 @@ const deviceFields = {
   token: field.string,
   appId: field.nullableString,
   createdAt: field.string,
+  /** When the app last registered the token (ISO); absent on devices stored before it was kept. */
+  refreshedAt: field.optionalString,
 };
-/** A push device of a user (APNs or FCM token). */
+/**
+ * A push device of a user (APNs or FCM token). `expiresAt` (epoch seconds, the item's TTL): when it
+ * goes stale, unless its app registers the token again before (`DEVICE_STALE_AFTER_SECONDS`).
+ */
+export type DeviceRecord = RecordOf<typeof deviceFields> & { readonly expiresAt: number };
 export const DEVICE = defineItem({
   itemType: 'device',
-  key: (d) => keys.device(d.userId, d.deviceId),
+  key: (d: DeviceRecord) => keys.device(d.userId, d.deviceId),
   fields: deviceFields,
+  derived: (d) => ({ [TTL_ATTRIBUTE]: d.expiresAt }),
 });
-export type DeviceRecord = RecordOf<typeof deviceFields>;
+
+/**
+ * A device as stored. One stored before devices had a TTL goes stale `DEVICE_STALE_AFTER_SECONDS`
+ * after its creation, unless registered again (which gives it its TTL).
+ */
+export function deviceFromItem(item: Item): DeviceRecord {
+  const record = DEVICE.fromItem(item);
+  const ttl = item[TTL_ATTRIBUTE];
+  const expiresAt =
+    ttl === undefined || ttl === null
+      ? Math.floor(Date.parse(record.createdAt) / 1000) + DEVICE_STALE_AFTER_SECONDS
+      : Number(ttl);
+  return { ...record, expiresAt };
+}
+
+/** Whether a device is live at `now`: not past its `expiresAt` (the TTL deletes it up to 48 h later). */
+export const deviceIsLive = (device: Pick<DeviceRecord, 'expiresAt'>, now: Date): boolean =>
+  device.expiresAt * 1000 > now.getTime();
 
 /** What a push token's owner item is keyed by: the token itself (hashed into the key, not stored). */
 interface TokenRef {
   readonly platform: Platform;
   readonly token: string;
+  /** Its device's `expiresAt`: the owner item expires with it (written only). */
+  readonly expiresAt?: number;
 }
 const deviceTokenFields = {
   platform: field.oneOf(PLATFORMS, 'apns'),
   userId: field.string,
   deviceId: field.string,
 };
-/** The owner of a push token: a token belongs to one user and moves to whoever registers it last. */
+/**
+ * The owner of a push token: a token belongs to one user and moves to whoever registers it last. It
+ * carries its device's TTL, written with it in one transaction, so it never outlives a live device.
+ */
 export const DEVICE_TOKEN = defineItem({
   itemType: 'deviceToken',
   key: (t: TokenRef) => keys.deviceToken(t.platform, t.token),
   fields: deviceTokenFields,
+  derived: (t) => (t.expiresAt === undefined ? {} : { [TTL_ATTRIBUTE]: t.expiresAt }),
 });
 export type DeviceTokenRecord = RecordOf<typeof deviceTokenFields>;
 

@@ -18,6 +18,11 @@ export interface Deps {
   /** Connection lookups in flight at once when presence is asked about many users. */
   readonly presenceConcurrency: number;
   /**
+   * How long a push device stays live after its app last registered it (lambdas/domain/devices.ts).
+   * @default DEVICE_STALE_AFTER_SECONDS (60 days)
+   */
+  readonly deviceStaleAfterSeconds?: number;
+  /**
    * The media bucket (S3). Unset: the container's own, on first use (lambdas/domain/media.ts), so
    * that only the functions that handle attachments bundle and configure it.
    */
@@ -50,7 +55,13 @@ export const fanOutQueue = (): JobQueue | undefined => jobQueueAt(config().fanOu
 export function deps(): Deps {
   if (!current) {
     const chatStore = store();
-    const { fanOutConcurrency, presenceConcurrency, fanOutQueueThreshold, fanOutJobSize } = config();
+    const {
+      fanOutConcurrency,
+      presenceConcurrency,
+      fanOutQueueThreshold,
+      fanOutJobSize,
+      deviceStaleAfterSeconds,
+    } = config();
     current = {
       store: chatStore,
       fanOut: new FanOut(getManagementClient, new StoreDirectory(chatStore, fanOutConcurrency), {
@@ -61,6 +72,7 @@ export function deps(): Deps {
       }),
       now: () => new Date(),
       presenceConcurrency,
+      ...(deviceStaleAfterSeconds === undefined ? {} : { deviceStaleAfterSeconds }),
       retentionQueue: retentionQueue(),
     };
   }

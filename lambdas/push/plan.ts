@@ -22,6 +22,11 @@
  * preview shows. When nobody is (every recipient online, say), that read is skipped: the chat head,
  * the roster in a group and one Query per candidate it does not list are all a message costs.
  *
+ * A device its app has not registered for `DEVICE_STALE_AFTER_SECONDS` (60 days by default) is past
+ * its `expiresAt` and gets nothing, from the moment it passes (by `deps.now`), before DynamoDB's TTL
+ * deletes it (up to 48 h later): so the devices of a user whose access ended (they can no longer
+ * connect, so their app cannot register) stop receiving their chats' previews (docs/security.md).
+ *
  * Two steps: `selectRecipients` (the head, the roster: who needs a lookup) and `planRecipients` (the
  * lookups, the message, the badges). The push function runs both for a message, unless the recipients
  * are more than `pushJobSize`: then it queues them in jobs (jobs.ts) and the push worker runs the
@@ -36,6 +41,7 @@ import { effectiveReadSeq, unreadCount } from '../domain/views.ts';
 import type { Counters } from '../pipeline/metrics.ts';
 import { eachLimited } from '../shared/concurrency.ts';
 import type { PlannedPush } from './deliver.ts';
+import { devicesNow, liveDevices } from './devices-now.ts';
 import { headAsOf } from './head.ts';
 import { bodyOf, type PushContent } from './payload.ts';
 
@@ -168,9 +174,11 @@ export async function planRecipients(
   const { store } = deps;
   const concurrency = deps.concurrency ?? PLAN_CONCURRENCY;
   const offline: { recipient: PushRecipient; devices: DeviceRecord[] }[] = [];
+  const now = deps.now();
   await eachLimited(recipients, concurrency, async (recipient) => {
     const targets = await store.devices.pushTargets(recipient.userId);
-    if (!targets.online && targets.devices.length > 0) offline.push({ recipient, devices: targets.devices });
+    const devices = liveDevices(targets.devices, now, counters);
+    if (!targets.online && devices.length > 0) offline.push({ recipient, devices });
   });
   if (offline.length === 0) return [];
 
@@ -183,33 +191,12 @@ export async function planRecipients(
   await eachLimited(offline, concurrency, async ({ recipient, devices }) => {
     const [badge, current] = await Promise.all([
       badgeOf(store, recipient.userId, message.chatId, recipient.chatUnread),
-      devicesNow(store, recipient.userId, devices, counters),
+      devicesNow(store, recipient.userId, devices, now, counters),
     ]);
     const content = contentOf(badge);
     for (const device of current) planned.push({ device, content });
   });
   return planned;
-}
-
-/**
- * The user's devices as stored now (`devices.getState`: one consistent Query, 1 read unit up to
- * 4 KB, about 16 devices), read before anything is sent to them. The lookup that found them
- * (`pushTargets`) is eventually consistent, and may come from a replica that has not applied a
- * registration yet: a device whose token another user registered since (a phone changing hands:
- * that registration removed this device, in its transaction) or that was unregistered at sign-out
- * would otherwise get this user's message. Devices `listed` that are not stored now with the same
- * token are counted (`PushStaleDeviceSkipped`).
- */
-async function devicesNow(
-  store: ChatStore,
-  userId: string,
-  listed: readonly DeviceRecord[],
-  counters: Counters,
-): Promise<DeviceRecord[]> {
-  const { devices } = await store.devices.getState(userId);
-  const stored = (d: DeviceRecord) => devices.some((s) => s.deviceId === d.deviceId && s.token === d.token);
-  counters.add('PushStaleDeviceSkipped', listed.filter((d) => !stored(d)).length);
-  return devices;
 }
 
 /** A deferred notification as its job carries it (jobs.ts `sendsOf`). */
@@ -222,8 +209,8 @@ export interface DeferredSend {
 
 /**
  * A deferred job's notifications (jobs.ts): each recipient looked up again, since the job may run
- * minutes later (online now, or the device gone or its token registered by someone else since: not
- * sent, `PushDeferredSkipped`; the devices read again consistently, `devicesNow`, and the token is
+ * minutes later (online now, or the device gone, stale, or its token registered by someone else
+ * since: not sent, `PushDeferredSkipped`; the devices read again consistently, `devicesNow`, and the token is
  * the one stored now), then the message as it is now.
  */
 export async function planDeferred(
@@ -235,13 +222,18 @@ export async function planDeferred(
   const byUser = new Map<string, DeferredSend[]>();
   for (const send of sends) byUser.set(send.userId, [...(byUser.get(send.userId) ?? []), send]);
   const found: { device: DeviceRecord; send: DeferredSend }[] = [];
+  const now = deps.now();
   await eachLimited([...byUser.keys()], deps.concurrency ?? PLAN_CONCURRENCY, async (userId) => {
     const targets = await deps.store.devices.pushTargets(userId);
     if (targets.online) return;
     const mine = byUser.get(userId) ?? [];
-    const listed = targets.devices.filter((d) => mine.some((send) => send.deviceId === d.deviceId));
+    const listed = liveDevices(
+      targets.devices.filter((d) => mine.some((send) => send.deviceId === d.deviceId)),
+      now,
+      counters,
+    );
     if (listed.length === 0) return;
-    const devices = await devicesNow(deps.store, userId, listed, counters);
+    const devices = await devicesNow(deps.store, userId, listed, now, counters);
     for (const send of mine) {
       const device = devices.find((d) => d.deviceId === send.deviceId);
       if (device) found.push({ device, send });

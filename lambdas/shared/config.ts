@@ -33,6 +33,12 @@ interface RuntimeConfig {
   readonly pushQueueUrl: string | undefined;
   /** Recipients to look up above which the push worker plans a message's pushes, this many a job. */
   readonly pushJobSize: number;
+  /**
+   * How long a push device stays live after its app last registered it, in seconds, when
+   * `PUSH_DEVICE_STALE_DAYS` sets it; unset: 60 days (`DEVICE_STALE_AFTER_SECONDS`,
+   * lambdas/data/items-people.ts).
+   */
+  readonly deviceStaleAfterSeconds: number | undefined;
   /** The region the function runs in (signs S3 URLs). */
   readonly region: string;
   /** The media bucket; unset for functions that do not touch media. */
@@ -87,6 +93,9 @@ export const DEFAULT_FANOUT_CONCURRENCY = 64;
 /** Where a deployment sets it (ChatApiProps.fanOutConcurrency, context `fanOutConcurrency`). */
 export const FANOUT_CONCURRENCY_ENV = 'FANOUT_CONCURRENCY';
 
+/** Days a push device stays live after its app last registered it (registerDevice reads it). */
+export const DEVICE_STALE_DAYS_ENV = 'PUSH_DEVICE_STALE_DAYS';
+
 /** Seconds before a deletion's finish job runs (`RuntimeConfig.retention.finishDelaySeconds`). */
 export const RETENTION_FINISH_DELAY_ENV = 'RETENTION_FINISH_DELAY_SECONDS';
 
@@ -105,6 +114,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): RuntimeConfig 
     pushQueueUrl: env[PUSH_QUEUE_URL_ENV] || undefined,
     // At most 1,000 a job: a job's body (about 40 bytes a recipient) stays far below SQS's 256 KB.
     pushJobSize: Math.min(1000, positiveInt(env.PUSH_JOB_SIZE, 200)),
+    deviceStaleAfterSeconds: env[DEVICE_STALE_DAYS_ENV]
+      ? positiveInt(env[DEVICE_STALE_DAYS_ENV], 60) * 86_400
+      : undefined,
     region: env.AWS_REGION || env.AWS_DEFAULT_REGION || 'us-east-1',
     mediaBucket: env[MEDIA_BUCKET_ENV] || undefined,
     mediaBucketDomain: env[MEDIA_BUCKET_DOMAIN_ENV] || undefined,

@@ -15,7 +15,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ChatStore } from '../../lambdas/data/store.ts';
-import { newDeviceId } from '../../lambdas/domain/devices.ts';
+import { newDevice } from '../../lambdas/domain/devices.ts';
 import { FANOUT_WORKER, PUSH_WORKER } from '../../lib/workers.ts';
 import type { PushRecord } from '../../local/push/providers.ts';
 import type { LocalQueue } from '../../local/queue.ts';
@@ -78,14 +78,7 @@ describe('a group of 200, half of it offline', () => {
     for (let i = 0; i < all.length; i += 20) {
       await Promise.all(
         all.slice(i, i + 20).map(async (u) => {
-          const device = {
-            userId: u.userId,
-            deviceId: newDeviceId(),
-            platform: u.platform,
-            token: u.token,
-            appId: null,
-            createdAt: new Date().toISOString(),
-          };
+          const device = newDevice(u.userId, u, new Date());
           expect(await store.devices.register({ device, count: 0 })).toBe('registered');
         }),
       );

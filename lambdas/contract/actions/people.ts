@@ -26,7 +26,9 @@ export const getPresence = defineAction('getPresence', {
 });
 
 export const registerDevice = defineAction('registerDevice', {
-  summary: `Registers a push token for the caller (at most ${LIMITS.devicesMaxPerUser} devices per user).`,
+  summary:
+    `Registers a push token for the caller (at most ${LIMITS.devicesMaxPerUser} devices per user). ` +
+    'Register on every app start: a device not registered for 60 days (by default) gets no push.',
   request: v.object({
     platform: oneOf(['apns', 'fcm']),
     token: v.pipe(

@@ -51,6 +51,7 @@ describe('contention through every attempt', () => {
       token: 't',
       appId: null,
       createdAt: NOW,
+      expiresAt: Date.parse(NOW) / 1000 + 60 * 86_400,
     };
     ddb.on(GetCommand).resolves({ Item: DEVICE.toItem(device) });
     ddb.on(TransactWriteCommand).rejects(cancelled(ok, ok, conflict));

@@ -174,6 +174,8 @@ export function fakeDeps() {
       get: vi.fn(async () => undefined),
       getTokenOwner: vi.fn(async () => undefined),
       register: vi.fn(async () => 'registered' as const),
+      refresh: vi.fn(async () => 'refreshed' as const),
+      reconcileCount: vi.fn(async () => 'reconciled' as const),
       remove: vi.fn(async () => 'removed' as const),
       pushTargets: vi.fn(async () => ({ online: false, devices: [] })),
     },

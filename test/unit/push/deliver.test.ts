@@ -14,6 +14,7 @@ const device: DeviceRecord = {
   token: 'tok',
   appId: null,
   createdAt: '2026-03-01T12:00:00.000Z',
+  expiresAt: Date.parse('2026-03-01T12:00:00.000Z') / 1000 + 60 * 86_400,
 };
 const content = CONTENT;
 

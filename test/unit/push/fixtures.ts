@@ -3,6 +3,7 @@
 import type { Platform } from '../../../lambdas/contract/index.ts';
 import type { PushTargets } from '../../../lambdas/data/devices.ts';
 import type { DeviceRecord, MessageRecord } from '../../../lambdas/data/items.ts';
+import { expiryFrom } from '../../../lambdas/domain/devices.ts';
 import type { PushContent } from '../../../lambdas/push/payload.ts';
 import type { PushMessage } from '../../../lambdas/push/plan.ts';
 import { type fakeDeps, NOW } from '../domain/fakes.ts';
@@ -53,6 +54,8 @@ export const deviceRecord = (userId: string, platform: Platform = 'apns', n?: nu
   token: `${userId}-token${n === undefined ? '' : `-${n}`}`,
   appId: null,
   createdAt: NOW,
+  refreshedAt: NOW,
+  expiresAt: expiryFrom(new Date(NOW)),
 });
 
 /**

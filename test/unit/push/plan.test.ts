@@ -3,16 +3,17 @@
  * members, members with a socket (listed in the group's roster, or found by their own lookup),
  * members without devices and members who already read it get none;
  * a deleted message or a deleted chat gives none; only devices as stored now (read again,
- * consistently) are pushed; title, body and badge.
+ * consistently) are pushed, and only those not past their expiry (their app registered them within
+ * the stale window) by the planner's clock; title, body and badge.
  */
 import { beforeEach, describe, expect, it } from 'vitest';
 import { MESSAGE } from '../../../lambdas/data/items.ts';
 import type { DeviceRecord, MemberRecord } from '../../../lambdas/data/store.ts';
 import { MUTED_FOREVER } from '../../../lambdas/domain/mute.ts';
 import { Counters } from '../../../lambdas/pipeline/metrics.ts';
-import { planPushes, readsRoster } from '../../../lambdas/push/plan.ts';
+import { planDeferred, planPushes, readsRoster } from '../../../lambdas/push/plan.ts';
 import { fakeDeps, groupChat, NOW } from '../domain/fakes.ts';
-import { deviceRecord, LUNCH_MESSAGE, storeTargets } from './fixtures.ts';
+import { deviceRecord, LUNCH_MESSAGE, PUSH_MESSAGE, storeTargets } from './fixtures.ts';
 
 const message = LUNCH_MESSAGE;
 const image = MESSAGE.toItem(message);
@@ -183,6 +184,36 @@ describe('planPushes', () => {
     expect(counters.get('PushStaleDeviceSkipped')).toBe(1);
     // One consistent read per recipient pushed (not per device, not per candidate).
     expect(t.store.devices.getState.mock.calls).toEqual([['bob']]);
+  });
+
+  it('pushes no device past its expiry by the planner’s clock (its app has not registered it for the window)', async () => {
+    // Bob's first device went stale at the planner's `now` (its TTL has not deleted it yet); his second
+    // one is live for one more second.
+    const now = t.deps.now().getTime() / 1000;
+    const stale = { ...deviceOf('bob', 1), expiresAt: now };
+    const live = { ...deviceOf('bob', 2), expiresAt: now + 1 };
+    storeTargets(t.store, (userId) => ({
+      online: userId === 'carol',
+      devices: userId === 'bob' ? [stale, live] : [],
+    }));
+    const counters = new Counters('test');
+    const planned = await planPushes({ store: t.deps.store, now: t.deps.now }, image, counters);
+    expect(planned.map((p) => p.device.deviceId)).toEqual(['d_bob2']);
+    expect(counters.get('PushExpiredDeviceSkipped')).toBe(1);
+    // A deferred notification to the stale device is not sent either (the push worker's path).
+    const sends = [stale, live].map((d) => ({ userId: 'bob', deviceId: d.deviceId, badge: 1, tried: 1 }));
+    const deferred = await planDeferred(
+      { store: t.deps.store, now: t.deps.now },
+      PUSH_MESSAGE,
+      sends,
+      counters,
+    );
+    expect(deferred.map((p) => p.device.deviceId)).toEqual(['d_bob2']);
+    // Every device stale: nobody to push, and the message is not even read again.
+    storeTargets(t.store, (userId) => ({ online: false, devices: userId === 'bob' ? [stale] : [] }));
+    t.store.messages.get.mockClear();
+    expect(await plan()).toEqual([]);
+    expect(t.store.messages.get).not.toHaveBeenCalled();
   });
 
   it('pushes again once a mute has passed', async () => {
