@@ -6,13 +6,14 @@ import { Annotations, CfnOutput, Stack } from 'aws-cdk-lib';
 import { Key } from 'aws-cdk-lib/aws-kms';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
+import { DEVICE_STALE_DAYS_ENV } from '../lambdas/shared/config.ts';
 import { ChatAuth } from './auth.ts';
 import { orderBlockMirror } from './block-mirror-order.ts';
 import { ChatApi } from './chat-api.ts';
 import { type ChatFunction, logSettings } from './chat-function.ts';
 import { ChatMedia } from './chat-media.ts';
 import type { ChatStackProps } from './chat-stack-props.ts';
-import { ChatStreamConsumers } from './chat-stream.ts';
+import { ChatStreamConsumers, checkDeviceStaleDays } from './chat-stream.ts';
 import { ChatTable } from './chat-table.ts';
 import { OTHER_FUNCTION_NAMES } from './concurrency.ts';
 import type { AlarmGroup } from './dashboard.ts';
@@ -88,6 +89,15 @@ export class ChatStack extends Stack {
       ...(props.fanOutConcurrency === undefined ? {} : { fanOutConcurrency: props.fanOutConcurrency }),
       ...(props.preSendHook ? { preSendHook: props.preSendHook } : {}),
     });
+    // How long a push device stays live after its app registered it: registerDevice sets its TTL.
+    if (props.push?.deviceStaleDays !== undefined) {
+      this.chatApi.functions
+        .get('registerDevice')
+        ?.function.addEnvironment(
+          DEVICE_STALE_DAYS_ENV,
+          String(checkDeviceStaleDays(props.push.deviceStaleDays)),
+        );
+    }
     const alarmTopic = props.alarmTopicArn
       ? Topic.fromTopicArn(this, 'AlarmTopic', props.alarmTopicArn)
       : undefined;

@@ -51,6 +51,21 @@ export interface PushSettings {
    * @default false
    */
   readonly idOnly?: boolean;
+  /**
+   * Days a device stays live after its app last registered its token (1–365): past them it gets no
+   * push, and the TTL deletes it (docs/security.md, "Ending a user's access"). It reaches the
+   * `registerDevice` function as `PUSH_DEVICE_STALE_DAYS`.
+   * @default 60
+   */
+  readonly deviceStaleDays?: number;
+}
+
+/** The rule `deviceStaleDays` must meet, as error messages say it. */
+export function checkDeviceStaleDays(days: unknown, field = 'push.deviceStaleDays'): number {
+  if (typeof days !== 'number' || !Number.isInteger(days) || days < 1 || days > 365) {
+    throw new Error(`${field} must be a whole number of days from 1 to 365 (got ${JSON.stringify(days)})`);
+  }
+  return days;
 }
 
 export interface ChatStreamProps {

@@ -23,6 +23,7 @@
  * | `nag` | `false` skips the cdk-nag checks at synth (bin/app.ts) |
  * | `pushApnsSecretArn`, `pushFcmSecretArn` | push: Secrets Manager secrets of the APNs key and the FCM service account (docs/push.md); without either, no push |
  * | `pushIdOnly` | `true`: pushes carry ids only (no text or names through Apple or Google) |
+ * | `pushDeviceStaleDays` | days a device stays live after its app last registered it (default 60; 1–365) |
  * | `rolesClaim` | claims naming a user's roles, comma list (default `roles,cognito:groups`); `admin` = administrator |
  * | `preSendHook` | a pre-send hook module, relative to the repository (e.g. `hooks/word-filter.ts`), bundled into the functions that send (docs/hooks.md) |
  * | `preSendHookTimeoutMs`, `preSendHookFallback` | the hook's timeout (ms, default 300, at most 5000) and what a late or failing hook answers (`allow`, default, or `deny`) |
@@ -32,7 +33,7 @@ import type { Node } from 'constructs';
 import { type AuthConfig, type CognitoSesEmail, checkMaxTokenLifetime, checkSecretArn } from './auth.ts';
 import type { LogLevel } from './chat-function.ts';
 import type { ChatStackProps } from './chat-stack.ts';
-import type { PushSettings } from './chat-stream.ts';
+import { checkDeviceStaleDays, type PushSettings } from './chat-stream.ts';
 import { checkPreSendHook, type PreSendHookSettings } from './pre-send-hook.ts';
 
 export const DEFAULT_STACK_NAME = 'ServerlessChat';
@@ -267,13 +268,28 @@ export function pushFromContext(lookup: Lookup): PushSettings | undefined {
   const apnsSecretArn = str(lookup, 'pushApnsSecretArn');
   const fcmSecretArn = str(lookup, 'pushFcmSecretArn');
   const idOnly = bool(lookup, 'pushIdOnly', false);
+  const stale = lookup('pushDeviceStaleDays');
+  const deviceStaleDays =
+    stale === undefined || stale === null || stale === ''
+      ? undefined
+      : checkDeviceStaleDays(
+          typeof stale === 'string' && /^\d+$/.test(stale) ? Number(stale) : stale,
+          'context pushDeviceStaleDays',
+        );
   for (const arn of [apnsSecretArn, fcmSecretArn]) {
     if (arn && !arn.startsWith('arn:')) throw new Error(`push secrets are given by ARN (got ${arn})`);
   }
   if (!apnsSecretArn && !fcmSecretArn) {
-    if (idOnly)
-      throw new Error('pushIdOnly needs push: set -c pushApnsSecretArn=… and/or -c pushFcmSecretArn=…');
+    if (idOnly || deviceStaleDays !== undefined)
+      throw new Error(
+        `${idOnly ? 'pushIdOnly' : 'pushDeviceStaleDays'} needs push: set -c pushApnsSecretArn=… and/or -c pushFcmSecretArn=…`,
+      );
     return undefined;
   }
-  return { ...(apnsSecretArn ? { apnsSecretArn } : {}), ...(fcmSecretArn ? { fcmSecretArn } : {}), idOnly };
+  return {
+    ...(apnsSecretArn ? { apnsSecretArn } : {}),
+    ...(fcmSecretArn ? { fcmSecretArn } : {}),
+    idOnly,
+    ...(deviceStaleDays === undefined ? {} : { deviceStaleDays }),
+  };
 }

@@ -269,6 +269,32 @@ describe('context', { timeout: 60_000 }, () => {
     expect(() => settings({ pushApnsSecretArn: 'my-secret' })).toThrow(/by ARN/);
   });
 
+  it('reads the device window (pushDeviceStaleDays), 1–365 days, with push only', () => {
+    expect(settings({ pushFcmSecretArn: FCM, pushDeviceStaleDays: '30' }).props.push).toEqual({
+      fcmSecretArn: FCM,
+      idOnly: false,
+      deviceStaleDays: 30,
+    });
+    expect(() => settings({ pushDeviceStaleDays: '30' })).toThrow(/pushDeviceStaleDays needs push/);
+    for (const bad of ['0', '366', 'a month', '1.5']) {
+      expect(() => settings({ pushFcmSecretArn: FCM, pushDeviceStaleDays: bad })).toThrow(/1 to 365/);
+    }
+  });
+
+  it('sets PUSH_DEVICE_STALE_DAYS on the registerDevice function only, when configured', () => {
+    const withEnv = (x: Synthesized) =>
+      ofType(x, 'AWS::Lambda::Function').filter(([, r]) =>
+        JSON.stringify(r.Properties?.Environment ?? {}).includes('PUSH_DEVICE_STALE_DAYS'),
+      );
+    const x = synth({ push: { apnsSecretArn: APNS, deviceStaleDays: 30 } });
+    const register = x.stack.chatApi.functions.get('registerDevice');
+    const found = withEnv(x);
+    expect(found.map(([id]) => id)).toEqual([register && logicalId(x.stack, register.function)]);
+    expect(JSON.stringify(found[0]?.[1].Properties?.Environment)).toContain('"PUSH_DEVICE_STALE_DAYS":"30"');
+    expect(withEnv(s)).toEqual([]);
+    expect(() => synth({ push: { apnsSecretArn: APNS, deviceStaleDays: 0 } })).toThrow(/1 to 365/);
+  });
+
   it('sets PUSH_ID_ONLY and grants a partial secret ARN through its -?????? suffix', () => {
     const partial = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:chat/apns';
     const x = synth({ push: { apnsSecretArn: partial, idOnly: true } });
