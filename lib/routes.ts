@@ -5,12 +5,14 @@
  * handler modules in-process. Adding a route here is all the wiring a new action needs.
  *
  * Its types are in lib/route-types.ts (re-exported here), the named grant sets its entries use in
- * lib/route-grants.ts, the `$` routes in lib/lifecycle-routes.ts.
+ * lib/route-grants.ts, the `$` routes in lib/lifecycle-routes.ts. Two groups of action entries live
+ * in sibling modules that `ACTION_ROUTES` spreads in: scheduled messages (lib/scheduled-routes.ts)
+ * and a user's own account, devices, blocks and reports (lib/account-routes.ts).
  */
 import type { ActionName } from '../lambdas/contract/index.ts';
+import { ACCOUNT_ROUTES } from './account-routes.ts';
 import { LIFECYCLE_ROUTES } from './lifecycle-routes.ts';
 import {
-  BLOCK_MIRROR,
   BY_CLIENT_ID,
   BY_VERSION,
   FAN_OUT,
@@ -21,6 +23,7 @@ import {
   SIGN_DOWNLOADS,
 } from './route-grants.ts';
 import type { ActionRoute, RouteDefinition } from './route-types.ts';
+import { SCHEDULED_ROUTES } from './scheduled-routes.ts';
 
 export type {
   MediaAction,
@@ -44,8 +47,8 @@ export const AUTHORIZER = {
  * to the table; the rate limiter's grant (RATE_LIMIT), which every action route needs, is added to
  * each by `actionRoute`. The type is a Record over the
  * contract's action names, so an action without an entry, or an entry without an action, fails the
- * type check. A `planned` action has no handler yet: it is neither deployed nor served locally, and
- * its frames get UNKNOWN_ACTION from `$default`.
+ * type check (the spread groups check theirs with `satisfies`). A `planned` action has no handler
+ * yet: it is neither deployed nor served locally, and its frames get UNKNOWN_ACTION from `$default`.
  */
 export const ACTION_ROUTES: Readonly<Record<ActionName, ActionRoute>> = {
   ping: { tableActions: [], postsEvents: false },
@@ -212,72 +215,8 @@ export const ACTION_ROUTES: Readonly<Record<ActionName, ActionRoute>> = {
     media: SIGN_DOWNLOADS,
     postsEvents: false,
   },
-  // With attachments: claims the uploads as sendMessage does (BatchGetItem reads them; the bytes'
-  // first bytes, the re-tag as attached, or as pending when a refused schedule gives them back).
-  // ConditionCheckItem: the create checks that no finished schedule holds the id (`SCHEDDONE#`).
-  scheduleMessage: {
-    tableActions: [
-      ...FAN_OUT,
-      'dynamodb:GetItem',
-      'dynamodb:PutItem',
-      'dynamodb:UpdateItem',
-      'dynamodb:BatchGetItem',
-      'dynamodb:ConditionCheckItem',
-    ],
-    uses: ['scheduledQueue'],
-    media: ['s3:GetObject', 's3:PutObjectTagging'],
-  },
-  // BatchGetItem: the chats' META; one in a chat gone since is failed (a transaction: its `SCHED#`
-  // item deleted, in the caller's partition only, its `SCHEDDONE#` item put, the count updated).
-  listScheduled: {
-    tableActions: [
-      'dynamodb:Query',
-      'dynamodb:BatchGetItem',
-      'dynamodb:PutItem',
-      'dynamodb:UpdateItem',
-      'dynamodb:DeleteItem:userPartitions',
-    ],
-    media: SIGN_DOWNLOADS,
-    postsEvents: false,
-  },
-  // Cancelling gives the uploads back: re-tagged pending (the lifecycle expires them again). It
-  // deletes the `SCHED#` item (FAN_OUT's DeleteItem covers `USER#…`) and puts its `SCHEDDONE#` one.
-  cancelScheduled: {
-    tableActions: [...FAN_OUT, 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
-    media: ['s3:GetObject', 's3:PutObjectTagging'],
-  },
-  registerDevice: {
-    tableActions: [
-      'dynamodb:GetItem',
-      'dynamodb:Query',
-      'dynamodb:PutItem',
-      'dynamodb:UpdateItem',
-      'dynamodb:DeleteItem',
-    ],
-    postsEvents: false,
-  },
-  unregisterDevice: {
-    tableActions: ['dynamodb:GetItem', 'dynamodb:DeleteItem', 'dynamodb:UpdateItem'],
-    postsEvents: false,
-  },
-  // A block is one item in the blocker's partition (lambdas/data/blocks.ts): its unblock deletes
-  // nothing outside `USER#…` partitions. Both are transactions with the mirror on the pair's direct
-  // chat (UpdateItem on its META) and a check of the pair's pointer (GetItem first, then
-  // ConditionCheckItem in the transaction).
-  blockUser: { tableActions: [...BLOCK_MIRROR, 'dynamodb:PutItem'], postsEvents: false },
-  unblockUser: {
-    tableActions: [...BLOCK_MIRROR, 'dynamodb:DeleteItem:userPartitions'],
-    postsEvents: false,
-  },
-  listBlocked: { tableActions: ['dynamodb:Query'], postsEvents: false },
-  // BatchGetItem: the caller's membership and the chat's META; GetItem: the message; a report is a
-  // transaction of two Puts (the reporter's marker and the report), and a second report reads the
-  // marker back.
-  reportMessage: {
-    tableActions: ['dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:PutItem'],
-    postsEvents: false,
-  },
-  listReports: { tableActions: ['dynamodb:Query'], postsEvents: false },
+  ...SCHEDULED_ROUTES,
+  ...ACCOUNT_ROUTES,
 };
 
 const actionRoute = (routeKey: string, route: Exclude<ActionRoute, 'planned'>): RouteDefinition => ({

@@ -1,0 +1,45 @@
+/**
+ * The route table's entries for what a user keeps for their own account: push devices
+ * (registerDevice, unregisterDevice), blocks (blockUser, unblockUser, listBlocked) and reports
+ * (reportMessage, listReports). Part of `ACTION_ROUTES` in lib/routes.ts, which spreads them in.
+ * `satisfies` keeps the table's check: an entry here for a name that is not a contract action fails
+ * the type check.
+ */
+import type { ActionName } from '../lambdas/contract/index.ts';
+import { BLOCK_MIRROR } from './route-grants.ts';
+import type { ActionRoute } from './route-types.ts';
+
+export const ACCOUNT_ROUTES = {
+  registerDevice: {
+    tableActions: [
+      'dynamodb:GetItem',
+      'dynamodb:Query',
+      'dynamodb:PutItem',
+      'dynamodb:UpdateItem',
+      'dynamodb:DeleteItem',
+    ],
+    postsEvents: false,
+  },
+  unregisterDevice: {
+    tableActions: ['dynamodb:GetItem', 'dynamodb:DeleteItem', 'dynamodb:UpdateItem'],
+    postsEvents: false,
+  },
+  // A block is one item in the blocker's partition (lambdas/data/blocks.ts): its unblock deletes
+  // nothing outside `USER#…` partitions. Both are transactions with the mirror on the pair's direct
+  // chat (UpdateItem on its META) and a check of the pair's pointer (GetItem first, then
+  // ConditionCheckItem in the transaction).
+  blockUser: { tableActions: [...BLOCK_MIRROR, 'dynamodb:PutItem'], postsEvents: false },
+  unblockUser: {
+    tableActions: [...BLOCK_MIRROR, 'dynamodb:DeleteItem:userPartitions'],
+    postsEvents: false,
+  },
+  listBlocked: { tableActions: ['dynamodb:Query'], postsEvents: false },
+  // BatchGetItem: the caller's membership and the chat's META; GetItem: the message; a report is a
+  // transaction of two Puts (the reporter's marker and the report), and a second report reads the
+  // marker back.
+  reportMessage: {
+    tableActions: ['dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:PutItem'],
+    postsEvents: false,
+  },
+  listReports: { tableActions: ['dynamodb:Query'], postsEvents: false },
+} as const satisfies Partial<Record<ActionName, ActionRoute>>;
