@@ -1,13 +1,13 @@
 /**
  * The event pipeline as CloudFormation: the table's stream, and — only when a provider secret is
  * configured — the push function, its event source mapping (filter criteria, partial batch
- * responses, bisection, retries, on-failure queue), least-privilege role, alarms and cdk-nag.
+ * responses, bisection, retries, on-failure queue), least-privilege role, alarms and cdk-nag. Its
+ * settings (reserved concurrency, context): test/cdk/push-settings.test.ts.
  */
 import { Match } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { describe, expect, it } from 'vitest';
 import { MESSAGE_CREATED } from '../../lambdas/pipeline/patterns.ts';
-import { settingsFromContext } from '../../lib/context.ts';
 import { STREAM_CONSUMERS } from '../../lib/stream-consumers.ts';
 import { PUSH_WORKER } from '../../lib/workers.ts';
 import {
@@ -19,7 +19,6 @@ import {
   type Synthesized,
   statementsOf,
   synth,
-  testApp,
   useSynth,
 } from './support.ts';
 
@@ -228,85 +227,6 @@ describe('with push configured', { timeout: 60_000 }, () => {
         ),
       ).toHaveLength(1);
     }
-  });
-});
-
-describe('reserved concurrency', { timeout: 120_000 }, () => {
-  const reservedOf = (x: Synthesized) =>
-    ofType(x, 'AWS::Lambda::Function').find(
-      ([id]) => id === logicalId(x.stack, pushFunction(x).function),
-    )?.[1].Properties.ReservedConcurrentExecutions;
-
-  it('comes from the reservedConcurrency setting: its own entry (Push), else *, else none', () => {
-    expect(reservedOf(s)).toBeUndefined();
-    const push = { apnsSecretArn: APNS };
-    const own = synth({ push, reservedConcurrency: { '*': 5, Push: 7, SendMessage: 20 } });
-    expect(reservedOf(own)).toBe(7);
-    const send = own.stack.chatApi.functions.get('sendMessage');
-    const sendProps = ofType(own, 'AWS::Lambda::Function').find(
-      ([id]) => send && id === logicalId(own.stack, send.function),
-    )?.[1].Properties;
-    expect(sendProps?.ReservedConcurrentExecutions).toBe(20);
-    expect(reservedOf(synth({ push, reservedConcurrency: { '*': 5 } }))).toBe(5);
-  });
-
-  it('accepts Push as a function name even without push configured', () => {
-    expect(() => synth({ reservedConcurrency: { Push: 3 } })).not.toThrow();
-    expect(() => synth({ reservedConcurrency: { Pushh: 3 } })).toThrow(/Pushh.*Push/);
-  });
-});
-
-describe('context', { timeout: 60_000 }, () => {
-  const settings = (context: Record<string, unknown>) => settingsFromContext(testApp(context).node);
-
-  it('reads the push secrets and the privacy option', () => {
-    expect(settings({}).props.push).toBeUndefined();
-    expect(settings({ pushFcmSecretArn: FCM, pushIdOnly: 'true' }).props.push).toEqual({
-      fcmSecretArn: FCM,
-      idOnly: true,
-    });
-    expect(() => settings({ pushIdOnly: 'true' })).toThrow(/pushIdOnly needs push/);
-    expect(() => settings({ pushApnsSecretArn: 'my-secret' })).toThrow(/by ARN/);
-  });
-
-  it('reads the device window (pushDeviceStaleDays), 1–365 days, with push only', () => {
-    expect(settings({ pushFcmSecretArn: FCM, pushDeviceStaleDays: '30' }).props.push).toEqual({
-      fcmSecretArn: FCM,
-      idOnly: false,
-      deviceStaleDays: 30,
-    });
-    expect(() => settings({ pushDeviceStaleDays: '30' })).toThrow(/pushDeviceStaleDays needs push/);
-    for (const bad of ['0', '366', 'a month', '1.5']) {
-      expect(() => settings({ pushFcmSecretArn: FCM, pushDeviceStaleDays: bad })).toThrow(/1 to 365/);
-    }
-  });
-
-  it('sets PUSH_DEVICE_STALE_DAYS on the registerDevice function only, when configured', () => {
-    const withEnv = (x: Synthesized) =>
-      ofType(x, 'AWS::Lambda::Function').filter(([, r]) =>
-        JSON.stringify(r.Properties?.Environment ?? {}).includes('PUSH_DEVICE_STALE_DAYS'),
-      );
-    const x = synth({ push: { apnsSecretArn: APNS, deviceStaleDays: 30 } });
-    const register = x.stack.chatApi.functions.get('registerDevice');
-    const found = withEnv(x);
-    expect(found.map(([id]) => id)).toEqual([register && logicalId(x.stack, register.function)]);
-    expect(JSON.stringify(found[0]?.[1].Properties?.Environment)).toContain('"PUSH_DEVICE_STALE_DAYS":"30"');
-    expect(withEnv(s)).toEqual([]);
-    expect(() => synth({ push: { apnsSecretArn: APNS, deviceStaleDays: 0 } })).toThrow(/1 to 365/);
-  });
-
-  it('sets PUSH_ID_ONLY and grants a partial secret ARN through its -?????? suffix', () => {
-    const partial = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:chat/apns';
-    const x = synth({ push: { apnsSecretArn: partial, idOnly: true } });
-    const fn = pushFunction(x);
-    const secrets = statementsOf(x, fn).filter((st) =>
-      actionsOf(st).includes('secretsmanager:GetSecretValue'),
-    );
-    expect(secrets.flatMap(resourcesOf)).toEqual([`${partial}-??????`]);
-    x.template.hasResourceProperties('AWS::Lambda::Function', {
-      Environment: { Variables: Match.objectLike({ PUSH_ID_ONLY: 'true', PUSH_APNS_SECRET_ARN: partial }) },
-    });
-    expect(JSON.stringify(x.template.toJSON())).not.toContain('PUSH_FCM_SECRET_ARN');
   });
 });
 
