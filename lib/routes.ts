@@ -158,12 +158,15 @@ export const ACTION_ROUTES: Readonly<Record<ActionName, ActionRoute>> = {
   },
   deleteChat: {
     // UpdateItem: the deletion mark on META that excludes a concurrent invite (issue 17).
+    // ConditionCheckItem: the owner's membership goes in a transaction that requires META, which
+    // goes alone after the retention job is queued (lambdas/domain/chat-deletion.ts).
     tableActions: [
       'dynamodb:Query',
       'dynamodb:UpdateItem',
       'dynamodb:DeleteItem',
       'dynamodb:BatchWriteItem',
       'dynamodb:PutItem',
+      'dynamodb:ConditionCheckItem',
     ],
     // The chat's retention job (it deletes the chat's media and expires its items off the request).
     // If the queue refuses it, the request does the job's pages itself: Query + UpdateItem above, and

@@ -122,7 +122,8 @@ export const FANOUT_WORKER: QueueWorkerDefinition = {
  * still marked, the request stopped after its mark and the worker runs deleteChat's remaining steps
  * (lambdas/domain/chat-deletion.ts). Hence its other grants: `META` read (GetItem), the members and
  * the roster read (Query), the memberships, roster entries, `META` and a direct chat's pair pointer
- * deleted (BatchWriteItem, DeleteItem in a transaction), and `chat.deleted` posted through the
+ * deleted (BatchWriteItem, DeleteItem; the owner's membership in a transaction that checks `META`:
+ * ConditionCheckItem), and `chat.deleted` posted through the
  * Management API to the members' sockets (Query of their connections; a gone socket's records
  * deleted and its slot given back, as the fan-out worker does).
  */
@@ -135,6 +136,7 @@ export const RETENTION_WORKER: QueueWorkerDefinition = {
     'dynamodb:UpdateItem',
     'dynamodb:DeleteItem',
     'dynamodb:BatchWriteItem',
+    'dynamodb:ConditionCheckItem',
   ],
   // Reads a chat's partition, its roster and its members' connections.
   leadingKeys: ['chat', 'roster', 'user'],

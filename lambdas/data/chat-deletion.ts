@@ -1,12 +1,13 @@
 /**
  * Deleting a chat's memberships and `META` (`ChatRepository`, chats.ts), excluding any concurrent
- * invite, in three steps that the domain runs in order (lambdas/domain/chat-deletion.ts): the mark;
- * the members read again and every membership but the owner's; then the owner's membership, `META`
- * and a direct chat's pair pointer (while it names this chat) in one transaction. After the mark each
- * step may run again, and even at once with itself (an owner's retry, the deletion's finish job):
- * what is gone stays gone, and the last one tells that `META` was gone already.
+ * invite, in four steps that the domain runs in order (lambdas/domain/chat-deletion.ts), with its own
+ * steps between: the mark; every membership but the owner's (the members read by the domain, and told,
+ * before); the owner's membership and a direct chat's pair pointer (while it names this chat) in one
+ * transaction that requires `META` (with its owner); then, once the chat's retention is in hand,
+ * `META` alone. After the mark each step may run again, and even at once with itself (an owner's
+ * retry, the deletion's finish job): what is gone stays gone, and the transaction tells when `META`
+ * was gone already.
  */
-import type { ChatWithMembers } from './chats.ts';
 import { type ChatRecord, DIRECT_PAIR, type MemberRecord } from './items.ts';
 import { keys } from './keys.ts';
 import { ifConditionFails, itemExists, type TableClient, type TransactAction } from './table-client.ts';
@@ -33,26 +34,25 @@ export function markChatDeleted(table: TableClient, chat: ChatRecord, deletedAt:
 }
 
 /**
- * Reads the members again (after the mark no one joins, so this is all of them) and deletes every
- * membership but the owner's (batched): the members it found, the chat.deleted audience.
+ * Deletes every membership of `members` (read after the mark: no one joins from then on, so this is
+ * all of them) but the owner's, batched.
  */
 export async function deleteMembersButOwner(
   table: TableClient,
-  membersOf: (chatId: string) => Promise<ChatWithMembers>,
   chat: ChatRecord,
-): Promise<MemberRecord[]> {
-  const { members } = await membersOf(chat.chatId);
+  members: readonly MemberRecord[],
+): Promise<void> {
   const others = members.filter((m) => m.userId !== chat.ownerId);
   await table.batchWrite(others.map((m) => ({ DeleteRequest: { Key: keys.member(chat.chatId, m.userId) } })));
-  return members;
 }
 
 /**
- * The owner's membership and `META` in one transaction guarded by the owner (who cannot change after
- * the mark: a leave's condition refuses a marked chat), with a direct chat's pair pointer while it
- * names this chat. `'gone'`: `META` was gone already (another run of the deletion finished it).
+ * The owner's membership, with a direct chat's pair pointer while it names this chat, in one
+ * transaction that requires `META` with its owner (who cannot change after the mark: a leave's
+ * condition refuses a marked chat). `META` stays (`deleteChatMeta` goes after the retention job).
+ * `'gone'`: `META` was gone already (another run of the deletion finished it, retention included).
  */
-export async function deleteChatHead(
+export async function deleteOwnerAndPointer(
   table: TableClient,
   chat: ChatRecord,
   members: readonly MemberRecord[],
@@ -60,7 +60,7 @@ export async function deleteChatHead(
   const actions: TransactAction[] = [
     { Delete: { Key: keys.member(chat.chatId, chat.ownerId) } },
     {
-      Delete: {
+      ConditionCheck: {
         Key: keys.chat(chat.chatId),
         ConditionExpression: ownerUnchanged,
         ExpressionAttributeValues: { ':owner': chat.ownerId },
@@ -96,6 +96,11 @@ export async function deleteChatHead(
     table.transactThroughConflicts(actions).then(() => 'deleted' as const),
     metaGone,
   );
+}
+
+/** The deletion's last write: `META` (marked; its members and pair pointer gone already). */
+export async function deleteChatMeta(table: TableClient, chatId: string): Promise<void> {
+  await table.delete({ Key: keys.chat(chatId) });
 }
 
 /** A direct chat's other member: from the owner's membership (`peerId`), or the other one found. */

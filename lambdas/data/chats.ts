@@ -9,7 +9,12 @@
  * chats (the membership index, batched reads) are inherited from chat-lists.ts.
  */
 import { blocksAsRead, isConflict, type PairBlocks } from './blocks.ts';
-import { deleteChatHead, deleteMembersButOwner, markChatDeleted } from './chat-deletion.ts';
+import {
+  deleteChatMeta,
+  deleteMembersButOwner,
+  deleteOwnerAndPointer,
+  markChatDeleted,
+} from './chat-deletion.ts';
 import { ChatListReads, isMeta } from './chat-lists.ts';
 import { byJoined, CHAT, type ChatRecord, DIRECT_PAIR, MEMBER, type MemberRecord } from './items.ts';
 import { chatPk, keys, PREFIX, SK } from './keys.ts';
@@ -249,29 +254,34 @@ export class ChatRepository extends ChatListReads {
   }
 
   /**
-   * Deleting a chat, excluding any concurrent `invite` (issue 17), in three steps the domain runs in
+   * Deleting a chat, excluding any concurrent `invite` (issue 17), in four steps the domain runs in
    * order (chat-deletion.ts): first `deletedAt` on `META` (guarded by the owner), so every later
-   * `addMembers` fails its condition; then the members read again (consistently: one added before
-   * the mark is seen) and every membership but the owner's deleted (batched); last the owner's
-   * membership, `META` and a direct chat's pair pointer in one transaction. From the mark on the chat
-   * is gone for every reader but `deleteChat` and the deletion's finish job, which finish it. The rest
-   * of the partition (messages, claims, reactions…) is given a TTL by its retention job (retention.ts).
+   * `addMembers` fails its condition; then every membership but the owner's (of the members the domain
+   * read again after the mark, consistently: one added before the mark is seen) deleted (batched);
+   * then the owner's membership and a direct chat's pair pointer in one transaction requiring `META`;
+   * last `META` itself, once the chat's retention job is queued. From the mark on the chat is gone for
+   * every reader but `deleteChat` and the deletion's finish job, which finish it. The rest of the
+   * partition (messages, claims, reactions…) is given a TTL by its retention job (retention.ts).
    */
   markDeleted(chat: ChatRecord, deletedAt: string): Promise<boolean> {
     return markChatDeleted(this.table, chat, deletedAt);
   }
 
-  /** The members found after the mark (the chat.deleted audience); all but the owner's membership deleted. */
-  deleteMembersButOwner(chat: ChatRecord): Promise<MemberRecord[]> {
-    return deleteMembersButOwner(
-      this.table,
-      (chatId) => this.getWithMembers(chatId, { consistent: true }),
-      chat,
-    );
+  /** Every membership of `members` (read after the mark) but the owner's, deleted. */
+  deleteMembersButOwner(chat: ChatRecord, members: readonly MemberRecord[]): Promise<void> {
+    return deleteMembersButOwner(this.table, chat, members);
   }
 
-  /** The deletion's last step: `'gone'` when `META` was gone already (another run finished it). */
-  deleteHead(chat: ChatRecord, members: readonly MemberRecord[]): Promise<'deleted' | 'gone'> {
-    return deleteChatHead(this.table, chat, members);
+  /**
+   * The owner's membership and a direct chat's pair pointer, requiring `META`: `'gone'` when `META`
+   * was gone already (another run finished the deletion).
+   */
+  deleteOwnerAndPointer(chat: ChatRecord, members: readonly MemberRecord[]): Promise<'deleted' | 'gone'> {
+    return deleteOwnerAndPointer(this.table, chat, members);
+  }
+
+  /** The deletion's last write: the marked `META` (key lookup delete). */
+  deleteMeta(chatId: string): Promise<void> {
+    return deleteChatMeta(this.table, chatId);
   }
 }

@@ -11,6 +11,19 @@
  * (refused, or the request stopped before it): nothing to do; marked, the request stopped between its
  * mark and its last step: the worker runs `finishChatDeletion` itself. A job delivered again then finds
  * `META` gone. Neither a Scan nor an index of marked chats: one delayed message per `deleteChat`.
+ *
+ * Two rules make every run, however the one before it stopped, finish what that one left:
+ * - Members are told before their memberships go. A run reads the members, sends them `chat.deleted`
+ *   (the roster, their sockets, is disbanded last), then deletes their memberships: so a membership
+ *   that a run finds gone was deleted by a run that had told its member. (After the mark the chat is
+ *   NOT_FOUND to everyone already; events are at least once, so a member may be told twice.)
+ * - `META` goes last, after the retention job is queued: so a chat without `META` has its job. Only
+ *   the run whose transaction deleted the owner's membership (it requires `META`) queues the job, then
+ *   deletes `META`; one that finds `META` gone stops there. A run that stops between the two (or whose
+ *   transaction landed but answered an error) leaves the marked `META` for the next run, which queues
+ *   the job. The partition is so expired once, after every membership went; twice only
+ *   when a run stops between its job's send and `META`'s delete, or two runs pass the transaction
+ *   at once (an owner's retry racing the finish job): jobs are idempotent.
  */
 
 import { mediaBucket } from '../data/media-bucket.ts';
@@ -45,19 +58,26 @@ export async function queueDeletionFinish(deps: Deps, chatId: string): Promise<v
 
 /**
  * Everything a marked chat's deletion does after the mark, in an order in which no step can skip the
- * next: the memberships but the owner's; the retention job (before `META` goes: a chat without `META`
- * has its job queued, which the finish job counts on); the owner's membership and `META` (and a
- * direct chat's pair pointer); the partition expired here when the queue refused the job; `chat.deleted`
- * to the members it found; the roster disbanded. A failure throws (the finish job or a retry runs the
- * steps again, from the members still there); run twice at once, both finish and both tell.
+ * next (the rules above): the members read and told; the memberships but the owner's deleted; the
+ * owner's membership (and a direct chat's pair pointer) under `META`'s condition; the retention job
+ * (the partition expired here when the queue refuses it); `META`; the roster disbanded. A failure
+ * throws (the finish job or a retry runs the steps again, from what is still there); run twice at
+ * once, both finish and both tell.
  */
 export async function finishChatDeletion(deps: Deps, chat: ChatRecord, expiresAt: number): Promise<void> {
   const { chatId } = chat;
-  const members = await deps.store.chats.deleteMembersButOwner(chat);
-  const queued = await queueRetentionJob(deps, chatId, expiresAt);
-  await deps.store.chats.deleteHead(chat, members);
-  if (!queued) await expireInRequest(deps, chatId, expiresAt);
-  await deps.fanOut.toUsers(userIdsOf(members), event('chat.deleted', { chatId }), { chat });
+  const { members } = await deps.store.chats.getWithMembers(chatId, { consistent: true });
+  if (members.length > 0) {
+    await deps.fanOut.toUsers(userIdsOf(members), event('chat.deleted', { chatId }), { chat });
+  }
+  await deps.store.chats.deleteMembersButOwner(chat, members);
+  if ((await deps.store.chats.deleteOwnerAndPointer(chat, members)) === 'deleted') {
+    const retained =
+      (await queueRetentionJob(deps, chatId, expiresAt)) ||
+      (await expireInRequest(deps, chatId, expiresAt)) === 'expired';
+    // A partition whose expiry failed keeps its marked META: the finish job tries again.
+    if (retained) await deps.store.chats.deleteMeta(chatId);
+  }
   await disbandRoster(deps, chat);
 }
 

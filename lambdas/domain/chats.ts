@@ -200,9 +200,9 @@ export async function deleteChat(deps: Deps, caller: Caller, input: ChatRef): Pr
     throw conflict('The chat changed while it was being deleted. Please retry.');
   }
   // Marked: the chat is deleted (every read is NOT_FOUND), so the administrator's record now (a
-  // failure is logged). Then its memberships and META, its retention job (its messages, claims,
-  // reactions, uploads… expire, DynamoDB's TTL removes them, its media objects are deleted first:
-  // issue 17, item 8), its members told, its roster disbanded: the steps the finish job also runs.
+  // failure is logged). Then its members told, their memberships deleted, its retention job (its
+  // messages, claims, reactions, uploads… expire, DynamoDB's TTL removes them, its media objects are
+  // deleted first: issue 17, item 8), META, its roster disbanded: the steps the finish job also runs.
   if (asAdmin) await recordAdminAction(deps, caller, { action: 'deleteChat', chatId });
   await finishChatDeletion(deps, chat, epochSeconds(now));
   return { chatId };

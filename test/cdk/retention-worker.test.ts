@@ -90,8 +90,8 @@ describe('retention worker', { timeout: 180_000 }, () => {
       ]?.['dynamodb:LeadingKeys'];
     const table = [s.stack.resolve(s.stack.table.table.tableArn)];
     // Reads: META, the members, the roster, the members' connections (a finish job). Writes: the
-    // items' TTL (retention); the memberships, META, the roster, a direct chat's pair pointer, and a
-    // gone socket's records and slot (a finish job).
+    // items' TTL (retention); the memberships (the owner's in a transaction checking META), META,
+    // the roster, a direct chat's pair pointer, and a gone socket's records and slot (a finish job).
     expect(
       dynamo.map((st) => ({ actions: actionsOf(st).sort(), resources: resourcesOf(st), keys: keysOf(st) })),
     ).toEqual([
@@ -101,7 +101,12 @@ describe('retention worker', { timeout: 180_000 }, () => {
         keys: ['CHAT#*', 'ROSTER#*', 'USER#*'],
       },
       {
-        actions: ['dynamodb:BatchWriteItem', 'dynamodb:DeleteItem', 'dynamodb:UpdateItem'],
+        actions: [
+          'dynamodb:BatchWriteItem',
+          'dynamodb:ConditionCheckItem',
+          'dynamodb:DeleteItem',
+          'dynamodb:UpdateItem',
+        ],
         resources: table,
         keys: ['CHAT#*', 'PAIR#*', 'ROSTER#*', 'USER#*', 'LIMIT#*'],
       },

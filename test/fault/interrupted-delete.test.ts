@@ -23,6 +23,7 @@ import {
   sendText,
   settle,
   storedConnectionIds,
+  type UserSocket,
 } from '../support/chat.ts';
 import { useTestStack } from '../support/stack.ts';
 import { useStaleCleanup } from '../support/stale.ts';
@@ -33,9 +34,15 @@ const table = useTableStore(stack);
 const stale = useStaleCleanup(stack);
 const queue = () => stack.queues.get(RETENTION_WORKER.name) as LocalQueue;
 
-/** The next command of this name whose input mentions every marker fails (once). */
-const failures: { command: string; markers: readonly string[] }[] = [];
-/** While set, the names of the handlers' commands whose input mentions this chat id. */
+/**
+ * The next command of this name whose input mentions every marker fails (once): before it is sent,
+ * or with `landed`, after it took effect (its answer lost, as in a timeout).
+ */
+const failures: { command: string; markers: readonly string[]; landed?: boolean }[] = [];
+/**
+ * While set, the names of the handlers' commands whose input mentions this chat id (an UpdateItem
+ * that sets a TTL as `ttl <sk>`).
+ */
 let watch: { chatId: string; seen: string[] } | undefined;
 let doc: DynamoDBDocumentClient;
 
@@ -48,15 +55,18 @@ beforeAll(() => {
   doc.middlewareStack.add(
     (next, context) => async (args) => {
       const input = JSON.stringify(args.input);
-      if (watch && input.includes(watch.chatId)) watch.seen.push(String(context.commandName));
+      if (watch && input.includes(watch.chatId)) {
+        const { Key, UpdateExpression } = args.input as { Key?: { sk?: string }; UpdateExpression?: string };
+        const ttl = UpdateExpression?.includes('#ttl') ? ` ${Key?.sk}` : '';
+        watch.seen.push(ttl ? `ttl${ttl}` : String(context.commandName));
+      }
       const i = failures.findIndex(
         (f) => context.commandName === f.command && f.markers.every((m) => input.includes(m)),
       );
-      if (i >= 0) {
-        failures.splice(i, 1);
-        throw new Error('injected: the request stops here');
-      }
-      return next(args);
+      const failure = i >= 0 ? failures.splice(i, 1)[0] : undefined;
+      if (!failure) return next(args);
+      if (failure.landed) await next(args);
+      throw new Error('injected: the request stops here');
     },
     { step: 'initialize', name: 'failures' },
   );
@@ -78,6 +88,36 @@ const headOf = async (chatId: string) =>
     .map((i) => String(i.sk))
     .sort();
 const memberships = (userId: string) => table.store.chats.countMemberships(userId);
+const told = (u: UserSocket, chatId: string) =>
+  u.events('chat.deleted').filter((f) => f.chatId === chatId).length;
+
+/**
+ * Deletes a group of owner, ann and bob with `messages` messages whose deletion stops at `failure`, and
+ * lets its finish job come: the members told, the commands that named the chat, the retention jobs.
+ */
+async function interruptedGroup(messages: number, failure: Omit<(typeof failures)[number], 'markers'>) {
+  const owner = await connectUser(stack);
+  const ann = await connectUser(stack);
+  const bob = await connectUser(stack);
+  const { chatId } = await makeGroup(owner, [ann.userId, bob.userId], 'Interrupted at its last step');
+  for (let i = 0; i < messages; i++) await sendText(i % 2 ? ann : owner, chatId, `message ${i}`);
+  await stack.idle();
+  const partition = (await stack.items(`CHAT#${chatId}`)).length;
+  // The last transaction: the owner's membership under META's owner condition.
+  failures.push({ ...failure, markers: [`CHAT#${chatId}`, 'ownerId = :owner'] });
+  const sent = queue().stats.sent;
+  watch = { chatId, seen: [] };
+  let seen: string[];
+  try {
+    expect(await owner.request('deleteChat', { chatId })).toMatchObject({ type: 'error', code: 'INTERNAL' });
+    await stack.idle({ timers: true });
+  } finally {
+    seen = watch?.seen ?? [];
+    watch = undefined;
+  }
+  await settle(stack, owner, ann, bob);
+  return { owner, ann, bob, chatId, partition, seen, jobs: queue().stats.sent - sent };
+}
 
 describe('a deleteChat interrupted after its mark', { timeout: 60_000 }, () => {
   it('is finished by its finish job: memberships and META gone, caps freed, members told, partition expired; a job delivered again does nothing', async () => {
@@ -87,12 +127,13 @@ describe('a deleteChat interrupted after its mark', { timeout: 60_000 }, () => {
     const chat = await makeGroup(owner, [ann.userId, bob.userId], 'Interrupted');
     const { chatId } = chat;
     for (let i = 0; i < 5; i++) await sendText(i % 2 ? ann : owner, chatId, `message ${i}`);
-    // A socket of bob's vanished without $disconnect: the worker's post finds it gone.
+    // A socket of bob's vanished without $disconnect: a post of chat.deleted finds it gone.
     const ghost = await stale.ghostOf(bob.userId);
     await stack.idle();
     const caps = await Promise.all([owner, ann, bob].map((u) => memberships(u.userId)));
 
-    // The members' memberships are deleted after the mark: that write fails, the request with it.
+    // The members' memberships are deleted after the mark (and after the members are told): that
+    // write fails, the request with it.
     failures.push({ command: 'BatchWriteItemCommand', markers: [`CHAT#${chatId}`, 'MEMBER#'] });
     const before = Math.floor(Date.now() / 1000);
     const sent = queue().stats.sent;
@@ -121,7 +162,10 @@ describe('a deleteChat interrupted after its mark', { timeout: 60_000 }, () => {
     expect(unexpiring.map((i) => i.sk)).toEqual([]);
     expect(queue().deadLetters).toEqual([]);
 
-    // SQS delivers the job again: it reads META (gone) and does nothing else.
+    // SQS delivers the job again: it reads META (gone) and does nothing else. (The members were told
+    // by the request, before its failure, and again by the finish job: events are at least once.)
+    await settle(stack, owner, ann, bob);
+    const toldBefore = [owner, ann, bob].map((u) => told(u, chatId));
     const { sent: sentBefore, failedRecords } = queue().stats;
     watch = { chatId, seen: [] };
     try {
@@ -132,12 +176,43 @@ describe('a deleteChat interrupted after its mark', { timeout: 60_000 }, () => {
       watch = undefined;
     }
     await settle(stack, owner, ann, bob);
-    for (const u of [owner, ann, bob]) {
-      expect(u.events('chat.deleted').filter((f) => f.chatId === chatId)).toHaveLength(1);
-    }
+    expect([owner, ann, bob].map((u) => told(u, chatId))).toEqual(toldBefore);
     expect(await stack.items(`CHAT#${chatId}`)).toEqual(left);
     expect(queue().stats.sent).toBe(sentBefore + 1);
     expect(queue().stats.failedRecords).toBe(failedRecords);
+    await closeAll(stack, owner, ann, bob);
+  });
+
+  it('of a group, stopped at its last transaction: the members whose memberships went were told first; the partition is expired once, after META went', async () => {
+    const { owner, ann, bob, chatId, partition, seen, jobs } = await interruptedGroup(20, {
+      command: 'TransactWriteItemsCommand',
+    });
+    expect(await headOf(chatId)).toEqual([]);
+    expect([owner, ann, bob].map((u) => told(u, chatId) > 0)).toEqual([true, true, true]);
+    // The finish job and one retention job, queued by the run that deleted the owner's membership.
+    expect(jobs).toBe(2);
+    const expired = seen.filter((c) => c.startsWith('ttl '));
+    expect(expired.length).toBe(new Set(expired).size);
+    expect(expired.filter((c) => c.startsWith('ttl MEMBER#'))).toEqual([]);
+    const left = await stack.items(`CHAT#${chatId}`);
+    expect(left.length).toBe(partition - 4);
+    expect(left.filter((i) => typeof i.ttl !== 'number').map((i) => i.sk)).toEqual([]);
+    expect(queue().deadLetters).toEqual([]);
+    await closeAll(stack, owner, ann, bob);
+  });
+
+  it('of a group whose last transaction landed but whose answer was lost: everyone told, the retention job queued once, by the finish job', async () => {
+    const { owner, ann, bob, chatId, partition, seen, jobs } = await interruptedGroup(3, {
+      command: 'TransactWriteItemsCommand',
+      landed: true,
+    });
+    expect(await headOf(chatId)).toEqual([]);
+    expect([owner, ann, bob].map((u) => told(u, chatId) > 0)).toEqual([true, true, true]);
+    expect(jobs).toBe(2);
+    expect(seen.filter((c) => c.startsWith('ttl ')).length).toBeGreaterThanOrEqual(partition - 4);
+    const left = await stack.items(`CHAT#${chatId}`);
+    expect(left.length).toBe(partition - 4);
+    expect(left.filter((i) => typeof i.ttl !== 'number').map((i) => i.sk)).toEqual([]);
     await closeAll(stack, owner, ann, bob);
   });
 
@@ -164,7 +239,9 @@ describe('a deleteChat interrupted after its mark', { timeout: 60_000 }, () => {
     await stack.idle({ timers: true });
     expect(await headOf(chatId)).toEqual([]);
     expect(await pointer()).toEqual([]);
-    await a.event('chat.deleted', (f) => f.chatId === chatId);
+    // b's membership went before the failure: b was told before it went.
+    await settle(stack, a, b);
+    expect([a, b].map((u) => told(u, chatId) > 0)).toEqual([true, true]);
     expect(queue().deadLetters).toEqual([]);
     // The pair starts afresh.
     expect(await b.ok('createChat', { kind: 'direct', userId: a.userId })).toMatchObject({ created: true });

@@ -1,16 +1,14 @@
 /**
  * The retention worker's jobs (lambdas/domain/retention-jobs.ts) over a fake partition: decoding,
- * the budget of pages and of time, the continuation job, failures handed back to SQS, and
- * `deleteChat`'s part (queue the job; expire in the request only when the queue refuses it). The
- * queries and updates themselves run against DynamoDB Local in
- * test/security/deleted-chat-retention*.test.ts.
+ * the budget of pages and of time, the continuation job, failures handed back to SQS
+ * (`deleteChat`'s part: test/unit/domain/deletion-steps.test.ts). The queries and updates themselves
+ * run against DynamoDB Local in test/security/deleted-chat-retention*.test.ts.
  */
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { SQSEvent } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { describe, expect, it, vi } from 'vitest';
 import type { RetentionKey, RetentionPageOptions } from '../../lambdas/data/retention.ts';
-import { deleteChat } from '../../lambdas/domain/chats.ts';
 import {
   decodeFinishJob,
   decodeRetentionJob,
@@ -24,7 +22,6 @@ import {
   SqsRetentionQueue,
 } from '../../lambdas/domain/retention-jobs.ts';
 import { sdkSender } from '../support/sqs-sender.ts';
-import { caller, fakeDeps, groupChat } from './domain/fakes.ts';
 
 const job = (extra: Partial<RetentionJob> = {}): RetentionJob => ({
   v: 1,
@@ -303,61 +300,5 @@ describe('SqsRetentionQueue', () => {
     } finally {
       sqs.restore();
     }
-  });
-});
-
-describe('deleteChat and the retention queue', () => {
-  const ann = caller('ann');
-  const deletion = async (queue: RetentionQueue | undefined) => {
-    const fake = fakeDeps();
-    fake.store.chats.getWithMembers.mockResolvedValue(groupChat('ann', ['ann', 'bob']));
-    const expiresAt = Math.floor(fake.deps.now().getTime() / 1000);
-    await expect(deleteChat({ ...fake.deps, retentionQueue: queue }, ann, { chatId: 'g1' })).resolves.toEqual(
-      { chatId: 'g1' },
-    );
-    return { ...fake, expiresAt };
-  };
-
-  it('queues the finish job before the mark, the retention job before META goes, and leaves the items to the worker', async () => {
-    const { queue, sent } = queueOf();
-    const { store, expiresAt } = await deletion(queue);
-    expect(sent).toEqual([finishJob, job({ expiresAt })]);
-    const order = (m: { mock: { invocationCallOrder: number[] } }, i = 0) =>
-      m.mock.invocationCallOrder[i] ?? 0;
-    const send = queue.send as ReturnType<typeof vi.fn>;
-    expect(order(send, 0)).toBeLessThan(order(store.chats.markDeleted));
-    expect(order(store.chats.deleteMembersButOwner)).toBeLessThan(order(send, 1));
-    expect(order(send, 1)).toBeLessThan(order(store.chats.deleteHead));
-    expect(store.retention.expireChat).not.toHaveBeenCalled();
-  });
-
-  it('leaves the media to the job: the request touches no object and reads no upload', async () => {
-    const { queue } = queueOf();
-    const { media, store } = await deletion(queue);
-    for (const call of Object.values(media)) expect(call).not.toHaveBeenCalled();
-    expect(store.retention.expirePage).not.toHaveBeenCalled();
-  });
-
-  it('expires the items in the request when the queue refuses the job, or there is none', async () => {
-    const refusing: RetentionQueue = { send: vi.fn(async () => Promise.reject(new Error('SQS down'))) };
-    for (const queue of [refusing, undefined]) {
-      const { store, media, expiresAt } = await deletion(queue);
-      expect(store.retention.expireChat).toHaveBeenCalledWith('g1', expiresAt, expect.any(Function));
-      // Its pages delete their uploads' objects through the request's bucket.
-      const beforeExpiring = store.retention.expireChat.mock.calls[0]?.[2];
-      await beforeExpiring?.(['up_a', 'up_b']);
-      expect(media.delete).toHaveBeenCalledWith(['chats/g1/up_a', 'chats/g1/up_b']);
-    }
-    // The finish job and the retention job, both refused: the deletion went on.
-    expect(refusing.send).toHaveBeenCalledTimes(2);
-  });
-
-  it('still tells the members and disbands the roster when the inline expiry fails (the chat is gone)', async () => {
-    const fake = fakeDeps();
-    fake.store.chats.getWithMembers.mockResolvedValue(groupChat('ann', ['ann', 'bob']));
-    fake.store.retention.expireChat.mockRejectedValueOnce(new Error('S3 down'));
-    await expect(deleteChat(fake.deps, ann, { chatId: 'g1' })).resolves.toEqual({ chatId: 'g1' });
-    expect(fake.fanOut.toUsers.mock.calls.map(([, frame]) => frame.type)).toEqual(['chat.deleted']);
-    expect(fake.store.rosters.clear).toHaveBeenCalledWith('g1');
   });
 });

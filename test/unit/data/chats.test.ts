@@ -2,6 +2,7 @@
 import {
   BatchGetCommand,
   BatchWriteCommand,
+  DeleteCommand,
   GetCommand,
   PutCommand,
   QueryCommand,
@@ -234,17 +235,16 @@ describe('membership changes', () => {
     expect(transactions()[0]?.[1]?.Delete?.Key).toEqual({ pk: 'CHAT#g1', sk: 'META' });
   });
 
-  it('marks the chat deleted, re-reads its members, deletes the others first, then owner, META and pair pointer guarded by the owner', async () => {
+  it('marks the chat deleted, deletes the other members first, then owner and pair pointer requiring META with its owner, then META', async () => {
     ddb.on(UpdateCommand).resolves({});
-    ddb.on(QueryCommand).resolves({
-      Items: [CHAT.toItem(direct), MEMBER.toItem(member(direct, 'u1')), MEMBER.toItem(member(direct, 'u2'))],
-    });
     ddb.on(BatchWriteCommand).resolves({});
     ddb.on(TransactWriteCommand).resolves({});
+    ddb.on(DeleteCommand).resolves({});
+    const members = [member(direct, 'u1'), member(direct, 'u2')];
     expect(await store.chats.markDeleted(direct, at)).toBe(true);
-    const removed = await store.chats.deleteMembersButOwner(direct);
-    expect(removed.map((m) => m.userId)).toEqual(['u1', 'u2']);
-    expect(await store.chats.deleteHead(direct, removed)).toBe('deleted');
+    await store.chats.deleteMembersButOwner(direct, members);
+    expect(await store.chats.deleteOwnerAndPointer(direct, members)).toBe('deleted');
+    await store.chats.deleteMeta(direct.chatId);
     expect(ddb.commandCalls(UpdateCommand)[0]?.args[0].input).toMatchObject({
       Key: { pk: 'CHAT#d1', sk: 'META' },
       UpdateExpression: 'SET deletedAt = if_not_exists(deletedAt, :at)',
@@ -255,22 +255,28 @@ describe('membership changes', () => {
     ]);
     const [owner, meta, pointer] = transactions()[0] ?? [];
     expect(owner?.Delete?.Key).toEqual({ pk: 'CHAT#d1', sk: 'MEMBER#u1' });
-    expect(meta?.Delete).toMatchObject({ ConditionExpression: 'ownerId = :owner' });
+    expect(meta?.ConditionCheck).toMatchObject({
+      Key: { pk: 'CHAT#d1', sk: 'META' },
+      ConditionExpression: 'ownerId = :owner',
+    });
     expect(pointer?.Delete).toMatchObject({
       Key: { pk: 'PAIR#u1#u2', sk: 'PAIR' },
       ConditionExpression: 'attribute_not_exists(pk) OR chatId = :chat',
     });
+    expect(ddb.commandCalls(DeleteCommand).map((c) => c.args[0].input)).toEqual([
+      expect.objectContaining({ Key: { pk: 'CHAT#d1', sk: 'META' } }),
+    ]);
   });
   it('finishes a deletion another run finished first (META gone: its condition fails) as gone', async () => {
     ddb.on(TransactWriteCommand).rejects(cancelled(ok, refused()));
-    expect(await store.chats.deleteHead(group, [member(group, 'u1')])).toBe('gone');
+    expect(await store.chats.deleteOwnerAndPointer(group, [member(group, 'u1')])).toBe('gone');
     ddb.on(TransactWriteCommand).rejects(cancelled(ok, refused(), refused()));
-    expect(await store.chats.deleteHead(direct, [member(direct, 'u1', at, 'u2')])).toBe('gone');
+    expect(await store.chats.deleteOwnerAndPointer(direct, [member(direct, 'u1', at, 'u2')])).toBe('gone');
   });
 
   it("finds a direct chat's pair from the owner's membership when the other one is gone (an interrupted delete)", async () => {
     ddb.on(TransactWriteCommand).resolves({});
-    expect(await store.chats.deleteHead(direct, [member(direct, 'u1', at, 'u2')])).toBe('deleted');
+    expect(await store.chats.deleteOwnerAndPointer(direct, [member(direct, 'u1', at, 'u2')])).toBe('deleted');
     expect(transactions()[0]?.[2]?.Delete?.Key).toEqual({ pk: 'PAIR#u1#u2', sk: 'PAIR' });
   });
 
@@ -279,7 +285,7 @@ describe('membership changes', () => {
       .on(TransactWriteCommand)
       .rejectsOnce(cancelled(ok, ok, refused()))
       .resolves({});
-    expect(await store.chats.deleteHead(direct, [member(direct, 'u1', at, 'u2')])).toBe('deleted');
+    expect(await store.chats.deleteOwnerAndPointer(direct, [member(direct, 'u1', at, 'u2')])).toBe('deleted');
     expect(transactions().map((t) => t.length)).toEqual([3, 2]);
   });
 });

@@ -6,7 +6,7 @@
 import { type Mocked, vi } from 'vitest';
 import type { MemberAndChat } from '../../../lambdas/data/chat-lists.ts';
 import { ChatHeadCache } from '../../../lambdas/data/head-cache.ts';
-import type { ChatRecord, ChatStore } from '../../../lambdas/data/store.ts';
+import type { ChatStore } from '../../../lambdas/data/store.ts';
 
 type Repositories = Omit<ChatStore, 'heads'>;
 export type FakeStore = {
@@ -53,11 +53,9 @@ export function fakeStore(): FakeStore {
       addMembers: vi.fn(async () => 'changed' as const),
       removeMember: vi.fn(async () => 'changed' as const),
       markDeleted: vi.fn(async () => true),
-      // The members it found: those of the (re-)read the domain's own read gives.
-      deleteMembersButOwner: vi.fn(
-        async (chat: ChatRecord) => (await store.chats.getWithMembers(chat.chatId)).members,
-      ),
-      deleteHead: vi.fn(async () => 'deleted' as const),
+      deleteMembersButOwner: vi.fn(async () => undefined),
+      deleteOwnerAndPointer: vi.fn(async () => 'deleted' as const),
+      deleteMeta: vi.fn(async () => undefined),
     },
     messages: {
       put: vi.fn(async () => ({ status: 'stored' }) as const),

@@ -179,6 +179,7 @@ describe('the other media actions', () => {
     // Its finish job (before the mark), then its retention job.
     expect(retentionQueue.send).toHaveBeenCalledTimes(2);
     expect(fake.media.delete).not.toHaveBeenCalled();
-    expect(fake.store.chats.deleteHead).toHaveBeenCalledTimes(1);
+    expect(fake.store.chats.deleteOwnerAndPointer).toHaveBeenCalledTimes(1);
+    expect(fake.store.chats.deleteMeta).toHaveBeenCalledWith('g1');
   });
 });
