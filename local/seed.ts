@@ -7,8 +7,9 @@ import { createChat } from '../lambdas/domain/chats.ts';
 import { deps } from '../lambdas/domain/deps.ts';
 import { sendMessage } from '../lambdas/domain/send.ts';
 
+/** The demo `admin` user is an administrator (the `roles` claim, issue 14) wherever its token is minted. */
 export const DEMO_USERS = [
-  { userId: 'admin', name: 'Admin' },
+  { userId: 'admin', name: 'Admin', roles: ['admin'] },
   { userId: 'alice', name: 'Alice' },
   { userId: 'bob', name: 'Bob' },
   { userId: 'carol', name: 'Carol' },

@@ -80,6 +80,8 @@ export async function buildWeb(
 export interface DevUser {
   readonly userId: string;
   readonly name: string;
+  /** The token's `roles` claim (the demo `admin` user's `['admin']`). @default none */
+  readonly roles?: readonly string[];
 }
 
 export interface WebRoutesOptions {
@@ -97,7 +99,12 @@ export function webRoutes(options: WebRoutesOptions): LocalHttpRoute {
     const path = new URL(req.url ?? '/', 'http://localhost').pathname;
     if (path === '/_local/dev-users' && req.method === 'GET') {
       if (refusedBeyondThisMachine(req, res)) return true;
-      send(res, 200, 'application/json', JSON.stringify({ users: options.users }));
+      send(
+        res,
+        200,
+        'application/json',
+        JSON.stringify({ users: options.users.map(({ userId, name }) => ({ userId, name })) }),
+      );
       return true;
     }
     if (path === '/_local/dev-token' && req.method === 'POST') {
@@ -117,6 +124,7 @@ export function webRoutes(options: WebRoutesOptions): LocalHttpRoute {
       const token = await devToken(user.userId, {
         name: user.name,
         ttlSeconds: options.tokenTtlSeconds ?? devSessionTtlSeconds(),
+        ...(user.roles ? { roles: user.roles } : {}),
       });
       send(res, 200, 'application/json', JSON.stringify({ token }));
       return true;

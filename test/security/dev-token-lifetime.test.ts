@@ -2,7 +2,8 @@
  * The tokens the local stack hands out itself (the ready line's, the demo users', the dev page's
  * `/_local/dev-token`) live 24 h, or `JWT_MAX_LIFETIME_SECONDS` when that is shorter: with
  * `JWT_MAX_LIFETIME_SECONDS=3600 npm run dev` the local authorizer, which reads the same variable,
- * accepts them (24-hour tokens it refused). The ready line's token: test/e2e/dev.test.ts.
+ * accepts them (24-hour tokens it refused). The ready line's token: test/e2e/dev.test.ts. The demo
+ * `admin` user's token carries the `admin` role from the page as from the ready output.
  */
 import { decodeJwt } from 'jose';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -68,6 +69,17 @@ describe('the local stack’s own tokens', () => {
     const token = await pageToken('alice');
     expect(lifetimeOf(token)).toBe(3600);
     await expect(verify(token)).resolves.toMatchObject({ userId: 'alice', name: 'Alice' });
+  });
+
+  it('the dev page’s `admin` is an administrator (roles: admin), as the ready output’s; the others are not', async () => {
+    expect(decodeJwt(await pageToken('admin')).roles).toEqual(['admin']);
+    expect(decodeJwt(await pageToken('alice')).roles).toBeUndefined();
+    // The picker's list is names only.
+    const list = await fetch(`http://127.0.0.1:${gateway.port}/_local/dev-users`);
+    expect(((await list.json()) as { users: unknown[] }).users[0]).toEqual({
+      userId: 'admin',
+      name: 'Admin',
+    });
   });
 
   it('the dev page’s token lives 24 h without that variable', async () => {
