@@ -17,3 +17,8 @@ export function isLoopback(host: string): boolean {
   const h = host.toLowerCase().replace(/^\[|\]$/g, '');
   return h === 'localhost' || h === '::1' || /^127(?:\.\d{1,3}){3}$/.test(h) || /^::ffff:127\./.test(h);
 }
+
+/** `host` as a URL's host part: an IPv6 address in brackets (`[::1]`), anything else as it is. */
+export function urlHost(host: string): string {
+  return host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
+}

@@ -22,7 +22,7 @@ import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type WebSocket, WebSocketServer } from 'ws';
-import { DEFAULT_PORT, LOOPBACK_HOST } from './defaults.ts';
+import { DEFAULT_PORT, LOOPBACK_HOST, urlHost } from './defaults.ts';
 import { disconnectEvent } from './gateway/events.ts';
 import { FaultInjector } from './gateway/faults.ts';
 import { handshake } from './gateway/handshake.ts';
@@ -191,7 +191,7 @@ export class LocalGateway {
   }
 
   #displayHost(): string {
-    return this.#host === '0.0.0.0' || this.#host === '::' ? 'localhost' : this.#host;
+    return this.#host === '0.0.0.0' || this.#host === '::' ? 'localhost' : urlHost(this.#host);
   }
 
   #track(promise: Promise<unknown>): void {
