@@ -23,7 +23,7 @@ import { delimiter, dirname, join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
-import { LOOPBACK_HOST } from './defaults.ts';
+import { LOOPBACK_HOST, urlHost } from './defaults.ts';
 
 export interface DynamoLocal {
   readonly endpoint: string;
@@ -140,12 +140,23 @@ function spawnDynamoLocal(port: number, host: string, dbPath: string | undefined
         LAUNCHER,
       ];
   const storage = dbPath ? ['-dbPath', dbPath] : ['-inMemory'];
-  return spawn(
-    'java',
-    ['-Djava.library.path=./DynamoDBLocal_lib', ...main, ...storage, '-port', String(port), '-sharedDb'],
-    { cwd: home, stdio: 'pipe' },
-  );
+  const args = [
+    '-Djava.library.path=./DynamoDBLocal_lib',
+    ...main,
+    ...storage,
+    '-port',
+    String(port),
+    '-sharedDb',
+  ];
+  if (process.platform === 'win32') return spawn('java', args, { cwd: home, stdio: 'pipe' });
+  // Java runs in the terminal's process group (it dies with the terminal), but ignores its Ctrl-C: the
+  // SIGINT is ours to handle, and our graceful stop still needs DynamoDB Local (it stops it last). A
+  // JVM started with SIGINT ignored installs no handler for it; `exec` keeps the one process.
+  return spawn('sh', ['-c', 'trap "" INT; exec "$0" "$@"', 'java', ...args], { cwd: home, stdio: 'pipe' });
 }
+
+/** The last `count` lines of `text`. */
+const lastLines = (text: string, count: number) => text.trimEnd().split('\n').slice(-count).join('\n');
 
 export interface DynamoLocalOptions {
   /** @default a free port */
@@ -154,6 +165,11 @@ export interface DynamoLocalOptions {
   readonly dbPath?: string;
   /** Listen address. @default {@link LOOPBACK_HOST}; `0.0.0.0` for every interface */
   readonly host?: string;
+  /**
+   * Called when DynamoDB Local exits after it answered, other than by `stop()` (a crash, a kill):
+   * with a sentence naming its exit code or signal, and its last output lines.
+   */
+  readonly onExit?: (message: string) => void;
 }
 
 export async function startDynamoLocal(options: DynamoLocalOptions = {}): Promise<DynamoLocal> {
@@ -164,21 +180,27 @@ export async function startDynamoLocal(options: DynamoLocalOptions = {}): Promis
   if (dbPath) mkdirSync(dbPath, { recursive: true });
   const host = options.host ?? LOOPBACK_HOST;
   const child = spawnDynamoLocal(port, host, dbPath);
+  // Its output, for the messages when it fails (the last 64 KiB: it runs for days).
   let output = '';
-  child.stdout?.on('data', (d: Buffer) => {
-    output += d.toString();
-  });
-  child.stderr?.on('data', (d: Buffer) => {
-    output += d.toString();
-  });
+  const keep = (d: Buffer) => {
+    output = (output + d.toString()).slice(-65_536);
+  };
+  child.stdout?.on('data', keep);
+  child.stderr?.on('data', keep);
   let exited = false;
-  child.once('exit', () => {
+  let started = false;
+  let stopping = false;
+  child.once('exit', (code, signal) => {
     exited = true;
+    if (!started || stopping) return;
+    const how = signal ? `signal ${signal}` : `code ${code}`;
+    const tail = lastLines(output, 20);
+    options.onExit?.(`DynamoDB Local exited (${how})${tail ? `; its last output:\n${tail}` : ''}`);
   });
   const killOnExit = () => child.kill('SIGKILL');
   process.once('exit', killOnExit);
 
-  const endpoint = `http://${isWildcard(host) ? LOOPBACK_HOST : host.includes(':') ? `[${host}]` : host}:${port}`;
+  const endpoint = `http://${isWildcard(host) ? LOOPBACK_HOST : urlHost(host)}:${port}`;
   const client = new DynamoDBClient({ endpoint, maxAttempts: 1 });
   const deadline = Date.now() + 90_000;
   for (;;) {
@@ -195,6 +217,7 @@ export async function startDynamoLocal(options: DynamoLocalOptions = {}): Promis
     }
   }
   client.destroy();
+  started = true;
 
   return {
     endpoint,
@@ -202,6 +225,7 @@ export async function startDynamoLocal(options: DynamoLocalOptions = {}): Promis
     process: child,
     async stop() {
       process.off('exit', killOnExit);
+      stopping = true;
       if (exited) return;
       const gone = new Promise<void>((r) => child.once('exit', () => r()));
       child.kill('SIGTERM');

@@ -36,6 +36,9 @@ export async function startLocalS3(
     ? mkdtempSync(join(tmpdir(), 'chat-s3-'))
     : resolve(options.directory as string);
   mkdirSync(directory, { recursive: true });
+  // A temporary folder goes with this process however it ends (an exit during start-up included).
+  const removeOnExit = () => rmSync(directory, { recursive: true, force: true });
+  if (temporary) process.once('exit', removeOnExit);
   // Loaded here, not at module load: it overlaps DynamoDB Local's start-up (local/stack.ts).
   const { default: S3rver } = await import('s3rver');
   const { DUMMY_ACCOUNT } = await import('s3rver/lib/models/account.js');
@@ -58,7 +61,9 @@ export async function startLocalS3(
     bucket,
     async stop() {
       await server.close();
-      if (temporary) rmSync(directory, { recursive: true, force: true });
+      if (!temporary) return;
+      process.off('exit', removeOnExit);
+      removeOnExit();
     },
   };
 }

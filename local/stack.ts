@@ -42,6 +42,8 @@ export interface LocalStackOptions {
   readonly dynamoHost?: string;
   /** Keep DynamoDB Local's data in this folder. @default in memory */
   readonly dbPath?: string;
+  /** DynamoDB Local (the one started here) exited unasked: its exit and last output lines. */
+  readonly onDynamoExit?: (message: string) => void;
   /** @default {@link DEFAULT_TABLE_NAME} */
   readonly tableName?: string;
   readonly limits?: Partial<GatewayLimits>;
@@ -146,6 +148,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       : await startDynamoLocal({
           ...(options.dbPath ? { dbPath: options.dbPath } : {}),
           ...(options.dynamoHost ? { host: options.dynamoHost } : {}),
+          ...(options.onDynamoExit ? { onExit: options.onDynamoExit } : {}),
         });
   } catch (error) {
     await s3Starting.then((s) => s.stop()).catch(() => undefined);

@@ -68,8 +68,10 @@ export class StreamPoller {
   #caughtUpFrom = 0;
 
   constructor(readonly options: StreamPollerOptions) {
-    this.#streams = new DynamoDBStreamsClient({ endpoint: options.endpoint, maxAttempts: 1 });
-    this.#db = new DynamoDBClient({ endpoint: options.endpoint, maxAttempts: 1 });
+    // A hung DynamoDB Local fails a read cycle after 10 s instead of holding it (and `stop`) for ever.
+    const requestHandler = { requestTimeout: 10_000, connectionTimeout: 5_000 };
+    this.#streams = new DynamoDBStreamsClient({ endpoint: options.endpoint, maxAttempts: 1, requestHandler });
+    this.#db = new DynamoDBClient({ endpoint: options.endpoint, maxAttempts: 1, requestHandler });
     this.#invoker = new StreamInvoker(options.consumers);
   }
 
