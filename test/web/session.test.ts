@@ -3,7 +3,8 @@
  * is not renewed, so a stored one that has expired is dropped on load, and a client that stops for
  * an expired or refused token sends the user back to the login form, which says why. What was
  * written meanwhile (the outbox, the draft) waits for the same user's next sign-in and is sent once;
- * leaving the page with messages in the outbox asks first.
+ * leaving the page with messages in the outbox asks first. The token form works as soon as the login
+ * form shows, before the demo users have loaded.
  */
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -184,6 +185,34 @@ describe('the web page and its token', () => {
       .request('history', { chatId: ${JSON.stringify(chatId)}, limit: 50 })
       .then((ack) => ack.messages.map((m) => m.text))`);
     expect(texts).not.toContain('discarded on sign-out');
+    await page.context().close();
+  });
+
+  it('a token pasted while the demo users are still loading signs in (the form is never submitted as a GET)', async () => {
+    const page = await (await chrome.browser.newContext()).newPage();
+    let release = (): void => undefined;
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    // The demo users' list is slow to come (a loaded machine): the login form shows before it.
+    await page.route('**/_local/dev-users', async (route) => {
+      await held;
+      await route.continue().catch(() => undefined);
+    });
+    await page.goto(baseUrl);
+    await page.waitForSelector('#login', { state: 'visible' });
+    const away = page.waitForEvent('framenavigated').then(
+      () => `navigated to ${page.url()}`,
+      () => 'closed',
+    );
+    await paste(page, await stack.token('alice'));
+    const online = page.waitForSelector('#connection[data-state="online"]', { state: 'attached' }).then(
+      () => 'online',
+      (error: Error) => error.message,
+    );
+    expect(await Promise.race([online, away])).toBe('online');
+    expect(page.url()).not.toContain('token=');
+    release();
     await page.context().close();
   });
 });

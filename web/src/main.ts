@@ -52,6 +52,13 @@ async function showLogin(config: WebConfig): Promise<void> {
     button.focus();
     return;
   }
+  // Wired before the demo users are fetched: the form shows at once, and a token pasted meanwhile
+  // must not be submitted as a plain GET (a reload to the login form, the token in the URL).
+  byId('token-form').onsubmit = (e) => {
+    e.preventDefault();
+    const token = byId<HTMLInputElement>('token-input').value.trim();
+    if (token) start(tokenSession(token));
+  };
   const users = await devUsers();
   byId('user-list').replaceChildren(
     ...users.map((u) =>
@@ -73,12 +80,8 @@ async function showLogin(config: WebConfig): Promise<void> {
     ),
   );
   if (users.length === 0) byId('login-intro').textContent = 'Paste a token to sign in.';
-  byId('token-form').onsubmit = (e) => {
-    e.preventDefault();
-    const token = byId<HTMLInputElement>('token-input').value.trim();
-    if (token) start(tokenSession(token));
-  };
-  login.querySelector<HTMLElement>('button, input')?.focus();
+  // Not away from a token being typed while the users loaded.
+  if (!login.contains(document.activeElement)) login.querySelector<HTMLElement>('button, input')?.focus();
 }
 
 function fail(error: unknown): void {
