@@ -41,12 +41,18 @@ async function loginShown(page: Page, notice: string): Promise<void> {
   expect(await page.evaluate('sessionStorage.getItem("chat.session")')).toBeNull();
 }
 
-/** Creates (or finds) Alice's direct chat with Bob, sends `first` in it, and opens it. */
+/**
+ * Creates (or finds) Alice's direct chat with Bob, sends `first` in it, and opens it once the client
+ * holds it (its chat.created or the first listChats: either can come after createChat's ack, late on
+ * a loaded machine). The page shows only chats the client holds, its pending sends too: a test that
+ * went offline before would wait for a `[data-pending]` that never shows.
+ */
 async function openChatWithBob(page: Page, first?: string): Promise<string> {
   return (await page.evaluate(`(async () => {
     const c = window.chatApp.client;
     const { chat } = await c.request('createChat', { kind: 'direct', userId: 'bob' });
     ${first ? `await c.sendMessage(chat.chatId, ${JSON.stringify(first)});` : ''}
+    while (!c.chat(chat.chatId)) await new Promise((resolve) => setTimeout(resolve, 25));
     window.chatApp.open(chat.chatId);
     return chat.chatId;
   })()`)) as string;
