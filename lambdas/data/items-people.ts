@@ -38,16 +38,23 @@ export const DEVICE = defineItem({
 });
 
 /**
+ * When devices got their TTL (the release that added it): a device stored before it has none, and
+ * its window counts from here, not from its creation, so that apps built to the older advice
+ * (register after sign-in and when the token rotates, not on every start) keep their pushes for
+ * a window after the update (docs/deploy.md, upgrade notes).
+ */
+export const DEVICE_TTL_SINCE = Date.parse('2026-12-04T12:00:00Z') / 1000;
+
+/**
  * A device as stored. One stored before devices had a TTL goes stale `DEVICE_STALE_AFTER_SECONDS`
- * after its creation, unless registered again (which gives it its TTL).
+ * after its creation or `DEVICE_TTL_SINCE`, whichever is later, unless registered again (which
+ * gives it its TTL).
  */
 export function deviceFromItem(item: Item): DeviceRecord {
   const record = DEVICE.fromItem(item);
   const ttl = item[TTL_ATTRIBUTE];
-  const expiresAt =
-    ttl === undefined || ttl === null
-      ? Math.floor(Date.parse(record.createdAt) / 1000) + DEVICE_STALE_AFTER_SECONDS
-      : Number(ttl);
+  const since = Math.max(Math.floor(Date.parse(record.createdAt) / 1000), DEVICE_TTL_SINCE);
+  const expiresAt = ttl === undefined || ttl === null ? since + DEVICE_STALE_AFTER_SECONDS : Number(ttl);
   return { ...record, expiresAt };
 }
 
