@@ -54,10 +54,13 @@ export function storeWriter(
       const { dirty, removed, messages, outbox, any } = u;
       if (!any || (saving && !now)) return;
       w.unsaved = fresh();
+      // One copy of each message, its newest (a message's later copies are newer): a batch written
+      // again after a failed save holds each message once, however often it changed meanwhile.
+      u.messages = [...new Map(messages.filter((m) => held(m.chatId)).map((m) => [m.messageId, m])).values()];
       u.changes = {
         chats: [...dirty].filter((e) => held(e.info.chatId) === e).map(stored),
         removedChats: [...removed],
-        messages: messages.filter((m) => held(m.chatId)),
+        messages: u.messages,
         ...(outbox ? { outbox: outbox() } : {}),
       };
       batches.push(u);

@@ -83,4 +83,28 @@ describe('a save that failed', () => {
     expect(texts(next.client, 'a')).toEqual(['one', 'two']);
     await next.client.close();
   });
+
+  it('kept failing: the changes held for the next save keep one copy of each message', async () => {
+    server.chat('a');
+    const batches: number[] = [];
+    const { memory, store } = failing((c) => {
+      if (c.messages.length > 0) batches.push(c.messages.length);
+      return c.messages.length > 0;
+    });
+    const { client } = await started({ store, logger: { warn: () => undefined } });
+    const socket = FakeSocket.last;
+    const one = server.add('a', 'one');
+    socket.push({ type: 'message.created', message: one });
+    await flush(10);
+    for (let i = 0; i < 30; i++) {
+      socket.push({ type: 'message.updated', message: server.edit('a', one.seq, `one, edit ${i}`) });
+      await flush(10);
+    }
+    // Each failed save carried the one message once, however many times it changed (it carried
+    // every copy before: 31 in the last save).
+    expect(batches.length).toBeGreaterThan(10);
+    expect(Math.max(...batches)).toBe(1);
+    expect(stored(memory, 'a')).toEqual([]);
+    await client.close();
+  });
 });
