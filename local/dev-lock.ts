@@ -1,8 +1,7 @@
 /**
  * One `npm run dev` per `--persist` folder: DynamoDB Local keeps one database file there, and a second
- * one on the same folder fails its writes (and the second dev would overwrite the first's
- * `.dev/local.json`). A lock file holding the pid claims the folder; one left by a process that is
- * gone (killed with SIGKILL, a crash) is stale and taken over.
+ * one on the same folder fails its writes. A lock file holding the pid claims the folder; one left by
+ * a process that is gone (killed with SIGKILL, a crash) is stale and taken over.
  */
 import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';

@@ -1,10 +1,13 @@
 /**
  * What a running `npm run dev` tells the operator scripts' `--local` (scripts/table-target.ts): its
  * DynamoDB endpoint (DynamoDB Local listens on a free port, different every start) and table. Dev
- * writes `.dev/local.json` (git-ignored) once it is ready and removes it when it stops;
- * `DEV_STATE_FILE` names another file (the tests use one of their own).
+ * writes `.dev/local.json` (git-ignored) once it is ready and removes its entry when it stops;
+ * `DEV_STATE_FILE` names another file (the tests use one of their own). Two devs without `--persist`
+ * may run at once (each with its own DynamoDB Local): the file lists every live one, and `--local`
+ * takes the one started last (with a notice naming the others), so stopping one never loses the
+ * other's entry.
  */
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -26,33 +29,50 @@ export interface DevState {
 }
 
 export function writeDevState(state: DevState, path = devStatePath()): void {
-  mkdirSync(dirname(path), { recursive: true });
-  writeFileSync(path, `${JSON.stringify(state)}\n`);
+  save(path, [...liveStates(path).filter((other) => other.pid !== state.pid), state]);
 }
 
-/** Removes the file if it is still `pid`'s (another dev may have started since). */
+/** Removes `pid`'s entry, leaving any other dev's (another dev may have started since). */
 export function clearDevState(pid: number, path = devStatePath()): void {
-  if (readFile(path)?.pid === pid) rmSync(path, { force: true });
+  const rest = readFile(path).filter((state) => state.pid !== pid);
+  if (rest.length === 0) rmSync(path, { force: true });
+  else save(path, rest);
 }
 
-/** The state of a dev process that still runs, or undefined (no file, a bad one, or a stale one). */
+/** The live dev started last, or undefined (no file, a bad one, or only stale entries). */
 export function readDevState(path = devStatePath()): DevState | undefined {
-  const state = readFile(path);
-  return state && running(state.pid) ? state : undefined;
+  return liveStates(path).at(-1);
 }
 
-function readFile(path: string): DevState | undefined {
+/** Every dev in the file that still runs, oldest first. */
+export function liveStates(path = devStatePath()): DevState[] {
+  return readFile(path).filter((state) => running(state.pid));
+}
+
+function save(path: string, states: readonly DevState[]): void {
+  mkdirSync(dirname(path), { recursive: true });
+  // Written beside and renamed: a script reading it never sees half a file.
+  const temp = `${path}.${process.pid}.tmp`;
+  writeFileSync(temp, `${JSON.stringify({ devs: states })}\n`);
+  renameSync(temp, path);
+}
+
+function readFile(path: string): DevState[] {
   let parsed: unknown;
   try {
     parsed = JSON.parse(readFileSync(path, 'utf8'));
   } catch {
-    return undefined;
+    return [];
   }
-  const { pid, dynamoEndpoint, tableName } = (parsed ?? {}) as Record<string, unknown>;
-  if (typeof pid !== 'number' || typeof dynamoEndpoint !== 'string' || typeof tableName !== 'string') {
-    return undefined;
-  }
-  return { pid, dynamoEndpoint, tableName };
+  // `{ devs: [...] }`; a file from before holds one state.
+  const devs = (parsed as { devs?: unknown } | null)?.devs;
+  const entries: unknown[] = Array.isArray(devs) ? devs : [parsed];
+  return entries.flatMap((entry) => {
+    const { pid, dynamoEndpoint, tableName } = (entry ?? {}) as Record<string, unknown>;
+    return typeof pid === 'number' && typeof dynamoEndpoint === 'string' && typeof tableName === 'string'
+      ? [{ pid, dynamoEndpoint, tableName }]
+      : [];
+  });
 }
 
 function running(pid: number): boolean {

@@ -5,7 +5,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DEFAULT_TABLE_NAME } from '../local/defaults.ts';
-import { type DevState, devStatePath, readDevState } from '../local/dev-state.ts';
+import { type DevState, devStatePath, liveStates } from '../local/dev-state.ts';
 
 /** Where `--local` looks when neither $DYNAMODB_ENDPOINT is set nor `npm run dev` runs. */
 export const DEFAULT_LOCAL_ENDPOINT = 'http://127.0.0.1:8000';
@@ -21,7 +21,10 @@ export interface TableTarget {
   readonly tableName: string;
   /** A DynamoDB endpoint (DynamoDB Local); undefined on AWS. */
   readonly endpoint: string | undefined;
-  /** Said on stderr before the script runs: where `--local` went when no running dev was found. */
+  /**
+   * Said on stderr before the script runs: where `--local` went when no running dev was found, or
+   * which of several running devs it took.
+   */
   readonly notice?: string;
 }
 
@@ -38,8 +41,8 @@ export function tableTarget(
   },
   env: NodeJS.ProcessEnv = process.env,
 ): TableTarget {
-  const dev: DevState | undefined =
-    values.local && values.endpoint === undefined ? readDevState(devStatePath(env)) : undefined;
+  const devs: DevState[] = values.local && values.endpoint === undefined ? liveStates(devStatePath(env)) : [];
+  const dev = devs.at(-1);
   const fallback = values.local && values.endpoint === undefined && !env.DYNAMODB_ENDPOINT && !dev;
   const endpoint =
     values.endpoint ??
@@ -49,18 +52,19 @@ export function tableTarget(
     env.TABLE_NAME ??
     (endpoint !== undefined ? (dev?.tableName ?? DEFAULT_TABLE_NAME) : undefined);
   if (!tableName) throw new Error('Name the table: --table <the stack output TableName> (or TABLE_NAME).');
-  return {
-    tableName,
-    endpoint,
-    ...(fallback
-      ? {
-          notice:
-            `--local: no running \`npm run dev\` found (${devStatePath(env)}), so trying ` +
-            `${DEFAULT_LOCAL_ENDPOINT}. Start \`npm run dev\`, or name the endpoint with ` +
-            '--endpoint <url> or DYNAMODB_ENDPOINT.',
-        }
-      : {}),
-  };
+  const notice = fallback
+    ? `--local: no running \`npm run dev\` found (${devStatePath(env)}), so trying ` +
+      `${DEFAULT_LOCAL_ENDPOINT}. Start \`npm run dev\`, or name the endpoint with ` +
+      '--endpoint <url> or DYNAMODB_ENDPOINT.'
+    : dev && devs.length > 1 && !env.DYNAMODB_ENDPOINT
+      ? `--local: ${devs.length} \`npm run dev\` are running; using the one started last (pid ${dev.pid}, ` +
+        `${dev.dynamoEndpoint}). Name another with --endpoint: ` +
+        devs
+          .slice(0, -1)
+          .map((other) => `${other.dynamoEndpoint} (pid ${other.pid})`)
+          .join(', ')
+      : undefined;
+  return { tableName, endpoint, ...(notice ? { notice } : {}) };
 }
 
 /** A document client for the endpoint (local credentials there), or for AWS. */

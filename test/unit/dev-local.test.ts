@@ -3,8 +3,8 @@
  * the table scripts' `--local` find the running dev's DynamoDB Local (local/dev-state.ts), else fall
  * back to http://127.0.0.1:8000 and say so.
  */
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -73,6 +73,44 @@ describe('--local of the table scripts', () => {
     writeDevState({ pid: process.pid, dynamoEndpoint: 'http://127.0.0.1:1', tableName: 'chat' }, file);
     clearDevState(process.pid + 1_000_000, file);
     expect(readDevState(file)?.dynamoEndpoint).toBe('http://127.0.0.1:1');
+  });
+
+  it('keeps both of two running devs: the one started last is used, and stopping it leaves the first', () => {
+    // Two devs without --persist (no lock), each with its own DynamoDB Local. A child process stands
+    // in for the first dev: it must be alive for its entry to count.
+    const first = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60_000)'], { stdio: 'ignore' });
+    try {
+      const firstPid = first.pid ?? 0;
+      writeDevState({ pid: firstPid, dynamoEndpoint: 'http://127.0.0.1:1111', tableName: 'chat' }, file);
+      writeDevState({ pid: process.pid, dynamoEndpoint: 'http://127.0.0.1:2222', tableName: 'chat' }, file);
+      const both = tableTarget({ local: true }, env);
+      expect(both.endpoint).toBe('http://127.0.0.1:2222');
+      expect(both.notice).toContain('2 `npm run dev` are running');
+      expect(both.notice).toContain('http://127.0.0.1:1111');
+      clearDevState(process.pid, file);
+      expect(tableTarget({ local: true }, env)).toEqual({
+        tableName: 'chat',
+        endpoint: 'http://127.0.0.1:1111',
+      });
+      clearDevState(firstPid, file);
+      expect(existsSync(file)).toBe(false);
+    } finally {
+      first.kill();
+    }
+  });
+
+  it('reads a state file written before it listed several devs', () => {
+    writeFileSync(
+      file,
+      JSON.stringify({ pid: process.pid, dynamoEndpoint: 'http://127.0.0.1:3', tableName: 't' }),
+    );
+    expect(readDevState(file)).toEqual({
+      pid: process.pid,
+      dynamoEndpoint: 'http://127.0.0.1:3',
+      tableName: 't',
+    });
+    clearDevState(process.pid, file);
+    expect(existsSync(file)).toBe(false);
   });
 
   it('changes nothing without --local (AWS: the SDK’s own endpoint)', () => {
