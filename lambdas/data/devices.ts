@@ -46,7 +46,11 @@ export interface Registration {
   readonly device: DeviceRecord;
   /** The count read with the state: the write fails if it changed meanwhile. */
   readonly count: number;
-  /** The caller's device removed to make room (the least recently registered), if at the limit. */
+  /**
+   * The caller's device removed: the one holding the token already (replaced), or at the limit the
+   * least recently registered. Its token's owner item is deleted with it, unless that is the token
+   * registered (the new owner item replaces it).
+   */
   readonly evict?: DeviceRecord | undefined;
   /**
    * The token's owner item as read, if any: the new one replaces it only if it still names the same
@@ -141,17 +145,21 @@ export class DeviceRepository {
       );
     }
     if (evict) {
-      actions.push(
-        { Delete: { Key: keys.device(evict.userId, evict.deviceId), ConditionExpression: itemExists } },
-        {
+      actions.push({
+        Delete: { Key: keys.device(evict.userId, evict.deviceId), ConditionExpression: itemExists },
+      });
+      // A transaction may name an item once: the evicted device's token is the one registered when
+      // the TTL deleted its owner item (or the token moved) before it; the Put above replaces it.
+      if (DEVICE_TOKEN.key(evict).pk !== DEVICE_TOKEN.key(device).pk) {
+        actions.push({
           Delete: {
             // Gone already when the TTL deleted it (the evicted device is then past its TTL too).
             Key: DEVICE_TOKEN.key(evict),
             ConditionExpression: `attribute_not_exists(pk) OR ${pointsAt}`,
             ExpressionAttributeValues: { ':device': evict.deviceId },
           },
-        },
-      );
+        });
+      }
     }
     return ifConditionFails(
       this.table.transact(actions).then(() => 'registered' as const),

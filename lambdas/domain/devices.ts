@@ -3,7 +3,8 @@
  * moves it from whoever held it); a user has at most `LIMITS.devicesMaxPerUser` devices, and
  * registering one more evicts the user's least recently registered device (a phone that was reset
  * or replaced never unregisters its old token, so refusing would lock users out of push on their new
- * phone).
+ * phone). A device of the user's that still holds the token being registered (its owner item
+ * deleted by the TTL before it) is replaced by the new one, never kept beside it.
  *
  * Apps register their token on every start (docs/push.md). Each registration, also of a token the
  * device holds already, pushes the device's expiry (`expiresAt`, its TTL) to `staleAfterSeconds`
@@ -98,11 +99,17 @@ export async function registerDevice(
     // Another user's token: their device is removed with it, unless the TTL deleted it already.
     const theirs = owner && !mine ? await devices.get(owner.userId, owner.deviceId) : undefined;
     const device = newDevice(caller.userId, input, now, deps.deviceStaleAfterSeconds);
+    // A device of the caller's that still holds the token (its owner item gone with the TTL, or
+    // naming someone else) is the one this registration replaces: it goes, whatever the count.
+    const replaced = state.devices.find((d) => d.platform === platform && d.token === token);
     const outcome = await devices.register({
       device,
       count: state.count,
       evict:
-        state.devices.length >= LIMITS.devicesMaxPerUser ? leastRecentlyRegistered(state.devices) : undefined,
+        replaced ??
+        (state.devices.length >= LIMITS.devicesMaxPerUser
+          ? leastRecentlyRegistered(state.devices)
+          : undefined),
       owner,
       takeFrom: theirs?.token === token ? owner : undefined,
     });

@@ -14,6 +14,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LIMITS } from '../../lambdas/contract/limits.ts';
 import { DEVICE_STALE_AFTER_SECONDS } from '../../lambdas/data/items.ts';
 import { keys, TTL_ATTRIBUTE } from '../../lambdas/data/keys.ts';
 import { metricTotals } from '../../lambdas/pipeline/metrics.ts';
@@ -25,6 +26,7 @@ import {
   pipelineSettled,
   register,
   storedDevices,
+  twoDevices,
   uniqueToken,
   useAlice,
   usePushStack,
@@ -32,7 +34,8 @@ import {
 } from '../support/push.ts';
 import { uniqueId } from '../support/stack.ts';
 
-const stack = usePushStack();
+// 21 registerDevice within a minute below: above the per-user limit of 10 a minute.
+const stack = usePushStack({ env: { RATE_LIMIT_FACTOR: '5' } });
 const alice = useAlice(stack);
 let doc: DynamoDBDocumentClient;
 
@@ -187,6 +190,60 @@ describe('the device count when the TTL deletes devices', { timeout: 60_000 }, (
     await register(other, [{ platform: 'apns', token: uniqueToken('next') }]);
     expect(await storedDevices(stack, other.userId)).toMatchObject({ count: 1 });
     await Promise.all([user.close(), other.close()]);
+  });
+});
+
+describe('a token whose owner item the TTL deleted, registered again by its device', {
+  timeout: 60_000,
+}, () => {
+  // The least recently registered device is the one a registration at the limit evicts: when it
+  // holds the token registered, the eviction and the registration must not both name the token's
+  // owner item (a transaction may name an item once: DynamoDB refuses it whole, a ValidationException;
+  // DynamoDB Local runs it and fails the second's condition: CONFLICT here either way).
+  it('replaces that device, at the device limit too', async () => {
+    const user = await connectUser(stack, uniqueId('full'));
+    const specs = Array.from({ length: LIMITS.devicesMaxPerUser }, (_, n) => ({
+      platform: 'fcm' as const,
+      token: uniqueToken(`full${n}`),
+    }));
+    const [first, ...others] = (await register(user, specs)) as [
+      DeviceSpec & { deviceId: string },
+      ...(DeviceSpec & { deviceId: string })[],
+    ];
+    // Its app last registered it 61 days ago; the TTL deleted its owner item, not yet the device.
+    await lastRegistered(user.userId, first, 61);
+    await ttlDeletes(keys.deviceToken(first.platform, first.token));
+    expect(await storedDevices(stack, user.userId)).toMatchObject({ count: LIMITS.devicesMaxPerUser });
+
+    const ack = await user.ok('registerDevice', { platform: first.platform, token: first.token });
+    const renewed = (ack.device as { deviceId: string }).deviceId;
+    expect(renewed).not.toBe(first.deviceId);
+    const stored = await storedDevices(stack, user.userId);
+    expect(stored).toMatchObject({
+      tokens: specs.map((d) => d.token).sort(),
+      count: LIMITS.devicesMaxPerUser,
+    });
+    expect([...stored.ids].sort()).toEqual([renewed, ...others.map((d) => d.deviceId)].sort());
+    expect(await stack.items(keys.deviceToken(first.platform, first.token).pk)).toEqual([
+      expect.objectContaining({ userId: user.userId, deviceId: renewed }),
+    ]);
+    await user.close();
+  });
+
+  it('replaces that device below the limit: never two devices of one token', async () => {
+    const user = await connectUser(stack, uniqueId('two'));
+    const [one, two] = (await register(user, twoDevices())) as [
+      DeviceSpec & { deviceId: string },
+      DeviceSpec & { deviceId: string },
+    ];
+    await lastRegistered(user.userId, two, 61);
+    await ttlDeletes(keys.deviceToken(two.platform, two.token));
+    const ack = await user.ok('registerDevice', { platform: two.platform, token: two.token });
+    const renewed = (ack.device as { deviceId: string }).deviceId;
+    const stored = await storedDevices(stack, user.userId);
+    expect(stored).toMatchObject({ tokens: [one.token, two.token].sort(), count: 2 });
+    expect([...stored.ids].sort()).toEqual([one.deviceId, renewed].sort());
+    await user.close();
   });
 });
 
