@@ -6,8 +6,8 @@
  * is configured: push needs at least one provider secret (`-c pushApnsSecretArn=…`,
  * `-c pushFcmSecretArn=…`); without one the stack deploys without push.
  *
- * Least privilege per function: its table actions (table and indexes; its writes only in the partitions
- * of its `writeLeadingKeys`), reading exactly this table's
+ * Least privilege per function: its table actions (table and indexes; its item actions only in the
+ * partitions of its `leadingKeys`, its writes only in those of its `writeLeadingKeys`), reading exactly this table's
  * stream, sending to its own on-failure queue, and `secretsmanager:GetSecretValue` on the configured
  * secrets only. Alarms: errors, throttles, iterator age, records on the on-failure queue, and pushes
  * given up after their retries. With push comes its queue worker (lib/workers.ts `PUSH_WORKER`), to
@@ -170,11 +170,10 @@ export class ChatStreamConsumers extends Construct {
         ...(push ? pushEnvironment(push) : {}),
       },
     });
-    table.grantActions(
-      fn,
-      def.tableActions,
-      def.writeLeadingKeys ? { writePartitions: partitions(def.writeLeadingKeys) } : {},
-    );
+    table.grantActions(fn, def.tableActions, {
+      ...(def.leadingKeys ? { itemPartitions: partitions(def.leadingKeys) } : {}),
+      ...(def.writeLeadingKeys ? { writePartitions: partitions(def.writeLeadingKeys) } : {}),
+    });
     Grant.addToPrincipal({
       grantee: fn,
       actions: ['dynamodb:DescribeStream', 'dynamodb:GetRecords', 'dynamodb:GetShardIterator'],

@@ -37,6 +37,11 @@ export interface StreamConsumerDefinition {
   /** Table actions the function needs (least privilege). */
   readonly tableActions: readonly TableAction[];
   /**
+   * The partition-key prefixes its item actions are limited to (IAM `dynamodb:LeadingKeys`, `<prefix>*`
+   * each), as a queue worker's `leadingKeys`: the partitions it reads. @default - every item
+   */
+  readonly leadingKeys?: readonly KeyPrefix[];
+  /**
    * The partition-key prefixes its item actions that write are limited to (IAM `dynamodb:LeadingKeys`,
    * `<prefix>*` each), as a queue worker's `writeLeadingKeys`. @default - writes on every item
    */
@@ -61,6 +66,10 @@ export const STREAM_CONSUMERS: readonly StreamConsumerDefinition[] = [
     // The worker's, and its push marks (lambdas/data/push-marks.ts): read with GetItem, written
     // with PutItem (the worker never writes one: the function marks a message once it is queued).
     tableActions: [...PUSH_TABLE_ACTIONS, 'dynamodb:PutItem'],
+    // It reads the chat's head, memberships, message and META (CHAT#), a group's roster (ROSTER#),
+    // recipients' sockets, devices and profiles (USER#) and its push marks (PUSHED#); a user's chats
+    // (badges) come from the membership index, a grant of its own.
+    leadingKeys: ['chat', 'roster', 'user', 'pushed'],
     // It writes its push marks (PUSHED#) and, as the worker does, removes a dead token: the device
     // and the user's count (USER#), the token's owner (TOKEN#).
     writeLeadingKeys: ['user', 'token', 'pushed'],

@@ -190,9 +190,9 @@ export const PUSH_WORKER: QueueWorkerDefinition = {
   name: 'PushWorker',
   entry: 'lambdas/handlers/pushWorker.ts',
   // The push function's own (it plans small messages itself): recipients' sockets and devices
-  // (USER#), badges' memberships and chats (CHAT#), the message; a dead token's removal.
+  // (USER#), badges' memberships and chats (CHAT#), the message; a dead token's removal (writes).
   tableActions: PUSH_TABLE_ACTIONS,
-  leadingKeys: ['user', 'chat', 'token'],
+  leadingKeys: ['user', 'chat'],
   // It writes only to remove a dead token: the device and the user's count (USER#), the token's owner.
   writeLeadingKeys: ['user', 'token'],
   managementApi: false,

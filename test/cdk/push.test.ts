@@ -103,7 +103,7 @@ describe('with push configured', { timeout: 60_000 }, () => {
     });
   });
 
-  it('holds exactly its table actions (writes in USER#, TOKEN#, PUSHED# only), this stream, its queue and the two secrets', () => {
+  it('holds exactly its table actions (reads in CHAT#, ROSTER#, USER#, PUSHED#; writes in USER#, TOKEN#, PUSHED#), this stream, its queue and the two secrets', () => {
     const fn = pushFunction(s);
     const statements = statementsOf(s, fn);
     const byAction = (action: string) => statements.filter((st) => actionsOf(st).includes(action));
@@ -125,7 +125,8 @@ describe('with push configured', { timeout: 60_000 }, () => {
     // Its push marks (lambdas/data/push-marks.ts): PutItem, which the push worker does not hold.
     expect(granted).toContain(JSON.stringify(['dynamodb:PutItem', table]));
     expect(PUSH_WORKER.tableActions).not.toContain('dynamodb:PutItem');
-    // It writes its marks and removes a dead token (USER#, TOKEN#), nothing else; it reads anywhere.
+    // It writes its marks and removes a dead token (USER#, TOKEN#), nothing else; it reads the
+    // partitions it plans from (lib/stream-consumers.ts), never the whole table.
     const leadingKeys = (action: string) =>
       byAction(action).map(
         (st) =>
@@ -135,7 +136,20 @@ describe('with push configured', { timeout: 60_000 }, () => {
       );
     for (const write of ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'])
       expect(leadingKeys(write), write).toEqual([['USER#*', 'TOKEN#*', 'PUSHED#*']]);
-    expect(leadingKeys('dynamodb:GetItem')).toEqual([undefined]);
+    for (const read of ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query']) {
+      const onTable = byAction(read).filter(
+        (st) => JSON.stringify(resourcesOf(st)) === JSON.stringify([table]),
+      );
+      expect(
+        onTable.map(
+          (st) =>
+            (st as { Condition?: Record<string, Record<string, unknown>> }).Condition?.[
+              'ForAllValues:StringLike'
+            ]?.['dynamodb:LeadingKeys'],
+        ),
+        read,
+      ).toEqual([['CHAT#*', 'ROSTER#*', 'USER#*', 'PUSHED#*']]);
+    }
     expect(byAction('dynamodb:GetRecords').flatMap(resourcesOf)).toEqual([
       s.stack.resolve(s.stack.table.table.tableStreamArn),
     ]);
