@@ -89,7 +89,8 @@ export class ChatStack extends Stack {
       ...(props.fanOutConcurrency === undefined ? {} : { fanOutConcurrency: props.fanOutConcurrency }),
       ...(props.preSendHook ? { preSendHook: props.preSendHook } : {}),
     });
-    // How long a push device stays live after its app registered it: registerDevice sets its TTL.
+    // How long a push device stays live after its app registered it: registerDevice sets its TTL
+    // (the push function and worker get it with their push settings, lib/chat-stream.ts).
     if (props.push?.deviceStaleDays !== undefined) {
       this.chatApi.functions
         .get('registerDevice')

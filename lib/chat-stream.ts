@@ -22,6 +22,7 @@ import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { DEVICE_STALE_DAYS_ENV } from '../lambdas/shared/config.ts';
 import { ChatAlarms } from './alarms.ts';
 import { ChatFunction, type LogLevel, logSettings } from './chat-function.ts';
 import type { ChatTable } from './chat-table.ts';
@@ -54,7 +55,8 @@ export interface PushSettings {
   /**
    * Days a device stays live after its app last registered its token (1–365): past them it gets no
    * push, and the TTL deletes it (docs/security.md, "Ending a user's access"). It reaches the
-   * `registerDevice` function as `PUSH_DEVICE_STALE_DAYS`.
+   * `registerDevice` function, the push function and the push worker as `PUSH_DEVICE_STALE_DAYS`
+   * (the latter two give a device stored without a TTL its window when they first meet it).
    * @default 60
    */
   readonly deviceStaleDays?: number;
@@ -261,5 +263,9 @@ function pushEnvironment(push: PushSettings): Record<string, string> {
     ...(push.apnsSecretArn ? { PUSH_APNS_SECRET_ARN: push.apnsSecretArn } : {}),
     ...(push.fcmSecretArn ? { PUSH_FCM_SECRET_ARN: push.fcmSecretArn } : {}),
     PUSH_ID_ONLY: push.idOnly ? 'true' : 'false',
+    // The device window: a device stored before devices had a TTL gets it when a push meets it.
+    ...(push.deviceStaleDays === undefined
+      ? {}
+      : { [DEVICE_STALE_DAYS_ENV]: String(checkDeviceStaleDays(push.deviceStaleDays)) }),
   };
 }

@@ -12,6 +12,7 @@
  * equals the user's stored devices from then on. Every public method is one access pattern (all of
  * them are listed in docs/data-model.md).
  */
+import { startDeviceWindow } from './device-window.ts';
 import {
   DEVICE,
   DEVICE_COUNT,
@@ -251,10 +252,19 @@ export class DeviceRepository {
   }
 
   /**
+   * Gives a device stored before devices had a TTL its TTL, and its token owner the same, once
+   * (conditional UpdateItems: the push pipeline, when it first meets the device; device-window.ts).
+   */
+  startWindow(device: DeviceRecord, expiresAt: number): Promise<'started' | 'unchanged'> {
+    return startDeviceWindow(this.table, device, expiresAt);
+  }
+
+  /**
    * Whether a user has an open socket, and their devices, in one Query over `USER#<id>` from
    * `CONN#` to the end of `DEVICE#…` (connections and devices sort next to each other; connections
    * past their TTL are ignored, as the fan-out ignores them; devices past theirs are listed, with
-   * their `expiresAt`: the push planner ignores them by its own clock).
+   * their `expiresAt`: the push planner ignores them by its own clock, and gives those without one
+   * their window, `startWindow`).
    */
   async pushTargets(userId: string): Promise<PushTargets> {
     const items = await this.table.queryAll({

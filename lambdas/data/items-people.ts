@@ -28,39 +28,29 @@ const deviceFields = {
 /**
  * A push device of a user (APNs or FCM token). `expiresAt` (epoch seconds, the item's TTL): when it
  * goes stale, unless its app registers the token again before (`DEVICE_STALE_AFTER_SECONDS`).
+ * Undefined on a device stored before devices had a TTL: it is live, and the push pipeline gives it
+ * its window (the configured days from then) the first time it meets it (`devices.startWindow`).
  */
-export type DeviceRecord = RecordOf<typeof deviceFields> & { readonly expiresAt: number };
+export type DeviceRecord = RecordOf<typeof deviceFields> & { readonly expiresAt: number | undefined };
 export const DEVICE = defineItem({
   itemType: 'device',
   key: (d: DeviceRecord) => keys.device(d.userId, d.deviceId),
   fields: deviceFields,
-  derived: (d) => ({ [TTL_ATTRIBUTE]: d.expiresAt }),
+  derived: (d) => (d.expiresAt === undefined ? {} : { [TTL_ATTRIBUTE]: d.expiresAt }),
 });
 
-/**
- * When devices got their TTL (the release that added it): a device stored before it has none, and
- * its window counts from here, not from its creation, so that apps built to the older advice
- * (register after sign-in and when the token rotates, not on every start) keep their pushes for
- * a window after the update (docs/deploy.md, upgrade notes).
- */
-export const DEVICE_TTL_SINCE = Date.parse('2026-12-04T12:00:00Z') / 1000;
-
-/**
- * A device as stored. One stored before devices had a TTL goes stale `DEVICE_STALE_AFTER_SECONDS`
- * after its creation or `DEVICE_TTL_SINCE`, whichever is later, unless registered again (which
- * gives it its TTL).
- */
+/** A device as stored; `expiresAt` undefined when it has no TTL yet (stored before devices had one). */
 export function deviceFromItem(item: Item): DeviceRecord {
-  const record = DEVICE.fromItem(item);
   const ttl = item[TTL_ATTRIBUTE];
-  const since = Math.max(Math.floor(Date.parse(record.createdAt) / 1000), DEVICE_TTL_SINCE);
-  const expiresAt = ttl === undefined || ttl === null ? since + DEVICE_STALE_AFTER_SECONDS : Number(ttl);
-  return { ...record, expiresAt };
+  return { ...DEVICE.fromItem(item), expiresAt: ttl === undefined || ttl === null ? undefined : Number(ttl) };
 }
 
-/** Whether a device is live at `now`: not past its `expiresAt` (the TTL deletes it up to 48 h later). */
+/**
+ * Whether a device is live at `now`: not past its `expiresAt` (the TTL deletes it up to 48 h later).
+ * One without a TTL yet is live (the push pipeline starts its window when it meets it).
+ */
 export const deviceIsLive = (device: Pick<DeviceRecord, 'expiresAt'>, now: Date): boolean =>
-  device.expiresAt * 1000 > now.getTime();
+  device.expiresAt === undefined || device.expiresAt * 1000 > now.getTime();
 
 /** What a push token's owner item is keyed by: the token itself (hashed into the key, not stored). */
 interface TokenRef {

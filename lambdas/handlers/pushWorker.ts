@@ -27,7 +27,11 @@ export const handler = (event: SQSEvent, context?: Context): Promise<SQSBatchRes
       const counters = new Counters(PUSH_WORKER.name);
       try {
         return await processPushJobs(event, {
-          plan: { store: store(), now: () => new Date() },
+          plan: {
+            store: store(),
+            now: () => new Date(),
+            deviceStaleAfterSeconds: config().deviceStaleAfterSeconds,
+          },
           delivery: deliveryDeps(runtime, counters),
           counters,
           // Its own queue takes what it could not send in time (budget.ts).

@@ -1,19 +1,51 @@
 /**
  * The push planner's view of a recipient's devices (plan.ts): only live ones (not past their
- * `expiresAt`, by the planner's clock), and before anything is sent, the devices as stored now.
+ * `expiresAt`, by the planner's clock), and before anything is sent, the devices as stored now. A
+ * device stored before devices had a TTL is live, and gets its window the first time the planner
+ * meets it (`devices.startWindow`).
  */
 
-import { deviceIsLive } from '../data/items.ts';
+import { DEVICE_STALE_AFTER_SECONDS, deviceIsLive } from '../data/items.ts';
 import type { ChatStore, DeviceRecord } from '../data/store.ts';
 import type { Counters } from '../pipeline/metrics.ts';
+import { logger } from '../shared/logger.ts';
 
 /**
  * The devices not past their `expiresAt` at `now`; the others (stale: their app has not registered
- * them for the window) are counted (`PushExpiredDeviceSkipped`) and get nothing.
+ * them for the window) are counted (`PushExpiredDeviceSkipped`) and get nothing. A device without
+ * an `expiresAt` (stored before devices had a TTL) gets one, `staleAfterSeconds` from `now`, written
+ * once (`devices.startWindow`: never over one a registration wrote; `PushDeviceWindowStarted`), so
+ * its window counts from this stack's update, and honours its configured days. A write that fails
+ * is logged and counted (`PushDeviceWindowFailed`), not thrown: the device is live all the same,
+ * and the next push tries again.
  */
-export function liveDevices(devices: readonly DeviceRecord[], now: Date, counters: Counters): DeviceRecord[] {
+export async function liveDevices(
+  store: ChatStore,
+  devices: readonly DeviceRecord[],
+  now: Date,
+  counters: Counters,
+  staleAfterSeconds = DEVICE_STALE_AFTER_SECONDS,
+): Promise<DeviceRecord[]> {
   const live = devices.filter((d) => deviceIsLive(d, now));
   counters.add('PushExpiredDeviceSkipped', devices.length - live.length);
+  const expiresAt = Math.floor(now.getTime() / 1000) + staleAfterSeconds;
+  await Promise.all(
+    live
+      .filter((d) => d.expiresAt === undefined)
+      .map(async (device) => {
+        try {
+          if ((await store.devices.startWindow(device, expiresAt)) === 'started')
+            counters.add('PushDeviceWindowStarted');
+        } catch (error) {
+          counters.add('PushDeviceWindowFailed');
+          logger.warn('push: the window of a device without a TTL was not written', {
+            userId: device.userId,
+            deviceId: device.deviceId,
+            error,
+          });
+        }
+      }),
+  );
   return live;
 }
 

@@ -160,7 +160,11 @@ export const pushConsumer: StreamConsumer = {
     const runtime = await pushRuntime();
     if (runtime.providers.size === 0 || !change.newImage) return;
     const deps: PushNewMessageDeps = {
-      plan: { store: store(), now: () => new Date() },
+      plan: {
+        store: store(),
+        now: () => new Date(),
+        deviceStaleAfterSeconds: config().deviceStaleAfterSeconds,
+      },
       delivery: deliveryDeps(runtime, counters),
       counters,
       queue: pushJobQueue(),

@@ -26,6 +26,8 @@
  * its `expiresAt` and gets nothing, from the moment it passes (by `deps.now`), before DynamoDB's TTL
  * deletes it (up to 48 h later): so the devices of a user whose access ended (they can no longer
  * connect, so their app cannot register) stop receiving their chats' previews (docs/security.md).
+ * A device stored before devices had a TTL is live, and gets its window (written once) the first
+ * time the planner meets it (devices-now.ts).
  *
  * Two steps: `selectRecipients` (the head, the roster: who needs a lookup) and `planRecipients` (the
  * lookups, the message, the badges). The push function runs both for a message, unless the recipients
@@ -55,6 +57,11 @@ export interface PlanDeps {
   readonly now: () => Date;
   /** Recipients looked up at once. @default PLAN_CONCURRENCY */
   readonly concurrency?: number;
+  /**
+   * The device window (`PUSH_DEVICE_STALE_DAYS`): a device stored without a TTL gets one this far
+   * from when the planner meets it (devices-now.ts). @default DEVICE_STALE_AFTER_SECONDS
+   */
+  readonly deviceStaleAfterSeconds?: number | undefined;
 }
 
 /**
@@ -177,7 +184,7 @@ export async function planRecipients(
   const now = deps.now();
   await eachLimited(recipients, concurrency, async (recipient) => {
     const targets = await store.devices.pushTargets(recipient.userId);
-    const devices = liveDevices(targets.devices, now, counters);
+    const devices = await liveDevices(store, targets.devices, now, counters, deps.deviceStaleAfterSeconds);
     if (!targets.online && devices.length > 0) offline.push({ recipient, devices });
   });
   if (offline.length === 0) return [];
@@ -227,10 +234,12 @@ export async function planDeferred(
     const targets = await deps.store.devices.pushTargets(userId);
     if (targets.online) return;
     const mine = byUser.get(userId) ?? [];
-    const listed = liveDevices(
+    const listed = await liveDevices(
+      deps.store,
       targets.devices.filter((d) => mine.some((send) => send.deviceId === d.deviceId)),
       now,
       counters,
+      deps.deviceStaleAfterSeconds,
     );
     if (listed.length === 0) return;
     const devices = await devicesNow(deps.store, userId, listed, now, counters);

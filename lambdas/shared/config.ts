@@ -93,7 +93,10 @@ export const DEFAULT_FANOUT_CONCURRENCY = 64;
 /** Where a deployment sets it (ChatApiProps.fanOutConcurrency, context `fanOutConcurrency`). */
 export const FANOUT_CONCURRENCY_ENV = 'FANOUT_CONCURRENCY';
 
-/** Days a push device stays live after its app last registered it (registerDevice reads it). */
+/**
+ * Days a push device stays live after its app last registered it: registerDevice reads it, and the
+ * push function and worker (the window they give a device stored before devices had a TTL).
+ */
 export const DEVICE_STALE_DAYS_ENV = 'PUSH_DEVICE_STALE_DAYS';
 
 /** Seconds before a deletion's finish job runs (`RuntimeConfig.retention.finishDelaySeconds`). */

@@ -1,58 +1,76 @@
 /**
- * A device stored before devices had a TTL: its 60-day window counts from the release that added
- * the TTL, not from its creation, so a phone registered long ago whose app follows the older advice
- * (register after sign-in and when the token rotates) keeps its pushes after the update.
+ * A device stored before devices had a TTL: it has no `expiresAt` and is live, until the push
+ * pipeline first meets it and gives it its window (`devices.startWindow`: its TTL, then its token
+ * owner's, each written only if it has none, so never over a registration's newer one). Over
+ * DynamoDB Local, with the pipeline: test/e2e/push-legacy-device.test.ts.
  */
+import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
-import {
-  DEVICE,
-  DEVICE_STALE_AFTER_SECONDS,
-  DEVICE_TTL_SINCE,
-  deviceFromItem,
-  deviceIsLive,
-} from '../../../lambdas/data/items-people.ts';
+import { DEVICE, deviceFromItem, deviceIsLive } from '../../../lambdas/data/items-people.ts';
+import { keys } from '../../../lambdas/data/keys.ts';
+import { conditionFailed, TABLE_NAME, useMockTable } from './mock-table.ts';
+
+const { ddb, store } = useMockTable();
+
+const stored = { userId: 'ann', deviceId: 'd1', platform: 'fcm' as const, token: 'tok', appId: null };
 
 const legacyItem = (createdAt: string) => {
-  const item = DEVICE.toItem({
-    userId: 'ann',
-    deviceId: 'd1',
-    platform: 'fcm',
-    token: 'tok',
-    appId: null,
-    createdAt,
-    expiresAt: 0,
-  });
+  const item = DEVICE.toItem({ ...stored, createdAt, expiresAt: 0 });
   const { ttl: _ttl, ...withoutTtl } = item as Record<string, unknown>;
   return withoutTtl;
 };
 
-describe('the window of a device stored without a TTL', () => {
-  it('counts from the release that added the TTL for a device created long before it', () => {
+describe('a device stored without a TTL', () => {
+  it('has no expiry, and is live whenever it is read (its window starts when a push meets it)', () => {
     const device = deviceFromItem(legacyItem('2026-08-01T00:00:00Z'));
-    expect(device.expiresAt).toBe(DEVICE_TTL_SINCE + DEVICE_STALE_AFTER_SECONDS);
-    // 90 days after its creation, a day after the update: still pushed.
-    expect(deviceIsLive(device, new Date('2026-12-05T00:00:00Z'))).toBe(true);
-    // A window after the update without registering again: stale.
-    expect(deviceIsLive(device, new Date((DEVICE_TTL_SINCE + DEVICE_STALE_AFTER_SECONDS + 1) * 1000))).toBe(
-      false,
-    );
-  });
-
-  it('counts from its creation when it was created after that release', () => {
-    const device = deviceFromItem(legacyItem('2027-01-01T00:00:00Z'));
-    expect(device.expiresAt).toBe(Date.parse('2027-01-01T00:00:00Z') / 1000 + DEVICE_STALE_AFTER_SECONDS);
+    expect(device.expiresAt).toBeUndefined();
+    expect(deviceIsLive(device, new Date('2030-01-01T00:00:00Z'))).toBe(true);
+    // Written back (as nothing does), it gets no TTL attribute.
+    expect(DEVICE.toItem(device)).not.toHaveProperty('ttl');
   });
 
   it('keeps the TTL of a device that has one', () => {
-    const item = DEVICE.toItem({
-      userId: 'ann',
-      deviceId: 'd1',
-      platform: 'fcm',
-      token: 'tok',
-      appId: null,
-      createdAt: '2026-08-01T00:00:00Z',
-      expiresAt: 1_800_000_000,
-    });
-    expect(deviceFromItem(item).expiresAt).toBe(1_800_000_000);
+    const item = DEVICE.toItem({ ...stored, createdAt: '2026-08-01T00:00:00Z', expiresAt: 1_800_000_000 });
+    const device = deviceFromItem(item);
+    expect(device.expiresAt).toBe(1_800_000_000);
+    expect(deviceIsLive(device, new Date(1_800_000_000 * 1000))).toBe(false);
+  });
+});
+
+describe('devices.startWindow', () => {
+  const device = deviceFromItem(legacyItem('2026-08-01T00:00:00Z'));
+
+  it('sets the device’s TTL if it has none and exists, then its token owner’s if it names it', async () => {
+    ddb.on(UpdateCommand).resolves({});
+    await expect(store.devices.startWindow(device, 1_900_000_000)).resolves.toBe('started');
+    expect(ddb.commandCalls(UpdateCommand).map((c) => c.args[0].input)).toEqual([
+      {
+        TableName: TABLE_NAME,
+        Key: keys.device('ann', 'd1'),
+        UpdateExpression: 'SET #ttl = :ttl',
+        ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(#ttl)',
+        ExpressionAttributeNames: { '#ttl': 'ttl' },
+        ExpressionAttributeValues: { ':ttl': 1_900_000_000 },
+      },
+      {
+        TableName: TABLE_NAME,
+        Key: keys.deviceToken('fcm', 'tok'),
+        UpdateExpression: 'SET #ttl = :ttl',
+        ConditionExpression: 'deviceId = :device AND attribute_not_exists(#ttl)',
+        ExpressionAttributeNames: { '#ttl': 'ttl' },
+        ExpressionAttributeValues: { ':ttl': 1_900_000_000, ':device': 'd1' },
+      },
+    ]);
+  });
+
+  it('writes nothing more when the device has a TTL (a registration’s) or is gone', async () => {
+    ddb.on(UpdateCommand).rejects(conditionFailed());
+    await expect(store.devices.startWindow(device, 1_900_000_000)).resolves.toBe('unchanged');
+    expect(ddb.commandCalls(UpdateCommand)).toHaveLength(1);
+  });
+
+  it('is started all the same when the token owner has a TTL or names another device', async () => {
+    ddb.on(UpdateCommand).resolvesOnce({}).rejectsOnce(conditionFailed());
+    await expect(store.devices.startWindow(device, 1_900_000_000)).resolves.toBe('started');
   });
 });

@@ -134,6 +134,7 @@ export function fakeStore(): FakeStore {
       reconcileCount: vi.fn(async () => 'reconciled' as const),
       remove: vi.fn(async () => 'removed' as const),
       pushTargets: vi.fn(async () => ({ online: false, devices: [] })),
+      startWindow: vi.fn(async () => 'started' as const),
     },
     mutes: { set: vi.fn(async () => 'set' as const) },
     pushMarks: { has: vi.fn(async () => false), put: vi.fn() },

@@ -7,7 +7,7 @@
  * the stale window) by the planner's clock; title, body and badge.
  */
 import { beforeEach, describe, expect, it } from 'vitest';
-import { MESSAGE } from '../../../lambdas/data/items.ts';
+import { DEVICE_STALE_AFTER_SECONDS, MESSAGE } from '../../../lambdas/data/items.ts';
 import type { DeviceRecord, MemberRecord } from '../../../lambdas/data/store.ts';
 import { MUTED_FOREVER } from '../../../lambdas/domain/mute.ts';
 import { Counters } from '../../../lambdas/pipeline/metrics.ts';
@@ -214,6 +214,32 @@ describe('planPushes', () => {
     t.store.messages.get.mockClear();
     expect(await plan()).toEqual([]);
     expect(t.store.messages.get).not.toHaveBeenCalled();
+  });
+
+  it('pushes a device stored without a TTL, and gives it its window (the configured days) once', async () => {
+    const now = t.deps.now().getTime() / 1000;
+    const legacy = { ...deviceOf('bob', 1), expiresAt: undefined };
+    const dated = deviceOf('bob', 2);
+    storeTargets(t.store, (userId) => ({ online: false, devices: userId === 'bob' ? [legacy, dated] : [] }));
+    const counters = new Counters('test');
+    const deps = { store: t.deps.store, now: t.deps.now, deviceStaleAfterSeconds: 30 * 86_400 };
+    const planned = await planPushes(deps, image, counters);
+    expect(planned.filter((p) => p.device.userId === 'bob').map((p) => p.device.deviceId)).toEqual([
+      'd_bob1',
+      'd_bob2',
+    ]);
+    // Only the device without one, its window counted from the planner's clock.
+    expect(t.store.devices.startWindow.mock.calls).toEqual([[legacy, now + 30 * 86_400]]);
+    expect(counters.get('PushDeviceWindowStarted')).toBe(1);
+    // The push worker's path starts it too (the default window: 60 days).
+    t.store.devices.startWindow.mockClear();
+    const sends = [{ userId: 'bob', deviceId: legacy.deviceId, badge: 1, tried: 1 }];
+    await planDeferred({ store: t.deps.store, now: t.deps.now }, PUSH_MESSAGE, sends, counters);
+    expect(t.store.devices.startWindow.mock.calls).toEqual([[legacy, now + DEVICE_STALE_AFTER_SECONDS]]);
+    // A write that fails is counted, not thrown: the device is pushed all the same.
+    t.store.devices.startWindow.mockRejectedValue(new Error('throttled'));
+    expect((await planPushes(deps, image, counters)).map((p) => p.device.deviceId)).toContain('d_bob1');
+    expect(counters.get('PushDeviceWindowFailed')).toBeGreaterThan(0);
   });
 
   it('pushes again once a mute has passed', async () => {
