@@ -20,10 +20,28 @@ import * as v from 'valibot';
 import * as bundledModule from '#pre-send-hook';
 import { messageText } from '../contract/fields.ts';
 import type { Caller } from '../shared/caller.ts';
-import { forbidden } from '../shared/errors.ts';
+import { ChatError } from '../shared/errors.ts';
 import { logger } from '../shared/logger.ts';
 
 const FAILED_CHECK = 'This message could not be checked. Please retry.';
+
+/**
+ * The hook's refusal (`FORBIDDEN`), told apart from the send's other refusals: a retry of a send
+ * already stored is answered with the stored message whatever the hook says now (send.ts), and
+ * `unanswered` (the hook could not answer: it timed out, threw, answered nonsense or could not be
+ * loaded, and the fallback is `deny`) is a refusal that may pass, which the scheduled dispatcher
+ * tries again (scheduled-dispatch.ts).
+ */
+export class HookRefusal extends ChatError {
+  constructor(
+    message: string,
+    readonly unanswered: boolean,
+  ) {
+    super('FORBIDDEN', message);
+  }
+}
+
+export const isHookRefusal = (error: unknown): error is HookRefusal => error instanceof HookRefusal;
 
 /** What a hook sees. */
 export interface PreSendMessage {
@@ -120,6 +138,19 @@ export async function runHook(
   message: PreSendMessage,
   settings: HookSettings,
 ): Promise<PreSendVerdict> {
+  return (await askHook(hook, message, settings)) ?? fallbackVerdict(settings);
+}
+
+function fallbackVerdict(settings: HookSettings): PreSendVerdict {
+  return settings.fallback === 'deny' ? { action: 'deny', reason: FAILED_CHECK } : { action: 'allow' };
+}
+
+/** The hook's verdict under the timeout, or undefined when it could not answer (the fallback applies). */
+async function askHook(
+  hook: PreSendHook,
+  message: PreSendMessage,
+  settings: HookSettings,
+): Promise<PreSendVerdict | undefined> {
   let timer: NodeJS.Timeout | undefined;
   const started = performance.now();
   try {
@@ -137,7 +168,7 @@ export async function runHook(
     clearTimeout(timer);
     logger.debug('pre-send hook', { ms: Math.round(performance.now() - started) });
   }
-  return settings.fallback === 'deny' ? { action: 'deny', reason: FAILED_CHECK } : { action: 'allow' };
+  return undefined;
 }
 
 function isVerdict(v: unknown): v is PreSendVerdict {
@@ -166,7 +197,7 @@ export async function screenMessage<
     };
   });
   const settings = hookSettingsFromEnv();
-  const verdict = await runHook(
+  const verdict = await askHook(
     fn,
     {
       chatId: input.chatId,
@@ -177,7 +208,13 @@ export async function screenMessage<
     },
     settings,
   );
-  if (verdict.action === 'deny') throw forbidden(verdict.reason.slice(0, 500) || 'This message was refused.');
+  if (!verdict) {
+    if (settings.fallback === 'deny') throw new HookRefusal(FAILED_CHECK, true);
+    return input;
+  }
+  if (verdict.action === 'deny') {
+    throw new HookRefusal(verdict.reason.slice(0, 500) || 'This message was refused.', false);
+  }
   if (verdict.action !== 'rewrite') return input;
   if (usableRewrite(verdict.text, input.text ?? '')) return { ...input, text: verdict.text };
   // A rewrite the contract would refuse from a client (too long, blank, control characters) is not
@@ -186,7 +223,7 @@ export async function screenMessage<
     chars: [...verdict.text].length,
     fallback: settings.fallback,
   });
-  if (settings.fallback === 'deny') throw forbidden(FAILED_CHECK);
+  if (settings.fallback === 'deny') throw new HookRefusal(FAILED_CHECK, true);
   return input;
 }
 

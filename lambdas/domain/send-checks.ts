@@ -33,7 +33,7 @@ import { badRequest } from '../shared/errors.ts';
 import { refuseBlockedSend } from './blocking.ts';
 import { type ClaimResolution, releaseIfClaimed } from './client-ids.ts';
 import type { Deps } from './deps.ts';
-import { configuredHook, hookSettingsFromEnv, screenMessage } from './hooks.ts';
+import { configuredHook, hookSettingsFromEnv, isHookRefusal, screenMessage } from './hooks.ts';
 import { seqOfMessageId } from './ids.ts';
 import { writeTiming } from './timing.ts';
 
@@ -95,8 +95,9 @@ export function claimBesideChecks(): boolean {
 
 /**
  * The checks with the claim (`claiming`, already started) beside them: the checked send and how the
- * claim resolved. A refusal of the checks gives the claim back first; a failed claim is answered
- * only when the checks pass.
+ * claim resolved. A refusal of the checks gives the claim back first, except the hook's refusal of
+ * a duplicate (the stored message is its answer); a failed claim is answered only when the checks
+ * pass.
  */
 export async function checkAndClaim<T extends CheckedSend>(
   deps: Deps,
@@ -111,6 +112,14 @@ export async function checkAndClaim<T extends CheckedSend>(
     claiming,
   ]);
   if (checked.status === 'rejected') {
+    // A retry of a send already stored is answered with the stored message, whatever the hook says
+    // now (it may be down, or refuse a repeated text): the checks before it passed (send.ts).
+    if (
+      isHookRefusal(checked.reason) &&
+      claimed.status === 'fulfilled' &&
+      claimed.value.status === 'duplicate'
+    )
+      return { input: request, resolution: claimed.value };
     await releaseIfClaimed(deps, claiming);
     throw checked.reason;
   }

@@ -18,6 +18,13 @@
  * (`announce.ts`). A duplicate racing a send still running posts nothing, so the 12-way race tells
  * nobody twice.
  *
+ * A duplicate is answered with the stored message whatever the pre-send hook says of the retry: the
+ * hook runs beside the claim (or before it) and may refuse now what it let through then (it is down
+ * and its fallback is `deny`, its word list changed, it refuses a repeated text). Its refusal of a
+ * send whose clientMessageId names a stored message is not answered (the claim found the message, or,
+ * where the claim comes after the checks, a consistent read of the client-id index on that refusal's
+ * path): the stored message is, once the membership and block checks passed, as for any duplicate.
+ *
  * With attachments, the uploads are claimed after the checks and before the clientMessageId
  * (`claimUploads` in `media.ts`): a refused upload writes nothing at all, and the clientMessageId
  * claim's deadline does not include the S3 checks. A retry of the same send may claim the same
@@ -80,6 +87,7 @@ import {
 } from './client-ids.ts';
 import type { Deps } from './deps.ts';
 import { cachedWithout, senderHead } from './heads.ts';
+import { isHookRefusal } from './hooks.ts';
 import { claimUploads, messageViews } from './media.ts';
 import {
   ADMITTED,
@@ -131,17 +139,14 @@ export async function sendMessage(
   let input: SendMessageInput;
   if (claiming)
     ({ input, resolution } = await checkAndClaim(deps, caller, head, request, claiming, admitted));
-  else input = await checkSend(deps, caller, head, request, admitted);
+  else ({ input, resolution } = await checkSendOrStored(deps, caller, head, request, ref, admitted));
 
   // The one media call: checks the uploads and marks them used by this send (nothing else is written
-  // when one is refused).
-  const attachments = await claimUploads(
-    deps,
-    caller,
-    input.chatId,
-    input.attachments,
-    input.clientMessageId,
-  );
+  // when one is refused). A duplicate known already needs none.
+  const attachments =
+    resolution?.status === 'duplicate'
+      ? []
+      : await claimUploads(deps, caller, input.chatId, input.attachments, input.clientMessageId);
   if (ref && !resolution) resolution = await claimClientId(deps, ref);
 
   if (resolution?.status === 'duplicate') {
@@ -204,6 +209,29 @@ export async function sendMessage(
     }),
   ]);
   return { message: view, duplicate: false };
+}
+
+/**
+ * The checks before the claim; the hook's refusal of a retry whose message is already stored gives
+ * that message as a duplicate instead (a consistent read of the client-id index, on this refusal's
+ * path only; module comment).
+ */
+async function checkSendOrStored(
+  deps: Deps,
+  caller: Caller,
+  head: ChatHead,
+  request: SendMessageInput,
+  ref: ClaimRef | undefined,
+  admitted: Promise<void>,
+): Promise<{ input: SendMessageInput; resolution?: ClaimResolution }> {
+  try {
+    return { input: await checkSend(deps, caller, head, request, admitted) };
+  } catch (error) {
+    if (!ref || !isHookRefusal(error)) throw error;
+    const stored = await deps.store.messages.findByClientId(ref.chatId, ref.senderId, ref.clientMessageId);
+    if (!stored) throw error;
+    return { input: request, resolution: { status: 'duplicate', message: stored } };
+  }
 }
 
 /** A message as the wire shows it (attachment URLs signed). */

@@ -20,7 +20,8 @@ const hook = vi.hoisted(() => ({
   screen: undefined as undefined | ((input: { text?: string }) => Promise<unknown>),
   timeoutMs: 300,
 }));
-vi.mock('../../../lambdas/domain/hooks.ts', () => ({
+vi.mock('../../../lambdas/domain/hooks.ts', async (importActual) => ({
+  isHookRefusal: (await importActual<typeof import('../../../lambdas/domain/hooks.ts')>()).isHookRefusal,
   configuredHook: () => (hook.screen ? Promise.resolve(hook.screen) : undefined),
   hookSettingsFromEnv: () => ({ timeoutMs: hook.timeoutMs, fallback: 'allow' }),
   screenMessage: async (_caller: unknown, input: { text?: string }) =>
