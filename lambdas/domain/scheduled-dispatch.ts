@@ -12,7 +12,8 @@
  * 3. a conditional completion (sending → sent | failed, guarded by the claim) records the outcome,
  *    and only the dispatcher whose completion succeeded tells the author's sockets.
  *
- * A dispatcher that dies between 1 and 3, or fails there for a reason that may pass, leaves
+ * A dispatcher that dies between 1 and 3, or fails there for a reason that may pass (an outage, a
+ * pre-send hook that could not answer while its fallback is `deny`), leaves
  * `sending` (never `pending` again: its send may have stored the message, which must then not be
  * cancellable); once its lease runs out the queue message's next delivery, or the sweep's, lets
  * another take over (step 2 makes that safe).
@@ -28,6 +29,7 @@ import { event } from '../shared/frames.ts';
 import { logger } from '../shared/logger.ts';
 import { countMetric, putMetrics } from '../shared/metrics.ts';
 import { announceAgain } from './announce.ts';
+import { isHookRefusal } from './hooks.ts';
 import { isUploadRefusal } from './media.ts';
 import { scheduledView } from './scheduled.ts';
 import type { ScheduledDeps } from './scheduled-deps.ts';
@@ -142,6 +144,17 @@ async function publish(deps: ScheduledDeps, record: ScheduledRecord): Promise<Co
     if (error.code === 'NOT_FOUND') {
       const refusal = await whyNot(deps, record);
       if (refusal) return refusal;
+    }
+    // The pre-send hook could not answer (timed out, threw, could not be loaded) and its fallback
+    // is `deny`: that may pass, so it is tried again, as a thrown error is (at most
+    // MAX_DISPATCH_ATTEMPTS, then INTERNAL). The hook's own refusal is final (below).
+    if (isHookRefusal(error) && error.unanswered) throw error;
+    if (isHookRefusal(error)) {
+      // The event carries the code (FORBIDDEN); the hook's sentence is logged.
+      logger.info('scheduled message refused by the pre-send hook', {
+        scheduledId: record.scheduledId,
+        hookReason: error.message,
+      });
     }
     // A request the send path refuses for good (it was valid when scheduled).
     if (error.code === 'BAD_REQUEST' || error.code === 'FORBIDDEN')
