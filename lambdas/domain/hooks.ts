@@ -3,7 +3,9 @@
  * before it is stored and answers allow, deny (the sender gets FORBIDDEN with the hook's reason) or
  * rewrite (the text is replaced, e.g. words masked). It is bounded by a timeout
  * (`PRE_SEND_HOOK_TIMEOUT_MS`, default 300) after which the configured fallback applies
- * (`PRE_SEND_HOOK_FALLBACK`: `allow`, the default, or `deny`); a hook that throws counts as timed out.
+ * (`PRE_SEND_HOOK_FALLBACK`: `allow`, the default, or `deny`); a hook that throws counts as timed out,
+ * and so does one whose verdict came after the timeout (a synchronous hook that blocked the event
+ * loop, so that the timer could not fire: the timeout cannot stop it, only ignore its verdict).
  *
  * Where the module comes from:
  * - on AWS, the bundle: the stack's `preSendHook` setting (lib/pre-send-hook.ts) swaps the module
@@ -160,8 +162,14 @@ async function askHook(
         timer = setTimeout(() => done(TIMED_OUT), settings.timeoutMs);
       }),
     ]);
-    if (verdict !== TIMED_OUT && isVerdict(verdict)) return verdict;
-    logger.warn('pre-send hook timed out or answered nonsense: fallback', { fallback: settings.fallback });
+    // A hook that blocks the event loop (slow synchronous work) keeps the timer from firing: its
+    // verdict comes first, but late. It is not applied: the fallback is, as for one that timed out.
+    const late = performance.now() - started > settings.timeoutMs;
+    if (verdict !== TIMED_OUT && isVerdict(verdict) && !late) return verdict;
+    logger.warn('pre-send hook timed out or answered nonsense: fallback', {
+      fallback: settings.fallback,
+      late,
+    });
   } catch (error) {
     logger.warn('pre-send hook failed: fallback', { error, fallback: settings.fallback });
   } finally {

@@ -4,7 +4,12 @@
  * back-off has passed, then it is loaded again, so a passing failure heals without a cold start.
  */
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { configuredHook, screenMessage } from '../../../lambdas/domain/hooks.ts';
+import {
+  configuredHook,
+  type PreSendVerdict,
+  runHook,
+  screenMessage,
+} from '../../../lambdas/domain/hooks.ts';
 import { caller } from './fakes.ts';
 
 const FLAKY = 'test/support/hooks/flaky-hook.ts';
@@ -51,5 +56,27 @@ describe('a hook module that failed to load', () => {
     ).toEqual({ action: 'rewrite', text: 'healed' });
     // A module that loaded stays loaded.
     expect(configuredHook(env, t0 + 600_000)).toBe(reload);
+  });
+});
+
+describe('a hook that blocks the event loop', () => {
+  it('gets the fallback: its verdict came after the timeout, though the timer could not fire', async () => {
+    // Slow synchronous work (say, a catastrophic regex): nothing else runs until it returns.
+    const busy = (): PreSendVerdict => {
+      const end = performance.now() + 120;
+      while (performance.now() < end) {}
+      return { action: 'deny', reason: 'late verdict' };
+    };
+    const message = { chatId: 'g1', senderId: 'ann', senderName: 'ANN', text: 'x', attachmentCount: 0 };
+    expect(await runHook(busy, message, { timeoutMs: 20, fallback: 'allow' })).toEqual({ action: 'allow' });
+    expect(await runHook(busy, message, { timeoutMs: 20, fallback: 'deny' })).toEqual({
+      action: 'deny',
+      reason: 'This message could not be checked. Please retry.',
+    });
+    // In time, the same verdict applies.
+    expect(await runHook(busy, message, { timeoutMs: 60_000, fallback: 'allow' })).toEqual({
+      action: 'deny',
+      reason: 'late verdict',
+    });
   });
 });
