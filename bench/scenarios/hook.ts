@@ -102,7 +102,7 @@ export async function hookLatency(
     await closeAll(clients);
   }
   const calls = 20_000;
-  const message = { chatId: 'c', senderId: 'u', senderName: 'U', text, attachmentCount: 0 };
+  const message = { chatId: 'c', senderId: 'u', senderName: 'U', text, attachmentCount: 0, fileNames: [] };
   const t0 = performance.now();
   for (let i = 0; i < calls; i++) preSend(message);
   const hookCallUs = round(((performance.now() - t0) * 1000) / calls, 2);

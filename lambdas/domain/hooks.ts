@@ -53,6 +53,11 @@ export interface PreSendMessage {
   readonly text: string;
   /** How many attachments the message carries (their bytes are not shown to the hook). */
   readonly attachmentCount: number;
+  /**
+   * The file names of its attachments that have one (shown to every member beside the text), in
+   * order. The hook may refuse the message for one; it cannot rewrite them (a rewrite is the text's).
+   */
+  readonly fileNames: readonly string[];
 }
 
 export type PreSendVerdict =
@@ -191,10 +196,11 @@ function isVerdict(v: unknown): v is PreSendVerdict {
 /**
  * The send path's (and an edit's) one call: the text to store (the input's, or the hook's rewrite),
  * or FORBIDDEN with the hook's reason. Without a configured hook it answers the text at once.
+ * `fileNames`: the attachments' file names (the caller read them: a send's from its uploads).
  */
 export async function screenMessage<
   T extends { chatId: string; text?: string | undefined; attachments?: readonly unknown[] | undefined },
->(caller: Caller, input: T): Promise<T> {
+>(caller: Caller, input: T, fileNames: readonly string[] = []): Promise<T> {
   const hook = configuredHook();
   if (!hook) return input;
   // A module that cannot be loaded (it throws, or exports no function) fails as a hook that throws.
@@ -213,6 +219,7 @@ export async function screenMessage<
       senderName: caller.name,
       text: input.text ?? '',
       attachmentCount: input.attachments?.length ?? 0,
+      fileNames,
     },
     settings,
   );

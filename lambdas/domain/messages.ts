@@ -72,11 +72,11 @@ export async function editMessage(
   if (message.senderId !== caller.userId) throw forbidden('Only the author can edit this message.');
   if (message.deleted) throw conflict('This message was deleted and cannot be edited.');
   // The pre-send hook sees every text before it is stored, an edit's too (hooks.ts).
-  const { text } = await screenMessage(caller, {
-    chatId: input.chatId,
-    text: input.text,
-    attachments: message.attachments,
-  });
+  const { text } = await screenMessage(
+    caller,
+    { chatId: input.chatId, text: input.text, attachments: message.attachments },
+    message.attachments?.flatMap((a) => (a.fileName ? [a.fileName] : [])) ?? [],
+  );
   const outcome = await changeMessage(
     deps,
     message,

@@ -5,7 +5,8 @@
  *   `META` mirrors the blocks and no hook is configured: then the seq allocation refuses a blocked
  *   sender, block-mirror.ts) and the `replyTo` check (one key lookup) run together; the pre-send
  *   hook (it may refuse or rewrite the text) runs once the block check passed, so a blocked
- *   sender's text never reaches it. When several refuse, the answer is the one the send gave when
+ *   sender's text never reaches it. With a hook and attachments, the uploads' records are read
+ *   beside the block check (one BatchGet) for the file names the hook sees. When several refuse, the answer is the one the send gave when
  *   they ran one after the other (block, hook, replyTo); a block left to the allocation is answered
  *   after the other checks' refusals (the refusal of a blocked sender is still FORBIDDEN, and
  *   nothing is written either way).
@@ -37,12 +38,12 @@ import { configuredHook, hookSettingsFromEnv, isHookRefusal, screenMessage } fro
 import { seqOfMessageId } from './ids.ts';
 import { writeTiming } from './timing.ts';
 
-/** The fields of a send the checks look at (the hook sees the text and the attachment count). */
+/** The fields of a send the checks look at (the hook sees the text and the attachments' names). */
 export interface CheckedSend {
   readonly chatId: string;
   readonly text?: string | undefined;
   readonly replyTo?: string | undefined;
-  readonly attachments?: readonly unknown[] | undefined;
+  readonly attachments?: readonly { readonly uploadId: string }[] | undefined;
 }
 
 /** A decision already made (a frame admitted before the send began, or not limited at all). */
@@ -67,14 +68,34 @@ export async function checkSend<T extends CheckedSend>(
           () => undefined,
           (error: unknown) => ({ error }),
         );
+  // The attachments' file names, for the hook: read beside the block check (only with a hook).
+  const names = fileNamesFor(deps, caller, request);
+  names.catch(() => undefined); // answered below, unless a check before it refuses
   // The hook only sees sends the block check let through: a blocked sender's text never reaches a
   // moderation service (and is not paid for). Without a hook this adds nothing to the sequence.
   if (!blockLeftToAllocation(head, request)) await refuseBlockedSend(deps, caller, head);
   await admitted; // nor does a frame beyond the sender's rate limit
-  const screened = await screenMessage(caller, request); // the pre-send hook (hooks.ts), if configured
+  // The pre-send hook (hooks.ts), if configured.
+  const screened = await screenMessage(caller, request, await names);
   const refused = await reply;
   if (refused) throw refused.error;
   return screened;
+}
+
+/**
+ * The file names of the send's uploads, for the hook (they are shown to every member, as the text
+ * is): the upload records, read consistently (one BatchGet; the uploads' claim reads them again
+ * after the checks, and refuses any the caller may not attach). Nothing is read without a hook or
+ * without attachments. Only the caller's own uploads are named (another's name is not shown).
+ */
+async function fileNamesFor(deps: Deps, caller: Caller, request: CheckedSend): Promise<string[]> {
+  const ids = request.attachments?.map((a) => a.uploadId) ?? [];
+  if (ids.length === 0 || !configuredHook()) return [];
+  const uploads = await deps.store.uploads.getMany(request.chatId, ids);
+  return ids.flatMap((id) => {
+    const upload = uploads.get(id);
+    return upload?.userId === caller.userId && upload.fileName ? [upload.fileName] : [];
+  });
 }
 
 /**

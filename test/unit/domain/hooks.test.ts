@@ -52,7 +52,14 @@ describe('a hook module that failed to load', () => {
     expect(configuredHook(env, t0 + 30_001)).toBe(reload);
     const hook = await reload;
     expect(
-      await hook?.({ chatId: 'g1', senderId: 'ann', senderName: 'ANN', text: 'x', attachmentCount: 0 }),
+      await hook?.({
+        chatId: 'g1',
+        senderId: 'ann',
+        senderName: 'ANN',
+        text: 'x',
+        attachmentCount: 0,
+        fileNames: [],
+      }),
     ).toEqual({ action: 'rewrite', text: 'healed' });
     // A module that loaded stays loaded.
     expect(configuredHook(env, t0 + 600_000)).toBe(reload);
@@ -67,7 +74,14 @@ describe('a hook that blocks the event loop', () => {
       while (performance.now() < end) {}
       return { action: 'deny', reason: 'late verdict' };
     };
-    const message = { chatId: 'g1', senderId: 'ann', senderName: 'ANN', text: 'x', attachmentCount: 0 };
+    const message = {
+      chatId: 'g1',
+      senderId: 'ann',
+      senderName: 'ANN',
+      text: 'x',
+      attachmentCount: 0,
+      fileNames: [],
+    };
     expect(await runHook(busy, message, { timeoutMs: 20, fallback: 'allow' })).toEqual({ action: 'allow' });
     expect(await runHook(busy, message, { timeoutMs: 20, fallback: 'deny' })).toEqual({
       action: 'deny',
