@@ -21,6 +21,7 @@ import { pathToFileURL } from 'node:url';
 import * as v from 'valibot';
 import * as bundledModule from '#pre-send-hook';
 import { messageText } from '../contract/fields.ts';
+import { LIMITS } from '../contract/limits.ts';
 import type { Caller } from '../shared/caller.ts';
 import { ChatError } from '../shared/errors.ts';
 import { logger } from '../shared/logger.ts';
@@ -233,13 +234,16 @@ export async function screenMessage<
   if (verdict.action !== 'rewrite') return input;
   if (usableRewrite(verdict.text, input.text ?? '')) return { ...input, text: verdict.text };
   // A rewrite the contract would refuse from a client (too long, blank, control characters) is not
-  // stored: it counts as a hook that failed.
-  logger.warn('pre-send hook rewrote into a text the contract refuses: fallback', {
-    chars: [...verdict.text].length,
-    fallback: settings.fallback,
-  });
-  if (settings.fallback === 'deny') throw new HookRefusal(FAILED_CHECK, true);
-  return input;
+  // stored, and neither is the original: that would let the unfiltered text through (a text padded
+  // close to the limit, so that a lengthening mask overflows it). The send is refused, for good.
+  const chars = [...verdict.text].length;
+  logger.warn('pre-send hook rewrote into a text the contract refuses: refused', { chars });
+  throw new HookRefusal(
+    chars > LIMITS.textMaxChars
+      ? `"text" would be longer than ${LIMITS.textMaxChars} characters once filtered; shorten it.`
+      : '"text" could not be filtered into a text that can be stored.',
+    false,
+  );
 }
 
 /** A rewrite holds to the text rules of a send (an attachments-only message may stay without text). */

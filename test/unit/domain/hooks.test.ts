@@ -94,3 +94,27 @@ describe('a hook that blocks the event loop', () => {
     });
   });
 });
+
+describe('a rewrite the contract refuses', () => {
+  it('refuses the send, naming the field, whatever the fallback: neither it nor the original is stored', async () => {
+    process.env.PRE_SEND_HOOK = 'test/support/hooks/bad-rewrite-hook.ts';
+    const send = (text: string) => screenMessage(caller('ann'), { chatId: 'g1', text });
+    // Padded close to the limit, so that the rewrite overflows it: the unfiltered text must not pass.
+    const padded = `long ${'a'.repeat(3990)}`;
+    for (const fallback of ['allow', 'deny']) {
+      process.env.PRE_SEND_HOOK_FALLBACK = fallback;
+      await expect(send(padded)).rejects.toMatchObject({
+        code: 'FORBIDDEN',
+        message: '"text" would be longer than 4000 characters once filtered; shorten it.',
+        unanswered: false,
+      });
+    }
+    for (const text of ['blank one', 'bell one']) {
+      await expect(send(text)).rejects.toMatchObject({
+        code: 'FORBIDDEN',
+        message: '"text" could not be filtered into a text that can be stored.',
+      });
+    }
+    expect((await send('fine')).text).toBe('fine');
+  });
+});
