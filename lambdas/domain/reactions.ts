@@ -147,9 +147,13 @@ export async function react(
     if (!current || current.deleted) throw deletedMessage(input.messageId);
     if (lookUp) {
       const has = await deps.store.reactions.has(ref);
-      // Nothing to change; or a write of ours abandoned in flight landed after all: announced.
+      // Nothing to change; or a write of ours abandoned in flight landed after all: announced, as
+      // it left the message (which was read before the item, perhaps before it landed).
       if (has !== input.remove) {
-        return { message: await (abandoned === undefined ? view(deps, current) : announce(current)) };
+        if (abandoned === undefined) return { message: await view(deps, current) };
+        const landed = await asLanded(deps, current, abandoned);
+        if (!landed) throw deletedMessage(input.messageId);
+        return { message: await announce(landed) };
       }
       lookUp = false;
     }
@@ -232,13 +236,34 @@ async function settleAbandoned(
     // The message first, then the caller's item: a write that lands in between shows in the item.
     const now = await deps.store.messages.get(input.chatId, ref.seq, { consistent: true });
     const landed = (await deps.store.reactions.has(ref)) !== input.remove;
-    if (landed && now && !now.deleted) return now;
+    if (landed && now && !now.deleted) {
+      const left = await asLanded(deps, now, abandoned);
+      if (!left) throw deletedMessage(input.messageId); // deleted since it landed
+      return left;
+    }
     if (!now || now.deleted || now.ver > abandoned) return undefined;
     if (Date.now() + DECIDE_POLL_MS >= bounds.decideUntil) {
       throw new Error(`a reaction write on message ${input.messageId} is still undecided`);
     }
     await sleep(DECIDE_POLL_MS);
   }
+}
+
+/**
+ * The message as the caller's abandoned write, which landed, left it. `read` was read before the
+ * caller's item showed the write: when it is still at the version the write was guarded on, the
+ * write landed after it, and the message is read again (consistently). Past that version it
+ * carries the write (the write could not land once the message had moved past it). Undefined when
+ * the message is gone since.
+ */
+async function asLanded(
+  deps: Deps,
+  read: MessageRecord,
+  abandoned: number,
+): Promise<MessageRecord | undefined> {
+  if (read.ver > abandoned) return read;
+  const again = await deps.store.messages.get(read.chatId, read.seq, { consistent: true });
+  return again && !again.deleted ? again : undefined;
 }
 
 async function view(deps: Deps, message: MessageRecord): Promise<MessageView> {

@@ -88,4 +88,49 @@ describe('react under a burst', () => {
     expect(store.reactions.apply).toHaveBeenCalledTimes(1);
     expect(fanOut.toUsers).toHaveBeenCalledTimes(1);
   });
+
+  // The message is read first, then the caller's item: a write that lands between the two shows
+  // in the item while the message read is the one before it (at the version it was guarded on).
+  describe('an abandoned write that lands between the message read and the item read', () => {
+    function landingLate() {
+      const fake = fakeDeps();
+      fake.store.chats.getWithMembers.mockResolvedValue(groupChat('ann', ['ann', 'bob']));
+      const before = stored(3, { ver: 4 });
+      const after = { ...before, ver: 11, reactions: [{ emoji: '👍', count: 1, userIds: ['ann'] }] };
+      fake.store.sequence.allocateVersion.mockResolvedValue({ status: 'allocated', ver: 11 });
+      const aborted = Object.assign(new Error('aborted'), { name: 'AbortError' });
+      return { ...fake, before, after, aborted };
+    }
+
+    it('answers and announces the message as the write left it (read again), not the one before', async () => {
+      const { deps, store, fanOut, before, after, aborted } = landingLate();
+      store.reactions.apply.mockRejectedValue(aborted);
+      store.messages.get
+        .mockResolvedValueOnce(before) // loadMessage
+        .mockResolvedValueOnce(before) // after the abort: the write has not landed yet
+        .mockResolvedValue(after); // read again
+      store.reactions.has.mockResolvedValueOnce(false).mockResolvedValue(true); // it has landed since
+      const { message } = await react(deps, ann, ref(before.messageId));
+      expect(message).toMatchObject({ ver: 11, reactions: after.reactions });
+      expect(fanOut.toUsers.mock.calls[0]?.[1]).toMatchObject({ ver: 11, reactions: after.reactions });
+    });
+
+    it('when waiting for it to settle, too', async () => {
+      const { deps, store, fanOut, before, after, aborted } = landingLate();
+      store.reactions.apply.mockImplementation(async () => {
+        clock.ms += 5000; // out of time: the abandoned write is settled
+        throw aborted;
+      });
+      store.messages.get
+        .mockResolvedValueOnce(before) // loadMessage
+        .mockResolvedValueOnce(before) // after the abort
+        .mockResolvedValueOnce(before) // settling: the write has not landed yet
+        .mockResolvedValue(after); // read again
+      store.reactions.has.mockResolvedValueOnce(false).mockResolvedValueOnce(false).mockResolvedValue(true);
+      const { message } = await react(deps, ann, ref(before.messageId));
+      expect(message).toMatchObject({ ver: 11, reactions: after.reactions });
+      expect(fanOut.toUsers).toHaveBeenCalledTimes(1);
+      expect(fanOut.toUsers.mock.calls[0]?.[1]).toMatchObject({ ver: 11, reactions: after.reactions });
+    });
+  });
 });
