@@ -22,11 +22,11 @@ export class ChatEntry {
    */
   countedSeq = 0;
   /** When `info.members` was last taken from the server (Replica.stamp). */
-  membersStamp = 0;
+  stamp = 0;
   // The flags below start unset, which reads as false (no initializer: a few bytes of the bundle).
   /** Known only from an event so far: name, kind and owner still to fetch. */
   stub?: boolean;
-  membersStale?: boolean;
+  stale?: boolean;
   /** A change named a message not held, or a reaction past an unseen version: catch up. */
   missed?: boolean;
   readonly bySeq = new Map<number, Message>();

@@ -16,7 +16,7 @@ import { Connection, type Frame } from './connection.ts';
 import { connectionTiming } from './connection-options.ts';
 import type { Ack, ActionName, Message } from './contract.ts';
 import { Emitter } from './emitter.ts';
-import { ChatClientError, codeOf, RETRYABLE } from './errors.ts';
+import { ChatClientError, closedError, codeOf, RETRYABLE } from './errors.ts';
 import { applyAck, applyEvent } from './live.ts';
 import { cursor } from './members.ts';
 import { Outbox } from './outbox.ts';
@@ -43,7 +43,6 @@ export class ChatClient {
     resets: 0,
     delivered: 0,
   };
-  private readonly o: ClientOptions;
   private readonly events: Emitter<ClientEvents>;
   private readonly conn: Connection;
   private readonly replica: Replica;
@@ -54,27 +53,28 @@ export class ChatClient {
   private outboxLoaded = true;
 
   constructor(options: ClientOptions) {
-    this.o = options;
-    const log = (level: 'debug' | 'warn', message: string, data?: unknown) =>
-      options.logger?.[level]?.(message, data);
+    const warn = (message: string, data?: unknown) => options.logger?.warn?.(message, data);
     const store = options.store ?? new MemoryStore();
     const timing = connectionTiming(options);
-    this.events = new Emitter((error) => log('warn', 'an event listener threw', error));
+    this.events = new Emitter((error) => warn('an event listener threw', error));
     this.conn = new Connection({
       ...timing,
-      log,
+      warn,
       onState: (change) => {
         this.stats.reconnects = this.conn.reconnects;
-        if (change.state === 'closed') this.stop();
+        if (change.state === 'closed') {
+          this.syncer.stop();
+          this.outbox.stop(closedError(null));
+        }
         this.events.emit('state', change);
       },
       onOpen: () => {
         this.replica.user(jwtClaims(this.conn.token).sub ?? '');
-        if (this.o.sync !== false) this.syncer.opened();
+        if (options.sync !== false) this.syncer.opened();
         this.outbox.pumpAll();
       },
       onEvent: (frame) => {
-        if (this.o.sync !== false) applyEvent(frame, this.replica, this.syncer);
+        if (options.sync !== false) applyEvent(frame, this.replica, this.syncer);
         this.events.emit(frame.type as keyof ClientEvents, frame as never);
       },
     });
@@ -83,7 +83,7 @@ export class ChatClient {
       {
         messages: (chatId, messages) => this.events.emit('messages', { chatId, messages }),
         chat: (chatId, chat) => this.events.emit('chat', { chatId, chat }),
-        error: (error) => log('warn', 'the store failed to save', error),
+        error: (error) => warn('the store failed to save', error),
       },
       this.stats,
     );
@@ -95,13 +95,17 @@ export class ChatClient {
       {
         gapMs: options.gapMs ?? 2000,
         deliveredIntervalMs: options.deliveredIntervalMs ?? 3000,
-        log,
+        warn,
       },
     );
     this.outbox = new Outbox(
       this.conn,
       {
-        acked: (entry, ack) => this.acked(entry, ack),
+        // An outbox ack changes the replica like the matching event would.
+        acked: (entry, ack) => {
+          if (ack.duplicate === true) this.stats.serverDuplicates++;
+          if (options.sync !== false) applyAck(entry, ack, this.replica, this.syncer);
+        },
         // After a failed load the stored outbox is unknown: writing this run's would erase it.
         changed: () =>
           this.outboxLoaded ? this.replica.saveOutbox(() => this.outbox.entries) : Promise.resolve(),
@@ -117,7 +121,7 @@ export class ChatClient {
         this.conn.start();
       },
       (error: unknown) => {
-        log('warn', 'the store failed to load', error);
+        warn('the store failed to load', error);
         this.outboxLoaded = false;
         this.outbox.load([]);
         this.conn.start();
@@ -257,10 +261,10 @@ export class ChatClient {
   async settled(pollMs = 25): Promise<void> {
     await this.loaded;
     for (;;) {
-      if (this.state === 'closed') throw new ChatClientError('CLOSED', 'The client is closed.');
-      if (this.state === 'open' && !this.syncer.busy && this.outbox.size === 0) {
+      if (this.state === 'closed') throw closedError(null);
+      if (this.state === 'open' && !this.syncer.busy && !this.outbox.entries.length) {
         await this.replica.idle();
-        if (this.state === 'open' && !this.syncer.busy && this.outbox.size === 0) return;
+        if (this.state === 'open' && !this.syncer.busy && !this.outbox.entries.length) return;
       }
       await sleep(pollMs);
     }
@@ -275,20 +279,9 @@ export class ChatClient {
     return this.loaded.then(() => this.replica.idle());
   }
 
-  private stop(): void {
-    this.syncer.stop();
-    this.outbox.stop(new ChatClientError('CLOSED', 'The client is closed.'));
-  }
-
   private queue(id: string, action: OutboxEntry['action'], fields: Record<string, unknown>): Promise<Frame> {
     const defined = Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined));
     const entry = { id, chatId: fields.chatId as string, action, fields: defined, attempts: 0 };
     return this.outbox.add({ ...entry, createdAt: new Date().toISOString() });
-  }
-
-  /** An outbox ack changes the replica like the matching event would. */
-  private acked(entry: OutboxEntry, ack: Frame): void {
-    if (ack.duplicate === true) this.stats.serverDuplicates++;
-    if (this.o.sync !== false) applyAck(entry, ack, this.replica, this.syncer);
   }
 }

@@ -14,19 +14,21 @@ export interface ConnectionOptions {
   readonly onState: (change: StateChange) => void;
   readonly onOpen: () => void;
   readonly onEvent: (frame: Frame) => void;
-  readonly log: (level: 'debug' | 'warn', message: string, data?: unknown) => void;
+  readonly warn: Warn;
 }
+
+/** Logs a warning (the app's `logger.warn`). */
+export type Warn = (message: string, data?: unknown) => void;
 
 export type Frame = Record<string, unknown> & { type?: unknown; requestId?: unknown };
 
-/** The socket, the token and the timings of `options`, with their defaults. */
+/** `options` with the socket and the timings' defaults filled in. */
 export function connectionTiming(options: ClientOptions) {
   const WebSocket = (options.WebSocket ?? globalWebSocket()) as WebSocketConstructor | undefined;
   if (!WebSocket)
     throw new Error('No global WebSocket here: pass one, e.g. connect({ WebSocket }) from "ws".');
   return {
-    url: options.url,
-    token: options.token,
+    ...options,
     WebSocket,
     requestTimeoutMs: options.requestTimeoutMs ?? 15_000,
     pingIntervalMs: options.pingIntervalMs ?? 240_000,

@@ -35,7 +35,7 @@ import { Renewal } from './renewal.ts';
 import { attach, detach, socketUrl } from './socket.ts';
 import { backoff, cancel, jwtClaims, later, randomId, type TimerId } from './util.ts';
 
-export type { ConnectionOptions, Frame } from './connection-options.ts';
+export type { ConnectionOptions, Frame, Warn } from './connection-options.ts';
 
 export class Connection {
   state: ConnectionState = 'connecting';
@@ -70,7 +70,7 @@ export class Connection {
         this.drop('planned');
       },
       expired: () => this.drop('token-expired'),
-      log: (message, error) => o.log('warn', message, error),
+      warn: o.warn,
     });
   }
 
@@ -104,7 +104,7 @@ export class Connection {
         // browser logs an error for it): the request waits for the next open socket.
         const goingAway = (socket?.readyState ?? 1) > 1;
         if (this.state !== 'open' || !socket || goingAway) return void this.waiting.set(send, fail);
-        this.pending.add(requestId, { resolve, reject: fail, timer, action, bytes });
+        this.pending.set(requestId, { resolve, reject: fail, timer, action, bytes });
         try {
           socket.send(frame);
         } catch {
@@ -159,7 +159,7 @@ export class Connection {
     try {
       token = fresh ?? (typeof this.o.token === 'function' ? await this.o.token() : this.o.token);
     } catch (error) {
-      this.o.log('warn', 'the token function failed', error);
+      this.o.warn('the token function failed', error);
       return this.retry('token-error');
     } finally {
       this.dialing = false;
@@ -171,7 +171,7 @@ export class Connection {
     try {
       socket = new this.o.WebSocket(socketUrl(this.o.url, token));
     } catch (error) {
-      this.o.log('warn', 'could not create the WebSocket', error);
+      this.o.warn('could not create the WebSocket', error);
       return this.retry('failed');
     }
     this.socket = socket;
@@ -196,7 +196,7 @@ export class Connection {
   }
 
   private frame(data: unknown): void {
-    const frame = parseFrame(data, this.o.log);
+    const frame = parseFrame(data, this.o.warn);
     if (!frame) return;
     if (frame.type === 'error' && frame.code === 'TOKEN_EXPIRED') this.tokenExpired = true;
     // An error frame names its action (protocol.md): a RATE_LIMITED shuts the action's gate, also
@@ -206,12 +206,12 @@ export class Connection {
     if (this.pending.settle(frame)) {
       this.attempt = 0;
     } else if (frame.type === 'error') {
-      this.o.log('warn', 'an error frame without a request', frame);
+      this.o.warn('an error frame without a request', frame);
     } else if (typeof frame.type === 'string' && frame.type !== 'ack' && frame.type !== 'pong') {
       this.o.onEvent(frame);
     } else if (frame.type === undefined) {
       // API Gateway's own frames (internal error, throttling) name no request of ours.
-      this.o.log('warn', 'a frame from the gateway', frame);
+      this.o.warn('a frame from the gateway', frame);
     }
     if (this.tokenExpired) this.drop('token-expired');
   }

@@ -2,28 +2,29 @@
 
 export type Listener<T> = (value: T) => void;
 
-export class Emitter<M extends object> {
-  private readonly listeners = new Map<keyof M, Set<Listener<never>>>();
-
-  constructor(private readonly onListenerError: (error: unknown) => void) {}
+/** The listeners of each event (a Map itself, not a field: a few bytes less of the bundle). */
+export class Emitter<M extends object> extends Map<keyof M, Set<Listener<never>>> {
+  constructor(private readonly error: (error: unknown) => void) {
+    super();
+  }
 
   /** Adds a listener; returns the function that removes it. */
   on<K extends keyof M>(name: K, listener: Listener<M[K]>): () => void {
-    const set = this.listeners.get(name) ?? new Set();
-    this.listeners.set(name, set.add(listener as Listener<never>));
+    const set = this.get(name) ?? new Set();
+    this.set(name, set.add(listener as Listener<never>));
     return () => {
       set.delete(listener as Listener<never>);
     };
   }
 
   emit<K extends keyof M>(name: K, value: M[K]): void {
-    const set = this.listeners.get(name);
+    const set = this.get(name);
     if (!set) return;
     for (const listener of [...set]) {
       try {
         (listener as Listener<M[K]>)(value);
       } catch (error) {
-        this.onListenerError(error);
+        this.error(error);
       }
     }
   }

@@ -4,7 +4,7 @@
  * Native send each message as one frame. So the client measures every request before sending it and
  * refuses a bigger one itself (`PAYLOAD_TOO_LARGE`), instead of losing the socket over it.
  */
-import type { Frame } from './connection-options.ts';
+import type { Frame, Warn } from './connection-options.ts';
 import { ChatClientError } from './errors.ts';
 
 /** The largest request frame the client sends, in UTF-8 bytes. */
@@ -35,15 +35,12 @@ export function tooLarge(action: string, bytes: number): ChatClientError {
 }
 
 /** A received frame as an object, or undefined (logged when it is not JSON). */
-export function parseFrame(
-  data: unknown,
-  log: (level: 'warn', message: string, data?: unknown) => void,
-): Frame | undefined {
+export function parseFrame(data: unknown, warn: Warn): Frame | undefined {
   let frame: unknown;
   try {
     frame = JSON.parse(String(data));
   } catch {
-    log('warn', 'a frame that is not JSON', data);
+    warn('a frame that is not JSON', data);
     return undefined;
   }
   return typeof frame === 'object' && frame !== null ? (frame as Frame) : undefined;

@@ -37,14 +37,13 @@ interface Gate {
   readonly out: Set<Send>;
 }
 
-export class ActionGates {
-  private readonly gates = new Map<string, Gate>();
-
+/** The gate of each action that has one (a Map itself, not a field: fewer bytes in the bundle). */
+export class ActionGates extends Map<string, Gate> {
   /** A `RATE_LIMITED` answer to `action`: shuts its gate for `retryAfterMs` (or longer, if already). */
   refused(action: string, retryAfterMs: number): void {
     if (!(retryAfterMs > 0)) return;
     const now = clock();
-    const gate: Gate = this.gates.get(action) ?? {
+    const gate: Gate = this.get(action) ?? {
       until: 0,
       shut: false,
       held: new Map(),
@@ -53,7 +52,7 @@ export class ActionGates {
     if (gate.shut && now + retryAfterMs <= gate.until) return;
     gate.until = now + retryAfterMs;
     gate.shut = true;
-    this.gates.set(action, gate);
+    this.set(action, gate);
     cancel(gate.timer);
     gate.timer = later(() => {
       gate.shut = false;
@@ -67,7 +66,7 @@ export class ActionGates {
    * as after waiting for a socket), unless the gate shut again meanwhile.
    */
   hold(action: string, send: Send, fail: (error: ChatClientError) => void): boolean {
-    const gate = this.gates.get(action);
+    const gate = this.get(action);
     if (!gate) return false;
     if (!gate.shut && (gate.out.has(send) || (!gate.held.size && gate.out.size < RELEASE_BATCH))) {
       gate.out.add(send);
@@ -80,14 +79,14 @@ export class ActionGates {
 
   /** A request of `action` was answered, failed or timed out: the next held one may go. */
   done(action: string, send: Send): void {
-    const gate = this.gates.get(action);
+    const gate = this.get(action);
     if (gate?.out.delete(send)) this.release(action, gate);
   }
 
   /** The client closes: every held request fails. */
   failAll(error: ChatClientError): void {
-    const gates = [...this.gates.values()];
-    this.gates.clear();
+    const gates = [...this.values()];
+    this.clear();
     for (const gate of gates) {
       cancel(gate.timer);
       for (const fail of gate.held.values()) fail(error);
@@ -95,13 +94,13 @@ export class ActionGates {
   }
 
   private release(action: string, gate: Gate): void {
-    if (this.gates.get(action) !== gate || gate.shut) return;
+    if (this.get(action) !== gate || gate.shut) return;
     for (const send of gate.held.keys()) {
       if (gate.out.size >= RELEASE_BATCH) return;
       gate.held.delete(send);
       gate.out.add(send);
       send();
     }
-    if (!gate.out.size) this.gates.delete(action);
+    if (!gate.out.size) this.delete(action);
   }
 }

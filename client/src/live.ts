@@ -69,7 +69,7 @@ export function applyEvent(frame: Frame, r: Replica, sync: LiveHooks): void {
       if (!(typeof f.ver === 'number' && f.ver <= e.syncedVer)) memberLeft(r, e, f.userId);
       return void sync.catchUp(e);
     case 'member.joined':
-      e.membersStale = true;
+      e.stale = true;
       return void sync.catchUp(e);
   }
   if (!e.loaded || e.stub) return void sync.catchUp(e);

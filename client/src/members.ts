@@ -18,11 +18,11 @@ export const MEMBERS_LISTED_MAX = 200;
  */
 export function members(r: Replica, e: ChatEntry, listed: Member[], count?: number): void {
   e.info.members = forward(e.info.members, listed);
-  e.membersStamp = ++r.stamp;
+  e.stamp = ++r.stamp;
   e.info.memberCount =
     count ??
     (listed.length < MEMBERS_LISTED_MAX ? listed.length : Math.max(listed.length, e.info.memberCount));
-  e.membersStale = false;
+  e.stale = false;
   const mine = listed.find((m) => m.userId === r.me);
   if (mine) e.readTo(mine.lastReadSeq, r.me);
   r.touch(e);
@@ -56,6 +56,6 @@ export function memberLeft(r: Replica, e: ChatEntry, userId: string): void {
   const rest = listed?.filter((m) => m.userId !== userId);
   if (!listed || !rest) e.info.memberCount = Math.max(0, count - 1);
   else members(r, e, rest, listed.length >= count ? rest.length : Math.max(rest.length, count - 1));
-  e.membersStale = true;
+  e.stale = true;
   r.touch(e);
 }

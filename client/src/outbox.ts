@@ -77,10 +77,6 @@ export class Outbox {
     return [...this.all, ...(this.early ?? [])];
   }
 
-  get size(): number {
-    return this.all.size + (this.early?.length ?? 0);
-  }
-
   /**
    * The stored outbox (once, at start): it goes first, then the changes added meanwhile (but those
    * whose id it holds already: their promises settle with the stored one's ack).

@@ -20,6 +20,7 @@
  * not cheap.
  */
 import type { Requester } from './chat-pages.ts';
+import type { Warn } from './connection.ts';
 import { codeOf } from './errors.ts';
 import type { ChatEntry, Replica } from './replica.ts';
 import { cancel, clock, later, pool, type TimerId } from './util.ts';
@@ -28,7 +29,7 @@ export const RECEIPTS_REFRESH_MAX = 20;
 export const RECEIPTS_PARALLEL = 2;
 
 export interface ReceiptHooks {
-  readonly log: (level: 'debug' | 'warn', message: string, data?: unknown) => void;
+  readonly warn: Warn;
   /** After a chat's member list was replaced. */
   readonly changed: (e: ChatEntry) => void;
 }
@@ -42,7 +43,7 @@ export async function refreshReceipts(
 ): Promise<void> {
   const createdAt = (c: { e: ChatEntry; seq: number }) => c.e.bySeq.get(c.seq)?.createdAt ?? '';
   const waiting = [...replica.chats.values()]
-    .map((e) => ({ e, seq: e.membersStamp > stamp ? 0 : unreadMine(e, replica.me) }))
+    .map((e) => ({ e, seq: e.stamp > stamp ? 0 : unreadMine(e, replica.me) }))
     .filter((c) => c.seq > 0)
     .sort((a, b) => createdAt(b).localeCompare(createdAt(a)))
     .slice(0, RECEIPTS_REFRESH_MAX);
@@ -56,7 +57,7 @@ export async function refreshReceipts(
       hooks.changed(e);
     } catch (error) {
       if (codeOf(error) === 'NOT_FOUND') replica.remove(chatId);
-      else hooks.log('warn', `receipts of ${chatId} not refreshed`, error);
+      else hooks.warn(`receipts of ${chatId} not refreshed`, error);
     }
   });
 }

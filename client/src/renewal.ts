@@ -22,11 +22,11 @@ export interface RenewalHooks {
   fresh(token: string): void;
   /** The socket's token has expired and no fresher one came. */
   expired(): void;
-  log(message: string, error: unknown): void;
+  warn(message: string, error: unknown): void;
 }
 
 export class Renewal {
-  private renewTimer: TimerId;
+  private timer: TimerId;
   private expiryTimer: TimerId;
   /** Bumped by every start and stop: an ask that returns after either is ignored. */
   private round = 0;
@@ -41,14 +41,14 @@ export class Renewal {
     const left = exp * 1000 - Date.now();
     if (left >= 2 ** 31) return;
     const round = this.round;
-    this.renewTimer = later(() => void this.ask(round, token, 0), Math.max(0, left - MARGIN_MS));
+    this.timer = later(() => void this.ask(round, token, 0), Math.max(0, left - MARGIN_MS));
     if (left > 0) this.expiryTimer = later(() => this.hooks.expired(), left);
   }
 
   /** The socket is gone. */
   stop(): void {
     this.round++;
-    cancel(this.renewTimer);
+    cancel(this.timer);
     cancel(this.expiryTimer);
   }
 
@@ -58,7 +58,7 @@ export class Renewal {
     try {
       token = await this.hooks.token();
     } catch (error) {
-      this.hooks.log('the token function failed', error);
+      this.hooks.warn('the token function failed', error);
     }
     if (round !== this.round) return;
     const next = token === undefined ? undefined : jwtClaims(token).exp;
@@ -69,6 +69,6 @@ export class Renewal {
     const left = exp - Date.now();
     const wait = WAITS_MS[Math.min(tries, WAITS_MS.length - 1)] as number;
     const delay = left - wait >= LAST_MS ? wait : left - LAST_MS;
-    if (delay > 0) this.renewTimer = later(() => void this.ask(round, current, tries + 1), delay);
+    if (delay > 0) this.timer = later(() => void this.ask(round, current, tries + 1), delay);
   }
 }

@@ -29,7 +29,7 @@ export interface ReplicaHooks {
 export class Replica {
   readonly chats = new Map<string, ChatEntry>();
   me = '';
-  /** Counts member lists taken from the server (ChatEntry.membersStamp). */
+  /** Counts member lists taken from the server (ChatEntry.stamp). */
   stamp = 0;
   /** Chats changed since the last `chat` events. */
   private told = new Set<ChatEntry>();
@@ -82,25 +82,30 @@ export class Replica {
    * ahead of the listed one takes off what it read.
    */
   summary(s: ChatSummary): ChatEntry {
-    const e = this.ensure(s.chatId);
+    const e = this.named(s);
     const i = e.info;
-    Object.assign(i, { kind: s.kind, name: s.name, ownerId: s.ownerId, memberCount: s.memberCount });
-    i.mutedUntil = s.mutedUntil;
+    Object.assign(i, { memberCount: s.memberCount, mutedUntil: s.mutedUntil });
     e.counted(s, this.me);
     i.lastVer = Math.max(i.lastVer, s.lastVer);
-    e.stub = false;
     this.touch(e);
     return e;
   }
 
   chat(c: Chat): ChatEntry {
-    const e = this.ensure(c.chatId);
-    Object.assign(e.info, { kind: c.kind, name: c.name, ownerId: c.ownerId });
-    e.info.lastVer = Math.max(e.info.lastVer, c.lastVer);
-    e.info.lastSeq = Math.max(e.info.lastSeq, c.lastSeq);
-    e.stub = false;
+    const e = this.named(c);
+    const i = e.info;
+    i.lastVer = Math.max(i.lastVer, c.lastVer);
+    i.lastSeq = Math.max(i.lastSeq, c.lastSeq);
     // A server without memberCount lists every member.
     members(this, e, c.members, typeof c.memberCount === 'number' ? c.memberCount : c.members.length);
+    return e;
+  }
+
+  /** The chat as the server names it (listChats or a Chat): no longer a stub. */
+  private named(c: Chat | ChatSummary): ChatEntry {
+    const e = this.ensure(c.chatId);
+    Object.assign(e.info, { kind: c.kind, name: c.name, ownerId: c.ownerId });
+    e.stub = false;
     return e;
   }
 
@@ -108,7 +113,7 @@ export class Replica {
     const e = this.chats.get(chatId);
     if (!e) return;
     this.chats.delete(chatId);
-    this.writer.unsaved.dirty.delete(e);
+    // (Its changes not written yet are left out of the batch: the writer writes only chats held.)
     this.writer.unsaved.removed.add(chatId);
     this.touch();
     this.hooks.chat(chatId, null);

@@ -22,8 +22,8 @@
  * (receipts.ts).
  */
 import type { ClientStats } from './api.ts';
-import { historyPages, PAGE, type PageDeps, type Requester, syncPages } from './chat-pages.ts';
-import type { Connection } from './connection.ts';
+import { historyPages, PAGE, type Requester, syncPages } from './chat-pages.ts';
+import type { Connection, Warn } from './connection.ts';
 import type { Ack } from './contract.ts';
 import { codeOf, RETRYABLE } from './errors.ts';
 import { Deliveries, refreshReceipts } from './receipts.ts';
@@ -35,29 +35,30 @@ export type { Requester } from './chat-pages.ts';
 export interface SyncOptions {
   readonly gapMs: number;
   readonly deliveredIntervalMs: number;
-  readonly log: (level: 'debug' | 'warn', message: string, data?: unknown) => void;
+  readonly warn: Warn;
 }
 
 export class Syncer {
   private versions: boolean | undefined;
   private delivered = true;
-  private resyncing: Promise<void> | undefined;
-  private resyncTimer: unknown;
-  private resyncAttempt = 0;
-  private resyncAgain = false;
+  // The catch-up of every chat (resync()): the run under way, its retry timer, the failures in a row,
+  // and whether to list again once it is done (names a ChatEntry uses for its own catch-up).
+  private running: Promise<void> | undefined;
+  private timer: unknown;
+  private retries = 0;
+  private again = false;
   /** A socket opened: the next catch-up also refreshes the receipts that may have moved meanwhile. */
   private receipts = false;
-  private readonly pages: PageDeps;
   private readonly deliveries: Deliveries;
 
   constructor(
     private readonly conn: Connection,
-    private readonly replica: Replica,
-    private readonly req: Requester,
-    private readonly stats: ClientStats,
+    // What the pages of a catch-up need (PageDeps): syncPages(this, …).
+    readonly replica: Replica,
+    readonly req: Requester,
+    readonly stats: ClientStats,
     private readonly o: SyncOptions,
   ) {
-    this.pages = { req, replica, stats };
     this.deliveries = new Deliveries(o.deliveredIntervalMs, {
       wants: (e) => this.delivered && this.current(e) && e.othersSeq > e.deliveredSeq && !e.hasGap,
       send: (e) => this.markDelivered(e),
@@ -66,7 +67,7 @@ export class Syncer {
 
   /** Whether a catch-up is under way. */
   get busy(): boolean {
-    if (this.resyncing || this.resyncTimer !== undefined) return true;
+    if (this.running || this.timer !== undefined) return true;
     for (const e of this.replica.chats.values()) if (e.running || e.hasGap) return true;
     return false;
   }
@@ -81,23 +82,23 @@ export class Syncer {
 
   /** listChats, then a catch-up of every chat that moved. */
   resync(): Promise<void> {
-    cancel(this.resyncTimer);
-    this.resyncTimer = undefined;
-    if (this.resyncing) {
+    cancel(this.timer);
+    this.timer = undefined;
+    if (this.running) {
       // A new socket (or a wake-up) while one runs: list again once it is done.
-      this.resyncAgain = true;
-      return this.resyncing;
+      this.again = true;
+      return this.running;
     }
     const run = async (): Promise<void> => {
       do {
-        this.resyncAgain = false;
+        this.again = false;
         await this.resyncOnce();
-      } while (this.resyncAgain && this.conn.state === 'open');
+      } while (this.again && this.conn.state === 'open');
     };
-    this.resyncing = run().finally(() => {
-      this.resyncing = undefined;
+    this.running = run().finally(() => {
+      this.running = undefined;
     });
-    return this.resyncing;
+    return this.running;
   }
 
   private async resyncOnce(): Promise<void> {
@@ -113,12 +114,12 @@ export class Syncer {
         for (const s of ack.chats) listed.set(this.replica.summary(s).info.chatId, s.lastVer);
         cursor = ack.nextCursor;
       } while (cursor);
-      this.resyncAttempt = 0;
+      this.retries = 0;
     } catch (error) {
-      this.o.log('warn', 'listChats failed', error);
+      this.o.warn('listChats failed', error);
       if (RETRYABLE.has(codeOf(error) ?? 'INTERNAL') && this.conn.state === 'open') {
         // resync() forgets the timer.
-        this.resyncTimer = later(() => void this.resync(), backoff(++this.resyncAttempt, 500, 10_000));
+        this.timer = later(() => void this.resync(), backoff(++this.retries, 500, 10_000));
       }
       return;
     }
@@ -144,7 +145,7 @@ export class Syncer {
       // Delivery receipts due when the last socket (or the last run) ended.
       for (const e of this.replica.chats.values()) this.changed(e);
       await refreshReceipts(this.replica, this.req, stamp, {
-        log: this.o.log,
+        warn: this.o.warn,
         changed: (e) => this.changed(e),
       });
     }
@@ -167,7 +168,7 @@ export class Syncer {
       } catch (error) {
         const code = codeOf(error);
         if (code === 'NOT_FOUND') return this.replica.remove(e.info.chatId);
-        this.o.log('warn', `catch-up of ${e.info.chatId} failed`, error);
+        this.o.warn(`catch-up of ${e.info.chatId} failed`, error);
         if (RETRYABLE.has(code ?? 'INTERNAL') && this.conn.state === 'open') {
           e.missed = true;
           cancel(e.gapTimer);
@@ -193,7 +194,7 @@ export class Syncer {
     if (e.stub) this.replica.chat((await this.req('getChat', { chatId })).chat);
     if (this.versions !== false) {
       try {
-        await syncPages(this.pages, e);
+        await syncPages(this, e);
         this.versions = true;
         return;
       } catch (error) {
@@ -201,8 +202,8 @@ export class Syncer {
         this.versions = false;
       }
     }
-    if (e.membersStale) this.replica.chat((await this.req('getChat', { chatId })).chat);
-    await historyPages(this.pages, e, e.contigSeq);
+    if (e.stale) this.replica.chat((await this.req('getChat', { chatId })).chat);
+    await historyPages(this, e, e.contigSeq);
     this.replica.markLoaded(e);
   }
 
@@ -249,8 +250,8 @@ export class Syncer {
 
   /** Stops every timer (the client is closing). */
   stop(): void {
-    cancel(this.resyncTimer);
-    this.resyncTimer = undefined;
+    cancel(this.timer);
+    this.timer = undefined;
     this.deliveries.stop();
     for (const e of this.replica.chats.values()) cancel(e.gapTimer);
   }

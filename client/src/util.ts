@@ -46,10 +46,11 @@ export function jwtClaims(token: string): { sub?: string; exp?: number } {
   try {
     // Throws (caught) without a payload or without atob.
     const part = (token.split('.')[1] as string).replace(/-/g, '+').replace(/_/g, '/');
-    const binary = (g().atob as (data: string) => string)(part);
-    let escaped = '';
-    for (let i = 0; i < binary.length; i++)
-      escaped += `%${binary.charCodeAt(i).toString(16).padStart(2, '0')}`;
+    // Each byte as %XX: decodeURIComponent reads them as UTF-8.
+    const escaped = (g().atob as (data: string) => string)(part).replace(
+      /./gs,
+      (c) => `%${c.charCodeAt(0).toString(16).padStart(2, '0')}`,
+    );
     const { sub, exp } = JSON.parse(decodeURIComponent(escaped)) as Record<string, unknown>;
     return { ...(typeof sub === 'string' && { sub }), ...(typeof exp === 'number' && { exp }) };
   } catch {
