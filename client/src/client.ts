@@ -107,8 +107,8 @@ export class ChatClient {
           if (options.sync !== false) applyAck(entry, ack, this.replica, this.syncer);
         },
         // After a failed load the stored outbox is unknown: writing this run's would erase it.
-        changed: () =>
-          this.outboxLoaded ? this.replica.saveOutbox(() => this.outbox.entries) : Promise.resolve(),
+        changed: (now) =>
+          this.outboxLoaded ? this.replica.saveOutbox(() => this.outbox.entries, now) : Promise.resolve(),
         emit: (change) => this.events.emit('outbox', change),
       },
       this.stats,

@@ -31,8 +31,11 @@ export const SENDS_IN_FLIGHT = 4;
 
 export interface OutboxHooks {
   acked(entry: OutboxEntry, ack: Frame): void;
-  /** The entries are to be stored (read them from `entries`): resolves once they are. */
-  changed(): Promise<void>;
+  /**
+   * The entries are to be stored (read them from `entries`): resolves once they are. `now`: changes
+   * were added (they are sent once stored), discarded, or the client closes.
+   */
+  changed(now: boolean): Promise<void>;
   emit(change: OutboxChange): void;
 }
 
@@ -163,7 +166,7 @@ export class Outbox {
     if (!now && this.all.size && ++this.lag * 2 < this.stored) return Promise.resolve();
     this.lag = 0;
     this.stored = this.all.size;
-    return this.hooks.changed();
+    return this.hooks.changed(now);
   }
 
   private queue(entry: OutboxEntry): void {

@@ -229,11 +229,13 @@ export class Replica {
   }
 
   /**
-   * The outbox changed: `entries` gives it whole when the next batch is built (once per batch).
-   * Resolves once that batch is written (or failed to be).
+   * The outbox changed: `entries` gives it whole when the next batch is built (once per batch; when
+   * `now`, also during the wait after a failed save). Resolves once that batch is written (or failed
+   * to be).
    */
-  saveOutbox(entries: () => readonly OutboxEntry[]): Promise<void> {
+  saveOutbox(entries: () => readonly OutboxEntry[], now: boolean): Promise<void> {
     this.writer.unsaved.outbox = entries;
+    if (now) this.writer.hurry();
     this.touch();
     return this.writer.until(this.writer.built + 1);
   }

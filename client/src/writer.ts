@@ -1,15 +1,22 @@
 /**
  * The replica's changes not yet written (replica.ts records them in `unsaved`), and their writing:
  * one batch at a time, in order. While a save is in flight no batch is built (except one that must
- * stand alone: `batch(true)`): what changes meanwhile goes in one batch once the save is written, so
- * a burst costs a few saves, not one per change, and a slow store gets fewer, larger batches. A
- * failed save is written again (see write()). (A closure, not a class: the bundle targets ES2020,
- * where private fields cost a helper call each.)
+ * stand alone, or a flush: `batch(true)`): what changes meanwhile goes in one batch once the save is
+ * written, so a burst costs a few saves, not one per change, and a slow store gets fewer, larger
+ * batches. A failed save is written again (see write()), after a wait that doubles with each
+ * failure in a row (FIRST_RETRY_MS up to LAST_RETRY_MS; a success ends it): a broken storage is
+ * not asked again on every message. (A closure, not a class: the bundle targets ES2020, where
+ * private fields cost a helper call each.)
  */
 import type { OutboxEntry } from './api.ts';
 import { type ChatEntry, stored } from './chat-entry.ts';
 import type { Message } from './contract.ts';
 import type { ClientStore, StoreChanges } from './store.ts';
+import { cancel, later, type TimerId } from './util.ts';
+
+/** The wait after a failed save, doubling with each failure in a row up to the last. */
+export const FIRST_RETRY_MS = 1000;
+export const LAST_RETRY_MS = 30_000;
 
 export interface Unsaved {
   /** Chats changed, chats removed, messages put. */
@@ -26,8 +33,16 @@ export interface Unsaved {
 
 export interface StoreWriter {
   readonly unsaved: Unsaved;
-  /** Builds a batch of what is unsaved (when `now`, also while a save is in flight). */
+  /**
+   * Builds a batch of what is unsaved; when `now`, also while a save is in flight or after a failed
+   * one (the wait ends: the batch is written as soon as the store is free).
+   */
   batch(now: boolean): void;
+  /**
+   * Ends the wait after a failed save: the user changed the outbox, and a send waits for its save
+   * (the user's own changes are few).
+   */
+  hurry(): void;
   /** Resolves once batch number `batch` (counting from 1) is written (or failed to be). */
   until(batch: number): Promise<void>;
   /** Batches built so far. */
@@ -46,13 +61,26 @@ export function storeWriter(
   let waiters: [batch: number, resolve: () => void][] = [];
   let saving = false;
   let written = 0;
+  /**
+   * Saves failed in a row; the wait after the last (its timer: `wait = cancel(wait)` ends it, as
+   * cancel returns nothing); whether a batch was asked for during the save or the wait.
+   */
+  let failures = 0;
+  let wait: TimerId;
+  let more = false;
   const w = {
     unsaved: fresh(),
     built: 0,
     batch(now: boolean) {
+      if (now) w.hurry();
       const u = w.unsaved;
       const { dirty, removed, messages, outbox, any } = u;
-      if (!any || (saving && !now)) return;
+      if (!any) return;
+      if (!now && (saving || wait !== undefined)) {
+        more = true;
+        return;
+      }
+      more = false;
       w.unsaved = fresh();
       // One copy of each message, its newest (a message's later copies are newer): a batch written
       // again after a failed save holds each message once, however often it changed meanwhile.
@@ -67,6 +95,9 @@ export function storeWriter(
       w.built++;
       write();
     },
+    hurry() {
+      wait = cancel(wait);
+    },
     until: (batch: number): Promise<void> =>
       batch <= written ? Promise.resolve() : new Promise((resolve) => waiters.push([batch, resolve])),
   };
@@ -77,15 +108,19 @@ export function storeWriter(
     void Promise.resolve()
       .then(() => store.save(next.changes as StoreChanges))
       .then(
-        () => ++written,
+        () => {
+          written++;
+          failures = 0;
+          return true;
+        },
         (e: unknown) => {
           // Unsaved again, in order: this batch, those built behind it (none is written ahead of it,
-          // so no chat's cursor is stored ahead of its messages) and the changes since. They go at
-          // once if changes came meanwhile, else with the next change (or close()): not in a loop.
-          // A chat forgotten in them but held again (a reset, or joined again) is not forgotten: all
-          // it holds is in them. (Any outbox given will do: it is given whole.)
+          // so no chat's cursor is stored ahead of its messages) and the changes since. They go
+          // after the wait if changes came meanwhile (during the save or the wait), else with the
+          // next change (or close()): never in a loop. A chat forgotten in them but held again (a
+          // reset, or joined again) is not forgotten: all it holds is in them. (Any outbox given
+          // will do: it is given whole.)
           const all = [next, ...batches, w.unsaved];
-          const since = w.unsaved.any;
           w.unsaved = {
             dirty: new Set(all.flatMap((x) => [...x.dirty])),
             removed: new Set(all.flatMap((x) => [...x.removed]).filter((id) => !held(id))),
@@ -95,20 +130,26 @@ export function storeWriter(
           };
           batches = [];
           written = w.built;
+          wait = later(
+            () => {
+              wait = undefined;
+              if (more) w.batch(false);
+            },
+            Math.min(FIRST_RETRY_MS * 2 ** failures++, LAST_RETRY_MS),
+          );
           try {
             error(e);
           } catch {
             // The app's logger failed too: the writing goes on (a send waits for it).
           }
-          return since;
         },
       )
-      .then((more) => {
+      .then((saved) => {
         saving = false;
         for (const [batch, resolve] of waiters) if (batch <= written) resolve();
         waiters = waiters.filter(([batch]) => batch > written);
         write();
-        if (more) w.batch(false);
+        if (saved) w.batch(false);
       });
   };
   return w;
