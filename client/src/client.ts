@@ -147,7 +147,12 @@ export class ChatClient {
   async request<N extends ActionName>(action: N, ...[fields, options]: RequestArgs<N>): Promise<Ack<N>> {
     for (let attempt = 0; ; attempt++) {
       try {
-        return (await this.conn.request(action, fields ?? {}, options?.timeoutMs)) as unknown as Ack<N>;
+        const ack = await this.conn.request(action, fields ?? {}, options?.timeoutMs);
+        // You left the chat (removeMember of yourself) or deleted it: it is gone now, not at its event.
+        const f = fields as { chatId: string; userId?: string };
+        if (action === 'deleteChat' || (action === 'removeMember' && f.userId === this.userId))
+          this.replica.remove(f.chatId);
+        return ack as unknown as Ack<N>;
       } catch (error) {
         const code = codeOf(error);
         if (attempt >= (options?.retries ?? 0) || !code || !RETRYABLE.has(code)) throw error;

@@ -46,7 +46,9 @@ export function applyEvent(frame: Frame, r: Replica, sync: LiveHooks): void {
   if (chatId === undefined || f.type.startsWith('scheduled.')) return;
   const known = r.chats.get(chatId);
   if (!known && (f.type === 'message.read' || f.type === 'message.delivered')) return;
-  const e = known ?? r.ensure(chatId);
+  // A chat just left or deleted is gone: not brought back by an event that came late.
+  const e = known ?? r.stub(chatId);
+  if (!e) return;
   switch (f.type) {
     case 'message.created':
     case 'message.updated':
@@ -81,8 +83,8 @@ export function applyAck(entry: OutboxEntry, ack: Frame, r: Replica, sync: LiveH
   const message = ack.message as Message | undefined;
   // A chat not held yet (a new group's chat.created may come after the ack of one's first message)
   // is held from the ack: its version above the cursor is a hole, which the chat.created fills, or
-  // else a catch-up.
-  const e = message ? r.ensure(entry.chatId) : r.chats.get(entry.chatId);
+  // else a catch-up. Not one just left or deleted (gone).
+  const e = message ? r.stub(entry.chatId) : r.chats.get(entry.chatId);
   if (!e) return;
   if (message) r.apply(e, [message]);
   else if (entry.action === 'deleteMessage') {

@@ -33,6 +33,8 @@ export class Replica {
   stamp = 0;
   /** Chats changed since the last `chat` events. */
   private told = new Set<ChatEntry>();
+  /** Chats removed (deleted, left, NOT_FOUND): back by the server's word (named()), not by `stub`. */
+  private readonly gone = new Set<string>();
   private queued = false;
   private readonly writer: StoreWriter;
 
@@ -65,7 +67,12 @@ export class Replica {
     this.me = me;
   }
 
-  ensure(chatId: string): ChatEntry {
+  /** The chat an event or an ack names: held, else a stub to load; none if it is gone. */
+  stub(chatId: string): ChatEntry | undefined {
+    return this.gone.has(chatId) ? undefined : this.ensure(chatId);
+  }
+
+  private ensure(chatId: string): ChatEntry {
     let e = this.chats.get(chatId);
     if (!e) {
       e = ChatEntry.stub(chatId);
@@ -103,6 +110,7 @@ export class Replica {
 
   /** The chat as the server names it (listChats or a Chat): no longer a stub. */
   private named(c: Chat | ChatSummary): ChatEntry {
+    this.gone.delete(c.chatId);
     const e = this.ensure(c.chatId);
     Object.assign(e.info, { kind: c.kind, name: c.name, ownerId: c.ownerId });
     e.stub = false;
@@ -110,6 +118,7 @@ export class Replica {
   }
 
   remove(chatId: string): void {
+    this.gone.add(chatId);
     const e = this.chats.get(chatId);
     if (!e) return;
     this.chats.delete(chatId);

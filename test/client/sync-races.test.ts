@@ -1,7 +1,7 @@
 /**
  * Events and acks that arrive out of order (the fan-out posts of different Lambdas race, and a big
  * group's events go through a queue): a reaction before the edit it follows, the ack of one's first
- * message in a new group before its chat.created.
+ * message in a new group before its chat.created, an event or ack for a chat just left or deleted.
  */
 import { describe, expect, it } from 'vitest';
 import type { Message } from '../../client/src/index.ts';
@@ -111,5 +111,74 @@ describe("one's first message in a new group, acked before its chat.created", ()
     expect(server.requests('getChat').map((r) => r.chatId)).toEqual(['g']);
     expect(client.chat('g')).toMatchObject({ kind: 'group', name: 'g', memberCount: 3 });
     expect(texts(client, 'g')).toEqual(['welcome']);
+  });
+});
+
+describe('an event or ack for a chat just left or deleted', () => {
+  /** The client with chat `a` held, and every `chat` event it tells from now on. */
+  async function holdingA() {
+    server.chat('a', ['bob', 'carol']);
+    const h = await started();
+    const told: string[] = [];
+    h.client.on('chat', ({ chatId, chat }) => told.push(`${chatId} ${chat ? 'changed' : 'gone'}`));
+    return { ...h, socket: FakeSocket.last, told };
+  }
+
+  it('chat.deleted, then late events: the chat does not come back as a nameless stub', async () => {
+    const { client, socket, told } = await holdingA();
+    const late = server.add('a', 'sent before the delete');
+    socket.push({ type: 'chat.deleted', chatId: 'a' });
+    server.chats.delete('a');
+    socket.push({ type: 'message.created', message: late });
+    socket.push({ type: 'member.left', chatId: 'a', userId: 'carol', ver: late.ver + 1 });
+    await flush(10_000);
+    await serveAll();
+    expect(client.chat('a')).toBeUndefined();
+    expect(told).toEqual(['a gone']);
+    expect(server.requests('getChat')).toEqual([]);
+  });
+
+  it('member.left of oneself, then the ack of a send made before: the chat stays gone; the send resolves', async () => {
+    const { client, socket, told } = await holdingA();
+    const sent = client.sendMessage('a', 'bye');
+    await flush();
+    socket.push({ type: 'member.left', chatId: 'a', userId: 'me' });
+    server.serve(socket);
+    await expect(sent).resolves.toMatchObject({ text: 'bye' });
+    await flush(10_000);
+    expect(client.chat('a')).toBeUndefined();
+    expect(told).toEqual(['a gone']);
+  });
+
+  it('your own leave or delete: the chat is gone at its ack, and its late events do not bring it back', async () => {
+    server.chat('b', ['bob', 'carol']);
+    server.chat('c', ['bob', 'carol']);
+    const { client, socket, told } = await holdingA();
+    const left = client.request('removeMember', { chatId: 'a', userId: 'me' });
+    const deleted = client.request('deleteChat', { chatId: 'b' });
+    // Bob's removal is not yours: the chat stays.
+    const removed = client.request('removeMember', { chatId: 'c', userId: 'bob' });
+    await flush();
+    for (const r of socket.requests('removeMember')) socket.ack(r, { chatId: r.chatId, userId: r.userId });
+    socket.ack(socket.requests('deleteChat')[0] as never, { chatId: 'b' });
+    await Promise.all([left, deleted, removed]);
+    expect(client.chat('a')).toBeUndefined();
+    expect(client.chat('b')).toBeUndefined();
+    expect(told).toEqual(['a gone', 'b gone']);
+    socket.push({ type: 'message.created', message: server.add('a', 'late') });
+    socket.push({ type: 'message.created', message: server.add('b', 'late') });
+    await flush(10_000);
+    expect(client.chats().map((c) => c.chatId)).toEqual(['c']);
+  });
+
+  it('joined again: the chat is back, and its events apply', async () => {
+    const { client, socket } = await holdingA();
+    socket.push({ type: 'member.left', chatId: 'a', userId: 'me' });
+    expect(client.chat('a')).toBeUndefined();
+    socket.push({ type: 'chat.joined', chat: server.view(server.get('a')) });
+    await serveAll();
+    socket.push({ type: 'message.created', message: server.add('a', 'welcome back') });
+    expect(client.chat('a')).toMatchObject({ name: 'a' });
+    expect(texts(client, 'a')).toEqual(['welcome back']);
   });
 });
