@@ -26,7 +26,14 @@ export const floorSection: Section = (r) => {
           relay.max,
         ],
         ['one DynamoDB Local PutItem round trip', write.count, write.p50, write.p95, write.p99, write.max],
-        ['floor = relay + write', '', floor.floor.p50, floor.floor.p95, floor.floor.p99, ''],
+        [
+          'floor: relay + write, over every pair of samples',
+          floor.floor.count ?? '',
+          floor.floor.p50,
+          floor.floor.p95,
+          floor.floor.p99,
+          '',
+        ],
         ...(paced
           ? [
               [

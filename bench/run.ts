@@ -41,8 +41,8 @@ async function main(): Promise<number> {
     coldstart: has('coldstart') ? 30 : 0,
     stack: 3,
     warmup: timed ? Math.ceil(options.warmUpSends / 40) : 0,
-    // The relay for a phase, then the writes: 100 of them paced like the 1:1 phase.
-    floor: has('floor') ? options.phaseSeconds + 2 + Math.ceil(100 / Math.max(1, options.rateDirect)) : 0,
+    // The relay (warmed) for a phase, then the writes: 1,300 back to back, 100 paced like the 1:1 phase.
+    floor: has('floor') ? options.phaseSeconds + 4 + Math.ceil(100 / Math.max(1, options.rateDirect)) : 0,
     world: ['latency', 'throughput', 'push', 'busy'].some(has) ? 10 : 0,
     latency: has('latency') ? options.phaseSeconds * 3 + 6 : 0,
     biggroup: has('latency') && options.bigGroup > 0 ? options.phaseSeconds + 30 : 0,
