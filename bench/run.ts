@@ -197,7 +197,7 @@ async function main(): Promise<number> {
   };
   const results: BenchResults = {
     ...base,
-    targets: targets(base, options.users),
+    targets: targets(base),
     ok: delivery.missing + delivery.duplicated + delivery.sendErrors === 0,
   };
   process.stdout.write(`${render(results)}\n`);

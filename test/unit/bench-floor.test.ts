@@ -54,18 +54,15 @@ describe('the 1:1 targets against the floor', () => {
   });
   const counts = { sent: 1, acked: 1, sendErrors: 0, expected: 1, delivered: 1, duplicated: 0, missing: 0 };
   const run = (deliveries: number, relaySamples: number) =>
-    targets(
-      {
-        latency: [{ kind: 'direct', latency: latency(deliveries, 10, 20), counts }],
-        floor: {
-          relay: latency(relaySamples, 0.4, 1),
-          write: latency(1000, 0.9, 3),
-          floor: { count: relaySamples * 1000, p50: 1.4, p95: 3, p99: 8 },
-        },
-        delivery: { expected: 1, delivered: 1, duplicated: 0, missing: 0, sendErrors: 0 },
-      } as unknown as Parameters<typeof targets>[0],
-      200,
-    );
+    targets({
+      latency: [{ kind: 'direct', latency: latency(deliveries, 10, 20), counts }],
+      floor: {
+        relay: latency(relaySamples, 0.4, 1),
+        write: latency(1000, 0.9, 3),
+        floor: { count: relaySamples * 1000, p50: 1.4, p95: 3, p99: 8 },
+      },
+      delivery: { expected: 1, delivered: 1, duplicated: 0, missing: 0, sendErrors: 0 },
+    } as unknown as Parameters<typeof targets>[0]);
   const row = (list: ReturnType<typeof targets>, name: string) => list.find((t) => t.name === name);
 
   it('marks a p99 verdict from fewer than 1,000 samples as indicative', () => {
@@ -79,5 +76,15 @@ describe('the 1:1 targets against the floor', () => {
     expect(row(run(1000, 100), '1:1 p99 vs floor')?.measured).toContain('indicative');
     expect(row(few, '1:1 p50 vs floor')?.measured).toBe('10 ms = 7.14× of 1.4 ms');
     expect(row(run(1000, 1000), '1:1 p99 vs floor')?.measured).toBe('20 ms = 2.5× of 8 ms');
+  });
+
+  it('names the loss target after every phase it counts, and judges it when only those ran', () => {
+    expect(row(run(100, 100), 'zero loss, all phases')).toMatchObject({ status: 'PASS' });
+    // The waves alone (run.ts counts their deliveries too): one lost delivery is a MISS, not SKIPPED.
+    const waves = targets({
+      waves: { variants: [{ ...counts, expected: 2, delivered: 1, missing: 1 }] },
+      delivery: { expected: 2, delivered: 1, duplicated: 0, missing: 1, sendErrors: 0 },
+    } as unknown as Parameters<typeof targets>[0]);
+    expect(row(waves, 'zero loss, all phases')).toMatchObject({ status: 'MISS' });
   });
 });
