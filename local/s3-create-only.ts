@@ -6,6 +6,7 @@
  * signature not matching). The upload URLs sign it (lambdas/data/media-bucket.ts): a URL creates its
  * object once and can never replace the bytes a send has checked.
  */
+import { randomBytes } from 'node:crypto';
 
 /** The part of Koa's context this middleware uses. */
 export interface PutContext {
@@ -66,10 +67,19 @@ export function createOnlyPuts(bucket: string, store: () => ObjectStore): Middle
   };
 }
 
-/** An S3 error answer (with the CORS header the bucket's any-origin rule would add). */
-function refuse(ctx: PutContext, status: number, code: string, message: string): void {
+/**
+ * An S3 error answer as S3 sends one: the request's ids in `x-amz-request-id` and `x-amz-id-2` and
+ * in the XML body (none for a HEAD), and the CORS header the bucket's any-origin rule would add.
+ */
+export function refuse(ctx: PutContext, status: number, code: string, message: string): void {
+  const requestId = randomBytes(8).toString('hex').toUpperCase();
+  const hostId = randomBytes(48).toString('base64');
   if (ctx.get('origin')) ctx.set('Access-Control-Allow-Origin', '*');
+  ctx.set('x-amz-request-id', requestId);
+  ctx.set('x-amz-id-2', hostId);
   ctx.status = status;
   ctx.type = 'application/xml';
-  ctx.body = `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${code}</Code><Message>${message}</Message></Error>`;
+  ctx.body =
+    `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${code}</Code><Message>${message}</Message>` +
+    `<RequestId>${requestId}</RequestId><HostId>${hostId}</HostId></Error>`;
 }

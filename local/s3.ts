@@ -7,12 +7,22 @@
  * accepted), and the signed Content-Length, Content-Type and tag of an upload. It does enforce URL
  * expiry, and, as S3 does, `If-None-Match: *` (a PUT creates its object only; ./s3-create-only.ts),
  * which the upload URLs sign. The functions' own checks (size, stored type, first bytes) are what the
- * tests exercise.
+ * tests exercise. It answers the functions as S3 answers a caller without `s3:ListBucket`
+ * (./s3-no-list.ts): 403 AccessDenied for a missing key; only `LOCAL_S3_OWNER` gets the owner's 404.
  */
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createOnlyPuts } from './s3-create-only.ts';
+import { withoutListBucket } from './s3-no-list.ts';
+
+/**
+ * The bucket owner's credentials on the stand-in (the tests' look into the store, an operator's
+ * `aws s3 ls`): the one signer that may list the bucket and is told 404 NoSuchKey for a missing key.
+ * Everything else, the functions' key (AWS_ACCESS_KEY_ID) included, is answered as the functions
+ * are on AWS, where they have no `s3:ListBucket`.
+ */
+export const LOCAL_S3_OWNER = { accessKeyId: 'local-s3-owner', secretAccessKey: 'local-s3-owner' } as const;
 
 export interface LocalS3 {
   /** `http://127.0.0.1:<port>` (path-style: `<endpoint>/<bucket>/<key>`). */
@@ -45,6 +55,7 @@ export async function startLocalS3(
   // s3rver knows one account by key id: let it know the key id the functions sign with.
   const keyId = process.env.AWS_ACCESS_KEY_ID;
   if (keyId) DUMMY_ACCOUNT.createKeyPair(keyId, process.env.AWS_SECRET_ACCESS_KEY ?? keyId);
+  DUMMY_ACCOUNT.createKeyPair(LOCAL_S3_OWNER.accessKeyId, LOCAL_S3_OWNER.secretAccessKey);
   const server = new S3rver({
     address: '127.0.0.1',
     port: options.port ?? 0,
@@ -53,8 +64,12 @@ export async function startLocalS3(
     vhostBuckets: false,
     configureBuckets: [{ name: bucket, configs: [CORS] }],
   });
-  // First of its middleware: it answers before s3rver's own (which ignores the condition).
-  server.middleware.unshift(createOnlyPuts(bucket, () => server.store));
+  // First of its middleware: they answer before s3rver's own (which ignores the condition, and
+  // knows no permissions).
+  server.middleware.unshift(
+    withoutListBucket(bucket, LOCAL_S3_OWNER.accessKeyId),
+    createOnlyPuts(bucket, () => server.store),
+  );
   const { port } = await server.run();
   return {
     endpoint: `http://127.0.0.1:${port}`,

@@ -173,6 +173,7 @@ describe('sendMessage with attachments refuses', () => {
   });
 
   it('an upload whose bytes were never PUT', async () => {
+    // The stand-in answers the function's GET 403 AccessDenied, as S3 does without s3:ListBucket.
     const upload = await requestUpload(alice, ab, 'image/png', 2048);
     await refusedSend(alice, ab, [upload.uploadId], /has no file yet: PUT the bytes to the upload URL first/);
   });

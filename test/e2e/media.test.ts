@@ -269,7 +269,8 @@ describe('deleting', () => {
     const url = message.attachments[0]?.url ?? '';
     expect((await download(url)).status).toBe(200);
     await alice.ok('deleteMessage', { chatId, messageId: message.messageId });
-    expect((await download(url)).status).toBe(404);
+    // 403, not 404: the URL has the signing function's permissions, which do not include listing.
+    expect((await download(url)).status).toBe(403);
     expect(await storedKeys(stack, s3, `chats/${chatId}/${uploadId}`)).toEqual([]);
     const reply = await bob.request('getAttachmentUrl', {
       chatId,
@@ -299,7 +300,7 @@ describe('deleting', () => {
     // The chat's retention job deletes them (test/security/deleted-chat-media.test.ts).
     await stack.idle();
     expect(await storedKeys(stack, s3, `chats/${group}/`)).toEqual([]);
-    expect((await download(message.attachments[0]?.url ?? '')).status).toBe(404);
+    expect((await download(message.attachments[0]?.url ?? '')).status).toBe(403);
     // The other chat's media is untouched.
     expect((await storedKeys(stack, s3, `chats/${chatId}/`)).length).toBeGreaterThan(3);
     await settle(stack, alice, bob, carol);

@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { GetObjectTaggingCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { expect } from 'vitest';
 import type { Upload } from '../../lambdas/contract/objects.ts';
+import { LOCAL_S3_OWNER } from '../../local/s3.ts';
 import type { TestClient } from './client.ts';
 import type { TestStack } from './stack.ts';
 
@@ -89,12 +90,16 @@ export async function download(url: string): Promise<{ status: number; bytes: Bu
   };
 }
 
-/** The SDK's S3 client on the local stand-in (for looking at what is stored). */
+/**
+ * The SDK's S3 client on the local stand-in (for looking at what is stored), as the bucket's owner:
+ * it may list, and a missing key is 404 to it (the functions get 403, local/s3-no-list.ts).
+ */
 export function s3Of(stack: TestStack): S3Client {
   return new S3Client({
     endpoint: stack.s3Endpoint,
     forcePathStyle: true,
     region: process.env.AWS_REGION ?? 'us-east-1',
+    credentials: LOCAL_S3_OWNER,
   });
 }
 
