@@ -4,7 +4,7 @@ import { CALL_LOG_DIR_ENV, recordCall } from '../shared/call-recorder.ts';
 import { getS3Presigner } from '../shared/clients.ts';
 import { config } from '../shared/config.ts';
 import { type Backoff, backOff } from '../shared/retry.ts';
-import { md5, readAtMost, rfc3986, s3Error, xml } from './s3-wire.ts';
+import { expectNoSuchKey, md5, readAtMost, rfc3986, s3Error, xml } from './s3-wire.ts';
 
 export interface SignedUrl {
   readonly url: string;
@@ -111,12 +111,15 @@ export class MediaBucket {
     return { url, expiresAt };
   }
 
-  /** The object's size, stored content type and first `bytes` bytes (one ranged GET). */
+  /**
+   * The object's size, stored content type and first `bytes` bytes (one ranged GET). Missing: 404
+   * NoSuchKey, or the 403 AccessDenied S3 answers the functions instead (`expectNoSuchKey`).
+   */
   async probe(key: string, bytes: number): Promise<Probe> {
     record('GetObject', ['s3:GetObject'], [key]);
     const res = await this.#send({ method: 'GET', key }, undefined, { range: `bytes=0-${bytes - 1}` });
     if (res.status === 404 || res.status === 403) {
-      await res.body?.cancel();
+      await expectNoSuchKey('GetObject', res);
       return { status: 'missing' };
     }
     if (res.status === 416) {
@@ -162,9 +165,13 @@ export class MediaBucket {
       { method: 'PUT', key, query: { tagging: '' }, headers: { 'content-md5': md5(body) } },
       body,
     );
-    await res.body?.cancel();
-    if (res.status === 404 || res.status === 403) return 'missing';
+    if (res.status === 404 || res.status === 403) {
+      // 403 AccessDenied too: S3 answers it for a missing key to the functions (`expectNoSuchKey`).
+      await expectNoSuchKey('PutObjectTagging', res);
+      return 'missing';
+    }
     if (res.status !== 200) throw await s3Error('PutObjectTagging', res);
+    await res.body?.cancel();
     return 'tagged';
   }
 

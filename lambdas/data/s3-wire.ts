@@ -22,8 +22,26 @@ export async function readAtMost(res: Response, limit: number): Promise<Uint8Arr
   return new Uint8Array(Buffer.concat(chunks).subarray(0, limit));
 }
 
-export async function s3Error(operation: string, res: Response): Promise<Error> {
+/** The error code of an S3 answer (its XML body's `<Code>`, 'unknown' without one); reads the body. */
+async function errorCode(res: Response): Promise<string> {
   const text = await res.text().catch(() => '');
-  const code = /<Code>([^<]*)<\/Code>/.exec(text)?.[1] ?? 'unknown';
-  return new Error(`S3 ${operation} answered ${res.status} (${code})`);
+  return /<Code>([^<]*)<\/Code>/.exec(text)?.[1] ?? 'unknown';
+}
+
+export async function s3Error(operation: string, res: Response): Promise<Error> {
+  return new Error(`S3 ${operation} answered ${res.status} (${await errorCode(res)})`);
+}
+
+/**
+ * Resolves when an error answer says the key holds no object, else rejects with `s3Error`: 404
+ * NoSuchKey, or 403 AccessDenied, which is what S3 answers instead to a caller without
+ * `s3:ListBucket` on the bucket (the functions have none: their grants name the objects only). Any
+ * other 403 (a bad signature, an unknown key id, a skewed clock) or 404 (NoSuchBucket) is an error,
+ * not a missing file. Reads the body.
+ */
+export async function expectNoSuchKey(operation: string, res: Response): Promise<void> {
+  const code = await errorCode(res);
+  const missing =
+    (res.status === 404 && code === 'NoSuchKey') || (res.status === 403 && code === 'AccessDenied');
+  if (!missing) throw new Error(`S3 ${operation} answered ${res.status} (${code})`);
 }
