@@ -1,7 +1,7 @@
 /**
  * The route table's entries for what a user keeps for their own account: push devices
  * (registerDevice, unregisterDevice), blocks (blockUser, unblockUser, listBlocked) and reports
- * (reportMessage, listReports). Part of `ACTION_ROUTES` in lib/routes.ts, which spreads them in.
+ * (reportMessage, listReports), and the administrators' deactivateUser and reactivateUser. Part of `ACTION_ROUTES` in lib/routes.ts, which spreads them in.
  * `satisfies` keeps the table's check: an entry here for a name that is not a contract action fails
  * the type check.
  */
@@ -42,4 +42,26 @@ export const ACCOUNT_ROUTES = {
     postsEvents: false,
   },
   listReports: { tableActions: ['dynamodb:Query'], postsEvents: false },
+  // The mark (PutItem; GetItem reads it back on a repeat), the audit record (PutItem); Query: the
+  // user's waiting schedules, devices and connections. Each cancel is a transaction (the `SCHED#`
+  // item deleted, its `SCHEDDONE#` put, the pending count updated) whose uploads go back (UpdateItem
+  // on their records; re-tagged pending); each device removal one of the device, its token owner
+  // item (a `TOKEN#…` partition: hence DeleteItem on every partition) and the count. The sockets
+  // are closed through the Management API (DeleteConnection).
+  deactivateUser: {
+    tableActions: [
+      'dynamodb:GetItem',
+      'dynamodb:Query',
+      'dynamodb:PutItem',
+      'dynamodb:UpdateItem',
+      'dynamodb:DeleteItem',
+    ],
+    media: ['s3:PutObjectTagging'],
+    postsEvents: false,
+  },
+  // The mark's delete (in the user's partition), the audit record.
+  reactivateUser: {
+    tableActions: ['dynamodb:DeleteItem:userPartitions', 'dynamodb:PutItem'],
+    postsEvents: false,
+  },
 } as const satisfies Partial<Record<ActionName, ActionRoute>>;

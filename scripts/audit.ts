@@ -37,7 +37,11 @@ export function parseSince(value: string, now: Date): string {
 }
 
 export function formatRecord(r: AuditRecord): string {
-  const target = [`chat ${r.chatId}`, r.userId && `user ${r.userId}`, r.messageId && `message ${r.messageId}`]
+  const target = [
+    r.chatId && `chat ${r.chatId}`,
+    r.userId && `user ${r.userId}`,
+    r.messageId && `message ${r.messageId}`,
+  ]
     .filter(Boolean)
     .join(', ');
   return `${r.at}  ${r.actorId}  ${r.action}  ${target}`;

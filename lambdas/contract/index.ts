@@ -43,6 +43,8 @@ export const CONTRACT_ACTIONS = {
   reportMessage: people.reportMessage,
   listReports: people.listReports,
   listBlocked: people.listBlocked,
+  deactivateUser: people.deactivateUser,
+  reactivateUser: people.reactivateUser,
 } as const satisfies { [N in string]: ActionDef<N> };
 
 export type Contract = typeof CONTRACT_ACTIONS;

@@ -22,7 +22,7 @@ import {
   deviceFromItem,
   type Platform,
 } from './items.ts';
-import { DEVICE_SK, keys, PREFIX, TTL_ATTRIBUTE, userPk } from './keys.ts';
+import { DEVICE_SK, keys, PREFIX, SK, TTL_ATTRIBUTE, userPk } from './keys.ts';
 import {
   ifConditionFails,
   itemAbsent,
@@ -264,7 +264,9 @@ export class DeviceRepository {
    * `CONN#` to the end of `DEVICE#…` (connections and devices sort next to each other; connections
    * past their TTL are ignored, as the fan-out ignores them; devices past theirs are listed, with
    * their `expiresAt`: the push planner ignores them by its own clock, and gives those without one
-   * their window, `startWindow`).
+   * their window, `startWindow`). A user an administrator deactivated has no devices here: their
+   * mark (`DEACTIVATED`) sorts in the same range, so a device registered while `deactivateUser` ran
+   * gets nothing either, at no extra read.
    */
   async pushTargets(userId: string): Promise<PushTargets> {
     const items = await this.table.queryAll({
@@ -277,16 +279,19 @@ export class DeviceRepository {
     });
     const now = Math.floor(Date.now() / 1000);
     let online = false;
+    let deactivated = false;
     const devices: DeviceRecord[] = [];
     for (const item of items) {
       const sk = String(item.sk);
-      if (sk.startsWith(PREFIX.connection)) {
+      if (sk === SK.deactivated) {
+        deactivated = true;
+      } else if (sk.startsWith(PREFIX.connection)) {
         if (Number(item[TTL_ATTRIBUTE] ?? Number.POSITIVE_INFINITY) > now) online = true;
       } else if (sk.startsWith(PREFIX.device)) {
         devices.push(deviceFromItem(item));
       }
     }
-    return { online, devices: devices.sort(byCreated) };
+    return { online, devices: deactivated ? [] : devices.sort(byCreated) };
   }
 
   #decrement(userId: string): TransactAction {

@@ -1,6 +1,6 @@
-/** Item kinds of reactions, audit records and reports (items.ts re-exports them). */
+/** Item kinds of reactions, audit records, reports and deactivations (items.ts re-exports them). */
 import { defineItem, field, type RecordOf } from './item.ts';
-import { auditKey, reactionKey, reportedKey, reportKey } from './keys.ts';
+import { auditKey, keys, reactionKey, reportedKey, reportKey } from './keys.ts';
 
 interface ReactionRef {
   readonly chatId: string;
@@ -16,8 +16,17 @@ export const REACTION = defineItem({
 });
 export type { ReactionRef };
 
-/** An administrator action that needed the role (removeMember, deleteMessage, deleteChat). */
-export const AUDIT_ACTIONS = ['removeMember', 'deleteMessage', 'deleteChat'] as const;
+/**
+ * An administrator action that needed the role (removeMember, deleteMessage, deleteChat), and the
+ * administrators' own actions on a user (deactivateUser, reactivateUser: no chat).
+ */
+export const AUDIT_ACTIONS = [
+  'removeMember',
+  'deleteMessage',
+  'deleteChat',
+  'deactivateUser',
+  'reactivateUser',
+] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 
 const auditFields = {
@@ -28,8 +37,8 @@ const auditFields = {
   actorId: field.string,
   /** What. */
   action: field.oneOf(AUDIT_ACTIONS, 'deleteChat'),
-  /** The target: the chat, and the member or message acted on. */
-  chatId: field.string,
+  /** The target: the chat (null for an action on a user), and the member or message acted on. */
+  chatId: field.nullableString,
   userId: field.nullableString,
   messageId: field.nullableString,
 };
@@ -69,3 +78,21 @@ export const REPORTED = defineItem({
   fields: { reportId: field.string, createdAt: field.string },
 });
 export type { ReportedRef };
+
+const deactivationFields = {
+  userId: field.string,
+  /** When an administrator deactivated the user (ISO 8601 UTC), and who. */
+  deactivatedAt: field.string,
+  actorId: field.string,
+};
+/**
+ * "An administrator deactivated this user" (`deactivateUser`, until `reactivateUser`): the
+ * authorizer refuses their `$connect`, the dispatcher posts none of their scheduled messages, the
+ * push planner sends them nothing. Kept (no TTL).
+ */
+export const DEACTIVATION = defineItem({
+  itemType: 'deactivation',
+  key: (d: { readonly userId: string }) => keys.deactivated(d.userId),
+  fields: deactivationFields,
+});
+export type DeactivationRecord = RecordOf<typeof deactivationFields>;

@@ -24,6 +24,7 @@
  * | scheduled message | USER#<userId>    | SCHED#<scheduledId>         | (gsi2, while due: see below)     |
  * | finished schedule | USER#<userId>    | SCHEDDONE#<scheduledId>     |                |                 |
  * | pending count     | USER#<userId>    | SCHEDCOUNT                  |                |                 |
+ * | deactivation mark | USER#<userId>    | DEACTIVATED                 |                |                 |
  * | sweep cursor      | SWEEP            | CURSOR                      |                |                 |
  *
  * A scheduled message still to go out also carries the due index keys (`gsi2`):
@@ -118,7 +119,14 @@ export const SWEEP_PK = 'SWEEP';
 const SWEEP_CURSOR_KEY: Key = { pk: SWEEP_PK, sk: 'CURSOR' };
 
 /** Fixed sort keys. */
-export const SK = { profile: 'PROFILE', chat: 'META', pair: 'PAIR', scheduledCount: 'SCHEDCOUNT' } as const;
+export const SK = {
+  profile: 'PROFILE',
+  chat: 'META',
+  pair: 'PAIR',
+  scheduledCount: 'SCHEDCOUNT',
+  /** Sorts between `CONN#…` and `DEVICE#…`: the push planner's one Query (`pushTargets`) reads it. */
+  deactivated: 'DEACTIVATED',
+} as const;
 /** Fixed sort keys of the push items. */
 export const DEVICE_SK = { count: 'DEVICES', token: 'TOKEN', pushed: 'PUSHED' } as const;
 
@@ -192,6 +200,8 @@ export const keys = {
     sk: `${PREFIX.scheduledDone}${scheduledId}`,
   }),
   scheduledCount: (userId: string): Key => ({ pk: userPk(userId), sk: SK.scheduledCount }),
+  /** An administrator deactivated this user (lambdas/data/deactivations.ts). */
+  deactivated: (userId: string): Key => ({ pk: userPk(userId), sk: SK.deactivated }),
   sweepCursor: (): Key => SWEEP_CURSOR_KEY,
   /** One open socket of a group member, in the group's roster (its own partition, see rosters.ts). */
   rosterEntry: (chatId: string, userId: string, connectionId: string): Key => ({

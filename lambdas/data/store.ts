@@ -25,6 +25,7 @@
  *   audit.ts       `audit` (administrator actions, by day)
  *   reports.ts     `reports` (reports of messages, for administrators)
  *   rate-limits.ts `limits` (per-user rate-limit windows: one small item per user and action)
+ *   deactivations.ts `deactivations` (users an administrator deactivated)
  */
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { getDocumentClient } from '../shared/clients.ts';
@@ -35,6 +36,7 @@ import { ChatRepository } from './chats.ts';
 import { ClaimRepository } from './claims.ts';
 import { ConnectionRepository, ProfileRepository } from './connections.ts';
 import { ReadCursorRepository } from './cursors.ts';
+import { DeactivationRepository } from './deactivations.ts';
 import { DeviceRepository } from './devices.ts';
 import { DueIndexRepository } from './due-index.ts';
 import { GroupKeyRepository } from './group-keys.ts';
@@ -61,6 +63,7 @@ export type {
   AuditRecord,
   ChatKind,
   ChatRecord,
+  DeactivationRecord,
   DeviceRecord,
   FinishedScheduledRecord,
   GroupKeyRecord,
@@ -115,6 +118,8 @@ export class ChatStore {
   readonly limits: RateLimitRepository;
   readonly socketCount: SocketCountRepository;
   readonly retention: RetentionRepository;
+  /** Users an administrator deactivated (deactivations.ts). */
+  readonly deactivations: DeactivationRepository;
 
   constructor(client: DynamoDBDocumentClient, tableName: string) {
     const table = new TableClient(client, tableName);
@@ -141,6 +146,7 @@ export class ChatStore {
     this.limits = new RateLimitRepository(table);
     this.socketCount = new SocketCountRepository(table);
     this.retention = new RetentionRepository(table);
+    this.deactivations = new DeactivationRepository(table);
   }
 }
 

@@ -38,7 +38,8 @@ export async function loadForAction(
 /** What an administrator did, and to what. */
 export interface AdminAction {
   readonly action: AuditAction;
-  readonly chatId: string;
+  /** Absent for an action on a user (deactivateUser, reactivateUser). */
+  readonly chatId?: string;
   readonly userId?: string;
   readonly messageId?: string;
 }
@@ -56,7 +57,7 @@ export async function recordAdminAction(deps: Deps, caller: Caller, done: AdminA
     at: deps.now().toISOString(),
     actorId: caller.userId,
     action: done.action,
-    chatId: done.chatId,
+    chatId: done.chatId ?? null,
     userId: done.userId ?? null,
     messageId: done.messageId ?? null,
   };

@@ -123,6 +123,9 @@ async function publish(deps: ScheduledDeps, record: ScheduledRecord): Promise<Co
       return { status: 'failed', reason: 'INTERNAL' };
     }
   }
+  // An administrator deactivated the author (deactivation.ts): nothing goes out as them, even a
+  // schedule made, or claimed, while `deactivateUser` was cancelling the others. One key lookup.
+  if (await deps.store.deactivations.get(record.userId)) return { status: 'failed', reason: 'DEACTIVATED' };
   const author: Caller = { userId: record.userId, name: record.authorName };
   try {
     const { message } = await sendMessage(deps, author, {

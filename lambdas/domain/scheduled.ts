@@ -220,8 +220,7 @@ export async function cancelScheduled(
   const record = await deps.store.scheduled.get(caller.userId, input.scheduledId, { consistent: true });
   if (!record) throw scheduledNotFound(input.scheduledId);
   if (record.status !== 'pending') throw notPending(record);
-  const now = deps.now();
-  const cancelled = await deps.store.scheduled.cancel(record, now);
+  const cancelled = await cancelPending(deps, record);
   // Other transactions on the author's pending count (or throttling) held it every time: nothing was
   // written, so the same request may succeed in a moment.
   if (cancelled === 'busy') throw conflict('The scheduled message was busy; please retry.');
@@ -232,12 +231,24 @@ export async function cancelScheduled(
     if (latest.status === 'pending') throw conflict('The scheduled message was busy; please retry.');
     throw notPending(latest);
   }
-  // Cancelled: nothing can send it now, so its uploads go back (the claim still keeps others off
-  // them until they do).
-  await releaseUploads(deps, record, attachmentIdsOf(record));
   const scheduled = await scheduledView(deps, { ...record, status: 'cancelled' });
   await deps.fanOut.toUsers([caller.userId], event('scheduled.cancelled', { scheduled }), {
     excludeConnectionId: input.connectionId,
   });
   return { scheduled };
+}
+
+/**
+ * The cancel of a pending scheduled message (its author's `cancelScheduled`, an administrator's
+ * `deactivateUser`): pending → cancelled, uncounted, in one transaction; once cancelled nothing can
+ * send it, so its uploads go back (the claim still keeps others off them until they do). `refused`
+ * when it left `pending` meanwhile, `busy` when contention held it every time (nothing written).
+ */
+export async function cancelPending(
+  deps: Deps,
+  record: ScheduledRecord,
+): Promise<'finished' | 'refused' | 'busy'> {
+  const cancelled = await deps.store.scheduled.cancel(record, deps.now());
+  if (cancelled === 'finished') await releaseUploads(deps, record, attachmentIdsOf(record));
+  return cancelled;
 }

@@ -26,6 +26,7 @@
  */
 import {
   type ApiGatewayManagementApiClient,
+  DeleteConnectionCommand,
   GetConnectionCommand,
 } from '@aws-sdk/client-apigatewaymanagementapi';
 import { currentBudget, type SendBudget } from '../shared/budget.ts';
@@ -266,6 +267,19 @@ export class FanOut {
       if (!isGone(error)) return true;
       if (await this.directory.gone(target, undefined)) countMetric('StaleConnectionsRemoved');
       return false;
+    }
+  }
+
+  /**
+   * Closes a socket (DeleteConnection; its `$disconnect` then cleans up as for any close). A socket
+   * gone already (410) counts as closed (its record goes with the first post that finds it gone, or
+   * its TTL); any other failure is thrown.
+   */
+  async close(connectionId: string): Promise<void> {
+    try {
+      await this.client().send(new DeleteConnectionCommand({ ConnectionId: connectionId }));
+    } catch (error) {
+      if (!isGone(error)) throw error;
     }
   }
 }

@@ -60,6 +60,9 @@ export const RATE_LIMITS: Readonly<Partial<Record<string, RateLimit>>> = {
   blockUser: perMinute(30),
   unblockUser: perMinute(30),
   muteChat: perMinute(30),
+  // Administrators offboarding users: each call writes up to ~120 transactions (schedules, devices).
+  deactivateUser: perMinute(30),
+  reactivateUser: perMinute(30),
   // Reads. A reconnecting client catches up with listChats (every page: 10–20 at the membership cap
   // of 1,000 chats), then sync (or history) per chat that moved, a few pages at most each: a client
   // in 1,000 chats that all moved still catches up within one window of sync. The limits bound what

@@ -87,3 +87,29 @@ export const listReports = defineAction('listReports', {
   ack: { reports: v.array(Report), nextCursor: v.nullable(v.string()) },
   adminOnly: true,
 });
+
+export const deactivateUser = defineAction('deactivateUser', {
+  summary:
+    "Ends a user's access at once (administrators only): refuses their new sockets, closes their open " +
+    'ones, cancels their scheduled messages and removes their push devices. Memberships stay. Repeating it is harmless.',
+  request: v.object({ userId: id }),
+  ack: {
+    userId: v.string(),
+    deactivatedAt: v.pipe(
+      v.string(),
+      v.description('When the user was first deactivated (a repeat keeps it).'),
+    ),
+    scheduledCancelled: v.number(),
+    devicesRemoved: v.number(),
+    socketsClosed: v.number(),
+  },
+  adminOnly: true,
+});
+
+export const reactivateUser = defineAction('reactivateUser', {
+  summary:
+    'Lets a deactivated user connect again (administrators only); what deactivateUser cancelled or removed stays so.',
+  request: v.object({ userId: id }),
+  ack: { userId: v.string(), wasDeactivated: v.boolean() },
+  adminOnly: true,
+});

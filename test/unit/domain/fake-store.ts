@@ -181,6 +181,11 @@ export function fakeStore(): FakeStore {
       release: vi.fn(async () => undefined),
       repair: vi.fn(async () => true),
     },
+    deactivations: {
+      get: vi.fn(async () => undefined),
+      mark: vi.fn(async (record) => record),
+      clear: vi.fn(async () => false),
+    },
   };
   return store;
 }

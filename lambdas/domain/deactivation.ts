@@ -1,0 +1,131 @@
+/**
+ * Deactivating a user (administrators only; docs/security.md, "Ending a user's access"): the one
+ * action that ends what a user revoked at the identity provider would otherwise keep.
+ *
+ * `deactivateUser` first stores the durable mark (`USER#<id>` / `DEACTIVATED`), so that from then on
+ * the `$connect` authorizer refuses the user's new sockets, the scheduled dispatcher posts none of
+ * their messages and the push planner sends them nothing, whatever slips past the steps below. Then,
+ * each bounded and reached by key or Query in the user's own partition:
+ *
+ * - their waiting scheduled messages (at most 100) are cancelled as `cancelScheduled` cancels them,
+ *   uploads given back (`cancelPending`);
+ * - their push devices (at most 20) are removed with their token owner items (`devices.remove`);
+ * - their open sockets (at most the per-user cap) are closed (Management API DeleteConnection; each
+ *   socket's `$disconnect` then leaves its rosters and tells their peers they went offline).
+ *
+ * Memberships stay (as Stream's `deactivateUser` keeps them): the user's messages, their place in
+ * each chat and the chats' member lists are as before, and `reactivateUser` (which removes the mark)
+ * gives everything back but what was cancelled or removed. Every step can be repeated: a second call
+ * finds nothing left to do and keeps the first mark's time and administrator. Each call is recorded
+ * in the audit (`npm run audit`).
+ */
+import type { ScheduledRecord } from '../data/store.ts';
+import type { Caller } from '../shared/caller.ts';
+import { badRequest, conflict, forbidden } from '../shared/errors.ts';
+import { recordAdminAction } from './admin.ts';
+import type { Deps } from './deps.ts';
+import { cancelPending } from './scheduled.ts';
+
+/** Sockets closed at once (at most the per-user cap are open). */
+const CLOSE_CONCURRENCY = 8;
+
+export interface DeactivateAck {
+  readonly userId: string;
+  /** When the user was first deactivated (a repeat keeps it). */
+  readonly deactivatedAt: string;
+  readonly scheduledCancelled: number;
+  readonly devicesRemoved: number;
+  readonly socketsClosed: number;
+}
+
+function refuseSelf(caller: Caller, userId: string, action: string): void {
+  if (!caller.admin) throw forbidden('Only administrators may do this.');
+  if (userId === caller.userId) throw badRequest(`"userId" must not be your own user id (${action}).`);
+}
+
+export async function deactivateUser(
+  deps: Deps,
+  caller: Caller,
+  input: { readonly userId: string },
+): Promise<DeactivateAck> {
+  const { userId } = input;
+  refuseSelf(caller, userId, 'deactivateUser');
+  const mark = await deps.store.deactivations.mark({
+    userId,
+    deactivatedAt: deps.now().toISOString(),
+    actorId: caller.userId,
+  });
+  const [scheduled, devices, socketsClosed] = await Promise.all([
+    cancelSchedules(deps, userId),
+    removeDevices(deps, userId),
+    closeSockets(deps, userId),
+  ]);
+  await recordAdminAction(deps, caller, { action: 'deactivateUser', userId });
+  if (scheduled.busy > 0 || devices.busy > 0) {
+    // Contention on the user's counters every time (their own pushes removing stale tokens, say):
+    // the mark already stops those from sending or pushing; a repeat finishes the cleanup.
+    throw conflict(
+      `The user is deactivated, but ${scheduled.busy} scheduled messages and ${devices.busy} devices were busy; call deactivateUser again to remove them.`,
+    );
+  }
+  return {
+    userId,
+    deactivatedAt: mark.deactivatedAt,
+    scheduledCancelled: scheduled.done,
+    devicesRemoved: devices.done,
+    socketsClosed,
+  };
+}
+
+export async function reactivateUser(
+  deps: Deps,
+  caller: Caller,
+  input: { readonly userId: string },
+): Promise<{ userId: string; wasDeactivated: boolean }> {
+  const { userId } = input;
+  refuseSelf(caller, userId, 'reactivateUser');
+  const wasDeactivated = await deps.store.deactivations.clear(userId);
+  await recordAdminAction(deps, caller, { action: 'reactivateUser', userId });
+  return { userId, wasDeactivated };
+}
+
+interface Tally {
+  done: number;
+  busy: number;
+}
+
+/**
+ * Cancels each waiting one, one at a time (each moves the user's pending count: in parallel they
+ * would only contend). One that left `pending` meanwhile is a dispatcher's, which checks the mark.
+ */
+async function cancelSchedules(deps: Deps, userId: string): Promise<Tally> {
+  const tally = { done: 0, busy: 0 };
+  const waiting = await deps.store.scheduled.listPending(userId);
+  for (const record of waiting.filter((r): r is ScheduledRecord => r.status === 'pending')) {
+    const outcome = await cancelPending(deps, record);
+    if (outcome === 'finished') tally.done++;
+    else if (outcome === 'busy') tally.busy++;
+  }
+  return tally;
+}
+
+/** Removes each device with its token owner item, one at a time (each moves the device count). */
+async function removeDevices(deps: Deps, userId: string): Promise<Tally> {
+  const tally = { done: 0, busy: 0 };
+  const { devices } = await deps.store.devices.getState(userId);
+  for (const device of devices) {
+    const outcome = await deps.store.devices.remove(device);
+    if (outcome === 'removed') tally.done++;
+    else if (outcome === 'busy') tally.busy++;
+  }
+  return tally;
+}
+
+/** Closes every open socket of the user (one consistent Query, one DeleteConnection each). */
+async function closeSockets(deps: Deps, userId: string): Promise<number> {
+  const ids = await deps.store.connections.listIds(userId, { consistent: true });
+  for (let i = 0; i < ids.length; i += CLOSE_CONCURRENCY) {
+    await Promise.all(ids.slice(i, i + CLOSE_CONCURRENCY).map((id) => deps.fanOut.close(id)));
+  }
+  return ids.length;
+}
