@@ -127,10 +127,11 @@ describe('authorizer', { timeout: 180_000 }, () => {
     }
   });
 
-  it('has no table access and no table or management environment', () => {
+  it('reads the table by key only (the deactivation mark) and has no management access or environment', () => {
     const statements = statementsOf(s, s.stack.chatApi.authorizerFunction);
     const actions = statements.flatMap(actionsOf).sort();
     expect(actions).toEqual([
+      'dynamodb:GetItem',
       'logs:CreateLogStream',
       'logs:PutLogEvents',
       'xray:PutTelemetryRecords',
@@ -139,7 +140,7 @@ describe('authorizer', { timeout: 180_000 }, () => {
     const env = propsOf(s.stack.chatApi.authorizerFunction.function).Environment as {
       Variables: Record<string, unknown>;
     };
-    expect(env.Variables.TABLE_NAME).toBeUndefined();
+    expect(env.Variables.TABLE_NAME).toBeDefined();
     expect(env.Variables.WS_MANAGEMENT_ENDPOINT).toBeUndefined();
   });
 });
