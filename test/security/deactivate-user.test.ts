@@ -25,6 +25,7 @@ import {
   settle,
 } from '../support/chat.ts';
 import { eventually, HandshakeError, TestClient } from '../support/client.ts';
+import { FILES, s3Of, tagsOf, uploadFile } from '../support/media.ts';
 import {
   expectNoPushes,
   pipelineSettled,
@@ -128,6 +129,31 @@ describe('deactivateUser', { timeout: 60_000 }, () => {
       [admin.userId, 'deactivateUser', null],
       [admin.userId, 'deactivateUser', null],
     ]);
+    await admin.close();
+  });
+
+  it('gives the uploads of the cancelled schedules back, as cancelScheduled does', async () => {
+    const admin = await connectAdmin();
+    const mallory = await connectUser(stack, uniqueId('mallory'));
+    const { chatId } = await makeGroup(alice, [mallory.userId], 'Media');
+    const uploadId = await uploadFile(mallory, chatId, FILES.png(3000), 'image/png', 'plan.png');
+    await schedule(mallory, chatId, 'with a picture', inMs(3_600_000), { attachments: [{ uploadId }] });
+    const claimed = (await stack.items(`CHAT#${chatId}`)).find((i) => i.sk === `UPLOAD#${uploadId}`);
+    expect(claimed).toMatchObject({ status: 'used' });
+
+    expect(await admin.ok('deactivateUser', { userId: mallory.userId })).toMatchObject({
+      scheduledCancelled: 1,
+    });
+    const record = (await stack.items(`CHAT#${chatId}`)).find((i) => i.sk === `UPLOAD#${uploadId}`);
+    expect(record).toMatchObject({ status: 'pending' });
+    expect(record?.usedBy ?? null).toBeNull();
+    expect(Number(record?.ttl)).toBeGreaterThan(Date.now() / 1000);
+    const s3 = s3Of(stack);
+    try {
+      expect(await tagsOf(stack, s3, chatId, uploadId)).toEqual(['chat-media=pending']);
+    } finally {
+      s3.destroy();
+    }
     await admin.close();
   });
 

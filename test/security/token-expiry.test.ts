@@ -47,6 +47,8 @@ function fieldsFor(
     sync: { chatId, sinceVer: 0 },
     scheduleMessage: { chatId, text: 'scheduled after expiry', sendAt },
     cancelScheduled: { scheduledId: 's-1' },
+    deactivateUser: { userId: peerId },
+    reactivateUser: { userId: peerId },
   };
   return fields[action] ?? {};
 }
