@@ -147,6 +147,8 @@ describe('media grants', { timeout: 60_000 }, () => {
         'listScheduled',
         'cancelScheduled',
         'react',
+        // Its cancels give the uploads back (re-tagged pending), as cancelScheduled does.
+        'deactivateUser',
       ].sort(),
     );
     for (const def of ROUTES) {
