@@ -38,7 +38,8 @@ export interface DeactivateAck {
   readonly socketsClosed: number;
 }
 
-function refuseSelf(caller: Caller, userId: string, action: string): void {
+/** Administrators only (the contract's `adminOnly` refuses others first), and never on themselves. */
+function refuseCaller(caller: Caller, userId: string, action: string): void {
   if (!caller.admin) throw forbidden('Only administrators may do this.');
   if (userId === caller.userId) throw badRequest(`"userId" must not be your own user id (${action}).`);
 }
@@ -49,7 +50,7 @@ export async function deactivateUser(
   input: { readonly userId: string },
 ): Promise<DeactivateAck> {
   const { userId } = input;
-  refuseSelf(caller, userId, 'deactivateUser');
+  refuseCaller(caller, userId, 'deactivateUser');
   const mark = await deps.store.deactivations.mark({
     userId,
     deactivatedAt: deps.now().toISOString(),
@@ -83,7 +84,7 @@ export async function reactivateUser(
   input: { readonly userId: string },
 ): Promise<{ userId: string; wasDeactivated: boolean }> {
   const { userId } = input;
-  refuseSelf(caller, userId, 'reactivateUser');
+  refuseCaller(caller, userId, 'reactivateUser');
   const wasDeactivated = await deps.store.deactivations.clear(userId);
   await recordAdminAction(deps, caller, { action: 'reactivateUser', userId });
   return { userId, wasDeactivated };
