@@ -264,9 +264,7 @@ export class DeviceRepository {
    * `CONN#` to the end of `DEVICE#…` (connections and devices sort next to each other; connections
    * past their TTL are ignored, as the fan-out ignores them; devices past theirs are listed, with
    * their `expiresAt`: the push planner ignores them by its own clock, and gives those without one
-   * their window, `startWindow`). A user an administrator deactivated has no devices here: their
-   * mark (`DEACTIVATED`) sorts in the same range, so a device registered while `deactivateUser` ran
-   * gets nothing either, at no extra read.
+   * their window, `startWindow`). A deactivated user has none: their mark sorts in this range.
    */
   async pushTargets(userId: string): Promise<PushTargets> {
     const items = await this.table.queryAll({
@@ -279,18 +277,16 @@ export class DeviceRepository {
     });
     const now = Math.floor(Date.now() / 1000);
     let online = false;
-    let deactivated = false;
     const devices: DeviceRecord[] = [];
     for (const item of items) {
       const sk = String(item.sk);
-      if (sk === SK.deactivated) {
-        deactivated = true;
-      } else if (sk.startsWith(PREFIX.connection)) {
+      if (sk.startsWith(PREFIX.connection)) {
         if (Number(item[TTL_ATTRIBUTE] ?? Number.POSITIVE_INFINITY) > now) online = true;
       } else if (sk.startsWith(PREFIX.device)) {
         devices.push(deviceFromItem(item));
       }
     }
+    const deactivated = items.some((item) => item.sk === SK.deactivated);
     return { online, devices: deactivated ? [] : devices.sort(byCreated) };
   }
 
