@@ -11,22 +11,22 @@
  * tag back on the objects no send holds). The send then stores the message; if that fails
  * (chat deleted meanwhile, a crash) the uploads stay bound to that send: a retry with the same
  * clientMessageId may use them again, any other send may not, so a client that sent without a
- * clientMessageId requests a new upload (docs/protocol.md, "Media").
+ * clientMessageId requests a new upload (docs/protocol.md, "Media"). Such a send that certainly
+ * stored nothing (refused at the allocation) gives its uploads back (`giveBackUnstored`,
+ * upload-holds.ts), so that they expire.
  */
-import { randomBytes } from 'node:crypto';
 import { mediaKey } from '../../lib/media.ts';
 import type { Request } from '../contract/index.ts';
 import { UPLOAD_CLAIM_SECONDS } from '../data/items.ts';
-import { type MediaBucket, mediaBucket } from '../data/media-bucket.ts';
 import type { MessageRecord, StoredAttachment, UploadRecord } from '../data/store.ts';
 import type { Caller } from '../shared/caller.ts';
 import { badRequest, conflict, notFound } from '../shared/errors.ts';
-import { logger } from '../shared/logger.ts';
 import { type Backoff, backOff } from '../shared/retry.ts';
 import { loadMembership } from './access.ts';
 import type { Deps } from './deps.ts';
 import { seqOfMessageId } from './ids.ts';
 import { SNIFF_BYTES, sniffImageType } from './image-sniff.ts';
+import { beingUntagged, bucket, heldBy, oneOffHolder, untagUnclaimed } from './upload-holds.ts';
 import { type AttachmentLinks, type MessageView, messageView } from './views.ts';
 
 /** The refusals of `claimUploads` (all BAD_REQUEST), so a caller can tell them from other ones. */
@@ -72,11 +72,6 @@ const CLAIM_ROUNDS = 3;
 /** How many times a send reads uploads that another send is putting the pending tag back on. */
 const HELD_READS = 5;
 const HELD_BACKOFF: Backoff = { baseMs: 40, capMs: 400 };
-/** An untag's hold lasts one tagging and one write; one older than this was never released. */
-const UNTAG_HOLD_SECONDS = 60;
-/** The one-off holder of `untagUnclaimed`: `untag:<when, base-36 ms>.<random>`. */
-const UNTAG = 'untag:';
-
 /**
  * Makes the uploads a send names its attachments (see the module comment); undefined without any.
  * The one call `sendMessage` makes before it stores the message.
@@ -99,9 +94,7 @@ export async function claimUploads(
   const twice = ids.findIndex((id, i) => ids.indexOf(id) !== i);
   if (twice >= 0) throw refuse(`"attachments[${twice}].uploadId" names an upload listed before it.`);
   // A retry of this very send (same clientMessageId) may use what the first attempt claimed.
-  const usedBy = clientMessageId
-    ? sendUsedBy(clientMessageId)
-    : `once:${randomBytes(9).toString('base64url')}`;
+  const usedBy = clientMessageId ? sendUsedBy(clientMessageId) : oneOffHolder();
   let tagged: readonly UploadRecord[] = [];
   try {
     for (let round = 1; ; round++) {
@@ -110,7 +103,7 @@ export async function claimUploads(
       tagged = uploads;
       await tagAttached(deps, uploads);
       const claimed = await deps.store.uploads.claim(uploads, caller.userId, usedBy, deps.now());
-      if (claimed === 'claimed') return uploads.map(storedAttachment);
+      if (claimed === 'claimed') return heldBy(uploads.map(storedAttachment), usedBy);
       // Contention only (other transactions on these uploads, throttling): nothing was claimed.
       if (claimed === 'busy') throw conflict('"attachments" were busy being claimed; please retry.');
       // `taken`: another send claimed one (the next read refuses it, naming it), or one was given
@@ -162,15 +155,6 @@ async function readUsable(
   }
 }
 
-/** Whether the caller's upload is held by an `untagUnclaimed` that has not ended (nor died). */
-function beingUntagged(deps: Deps, caller: Caller, upload: UploadRecord | undefined): boolean {
-  if (upload?.status !== 'used' || upload.userId !== caller.userId || !upload.usedBy?.startsWith(UNTAG)) {
-    return false;
-  }
-  const since = Number.parseInt(upload.usedBy.slice(UNTAG.length).split('.')[0] ?? '', 36);
-  return deps.now().getTime() - since < UNTAG_HOLD_SECONDS * 1000;
-}
-
 /** Tags the objects attached; one missing is BAD_REQUEST naming it (a failed tagging is thrown). */
 async function tagAttached(deps: Deps, uploads: readonly UploadRecord[]): Promise<void> {
   const tagging = await Promise.allSettled(
@@ -205,41 +189,6 @@ function usable(
     throw refuse(`"${field}" has expired (uploads must be sent within 12 hours); request a new upload.`);
   }
   return upload;
-}
-
-/**
- * Puts the pending tag back on uploads this send tagged attached but did not claim (the claim was
- * refused, busy or failed; a tag was refused or failed), so that the lifecycle rule removes them
- * unless a send claims them later; without this, bytes no message carries would be kept forever.
- * Each one is re-tagged under a claim of its own (a one-off holder, whatever it was read as),
- * released at once: no send can claim it meanwhile (a send that reads it waits, `readUsable`), and
- * the release makes every send that read it before, and may have tagged it attached before the
- * pending tag, read and tag it again (`uploads.claim`). One that a send holds (another message's,
- * or this send's own claim that committed although the call failed) is left alone, attached. Best
- * effort, logged; a crash between the tagging and the claim still leaves the tag attached.
- */
-async function untagUnclaimed(deps: Deps, caller: Caller, uploads: readonly UploadRecord[]): Promise<void> {
-  const holder = `${UNTAG}${deps.now().getTime().toString(36)}.${randomBytes(9).toString('base64url')}`;
-  await Promise.all(
-    uploads.map(async (u) => {
-      try {
-        const held = await deps.store.uploads.claim([u], caller.userId, holder, deps.now(), {
-          asRead: false,
-        });
-        if (held !== 'claimed') return;
-        try {
-          await bucket(deps).markPending(mediaKey(u.chatId, u.uploadId));
-        } finally {
-          await deps.store.uploads.release(u.chatId, [u.uploadId], holder, deps.now());
-        }
-      } catch (error) {
-        logger.warn('could not put the pending tag back on an unclaimed upload', {
-          uploadId: u.uploadId,
-          error,
-        });
-      }
-    }),
-  );
 }
 
 const notUploaded = (field: string) =>
@@ -290,8 +239,7 @@ export async function deleteMessageMedia(deps: Deps, message: MessageRecord): Pr
   if (keys.length > 0) await bucket(deps).delete(keys);
 }
 
-/** The injected bucket (tests), else the container's. */
-export const bucket = (deps: Deps): MediaBucket => deps.media ?? mediaBucket();
+export { bucket };
 
 /** `image/PNG; x=y` → `image/png`. */
 export function bareType(contentType: string): string {

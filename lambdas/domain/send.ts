@@ -96,6 +96,7 @@ import {
   checkSend,
   claimBesideChecks,
 } from './send-checks.ts';
+import { giveBackUnstored } from './upload-holds.ts';
 import type { MessageView } from './views.ts';
 
 export type SendInput = Request<'sendMessage'>;
@@ -187,8 +188,14 @@ export async function sendMessage(
       lookup,
     );
   } catch (error) {
-    // Only a send that knows none of its writes can land gives its claim back.
-    if (claim && error instanceof StoredNothing) await releaseClaim(deps, claim);
+    // Only a send that knows none of its writes can land gives its claims back: the clientMessageId,
+    // and uploads held for no other send (`giveBackUnstored`, upload-holds.ts).
+    if (error instanceof StoredNothing) {
+      await Promise.all([
+        claim && releaseClaim(deps, claim),
+        giveBackUnstored(deps, input.chatId, attachments),
+      ]);
+    }
     throw reasonOf(error);
   }
 

@@ -96,6 +96,45 @@ describe('sendMessage with attachments', () => {
     );
     expect(fake.store.sequence.allocate).not.toHaveBeenCalled();
   });
+
+  it('gives back the uploads of a send without clientMessageId refused at the allocation', async () => {
+    const fake = withUploads(upload('up_a'), upload('up_b'));
+    fake.store.chats.getWithMembers.mockResolvedValue(groupChat('ann', ['ann', 'bob']));
+    // A block that landed after the check: the allocation refuses, nothing is stored.
+    fake.store.sequence.allocate.mockResolvedValue({ status: 'blocked' } as never);
+    const send = { chatId: 'g1', text: '', attachments: [{ uploadId: 'up_a' }, { uploadId: 'up_b' }] };
+    await expect(sendMessage(fake.deps, ann, { ...send, connectionId: 'k' })).rejects.toMatchObject({
+      code: 'FORBIDDEN',
+    });
+    const holder = fake.store.uploads.claim.mock.calls[0]?.[2];
+    expect(holder).toMatch(/^once:/);
+    // Pending tag first, then the records given back by the holder that claimed them.
+    expect(fake.media.markPending.mock.calls.map((c) => c[0]).sort()).toEqual([
+      'chats/g1/up_a',
+      'chats/g1/up_b',
+    ]);
+    expect(fake.store.uploads.release.mock.calls.map((c) => [c[1], c[2]]).sort()).toEqual([
+      [['up_a'], holder],
+      [['up_b'], holder],
+    ]);
+    for (const [i, call] of fake.store.uploads.release.mock.invocationCallOrder.entries()) {
+      expect(call).toBeGreaterThan(fake.media.markPending.mock.invocationCallOrder[i] ?? Infinity);
+    }
+    expect(fake.store.messages.put).not.toHaveBeenCalled();
+  });
+
+  it('keeps the uploads bound to a send with a clientMessageId refused at the allocation (its retry)', async () => {
+    const fake = withUploads(upload('up_a'));
+    fake.store.chats.getWithMembers.mockResolvedValue(groupChat('ann', ['ann', 'bob']));
+    fake.store.sequence.allocate.mockResolvedValue({ status: 'blocked' } as never);
+    const send = { chatId: 'g1', text: '', clientMessageId: 'cm-1', attachments: [{ uploadId: 'up_a' }] };
+    await expect(sendMessage(fake.deps, ann, { ...send, connectionId: 'k' })).rejects.toMatchObject({
+      code: 'FORBIDDEN',
+    });
+    expect(fake.store.claims.release).toHaveBeenCalled();
+    expect(fake.media.markPending).not.toHaveBeenCalled();
+    expect(fake.store.uploads.release).not.toHaveBeenCalled();
+  });
 });
 
 describe('the other media actions', () => {
