@@ -44,7 +44,12 @@ export const UPLOAD_CLAIM_SECONDS = 12 * 60 * 60;
 /** Unclaimed upload records expire through TTL after this long (their bytes expire after a day). */
 export const UPLOAD_TTL_SECONDS = 3 * 24 * 60 * 60;
 
-const UPLOAD_STATUSES = ['pending', 'used'] as const;
+/**
+ * `pending` until a send claims it, `used` while a message carries it (or a send holds it),
+ * `deleted` once that message was deleted: never claimable again (its upload URL may still accept a
+ * PUT to the emptied key, whose bytes no message can then carry: docs/data-model.md, "Media").
+ */
+const UPLOAD_STATUSES = ['pending', 'used', 'deleted'] as const;
 export type UploadStatus = (typeof UPLOAD_STATUSES)[number];
 
 const uploadFields = {

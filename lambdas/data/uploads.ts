@@ -104,6 +104,30 @@ export class UploadRepository {
   }
 
   /**
+   * Marks the uploads of a deleted message `deleted` (an UpdateItem each, in parallel; one already
+   * gone is left alone): no claim can take them again (`claimable`), nor a release give them back.
+   * Each expires through TTL `UPLOAD_TTL_SECONDS` after `at`, well after its upload URL and any
+   * object PUT through it since (tagged pending: the lifecycle rule removes it within a day).
+   */
+  async markDeleted(chatId: string, uploadIds: readonly string[], at: Date): Promise<void> {
+    const expires = Math.floor(at.getTime() / 1000) + UPLOAD_TTL_SECONDS;
+    await Promise.all(
+      uploadIds.map((uploadId) =>
+        ifConditionFails(
+          this.table.update({
+            Key: keys.upload(chatId, uploadId),
+            UpdateExpression: 'SET #status = :deleted, #ttl = :ttl',
+            ConditionExpression: 'attribute_exists(pk)',
+            ExpressionAttributeNames: { '#status': 'status', '#ttl': TTL_ATTRIBUTE },
+            ExpressionAttributeValues: { ':deleted': 'deleted', ':ttl': expires },
+          }),
+          () => undefined,
+        ),
+      ),
+    );
+  }
+
+  /**
    * Gives uploads back (used → pending) that the send `usedBy` holds but no message carries (a
    * cancelled or failed scheduled message, the pending tag put back): each a conditional UpdateItem
    * on still being held by `usedBy`, so one that is gone or another send's is left alone. Pending

@@ -177,6 +177,9 @@ function usable(
   if (!upload || upload.userId !== caller.userId) {
     throw refuse(`"${field}" is not an upload you requested for this chat.`);
   }
+  if (upload.status === 'deleted') {
+    throw refuse(`"${field}" was deleted with its message; request a new upload.`);
+  }
   if (upload.status === 'used' && upload.usedBy !== usedBy) {
     throw refuse(`"${field}" was already sent in another message; request a new upload.`);
   }
@@ -233,10 +236,17 @@ export async function messageViews(deps: Deps, messages: readonly MessageRecord[
   return messages.map((m) => messageView(m, links));
 }
 
-/** Deletes the bytes of a message's attachments (before the message itself is deleted). */
+/**
+ * Deletes the bytes of a message's attachments (before the message itself is deleted), once their
+ * uploads are marked `deleted`: from then on no send can claim them (a retry of the send that
+ * stored the message would otherwise tag bytes PUT again through a still valid upload URL
+ * attached, kept with no message carrying them).
+ */
 export async function deleteMessageMedia(deps: Deps, message: MessageRecord): Promise<void> {
-  const keys = (message.attachments ?? []).map((a) => mediaKey(message.chatId, a.attachmentId));
-  if (keys.length > 0) await bucket(deps).delete(keys);
+  const ids = (message.attachments ?? []).map((a) => a.attachmentId);
+  if (ids.length === 0) return;
+  await deps.store.uploads.markDeleted(message.chatId, ids, deps.now());
+  await bucket(deps).delete(ids.map((id) => mediaKey(message.chatId, id)));
 }
 
 export { bucket };

@@ -2,8 +2,10 @@
  * An upload URL creates its object once (`If-None-Match: *`, signed into the URL): it stays valid for
  * its 15 minutes, but once the bytes are stored no PUT through it replaces them, neither the bytes
  * a send has checked (an image swapped for an HTML page after the first-bytes check) nor their tag
- * (on AWS a PUT resets it to pending, and the lifecycle rule would remove an attached file). Over
- * real sockets, DynamoDB Local and the local S3 stand-in, which enforces the condition as S3 does.
+ * (on AWS a PUT resets it to pending, and the lifecycle rule would remove an attached file). Once
+ * its message is deleted, the emptied key may be PUT again through the URL, but no send can carry
+ * those bytes (the upload is `deleted`), which the PUT tagged pending (the lifecycle rule removes them).
+ * Over real sockets, DynamoDB Local and the local S3 stand-in, which enforces the condition as S3 does.
  */
 import type { S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -72,5 +74,31 @@ describe('an upload URL', () => {
     expect((await putBytes(upload, FILES.png(512))).status).toBe(412);
     const message = await send(upload.uploadId);
     expect((await download(message.attachments[0]?.url ?? '')).bytes.equals(png)).toBe(true);
+  });
+
+  it('after its message is deleted: the URL may PUT again, but no send (not even its retry) carries it', async () => {
+    const png = FILES.png(512);
+    const upload = await requestUpload(alice, chatId, 'image/png', png.length);
+    expect((await putBytes(upload, png)).status).toBe(200);
+    const frame = {
+      chatId,
+      text: '',
+      clientMessageId: 'once-del',
+      attachments: [{ uploadId: upload.uploadId }],
+    };
+    const first = (await alice.ok('sendMessage', frame)).message as Message;
+    await alice.ok('deleteMessage', { chatId, messageId: first.messageId });
+    const record = async () =>
+      (await stack.items(`CHAT#${chatId}`)).find((i) => i.sk === `UPLOAD#${upload.uploadId}`);
+    expect(await record()).toMatchObject({ status: 'deleted', ttl: expect.any(Number) });
+    // The URL still works on the emptied key (S3 cannot be told otherwise without a PUT of its own).
+    expect((await putBytes(upload, FILES.png(512))).status).toBe(200);
+    const retry = await alice.request('sendMessage', frame);
+    expect(JSON.stringify(retry)).toContain('was deleted with its message');
+    const other = await alice.request('sendMessage', { ...frame, clientMessageId: 'once-del-2' });
+    expect(JSON.stringify(other)).toContain('was deleted with its message');
+    // The PUT tagged it pending (the tag is signed into the URL; the stand-in does not apply it,
+    // local/s3.ts), and no send tagged it attached: the unit tests (media.test.ts) show that.
+    expect(await record()).toMatchObject({ status: 'deleted' });
   });
 });

@@ -143,6 +143,7 @@ export function fakeStore(): FakeStore {
       getMany: vi.fn(async () => new Map()),
       claim: vi.fn(async () => 'claimed' as const),
       release: vi.fn(async () => 0),
+      markDeleted: vi.fn(async () => undefined),
     },
     blocks: {
       block: vi.fn(async () => 'blocked' as const),

@@ -201,6 +201,11 @@ describe('the other media actions', () => {
     expect(fake.store.sequence.allocateVersion).not.toHaveBeenCalled();
     expect(fake.store.messages.applyChange).not.toHaveBeenCalled();
     await deleteMessage(fake.deps, ann, { chatId: 'g1', messageId });
+    // Its upload is marked deleted (never claimable again) before its bytes go.
+    expect(fake.store.uploads.markDeleted).toHaveBeenLastCalledWith('g1', ['up_a'], new Date(NOW));
+    expect(fake.store.uploads.markDeleted.mock.invocationCallOrder.at(-1)).toBeLessThan(
+      fake.media.delete.mock.invocationCallOrder.at(-1) ?? 0,
+    );
     expect(fake.media.delete).toHaveBeenLastCalledWith(['chats/g1/up_a']);
     expect(fake.store.messages.applyChange).toHaveBeenCalledTimes(1);
     expect(fake.store.messages.applyChange.mock.calls[0]?.[1].set).toEqual({

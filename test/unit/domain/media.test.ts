@@ -62,9 +62,14 @@ describe('claimUploads', () => {
     ["someone else's", [upload('up_a', { userId: 'bob' })], /is not an upload you requested/],
     ['used by another send', [upload('up_a', { status: 'used', usedBy: 'cmid:other' })], /already sent/],
     ['older than 12 hours', [upload('up_a', { createdAt: '2026-02-28T23:59:59.000Z' })], /has expired/],
+    [
+      "a deleted message's, even to the send that stored it",
+      [upload('up_a', { status: 'deleted', usedBy: 'cmid:cm-1' })],
+      /"attachments\[0\]\.uploadId" was deleted with its message/,
+    ],
   ])('refuses an upload that is %s, before touching S3', async (_name, uploads, message) => {
     const fake = withUploads(...uploads);
-    await expect(claim(fake, ['up_a'])).rejects.toMatchObject({
+    await expect(claim(fake, ['up_a'], 'cm-1')).rejects.toMatchObject({
       code: 'BAD_REQUEST',
       message: expect.stringMatching(message),
     });
