@@ -15,12 +15,12 @@
  * pages were read): the client hears of it by its event, and checks with `getChat` a chat it holds
  * that no page listed before dropping it (docs/protocol.md, listChats).
  */
-import type { MembershipRef } from '../data/store.ts';
+import type { ChatRecord, MemberRecord, MembershipRef, MessageRecord } from '../data/store.ts';
 import type { Caller } from '../shared/caller.ts';
 import type { Deps } from './deps.ts';
-import { signAttachments } from './media.ts';
 import { decodeKeyCursor, encodeKeyCursor } from './page-cursor.ts';
-import { fitting, REPLY_BUDGET_BYTES } from './reply-budget.ts';
+import { REPLY_BUDGET_BYTES } from './reply-budget.ts';
+import { fittingSigned } from './signed-pages.ts';
 import { type ChatSummaryView, chatSummaryView } from './views.ts';
 import { repairTail } from './voids.ts';
 
@@ -70,19 +70,23 @@ export async function listChats(
   const ids = page.map((p) => p.chatId);
   const members = await deps.store.chats.getMemberships(caller.userId, ids);
   const last = await deps.store.messages.getLastMessages(page.map((p) => p.chat));
-  const links = await signAttachments(deps, [...last.values()]);
-  const listed: { key: OrderKey; view: ChatSummaryView }[] = [];
+  const listed: { key: OrderKey; chat: ChatRecord; membership: MemberRecord; last?: MessageRecord }[] = [];
   for (const key of page) {
     const membership = members.get(key.chatId);
     if (!membership) continue; // left meanwhile
     // Seqs above the newest message whose writers are gone stop counting as unread.
-    const chat = await repairTail(deps, key.chat, last.get(key.chatId)?.seq ?? 0);
-    listed.push({ key, view: chatSummaryView(chat, membership, last.get(key.chatId), links) });
+    const lastMessage = last.get(key.chatId);
+    const chat = await repairTail(deps, key.chat, lastMessage?.seq ?? 0);
+    listed.push({ key, chat, membership, ...(lastMessage ? { last: lastMessage } : {}) });
   }
   // A page whose summaries would not fit in one frame (last messages with many attachments or
-  // reactions) ends early, and its cursor goes on from the last chat it carries.
-  const chats = fitting(
-    listed.map((l) => l.view),
+  // reactions) ends early, and its cursor goes on from the last chat it carries. Only the last
+  // messages of the chats it carries get their attachment URLs signed (signed-pages.ts).
+  const chats = await fittingSigned(
+    deps,
+    listed,
+    (l) => (l.last ? [l.last] : []),
+    (l, links): ChatSummaryView => chatSummaryView(l.chat, l.membership, l.last, links),
     REPLY_BUDGET_BYTES,
   );
   const cut = chats.length < listed.length;

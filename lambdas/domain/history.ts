@@ -17,9 +17,9 @@ import type { MessageRecord, Slot } from '../data/store.ts';
 import type { Caller } from '../shared/caller.ts';
 import { loadMembership } from './access.ts';
 import type { Deps } from './deps.ts';
-import { messageViews } from './media.ts';
-import { fitting, REPLY_BUDGET_BYTES } from './reply-budget.ts';
-import type { MessageView } from './views.ts';
+import { REPLY_BUDGET_BYTES } from './reply-budget.ts';
+import { fittingSigned } from './signed-pages.ts';
+import { type MessageView, messageView } from './views.ts';
 import { settleGap } from './voids.ts';
 
 export interface HistoryInput {
@@ -36,13 +36,19 @@ export async function getHistory(
 ): Promise<{ messages: MessageView[]; hasMore: boolean }> {
   await loadMembership(deps, caller, input.chatId);
   const page = await readHistoryPage(deps, input);
-  const views = await messageViews(deps, page.messages);
   // A page that would not fit in one frame is cut: the messages nearest the cursor are kept (the
   // newest for a backward page, the oldest for an `after` page) and `hasMore` says more are there.
+  // Only the kept ones get their attachment URLs signed (signed-pages.ts).
   const forward = input.after !== undefined;
-  const kept = fitting(forward ? views : [...views].reverse(), REPLY_BUDGET_BYTES);
+  const kept = await fittingSigned(
+    deps,
+    forward ? page.messages : [...page.messages].reverse(),
+    (m) => [m],
+    messageView,
+    REPLY_BUDGET_BYTES,
+  );
   const messages = forward ? kept : kept.reverse();
-  return { messages, hasMore: page.hasMore || messages.length < views.length };
+  return { messages, hasMore: page.hasMore || messages.length < page.messages.length };
 }
 
 /** A page of messages (no access check): the newest, `before` a seq, or `after` a seq. */

@@ -214,21 +214,29 @@ async function verifyBytes(deps: Deps, upload: UploadRecord, field: string): Pro
   }
 }
 
-/** Presigned GET URLs for the attachments of `messages` (deleted ones have none), by attachmentId. */
+/**
+ * Presigned GET URLs for the attachments of `messages` (deleted ones have none), by attachmentId;
+ * those in `signed` already are not signed again.
+ */
 export async function signAttachments(
   deps: Deps,
   messages: readonly MessageRecord[],
+  signed: AttachmentLinks = new Map(),
 ): Promise<AttachmentLinks> {
-  const wanted = messages.flatMap((m) =>
+  const wanted = shownAttachments(messages).filter((w) => !signed.has(w.id));
+  const links = await Promise.all(
+    wanted.map(async (w) => [w.id, await bucket(deps).downloadUrl(w.key, DOWNLOAD_URL_SECONDS)] as const),
+  );
+  return new Map([...signed, ...links]);
+}
+
+/** The attachments `messages` show (a deleted message shows none): their ids and object keys. */
+export const shownAttachments = (messages: readonly MessageRecord[]): { id: string; key: string }[] =>
+  messages.flatMap((m) =>
     m.deleted
       ? []
       : (m.attachments ?? []).map((a) => ({ id: a.attachmentId, key: mediaKey(m.chatId, a.attachmentId) })),
   );
-  const signed = await Promise.all(
-    wanted.map(async (w) => [w.id, await bucket(deps).downloadUrl(w.key, DOWNLOAD_URL_SECONDS)] as const),
-  );
-  return new Map(signed);
-}
 
 /** Messages as the wire shows them, attachment URLs signed. */
 export async function messageViews(deps: Deps, messages: readonly MessageRecord[]): Promise<MessageView[]> {

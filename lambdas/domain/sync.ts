@@ -21,10 +21,10 @@ import type { ChatRecord, MemberRecord, MessageRecord } from '../data/store.ts';
 import type { Caller } from '../shared/caller.ts';
 import { loadedAsMember, loadMemberAndChat } from './access.ts';
 import type { Deps } from './deps.ts';
-import { messageViews } from './media.ts';
-import { fitting, REPLY_BUDGET_BYTES } from './reply-budget.ts';
+import { REPLY_BUDGET_BYTES } from './reply-budget.ts';
+import { fittingSigned } from './signed-pages.ts';
 import { headQuietMs, settleWindowMs } from './timing.ts';
-import { chatView, type MessageView } from './views.ts';
+import { chatView, type MessageView, messageView } from './views.ts';
 
 export interface SyncInput {
   readonly chatId: string;
@@ -65,7 +65,8 @@ export async function sync(deps: Deps, caller: Caller, input: SyncInput): Promis
   const changed = chat.memberVer > input.sinceVer && memberList !== null;
   const page = await deps.store.messages.changesSince(chat.chatId, input.sinceVer, input.limit);
   const budget = REPLY_BUDGET_BYTES - (changed ? Buffer.byteLength(JSON.stringify(memberList)) : 0);
-  const messages = fitting(await messageViews(deps, page.messages), budget);
+  // Cut to the budget before the attachment URLs are signed: only the kept ones are (signed-pages.ts).
+  const messages = await fittingSigned(deps, page.messages, (m) => [m], messageView, budget);
   const hasMore = page.hasMore || messages.length < page.messages.length;
   const lastVer = settledCursor({
     sinceVer: input.sinceVer,
