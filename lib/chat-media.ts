@@ -16,10 +16,35 @@ import {
   ObjectOwnership,
 } from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
+import { MEDIA_KINDS } from '../lambdas/contract/media-types.ts';
 import type { ChatFunction } from './chat-function.ts';
 import { MEDIA, MEDIA_BUCKET_DOMAIN_ENV, MEDIA_BUCKET_ENV } from './media.ts';
 import { acknowledgeWildcardResource } from './nag.ts';
 import type { MediaAction } from './routes.ts';
+
+/** The smallest daily upload budget: the largest upload (a 200 MB video) must fit in it. */
+const MIN_UPLOAD_MB_PER_DAY = Math.max(...Object.values(MEDIA_KINDS).map((k) => k.maxBytes)) / (1024 * 1024);
+const MAX_UPLOAD_MB_PER_DAY = 1024 * 1024;
+
+/**
+ * `uploadMbPerDay`: the MB (MiB) of uploads one user may request in 24 hours (requestUpload's
+ * `UPLOAD_MB_PER_DAY`), a whole number from the largest upload's 200 to 1048576 (1 TB). A string
+ * of digits (CDK context) is read as its number.
+ */
+export function checkUploadMbPerDay(mb: unknown, field = 'uploadMbPerDay'): number {
+  const value = typeof mb === 'string' && /^\d+$/.test(mb.trim()) ? Number(mb) : mb;
+  if (
+    typeof value !== 'number' ||
+    !Number.isInteger(value) ||
+    value < MIN_UPLOAD_MB_PER_DAY ||
+    value > MAX_UPLOAD_MB_PER_DAY
+  ) {
+    throw new Error(
+      `${field} must be a whole number of MB from ${MIN_UPLOAD_MB_PER_DAY} (the largest upload) to ${MAX_UPLOAD_MB_PER_DAY} (got ${JSON.stringify(mb)})`,
+    );
+  }
+  return value;
+}
 
 /** Access logs of the media bucket are kept this long. */
 const ACCESS_LOG_DAYS = 90;

@@ -25,6 +25,12 @@ export interface ChatStackProps extends StackProps {
    */
   readonly jwtMaxLifetimeSeconds?: number;
   /**
+   * The MB (MiB) of uploads one user may request in 24 hours, 200 to 1048576; `requestUpload` past
+   * it is RATE_LIMITED (context `uploadMbPerDay`; docs/security.md).
+   * @default 2048 (2 GB)
+   */
+  readonly uploadMbPerDay?: number;
+  /**
    * A throwaway stack: the table, user pool, secret and log groups are deleted with the stack and the
    * table has no deletion protection.
    * @default false

@@ -7,11 +7,12 @@ import { Key } from 'aws-cdk-lib/aws-kms';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
 import { DEVICE_STALE_DAYS_ENV } from '../lambdas/shared/config.ts';
+import { UPLOAD_MB_PER_DAY_ENV } from '../lambdas/shared/user-caps.ts';
 import { ChatAuth } from './auth.ts';
 import { orderBlockMirror } from './block-mirror-order.ts';
 import { ChatApi } from './chat-api.ts';
 import { type ChatFunction, logSettings } from './chat-function.ts';
-import { ChatMedia } from './chat-media.ts';
+import { ChatMedia, checkUploadMbPerDay } from './chat-media.ts';
 import type { ChatStackProps } from './chat-stack-props.ts';
 import { ChatStreamConsumers, checkDeviceStaleDays } from './chat-stream.ts';
 import { ChatTable } from './chat-table.ts';
@@ -98,6 +99,12 @@ export class ChatStack extends Stack {
           DEVICE_STALE_DAYS_ENV,
           String(checkDeviceStaleDays(props.push.deviceStaleDays)),
         );
+    }
+    // The daily upload budget (requestUpload): unset, the function's default (2 GB) applies.
+    if (props.uploadMbPerDay !== undefined) {
+      this.chatApi.functions
+        .get('requestUpload')
+        ?.function.addEnvironment(UPLOAD_MB_PER_DAY_ENV, String(checkUploadMbPerDay(props.uploadMbPerDay)));
     }
     const alarmTopic = props.alarmTopicArn
       ? Topic.fromTopicArn(this, 'AlarmTopic', props.alarmTopicArn)

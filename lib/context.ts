@@ -11,6 +11,7 @@
  * | `jwtIssuer`, `jwtJwksUrl`, `jwtAudience`, `jwtAlgorithms` | the OIDC issuer (`jwtAlgorithms`: comma list, default RS256) |
  * | `jwtSecretArn` | hs256: an existing secret (default: the stack creates one); `jwtIssuer`/`jwtAudience` optional |
  * | `jwtMaxLifetimeSeconds` | the longest token lifetime the authorizer accepts (default 86400, at most 604800) |
+ * | `uploadMbPerDay` | MB of uploads one user may request in 24 hours (default 2048; 200–1048576) |
  * | `logLevel` | `DEBUG`, `INFO` (default), `WARN` or `ERROR` |
  * | `alarmTopicArn` | SNS topic for alarm notifications |
  * | `configureAccountLogging` | `false` when the account already has API Gateway's CloudWatch Logs role |
@@ -32,6 +33,7 @@
 import type { Node } from 'constructs';
 import { type AuthConfig, type CognitoSesEmail, checkMaxTokenLifetime, checkSecretArn } from './auth.ts';
 import type { LogLevel } from './chat-function.ts';
+import { checkUploadMbPerDay } from './chat-media.ts';
 import type { ChatStackProps } from './chat-stack.ts';
 import { checkDeviceStaleDays, type PushSettings } from './chat-stream.ts';
 import { checkPreSendHook, type PreSendHookSettings } from './pre-send-hook.ts';
@@ -187,6 +189,11 @@ export function settingsFromContext(node: Node): ContextSettings {
     );
   }
   const jwtMaxLifetimeSeconds = maxTokenLifetimeFromContext(lookup);
+  const uploads = lookup('uploadMbPerDay');
+  const uploadMbPerDay =
+    uploads === undefined || uploads === null || uploads === ''
+      ? undefined
+      : checkUploadMbPerDay(uploads, 'context uploadMbPerDay');
   const push = pushFromContext(lookup);
   const preSendHook = preSendHookFromContext(lookup);
   return {
@@ -196,6 +203,7 @@ export function settingsFromContext(node: Node): ContextSettings {
       auth: authFromContext(lookup),
       ...(str(lookup, 'rolesClaim') ? { rolesClaim: str(lookup, 'rolesClaim') } : {}),
       ...(jwtMaxLifetimeSeconds === undefined ? {} : { jwtMaxLifetimeSeconds }),
+      ...(uploadMbPerDay === undefined ? {} : { uploadMbPerDay }),
       destroyable: bool(lookup, 'destroyable', false),
       configureAccountLogging: bool(lookup, 'configureAccountLogging', true),
       ...(stageName ? { stageName } : {}),

@@ -26,12 +26,14 @@
  *   reports.ts     `reports` (reports of messages, for administrators)
  *   rate-limits.ts `limits` (per-user rate-limit windows: one small item per user and action)
  *   deactivations.ts `deactivations` (users an administrator deactivated)
+ *   byte-budgets.ts `budgets` (per-user byte budgets: the upload bytes of a day)
  */
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { getDocumentClient } from '../shared/clients.ts';
 import { config } from '../shared/config.ts';
 import { AuditRepository } from './audit.ts';
 import { BlockRepository } from './blocks.ts';
+import { ByteBudgetRepository } from './byte-budgets.ts';
 import { ChatRepository } from './chats.ts';
 import { ClaimRepository } from './claims.ts';
 import { ConnectionRepository, ProfileRepository } from './connections.ts';
@@ -116,6 +118,8 @@ export class ChatStore {
   readonly audit: AuditRepository;
   readonly reports: ReportRepository;
   readonly limits: RateLimitRepository;
+  /** Per-user byte budgets: upload bytes a day (byte-budgets.ts). */
+  readonly budgets: ByteBudgetRepository;
   readonly socketCount: SocketCountRepository;
   readonly retention: RetentionRepository;
   /** Users an administrator deactivated (deactivations.ts). */
@@ -144,6 +148,7 @@ export class ChatStore {
     this.audit = new AuditRepository(table);
     this.reports = new ReportRepository(table);
     this.limits = new RateLimitRepository(table);
+    this.budgets = new ByteBudgetRepository(table);
     this.socketCount = new SocketCountRepository(table);
     this.retention = new RetentionRepository(table);
     this.deactivations = new DeactivationRepository(table);

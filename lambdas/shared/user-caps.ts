@@ -1,11 +1,14 @@
 /**
- * Per-user caps (issue 17, item 1): open sockets and chat memberships. Read from the environment at
+ * Per-user caps (issue 17, item 1): open sockets, chat memberships and the upload bytes of a day. Read from the environment at
  * each use (tests and operators set them per stack); docs/security.md gives their values and cost.
  */
 export const MAX_SOCKETS_ENV = 'MAX_SOCKETS_PER_USER';
 export const MAX_CHATS_ENV = 'MAX_CHATS_PER_USER';
 export const DEFAULT_MAX_SOCKETS = 10;
 export const DEFAULT_MAX_CHATS = 1000;
+/** Megabytes (MiB) of uploads one user may request in 24 hours (deploy setting `uploadMbPerDay`). */
+export const UPLOAD_MB_PER_DAY_ENV = 'UPLOAD_MB_PER_DAY';
+export const DEFAULT_UPLOAD_MB_PER_DAY = 2048;
 
 function positive(name: string, fallback: number, env: Record<string, string | undefined>): number {
   const raw = env[name];
@@ -18,3 +21,6 @@ function positive(name: string, fallback: number, env: Record<string, string | u
 export const maxSocketsPerUser = (env = process.env): number =>
   positive(MAX_SOCKETS_ENV, DEFAULT_MAX_SOCKETS, env);
 export const maxChatsPerUser = (env = process.env): number => positive(MAX_CHATS_ENV, DEFAULT_MAX_CHATS, env);
+/** The bytes of uploads one user may request in 24 hours (`UPLOAD_MB_PER_DAY` MiB). */
+export const uploadBytesPerDay = (env = process.env): number =>
+  positive(UPLOAD_MB_PER_DAY_ENV, DEFAULT_UPLOAD_MB_PER_DAY, env) * 1024 * 1024;

@@ -173,6 +173,7 @@ export function fakeStore(): FakeStore {
       })),
       exhaust: vi.fn(async () => undefined),
     },
+    budgets: { charge: vi.fn(async () => ({ kind: 'charged' }) as const) },
     retention: {
       expireChat: vi.fn(async () => 0),
       expirePage: vi.fn(async () => ({ count: 0, failed: 0, next: undefined })),
