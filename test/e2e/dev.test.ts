@@ -148,7 +148,7 @@ describe('npm run dev', () => {
 
     // `npm run audit -- --local` and the other table scripts find this DynamoDB Local.
     expect(JSON.parse(readFileSync(stateFile, 'utf8'))).toMatchObject({
-      dynamoEndpoint: info.dynamoEndpoint,
+      devs: [{ dynamoEndpoint: info.dynamoEndpoint }],
     });
     expect(tableTarget({ local: true }, cleanEnv({ DEV_STATE_FILE: stateFile }))).toEqual({
       tableName: DEFAULT_TABLE_NAME,
