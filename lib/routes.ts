@@ -126,7 +126,9 @@ export const ACTION_ROUTES: Readonly<Record<ActionName, ActionRoute>> = {
   // GetItem: in a direct chat older than the blocks' mirror, whether the other member blocked the typer.
   typing: {
     tableActions: [...FAN_OUT, 'dynamodb:GetItem', 'dynamodb:BatchGetItem'],
-    throttle: { rateLimit: 100, burstLimit: 200 },
+    // No route throttle of its own: a route throttle is one budget for every client, so one flooding
+    // client (or a few hundred people typing at once) would silence everyone's typing. The per-user
+    // limit (60 a minute) and the stage default bound it (docs/security.md, "Rate limits").
   },
   invite: {
     tableActions: [
