@@ -57,6 +57,28 @@ export class RosterRepository {
     );
   }
 
+  /**
+   * Up to `max` unexpired sockets of a group's roster, read eventually consistently; undefined when
+   * it lists more. Pages of `max + 1` entries, stopping at the first that brings more than `max`: a
+   * big group costs about `max` entries (plus expired ones TTL has not removed yet), not its whole
+   * roster. What a best-effort event reads (`typing`: lambdas/fanout/ephemeral.ts).
+   */
+  async listUpTo(chatId: string, max: number): Promise<RosterSocket[] | undefined> {
+    const found: RosterSocket[] = [];
+    let startKey: Item | undefined;
+    do {
+      const page = await this.table.queryPage({
+        ...this.#queryInput(rosterPk(chatId), PREFIX.online, false),
+        Limit: max + 1,
+        ...(startKey ? { ExclusiveStartKey: startKey } : {}),
+      });
+      found.push(...page.items.flatMap((item) => socketOf(String(item.sk)) ?? []));
+      if (found.length > max) return undefined;
+      startKey = page.lastKey;
+    } while (startKey);
+    return found;
+  }
+
   /** One member's sockets in a group's roster (Query, prefix `ONLINE#<userId>#`, consistent). */
   async listMember(chatId: string, userId: string): Promise<RosterSocket[]> {
     return this.#query(rosterPk(chatId), onlinePrefix(userId)).then((items) =>
@@ -112,14 +134,18 @@ export class RosterRepository {
   }
 
   #query(pk: string, prefix: string, consistent = true): Promise<Item[]> {
-    return this.table.queryAll({
+    return this.table.queryAll(this.#queryInput(pk, prefix, consistent));
+  }
+
+  #queryInput(pk: string, prefix: string, consistent: boolean) {
+    return {
       KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
       FilterExpression: notExpired,
       ExpressionAttributeNames: { '#ttl': TTL_ATTRIBUTE },
       ExpressionAttributeValues: { ':pk': pk, ':prefix': prefix, ':now': nowSeconds() },
       ProjectionExpression: 'sk',
       ConsistentRead: consistent,
-    });
+    };
   }
 
   async #batches(

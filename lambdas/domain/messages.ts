@@ -166,6 +166,8 @@ export async function typing(
   const answer = { chatId: input.chatId, isTyping: input.isTyping };
   if (await blockedByPeer(deps, caller, { chat, members })) return answer;
   const others = userIdsOf(members).filter((id) => id !== caller.userId);
-  await deps.fanOut.toUsers(others, event('typing', { ...answer, userId: caller.userId }), { chat });
+  // Best-effort: never queued nor retried, and not sent at all into a group with more than 200
+  // sockets online (lambdas/fanout/ephemeral.ts; docs/protocol.md, `typing`).
+  await deps.fanOut.ephemeral(others, event('typing', { ...answer, userId: caller.userId }), { chat });
   return answer;
 }

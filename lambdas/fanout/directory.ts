@@ -36,11 +36,17 @@ export class SocketLookupFailed extends Error {
 export interface SocketDirectory {
   /**
    * The open sockets of these users (one consistent lookup per user, retried); rejects with
-   * `SocketLookupFailed` when some could not be looked up.
+   * `SocketLookupFailed` when some could not be looked up. `bestEffort` (ephemeral events): one
+   * eventually consistent try per user, and a user whose lookup failed is left out (logged).
    */
-  socketsOfUsers(userIds: readonly string[]): Promise<Target[]>;
+  socketsOfUsers(userIds: readonly string[], options?: { readonly bestEffort?: boolean }): Promise<Target[]>;
   /** The sockets a group's roster lists (one Query, consistent). */
   socketsOfGroup(chatId: string): Promise<Target[]>;
+  /**
+   * Up to `max` sockets a group's roster lists, read eventually consistently; undefined when it
+   * lists more (ephemeral events: lambdas/fanout/ephemeral.ts).
+   */
+  someSocketsOfGroup(chatId: string, max: number): Promise<Target[] | undefined>;
   /**
    * A socket answered 410: forget its connection record and, when the post was for a group, its
    * entry in that group's roster. Exactly those items, nothing else; and not while the socket may
@@ -60,20 +66,26 @@ export class StoreDirectory implements SocketDirectory {
     private readonly concurrency = 16,
   ) {}
 
-  async socketsOfUsers(userIds: readonly string[]): Promise<Target[]> {
+  async socketsOfUsers(
+    userIds: readonly string[],
+    options: { readonly bestEffort?: boolean } = {},
+  ): Promise<Target[]> {
     const targets: Target[] = [];
     const missed: string[] = [];
     let cause: unknown;
+    // Consistent, as rosters are: a socket stored before the lookup is found (send.ts's argument).
+    // Not for a best-effort event: tried once, eventually consistent.
+    const consistent = !options.bestEffort;
+    const attempts = options.bestEffort ? 1 : LOOKUP_ATTEMPTS;
     await mapSettled([...new Set(userIds)], this.concurrency, async (userId) => {
       for (let attempt = 1; ; attempt++) {
         try {
-          // Consistent, as rosters are: a socket stored before the lookup is found (send.ts's argument).
-          for (const connectionId of await this.store.connections.listIds(userId, { consistent: true })) {
+          for (const connectionId of await this.store.connections.listIds(userId, { consistent })) {
             targets.push({ userId, connectionId });
           }
           return;
         } catch (error) {
-          if (attempt >= LOOKUP_ATTEMPTS) {
+          if (attempt >= attempts) {
             missed.push(userId);
             cause = error;
             return;
@@ -82,12 +94,22 @@ export class StoreDirectory implements SocketDirectory {
         }
       }
     });
-    if (missed.length > 0) throw new SocketLookupFailed(missed, targets, { cause });
+    if (missed.length > 0) {
+      if (!options.bestEffort) throw new SocketLookupFailed(missed, targets, { cause });
+      logger.warn('best-effort event: some users not looked up, left out', {
+        users: missed.length,
+        error: cause,
+      });
+    }
     return targets;
   }
 
   socketsOfGroup(chatId: string): Promise<Target[]> {
     return this.store.rosters.list(chatId);
+  }
+
+  someSocketsOfGroup(chatId: string, max: number): Promise<Target[] | undefined> {
+    return this.store.rosters.listUpTo(chatId, max);
   }
 
   async gone(target: Target, chatId: string | undefined): Promise<boolean> {

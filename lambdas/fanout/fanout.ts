@@ -36,6 +36,7 @@ import { countMetric, putMetrics } from '../shared/metrics.ts';
 import { type Backoff, RetryQuota } from '../shared/retry.ts';
 import { type DeliveryReport, deliver, emptyReport, isGone, type Target } from './delivery.ts';
 import { type SocketDirectory, SocketLookupFailed } from './directory.ts';
+import { EPHEMERAL_MAX_SOCKETS, type EphemeralReport, sendEphemeral } from './ephemeral.ts';
 import { type JobQueue, planJobs } from './jobs.ts';
 import { lookUpLater } from './lookup-later.ts';
 
@@ -71,6 +72,8 @@ export interface FanOutOptions {
   readonly queueThreshold?: number;
   /** Sockets per queued job. @default 200 */
   readonly jobSize?: number;
+  /** The most sockets an ephemeral event (`typing`) goes to (ephemeral.ts). @default 200 */
+  readonly ephemeralMaxSockets?: number;
   /** What the posts' retries are paid from (delivery.ts). @default one of its own (the SDK's size) */
   readonly retryQuota?: RetryQuota;
 }
@@ -106,6 +109,7 @@ export class FanOut {
   readonly #threshold: number;
   readonly #jobSize: number;
   readonly #quota: RetryQuota;
+  readonly #ephemeralMax: number;
 
   constructor(
     readonly client: () => ApiGatewayManagementApiClient,
@@ -119,6 +123,23 @@ export class FanOut {
     this.#threshold = options.queueThreshold ?? DEFAULT_QUEUE_THRESHOLD;
     this.#jobSize = options.jobSize ?? DEFAULT_JOB_SIZE;
     this.#quota = options.retryQuota ?? new RetryQuota();
+    this.#ephemeralMax = options.ephemeralMaxSockets ?? EPHEMERAL_MAX_SOCKETS;
+  }
+
+  /**
+   * Sends an ephemeral event (`typing`) best-effort: posted once in the request, never queued nor
+   * retried, and to nobody when there are more than `ephemeralMaxSockets` sockets (ephemeral.ts).
+   */
+  ephemeral(userIds: readonly string[], frame: Frame, options: SendOptions = {}): Promise<EphemeralReport> {
+    const send = {
+      client: this.client,
+      directory: this.directory,
+      concurrency: this.#concurrency,
+      max: this.#ephemeralMax,
+      reserveMs: REQUEST_RESERVE_MS,
+    };
+    const chatId = options.chat?.kind === 'group' ? options.chat.chatId : undefined;
+    return sendEphemeral(send, userIds, frame, { chatId, excludeConnectionId: options.excludeConnectionId });
   }
 
   /** Sends `frame` to every open socket of every user, except `excludeConnectionId`. */

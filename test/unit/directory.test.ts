@@ -36,6 +36,17 @@ describe('StoreDirectory', () => {
     ]);
   });
 
+  it('looks users up once each, eventually consistently, for a best-effort event; a failed one is left out', async () => {
+    const { dir, connections } = directory();
+    connections.listIds.mockRejectedValueOnce(new Error('throttled'));
+    const targets = await dir.socketsOfUsers(['ann', 'bob'], { bestEffort: true });
+    expect(targets.map((t) => t.connectionId).sort()).toEqual(['bob-1', 'bob-2']);
+    expect(connections.listIds.mock.calls).toEqual([
+      ['ann', { consistent: false }],
+      ['bob', { consistent: false }],
+    ]);
+  });
+
   it("reads a group's sockets from its roster", async () => {
     const { dir, rosters } = directory();
     await expect(dir.socketsOfGroup('g1')).resolves.toEqual([{ userId: 'bob', connectionId: 'k-bob' }]);

@@ -72,6 +72,10 @@ export function fakeDirectory(
     async socketsOfGroup(chatId) {
       return roster[chatId] ?? [];
     },
+    async someSocketsOfGroup(chatId, max) {
+      const listed = roster[chatId] ?? [];
+      return listed.length > max ? undefined : listed;
+    },
     async gone(target, chatId) {
       gone.push(`${chatId ?? '-'}/${target.userId}/${target.connectionId}`);
       return true;

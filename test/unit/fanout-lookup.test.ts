@@ -93,6 +93,7 @@ describe('FanOut.toUsers: users whose sockets could not be looked up', () => {
     const roster = {
       socketsOfUsers: vi.fn(),
       socketsOfGroup: vi.fn(async () => Promise.reject(unavailable())),
+      someSocketsOfGroup: vi.fn(async () => Promise.reject(unavailable())),
       gone: vi.fn(),
     };
     const { queue, jobs } = fakeQueue();

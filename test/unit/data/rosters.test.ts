@@ -57,6 +57,30 @@ describe('rosters', () => {
     });
   });
 
+  it('lists up to `max` sockets, eventually consistent, in pages of max + 1: undefined past max, the rest unread', async () => {
+    ddb
+      .on(QueryCommand)
+      .resolvesOnce({
+        Items: [{ sk: 'ONLINE#a#1' }], // two more were expired (filtered out)
+        LastEvaluatedKey: { pk: 'ROSTER#g1', sk: 'ONLINE#a#3' },
+      })
+      .resolvesOnce({
+        Items: [{ sk: 'ONLINE#b#4' }, { sk: 'ONLINE#c#5' }],
+        LastEvaluatedKey: { pk: 'ROSTER#g1', sk: 'ONLINE#c#5' },
+      });
+    await expect(store.rosters.listUpTo('g1', 2)).resolves.toBeUndefined();
+    const calls = ddb.commandCalls(QueryCommand).map((c) => c.args[0].input);
+    expect(calls).toHaveLength(2); // stopped past max, though there was more
+    expect(calls[0]).toMatchObject({ Limit: 3, ConsistentRead: false, FilterExpression: '#ttl > :now' });
+    expect(calls[1]?.ExclusiveStartKey).toEqual({ pk: 'ROSTER#g1', sk: 'ONLINE#a#3' });
+    ddb.reset();
+    ddb.on(QueryCommand).resolves({ Items: [{ sk: 'ONLINE#a#1' }, { sk: 'ONLINE#b#2' }] });
+    await expect(store.rosters.listUpTo('g1', 2)).resolves.toEqual([
+      { userId: 'a', connectionId: '1' },
+      { userId: 'b', connectionId: '2' },
+    ]);
+  });
+
   it("lists one member's sockets by their sort-key prefix", async () => {
     ddb.on(QueryCommand).resolves({ Items: [{ sk: 'ONLINE#ann#k1' }] });
     await expect(store.rosters.listMember('g1', 'ann')).resolves.toEqual([

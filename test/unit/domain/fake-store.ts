@@ -70,6 +70,7 @@ export function fakeStore(): FakeStore {
     },
     rosters: {
       list: vi.fn(async () => []),
+      listUpTo: vi.fn(async () => []),
       listMember: vi.fn(async () => []),
       add: vi.fn(),
       remove: vi.fn(),

@@ -40,8 +40,9 @@ export function fakeDeps() {
     markPending: vi.fn(async () => 'tagged' as const),
     delete: vi.fn(),
   };
-  const fanOut: Mocked<Pick<FanOut, 'toUsers' | 'socketsOf' | 'isOpen'>> = {
+  const fanOut: Mocked<Pick<FanOut, 'toUsers' | 'ephemeral' | 'socketsOf' | 'isOpen'>> = {
     toUsers: vi.fn(async () => report),
+    ephemeral: vi.fn(async () => ({ ...report, skipped: false })),
     // One socket per user (`k-<userId>`), less the excluded one.
     socketsOf: vi.fn(async (userIds, options = {}) =>
       userIds
@@ -63,6 +64,14 @@ export function fakeDeps() {
 /** The frames the fan-out was asked to send, with their recipients. */
 export const sent = (fanOut: ReturnType<typeof fakeDeps>['fanOut']) =>
   fanOut.toUsers.mock.calls.map(([userIds, frame, options]) => ({
+    userIds: [...userIds].sort(),
+    frame,
+    options,
+  }));
+
+/** The ephemeral frames (`typing`) the fan-out was asked to send best-effort, with their recipients. */
+export const sentEphemeral = (fanOut: ReturnType<typeof fakeDeps>['fanOut']) =>
+  fanOut.ephemeral.mock.calls.map(([userIds, frame, options]) => ({
     userIds: [...userIds].sort(),
     frame,
     options,

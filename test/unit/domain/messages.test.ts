@@ -4,7 +4,7 @@ import { newMessageId } from '../../../lambdas/domain/ids.ts';
 import { LIMITS } from '../../../lambdas/domain/limits.ts';
 import { deleteMessage, editMessage, readMessage, typing } from '../../../lambdas/domain/messages.ts';
 import { writeTiming } from '../../../lambdas/domain/timing.ts';
-import { caller, clock, fakeDeps, groupChat, NOW, sent, stored } from './fakes.ts';
+import { caller, clock, fakeDeps, groupChat, NOW, sent, sentEphemeral, stored } from './fakes.ts';
 
 vi.mock('node:timers/promises', async () => {
   const { clock } = await import('./fakes.ts');
@@ -287,13 +287,14 @@ describe('typing', () => {
   it('tells the other members that the caller is typing', async () => {
     const { deps, fanOut } = withChat();
     await typing(deps, ann, { chatId: 'g1', isTyping: true });
-    expect(sent(fanOut)).toEqual([
+    expect(sentEphemeral(fanOut)).toEqual([
       {
         userIds: ['bob'],
         frame: { type: 'typing', chatId: 'g1', userId: 'ann', isTyping: true },
         options: { chat: expect.objectContaining({ chatId: 'g1', kind: 'group' }) },
       },
     ]);
+    expect(fanOut.toUsers).not.toHaveBeenCalled(); // best-effort: never queued nor retried
   });
 });
 
@@ -305,7 +306,7 @@ describe('typing in a direct chat (blocks)', () => {
     const { deps, store, fanOut } = direct([]);
     await typing(deps, ann, { chatId: 'g1', isTyping: true });
     expect(store.blocks.isBlocked).not.toHaveBeenCalled();
-    expect(sent(fanOut).map((s) => s.userIds)).toEqual([['bob']]);
+    expect(sentEphemeral(fanOut).map((s) => s.userIds)).toEqual([['bob']]);
   });
 
   it('confirms a mirror that lists the caller with the block item: read before an unblock, the peer is told', async () => {
@@ -314,7 +315,7 @@ describe('typing in a direct chat (blocks)', () => {
     const answer = await typing(deps, ann, { chatId: 'g1', isTyping: true });
     expect(store.blocks.isBlocked).toHaveBeenCalledWith('bob', 'ann');
     expect(answer).toEqual({ chatId: 'g1', isTyping: true });
-    expect(sent(fanOut).map((s) => s.userIds)).toEqual([['bob']]);
+    expect(sentEphemeral(fanOut).map((s) => s.userIds)).toEqual([['bob']]);
   });
 
   it('a block the item confirms: nobody is told, the caller answered as always', async () => {
@@ -324,6 +325,6 @@ describe('typing in a direct chat (blocks)', () => {
       chatId: 'g1',
       isTyping: true,
     });
-    expect(sent(fanOut)).toEqual([]);
+    expect(sentEphemeral(fanOut)).toEqual([]);
   });
 });

@@ -35,6 +35,7 @@ function gatewayAnswering410(deps: Deps) {
   const directory: SocketDirectory = {
     socketsOfUsers: async () => [],
     socketsOfGroup: async () => [],
+    someSocketsOfGroup: async () => [],
     gone: async (target) => {
       if (target.connectionId === 'young') return false;
       forgotten.push(target.connectionId);
