@@ -11,10 +11,12 @@ export const LIFECYCLE_ROUTES: readonly RouteDefinition[] = [
     routeKey: '$connect',
     name: 'Connect',
     entry: 'lambdas/handlers/connect.ts',
-    // The socket joins the roster of each of the user's groups (ROSTER_WRITES).
+    // The socket joins the roster of each of the user's groups (ROSTER_WRITES). BatchGetItem: which
+    // direct-chat peers blocked the user (they get no presence event: lambdas/domain/presence-privacy.ts).
     tableActions: [
       'dynamodb:Query',
       MEMBERSHIPS,
+      'dynamodb:BatchGetItem',
       'dynamodb:PutItem',
       'dynamodb:UpdateItem',
       ROSTER_WRITES,
@@ -28,7 +30,15 @@ export const LIFECYCLE_ROUTES: readonly RouteDefinition[] = [
     routeKey: '$disconnect',
     name: 'Disconnect',
     entry: 'lambdas/handlers/disconnect.ts',
-    tableActions: ['dynamodb:Query', MEMBERSHIPS, 'dynamodb:UpdateItem', ROSTER_WRITES, ...DELETE_STALE],
+    // BatchGetItem: which direct-chat peers blocked the user (no presence event for them).
+    tableActions: [
+      'dynamodb:Query',
+      MEMBERSHIPS,
+      'dynamodb:BatchGetItem',
+      'dynamodb:UpdateItem',
+      ROSTER_WRITES,
+      ...DELETE_STALE,
+    ],
     managementApi: true,
     postsEvents: true,
     returnResponse: false,

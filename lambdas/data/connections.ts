@@ -109,6 +109,49 @@ export class ProfileRepository {
   }
 
   /**
+   * Takes one of the user's presence announcements of the current window (a fixed window of
+   * `windowSeconds` starting at its first announcement, `max` announcements in it): false when none
+   * is left. Counted on the profile (`presenceWindow`: the window's start, epoch seconds;
+   * `presenceCount`), by conditional UpdateItems: one while the window lasts, a second (starting a
+   * new window) when the first finds it over or missing; a refused one costs its write unit too.
+   */
+  async takePresenceAnnouncement(
+    userId: string,
+    now: number,
+    limits: { readonly windowSeconds: number; readonly max: number },
+  ): Promise<boolean> {
+    const key = keys.profile(userId);
+    const floor = now - limits.windowSeconds;
+    const counted = await ifConditionFails(
+      this.table.update({
+        Key: key,
+        UpdateExpression: 'ADD presenceCount :one',
+        ConditionExpression: 'presenceWindow > :floor AND presenceCount < :max',
+        ExpressionAttributeValues: { ':one': 1, ':floor': floor, ':max': limits.max },
+      }),
+      () => false as const,
+    );
+    if (counted !== false) return true;
+    const started = await ifConditionFails(
+      this.table.update({
+        Key: key,
+        UpdateExpression: 'SET presenceWindow = :now, presenceCount = :one, #u = :userId, #t = :itemType',
+        ConditionExpression: 'attribute_not_exists(presenceWindow) OR presenceWindow <= :floor',
+        ExpressionAttributeNames: { '#u': 'userId', '#t': 'itemType' },
+        ExpressionAttributeValues: {
+          ':now': now,
+          ':one': 1,
+          ':floor': floor,
+          ':userId': userId,
+          ':itemType': PROFILE.itemType,
+        },
+      }),
+      () => false as const,
+    );
+    return started !== false;
+  }
+
+  /**
    * Profiles by user id (BatchGet, 100 a call; `consistent` when deciding who may have sockets).
    * Users never seen are absent from the map.
    */

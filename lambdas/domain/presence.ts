@@ -1,8 +1,12 @@
 /**
  * Presence: a user is online while at least one socket is open. The user's direct-chat peers get a
  * `presence` event when the first socket opens and when the last one closes, except those the user
- * has blocked. `getPresence` answers only about users who share a chat with the caller and have not
- * blocked them; anyone else reads as never seen (presence-privacy.ts).
+ * has blocked and those who blocked the user. A user's announcements are coalesced: at most
+ * `PRESENCE_ANNOUNCEMENTS.max` in a window of `PRESENCE_ANNOUNCEMENTS.windowSeconds` (counted on
+ * their profile); a change beyond them is not announced, so a client that reconnects in a loop
+ * costs its peers a few events a minute, not two per cycle. `getPresence` answers only about users
+ * who share a chat with the caller and have not blocked them; anyone else reads as never seen
+ * (presence-privacy.ts).
  */
 
 import type { MembershipRef } from '../data/store.ts';
@@ -19,6 +23,14 @@ export interface PresenceView {
   lastSeenAt: string | null;
 }
 
+/**
+ * A user's presence announcements: at most `max` in a fixed window of `windowSeconds` from the
+ * first. Two connect-and-close cycles a minute are announced in full; a user changing more often
+ * (a reconnect loop, or a flood) is shown in the state last announced until their next change after
+ * the window (getPresence answers the truth meanwhile).
+ */
+export const PRESENCE_ANNOUNCEMENTS = { windowSeconds: 60, max: 4 } as const;
+
 /** The user's memberships, when the caller has not read them already. */
 type Memberships = readonly MembershipRef[] | undefined;
 
@@ -27,9 +39,17 @@ async function directPeers(deps: Deps, userId: string, known: Memberships): Prom
   return memberships.filter((m) => m.kind === 'direct' && m.peerId).map((m) => m.peerId as string);
 }
 
-/** The user's direct-chat peers who may get their presence events (not those the user blocked). */
+/**
+ * The user's direct-chat peers who may get this presence event: none when the user has no direct
+ * peer or has used up the window's announcements (`PRESENCE_ANNOUNCEMENTS`, checked before any peer
+ * is read); else those neither blocked by the user nor blocking them (presence-privacy.ts).
+ */
 async function audience(deps: Deps, userId: string, memberships: Memberships): Promise<string[]> {
-  return presenceAudience(deps, userId, await directPeers(deps, userId, memberships));
+  const peers = await directPeers(deps, userId, memberships);
+  if (peers.length === 0) return [];
+  const now = Math.floor(deps.now().getTime() / 1000);
+  if (!(await deps.store.profiles.takePresenceAnnouncement(userId, now, PRESENCE_ANNOUNCEMENTS))) return [];
+  return presenceAudience(deps, userId, peers);
 }
 
 async function announce(deps: Deps, peers: readonly string[], presence: PresenceView): Promise<void> {

@@ -4,6 +4,7 @@
  * what it answers for a user id that never existed (`online: false, lastSeenAt: null`).
  */
 import { describe, expect, it } from 'vitest';
+import { PRESENCE_ANNOUNCEMENTS } from '../../lambdas/domain/presence.ts';
 import {
   anotherSocket,
   closeAll,
@@ -95,5 +96,40 @@ describe('presence events', () => {
       online: false,
       lastSeenAt: expect.stringMatching(ISO_TIME),
     });
+  });
+
+  it('never reach a peer who blocked the user: blocking a stranger stops her coming and going', async () => {
+    const victim = await connectUser(stack, uniqueId('victim'));
+    const friend = await connectUser(stack, uniqueId('friend'));
+    const malloryId = uniqueId('mallory');
+    const mallory = await connectUser(stack, malloryId);
+    await makeDirect(mallory, victim.userId);
+    await makeDirect(mallory, friend.userId);
+    await victim.ok('blockUser', { userId: malloryId });
+
+    await closeAll(stack, mallory);
+    await friend.event('presence', (f) => about(malloryId)(f) && f.online === false);
+    const back = await connectUser(stack, malloryId);
+    await friend.event('presence', (f) => about(malloryId)(f) && f.online === true);
+    await closeAll(stack, back);
+    await settle(stack, victim, friend);
+    expect(eventsOf(victim, 'presence', about(malloryId))).toEqual([]);
+  });
+
+  it('coalesce a reconnect loop: a peer gets at most the window’s announcements, not two per cycle', async () => {
+    const peer = await connectUser(stack, uniqueId('peer'));
+    const userId = uniqueId('looper');
+    let looper = await connectUser(stack, userId);
+    await makeDirect(looper, peer.userId);
+    for (let cycle = 0; cycle < 5; cycle++) {
+      await closeAll(stack, looper);
+      looper = await connectUser(stack, userId);
+    }
+    await closeAll(stack, looper);
+    await settle(stack, peer);
+    // 12 changes (the first connect had no peer to tell) within a few seconds: the window's 4.
+    const heard = eventsOf(peer, 'presence', about(userId)).map((f) => f.online);
+    expect(heard).toEqual([false, true, false, true]);
+    expect(heard).toHaveLength(PRESENCE_ANNOUNCEMENTS.max);
   });
 });

@@ -29,6 +29,7 @@ export function fakeStore(): FakeStore {
       touch: vi.fn(),
       setName: vi.fn(),
       setLastSeen: vi.fn(),
+      takePresenceAnnouncement: vi.fn(async () => true),
       getMany: vi.fn(async () => new Map()),
     },
     chats: {
