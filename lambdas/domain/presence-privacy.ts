@@ -13,7 +13,7 @@
  * Both membership lists are bounded by the per-user membership cap, so the cost is at most
  * (1 + ids) × that cap × 100 bytes, plus half a read unit per id.
  */
-import { mapSettled } from '../shared/concurrency.ts';
+import { eachLimited } from '../shared/concurrency.ts';
 import type { Deps } from './deps.ts';
 
 /** The users among `userIds` whose presence `viewerId` may see (the viewer always sees themself). */
@@ -31,7 +31,8 @@ export async function visibleTo(
   const myChats = new Set(mine.map((m) => m.chatId));
   const sharing = others.filter((id) => peers.has(id));
   const rest = others.filter((id) => !peers.has(id));
-  await mapSettled(rest, deps.presenceConcurrency, async (userId) => {
+  // A lookup that fails fails the call: skipping it would answer a user who shares a chat as unknown.
+  await eachLimited(rest, deps.presenceConcurrency, async (userId) => {
     const theirs = await deps.store.chats.listMemberships(userId);
     if (theirs.some((m) => myChats.has(m.chatId))) sharing.push(userId);
   });

@@ -11,7 +11,7 @@
 
 import type { MembershipRef } from '../data/store.ts';
 import type { Caller } from '../shared/caller.ts';
-import { mapSettled } from '../shared/concurrency.ts';
+import { eachLimited } from '../shared/concurrency.ts';
 import { event } from '../shared/frames.ts';
 import type { Deps } from './deps.ts';
 import { presenceAudience, visibleTo } from './presence-privacy.ts';
@@ -126,7 +126,9 @@ export async function wentOffline(deps: Deps, userId: string, memberships?: Memb
 /**
  * Online state (any stored, unexpired socket) and last-seen time of each user asked about whose
  * presence the caller may see; every other user reads as never seen (nothing is read about them).
- * One answer per id asked, in the order asked (a repeated id is answered again, read once).
+ * One answer per id asked, in the order asked (a repeated id is answered again, read once). A lookup
+ * that fails fails the call (`INTERNAL`, or `RATE_LIMITED` for a throttle: the client asks again):
+ * skipping it would answer an online user offline, with a real `lastSeenAt`.
  */
 export async function getPresence(
   deps: Deps,
@@ -137,7 +139,7 @@ export async function getPresence(
   const shown = [...visible];
   const profiles = shown.length > 0 ? await deps.store.profiles.getMany(shown) : new Map();
   const online = new Map<string, boolean>();
-  await mapSettled(shown, deps.presenceConcurrency, async (userId) => {
+  await eachLimited(shown, deps.presenceConcurrency, async (userId) => {
     online.set(userId, (await deps.store.connections.listIds(userId)).length > 0);
   });
   return {

@@ -187,6 +187,25 @@ describe('getPresence', () => {
     });
   });
 
+  it('fails when a lookup fails, rather than answer an online user offline (or a sharer as unknown)', async () => {
+    const throttled = () => Object.assign(new Error('throttled'), { name: 'ThrottlingException' });
+    const { deps, store } = fakeDeps();
+    store.chats.listMemberships.mockImplementation(async (userId: string) =>
+      userId === 'ann' ? memberships : [{ chatId: 'g1', userId, kind: 'group' as const }],
+    );
+    store.profiles.getMany.mockResolvedValue(
+      new Map([['bob', { userId: 'bob', name: 'Bob', lastSeenAt: 'then' }]]),
+    );
+    store.connections.listIds.mockRejectedValueOnce(throttled());
+    await expect(getPresence(deps, ann, { userIds: ['bob'] })).rejects.toThrow('throttled');
+    // A shared-chat check that fails (cy is no direct peer of ann's).
+    store.chats.listMemberships.mockImplementation(async (userId: string) => {
+      if (userId === 'ann') return memberships;
+      throw throttled();
+    });
+    await expect(getPresence(deps, ann, { userIds: ['cy'] })).rejects.toThrow('throttled');
+  });
+
   it('answers a repeated id again where it is repeated, reading it once', async () => {
     const { deps, store } = fakeDeps();
     store.chats.listMemberships.mockImplementation(async (userId: string) =>
