@@ -87,11 +87,21 @@ export const FANOUT_WORKER: QueueWorkerDefinition = {
   name: 'FanOutWorker',
   entry: 'lambdas/handlers/fanOutWorker.ts',
   // DeleteItem: a gone socket's items; Query: the sockets of the users a request could not look up;
-  // UpdateItem on `LIMIT#` items only: the socket slot a gone socket's removed record gives back.
-  tableActions: ['dynamodb:DeleteItem', 'dynamodb:Query', 'dynamodb:UpdateItem:limitPartitions'],
-  // Queries only users' partitions (their connections); deletes there and in rosters.
+  // UpdateItem: the socket slot a gone socket's removed record gives back (`LIMIT#`). An offline
+  // check (a user's last socket found gone: lambdas/domain/presence.ts `wentOffline`) also reads the
+  // user's memberships (gsi1) and their direct peers' block items (BatchGetItem), and updates the
+  // user's profile (last seen, the presence announcements' count).
+  tableActions: [
+    'dynamodb:DeleteItem',
+    'dynamodb:Query',
+    'dynamodb:UpdateItem',
+    'dynamodb:BatchGetItem',
+    'dynamodb:Query:gsi1',
+  ],
+  // Reads only users' partitions (connections, profile, memberships, blocks); writes there, in
+  // rosters and in `LIMIT#` items (socket slots).
   leadingKeys: ['user'],
-  writeLeadingKeys: ['user', 'roster'],
+  writeLeadingKeys: ['user', 'roster', 'limit'],
   managementApi: true,
   queueUrlEnv: FANOUT_QUEUE_URL_ENV,
   batchSize: 1,

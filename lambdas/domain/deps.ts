@@ -4,11 +4,12 @@
  */
 import type { MediaBucket } from '../data/media-bucket.ts';
 import { type ChatStore, store } from '../data/store.ts';
-import { StoreDirectory } from '../fanout/directory.ts';
+import { StoreDirectory, type StoreDirectoryHooks } from '../fanout/directory.ts';
 import { FanOut } from '../fanout/fanout.ts';
-import { type JobQueue, jobQueueAt } from '../fanout/jobs.ts';
+import { type JobQueue, jobQueueAt, planOfflineCheck } from '../fanout/jobs.ts';
 import { getManagementClient, getSqsSender } from '../shared/clients.ts';
 import { config } from '../shared/config.ts';
+import { logger } from '../shared/logger.ts';
 import { type RetentionQueue, SqsRetentionQueue } from './retention-jobs.ts';
 
 export interface Deps {
@@ -52,6 +53,20 @@ export function retentionQueue(): RetentionQueue | undefined {
 /** The fan-out queue of this deployment (lib/workers.ts), or undefined when none is configured. */
 export const fanOutQueue = (): JobQueue | undefined => jobQueueAt(config().fanOutQueueUrl);
 
+/**
+ * A post found a socket gone and its record removed was the user's last: its `$disconnect` may never
+ * come, so the fan-out worker is asked to run what it would (presence.ts `wentOffline`, through the
+ * queue: it holds the grants that takes, and the request is not held up). Without a queue, peers keep
+ * the user online until their next change (as before).
+ */
+const hooks: StoreDirectoryHooks = {
+  lastSocketGone: async (userId) => {
+    const queue = fanOutQueue();
+    if (queue) await queue.send([planOfflineCheck(userId)]);
+    else logger.warn('a user’s last socket is gone, but no fan-out queue to announce them offline');
+  },
+};
+
 export function deps(): Deps {
   if (!current) {
     const chatStore = store();
@@ -64,7 +79,7 @@ export function deps(): Deps {
     } = config();
     current = {
       store: chatStore,
-      fanOut: new FanOut(getManagementClient, new StoreDirectory(chatStore, fanOutConcurrency), {
+      fanOut: new FanOut(getManagementClient, new StoreDirectory(chatStore, fanOutConcurrency, hooks), {
         concurrency: fanOutConcurrency,
         queue: fanOutQueue(),
         queueThreshold: fanOutQueueThreshold,
@@ -88,7 +103,9 @@ export function workerFanOut(concurrency: number): FanOut {
   workerFanOuts ??= new Map();
   let fanOut = workerFanOuts.get(concurrency);
   if (!fanOut) {
-    fanOut = new FanOut(getManagementClient, new StoreDirectory(deps().store, concurrency), { concurrency });
+    fanOut = new FanOut(getManagementClient, new StoreDirectory(deps().store, concurrency, hooks), {
+      concurrency,
+    });
     workerFanOuts.set(concurrency, fanOut);
   }
   return fanOut;

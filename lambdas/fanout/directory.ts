@@ -52,10 +52,21 @@ export interface SocketDirectory {
    * entry in that group's roster. Exactly those items, nothing else; and not while the socket may
    * still be inside its `$connect` (stored within `HANDSHAKE_SECONDS`: the gateway answers 410 for
    * it too). When this removed the record, the user's socket slot is given back (socket-count.ts):
-   * the socket's `$disconnect`, if it comes, then finds no record and gives back nothing. Whether it
-   * was forgotten (false: too young, kept).
+   * the socket's `$disconnect`, if it comes, then finds no record and gives back nothing; and when
+   * that was the user's last socket, their going offline is checked (`lastSocketGone`), unless this
+   * is a presence `probe` (presence.ts decides that itself). Whether it was forgotten (false: too
+   * young, kept).
    */
-  gone(target: Target, chatId: string | undefined): Promise<boolean>;
+  gone(target: Target, chatId: string | undefined, options?: { readonly probe?: boolean }): Promise<boolean>;
+}
+
+export interface StoreDirectoryHooks {
+  /**
+   * A gone socket's record was removed and a consistent read found no other socket of the user:
+   * its `$disconnect` may never come, so this runs what it would (deps.ts: a job for the fan-out
+   * worker, which runs presence.ts `wentOffline`).
+   */
+  readonly lastSocketGone?: (userId: string) => Promise<void>;
 }
 
 /** The directory over the table (what the handlers and the worker use). */
@@ -64,6 +75,7 @@ export class StoreDirectory implements SocketDirectory {
     private readonly store: Pick<ChatStore, 'connections' | 'rosters' | 'socketCount'>,
     /** Connection lookups in flight at once. */
     private readonly concurrency = 16,
+    private readonly hooks: StoreDirectoryHooks = {},
   ) {}
 
   async socketsOfUsers(
@@ -112,7 +124,11 @@ export class StoreDirectory implements SocketDirectory {
     return this.store.rosters.listUpTo(chatId, max);
   }
 
-  async gone(target: Target, chatId: string | undefined): Promise<boolean> {
+  async gone(
+    target: Target,
+    chatId: string | undefined,
+    options: { readonly probe?: boolean } = {},
+  ): Promise<boolean> {
     const connectedBefore = Math.floor(Date.now() / 1000) - HANDSHAKE_SECONDS;
     const [record, entry] = await Promise.all([
       this.store.connections.deleteIfSettled(target.userId, target.connectionId, connectedBefore),
@@ -123,7 +139,20 @@ export class StoreDirectory implements SocketDirectory {
       await this.store.socketCount.release(target.userId).catch((error: unknown) => {
         logger.warn('could not give back the socket slot of a gone socket', { error });
       });
+      if (!options.probe) await this.#maybeOffline(target.userId);
     }
     return record !== 'young' && entry !== 'young';
+  }
+
+  /** After removing a gone socket's record: whether it was the user's last (consistent Query). */
+  async #maybeOffline(userId: string): Promise<void> {
+    const hook = this.hooks.lastSocketGone;
+    if (!hook) return;
+    try {
+      if ((await this.store.connections.listIds(userId, { consistent: true })).length === 0)
+        await hook(userId);
+    } catch (error) {
+      logger.warn('a gone socket: could not check whether its user went offline', { error });
+    }
   }
 }

@@ -286,7 +286,8 @@ export class FanOut {
       return true;
     } catch (error) {
       if (!isGone(error)) return true;
-      if (await this.directory.gone(target, undefined)) countMetric('StaleConnectionsRemoved');
+      if (await this.directory.gone(target, undefined, { probe: true }))
+        countMetric('StaleConnectionsRemoved');
       return false;
     }
   }

@@ -28,6 +28,11 @@ export interface FanOutJob {
   readonly users?: readonly string[];
   /** The socket left out of the sockets of `users` (the sender's: it got the ack). */
   readonly exclude?: string;
+  /**
+   * An offline check, not a post: this user's last socket was found gone (410) and removed, and no
+   * `$disconnect` may come; the worker runs what it would (presence.ts `wentOffline`).
+   */
+  readonly offline?: string;
   /** 1 for a fresh job; a job carrying the sockets whose posts failed is attempt + 1. */
   readonly attempt: number;
 }
@@ -69,6 +74,18 @@ export function planLookupJob(
   };
 }
 
+/** The frame of an offline check job (never posted). */
+export const OFFLINE_CHECK_FRAME = '{"type":"offline-check"}';
+
+/** A job that checks whether `userId` went offline, and announces it (`offline`). */
+export const planOfflineCheck = (userId: string): FanOutJob => ({
+  v: JOB_VERSION,
+  frame: OFFLINE_CHECK_FRAME,
+  targets: [],
+  offline: userId,
+  attempt: 1,
+});
+
 export const targetsOf = (job: FanOutJob): Target[] =>
   job.targets.map(([userId, connectionId]) => ({ userId, connectionId }));
 
@@ -92,7 +109,8 @@ export function decodeJob(body: string): FanOutJob | undefined {
     Array.isArray(job.targets) &&
     job.targets.every((t) => Array.isArray(t) && t.length === 2 && isString(t[0]) && isString(t[1])) &&
     (job.users === undefined || (Array.isArray(job.users) && job.users.every(isString))) &&
-    (job.exclude === undefined || isString(job.exclude));
+    (job.exclude === undefined || isString(job.exclude)) &&
+    (job.offline === undefined || isString(job.offline));
   return ok ? (job as FanOutJob) : undefined;
 }
 

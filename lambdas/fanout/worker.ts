@@ -55,6 +55,8 @@ export interface WorkerDeps {
   readonly retryLater?: RetryLater | undefined;
   /** @default Date.now */
   readonly now?: () => number;
+  /** Runs an offline check job (`offline`, jobs.ts): presence.ts `wentOffline`. None: dropped. */
+  readonly wentOffline?: (userId: string) => Promise<void>;
 }
 
 /** A `presence` or `typing` job older than this is dropped (module comment). */
@@ -78,6 +80,18 @@ export async function processFanOutJobs(event: SQSEvent, deps: WorkerDeps): Prom
     const job = decodeJob(record.body);
     if (!job) {
       logger.error('dropping a queue message that is not a fan-out job', { messageId: record.messageId });
+      continue;
+    }
+    if (job.offline !== undefined) {
+      try {
+        await deps.wentOffline?.(job.offline);
+      } catch (error) {
+        logger.error('offline check failed; SQS will deliver it again', {
+          messageId: record.messageId,
+          error,
+        });
+        batchItemFailures.push({ itemIdentifier: record.messageId });
+      }
       continue;
     }
     const sentAt = Number(record.attributes?.SentTimestamp);

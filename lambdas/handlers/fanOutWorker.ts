@@ -1,7 +1,8 @@
 /** The fan-out queue worker (not a route: lib/workers.ts): posts queued jobs to their sockets. */
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { FANOUT_WORKER } from '../../lib/workers.ts';
-import { fanOutQueue, workerFanOut } from '../domain/deps.ts';
+import { deps, fanOutQueue, workerFanOut } from '../domain/deps.ts';
+import { wentOffline } from '../domain/presence.ts';
 import { processFanOutJobs, QUEUEING_RESERVE_MS } from '../fanout/worker.ts';
 import { type RetryLater, retryLaterOn } from '../queue/retry-later.ts';
 import { sendBudget } from '../shared/budget.ts';
@@ -26,6 +27,7 @@ export const handler = (event: SQSEvent, context?: Context): Promise<SQSBatchRes
         jobSize: config().fanOutJobSize,
         budget: sendBudget(context, QUEUEING_RESERVE_MS),
         retryLater: retryLater(),
+        wentOffline: (userId) => wentOffline(deps(), userId),
       }),
     FANOUT_WORKER.name,
   );

@@ -166,8 +166,9 @@ describe('the fan-out worker under Management API faults', { timeout: 120_000 },
       (f) => (f.message as Message).messageId === (message as Message).messageId,
     );
     expect(created).toHaveLength(1);
-    // The first job (bob and cat, 2 to a job) and the retry of bob's socket alone.
-    expect(queue().stats.sent).toBe(sent + 2);
+    // The first job (bob and cat, 2 to a job), the retry of bob's socket alone, and the offline
+    // check of cat, whose last socket it was (lambdas/fanout/directory.ts `gone`).
+    expect(queue().stats.sent).toBe(sent + 3);
     expect(await storedConnectionIds(stack, cat.userId)).not.toContain(cat.connectionId);
     // The worker removed cat's record, so it gave its socket slot back (its `$disconnect` will not).
     const slots = (await stack.items(`LIMIT#${cat.userId}`)).find((i) => i.sk === 'SOCKETS');
@@ -191,7 +192,9 @@ describe('a post made in the request (one socket: under the threshold)', { timeo
     stack.gateway.injectFault({ status: 410, connectionId: ann.connectionId });
     await bob.ok('markDelivered', { chatId: chat.chatId, seq: message.seq });
     await stack.idle();
-    expect(queue().stats.sent).toBe(sent); // one socket: posted by markDelivered itself
+    // One socket: posted by markDelivered itself; the one job is the offline check of ann, whose
+    // last socket it was (lambdas/fanout/directory.ts `gone`).
+    expect(queue().stats.sent).toBe(sent + 1);
     expect(await storedConnectionIds(stack, ann.userId)).not.toContain(ann.connectionId);
     const roster = (await stack.items(`ROSTER#${chat.chatId}`)).map((i) => String(i.sk));
     expect(roster.some((sk) => sk.includes(ann.connectionId))).toBe(false);

@@ -8,6 +8,9 @@ import { setClients } from '../../lambdas/shared/clients.ts';
 import {
   connectUser,
   connectUsers,
+  eventsOf,
+  ISO_TIME,
+  makeDirect,
   makeGroup,
   sendText,
   settle,
@@ -128,5 +131,41 @@ describe('stale connections', () => {
     await stack.gateway.idle();
     expect(await storedConnectionIds(stack, (peer as UserSocket).userId)).toEqual([]);
     await (sender as UserSocket).close();
+  });
+
+  it('announces offline the user whose last socket a post found gone ($disconnect never came)', async () => {
+    const ann = await connectUser(stack, `vanish-ann-${Date.now()}`);
+    const bob = await connectUser(stack, `vanish-bob-${Date.now()}`);
+    const chat = await makeDirect(ann, bob.userId);
+    await settle(stack, ann, bob);
+    await vanishSocket(stack, ann);
+    // Bob types to Ann: the post finds her only socket gone and removes its record. (Through typing:
+    // since typing is never queued, this is the path that uses its grant to the fan-out queue, for
+    // the IAM check; any post does the same.)
+    await bob.ok('typing', { chatId: chat.chatId, isTyping: true });
+    const offline = await bob.event('presence', (f) => f.userId === ann.userId && f.online === false);
+    expect(offline.lastSeenAt).toEqual(expect.stringMatching(ISO_TIME));
+    expect(await storedConnectionIds(stack, ann.userId)).toEqual([]);
+    // And getPresence agrees: offline, last seen now (not at her connect).
+    const [state] = (await bob.ok('getPresence', { userIds: [ann.userId] })).presence as {
+      online: boolean;
+    }[];
+    expect(state).toEqual({ userId: ann.userId, online: false, lastSeenAt: offline.lastSeenAt });
+    await bob.close();
+  });
+
+  it('announces nothing when the gone socket was not the user’s last', async () => {
+    const annPhone = await connectUser(stack, `vanish-two-${Date.now()}`);
+    const annLaptop = await connectUser(stack, annPhone.userId);
+    const bob = await connectUser(stack, `vanish-peer-${Date.now()}`);
+    const chat = await makeDirect(annPhone, bob.userId);
+    await settle(stack, annPhone, annLaptop, bob);
+    await vanishSocket(stack, annPhone);
+    await sendText(bob, chat.chatId, 'one of them');
+    await annLaptop.event('message.created');
+    await stack.idle();
+    await settle(stack, annLaptop, bob);
+    expect(eventsOf(bob, 'presence', (f) => f.userId === annPhone.userId)).toEqual([]);
+    await Promise.all([annLaptop.close(), bob.close()]);
   });
 });
