@@ -1,0 +1,130 @@
+/** Message decisions of the domain: read cursors and typing (messages.test.ts: changes and authorship). */
+import { describe, expect, it, vi } from 'vitest';
+import { readMessage, typing } from '../../../lambdas/domain/messages.ts';
+import { caller, fakeDeps, groupChat, sent, sentEphemeral, stored } from './fakes.ts';
+
+vi.mock('node:timers/promises', async () => {
+  const { clock } = await import('./fakes.ts');
+  return { setTimeout: (ms: number) => clock.sleep(ms) };
+});
+
+const ann = caller('ann');
+
+function withChat(overrides: Parameters<typeof groupChat>[2] = {}) {
+  const fake = fakeDeps();
+  fake.store.chats.getWithMembers.mockResolvedValue(groupChat('ann', ['ann', 'bob'], overrides));
+  return fake;
+}
+
+describe('readMessage', () => {
+  it('tells the chat when the cursor moved', async () => {
+    const { deps, store, fanOut } = withChat();
+    const message = stored(3);
+    store.messages.get.mockResolvedValue(message);
+    await expect(readMessage(deps, ann, { chatId: 'g1', messageId: message.messageId })).resolves.toEqual({
+      chatId: 'g1',
+      lastReadSeq: 3,
+    });
+    expect(sent(fanOut)[0]?.frame).toEqual({
+      type: 'message.read',
+      chatId: 'g1',
+      userId: 'ann',
+      lastReadSeq: 3,
+    });
+  });
+
+  it('answers the cursor where it is, silently, when it is already further', async () => {
+    const { deps, store, fanOut } = withChat();
+    const message = stored(3);
+    store.messages.get.mockResolvedValue(message);
+    store.cursors.advance.mockResolvedValue({ status: 'unchanged', lastReadSeq: 8 });
+    const result = await readMessage(deps, ann, { chatId: 'g1', messageId: message.messageId });
+    expect(result.lastReadSeq).toBe(8);
+    expect(fanOut.toUsers).not.toHaveBeenCalled();
+    expect(store.chats.getMemberAndChat).not.toHaveBeenCalled();
+  });
+
+  it('answers NOT_FOUND when the caller left meanwhile', async () => {
+    const { deps, store } = withChat();
+    const message = stored(3);
+    store.messages.get.mockResolvedValue(message);
+    store.cursors.advance.mockResolvedValue({ status: 'not-member' });
+    await expect(
+      readMessage(deps, ann, { chatId: 'g1', messageId: message.messageId }),
+    ).rejects.toMatchObject({
+      code: 'NOT_FOUND',
+    });
+  });
+});
+
+describe('readMessage in a direct chat', () => {
+  it('counts the caller’s own newest message as read: no write below it', async () => {
+    const { deps, store, fanOut } = withChat({ kind: 'direct', sentSeq: { ann: 6 } });
+    const message = stored(4, { senderId: 'bob' });
+    store.messages.get.mockResolvedValue(message);
+    await expect(readMessage(deps, ann, { chatId: 'g1', messageId: message.messageId })).resolves.toEqual({
+      chatId: 'g1',
+      lastReadSeq: 6,
+    });
+    expect(store.cursors.advance).not.toHaveBeenCalled();
+    expect(fanOut.toUsers).not.toHaveBeenCalled();
+  });
+
+  it('moves past the caller’s own newest message like any cursor', async () => {
+    const { deps, store } = withChat({ kind: 'direct', sentSeq: { ann: 6 } });
+    const message = stored(8, { senderId: 'bob' });
+    store.messages.get.mockResolvedValue(message);
+    await expect(
+      readMessage(deps, ann, { chatId: 'g1', messageId: message.messageId }),
+    ).resolves.toMatchObject({
+      lastReadSeq: 8,
+    });
+    expect(store.cursors.advance).toHaveBeenCalledWith('g1', 'ann', 8);
+  });
+});
+
+describe('typing', () => {
+  it('tells the other members that the caller is typing', async () => {
+    const { deps, fanOut } = withChat();
+    await typing(deps, ann, { chatId: 'g1', isTyping: true });
+    expect(sentEphemeral(fanOut)).toEqual([
+      {
+        userIds: ['bob'],
+        frame: { type: 'typing', chatId: 'g1', userId: 'ann', isTyping: true },
+        options: { chat: expect.objectContaining({ chatId: 'g1', kind: 'group' }) },
+      },
+    ]);
+    expect(fanOut.toUsers).not.toHaveBeenCalled(); // best-effort: never queued nor retried
+  });
+});
+
+describe('typing in a direct chat (blocks)', () => {
+  const direct = (blockedSenders: string[]) =>
+    withChat({ chatId: 'g1', kind: 'direct', blocksMirrored: true, blockedSenders: new Set(blockedSenders) });
+
+  it('trusts a mirror that lists no block of the caller: nothing read, the peer told', async () => {
+    const { deps, store, fanOut } = direct([]);
+    await typing(deps, ann, { chatId: 'g1', isTyping: true });
+    expect(store.blocks.isBlocked).not.toHaveBeenCalled();
+    expect(sentEphemeral(fanOut).map((s) => s.userIds)).toEqual([['bob']]);
+  });
+
+  it('confirms a mirror that lists the caller with the block item: read before an unblock, the peer is told', async () => {
+    const { deps, store, fanOut } = direct(['ann']);
+    store.blocks.isBlocked.mockResolvedValue(false); // bob unblocked ann after the chat was read
+    const answer = await typing(deps, ann, { chatId: 'g1', isTyping: true });
+    expect(store.blocks.isBlocked).toHaveBeenCalledWith('bob', 'ann');
+    expect(answer).toEqual({ chatId: 'g1', isTyping: true });
+    expect(sentEphemeral(fanOut).map((s) => s.userIds)).toEqual([['bob']]);
+  });
+
+  it('a block the item confirms: nobody is told, the caller answered as always', async () => {
+    const { deps, store, fanOut } = direct(['ann']);
+    store.blocks.isBlocked.mockResolvedValue(true);
+    expect(await typing(deps, ann, { chatId: 'g1', isTyping: true })).toEqual({
+      chatId: 'g1',
+      isTyping: true,
+    });
+    expect(sentEphemeral(fanOut)).toEqual([]);
+  });
+});
