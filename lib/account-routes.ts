@@ -42,7 +42,8 @@ export const ACCOUNT_ROUTES = {
     postsEvents: false,
   },
   listReports: { tableActions: ['dynamodb:Query'], postsEvents: false },
-  // The mark (PutItem; GetItem reads it back on a repeat), the audit record (PutItem); Query: the
+  // The mark (PutItem; GetItem reads it back on a repeat), the socket count's `deactivatedAt`
+  // (UpdateItem: `$connect` refuses the user), the audit record (PutItem); Query: the
   // user's waiting schedules, devices and connections. Each cancel is a transaction (the `SCHED#`
   // item deleted, its `SCHEDDONE#` put, the pending count updated) whose uploads go back (UpdateItem
   // on their records; re-tagged pending); each device removal one of the device, its token owner
@@ -59,7 +60,8 @@ export const ACCOUNT_ROUTES = {
     media: ['s3:PutObjectTagging'],
     postsEvents: false,
   },
-  // The mark's delete (in the user's partition), the audit record.
+  // The mark's delete (in the user's partition), the audit record; the socket count's
+  // `deactivatedAt` removed (UpdateItem on `LIMIT#…`: the rate limiter's grant covers it).
   reactivateUser: {
     tableActions: ['dynamodb:DeleteItem:userPartitions', 'dynamodb:PutItem'],
     postsEvents: false,

@@ -103,17 +103,15 @@ export class ChatApi extends Construct {
     });
     if (props.configureAccountLogging ?? true) this.configureAccountLogging();
 
-    // The authorizer: verifies the token, may read the HS256 secret (in that mode), and reads the
-    // user's deactivation mark (one GetItem; lambdas/data/deactivations.ts), nothing else.
+    // The authorizer: verifies the token, may read the HS256 secret (in that mode) and nothing else.
     this.authorizerFunction = new ChatFunction(this, AUTHORIZER.name, {
       ...functionDefaults,
       entry: AUTHORIZER.entry,
       description: 'Chat $connect authorizer',
-      environment: { ...props.auth.environment, [TABLE_NAME_ENV]: props.table.tableName },
+      environment: { ...props.auth.environment },
       ...reserved(AUTHORIZER.name),
     });
     props.auth.grantVerify(this.authorizerFunction);
-    props.table.grantActions(this.authorizerFunction, AUTHORIZER.tableActions);
     const authorizer = new WebSocketLambdaAuthorizer(AUTHORIZER.name, this.authorizerFunction.function, {
       identitySource: [`route.request.querystring.${AUTHORIZER.queryParameter}`],
     });

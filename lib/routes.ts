@@ -22,7 +22,7 @@ import {
   ROSTER_WRITES,
   SIGN_DOWNLOADS,
 } from './route-grants.ts';
-import type { ActionRoute, RouteDefinition, TableAction } from './route-types.ts';
+import type { ActionRoute, RouteDefinition } from './route-types.ts';
 import { SCHEDULED_ROUTES } from './scheduled-routes.ts';
 
 export type {
@@ -40,9 +40,7 @@ export const AUTHORIZER = {
   entry: 'lambdas/handlers/authorizer.ts',
   /** Identity source: the `token` query string parameter. */
   queryParameter: 'token',
-  /** The user's deactivation mark, by key (lambdas/data/deactivations.ts). */
-  tableActions: ['dynamodb:GetItem'],
-} as const satisfies { readonly tableActions: readonly TableAction[] } & Record<string, unknown>;
+} as const;
 
 /**
  * One entry per action of the wire contract (lambdas/contract). Each entry lists what the action does

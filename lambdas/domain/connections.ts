@@ -1,5 +1,6 @@
 /** Connection lifecycle: what `$connect` and `$disconnect` mean for the domain. */
 
+import type { SocketClaim } from '../data/socket-count.ts';
 import type { MembershipRef } from '../data/store.ts';
 import type { Caller } from '../shared/caller.ts';
 import { logger } from '../shared/logger.ts';
@@ -39,10 +40,11 @@ export async function openConnection(
   deps: Deps,
   caller: Caller,
   input: OpenConnectionInput,
-): Promise<'opened' | 'too-many-sockets'> {
+): Promise<'opened' | 'too-many-sockets' | 'deactivated'> {
   const connectedAt = input.connectedAt.toISOString();
   const { userId } = caller;
-  if (!(await claimSocket(deps, userId))) return 'too-many-sockets';
+  const claim = await claimSocket(deps, userId);
+  if (claim !== 'claimed') return claim;
   const socket = { userId, connectionId: input.connectionId, connectedAt };
   // Both settled before anything is undone: a delete made while the put is in flight would miss it.
   const [put, touched] = await Promise.allSettled([
@@ -89,24 +91,34 @@ async function abandon(deps: Deps, socket: SocketRef, putSucceeded: boolean): Pr
  * without a repair, so the claim is tried again first, and a repair is made on the revision that
  * refusal read (a repair on the first one would fail on those releases; the listing already omits
  * the removed sockets, whose releases are in that revision).
+ *
+ * A deactivated user (`deactivateUser` set `deactivatedAt` on the count) is refused by every claim,
+ * and told apart by the refused item (`ALL_OLD`): no recount then, and none can let them in.
  */
-async function claimSocket(deps: Deps, userId: string): Promise<boolean> {
+async function claimSocket(deps: Deps, userId: string): Promise<ClaimOutcome> {
   const cap = maxSocketsPerUser();
   const now = Math.floor(deps.now().getTime() / 1000);
   const first = await deps.store.socketCount.claim(userId, cap, now);
-  if (first.claimed) return true;
+  if (first.claimed || first.deactivated) return outcomeOf(first);
   // A slot taken within the last minute may belong to a `$connect` that has not stored its socket yet.
-  if (now - first.claimedAt < CONNECTING_SECONDS) return false;
+  if (now - first.claimedAt < CONNECTING_SECONDS) return 'too-many-sockets';
   // Stored and still open (a socket that vanished without `$disconnect` is not).
   const stored = await deps.store.connections.list(userId, { consistent: true });
   const alive = await Promise.all(stored.map((socket) => isSocketOpen(deps, userId, socket)));
   const open = alive.filter(Boolean).length;
-  if (open >= cap) return false;
+  if (open >= cap) return 'too-many-sockets';
   const refused = open < stored.length ? await deps.store.socketCount.claim(userId, cap, now) : first;
-  if (refused.claimed) return true;
-  if (now - refused.claimedAt < CONNECTING_SECONDS || open >= refused.count) return false;
-  if (!(await deps.store.socketCount.repair(userId, refused.rev, open))) return false;
-  return (await deps.store.socketCount.claim(userId, cap, now)).claimed;
+  if (refused.claimed || refused.deactivated) return outcomeOf(refused);
+  if (now - refused.claimedAt < CONNECTING_SECONDS || open >= refused.count) return 'too-many-sockets';
+  if (!(await deps.store.socketCount.repair(userId, refused.rev, open))) return 'too-many-sockets';
+  return outcomeOf(await deps.store.socketCount.claim(userId, cap, now));
+}
+
+type ClaimOutcome = 'claimed' | 'too-many-sockets' | 'deactivated';
+
+function outcomeOf(claim: SocketClaim): ClaimOutcome {
+  if (claim.claimed) return 'claimed';
+  return claim.deactivated ? 'deactivated' : 'too-many-sockets';
 }
 
 /**

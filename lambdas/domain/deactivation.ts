@@ -3,9 +3,10 @@
  * action that ends what a user revoked at the identity provider would otherwise keep.
  *
  * `deactivateUser` first stores the durable mark (`USER#<id>` / `DEACTIVATED`), so that from then on
- * the `$connect` authorizer refuses the user's new sockets, the scheduled dispatcher posts none of
- * their messages and the push planner sends them nothing, whatever slips past the steps below. Then,
- * each bounded and reached by key or Query in the user's own partition:
+ * the scheduled dispatcher posts none of their messages and the push planner sends them nothing, and
+ * sets `deactivatedAt` on their socket count (`LIMIT#<id>` / `SOCKETS`), so that `$connect`'s claim
+ * of a socket slot, the write it makes anyway, refuses their new sockets; whatever slips past the
+ * steps below. Then, each bounded and reached by key or Query in the user's own partition:
  *
  * - their waiting scheduled messages (at most 100) are cancelled as `cancelScheduled` cancels them,
  *   uploads given back (`cancelPending`);
@@ -51,11 +52,13 @@ export async function deactivateUser(
 ): Promise<DeactivateAck> {
   const { userId } = input;
   refuseCaller(caller, userId, 'deactivateUser');
-  const mark = await deps.store.deactivations.mark({
-    userId,
-    deactivatedAt: deps.now().toISOString(),
-    actorId: caller.userId,
-  });
+  const deactivatedAt = deps.now().toISOString();
+  // Both before the sockets are listed: from the socket count's mark on, every `$connect` claim of
+  // theirs is refused, so a handshake racing this call is refused or has claimed before the listing.
+  const [mark] = await Promise.all([
+    deps.store.deactivations.mark({ userId, deactivatedAt, actorId: caller.userId }),
+    deps.store.socketCount.markDeactivated(userId, deactivatedAt),
+  ]);
   const [scheduled, devices, socketsClosed] = await Promise.all([
     cancelSchedules(deps, userId),
     removeDevices(deps, userId),
@@ -85,7 +88,10 @@ export async function reactivateUser(
 ): Promise<{ userId: string; wasDeactivated: boolean }> {
   const { userId } = input;
   refuseCaller(caller, userId, 'reactivateUser');
+  // The mark first, the socket count's last: a failure between leaves them refused at `$connect`,
+  // and a repeat (which finds no mark) still lets them in.
   const wasDeactivated = await deps.store.deactivations.clear(userId);
+  await deps.store.socketCount.clearDeactivated(userId);
   await recordAdminAction(deps, caller, { action: 'reactivateUser', userId });
   return { userId, wasDeactivated };
 }

@@ -10,10 +10,6 @@
  *   as an error; the alarm subtracts the refusals);
  * - the issuer's keys unavailable (JWKS outage): logged as an ERROR, counted as `KeySourceErrors`, and
  *   answered 500 (the client retries; its token may be fine);
- * - a good token of a user an administrator deactivated (`deactivateUser`): 401 and `TokensRefused`,
- *   as a bad token; one consistent GetItem of the user's mark per handshake (docs/performance.md).
- *   The table unreachable: logged as an ERROR and answered 500 (the handshake's `$connect` needs
- *   the table anyway);
  * - anything else (bad configuration, a bug): logged as an ERROR and answered 500.
  * Nothing is stored.
  */
@@ -26,10 +22,6 @@ import {
   type VerifiedUser,
   verifierConfigFromEnv,
 } from '../auth/verifier.ts';
-import { DeactivationRepository } from '../data/deactivations.ts';
-import { TableClient } from '../data/table-client.ts';
-import { getDocumentClient } from '../shared/clients.ts';
-import { config } from '../shared/config.ts';
 import { AUTHORIZER_FN, logger } from '../shared/logger.ts';
 import { countMetric } from '../shared/metrics.ts';
 
@@ -47,19 +39,6 @@ async function buildVerifier() {
 /** Replace the container's verifier (tests). */
 export function resetVerifier(): void {
   verifier = undefined;
-}
-
-type Deactivations = Pick<DeactivationRepository, 'get'>;
-let deactivations: Deactivations | undefined;
-
-/** Replace where the authorizer looks up deactivated users (tests); undefined: the table's. */
-export function setDeactivations(next: Deactivations | undefined): void {
-  deactivations = next;
-}
-
-function deactivationsOf(): Deactivations {
-  deactivations ??= new DeactivationRepository(new TableClient(getDocumentClient(), config().tableName));
-  return deactivations;
 }
 
 function allow(principalId: string, resource: string): APIGatewayAuthorizerResult {
@@ -92,26 +71,13 @@ async function authorize(event: APIGatewayRequestAuthorizerEvent): Promise<APIGa
     logger.error('the authorizer cannot verify tokens (configuration or secret)', { error });
     throw error;
   }
-  const user = await verified(verify, token);
-  if (await isDeactivated(user.userId)) {
-    logger.info('token refused', { reason: 'the user is deactivated' });
-    countMetric('TokensRefused');
-    throw unauthorized();
-  }
-  // `exp` travels with every later route: the pipeline refuses actions once it has passed.
-  return {
-    ...allow(user.userId, event.methodArn),
-    context: { userId: user.userId, name: user.name, admin: user.admin, exp: user.exp },
-  };
-}
-
-/** The token's user, or the refusal or fault (module comment). */
-async function verified(
-  verify: (token: string) => Promise<VerifiedUser>,
-  token: string,
-): Promise<VerifiedUser> {
   try {
-    return await verify(token);
+    const user = await verify(token);
+    // `exp` travels with every later route: the pipeline refuses actions once it has passed.
+    return {
+      ...allow(user.userId, event.methodArn),
+      context: { userId: user.userId, name: user.name, admin: user.admin, exp: user.exp },
+    };
   } catch (error) {
     if (error instanceof InvalidTokenError) {
       logger.info('token refused', { reason: error.message });
@@ -125,16 +91,6 @@ async function verified(
     }
     logger.error('token verification failed', { error });
     throw error;
-  }
-}
-
-/** Whether an administrator deactivated the user (their mark: one consistent GetItem). */
-async function isDeactivated(userId: string): Promise<boolean> {
-  try {
-    return (await deactivationsOf().get(userId)) !== undefined;
-  } catch (error) {
-    logger.error('the authorizer cannot read whether the user is deactivated', { error });
-    throw new Error('The table is unavailable');
   }
 }
 

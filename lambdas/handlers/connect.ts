@@ -22,6 +22,11 @@ export const handler = wsLifecycle(async (caller, event) => {
     logger.info('refused: too many sockets', { userId: caller.userId });
     return { statusCode: 429 };
   }
+  if (outcome === 'deactivated') {
+    // An administrator's `deactivateUser`: refused as a bad token is (401), nothing stored.
+    logger.info('refused: the user is deactivated', { userId: caller.userId });
+    return { statusCode: 401 };
+  }
   logger.info('connected', { userId: caller.userId });
   return undefined;
 });

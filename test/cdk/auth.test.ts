@@ -138,8 +138,6 @@ describe('hs256 mode', { timeout: 180_000 }, () => {
     expect(authorizerEnv(s)).toEqual({
       JWT_SECRET_ARN: { Ref: secretId },
       JWT_ISSUER: 'chat-issuer',
-      // The deactivation marks' table (the authorizer's one GetItem).
-      TABLE_NAME: expect.anything(),
       METRICS_STACK: 'ChatTest',
       NODE_OPTIONS: '--enable-source-maps',
       LOG_LEVEL: 'INFO',

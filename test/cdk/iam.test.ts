@@ -8,7 +8,7 @@ import { Template } from 'aws-cdk-lib/assertions';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { describe, expect, it } from 'vitest';
 import { ChatStack } from '../../lib/chat-stack.ts';
-import { AUTHORIZER, ROUTES, type RouteDefinition, type TableAction } from '../../lib/routes.ts';
+import { ROUTES, type RouteDefinition, type TableAction } from '../../lib/routes.ts';
 import {
   actionsOf,
   grant,
@@ -128,11 +128,7 @@ describe('least privilege', { timeout: 180_000 }, () => {
 
   it('each role holds exactly: logging to its own log group, tracing, its table, management and media actions', () => {
     for (const fn of s.stack.chatApi.allFunctions) {
-      // The authorizer holds its own table actions (lib/routes.ts AUTHORIZER), nothing else.
-      const def: Partial<RouteDefinition> | undefined =
-        fn === s.stack.chatApi.authorizerFunction
-          ? { tableActions: AUTHORIZER.tableActions }
-          : ROUTES.find((r) => s.stack.chatApi.functions.get(r.routeKey) === fn);
+      const def = ROUTES.find((r) => s.stack.chatApi.functions.get(r.routeKey) === fn);
       const expected = [
         ...LOGGING,
         ...TRACING,
@@ -159,8 +155,6 @@ describe('least privilege', { timeout: 180_000 }, () => {
   it('has no dynamodb:Scan, no wildcard action, and no table access outside the route functions', () => {
     const routeRoles = [
       ...s.stack.chatApi.functions.values(),
-      // Reads the user's deactivation mark by key (lib/routes.ts AUTHORIZER.tableActions).
-      s.stack.chatApi.authorizerFunction,
       ...s.stack.scheduled.functions,
       s.stack.fanOutWorker.worker,
       s.stack.retentionWorker.worker,

@@ -179,8 +179,6 @@ describe('with push configured', { timeout: 60_000 }, () => {
       s.stack.retentionWorker.worker,
       ...(worker ? [worker.worker] : []),
       fn,
-      // Reads the user's deactivation mark by key (lib/routes.ts AUTHORIZER.tableActions).
-      s.stack.chatApi.authorizerFunction,
     ].map((f) => logicalId(s.stack, f.role));
     expect(privilegeViolations(s.template, allowed)).toEqual([]);
   });

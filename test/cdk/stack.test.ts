@@ -127,11 +127,10 @@ describe('authorizer', { timeout: 180_000 }, () => {
     }
   });
 
-  it('reads the table by key only (the deactivation mark) and has no management access or environment', () => {
+  it('has no table access and no table or management environment', () => {
     const statements = statementsOf(s, s.stack.chatApi.authorizerFunction);
     const actions = statements.flatMap(actionsOf).sort();
     expect(actions).toEqual([
-      'dynamodb:GetItem',
       'logs:CreateLogStream',
       'logs:PutLogEvents',
       'xray:PutTelemetryRecords',
@@ -140,7 +139,7 @@ describe('authorizer', { timeout: 180_000 }, () => {
     const env = propsOf(s.stack.chatApi.authorizerFunction.function).Environment as {
       Variables: Record<string, unknown>;
     };
-    expect(env.Variables.TABLE_NAME).toBeDefined();
+    expect(env.Variables.TABLE_NAME).toBeUndefined();
     expect(env.Variables.WS_MANAGEMENT_ENDPOINT).toBeUndefined();
   });
 });

@@ -1,7 +1,8 @@
 /**
  * Ending a user's access at once (docs/security.md, "Ending a user's access"): an administrator's
- * `deactivateUser` closes the user's open sockets, refuses their new ones (the `$connect`
- * authorizer reads the mark: 401), cancels their waiting scheduled messages, removes their push
+ * `deactivateUser` closes the user's open sockets, refuses their new ones (`$connect`'s claim of a
+ * socket slot fails on the mark it leaves on the socket count: 401; test/security/
+ * deactivated-connect.test.ts shows it writes nothing), cancels their waiting scheduled messages, removes their push
  * devices and token owner items, and keeps their memberships; repeating it is harmless, and
  * `reactivateUser` lets them connect again. Whatever slips past it (a schedule made, or a device
  * registered, while it ran) is stopped by the mark itself: the dispatcher posts nothing for a

@@ -1,9 +1,7 @@
 /**
  * The `$connect` authorizer's outcomes and their signals: a bad token is 401 (`Unauthorized`) and a
  * `TokensRefused` count, never a fault; a JWKS outage is a 500, an ERROR line and a `KeySourceErrors`
- * count; a good token is an Allow policy, unless an administrator deactivated its user (401, as a bad
- * token). Real `jose` keys and a real JWKS server (which can fail); the deactivation marks are a
- * stand-in here (test/e2e/deactivate-user.test.ts reads them from DynamoDB Local).
+ * count; a good token is an Allow policy. Real `jose` keys and a real JWKS server (which can fail).
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -13,7 +11,7 @@ import { exportJWK, generateKeyPair, type JWTPayload, SignJWT } from 'jose';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { loadSecret } from '../../lambdas/auth/secret.ts';
 import { createVerifier, KeySourceError } from '../../lambdas/auth/verifier.ts';
-import { handler, resetVerifier, setDeactivations } from '../../lambdas/handlers/authorizer.ts';
+import { handler, resetVerifier } from '../../lambdas/handlers/authorizer.ts';
 import { type MetricValues, onMetrics } from '../../lambdas/shared/metrics.ts';
 
 const ISSUER = 'https://issuer.example';
@@ -62,10 +60,6 @@ const event = (token?: string) => ({
 // biome-ignore lint/suspicious/noExplicitAny: a hand-built API Gateway event
 const authorize = (token?: string) => handler(event(token) as any);
 
-/** The users whose mark the stand-in finds; `marksDown` makes it fail as an unreachable table would. */
-const deactivated = new Set<string>();
-let marksDown = false;
-
 let metrics: MetricValues[] = [];
 let stopListening: () => void;
 let errorLines: string[] = [];
@@ -86,17 +80,8 @@ beforeEach(() => {
     JWT_ALGORITHMS: 'RS256',
   });
   resetVerifier();
-  deactivated.clear();
-  marksDown = false;
-  setDeactivations({
-    get: async (userId) => {
-      if (marksDown) throw new Error('connect ECONNREFUSED');
-      return deactivated.has(userId) ? { userId, deactivatedAt: '', actorId: 'admin' } : undefined;
-    },
-  });
 });
 afterEach(() => {
-  setDeactivations(undefined);
   stopListening();
   vi.restoreAllMocks();
   process.env = { ...saved };
@@ -126,22 +111,6 @@ describe('authorizer outcomes', () => {
     expect(total('TokensRefused')).toBe(4);
     expect(total('KeySourceErrors')).toBe(0);
     expect(errorLines.filter((l) => l.includes('"ERROR"'))).toEqual([]);
-  });
-
-  it('refuses a good token of a deactivated user with Unauthorized (401), counted as refused', async () => {
-    deactivated.add('alice');
-    await expect(authorize(await sign())).rejects.toThrow(/^Unauthorized$/);
-    expect(total('TokensRefused')).toBe(1);
-    expect(errorLines.filter((l) => l.includes('"ERROR"'))).toEqual([]);
-    deactivated.delete('alice');
-    expect((await authorize(await sign())).principalId).toBe('alice');
-  });
-
-  it('answers a table it cannot read with a 500 and an ERROR line, never an Allow', async () => {
-    marksDown = true;
-    await expect(authorize(await sign())).rejects.toThrow(/table is unavailable/);
-    expect(total('TokensRefused')).toBe(0);
-    expect(errorLines.some((l) => l.includes('cannot read whether the user is deactivated'))).toBe(true);
   });
 
   it.each(['error', 'garbage'] as const)(

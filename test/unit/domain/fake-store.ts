@@ -184,6 +184,8 @@ export function fakeStore(): FakeStore {
       claim: vi.fn(async () => ({ claimed: true }) as const),
       release: vi.fn(async () => undefined),
       repair: vi.fn(async () => true),
+      markDeactivated: vi.fn(async () => undefined),
+      clearDeactivated: vi.fn(async () => undefined),
     },
     deactivations: {
       get: vi.fn(async () => undefined),

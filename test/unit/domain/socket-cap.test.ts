@@ -2,6 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { CONNECTION_TTL_SECONDS } from '../../../lambdas/data/items.ts';
 import { openConnection } from '../../../lambdas/domain/connections.ts';
+import { deactivateUser } from '../../../lambdas/domain/deactivation.ts';
 import { caller, fakeDeps, NOW } from './fakes.ts';
 
 const ann = caller('ann');
@@ -75,5 +76,55 @@ describe('the socket cap', () => {
     await expect(openConnection(deps, ann, input)).resolves.toBe('too-many-sockets');
     expect(store.connections.list).not.toHaveBeenCalled();
     expect(store.connections.put).not.toHaveBeenCalled();
+  });
+});
+
+const deactivated = { claimed: false, deactivated: true } as const;
+
+describe("a deactivated user's claim ($connect; the authorizer reads nothing)", () => {
+  it('is refused as deactivated, with no recount and nothing written', async () => {
+    const { deps, store, fanOut } = fakeDeps();
+    store.socketCount.claim.mockResolvedValueOnce(deactivated);
+    await expect(openConnection(deps, ann, input)).resolves.toBe('deactivated');
+    expect(store.socketCount.claim).toHaveBeenCalledTimes(1);
+    expect(store.connections.list).not.toHaveBeenCalled();
+    expect(fanOut.isOpen).not.toHaveBeenCalled();
+    expect(store.socketCount.repair).not.toHaveBeenCalled();
+    expect(store.socketCount.release).not.toHaveBeenCalled();
+    expect(store.connections.put).not.toHaveBeenCalled();
+    expect(store.profiles.touch).not.toHaveBeenCalled();
+  });
+
+  it('is refused when deactivated during a recount: no repair lets them in', async () => {
+    const { deps, store, fanOut } = fakeDeps();
+    store.socketCount.claim.mockResolvedValueOnce(full(3600)).mockResolvedValueOnce(deactivated);
+    store.connections.list.mockResolvedValue(Array.from({ length: 10 }, (_, i) => stored(`k${i}`, 600 + i)));
+    fanOut.isOpen.mockImplementation(async ({ connectionId }) => connectionId !== 'k3');
+    await expect(openConnection(deps, ann, input)).resolves.toBe('deactivated');
+    expect(store.socketCount.claim).toHaveBeenCalledTimes(2);
+    expect(store.socketCount.repair).not.toHaveBeenCalled();
+    expect(store.connections.put).not.toHaveBeenCalled();
+  });
+
+  it('is refused as deactivated when the mark came between a repair and the last claim', async () => {
+    const { deps, store, fanOut } = fakeDeps();
+    store.socketCount.claim.mockResolvedValueOnce(full(3600)).mockResolvedValueOnce(deactivated);
+    store.connections.list.mockResolvedValue(Array.from({ length: 8 }, (_, i) => stored(`k${i}`, 600 + i)));
+    fanOut.isOpen.mockResolvedValue(true);
+    await expect(openConnection(deps, ann, input)).resolves.toBe('deactivated');
+    expect(store.socketCount.claim).toHaveBeenCalledTimes(2);
+    expect(store.connections.put).not.toHaveBeenCalled();
+  });
+});
+
+describe('deactivateUser and the socket count', () => {
+  it('marks the count before it lists the sockets to close (a racing claim is refused or listed)', async () => {
+    const { deps, store } = fakeDeps();
+    const admin = { ...caller('root'), admin: true };
+    await deactivateUser(deps, admin, { userId: 'ann' });
+    expect(store.socketCount.markDeactivated).toHaveBeenCalledWith('ann', new Date(NOW).toISOString());
+    const [marked] = store.socketCount.markDeactivated.mock.invocationCallOrder;
+    const [listed] = store.connections.listIds.mock.invocationCallOrder;
+    expect(marked).toBeLessThan(listed ?? 0);
   });
 });
