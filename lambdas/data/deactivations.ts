@@ -1,9 +1,10 @@
 /**
  * Deactivated users (`USER#<id>` / `DEACTIVATED`): the durable mark an administrator's
  * `deactivateUser` leaves and `reactivateUser` removes (lambdas/domain/deactivation.ts). Read by key
- * by the `$connect` authorizer (one GetItem per handshake) and the scheduled dispatcher (one per
- * message going out); the push planner finds it in the Query it makes anyway (devices.ts
- * `pushTargets`: the sort key lies between `CONN#…` and `DEVICE#…`). Every public method is one
+ * by the scheduled dispatcher (one GetItem per message going out); the push planner finds it in the
+ * Query it makes anyway (devices.ts `pushTargets`: the sort key lies between `CONN#…` and
+ * `DEVICE#…`). `$connect` does not read it: `deactivateUser` also marks the user's socket count,
+ * which refuses the slot `$connect` claims anyway (socket-count.ts). Every public method is one
  * access pattern (docs/data-model.md).
  */
 import { DEACTIVATION, type DeactivationRecord } from './items.ts';

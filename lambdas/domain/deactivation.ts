@@ -15,7 +15,7 @@
  *   socket's `$disconnect` then leaves its rosters and tells their peers they went offline).
  *
  * Memberships stay (as Stream's `deactivateUser` keeps them): the user's messages, their place in
- * each chat and the chats' member lists are as before, and `reactivateUser` (which removes the mark)
+ * each chat and the chats' member lists are as before, and `reactivateUser` (which removes both marks)
  * gives everything back but what was cancelled or removed. Every step can be repeated: a second call
  * finds nothing left to do and keeps the first mark's time and administrator. Each call is recorded
  * in the audit (`npm run audit`).
