@@ -15,8 +15,9 @@ export const LIMITS = {
   groupNameMaxChars: 100,
   groupMaxMembers: 1000,
   /**
-   * Members a Chat object lists at most (the first by join order; `memberCount` is exact). A Chat
-   * of 1,000 members with 64-character ids would be about 170 KB, over API Gateway's 128 KB frame.
+   * Members a Chat object lists at most (the owner, the viewer, then by join order; `memberCount` is
+   * exact). A Chat of 1,000 members with 64-character ids would be about 170 KB, over API Gateway's
+   * 128 KB frame.
    */
   chatMembersMax: 200,
   inviteMaxIds: 50,

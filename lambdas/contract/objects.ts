@@ -79,7 +79,7 @@ export const Chat = v.pipe(
     members: v.pipe(
       v.array(Member),
       v.description(
-        `Every member in join order, at most ${LIMITS.chatMembersMax}: a bigger group lists its owner and the first ${LIMITS.chatMembersMax - 1} others by join order (memberCount says how many it has).`,
+        `Every member in join order, at most ${LIMITS.chatMembersMax}: a bigger group lists its owner, then the viewer (in chat.joined: those who joined), then the first others by join order (memberCount says how many it has).`,
       ),
     ),
     memberCount: v.pipe(int, v.description('How many members the chat has.')),

@@ -40,7 +40,7 @@ export interface RemoveMemberInput {
 
 export async function getChat(deps: Deps, caller: Caller, input: ChatRef): Promise<{ chat: ChatView }> {
   const { chat, members } = await loadAsMember(deps, caller, input.chatId);
-  return { chat: chatView(chat, members) };
+  return { chat: chatView(chat, members, [caller.userId]) };
 }
 
 export async function invite(deps: Deps, caller: Caller, input: InviteInput): Promise<{ chat: ChatView }> {
@@ -68,7 +68,9 @@ export async function invite(deps: Deps, caller: Caller, input: InviteInput): Pr
     if (!applied) continue;
     const { ver } = version;
     const updated = { ...chat, memberCount: chat.memberCount + added.length, lastVer: ver, memberVer: ver };
-    const view = chatView(updated, [...members, ...added]);
+    // Over 200 members, the Chat lists the owner (the caller), then those who joined (each finds
+    // their own entry in `chat.joined`, and so their read cursor), then the others.
+    const view = chatView(updated, [...members, ...added], fresh);
     await admitToRoster(deps, chat, fresh);
     await tellJoined(deps, chat, view, fresh, [...current], ver);
     return { chat: view };
@@ -92,8 +94,8 @@ async function inviteAgain(
   members: readonly MemberRecord[],
   userIds: readonly string[],
 ): Promise<ChatView> {
-  const view = chatView(chat, members);
   const asked = new Set(userIds);
+  const view = chatView(chat, members, userIds);
   const again = members
     .filter((m) => asked.has(m.userId) && m.userId !== caller.userId && socketsMayPredate(deps, m.joinedAt))
     .map((m) => m.userId);

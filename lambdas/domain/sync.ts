@@ -47,7 +47,7 @@ export async function sync(deps: Deps, caller: Caller, input: SyncInput): Promis
   const { chat, members } = await loadForSync(deps, caller, input);
   const settledBefore = now - settleWindowMs();
   const head = { lastVer: chat.lastVer, settled: chat.lastAllocAt < now - headQuietMs() };
-  const memberList = members ? chatView(chat, members).members : null;
+  const memberList = members ? chatView(chat, members, [caller.userId]).members : null;
   if (needsReset(chat, input.sinceVer)) {
     // Older than what is kept (or a version this chat never had): reload with history, then sync
     // from `lastVer`, which is settled (history read after this answer holds everything up to it).

@@ -65,14 +65,22 @@ export function attachmentView(a: StoredAttachment, link: SignedUrl): Attachment
 
 /**
  * At most `LIMITS.chatMembersMax` members in join order; a bigger group lists its owner first, then
- * the first others by join order. `memberCount` says how many there are.
+ * the members named in `first` (the viewer: a member must find their own entry, whose read cursor
+ * the client takes; for `chat.joined`, those who joined), then the first others by join order.
+ * `memberCount` says how many there are.
  */
-function listed(chat: ChatRecord, members: readonly MemberRecord[]): MemberRecord[] {
+function listed(
+  chat: ChatRecord,
+  members: readonly MemberRecord[],
+  first: readonly string[],
+): MemberRecord[] {
   const sorted = [...members].sort(byJoined);
   if (sorted.length <= LIMITS.chatMembersMax) return sorted;
+  const ahead = new Set(first);
   const owner = sorted.filter((m) => m.userId === chat.ownerId);
-  const others = sorted.filter((m) => m.userId !== chat.ownerId);
-  return [...owner, ...others].slice(0, LIMITS.chatMembersMax);
+  const named = sorted.filter((m) => m.userId !== chat.ownerId && ahead.has(m.userId));
+  const others = sorted.filter((m) => m.userId !== chat.ownerId && !ahead.has(m.userId));
+  return [...owner, ...named, ...others].slice(0, LIMITS.chatMembersMax);
 }
 
 /**
@@ -100,14 +108,22 @@ export function memberView(chat: ChatRecord, m: MemberRecord): Member {
   };
 }
 
-export function chatView(chat: ChatRecord, members: readonly MemberRecord[]): Chat {
+/**
+ * A Chat for its members. `first`: who a group of more than `LIMITS.chatMembersMax` lists right
+ * after its owner (`listed`): the viewer, or those a `chat.joined` is for.
+ */
+export function chatView(
+  chat: ChatRecord,
+  members: readonly MemberRecord[],
+  first: readonly string[] = [],
+): Chat {
   return {
     chatId: chat.chatId,
     kind: chat.kind,
     name: chat.name ?? null,
     ownerId: chat.ownerId,
     memberCount: members.length,
-    members: listed(chat, members).map((m) => memberView(chat, m)),
+    members: listed(chat, members, first).map((m) => memberView(chat, m)),
     lastSeq: chat.lastSeq,
     lastVer: chat.lastVer,
     createdAt: chat.createdAt,
