@@ -1,10 +1,12 @@
 /**
  * Chats (`META`), their memberships and the direct-chat pair pointers. Membership changes are
- * transactions guarded by the `memberCount` read before (optimistic concurrency): a lost race is
- * the value `'chat-changed'`, and the caller reads again and retries. Each one sets `memberVer` to
- * the version allocated for it (`sequence.allocateVersion`), which invalidates senders' cached
- * member lists. A big group's change also puts its member-log entry and requires the `memberVer` it
- * was applied on (member-log.ts), so that senders bring their lists up to date from the log.
+ * transactions guarded by the `memberCount` and the `memberVer` read before (optimistic
+ * concurrency: the count alone would let a change commit on a stale list after a leave and a join
+ * that left the count as it was): a lost race is the value `'chat-changed'`, and the caller reads
+ * again and retries. Each one sets `memberVer` to the version allocated for it
+ * (`sequence.allocateVersion`), which invalidates senders' cached member lists. A big group's change
+ * also puts its member-log entry (member-log.ts), chained to the `memberVer` it required, so that
+ * senders bring their lists up to date from the log.
  * Every public method is one access pattern (all of them are listed in docs/data-model.md). A user's
  * chats (the membership index, batched reads) are inherited from chat-lists.ts.
  */
@@ -18,7 +20,7 @@ import {
 import { ChatListReads, isMeta } from './chat-lists.ts';
 import { byJoined, CHAT, type ChatRecord, DIRECT_PAIR, MEMBER, type MemberRecord } from './items.ts';
 import { chatPk, keys, PREFIX, SK } from './keys.ts';
-import { conditionOf, loggedChange, type MembersAsOf, membersAt } from './member-log.ts';
+import { loggedChange, type MembersAsOf, membersAt } from './member-log.ts';
 import {
   ifConditionFails,
   itemAbsent,
@@ -49,6 +51,11 @@ const countUnchanged = 'memberCount = :count';
 const notDeleting = 'attribute_not_exists(deletedAt)';
 /** The membership change's version is newer than the last one applied. */
 const versionNewer = '(attribute_not_exists(memberVer) OR memberVer < :ver)';
+/**
+ * No membership change since the read: `memberVer` is the one read (`:prevVer`; a chat stored before
+ * members had a version has none and reads as 0).
+ */
+const versionAsRead = '(attribute_not_exists(memberVer) OR memberVer = :prevVer)';
 const pairPointsAtReplaced = 'chatId = :old';
 
 /** A chat's own reads and writes; a user's chats (the membership index) are in `ChatListReads`. */
@@ -154,8 +161,8 @@ export class ChatRepository extends ChatListReads {
   }
 
   /**
-   * Adds members to a group in one transaction, guarded by the member count read before; the
-   * change takes version `ver` (`memberVer`).
+   * Adds members to a group in one transaction, guarded by the member count and version read
+   * before; the change takes version `ver` (`memberVer`).
    */
   async addMembers(
     chat: ChatRecord,
@@ -170,12 +177,12 @@ export class ChatRepository extends ChatListReads {
           Update: {
             Key: keys.chat(chat.chatId),
             UpdateExpression: 'SET memberCount = :next, memberVer = :ver',
-            ConditionExpression: conditionOf([countUnchanged, versionNewer, notDeleting], logged),
+            ConditionExpression: [countUnchanged, versionAsRead, versionNewer, notDeleting].join(' AND '),
             ExpressionAttributeValues: {
               ':count': chat.memberCount,
+              ':prevVer': chat.memberVer,
               ':next': chat.memberCount + members.length,
               ':ver': ver,
-              ...logged?.values,
             },
           },
         },
@@ -191,10 +198,11 @@ export class ChatRepository extends ChatListReads {
   }
 
   /**
-   * Removes a member in one transaction, guarded by the member count and by a chat not being
-   * deleted (so ownership never moves under `deleteChat`, whose last step requires the owner); hands
-   * ownership to `newOwnerId` when given; deletes the chat's `META` with its last member (the caller
-   * then expires the rest, as `deleteChat` does). The change takes version `ver`.
+   * Removes a member in one transaction, guarded by the member count and version read before and
+   * by a chat not being deleted (so ownership never moves under `deleteChat`, whose last step
+   * requires the owner); hands ownership to `newOwnerId` when given; deletes the chat's `META` with
+   * its last member (the caller then expires the rest, as `deleteChat` does). The change takes
+   * version `ver`.
    */
   async removeMember(
     chat: ChatRecord,
@@ -212,8 +220,8 @@ export class ChatRepository extends ChatListReads {
       actions.push({
         Delete: {
           Key: keys.chat(chat.chatId),
-          ConditionExpression: `${countUnchanged} AND ${notDeleting}`,
-          ExpressionAttributeValues: { ':count': chat.memberCount },
+          ConditionExpression: `${countUnchanged} AND ${versionAsRead} AND ${notDeleting}`,
+          ExpressionAttributeValues: { ':count': chat.memberCount, ':prevVer': chat.memberVer },
         },
       });
     } else {
@@ -224,13 +232,13 @@ export class ChatRepository extends ChatListReads {
           UpdateExpression: newOwnerId
             ? 'SET memberCount = :next, memberVer = :ver, ownerId = :owner'
             : 'SET memberCount = :next, memberVer = :ver',
-          ConditionExpression: conditionOf([countUnchanged, versionNewer, notDeleting], logged),
+          ConditionExpression: [countUnchanged, versionAsRead, versionNewer, notDeleting].join(' AND '),
           ExpressionAttributeValues: {
             ':count': chat.memberCount,
+            ':prevVer': chat.memberVer,
             ':next': chat.memberCount - 1,
             ':ver': ver,
             ...(newOwnerId ? { ':owner': newOwnerId } : {}),
-            ...logged?.values,
           },
         },
       });

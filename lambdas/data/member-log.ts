@@ -60,11 +60,11 @@ export interface ChangeParts {
   readonly newOwnerId?: string | undefined;
 }
 
-/** What a change's transaction adds to be logged: a condition on `META` and the entry's put. */
+/**
+ * What a change's transaction adds to be logged: the entry's put. (Its `META` update requires the
+ * `memberVer` the change read, as every membership change's does: lambdas/data/chats.ts.)
+ */
 export interface LoggedChange {
-  /** Appended to the `META` update's condition (with `AND`): applied on exactly `chat.memberVer`. */
-  readonly condition: string;
-  readonly values: Record<string, number>;
   readonly put: TransactAction;
 }
 
@@ -80,16 +80,8 @@ export function loggedChange(chat: ChatRecord, ver: number, parts: ChangeParts):
     removed: [...parts.removed],
     ...(parts.newOwnerId ? { newOwnerId: parts.newOwnerId } : {}),
   };
-  return {
-    condition: 'memberVer = :prevVer',
-    values: { ':prevVer': chat.memberVer },
-    put: { Put: { Item: MEMBER_CHANGE.toItem(change) } },
-  };
+  return { put: { Put: { Item: MEMBER_CHANGE.toItem(change) } } };
 }
-
-/** A `META` update's condition: its guards, and a logged change's own. */
-export const conditionOf = (guards: readonly string[], logged: LoggedChange | undefined): string =>
-  [...guards, ...(logged ? [logged.condition] : [])].join(' AND ');
 
 /**
  * Entries read at most to bring a head up to date: more changes than this since a container's

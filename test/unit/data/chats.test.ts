@@ -189,15 +189,15 @@ describe('create', () => {
 });
 
 describe('membership changes', () => {
-  it('adds members guarded by the member count read before and no deletion mark, under the change’s version', async () => {
+  it('adds members guarded by the member count and version read before and no deletion mark, under the change’s version', async () => {
     ddb.on(TransactWriteCommand).resolves({});
     await expect(store.chats.addMembers(group, [member(group, 'u3')], 6)).resolves.toBe('changed');
     const [count, put] = transactions()[0] ?? [];
     expect(count?.Update).toMatchObject({
       UpdateExpression: 'SET memberCount = :next, memberVer = :ver',
       ConditionExpression:
-        'memberCount = :count AND (attribute_not_exists(memberVer) OR memberVer < :ver) AND attribute_not_exists(deletedAt)',
-      ExpressionAttributeValues: { ':count': 2, ':next': 3, ':ver': 6 },
+        'memberCount = :count AND (attribute_not_exists(memberVer) OR memberVer = :prevVer) AND (attribute_not_exists(memberVer) OR memberVer < :ver) AND attribute_not_exists(deletedAt)',
+      ExpressionAttributeValues: { ':count': 2, ':prevVer': group.memberVer, ':next': 3, ':ver': 6 },
     });
     expect(put?.Put).toMatchObject({
       Item: { sk: 'MEMBER#u3' },
