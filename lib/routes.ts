@@ -65,6 +65,9 @@ export const ACTION_ROUTES: Readonly<Record<ActionName, ActionRoute>> = {
       // A new direct chat checks its pair's block items in its transaction (blocks' mirror).
       'dynamodb:ConditionCheckItem',
     ],
+    // A group of more than 99 members queues, before its memberships, the delayed job that deletes
+    // them should the request stop before META (lambdas/domain/safety-net-jobs.ts).
+    uses: ['retentionQueue'],
   },
   listChats: {
     // PutItem/UpdateItem: filling the abandoned top of a chat with voids (a transaction of the two);

@@ -135,7 +135,10 @@ export const FANOUT_WORKER: QueueWorkerDefinition = {
  * deleted (BatchWriteItem, DeleteItem; the owner's membership in a transaction that checks `META`:
  * ConditionCheckItem), and `chat.deleted` posted through the
  * Management API to the members' sockets (Query of their connections; a gone socket's records
- * deleted and its slot given back, as the fan-out worker does).
+ * deleted and its slot given back, as the fan-out worker does). And the delayed jobs of a big group's
+ * creation and of a last leave (lambdas/domain/safety-net-jobs.ts): `META` read, the orphaned
+ * memberships read (Query) and deleted in transactions that check `META` is absent
+ * (ConditionCheckItem), its roster cleared, or a retention job queued.
  */
 export const RETENTION_WORKER: QueueWorkerDefinition = {
   name: 'RetentionWorker',

@@ -10,7 +10,14 @@
  */
 import { type ChatRecord, DIRECT_PAIR, type MemberRecord } from './items.ts';
 import { keys } from './keys.ts';
-import { ifConditionFails, itemExists, type TableClient, type TransactAction } from './table-client.ts';
+import {
+  ifConditionFails,
+  itemAbsent,
+  itemExists,
+  MAX_TRANSACTION_ITEMS,
+  type TableClient,
+  type TransactAction,
+} from './table-client.ts';
 
 const ownerUnchanged = 'ownerId = :owner';
 const pairAbsentOrThisChat = 'attribute_not_exists(pk) OR chatId = :chat';
@@ -107,4 +114,30 @@ export async function deleteChatMeta(table: TableClient, chatId: string): Promis
 function peerOf(chat: ChatRecord, members: readonly MemberRecord[]): string | undefined {
   const owner = members.find((m) => m.userId === chat.ownerId);
   return owner?.peerId ?? members.find((m) => m.userId !== chat.ownerId)?.userId;
+}
+
+/**
+ * The memberships of a chat whose `META` was never written (a big group's creation that stopped
+ * between its batched memberships and `META`: lambdas/domain/safety-net-jobs.ts), deleted in
+ * transactions of 99 deletes and a check that `META` is still absent: `'chat-exists'` when it is
+ * there (the creation was completed meanwhile), and the memberships of that transaction are kept.
+ */
+export async function deleteMembersWithoutChat(
+  table: TableClient,
+  chatId: string,
+  userIds: readonly string[],
+): Promise<'deleted' | 'chat-exists'> {
+  for (let i = 0; i < userIds.length; i += MAX_TRANSACTION_ITEMS - 1) {
+    const chunk = userIds.slice(i, i + MAX_TRANSACTION_ITEMS - 1);
+    const write = table.transact([
+      { ConditionCheck: { Key: keys.chat(chatId), ConditionExpression: itemAbsent } },
+      ...chunk.map((userId) => ({ Delete: { Key: keys.member(chatId, userId) } })),
+    ]);
+    const outcome = await ifConditionFails(
+      write.then(() => 'deleted' as const),
+      () => 'chat-exists' as const,
+    );
+    if (outcome === 'chat-exists') return outcome;
+  }
+  return 'deleted';
 }

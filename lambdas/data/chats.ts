@@ -14,6 +14,7 @@ import { blocksAsRead, isConflict, type PairBlocks } from './blocks.ts';
 import {
   deleteChatMeta,
   deleteMembersButOwner,
+  deleteMembersWithoutChat,
   deleteOwnerAndPointer,
   markChatDeleted,
 } from './chat-deletion.ts';
@@ -286,6 +287,11 @@ export class ChatRepository extends ChatListReads {
    */
   deleteOwnerAndPointer(chat: ChatRecord, members: readonly MemberRecord[]): Promise<'deleted' | 'gone'> {
     return deleteOwnerAndPointer(this.table, chat, members);
+  }
+
+  /** The memberships of a chat whose `META` was never written, while it is still absent. */
+  deleteMembersWithoutChat(chatId: string, userIds: readonly string[]): Promise<'deleted' | 'chat-exists'> {
+    return deleteMembersWithoutChat(this.table, chatId, userIds);
   }
 
   /** The deletion's last write: the marked `META` (key lookup delete). */

@@ -17,7 +17,9 @@ import { groupFromDirect, invitedMember } from './create-chat.ts';
 import type { Deps } from './deps.ts';
 import { LIMITS } from './limits.ts';
 import { refuseOverChatCap } from './membership-cap.ts';
+import { RETENTION_JOB_VERSION } from './retention-jobs.ts';
 import { admitAgain, admitToRoster, disbandRoster, dismissFromRoster, socketsMayPredate } from './rosters.ts';
+import { queueSafetyNet } from './safety-net-jobs.ts';
 import { type AllocatedVersion, allocateVersion } from './versions.ts';
 import { type ChatView, chatView } from './views.ts';
 
@@ -157,6 +159,13 @@ export async function removeMember(
     const newOwner = userId === chat.ownerId ? remaining[0]?.userId : undefined;
     // Its last member leaving deletes the chat (its `META` with the membership).
     const lastOut = chat.memberCount <= 1;
+    // Before the last leave's transaction, the delayed job that queues the partition's retention
+    // once META is gone (safety-net-jobs.ts): a request stopped after the transaction leaves no
+    // partition without its TTL. Queued, it is the retention; refused, the leave queues it below.
+    const expiresAt = epochSeconds(deps.now());
+    const netQueued =
+      lastOut &&
+      (await queueSafetyNet(deps, { v: RETENTION_JOB_VERSION, kind: 'expireLeft', chatId, expiresAt }));
     const version = await allocateVersion(deps, chatId);
     const applied = await applyMembershipChange(
       deps,
@@ -169,8 +178,8 @@ export async function removeMember(
     // Done: a retry would find the member (or the chat) gone and do nothing, so nothing below may
     // skip what follows it. Its last member left: the chat is deleted (protocol, Rules), so the rest
     // of its partition (messages, claims, reactions, uploads) and its media go as after deleteChat,
-    // queued first. Then the administrator's record; neither of them fails (logged instead).
-    if (lastOut) await expireDeletedChat(deps, chatId, epochSeconds(deps.now()));
+    // by the delayed job queued above, or queued first here when the queue refused it. Then the administrator's record; neither of them fails (logged instead).
+    if (lastOut && !netQueued) await expireDeletedChat(deps, chatId, expiresAt);
     if (asAdmin) await recordAdminAction(deps, caller, { action: 'removeMember', chatId, userId });
     await deps.fanOut.toUsers(
       [...userIdsOf(remaining), userId],

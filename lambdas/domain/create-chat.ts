@@ -17,6 +17,7 @@ import { announceGroup, createKeyedGroup, groupMembers, refuseGroup } from './gr
 import { LIMITS } from './limits.ts';
 import { refuseOverChatCap } from './membership-cap.ts';
 import { member, newChat } from './new-chat.ts';
+import { queueCreationCheck } from './safety-net-jobs.ts';
 import { type ChatView, chatView } from './views.ts';
 
 export { member, newChat } from './new-chat.ts';
@@ -65,6 +66,8 @@ async function createGroup(
   await refuseGroup(deps, ownerId, others, field);
   const chat = newChat(deps.now(), 'group', name, ownerId, others.length + 1);
   const members = groupMembers(chat, others);
+  // Before a big group's memberships: the job that deletes them should the request stop before META.
+  await queueCreationCheck(deps, chat.chatId, members);
   await deps.store.chats.create(chat, members);
   return announceGroup(deps, chat, members);
 }

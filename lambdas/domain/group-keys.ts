@@ -27,6 +27,7 @@ import type { Deps } from './deps.ts';
 import { refuseOverChatCap } from './membership-cap.ts';
 import { member, newChat } from './new-chat.ts';
 import { admitAgain, admitToRoster, socketsMayPredate } from './rosters.ts';
+import { queueCreationCheck } from './safety-net-jobs.ts';
 import { claimStaleAfterMs, signalAt, writeTiming } from './timing.ts';
 import { type ChatView, chatView } from './views.ts';
 
@@ -100,6 +101,7 @@ export async function createKeyedGroup(
   await refuseGroup(deps, ownerId, others, 'memberIds');
   const chat = newChat(deps.now(), 'group', name, ownerId, others.length + 1);
   const members = groupMembers(chat, others);
+  await queueCreationCheck(deps, chat.chatId, members); // before its memberships (safety-net-jobs.ts)
   const claimedAt = deps.now().getTime();
   const outcome = await deps.store.groupKeys.create(ref, chat, members, claimedAt, {
     abortSignal: claimDeadline(deps, claimedAt),

@@ -20,7 +20,9 @@
  *
  * The same queue carries each deletion's finish job `{ kind: 'finishDeletion', chatId }`, which
  * `deleteChat` queues with a delay before its mark: the worker hands it to `finish`
- * (chat-deletion.ts `finishInterruptedDeletion`), which finishes a deletion interrupted after its mark.
+ * (chat-deletion.ts `finishInterruptedDeletion`), which finishes a deletion interrupted after its mark;
+ * and the delayed jobs of a big group's creation and of a last member's leave (`safetyNet`:
+ * safety-net-jobs.ts).
  */
 import type { SQSBatchItemFailure, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { mediaKey } from '../../lib/media.ts';
@@ -29,6 +31,7 @@ import type { MediaBucket } from '../data/media-bucket.ts';
 import type { BeforeExpiring, RetentionKey, RetentionRepository } from '../data/retention.ts';
 import type { SqsSender } from '../queue/light-sqs.ts';
 import { logger } from '../shared/logger.ts';
+import type { SafetyNetJob } from './safety-net-jobs.ts';
 
 export const RETENTION_JOB_VERSION = 1;
 
@@ -59,8 +62,8 @@ export interface FinishDeletionJob {
  */
 export type FinishOutcome = 'gone' | 'not-marked' | 'finished';
 
-/** What the retention queue carries. */
-export type QueuedRetentionJob = RetentionJob | FinishDeletionJob;
+/** What the retention queue carries (the safety nets of a creation and a last leave: safety-net-jobs.ts). */
+export type QueuedRetentionJob = RetentionJob | FinishDeletionJob | SafetyNetJob;
 
 /** Where retention jobs go. */
 export interface RetentionQueue {
@@ -161,6 +164,11 @@ export interface RetentionWorkerDeps {
   readonly clock?: () => number;
   /** Finishes an interrupted deletion (a finish job): what it found. */
   readonly finish: (chatId: string) => Promise<FinishOutcome>;
+  /** The other delayed jobs (safety-net-jobs.ts): `decode` says whether a body is one. */
+  readonly safetyNet?: {
+    readonly decode: (body: string) => SafetyNetJob | undefined;
+    readonly run: (job: SafetyNetJob) => Promise<string>;
+  };
 }
 
 export interface RetentionJobReport {
@@ -231,13 +239,16 @@ export async function processRetentionJobs(
 ): Promise<SQSBatchResponse> {
   const batchItemFailures: SQSBatchItemFailure[] = [];
   for (const record of event.Records) {
-    const finish = decodeFinishJob(record.body);
+    const finish = decodeFinishJob(record.body) ?? deps.safetyNet?.decode(record.body);
     if (finish) {
       try {
-        const found = await deps.finish(finish.chatId);
-        logger.info('deletion finish job done', { chatId: finish.chatId, found });
+        const found =
+          finish.kind === 'finishDeletion'
+            ? await deps.finish(finish.chatId)
+            : await deps.safetyNet?.run(finish);
+        logger.info(`${finish.kind} job done`, { chatId: finish.chatId, found });
       } catch (error) {
-        logger.error('deletion finish job failed; SQS will deliver it again', {
+        logger.error(`${finish.kind} job failed; SQS will deliver it again`, {
           chatId: finish.chatId,
           messageId: record.messageId,
           error,

@@ -2,7 +2,8 @@
  * The retention queue worker (not a route: lib/workers.ts `RETENTION_WORKER`): deletes a deleted
  * chat's media objects and gives its items their TTL, a budget of pages per job, and queues the rest
  * (lambdas/domain/retention-jobs.ts); and finishes a deletion interrupted after its mark when the
- * deletion's finish job comes (lambdas/domain/chat-deletion.ts), posting `chat.deleted` itself.
+ * deletion's finish job comes (lambdas/domain/chat-deletion.ts), posting `chat.deleted` itself; and
+ * runs the delayed jobs of a big group's creation and a last leave (lambdas/domain/safety-net-jobs.ts).
  */
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { RETENTION_WORKER } from '../../lib/workers.ts';
@@ -11,6 +12,7 @@ import { store } from '../data/store.ts';
 import { finishInterruptedDeletion } from '../domain/chat-deletion.ts';
 import { deps, retentionQueue, workerFanOut } from '../domain/deps.ts';
 import { processRetentionJobs } from '../domain/retention-jobs.ts';
+import { decodeSafetyNetJob, runSafetyNetJob, type SafetyNetJob } from '../domain/safety-net-jobs.ts';
 import { config } from '../shared/config.ts';
 import { logger } from '../shared/logger.ts';
 
@@ -33,15 +35,16 @@ export const handler = (event: SQSEvent, context?: Context): Promise<SQSBatchRes
       };
       // A finish job runs deleteChat's own steps, with the worker's posts in flight (no fan-out
       // queue: it posts chat.deleted itself) and its retention job on this queue.
-      const finish = (chatId: string) =>
-        finishInterruptedDeletion(
-          {
-            ...deps(),
-            fanOut: workerFanOut(RETENTION_WORKER.postConcurrency ?? 16),
-            retentionQueue: queue,
-          },
-          chatId,
-        );
+      const worker = {
+        ...deps(),
+        fanOut: workerFanOut(RETENTION_WORKER.postConcurrency ?? 16),
+        retentionQueue: queue,
+      };
+      const finish = (chatId: string) => finishInterruptedDeletion(worker, chatId);
+      const safetyNet = {
+        decode: decodeSafetyNetJob,
+        run: (job: SafetyNetJob) => runSafetyNetJob(worker, job),
+      };
       // The bucket on first use: a chat without uploads needs none.
       return processRetentionJobs(event, {
         retention: store().retention,
@@ -49,6 +52,7 @@ export const handler = (event: SQSEvent, context?: Context): Promise<SQSBatchRes
         queue,
         budget,
         finish,
+        safetyNet,
       });
     },
     RETENTION_WORKER.name,

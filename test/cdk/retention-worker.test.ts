@@ -144,7 +144,7 @@ describe('retention worker', { timeout: 180_000 }, () => {
 });
 
 describe('producers', { timeout: 180_000 }, () => {
-  it('deleteChat and removeMember (a last member deletes the chat) alone may send to the retention queue and know its URL', () => {
+  it('deleteChat, removeMember (a last member deletes the chat) and createChat (a big group’s delayed job) alone may send to the retention queue and know its URL', () => {
     for (const def of ROUTES) {
       const fn = s.stack.chatApi.functions.get(def.routeKey);
       if (!fn) throw new Error(def.routeKey);
@@ -152,7 +152,7 @@ describe('producers', { timeout: 180_000 }, () => {
         resourcesOf(st).some((r) => JSON.stringify(r) === JSON.stringify(queueArn())),
       );
       const env = envOf(fn);
-      if (def.routeKey === 'deleteChat' || def.routeKey === 'removeMember') {
+      if (['deleteChat', 'removeMember', 'createChat'].includes(def.routeKey)) {
         expect(sqs.flatMap(actionsOf)).toEqual(['sqs:SendMessage']);
         expect(env).toMatchObject({ [RETENTION_QUEUE_URL_ENV]: { Ref: queueId() } });
       } else {

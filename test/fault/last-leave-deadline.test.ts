@@ -8,6 +8,7 @@
  */
 import { TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
+import { RETENTION_FINISH_DELAY_ENV } from '../../lambdas/shared/config.ts';
 import { RETENTION_WORKER } from '../../lib/workers.ts';
 import type { LocalQueue } from '../../local/queue.ts';
 import { closeAll, connectUser, forChat, makeGroup, sendText } from '../support/chat.ts';
@@ -17,21 +18,24 @@ import { useTableStore } from '../support/table-store.ts';
 /** The leave (chat and user) whose transaction lands and then times out, while set. */
 let landThenTimeOut: { chatId: string; userId: string } | undefined;
 
-const stack = useInterceptedStack(async (command, input) => {
-  const leave = landThenTimeOut;
-  if (!leave || !command.startsWith('Transact') || !input.includes(`CHAT#${leave.chatId}`)) return;
-  landThenTimeOut = undefined;
-  const Key = (sk: string) => ({ pk: `CHAT#${leave.chatId}`, sk });
-  await table.doc.send(
-    new TransactWriteCommand({
-      TransactItems: [
-        { Delete: { TableName: stack.tableName, Key: Key(`MEMBER#${leave.userId}`) } },
-        { Delete: { TableName: stack.tableName, Key: Key('META') } },
-      ],
-    }),
-  );
-  throw Object.assign(new Error('injected: landed, then the write deadline'), { name: 'TimeoutError' });
-});
+const stack = useInterceptedStack(
+  async (command, input) => {
+    const leave = landThenTimeOut;
+    if (!leave || !command.startsWith('Transact') || !input.includes(`CHAT#${leave.chatId}`)) return;
+    landThenTimeOut = undefined;
+    const Key = (sk: string) => ({ pk: `CHAT#${leave.chatId}`, sk });
+    await table.doc.send(
+      new TransactWriteCommand({
+        TransactItems: [
+          { Delete: { TableName: stack.tableName, Key: Key(`MEMBER#${leave.userId}`) } },
+          { Delete: { TableName: stack.tableName, Key: Key('META') } },
+        ],
+      }),
+    );
+    throw Object.assign(new Error('injected: landed, then the write deadline'), { name: 'TimeoutError' });
+  },
+  { env: { [RETENTION_FINISH_DELAY_ENV]: '1' } },
+);
 const table = useTableStore(stack);
 const queue = () => stack.queues.get(RETENTION_WORKER.name) as LocalQueue;
 
@@ -48,8 +52,10 @@ describe('the last member’s leave that landed but timed out at the write deadl
     expect(reply).toMatchObject({ type: 'ack', chatId: chat.chatId, userId: owner.userId });
     expect(await owner.event('member.left', forChat(chat.chatId))).toMatchObject({ userId: owner.userId });
 
-    await stack.idle();
-    expect(queue().stats.sent).toBe(sent + 1);
+    // The leave's delayed job (queued before its transaction: 1 s here) finds META gone and queues
+    // the retention job.
+    await stack.idle({ timers: true });
+    expect(queue().stats.sent).toBe(sent + 2);
     const left = await stack.items(`CHAT#${chat.chatId}`);
     expect(left.filter((i) => String(i.sk).startsWith('MSG#'))).toHaveLength(3);
     expect(left.filter((i) => typeof i.ttl !== 'number').map((i) => i.sk)).toEqual([]);

@@ -57,6 +57,7 @@ export function fakeStore(): FakeStore {
       deleteMembersButOwner: vi.fn(async () => undefined),
       deleteOwnerAndPointer: vi.fn(async () => 'deleted' as const),
       deleteMeta: vi.fn(async () => undefined),
+      deleteMembersWithoutChat: vi.fn(async () => 'deleted' as const),
     },
     messages: {
       put: vi.fn(async () => ({ status: 'stored' }) as const),
