@@ -17,10 +17,12 @@
  * again next time.
  */
 import type { Member } from '../contract/objects.ts';
+import { logsChanges } from '../data/member-log.ts';
 import type { ChatRecord, MemberRecord, MessageRecord } from '../data/store.ts';
 import type { Caller } from '../shared/caller.ts';
 import { loadedAsMember, loadMemberAndChat } from './access.ts';
 import type { Deps } from './deps.ts';
+import { refreshedHead } from './heads.ts';
 import { REPLY_BUDGET_BYTES } from './reply-budget.ts';
 import { fittingSigned } from './signed-pages.ts';
 import { headQuietMs, settleWindowMs } from './timing.ts';
@@ -135,7 +137,11 @@ const needsReset = (chat: ChatRecord, sinceVer: number) =>
  * Chats this container knows to have more members than this read `META` and the caller's
  * membership by key (2 read units), and the member list only when the answer carries it (members
  * changed after `sinceVer`, or a reset); smaller ones read both in one Query (1 unit up to 4 KB).
- * A group of 1,000 would otherwise read its whole list, strongly consistent, on every page.
+ * A group of 1,000 would otherwise read its whole list, strongly consistent, on every page. A group
+ * that logs its membership changes (100 members or more) takes even that list from the container's
+ * cached head, replaying the member log since (heads.ts `refreshedHead`: one Query of a few
+ * entries), and reads it whole only when the log cannot say: after one invite into a group of
+ * 1,000, each online member's client syncs, and each sync read about 75 units of one partition.
  */
 export const SYNC_LIST_READ_MAX_MEMBERS = 16;
 
@@ -145,10 +151,16 @@ async function loadForSync(
   caller: Caller,
   { chatId, sinceVer }: SyncInput,
 ): Promise<{ chat: ChatRecord; members: readonly MemberRecord[] | undefined }> {
-  const known = deps.store.heads.get(chatId)?.chat.memberCount ?? 0;
-  if (known > SYNC_LIST_READ_MAX_MEMBERS) {
+  const cached = deps.store.heads.get(chatId);
+  if ((cached?.chat.memberCount ?? 0) > SYNC_LIST_READ_MAX_MEMBERS) {
     const { chat } = await loadMemberAndChat(deps, caller, chatId);
     if (chat.memberVer <= sinceVer && !needsReset(chat, sinceVer)) return { chat, members: undefined };
+    // A big group: its members from the cache, brought to this version from the member log
+    // (`refreshedHead`), not read whole by every member's sync after a join or a leave.
+    if (cached && logsChanges(cached.chat)) {
+      if (chat.memberVer === cached.chat.memberVer) return { chat, members: cached.members };
+      return { chat, members: (await refreshedHead(deps, caller, cached, chat)).members };
+    }
   }
   const loaded = await deps.store.chats.getWithMembers(chatId, { consistent: true });
   deps.store.heads.remember(chatId, loaded);

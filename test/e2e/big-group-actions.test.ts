@@ -147,4 +147,27 @@ describe('actions in a big group', { timeout: 120_000 }, () => {
       eventsOf(bob, 'message.reacted', (f) => f.userId === cat.userId || f.userId === eve.userId),
     ).toEqual([]);
   });
+
+  // Every online member's client syncs after a join or a leave (member.joined, member.left): each
+  // sync read the whole list, strongly consistent (~75 units in a group of 1,000, one partition).
+  it('answer a sync after a membership change from the cached head and the log, not a read of every member', async () => {
+    const zed = uniqueId('zed');
+    deps().store.heads.forget(chatId);
+    expect(await listsReadBy(all, () => bob.ok('typing', { chatId, isTyping: true }))).toHaveLength(1);
+    const since = ((await ann.ok('getChat', { chatId })).chat as { lastVer: number }).lastVer;
+    await ann.ok('invite', { chatId, userIds: [zed] });
+    const acks: Record<string, unknown>[] = [];
+    const syncs = async () => {
+      for (const s of [bob, ann]) acks.push(await s.ok('sync', { chatId, sinceVer: since, limit: 10 }));
+    };
+    expect(await listsReadBy(all, syncs)).toEqual([]);
+    for (const [i, s] of [bob, ann].entries()) {
+      const ack = acks[i] as { memberCount: number; members: { userId: string }[] | null };
+      expect(ack.members?.map((m) => m.userId)).toContain(s.userId);
+      expect(ack.members).toHaveLength(200);
+      expect(ack.memberCount).toBe(
+        ((await ann.ok('getChat', { chatId })).chat as { memberCount: number }).memberCount,
+      );
+    }
+  });
 });
