@@ -27,7 +27,7 @@
  * | `pushDeviceStaleDays` | days a device stays live after its app last registered it (default 60; 1–365) |
  * | `rolesClaim` | claims naming a user's roles, comma list (default `roles,cognito:groups`); `admin` = administrator |
  * | `preSendHook` | a pre-send hook module, relative to the repository (e.g. `hooks/word-filter.ts`), bundled into the functions that send (docs/hooks.md) |
- * | `preSendHookTimeoutMs`, `preSendHookFallback` | the hook's timeout (ms, default 300, at most 5000) and what a late or failing hook answers (`allow`, default, or `deny`) |
+ * | `preSendHookTimeoutMs`, `preSendHookFallback` | the hook's timeout (ms, default 300, at most 5000) and what a hook that times out or fails answers (`allow`, default, or `deny`) |
  * | `preSendHookEnv` | the hook's own settings: JSON such as `{"WORD_FILTER_DENY":"spam,scam"}` |
  */
 import type { Node } from 'constructs';

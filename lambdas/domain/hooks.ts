@@ -168,14 +168,20 @@ async function askHook(
         timer = setTimeout(() => done(TIMED_OUT), settings.timeoutMs);
       }),
     ]);
-    // A hook that blocks the event loop (slow synchronous work) keeps the timer from firing: its
-    // verdict comes first, but late. It is not applied: the fallback is, as for one that timed out.
-    const late = performance.now() - started > settings.timeoutMs;
-    if (verdict !== TIMED_OUT && isVerdict(verdict) && !late) return verdict;
-    logger.warn('pre-send hook timed out or answered nonsense: fallback', {
-      fallback: settings.fallback,
-      late,
-    });
+    if (verdict !== TIMED_OUT && isVerdict(verdict)) {
+      // A hook that blocks the event loop (slow synchronous work) keeps the timer from firing: its
+      // verdict comes first, but late. The send has waited for it already, and a verdict in hand is
+      // better than the fallback (a late deny or rewrite must not let the words through): it applies,
+      // and the lateness is logged. The fallback is only for a hook that gave no verdict.
+      const ms = performance.now() - started;
+      if (ms > settings.timeoutMs)
+        logger.warn('pre-send hook answered after its timeout: verdict applied', {
+          ms: Math.round(ms),
+          timeoutMs: settings.timeoutMs,
+        });
+      return verdict;
+    }
+    logger.warn('pre-send hook timed out or answered nonsense: fallback', { fallback: settings.fallback });
   } catch (error) {
     logger.warn('pre-send hook failed: fallback', { error, fallback: settings.fallback });
   } finally {
