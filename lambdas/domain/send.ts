@@ -22,8 +22,9 @@
  * hook runs beside the claim (or before it) and may refuse now what it let through then (it is down
  * and its fallback is `deny`, its word list changed, it refuses a repeated text). Its refusal of a
  * send whose clientMessageId names a stored message is not answered (the claim found the message, or,
- * where the claim comes after the checks, a consistent read of the client-id index on that refusal's
- * path): the stored message is, once the membership and block checks passed, as for any duplicate.
+ * where the claim comes after the checks, the claim made on that refusal's path, which waits for a
+ * first attempt still storing it): the stored message is, once the membership and block checks
+ * passed, as for any duplicate.
  *
  * With attachments, the uploads are claimed after the checks and before the clientMessageId
  * (`claimUploads` in `media.ts`): a refused upload writes nothing at all, and the clientMessageId
@@ -219,9 +220,10 @@ export async function sendMessage(
 }
 
 /**
- * The checks before the claim; the hook's refusal of a retry whose message is already stored gives
- * that message as a duplicate instead (a consistent read of the client-id index, on this refusal's
- * path only; module comment).
+ * The checks before the claim; the hook's refusal of a retry whose message is stored gives that
+ * message as a duplicate instead (module comment). On that refusal's path only, the clientMessageId
+ * is claimed: a holder still storing the message is waited for (one read of the client-id index
+ * would find nothing yet, and the outbox takes FORBIDDEN as final); a claim got is given back.
  */
 async function checkSendOrStored(
   deps: Deps,
@@ -235,9 +237,12 @@ async function checkSendOrStored(
     return { input: await checkSend(deps, caller, head, request, admitted) };
   } catch (error) {
     if (!ref || !isHookRefusal(error)) throw error;
-    const stored = await deps.store.messages.findByClientId(ref.chatId, ref.senderId, ref.clientMessageId);
-    if (!stored) throw error;
-    return { input: request, resolution: { status: 'duplicate', message: stored } };
+    // The claim, not one read of the index: a first attempt still holding it (its message not yet
+    // stored) is waited for, so its retry is answered as a duplicate rather than refused for good.
+    const resolution = await claimClientId(deps, ref);
+    if (resolution.status === 'duplicate') return { input: request, resolution };
+    await releaseClaim(deps, resolution.claim);
+    throw error;
   }
 }
 

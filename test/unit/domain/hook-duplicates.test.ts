@@ -2,8 +2,9 @@
  * A retry of a send already stored (same clientMessageId, its ack lost) is answered with the stored
  * message whatever the pre-send hook says now (docs/hooks.md): here the hook is down and its fallback
  * is `deny`, which would refuse a new send. Both ways the claim can go: beside the checks (the
- * claim finds the message) and after them (a slow hook's timeout, or attachments: a consistent read
- * of the client-id index on the refusal's path). A send that is not a duplicate is still refused.
+ * claim finds the message) and after them (a slow hook's timeout, or attachments: the claim is made
+ * on the refusal's path, and waits for a first attempt still storing the message). A send that is
+ * not a duplicate is still refused.
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { sendMessage } from '../../../lambdas/domain/send.ts';
@@ -61,8 +62,27 @@ describe('the hook refuses a retry of a stored send', () => {
       duplicate: true,
       message: { seq: 2 },
     });
-    expect(store.claims.claim).not.toHaveBeenCalled();
     expect(store.sequence.allocate).not.toHaveBeenCalled();
+  });
+
+  it('waits for a first attempt still storing the message when the claim comes after the checks', async () => {
+    process.env.PRE_SEND_HOOK_TIMEOUT_MS = '5000';
+    const { deps, store } = storedAlready();
+    // The first attempt holds a fresh claim and its message lands a moment after the retry's
+    // first look at the index: one read would find nothing and answer FORBIDDEN (final).
+    const held = { claimedAt: clock.ms, token: 't0' };
+    store.claims.claim.mockResolvedValue({ status: 'taken', claim: held });
+    store.claims.get.mockResolvedValue(held);
+    store.messages.findByClientId
+      .mockReset()
+      .mockResolvedValueOnce(undefined)
+      .mockResolvedValue(stored(2, { clientMessageId: 'cm-1' }));
+    await expect(sendMessage(deps, ann, retry)).resolves.toMatchObject({
+      duplicate: true,
+      message: { seq: 2 },
+    });
+    expect(store.sequence.allocate).not.toHaveBeenCalled();
+    expect(store.claims.release).not.toHaveBeenCalled();
   });
 
   it('still refuses a send whose message is not stored', async () => {
