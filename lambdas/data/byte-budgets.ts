@@ -11,6 +11,10 @@
  *
  * Each write stores its own random id (`lease`), and add is conditional on the item not holding it:
  * a retry (by the SDK) of a write that landed is refused and finds its id, so it counts once.
+ *
+ * `refund` gives a charge back (its caller stored nothing for it): `count - amount` in the window the
+ * charge landed in (`windowStart`, returned by `charge`) only, so bytes are never given to a later
+ * window they were not charged to; a retried refund is refused by its own id like a charge.
  */
 import { randomBytes } from 'node:crypto';
 import type { Item } from './item.ts';
@@ -20,10 +24,15 @@ import { ifConditionFails, type TableClient } from './table-client.ts';
 /** The budget of upload bytes requested (`requestUpload`). */
 export const UPLOAD_BYTES = 'UPLOAD_BYTES';
 
-/** `charged`: the amount counts; `over`: it would pass `max`, nothing was counted. */
+/**
+ * `charged`: the amount counts, in the window opened at `windowStart`; `over`: it would pass `max`
+ * (`used` of it is used, the window ends in `retryAfterMs`), nothing was counted; `busy`: every
+ * attempt lost a race with other writers at a window's turn, nothing was counted (retry in a moment).
+ */
 export type ChargeResult =
-  | { readonly kind: 'charged' }
-  | { readonly kind: 'over'; readonly used: number; readonly retryAfterMs: number };
+  | { readonly kind: 'charged'; readonly windowStart: number }
+  | { readonly kind: 'over'; readonly used: number; readonly retryAfterMs: number }
+  | { readonly kind: 'busy' };
 
 export interface ChargeRequest {
   readonly max: number;
@@ -44,6 +53,8 @@ export class ByteBudgetRepository {
   /** Charges `amount` bytes to `userId`'s budget `name` (module comment): one write, two at a window's turn. */
   async charge(userId: string, name: string, amount: number, req: ChargeRequest): Promise<ChargeResult> {
     const { max, windowMs, nowMs } = req;
+    // More than the whole budget never fits (an absent item would otherwise take it whole).
+    if (amount > max) return { kind: 'over', used: 0, retryAfterMs: windowMs };
     for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
       const added = await this.add(userId, name, amount, req);
       if (added.kind !== 'refused') return added;
@@ -54,18 +65,37 @@ export class ByteBudgetRepository {
         const retryAfterMs = Math.min(windowMs, Math.max(1, Math.ceil(start + windowMs - nowMs)));
         return { kind: 'over', used, retryAfterMs };
       }
-      if (amount > max) return { kind: 'over', used: 0, retryAfterMs: windowMs };
       const opened = await this.open(userId, name, amount, req);
       if (opened.kind !== 'refused') return opened;
     }
-    // Lost every race with other writers at a window's turn: counted as over, retried soon.
-    return { kind: 'over', used: max, retryAfterMs: 1_000 };
+    // Lost every race with other writers at a window's turn.
+    return { kind: 'busy' };
+  }
+
+  /**
+   * Gives back `amount` bytes charged in the window opened at `windowStart` (module comment). False
+   * when nothing was given back: the window has turned since (it no longer holds the charge), or a
+   * retry of this refund had landed.
+   */
+  async refund(userId: string, name: string, amount: number, windowStart: number): Promise<boolean> {
+    return ifConditionFails(
+      this.table
+        .update({
+          Key: keys.rateLimit(userId, name),
+          UpdateExpression: 'SET #c = #c - :k, #l = :id',
+          ConditionExpression: '#w = :w AND #c >= :k AND #l <> :id',
+          ExpressionAttributeNames: { '#w': 'windowStart', '#c': 'count', '#l': 'lease' },
+          ExpressionAttributeValues: { ':k': amount, ':w': windowStart, ':id': writeId() },
+        })
+        .then(() => true),
+      () => false,
+    );
   }
 
   /** `count + amount` within the current window (or a new item); else the old item. */
   private add(userId: string, name: string, amount: number, req: ChargeRequest): Promise<Attempt> {
     const id = writeId();
-    return this.write(id, {
+    return this.write(id, req.nowMs, {
       Key: keys.rateLimit(userId, name),
       UpdateExpression:
         'SET #c = if_not_exists(#c, :zero) + :k, #w = if_not_exists(#w, :now), #ttl = if_not_exists(#ttl, :ttl), #l = :id',
@@ -87,7 +117,7 @@ export class ByteBudgetRepository {
   /** A new window with `count = amount`, if none is current; else the old item. */
   private open(userId: string, name: string, amount: number, req: ChargeRequest): Promise<Attempt> {
     const id = writeId();
-    return this.write(id, {
+    return this.write(id, req.nowMs, {
       Key: keys.rateLimit(userId, name),
       UpdateExpression: 'SET #w = :now, #c = :k, #ttl = :ttl, #l = :id',
       ConditionExpression: 'attribute_not_exists(#w) OR #w <= :since',
@@ -102,15 +132,22 @@ export class ByteBudgetRepository {
     });
   }
 
-  /** One conditional write: charged, or refused with the old item (unless it holds this write's id). */
-  private write(id: string, update: Parameters<TableClient['update']>[0]): Promise<Attempt> {
+  /**
+   * One conditional write: charged (in the window it returns, else the one opened `nowMs`), or
+   * refused with the old item (unless it holds this write's id: then charged in that item's window).
+   */
+  private write(id: string, nowMs: number, update: Parameters<TableClient['update']>[0]): Promise<Attempt> {
+    const charged = (item: Item | undefined): Attempt => {
+      const start = item?.windowStart;
+      return { kind: 'charged', windowStart: typeof start === 'number' ? start : nowMs };
+    };
     return ifConditionFails(
       this.table
-        .update({ ...update, ReturnValuesOnConditionCheckFailure: 'ALL_OLD' })
-        .then((): Attempt => ({ kind: 'charged' })),
+        .update({ ...update, ReturnValues: 'UPDATED_NEW', ReturnValuesOnConditionCheckFailure: 'ALL_OLD' })
+        .then(charged),
       (failure): Attempt => {
         const item = failure.reasons[0]?.item;
-        return item?.lease === id ? { kind: 'charged' } : { kind: 'refused', item };
+        return item?.lease === id ? charged(item) : { kind: 'refused', item };
       },
     );
   }

@@ -176,7 +176,10 @@ export function fakeStore(): FakeStore {
       })),
       exhaust: vi.fn(async () => undefined),
     },
-    budgets: { charge: vi.fn(async () => ({ kind: 'charged' }) as const) },
+    budgets: {
+      charge: vi.fn(async () => ({ kind: 'charged', windowStart: 0 }) as const),
+      refund: vi.fn(async () => true),
+    },
     retention: {
       expireChat: vi.fn(async () => 0),
       expirePage: vi.fn(async () => ({ count: 0, failed: 0, next: undefined })),
