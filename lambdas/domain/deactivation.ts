@@ -17,8 +17,10 @@
  * Memberships stay (as Stream's `deactivateUser` keeps them): the user's messages, their place in
  * each chat and the chats' member lists are as before, and `reactivateUser` (which removes both marks)
  * gives everything back but what was cancelled or removed. Every step can be repeated: a second call
- * finds nothing left to do and keeps the first mark's time and administrator. Each call is recorded
- * in the audit (`npm run audit`).
+ * finds nothing left to do and keeps the first mark's time and administrator. The three steps each
+ * run to their end whatever the others do; what one left undone (busy counters, sockets the
+ * Management API would not close) is answered CONFLICT after all ran, for a repeat to finish. Each
+ * call that wrote the mark is recorded in the audit (`npm run audit`), whatever failed after it.
  */
 import type { ScheduledRecord } from '../data/store.ts';
 import type { Caller } from '../shared/caller.ts';
@@ -59,25 +61,35 @@ export async function deactivateUser(
     deps.store.deactivations.mark({ userId, deactivatedAt, actorId: caller.userId }),
     deps.store.socketCount.markDeactivated(userId, deactivatedAt),
   ]);
-  const [scheduled, devices, socketsClosed] = await Promise.all([
+  // Each step runs to its end whatever the others do, and the call is audited once the mark is
+  // written, whatever failed after it.
+  const steps = await Promise.allSettled([
     cancelSchedules(deps, userId),
     removeDevices(deps, userId),
     closeSockets(deps, userId),
   ]);
   await recordAdminAction(deps, caller, { action: 'deactivateUser', userId });
-  if (scheduled.busy > 0 || devices.busy > 0) {
-    // Contention on the user's counters every time (their own pushes removing stale tokens, say):
-    // the mark already stops those from sending or pushing; a repeat finishes the cleanup.
-    throw conflict(
-      `The user is deactivated, but ${scheduled.busy} scheduled messages and ${devices.busy} devices were busy; call deactivateUser again to remove them.`,
-    );
+  const [scheduled, devices, sockets] = steps.map((step) => {
+    if (step.status === 'rejected') throw step.reason;
+    return step.value;
+  }) as [Tally, Tally, Tally];
+  if (scheduled.busy > 0 || devices.busy > 0 || sockets.busy > 0) {
+    // Contention on the user's counters every time (their own pushes removing stale tokens, say), or
+    // a socket the Management API would not close (throttled): the mark already stops those from
+    // sending, pushing or connecting again; a repeat finishes the cleanup.
+    const left = [
+      scheduled.busy > 0 ? `${scheduled.busy} scheduled messages were busy` : '',
+      devices.busy > 0 ? `${devices.busy} devices were busy` : '',
+      sockets.busy > 0 ? `${sockets.busy} sockets could not be closed` : '',
+    ].filter(Boolean);
+    throw conflict(`The user is deactivated, but ${left.join(', ')}; call deactivateUser again to finish.`);
   }
   return {
     userId,
     deactivatedAt: mark.deactivatedAt,
     scheduledCancelled: scheduled.done,
     devicesRemoved: devices.done,
-    socketsClosed,
+    socketsClosed: sockets.done,
   };
 }
 
@@ -128,11 +140,24 @@ async function removeDevices(deps: Deps, userId: string): Promise<Tally> {
   return tally;
 }
 
-/** Closes every open socket of the user (one consistent Query, one DeleteConnection each). */
-async function closeSockets(deps: Deps, userId: string): Promise<number> {
+/**
+ * Closes every open socket of the user (one consistent Query, one DeleteConnection each, retried
+ * when throttled: lambdas/fanout/close.ts). `done` counts the sockets this call closed (one found
+ * gone already is forgotten, not counted: a repeat answers zero); `busy`, those still open, or that
+ * may yet open (a 410 inside its `$connect`), which a repeat closes.
+ */
+async function closeSockets(deps: Deps, userId: string): Promise<Tally> {
+  const tally = { done: 0, busy: 0 };
   const ids = await deps.store.connections.listIds(userId, { consistent: true });
   for (let i = 0; i < ids.length; i += CLOSE_CONCURRENCY) {
-    await Promise.all(ids.slice(i, i + CLOSE_CONCURRENCY).map((id) => deps.fanOut.close(id)));
+    const batch = ids.slice(i, i + CLOSE_CONCURRENCY);
+    const outcomes = await Promise.allSettled(
+      batch.map((connectionId) => deps.fanOut.close({ userId, connectionId })),
+    );
+    for (const outcome of outcomes) {
+      if (outcome.status === 'fulfilled' && outcome.value === 'closed') tally.done++;
+      else if (outcome.status === 'rejected' || outcome.value !== 'gone') tally.busy++;
+    }
   }
-  return ids.length;
+  return tally;
 }

@@ -78,7 +78,7 @@ export function isGone(error: unknown): boolean {
 }
 
 /** How a failed post is retried; undefined when it is not. */
-function retryKind(error: unknown): RetryKind | undefined {
+export function retryKind(error: unknown): RetryKind | undefined {
   const status = statusOf(error);
   if (status === undefined) return 'transient'; // network-level failure
   const name = (error as { name?: string })?.name;

@@ -26,7 +26,6 @@
  */
 import {
   type ApiGatewayManagementApiClient,
-  DeleteConnectionCommand,
   GetConnectionCommand,
 } from '@aws-sdk/client-apigatewaymanagementapi';
 import { currentBudget, type SendBudget } from '../shared/budget.ts';
@@ -34,6 +33,7 @@ import type { Frame } from '../shared/frames.ts';
 import { logger } from '../shared/logger.ts';
 import { countMetric, putMetrics } from '../shared/metrics.ts';
 import { type Backoff, RetryQuota } from '../shared/retry.ts';
+import { type CloseOutcome, closeSocket } from './close.ts';
 import { type DeliveryReport, deliver, emptyReport, isGone, type Target } from './delivery.ts';
 import { type SocketDirectory, SocketLookupFailed } from './directory.ts';
 import { EPHEMERAL_MAX_SOCKETS, type EphemeralReport, sendEphemeral } from './ephemeral.ts';
@@ -292,16 +292,8 @@ export class FanOut {
     }
   }
 
-  /**
-   * Closes a socket (DeleteConnection; its `$disconnect` then cleans up as for any close). A socket
-   * gone already (410) counts as closed (its record goes with the first post that finds it gone, or
-   * its TTL); any other failure is thrown.
-   */
-  async close(connectionId: string): Promise<void> {
-    try {
-      await this.client().send(new DeleteConnectionCommand({ ConnectionId: connectionId }));
-    } catch (error) {
-      if (!isGone(error)) throw error;
-    }
+  /** Closes a socket (DeleteConnection, retried; a gone one is forgotten): close.ts. */
+  close(target: Target): Promise<CloseOutcome> {
+    return closeSocket(this.client(), this.directory, target);
   }
 }

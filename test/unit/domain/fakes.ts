@@ -40,7 +40,7 @@ export function fakeDeps() {
     markPending: vi.fn(async () => 'tagged' as const),
     delete: vi.fn(),
   };
-  const fanOut: Mocked<Pick<FanOut, 'toUsers' | 'ephemeral' | 'socketsOf' | 'isOpen'>> = {
+  const fanOut: Mocked<Pick<FanOut, 'toUsers' | 'ephemeral' | 'socketsOf' | 'isOpen' | 'close'>> = {
     toUsers: vi.fn(async () => report),
     ephemeral: vi.fn(async () => ({ ...report, skipped: false })),
     // One socket per user (`k-<userId>`), less the excluded one.
@@ -50,6 +50,7 @@ export function fakeDeps() {
         .filter((t) => t.connectionId !== options.excludeConnectionId),
     ),
     isOpen: vi.fn(async () => true),
+    close: vi.fn(async () => 'closed' as const),
   };
   const deps: Deps = {
     store: store as unknown as ChatStore,
