@@ -62,3 +62,11 @@ it('a socket closed already (410) is forgotten and not counted: a repeat acks ze
   expect(directory.gone).toHaveLength(10);
   expect(directory.gone).toContain('-/ann/c3');
 });
+
+it('a 410 from a socket still inside its $connect is kept, and asks for a repeat (it may yet open)', async () => {
+  const { deps, directory } = withSockets({ c4: [httpError(410, 'GoneException')] });
+  directory.dir.gone = async () => false;
+  const error = await deactivateUser(deps, admin, { userId: 'ann' }).catch((e: unknown) => e);
+  expect(error).toMatchObject({ code: 'CONFLICT' });
+  expect((error as Error).message).toContain('1 sockets could not be closed');
+});
