@@ -88,6 +88,11 @@ export class ConnectionRepository {
   }
 }
 
+/** What `claimPresenceAnnouncement` decided (see there). */
+export type PresenceClaim =
+  | { readonly outcome: 'announce' | 'same-or-pending' }
+  | { readonly outcome: 'recheck'; readonly delaySeconds: number };
+
 type ProfileUpdate = Partial<Pick<ProfileRecord, 'name' | 'lastSeenAt'>>;
 
 export class ProfileRepository {
@@ -109,46 +114,85 @@ export class ProfileRepository {
   }
 
   /**
-   * Takes one of the user's presence announcements of the current window (a fixed window of
-   * `windowSeconds` starting at its first announcement, `max` announcements in it): false when none
-   * is left. Counted on the profile (`presenceWindow`: the window's start, epoch seconds;
-   * `presenceCount`), by conditional UpdateItems: one while the window lasts, a second (starting a
-   * new window) when the first finds it over or missing; a refused one costs its write unit too.
+   * Decides whether the user's presence change to `online` is announced, by conditional UpdateItems
+   * on the profile (`presenceShown`: the state last announced; `presenceWindow`, the window's start
+   * in epoch seconds, and `presenceCount`: a fixed window of `windowSeconds` from its first
+   * announcement, `max` in it; `presencePending`: the window whose refused change awaits a recheck).
+   * - `announce`: the state differs from the one last announced and a slot was left (one write
+   *   while the window lasts, a second starting a new window): it is recorded as announced.
+   * - `same`: it is the state last announced (a duplicate: no slot taken, nothing to send).
+   * - `recheck`: refused (the window is used up) and the first refusal of this window: the caller
+   *   queues one recheck to run at the window's end, `delaySeconds` from now (third write).
+   * - `refused`: refused, and a recheck of this window is already pending.
+   * A failed condition costs its write unit too.
    */
-  async takePresenceAnnouncement(
+  async claimPresenceAnnouncement(
     userId: string,
+    online: boolean,
     now: number,
     limits: { readonly windowSeconds: number; readonly max: number },
-  ): Promise<boolean> {
+  ): Promise<PresenceClaim> {
     const key = keys.profile(userId);
     const floor = now - limits.windowSeconds;
+    const differs = '(attribute_not_exists(presenceShown) OR presenceShown <> :s)';
     const counted = await ifConditionFails(
       this.table.update({
         Key: key,
-        UpdateExpression: 'ADD presenceCount :one',
-        ConditionExpression: 'presenceWindow > :floor AND presenceCount < :max',
-        ExpressionAttributeValues: { ':one': 1, ':floor': floor, ':max': limits.max },
+        UpdateExpression: 'SET presenceShown = :s ADD presenceCount :one',
+        ConditionExpression: `presenceWindow > :floor AND presenceCount < :max AND ${differs}`,
+        ExpressionAttributeValues: { ':one': 1, ':floor': floor, ':max': limits.max, ':s': online },
       }),
       () => false as const,
     );
-    if (counted !== false) return true;
+    if (counted !== false) return { outcome: 'announce' };
     const started = await ifConditionFails(
       this.table.update({
         Key: key,
-        UpdateExpression: 'SET presenceWindow = :now, presenceCount = :one, #u = :userId, #t = :itemType',
-        ConditionExpression: 'attribute_not_exists(presenceWindow) OR presenceWindow <= :floor',
+        UpdateExpression:
+          'SET presenceWindow = :now, presenceCount = :one, presenceShown = :s, #u = :userId, #t = :itemType',
+        ConditionExpression: `(attribute_not_exists(presenceWindow) OR presenceWindow <= :floor) AND ${differs}`,
         ExpressionAttributeNames: { '#u': 'userId', '#t': 'itemType' },
         ExpressionAttributeValues: {
           ':now': now,
           ':one': 1,
           ':floor': floor,
+          ':s': online,
           ':userId': userId,
           ':itemType': PROFILE.itemType,
         },
       }),
       () => false as const,
     );
-    return started !== false;
+    if (started !== false) return { outcome: 'announce' };
+    const marked = await ifConditionFails(
+      this.table.update({
+        Key: key,
+        UpdateExpression: 'SET presencePending = presenceWindow',
+        ConditionExpression: `presenceWindow > :floor AND ${differs} AND (attribute_not_exists(presencePending) OR presencePending <> presenceWindow)`,
+        ExpressionAttributeValues: { ':floor': floor, ':s': online },
+        ReturnValues: 'UPDATED_NEW',
+      }),
+      () => false as const,
+    );
+    if (marked === false) return { outcome: 'same-or-pending' };
+    const windowStart = Number(marked?.presencePending ?? now);
+    const delaySeconds = Math.min(
+      limits.windowSeconds,
+      Math.max(1, windowStart + limits.windowSeconds - now),
+    );
+    return { outcome: 'recheck', delaySeconds };
+  }
+
+  /** Clears the pending recheck mark (`presencePending`) before a recheck reads the user's sockets. */
+  async clearPresencePending(userId: string): Promise<void> {
+    await ifConditionFails(
+      this.table.update({
+        Key: keys.profile(userId),
+        UpdateExpression: 'REMOVE presencePending',
+        ConditionExpression: 'attribute_exists(pk)',
+      }),
+      () => undefined,
+    );
   }
 
   /**

@@ -6,7 +6,7 @@ import type { MediaBucket } from '../data/media-bucket.ts';
 import { type ChatStore, store } from '../data/store.ts';
 import { StoreDirectory, type StoreDirectoryHooks } from '../fanout/directory.ts';
 import { FanOut } from '../fanout/fanout.ts';
-import { type JobQueue, jobQueueAt, planOfflineCheck } from '../fanout/jobs.ts';
+import { type JobQueue, jobQueueAt, planOfflineCheck, planPresenceRecheck } from '../fanout/jobs.ts';
 import { getManagementClient, getSqsSender } from '../shared/clients.ts';
 import { config } from '../shared/config.ts';
 import { logger } from '../shared/logger.ts';
@@ -33,6 +33,13 @@ export interface Deps {
    * (lib/workers.ts `RETENTION_WORKER`). Unset: it expires the chat's items itself.
    */
   readonly retentionQueue?: RetentionQueue | undefined;
+  /** The presence budget's window (presence.ts). @default PRESENCE_ANNOUNCEMENTS.windowSeconds */
+  readonly presenceWindowSeconds?: number;
+  /**
+   * Queues a presence recheck of the user `delaySeconds` from now (a change refused by the
+   * announcement budget, presence.ts): a job on the fan-out queue. Unset: the change is logged only.
+   */
+  readonly presenceRecheck?: ((userId: string, delaySeconds: number) => Promise<void>) | undefined;
 }
 
 let current: Deps | undefined;
@@ -67,6 +74,13 @@ const hooks: StoreDirectoryHooks = {
   },
 };
 
+/** `Deps.presenceRecheck`: a delayed job on the fan-out queue (the worker runs `recheckPresence`). */
+async function queuePresenceRecheck(userId: string, delaySeconds: number): Promise<void> {
+  const queue = fanOutQueue();
+  if (queue) await queue.send([planPresenceRecheck(userId)], { delaySeconds });
+  else logger.warn('a presence change beyond the budget, but no fan-out queue to recheck it later');
+}
+
 export function deps(): Deps {
   if (!current) {
     const chatStore = store();
@@ -89,6 +103,8 @@ export function deps(): Deps {
       presenceConcurrency,
       ...(deviceStaleAfterSeconds === undefined ? {} : { deviceStaleAfterSeconds }),
       retentionQueue: retentionQueue(),
+      presenceRecheck: queuePresenceRecheck,
+      presenceWindowSeconds: config().presenceWindowSeconds,
     };
   }
   return current;

@@ -3,8 +3,9 @@
  * `presence` event when the first socket opens and when the last one closes, except those the user
  * has blocked and those who blocked the user. A user's announcements are coalesced: at most
  * `PRESENCE_ANNOUNCEMENTS.max` in a window of `PRESENCE_ANNOUNCEMENTS.windowSeconds` (counted on
- * their profile); a change beyond them is not announced, so a client that reconnects in a loop
- * costs its peers a few events a minute, not two per cycle. `getPresence` answers only about users
+ * their profile), and only a change of the state last announced is announced; a change beyond the
+ * budget is announced at the window's end by one queued recheck (of the state true then), so a
+ * client that reconnects in a loop costs its peers a few events a minute, not two per cycle. `getPresence` answers only about users
  * who share a chat with the caller and have not blocked them; anyone else reads as never seen
  * (presence-privacy.ts).
  */
@@ -13,6 +14,7 @@ import type { MembershipRef } from '../data/store.ts';
 import type { Caller } from '../shared/caller.ts';
 import { eachLimited } from '../shared/concurrency.ts';
 import { event } from '../shared/frames.ts';
+import { logger } from '../shared/logger.ts';
 import type { Deps } from './deps.ts';
 import { presenceAudience, visibleTo } from './presence-privacy.ts';
 import { isSocketOpen } from './socket-liveness.ts';
@@ -26,8 +28,8 @@ export interface PresenceView {
 /**
  * A user's presence announcements: at most `max` in a fixed window of `windowSeconds` from the
  * first. Two connect-and-close cycles a minute are announced in full; a user changing more often
- * (a reconnect loop, or a flood) is shown in the state last announced until their next change after
- * the window (getPresence answers the truth meanwhile).
+ * (a reconnect loop, or a flood) is shown in the state last announced until the window's end, when
+ * one recheck announces the state true then (getPresence answers the truth meanwhile).
  */
 export const PRESENCE_ANNOUNCEMENTS = { windowSeconds: 60, max: 4 } as const;
 
@@ -40,16 +42,36 @@ async function directPeers(deps: Deps, userId: string, known: Memberships): Prom
 }
 
 /**
- * The user's direct-chat peers who may get this presence event: none when the user has no direct
- * peer or has used up the window's announcements (`PRESENCE_ANNOUNCEMENTS`, checked before any peer
- * is read); else those neither blocked by the user nor blocking them (presence-privacy.ts).
+ * The user's direct-chat peers who may get the change to `online`: none when the user has no direct
+ * peer, when it is the state last announced (a duplicate: two sockets opening at once, a 410's
+ * offline check then `$disconnect`), or when the window's announcements are used up
+ * (`PRESENCE_ANNOUNCEMENTS`, claimed before any peer is read); else those neither blocked by the
+ * user nor blocking them (presence-privacy.ts). The first refusal of a window queues one recheck
+ * for the window's end (`recheckPresence`), which announces the state true then.
  */
-async function audience(deps: Deps, userId: string, memberships: Memberships): Promise<string[]> {
+async function audience(
+  deps: Deps,
+  userId: string,
+  online: boolean,
+  memberships: Memberships,
+): Promise<string[]> {
   const peers = await directPeers(deps, userId, memberships);
   if (peers.length === 0) return [];
   const now = Math.floor(deps.now().getTime() / 1000);
-  if (!(await deps.store.profiles.takePresenceAnnouncement(userId, now, PRESENCE_ANNOUNCEMENTS))) return [];
+  const windowSeconds = deps.presenceWindowSeconds ?? PRESENCE_ANNOUNCEMENTS.windowSeconds;
+  const limits = { ...PRESENCE_ANNOUNCEMENTS, windowSeconds };
+  const claim = await deps.store.profiles.claimPresenceAnnouncement(userId, online, now, limits);
+  if (claim.outcome === 'recheck') {
+    if (deps.presenceRecheck) await deps.presenceRecheck(userId, claim.delaySeconds);
+    else logger.warn('a presence change beyond the budget, but no queue to recheck it later');
+  }
+  if (claim.outcome !== 'announce') return [];
   return presenceAudience(deps, userId, peers);
+}
+
+/** Announces `presence` to the peers `audience` lets hear it. */
+async function announceState(deps: Deps, presence: PresenceView, memberships: Memberships): Promise<void> {
+  await announce(deps, await audience(deps, presence.userId, presence.online, memberships), presence);
 }
 
 async function announce(deps: Deps, peers: readonly string[], presence: PresenceView): Promise<void> {
@@ -94,11 +116,7 @@ export async function wentOnline(
 ): Promise<void> {
   const { userId } = opened;
   if (await otherSocketOpen(deps, userId, opened.connectionId)) return;
-  await announce(deps, await audience(deps, userId, memberships), {
-    userId,
-    online: true,
-    lastSeenAt: opened.at,
-  });
+  await announceState(deps, { userId, online: true, lastSeenAt: opened.at }, memberships);
 }
 
 /**
@@ -117,10 +135,23 @@ export async function wentOffline(deps: Deps, userId: string, memberships?: Memb
   if (await socketLeft(deps, userId)) return;
   const lastSeenAt = deps.now().toISOString();
   await deps.store.profiles.setLastSeen(userId, lastSeenAt);
-  const peers = await audience(deps, userId, memberships);
-  if (peers.length === 0) return;
-  await announce(deps, peers, { userId, online: false, lastSeenAt });
-  if (await socketLeft(deps, userId)) await announce(deps, peers, { userId, online: true, lastSeenAt });
+  await announceState(deps, { userId, online: false, lastSeenAt }, memberships);
+  if (await socketLeft(deps, userId))
+    await announceState(deps, { userId, online: true, lastSeenAt }, memberships);
+}
+
+/**
+ * A queued recheck (the first change of a window refused by the budget, `audience`): clears the
+ * pending mark, reads the user's sockets consistently (as `wentOffline` does) and announces the
+ * state true now, unless it is the one last announced. A change after the mark is cleared that is
+ * refused again queues the next recheck.
+ */
+export async function recheckPresence(deps: Deps, userId: string): Promise<void> {
+  await deps.store.profiles.clearPresencePending(userId);
+  const online = await socketLeft(deps, userId);
+  const profile = (await deps.store.profiles.getMany([userId], { consistent: true })).get(userId);
+  const lastSeenAt = profile?.lastSeenAt ?? deps.now().toISOString();
+  await announceState(deps, { userId, online, lastSeenAt }, undefined);
 }
 
 /**

@@ -33,6 +33,11 @@ export interface FanOutJob {
    * `$disconnect` may come; the worker runs what it would (presence.ts `wentOffline`).
    */
   readonly offline?: string;
+  /**
+   * A presence recheck, not a post: a change of this user was refused by the announcement budget;
+   * the worker announces their state true now (presence.ts `recheckPresence`). Sent delayed.
+   */
+  readonly recheck?: string;
   /** 1 for a fresh job; a job carrying the sockets whose posts failed is attempt + 1. */
   readonly attempt: number;
 }
@@ -86,6 +91,15 @@ export const planOfflineCheck = (userId: string): FanOutJob => ({
   attempt: 1,
 });
 
+/** A job that announces `userId`'s true presence (`recheck`), once their budget's window is over. */
+export const planPresenceRecheck = (userId: string): FanOutJob => ({
+  v: JOB_VERSION,
+  frame: OFFLINE_CHECK_FRAME,
+  targets: [],
+  recheck: userId,
+  attempt: 1,
+});
+
 export const targetsOf = (job: FanOutJob): Target[] =>
   job.targets.map(([userId, connectionId]) => ({ userId, connectionId }));
 
@@ -110,7 +124,8 @@ export function decodeJob(body: string): FanOutJob | undefined {
     job.targets.every((t) => Array.isArray(t) && t.length === 2 && isString(t[0]) && isString(t[1])) &&
     (job.users === undefined || (Array.isArray(job.users) && job.users.every(isString))) &&
     (job.exclude === undefined || isString(job.exclude)) &&
-    (job.offline === undefined || isString(job.offline));
+    (job.offline === undefined || isString(job.offline)) &&
+    (job.recheck === undefined || isString(job.recheck));
   return ok ? (job as FanOutJob) : undefined;
 }
 

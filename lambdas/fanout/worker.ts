@@ -57,6 +57,8 @@ export interface WorkerDeps {
   readonly now?: () => number;
   /** Runs an offline check job (`offline`, jobs.ts): presence.ts `wentOffline`. None: dropped. */
   readonly wentOffline?: (userId: string) => Promise<void>;
+  /** Runs a presence recheck job (`recheck`, jobs.ts): presence.ts `recheckPresence`. None: dropped. */
+  readonly recheckPresence?: (userId: string) => Promise<void>;
 }
 
 /** A `presence` or `typing` job older than this is dropped (module comment). */
@@ -82,11 +84,12 @@ export async function processFanOutJobs(event: SQSEvent, deps: WorkerDeps): Prom
       logger.error('dropping a queue message that is not a fan-out job', { messageId: record.messageId });
       continue;
     }
-    if (job.offline !== undefined) {
+    if (job.offline !== undefined || job.recheck !== undefined) {
       try {
-        await deps.wentOffline?.(job.offline);
+        if (job.offline !== undefined) await deps.wentOffline?.(job.offline);
+        if (job.recheck !== undefined) await deps.recheckPresence?.(job.recheck);
       } catch (error) {
-        logger.error('offline check failed; SQS will deliver it again', {
+        logger.error('offline check or presence recheck failed; SQS will deliver it again', {
           messageId: record.messageId,
           error,
         });

@@ -2,7 +2,7 @@
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { FANOUT_WORKER } from '../../lib/workers.ts';
 import { deps, fanOutQueue, workerFanOut } from '../domain/deps.ts';
-import { wentOffline } from '../domain/presence.ts';
+import { recheckPresence, wentOffline } from '../domain/presence.ts';
 import { processFanOutJobs, QUEUEING_RESERVE_MS } from '../fanout/worker.ts';
 import { type RetryLater, retryLaterOn } from '../queue/retry-later.ts';
 import { sendBudget } from '../shared/budget.ts';
@@ -28,6 +28,7 @@ export const handler = (event: SQSEvent, context?: Context): Promise<SQSBatchRes
         budget: sendBudget(context, QUEUEING_RESERVE_MS),
         retryLater: retryLater(),
         wentOffline: (userId) => wentOffline(deps(), userId),
+        recheckPresence: (userId) => recheckPresence(deps(), userId),
       }),
     FANOUT_WORKER.name,
   );

@@ -23,6 +23,11 @@ interface RuntimeConfig {
   readonly fanOutConcurrency: number;
   /** Connection lookups in flight at once when `getPresence` asks about many users. */
   readonly presenceConcurrency: number;
+  /**
+   * The presence announcement budget's window in seconds (presence.ts `PRESENCE_ANNOUNCEMENTS`),
+   * at most 60 (tests shorten it, `PRESENCE_WINDOW_SECONDS`).
+   */
+  readonly presenceWindowSeconds: number;
   /** The fan-out queue (lib/workers.ts); unset: every post is made in the request. */
   readonly fanOutQueueUrl: string | undefined;
   /** Events for more sockets than this go to the fan-out queue. */
@@ -102,6 +107,9 @@ export const DEVICE_STALE_DAYS_ENV = 'PUSH_DEVICE_STALE_DAYS';
 /** Seconds before a deletion's finish job runs (`RuntimeConfig.retention.finishDelaySeconds`). */
 export const RETENTION_FINISH_DELAY_ENV = 'RETENTION_FINISH_DELAY_SECONDS';
 
+/** The presence announcement budget's window (`RuntimeConfig.presenceWindowSeconds`). */
+export const PRESENCE_WINDOW_ENV = 'PRESENCE_WINDOW_SECONDS';
+
 let cached: RuntimeConfig | undefined;
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): RuntimeConfig {
@@ -111,6 +119,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): RuntimeConfig 
     dynamoEndpoint: env.DYNAMODB_ENDPOINT || undefined,
     fanOutConcurrency: positiveInt(env[FANOUT_CONCURRENCY_ENV], DEFAULT_FANOUT_CONCURRENCY),
     presenceConcurrency: positiveInt(env.PRESENCE_CONCURRENCY, 16),
+    presenceWindowSeconds: Math.min(60, positiveInt(env[PRESENCE_WINDOW_ENV], 60)),
     fanOutQueueUrl: env[FANOUT_QUEUE_URL_ENV] || undefined,
     fanOutQueueThreshold: positiveInt(env.FANOUT_QUEUE_THRESHOLD, 200),
     fanOutJobSize: positiveInt(env.FANOUT_JOB_SIZE, 200),

@@ -5,6 +5,7 @@
  */
 import { type Mocked, vi } from 'vitest';
 import type { MemberAndChat } from '../../../lambdas/data/chat-lists.ts';
+import type { PresenceClaim } from '../../../lambdas/data/connections.ts';
 import { ChatHeadCache } from '../../../lambdas/data/head-cache.ts';
 import type { ChatStore } from '../../../lambdas/data/store.ts';
 
@@ -29,7 +30,8 @@ export function fakeStore(): FakeStore {
       touch: vi.fn(),
       setName: vi.fn(),
       setLastSeen: vi.fn(),
-      takePresenceAnnouncement: vi.fn(async () => true),
+      claimPresenceAnnouncement: vi.fn(async (): Promise<PresenceClaim> => ({ outcome: 'announce' })),
+      clearPresencePending: vi.fn(),
       getMany: vi.fn(async () => new Map()),
     },
     chats: {
