@@ -69,9 +69,11 @@ async function audience(
   return presenceAudience(deps, userId, peers);
 }
 
-/** Announces `presence` to the peers `audience` lets hear it. */
-async function announceState(deps: Deps, presence: PresenceView, memberships: Memberships): Promise<void> {
-  await announce(deps, await audience(deps, presence.userId, presence.online, memberships), presence);
+/** Announces `presence` to the peers `audience` lets hear it; whether any was told. */
+async function announceState(deps: Deps, presence: PresenceView, memberships: Memberships): Promise<boolean> {
+  const peers = await audience(deps, presence.userId, presence.online, memberships);
+  await announce(deps, peers, presence);
+  return peers.length > 0;
 }
 
 async function announce(deps: Deps, peers: readonly string[], presence: PresenceView): Promise<void> {
@@ -135,7 +137,7 @@ export async function wentOffline(deps: Deps, userId: string, memberships?: Memb
   if (await socketLeft(deps, userId)) return;
   const lastSeenAt = deps.now().toISOString();
   await deps.store.profiles.setLastSeen(userId, lastSeenAt);
-  await announceState(deps, { userId, online: false, lastSeenAt }, memberships);
+  if (!(await announceState(deps, { userId, online: false, lastSeenAt }, memberships))) return;
   if (await socketLeft(deps, userId))
     await announceState(deps, { userId, online: true, lastSeenAt }, memberships);
 }
