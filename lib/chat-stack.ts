@@ -148,6 +148,9 @@ export class ChatStack extends Stack {
     this.retentionWorker = queueWorker('Retention', RETENTION_WORKER, (def) =>
       Boolean(def.uses?.includes('retentionQueue')),
     );
+    // Its posts (a finish job's chat.deleted) may find a user's last socket gone (410): the offline
+    // check goes on the fan-out queue (lambdas/domain/deps.ts `lastSocketGone`).
+    this.fanOutWorker.grantSend(this.retentionWorker.worker);
     // Scheduled messages: the sweep, the due queue and the dispatcher (lib/scheduled-messages.ts);
     // route functions that use the due queue get it here.
     this.scheduled = new ScheduledMessages(this, 'Scheduled', {

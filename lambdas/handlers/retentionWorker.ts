@@ -34,7 +34,8 @@ export const handler = (event: SQSEvent, context?: Context): Promise<SQSBatchRes
         budgetMs: left === undefined ? budgetMs : Math.min(budgetMs, Math.floor(left * TIME_SHARE)),
       };
       // A finish job runs deleteChat's own steps, with the worker's posts in flight (no fan-out
-      // queue: it posts chat.deleted itself) and its retention job on this queue.
+      // queue: it posts chat.deleted itself; a post that finds a last socket gone queues its offline
+      // check there, lib/chat-stack.ts) and its retention job on this queue.
       const worker = {
         ...deps(),
         fanOut: workerFanOut(RETENTION_WORKER.postConcurrency ?? 16),

@@ -9,7 +9,7 @@
 import { describe, expect, it } from 'vitest';
 import { MEDIA_BUCKET_DOMAIN_ENV, MEDIA_BUCKET_ENV } from '../../lib/media.ts';
 import { ROUTES } from '../../lib/routes.ts';
-import { RETENTION_QUEUE_URL_ENV, RETENTION_WORKER } from '../../lib/workers.ts';
+import { FANOUT_WORKER, RETENTION_QUEUE_URL_ENV, RETENTION_WORKER } from '../../lib/workers.ts';
 import { queueWorkerView, WORKER_QUEUE_ACTIONS } from './queue-worker-view.ts';
 import { actionsOf, logicalId, resourcesOf, statementsOf, useSynth } from './support.ts';
 
@@ -54,7 +54,7 @@ describe('retention queue', { timeout: 180_000 }, () => {
 });
 
 describe('retention worker', { timeout: 180_000 }, () => {
-  it('runs its handler with the table, the media bucket, its own queue and the stage callback URL', () => {
+  it('runs its handler with the table, the media bucket, its own queue, the fan-out queue and the stage callback URL', () => {
     const fn = s.stack.retentionWorker.worker;
     expect(fn.entry.endsWith(RETENTION_WORKER.entry)).toBe(true);
     expect(propsOf(logicalId(s.stack, fn.function))).toMatchObject({
@@ -73,15 +73,20 @@ describe('retention worker', { timeout: 180_000 }, () => {
         MEDIA_BUCKET_ENV,
         MEDIA_BUCKET_DOMAIN_ENV,
         'WS_MANAGEMENT_ENDPOINT',
+        FANOUT_WORKER.queueUrlEnv,
       ].sort(),
     );
     expect(env[RETENTION_QUEUE_URL_ENV]).toEqual({ Ref: queueId() });
+    // A finish job's post that finds a user's last socket gone queues its offline check there.
+    expect(env[FANOUT_WORKER.queueUrlEnv]).toEqual({
+      Ref: logicalId(s.stack, s.stack.fanOutWorker.queue),
+    });
     const bucketId = logicalId(s.stack, s.stack.media.bucket);
     expect(env[MEDIA_BUCKET_ENV]).toEqual({ Ref: bucketId });
     expect(env[MEDIA_BUCKET_DOMAIN_ENV]).toEqual({ 'Fn::GetAtt': [bucketId, 'RegionalDomainName'] });
   });
 
-  it('reads CHAT#, ROSTER# and USER# items, writes those and PAIR# and LIMIT# ones, deletes chats/* objects, posts to connections, and uses its own queue', () => {
+  it('reads CHAT#, ROSTER# and USER# items, writes those and PAIR# and LIMIT# ones, deletes chats/* objects, posts to connections, uses its own queue and sends to the fan-out queue', () => {
     const statements = statementsOf(s, s.stack.retentionWorker.worker);
     const dynamo = workerStatements('dynamodb:');
     const keysOf = (st: (typeof dynamo)[0]) =>
@@ -111,9 +116,15 @@ describe('retention worker', { timeout: 180_000 }, () => {
         keys: ['CHAT#*', 'PAIR#*', 'ROSTER#*', 'USER#*', 'LIMIT#*'],
       },
     ]);
+    const fanOutQueueArn = s.stack.resolve(s.stack.fanOutWorker.queue.queueArn);
     const sqs = workerStatements('sqs:');
-    for (const st of sqs) expect(resourcesOf(st)).toEqual([queueArn()]);
-    expect(sqs.flatMap(actionsOf).sort()).toEqual(WORKER_QUEUE_ACTIONS);
+    const own = sqs.filter((st) => JSON.stringify(resourcesOf(st)) === JSON.stringify([queueArn()]));
+    expect(own.flatMap(actionsOf).sort()).toEqual(WORKER_QUEUE_ACTIONS);
+    // And SendMessage on the fan-out queue alone (a gone socket's offline check).
+    const others = sqs.filter((st) => !own.includes(st));
+    expect(others.map((st) => ({ actions: actionsOf(st), resources: resourcesOf(st) }))).toEqual([
+      { actions: ['sqs:SendMessage'], resources: [fanOutQueueArn] },
+    ]);
     // The media: DeleteObject (which DeleteObjects needs per key) on the upload prefix only.
     const s3 = workerStatements('s3:');
     expect(s3.map(actionsOf)).toEqual([['s3:DeleteObject']]);
