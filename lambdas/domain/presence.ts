@@ -62,7 +62,12 @@ async function audience(
   const limits = { ...PRESENCE_ANNOUNCEMENTS, windowSeconds };
   const claim = await deps.store.profiles.claimPresenceAnnouncement(userId, online, now, limits);
   if (claim.outcome === 'recheck') {
-    if (deps.presenceRecheck) await deps.presenceRecheck(userId, claim.delaySeconds);
+    // A recheck that could not be queued leaves no mark behind: the next refusal queues one.
+    if (deps.presenceRecheck)
+      await deps.presenceRecheck(userId, claim.delaySeconds).catch(async (error: unknown) => {
+        await deps.store.profiles.clearPresencePending(userId);
+        throw error;
+      });
     else logger.warn('a presence change beyond the budget, but no queue to recheck it later');
   }
   if (claim.outcome !== 'announce') return [];
