@@ -63,24 +63,27 @@ export function storeWriter(
   let written = 0;
   /**
    * Saves failed in a row; the wait after the last (its timer: `wait = cancel(wait)` ends it, as
-   * cancel returns nothing); whether a batch was asked for during the save or the wait.
+   * cancel returns nothing); whether a batch was asked for during the save or the wait; whether
+   * what is unsaved holds a change that must not wait (hurry(): a send made during a save goes in
+   * the next batch at once, also if that save fails).
    */
   let failures = 0;
   let wait: TimerId;
   let more = false;
+  let urgent = false;
   const w = {
     unsaved: fresh(),
     built: 0,
     batch(now: boolean) {
-      if (now) w.hurry();
       const u = w.unsaved;
       const { dirty, removed, messages, outbox, any } = u;
       if (!any) return;
+      if (now) w.hurry();
       if (!now && (saving || wait !== undefined)) {
         more = true;
         return;
       }
-      more = false;
+      more = urgent = false;
       w.unsaved = fresh();
       // One copy of each message, its newest (a message's later copies are newer): a batch written
       // again after a failed save holds each message once, however often it changed meanwhile.
@@ -97,6 +100,7 @@ export function storeWriter(
     },
     hurry() {
       wait = cancel(wait);
+      urgent = true;
     },
     until: (batch: number): Promise<void> =>
       batch <= written ? Promise.resolve() : new Promise((resolve) => waiters.push([batch, resolve])),
@@ -117,9 +121,10 @@ export function storeWriter(
           // Unsaved again, in order: this batch, those built behind it (none is written ahead of it,
           // so no chat's cursor is stored ahead of its messages) and the changes since. They go
           // after the wait if changes came meanwhile (during the save or the wait), else with the
-          // next change (or close()): never in a loop. A chat forgotten in them but held again (a
-          // reset, or joined again) is not forgotten: all it holds is in them. (Any outbox given
-          // will do: it is given whole.)
+          // next change (or close()): never in a loop. An urgent one (a send made during the save)
+          // takes them at once, without the wait. A chat forgotten in them but held again (a reset,
+          // or joined again) is not forgotten: all it holds is in them. (Any outbox given will do:
+          // it is given whole.)
           const all = [next, ...batches, w.unsaved];
           w.unsaved = {
             dirty: new Set(all.flatMap((x) => [...x.dirty])),
@@ -130,13 +135,14 @@ export function storeWriter(
           };
           batches = [];
           written = w.built;
-          wait = later(
-            () => {
-              wait = undefined;
-              if (more) w.batch(false);
-            },
-            Math.min(FIRST_RETRY_MS * 2 ** failures++, LAST_RETRY_MS),
-          );
+          if (!urgent)
+            wait = later(
+              () => {
+                wait = undefined;
+                if (more) w.batch(false);
+              },
+              Math.min(FIRST_RETRY_MS * 2 ** failures++, LAST_RETRY_MS),
+            );
           try {
             error(e);
           } catch {
@@ -149,7 +155,7 @@ export function storeWriter(
         for (const [batch, resolve] of waiters) if (batch <= written) resolve();
         waiters = waiters.filter(([batch]) => batch > written);
         write();
-        if (saved) w.batch(false);
+        if (saved || urgent) w.batch(false);
       });
   };
   return w;

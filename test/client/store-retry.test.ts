@@ -14,8 +14,8 @@ import { serveAll, server, started, texts, useSyncHarness } from './support/sync
 
 useSyncHarness();
 
-/** A MemoryStore behind saves that fail while `fails` says so. */
-function failing(fails: (changes: StoreChanges) => boolean) {
+/** A MemoryStore behind saves that fail while `fails` says so (each failure after `slowMs`). */
+function failing(fails: (changes: StoreChanges) => boolean, slowMs = 0) {
   const memory = new MemoryStore();
   /** Failed saves; when each save was asked, and each that failed (the fake clock). */
   const saves = { failed: 0, at: [] as number[], failedAt: [] as number[] };
@@ -24,6 +24,7 @@ function failing(fails: (changes: StoreChanges) => boolean) {
     save: async (changes: StoreChanges) => {
       saves.at.push(Date.now());
       if (fails(changes)) {
+        if (slowMs) await new Promise((resolve) => setTimeout(resolve, slowMs));
         saves.failed++;
         saves.failedAt.push(Date.now());
         throw new Error('SQLITE_BUSY');
@@ -185,6 +186,31 @@ describe('a save that failed', () => {
     server.serve(socket);
     await flush();
     await expect(sent).resolves.toMatchObject({ text: 'mine' });
+    await client.close();
+  });
+
+  it("one's own send made while a save that fails is in flight does not wait either", async () => {
+    server.chat('a');
+    let broken = false;
+    const { store, saves } = failing(() => broken, 50);
+    const { client } = await started({ store, logger: { warn: () => undefined } });
+    const socket = FakeSocket.last;
+    broken = true;
+    saves.at.length = 0;
+    socket.push({ type: 'message.created', message: server.add('a', 'one') });
+    await flush(10);
+    // The save of 'one' is in flight (it fails at 50 ms): the send is made now.
+    expect(saves.at).toHaveLength(1);
+    expect(saves.failed).toBe(0);
+    const sent = client.sendMessage('a', 'mine');
+    await flush(FIRST_RETRY_MS / 2);
+    // Its save went at once after the failure (it failed too), not after the 1 s wait.
+    expect(saves.failed).toBe(2);
+    expect(socket.requests('sendMessage')).toHaveLength(1);
+    server.serve(socket);
+    await flush();
+    await expect(sent).resolves.toMatchObject({ text: 'mine' });
+    broken = false;
     await client.close();
   });
 });
