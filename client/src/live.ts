@@ -19,6 +19,7 @@ export interface LiveHooks {
 export function applyEvent(frame: Frame, r: Replica, sync: LiveHooks): void {
   const f = frame as EventFrame;
   const chatId = 'chatId' in f ? f.chatId : 'message' in f ? f.message.chatId : undefined;
+  const known = r.chats.get(chatId as string);
   switch (f.type) {
     case 'chat.created':
     case 'chat.joined': {
@@ -37,14 +38,15 @@ export function applyEvent(frame: Frame, r: Replica, sync: LiveHooks): void {
       return;
     case 'member.left':
       if (f.userId !== r.me) break;
-      r.remove(f.chatId);
+      // A repeat of one's own leave (at least once delivery) at a version the chat held has passed
+      // (joined again since) is ignored.
+      if (!(f.ver <= (known?.info.lastVer as number))) r.remove(f.chatId);
       return;
     case 'presence':
     case 'typing':
       return;
   }
   if (chatId === undefined || f.type.startsWith('scheduled.')) return;
-  const known = r.chats.get(chatId);
   if (!known && (f.type === 'message.read' || f.type === 'message.delivered')) return;
   // A chat just left or deleted is gone: not brought back by an event that came late.
   const e = known ?? r.stub(chatId);

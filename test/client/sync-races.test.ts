@@ -181,4 +181,22 @@ describe('an event or ack for a chat just left or deleted', () => {
     expect(client.chat('a')).toMatchObject({ name: 'a' });
     expect(texts(client, 'a')).toEqual(['welcome back']);
   });
+
+  it('joined again, then a late repeat of your own member.left (at least once delivery): the chat stays', async () => {
+    const { client, socket } = await holdingA();
+    // Your leave took version v, the invite that brought you back v + 1.
+    const chat = server.get('a');
+    const leftVer = ++chat.lastVer;
+    chat.lastVer++;
+    socket.push({ type: 'member.left', chatId: 'a', userId: 'me', ver: leftVer });
+    socket.push({ type: 'chat.joined', chat: server.view(chat) });
+    await serveAll();
+    expect(client.chat('a')).toMatchObject({ name: 'a' });
+    socket.push({ type: 'member.left', chatId: 'a', userId: 'me', ver: leftVer });
+    socket.push({ type: 'message.created', message: server.add('a', 'welcome back') });
+    await flush(10_000);
+    await serveAll();
+    expect(client.chat('a')).toMatchObject({ name: 'a' });
+    expect(texts(client, 'a')).toEqual(['welcome back']);
+  });
 });
