@@ -44,8 +44,8 @@ export class Connection {
   reconnects = 0;
   private socket: WebSocketLike | undefined;
   private attempt = 0;
-  private authRetried = false;
-  private tokenExpired = false;
+  private authRetried?: boolean;
+  private tokenExpired?: boolean;
   /** A fresher token got while the socket was up: the next dial uses it. */
   private fresh: string | undefined;
   private lastId = 0;
@@ -54,8 +54,8 @@ export class Connection {
   private readonly gates = new ActionGates();
   /** Requests waiting for an open socket: send → fail. */
   private readonly waiting = new Map<() => void, (error: ChatClientError) => void>();
-  private dialing = false;
-  private suspended = false;
+  private dialing?: boolean;
+  private suspended?: boolean;
   private dialTimer: TimerId;
   private pingTimer: TimerId;
   private plannedTimer: TimerId;

@@ -35,7 +35,7 @@ export class Replica {
   private told = new Set<ChatEntry>();
   /** Chats removed (deleted, left, NOT_FOUND): back by the server's word (named()), not by `stub`. */
   private readonly gone = new Set<string>();
-  private queued = false;
+  private queued?: boolean;
   private readonly writer: StoreWriter;
 
   constructor(

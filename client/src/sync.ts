@@ -46,9 +46,9 @@ export class Syncer {
   private running: Promise<void> | undefined;
   private timer: unknown;
   private retries = 0;
-  private again = false;
+  private again?: boolean;
   /** A socket opened: the next catch-up also refreshes the receipts that may have moved meanwhile. */
-  private receipts = false;
+  private receipts?: boolean;
   private readonly deliveries: Deliveries;
 
   constructor(

@@ -59,7 +59,7 @@ export function storeWriter(
   /** The changes of the batches built and not written yet. */
   let batches: Unsaved[] = [];
   let waiters: [batch: number, resolve: () => void][] = [];
-  let saving = false;
+  let saving: boolean | undefined;
   let written = 0;
   /**
    * Saves failed in a row; the wait after the last (its timer: `wait = cancel(wait)` ends it, as
@@ -69,8 +69,8 @@ export function storeWriter(
    */
   let failures = 0;
   let wait: TimerId;
-  let more = false;
-  let urgent = false;
+  let more: boolean | undefined;
+  let urgent: boolean | undefined;
   const w = {
     unsaved: fresh(),
     built: 0,
