@@ -281,7 +281,7 @@ export class ChatClient {
    */
   close(): Promise<void> {
     this.conn.close();
-    return this.loaded.then(() => this.replica.idle());
+    return this.loaded.then(() => this.replica.idle(true));
   }
 
   private queue(id: string, action: OutboxEntry['action'], fields: Record<string, unknown>): Promise<Frame> {

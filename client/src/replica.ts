@@ -250,8 +250,8 @@ export class Replica {
   }
 
   /** Resolves once every change so far is written to the store. */
-  idle(): Promise<void> {
-    this.writer.batch(true);
+  idle(last?: boolean): Promise<void> {
+    this.writer.batch(true, last);
     return this.writer.until(this.writer.built);
   }
 

@@ -35,9 +35,11 @@ export interface StoreWriter {
   readonly unsaved: Unsaved;
   /**
    * Builds a batch of what is unsaved; when `now`, also while a save is in flight or after a failed
-   * one (the wait ends: the batch is written as soon as the store is free).
+   * one (the wait ends: the batch is written as soon as the store is free). `last`: the client
+   * closes: from now on a save that fails starts no wait (its timer would keep the process alive
+   * and save again after close); what it held goes with the next change.
    */
-  batch(now: boolean): void;
+  batch(now: boolean, last?: boolean): void;
   /**
    * Ends the wait after a failed save: the user changed the outbox, and a send waits for its save
    * (the user's own changes are few).
@@ -65,16 +67,18 @@ export function storeWriter(
    * Saves failed in a row; the wait after the last (its timer: `wait = cancel(wait)` ends it, as
    * cancel returns nothing); whether a batch was asked for during the save or the wait; whether
    * what is unsaved holds a change that must not wait (hurry(): a send made during a save goes in
-   * the next batch at once, also if that save fails).
+   * the next batch at once, also if that save fails); whether the client closed (batch(_, true)).
    */
   let failures = 0;
   let wait: TimerId;
   let more: boolean | undefined;
   let urgent: boolean | undefined;
+  let closed: boolean | undefined;
   const w = {
     unsaved: fresh(),
     built: 0,
-    batch(now: boolean) {
+    batch(now: boolean, last?: boolean) {
+      if (last) closed = true;
       const u = w.unsaved;
       const { dirty, removed, messages, outbox, any } = u;
       if (!any) return;
@@ -135,7 +139,7 @@ export function storeWriter(
           };
           batches = [];
           written = w.built;
-          if (!urgent)
+          if (!(urgent || closed))
             wait = later(
               () => {
                 wait = undefined;

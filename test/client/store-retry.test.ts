@@ -5,7 +5,7 @@
  * save waits (1 s, doubling to 30 s, however many changes come meanwhile; a success ends it), but
  * not for a send's save, nor close().
  */
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { type ClientStore, MemoryStore, type StoreChanges } from '../../client/src/index.ts';
 import { FIRST_RETRY_MS, LAST_RETRY_MS } from '../../client/src/writer.ts';
 import { FakeSocket } from './support/fake-socket.ts';
@@ -212,5 +212,17 @@ describe('a save that failed', () => {
     await expect(sent).resolves.toMatchObject({ text: 'mine' });
     broken = false;
     await client.close();
+  });
+});
+
+describe('close()', () => {
+  it('after a last save that fails, leaves no wait behind (no timer keeps the process alive)', async () => {
+    server.chat('a');
+    const { store, saves } = failing(() => true);
+    const { client } = await started({ store, logger: { warn: () => undefined } });
+    FakeSocket.last.push({ type: 'message.created', message: server.add('a', 'one') });
+    await client.close();
+    expect(saves.failed).toBeGreaterThan(0);
+    expect(vi.getTimerCount()).toBe(0);
   });
 });
