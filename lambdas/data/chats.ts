@@ -8,17 +8,12 @@
  * also puts its member-log entry (member-log.ts), chained to the `memberVer` it required, so that
  * senders bring their lists up to date from the log.
  * Every public method is one access pattern (all of them are listed in docs/data-model.md). A user's
- * chats (the membership index, batched reads) are inherited from chat-lists.ts.
+ * chats (the membership index, batched reads) are inherited from chat-lists.ts, the deletion's writes
+ * from chat-deletion-writes.ts.
  */
 import { blocksAsRead, isConflict, type PairBlocks } from './blocks.ts';
-import {
-  deleteChatMeta,
-  deleteMembersButOwner,
-  deleteMembersWithoutChat,
-  deleteOwnerAndPointer,
-  markChatDeleted,
-} from './chat-deletion.ts';
-import { ChatListReads, isMeta } from './chat-lists.ts';
+import { ChatDeletionWrites } from './chat-deletion-writes.ts';
+import { isMeta } from './chat-lists.ts';
 import { byJoined, CHAT, type ChatRecord, DIRECT_PAIR, MEMBER, type MemberRecord } from './items.ts';
 import { chatPk, keys, PREFIX, SK } from './keys.ts';
 import { loggedChange, type MembersAsOf, membersAt } from './member-log.ts';
@@ -59,8 +54,11 @@ const versionNewer = '(attribute_not_exists(memberVer) OR memberVer < :ver)';
 const versionAsRead = '(attribute_not_exists(memberVer) OR memberVer = :prevVer)';
 const pairPointsAtReplaced = 'chatId = :old';
 
-/** A chat's own reads and writes; a user's chats (the membership index) are in `ChatListReads`. */
-export class ChatRepository extends ChatListReads {
+/**
+ * A chat's own reads and writes; its deletion's writes are in `ChatDeletionWrites`, a user's chats
+ * (the membership index) in `ChatListReads`.
+ */
+export class ChatRepository extends ChatDeletionWrites {
   /**
    * A chat and all its members in one Query (`CHAT#<id>`, sk between `MEMBER#` and `META`).
    * `consistent` for read-modify-write paths. Read backwards, `META` first: a membership change
@@ -260,42 +258,5 @@ export class ChatRepository extends ChatListReads {
       this.table.transact(actions, options).then(() => 'changed' as const),
       () => 'chat-changed' as const,
     );
-  }
-
-  /**
-   * Deleting a chat, excluding any concurrent `invite` (issue 17), in four steps the domain runs in
-   * order (chat-deletion.ts): first `deletedAt` on `META` (guarded by the owner), so every later
-   * `addMembers` fails its condition; then every membership but the owner's (of the members the domain
-   * read again after the mark, consistently: one added before the mark is seen) deleted (batched);
-   * then the owner's membership and a direct chat's pair pointer in one transaction requiring `META`;
-   * last `META` itself, once the chat's retention job is queued. From the mark on the chat is gone for
-   * every reader but `deleteChat` and the deletion's finish job, which finish it. The rest of the
-   * partition (messages, claims, reactions…) is given a TTL by its retention job (retention.ts).
-   */
-  markDeleted(chat: ChatRecord, deletedAt: string): Promise<boolean> {
-    return markChatDeleted(this.table, chat, deletedAt);
-  }
-
-  /** Every membership of `members` (read after the mark) but the owner's, deleted. */
-  deleteMembersButOwner(chat: ChatRecord, members: readonly MemberRecord[]): Promise<void> {
-    return deleteMembersButOwner(this.table, chat, members);
-  }
-
-  /**
-   * The owner's membership and a direct chat's pair pointer, requiring `META`: `'gone'` when `META`
-   * was gone already (another run finished the deletion).
-   */
-  deleteOwnerAndPointer(chat: ChatRecord, members: readonly MemberRecord[]): Promise<'deleted' | 'gone'> {
-    return deleteOwnerAndPointer(this.table, chat, members);
-  }
-
-  /** The memberships of a chat whose `META` was never written, while it is still absent. */
-  deleteMembersWithoutChat(chatId: string, userIds: readonly string[]): Promise<'deleted' | 'chat-exists'> {
-    return deleteMembersWithoutChat(this.table, chatId, userIds);
-  }
-
-  /** The deletion's last write: the marked `META` (key lookup delete). */
-  deleteMeta(chatId: string): Promise<void> {
-    return deleteChatMeta(this.table, chatId);
   }
 }

@@ -12,6 +12,7 @@
  * equals the user's stored devices from then on. Every public method is one access pattern (all of
  * them are listed in docs/data-model.md).
  */
+import { byCreated, type PushTargets, pushTargetsOf } from './device-reads.ts';
 import { startDeviceWindow } from './device-window.ts';
 import {
   DEVICE,
@@ -22,7 +23,7 @@ import {
   deviceFromItem,
   type Platform,
 } from './items.ts';
-import { DEVICE_SK, keys, PREFIX, SK, TTL_ATTRIBUTE, userPk } from './keys.ts';
+import { DEVICE_SK, keys, TTL_ATTRIBUTE, userPk } from './keys.ts';
 import {
   ifConditionFails,
   itemAbsent,
@@ -62,19 +63,12 @@ export interface Registration {
   readonly takeFrom?: DeviceTokenRecord | undefined;
 }
 
-/** Who to push to: whether the user has an open socket, and their devices. */
-export interface PushTargets {
-  readonly online: boolean;
-  readonly devices: DeviceRecord[];
-}
-
-const byCreated = (a: DeviceRecord, b: DeviceRecord) =>
-  a.createdAt.localeCompare(b.createdAt) || a.deviceId.localeCompare(b.deviceId);
-
 const COUNT = { '#count': 'count' };
 const countIs = (count: number) =>
   count === 0 ? 'attribute_not_exists(pk) OR #count = :prev' : '#count = :prev';
 const pointsAt = 'deviceId = :device';
+
+export type { PushTargets } from './device-reads.ts';
 
 export class DeviceRepository {
   constructor(private readonly table: TableClient) {}
@@ -259,35 +253,9 @@ export class DeviceRepository {
     return startDeviceWindow(this.table, device, expiresAt);
   }
 
-  /**
-   * Whether a user has an open socket, and their devices, in one Query over `USER#<id>` from
-   * `CONN#` to the end of `DEVICE#…` (connections and devices sort next to each other; connections
-   * past their TTL are ignored, as the fan-out ignores them; devices past theirs are listed, with
-   * their `expiresAt`: the push planner ignores them by its own clock, and gives those without one
-   * their window, `startWindow`). A deactivated user has none: their mark sorts in this range.
-   */
-  async pushTargets(userId: string): Promise<PushTargets> {
-    const items = await this.table.queryAll({
-      KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
-      ExpressionAttributeValues: {
-        ':pk': userPk(userId),
-        ':from': PREFIX.connection,
-        ':to': `${PREFIX.device}\uffff`,
-      },
-    });
-    const now = Math.floor(Date.now() / 1000);
-    let online = false;
-    const devices: DeviceRecord[] = [];
-    for (const item of items) {
-      const sk = String(item.sk);
-      if (sk.startsWith(PREFIX.connection)) {
-        if (Number(item[TTL_ATTRIBUTE] ?? Number.POSITIVE_INFINITY) > now) online = true;
-      } else if (sk.startsWith(PREFIX.device)) {
-        devices.push(deviceFromItem(item));
-      }
-    }
-    const deactivated = items.some((item) => item.sk === SK.deactivated);
-    return { online, devices: deactivated ? [] : devices.sort(byCreated) };
+  /** Whether a user has an open socket, and their devices: one Query (device-reads.ts). */
+  pushTargets(userId: string): Promise<PushTargets> {
+    return pushTargetsOf(this.table, userId);
   }
 
   #decrement(userId: string): TransactAction {

@@ -5,21 +5,14 @@
  */
 import type { S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  connectUsers,
-  history,
-  type Message,
-  makeDirect,
-  makeGroup,
-  settle,
-  type UserSocket,
-} from '../support/chat.ts';
+import { connectUsers, history, makeDirect, makeGroup, settle, type UserSocket } from '../support/chat.ts';
 import {
   download,
   FILES,
   putBytes,
   requestUpload,
   s3Of,
+  sendWith,
   storedKeys,
   tagsOf,
   uploadFile,
@@ -44,16 +37,6 @@ afterAll(async () => {
   s3?.destroy();
   await stack?.stop();
 });
-
-const sendWith = async (socket: UserSocket, chat: string, uploadIds: string[], text = '', extra = {}) =>
-  (
-    await socket.ok('sendMessage', {
-      chatId: chat,
-      text,
-      attachments: uploadIds.map((uploadId) => ({ uploadId })),
-      ...extra,
-    })
-  ).message as Message;
 
 describe('deleting', () => {
   it('a message removes its bytes at once: its URLs stop working and getAttachmentUrl is NOT_FOUND', async () => {

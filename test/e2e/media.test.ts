@@ -18,7 +18,16 @@ import {
   summaryOf,
   type UserSocket,
 } from '../support/chat.ts';
-import { download, FILES, requestUpload, s3Of, storedKeys, tagsOf, uploadFile } from '../support/media.ts';
+import {
+  download,
+  FILES,
+  requestUpload,
+  s3Of,
+  sendWith,
+  storedKeys,
+  tagsOf,
+  uploadFile,
+} from '../support/media.ts';
 import { startTestStack, type TestStack } from '../support/stack.ts';
 
 let stack: TestStack;
@@ -39,16 +48,6 @@ afterAll(async () => {
   s3?.destroy();
   await stack?.stop();
 });
-
-const sendWith = async (socket: UserSocket, chat: string, uploadIds: string[], text = '', extra = {}) =>
-  (
-    await socket.ok('sendMessage', {
-      chatId: chat,
-      text,
-      attachments: uploadIds.map((uploadId) => ({ uploadId })),
-      ...extra,
-    })
-  ).message as Message;
 
 describe('requestUpload', () => {
   it('answers a presigned PUT bound to the type, the length and the pending tag, create-only, for 15 minutes', async () => {

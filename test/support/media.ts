@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { GetObjectTaggingCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { expect } from 'vitest';
-import type { Upload } from '../../lambdas/contract/objects.ts';
+import type { Message, Upload } from '../../lambdas/contract/objects.ts';
 import { LOCAL_S3_OWNER } from '../../local/s3.ts';
 import type { TestClient } from './client.ts';
 import type { TestStack } from './stack.ts';
@@ -79,6 +79,23 @@ export async function uploadFile(
   expect(res.status, await res.clone().text()).toBe(200);
   return upload.uploadId;
 }
+
+/** Sends a message carrying the uploads, in that order; the message the ack holds. */
+export const sendWith = async (
+  socket: TestClient,
+  chatId: string,
+  uploadIds: string[],
+  text = '',
+  extra = {},
+): Promise<Message> =>
+  (
+    await socket.ok('sendMessage', {
+      chatId,
+      text,
+      attachments: uploadIds.map((uploadId) => ({ uploadId })),
+      ...extra,
+    })
+  ).message as Message;
 
 /** GETs a URL; the status and the bytes. */
 export async function download(url: string): Promise<{ status: number; bytes: Buffer; type: string | null }> {
