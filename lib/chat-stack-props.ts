@@ -26,7 +26,7 @@ export interface ChatStackProps extends StackProps {
   readonly jwtMaxLifetimeSeconds?: number;
   /**
    * The MB (MiB) of uploads one user may request in 24 hours, 200 to 1048576; `requestUpload` past
-   * it is RATE_LIMITED (context `uploadMbPerDay`; docs/security.md).
+   * it is BAD_REQUEST naming `size` (context `uploadMbPerDay`; docs/security.md).
    * @default 2048 (2 GB)
    */
   readonly uploadMbPerDay?: number;
