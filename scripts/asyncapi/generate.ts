@@ -87,10 +87,14 @@ function requestPayload(def: ActionDef): JsonSchema {
     type: 'object',
     properties: {
       action: { const: def.name },
+      // As lambdas/shared/frames.ts checks it: any other requestId is BAD_REQUEST (null: none).
       requestId: {
-        type: 'string',
+        type: ['string', 'null'],
+        minLength: 1,
         maxLength: LIMITS.idMaxChars,
-        description: 'Echoed in the reply so the client can match it.',
+        pattern: PATTERNS.id_chars,
+        description:
+          'Echoed in the reply so the client can match it: 1–64 characters, no control characters and no "#".',
       },
     },
     required: ['action'],

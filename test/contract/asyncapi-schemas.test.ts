@@ -3,7 +3,9 @@
  * is its own definition (not a reference to itself), every message payload compiles as JSON Schema,
  * and a frame the contract accepts, for every ack and event, validates against its payload (so each
  * shared object is checked field by field), as do docs/protocol.md's event examples, while a
- * mistyped field inside a shared object does not.
+ * mistyped field inside a shared object does not. Requests too: every request example of
+ * docs/protocol.md validates against its action's request payload, and a requestId the server
+ * refuses (lambdas/shared/frames.ts) does not.
  */
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -158,5 +160,23 @@ describe('docs/asyncapi.yaml schemas', () => {
     expect(errors('message.created', { ...created, message: noReactions })).toContain(
       "/message must have required property 'reactions'",
     );
+  });
+
+  it("validates docs/protocol.md's request examples; refuses a requestId the server refuses", () => {
+    const protocol = readFileSync(resolve(import.meta.dirname, '../../docs/protocol.md'), 'utf8');
+    const requests = [...protocol.matchAll(/^(\{"action":"(\w+)".*\})$/gm)].map(
+      ([, line = '', action = '']) => ({
+        line,
+        action,
+      }),
+    );
+    expect(new Set(requests.map((r) => r.action)).size).toBeGreaterThan(20);
+    for (const { line, action } of requests)
+      expect(errors(`${action}.request`, JSON.parse(line)), line).toEqual([]);
+    const ping = { action: 'ping', requestId: 'r1' };
+    expect(errors('ping.request', ping)).toEqual([]);
+    expect(errors('ping.request', { ...ping, requestId: null })).toEqual([]);
+    for (const requestId of ['', 'a#b', 'x'.repeat(65), 'tab\there'])
+      expect(errors('ping.request', { ...ping, requestId }), JSON.stringify(requestId)).not.toEqual([]);
   });
 });
