@@ -4,8 +4,8 @@
  * and a frame the contract accepts, for every ack and event, validates against its payload (so each
  * shared object is checked field by field), as do docs/protocol.md's event examples, while a
  * mistyped field inside a shared object does not. Requests too: every request example of
- * docs/protocol.md validates against its action's request payload, and a requestId the server
- * refuses (lambdas/shared/frames.ts) does not.
+ * docs/protocol.md validates against its action's request payload (its error examples against the
+ * error frame's), and a requestId the server refuses (lambdas/shared/frames.ts) does not.
  */
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -162,7 +162,7 @@ describe('docs/asyncapi.yaml schemas', () => {
     );
   });
 
-  it("validates docs/protocol.md's request examples; refuses a requestId the server refuses", () => {
+  it("validates docs/protocol.md's request and error examples; refuses a requestId the server refuses", () => {
     const protocol = readFileSync(resolve(import.meta.dirname, '../../docs/protocol.md'), 'utf8');
     const requests = [...protocol.matchAll(/^(\{"action":"(\w+)".*\})$/gm)].map(
       ([, line = '', action = '']) => ({
@@ -173,6 +173,9 @@ describe('docs/asyncapi.yaml schemas', () => {
     expect(new Set(requests.map((r) => r.action)).size).toBeGreaterThan(20);
     for (const { line, action } of requests)
       expect(errors(`${action}.request`, JSON.parse(line)), line).toEqual([]);
+    const refusals = [...protocol.matchAll(/^(\{"type":"error".*\})$/gm)].map(([, line = '']) => line);
+    expect(refusals.length).toBeGreaterThan(0);
+    for (const line of refusals) expect(errors('error', JSON.parse(line)), line).toEqual([]);
     const ping = { action: 'ping', requestId: 'r1' };
     expect(errors('ping.request', ping)).toEqual([]);
     expect(errors('ping.request', { ...ping, requestId: null })).toEqual([]);
