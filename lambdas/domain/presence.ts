@@ -17,7 +17,7 @@ import { event } from '../shared/frames.ts';
 import { logger } from '../shared/logger.ts';
 import type { Deps } from './deps.ts';
 import { presenceAudience, visibleTo } from './presence-privacy.ts';
-import { isSocketOpen } from './socket-liveness.ts';
+import { otherSocketOpen, recheckSockets, socketLeft } from './presence-sockets.ts';
 
 export interface PresenceView {
   userId: string;
@@ -85,36 +85,6 @@ async function announce(deps: Deps, peers: readonly string[], presence: Presence
   if (peers.length > 0) await deps.fanOut.toUsers(peers, event('presence', { ...presence }));
 }
 
-/**
- * Whether any of the user's stored sockets other than the one that just opened is really open (asked
- * of the gateway). Records of sockets that vanished without a `$disconnect` (a phone that lost its
- * network) are found gone and removed here, so they cannot keep a user "online". A socket still
- * inside its `$connect` answers 410 and counts as not open: when two of the user's sockets connect at
- * once, each may announce the user online (twice, harmless) rather than each leave it to the other.
- */
-async function otherSocketOpen(deps: Deps, userId: string, opened: string): Promise<boolean> {
-  const stored = await deps.store.connections.listIds(userId, { consistent: true });
-  for (const connectionId of stored.filter((id) => id !== opened)) {
-    if (await deps.fanOut.isOpen({ userId, connectionId })) return true;
-  }
-  return false;
-}
-
-/**
- * Whether any of the user's stored sockets is still open, once one has closed. A socket stored in the
- * last minute counts as open without asking, as for the socket cap (socket-liveness.ts): it may be
- * inside its `$connect` (the gateway answers 410 until the handshake completes) and about to open: the
- * user stays online (that `$connect` announced them online unless it found this socket still open).
- * Older ones are asked of the gateway; a vanished one has its record removed.
- */
-async function socketLeft(deps: Deps, userId: string): Promise<boolean> {
-  const stored = await deps.store.connections.list(userId, { consistent: true });
-  for (const socket of stored) {
-    if (await isSocketOpen(deps, userId, socket)) return true;
-  }
-  return false;
-}
-
 /** After a socket opened: announce the user online if no other socket of theirs is open. */
 export async function wentOnline(
   deps: Deps,
@@ -149,13 +119,23 @@ export async function wentOffline(deps: Deps, userId: string, memberships?: Memb
 
 /**
  * A queued recheck (the first change of a window refused by the budget, `audience`): clears the
- * pending mark, reads the user's sockets consistently (as `wentOffline` does) and announces the
- * state true now, unless it is the one last announced. A change after the mark is cleared that is
- * refused again queues the next recheck.
+ * pending mark, reads the user's sockets consistently, asking the gateway about each
+ * (presence-sockets.ts `recheckSockets`), and announces the state true now, unless it is the one
+ * last announced. A change after the mark is cleared that is refused again queues the next recheck.
+ * When no socket is open but a young one answered 410 (inside its `$connect`, or left by one that
+ * failed: the gateway answers both alike), nothing is announced yet: the recheck is queued again for
+ * when that socket is settled, and it then counts as gone unless it opened meanwhile.
  */
 export async function recheckPresence(deps: Deps, userId: string): Promise<void> {
   await deps.store.profiles.clearPresencePending(userId);
-  const online = await socketLeft(deps, userId);
+  const found = await recheckSockets(deps, userId);
+  if ('undecidedUntil' in found && deps.presenceRecheck) {
+    const wait = found.undecidedUntil - deps.now().getTime() / 1000;
+    await deps.presenceRecheck(userId, Math.max(1, Math.ceil(wait) + 1));
+    return;
+  }
+  // Without a queue to ask again later, a young socket counts as open (as `socketLeft` counts it).
+  const online = 'online' in found ? found.online : true;
   const profile = (await deps.store.profiles.getMany([userId], { consistent: true })).get(userId);
   const lastSeenAt = profile?.lastSeenAt ?? deps.now().toISOString();
   await announceState(deps, { userId, online, lastSeenAt }, undefined);

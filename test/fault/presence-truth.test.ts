@@ -1,0 +1,51 @@
+/**
+ * Presence shows what is true, also when a `$connect` failed half-way (presence.ts):
+ * - a delayed recheck asks the gateway about every stored socket, young ones too: a `$connect` that
+ *   stored its socket and then failed (the socket never opened, and no `$disconnect` comes) leaves a
+ *   record younger than `HANDSHAKE_SECONDS` with no socket behind it, which a recheck used to count
+ *   as open unasked, announcing its user online until their next change. A young socket that
+ *   answers 410 (as one still inside its `$connect` answers too) now puts the recheck off until it
+ *   is settled; asked then, it is gone and its record removed.
+ * Real sockets through the local gateway, DynamoDB Local, the local fan-out queue.
+ */
+import { describe, expect, it } from 'vitest';
+import { deps } from '../../lambdas/domain/deps.ts';
+import { recheckPresence } from '../../lambdas/domain/presence.ts';
+import { FANOUT_WORKER } from '../../lib/workers.ts';
+import type { LocalQueue } from '../../local/queue.ts';
+import { closeAll, connectUser, eventsOf, makeDirect, settle, storedConnectionIds } from '../support/chat.ts';
+import type { Frame } from '../support/client.ts';
+import { ageSocket } from '../support/ghost.ts';
+import { uniqueId, useTestStack } from '../support/stack.ts';
+
+const stack = useTestStack();
+const fanOutQueue = () => stack.queues.get(FANOUT_WORKER.name) as LocalQueue;
+const about = (userId: string) => (f: Frame) => f.userId === userId;
+
+describe('presence', { timeout: 60_000 }, () => {
+  it('a recheck does not count as open a young socket record with no socket behind it', async () => {
+    const bob = await connectUser(stack, uniqueId('bob'));
+    const ann = await connectUser(stack, uniqueId('ann'));
+    await makeDirect(ann, bob.userId);
+    await closeAll(stack, ann);
+    await bob.event('presence', (f) => about(ann.userId)(f) && f.online === false);
+    // A `$connect` of hers stored its socket, then failed: no socket behind the record.
+    const ghost = { userId: ann.userId, connectionId: `${uniqueId('ghost')}=` };
+    await deps().store.connections.put({ ...ghost, connectedAt: new Date().toISOString() });
+    const jobs = fanOutQueue().stats.sent;
+    await recheckPresence(deps(), ann.userId);
+    await settle(stack, bob);
+    const heard = () => eventsOf(bob, 'presence', about(ann.userId)).map((f) => f.online);
+    expect(heard()).toEqual([false]);
+    // Put off (one delayed recheck queued) until the record is settled; the record is kept meanwhile.
+    expect(fanOutQueue().stats.sent).toBe(jobs + 1);
+    expect(await storedConnectionIds(stack, ann.userId)).toEqual([ghost.connectionId]);
+    // Settled (aged here, not waited for): the recheck finds it gone and removes it; she stays offline.
+    await ageSocket(stack, ghost);
+    await recheckPresence(deps(), ann.userId);
+    await settle(stack, bob);
+    expect(heard()).toEqual([false]);
+    expect(await storedConnectionIds(stack, ann.userId)).toEqual([]);
+    await closeAll(stack, bob);
+  });
+});
