@@ -183,6 +183,24 @@ export class ProfileRepository {
     return { outcome: 'recheck', delaySeconds };
   }
 
+  /**
+   * Takes back the mark of an announcement whose post failed (`presenceShown`: one conditional
+   * UpdateItem that removes it while it still is `online`, nothing when another announcement changed
+   * it since): the next claim of that state is announced again, not deduplicated away. The slot it
+   * took of the window stays taken.
+   */
+  async unmarkPresenceShown(userId: string, online: boolean): Promise<void> {
+    await ifConditionFails(
+      this.table.update({
+        Key: keys.profile(userId),
+        UpdateExpression: 'REMOVE presenceShown',
+        ConditionExpression: 'presenceShown = :s',
+        ExpressionAttributeValues: { ':s': online },
+      }),
+      () => undefined,
+    );
+  }
+
   /** Clears the pending recheck mark (`presencePending`) before a recheck reads the user's sockets. */
   async clearPresencePending(userId: string): Promise<void> {
     await ifConditionFails(

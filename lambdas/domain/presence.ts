@@ -42,21 +42,21 @@ async function directPeers(deps: Deps, userId: string, known: Memberships): Prom
 }
 
 /**
- * The user's direct-chat peers who may get the change to `online`: none when the user has no direct
- * peer, when it is the state last announced (a duplicate: two sockets opening at once, a 410's
- * offline check then `$disconnect`), or when the window's announcements are used up
- * (`PRESENCE_ANNOUNCEMENTS`, claimed before any peer is read); else those neither blocked by the
- * user nor blocking them (presence-privacy.ts). The first refusal of a window queues one recheck
- * for the window's end (`recheckPresence`), which announces the state true then.
+ * Claims the announcement of the change to `online`, and names the user's direct-chat peers when it
+ * is to be announced; undefined when there is none, when it is the state last announced (a
+ * duplicate: two sockets opening at once, a 410's offline check then `$disconnect`), or when the
+ * window's announcements are used up (`PRESENCE_ANNOUNCEMENTS`, claimed before any peer's block is
+ * read). The first refusal of a window queues one recheck for the window's end (`recheckPresence`),
+ * which announces the state true then.
  */
-async function audience(
+async function claimAnnouncement(
   deps: Deps,
   userId: string,
   online: boolean,
   memberships: Memberships,
-): Promise<string[]> {
+): Promise<string[] | undefined> {
   const peers = await directPeers(deps, userId, memberships);
-  if (peers.length === 0) return [];
+  if (peers.length === 0) return undefined;
   const now = Math.floor(deps.now().getTime() / 1000);
   const windowSeconds = deps.presenceWindowSeconds ?? PRESENCE_ANNOUNCEMENTS.windowSeconds;
   const limits = { ...PRESENCE_ANNOUNCEMENTS, windowSeconds };
@@ -70,19 +70,53 @@ async function audience(
       });
     else logger.warn('a presence change beyond the budget, but no queue to recheck it later');
   }
-  if (claim.outcome !== 'announce') return [];
-  return presenceAudience(deps, userId, peers);
+  return claim.outcome === 'announce' ? peers : undefined;
 }
 
-/** Announces `presence` to the peers `audience` lets hear it; whether any was told. */
-async function announceState(deps: Deps, presence: PresenceView, memberships: Memberships): Promise<boolean> {
-  const peers = await audience(deps, presence.userId, presence.online, memberships);
-  await announce(deps, peers, presence);
-  return peers.length > 0;
+/** How long after a failed presence post its retry (a recheck) runs. */
+export const PRESENCE_RETRY_SECONDS = 5;
+
+/**
+ * Announces `presence` to the direct-chat peers who may hear it (neither blocked by the user nor
+ * blocking them: presence-privacy.ts); whether it was claimed and any peer was to be told.
+ *
+ * The claim marks the state as announced (`presenceShown`) before the post. When the post then fails
+ * (it throws, or sockets are left that the fan-out could neither post to after its retries nor
+ * queue), the mark is taken back, so that the same state is announced again rather than
+ * deduplicated away, and, unless this announcement is a recheck's (`retry` false: it is not retried
+ * again), one recheck is queued `PRESENCE_RETRY_SECONDS` later to announce the state true then.
+ */
+async function announceState(
+  deps: Deps,
+  presence: PresenceView,
+  memberships: Memberships,
+  retry = true,
+): Promise<boolean> {
+  const peers = await claimAnnouncement(deps, presence.userId, presence.online, memberships);
+  if (!peers) return false;
+  let failed: number;
+  try {
+    const told = await presenceAudience(deps, presence.userId, peers);
+    if (told.length === 0) return false;
+    ({ failed } = await deps.fanOut.toUsers(told, event('presence', { ...presence })));
+  } catch (error) {
+    await takeBack(deps, presence, retry);
+    throw error;
+  }
+  if (failed > 0) await takeBack(deps, presence, retry);
+  return true;
 }
 
-async function announce(deps: Deps, peers: readonly string[], presence: PresenceView): Promise<void> {
-  if (peers.length > 0) await deps.fanOut.toUsers(peers, event('presence', { ...presence }));
+/** `announceState`'s failed post: the mark taken back, and a recheck queued when `retry`. */
+async function takeBack(deps: Deps, presence: PresenceView, retry: boolean): Promise<void> {
+  const { userId, online } = presence;
+  logger.warn('a presence announcement was not posted to every peer: its mark taken back', { online });
+  try {
+    await deps.store.profiles.unmarkPresenceShown(userId, online);
+    if (retry && deps.presenceRecheck) await deps.presenceRecheck(userId, PRESENCE_RETRY_SECONDS);
+  } catch (error) {
+    logger.warn('could not take back a failed presence announcement', { error });
+  }
 }
 
 /** After a socket opened: announce the user online if no other socket of theirs is open. */
@@ -118,10 +152,10 @@ export async function wentOffline(deps: Deps, userId: string, memberships?: Memb
 }
 
 /**
- * A queued recheck (the first change of a window refused by the budget, `audience`): clears the
- * pending mark, reads the user's sockets consistently, asking the gateway about each
- * (presence-sockets.ts `recheckSockets`), and announces the state true now, unless it is the one
- * last announced. A change after the mark is cleared that is refused again queues the next recheck.
+ * A queued recheck (of the first change of a window refused by the budget, `claimAnnouncement`, or
+ * the retry of a failed post, `announceState`): clears the pending mark, reads the user's sockets
+ * consistently, asking the gateway about each (presence-sockets.ts `recheckSockets`), and announces
+ * the state true now, unless it is the one last announced (a recheck's failed post is not retried). A change after the mark is cleared that is refused again queues the next recheck.
  * When no socket is open but a young one answered 410 (inside its `$connect`, or left by one that
  * failed: the gateway answers both alike), nothing is announced yet: the recheck is queued again for
  * when that socket is settled, and it then counts as gone unless it opened meanwhile.
@@ -138,7 +172,7 @@ export async function recheckPresence(deps: Deps, userId: string): Promise<void>
   const online = 'online' in found ? found.online : true;
   const profile = (await deps.store.profiles.getMany([userId], { consistent: true })).get(userId);
   const lastSeenAt = profile?.lastSeenAt ?? deps.now().toISOString();
-  await announceState(deps, { userId, online, lastSeenAt }, undefined);
+  await announceState(deps, { userId, online, lastSeenAt }, undefined, false);
 }
 
 /**

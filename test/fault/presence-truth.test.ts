@@ -1,16 +1,19 @@
 /**
- * Presence shows what is true, also when a `$connect` failed half-way (presence.ts):
+ * Presence shows what is true, also when a `$connect` or a post failed half-way (presence.ts):
  * - a delayed recheck asks the gateway about every stored socket, young ones too: a `$connect` that
  *   stored its socket and then failed (the socket never opened, and no `$disconnect` comes) leaves a
  *   record younger than `HANDSHAKE_SECONDS` with no socket behind it, which a recheck used to count
  *   as open unasked, announcing its user online until their next change. A young socket that
  *   answers 410 (as one still inside its `$connect` answers too) now puts the recheck off until it
  *   is settled; asked then, it is gone and its record removed.
- * Real sockets through the local gateway, DynamoDB Local, the local fan-out queue.
+ * - an announcement whose post failed takes its mark (`presenceShown`) back and queues a recheck: the
+ *   state is announced again rather than deduplicated away as already shown.
+ * Real sockets through the local gateway (its injected Management API faults), DynamoDB Local, the
+ * local fan-out queue.
  */
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { deps } from '../../lambdas/domain/deps.ts';
-import { recheckPresence } from '../../lambdas/domain/presence.ts';
+import { PRESENCE_RETRY_SECONDS, recheckPresence } from '../../lambdas/domain/presence.ts';
 import { FANOUT_WORKER } from '../../lib/workers.ts';
 import type { LocalQueue } from '../../local/queue.ts';
 import { closeAll, connectUser, eventsOf, makeDirect, settle, storedConnectionIds } from '../support/chat.ts';
@@ -46,6 +49,31 @@ describe('presence', { timeout: 60_000 }, () => {
     await settle(stack, bob);
     expect(heard()).toEqual([false]);
     expect(await storedConnectionIds(stack, ann.userId)).toEqual([]);
+    await closeAll(stack, bob);
+  });
+
+  it('an announcement whose post failed is announced again by a recheck, not deduplicated as shown', async () => {
+    const bob = await connectUser(stack, uniqueId('bob'));
+    const ann = await connectUser(stack, uniqueId('ann'));
+    await makeDirect(ann, bob.userId);
+    await settle(stack, ann, bob);
+    // Every attempt of the fan-out's post of her going offline to Bob fails (its 3 attempts).
+    stack.gateway.injectFault({ status: 500, count: 3, connectionId: bob.connectionId });
+    const jobs = fanOutQueue().stats.sent;
+    await closeAll(stack, ann);
+    await settle(stack, bob);
+    const heard = () => eventsOf(bob, 'presence', about(ann.userId)).map((f) => f.online);
+    expect(heard()).toEqual([]);
+    // The failure queued one recheck, which announces her offline again (her mark taken back).
+    expect(fanOutQueue().stats.sent).toBe(jobs + 1);
+    await vi.waitFor(() => expect(heard()).toEqual([false]), {
+      timeout: (PRESENCE_RETRY_SECONDS + 10) * 1000,
+      interval: 200,
+    });
+    // Shown now: a later recheck announces nothing more.
+    await recheckPresence(deps(), ann.userId);
+    await settle(stack, bob);
+    expect(heard()).toEqual([false]);
     await closeAll(stack, bob);
   });
 });
