@@ -48,7 +48,9 @@ export const ACCOUNT_ROUTES = {
   // item deleted, its `SCHEDDONE#` put, the pending count updated) whose uploads go back (UpdateItem
   // on their records; re-tagged pending); each device removal one of the device, its token owner
   // item (a `TOKEN#…` partition: hence DeleteItem on every partition) and the count. The sockets
-  // are closed through the Management API (DeleteConnection).
+  // are closed through the Management API (DeleteConnection). A socket found gone already (410) has
+  // its record removed; when it was the user's last, no `$disconnect` will tell their peers they went
+  // offline, so the offline check is queued on the fan-out queue (SendMessage), as after any post's 410.
   deactivateUser: {
     tableActions: [
       'dynamodb:GetItem',
@@ -59,6 +61,7 @@ export const ACCOUNT_ROUTES = {
     ],
     media: ['s3:PutObjectTagging'],
     postsEvents: false,
+    uses: ['fanOutQueue'],
   },
   // The mark's delete (in the user's partition), the audit record; the socket count's
   // `deactivatedAt` removed (UpdateItem on `LIMIT#…`: the rate limiter's grant covers it).

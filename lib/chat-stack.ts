@@ -142,8 +142,13 @@ export class ChatStack extends Stack {
       }
       return worker;
     };
-    // Big fan-outs leave the request: every function that posts to connections may queue jobs.
-    this.fanOutWorker = queueWorker('FanOut', FANOUT_WORKER, (def) => def.postsEvents);
+    // Big fan-outs leave the request: every function that posts to connections may queue jobs, and
+    // one that closes sockets for good (deactivateUser) queues the offline check of a gone last one.
+    this.fanOutWorker = queueWorker(
+      'FanOut',
+      FANOUT_WORKER,
+      (def) => def.postsEvents || Boolean(def.uses?.includes('fanOutQueue')),
+    );
     // A deleted chat's items get their TTL off the request path; only deleteChat queues the job.
     this.retentionWorker = queueWorker('Retention', RETENTION_WORKER, (def) =>
       Boolean(def.uses?.includes('retentionQueue')),

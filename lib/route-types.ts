@@ -50,8 +50,11 @@ export type MediaAction = 's3:GetObject' | 's3:PutObject' | 's3:PutObjectTagging
  * each one by its construct, with the least the route needs.
  * - `scheduledQueue`: sends to the due queue of scheduled messages (lib/scheduled-messages.ts).
  * - `retentionQueue`: sends a deleted chat's retention job (lib/workers.ts `RETENTION_WORKER`).
+ * - `fanOutQueue`: sends jobs to the fan-out queue though it posts no events to others (`postsEvents`
+ *   grants it too): `deactivateUser`, whose close of a socket found gone (410) may have removed the
+ *   user's last socket, and queues their offline check (lambdas/domain/deps.ts `lastSocketGone`).
  */
-export type RouteResource = 'scheduledQueue' | 'retentionQueue';
+export type RouteResource = 'scheduledQueue' | 'retentionQueue' | 'fanOutQueue';
 
 export interface RouteThrottle {
   /** Steady-state requests per second. */

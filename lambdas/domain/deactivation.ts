@@ -12,7 +12,11 @@
  *   uploads given back (`cancelPending`);
  * - their push devices (at most 20) are removed with their token owner items (`devices.remove`);
  * - their open sockets (at most the per-user cap) are closed (Management API DeleteConnection; each
- *   socket's `$disconnect` then leaves its rosters and tells their peers they went offline).
+ *   socket's `$disconnect` then leaves its rosters and tells their peers they went offline). A socket
+ *   found gone already (410: no `$disconnect` will come) has its record removed by the fan-out's
+ *   directory, which, when it was the user's last, queues their offline check on the fan-out queue
+ *   (lambdas/domain/deps.ts `lastSocketGone`): either way their peers see them offline, which they
+ *   stay while deactivated (`$connect` refuses them).
  *
  * Memberships stay (as Stream's `deactivateUser` keeps them): the user's messages, their place in
  * each chat and the chats' member lists are as before, and `reactivateUser` (which removes both marks)

@@ -153,6 +153,16 @@ describe('fan-out worker', { timeout: 180_000 }, () => {
 });
 
 describe('producers', { timeout: 180_000 }, () => {
+  it('deactivateUser, which posts nothing, may send to it: the offline check of a last socket its close found gone', () => {
+    const fn = s.stack.chatApi.functions.get('deactivateUser');
+    if (!fn) throw new Error('deactivateUser');
+    const sends = statementsOf(s, fn).filter((st) =>
+      resourcesOf(st).some((r) => JSON.stringify(r) === JSON.stringify(queueArn())),
+    );
+    expect(sends.flatMap(actionsOf)).toEqual(['sqs:SendMessage']);
+    expect(envOf(fn)).toMatchObject({ [FANOUT_QUEUE_URL_ENV]: { Ref: queueId() } });
+  });
+
   it('every function that posts events to others may send to the queue (only) and knows its URL; no other', () => {
     for (const def of ROUTES) {
       const fn = s.stack.chatApi.functions.get(def.routeKey);
@@ -163,7 +173,7 @@ describe('producers', { timeout: 180_000 }, () => {
         .filter((st) => actionsOf(st).some((a) => a.startsWith('sqs:')))
         .filter((st) => resourcesOf(st).some((r) => JSON.stringify(r) === fanOutQueue));
       const env = envOf(fn);
-      if (def.postsEvents) {
+      if (def.postsEvents || def.uses?.includes('fanOutQueue')) {
         expect(sqs.flatMap(actionsOf), def.routeKey).toEqual(['sqs:SendMessage']);
         expect(sqs.flatMap(resourcesOf), def.routeKey).toContainEqual(queueArn());
         expect(env, def.routeKey).toMatchObject({ [FANOUT_QUEUE_URL_ENV]: { Ref: queueId() } });
