@@ -1,11 +1,13 @@
 /**
- * A presence change refused by the announcement budget (presence.ts `audience`): the first refusal of
- * a window queues one recheck for the window's end; a recheck that cannot be queued leaves no pending
- * mark behind (else no later refusal of that window would queue one). The claim itself (DynamoDB
- * conditions) is exercised end to end in test/fault/presence-budget.test.ts.
+ * A presence change refused by the announcement budget (presence.ts `claimAnnouncement`): the first
+ * refusal of a window queues one recheck for the window's end; a recheck that cannot be queued leaves
+ * no pending mark behind (else no later refusal of that window would queue one). An announcement
+ * whose post throws takes its mark back and, unless it is a recheck's, queues one recheck as its
+ * retry (a post that reports failed sockets: test/fault/presence-truth.test.ts). The claim itself
+ * (DynamoDB conditions) is exercised end to end in test/fault/presence-budget.test.ts.
  */
 import { expect, it, vi } from 'vitest';
-import { wentOffline } from '../../../lambdas/domain/presence.ts';
+import { PRESENCE_RETRY_SECONDS, recheckPresence, wentOffline } from '../../../lambdas/domain/presence.ts';
 import { fakeDeps, sent } from './fakes.ts';
 
 const memberships = [{ chatId: 'd1', userId: 'ann', kind: 'direct' as const, peerId: 'bob' }];
@@ -28,4 +30,25 @@ it('clears the pending mark when the recheck cannot be queued, and fails', async
   });
   await expect(wentOffline({ ...deps, presenceRecheck }, 'ann', memberships)).rejects.toThrow('queue down');
   expect(store.profiles.clearPresencePending).toHaveBeenCalledWith('ann');
+});
+
+it('takes the mark back and queues one retry when the announcement’s post throws', async () => {
+  const { deps, store, fanOut } = fakeDeps();
+  fanOut.toUsers.mockRejectedValueOnce(new Error('Management API down'));
+  const presenceRecheck = vi.fn(async () => {});
+  await expect(wentOffline({ ...deps, presenceRecheck }, 'ann', memberships)).rejects.toThrow(
+    'Management API down',
+  );
+  expect(store.profiles.unmarkPresenceShown).toHaveBeenCalledWith('ann', false);
+  expect(presenceRecheck.mock.calls).toEqual([['ann', PRESENCE_RETRY_SECONDS]]);
+});
+
+it('a recheck whose post throws takes its mark back but queues no retry of its own', async () => {
+  const { deps, store, fanOut } = fakeDeps();
+  fanOut.toUsers.mockRejectedValueOnce(new Error('Management API down'));
+  store.chats.listMemberships.mockResolvedValue(memberships);
+  const presenceRecheck = vi.fn(async () => {});
+  await expect(recheckPresence({ ...deps, presenceRecheck }, 'ann')).rejects.toThrow('Management API down');
+  expect(store.profiles.unmarkPresenceShown).toHaveBeenCalledWith('ann', false);
+  expect(presenceRecheck).not.toHaveBeenCalled();
 });
