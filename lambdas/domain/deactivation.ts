@@ -61,10 +61,17 @@ export async function deactivateUser(
   const deactivatedAt = deps.now().toISOString();
   // Both before the sockets are listed: from the socket count's mark on, every `$connect` claim of
   // theirs is refused, so a handshake racing this call is refused or has claimed before the listing.
-  const [mark] = await Promise.all([
+  const [marked, counted] = await Promise.allSettled([
     deps.store.deactivations.mark({ userId, deactivatedAt, actorId: caller.userId }),
     deps.store.socketCount.markDeactivated(userId, deactivatedAt),
   ]);
+  if (marked.status === 'rejected') throw marked.reason;
+  const mark = marked.value;
+  if (counted.status === 'rejected') {
+    // The mark is written: audited like every call that wrote it; a repeat finishes the rest.
+    await recordAdminAction(deps, caller, { action: 'deactivateUser', userId });
+    throw counted.reason;
+  }
   // Each step runs to its end whatever the others do, and the call is audited once the mark is
   // written, whatever failed after it.
   const steps = await Promise.allSettled([
@@ -107,8 +114,12 @@ export async function reactivateUser(
   // The mark first, the socket count's last: a failure between leaves them refused at `$connect`,
   // and a repeat (which finds no mark) still lets them in.
   const wasDeactivated = await deps.store.deactivations.clear(userId);
-  await deps.store.socketCount.clearDeactivated(userId);
-  await recordAdminAction(deps, caller, { action: 'reactivateUser', userId });
+  try {
+    await deps.store.socketCount.clearDeactivated(userId);
+  } finally {
+    // The mark is cleared: audited whether or not the socket count's followed (a repeat finishes it).
+    await recordAdminAction(deps, caller, { action: 'reactivateUser', userId });
+  }
   return { userId, wasDeactivated };
 }
 

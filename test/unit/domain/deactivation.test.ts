@@ -6,7 +6,7 @@
  * Management API (AWS itself) and a fake directory.
  */
 import { expect, it } from 'vitest';
-import { deactivateUser } from '../../../lambdas/domain/deactivation.ts';
+import { deactivateUser, reactivateUser } from '../../../lambdas/domain/deactivation.ts';
 import { FanOut } from '../../../lambdas/fanout/fanout.ts';
 import { ChatError } from '../../../lambdas/shared/errors.ts';
 import { fakeApi, fakeDirectory, httpError } from '../fanout-fakes.ts';
@@ -69,4 +69,26 @@ it('a 410 from a socket still inside its $connect is kept, and asks for a repeat
   const error = await deactivateUser(deps, admin, { userId: 'ann' }).catch((e: unknown) => e);
   expect(error).toMatchObject({ code: 'CONFLICT' });
   expect((error as Error).message).toContain('1 sockets could not be closed');
+});
+
+it("the mark written, the socket count's mark failing: the call is audited before it fails", async () => {
+  const { deps, store } = withSockets({});
+  store.socketCount.markDeactivated.mockRejectedValue(new Error('DynamoDB down'));
+  await expect(deactivateUser(deps, admin, { userId: 'ann' })).rejects.toThrow('DynamoDB down');
+  expect(store.deactivations.mark).toHaveBeenCalledTimes(1);
+  expect(store.audit.record).toHaveBeenCalledTimes(1);
+});
+
+it('the mark not written: nothing is audited (no access was ended)', async () => {
+  const { deps, store } = withSockets({});
+  store.deactivations.mark.mockRejectedValue(new Error('DynamoDB down'));
+  await expect(deactivateUser(deps, admin, { userId: 'ann' })).rejects.toThrow('DynamoDB down');
+  expect(store.audit.record).not.toHaveBeenCalled();
+});
+
+it("reactivateUser: the mark cleared, the socket count's failing: audited before it fails", async () => {
+  const { deps, store } = withSockets({});
+  store.socketCount.clearDeactivated.mockRejectedValue(new Error('DynamoDB down'));
+  await expect(reactivateUser(deps, admin, { userId: 'ann' })).rejects.toThrow('DynamoDB down');
+  expect(store.audit.record).toHaveBeenCalledTimes(1);
 });
