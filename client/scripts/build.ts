@@ -17,7 +17,26 @@ export const CLIENT_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '..')
 const ROOT = resolve(CLIENT_DIR, '..');
 export const ENTRY = join(CLIENT_DIR, 'src/index.ts');
 
-/** What every bundle of the client is built with: one ESM file for any platform. */
+/**
+ * Property names used only inside the client (private members, internal fields and hooks: never a
+ * field of a frame, of the store or of the public API), shortened in the bundle by esbuild's
+ * mangleProps: 450 bytes less gzipped. test/client/build.test.ts checks each against the published
+ * declarations, the client's quoted strings and the built-ins, and runs the built bundle.
+ */
+export const INTERNAL_PROPS: readonly string[] = `
+  above advance again armPing authRetried backoffMs busy bySeq cancelTimers catchUp change
+  changed conn countedAbove countedAt countedSeq current deliveredAt deliverFailures deliveries
+  delivering dialing dialTimer dirty drop early emit ensure expiryTimer finish fresh gapTimer
+  gates gone head hooks inFlight intervalMs lag lastId lost markLoaded maxSeq missed named opened
+  othersSeq outboxLoaded pingTimer plannedTimer prefix probe pump pumpAll put queue ready
+  receipts release renewal replica retry rewind run running seen settle socket stale stamp stop
+  stored stub syncer tick timer tokenExpired tokens told touch unsaved unstored versions waiting
+  waits writer
+`
+  .trim()
+  .split(/\s+/);
+
+/** What every bundle of the client is built with: one ESM file for any platform; internal names short. */
 export const BUNDLE_OPTIONS = {
   entryPoints: [ENTRY],
   bundle: true,
@@ -26,6 +45,7 @@ export const BUNDLE_OPTIONS = {
   target: 'es2020',
   legalComments: 'none',
   logLevel: 'silent',
+  mangleProps: new RegExp(`^(${INTERNAL_PROPS.join('|')})$`),
 } satisfies BuildOptions;
 
 export async function buildClient(outDir = join(CLIENT_DIR, 'dist')): Promise<string[]> {

@@ -5,13 +5,13 @@
  * over a real `ws` socket.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket, { WebSocketServer } from 'ws';
-import { buildClient, CLIENT_DIR } from '../../client/scripts/build.ts';
+import { buildClient, CLIENT_DIR, INTERNAL_PROPS } from '../../client/scripts/build.ts';
 import { kb, measureClientSize } from '../../client/scripts/size.ts';
 
 const ROOT = resolve(CLIENT_DIR, '..');
@@ -64,6 +64,37 @@ describe('the build', () => {
     expect(errors.filter((line) => !line.startsWith('control.ts'))).toEqual([]);
     expect(errors.filter((line) => line.startsWith('control.ts')).length).toBe(2);
   }, 60_000);
+
+  it('shortens only internal names: none is a field of the published types, a quoted string of the client or a built-in', () => {
+    const uncommented = (text: string) => text.replace(/\/\*[\s\S]*?\*\//g, '').replace(/^\s*\/\/.*$/gm, '');
+    // What crosses the package's edge: the wire and store types, the options, events and ChatClient's
+    // public members (its private ones are left out first).
+    const published = ['index', 'api', 'client', 'contract', 'errors', 'frame', 'helpers', 'store', 'urls']
+      .map((name) => uncommented(readFileSync(join(DIST, `${name}.d.ts`), 'utf8')))
+      .join('\n')
+      .replace(/^\s*private (readonly )?\w+;$/gm, '');
+    const source = readdirSync(join(CLIENT_DIR, 'src'))
+      .map((file) => uncommented(readFileSync(join(CLIENT_DIR, 'src', file), 'utf8')))
+      .join('\n');
+    const builtIns = new Set(
+      [Object, Array, Map, Set, WeakMap, Promise, String, Number, Date, Error, RegExp, Symbol, Function]
+        .flatMap((c) => [...Object.getOwnPropertyNames(c), ...Object.getOwnPropertyNames(c.prototype)])
+        .concat(Object.getOwnPropertyNames(Math), Object.getOwnPropertyNames(JSON))
+        .concat(['onopen', 'onmessage', 'onerror', 'onclose', 'readyState', 'send', 'close', 'data', 'code'])
+        .concat(['setTimeout', 'clearTimeout', 'atob', 'WebSocket', 'performance', 'now', 'fetch']),
+    );
+    expect(INTERNAL_PROPS.length).toBeGreaterThan(50);
+    for (const name of INTERNAL_PROPS) {
+      expect(published, name).not.toMatch(
+        new RegExp(`^\\s*(readonly\\s+)?(get\\s+)?${name}\\??\\s*[:(<]`, 'm'),
+      );
+      expect(source, name).not.toMatch(new RegExp(`['"\`]${name}['"\`]`));
+      expect(builtIns.has(name), name).toBe(false);
+    }
+    // The check can fail: a public member and a quoted field are found.
+    expect(published).toMatch(/^\s*(readonly\s+)?(get\s+)?syncNow\??\s*[:(<]/m);
+    expect(source).toMatch(/['"`]chatId['"`]/);
+  });
 
   it('runs: the built bundle connects over a `ws` socket and matches a reply', async () => {
     const server = new WebSocketServer({ port: 0, host: '127.0.0.1' });
