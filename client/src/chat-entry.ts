@@ -27,6 +27,11 @@ export class ChatEntry {
   /** Known only from an event so far: name, kind and owner still to fetch. */
   stub?: boolean;
   stale?: boolean;
+  /**
+   * The Replica.stamp of its last `chat.joined` (invited, maybe back after leaving): the ack of a leave
+   * asked for before it does not remove the chat.
+   */
+  joined?: number;
   /** A change named a message not held, or a reaction past an unseen version: catch up. */
   missed?: boolean;
   readonly bySeq = new Map<number, Message>();

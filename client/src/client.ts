@@ -145,12 +145,18 @@ export class ChatClient {
 
   /** Sends any action of the contract; resolves with its ack, or throws a ChatClientError. */
   async request<N extends ActionName>(action: N, ...[fields, options]: RequestArgs<N>): Promise<Ack<N>> {
+    const stamp = this.replica.stamp;
     for (let attempt = 0; ; attempt++) {
       try {
         const ack = await this.conn.request(action, fields ?? {}, options?.timeoutMs);
-        // You left the chat (removeMember of yourself) or deleted it: it is gone now, not at its event.
+        // You left the chat (removeMember of yourself) or deleted it: it is gone now, not at its event;
+        // unless you were invited back meanwhile (its chat.joined came after the request, before the ack).
         const f = fields as { chatId: string; userId?: string };
-        if (action === 'deleteChat' || (action === 'removeMember' && f.userId === this.userId))
+        const mine = action === 'removeMember' && f.userId === this.userId;
+        if (
+          action === 'deleteChat' ||
+          (mine && !((this.replica.chats.get(f.chatId)?.joined as number) > stamp))
+        )
           this.replica.remove(f.chatId);
         return ack as unknown as Ack<N>;
       } catch (error) {

@@ -24,6 +24,7 @@ export function applyEvent(frame: Frame, r: Replica, sync: LiveHooks): void {
     case 'chat.created':
     case 'chat.joined': {
       const e = r.chat(f.chat);
+      if (f.type === 'chat.joined') e.joined = r.stamp;
       // A new chat without messages needs no load: its version is where its history starts.
       if (f.type === 'chat.created' && f.chat.lastSeq === 0 && !e.loaded) {
         r.advance(e, f.chat.lastVer);

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { Message } from '../../client/src/index.ts';
-import { FakeSocket } from './support/fake-socket.ts';
+import { FakeSocket, type Sent } from './support/fake-socket.ts';
 import { flush } from './support/harness.ts';
 import { serveAll, server, started, texts, useSyncHarness } from './support/sync-harness.ts';
 
@@ -169,6 +169,45 @@ describe('an event or ack for a chat just left or deleted', () => {
     socket.push({ type: 'message.created', message: server.add('b', 'late') });
     await flush(10_000);
     expect(client.chats().map((c) => c.chatId)).toEqual(['c']);
+  });
+
+  /**
+   * You leave (version v); another member invites you back (v + 1) before the leave's ack reaches you;
+   * its events come in `order`, then the ack. The chat stays, and its events apply.
+   */
+  async function leaveRacingRejoin(order: 'left first' | 'joined first') {
+    const { client, socket, told } = await holdingA();
+    const left = client.request('removeMember', { chatId: 'a', userId: 'me' });
+    await flush();
+    const chat = server.get('a');
+    const leftVer = ++chat.lastVer;
+    chat.lastVer++;
+    const events = [
+      { type: 'member.left', chatId: 'a', userId: 'me', ver: leftVer },
+      { type: 'chat.joined', chat: server.view(chat) },
+    ];
+    for (const event of order === 'left first' ? events : events.reverse()) socket.push(event);
+    const request = socket.requests('removeMember')[0] as Sent;
+    server.answered.add(request.requestId);
+    socket.ack(request, { chatId: 'a', userId: 'me' });
+    await left;
+    await serveAll();
+    socket.push({ type: 'message.created', message: server.add('a', 'welcome back') });
+    await flush(10_000);
+    await serveAll();
+    expect(client.chat('a')).toMatchObject({ name: 'a' });
+    expect(texts(client, 'a')).toEqual(['welcome back']);
+    return told;
+  }
+
+  it('your own leave, then member.left and chat.joined (invited back) before its ack: the chat stays', async () => {
+    // Gone at its member.left, back at its chat.joined, and not gone again at the ack.
+    expect((await leaveRacingRejoin('left first')).filter((t) => t === 'a gone')).toHaveLength(1);
+  });
+
+  it('your own leave, then chat.joined (invited back) before its member.left and its ack: the chat stays', async () => {
+    // Never gone: the late member.left is older than the chat held (ignored), and so is the ack.
+    expect((await leaveRacingRejoin('joined first')).filter((t) => t === 'a gone')).toHaveLength(0);
   });
 
   it('joined again: the chat is back, and its events apply', async () => {
