@@ -70,9 +70,13 @@ export function applyEvent(frame: Frame, r: Replica, sync: LiveHooks): void {
       cursor(r, e, f.userId, 'lastDeliveredSeq', f.lastDeliveredSeq);
       break;
     case 'member.left':
-      // A leave a catch-up already counted (its version synced) is not taken off again.
-      if (!(typeof f.ver === 'number' && f.ver <= e.syncedVer)) memberLeft(r, e, f.userId);
-      return void sync.catchUp(e);
+      // A leave a catch-up already counted (its version synced, or seen) is not taken off again. One
+      // that leaves the list held as it is (a big group's, not naming them) needs no sync: its
+      // version is seen (a hole below it is caught up as any).
+      if (typeof f.ver === 'number' && (f.ver <= e.syncedVer || e.above.has(f.ver))) return;
+      if (!memberLeft(r, e, f.userId) || !f.ver) return void sync.catchUp(e);
+      r.seen(e, f.ver);
+      break;
     case 'member.joined':
       e.stale = true;
       return void sync.catchUp(e);

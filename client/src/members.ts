@@ -49,13 +49,19 @@ export function memberCount(r: Replica, e: ChatEntry, count: number): void {
   r.touch(e);
 }
 
-/** Someone else left: one member fewer (a big group's list may not have named them). */
-export function memberLeft(r: Replica, e: ChatEntry, userId: string): void {
+/**
+ * Someone else left: one member fewer (a big group's list may not have named them). Whether the list
+ * held is still the server's: a full one, up to date, that does not name them (a big group's first
+ * MEMBERS_LISTED_MAX, which only a leave of one of them changes).
+ */
+export function memberLeft(r: Replica, e: ChatEntry, userId: string): boolean {
   const listed = e.info.members;
   const count = e.info.memberCount;
   const rest = listed?.filter((m) => m.userId !== userId);
+  const same = !e.stale && rest?.length === listed?.length && (rest?.length as number) >= MEMBERS_LISTED_MAX;
   if (!listed || !rest) e.info.memberCount = Math.max(0, count - 1);
   else members(r, e, rest, listed.length >= count ? rest.length : Math.max(rest.length, count - 1));
-  e.stale = true;
+  e.stale = !same;
   r.touch(e);
+  return same;
 }

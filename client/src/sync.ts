@@ -16,7 +16,8 @@
  * Live events (live.ts) are applied by version; a hole (a version, or without versions a seq, that
  * did not come within `gapMs`) triggers a catch-up of that chat, as does a membership change (sync
  * answers the member list and `memberCount`; from an older server without it, a full list of
- * MEMBERS_LISTED_MAX may be a big group's first members, so `getChat` then tells the count).
+ * MEMBERS_LISTED_MAX may be a big group's first members, so `getChat` then tells the count); but
+ * not a leave of someone a big group's full list held does not name (the list stays the same).
  * `markDelivered` goes out at most once per `deliveredIntervalMs` per chat, for the newest message
  * of someone else, once the chat has no hole below it, within a budget for all chats together
  * (receipts.ts).

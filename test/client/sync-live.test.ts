@@ -179,6 +179,49 @@ describe('live events', () => {
     expect(client.chat('big')?.memberCount).toBe(500);
   });
 
+  it('a big group: a leave of someone not listed needs no sync; one of someone listed, or after a hole, syncs', async () => {
+    const { client } = await started();
+    const big = await bigGroupCreated();
+    const syncs = () => server.requests('sync').filter((r) => r.chatId === 'big').length;
+    const before = syncs();
+    const leave = (userId: string) => {
+      big.members = big.members.filter((m) => m.userId !== userId);
+      big.memberVer = ++big.lastVer;
+      return { type: 'member.left', chatId: 'big', userId, ver: big.memberVer };
+    };
+    // u450 is not among the 200 listed: one fewer, the list as it was, the version seen.
+    const left = leave('u450');
+    FakeSocket.last.push(left);
+    FakeSocket.last.push(left);
+    await flush(10_000);
+    await serveAll();
+    expect(syncs()).toBe(before);
+    expect(client.chat('big')).toMatchObject({ memberCount: 499 });
+    expect(client.chat('big')?.members).toHaveLength(200);
+    // The next message applies with no catch-up: the cursor passed the leave's version.
+    FakeSocket.last.push({ type: 'message.created', message: server.add('big', 'hi') });
+    await flush(10_000);
+    await serveAll();
+    expect(syncs()).toBe(before);
+    // u5 is listed: the list changes (the 201st moves up), so it syncs.
+    FakeSocket.last.push(leave('u5'));
+    await serveAll();
+    expect(syncs()).toBe(before + 1);
+    expect(client.chat('big')?.members?.map((m) => m.userId)).toEqual(
+      big.members.slice(0, 200).map((m) => m.userId),
+    );
+    // A leave after a lost change: the hole is caught up after gapMs.
+    const lost = leave('u460');
+    FakeSocket.last.push(leave('u470'));
+    expect(lost.ver).toBeLessThan(big.lastVer);
+    await flush(2000);
+    await serveAll();
+    expect(syncs()).toBe(before + 2);
+    expect(client.chat('big')).toMatchObject({ memberCount: 496 });
+    await flush(10_000);
+    expect(syncs()).toBe(before + 2);
+  });
+
   it('keeps the memberCount of a group bigger than the members listed, from a server whose sync has no count', async () => {
     expect([MEMBERS_LISTED_MAX, LISTED]).toEqual([LIMITS.chatMembersMax, LIMITS.chatMembersMax]);
     server.syncMemberCount = false;
