@@ -23,7 +23,7 @@
  * - After `RATE_LIMITED`, that action's requests wait unsent for `retryAfterMs` (gate.ts).
  * The socket's own handlers (and what they tell of a refused handshake) are wired in socket.ts.
  * One file on purpose: every method reads the same socket state, and moving the close policy out
- * (what `lost` decides) cost 121 bytes of gzipped bundle; the budget (12 KB, size.ts) has none left.
+ * (what `lost` decides) cost 121 bytes of gzipped bundle, against a budget of 12 KB (size.ts).
  */
 import type { ConnectionState, StateChange, WebSocketLike } from './api.ts';
 import type { ConnectionOptions, Frame } from './connection-options.ts';
