@@ -20,6 +20,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { SCHEDULED_FUNCTIONS } from '../../lib/scheduled-functions.ts';
 import { DUE_SHARDS } from '../data/keys.ts';
 import type { Completion, DueRef, ScheduledRecord } from '../data/store.ts';
 import type { Caller } from '../shared/caller.ts';
@@ -28,7 +29,8 @@ import { isChatError } from '../shared/errors.ts';
 import { event } from '../shared/frames.ts';
 import { logger } from '../shared/logger.ts';
 import { countMetric, putMetrics } from '../shared/metrics.ts';
-import { announceAgain } from './announce.ts';
+import { announceAgain, storedByAnEndedInvocation } from './announce.ts';
+import { claimClientId, releaseClaim } from './client-ids.ts';
 import { isHookRefusal } from './hooks.ts';
 import { isUploadRefusal } from './media.ts';
 import { scheduledView } from './scheduled.ts';
@@ -106,14 +108,11 @@ export async function dispatchScheduled(deps: ScheduledDeps, ref: DueRef): Promi
 async function publish(deps: ScheduledDeps, record: ScheduledRecord): Promise<Completion> {
   const clientMessageId = sendIdOf(record);
   if (record.attempts > 1) {
-    // An earlier attempt may have stored the message and died before recording it (the client-id
-    // index, read consistently, as the send path itself reads it).
-    const stored = await deps.store.messages.findByClientId(record.chatId, record.userId, clientMessageId);
-    if (stored) {
-      // Best effort: the message went out; a failure here must not hold its completion back.
-      await announceAgain(deps, stored);
-      return { status: 'sent', messageId: stored.messageId };
-    }
+    // An earlier attempt may have stored the message and died before recording it, or (its lease run
+    // out while it still ran) be storing it now: the send path's claim of the clientMessageId, not one
+    // read of the client-id index, tells which (`earlierSend`).
+    const earlier = await earlierSend(deps, record, clientMessageId);
+    if (earlier) return earlier;
     if (record.attempts > MAX_DISPATCH_ATTEMPTS) {
       countMetric('ScheduledGivenUp');
       logger.error('scheduled message given up', {
@@ -164,6 +163,42 @@ async function publish(deps: ScheduledDeps, record: ScheduledRecord): Promise<Co
       return { status: 'failed', reason: error.code };
     throw error;
   }
+}
+
+/**
+ * What an earlier attempt did with the message: `sent` when it stored it, else undefined (nothing
+ * stored, and nothing can be stored by it any more). It claims the clientMessageId as a send does
+ * (`claimClientId`): a holder still storing the message (an attempt whose lease ran out while it
+ * ran) is waited for and its message taken as sent; one read of the index would find nothing yet,
+ * and this attempt would then fail the message that goes out a moment later (given up, `INTERNAL`,
+ * its uploads given back under it), or send it again and be refused by checks that no longer pass
+ * (`NOT_MEMBER`, `FORBIDDEN`). A claim it gets (no holder, or a dead one's taken over) is given back
+ * for the send that follows. A holder still running after the claim's wait makes this throw
+ * (`CONFLICT`): the claim is kept and the message tried again.
+ *
+ * The message found is posted to the members again only when the attempt that stored it has ended
+ * (allocated a dispatcher's timeout ago, as it always is once a lease ran out: it may have died
+ * before its posts); a racing attempt still running posts it itself.
+ */
+async function earlierSend(
+  deps: ScheduledDeps,
+  record: ScheduledRecord,
+  clientMessageId: string,
+): Promise<Completion | undefined> {
+  const resolution = await claimClientId(deps, {
+    chatId: record.chatId,
+    senderId: record.userId,
+    clientMessageId,
+  });
+  if (resolution.status === 'claimed') {
+    await releaseClaim(deps, resolution.claim);
+    return undefined;
+  }
+  const stored = resolution.message;
+  // Best effort: the message went out; a failure here must not hold its completion back.
+  if (storedByAnEndedInvocation(stored, deps.now(), SCHEDULED_FUNCTIONS.dispatcher.timeoutSeconds))
+    await announceAgain(deps, stored);
+  return { status: 'sent', messageId: stored.messageId };
 }
 
 /** `CHAT_DELETED` or `NOT_MEMBER` when the author can no longer send in the chat. */

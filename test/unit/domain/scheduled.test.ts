@@ -75,6 +75,12 @@ describe('cancelScheduled', () => {
   });
 });
 
+/** An earlier attempt stored `message`: its clientMessageId claim is held, the index finds it. */
+function storedEarlier(store: ReturnType<typeof scheduledDeps>['store'], message: MessageRecord | undefined) {
+  store.claims.claim.mockResolvedValue({ status: 'taken', claim: { claimedAt: 0, token: 't0' } });
+  store.messages.findByClientId.mockResolvedValue(message);
+}
+
 describe('dispatchScheduled', () => {
   const ref = { userId: 'ann', scheduledId: 's_1', sendAt: at(-500) };
 
@@ -138,7 +144,7 @@ describe('dispatchScheduled', () => {
       queued: 0,
     });
     store.scheduled.claim.mockResolvedValue(record({ status: 'sending', attempts: 2 }));
-    store.messages.findByClientId.mockResolvedValue(stored);
+    storedEarlier(store, stored);
     expect(await dispatchScheduled(deps, ref)).toBe('sent');
     expect(store.messages.put).toHaveBeenCalledTimes(1);
     expect(store.scheduled.complete).toHaveBeenCalledTimes(1);
@@ -178,7 +184,7 @@ describe('dispatchScheduled', () => {
     const { deps, store } = scheduledDeps();
     store.scheduled.claim.mockResolvedValue(record({ status: 'sending', attempts: 2 }));
     const earlier = stored(1, { clientMessageId: 'sched_s_1' });
-    store.messages.findByClientId.mockResolvedValue(earlier);
+    storedEarlier(store, earlier);
     expect(await dispatchScheduled(deps, ref)).toBe('sent');
     expect(store.messages.findByClientId).toHaveBeenCalledWith('g1', 'ann', 'sched_s_1');
     expect(store.scheduled.complete).toHaveBeenCalledWith(
@@ -187,14 +193,15 @@ describe('dispatchScheduled', () => {
       { status: 'sent', messageId: earlier.messageId },
       new Date(NOW),
     );
-    expect(store.claims.claim).not.toHaveBeenCalled();
+    // Found through the send path's claim of the clientMessageId (held: nothing given back).
+    expect(store.claims.release).not.toHaveBeenCalled();
     expect(store.sequence.allocate).not.toHaveBeenCalled();
   });
 
   it('on a retry that finds the message, posts it to the current members again (the dead attempt may not have)', async () => {
     const { deps, store, fanOut } = scheduledDeps();
     store.scheduled.claim.mockResolvedValue(record({ status: 'sending', attempts: 2 }));
-    store.messages.findByClientId.mockResolvedValue(stored(1, { clientMessageId: 'sched_s_1' }));
+    storedEarlier(store, stored(1, { clientMessageId: 'sched_s_1' }));
     const head = groupChat('bob', ['bob', 'cat']);
     store.chats.getWithMembers.mockResolvedValue(head);
     await dispatchScheduled(deps, ref);
@@ -212,14 +219,14 @@ describe('dispatchScheduled', () => {
     for (const [chat, message] of cases) {
       const { deps, store, fanOut } = scheduledDeps();
       store.scheduled.claim.mockResolvedValue(record({ status: 'sending', attempts: 2 }));
-      store.messages.findByClientId.mockResolvedValue(message);
+      storedEarlier(store, message);
       store.chats.getWithMembers.mockResolvedValue(chat);
       expect(await dispatchScheduled(deps, ref)).toBe('sent');
       expect(fanOut.toUsers.mock.calls.filter(([, f]) => f.type === 'message.created')).toEqual([]);
     }
     const { deps, store, fanOut } = scheduledDeps();
     store.scheduled.claim.mockResolvedValue(record({ status: 'sending', attempts: 2 }));
-    store.messages.findByClientId.mockResolvedValue(stored(1));
+    storedEarlier(store, stored(1));
     store.chats.getWithMembers.mockResolvedValue(groupChat('bob', ['bob']));
     fanOut.toUsers.mockRejectedValueOnce(new Error('throttled'));
     expect(await dispatchScheduled(deps, ref)).toBe('sent');
