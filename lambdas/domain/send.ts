@@ -29,7 +29,9 @@
  * With attachments, the uploads are claimed after the checks and before the clientMessageId
  * (`claimUploads` in `media.ts`): a refused upload writes nothing at all, and the clientMessageId
  * claim's deadline does not include the S3 checks. A retry of the same send may claim the same
- * uploads again (they are bound to its clientMessageId).
+ * uploads again (they are bound to its clientMessageId); a retry of a send whose message was deleted
+ * since finds them deleted with it (no send may claim them again) and is answered that message,
+ * deleted, as any duplicate (the claim finds it: `storedOr`).
  *
  * Sequential round trips on the way to the first post: the checks together with the claim (only
  * with a clientMessageId; with attachments, or a hook that may take long, the checks, the uploads'
@@ -69,7 +71,7 @@
 
 import type { Request } from '../contract/index.ts';
 import type { ClaimRef } from '../data/items.ts';
-import type { ChatHead, MessageRecord } from '../data/store.ts';
+import type { ChatHead, MessageRecord, StoredAttachment } from '../data/store.ts';
 import type { Target } from '../fanout/fanout.ts';
 import type { Caller } from '../shared/caller.ts';
 import { event } from '../shared/frames.ts';
@@ -89,7 +91,7 @@ import {
 import type { Deps } from './deps.ts';
 import { cachedWithout, senderHead } from './heads.ts';
 import { isHookRefusal } from './hooks.ts';
-import { claimUploads, messageViews } from './media.ts';
+import { claimUploads, isDeletedWithThisSend, messageViews } from './media.ts';
 import {
   ADMITTED,
   blockLeftToAllocation,
@@ -144,11 +146,18 @@ export async function sendMessage(
   else ({ input, resolution } = await checkSendOrStored(deps, caller, head, request, ref, admitted));
 
   // The one media call: checks the uploads and marks them used by this send (nothing else is written
-  // when one is refused). A duplicate known already needs none.
-  const attachments =
-    resolution?.status === 'duplicate'
-      ? []
-      : await claimUploads(deps, caller, input.chatId, input.attachments, input.clientMessageId);
+  // when one is refused). A duplicate known already needs none. A retry of a send whose message was
+  // deleted since finds the uploads deleted with it (no send may claim them again): it is answered
+  // that message, as it is now, like any duplicate.
+  let attachments: StoredAttachment[] | undefined = [];
+  if (resolution?.status !== 'duplicate') {
+    try {
+      attachments = await claimUploads(deps, caller, input.chatId, input.attachments, input.clientMessageId);
+    } catch (error) {
+      if (!ref || !isDeletedWithThisSend(error)) throw error;
+      resolution = await storedOr(deps, ref, error);
+    }
+  }
   if (ref && !resolution) resolution = await claimClientId(deps, ref);
 
   if (resolution?.status === 'duplicate') {
@@ -237,13 +246,20 @@ async function checkSendOrStored(
     return { input: await checkSend(deps, caller, head, request, admitted) };
   } catch (error) {
     if (!ref || !isHookRefusal(error)) throw error;
-    // The claim, not one read of the index: a first attempt still holding it (its message not yet
-    // stored) is waited for, so its retry is answered as a duplicate rather than refused for good.
-    const resolution = await claimClientId(deps, ref);
-    if (resolution.status === 'duplicate') return { input: request, resolution };
-    await releaseClaim(deps, resolution.claim);
-    throw error;
+    return { input: request, resolution: await storedOr(deps, ref, error) };
   }
+}
+
+/**
+ * The message stored under `ref` (a duplicate), else `refusal` thrown. The claim, not one read of the
+ * index: a first attempt still holding it (its message not yet stored) is waited for, so its retry
+ * is answered as a duplicate rather than refused for good; a claim got is given back.
+ */
+async function storedOr(deps: Deps, ref: ClaimRef, refusal: unknown): Promise<ClaimResolution> {
+  const resolution = await claimClientId(deps, ref);
+  if (resolution.status === 'duplicate') return resolution;
+  await releaseClaim(deps, resolution.claim);
+  throw refusal;
 }
 
 /** A message as the wire shows it (attachment URLs signed). */

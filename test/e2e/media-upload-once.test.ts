@@ -4,7 +4,8 @@
  * a send has checked (an image swapped for an HTML page after the first-bytes check) nor their tag
  * (on AWS a PUT resets it to pending, and the lifecycle rule would remove an attached file). Once
  * its message is deleted, the emptied key may be PUT again through the URL, but no send can carry
- * those bytes (the upload is `deleted`), which the PUT tagged pending (the lifecycle rule removes them).
+ * those bytes (the upload is `deleted`), which the PUT tagged pending (the lifecycle rule removes them);
+ * a retry of the send that stored the message is answered that message, deleted, as a duplicate.
  * Over real sockets, DynamoDB Local and the local S3 stand-in, which enforces the condition as S3 does.
  */
 import type { S3Client } from '@aws-sdk/client-s3';
@@ -76,7 +77,7 @@ describe('an upload URL', () => {
     expect((await download(message.attachments[0]?.url ?? '')).bytes.equals(png)).toBe(true);
   });
 
-  it('after its message is deleted: the URL may PUT again, but no send (not even its retry) carries it', async () => {
+  it('after its message is deleted: the URL may PUT again, but no send carries it (its retry is the deleted message)', async () => {
     const png = FILES.png(512);
     const upload = await requestUpload(alice, chatId, 'image/png', png.length);
     expect((await putBytes(upload, png)).status).toBe(200);
@@ -93,8 +94,14 @@ describe('an upload URL', () => {
     expect(await record()).toMatchObject({ status: 'deleted', ttl: expect.any(Number) });
     // The URL still works on the emptied key (S3 cannot be told otherwise without a PUT of its own).
     expect((await putBytes(upload, FILES.png(512))).status).toBe(200);
+    // Its retry (the ack lost) is answered as any duplicate: the message as it is now, deleted,
+    // carrying nothing; nothing is claimed (the upload stays `deleted`, below) or stored.
     const retry = await alice.request('sendMessage', frame);
-    expect(JSON.stringify(retry)).toContain('was deleted with its message');
+    expect(retry).toMatchObject({
+      type: 'ack',
+      duplicate: true,
+      message: { messageId: first.messageId, deleted: true, text: '', attachments: [] },
+    });
     const other = await alice.request('sendMessage', { ...frame, clientMessageId: 'once-del-2' });
     expect(JSON.stringify(other)).toContain('was deleted with its message');
     // The PUT tagged it pending (the tag is signed into the URL; the stand-in does not apply it,
