@@ -15,14 +15,10 @@ import { messageViews } from './media.ts';
 
 /**
  * Whether the invocation that stored `message` has certainly ended by `now`: it allocated the message
- * a function's timeout ago (`timeoutSeconds`: sendMessage's and the other routes',
- * `ROUTE_TIMEOUT_SECONDS`; the scheduled dispatcher's is longer), posted or not.
+ * a function's timeout ago (sendMessage's and the other routes', `ROUTE_TIMEOUT_SECONDS`), posted or not.
  */
-export const storedByAnEndedInvocation = (
-  message: MessageRecord,
-  now: Date,
-  timeoutSeconds = ROUTE_TIMEOUT_SECONDS,
-): boolean => now.getTime() - message.allocAt >= timeoutSeconds * 1000;
+export const storedByAnEndedInvocation = (message: MessageRecord, now: Date): boolean =>
+  now.getTime() - message.allocAt >= ROUTE_TIMEOUT_SECONDS * 1000;
 
 /**
  * Posts `message.created` to the chat's current members' sockets (except `excludeConnectionId`);

@@ -20,7 +20,6 @@
  */
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { SCHEDULED_FUNCTIONS } from '../../lib/scheduled-functions.ts';
 import { DUE_SHARDS } from '../data/keys.ts';
 import type { Completion, DueRef, ScheduledRecord } from '../data/store.ts';
 import type { Caller } from '../shared/caller.ts';
@@ -29,7 +28,7 @@ import { isChatError } from '../shared/errors.ts';
 import { event } from '../shared/frames.ts';
 import { logger } from '../shared/logger.ts';
 import { countMetric, putMetrics } from '../shared/metrics.ts';
-import { announceAgain, storedByAnEndedInvocation } from './announce.ts';
+import { announceAgain } from './announce.ts';
 import { claimClientId, releaseClaim } from './client-ids.ts';
 import { isHookRefusal } from './hooks.ts';
 import { isUploadRefusal } from './media.ts';
@@ -176,9 +175,8 @@ async function publish(deps: ScheduledDeps, record: ScheduledRecord): Promise<Co
  * for the send that follows. A holder still running after the claim's wait makes this throw
  * (`CONFLICT`): the claim is kept and the message tried again.
  *
- * The message found is posted to the members again only when the attempt that stored it has ended
- * (allocated a dispatcher's timeout ago, as it always is once a lease ran out: it may have died
- * before its posts); a racing attempt still running posts it itself.
+ * The message found is posted to the members again: the attempt that stored it may have died before
+ * its posts (one still running posts it too: clients drop a messageId they hold).
  */
 async function earlierSend(
   deps: ScheduledDeps,
@@ -196,8 +194,7 @@ async function earlierSend(
   }
   const stored = resolution.message;
   // Best effort: the message went out; a failure here must not hold its completion back.
-  if (storedByAnEndedInvocation(stored, deps.now(), SCHEDULED_FUNCTIONS.dispatcher.timeoutSeconds))
-    await announceAgain(deps, stored);
+  await announceAgain(deps, stored);
   return { status: 'sent', messageId: stored.messageId };
 }
 
