@@ -70,6 +70,11 @@ const uploadFields = {
    * A send claims it only as it read it (`uploads.claim`): one given back meanwhile is read again.
    */
   releases: field.optionalNumber,
+  /**
+   * A token of the send attempt that claimed it last (`uploads.claim`): an attempt that stored
+   * nothing gives it back only if no other attempt of the same send claimed it since (`handOver`).
+   */
+  claimToken: field.optionalString,
 };
 /**
  * A media upload of a chat, from `requestUpload` until a message carries it. A pending one expires

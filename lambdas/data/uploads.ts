@@ -13,6 +13,9 @@ export type ClaimOutcome = 'claimed' | 'taken' | 'busy';
 
 /** Pending, or already used by this very send (a retry with the same clientMessageId). */
 const claimable = '#status = :pending OR (#status = :used AND usedBy = :by)';
+/** `claimable` as read: still pending, or still used by this very send, whichever it was read as. */
+const claimableAsRead = (u: UploadRecord): string =>
+  u.status === 'pending' ? '#status = :pending' : '#status = :used AND usedBy = :by';
 /**
  * Not given its TTL by a deleted chat's retention (lambdas/data/retention.ts), which sets the time
  * of the deletion, now or past: an upload that may be claimed has no TTL (used) or its own, days
@@ -58,16 +61,20 @@ export class UploadRepository {
    * An upload of a deleted chat whose retention has reached it (`notRetained`) is `taken` too.
    *
    * `asRead` (a send's claim): each upload also not given back since it was read (its `releases`
-   * as in the record passed), else `taken`. A release re-tags the object pending first, so a send
-   * that tagged it attached before that, from an earlier read, must not claim it untagged. The
+   * as in the record passed), and still pending or still used by this send as it was read, else
+   * `taken`. A release re-tags the object pending first, so a send that tagged it attached before
+   * that, from an earlier read, must not claim it untagged; and of the attempts of one send that
+   * read it pending, one takes it from pending (the others read it again, as used by this send). The
    * one-off claim that puts the pending tag back (`untagUnclaimed`) passes `asRead: false`.
+   *
+   * `token` (an attempt's random token) is recorded as `claimToken`, for `handOver`.
    */
   async claim(
     uploads: readonly UploadRecord[],
     userId: string,
     usedBy: string,
     at: Date,
-    { asRead = true }: { readonly asRead?: boolean } = {},
+    { asRead = true, token }: { readonly asRead?: boolean; readonly token?: string } = {},
   ): Promise<ClaimOutcome> {
     const retainedBy = Math.floor(at.getTime() / 1000) + RETENTION_MARGIN_SECONDS;
     const write = this.table.transactThroughConflicts(
@@ -76,9 +83,9 @@ export class UploadRepository {
         return {
           Update: {
             Key: keys.upload(u.chatId, u.uploadId),
-            UpdateExpression: 'SET #status = :used, usedBy = :by REMOVE #ttl',
+            UpdateExpression: `SET #status = :used, usedBy = :by${token ? ', claimToken = :token' : ''} REMOVE #ttl`,
             ConditionExpression:
-              `attribute_exists(pk) AND userId = :user AND (${claimable}) AND (${notRetained})` +
+              `attribute_exists(pk) AND userId = :user AND (${asRead ? claimableAsRead(u) : claimable}) AND (${notRetained})` +
               (unreleased ? ` AND (${unreleased.condition})` : ''),
             ExpressionAttributeNames: {
               '#status': 'status',
@@ -86,11 +93,12 @@ export class UploadRepository {
               ...(unreleased ? { '#releases': 'releases' } : {}),
             },
             ExpressionAttributeValues: {
-              ':pending': 'pending',
+              ...(asRead && u.status !== 'pending' ? {} : { ':pending': 'pending' }),
               ':used': 'used',
               ':by': usedBy,
               ':user': userId,
               ':retainedBy': retainedBy,
+              ...(token ? { ':token': token } : {}),
               ...unreleased?.values,
             },
           },
@@ -100,6 +108,36 @@ export class UploadRepository {
     return ifConditionFails(
       write.then(() => 'claimed' as const),
       refusedOrBusy('taken' as const),
+    );
+  }
+
+  /**
+   * Hands an upload the send `from.usedBy` holds over to the holder `to` (UpdateItem), on the
+   * condition that the attempt `from.token` claimed it last: no other attempt of that send (a retry
+   * with the same clientMessageId) claimed it since, and so none may store a message with it.
+   * Whether it was handed over.
+   */
+  async handOver(
+    upload: Pick<UploadRecord, 'chatId' | 'uploadId'>,
+    from: { readonly usedBy: string; readonly token: string },
+    to: string,
+  ): Promise<boolean> {
+    return ifConditionFails(
+      this.table
+        .update({
+          Key: keys.upload(upload.chatId, upload.uploadId),
+          UpdateExpression: 'SET usedBy = :to REMOVE claimToken',
+          ConditionExpression: '#status = :used AND usedBy = :from AND claimToken = :token',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: {
+            ':used': 'used',
+            ':from': from.usedBy,
+            ':token': from.token,
+            ':to': to,
+          },
+        })
+        .then(() => true),
+      () => false,
     );
   }
 

@@ -9,12 +9,14 @@
  * bytes), re-tags the objects as attached and marks the records used in one conditional transaction.
  * Anything wrong is BAD_REQUEST and changes nothing (a claim that does not succeed puts the pending
  * tag back on the objects no send holds). The send then stores the message; if that fails
- * (chat deleted meanwhile, a crash) the uploads stay bound to that send: a retry with the same
+ * (a crash, a put that may have landed) the uploads stay bound to that send: a retry with the same
  * clientMessageId may use them again, any other send may not, so a client that sent without a
- * clientMessageId requests a new upload (docs/protocol.md, "Media"). Such a send that certainly
- * stored nothing (refused at the allocation) gives its uploads back (`giveBackUnstored`,
- * upload-holds.ts), so that they expire.
+ * clientMessageId requests a new upload (docs/protocol.md, "Media"). A send that certainly stored
+ * nothing (refused at the allocation) gives back the uploads it took from pending, unless another
+ * attempt of it (the same clientMessageId) claimed them since (`giveBackUnstored`, upload-holds.ts),
+ * so that they expire or serve a retry.
  */
+import { randomBytes } from 'node:crypto';
 import { mediaKey } from '../../lib/media.ts';
 import type { Request } from '../contract/index.ts';
 import { UPLOAD_CLAIM_SECONDS } from '../data/items.ts';
@@ -103,6 +105,8 @@ export async function claimUploads(
   if (twice >= 0) throw refuse(`"attachments[${twice}].uploadId" names an upload listed before it.`);
   // A retry of this very send (same clientMessageId) may use what the first attempt claimed.
   const usedBy = clientMessageId ? sendUsedBy(clientMessageId) : oneOffHolder();
+  // This attempt's token: it may give back only what no other attempt claimed since (upload-holds.ts).
+  const token = randomBytes(9).toString('base64url');
   let tagged: readonly UploadRecord[] = [];
   try {
     for (let round = 1; ; round++) {
@@ -110,8 +114,12 @@ export async function claimUploads(
       await Promise.all(uploads.map((u, i) => verifyBytes(deps, u, `attachments[${i}].uploadId`)));
       tagged = uploads;
       await tagAttached(deps, uploads);
-      const claimed = await deps.store.uploads.claim(uploads, caller.userId, usedBy, deps.now());
-      if (claimed === 'claimed') return heldBy(uploads.map(storedAttachment), usedBy);
+      const claimed = await deps.store.uploads.claim(uploads, caller.userId, usedBy, deps.now(), { token });
+      if (claimed === 'claimed') {
+        // Taken from pending, every one: no other attempt of this send held them (upload-holds.ts).
+        const fresh = uploads.every((u) => u.status === 'pending');
+        return heldBy(uploads.map(storedAttachment), { usedBy, token, fresh });
+      }
       // Contention only (other transactions on these uploads, throttling): nothing was claimed.
       if (claimed === 'busy') throw conflict('"attachments" were busy being claimed; please retry.');
       // `taken`: another send claimed one (the next read refuses it, naming it), or one was given

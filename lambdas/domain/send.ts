@@ -199,7 +199,8 @@ export async function sendMessage(
     );
   } catch (error) {
     // Only a send that knows none of its writes can land gives its claims back: the clientMessageId,
-    // and uploads held for no other send (`giveBackUnstored`, upload-holds.ts).
+    // and the uploads it took from pending that no other attempt of it claimed since (a retry, which
+    // may store the message with them: `giveBackUnstored`, upload-holds.ts).
     if (error instanceof StoredNothing) {
       await Promise.all([
         claim && releaseClaim(deps, claim),

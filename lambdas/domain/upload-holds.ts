@@ -2,15 +2,20 @@
  * How a send's uploads are held and given back (the claim itself is `claimUploads`, media.ts).
  *
  * - `untagUnclaimed`: a claim that did not succeed puts the pending tag back on what it tagged.
- * - `giveBackUnstored`: a send without a clientMessageId claims its uploads for a one-off holder
- *   (`once:<random>`) that no other send can ever name; when its message is certainly not stored
- *   (`StoredNothing`: refused at the allocation, a block landing after the check, a caller the
- *   cached head still listed, a chat busy every time) it gives them back, as a refused schedule does
- *   (`releaseUploads`, scheduled-media.ts): pending again, they expire unless a send claims them
- *   first. Without it their objects would stay tagged attached and their records used, without
- *   TTL, until the chat is deleted. A send with a clientMessageId keeps them bound to it: a retry of
- *   that send, which may be running now, claims them again and may store its message with them
- *   (giving them back under it could leave a stored message's bytes pending).
+ * - `giveBackUnstored`: a send whose message is certainly not stored (`StoredNothing`: refused at
+ *   the allocation, a block landing after the check, a caller the cached head still listed, a chat
+ *   busy every time) gives back the uploads it claimed, as a refused schedule does (`releaseUploads`,
+ *   scheduled-media.ts): pending again, they expire unless a send claims them first. Without it their
+ *   objects would stay tagged attached and their records used, without TTL, until the chat is
+ *   deleted. A send without a clientMessageId holds them for a one-off holder (`once:<random>`) that
+ *   no other send can ever name. A send with one shares its holder (`cmid:<clientMessageId>`) with
+ *   its retries, any of which may be running and store its message with them: it gives back only
+ *   uploads it took from pending (no attempt held them before: a scheduled message's send never
+ *   does, they were claimed when it was scheduled), and only if no other attempt claimed them since
+ *   (each claim records its attempt's `claimToken`): each is first handed over, on that condition, to
+ *   a one-off holder of its own, which a claim cannot take (a send that reads it waits), then
+ *   re-tagged pending and released, as `untagUnclaimed` does. A retry that claims them after that
+ *   takes them from pending again; one that claimed them before keeps them (the hand-over fails).
  */
 import { randomBytes } from 'node:crypto';
 import { mediaKey } from '../../lib/media.ts';
@@ -33,33 +38,54 @@ const ONCE = 'once:';
 /** A holder for a send without a clientMessageId (no other send can name it). */
 export const oneOffHolder = (): string => `${ONCE}${randomBytes(9).toString('base64url')}`;
 
-/** The one-off holder of the attachments a claim returned (module comment). */
-const oneOffHolders = new WeakMap<readonly StoredAttachment[], string>();
+/** How a send attempt holds the uploads it claimed (`claimUploads`, media.ts). */
+export interface Hold {
+  /** The send: `cmid:<clientMessageId>` or a one-off holder. */
+  readonly usedBy: string;
+  /** This attempt's claim (`claimToken` on the records). */
+  readonly token: string;
+  /** Whether it took every one from pending (no other attempt of the send held them before). */
+  readonly fresh: boolean;
+}
 
-/** `attachments`, remembered as held by `usedBy` when that is a one-off holder. */
-export function heldBy(attachments: StoredAttachment[], usedBy: string): StoredAttachment[] {
-  if (usedBy.startsWith(ONCE)) oneOffHolders.set(attachments, usedBy);
+/** The hold of the attachments a claim returned (module comment). */
+const holds = new WeakMap<readonly StoredAttachment[], Hold>();
+
+/** `attachments`, remembered as held by `hold`. */
+export function heldBy(attachments: StoredAttachment[], hold: Hold): StoredAttachment[] {
+  holds.set(attachments, hold);
   return attachments;
 }
 
+/** A one-off holder that puts the pending tag back: `untag:<when, base-36 ms>.<random>`. */
+const untagHolder = (deps: Deps): string =>
+  `${UNTAG}${deps.now().getTime().toString(36)}.${randomBytes(9).toString('base64url')}`;
+
 /**
- * Gives back the uploads of a send that stored nothing, when it holds them for a one-off holder
- * (module comment): each object re-tagged pending first, while the claim still keeps every other
- * send away, then its record released (which makes a send that read it before read it again).
- * Best effort, logged: what cannot be given back stays claimed, attached.
+ * Gives back the uploads of a send attempt that stored nothing, those it took from pending and no
+ * other attempt of the send claimed since (module comment): each handed over to a one-off holder,
+ * its object re-tagged pending while that holder keeps every send away, then its record released
+ * (which makes a send that read it before read it again). Best effort, logged: what cannot be given
+ * back stays claimed, attached.
  */
 export async function giveBackUnstored(
   deps: Deps,
   chatId: string,
   attachments: readonly StoredAttachment[] | undefined,
 ): Promise<void> {
-  const holder = attachments && oneOffHolders.get(attachments);
-  if (!attachments || !holder) return;
+  const hold = attachments && holds.get(attachments);
+  if (!attachments || !hold?.fresh) return;
+  const holder = untagHolder(deps);
   await Promise.all(
     attachments.map(async ({ attachmentId }) => {
       try {
-        await bucket(deps).markPending(mediaKey(chatId, attachmentId));
-        await deps.store.uploads.release(chatId, [attachmentId], holder, deps.now());
+        const upload = { chatId, uploadId: attachmentId };
+        if (!(await deps.store.uploads.handOver(upload, hold, holder))) return;
+        try {
+          await bucket(deps).markPending(mediaKey(chatId, attachmentId));
+        } finally {
+          await deps.store.uploads.release(chatId, [attachmentId], holder, deps.now());
+        }
       } catch (error) {
         logger.warn('could not give back an upload of a send that stored nothing', {
           uploadId: attachmentId,
@@ -95,7 +121,7 @@ export async function untagUnclaimed(
   caller: Caller,
   uploads: readonly UploadRecord[],
 ): Promise<void> {
-  const holder = `${UNTAG}${deps.now().getTime().toString(36)}.${randomBytes(9).toString('base64url')}`;
+  const holder = untagHolder(deps);
   await Promise.all(
     uploads.map(async (u) => {
       try {

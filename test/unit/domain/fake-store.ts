@@ -149,6 +149,7 @@ export function fakeStore(): FakeStore {
       getMany: vi.fn(async () => new Map()),
       claim: vi.fn(async () => 'claimed' as const),
       release: vi.fn(async () => 0),
+      handOver: vi.fn(async () => true),
       markDeleted: vi.fn(async () => undefined),
     },
     blocks: {

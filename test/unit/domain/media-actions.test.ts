@@ -93,6 +93,7 @@ describe('sendMessage with attachments', () => {
       'ann',
       'cmid:cm-1',
       new Date(NOW),
+      { token: expect.any(String) },
     );
     expect(fake.store.sequence.allocate).not.toHaveBeenCalled();
   });
@@ -108,22 +109,11 @@ describe('sendMessage with attachments', () => {
     });
     const holder = fake.store.uploads.claim.mock.calls[0]?.[2];
     expect(holder).toMatch(/^once:/);
-    // Pending tag first, then the records given back by the holder that claimed them.
-    expect(fake.media.markPending.mock.calls.map((c) => c[0]).sort()).toEqual([
-      'chats/g1/up_a',
-      'chats/g1/up_b',
-    ]);
-    expect(fake.store.uploads.release.mock.calls.map((c) => [c[1], c[2]]).sort()).toEqual([
-      [['up_a'], holder],
-      [['up_b'], holder],
-    ]);
-    for (const [i, call] of fake.store.uploads.release.mock.invocationCallOrder.entries()) {
-      expect(call).toBeGreaterThan(fake.media.markPending.mock.invocationCallOrder[i] ?? Infinity);
-    }
+    expectGivenBack(fake, holder, ['up_a', 'up_b']);
     expect(fake.store.messages.put).not.toHaveBeenCalled();
   });
 
-  it('keeps the uploads bound to a send with a clientMessageId refused at the allocation (its retry)', async () => {
+  it('gives back the uploads a send with a clientMessageId took from pending, refused at the allocation', async () => {
     const fake = withUploads(upload('up_a'));
     fake.store.chats.getWithMembers.mockResolvedValue(groupChat('ann', ['ann', 'bob']));
     fake.store.sequence.allocate.mockResolvedValue({ status: 'blocked' } as never);
@@ -132,10 +122,59 @@ describe('sendMessage with attachments', () => {
       code: 'FORBIDDEN',
     });
     expect(fake.store.claims.release).toHaveBeenCalled();
-    expect(fake.media.markPending).not.toHaveBeenCalled();
-    expect(fake.store.uploads.release).not.toHaveBeenCalled();
+    expectGivenBack(fake, 'cmid:cm-1', ['up_a']);
+  });
+
+  it('keeps the uploads a retry (or a scheduled message) held already, or that a retry claimed since', async () => {
+    const send = { chatId: 'g1', text: '', clientMessageId: 'cm-1', attachments: [{ uploadId: 'up_a' }] };
+    const refused = async (fake: ReturnType<typeof withUploads>) => {
+      fake.store.chats.getWithMembers.mockResolvedValue(groupChat('ann', ['ann', 'bob']));
+      fake.store.sequence.allocate.mockResolvedValue({ status: 'blocked' } as never);
+      await expect(sendMessage(fake.deps, ann, { ...send, connectionId: 'k' })).rejects.toMatchObject({
+        code: 'FORBIDDEN',
+      });
+      expect(fake.media.markPending).not.toHaveBeenCalled();
+      expect(fake.store.uploads.release).not.toHaveBeenCalled();
+    };
+    // Read as held by this send already: another attempt of it holds them too.
+    const held = withUploads(upload('up_a', { status: 'used', usedBy: 'cmid:cm-1' }));
+    await refused(held);
+    expect(held.store.uploads.handOver).not.toHaveBeenCalled();
+    // Taken from pending, but a retry of it claimed them since (the hand-over's condition fails).
+    const since = withUploads(upload('up_a'));
+    since.store.uploads.handOver.mockResolvedValue(false);
+    await refused(since);
+    expect(since.store.uploads.handOver).toHaveBeenCalledTimes(1);
   });
 });
+
+/**
+ * The uploads `ids` were given back by the attempt that claimed them for `usedBy`: each handed over
+ * (on that attempt's claim token) to a one-off holder, re-tagged pending, then released by it.
+ */
+function expectGivenBack(fake: ReturnType<typeof withUploads>, usedBy: string | undefined, ids: string[]) {
+  const token = fake.store.uploads.claim.mock.calls[0]?.[4]?.token;
+  expect(token).toEqual(expect.any(String));
+  const handed = fake.store.uploads.handOver.mock.calls;
+  expect(handed.map(([u, from]) => [u.uploadId, from]).sort()).toEqual(
+    ids.map((id) => [id, { usedBy, token, fresh: true }]),
+  );
+  const holder = handed[0]?.[2];
+  expect(holder).toMatch(/^untag:/);
+  expect(fake.media.markPending.mock.calls.map((c) => c[0]).sort()).toEqual(
+    ids.map((id) => `chats/g1/${id}`),
+  );
+  expect(fake.store.uploads.release.mock.calls.map((c) => [c[1], c[2]]).sort()).toEqual(
+    ids.map((id) => [[id], holder]),
+  );
+  const order = (mock: { mock: { invocationCallOrder: number[] } }) => mock.mock.invocationCallOrder;
+  for (const [i, released] of order(fake.store.uploads.release).entries()) {
+    expect(released).toBeGreaterThan(order(fake.media.markPending)[i] ?? Infinity);
+    expect(order(fake.media.markPending)[i]).toBeGreaterThan(
+      order(fake.store.uploads.handOver)[i] ?? Infinity,
+    );
+  }
+}
 
 describe('the other media actions', () => {
   it('requestUpload refuses a non-member and stores nothing', async () => {

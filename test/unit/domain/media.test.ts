@@ -48,6 +48,7 @@ describe('claimUploads', () => {
       'ann',
       'cmid:cm-1',
       new Date(NOW),
+      { token: expect.any(String) },
     );
   });
 
@@ -164,7 +165,9 @@ describe('claimUploads', () => {
     fake.store.uploads.claim.mockResolvedValueOnce('taken');
     await expect(claim(fake, ['up_a'], 'cm-1')).resolves.toHaveLength(1);
     expect(fake.media.markAttached).toHaveBeenCalledTimes(2);
-    expect(fake.store.uploads.claim).toHaveBeenLastCalledWith([released], 'ann', 'cmid:cm-1', new Date(NOW));
+    expect(fake.store.uploads.claim).toHaveBeenLastCalledWith([released], 'ann', 'cmid:cm-1', new Date(NOW), {
+      token: expect.any(String),
+    });
     expect(fake.media.markPending).not.toHaveBeenCalled();
     // Taken on every round: refused after three, the pending tag put back.
     fake.store.uploads.claim.mockResolvedValue('taken');

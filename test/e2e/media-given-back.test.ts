@@ -1,0 +1,112 @@
+/**
+ * A send with a `clientMessageId` refused at the seq allocation (here a block that landed after the
+ * send's block check: the allocation's condition on the chat's mirror of the blocks refuses it) stored
+ * nothing: it gives back the uploads it claimed, as a send without a `clientMessageId` does. Before,
+ * they stayed bound to that send (used, tagged attached, no TTL): any other send of them was refused
+ * ("already sent in another message") and their bytes were kept until the chat was deleted. A retry of
+ * that very send still works (it claims them again).
+ *
+ * Over real sockets, DynamoDB Local and the local S3 stand-in. The block landing between the check
+ * and the allocation is made deterministic by answering the check's key lookup "not blocked" while
+ * the block is stored (and mirrored on the chat's `META`).
+ */
+import type { S3Client } from '@aws-sdk/client-s3';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { BlockRepository } from '../../lambdas/data/blocks.ts';
+import { connectUser, history, type Message, makeDirect } from '../support/chat.ts';
+import { FILES, s3Of, sendWith, tagsOf, uploadFile } from '../support/media.ts';
+import { useTestStack } from '../support/stack.ts';
+import { useTableStore } from '../support/table-store.ts';
+
+const stack = useTestStack();
+const table = useTableStore(stack);
+let s3: S3Client;
+beforeAll(() => {
+  s3 = s3Of(stack);
+});
+afterAll(() => s3?.destroy());
+afterEach(() => {
+  vi.restoreAllMocks();
+});
+
+describe('a send with a clientMessageId refused at the allocation', () => {
+  it('gives its uploads back: another send may carry them', async () => {
+    const alice = await connectUser(stack);
+    const bob = await connectUser(stack);
+    const { chatId } = await makeDirect(alice, bob.userId);
+    const png = FILES.png(1500);
+    const uploadId = await uploadFile(alice, chatId, png, 'image/png', 'cake.png');
+    const record = async () =>
+      (await stack.items(`CHAT#${chatId}`)).find((i) => i.sk === `UPLOAD#${uploadId}`);
+
+    await bob.ok('blockUser', { userId: alice.userId });
+    // The block lands after the send's check (which reads "not blocked"): the allocation refuses.
+    vi.spyOn(BlockRepository.prototype, 'isBlocked').mockResolvedValue(false);
+    const frame = { chatId, text: '', clientMessageId: 'refused-1', attachments: [{ uploadId }] };
+    const refused = await alice.request('sendMessage', frame);
+    expect(refused).toMatchObject({ type: 'error', code: 'FORBIDDEN' });
+    vi.restoreAllMocks();
+    await stack.gateway.idle();
+
+    // Given back: pending again (it expires unless sent), tagged pending.
+    expect(await record()).toMatchObject({ status: 'pending', releases: 1, ttl: expect.any(Number) });
+    expect(await tagsOf(stack, s3, chatId, uploadId)).toEqual(['chat-media=pending']);
+
+    // Usable again, by another send (here one without a clientMessageId) once unblocked.
+    await bob.ok('unblockUser', { userId: alice.userId });
+    const message: Message = await sendWith(alice, chatId, [uploadId]);
+    expect(message.attachments.map((a) => a.attachmentId)).toEqual([uploadId]);
+    expect(await record()).toMatchObject({ status: 'used' });
+    expect(await tagsOf(stack, s3, chatId, uploadId)).toEqual(['chat-media=attached']);
+    expect((await history(bob, chatId)).messages.map((m) => m.messageId)).toEqual([message.messageId]);
+  });
+
+  it('still lets its retry claim them again and send', async () => {
+    const alice = await connectUser(stack);
+    const bob = await connectUser(stack);
+    const { chatId } = await makeDirect(alice, bob.userId);
+    const uploadId = await uploadFile(alice, chatId, FILES.png(1500), 'image/png', 'cake.png');
+    await bob.ok('blockUser', { userId: alice.userId });
+    vi.spyOn(BlockRepository.prototype, 'isBlocked').mockResolvedValue(false);
+    const frame = { chatId, text: '', clientMessageId: 'refused-2', attachments: [{ uploadId }] };
+    expect(await alice.request('sendMessage', frame)).toMatchObject({ type: 'error', code: 'FORBIDDEN' });
+    vi.restoreAllMocks();
+    await bob.ok('unblockUser', { userId: alice.userId });
+    const retried = await alice.ok('sendMessage', frame);
+    expect(retried).toMatchObject({
+      duplicate: false,
+      message: { attachments: [{ attachmentId: uploadId }] },
+    });
+    expect(await tagsOf(stack, s3, chatId, uploadId)).toEqual(['chat-media=attached']);
+  });
+});
+
+describe('the claim of uploads by attempts of one send, and the hand-over', () => {
+  it('lets one attempt take an upload from pending; a hand-over on its token fails once another attempt claimed it', async () => {
+    const alice = await connectUser(stack);
+    const bob = await connectUser(stack);
+    const { chatId } = await makeDirect(alice, bob.userId);
+    const uploadId = await uploadFile(alice, chatId, FILES.png(600), 'image/png');
+    const { uploads } = table.store;
+    const read = async () => {
+      const upload = (await uploads.getMany(chatId, [uploadId])).get(uploadId);
+      if (!upload) throw new Error('no upload');
+      return upload;
+    };
+    const by = 'cmid:twice';
+    const pending = await read();
+    // Both attempts read it pending: the first takes it, the second is refused and reads it again.
+    expect(await uploads.claim([pending], alice.userId, by, new Date(), { token: 'A' })).toBe('claimed');
+    expect(await uploads.claim([pending], alice.userId, by, new Date(), { token: 'B' })).toBe('taken');
+    const held = await read();
+    expect(held).toMatchObject({ status: 'used', usedBy: by, claimToken: 'A' });
+    expect(await uploads.claim([held], alice.userId, by, new Date(), { token: 'B' })).toBe('claimed');
+    // A cannot hand it over any more (B may store its message with it); B can.
+    expect(await uploads.handOver({ chatId, uploadId }, { usedBy: by, token: 'A' }, 'untag:x')).toBe(false);
+    expect(await read()).toMatchObject({ status: 'used', usedBy: by, claimToken: 'B' });
+    expect(await uploads.handOver({ chatId, uploadId }, { usedBy: by, token: 'B' }, 'untag:x')).toBe(true);
+    // Held by the one-off holder: no attempt of the send can claim it as it read it.
+    expect(await uploads.claim([held], alice.userId, by, new Date(), { token: 'C' })).toBe('taken');
+    expect(await read()).toMatchObject({ status: 'used', usedBy: 'untag:x' });
+  });
+});
