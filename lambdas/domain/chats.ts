@@ -33,6 +33,8 @@ export interface ChatRef {
 export interface InviteInput {
   readonly chatId: string;
   readonly userIds: readonly string[];
+  /** Into a direct chat: its new group once per key (create-chat.ts `groupFromDirect`). */
+  readonly clientChatId?: string | undefined;
 }
 
 export interface RemoveMemberInput {
@@ -46,10 +48,11 @@ export async function getChat(deps: Deps, caller: Caller, input: ChatRef): Promi
 }
 
 export async function invite(deps: Deps, caller: Caller, input: InviteInput): Promise<{ chat: ChatView }> {
-  const { chatId, userIds } = input;
+  const { chatId, userIds, clientChatId } = input;
   for (let attempt = 0; attempt < LIMITS.membershipAttempts; attempt++) {
     const { chat, members } = await loadAsMember(deps, caller, chatId, { consistent: true });
-    if (chat.kind === 'direct') return { chat: await groupFromDirect(deps, caller, members, userIds) };
+    if (chat.kind === 'direct')
+      return { chat: await groupFromDirect(deps, caller, members, userIds, clientChatId) };
     if (chat.ownerId !== caller.userId) throw forbidden('Only the owner of this chat can invite people.');
     const current = new Set(userIdsOf(members));
     const fresh = userIds.filter((id) => !current.has(id));

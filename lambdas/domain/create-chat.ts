@@ -13,7 +13,7 @@ import { event } from '../shared/frames.ts';
 import { userIdsOf } from './access.ts';
 import { blockedDirect, refuseBlockedDirect } from './blocking.ts';
 import type { Deps } from './deps.ts';
-import { announceGroup, createKeyedGroup, groupMembers, refuseGroup } from './group-keys.ts';
+import { announceGroup, createKeyedGroup, type GroupPlan, groupMembers, refuseGroup } from './group-keys.ts';
 import { LIMITS } from './limits.ts';
 import { refuseOverChatCap } from './membership-cap.ts';
 import { member, newChat } from './new-chat.ts';
@@ -51,8 +51,10 @@ export async function createChat(
   if (others.length + 1 > LIMITS.groupMaxMembers) {
     throw badRequest(`A group holds at most ${LIMITS.groupMaxMembers} members (you included).`);
   }
-  if (input.clientChatId !== undefined)
-    return createKeyedGroup(deps, caller.userId, input.name, others, input.clientChatId);
+  if (input.clientChatId !== undefined) {
+    const plan = { name: input.name, others, field: 'memberIds' } as const;
+    return createKeyedGroup(deps, caller.userId, input.clientChatId, () => plan);
+  }
   return { chat: await createGroup(deps, caller.userId, input.name, others), created: true };
 }
 
@@ -61,7 +63,7 @@ async function createGroup(
   ownerId: string,
   name: string,
   others: readonly string[],
-  field: Parameters<typeof refuseGroup>[3] = 'memberIds', // the request field naming `others` (refusals)
+  field: GroupPlan['field'] = 'memberIds',
 ): Promise<ChatView> {
   await refuseGroup(deps, ownerId, others, field);
   const chat = newChat(deps.now(), 'group', name, ownerId, others.length + 1);
@@ -124,13 +126,31 @@ async function createDirectChat(
   throw conflict('The direct chat changed while it was being created. Please retry.');
 }
 
-/** Inviting into a direct chat starts a new group; the direct chat stays private to its pair. */
+/**
+ * Inviting into a direct chat starts a new group; the direct chat stays private to its pair. With a
+ * `clientChatId`, once per key (group-keys.ts): a repeat answers the group the first one created.
+ */
 export async function groupFromDirect(
   deps: Deps,
   caller: Caller,
   pair: readonly MemberRecord[],
   userIds: readonly string[],
+  clientChatId?: string,
 ): Promise<ChatView> {
+  const plan = () => directGroupPlan(deps, caller, pair, userIds);
+  if (clientChatId !== undefined)
+    return (await createKeyedGroup(deps, caller.userId, clientChatId, plan)).chat;
+  const { name, others, field } = await plan();
+  return createGroup(deps, caller.userId, name, others, field);
+}
+
+/** The group an invite into a direct chat creates: its pair and the invitees, named after them. */
+async function directGroupPlan(
+  deps: Deps,
+  caller: Caller,
+  pair: readonly MemberRecord[],
+  userIds: readonly string[],
+): Promise<GroupPlan> {
   const others = [...new Set([...userIdsOf(pair), ...userIds])].filter((id) => id !== caller.userId);
   if (others.length + 1 > LIMITS.groupMaxMembers) {
     throw badRequest(`A group holds at most ${LIMITS.groupMaxMembers} members.`);
@@ -149,5 +169,5 @@ export async function groupFromDirect(
   // The other member of the direct chat is in no request field: the refusal says who they are.
   const field = (id: string) =>
     userIds.includes(id) ? `"userIds" entry "${id}"` : `The other member of this direct chat, "${id}",`;
-  return createGroup(deps, caller.userId, name, others, field);
+  return { name, others, field };
 }

@@ -1,7 +1,8 @@
 /**
- * Groups created with a `clientChatId`: once per creator and key, however often the request is
- * repeated or raced (lambdas/data/group-keys.ts stores the key with the group it names). The rules
- * are those of clientMessageId (client-ids.ts):
+ * Groups created with a `clientChatId` (createChat of a group, or an invite into a direct chat: one
+ * key space per creator): once per creator and key, however often the request is repeated or raced
+ * (lambdas/data/group-keys.ts stores the key with the group it names). The rules are those of
+ * clientMessageId (client-ids.ts):
  *
  * - The key is free: this request creates the group (after the usual checks) and announces it.
  * - The key names a group that exists: the answer is that group, `created: false` (the first
@@ -87,18 +88,28 @@ async function announceGroupAgain(
   return view;
 }
 
+/** What a keyed request would create: worked out only when its key is free (a repeat needs none). */
+export interface GroupPlan {
+  readonly name: string;
+  /** The members besides the owner. */
+  readonly others: readonly string[];
+  /** The request field naming `others`, for refusals (`refuseOverChatCap`). */
+  readonly field: Parameters<typeof refuseOverChatCap>[3];
+}
+
+/** A group created once per `clientChatId` (createChat's, or an invite into a direct chat's). */
 export async function createKeyedGroup(
   deps: Deps,
   ownerId: string,
-  name: string,
-  others: readonly string[],
   clientChatId: string,
+  plan: () => GroupPlan | Promise<GroupPlan>,
 ): Promise<CreatedGroup> {
   const ref: GroupKeyRef = { userId: ownerId, clientChatId };
   // A repeat is answered from the key, whatever has changed since (blocks, caps, the request).
   const found = await deps.store.groupKeys.get(ref);
   if (found) return answerFromKey(deps, ref, found);
-  await refuseGroup(deps, ownerId, others, 'memberIds');
+  const { name, others, field } = await plan();
+  await refuseGroup(deps, ownerId, others, field);
   const chat = newChat(deps.now(), 'group', name, ownerId, others.length + 1);
   const members = groupMembers(chat, others);
   await queueCreationCheck(deps, chat.chatId, members); // before its memberships (safety-net-jobs.ts)

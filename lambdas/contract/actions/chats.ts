@@ -59,7 +59,18 @@ export const getChat = defineAction('getChat', {
 
 export const invite = defineAction('invite', {
   summary: 'The owner adds people to a group; on a direct chat it starts a new group.',
-  request: v.object({ chatId: id, userIds: idList(1, LIMITS.inviteMaxIds) }),
+  request: v.object({
+    chatId: id,
+    userIds: idList(1, LIMITS.inviteMaxIds),
+    clientChatId: optional(
+      v.pipe(
+        id,
+        v.description(
+          "A direct chat's new group only; yours, per caller, shared with createChat's: a repeat with the same id answers the group it created.",
+        ),
+      ),
+    ),
+  }),
   ack: { chat: Chat },
   events: ['chat.joined', 'member.joined', 'chat.created'],
 });

@@ -116,6 +116,31 @@ export const ACTION_CASES: Case[] = [
     }),
     code: 'BAD_REQUEST',
   },
+  // On the direct chat ab, an invite creates a group: a bad key must refuse it before anything.
+  {
+    name: 'invite into a direct chat with a clientChatId containing #',
+    frame: (x) => ({ action: 'invite', chatId: x.ab, userIds: [x.carol], clientChatId: 'a#b' }),
+    code: 'BAD_REQUEST',
+    says: /"clientChatId" contains characters that are not allowed/,
+  },
+  {
+    name: 'invite into a direct chat with a clientChatId of 65 characters',
+    frame: (x) => ({ action: 'invite', chatId: x.ab, userIds: [x.carol], clientChatId: 'k'.repeat(65) }),
+    code: 'BAD_REQUEST',
+    says: /"clientChatId" must be at most 64 characters/,
+  },
+  {
+    name: 'invite into a direct chat with an empty clientChatId',
+    frame: (x) => ({ action: 'invite', chatId: x.ab, userIds: [x.carol], clientChatId: '' }),
+    code: 'BAD_REQUEST',
+    says: /"clientChatId"/,
+  },
+  {
+    name: 'invite into a direct chat with a clientChatId as an object',
+    frame: (x) => ({ action: 'invite', chatId: x.ab, userIds: [x.carol], clientChatId: { k: 1 } }),
+    code: 'BAD_REQUEST',
+    says: /"clientChatId" must be a string/,
+  },
   {
     name: 'getPresence with no ids',
     frame: () => ({ action: 'getPresence', userIds: [] }),
