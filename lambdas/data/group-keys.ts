@@ -1,6 +1,7 @@
 /**
  * Group keys (`USER#<creator>` / `CCID#<clientChatId>`): the group a creator's clientChatId names,
- * so that createChat of a group happens once per key, however often it is repeated or raced.
+ * so that the group of a createChat (or of an invite into a direct chat) is created once per key,
+ * however often the request is repeated or raced.
  *
  * - A group that fits in one transaction (the key, the members and `META`: up to 98 members, 97
  *   besides the creator) writes its key there: the key's conditional put is the claim, and the
@@ -15,9 +16,10 @@
  *   again after its answer was lost (the SDK retries): the one transaction made the group; a
  *   claim still pending at this call's `claimedAt` is still this call's to complete.
  *
- * A key is never removed: it names its group for good (a group deleted since is not made again).
- * Every public method is one access pattern (docs/data-model.md). No UpdateItem: the key is only
- * ever put whole, conditionally.
+ * A key is never deleted here: it names its group (a group deleted since is not made again) until
+ * TTL removes it, `GROUP_KEY_TTL_SECONDS` after its last claim (its `ttl` is derived from
+ * `claimedAt` on every put: items-groups.ts). Every public method is one access pattern
+ * (docs/data-model.md). No UpdateItem: the key is only ever put whole, conditionally.
  */
 import {
   CHAT,

@@ -1,7 +1,46 @@
-/** Item kinds of group rosters, join markers and media uploads (items.ts re-exports them). */
+/** Item kinds of group keys, rosters, join markers and media uploads (items.ts re-exports them). */
 import { defineItem, field, type RecordOf } from './item.ts';
 import { ATTACHMENT_KINDS } from './items-content.ts';
 import { keys, TTL_ATTRIBUTE } from './keys.ts';
+
+/** What a group key is keyed by (not stored as attributes). */
+export interface GroupKeyRef {
+  readonly userId: string;
+  readonly clientChatId: string;
+}
+const groupKeyFields = {
+  /** The group this clientChatId names (chosen when the key was claimed). */
+  chatId: field.string,
+  /** Epoch ms (the claimant's clock): a pending creation's writes land before this + the deadline. */
+  claimedAt: field.number,
+  /**
+   * Only while a group too big for one transaction is being created: what it is made of, so that a
+   * retry completes the same group (its `META` and this flag's removal are one transaction).
+   */
+  pending: field.optionalTrue,
+  createdAt: field.optionalString,
+  name: field.optionalString,
+  /** The members besides the creator (a String Set: never empty, for such a group has 98+: 99+ members). */
+  memberIds: field.optionalStringSet,
+};
+/**
+ * How long a group key names its group after its last claim: far past any retry of its request (the
+ * SDK's createGroup retries for about 24 s; an app may keep the id with a draft across restarts).
+ * Then TTL removes it, and the same `clientChatId` creates a new group.
+ */
+export const GROUP_KEY_TTL_SECONDS = 30 * 24 * 60 * 60;
+
+/**
+ * A creator's clientChatId and the group it names: the group of a createChat, or of an invite into
+ * a direct chat, happens once per key. Its `ttl` follows `claimedAt` (rewritten by a takeover).
+ */
+export const GROUP_KEY = defineItem({
+  itemType: 'groupKey',
+  key: (g: GroupKeyRef) => keys.groupKey(g.userId, g.clientChatId),
+  fields: groupKeyFields,
+  derived: (g) => ({ [TTL_ATTRIBUTE]: Math.floor(g.claimedAt / 1000) + GROUP_KEY_TTL_SECONDS }),
+});
+export type GroupKeyRecord = RecordOf<typeof groupKeyFields>;
 
 /** One open socket of a group member, as its group's roster lists it (see rosters.ts). */
 interface RosterRef {

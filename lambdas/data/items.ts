@@ -3,8 +3,8 @@
  * fields and how they read back. The record types the rest of the code uses are derived from these
  * declarations. This module holds the chat core (profiles, connections, chats, memberships, messages,
  * voids, clientMessageId claims, direct pairs) and re-exports the other families, each in its own
- * module: items-content (attachments, reaction summaries), items-groups (rosters, join markers,
- * uploads), items-people (devices, blocks), items-scheduled, items-moderation (reactions, audit,
+ * module: items-content (attachments, reaction summaries), items-groups (group keys, rosters, join
+ * markers, uploads), items-people (devices, blocks), items-scheduled, items-moderation (reactions, audit,
  * reports). Import from here.
  */
 import { defineItem, field, type Item, type RecordOf } from './item.ts';
@@ -239,38 +239,9 @@ export const DIRECT_PAIR = defineItem({
   fields: { chatId: field.string },
 });
 
-/** What a group key is keyed by (not stored as attributes). */
-interface GroupKeyRef {
-  readonly userId: string;
-  readonly clientChatId: string;
-}
-const groupKeyFields = {
-  /** The group this clientChatId names (chosen when the key was claimed). */
-  chatId: field.string,
-  /** Epoch ms (the claimant's clock): a pending creation's writes land before this + the deadline. */
-  claimedAt: field.number,
-  /**
-   * Only while a group too big for one transaction is being created: what it is made of, so that a
-   * retry completes the same group (its `META` and this flag's removal are one transaction).
-   */
-  pending: field.optionalTrue,
-  createdAt: field.optionalString,
-  name: field.optionalString,
-  /** The members besides the creator (a String Set: never empty, for such a group has 98+: 99+ members). */
-  memberIds: field.optionalStringSet,
-};
-/** A creator's clientChatId and the group it names: createChat of a group happens once per key. */
-export const GROUP_KEY = defineItem({
-  itemType: 'groupKey',
-  key: (g: GroupKeyRef) => keys.groupKey(g.userId, g.clientChatId),
-  fields: groupKeyFields,
-});
-export type GroupKeyRecord = RecordOf<typeof groupKeyFields>;
-
 // The other item kinds, by family (each file declares its own; this module is where they are found).
 export * from './items-content.ts';
 export * from './items-groups.ts';
 export * from './items-moderation.ts';
 export * from './items-people.ts';
 export * from './items-scheduled.ts';
-export type { GroupKeyRef };

@@ -1,8 +1,8 @@
 /**
  * Groups created with a `clientChatId` (createChat of a group, or an invite into a direct chat: one
  * key space per creator): once per creator and key, however often the request is repeated or raced
- * (lambdas/data/group-keys.ts stores the key with the group it names). The rules are those of
- * clientMessageId (client-ids.ts):
+ * (lambdas/data/group-keys.ts stores the key with the group it names, for `GROUP_KEY_TTL_SECONDS`).
+ * The rules are those of clientMessageId (client-ids.ts):
  *
  * - The key is free: this request creates the group (after the usual checks) and announces it.
  * - The key names a group that exists: the answer is that group, `created: false` (the first
