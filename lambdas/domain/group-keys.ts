@@ -30,7 +30,7 @@ import { member, newChat } from './new-chat.ts';
 import { admitAgain, admitToRoster, socketsMayPredate } from './rosters.ts';
 import { queueCreationCheck } from './safety-net-jobs.ts';
 import { claimStaleAfterMs, signalAt, writeTiming } from './timing.ts';
-import { type ChatView, chatView } from './views.ts';
+import { type ChatView, chatView, chatViewsFor } from './views.ts';
 
 export interface CreatedGroup {
   readonly chat: ChatView;
@@ -65,10 +65,27 @@ export async function announceGroup(
   chat: ChatRecord,
   members: readonly MemberRecord[],
 ): Promise<ChatView> {
-  const view = chatView(chat, [...members]);
   await admitToRoster(deps, chat, userIdsOf(members));
-  await deps.fanOut.toUsers(userIdsOf(members), event('chat.created', { chat: view }), { chat });
-  return view;
+  await tellCreated(deps, chat, members, userIdsOf(members));
+  return chatView(chat, [...members]);
+}
+
+/**
+ * `chat.created` to `userIds`: over 200 members, each finds their own entry in its Chat (as in
+ * getChat's and sync's), which lists them right after the owner (`chatViewsFor`): a few frames,
+ * one fan-out, one post per socket as with one frame for all.
+ */
+async function tellCreated(
+  deps: Deps,
+  chat: ChatRecord,
+  members: readonly MemberRecord[],
+  userIds: readonly string[],
+): Promise<void> {
+  const parts = chatViewsFor(chat, members, userIds).map((v) => ({
+    userIds: v.userIds,
+    frame: event('chat.created', { chat: v.chat }),
+  }));
+  await deps.fanOut.toEach(parts, { chat });
 }
 
 /**
@@ -84,7 +101,7 @@ async function announceGroupAgain(
   if (chat.deletedAt !== undefined || !socketsMayPredate(deps, chat.createdAt)) return view;
   const founders = members.filter((m) => m.joinedAt === chat.createdAt).map((m) => m.userId);
   const stayed = await admitAgain(deps, chat, founders);
-  await deps.fanOut.toUsers(stayed, event('chat.created', { chat: view }), { chat });
+  await tellCreated(deps, chat, members, stayed);
   return view;
 }
 

@@ -130,6 +130,30 @@ export function chatView(
   };
 }
 
+/**
+ * The Chat each of `viewers` is to get (`chat.created` of a new group): one for all of them up to
+ * `LIMITS.chatMembersMax` members; in a bigger group one per part of them, each listing its part
+ * right after the owner (`listed`: each viewer finds their own entry), the owner in the first.
+ */
+export function chatViewsFor(
+  chat: ChatRecord,
+  members: readonly MemberRecord[],
+  viewers: readonly string[],
+): { readonly userIds: string[]; readonly chat: Chat }[] {
+  if (members.length <= LIMITS.chatMembersMax)
+    return [{ userIds: [...viewers], chat: chatView(chat, members) }];
+  const others = [...new Set(viewers)].filter((id) => id !== chat.ownerId);
+  const size = LIMITS.chatMembersMax - 1; // the owner, then the part
+  const parts: string[][] = [];
+  for (let i = 0; i < others.length; i += size) parts.push(others.slice(i, i + size));
+  if (viewers.includes(chat.ownerId)) {
+    const [first] = parts;
+    if (first) first.push(chat.ownerId);
+    else parts.push([chat.ownerId]);
+  }
+  return parts.map((userIds) => ({ userIds, chat: chatView(chat, members, userIds) }));
+}
+
 export function chatSummaryView(
   chat: ChatRecord,
   membership: MemberRecord,

@@ -69,6 +69,15 @@ export const emptyReport = (): DeliveryReport => ({
   retried: 0,
 });
 
+/** Adds `more`'s counts to `into`. */
+export function addReport(into: DeliveryReport, more: DeliveryReport): void {
+  into.delivered += more.delivered;
+  into.gone += more.gone;
+  into.connecting += more.connecting;
+  into.failed += more.failed;
+  into.retried += more.retried;
+}
+
 export function statusOf(error: unknown): number | undefined {
   return (error as { $metadata?: { httpStatusCode?: number } })?.$metadata?.httpStatusCode;
 }

@@ -34,13 +34,15 @@ import { logger } from '../shared/logger.ts';
 import { countMetric, putMetrics } from '../shared/metrics.ts';
 import { type Backoff, RetryQuota } from '../shared/retry.ts';
 import { type CloseOutcome, closeSocket } from './close.ts';
-import { type DeliveryReport, deliver, emptyReport, isGone, type Target } from './delivery.ts';
-import { type SocketDirectory, SocketLookupFailed } from './directory.ts';
+import { addReport, type DeliveryReport, deliver, emptyReport, isGone, type Target } from './delivery.ts';
+import type { SocketDirectory } from './directory.ts';
 import { EPHEMERAL_MAX_SOCKETS, type EphemeralReport, sendEphemeral } from './ephemeral.ts';
 import { type JobQueue, planJobs } from './jobs.ts';
-import { lookUpLater } from './lookup-later.ts';
+import { findSockets, lookUpLater } from './lookup-later.ts';
+import { type FramePart, partsOf, type SocketsPart, splitByUser } from './parts.ts';
 
 export type { Target } from './delivery.ts';
+export type { FramePart } from './parts.ts';
 
 /** The chat an event belongs to: a group's sockets are in its roster. */
 export interface ChatRef {
@@ -143,34 +145,24 @@ export class FanOut {
   }
 
   /** Sends `frame` to every open socket of every user, except `excludeConnectionId`. */
-  async toUsers(userIds: readonly string[], frame: Frame, options: SendOptions = {}): Promise<FanOutReport> {
-    let targets = options.sockets;
-    let missed: readonly string[] = [];
-    if (!targets) {
-      try {
-        targets = await this.socketsOf(userIds, options);
-      } catch (error) {
-        if (error instanceof SocketLookupFailed) {
-          // The sockets found get the event now; those of the users not looked up, from the worker.
-          targets = error.found.filter((t) => t.connectionId !== options.excludeConnectionId);
-          missed = error.userIds;
-        } else if (options.chat?.kind === 'group') {
-          // The group's roster could not be read: the worker looks its people up one by one.
-          logger.warn('fan-out: a roster lookup failed; its users queued', {
-            chatId: options.chat.chatId,
-            error,
-          });
-          targets = [];
-          missed = [...new Set(userIds)];
-        } else throw error;
-      }
-    }
-    const report = await this.toConnections(
-      targets,
-      frame,
-      options.chat?.kind === 'group' ? options.chat.chatId : undefined,
-    );
-    if (missed.length > 0) await lookUpLater(this.#queue, missed, frame, options.excludeConnectionId, report);
+  toUsers(userIds: readonly string[], frame: Frame, options: SendOptions = {}): Promise<FanOutReport> {
+    return this.toEach([{ userIds, frame }], options);
+  }
+
+  /**
+   * Sends each part's frame to its own users' sockets (parts.ts): as one fan-out, so each socket
+   * gets one post, as from `toUsers` (the sockets looked up once; queued when together they pass
+   * the threshold).
+   */
+  async toEach(parts: readonly FramePart[], options: SendOptions = {}): Promise<FanOutReport> {
+    const userIds = parts.flatMap((p) => p.userIds);
+    const { targets, missed } = options.sockets
+      ? { targets: options.sockets, missed: [] }
+      : await findSockets(() => this.socketsOf(userIds, options), userIds, options);
+    const chatId = options.chat?.kind === 'group' ? options.chat.chatId : undefined;
+    const report = await this.#send(splitByUser(parts, targets), chatId);
+    for (const part of partsOf(parts, missed))
+      await lookUpLater(this.#queue, part.userIds, part.frame, options.excludeConnectionId, report);
     return report;
   }
 
@@ -193,33 +185,42 @@ export class FanOut {
    * the queue refuses the jobs, posted here after all). `chatId`: the roster they came from. Posted
    * here in a route's invocation, those it has no time left to post to are queued too (delivery.ts).
    */
-  async toConnections(targets: readonly Target[], frame: Frame, chatId?: string): Promise<FanOutReport> {
-    if (targets.length === 0) return { ...emptyReport(), queued: 0 };
-    const json = JSON.stringify(frame);
-    if (this.#queue && targets.length > this.#threshold) {
+  toConnections(targets: readonly Target[], frame: Frame, chatId?: string): Promise<FanOutReport> {
+    return this.#send([{ targets, frame }], chatId);
+  }
+
+  /** `toConnections` for a frame per part: the threshold applies to all their sockets together. */
+  async #send(parts: readonly SocketsPart[], chatId: string | undefined): Promise<FanOutReport> {
+    const sending = parts
+      .filter((p) => p.targets.length > 0)
+      .map((p) => ({ targets: p.targets, json: JSON.stringify(p.frame) }));
+    const total = sending.reduce((n, p) => n + p.targets.length, 0);
+    const report: FanOutReport = { ...emptyReport(), queued: 0 };
+    if (total === 0) return report;
+    if (this.#queue && total > this.#threshold) {
       try {
-        await this.#queue.send(planJobs(targets, json, chatId, this.#jobSize));
-        return { ...emptyReport(), queued: targets.length };
+        await this.#queue.send(sending.flatMap((p) => planJobs(p.targets, p.json, chatId, this.#jobSize)));
+        return { ...report, queued: total };
       } catch (error) {
-        logger.error('fan-out queue unavailable: posting in the request', { targets: targets.length, error });
+        logger.error('fan-out queue unavailable: posting in the request', { targets: total, error });
       }
     }
     // With a queue, posts stop in time for the invocation's timeout: those not tried go to the queue
     // at once, those that failed with no time or retry quota left for their retry a little later
     // (its worker tries them again; `post` does not count them as failed).
     const budget = this.#queue ? currentBudget(REQUEST_RESERVE_MS) : undefined;
-    const posted = await this.post(targets, new TextEncoder().encode(json), chatId, budget);
-    const { report } = posted;
-    let queued = 0;
-    if (this.#queue) {
+    for (const { targets, json } of sending) {
+      const posted = await this.post(targets, new TextEncoder().encode(json), chatId, budget);
+      addReport(report, posted.report);
+      if (!this.#queue) continue;
       report.failed -= posted.late.length; // counted again if the queue refuses them
-      queued += await this.#handOn(posted.deferred, json, chatId, report, 0);
-      queued += await this.#handOn(posted.late, json, chatId, report, LATE_DELAY_SECONDS);
+      report.queued += await this.#handOn(posted.deferred, json, chatId, report, 0);
+      report.queued += await this.#handOn(posted.late, json, chatId, report, LATE_DELAY_SECONDS);
     }
-    if (report.failed > 0 || report.gone > 0 || queued > 0) {
-      logger.warn('fan-out incomplete', { event: frame.type, targets: targets.length, ...report, queued });
+    if (report.failed > 0 || report.gone > 0 || report.queued > 0) {
+      logger.warn('fan-out incomplete', { event: parts[0]?.frame.type, targets: total, ...report });
     }
-    return { ...report, queued };
+    return report;
   }
 
   /**

@@ -1,13 +1,42 @@
 /**
- * Users whose sockets a fan-out could not look up (fanout.ts, module comment): handed to the queue
- * worker as one lookup job, which looks them up and posts; without a queue, or when it refuses the
- * job, they count as failed (the report's `failed`, FanOutFailures).
+ * Users whose sockets a fan-out could not look up (fanout.ts, module comment): told apart from the
+ * sockets found (`findSockets`), then handed to the queue worker as one lookup job (`lookUpLater`),
+ * which looks them up and posts; without a queue, or when it refuses the job, they count as failed
+ * (the report's `failed`, FanOutFailures).
  */
 import type { Frame } from '../shared/frames.ts';
 import { logger } from '../shared/logger.ts';
 import { putMetrics } from '../shared/metrics.ts';
-import type { DeliveryReport } from './delivery.ts';
+import type { DeliveryReport, Target } from './delivery.ts';
+import { SocketLookupFailed } from './directory.ts';
 import { type JobQueue, planLookupJob } from './jobs.ts';
+
+/**
+ * The users' sockets (`find`), and the users whose lookup failed (`missed`: for `lookUpLater`):
+ * those a `SocketLookupFailed` names, or all of them when a group's roster could not be read.
+ */
+export async function findSockets(
+  find: () => Promise<Target[]>,
+  userIds: readonly string[],
+  options: {
+    readonly excludeConnectionId?: string | undefined;
+    readonly chat?: { chatId: string; kind: string } | undefined;
+  },
+): Promise<{ targets: readonly Target[]; missed: readonly string[] }> {
+  try {
+    return { targets: await find(), missed: [] };
+  } catch (error) {
+    if (error instanceof SocketLookupFailed) {
+      // The sockets found get the event now; those of the users not looked up, from the worker.
+      const targets = error.found.filter((t) => t.connectionId !== options.excludeConnectionId);
+      return { targets, missed: error.userIds };
+    }
+    if (options.chat?.kind !== 'group') throw error;
+    // The group's roster could not be read: the worker looks its people up one by one.
+    logger.warn('fan-out: a roster lookup failed; its users queued', { chatId: options.chat.chatId, error });
+    return { targets: [], missed: [...new Set(userIds)] };
+  }
+}
 
 export async function lookUpLater(
   queue: JobQueue | undefined,

@@ -40,8 +40,16 @@ export function fakeDeps() {
     markPending: vi.fn(async () => 'tagged' as const),
     delete: vi.fn(),
   };
-  const fanOut: Mocked<Pick<FanOut, 'toUsers' | 'ephemeral' | 'socketsOf' | 'isOpen' | 'close'>> = {
+  type FakeFanOut = Mocked<
+    Pick<FanOut, 'toUsers' | 'toEach' | 'ephemeral' | 'socketsOf' | 'isOpen' | 'close'>
+  >;
+  const fanOut: FakeFanOut = {
     toUsers: vi.fn(async () => report),
+    // A frame per part: recorded as one `toUsers` per part (`sent`).
+    toEach: vi.fn(async (parts, options) => {
+      for (const part of parts) await fanOut.toUsers(part.userIds, part.frame, options);
+      return report;
+    }),
     ephemeral: vi.fn(async () => ({ ...report, skipped: false })),
     // One socket per user (`k-<userId>`), less the excluded one.
     socketsOf: vi.fn(async (userIds, options = {}) =>
