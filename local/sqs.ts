@@ -2,7 +2,9 @@
  * The HTTP endpoint of the local SQS stand-in (local/queue.ts has the queues and their consumers):
  * `SendMessage`, `SendMessageBatch` and `ChangeMessageVisibility` over the AWS JSON 1.0 protocol,
  * as the real `@aws-sdk/client-sqs` speaks it, with the MD5 digests it checks, SQS's 0–900 s timer
- * range and its 0–43,200 s visibility range.
+ * range, its 0–43,200 s visibility range, and the characters it takes in a message body (the XML
+ * set: a body with any other, U+FFFE, U+FFFF, a control character or a lone surrogate, is refused
+ * `InvalidMessageContents`, alone in a batch, as SQS does).
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -78,6 +80,12 @@ export class LocalSqs {
       if (!validDelay(input.DelaySeconds)) {
         return answer(res, 400, { __type: 'com.amazonaws.sqs#InvalidParameterValue', message: DELAY_RANGE });
       }
+      if (!validBody(input.MessageBody)) {
+        return answer(res, 400, {
+          __type: 'com.amazonaws.sqs#InvalidMessageContents',
+          message: invalidBody(input.MessageBody),
+        });
+      }
       const sent = queue.send(String(input.MessageBody ?? ''), input.DelaySeconds ?? 0);
       return answer(res, 200, { MessageId: sent.messageId, MD5OfMessageBody: sent.md5 });
     }
@@ -89,20 +97,24 @@ export class LocalSqs {
           message: 'A batch holds 1 to 10 entries.',
         });
       }
-      // Like SQS, an entry with a timer out of range fails alone; the others are sent.
-      const refused = entries.filter((e) => !validDelay(e.DelaySeconds));
-      const Successful = entries
-        .filter((e) => validDelay(e.DelaySeconds))
-        .map((e) => {
+      // Like SQS, an entry with a timer out of range or a body it refuses fails alone; the others are sent.
+      const Successful: { Id?: string; MessageId: string; MD5OfMessageBody: string }[] = [];
+      const Failed: { Id?: string; SenderFault: true; Code: string; Message: string }[] = [];
+      for (const e of entries) {
+        if (!validDelay(e.DelaySeconds)) {
+          Failed.push({ Id: e.Id, SenderFault: true, Code: 'InvalidParameterValue', Message: DELAY_RANGE });
+        } else if (!validBody(e.MessageBody)) {
+          Failed.push({
+            Id: e.Id,
+            SenderFault: true,
+            Code: 'InvalidMessageContents',
+            Message: invalidBody(e.MessageBody),
+          });
+        } else {
           const sent = queue.send(String(e.MessageBody ?? ''), e.DelaySeconds ?? 0);
-          return { Id: e.Id, MessageId: sent.messageId, MD5OfMessageBody: sent.md5 };
-        });
-      const Failed = refused.map((e) => ({
-        Id: e.Id,
-        SenderFault: true,
-        Code: 'InvalidParameterValue',
-        Message: DELAY_RANGE,
-      }));
+          Successful.push({ Id: e.Id, MessageId: sent.messageId, MD5OfMessageBody: sent.md5 });
+        }
+      }
       return answer(res, 200, { Successful, Failed });
     }
     if (target === 'AmazonSQS.ChangeMessageVisibility') {
@@ -128,6 +140,18 @@ export class LocalSqs {
 
 const DELAY_RANGE = 'DelaySeconds must be an integer from 0 to 900.';
 const validDelay = (d: number | undefined) => d === undefined || (Number.isInteger(d) && d >= 0 && d <= 900);
+/** SQS's message body characters: #x9 | #xA | #xD | #x20-#xD7FF | #xE000-#xFFFD | #x10000-#x10FFFF. */
+const OUTSIDE_BODY_SET = /[^\t\n\r\u0020-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/u;
+const validBody = (body: string | undefined) => !OUTSIDE_BODY_SET.test(String(body ?? ''));
+/** SQS's sentence, naming the first character it refused. */
+function invalidBody(body: string | undefined): string {
+  const bad = OUTSIDE_BODY_SET.exec(String(body ?? ''))?.[0] ?? '';
+  const hex = (bad.codePointAt(0) ?? 0).toString(16).toUpperCase();
+  return (
+    `Invalid binary character '#x${hex}' was found in the message body, the set of allowed characters is ` +
+    '#x9 | #xA | #xD | #x20 to #xD7FF | #xE000 to #xFFFD | #x10000 to #x10FFFF'
+  );
+}
 
 function answer(res: ServerResponse, status: number, body: unknown): void {
   res.writeHead(status, { 'content-type': 'application/x-amz-json-1.0' });

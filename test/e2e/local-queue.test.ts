@@ -166,6 +166,35 @@ describe('local SQS stand-in', () => {
     await queue.idle();
   });
 
+  it('refuses, as SQS does, a body with a character outside its set (U+FFFF, U+FFFE, a control character, a lone surrogate)', async () => {
+    const queue = sqs.createQueue('characters');
+    for (const body of ['plans \uFFFF', 'plans \uFFFE', 'bell \u0007', 'half \ud800']) {
+      await expect(
+        client.send(new SendMessageCommand({ QueueUrl: queue.url, MessageBody: body })),
+        JSON.stringify(body),
+      ).rejects.toMatchObject({ name: 'InvalidMessageContents', $metadata: { httpStatusCode: 400 } });
+    }
+    // In a batch the refused entry fails alone (SenderFault); the others are sent.
+    const ok = 'tab\t, newline\n, 😀, \uFFFD, \uE000';
+    const out = await client.send(
+      new SendMessageBatchCommand({
+        QueueUrl: queue.url,
+        Entries: [
+          { Id: 'bad', MessageBody: '{"name":"Plans \uFFFF"}' },
+          { Id: 'good', MessageBody: ok },
+        ],
+      }),
+    );
+    expect(out.Successful?.map((s) => s.Id)).toEqual(['good']);
+    expect(out.Failed).toEqual([
+      expect.objectContaining({ Id: 'bad', SenderFault: true, Code: 'InvalidMessageContents' }),
+    ]);
+    expect(out.Failed?.[0]?.Message).toContain("'#xFFFF'");
+    expect(queue.depth).toBe(1);
+    expect(queue.stats.sent).toBe(1);
+    queue.stop();
+  });
+
   it('answers other actions and unknown queues with an error the SDK understands', async () => {
     await expect(
       client.send(
