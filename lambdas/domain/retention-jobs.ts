@@ -30,6 +30,7 @@ import { chatPk } from '../data/keys.ts';
 import type { MediaBucket } from '../data/media-bucket.ts';
 import type { BeforeExpiring, RetentionKey, RetentionRepository } from '../data/retention.ts';
 import type { SqsSender } from '../queue/light-sqs.ts';
+import { sqsBody } from '../queue/sqs-body.ts';
 import { logger } from '../shared/logger.ts';
 import type { SafetyNetJob } from './safety-net-jobs.ts';
 
@@ -86,7 +87,7 @@ export class SqsRetentionQueue implements RetentionQueue {
     const delay = 'kind' in job ? Math.min(900, this.finishDelaySeconds) : 0;
     await this.sqs().sendMessage({
       QueueUrl: this.queueUrl,
-      MessageBody: JSON.stringify(job),
+      MessageBody: sqsBody(job),
       ...(delay > 0 ? { DelaySeconds: delay } : {}),
     });
   }

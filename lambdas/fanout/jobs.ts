@@ -8,6 +8,7 @@
  */
 import { type ResendPolicy, sendBatch } from '../queue/batches.ts';
 import type { SqsSender } from '../queue/light-sqs.ts';
+import { sqsBody } from '../queue/sqs-body.ts';
 import { getSqsSender } from '../shared/clients.ts';
 import type { Target } from './delivery.ts';
 
@@ -149,7 +150,7 @@ export class SqsJobQueue<J extends object = FanOutJob> implements JobQueue<J> {
   ) {}
 
   async send(jobs: readonly J[], options: { delaySeconds?: number } = {}): Promise<void> {
-    const bodies = jobs.map((job) => JSON.stringify(job));
+    const bodies = jobs.map((job) => sqsBody(job));
     await Promise.all(packBatches(bodies).map((batch) => this.#sendBatch(batch, options.delaySeconds)));
   }
 

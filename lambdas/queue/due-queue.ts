@@ -14,6 +14,7 @@ import { mapSettled } from '../shared/concurrency.ts';
 import { logger } from '../shared/logger.ts';
 import { type ResendPolicy, sendBatch } from './batches.ts';
 import type { SqsEntry, SqsSender } from './light-sqs.ts';
+import { sqsBody } from './sqs-body.ts';
 
 /** SQS's limits: entries per SendMessageBatch, and the longest message timer. */
 const BATCH_ENTRIES = 10;
@@ -31,7 +32,7 @@ export interface DueQueue {
 
 /** The queue message body: the keys of the scheduled item (the dispatcher reads the rest). */
 export function dueMessageBody(ref: DueRef): string {
-  return JSON.stringify({ userId: ref.userId, scheduledId: ref.scheduledId, sendAt: ref.sendAt });
+  return sqsBody({ userId: ref.userId, scheduledId: ref.scheduledId, sendAt: ref.sendAt });
 }
 
 /** Reads a queue message body back; undefined when it is not one of ours. */
