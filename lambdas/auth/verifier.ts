@@ -189,7 +189,7 @@ export function tokenLifetimeSeconds(payload: JWTPayload & { iat: number }, nowS
 }
 
 // biome-ignore lint/suspicious/noControlCharactersInRegex: user ids must not carry control characters
-const BAD_SUBJECT = /[\u0000-\u001f\u007f#]/;
+const BAD_SUBJECT = /[\u0000-\u001f\u007f#\uFFFE\uFFFF]/;
 
 /**
  * A subject usable as a user id: the rule of every user id the actions accept (1–64 characters), and

@@ -52,17 +52,21 @@ const wellFormed = custom<string>(
   `${FIELD} contains invalid unicode (a lone surrogate).`,
 );
 
-/** The characters no id may contain (control characters and `#`); also the envelope's `requestId`. */
+/**
+ * The characters no id may contain (control characters, `#`, and the noncharacters U+FFFE and U+FFFF,
+ * which SQS refuses in a message body: an id travels in queued jobs and in keys that do); also the
+ * envelope's `requestId` and the authorizer's `sub` (lambdas/auth/verifier.ts).
+ */
 // biome-ignore lint/suspicious/noControlCharactersInRegex: rejecting control characters is the point
-export const ID_FORBIDDEN = /[\u0000-\u001f\u007f#]/;
+export const ID_FORBIDDEN = /[\u0000-\u001f\u007f#\uFFFE\uFFFF]/;
 // biome-ignore lint/suspicious/noControlCharactersInRegex: message text keeps only newline and tab
 const TEXT_FORBIDDEN = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/;
 // biome-ignore lint/suspicious/noControlCharactersInRegex: names allow no control or bidi-override characters
 const NAME_FORBIDDEN = /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/;
 
 /**
- * An identifier: 1–64 characters, no control characters, no `#` (our key separator), no leading or
- * trailing spaces.
+ * An identifier: 1–64 characters, no control characters, no `#` (our key separator), no U+FFFE or
+ * U+FFFF, no leading or trailing spaces.
  */
 export const id = v.pipe(
   v.string(typeMessage('a string')),
@@ -72,7 +76,7 @@ export const id = v.pipe(
   wellFormed,
   custom<string>(
     'id_chars',
-    'no control characters or #',
+    'no control characters, # or noncharacters',
     (s) => !ID_FORBIDDEN.test(s),
     `${FIELD} contains characters that are not allowed.`,
   ),
@@ -82,7 +86,7 @@ export const id = v.pipe(
     (s) => s.trim() === s,
     `${FIELD} must not start or end with spaces.`,
   ),
-  v.description('An opaque identifier: 1–64 characters, no control characters and no "#".'),
+  v.description('An opaque identifier: 1–64 characters, no control characters, no "#", no U+FFFE or U+FFFF.'),
 );
 
 /**

@@ -23,7 +23,7 @@ import * as objects from '../../lambdas/contract/objects.ts';
 const SHARED = objects.NAMED_OBJECTS;
 
 const PATTERNS: Record<string, string> = {
-  id_chars: '^[^#\\u0000-\\u001f\\u007f]*$',
+  id_chars: '^[^#\\u0000-\\u001f\\u007f\\ufffe\\uffff]*$',
   clean_text: '^[^\\u0000-\\u0008\\u000b-\\u001f\\u007f-\\u009f]*$',
   clean_name: '^[^\\u0000-\\u001f\\u007f-\\u009f\\u202a-\\u202e\\u2066-\\u2069]*$',
 };

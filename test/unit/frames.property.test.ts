@@ -13,11 +13,11 @@ import { type WsEvent, type WsResult, wsErrorFrames } from '../../lambdas/shared
 
 /**
  * The contract (docs/protocol.md, Frames and Limits): requestId is a string of 1–64 characters (code
- * points), with no control characters and no `#`.
+ * points), with no control characters, no `#`, no U+FFFE or U+FFFF.
  */
 const MAX_REQUEST_ID = 64;
 // biome-ignore lint/suspicious/noControlCharactersInRegex: the characters a requestId may not contain
-const FORBIDDEN = /[\u0000-\u001f\u007f#]/g;
+const FORBIDDEN = /[\u0000-\u001f\u007f#\uFFFE\uFFFF]/g;
 
 /** Any string of 1–64 code points (any Unicode, astral included) without a forbidden character. */
 const validRequestId = fc
@@ -32,6 +32,8 @@ const forbiddenChar = fc.constantFrom(
   ...Array.from({ length: 32 }, (_, i) => String.fromCharCode(i)),
   '\u007f',
   '#',
+  '\uFFFE',
+  '\uFFFF',
 );
 
 /** Calls parseFrame; returns the frame or the thrown value, and fails on any non-FrameError. */

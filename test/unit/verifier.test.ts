@@ -106,9 +106,19 @@ describe('HS256 with a shared secret', () => {
     );
   });
 
-  it('refuses a token without sub, or with a sub that is no usable user id (1–64 characters, no # or control characters)', async () => {
+  it('refuses a token without sub, or with a sub that is no usable user id (1–64 characters, no #, control characters, U+FFFE or U+FFFF)', async () => {
     expect((await verify(await sign({ sub: 'é'.repeat(64) }))).userId).toBe('é'.repeat(64));
-    for (const sub of [undefined, '', 'a#b', 'x'.repeat(65), 'line\nbreak', ' padded ', '\ud800', 42]) {
+    for (const sub of [
+      undefined,
+      '',
+      'a#b',
+      'x'.repeat(65),
+      'line\nbreak',
+      ' padded ',
+      '\ud800',
+      'non\uFFFFchar',
+      42,
+    ]) {
       const token = await sign({ sub } as unknown as JWTPayload);
       await expect(verify(token), String(sub)).rejects.toBeInstanceOf(InvalidTokenError);
     }

@@ -50,6 +50,18 @@ export const ACTION_CASES: Case[] = [
     says: /"clientChatId" contains characters that are not allowed/,
   },
   {
+    name: 'createChat group with a clientChatId containing U+FFFE',
+    frame: () => ({
+      action: 'createChat',
+      kind: 'group',
+      name: 'g',
+      memberIds: [],
+      clientChatId: 'a\uFFFEb',
+    }),
+    code: 'BAD_REQUEST',
+    says: /"clientChatId" contains characters that are not allowed/,
+  },
+  {
     name: 'createChat group with a clientChatId of 65 characters',
     frame: () => ({
       action: 'createChat',

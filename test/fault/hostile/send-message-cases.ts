@@ -138,6 +138,13 @@ export const SEND_MESSAGE_CASES: Case[] = [
     code: 'BAD_REQUEST',
   },
   {
+    // A noncharacter SQS refuses in a queued job's body (docs/protocol.md, Limits): never in an id.
+    name: 'clientMessageId with U+FFFF',
+    frame: (x) => send({ chatId: x.ab, text: 'hi', clientMessageId: 'a\uFFFFb' }),
+    code: 'BAD_REQUEST',
+    says: /"clientMessageId" contains characters that are not allowed/,
+  },
+  {
     name: 'numeric clientMessageId',
     frame: (x) => send({ chatId: x.ab, text: 'hi', clientMessageId: 7 }),
     code: 'BAD_REQUEST',
