@@ -27,19 +27,50 @@ export const MIN_REQUEST_MS = 1_000;
 interface FcmErrorBody {
   readonly error?: {
     readonly status?: string;
-    readonly details?: readonly { readonly '@type'?: string; readonly errorCode?: string }[];
+    readonly message?: string;
+    readonly details?: readonly {
+      readonly '@type'?: string;
+      readonly errorCode?: string;
+      readonly fieldViolations?: readonly { readonly field?: string }[];
+    }[];
   };
 }
 
-/** FCM's own error code (`UNREGISTERED`, `QUOTA_EXCEEDED`, …), else the status name. */
-function errorCode(body: string, status: number): string {
+/** FCM's sentence for a token that is no registration token (its documented example). */
+const NOT_A_TOKEN = 'The registration token is not a valid FCM registration token';
+
+/**
+ * FCM's own error code (`UNREGISTERED`, `QUOTA_EXCEEDED`, …), else the status name; and whether the
+ * error is about the registration token itself (a `message.token` field violation, or FCM's sentence
+ * for a token that is none), which tells a 400 `INVALID_ARGUMENT` for the token from one for our
+ * payload (too big, a reserved data key).
+ */
+function errorOf(body: string, status: number): { code: string; aboutToken: boolean } {
   try {
     const error = (JSON.parse(body) as FcmErrorBody).error;
     const fcm = error?.details?.find((d) => d['@type']?.endsWith('google.firebase.fcm.v1.FcmError'));
-    return fcm?.errorCode ?? error?.status ?? `HTTP ${status}`;
+    const aboutToken =
+      error?.message === NOT_A_TOKEN ||
+      (error?.details ?? []).some((d) => (d.fieldViolations ?? []).some((v) => v.field === 'message.token'));
+    return { code: fcm?.errorCode ?? error?.status ?? `HTTP ${status}`, aboutToken };
   } catch {
-    return `HTTP ${status}`;
+    return { code: `HTTP ${status}`, aboutToken: false };
   }
+}
+
+/**
+ * The answers that mean the token will never take a notification from us, so the device is removed
+ * (FCM's ErrorCode reference): `UNREGISTERED` (404: the app was uninstalled, the token expired);
+ * `INVALID_ARGUMENT` (400) about the token (not a registration token: malformed, truncated); and
+ * `SENDER_ID_MISMATCH` (403: the token belongs to another Firebase project's senders). A plain 403
+ * `PERMISSION_DENIED` (our service account may not send for the project: a wrong `project_id`) has
+ * no `SENDER_ID_MISMATCH` code and is a failure, devices kept; so is an `INVALID_ARGUMENT` about the
+ * payload.
+ */
+function isGoneToken(status: number, error: { code: string; aboutToken: boolean }): boolean {
+  if (error.code === 'UNREGISTERED' || (status === 404 && error.code === 'NOT_FOUND')) return true;
+  if (status === 403 && error.code === 'SENDER_ID_MISMATCH') return true;
+  return status === 400 && error.code === 'INVALID_ARGUMENT' && error.aboutToken;
 }
 
 export class FcmProvider implements PushProvider {
@@ -107,10 +138,9 @@ export class FcmProvider implements PushProvider {
     });
     const body = await response.text();
     if (response.ok) return { kind: 'sent', status: response.status };
-    const reason = errorCode(body, response.status);
-    if (reason === 'UNREGISTERED' || (response.status === 404 && reason === 'NOT_FOUND')) {
-      return { kind: 'unregistered', status: response.status, reason };
-    }
+    const error = errorOf(body, response.status);
+    const reason = error.code;
+    if (isGoneToken(response.status, error)) return { kind: 'unregistered', status: response.status, reason };
     if (isRetryableStatus(response.status)) {
       return {
         kind: 'retry',

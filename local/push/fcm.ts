@@ -5,8 +5,11 @@
  *   account (issuer = its client email, audience = this endpoint, scope firebase.messaging). Answers
  *   an access token.
  * - `POST /v1/projects/<project>/messages:send`: `Authorization: Bearer <access token>`,
- *   `{"message": {"token", …}}` with string `data` values. Answers 200 `{name}` or Google's error body
- *   (404 `UNREGISTERED` for `invalid-…` tokens).
+ *   `{"message": {"token", …}}` with string `data` values. Answers 200 `{name}` or Google's error body:
+ *   404 `UNREGISTERED` for `invalid-…` tokens, 400 `INVALID_ARGUMENT` with a `message.token` field
+ *   violation for `malformed-…` tokens (not a registration token), 403 `SENDER_ID_MISMATCH` for
+ *   `other-project-…` tokens (another project's), and 403 `PERMISSION_DENIED` without an FCM error
+ *   code for a project other than `local-chat` (the service account may not send for it).
  */
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -28,6 +31,23 @@ function fcmError(status: number, code: string, message: string, errorCode?: str
     ? { details: [{ '@type': 'type.googleapis.com/google.firebase.fcm.v1.FcmError', errorCode }] }
     : {};
   return { error: { code: status, message, status: code, ...details } };
+}
+
+/** FCM's answer for a token that is no registration token: its sentence and the field it names. */
+function notAToken() {
+  const error = fcmError(
+    400,
+    'INVALID_ARGUMENT',
+    'The registration token is not a valid FCM registration token',
+    'INVALID_ARGUMENT',
+  ).error;
+  const violation = {
+    '@type': 'type.googleapis.com/google.rpc.BadRequest',
+    fieldViolations: [
+      { field: 'message.token', description: 'The registration token is not a valid FCM registration token' },
+    ],
+  };
+  return { error: { ...error, details: [...(error.details ?? []), violation] } };
 }
 
 type Send = (status: number, body: unknown, headers?: Record<string, string>) => void;
@@ -87,8 +107,10 @@ export class LocalFcm {
     if (!auth.startsWith('Bearer ') || !this.#accessTokens.has(auth.slice(7))) {
       return send(401, fcmError(401, 'UNAUTHENTICATED', 'Request had invalid authentication credentials.'));
     }
-    if (decodeURIComponent(match[1] as string) !== FCM_PROJECT) {
-      return send(403, fcmError(403, 'PERMISSION_DENIED', 'SenderId mismatch.', 'SENDER_ID_MISMATCH'));
+    const project = decodeURIComponent(match[1] as string);
+    if (project !== FCM_PROJECT) {
+      const message = `Permission 'cloudmessaging.messages.create' denied on resource '//cloudresourcemanager.googleapis.com/projects/${project}' (or it may not exist).`;
+      return send(403, fcmError(403, 'PERMISSION_DENIED', message));
     }
     const payload = parseJson(body) as { message?: { token?: unknown; data?: Record<string, unknown> } };
     const token = typeof payload === 'object' ? payload?.message?.token : undefined;
@@ -114,6 +136,14 @@ export class LocalFcm {
       );
     }
     if (isUnregisteredToken(token)) return refuse(404, 'NOT_FOUND', 'UNREGISTERED');
+    if (token.startsWith('malformed-')) {
+      this.log.record({ platform: 'fcm', token, payload, status: 400, reason: 'INVALID_ARGUMENT' });
+      return send(400, notAToken());
+    }
+    if (token.startsWith('other-project-')) {
+      this.log.record({ platform: 'fcm', token, payload, status: 403, reason: 'SENDER_ID_MISMATCH' });
+      return send(403, fcmError(403, 'PERMISSION_DENIED', 'SenderId mismatch', 'SENDER_ID_MISMATCH'));
+    }
     this.log.record({ platform: 'fcm', token, payload, status: 200 });
     send(200, { name: `projects/${FCM_PROJECT}/messages/${randomUUID()}` });
   }

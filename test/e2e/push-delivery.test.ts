@@ -191,13 +191,17 @@ describe('badge', { timeout: 60_000 }, () => {
 });
 
 describe('provider answers', { timeout: 60_000 }, () => {
-  it('removes a device after the first rejection of its token (APNs 410, FCM 404)', async () => {
+  it('removes a device after the first rejection of its token (APNs 410; FCM 404, 400 not a token, 403 another project)', async () => {
     const badApns = uniqueToken('invalid-apns');
     const badFcm = uniqueToken('invalid-fcm');
+    const malformed = uniqueToken('malformed-fcm');
+    const foreign = uniqueToken('other-project-fcm');
     const good = uniqueToken('good');
     const gina = await offlineUser(stack, [
       { platform: 'apns', token: badApns },
       { platform: 'fcm', token: badFcm },
+      { platform: 'fcm', token: malformed },
+      { platform: 'fcm', token: foreign },
       { platform: 'apns', token: good },
     ]);
     const chat = await makeDirect(alice, gina.userId);
@@ -206,16 +210,18 @@ describe('provider answers', { timeout: 60_000 }, () => {
     await pipelineSettled(stack);
     expect(pushesTo(stack, badApns).map((r) => [r.status, r.reason])).toEqual([[410, 'Unregistered']]);
     expect(pushesTo(stack, badFcm).map((r) => [r.status, r.reason])).toEqual([[404, 'UNREGISTERED']]);
+    expect(pushesTo(stack, malformed).map((r) => [r.status, r.reason])).toEqual([[400, 'INVALID_ARGUMENT']]);
+    expect(pushesTo(stack, foreign).map((r) => [r.status, r.reason])).toEqual([[403, 'SENDER_ID_MISMATCH']]);
     expect(await storedDevices(stack, gina.userId)).toEqual({
       tokens: [good],
-      ids: [gina.devices[2]?.deviceId],
+      ids: [gina.devices[4]?.deviceId],
       count: 1,
     });
     await sendText(alice, chat.chatId, 'second');
     await waitForPushes(stack, good, 2);
     await pipelineSettled(stack);
     expect(pushesTo(stack, badApns)).toHaveLength(1);
-    expect(pushesTo(stack, badFcm)).toHaveLength(1);
+    for (const token of [badFcm, malformed, foreign]) expect(pushesTo(stack, token)).toHaveLength(1);
   });
 
   it('retries 5xx and 429 with backoff until the provider takes the notification', async () => {

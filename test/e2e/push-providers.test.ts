@@ -115,14 +115,29 @@ describe('FCM HTTP v1', () => {
     expect(await client.send('fcm-1', content)).toMatchObject({ kind: 'retry', status: 500 });
   });
 
-  it('is refused when the service account key is wrong (the token request fails) or the project is', async () => {
+  it('maps a token that is none (400 on message.token) and a token of another project (403 SENDER_ID_MISMATCH) to unregistered', async () => {
+    const client = fcm();
+    expect(await client.send('malformed-1', content)).toEqual({
+      kind: 'unregistered',
+      status: 400,
+      reason: 'INVALID_ARGUMENT',
+    });
+    expect(await client.send('other-project-1', content)).toEqual({
+      kind: 'unregistered',
+      status: 403,
+      reason: 'SENDER_ID_MISMATCH',
+    });
+  });
+
+  it('is refused when the service account key is wrong (the token request fails) or the project is (devices kept)', async () => {
     const { privateKey } = await generateKeyPair('RS256', { extractable: true });
     const stranger = fcm({ private_key: await exportPKCS8(privateKey) });
     expect(await stranger.send('fcm-1', content)).toMatchObject({ kind: 'failed', status: 400 });
+    // A project the service account may not send for: PERMISSION_DENIED, no SENDER_ID_MISMATCH code.
     expect(await fcm({ project_id: 'someone-else' }).send('fcm-1', content)).toMatchObject({
       kind: 'failed',
       status: 403,
-      reason: 'SENDER_ID_MISMATCH',
+      reason: 'PERMISSION_DENIED',
     });
   });
 
