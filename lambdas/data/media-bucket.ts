@@ -258,8 +258,9 @@ let shared: MediaBucket | undefined;
  * (locally), else the bucket's regional virtual-hosted endpoint. Throws when no bucket is configured.
  */
 export function mediaBucket(): MediaBucket {
+  // Read at each call (the test run records each function's uses of the configuration).
+  const { mediaBucket: bucket, mediaBucketDomain, s3Endpoint, region } = config();
   if (!shared) {
-    const { mediaBucket: bucket, mediaBucketDomain, s3Endpoint, region } = config();
     if (!bucket) throw new Error('MEDIA_BUCKET is not configured');
     const baseUrl = s3Endpoint
       ? `${s3Endpoint.replace(/\/$/, '')}/${bucket}`

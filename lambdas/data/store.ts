@@ -159,7 +159,9 @@ let shared: ChatStore | undefined;
 
 /** The container's store, built on the shared document client. */
 export function store(): ChatStore {
-  shared ??= new ChatStore(getDocumentClient(), config().tableName);
+  // The table's name read at each call (the test run records each function's uses of it).
+  const { tableName } = config();
+  shared ??= new ChatStore(getDocumentClient(), tableName);
   return shared;
 }
 

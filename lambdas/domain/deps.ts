@@ -8,7 +8,8 @@ import { StoreDirectory, type StoreDirectoryHooks } from '../fanout/directory.ts
 import { FanOut } from '../fanout/fanout.ts';
 import { type JobQueue, jobQueueAt, planOfflineCheck, planPresenceRecheck } from '../fanout/jobs.ts';
 import { getManagementClient, getSqsSender } from '../shared/clients.ts';
-import { config } from '../shared/config.ts';
+import { CONFIG_SOURCES, config } from '../shared/config.ts';
+import { type EnvSources, recordingEnvUses, unrecorded, usedThrough } from '../shared/env-use.ts';
 import { logger } from '../shared/logger.ts';
 import { type RetentionQueue, SqsRetentionQueue } from './retention-jobs.ts';
 
@@ -48,8 +49,9 @@ let workerFanOuts: Map<number, FanOut> | undefined;
 
 /** The retention queue of this deployment (lib/workers.ts), or undefined when none is configured. */
 export function retentionQueue(): RetentionQueue | undefined {
+  // Read at each call (the test run records each function's uses of the configuration).
+  const { queueUrl, finishDelaySeconds } = config().retention;
   if (!retention) {
-    const { queueUrl, finishDelaySeconds } = config().retention;
     retention = {
       value: queueUrl ? new SqsRetentionQueue(getSqsSender, queueUrl, finishDelaySeconds) : undefined,
     };
@@ -81,33 +83,60 @@ async function queuePresenceRecheck(userId: string, delaySeconds: number): Promi
   else logger.warn('a presence change beyond the budget, but no fan-out queue to recheck it later');
 }
 
+const { retention: retentionSources, ...sources } = CONFIG_SOURCES;
+
+/**
+ * The variables each dependency is built from: `deps()` is built once per container, so while the
+ * test run records each function's uses (lambdas/shared/env-use.ts), reading a dependency records
+ * them for the current invocation.
+ */
+const DEPS_SOURCES: EnvSources<Deps> = {
+  store: [...sources.tableName, ...sources.dynamoEndpoint],
+  fanOut: [
+    ...sources.fanOutConcurrency,
+    ...sources.fanOutQueueUrl,
+    ...sources.fanOutQueueThreshold,
+    ...sources.fanOutJobSize,
+  ],
+  now: [],
+  presenceConcurrency: sources.presenceConcurrency,
+  deviceStaleAfterSeconds: sources.deviceStaleAfterSeconds,
+  media: [],
+  retentionQueue: [...retentionSources.queueUrl, ...retentionSources.finishDelaySeconds],
+  presenceWindowSeconds: sources.presenceWindowSeconds,
+  presenceRecheck: [], // reads the configuration at each call
+};
+
+/** The container's dependencies; building them is no use of the variables they come from. */
 export function deps(): Deps {
-  if (!current) {
-    const chatStore = store();
-    const {
-      fanOutConcurrency,
-      presenceConcurrency,
-      fanOutQueueThreshold,
-      fanOutJobSize,
-      deviceStaleAfterSeconds,
-    } = config();
-    current = {
-      store: chatStore,
-      fanOut: new FanOut(getManagementClient, new StoreDirectory(chatStore, fanOutConcurrency, hooks), {
-        concurrency: fanOutConcurrency,
-        queue: fanOutQueue(),
-        queueThreshold: fanOutQueueThreshold,
-        jobSize: fanOutJobSize,
-      }),
-      now: () => new Date(),
-      presenceConcurrency,
-      ...(deviceStaleAfterSeconds === undefined ? {} : { deviceStaleAfterSeconds }),
-      retentionQueue: retentionQueue(),
-      presenceRecheck: queuePresenceRecheck,
-      presenceWindowSeconds: config().presenceWindowSeconds,
-    };
-  }
-  return current;
+  current ??= unrecorded(buildDeps);
+  return recordingEnvUses() ? usedThrough(current, DEPS_SOURCES) : current;
+}
+
+function buildDeps(): Deps {
+  const chatStore = store();
+  const {
+    fanOutConcurrency,
+    presenceConcurrency,
+    fanOutQueueThreshold,
+    fanOutJobSize,
+    deviceStaleAfterSeconds,
+  } = config();
+  return {
+    store: chatStore,
+    fanOut: new FanOut(getManagementClient, new StoreDirectory(chatStore, fanOutConcurrency, hooks), {
+      concurrency: fanOutConcurrency,
+      queue: fanOutQueue(),
+      queueThreshold: fanOutQueueThreshold,
+      jobSize: fanOutJobSize,
+    }),
+    now: () => new Date(),
+    presenceConcurrency,
+    ...(deviceStaleAfterSeconds === undefined ? {} : { deviceStaleAfterSeconds }),
+    retentionQueue: retentionQueue(),
+    presenceRecheck: queuePresenceRecheck,
+    presenceWindowSeconds: config().presenceWindowSeconds,
+  };
 }
 
 /**

@@ -23,6 +23,7 @@ import * as bundledModule from '#pre-send-hook';
 import { messageText } from '../contract/fields.ts';
 import { LIMITS } from '../contract/limits.ts';
 import type { Caller } from '../shared/caller.ts';
+import { readingEnv } from '../shared/env-use.ts';
 import { ChatError } from '../shared/errors.ts';
 import { logger } from '../shared/logger.ts';
 
@@ -74,7 +75,7 @@ export interface HookSettings {
   readonly fallback: 'allow' | 'deny';
 }
 
-export function hookSettingsFromEnv(env: NodeJS.ProcessEnv = process.env): HookSettings {
+export function hookSettingsFromEnv(env: NodeJS.ProcessEnv = readingEnv()): HookSettings {
   const timeoutMs = Number(env.PRE_SEND_HOOK_TIMEOUT_MS ?? 300);
   return {
     timeoutMs: Number.isFinite(timeoutMs) && timeoutMs > 0 ? timeoutMs : 300,
@@ -111,7 +112,7 @@ let loads = 0;
  * path; after a failed load, again at the first call `HOOK_RELOAD_AFTER_MS` later), else undefined.
  */
 export function configuredHook(
-  env: NodeJS.ProcessEnv = process.env,
+  env: NodeJS.ProcessEnv = readingEnv(),
   nowMs: number = Date.now(),
 ): Promise<PreSendHook> | undefined {
   if (bundled) return bundled;

@@ -6,6 +6,7 @@
 import { type DueQueue, SqsDueQueue } from '../queue/due-queue.ts';
 import { getSqsSender } from '../shared/clients.ts';
 import { config } from '../shared/config.ts';
+import { extended } from '../shared/env-use.ts';
 import { type Deps, deps } from './deps.ts';
 
 export interface ScheduledDeps extends Deps {
@@ -21,7 +22,7 @@ export function scheduledDeps(): ScheduledDeps {
   if (replaced) return replaced;
   const { scheduledQueueUrl, scheduledHorizonMs } = config();
   queue ??= new SqsDueQueue(getSqsSender, scheduledQueueUrl);
-  return { ...deps(), queue, horizonMs: scheduledHorizonMs };
+  return extended(deps(), { queue, horizonMs: scheduledHorizonMs });
 }
 
 /** Replace (or with `undefined`, rebuild) the scheduled dependencies. */

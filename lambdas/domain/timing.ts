@@ -47,7 +47,8 @@ let current: WriteTiming | undefined;
 
 /** The bounds in force: the defaults, what the environment sets (`config().writeTiming`), a test's. */
 export function writeTiming(): WriteTiming {
-  current ??= { ...DEFAULT_WRITE_TIMING, ...config().writeTiming, ...override };
+  const fromEnvironment = config().writeTiming; // at each call: the test run records its use
+  current ??= { ...DEFAULT_WRITE_TIMING, ...fromEnvironment, ...override };
   return current;
 }
 

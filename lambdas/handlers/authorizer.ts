@@ -22,23 +22,28 @@ import {
   type VerifiedUser,
   verifierConfigFromEnv,
 } from '../auth/verifier.ts';
+import { readingEnv, useEnv } from '../shared/env-use.ts';
 import { AUTHORIZER_FN, logger } from '../shared/logger.ts';
 import { countMetric } from '../shared/metrics.ts';
 
 let verifier: Promise<(token: string) => Promise<VerifiedUser>> | undefined;
+/** The variables the verifier was built from (collected while the test run records their uses). */
+let verifierEnv = new Set<string>();
 
 async function buildVerifier() {
+  const env = readingEnv(verifierEnv);
   let secret: string | undefined;
-  if (!process.env.JWT_JWKS_URL && !process.env.JWT_SECRET && process.env.JWT_SECRET_ARN) {
+  if (!env.JWT_JWKS_URL && !env.JWT_SECRET && env.JWT_SECRET_ARN) {
     const { loadSecret } = await import('../auth/secret.ts');
-    secret = await loadSecret(process.env.JWT_SECRET_ARN);
+    secret = await loadSecret(env.JWT_SECRET_ARN);
   }
-  return createVerifier(verifierConfigFromEnv(process.env, secret), rolesClaimsFromEnv(process.env));
+  return createVerifier(verifierConfigFromEnv(env, secret), rolesClaimsFromEnv(env));
 }
 
 /** Replace the container's verifier (tests). */
 export function resetVerifier(): void {
   verifier = undefined;
+  verifierEnv = new Set();
 }
 
 function allow(principalId: string, resource: string): APIGatewayAuthorizerResult {
@@ -62,6 +67,7 @@ async function authorize(event: APIGatewayRequestAuthorizerEvent): Promise<APIGa
   }
   verifier ??= buildVerifier().catch((error) => {
     verifier = undefined;
+    verifierEnv = new Set();
     throw error;
   });
   let verify: (token: string) => Promise<VerifiedUser>;
@@ -71,6 +77,8 @@ async function authorize(event: APIGatewayRequestAuthorizerEvent): Promise<APIGa
     logger.error('the authorizer cannot verify tokens (configuration or secret)', { error });
     throw error;
   }
+  useEnv(verifierEnv); // each verification uses what the verifier was built from
+
   try {
     const user = await verify(token);
     // `exp` travels with every later route: the pipeline refuses actions once it has passed.

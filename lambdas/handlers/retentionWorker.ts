@@ -14,6 +14,7 @@ import { deps, retentionQueue, workerFanOut } from '../domain/deps.ts';
 import { processRetentionJobs } from '../domain/retention-jobs.ts';
 import { decodeSafetyNetJob, runSafetyNetJob, type SafetyNetJob } from '../domain/safety-net-jobs.ts';
 import { config } from '../shared/config.ts';
+import { extended } from '../shared/env-use.ts';
 import { logger } from '../shared/logger.ts';
 
 /** Of the time left, the share a job may spend starting pages (the last page runs past it). */
@@ -36,11 +37,10 @@ export const handler = (event: SQSEvent, context?: Context): Promise<SQSBatchRes
       // A finish job runs deleteChat's own steps, with the worker's posts in flight (no fan-out
       // queue: it posts chat.deleted itself; a post that finds a last socket gone queues its offline
       // check there, lib/chat-stack.ts) and its retention job on this queue.
-      const worker = {
-        ...deps(),
+      const worker = extended(deps(), {
         fanOut: workerFanOut(RETENTION_WORKER.postConcurrency ?? 16),
         retentionQueue: queue,
-      };
+      });
       const finish = (chatId: string) => finishInterruptedDeletion(worker, chatId);
       const safetyNet = {
         decode: decodeSafetyNetJob,

@@ -4,7 +4,9 @@
  * `METRICS_NAMESPACE`, set by the stack). Elsewhere (`npm run dev`, tests) the counts are kept in
  * memory and can be read with `metricTotals()`.
  */
-const onLambda = (): boolean => Boolean(process.env.AWS_LAMBDA_FUNCTION_NAME);
+import { readingEnv } from '../shared/env-use.ts';
+
+const onLambda = (): boolean => Boolean(readingEnv().AWS_LAMBDA_FUNCTION_NAME);
 
 const totals = new Map<string, number>();
 
@@ -34,7 +36,7 @@ export class Counters {
         Timestamp: Date.now(),
         CloudWatchMetrics: [
           {
-            Namespace: process.env.METRICS_NAMESPACE ?? 'ServerlessChat',
+            Namespace: readingEnv().METRICS_NAMESPACE ?? 'ServerlessChat',
             Dimensions: [['Service']],
             Metrics: Object.keys(values).map((Name) => ({ Name, Unit: 'Count' })),
           },

@@ -13,6 +13,7 @@ import type { Counters } from '../pipeline/metrics.ts';
 import { MESSAGE_CREATED } from '../pipeline/patterns.ts';
 import { type StreamConsumer, streamHandler } from '../pipeline/stream.ts';
 import { config } from '../shared/config.ts';
+import { readingEnv, recordingEnvUses, useEnv } from '../shared/env-use.ts';
 import { logger } from '../shared/logger.ts';
 import { ApnsProvider } from './apns.ts';
 import { leavesTime, pushBudget, READS_MS, type SendBudget } from './budget.ts';
@@ -32,9 +33,11 @@ export interface PushRuntime {
 }
 
 let runtime: Promise<PushRuntime> | undefined;
+/** The variables the runtime was built from (collected while the test run records their uses). */
+let runtimeEnv = new Set<string>();
 
 async function startRuntime(): Promise<PushRuntime> {
-  const config = await loadPushConfig();
+  const config = await loadPushConfig(readingEnv(runtimeEnv));
   const providers = new Map<Platform, PushProvider>();
   if (config.apns) providers.set('apns', new ApnsProvider(config.apns, { idOnly: config.idOnly }));
   if (config.fcm) providers.set('fcm', new FcmProvider(config.fcm, { idOnly: config.idOnly }));
@@ -46,15 +49,23 @@ async function startRuntime(): Promise<PushRuntime> {
 export function pushRuntime(): Promise<PushRuntime> {
   runtime ??= startRuntime().catch((error: unknown) => {
     runtime = undefined; // try again on the next record (e.g. Secrets Manager was briefly unavailable)
+    runtimeEnv = new Set();
     throw error;
   });
-  return runtime;
+  if (!recordingEnvUses()) return runtime;
+  // Each use of the shared runtime (push function, push worker) uses what it was built from.
+  const names = runtimeEnv;
+  return runtime.then((value) => {
+    useEnv(names);
+    return value;
+  });
 }
 
 /** Closes provider connections and forgets the configuration (local shutdown, tests). */
 export async function resetPush(): Promise<void> {
   const current = runtime;
   runtime = undefined;
+  runtimeEnv = new Set();
   for (const provider of (await current?.catch(() => undefined))?.providers.values() ?? []) provider.close();
 }
 

@@ -27,8 +27,9 @@ export function instrument<T extends object>(client: T): T {
 }
 
 export function getDocumentClient(): DynamoDBDocumentClient {
+  // Read at each call (not only when creating): the test run records each function's uses.
+  const { dynamoEndpoint } = config();
   if (!documentClient) {
-    const { dynamoEndpoint } = config();
     const base = new DynamoDBClient({
       ...(dynamoEndpoint ? { endpoint: dynamoEndpoint } : {}),
       maxAttempts: 3,
@@ -47,8 +48,8 @@ export function getDocumentClient(): DynamoDBDocumentClient {
 }
 
 export function getManagementClient(): ApiGatewayManagementApiClient {
+  const { managementEndpoint } = config();
   if (!managementClient) {
-    const { managementEndpoint } = config();
     if (!managementEndpoint) throw new Error('WS_MANAGEMENT_ENDPOINT is not configured');
     // Posts skip the SDK's per-call work (lambdas/fanout/light-posts.ts); other calls use it.
     managementClient = instrument(
@@ -80,10 +81,11 @@ export function getSqsSender(): SqsSender & SqsVisibility {
  * adds about 1 KB, and the whole media layer about 10 KB (docs/performance.md, "Media").
  */
 export function getS3Presigner(): S3RequestPresigner {
+  const { region } = config();
   if (!s3Presigner) {
     s3Presigner = new S3RequestPresigner({
       credentials: getDocumentClient().config.credentials,
-      region: config().region,
+      region,
       sha256: NodeSha256,
     });
   }

@@ -11,8 +11,9 @@ import {
 } from '../../lib/scheduled-env.ts';
 import { MANAGEMENT_ENDPOINT_ENV, TABLE_NAME_ENV } from '../../lib/table.ts';
 import { FANOUT_QUEUE_URL_ENV, PUSH_QUEUE_URL_ENV, RETENTION_QUEUE_URL_ENV } from '../../lib/workers.ts';
+import { type EnvSources, recordingEnvUses, usedThrough } from './env-use.ts';
 
-interface RuntimeConfig {
+export interface RuntimeConfig {
   /** The single table's name. */
   readonly tableName: string;
   /** API Gateway Management API endpoint, e.g. https://abc.execute-api.eu-west-1.amazonaws.com/prod */
@@ -156,10 +157,48 @@ function optionalMs(name: string, value: string | undefined): Record<string, num
   return value !== undefined && Number.isInteger(n) && n > 0 ? { [name]: n } : {};
 }
 
-/** The container's configuration (read on first use). */
+/**
+ * The variables each field of the configuration comes from (as `loadConfig` reads them): while the
+ * test run records which variables each function uses (lambdas/shared/env-use.ts), reading a field
+ * of `config()` records its variables for the current invocation.
+ */
+export const CONFIG_SOURCES = {
+  tableName: [TABLE_NAME_ENV],
+  managementEndpoint: [MANAGEMENT_ENDPOINT_ENV],
+  dynamoEndpoint: ['DYNAMODB_ENDPOINT'],
+  fanOutConcurrency: [FANOUT_CONCURRENCY_ENV],
+  presenceConcurrency: ['PRESENCE_CONCURRENCY'],
+  presenceWindowSeconds: [PRESENCE_WINDOW_ENV],
+  fanOutQueueUrl: [FANOUT_QUEUE_URL_ENV],
+  fanOutQueueThreshold: ['FANOUT_QUEUE_THRESHOLD'],
+  fanOutJobSize: ['FANOUT_JOB_SIZE'],
+  pushQueueUrl: [PUSH_QUEUE_URL_ENV],
+  pushJobSize: ['PUSH_JOB_SIZE'],
+  deviceStaleAfterSeconds: [DEVICE_STALE_DAYS_ENV],
+  region: ['AWS_REGION', 'AWS_DEFAULT_REGION'],
+  mediaBucket: [MEDIA_BUCKET_ENV],
+  mediaBucketDomain: [MEDIA_BUCKET_DOMAIN_ENV],
+  s3Endpoint: [S3_ENDPOINT_ENV],
+  scheduledQueueUrl: [SCHEDULED_QUEUE_URL_ENV],
+  scheduledHorizonMs: [SCHEDULED_HORIZON_ENV],
+  // Used whole (lambdas/domain/timing.ts).
+  writeTiming: ['WRITE_DEADLINE_MS', 'ALLOC_TIMEOUT_MS', 'CLAIM_DEADLINE_MS', 'CLOCK_SKEW_MS'],
+  retention: {
+    queueUrl: [RETENTION_QUEUE_URL_ENV],
+    pageSize: ['RETENTION_PAGE_SIZE'],
+    maxPages: ['RETENTION_MAX_PAGES'],
+    budgetMs: ['RETENTION_BUDGET_MS'],
+    finishDelaySeconds: [RETENTION_FINISH_DELAY_ENV],
+  },
+} satisfies EnvSources<RuntimeConfig>;
+
+/**
+ * The container's configuration (read on first use). Read it where a value is used, not once into
+ * a cache of one's own: the test run records each function's uses through it.
+ */
 export function config(): RuntimeConfig {
   cached ??= loadConfig();
-  return cached;
+  return recordingEnvUses() ? usedThrough(cached, CONFIG_SOURCES) : cached;
 }
 
 /** Tests and the local stack may reset the cached configuration after changing the environment. */

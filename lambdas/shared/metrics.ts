@@ -8,6 +8,7 @@
  * (`npm run dev`, tests) nothing is printed; listeners registered with `onMetrics` see every emission
  * either way (tests, the smoke command's local run).
  */
+import { readingEnv } from './env-use.ts';
 import { currentScope } from './logger.ts';
 
 /** The CloudWatch namespace of every business metric. */
@@ -138,7 +139,7 @@ export function putMetrics(values: MetricValues): void {
   }
   if (!any) return;
   for (const listener of listeners) listener(kept);
-  const stack = process.env[METRICS_STACK_ENV];
+  const stack = readingEnv()[METRICS_STACK_ENV];
   if (stack) process.stdout.write(`${JSON.stringify(emfDocument(kept, stack))}\n`);
 }
 

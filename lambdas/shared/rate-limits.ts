@@ -18,6 +18,7 @@
  * about 1/`lease` write per frame for frequent actions; rare,
  * expensive actions lease 1 (one write per frame, no frame of the window left unused elsewhere).
  */
+import { readingEnv } from './env-use.ts';
 export interface RateLimit {
   /** Frames allowed per window. */
   readonly max: number;
@@ -94,7 +95,7 @@ export const RATE_LIMITS: Readonly<Partial<Record<string, RateLimit>>> = {
 export const RATE_LIMIT_FACTOR_ENV = 'RATE_LIMIT_FACTOR';
 
 /** The limit of `action` under the factor in the environment, or undefined when it is not limited. */
-export function rateLimitOf(action: string, env: NodeJS.ProcessEnv = process.env): RateLimit | undefined {
+export function rateLimitOf(action: string, env: NodeJS.ProcessEnv = readingEnv()): RateLimit | undefined {
   const limit = RATE_LIMITS[action];
   if (!limit) return undefined;
   const raw = env[RATE_LIMIT_FACTOR_ENV];

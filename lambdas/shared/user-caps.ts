@@ -2,6 +2,8 @@
  * Per-user caps (issue 17, item 1): open sockets, chat memberships and the upload bytes of a day. Read from the environment at
  * each use (tests and operators set them per stack); docs/security.md gives their values and cost.
  */
+import { readingEnv } from './env-use.ts';
+
 export const MAX_SOCKETS_ENV = 'MAX_SOCKETS_PER_USER';
 export const MAX_CHATS_ENV = 'MAX_CHATS_PER_USER';
 export const DEFAULT_MAX_SOCKETS = 10;
@@ -18,9 +20,10 @@ function positive(name: string, fallback: number, env: Record<string, string | u
   return value;
 }
 
-export const maxSocketsPerUser = (env = process.env): number =>
+export const maxSocketsPerUser = (env = readingEnv()): number =>
   positive(MAX_SOCKETS_ENV, DEFAULT_MAX_SOCKETS, env);
-export const maxChatsPerUser = (env = process.env): number => positive(MAX_CHATS_ENV, DEFAULT_MAX_CHATS, env);
+export const maxChatsPerUser = (env = readingEnv()): number =>
+  positive(MAX_CHATS_ENV, DEFAULT_MAX_CHATS, env);
 /** The bytes of uploads one user may request in 24 hours (`UPLOAD_MB_PER_DAY` MiB). */
-export const uploadBytesPerDay = (env = process.env): number =>
+export const uploadBytesPerDay = (env = readingEnv()): number =>
   positive(UPLOAD_MB_PER_DAY_ENV, DEFAULT_UPLOAD_MB_PER_DAY, env) * 1024 * 1024;
