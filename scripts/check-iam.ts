@@ -15,13 +15,12 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { Annotations, App, type CfnResource, type Stack } from 'aws-cdk-lib';
+import type { CfnResource, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { streamFunctionName } from '../lambdas/pipeline/stream.ts';
-import { AUTHORIZER_FN, CALL_LOG_DIR_ENV } from '../lambdas/shared/call-recorder.ts';
-import { ChatStack, type ChatStackProps, NO_ALARM_TOPIC_WARNING } from '../lib/chat-stack.ts';
-import { FEATURE_FLAGS } from '../lib/feature-flags.ts';
-import { DUE_QUEUE_NAME, SCHEDULED_FUNCTIONS } from '../lib/scheduled-functions.ts';
+import { CALL_LOG_DIR_ENV } from '../lambdas/shared/call-recorder.ts';
+import type { ChatStackProps } from '../lib/chat-stack.ts';
+import { DUE_QUEUE_NAME } from '../lib/scheduled-functions.ts';
 import { STREAM_CONSUMERS } from '../lib/stream-consumers.ts';
 import { WORKERS } from '../lib/workers.ts';
 import { IAM_ALLOW_LIST } from './iam-allow-list.ts';
@@ -34,28 +33,9 @@ import {
   type Statement,
   symbolicResource,
 } from './iam-check.ts';
+import { namedFunctions, synthesizeStack, VARIANTS } from './stack-variants.ts';
 
-export const VARIANTS: Readonly<Record<string, ChatStackProps>> = {
-  cognito: { auth: { mode: 'cognito' } },
-  oidc: {
-    auth: {
-      mode: 'oidc',
-      issuer: 'https://issuer.example.com/',
-      jwksUrl: 'https://issuer.example.com/.well-known/jwks.json',
-      audience: 'chat',
-    },
-  },
-  hs256: { auth: { mode: 'hs256' } },
-  'customer-managed-key': { auth: { mode: 'cognito' }, tableEncryptionKey: true },
-  // Push deploys only with a provider secret: its stream consumer exists in this variant alone.
-  push: {
-    auth: { mode: 'cognito' },
-    push: {
-      apnsSecretArn: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:chat/apns-AbCdEf',
-      fcmSecretArn: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:chat/fcm-GhIjKl',
-    },
-  },
-};
+export { VARIANTS };
 
 type Resources = Record<string, { Type: string; Properties?: Record<string, unknown> }>;
 
@@ -79,32 +59,9 @@ export function roleStatements(resources: Resources, roleId: string): Statement[
 
 /** Synthesizes one variant in-process (no bundling) and extracts each function's policy. */
 export function synthesizePolicies(props: ChatStackProps) {
-  const app = new App({
-    context: { ...FEATURE_FLAGS, 'aws:cdk:bundling-stacks': [] },
-    // The templates' validity is test/cdk/cfn-lint.test.ts's: here only the policies are read.
-    builtinCloudFormationValidation: false,
-  });
-  const stack = new ChatStack(app, 'IamCheck', props);
-  // Only its policies are read: that its alarms notify nobody is no news here.
-  Annotations.of(stack).acknowledgeWarning(NO_ALARM_TOPIC_WARNING, 'Synthesized for its IAM policies only.');
+  const stack = synthesizeStack(props);
   const resources = Template.fromStack(stack).toJSON().Resources as Resources;
-  const fns = [
-    [AUTHORIZER_FN, stack.chatApi.authorizerFunction] as const,
-    ...[...stack.chatApi.functions].map(([routeKey, fn]) => [routeKey, fn] as const),
-    ...STREAM_CONSUMERS.flatMap((def) => {
-      const fn = stack.streams.functions.get(def.name);
-      return fn ? [[streamFunctionName(def.consumerName), fn] as const] : [];
-    }),
-    // Not routes: their invocation scopes carry these names.
-    [SCHEDULED_FUNCTIONS.sweeper.name, stack.scheduled.sweeper] as const,
-    [SCHEDULED_FUNCTIONS.dispatcher.name, stack.scheduled.dispatcher] as const,
-    // Queue workers (lib/workers.ts): their scope names them like a route key names a route.
-    [stack.fanOutWorker.definition.name, stack.fanOutWorker.worker] as const,
-    [stack.retentionWorker.definition.name, stack.retentionWorker.worker] as const,
-    ...(stack.streams.pushWorker
-      ? [[stack.streams.pushWorker.definition.name, stack.streams.pushWorker.worker] as const]
-      : []),
-  ];
+  const fns = namedFunctions(stack);
   const functions: FunctionPolicy[] = fns.map(([fn, construct]) => ({
     fn,
     statements: roleStatements(resources, logicalId(stack, construct.role)),

@@ -3,7 +3,8 @@
  *
  * Also points `AWS_CALL_LOG_DIR` at a fresh `.aws-calls/` (unless set): every AWS call the handlers make
  * during the run is recorded there, and `scripts/check-iam.ts` (run after vitest by `npm test`) proves
- * the synthesized IAM policies allow exactly those calls.
+ * the synthesized IAM policies allow exactly those calls; and every environment variable each function
+ * uses (`env/`, lambdas/shared/env-use.ts), which `scripts/check-env.ts` proves its definition sets.
  *
  * And gives the run a temporary directory of its own (`TMPDIR`, read by `os.tmpdir()` in every worker
  * and child process), removed when the run ends: every CDK `App` without an `outdir` synthesizes
