@@ -58,10 +58,10 @@ export function useEnv(names: Iterable<string>): void {
   const fn = currentFunction() ?? null;
   const lines: string[] = [];
   for (const name of names) {
-    const value = process.env[name];
-    if (value === undefined || value === '') continue;
     const key = `${fn}\n${name}`;
     if (written.has(key)) continue;
+    const value = process.env[name];
+    if (value === undefined || value === '') continue;
     written.add(key);
     lines.push(JSON.stringify({ fn, name } satisfies EnvUse));
   }
