@@ -14,6 +14,7 @@
 import { blocksAsRead, isConflict, type PairBlocks } from './blocks.ts';
 import { ChatDeletionWrites } from './chat-deletion-writes.ts';
 import { isMeta } from './chat-lists.ts';
+import { createdInSteps } from './group-steps.ts';
 import { byJoined, CHAT, type ChatRecord, DIRECT_PAIR, MEMBER, type MemberRecord } from './items.ts';
 import { chatPk, keys, PREFIX, SK } from './keys.ts';
 import { loggedChange, type MembersAsOf, membersAt } from './member-log.ts';
@@ -21,7 +22,6 @@ import {
   ifConditionFails,
   itemAbsent,
   itemExists,
-  MAX_TRANSACTION_ITEMS,
   type RequestOptions,
   type TransactAction,
 } from './table-client.ts';
@@ -150,7 +150,7 @@ export class ChatRepository extends ChatDeletionWrites {
         return { status: 'pair-taken', chatId } as const;
       });
     }
-    if (memberItems.length + 1 <= MAX_TRANSACTION_ITEMS) {
+    if (!createdInSteps(memberItems.length, false)) {
       await this.table.transact([...memberItems.map((Item) => ({ Put: { Item } })), { Put: { Item: meta } }]);
     } else {
       await this.table.batchWrite(memberItems.map((Item) => ({ PutRequest: { Item } })));

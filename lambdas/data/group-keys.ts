@@ -21,6 +21,8 @@
  * `claimedAt` on every put: items-groups.ts). Every public method is one access pattern
  * (docs/data-model.md). No UpdateItem: the key is only ever put whole, conditionally.
  */
+
+import { createdInSteps } from './group-steps.ts';
 import {
   CHAT,
   type ChatRecord,
@@ -35,7 +37,6 @@ import {
   conditionFailed,
   ifConditionFails,
   itemAbsent,
-  MAX_TRANSACTION_ITEMS,
   type RequestOptions,
   type TableClient,
 } from './table-client.ts';
@@ -72,7 +73,7 @@ export class GroupKeyRepository {
     options?: RequestOptions,
   ): Promise<GroupKeyOutcome> {
     const memberItems = members.map((m) => MEMBER.toItem(m));
-    if (memberItems.length + 2 <= MAX_TRANSACTION_ITEMS) {
+    if (!createdInSteps(memberItems.length, true)) {
       const key = GROUP_KEY.toItem({ ...ref, chatId: chat.chatId, claimedAt });
       const created = this.table
         .transactThroughConflicts([

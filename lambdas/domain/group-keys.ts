@@ -129,7 +129,7 @@ export async function createKeyedGroup(
   await refuseGroup(deps, ownerId, others, field);
   const chat = newChat(deps.now(), 'group', name, ownerId, others.length + 1);
   const members = groupMembers(chat, others);
-  await queueCreationCheck(deps, chat.chatId, members); // before its memberships (safety-net-jobs.ts)
+  await queueCreationCheck(deps, chat.chatId, members, true); // before its memberships (safety-net-jobs.ts)
   const claimedAt = deps.now().getTime();
   const outcome = await deps.store.groupKeys.create(ref, chat, members, claimedAt, {
     abortSignal: claimDeadline(deps, claimedAt),

@@ -3,8 +3,9 @@
  * queued before a write that a stopped request could leave half done, and look when they come
  * (`RETENTION_FINISH_DELAY_SECONDS` later, beyond any request) at whether it was:
  *
- * - `finishCreation`: a group of more than 99 members is created in steps (its memberships batched,
- *   then `META`: lambdas/data/chats.ts `create`, group-keys.ts). A request that stops between them
+ * - `finishCreation`: a group too big for one transaction is created in steps (its memberships
+ *   batched, then `META`: lambdas/data/chats.ts `create`, group-keys.ts; `createdInSteps` says when:
+ *   more than 99 members, 98 with a `clientChatId`, whose key is in the transaction). A request that stops between them
  *   leaves memberships without a chat: counted in their users' membership caps, listed on each of
  *   their `$connect`s, and impossible to leave (NOT_FOUND). The job finds `META` there (the creation
  *   finished: nothing to do) or absent, and then deletes the partition's memberships (a Query of its
@@ -20,8 +21,8 @@
  * Both are idempotent (deleting what is gone, a retention job run twice), so SQS may deliver them
  * again. A worker older than these kinds drops them as no retention job.
  */
+import { createdInSteps } from '../data/group-steps.ts';
 import type { MemberRecord } from '../data/store.ts';
-import { MAX_TRANSACTION_ITEMS } from '../data/table-client.ts';
 import { logger } from '../shared/logger.ts';
 import type { Deps } from './deps.ts';
 import { RETENTION_JOB_VERSION } from './retention-jobs.ts';
@@ -85,15 +86,16 @@ export async function queueSafetyNet(deps: Deps, job: SafetyNetJob): Promise<boo
 
 /**
  * Before a group's creation writes anything: its `finishCreation` job when it is created in steps
- * (more memberships and `META` than one transaction holds, as lambdas/data/chats.ts `create` and
- * group-keys.ts write them).
+ * (`createdInSteps`, as lambdas/data/chats.ts `create` and group-keys.ts write it); `keyed` for one
+ * created with a `clientChatId`, whose key is part of the count.
  */
 export async function queueCreationCheck(
   deps: Deps,
   chatId: string,
   members: readonly MemberRecord[],
+  keyed = false,
 ): Promise<void> {
-  if (members.length + 1 <= MAX_TRANSACTION_ITEMS) return;
+  if (!createdInSteps(members.length, keyed)) return;
   await queueSafetyNet(deps, { v: RETENTION_JOB_VERSION, kind: 'finishCreation', chatId });
 }
 
