@@ -153,8 +153,9 @@ export const RETENTION_WORKER: QueueWorkerDefinition = {
   ],
   // Reads a chat's partition, its roster and its members' connections.
   leadingKeys: ['chat', 'roster', 'user'],
-  // Writes there (a gone socket's records), deletes a direct chat's pair pointer, and gives a gone
-  // socket's slot back (`LIMIT#`, socket-count.ts).
+  // Writes there (a gone socket's records; a finishCreation job's abandoned group key, `USER#`),
+  // deletes a direct chat's pair pointer, and gives a gone socket's slot back (`LIMIT#`,
+  // socket-count.ts).
   writeLeadingKeys: ['chat', 'pair', 'roster', 'user', 'limit'],
   mediaActions: ['s3:DeleteObject'],
   managementApi: true,

@@ -15,11 +15,17 @@
  * - A refused write that finds the key naming this call's own chatId is this call's own write, sent
  *   again after its answer was lost (the SDK retries): the one transaction made the group; a
  *   claim still pending at this call's `claimedAt` is still this call's to complete.
+ * - The completion's `META` transaction requires the key exactly as its writer claimed it (pending,
+ *   by its `claimedAt`): a claim taken over, or abandoned by its creation's safety-net job (`abandon`,
+ *   lambdas/domain/safety-net-jobs.ts, which then deletes the memberships), writes no `META`, so
+ *   that the job and a completion never both win.
  *
  * A key is never deleted here: it names its group (a group deleted since is not made again) until
  * TTL removes it, `GROUP_KEY_TTL_SECONDS` after its last claim (its `ttl` is derived from
- * `claimedAt` on every put: items-groups.ts). Every public method is one access pattern
- * (docs/data-model.md). No UpdateItem: the key is only ever put whole, conditionally.
+ * `claimedAt` on every put: items-groups.ts); an abandoned key names a group that was never made,
+ * and a new creation may claim it again. Every public method is one access pattern
+ * (docs/data-model.md). The key is put whole, conditionally, but for `abandon` (an UpdateItem: the
+ * retention worker's grants).
  */
 
 import { createdInSteps } from './group-steps.ts';
@@ -46,11 +52,23 @@ export type GroupKeyOutcome =
   | { readonly status: 'created' }
   /** The key was claimed before (the key as it is, from the refused write). */
   | { readonly status: 'taken'; readonly key: GroupKeyRecord }
-  /** The group's `META` was written by another call (a retry that completed it). */
+  /** `META` was written by another call (a retry that completed it), or the claim was lost since. */
   | { readonly status: 'exists' };
 
 /** The key still holds this pending creation (and so `META` was not written under it). */
 const stillPending = 'attribute_exists(pk) AND #pending = :true AND chatId = :chatId';
+
+/**
+ * A claim's condition: the key is free, never claimed or abandoned (`replaces`: the chatId of the
+ * abandoned key as read, whose group was never made).
+ */
+const keyFree = (replaces: string | undefined) =>
+  replaces === undefined
+    ? { ConditionExpression: itemAbsent }
+    : {
+        ConditionExpression: `${itemAbsent} OR (abandoned = :true AND chatId = :abandoned)`,
+        ExpressionAttributeValues: { ':true': true, ':abandoned': replaces },
+      };
 
 export class GroupKeyRepository {
   constructor(private readonly table: TableClient) {}
@@ -64,15 +82,17 @@ export class GroupKeyRepository {
   /**
    * Creates the group `chat` with `members` (the creator first) under the key `ref`: one
    * transaction when the key, the members and `META` fit in one, else claim, members, then `META`.
+   * `replaces`: the chatId of the abandoned key read under `ref`, which this creation claims again.
    */
   async create(
     ref: GroupKeyRef,
     chat: ChatRecord,
     members: readonly MemberRecord[],
     claimedAt: number,
-    options?: RequestOptions,
+    options?: RequestOptions & { readonly replaces?: string },
   ): Promise<GroupKeyOutcome> {
     const memberItems = members.map((m) => MEMBER.toItem(m));
+    const free = keyFree(options?.replaces);
     if (!createdInSteps(memberItems.length, true)) {
       const key = GROUP_KEY.toItem({ ...ref, chatId: chat.chatId, claimedAt });
       const created = this.table
@@ -80,7 +100,7 @@ export class GroupKeyRepository {
           {
             Put: {
               Item: key,
-              ConditionExpression: itemAbsent,
+              ...free,
               ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
             },
           },
@@ -110,7 +130,7 @@ export class GroupKeyRepository {
       .put(
         {
           Item: GROUP_KEY.toItem({ ...ref, ...pending }),
-          ConditionExpression: itemAbsent,
+          ...free,
           ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
         },
         options,
@@ -145,9 +165,32 @@ export class GroupKeyRepository {
   }
 
   /**
+   * The safety-net job of the creation claimed at `claimedAt` (UpdateItem): marks the key abandoned
+   * while it still holds that claim, pending (or already abandoned: the job delivered again), so
+   * that no completion writes `META` from then on. Whether it is abandoned under that claim: false
+   * when the group was made (`META` written) or the key was taken over since (that claimant's own
+   * job looks after it).
+   */
+  async abandon(ref: GroupKeyRef, chatId: string, claimedAt: number): Promise<boolean> {
+    const update = this.table.update({
+      Key: GROUP_KEY.key(ref),
+      UpdateExpression: 'SET abandoned = :true REMOVE #pending, memberIds',
+      ConditionExpression:
+        'attribute_exists(pk) AND chatId = :chatId AND claimedAt = :at AND (#pending = :true OR abandoned = :true)',
+      ExpressionAttributeNames: { '#pending': 'pending' },
+      ExpressionAttributeValues: { ':true': true, ':chatId': chatId, ':at': claimedAt },
+    });
+    return ifConditionFails(
+      update.then(() => true),
+      () => false,
+    );
+  }
+
+  /**
    * Writes a pending group's members (BatchWriteItem: the same items however often written; the
    * memberships of those `dropped` deleted, should the first creator have written them), then its
-   * `META` with the key no longer pending (one transaction, `META` conditional on absent). The
+   * `META` with the key no longer pending (one transaction, `META` conditional on absent, the key on
+   * its claim as made: pending, by `claimedAt`, so neither taken over nor abandoned since). The
    * claimant passes the signal of its claim's deadline: once another request may take the key over
    * (and complete the group, after which members may leave), nothing of this call is sent any more,
    * so a late batch never puts back a membership removed since.
@@ -174,9 +217,13 @@ export class GroupKeyRepository {
           {
             Put: {
               Item: GROUP_KEY.toItem({ ...ref, chatId: key.chatId, claimedAt: key.claimedAt }),
-              ConditionExpression: stillPending,
+              ConditionExpression: `${stillPending} AND claimedAt = :claimedAt`,
               ExpressionAttributeNames: { '#pending': 'pending' },
-              ExpressionAttributeValues: { ':true': true, ':chatId': chat.chatId },
+              ExpressionAttributeValues: {
+                ':true': true,
+                ':chatId': chat.chatId,
+                ':claimedAt': key.claimedAt,
+              },
             },
           },
         ],

@@ -18,6 +18,12 @@ const groupKeyFields = {
    * retry completes the same group (its `META` and this flag's removal are one transaction).
    */
   pending: field.optionalTrue,
+  /**
+   * Set (and `pending` removed) by the safety-net job of a creation that stopped before `META`
+   * (`groupKeys.abandon`): the group was never made, its memberships are deleted, and the key is
+   * free again for a new creation (with a new chatId).
+   */
+  abandoned: field.optionalTrue,
   createdAt: field.optionalString,
   name: field.optionalString,
   /** The members besides the creator (a String Set: never empty, for such a group has 98+: 99+ members). */

@@ -16,6 +16,9 @@
  *   its creation's writes can no longer land (`claimStaleAfterMs`), take the key over and complete
  *   the same group from what the key holds (without those who have blocked the creator since),
  *   announcing it then.
+ * - The key was abandoned: its creation stopped before `META`, and its safety-net job deleted what
+ *   it had written (safety-net-jobs.ts). No group was made: this request claims the key again and
+ *   creates the group anew (a new chatId), as for a free key.
  */
 import type { GroupKeyRef } from '../data/items.ts';
 import type { ChatRecord, GroupKeyRecord, MemberRecord } from '../data/store.ts';
@@ -28,7 +31,7 @@ import type { Deps } from './deps.ts';
 import { refuseOverChatCap } from './membership-cap.ts';
 import { member, newChat } from './new-chat.ts';
 import { admitAgain, admitToRoster, socketsMayPredate } from './rosters.ts';
-import { queueCreationCheck } from './safety-net-jobs.ts';
+import { queueCreationCheck, queueFinishCreation } from './safety-net-jobs.ts';
 import { claimStaleAfterMs, signalAt, writeTiming } from './timing.ts';
 import { type ChatView, chatView, chatViewsFor } from './views.ts';
 
@@ -124,15 +127,17 @@ export async function createKeyedGroup(
   const ref: GroupKeyRef = { userId: ownerId, clientChatId };
   // A repeat is answered from the key, whatever has changed since (blocks, caps, the request).
   const found = await deps.store.groupKeys.get(ref);
-  if (found) return answerFromKey(deps, ref, found);
+  if (found && !found.abandoned) return answerFromKey(deps, ref, found);
   const { name, others, field } = await plan();
   await refuseGroup(deps, ownerId, others, field);
   const chat = newChat(deps.now(), 'group', name, ownerId, others.length + 1);
   const members = groupMembers(chat, others);
-  await queueCreationCheck(deps, chat.chatId, members, true); // before its memberships (safety-net-jobs.ts)
   const claimedAt = deps.now().getTime();
+  // Before its memberships (safety-net-jobs.ts).
+  await queueCreationCheck(deps, chat.chatId, members, { ...ref, claimedAt });
   const outcome = await deps.store.groupKeys.create(ref, chat, members, claimedAt, {
     abortSignal: claimDeadline(deps, claimedAt),
+    ...(found ? { replaces: found.chatId } : {}),
   });
   if (outcome.status === 'created') return { chat: await announceGroup(deps, chat, members), created: true };
   if (outcome.status === 'taken') return answerFromKey(deps, ref, outcome.key);
@@ -149,6 +154,10 @@ async function answerFromKey(deps: Deps, ref: GroupKeyRef, first: GroupKeyRecord
       if (!members.some((m) => m.userId === ref.userId)) throw spent();
       return { chat: await announceGroupAgain(deps, chat, members), created: false };
     }
+    // Abandoned while this request waited, or under its own completion (a claim held past the job's
+    // delay): the group was not made; the retry makes it.
+    if (key.abandoned)
+      throw conflict('This group\'s creation was abandoned; retry with the same "clientChatId".');
     if (!key.pending) throw spent();
     const now = deps.now().getTime();
     if (now > key.claimedAt + claimStaleAfterMs(writeTiming())) {
@@ -181,6 +190,8 @@ async function complete(
   const at = new Date(key.createdAt ?? deps.now().toISOString());
   const chat = newChat(at, 'group', key.name ?? null, ref.userId, others.length + 1, key.chatId);
   const members = groupMembers(chat, others);
+  // Before its writes, as the first creation's: this one may stop before META too.
+  await queueFinishCreation(deps, chat.chatId, { ...ref, claimedAt: key.claimedAt });
   const outcome = await deps.store.groupKeys.complete(ref, key, chat, members, {
     abortSignal: claimDeadline(deps, key.claimedAt),
     dropped: [...blockers],

@@ -20,6 +20,12 @@ describe('safety-net job bodies', () => {
     }
   });
 
+  it('decodes the key and claim of a keyed creation’s job', () => {
+    const key = { userId: 'u1', clientChatId: 'k1', claimedAt: 1_700_000_000_123 };
+    const body = JSON.stringify({ v: 1, kind: 'finishCreation', chatId: 'c1', key });
+    expect(decodeSafetyNetJob(body)).toEqual({ v: 1, kind: 'finishCreation', chatId: 'c1', key });
+  });
+
   it('drops what is not one', () => {
     for (const body of [
       'not json',
@@ -29,6 +35,19 @@ describe('safety-net job bodies', () => {
       JSON.stringify({ v: 1, kind: 'expireLeft', chatId: 'c1' }),
       JSON.stringify({ v: 1, kind: 'expireLeft', chatId: 'c1', expiresAt: 1.5 }),
       JSON.stringify({ v: 1, kind: 'finishDeletion', chatId: 'c1' }),
+      JSON.stringify({ v: 1, kind: 'finishCreation', chatId: 'c1', key: null }),
+      JSON.stringify({
+        v: 1,
+        kind: 'finishCreation',
+        chatId: 'c1',
+        key: { userId: 'u1', clientChatId: 'k1' },
+      }),
+      JSON.stringify({
+        v: 1,
+        kind: 'finishCreation',
+        chatId: 'c1',
+        key: { userId: '', clientChatId: 'k1', claimedAt: 1 },
+      }),
       JSON.stringify({ v: 1, chatId: 'c1', expiresAt: 1_700_000_000 }),
     ]) {
       expect(decodeSafetyNetJob(body), body).toBeUndefined();

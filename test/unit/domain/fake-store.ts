@@ -114,6 +114,7 @@ export function fakeStore(): FakeStore {
       create: vi.fn(async () => ({ status: 'created' }) as const),
       takeOver: vi.fn(async () => true),
       complete: vi.fn(async () => ({ status: 'created' }) as const),
+      abandon: vi.fn(async () => true),
     },
     scheduled: {
       create: vi.fn(async () => ({ status: 'created' }) as const),
