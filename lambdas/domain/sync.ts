@@ -142,6 +142,11 @@ const needsReset = (chat: ChatRecord, sinceVer: number) =>
  * cached head, replaying the member log since (heads.ts `refreshedHead`: one Query of a few
  * entries), and reads it whole only when the log cannot say: after one invite into a group of
  * 1,000, each online member's client syncs, and each sync read about 75 units of one partition.
+ * The log tracks joins and leaves, not read and delivery cursors (moving one takes no version): so
+ * that list's cursors are those of when the container read it, but for the caller's own entry,
+ * which is the membership just read by key. Others' cursors come with `message.read` and
+ * `message.delivered` events, and fresh from `getChat` (docs/protocol.md, sync): reading them here
+ * would read the whole list again, on every member's sync after each join or leave.
  */
 export const SYNC_LIST_READ_MAX_MEMBERS = 16;
 
@@ -153,13 +158,15 @@ async function loadForSync(
 ): Promise<{ chat: ChatRecord; members: readonly MemberRecord[] | undefined }> {
   const cached = deps.store.heads.get(chatId);
   if ((cached?.chat.memberCount ?? 0) > SYNC_LIST_READ_MAX_MEMBERS) {
-    const { chat } = await loadMemberAndChat(deps, caller, chatId);
+    const { chat, member } = await loadMemberAndChat(deps, caller, chatId);
     if (chat.memberVer <= sinceVer && !needsReset(chat, sinceVer)) return { chat, members: undefined };
     // A big group: its members from the cache, brought to this version from the member log
-    // (`refreshedHead`), not read whole by every member's sync after a join or a leave.
+    // (`refreshedHead`), not read whole by every member's sync after a join or a leave; the
+    // caller's own entry as just read (its cursors current).
     if (cached && logsChanges(cached.chat)) {
-      if (chat.memberVer === cached.chat.memberVer) return { chat, members: cached.members };
-      return { chat, members: (await refreshedHead(deps, caller, cached, chat)).members };
+      const head =
+        chat.memberVer === cached.chat.memberVer ? cached : await refreshedHead(deps, caller, cached, chat);
+      return { chat, members: head.members.map((m) => (m.userId === member.userId ? member : m)) };
     }
   }
   const loaded = await deps.store.chats.getWithMembers(chatId, { consistent: true });
