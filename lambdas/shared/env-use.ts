@@ -125,13 +125,22 @@ export function usedThrough<T extends object>(value: T, sources: EnvSources<T>):
 
 /**
  * `{ ...base, ...extra }`, or while recording a view that reads `base`'s other fields only when they
- * are used (spreading a recording view would count every field as used). The view's own keys are
- * `extra`'s: do not spread it again.
+ * are used (spreading a recording view would count every field as used). The view lists `base`'s
+ * keys too, so a spread of it (tests replace one dependency so: `{ ...scheduledDeps(), fanOut }`)
+ * keeps them all; such a spread inside an invocation counts every field as used.
  */
 export function extended<T extends object, E extends object>(base: T, extra: E): Omit<T, keyof E> & E {
   if (dir === undefined) return { ...base, ...extra };
+  const own = (key: string | symbol) => Object.hasOwn(extra, key);
   return new Proxy(extra, {
     get: (target, key) => (key in target ? Reflect.get(target, key) : Reflect.get(base, key)),
     has: (target, key) => key in target || key in base,
+    ownKeys: (target) => [...new Set([...Reflect.ownKeys(base), ...Reflect.ownKeys(target)])],
+    getOwnPropertyDescriptor: (target, key) =>
+      own(key)
+        ? Reflect.getOwnPropertyDescriptor(target, key)
+        : key in base
+          ? { configurable: true, enumerable: true, writable: false, value: undefined }
+          : undefined,
   }) as Omit<T, keyof E> & E;
 }

@@ -148,6 +148,12 @@ describe('the environment use recorder', () => {
     expect(recorded()).toEqual([{ fn: 'envTestExtended', name: 'RETENTION_QUEUE_URL' }]);
   });
 
+  it("a spread of an extension keeps the base's fields (a test's `{ ...scheduledDeps(), fanOut }`)", () => {
+    const base = usedThrough({ a: 1, b: 2 }, { a: ['FANOUT_QUEUE_URL'], b: ['RETENTION_QUEUE_URL'] });
+    const copy = { ...extended(base, { a: 3 }), c: 4 };
+    expect(copy).toEqual({ a: 3, b: 2, c: 4 });
+  });
+
   it('is off unless the call log folder is set: values are returned as they are', () => {
     setEnvUseLog(undefined);
     const value = { a: 1 };
