@@ -24,14 +24,14 @@ export const ENTRY = join(CLIENT_DIR, 'src/index.ts');
  * declarations, the client's quoted strings and the built-ins, and runs the built bundle.
  */
 export const INTERNAL_PROPS: readonly string[] = `
-  above advance again armPing authRetried backoffMs busy bySeq cancelTimers catchUp change
-  changed conn countedAbove countedAt countedSeq current deliveredAt deliverFailures deliveries
+  above advance again armPing authRetried back backoffMs busy bySeq cancelTimers catchUp change
+  changed conn countedAbove countedAt countedSeq current cut deliveredAt deliverFailures deliveries
   delivering dialing dialTimer dirty drop early emit ensure expiryTimer finish fresh gapTimer
   gates gone head hooks inFlight intervalMs joined lag lastId lost markLoaded maxSeq missed named opened
   othersSeq outboxLoaded pingTimer plannedTimer prefix probe pump pumpAll put queue ready
   receipts release renewal replica retry rewind run running seen settle socket stale stamp stop
   stored stub syncer tick timer tokenExpired tokens told touch unsaved unstored versions waiting
-  waits writer
+  waits went writer
 `
   .trim()
   .split(/\s+/);

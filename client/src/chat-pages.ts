@@ -25,6 +25,7 @@ export interface PageDeps {
 export async function syncPages(d: PageDeps, e: ChatEntry): Promise<void> {
   let reset = false;
   let countUnknown = false;
+  const since = d.replica.gone.cut;
   for (let stalls = 0; ; ) {
     const sinceVer = e.syncedVer;
     const ack = await d.req('sync', { chatId: e.info.chatId, sinceVer, limit: PAGE });
@@ -56,7 +57,7 @@ export async function syncPages(d: PageDeps, e: ChatEntry): Promise<void> {
     else if (++stalls > 20) break;
     else await sleep(250 * stalls);
   }
-  if (countUnknown) d.replica.chat((await d.req('getChat', { chatId: e.info.chatId })).chat);
+  if (countUnknown) d.replica.chat((await d.req('getChat', { chatId: e.info.chatId })).chat, since);
 }
 
 /** `history` pages after `after`, oldest first, until the end. */

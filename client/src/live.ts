@@ -23,7 +23,9 @@ export function applyEvent(frame: Frame, r: Replica, sync: LiveHooks): void {
   switch (f.type) {
     case 'chat.created':
     case 'chat.joined': {
+      // A late repeat of a chat.joined from before you left (no newer than the leave) is not taken.
       const e = r.chat(f.chat);
+      if (!e) return;
       if (f.type === 'chat.joined') e.joined = r.stamp;
       // A new chat without messages needs no load: its version is where its history starts.
       if (f.type === 'chat.created' && f.chat.lastSeq === 0 && !e.loaded) {
@@ -41,7 +43,7 @@ export function applyEvent(frame: Frame, r: Replica, sync: LiveHooks): void {
       if (f.userId !== r.me) break;
       // A repeat of one's own leave (at least once delivery) at a version the chat held has passed
       // (joined again since) is ignored.
-      if (!(f.ver <= (known?.info.lastVer as number))) r.remove(f.chatId);
+      if (!(f.ver <= (known?.info.lastVer as number))) r.remove(f.chatId, f.ver);
       return;
     case 'presence':
     case 'typing':

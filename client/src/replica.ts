@@ -8,11 +8,12 @@
  * - the sync cursor `syncedVer` moves with `sync` answers and with live versions seen without a hole.
  * Changes are written to the store in batches, messages with the cursors they justify: one per tick,
  * or, while the store writes one, one of everything changed meanwhile once it is written.
- * One chat's state and the version rule are in chat-entry.ts.
+ * One chat's state and the version rule are in chat-entry.ts; the chats removed, in gone.ts.
  */
 import type { ChatInfo, ClientStats, OutboxEntry } from './api.ts';
 import { ChatEntry, newer, visible } from './chat-entry.ts';
 import type { Chat, ChatSummary, Message, Reaction } from './contract.ts';
+import { Gone } from './gone.ts';
 import { members } from './members.ts';
 import type { ClientStore, StoreSnapshot } from './store.ts';
 import { type StoreWriter, storeWriter } from './writer.ts';
@@ -34,7 +35,7 @@ export class Replica {
   /** Chats changed since the last `chat` events. */
   private told = new Set<ChatEntry>();
   /** Chats removed (deleted, left, NOT_FOUND): back by the server's word (named()), not by `stub`. */
-  private readonly gone = new Set<string>();
+  readonly gone = new Gone();
   private queued?: boolean;
   private readonly writer: StoreWriter;
 
@@ -56,10 +57,7 @@ export class Replica {
     }
   }
 
-  /**
-   * The user of the socket that opened. Known the first time: each chat's newest message held of
-   * someone else, whose delivery receipt may still be due (othersSeq is not stored).
-   */
+  /** The user of the socket that opened; the first time, othersSeq (not stored) from the messages held. */
   user(me: string): void {
     if (me !== this.me)
       for (const e of this.chats.values())
@@ -88,8 +86,9 @@ export class Replica {
    * cursor up to its `lastSeq`; others' messages held above that are added, and a read cursor held
    * ahead of the listed one takes off what it read.
    */
-  summary(s: ChatSummary): ChatEntry {
-    const e = this.named(s);
+  summary(s: ChatSummary, since: number): ChatEntry | undefined {
+    const e = this.named(s, since);
+    if (!e) return;
     const i = e.info;
     Object.assign(i, { memberCount: s.memberCount, mutedUntil: s.mutedUntil });
     e.counted(s, this.me);
@@ -98,8 +97,9 @@ export class Replica {
     return e;
   }
 
-  chat(c: Chat): ChatEntry {
-    const e = this.named(c);
+  chat(c: Chat, since?: number): ChatEntry | undefined {
+    const e = this.named(c, since);
+    if (!e) return;
     const i = e.info;
     i.lastVer = Math.max(i.lastVer, c.lastVer);
     i.lastSeq = Math.max(i.lastSeq, c.lastSeq);
@@ -108,18 +108,19 @@ export class Replica {
     return e;
   }
 
-  /** The chat as the server names it (listChats or a Chat): no longer a stub. */
-  private named(c: Chat | ChatSummary): ChatEntry {
-    this.gone.delete(c.chatId);
+  /** The chat as the server names it (listChats, or a Chat: a request's sent at `since`, or an event's). */
+  private named(c: Chat | ChatSummary, since?: number): ChatEntry | undefined {
+    if (!this.gone.back(c, since)) return;
     const e = this.ensure(c.chatId);
     Object.assign(e.info, { kind: c.kind, name: c.name, ownerId: c.ownerId });
     e.stub = false;
     return e;
   }
 
-  remove(chatId: string): void {
-    this.gone.add(chatId);
+  /** The chat is gone (`ver`: its `member.left`'s): not back by a Chat from before (gone.ts). */
+  remove(chatId: string, ver = 0): void {
     const e = this.chats.get(chatId);
+    this.gone.went(chatId, Math.max(ver, e?.info.lastVer ?? 0));
     if (!e) return;
     this.chats.delete(chatId);
     // (Its changes not written yet are left out of the batch: the writer writes only chats held.)
@@ -239,8 +240,7 @@ export class Replica {
 
   /**
    * The outbox changed: `entries` gives it whole when the next batch is built (once per batch; when
-   * `now`, also during the wait after a failed save). Resolves once that batch is written (or failed
-   * to be).
+   * `now`, also during the wait after a failed save). Resolves once that batch is written or failed.
    */
   saveOutbox(entries: () => readonly OutboxEntry[], now: boolean): Promise<void> {
     this.writer.unsaved.outbox = entries;

@@ -106,13 +106,15 @@ export class Syncer {
     const before = new Set(this.replica.chats.keys());
     const receipts = this.receipts;
     const stamp = this.replica.stamp;
+    // A chat removed after this (a leave answered meanwhile) is not brought back by these answers.
+    const since = this.replica.gone.cut;
     /** Each chat's `lastVer` as listed: a cursor held past it (a restored store) is off too. */
     const listed = new Map<string, number>();
     try {
       let cursor: string | null = null;
       do {
         const ack: Ack<'listChats'> = await this.req('listChats', { limit: PAGE, cursor });
-        for (const s of ack.chats) listed.set(this.replica.summary(s).info.chatId, s.lastVer);
+        for (const s of ack.chats) if (this.replica.summary(s, since)) listed.set(s.chatId, s.lastVer);
         cursor = ack.nextCursor;
       } while (cursor);
       this.retries = 0;
@@ -130,7 +132,7 @@ export class Syncer {
       4,
       async (chatId) => {
         try {
-          this.replica.chat((await this.req('getChat', { chatId })).chat);
+          this.replica.chat((await this.req('getChat', { chatId })).chat, since);
         } catch (error) {
           if (codeOf(error) === 'NOT_FOUND') this.replica.remove(chatId);
         }
@@ -192,7 +194,8 @@ export class Syncer {
 
   private async once(e: ChatEntry): Promise<void> {
     const chatId = e.info.chatId;
-    if (e.stub) this.replica.chat((await this.req('getChat', { chatId })).chat);
+    const since = this.replica.gone.cut;
+    if (e.stub) this.replica.chat((await this.req('getChat', { chatId })).chat, since);
     if (this.versions !== false) {
       try {
         await syncPages(this, e);
@@ -203,7 +206,7 @@ export class Syncer {
         this.versions = false;
       }
     }
-    if (e.stale) this.replica.chat((await this.req('getChat', { chatId })).chat);
+    if (e.stale) this.replica.chat((await this.req('getChat', { chatId })).chat, since);
     await historyPages(this, e, e.contigSeq);
     this.replica.markLoaded(e);
   }
