@@ -13,6 +13,11 @@
  * answered; then the gate is gone. Only what was in flight when a limit ran out, or what the gate
  * released into a limit spent again, is refused: the server does not count either as ignoring a
  * refusal (it only caps them, at 2,000 a minute).
+ *
+ * The other `RATE_LIMITED` answers, a throttled backend (the server's shared/throttles.ts) and a
+ * `requestUpload` while the user's upload budget is busy (its domain/upload-request.ts), carry a
+ * `retryAfterMs` of 1 s: the gate then holds the action for a second, which spaces out requests that
+ * would likely be refused again, and is not worth the bytes of telling them apart.
  */
 import type { ChatClientError } from './errors.ts';
 import { cancel, clock, later, type TimerId } from './util.ts';
