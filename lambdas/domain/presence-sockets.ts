@@ -1,6 +1,6 @@
 /**
- * The user's sockets as presence reads them (presence.ts): after one opened, after one closed, and
- * for a delayed recheck. Each read is one consistent Query of the user's connections, then
+ * The user's sockets as presence reads them (presence.ts): after one opened, after one closed (and
+ * again after its offline announcement), and for a delayed recheck. Each read is one consistent Query of the user's connections, then
  * GetConnection calls (Management API) for the sockets it must ask about, one at a time, stopping at
  * the first open one.
  */
@@ -24,11 +24,11 @@ export async function otherSocketOpen(deps: Deps, userId: string, opened: string
 }
 
 /**
- * Whether any of the user's stored sockets is still open, once one has closed. A socket stored in the
- * last minute counts as open without asking, as for the socket cap (socket-liveness.ts): it may be
- * inside its `$connect` (the gateway answers 410 until the handshake completes) and about to open: the
- * user stays online (that `$connect` announced them online unless it found this socket still open).
- * Older ones are asked of the gateway; a vanished one has its record removed.
+ * Whether any of the user's stored sockets is still open, read again after an offline announcement
+ * (presence.ts `wentOffline`: a reconnect racing it). A socket stored in the last minute counts as open
+ * without asking, as for the socket cap (socket-liveness.ts): it may be inside its `$connect` (the
+ * gateway answers 410 until the handshake completes) and about to open. Older ones are asked of the
+ * gateway; a vanished one has its record removed.
  */
 export async function socketLeft(deps: Deps, userId: string): Promise<boolean> {
   const stored = await deps.store.connections.list(userId, { consistent: true });
@@ -46,13 +46,13 @@ export async function socketLeft(deps: Deps, userId: string): Promise<boolean> {
 export type Rechecked = { readonly online: boolean } | { readonly undecidedUntil: number };
 
 /**
- * The user's sockets for a recheck (presence.ts `recheckPresence`), every one asked of the gateway,
- * the young ones too (`askSocket`): unlike `socketLeft`, a recheck follows no socket event of its
- * own, so a young socket counted as open unasked would keep the user "online" on the word of a
- * `$connect` that stored its socket and then failed (no `$disconnect` comes for it). Bounded: at most
- * the socket cap's number of GetConnection calls (`maxSocketsPerUser`), newest first (the likeliest
- * to be open); more stored sockets than that (a count that drifted) count as open unasked, as a
- * socket whose GetConnection fails does.
+ * The user's sockets for a recheck (presence.ts `recheckPresence`) and for `$disconnect`'s decision
+ * (`wentOffline`), every one asked of the gateway, the young ones too (`askSocket`): a young socket
+ * counted as open unasked would keep the user "online" on the word of a `$connect` that stored its
+ * socket and then failed (no `$disconnect` comes for it). With no young socket, this costs what
+ * asking the old ones always did. Bounded: at most the socket cap's number of GetConnection calls
+ * (`maxSocketsPerUser`), newest first (the likeliest to be open); more stored sockets than that (a
+ * count that drifted) count as open unasked, as a socket whose GetConnection fails does.
  */
 export async function recheckSockets(deps: Deps, userId: string): Promise<Rechecked> {
   const stored = await deps.store.connections.list(userId, { consistent: true });

@@ -133,29 +133,51 @@ export async function wentOnline(
 /**
  * After a socket closed: record last-seen and announce the user offline if none is left.
  *
- * A reconnect races with this: the new socket's `$connect` may store it just after `socketLeft` read
+ * The sockets left are read as a recheck reads them (presence-sockets.ts `recheckSockets`): each asked
+ * of the gateway, newest first, until one is open. When none is open but a young one answered 410
+ * (inside its `$connect`, or left by one that stored its socket and then failed: the gateway answers
+ * both alike, and no `$disconnect` comes for the second), the decision is put off: last-seen is
+ * recorded (a socket did close) and, when the user has direct-chat peers to tell, a recheck is queued
+ * for when that socket is settled (`recheckPresence`), where a 410 means gone. Without a queue to ask
+ * again later, a young socket counts as open (the user stays online).
+ *
+ * A reconnect races with this: the new socket's `$connect` may store it just after the first read
  * (so this goes offline) and announce the user online from another Lambda, with no order between the
  * two posts. If the offline one landed last, peers would show the user offline while they are online
  * until the next change (up to the socket's 2 h). So once the offline event is posted, the user's
- * sockets are read again (consistently): a socket stored before that read is found, and the user is
- * announced online again (with the same `lastSeenAt`, as `getPresence` now answers), after the
- * offline post; one stored after it announces online itself, after the offline post too. What is left
- * unordered is a post the fan-out had to queue or retry later (docs/protocol.md, `presence`).
+ * sockets are read again (consistently, `socketLeft`): a socket stored before that read is found, and
+ * the user is announced online again (with the same `lastSeenAt`, as `getPresence` now answers), after
+ * the offline post; one stored after it announces online itself, after the offline post too. What is
+ * left unordered is a post the fan-out had to queue or retry later (docs/protocol.md, `presence`).
  */
 export async function wentOffline(deps: Deps, userId: string, memberships?: Memberships): Promise<void> {
-  if (await socketLeft(deps, userId)) return;
+  const left = await recheckSockets(deps, userId);
+  if ('online' in left ? left.online : !deps.presenceRecheck) return;
   const lastSeenAt = deps.now().toISOString();
   await deps.store.profiles.setLastSeen(userId, lastSeenAt);
+  if ('undecidedUntil' in left) {
+    const peers = await directPeers(deps, userId, memberships);
+    if (peers.length > 0) await putOff(deps, userId, left.undecidedUntil);
+    return;
+  }
   if (!(await announceState(deps, { userId, online: false, lastSeenAt }, memberships))) return;
   if (await socketLeft(deps, userId))
     await announceState(deps, { userId, online: true, lastSeenAt }, memberships);
 }
 
+/** Queues a recheck for just after `undecidedUntil` (epoch seconds), when a young socket is settled. */
+async function putOff(deps: Deps, userId: string, undecidedUntil: number): Promise<void> {
+  const wait = undecidedUntil - deps.now().getTime() / 1000;
+  await deps.presenceRecheck?.(userId, Math.max(1, Math.ceil(wait) + 1));
+}
+
 /**
- * A queued recheck (of the first change of a window refused by the budget, `claimAnnouncement`, or
- * the retry of a failed post, `announceState`): clears the pending mark, reads the user's sockets
- * consistently, asking the gateway about each (presence-sockets.ts `recheckSockets`), and announces
- * the state true now, unless it is the one last announced (a recheck's failed post is not retried). A change after the mark is cleared that is refused again queues the next recheck.
+ * A queued recheck (of the first change of a window refused by the budget, `claimAnnouncement`; the
+ * retry of a failed post, `announceState`; or a going-offline decision put off, `wentOffline`): clears
+ * the pending mark, reads the user's sockets consistently, asking the gateway about each
+ * (presence-sockets.ts `recheckSockets`), and announces the state true now, unless it is the one last
+ * announced (a recheck's failed post is not retried). A change after the mark is cleared that is
+ * refused again queues the next recheck.
  * When no socket is open but a young one answered 410 (inside its `$connect`, or left by one that
  * failed: the gateway answers both alike), nothing is announced yet: the recheck is queued again for
  * when that socket is settled, and it then counts as gone unless it opened meanwhile.
@@ -163,12 +185,8 @@ export async function wentOffline(deps: Deps, userId: string, memberships?: Memb
 export async function recheckPresence(deps: Deps, userId: string): Promise<void> {
   await deps.store.profiles.clearPresencePending(userId);
   const found = await recheckSockets(deps, userId);
-  if ('undecidedUntil' in found && deps.presenceRecheck) {
-    const wait = found.undecidedUntil - deps.now().getTime() / 1000;
-    await deps.presenceRecheck(userId, Math.max(1, Math.ceil(wait) + 1));
-    return;
-  }
-  // Without a queue to ask again later, a young socket counts as open (as `socketLeft` counts it).
+  if ('undecidedUntil' in found && deps.presenceRecheck) return putOff(deps, userId, found.undecidedUntil);
+  // Without a queue to ask again later, a young socket counts as open (as `wentOffline` counts it).
   const online = 'online' in found ? found.online : true;
   const profile = (await deps.store.profiles.getMany([userId], { consistent: true })).get(userId);
   const lastSeenAt = profile?.lastSeenAt ?? deps.now().toISOString();

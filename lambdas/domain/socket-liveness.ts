@@ -1,10 +1,11 @@
 /**
- * Whether a stored socket is still open, as the socket cap's recount and presence's going-offline
- * check see it (presence.ts). A socket stored in the last minute may still be inside its
+ * Whether a stored socket is still open, as the socket cap's recount and presence's re-read after an
+ * offline announcement see it (presence.ts). A socket stored in the last minute may still be inside its
  * `$connect`: the gateway does not know it yet (GetConnection answers 410), so asking would wrongly
  * remove its record. It counts as open without asking; older ones are asked of the gateway (a gone one
  * has its record removed, and its socket slot given back, by the fan-out's `isOpen`). A presence
- * recheck asks about the young ones too (`askSocket`), and tells their 410 apart from a gone socket's.
+ * recheck and `$disconnect`'s going-offline decision ask about the young ones too (`askSocket`), and
+ * tell their 410 apart from a gone socket's.
  */
 import type { OpenConnection } from '../data/connections.ts';
 import { CONNECTION_TTL_SECONDS, HANDSHAKE_SECONDS } from '../data/items.ts';

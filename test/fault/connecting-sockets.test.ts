@@ -121,18 +121,20 @@ describe('presence while a socket of the user is in its $connect', () => {
   const profileOf = async (userId: string) =>
     (await stack.items(`USER#${userId}`)).find((i) => i.sk === 'PROFILE');
 
-  it('keeps the user online when their last open socket closes: no offline event, no last-seen', async () => {
+  it('does not announce the user offline when their last open socket closes: no offline event', async () => {
     const alice = await connectUser(stack);
     const bob = await connectUser(stack);
     await makeDirect(alice, bob.userId);
     const pending = await connectingSocket(bob.userId); // S2, in its handshake
-    const before = await profileOf(bob.userId);
+    const closedAt = new Date().toISOString();
 
-    await bob.close(); // S1 closes: its $disconnect finds S2 (410, too young to forget)
+    // S1 closes: its $disconnect finds S2 (410, too young to forget): the decision is put off to a
+    // recheck when S2 is settled (test/fault/presence-truth.test.ts), the close recorded as last seen.
+    await bob.close();
     await stack.gateway.idle();
     await settle(stack, alice);
     expect(alice.events('presence').filter((f) => f.userId === bob.userId)).toEqual([]);
-    expect((await profileOf(bob.userId))?.lastSeenAt).toEqual(before?.lastSeenAt);
+    expect(String((await profileOf(bob.userId))?.lastSeenAt) >= closedAt).toBe(true);
     expect(await storedConnectionIds(stack, bob.userId)).toEqual([pending]);
 
     // Once that socket is older than the handshake, a 410 means gone: the next close is offline.

@@ -6,12 +6,16 @@
  *   as open unasked, announcing its user online until their next change. A young socket that
  *   answers 410 (as one still inside its `$connect` answers too) now puts the recheck off until it
  *   is settled; asked then, it is gone and its record removed.
+ * - `$disconnect` asks the gateway about a young socket too: a user whose real socket closed while
+ *   such a record was left (it used to count as open unasked) stayed "online" until the record
+ *   expired (2 h+). Now the decision is put off to a recheck for when the record is settled.
  * - an announcement whose post failed takes its mark (`presenceShown`) back and queues a recheck: the
  *   state is announced again rather than deduplicated away as already shown.
  * Real sockets through the local gateway (its injected Management API faults), DynamoDB Local, the
  * local fan-out queue.
  */
 import { describe, expect, it, vi } from 'vitest';
+import { HANDSHAKE_SECONDS } from '../../lambdas/data/items.ts';
 import { deps } from '../../lambdas/domain/deps.ts';
 import { PRESENCE_RETRY_SECONDS, recheckPresence } from '../../lambdas/domain/presence.ts';
 import { FANOUT_WORKER } from '../../lib/workers.ts';
@@ -48,6 +52,35 @@ describe('presence', { timeout: 60_000 }, () => {
     await recheckPresence(deps(), ann.userId);
     await settle(stack, bob);
     expect(heard()).toEqual([false]);
+    expect(await storedConnectionIds(stack, ann.userId)).toEqual([]);
+    await closeAll(stack, bob);
+  });
+
+  it('a $disconnect that leaves only a young socket record with no socket behind it ends offline', async () => {
+    const bob = await connectUser(stack, uniqueId('bob'));
+    const ann = await connectUser(stack, uniqueId('ann'));
+    await makeDirect(ann, bob.userId);
+    await settle(stack, ann, bob);
+    // A `$connect` of hers stored its socket, then failed (no `$disconnect` comes for it). Still young
+    // when her real socket closes, settled about 10 s later (aged here, not to wait a minute).
+    const ghost = { userId: ann.userId, connectionId: `${uniqueId('ghost')}=` };
+    await deps().store.connections.put({ ...ghost, connectedAt: new Date().toISOString() });
+    await ageSocket(stack, ghost, HANDSHAKE_SECONDS - 10);
+    const jobs = fanOutQueue().stats.sent;
+    const closedAt = new Date().toISOString();
+    await closeAll(stack, ann);
+    // The young record answers 410, as a socket about to open would: the decision is put off (one
+    // delayed recheck queued, for when the record is settled), last-seen recorded.
+    expect(fanOutQueue().stats.sent).toBe(jobs + 1);
+    const profile = (await stack.items(`USER#${ann.userId}`)).find((i) => i.sk === 'PROFILE');
+    expect(String(profile?.lastSeenAt) >= closedAt).toBe(true);
+    // Settled, the record is gone (410): the recheck removes it and announces her offline.
+    const offline = () => eventsOf(bob, 'presence', about(ann.userId));
+    await vi.waitFor(() => expect(offline().map((f) => f.online)).toEqual([false]), {
+      timeout: 30_000,
+      interval: 200,
+    });
+    expect(offline()[0]?.lastSeenAt).toBe(profile?.lastSeenAt);
     expect(await storedConnectionIds(stack, ann.userId)).toEqual([]);
     await closeAll(stack, bob);
   });

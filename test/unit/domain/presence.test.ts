@@ -119,17 +119,44 @@ describe('closeConnection', () => {
 });
 
 describe('presence with a socket still in its $connect (GetConnection 410, record kept)', () => {
-  it('going offline: counts it as open, so no last-seen and no offline event', async () => {
+  it('going offline: puts the decision off to a recheck when it is settled (it may be a failed $connect’s)', async () => {
     const { deps, store } = fakeDeps();
     store.chats.listMemberships.mockResolvedValue(memberships);
     store.connections.list.mockResolvedValue([storedSocket('young', 5)]);
-    store.connections.listIds.mockResolvedValue(['young']);
+    const presenceRecheck = vi.fn(async () => {});
+    Object.assign(deps, { presenceRecheck });
     const gateway = gatewayAnswering410(deps);
     await closeConnection(deps, ann, { connectionId: 'k1' });
     expect(store.connections.list).toHaveBeenCalledWith('ann', { consistent: true });
+    expect(gateway.api.calls).toEqual(['young']);
+    // Settled 55 s from now (stored 5 s ago): the recheck a second after that, where a 410 is gone.
+    expect(presenceRecheck.mock.calls).toEqual([['ann', HANDSHAKE_SECONDS - 5 + 1]]);
+    expect(store.profiles.setLastSeen).toHaveBeenCalledWith('ann', NOW);
+    expect(gateway.toUsers).not.toHaveBeenCalled();
+    expect(gateway.forgotten).toEqual([]);
+  });
+
+  it('going offline: without a queue to recheck, counts it as open: no last-seen, no offline event', async () => {
+    const { deps, store } = fakeDeps();
+    store.chats.listMemberships.mockResolvedValue(memberships);
+    store.connections.list.mockResolvedValue([storedSocket('young', 5)]);
+    const gateway = gatewayAnswering410(deps);
+    await closeConnection(deps, ann, { connectionId: 'k1' });
     expect(store.profiles.setLastSeen).not.toHaveBeenCalled();
     expect(gateway.toUsers).not.toHaveBeenCalled();
     expect(gateway.forgotten).toEqual([]);
+  });
+
+  it('going offline: queues no recheck when there is no direct peer to tell', async () => {
+    const { deps, store } = fakeDeps();
+    store.chats.listMemberships.mockResolvedValue(memberships.filter((m) => m.kind === 'group'));
+    store.connections.list.mockResolvedValue([storedSocket('young', 5)]);
+    const presenceRecheck = vi.fn(async () => {});
+    Object.assign(deps, { presenceRecheck });
+    gatewayAnswering410(deps);
+    await closeConnection(deps, ann, { connectionId: 'k1' });
+    expect(store.profiles.setLastSeen).toHaveBeenCalledWith('ann', NOW);
+    expect(presenceRecheck).not.toHaveBeenCalled();
   });
 
   it('going offline: an older socket answering 410 is gone: forgotten, last-seen written, offline announced', async () => {
