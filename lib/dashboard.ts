@@ -100,7 +100,7 @@ export function buildDashboard(scope: Construct, id: string, props: DashboardPro
       title: 'Refused and limited (callers)',
       width,
       left: [
-        ...business('TokensRefused', 'RateLimitedFrames', 'FloodingSocketsClosed'),
+        ...business('TokensRefused', 'DeactivatedRefused', 'RateLimitedFrames', 'FloodingSocketsClosed'),
         stageMetric('ClientError', 'Sum', 'Client errors (4xx)'),
       ],
     }),

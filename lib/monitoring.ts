@@ -18,9 +18,10 @@
  *   p99 IntegrationLatency;
  * - cost: the estimated spend of an hour's traffic (lib/metrics.ts) above a daily budget's share.
  *
- * ClientError (4xx: refused tokens, throttled clients, unknown routes), refused tokens, rate-limited
- * frames and flooding sockets closed (`FloodingSocketsClosed`) are charted, not alarmed. Each standard alarm costs $0.10 a month (a metric math alarm $0.10 per
- * metric it reads); see docs/deploy.md.
+ * ClientError (4xx: refused tokens, throttled clients, unknown routes), refused tokens, deactivated
+ * users' refused handshakes (`DeactivatedRefused`), rate-limited frames and flooding sockets
+ * closed (`FloodingSocketsClosed`) are charted, not alarmed. Each standard alarm costs $0.10 a month
+ * (a metric math alarm $0.10 per metric it reads); see docs/deploy.md.
  */
 import { Duration } from 'aws-cdk-lib';
 import { type Alarm, type Dashboard, MathExpression, type Metric } from 'aws-cdk-lib/aws-cloudwatch';

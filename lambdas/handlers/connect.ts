@@ -2,6 +2,7 @@
 import { openConnection } from '../domain/connections.ts';
 import { deps } from '../domain/deps.ts';
 import { logger } from '../shared/logger.ts';
+import { countMetric } from '../shared/metrics.ts';
 import { takeRateLimit } from '../shared/rate-limiter.ts';
 import { wsLifecycle } from '../shared/ws-middleware.ts';
 
@@ -23,8 +24,9 @@ export const handler = wsLifecycle(async (caller, event) => {
     return { statusCode: 429 };
   }
   if (outcome === 'deactivated') {
-    // An administrator's `deactivateUser`: refused as a bad token is (401), nothing stored.
+    // An administrator's `deactivateUser`: refused as a bad token is (401), nothing stored; counted.
     logger.info('refused: the user is deactivated', { userId: caller.userId });
+    countMetric('DeactivatedRefused');
     return { statusCode: 401 };
   }
   logger.info('connected', { userId: caller.userId });

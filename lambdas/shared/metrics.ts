@@ -40,6 +40,13 @@ export const BUSINESS_METRICS = {
   ExpiredSocketsLeftOpen: 'Sockets with an expired token that could not be closed',
   /** Tokens refused at `$connect` (expired, wrongly signed, …): callers' errors, not faults. */
   TokensRefused: 'Tokens refused by the $connect authorizer',
+  /**
+   * Handshakes of a deactivated user (`deactivateUser`) refused by `$connect` (401, nothing stored):
+   * its answer, not a throw, so never a Lambda error. Not in `TokensRefused`: the authorizer's fault
+   * alarm subtracts that one from its errors. Charted, not alarmed: a client retrying, or a stolen
+   * token still tried.
+   */
+  DeactivatedRefused: 'Handshakes of deactivated users refused by $connect',
   /** The token issuer's keys could not be fetched (JWKS outage, timeout, bad answer). */
   KeySourceErrors: 'JWKS fetch failures (identity provider unavailable)',
   /**

@@ -3,11 +3,12 @@
  * it makes anyway: `deactivateUser` sets `deactivatedAt` on the user's socket count (`LIMIT#<id>` /
  * `SOCKETS`), so the claim of a socket slot fails, and the handshake is answered 401 having stored
  * nothing: no connection item, no roster entry, the count as it was. `reactivateUser` removes it.
- * The authorizer reads nothing from the table.
+ * The authorizer reads nothing from the table. Each refusal is counted (`DeactivatedRefused`).
  *
  * Real sockets through the local gateway, DynamoDB Local.
  */
 import { describe, expect, it } from 'vitest';
+import { onMetrics } from '../../lambdas/shared/metrics.ts';
 import { closeAll, connectUser, makeGroup, storedConnectionIds } from '../support/chat.ts';
 import { eventually, HandshakeError, TestClient } from '../support/client.ts';
 import { uniqueId, useTestStack } from '../support/stack.ts';
@@ -37,10 +38,18 @@ describe("a deactivated user's handshake", { timeout: 60_000 }, () => {
     expect(await storedConnectionIds(stack, mallory.userId)).toEqual([]);
     expect(await rosterEntries(chatId, mallory.userId)).toEqual([]);
 
-    for (let i = 0; i < 2; i++) {
-      await expect(connectUser(stack, mallory.userId)).rejects.toEqual(new HandshakeError(401));
+    const refused: number[] = [];
+    const stop = onMetrics((m) => m.DeactivatedRefused && refused.push(m.DeactivatedRefused));
+    try {
+      for (let i = 0; i < 2; i++) {
+        await expect(connectUser(stack, mallory.userId)).rejects.toEqual(new HandshakeError(401));
+      }
+      await stack.gateway.idle();
+    } finally {
+      stop();
     }
-    await stack.gateway.idle();
+    // Each refusal counted (docs/operations.md), apart from the authorizer's `TokensRefused`.
+    expect(refused).toEqual([1, 1]);
     expect(await storedConnectionIds(stack, mallory.userId)).toEqual([]);
     expect(await rosterEntries(chatId, mallory.userId)).toEqual([]);
     expect(await socketCount(mallory.userId)).toEqual(before);
