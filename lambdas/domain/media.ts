@@ -38,16 +38,11 @@ function refuse(message: string) {
   refusals.add(error);
   return error;
 }
-/** Whether `error` is `claimUploads` refusing one of the uploads (a scheduled send's `reason`). */
-export const isUploadRefusal = (error: unknown): boolean => error instanceof Error && refusals.has(error);
-/** Refusals of an upload deleted with the message this very send stored (its clientMessageId's). */
-const deletedWithThisSend = new WeakSet<Error>();
 /**
- * Whether `error` refused an upload deleted with the message the send (its clientMessageId) stored:
- * the send is a retry of that message, answered as a duplicate (send.ts), not refused.
+ * Whether `error` is `claimUploads` refusing one of the uploads: a scheduled send's `reason`; for a
+ * send with a clientMessageId whose message is stored, that message instead (send.ts).
  */
-export const isDeletedWithThisSend = (error: unknown): boolean =>
-  error instanceof Error && deletedWithThisSend.has(error);
+export const isUploadRefusal = (error: unknown): boolean => error instanceof Error && refusals.has(error);
 
 /** How a send holds the uploads it claimed: a retry with the same clientMessageId may claim them again. */
 export const sendUsedBy = (clientMessageId: string): string => `cmid:${clientMessageId}`;
@@ -194,9 +189,7 @@ function usable(
     throw refuse(`"${field}" is not an upload you requested for this chat.`);
   }
   if (upload.status === 'deleted') {
-    const error = refuse(`"${field}" was deleted with its message; request a new upload.`);
-    if (upload.usedBy === usedBy) deletedWithThisSend.add(error);
-    throw error;
+    throw refuse(`"${field}" was deleted with its message; request a new upload.`);
   }
   if (upload.status === 'used' && upload.usedBy !== usedBy) {
     throw refuse(`"${field}" was already sent in another message; request a new upload.`);

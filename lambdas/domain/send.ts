@@ -29,9 +29,12 @@
  * With attachments, the uploads are claimed after the checks and before the clientMessageId
  * (`claimUploads` in `media.ts`): a refused upload writes nothing at all, and the clientMessageId
  * claim's deadline does not include the S3 checks. A retry of the same send may claim the same
- * uploads again (they are bound to its clientMessageId); a retry of a send whose message was deleted
- * since finds them deleted with it (no send may claim them again) and is answered that message,
- * deleted, as any duplicate (the claim finds it: `storedOr`).
+ * uploads again (they are bound to its clientMessageId). A retry of a send whose message is stored
+ * may find its uploads unusable since: deleted with the message (no send may claim them again),
+ * their records expired days after that (TTL), or their bytes deleted between its read and its
+ * probe. Any refusal of the uploads of a send with a clientMessageId is therefore checked against
+ * the clientMessageId (`storedOr`: a claim write, on the refusal's path only): a stored message is
+ * the answer, as it is now (deleted: true), as for any duplicate; else the refusal.
  *
  * Sequential round trips on the way to the first post: the checks together with the claim (only
  * with a clientMessageId; with attachments, or a hook that may take long, the checks, the uploads'
@@ -91,7 +94,7 @@ import {
 import type { Deps } from './deps.ts';
 import { cachedWithout, senderHead } from './heads.ts';
 import { isHookRefusal } from './hooks.ts';
-import { claimUploads, isDeletedWithThisSend, messageViews } from './media.ts';
+import { claimUploads, isUploadRefusal, messageViews } from './media.ts';
 import {
   ADMITTED,
   blockLeftToAllocation,
@@ -146,15 +149,15 @@ export async function sendMessage(
   else ({ input, resolution } = await checkSendOrStored(deps, caller, head, request, ref, admitted));
 
   // The one media call: checks the uploads and marks them used by this send (nothing else is written
-  // when one is refused). A duplicate known already needs none. A retry of a send whose message was
-  // deleted since finds the uploads deleted with it (no send may claim them again): it is answered
-  // that message, as it is now, like any duplicate.
+  // when one is refused). A duplicate known already needs none. An upload refused to a send with a
+  // clientMessageId may be one its stored message carried (deleted with it, its record expired
+  // since, its bytes gone): a stored message is the answer, like any duplicate (module comment).
   let attachments: StoredAttachment[] | undefined = [];
   if (resolution?.status !== 'duplicate') {
     try {
       attachments = await claimUploads(deps, caller, input.chatId, input.attachments, input.clientMessageId);
     } catch (error) {
-      if (!ref || !isDeletedWithThisSend(error)) throw error;
+      if (!ref || !isUploadRefusal(error)) throw error;
       resolution = await storedOr(deps, ref, error);
     }
   }

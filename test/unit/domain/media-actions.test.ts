@@ -54,17 +54,24 @@ describe('sendMessage with attachments', () => {
     expect(fake.store.uploads.claim).not.toHaveBeenCalled();
   });
 
-  it('claims the uploads before the clientMessageId: a refused upload writes nothing at all', async () => {
-    const fake = withUploads(upload('up_a', { status: 'used', usedBy: 'cmid:other' }));
-    fake.store.chats.getWithMembers.mockResolvedValue(groupChat('ann', ['ann', 'bob']));
-    const send = { chatId: 'g1', text: '', attachments: [{ uploadId: 'up_a' }], connectionId: 'k' };
-    await expect(sendMessage(fake.deps, ann, { ...send, clientMessageId: 'cm-1' })).rejects.toThrow(
-      /already sent in another message/,
-    );
-    expect(fake.store.uploads.claim).not.toHaveBeenCalled();
-    expect(fake.store.claims.claim).not.toHaveBeenCalled();
-    expect(fake.store.sequence.allocate).not.toHaveBeenCalled();
-    expect(fake.store.messages.put).not.toHaveBeenCalled();
+  it('claims the uploads before the clientMessageId: a refused upload leaves nothing written', async () => {
+    const refused = async (clientMessageId?: string) => {
+      const fake = withUploads(upload('up_a', { status: 'used', usedBy: 'cmid:other' }));
+      fake.store.chats.getWithMembers.mockResolvedValue(groupChat('ann', ['ann', 'bob']));
+      const send = { chatId: 'g1', text: '', attachments: [{ uploadId: 'up_a' }], connectionId: 'k' };
+      await expect(sendMessage(fake.deps, ann, { ...send, clientMessageId })).rejects.toThrow(
+        /already sent in another message/,
+      );
+      expect(fake.store.uploads.claim).not.toHaveBeenCalled();
+      expect(fake.store.sequence.allocate).not.toHaveBeenCalled();
+      expect(fake.store.messages.put).not.toHaveBeenCalled();
+      return fake;
+    };
+    expect((await refused()).store.claims.claim).not.toHaveBeenCalled();
+    // With a clientMessageId, its claim looks for a message it stored (none here), and is given back.
+    const fake = await refused('cm-1');
+    expect(fake.store.claims.claim).toHaveBeenCalledTimes(1);
+    expect(fake.store.claims.release).toHaveBeenCalledTimes(1);
   });
 
   it('answers a retry of a stored send with its message (its uploads are bound to that send)', async () => {
