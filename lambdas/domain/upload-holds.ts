@@ -64,9 +64,10 @@ const untagHolder = (deps: Deps): string =>
 /**
  * Gives back the uploads of a send attempt that stored nothing, those it took from pending and no
  * other attempt of the send claimed since (module comment): each handed over to a one-off holder,
- * its object re-tagged pending while that holder keeps every send away, then its record released
- * (which makes a send that read it before read it again). Best effort, logged: what cannot be given
- * back stays claimed, attached.
+ * its object re-tagged pending while that holder keeps every send away, then, only once that
+ * succeeded, its record released (which makes a send that read it before read it again). Best
+ * effort, logged: what cannot be given back stays claimed, attached (a failed tagging leaves it
+ * held by the one-off holder: no send may use it, and the chat's deletion deletes its bytes).
  */
 export async function giveBackUnstored(
   deps: Deps,
@@ -81,11 +82,10 @@ export async function giveBackUnstored(
       try {
         const upload = { chatId, uploadId: attachmentId };
         if (!(await deps.store.uploads.handOver(upload, hold, holder))) return;
-        try {
-          await bucket(deps).markPending(mediaKey(chatId, attachmentId));
-        } finally {
-          await deps.store.uploads.release(chatId, [attachmentId], holder, deps.now());
-        }
+        // Released only once tagged pending: a record released (TTL) on an object still tagged
+        // attached would expire and leave bytes that no record names, kept for good.
+        await bucket(deps).markPending(mediaKey(chatId, attachmentId));
+        await deps.store.uploads.release(chatId, [attachmentId], holder, deps.now());
       } catch (error) {
         logger.warn('could not give back an upload of a send that stored nothing', {
           uploadId: attachmentId,
