@@ -15,7 +15,10 @@
  *   (each claim records its attempt's `claimToken`): each is first handed over, on that condition, to
  *   a one-off holder of its own, which a claim cannot take (a send that reads it waits), then
  *   re-tagged pending and released, as `untagUnclaimed` does. A retry that claims them after that
- *   takes them from pending again; one that claimed them before keeps them (the hand-over fails).
+ *   takes them from pending again; one that claimed them before keeps them (the hand-over fails),
+ *   and gives them back never, refused too (it read them used, not fresh: the attempt that claimed
+ *   them first may still store its message with them). They stay bound to the clientMessageId, for
+ *   a later retry of it, until the chat is deleted (docs/protocol.md, "Media").
  */
 import { randomBytes } from 'node:crypto';
 import { mediaKey } from '../../lib/media.ts';

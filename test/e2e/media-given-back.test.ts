@@ -4,7 +4,9 @@
  * nothing: it gives back the uploads it claimed, as a send without a `clientMessageId` does. Before,
  * they stayed bound to that send (used, tagged attached, no TTL): any other send of them was refused
  * ("already sent in another message") and their bytes were kept until the chat was deleted. A retry of
- * that very send still works (it claims them again).
+ * that very send still works (it claims them again). Two attempts of one send both refused leave
+ * them bound to its `clientMessageId` (the second read them used: it gives nothing back), for a
+ * later retry of it, as docs/protocol.md says.
  *
  * Over real sockets, DynamoDB Local and the local S3 stand-in. The block landing between the check
  * and the allocation is made deterministic by answering the check's key lookup "not blocked" while
@@ -13,7 +15,8 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { BlockRepository } from '../../lambdas/data/blocks.ts';
-import { connectUser, history, type Message, makeDirect } from '../support/chat.ts';
+import { UploadRepository } from '../../lambdas/data/uploads.ts';
+import { anotherSocket, connectUser, history, type Message, makeDirect } from '../support/chat.ts';
 import { FILES, s3Of, sendWith, tagsOf, uploadFile } from '../support/media.ts';
 import { useTestStack } from '../support/stack.ts';
 import { useTableStore } from '../support/table-store.ts';
@@ -78,6 +81,69 @@ describe('a send with a clientMessageId refused at the allocation', () => {
       message: { attachments: [{ attachmentId: uploadId }] },
     });
     expect(await tagsOf(stack, s3, chatId, uploadId)).toEqual(['chat-media=attached']);
+  });
+});
+
+describe('two attempts of one send, both refused at the allocation', () => {
+  it('leave the uploads bound to the clientMessageId (used, attached, no TTL): a later retry sends them', async () => {
+    const alice = await connectUser(stack);
+    const alice2 = await anotherSocket(stack, alice);
+    const bob = await connectUser(stack);
+    const { chatId } = await makeDirect(alice, bob.userId);
+    const uploadId = await uploadFile(alice, chatId, FILES.png(900), 'image/png', 'b.png');
+    await bob.ok('blockUser', { userId: alice.userId });
+    vi.spyOn(BlockRepository.prototype, 'isBlocked').mockResolvedValue(false);
+    // The first attempt, refused, gives back only once the second (a resend) has claimed the upload.
+    let claims = 0;
+    let secondClaimed!: () => void;
+    const second = new Promise<void>((resolve) => {
+      secondClaimed = resolve;
+    });
+    const claim = UploadRepository.prototype.claim;
+    vi.spyOn(UploadRepository.prototype, 'claim').mockImplementation(async function (
+      this: UploadRepository,
+      ...args
+    ) {
+      const outcome = await claim.apply(this, args);
+      if (outcome === 'claimed' && ++claims === 2) secondClaimed();
+      return outcome;
+    });
+    const handOver = UploadRepository.prototype.handOver;
+    let firstAtHandOver!: () => void;
+    const atHandOver = new Promise<void>((resolve) => {
+      firstAtHandOver = resolve;
+    });
+    vi.spyOn(UploadRepository.prototype, 'handOver').mockImplementation(async function (
+      this: UploadRepository,
+      ...args
+    ) {
+      firstAtHandOver();
+      await second;
+      return handOver.apply(this, args);
+    });
+    const frame = { chatId, text: '', clientMessageId: 'twice-1', attachments: [{ uploadId }] };
+    const first = alice.request('sendMessage', frame);
+    await atHandOver;
+    const resent = alice2.request('sendMessage', frame);
+    expect(await Promise.all([first, resent])).toMatchObject([
+      { type: 'error', code: 'FORBIDDEN' },
+      { type: 'error', code: 'FORBIDDEN' },
+    ]);
+    vi.restoreAllMocks();
+    await stack.gateway.idle();
+    // The second attempt read it used by its send: it never gives it back (docs/protocol.md, Media).
+    const record = (await stack.items(`CHAT#${chatId}`)).find((i) => i.sk === `UPLOAD#${uploadId}`);
+    expect(record).toMatchObject({ status: 'used', usedBy: 'cmid:twice-1' });
+    expect(record).not.toHaveProperty('ttl');
+    expect(await tagsOf(stack, s3, chatId, uploadId)).toEqual(['chat-media=attached']);
+    await bob.ok('unblockUser', { userId: alice.userId });
+    const other = await alice.request('sendMessage', { ...frame, clientMessageId: 'twice-2' });
+    expect(JSON.stringify(other)).toContain('was already sent in another message');
+    expect(await alice.ok('sendMessage', frame)).toMatchObject({
+      duplicate: false,
+      message: { attachments: [{ attachmentId: uploadId }] },
+    });
+    await alice2.close();
   });
 });
 
