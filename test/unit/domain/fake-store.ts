@@ -5,8 +5,8 @@
  */
 import { type Mocked, vi } from 'vitest';
 import type { MemberAndChat } from '../../../lambdas/data/chat-lists.ts';
-import type { PresenceClaim } from '../../../lambdas/data/connections.ts';
 import { ChatHeadCache } from '../../../lambdas/data/head-cache.ts';
+import type { PresenceClaim } from '../../../lambdas/data/profiles.ts';
 import type { ChatStore } from '../../../lambdas/data/store.ts';
 
 type Repositories = Omit<ChatStore, 'heads'>;
