@@ -178,6 +178,9 @@ async function putOff(deps: Deps, userId: string, undecidedUntil: number): Promi
  * (presence-sockets.ts `recheckSockets`), and announces the state true now, unless it is the one last
  * announced (a recheck's failed post is not retried). A change after the mark is cleared that is
  * refused again queues the next recheck.
+ * Once online is announced, the user's sockets are listed again (consistently): when none is left
+ * (the socket found open closed meanwhile, and its `$disconnect` ran before this claim), the user is
+ * announced offline as a `$disconnect` would (`wentOffline`), so the online post is not the last.
  * When no socket is open but a young one answered 410 (inside its `$connect`, or left by one that
  * failed: the gateway answers both alike), nothing is announced yet: the recheck is queued again for
  * when that socket is settled, and it then counts as gone unless it opened meanwhile.
@@ -190,7 +193,12 @@ export async function recheckPresence(deps: Deps, userId: string): Promise<void>
   const online = 'online' in found ? found.online : true;
   const profile = (await deps.store.profiles.getMany([userId], { consistent: true })).get(userId);
   const lastSeenAt = profile?.lastSeenAt ?? deps.now().toISOString();
-  await announceState(deps, { userId, online, lastSeenAt }, undefined, false);
+  if (!(await announceState(deps, { userId, online, lastSeenAt }, undefined, false)) || !online) return;
+  // The socket found open may have closed since, its `$disconnect` done before this claim (so it
+  // announced nothing newer): read again, as `wentOffline` does. That `$disconnect` deleted its
+  // record before it claimed, so a `$disconnect` this read misses claims after this post.
+  if ((await deps.store.connections.listIds(userId, { consistent: true })).length === 0)
+    await wentOffline(deps, userId);
 }
 
 /**

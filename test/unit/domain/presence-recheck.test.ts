@@ -4,11 +4,14 @@
  * no pending mark behind (else no later refusal of that window would queue one). An announcement
  * whose post throws takes its mark back and, unless it is a recheck's, queues one recheck as its
  * retry (a post that reports failed sockets: test/fault/presence-truth.test.ts). The claim itself
- * (DynamoDB conditions) is exercised end to end in test/fault/presence-budget.test.ts.
+ * (DynamoDB conditions) is exercised end to end in test/fault/presence-budget.test.ts. A recheck that
+ * announced online lists the sockets again and announces offline when none is left (a `$disconnect`
+ * that ran meanwhile: end to end in test/fault/presence-recheck-race.test.ts).
  */
-import { expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
+import { CONNECTION_TTL_SECONDS } from '../../../lambdas/data/items.ts';
 import { PRESENCE_RETRY_SECONDS, recheckPresence, wentOffline } from '../../../lambdas/domain/presence.ts';
-import { fakeDeps, sent } from './fakes.ts';
+import { fakeDeps, NOW, sent } from './fakes.ts';
 
 const memberships = [{ chatId: 'd1', userId: 'ann', kind: 'direct' as const, peerId: 'bob' }];
 
@@ -51,4 +54,29 @@ it('a recheck whose post throws takes its mark back but queues no retry of its o
   await expect(recheckPresence({ ...deps, presenceRecheck }, 'ann')).rejects.toThrow('Management API down');
   expect(store.profiles.unmarkPresenceShown).toHaveBeenCalledWith('ann', false);
   expect(presenceRecheck).not.toHaveBeenCalled();
+});
+
+describe('a recheck that announced online', () => {
+  /** A socket of ann stored two minutes ago (settled: the gateway is asked about it). */
+  const settled = { connectionId: 'k1', expiresAt: Date.parse(NOW) / 1000 + CONNECTION_TTL_SECONDS - 120 };
+  const presence = (online: boolean) => ({ type: 'presence', userId: 'ann', online, lastSeenAt: NOW });
+
+  it('announces offline when no socket is left on reading again (its $disconnect ran meanwhile)', async () => {
+    const { deps, store, fanOut } = fakeDeps();
+    store.chats.listMemberships.mockResolvedValue(memberships);
+    store.connections.list.mockResolvedValueOnce([settled]); // open when the recheck asked
+    store.connections.listIds.mockResolvedValue([]); // gone when it read again
+    await recheckPresence(deps, 'ann');
+    expect(sent(fanOut).map((s) => s.frame)).toEqual([presence(true), presence(false)]);
+    expect(store.connections.listIds).toHaveBeenCalledWith('ann', { consistent: true });
+  });
+
+  it('announces nothing more while a socket is left', async () => {
+    const { deps, store, fanOut } = fakeDeps();
+    store.chats.listMemberships.mockResolvedValue(memberships);
+    store.connections.list.mockResolvedValue([settled]);
+    store.connections.listIds.mockResolvedValue(['k1']);
+    await recheckPresence(deps, 'ann');
+    expect(sent(fanOut).map((s) => s.frame)).toEqual([presence(true)]);
+  });
 });
