@@ -42,6 +42,7 @@ export async function socketLeft(deps: Deps, userId: string): Promise<boolean> {
  * What a recheck found: whether the user is online, or, when no socket is open but some still young
  * enough to be inside their `$connect` answered 410, when the last of those is settled (epoch
  * seconds): only then does the gateway tell a socket about to open from one whose `$connect` failed.
+ * Undecided too when some stored sockets were not asked (`recheckSockets`).
  */
 export type Rechecked = { readonly online: boolean } | { readonly undecidedUntil: number };
 
@@ -51,8 +52,11 @@ export type Rechecked = { readonly online: boolean } | { readonly undecidedUntil
  * counted as open unasked would keep the user "online" on the word of a `$connect` that stored its
  * socket and then failed (no `$disconnect` comes for it). With no young socket, this costs what
  * asking the old ones always did. Bounded: at most the socket cap's number of GetConnection calls
- * (`maxSocketsPerUser`), newest first (the likeliest to be open); more stored sockets than that (a
- * count that drifted) count as open unasked, as a socket whose GetConnection fails does.
+ * (`maxSocketsPerUser`), newest first (the likeliest to be open; a socket whose GetConnection fails
+ * counts as open). With more stored sockets than that (a count that drifted) and none of those asked
+ * open, the ones not asked leave it undecided, not online: until the young ones asked are settled,
+ * or now (asked again at once): those found gone have had their records removed, so the next read
+ * asks the others.
  */
 export async function recheckSockets(deps: Deps, userId: string): Promise<Rechecked> {
   const stored = await deps.store.connections.list(userId, { consistent: true });
@@ -64,6 +68,7 @@ export async function recheckSockets(deps: Deps, userId: string): Promise<Rechec
     if (state === 'open') return { online: true };
     if (state === 'connecting') undecidedUntil = Math.max(undecidedUntil ?? 0, settledAt(socket));
   }
-  if (stored.length > cap) return { online: true };
-  return undecidedUntil === undefined ? { online: false } : { undecidedUntil };
+  if (stored.length <= cap) return undecidedUntil === undefined ? { online: false } : { undecidedUntil };
+  // Some not asked, none asked open: those found gone are removed now, so asking again reaches the rest.
+  return { undecidedUntil: Math.max(undecidedUntil ?? 0, deps.now().getTime() / 1000) };
 }

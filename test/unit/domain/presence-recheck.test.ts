@@ -11,6 +11,7 @@
 import { describe, expect, it, vi } from 'vitest';
 import { CONNECTION_TTL_SECONDS } from '../../../lambdas/data/items.ts';
 import { PRESENCE_RETRY_SECONDS, recheckPresence, wentOffline } from '../../../lambdas/domain/presence.ts';
+import { maxSocketsPerUser } from '../../../lambdas/shared/user-caps.ts';
 import { fakeDeps, NOW, sent } from './fakes.ts';
 
 const memberships = [{ chatId: 'd1', userId: 'ann', kind: 'direct' as const, peerId: 'bob' }];
@@ -79,4 +80,21 @@ describe('a recheck that announced online', () => {
     await recheckPresence(deps, 'ann');
     expect(sent(fanOut).map((s) => s.frame)).toEqual([presence(true)]);
   });
+});
+
+it('asks again at once, announcing nothing, when more sockets are stored than the cap and none asked is open', async () => {
+  const { deps, store, fanOut } = fakeDeps();
+  store.chats.listMemberships.mockResolvedValue(memberships);
+  const old = Date.parse(NOW) / 1000 + CONNECTION_TTL_SECONDS - 300;
+  const stored = Array.from({ length: maxSocketsPerUser() + 1 }, (_, i) => ({
+    connectionId: `k${i}`,
+    expiresAt: old,
+  }));
+  store.connections.list.mockResolvedValue(stored);
+  fanOut.isOpen.mockResolvedValue(false); // 410: gone
+  const presenceRecheck = vi.fn(async () => {});
+  await recheckPresence({ ...deps, presenceRecheck }, 'ann');
+  expect(fanOut.isOpen).toHaveBeenCalledTimes(maxSocketsPerUser());
+  expect(presenceRecheck.mock.calls).toEqual([['ann', 1]]);
+  expect(sent(fanOut)).toEqual([]);
 });
