@@ -134,6 +134,29 @@ export class ProfileRepository {
   }
 
   /**
+   * Marks a recheck as pending for the current window (`presencePending = presenceWindow`, or 0 with
+   * no window yet) before a put-off recheck is queued: one conditional UpdateItem, on an existing
+   * profile with no recheck of the current window pending (a stale mark of an earlier window does not
+   * count, as for `claimPresenceAnnouncement`). Whether it marked: false when a recheck is already
+   * pending (it decides instead of a second one) or there is no profile.
+   */
+  async markPresencePending(userId: string): Promise<boolean> {
+    return ifConditionFails(
+      this.table
+        .update({
+          Key: keys.profile(userId),
+          UpdateExpression: 'SET presencePending = if_not_exists(presenceWindow, :none)',
+          // Spelled out, not left to `<>` against a missing window (DynamoDB Local reads that as true).
+          ConditionExpression: `attribute_exists(pk) AND (attribute_not_exists(presencePending) OR
+            (attribute_exists(presenceWindow) AND presencePending <> presenceWindow))`,
+          ExpressionAttributeValues: { ':none': 0 },
+        })
+        .then(() => true),
+      () => false,
+    );
+  }
+
+  /**
    * Profiles by user id (BatchGet, 100 a call; `consistent` when deciding who may have sockets).
    * Users never seen are absent from the map.
    */

@@ -165,10 +165,19 @@ export async function wentOffline(deps: Deps, userId: string, memberships?: Memb
     await announceState(deps, { userId, online: true, lastSeenAt }, memberships);
 }
 
-/** Queues a recheck for just after `undecidedUntil` (epoch seconds), when a young socket is settled. */
+/**
+ * Queues a recheck for just after `undecidedUntil` (epoch seconds), when a young socket is settled,
+ * unless one is pending already (`profiles.markPresencePending`, the mark a refused change sets too):
+ * that one decides, and a change the budget refuses meanwhile queues no second chain of rechecks. A
+ * recheck that cannot be queued leaves no mark behind.
+ */
 async function putOff(deps: Deps, userId: string, undecidedUntil: number): Promise<void> {
+  if (!deps.presenceRecheck || !(await deps.store.profiles.markPresencePending(userId))) return;
   const wait = undecidedUntil - deps.now().getTime() / 1000;
-  await deps.presenceRecheck?.(userId, Math.max(1, Math.ceil(wait) + 1));
+  await deps.presenceRecheck(userId, Math.max(1, Math.ceil(wait) + 1)).catch(async (error: unknown) => {
+    await deps.store.profiles.clearPresencePending(userId);
+    throw error;
+  });
 }
 
 /**

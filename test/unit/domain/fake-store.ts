@@ -32,6 +32,7 @@ export function fakeStore(): FakeStore {
       setLastSeen: vi.fn(),
       claimPresenceAnnouncement: vi.fn(async (): Promise<PresenceClaim> => ({ outcome: 'announce' })),
       clearPresencePending: vi.fn(),
+      markPresencePending: vi.fn(async () => true),
       unmarkPresenceShown: vi.fn(),
       getMany: vi.fn(async () => new Map()),
     },

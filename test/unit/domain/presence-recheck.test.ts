@@ -6,7 +6,9 @@
  * retry (a post that reports failed sockets: test/fault/presence-truth.test.ts). The claim itself
  * (DynamoDB conditions) is exercised end to end in test/fault/presence-budget.test.ts. A recheck that
  * announced online lists the sockets again and announces offline when none is left (a `$disconnect`
- * that ran meanwhile: end to end in test/fault/presence-recheck-race.test.ts).
+ * that ran meanwhile: end to end in test/fault/presence-recheck-race.test.ts). A recheck put off
+ * (a young socket answering 410) queues itself again only when no other recheck is pending
+ * (`markPresencePending`), so a refusal meanwhile starts no second chain.
  */
 import { describe, expect, it, vi } from 'vitest';
 import { CONNECTION_TTL_SECONDS } from '../../../lambdas/data/items.ts';
@@ -97,4 +99,41 @@ it('asks again at once, announcing nothing, when more sockets are stored than th
   expect(fanOut.isOpen).toHaveBeenCalledTimes(maxSocketsPerUser());
   expect(presenceRecheck.mock.calls).toEqual([['ann', 1]]);
   expect(sent(fanOut)).toEqual([]);
+});
+
+describe('a recheck put off by a young socket answering 410', () => {
+  /** A socket of ann stored just now: inside its `$connect`, or left by one that failed. */
+  const young = { connectionId: 'k9', expiresAt: Date.parse(NOW) / 1000 + CONNECTION_TTL_SECONDS };
+
+  it('marks itself pending, then queues itself again', async () => {
+    const { deps, store, fanOut } = fakeDeps();
+    store.connections.list.mockResolvedValue([young]);
+    fanOut.isOpen.mockResolvedValue(false);
+    const presenceRecheck = vi.fn(async () => {});
+    await recheckPresence({ ...deps, presenceRecheck }, 'ann');
+    expect(store.profiles.markPresencePending).toHaveBeenCalledWith('ann');
+    expect(presenceRecheck).toHaveBeenCalledTimes(1);
+    expect(sent(fanOut)).toEqual([]);
+  });
+
+  it('queues nothing when another recheck is pending (a refusal queued one meanwhile)', async () => {
+    const { deps, store, fanOut } = fakeDeps();
+    store.connections.list.mockResolvedValue([young]);
+    fanOut.isOpen.mockResolvedValue(false);
+    store.profiles.markPresencePending.mockResolvedValue(false);
+    const presenceRecheck = vi.fn(async () => {});
+    await recheckPresence({ ...deps, presenceRecheck }, 'ann');
+    expect(presenceRecheck).not.toHaveBeenCalled();
+  });
+
+  it('leaves no mark behind when it cannot be queued', async () => {
+    const { deps, store, fanOut } = fakeDeps();
+    store.connections.list.mockResolvedValue([young]);
+    fanOut.isOpen.mockResolvedValue(false);
+    const presenceRecheck = vi.fn(async () => {
+      throw new Error('queue down');
+    });
+    await expect(recheckPresence({ ...deps, presenceRecheck }, 'ann')).rejects.toThrow('queue down');
+    expect(store.profiles.clearPresencePending).toHaveBeenCalledTimes(2); // at its start, and after
+  });
 });
