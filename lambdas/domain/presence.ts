@@ -84,7 +84,8 @@ export const PRESENCE_RETRY_SECONDS = 5;
  * (it throws, or sockets are left that the fan-out could neither post to after its retries nor
  * queue), the mark is taken back, so that the same state is announced again rather than
  * deduplicated away, and, unless this announcement is a recheck's (`retry` false: it is not retried
- * again), one recheck is queued `PRESENCE_RETRY_SECONDS` later to announce the state true then.
+ * again), one recheck is queued `PRESENCE_RETRY_SECONDS` later to announce the state true then. A
+ * post that threw is thrown on only when no such retry was queued.
  */
 async function announceState(
   deps: Deps,
@@ -100,22 +101,31 @@ async function announceState(
     if (told.length === 0) return false;
     ({ failed } = await deps.fanOut.toUsers(told, event('presence', { ...presence })));
   } catch (error) {
-    await takeBack(deps, presence, retry);
+    // Its retry queued, the failure is dealt with: thrown on, the caller's own retry (`$disconnect`'s
+    // second try, SQS's redelivery) would claim a second slot and queue a second retry.
+    if (await takeBack(deps, presence, retry)) return true;
     throw error;
   }
   if (failed > 0) await takeBack(deps, presence, retry);
   return true;
 }
 
-/** `announceState`'s failed post: the mark taken back, and a recheck queued when `retry`. */
-async function takeBack(deps: Deps, presence: PresenceView, retry: boolean): Promise<void> {
+/** `announceState`'s failed post: the mark taken back, and a recheck queued when `retry` (whether it was). */
+async function takeBack(deps: Deps, presence: PresenceView, retry: boolean): Promise<boolean> {
   const { userId, online } = presence;
   logger.warn('a presence announcement was not posted to every peer: its mark taken back', { online });
   try {
     await deps.store.profiles.unmarkPresenceShown(userId, online);
-    if (retry && deps.presenceRecheck) await deps.presenceRecheck(userId, PRESENCE_RETRY_SECONDS);
   } catch (error) {
     logger.warn('could not take back a failed presence announcement', { error });
+  }
+  if (!retry || !deps.presenceRecheck) return false;
+  try {
+    await deps.presenceRecheck(userId, PRESENCE_RETRY_SECONDS);
+    return true;
+  } catch (error) {
+    logger.warn('could not queue the retry of a failed presence announcement', { error });
+    return false;
   }
 }
 

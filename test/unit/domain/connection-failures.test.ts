@@ -2,7 +2,8 @@
  * `$connect` and `$disconnect` that fail part way. API Gateway retries neither: a `$connect` that
  * fails after its connection was stored gets no `$disconnect` (the handshake failed), so it takes its
  * record and its socket slot back itself and has told no one online; a `$disconnect` whose reads fail
- * still announces the user offline.
+ * still announces the user offline, and one whose offline post fails after its claim leaves the retry
+ * to the recheck that failure queued (no second claim, no second recheck).
  */
 import { describe, expect, it, vi } from 'vitest';
 import { closeConnection, openConnection } from '../../../lambdas/domain/connections.ts';
@@ -138,6 +139,29 @@ describe('a $disconnect whose steps fail', () => {
     await closeConnection(deps, ann, { connectionId: 'k1' });
     expect(store.profiles.setLastSeen).toHaveBeenCalledTimes(2);
     expect(sent(fanOut).map((s) => s.frame)).toEqual([offlineNow()]);
+  });
+
+  it('the offline post threw after its claim: not tried again (one slot, one retry recheck)', async () => {
+    const { deps, store, fanOut } = fakeDeps();
+    store.chats.listMemberships.mockResolvedValue(memberships);
+    fanOut.toUsers.mockRejectedValue(new Error('Management API down'));
+    const presenceRecheck = vi.fn(async () => {});
+    await closeConnection({ ...deps, presenceRecheck }, ann, { connectionId: 'k1' });
+    expect(store.profiles.claimPresenceAnnouncement).toHaveBeenCalledTimes(1);
+    expect(store.profiles.unmarkPresenceShown).toHaveBeenCalledTimes(1);
+    expect(presenceRecheck).toHaveBeenCalledTimes(1);
+  });
+
+  it('the offline post threw and its retry could not be queued: tried again', async () => {
+    const { deps, store, fanOut } = fakeDeps();
+    store.chats.listMemberships.mockResolvedValue(memberships);
+    fanOut.toUsers.mockRejectedValueOnce(new Error('Management API down'));
+    const presenceRecheck = vi.fn(async () => {
+      throw new Error('queue down');
+    });
+    await closeConnection({ ...deps, presenceRecheck }, ann, { connectionId: 'k1' });
+    expect(store.profiles.claimPresenceAnnouncement).toHaveBeenCalledTimes(2);
+    expect(sent(fanOut).map((s) => s.frame)).toEqual([offline, offlineNow()]);
   });
 
   it('the delete or the slot’s release failed: the rest still runs', async () => {

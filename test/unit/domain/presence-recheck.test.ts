@@ -38,15 +38,24 @@ it('clears the pending mark when the recheck cannot be queued, and fails', async
   expect(store.profiles.clearPresencePending).toHaveBeenCalledWith('ann');
 });
 
-it('takes the mark back and queues one retry when the announcement’s post throws', async () => {
+it('takes the mark back and queues one retry when the announcement’s post throws (not thrown on)', async () => {
   const { deps, store, fanOut } = fakeDeps();
   fanOut.toUsers.mockRejectedValueOnce(new Error('Management API down'));
   const presenceRecheck = vi.fn(async () => {});
+  await wentOffline({ ...deps, presenceRecheck }, 'ann', memberships);
+  expect(store.profiles.unmarkPresenceShown).toHaveBeenCalledWith('ann', false);
+  expect(presenceRecheck.mock.calls).toEqual([['ann', PRESENCE_RETRY_SECONDS]]);
+});
+
+it('throws the post’s failure on when its retry cannot be queued', async () => {
+  const { deps, fanOut } = fakeDeps();
+  fanOut.toUsers.mockRejectedValueOnce(new Error('Management API down'));
+  const presenceRecheck = vi.fn(async () => {
+    throw new Error('queue down');
+  });
   await expect(wentOffline({ ...deps, presenceRecheck }, 'ann', memberships)).rejects.toThrow(
     'Management API down',
   );
-  expect(store.profiles.unmarkPresenceShown).toHaveBeenCalledWith('ann', false);
-  expect(presenceRecheck.mock.calls).toEqual([['ann', PRESENCE_RETRY_SECONDS]]);
 });
 
 it('a recheck whose post throws takes its mark back but queues no retry of its own', async () => {
