@@ -28,7 +28,7 @@ import { freePort, JAVA_MISSING } from './dynamodb.ts';
 import { DEMO_USERS, seedDemoData } from './seed.ts';
 import { type LocalStack, loader, ROOT, startLocalStack } from './stack.ts';
 import { devSessionTtlSeconds, devToken } from './token.ts';
-import { buildWeb, webRoutes } from './web.ts';
+import { buildWeb, deactivatedInTable, webRoutes } from './web.ts';
 
 /** Where `--persist` without a folder keeps the data (git-ignored). */
 const DEFAULT_DATA_DIR = resolve(ROOT, '.dynamodb');
@@ -167,7 +167,9 @@ try {
       process.stderr.write(`${message}\n`);
       void shutdown('DynamoDB Local exited', 1);
     },
-    httpRoutes: [webRoutes({ assets: web, users: seeding ? DEMO_USERS : [] })],
+    httpRoutes: [
+      webRoutes({ assets: web, users: seeding ? DEMO_USERS : [], deactivated: deactivatedInTable }),
+    ],
     onInvoke: ({ routeKey, ms, error }) => {
       if (error) process.stderr.write(`✗ ${routeKey} failed after ${ms.toFixed(0)} ms: ${String(error)}\n`);
     },

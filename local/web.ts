@@ -2,13 +2,14 @@
  * The web chat on the local gateway's origin (extra local HTTP routes, not part of API Gateway):
  * the page built from `web/` with esbuild in memory, its `config.json` (the socket is this origin),
  * and the demo-user picker's endpoints: `GET /_local/dev-users` and `POST /_local/dev-token`
- * (`{"userId": "alice"}` → `{"token": "…"}`), which mint dev tokens for the demo users only, to
- * callers on this machine only. None of this exists in a deployed stack (test/cdk/web.test.ts).
+ * (`{"userId": "alice"}` → `{"token": "…"}`), which mint dev tokens for the demo users only (not
+ * for one an administrator deactivated: 403), to callers on this machine only. None of this exists in a deployed stack (test/cdk/web.test.ts).
  */
 import { readFile } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { resolve } from 'node:path';
 import { build } from 'esbuild';
+import { store } from '../lambdas/data/store.ts';
 import type { WebConfig } from '../web/src/config.ts';
 import type { LocalHttpRoute } from './gateway.ts';
 import { refusedBeyondThisMachine } from './local-only.ts';
@@ -91,6 +92,16 @@ export interface WebRoutesOptions {
   readonly users: readonly DevUser[];
   /** @default 24 h, or JWT_MAX_LIFETIME_SECONDS when shorter (devSessionTtlSeconds) */
   readonly tokenTtlSeconds?: number;
+  /**
+   * Whether an administrator deactivated the user (`deactivateUser`): then no token (403), as the
+   * socket would refuse it anyway. `deactivatedInTable` reads the local table. @default nobody is
+   */
+  readonly deactivated?: (userId: string) => Promise<boolean>;
+}
+
+/** `WebRoutesOptions.deactivated` from the stack's table (one key lookup: data/deactivations.ts). */
+export async function deactivatedInTable(userId: string): Promise<boolean> {
+  return (await store().deactivations.get(userId)) !== undefined;
 }
 
 /** The page and the dev-token endpoints as one extra HTTP route of the local gateway. */
@@ -119,6 +130,11 @@ export function webRoutes(options: WebRoutesOptions): LocalHttpRoute {
       const user = options.users.find((u) => u.userId === userId);
       if (!user) {
         send(res, 400, 'application/json', JSON.stringify({ message: 'userId: not a demo user' }));
+        return true;
+      }
+      if (await options.deactivated?.(user.userId)) {
+        const message = 'userId: deactivated by an administrator';
+        send(res, 403, 'application/json', JSON.stringify({ message }));
         return true;
       }
       const token = await devToken(user.userId, {

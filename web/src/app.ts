@@ -6,15 +6,16 @@
  * status line: status.ts), scheduled messages and blocking. The message list follows new messages
  * only while it is scrolled to the bottom (follow.ts).
  */
-import { type ChatClient, ChatClientError, connect, type Message } from '../../client/src/index.ts';
+import { type ChatClient, ChatClientError, type Message } from '../../client/src/index.ts';
 import type { Session } from './auth.ts';
 import { ChatList, chatTitle } from './chats.ts';
 import { Composer } from './composer.ts';
 import { byId, displayName } from './dom.ts';
 import { BottomFollower } from './follow.ts';
-import { guardUnload, outboxStore, signInAgainKeeping, signOutDiscarding, watchedToken } from './keep.ts';
+import { signOutDiscarding } from './keep.ts';
 import { MessageList } from './messages.ts';
-import { OnlineAwareWebSocket, watchNetwork } from './online.ts';
+import { watchNetwork } from './online.ts';
+import { pageClient } from './page-client.ts';
 import { ChatStatus, TYPING_SHOWN_MS } from './status.ts';
 
 const PAGE = 30;
@@ -40,20 +41,11 @@ export class ChatApp {
     private readonly onSignOut: () => void,
   ) {
     this.me = session.userId;
-    // Back to the login form, keeping the outbox and the draft: the client has stopped for good, or
-    // the sign-in can no longer be renewed (called later, once `unguard` is set).
-    const signInAgain = (reason: string) => {
-      unguard();
-      signInAgainKeeping(session, reason, this.client, this.openId, this.composer.text);
-    };
-    this.client = connect({
-      url: session.wsUrl,
-      token: watchedToken(session.token, () => signInAgain('token-expired')),
-      WebSocket: OnlineAwareWebSocket,
-      // The outbox outlives a reload (keep.ts): signing in again as the same user sends it.
-      store: outboxStore(this.me),
-    });
-    const unguard = guardUnload(this.client);
+    const { client, unguard } = pageClient(session, () => ({
+      chatId: this.openId,
+      text: this.composer.text,
+    }));
+    this.client = client;
     this.composer = new Composer(this);
     const c = this.client;
     this.#chatList = new ChatList(byId('chat-list'), (id) => this.open(id));
@@ -76,8 +68,6 @@ export class ChatApp {
               : 'offline',
       );
       if (state === 'open') void this.#afterOpen();
-      if (state === 'closed' && (reason === 'unauthorized' || reason === 'token-expired'))
-        signInAgain(reason);
     });
     c.on('messages', ({ chatId }) => {
       if (chatId === this.openId) this.#markRead();

@@ -7,6 +7,7 @@
 import type { TokenSource } from '../../client/src/index.ts';
 import type { WebConfig } from './config.ts';
 import { expired, subject } from './jwt.ts';
+import { SignInRequired } from './oidc-token.ts';
 
 export type { LocalConfig, OidcConfig, WebConfig } from './config.ts';
 
@@ -50,9 +51,17 @@ async function devToken(userId: string): Promise<string> {
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ userId }),
   });
+  // A refusal (400 not a demo user, 403 deactivated or not this machine): no retrying, sign in again.
+  if (res.status >= 400 && res.status < 500) {
+    const { message } = (await res.json().catch(() => ({}))) as { message?: string };
+    throw new SignInRefused(message ?? `HTTP ${res.status}`);
+  }
   if (!res.ok) throw new Error(`No dev token for ${userId}: HTTP ${res.status}`);
   return ((await res.json()) as { token: string }).token;
 }
+
+/** The dev server refused a demo user's token (the page says why on the login form). */
+export class SignInRefused extends SignInRequired {}
 
 /** A session for a demo user: a fresh dev token on every (re)connect. */
 export function devSession(userId: string): Session {

@@ -68,35 +68,48 @@ export interface Draft {
  * provider refused to renew the sign-in): then `refused` runs as well. The client sees the error
  * either way (and would retry); any other error (offline, the provider down) is only that.
  */
-export function watchedToken(token: TokenSource, refused: () => void): TokenSource {
+export function watchedToken(token: TokenSource, refused: (error: SignInRequired) => void): TokenSource {
   if (typeof token === 'string') return token;
   return async () => {
     try {
       return await token();
     } catch (error) {
-      if (error instanceof SignInRequired) refused();
+      if (error instanceof SignInRequired) refused(error);
       throw error;
     }
   };
 }
 
 /**
- * The client stopped for good (`unauthorized`: the handshake was refused; `token-expired`), or the
- * sign-in cannot be renewed (`token-expired` too): keeps the draft (the outbox is in the store
- * already) and reloads to the login form, which says why.
+ * Why the page must sign in again: `unauthorized` (the client saw the handshake refused) or
+ * `refused` (the dev server refused a token: `detail` says why); `token-expired` (also: the sign-in
+ * cannot be renewed); `unreachable` (handshakes kept failing fast: refused, or no server; refusals.ts).
+ */
+export type SignInReason = 'unauthorized' | 'refused' | 'token-expired' | 'unreachable';
+
+/**
+ * The client stopped for good, the sign-in cannot be renewed or was refused, or handshakes keep
+ * failing: keeps the draft (the outbox is in the store already) and reloads to the login form, which
+ * says why.
  */
 export function signInAgainKeeping(
   session: Session,
-  reason: string,
+  reason: SignInReason,
   client: ChatClient,
   chatId: string | null,
   text: string,
+  detail = '',
 ): void {
   if (chatId) sessionStorage.setItem(DRAFT, JSON.stringify({ userId: session.userId, chatId, text }));
   // A browser cannot see why a handshake was refused; a token past its exp is the usual reason.
   const stale = reason === 'token-expired' || (typeof session.token === 'string' && expired(session.token));
+  const why = stale
+    ? 'has expired'
+    : reason === 'unreachable'
+      ? 'was refused, or the server cannot be reached'
+      : `was refused${detail ? ` (${detail})` : ''}`;
   const waiting = client.pending().length > 0 ? ' to send what is waiting' : '';
-  signInAgain(`Your sign-in ${stale ? 'has expired' : 'was refused'}. Sign in again${waiting}.`);
+  signInAgain(`Your sign-in ${why}. Sign in again${waiting}.`);
 }
 
 /** The draft kept by `userId` (once); another user's is dropped. */

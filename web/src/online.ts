@@ -3,11 +3,25 @@
  * minutes) after the network goes away and never close it for `navigator.onLine`. When the browser
  * says it is offline, every socket is dropped at once, so the client shows "reconnecting" and
  * queues what the user writes; when it is back online the client reconnects without waiting for its
- * backoff, and catches up (sync) before anything is shown as current.
+ * backoff, and catches up (sync) before anything is shown as current. It also tells how each
+ * handshake ended (`watchHandshakes`): one that never opened, while online, may have been refused.
  */
 import type { WebSocketConstructor } from '../../client/src/index.ts';
 
 const open = new Set<WebSocket>();
+
+export interface HandshakeWatch {
+  opened(): void;
+  /** A socket closed before it opened, `ms` after it was made, while the browser was online. */
+  failed(ms: number): void;
+}
+
+let watch: HandshakeWatch | undefined;
+
+/** Reports how each socket's handshake ends (one page, one watcher). */
+export function watchHandshakes(w: HandshakeWatch): void {
+  watch = w;
+}
 
 /** A WebSocket class for `connect({ WebSocket })`. */
 export const OnlineAwareWebSocket: WebSocketConstructor = class extends WebSocket {
@@ -15,8 +29,17 @@ export const OnlineAwareWebSocket: WebSocketConstructor = class extends WebSocke
     // Offline: no attempt at all (the client backs off and retries; 'online' wakes it up).
     if (!navigator.onLine) throw new Error('The browser is offline.');
     super(url);
+    const made = Date.now();
+    let opened = false;
     open.add(this);
-    this.addEventListener('close', () => open.delete(this));
+    this.addEventListener('open', () => {
+      opened = true;
+      watch?.opened();
+    });
+    this.addEventListener('close', () => {
+      open.delete(this);
+      if (!opened && navigator.onLine) watch?.failed(Date.now() - made);
+    });
   }
 } as unknown as WebSocketConstructor;
 
