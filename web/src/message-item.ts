@@ -217,10 +217,14 @@ function quoteText(quoted: Message | undefined): string {
 
 type Tick = 'Read' | 'Delivered' | 'Sent';
 
-/** ✓ sent, ✓✓ delivered to every other member, blue ✓✓ read by every other member. */
+/**
+ * ✓ sent, ✓✓ delivered to every other member, blue ✓✓ read by every other member: only when every
+ * member is listed (a big group's list names 200 of them: `memberCount` says how many there are).
+ */
 function ticks(m: Message, v: MessageContext): Tick {
-  const others = (v.chat.members ?? []).filter((x) => x.userId !== v.me);
-  const known = v.chat.members !== null && others.length > 0;
+  const members = v.chat.members;
+  const others = (members ?? []).filter((x) => x.userId !== v.me);
+  const known = members !== null && others.length > 0 && members.length >= v.chat.memberCount;
   if (known && others.every((x) => x.lastReadSeq >= m.seq)) return 'Read';
   if (known && others.every((x) => Math.max(x.lastDeliveredSeq, x.lastReadSeq) >= m.seq)) return 'Delivered';
   return 'Sent';
