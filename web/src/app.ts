@@ -16,6 +16,7 @@ import { signOutDiscarding } from './keep.ts';
 import { MessageList } from './messages.ts';
 import { watchNetwork } from './online.ts';
 import { pageClient } from './page-client.ts';
+import { MyReactions } from './reactions.ts';
 import { ChatStatus, TYPING_SHOWN_MS } from './status.ts';
 
 const PAGE = 30;
@@ -30,6 +31,7 @@ export class ChatApp {
   readonly #older = new Map<string, Map<number, Message>>();
   readonly #status = new ChatStatus();
   #blocked = new Set<string>();
+  readonly #reactions: MyReactions;
   #frame = 0;
   readonly composer: Composer;
   readonly #chatList: ChatList;
@@ -48,12 +50,14 @@ export class ChatApp {
     this.client = client;
     this.composer = new Composer(this);
     const c = this.client;
+    this.#reactions = new MyReactions(c, () => c.userId || this.me);
+    this.#reactions = new MyReactions(c, () => c.userId || this.me);
     this.#chatList = new ChatList(byId('chat-list'), (id) => this.open(id));
     this.#messageList = new MessageList(byId('message-list'), {
       reply: (m) => this.composer.replyTo(m),
       edit: (m) => this.composer.edit(m),
       remove: (m) => this.#run(c.deleteMessage(m.chatId, m.messageId), 'Delete'),
-      react: (m, emoji, remove) => this.#run(c.react(m.chatId, m.messageId, emoji, remove), 'React'),
+      react: (m, emoji, mine) => this.#run(this.#reactions.toggle(m, emoji, mine), 'React'),
       url: (m, id, failed) => c.attachmentUrl(m.chatId, m.messageId, id, failed),
     });
     this.#bottom = new BottomFollower(byId('messages'), byId('message-list'));
@@ -214,6 +218,7 @@ export class ChatApp {
       byId: new Map(all.map((m) => [m.messageId, m])),
       pending: c.pending(chat.chatId),
       editingId: this.composer.editing?.messageId ?? null,
+      mine: (m, r) => this.#reactions.mine(m.messageId, r),
     });
     this.#bottom.follow(this.#scrollToEnd);
     this.#scrollToEnd = false;

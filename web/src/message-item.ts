@@ -9,6 +9,7 @@
 import type { ChatInfo, Message, OutboxEntry, Reaction } from '../../client/src/index.ts';
 import { attachmentView } from './attachment.ts';
 import { displayName, h, setAttr, shortTime } from './dom.ts';
+import { type Mine, reactionChips } from './reactions.ts';
 
 export interface MessageContext {
   readonly me: string;
@@ -16,13 +17,16 @@ export interface MessageContext {
   /** Every message held (for reply quotes beyond the window). */
   readonly byId: ReadonlyMap<string, Message>;
   readonly editingId: string | null;
+  /** Whether a reaction of the message is the user's (reactions.ts). */
+  mine(m: Message, r: Reaction): Mine;
 }
 
 export interface MessageActions {
   reply(m: Message): void;
   edit(m: Message): void;
   remove(m: Message): void;
-  react(m: Message, emoji: string, remove: boolean): void;
+  /** Toggles the user's `emoji` (`mine`: whether they have it, undefined when not known). */
+  react(m: Message, emoji: string, mine: Mine): void;
   /** A working download URL of one of the message's attachments (renewed when due or `failed`). */
   url(m: Message, attachmentId: string, failed?: string): Promise<string>;
 }
@@ -121,8 +125,14 @@ export class MessageItem {
             : null,
       },
       {
-        key: JSON.stringify(shown.map((r) => [r.emoji, r.count, r.userIds.includes(v.me)])),
-        build: () => this.#reactions(shown, v.me),
+        key: JSON.stringify(shown.map((r) => [r.emoji, r.count, v.mine(m, r) ?? null])),
+        build: () =>
+          reactionChips(
+            m,
+            shown,
+            (r) => v.mine(m, r),
+            (emoji, mine) => this.actions.react(this.#m, emoji, mine),
+          ),
       },
       {
         key: JSON.stringify([m.createdAt, time, edited, tick]),
@@ -135,12 +145,12 @@ export class MessageItem {
             tick && tickMark(tick),
           ),
       },
-      { key: `${m.deleted} ${mine}`, build: () => (m.deleted ? null : this.#actions(mine, v.me)) },
+      { key: `${m.deleted} ${mine}`, build: () => (m.deleted ? null : this.#actions(mine, v)) },
     ];
   }
 
   /** The buttons act on the message as it is when clicked (not as it was when they were built). */
-  #actions(mine: boolean, me: string): HTMLElement {
+  #actions(mine: boolean, v: MessageContext): HTMLElement {
     const a = this.actions;
     const current = () => this.#m;
     const key = (action: string) => `${this.#m.messageId}:${action}`;
@@ -155,37 +165,13 @@ export class MessageItem {
       button(
         'react',
         QUICK_REACTION,
-        () => a.react(current(), QUICK_REACTION, hasMine(current().reactions, QUICK_REACTION, me)),
+        () => {
+          const m = current();
+          const r = reactionList(m).find((x) => x.emoji === QUICK_REACTION);
+          a.react(m, QUICK_REACTION, r ? v.mine(m, r) : false);
+        },
         `React with ${QUICK_REACTION}`,
       ),
-    );
-  }
-
-  /** Reactions, when the server has them (absent or empty: nothing). Clicking one toggles yours. */
-  #reactions(list: readonly Reaction[], me: string): HTMLElement | null {
-    if (list.length === 0) return null;
-    return h(
-      'ul',
-      { class: 'reactions', 'aria-label': 'Reactions' },
-      list.map((r) => {
-        const mineToo = r.userIds.includes(me);
-        return h(
-          'li',
-          {},
-          h(
-            'button',
-            {
-              type: 'button',
-              class: mineToo ? 'reaction mine' : 'reaction',
-              'data-focus-key': `${this.#m.messageId}:reaction:${r.emoji}`,
-              'aria-pressed': mineToo ? 'true' : 'false',
-              'aria-label': `${r.emoji} ${r.count}`,
-              onclick: () => this.actions.react(this.#m, r.emoji, mineToo),
-            },
-            `${r.emoji} ${r.count}`,
-          ),
-        );
-      }),
     );
   }
 }
@@ -247,8 +233,4 @@ function tickMark(label: Tick): HTMLElement {
 function reactionList(m: Message): readonly Reaction[] {
   const list = (m as { reactions?: Reaction[] }).reactions;
   return Array.isArray(list) && !m.deleted ? list : [];
-}
-
-function hasMine(list: readonly Reaction[] | undefined, emoji: string, me: string): boolean {
-  return Array.isArray(list) && list.some((r) => r.emoji === emoji && r.userIds.includes(me));
 }
