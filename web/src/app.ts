@@ -17,6 +17,7 @@ import { MessageList } from './messages.ts';
 import { watchNetwork } from './online.ts';
 import { pageClient } from './page-client.ts';
 import { MyReactions } from './reactions.ts';
+import { ScheduledList } from './scheduled.ts';
 import { ChatStatus, TYPING_SHOWN_MS } from './status.ts';
 
 const PAGE = 30;
@@ -34,6 +35,7 @@ export class ChatApp {
   readonly #reactions: MyReactions;
   #frame = 0;
   readonly composer: Composer;
+  readonly scheduled: ScheduledList;
   readonly #chatList: ChatList;
   readonly #messageList: MessageList;
   readonly #bottom: BottomFollower;
@@ -49,8 +51,8 @@ export class ChatApp {
     }));
     this.client = client;
     this.composer = new Composer(this);
+    this.scheduled = new ScheduledList(this);
     const c = this.client;
-    this.#reactions = new MyReactions(c, () => c.userId || this.me);
     this.#reactions = new MyReactions(c, () => c.userId || this.me);
     this.#chatList = new ChatList(byId('chat-list'), (id) => this.open(id));
     this.#messageList = new MessageList(byId('message-list'), {
@@ -94,14 +96,10 @@ export class ChatApp {
       this.#status.presence(p);
       this.render();
     });
-    for (const type of [
-      'scheduled.created',
-      'scheduled.cancelled',
-      'scheduled.sent',
-      'scheduled.failed',
-    ] as const) {
-      c.on(type, () => void this.composer.loadScheduled());
+    for (const type of ['scheduled.created', 'scheduled.cancelled', 'scheduled.sent'] as const) {
+      c.on(type, () => void this.scheduled.load());
     }
+    c.on('scheduled.failed', ({ scheduled }) => this.scheduled.failed(scheduled));
     watchNetwork(
       () => c.reconnectNow(),
       (online) => this.#connection(online ? 'reconnecting' : 'offline'),
@@ -123,11 +121,17 @@ export class ChatApp {
     this.composer.reset();
     document.body.classList.toggle('chat-open', chatId !== null);
     byId('composer').hidden = chatId === null;
+    this.scheduled.opened(chatId);
     this.render(true);
     if (chatId === null) return;
     this.#markRead();
     void this.#loadChat(chatId);
     this.composer.focus();
+  }
+
+  /** Gives a failed scheduled message's text back (scheduled.ts). */
+  giveBack(chatId: string, text: string): boolean {
+    return this.composer.giveBack(chatId, text);
   }
 
   /** Shows a page more: from what the client holds, then from the server (`history` before). */
@@ -240,8 +244,9 @@ export class ChatApp {
     this.render();
   }
 
-  /** Members (for ticks and titles), presence and the scheduled messages of the opened chat. */
+  /** The scheduled messages of the opened chat, and its members (for ticks and titles) and presence. */
   async #loadChat(chatId: string): Promise<void> {
+    void this.scheduled.load();
     try {
       const chat = this.client.chat(chatId);
       const members = chat?.members ?? (await this.client.request('getChat', { chatId })).chat.members;
@@ -253,7 +258,6 @@ export class ChatApp {
         const { presence } = await this.client.request('getPresence', { userIds: others });
         for (const p of presence) this.#status.presence(p);
       }
-      await this.composer.loadScheduled();
     } catch (error) {
       if (!(error instanceof ChatClientError) || error.code !== 'DISCONNECTED') {
         this.toast(`Could not load the chat: ${(error as Error).message}`);

@@ -1,12 +1,12 @@
 /**
  * The composer: Enter sends (Shift+Enter: new line), Esc cancels a reply or an edit; reply and edit
  * modes; typing notices (at most one "typing" every 3 s, "stopped" after 4 s without a key or on
- * send); attachments (upload, then send); scheduled messages (send later, the list with Cancel).
+ * send); attachments (upload, then send); scheduling a message (send later; the list: scheduled.ts).
  */
-import { type Message, type Scheduled, scheduleMessage, sendAttachment } from '../../client/src/index.ts';
+import { type Message, scheduleMessage, sendAttachment } from '../../client/src/index.ts';
 import { LIMITS } from '../../lambdas/contract/limits.ts';
 import type { ChatApp } from './app.ts';
-import { byId, displayName, h, shortTime } from './dom.ts';
+import { byId, displayName } from './dom.ts';
 
 const TYPING_EVERY_MS = 3000;
 const TYPING_STOP_MS = 4000;
@@ -67,6 +67,16 @@ export class Composer {
   set text(value: string) {
     this.#text.value = value;
     this.#grow();
+  }
+
+  /**
+   * Gives back the text of something that did not go out (a failed scheduled message) when `chatId`
+   * is open and the box is empty; whether it did.
+   */
+  giveBack(chatId: string, text: string): boolean {
+    if (this.app.openId !== chatId || this.#text.value.trim() !== '' || this.editing) return false;
+    this.text = text;
+    return true;
   }
 
   /** Back to a plain new message (Esc). */
@@ -201,54 +211,9 @@ export class Composer {
       this.#text.value = '';
       byId('schedule-row').hidden = true;
       this.app.toast(`Scheduled for ${new Date(at).toLocaleString()}.`);
-      await this.loadScheduled();
+      await this.app.scheduled.load();
     } catch (error) {
       this.app.toast(`Not scheduled: ${(error as Error).message}`);
     }
-  }
-
-  /** The open chat's pending scheduled messages, each with Cancel. */
-  async loadScheduled(): Promise<void> {
-    const chatId = this.app.openId;
-    const list = byId('scheduled');
-    if (!chatId || this.app.client.state !== 'open') return void list.replaceChildren();
-    const items: Scheduled[] = [];
-    try {
-      // A page ends where one frame is full: follow nextCursor (at most 100 wait per user).
-      let cursor: string | undefined;
-      do {
-        const fields = cursor === undefined ? { chatId } : { chatId, cursor };
-        const page = await this.app.client.request('listScheduled', fields);
-        items.push(...page.scheduled);
-        cursor = page.nextCursor ?? undefined;
-      } while (cursor !== undefined);
-    } catch {
-      // Not on this server: nothing scheduled.
-    }
-    if (chatId !== this.app.openId) return;
-    list.replaceChildren(
-      ...items
-        .filter((s) => s.status === 'pending')
-        .map((s) =>
-          h(
-            'li',
-            { 'data-scheduled-id': s.scheduledId },
-            h('span', {}, `Scheduled ${shortTime(s.sendAt)}: ${s.text}`),
-            h(
-              'button',
-              {
-                type: 'button',
-                class: 'quiet',
-                onclick: () =>
-                  void this.app.client
-                    .request('cancelScheduled', { scheduledId: s.scheduledId })
-                    .then(() => this.loadScheduled())
-                    .catch((error: Error) => this.app.toast(`Not cancelled: ${error.message}`)),
-              },
-              'Cancel',
-            ),
-          ),
-        ),
-    );
   }
 }

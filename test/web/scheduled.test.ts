@@ -1,0 +1,107 @@
+/**
+ * Scheduled messages on the web page, in a real browser (system Chromium) on a local stack: one
+ * that fails at its `sendAt` is told to its author (a toast with the reason in words) and its text
+ * comes back to the box; opening another chat drops the previous chat's list (and its Cancel
+ * buttons) at once, and the new chat's list loads even when its presence does not.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEMO_USERS } from '../../local/seed.ts';
+import { buildWeb, webRoutes } from '../../local/web.ts';
+import { TestClient } from '../support/client.ts';
+import { inMs, makeDue } from '../support/scheduled.ts';
+import { useTestStack } from '../support/stack.ts';
+import { type Chromium, launchChromium, openAs } from './browser.ts';
+
+const stack = useTestStack(async () => ({
+  httpRoutes: [webRoutes({ assets: await buildWeb({ mode: 'local' }), users: DEMO_USERS })],
+}));
+
+let chrome: Chromium;
+let baseUrl: string;
+
+/** In the page: the direct chat with `userId` (created if need be), held by the client. */
+const directChat = (userId: string) => `(async () => {
+  const c = window.chatApp.client;
+  const { chat } = await c.request('createChat', { kind: 'direct', userId: ${JSON.stringify(userId)} });
+  await c.sendMessage(chat.chatId, 'hi');
+  while (!c.chat(chat.chatId)) await new Promise((r) => setTimeout(r, 25));
+  return chat.chatId;
+})()`;
+
+const scheduleIn = (chatId: string, text: string) =>
+  `window.chatApp.client.request('scheduleMessage', { chatId: ${JSON.stringify(chatId)}, text: ${JSON.stringify(text)}, sendAt: ${JSON.stringify(inMs(3_600_000))} })`;
+
+describe('scheduled messages on the web page', () => {
+  beforeAll(async () => {
+    baseUrl = stack.url.replace(/^ws:/, 'http:');
+    chrome = await launchChromium();
+  }, 120_000);
+
+  afterAll(async () => {
+    await chrome?.close();
+  });
+
+  it('one that fails is told with its reason, and its text comes back to the box', async () => {
+    const alice = await openAs(chrome, baseUrl, 'alice');
+    const chatId = (await alice.page.evaluate(directChat('carol'))) as string;
+    await alice.page.evaluate(`window.chatApp.open(${JSON.stringify(chatId)})`);
+    await alice.page.fill('#text', 'see you tomorrow');
+    await alice.page.click('#schedule');
+    await alice.page.click('#schedule-confirm');
+    const item = alice.page.locator('#scheduled li[data-scheduled-id]');
+    await item.waitFor();
+    expect(await alice.page.inputValue('#text')).toBe('');
+    const scheduledId = (await item.getAttribute('data-scheduled-id')) ?? '';
+    const carol = await TestClient.connect(await stack.urlFor('carol'));
+    try {
+      await carol.ok('blockUser', { userId: 'alice' });
+      await makeDue(stack, 'alice', scheduledId);
+      await stack.scheduler.sweepNow({ full: true });
+      await alice.page
+        .locator('#toast', { hasText: 'A scheduled message was not sent: it was refused' })
+        .waitFor({ timeout: 30_000 });
+      expect(await alice.page.textContent('#toast')).toContain('Its text is back in the box.');
+      expect(await alice.page.inputValue('#text')).toBe('see you tomorrow');
+      await item.waitFor({ state: 'detached' });
+    } finally {
+      await carol.ok('unblockUser', { userId: 'alice' });
+      await carol.close();
+    }
+    expect(alice.errors).toEqual([]);
+    await alice.context.close();
+  }, 120_000);
+
+  it("opening another chat drops the previous chat's list at once; the new one loads without presence", async () => {
+    const context = await chrome.browser.newContext({ viewport: { width: 1000, height: 700 } });
+    let holdPresence = false;
+    // The page's socket through the test: getPresence goes unanswered once `holdPresence` is set.
+    await context.routeWebSocket(/.*/, (ws) => {
+      const server = ws.connectToServer();
+      ws.onMessage((message) => {
+        const { action } = JSON.parse(String(message)) as { action?: string };
+        if (!(holdPresence && action === 'getPresence')) server.send(message);
+      });
+      server.onMessage((message) => ws.send(message));
+    });
+    const page = await context.newPage();
+    await page.goto(baseUrl);
+    await page.click('[data-user-id="bob"]');
+    await page.waitForSelector('#connection[data-state="online"]');
+    const withCarol = (await page.evaluate(directChat('carol'))) as string;
+    const withDave = (await page.evaluate(directChat('dave'))) as string;
+    await page.evaluate(scheduleIn(withCarol, 'for carol'));
+    await page.evaluate(scheduleIn(withDave, 'for dave'));
+    await page.evaluate(`window.chatApp.open(${JSON.stringify(withCarol)})`);
+    await page.locator('#scheduled li', { hasText: 'for carol' }).waitFor();
+    holdPresence = true;
+    // In the same task as the click: nothing of the previous chat's list is left to click.
+    const left = await page.evaluate(
+      `(() => { window.chatApp.open(${JSON.stringify(withDave)}); return document.querySelectorAll('#scheduled li').length; })()`,
+    );
+    expect(left).toBe(0);
+    // Its presence never answers (the client's request times out after 15 s): the list loads anyway.
+    await page.locator('#scheduled li', { hasText: 'for dave' }).waitFor({ timeout: 30_000 });
+    expect(await page.locator('#scheduled li').count()).toBe(1);
+    await context.close();
+  }, 120_000);
+});

@@ -1,0 +1,108 @@
+/**
+ * The open chat's scheduled messages (each with Cancel), and what the page says when one fails: a
+ * toast with the reason in words, and its text given back to the composer (at once when its chat is
+ * open and the box is empty, else when that chat is opened next with an empty box).
+ */
+import type { ChatClient, Scheduled } from '../../client/src/index.ts';
+import { byId, h, shortTime } from './dom.ts';
+
+/** `scheduled.reason` in words (docs/protocol.md, scheduled messages). */
+const REASONS: Record<string, string> = {
+  FORBIDDEN: 'it was refused (you may be blocked, or it was not allowed)',
+  NOT_MEMBER: 'you are no longer a member of the chat',
+  CHAT_DELETED: 'the chat was deleted',
+  ATTACHMENT_UNAVAILABLE: 'an attachment is no longer available',
+  DEACTIVATED: 'your account is deactivated',
+  BAD_REQUEST: 'it is no longer valid',
+  INTERNAL: 'the server could not send it',
+};
+
+export function failureInWords(reason: string | null): string {
+  return (reason && REASONS[reason]) ?? `it could not be sent (${reason ?? 'no reason given'})`;
+}
+
+export interface ScheduledHost {
+  readonly client: ChatClient;
+  readonly openId: string | null;
+  toast(text: string): void;
+  /** Puts `text` into the composer when its chat is open and the box is empty; whether it did. */
+  giveBack(chatId: string, text: string): boolean;
+}
+
+export class ScheduledList {
+  readonly #list = byId('scheduled');
+  /** Texts of failed scheduled messages, per chat, waiting for the box to be free. */
+  readonly #returned = new Map<string, string>();
+
+  constructor(private readonly host: ScheduledHost) {}
+
+  /**
+   * A chat was opened (null: none): the previous chat's list goes at once (its own is loaded with
+   * the chat), and a failed message's text waiting for this chat goes into an empty box.
+   */
+  opened(chatId: string | null): void {
+    this.clear();
+    const text = chatId === null ? undefined : this.#returned.get(chatId);
+    if (chatId !== null && text !== undefined && this.host.giveBack(chatId, text))
+      this.#returned.delete(chatId);
+  }
+
+  clear(): void {
+    this.#list.replaceChildren();
+  }
+
+  /** `scheduled.failed`: says why, gives the text back, and reloads the list. */
+  failed(s: Scheduled): void {
+    const back = s.text !== '' && this.host.giveBack(s.chatId, s.text);
+    if (s.text !== '' && !back) this.#returned.set(s.chatId, s.text);
+    const where =
+      s.text === '' ? '' : back ? ' Its text is back in the box.' : ' Its text waits in its chat’s box.';
+    this.host.toast(`A scheduled message was not sent: ${failureInWords(s.reason)}.${where}`);
+    void this.load();
+  }
+
+  /** The open chat's pending scheduled messages, each with Cancel. */
+  async load(): Promise<void> {
+    const { client } = this.host;
+    const chatId = this.host.openId;
+    if (!chatId || client.state !== 'open') return this.clear();
+    const items: Scheduled[] = [];
+    try {
+      // A page ends where one frame is full: follow nextCursor (at most 100 wait per user).
+      let cursor: string | undefined;
+      do {
+        const fields = cursor === undefined ? { chatId } : { chatId, cursor };
+        const page = await client.request('listScheduled', fields);
+        items.push(...page.scheduled);
+        cursor = page.nextCursor ?? undefined;
+      } while (cursor !== undefined);
+    } catch {
+      // Not on this server: nothing scheduled.
+    }
+    if (chatId !== this.host.openId) return;
+    this.#list.replaceChildren(
+      ...items
+        .filter((s) => s.status === 'pending')
+        .map((s) =>
+          h(
+            'li',
+            { 'data-scheduled-id': s.scheduledId },
+            h('span', {}, `Scheduled ${shortTime(s.sendAt)}: ${s.text}`),
+            h(
+              'button',
+              {
+                type: 'button',
+                class: 'quiet',
+                onclick: () =>
+                  void client
+                    .request('cancelScheduled', { scheduledId: s.scheduledId })
+                    .then(() => this.load())
+                    .catch((error: Error) => this.host.toast(`Not cancelled: ${error.message}`)),
+              },
+              'Cancel',
+            ),
+          ),
+        ),
+    );
+  }
+}
