@@ -8,6 +8,7 @@
  */
 import { type ChatClient, ChatClientError, type Message } from '../../client/src/index.ts';
 import type { Session } from './auth.ts';
+import { Blocked } from './blocked.ts';
 import { ChatList, chatTitle } from './chats.ts';
 import { Composer } from './composer.ts';
 import { byId, displayName } from './dom.ts';
@@ -31,7 +32,7 @@ export class ChatApp {
   /** Per chat: older messages fetched with `history` beyond what the client holds. */
   readonly #older = new Map<string, Map<number, Message>>();
   readonly #status = new ChatStatus();
-  #blocked = new Set<string>();
+  readonly #blocked: Blocked;
   readonly #reactions: MyReactions;
   #frame = 0;
   readonly composer: Composer;
@@ -53,6 +54,7 @@ export class ChatApp {
     this.composer = new Composer(this);
     this.scheduled = new ScheduledList(this);
     const c = this.client;
+    this.#blocked = new Blocked(c, (text) => this.toast(text));
     this.#reactions = new MyReactions(c, () => c.userId || this.me);
     this.#chatList = new ChatList(byId('chat-list'), (id) => this.open(id));
     this.#messageList = new MessageList(byId('message-list'), {
@@ -235,11 +237,7 @@ export class ChatApp {
   }
 
   async #afterOpen(): Promise<void> {
-    try {
-      this.#blocked = new Set((await this.client.request('listBlocked', {})).userIds);
-    } catch {
-      // Not on this server yet: nobody is blocked.
-    }
+    await this.#blocked.load();
     if (this.openId) void this.#loadChat(this.openId);
     this.render();
   }
@@ -279,16 +277,7 @@ export class ChatApp {
   async #toggleBlock(): Promise<void> {
     const chat = this.openId ? this.client.chat(this.openId) : undefined;
     const other = chat?.members?.find((m) => m.userId !== this.me)?.userId;
-    if (!other) return;
-    const blocked = this.#blocked.has(other);
-    try {
-      await this.client.request(blocked ? 'unblockUser' : 'blockUser', { userId: other });
-      if (blocked) this.#blocked.delete(other);
-      else this.#blocked.add(other);
-      this.toast(`${displayName(other)} ${blocked ? 'unblocked' : 'blocked'}.`);
-    } catch (error) {
-      this.toast(`${blocked ? 'Unblock' : 'Block'} failed: ${(error as Error).message}`);
-    }
+    if (other) await this.#blocked.toggle(other);
     this.render();
   }
 
