@@ -74,9 +74,10 @@ export function applyEvent(frame: Frame, r: Replica, sync: LiveHooks): void {
     case 'member.left':
       // A leave a catch-up already counted (its version synced, or seen) is not taken off again. One
       // that leaves the list held as it is (a big group's, not naming them) needs no sync: its
-      // version is seen (a hole below it is caught up as any).
+      // version is seen (a hole below it is caught up as any), unless a catch-up is running: its
+      // answer may predate the leave and put the count back, so another runs after it.
       if (typeof f.ver === 'number' && (f.ver <= e.syncedVer || e.above.has(f.ver))) return;
-      if (!memberLeft(r, e, f.userId) || !f.ver) return void sync.catchUp(e);
+      if (!memberLeft(r, e, f.userId) || !f.ver || e.running) return void sync.catchUp(e);
       r.seen(e, f.ver);
       break;
     case 'member.joined':
