@@ -200,6 +200,9 @@ async function putOff(deps: Deps, userId: string, undecidedUntil: number): Promi
  * Once online is announced, the user's sockets are listed again (consistently): when none is left
  * (the socket found open closed meanwhile, and its `$disconnect` ran before this claim), the user is
  * announced offline as a `$disconnect` would (`wentOffline`), so the online post is not the last.
+ * Once offline is announced, they are read again as `wentOffline` reads them (`socketLeft`): a
+ * reconnect that stored its socket after the first read, its online deduplicated as still shown
+ * (the budget had refused the offline), makes the recheck announce online again, after its offline.
  * When no socket is open but a young one answered 410 (inside its `$connect`, or left by one that
  * failed: the gateway answers both alike), nothing is announced yet: the recheck is queued again for
  * when that socket is settled, and it then counts as gone unless it opened meanwhile.
@@ -212,7 +215,14 @@ export async function recheckPresence(deps: Deps, userId: string): Promise<void>
   const online = 'online' in found ? found.online : true;
   const profile = (await deps.store.profiles.getMany([userId], { consistent: true })).get(userId);
   const lastSeenAt = profile?.lastSeenAt ?? deps.now().toISOString();
-  if (!(await announceState(deps, { userId, online, lastSeenAt }, undefined, false)) || !online) return;
+  if (!(await announceState(deps, { userId, online, lastSeenAt }, undefined, false))) return;
+  if (!online) {
+    // A reconnect may have stored its socket after the read above and had its online deduplicated
+    // as still shown (so this offline post is the last): read again, as `wentOffline` does.
+    if (await socketLeft(deps, userId))
+      await announceState(deps, { userId, online: true, lastSeenAt }, undefined, false);
+    return;
+  }
   // The socket found open may have closed since, its `$disconnect` done before this claim (so it
   // announced nothing newer): read again, as `wentOffline` does. That `$disconnect` deleted its
   // record before it claimed, so a `$disconnect` this read misses claims after this post.

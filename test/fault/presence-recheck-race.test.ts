@@ -5,6 +5,10 @@
  * as already shown, or announced when the mark had been taken back) before the recheck claims and
  * posts online. Peers used to show the user online until their next change. The recheck now lists
  * the sockets again once it announced online, and announces offline when none is left.
+ * And the other way: a recheck that found no socket and decides offline, the user reconnecting before
+ * it claims (the new `$connect`'s online deduplicated, still shown); the recheck then posted offline
+ * last, and peers showed a connected user offline until the next change. It now reads the sockets
+ * again once it announced offline, as `$disconnect` does, and announces online when one is there.
  * Real sockets through the local gateway, DynamoDB Local, the real `$disconnect`.
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -91,4 +95,33 @@ describe('a recheck racing the $disconnect of the socket it found open', { timeo
       await closeAll(stack, bob);
     });
   }
+});
+
+describe('a recheck deciding offline racing a reconnect', { timeout: 60_000 }, () => {
+  it('ends online', async () => {
+    const bob = await connectUser(stack, uniqueId('bob'));
+    const ann = await connectUser(stack, uniqueId('ann'));
+    await makeDirect(ann, bob.userId);
+    await settle(stack, ann, bob);
+    await closeAll(stack, ann);
+    await settle(stack, bob);
+    // Her offline was refused by the budget: still shown online, a recheck queued for the window's end.
+    await setShown(ann.userId, true);
+    const before = eventsOf(bob, 'presence', about(ann.userId)).length;
+    let again: Awaited<ReturnType<typeof connectUser>> | undefined;
+    // The recheck found no socket; she reconnects (her online deduplicated) before it claims.
+    await recheckPresence(
+      pausedAfterSockets(async () => {
+        again = await connectUser(stack, ann.userId);
+      }),
+      ann.userId,
+    );
+    await settle(stack, bob);
+    const heard = eventsOf(bob, 'presence', about(ann.userId)).slice(before);
+    expect(heard.map((f) => f.online)).toEqual([false, true]);
+    const asked = await bob.ok('getPresence', { userIds: [ann.userId] });
+    expect(asked.presence).toEqual([expect.objectContaining({ online: true })]);
+    if (again) await closeAll(stack, again);
+    await closeAll(stack, bob);
+  });
 });

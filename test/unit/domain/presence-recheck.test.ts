@@ -6,7 +6,9 @@
  * retry (a post that reports failed sockets: test/fault/presence-truth.test.ts). The claim itself
  * (DynamoDB conditions) is exercised end to end in test/fault/presence-budget.test.ts. A recheck that
  * announced online lists the sockets again and announces offline when none is left (a `$disconnect`
- * that ran meanwhile: end to end in test/fault/presence-recheck-race.test.ts). A recheck put off
+ * that ran meanwhile: end to end in test/fault/presence-recheck-race.test.ts), and one that announced
+ * offline reads them again and announces online when one is there (a reconnect meanwhile, its online
+ * deduplicated as still shown: end to end there too). A recheck put off
  * (a young socket answering 410) queues itself again only when no other recheck is pending
  * (`markPresencePending`), so a refusal meanwhile starts no second chain.
  */
@@ -90,6 +92,28 @@ describe('a recheck that announced online', () => {
     store.connections.listIds.mockResolvedValue(['k1']);
     await recheckPresence(deps, 'ann');
     expect(sent(fanOut).map((s) => s.frame)).toEqual([presence(true)]);
+  });
+});
+
+describe('a recheck that announced offline', () => {
+  const settled = { connectionId: 'k1', expiresAt: Date.parse(NOW) / 1000 + CONNECTION_TTL_SECONDS - 120 };
+  const presence = (online: boolean) => ({ type: 'presence', userId: 'ann', online, lastSeenAt: NOW });
+
+  it('announces online again when a socket is there on reading again (a reconnect meanwhile)', async () => {
+    const { deps, store, fanOut } = fakeDeps();
+    store.chats.listMemberships.mockResolvedValue(memberships);
+    store.connections.list.mockResolvedValueOnce([]); // none when the recheck asked
+    store.connections.list.mockResolvedValueOnce([settled]); // stored when it read again
+    await recheckPresence(deps, 'ann');
+    expect(sent(fanOut).map((s) => s.frame)).toEqual([presence(false), presence(true)]);
+  });
+
+  it('announces nothing more while none is there', async () => {
+    const { deps, store, fanOut } = fakeDeps();
+    store.chats.listMemberships.mockResolvedValue(memberships);
+    await recheckPresence(deps, 'ann');
+    expect(sent(fanOut).map((s) => s.frame)).toEqual([presence(false)]);
+    expect(store.connections.list).toHaveBeenCalledTimes(2);
   });
 });
 
