@@ -37,13 +37,16 @@ export class ProfileRepository {
    * Decides whether the user's presence change to `online` is announced, by conditional UpdateItems
    * on the profile (`presenceShown`: the state last announced; `presenceWindow`, the window's start
    * in epoch seconds, and `presenceCount`: a fixed window of `windowSeconds` from its first
-   * announcement, `max` in it; `presencePending`: the window whose refused change awaits a recheck).
+   * announcement, `max` in it; `presencePending`: when a recheck was queued that has not run yet,
+   * the window's start for a refused change's, the time of marking for a put-off's).
    * - `announce`: the state differs from the one last announced and a slot was left (one write
    *   while the window lasts, a second starting a new window): it is recorded as announced.
    * - `same`: it is the state last announced (a duplicate: no slot taken, nothing to send).
    * - `recheck`: refused (the window is used up) and the first refusal of this window: the caller
    *   queues one recheck to run at the window's end, `delaySeconds` from now (third write).
-   * - `refused`: refused, and a recheck of this window is already pending.
+   * - `refused`: refused, and a recheck is already pending (marked in this window: a put-off's decides
+   *   the change too; a mark of an earlier window does not count, a new window can start only when
+   *   it is over).
    * A failed condition costs its write unit too.
    */
   async claimPresenceAnnouncement(
@@ -88,7 +91,7 @@ export class ProfileRepository {
       this.table.update({
         Key: key,
         UpdateExpression: 'SET presencePending = presenceWindow',
-        ConditionExpression: `presenceWindow > :floor AND ${differs} AND (attribute_not_exists(presencePending) OR presencePending <> presenceWindow)`,
+        ConditionExpression: `presenceWindow > :floor AND ${differs} AND (attribute_not_exists(presencePending) OR presencePending < presenceWindow)`,
         ExpressionAttributeValues: { ':floor': floor, ':s': online },
         ReturnValues: 'UPDATED_NEW',
       }),
@@ -134,22 +137,24 @@ export class ProfileRepository {
   }
 
   /**
-   * Marks a recheck as pending for the current window (`presencePending = presenceWindow`, or 0 with
-   * no window yet) before a put-off recheck is queued: one conditional UpdateItem, on an existing
-   * profile with no recheck of the current window pending (a stale mark of an earlier window does not
-   * count, as for `claimPresenceAnnouncement`). Whether it marked: false when a recheck is already
-   * pending (it decides instead of a second one) or there is no profile.
+   * Marks a recheck as pending (`presencePending = now`) before a put-off recheck is queued: one
+   * conditional UpdateItem, on an existing profile with no recheck pending. A mark set before the
+   * current window started does not count (as for `claimPresenceAnnouncement`), nor does one
+   * `lifetimeSeconds` old or older: its recheck should have run and cleared it, so it was lost (the
+   * send failed and so did the clear, or the Lambda died between the two), and it must not refuse
+   * every later put-off. Whether it marked: false when a recheck is pending (it decides instead of a
+   * second one) or there is no profile.
    */
-  async markPresencePending(userId: string): Promise<boolean> {
+  async markPresencePending(userId: string, now: number, lifetimeSeconds: number): Promise<boolean> {
     return ifConditionFails(
       this.table
         .update({
           Key: keys.profile(userId),
-          UpdateExpression: 'SET presencePending = if_not_exists(presenceWindow, :none)',
-          // Spelled out, not left to `<>` against a missing window (DynamoDB Local reads that as true).
+          UpdateExpression: 'SET presencePending = :now',
+          // Spelled out, not left to `<` against a missing window (DynamoDB Local reads some as true).
           ConditionExpression: `attribute_exists(pk) AND (attribute_not_exists(presencePending) OR
-            (attribute_exists(presenceWindow) AND presencePending <> presenceWindow))`,
-          ExpressionAttributeValues: { ':none': 0 },
+            presencePending <= :lost OR (attribute_exists(presenceWindow) AND presencePending < presenceWindow))`,
+          ExpressionAttributeValues: { ':now': now, ':lost': now - lifetimeSeconds },
         })
         .then(() => true),
       () => false,

@@ -18,6 +18,7 @@ import { logger } from '../shared/logger.ts';
 import type { Deps } from './deps.ts';
 import { presenceAudience, visibleTo } from './presence-privacy.ts';
 import { otherSocketOpen, recheckSockets, socketLeft } from './presence-sockets.ts';
+import { CONNECTING_SECONDS } from './socket-liveness.ts';
 
 export interface PresenceView {
   userId: string;
@@ -32,6 +33,17 @@ export interface PresenceView {
  * one recheck announces the state true then (getPresence answers the truth meanwhile).
  */
 export const PRESENCE_ANNOUNCEMENTS = { windowSeconds: 60, max: 4 } as const;
+
+/** The budget's window in this deployment (shorter in tests). */
+const windowOf = (deps: Deps): number => deps.presenceWindowSeconds ?? PRESENCE_ANNOUNCEMENTS.windowSeconds;
+
+/**
+ * How long a pending recheck mark (`profiles.markPresencePending`) may wait for its recheck: that runs
+ * at most a window after the mark (a refused change's, at the window's end) or a `$connect`'s time
+ * (a put-off's, when the young socket is settled), plus a minute for the queue. A mark that old was
+ * lost (its send and then its clear failed, or the Lambda died between mark and send).
+ */
+const pendingLifetime = (deps: Deps): number => windowOf(deps) + CONNECTING_SECONDS + 60;
 
 /** The user's memberships, when the caller has not read them already. */
 type Memberships = readonly MembershipRef[] | undefined;
@@ -58,8 +70,7 @@ async function claimAnnouncement(
   const peers = await directPeers(deps, userId, memberships);
   if (peers.length === 0) return undefined;
   const now = Math.floor(deps.now().getTime() / 1000);
-  const windowSeconds = deps.presenceWindowSeconds ?? PRESENCE_ANNOUNCEMENTS.windowSeconds;
-  const limits = { ...PRESENCE_ANNOUNCEMENTS, windowSeconds };
+  const limits = { ...PRESENCE_ANNOUNCEMENTS, windowSeconds: windowOf(deps) };
   const claim = await deps.store.profiles.claimPresenceAnnouncement(userId, online, now, limits);
   if (claim.outcome === 'recheck') {
     // A recheck that could not be queued leaves no mark behind: the next refusal queues one.
@@ -179,10 +190,13 @@ export async function wentOffline(deps: Deps, userId: string, memberships?: Memb
  * Queues a recheck for just after `undecidedUntil` (epoch seconds), when a young socket is settled,
  * unless one is pending already (`profiles.markPresencePending`, the mark a refused change sets too):
  * that one decides, and a change the budget refuses meanwhile queues no second chain of rechecks. A
- * recheck that cannot be queued leaves no mark behind.
+ * recheck that cannot be queued leaves no mark behind; a mark left anyway (the clear failed too, or
+ * the Lambda died) expires (`pendingLifetime`), so it cannot refuse every later put-off.
  */
 async function putOff(deps: Deps, userId: string, undecidedUntil: number): Promise<void> {
-  if (!deps.presenceRecheck || !(await deps.store.profiles.markPresencePending(userId))) return;
+  if (!deps.presenceRecheck) return;
+  const now = Math.floor(deps.now().getTime() / 1000);
+  if (!(await deps.store.profiles.markPresencePending(userId, now, pendingLifetime(deps)))) return;
   const wait = undecidedUntil - deps.now().getTime() / 1000;
   await deps.presenceRecheck(userId, Math.max(1, Math.ceil(wait) + 1)).catch(async (error: unknown) => {
     await deps.store.profiles.clearPresencePending(userId);

@@ -144,7 +144,8 @@ describe('a recheck put off by a young socket answering 410', () => {
     fanOut.isOpen.mockResolvedValue(false);
     const presenceRecheck = vi.fn(async () => {});
     await recheckPresence({ ...deps, presenceRecheck }, 'ann');
-    expect(store.profiles.markPresencePending).toHaveBeenCalledWith('ann');
+    // Marked now (epoch seconds); older than a window, a connect's time and a minute, a mark was lost.
+    expect(store.profiles.markPresencePending).toHaveBeenCalledWith('ann', Date.parse(NOW) / 1000, 180);
     expect(presenceRecheck).toHaveBeenCalledTimes(1);
     expect(sent(fanOut)).toEqual([]);
   });
