@@ -38,9 +38,12 @@ export interface Deps {
   readonly presenceWindowSeconds?: number;
   /**
    * Queues a presence recheck of the user `delaySeconds` from now (a change refused by the
-   * announcement budget, presence.ts): a job on the fan-out queue. Unset: the change is logged only.
+   * announcement budget, presence.ts; with `unmark`, the retry of a failed post whose mark of that
+   * state is to be taken back first): a job on the fan-out queue. Unset: the change is logged only.
    */
-  readonly presenceRecheck?: ((userId: string, delaySeconds: number) => Promise<void>) | undefined;
+  readonly presenceRecheck?:
+    | ((userId: string, delaySeconds: number, unmark?: boolean) => Promise<void>)
+    | undefined;
 }
 
 let current: Deps | undefined;
@@ -77,9 +80,9 @@ const hooks: StoreDirectoryHooks = {
 };
 
 /** `Deps.presenceRecheck`: a delayed job on the fan-out queue (the worker runs `recheckPresence`). */
-async function queuePresenceRecheck(userId: string, delaySeconds: number): Promise<void> {
+async function queuePresenceRecheck(userId: string, delaySeconds: number, unmark?: boolean): Promise<void> {
   const queue = fanOutQueue();
-  if (queue) await queue.send([planPresenceRecheck(userId)], { delaySeconds });
+  if (queue) await queue.send([planPresenceRecheck(userId, unmark)], { delaySeconds });
   else logger.warn('a presence change beyond the budget, but no fan-out queue to recheck it later');
 }
 

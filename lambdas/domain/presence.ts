@@ -95,8 +95,9 @@ export const PRESENCE_RETRY_SECONDS = 5;
  * (it throws, or sockets are left that the fan-out could neither post to after its retries nor
  * queue), the mark is taken back, so that the same state is announced again rather than
  * deduplicated away, and, unless this announcement is a recheck's (`retry` false: it is not retried
- * again), one recheck is queued `PRESENCE_RETRY_SECONDS` later to announce the state true then. A
- * post that threw is thrown on only when no such retry was queued.
+ * again) and its mark was taken back, one recheck is queued `PRESENCE_RETRY_SECONDS` later to announce
+ * the state true then (taking back the mark itself first when it could not be here). A post that
+ * threw is thrown on only when no such retry was queued.
  */
 async function announceState(
   deps: Deps,
@@ -121,18 +122,25 @@ async function announceState(
   return true;
 }
 
-/** `announceState`'s failed post: the mark taken back, and a recheck queued when `retry` (whether it was). */
+/**
+ * `announceState`'s failed post: the mark taken back, and a recheck queued when `retry` (whether it
+ * was). When the mark could not be taken back, it would deduplicate the retry away (and a recheck's
+ * redelivery): the retry is queued even for a recheck, and takes the mark back itself first.
+ */
 async function takeBack(deps: Deps, presence: PresenceView, retry: boolean): Promise<boolean> {
   const { userId, online } = presence;
   logger.warn('a presence announcement was not posted to every peer: its mark taken back', { online });
+  let unmarked = true;
   try {
     await deps.store.profiles.unmarkPresenceShown(userId, online);
   } catch (error) {
-    logger.warn('could not take back a failed presence announcement', { error });
+    logger.warn('could not take back a failed presence announcement: its retry will', { error });
+    unmarked = false;
   }
-  if (!retry || !deps.presenceRecheck) return false;
+  if ((!retry && unmarked) || !deps.presenceRecheck) return false;
   try {
-    await deps.presenceRecheck(userId, PRESENCE_RETRY_SECONDS);
+    if (unmarked) await deps.presenceRecheck(userId, PRESENCE_RETRY_SECONDS);
+    else await deps.presenceRecheck(userId, PRESENCE_RETRY_SECONDS, online);
     return true;
   } catch (error) {
     logger.warn('could not queue the retry of a failed presence announcement', { error });
@@ -207,7 +215,9 @@ async function putOff(deps: Deps, userId: string, undecidedUntil: number): Promi
 /**
  * A queued recheck (of the first change of a window refused by the budget, `claimAnnouncement`; the
  * retry of a failed post, `announceState`; or a going-offline decision put off, `wentOffline`): clears
- * the pending mark, reads the user's sockets consistently, asking the gateway about each
+ * the pending mark (and takes back the failed post's mark `unmark`, when its post could not: else the
+ * state would read as announced; failing, it throws and the job is delivered again), reads the user's
+ * sockets consistently, asking the gateway about each
  * (presence-sockets.ts `recheckSockets`), and announces the state true now, unless it is the one last
  * announced (a recheck's failed post is not retried). A change after the mark is cleared that is
  * refused again queues the next recheck.
@@ -221,8 +231,9 @@ async function putOff(deps: Deps, userId: string, undecidedUntil: number): Promi
  * failed: the gateway answers both alike), nothing is announced yet: the recheck is queued again for
  * when that socket is settled, and it then counts as gone unless it opened meanwhile.
  */
-export async function recheckPresence(deps: Deps, userId: string): Promise<void> {
+export async function recheckPresence(deps: Deps, userId: string, unmark?: boolean): Promise<void> {
   await deps.store.profiles.clearPresencePending(userId);
+  if (unmark !== undefined) await deps.store.profiles.unmarkPresenceShown(userId, unmark);
   const found = await recheckSockets(deps, userId);
   if ('undecidedUntil' in found && deps.presenceRecheck) return putOff(deps, userId, found.undecidedUntil);
   // Without a queue to ask again later, a young socket counts as open (as `wentOffline` counts it).

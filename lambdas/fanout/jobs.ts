@@ -39,6 +39,12 @@ export interface FanOutJob {
    * the worker announces their state true now (presence.ts `recheckPresence`). Sent delayed.
    */
   readonly recheck?: string;
+  /**
+   * With `recheck`, the retry of a failed post whose mark could not be taken back: the state it
+   * marked as announced (`presenceShown`), which the recheck takes back first (while it still is
+   * that state), else the mark would deduplicate the retry away.
+   */
+  readonly unmark?: boolean;
   /** 1 for a fresh job; a job carrying the sockets whose posts failed is attempt + 1. */
   readonly attempt: number;
 }
@@ -92,12 +98,16 @@ export const planOfflineCheck = (userId: string): FanOutJob => ({
   attempt: 1,
 });
 
-/** A job that announces `userId`'s true presence (`recheck`), once their budget's window is over. */
-export const planPresenceRecheck = (userId: string): FanOutJob => ({
+/**
+ * A job that announces `userId`'s true presence (`recheck`), once their budget's window is over or
+ * after a failed post (taking back the mark `unmark` first, when given).
+ */
+export const planPresenceRecheck = (userId: string, unmark?: boolean): FanOutJob => ({
   v: JOB_VERSION,
   frame: OFFLINE_CHECK_FRAME,
   targets: [],
   recheck: userId,
+  ...(unmark === undefined ? {} : { unmark }),
   attempt: 1,
 });
 
@@ -126,7 +136,8 @@ export function decodeJob(body: string): FanOutJob | undefined {
     (job.users === undefined || (Array.isArray(job.users) && job.users.every(isString))) &&
     (job.exclude === undefined || isString(job.exclude)) &&
     (job.offline === undefined || isString(job.offline)) &&
-    (job.recheck === undefined || isString(job.recheck));
+    (job.recheck === undefined || isString(job.recheck)) &&
+    (job.unmark === undefined || typeof job.unmark === 'boolean');
   return ok ? (job as FanOutJob) : undefined;
 }
 

@@ -57,8 +57,11 @@ export interface WorkerDeps {
   readonly now?: () => number;
   /** Runs an offline check job (`offline`, jobs.ts): presence.ts `wentOffline`. None: dropped. */
   readonly wentOffline?: (userId: string) => Promise<void>;
-  /** Runs a presence recheck job (`recheck`, jobs.ts): presence.ts `recheckPresence`. None: dropped. */
-  readonly recheckPresence?: (userId: string) => Promise<void>;
+  /**
+   * Runs a presence recheck job (`recheck`, with its `unmark`, jobs.ts): presence.ts `recheckPresence`.
+   * None: dropped.
+   */
+  readonly recheckPresence?: (userId: string, unmark: boolean | undefined) => Promise<void>;
 }
 
 /** A `presence` or `typing` job older than this is dropped (module comment). */
@@ -87,7 +90,7 @@ export async function processFanOutJobs(event: SQSEvent, deps: WorkerDeps): Prom
     if (job.offline !== undefined || job.recheck !== undefined) {
       try {
         if (job.offline !== undefined) await deps.wentOffline?.(job.offline);
-        if (job.recheck !== undefined) await deps.recheckPresence?.(job.recheck);
+        if (job.recheck !== undefined) await deps.recheckPresence?.(job.recheck, job.unmark);
       } catch (error) {
         logger.error('offline check or presence recheck failed; SQS will deliver it again', {
           messageId: record.messageId,

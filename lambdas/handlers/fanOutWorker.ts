@@ -28,7 +28,7 @@ export const handler = (event: SQSEvent, context?: Context): Promise<SQSBatchRes
         budget: sendBudget(context, QUEUEING_RESERVE_MS),
         retryLater: retryLater(),
         wentOffline: (userId) => wentOffline(deps(), userId),
-        recheckPresence: (userId) => recheckPresence(deps(), userId),
+        recheckPresence: (userId, unmark) => recheckPresence(deps(), userId, unmark),
       }),
     FANOUT_WORKER.name,
   );

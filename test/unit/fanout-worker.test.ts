@@ -11,6 +11,7 @@ import {
   packBatches,
   planJobs,
   planLookupJob,
+  planPresenceRecheck,
   SqsJobQueue,
 } from '../../lambdas/fanout/jobs.ts';
 import { processFanOutJobs, retryDelaySeconds } from '../../lambdas/fanout/worker.ts';
@@ -184,6 +185,24 @@ describe('the fan-out worker', () => {
     };
     await expect(w.run(event)).resolves.toEqual({ batchItemFailures: [] });
     expect(w.api.delivered).toHaveLength(1);
+  });
+
+  it('runs a presence recheck with the mark its job is to take back (a failed post’s retry)', async () => {
+    const rechecks: [string, boolean | undefined][] = [];
+    const jobs = [planPresenceRecheck('ann'), planPresenceRecheck('bob', false)];
+    expect(jobs[0]).not.toHaveProperty('unmark');
+    expect(decodeJob(JSON.stringify({ ...jobs[1], unmark: 'false' }))).toBeUndefined();
+    await processFanOutJobs(eventOf(...jobs), {
+      fanOut: new FanOut(() => fakeApi().client, fakeDirectory().dir),
+      queue: fakeQueue().queue,
+      recheckPresence: async (userId, unmark) => {
+        rechecks.push([userId, unmark]);
+      },
+    });
+    expect(rechecks).toEqual([
+      ['ann', undefined],
+      ['bob', false],
+    ]);
   });
 });
 

@@ -10,7 +10,9 @@
  * offline reads them again and announces online when one is there (a reconnect meanwhile, its online
  * deduplicated as still shown: end to end there too). A recheck put off
  * (a young socket answering 410) queues itself again only when no other recheck is pending
- * (`markPresencePending`), so a refusal meanwhile starts no second chain.
+ * (`markPresencePending`), so a refusal meanwhile starts no second chain. A failed post whose mark
+ * cannot be taken back either queues a retry that takes it back itself (else it deduplicated the
+ * retry away, and peers never heard the change).
  */
 import { describe, expect, it, vi } from 'vitest';
 import { CONNECTION_TTL_SECONDS } from '../../../lambdas/data/items.ts';
@@ -68,6 +70,54 @@ it('a recheck whose post throws takes its mark back but queues no retry of its o
   await expect(recheckPresence({ ...deps, presenceRecheck }, 'ann')).rejects.toThrow('Management API down');
   expect(store.profiles.unmarkPresenceShown).toHaveBeenCalledWith('ann', false);
   expect(presenceRecheck).not.toHaveBeenCalled();
+});
+
+describe('a failed post whose mark cannot be taken back either', () => {
+  const presence = (online: boolean) => ({ type: 'presence', userId: 'ann', online, lastSeenAt: NOW });
+
+  /** Claims deduplicated as the profile's are: on `presenceShown`, which `unmarkPresenceShown` removes. */
+  function shownOnProfile(store: ReturnType<typeof fakeDeps>['store']): void {
+    let shown: boolean | undefined;
+    store.profiles.claimPresenceAnnouncement.mockImplementation(async (_userId, online) => {
+      if (shown === online) return { outcome: 'same-or-pending' };
+      shown = online;
+      return { outcome: 'announce' };
+    });
+    store.profiles.unmarkPresenceShown.mockImplementation(async (_userId, online) => {
+      if (shown === online) shown = undefined;
+    });
+    store.chats.listMemberships.mockResolvedValue(memberships);
+  }
+
+  it('queues a retry that takes the mark back itself, and so announces the state', async () => {
+    const { deps, store, fanOut } = fakeDeps();
+    shownOnProfile(store);
+    fanOut.toUsers.mockRejectedValueOnce(new Error('Management API down'));
+    store.profiles.unmarkPresenceShown.mockRejectedValueOnce(new Error('DynamoDB down'));
+    const presenceRecheck = vi.fn(async (_userId: string, _delay: number, _unmark?: boolean) => {});
+    await wentOffline({ ...deps, presenceRecheck }, 'ann', memberships);
+    expect(presenceRecheck.mock.calls).toEqual([['ann', PRESENCE_RETRY_SECONDS, false]]);
+    // The retry runs: without taking the mark back, offline would read as announced and not be posted.
+    await recheckPresence({ ...deps, presenceRecheck }, 'ann', presenceRecheck.mock.calls[0]?.[2]);
+    expect(sent(fanOut).map((s) => s.frame)).toEqual([presence(false), presence(false)]);
+  });
+
+  it('a recheck’s own failed post queues that retry too (its redelivery would be deduplicated)', async () => {
+    const { deps, store, fanOut } = fakeDeps();
+    shownOnProfile(store);
+    fanOut.toUsers.mockRejectedValueOnce(new Error('Management API down'));
+    store.profiles.unmarkPresenceShown.mockRejectedValueOnce(new Error('DynamoDB down'));
+    const presenceRecheck = vi.fn(async (_userId: string, _delay: number, _unmark?: boolean) => {});
+    await recheckPresence({ ...deps, presenceRecheck }, 'ann');
+    expect(presenceRecheck.mock.calls).toEqual([['ann', PRESENCE_RETRY_SECONDS, false]]);
+  });
+
+  it('a retry that cannot take the mark back fails, to be delivered again', async () => {
+    const { deps, store, fanOut } = fakeDeps();
+    store.profiles.unmarkPresenceShown.mockRejectedValueOnce(new Error('DynamoDB down'));
+    await expect(recheckPresence(deps, 'ann', false)).rejects.toThrow('DynamoDB down');
+    expect(sent(fanOut)).toEqual([]);
+  });
 });
 
 describe('a recheck that announced online', () => {
