@@ -128,8 +128,8 @@ function outcomeOf(claim: SocketClaim): ClaimOutcome {
  * once older than a minute, socket-liveness.ts) or a fan-out's 410; failing to read the memberships
  * (twice) skips the roster cleanup, not the presence announcement, which reads what it needs itself
  * and is tried twice too (a post failing after its claim is not thrown: the recheck it queued is
- * its retry, presence.ts `announceState`). An entry left behind (a group joined meanwhile, a skipped
- * cleanup) is dropped by the first post that finds the socket gone, or by TTL.
+ * its retry, presence-announce.ts `announceState`). An entry left behind (a group joined meanwhile,
+ * a skipped cleanup) is dropped by the first post that finds the socket gone, or by TTL.
  */
 export async function closeConnection(deps: Deps, caller: Caller, input: ConnectionInput): Promise<void> {
   const { userId } = caller;

@@ -7,35 +7,28 @@
  * budget is announced at the window's end by one queued recheck (of the state true then), so a
  * client that reconnects in a loop costs its peers a few events a minute, not two per cycle. `getPresence` answers only about users
  * who share a chat with the caller and have not blocked them; anyone else reads as never seen
- * (presence-privacy.ts).
+ * (presence-privacy.ts). The claim and the post of an announcement: presence-announce.ts.
  */
 
-import type { MembershipRef } from '../data/store.ts';
 import type { Caller } from '../shared/caller.ts';
 import { eachLimited } from '../shared/concurrency.ts';
-import { event } from '../shared/frames.ts';
-import { logger } from '../shared/logger.ts';
 import type { Deps } from './deps.ts';
-import { presenceAudience, visibleTo } from './presence-privacy.ts';
+import {
+  announceState,
+  directPeers,
+  type Memberships,
+  type PresenceView,
+  windowOf,
+} from './presence-announce.ts';
+import { visibleTo } from './presence-privacy.ts';
 import { otherSocketOpen, recheckSockets, socketLeft } from './presence-sockets.ts';
 import { CONNECTING_SECONDS } from './socket-liveness.ts';
 
-export interface PresenceView {
-  userId: string;
-  online: boolean;
-  lastSeenAt: string | null;
-}
-
-/**
- * A user's presence announcements: at most `max` in a fixed window of `windowSeconds` from the
- * first. Two connect-and-close cycles a minute are announced in full; a user changing more often
- * (a reconnect loop, or a flood) is shown in the state last announced until the window's end, when
- * one recheck announces the state true then (getPresence answers the truth meanwhile).
- */
-export const PRESENCE_ANNOUNCEMENTS = { windowSeconds: 60, max: 4 } as const;
-
-/** The budget's window in this deployment (shorter in tests). */
-const windowOf = (deps: Deps): number => deps.presenceWindowSeconds ?? PRESENCE_ANNOUNCEMENTS.windowSeconds;
+export {
+  PRESENCE_ANNOUNCEMENTS,
+  PRESENCE_RETRY_SECONDS,
+  type PresenceView,
+} from './presence-announce.ts';
 
 /**
  * How long a pending recheck mark (`profiles.markPresencePending`) may wait for its recheck: that runs
@@ -44,109 +37,6 @@ const windowOf = (deps: Deps): number => deps.presenceWindowSeconds ?? PRESENCE_
  * lost (its send and then its clear failed, or the Lambda died between mark and send).
  */
 const pendingLifetime = (deps: Deps): number => windowOf(deps) + CONNECTING_SECONDS + 60;
-
-/** The user's memberships, when the caller has not read them already. */
-type Memberships = readonly MembershipRef[] | undefined;
-
-async function directPeers(deps: Deps, userId: string, known: Memberships): Promise<string[]> {
-  const memberships = known ?? (await deps.store.chats.listMemberships(userId));
-  return memberships.filter((m) => m.kind === 'direct' && m.peerId).map((m) => m.peerId as string);
-}
-
-/**
- * Claims the announcement of the change to `online`, and names the user's direct-chat peers when it
- * is to be announced; undefined when there is none, when it is the state last announced (a
- * duplicate: two sockets opening at once, a 410's offline check then `$disconnect`), or when the
- * window's announcements are used up (`PRESENCE_ANNOUNCEMENTS`, claimed before any peer's block is
- * read). The first refusal of a window queues one recheck for the window's end (`recheckPresence`),
- * which announces the state true then.
- */
-async function claimAnnouncement(
-  deps: Deps,
-  userId: string,
-  online: boolean,
-  memberships: Memberships,
-): Promise<string[] | undefined> {
-  const peers = await directPeers(deps, userId, memberships);
-  if (peers.length === 0) return undefined;
-  const now = Math.floor(deps.now().getTime() / 1000);
-  const limits = { ...PRESENCE_ANNOUNCEMENTS, windowSeconds: windowOf(deps) };
-  const claim = await deps.store.profiles.claimPresenceAnnouncement(userId, online, now, limits);
-  if (claim.outcome === 'recheck') {
-    // A recheck that could not be queued leaves no mark behind: the next refusal queues one.
-    if (deps.presenceRecheck)
-      await deps.presenceRecheck(userId, claim.delaySeconds).catch(async (error: unknown) => {
-        await deps.store.profiles.clearPresencePending(userId);
-        throw error;
-      });
-    else logger.warn('a presence change beyond the budget, but no queue to recheck it later');
-  }
-  return claim.outcome === 'announce' ? peers : undefined;
-}
-
-/** How long after a failed presence post its retry (a recheck) runs. */
-export const PRESENCE_RETRY_SECONDS = 5;
-
-/**
- * Announces `presence` to the direct-chat peers who may hear it (neither blocked by the user nor
- * blocking them: presence-privacy.ts); whether it was claimed and any peer was to be told.
- *
- * The claim marks the state as announced (`presenceShown`) before the post. When the post then fails
- * (it throws, or sockets are left that the fan-out could neither post to after its retries nor
- * queue), the mark is taken back, so that the same state is announced again rather than
- * deduplicated away, and, unless this announcement is a recheck's (`retry` false: it is not retried
- * again) and its mark was taken back, one recheck is queued `PRESENCE_RETRY_SECONDS` later to announce
- * the state true then (taking back the mark itself first when it could not be here). A post that
- * threw is thrown on only when no such retry was queued.
- */
-async function announceState(
-  deps: Deps,
-  presence: PresenceView,
-  memberships: Memberships,
-  retry = true,
-): Promise<boolean> {
-  const peers = await claimAnnouncement(deps, presence.userId, presence.online, memberships);
-  if (!peers) return false;
-  let failed: number;
-  try {
-    const told = await presenceAudience(deps, presence.userId, peers);
-    if (told.length === 0) return false;
-    ({ failed } = await deps.fanOut.toUsers(told, event('presence', { ...presence })));
-  } catch (error) {
-    // Its retry queued, the failure is dealt with: thrown on, the caller's own retry (`$disconnect`'s
-    // second try, SQS's redelivery) would claim a second slot and queue a second retry.
-    if (await takeBack(deps, presence, retry)) return true;
-    throw error;
-  }
-  if (failed > 0) await takeBack(deps, presence, retry);
-  return true;
-}
-
-/**
- * `announceState`'s failed post: the mark taken back, and a recheck queued when `retry` (whether it
- * was). When the mark could not be taken back, it would deduplicate the retry away (and a recheck's
- * redelivery): the retry is queued even for a recheck, and takes the mark back itself first.
- */
-async function takeBack(deps: Deps, presence: PresenceView, retry: boolean): Promise<boolean> {
-  const { userId, online } = presence;
-  logger.warn('a presence announcement was not posted to every peer: its mark taken back', { online });
-  let unmarked = true;
-  try {
-    await deps.store.profiles.unmarkPresenceShown(userId, online);
-  } catch (error) {
-    logger.warn('could not take back a failed presence announcement: its retry will', { error });
-    unmarked = false;
-  }
-  if ((!retry && unmarked) || !deps.presenceRecheck) return false;
-  try {
-    if (unmarked) await deps.presenceRecheck(userId, PRESENCE_RETRY_SECONDS);
-    else await deps.presenceRecheck(userId, PRESENCE_RETRY_SECONDS, online);
-    return true;
-  } catch (error) {
-    logger.warn('could not queue the retry of a failed presence announcement', { error });
-    return false;
-  }
-}
 
 /** After a socket opened: announce the user online if no other socket of theirs is open. */
 export async function wentOnline(
@@ -213,8 +103,8 @@ async function putOff(deps: Deps, userId: string, undecidedUntil: number): Promi
 }
 
 /**
- * A queued recheck (of the first change of a window refused by the budget, `claimAnnouncement`; the
- * retry of a failed post, `announceState`; or a going-offline decision put off, `wentOffline`): clears
+ * A queued recheck (of the first change of a window refused by the budget, presence-announce.ts
+ * `claimAnnouncement`; the retry of a failed post, `announceState` there; or a going-offline decision put off, `wentOffline`): clears
  * the pending mark (and takes back the failed post's mark `unmark`, when its post could not: else the
  * state would read as announced; failing, it throws and the job is delivered again), reads the user's
  * sockets consistently, asking the gateway about each

@@ -1,5 +1,5 @@
 /**
- * A presence change refused by the announcement budget (presence.ts `claimAnnouncement`): the first
+ * A presence change refused by the announcement budget (presence-announce.ts `claimAnnouncement`): the first
  * refusal of a window queues one recheck for the window's end; a recheck that cannot be queued leaves
  * no pending mark behind (else no later refusal of that window would queue one). An announcement
  * whose post throws takes its mark back and, unless it is a recheck's, queues one recheck as its
