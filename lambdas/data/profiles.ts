@@ -41,12 +41,13 @@ export class ProfileRepository {
    * the window's start for a refused change's, the time of marking for a put-off's).
    * - `announce`: the state differs from the one last announced and a slot was left (one write
    *   while the window lasts, a second starting a new window): it is recorded as announced.
-   * - `same`: it is the state last announced (a duplicate: no slot taken, nothing to send).
+   * - `same-or-pending`: it is the state last announced (a duplicate: no slot taken, nothing to
+   *   send), or refused with a recheck already pending (below): either way nothing to do.
    * - `recheck`: refused (the window is used up) and the first refusal of this window: the caller
    *   queues one recheck to run at the window's end, `delaySeconds` from now (third write).
-   * - `refused`: refused, and a recheck is already pending (marked in this window: a put-off's decides
-   *   the change too; a mark of an earlier window does not count, a new window can start only when
-   *   it is over).
+   * - (`same-or-pending` too) refused, and a recheck is already pending (marked in this window: a
+   *   put-off's decides the change too; a mark of an earlier window does not count, a new window can
+   *   start only when it is over).
    * A failed condition costs its write unit too.
    */
   async claimPresenceAnnouncement(
