@@ -1,107 +1,21 @@
 import { GoneException } from '@aws-sdk/client-apigatewaymanagementapi';
-import { SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { SQSEvent, SQSRecord } from 'aws-lambda';
-import { mockClient } from 'aws-sdk-client-mock';
-import { afterAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { POST_ATTEMPT_MS } from '../../lambdas/fanout/delivery.ts';
 import { DEFAULT_JOB_SIZE, FanOut } from '../../lambdas/fanout/fanout.ts';
 import {
   decodeJob,
   type FanOutJob,
-  packBatches,
   planJobs,
   planLookupJob,
   planPresenceRecheck,
-  SqsJobQueue,
 } from '../../lambdas/fanout/jobs.ts';
 import { processFanOutJobs, retryDelaySeconds } from '../../lambdas/fanout/worker.ts';
 import type { SendBudget } from '../../lambdas/shared/budget.ts';
-import { sdkSender } from '../support/sqs-sender.ts';
 import { fakeApi, fakeDirectory, fakeQueue, serverError } from './fanout-fakes.ts';
 
 const targets = (n: number) =>
   Array.from({ length: n }, (_, i) => ({ userId: `u${i}`, connectionId: `c${i}` }));
-
-describe('jobs', () => {
-  it('splits sockets into jobs of at most `size`, each with the frame once and the roster it came from', () => {
-    const jobs = planJobs(targets(450), '{"type":"x"}', 'g1', 200);
-    expect(jobs.map((j) => j.targets.length)).toEqual([200, 200, 50]);
-    expect(jobs[2]).toEqual({
-      v: 1,
-      chatId: 'g1',
-      frame: '{"type":"x"}',
-      targets: targets(450)
-        .slice(400)
-        .map((t) => [t.userId, t.connectionId]),
-      attempt: 1,
-    });
-    expect(planJobs(targets(3), '{}', undefined, 200)[0]).not.toHaveProperty('chatId');
-  });
-
-  it('decodes what it encodes and nothing else', () => {
-    const [job] = planJobs(targets(2), '{"type":"x"}', 'g1', 10);
-    expect(decodeJob(JSON.stringify(job))).toEqual(job);
-    for (const bad of [
-      'not json',
-      'null',
-      '[]',
-      JSON.stringify({ ...job, v: 2 }),
-      JSON.stringify({ ...job, frame: '' }),
-      JSON.stringify({ ...job, targets: [['u1']] }),
-      JSON.stringify({ ...job, targets: [['u1', 7]] }),
-      JSON.stringify({ ...job, attempt: 'one' }),
-      JSON.stringify({ ...job, chatId: 5 }),
-    ]) {
-      expect(decodeJob(bad), bad).toBeUndefined();
-    }
-  });
-
-  it('packs at most 10 bodies and 256 KB into one SendMessageBatch', () => {
-    expect(packBatches(Array.from({ length: 23 }, () => 'x')).map((b) => b.length)).toEqual([10, 10, 3]);
-    const big = 'y'.repeat(100 * 1024);
-    expect(packBatches([big, big, big, big]).map((b) => b.length)).toEqual([2, 2]);
-  });
-});
-
-describe('SqsJobQueue', () => {
-  const sqs = mockClient(SQSClient);
-  const client = new SQSClient({
-    region: 'us-east-1',
-    credentials: { accessKeyId: 'x', secretAccessKey: 'x' },
-  });
-  const queue = new SqsJobQueue(() => sdkSender(client), 'https://sqs.example/1/q');
-  beforeEach(() => sqs.reset());
-  afterAll(() => sqs.restore());
-
-  it('sends jobs in batches of 10 with the delay asked for', async () => {
-    sqs.on(SendMessageBatchCommand).resolves({ Successful: [], Failed: [] });
-    await queue.send(planJobs(targets(25), '{}', 'g1', 1), { delaySeconds: 4 });
-    const calls = sqs.commandCalls(SendMessageBatchCommand).map((c) => c.args[0].input);
-    expect(calls.map((c) => c.Entries?.length)).toEqual([10, 10, 5]);
-    expect(calls[0]?.QueueUrl).toBe('https://sqs.example/1/q');
-    expect(calls[0]?.Entries?.[0]).toMatchObject({ Id: '0', DelaySeconds: 4 });
-    expect(JSON.parse(calls[0]?.Entries?.[0]?.MessageBody ?? '')).toMatchObject({ v: 1, chatId: 'g1' });
-  });
-
-  it('sends refused entries again, and throws when SQS keeps refusing them', async () => {
-    sqs
-      .on(SendMessageBatchCommand)
-      .resolvesOnce({ Failed: [{ Id: '1', Code: 'InternalError', SenderFault: false }] })
-      .resolves({ Failed: [] });
-    await queue.send(planJobs(targets(2), '{}', 'g1', 1));
-    const calls = sqs
-      .commandCalls(SendMessageBatchCommand)
-      .map((c) => c.args[0].input.Entries?.map((e) => e.Id));
-    expect(calls).toEqual([['0', '1'], ['1']]);
-
-    sqs.reset();
-    sqs
-      .on(SendMessageBatchCommand)
-      .resolves({ Failed: [{ Id: '0', Code: 'InternalError', SenderFault: false }] });
-    await expect(queue.send(planJobs(targets(1), '{}', 'g1', 1))).rejects.toThrow(/refused 1 jobs/);
-    expect(sqs.commandCalls(SendMessageBatchCommand)).toHaveLength(3);
-  });
-});
 
 function worker(failures: Record<string, Error[]> = {}, options: { refuse?: boolean } = {}) {
   const api = fakeApi(failures);

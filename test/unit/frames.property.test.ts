@@ -1,9 +1,8 @@
 /**
- * Property (fuzz) tests of frame parsing and of the error-frame middleware, through their exported
- * functions: whatever a client sends, `parseFrame` either returns the frame or throws a typed
- * `FrameError` (BAD_REQUEST or PAYLOAD_TOO_LARGE) — never anything else; JSON objects keep their
- * action and requestId; the size limit holds to the byte. Whatever a handler throws, the client
- * gets one well-formed error frame that leaks nothing.
+ * Property (fuzz) tests of frame parsing, through its exported functions: whatever a client sends,
+ * `parseFrame` either returns the frame or throws a typed `FrameError` (BAD_REQUEST or
+ * PAYLOAD_TOO_LARGE) — never anything else; JSON objects keep their action and requestId; the size
+ * limit holds to the byte. (The error-frame middleware's: error-frame.property.test.ts.)
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';

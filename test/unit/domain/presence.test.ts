@@ -1,3 +1,7 @@
+/**
+ * Connection lifecycle and presence decisions, and the presence and fan-out concurrency from the
+ * config (the decisions with a socket still in its `$connect`: presence-connecting.test.ts).
+ */
 import { describe, expect, it } from 'vitest';
 import { CONNECTION_TTL_SECONDS } from '../../../lambdas/data/items.ts';
 import { closeConnection, openConnection } from '../../../lambdas/domain/connections.ts';
