@@ -62,14 +62,16 @@ function errorOf(body: string, status: number): { code: string; aboutToken: bool
  * The answers that mean the token will never take a notification from us, so the device is removed
  * (FCM's ErrorCode reference): `UNREGISTERED` (404: the app was uninstalled, the token expired);
  * `INVALID_ARGUMENT` (400) about the token (not a registration token: malformed, truncated); and
- * `SENDER_ID_MISMATCH` (403: the token belongs to another Firebase project's senders). A plain 403
- * `PERMISSION_DENIED` (our service account may not send for the project: a wrong `project_id`) has
- * no `SENDER_ID_MISMATCH` code and is a failure, devices kept; so is an `INVALID_ARGUMENT` about the
- * payload.
+ * `SENDER_ID_MISMATCH` (403: the token belongs to another Firebase project's senders), but only once
+ * `proven`: the provider has had a send accepted, so its credentials are the apps' project's. Before
+ * that, a service account of the wrong project (every token answers `SENDER_ID_MISMATCH`) would remove
+ * every Android device; it is a failure, devices kept. A plain 403 `PERMISSION_DENIED` (our service
+ * account may not send for the project: a wrong `project_id`) has no `SENDER_ID_MISMATCH` code and is
+ * a failure, devices kept; so is an `INVALID_ARGUMENT` about the payload.
  */
-function isGoneToken(status: number, error: { code: string; aboutToken: boolean }): boolean {
+function isGoneToken(status: number, error: { code: string; aboutToken: boolean }, proven: boolean): boolean {
   if (error.code === 'UNREGISTERED' || (status === 404 && error.code === 'NOT_FOUND')) return true;
-  if (status === 403 && error.code === 'SENDER_ID_MISMATCH') return true;
+  if (status === 403 && error.code === 'SENDER_ID_MISMATCH') return proven;
   return status === 400 && error.code === 'INVALID_ARGUMENT' && error.aboutToken;
 }
 
@@ -77,6 +79,8 @@ export class FcmProvider implements PushProvider {
   readonly platform = 'fcm' as const;
   #access: { value: string; expiresAt: number } | undefined;
   #key: ReturnType<typeof importPKCS8> | undefined;
+  /** A send was accepted: the credentials are right (see isGoneToken). Lives as the provider: per container. */
+  #accepted = false;
 
   constructor(
     readonly credentials: FcmCredentials,
@@ -137,10 +141,14 @@ export class FcmProvider implements PushProvider {
       signal,
     });
     const body = await response.text();
-    if (response.ok) return { kind: 'sent', status: response.status };
+    if (response.ok) {
+      this.#accepted = true;
+      return { kind: 'sent', status: response.status };
+    }
     const error = errorOf(body, response.status);
     const reason = error.code;
-    if (isGoneToken(response.status, error)) return { kind: 'unregistered', status: response.status, reason };
+    if (isGoneToken(response.status, error, this.#accepted))
+      return { kind: 'unregistered', status: response.status, reason };
     if (isRetryableStatus(response.status)) {
       return {
         kind: 'retry',

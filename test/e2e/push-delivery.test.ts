@@ -197,6 +197,11 @@ describe('provider answers', { timeout: 60_000 }, () => {
     const malformed = uniqueToken('malformed-fcm');
     const foreign = uniqueToken('other-project-fcm');
     const good = uniqueToken('good');
+    // SENDER_ID_MISMATCH removes only once FCM accepted a send (push-foreign-token.test.ts): one first.
+    const proof = await offlineUser(stack, [{ platform: 'fcm', token: uniqueToken('good-fcm') }]);
+    await sendText(alice, (await makeDirect(alice, proof.userId)).chatId, 'proof');
+    await waitForPushes(stack, proof.devices[0]?.token ?? '', 1);
+    await pipelineSettled(stack);
     const gina = await offlineUser(stack, [
       { platform: 'apns', token: badApns },
       { platform: 'fcm', token: badFcm },

@@ -115,13 +115,20 @@ describe('FCM HTTP v1', () => {
     expect(await client.send('fcm-1', content)).toMatchObject({ kind: 'retry', status: 500 });
   });
 
-  it('maps a token that is none (400 on message.token) and a token of another project (403 SENDER_ID_MISMATCH) to unregistered', async () => {
+  it('maps a token that is none (400 on message.token) to unregistered, and a token of another project (403 SENDER_ID_MISMATCH) too once a send was accepted', async () => {
     const client = fcm();
     expect(await client.send('malformed-1', content)).toEqual({
       kind: 'unregistered',
       status: 400,
       reason: 'INVALID_ARGUMENT',
     });
+    // No send accepted yet: the credentials may be another project's (then every token answers so).
+    expect(await client.send('other-project-1', content)).toEqual({
+      kind: 'failed',
+      status: 403,
+      reason: 'SENDER_ID_MISMATCH',
+    });
+    expect(await client.send('fcm-1', content)).toEqual({ kind: 'sent', status: 200 });
     expect(await client.send('other-project-1', content)).toEqual({
       kind: 'unregistered',
       status: 403,
