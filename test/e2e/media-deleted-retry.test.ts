@@ -10,22 +10,17 @@
  * Over real sockets, DynamoDB Local and the local S3 stand-in. DynamoDB Local runs no TTL: the
  * expiry is a delete of the record; the read before the deletion is the record as it was then.
  */
-import type { S3Client } from '@aws-sdk/client-s3';
 import { DeleteCommand } from '@aws-sdk/lib-dynamodb';
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { UploadRepository } from '../../lambdas/data/uploads.ts';
 import { connectUser, type Message, makeDirect, type UserSocket } from '../support/chat.ts';
-import { FILES, s3Of, storedKeys, uploadFile } from '../support/media.ts';
+import { FILES, storedKeys, uploadFile, useS3 } from '../support/media.ts';
 import { useTestStack } from '../support/stack.ts';
 import { useTableStore } from '../support/table-store.ts';
 
 const stack = useTestStack();
 const table = useTableStore(stack);
-let s3: S3Client;
-beforeAll(() => {
-  s3 = s3Of(stack);
-});
-afterAll(() => s3?.destroy());
+const s3 = useS3(stack);
 afterEach(() => {
   vi.restoreAllMocks();
 });
@@ -43,7 +38,7 @@ async function sentThenDeleted(
   const message = (await alice.ok('sendMessage', frame)).message as Message;
   await beforeDeletion?.(chatId, uploadId);
   await alice.ok('deleteMessage', { chatId, messageId: message.messageId });
-  expect(await storedKeys(stack, s3, `chats/${chatId}/${uploadId}`)).toEqual([]);
+  expect(await storedKeys(stack, s3(), `chats/${chatId}/${uploadId}`)).toEqual([]);
   return { alice, chatId, uploadId, frame, message };
 }
 

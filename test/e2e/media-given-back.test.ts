@@ -12,22 +12,17 @@
  * and the allocation is made deterministic by answering the check's key lookup "not blocked" while
  * the block is stored (and mirrored on the chat's `META`).
  */
-import type { S3Client } from '@aws-sdk/client-s3';
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { BlockRepository } from '../../lambdas/data/blocks.ts';
 import { UploadRepository } from '../../lambdas/data/uploads.ts';
 import { anotherSocket, connectUser, history, type Message, makeDirect } from '../support/chat.ts';
-import { FILES, s3Of, sendWith, tagsOf, uploadFile } from '../support/media.ts';
+import { FILES, sendWith, tagsOf, uploadFile, useS3 } from '../support/media.ts';
 import { useTestStack } from '../support/stack.ts';
 import { useTableStore } from '../support/table-store.ts';
 
 const stack = useTestStack();
 const table = useTableStore(stack);
-let s3: S3Client;
-beforeAll(() => {
-  s3 = s3Of(stack);
-});
-afterAll(() => s3?.destroy());
+const s3 = useS3(stack);
 afterEach(() => {
   vi.restoreAllMocks();
 });
@@ -53,14 +48,14 @@ describe('a send with a clientMessageId refused at the allocation', () => {
 
     // Given back: pending again (it expires unless sent), tagged pending.
     expect(await record()).toMatchObject({ status: 'pending', releases: 1, ttl: expect.any(Number) });
-    expect(await tagsOf(stack, s3, chatId, uploadId)).toEqual(['chat-media=pending']);
+    expect(await tagsOf(stack, s3(), chatId, uploadId)).toEqual(['chat-media=pending']);
 
     // Usable again, by another send (here one without a clientMessageId) once unblocked.
     await bob.ok('unblockUser', { userId: alice.userId });
     const message: Message = await sendWith(alice, chatId, [uploadId]);
     expect(message.attachments.map((a) => a.attachmentId)).toEqual([uploadId]);
     expect(await record()).toMatchObject({ status: 'used' });
-    expect(await tagsOf(stack, s3, chatId, uploadId)).toEqual(['chat-media=attached']);
+    expect(await tagsOf(stack, s3(), chatId, uploadId)).toEqual(['chat-media=attached']);
     expect((await history(bob, chatId)).messages.map((m) => m.messageId)).toEqual([message.messageId]);
   });
 
@@ -80,7 +75,7 @@ describe('a send with a clientMessageId refused at the allocation', () => {
       duplicate: false,
       message: { attachments: [{ attachmentId: uploadId }] },
     });
-    expect(await tagsOf(stack, s3, chatId, uploadId)).toEqual(['chat-media=attached']);
+    expect(await tagsOf(stack, s3(), chatId, uploadId)).toEqual(['chat-media=attached']);
   });
 });
 
@@ -135,7 +130,7 @@ describe('two attempts of one send, both refused at the allocation', () => {
     const record = (await stack.items(`CHAT#${chatId}`)).find((i) => i.sk === `UPLOAD#${uploadId}`);
     expect(record).toMatchObject({ status: 'used', usedBy: 'cmid:twice-1' });
     expect(record).not.toHaveProperty('ttl');
-    expect(await tagsOf(stack, s3, chatId, uploadId)).toEqual(['chat-media=attached']);
+    expect(await tagsOf(stack, s3(), chatId, uploadId)).toEqual(['chat-media=attached']);
     await bob.ok('unblockUser', { userId: alice.userId });
     const other = await alice.request('sendMessage', { ...frame, clientMessageId: 'twice-2' });
     expect(JSON.stringify(other)).toContain('was already sent in another message');

@@ -10,14 +10,13 @@
  * On DynamoDB Local and the local S3 stand-in, both attempts in-process (`dispatchScheduled`); the
  * earlier attempt's put is held until the later attempt looks at the claim it holds.
  */
-import type { S3Client } from '@aws-sdk/client-s3';
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ClaimRepository } from '../../lambdas/data/claims.ts';
 import { MessageRepository } from '../../lambdas/data/messages.ts';
 import { scheduledDeps } from '../../lambdas/domain/scheduled-deps.ts';
 import { dispatchScheduled, MAX_DISPATCH_ATTEMPTS } from '../../lambdas/domain/scheduled-dispatch.ts';
 import { connectUser, eventsOf, history, makeGroup, settle } from '../support/chat.ts';
-import { FILES, s3Of, tagsOf, uploadFile } from '../support/media.ts';
+import { FILES, tagsOf, uploadFile, useS3 } from '../support/media.ts';
 import {
   aboutScheduled,
   inMs,
@@ -31,11 +30,7 @@ import { useTestStack } from '../support/stack.ts';
 
 // No periodic sweep (only the one at start-up): the two attempts are the only dispatchers here.
 const stack = useTestStack({ sweepIntervalMs: 3600_000 });
-let s3: S3Client;
-beforeAll(() => {
-  s3 = s3Of(stack);
-});
-afterAll(() => s3?.destroy());
+const s3 = useS3(stack);
 afterEach(() => {
   vi.restoreAllMocks();
 });
@@ -118,6 +113,6 @@ describe('a dispatch attempt that takes over from one still storing the message'
     // The upload is still the message's: used, tagged attached.
     const record = (await stack.items(`CHAT#${chatId}`)).find((i) => i.sk === `UPLOAD#${uploadId}`);
     expect(record).toMatchObject({ status: 'used' });
-    expect(await tagsOf(stack, s3, chatId, uploadId)).toEqual(['chat-media=attached']);
+    expect(await tagsOf(stack, s3(), chatId, uploadId)).toEqual(['chat-media=attached']);
   });
 });

@@ -5,7 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { GetObjectTaggingCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
-import { expect } from 'vitest';
+import { afterAll, beforeAll, expect } from 'vitest';
 import type { Message, Upload } from '../../lambdas/contract/objects.ts';
 import { LOCAL_S3_OWNER } from '../../local/s3.ts';
 import type { TestClient } from './client.ts';
@@ -111,6 +111,19 @@ export async function download(url: string): Promise<{ status: number; bytes: Bu
  * The SDK's S3 client on the local stand-in (for looking at what is stored), as the bucket's owner:
  * it may list, and a missing key is 404 to it (the functions get 403, local/s3-no-list.ts).
  */
+/** A file's owner client (s3Of), made before its tests and destroyed after them: call it in tests. */
+export function useS3(stack: TestStack): () => S3Client {
+  let s3: S3Client | undefined;
+  beforeAll(() => {
+    s3 = s3Of(stack);
+  });
+  afterAll(() => s3?.destroy());
+  return () => {
+    if (!s3) throw new Error('useS3: the client is made in beforeAll');
+    return s3;
+  };
+}
+
 export function s3Of(stack: TestStack): S3Client {
   return new S3Client({
     endpoint: stack.s3Endpoint,
