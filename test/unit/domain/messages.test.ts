@@ -4,7 +4,7 @@ import { newMessageId } from '../../../lambdas/domain/ids.ts';
 import { LIMITS } from '../../../lambdas/domain/limits.ts';
 import { deleteMessage, editMessage } from '../../../lambdas/domain/messages.ts';
 import { writeTiming } from '../../../lambdas/domain/timing.ts';
-import { caller, clock, fakeDeps, groupChat, NOW, sent, stored } from './fakes.ts';
+import { caller, clock, NOW, sent, stored, withChat } from './fakes.ts';
 
 vi.mock('node:timers/promises', async () => {
   const { clock } = await import('./fakes.ts');
@@ -12,12 +12,6 @@ vi.mock('node:timers/promises', async () => {
 });
 
 const ann = caller('ann');
-
-function withChat(overrides: Parameters<typeof groupChat>[2] = {}) {
-  const fake = fakeDeps();
-  fake.store.chats.getWithMembers.mockResolvedValue(groupChat('ann', ['ann', 'bob'], overrides));
-  return fake;
-}
 
 describe('administrators', () => {
   const root = { ...caller('root'), admin: true };

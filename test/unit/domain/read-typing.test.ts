@@ -1,7 +1,7 @@
 /** Message decisions of the domain: read cursors and typing (messages.test.ts: changes and authorship). */
 import { describe, expect, it, vi } from 'vitest';
 import { readMessage, typing } from '../../../lambdas/domain/messages.ts';
-import { caller, fakeDeps, groupChat, sent, sentEphemeral, stored } from './fakes.ts';
+import { caller, sent, sentEphemeral, stored, withChat } from './fakes.ts';
 
 vi.mock('node:timers/promises', async () => {
   const { clock } = await import('./fakes.ts');
@@ -9,12 +9,6 @@ vi.mock('node:timers/promises', async () => {
 });
 
 const ann = caller('ann');
-
-function withChat(overrides: Parameters<typeof groupChat>[2] = {}) {
-  const fake = fakeDeps();
-  fake.store.chats.getWithMembers.mockResolvedValue(groupChat('ann', ['ann', 'bob'], overrides));
-  return fake;
-}
 
 describe('readMessage', () => {
   it('tells the chat when the cursor moved', async () => {
