@@ -35,6 +35,11 @@ export const LIMITS = {
   emojiMaxChars: 32,
   reactionsMaxDistinct: 20,
   reportReasonMaxChars: 500,
+  /**
+   * A pre-send hook's refusal sentence as the author sees it (the FORBIDDEN error frame of a send, a
+   * failed scheduled message's `detail`): cut to this many characters (code points).
+   */
+  hookReasonMaxChars: 500,
   deviceTokenMaxChars: 4096,
   scheduleMaxDaysAhead: 30,
   scheduledMaxPending: 100,

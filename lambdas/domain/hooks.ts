@@ -23,6 +23,7 @@ import * as bundledModule from '#pre-send-hook';
 import { messageText } from '../contract/fields.ts';
 import { LIMITS } from '../contract/limits.ts';
 import type { Caller } from '../shared/caller.ts';
+import { cleanName } from '../shared/clean-name.ts';
 import { readingEnv } from '../shared/env-use.ts';
 import { ChatError } from '../shared/errors.ts';
 import { logger } from '../shared/logger.ts';
@@ -46,6 +47,17 @@ export class HookRefusal extends ChatError {
 }
 
 export const isHookRefusal = (error: unknown): error is HookRefusal => error instanceof HookRefusal;
+
+/**
+ * A deny verdict's `reason` as the author is shown it (the send's FORBIDDEN frame, a failed
+ * scheduled message's `detail`): escape sequences, control characters and bidirectional overrides
+ * removed, runs of white space made one space, at most `LIMITS.hookReasonMaxChars` code points (never
+ * half a pair); nothing printable left, a neutral sentence.
+ */
+export function refusalSentence(reason: string): string {
+  // Line breaks and tabs are white space in a sentence: a space, before control characters go.
+  return cleanName(reason.replace(/\s+/g, ' '), LIMITS.hookReasonMaxChars) ?? 'This message was refused.';
+}
 
 /** What a hook sees. */
 export interface PreSendMessage {
@@ -236,7 +248,7 @@ export async function screenMessage<
     return input;
   }
   if (verdict.action === 'deny') {
-    throw new HookRefusal(verdict.reason.slice(0, 500) || 'This message was refused.', false);
+    throw new HookRefusal(refusalSentence(verdict.reason), false);
   }
   if (verdict.action !== 'rewrite') return input;
   if (usableRewrite(verdict.text, input.text ?? '')) return { ...input, text: verdict.text };

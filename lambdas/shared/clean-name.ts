@@ -1,7 +1,8 @@
 /**
  * Cleaning names that do not come through frames (issue 17, item 7): display names from tokens and
  * the names of groups that `invite` on a direct chat builds from display names. A frame's names are
- * refused when unclean (lambdas/contract/fields.ts); these cannot be refused, so they are cleaned:
+ * refused when unclean (lambdas/contract/fields.ts); these cannot be refused, so they are cleaned
+ * (and so is a pre-send hook's refusal sentence, lambdas/domain/hooks.ts `refusalSentence`):
  * ANSI escape sequences, control characters, bidirectional overrides and isolates, and lone surrogates
  * are removed, runs of spaces collapse, and the result is cut by code points (never half a pair).
  * Nothing printable left: undefined (the caller falls back to a neutral name, `fallbackName`).

@@ -2,6 +2,7 @@
  * Loading the pre-send hook from `PRE_SEND_HOOK` (the real loader on a real module file): a module
  * whose loading failed is not given up for the container's life. Its fallback applies until the
  * back-off has passed, then it is loaded again, so a passing failure heals without a cold start.
+ * A deny's reason reaches the sender cleaned (`refusalSentence`).
  */
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import {
@@ -10,6 +11,7 @@ import {
   runHook,
   screenMessage,
 } from '../../../lambdas/domain/hooks.ts';
+import { CLEANED_REASON } from '../../support/hooks/unclean-deny-hook.ts';
 import { caller } from './fakes.ts';
 
 const FLAKY = 'test/support/hooks/flaky-hook.ts';
@@ -107,5 +109,16 @@ describe('a hook that blocks the event loop', () => {
       reason: 'This message could not be checked. Please retry.',
     });
     expect(await runHook(silent, message, { ...late, fallback: 'allow' })).toEqual({ action: 'allow' });
+  });
+});
+
+describe("a deny's reason", () => {
+  it('is cleaned for the sender: no escape sequences nor control characters, at most 500 characters, never half a pair', async () => {
+    process.env.PRE_SEND_HOOK = 'test/support/hooks/unclean-deny-hook.ts';
+    await expect(screenMessage(caller('ann'), { chatId: 'g1', text: 'hi' })).rejects.toMatchObject({
+      code: 'FORBIDDEN',
+      message: CLEANED_REASON,
+      unanswered: false,
+    });
   });
 });
