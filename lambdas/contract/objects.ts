@@ -138,6 +138,12 @@ export const Scheduled = v.pipe(
     status: ScheduledStatus,
     messageId: nullableStr,
     reason: nullableStr,
+    detail: v.pipe(
+      nullableStr,
+      v.description(
+        `With reason FORBIDDEN from the pre-send hook: the hook's sentence, at most ${LIMITS.hookReasonMaxChars} characters, no control characters; null otherwise.`,
+      ),
+    ),
     createdAt: time,
   }),
   v.title('Scheduled'),

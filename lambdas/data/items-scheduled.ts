@@ -27,6 +27,11 @@ const scheduledFields = {
   status: field.oneOf(SCHEDULED_STATUSES, 'pending'),
   messageId: field.nullableString,
   reason: field.nullableString,
+  /**
+   * With `reason` FORBIDDEN from the pre-send hook: the hook's refusal sentence, cleaned
+   * (`refusalSentence`); absent otherwise. Set when it fails, so only a finished one has it.
+   */
+  detail: field.optionalString,
   createdAt: field.string,
   /**
    * The clientMessageId its send carries (lambdas/domain/scheduled-media.ts); absent on schedules
@@ -69,13 +74,16 @@ const finishedFields = {
   status: field.oneOf(FINISHED_STATUSES, 'failed'),
   messageId: field.nullableString,
   reason: field.nullableString,
+  /** The hook's refusal sentence of a FORBIDDEN one (up to 500 characters), else absent. */
+  detail: field.optionalString,
   createdAt: field.string,
   sendClientMessageId: field.optionalString,
   attempts: field.number,
 };
 /**
  * What is kept of a scheduled message once it went out, failed or was cancelled: its status and
- * ids, not its text nor its attachments (a few hundred bytes, where the message was up to ~17 KB).
+ * ids, not its text nor its attachments (a few hundred bytes, where the message was up to ~17 KB;
+ * one the pre-send hook refused keeps the hook's sentence too, at most 500 characters).
  * Finishing one deletes its `SCHED#` item and puts this one in the same transaction, so the
  * `SCHED#` range holds only the ones still to go out (and, for their last 7 days, ones finished
  * before this item kind existed, whose item stayed where it was). It expires through TTL.

@@ -65,7 +65,8 @@ export type FinishOutcome = 'finished' | 'refused' | 'busy';
 
 export type Completion =
   | { readonly status: 'sent'; readonly messageId: string }
-  | { readonly status: 'failed'; readonly reason: string };
+  /** `detail`: the pre-send hook's refusal sentence, with `reason` FORBIDDEN when the hook refused it. */
+  | { readonly status: 'failed'; readonly reason: string; readonly detail?: string };
 
 const isPending = '#status = :pending';
 const heldBy = '#status = :sending AND dispatchId = :dispatch';
@@ -220,7 +221,12 @@ export class ScheduledRepository {
     const held = { ':sending': 'sending', ':dispatch': dispatchId };
     return outcome.status === 'sent'
       ? this.#finish({ ...record, status: 'sent', messageId: outcome.messageId }, heldBy, held, at)
-      : this.#finish({ ...record, status: 'failed', reason: outcome.reason }, heldBy, held, at);
+      : this.#finish(
+          { ...record, status: 'failed', reason: outcome.reason, detail: outcome.detail },
+          heldBy,
+          held,
+          at,
+        );
   }
 
   /**

@@ -30,7 +30,7 @@ import { logger } from '../shared/logger.ts';
 import { countMetric, putMetrics } from '../shared/metrics.ts';
 import { announceAgain } from './announce.ts';
 import { claimClientId, releaseClaim } from './client-ids.ts';
-import { isHookRefusal } from './hooks.ts';
+import { isHookRefusal, refusalSentence } from './hooks.ts';
 import { isUploadRefusal } from './media.ts';
 import { scheduledView } from './scheduled.ts';
 import type { ScheduledDeps } from './scheduled-deps.ts';
@@ -82,7 +82,9 @@ export async function dispatchScheduled(deps: ScheduledDeps, ref: DueRef): Promi
   const scheduled = await scheduledView(deps, {
     ...claimed,
     status: outcome.status,
-    ...(outcome.status === 'sent' ? { messageId: outcome.messageId } : { reason: outcome.reason }),
+    ...(outcome.status === 'sent'
+      ? { messageId: outcome.messageId }
+      : { reason: outcome.reason, detail: outcome.detail }),
   });
   const lagMs = at.getTime() - Date.parse(claimed.sendAt);
   // The lag alarm's metric (lib/scheduled-messages.ts): a metric, so that it survives LOG_LEVEL=WARN.
@@ -151,11 +153,14 @@ async function publish(deps: ScheduledDeps, record: ScheduledRecord): Promise<Co
     // MAX_DISPATCH_ATTEMPTS, then INTERNAL). The hook's own refusal is final (below).
     if (isHookRefusal(error) && error.unanswered) throw error;
     if (isHookRefusal(error)) {
-      // The event carries the code (FORBIDDEN); the hook's sentence is logged.
+      // The hook's own refusal: its sentence (cleaned when the hook answered: `refusalSentence`) goes
+      // to the author as `detail`, as a send's FORBIDDEN frame gives it. Only a HookRefusal's: no
+      // other error's text (an exception's) can reach the author this way.
       logger.info('scheduled message refused by the pre-send hook', {
         scheduledId: record.scheduledId,
         hookReason: error.message,
       });
+      return { status: 'failed', reason: 'FORBIDDEN', detail: refusalSentence(error.message) };
     }
     // A request the send path refuses for good (it was valid when scheduled).
     if (error.code === 'BAD_REQUEST' || error.code === 'FORBIDDEN')

@@ -59,6 +59,7 @@ export async function scheduledView(deps: Deps, r: StoredSchedule): Promise<Sche
     status: r.status === 'sending' ? 'pending' : r.status,
     messageId: r.messageId ?? null,
     reason: r.reason ?? null,
+    detail: r.detail ?? null,
     createdAt: r.createdAt,
   };
 }
@@ -204,11 +205,16 @@ export async function scheduleMessage(
 const scheduledNotFound = (scheduledId: string) =>
   notFound(`Scheduled message "${scheduledId}" was not found.`);
 
-function notPending(r: Pick<StoredSchedule, 'scheduledId' | 'status'>) {
+/** A failed one's CONFLICT names why it failed, and the hook's sentence when it refused it. */
+function notPending(r: Pick<StoredSchedule, 'scheduledId' | 'status' | 'reason' | 'detail'>) {
+  if (r.status === 'sending')
+    return conflict(
+      `Scheduled message "${r.scheduledId}" is going out right now and can no longer be cancelled.`,
+    );
+  const why =
+    r.status !== 'failed' || !r.reason ? '' : r.detail ? ` (${r.reason}: ${r.detail})` : ` (${r.reason})`;
   return conflict(
-    r.status === 'sending'
-      ? `Scheduled message "${r.scheduledId}" is going out right now and can no longer be cancelled.`
-      : `Scheduled message "${r.scheduledId}" can no longer be cancelled: it is ${r.status}.`,
+    `Scheduled message "${r.scheduledId}" can no longer be cancelled: it is ${r.status}${why}.`,
   );
 }
 

@@ -2,7 +2,8 @@
  * The scheduled dispatcher and the pre-send hook: a hook that could not answer (down, with fallback
  * `deny`) is a refusal that may pass, so the dispatch is tried again (the claim kept, as for any
  * error that may pass) and only given up after MAX_DISPATCH_ATTEMPTS; the hook's own refusal is
- * final: `scheduled.failed` with `reason` `FORBIDDEN`.
+ * final: `scheduled.failed` with `reason` `FORBIDDEN` and the hook's sentence as `detail` (the
+ * fallback's sentence never is: it is no refusal of the hook's).
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { dispatchScheduled, MAX_DISPATCH_ATTEMPTS } from '../../../lambdas/domain/scheduled-dispatch.ts';
@@ -53,13 +54,19 @@ describe('dispatchScheduled with a pre-send hook', () => {
     process.env.WORD_FILTER_DENY = 'hi';
     const { deps, store, fanOut } = claimedOnAttempt(1);
     expect(await dispatchScheduled(deps, ref)).toBe('failed');
-    expect(store.scheduled.complete.mock.calls[0]?.[2]).toEqual({ status: 'failed', reason: 'FORBIDDEN' });
+    // The hook's sentence goes to the author (stored, and in the event); no other error's text does.
+    const detail = 'This message contains a word that is not allowed here.';
+    expect(store.scheduled.complete.mock.calls[0]?.[2]).toEqual({
+      status: 'failed',
+      reason: 'FORBIDDEN',
+      detail,
+    });
     expect(store.sequence.allocate).not.toHaveBeenCalled();
     expect(fanOut.toUsers).toHaveBeenCalledWith(
       ['ann'],
       expect.objectContaining({
         type: 'scheduled.failed',
-        scheduled: expect.objectContaining({ reason: 'FORBIDDEN' }),
+        scheduled: expect.objectContaining({ reason: 'FORBIDDEN', detail }),
       }),
     );
   });
