@@ -1,8 +1,9 @@
 /**
  * Scheduled messages on the web page, in a real browser (system Chromium) on a local stack: one
- * that fails at its `sendAt` is told to its author (a toast with the reason in words) and its text
- * comes back to the box; opening another chat drops the previous chat's list (and its Cancel
- * buttons) at once, and the new chat's list loads even when its presence does not.
+ * that fails at its `sendAt` is told to its author (a toast with the reason in words, or the
+ * pre-send hook's own sentence when the hook refused it) and its text comes back to the box;
+ * opening another chat drops the previous chat's list (and its Cancel buttons) at once, and the new
+ * chat's list loads even when its presence does not.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_USERS } from '../../local/seed.ts';
@@ -69,6 +70,34 @@ describe('scheduled messages on the web page', () => {
     }
     expect(alice.errors).toEqual([]);
     await alice.context.close();
+  }, 120_000);
+
+  it("one the pre-send hook refused is told with the hook's sentence", async () => {
+    const dave = await openAs(chrome, baseUrl, 'dave');
+    const chatId = (await dave.page.evaluate(directChat('alice'))) as string;
+    await dave.page.evaluate(`window.chatApp.open(${JSON.stringify(chatId)})`);
+    const { scheduled } = (await dave.page.evaluate(scheduleIn(chatId, 'a forbidden plan'))) as {
+      scheduled: { scheduledId: string };
+    };
+    // Only for this test (the handlers run in this process and read it at each send).
+    process.env.PRE_SEND_HOOK = 'hooks/word-filter.ts';
+    process.env.WORD_FILTER_DENY = 'forbidden';
+    try {
+      await makeDue(stack, 'dave', scheduled.scheduledId);
+      await stack.scheduler.sweepNow({ full: true });
+      await dave.page
+        .locator('#toast', {
+          hasText:
+            'A scheduled message was not sent: it was refused (“This message contains a word that is not allowed here.”).',
+        })
+        .waitFor({ timeout: 30_000 });
+      await stack.scheduler.idle();
+    } finally {
+      delete process.env.PRE_SEND_HOOK;
+      delete process.env.WORD_FILTER_DENY;
+    }
+    expect(dave.errors).toEqual([]);
+    await dave.context.close();
   }, 120_000);
 
   it("opening another chat drops the previous chat's list at once; the new one loads without presence", async () => {

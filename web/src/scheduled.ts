@@ -1,7 +1,8 @@
 /**
  * The open chat's scheduled messages (each with Cancel), and what the page says when one fails: a
  * toast with the reason in words, and its text given back to the composer (at once when its chat is
- * open and the box is empty, else when that chat is opened next with an empty box).
+ * open and the box is empty, else when that chat is opened next with an empty box). A message the
+ * pre-send hook refused is told with the hook's sentence (`detail`).
  */
 import type { ChatClient, Scheduled } from '../../client/src/index.ts';
 import { byId, h, shortTime } from './dom.ts';
@@ -17,7 +18,12 @@ const REASONS: Record<string, string> = {
   INTERNAL: 'the server could not send it',
 };
 
-export function failureInWords(reason: string | null): string {
+/**
+ * Why it failed, in words; `detail` (the pre-send hook's own sentence, with FORBIDDEN) says it
+ * better than the code can, so it is quoted when the server gave one.
+ */
+export function failureInWords(reason: string | null, detail: string | null = null): string {
+  if (detail) return `it was refused (“${detail}”)`;
   return (reason && REASONS[reason]) ?? `it could not be sent (${reason ?? 'no reason given'})`;
 }
 
@@ -57,7 +63,7 @@ export class ScheduledList {
     if (s.text !== '' && !back) this.#returned.set(s.chatId, s.text);
     const where =
       s.text === '' ? '' : back ? ' Its text is back in the box.' : ' Its text waits in its chat’s box.';
-    this.host.toast(`A scheduled message was not sent: ${failureInWords(s.reason)}.${where}`);
+    this.host.toast(`A scheduled message was not sent: ${failureInWords(s.reason, s.detail)}.${where}`);
     void this.load();
   }
 
