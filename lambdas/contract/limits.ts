@@ -47,6 +47,11 @@ export const LIMITS = {
   reportsDefault: 50,
   reportsMax: 100,
   cursorMaxChars: 1024,
+  /**
+   * Open sockets per user (the next handshake gets 429): the default of the deployment's
+   * `MAX_SOCKETS_PER_USER` (lambdas/shared/user-caps.ts). The web page counts its tabs against it.
+   */
+  socketsPerUser: 10,
   /** listBlocked pages (user ids of at most 64 characters: a full page stays far below 128 KB). */
   blockedDefault: 50,
   blockedMax: 100,

@@ -2,11 +2,13 @@
  * Per-user caps (issue 17, item 1): open sockets, chat memberships and the upload bytes of a day. Read from the environment at
  * each use (tests and operators set them per stack); docs/security.md gives their values and cost.
  */
+import { LIMITS } from '../contract/limits.ts';
 import { readingEnv } from './env-use.ts';
 
 export const MAX_SOCKETS_ENV = 'MAX_SOCKETS_PER_USER';
 export const MAX_CHATS_ENV = 'MAX_CHATS_PER_USER';
-export const DEFAULT_MAX_SOCKETS = 10;
+/** The documented cap (docs/protocol.md), which the web page counts its tabs against too. */
+export const DEFAULT_MAX_SOCKETS: number = LIMITS.socketsPerUser;
 export const DEFAULT_MAX_CHATS = 1000;
 /** Megabytes (MiB) of uploads one user may request in 24 hours (deploy setting `uploadMbPerDay`). */
 export const UPLOAD_MB_PER_DAY_ENV = 'UPLOAD_MB_PER_DAY';
