@@ -4,7 +4,8 @@
  * says it is offline, every socket is dropped at once, so the client shows "reconnecting" and
  * queues what the user writes; when it is back online the client reconnects without waiting for its
  * backoff, and catches up (sync) before anything is shown as current. It also tells how each
- * handshake ended (`watchHandshakes`): one that never opened, while online, may have been refused.
+ * handshake ended, and when an opened socket closed (`watchHandshakes`): one that never opened, while
+ * online, may have been refused.
  */
 import type { WebSocketConstructor } from '../../client/src/index.ts';
 
@@ -12,6 +13,8 @@ const open = new Set<WebSocket>();
 
 export interface HandshakeWatch {
   opened(): void;
+  /** A socket that had opened closed. */
+  closed(): void;
   /** A socket closed before it opened, `ms` after it was made, while the browser was online. */
   failed(ms: number): void;
 }
@@ -38,7 +41,8 @@ export const OnlineAwareWebSocket: WebSocketConstructor = class extends WebSocke
     });
     this.addEventListener('close', () => {
       open.delete(this);
-      if (!opened && navigator.onLine) watch?.failed(Date.now() - made);
+      if (opened) watch?.closed();
+      else if (navigator.onLine) watch?.failed(Date.now() - made);
     });
   }
 } as unknown as WebSocketConstructor;
