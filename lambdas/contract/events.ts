@@ -37,11 +37,15 @@ export const EVENTS = {
     seq: int,
     ver,
   }),
-  'message.read': shape('message.read', "A member's read cursor moved.", {
-    chatId: str,
-    userId: str,
-    lastReadSeq: int,
-  }),
+  'message.read': shape(
+    'message.read',
+    "A member's read cursor moved; to every member (in a group of more than 200 members, to the reader's own sockets only).",
+    {
+      chatId: str,
+      userId: str,
+      lastReadSeq: int,
+    },
+  ),
   'message.reacted': shape('message.reacted', 'A reaction was added or removed.', {
     chatId: str,
     messageId: str,
@@ -52,11 +56,15 @@ export const EVENTS = {
     removed: v.boolean(),
     reactions: v.array(Reaction),
   }),
-  'message.delivered': shape('message.delivered', "A member's delivery cursor moved; to the others.", {
-    chatId: str,
-    userId: str,
-    lastDeliveredSeq: int,
-  }),
+  'message.delivered': shape(
+    'message.delivered',
+    "A member's delivery cursor moved; to the others (to nobody in a group of more than 200 members).",
+    {
+      chatId: str,
+      userId: str,
+      lastDeliveredSeq: int,
+    },
+  ),
   typing: shape('typing', 'A member started or stopped typing; to the other members.', {
     chatId: str,
     userId: str,

@@ -1,9 +1,10 @@
 /**
  * Delivery receipts: `markDelivered` moves the caller's `lastDeliveredSeq` forward only, with one
  * conditional write; when it moved, the other members get `message.delivered` (the chat's members
- * for the fan-out). Clients call it batched, after a sync or a burst. A seq past the chat's last
- * message is refused (BAD_REQUEST, nothing written): stored, it would mark every later message
- * delivered and stop the cursor for good. The container's cached head vouches for a seq at or below
+ * for the fan-out), except in a group bigger than a Chat lists, where nobody does (receipts.ts).
+ * Clients call it batched, after a sync or a burst. A seq past the chat's last message is refused
+ * (BAD_REQUEST, nothing written): stored, it would mark every later message delivered and stop the
+ * cursor for good. The container's cached head vouches for a seq at or below
  * its `lastSeq` (which only lags) without reading the members; the chat's `META` is still read by
  * key (consistently), since a chat marked for deletion is gone (NOT_FOUND, nothing written) and the
  * cache cannot tell. That `META` serves the fan-out, with the cached members while its `memberVer`
@@ -17,6 +18,7 @@ import { badRequest } from '../shared/errors.ts';
 import { event } from '../shared/frames.ts';
 import { chatNotFound, userIdsOf } from './access.ts';
 import type { Deps } from './deps.ts';
+import { receiptsToMembers } from './receipts.ts';
 
 export interface MarkDeliveredInput {
   readonly chatId: string;
@@ -34,16 +36,19 @@ export async function markDelivered(
   if (outcome.status === 'not-member') throw chatNotFound(chatId);
   if (outcome.status === 'moved') {
     const { chat, members } = read ?? (await deps.store.chats.getWithMembers(chatId));
-    const others = userIdsOf(members).filter((id) => id !== caller.userId);
-    await deps.fanOut.toUsers(
-      others,
-      event('message.delivered', {
-        chatId,
-        userId: caller.userId,
-        lastDeliveredSeq: outcome.lastDeliveredSeq,
-      }),
-      { chat },
-    );
+    // In a group bigger than a Chat lists, nobody (receipts.ts).
+    if (chat && receiptsToMembers(chat)) {
+      const others = userIdsOf(members).filter((id) => id !== caller.userId);
+      await deps.fanOut.toUsers(
+        others,
+        event('message.delivered', {
+          chatId,
+          userId: caller.userId,
+          lastDeliveredSeq: outcome.lastDeliveredSeq,
+        }),
+        { chat },
+      );
+    }
   }
   return { chatId, lastDeliveredSeq: outcome.lastDeliveredSeq };
 }

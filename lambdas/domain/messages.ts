@@ -1,7 +1,7 @@
 /**
  * Actions on existing messages: editMessage, deleteMessage, readMessage, typing. Sending lives in
  * `send.ts` (with `append.ts` and `client-ids.ts`), history in `history.ts`, the change feed in
- * `sync.ts`, delivery receipts in `delivery.ts`.
+ * `sync.ts`, delivery receipts in `delivery.ts`, who hears of a receipt in `receipts.ts`.
  */
 
 import type { ChatRecord, MemberRecord, MessageRecord } from '../data/store.ts';
@@ -16,6 +16,7 @@ import { actionHead } from './heads.ts';
 import { screenMessage } from './hooks.ts';
 import { seqOfMessageId } from './ids.ts';
 import { deleteMessageMedia, messageViews } from './media.ts';
+import { receiptsToMembers } from './receipts.ts';
 import { changeMessage } from './versions.ts';
 import { effectiveReadSeq, type MessageView } from './views.ts';
 
@@ -142,15 +143,14 @@ export async function readMessage(
   const cursor = await deps.store.cursors.advance(input.chatId, caller.userId, message.seq);
   if (cursor.status === 'not-member') throw chatNotFound(input.chatId);
   if (cursor.status === 'moved') {
-    await deps.fanOut.toUsers(
-      userIdsOf(members),
-      event('message.read', {
-        chatId: input.chatId,
-        userId: caller.userId,
-        lastReadSeq: cursor.lastReadSeq,
-      }),
-      { chat },
-    );
+    const read = event('message.read', {
+      chatId: input.chatId,
+      userId: caller.userId,
+      lastReadSeq: cursor.lastReadSeq,
+    });
+    // In a group bigger than a Chat lists, the reader's own sockets only (receipts.ts).
+    if (receiptsToMembers(chat)) await deps.fanOut.toUsers(userIdsOf(members), read, { chat });
+    else await deps.fanOut.toUsers([caller.userId], read);
   }
   return { chatId: input.chatId, lastReadSeq: Math.max(cursor.lastReadSeq, current) };
 }

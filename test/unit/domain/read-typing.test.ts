@@ -27,6 +27,26 @@ describe('readMessage', () => {
     });
   });
 
+  it('tells every member in a group of 200, only the reader’s own sockets in a group of 201', async () => {
+    const frame = { type: 'message.read', chatId: 'g1', userId: 'ann', lastReadSeq: 3 };
+    for (const size of [200, 201]) {
+      const ids = ['ann', ...Array.from({ length: size - 1 }, (_, i) => `m${i}`)];
+      const { deps, store, fanOut } = withChat({}, ids);
+      const message = stored(3);
+      store.messages.get.mockResolvedValue(message);
+      await readMessage(deps, ann, { chatId: 'g1', messageId: message.messageId });
+      expect(sent(fanOut)).toEqual([
+        size === 200
+          ? {
+              userIds: [...ids].sort(),
+              frame,
+              options: { chat: expect.objectContaining({ memberCount: 200 }) },
+            }
+          : { userIds: ['ann'], frame, options: undefined },
+      ]);
+    }
+  });
+
   it('answers the cursor where it is, silently, when it is already further', async () => {
     const { deps, store, fanOut } = withChat();
     const message = stored(3);

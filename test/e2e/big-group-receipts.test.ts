@@ -1,0 +1,102 @@
+/**
+ * Receipts in a group bigger than a Chat lists (lambdas/domain/receipts.ts): `readMessage` posts
+ * `message.read` to the reader's own sockets only, and `markDelivered` posts nothing, where every
+ * receipt used to go to every member (about N² posts per message). The cursors are still stored, and
+ * `getChat` lists them. A group of three is unchanged: every member hears of both.
+ *
+ * Posts are counted where the handlers make them (their Management API client: counting-client.ts).
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { setClients } from '../../lambdas/shared/clients.ts';
+import {
+  anotherSocket,
+  connectUser,
+  eventsOf,
+  getChat,
+  makeGroup,
+  memberOf,
+  sendText,
+  settle,
+  type UserSocket,
+} from '../support/chat.ts';
+import { countingClient, type PostRecord } from '../support/counting-client.ts';
+import { uniqueId, useTestStack } from '../support/stack.ts';
+
+const stack = useTestStack();
+const posts: PostRecord[] = [];
+
+beforeAll(() => {
+  setClients({ managementClient: countingClient(stack.managementEndpoint, posts) });
+});
+afterAll(() => {
+  setClients({ managementClient: undefined });
+});
+
+describe('receipts by group size', { timeout: 120_000 }, () => {
+  let ann: UserSocket;
+  let bob: UserSocket;
+  let bob2: UserSocket;
+  let cat: UserSocket;
+  let all: UserSocket[];
+
+  beforeAll(async () => {
+    ann = await connectUser(stack, uniqueId('ann'));
+    bob = await connectUser(stack, uniqueId('bob'));
+    bob2 = await anotherSocket(stack, bob);
+    cat = await connectUser(stack, uniqueId('cat'));
+    all = [ann, bob, bob2, cat];
+  });
+
+  /** The sockets posted to while `action` ran (every handler finished), sorted. */
+  async function postedBy(action: () => Promise<unknown>): Promise<string[]> {
+    await settle(stack, ...all);
+    const mark = posts.length;
+    await action();
+    await settle(stack, ...all);
+    return posts
+      .slice(mark)
+      .map((p) => p.connectionId)
+      .sort();
+  }
+  const socketsOf = (...sockets: UserSocket[]) => sockets.map((s) => s.connectionId).sort();
+
+  it('in a group of more than 200: message.read to the reader’s own sockets only, message.delivered to nobody', async () => {
+    const offline = Array.from({ length: 300 }, () => uniqueId('off'));
+    const chat = await makeGroup(ann, [bob.userId, cat.userId, ...offline], 'big');
+    expect(chat.memberCount).toBe(303);
+    const { chatId } = chat;
+    const m = await sendText(ann, chatId, 'hello all');
+
+    const delivered = () => bob.ok('markDelivered', { chatId, seq: m.seq });
+    expect(await postedBy(delivered)).toEqual([]);
+    const read = () => bob.ok('readMessage', { chatId, messageId: m.messageId });
+    expect(await postedBy(read)).toEqual(socketsOf(bob, bob2));
+    expect(eventsOf(bob2, 'message.read', (f) => f.chatId === chatId)).toEqual([
+      { type: 'message.read', chatId, userId: bob.userId, lastReadSeq: m.seq },
+    ]);
+    for (const socket of [ann, cat]) {
+      expect(eventsOf(socket, 'message.read', (f) => f.chatId === chatId)).toEqual([]);
+      expect(eventsOf(socket, 'message.delivered', (f) => f.chatId === chatId)).toEqual([]);
+    }
+    // The cursors are stored: whoever shows them reads them with getChat.
+    expect(memberOf(await getChat(ann, chatId), bob.userId)).toMatchObject({
+      lastReadSeq: m.seq,
+      lastDeliveredSeq: m.seq,
+    });
+  });
+
+  it('in a small group: every member hears of a read, the others of a delivery (unchanged)', async () => {
+    const { chatId } = await makeGroup(ann, [bob.userId, cat.userId], 'small');
+    const m = await sendText(ann, chatId, 'hello');
+
+    const delivered = () => bob.ok('markDelivered', { chatId, seq: m.seq });
+    expect(await postedBy(delivered)).toEqual(socketsOf(ann, cat));
+    const read = () => bob.ok('readMessage', { chatId, messageId: m.messageId });
+    expect(await postedBy(read)).toEqual(socketsOf(ann, bob, bob2, cat));
+    for (const socket of [ann, cat]) {
+      expect(eventsOf(socket, 'message.delivered', (f) => f.chatId === chatId)).toEqual([
+        { type: 'message.delivered', chatId, userId: bob.userId, lastDeliveredSeq: m.seq },
+      ]);
+    }
+  });
+});
