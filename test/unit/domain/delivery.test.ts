@@ -1,24 +1,33 @@
 /**
- * markDelivered: one conditional write; the other members hear of it only when it moved. A seq past
- * the chat's last message is refused before anything is written (a cached head vouches for smaller
- * ones without reading the members; META is read by key, for a chat marked for deletion, and serves
- * the fan-out with the cached members unless they changed since).
+ * markDelivered: one conditional write; the other members hear of it only when it moved, and only in
+ * a chat of at most 200 members (receipts.ts). The seq is checked against META, read by key (a seq
+ * past the chat's last message is refused before anything is written); the members are read only
+ * for a fan-out, from the container's cache while they are unchanged.
  */
 import { describe, expect, it } from 'vitest';
 import { markDelivered } from '../../../lambdas/domain/delivery.ts';
 import { caller, fakeDeps, groupChat, sent } from './fakes.ts';
 
 const bob = caller('bob');
-const team = (lastSeq: number) => groupChat('ann', ['ann', 'bob', 'cat'], { lastSeq });
+const team = (lastSeq: number, overrides = {}) =>
+  groupChat('ann', ['ann', 'bob', 'cat'], { lastSeq, ...overrides });
+
+/** Fake deps whose chat g1 is `head`: META by key (getChat), the members by Query. */
+function withHead(head: ReturnType<typeof team>) {
+  const fake = fakeDeps();
+  fake.store.chats.getChat.mockResolvedValue(head.chat);
+  fake.store.chats.getWithMembers.mockResolvedValue(head);
+  return fake;
+}
 
 describe('markDelivered', () => {
-  it('moves the cursor and tells the other members (not the caller), from the head it read', async () => {
-    const { deps, store, fanOut } = fakeDeps();
-    store.chats.getWithMembers.mockResolvedValue(team(7));
+  it('moves the cursor and tells the other members (not the caller): META by key, then the members', async () => {
+    const { deps, store, fanOut } = withHead(team(7));
     await expect(markDelivered(deps, bob, { chatId: 'g1', seq: 7 })).resolves.toEqual({
       chatId: 'g1',
       lastDeliveredSeq: 7,
     });
+    expect(store.chats.getChat).toHaveBeenCalledWith('g1', { consistent: true });
     expect(store.cursors.markDelivered).toHaveBeenCalledWith('g1', 'bob', 7);
     expect(store.chats.getWithMembers).toHaveBeenCalledTimes(1);
     expect(sent(fanOut)).toEqual([
@@ -30,55 +39,60 @@ describe('markDelivered', () => {
     ]);
   });
 
-  it('answers the cursor where it is, reading only META and telling nothing, when a cached head vouches for the seq', async () => {
-    const { deps, store, fanOut } = fakeDeps();
-    deps.store.heads.remember('g1', team(20));
-    store.chats.getChat.mockResolvedValue(team(20).chat);
+  it('answers the cursor where it is, reading only META and telling nothing, when it did not move', async () => {
+    const { deps, store, fanOut } = withHead(team(20));
     store.cursors.markDelivered.mockResolvedValue({ status: 'unchanged', lastDeliveredSeq: 12 });
     await expect(markDelivered(deps, bob, { chatId: 'g1', seq: 7 })).resolves.toEqual({
       chatId: 'g1',
       lastDeliveredSeq: 12,
     });
-    expect(store.chats.getChat).toHaveBeenCalledWith('g1', { consistent: true });
+    expect(store.chats.getChat).toHaveBeenCalledTimes(1);
     expect(store.chats.getWithMembers).not.toHaveBeenCalled();
     expect(fanOut.toUsers).not.toHaveBeenCalled();
   });
 
   it('with a cached head, tells the other members from the META it read and the cached members: one read in all', async () => {
-    const { deps, store, fanOut } = fakeDeps();
+    const { deps, store, fanOut } = withHead(team(20));
     deps.store.heads.remember('g1', team(20));
     const meta = { ...team(20).chat, lastSeq: 21, name: 'Team (as read)' };
     store.chats.getChat.mockResolvedValue(meta);
-    await expect(markDelivered(deps, bob, { chatId: 'g1', seq: 7 })).resolves.toEqual({
-      chatId: 'g1',
-      lastDeliveredSeq: 7,
-    });
+    await markDelivered(deps, bob, { chatId: 'g1', seq: 21 });
     expect(store.chats.getChat).toHaveBeenCalledTimes(1);
     expect(store.chats.getWithMembers).not.toHaveBeenCalled();
     expect(sent(fanOut)).toEqual([
       {
         userIds: ['ann', 'cat'],
-        frame: { type: 'message.delivered', chatId: 'g1', userId: 'bob', lastDeliveredSeq: 7 },
+        frame: { type: 'message.delivered', chatId: 'g1', userId: 'bob', lastDeliveredSeq: 21 },
         options: { chat: meta },
       },
     ]);
   });
 
   it('with a cached head whose members changed since (a newer memberVer on META), reads the members for the fan-out', async () => {
-    const { deps, store, fanOut } = fakeDeps();
-    deps.store.heads.remember('g1', team(20));
-    store.chats.getChat.mockResolvedValue({ ...team(20).chat, memberVer: 2, memberCount: 4 });
     const now = groupChat('ann', ['ann', 'bob', 'cat', 'dan'], { lastSeq: 20, memberVer: 2 });
-    store.chats.getWithMembers.mockResolvedValue(now);
+    const { deps, store, fanOut } = withHead(now);
+    deps.store.heads.remember('g1', team(20));
     await markDelivered(deps, bob, { chatId: 'g1', seq: 7 });
     expect(store.chats.getWithMembers).toHaveBeenCalledTimes(1);
     expect(sent(fanOut)).toEqual([expect.objectContaining({ userIds: ['ann', 'cat', 'dan'] })]);
+    expect(deps.store.heads.get('g1')?.members).toHaveLength(4); // cached for the next
   });
 
-  it('answers NOT_FOUND, writing nothing, for a chat marked for deletion after its head was cached', async () => {
-    const { deps, store, fanOut } = fakeDeps();
-    deps.store.heads.remember('g1', team(20));
-    store.chats.getChat.mockResolvedValue({ ...team(20).chat, deletedAt: '2026-03-01T11:00:00.000Z' });
+  it('in a group of more than 200 tells nobody and never reads the members, cached or not', async () => {
+    const ids = ['ann', 'bob', ...Array.from({ length: 199 }, (_, i) => `m${i}`)];
+    const { deps, store, fanOut } = withHead(groupChat('ann', ids, { lastSeq: 9 }));
+    await expect(markDelivered(deps, bob, { chatId: 'g1', seq: 9 })).resolves.toEqual({
+      chatId: 'g1',
+      lastDeliveredSeq: 9,
+    });
+    expect(store.cursors.markDelivered).toHaveBeenCalledWith('g1', 'bob', 9);
+    expect(store.chats.getChat).toHaveBeenCalledTimes(1);
+    expect(store.chats.getWithMembers).not.toHaveBeenCalled();
+    expect(fanOut.toUsers).not.toHaveBeenCalled();
+  });
+
+  it('answers NOT_FOUND, writing nothing, for a chat marked for deletion', async () => {
+    const { deps, store, fanOut } = withHead(team(20, { deletedAt: '2026-03-01T11:00:00.000Z' }));
     await expect(markDelivered(deps, bob, { chatId: 'g1', seq: 7 })).rejects.toMatchObject({
       code: 'NOT_FOUND',
     });
@@ -86,45 +100,36 @@ describe('markDelivered', () => {
     expect(fanOut.toUsers).not.toHaveBeenCalled();
   });
 
-  it('refuses a seq past the last message, after a consistent read, writing nothing', async () => {
-    const { deps, store, fanOut } = fakeDeps();
+  it('refuses a seq past the last message (as META says, read consistently) to a member, writing nothing', async () => {
+    const { deps, store, fanOut } = withHead(team(3));
     deps.store.heads.remember('g1', team(3));
-    store.chats.getWithMembers.mockResolvedValue(team(3));
     await expect(markDelivered(deps, bob, { chatId: 'g1', seq: 999_999 })).rejects.toMatchObject({
       code: 'BAD_REQUEST',
-      message: expect.stringMatching(/"seq" 999999 is past the last message/),
+      message: expect.stringMatching(/"seq" 999999 is past the last message of this chat \(3\)/),
     });
-    expect(store.chats.getWithMembers.mock.calls.map(([, options]) => options)).toEqual([
-      { consistent: false },
-      { consistent: true },
-    ]);
+    expect(store.chats.getChat.mock.calls).toEqual([['g1', { consistent: true }]]);
+    expect(store.cursors.lastReadSeq).toHaveBeenCalledWith('g1', 'bob');
     expect(store.cursors.markDelivered).not.toHaveBeenCalled();
     expect(fanOut.toUsers).not.toHaveBeenCalled();
   });
 
-  it('takes a seq the eventually consistent read did not see yet when the consistent one does', async () => {
-    const { deps, store } = fakeDeps();
-    store.chats.getWithMembers.mockResolvedValueOnce(team(5)).mockResolvedValueOnce(team(7));
+  it('takes a seq the container’s cached head does not know yet when META has it', async () => {
+    const { deps } = withHead(team(7));
+    deps.store.heads.remember('g1', team(5));
     await expect(markDelivered(deps, bob, { chatId: 'g1', seq: 7 })).resolves.toMatchObject({
       lastDeliveredSeq: 7,
     });
   });
 
-  it('is NOT_FOUND for a non-member, telling nothing of the chat (nothing was written)', async () => {
-    const { deps, store } = fakeDeps();
-    store.chats.getWithMembers.mockResolvedValue(groupChat('ann', ['ann', 'cat'], { lastSeq: 3 }));
-    await expect(markDelivered(deps, bob, { chatId: 'g1', seq: 7 })).rejects.toMatchObject({
-      code: 'NOT_FOUND',
-    });
-    expect(store.cursors.markDelivered).not.toHaveBeenCalled();
-  });
-
-  it('is NOT_FOUND when the write finds no membership (left since the cached head)', async () => {
-    const { deps, store } = fakeDeps();
-    deps.store.heads.remember('g1', team(20));
+  it('is NOT_FOUND for a non-member, telling nothing of the chat (not even a seq past its end)', async () => {
+    const { deps, store } = withHead(groupChat('ann', ['ann', 'cat'], { lastSeq: 3 }));
     store.cursors.markDelivered.mockResolvedValue({ status: 'not-member' });
-    await expect(markDelivered(deps, bob, { chatId: 'g1', seq: 7 })).rejects.toMatchObject({
-      code: 'NOT_FOUND',
-    });
+    for (const seq of [2, 7]) {
+      await expect(markDelivered(deps, bob, { chatId: 'g1', seq })).rejects.toMatchObject({
+        code: 'NOT_FOUND',
+      });
+    }
+    // Within the chat, the conditional write refused it (nothing written); past its end, no write.
+    expect(store.cursors.markDelivered).toHaveBeenCalledTimes(1);
   });
 });
