@@ -193,6 +193,7 @@ export class ChatStack extends Stack {
       ...alarms,
       otherAlarms: this.#alarmGroups(),
       otherFunctions: this.otherFunctions,
+      push: this.streams.functions.has('Push'),
     });
 
     const pushFailures = this.streams.failureQueues.get('Push');

@@ -1,7 +1,8 @@
 /**
- * The CloudWatch dashboard of the chat API: traffic and business metrics first, then errors, latency,
- * every function of the stack, DynamoDB, cost and every alarm of the stack. Its name carries the stack name and the region (dashboard
- * names are unique per account, so two regions' stacks of one name must not collide).
+ * The CloudWatch dashboard of the chat API: traffic and business metrics first (the push ones when
+ * push is deployed), then errors, latency, every function of the stack, DynamoDB, cost and every alarm
+ * of the stack. Its name carries the stack name and the region (dashboard names are unique per
+ * account, so two regions' stacks of one name must not collide).
  */
 import { Aws, Duration, Stack } from 'aws-cdk-lib';
 import {
@@ -39,6 +40,12 @@ export interface DashboardProps {
   readonly alarms: readonly AlarmGroup[];
   /** Every function of the stack (the API's first): charted for errors, invocations, duration, throttles. */
   readonly functions: readonly ChatFunction[];
+  /**
+   * The push stream consumer is deployed (docs/push.md): its business metrics (`PushesSent`,
+   * `PushesFailed`, `PushesGivenUp`) get a widget. Without it nothing emits them.
+   * @default false
+   */
+  readonly push?: boolean;
 }
 
 /** The most alarms one alarm status widget may show (CloudWatch's dashboard body limit). */
@@ -125,6 +132,16 @@ export function buildDashboard(scope: Construct, id: string, props: DashboardPro
     }),
     new GraphWidget({ title: 'Scheduled messages given up', width, left: business('ScheduledGivenUp') }),
   );
+  if (props.push) {
+    dashboard.addWidgets(
+      new GraphWidget({
+        title: 'Push notifications: accepted (left), refused and given up (right)',
+        width: 24,
+        left: business('PushesSent'),
+        right: business('PushesFailed', 'PushesGivenUp'),
+      }),
+    );
+  }
   dashboard.addWidgets(
     new GraphWidget({
       title: 'Integration latency (ms)',

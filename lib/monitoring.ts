@@ -71,6 +71,11 @@ export interface ChatMonitoringProps {
    * @default - none
    */
   readonly otherFunctions?: readonly ChatFunction[];
+  /**
+   * The push stream consumer is deployed: the dashboard charts the push business metrics.
+   * @default false
+   */
+  readonly push?: boolean;
 }
 
 /** The cost alarm's period: an hour's spend against a day's budget. */
@@ -168,6 +173,7 @@ export class ChatMonitoring extends Construct {
       table,
       alarms: [{ title: 'Alarms: API', alarms: alarms.all }, ...(props.otherAlarms ?? [])],
       functions: [...api.allFunctions, ...(props.otherFunctions ?? [])],
+      push: props.push ?? false,
     });
   }
 }

@@ -3,11 +3,30 @@
  * alarm's state, and stays within CloudWatch's limits, for the default stack and with push.
  */
 import { describe, expect, it } from 'vitest';
-import { BUSINESS_METRICS } from '../../lambdas/shared/metrics.ts';
+import { BUSINESS_METRICS, METRICS_DIMENSION, METRICS_NAMESPACE } from '../../lambdas/shared/metrics.ts';
 import { synth } from './support.ts';
 
 const s = synth();
 type Props = Record<string, unknown>;
+const APNS = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:apns-AbCdEf';
+const variants = [
+  ['default', s],
+  ['push', synth({ push: { apnsSecretArn: APNS } })],
+] as const;
+const bodyOf = (t = s.template) =>
+  Object.values(t.findResources('AWS::CloudWatch::Dashboard'))[0]?.Properties.DashboardBody as {
+    'Fn::Join': [string, unknown[]];
+  };
+/** The body's widgets (tokens, i.e. ARNs, function names, the region, read `TOKEN`). */
+const widgetsOf = (t = s.template) => {
+  const [, parts] = bodyOf(t)['Fn::Join'];
+  // Tokens stand inside JSON strings: a placeholder keeps it JSON.
+  const text = parts.map((p) => (typeof p === 'string' ? p : 'TOKEN')).join('');
+  const widgets = (JSON.parse(text) as { widgets: { type: string; properties: Props }[] }).widgets;
+  return { text, parts, widgets };
+};
+/** The push business metrics: emitted by the push stream consumer, deployed with push only. */
+const PUSH_METRICS = new Set(['PushesSent', 'PushesFailed', 'PushesGivenUp']);
 
 describe('dashboard', { timeout: 180_000 }, () => {
   const dashboards = Object.values(s.template.findResources('AWS::CloudWatch::Dashboard'));
@@ -19,26 +38,33 @@ describe('dashboard', { timeout: 180_000 }, () => {
     });
   });
 
-  it('charts every business metric of the default stack (push and scheduled ones in their own widgets) and the cost estimate', () => {
-    const body = JSON.stringify(dashboards[0]?.Properties.DashboardBody);
-    const elsewhere = new Set(['PushesSent', 'PushesFailed', 'PushesGivenUp']); // the push variant's
-    for (const name of Object.keys(BUSINESS_METRICS).filter((n) => !elsewhere.has(n))) {
-      expect(body, name).toContain(`\\"${name}\\"`);
+  it('charts every business metric the stack emits, as emitted (namespace, Stack dimension), and the cost estimate', () => {
+    for (const [name, v] of variants) {
+      // A metric is [namespace, name, dimension, value, options] (math expressions' are inside too).
+      const charted = widgetsOf(v.template)
+        .widgets.flatMap((w) => (w.properties.metrics ?? []) as unknown[][])
+        .filter((m) => m[0] === METRICS_NAMESPACE);
+      for (const m of charted) {
+        // The functions emit them with METRICS_STACK = the stack's name (test/cdk/monitoring.test.ts).
+        expect(m.slice(2, 4), `${name}: ${String(m[1])}`).toEqual([METRICS_DIMENSION, 'ChatTest']);
+      }
+      const names = new Set(charted.map((m) => m[1]));
+      const emitted = Object.keys(BUSINESS_METRICS).filter((n) => name === 'push' || !PUSH_METRICS.has(n));
+      expect(
+        emitted.filter((n) => !names.has(n)),
+        `${name}: business metrics not charted`,
+      ).toEqual([]);
+      // Without push nothing emits the push metrics: no empty widget.
+      expect(
+        [...PUSH_METRICS].some((n) => names.has(n)),
+        name,
+      ).toBe(name === 'push');
+      expect(JSON.stringify(bodyOf(v.template)), name).toContain('Estimated cost');
     }
-    expect(body).toContain('Estimated cost');
   });
 });
 
 describe('dashboard of the whole stack', { timeout: 300_000 }, () => {
-  const APNS = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:apns-AbCdEf';
-  const variants = [
-    ['default', s],
-    ['push', synth({ push: { apnsSecretArn: APNS } })],
-  ] as const;
-  const bodyOf = (t = s.template) =>
-    Object.values(t.findResources('AWS::CloudWatch::Dashboard'))[0]?.Properties.DashboardBody as {
-      'Fn::Join': [string, unknown[]];
-    };
   const idsOf = (t: typeof s.template, type: string) => Object.keys(t.findResources(type));
 
   it('shows every alarm’s state and charts every function, with push too', () => {
@@ -60,10 +86,7 @@ describe('dashboard of the whole stack', { timeout: 300_000 }, () => {
 
   it('stays within CloudWatch’s dashboard limits', () => {
     for (const [name, v] of variants) {
-      const [, parts] = bodyOf(v.template)['Fn::Join'];
-      // Tokens (ARNs, function names, the region) stand inside JSON strings: a placeholder keeps it JSON.
-      const text = parts.map((p) => (typeof p === 'string' ? p : 'TOKEN')).join('');
-      const widgets = (JSON.parse(text) as { widgets: { type: string; properties: Props }[] }).widgets;
+      const { text, parts, widgets } = widgetsOf(v.template);
       const alarmWidgets = widgets.filter((w) => w.type === 'alarm');
       for (const w of alarmWidgets)
         expect((w.properties.alarms as unknown[]).length, name).toBeLessThanOrEqual(100);
