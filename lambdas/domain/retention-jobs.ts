@@ -251,7 +251,7 @@ export async function processRetentionJobs(
       } catch (error) {
         logger.error(`${finish.kind} job failed; SQS will deliver it again`, {
           chatId: finish.chatId,
-          messageId: record.messageId,
+          sqsMessageId: record.messageId,
           error,
         });
         batchItemFailures.push({ itemIdentifier: record.messageId });
@@ -260,7 +260,9 @@ export async function processRetentionJobs(
     }
     const job = decodeRetentionJob(record.body);
     if (!job) {
-      logger.error('dropping a queue message that is not a retention job', { messageId: record.messageId });
+      logger.error('dropping a queue message that is not a retention job', {
+        sqsMessageId: record.messageId,
+      });
       continue;
     }
     try {
@@ -274,7 +276,7 @@ export async function processRetentionJobs(
     } catch (error) {
       logger.error('retention job failed; SQS will deliver it again', {
         chatId: job.chatId,
-        messageId: record.messageId,
+        sqsMessageId: record.messageId,
         error,
       });
       batchItemFailures.push({ itemIdentifier: record.messageId });

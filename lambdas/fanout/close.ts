@@ -39,7 +39,7 @@ export async function closeSocket(
       if (isGone(error)) return (await forget(directory, target)) ? 'gone' : 'connecting';
       if (attempt >= attempts || !retryKind(error)) {
         logger.error('closing a socket failed', {
-          connectionId: target.connectionId,
+          targetConnectionId: target.connectionId,
           status: statusOf(error),
           attempts: attempt,
           error,
@@ -56,7 +56,10 @@ async function forget(directory: SocketDirectory, target: Target): Promise<boole
   try {
     return await directory.gone(target, undefined);
   } catch (error) {
-    logger.warn('a closed socket: could not forget its record', { connectionId: target.connectionId, error });
+    logger.warn('a closed socket: could not forget its record', {
+      targetConnectionId: target.connectionId,
+      error,
+    });
     return true;
   }
 }

@@ -143,7 +143,7 @@ export async function deliver(
           failed.push(target);
           if (!spent) late.push(target);
           logger.error('post to connection failed', {
-            connectionId: target.connectionId,
+            targetConnectionId: target.connectionId,
             status: statusOf(error),
             attempts: attempt,
             ...(outOfTime ? { outOfTime } : {}),

@@ -84,7 +84,7 @@ export async function processFanOutJobs(event: SQSEvent, deps: WorkerDeps): Prom
   for (const record of event.Records) {
     const job = decodeJob(record.body);
     if (!job) {
-      logger.error('dropping a queue message that is not a fan-out job', { messageId: record.messageId });
+      logger.error('dropping a queue message that is not a fan-out job', { sqsMessageId: record.messageId });
       continue;
     }
     if (job.offline !== undefined || job.recheck !== undefined) {
@@ -93,7 +93,7 @@ export async function processFanOutJobs(event: SQSEvent, deps: WorkerDeps): Prom
         if (job.recheck !== undefined) await deps.recheckPresence?.(job.recheck, job.unmark);
       } catch (error) {
         logger.error('offline check or presence recheck failed; SQS will deliver it again', {
-          messageId: record.messageId,
+          sqsMessageId: record.messageId,
           error,
         });
         batchItemFailures.push({ itemIdentifier: record.messageId });
@@ -104,14 +104,14 @@ export async function processFanOutJobs(event: SQSEvent, deps: WorkerDeps): Prom
     const ageMs = (deps.now ?? Date.now)() - sentAt;
     if (ageMs > EPHEMERAL_MAX_AGE_MS && isEphemeral(job.frame)) {
       logger.warn('dropping a presence or typing job sent too long ago', {
-        messageId: record.messageId,
+        sqsMessageId: record.messageId,
         ageMs,
       });
       continue;
     }
     if (!fitsBudget(budget, POST_ATTEMPT_MS)) {
       logger.warn('no time left for a fan-out job: SQS will deliver it again', {
-        messageId: record.messageId,
+        sqsMessageId: record.messageId,
       });
       batchItemFailures.push({ itemIdentifier: record.messageId });
       continue;
@@ -141,7 +141,10 @@ export async function processFanOutJobs(event: SQSEvent, deps: WorkerDeps): Prom
         logger.error('fan-out job: gave up on sockets', { ...report, attempt: job.attempt });
       }
     } catch (error) {
-      logger.error('fan-out job failed; SQS will deliver it again', { messageId: record.messageId, error });
+      logger.error('fan-out job failed; SQS will deliver it again', {
+        sqsMessageId: record.messageId,
+        error,
+      });
       await deps.retryLater?.(record);
       batchItemFailures.push({ itemIdentifier: record.messageId });
     }

@@ -32,7 +32,7 @@ async function dispatchBatch(event: SQSEvent): Promise<SQSBatchResponse> {
     const ref = parseDueMessage(record.body);
     if (!ref) {
       logger.error('dropped a due-queue message that is not a scheduled message', {
-        messageId: record.messageId,
+        sqsMessageId: record.messageId,
       });
       return;
     }

@@ -52,7 +52,7 @@ export async function processPushJobs(event: SQSEvent, deps: PushWorkerDeps): Pr
   for (const record of event.Records) {
     const job = decodePushJob(record.body);
     if (!job) {
-      logger.error('dropping a queue message that is not a push job', { messageId: record.messageId });
+      logger.error('dropping a queue message that is not a push job', { sqsMessageId: record.messageId });
       deps.counters.add('PushJobsDropped');
       continue;
     }
@@ -61,7 +61,7 @@ export async function processPushJobs(event: SQSEvent, deps: PushWorkerDeps): Pr
     if (now - since > PUSH_JOB_MAX_AGE_MS) {
       // A deferred job's notifications were tried and failed (or were never tried in time): given up.
       const givenUp = job.sends?.length ?? 0;
-      const extra = { messageId: record.messageId, since, givenUp };
+      const extra = { sqsMessageId: record.messageId, since, givenUp };
       if (givenUp > 0)
         logger.error('dropping a push job queued too long ago: its notifications given up', extra);
       else logger.warn('dropping a push job queued too long ago', extra);
@@ -70,7 +70,9 @@ export async function processPushJobs(event: SQSEvent, deps: PushWorkerDeps): Pr
       continue;
     }
     if (!leavesTime(budget, READS_MS)) {
-      logger.warn('no time left for a push job: SQS will deliver it again', { messageId: record.messageId });
+      logger.warn('no time left for a push job: SQS will deliver it again', {
+        sqsMessageId: record.messageId,
+      });
       batchItemFailures.push({ itemIdentifier: record.messageId });
       continue;
     }
@@ -83,7 +85,7 @@ export async function processPushJobs(event: SQSEvent, deps: PushWorkerDeps): Pr
       if (deps.queue) await queueDeferred(deps.queue, job.message, deferred, since, deps.counters, now);
       deps.counters.add('PushJobsDone');
     } catch (error) {
-      logger.error('push job failed; SQS will deliver it again', { messageId: record.messageId, error });
+      logger.error('push job failed; SQS will deliver it again', { sqsMessageId: record.messageId, error });
       await deps.retryLater?.(record);
       batchItemFailures.push({ itemIdentifier: record.messageId });
     }

@@ -35,7 +35,7 @@ export function retryLaterOn(sqs: () => SqsVisibility, queueUrl: string): RetryL
       });
     } catch (error) {
       logger.warn('could not shorten a failed record’s visibility: SQS delivers it after the queue’s', {
-        messageId: record.messageId,
+        sqsMessageId: record.messageId,
         error,
       });
     }

@@ -1,6 +1,6 @@
 /**
  * A tiny structured JSON logger: one JSON object per line (`level`, `timestamp`, `message`, then the
- * invocation's correlation keys and the line's own fields).
+ * invocation's correlation keys and the line's own fields; a field never replaces a key: `addFields`).
  *
  * Correlation keys (connection id, route, request ids, chat and message ids) belong to one invocation
  * and live in an AsyncLocalStorage scope, not in the logger: the local gateway runs many handlers
@@ -133,8 +133,8 @@ export class Logger {
       timestamp: new Date().toISOString(),
       message,
       ...scopes.getStore()?.keys,
-      ...extra,
     };
+    if (extra) addFields(entry, extra);
     if (entry.error instanceof Error) {
       const err = entry.error;
       entry.error = { name: err.name, message: err.message, stack: err.stack };
@@ -142,6 +142,19 @@ export class Logger {
     const line = JSON.stringify(entry);
     if (level === 'ERROR' || level === 'WARN') process.stderr.write(`${line}\n`);
     else process.stdout.write(`${line}\n`);
+  }
+}
+
+/**
+ * Adds a line's own fields to its entry. A field named like one the entry has already (`level`,
+ * `timestamp`, `message`, a correlation key the invocation has) never replaces it: another user's
+ * `connectionId` or an SQS message's id must not pass for the invocation's. The same value is
+ * written once; a different one under `line` + the name (`lineConnectionId`).
+ */
+export function addFields(entry: Record<string, unknown>, extra: Record<string, unknown>): void {
+  for (const [key, value] of Object.entries(extra)) {
+    if (entry[key] === undefined) entry[key] = value;
+    else if (entry[key] !== value) entry[`line${key.charAt(0).toUpperCase()}${key.slice(1)}`] = value;
   }
 }
 

@@ -133,6 +133,35 @@ describe('correlation ids', () => {
       ['1', '1'],
     ]);
   });
+
+  it('never lets a line’s own field replace a correlation key or the line’s level, time or message', () => {
+    const lines = capture();
+    const log = new Logger();
+    log.runWithKeys({ connectionId: 'mine', messageId: 'm_1', awsRequestId: undefined }, () => {
+      log.error('post failed', {
+        connectionId: 'another-users-socket',
+        messageId: 'm_1',
+        awsRequestId: 'aws-1',
+        message: 'not the line’s',
+        level: 'DEBUG',
+      });
+    });
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatchObject({
+      level: 'ERROR',
+      message: 'post failed',
+      // The invocation's keys stay; a different value is kept under `line` + its name.
+      connectionId: 'mine',
+      lineConnectionId: 'another-users-socket',
+      // The same value once; a key the scope left unset is the line's to give.
+      messageId: 'm_1',
+      awsRequestId: 'aws-1',
+      lineMessage: 'not the line’s',
+      lineLevel: 'DEBUG',
+    });
+    expect(lines[0]).not.toHaveProperty('lineMessageId');
+    expect(lines[0]).not.toHaveProperty('lineAwsRequestId');
+  });
 });
 
 describe('business metrics', () => {
