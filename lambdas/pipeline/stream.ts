@@ -60,9 +60,12 @@ export interface StreamConsumer {
   readonly businessMetrics?: Readonly<Record<string, BusinessMetric>>;
 }
 
+/** Lambda's context as a stream handler reads it: the time left, and the id its log lines carry. */
+export type StreamInvocation = Invocation & { readonly awsRequestId?: string };
+
 export type StreamHandler = (
   event: DynamoDBStreamEvent,
-  context?: Invocation,
+  context?: StreamInvocation,
 ) => Promise<DynamoDBBatchResponse>;
 
 /** Decodes one record. Throws when the record lacks what every stream record has. */
@@ -111,7 +114,7 @@ export function streamHandler(consumer: StreamConsumer): StreamHandler {
   const functionName = streamFunctionName(consumer.name);
   return (event, context) =>
     logger.runWithKeys(
-      { consumer: consumer.name, records: event.Records?.length ?? 0 },
+      { consumer: consumer.name, records: event.Records?.length ?? 0, awsRequestId: context?.awsRequestId },
       () => handleBatch(consumer, concurrency, event, context),
       functionName,
     );

@@ -133,6 +133,20 @@ describe('streamHandler', () => {
     });
   });
 
+  it('logs with the invocation’s awsRequestId, as every other worker does', async () => {
+    const keys: Record<string, unknown>[] = [];
+    const handler = streamHandler({
+      name: 't-keys',
+      filter: MESSAGE_CREATED,
+      handle: async () => {
+        keys.push(logger.keys());
+      },
+    });
+    const context = { awsRequestId: 'aws-req-1', getRemainingTimeInMillis: () => 60_000 };
+    await handler({ Records: [record('INSERT', 'message')] }, context);
+    expect(keys).toEqual([{ consumer: 't-keys', records: 1, awsRequestId: 'aws-req-1' }]);
+  });
+
   it('publishes the counters it names as business metrics, one emission per batch', async () => {
     const emitted: MetricValues[] = [];
     const stop = onMetrics((values) => emitted.push(values));
