@@ -3,7 +3,8 @@
  * the local queue locally): sends each due message once. A record that fails is reported back
  * (`batchItemFailures`), as does one whose completion stayed contended (`busy`), and comes again
  * after the queue's visibility timeout; the sweep also
- * re-enqueues anything still due every minute. A body that is not ours is logged and dropped.
+ * re-enqueues anything still due every minute. A body that is not ours is logged and dropped. Each
+ * message sent counts in `MessagesSent`, as one `sendMessage` stores does.
  */
 import type { Context, SQSBatchItemFailure, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { SCHEDULED_FUNCTIONS } from '../../lib/scheduled-functions.ts';
@@ -13,6 +14,7 @@ import { parseDueMessage } from '../queue/due-queue.ts';
 import { withInvocation } from '../shared/budget.ts';
 import { mapSettled } from '../shared/concurrency.ts';
 import { logger } from '../shared/logger.ts';
+import { countMetric } from '../shared/metrics.ts';
 
 /** Records of a batch (at most 10) dispatched at once. */
 const CONCURRENCY = 10;
@@ -37,7 +39,10 @@ async function dispatchBatch(event: SQSEvent): Promise<SQSBatchResponse> {
       return;
     }
     try {
-      if ((await dispatchScheduled(deps, ref)) === 'busy') {
+      const outcome = await dispatchScheduled(deps, ref);
+      // A message it stored and recorded sent, once (a retry finds it sent, or is refused: skipped).
+      if (outcome === 'sent') countMetric('MessagesSent');
+      if (outcome === 'busy') {
         logger.warn('scheduled dispatch busy: its completion is retried', { scheduledId: ref.scheduledId });
         batchItemFailures.push({ itemIdentifier: record.messageId });
       }

@@ -19,8 +19,11 @@ export const METRICS_STACK_ENV = 'METRICS_STACK';
 export const METRICS_DIMENSION = 'Stack';
 
 export const BUSINESS_METRICS = {
-  /** Messages stored by `sendMessage` (duplicates not counted). */
-  MessagesSent: 'Messages stored by sendMessage (duplicates not counted)',
+  /**
+   * Messages stored by `sendMessage` (duplicates not counted) and scheduled messages the dispatcher
+   * sent (lambdas/handlers/scheduledDispatch.ts: once each, when it records them sent).
+   */
+  MessagesSent: 'Messages stored by sendMessage or sent as scheduled (duplicates not counted)',
   /** Events delivered to sockets through the Management API. */
   FanOutPosts: 'Events posted to sockets (PostToConnection acknowledged)',
   /** Posts that failed after their retries. */

@@ -5,6 +5,7 @@
  * or cancels them.
  */
 import { describe, expect, it } from 'vitest';
+import { type MetricValues, onMetrics } from '../../lambdas/shared/metrics.ts';
 import {
   anotherSocket,
   connectUser,
@@ -38,6 +39,8 @@ const stack = useTestStack();
 
 describe('a scheduled message', () => {
   it('goes out at sendAt to every member (all the author’s sockets too), once, within 2 s', async () => {
+    const business: MetricValues[] = [];
+    const stopListening = onMetrics((values) => business.push(values));
     const alice = await connectUser(stack);
     const alice2 = await anotherSocket(stack, alice);
     const [bob, carol] = (await connectUsers(stack, 2)) as [UserSocket, UserSocket];
@@ -88,6 +91,9 @@ describe('a scheduled message', () => {
     }
     await stack.scheduler.idle();
     await settle(stack, ...everyone);
+    stopListening();
+    // Counted as a message sent, once, as a sendMessage would be (docs/operations.md).
+    expect(business.reduce((n, v) => n + (v.MessagesSent ?? 0), 0)).toBe(1);
     for (const socket of everyone)
       expect(eventsOf(socket, 'message.created', withText(text))).toHaveLength(1);
     for (const socket of [bob, carol]) expect(socket.events('scheduled.sent')).toEqual([]);
