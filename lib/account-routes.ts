@@ -27,10 +27,16 @@ export const ACCOUNT_ROUTES = {
   // A block is one item in the blocker's partition (lambdas/data/blocks.ts): its unblock deletes
   // nothing outside `USER#…` partitions. Both are transactions with the mirror on the pair's direct
   // chat (UpdateItem on its META) and a check of the pair's pointer (GetItem first, then
-  // ConditionCheckItem in the transaction).
-  blockUser: { tableActions: [...BLOCK_MIRROR, 'dynamodb:PutItem'], postsEvents: false },
+  // ConditionCheckItem in the transaction). The blocker's count of blocks (the cap's lock) is an
+  // UpdateItem in the same transaction; a user without one yet is counted first (Query, then PutItem).
+  blockUser: { tableActions: [...BLOCK_MIRROR, 'dynamodb:PutItem', 'dynamodb:Query'], postsEvents: false },
   unblockUser: {
-    tableActions: [...BLOCK_MIRROR, 'dynamodb:DeleteItem:userPartitions'],
+    tableActions: [
+      ...BLOCK_MIRROR,
+      'dynamodb:DeleteItem:userPartitions',
+      'dynamodb:PutItem',
+      'dynamodb:Query',
+    ],
     postsEvents: false,
   },
   listBlocked: { tableActions: ['dynamodb:Query'], postsEvents: false },

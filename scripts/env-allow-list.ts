@@ -13,7 +13,12 @@ import {
   RETENTION_FINISH_DELAY_ENV,
 } from '../lambdas/shared/config.ts';
 import { RATE_LIMIT_FACTOR_ENV } from '../lambdas/shared/rate-limits.ts';
-import { MAX_CHATS_ENV, MAX_SOCKETS_ENV, UPLOAD_MB_PER_DAY_ENV } from '../lambdas/shared/user-caps.ts';
+import {
+  MAX_BLOCKS_ENV,
+  MAX_CHATS_ENV,
+  MAX_SOCKETS_ENV,
+  UPLOAD_MB_PER_DAY_ENV,
+} from '../lambdas/shared/user-caps.ts';
 import type { ChatStackProps } from '../lib/chat-stack.ts';
 import { S3_ENDPOINT_ENV } from '../lib/media.ts';
 import type { EnvAllowListEntry } from './env-check.ts';
@@ -136,6 +141,7 @@ export const ENV_ALLOW_LIST: readonly EnvAllowListEntry[] = [
   knob(RATE_LIMIT_FACTOR_ENV, 'benchmarks and the rate-limit tests scale every limit with it (default 1).'),
   knob(MAX_SOCKETS_ENV, 'the socket cap’s tests lower it.'),
   knob(MAX_CHATS_ENV, 'the membership cap’s tests lower it.'),
+  knob(MAX_BLOCKS_ENV, 'the block cap’s tests lower it.'),
   knob('FANOUT_QUEUE_THRESHOLD', 'the fan-out queue’s tests lower it to queue small groups’ events.'),
   knob('FANOUT_JOB_SIZE', 'the fan-out queue’s tests lower it to split small groups into jobs.'),
   knob('PUSH_JOB_SIZE', 'the push worker’s tests lower it to queue small groups’ notifications.'),

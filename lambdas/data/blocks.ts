@@ -5,17 +5,20 @@
  * list their fields) and changes only with the block, in one transaction. Every public method is one
  * access pattern (all of them are listed in docs/data-model.md):
  *
- * - `block` / `unblock`: a transaction of the block item, the mirror on the direct chat's `META`
- *   (when the pair has a live one) and a check that the pair's pointer still names that chat, so a
- *   direct chat created meanwhile (which checks the block items in its own transaction) and a block
- *   change are never both applied against an old view of the other.
+ * - `block` / `unblock`: a transaction of the block item, the blocker's count of blocks (the cap's
+ *   lock: block-count.ts), the mirror on the direct chat's `META` (when the pair has a live one) and
+ *   a check that the pair's pointer still names that chat, so a direct chat created meanwhile (which
+ *   checks the block items in its own transaction) and a block change are never both applied
+ *   against an old view of the other. `countBlocks`: the count of a user who has none yet.
  * - `isBlocked`: a consistent key lookup (1 read unit): createChat, and sends in direct chats whose
  *   `META` predates the mirror.
  * - `blockersAmong`: a BatchGet of the candidates' items about one user (invite, groups, presence).
+ * - `blockedAmong`: a BatchGet of one user's items about the candidates (presence events).
  * - `pairBlocks`: a BatchGet of a pair's two items (a new direct chat's mirror, `mirror`).
- * - `listPage` / `listAll`: a Query on the blocker's `BLOCK#` range, in user id order.
+ * - `listPage` / `listUpTo`: a Query on the blocker's `BLOCK#` range, in user id order.
  * - `mirror`: brings an older direct chat's `META` up to date with the block items (once per chat).
  */
+import { countExisting, countOneLess, countOneMore, refusedCount } from './block-count.ts';
 import { BLOCK, type BlockRecord, DIRECT_PAIR } from './items.ts';
 import { BLOCK_PREFIX, blockKey, keys, stripPrefix, userPk } from './keys.ts';
 import {
@@ -26,8 +29,12 @@ import {
   type TransactAction,
 } from './table-client.ts';
 
-/** Blocking twice changes nothing: the outcome says which it was. */
-export type BlockOutcome = 'blocked' | 'already-blocked';
+/**
+ * Blocking twice changes nothing: the outcome says which it was. `full`: the blocker is at the cap
+ * (nothing written); `uncounted`: the blocker has no count of blocks yet (nothing written: count
+ * them, `countBlocks`, and block again).
+ */
+export type BlockOutcome = 'blocked' | 'already-blocked' | 'full' | 'uncounted';
 
 /**
  * The pair's direct chat as the caller read it before a block change: its pointer's chatId (none:
@@ -98,40 +105,61 @@ export class BlockRepository {
   constructor(private readonly table: TableClient) {}
 
   /**
-   * Records the block unless it exists (the first `createdAt` stays), with its mirror on the pair's
-   * live direct chat; `pair-changed` when the pair's chat is no longer as read (nothing written).
+   * Records the block unless it exists (the first `createdAt` stays) and counts it, with its mirror
+   * on the pair's live direct chat, while the blocker has fewer than `max` blocks (`full`: nothing
+   * written); `pair-changed` when the pair's chat is no longer as read (nothing written).
    */
-  async block(record: BlockRecord, pair: PairView): Promise<BlockOutcome | PairChanged> {
+  async block(record: BlockRecord, pair: PairView, max: number): Promise<BlockOutcome | PairChanged> {
     const { blockerId, blockedId } = record;
     const actions: TransactAction[] = [
       { Put: { Item: BLOCK.toItem(record), ConditionExpression: itemAbsent } },
+      countOneMore(blockerId, max),
       pairAsRead(blockerId, blockedId, pair),
       ...(pair.chatId !== undefined && pair.live ? [mirrorUpdate(pair.chatId, 'ADD', blockedId)] : []),
     ];
     return this.#change(actions, 'blocked', 'already-blocked');
   }
 
-  /** Removes the block and its mirror (removing one that is not there is harmless). */
-  async unblock(blockerId: string, blockedId: string, pair: PairView): Promise<'unblocked' | PairChanged> {
+  /**
+   * Removes the block, its count and its mirror; removing one that is not there writes nothing and
+   * is harmless (`unblocked` all the same). `uncounted`: the blocker has no count yet (nothing written).
+   */
+  async unblock(
+    blockerId: string,
+    blockedId: string,
+    pair: PairView,
+  ): Promise<'unblocked' | 'uncounted' | PairChanged> {
     const actions: TransactAction[] = [
-      { Delete: { Key: blockKey(blockerId, blockedId) } },
+      { Delete: { Key: blockKey(blockerId, blockedId), ConditionExpression: itemExists } },
+      countOneLess(blockerId),
       pairAsRead(blockerId, blockedId, pair),
       ...(pair.chatId !== undefined && pair.live ? [mirrorUpdate(pair.chatId, 'DELETE', blockedId)] : []),
     ];
-    return this.#change(actions, 'unblocked', 'unblocked');
+    const outcome = await this.#change(actions, 'unblocked', 'unblocked');
+    return outcome === 'full' ? 'uncounted' : outcome; // its step has no cap: refused, it is absent
   }
 
-  async #change<T extends string>(actions: TransactAction[], done: T, exists: T): Promise<T | PairChanged> {
+  async #change<T extends string>(
+    actions: TransactAction[],
+    done: T,
+    exists: T,
+  ): Promise<T | PairChanged | 'full' | 'uncounted'> {
     return ifConditionFails(
       this.table.transact(actions).then(() => done),
       ({ reasons, error }) => {
-        const [item, pointer, meta] = reasons;
+        const [item, count, pointer, meta] = reasons;
         if (pointer?.conditionFailed || reasons.some(isConflict)) return 'pair-changed' as const;
         if (meta?.conditionFailed) return 'chat-gone' as const;
         if (item?.conditionFailed) return exists;
+        if (count?.conditionFailed) return refusedCount(count.item);
         throw error;
       },
     );
+  }
+
+  /** Counts the blocks of a user who has no count yet (at most `max`: block-count.ts). */
+  async countBlocks(userId: string, max: number): Promise<void> {
+    await countExisting(this.table, userId, max);
   }
 
   /**
@@ -212,13 +240,34 @@ export class BlockRepository {
     return { userIds, next: lastKey ? userIds.at(-1) : undefined };
   }
 
-  /** Every user `blockerId` has blocked (Query on the `BLOCK#` range, keys only, all pages). */
-  async listAll(blockerId: string): Promise<string[]> {
-    const items = await this.table.queryAll({
-      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-      ExpressionAttributeValues: { ':pk': userPk(blockerId), ':prefix': BLOCK_PREFIX },
-      ProjectionExpression: 'sk',
-    });
-    return items.map((item) => stripPrefix(String(item.sk), BLOCK_PREFIX));
+  /**
+   * Which of `blockedIds` `blockerId` has blocked (BatchGet of the blocker's items about them,
+   * eventually consistent, 100 keys a call).
+   */
+  async blockedAmong(blockerId: string, blockedIds: readonly string[]): Promise<Set<string>> {
+    if (blockedIds.length === 0) return new Set();
+    const items = await this.table.batchGet(blockedIds.map((id) => blockKey(blockerId, id)));
+    return new Set(items.map((item) => BLOCK.fromItem(item).blockedId));
+  }
+
+  /**
+   * The users `blockerId` has blocked if they are at most `max` (Query on the `BLOCK#` range,
+   * eventually consistent, that stops after `max` items); undefined when there are more.
+   */
+  async listUpTo(blockerId: string, max: number): Promise<string[] | undefined> {
+    const ids: string[] = [];
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const page = await this.table.queryPage({
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+        ExpressionAttributeValues: { ':pk': userPk(blockerId), ':prefix': BLOCK_PREFIX },
+        ProjectionExpression: 'sk',
+        Limit: max + 1 - ids.length,
+        ...(startKey ? { ExclusiveStartKey: startKey } : {}),
+      });
+      ids.push(...page.items.map((item) => stripPrefix(String(item.sk), BLOCK_PREFIX)));
+      startKey = page.lastKey;
+    } while (startKey && ids.length <= max);
+    return ids.length > max ? undefined : ids;
   }
 }

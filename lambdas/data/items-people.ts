@@ -114,3 +114,14 @@ export const BLOCK = defineItem({
   fields: blockFields,
 });
 export type BlockRecord = RecordOf<typeof blockFields>;
+
+/**
+ * How many users `userId` has blocked (`count`): the lock of the per-user cap, moved in the same
+ * transaction as each block item (block-count.ts). Absent until the user's first block change since
+ * it exists, which counts the block items already there first.
+ */
+export const BLOCK_COUNT = defineItem({
+  itemType: 'blockCount',
+  key: (c: { readonly userId: string }) => keys.blockCount(c.userId),
+  fields: { count: field.number },
+});

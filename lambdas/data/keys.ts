@@ -24,6 +24,8 @@
  * | scheduled message | USER#<userId>    | SCHED#<scheduledId>         | (gsi2, while due: see below)     |
  * | finished schedule | USER#<userId>    | SCHEDDONE#<scheduledId>     |                |                 |
  * | pending count     | USER#<userId>    | SCHEDCOUNT                  |                |                 |
+ * | block             | USER#<userId>    | BLOCK#<blockedId>           |                |                 |
+ * | block count       | USER#<userId>    | BLOCKCOUNT                  |                |                 |
  * | deactivation mark | USER#<userId>    | DEACTIVATED                 |                |                 |
  * | sweep cursor      | SWEEP            | CURSOR                      |                |                 |
  *
@@ -124,6 +126,8 @@ export const SK = {
   chat: 'META',
   pair: 'PAIR',
   scheduledCount: 'SCHEDCOUNT',
+  /** Not `BLOCK#…`: the Query of a user's blocks (`begins_with(sk, 'BLOCK#')`) never reads it. */
+  blockCount: 'BLOCKCOUNT',
   /** Sorts between `CONN#…` and `DEVICE#…`: the push planner's one Query (`pushTargets`) reads it. */
   deactivated: 'DEACTIVATED',
 } as const;
@@ -200,6 +204,7 @@ export const keys = {
     sk: `${PREFIX.scheduledDone}${scheduledId}`,
   }),
   scheduledCount: (userId: string): Key => ({ pk: userPk(userId), sk: SK.scheduledCount }),
+  blockCount: (userId: string): Key => ({ pk: userPk(userId), sk: SK.blockCount }),
   /** An administrator deactivated this user (lambdas/data/deactivations.ts). */
   deactivated: (userId: string): Key => ({ pk: userPk(userId), sk: SK.deactivated }),
   sweepCursor: (): Key => SWEEP_CURSOR_KEY,

@@ -139,6 +139,14 @@ export class TableClient {
     return { items: out.Items ?? [], lastKey: out.LastEvaluatedKey };
   }
 
+  /** One page of a Query that only counts (`Select: COUNT`) and where the next one starts. */
+  async queryCount(
+    input: Omit<QueryCommandInput, 'TableName' | 'Select'>,
+  ): Promise<{ count: number; lastKey: Item | undefined }> {
+    const out = await this.client.send(new QueryCommand({ ...input, Select: 'COUNT', TableName: this.name }));
+    return { count: out.Count ?? 0, lastKey: out.LastEvaluatedKey };
+  }
+
   /** Every page of a Query. */
   async queryAll(input: Omit<QueryCommandInput, 'TableName' | 'ExclusiveStartKey'>): Promise<Item[]> {
     const items: Item[] = [];

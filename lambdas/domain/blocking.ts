@@ -21,6 +21,7 @@ import { Buffer } from 'node:buffer';
 import type { ChatRecord, ChatStore } from '../data/store.ts';
 import type { Caller } from '../shared/caller.ts';
 import { badRequest, forbidden } from '../shared/errors.ts';
+import { maxBlocksPerUser } from '../shared/user-caps.ts';
 import { changeBlock } from './block-mirror.ts';
 import { LIMITS } from './limits.ts';
 import type { BlockGuard } from './versions.ts';
@@ -47,8 +48,34 @@ export async function blockUser(
 ): Promise<{ userId: string }> {
   if (input.userId === caller.userId) throw badRequest('"userId" is your own id: you cannot block yourself.');
   const record = { blockerId: caller.userId, blockedId: input.userId, createdAt: deps.now().toISOString() };
-  await changeBlock(deps, caller.userId, input.userId, (pair) => deps.store.blocks.block(record, pair));
+  const max = maxBlocksPerUser();
+  const outcome = await changeBlock(deps, caller.userId, input.userId, (pair) =>
+    counted(deps, caller.userId, max, () => deps.store.blocks.block(record, pair, max)),
+  );
+  if (outcome === 'full') {
+    throw badRequest(
+      `"userId" cannot be blocked: you have blocked ${max} users, the most one user can block. Unblock someone first.`,
+    );
+  }
   return { userId: input.userId };
+}
+
+/**
+ * A block change, applied again after counting the caller's blocks when they had no count yet
+ * (once per user: data/block-count.ts).
+ */
+async function counted<T extends string>(
+  deps: BlockDeps,
+  userId: string,
+  max: number,
+  change: () => Promise<T | 'uncounted'>,
+): Promise<T> {
+  const outcome = await change();
+  if (outcome !== 'uncounted') return outcome;
+  await deps.store.blocks.countBlocks(userId, max);
+  const again = await change();
+  if (again === 'uncounted') throw new Error('the count of blocks is missing right after it was stored');
+  return again;
 }
 
 export async function unblockUser(
@@ -57,7 +84,9 @@ export async function unblockUser(
   input: { readonly userId: string },
 ): Promise<{ userId: string }> {
   await changeBlock(deps, caller.userId, input.userId, (pair) =>
-    deps.store.blocks.unblock(caller.userId, input.userId, pair),
+    counted(deps, caller.userId, maxBlocksPerUser(), () =>
+      deps.store.blocks.unblock(caller.userId, input.userId, pair),
+    ),
   );
   return { userId: input.userId };
 }

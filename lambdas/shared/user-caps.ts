@@ -1,5 +1,6 @@
 /**
- * Per-user caps (issue 17, item 1): open sockets, chat memberships and the upload bytes of a day. Read from the environment at
+ * Per-user caps (issue 17, item 1): open sockets, chat memberships, the upload bytes of a day, blocks
+ * and the reports of a day. Read from the environment at
  * each use (tests and operators set them per stack); docs/security.md gives their values and cost.
  */
 import { LIMITS } from '../contract/limits.ts';
@@ -10,6 +11,9 @@ export const MAX_CHATS_ENV = 'MAX_CHATS_PER_USER';
 /** The documented cap (docs/protocol.md), which the web page counts its tabs against too. */
 export const DEFAULT_MAX_SOCKETS: number = LIMITS.socketsPerUser;
 export const DEFAULT_MAX_CHATS = 1000;
+/** How many users one user may have blocked at once (docs/security.md, "Blocks and reports"). */
+export const MAX_BLOCKS_ENV = 'MAX_BLOCKS_PER_USER';
+export const DEFAULT_MAX_BLOCKS = 1000;
 /** Megabytes (MiB) of uploads one user may request in 24 hours (deploy setting `uploadMbPerDay`). */
 export const UPLOAD_MB_PER_DAY_ENV = 'UPLOAD_MB_PER_DAY';
 export const DEFAULT_UPLOAD_MB_PER_DAY = 2048;
@@ -26,6 +30,8 @@ export const maxSocketsPerUser = (env = readingEnv()): number =>
   positive(MAX_SOCKETS_ENV, DEFAULT_MAX_SOCKETS, env);
 export const maxChatsPerUser = (env = readingEnv()): number =>
   positive(MAX_CHATS_ENV, DEFAULT_MAX_CHATS, env);
+export const maxBlocksPerUser = (env = readingEnv()): number =>
+  positive(MAX_BLOCKS_ENV, DEFAULT_MAX_BLOCKS, env);
 /** The bytes of uploads one user may request in 24 hours (`UPLOAD_MB_PER_DAY` MiB). */
 export const uploadBytesPerDay = (env = readingEnv()): number =>
   positive(UPLOAD_MB_PER_DAY_ENV, DEFAULT_UPLOAD_MB_PER_DAY, env) * 1024 * 1024;

@@ -10,6 +10,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ChatStore } from '../../lambdas/data/store.ts';
+import { DEFAULT_MAX_BLOCKS } from '../../lambdas/shared/user-caps.ts';
 import { repairBlockMirror } from '../../scripts/repair-block-mirror.ts';
 import {
   closeAll,
@@ -24,6 +25,8 @@ import { blockBeforeTheMirror, metaOf, olderThanTheMirror } from '../support/old
 import { useTestStack } from '../support/stack.ts';
 
 const stack = useTestStack();
+/** The cap the repository is given (blockUser's, by default). */
+const CAP = DEFAULT_MAX_BLOCKS;
 let client: DynamoDBClient;
 let doc: DynamoDBDocumentClient;
 let store: ChatStore;
@@ -122,14 +125,15 @@ describe('the mirror of blocks on direct chats', () => {
     // Read: no chat. Meanwhile the chat is created (from the blocks as they were: none).
     const before = await store.blocks.pairBlocks(alice.userId, bob.userId);
     const { chatId } = await makeDirect(bob, alice.userId);
-    expect(await store.blocks.block(record, { chatId: undefined, live: true })).toBe('pair-changed');
+    expect(await store.blocks.block(record, { chatId: undefined, live: true }, CAP)).toBe('pair-changed');
     expect(await hasBlockItem(alice.userId, bob.userId)).toBe(false);
 
     // A chat created from the blocks as read before a block: refused, nothing of it stored.
-    expect(await store.blocks.block(record, { chatId, live: true })).toBe('blocked');
+    await store.blocks.countBlocks(alice.userId, CAP); // as blockUser does for a user's first block
+    expect(await store.blocks.block(record, { chatId, live: true }, CAP)).toBe('blocked');
     const [carol] = (await connectUsers(stack, 1, 'stale')) as [UserSocket];
     const stale = await store.blocks.pairBlocks(alice.userId, carol.userId);
-    await store.blocks.block({ ...record, blockedId: carol.userId }, { chatId: undefined, live: true });
+    await store.blocks.block({ ...record, blockedId: carol.userId }, { chatId: undefined, live: true }, CAP);
     const chat = {
       chatId: 'c_stale-view-of-blocks',
       kind: 'direct' as const,

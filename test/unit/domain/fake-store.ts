@@ -162,7 +162,9 @@ export function fakeStore(): FakeStore {
       mirror: vi.fn(async () => true),
       blockersAmong: vi.fn(async () => new Set<string>()),
       listPage: vi.fn(async () => ({ userIds: [], next: undefined })),
-      listAll: vi.fn(async () => []),
+      listUpTo: vi.fn(async () => []),
+      blockedAmong: vi.fn(async () => new Set<string>()),
+      countBlocks: vi.fn(async () => undefined),
     },
     reactions: {
       has: vi.fn(async () => false),

@@ -193,9 +193,9 @@ describe('getPresence', () => {
       ...memberships,
       { chatId: 'd2', userId: 'ann', kind: 'direct' as const, peerId: 'cy' },
     ]);
-    store.blocks.listAll.mockResolvedValue(['bob']);
+    store.blocks.listUpTo.mockResolvedValue(['bob']);
     await closeConnection(deps, ann, { connectionId: 'k1' });
-    expect(store.blocks.listAll).toHaveBeenCalledWith('ann');
+    expect(store.blocks.listUpTo).toHaveBeenCalledWith('ann', 40);
     expect(sent(fanOut).map((s) => s.userIds)).toEqual([['cy']]);
   });
 
