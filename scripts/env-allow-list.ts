@@ -16,6 +16,7 @@ import { RATE_LIMIT_FACTOR_ENV } from '../lambdas/shared/rate-limits.ts';
 import {
   MAX_BLOCKS_ENV,
   MAX_CHATS_ENV,
+  MAX_REPORTS_ENV,
   MAX_SOCKETS_ENV,
   UPLOAD_MB_PER_DAY_ENV,
 } from '../lambdas/shared/user-caps.ts';
@@ -142,6 +143,7 @@ export const ENV_ALLOW_LIST: readonly EnvAllowListEntry[] = [
   knob(MAX_SOCKETS_ENV, 'the socket cap’s tests lower it.'),
   knob(MAX_CHATS_ENV, 'the membership cap’s tests lower it.'),
   knob(MAX_BLOCKS_ENV, 'the block cap’s tests lower it.'),
+  knob(MAX_REPORTS_ENV, 'the daily report cap’s tests lower it.'),
   knob('FANOUT_QUEUE_THRESHOLD', 'the fan-out queue’s tests lower it to queue small groups’ events.'),
   knob('FANOUT_JOB_SIZE', 'the fan-out queue’s tests lower it to split small groups into jobs.'),
   knob('PUSH_JOB_SIZE', 'the push worker’s tests lower it to queue small groups’ notifications.'),

@@ -3,7 +3,7 @@
  * partitions (keys.ts `auditKey`; docs/data-model.md "Audit records"). Read by `npm run audit`.
  */
 import { AUDIT, type AuditRecord } from './items.ts';
-import { auditPk } from './keys.ts';
+import { auditPk } from './keys-moderation.ts';
 import type { TableClient } from './table-client.ts';
 
 const DAY_MS = 24 * 60 * 60 * 1000;

@@ -1,6 +1,7 @@
 /** Item kinds of reactions, audit records, reports and deactivations (items.ts re-exports them). */
 import { defineItem, field, type RecordOf } from './item.ts';
-import { auditKey, keys, reactionKey, reportedKey, reportKey } from './keys.ts';
+import { keys, reactionKey } from './keys.ts';
+import { auditKey, reportedKey, reportKey } from './keys-moderation.ts';
 
 interface ReactionRef {
   readonly chatId: string;

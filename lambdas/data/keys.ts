@@ -27,6 +27,9 @@
  * | block             | USER#<userId>    | BLOCK#<blockedId>           |                |                 |
  * | block count       | USER#<userId>    | BLOCKCOUNT                  |                |                 |
  * | deactivation mark | USER#<userId>    | DEACTIVATED                 |                |                 |
+ * | reports of a day  | USER#<userId>    | REPORTDAY#<yyyy-mm-dd>      |                |                 |
+ * | report            | REPORTS#<yyyy-mm-dd> | <createdAt>#<reportId>  |                |                 |
+ * | audit record      | AUDIT#<yyyy-mm-dd>   | <at>#<auditId>          |                |                 |
  * | sweep cursor      | SWEEP            | CURSOR                      |                |                 |
  *
  * A scheduled message still to go out also carries the due index keys (`gsi2`):
@@ -138,7 +141,8 @@ export const userPk = (userId: string): string => `${PREFIX.user}${userId}`;
 export const chatPk = (chatId: string): string => `${PREFIX.chat}${chatId}`;
 export const rosterPk = (chatId: string): string => `${PREFIX.roster}${chatId}`;
 /** `prefix` and a number of `SEQ_DIGITS` digits, so that keys sort by number. */
-const numbered = (prefix: string, n: number): string => `${prefix}${String(n).padStart(SEQ_DIGITS, '0')}`;
+export const numbered = (prefix: string, n: number): string =>
+  `${prefix}${String(n).padStart(SEQ_DIGITS, '0')}`;
 /** The sort-key prefix of one user's entries in a roster. */
 export const onlinePrefix = (userId: string): string => `${PREFIX.online}${userId}#`;
 export const seqSk = (seq: number): string => numbered(PREFIX.message, seq);
@@ -273,27 +277,4 @@ export const reactionKey = (chatId: string, seq: number, userId: string, emoji: 
   sk: `${numbered(REACTION_PREFIX, seq)}#${userId}#${emoji}`,
 });
 
-/**
- * Audit records of administrator actions (issue 14), one partition per UTC day:
- * `AUDIT#<yyyy-mm-dd>` / `<ISO 8601 time>#<auditId>`. "What did administrators do since T" is one
- * Query per day from T (sort key ≥ T); rare writes, so a day's partition is never hot.
- */
-export const AUDIT_PREFIX = 'AUDIT#';
-export const auditPk = (at: string): string => `${AUDIT_PREFIX}${at.slice(0, 10)}`;
-export const auditKey = (at: string, auditId: string): Key => ({ pk: auditPk(at), sk: `${at}#${auditId}` });
-
-/**
- * Reports (issue 14). Every report in one partition, newest last by sort key, so that
- * `listReports` is one Query backwards (reports are rare: far below a partition's write limit):
- * `REPORTS` / `<ISO 8601 time>#<reportId>`. That a user reported a message is a marker in the chat
- * partition, `CHAT#<chatId>` / `REPORT#<seq, 12 digits>#<reporterId>` (reporting twice is harmless).
- */
-export const REPORTS_PK = 'REPORTS';
-export const reportKey = (createdAt: string, reportId: string): Key => ({
-  pk: REPORTS_PK,
-  sk: `${createdAt}#${reportId}`,
-});
-export const reportedKey = (chatId: string, seq: number, reporterId: string): Key => ({
-  pk: chatPk(chatId),
-  sk: `${numbered('REPORT#', seq)}#${reporterId}`,
-});
+// Audit records and reports: keys-moderation.ts.

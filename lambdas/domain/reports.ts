@@ -8,6 +8,7 @@ import { randomBytes } from 'node:crypto';
 import type { Report } from '../contract/objects.ts';
 import type { Caller } from '../shared/caller.ts';
 import { badRequest, forbidden } from '../shared/errors.ts';
+import { maxReportsPerDay } from '../shared/user-caps.ts';
 import { loadMemberAndChat } from './access.ts';
 import type { Deps } from './deps.ts';
 import { findMessage, type MessageRef } from './messages.ts';
@@ -20,6 +21,7 @@ export async function reportMessage(
   // The caller's membership by key (a report needs no member list), then the message.
   await loadMemberAndChat(deps, caller, input.chatId);
   const message = await findMessage(deps, input);
+  const max = maxReportsPerDay();
   const outcome = await deps.store.reports.file(
     {
       reportId: `r_${randomBytes(12).toString('base64url')}`,
@@ -30,19 +32,29 @@ export async function reportMessage(
       createdAt: deps.now().toISOString(),
     },
     message.seq,
+    max,
   );
+  if (outcome.status === 'limit') {
+    throw badRequest(
+      `"messageId" cannot be reported: you have reported ${max} messages today, the most one user can in a day (UTC). Report again after midnight UTC.`,
+    );
+  }
   return { reportId: outcome.reportId };
 }
 
-/** The opaque cursor of `listReports`: the sort key of the last report of a page. */
+/**
+ * The opaque cursor of `listReports`: the sort key of the last report of a page, or the last UTC
+ * day a page read when it found too few (the next page starts the day before).
+ */
 const encodeCursor = (after: string): string => Buffer.from(after, 'utf8').toString('base64url');
 
 function decodeCursor(cursor: string): string {
   const after = Buffer.from(cursor, 'base64url').toString('utf8');
-  // A report's sort key: an ISO time, `#`, its id.
-  if (!/^\d{4}-\d{2}-\d{2}T[\d:.]+Z#r_[\w-]+$/.test(after)) {
-    throw badRequest('"cursor" must be the nextCursor of an earlier listReports.');
-  }
+  // A report's sort key (an ISO time, `#`, its id), or a day that exists.
+  const sortKey = /^\d{4}-\d{2}-\d{2}T[\d:.]+Z#r_[\w-]+$/.test(after);
+  const time = /^\d{4}-\d{2}-\d{2}$/.test(after) ? Date.parse(after) : Number.NaN;
+  const day = !Number.isNaN(time) && new Date(time).toISOString().startsWith(after);
+  if (!sortKey && !day) throw badRequest('"cursor" must be the nextCursor of an earlier listReports.');
   return after;
 }
 
@@ -53,7 +65,7 @@ export async function listReports(
 ): Promise<{ reports: Report[]; nextCursor: string | null }> {
   if (!caller.admin) throw forbidden('Only administrators can list reports.');
   const after = input.cursor === undefined ? undefined : decodeCursor(input.cursor);
-  const page = await deps.store.reports.list(input.limit, after);
+  const page = await deps.store.reports.list(input.limit, after, deps.now().toISOString().slice(0, 10));
   return {
     reports: page.reports.map((r) => ({
       reportId: r.reportId,

@@ -14,6 +14,9 @@ export const DEFAULT_MAX_CHATS = 1000;
 /** How many users one user may have blocked at once (docs/security.md, "Blocks and reports"). */
 export const MAX_BLOCKS_ENV = 'MAX_BLOCKS_PER_USER';
 export const DEFAULT_MAX_BLOCKS = 1000;
+/** How many messages one user may report in a UTC day (docs/security.md, "Reports"). */
+export const MAX_REPORTS_ENV = 'MAX_REPORTS_PER_DAY';
+export const DEFAULT_MAX_REPORTS = 100;
 /** Megabytes (MiB) of uploads one user may request in 24 hours (deploy setting `uploadMbPerDay`). */
 export const UPLOAD_MB_PER_DAY_ENV = 'UPLOAD_MB_PER_DAY';
 export const DEFAULT_UPLOAD_MB_PER_DAY = 2048;
@@ -32,6 +35,8 @@ export const maxChatsPerUser = (env = readingEnv()): number =>
   positive(MAX_CHATS_ENV, DEFAULT_MAX_CHATS, env);
 export const maxBlocksPerUser = (env = readingEnv()): number =>
   positive(MAX_BLOCKS_ENV, DEFAULT_MAX_BLOCKS, env);
+export const maxReportsPerDay = (env = readingEnv()): number =>
+  positive(MAX_REPORTS_ENV, DEFAULT_MAX_REPORTS, env);
 /** The bytes of uploads one user may request in 24 hours (`UPLOAD_MB_PER_DAY` MiB). */
 export const uploadBytesPerDay = (env = readingEnv()): number =>
   positive(UPLOAD_MB_PER_DAY_ENV, DEFAULT_UPLOAD_MB_PER_DAY, env) * 1024 * 1024;
