@@ -11,7 +11,7 @@ import { cleanName, fallbackName } from '../shared/clean-name.ts';
 import { badRequest, conflict } from '../shared/errors.ts';
 import { event } from '../shared/frames.ts';
 import { userIdsOf } from './access.ts';
-import { blockedDirect, refuseBlockedDirect } from './blocking.ts';
+import { blockedDirect, refuseBlockedDirect, refuseBlockedInvite } from './blocking.ts';
 import type { Deps } from './deps.ts';
 import { announceGroup, createKeyedGroup, type GroupPlan, groupMembers, refuseGroup } from './group-keys.ts';
 import { LIMITS } from './limits.ts';
@@ -128,7 +128,9 @@ async function createDirectChat(
 
 /**
  * Inviting into a direct chat starts a new group; the direct chat stays private to its pair. With a
- * `clientChatId`, once per key (group-keys.ts): a repeat answers the group the first one created.
+ * `clientChatId`, once per key (group-keys.ts): a repeat answers the group the first one created,
+ * unless anyone it names (or the direct chat's other member) has blocked the caller: an invite of
+ * them is FORBIDDEN, repeat or not, as a repeated invite into a group is (chats.ts).
  */
 export async function groupFromDirect(
   deps: Deps,
@@ -138,11 +140,17 @@ export async function groupFromDirect(
   clientChatId?: string,
 ): Promise<ChatView> {
   const plan = () => directGroupPlan(deps, caller, pair, userIds);
-  if (clientChatId !== undefined)
-    return (await createKeyedGroup(deps, caller.userId, clientChatId, plan)).chat;
+  if (clientChatId !== undefined) {
+    const refuseRepeat = () => refuseBlockedInvite(deps, caller.userId, invitedWith(caller, pair, userIds));
+    return (await createKeyedGroup(deps, caller.userId, clientChatId, plan, refuseRepeat)).chat;
+  }
   const { name, others, field } = await plan();
   return createGroup(deps, caller.userId, name, others, field);
 }
+
+/** Who an invite into a direct chat puts in its group besides the caller: the pair and the invitees. */
+const invitedWith = (caller: Caller, pair: readonly MemberRecord[], userIds: readonly string[]): string[] =>
+  [...new Set([...userIdsOf(pair), ...userIds])].filter((id) => id !== caller.userId);
 
 /** The group an invite into a direct chat creates: its pair and the invitees, named after them. */
 async function directGroupPlan(
@@ -151,7 +159,7 @@ async function directGroupPlan(
   pair: readonly MemberRecord[],
   userIds: readonly string[],
 ): Promise<GroupPlan> {
-  const others = [...new Set([...userIdsOf(pair), ...userIds])].filter((id) => id !== caller.userId);
+  const others = invitedWith(caller, pair, userIds);
   if (others.length + 1 > LIMITS.groupMaxMembers) {
     throw badRequest(`A group holds at most ${LIMITS.groupMaxMembers} members.`);
   }

@@ -7,11 +7,13 @@
  * - The key is free: this request creates the group (after the usual checks) and announces it.
  * - The key names a group that exists: the answer is that group, `created: false` (the first
  *   request's name and members win; the repeat's are not looked at). A creator who has left it, or
- *   whose group was deleted, is refused: the key is spent. The repeat may be the retry of a
- *   creation that stored the group and then failed (INTERNAL) before its members' sockets were
- *   listed in the roster or told: so while a socket open now may predate the group, its members
- *   from the creation on are admitted again (the same entries, put again) and sent `chat.created`
- *   again (at least once, as a repeated invite tells again: `inviteAgain` in chats.ts).
+ *   whose group was deleted, is refused: the key is spent. The repeat may be the retry of a creation that stored the group and then
+ *   failed (INTERNAL) before its members' sockets were listed in the roster or told: so while a
+ *   socket open now may predate the group, its members from the creation on are admitted again (the
+ *   same entries, put again) and sent `chat.created` again (at least once, as a repeated invite
+ *   tells again: `inviteAgain` in chats.ts), except those who have blocked the creator since: a
+ *   repeat must not let a blocked creator keep telling them (docs/security.md, "Blocks and
+ *   repeated invites"). A caller may refuse a repeat first (`refuseRepeat`: an invite's block check).
  * - The key names a big group still being created: wait (polling the key) until it exists; once
  *   its creation's writes can no longer land (`claimStaleAfterMs`), take the key over and complete
  *   the same group from what the key holds (without those who have blocked the creator since),
@@ -93,7 +95,9 @@ async function tellCreated(
 
 /**
  * A repeat's answer: the group as it is, its creation's members (those still members) admitted to
- * the roster and told again while a socket open now may predate the group (module comment).
+ * the roster and, but for those who have blocked the creator (one consistent BatchGet beside the
+ * admission), told again while a socket open now may predate the group (module comment). A blocker
+ * stays in the roster: the group is theirs as before, only the creator's repeat is not.
  */
 async function announceGroupAgain(
   deps: Deps,
@@ -103,8 +107,17 @@ async function announceGroupAgain(
   const view = chatView(chat, [...members]);
   if (chat.deletedAt !== undefined || !socketsMayPredate(deps, chat.createdAt)) return view;
   const founders = members.filter((m) => m.joinedAt === chat.createdAt).map((m) => m.userId);
-  const stayed = await admitAgain(deps, chat, founders);
-  await tellCreated(deps, chat, members, stayed);
+  const others = founders.filter((id) => id !== chat.ownerId);
+  const [stayed, blockers] = await Promise.all([
+    admitAgain(deps, chat, founders),
+    deps.store.blocks.blockersAmong(others, chat.ownerId, { consistent: true }),
+  ]);
+  await tellCreated(
+    deps,
+    chat,
+    members,
+    stayed.filter((id) => !blockers.has(id)),
+  );
   return view;
 }
 
@@ -117,17 +130,26 @@ export interface GroupPlan {
   readonly field: Parameters<typeof refuseOverChatCap>[3];
 }
 
-/** A group created once per `clientChatId` (createChat's, or an invite into a direct chat's). */
+/**
+ * A group created once per `clientChatId` (createChat's, or an invite into a direct chat's).
+ * `refuseRepeat`: a check a repeat must pass before it is answered (an invite's block check: an
+ * invite is refused whenever it names someone who has blocked the caller, repeat or not).
+ */
 export async function createKeyedGroup(
   deps: Deps,
   ownerId: string,
   clientChatId: string,
   plan: () => GroupPlan | Promise<GroupPlan>,
+  refuseRepeat?: () => Promise<void>,
 ): Promise<CreatedGroup> {
   const ref: GroupKeyRef = { userId: ownerId, clientChatId };
-  // A repeat is answered from the key, whatever has changed since (blocks, caps, the request).
+  // A repeat is answered from the key, whatever has changed since (caps, the request), but for
+  // `refuseRepeat`, and those who blocked the creator are not told again (`announceGroupAgain`).
   const found = await deps.store.groupKeys.get(ref);
-  if (found && !found.abandoned) return answerFromKey(deps, ref, found);
+  if (found && !found.abandoned) {
+    await refuseRepeat?.();
+    return answerFromKey(deps, ref, found);
+  }
   const { name, others, field } = await plan();
   await refuseGroup(deps, ownerId, others, field);
   const chat = newChat(deps.now(), 'group', name, ownerId, others.length + 1);
