@@ -7,7 +7,8 @@
  * - The key is free: this request creates the group (after the usual checks) and announces it.
  * - The key names a group that exists: the answer is that group, `created: false` (the first
  *   request's name and members win; the repeat's are not looked at). A creator who has left it, or
- *   whose group was deleted, is refused: the key is spent. The repeat may be the retry of a creation that stored the group and then
+ *   whose group was deleted or is marked for deletion, is refused: the key is spent (and nothing of
+ *   the group is told). The repeat may be the retry of a creation that stored the group and then
  *   failed (INTERNAL) before its members' sockets were listed in the roster or told: so while a
  *   socket open now may predate the group, its members from the creation on are admitted again (the
  *   same entries, put again) and sent `chat.created` again (at least once, as a repeated invite
@@ -105,7 +106,7 @@ async function announceGroupAgain(
   members: readonly MemberRecord[],
 ): Promise<ChatView> {
   const view = chatView(chat, [...members]);
-  if (chat.deletedAt !== undefined || !socketsMayPredate(deps, chat.createdAt)) return view;
+  if (!socketsMayPredate(deps, chat.createdAt)) return view;
   const founders = members.filter((m) => m.joinedAt === chat.createdAt).map((m) => m.userId);
   const others = founders.filter((id) => id !== chat.ownerId);
   const [stayed, blockers] = await Promise.all([
@@ -173,7 +174,8 @@ async function answerFromKey(deps: Deps, ref: GroupKeyRef, first: GroupKeyRecord
   for (let attempt = 0; ; attempt++) {
     const { chat, members } = await deps.store.chats.getWithMembers(key.chatId, { consistent: true });
     if (chat) {
-      if (!members.some((m) => m.userId === ref.userId)) throw spent();
+      // Marked for deletion, the group is gone already (access.ts): nothing of it is answered.
+      if (chat.deletedAt !== undefined || !members.some((m) => m.userId === ref.userId)) throw spent();
       return { chat: await announceGroupAgain(deps, chat, members), created: false };
     }
     // Abandoned while this request waited, or under its own completion (a claim held past the job's

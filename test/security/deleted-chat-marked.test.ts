@@ -82,6 +82,37 @@ describe('a chat marked for deletion', () => {
   });
 });
 
+describe('a group marked for deletion, named by a clientChatId', () => {
+  it('answers a repeat of createChat or of an invite into a direct chat BAD_REQUEST naming the key, revealing nothing', async () => {
+    const owner = await connectUser(stack, uniqueId('owner'));
+    const member = await connectUser(stack, uniqueId('member'));
+    const created = uniqueId('k');
+    const viaCreate = await owner.ok('createChat', {
+      kind: 'group',
+      name: 'Keyed',
+      memberIds: [member.userId],
+      clientChatId: created,
+    });
+    const pair = await makeDirect(owner, member.userId);
+    const invited = uniqueId('k');
+    const invite = { chatId: pair.chatId, userIds: [uniqueId('late')], clientChatId: invited };
+    const viaInvite = await owner.ok('invite', invite);
+    for (const ack of [viaCreate, viaInvite]) await markDeleted((ack.chat as { chatId: string }).chatId);
+
+    const repeats: [string, Record<string, unknown>, unknown][] = [
+      ['createChat', { kind: 'group', name: 'Keyed', memberIds: [], clientChatId: created }, viaCreate.chat],
+      ['invite', invite, viaInvite.chat],
+    ];
+    for (const [action, fields, group] of repeats) {
+      const { chatId } = group as { chatId: string };
+      // The error frame holds only its code and sentence (expectRefused), not the group.
+      const refused = await expectRefused(stack, owner, action, fields, 'BAD_REQUEST', { chatId });
+      expect(refused.message).toContain('"clientChatId"');
+    }
+    await closeAll(stack, owner, member);
+  });
+});
+
 describe('a direct chat marked for deletion (its deleteChat interrupted after the mark)', () => {
   it('is replaced by a new chat for the pair, and its owner can still finish deleting it', async () => {
     const a = await connectUser(stack);
