@@ -203,7 +203,11 @@ export async function deleteChat(deps: Deps, caller: Caller, input: ChatRef): Pr
   const { chat, members: before } = await deps.store.chats.getWithMembers(chatId, { consistent: true });
   if (!chat || !(caller.admin || before.some((m) => m.userId === caller.userId))) throw chatNotFound(chatId);
   const asAdmin = chat.ownerId !== caller.userId;
-  if (asAdmin && !caller.admin) throw forbidden('Only the owner can delete this chat.');
+  if (asAdmin && !caller.admin) {
+    // To any other member a marked chat is gone already, as to every other action (access.ts).
+    if (chat.deletedAt !== undefined) throw chatNotFound(chatId);
+    throw forbidden('Only the owner can delete this chat.');
+  }
   const now = deps.now();
   // Before the mark, the delayed job that finishes this deletion should the request stop after it
   // (chat-deletion.ts): the chat is then gone for everyone but this request and that job.

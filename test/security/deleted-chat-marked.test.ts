@@ -63,6 +63,8 @@ describe('a chat marked for deletion', () => {
       ['getChat', { chatId }],
       ['invite', { chatId, userIds: [uniqueId('late')] }],
       ['removeMember', { chatId, userId: member.userId }],
+      // Only its owner (or an administrator) may finish the delete: to the member it is gone.
+      ['deleteChat', { chatId }],
       ['muteChat', { chatId }],
       ['muteChat', { chatId, until: null }],
       // The member's send cached the head: its lastSeq vouches for these seqs without a read.
