@@ -150,6 +150,10 @@ export async function removeMember(
   const { chatId, userId } = input;
   for (let attempt = 0; attempt < LIMITS.membershipAttempts; attempt++) {
     const { chat, members, me } = await loadForAction(deps, caller, chatId, { consistent: true });
+    // Nobody may remove anyone from a direct chat, so the administrator's role gives no power there:
+    // to one who is not in it, it is a chat they are not a member of, NOT_FOUND as a missing chat,
+    // before its members are looked at (who is in it is not theirs to learn).
+    if (!me && chat.kind === 'direct') throw chatNotFound(chatId);
     const target = members.find((m) => m.userId === userId);
     if (!target) throw notFound(`User "${userId}" is not a member of this chat.`);
     if (chat.kind === 'direct') throw forbidden('A direct chat cannot be left; delete it instead.');
