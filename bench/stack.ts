@@ -66,8 +66,9 @@ export async function startBenchStack(
     tableName: `bench-${randomBytes(4).toString('hex')}`,
     ...(options.dynamoEndpoint ? { dynamoEndpoint: options.dynamoEndpoint } : {}),
     wrapLoader: (routeKey, load) => meter.wrapLoader(routeKey, load),
-    // A deletion's finish job after 1 s, not 60: `idle` waits for it, so its read is booked to
-    // the deleteChat that queued it, not to whatever runs a minute later.
+    // A deletion's finish job (and its retention job, which waits the same delay) after 1 s, not
+    // 60: `idle` waits for them, so their units are booked to the deleteChat that queued them, not
+    // to whatever runs a minute later.
     env: { [RETENTION_FINISH_DELAY_ENV]: '1' },
   });
   // Every handler of this process talks to AWS through the metering clients.

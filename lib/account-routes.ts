@@ -41,10 +41,17 @@ export const ACCOUNT_ROUTES = {
   },
   listBlocked: { tableActions: ['dynamodb:Query'], postsEvents: false },
   // BatchGetItem: the caller's membership and the chat's META; GetItem: the message; a report is a
-  // transaction of two Puts (the reporter's marker and the report) and an UpdateItem (the
-  // reporter's count of the day), and a second report reads the marker back.
+  // transaction of two Puts (the reporter's marker and the report), an UpdateItem (the reporter's
+  // count of the day) and a ConditionCheckItem (the chat's META not marked for deletion), and a
+  // second report reads the marker back.
   reportMessage: {
-    tableActions: ['dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
+    tableActions: [
+      'dynamodb:BatchGetItem',
+      'dynamodb:GetItem',
+      'dynamodb:PutItem',
+      'dynamodb:UpdateItem',
+      'dynamodb:ConditionCheckItem',
+    ],
     postsEvents: false,
   },
   listReports: { tableActions: ['dynamodb:Query'], postsEvents: false },

@@ -117,7 +117,8 @@ export const FANOUT_WORKER: QueueWorkerDefinition = {
  * attribute, off the request path, and deletes the chat's media objects (those its `UPLOAD#` items
  * name, one DeleteObjects per page's uploads, before the page's TTL updates: `s3:DeleteObject` on
  * `chats/*`). A job is `{ chatId, expiresAt, startKey? }`
- * (lambdas/domain/retention-jobs.ts); the worker expires pages of the partition (RETENTION_PAGE_SIZE
+ * (lambdas/domain/retention-jobs.ts), a deletion's sent with RETENTION_FINISH_DELAY_SECONDS of delay
+ * (past the writes in flight at the deletion: lambdas/domain/chat-deletion.ts); the worker expires pages of the partition (RETENTION_PAGE_SIZE
  * keys a page, 16 conditional updates in flight) until RETENTION_MAX_PAGES pages or its time budget
  * (RETENTION_BUDGET_MS, at most 70 % of the time left), then queues the rest as a continuation job
  * (the Query's LastEvaluatedKey) on its own queue. Defaults: 500 keys × 100 pages = 50,000 items, or

@@ -150,5 +150,8 @@ export const ENV_ALLOW_LIST: readonly EnvAllowListEntry[] = [
   knob(PRESENCE_WINDOW_ENV, 'the presence budget’s tests shorten its window.'),
   knob('RETENTION_PAGE_SIZE', 'the retention tests page small chats.'),
   knob('RETENTION_MAX_PAGES', 'the retention tests cut a job after a page to queue its continuation.'),
-  knob(RETENTION_FINISH_DELAY_ENV, 'the interrupted-deletion tests shorten the finish job’s delay.'),
+  knob(
+    RETENTION_FINISH_DELAY_ENV,
+    'the deletion and retention tests shorten the delay of a deletion’s finish and retention jobs.',
+  ),
 ];

@@ -7,16 +7,24 @@
  */
 import type { Item } from './item.ts';
 import { REPORT, REPORTED, type ReportRecord } from './items.ts';
-import { TTL_ATTRIBUTE } from './keys.ts';
+import { keys, TTL_ATTRIBUTE } from './keys.ts';
 import { dayOf, LEGACY_REPORTS_PK, reporterDayKey, reportsPk } from './keys-moderation.ts';
-import { ifConditionFails, itemAbsent, type TableClient } from './table-client.ts';
+import { ifConditionFails, itemAbsent, itemExists, type TableClient } from './table-client.ts';
 
 export type FileOutcome =
   | { readonly status: 'filed'; readonly reportId: string }
   /** The reporter had reported this message already: that report's id. */
   | { readonly status: 'duplicate'; readonly reportId: string }
   /** The reporter filed `maxPerDay` reports this UTC day already (nothing written). */
-  | { readonly status: 'limit' };
+  | { readonly status: 'limit' }
+  /** The chat is gone or marked for deletion (`deletedAt`): nothing was written. */
+  | { readonly status: 'chat-gone' };
+
+/**
+ * The chat's `META` is there and not marked: a report checked before `deleteChat`'s mark but landing
+ * after it is refused, so nothing new is written into a deleted chat's partition (nor the reports').
+ */
+const chatLive = `${itemExists} AND attribute_not_exists(deletedAt)`;
 
 export interface ReportPage {
   readonly reports: ReportRecord[];
@@ -38,14 +46,16 @@ export class ReportRepository {
   constructor(private readonly table: TableClient) {}
 
   /**
-   * Files a report (TransactWriteItems: the reporter's marker, condition absent, the report, and the
-   * reporter's count of the day, condition under `maxPerDay`). When the marker exists, nothing is
-   * written and the earlier report's id comes back; at the cap, nothing is written (`limit`).
+   * Files a report (TransactWriteItems: the reporter's marker, condition absent, the report, the
+   * reporter's count of the day, condition under `maxPerDay`, and a ConditionCheck that the chat is
+   * live; sent again while other transactions hold `META`). When the chat is not live, nothing is
+   * written (`chat-gone`); when the marker exists, nothing is written and the earlier report's id
+   * comes back; at the cap, nothing is written (`limit`).
    */
   async file(report: ReportRecord, seq: number, maxPerDay: number): Promise<FileOutcome> {
     const ref = { chatId: report.chatId, seq, reporterId: report.reporterId };
     const day = dayOf(report.createdAt);
-    const written = this.table.transact([
+    const written = this.table.transactThroughConflicts([
       {
         Put: {
           Item: REPORTED.toItem({ ...ref, reportId: report.reportId, createdAt: report.createdAt }),
@@ -67,10 +77,12 @@ export class ReportRepository {
           },
         },
       },
+      { ConditionCheck: { Key: keys.chat(report.chatId), ConditionExpression: chatLive } },
     ]);
     return ifConditionFails(
       written.then((): FileOutcome => ({ status: 'filed', reportId: report.reportId })),
-      async ({ reasons: [marker, , count], error }): Promise<FileOutcome> => {
+      async ({ reasons: [marker, , count, chat], error }): Promise<FileOutcome> => {
+        if (chat?.conditionFailed) return { status: 'chat-gone' };
         if (!marker?.conditionFailed) {
           if (count?.conditionFailed) return { status: 'limit' };
           throw error;

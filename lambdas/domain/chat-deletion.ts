@@ -24,6 +24,12 @@
  *   the job. The partition is so expired once, after every membership went; twice only
  *   when a run stops between its job's send and `META`'s delete, or two runs pass the transaction
  *   at once (an owner's retry racing the finish job): jobs are idempotent.
+ *
+ * The retention job goes with the finish job's delay (60 s), not at once: writes whose checks passed
+ * before the mark may still land after it (a message or reaction allocated before it, within the
+ * write deadline: timing.ts; anything a request sent, within its 10 s), and a job that ran first
+ * would leave them without a TTL for good. A last member's leave gets the same delay from its
+ * `expireLeft` job (safety-net-jobs.ts). Only the fallback without a queue expires at once.
  */
 
 import { mediaBucket } from '../data/media-bucket.ts';
@@ -93,7 +99,8 @@ export async function finishInterruptedDeletion(deps: Deps, chatId: string): Pro
 
 /**
  * A deleted chat's retention (its items' TTL and its media: retention-jobs.ts), for a last member's
- * leave: its job queued, or when there is no queue or it refuses the job, the partition expired here.
+ * leave whose `expireLeft` job the queue refused: its job queued (delayed), or when there is no
+ * queue or it refuses the job again, the partition expired here.
  */
 export async function expireDeletedChat(
   deps: Deps,
@@ -104,12 +111,15 @@ export async function expireDeletedChat(
   return expireInRequest(deps, chatId, expiresAt);
 }
 
-/** Queues the chat's retention job: whether it went (not when there is no queue or it refused: logged). */
+/**
+ * Queues the chat's retention job, delayed past the writes in flight at the deletion (module
+ * comment): whether it went (not when there is no queue or it refused: logged).
+ */
 async function queueRetentionJob(deps: Deps, chatId: string, expiresAt: number): Promise<boolean> {
   const queue = deps.retentionQueue;
   if (!queue) return false;
   try {
-    await queue.send({ v: RETENTION_JOB_VERSION, chatId, expiresAt });
+    await queue.send({ v: RETENTION_JOB_VERSION, chatId, expiresAt }, { delayed: true });
     return true;
   } catch (error) {
     logger.error('retention queue unavailable: expiring the deleted chat in the request', { chatId, error });

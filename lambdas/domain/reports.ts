@@ -9,7 +9,7 @@ import type { Report } from '../contract/objects.ts';
 import type { Caller } from '../shared/caller.ts';
 import { badRequest, forbidden } from '../shared/errors.ts';
 import { maxReportsPerDay } from '../shared/user-caps.ts';
-import { loadMemberAndChat } from './access.ts';
+import { chatNotFound, loadMemberAndChat } from './access.ts';
 import type { Deps } from './deps.ts';
 import { findMessage, type MessageRef } from './messages.ts';
 
@@ -39,6 +39,8 @@ export async function reportMessage(
       `"messageId" cannot be reported: you have reported ${max} messages today, the most one user can in a day (UTC). Report again after midnight UTC.`,
     );
   }
+  // Deleted since the checks above (its mark came first): as deleted before them.
+  if (outcome.status === 'chat-gone') throw chatNotFound(input.chatId);
   return { reportId: outcome.reportId };
 }
 

@@ -1,6 +1,7 @@
 /**
  * A deleted chat's retention, off the request path (issue 17, item 8): `deleteChat` queues one job
- * `{ chatId, expiresAt }` and answers; the retention worker (lib/workers.ts `RETENTION_WORKER`)
+ * `{ chatId, expiresAt }`, delayed as its finish job is (past every write in flight at its mark:
+ * chat-deletion.ts), and answers; the retention worker (lib/workers.ts `RETENTION_WORKER`)
  * gives the partition's items their TTL a page at a time (lambdas/data/retention.ts) and, before its
  * budget of pages or time runs out, queues the rest as a continuation job (`startKey`: the Query's
  * LastEvaluatedKey) and returns. Any size of chat is so expired in jobs of bounded time.
@@ -68,12 +69,15 @@ export type QueuedRetentionJob = RetentionJob | FinishDeletionJob | SafetyNetJob
 
 /** Where retention jobs go. */
 export interface RetentionQueue {
-  /** Enqueues the job (a finish job after its delay) or throws. */
-  send(job: QueuedRetentionJob): Promise<void>;
+  /**
+   * Enqueues the job or throws: after the finish delay when `delayed` (by default the jobs with a
+   * `kind`; a deletion's retention job too: chat-deletion.ts), at once otherwise (a continuation).
+   */
+  send(job: QueuedRetentionJob, options?: { readonly delayed?: boolean }): Promise<void>;
 }
 
 /**
- * SQS (locally its stand-in, by the queue URL): one SendMessage per job; a finish job with
+ * SQS (locally its stand-in, by the queue URL): one SendMessage per job; a delayed one with
  * `finishDelaySeconds` of `DelaySeconds` (at most 900, SQS's limit).
  */
 export class SqsRetentionQueue implements RetentionQueue {
@@ -83,8 +87,9 @@ export class SqsRetentionQueue implements RetentionQueue {
     readonly finishDelaySeconds: number,
   ) {}
 
-  async send(job: QueuedRetentionJob): Promise<void> {
-    const delay = 'kind' in job ? Math.min(900, this.finishDelaySeconds) : 0;
+  async send(job: QueuedRetentionJob, options: { readonly delayed?: boolean } = {}): Promise<void> {
+    const delayed = options.delayed ?? 'kind' in job;
+    const delay = delayed ? Math.min(900, this.finishDelaySeconds) : 0;
     await this.sqs().sendMessage({
       QueueUrl: this.queueUrl,
       MessageBody: sqsBody(job),

@@ -80,6 +80,7 @@ export interface RuntimeConfig {
      * The delay of a deletion's finish job (SQS `DelaySeconds`, 1–900): after it the job finishes a
      * `deleteChat` interrupted after its mark (lambdas/domain/chat-deletion.ts). Far beyond a
      * request's timeout, and short, since until then the leftover memberships count toward caps.
+     * The deletion's retention job waits it too: past every write in flight at the mark.
      */
     readonly finishDelaySeconds: number;
   };

@@ -5,6 +5,7 @@
  */
 import type { S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { RETENTION_FINISH_DELAY_ENV } from '../../lambdas/shared/config.ts';
 import { connectUsers, history, makeDirect, makeGroup, settle, type UserSocket } from '../support/chat.ts';
 import {
   download,
@@ -27,7 +28,8 @@ let carol: UserSocket;
 let chatId: string;
 
 beforeAll(async () => {
-  stack = await startTestStack();
+  // The retention job waits the finish job's delay (60 s as deployed); `idle({ timers: true })`.
+  stack = await startTestStack({ env: { [RETENTION_FINISH_DELAY_ENV]: '1' } });
   s3 = s3Of(stack);
   [alice, bob, carol] = (await connectUsers(stack, 3, 'media')) as [UserSocket, UserSocket, UserSocket];
   chatId = (await makeDirect(alice, bob.userId)).chatId;
@@ -75,7 +77,7 @@ describe('deleting', () => {
     );
     await alice.ok('deleteChat', { chatId: group });
     // The chat's retention job deletes them (test/security/deleted-chat-media.test.ts).
-    await stack.idle();
+    await stack.idle({ timers: true });
     expect(await storedKeys(stack, s3, `chats/${group}/`)).toEqual([]);
     expect((await download(message.attachments[0]?.url ?? '')).status).toBe(403);
     // The other chat's media is untouched.

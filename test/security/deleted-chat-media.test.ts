@@ -11,6 +11,7 @@
  */
 import { HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { RETENTION_FINISH_DELAY_ENV } from '../../lambdas/shared/config.ts';
 import { RETENTION_WORKER } from '../../lib/workers.ts';
 import type { LocalQueue } from '../../local/queue.ts';
 import { closeAll, expectRefused, groupOfTwo, type UserSocket } from '../support/chat.ts';
@@ -22,7 +23,12 @@ import { useTestStack } from '../support/stack.ts';
 const PAGE = 4;
 const PAGES = 2;
 const stack = useTestStack({
-  env: { RETENTION_PAGE_SIZE: String(PAGE), RETENTION_MAX_PAGES: String(PAGES) },
+  env: {
+    RETENTION_PAGE_SIZE: String(PAGE),
+    RETENTION_MAX_PAGES: String(PAGES),
+    // The retention job waits the finish job's delay (60 s as deployed); `idle({ timers: true })`.
+    [RETENTION_FINISH_DELAY_ENV]: '1',
+  },
 });
 const media = useMediaCalls(stack);
 const queue = () => stack.queues.get(RETENTION_WORKER.name) as LocalQueue;
@@ -122,7 +128,7 @@ describe("a deleted chat's media", { timeout: 120_000 }, () => {
     } finally {
       queue().resume();
     }
-    await stack.idle();
+    await stack.idle({ timers: true });
     const after = Math.ceil(Date.now() / 1000);
 
     expect(await storedKeys(stack, s3, `chats/${chatId}/`)).toEqual([]);
@@ -156,7 +162,7 @@ describe("a deleted chat's media", { timeout: 120_000 }, () => {
     const { invocations } = queue().stats;
     const before = Math.floor(Date.now() / 1000);
     await owner.ok('deleteChat', { chatId });
-    await stack.idle();
+    await stack.idle({ timers: true });
     const after = Math.ceil(Date.now() / 1000);
 
     expect(await storedKeys(stack, s3, `chats/${chatId}/`)).toEqual([]);
@@ -204,7 +210,7 @@ describe("a deleted chat's media", { timeout: 120_000 }, () => {
     expect(await uploadTtls(chatId)).toEqual(ttls);
 
     media.failDeletes = false;
-    await stack.idle();
+    await stack.idle({ timers: true });
     const after = Math.ceil(Date.now() / 1000);
     expect(await storedKeys(stack, s3, `chats/${chatId}/`)).toEqual([]);
     expect(await unexpiring(chatId, before, after)).toEqual([]);

@@ -1,6 +1,6 @@
 /**
  * Issue 17, item 8: a deleted chat's items do not stay forever. `deleteChat` removes the chat and its
- * memberships at once, queues the chat's retention job and answers; the retention worker
+ * memberships at once, queues the chat's retention job (delayed) and answers; the retention worker
  * (lib/workers.ts `RETENTION_WORKER`, run by the SQS stand-in) sets the TTL attribute on every other
  * item of the chat's partition (messages, voids, clientMessageId claims, reactions, report markers,
  * uploads), so DynamoDB's TTL deletes them (on AWS within about 48 h). DynamoDB Local does not run TTL:
@@ -35,7 +35,7 @@ describe('retention of a deleted chat', () => {
     try {
       await owner.ok('deleteChat', { chatId: chat.chatId });
       await stack.gateway.idle();
-      // The retention job, and the finish job queued before the mark (waiting its delay).
+      // The retention job and the finish job queued before the mark (both waiting its delay).
       expect(queue().stats.sent).toBe(sent + 2);
       const waiting = await stack.items(`CHAT#${chat.chatId}`);
       expect(waiting.filter((i) => String(i.sk).startsWith('MEMBER#') || i.sk === 'META')).toEqual([]);
@@ -43,7 +43,9 @@ describe('retention of a deleted chat', () => {
     } finally {
       queue().resume();
     }
-    await stack.idle();
+    // The retention job waits the finish delay (1 s here, 60 s as deployed: past any write in flight
+    // at the deletion, deleted-chat-late-writes.test.ts).
+    await stack.idle({ timers: true });
     const after = Math.ceil(Date.now() / 1000);
     const left = await stack.items(`CHAT#${chat.chatId}`);
     expect(left.length).toBeGreaterThan(12);

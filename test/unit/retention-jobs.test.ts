@@ -278,7 +278,7 @@ describe('the retention worker', () => {
 });
 
 describe('SqsRetentionQueue', () => {
-  it('sends one job as one message to its queue', async () => {
+  it('sends one job as one message to its queue, delayed when it is a finish job or asked to be', async () => {
     const sqs = mockClient(SQSClient);
     try {
       sqs.on(SendMessageCommand).resolves({ MessageId: 'x' });
@@ -289,14 +289,18 @@ describe('SqsRetentionQueue', () => {
       const queue = new SqsRetentionQueue(() => sdkSender(client), 'https://sqs.example/1/r', 60);
       await queue.send(job({ startKey: keyAt(3) }));
       await queue.send(finishJob);
+      await queue.send(job(), { delayed: true });
       const calls = sqs.commandCalls(SendMessageCommand);
-      expect(calls).toHaveLength(2);
+      expect(calls).toHaveLength(3);
       expect(calls[0]?.args[0].input.QueueUrl).toBe('https://sqs.example/1/r');
       expect(JSON.parse(String(calls[0]?.args[0].input.MessageBody))).toEqual(job({ startKey: keyAt(3) }));
       expect(calls[0]?.args[0].input.DelaySeconds).toBeUndefined();
       // The finish job waits its delay.
       expect(JSON.parse(String(calls[1]?.args[0].input.MessageBody))).toEqual(finishJob);
       expect(calls[1]?.args[0].input.DelaySeconds).toBe(60);
+      // A deletion's retention job waits it too (chat-deletion.ts).
+      expect(JSON.parse(String(calls[2]?.args[0].input.MessageBody))).toEqual(job());
+      expect(calls[2]?.args[0].input.DelaySeconds).toBe(60);
     } finally {
       sqs.restore();
     }

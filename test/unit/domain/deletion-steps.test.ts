@@ -44,6 +44,8 @@ describe('deleteChat and the retention queue', () => {
     const { queue, sent } = queueOf();
     const { store, fanOut, expiresAt } = await deletion(queue);
     expect(sent).toEqual([finishJob, job({ expiresAt })]);
+    // The retention job waits the finish delay too: past the writes in flight at the mark.
+    expect((queue.send as ReturnType<typeof vi.fn>).mock.calls[1]?.[1]).toEqual({ delayed: true });
     const order = (m: { mock: { invocationCallOrder: number[] } }, i = 0) =>
       m.mock.invocationCallOrder[i] ?? 0;
     const send = queue.send as ReturnType<typeof vi.fn>;
