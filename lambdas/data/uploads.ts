@@ -144,18 +144,41 @@ export class UploadRepository {
   /**
    * Marks the uploads of a deleted message `deleted` (an UpdateItem each, in parallel; one already
    * gone is left alone): no claim can take them again (`claimable`), nor a release give them back.
-   * Each expires through TTL `UPLOAD_TTL_SECONDS` after `at`, well after its upload URL and any
-   * object PUT through it since (tagged pending: the lifecycle rule removes it within a day).
+   * No TTL yet: a record goes only after its object (`expireDeleted`, once DeleteObjects succeeded),
+   * so one whose delete failed still names its object to a retry and to the chat's retention.
    */
-  async markDeleted(chatId: string, uploadIds: readonly string[], at: Date): Promise<void> {
+  async markDeleted(chatId: string, uploadIds: readonly string[]): Promise<void> {
+    await Promise.all(
+      uploadIds.map((uploadId) =>
+        ifConditionFails(
+          this.table.update({
+            Key: keys.upload(chatId, uploadId),
+            UpdateExpression: 'SET #status = :deleted',
+            ConditionExpression: 'attribute_exists(pk)',
+            ExpressionAttributeNames: { '#status': 'status' },
+            ExpressionAttributeValues: { ':deleted': 'deleted' },
+          }),
+          () => undefined,
+        ),
+      ),
+    );
+  }
+
+  /**
+   * Gives the `deleted` uploads whose objects are gone their TTL, `UPLOAD_TTL_SECONDS` after `at`
+   * (an UpdateItem each, in parallel): well after their upload URL and any object PUT through it
+   * since (tagged pending: the lifecycle rule removes it within a day). One gone, not `deleted`, or
+   * with a TTL already (the chat's retention: the deletion time, sooner) is left alone.
+   */
+  async expireDeleted(chatId: string, uploadIds: readonly string[], at: Date): Promise<void> {
     const expires = Math.floor(at.getTime() / 1000) + UPLOAD_TTL_SECONDS;
     await Promise.all(
       uploadIds.map((uploadId) =>
         ifConditionFails(
           this.table.update({
             Key: keys.upload(chatId, uploadId),
-            UpdateExpression: 'SET #status = :deleted, #ttl = :ttl',
-            ConditionExpression: 'attribute_exists(pk)',
+            UpdateExpression: 'SET #ttl = :ttl',
+            ConditionExpression: '#status = :deleted AND attribute_not_exists(#ttl)',
             ExpressionAttributeNames: { '#status': 'status', '#ttl': TTL_ATTRIBUTE },
             ExpressionAttributeValues: { ':deleted': 'deleted', ':ttl': expires },
           }),

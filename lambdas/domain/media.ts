@@ -259,13 +259,15 @@ export async function messageViews(deps: Deps, messages: readonly MessageRecord[
  * Deletes the bytes of a message's attachments (before the message itself is deleted), once their
  * uploads are marked `deleted`: from then on no send can claim them (a retry of the send that
  * stored the message would otherwise tag bytes PUT again through a still valid upload URL
- * attached, kept with no message carrying them).
+ * attached, kept with no message carrying them). Their records get a TTL only once the bytes are
+ * gone: after a failed delete they still name the objects, to a retry and to the chat's retention.
  */
 export async function deleteMessageMedia(deps: Deps, message: MessageRecord): Promise<void> {
   const ids = (message.attachments ?? []).map((a) => a.attachmentId);
   if (ids.length === 0) return;
-  await deps.store.uploads.markDeleted(message.chatId, ids, deps.now());
+  await deps.store.uploads.markDeleted(message.chatId, ids);
   await bucket(deps).delete(ids.map((id) => mediaKey(message.chatId, id)));
+  await deps.store.uploads.expireDeleted(message.chatId, ids, deps.now());
 }
 
 export { bucket };

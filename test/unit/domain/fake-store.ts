@@ -153,6 +153,7 @@ export function fakeStore(): FakeStore {
       release: vi.fn(async () => 0),
       handOver: vi.fn(async () => true),
       markDeleted: vi.fn(async () => undefined),
+      expireDeleted: vi.fn(async () => undefined),
     },
     blocks: {
       block: vi.fn(async () => 'blocked' as const),

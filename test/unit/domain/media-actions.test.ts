@@ -246,13 +246,19 @@ describe('the other media actions', () => {
     await expect(deleteMessage(fake.deps, ann, { chatId: 'g1', messageId })).rejects.toThrow('S3 down');
     expect(fake.store.sequence.allocateVersion).not.toHaveBeenCalled();
     expect(fake.store.messages.applyChange).not.toHaveBeenCalled();
+    // Its record keeps no TTL while its object may still be there: it names it to a retry.
+    expect(fake.store.uploads.expireDeleted).not.toHaveBeenCalled();
     await deleteMessage(fake.deps, ann, { chatId: 'g1', messageId });
-    // Its upload is marked deleted (never claimable again) before its bytes go.
-    expect(fake.store.uploads.markDeleted).toHaveBeenLastCalledWith('g1', ['up_a'], new Date(NOW));
+    // Its upload is marked deleted (never claimable again) before its bytes go, and given its TTL after.
+    expect(fake.store.uploads.markDeleted).toHaveBeenLastCalledWith('g1', ['up_a']);
     expect(fake.store.uploads.markDeleted.mock.invocationCallOrder.at(-1)).toBeLessThan(
       fake.media.delete.mock.invocationCallOrder.at(-1) ?? 0,
     );
     expect(fake.media.delete).toHaveBeenLastCalledWith(['chats/g1/up_a']);
+    expect(fake.store.uploads.expireDeleted).toHaveBeenCalledWith('g1', ['up_a'], new Date(NOW));
+    expect(fake.media.delete.mock.invocationCallOrder.at(-1)).toBeLessThan(
+      fake.store.uploads.expireDeleted.mock.invocationCallOrder.at(-1) ?? 0,
+    );
     expect(fake.store.messages.applyChange).toHaveBeenCalledTimes(1);
     expect(fake.store.messages.applyChange.mock.calls[0]?.[1].set).toEqual({
       text: '',
