@@ -12,6 +12,7 @@ import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEV_JWT_SECRET } from '../../lambdas/auth/verifier.ts';
 import { REPORT, type ReportRecord } from '../../lambdas/data/items.ts';
+import { keys } from '../../lambdas/data/keys.ts';
 import { LEGACY_REPORTS_PK } from '../../lambdas/data/keys-moderation.ts';
 import { REPORT_DAYS_PER_PAGE } from '../../lambdas/data/reports.ts';
 import { ChatStore } from '../../lambdas/data/store.ts';
@@ -153,6 +154,8 @@ describe('listReports', () => {
         reason: 'listed',
         createdAt,
       };
+      // A report checks that its chat is live (META there, not marked for deletion).
+      await doc.send(new PutCommand({ TableName: stack.tableName, Item: { ...keys.chat(report.chatId) } }));
       expect(await store.reports.file(report, 1, 100)).toMatchObject({ status: 'filed' });
       filed.push(report);
     };
