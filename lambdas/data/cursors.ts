@@ -1,7 +1,8 @@
 /**
  * Read and delivery cursors: a member's `lastReadSeq` and `lastDeliveredSeq`, kept on the membership
- * item (never in the membership index, so moving a cursor writes one item). Every public method is
- * one access pattern (all of them are listed in docs/data-model.md).
+ * item (never in the membership index, so moving a cursor writes one item), with `sentAhead` (the
+ * member's own messages that went out above their read cursor: scheduled ones). Every public method
+ * is one access pattern (all of them are listed in docs/data-model.md).
  */
 import { MEMBER } from './items.ts';
 import { keys } from './keys.ts';
@@ -46,6 +47,36 @@ export class ReadCursorRepository {
           ? { status: 'unchanged', lastReadSeq: MEMBER.fromItem(refused.item).lastReadSeq }
           : { status: 'not-member' },
     );
+  }
+
+  /**
+   * Records a message of the member's own that went out above their read cursor without moving it (a
+   * scheduled message: its author has not read what came before it): never unread for them
+   * (`sentAhead`, which unread counts leave out). One UpdateItem (`ADD`, so a repeat changes
+   * nothing), none when the cursor is already at or past it; a second one only when the set holds
+   * seqs the cursor has passed since (they count for nothing): removed, so the set holds no more than
+   * the member's own scheduled messages still above their cursor.
+   */
+  async noteSentAhead(chatId: string, userId: string, seq: number): Promise<void> {
+    const key = keys.member(chatId, userId);
+    const added = this.table.update({
+      Key: key,
+      UpdateExpression: 'ADD sentAhead :seqs',
+      ConditionExpression: memberBehind,
+      ExpressionAttributeValues: { ':seq': seq, ':seqs': new Set([seq]) },
+      ReturnValues: 'ALL_NEW',
+    });
+    const item = await ifConditionFails(added, () => undefined);
+    if (!item) return; // not a member, or the cursor is at or past it already
+    const { lastReadSeq, sentAhead } = MEMBER.fromItem(item);
+    const passed = [...(sentAhead ?? [])].filter((s) => s <= lastReadSeq);
+    if (passed.length === 0) return;
+    await this.table.update({
+      Key: key,
+      UpdateExpression: 'DELETE sentAhead :passed',
+      ConditionExpression: 'attribute_exists(pk)',
+      ExpressionAttributeValues: { ':passed': new Set(passed) },
+    });
   }
 
   /**

@@ -111,6 +111,11 @@ const memberFields = {
   lastReadSeq: field.number,
   /** Forward-only delivery receipt cursor (`markDelivered`). */
   lastDeliveredSeq: field.number,
+  /**
+   * The member's own messages that went out above `lastReadSeq` without moving it (scheduled
+   * messages: `noteSentAhead`): never unread for them. Those at or below the cursor count for nothing.
+   */
+  sentAhead: field.optionalNumberSet,
   joinedAt: field.string,
   kind: chatKind,
   /** For direct chats: the other member (presence goes to direct-chat peers). */

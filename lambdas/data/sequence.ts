@@ -22,6 +22,8 @@ export interface SeqAllocationInput {
   readonly at: string;
   /** Direct chats: the sender, whose read cursor (`sentSeq`) moves to the new seq in the same write. */
   readonly sentBy?: string | undefined;
+  /** Direct chats: the sender's `sentSeq` stays as it is (a scheduled message going out). */
+  readonly keepsReadCursor?: boolean | undefined;
   /**
    * Direct chats: the send read no block item because the head it holds says the blocks are
    * mirrored; the update then also requires `blocksMirrored` (a head cached before a repair removed
@@ -80,7 +82,7 @@ export class SequenceRepository {
   /**
    * Allocates the chat's next seq and version in one UpdateItem on `META`:
    * `lastSeq + 1`, `lastVer + 1`, `lastAllocAt`, `lastActivityAt` and, in a direct chat, the
-   * sender's `sentSeq` (DynamoDB evaluates every operand on the old item, so `lastSeq + 1` is the
+   * sender's `sentSeq` (unless `keepsReadCursor`) (DynamoDB evaluates every operand on the old item, so `lastSeq + 1` is the
    * new seq everywhere). The condition requires the chat and the members' version as read and, in a
    * direct chat, a sender the other member has not blocked (`blockedSenders`, kept with the blocks),
    * and a chat not marked for deletion (`chat-gone`): a refused allocation writes nothing and returns
@@ -96,7 +98,7 @@ export class SequenceRepository {
     } catch (error) {
       if ((error as { name?: string } | null)?.name === 'TransactionConflictException')
         return { status: 'held' };
-      if (input.sentBy === undefined || !isMissingMap(error)) throw error;
+      if (input.sentBy === undefined || input.keepsReadCursor || !isMissingMap(error)) throw error;
       // A direct chat stored before `sentSeq` existed: add the empty map once, then allocate.
       await ifConditionFails(
         this.table.update({
@@ -116,12 +118,13 @@ export class SequenceRepository {
     input: SeqAllocationInput,
     options?: RequestOptions,
   ): Promise<SeqAllocation> {
+    const movesSent = input.sentBy !== undefined && input.keepsReadCursor !== true;
     const sets = [
       'lastSeq = lastSeq + :one',
       'lastVer = if_not_exists(lastVer, :zero) + :one',
       'lastAllocAt = :sentAt',
       'lastActivityAt = :at',
-      ...(input.sentBy !== undefined ? ['sentSeq.#sender = lastSeq + :one'] : []),
+      ...(movesSent ? ['sentSeq.#sender = lastSeq + :one'] : []),
     ];
     const allocated = this.table.update(
       {
@@ -132,7 +135,7 @@ export class SequenceRepository {
           ...(input.sentBy !== undefined ? ['NOT contains(blockedSenders, :sender)'] : []),
           ...(input.sentBy !== undefined && input.trustsMirror ? ['blocksMirrored = :true'] : []),
         ].join(' AND '),
-        ...(input.sentBy !== undefined ? { ExpressionAttributeNames: { '#sender': input.sentBy } } : {}),
+        ...(movesSent ? { ExpressionAttributeNames: { '#sender': input.sentBy ?? '' } } : {}),
         ExpressionAttributeValues: {
           ':one': 1,
           ':zero': 0,

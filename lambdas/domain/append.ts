@@ -39,6 +39,8 @@ export interface AppendInput {
    * send-checks.ts): the allocation requires the mirror, and reads the block item when it is gone.
    */
   readonly trustsMirror?: boolean | undefined;
+  /** False: the sender's read cursor stays where it is (a scheduled message: `sender-cursor.ts`). */
+  readonly movesReadCursor?: boolean | undefined;
 }
 
 export interface Appended<T = undefined> {
@@ -89,6 +91,7 @@ export async function appendMessage<T = undefined>(
           sentAt,
           at: isoOf(sentAt),
           sentBy: head.chat.kind === 'direct' ? caller.userId : undefined,
+          ...(input.movesReadCursor === false ? { keepsReadCursor: true } : {}),
           trustsMirror,
         },
         { abortSignal: signalAt(sentAt + t.allocTimeoutMs, sentAt) },

@@ -8,7 +8,9 @@
  * 2. the message goes out through `sendMessage`, the same domain path as a client's send, with a
  *    clientMessageId derived from the scheduled id: a second attempt after a crash finds the first
  *    one's message instead of storing another, and posts it to the members again (the first may
- *    have died before its posts);
+ *    have died before its posts). It does not move the author's read cursor (they have not read
+ *    what came since they scheduled it): the message is noted as theirs, never unread for them
+ *    (`sender-cursor.ts`);
  * 3. a conditional completion (sending → sent | failed, guarded by the claim) records the outcome,
  *    and only the dispatcher whose completion succeeded tells the author's sockets.
  *
@@ -36,6 +38,8 @@ import { scheduledView } from './scheduled.ts';
 import type { ScheduledDeps } from './scheduled-deps.ts';
 import { attachmentIdsOf, releaseUploads, sendIdOf } from './scheduled-media.ts';
 import { sendMessage } from './send.ts';
+import { ADMITTED } from './send-checks.ts';
+import { markSent } from './sender-cursor.ts';
 
 /** How long a claim holds: longer than one dispatch can take (the dispatcher times out at 20 s). */
 export const DISPATCH_LEASE_MS = 60_000;
@@ -48,6 +52,8 @@ export const MAX_DISPATCH_ATTEMPTS = 5;
 const MAX_EARLY_WAIT_MS = 2000;
 /** `sendMessage` gets no socket to leave out: every socket of the author gets `message.created`. */
 const NO_SOCKET = '';
+/** The author did not send it just now: their read cursor stays (sender-cursor.ts). */
+const AS_SCHEDULED = { movesReadCursor: false } as const;
 
 /**
  * `busy`: the completion was cancelled by contention every time (the author's other completions on
@@ -128,15 +134,21 @@ async function publish(deps: ScheduledDeps, record: ScheduledRecord): Promise<Co
   if (await deps.store.deactivations.get(record.userId)) return { status: 'failed', reason: 'DEACTIVATED' };
   const author: Caller = { userId: record.userId, name: record.authorName };
   try {
-    const { message } = await sendMessage(deps, author, {
-      chatId: record.chatId,
-      text: record.text,
-      replyTo: record.replyTo ?? undefined,
-      clientMessageId,
-      // Checked again as the send that claimed them: still there, same size and type.
-      attachments: record.attachments?.map((a) => ({ uploadId: a.attachmentId })),
-      connectionId: NO_SOCKET,
-    });
+    const { message } = await sendMessage(
+      deps,
+      author,
+      {
+        chatId: record.chatId,
+        text: record.text,
+        replyTo: record.replyTo ?? undefined,
+        clientMessageId,
+        // Checked again as the send that claimed them: still there, same size and type.
+        attachments: record.attachments?.map((a) => ({ uploadId: a.attachmentId })),
+        connectionId: NO_SOCKET,
+      },
+      ADMITTED,
+      AS_SCHEDULED,
+    );
     return { status: 'sent', messageId: message.messageId };
   } catch (error) {
     if (!isChatError(error)) throw error;
@@ -198,8 +210,9 @@ async function earlierSend(
     return undefined;
   }
   const stored = resolution.message;
-  // Best effort: the message went out; a failure here must not hold its completion back.
-  await announceAgain(deps, stored);
+  // Best effort: the message went out; a failure here must not hold its completion back. The earlier
+  // attempt may also have died before noting it as the author's (never unread for them).
+  await Promise.all([announceAgain(deps, stored), markSent(deps, stored, AS_SCHEDULED)]);
   return { status: 'sent', messageId: stored.messageId };
 }
 

@@ -2,7 +2,8 @@
  * `sendMessage`: check the send (block, pre-send hook, replyTo) while claiming the clientMessageId
  * (exactly once), append the message (seq allocation and put, `append.ts`), then push
  * `message.created` to the members' other sockets while, in a group, the sender's read cursor moves
- * (in a direct chat it moved with the allocation).
+ * (in a direct chat it moved with the allocation; a scheduled message going out moves it in neither:
+ * `sender-cursor.ts`).
  *
  * The checks only read, and the claim stores nothing of the message (no text: a hook's rewrite
  * changes nothing in it), so they run together; a send the checks refuse gives its claim back before
@@ -12,8 +13,9 @@
  * answered only to a caller a consistent read shows to be a member still: the head it was checked
  * against may be cached or lag behind a removal, and a duplicate never reaches the allocation's
  * memberVer condition, so an ex-member's retry gets NOT_FOUND (as their send does) and announces
- * nothing. When the send that stored it has certainly ended (allocated a function's timeout ago), it
- * may have died between its put and its posts (a runtime crash; the time budgets keep a timeout from
+ * nothing. A scheduled message's duplicate notes it as its sender's when the send did not
+ * (`markSentAgain`). When the send that stored it has certainly ended (allocated a function's
+ * timeout ago), it may have died between its put and its posts (a runtime crash; the time budgets keep a timeout from
  * doing it): the duplicate posts `message.created` to the members' other sockets again
  * (`announce.ts`). A duplicate racing a send still running posts nothing, so the 12-way race tells
  * nobody twice.
@@ -102,6 +104,7 @@ import {
   checkSend,
   claimBesideChecks,
 } from './send-checks.ts';
+import { markSent, markSentAgain, type SenderCursorOptions } from './sender-cursor.ts';
 import { giveBackUnstored } from './upload-holds.ts';
 import type { MessageView } from './views.ts';
 
@@ -116,13 +119,15 @@ export interface SendMessageInput extends SendInput {
 /**
  * `admitted`: the frame's rate-limit decision, when the handler takes it beside the send (a lease
  * write overlaps the checks and the claim): it is one of the checks (`send-checks.ts`), so nothing
- * is stored unless it passes, and a claim made meanwhile is given back.
+ * is stored unless it passes, and a claim made meanwhile is given back. `options`: whether the send
+ * moves its sender's read cursor (not for a scheduled message going out: `sender-cursor.ts`).
  */
 export async function sendMessage(
   deps: Deps,
   caller: Caller,
   request: SendMessageInput,
   admitted: Promise<void> = ADMITTED,
+  options: SenderCursorOptions = {},
 ): Promise<{ message: MessageView; duplicate: boolean }> {
   const ref: ClaimRef | undefined =
     request.clientMessageId === undefined
@@ -168,11 +173,13 @@ export async function sendMessage(
     // allocation's memberVer condition: a caller removed since (or who left) would be answered the
     // message as it is now and have it announced again. The membership is read consistently first
     // (one BatchGet of it and `META`): NOT_FOUND, as their send gets, and nothing is posted.
-    await loadMemberAndChat(deps, caller, input.chatId);
+    const { member } = await loadMemberAndChat(deps, caller, input.chatId);
     // The checks may have left the block to the allocation, which a duplicate never reaches: a
     // blocked sender's retry is refused as their send would be (a key lookup; duplicates are rare).
     if (trustsMirror) await refuseBlockedSend(deps, caller, head);
     const stored = resolution.message;
+    // A scheduled message's note may have failed, or never run (it died after its put): made now.
+    await markSentAgain(deps, member, stored, options);
     // Stored by an invocation that has ended since: it may have died before its posts (module
     // comment). A duplicate racing the send still running posts nothing.
     if (storedByAnEndedInvocation(stored, deps.now())) await announceAgain(deps, stored, input.connectionId);
@@ -195,6 +202,7 @@ export async function sendMessage(
         clientMessageId: input.clientMessageId ?? null,
         attachments,
         trustsMirror,
+        movesReadCursor: options.movesReadCursor,
       },
       head,
       claim,
@@ -221,7 +229,7 @@ export async function sendMessage(
     return undefined;
   });
   await Promise.all([
-    moveGroupReadCursor(deps, appended.head.chat.kind, message),
+    markSent(deps, message, options, appended.head.chat.kind),
     mirrorOlderChat(deps, appended.head.chat, userIdsOf(appended.head.members)),
     deps.fanOut.toUsers(userIdsOf(appended.head.members), event('message.created', { message: view }), {
       excludeConnectionId: input.connectionId,
@@ -271,12 +279,4 @@ async function viewOf(deps: Deps, message: MessageRecord): Promise<MessageView> 
   const [view] = await messageViews(deps, [message]);
   if (!view) throw new Error('no view of a message');
   return view;
-}
-
-/** In a group, sending moves the sender's read cursor (forward only), off the delivery path. */
-async function moveGroupReadCursor(deps: Deps, kind: string, message: MessageRecord): Promise<void> {
-  if (kind === 'direct') return; // folded into the allocation (`sentSeq`)
-  await deps.store.cursors.advance(message.chatId, message.senderId, message.seq).catch((error: unknown) => {
-    logger.warn('could not move the sender read cursor', { error });
-  });
 }

@@ -91,11 +91,22 @@ export function effectiveReadSeq(chat: Pick<ChatRecord, 'sentSeq'>, member: Memb
   return Math.max(member.lastReadSeq, chat.sentSeq?.[member.userId] ?? 0);
 }
 
-/** The messages after a read cursor: allocated seqs, less the voids among them. */
-export function unreadCount(chat: Pick<ChatRecord, 'lastSeq' | 'voidSeqs'>, cursor: number): number {
-  let voids = 0;
-  for (const seq of chat.voidSeqs ?? []) if (seq > cursor && seq <= chat.lastSeq) voids++;
-  return Math.max(0, chat.lastSeq - cursor - voids);
+/**
+ * The messages after a read cursor: allocated seqs, less the voids among them and the member's own
+ * messages (a member's own message is never unread for them). Sending moves the sender's cursor to
+ * their message, so only those that went out without moving it are above it (scheduled messages:
+ * the membership's `sentAhead`, sender-cursor.ts).
+ */
+export function unreadCount(
+  chat: Pick<ChatRecord, 'lastSeq' | 'voidSeqs'>,
+  cursor: number,
+  sentAhead?: ReadonlySet<number>,
+): number {
+  const above = (seq: number) => seq > cursor && seq <= chat.lastSeq;
+  let skipped = 0;
+  for (const seq of chat.voidSeqs ?? []) if (above(seq)) skipped++;
+  for (const seq of sentAhead ?? []) if (above(seq) && !chat.voidSeqs?.has(seq)) skipped++;
+  return Math.max(0, chat.lastSeq - cursor - skipped);
 }
 
 export function memberView(chat: ChatRecord, m: MemberRecord): Member {
@@ -173,7 +184,7 @@ export function chatSummaryView(
     lastVer: chat.lastVer,
     lastMessage: last ? { ...last, text: previewText(last) } : null,
     lastReadSeq,
-    unreadCount: unreadCount(chat, lastReadSeq),
+    unreadCount: unreadCount(chat, lastReadSeq, membership.sentAhead),
     mutedUntil: activeMute(membership.mutedUntil, now),
   };
 }

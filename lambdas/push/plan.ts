@@ -84,7 +84,7 @@ async function badgeOf(
     const other = chats.get(ref.chatId);
     // A chat marked for deletion is not listed (listChats): it counts nothing.
     if (mine && other && other.deletedAt === undefined)
-      total += unreadCount(other, effectiveReadSeq(other, mine));
+      total += unreadCount(other, effectiveReadSeq(other, mine), mine.sentAhead);
   }
   return total;
 }
@@ -158,7 +158,7 @@ export async function selectRecipients(
     },
     recipients: unlisted.map((m) => ({
       userId: m.userId,
-      chatUnread: unreadCount(asOf, effectiveReadSeq(chat, m)),
+      chatUnread: unreadCount(asOf, effectiveReadSeq(chat, m), m.sentAhead),
     })),
   };
 }

@@ -92,6 +92,7 @@ export function fakeStore(): FakeStore {
       markDelivered: vi.fn(
         async (_c: string, _u: string, seq: number) => ({ status: 'moved', lastDeliveredSeq: seq }) as const,
       ),
+      noteSentAhead: vi.fn(async () => undefined),
       // The stored cursor, by default as the membership the test's chat gives.
       lastReadSeq: vi.fn(
         async (chatId: string, userId: string) =>

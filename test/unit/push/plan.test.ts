@@ -138,6 +138,26 @@ describe('planPushes', () => {
     ]);
   });
 
+  it('counts no own scheduled message above a cursor (`sentAhead`) in the badge', async () => {
+    // Bob's own scheduled messages went out at seqs 2 (here) and 7 (in the other chat), above his
+    // cursors; 1, a seq his cursor passed, counts for nothing.
+    members = members.map((m) => (m.userId === 'bob' ? { ...m, sentAhead: new Set([2]) } : m));
+    t.store.chats.getWithMembers.mockResolvedValue({
+      chat: groupChat('alice', [], { lastSeq: 5 }).chat,
+      members,
+    });
+    t.store.chats.listMemberships.mockResolvedValue([{ chatId: 'other', userId: 'bob', kind: 'group' }]);
+    const other = groupChat('x', ['x', 'bob'], { chatId: 'other', lastSeq: 9 });
+    const mine = { ...(other.members[1] as MemberRecord), lastReadSeq: 4, sentAhead: new Set([1, 7]) };
+    t.store.chats.getMembershipsAndChats.mockResolvedValue({
+      members: new Map([['other', mine]]),
+      chats: new Map([['other', other.chat]]),
+    });
+    const [first] = await plan();
+    // 4 unread here (1, 3, 4, 5) + 4 in the other chat (5, 6, 8, 9)
+    expect(first?.content.badge).toBe(8);
+  });
+
   it('titles a direct chat with the sender’s name', async () => {
     const direct = groupChat('alice', ['alice', 'bob'], { kind: 'direct', name: null, lastSeq: 5 });
     t.store.chats.getWithMembers.mockResolvedValue(direct);

@@ -1,0 +1,78 @@
+/**
+ * The sender's own read cursor (`sender-cursor.ts`): a scheduled message going out moves it in
+ * neither kind of chat and is noted as the sender's (`sentAhead`) instead, also by a duplicate (the
+ * dispatcher's next attempt) whose send died before noting it. End to end over the gateway:
+ * test/e2e/scheduled-read-cursor.test.ts.
+ */
+import { describe, expect, it, vi } from 'vitest';
+import type { MemberRecord } from '../../../lambdas/data/store.ts';
+import { sendMessage } from '../../../lambdas/domain/send.ts';
+import { ADMITTED } from '../../../lambdas/domain/send-checks.ts';
+import { ROUTE_TIMEOUT_SECONDS } from '../../../lambdas/shared/config.ts';
+import { annSend, caller, clock, groupChat, stored, withChat } from './fakes.ts';
+
+vi.mock('node:timers/promises', async () => {
+  const { clock } = await import('./fakes.ts');
+  return { setTimeout: (ms: number) => clock.sleep(ms) };
+});
+
+const ann = caller('ann');
+const AS_SCHEDULED = { movesReadCursor: false } as const;
+
+/** A send whose clientMessageId names a message stored at seq 2 (its send ended long ago). */
+function duplicateOf(
+  deps: ReturnType<typeof withChat>,
+  anns: Partial<MemberRecord>,
+  kind = 'group' as const,
+) {
+  const { store } = deps;
+  const head = groupChat('ann', ['ann', 'bob'], { kind, lastSeq: 2 });
+  head.members = head.members.map((m) => (m.userId === 'ann' ? { ...m, ...anns } : m));
+  store.chats.getWithMembers.mockResolvedValue(head);
+  const original = stored(2, { clientMessageId: 'cm-1', allocAt: clock.ms - ROUTE_TIMEOUT_SECONDS * 1000 });
+  store.claims.claim.mockResolvedValue({
+    status: 'taken',
+    claim: { claimedAt: original.allocAt, token: 't0' },
+  });
+  store.messages.findByClientId.mockResolvedValue(original);
+}
+
+describe('a scheduled message going out', () => {
+  it('in a group, moves no cursor: the message is noted as the sender’s', async () => {
+    const { deps, store } = withChat();
+    const { message } = await sendMessage(deps, ann, annSend, ADMITTED, AS_SCHEDULED);
+    expect(store.cursors.advance).not.toHaveBeenCalled();
+    expect(store.cursors.noteSentAhead).toHaveBeenCalledWith('g1', 'ann', message.seq);
+  });
+
+  it('in a direct chat, keeps the sender’s `sentSeq` out of the allocation, and notes the message', async () => {
+    const { deps, store } = withChat({ kind: 'direct', sentSeq: {} });
+    const { message } = await sendMessage(deps, ann, annSend, ADMITTED, AS_SCHEDULED);
+    expect(store.sequence.allocate.mock.calls[0]?.[1]).toMatchObject({
+      sentBy: 'ann',
+      keepsReadCursor: true,
+    });
+    expect(store.cursors.advance).not.toHaveBeenCalled();
+    expect(store.cursors.noteSentAhead).toHaveBeenCalledWith('g1', 'ann', message.seq);
+  });
+
+  it('a duplicate notes the message when the send that stored it did not', async () => {
+    const fake = withChat();
+    duplicateOf(fake, { lastReadSeq: 1 });
+    await expect(sendMessage(fake.deps, ann, annSend, ADMITTED, AS_SCHEDULED)).resolves.toMatchObject({
+      duplicate: true,
+    });
+    expect(fake.store.cursors.noteSentAhead).toHaveBeenCalledWith('g1', 'ann', 2);
+    expect(fake.store.cursors.advance).not.toHaveBeenCalled();
+  });
+
+  it('a duplicate writes nothing when the message is noted, or the cursor is past it', async () => {
+    for (const anns of [{ lastReadSeq: 1, sentAhead: new Set([2]) }, { lastReadSeq: 2 }]) {
+      const fake = withChat();
+      duplicateOf(fake, anns);
+      await sendMessage(fake.deps, ann, annSend, ADMITTED, AS_SCHEDULED);
+      expect(fake.store.cursors.noteSentAhead).not.toHaveBeenCalled();
+      expect(fake.store.cursors.advance).not.toHaveBeenCalled();
+    }
+  });
+});
