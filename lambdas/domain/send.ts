@@ -13,8 +13,8 @@
  * answered only to a caller a consistent read shows to be a member still: the head it was checked
  * against may be cached or lag behind a removal, and a duplicate never reaches the allocation's
  * memberVer condition, so an ex-member's retry gets NOT_FOUND (as their send does) and announces
- * nothing. A scheduled message's duplicate notes it as its sender's when the send did not
- * (`markSentAgain`). When the send that stored it has certainly ended (allocated a function's
+ * nothing. A member's duplicate moves their read cursor (or notes a scheduled message as theirs)
+ * when the send did not (`markSentAgain`), so a retry after an INTERNAL heals it. When the send that stored it has certainly ended (allocated a function's
  * timeout ago), it may have died between its put and its posts (a runtime crash; the time budgets keep a timeout from
  * doing it): the duplicate posts `message.created` to the members' other sockets again
  * (`announce.ts`). A duplicate racing a send still running posts nothing, so the 12-way race tells
@@ -173,13 +173,14 @@ export async function sendMessage(
     // allocation's memberVer condition: a caller removed since (or who left) would be answered the
     // message as it is now and have it announced again. The membership is read consistently first
     // (one BatchGet of it and `META`): NOT_FOUND, as their send gets, and nothing is posted.
-    const { member } = await loadMemberAndChat(deps, caller, input.chatId);
+    const { member, chat } = await loadMemberAndChat(deps, caller, input.chatId);
     // The checks may have left the block to the allocation, which a duplicate never reaches: a
     // blocked sender's retry is refused as their send would be (a key lookup; duplicates are rare).
     if (trustsMirror) await refuseBlockedSend(deps, caller, head);
     const stored = resolution.message;
-    // A scheduled message's note may have failed, or never run (it died after its put): made now.
-    await markSentAgain(deps, member, stored, options);
+    // The send's cursor move (or a scheduled message's note) may have failed, or never run (it died
+    // after its put): made now, forward only. Nothing is written when the membership shows it done.
+    await markSentAgain(deps, chat.kind, member, stored, options);
     // Stored by an invocation that has ended since: it may have died before its posts (module
     // comment). A duplicate racing the send still running posts nothing.
     if (storedByAnEndedInvocation(stored, deps.now())) await announceAgain(deps, stored, input.connectionId);

@@ -8,10 +8,12 @@
  * noted on the author's membership instead (`sentAhead`), which unread counts leave out, since a
  * member's own message is never unread for them (views.ts).
  *
- * The note is best effort (a failure is logged), and a dispatch that died after its put never made
- * it: a duplicate (the dispatcher's next attempt) makes it when the membership it read consistently
- * shows it missing. Both writes are conditional on the cursor being behind (as `readMessage`'s
- * move): neither moves a cursor back.
+ * The group's move beside the fan-out and the note are best effort (a failure is logged and the send
+ * answered), and a send that died after its put (answered INTERNAL, or not at all) never made them.
+ * A duplicate (the same clientMessageId again: the client's retry, the dispatcher's next attempt)
+ * makes the write when the membership it read consistently shows it missing, so the retry heals it.
+ * Both writes are conditional on the cursor being behind (as `readMessage`'s move): neither moves a
+ * cursor back, and a duplicate whose send made them writes nothing.
  */
 import type { ChatKind, MemberRecord, MessageRecord } from '../data/store.ts';
 import { logger } from '../shared/logger.ts';
@@ -44,18 +46,23 @@ export async function markSent(
 
 /**
  * A duplicate of a send that stored `message`: what `markSent` should have written, when the
- * sender's membership (read consistently) shows it was not. A failure is thrown: the next attempt
- * tries again.
+ * sender's membership (read consistently) shows it was not. A failure is thrown (INTERNAL): the
+ * next retry tries again.
  */
 export async function markSentAgain(
   deps: Deps,
+  kind: ChatKind,
   member: MemberRecord,
   message: MessageRecord,
   options: SenderCursorOptions,
 ): Promise<void> {
   if (member.lastReadSeq >= message.seq) return;
-  if (options.movesReadCursor === false && !member.sentAhead?.has(message.seq))
-    await write(deps, message, options);
+  if (options.movesReadCursor === false) {
+    if (!member.sentAhead?.has(message.seq)) await write(deps, message, options);
+    return;
+  }
+  // A direct chat's allocation moved the sender's `sentSeq` with the seq: nothing can be missing.
+  if (kind === 'group') await write(deps, message, options);
 }
 
 function write(deps: Deps, message: MessageRecord, options: SenderCursorOptions): Promise<unknown> {

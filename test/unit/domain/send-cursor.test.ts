@@ -1,7 +1,8 @@
 /**
  * The sender's own read cursor (`sender-cursor.ts`): a scheduled message going out moves it in
  * neither kind of chat and is noted as the sender's (`sentAhead`) instead, also by a duplicate (the
- * dispatcher's next attempt) whose send died before noting it. End to end over the gateway:
+ * dispatcher's next attempt) whose send died before noting it; in a group, a duplicate of a send
+ * whose cursor move failed (or never ran) moves it, forward only. End to end over the gateway:
  * test/e2e/scheduled-read-cursor.test.ts.
  */
 import { describe, expect, it, vi } from 'vitest';
@@ -23,7 +24,7 @@ const AS_SCHEDULED = { movesReadCursor: false } as const;
 function duplicateOf(
   deps: ReturnType<typeof withChat>,
   anns: Partial<MemberRecord>,
-  kind = 'group' as const,
+  kind: 'group' | 'direct' = 'group',
 ) {
   const { store } = deps;
   const head = groupChat('ann', ['ann', 'bob'], { kind, lastSeq: 2 });
@@ -74,5 +75,56 @@ describe('a scheduled message going out', () => {
       expect(fake.store.cursors.noteSentAhead).not.toHaveBeenCalled();
       expect(fake.store.cursors.advance).not.toHaveBeenCalled();
     }
+  });
+});
+
+describe('a duplicate in a group: the sender’s cursor', () => {
+  it('moves when the send’s move failed: the retry after the failure heals it', async () => {
+    const fake = withChat();
+    fake.store.cursors.advance.mockRejectedValueOnce(new Error('throttled'));
+    const first = await sendMessage(fake.deps, ann, annSend);
+    expect(first.duplicate).toBe(false); // the failed move is only logged
+    // The retry finds the message stored; ann's membership still has the cursor behind it.
+    const original = stored(first.message.seq, { clientMessageId: 'cm-1', allocAt: clock.ms });
+    fake.store.claims.claim.mockResolvedValue({
+      status: 'taken',
+      claim: { claimedAt: clock.ms, token: 't0' },
+    });
+    fake.store.messages.findByClientId.mockResolvedValue(original);
+    const retry = await sendMessage(fake.deps, ann, annSend);
+    expect(retry).toMatchObject({ duplicate: true, message: { seq: first.message.seq } });
+    expect(fake.store.cursors.advance).toHaveBeenCalledTimes(2);
+    expect(fake.store.cursors.advance).toHaveBeenLastCalledWith('g1', 'ann', first.message.seq);
+  });
+
+  it('moves when the send died after its put (it never ran)', async () => {
+    const fake = withChat();
+    duplicateOf(fake, { lastReadSeq: 1 });
+    await expect(sendMessage(fake.deps, ann, annSend)).resolves.toMatchObject({ duplicate: true });
+    expect(fake.store.cursors.advance).toHaveBeenCalledWith('g1', 'ann', 2);
+    expect(fake.store.cursors.noteSentAhead).not.toHaveBeenCalled();
+  });
+
+  it('writes nothing when the cursor is at or past the message, nor in a direct chat', async () => {
+    for (const [anns, kind] of [
+      [{ lastReadSeq: 2 }, 'group'],
+      [{ lastReadSeq: 7 }, 'group'],
+      [{ lastReadSeq: 0 }, 'direct'],
+    ] as const) {
+      const fake = withChat();
+      duplicateOf(fake, anns, kind);
+      await expect(sendMessage(fake.deps, ann, annSend)).resolves.toMatchObject({ duplicate: true });
+      expect(fake.store.cursors.advance).not.toHaveBeenCalled();
+      expect(fake.store.cursors.noteSentAhead).not.toHaveBeenCalled();
+    }
+  });
+
+  it('a failed move fails the duplicate (INTERNAL): the next retry tries again', async () => {
+    const fake = withChat();
+    duplicateOf(fake, { lastReadSeq: 1 });
+    fake.store.cursors.advance.mockRejectedValueOnce(new Error('throttled'));
+    await expect(sendMessage(fake.deps, ann, annSend)).rejects.toThrow('throttled');
+    await expect(sendMessage(fake.deps, ann, annSend)).resolves.toMatchObject({ duplicate: true });
+    expect(fake.store.cursors.advance).toHaveBeenCalledTimes(2);
   });
 });
