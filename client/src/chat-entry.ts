@@ -97,7 +97,8 @@ export class ChatEntry {
   /**
    * The user read up to `seq`: the unread count loses what it counted up to there — every seq the
    * server's count covers but voids (not held once the chat is held whole; unknown before, so
-   * counted), and above it the messages of others held. Never recomputed from `lastSeq`: the server's
+   * counted) and the user's own scheduled messages (the server counts none), and above it the
+   * messages of others held. Never recomputed from `lastSeq`: the server's
    * count leaves voids out. Whether the cursor moved.
    */
   readTo(seq: number, me: string): boolean {
@@ -113,7 +114,7 @@ export class ChatEntry {
     let read = 0;
     for (let s = from + 1; s <= seq; s++) {
       const m = this.bySeq.get(s);
-      if (s <= this.countedSeq ? m || !whole : m && m.senderId !== me) read++;
+      if (s <= this.countedSeq ? (m ? !ownScheduled(m, me) : !whole) : m && m.senderId !== me) read++;
     }
     i.unreadCount = Math.max(0, i.unreadCount - read);
     return true;
@@ -169,6 +170,14 @@ export class ChatEntry {
 }
 
 /** What the app sees of a message: all but its version. */
+/**
+ * A scheduled message going out (its clientMessageId starts with `sched_`: the contract's
+ * SCHEDULED_SEND_PREFIX): it moves no read cursor, its author's included (docs/protocol.md, Scheduled
+ * messages).
+ */
+export const scheduledSend = (m: Message): boolean => m.clientMessageId?.startsWith('sched_') === true;
+const ownScheduled = (m: Message, me: string): boolean => m.senderId === me && scheduledSend(m);
+
 export const visible = (m: Message): string => JSON.stringify({ ...m, ver: 0 });
 
 /** Whether `incoming` replaces the `held` copy of the same message. */

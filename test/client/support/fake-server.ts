@@ -24,6 +24,8 @@ export const TIME = '2026-12-01T18:00:00.000Z';
 /** Members a Chat or a sync answer lists at most, as the real server (LIMITS.chatMembersMax). */
 export const LISTED = 200;
 
+const scheduled = (m: Message) => m.clientMessageId?.startsWith('sched_') === true;
+
 export function member(userId: string, role: Member['role'] = 'member'): Member {
   return { userId, role, lastReadSeq: 0, lastDeliveredSeq: 0, joinedAt: TIME };
 }
@@ -225,8 +227,10 @@ export class FakeServer {
       case 'markDelivered':
         if (!this.deliveredSupported) return { code: 'UNKNOWN_ACTION' };
         return { chatId: r.chatId, lastDeliveredSeq: r.seq };
-      case 'readMessage':
-        return { chatId: r.chatId, lastReadSeq: 1 };
+      case 'readMessage': {
+        const read = (chat as FakeChat).messages.find((m) => m.messageId === r.messageId);
+        return { chatId: r.chatId, lastReadSeq: read?.seq ?? 1 };
+      }
       default:
         return { code: 'UNKNOWN_ACTION' };
     }
@@ -248,7 +252,8 @@ export class FakeServer {
       lastVer: this.syncSupported ? c.lastVer : 0,
       lastMessage: c.messages.at(-1) ?? null,
       lastReadSeq: 0,
-      unreadCount: lastSeq,
+      // The user's own scheduled messages are never unread for them (docs/protocol.md).
+      unreadCount: lastSeq - c.messages.filter((m) => m.senderId === this.me && scheduled(m)).length,
       mutedUntil: null,
     };
   }
