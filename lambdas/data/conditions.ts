@@ -61,6 +61,22 @@ export function cancelledByConflict(error: unknown): boolean {
   );
 }
 
+const COLLECTION_FULL = 'ItemCollectionSizeLimitExceeded';
+
+/**
+ * Whether DynamoDB refused a write because it would grow its partition's item collection (the items
+ * of one partition key and their local-index entries) past 10 GB: a single write's
+ * `ItemCollectionSizeLimitExceededException`, or a transaction cancelled for it with no failed
+ * condition (a failed condition is the refusal its caller reads). Nothing was written.
+ */
+export function isCollectionFull(error: unknown): boolean {
+  const e = error as { name?: string; CancellationReasons?: { Code?: string }[] } | null;
+  if (e?.name === `${COLLECTION_FULL}Exception`) return true;
+  if (e?.name !== 'TransactionCanceledException' || !e.CancellationReasons) return false;
+  const codes = e.CancellationReasons.map((r) => r.Code);
+  return codes.includes(COLLECTION_FULL) && !codes.includes(CONDITION_FAILED);
+}
+
 /**
  * The cancellation reasons that decide nothing: another transaction held the item, DynamoDB throttled
  * it, or the action itself was fine (`None`).

@@ -1,7 +1,9 @@
 /**
  * What every repository needs from DynamoDB, once: the table name on every request, paging, batches
  * whose unprocessed keys are retried with backoff, transactions (optionally sent again while other
- * transactions cancel them); a refused conditional write becomes a value in conditions.ts.
+ * transactions cancel them); a refused conditional write becomes a value in conditions.ts. A write
+ * refused because its partition is full (10 GB with the table's local indexes) throws `ChatFull`
+ * (lambdas/shared/errors.ts), whichever write it was.
  */
 import {
   BatchGetCommand,
@@ -19,12 +21,22 @@ import {
   UpdateCommand,
   type UpdateCommandInput,
 } from '@aws-sdk/lib-dynamodb';
+import { ChatFull } from '../shared/errors.ts';
 import { type Backoff, backOff } from '../shared/retry.ts';
-import { cancelledByConflict } from './conditions.ts';
+import { cancelledByConflict, isCollectionFull } from './conditions.ts';
 import type { Item } from './item.ts';
 import type { Key } from './keys.ts';
 
 export { conditionFailed, contended, ifConditionFails, isAborted, refusedOrBusy } from './conditions.ts';
+
+/** A write's answer; its error as callers see it: a full partition is `ChatFull`, any other as it came. */
+async function written<T>(write: () => Promise<T>): Promise<T> {
+  try {
+    return await write();
+  } catch (error) {
+    throw isCollectionFull(error) ? new ChatFull() : error;
+  }
+}
 
 /** Conditions on the presence of the item a write targets. */
 export const itemExists = 'attribute_exists(pk)';
@@ -104,7 +116,9 @@ export class TableClient {
   }
 
   async put(input: Omit<PutCommandInput, 'TableName'>, options?: RequestOptions): Promise<void> {
-    await this.client.send(new PutCommand({ ...input, TableName: this.name }), sendOptions(options));
+    await written(() =>
+      this.client.send(new PutCommand({ ...input, TableName: this.name }), sendOptions(options)),
+    );
   }
 
   /** An UpdateItem; the item's attributes when `ReturnValues` asks for them. */
@@ -112,9 +126,8 @@ export class TableClient {
     input: Omit<UpdateCommandInput, 'TableName'>,
     options?: RequestOptions,
   ): Promise<Item | undefined> {
-    const out = await this.client.send(
-      new UpdateCommand({ ...input, TableName: this.name }),
-      sendOptions(options),
+    const out = await written(() =>
+      this.client.send(new UpdateCommand({ ...input, TableName: this.name }), sendOptions(options)),
     );
     return out.Attributes;
   }
@@ -201,9 +214,11 @@ export class TableClient {
         await drain(
           batches[next++] as WriteRequest[],
           async (pending) => {
-            const out = await this.client.send(
-              new BatchWriteCommand({ RequestItems: { [this.name]: pending } }),
-              sendOptions(options),
+            const out = await written(() =>
+              this.client.send(
+                new BatchWriteCommand({ RequestItems: { [this.name]: pending } }),
+                sendOptions(options),
+              ),
             );
             return out.UnprocessedItems?.[this.name] as WriteRequest[] | undefined;
           },
@@ -222,7 +237,7 @@ export class TableClient {
       if ('Delete' in action) return { Delete: { ...action.Delete, TableName: this.name } };
       return { ConditionCheck: { ...action.ConditionCheck, TableName: this.name } };
     });
-    await this.client.send(new TransactWriteCommand({ TransactItems }), sendOptions(options));
+    await written(() => this.client.send(new TransactWriteCommand({ TransactItems }), sendOptions(options)));
   }
 
   /**

@@ -14,7 +14,7 @@
  */
 import type { ChatHead, MessageRecord, StoredAttachment } from '../data/store.ts';
 import type { Caller } from '../shared/caller.ts';
-import { conflict } from '../shared/errors.ts';
+import { conflict, isChatFull } from '../shared/errors.ts';
 import { logger } from '../shared/logger.ts';
 import { type Backoff, backOff } from '../shared/retry.ts';
 import { chatNotFound } from './access.ts';
@@ -157,6 +157,9 @@ export async function appendMessage<T = undefined>(
         }
         continue; // a reader filled the seq with a void: take the next one
       } catch (error) {
+        // A full chat refused it (nothing written): no void can be stored either, nor any next seq.
+        // The seq stays empty; readers take it for a void (voids.ts).
+        if (isChatFull(error)) throw new StoredNothing(error);
         logger.warn('a message put did not land in time; its seq is settled and the next one taken', {
           error,
         });
@@ -186,7 +189,7 @@ function started<T>(beside: Beside<T>, head: ChatHead): Promise<T> {
  */
 async function voidOrFind(deps: Deps, message: MessageRecord): Promise<MessageRecord | undefined> {
   const outcome = await fillVoid(deps, message.chatId, message.seq, message.allocAt);
-  if (outcome.status === 'voided') return undefined;
+  if (outcome.status === 'voided' || outcome.status === 'full') return undefined;
   if (outcome.status === 'chat-gone') throw chatNotFound(message.chatId);
   const { slot } = outcome;
   if (slot.kind === 'message' && slot.message.messageId === message.messageId) return slot.message;

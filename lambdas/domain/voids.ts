@@ -3,10 +3,13 @@
  * seq that is still empty once it is settled (`timing.ts`): an interior gap of a history page, or
  * the abandoned top of a chat (a writer that died between its allocation and its put). Filling is
  * conditional, so a message that landed first is never overwritten, and a put that comes after a
- * void fails (its writer takes the next seq).
+ * void fails (its writer takes the next seq). In a full chat (`ChatFull`: its partition reached
+ * DynamoDB's 10 GB limit) no void can be stored: the seq is empty for good (the put it was
+ * allocated for was refused, and so would any other be), and readers take it for a void.
  */
 import type { VoidOutcome } from '../data/sequence.ts';
 import type { ChatRecord, Slot } from '../data/store.ts';
+import { isChatFull } from '../shared/errors.ts';
 import { type Backoff, backOff } from '../shared/retry.ts';
 import type { Deps } from './deps.ts';
 import { headQuietMs, settleWindowMs } from './timing.ts';
@@ -23,17 +26,21 @@ const isTransactionConflict = (error: unknown) => {
   return name === 'TransactionCanceledException' || name === 'TransactionConflictException';
 };
 
+/** What filling a seq came to: `full` when the chat is full (no void stored; the seq stays empty). */
+export type FillOutcome = VoidOutcome | { readonly status: 'full' };
+
 /** Fills a seq with a void, retrying transaction conflicts with the chat head's other writes. */
 export async function fillVoid(
   deps: Deps,
   chatId: string,
   seq: number,
   allocAt: number,
-): Promise<VoidOutcome> {
+): Promise<FillOutcome> {
   for (let attempt = 0; ; attempt++) {
     try {
       return await deps.store.sequence.fillVoid(chatId, seq, allocAt);
     } catch (error) {
+      if (isChatFull(error)) return { status: 'full' };
       if (attempt >= VOID_ATTEMPTS - 1 || !isTransactionConflict(error)) throw error;
       await backOff(VOID_BACKOFF, attempt);
     }
