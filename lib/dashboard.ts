@@ -99,7 +99,7 @@ export function buildDashboard(scope: Construct, id: string, props: DashboardPro
       title: 'Messages sent and delivered',
       width,
       left: business('MessagesSent', 'FanOutPosts'),
-      right: business('FanOutFailures', 'FanOutRetries', 'StaleConnectionsRemoved'),
+      right: business('FanOutFailures', 'FanOutRetries', 'StaleConnectionsRemoved', 'ChatStorageNearFull'),
     }),
   );
   dashboard.addWidgets(

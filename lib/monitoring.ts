@@ -11,6 +11,8 @@
  * - the authorizer: its faults, i.e. errors that were not refused tokens (lib/metrics.ts explains why a
  *   refusal is an error to Lambda), its `Throttles`, and the token issuer's keys being unreachable
  *   (`KeySourceErrors`: a JWKS outage refuses everyone, so it pages on the first one);
+ * - a chat nearing DynamoDB's 10 GB limit on its partition (`ChatStorageNearFull`: a send found it at
+ *   8 GB or more); past the limit the chat refuses every write, so it pages before that;
  * - sockets the server meant to close and could not (DeleteConnection failed twice, the Management
  *   API's fault): told `TOKEN_EXPIRED` (`ExpiredSocketsLeftOpen`) or flooding after `RATE_LIMITED`
  *   (`FloodingSocketsLeftOpen`);
@@ -114,6 +116,11 @@ export class ChatMonitoring extends Construct {
       metric: tableThrottles(table),
       description:
         'DynamoDB: requests to the table or a global index were throttled (a hot partition, or traffic more than doubling its peak)',
+    });
+    alarms.add('ChatStorageNearFull', {
+      metric: businessMetric(this, 'ChatStorageNearFull'),
+      description:
+        'Storage: a chat reached 8 GB of the 10 GB its partition can hold; once full it refuses every write (FORBIDDEN). The `chat storage near its limit` WARN line names it; docs/operations.md says what to do',
     });
     alarms.add('ExpiredSocketsLeftOpen', {
       metric: businessMetric(this, 'ExpiredSocketsLeftOpen'),

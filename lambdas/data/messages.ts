@@ -9,7 +9,12 @@ import { CLIENT_ID_INDEX, chatPk, clientIdSk, keys, MAX_SEQ, seqSk, VERSION_INDE
 import { ifConditionFails, itemAbsent, type RequestOptions, type TableClient } from './table-client.ts';
 
 export type PutOutcome =
-  | { readonly status: 'stored' }
+  /**
+   * `chatGB`: the upper bound of DynamoDB's estimate of the chat partition's size (its items and
+   * their local-index entries, in GB; 10 GB is the most it can hold: docs/data-model.md), when
+   * DynamoDB gave one (AWS does; DynamoDB Local does not).
+   */
+  | { readonly status: 'stored'; readonly chatGB: number | undefined }
   /** The seq was already taken (a reader filled it with a void): the item there. */
   | { readonly status: 'occupied'; readonly slot: Slot };
 
@@ -55,8 +60,9 @@ export class MessageRepository {
   constructor(private readonly table: TableClient) {}
 
   /**
-   * Stores a message at its seq (PutItem, condition: the seq is free). When a reader filled the seq
-   * with a void first, the void comes back (`ALL_OLD`) and nothing is written.
+   * Stores a message at its seq (PutItem, condition: the seq is free), asking for the size of the
+   * chat's partition (free). When a reader filled the seq with a void first, the void comes back
+   * (`ALL_OLD`) and nothing is written. A full chat throws `ChatFull` (table-client.ts).
    */
   async put(message: MessageRecord, options?: RequestOptions): Promise<PutOutcome> {
     const put = this.table.put(
@@ -64,11 +70,12 @@ export class MessageRepository {
         Item: MESSAGE.toItem(message),
         ConditionExpression: itemAbsent,
         ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+        ReturnItemCollectionMetrics: 'SIZE',
       },
       options,
     );
     return ifConditionFails(
-      put.then((): PutOutcome => ({ status: 'stored' })),
+      put.then(({ collectionGB }): PutOutcome => ({ status: 'stored', chatGB: collectionGB })),
       ({ reasons: [refused], error }): PutOutcome => {
         if (!refused?.item) throw error;
         return { status: 'occupied', slot: slotOf(refused.item) };

@@ -3,7 +3,7 @@
  * whose unprocessed keys are retried with backoff, transactions (optionally sent again while other
  * transactions cancel them); a refused conditional write becomes a value in conditions.ts. A write
  * refused because its partition is full (10 GB with the table's local indexes) throws `ChatFull`
- * (lambdas/shared/errors.ts), whichever write it was.
+ * (lambdas/shared/errors.ts), whichever write it was; a put says how big its partition is.
  */
 import {
   BatchGetCommand,
@@ -28,6 +28,16 @@ import type { Item } from './item.ts';
 import type { Key } from './keys.ts';
 
 export { conditionFailed, contended, ifConditionFails, isAborted, refusedOrBusy } from './conditions.ts';
+
+/**
+ * What a put tells of its partition: the upper bound of DynamoDB's estimate of the partition's item
+ * collection (its items and their local-index entries), in GB, when the put asked for it
+ * (`ReturnItemCollectionMetrics: 'SIZE'`, free) and DynamoDB answered one (AWS does for a table with
+ * local indexes; DynamoDB Local never does).
+ */
+export interface PutAnswer {
+  readonly collectionGB: number | undefined;
+}
 
 /** A write's answer; its error as callers see it: a full partition is `ChatFull`, any other as it came. */
 async function written<T>(write: () => Promise<T>): Promise<T> {
@@ -115,10 +125,12 @@ export class TableClient {
     return out.Item;
   }
 
-  async put(input: Omit<PutCommandInput, 'TableName'>, options?: RequestOptions): Promise<void> {
-    await written(() =>
+  async put(input: Omit<PutCommandInput, 'TableName'>, options?: RequestOptions): Promise<PutAnswer> {
+    const out = await written(() =>
       this.client.send(new PutCommand({ ...input, TableName: this.name }), sendOptions(options)),
     );
+    const range = out.ItemCollectionMetrics?.SizeEstimateRangeGB;
+    return { collectionGB: range?.length ? Math.max(...range) : undefined };
   }
 
   /** An UpdateItem; the item's attributes when `ReturnValues` asks for them. */

@@ -19,6 +19,7 @@ import { logger } from '../shared/logger.ts';
 import { type Backoff, backOff } from '../shared/retry.ts';
 import { chatNotFound } from './access.ts';
 import { blockedSend, refuseBlockedSend } from './blocking.ts';
+import { noteChatSize } from './chat-size.ts';
 import type { HeldClaim } from './client-ids.ts';
 import type { Deps } from './deps.ts';
 import { refreshedHead } from './heads.ts';
@@ -149,7 +150,10 @@ export async function appendMessage<T = undefined>(
       besidePut = started(beside, head);
       try {
         const put = await messages.put(message, { abortSignal: signalAt(deadline, answeredAt) });
-        if (put.status === 'stored') return { message, head, beside: besidePut };
+        if (put.status === 'stored') {
+          noteChatSize(input.chatId, put.chatGB);
+          return { message, head, beside: besidePut };
+        }
         // The SDK retried a put whose first attempt landed (its answer was lost): ours after all.
         const { slot } = put;
         if (slot.kind === 'message' && slot.message.messageId === message.messageId) {

@@ -84,6 +84,12 @@ export const BUSINESS_METRICS = {
   ScheduledSweepOverdue: 'Scheduled messages: ms the oldest one a sweep found is overdue',
   /** Scheduled messages that failed (`INTERNAL`) after every dispatch attempt. */
   ScheduledGivenUp: 'Scheduled messages given up after every dispatch attempt',
+  /**
+   * Messages stored in a chat whose partition DynamoDB estimates at 8 GB or more of its 10 GB
+   * (lambdas/domain/chat-size.ts): the chat will soon refuse every write (`FORBIDDEN`). The WARN
+   * line `chat storage near its limit` names the chat. Alarmed (docs/operations.md).
+   */
+  ChatStorageNearFull: 'Messages stored in a chat near its 10 GB storage limit',
 } as const;
 
 export type BusinessMetric = keyof typeof BUSINESS_METRICS;

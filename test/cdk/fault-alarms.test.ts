@@ -1,6 +1,7 @@
 /**
  * The alarms of faults no Lambda error shows: frames answered `INTERNAL` (an action route's
- * invocation succeeds with its error frame) and the table's own 500s and throttles (lib/monitoring.ts);
+ * invocation succeeds with its error frame), a chat nearing its storage limit (its sends still
+ * succeed) and the table's own 500s and throttles (lib/monitoring.ts);
  * and the synth warning of a stack whose alarms would notify nobody (lib/chat-stack.ts).
  */
 import { Annotations, Match } from 'aws-cdk-lib/assertions';
@@ -35,6 +36,21 @@ describe('fault alarms', { timeout: 180_000 }, () => {
       Metric: { Namespace: METRICS_NAMESPACE, Dimensions: [{ Name: 'Stack', Value: 'ChatTest' }] },
       Stat: 'Sum',
       Period: 300,
+    });
+  });
+
+  it('alarms on the first message stored in a chat near its storage limit (ChatStorageNearFull)', () => {
+    const nearFull = alarms().filter((a) => reads(a, 'ChatStorageNearFull'));
+    expect(nearFull).toHaveLength(1);
+    expect(nearFull[0]).toMatchObject({
+      Threshold: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      TreatMissingData: 'notBreaching',
+      AlarmDescription: expect.stringContaining('docs/operations.md'),
+    });
+    expect(metricsOf(nearFull[0]).find((m) => m.MetricStat)?.MetricStat).toMatchObject({
+      Metric: { Namespace: METRICS_NAMESPACE, Dimensions: [{ Name: 'Stack', Value: 'ChatTest' }] },
+      Stat: 'Sum',
     });
   });
 

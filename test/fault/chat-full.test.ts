@@ -1,8 +1,9 @@
 /**
- * A chat at DynamoDB's 10 GB limit on a partition's items and local-index entries, through the real
- * gateway and DynamoDB Local (docs/data-model.md, "Size of a chat"). DynamoDB Local never fills a
- * partition: the refusal is injected in front of the handlers' client, shaped as the light
- * transport shapes DynamoDB's errors.
+ * A chat at or near DynamoDB's 10 GB limit on a partition's items and local-index entries, through
+ * the real gateway and DynamoDB Local (docs/data-model.md, "Size of a chat"). DynamoDB Local never
+ * answers the size estimate a put asks for, nor ever fills a partition: the estimate is injected
+ * into the answer of the handlers' client (the light transport's output), and the refusal in front
+ * of it, shaped as the light transport shapes DynamoDB's errors.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { errorOf } from '../../lambdas/data/light-dynamo-errors.ts';
@@ -15,6 +16,10 @@ import { useTestStack } from '../support/stack.ts';
 const stack = useTestStack();
 /** The chat whose writes are refused as full, while set. */
 let fullChat: string | undefined;
+/** The size estimate added to the answers of message puts, while set. */
+let estimate: number[] | undefined;
+/** What the message puts asked and what DynamoDB Local answered them. */
+const puts: { input: Record<string, unknown>; output: Record<string, unknown> }[] = [];
 
 const GROWING = ['PutItemCommand', 'UpdateItemCommand', 'TransactWriteItemsCommand', 'BatchWriteItemCommand'];
 const refusal = (command: string) =>
@@ -56,6 +61,25 @@ beforeAll(async () => {
     const grows = command !== 'UpdateItemCommand' || input.includes('"sk":"MSG#');
     if (fullChat && GROWING.includes(command) && input.includes(fullChat) && grows) throw refusal(command);
   });
+  handlers.doc.middlewareStack.add(
+    (next, context) => async (args) => {
+      const result = await next(args);
+      const output = result.output as Record<string, unknown>;
+      const input = args.input as Record<string, unknown>;
+      const item = input.Item as { sk?: string } | undefined;
+      if (context.commandName === 'PutItemCommand' && item?.sk?.startsWith('MSG#')) {
+        puts.push({ input, output });
+        if (estimate) {
+          output.ItemCollectionMetrics = {
+            ItemCollectionKey: { pk: (input.Item as { pk: string }).pk },
+            SizeEstimateRangeGB: estimate,
+          };
+        }
+      }
+      return result;
+    },
+    { step: 'initialize', name: 'chatSize' },
+  );
   [alice, bob] = (await connectUsers(stack, 2, 'full')) as [UserSocket, UserSocket];
   chatId = (await makeDirect(alice, bob.userId)).chatId;
 });
@@ -63,6 +87,25 @@ afterAll(async () => {
   stop();
   await Promise.all([alice, bob].map((s) => s?.close()));
   handlers?.restore();
+});
+
+describe('a chat near its storage limit', () => {
+  it('asks the size with every message put (DynamoDB accepts it), and warns once it is 8 GB or more', async () => {
+    puts.length = 0;
+    await sendText(alice, chatId, 'small chat');
+    expect(puts).toHaveLength(1);
+    expect(puts[0]?.input.ReturnItemCollectionMetrics).toBe('SIZE');
+    expect(puts[0]?.output.ItemCollectionMetrics).toBeUndefined(); // DynamoDB Local answers none
+    expect(count('ChatStorageNearFull')).toBe(0);
+
+    estimate = [7, 7.9];
+    await sendText(alice, chatId, 'still fine');
+    expect(count('ChatStorageNearFull')).toBe(0);
+    estimate = [7.9, 8.1];
+    await sendText(bob, chatId, 'getting full');
+    estimate = undefined;
+    expect(count('ChatStorageNearFull')).toBe(1);
+  });
 });
 
 /** The chat's items but its head (`META`), whose counters a refused write may have moved. */

@@ -1,7 +1,8 @@
 /**
  * A chat's partition holds at most 10 GB (its items and their local-index entries: the table has
- * local indexes). A write that would grow a full partition, whichever it is, throws `ChatFull`
- * (FORBIDDEN with its sentence), never DynamoDB's own error, and is never read as a refused condition.
+ * local indexes). The message put asks DynamoDB how big the partition is (free) and answers it as a
+ * value; a write that would grow a full partition, whichever it is, throws `ChatFull` (FORBIDDEN with
+ * its sentence), never DynamoDB's own error, and is never read as a refused condition.
  */
 import { ItemCollectionSizeLimitExceededException } from '@aws-sdk/client-dynamodb';
 import { BatchWriteCommand, PutCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
@@ -31,6 +32,22 @@ const full = () =>
     message: 'Item collection size limit exceeded',
     $metadata: { httpStatusCode: 400 },
   });
+const metrics = (range: number[]) => ({
+  ItemCollectionMetrics: { ItemCollectionKey: { pk: 'CHAT#c1' }, SizeEstimateRangeGB: range },
+});
+
+describe('the size of a chat', () => {
+  it('answers the upper bound of the estimate DynamoDB gives with the message put', async () => {
+    ddb
+      .on(PutCommand)
+      .resolvesOnce(metrics([7.5, 8.5]))
+      .resolvesOnce({});
+    await expect(store.messages.put(message)).resolves.toEqual({ status: 'stored', chatGB: 8.5 });
+    // No estimate (DynamoDB Local): nothing known.
+    await expect(store.messages.put(message)).resolves.toEqual({ status: 'stored', chatGB: undefined });
+    expect(ddb.commandCalls(PutCommand)[0]?.args[0].input.ReturnItemCollectionMetrics).toBe('SIZE');
+  });
+});
 
 describe('a full chat', () => {
   it('refuses the message put with ChatFull (FORBIDDEN, its sentence), not DynamoDB’s error', async () => {

@@ -25,16 +25,20 @@ const voidAt = (seq: number) => VOID.toItem({ chatId: 'c1', seq, void: true, all
 const queryInput = (i = 0) => ddb.commandCalls(QueryCommand)[i]?.args[0].input;
 
 describe('put', () => {
-  it('stores a message only where its seq is free, with both index keys', async () => {
+  it('stores a message only where its seq is free, with both index keys, asking for the chat’s size', async () => {
     ddb.on(PutCommand).resolves({});
     const signal = new AbortController().signal;
-    await expect(store.messages.put(message, { abortSignal: signal })).resolves.toEqual({ status: 'stored' });
+    await expect(store.messages.put(message, { abortSignal: signal })).resolves.toEqual({
+      status: 'stored',
+      chatGB: undefined,
+    });
     const call = ddb.commandCalls(PutCommand)[0];
     expect(call?.args[0].input).toEqual({
       TableName: TABLE_NAME,
       Item: { ...MESSAGE.toItem(message), lsi1sk: 'VER#000000000009', lsi2sk: 'CMID#u1#cm-1' },
       ConditionExpression: 'attribute_not_exists(pk)',
       ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+      ReturnItemCollectionMetrics: 'SIZE',
     });
   });
 

@@ -1,14 +1,18 @@
 /**
- * A chat at its storage limit (10 GB: docs/data-model.md, "Size of a chat"). A full
+ * A chat near or at its storage limit (10 GB: lambdas/domain/chat-size.ts). A send whose put finds
+ * the chat at 8 GB or more warns (a WARN naming the chat, `ChatStorageNearFull` counted); a full
  * chat refuses the send with `ChatFull` (FORBIDDEN, its sentence) after one allocation, writes no
  * void (none could be stored) and gives the clientMessageId back; readers take the seq left empty
  * for a void instead of failing; a scheduled message into it fails FORBIDDEN at once.
  */
-import { describe, expect, it, vi } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, type MockInstance, vi } from 'vitest';
+import { CHAT_NEAR_FULL_GB } from '../../../lambdas/domain/chat-size.ts';
 import { dispatchScheduled } from '../../../lambdas/domain/scheduled-dispatch.ts';
 import { sendMessage } from '../../../lambdas/domain/send.ts';
 import { repairTail, settleGap } from '../../../lambdas/domain/voids.ts';
 import { CHAT_FULL_MESSAGE, ChatFull } from '../../../lambdas/shared/errors.ts';
+import { logger } from '../../../lambdas/shared/logger.ts';
+import { type MetricValues, onMetrics } from '../../../lambdas/shared/metrics.ts';
 import { annSend, caller, clock, groupChat, withChat } from './fakes.ts';
 import { record, scheduledDeps } from './scheduled-fakes.ts';
 
@@ -18,6 +22,45 @@ vi.mock('node:timers/promises', async () => {
 });
 
 const ann = caller('ann');
+let emitted: MetricValues[] = [];
+let stop = () => {};
+let warned: MockInstance<typeof logger.warn>;
+beforeEach(() => {
+  emitted = [];
+  stop = onMetrics((m) => emitted.push(m));
+  warned = vi.spyOn(logger, 'warn').mockImplementation(() => {});
+});
+afterEach(() => {
+  stop();
+  warned.mockRestore();
+});
+const nearFull = () => emitted.reduce((n, m) => n + (m.ChatStorageNearFull ?? 0), 0);
+const sizeWarnings = () => warned.mock.calls.filter(([line]) => line === 'chat storage near its limit');
+
+describe('a chat near its storage limit', () => {
+  it('warns (naming the chat) and counts ChatStorageNearFull when the put’s estimate reaches 8 GB', async () => {
+    expect(CHAT_NEAR_FULL_GB).toBe(8);
+    const { deps, store } = withChat();
+    store.messages.put.mockResolvedValueOnce({ status: 'stored', chatGB: 8.25 });
+    const { message } = await sendMessage(deps, ann, annSend);
+    expect(message).toMatchObject({ seq: 5 });
+    expect(nearFull()).toBe(1);
+    expect(sizeWarnings()).toEqual([
+      ['chat storage near its limit', { chatId: 'g1', chatGB: 8.25, limitGB: 10 }],
+    ]);
+  });
+
+  it('says nothing below 8 GB, or without an estimate (DynamoDB Local)', async () => {
+    const { deps, store } = withChat();
+    store.messages.put
+      .mockResolvedValueOnce({ status: 'stored', chatGB: 7.99 })
+      .mockResolvedValueOnce({ status: 'stored', chatGB: undefined });
+    await sendMessage(deps, ann, annSend);
+    await sendMessage(deps, ann, { ...annSend, clientMessageId: 'cm-2' });
+    expect(nearFull()).toBe(0);
+    expect(sizeWarnings()).toEqual([]);
+  });
+});
 
 describe('a full chat', () => {
   it('refuses the send FORBIDDEN after one allocation, writes no void, gives the claim back', async () => {

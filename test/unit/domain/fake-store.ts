@@ -64,7 +64,7 @@ export function fakeStore(): FakeStore {
       deleteMembersWithoutChat: vi.fn(async () => 'deleted' as const),
     },
     messages: {
-      put: vi.fn(async () => ({ status: 'stored' }) as const),
+      put: vi.fn(async () => ({ status: 'stored', chatGB: undefined }) as const),
       get: vi.fn(async () => undefined),
       getSlot: vi.fn(async () => undefined),
       findByClientId: vi.fn(async () => undefined),

@@ -21,7 +21,7 @@ describe('sendMessage: the socket lookup beside the put', () => {
   it('starts once the allocation is answered, runs while the put is in flight, and posts after the put', async () => {
     const { deps, store, fanOut } = withChat();
     const allocation = deferred<{ status: 'allocated'; seq: number; ver: number }>();
-    const put = deferred<{ status: 'stored' }>();
+    const put = deferred<{ status: 'stored'; chatGB: undefined }>();
     store.sequence.allocate.mockReturnValueOnce(allocation.promise);
     store.messages.put.mockReturnValueOnce(put.promise);
     const sending = sendMessage(deps, ann, send);
@@ -36,7 +36,7 @@ describe('sendMessage: the socket lookup beside the put', () => {
     expect(fanOut.socketsOf).toHaveBeenCalledTimes(1);
     expect(fanOut.toUsers).not.toHaveBeenCalled();
 
-    put.resolve({ status: 'stored' });
+    put.resolve({ status: 'stored', chatGB: undefined });
     await expect(sending).resolves.toMatchObject({ message: { seq: 5 } });
     expect(fanOut.toUsers).toHaveBeenCalledTimes(1);
     expect(fanOut.toUsers.mock.calls[0]?.[2]?.sockets).toEqual([{ userId: 'bob', connectionId: 'k-bob' }]);
