@@ -30,7 +30,8 @@ export const LIFECYCLE_ROUTES: readonly RouteDefinition[] = [
     routeKey: '$disconnect',
     name: 'Disconnect',
     entry: 'lambdas/handlers/disconnect.ts',
-    // BatchGetItem: which direct-chat peers blocked the user (no presence event for them).
+    // BatchGetItem: which direct-chat peers blocked the user (no presence event for them), and the
+    // push badge's recount (memberships and chats; UpdateItem sets the counter: domain/badge.ts).
     tableActions: [
       'dynamodb:Query',
       MEMBERSHIPS,

@@ -67,11 +67,10 @@ export const STREAM_CONSUMERS: readonly StreamConsumerDefinition[] = [
     // with PutItem (the worker never writes one: the function marks a message once it is queued).
     tableActions: [...PUSH_TABLE_ACTIONS, 'dynamodb:PutItem'],
     // It reads the chat's head, memberships, message and META (CHAT#), a group's roster (ROSTER#),
-    // recipients' sockets, devices and profiles (USER#) and its push marks (PUSHED#); a user's chats
-    // (badges) come from the membership index, a grant of its own.
+    // recipients' sockets, devices and profiles (USER#) and its push marks (PUSHED#).
     leadingKeys: ['chat', 'roster', 'user', 'pushed'],
-    // It writes its push marks (PUSHED#) and, as the worker does, removes a dead token: the device
-    // and the user's count (USER#), the token's owner (TOKEN#).
+    // It writes its push marks (PUSHED#) and, as the worker does, recipients' badge counters and
+    // the removal of a dead token: the device and the user's count (USER#), the token's owner (TOKEN#).
     writeLeadingKeys: ['user', 'token', 'pushed'],
     timeoutSeconds: 60,
     feature: 'push',

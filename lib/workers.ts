@@ -174,13 +174,13 @@ export const RETENTION_WORKER: QueueWorkerDefinition = {
 /**
  * What planning and sending notifications needs of the table, for the push function
  * (lib/stream-consumers.ts) and the push worker alike. Reads: the message, the chat head, a group's
- * roster, each recipient's sockets and devices, badges (membership index, memberships, chats), the
- * sender's profile. Writes: removing devices whose token is no longer registered.
+ * roster, each recipient's sockets and devices, the sender's profile. Writes: each recipient's badge
+ * counter (UpdateItem `ADD`, USER#; lambdas/data/badges.ts), removing devices whose token is no
+ * longer registered. No membership index: a badge reads none of the recipient's chats.
  */
 export const PUSH_TABLE_ACTIONS: readonly TableAction[] = [
   'dynamodb:GetItem',
   'dynamodb:Query',
-  'dynamodb:Query:gsi1',
   'dynamodb:BatchGetItem',
   'dynamodb:DeleteItem',
   'dynamodb:UpdateItem',
@@ -191,7 +191,7 @@ export const PUSH_TABLE_ACTIONS: readonly TableAction[] = [
  * message's recipients (lambdas/push/jobs.ts), queued by the push function when a message has more
  * than PUSH_JOB_SIZE (200) recipients to look up (or when its invocation has no time left for the
  * lookups), and the jobs of deferred notifications (below). A job is 200 lookups of sockets and
- * devices and at most 200 badges (3 DynamoDB calls a recipient, 16 at once) and the notifications (16
+ * devices and at most 200 badge counters (3 DynamoDB calls a recipient, 16 at once) and the notifications (16
  * at once): about 0.6 s on AWS at ~5 ms a call and ~30 ms a notification, far below the 60 s timeout.
  * 20 instances: a group of 10,000 with 8,000 members offline is 40 jobs, sent in about 1.1 s. Jobs are
  * alarmed after 5 minutes waiting: a late notification is noise (the stream consumer drops records
@@ -205,10 +205,11 @@ export const PUSH_WORKER: QueueWorkerDefinition = {
   name: 'PushWorker',
   entry: 'lambdas/handlers/pushWorker.ts',
   // The push function's own (it plans small messages itself): recipients' sockets and devices
-  // (USER#), badges' memberships and chats (CHAT#), the message; a dead token's removal (writes).
+  // (USER#), the message and its chat's META (CHAT#); badge counters and a dead token's removal (writes).
   tableActions: PUSH_TABLE_ACTIONS,
   leadingKeys: ['user', 'chat'],
-  // It writes only to remove a dead token: the device and the user's count (USER#), the token's owner.
+  // It writes recipients' badge counters and removes dead tokens: the device and the user's count
+  // (USER#), the token's owner.
   writeLeadingKeys: ['user', 'token'],
   managementApi: false,
   queueUrlEnv: PUSH_QUEUE_URL_ENV,

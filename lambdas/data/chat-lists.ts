@@ -80,12 +80,18 @@ export class ChatListReads {
     return item !== undefined;
   }
 
-  /** Full membership items and their chats' `META` items, in one batched read; maps by chatId. */
+  /**
+   * Full membership items and their chats' `META` items, in one batched read (eventually consistent
+   * unless `consistent`: the push badge's recount, which must see a read cursor just moved); maps by
+   * chatId.
+   */
   async getMembershipsAndChats(
     refs: readonly MembershipRef[],
+    options: { readonly consistent?: boolean } = {},
   ): Promise<{ members: Map<string, MemberRecord>; chats: Map<string, ChatRecord> }> {
     const items = await this.table.batchGet(
       refs.flatMap((r) => [keys.member(r.chatId, r.userId), keys.chat(r.chatId)]),
+      options,
     );
     const members = new Map<string, MemberRecord>();
     const chats = new Map<string, ChatRecord>();

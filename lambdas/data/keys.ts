@@ -16,6 +16,7 @@
  * | group key         | USER#<userId>    | CCID#<clientChatId>         |                |                 |
  * | push device       | USER#<userId>    | DEVICE#<deviceId>           |                |                 |
  * | device count      | USER#<userId>    | DEVICES                     |                |                 |
+ * | badge counter     | USER#<userId>    | BADGE                       |                |                 |
  * | push token owner  | TOKEN#<platform>#<sha256(token)> | TOKEN       |                |                 |
  * | push mark         | PUSHED#<messageId> | PUSHED                    |                |                 |
  * | roster entry      | ROSTER#<chatId>  | ONLINE#<userId>#<connId>    |                |                 |
@@ -133,6 +134,8 @@ export const SK = {
   blockCount: 'BLOCKCOUNT',
   /** Sorts between `CONN#…` and `DEVICE#…`: the push planner's one Query (`pushTargets`) reads it. */
   deactivated: 'DEACTIVATED',
+  /** The push badge counter (badges.ts): outside every range and prefix a Query of `USER#…` reads. */
+  badge: 'BADGE',
 } as const;
 /** Fixed sort keys of the push items. */
 export const DEVICE_SK = { count: 'DEVICES', token: 'TOKEN', pushed: 'PUSHED' } as const;
@@ -189,6 +192,8 @@ export const keys = {
     pk: userPk(userId),
     sk: `${PREFIX.device}${deviceId}`,
   }),
+  /** The number the user's next push shows on the app icon (lambdas/data/badges.ts). */
+  badge: (userId: string): Key => ({ pk: userPk(userId), sk: SK.badge }),
   /** How many devices a user has (the guard of the per-user limit). */
   deviceCount: (userId: string): Key => ({ pk: userPk(userId), sk: DEVICE_SK.count }),
   /** Who holds a push token (tokens can be 4 KB long: the key carries their SHA-256). */

@@ -32,6 +32,7 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { getDocumentClient } from '../shared/clients.ts';
 import { config } from '../shared/config.ts';
 import { AuditRepository } from './audit.ts';
+import { BadgeRepository } from './badges.ts';
 import { BlockRepository } from './blocks.ts';
 import { ByteBudgetRepository } from './byte-budgets.ts';
 import { ChatRepository } from './chats.ts';
@@ -111,6 +112,7 @@ export class ChatStore {
   readonly mutes: MuteRepository;
   /** Messages whose notifications went out (push-marks.ts). */
   readonly pushMarks: PushMarkRepository;
+  readonly badges: BadgeRepository;
   readonly scheduled: ScheduledRepository;
   readonly due: DueIndexRepository;
   readonly uploads: UploadRepository;
@@ -141,6 +143,7 @@ export class ChatStore {
     this.devices = new DeviceRepository(table);
     this.mutes = new MuteRepository(table);
     this.pushMarks = new PushMarkRepository(table);
+    this.badges = new BadgeRepository(table);
     this.scheduled = new ScheduledRepository(table);
     this.due = new DueIndexRepository(table);
     this.uploads = new UploadRepository(table);

@@ -6,6 +6,7 @@ import type { Caller } from '../shared/caller.ts';
 import { logger } from '../shared/logger.ts';
 import { type Backoff, backOff } from '../shared/retry.ts';
 import { maxSocketsPerUser } from '../shared/user-caps.ts';
+import { recountBadge } from './badge.ts';
 import type { Deps } from './deps.ts';
 import { wentOffline, wentOnline } from './presence.ts';
 import { joinRosters, leaveRosters } from './rosters.ts';
@@ -122,8 +123,8 @@ function outcomeOf(claim: SocketClaim): ClaimOutcome {
 }
 
 /**
- * Removes the connection and its roster entries; when it was the user's last, records last-seen
- * and tells their peers. API Gateway does not retry a `$disconnect`, so no step is left out because
+ * Recounts the user's push badge (badge.ts), then removes the connection and its roster entries;
+ * when it was the user's last, records last-seen and tells their peers. API Gateway does not retry a `$disconnect`, so no step is left out because
  * an earlier one failed: a failed delete leaves the record to the presence probe (which removes it
  * once older than a minute, socket-liveness.ts) or a fan-out's 410; failing to read the memberships
  * (twice) skips the roster cleanup, not the presence announcement, which reads what it needs itself
@@ -134,11 +135,17 @@ function outcomeOf(claim: SocketClaim): ClaimOutcome {
 export async function closeConnection(deps: Deps, caller: Caller, input: ConnectionInput): Promise<void> {
   const { userId } = caller;
   const socket = { userId, connectionId: input.connectionId };
-  await forget(deps, socket);
   const memberships = await twice(() => deps.store.chats.listMemberships(userId)).catch((error: unknown) => {
     logger.warn('could not read the memberships: the socket stays in its rosters', { error });
     return undefined;
   });
+  // The push badge is recounted while this socket still counts as online (no push is planned for the
+  // user meanwhile, so none adds to a count this would overwrite): pushes count on from it (badge.ts).
+  if (memberships)
+    await recountBadge(deps, userId, memberships).catch((error: unknown) =>
+      logger.warn('could not recount the push badge', { error }),
+    );
+  await forget(deps, socket);
   await Promise.all([
     memberships &&
       leaveRosters(deps, socket, memberships).catch((error: unknown) =>

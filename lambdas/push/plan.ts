@@ -6,7 +6,9 @@
  * (devices.pushTargets). Members with no open socket and at least one device get one notification
  * per device as stored now (read again consistently before anything is sent: `devicesNow`, a token
  * that changed hands meanwhile is never pushed to its previous user): title = the chat's name
- * (groups) or the sender's name (direct chats), body = a preview, badge = their total unread count.
+ * (groups) or the sender's name (direct chats), body = a preview, badge = their badge counter plus
+ * one (docs/push.md, "Badge": their total unread count when they went offline, plus one a message
+ * pushed to them since; one write, whatever the number of chats they are in).
  *
  * In a group where the candidates are many (at least one in 20 members, and two or more), the
  * group's roster is read first (one Query, the sockets the fan-out posts to, about 100 bytes a
@@ -65,28 +67,12 @@ export interface PlanDeps {
 }
 
 /**
- * The user's unread count across chats, as listChats counts it (read cursors, voids subtracted): the
- * message's chat counts `chatUnread` (from the head the planner read), every other chat from its
- * `META` (membership index Query, then one BatchGet of the memberships and chats: the same reads as
- * listChats).
+ * The badge of a recipient pushed: their badge counter plus this message (`badges.bump`, one
+ * UpdateItem, no read: docs/push.md, "Badge"), and never less than their unread count in the
+ * message's chat (`chatUnread`, from the head the planner read), which is exact.
  */
-async function badgeOf(
-  store: ChatStore,
-  userId: string,
-  chatId: string,
-  chatUnread: number,
-): Promise<number> {
-  const refs = (await store.chats.listMemberships(userId)).filter((r) => r.chatId !== chatId);
-  const { members, chats } = await store.chats.getMembershipsAndChats(refs);
-  let total = chatUnread;
-  for (const ref of refs) {
-    const mine = members.get(ref.chatId);
-    const other = chats.get(ref.chatId);
-    // A chat marked for deletion is not listed (listChats): it counts nothing.
-    if (mine && other && other.deletedAt === undefined)
-      total += unreadCount(other, effectiveReadSeq(other, mine), mine.sentAhead);
-  }
-  return total;
+async function badgeOf(store: ChatStore, userId: string, chatUnread: number): Promise<number> {
+  return Math.max(await store.badges.bump(userId), chatUnread);
 }
 
 /**
@@ -166,8 +152,8 @@ export async function selectRecipients(
 /**
  * The notifications for `recipients`: each one's sockets and devices (one Query), and for those with
  * no open socket and a device, the message as it is now (read once, consistently: deleted meanwhile,
- * no push; edited, the new text), the title, and for each their badge and their devices as stored
- * now (`devicesNow`, beside the badge: one consistent Query). `skipIf`: a read run beside the
+ * no push; edited, the new text), the title, and for each their devices as stored now
+ * (`devicesNow`: one consistent Query) and, when any is left, their badge (one UpdateItem). `skipIf`: a read run beside the
  * message's, once someone is to be pushed (the push function's push mark, handler.ts); true plans
  * nothing (and reads no badge).
  */
@@ -196,11 +182,10 @@ export async function planRecipients(
   if (!contentOf || skipped) return [];
   const planned: PlannedPush[] = [];
   await eachLimited(offline, concurrency, async ({ recipient, devices }) => {
-    const [badge, current] = await Promise.all([
-      badgeOf(store, recipient.userId, message.chatId, recipient.chatUnread),
-      devicesNow(store, recipient.userId, devices, now, counters),
-    ]);
-    const content = contentOf(badge);
+    const current = await devicesNow(store, recipient.userId, devices, now, counters);
+    // Counted only when something is sent: a recipient whose devices all went adds nothing.
+    if (current.length === 0) return;
+    const content = contentOf(await badgeOf(store, recipient.userId, recipient.chatUnread));
     for (const device of current) planned.push({ device, content });
   });
   return planned;

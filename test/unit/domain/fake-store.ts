@@ -147,6 +147,7 @@ export function fakeStore(): FakeStore {
     },
     mutes: { set: vi.fn(async () => 'set' as const) },
     pushMarks: { has: vi.fn(async () => false), put: vi.fn() },
+    badges: { bump: vi.fn(async () => 1), set: vi.fn() },
     uploads: {
       create: vi.fn(),
       getMany: vi.fn(async () => new Map()),

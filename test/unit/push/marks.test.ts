@@ -111,7 +111,7 @@ describe('push marks', () => {
     t.store.pushMarks.has.mockResolvedValue(true);
     await push();
     expect(sent).toEqual([]);
-    expect(t.store.chats.listMemberships).not.toHaveBeenCalled();
+    expect(t.store.badges.bump).not.toHaveBeenCalled();
     expect(counters.get('PushRepeatSkipped')).toBe(1);
   });
 

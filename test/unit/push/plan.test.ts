@@ -112,15 +112,9 @@ describe('planPushes', () => {
   });
 
   it('says who and what: the group name, a preview, the ids and the badge', async () => {
-    t.store.chats.listMemberships.mockResolvedValue([
-      { chatId: 'g1', userId: 'bob', kind: 'group' },
-      { chatId: 'other', userId: 'bob', kind: 'direct', peerId: 'x' },
-    ]);
-    const other = groupChat('x', ['x', 'bob'], { chatId: 'other', lastSeq: 9 });
-    t.store.chats.getMembershipsAndChats.mockResolvedValue({
-      members: new Map([['other', { ...(other.members[1] as MemberRecord), lastReadSeq: 4 }]]),
-      chats: new Map([['other', other.chat]]),
-    });
+    // Bob's badge counter (his unread count when he went offline, plus the pushes since) with this
+    // message: 12. No membership or chat of his is read.
+    t.store.badges.bump.mockImplementation(async (userId) => (userId === 'bob' ? 12 : 1));
     const [first] = await plan();
     expect(first?.content).toEqual({
       chatId: 'g1',
@@ -129,33 +123,32 @@ describe('planPushes', () => {
       senderId: 'alice',
       title: 'Team',
       body: 'Lunch at noon?',
-      // 5 unread here (read up to 0) + 5 in the other chat (9 − 4)
-      badge: 10,
+      badge: 12,
     });
-    // The message's own chat is counted from the membership in hand, not read again.
-    expect(t.store.chats.getMembershipsAndChats).toHaveBeenCalledWith([
-      { chatId: 'other', userId: 'bob', kind: 'direct', peerId: 'x' },
-    ]);
+    expect(t.store.chats.listMemberships).not.toHaveBeenCalled();
+    expect(t.store.chats.getMembershipsAndChats).not.toHaveBeenCalled();
   });
 
-  it('counts no own scheduled message above a cursor (`sentAhead`) in the badge', async () => {
-    // Bob's own scheduled messages went out at seqs 2 (here) and 7 (in the other chat), above his
-    // cursors; 1, a seq his cursor passed, counts for nothing.
+  it('counts one per recipient pushed, and never less than their unread count in the chat', async () => {
+    // A counter behind the chat (Bob left messages unread while his socket was open, or the counter
+    // is new): the chat's own count, exact from the head, is the floor.
+    t.store.badges.bump.mockResolvedValue(1);
+    const planned = await plan();
+    expect(planned.map((p) => p.content.badge)).toEqual(planned.map(() => 5));
+    expect(t.store.badges.bump.mock.calls.map(([u]) => u).sort()).toEqual(
+      [...new Set(planned.map((p) => p.device.userId))].sort(),
+    );
+  });
+
+  it('counts no own scheduled message above a cursor (`sentAhead`) in the chat’s floor', async () => {
+    // Bob's own scheduled message went out at seq 2, above his cursor: 4 unread here (1, 3, 4, 5).
     members = members.map((m) => (m.userId === 'bob' ? { ...m, sentAhead: new Set([2]) } : m));
     t.store.chats.getWithMembers.mockResolvedValue({
       chat: groupChat('alice', [], { lastSeq: 5 }).chat,
       members,
     });
-    t.store.chats.listMemberships.mockResolvedValue([{ chatId: 'other', userId: 'bob', kind: 'group' }]);
-    const other = groupChat('x', ['x', 'bob'], { chatId: 'other', lastSeq: 9 });
-    const mine = { ...(other.members[1] as MemberRecord), lastReadSeq: 4, sentAhead: new Set([1, 7]) };
-    t.store.chats.getMembershipsAndChats.mockResolvedValue({
-      members: new Map([['other', mine]]),
-      chats: new Map([['other', other.chat]]),
-    });
     const [first] = await plan();
-    // 4 unread here (1, 3, 4, 5) + 4 in the other chat (5, 6, 8, 9)
-    expect(first?.content.badge).toBe(8);
+    expect(first?.content.badge).toBe(4);
   });
 
   it('titles a direct chat with the sender’s name', async () => {
