@@ -28,6 +28,8 @@ export const AWS_LIMITS = {
   partitionWcu: 1_000,
   /** DynamoDB on demand: a table's default maximum read throughput (units per second, adjustable). */
   tableRcu: 40_000,
+  /** DynamoDB on demand: a table's default maximum write throughput (units per second, adjustable). */
+  tableWcu: 40_000,
   /** DynamoDB: a Query returns at most 1 MB per page; reads are billed per 4 KB (strongly consistent: 1 unit). */
   queryPageBytes: 1024 * 1024,
   /** Lambda SQS event source: starts with 5 concurrent batches, adds up to 300 per minute, at most 1,000. */
@@ -48,8 +50,6 @@ export const SCALE_ASSUMPTIONS = {
   workerInFlight: (FANOUT_WORKER.postConcurrency ?? 16) * FANOUT_WORKER.maxConcurrency,
   /** Share of the big group's offline members with a device and not muted (1: the upper bound). */
   bigGroupPushed: 1,
-  /** Chats a recipient is in (the badge reads a membership and a chat item for each other one). */
-  chatsPerUser: 10,
   /** In-region DynamoDB call and APNs/FCM request (ms), for the push worker's time. */
   dynamoMs: 5,
   pushMs: 30,
@@ -239,12 +239,14 @@ function pushRows(
   const perPush = bigPush?.units?.perPush.read;
   if (!bigPush || perPush === undefined) return { dollars: 0 };
   const pushed = Math.round(a.bigGroupMembers * (1 - a.bigGroupOnline) * a.bigGroupPushed);
-  // Each recipient: the measured reads (their sockets and devices, the badge's membership index), plus
-  // the badge's BatchGet of a membership and a chat for each of their other chats (0.5 unit each).
-  const perRecipient = perPush + (a.chatsPerUser - 1);
-  const units = headRcu + pushed * perRecipient;
-  // The push function queues jobs of PUSH_JOB_SIZE; a job's lookups (sockets and devices, membership
-  // index, the badge's BatchGet) run PLAN_CONCURRENCY at once, then its sends SEND_CONCURRENCY at once.
+  // Each recipient: the measured reads (their sockets and devices, their devices again), whatever the
+  // number of chats they are in, and the badge counter's UpdateItem (1 write unit: docs/push.md,
+  // "Badge"; a run made before the counter measured no write a notification, and the membership
+  // index Query the badge then made, 0.5 unit: an upper bound).
+  const units = headRcu + pushed * perPush;
+  const writes = pushed * Math.max(bigPush.units?.perPush.write ?? 0, 1);
+  // The push function queues jobs of PUSH_JOB_SIZE; a job's lookups (sockets and devices, devices
+  // again, the badge counter) run PLAN_CONCURRENCY at once, then its sends SEND_CONCURRENCY at once.
   const jobSize = loadConfig({}).pushJobSize;
   const jobs = Math.ceil(pushed / jobSize);
   const jobSeconds =
@@ -256,12 +258,13 @@ function pushRows(
     (jobSeconds * (PRICES.lambdaMemoryMb / 1024) * PRICES.lambdaGbSecond +
       PRICES.lambdaRequestsPerMillion / 1e6);
   const sqs = (Math.ceil(jobs / 10) * 2 * PRICES.sqsPerMillion) / 1e6;
-  const dollars = (units * PRICES.dynamoReadPerMillion) / 1e6 + lambda + sqs;
+  const dollars =
+    (units * PRICES.dynamoReadPerMillion + writes * PRICES.dynamoWritePerMillion) / 1e6 + lambda + sqs;
   add(
     g,
     'notifications per message',
-    `${num(pushed)}: ${num(units)} RCU, ${money(dollars)}`,
-    `offline members, all with a device and none muted (upper bound); measured ${perPush} read units a notification in a group of ${bigPush.members} whose members are in no other chat, +${a.chatsPerUser - 1} for the badge of a user in ${a.chatsPerUser} chats; the member list (${headRcu} RCU)`,
+    `${num(pushed)}: ${num(units)} RCU + ${num(writes)} WCU, ${money(dollars)}`,
+    `offline members, all with a device and none muted (upper bound); measured ${perPush} read units a notification in a group of ${bigPush.members}, whatever the number of chats the recipient is in, and 1 write unit for their badge counter; the member list (${headRcu} RCU)`,
   );
   add(
     g,
@@ -270,12 +273,12 @@ function pushRows(
     `the push function queues the recipients (PUSH_JOB_SIZE); ${workers} workers; a job's 3 lookups a recipient at ~${a.dynamoMs} ms, ${PLAN_CONCURRENCY} at once, then its sends at ~${a.pushMs} ms, ${SEND_CONCURRENCY} at once (measured here: ${bigPush.units?.handlerMsPerMessage ?? '?'} ms of the function and worker for ${bigPush.offline} with local stand-ins)`,
   );
   const byWorkers = workers / (jobs * jobSeconds);
-  const byTable = AWS_LIMITS.tableRcu / units;
+  const byTable = Math.min(AWS_LIMITS.tableRcu / units, AWS_LIMITS.tableWcu / writes);
   add(
     g,
     'push ceiling',
     `${(Math.min(byWorkers, byTable) * 60).toFixed(0)} msg/min per group`,
-    `the lower of the workers' (${(byWorkers * 60).toFixed(0)}/min at ${workers} instances: raise maxConcurrency, up to 1,000) and the table's ${num(AWS_LIMITS.tableRcu)} read units a second (on-demand default, adjustable: ${(byTable * 60).toFixed(0)}/min), nearly all of them the badges`,
+    `the lower of the workers' (${(byWorkers * 60).toFixed(0)}/min at ${workers} instances: raise maxConcurrency, up to 1,000) and the table's ${num(AWS_LIMITS.tableRcu)} read and ${num(AWS_LIMITS.tableWcu)} write units a second (on-demand defaults, adjustable: ${(byTable * 60).toFixed(0)}/min)`,
   );
   return { dollars };
 }
