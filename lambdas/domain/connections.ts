@@ -124,13 +124,15 @@ function outcomeOf(claim: SocketClaim): ClaimOutcome {
 
 /**
  * Recounts the user's push badge (badge.ts), then removes the connection and its roster entries;
- * when it was the user's last, records last-seen and tells their peers. API Gateway does not retry a `$disconnect`, so no step is left out because
- * an earlier one failed: a failed delete leaves the record to the presence probe (which removes it
- * once older than a minute, socket-liveness.ts) or a fan-out's 410; failing to read the memberships
- * (twice) skips the roster cleanup, not the presence announcement, which reads what it needs itself
- * and is tried twice too (a post failing after its claim is not thrown: the recheck it queued is
- * its retry, presence-announce.ts `announceState`). An entry left behind (a group joined meanwhile,
- * a skipped cleanup) is dropped by the first post that finds the socket gone, or by TTL.
+ * when it was the user's last, records last-seen and tells their peers. API Gateway does not retry
+ * a `$disconnect`, so no step is left out because an earlier one failed: a failed recount is logged
+ * (the counter counts on from its last value); a failed delete leaves the record to the presence
+ * probe (which removes it once older than a minute, socket-liveness.ts) or a fan-out's 410; failing
+ * to read the memberships (twice) skips the recount and the roster cleanup, not the presence
+ * announcement, which reads what it needs itself and is tried twice too (a post failing after its
+ * claim is not thrown: the recheck it queued is its retry, presence-announce.ts `announceState`). An
+ * entry left behind (a group joined meanwhile, a skipped cleanup) is dropped by the first post that
+ * finds the socket gone, or by TTL.
  */
 export async function closeConnection(deps: Deps, caller: Caller, input: ConnectionInput): Promise<void> {
   const { userId } = caller;

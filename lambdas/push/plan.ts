@@ -153,9 +153,9 @@ export async function selectRecipients(
  * The notifications for `recipients`: each one's sockets and devices (one Query), and for those with
  * no open socket and a device, the message as it is now (read once, consistently: deleted meanwhile,
  * no push; edited, the new text), the title, and for each their devices as stored now
- * (`devicesNow`: one consistent Query) and, when any is left, their badge (one UpdateItem). `skipIf`: a read run beside the
- * message's, once someone is to be pushed (the push function's push mark, handler.ts); true plans
- * nothing (and reads no badge).
+ * (`devicesNow`: one consistent Query) and, when any is left, their badge (one UpdateItem).
+ * `skipIf`: a read run beside the message's, once someone is to be pushed (the push function's push
+ * mark, handler.ts); true plans nothing (and counts no badge).
  */
 export async function planRecipients(
   deps: PlanDeps,
