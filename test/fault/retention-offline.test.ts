@@ -8,6 +8,7 @@
  */
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
+import { RETENTION_FINISH_DELAY_ENV } from '../../lambdas/shared/config.ts';
 import { FANOUT_WORKER, RETENTION_WORKER } from '../../lib/workers.ts';
 import type { LocalQueue } from '../../local/queue.ts';
 import { closeAll, connectUser, makeDirect, makeGroup, settle } from '../support/chat.ts';
@@ -15,7 +16,8 @@ import { vanishSocket } from '../support/ghost.ts';
 import { useTestStack } from '../support/stack.ts';
 import { useTableStore } from '../support/table-store.ts';
 
-const stack = useTestStack();
+// The deletion's retention job waits the finish delay (60 s by default): 1 s here.
+const stack = useTestStack({ env: { [RETENTION_FINISH_DELAY_ENV]: '1' } });
 const table = useTableStore(stack);
 const queueOf = (name: string) => stack.queues.get(name) as LocalQueue;
 
