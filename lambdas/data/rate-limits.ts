@@ -29,6 +29,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Item } from './item.ts';
 import { keys, TTL_ATTRIBUTE } from './keys.ts';
+import { type Charged, type ChargeRequest, chargeWindow } from './rate-charges.ts';
 import { ifConditionFails, type TableClient } from './table-client.ts';
 
 export type RateDecision =
@@ -134,6 +135,14 @@ export class RateLimitRepository {
       ExpressionAttributeNames: { ...names, '#ttl': TTL_ATTRIBUTE },
       ExpressionAttributeValues: { ':now': nowMs, ':max': max, ':ttl': ttlOf(nowMs, windowMs) },
     });
+  }
+
+  /**
+   * Adds `frames` to the current window of `action` for `userId` after the fact, never refused (an
+   * expensive read's units: rate-charges.ts); past `max`, the window is pushed later.
+   */
+  charge(userId: string, action: string, req: ChargeRequest): Promise<Charged> {
+    return chargeWindow(this.table, userId, action, req);
   }
 
   /** `count + k` within the current window (or a new item with `count = k`); else the old item. */

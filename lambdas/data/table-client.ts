@@ -3,7 +3,8 @@
  * whose unprocessed keys are retried with backoff, transactions (optionally sent again while other
  * transactions cancel them); a refused conditional write becomes a value in conditions.ts. A write
  * refused because its partition is full (10 GB with the table's local indexes) throws `ChatFull`
- * (lambdas/shared/errors.ts), whichever write it was; a put says how big its partition is.
+ * (lambdas/shared/errors.ts), whichever write it was; a put says how big its partition is. Reads
+ * made under a read meter report the units they consumed to it (read-meter.ts).
  */
 import {
   BatchGetCommand,
@@ -26,6 +27,7 @@ import { type Backoff, backOff } from '../shared/retry.ts';
 import { cancelledByConflict, isCollectionFull } from './conditions.ts';
 import type { Item } from './item.ts';
 import type { Key } from './keys.ts';
+import { bookReads, capacityAsked } from './read-meter.ts';
 
 export { conditionFailed, contended, ifConditionFails, isAborted, refusedOrBusy } from './conditions.ts';
 
@@ -120,8 +122,10 @@ export class TableClient {
         Key: key,
         ...(options.consistent !== undefined ? { ConsistentRead: options.consistent } : {}),
         ...(options.projection ? { ProjectionExpression: options.projection } : {}),
+        ...capacityAsked(),
       }),
     );
+    bookReads(out.ConsumedCapacity);
     return out.Item;
   }
 
@@ -152,7 +156,10 @@ export class TableClient {
 
   /** One page of a Query. */
   async query(input: Omit<QueryCommandInput, 'TableName'>): Promise<Item[]> {
-    const out = await this.client.send(new QueryCommand({ ...input, TableName: this.name }));
+    const out = await this.client.send(
+      new QueryCommand({ ...input, ...capacityAsked(), TableName: this.name }),
+    );
+    bookReads(out.ConsumedCapacity);
     return out.Items ?? [];
   }
 
@@ -160,7 +167,10 @@ export class TableClient {
   async queryPage(
     input: Omit<QueryCommandInput, 'TableName'>,
   ): Promise<{ items: Item[]; lastKey: Item | undefined }> {
-    const out = await this.client.send(new QueryCommand({ ...input, TableName: this.name }));
+    const out = await this.client.send(
+      new QueryCommand({ ...input, ...capacityAsked(), TableName: this.name }),
+    );
+    bookReads(out.ConsumedCapacity);
     return { items: out.Items ?? [], lastKey: out.LastEvaluatedKey };
   }
 
@@ -168,7 +178,10 @@ export class TableClient {
   async queryCount(
     input: Omit<QueryCommandInput, 'TableName' | 'Select'>,
   ): Promise<{ count: number; lastKey: Item | undefined }> {
-    const out = await this.client.send(new QueryCommand({ ...input, Select: 'COUNT', TableName: this.name }));
+    const out = await this.client.send(
+      new QueryCommand({ ...input, ...capacityAsked(), Select: 'COUNT', TableName: this.name }),
+    );
+    bookReads(out.ConsumedCapacity);
     return { count: out.Count ?? 0, lastKey: out.LastEvaluatedKey };
   }
 
@@ -178,8 +191,9 @@ export class TableClient {
     let startKey: Item | undefined;
     do {
       const out = await this.client.send(
-        new QueryCommand({ ...input, TableName: this.name, ExclusiveStartKey: startKey }),
+        new QueryCommand({ ...input, ...capacityAsked(), TableName: this.name, ExclusiveStartKey: startKey }),
       );
+      bookReads(out.ConsumedCapacity);
       items.push(...(out.Items ?? []));
       startKey = out.LastEvaluatedKey;
     } while (startKey);
@@ -203,8 +217,10 @@ export class TableClient {
               RequestItems: {
                 [this.name]: { Keys: pending, ...(options.consistent ? { ConsistentRead: true } : {}) },
               },
+              ...capacityAsked(),
             }),
           );
+          bookReads(out.ConsumedCapacity);
           items.push(...(out.Responses?.[this.name] ?? []));
           return out.UnprocessedKeys?.[this.name]?.Keys;
         },

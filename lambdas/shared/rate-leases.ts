@@ -19,12 +19,14 @@
  * bounded: at most `maxEntries` (user, action) pairs, past windows dropped first, then the least
  * recently used.
  */
+import type { Charged, ChargeRequest } from '../data/rate-charges.ts';
 import type { LeaseRequest, LeaseResult, RateDecision } from '../data/rate-limits.ts';
 import type { RateLimit } from './rate-limits.ts';
 
 /** Where leases come from (RateLimitRepository). */
 export interface LeaseSource {
   lease(userId: string, action: string, req: LeaseRequest): Promise<LeaseResult>;
+  charge(userId: string, action: string, req: ChargeRequest): Promise<Charged>;
 }
 
 interface Entry {
@@ -89,6 +91,47 @@ export class RateLeases {
     }
     if (entry.remaining > 0) return undefined;
     return { allowed: false, retryAfterMs: retryAfter(entry, nowMs, limit.windowSeconds * 1000) };
+  }
+
+  /**
+   * Counts `frames` more of `action` for `userId` after the fact (an expensive read: rate-limiter.ts
+   * `chargeReads`): from this instance's lease first (no write), the rest charged to the shared
+   * window (one write; two when that overdraws it, which pushes the window later: rate-charges.ts),
+   * never refused. What this instance then knows of the window (spent, or pushed) refuses its next
+   * frames from memory.
+   */
+  async charge(
+    userId: string,
+    action: string,
+    limit: RateLimit,
+    frames: number,
+    nowMs: number,
+  ): Promise<void> {
+    const key = keyOf(userId, action);
+    const entry = this.#entries.get(key);
+    let left = frames;
+    if (entry && nowMs < entry.endsAt) {
+      const spent = Math.min(entry.tokens, left);
+      entry.tokens -= spent;
+      left -= spent;
+    }
+    if (left <= 0) return;
+    const windowMs = limit.windowSeconds * 1000;
+    const got = await this.source.charge(userId, action, { max: limit.max, windowMs, nowMs, frames: left });
+    const remaining = Math.max(0, limit.max - got.count);
+    const held = this.#entries.get(key);
+    if (held && held.windowStart === got.windowStart) {
+      held.remaining = Math.min(held.remaining, remaining);
+    } else if (!held?.inflight) {
+      this.#store(key, {
+        windowStart: got.windowStart,
+        endsAt: got.windowStart + windowMs,
+        tokens: 0,
+        remaining,
+        nextSize: 1,
+        inflight: undefined,
+      });
+    }
   }
 
   /** Pairs held in memory (tests). */

@@ -7,6 +7,7 @@
 import type { RateDecision, RateLimitRepository } from '../data/rate-limits.ts';
 import { store } from '../data/store.ts';
 import { ChatError } from './errors.ts';
+import { logger } from './logger.ts';
 import { RateLeases } from './rate-leases.ts';
 import { type RateLimit, rateLimitOf, UNMATCHED } from './rate-limits.ts';
 
@@ -70,6 +71,27 @@ function refusal(action: string, limit: RateLimit, decision: RateDecision): Chat
     `Too many ${what}: at most ${limit.max} every ${limit.windowSeconds} s. Retry in ${seconds} s.`,
     { retryAfterMs: decision.retryAfterMs },
   );
+}
+
+/**
+ * Charges a frame of `action` that read `units` read units (read-meter.ts) by what it read: an
+ * action whose limit has `unitsPerFrame` counts `ceil(units / unitsPerFrame)` frames, the one
+ * admitted and the rest charged now (rate-leases.ts `charge`: from this instance's lease, else one
+ * write), so the table reads at most about `max × unitsPerFrame` units a window for that action of
+ * one user. A frame within `unitsPerFrame` costs nothing more. A charge that fails is logged: the
+ * frame's answer does not depend on it.
+ */
+export async function chargeReads(userId: string, action: string, units: number, nowMs = Date.now()) {
+  const limit = rateLimitOf(action);
+  const per = limit?.unitsPerFrame;
+  if (!limit || !per) return;
+  const extra = Math.ceil(units / per) - 1;
+  if (extra <= 0) return;
+  try {
+    await leasesOf(store().limits).charge(userId, action, limit, extra, nowMs);
+  } catch (error) {
+    logger.warn('could not charge a read to its rate limit', { action, units, error });
+  }
 }
 
 /**

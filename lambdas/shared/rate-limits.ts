@@ -25,6 +25,13 @@ export interface RateLimit {
   readonly windowSeconds: number;
   /** The most frames one instance leases at once (K); fewer near the limit (rate-leases.ts). */
   readonly lease: number;
+  /**
+   * Reads only: the read units one frame may use. A frame that reads more counts as
+   * `ceil(units / unitsPerFrame)` frames (the rest charged after it ran: rate-limiter.ts
+   * `chargeReads`), so the action makes the table read at most about `max × unitsPerFrame` units a
+   * window for one user, whatever its frames read. Without it, a frame counts one whatever it reads.
+   */
+  readonly unitsPerFrame?: number;
 }
 
 /**
@@ -33,7 +40,12 @@ export interface RateLimit {
  */
 export const UNMATCHED = '$default';
 
-const perMinute = (max: number, lease = 1): RateLimit => ({ max, windowSeconds: 60, lease });
+const perMinute = (max: number, lease = 1, unitsPerFrame?: number): RateLimit => ({
+  max,
+  windowSeconds: 60,
+  lease,
+  ...(unitsPerFrame ? { unitsPerFrame } : {}),
+});
 /** Frequent, cheap actions: a lease of 10 frames per write. */
 const FREQUENT = 10;
 
@@ -66,18 +78,23 @@ export const RATE_LIMITS: Readonly<Partial<Record<string, RateLimit>>> = {
   reactivateUser: perMinute(30),
   // Reads. A reconnecting client catches up with listChats (every page: 10–20 at the membership cap
   // of 1,000 chats), then sync (or history) per chat that moved, a few pages at most each: a client
-  // in 1,000 chats that all moved still catches up within one window of sync. The limits bound what
-  // one user can make the table read: a listChats page reads every META of the caller's chats
-  // (~1,009 RCU at the cap), so it leases 1 (one write per call, exact); the others are cheap and
-  // frequent: a lease of 10.
-  listChats: perMinute(60),
+  // in 1,000 chats that all moved by a few messages each still catches up within one window of sync.
+  // What a frame reads varies a hundredfold (a sync page of 101 messages of 4,000 characters: ~410
+  // units; of a few short ones: ~2–5), so the reads whose cost grows with what they read count by
+  // it (`unitsPerFrame`, the third argument: a frame reading more counts as several), and the
+  // limits bound what one user can make the table read, a minute: sync ~30,000 units, history
+  // ~15,000, getPresence ~12,000, listChats ~18,000, listScheduled ~6,000 (docs/security.md "Reads
+  // are limited too"). A listChats page reads every META of the caller's chats (~1,260 units at the
+  // cap: 5 frames, so the 10 pages of a catch-up fit), so it leases 1 (one write per call, exact);
+  // the others are frequent: a lease of 10.
+  listChats: perMinute(60, 1, 300),
   getChat: perMinute(120, 5),
-  sync: perMinute(1200, FREQUENT),
-  history: perMinute(600, FREQUENT),
-  getPresence: perMinute(120, FREQUENT),
+  sync: perMinute(1200, FREQUENT, 25),
+  history: perMinute(600, FREQUENT, 25),
+  getPresence: perMinute(120, FREQUENT, 100),
   // A chat screen full of attachments asks for each expired URL.
   getAttachmentUrl: perMinute(600, FREQUENT),
-  listScheduled: perMinute(60, 5),
+  listScheduled: perMinute(60, 5, 100),
   listBlocked: perMinute(60, 5),
   listReports: perMinute(60, 5),
   // Keep-alive: one every few minutes; generous, so that no client is ever refused it.

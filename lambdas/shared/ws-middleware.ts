@@ -14,6 +14,7 @@ import middy from '@middy/core';
 import type { APIGatewayProxyResultV2, APIGatewayProxyWebsocketEventV2, Context } from 'aws-lambda';
 import type { AckOf, ActionDef, RequestOf } from '../contract/action.ts';
 import { parseRequest } from '../contract/parse.ts';
+import { meterReads } from '../data/read-meter.ts';
 import { withInvocation } from './budget.ts';
 import { type Caller, callerOf } from './caller.ts';
 import { forbidden, INTERNAL_MESSAGE, isChatError } from './errors.ts';
@@ -21,7 +22,8 @@ import { answerRefusal } from './flood-guard.ts';
 import { ackFrame, errorFrame, type Frame, FrameError, type ParsedFrame, parseFrame } from './frames.ts';
 import { frameKeys, logger } from './logger.ts';
 import { countMetric } from './metrics.ts';
-import { UNMATCHED } from './rate-limits.ts';
+import { chargeReads } from './rate-limiter.ts';
+import { rateLimitOf, UNMATCHED } from './rate-limits.ts';
 import { isThrottle, THROTTLE_RETRY_MS } from './throttles.ts';
 import { closeExpired, tokenExpired } from './token-expiry.ts';
 import { admissionOf, refusalOf, wsRateLimit } from './ws-rate-limit.ts';
@@ -216,7 +218,13 @@ export function wsAction<A extends ActionDef>(spec: ActionSpec<A>) {
     const input = parseRequest(spec.action, frame.fields);
     if (!spec.limitBeside || event.admittedKnown) await admitted;
     const ctx: ActionContext = { ...base, admitted };
-    const result = await spec.run(input, ctx);
+    // A read whose limit counts its units is metered, and charged by what it read (rate-limiter.ts).
+    const meter = rateLimitOf(spec.action.name)?.unitsPerFrame ? { units: 0 } : undefined;
+    const result = meter
+      ? await meterReads(meter, () => spec.run(input, ctx)).finally(() =>
+          chargeReads(caller.userId, spec.action.name, meter.units),
+        )
+      : await spec.run(input, ctx);
     await admitted;
     return reply(respond(spec.action, ctx, result as Record<string, unknown>));
   };

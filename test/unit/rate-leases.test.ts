@@ -4,6 +4,7 @@
  * per user and action, refusals from memory, errors, and bounded memory.
  */
 import { describe, expect, it } from 'vitest';
+import type { Charged, ChargeRequest } from '../../lambdas/data/rate-charges.ts';
 import type { LeaseRequest, LeaseResult } from '../../lambdas/data/rate-limits.ts';
 import { leaseSize, RateLeases } from '../../lambdas/shared/rate-leases.ts';
 import { RATE_LIMITS, type RateLimit, rateLimitOf } from '../../lambdas/shared/rate-limits.ts';
@@ -41,6 +42,17 @@ function windowSource() {
       const k = Math.min(left, req.size(left));
       state.count += k;
       return { kind: 'leased', granted: k, windowStart: state.start, count: state.count };
+    },
+    charged: [] as number[],
+    async charge(_userId: string, _action: string, req: ChargeRequest): Promise<Charged> {
+      source.charged.push(req.frames);
+      if (state.start <= req.nowMs - req.windowMs) Object.assign(state, { start: req.nowMs, count: 0 });
+      state.count += req.frames;
+      if (state.count > req.max) {
+        state.start += Math.ceil(((state.count - req.max) * req.windowMs) / req.max);
+        state.count = req.max;
+      }
+      return { windowStart: state.start, count: state.count };
     },
   };
   return source;
@@ -134,6 +146,7 @@ describe('RateLeases', () => {
   it('a refusal without a window (lost races) refuses that frame only', async () => {
     let calls = 0;
     const leases = new RateLeases({
+      charge: async () => ({ windowStart: 0, count: 0 }),
       lease: async (): Promise<LeaseResult> =>
         ++calls === 1
           ? { kind: 'limited', retryAfterMs: WINDOW_MS }
@@ -141,6 +154,32 @@ describe('RateLeases', () => {
     });
     expect(await leases.take('u', 'a', LIMIT, 0)).toEqual({ allowed: false, retryAfterMs: WINDOW_MS });
     expect(await leases.take('u', 'a', LIMIT, 0)).toEqual({ allowed: true });
+  });
+
+  it('charge: an expensive frame counts as more, from the lease first, then the window; overdrawn, the window is pushed later', async () => {
+    const source = windowSource();
+    const leases = new RateLeases(source);
+    for (let i = 0; i < 4; i++) await leases.take('u', 'a', LIMIT, 0); // leases of 1, 2, 4: 3 frames left
+    await leases.charge('u', 'a', LIMIT, 2, 1); // from the lease: no request
+    expect(source.charged).toEqual([]);
+    await leases.charge('u', 'a', LIMIT, 50, 2); // 1 from the lease, 49 charged
+    expect(source.charged).toEqual([49]);
+    expect(source.state.count).toBe(56);
+    // 100 more: 56 over the limit of 100 a window, so the window is pushed by 56% of one.
+    await leases.charge('u', 'a', LIMIT, 100, 3);
+    expect(source.state).toEqual({ start: 33_600, count: 100 });
+    // This instance refuses from memory until the pushed window ends.
+    const requests = source.asked.length;
+    expect(await leases.take('u', 'a', LIMIT, WINDOW_MS)).toEqual({
+      allowed: false,
+      retryAfterMs: 33_600,
+    });
+    expect(await leases.take('u', 'a', LIMIT, 33_600 + WINDOW_MS - 1)).toEqual({
+      allowed: false,
+      retryAfterMs: 1,
+    });
+    expect(source.asked).toHaveLength(requests);
+    expect(await leases.take('u', 'a', LIMIT, 33_600 + WINDOW_MS)).toEqual({ allowed: true });
   });
 
   it('memory is bounded: past windows go first, then the least recently used', async () => {

@@ -186,6 +186,10 @@ export function fakeStore(): FakeStore {
         count: 1,
       })),
       exhaust: vi.fn(async () => undefined),
+      charge: vi.fn(async (_userId: string, _action: string, req: { nowMs: number }) => ({
+        windowStart: req.nowMs,
+        count: 1,
+      })),
     },
     budgets: {
       charge: vi.fn(async () => ({ kind: 'charged', windowStart: 0 }) as const),

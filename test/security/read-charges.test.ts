@@ -1,0 +1,77 @@
+/**
+ * Expensive reads count by what they read (lambdas/shared/rate-limits.ts `unitsPerFrame`): a frame
+ * that makes the table read more than a normal page counts as several frames of its limit, so one
+ * user's reads per minute are bounded (docs/security.md "Reads are limited too"). Before, every
+ * frame counted one: a user looping `sync` over a chat of their own holding 101 messages of 4,000
+ * characters (~410 read units a page) could send 1,200 a minute, ~490,000 read units a minute.
+ */
+import { describe, expect, it } from 'vitest';
+import { rateLimitOf } from '../../lambdas/shared/rate-limits.ts';
+import { closeAll, connectUser, makeDirect } from '../support/chat.ts';
+import type { Frame } from '../support/client.ts';
+import { uniqueId, useTestStack } from '../support/stack.ts';
+
+const stack = useTestStack();
+
+/** 4,000 characters of 3 bytes each: a message item of ~12 KB, the contract's largest text. */
+const BIG_TEXT = '語'.repeat(4000);
+
+function limitOf(action: string) {
+  const limit = rateLimitOf(action);
+  if (!limit) throw new Error(`${action} has no rate limit`);
+  return limit;
+}
+
+describe('reads are charged by their units', { timeout: 400_000 }, () => {
+  it('a loop of heavy syncs is refused long before the frame limit; the socket stays usable', async () => {
+    const reader = await connectUser(stack, uniqueId('heavy'));
+    const peer = await connectUser(stack, uniqueId('peer'));
+    const { chatId } = await makeDirect(reader, peer.userId);
+    for (let i = 0; i < 101; i++) {
+      await reader.ok('sendMessage', { chatId, text: BIG_TEXT, clientMessageId: `big-${i}` });
+    }
+    const limit = limitOf('sync');
+    // Four at a time, as the client's pool does, until refused (or the old limit is reached).
+    const replies: Frame[] = [];
+    while (replies.length < limit.max && !replies.some((r) => r.code === 'RATE_LIMITED')) {
+      replies.push(
+        ...(await Promise.all(
+          [1, 2, 3, 4].map(() => reader.request('sync', { chatId, sinceVer: 0, limit: 100 })),
+        )),
+      );
+    }
+    const acks = replies.filter((r) => r.type === 'ack');
+    const limited = replies.filter((r) => r.code === 'RATE_LIMITED');
+    expect(limited.length).toBeGreaterThan(0);
+    // Each page reads ~400 units (16 frames at 25 units a frame): ~75 pages in the window, not 1,200.
+    expect(acks.length).toBeGreaterThan(0);
+    expect(acks.length).toBeLessThan(limit.max / 10);
+    for (const r of limited) {
+      expect(r.retryAfterMs).toBeGreaterThan(0);
+      expect(String(r.message)).toMatch(/too many sync requests/i);
+    }
+    // Other actions have limits of their own: the socket stays usable.
+    expect((await reader.request('history', { chatId, limit: 1 })).type).toBe('ack');
+    await closeAll(stack, reader, peer);
+  });
+
+  it('cheap reads count one frame each: a sync page of a few short messages charges nothing more', async () => {
+    const reader = await connectUser(stack, uniqueId('light'));
+    const peer = await connectUser(stack, uniqueId('peer'));
+    const { chatId } = await makeDirect(reader, peer.userId);
+    for (let i = 0; i < 5; i++)
+      await reader.ok('sendMessage', { chatId, text: `short ${i}`, clientMessageId: `s-${i}` });
+    const limit = limitOf('sync');
+    // The whole window, in frames of a few units each: every one answered.
+    const replies: Frame[] = [];
+    for (let i = 0; i < limit.max; i += 8) {
+      replies.push(
+        ...(await Promise.all(
+          Array.from({ length: 8 }, () => reader.request('sync', { chatId, sinceVer: 0, limit: 100 })),
+        )),
+      );
+    }
+    expect(replies.filter((r) => r.type !== 'ack')).toEqual([]);
+    await closeAll(stack, reader, peer);
+  });
+});
