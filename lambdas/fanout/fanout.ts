@@ -161,8 +161,9 @@ export class FanOut {
       : await findSockets(() => this.socketsOf(userIds, options), userIds, options);
     const chatId = options.chat?.kind === 'group' ? options.chat.chatId : undefined;
     const report = await this.#send(splitByUser(parts, targets), chatId);
+    const where = { excludeConnectionId: options.excludeConnectionId, chatId };
     for (const part of partsOf(parts, missed))
-      await lookUpLater(this.#queue, part.userIds, part.frame, options.excludeConnectionId, report);
+      await lookUpLater(this.#queue, part.userIds, part.frame, where, report);
     return report;
   }
 

@@ -70,14 +70,20 @@ export function planJobs(
   return jobs;
 }
 
-/** A job of the users whose sockets are still to be looked up (all of them in one job). */
+/**
+ * A job of the users whose sockets are still to be looked up (all of them in one job). `chatId`:
+ * the group whose roster could not be read, so that the worker drops from it the entries of the
+ * sockets it finds gone (410), as a job of the roster's own sockets does.
+ */
 export function planLookupJob(
   userIds: readonly string[],
   frame: string,
   exclude: string | undefined,
+  chatId?: string,
 ): FanOutJob {
   return {
     v: JOB_VERSION,
+    ...(chatId !== undefined ? { chatId } : {}),
     frame,
     targets: [],
     users: [...userIds],

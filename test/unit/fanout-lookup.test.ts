@@ -107,7 +107,7 @@ describe('FanOut.toUsers: users whose sockets could not be looked up', () => {
       },
     );
     expect(report).toMatchObject({ delivered: 0, failed: 0, queued: 2 });
-    expect(jobs).toEqual([planLookupJob(['ann', 'bob'], '{"type":"x"}', 'a1')]);
+    expect(jobs).toEqual([planLookupJob(['ann', 'bob'], '{"type":"x"}', 'a1', 'g1')]);
     // Without a queue they count as failed (the call does not fail).
     const alone = new FanOut(() => api.client, roster);
     await expect(
@@ -121,7 +121,7 @@ describe('the fan-out worker: a lookup job', () => {
     ({ Records: [{ messageId: 'm0', body: JSON.stringify(job) }] }) as unknown as SQSEvent;
 
   it('decodes, and nothing malformed of it', () => {
-    const job = planLookupJob(['bob'], '{"type":"x"}', 'a1');
+    const job = planLookupJob(['bob'], '{"type":"x"}', 'a1', 'g1');
     expect(decodeJob(JSON.stringify(job))).toEqual(job);
     expect(decodeJob(JSON.stringify({ ...job, users: 'bob' }))).toBeUndefined();
     expect(decodeJob(JSON.stringify({ ...job, users: [7] }))).toBeUndefined();
