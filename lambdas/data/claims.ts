@@ -64,6 +64,24 @@ export class ClaimRepository {
   }
 
   /**
+   * Notes that a duplicate posts the claim's stored message again (UpdateItem `SET announcedAt`,
+   * condition: the claim exists and was never noted). Whether this caller noted it: exactly one of
+   * any number of racing duplicates does, once (lambdas/domain/announce.ts).
+   */
+  async noteAnnounced(ref: ClaimRef, at: number): Promise<boolean> {
+    const updated = this.table.update({
+      Key: claimKey(ref),
+      UpdateExpression: 'SET announcedAt = :at',
+      ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(announcedAt)',
+      ExpressionAttributeValues: { ':at': at },
+    });
+    return ifConditionFails(
+      updated.then(() => true),
+      () => false,
+    );
+  }
+
+  /**
    * Releases a claim this caller holds and under which nothing was stored (DeleteItem, condition:
    * the caller's token): a refused or failed send leaves no claim behind, and a retry proceeds at once.
    */

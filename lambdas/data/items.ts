@@ -218,6 +218,11 @@ const claimFields = {
   claimedAt: field.number,
   /** Random: only the claimant that holds it may release the claim. */
   token: field.string,
+  /**
+   * Epoch ms: when a duplicate posted the stored message again (lambdas/domain/announce.ts); set
+   * once, so that a message is announced again at most once however often it is resent.
+   */
+  announcedAt: field.optionalNumber,
 };
 /**
  * A sender's clientMessageId, claimed before any seq is allocated so that identical sends racing in

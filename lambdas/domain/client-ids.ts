@@ -24,7 +24,12 @@ export interface HeldClaim extends ClaimRecord {
 
 export type ClaimResolution =
   | { readonly status: 'claimed'; readonly claim: HeldClaim }
-  | { readonly status: 'duplicate'; readonly message: MessageRecord };
+  | {
+      readonly status: 'duplicate';
+      readonly message: MessageRecord;
+      /** When a duplicate announced it again, as the claim found said (announce.ts). */
+      readonly announcedAt?: number | undefined;
+    };
 
 /** Between looks at a claim someone else holds: the holder's message usually lands within ms. */
 const POLL: Backoff = { baseMs: 4, capMs: 100 };
@@ -53,12 +58,12 @@ export async function claimClientId(deps: Deps, ref: ClaimRef): Promise<ClaimRes
     let held: ClaimRecord | undefined = outcome.claim;
     while (held) {
       const found = await find();
-      if (found) return { status: 'duplicate', message: found };
+      if (found) return { status: 'duplicate', message: found, announcedAt: held.announcedAt };
       const now = deps.now().getTime();
       if (now > held.claimedAt + claimStaleAfterMs(writeTiming())) {
         // The holder can no longer store anything: this look at the index is conclusive.
         const late = await find();
-        if (late) return { status: 'duplicate', message: late };
+        if (late) return { status: 'duplicate', message: late, announcedAt: held.announcedAt };
         const next = newClaim(deps);
         if (await claims.takeOver(ref, held, next)) return { status: 'claimed', claim: { ref, ...next } };
       }

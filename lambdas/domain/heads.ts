@@ -92,6 +92,16 @@ export async function refreshedHead(
   return readHead(deps, caller, chatId, { consistent: true });
 }
 
+/**
+ * The head now, given `chat` as a consistent key lookup of `META` found it: `cached`'s members while
+ * `META`'s `memberVer` is the one they were read at (every membership change sets a new one), else
+ * replayed or read again (`refreshedHead`). What a duplicate send announces to (send.ts).
+ */
+export const headAt = (deps: Deps, caller: Caller, cached: ChatHead, chat: ChatRecord): Promise<ChatHead> =>
+  chat.memberVer === cached.chat.memberVer
+    ? Promise.resolve({ chat, members: cached.members })
+    : refreshedHead(deps, caller, cached, chat);
+
 /** What an action on a chat reads of it: the chat, its members, the caller's membership. */
 export interface ActionHead {
   readonly chat: ChatRecord;

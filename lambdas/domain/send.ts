@@ -16,9 +16,10 @@
  * nothing. A member's duplicate moves their read cursor (or notes a scheduled message as theirs)
  * when the send did not (`markSentAgain`), so a retry after an INTERNAL heals it. When the send that stored it has certainly ended (allocated a function's
  * timeout ago), it may have died between its put and its posts (a runtime crash; the time budgets keep a timeout from
- * doing it): the duplicate posts `message.created` to the members' other sockets again
- * (`announce.ts`). A duplicate racing a send still running posts nothing, so the 12-way race tells
- * nobody twice.
+ * doing it): the first such duplicate within minutes of the allocation posts `message.created` to
+ * the members' other sockets again, to the members the send path would use (`announce.ts`). A
+ * duplicate racing a send still running posts nothing, so the 12-way race tells nobody twice, and
+ * later ones post nothing either.
  *
  * A duplicate is answered with the stored message whatever the pre-send hook says of the retry: the
  * hook runs beside the claim (or before it) and may refuse now what it let through then (it is down
@@ -82,7 +83,7 @@ import type { Caller } from '../shared/caller.ts';
 import { event } from '../shared/frames.ts';
 import { logger } from '../shared/logger.ts';
 import { loadMemberAndChat, userIdsOf } from './access.ts';
-import { announceAgain, storedByAnEndedInvocation } from './announce.ts';
+import { announceOnce } from './announce.ts';
 import { type Appended, appendMessage, reasonOf, StoredNothing } from './append.ts';
 import { mirrorOlderChat } from './block-mirror.ts';
 import { refuseBlockedSend } from './blocking.ts';
@@ -94,7 +95,7 @@ import {
   releaseIfClaimed,
 } from './client-ids.ts';
 import type { Deps } from './deps.ts';
-import { cachedWithout, senderHead } from './heads.ts';
+import { cachedWithout, headAt, senderHead } from './heads.ts';
 import { isHookRefusal } from './hooks.ts';
 import { claimUploads, isUploadRefusal, messageViews } from './media.ts';
 import {
@@ -182,8 +183,9 @@ export async function sendMessage(
     // after its put): made now, forward only. Nothing is written when the membership shows it done.
     await markSentAgain(deps, chat.kind, member, stored, options);
     // Stored by an invocation that has ended since: it may have died before its posts (module
-    // comment). A duplicate racing the send still running posts nothing.
-    if (storedByAnEndedInvocation(stored, deps.now())) await announceAgain(deps, stored, input.connectionId);
+    // comment). Once per message, within minutes of it; a duplicate racing the send posts nothing.
+    const members = () => headAt(deps, caller, head, chat);
+    if (ref) await announceOnce(deps, { ...resolution, ref }, members, input.connectionId);
     return { message: await viewOf(deps, stored), duplicate: true };
   }
   const claim: HeldClaim | undefined = resolution?.claim;

@@ -4,14 +4,19 @@
  * finds the message stored and is answered `duplicate: true`; once the first invocation has certainly
  * ended (a function's timeout after the allocation, `ROUTE_TIMEOUT_SECONDS`), the retry also posts
  * `message.created` to the members' open sockets again, so that each gets the message at least
- * once. A retry racing a send still running posts nothing (the 12-way race stays quiet).
+ * once. A retry racing a send still running posts nothing (the 12-way race stays quiet), and so do
+ * the retries after the first that posted (however many, racing or not) and any retry
+ * `REANNOUNCE_WITHIN_MS` after the allocation: the message is in every socket's catch-up by then.
+ * The members posted to are the ones the send path holds (no consistent read of the member list).
  *
  * The crash is made by storing a send while the member is offline (no socket to post to), then
  * connecting them and moving the message's allocation time back past the timeout.
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { ChatRepository } from '../../lambdas/data/chats.ts';
+import { REANNOUNCE_WITHIN_MS } from '../../lambdas/domain/announce.ts';
 import { ROUTE_TIMEOUT_SECONDS } from '../../lambdas/shared/config.ts';
 import { connectUser, type Message, makeGroup, settle, type UserSocket } from '../support/chat.ts';
 import { uniqueId, useTestStack } from '../support/stack.ts';
@@ -81,6 +86,41 @@ describe('a send whose invocation died before its posts', { timeout: 60_000 }, (
     expect(created(ownerPhone, message.messageId)).toBe(2); // clients drop a messageId they hold
     expect(created(owner, message.messageId)).toBe(0); // the retrying socket has its ack
     expect(bob.events('message.created').at(-1)?.message).toMatchObject({ text: 'lost in a crash' });
+  });
+
+  it('is posted again once however often it is resent, racing or not, reading no member list', async () => {
+    const { owner, ownerPhone, bob, send, message } = await storedWhileOffline('resent and resent');
+    await age(message, ROUTE_TIMEOUT_SECONDS * 1000);
+    const listReads = vi.spyOn(ChatRepository.prototype, 'getWithMembers');
+    try {
+      const racing = await Promise.all([1, 2, 3].map(() => owner.ok('sendMessage', send)));
+      for (let i = 0; i < 3; i++)
+        expect(await owner.ok('sendMessage', send)).toMatchObject({ duplicate: true });
+      expect(racing.map((ack) => ack.duplicate)).toEqual([true, true, true]);
+      // The members the send path holds (cached, checked against META's memberVer): no list read.
+      expect(listReads).not.toHaveBeenCalled();
+    } finally {
+      listReads.mockRestore();
+    }
+    await settle(stack, owner, ownerPhone, bob);
+    expect(created(bob, message.messageId)).toBe(1);
+    expect(created(ownerPhone, message.messageId)).toBe(2); // the send's own post, then once again
+    expect(created(owner, message.messageId)).toBe(0);
+  });
+
+  it('is not posted again by a resend minutes after it was stored', async () => {
+    const { owner, ownerPhone, bob, send, message } = await storedWhileOffline('long ago');
+    await age(message, REANNOUNCE_WITHIN_MS);
+    expect(await owner.ok('sendMessage', send)).toMatchObject({
+      duplicate: true,
+      message: { messageId: message.messageId, text: 'long ago' },
+    });
+    await settle(stack, owner, ownerPhone, bob);
+    expect(created(bob, message.messageId)).toBe(0);
+    expect(created(ownerPhone, message.messageId)).toBe(1);
+    // bob's catch-up has it.
+    const page = await bob.ok('history', { chatId: message.chatId });
+    expect((page.messages as Message[]).map((m) => m.messageId)).toContain(message.messageId);
   });
 
   it('is not posted again once deleted', async () => {

@@ -109,6 +109,7 @@ export function fakeStore(): FakeStore {
       claim: vi.fn(async () => ({ status: 'claimed' }) as const),
       get: vi.fn(async () => undefined),
       takeOver: vi.fn(async () => true),
+      noteAnnounced: vi.fn(async () => true),
       release: vi.fn(),
     },
     groupKeys: {
