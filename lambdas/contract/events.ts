@@ -39,7 +39,7 @@ export const EVENTS = {
   }),
   'message.read': shape(
     'message.read',
-    "A member's read cursor moved; to every member (in a group of more than 200 members, to the reader's own sockets only).",
+    "A member's read cursor moved; to every member (in a group of more than 200 members or 200 open sockets, to the reader's own sockets only).",
     {
       chatId: str,
       userId: str,
@@ -58,7 +58,7 @@ export const EVENTS = {
   }),
   'message.delivered': shape(
     'message.delivered',
-    "A member's delivery cursor moved; to the others (to nobody in a group of more than 200 members).",
+    "A member's delivery cursor moved; to the others (to nobody in a group of more than 200 members or 200 open sockets).",
     {
       chatId: str,
       userId: str,

@@ -58,17 +58,22 @@ export class RosterRepository {
   }
 
   /**
-   * Up to `max` unexpired sockets of a group's roster, read eventually consistently; undefined when
-   * it lists more. Pages of `max + 1` entries, stopping at the first that brings more than `max`: a
-   * big group costs about `max` entries (plus expired ones TTL has not removed yet), not its whole
-   * roster. What a best-effort event reads (`typing`: lambdas/fanout/ephemeral.ts).
+   * Up to `max` unexpired sockets of a group's roster, read eventually consistently (`consistent`:
+   * strongly); undefined when it lists more. Pages of `max + 1` entries, stopping at the first that
+   * brings more than `max`: a big group costs about `max` entries (plus expired ones TTL has not
+   * removed yet), not its whole roster. What a best-effort event reads (`typing`:
+   * lambdas/fanout/ephemeral.ts), and, consistently, a receipt (lambdas/domain/receipts.ts).
    */
-  async listUpTo(chatId: string, max: number): Promise<RosterSocket[] | undefined> {
+  async listUpTo(
+    chatId: string,
+    max: number,
+    options: { consistent?: boolean } = {},
+  ): Promise<RosterSocket[] | undefined> {
     const found: RosterSocket[] = [];
     let startKey: Item | undefined;
     do {
       const page = await this.table.queryPage({
-        ...this.#queryInput(rosterPk(chatId), PREFIX.online, false),
+        ...this.#queryInput(rosterPk(chatId), PREFIX.online, options.consistent ?? false),
         Limit: max + 1,
         ...(startKey ? { ExclusiveStartKey: startKey } : {}),
       });

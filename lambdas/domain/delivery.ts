@@ -1,7 +1,8 @@
 /**
  * Delivery receipts: `markDelivered` moves the caller's `lastDeliveredSeq` forward only, with one
  * conditional write (which is also the membership check); when it moved, the other members get
- * `message.delivered`, except in a group bigger than a Chat lists, where nobody does (receipts.ts).
+ * `message.delivered`, except in a group bigger than a Chat lists or with more than 200 sockets
+ * online, where nobody does (receipts.ts).
  * Clients call it batched, after a sync or a burst.
  *
  * A seq past the chat's last message is refused (BAD_REQUEST, nothing written): stored, it would
@@ -12,11 +13,11 @@
  * 75 units at 1,000 members) whenever the container's cached head, which only this action's own
  * reads brought up to date, did not yet know the seq: marking the newest message, usually.
  *
- * Only a chat whose receipts fan out reads its members, and only when the cursor moved: the
- * container's cached ones while `META`'s `memberVer` is the one they were read at (every membership
- * change sets a new one), else the list (at most 200 members). Nothing about the chat is told to
- * someone who is not a member: NOT_FOUND before the BAD_REQUEST of a seq past the end (their
- * membership read by key, on that path only).
+ * Only a chat whose receipts fan out (its roster read first, up to 201 entries) reads its members,
+ * and only when the cursor moved: the container's cached ones while `META`'s `memberVer` is the one
+ * they were read at (every membership change sets a new one), else the list (at most 200 members).
+ * Nothing about the chat is told to someone who is not a member: NOT_FOUND before the BAD_REQUEST
+ * of a seq past the end (their membership read by key, on that path only).
  */
 import type { ChatRecord, MemberRecord } from '../data/store.ts';
 import type { Caller } from '../shared/caller.ts';
@@ -24,7 +25,7 @@ import { badRequest } from '../shared/errors.ts';
 import { event } from '../shared/frames.ts';
 import { chatNotFound, userIdsOf } from './access.ts';
 import type { Deps } from './deps.ts';
-import { receiptsToMembers } from './receipts.ts';
+import { fanOutReceipt } from './receipts.ts';
 
 export interface MarkDeliveredInput {
   readonly chatId: string;
@@ -40,17 +41,14 @@ export async function markDelivered(
   const chat = await checkSeq(deps, caller, input);
   const outcome = await deps.store.cursors.markDelivered(chatId, caller.userId, input.seq);
   if (outcome.status === 'not-member') throw chatNotFound(chatId);
-  if (outcome.status === 'moved' && receiptsToMembers(chat)) {
-    const others = userIdsOf(await membersOf(deps, chat)).filter((id) => id !== caller.userId);
-    await deps.fanOut.toUsers(
-      others,
-      event('message.delivered', {
-        chatId,
-        userId: caller.userId,
-        lastDeliveredSeq: outcome.lastDeliveredSeq,
-      }),
-      { chat },
-    );
+  if (outcome.status === 'moved') {
+    const others = async () => userIdsOf(await membersOf(deps, chat)).filter((id) => id !== caller.userId);
+    const delivered = event('message.delivered', {
+      chatId,
+      userId: caller.userId,
+      lastDeliveredSeq: outcome.lastDeliveredSeq,
+    });
+    await fanOutReceipt(deps, chat, others, delivered);
   }
   return { chatId, lastDeliveredSeq: outcome.lastDeliveredSeq };
 }

@@ -16,7 +16,7 @@ import { actionHead } from './heads.ts';
 import { screenMessage } from './hooks.ts';
 import { seqOfMessageId } from './ids.ts';
 import { deleteMessageMedia, messageViews } from './media.ts';
-import { receiptsToMembers } from './receipts.ts';
+import { fanOutReceipt } from './receipts.ts';
 import { changeMessage } from './versions.ts';
 import { effectiveReadSeq, type MessageView } from './views.ts';
 
@@ -148,9 +148,10 @@ export async function readMessage(
       userId: caller.userId,
       lastReadSeq: cursor.lastReadSeq,
     });
-    // In a group bigger than a Chat lists, the reader's own sockets only (receipts.ts).
-    if (receiptsToMembers(chat)) await deps.fanOut.toUsers(userIdsOf(members), read, { chat });
-    else await deps.fanOut.toUsers([caller.userId], read);
+    // In a group bigger than a Chat lists, or with more sockets online than a receipt goes to, the
+    // reader's own sockets only (receipts.ts).
+    const fannedOut = await fanOutReceipt(deps, chat, async () => userIdsOf(members), read);
+    if (!fannedOut) await deps.fanOut.toUsers([caller.userId], read);
   }
   return { chatId: input.chatId, lastReadSeq: Math.max(cursor.lastReadSeq, current) };
 }

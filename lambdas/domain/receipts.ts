@@ -7,16 +7,65 @@
  * watchers on and returns the read state of at most 100 members: docs/protocol.md, "Receipts in big
  * groups"), receipts fan out only in a chat that lists every member (a direct chat, or a group of
  * at most `LIMITS.chatMembersMax` members: the Chat's own limit, beyond which no client holds every
- * member's cursors, so none can tell "read by everyone" from them). In a bigger group:
+ * member's cursors, so none can tell "read by everyone" from them) and whose roster lists at most
+ * `RECEIPT_MAX_SOCKETS` open sockets: the posts follow the sockets, not the members, and 200 members
+ * with 10 sockets each would draw 2,000 posts a receipt, about 800,000 a message. The roster is read
+ * only that far (consistently, pages of 201 entries: lambdas/data/rosters.ts `listUpTo`, about 5
+ * read units), and what it lists is the fan-out's sockets: one read, where the fan-out read the whole
+ * roster (up to 2,000 entries, ~50 units). Otherwise:
  *
  * - `message.read` goes to the reader's own sockets only (their devices agree on what is unread),
  *   found by one Query of the reader's connections rather than the group's whole roster;
  * - `message.delivered` goes to nobody (it never goes to the reader's own sockets);
- * - the cursors are still stored: `getChat` lists them (docs/protocol.md, Chat).
+ * - the cursors are still stored: `getChat` lists them (docs/protocol.md, Chat), which is how the
+ *   members of a group with that many sockets online learn of the others' receipts.
+ *
+ * A roster that cannot be read counts as too long (logged): the receipt is not fanned out.
  */
 import type { ChatRecord } from '../data/store.ts';
+import type { Target } from '../fanout/fanout.ts';
+import type { Frame } from '../shared/frames.ts';
+import { logger } from '../shared/logger.ts';
+import type { Deps } from './deps.ts';
 import { LIMITS } from './limits.ts';
 
-/** Whether a chat's receipts fan out to its members (module comment). */
+/** More open sockets than this in a group's roster: its receipts do not fan out (module comment). */
+export const RECEIPT_MAX_SOCKETS = 200;
+
+/** Whether a chat's receipts may fan out by its member count alone (module comment). */
 export const receiptsToMembers = (chat: Pick<ChatRecord, 'kind' | 'memberCount'>): boolean =>
   chat.kind === 'direct' || chat.memberCount <= LIMITS.chatMembersMax;
+
+/**
+ * Posts a receipt to the sockets of `audience`'s users (asked for only when it fans out), when the
+ * chat's receipts fan out (module comment); whether they do (false: nothing was posted).
+ */
+export async function fanOutReceipt(
+  deps: Deps,
+  chat: ChatRecord,
+  audience: () => Promise<readonly string[]>,
+  frame: Frame,
+): Promise<boolean> {
+  if (!receiptsToMembers(chat)) return false;
+  if (chat.kind === 'direct') {
+    await deps.fanOut.toUsers(await audience(), frame, { chat });
+    return true;
+  }
+  const listed = await rosterUpTo(deps, chat.chatId);
+  if (!listed) return false;
+  const userIds = new Set(await audience());
+  // Entries of anyone not asked for are ignored, as the fan-out's own lookup does (fanout.ts).
+  const sockets = listed.filter((t) => userIds.has(t.userId));
+  await deps.fanOut.toUsers([...userIds], frame, { chat, sockets });
+  return true;
+}
+
+/** The group's open sockets, or undefined when more than `RECEIPT_MAX_SOCKETS` or unreadable. */
+async function rosterUpTo(deps: Deps, chatId: string): Promise<Target[] | undefined> {
+  try {
+    return await deps.fanOut.directory.someSocketsOfGroup(chatId, RECEIPT_MAX_SOCKETS, { consistent: true });
+  } catch (error) {
+    logger.warn('receipt: the roster could not be read; not fanned out', { chatId, error });
+    return undefined;
+  }
+}

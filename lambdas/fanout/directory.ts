@@ -43,10 +43,15 @@ export interface SocketDirectory {
   /** The sockets a group's roster lists (one Query, consistent). */
   socketsOfGroup(chatId: string): Promise<Target[]>;
   /**
-   * Up to `max` sockets a group's roster lists, read eventually consistently; undefined when it
-   * lists more (ephemeral events: lambdas/fanout/ephemeral.ts).
+   * Up to `max` sockets a group's roster lists, read eventually consistently (`consistent`:
+   * strongly); undefined when it lists more (ephemeral events: lambdas/fanout/ephemeral.ts; receipts:
+   * lambdas/domain/receipts.ts).
    */
-  someSocketsOfGroup(chatId: string, max: number): Promise<Target[] | undefined>;
+  someSocketsOfGroup(
+    chatId: string,
+    max: number,
+    options?: { readonly consistent?: boolean },
+  ): Promise<Target[] | undefined>;
   /**
    * A socket answered 410: forget its connection record and, when the post was for a group, its
    * entry in that group's roster. Exactly those items, nothing else; and not while the socket may
@@ -120,8 +125,12 @@ export class StoreDirectory implements SocketDirectory {
     return this.store.rosters.list(chatId);
   }
 
-  someSocketsOfGroup(chatId: string, max: number): Promise<Target[] | undefined> {
-    return this.store.rosters.listUpTo(chatId, max);
+  someSocketsOfGroup(
+    chatId: string,
+    max: number,
+    options: { readonly consistent?: boolean } = {},
+  ): Promise<Target[] | undefined> {
+    return this.store.rosters.listUpTo(chatId, max, options);
   }
 
   async gone(

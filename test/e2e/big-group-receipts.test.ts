@@ -2,7 +2,8 @@
  * Receipts in a group bigger than a Chat lists (lambdas/domain/receipts.ts): `readMessage` posts
  * `message.read` to the reader's own sockets only, and `markDelivered` posts nothing, where every
  * receipt used to go to every member (about N² posts per message). The cursors are still stored, and
- * `getChat` lists them. A group of three is unchanged: every member hears of both.
+ * `getChat` lists them. A group of three is unchanged: every member hears of both, unless its
+ * roster lists more than 200 open sockets (the posts follow the sockets): then it is as a big group.
  *
  * `markDelivered` checks the seq against the chat's META, read by key: it reads no member list in
  * such a group, where it read all of it (303 items here, ~75 units at 1,000 members) whenever the
@@ -97,6 +98,38 @@ describe('receipts by group size', { timeout: 120_000 }, () => {
       expect(eventsOf(socket, 'message.delivered', (f) => f.chatId === chatId)).toEqual([]);
     }
     // The cursors are stored: whoever shows them reads them with getChat.
+    expect(memberOf(await getChat(ann, chatId), bob.userId)).toMatchObject({
+      lastReadSeq: m.seq,
+      lastDeliveredSeq: m.seq,
+    });
+  });
+
+  it('in a small group with more than 200 sockets online: as in a group of more than 200', async () => {
+    const { chatId } = await makeGroup(ann, [bob.userId, cat.userId], 'busy');
+    const m = await sendText(ann, chatId, 'hello busy');
+    // 200 more sockets of ann's listed in the roster (as 20 members with 10 devices each would be):
+    // 203 in all.
+    const expiresAt = Math.floor(Date.now() / 1000) + 3600;
+    await deps().store.rosters.add(
+      Array.from({ length: 200 }, (_, i) => ({
+        chatId,
+        userId: ann.userId,
+        connectionId: `busy-${i}`,
+        expiresAt,
+      })),
+    );
+    await settle(stack, ...all);
+    listReads.mockClear();
+    const delivered = () => bob.ok('markDelivered', { chatId, seq: m.seq });
+    expect(await postedBy(delivered)).toEqual([]);
+    expect(listReads).not.toHaveBeenCalled(); // markDelivered reads the members only to fan out
+    const read = () => bob.ok('readMessage', { chatId, messageId: m.messageId });
+    expect(await postedBy(read)).toEqual(socketsOf(bob, bob2));
+    for (const socket of [ann, cat]) {
+      expect(eventsOf(socket, 'message.read', (f) => f.chatId === chatId)).toEqual([]);
+      expect(eventsOf(socket, 'message.delivered', (f) => f.chatId === chatId)).toEqual([]);
+    }
+    // The others learn of it from getChat.
     expect(memberOf(await getChat(ann, chatId), bob.userId)).toMatchObject({
       lastReadSeq: m.seq,
       lastDeliveredSeq: m.seq,

@@ -1,6 +1,6 @@
 /**
  * markDelivered: one conditional write; the other members hear of it only when it moved, and only in
- * a chat of at most 200 members (receipts.ts). The seq is checked against META, read by key (a seq
+ * a chat of at most 200 members whose roster lists at most 200 sockets (receipts.ts). The seq is checked against META, read by key (a seq
  * past the chat's last message is refused before anything is written); the members are read only
  * for a fan-out, from the container's cache while they are unchanged.
  */
@@ -23,6 +23,8 @@ function withHead(head: ReturnType<typeof team>) {
 describe('markDelivered', () => {
   it('moves the cursor and tells the other members (not the caller): META by key, then the members', async () => {
     const { deps, store, fanOut } = withHead(team(7));
+    const listed = ['ann', 'bob', 'cat', 'eve'].map((userId) => ({ userId, connectionId: `k-${userId}` }));
+    fanOut.directory.someSocketsOfGroup.mockResolvedValue(listed);
     await expect(markDelivered(deps, bob, { chatId: 'g1', seq: 7 })).resolves.toEqual({
       chatId: 'g1',
       lastDeliveredSeq: 7,
@@ -34,9 +36,27 @@ describe('markDelivered', () => {
       {
         userIds: ['ann', 'cat'],
         frame: { type: 'message.delivered', chatId: 'g1', userId: 'bob', lastDeliveredSeq: 7 },
-        options: { chat: expect.objectContaining({ chatId: 'g1', kind: 'group' }) },
+        options: {
+          chat: expect.objectContaining({ chatId: 'g1', kind: 'group' }),
+          // The roster's sockets of the others: not the caller's, nor a non-member's.
+          sockets: [listed[0], listed[2]],
+        },
       },
     ]);
+  });
+
+  it('tells nobody, reading no members, when the roster lists more than 200 sockets or cannot be read', async () => {
+    for (const roster of [async () => undefined, async () => Promise.reject(new Error('throttled'))]) {
+      const { deps, store, fanOut } = withHead(team(7));
+      fanOut.directory.someSocketsOfGroup.mockImplementation(roster);
+      await expect(markDelivered(deps, bob, { chatId: 'g1', seq: 7 })).resolves.toEqual({
+        chatId: 'g1',
+        lastDeliveredSeq: 7,
+      });
+      expect(fanOut.directory.someSocketsOfGroup).toHaveBeenCalledWith('g1', 200, { consistent: true });
+      expect(store.chats.getWithMembers).not.toHaveBeenCalled();
+      expect(fanOut.toUsers).not.toHaveBeenCalled();
+    }
   });
 
   it('answers the cursor where it is, reading only META and telling nothing, when it did not move', async () => {
@@ -63,7 +83,7 @@ describe('markDelivered', () => {
       {
         userIds: ['ann', 'cat'],
         frame: { type: 'message.delivered', chatId: 'g1', userId: 'bob', lastDeliveredSeq: 21 },
-        options: { chat: meta },
+        options: { chat: meta, sockets: [] },
       },
     ]);
   });

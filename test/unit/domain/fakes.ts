@@ -11,6 +11,7 @@ import { type Mocked, vi } from 'vitest';
 import type { MediaBucket } from '../../../lambdas/data/media-bucket.ts';
 import type { ChatRecord, ChatStore } from '../../../lambdas/data/store.ts';
 import type { Deps } from '../../../lambdas/domain/deps.ts';
+import type { SocketDirectory } from '../../../lambdas/fanout/directory.ts';
 import type { FanOut } from '../../../lambdas/fanout/fanout.ts';
 import { clock, NOW } from './fake-clock.ts';
 import { groupChat } from './fake-records.ts';
@@ -42,8 +43,10 @@ export function fakeDeps() {
   };
   type FakeFanOut = Mocked<
     Pick<FanOut, 'toUsers' | 'toEach' | 'ephemeral' | 'socketsOf' | 'isOpen' | 'close'>
-  >;
+  > & { directory: Mocked<Pick<SocketDirectory, 'someSocketsOfGroup'>> };
   const fanOut: FakeFanOut = {
+    // A group's roster as a receipt reads it (receipts.ts): empty unless a test lists sockets.
+    directory: { someSocketsOfGroup: vi.fn(async () => []) },
     toUsers: vi.fn(async () => report),
     // A frame per part: recorded as one `toUsers` per part (`sent`).
     toEach: vi.fn(async (parts, options) => {

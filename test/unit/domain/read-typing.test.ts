@@ -40,11 +40,52 @@ describe('readMessage', () => {
           ? {
               userIds: [...ids].sort(),
               frame,
-              options: { chat: expect.objectContaining({ memberCount: 200 }) },
+              options: { chat: expect.objectContaining({ memberCount: 200 }), sockets: [] },
             }
           : { userIds: ['ann'], frame, options: undefined },
       ]);
     }
+  });
+
+  it('tells the members the roster lists when it lists at most 200 sockets, only the reader’s own above', async () => {
+    const frame = { type: 'message.read', chatId: 'g1', userId: 'ann', lastReadSeq: 3 };
+    const socket = (userId: string, n: number) => ({ userId, connectionId: `k-${userId}-${n}` });
+    for (const [listed, expected] of [
+      // Listed: every member's sockets, and one of someone not a member (a racing $connect's).
+      [
+        [socket('ann', 1), socket('bob', 1), socket('bob', 2), socket('eve', 1)],
+        {
+          userIds: ['ann', 'bob'],
+          frame,
+          options: {
+            chat: expect.objectContaining({ memberCount: 2 }),
+            sockets: [socket('ann', 1), socket('bob', 1), socket('bob', 2)],
+          },
+        },
+      ],
+      // More than 200 sockets online (10 each of 2 members would not be; 201 here): the reader's own.
+      [undefined, { userIds: ['ann'], frame, options: undefined }],
+    ] as const) {
+      const { deps, store, fanOut } = withChat();
+      fanOut.directory.someSocketsOfGroup.mockResolvedValue(listed && [...listed]);
+      const message = stored(3);
+      store.messages.get.mockResolvedValue(message);
+      await readMessage(deps, ann, { chatId: 'g1', messageId: message.messageId });
+      expect(fanOut.directory.someSocketsOfGroup).toHaveBeenCalledWith('g1', 200, { consistent: true });
+      expect(sent(fanOut)).toEqual([expected]);
+    }
+  });
+
+  it('tells the reader’s own sockets only when the roster cannot be read', async () => {
+    const { deps, store, fanOut } = withChat();
+    fanOut.directory.someSocketsOfGroup.mockRejectedValue(new Error('throttled'));
+    const message = stored(3);
+    store.messages.get.mockResolvedValue(message);
+    await expect(readMessage(deps, ann, { chatId: 'g1', messageId: message.messageId })).resolves.toEqual({
+      chatId: 'g1',
+      lastReadSeq: 3,
+    });
+    expect(sent(fanOut)).toEqual([expect.objectContaining({ userIds: ['ann'], options: undefined })]);
   });
 
   it('answers the cursor where it is, silently, when it is already further', async () => {
