@@ -38,7 +38,7 @@ export class ChatEntry {
   /** Versions seen live above `syncedVer`, waiting for the hole below them to fill. */
   readonly above = new Set<number>();
   // Owned by the syncer.
-  running: Promise<void> | undefined;
+  running: Promise<unknown> | undefined;
   again?: boolean;
   retries = 0;
   gapTimer: TimerId;

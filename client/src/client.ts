@@ -244,12 +244,20 @@ export class ChatClient {
 
   /**
    * Catches up now: one chat, or every chat (listChats, then sync of those that moved). Call it when
-   * a push notification wakes the app: it costs one listChats plus one sync per changed chat.
+   * a push notification wakes the app: it costs one listChats plus one sync per changed chat. It
+   * dials at once if the socket is down, also when suspended (then suspended again once done), and
+   * rejects with the error when the catch-up failed (e.g. TIMEOUT: no socket opened in time).
    */
   async syncNow(chatId?: string): Promise<void> {
     await this.loaded;
     const e = chatId === undefined ? undefined : this.replica.chats.get(chatId);
-    await (e ? this.syncer.catchUp(e) : this.syncer.resync());
+    const done = this.conn.wake();
+    try {
+      const failed = await (e ? this.syncer.catchUp(e) : this.syncer.resync());
+      if (failed) throw failed;
+    } finally {
+      done();
+    }
   }
 
   /** Reconnects at once when waiting to (the app came to the foreground, or the network is back). */
@@ -259,7 +267,8 @@ export class ChatClient {
 
   /**
    * Closes the socket until `reconnectNow()` (the app went to the background): the server then counts
-   * you offline at once and pushes to your devices. Sends wait in the outbox meanwhile.
+   * you offline at once and pushes to your devices. Sends wait in the outbox meanwhile. A `syncNow()`
+   * opens it for its catch-up (the outbox sends meanwhile too), and it closes again after.
    */
   suspend(): void {
     this.conn.suspend();

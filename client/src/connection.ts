@@ -6,7 +6,8 @@
  *        └──── refused handshake (401/403) twice, or close() ────▶ closed
  *
  * - `suspend()` closes the socket and dials nothing until `reconnectNow()` (an app in the background:
- *   the server knows at once the user is away, and pushes; a socket left open can look alive 10 min).
+ *   the server knows at once the user is away, and pushes; a socket left open can look alive 10 min),
+ *   but while a `wake()` holds it open (`syncNow()` after a push): suspended again once none does.
  * - Reconnects with full-jitter exponential backoff after a network loss, a 1001 (idle or 2-hour
  *   limit, server shutdown) or any other close; at once (no backoff) for a planned reconnect and
  *   after `TOKEN_EXPIRED`. The backoff restarts once a reply arrives on the new socket.
@@ -56,6 +57,8 @@ export class Connection {
   private readonly waiting = new Map<() => void, (error: ChatClientError) => void>();
   private dialing?: boolean;
   private suspended?: boolean;
+  /** wake()s not done yet: the socket opens for them, suspended or not. */
+  private wakes = 0;
   private dialTimer: TimerId;
   private pingTimer: TimerId;
   private plannedTimer: TimerId;
@@ -132,16 +135,30 @@ export class Connection {
   /** Reconnects now when waiting to reconnect (e.g. the app came to the foreground, or went online). */
   reconnectNow(): void {
     this.suspended = false;
-    if (this.state === 'reconnecting' && !this.socket && !this.dialing) {
-      cancel(this.dialTimer);
-      void this.dial();
-    }
+    this.redial();
+  }
+
+  /** Opens the socket (at once), also while suspended, until the function returned is called. */
+  wake(): () => void {
+    this.wakes++;
+    this.redial();
+    return () => {
+      if (!--this.wakes && this.suspended) this.suspend();
+    };
   }
 
   suspend(): void {
     this.suspended = true;
+    if (this.wakes) return;
     cancel(this.dialTimer);
     this.drop('suspended');
+  }
+
+  private redial(): void {
+    if (this.state === 'reconnecting' && !this.socket && !this.dialing) {
+      cancel(this.dialTimer);
+      void this.dial();
+    }
   }
 
   close(): void {
@@ -165,7 +182,7 @@ export class Connection {
       this.dialing = false;
     }
     if (this.state === 'closed') return;
-    if (this.suspended) return this.retry('suspended');
+    if (this.suspended && !this.wakes) return this.retry('suspended');
     this.token = token;
     let socket: WebSocketLike;
     try {
@@ -254,7 +271,7 @@ export class Connection {
     if (this.state === 'open') this.reconnects++;
     this.set({ state: 'reconnecting', reason, delayMs: delay, attempt, ...extra });
     cancel(this.dialTimer);
-    if (!this.suspended) this.dialTimer = later(() => void this.dial(), delay);
+    if (!this.suspended || this.wakes) this.dialTimer = later(() => void this.dial(), delay);
   }
 
   /** Gives up on the current socket at once (dead, planned reconnect, expired token). */

@@ -12,7 +12,7 @@ import { cursor, memberLeft } from './members.ts';
 import type { ChatEntry, Replica } from './replica.ts';
 
 export interface LiveHooks {
-  catchUp(e: ChatEntry): Promise<void>;
+  catchUp(e: ChatEntry): Promise<unknown>;
   changed(e: ChatEntry): void;
 }
 

@@ -44,7 +44,7 @@ export class Syncer {
   private delivered = true;
   // The catch-up of every chat (resync()): the run under way, its retry timer, the failures in a row,
   // and whether to list again once it is done (names a ChatEntry uses for its own catch-up).
-  private running: Promise<void> | undefined;
+  private running: Promise<unknown> | undefined;
   private timer: unknown;
   private retries = 0;
   private again?: boolean;
@@ -81,8 +81,8 @@ export class Syncer {
     void this.resync();
   }
 
-  /** listChats, then a catch-up of every chat that moved. */
-  resync(): Promise<void> {
+  /** listChats, then a catch-up of every chat that moved; resolves with why it failed, if it did. */
+  resync(): Promise<unknown> {
     cancel(this.timer);
     this.timer = undefined;
     if (this.running) {
@@ -90,11 +90,13 @@ export class Syncer {
       this.again = true;
       return this.running;
     }
-    const run = async (): Promise<void> => {
+    const run = async (): Promise<unknown> => {
+      let failed: unknown;
       do {
         this.again = false;
-        await this.resyncOnce();
+        failed = await this.resyncOnce();
       } while (this.again && this.conn.state === 'open');
+      return failed;
     };
     this.running = run().finally(() => {
       this.running = undefined;
@@ -102,7 +104,7 @@ export class Syncer {
     return this.running;
   }
 
-  private async resyncOnce(): Promise<void> {
+  private async resyncOnce(): Promise<unknown> {
     const before = new Set(this.replica.chats.keys());
     const receipts = this.receipts;
     const stamp = this.replica.stamp;
@@ -124,7 +126,7 @@ export class Syncer {
         // resync() forgets the timer.
         this.timer = later(() => void this.resync(), backoff(++this.retries, 500, 10_000));
       }
-      return;
+      return error;
     }
     // Not listed: deleted, or we left or were removed — or moved between pages while we paged.
     await pool(
@@ -142,7 +144,10 @@ export class Syncer {
       const lastVer = listed.get(e.info.chatId) ?? e.info.lastVer;
       return !e.loaded || e.hasGap || (lastVer > 0 ? lastVer !== e.syncedVer : e.info.lastSeq > e.contigSeq);
     });
-    await pool(behind, 4, (e) => this.catchUp(e));
+    let failed: unknown;
+    await pool(behind, 4, async (e) => {
+      failed ??= await this.catchUp(e);
+    });
     if (receipts) {
       this.receipts = false;
       // Delivery receipts due when the last socket (or the last run) ended.
@@ -152,15 +157,20 @@ export class Syncer {
         changed: (e) => this.changed(e),
       });
     }
+    return failed;
   }
 
-  /** Brings one chat up to date (joins the run under way, and runs once more after it). */
-  catchUp(e: ChatEntry): Promise<void> {
+  /**
+   * Brings one chat up to date (joins the run under way, and runs once more after it); resolves with
+   * why it failed, if it did.
+   */
+  catchUp(e: ChatEntry): Promise<unknown> {
     if (e.running) {
       e.again = true;
       return e.running;
     }
-    const run = async (): Promise<void> => {
+    const run = async (): Promise<unknown> => {
+      let failed: unknown;
       try {
         do {
           e.again = false;
@@ -171,6 +181,7 @@ export class Syncer {
       } catch (error) {
         const code = codeOf(error);
         if (code === 'NOT_FOUND') return this.replica.remove(e.info.chatId);
+        failed = error;
         this.o.warn(`catch-up of ${e.info.chatId} failed`, error);
         if (RETRYABLE.has(code ?? 'INTERNAL') && this.conn.state === 'open') {
           e.missed = true;
@@ -187,6 +198,7 @@ export class Syncer {
         e.running = undefined;
       }
       this.changed(e);
+      return failed;
     };
     e.running = run();
     return e.running;

@@ -2,7 +2,8 @@
  * `suspend()` (an app sent to the background) against the local stack: the socket closes cleanly, so
  * the server counts the user offline at once (where a socket the OS left open looks alive until the
  * gateway's idle limit, and the user gets no push meanwhile); nothing is dialed until
- * `reconnectNow()`, which catches up and sends what waited in the outbox.
+ * `reconnectNow()`, which catches up and sends what waited in the outbox. A push handler's
+ * `syncNow()` opens a socket for its catch-up only: suspended (offline) again once it is done.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
@@ -63,5 +64,32 @@ describe('suspend', () => {
       'written while suspended',
     ]);
     await eventually(() => alice.messages(chatId).some((m) => m.text === 'written while suspended'));
+  });
+
+  it('syncNow() while suspended (a push woke the app): catches up, then is suspended again', async () => {
+    const sockets = socketFamily();
+    const { alice, bob, bobId, chatId } = await pair('suspend-sync', {
+      WebSocket: sockets.WebSocket,
+      backoffBaseMs: 10,
+      backoffMaxMs: 20,
+    });
+    const presence = async () => {
+      const { presence } = await alice.request('getPresence', { userIds: [bobId] });
+      return presence[0]?.online;
+    };
+    bob.suspend();
+    await eventually(async () => (await presence()) === false);
+    await alice.sendMessage(chatId, 'pushed to you');
+    const dialed = sockets.created;
+
+    await bob.syncNow();
+    expect(bob.messages(chatId).map((m) => m.text)).toEqual(['pushed to you']);
+    expect(sockets.created).toBe(dialed + 1);
+    // Suspended again: offline for the server (pushes go out), and nothing dialed meanwhile.
+    await eventually(async () => (await presence()) === false);
+    expect(bob.state).toBe('reconnecting');
+    await sleep(300);
+    expect(sockets.created).toBe(dialed + 1);
+    expect(sockets.open.size).toBe(0);
   });
 });
