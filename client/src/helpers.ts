@@ -3,7 +3,7 @@
  * (Reactions are `client.react`, through the outbox.)
  */
 import type { ChatClient } from './client.ts';
-import type { Ack, Message, Platform, RequestInput } from './contract.ts';
+import type { Ack, ActionName, Message, Platform, RequestInput } from './contract.ts';
 import { ChatClientError, codeOf } from './errors.ts';
 import { randomId, sleep } from './util.ts';
 
@@ -56,12 +56,38 @@ export async function sendAttachment(
   return client.sendMessage(input.chatId, input.text ?? '', { attachments: [{ uploadId }] });
 }
 
-/** Schedules a message (a fresh clientMessageId makes a retried request harmless). */
+/**
+ * The request, retried as `retries: 2` does, and after a `CONFLICT` ("busy, please retry": nothing
+ * was written) up to 4 times more, `waitMs` apart.
+ */
+async function unbusy<N extends ActionName>(
+  client: ChatClient,
+  action: N,
+  fields: RequestInput<N>,
+  waitMs = 500,
+): Promise<Ack<N>> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await (client.request as (...args: unknown[]) => Promise<Ack<N>>)(action, fields, {
+        retries: 2,
+      });
+    } catch (error) {
+      if (attempt >= 4 || codeOf(error) !== 'CONFLICT') throw error;
+      await sleep(waitMs);
+    }
+  }
+}
+
+/**
+ * Schedules a message, with `fields.clientMessageId` or a fresh one, the same in every retry (also
+ * of `CONFLICT`, "busy"), so a retry answers the schedule already made instead of making a second.
+ * To try again later (after this gave up), keep your own clientMessageId and pass it again.
+ */
 export function scheduleMessage(
   client: ChatClient,
   fields: RequestInput<'scheduleMessage'>,
 ): Promise<Ack<'scheduleMessage'>> {
-  return client.request('scheduleMessage', { clientMessageId: randomId(), ...fields }, { retries: 2 });
+  return unbusy(client, 'scheduleMessage', { clientMessageId: randomId(), ...fields });
 }
 
 /**
@@ -76,23 +102,17 @@ export async function createGroup(
   client: ChatClient,
   fields: Omit<Extract<RequestInput<'createChat'>, { kind: 'group' }>, 'kind'>,
 ): Promise<Ack<'createChat'>> {
+  // The server answers CONFLICT after waiting 4 s: 4 more tries 2 s apart span 24 s.
   const request = { ...fields, kind: 'group', clientChatId: fields.clientChatId ?? randomId() } as const;
-  for (let attempt = 0; ; attempt++) {
-    try {
-      return await client.request('createChat', request, { retries: 2 });
-    } catch (error) {
-      // The server answers CONFLICT after waiting 4 s: 4 more tries span 24 s.
-      if (attempt >= 4 || codeOf(error) !== 'CONFLICT') throw error;
-      await sleep(2000);
-    }
-  }
+  return unbusy(client, 'createChat', request, 2000);
 }
 
 /**
  * Registers this device's push token (APNs or FCM). Call it on every app start (and when the OS
  * rotates the token): a device not registered for the server's window (60 days by default) gets no
  * push; registering the same token again keeps its device live. When a push wakes the app, call
- * `client.syncNow()` (or just let the client reconnect): a delta sync, not a reload.
+ * `client.syncNow()` (or just let the client reconnect): a delta sync, not a reload. A `CONFLICT`
+ * ("busy": your devices changed meanwhile, nothing written) is retried.
  */
 export function registerPushToken(
   client: ChatClient,
@@ -100,5 +120,5 @@ export function registerPushToken(
   token: string,
   appId?: string,
 ): Promise<Ack<'registerDevice'>> {
-  return client.request('registerDevice', { platform, token, appId }, { retries: 2 });
+  return unbusy(client, 'registerDevice', { platform, token, appId });
 }

@@ -12,9 +12,10 @@
  *
  * Retried: a lost socket or a timeout (at once, on the next open socket), `RATE_LIMITED` (after
  * `retryAfterMs`; meanwhile the action's gate holds the other chats' changes unsent, gate.ts),
- * `INTERNAL`, `TOKEN_EXPIRED` and, for sends, `CONFLICT` (with backoff).
+ * `INTERNAL`, `TOKEN_EXPIRED` and `CONFLICT` ("busy, please retry": a send into a very busy chat, a
+ * reaction in a burst on one message; with backoff), but an edit's.
  * Refused for good (`BAD_REQUEST`, `FORBIDDEN`, `NOT_FOUND`, `PAYLOAD_TOO_LARGE` — also the
- * client's own, for a frame over MAX_FRAME_BYTES —, an edit's `CONFLICT` on a deleted message, …):
+ * client's own, for a frame over MAX_FRAME_BYTES —, an edit's `CONFLICT`: a deleted message, …):
  * the entry is dropped, its promise rejects and an `outbox` change says `failed`.
  */
 import type { ClientStats, OutboxChange, OutboxEntry } from './api.ts';
@@ -239,7 +240,8 @@ export class Outbox {
   private failed(entry: OutboxEntry, error: ChatClientError): void {
     const code = codeOf(error) ?? 'INTERNAL';
     if (code === 'CLOSED') return;
-    if (RETRYABLE.has(code) || (code === 'CONFLICT' && entry.action === 'sendMessage')) {
+    // An edit's CONFLICT is final (the message is deleted); the others' are "busy, please retry".
+    if (RETRYABLE.has(code) || (code === 'CONFLICT' && entry.action !== 'editMessage')) {
       const delay =
         code === 'TIMEOUT' || code === 'DISCONNECTED'
           ? 0

@@ -2,7 +2,7 @@
  * The thin helpers for the v2 flows, on a fake socket: an upload is requestUpload + a PUT with the
  * returned headers (and a failed PUT is an error), then sendMessage with the uploadId; scheduling,
  * group creation (its clientChatId kept across retries) and push-token registration are requests
- * with the right fields.
+ * with the right fields; a "busy" CONFLICT is retried (scheduling with the same clientMessageId).
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import {
@@ -159,5 +159,45 @@ describe('helpers', () => {
     const sent = FakeSocket.last.requests('createChat');
     expect(sent).toHaveLength(5);
     expect(new Set(sent.map((r) => r.clientChatId)).size).toBe(1);
+  });
+
+  it('scheduleMessage retries a busy CONFLICT with the same clientMessageId', async () => {
+    const client = await open();
+    const fields = { chatId: 'c1', text: 'later', sendAt: '2026-12-02T09:00:00Z' };
+    const scheduled = scheduleMessage(client, fields);
+    await flush();
+    FakeSocket.last.error(FakeSocket.last.requests('scheduleMessage')[0] as Sent, 'CONFLICT', {
+      message: 'Your scheduled messages were busy; please retry.',
+    });
+    await vi.advanceTimersByTimeAsync(500);
+    const retry = await answer('scheduleMessage', { scheduled: { scheduledId: 's1' } });
+    await expect(scheduled).resolves.toMatchObject({ scheduled: { scheduledId: 's1' } });
+    const sent = FakeSocket.last.requests('scheduleMessage');
+    expect(sent).toHaveLength(2);
+    expect(retry.clientMessageId).toBe(sent[0]?.clientMessageId);
+    // Your own clientMessageId (to try again later without a second schedule) is the one sent.
+    const own = scheduleMessage(client, { ...fields, clientMessageId: 'draft-7' });
+    expect((await answer('scheduleMessage', { scheduled: { scheduledId: 's1' } })).clientMessageId).toBe(
+      'draft-7',
+    );
+    await own;
+  });
+
+  it('registerPushToken retries a busy CONFLICT (your devices changed meanwhile), then gives up', async () => {
+    const client = await open();
+    const device = registerPushToken(client, 'apns', 'token-2');
+    await flush();
+    FakeSocket.last.error(FakeSocket.last.requests('registerDevice')[0] as Sent, 'CONFLICT');
+    await vi.advanceTimersByTimeAsync(500);
+    await answer('registerDevice', { device: { deviceId: 'd2' } });
+    await expect(device).resolves.toMatchObject({ device: { deviceId: 'd2' } });
+    const refused = registerPushToken(client, 'apns', 'token-3').catch((e: { code: string }) => e.code);
+    for (let i = 0; i < 5; i++) {
+      await flush();
+      FakeSocket.last.error(FakeSocket.last.requests('registerDevice').at(-1) as Sent, 'CONFLICT');
+      await vi.advanceTimersByTimeAsync(500);
+    }
+    expect(await refused).toBe('CONFLICT');
+    expect(FakeSocket.last.requests('registerDevice')).toHaveLength(2 + 5);
   });
 });
