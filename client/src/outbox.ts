@@ -47,8 +47,8 @@ interface Settle {
 }
 
 export class Outbox {
-  /** Every change, in the order queued. */
-  private readonly all = new Set<OutboxEntry>();
+  /** Every change by its id, in the order queued. */
+  private readonly all = new Map<string, OutboxEntry>();
   /** Per chat its changes in order: the first is the next to go. */
   private readonly chats = new Map<string, Fifo<OutboxEntry>>();
   private readonly busy = new Set<string>();
@@ -78,7 +78,7 @@ export class Outbox {
 
   /** What waits, in the order queued. */
   get entries(): OutboxEntry[] {
-    return [...this.all, ...(this.early ?? [])];
+    return [...this.all.values(), ...(this.early ?? [])];
   }
 
   /**
@@ -89,7 +89,8 @@ export class Outbox {
     const ids = new Set(stored.map((e) => e.id));
     const early = (this.early ?? []).filter((e) => !ids.has(e.id) && ids.add(e.id));
     this.early = undefined;
-    for (const entry of stored) this.queue(entry);
+    // (A store written before ids were matched across runs may hold one twice: it goes once.)
+    for (const entry of stored) if (!this.all.has(entry.id)) this.queue(entry);
     this.store(early);
   }
 
@@ -99,13 +100,16 @@ export class Outbox {
    */
   add(entry: OutboxEntry): Promise<Frame> {
     if (this.conn.state === 'closed') return Promise.reject(closedError(entry.action));
-    // The same change again (its clientMessageId) while it waits: the one promise.
+    // The same change again (its clientMessageId) while it waits: the one promise; also of a change
+    // stored by an earlier run (loaded, it had none), which is not queued twice.
     const queued = this.settle.get(entry.id);
     if (queued) return queued.promise;
+    const stored = this.all.get(entry.id);
     const s = {} as Settle;
     s.promise = new Promise((resolve, reject) => {
       Object.assign(s, { resolve, reject });
       this.settle.set(entry.id, s);
+      if (stored) return;
       if (this.early) this.early.push(entry);
       else this.store([entry]);
       this.hooks.emit({ entry, status: 'queued' });
@@ -122,7 +126,7 @@ export class Outbox {
   discard(id: string, error: ChatClientError): boolean {
     const early = this.early ?? [];
     const i = early.findIndex((e) => e.id === id);
-    const entry = [...this.all].find((e) => e.id === id);
+    const entry = this.all.get(id);
     if (i >= 0) early.splice(i, 1);
     else if (!entry || (this.busy.has(entry.chatId) && this.head(entry.chatId) === entry)) return false;
     else {
@@ -171,7 +175,7 @@ export class Outbox {
   }
 
   private queue(entry: OutboxEntry): void {
-    this.all.add(entry);
+    this.all.set(entry.id, entry);
     const queue = this.chats.get(entry.chatId) ?? new Fifo();
     queue.items.push(entry);
     if (queue.size > 1) return;
@@ -264,7 +268,7 @@ export class Outbox {
   }
 
   private finish(entry: OutboxEntry, now = false): void {
-    this.all.delete(entry);
+    this.all.delete(entry.id);
     const queue = this.chats.get(entry.chatId);
     if (queue?.first === entry) queue.take();
     else queue?.remove(entry);

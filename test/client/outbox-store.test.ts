@@ -2,7 +2,8 @@
  * The outbox and the store (client/src/outbox.ts, replica.ts, writer.ts): changes added before the
  * store has loaded go after the stored ones and overwrite nothing; a change is sent only once the
  * store holds it; a flush of n changes writes O(n) outbox entries to the store in all, in a few
- * saves (it was two saves per change, each with the whole outbox: O(n²), 16 M entries for 4,000).
+ * saves (it was two saves per change, each with the whole outbox: O(n²), 16 M entries for 4,000);
+ * a send again with the clientMessageId of a stored one (after a restart) is that one.
  */
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { type ClientStore, connect, MemoryStore, type StoreChanges } from '../../client/src/index.ts';
@@ -76,6 +77,50 @@ describe('the outbox before the store has loaded', () => {
     }
     expect(socket.requests('sendMessage').map((r) => r.text)).toEqual(['old-1', 'new-1']);
     expect((await Promise.all(sends)).map((m) => m.text)).toEqual(['new-1', 'old-1']);
+    client.close();
+  });
+
+  it('after the load too: a send with the clientMessageId of a stored one is that one, not a second', async () => {
+    vi.useFakeTimers();
+    const server = new FakeServer();
+    server.chat('c1');
+    const store = new MemoryStore();
+    store.outbox = [entry('o1', 'draft')];
+    const { client } = fakeClient({ sync: false, store });
+    await flush(10);
+    const again = client.sendMessage('c1', 'draft', { clientMessageId: 'o1' });
+    await flush(10);
+    expect(client.pending().map((e) => e.id)).toEqual(['o1']);
+    expect(store.outbox.map((e) => e.id)).toEqual(['o1']);
+    const socket = FakeSocket.last;
+    socket.open();
+    for (let i = 0; i < 5; i++) {
+      server.serve(socket);
+      await flush(5);
+    }
+    expect(socket.requests('sendMessage').map((r) => r.clientMessageId)).toEqual(['o1']);
+    await expect(again).resolves.toMatchObject({ text: 'draft', clientMessageId: 'o1' });
+    expect(client.stats.serverDuplicates).toBe(0);
+    client.close();
+  });
+
+  it('a stored outbox holding an id twice (written before ids matched across runs) sends it once', async () => {
+    vi.useFakeTimers();
+    const server = new FakeServer();
+    server.chat('c1');
+    const store = new MemoryStore();
+    store.outbox = [entry('o1', 'draft'), entry('o1', 'draft'), entry('o2', 'next')];
+    const { client } = fakeClient({ sync: false, store });
+    await flush(10);
+    expect(client.pending().map((e) => e.id)).toEqual(['o1', 'o2']);
+    const socket = FakeSocket.last;
+    socket.open();
+    for (let i = 0; i < 5; i++) {
+      server.serve(socket);
+      await flush(5);
+    }
+    expect(socket.requests('sendMessage').map((r) => r.clientMessageId)).toEqual(['o1', 'o2']);
+    expect(client.pending()).toEqual([]);
     client.close();
   });
 });
