@@ -17,7 +17,7 @@ import { connectionTiming } from './connection-options.ts';
 import type { Ack, ActionName, Message } from './contract.ts';
 import { Emitter } from './emitter.ts';
 import { ChatClientError, closedError, codeOf, RETRYABLE } from './errors.ts';
-import { applyAck, applyEvent } from './live.ts';
+import { applyAck, applyEvent, applyRequest } from './live.ts';
 import { cursor } from './members.ts';
 import { Outbox } from './outbox.ts';
 import { type ChatEntry, Replica } from './replica.ts';
@@ -149,15 +149,7 @@ export class ChatClient {
     for (let attempt = 0; ; attempt++) {
       try {
         const ack = await this.conn.request(action, fields ?? {}, options?.timeoutMs);
-        // You left the chat (removeMember of yourself) or deleted it: it is gone now, not at its event;
-        // unless you were invited back meanwhile (its chat.joined came after the request, before the ack).
-        const f = fields as { chatId: string; userId?: string };
-        const mine = action === 'removeMember' && f.userId === this.userId;
-        if (
-          action === 'deleteChat' ||
-          (mine && !((this.replica.chats.get(f.chatId)?.joined as number) > stamp))
-        )
-          this.replica.remove(f.chatId);
+        applyRequest(action, fields ?? {}, ack, this.replica, stamp);
         return ack as unknown as Ack<N>;
       } catch (error) {
         const code = codeOf(error);

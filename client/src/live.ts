@@ -2,7 +2,7 @@
  * Server events into the replica: messages by version, deletions and reactions, read and delivery
  * cursors, chats appearing and going away; then the syncer's checks (holes, delivery receipts), or a
  * catch-up when the event names a chat not loaded yet or changes its members. The acks of one's own
- * writes (from the outbox) change the replica the same way.
+ * writes (from the outbox) change the replica the same way, and so do those of a few requests.
  */
 
 import type { OutboxEntry } from './api.ts';
@@ -86,6 +86,23 @@ export function applyEvent(frame: Frame, r: Replica, sync: LiveHooks): void {
   }
   if (!e.loaded || e.stub) return void sync.catchUp(e);
   sync.changed(e);
+}
+
+/**
+ * A request's ack changes the replica where no event does (or not before it). You left the chat
+ * (removeMember of yourself) or deleted it: it is gone now, not at its event; unless you were invited
+ * back meanwhile (its chat.joined came after the request, sent at `stamp`, before the ack). Your mute:
+ * the chat held shows it as the next listChats will.
+ */
+export function applyRequest(action: string, fields: object, ack: Frame, r: Replica, stamp: number): void {
+  const f = fields as { chatId: string; userId?: string };
+  const e = r.chats.get(f.chatId);
+  const mine = action === 'removeMember' && f.userId === r.me;
+  if (action === 'deleteChat' || (mine && !((e?.joined as number) > stamp))) r.remove(f.chatId);
+  if (action === 'muteChat' && e) {
+    e.info.mutedUntil = ack.mutedUntil as string | null;
+    r.touch(e);
+  }
 }
 
 /** An outbox ack changes the replica like the matching event would. */
