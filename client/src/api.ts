@@ -149,7 +149,8 @@ export interface RequestOptions {
   readonly timeoutMs?: number;
   /**
    * Retries after a retryable failure (lost socket, timeout, INTERNAL, RATE_LIMITED after its
-   * `retryAfterMs`). Only for requests that are safe to repeat. @default 0
+   * `retryAfterMs`). Only for requests that are safe to repeat. `close()` ends a wait between tries:
+   * the request then fails with `CLOSED`. @default 0
    */
   readonly retries?: number;
 }

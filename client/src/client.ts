@@ -24,7 +24,7 @@ import { type ChatEntry, Replica } from './replica.ts';
 import { MemoryStore } from './store.ts';
 import { Syncer } from './sync.ts';
 import { type AttachmentUrls, attachmentUrls } from './urls.ts';
-import { backoff, jwtClaims, randomId, sleep } from './util.ts';
+import { backoff, jwtClaims, nap, randomId, sleep } from './util.ts';
 
 export type { RequestArgs, RequestOptions, SendOptions } from './api.ts';
 
@@ -51,6 +51,8 @@ export class ChatClient {
   private readonly loaded: Promise<void>;
   /** False after the store failed to load: the stored outbox is then left as it was. */
   private outboxLoaded = true;
+  /** The retry waits of request() under way: close() ends them. */
+  private readonly naps = new Set<() => void>();
 
   constructor(options: ClientOptions) {
     const warn = (message: string, data?: unknown) => options.logger?.warn?.(message, data);
@@ -65,6 +67,7 @@ export class ChatClient {
         if (change.state === 'closed') {
           this.syncer.stop();
           this.outbox.stop(closedError(null));
+          for (const wake of this.naps) wake();
         }
         this.events.emit('state', change);
       },
@@ -154,7 +157,8 @@ export class ChatClient {
       } catch (error) {
         const code = codeOf(error);
         if (attempt >= (options?.retries ?? 0) || !code || !RETRYABLE.has(code)) throw error;
-        await sleep((error as ChatClientError).retryAfterMs ?? backoff(attempt + 1, 250, 5000));
+        // Ended by close(): the next try then fails CLOSED at once.
+        await nap((error as ChatClientError).retryAfterMs ?? backoff(attempt + 1, 250, 5000), this.naps);
       }
     }
   }

@@ -30,6 +30,18 @@ export const clock = (): number => g().performance?.now() ?? Date.now();
 
 export const sleep = (ms: number): Promise<void> => new Promise((resolve) => later(resolve, ms));
 
+/** Waits `ms`, or less: until the function it adds to `naps` is called (then its timer is gone). */
+export const nap = (ms: number, naps: Set<() => void>): Promise<void> =>
+  new Promise((resolve) => {
+    const wake = (): void => {
+      cancel(timer);
+      naps.delete(wake);
+      resolve();
+    };
+    const timer = later(wake, ms);
+    naps.add(wake);
+  });
+
 export const globalWebSocket = (): unknown => g().WebSocket;
 
 const rand = (): string => Math.random().toString(36).slice(2, 10);

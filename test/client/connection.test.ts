@@ -124,6 +124,24 @@ describe('lifecycle', () => {
     expect(FakeSocket.all).toHaveLength(1);
     await expect(client.request('ping')).rejects.toMatchObject({ code: 'CLOSED' });
   });
+
+  it('close() ends the retry waits of request(…, { retries }) (a RATE_LIMITED minute): no timer is left', async () => {
+    const { client } = fakeClient();
+    await flush();
+    FakeSocket.last.open();
+    await flush();
+    // The catch-up's listChats (retries: 2) refused with a minute to wait, and one of the app's own.
+    const list = FakeSocket.last.requests('listChats')[0];
+    FakeSocket.last.error(list as never, 'RATE_LIMITED', { retryAfterMs: 60_000 });
+    const own = client.request('getChat', { chatId: 'c1' }, { retries: 2 }).catch((e: ChatClientError) => e);
+    await flush();
+    FakeSocket.last.error(FakeSocket.last.requests('getChat')[0] as never, 'INTERNAL');
+    await flush();
+    await client.close();
+    await flush();
+    expect(await own).toMatchObject({ code: 'CLOSED', action: 'getChat' });
+    expect(vi.getTimerCount()).toBe(0);
+  });
 });
 
 describe('reconnecting', () => {
