@@ -9,6 +9,8 @@ import type { TableClient } from './table-client.ts';
 /** Who to push to: whether the user has an open socket, and their devices. */
 export interface PushTargets {
   readonly online: boolean;
+  /** The stored, unexpired sockets that make them `online` (`$disconnect` asks whether another is). */
+  readonly connectionIds: string[];
   readonly devices: DeviceRecord[];
 }
 
@@ -33,16 +35,18 @@ export async function pushTargetsOf(table: TableClient, userId: string): Promise
     },
   });
   const now = Math.floor(Date.now() / 1000);
-  let online = false;
+  const connectionIds: string[] = [];
   const devices: DeviceRecord[] = [];
   for (const item of items) {
     const sk = String(item.sk);
     if (sk.startsWith(PREFIX.connection)) {
-      if (Number(item[TTL_ATTRIBUTE] ?? Number.POSITIVE_INFINITY) > now) online = true;
+      if (Number(item[TTL_ATTRIBUTE] ?? Number.POSITIVE_INFINITY) > now)
+        connectionIds.push(sk.slice(PREFIX.connection.length));
     } else if (sk.startsWith(PREFIX.device)) {
       devices.push(deviceFromItem(item));
     }
   }
   const deactivated = items.some((item) => item.sk === SK.deactivated);
-  return { online, devices: deactivated ? [] : devices.sort(byCreated) };
+  const online = connectionIds.length > 0;
+  return { online, connectionIds, devices: deactivated ? [] : devices.sort(byCreated) };
 }

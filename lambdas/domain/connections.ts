@@ -6,7 +6,7 @@ import type { Caller } from '../shared/caller.ts';
 import { logger } from '../shared/logger.ts';
 import { type Backoff, backOff } from '../shared/retry.ts';
 import { maxSocketsPerUser } from '../shared/user-caps.ts';
-import { recountBadge } from './badge.ts';
+import { recountBadge, whenToRecount } from './badge.ts';
 import type { Deps } from './deps.ts';
 import { wentOffline, wentOnline } from './presence.ts';
 import { joinRosters, leaveRosters } from './rosters.ts';
@@ -123,39 +123,50 @@ function outcomeOf(claim: SocketClaim): ClaimOutcome {
 }
 
 /**
- * Recounts the user's push badge (badge.ts), then removes the connection and its roster entries;
- * when it was the user's last, records last-seen and tells their peers. API Gateway does not retry
- * a `$disconnect`, so no step is left out because an earlier one failed: a failed recount is logged
+ * Removes the connection and its roster entries; when it was the user's last, records last-seen,
+ * tells their peers and recounts their push badge (badge.ts). API Gateway does not retry a
+ * `$disconnect`, so no step is left out because an earlier one failed: a failed recount is logged
  * (the counter counts on from its last value); a failed delete leaves the record to the presence
  * probe (which removes it once older than a minute, socket-liveness.ts) or a fan-out's 410; failing
- * to read the memberships (twice) skips the recount and the roster cleanup, not the presence
- * announcement, which reads what it needs itself and is tried twice too (a post failing after its
- * claim is not thrown: the recheck it queued is its retry, presence-announce.ts `announceState`). An
- * entry left behind (a group joined meanwhile, a skipped cleanup) is dropped by the first post that
- * finds the socket gone, or by TTL.
+ * to read the memberships (twice) skips the roster cleanup, not the presence announcement, which
+ * reads what it needs itself and is tried twice too (a post failing after its claim is not thrown:
+ * the recheck it queued is its retry, presence-announce.ts `announceState`). An entry left behind (a
+ * group joined meanwhile, a skipped cleanup) is dropped by the first post that finds the socket
+ * gone, or by TTL.
  */
 export async function closeConnection(deps: Deps, caller: Caller, input: ConnectionInput): Promise<void> {
   const { userId } = caller;
   const socket = { userId, connectionId: input.connectionId };
+  // Before the memberships are read: a message allocated before it is in the recount (badge.ts).
+  const countedAt = deps.now();
   const memberships = await twice(() => deps.store.chats.listMemberships(userId)).catch((error: unknown) => {
     logger.warn('could not read the memberships: the socket stays in its rosters', { error });
     return undefined;
   });
-  // The push badge is recounted while this socket still counts as online (no push is planned for the
-  // user meanwhile, so none adds to a count this would overwrite): pushes count on from it (badge.ts).
-  if (memberships)
-    await recountBadge(deps, userId, memberships).catch((error: unknown) =>
-      logger.warn('could not recount the push badge', { error }),
-    );
+  const recount = await whenToRecount(deps, userId, input.connectionId).catch(badgeFailed);
+  // No other socket stored: recounted while this one still counts as online (no push is planned for
+  // the user meanwhile, so none adds to a count this would overwrite).
+  if (recount === 'now')
+    await recountBadge(deps, userId, memberships && { countedAt, memberships }).catch(badgeFailed);
   await forget(deps, socket);
-  await Promise.all([
+  const [, stillOnline] = await Promise.all([
     memberships &&
       leaveRosters(deps, socket, memberships).catch((error: unknown) =>
         logger.warn('could not remove the socket from its rosters', { error }),
       ),
-    twice(() => wentOffline(deps, userId, memberships)).catch(presenceFailed),
+    twice(() => wentOffline(deps, userId, memberships)).catch((error: unknown) => {
+      presenceFailed(error);
+      return false;
+    }),
   ]);
+  // Another socket was stored: recounted only if none is open now (no push goes out before).
+  if (recount === 'ifOffline' && !stillOnline) await recountBadge(deps, userId).catch(badgeFailed);
 }
+
+const badgeFailed = (error: unknown): undefined => {
+  logger.warn('could not recount the push badge', { error });
+  return undefined;
+};
 
 /** `$disconnect`'s delete of the connection record; the delete that removes it gives the slot back. */
 async function forget(deps: Deps, socket: SocketRef): Promise<void> {

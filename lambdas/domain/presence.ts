@@ -68,20 +68,25 @@ export async function wentOnline(
  * the user is announced online again (with the same `lastSeenAt`, as `getPresence` now answers), after
  * the offline post; one stored after it announces online itself, after the offline post too. What is
  * left unordered is a post the fan-out had to queue or retry later (docs/protocol.md, `presence`).
+ *
+ * True when another socket of the user's was found open (`$disconnect` then leaves the push badge
+ * alone: connections.ts); false when none was, young ones still undecided included.
  */
-export async function wentOffline(deps: Deps, userId: string, memberships?: Memberships): Promise<void> {
+export async function wentOffline(deps: Deps, userId: string, memberships?: Memberships): Promise<boolean> {
   const left = await recheckSockets(deps, userId);
-  if ('online' in left ? left.online : !deps.presenceRecheck) return;
+  const open = 'online' in left && left.online;
+  if (open || ('undecidedUntil' in left && !deps.presenceRecheck)) return open;
   const lastSeenAt = deps.now().toISOString();
   await deps.store.profiles.setLastSeen(userId, lastSeenAt);
   if ('undecidedUntil' in left) {
     const peers = await directPeers(deps, userId, memberships);
     if (peers.length > 0) await putOff(deps, userId, left.undecidedUntil);
-    return;
+    return false;
   }
-  if (!(await announceState(deps, { userId, online: false, lastSeenAt }, memberships))) return;
-  if (await socketLeft(deps, userId))
-    await announceState(deps, { userId, online: true, lastSeenAt }, memberships);
+  if (await announceState(deps, { userId, online: false, lastSeenAt }, memberships))
+    if (await socketLeft(deps, userId))
+      await announceState(deps, { userId, online: true, lastSeenAt }, memberships);
+  return false;
 }
 
 /**

@@ -27,7 +27,9 @@ export const handler = (event: SQSEvent, context?: Context): Promise<SQSBatchRes
         jobSize: config().fanOutJobSize,
         budget: sendBudget(context, QUEUEING_RESERVE_MS),
         retryLater: retryLater(),
-        wentOffline: (userId) => wentOffline(deps(), userId),
+        wentOffline: async (userId) => {
+          await wentOffline(deps(), userId);
+        },
         recheckPresence: (userId, unmark) => recheckPresence(deps(), userId, unmark),
       }),
     FANOUT_WORKER.name,

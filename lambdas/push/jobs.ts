@@ -153,6 +153,7 @@ export function decodePushJob(body: string): PushJob | undefined {
     Number.isInteger(m.seq) &&
     isId(m.senderId) &&
     (m.title === undefined || typeof m.title === 'string') &&
+    (m.allocAt === undefined || Number.isFinite(m.allocAt)) &&
     Array.isArray(job.recipients) &&
     job.recipients.every((r) => Array.isArray(r) && r.length === 2 && isId(r[0]) && isCount(r[1])) &&
     (job.v === DEFERRED_JOB_VERSION

@@ -68,11 +68,17 @@ export interface PlanDeps {
 
 /**
  * The badge of a recipient pushed: their badge counter plus this message (`badges.bump`, one
- * UpdateItem, no read: docs/push.md, "Badge"), and never less than their unread count in the
- * message's chat (`chatUnread`, from the head the planner read), which is exact.
+ * UpdateItem, no read: docs/push.md, "Badge"; nothing added when their last recount, at
+ * `$disconnect`, began after the message's allocation and so counted it), and never less than their
+ * unread count in the message's chat (`chatUnread`, from the head the planner read), which is exact.
  */
-async function badgeOf(store: ChatStore, userId: string, chatUnread: number): Promise<number> {
-  return Math.max(await store.badges.bump(userId), chatUnread);
+async function badgeOf(
+  store: ChatStore,
+  userId: string,
+  chatUnread: number,
+  allocAt?: number,
+): Promise<number> {
+  return Math.max(await store.badges.bump(userId, allocAt), chatUnread);
 }
 
 /**
@@ -93,6 +99,11 @@ export interface PushMessage {
   readonly senderId: string;
   /** The group's name; undefined in a direct chat (the sender's name, read when someone is pushed). */
   readonly title: string | undefined;
+  /**
+   * Epoch ms when the message's seq allocation was sent (`allocAt`): a badge recount begun after it
+   * counted the message already (`badgeOf`). Absent from a job queued before it was carried.
+   */
+  readonly allocAt?: number | undefined;
 }
 
 /** A member to look up: no socket in the roster; `chatUnread` is the message's chat's part of the badge. */
@@ -141,6 +152,7 @@ export async function selectRecipients(
       seq: created.seq,
       senderId: created.senderId,
       title: chat.kind === 'group' ? (chat.name ?? 'Group') : undefined,
+      allocAt: created.allocAt,
     },
     recipients: unlisted.map((m) => ({
       userId: m.userId,
@@ -185,7 +197,7 @@ export async function planRecipients(
     const current = await devicesNow(store, recipient.userId, devices, now, counters);
     // Counted only when something is sent: a recipient whose devices all went adds nothing.
     if (current.length === 0) return;
-    const content = contentOf(await badgeOf(store, recipient.userId, recipient.chatUnread));
+    const content = contentOf(await badgeOf(store, recipient.userId, recipient.chatUnread, message.allocAt));
     for (const device of current) planned.push({ device, content });
   });
   return planned;

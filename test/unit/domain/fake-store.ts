@@ -143,7 +143,7 @@ export function fakeStore(): FakeStore {
       refresh: vi.fn(async () => 'refreshed' as const),
       reconcileCount: vi.fn(async () => 'reconciled' as const),
       remove: vi.fn(async () => 'removed' as const),
-      pushTargets: vi.fn(async () => ({ online: false, devices: [] })),
+      pushTargets: vi.fn(async () => ({ online: false, connectionIds: [], devices: [] })),
       startWindow: vi.fn(async () => 'started' as const),
     },
     mutes: { set: vi.fn(async () => 'set' as const) },

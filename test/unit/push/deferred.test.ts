@@ -90,6 +90,7 @@ beforeEach(() => {
   t.store.messages.get.mockResolvedValue(stored);
   storeTargets(t.store, (userId) => ({
     online: false,
+    connectionIds: [],
     devices: [deviceOf(userId)],
   }));
 });

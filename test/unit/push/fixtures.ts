@@ -64,9 +64,12 @@ export const deviceRecord = (userId: string, platform: Platform = 'apns', n?: nu
  */
 export function storeTargets(
   store: ReturnType<typeof fakeDeps>['store'],
-  targets: (userId: string) => PushTargets,
+  targets: (userId: string) => Omit<PushTargets, 'connectionIds'>,
 ): void {
-  store.devices.pushTargets.mockImplementation(async (userId) => targets(userId));
+  store.devices.pushTargets.mockImplementation(async (userId) => {
+    const { online, devices } = targets(userId);
+    return { online, connectionIds: online ? [`${userId}-socket`] : [], devices };
+  });
   store.devices.getState.mockImplementation(async (userId) => {
     const { devices } = targets(userId);
     return { devices, count: devices.length };

@@ -42,6 +42,7 @@ beforeEach(() => {
   t.store.messages.get.mockResolvedValue(LUNCH_MESSAGE);
   storeTargets(t.store, (userId) => ({
     online: false,
+    connectionIds: [],
     devices: [deviceRecord(userId)],
   }));
 });
@@ -125,7 +126,11 @@ describe('push marks', () => {
   });
 
   it('neither checks nor marks a message that notifies nobody', async () => {
-    t.store.devices.pushTargets.mockResolvedValue({ online: true, devices: [deviceRecord('x')] });
+    t.store.devices.pushTargets.mockResolvedValue({
+      online: true,
+      connectionIds: [],
+      devices: [deviceRecord('x')],
+    });
     await push();
     expect(sent).toEqual([]);
     expect(t.store.pushMarks.has).not.toHaveBeenCalled();

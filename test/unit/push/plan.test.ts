@@ -223,7 +223,11 @@ describe('planPushes', () => {
     );
     expect(deferred.map((p) => p.device.deviceId)).toEqual(['d_bob2']);
     // Every device stale: nobody to push, and the message is not even read again.
-    storeTargets(t.store, (userId) => ({ online: false, devices: userId === 'bob' ? [stale] : [] }));
+    storeTargets(t.store, (userId) => ({
+      online: false,
+      connectionIds: [],
+      devices: userId === 'bob' ? [stale] : [],
+    }));
     t.store.messages.get.mockClear();
     expect(await plan()).toEqual([]);
     expect(t.store.messages.get).not.toHaveBeenCalled();
@@ -233,7 +237,11 @@ describe('planPushes', () => {
     const now = t.deps.now().getTime() / 1000;
     const legacy = { ...deviceOf('bob', 1), expiresAt: undefined };
     const dated = deviceOf('bob', 2);
-    storeTargets(t.store, (userId) => ({ online: false, devices: userId === 'bob' ? [legacy, dated] : [] }));
+    storeTargets(t.store, (userId) => ({
+      online: false,
+      connectionIds: [],
+      devices: userId === 'bob' ? [legacy, dated] : [],
+    }));
     const counters = new Counters('test');
     const deps = { store: t.deps.store, now: t.deps.now, deviceStaleAfterSeconds: 30 * 86_400 };
     const planned = await planPushes(deps, image, counters);

@@ -51,6 +51,7 @@ async function runUntilDrained(
   t.store.messages.get.mockResolvedValue(LUNCH_MESSAGE);
   storeTargets(t.store, (userId) => ({
     online: false,
+    connectionIds: [],
     devices: [deviceRecord(userId, 'fcm')],
   }));
   const counters = new Counters('test');

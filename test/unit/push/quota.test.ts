@@ -172,6 +172,7 @@ describe('the push worker while a provider is down', () => {
     t.store.messages.get.mockResolvedValue(LUNCH_MESSAGE);
     storeTargets(t.store, (userId) => ({
       online: false,
+      connectionIds: [],
       devices: [deviceRecord(userId, 'fcm')],
     }));
     const provider = setup(() => down, new ProviderQuota(Date.now, undefined, 25));
