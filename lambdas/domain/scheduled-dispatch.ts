@@ -212,7 +212,12 @@ async function earlierSend(
   const stored = resolution.message;
   // Best effort: the message went out; a failure here must not hold its completion back. The earlier
   // attempt may also have died before noting it as the author's (never unread for them).
-  await Promise.all([announceAgain(deps, stored), markSent(deps, stored, AS_SCHEDULED)]);
+  await Promise.all([
+    announceAgain(deps, stored),
+    markSent(deps, stored, AS_SCHEDULED).catch((error: unknown) =>
+      logger.warn('could not note a scheduled message as sent by its author', { error }),
+    ),
+  ]);
   return { status: 'sent', messageId: stored.messageId };
 }
 

@@ -231,8 +231,10 @@ export async function sendMessage(
     logger.warn('the socket lookup beside the put failed; looking up again', { error });
     return undefined;
   });
+  // A failed move is thrown (INTERNAL, so the retry heals it: sender-cursor.ts) once the posts are made.
+  const marked = markSent(deps, message, options, appended.head.chat.kind);
   await Promise.all([
-    markSent(deps, message, options, appended.head.chat.kind),
+    marked.catch(() => undefined),
     mirrorOlderChat(deps, appended.head.chat, userIdsOf(appended.head.members)),
     deps.fanOut.toUsers(userIdsOf(appended.head.members), event('message.created', { message: view }), {
       excludeConnectionId: input.connectionId,
@@ -240,6 +242,7 @@ export async function sendMessage(
       sockets,
     }),
   ]);
+  await marked;
   return { message: view, duplicate: false };
 }
 

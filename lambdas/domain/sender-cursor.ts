@@ -8,8 +8,11 @@
  * noted on the author's membership instead (`sentAhead`), which unread counts leave out, since a
  * member's own message is never unread for them (views.ts).
  *
- * The group's move beside the fan-out and the note are best effort (a failure is logged and the send
- * answered), and a send that died after its put (answered INTERNAL, or not at all) never made them.
+ * The group's move beside the fan-out and the note are tried up to `MARK_ATTEMPTS` times in place
+ * (a short pause between). Still failing: a send with a clientMessageId throws, so it is answered
+ * INTERNAL after its posts (a dispatcher's attempt: tried again), and its retry heals it; one without
+ * is answered anyway (its retry would be a new message), and the failure is logged. A send that died
+ * after its put (answered INTERNAL, or not at all) never made them either.
  * A duplicate (the same clientMessageId again: the client's retry, the dispatcher's next attempt)
  * makes the write when the membership it read consistently shows it missing, so the retry heals it.
  * Both writes are conditional on the cursor being behind (as `readMessage`'s move): neither moves a
@@ -17,6 +20,7 @@
  */
 import type { ChatKind, MemberRecord, MessageRecord } from '../data/store.ts';
 import { logger } from '../shared/logger.ts';
+import { type Backoff, backOff } from '../shared/retry.ts';
 import type { Deps } from './deps.ts';
 
 export interface SenderCursorOptions {
@@ -27,10 +31,15 @@ export interface SenderCursorOptions {
   readonly movesReadCursor?: boolean | undefined;
 }
 
+/** How many times in all the move (or the note) after a send is tried, and the pause between. */
+export const MARK_ATTEMPTS = 3;
+const MARK_BACKOFF: Backoff = { baseMs: 25, capMs: 100 };
+
 /**
- * After a send stored `message`: the sender's cursor moves (or the message is noted), best effort.
- * `kind` matters only when the cursor moves (not needed otherwise): a direct chat's send moved it
- * with its allocation (`sentSeq`).
+ * After a send stored `message`: the sender's cursor moves (or the message is noted). Throws when
+ * every attempt failed and the send has a clientMessageId (a retry heals it: module comment), else
+ * logs. `kind` matters only when the cursor moves (not needed otherwise): a direct chat's send moved
+ * it with its allocation (`sentSeq`).
  */
 export async function markSent(
   deps: Deps,
@@ -39,9 +48,20 @@ export async function markSent(
   kind?: ChatKind,
 ): Promise<void> {
   if (kind === 'direct' && options.movesReadCursor !== false) return;
-  await write(deps, message, options).catch((error: unknown) => {
-    logger.warn('could not move the sender read cursor', { error });
-  });
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await write(deps, message, options);
+      return;
+    } catch (error) {
+      if (attempt < MARK_ATTEMPTS) {
+        await backOff(MARK_BACKOFF, attempt - 1);
+        continue;
+      }
+      if (message.clientMessageId !== null) throw error;
+      logger.warn('could not move the sender read cursor', { error });
+      return;
+    }
+  }
 }
 
 /**

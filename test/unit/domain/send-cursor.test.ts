@@ -2,13 +2,15 @@
  * The sender's own read cursor (`sender-cursor.ts`): a scheduled message going out moves it in
  * neither kind of chat and is noted as the sender's (`sentAhead`) instead, also by a duplicate (the
  * dispatcher's next attempt) whose send died before noting it; in a group, a duplicate of a send
- * whose cursor move failed (or never ran) moves it, forward only. End to end over the gateway:
+ * whose cursor move failed (or never ran) moves it, forward only; a move or note that fails is tried
+ * again in place, and one that kept failing fails a send with a clientMessageId (its retry heals it). End to end over the gateway:
  * test/e2e/scheduled-read-cursor.test.ts.
  */
 import { describe, expect, it, vi } from 'vitest';
 import type { MemberRecord } from '../../../lambdas/data/store.ts';
 import { sendMessage } from '../../../lambdas/domain/send.ts';
 import { ADMITTED } from '../../../lambdas/domain/send-checks.ts';
+import { MARK_ATTEMPTS } from '../../../lambdas/domain/sender-cursor.ts';
 import { ROUTE_TIMEOUT_SECONDS } from '../../../lambdas/shared/config.ts';
 import { annSend, caller, clock, groupChat, stored, withChat } from './fakes.ts';
 
@@ -67,6 +69,14 @@ describe('a scheduled message going out', () => {
     expect(fake.store.cursors.advance).not.toHaveBeenCalled();
   });
 
+  it('a note that kept failing fails the send (its clientMessageId: the dispatcher tries again)', async () => {
+    const fake = withChat();
+    fake.store.cursors.noteSentAhead.mockRejectedValue(new Error('throttled'));
+    const scheduled = { ...annSend, clientMessageId: 'sched_1' };
+    await expect(sendMessage(fake.deps, ann, scheduled, ADMITTED, AS_SCHEDULED)).rejects.toThrow('throttled');
+    expect(fake.store.cursors.noteSentAhead).toHaveBeenCalledTimes(MARK_ATTEMPTS);
+  });
+
   it('a duplicate writes nothing when the message is noted, or the cursor is past it', async () => {
     for (const anns of [{ lastReadSeq: 1, sentAhead: new Set([2]) }, { lastReadSeq: 2 }]) {
       const fake = withChat();
@@ -79,22 +89,41 @@ describe('a scheduled message going out', () => {
 });
 
 describe('a duplicate in a group: the sender’s cursor', () => {
-  it('moves when the send’s move failed: the retry after the failure heals it', async () => {
+  it('moves when the send’s move kept failing: the send is answered INTERNAL, its retry heals it', async () => {
     const fake = withChat();
-    fake.store.cursors.advance.mockRejectedValueOnce(new Error('throttled'));
-    const first = await sendMessage(fake.deps, ann, annSend);
-    expect(first.duplicate).toBe(false); // the failed move is only logged
+    for (let i = 0; i < MARK_ATTEMPTS; i++)
+      fake.store.cursors.advance.mockRejectedValueOnce(new Error('throttled'));
+    await expect(sendMessage(fake.deps, ann, annSend)).rejects.toThrow('throttled');
+    expect(fake.store.cursors.advance).toHaveBeenCalledTimes(MARK_ATTEMPTS);
+    // Answered only after its posts: the message went out.
+    expect(fake.fanOut.toUsers).toHaveBeenCalled();
     // The retry finds the message stored; ann's membership still has the cursor behind it.
-    const original = stored(first.message.seq, { clientMessageId: 'cm-1', allocAt: clock.ms });
+    const seq = fake.store.cursors.advance.mock.calls[0]?.[2] as number;
+    const original = stored(seq, { clientMessageId: 'cm-1', allocAt: clock.ms });
     fake.store.claims.claim.mockResolvedValue({
       status: 'taken',
       claim: { claimedAt: clock.ms, token: 't0' },
     });
     fake.store.messages.findByClientId.mockResolvedValue(original);
     const retry = await sendMessage(fake.deps, ann, annSend);
-    expect(retry).toMatchObject({ duplicate: true, message: { seq: first.message.seq } });
+    expect(retry).toMatchObject({ duplicate: true, message: { seq } });
+    expect(fake.store.cursors.advance).toHaveBeenCalledTimes(MARK_ATTEMPTS + 1);
+    expect(fake.store.cursors.advance).toHaveBeenLastCalledWith('g1', 'ann', seq);
+  });
+
+  it('is tried again in place after a failed move: the send is answered', async () => {
+    const fake = withChat();
+    fake.store.cursors.advance.mockRejectedValueOnce(new Error('throttled'));
+    await expect(sendMessage(fake.deps, ann, annSend)).resolves.toMatchObject({ duplicate: false });
     expect(fake.store.cursors.advance).toHaveBeenCalledTimes(2);
-    expect(fake.store.cursors.advance).toHaveBeenLastCalledWith('g1', 'ann', first.message.seq);
+  });
+
+  it('kept failing without a clientMessageId (no retry could heal it): logged, the send answered', async () => {
+    const fake = withChat();
+    fake.store.cursors.advance.mockRejectedValue(new Error('throttled'));
+    const { clientMessageId: _, ...withoutId } = annSend;
+    await expect(sendMessage(fake.deps, ann, withoutId)).resolves.toMatchObject({ duplicate: false });
+    expect(fake.store.cursors.advance).toHaveBeenCalledTimes(MARK_ATTEMPTS);
   });
 
   it('moves when the send died after its put (it never ran)', async () => {

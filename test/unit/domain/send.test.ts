@@ -87,10 +87,10 @@ describe('sendMessage: the happy path', () => {
     expect(store.messages.put.mock.calls[0]?.[0]).toMatchObject({ clientMessageId: null });
   });
 
-  it('still delivers when the sender cursor cannot move', async () => {
+  it('still delivers when the sender cursor cannot move (answered INTERNAL: the retry moves it)', async () => {
     const { deps, store, fanOut } = withChat();
     store.cursors.advance.mockRejectedValue(new Error('throttled'));
-    await expect(sendMessage(deps, ann, send)).resolves.toMatchObject({ duplicate: false });
+    await expect(sendMessage(deps, ann, send)).rejects.toThrow('throttled');
     expect(fanOut.toUsers).toHaveBeenCalled();
   });
 });
