@@ -8,11 +8,10 @@
 
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { SignJWT } from 'jose';
 import { describe, expect, it } from 'vitest';
-import { DEV_JWT_SECRET } from '../../lambdas/auth/verifier.ts';
 import { readAudit } from '../../scripts/audit.ts';
 import {
+  connectAdmin,
   connectUser,
   expectRefused,
   getChat,
@@ -20,26 +19,11 @@ import {
   makeGroup,
   sendText,
   settle,
-  type UserSocket,
 } from '../support/chat.ts';
-import { TestClient } from '../support/client.ts';
-import { uniqueId, useTestStack } from '../support/stack.ts';
+import { useTestStack } from '../support/stack.ts';
 
 const stack = useTestStack();
 const execFileAsync = promisify(execFile);
-
-/** An administrator's socket: a dev token with the `roles` claim (or another claim holding it). */
-async function connectAdmin(claims: Record<string, unknown> = { roles: ['admin'] }): Promise<UserSocket> {
-  const userId = uniqueId('admin');
-  const token = await new SignJWT({ name: 'An admin', ...claims })
-    .setProtectedHeader({ alg: 'HS256' })
-    .setSubject(userId)
-    .setIssuedAt()
-    .setExpirationTime('1h')
-    .sign(new TextEncoder().encode(DEV_JWT_SECRET));
-  const client = await TestClient.connect(`${stack.url}/?token=${token}`);
-  return Object.assign(client, { userId, name: 'An admin', connectionId: '' });
-}
 
 /** The audit records since `since`, read as `npm run audit` reads them. */
 function auditSince(since: string) {
@@ -54,7 +38,7 @@ function auditSince(since: string) {
 describe('administrators', () => {
   it('remove members, delete messages and delete chats without membership, each recorded', async () => {
     const since = new Date().toISOString();
-    const admin = await connectAdmin();
+    const admin = await connectAdmin(stack);
     const ann = await connectUser(stack);
     const bob = await connectUser(stack);
     const chat = await makeGroup(ann, [bob.userId], 'Moderated');
@@ -110,7 +94,7 @@ describe('administrators', () => {
 
   it('reads the role from cognito:groups too; members acting on their own rights leave no record', async () => {
     const since = new Date().toISOString();
-    const admin = await connectAdmin({ 'cognito:groups': ['admin', 'staff'] });
+    const admin = await connectAdmin(stack, { 'cognito:groups': ['admin', 'staff'] });
     const ann = await connectUser(stack);
     const chat = await makeGroup(ann, [admin.userId], 'Own rights');
     const mine = await sendText(admin, chat.chatId, 'mine');
@@ -127,7 +111,7 @@ describe('administrators', () => {
     const ann = await connectUser(stack);
     const bob = await connectUser(stack);
     const eve = await connectUser(stack);
-    const notAdmin = await connectAdmin({ roles: ['staff'], 'cognito:groups': 'administrators' });
+    const notAdmin = await connectAdmin(stack, { roles: ['staff'], 'cognito:groups': 'administrators' });
     const chat = await makeGroup(ann, [bob.userId], 'Private');
     const message = await sendText(bob, chat.chatId, 'hello');
     const ref = { chatId: chat.chatId, messageId: message.messageId };
@@ -151,7 +135,7 @@ describe('administrators', () => {
 
 describe('reports', () => {
   it('any member reports (twice is harmless); administrators list them newest first, paged', async () => {
-    const admin = await connectAdmin();
+    const admin = await connectAdmin(stack);
     const ann = await connectUser(stack);
     const bob = await connectUser(stack);
     const eve = await connectUser(stack);

@@ -8,23 +8,13 @@
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
-import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEV_JWT_SECRET } from '../../lambdas/auth/verifier.ts';
 import { REPORT, type ReportRecord } from '../../lambdas/data/items.ts';
 import { keys } from '../../lambdas/data/keys.ts';
 import { LEGACY_REPORTS_PK } from '../../lambdas/data/keys-moderation.ts';
 import { REPORT_DAYS_PER_PAGE } from '../../lambdas/data/reports.ts';
 import { ChatStore } from '../../lambdas/data/store.ts';
-import {
-  closeAll,
-  connectUser,
-  expectRefused,
-  makeGroup,
-  sendText,
-  type UserSocket,
-} from '../support/chat.ts';
-import { TestClient } from '../support/client.ts';
+import { closeAll, connectAdmin, connectUser, expectRefused, makeGroup, sendText } from '../support/chat.ts';
 import { uniqueId, useTestStack } from '../support/stack.ts';
 
 const PER_DAY = 2;
@@ -37,18 +27,6 @@ beforeAll(() => {
   store = new ChatStore(doc, stack.tableName);
 });
 afterAll(() => doc.destroy());
-
-async function connectAdmin(): Promise<UserSocket> {
-  const userId = uniqueId('admin');
-  const token = await new SignJWT({ name: 'An admin', roles: ['admin'] })
-    .setProtectedHeader({ alg: 'HS256' })
-    .setSubject(userId)
-    .setIssuedAt()
-    .setExpirationTime('1h')
-    .sign(new TextEncoder().encode(DEV_JWT_SECRET));
-  const client = await TestClient.connect(`${stack.url}/?token=${token}`);
-  return Object.assign(client, { userId, name: 'An admin', connectionId: '' });
-}
 
 /** A report as code before the day partitions stored it: in `REPORTS`. */
 async function legacyReport(createdAt: string): Promise<ReportRecord> {
@@ -116,7 +94,7 @@ describe('reportMessage', () => {
 
 describe('listReports', () => {
   it('lists the reports of the day, then those from before the days, newest first', async () => {
-    const admin = await connectAdmin();
+    const admin = await connectAdmin(stack);
     const older = await legacyReport('2026-11-30T10:00:00.000Z');
     const [ann, bob] = [await connectUser(stack), await connectUser(stack)];
     const chat = await makeGroup(ann, [bob.userId], 'Listed');

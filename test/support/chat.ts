@@ -3,8 +3,10 @@
  * contract's objects, and deterministic "nothing arrived" checks.
  */
 
+import { SignJWT } from 'jose';
 import * as v from 'valibot';
 import { expect } from 'vitest';
+import { DEV_JWT_SECRET } from '../../lambdas/auth/verifier.ts';
 import type { Chat, ChatSummary, Member, Message } from '../../lambdas/contract/objects.ts';
 import * as contract from '../../lambdas/contract/objects.ts';
 import { eventually, type Frame, TestClient } from './client.ts';
@@ -47,6 +49,22 @@ export async function connectUsers(stack: TestStack, count: number, prefix = 'us
   const out: UserSocket[] = [];
   for (let i = 0; i < count; i++) out.push(await connectUser(stack, uniqueId(prefix)));
   return out;
+}
+
+/** An administrator's socket: a dev token with the `roles` claim (or `claims`, another claim holding it). */
+export async function connectAdmin(
+  stack: TestStack,
+  claims: Record<string, unknown> = { roles: ['admin'] },
+): Promise<UserSocket> {
+  const userId = uniqueId('admin');
+  const token = await new SignJWT({ name: 'An admin', ...claims })
+    .setProtectedHeader({ alg: 'HS256' })
+    .setSubject(userId)
+    .setIssuedAt()
+    .setExpirationTime('1h')
+    .sign(new TextEncoder().encode(DEV_JWT_SECRET));
+  const client = await TestClient.connect(`${stack.url}/?token=${token}`);
+  return Object.assign(client, { userId, name: 'An admin', connectionId: '' });
 }
 
 /** Another socket of the same user. */
