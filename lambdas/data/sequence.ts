@@ -53,6 +53,12 @@ export type VersionAllocation =
   | { readonly status: 'blocked' }
   /** `trustsMirror`, but the chat's blocks are no longer mirrored: check them by reading, then retry. */
   | { readonly status: 'unmirrored' }
+  /**
+   * A transaction held `META` at that moment (a report's ConditionCheck, a membership change, a
+   * block, a void): DynamoDB refused the update (`TransactionConflictException`, which the SDK does
+   * not retry) and wrote nothing. As `allocate`'s `held`: allocate again once it is done.
+   */
+  | { readonly status: 'held' }
   | { readonly status: 'chat-gone' };
 
 export type VoidOutcome =
@@ -66,6 +72,9 @@ const chatExists = itemExists;
 /** `deleteChat` marks the chat first: from then on nothing is allocated in it (it is gone). */
 const chatLive = `${itemExists} AND attribute_not_exists(deletedAt)`;
 
+/** A transaction held `META`: DynamoDB refused a plain update of it, writing nothing. */
+const isHeld = (error: unknown) =>
+  (error as { name?: string } | null)?.name === 'TransactionConflictException';
 /** DynamoDB refuses `SET sentSeq.#sender` when the map itself is missing. */
 const isMissingMap = (error: unknown) =>
   (error as { name?: string } | null)?.name === 'ValidationException' &&
@@ -96,8 +105,7 @@ export class SequenceRepository {
     try {
       return await this.#allocate(chatId, input, options);
     } catch (error) {
-      if ((error as { name?: string } | null)?.name === 'TransactionConflictException')
-        return { status: 'held' };
+      if (isHeld(error)) return { status: 'held' };
       if (input.sentBy === undefined || input.keepsReadCursor || !isMissingMap(error)) throw error;
       // A direct chat stored before `sentSeq` existed: add the empty map once, then allocate.
       await ifConditionFails(
@@ -179,6 +187,7 @@ export class SequenceRepository {
    * a sender): `blocked` otherwise, told apart by the refused write's `ALL_OLD` item. `trustsMirror`
    * (the change read no block item, the `META` it read said the blocks are mirrored) also requires
    * `blocksMirrored`, as `allocate` does: `unmirrored` when the mirror is gone (a repair removed it).
+   * `held`: a transaction held `META` (nothing written), as in `allocate`.
    */
   async allocateVersion(
     chatId: string,
@@ -210,8 +219,15 @@ export class SequenceRepository {
       },
       options,
     );
+    const answered = allocated.catch((error: unknown) => {
+      if (isHeld(error)) return 'held' as const;
+      throw error;
+    });
     return ifConditionFails(
-      allocated.then((item): VersionAllocation => ({ status: 'allocated', ver: Number(item?.lastVer) })),
+      answered.then(
+        (item): VersionAllocation =>
+          item === 'held' ? { status: 'held' } : { status: 'allocated', ver: Number(item?.lastVer) },
+      ),
       ({ reasons: [refused] }): VersionAllocation => {
         const chat = refused?.item && CHAT.fromItem(refused.item);
         if (!chat || chat.deletedAt !== undefined || changedBy === undefined) return { status: 'chat-gone' };

@@ -7,6 +7,8 @@
 import type { MessageChange } from '../data/messages.ts';
 import type { MessageRecord } from '../data/store.ts';
 import { isAborted } from '../data/table-client.ts';
+import { conflict } from '../shared/errors.ts';
+import { type Backoff, backOff } from '../shared/retry.ts';
 import { chatNotFound } from './access.ts';
 import type { Deps } from './deps.ts';
 import { LIMITS } from './limits.ts';
@@ -38,8 +40,14 @@ export interface BlockGuard {
   readonly blockedByReading: () => Promise<boolean>;
 }
 
+/** Between allocations while a transaction holds the chat head (it takes milliseconds), as a send's. */
+const HELD_BACKOFF: Backoff = { baseMs: 5, capMs: 50 };
+
 /**
- * Allocates the chat's next version (NOT_FOUND when the chat is gone). `stop` aborts the allocation
+ * Allocates the chat's next version (NOT_FOUND when the chat is gone). While a transaction holds
+ * the chat head (a report's check of it, a membership change, a block), DynamoDB refuses the update
+ * and writes nothing: it is sent again after a short backoff, as a send's allocation is (append.ts),
+ * up to `LIMITS.sendAttempts` times, then answered CONFLICT ("busy": the client retries). `stop` aborts the allocation
  * and the change's write sooner than their own deadlines (a caller that must answer in time).
  * `guard`: the allocation also refuses a member the other has blocked (a block made since the
  * chat was read), with the guard's refusal. When the guard trusted the mirror and the chat has lost
@@ -55,6 +63,7 @@ export async function allocateVersion(
   const t = writeTiming();
   const until = (signal: AbortSignal) => (stop ? AbortSignal.any([signal, stop]) : signal);
   let trustsMirror = guard?.trustsMirror === true;
+  let held = 0;
   for (;;) {
     const sentAt = deps.now().getTime();
     const allocated = await deps.store.sequence.allocateVersion(
@@ -68,6 +77,11 @@ export async function allocateVersion(
       trustsMirror = false;
       deps.store.heads.forget(chatId); // a send's cached head may say mirrored too
       if (await guard.blockedByReading()) throw guard.refusal();
+      continue;
+    }
+    if (allocated.status === 'held') {
+      if (++held >= LIMITS.sendAttempts) throw conflict('The chat is busy right now. Please retry.');
+      await backOff(HELD_BACKOFF, held - 1); // nothing was written: allocate again once it is done
       continue;
     }
     if (allocated.status !== 'allocated') {

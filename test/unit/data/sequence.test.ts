@@ -152,6 +152,15 @@ describe('allocateVersion', () => {
     await expect(store.sequence.allocateVersion('g1', 5000)).resolves.toEqual({ status: 'chat-gone' });
   });
 
+  it('answers held when a transaction holds the chat head (a report’s ConditionCheck of META)', async () => {
+    ddb.on(UpdateCommand).rejects(
+      Object.assign(new Error('Transaction is ongoing for the item'), {
+        name: 'TransactionConflictException',
+      }),
+    );
+    await expect(store.sequence.allocateVersion('g1', 5000)).resolves.toEqual({ status: 'held' });
+  });
+
   it('refuses a change by a member the blocks’ mirror lists (an edit or a reaction in a direct chat)', async () => {
     ddb
       .on(UpdateCommand)

@@ -59,6 +59,27 @@ describe('changes under versions', () => {
     expect(sent(fanOut)[0]?.frame).toEqual({ type: 'message.updated', message: edited });
   });
 
+  it('allocates again while a transaction holds the chat head (a report in flight), then CONFLICT', async () => {
+    const { deps, store } = withChat();
+    const message = stored(3);
+    store.messages.get.mockResolvedValue(message);
+    store.sequence.allocateVersion
+      .mockResolvedValueOnce({ status: 'held' })
+      .mockResolvedValueOnce({ status: 'held' })
+      .mockResolvedValueOnce({ status: 'allocated', ver: 21 });
+    store.messages.applyChange.mockImplementation(async (_m, change) => ({
+      status: 'applied',
+      message: { ...message, ...change.set, ver: change.ver },
+    }));
+    const input = { chatId: 'g1', messageId: message.messageId, text: 'mine' };
+    await expect(editMessage(deps, ann, input)).resolves.toMatchObject({ message: { ver: 21 } });
+    expect(store.sequence.allocateVersion).toHaveBeenCalledTimes(3);
+    // Held for longer than the attempts: CONFLICT ("busy", which clients retry), not INTERNAL.
+    store.sequence.allocateVersion.mockReset().mockResolvedValue({ status: 'held' });
+    await expect(editMessage(deps, ann, input)).rejects.toMatchObject({ code: 'CONFLICT' });
+    expect(store.sequence.allocateVersion).toHaveBeenCalledTimes(LIMITS.sendAttempts);
+  });
+
   it('applies the change on top of a newer one that won the race, under a fresh version', async () => {
     const { deps, store } = withChat();
     const message = stored(3);
