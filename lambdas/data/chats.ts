@@ -11,13 +11,15 @@
  * chats (the membership index, batched reads) are inherited from chat-lists.ts, the deletion's writes
  * from chat-deletion-writes.ts.
  */
+
+import { isChatFull } from '../shared/errors.ts';
 import { blocksAsRead, isConflict, type PairBlocks } from './blocks.ts';
 import { ChatDeletionWrites } from './chat-deletion-writes.ts';
 import { isMeta } from './chat-lists.ts';
 import { createdInSteps } from './group-steps.ts';
 import { byJoined, CHAT, type ChatRecord, DIRECT_PAIR, MEMBER, type MemberRecord } from './items.ts';
 import { chatPk, keys, PREFIX, SK } from './keys.ts';
-import { loggedChange, type MembersAsOf, membersAt } from './member-log.ts';
+import { type LoggedChange, loggedChange, type MembersAsOf, membersAt } from './member-log.ts';
 import {
   ifConditionFails,
   itemAbsent,
@@ -213,6 +215,7 @@ export class ChatRepository extends ChatDeletionWrites {
     const actions: TransactAction[] = [
       { Delete: { Key: keys.member(chat.chatId, userId), ConditionExpression: itemExists } },
     ];
+    let logged: LoggedChange | undefined;
     if (chat.memberCount <= 1) {
       // Only while it is still the last member (an invite that landed since makes it a removal)
       // and the chat is not being deleted (deleteChat finishes that itself).
@@ -224,7 +227,7 @@ export class ChatRepository extends ChatDeletionWrites {
         },
       });
     } else {
-      const logged = loggedChange(chat, ver, { added: [], removed: [userId], newOwnerId });
+      logged = loggedChange(chat, ver, { added: [], removed: [userId], newOwnerId });
       actions.push({
         Update: {
           Key: keys.chat(chat.chatId),
@@ -254,9 +257,19 @@ export class ChatRepository extends ChatDeletionWrites {
         });
       }
     }
-    return ifConditionFails(
-      this.table.transact(actions, options).then(() => 'changed' as const),
-      () => 'chat-changed' as const,
-    );
+    const applied = (list: readonly TransactAction[]) =>
+      ifConditionFails(
+        this.table.transact(list, options).then(() => 'changed' as const),
+        () => 'chat-changed' as const,
+      );
+    try {
+      return await applied(actions);
+    } catch (error) {
+      const entry = logged?.put;
+      if (!isChatFull(error) || !entry) throw error;
+      // A full chat refuses the log entry (a new item): the leave goes without it. The log then has
+      // a gap at this version, and readers replaying it read the members instead (member-log.ts).
+      return applied(actions.filter((action) => action !== entry));
+    }
   }
 }

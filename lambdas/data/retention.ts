@@ -14,8 +14,13 @@
  * update, so while the objects are not gone their records do not get the TTL, and a page whose
  * hook failed is done again. (An upload never sent carries its own TTL from the start, and its
  * object the lifecycle rule's pending tag: each goes by itself anyway.)
+ *
+ * A full chat (docs/data-model.md, "Size of a chat") refuses the TTL update of an item that has no
+ * TTL yet (it adds an attribute: `ChatFull`): that item is deleted outright instead (a DeleteItem,
+ * the same write units; its page's objects are gone already).
  */
 import { mapSettled } from '../shared/concurrency.ts';
+import { isChatFull } from '../shared/errors.ts';
 import { chatPk, PREFIX, TTL_ATTRIBUTE } from './keys.ts';
 import { ifConditionFails, itemExists, type TableClient } from './table-client.ts';
 
@@ -70,17 +75,21 @@ export class RetentionRepository {
     if (uploadIds.length > 0 && options.beforeExpiring) await options.beforeExpiring(uploadIds);
     let failed = 0;
     await mapSettled(items, PARALLEL, async (item) => {
+      const key = { pk: item.pk, sk: item.sk };
       try {
         await ifConditionFails(
           this.table.update({
-            Key: { pk: item.pk, sk: item.sk },
+            Key: key,
             UpdateExpression: 'SET #ttl = :at',
             ConditionExpression: itemExists,
             ExpressionAttributeNames: { '#ttl': TTL_ATTRIBUTE },
             ExpressionAttributeValues: { ':at': expiresAt },
           }),
           () => undefined,
-        );
+        ).catch(async (error: unknown) => {
+          if (!isChatFull(error)) throw error;
+          await this.table.delete({ Key: key }); // a full chat: the item goes now, not at its TTL
+        });
       } catch (error) {
         failed++;
         throw error;

@@ -247,7 +247,7 @@ describe('membership changes', () => {
     await store.chats.deleteMeta(direct.chatId);
     expect(ddb.commandCalls(UpdateCommand)[0]?.args[0].input).toMatchObject({
       Key: { pk: 'CHAT#d1', sk: 'META' },
-      UpdateExpression: 'SET deletedAt = if_not_exists(deletedAt, :at)',
+      UpdateExpression: 'SET deletedAt = if_not_exists(deletedAt, :at) REMOVE lastActivityAt',
       ConditionExpression: 'attribute_exists(pk) AND ownerId = :owner',
     });
     expect(ddb.commandCalls(BatchWriteCommand)[0]?.args[0].input.RequestItems?.[TABLE_NAME]).toEqual([

@@ -1,0 +1,84 @@
+/**
+ * A full chat (docs/data-model.md, "Size of a chat") can still be freed, through the real gateway,
+ * queues and DynamoDB Local: DynamoDB refuses every write that grows the full partition, including an
+ * update that adds an attribute to an item already there (refusal injected as
+ * test/support/full-chat.ts models it). `deleteChat`'s mark removes as much as it adds; the retention
+ * job deletes outright the items whose TTL update is refused; a leave in a big group goes without
+ * its member-log entry (a new item).
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { RETENTION_FINISH_DELAY_ENV } from '../../lambdas/shared/config.ts';
+import { RETENTION_WORKER } from '../../lib/workers.ts';
+import type { LocalQueue } from '../../local/queue.ts';
+import {
+  closeAll,
+  connectUsers,
+  getChat,
+  groupOfTwo,
+  makeGroup,
+  sendText,
+  type UserSocket,
+} from '../support/chat.ts';
+import { collectionFull, growsChat } from '../support/full-chat.ts';
+import { interceptHandlerClient } from '../support/handler-client.ts';
+import { useTestStack } from '../support/stack.ts';
+
+const stack = useTestStack({ env: { [RETENTION_FINISH_DELAY_ENV]: '1' } });
+const queue = () => stack.queues.get(RETENTION_WORKER.name) as LocalQueue;
+/** The chat whose growing writes are refused, while set; and what was refused. */
+let fullChat: string | undefined;
+const refused: string[] = [];
+let handlers: ReturnType<typeof interceptHandlerClient> | undefined;
+beforeAll(() => {
+  handlers = interceptHandlerClient(stack.dynamoEndpoint, (command, input) => {
+    if (fullChat && growsChat(command, input, fullChat)) {
+      refused.push(command);
+      throw collectionFull(command);
+    }
+  });
+});
+afterAll(() => handlers?.restore());
+
+describe('a full chat', () => {
+  it('is deleted by its owner, and the retention job removes its items (their TTL refused)', async () => {
+    const { owner, member, chat } = await groupOfTwo(stack, 'Full', 'fullowner');
+    for (let i = 0; i < 3; i++)
+      await sendText(owner, chat.chatId, `message ${i}`, { clientMessageId: `f-${i}` });
+    const deadBefore = queue().deadLetters.length;
+    fullChat = chat.chatId;
+    refused.length = 0;
+    try {
+      expect((await owner.request('deleteChat', { chatId: chat.chatId })).type).toBe('ack');
+      await stack.idle({ timers: true }); // the finish delay (1 s here), then the retention job
+      // The retention job's TTL updates were refused (they add an attribute), its deletes were not.
+      expect(refused).toContain('UpdateItemCommand');
+      expect(await stack.items(`CHAT#${chat.chatId}`)).toEqual([]);
+      expect(queue().deadLetters.length).toBe(deadBefore);
+    } finally {
+      fullChat = undefined;
+    }
+    await closeAll(stack, owner, member);
+  }, 60_000);
+
+  it('lets a member leave a big group (100 or more: no member-log entry then)', async () => {
+    const [owner, member] = (await connectUsers(stack, 2, 'fullbig')) as [UserSocket, UserSocket];
+    const others = Array.from({ length: 98 }, (_, i) => `fullbig-x${i}-${Date.now()}`);
+    const chat = await makeGroup(owner, [member.userId, ...others], 'Big');
+    const logOf = async () =>
+      (await stack.items(`CHAT#${chat.chatId}`)).filter((i) => String(i.sk).startsWith('MLOG#'));
+    fullChat = chat.chatId;
+    refused.length = 0;
+    try {
+      const reply = await member.request('removeMember', { chatId: chat.chatId, userId: member.userId });
+      expect(reply.type).toBe('ack');
+      expect(refused).toEqual(['TransactWriteItemsCommand']); // with the entry; then without it
+    } finally {
+      fullChat = undefined;
+    }
+    expect(await logOf()).toEqual([]); // the change is not logged: a gap, readers read the members
+    const after = await getChat(owner, chat.chatId);
+    expect(after.members.map((m) => m.userId)).not.toContain(member.userId);
+    expect(after.members).toHaveLength(99);
+    await closeAll(stack, owner, member);
+  }, 120_000);
+});
