@@ -18,6 +18,7 @@
  * - `listPage` / `listUpTo`: a Query on the blocker's `BLOCK#` range, in user id order.
  * - `mirror`: brings an older direct chat's `META` up to date with the block items (once per chat).
  */
+import { isChatFull } from '../shared/errors.ts';
 import { countExisting, countOneLess, countOneMore, refusedCount } from './block-count.ts';
 import { BLOCK, type BlockRecord, DIRECT_PAIR } from './items.ts';
 import { BLOCK_PREFIX, blockKey, keys, stripPrefix, userPk } from './keys.ts';
@@ -70,6 +71,15 @@ const mirrorUpdate = (chatId: string, op: 'ADD' | 'DELETE', blockedId: string): 
   },
 });
 
+/** The chat's blocks no longer mirrored (`blocksMirrored` removed): its sends read the block items. */
+const unmirror = (chatId: string): TransactAction => ({
+  Update: {
+    Key: keys.chat(chatId),
+    UpdateExpression: 'REMOVE blocksMirrored',
+    ConditionExpression: itemExists,
+  },
+});
+
 /** The block items of a pair, as read: what `mirror` writes onto the chat, and checks in one go. */
 export interface PairBlocks {
   readonly a: string;
@@ -115,9 +125,16 @@ export class BlockRepository {
       { Put: { Item: BLOCK.toItem(record), ConditionExpression: itemAbsent } },
       countOneMore(blockerId, max),
       pairAsRead(blockerId, blockedId, pair),
-      ...(pair.chatId !== undefined && pair.live ? [mirrorUpdate(pair.chatId, 'ADD', blockedId)] : []),
     ];
-    return this.#change(actions, 'blocked', 'already-blocked');
+    if (pair.chatId === undefined || !pair.live) return this.#change(actions, 'blocked', 'already-blocked');
+    const chatId = pair.chatId;
+    const mirrored = [...actions, mirrorUpdate(chatId, 'ADD', blockedId)];
+    return this.#change(mirrored, 'blocked', 'already-blocked').catch((error: unknown) => {
+      if (!isChatFull(error)) throw error;
+      // A full chat refuses a longer mirror: the block goes with the mirror dropped instead (shorter),
+      // so sends and changes in the chat read the block items (block-mirror.ts), as in an older chat.
+      return this.#change([...actions, unmirror(chatId)], 'blocked', 'already-blocked');
+    });
   }
 
   /**

@@ -4,7 +4,8 @@
  * update that adds an attribute to an item already there (refusal injected as
  * test/support/full-chat.ts models it). `deleteChat`'s mark removes as much as it adds; the retention
  * job deletes outright the items whose TTL update is refused; a leave in a big group goes without
- * its member-log entry (a new item).
+ * its member-log entry (a new item); a block in a direct chat drops the chat's mirror of the blocks
+ * instead of growing it, and stays effective.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RETENTION_FINISH_DELAY_ENV } from '../../lambdas/shared/config.ts';
@@ -13,8 +14,10 @@ import type { LocalQueue } from '../../local/queue.ts';
 import {
   closeAll,
   connectUsers,
+  expectRefused,
   getChat,
   groupOfTwo,
+  makeDirect,
   makeGroup,
   sendText,
   type UserSocket,
@@ -81,4 +84,26 @@ describe('a full chat', () => {
     expect(after.members).toHaveLength(99);
     await closeAll(stack, owner, member);
   }, 120_000);
+
+  it('lets a member block the other member of a full direct chat: the block holds, unmirrored', async () => {
+    const [alice, bob] = (await connectUsers(stack, 2, 'fullblock')) as [UserSocket, UserSocket];
+    const { chatId } = await makeDirect(alice, bob.userId);
+    await sendText(alice, chatId, 'spam');
+    fullChat = chatId;
+    refused.length = 0;
+    try {
+      expect((await bob.request('blockUser', { userId: alice.userId })).type).toBe('ack');
+      expect(refused).toContain('TransactWriteItemsCommand'); // with the mirror; then without it
+    } finally {
+      fullChat = undefined;
+    }
+    const meta = (await stack.items(`CHAT#${chatId}`)).find((i) => i.sk === 'META');
+    expect(meta?.blocksMirrored).toBeUndefined();
+    expect(meta?.blockedSenders).toBeUndefined();
+    // Once the chat has room again, the block still refuses alice's sends (read from the block item).
+    await expectRefused(stack, alice, 'sendMessage', { chatId, text: 'still here?' }, 'FORBIDDEN', {
+      message: /cannot send messages/,
+    });
+    await closeAll(stack, alice, bob);
+  }, 60_000);
 });
