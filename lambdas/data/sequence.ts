@@ -3,8 +3,14 @@
  * (no read-check-write, so no conflicts under contention), and seqs whose message will never be
  * stored are filled with voids. Every public method is one access pattern (docs/data-model.md).
  */
-import { CHAT, type ChatRecord, type Slot, slotOf, VOID } from './items.ts';
+import { CHAT, slotOf, VOID } from './items.ts';
 import { keys } from './keys.ts';
+import type {
+  SeqAllocation,
+  SeqAllocationInput,
+  VersionAllocation,
+  VoidOutcome,
+} from './sequence-outcomes.ts';
 import {
   ifConditionFails,
   itemAbsent,
@@ -13,60 +19,12 @@ import {
   type TableClient,
 } from './table-client.ts';
 
-export interface SeqAllocationInput {
-  /** The `memberVer` the sender's view of the members was read at; the update requires it. */
-  readonly memberVer: number;
-  /** Epoch ms (writer's clock) just before the request is sent: `lastAllocAt`, the message's `allocAt`. */
-  readonly sentAt: number;
-  /** ISO time of the activity (`lastActivityAt`). */
-  readonly at: string;
-  /** Direct chats: the sender, whose read cursor (`sentSeq`) moves to the new seq in the same write. */
-  readonly sentBy?: string | undefined;
-  /** Direct chats: the sender's `sentSeq` stays as it is (a scheduled message going out). */
-  readonly keepsReadCursor?: boolean | undefined;
-  /**
-   * Direct chats: the send read no block item because the head it holds says the blocks are
-   * mirrored; the update then also requires `blocksMirrored` (a head cached before a repair removed
-   * the mirror is caught here, as a stale member list is).
-   */
-  readonly trustsMirror?: boolean | undefined;
-}
-
-export type SeqAllocation =
-  | { readonly status: 'allocated'; readonly seq: number; readonly ver: number }
-  /** The members changed since `memberVer` (the chat as the refused write found it). */
-  | { readonly status: 'members-changed'; readonly chat: ChatRecord }
-  /** Direct chats: the other member has blocked the sender (`blockedSenders`); nothing was written. */
-  | { readonly status: 'blocked' }
-  /**
-   * A transaction held `META` at that moment (a membership change, a block, a void): DynamoDB refused
-   * the update (`TransactionConflictException`, which the SDK does not retry) and wrote nothing.
-   */
-  | { readonly status: 'held' }
-  /** `trustsMirror`, but the chat's blocks are no longer mirrored: check them by reading, then retry. */
-  | { readonly status: 'unmirrored'; readonly chat: ChatRecord }
-  | { readonly status: 'chat-gone' };
-
-export type VersionAllocation =
-  | { readonly status: 'allocated'; readonly ver: number }
-  /** A change by `changedBy`, whom the other member of the direct chat has blocked: nothing written. */
-  | { readonly status: 'blocked' }
-  /** `trustsMirror`, but the chat's blocks are no longer mirrored: check them by reading, then retry. */
-  | { readonly status: 'unmirrored' }
-  /**
-   * A transaction held `META` at that moment (a report's ConditionCheck, a membership change, a
-   * block, a void): DynamoDB refused the update (`TransactionConflictException`, which the SDK does
-   * not retry) and wrote nothing. As `allocate`'s `held`: allocate again once it is done.
-   */
-  | { readonly status: 'held' }
-  | { readonly status: 'chat-gone' };
-
-export type VoidOutcome =
-  /** The seq now holds a void (and is in `voidSeqs`). */
-  | { readonly status: 'voided' }
-  /** Something got there first: the message (it landed after all) or another void. */
-  | { readonly status: 'occupied'; readonly slot: Slot }
-  | { readonly status: 'chat-gone' };
+export type {
+  SeqAllocation,
+  SeqAllocationInput,
+  VersionAllocation,
+  VoidOutcome,
+} from './sequence-outcomes.ts';
 
 const chatExists = itemExists;
 /** `deleteChat` marks the chat first: from then on nothing is allocated in it (it is gone). */
@@ -234,6 +192,38 @@ export class SequenceRepository {
         if (chat.blockedSenders?.has(changedBy)) return { status: 'blocked' };
         return mirrored && !chat.blocksMirrored ? { status: 'unmirrored' } : { status: 'chat-gone' };
       },
+    );
+  }
+
+  /**
+   * Gives back the seq a send allocated and could not store (a full chat refused its put: no void
+   * can be stored there either): `lastSeq` back to `seq - 1`, and with `sentBy` that sender's
+   * `sentSeq` too (the allocation moved it to `seq`), only while `lastSeq` and `lastVer` are still
+   * the allocation's (nothing allocated since: no later seq was taken). `lastVer` stays: a version,
+   * once taken, is never used again (a reader may have seen it). Whether it was given back (false:
+   * something moved, and the seq stays empty; readers take it for a void).
+   */
+  async giveBack(
+    chatId: string,
+    allocated: { readonly seq: number; readonly ver: number; readonly sentBy?: string | undefined },
+    options?: RequestOptions,
+  ): Promise<boolean> {
+    const { seq, ver, sentBy } = allocated;
+    return ifConditionFails(
+      this.table
+        .update(
+          {
+            Key: keys.chat(chatId),
+            UpdateExpression:
+              sentBy === undefined ? 'SET lastSeq = :prev' : 'SET lastSeq = :prev, sentSeq.#sender = :prev',
+            ConditionExpression: 'lastSeq = :seq AND lastVer = :ver',
+            ...(sentBy === undefined ? {} : { ExpressionAttributeNames: { '#sender': sentBy } }),
+            ExpressionAttributeValues: { ':prev': seq - 1, ':seq': seq, ':ver': ver },
+          },
+          options,
+        )
+        .then(() => true),
+      () => false,
     );
   }
 

@@ -162,8 +162,14 @@ export async function appendMessage<T = undefined>(
         continue; // a reader filled the seq with a void: take the next one
       } catch (error) {
         // A full chat refused it (nothing written): no void can be stored either, nor any next seq.
-        // The seq stays empty; readers take it for a void (voids.ts).
-        if (isChatFull(error)) throw new StoredNothing(error);
+        // The seq is given back unless something was allocated since (then it stays empty, and
+        // readers take it for a void: voids.ts), so that no one counts it unread.
+        if (isChatFull(error)) {
+          const sentBy =
+            head.chat.kind === 'direct' && input.movesReadCursor !== false ? caller.userId : undefined;
+          await giveBack(deps, input.chatId, { seq, ver, sentBy }, deadline);
+          throw new StoredNothing(error);
+        }
         logger.warn('a message put did not land in time; its seq is settled and the next one taken', {
           error,
         });
@@ -178,6 +184,25 @@ export async function appendMessage<T = undefined>(
     if (settled) return { message: settled, head, beside: besidePut ?? started(beside, head) };
   }
   throw new StoredNothing(conflict('The chat is busy right now; retry with the same clientMessageId.'));
+}
+
+/** Gives a seq back (`sequence.giveBack`) before `deadline`; a failure leaves it empty, as before. */
+async function giveBack(
+  deps: Deps,
+  chatId: string,
+  allocated: { seq: number; ver: number; sentBy: string | undefined },
+  deadline: number,
+): Promise<void> {
+  try {
+    const now = deps.now().getTime();
+    if (now >= deadline) return;
+    const given = await deps.store.sequence.giveBack(chatId, allocated, {
+      abortSignal: signalAt(deadline, now),
+    });
+    if (given) deps.store.heads.forget(chatId); // a cached head may hold the given-back seq
+  } catch (error) {
+    logger.warn('a seq a full chat refused could not be given back', { chatId, seq: allocated.seq, error });
+  }
 }
 
 /** Starts `beside`; a rejection is kept for whoever awaits it (or dropped with an attempt given up). */

@@ -133,6 +133,22 @@ describe('allocate', () => {
   });
 });
 
+describe('giveBack', () => {
+  it('puts lastSeq (and the sender’s sentSeq) back while nothing was allocated since; lastVer stays', async () => {
+    ddb.on(UpdateCommand).resolves({});
+    await expect(store.sequence.giveBack('d1', { seq: 8, ver: 20, sentBy: 'ann' })).resolves.toBe(true);
+    expect(updateInput()).toMatchObject({
+      Key: { pk: 'CHAT#d1', sk: 'META' },
+      UpdateExpression: 'SET lastSeq = :prev, sentSeq.#sender = :prev',
+      ConditionExpression: 'lastSeq = :seq AND lastVer = :ver',
+      ExpressionAttributeNames: { '#sender': 'ann' },
+      ExpressionAttributeValues: { ':prev': 7, ':seq': 8, ':ver': 20 },
+    });
+    ddb.on(UpdateCommand).rejects(conditionFailed());
+    await expect(store.sequence.giveBack('g1', { seq: 8, ver: 20 })).resolves.toBe(false);
+  });
+});
+
 describe('allocateVersion', () => {
   it('takes lastVer + 1 and records when', async () => {
     ddb.on(UpdateCommand).resolves({ Attributes: { lastVer: 31 } });

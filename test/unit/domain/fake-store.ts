@@ -102,6 +102,7 @@ export function fakeStore(): FakeStore {
     sequence: {
       allocate: vi.fn(async () => ({ status: 'allocated', seq: 5, ver: 9 }) as const),
       allocateVersion: vi.fn(async () => ({ status: 'allocated', ver: 9 }) as const),
+      giveBack: vi.fn(async () => true),
       fillVoid: vi.fn(async () => ({ status: 'voided' }) as const),
       raiseMinSyncVer: vi.fn(),
     },
