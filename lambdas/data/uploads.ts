@@ -3,6 +3,7 @@
  * by `sendMessage`, listed when the chat is deleted. Every public method is one access pattern (all
  * of them are listed in docs/data-model.md).
  */
+import { isChatFull } from '../shared/errors.ts';
 import { UPLOAD, UPLOAD_TTL_SECONDS, type UploadRecord } from './items.ts';
 import { keys, TTL_ATTRIBUTE } from './keys.ts';
 import { ifConditionFails, refusedOrBusy, type TableClient } from './table-client.ts';
@@ -146,8 +147,11 @@ export class UploadRepository {
    * gone is left alone): no claim can take them again (`claimable`), nor a release give them back.
    * No TTL yet: a record goes only after its object (`expireDeleted`, once DeleteObjects succeeded),
    * so one whose delete failed still names its object to a retry and to the chat's retention.
+   * The ids a full chat refused to mark (`deleted` is longer than `used`): still `used`, they are
+   * deleted outright once their objects are gone (`forgetDeleted`).
    */
-  async markDeleted(chatId: string, uploadIds: readonly string[]): Promise<void> {
+  async markDeleted(chatId: string, uploadIds: readonly string[]): Promise<string[]> {
+    const unmarked: string[] = [];
     await Promise.all(
       uploadIds.map((uploadId) =>
         ifConditionFails(
@@ -159,6 +163,31 @@ export class UploadRepository {
             ExpressionAttributeValues: { ':deleted': 'deleted' },
           }),
           () => undefined,
+        ).catch((error: unknown) => {
+          if (!isChatFull(error)) throw error;
+          unmarked.push(uploadId);
+        }),
+      ),
+    );
+    return unmarked;
+  }
+
+  /**
+   * Deletes the records of a deleted message's uploads whose objects are gone, when a full chat
+   * refuses their `deleted` mark or their TTL (each adds to the record): a DeleteItem each, `used`
+   * or `deleted` and without a TTL (one the chat's retention expires is left to it).
+   */
+  async forgetDeleted(chatId: string, uploadIds: readonly string[]): Promise<void> {
+    await Promise.all(
+      uploadIds.map((uploadId) =>
+        ifConditionFails(
+          this.table.delete({
+            Key: keys.upload(chatId, uploadId),
+            ConditionExpression: '#status IN (:used, :deleted) AND attribute_not_exists(#ttl)',
+            ExpressionAttributeNames: { '#status': 'status', '#ttl': TTL_ATTRIBUTE },
+            ExpressionAttributeValues: { ':used': 'used', ':deleted': 'deleted' },
+          }),
+          () => undefined,
         ),
       ),
     );
@@ -168,7 +197,8 @@ export class UploadRepository {
    * Gives the `deleted` uploads whose objects are gone their TTL, `UPLOAD_TTL_SECONDS` after `at`
    * (an UpdateItem each, in parallel): well after their upload URL and any object PUT through it
    * since (tagged pending: the lifecycle rule removes it within a day). One gone, not `deleted`, or
-   * with a TTL already (the chat's retention: the deletion time, sooner) is left alone.
+   * with a TTL already (the chat's retention: the deletion time, sooner) is left alone. One a full
+   * chat refuses its TTL is deleted outright (`forgetDeleted`).
    */
   async expireDeleted(chatId: string, uploadIds: readonly string[], at: Date): Promise<void> {
     const expires = Math.floor(at.getTime() / 1000) + UPLOAD_TTL_SECONDS;
@@ -183,7 +213,10 @@ export class UploadRepository {
             ExpressionAttributeValues: { ':deleted': 'deleted', ':ttl': expires },
           }),
           () => undefined,
-        ),
+        ).catch((error: unknown) => {
+          if (!isChatFull(error)) throw error;
+          return this.forgetDeleted(chatId, [uploadId]);
+        }),
       ),
     );
   }

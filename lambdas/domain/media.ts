@@ -261,13 +261,16 @@ export async function messageViews(deps: Deps, messages: readonly MessageRecord[
  * stored the message would otherwise tag bytes PUT again through a still valid upload URL
  * attached, kept with no message carrying them). Their records get a TTL only once the bytes are
  * gone: after a failed delete they still name the objects, to a retry and to the chat's retention.
+ * In a full chat, whose records cannot take the mark or the TTL, they are deleted once the bytes are.
  */
 export async function deleteMessageMedia(deps: Deps, message: MessageRecord): Promise<void> {
   const ids = (message.attachments ?? []).map((a) => a.attachmentId);
   if (ids.length === 0) return;
-  await deps.store.uploads.markDeleted(message.chatId, ids);
+  const unmarked = await deps.store.uploads.markDeleted(message.chatId, ids);
   await bucket(deps).delete(ids.map((id) => mediaKey(message.chatId, id)));
   await deps.store.uploads.expireDeleted(message.chatId, ids, deps.now());
+  // A full chat refused their mark: their objects gone, the records go too.
+  if (unmarked.length > 0) await deps.store.uploads.forgetDeleted(message.chatId, unmarked);
 }
 
 export { bucket };

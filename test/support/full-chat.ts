@@ -11,20 +11,22 @@
  *   (`deletedAt`, `blockedSenders`, `blocksMirrored`, `voidSeqs`) and removes none (a removal is taken
  *   to make up for it: the code removes an attribute at least as big); its counters do not;
  * - an update of any other item grows it (a message's edit, a TTL added, an upload's status), unless
- *   it removes an attribute too.
+ *   it removes an attribute too or makes a message a tombstone (sets `deleted`, its text and
+ *   attachments emptied).
  *
  * Deletes and condition checks never grow it.
  */
 import { errorOf } from '../../lambdas/data/light-dynamo-errors.ts';
 
 type Keyed = { pk?: unknown; sk?: unknown };
-type Update = { Key?: Keyed; UpdateExpression?: string };
+type Update = { Key?: Keyed; UpdateExpression?: string; ExpressionAttributeNames?: Record<string, string> };
 
 const META_OPTIONAL = /\b(deletedAt|blockedSenders|blocksMirrored|voidSeqs)\b/;
 
 function updateGrows(update: Update): boolean {
   const expression = update.UpdateExpression ?? '';
   if (/\bREMOVE\b/.test(expression)) return false;
+  if (Object.values(update.ExpressionAttributeNames ?? {}).includes('deleted')) return false;
   if (update.Key?.sk !== 'META') return true;
   const adding = expression.replace(/\bREMOVE\b.*$/, '');
   return /\b(SET|ADD)\b/.test(adding) && META_OPTIONAL.test(adding);

@@ -5,7 +5,13 @@
  * its sentence), never DynamoDB's own error, and is never read as a refused condition.
  */
 import { ItemCollectionSizeLimitExceededException } from '@aws-sdk/client-dynamodb';
-import { BatchWriteCommand, PutCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  BatchWriteCommand,
+  DeleteCommand,
+  PutCommand,
+  TransactWriteCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
 import type { MessageRecord } from '../../../lambdas/data/items.ts';
 import { CHAT_FULL_MESSAGE, ChatFull } from '../../../lambdas/shared/errors.ts';
@@ -82,5 +88,20 @@ describe('a full chat', () => {
     const other = Object.assign(new Error('boom'), { name: 'InternalServerError' });
     ddb.on(PutCommand).rejects(other);
     await expect(store.messages.put(message)).rejects.toBe(other);
+  });
+});
+
+describe('a deleted message’s uploads in a full chat', () => {
+  it('are named when their mark is refused, and deleted when their TTL is (objects gone by then)', async () => {
+    ddb.on(UpdateCommand).rejects(full());
+    ddb.on(DeleteCommand).resolves({});
+    await expect(store.uploads.markDeleted('c1', ['up1', 'up2'])).resolves.toEqual(['up1', 'up2']);
+    await store.uploads.expireDeleted('c1', ['up1'], new Date('2026-01-01T00:00:00.000Z'));
+    expect(ddb.commandCalls(DeleteCommand).map((c) => c.args[0].input)).toEqual([
+      expect.objectContaining({
+        Key: { pk: 'CHAT#c1', sk: 'UPLOAD#up1' },
+        ConditionExpression: '#status IN (:used, :deleted) AND attribute_not_exists(#ttl)',
+      }),
+    ]);
   });
 });

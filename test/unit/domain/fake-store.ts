@@ -156,7 +156,8 @@ export function fakeStore(): FakeStore {
       claim: vi.fn(async () => 'claimed' as const),
       release: vi.fn(async () => 0),
       handOver: vi.fn(async () => true),
-      markDeleted: vi.fn(async () => undefined),
+      markDeleted: vi.fn(async (): Promise<string[]> => []),
+      forgetDeleted: vi.fn(async () => undefined),
       expireDeleted: vi.fn(async () => undefined),
     },
     blocks: {
