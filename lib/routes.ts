@@ -111,6 +111,8 @@ export const ACTION_ROUTES: Readonly<Record<ActionName, ActionRoute>> = {
   },
   // PutItem (here, in removeMember and in deleteChat): the audit record of an administrator's action
   // (removeMember and invite also put a big group's member-log entry: lambdas/data/member-log.ts).
+  // DeleteItem: in a full chat, the upload records of the message's deleted objects
+  // (`uploads.forgetDeleted`: they can take neither their mark nor their TTL).
   deleteMessage: {
     tableActions: [
       ...FAN_OUT,
@@ -118,6 +120,7 @@ export const ACTION_ROUTES: Readonly<Record<ActionName, ActionRoute>> = {
       'dynamodb:BatchGetItem',
       'dynamodb:UpdateItem',
       'dynamodb:PutItem',
+      'dynamodb:DeleteItem',
     ],
     media: ['s3:DeleteObject'],
   },
