@@ -9,12 +9,16 @@ export function encodeKeyCursor(fields: Readonly<Record<string, string>>): strin
   return Buffer.from(JSON.stringify(fields)).toString('base64url');
 }
 
-/** The key's fields, each a non-empty string; BAD_REQUEST for anything else. */
-export function decodeKeyCursor<N extends string>(
+/**
+ * The key's fields, each a non-empty string; BAD_REQUEST for anything else. An `optional` field may
+ * be missing (a cursor given before it was added); when present it is a non-empty string too.
+ */
+export function decodeKeyCursor<N extends string, O extends string = never>(
   cursor: string,
   names: readonly N[],
   action: string,
-): Record<N, string> {
+  optional: readonly O[] = [],
+): Record<N, string> & Partial<Record<O, string>> {
   const bad = () => badRequest(`"cursor" must be the nextCursor of an earlier ${action}.`);
   let parsed: unknown;
   try {
@@ -23,11 +27,12 @@ export function decodeKeyCursor<N extends string>(
     throw bad();
   }
   const fields = (parsed ?? {}) as Record<string, unknown>;
-  const key = {} as Record<N, string>;
-  for (const name of names) {
+  const key = {} as Record<N, string> & Partial<Record<O, string>>;
+  for (const name of [...names, ...optional]) {
     const value = fields[name];
+    if (value === undefined && (optional as readonly string[]).includes(name)) continue;
     if (typeof value !== 'string' || value === '') throw bad();
-    key[name] = value;
+    (key as Record<string, string>)[name] = value;
   }
   return key;
 }
