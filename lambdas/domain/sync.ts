@@ -134,9 +134,12 @@ const needsReset = (chat: ChatRecord, sinceVer: number) =>
   sinceVer < chat.minSyncVer || sinceVer > chat.lastVer;
 
 /**
- * Chats this container knows to have more members than this read `META` and the caller's
- * membership by key (2 read units), and the member list only when the answer carries it (members
- * changed after `sinceVer`, or a reset); smaller ones read both in one Query (1 unit up to 4 KB).
+ * Chats this container knows to have more members than this, or does not hold, read `META` and the
+ * caller's membership by key (2 read units), and the member list only when the answer carries it
+ * (members changed after `sinceVer`, or a reset); smaller ones read both in one Query (1 unit up to
+ * 4 KB; one not held reads it after the 2 by key, once: then it is held). Before, a container that
+ * did not hold a group of 1,000 read its whole list (~75 units, 3 frames of `sync`'s limit) for an
+ * answer of `members: null`.
  * A group of 1,000 would otherwise read its whole list, strongly consistent, on every page. A group
  * that logs its membership changes (100 members or more) takes even that list from the container's
  * cached head, replaying the member log since (heads.ts `refreshedHead`: one Query of a few
@@ -157,9 +160,12 @@ async function loadForSync(
   { chatId, sinceVer }: SyncInput,
 ): Promise<{ chat: ChatRecord; members: readonly MemberRecord[] | undefined }> {
   const cached = deps.store.heads.get(chatId);
-  if ((cached?.chat.memberCount ?? 0) > SYNC_LIST_READ_MAX_MEMBERS) {
+  // Not cached: the size is unknown, so by key first (a big group's list is not read for an answer
+  // without it; a smaller chat's read whole below, once per container, then cached).
+  if ((cached?.chat.memberCount ?? SYNC_LIST_READ_MAX_MEMBERS + 1) > SYNC_LIST_READ_MAX_MEMBERS) {
     const { chat, member } = await loadMemberAndChat(deps, caller, chatId);
-    if (chat.memberVer <= sinceVer && !needsReset(chat, sinceVer)) return { chat, members: undefined };
+    const big = cached !== undefined || chat.memberCount > SYNC_LIST_READ_MAX_MEMBERS;
+    if (big && chat.memberVer <= sinceVer && !needsReset(chat, sinceVer)) return { chat, members: undefined };
     // A big group: its members from the cache, brought to this version from the member log
     // (`refreshedHead`), not read whole by every member's sync after a join or a leave; the
     // caller's own entry as just read (its cursors current).

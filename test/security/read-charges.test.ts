@@ -6,8 +6,9 @@
  * characters (~410 read units a page) could send 1,200 a minute, ~490,000 read units a minute.
  */
 import { describe, expect, it } from 'vitest';
+import { store } from '../../lambdas/data/store.ts';
 import { rateLimitOf } from '../../lambdas/shared/rate-limits.ts';
-import { closeAll, connectUser, makeDirect } from '../support/chat.ts';
+import { closeAll, connectUser, makeDirect, makeGroup, sendText } from '../support/chat.ts';
 import type { Frame } from '../support/client.ts';
 import { uniqueId, useTestStack } from '../support/stack.ts';
 
@@ -73,5 +74,30 @@ describe('reads are charged by their units', { timeout: 400_000 }, () => {
     }
     expect(replies.filter((r) => r.type !== 'ack')).toEqual([]);
     await closeAll(stack, reader, peer);
+  });
+
+  it('a sync of a big group the container does not hold reads no member list for an answer without one', async () => {
+    // Before, a container that did not hold the group read its whole list (1,000 members: ~75 R,
+    // 3 frames of 25 R) whenever a member synced, even for `members: null`.
+    const owner = await connectUser(stack, uniqueId('own'));
+    const ids = Array.from({ length: 999 }, () => uniqueId('m'));
+    const chat = await makeGroup(owner, ids);
+    await sendText(owner, chat.chatId, 'hello');
+    const reader = await connectUser(stack, ids[0] as string);
+    const frames = async () =>
+      Number((await stack.items(`LIMIT#${reader.userId}`)).find((i) => i.sk === 'sync')?.count ?? 0);
+    const sinceVer = Number(chat.lastVer ?? 0);
+    store().heads.forget(chat.chatId); // an instance that never read this chat
+    const before = await frames();
+    const ack = await reader.ok('sync', { chatId: chat.chatId, sinceVer, limit: 100 });
+    expect(ack.members).toBeNull();
+    expect((ack.messages as { text: string }[]).map((m) => m.text)).toEqual(['hello']);
+    expect((await frames()) - before).toBe(1);
+    // An answer that carries the members still lists them (from version 0: they changed since).
+    store().heads.forget(chat.chatId);
+    const full = await reader.ok('sync', { chatId: chat.chatId, sinceVer: 0, limit: 1 });
+    expect((full.members as unknown[]).length).toBeGreaterThan(0);
+    expect(full.memberCount).toBe(1000);
+    await closeAll(stack, owner, reader);
   });
 });
