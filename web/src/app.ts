@@ -17,6 +17,7 @@ import { signOutDiscarding } from './keep.ts';
 import { MessageList } from './messages.ts';
 import { watchNetwork } from './online.ts';
 import { pageClient } from './page-client.ts';
+import { PresenceAsks } from './presence.ts';
 import { MyReactions } from './reactions.ts';
 import { ScheduledList } from './scheduled.ts';
 import { ChatStatus, TYPING_SHOWN_MS } from './status.ts';
@@ -32,6 +33,7 @@ export class ChatApp {
   /** Per chat: older messages fetched with `history` beyond what the client holds. */
   readonly #older = new Map<string, Map<number, Message>>();
   readonly #status = new ChatStatus();
+  readonly #presence: PresenceAsks;
   readonly #blocked: Blocked;
   readonly #reactions: MyReactions;
   #frame = 0;
@@ -55,6 +57,7 @@ export class ChatApp {
     this.scheduled = new ScheduledList(this);
     const c = this.client;
     this.#blocked = new Blocked(c, (text) => this.toast(text));
+    this.#presence = new PresenceAsks(c, this.#status);
     this.#reactions = new MyReactions(c, () => c.userId || this.me);
     this.#chatList = new ChatList(byId('chat-list'), (id) => this.open(id));
     this.#messageList = new MessageList(byId('message-list'), {
@@ -242,26 +245,23 @@ export class ChatApp {
     this.render();
   }
 
-  /** The scheduled messages of the opened chat, and its members (for ticks and titles) and presence. */
+  /**
+   * The scheduled messages of the opened chat, and its members (for ticks and titles) and presence
+   * (of those not known lately; without it when refused: presence.ts).
+   */
   async #loadChat(chatId: string): Promise<void> {
     void this.scheduled.load();
     try {
       const chat = this.client.chat(chatId);
       const members = chat?.members ?? (await this.client.request('getChat', { chatId })).chat.members;
-      const others = members
-        .map((m) => m.userId)
-        .filter((u) => u !== this.me)
-        .slice(0, 50);
-      if (others.length > 0) {
-        const { presence } = await this.client.request('getPresence', { userIds: others });
-        for (const p of presence) this.#status.presence(p);
-      }
+      this.render();
+      if (await this.#presence.load(members.map((m) => m.userId).filter((u) => u !== this.me))) this.render();
     } catch (error) {
       if (!(error instanceof ChatClientError) || error.code !== 'DISCONNECTED') {
         this.toast(`Could not load the chat: ${(error as Error).message}`);
       }
+      this.render();
     }
-    this.render();
   }
 
   /** Marks the open chat read while the page is visible. */

@@ -9,9 +9,13 @@ import { displayName } from './dom.ts';
 /** How long a `typing` event is shown without a newer one. */
 export const TYPING_SHOWN_MS = 6000;
 
+/** How long a user's presence, once known (an answer or an event), is not asked for again. */
+export const PRESENCE_FRESH_MS = 60_000;
+
 export class ChatStatus {
   readonly #typing = new Map<string, Map<string, number>>();
   readonly #presence = new Map<string, Presence>();
+  readonly #knownAt = new Map<string, number>();
 
   typing(chatId: string, userId: string, isTyping: boolean): void {
     const users = this.#typing.get(chatId) ?? new Map<string, number>();
@@ -20,8 +24,14 @@ export class ChatStatus {
     this.#typing.set(chatId, users);
   }
 
-  presence(p: Presence): void {
+  presence(p: Presence, nowMs = Date.now()): void {
     this.#presence.set(p.userId, p);
+    this.#knownAt.set(p.userId, nowMs);
+  }
+
+  /** Those of `userIds` whose presence is not known from the last `PRESENCE_FRESH_MS`. */
+  stale(userIds: readonly string[], nowMs = Date.now()): string[] {
+    return userIds.filter((u) => !(nowMs - (this.#knownAt.get(u) ?? -Infinity) < PRESENCE_FRESH_MS));
   }
 
   /** "online" / "last seen …" of a direct chat's other member, "n members" of a group; typing. */
