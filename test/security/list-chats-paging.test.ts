@@ -2,10 +2,12 @@
  * Issue 17, item 2: `listChats` is paged. `limit` (1–100, default 50) chats per page, most recent
  * activity first (ties by chatId), `nextCursor` to go on and null on the last page; the pages together
  * list every chat exactly once, in the same order as one big page — but a chat that moves up while the
- * client pages is on no page (getChat still answers it). A cursor that is not one the server gave is
+ * client pages is on no page when the page's instance kept no order of the listing (getChat still
+ * answers it); with the order kept, it is listed at its old place. A cursor that is not one the server gave is
  * refused naming the field, and writes nothing.
  */
 import { describe, expect, it } from 'vitest';
+import { forgetListings } from '../../lambdas/domain/chat-listings.ts';
 import { connectUser, expectRefused, makeGroup, sendText } from '../support/chat.ts';
 import { uniqueId, useTestStack } from '../support/stack.ts';
 
@@ -54,27 +56,35 @@ describe('listChats pages', () => {
     await owner.close();
   });
 
-  it('a chat that moves up while the client pages is on no page: getChat finds it (docs/protocol.md)', async () => {
+  it('a chat that moves up while the client pages: at its old place with the kept order, else on no page (getChat finds it)', async () => {
     const owner = await connectUser(stack, uniqueId('mover'));
     for (let i = 0; i < 6; i++) await makeGroup(owner, [], `Group ${i}`);
     const ids = (c: unknown) => (c as { chatId: string }[]).map((x) => x.chatId);
     const order = ids((await owner.ok('listChats', { limit: 100 })).chats);
     const oldest = order.at(-1) as string;
-
-    const first = await owner.ok('listChats', { limit: 2 });
-    const paged = ids(first.chats);
-    await sendText(owner, oldest, 'bump'); // now the most recent: above the cursor
-    let cursor = first.nextCursor as string | null;
-    while (cursor) {
-      const page = await owner.ok('listChats', { limit: 2, cursor });
-      paged.push(...ids(page.chats));
-      cursor = page.nextCursor as string | null;
-    }
-    // Every other chat once, in order; the one that moved up on no page (not listed twice either).
-    expect(paged).toEqual(order.slice(0, -1));
+    const pageAll = async (mover: string, beforeEach?: () => void) => {
+      const first = await owner.ok('listChats', { limit: 2 });
+      const paged = ids(first.chats);
+      await sendText(owner, mover, 'bump'); // now the most recent: above the cursor
+      let cursor = first.nextCursor as string | null;
+      while (cursor) {
+        beforeEach?.();
+        const page = await owner.ok('listChats', { limit: 2, cursor });
+        paged.push(...ids(page.chats));
+        cursor = page.nextCursor as string | null;
+      }
+      return paged;
+    };
+    // The instance kept the first page's order (chat-listings.ts): every chat once, in that order.
+    expect(await pageAll(oldest)).toEqual(order);
+    // An instance that kept none reads the order again: the one that moved up is on no page (not
+    // listed twice either).
+    const now = ids((await owner.ok('listChats', { limit: 100 })).chats);
+    const last = now.at(-1) as string;
+    expect(await pageAll(last, forgetListings)).toEqual(now.slice(0, -1));
     // Still there: getChat answers it (a client drops only on NOT_FOUND), and a new listing has it first.
-    expect(((await owner.ok('getChat', { chatId: oldest })).chat as { chatId: string }).chatId).toBe(oldest);
-    expect(ids((await owner.ok('listChats', { limit: 1 })).chats)).toEqual([oldest]);
+    expect(((await owner.ok('getChat', { chatId: last })).chat as { chatId: string }).chatId).toBe(last);
+    expect(ids((await owner.ok('listChats', { limit: 1 })).chats)).toEqual([last]);
     await owner.close();
   });
 
