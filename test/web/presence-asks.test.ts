@@ -22,11 +22,14 @@ let chrome: Chromium;
 const COUNT_PRESENCE = `(() => {
   const c = window.chatApp.client;
   const request = c.request.bind(c);
-  window.presenceAsks = { sent: 0, refused: 0 };
+  window.presenceAsks = { sent: 0, answered: 0, refused: 0 };
   c.request = (action, ...rest) => {
     if (action !== 'getPresence') return request(action, ...rest);
     window.presenceAsks.sent++;
-    return request(action, ...rest).catch((e) => { window.presenceAsks.refused++; throw e; });
+    return request(action, ...rest).then(
+      (ack) => { window.presenceAsks.answered++; return ack; },
+      (e) => { window.presenceAsks.refused++; throw e; },
+    );
   };
 })()`;
 
@@ -47,11 +50,19 @@ const until = (page: Page, condition: string) =>
     while (!(${condition})) await new Promise((r) => setTimeout(r, 25));
   })()`);
 
-/** What the page asked so far, once every request sent before has been answered. */
+/**
+ * What the page asked so far, once the open has asked what it asks (a ping after it) and every
+ * getPresence sent has been answered.
+ */
 async function asked(page: Page): Promise<{ sent: number; refused: number }> {
   await page.evaluate(`window.chatApp.client.request('ping')`);
+  await until(
+    page,
+    'window.presenceAsks.answered + window.presenceAsks.refused === window.presenceAsks.sent',
+  );
   await page.evaluate('new Promise((r) => requestAnimationFrame(() => r()))');
-  return (await page.evaluate('window.presenceAsks')) as { sent: number; refused: number };
+  const { sent, refused } = (await page.evaluate('window.presenceAsks')) as { sent: number; refused: number };
+  return { sent, refused };
 }
 
 describe('presence on opening a chat', () => {
@@ -67,7 +78,7 @@ describe('presence on opening a chat', () => {
     const bob = await openAs(chrome, stack.url.replace(/^ws:/, 'http:'), 'bob');
     await bob.page.evaluate(COUNT_PRESENCE);
     const group = await openGroup(bob.page, ['carol', 'dave']);
-    await until(bob.page, 'window.presenceAsks.sent === 1');
+    await until(bob.page, 'window.presenceAsks.answered === 1');
     expect(await asked(bob.page)).toEqual({ sent: 1, refused: 0 });
     await bob.page.evaluate('window.chatApp.open(null)');
     await bob.page.evaluate(`window.chatApp.open(${JSON.stringify(group)})`);

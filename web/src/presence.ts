@@ -16,6 +16,8 @@ export class PresenceAsks {
   readonly #client: ChatClient;
   readonly #status: ChatStatus;
   #heldUntil = 0;
+  /** Ids asked for and not answered yet: a second open meanwhile does not ask again. */
+  readonly #asking = new Set<string>();
 
   constructor(client: ChatClient, status: ChatStatus) {
     this.#client = client;
@@ -25,8 +27,11 @@ export class PresenceAsks {
   /** Asks for the presence of those of `userIds` (the first 50) not known lately; true if it did. */
   async load(userIds: readonly string[]): Promise<boolean> {
     const now = Date.now();
-    const asked = this.#status.stale(userIds.slice(0, PRESENCE_ASKED), now);
+    const asked = this.#status
+      .stale(userIds.slice(0, PRESENCE_ASKED), now)
+      .filter((u) => !this.#asking.has(u));
     if (asked.length === 0 || now < this.#heldUntil) return false;
+    for (const u of asked) this.#asking.add(u);
     try {
       const { presence } = await this.#client.request('getPresence', { userIds: asked });
       for (const p of presence) this.#status.presence(p);
@@ -35,6 +40,8 @@ export class PresenceAsks {
       if (error instanceof ChatClientError && error.code === 'RATE_LIMITED')
         this.#heldUntil = Date.now() + (error.retryAfterMs ?? 0);
       return false;
+    } finally {
+      for (const u of asked) this.#asking.delete(u);
     }
   }
 }
