@@ -6,10 +6,10 @@
  * of it, shaped as the light transport shapes DynamoDB's errors.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { errorOf } from '../../lambdas/data/light-dynamo-errors.ts';
 import { CHAT_FULL_MESSAGE } from '../../lambdas/shared/errors.ts';
 import { type MetricValues, onMetrics } from '../../lambdas/shared/metrics.ts';
 import { connectUsers, expectRefused, makeDirect, sendText, type UserSocket } from '../support/chat.ts';
+import { collectionFull } from '../support/full-chat.ts';
 import { interceptHandlerClient } from '../support/handler-client.ts';
 import { useTestStack } from '../support/stack.ts';
 
@@ -22,30 +22,6 @@ let estimate: number[] | undefined;
 const puts: { input: Record<string, unknown>; output: Record<string, unknown> }[] = [];
 
 const GROWING = ['PutItemCommand', 'UpdateItemCommand', 'TransactWriteItemsCommand', 'BatchWriteItemCommand'];
-const refusal = (command: string) =>
-  command === 'TransactWriteItemsCommand'
-    ? errorOf(
-        {
-          __type: 'com.amazonaws.dynamodb.v20120810#TransactionCanceledException',
-          message: 'Transaction cancelled, please refer cancellation reasons for specific reasons',
-          CancellationReasons: [
-            { Code: 'ItemCollectionSizeLimitExceeded', Message: 'Collection size exceeded.' },
-          ],
-        },
-        400,
-        undefined,
-        {},
-      )
-    : errorOf(
-        {
-          __type: 'com.amazonaws.dynamodb.v20120810#ItemCollectionSizeLimitExceededException',
-          message: 'Item collection size limit exceeded',
-        },
-        400,
-        undefined,
-        {},
-      );
-
 let handlers: ReturnType<typeof interceptHandlerClient> | undefined;
 const emitted: MetricValues[] = [];
 const stop = onMetrics((values) => emitted.push(values));
@@ -59,7 +35,8 @@ beforeAll(async () => {
   handlers = interceptHandlerClient(stack.dynamoEndpoint, (command, input) => {
     // A write into the full chat that would grow it (a message's update; a head's does not).
     const grows = command !== 'UpdateItemCommand' || input.includes('"sk":"MSG#');
-    if (fullChat && GROWING.includes(command) && input.includes(fullChat) && grows) throw refusal(command);
+    if (fullChat && GROWING.includes(command) && input.includes(fullChat) && grows)
+      throw collectionFull(command);
   });
   handlers.doc.middlewareStack.add(
     (next, context) => async (args) => {
