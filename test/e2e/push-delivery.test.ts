@@ -48,7 +48,14 @@ describe('who gets a push', { timeout: 60_000 }, () => {
         [device.platform, 200],
       ]);
       const contents = records.map(contentOf).sort((a, b) => Number(a.seq) - Number(b.seq));
-      expect(contents).toEqual([
+      // The badge is the unread count when the push is planned: the second message's counts both;
+      // the first's counts 1, or 2 when the second was stored before it was planned (the stream's
+      // records are handled concurrently: docs/push.md, "Badge").
+      expect([
+        [1, 2],
+        [2, 2],
+      ]).toContainEqual(contents.map((c) => c.badge));
+      expect(contents.map(({ badge: _, ...rest }) => rest)).toEqual([
         {
           chatId: chat.chatId,
           messageId: m1.messageId,
@@ -56,7 +63,6 @@ describe('who gets a push', { timeout: 60_000 }, () => {
           senderId: alice.userId,
           title: 'Weekend plans',
           body: 'First message',
-          badge: 1,
         },
         {
           chatId: chat.chatId,
@@ -65,7 +71,6 @@ describe('who gets a push', { timeout: 60_000 }, () => {
           senderId: alice.userId,
           title: 'Weekend plans',
           body: 'Second message',
-          badge: 2,
         },
       ]);
     }
