@@ -34,6 +34,11 @@ export class ChatEntry {
   joined?: number;
   /** A change named a message not held, or a reaction past an unseen version: catch up. */
   missed?: boolean;
+  /**
+   * When its newest message was sent, as listChats listed it: the chat list's order holds from the
+   * listing on, while the chats' messages still arrive (rows do not jump under the user's pointer).
+   */
+  at?: string;
   readonly bySeq = new Map<number, Message>();
   /** Versions seen live above `syncedVer`, waiting for the hole below them to fill. */
   readonly above = new Set<number>();
@@ -50,6 +55,13 @@ export class ChatEntry {
   deliverFailures = 0;
 
   constructor(public info: ChatInfo) {}
+
+  /** When its newest message was sent: the newest held, or the listed one if later. */
+  newest(): string {
+    const held = this.bySeq.get(this.maxSeq)?.createdAt ?? '';
+    const at = this.at ?? '';
+    return held.localeCompare(at) < 0 ? at : held;
+  }
 
   /** A chat known only by its id so far (from an event). */
   static stub(chatId: string): ChatEntry {

@@ -25,7 +25,7 @@ import { ChatClientError, closedError, codeOf, RETRYABLE } from './errors.ts';
 import { applyAck, applyEvent, applyRequest } from './live.ts';
 import { cursor } from './members.ts';
 import { Outbox } from './outbox.ts';
-import { type ChatEntry, Replica } from './replica.ts';
+import { Replica } from './replica.ts';
 import { MemoryStore } from './store.ts';
 import { Syncer } from './sync.ts';
 import { type AttachmentUrls, attachmentUrls } from './urls.ts';
@@ -214,11 +214,10 @@ export class ChatClient {
     () => this.replica,
   );
 
-  /** The chats held, most recent activity first. */
+  /** The chats held, most recent activity first (ChatEntry.newest: the order holds from listChats on). */
   chats(): ChatInfo[] {
-    const newest = (e: ChatEntry) => e.bySeq.get(e.maxSeq)?.createdAt ?? '';
     return [...this.replica.chats.values()]
-      .sort((a, b) => newest(b).localeCompare(newest(a)))
+      .sort((a, b) => b.newest().localeCompare(a.newest()))
       .map((e) => ({ ...e.info }));
   }
 

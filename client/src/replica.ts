@@ -91,6 +91,7 @@ export class Replica {
     if (!e) return;
     const i = e.info;
     Object.assign(i, { memberCount: s.memberCount, mutedUntil: s.mutedUntil });
+    e.at = s.lastMessage?.createdAt;
     e.counted(s, this.me);
     i.lastVer = Math.max(i.lastVer, s.lastVer);
     this.touch(e);

@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { MemoryStore } from '../../client/src/index.ts';
 import { FakeSocket } from './support/fake-socket.ts';
-import { flush } from './support/harness.ts';
+import { fakeClient, flush } from './support/harness.ts';
 import { serveAll, server, started, texts, useSyncHarness } from './support/sync-harness.ts';
 
 useSyncHarness();
@@ -166,5 +166,41 @@ describe('servers without sync (v1)', () => {
     await flush(2000);
     await serveAll();
     expect(texts(client, 'a')).toEqual(['one', 'two', 'three', 'four (lost)', 'five']);
+  });
+});
+
+describe('the order of chats while they catch up', () => {
+  const sentAt = (chatId: string, text: string, second: number) =>
+    Object.assign(server.add(chatId, text), { createdAt: `2026-12-01T18:00:0${second}.000Z` });
+  const serveBut = async (hold: (r: { action: string; chatId?: unknown }) => boolean) => {
+    for (let i = 0; i < 5; i++) {
+      await flush();
+      server.serve(FakeSocket.last, hold);
+    }
+  };
+
+  it('is the listed order (newest message first) from listChats on, whichever chat syncs first', async () => {
+    for (const id of ['a', 'b', 'c']) server.chat(id);
+    sentAt('a', 'oldest', 1);
+    sentAt('b', 'newest', 3);
+    sentAt('c', 'middle', 2);
+    const { client } = fakeClient({ gapMs: 2000, deliveredIntervalMs: 3000 });
+    const order = () => client.chats().map((c) => c.chatId);
+    await flush();
+    FakeSocket.last.open();
+    await serveBut((r) => r.action === 'sync');
+    expect(texts(client, 'b')).toEqual([]);
+    // Listed, nothing held yet: the rows already stand where they will stay.
+    expect(order()).toEqual(['b', 'c', 'a']);
+    // The oldest chat's messages arrive first: its row does not jump to the top.
+    await serveBut((r) => r.action === 'sync' && r.chatId !== 'a');
+    expect(texts(client, 'a')).toEqual(['oldest']);
+    expect(order()).toEqual(['b', 'c', 'a']);
+    await serveAll();
+    expect(order()).toEqual(['b', 'c', 'a']);
+    // A newer message, live, moves its chat first.
+    FakeSocket.last.push({ type: 'message.created', message: sentAt('a', 'now', 4) });
+    await serveAll();
+    expect(order()).toEqual(['a', 'b', 'c']);
   });
 });

@@ -11,7 +11,7 @@ import { DEMO_USERS, seedDemoData } from '../../local/seed.ts';
 import { buildWeb, webRoutes } from '../../local/web.ts';
 import { TestClient } from '../support/client.ts';
 import { useTestStack } from '../support/stack.ts';
-import { type Chromium, launchChromium, openAs, type UserPage } from './browser.ts';
+import { type Chromium, launchChromium, openAs, openChat, type UserPage } from './browser.ts';
 
 const stack = useTestStack(async () => ({
   httpRoutes: [webRoutes({ assets: await buildWeb({ mode: 'local' }), users: DEMO_USERS })],
@@ -149,8 +149,7 @@ describe("a message's actions never cover it", () => {
 
   async function open(viewport?: { width: number; height: number }, hasTouch = false): Promise<UserPage> {
     const u = await openAs(chrome, baseUrl, 'alice', viewport, hasTouch);
-    await u.page.click(`.chat-row[data-chat-id="${directId}"]`);
-    await message(u.page, LAST).waitFor();
+    await openChat(u.page, directId, LAST, u.errors);
     // Everything is on screen (the window holds the newest 30): the first message is the seed's.
     expect(await u.page.locator('#message-list li.msg').first().textContent()).toContain(FIRST);
     return u;

@@ -81,3 +81,48 @@ export async function openAs(
     },
   };
 }
+
+/** What the page shows now, for a failure's message: connection, open chat, toast, rows, messages. */
+export function describePage(page: Page): Promise<string> {
+  return page.locator('body').evaluate((body) => {
+    const text = (sel: string) => body.querySelector(sel)?.textContent?.trim() ?? '(none)';
+    const rows = [...body.querySelectorAll('.chat-row')].map(
+      (r) => `${r.getAttribute('data-chat-id')}${r.getAttribute('aria-current') ? ' (open)' : ''}`,
+    );
+    const messages = [...body.querySelectorAll('#message-list li.msg')].map((m) =>
+      m.textContent?.slice(0, 40),
+    );
+    return [
+      `connection: ${text('#connection')}; title: ${text('#chat-title')}; toast: ${text('#toast')}`,
+      `rows: ${rows.join(', ')}`,
+      `${messages.length} messages, the last: ${JSON.stringify(messages.slice(-3))}`,
+    ].join('\n');
+  });
+}
+
+/**
+ * Opens `chatId` from the chat list and waits until `text` shows in it. A click the list swallowed
+ * (a row it was redrawing under the pointer) is clicked again, as a user would; the chat's content
+ * is not retried: a timeout says what the page showed, with its errors.
+ */
+export async function openChat(page: Page, chatId: string, text: string, errors: readonly string[] = []) {
+  const row = page.locator(`.chat-row[data-chat-id="${chatId}"]`);
+  for (let attempt = 1; ; attempt++) {
+    await row.click();
+    try {
+      await page
+        .locator(`.chat-row[data-chat-id="${chatId}"][aria-current="true"]`)
+        .waitFor({ state: 'attached', timeout: 5_000 });
+      break;
+    } catch (error) {
+      if (attempt === 3)
+        throw new Error(`the chat did not open\n${await describePage(page)}`, { cause: error });
+    }
+  }
+  try {
+    await page.locator('#message-list li.msg', { hasText: text }).last().waitFor({ timeout: 30_000 });
+  } catch (error) {
+    const seen = `${await describePage(page)}\nerrors: ${JSON.stringify(errors)}`;
+    throw new Error(`"${text}" did not show in the chat\n${seen}`, { cause: error });
+  }
+}

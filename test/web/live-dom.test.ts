@@ -10,7 +10,7 @@ import { DEMO_USERS, seedDemoData } from '../../local/seed.ts';
 import { buildWeb, webRoutes } from '../../local/web.ts';
 import { TestClient } from '../support/client.ts';
 import { useTestStack } from '../support/stack.ts';
-import { type Chromium, launchChromium, openAs, type UserPage } from './browser.ts';
+import { type Chromium, launchChromium, openAs, openChat, type UserPage } from './browser.ts';
 
 const stack = useTestStack(async () => ({
   httpRoutes: [webRoutes({ assets: await buildWeb({ mode: 'local' }), users: DEMO_USERS })],
@@ -64,8 +64,7 @@ describe('incremental rendering in Chromium', () => {
     chrome = await launchChromium();
     alice = await openAs(chrome, stack.url.replace(/^ws:/, 'http:'), 'alice');
     bob = await TestClient.connect(await stack.urlFor('bob'));
-    await alice.page.click(`.chat-row[data-chat-id="${directId}"]`);
-    await message(alice.page, 'Yes, see you there.').waitFor();
+    await openChat(alice.page, directId, 'Yes, see you there.', alice.errors);
   }, 120_000);
 
   afterAll(async () => {

@@ -8,7 +8,7 @@ import { seedDemoData } from '../../local/seed.ts';
 import { TestClient } from '../support/client.ts';
 import { uploadFile } from '../support/media.ts';
 import type { TestStack } from '../support/stack.ts';
-import { type Chromium, launchChromium } from './browser.ts';
+import { type Chromium, launchChromium, openChat } from './browser.ts';
 
 export interface RoutedPage {
   readonly chrome: Chromium;
@@ -52,18 +52,7 @@ export async function openRoutedPage(
   await page.goto(stack.url.replace(/^ws:/, 'http:'));
   await page.click('[data-user-id="alice"]');
   await page.waitForSelector('#connection[data-state="online"]');
-  // The chat is open once its history shows; a click on a row the list was redrawing opens nothing,
-  // and then Bob's files would never show: click again.
-  const history = page.locator('#message-list li', { hasText: 'Yes, see you there.' });
-  for (let attempt = 1; ; attempt++) {
-    await page.click(`.chat-row[data-chat-id="${directId}"]`);
-    try {
-      await history.waitFor({ timeout: 5_000 });
-      break;
-    } catch (error) {
-      if (attempt === 3) throw error;
-    }
-  }
+  await openChat(page, directId, 'Yes, see you there.');
   const bob = await TestClient.connect(await stack.urlFor('bob'));
   return {
     chrome,
