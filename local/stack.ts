@@ -63,7 +63,9 @@ export interface LocalStackOptions {
   readonly pushIdOnly?: boolean;
   /**
    * Timeouts in seconds of queue workers and stream consumers, by name (`PushWorker`, `Push`), for
-   * tests that need a shorter invocation. @default each one's own (lib/workers.ts, lib/stream-consumers.ts)
+   * tests that need a shorter invocation, and of routes, by route key (`createChat`), for tests whose
+   * request does on DynamoDB Local (about ten times slower) what takes well under a second on AWS.
+   * @default each one's own (lib/workers.ts, lib/stream-consumers.ts; ROUTE_TIMEOUT_SECONDS)
    */
   readonly timeoutSeconds?: Readonly<Record<string, number>>;
   /**
@@ -183,7 +185,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         routeKey: r.routeKey,
         returnResponse: r.returnResponse,
         // As deployed (lib/chat-function.ts): the in-request fan-out's budget counts down from it.
-        timeoutSeconds: ROUTE_TIMEOUT_SECONDS,
+        timeoutSeconds: options.timeoutSeconds?.[r.routeKey] ?? ROUTE_TIMEOUT_SECONDS,
         load: wrap(r.routeKey, loader(r.entry)),
       })),
       authorizer: {

@@ -6,11 +6,12 @@
  * of the request (its clientChatId) tells the members again the same way.
  */
 import { describe, expect, it } from 'vitest';
+import { ROUTE_TIMEOUT_SECONDS } from '../../lambdas/shared/config.ts';
 import { FANOUT_WORKER } from '../../lib/workers.ts';
 import { type Chat, connectUser, eventsOf, forChat, settle, type UserSocket } from '../support/chat.ts';
-import { uniqueId, useTestStack } from '../support/stack.ts';
+import { BIG_GROUP_TIMEOUTS, uniqueId, useTestStack } from '../support/stack.ts';
 
-const stack = useTestStack();
+const stack = useTestStack({ timeoutSeconds: BIG_GROUP_TIMEOUTS });
 
 /**
  * Every event sent so far has arrived: the requests are over, and so are the fan-out worker's jobs
@@ -29,6 +30,13 @@ const createdChats = (socket: UserSocket, chatId: string) =>
   eventsOf(socket, 'chat.created', forChat(chatId)).map((e) => e.chat as Chat);
 
 describe('chat.created of a group of more than 200 members', { timeout: 120_000 }, () => {
+  it('runs createChat with the longer local timeout (BIG_GROUP_TIMEOUTS), every other route as deployed', () => {
+    const timeouts = new Map(stack.gateway.options.routes.map((r) => [r.routeKey, r.timeoutSeconds]));
+    expect(timeouts.get('createChat')).toBe(30);
+    expect(timeouts.get('invite')).toBe(ROUTE_TIMEOUT_SECONDS);
+    expect(new Set([...timeouts.values()])).toEqual(new Set([30, ROUTE_TIMEOUT_SECONDS]));
+  });
+
   it("lists each member's own entry after the owner, once per socket, again on a repeat", async () => {
     const owner = await connectUser(stack, uniqueId('ann'));
     // After the others by id (they all joined at once: sorted by id): beyond the first 200.

@@ -16,9 +16,9 @@ import {
   sendText,
   type UserSocket,
 } from '../support/chat.ts';
-import { uniqueId, useTestStack } from '../support/stack.ts';
+import { BIG_GROUP_TIMEOUTS, uniqueId, useTestStack } from '../support/stack.ts';
 
-const stack = useTestStack();
+const stack = useTestStack({ timeoutSeconds: BIG_GROUP_TIMEOUTS });
 let owner: UserSocket;
 let member: UserSocket;
 let member2: UserSocket;

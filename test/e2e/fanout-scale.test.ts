@@ -19,7 +19,7 @@ import {
 } from '../support/chat.ts';
 import type { Frame, TestClient } from '../support/client.ts';
 import { vanishSocket } from '../support/ghost.ts';
-import { startTestStack, type TestStack, uniqueId } from '../support/stack.ts';
+import { BIG_GROUP_TIMEOUTS, startTestStack, type TestStack, uniqueId } from '../support/stack.ts';
 
 const MEMBERS = 1000;
 const ONLINE_USERS = 44; // + the owner; 4 of them have a second socket: 49 sockets
@@ -33,7 +33,10 @@ const online: UserSocket[] = [];
 let chat: Chat;
 
 beforeAll(async () => {
-  stack = await startTestStack({ env: { FANOUT_QUEUE_THRESHOLD: '20', FANOUT_JOB_SIZE: '15' } });
+  stack = await startTestStack({
+    env: { FANOUT_QUEUE_THRESHOLD: '20', FANOUT_JOB_SIZE: '15' },
+    timeoutSeconds: BIG_GROUP_TIMEOUTS,
+  });
   queue = stack.queues.get(FANOUT_WORKER.name) as LocalQueue;
   owner = await connectUser(stack, uniqueId('owner'));
   for (let i = 0; i < ONLINE_USERS; i++) online.push(await connectUser(stack, uniqueId(`on${i}`)));

@@ -66,6 +66,14 @@ export async function startTestStack(options: LocalStackOptions = {}): Promise<T
 }
 
 /**
+ * Route timeouts (`timeoutSeconds`) for test files that create groups of about 1,000 members in one
+ * request: on AWS a few hundred milliseconds (parallel BatchWrites), on DynamoDB Local under a whole
+ * suite's load it came near the routes' 10 s (one run answered INTERNAL). The deployed value is
+ * what every other test file runs with (the in-request fan-out's budget among them).
+ */
+export const BIG_GROUP_TIMEOUTS: Readonly<Record<string, number>> = { createChat: 30 };
+
+/**
  * One stack for the test file: started before its tests (`beforeAll`), stopped after them
  * (`afterAll`). Returns it at once; its members can be used from hooks and tests, once started.
  * `options` may be a function, called when the stack starts (for values other hooks set up).
