@@ -1,94 +1,18 @@
 /**
  * The retention worker's jobs (lambdas/domain/retention-jobs.ts) over a fake partition: decoding,
- * the budget of pages and of time, the continuation job, failures handed back to SQS
- * (`deleteChat`'s part: test/unit/domain/deletion-steps.test.ts). The queries and updates themselves
- * run against DynamoDB Local in test/security/deleted-chat-retention*.test.ts.
+ * the budget of pages and of time, the continuation job, and media (the worker's handling of SQS
+ * batches and the queue: retention-worker.test.ts; `deleteChat`'s part:
+ * test/unit/domain/deletion-steps.test.ts). The queries and updates themselves run against DynamoDB
+ * Local in test/security/deleted-chat-retention*.test.ts.
  */
-import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
-import type { SQSEvent } from 'aws-lambda';
-import { mockClient } from 'aws-sdk-client-mock';
-import { describe, expect, it, vi } from 'vitest';
-import type { RetentionKey, RetentionPageOptions } from '../../lambdas/data/retention.ts';
+import { describe, expect, it } from 'vitest';
 import {
   decodeFinishJob,
   decodeRetentionJob,
-  type FinishDeletionJob,
-  processRetentionJobs,
-  type QueuedRetentionJob,
-  type RetentionBudget,
   type RetentionJob,
-  type RetentionQueue,
   runRetentionJob,
-  SqsRetentionQueue,
 } from '../../lambdas/domain/retention-jobs.ts';
-import { sdkSender } from '../support/sqs-sender.ts';
-
-const job = (extra: Partial<RetentionJob> = {}): RetentionJob => ({
-  v: 1,
-  chatId: 'g1',
-  expiresAt: 1_772_366_400,
-  ...extra,
-});
-const finishJob: FinishDeletionJob = { v: 1, kind: 'finishDeletion', chatId: 'g1' };
-const keyAt = (i: number): RetentionKey => ({ pk: 'CHAT#g1', sk: `MSG#${String(i).padStart(4, '0')}` });
-
-/**
- * A partition of `size` items paged like a Query: a page of `limit` keys after `startKey`, and a
- * next key whenever the page is full (DynamoDB cannot tell that the partition ended exactly there).
- * Each page costs `msPerPage` on the clock. Every `uploadEvery`-th item is an upload (`up_<i>`):
- * its page hands it to `beforeExpiring` first, as the repository does; a media bucket whose delete
- * fails on the `failDeleteOnPage`-th call records the keys it deleted.
- */
-function partition(
-  size: number,
-  options: { msPerPage?: number; failOnPage?: number; uploadEvery?: number; failDeleteOnPage?: number } = {},
-) {
-  const clock = { ms: 0 };
-  const expired: number[] = [];
-  const deleted: string[] = [];
-  let pages = 0;
-  let deletes = 0;
-  const expirePage = vi.fn(async (_chatId: string, _at: number, o: RetentionPageOptions = {}) => {
-    pages++;
-    clock.ms += options.msPerPage ?? 0;
-    const from = o.startKey ? Number(o.startKey.sk.slice(4)) + 1 : 0;
-    const to = Math.min(size, from + (o.limit ?? size));
-    const every = options.uploadEvery;
-    const uploads: string[] = [];
-    for (let i = from; i < to; i++) if (every && i % every === 0) uploads.push(`up_${i}`);
-    if (uploads.length > 0) await o.beforeExpiring?.(uploads);
-    for (let i = from; i < to; i++) expired.push(i);
-    const failed = pages === options.failOnPage ? 1 : 0;
-    return { count: to - from, failed, next: to - from === o.limit ? keyAt(to - 1) : undefined };
-  });
-  const bucket = {
-    delete: vi.fn(async (keys: readonly string[]) => {
-      if (++deletes === options.failDeleteOnPage) throw new Error('S3 down');
-      deleted.push(...keys);
-    }),
-  };
-  return {
-    retention: { expirePage },
-    finish: vi.fn(async () => 'gone' as const),
-    media: () => bucket,
-    clock: () => clock.ms,
-    expired,
-    deleted,
-    time: clock,
-  };
-}
-
-const queueOf = () => {
-  const sent: QueuedRetentionJob[] = [];
-  const queue: RetentionQueue = { send: vi.fn(async (j: QueuedRetentionJob) => void sent.push(j)) };
-  return { queue, sent };
-};
-const budget = (b: Partial<RetentionBudget> = {}): RetentionBudget => ({
-  pageSize: 10,
-  maxPages: 3,
-  budgetMs: 1_000,
-  ...b,
-});
+import { budget, finishJob, job, keyAt, partition, queueOf } from '../support/retention-fakes.ts';
 
 describe('retention jobs', () => {
   it('decode what deleteChat and the worker send, and nothing else', () => {
@@ -212,97 +136,5 @@ describe('retention jobs and media', () => {
     await runRetentionJob(sent[0] as RetentionJob, { ...p, queue, budget: budget() });
     expect(p.deleted).toContain('chats/g1/up_12');
     expect(p.expired.slice(10, 20)).toEqual(Array.from({ length: 10 }, (_, i) => 10 + i));
-  });
-});
-
-describe('the retention worker', () => {
-  const event = (...bodies: string[]): SQSEvent =>
-    ({ Records: bodies.map((body, i) => ({ messageId: `m${i}`, body })) }) as unknown as SQSEvent;
-
-  it('hands a job back to SQS when its first page failed, queueing no continuation', async () => {
-    const p = partition(95, { failOnPage: 1 });
-    const { queue, sent } = queueOf();
-    const out = await processRetentionJobs(event(JSON.stringify(job())), { ...p, queue, budget: budget() });
-    expect(out.batchItemFailures).toEqual([{ itemIdentifier: 'm0' }]);
-    expect(sent).toEqual([]);
-  });
-
-  it('continues from a page that failed after others succeeded, without redoing them', async () => {
-    const p = partition(95, { failOnPage: 2 });
-    const { queue, sent } = queueOf();
-    const out = await processRetentionJobs(event(JSON.stringify(job())), { ...p, queue, budget: budget() });
-    expect(out.batchItemFailures).toEqual([]);
-    // The first page's last key: the continuation redoes the failed second page, not the first.
-    expect(sent).toEqual([job({ startKey: keyAt(budget().pageSize - 1) })]);
-  });
-
-  it('hands a job back to SQS when its continuation cannot be sent', async () => {
-    const p = partition(95);
-    const queue: RetentionQueue = { send: vi.fn(async () => Promise.reject(new Error('SQS down'))) };
-    const out = await processRetentionJobs(event(JSON.stringify(job())), { ...p, queue, budget: budget() });
-    expect(out.batchItemFailures).toEqual([{ itemIdentifier: 'm0' }]);
-  });
-
-  it('hands a finish job to the deletion, and back to SQS when it failed', async () => {
-    const p = partition(5);
-    const { queue, sent } = queueOf();
-    const ok = await processRetentionJobs(event(JSON.stringify(finishJob)), {
-      ...p,
-      queue,
-      budget: budget(),
-    });
-    expect(ok.batchItemFailures).toEqual([]);
-    expect(p.finish).toHaveBeenCalledWith('g1');
-    expect(p.retention.expirePage).not.toHaveBeenCalled();
-    expect(sent).toEqual([]);
-    p.finish.mockRejectedValueOnce(new Error('throttled'));
-    const failed = await processRetentionJobs(event(JSON.stringify(finishJob)), {
-      ...p,
-      queue,
-      budget: budget(),
-    });
-    expect(failed.batchItemFailures).toEqual([{ itemIdentifier: 'm0' }]);
-  });
-
-  it('drops a message that is not a job and runs the others of the batch', async () => {
-    const p = partition(5);
-    const { queue } = queueOf();
-    const out = await processRetentionJobs(event('{"v":1}', JSON.stringify(job())), {
-      ...p,
-      queue,
-      budget: budget(),
-    });
-    expect(out.batchItemFailures).toEqual([]);
-    expect(p.expired).toEqual([0, 1, 2, 3, 4]);
-  });
-});
-
-describe('SqsRetentionQueue', () => {
-  it('sends one job as one message to its queue, delayed when it is a finish job or asked to be', async () => {
-    const sqs = mockClient(SQSClient);
-    try {
-      sqs.on(SendMessageCommand).resolves({ MessageId: 'x' });
-      const client = new SQSClient({
-        region: 'us-east-1',
-        credentials: { accessKeyId: 'x', secretAccessKey: 'x' },
-      });
-      const queue = new SqsRetentionQueue(() => sdkSender(client), 'https://sqs.example/1/r', 60);
-      await queue.send(job({ startKey: keyAt(3) }));
-      await queue.send(finishJob);
-      await queue.send(job(), { delayed: true });
-      const calls = sqs.commandCalls(SendMessageCommand);
-      expect(calls).toHaveLength(3);
-      expect(calls[0]?.args[0].input.QueueUrl).toBe('https://sqs.example/1/r');
-      expect(JSON.parse(String(calls[0]?.args[0].input.MessageBody))).toEqual(job({ startKey: keyAt(3) }));
-      expect(calls[0]?.args[0].input.DelaySeconds).toBeUndefined();
-      // The finish job waits its delay.
-      expect(JSON.parse(String(calls[1]?.args[0].input.MessageBody))).toEqual(finishJob);
-      expect(calls[1]?.args[0].input.DelaySeconds).toBe(60);
-      // A deletion's retention job waits it too (chat-deletion.ts).
-      expect(JSON.parse(String(calls[2]?.args[0].input.MessageBody))).toEqual(job());
-      expect(calls[2]?.args[0].input.DelaySeconds).toBe(60);
-    } finally {
-      sqs.restore();
-    }
   });
 });
