@@ -7,11 +7,12 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { Chat } from '../../client/src/index.ts';
+import { headQuietMs } from '../../lambdas/domain/timing.ts';
 import { eventually } from '../support/client.ts';
-import { uniqueId, useTestStack } from '../support/stack.ts';
+import { BIG_GROUP_TIMEOUTS, uniqueId, useTestStack } from '../support/stack.ts';
 import { clientFor, settled, useClients } from './support/e2e.ts';
 
-const stack = useTestStack();
+const stack = useTestStack({ timeoutSeconds: BIG_GROUP_TIMEOUTS });
 const { track } = useClients(stack);
 
 describe('invited into a group of more than 200 members with history', { timeout: 180_000 }, () => {
@@ -24,15 +25,17 @@ describe('invited into a group of more than 200 members with history', { timeout
     await Promise.all([settled(ann), settled(dave), settled(bob)]);
     const others = Array.from({ length: 201 }, () => uniqueId('off'));
     // bob (zoe…) is listed last by join order (then id): beyond the first 200.
-    const { chat } = await ann.request('createChat', {
-      kind: 'group',
-      name: 'g',
-      memberIds: [...others, bobId],
-    });
+    const { chat } = await ann.request(
+      'createChat',
+      { kind: 'group', name: 'g', memberIds: [...others, bobId] },
+      { timeoutMs: 60_000 },
+    );
     for (let i = 0; i < 8; i++) await bob.sendMessage(chat.chatId, `old ${i}`);
     const invited = (await ann.request('invite', { chatId: chat.chatId, userIds: [daveId] })).chat as Chat;
     await eventually(() => dave.chat(chat.chatId) !== undefined && dave.messages(chat.chatId).length === 8);
-    await settled(dave);
+    // Dave's sync cursor passes the invite's version (no item to return) once the head is quiet
+    // (headQuietMs, 14 s): settling takes that long, plus a loaded run's slowness.
+    await settled(dave, headQuietMs() + 30_000);
     const info = dave.chat(chat.chatId);
     expect({ unread: info?.unreadCount, read: info?.lastReadSeq }).toEqual({ unread: 0, read: 8 });
     // The owner first, then who joined, then the others.

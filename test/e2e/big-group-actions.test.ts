@@ -24,9 +24,9 @@ import {
   settle,
   type UserSocket,
 } from '../support/chat.ts';
-import { uniqueId, useTestStack } from '../support/stack.ts';
+import { BIG_GROUP_TIMEOUTS, uniqueId, useTestStack } from '../support/stack.ts';
 
-const stack = useTestStack();
+const stack = useTestStack({ timeoutSeconds: BIG_GROUP_TIMEOUTS });
 let listReads: MockInstance<ChatRepository['getWithMembers']>;
 
 beforeAll(() => {

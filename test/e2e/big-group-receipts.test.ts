@@ -29,9 +29,9 @@ import {
   type UserSocket,
 } from '../support/chat.ts';
 import { countingClient, type PostRecord } from '../support/counting-client.ts';
-import { uniqueId, useTestStack } from '../support/stack.ts';
+import { BIG_GROUP_TIMEOUTS, uniqueId, useTestStack } from '../support/stack.ts';
 
-const stack = useTestStack();
+const stack = useTestStack({ timeoutSeconds: BIG_GROUP_TIMEOUTS });
 const posts: PostRecord[] = [];
 let listReads: MockInstance<ChatRepository['getWithMembers']>;
 

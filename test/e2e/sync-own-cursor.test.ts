@@ -9,9 +9,9 @@
 import { describe, expect, it } from 'vitest';
 import { deps } from '../../lambdas/domain/deps.ts';
 import { type Chat, connectUser, makeGroup, sendText, settle } from '../support/chat.ts';
-import { uniqueId, useTestStack } from '../support/stack.ts';
+import { BIG_GROUP_TIMEOUTS, uniqueId, useTestStack } from '../support/stack.ts';
 
-const stack = useTestStack();
+const stack = useTestStack({ timeoutSeconds: BIG_GROUP_TIMEOUTS });
 
 type Listed = { userId: string; lastReadSeq: number };
 

@@ -77,8 +77,12 @@ export async function makeDirect(caller: TestClient, peerId: string): Promise<Ch
   return ack.chat as Chat;
 }
 
+/**
+ * A new group of `owner` and `memberIds`. The reply may take long for a big group on DynamoDB Local:
+ * files that create one give createChat more time (BIG_GROUP_TIMEOUTS in stack.ts).
+ */
 export async function makeGroup(owner: TestClient, memberIds: string[], name = 'A group'): Promise<Chat> {
-  const ack = await owner.ok('createChat', { kind: 'group', name, memberIds });
+  const ack = await owner.ok('createChat', { kind: 'group', name, memberIds }, 60_000);
   return ack.chat as Chat;
 }
 

@@ -69,8 +69,8 @@ export class TestClient {
   }
 
   /** Like `request`, but fails unless the reply is an ack; returns it. */
-  async ok(action: string, fields: Record<string, unknown> = {}): Promise<Frame> {
-    const reply = await this.request(action, fields);
+  async ok(action: string, fields: Record<string, unknown> = {}, timeoutMs?: number): Promise<Frame> {
+    const reply = await this.request(action, fields, timeoutMs);
     if (reply.type !== 'ack') throw new Error(`${action} failed: ${JSON.stringify(reply)}`);
     return reply;
   }

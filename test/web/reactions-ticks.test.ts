@@ -10,10 +10,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_USERS } from '../../local/seed.ts';
 import { buildWeb, webRoutes } from '../../local/web.ts';
 import { TestClient } from '../support/client.ts';
-import { useTestStack } from '../support/stack.ts';
+import { BIG_GROUP_TIMEOUTS, useTestStack } from '../support/stack.ts';
 import { type Chromium, launchChromium, openAs } from './browser.ts';
 
 const stack = useTestStack(async () => ({
+  timeoutSeconds: BIG_GROUP_TIMEOUTS,
   httpRoutes: [webRoutes({ assets: await buildWeb({ mode: 'local' }), users: DEMO_USERS })],
 }));
 
@@ -24,7 +25,7 @@ let baseUrl: string;
 async function groupWithMessage(page: Page, others: string[], text: string) {
   return (await page.evaluate(`(async () => {
     const c = window.chatApp.client;
-    const { chat } = await c.request('createChat', { kind: 'group', name: 'Many', memberIds: ${JSON.stringify(others)} });
+    const { chat } = await c.request('createChat', { kind: 'group', name: 'Many', memberIds: ${JSON.stringify(others)} }, { timeoutMs: 60000 });
     const m = await c.sendMessage(chat.chatId, ${JSON.stringify(text)});
     while (!c.chat(chat.chatId)) await new Promise((r) => setTimeout(r, 25));
     window.chatApp.open(chat.chatId);
