@@ -1,7 +1,8 @@
 /**
  * Charging frames to a rate-limit window after the fact (lambdas/data/rate-limits.ts holds the
- * windows): an expensive read counts as the frames its read units are worth
- * (lambdas/shared/rate-limiter.ts `chargeReads`), once it has read them. A charge is never refused:
+ * windows): an expensive read, or a write that read a lot, counts as the frames its read units are
+ * worth (lambdas/shared/rate-limiter.ts `chargeReads`), once it has read them (and, a write, done
+ * what it did). A charge is never refused:
  * it adds to the current window's `count` (or opens a window with it), even past `max`. What goes
  * past `max` is a debt, paid in time: the window is pushed later by the share of a window the debt
  * is worth (`max` frames a window), its count left at `max`, so every lease of it is refused until

@@ -26,10 +26,12 @@ export interface RateLimit {
   /** The most frames one instance leases at once (K); fewer near the limit (rate-leases.ts). */
   readonly lease: number;
   /**
-   * Reads only: the read units one frame may use. A frame that reads more counts as
+   * The read units one frame may use (the expensive reads, and the writes whose reads grow with
+   * the request or the chat: below). A frame that reads more counts as
    * `ceil(units / unitsPerFrame)` frames (the rest charged after it ran: rate-limiter.ts
-   * `chargeReads`), so the action makes the table read at most about `max × unitsPerFrame` units a
-   * window for one user, whatever its frames read. Without it, a frame counts one whatever it reads.
+   * `chargeReads`; a write that ran is never undone, the debt refuses later frames), so the action
+   * makes the table read at most about `max × unitsPerFrame` units a window for one user, whatever
+   * its frames read. Without it, a frame counts one whatever it reads.
    */
   readonly unitsPerFrame?: number;
 }
@@ -50,23 +52,32 @@ const perMinute = (max: number, lease = 1, unitsPerFrame?: number): RateLimit =>
 const FREQUENT = 10;
 
 export const RATE_LIMITS: Readonly<Partial<Record<string, RateLimit>>> = {
-  // A reconnecting client flushes its outbox at once: room for a burst, not for a bot.
+  // A reconnecting client flushes its outbox at once: room for a burst, not for a bot. Not metered
+  // (its hot path does no extra work): at most ~250 R a frame (a group's roster), ~74,000 a minute.
   sendMessage: perMinute(300, FREQUENT),
-  editMessage: perMinute(60),
-  deleteMessage: perMinute(60),
+  // Writes whose reads grow with the request or the chat count by what they read too (the third
+  // argument, as for the reads below): `createChat` and `invite` check each member they add (the
+  // membership cap's count of that member's chats, ~14 R for one in 900; their block item; their
+  // profile: a group of 1,000 ~15,500 R at worst), and a group's events read its roster (~210 R at
+  // 10,000 sockets), some its member list too (~75 R at 1,000). Counted one frame each, a user
+  // creating full groups made the table read ~310,000 units a minute. An ordinary frame of each
+  // counts one; these seven make the table read at most ~42,000 units a minute together
+  // (docs/security.md "Reads are limited too").
+  editMessage: perMinute(60, 1, 100),
+  deleteMessage: perMinute(60, 1, 100),
   // Clients send typing every few seconds while typing, per chat.
   typing: perMinute(60, FREQUENT),
-  createChat: perMinute(20),
-  invite: perMinute(20),
-  removeMember: perMinute(30),
-  deleteChat: perMinute(20),
+  createChat: perMinute(20, 1, 250),
+  invite: perMinute(20, 1, 250),
+  removeMember: perMinute(30, 1, 100),
+  deleteChat: perMinute(20, 1, 250),
   readMessage: perMinute(300, FREQUENT),
   markDelivered: perMinute(300, FREQUENT),
   requestUpload: perMinute(30),
   // The 100-pending cap bounds what is stored; this bounds the churn (schedule, cancel, schedule…).
   scheduleMessage: perMinute(120),
   cancelScheduled: perMinute(120),
-  react: perMinute(120, 5),
+  react: perMinute(120, 5, 100),
   reportMessage: perMinute(10),
   registerDevice: perMinute(10),
   unregisterDevice: perMinute(10),

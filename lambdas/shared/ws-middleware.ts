@@ -218,7 +218,9 @@ export function wsAction<A extends ActionDef>(spec: ActionSpec<A>) {
     const input = parseRequest(spec.action, frame.fields);
     if (!spec.limitBeside || event.admittedKnown) await admitted;
     const ctx: ActionContext = { ...base, admitted };
-    // A read whose limit counts its units is metered, and charged by what it read (rate-limiter.ts).
+    // An action whose limit counts its units (the expensive reads, and the writes whose reads grow
+    // with the request or the chat) is metered, and charged by what it read (rate-limiter.ts), after
+    // it ran, whether it succeeded or not: a charge never undoes what the frame did.
     const meter = rateLimitOf(spec.action.name)?.unitsPerFrame ? { units: 0 } : undefined;
     const result = meter
       ? await meterReads(meter, () => spec.run(input, ctx)).finally(() =>
