@@ -66,9 +66,11 @@ function refusal(action: string, limit: RateLimit, decision: RateDecision): Chat
   if (decision.allowed) return undefined;
   const seconds = Math.ceil(decision.retryAfterMs / 1000);
   const what = action === UNMATCHED ? 'frames without a known action' : `${action} requests`;
+  // A metered action's window also holds what its requests read: one may have counted as several.
+  const counted = limit.unitsPerFrame ? ' (one that reads much counts as several)' : '';
   return new ChatError(
     'RATE_LIMITED',
-    `Too many ${what}: at most ${limit.max} every ${limit.windowSeconds} s. Retry in ${seconds} s.`,
+    `Too many ${what}: at most ${limit.max} every ${limit.windowSeconds} s${counted}. Retry in ${seconds} s.`,
     { retryAfterMs: decision.retryAfterMs },
   );
 }

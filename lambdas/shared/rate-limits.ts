@@ -59,7 +59,7 @@ export const RATE_LIMITS: Readonly<Partial<Record<string, RateLimit>>> = {
   // argument, as for the reads below): `createChat` and `invite` check each member they add (the
   // membership cap's count of that member's chats, ~14 R for one in 900; their block item; their
   // profile: a group of 1,000 ~15,500 R at worst), and a group's events read its roster (~210 R at
-  // 10,000 sockets), some its member list too (~75 R at 1,000). Counted one frame each, a user
+  // 10,000 sockets), some its member list too (~30 R at 1,000). Counted one frame each, a user
   // creating full groups made the table read ~310,000 units a minute. An ordinary frame of each
   // counts one; these seven make the table read at most ~42,000 units a minute together
   // (docs/security.md "Reads are limited too").
