@@ -21,7 +21,10 @@ export class ChatEntry {
    * void ones (abandoned seqs the server filled) not; messages above it are counted as they arrive.
    */
   countedSeq = 0;
-  /** When `info.members` was last taken from the server (Replica.stamp). */
+  /**
+   * When `info.members` was last taken from the server, or the entry made (Replica.stamp): the answer
+   * of a `getChat` sent before is not taken (live.ts applyRequest).
+   */
   stamp = 0;
   // The flags below start unset, which reads as false (no initializer: a few bytes of the bundle).
   /** Known only from an event so far: name, kind and owner still to fetch. */

@@ -25,7 +25,6 @@ export interface PageDeps {
 export async function syncPages(d: PageDeps, e: ChatEntry): Promise<void> {
   let reset = false;
   let countUnknown = false;
-  const since = d.replica.gone.cut;
   for (let stalls = 0; ; ) {
     const sinceVer = e.syncedVer;
     const ack = await d.req('sync', { chatId: e.info.chatId, sinceVer, limit: PAGE });
@@ -57,7 +56,8 @@ export async function syncPages(d: PageDeps, e: ChatEntry): Promise<void> {
     else if (++stalls > 20) break;
     else await sleep(250 * stalls);
   }
-  if (countUnknown) d.replica.chat((await d.req('getChat', { chatId: e.info.chatId })).chat, since);
+  // The answer is applied by the request (live.ts applyRequest).
+  if (countUnknown) await d.req('getChat', { chatId: e.info.chatId });
 }
 
 /** `history` pages after `after`, oldest first, until the end. */

@@ -157,7 +157,7 @@ export class ChatClient {
     for (let attempt = 0; ; attempt++) {
       try {
         const ack = await this.conn.request(action, fields ?? {}, options?.timeoutMs);
-        applyRequest(action, fields ?? {}, ack, this.replica, stamp);
+        applyRequest(action, fields ?? {}, ack, this.replica, stamp, this.syncer);
         return ack as unknown as Ack<N>;
       } catch (error) {
         const code = codeOf(error);

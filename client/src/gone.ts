@@ -6,9 +6,9 @@
  * - a Chat no newer than that version is older than the leave: a late repeat of the `chat.joined` that
  *   first added you (events are at least once), whereas being added again takes a newer version;
  * - the answer to a request sent before the removal (`since`: the count when it was sent) may have
- *   been read before the leave: a `listChats` or `getChat` whose answer lands after the leave's ack or
- *   `member.left`. Being added again meanwhile brings its own `chat.joined`, and the next `listChats`
- *   lists it.
+ *   been read before the leave: a `listChats` whose answer lands after the leave's ack or
+ *   `member.left` (a `getChat` answer updates only the entry held when it was sent: live.ts). Being
+ *   added again meanwhile brings its own `chat.joined`, and the next `listChats` lists it.
  */
 import type { Chat, ChatSummary } from './contract.ts';
 

@@ -7,7 +7,7 @@
 
 import type { OutboxEntry } from './api.ts';
 import type { Frame } from './connection.ts';
-import type { EventFrame, Message } from './contract.ts';
+import type { Chat, EventFrame, Message } from './contract.ts';
 import { cursor, memberLeft } from './members.ts';
 import type { ChatEntry, Replica } from './replica.ts';
 
@@ -92,16 +92,32 @@ export function applyEvent(frame: Frame, r: Replica, sync: LiveHooks): void {
  * A request's ack changes the replica where no event does (or not before it). You left the chat
  * (removeMember of yourself) or deleted it: it is gone now, not at its event; unless you were invited
  * back meanwhile (its chat.joined came after the request, sent at `stamp`, before the ack). Your mute:
- * the chat held shows it as the next listChats will.
+ * the chat held shows it as the next listChats will. A `getChat` answer (the app's, or the syncer's:
+ * its requests come through here too) updates the chat held, members and cursors, as a Chat from an
+ * event; but not a chat not held (gone, or never listed: listChats and events bring chats), nor an
+ * entry made or a member list taken from the server after the request went (ChatEntry.stamp: the
+ * answer may be older, or predate a leave and a return).
  */
-export function applyRequest(action: string, fields: object, ack: Frame, r: Replica, stamp: number): void {
+export function applyRequest(
+  action: string,
+  fields: object,
+  ack: Frame,
+  r: Replica,
+  stamp: number,
+  sync: LiveHooks,
+): void {
   const f = fields as { chatId: string; userId?: string };
   const e = r.chats.get(f.chatId);
   const mine = action === 'removeMember' && f.userId === r.me;
   if (action === 'deleteChat' || (mine && !((e?.joined as number) > stamp))) r.remove(f.chatId);
-  if (action === 'muteChat' && e) {
+  if (!e) return;
+  if (action === 'muteChat') {
     e.info.mutedUntil = ack.mutedUntil as string | null;
     r.touch(e);
+  }
+  if (action === 'getChat' && e.stamp <= stamp) {
+    r.chat(ack.chat as Chat);
+    sync.changed(e);
   }
 }
 

@@ -28,18 +28,15 @@ import { cancel, clock, later, pool, type TimerId } from './util.ts';
 export const RECEIPTS_REFRESH_MAX = 20;
 export const RECEIPTS_PARALLEL = 2;
 
-export interface ReceiptHooks {
-  readonly warn: Warn;
-  /** After a chat's member list was replaced. */
-  readonly changed: (e: ChatEntry) => void;
-}
-
-/** Refreshes with `getChat` the members of the chats waiting for receipts (`stamp`: see above). */
+/**
+ * Refreshes with `getChat` the members of the chats waiting for receipts (`stamp`: see above); the
+ * request applies each answer to the chat held (live.ts applyRequest).
+ */
 export async function refreshReceipts(
   replica: Replica,
   req: Requester,
   stamp: number,
-  hooks: ReceiptHooks,
+  warn: Warn,
 ): Promise<void> {
   const createdAt = (c: { e: ChatEntry; seq: number }) => c.e.bySeq.get(c.seq)?.createdAt ?? '';
   const waiting = [...replica.chats.values()]
@@ -50,14 +47,10 @@ export async function refreshReceipts(
   await pool(waiting, RECEIPTS_PARALLEL, async ({ e }) => {
     const chatId = e.info.chatId;
     try {
-      const chat = (await req('getChat', { chatId })).chat;
-      // Dropped meanwhile (deleted, or the user left): not brought back.
-      if (replica.chats.get(chatId) !== e) return;
-      replica.chat(chat);
-      hooks.changed(e);
+      await req('getChat', { chatId });
     } catch (error) {
       if (codeOf(error) === 'NOT_FOUND') replica.remove(chatId);
-      else hooks.warn(`receipts of ${chatId} not refreshed`, error);
+      else warn(`receipts of ${chatId} not refreshed`, error);
     }
   });
 }

@@ -30,7 +30,7 @@ export interface ReplicaHooks {
 export class Replica {
   readonly chats = new Map<string, ChatEntry>();
   me = '';
-  /** Counts member lists taken from the server (ChatEntry.stamp). */
+  /** Counts member lists taken from the server, and entries made (ChatEntry.stamp). */
   stamp = 0;
   /** Chats changed since the last `chat` events. */
   private told = new Set<ChatEntry>();
@@ -74,6 +74,7 @@ export class Replica {
     let e = this.chats.get(chatId);
     if (!e) {
       e = ChatEntry.stub(chatId);
+      e.stamp = ++this.stamp;
       this.chats.set(chatId, e);
       this.writer.unsaved.removed.delete(chatId);
       this.touch(e);
@@ -98,8 +99,9 @@ export class Replica {
     return e;
   }
 
-  chat(c: Chat, since?: number): ChatEntry | undefined {
-    const e = this.named(c, since);
+  /** A Chat: an event's, or a `getChat` answer (live.ts). */
+  chat(c: Chat): ChatEntry | undefined {
+    const e = this.named(c);
     if (!e) return;
     const i = e.info;
     i.lastVer = Math.max(i.lastVer, c.lastVer);
@@ -109,7 +111,7 @@ export class Replica {
     return e;
   }
 
-  /** The chat as the server names it (listChats, or a Chat: a request's sent at `since`, or an event's). */
+  /** The chat as the server names it (listChats, sent at `since`, or a Chat). */
   private named(c: Chat | ChatSummary, since?: number): ChatEntry | undefined {
     if (!this.gone.back(c, since)) return;
     const e = this.ensure(c.chatId);

@@ -134,7 +134,8 @@ export class Syncer {
       4,
       async (chatId) => {
         try {
-          this.replica.chat((await this.req('getChat', { chatId })).chat, since);
+          // The answer is the chat held (live.ts applyRequest, as every getChat answer below).
+          await this.req('getChat', { chatId });
         } catch (error) {
           if (codeOf(error) === 'NOT_FOUND') this.replica.remove(chatId);
         }
@@ -152,10 +153,7 @@ export class Syncer {
       this.receipts = false;
       // Delivery receipts due when the last socket (or the last run) ended.
       for (const e of this.replica.chats.values()) this.changed(e);
-      await refreshReceipts(this.replica, this.req, stamp, {
-        warn: this.o.warn,
-        changed: (e) => this.changed(e),
-      });
+      await refreshReceipts(this.replica, this.req, stamp, this.o.warn);
     }
     return failed;
   }
@@ -206,8 +204,7 @@ export class Syncer {
 
   private async once(e: ChatEntry): Promise<void> {
     const chatId = e.info.chatId;
-    const since = this.replica.gone.cut;
-    if (e.stub) this.replica.chat((await this.req('getChat', { chatId })).chat, since);
+    if (e.stub) await this.req('getChat', { chatId });
     if (this.versions !== false) {
       try {
         await syncPages(this, e);
@@ -218,7 +215,7 @@ export class Syncer {
         this.versions = false;
       }
     }
-    if (e.stale) this.replica.chat((await this.req('getChat', { chatId })).chat, since);
+    if (e.stale) await this.req('getChat', { chatId });
     await historyPages(this, e, e.contigSeq);
     this.replica.markLoaded(e);
   }
