@@ -15,9 +15,9 @@
  * `sync` tells what moved while the socket was down (sync lists members only when membership
  * changed): the syncer then asks `getChat` for the chats whose ticks can have moved — those where
  * another member has not yet read the user's newest message as the replica holds it — unless their
- * member list came from the server since the socket opened. Newest first, at most
- * RECEIPTS_REFRESH_MAX chats a reconnect and RECEIPTS_PARALLEL at a time: a big group's getChat is
- * not cheap.
+ * member list came from the server since the socket opened; never a group of more members than
+ * listed (over 200: see unreadMine). Newest first, at most RECEIPTS_REFRESH_MAX chats a reconnect
+ * and RECEIPTS_PARALLEL at a time.
  */
 import type { Requester } from './chat-pages.ts';
 import type { Warn } from './connection.ts';
@@ -55,10 +55,18 @@ export async function refreshReceipts(
   });
 }
 
-/** The seq of the user's newest message held that another member listed has not read, or 0. */
+/**
+ * The seq of the user's newest message held that another member listed has not read, or 0. Also 0
+ * in a group of more members than listed (over 200): the server tells no one there of others' reads
+ * (docs/protocol.md, "Receipts in big groups") and its ticks never claim read (every member is not
+ * listed), so a refresh would cost a getChat (~40 read units) at every reconnect, forever. Its
+ * listed members' cursors come from a getChat the app asks for when it shows them (the answer
+ * updates the chat: live.ts applyRequest); the user's own read cursor, from listChats.
+ */
 export function unreadMine(e: ChatEntry, me: string): number {
-  const others = (e.info.members ?? []).filter((m) => m.userId !== me);
-  if (!e.loaded || others.length === 0) return 0;
+  const listed = e.info.members ?? [];
+  const others = listed.filter((m) => m.userId !== me);
+  if (!e.loaded || !others.length || e.info.memberCount > listed.length) return 0;
   const read = Math.min(...others.map((m) => m.lastReadSeq));
   for (let seq = e.maxSeq; seq > read; seq--) if (e.bySeq.get(seq)?.senderId === me) return seq;
   return 0;

@@ -1,6 +1,8 @@
 /**
  * markDelivered on a fake socket and a fake server: once per interval per chat, one in flight per
- * chat, what happens when it fails, and a receipt due when the client closed (sent by the next run).
+ * chat, what happens when it fails, and a receipt due when the client closed (sent by the next run);
+ * and the read receipts refreshed after a reconnect (not in a group of more members than listed:
+ * its listed members' cursors come from a getChat the app asks for, sync-get-chat.test.ts).
  */
 import { describe, expect, it } from 'vitest';
 import { MemoryStore } from '../../client/src/index.ts';
@@ -141,5 +143,38 @@ describe('markDelivered that keeps failing', () => {
         .slice(answered)
         .map((r) => r.seq),
     ).toEqual([2]);
+  });
+});
+
+describe('read receipts after a reconnect', () => {
+  /** getChat requests over three reconnects, after the user's own message that someone has not read. */
+  async function getChatsPerReconnect(others: string[]) {
+    server.chat('g', others);
+    const { client } = await started();
+    const sent = client.sendMessage('g', 'hello everyone');
+    await serveAll();
+    await sent;
+    const counts: number[] = [];
+    for (let r = 0; r < 3; r++) {
+      const before = server.requests('getChat').length;
+      FakeSocket.last.serverClose(1001);
+      await flush(20_000);
+      FakeSocket.last.open();
+      await serveAll();
+      counts.push(server.requests('getChat').length - before);
+    }
+    return { client, counts };
+  }
+
+  it('refreshes a group whose members are all listed, at each reconnect its ticks can have moved', async () => {
+    const { counts } = await getChatsPerReconnect(['bob', 'carol']);
+    expect(counts).toEqual([1, 1, 1]);
+  });
+
+  it('skips a group of more members than listed (over 200: others’ reads are not told)', async () => {
+    const { client, counts } = await getChatsPerReconnect(Array.from({ length: 999 }, (_, i) => `u${i}`));
+    expect(client.chat('g')).toMatchObject({ memberCount: 1000 });
+    expect(client.chat('g')?.members).toHaveLength(200);
+    expect(counts).toEqual([0, 0, 0]);
   });
 });
