@@ -29,7 +29,7 @@ export const INTERNAL_PROPS: readonly string[] = `
   current cut deliveredAt deliverFailures deliveries delivering dial dialing dialTimer dirty drop due
   early emit ensure events expired expiryTimer failAll failLargest finish first frame fresh gapTimer
   gates gone hasGap head held hold hooks hurry idle inFlight intervalMs items joined lag lastId lost
-  markLoaded maxSeq missed named naps newest once onEvent onOpen onState opened othersSeq out outboxLoaded
+  live markLoaded maxSeq missed named naps newest once onEvent onOpen onState opened othersSeq out outboxLoaded
   pingTimer plannedTimer prefix probe promise pump pumpAll put queue reacted readTo ready receipts
   redial refused release renewal replica req restored resync resyncOnce retry rewind run running
   saveOutbox seen settle shut socket stale stamp start stop stored stub summary syncer take tick

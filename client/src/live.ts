@@ -96,7 +96,7 @@ export function applyEvent(frame: Frame, r: Replica, sync: LiveHooks): void {
  * its requests come through here too) updates the chat held, members and cursors, as a Chat from an
  * event; but not a chat not held (gone, or never listed: listChats and events bring chats), nor an
  * entry made or a member list taken from the server after the request went (ChatEntry.stamp: the
- * answer may be older, or predate a leave and a return).
+ * answer may be older, or predate a leave and a return). Not without `sync` (the client keeps no copy).
  */
 export function applyRequest(
   action: string,
@@ -104,7 +104,7 @@ export function applyRequest(
   ack: Frame,
   r: Replica,
   stamp: number,
-  sync: LiveHooks,
+  sync?: LiveHooks,
 ): void {
   const f = fields as { chatId: string; userId?: string };
   const e = r.chats.get(f.chatId);
@@ -115,7 +115,7 @@ export function applyRequest(
     e.info.mutedUntil = ack.mutedUntil as string | null;
     r.touch(e);
   }
-  if (action === 'getChat' && e.stamp <= stamp) {
+  if (sync && action === 'getChat' && e.stamp <= stamp) {
     r.chat(ack.chat as Chat);
     sync.changed(e);
   }

@@ -2,10 +2,11 @@
  * A `getChat` the app asks for (`client.request`) updates the chat held, as a Chat from an event:
  * its members and their cursors (the only way to learn them in a group of more members than listed,
  * which is not refreshed after a reconnect: sync-receipts.test.ts), within the replica's rules: not
- * a chat not held or gone, and not an answer older than a member list taken since it was asked.
+ * a chat not held or gone, and not an answer older than a member list taken since it was asked;
+ * nor by a client that keeps no copy (`sync: false`).
  */
 import { describe, expect, it } from 'vitest';
-import type { ChatClient } from '../../client/src/index.ts';
+import { type ChatClient, MemoryStore } from '../../client/src/index.ts';
 import { member } from './support/fake-server.ts';
 import { FakeSocket, type Sent } from './support/fake-socket.ts';
 import { flush } from './support/harness.ts';
@@ -82,5 +83,23 @@ describe('a getChat answer', () => {
     await second.reply;
     await flush();
     expect(client.chats().map((c) => c.chatId)).toEqual([]);
+  });
+
+  it('is left alone by a client without sync, also for a chat its store holds', async () => {
+    const chat = server.chat('a', ['bob', 'carol']);
+    const store = new MemoryStore();
+    const first = await started({ store });
+    await first.client.close();
+    (chat.members[1] as { lastReadSeq: number }).lastReadSeq = 1;
+    server.add('a', 'while away');
+    const { client } = await started({ store, sync: false });
+    const request = client.request('getChat', { chatId: 'a' });
+    await serveAll();
+    expect((await request).chat.lastSeq).toBe(1);
+    await flush(10_000);
+    await serveAll();
+    expect(cursors(client, 'a')).toEqual({ me: 0, bob: 0, carol: 0 });
+    expect(client.chat('a')).toMatchObject({ lastSeq: 0 });
+    expect(FakeSocket.last.requests().map((r) => r.action)).toEqual(['getChat']);
   });
 });
