@@ -96,7 +96,9 @@ export function applyEvent(frame: Frame, r: Replica, sync: LiveHooks): void {
  * its requests come through here too) updates the chat held, members and cursors, as a Chat from an
  * event; but not a chat not held (gone, or never listed: listChats and events bring chats), nor an
  * entry made or a member list taken from the server after the request went (ChatEntry.stamp: the
- * answer may be older, or predate a leave and a return). Not without `sync` (the client keeps no copy).
+ * answer may be older, or predate a leave and a return), nor an answer behind the version held
+ * (getChat reads eventually consistently: a lagging copy may miss a join or a leave seen since). Not
+ * without `sync` (the client keeps no copy).
  */
 export function applyRequest(
   action: string,
@@ -115,8 +117,14 @@ export function applyRequest(
     e.info.mutedUntil = ack.mutedUntil as string | null;
     r.touch(e);
   }
-  if (sync && action === 'getChat' && e.stamp <= stamp) {
-    r.chat(ack.chat as Chat);
+  const chat = ack.chat as Chat;
+  if (
+    sync &&
+    action === 'getChat' &&
+    e.stamp <= stamp &&
+    chat.lastVer >= Math.max(e.info.lastVer, e.syncedVer)
+  ) {
+    r.chat(chat);
     sync.changed(e);
   }
 }

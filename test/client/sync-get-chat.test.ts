@@ -102,4 +102,46 @@ describe('a getChat answer', () => {
     expect(client.chat('a')).toMatchObject({ lastSeq: 0 });
     expect(FakeSocket.last.requests().map((r) => r.action)).toEqual(['getChat']);
   });
+
+  it('taken after the member list held, but read from a lagging copy (behind its version), changes nothing', async () => {
+    const ids = (client: ChatClient) => client.chat('a')?.members?.map((m) => m.userId);
+    const chat = server.chat('a', ['bob', 'carol']);
+    const { client } = await started();
+    const sent = client.sendMessage('a', 'hi');
+    await serveAll();
+    await sent;
+    // What a lagging copy still answers: before dave joined.
+    const lagging = server.view(chat);
+    chat.members.push(member('dave'));
+    chat.memberVer = ++chat.lastVer;
+    FakeSocket.last.push({ type: 'member.joined', chatId: 'a', userIds: ['dave'], ver: chat.memberVer });
+    await serveAll();
+    expect(ids(client)).toEqual(['me', 'bob', 'carol', 'dave']);
+    for (const userId of ['bob', 'carol']) {
+      FakeSocket.last.push({ type: 'message.read', chatId: 'a', userId, lastReadSeq: 1 } as never);
+    }
+    await flush();
+    const { reply, answer } = await asked(client, 'a');
+    answer({ chat: lagging });
+    await reply;
+    await flush();
+    // Dave stays listed (and unread by him: the ticks cannot claim everyone read it).
+    expect(ids(client)).toEqual(['me', 'bob', 'carol', 'dave']);
+    expect(client.chat('a')?.memberCount).toBe(4);
+    expect(cursors(client, 'a')).toMatchObject({ bob: 1, carol: 1, dave: 0 });
+
+    // A leave: a lagging answer still naming bob does not bring him back.
+    const named = server.view(chat);
+    chat.members.splice(1, 1);
+    chat.memberVer = ++chat.lastVer;
+    FakeSocket.last.push({ type: 'member.left', chatId: 'a', userId: 'bob', ver: chat.memberVer });
+    await serveAll();
+    expect(ids(client)).toEqual(['me', 'carol', 'dave']);
+    const again = await asked(client, 'a');
+    again.answer({ chat: named });
+    await again.reply;
+    await flush();
+    expect(ids(client)).toEqual(['me', 'carol', 'dave']);
+    expect(client.chat('a')?.memberCount).toBe(3);
+  });
 });
