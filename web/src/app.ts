@@ -130,7 +130,7 @@ export class ChatApp {
     this.render(true);
     if (chatId === null) return;
     this.#markRead();
-    void this.#loadChat(chatId, true);
+    void this.#loadChat(chatId);
     this.composer.focus();
   }
 
@@ -247,19 +247,13 @@ export class ChatApp {
 
   /**
    * The scheduled messages of the opened chat, and its members (for ticks and titles) and presence
-   * (of those not known lately; without it when refused: presence.ts). The members come from
-   * `getChat` (the client takes the answer) when the client holds none, and when a big group (more
-   * members than listed) is `opened`: the client does not re-read those after a reconnect, so this
-   * is where its listed members' cursors come from (client/README.md, Sync); not again at every
-   * reconnect while it stays open.
+   * (of those not known lately; without it when refused: presence.ts).
    */
-  async #loadChat(chatId: string, opened = false): Promise<void> {
+  async #loadChat(chatId: string): Promise<void> {
     void this.scheduled.load();
     try {
       const chat = this.client.chat(chatId);
-      const big = opened && chat?.members && chat.memberCount > chat.members.length;
-      const members =
-        (!big && chat?.members) || (await this.client.request('getChat', { chatId })).chat.members;
+      const members = chat?.members ?? (await this.client.request('getChat', { chatId })).chat.members;
       this.render();
       if (await this.#presence.load(members.map((m) => m.userId).filter((u) => u !== this.me))) this.render();
     } catch (error) {
