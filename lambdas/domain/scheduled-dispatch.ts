@@ -271,7 +271,8 @@ export async function sweepDue(deps: ScheduledDeps, options: { full?: boolean } 
   // Stuck ones lie before the cursor (without a cursor the range above has them all).
   const stuckTo = cursor === undefined ? undefined : [cursor, stuckBefore].sort()[0];
   const stuck = stuckTo === undefined ? [] : await inShards({ to: stuckTo });
-  await deps.queue.enqueue([...due, ...stuck], now);
+  // The timers count from the enqueue, not from before the Queries (they would end after sendAt).
+  await deps.queue.enqueue([...due, ...stuck], deps.now());
   await mapSettled(stuck, POSTPONE_CONCURRENCY, async (ref) => {
     await deps.store.due.postpone(ref, now.toISOString());
   });

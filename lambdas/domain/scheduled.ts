@@ -189,10 +189,14 @@ export async function scheduleMessage(
   }
   // Due before the sweep's cursor may already be past it: onto the queue now (a margin for clocks).
   // Should that fail, the item is stored all the same and a sweep retries it once it is stuck
-  // (late): the schedule is not lost.
+  // (late): the schedule is not lost. Its timer counts from now, not from the request's start: the
+  // round trips above (a second on a busy day) would make it end that much after sendAt.
   if (sendAt.getTime() < now.getTime() + deps.horizonMs + CLOCK_MARGIN_MS) {
     await deps.queue
-      .enqueue([{ userId: record.userId, scheduledId: record.scheduledId, sendAt: record.sendAt }], now)
+      .enqueue(
+        [{ userId: record.userId, scheduledId: record.scheduledId, sendAt: record.sendAt }],
+        deps.now(),
+      )
       .catch((error: unknown) => logger.error('could not enqueue a scheduled message', { error }));
   }
   const scheduled = await scheduledView(deps, record);

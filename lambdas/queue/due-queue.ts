@@ -26,7 +26,11 @@ const RESEND: ResendPolicy = { attempts: 4, backoff: { baseMs: 50, capMs: 1000 }
 
 /** Where due scheduled messages go. */
 export interface DueQueue {
-  /** Puts each message on the queue to become visible at its send time (at once when overdue). */
+  /**
+   * Puts each message on the queue to become visible at its send time (at once when overdue).
+   * `now`: the time of the call (each timer counts from when SQS gets it): an earlier one makes the
+   * timers end after the send time by as much.
+   */
   enqueue(refs: readonly DueRef[], now: Date): Promise<void>;
 }
 

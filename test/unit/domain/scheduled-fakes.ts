@@ -1,6 +1,7 @@
 /** The scheduled-message unit tests' fixtures: fake deps with a due queue, a stored record, a request. */
 import { vi } from 'vitest';
 import type { ScheduledRecord } from '../../../lambdas/data/store.ts';
+import type { DueQueue } from '../../../lambdas/queue/due-queue.ts';
 import { caller, fakeDeps, groupChat, NOW } from './fakes.ts';
 
 export const ann = caller('ann');
@@ -8,7 +9,7 @@ export const at = (ms: number) => new Date(Date.parse(NOW) + ms).toISOString();
 
 export function scheduledDeps() {
   const fake = fakeDeps();
-  const queue = { enqueue: vi.fn(async () => undefined) };
+  const queue = { enqueue: vi.fn<DueQueue['enqueue']>(async () => undefined) };
   fake.store.chats.getWithMembers.mockResolvedValue(groupChat('ann', ['ann', 'bob']));
   // Every chat asked for exists (listScheduled reads the META of its schedules' chats).
   fake.store.chats.getChats.mockImplementation(
