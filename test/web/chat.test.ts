@@ -189,7 +189,12 @@ describe('the web chat in Chromium', () => {
     await settled(alice.page);
     await sees(alice, 'during 1, edited');
 
-    // Bob's screen has not changed: the socket is really gone, his message waits in the outbox.
+    // Bob's screen has not changed: the socket is really gone, his message waits in the outbox. His
+    // page draws it on its next animation frame (app.ts), which on a loaded machine may come after
+    // Alice's page settled: the screen is read once it shows the message pending.
+    await bob.page
+      .locator('#message-list li.msg[data-pending]', { hasText: 'written offline' })
+      .waitFor({ timeout: 10_000 });
     const stale = await onScreen(bob.page);
     expect(stale.some((m) => m.text.startsWith('during'))).toBe(false);
     expect(stale.find((m) => m.text === 'before 2')?.deleted).toBe(false);
