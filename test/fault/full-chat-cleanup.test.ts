@@ -7,7 +7,7 @@
  * its member-log entry (a new item); a block in a direct chat drops the chat's mirror of the blocks
  * instead of growing it, and stays effective.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { RETENTION_FINISH_DELAY_ENV } from '../../lambdas/shared/config.ts';
 import { RETENTION_WORKER } from '../../lib/workers.ts';
 import type { LocalQueue } from '../../local/queue.ts';
@@ -22,25 +22,13 @@ import {
   sendText,
   type UserSocket,
 } from '../support/chat.ts';
-import { collectionFull, growsChat } from '../support/full-chat.ts';
-import { interceptHandlerClient } from '../support/handler-client.ts';
+import { useFullChat } from '../support/full-chat.ts';
 import { useTestStack } from '../support/stack.ts';
 
 const stack = useTestStack({ env: { [RETENTION_FINISH_DELAY_ENV]: '1' } });
 const queue = () => stack.queues.get(RETENTION_WORKER.name) as LocalQueue;
-/** The chat whose growing writes are refused, while set; and what was refused. */
-let fullChat: string | undefined;
-const refused: string[] = [];
-let handlers: ReturnType<typeof interceptHandlerClient> | undefined;
-beforeAll(() => {
-  handlers = interceptHandlerClient(stack.dynamoEndpoint, (command, input) => {
-    if (fullChat && growsChat(command, input, fullChat)) {
-      refused.push(command);
-      throw collectionFull(command);
-    }
-  });
-});
-afterAll(() => handlers?.restore());
+/** The chat whose growing writes are refused, while set; and what was refused (commands). */
+const full = useFullChat(stack);
 
 describe('a full chat', () => {
   it('is deleted by its owner, and the retention job removes its items (their TTL refused)', async () => {
@@ -48,17 +36,17 @@ describe('a full chat', () => {
     for (let i = 0; i < 3; i++)
       await sendText(owner, chat.chatId, `message ${i}`, { clientMessageId: `f-${i}` });
     const deadBefore = queue().deadLetters.length;
-    fullChat = chat.chatId;
-    refused.length = 0;
+    full.chatId = chat.chatId;
+    full.refused.length = 0;
     try {
       expect((await owner.request('deleteChat', { chatId: chat.chatId })).type).toBe('ack');
       await stack.idle({ timers: true }); // the finish delay (1 s here), then the retention job
       // The retention job's TTL updates were refused (they add an attribute), its deletes were not.
-      expect(refused).toContain('UpdateItemCommand');
+      expect(full.refused).toContain('UpdateItemCommand');
       expect(await stack.items(`CHAT#${chat.chatId}`)).toEqual([]);
       expect(queue().deadLetters.length).toBe(deadBefore);
     } finally {
-      fullChat = undefined;
+      full.chatId = undefined;
     }
     await closeAll(stack, owner, member);
   }, 60_000);
@@ -69,14 +57,14 @@ describe('a full chat', () => {
     const chat = await makeGroup(owner, [member.userId, ...others], 'Big');
     const logOf = async () =>
       (await stack.items(`CHAT#${chat.chatId}`)).filter((i) => String(i.sk).startsWith('MLOG#'));
-    fullChat = chat.chatId;
-    refused.length = 0;
+    full.chatId = chat.chatId;
+    full.refused.length = 0;
     try {
       const reply = await member.request('removeMember', { chatId: chat.chatId, userId: member.userId });
       expect(reply.type).toBe('ack');
-      expect(refused).toEqual(['TransactWriteItemsCommand']); // with the entry; then without it
+      expect(full.refused).toEqual(['TransactWriteItemsCommand']); // with the entry; then without it
     } finally {
-      fullChat = undefined;
+      full.chatId = undefined;
     }
     expect(await logOf()).toEqual([]); // the change is not logged: a gap, readers read the members
     const after = await getChat(owner, chat.chatId);
@@ -89,13 +77,13 @@ describe('a full chat', () => {
     const [alice, bob] = (await connectUsers(stack, 2, 'fullblock')) as [UserSocket, UserSocket];
     const { chatId } = await makeDirect(alice, bob.userId);
     await sendText(alice, chatId, 'spam');
-    fullChat = chatId;
-    refused.length = 0;
+    full.chatId = chatId;
+    full.refused.length = 0;
     try {
       expect((await bob.request('blockUser', { userId: alice.userId })).type).toBe('ack');
-      expect(refused).toContain('TransactWriteItemsCommand'); // with the mirror; then without it
+      expect(full.refused).toContain('TransactWriteItemsCommand'); // with the mirror; then without it
     } finally {
-      fullChat = undefined;
+      full.chatId = undefined;
     }
     const meta = (await stack.items(`CHAT#${chatId}`)).find((i) => i.sk === 'META');
     expect(meta?.blocksMirrored).toBeUndefined();

@@ -5,27 +5,16 @@
  * (a new attribute), so once their objects are gone they are deleted outright; the message becomes
  * its tombstone as anywhere else.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { closeAll, groupOfTwo, history } from '../support/chat.ts';
-import { collectionFull, growsChat } from '../support/full-chat.ts';
-import { interceptHandlerClient } from '../support/handler-client.ts';
+import { useFullChat } from '../support/full-chat.ts';
 import { FILES, sendWith, storedKeys, uploadFile, useS3 } from '../support/media.ts';
 import { useTestStack } from '../support/stack.ts';
 
 const stack = useTestStack();
 const s3 = useS3(stack);
-let fullChat: string | undefined;
-const refused: string[] = [];
-let handlers: ReturnType<typeof interceptHandlerClient> | undefined;
-beforeAll(() => {
-  handlers = interceptHandlerClient(stack.dynamoEndpoint, (command, input) => {
-    if (fullChat && growsChat(command, input, fullChat)) {
-      refused.push(JSON.parse(input).UpdateExpression ?? command);
-      throw collectionFull(command);
-    }
-  });
-});
-afterAll(() => handlers?.restore());
+/** The chat whose growing writes are refused, while set; and what was refused (update expressions). */
+const full = useFullChat(stack, (command, input) => JSON.parse(input).UpdateExpression ?? command);
 
 describe('a full chat', () => {
   it('deletes a message with attachments: its objects, then its upload records, go', async () => {
@@ -33,14 +22,14 @@ describe('a full chat', () => {
     const { chatId } = chat;
     const uploadId = await uploadFile(owner, chatId, FILES.png(2000), 'image/png', 'a.png');
     const message = await sendWith(owner, chatId, [uploadId], 'pic');
-    fullChat = chatId;
-    refused.length = 0;
+    full.chatId = chatId;
+    full.refused.length = 0;
     try {
       const reply = await owner.request('deleteMessage', { chatId, messageId: message.messageId });
       expect(reply.type).toBe('ack');
-      expect(refused).toContain('SET #status = :deleted'); // the mark, refused as full
+      expect(full.refused).toContain('SET #status = :deleted'); // the mark, refused as full
     } finally {
-      fullChat = undefined;
+      full.chatId = undefined;
     }
     expect(await storedKeys(stack, s3(), `chats/${chatId}/`)).toEqual([]);
     const items = await stack.items(`CHAT#${chatId}`);

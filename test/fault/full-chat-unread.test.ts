@@ -6,22 +6,15 @@
  * sender's `sentSeq`); `lastVer` stays (a version is never used twice). The next message, once the
  * chat has room, takes that seq.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { CHAT_FULL_MESSAGE } from '../../lambdas/shared/errors.ts';
 import { closeAll, connectUsers, makeDirect, sendText, summaryOf, type UserSocket } from '../support/chat.ts';
-import { collectionFull, growsChat } from '../support/full-chat.ts';
-import { interceptHandlerClient } from '../support/handler-client.ts';
+import { useFullChat } from '../support/full-chat.ts';
 import { useTestStack } from '../support/stack.ts';
 
 const stack = useTestStack();
-let fullChat: string | undefined;
-let handlers: ReturnType<typeof interceptHandlerClient> | undefined;
-beforeAll(() => {
-  handlers = interceptHandlerClient(stack.dynamoEndpoint, (command, input) => {
-    if (fullChat && growsChat(command, input, fullChat)) throw collectionFull(command);
-  });
-});
-afterAll(() => handlers?.restore());
+/** The chat whose growing writes are refused, while set. */
+const full = useFullChat(stack);
 
 describe('sends refused by a full chat', () => {
   it('give their seqs back: no unread for the other member, the next message takes the seq', async () => {
@@ -31,14 +24,14 @@ describe('sends refused by a full chat', () => {
     await alice.ok('readMessage', { chatId, messageId: last.messageId });
     const head = async () => (await stack.items(`CHAT#${chatId}`)).find((i) => i.sk === 'META');
     const before = await head();
-    fullChat = chatId;
+    full.chatId = chatId;
     try {
       for (let i = 0; i < 3; i++) {
         const reply = await bob.request('sendMessage', { chatId, text: `spam ${i}` });
         expect(reply).toMatchObject({ type: 'error', code: 'FORBIDDEN', message: CHAT_FULL_MESSAGE });
       }
     } finally {
-      fullChat = undefined;
+      full.chatId = undefined;
     }
     const after = await head();
     expect(after?.lastSeq).toBe(before?.lastSeq);

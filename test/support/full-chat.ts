@@ -16,7 +16,10 @@
  *
  * Deletes and condition checks never grow it.
  */
+import { afterAll, beforeAll } from 'vitest';
 import { errorOf } from '../../lambdas/data/light-dynamo-errors.ts';
+import { interceptHandlerClient } from './handler-client.ts';
+import type { TestStack } from './stack.ts';
 
 type Keyed = { pk?: unknown; sk?: unknown };
 type Update = { Key?: Keyed; UpdateExpression?: string; ExpressionAttributeNames?: Record<string, string> };
@@ -79,4 +82,33 @@ export function collectionFull(command: string): Error {
         undefined,
         {},
       );
+}
+
+/** The chat a test file makes full (`chatId`, while set) and what its refusals were (`refused`). */
+export interface FullChat {
+  chatId: string | undefined;
+  readonly refused: string[];
+}
+
+/**
+ * For the test file: the handlers' client refuses every write that grows `chatId`'s partition while
+ * it is set (from `beforeAll` to `afterAll`), recording each refusal as `describe` names it (its
+ * command by default).
+ */
+export function useFullChat(
+  stack: TestStack,
+  describe: (command: string, input: string) => string = (command) => command,
+): FullChat {
+  const full: FullChat = { chatId: undefined, refused: [] };
+  let handlers: ReturnType<typeof interceptHandlerClient> | undefined;
+  beforeAll(() => {
+    handlers = interceptHandlerClient(stack.dynamoEndpoint, (command, input) => {
+      if (full.chatId && growsChat(command, input, full.chatId)) {
+        full.refused.push(describe(command, input));
+        throw collectionFull(command);
+      }
+    });
+  });
+  afterAll(() => handlers?.restore());
+  return full;
 }
