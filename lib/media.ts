@@ -25,7 +25,11 @@ export const MEDIA = {
   abortIncompleteMultipartDays: 1,
 } as const;
 
-/** The S3 object key of an upload. Ids never contain `/` (contract: ids are opaque, `#`-free). */
+/**
+ * The S3 object key of an upload. Both ids are the server's own (base64url: `newChatId`, `newUploadId`
+ * in lambdas/domain/ids.ts), never a client's: the contract lets an id hold `/`, `..` or `?`, so every
+ * chatId or uploadId a frame names is matched to a stored membership, upload or attachment first.
+ */
 export const mediaKey = (chatId: string, uploadId: string): string => `${MEDIA.prefix}${chatId}/${uploadId}`;
 
 /** The environment variable naming the media bucket. */
