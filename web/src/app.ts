@@ -86,6 +86,8 @@ export class ChatApp {
     });
     c.on('chat', ({ chatId, chat }) => {
       if (!chat && chatId === this.openId) this.open(null);
+      // The count came back (listChats after a reconnect, another device): read while it is open.
+      else if (chat && chatId === this.openId && chat.unreadCount > 0) this.#markRead();
       this.render();
     });
     c.on('outbox', ({ status, error }) => {
@@ -240,6 +242,8 @@ export class ChatApp {
   }
 
   async #afterOpen(): Promise<void> {
+    // A chat opened while the socket was down, or whose read was lost with it: nothing new may come.
+    this.#markRead();
     await this.#blocked.load();
     if (this.openId) void this.#loadChat(this.openId);
     this.render();
@@ -264,14 +268,35 @@ export class ChatApp {
     }
   }
 
-  /** Marks the open chat read while the page is visible. */
-  #markRead(): void {
+  /** The read under way (chat and seq): the same one is not sent twice while it is. */
+  #reading = '';
+
+  /**
+   * Marks the open chat read while the page is visible and the socket open; called again when it
+   * opens (#afterOpen), so a read not sent, or lost with the socket, goes then. A refused one (as
+   * RATE_LIMITED or TIMEOUT) is tried once more after `retryAfterMs` (or 2 s) while still unread.
+   */
+  #markRead(retried = false): void {
     const chatId = this.openId;
     if (!chatId || document.visibilityState !== 'visible' || this.client.state !== 'open') return;
     const chat = this.client.chat(chatId);
     const newest = this.client.messages(chatId).at(-1);
     if (!chat || !newest || newest.seq <= chat.lastReadSeq) return;
-    this.client.markRead(chatId).catch(() => undefined);
+    const reading = `${chatId} ${newest.seq}`;
+    if (reading === this.#reading) return;
+    this.#reading = reading;
+    this.client
+      .markRead(chatId)
+      .catch((error: unknown) => {
+        const code = error instanceof ChatClientError ? error.code : undefined;
+        // DISCONNECTED: sent again by #afterOpen. NOT_MEMBER and the like are final: not retried.
+        if (retried || (code !== 'RATE_LIMITED' && code !== 'TIMEOUT' && code !== 'INTERNAL')) return;
+        const wait = (error as ChatClientError).retryAfterMs ?? 2000;
+        setTimeout(() => this.#markRead(true), wait);
+      })
+      .finally(() => {
+        if (this.#reading === reading) this.#reading = '';
+      });
   }
 
   async #toggleBlock(): Promise<void> {
