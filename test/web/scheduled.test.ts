@@ -133,4 +133,32 @@ describe('scheduled messages on the web page', () => {
     expect(await page.locator('#scheduled li').count()).toBe(1);
     await context.close();
   }, 120_000);
+
+  // Last, and as Carol: her listScheduled stays refused for the rest of the minute.
+  it('a refused reload keeps the list shown and says so', async () => {
+    const carol = await openAs(chrome, baseUrl, 'carol');
+    const other = await TestClient.connect(await stack.urlFor('carol'));
+    try {
+      const chatId = (await carol.page.evaluate(directChat('dave'))) as string;
+      await carol.page.evaluate(scheduleIn(chatId, 'kept through a refusal'));
+      await carol.page.evaluate(`window.chatApp.open(${JSON.stringify(chatId)})`);
+      const item = carol.page.locator('#scheduled li', { hasText: 'kept through a refusal' });
+      await item.waitFor();
+      // Carol's other socket uses up listScheduled's limit (60 a minute, per user, every socket).
+      let refused = false;
+      for (let i = 0; i < 100 && !refused; i++)
+        refused = (await other.request('listScheduled', { chatId })).code === 'RATE_LIMITED';
+      expect(refused).toBe(true);
+      // A schedule made there tells the page (`scheduled.created`): its reload is refused.
+      await other.ok('scheduleMessage', { chatId, text: 'made elsewhere', sendAt: inMs(3_600_000) });
+      await carol.page
+        .locator('#toast', { hasText: 'Could not load the scheduled messages:' })
+        .waitFor({ timeout: 30_000 });
+      expect(await item.count()).toBe(1);
+      expect(carol.errors).toEqual([]);
+    } finally {
+      await other.close();
+      await carol.context.close();
+    }
+  }, 120_000);
 });

@@ -4,7 +4,7 @@
  * open and the box is empty, else when that chat is opened next with an empty box). A message the
  * pre-send hook refused is told with the hook's sentence (`detail`).
  */
-import type { ChatClient, Scheduled } from '../../client/src/index.ts';
+import { type ChatClient, ChatClientError, type Scheduled } from '../../client/src/index.ts';
 import { byId, h, shortTime } from './dom.ts';
 
 /** `scheduled.reason` in words (docs/protocol.md, scheduled messages). */
@@ -72,20 +72,8 @@ export class ScheduledList {
     const { client } = this.host;
     const chatId = this.host.openId;
     if (!chatId || client.state !== 'open') return this.clear();
-    const items: Scheduled[] = [];
-    try {
-      // A page ends where one frame is full: follow nextCursor (at most 100 wait per user).
-      let cursor: string | undefined;
-      do {
-        const fields = cursor === undefined ? { chatId } : { chatId, cursor };
-        const page = await client.request('listScheduled', fields);
-        items.push(...page.scheduled);
-        cursor = page.nextCursor ?? undefined;
-      } while (cursor !== undefined);
-    } catch {
-      // Not on this server: nothing scheduled.
-    }
-    if (chatId !== this.host.openId) return;
+    const items = await this.#fetch(chatId);
+    if (!items || chatId !== this.host.openId) return;
     this.#list.replaceChildren(
       ...items
         .filter((s) => s.status === 'pending')
@@ -110,5 +98,44 @@ export class ScheduledList {
           ),
         ),
     );
+  }
+
+  /** A reload waiting for RATE_LIMITED's `retryAfterMs` (one at a time). */
+  #retry: ReturnType<typeof setTimeout> | undefined;
+
+  /**
+   * Every page of the chat's scheduled messages; none on a server without `listScheduled`. Any
+   * other failure leaves the list shown as it was (null): a lost socket silently (the list loads
+   * again once it is open: app.ts), the rest with a toast, and RATE_LIMITED (listScheduled counts
+   * read units, and every scheduled.* event reloads) is tried again after its `retryAfterMs`.
+   */
+  async #fetch(chatId: string): Promise<Scheduled[] | null> {
+    const items: Scheduled[] = [];
+    try {
+      // A page ends where one frame is full: follow nextCursor (at most 100 wait per user).
+      let cursor: string | undefined;
+      do {
+        const fields = cursor === undefined ? { chatId } : { chatId, cursor };
+        const page = await this.host.client.request('listScheduled', fields);
+        items.push(...page.scheduled);
+        cursor = page.nextCursor ?? undefined;
+      } while (cursor !== undefined);
+      return items;
+    } catch (error) {
+      const code = error instanceof ChatClientError ? error.code : undefined;
+      if (code === 'UNKNOWN_ACTION') return [];
+      if (code === 'DISCONNECTED' || code === 'CLOSED' || chatId !== this.host.openId) return null;
+      const retryAfterMs = code === 'RATE_LIMITED' ? (error as ChatClientError).retryAfterMs : undefined;
+      const again =
+        retryAfterMs === undefined ? '' : ` (trying again in ${Math.ceil(retryAfterMs / 1000)} s)`;
+      this.host.toast(`Could not load the scheduled messages: ${(error as Error).message}${again}`);
+      if (retryAfterMs !== undefined) {
+        clearTimeout(this.#retry);
+        this.#retry = setTimeout(() => {
+          if (this.host.openId === chatId && this.host.client.state === 'open') void this.load();
+        }, retryAfterMs);
+      }
+      return null;
+    }
   }
 }
