@@ -86,12 +86,12 @@ export class Outbox {
    * whose id it holds already: their promises settle with the stored one's ack).
    */
   load(stored: readonly OutboxEntry[]): void {
-    const ids = new Set(stored.map((e) => e.id));
-    const early = (this.early ?? []).filter((e) => !ids.has(e.id) && ids.add(e.id));
+    const early = this.early ?? [];
     this.early = undefined;
     // (A store written before ids were matched across runs may hold one twice: it goes once.)
     for (const entry of stored) if (!this.all.has(entry.id)) this.queue(entry);
-    this.store(early);
+    // (Those added meanwhile are each once: add() gave a repeat the first one's promise.)
+    this.store(early.filter((e) => !this.all.has(e.id)));
   }
 
   /**
@@ -131,7 +131,7 @@ export class Outbox {
     else if (!entry || (this.busy.has(entry.chatId) && this.head(entry.chatId) === entry)) return false;
     else {
       this.finish(entry, true);
-      this.next(entry.chatId);
+      this.proceed(entry.chatId);
     }
     this.settle.get(id)?.reject(error);
     this.settle.delete(id);
@@ -156,7 +156,7 @@ export class Outbox {
     }
     void this.changed(true).then(() => {
       for (const entry of entries) this.unstored.delete(entry);
-      for (const chatId of new Set(entries.map((e) => e.chatId))) this.next(chatId);
+      for (const chatId of new Set(entries.map((e) => e.chatId))) this.proceed(chatId);
     });
   }
 
@@ -224,24 +224,24 @@ export class Outbox {
           this.settle.get(entry.id)?.resolve(ack);
           this.settle.delete(entry.id);
         },
-        (error: ChatClientError) => this.failed(entry, error),
+        (error: ChatClientError) => this.failure(entry, error),
       )
       .finally(() => {
         this.busy.delete(chatId);
         this.inFlight.set(action, (this.inFlight.get(action) ?? 1) - 1);
-        this.next(chatId);
+        this.proceed(chatId);
         this.pump(action);
       });
   }
 
   /** The chat may send its next change (if it has one): it waits for a slot, behind the others. */
-  private next(chatId: string): void {
+  private proceed(chatId: string): void {
     this.wait(chatId);
     const head = this.head(chatId);
     if (head) this.pump(head.action);
   }
 
-  private failed(entry: OutboxEntry, error: ChatClientError): void {
+  private failure(entry: OutboxEntry, error: ChatClientError): void {
     const code = codeOf(error) ?? 'INTERNAL';
     if (code === 'CLOSED') return;
     // An edit's CONFLICT is final (the message is deleted); the others' are "busy, please retry".
@@ -255,7 +255,7 @@ export class Outbox {
           entry.chatId,
           later(() => {
             this.waits.delete(entry.chatId);
-            this.next(entry.chatId);
+            this.proceed(entry.chatId);
           }, delay),
         );
       }

@@ -44,16 +44,22 @@ export async function refreshReceipts(
     .filter((c) => c.seq > 0)
     .sort((a, b) => createdAt(b).localeCompare(createdAt(a)))
     .slice(0, RECEIPTS_REFRESH_MAX);
-  await pool(waiting, RECEIPTS_PARALLEL, async ({ e }) => {
-    const chatId = e.info.chatId;
-    try {
-      await req('getChat', { chatId });
-    } catch (error) {
-      if (codeOf(error) === 'NOT_FOUND') replica.remove(chatId);
-      else warn(`receipts of ${chatId} not refreshed`, error);
-    }
-  });
+  await pool(waiting, RECEIPTS_PARALLEL, ({ e }) =>
+    getChat(replica, req, e.info.chatId).catch((error) =>
+      warn(`receipts of ${e.info.chatId} not refreshed`, error),
+    ),
+  );
 }
+
+/**
+ * Asks `getChat` of a chat held: the request applies the answer (live.ts applyRequest); NOT_FOUND
+ * removes the chat, another error rejects.
+ */
+export const getChat = (replica: Replica, req: Requester, chatId: string): Promise<unknown> =>
+  req('getChat', { chatId }).catch((error) => {
+    if (codeOf(error) !== 'NOT_FOUND') throw error;
+    replica.remove(chatId);
+  });
 
 /**
  * The seq of the user's newest message held that another member listed has not read, or 0. Also 0

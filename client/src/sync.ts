@@ -27,7 +27,7 @@ import { historyPages, PAGE, type Requester, syncPages } from './chat-pages.ts';
 import type { Connection, Warn } from './connection.ts';
 import type { Ack } from './contract.ts';
 import { codeOf, RETRYABLE } from './errors.ts';
-import { Deliveries, refreshReceipts } from './receipts.ts';
+import { Deliveries, getChat, refreshReceipts } from './receipts.ts';
 import type { ChatEntry, Replica } from './replica.ts';
 import { backoff, cancel, clock, later, pool } from './util.ts';
 
@@ -132,14 +132,8 @@ export class Syncer {
     await pool(
       [...before].filter((chatId) => !listed.has(chatId) && this.replica.chats.has(chatId)),
       4,
-      async (chatId) => {
-        try {
-          // The answer is the chat held (live.ts applyRequest, as every getChat answer below).
-          await this.req('getChat', { chatId });
-        } catch (error) {
-          if (codeOf(error) === 'NOT_FOUND') this.replica.remove(chatId);
-        }
-      },
+      // The answer is the chat held (live.ts applyRequest, as every getChat answer below).
+      (chatId) => getChat(this.replica, this.req, chatId),
     );
     const behind = [...this.replica.chats.values()].filter((e) => {
       const lastVer = listed.get(e.info.chatId) ?? e.info.lastVer;
