@@ -18,12 +18,17 @@ export interface LiveHooks {
 
 export function applyEvent(frame: Frame, r: Replica, sync: LiveHooks): void {
   const f = frame as EventFrame;
-  const chatId = 'chatId' in f ? f.chatId : 'message' in f ? f.message.chatId : undefined;
+  // The chat it names: its chatId, its message's or its Chat's (scheduled.* and presence name none).
+  const g = frame as { chatId?: string; message?: Message; chat?: Chat };
+  const chatId = (g.message ?? g.chat ?? g).chatId;
   const known = r.chats.get(chatId as string);
   switch (f.type) {
     case 'chat.created':
     case 'chat.joined': {
-      // A late repeat of a chat.joined from before you left (no newer than the leave) is not taken.
+      // A late repeat (events are at least once) of a chat held is older than it: not taken, as a
+      // lagging getChat answer (applyRequest), nor counted as being invited back (`joined`); a stub
+      // (held from an ack) takes its name. Nor one from before you left (no newer than the leave).
+      if (known && !known.stub && behind(known, f.chat)) return;
       const e = r.chat(f.chat);
       if (!e) return;
       if (f.type === 'chat.joined') e.joined = r.stamp;
@@ -118,16 +123,14 @@ export function applyRequest(
     r.touch(e);
   }
   const chat = ack.chat as Chat;
-  if (
-    sync &&
-    action === 'getChat' &&
-    e.stamp <= stamp &&
-    chat.lastVer >= Math.max(e.info.lastVer, e.syncedVer)
-  ) {
+  if (sync && action === 'getChat' && e.stamp <= stamp && !behind(e, chat)) {
     r.chat(chat);
     sync.changed(e);
   }
 }
+
+/** A Chat older than the chat held (its version behind the one held, or synced). */
+const behind = (e: ChatEntry, c: Chat): boolean => c.lastVer < Math.max(e.info.lastVer, e.syncedVer);
 
 /** An outbox ack changes the replica like the matching event would. */
 export function applyAck(entry: OutboxEntry, ack: Frame, r: Replica, sync: LiveHooks): void {

@@ -96,7 +96,7 @@ describe('the build', () => {
     }
     // The check can fail: a public member and a quoted field are found.
     expect(published).toMatch(/^\s*(readonly\s+)?(get\s+)?syncNow\??\s*[:(<]/m);
-    expect(source).toMatch(/['"`]chatId['"`]/);
+    expect(source).toMatch(/['"`]lastReadSeq['"`]/);
   });
 
   it('runs: the built bundle connects over a `ws` socket and matches a reply', async () => {
