@@ -28,7 +28,10 @@ export function members(r: Replica, e: ChatEntry, listed: Member[], count?: numb
   r.touch(e);
 }
 
-/** A member's read or delivery cursor moved (forward only). */
+/**
+ * A member's read or delivery cursor moved (forward only): a new member and a new list (as members()
+ * makes), so a ChatInfo the app was given stays as it was (a memo on its `members` sees the change).
+ */
 export function cursor(
   r: Replica,
   e: ChatEntry,
@@ -36,8 +39,10 @@ export function cursor(
   field: 'lastReadSeq' | 'lastDeliveredSeq',
   value: number,
 ): void {
-  const member = e.info.members?.find((m) => m.userId === userId);
-  if (member && member[field] < value) member[field] = value;
+  const i = e.info;
+  const member = i.members?.find((m) => m.userId === userId);
+  if (member && member[field] < value)
+    i.members = (i.members as Member[]).map((m) => (m === member ? { ...m, [field]: value } : m));
   if (userId === r.me && field === 'lastReadSeq') e.readTo(value, r.me);
   r.touch(e);
 }

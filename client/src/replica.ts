@@ -18,7 +18,7 @@ import type { ChatInfo, ClientStats, OutboxEntry } from './api.ts';
 import { ChatEntry, newer, scheduledSend, visible } from './chat-entry.ts';
 import type { Chat, ChatSummary, Message, Reaction } from './contract.ts';
 import { Gone } from './gone.ts';
-import { members } from './members.ts';
+import { cursor, members } from './members.ts';
 import type { ClientStore, StoreSnapshot } from './store.ts';
 import { type StoreWriter, storeWriter } from './writer.ts';
 
@@ -269,11 +269,9 @@ export class Replica {
     const i = e.info;
     e.maxSeq = Math.max(e.maxSeq, m.seq);
     if (!held) e.arrived(m, this.me);
-    // Sending moves the sender's read cursor to the message (no message.read); a scheduled one's not.
-    const sender = scheduledSend(m) ? undefined : i.members?.find((member) => member.userId === m.senderId);
-    if (sender && sender.lastReadSeq < m.seq) sender.lastReadSeq = m.seq;
     if (m.senderId !== this.me) e.othersSeq = Math.max(e.othersSeq, m.seq);
-    else if (!scheduledSend(m)) e.readTo(m.seq, this.me);
+    // Sending moves the sender's read cursor to the message (no message.read); a scheduled one's not.
+    if (!scheduledSend(m)) cursor(this, e, m.senderId, 'lastReadSeq', m.seq);
     while (e.bySeq.has(e.contigSeq + 1)) e.contigSeq++;
     i.lastVer = Math.max(i.lastVer, m.ver);
     i.lastSeq = Math.max(i.lastSeq, m.seq);
