@@ -46,8 +46,14 @@ interface Settle {
   promise: Promise<Frame>;
 }
 
+/**
+ * A change's key: its id in its chat (a send's id is its clientMessageId, which the server dedupes
+ * per chat: the same one in another chat is another message). `#` is in no id (contract fields.ts).
+ */
+const key = (e: OutboxEntry): string => `${e.chatId}#${e.id}`;
+
 export class Outbox {
-  /** Every change by its id, in the order queued. */
+  /** Every change by its key, in the order queued. */
   private readonly all = new Map<string, OutboxEntry>();
   /** Per chat its changes in order: the first is the next to go. */
   private readonly chats = new Map<string, Fifo<OutboxEntry>>();
@@ -83,15 +89,15 @@ export class Outbox {
 
   /**
    * The stored outbox (once, at start): it goes first, then the changes added meanwhile (but those
-   * whose id it holds already: their promises settle with the stored one's ack).
+   * whose key it holds already: their promises settle with the stored one's ack).
    */
   load(stored: readonly OutboxEntry[]): void {
     const early = this.early ?? [];
     this.early = undefined;
     // (A store written before ids were matched across runs may hold one twice: it goes once.)
-    for (const entry of stored) if (!this.all.has(entry.id)) this.queue(entry);
+    for (const entry of stored) if (!this.all.has(key(entry))) this.queue(entry);
     // (Those added meanwhile are each once: add() gave a repeat the first one's promise.)
-    this.store(early.filter((e) => !this.all.has(e.id)));
+    this.store(early.filter((e) => !this.all.has(key(e))));
   }
 
   /**
@@ -100,15 +106,16 @@ export class Outbox {
    */
   add(entry: OutboxEntry): Promise<Frame> {
     if (this.conn.state === 'closed') return Promise.reject(closedError(entry.action));
-    // The same change again (its clientMessageId) while it waits: the one promise; also of a change
-    // stored by an earlier run (loaded, it had none), which is not queued twice.
-    const queued = this.settle.get(entry.id);
+    // The same change again (its clientMessageId in the same chat) while it waits: the one promise;
+    // also of a change stored by an earlier run (loaded, it had none), which is not queued twice.
+    const k = key(entry);
+    const queued = this.settle.get(k);
     if (queued) return queued.promise;
-    const stored = this.all.get(entry.id);
+    const stored = this.all.get(k);
     const s = {} as Settle;
     s.promise = new Promise((resolve, reject) => {
       Object.assign(s, { resolve, reject });
-      this.settle.set(entry.id, s);
+      this.settle.set(k, s);
       if (stored) return;
       if (this.early) this.early.push(entry);
       else this.store([entry]);
@@ -122,19 +129,21 @@ export class Outbox {
     for (const action of this.ready.keys()) this.pump(action);
   }
 
-  /** Removes an entry that is not in flight; its promise rejects with CLOSED. */
+  /**
+   * Removes an entry that is not in flight (the first queued of the id: a send's may be in two
+   * chats); its promise rejects with CLOSED.
+   */
   discard(id: string, error: ChatClientError): boolean {
+    const entry = this.entries.find((e) => e.id === id);
+    if (!entry || (this.busy.has(entry.chatId) && this.head(entry.chatId) === entry)) return false;
     const early = this.early ?? [];
-    const i = early.findIndex((e) => e.id === id);
-    const entry = this.all.get(id);
+    const i = early.indexOf(entry);
     if (i >= 0) early.splice(i, 1);
-    else if (!entry || (this.busy.has(entry.chatId) && this.head(entry.chatId) === entry)) return false;
     else {
       this.finish(entry, true);
       this.proceed(entry.chatId);
     }
-    this.settle.get(id)?.reject(error);
-    this.settle.delete(id);
+    this.ended(entry, error);
     return true;
   }
 
@@ -175,7 +184,7 @@ export class Outbox {
   }
 
   private queue(entry: OutboxEntry): void {
-    this.all.set(entry.id, entry);
+    this.all.set(key(entry), entry);
     const queue = this.chats.get(entry.chatId) ?? new Fifo();
     queue.items.push(entry);
     if (queue.size > 1) return;
@@ -221,8 +230,7 @@ export class Outbox {
           this.finish(entry);
           this.hooks.acked(entry, ack);
           this.hooks.emit({ entry, status: 'sent' });
-          this.settle.get(entry.id)?.resolve(ack);
-          this.settle.delete(entry.id);
+          this.ended(entry, undefined, ack);
         },
         (error: ChatClientError) => this.failure(entry, error),
       )
@@ -263,12 +271,20 @@ export class Outbox {
     }
     this.finish(entry);
     this.hooks.emit({ entry, status: 'failed', error });
-    this.settle.get(entry.id)?.reject(error);
-    this.settle.delete(entry.id);
+    this.ended(entry, error);
+  }
+
+  /** The change's promise settles: rejects with `error`, or resolves with its ack. */
+  private ended(entry: OutboxEntry, error?: ChatClientError, ack?: Frame): void {
+    const k = key(entry);
+    const s = this.settle.get(k);
+    this.settle.delete(k);
+    if (error) s?.reject(error);
+    else s?.resolve(ack as Frame);
   }
 
   private finish(entry: OutboxEntry, now = false): void {
-    this.all.delete(entry.id);
+    this.all.delete(key(entry));
     const queue = this.chats.get(entry.chatId);
     if (queue?.first === entry) queue.take();
     else queue?.remove(entry);
