@@ -306,8 +306,8 @@ export class Connection {
     this.fresh = undefined;
     this.set({ state: 'closed', ...change });
     this.pending.failAll('CLOSED', 'The client is closed.');
-    for (const fail of [...this.waiting.values()]) fail(closedError(null));
-    this.gates.failAll(closedError(null));
+    for (const fail of [...this.waiting.values()]) fail(closedError());
+    this.gates.failAll(closedError());
   }
 
   /** The timers of an open socket. */

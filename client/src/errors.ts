@@ -37,7 +37,8 @@ export const RETRYABLE: ReadonlySet<ClientErrorCode> = new Set([
 export const codeOf = (error: unknown): ClientErrorCode | undefined =>
   error instanceof ChatClientError ? error.code : undefined;
 
-export function closedError(action: string | null): ChatClientError {
+/** CLOSED, of the request's `action` (none: null, as ChatClientError's). */
+export function closedError(action?: string): ChatClientError {
   return new ChatClientError('CLOSED', 'The client is closed.', action);
 }
 

@@ -17,10 +17,9 @@ export interface LiveHooks {
 }
 
 export function applyEvent(frame: Frame, r: Replica, sync: LiveHooks): void {
-  const f = frame as EventFrame;
+  const f = frame as EventFrame & { chatId?: string; message?: Message; chat?: Chat };
   // The chat it names: its chatId, its message's or its Chat's (scheduled.* and presence name none).
-  const g = frame as { chatId?: string; message?: Message; chat?: Chat };
-  const chatId = (g.message ?? g.chat ?? g).chatId;
+  const chatId = (f.message ?? f.chat ?? f).chatId;
   const known = r.chats.get(chatId as string);
   switch (f.type) {
     case 'chat.created':

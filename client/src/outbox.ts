@@ -257,7 +257,7 @@ export class Outbox {
       const delay =
         code === 'TIMEOUT' || code === 'DISCONNECTED'
           ? 0
-          : (error.retryAfterMs ?? backoff(entry.attempts, this.backoffMs[0], this.backoffMs[1]));
+          : (error.retryAfterMs ?? backoff(entry.attempts, ...this.backoffMs));
       if (delay > 0) {
         this.waits.set(
           entry.chatId,
