@@ -15,6 +15,9 @@ export type Frame = { readonly type: string } & Record<string, unknown>;
  */
 export const MAX_FRAME_BYTES = 64 * 1024;
 
+/** API Gateway's quota on one client frame (local/gateway/types.ts plays it): over it, 1009. */
+const GATEWAY_FRAME_BYTES = 32 * 1024;
+
 export type Fields = Readonly<Record<string, unknown>>;
 
 export interface ParsedFrame {
@@ -66,7 +69,10 @@ export function parseFrame(body: string | undefined, isBase64Encoded = false): P
   const fail = (code: 'BAD_REQUEST' | 'PAYLOAD_TOO_LARGE', message: string) =>
     Object.assign(new FrameError(code, message), { action, requestId });
   if (Buffer.byteLength(text, 'utf8') > MAX_FRAME_BYTES) {
-    throw fail('PAYLOAD_TOO_LARGE', `Frames must be at most ${MAX_FRAME_BYTES / 1024} KB.`);
+    throw fail(
+      'PAYLOAD_TOO_LARGE',
+      `A request must be at most ${MAX_FRAME_BYTES / 1024} KB, sent in frames of at most ${GATEWAY_FRAME_BYTES / 1024} KB.`,
+    );
   }
   if (value === NOT_JSON) {
     throw new FrameError('BAD_REQUEST', 'The frame is not valid JSON. Send one JSON object per frame.');

@@ -219,6 +219,12 @@ describe('parseFrame', () => {
       expect(error).toMatchObject({ code: 'PAYLOAD_TOO_LARGE', requestId: 'r2', action: 'ping' });
     }
   });
+  it('says the two limits: 64 KB a request, in frames of 32 KB (one bigger frame closes the socket)', () => {
+    const body = JSON.stringify({ action: 'ping', pad: 'x'.repeat(MAX_FRAME_BYTES) });
+    expect(() => parseFrame(body)).toThrow(
+      'A request must be at most 64 KB, sent in frames of at most 32 KB.',
+    );
+  });
   it('keeps __proto__ as plain data', () => {
     const frame = parseFrame('{"action":"ping","__proto__":{"polluted":true}}');
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
