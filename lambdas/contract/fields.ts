@@ -139,11 +139,11 @@ export const cleanName = (max: number) =>
     ),
   );
 
-/** An integer in [min, max]. */
+/** An integer in [min, max]. A number that is not one is named: `"limit" must be a whole number, not 2.5.` */
 export const int = (min: number, max: number) =>
   v.pipe(
     v.number(typeMessage('an integer')),
-    v.integer(typeMessage('an integer')),
+    v.integer((issue) => `${FIELD} must be a whole number, not ${String(issue.input)}.`),
     v.minValue(min, `${FIELD} must be between ${min} and ${max}.`),
     v.maxValue(max, `${FIELD} must be between ${min} and ${max}.`),
   );

@@ -114,7 +114,7 @@ describe('contract fields', () => {
       'a\nb',
       '"name" must not contain control or bidirectional-override characters.',
     ],
-    ['a float', int(1, 100), 'limit', 1.5, '"limit" must be an integer, not a number.'],
+    ['a float', int(1, 100), 'limit', 2.5, '"limit" must be a whole number, not 2.5.'],
     ['a numeric string', int(1, 100), 'limit', '5', '"limit" must be an integer, not a string.'],
     ['below the range', int(1, 100), 'limit', 0, '"limit" must be between 1 and 100.'],
     ['a string boolean', bool, 'isTyping', 'yes', '"isTyping" must be true or false, not a string.'],

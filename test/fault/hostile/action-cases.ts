@@ -103,6 +103,7 @@ export const ACTION_CASES: Case[] = [
     name: 'history before 1.5',
     frame: (x) => ({ action: 'history', chatId: x.ab, before: 1.5 }),
     code: 'BAD_REQUEST',
+    says: /^"before" must be a whole number, not 1\.5\.$/,
   },
   {
     name: 'history before -1',
