@@ -13,7 +13,9 @@ export interface BannerInput {
   readonly externalDynamo: boolean;
   /** DynamoDB Local's data folder (`--persist`), if any. */
   readonly dbPath: string | undefined;
-  readonly s3Url: string;
+  /** The local S3's endpoint (what `aws --endpoint-url` and an S3 client take), without the bucket. */
+  readonly s3Endpoint: string;
+  readonly bucket: string;
   readonly pushUrl: string;
   /** The demo data, when seeded: `loaded` now or `already present`, and each user's token. */
   readonly seed?: {
@@ -34,8 +36,9 @@ export function readyBanner(input: BannerInput): string {
     `Ready: ${wsUrl} · demo token: ${token} · try: npx wscat -c "${wsUrl}/?token=${token}"\n` +
     [
       dynamoLine(input),
-      `  Media (local S3): ${input.s3Url}${dbPath ? ` (files kept in ${dbPath}/s3)` : ''}`,
-      `  Web chat: ${wsUrl.replace(/^ws:/, 'http:')}/ (pick a demo user; elsewhere paste a token)`,
+      `  Media (local S3): endpoint ${input.s3Endpoint}, bucket ${input.bucket}${dbPath ? ` (files kept in ${dbPath}/s3)` : ''}`,
+      // Without the demo data (--no-seed) the page's picker is empty: a token must be pasted.
+      `  Web chat: ${wsUrl.replace(/^ws:/, 'http:')}/ (${seed ? 'pick a demo user; elsewhere paste a token' : 'no demo users loaded: paste a token, the demo token above or one of npm run token'})`,
       '  In wscat send {"action":"ping"}. More tokens: npm run token -- <userId> --name "Name".',
       `  Push notifications (APNs/FCM stand-ins): ${input.pushUrl}`,
       ...(seed

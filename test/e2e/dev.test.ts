@@ -9,12 +9,14 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { jwtVerify } from 'jose';
 import { afterAll, describe, expect, it } from 'vitest';
 import { DEV_JWT_SECRET } from '../../lambdas/auth/verifier.ts';
 import { DEFAULT_TABLE_NAME } from '../../local/defaults.ts';
 import { freePort, JAVA_MISSING } from '../../local/dynamodb.ts';
+import { LOCAL_S3_OWNER } from '../../local/s3.ts';
 import { ROOT } from '../../local/stack.ts';
 import { tableTarget } from '../../scripts/table-target.ts';
 import { eventually } from '../support/client.ts';
@@ -145,6 +147,20 @@ describe('npm run dev', () => {
     );
     db.destroy();
     expect(profile.Item).toMatchObject({ name: 'Demo User' });
+
+    // The media line's endpoint and bucket are what README.md's `aws --endpoint-url <endpoint> s3 ls
+    // s3://<bucket>` takes, signed as the stand-in's owner: the listing answers (an empty bucket).
+    const media = dev.lines.find((l) => l.includes('Media (local S3):')) ?? '';
+    const [, s3Endpoint = '', bucket = ''] = /endpoint (http:\/\/[\d.:]+), bucket ([\w-]+)/.exec(media) ?? [];
+    const s3 = new S3Client({
+      endpoint: s3Endpoint,
+      region: 'us-east-1',
+      forcePathStyle: true,
+      credentials: LOCAL_S3_OWNER,
+    });
+    const listed = await s3.send(new ListObjectsV2Command({ Bucket: bucket }));
+    s3.destroy();
+    expect(listed.KeyCount ?? 0, media).toBe(0);
 
     // `npm run audit -- --local` and the other table scripts find this DynamoDB Local.
     expect(JSON.parse(readFileSync(stateFile, 'utf8'))).toMatchObject({

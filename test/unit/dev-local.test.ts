@@ -8,7 +8,7 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { dynamoLine } from '../../local/dev-banner.ts';
+import { type BannerInput, dynamoLine, readyBanner } from '../../local/dev-banner.ts';
 import { clearDevState, readDevState, writeDevState } from '../../local/dev-state.ts';
 import { DEFAULT_LOCAL_ENDPOINT, tableTarget } from '../../scripts/table-target.ts';
 
@@ -30,6 +30,40 @@ describe('the ready output’s DynamoDB line', () => {
     const line = dynamoLine({ dynamoEndpoint: 'http://db:8000', externalDynamo: true, dbPath: undefined });
     expect(line).toBe('  DynamoDB: http://db:8000 (external: DYNAMODB_ENDPOINT)');
     expect(line).not.toContain('in memory');
+  });
+});
+
+describe('the ready output’s other lines', () => {
+  const input: BannerInput = {
+    wsUrl: 'ws://localhost:3001',
+    token: 'h.p.s',
+    dynamoEndpoint: 'http://127.0.0.1:40845',
+    externalDynamo: false,
+    dbPath: undefined,
+    s3Endpoint: 'http://127.0.0.1:40846',
+    bucket: 'chat-media',
+    pushUrl: 'http://localhost:40847/_local/push',
+  };
+  const line = (banner: string, start: string) =>
+    banner.split('\n').find((l) => l.trimStart().startsWith(start)) ?? '';
+
+  it('gives the local S3 endpoint and the bucket apart (aws --endpoint-url takes the endpoint alone)', () => {
+    expect(line(readyBanner(input), 'Media')).toBe(
+      '  Media (local S3): endpoint http://127.0.0.1:40846, bucket chat-media',
+    );
+    expect(line(readyBanner({ ...input, dbPath: '/d' }), 'Media')).toBe(
+      '  Media (local S3): endpoint http://127.0.0.1:40846, bucket chat-media (files kept in /d/s3)',
+    );
+  });
+
+  it('offers the demo users in the web chat only when they were loaded; else says how to get a token', () => {
+    const users = [{ userId: 'alice', token: 'a.b.c' }];
+    expect(line(readyBanner({ ...input, seed: { seeded: true, users } }), 'Web chat')).toBe(
+      '  Web chat: http://localhost:3001/ (pick a demo user; elsewhere paste a token)',
+    );
+    expect(line(readyBanner(input), 'Web chat')).toBe(
+      '  Web chat: http://localhost:3001/ (no demo users loaded: paste a token, the demo token above or one of npm run token)',
+    );
   });
 });
 
