@@ -1,7 +1,7 @@
 /**
- * `npm run token -- <userId> [--name N] [--ttl seconds] [--roles admin]`: prints a dev token signed
- * with the local HS256 secret (`JWT_SECRET`, or the documented dev default) alone on stdout; warns on
- * stderr when `--ttl` exceeds the longest lifetime the authorizer accepts (`JWT_MAX_LIFETIME_SECONDS`).
+ * `npm run token -- <userId> [--name N] [--ttl seconds] [--roles admin]` (`--help`: this usage):
+ * prints a dev token signed with the local HS256 secret (`JWT_SECRET`, or the documented dev
+ * default) alone on stdout; warns on stderr when `--ttl` exceeds the longest lifetime the authorizer accepts (`JWT_MAX_LIFETIME_SECONDS`).
  */
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -70,16 +70,39 @@ function warnIfOverMaximum(ttl: number): void {
   );
 }
 
+const USAGE = 'usage: npm run token -- <userId> [--name "Display Name"] [--ttl seconds] [--roles admin]\n';
+
+/** The command line; `--help` prints the usage (exit 0), an unknown option says so with it (exit 2). */
+function parseCommandLine() {
+  let parsed: ReturnType<typeof parse>;
+  const parse = () =>
+    parseArgs({
+      allowPositionals: true,
+      options: {
+        name: { type: 'string' },
+        ttl: { type: 'string' },
+        roles: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    });
+  try {
+    parsed = parse();
+  } catch (error) {
+    process.stderr.write(`${(error as Error).message}\n${USAGE}`);
+    process.exit(2);
+  }
+  if (parsed.values.help) {
+    process.stdout.write(USAGE);
+    process.exit(0);
+  }
+  return parsed;
+}
+
 async function main(): Promise<void> {
-  const { values, positionals } = parseArgs({
-    allowPositionals: true,
-    options: { name: { type: 'string' }, ttl: { type: 'string' }, roles: { type: 'string' } },
-  });
+  const { values, positionals } = parseCommandLine();
   const userId = positionals[0];
   if (!userId) {
-    process.stderr.write(
-      'usage: npm run token -- <userId> [--name "Display Name"] [--ttl seconds] [--roles admin]\n',
-    );
+    process.stderr.write(USAGE);
     process.exit(2);
   }
   const ttl = values.ttl === undefined ? 3600 : Number(values.ttl);

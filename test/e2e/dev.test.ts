@@ -292,6 +292,28 @@ describe('npm run token', () => {
     }
   }, 60_000);
 
+  it('answers --help with its usage (exit 0), and an unknown option with the usage (exit 2), not a stack trace', () => {
+    const run = (...argv: string[]) =>
+      spawnSync(process.execPath, ['--import', 'tsx', 'local/token.ts', ...argv], {
+        cwd: ROOT,
+        env: cleanEnv(),
+        encoding: 'utf8',
+      });
+    for (const help of [['--help'], ['-h'], ['alice', '--help']]) {
+      const res = run(...help);
+      expect(res.status, help.join(' ')).toBe(0);
+      expect(res.stdout).toMatch(
+        /^usage: npm run token -- <userId> \[--name "Display Name"\] \[--ttl seconds\]/,
+      );
+      expect(res.stderr).toBe('');
+    }
+    const unknown = run('alice', '--nmae', 'Alice');
+    expect(unknown.status).toBe(2);
+    expect(unknown.stdout).toBe('');
+    expect(unknown.stderr).toMatch(/^Unknown option '--nmae'.*\nusage: npm run token -- <userId>/s);
+    expect(unknown.stderr).not.toContain('ERR_PARSE_ARGS');
+  }, 60_000);
+
   it('warns on stderr when --ttl exceeds the longest lifetime the authorizer accepts, and still prints it', () => {
     const run = (ttl: string, env: Record<string, string> = {}) =>
       spawnSync(process.execPath, ['--import', 'tsx', 'local/token.ts', 'alice', '--ttl', ttl], {
