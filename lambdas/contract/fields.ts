@@ -86,7 +86,9 @@ export const id = v.pipe(
     (s) => s.trim() === s,
     `${FIELD} must not start or end with spaces.`,
   ),
-  v.description('An opaque identifier: 1–64 characters, no control characters, no "#", no U+FFFE or U+FFFF.'),
+  v.description(
+    'An opaque identifier: 1–64 characters, no control characters, no "#", no U+FFFE or U+FFFF, no leading or trailing spaces.',
+  ),
 );
 
 /**
