@@ -273,8 +273,9 @@ export class ChatApp {
 
   /**
    * Marks the open chat read while the page is visible and the socket open; called again when it
-   * opens (#afterOpen), so a read not sent, or lost with the socket, goes then. A refused one (as
-   * RATE_LIMITED or TIMEOUT) is tried once more after `retryAfterMs` (or 2 s) while still unread.
+   * opens (#afterOpen), so a read not sent, or lost with the socket, goes then. A refused one
+   * (RATE_LIMITED, TIMEOUT or INTERNAL) is tried once more after `retryAfterMs` (or 2 s) while
+   * still unread.
    */
   #markRead(retried = false): void {
     const chatId = this.openId;
