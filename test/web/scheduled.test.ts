@@ -3,7 +3,9 @@
  * that fails at its `sendAt` is told to its author (a toast with the reason in words, or the
  * pre-send hook's own sentence when the hook refused it) and its text comes back to the box;
  * opening another chat drops the previous chat's list (and its Cancel buttons) at once, and the new
- * chat's list loads even when its presence does not.
+ * chat's list loads even when its presence does not. One that went out, failed or was cancelled
+ * leaves the list at once, with listScheduled refused, and a refused reload keeps the list and says
+ * so, but never over the toast saying why a message was not sent.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_USERS } from '../../local/seed.ts';
@@ -132,6 +134,78 @@ describe('scheduled messages on the web page', () => {
     await page.locator('#scheduled li', { hasText: 'for dave' }).waitFor({ timeout: 30_000 });
     expect(await page.locator('#scheduled li').count()).toBe(1);
     await context.close();
+  }, 120_000);
+
+  // As Admin, whose listScheduled no other case asks for: limits are fixed 60 s windows from the
+  // first counted frame, so Admin's starts with this page's first listing and its refusal outlasts
+  // the checks below (a window opened by an earlier case could end in the middle of them).
+  it('a failed, sent or cancelled one leaves the list at once, and a refused reload does not hide why it failed', async () => {
+    const admin = await openAs(chrome, baseUrl, 'admin');
+    const other = await TestClient.connect(await stack.urlFor('admin', { roles: ['admin'] }));
+    const bob = await TestClient.connect(await stack.urlFor('bob'));
+    try {
+      const chatId = (await admin.page.evaluate(directChat('bob'))) as string;
+      const idOf = async (text: string) =>
+        ((await admin.page.evaluate(scheduleIn(chatId, text))) as { scheduled: { scheduledId: string } })
+          .scheduled.scheduledId;
+      const failing = await idOf('refused later');
+      const going = await idOf('sent later');
+      await idOf('cancelled later');
+      await admin.page.evaluate(`window.chatApp.open(${JSON.stringify(chatId)})`);
+      const item = (text: string) => admin.page.locator('#scheduled li', { hasText: text });
+      await item('refused later').waitFor();
+      await item('sent later').waitFor();
+      await item('cancelled later').waitFor();
+      // In the page: every toast shown, and how many of its listScheduled were refused RATE_LIMITED
+      // (counted before the page's own handler runs, in the same microtask checkpoint).
+      await admin.page.evaluate(`(() => {
+        window.__toasts = [];
+        const el = document.getElementById('toast');
+        new MutationObserver(() => window.__toasts.push(el.textContent)).observe(el, { childList: true, characterData: true, subtree: true });
+        window.__refused = 0;
+        const c = window.chatApp.client;
+        const request = c.request.bind(c);
+        c.request = (action, ...rest) => {
+          const p = request(action, ...rest);
+          if (action === 'listScheduled') p.catch((e) => { if (e.code === 'RATE_LIMITED') window.__refused++; });
+          return p;
+        };
+      })()`);
+      // Admin's other socket uses up listScheduled's limit (60 a minute, per user, every socket).
+      let refused = false;
+      for (let i = 0; i < 100 && !refused; i++)
+        refused = (await other.request('listScheduled', { chatId })).code === 'RATE_LIMITED';
+      expect(refused).toBe(true);
+
+      // One fails (Bob blocked Admin): told, its text back, gone from the list; its reload is refused.
+      await bob.ok('blockUser', { userId: 'admin' });
+      await makeDue(stack, 'admin', failing);
+      await stack.scheduler.sweepNow({ full: true });
+      await expect.poll(() => admin.page.evaluate('window.__refused'), { timeout: 30_000 }).toBe(1);
+      const told =
+        'A scheduled message was not sent: it was refused (you may be blocked, or it was not allowed). Its text is back in the box.';
+      expect(await admin.page.evaluate('window.__toasts')).toEqual([told]);
+      expect(await admin.page.textContent('#toast')).toBe(told);
+      expect(await admin.page.inputValue('#text')).toBe('refused later');
+      expect(await item('refused later').count()).toBe(0);
+      expect(await item('sent later').count()).toBe(1);
+
+      // One cancelled here: it leaves the list on the ack, though its reload waits for the window's end.
+      await item('cancelled later').getByRole('button', { name: 'Cancel' }).click();
+      await item('cancelled later').waitFor({ state: 'detached', timeout: 10_000 });
+
+      // One goes out: it leaves the list at once, though listScheduled is held until the window ends.
+      await bob.ok('unblockUser', { userId: 'admin' });
+      await makeDue(stack, 'admin', going);
+      await stack.scheduler.sweepNow({ full: true });
+      await item('sent later').waitFor({ state: 'detached', timeout: 10_000 });
+      expect(await admin.page.locator('#scheduled li').count()).toBe(0);
+      expect(admin.errors).toEqual([]);
+    } finally {
+      await bob.close();
+      await other.close();
+      await admin.context.close();
+    }
   }, 120_000);
 
   // Last, and as Carol: her listScheduled stays refused for the rest of the minute.

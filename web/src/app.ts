@@ -103,9 +103,9 @@ export class ChatApp {
       this.#status.presence(p);
       this.render();
     });
-    for (const type of ['scheduled.created', 'scheduled.cancelled', 'scheduled.sent'] as const) {
-      c.on(type, () => void this.scheduled.load());
-    }
+    c.on('scheduled.created', () => void this.scheduled.load());
+    c.on('scheduled.sent', ({ scheduled }) => this.scheduled.ended(scheduled));
+    c.on('scheduled.cancelled', ({ scheduled }) => this.scheduled.ended(scheduled));
     c.on('scheduled.failed', ({ scheduled }) => this.scheduled.failed(scheduled));
     watchNetwork(
       () => c.reconnectNow(),
