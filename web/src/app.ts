@@ -19,6 +19,7 @@ import { watchNetwork } from './online.ts';
 import { pageClient } from './page-client.ts';
 import { PresenceAsks } from './presence.ts';
 import { MyReactions } from './reactions.ts';
+import { ReadMarker } from './reading.ts';
 import { ScheduledList } from './scheduled.ts';
 import { ChatStatus, TYPING_SHOWN_MS } from './status.ts';
 
@@ -36,6 +37,7 @@ export class ChatApp {
   readonly #presence: PresenceAsks;
   readonly #blocked: Blocked;
   readonly #reactions: MyReactions;
+  readonly #reader: ReadMarker;
   #frame = 0;
   readonly composer: Composer;
   readonly scheduled: ScheduledList;
@@ -59,6 +61,7 @@ export class ChatApp {
     this.#blocked = new Blocked(c, (text) => this.toast(text));
     this.#presence = new PresenceAsks(c, this.#status);
     this.#reactions = new MyReactions(c, () => c.userId || this.me);
+    this.#reader = new ReadMarker(c, () => this.openId);
     this.#chatList = new ChatList(byId('chat-list'), (id) => this.open(id));
     this.#messageList = new MessageList(byId('message-list'), {
       reply: (m) => this.composer.replyTo(m),
@@ -81,13 +84,13 @@ export class ChatApp {
       if (state === 'open') void this.#afterOpen();
     });
     c.on('messages', ({ chatId }) => {
-      if (chatId === this.openId) this.#markRead();
+      if (chatId === this.openId) this.#reader.mark();
       this.render();
     });
     c.on('chat', ({ chatId, chat }) => {
       if (!chat && chatId === this.openId) this.open(null);
       // The count came back (listChats after a reconnect, another device): read while it is open.
-      else if (chat && chatId === this.openId && chat.unreadCount > 0) this.#markRead();
+      else if (chat && chatId === this.openId && chat.unreadCount > 0) this.#reader.mark();
       this.render();
     });
     c.on('outbox', ({ status, error }) => {
@@ -118,7 +121,7 @@ export class ChatApp {
     byId('back').onclick = () => this.open(null);
     byId('older').onclick = () => void this.older();
     byId('block').onclick = () => void this.#toggleBlock();
-    document.addEventListener('visibilitychange', () => this.#markRead());
+    document.addEventListener('visibilitychange', () => this.#reader.mark());
     this.#connection('connecting');
   }
 
@@ -131,7 +134,7 @@ export class ChatApp {
     this.scheduled.opened(chatId);
     this.render(true);
     if (chatId === null) return;
-    this.#markRead();
+    this.#reader.mark();
     void this.#loadChat(chatId);
     this.composer.focus();
   }
@@ -243,7 +246,7 @@ export class ChatApp {
 
   async #afterOpen(): Promise<void> {
     // A chat opened while the socket was down, or whose read was lost with it: nothing new may come.
-    this.#markRead();
+    this.#reader.mark();
     await this.#blocked.load();
     if (this.openId) void this.#loadChat(this.openId);
     this.render();
@@ -266,38 +269,6 @@ export class ChatApp {
       }
       this.render();
     }
-  }
-
-  /** The read under way (chat and seq): the same one is not sent twice while it is. */
-  #reading = '';
-
-  /**
-   * Marks the open chat read while the page is visible and the socket open; called again when it
-   * opens (#afterOpen), so a read not sent, or lost with the socket, goes then. A refused one
-   * (RATE_LIMITED, TIMEOUT or INTERNAL) is tried once more after `retryAfterMs` (or 2 s) while
-   * still unread.
-   */
-  #markRead(retried = false): void {
-    const chatId = this.openId;
-    if (!chatId || document.visibilityState !== 'visible' || this.client.state !== 'open') return;
-    const chat = this.client.chat(chatId);
-    const newest = this.client.messages(chatId).at(-1);
-    if (!chat || !newest || newest.seq <= chat.lastReadSeq) return;
-    const reading = `${chatId} ${newest.seq}`;
-    if (reading === this.#reading) return;
-    this.#reading = reading;
-    this.client
-      .markRead(chatId)
-      .catch((error: unknown) => {
-        const code = error instanceof ChatClientError ? error.code : undefined;
-        // DISCONNECTED: sent again by #afterOpen. NOT_MEMBER and the like are final: not retried.
-        if (retried || (code !== 'RATE_LIMITED' && code !== 'TIMEOUT' && code !== 'INTERNAL')) return;
-        const wait = (error as ChatClientError).retryAfterMs ?? 2000;
-        setTimeout(() => this.#markRead(true), wait);
-      })
-      .finally(() => {
-        if (this.#reading === reading) this.#reading = '';
-      });
   }
 
   async #toggleBlock(): Promise<void> {
