@@ -27,19 +27,12 @@ import {
   Scheduled,
 } from '../../lambdas/contract/index.ts';
 import { sendAtRefusal } from '../../lambdas/domain/scheduled.ts';
-
-const DOC = readFileSync(resolve(import.meta.dirname, '../../docs/protocol.md'), 'utf8');
+import { exampleFrames, exampleLines } from '../support/protocol-examples.ts';
 
 const README = readFileSync(resolve(import.meta.dirname, '../../README.md'), 'utf8');
 
-const lines = [
-  ...[...DOC.matchAll(/```jsonl\n([\s\S]*?)```/g)].flatMap((m) =>
-    (m[1] ?? '').split('\n').filter((l) => l.trim() !== ''),
-  ),
-  // The events table's example frames: | `type` | `{"type":…}` | who receives it |
-  ...[...DOC.matchAll(/^\| `[a-z.]+` +\| `(\{"type":.*?\})` +\|/gm)].map((m) => m[1] ?? ''),
-];
-const frames = lines.map((line) => JSON.parse(line) as Record<string, unknown>);
+const lines = exampleLines;
+const frames = exampleFrames;
 
 /** The Scheduled objects an example holds: itself, or its `scheduled` (one or a list). */
 const schedulesIn = (frame: Record<string, unknown>): ScheduledObject[] =>

@@ -1,8 +1,9 @@
 /**
  * Every rule the contract's `id` schema (lambdas/contract/fields.ts) enforces is stated wherever the
  * documentation gives the id rules: docs/protocol.md's Connecting (user ids, the token's `sub`), its
- * Errors (`BAD_REQUEST`) and Limits rows, and README.md's token rules. A rule added to the schema
- * fails here until it has a phrase, and a phrase missing from one of those places fails too.
+ * Errors (`BAD_REQUEST`) and Limits rows, createChat's `clientChatId`, and README.md's token rules. A
+ * rule added to the schema fails here until it has a phrase, and a phrase missing from one of those
+ * places fails too.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -39,6 +40,11 @@ const PLACES: Record<string, string> = {
   'docs/protocol.md Connecting (user ids)': between(prose(PROTOCOL), 'User ids are', '. '),
   'docs/protocol.md Errors (BAD_REQUEST)': between(PROTOCOL, '| `BAD_REQUEST`', '\n'),
   'docs/protocol.md Limits (ids)': between(PROTOCOL, '| ids (`chatId`', '\n'),
+  'docs/protocol.md createChat (clientChatId)': between(
+    prose(PROTOCOL),
+    'Optional `clientChatId` (',
+    'recommended',
+  ),
   'README.md (the token’s sub)': between(prose(README), '`sub` is the user id (', ')'),
 };
 
