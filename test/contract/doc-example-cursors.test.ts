@@ -23,7 +23,7 @@ interface Seen {
 const CURSORS = ['lastReadSeq', 'lastDeliveredSeq'] as const;
 
 /** Each member's cursors as a Chat lists them at a version that says otherwise than an earlier one. */
-export function cursorsBack(examples: readonly Json[]): string[] {
+function cursorsBack(examples: readonly Json[]): string[] {
   const chats = objectsIn(examples).filter(
     (o) => typeof o.chatId === 'string' && typeof o.lastVer === 'number' && Array.isArray(o.members),
   );
