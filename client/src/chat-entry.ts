@@ -117,12 +117,11 @@ export class ChatEntry {
    * count leaves voids out. Whether the cursor moved.
    */
   readTo(seq: number, me: string): boolean {
-    const i = this.info;
-    const from = i.lastReadSeq;
+    const from = this.info.lastReadSeq;
     if (seq <= from) return false;
-    i.lastReadSeq = seq;
-    if (seq >= i.lastSeq) {
-      i.unreadCount = 0;
+    this.info.lastReadSeq = seq;
+    if (seq >= this.info.lastSeq) {
+      this.info.unreadCount = 0;
       return true;
     }
     const whole = this.loaded && !this.hasGap;
@@ -131,7 +130,7 @@ export class ChatEntry {
       const m = this.bySeq.get(s);
       if (s <= this.countedSeq ? (m ? !ownScheduled(m, me) : !whole) : m && m.senderId !== me) read++;
     }
-    i.unreadCount = Math.max(0, i.unreadCount - read);
+    this.info.unreadCount = Math.max(0, this.info.unreadCount - read);
     return true;
   }
 

@@ -42,12 +42,12 @@ export async function syncPages(d: PageDeps, e: ChatEntry): Promise<void> {
       continue;
     }
     d.replica.apply(e, ack.messages);
+    // An older server's answer has no memberCount: a full list may be a big group's first ones.
+    const count = typeof ack.memberCount === 'number' ? ack.memberCount : undefined;
     if (ack.members) {
-      // An older server's answer has no memberCount: a full list may be a big group's first ones.
-      const count = typeof ack.memberCount === 'number' ? ack.memberCount : undefined;
       members(d.replica, e, ack.members, count);
       countUnknown = count === undefined && ack.members.length >= MEMBERS_LISTED_MAX;
-    } else if (typeof ack.memberCount === 'number') memberCount(d.replica, e, ack.memberCount);
+    } else if (count !== undefined) memberCount(d.replica, e, count);
     d.replica.advance(e, ack.lastVer);
     d.replica.markLoaded(e);
     if (!ack.hasMore) break;

@@ -303,8 +303,13 @@ export class ChatClient {
   }
 
   private queue(id: string, action: OutboxEntry['action'], fields: Record<string, unknown>): Promise<Frame> {
-    const defined = Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined));
-    const entry = { id, chatId: fields.chatId as string, action, fields: defined, attempts: 0 };
-    return this.outbox.add({ ...entry, createdAt: new Date().toISOString() });
+    return this.outbox.add({
+      id,
+      chatId: fields.chatId as string,
+      action,
+      fields: Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined)),
+      attempts: 0,
+      createdAt: new Date().toISOString(),
+    });
   }
 }

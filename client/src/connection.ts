@@ -260,8 +260,8 @@ export class Connection {
     } else if (expired) {
       if (refreshable) this.retry('token-expired', 0, { code });
       else this.stop({ reason: 'token-expired', code });
-    } else if (reason === 'planned') this.retry('planned', 0, { code });
-    else this.retry(reason ?? (opened ? 'closed' : 'failed'), undefined, { code });
+    } else
+      this.retry(reason ?? (opened ? 'closed' : 'failed'), reason === 'planned' ? 0 : undefined, { code });
   }
 
   private retry(reason: string, delayMs?: number, extra: Partial<StateChange> = {}): void {

@@ -39,10 +39,9 @@ export function cursor(
   field: 'lastReadSeq' | 'lastDeliveredSeq',
   value: number,
 ): void {
-  const i = e.info;
-  const member = i.members?.find((m) => m.userId === userId);
+  const member = e.info.members?.find((m) => m.userId === userId);
   if (member && member[field] < value)
-    i.members = (i.members as Member[]).map((m) => (m === member ? { ...m, [field]: value } : m));
+    e.info.members = (e.info.members as Member[]).map((m) => (m === member ? { ...m, [field]: value } : m));
   if (userId === r.me && field === 'lastReadSeq') e.readTo(value, r.me);
   r.touch(e);
 }
@@ -64,8 +63,14 @@ export function memberLeft(r: Replica, e: ChatEntry, userId: string): boolean {
   const count = e.info.memberCount;
   const rest = listed?.filter((m) => m.userId !== userId);
   const same = !e.stale && rest?.length === listed?.length && (rest?.length as number) >= MEMBERS_LISTED_MAX;
-  if (!listed || !rest) e.info.memberCount = Math.max(0, count - 1);
-  else members(r, e, rest, listed.length >= count ? rest.length : Math.max(rest.length, count - 1));
+  if (!rest) e.info.memberCount = Math.max(0, count - 1);
+  else
+    members(
+      r,
+      e,
+      rest,
+      (listed as Member[]).length >= count ? rest.length : Math.max(rest.length, count - 1),
+    );
   e.stale = !same;
   r.touch(e);
   return same;

@@ -94,11 +94,10 @@ export class Replica {
   summary(s: ChatSummary, since: number): ChatEntry | undefined {
     const e = this.named(s, since);
     if (!e) return;
-    const i = e.info;
-    Object.assign(i, { memberCount: s.memberCount, mutedUntil: s.mutedUntil });
+    Object.assign(e.info, { memberCount: s.memberCount, mutedUntil: s.mutedUntil });
     e.at = s.lastMessage?.createdAt;
     e.counted(s, this.me);
-    i.lastVer = Math.max(i.lastVer, s.lastVer);
+    e.info.lastVer = Math.max(e.info.lastVer, s.lastVer);
     this.touch(e);
     return e;
   }
@@ -266,15 +265,14 @@ export class Replica {
     e.bySeq.set(m.seq, m);
     this.writer.unsaved.messages.push(m);
     if (!held || visible(held) !== visible(m)) out.push(m);
-    const i = e.info;
     e.maxSeq = Math.max(e.maxSeq, m.seq);
     if (!held) e.arrived(m, this.me);
     if (m.senderId !== this.me) e.othersSeq = Math.max(e.othersSeq, m.seq);
     // Sending moves the sender's read cursor to the message (no message.read); a scheduled one's not.
     if (!scheduledSend(m)) cursor(this, e, m.senderId, 'lastReadSeq', m.seq);
     while (e.bySeq.has(e.contigSeq + 1)) e.contigSeq++;
-    i.lastVer = Math.max(i.lastVer, m.ver);
-    i.lastSeq = Math.max(i.lastSeq, m.seq);
+    e.info.lastVer = Math.max(e.info.lastVer, m.ver);
+    e.info.lastSeq = Math.max(e.info.lastSeq, m.seq);
     this.touch(e);
   }
 
