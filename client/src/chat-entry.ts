@@ -31,8 +31,9 @@ export class ChatEntry {
   stub?: boolean;
   stale?: boolean;
   /**
-   * The Replica.stamp of its last `chat.joined` (invited, maybe back after leaving): the ack of a leave
-   * asked for before it does not remove the chat.
+   * The Replica.stamp of its last `chat.joined` (invited, maybe back after leaving), or of a member
+   * list listing you as joined later than held (members.ts rejoined): the ack of a leave asked for
+   * before it does not remove the chat.
    */
   joined?: number;
   /** A change named a message not held, or a reaction past an unseen version: catch up. */

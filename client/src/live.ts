@@ -8,7 +8,7 @@
 import type { OutboxEntry } from './api.ts';
 import type { Frame } from './connection.ts';
 import type { Chat, EventFrame, Message } from './contract.ts';
-import { cursor, memberLeft } from './members.ts';
+import { cursor, memberLeft, rejoined } from './members.ts';
 import type { ChatEntry, Replica } from './replica.ts';
 
 export interface LiveHooks {
@@ -25,9 +25,11 @@ export function applyEvent(frame: Frame, r: Replica, sync: LiveHooks): void {
     case 'chat.created':
     case 'chat.joined': {
       // A late repeat (events are at least once) of a chat held is older than it: not taken, as a
-      // lagging getChat answer (applyRequest), nor counted as being invited back (`joined`); a stub
-      // (held from an ack) takes its name. Nor one from before you left (no newer than the leave).
-      if (known && !known.stub && behind(known, f.chat)) return;
+      // lagging getChat answer (applyRequest); a stub (held from an ack) takes its name. Nor one from
+      // before you left (no newer than the leave). Nor is a repeat counted as being invited back
+      // (`joined`); but a Chat behind only because a message written after the invitation came first
+      // is the invitation: it lists you with a later joinedAt than held (members.ts rejoined).
+      if (known && !known.stub && behind(known, f.chat)) return void rejoined(r, known, f.chat.members);
       const e = r.chat(f.chat);
       if (!e) return;
       if (f.type === 'chat.joined') e.joined = r.stamp;
@@ -95,7 +97,8 @@ export function applyEvent(frame: Frame, r: Replica, sync: LiveHooks): void {
 /**
  * A request's ack changes the replica where no event does (or not before it). You left the chat
  * (removeMember of yourself) or deleted it: it is gone now, not at its event; unless you were invited
- * back meanwhile (its chat.joined came after the request, sent at `stamp`, before the ack). Your mute:
+ * back meanwhile (its chat.joined, or a member list listing you as joined later, came after the
+ * request, sent at `stamp`, before the ack: ChatEntry.joined). Your mute:
  * the chat held shows it as the next listChats will. A `getChat` answer (the app's, or the syncer's:
  * its requests come through here too) updates the chat held, members and cursors, as a Chat from an
  * event; but not a chat not held (gone, or never listed: listChats and events bring chats), nor an

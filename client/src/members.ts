@@ -17,15 +17,29 @@ export const MEMBERS_LISTED_MAX = 200;
  * a count a list shorter than MEMBERS_LISTED_MAX is complete; a full one keeps the count held.
  */
 export function members(r: Replica, e: ChatEntry, listed: Member[], count?: number): void {
+  const mine = rejoined(r, e, listed);
   e.info.members = forward(e.info.members, listed);
   e.stamp = ++r.stamp;
   e.info.memberCount =
     count ??
     (listed.length < MEMBERS_LISTED_MAX ? listed.length : Math.max(listed.length, e.info.memberCount));
   e.stale = false;
-  const mine = listed.find((m) => m.userId === r.me);
   if (mine) e.readTo(mine.lastReadSeq, r.me);
   r.touch(e);
+}
+
+/**
+ * Whether a member list from the server (a Chat's, also one behind the chat held, or a sync
+ * answer's) lists you as joined later than the list held: then you were added again since, maybe
+ * after a leave whose ack is still to come (it then leaves the chat held: live.ts applyRequest). A
+ * late repeat of the Chat that first added you carries the joinedAt held. Returns your entry in it.
+ */
+export function rejoined(r: Replica, e: ChatEntry, listed: Member[]): Member | undefined {
+  const mine = listed.find((m) => m.userId === r.me);
+  if ((e.info.members?.find((m) => m.userId === r.me)?.joinedAt as string) < (mine?.joinedAt as string)) {
+    e.joined = ++r.stamp;
+  }
+  return mine;
 }
 
 /**

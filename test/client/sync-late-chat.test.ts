@@ -5,10 +5,13 @@
  * goes), the ticks after a reconnect are refreshed as for any chat, and the repeat does not count as
  * being invited back (a leave asked for afterwards removes the chat at its ack). A newer Chat, and
  * one of a chat only known from an event so far, are taken as before (sync-races.test.ts).
+ * Being invited back is told by your own `joinedAt`: a Chat (even one behind the version held, as
+ * the `chat.joined` of the invitation is when a message written after it came first) or a sync
+ * answer that lists you with a later one than held keeps the chat at the late ack of your leave.
  */
 import { describe, expect, it } from 'vitest';
 import type { Chat, ChatClient } from '../../client/src/index.ts';
-import { member } from './support/fake-server.ts';
+import { member, TIME } from './support/fake-server.ts';
 import { FakeSocket, type Sent } from './support/fake-socket.ts';
 import { flush } from './support/harness.ts';
 import { serveAll, server, started, useSyncHarness } from './support/sync-harness.ts';
@@ -102,5 +105,57 @@ describe('a late repeat of the chat.joined or chat.created of a chat held', () =
     FakeSocket.last.push({ type: 'chat.joined', chat: server.view(chat) });
     await serveAll();
     expect(ids(client)).toEqual(['me', 'bob', 'carol', 'dave']);
+  });
+});
+
+describe('invited back while your leave is in flight', () => {
+  /**
+   * A group held; you ask to leave and the server takes it, then bob adds you again (a later
+   * joinedAt) and writes. The message arrives first; the `chat.joined` of the invitation, the ack.
+   */
+  async function leftAndBack() {
+    const chat = server.chat('g', ['bob', 'carol']);
+    chat.ownerId = 'bob';
+    const { client } = await started();
+    const left = client.request('removeMember', { chatId: 'g', userId: 'me' });
+    await flush();
+    const request = FakeSocket.last.requests('removeMember')[0] as Sent;
+    server.answered.add(request.requestId);
+    chat.members = chat.members.filter((m) => m.userId !== 'me');
+    chat.memberVer = ++chat.lastVer;
+    chat.members.push({ ...member('me'), joinedAt: new Date(Date.parse(TIME) + 60_000).toISOString() });
+    chat.memberVer = ++chat.lastVer;
+    const joined: Chat = server.view(chat);
+    FakeSocket.last.push({ type: 'message.created', message: server.add('g', 'after the invite') });
+    await flush();
+    return {
+      client,
+      joined: () => FakeSocket.last.push({ type: 'chat.joined', chat: joined }),
+      ack: async () => {
+        FakeSocket.last.ack(request, { chatId: 'g', userId: 'me' });
+        await left;
+        await serveAll();
+      },
+    };
+  }
+
+  it('the chat.joined after a newer message (behind the chat held) keeps the chat at the ack', async () => {
+    const { client, joined, ack } = await leftAndBack();
+    joined();
+    await flush();
+    await ack();
+    expect(client.chat('g')).toMatchObject({ name: 'g', memberCount: 3 });
+    expect(client.messages('g').map((m) => m.text)).toEqual(['after the invite']);
+  });
+
+  it('a catch-up that lists you again (the hole below the message) keeps it too', async () => {
+    const { client, joined, ack } = await leftAndBack();
+    await flush(2_000);
+    await serveAll();
+    expect(server.requests('sync').length).toBeGreaterThan(0);
+    joined();
+    await flush();
+    await ack();
+    expect(ids(client)).toEqual(['bob', 'carol', 'me']);
   });
 });
