@@ -130,12 +130,14 @@ export class Outbox {
   }
 
   /**
-   * Removes an entry that is not in flight (the first queued of the id: a send's may be in two
-   * chats); its promise rejects with CLOSED.
+   * Removes an entry that is not in flight (the first queued of the id not in flight: a send's may
+   * be in two chats); its promise rejects with CLOSED.
    */
   discard(id: string, error: ChatClientError): boolean {
-    const entry = this.entries.find((e) => e.id === id);
-    if (!entry || (this.busy.has(entry.chatId) && this.head(entry.chatId) === entry)) return false;
+    const entry = this.entries.find(
+      (e) => e.id === id && !(this.busy.has(e.chatId) && this.head(e.chatId) === e),
+    );
+    if (!entry) return false;
     const early = this.early ?? [];
     const i = early.indexOf(entry);
     if (i >= 0) early.splice(i, 1);

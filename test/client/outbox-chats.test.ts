@@ -2,7 +2,8 @@
  * The outbox matches a change by its chat and id: the server dedupes a `clientMessageId` per sender
  * and chat (docs/protocol.md), so the same one in two chats is two messages. Both are queued, sent,
  * stored and resolved with their own message, also across a restart (a stored send, then the same
- * id in another chat before or after the load); `discard(id)` drops the first queued of the two.
+ * id in another chat before or after the load); `discard(id)` drops the first queued of the two
+ * that is not in flight.
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { type ChatClient, MemoryStore } from '../../client/src/index.ts';
@@ -102,5 +103,25 @@ describe('the same clientMessageId in two chats', () => {
     await serve();
     await expect(toB).resolves.toMatchObject({ chatId: 'b', text: 'hello B' });
     expect(server.get('a').messages).toEqual([]);
+  });
+
+  it('discard(id) passes over the one in flight and drops the other, queued in its chat', async () => {
+    const { client } = fakeClient({ sync: false });
+    const toA = client.sendMessage('a', 'hello A', { clientMessageId: 'k1' });
+    const first = client.sendMessage('b', 'first in b');
+    const toB = client.sendMessage('b', 'hello B', { clientMessageId: 'k1' });
+    await flush();
+    FakeSocket.last.open();
+    await flush();
+    // In flight: A's k1 and b's first; B's k1 waits behind the latter.
+    expect(FakeSocket.last.requests('sendMessage').map((r) => r.text)).toEqual(['hello A', 'first in b']);
+    expect(client.discard('k1')).toBe(true);
+    await expect(toB).rejects.toMatchObject({ code: 'CLOSED' });
+    expect(pending(client)).toEqual(['a:hello A', 'b:first in b']);
+    expect(client.discard('k1')).toBe(false);
+    await serve();
+    await expect(toA).resolves.toMatchObject({ chatId: 'a', text: 'hello A' });
+    await expect(first).resolves.toMatchObject({ chatId: 'b', text: 'first in b' });
+    expect(server.get('b').messages.map((m) => m.text)).toEqual(['first in b']);
   });
 });
