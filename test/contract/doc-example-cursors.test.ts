@@ -4,17 +4,7 @@
  * shown at a later version of the chat lists each member at or past where an earlier one did.
  */
 import { describe, expect, it } from 'vitest';
-import { exampleFrames } from '../support/protocol-examples.ts';
-
-type Json = Record<string, unknown>;
-const isObject = (value: unknown): value is Json =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);
-const objectsIn = (value: unknown): Json[] =>
-  Array.isArray(value)
-    ? value.flatMap(objectsIn)
-    : isObject(value)
-      ? [value, ...Object.values(value).flatMap(objectsIn)]
-      : [];
+import { exampleFrames, isObject, type Json, objectsIn } from '../support/protocol-examples.ts';
 
 interface Seen {
   readonly lastVer: number;

@@ -27,7 +27,7 @@ import {
   Scheduled,
 } from '../../lambdas/contract/index.ts';
 import { sendAtRefusal } from '../../lambdas/domain/scheduled.ts';
-import { exampleFrames, exampleLines } from '../support/protocol-examples.ts';
+import { exampleFrames, exampleLines, type Json, objectsIn } from '../support/protocol-examples.ts';
 
 const README = readFileSync(resolve(import.meta.dirname, '../../README.md'), 'utf8');
 
@@ -142,18 +142,6 @@ function check(line: string): { kind: string; problems: string[] } {
     ],
   };
 }
-
-type Json = Record<string, unknown>;
-const isObject = (value: unknown): value is Json =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);
-
-/** Every object nested in `value` (itself included). */
-const objectsIn = (value: unknown): Json[] =>
-  Array.isArray(value)
-    ? value.flatMap(objectsIn)
-    : isObject(value)
-      ? [value, ...Object.values(value).flatMap(objectsIn)]
-      : [];
 
 /** What a frame says that cannot be: a message version at or below its seq, a chat's below its last. */
 function inconsistencies(frame: Json): string[] {

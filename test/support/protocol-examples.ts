@@ -17,3 +17,15 @@ export const exampleLines: readonly string[] = [
 export const exampleFrames: readonly Record<string, unknown>[] = exampleLines.map(
   (line) => JSON.parse(line) as Record<string, unknown>,
 );
+
+export type Json = Record<string, unknown>;
+export const isObject = (value: unknown): value is Json =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/** Every object nested in `value` (itself included). */
+export const objectsIn = (value: unknown): Json[] =>
+  Array.isArray(value)
+    ? value.flatMap(objectsIn)
+    : isObject(value)
+      ? [value, ...Object.values(value).flatMap(objectsIn)]
+      : [];
