@@ -14,7 +14,8 @@
  *   either side closes;
  * - `management.ts`: the Management API (`/@connections/{id}`: POST, GET, DELETE) on the same
  *   origin, so the real `@aws-sdk/client-apigatewaymanagementapi` works against it unchanged;
- * - `faults.ts`: injected Management API faults; `invoker.ts` and `events.ts`: Lambda invocation
+ * - `faults.ts`: injected Management API faults; `holds.ts`: posts a test holds until it lets them
+ *   go; `invoker.ts` and `events.ts`: Lambda invocation
  *   and the events it gets.
  */
 import { createServer, type IncomingMessage, type Server } from 'node:http';
@@ -26,6 +27,7 @@ import { DEFAULT_PORT, LOOPBACK_HOST, urlHost } from './defaults.ts';
 import { disconnectEvent } from './gateway/events.ts';
 import { FaultInjector } from './gateway/faults.ts';
 import { handshake } from './gateway/handshake.ts';
+import { type PostHold, PostHolds, type PostMatcher } from './gateway/holds.ts';
 import { Invoker } from './gateway/invoker.ts';
 import { managementApi } from './gateway/management.ts';
 import { handleMessage } from './gateway/routing.ts';
@@ -42,6 +44,7 @@ import {
 import { fromThisMachine } from './local-only.ts';
 
 export { newConnectionId } from './gateway/events.ts';
+export type { PostHold, PostMatcher } from './gateway/holds.ts';
 export * from './gateway/types.ts';
 
 /** The default execution log: one line per entry on stderr. */
@@ -56,6 +59,7 @@ export class LocalGateway {
   readonly #pending = new Set<Promise<unknown>>();
   readonly #faults = new FaultInjector();
   #postLatencyMs = 0;
+  readonly #holds = new PostHolds();
   readonly #invoker: Invoker;
   readonly #limits: GatewayLimits;
   readonly #stage: StageFacts;
@@ -117,6 +121,14 @@ export class LocalGateway {
   }
 
   /**
+   * Holds the Management API posts `match` picks (tests: "while that event is still going out")
+   * until the returned hold is released; the others are delivered as usual.
+   */
+  holdPosts(match: PostMatcher): PostHold {
+    return this.#holds.hold(match);
+  }
+
+  /**
    * Drops a connection without a close handshake and without `$disconnect`, as when a phone loses
    * its network: the record stays in the table and the next post finds it gone (410).
    */
@@ -133,6 +145,7 @@ export class LocalGateway {
       faults: this.#faults,
       maxPostBytes: this.#limits.maxPostBytes,
       postLatencyMs: () => this.#postLatencyMs,
+      held: (id: string, body: Buffer) => this.#holds.pass(id, body),
       // The handlers post from this machine: to loopback, or to the one address the gateway is bound to.
       admits: (req: IncomingMessage) => fromThisMachine(req, this.#host),
     };
@@ -168,6 +181,7 @@ export class LocalGateway {
 
   /** Closes every socket (running `$disconnect` for each), then the server. */
   async stop(): Promise<void> {
+    this.#holds.releaseAll();
     for (const conn of [...this.#connections.values()]) conn.close(1001, 'Going away');
     const deadline = Date.now() + 3000;
     while (this.#connections.size > 0 && Date.now() < deadline) await sleep(10);

@@ -17,6 +17,8 @@ export interface ManagementDeps {
   readonly maxPostBytes: number;
   /** How long a post takes to be delivered and answered (0: at once; `LocalGateway.setPostLatency`). */
   readonly postLatencyMs: () => number;
+  /** Resolves when no test hold picks this post (`LocalGateway.holdPosts`). */
+  readonly held: (connectionId: string, body: Buffer) => Promise<void>;
   /**
    * Whether a caller may use the API: AWS signs every call with IAM credentials, which the emulator
    * does not check, so it answers only the handlers' own address (this machine), also when the
@@ -59,6 +61,7 @@ export async function managementApi(
       if (size > deps.maxPostBytes) return sendError(res, 413, 'Request entity too large');
       const latency = deps.postLatencyMs();
       if (latency > 0) await delay(latency);
+      await deps.held(connectionId, body);
       const fault = deps.faults.take(connectionId);
       if (fault) return sendError(res, fault, 'Injected fault');
       const conn = open();

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { aboutMessage, connectUser, eventsOf, makeGroup, sendText, settle } from '../support/chat.ts';
-import { sleep } from '../support/client.ts';
+import { eventually } from '../support/client.ts';
 import { uniqueId, useTestStack } from '../support/stack.ts';
 
 const stack = useTestStack();
@@ -16,6 +16,20 @@ async function rosterOf(chatId: string, userId: string): Promise<string[]> {
   return items.map((it) => String(it.sk)).filter((sk) => sk.startsWith(`ONLINE#${userId}#`));
 }
 
+/** Waits until `userId`'s membership item is in the group (`true`) or gone from it (`false`). */
+async function untilMember(chatId: string, userId: string, member: boolean): Promise<void> {
+  await eventually(
+    async () => (await stack.items(`CHAT#${chatId}`)).some((it) => it.sk === `MEMBER#${userId}`) === member,
+    15_000,
+  );
+}
+
+/** Holds the `member.left` posts (the removal's fan-out) until released; the others go out. */
+const holdMemberLeft = () =>
+  stack.gateway.holdPosts(
+    (_connectionId, body) => (JSON.parse(body) as { type?: unknown }).type === 'member.left',
+  );
+
 describe('removed, then invited back while member.left goes out', () => {
   it('the open socket of the member invited back stays in the roster and gets the next message', async () => {
     const owner = await connectUser(stack, uniqueId('owner'));
@@ -23,16 +37,18 @@ describe('removed, then invited back while member.left goes out', () => {
     const other = await connectUser(stack, uniqueId('other'));
     const chat = await makeGroup(owner, [x.userId, other.userId]);
     await settle(stack, owner, x, other);
-    // Every post takes 800 ms: the invite lands while the removal's member.left is still out.
-    stack.gateway.setPostLatency(800);
+    // The removal's member.left is held: the invite lands (and is done) while it is still out.
+    const left = holdMemberLeft();
     try {
       const removing = owner.request('removeMember', { chatId: chat.chatId, userId: x.userId });
-      await sleep(200);
+      await untilMember(chat.chatId, x.userId, false);
       const inviting = owner.request('invite', { chatId: chat.chatId, userIds: [x.userId] });
-      expect((await removing).type).toBe('ack');
       expect((await inviting).type).toBe('ack');
+      expect(left.waiting, 'the removal is still posting member.left').toBeGreaterThan(0);
+      left.release();
+      expect((await removing).type).toBe('ack');
     } finally {
-      stack.gateway.setPostLatency(0);
+      left.release();
     }
     await settle(stack, owner, x, other);
     expect(await rosterOf(chat.chatId, x.userId)).toEqual([`ONLINE#${x.userId}#${x.connectionId}`]);
@@ -48,7 +64,7 @@ describe('removed, then invited back while member.left goes out', () => {
     const xId = uniqueId('x');
     const chat = await makeGroup(owner, [xId, other.userId]);
     await settle(stack, owner, other);
-    stack.gateway.setPostLatency(800);
+    const left = holdMemberLeft();
     const x = await (async () => {
       try {
         let removed = false;
@@ -56,18 +72,20 @@ describe('removed, then invited back while member.left goes out', () => {
         void removing.then(() => {
           removed = true;
         });
-        await sleep(200);
+        await untilMember(chat.chatId, xId, false);
         // Back in the group while member.left goes out, then online: `$connect` lists the socket.
         const inviting = owner.request('invite', { chatId: chat.chatId, userIds: [xId] });
-        await sleep(100);
+        await untilMember(chat.chatId, xId, true);
         const socket = await connectUser(stack, xId);
         expect(await rosterOf(chat.chatId, xId)).toEqual([`ONLINE#${xId}#${socket.connectionId}`]);
         expect(removed, 'the removal has not cleaned up yet').toBe(false);
+        expect(left.waiting, 'the removal is still posting member.left').toBeGreaterThan(0);
+        left.release();
         expect((await removing).type).toBe('ack');
         expect((await inviting).type).toBe('ack');
         return socket;
       } finally {
-        stack.gateway.setPostLatency(0);
+        left.release();
       }
     })();
     await settle(stack, owner, x, other);
