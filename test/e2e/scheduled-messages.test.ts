@@ -22,6 +22,7 @@ import {
   aboutScheduled,
   inMs,
   listScheduled,
+  makeDue,
   pendingCount,
   type Scheduled,
   schedule,
@@ -145,11 +146,14 @@ describe('a scheduled message', () => {
   it('fails with NOT_MEMBER when its author was removed before sendAt', async () => {
     const [bob, alice, carol] = (await connectUsers(stack, 3)) as [UserSocket, UserSocket, UserSocket];
     const chat = await makeGroup(bob, [alice.userId, carol.userId]);
-    const scheduled = await schedule(alice, chat.chatId, 'I will still be here', inMs(1500));
+    // An hour ahead, then due once the removal is done: the dispatch certainly comes after it.
+    const scheduled = await schedule(alice, chat.chatId, 'I will still be here', inMs(3600_000));
     await bob.ok('removeMember', { chatId: chat.chatId, userId: alice.userId });
+    const sendAt = await makeDue(stack, alice.userId, scheduled.scheduledId);
+    await stack.scheduler.sweepNow({ full: true });
 
     const failed = await alice.event('scheduled.failed', aboutScheduled(scheduled.scheduledId), 15_000);
-    expect(failed.scheduled).toEqual({ ...scheduled, status: 'failed', reason: 'NOT_MEMBER' });
+    expect(failed.scheduled).toEqual({ ...scheduled, sendAt, status: 'failed', reason: 'NOT_MEMBER' });
     await stack.scheduler.idle();
     await settle(stack, alice, bob, carol);
     for (const s of [alice, bob, carol]) expect(s.events('message.created')).toEqual([]);
@@ -163,11 +167,14 @@ describe('a scheduled message', () => {
   it('fails with CHAT_DELETED when its chat was deleted before sendAt', async () => {
     const [alice, bob] = (await connectUsers(stack, 2)) as [UserSocket, UserSocket];
     const chat = await makeGroup(alice, [bob.userId]);
-    const scheduled = await schedule(alice, chat.chatId, 'anyone there?', inMs(1500));
+    // An hour ahead, then due once the deletion is done: the dispatch certainly comes after it.
+    const scheduled = await schedule(alice, chat.chatId, 'anyone there?', inMs(3600_000));
     await alice.ok('deleteChat', { chatId: chat.chatId });
+    const sendAt = await makeDue(stack, alice.userId, scheduled.scheduledId);
+    await stack.scheduler.sweepNow({ full: true });
 
     const failed = await alice.event('scheduled.failed', aboutScheduled(scheduled.scheduledId), 15_000);
-    expect(failed.scheduled).toEqual({ ...scheduled, status: 'failed', reason: 'CHAT_DELETED' });
+    expect(failed.scheduled).toEqual({ ...scheduled, sendAt, status: 'failed', reason: 'CHAT_DELETED' });
     await stack.scheduler.idle();
     await settle(stack, alice, bob);
     expect(bob.events('message.created')).toEqual([]);
