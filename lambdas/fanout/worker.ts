@@ -3,9 +3,15 @@
  * as a request: bounded concurrency, 410 forgets the socket, 429/5xx retried a few times).
  *
  * Delivery is at least once per open socket. Sockets whose posts still fail go back to the queue
- * as new jobs of at most `jobSize` sockets (`attempt` + 1, delayed) until `maxJobAttempts`; only
- * when that re-enqueue itself fails is the record reported as a batch item failure, and SQS
- * delivers the whole job again (its sockets may then get the event twice: clients de-duplicate by
+ * as new jobs of at most `jobSize` sockets (`attempt` + 1, delayed 2, 4, 8, 16, 32, 60, then 120 s)
+ * until `maxJobAttempts` (8: about 4 minutes, enough for a Management API throttle to pass). On
+ * the last attempt the sockets that still fail are never dropped silently: when every socket of
+ * the job failed, the record is reported as a batch item failure, so SQS delivers it again (the
+ * `retryLater` backoff below) and after its last receive moves it to the dead-letter queue, whose
+ * alarm fires and from which it can be redriven; when some got it, the failed ones are queued as a
+ * job of that same last attempt, which then fails alone. A 410 is never retried (the socket is
+ * forgotten). When a re-enqueue itself fails the record is reported too, and SQS delivers the
+ * whole job again (its sockets may then get the event twice: clients de-duplicate by
  * messageId). A body that is not a job is logged and dropped (retrying it cannot help). Jobs of a
  * batch run one after the other, so at most `concurrency` posts are in flight per worker instance.
  *
@@ -40,9 +46,9 @@ import { decodeJob, type JobQueue, planJobs, targetsOf } from './jobs.ts';
 
 export interface WorkerDeps {
   readonly fanOut: Pick<FanOut, 'post' | 'socketsOf'>;
-  /** Where jobs with failed sockets go again; none: they are given up at once. */
+  /** Where jobs with failed sockets go again; none: a job with failed sockets is reported to SQS. */
   readonly queue: JobQueue | undefined;
-  /** @default 3 */
+  /** @default MAX_JOB_ATTEMPTS */
   readonly maxJobAttempts?: number;
   /**
    * Sockets per job it queues again (those not tried in time, those whose posts failed): a lookup
@@ -73,12 +79,24 @@ const isEphemeral = (frame: string) => EPHEMERAL.some((prefix) => frame.startsWi
 /** Kept at the end of an invocation for queueing the sockets not tried (an SQS call or two). */
 export const QUEUEING_RESERVE_MS = 3_000;
 
-/** Seconds before a job of failed sockets runs again (SQS DelaySeconds: at most 900). */
-export const retryDelaySeconds = (attempt: number): number => Math.min(900, 2 ** attempt);
+/**
+ * Jobs a failing socket is tried in before the last one is reported (module comment). With the
+ * delays below that is 2 + 4 + 8 + 16 + 32 + 60 + 120 s ≈ 4 minutes: long enough for a Management
+ * API throttle or a brief outage to pass, short enough that the event still arrives as news. SQS's
+ * receives of the last job then add 100 s (10, 20, 30, 40 s apart) before the dead-letter queue.
+ */
+export const MAX_JOB_ATTEMPTS = 8;
+const RETRY_DELAYS_SECONDS = [2, 4, 8, 16, 32, 60] as const;
+/** The longest wait between two jobs (SQS's DelaySeconds allows 900). */
+const MAX_RETRY_DELAY_SECONDS = 120;
+
+/** Seconds before the job of the sockets that failed in job `attempt` runs: 2, 4 … 60, then 120. */
+export const retryDelaySeconds = (attempt: number): number =>
+  RETRY_DELAYS_SECONDS[attempt - 1] ?? MAX_RETRY_DELAY_SECONDS;
 
 export async function processFanOutJobs(event: SQSEvent, deps: WorkerDeps): Promise<SQSBatchResponse> {
   const batchItemFailures: SQSBatchItemFailure[] = [];
-  const maxAttempts = deps.maxJobAttempts ?? 3;
+  const maxAttempts = deps.maxJobAttempts ?? MAX_JOB_ATTEMPTS;
   const jobSize = deps.jobSize ?? DEFAULT_JOB_SIZE;
   const budget = deps.queue ? deps.budget : undefined;
   for (const record of event.Records) {
@@ -132,14 +150,29 @@ export async function processFanOutJobs(event: SQSEvent, deps: WorkerDeps): Prom
         });
       }
       if (failed.length === 0) continue;
-      if (deps.queue && job.attempt < maxAttempts) {
-        await deps.queue.send(planJobs(failed, job.frame, job.chatId, jobSize, job.attempt + 1), {
+      const last = !deps.queue || job.attempt >= maxAttempts;
+      if (deps.queue && (!last || failed.length < targets.length)) {
+        // The next attempt; or, on the last, a job of only the failed sockets (the others got it).
+        const attempt = last ? job.attempt : job.attempt + 1;
+        await deps.queue.send(planJobs(failed, job.frame, job.chatId, jobSize, attempt), {
           delaySeconds: retryDelaySeconds(job.attempt),
         });
         logger.warn('fan-out job: failed sockets queued again', { ...report, attempt: job.attempt });
-      } else {
-        logger.error('fan-out job: gave up on sockets', { ...report, attempt: job.attempt });
+        continue;
       }
+      // Every socket of the last attempt failed: SQS delivers this job again, then moves it to the
+      // dead-letter queue (its alarm), where it can be redriven once the Management API answers.
+      logger.error(
+        'fan-out job: sockets still failing on the last attempt; reported for the dead-letter queue',
+        {
+          ...report,
+          attempt: job.attempt,
+          sqsMessageId: record.messageId,
+          receiveCount: record.attributes?.ApproximateReceiveCount,
+        },
+      );
+      await deps.retryLater?.(record);
+      batchItemFailures.push({ itemIdentifier: record.messageId });
     } catch (error) {
       logger.error('fan-out job failed; SQS will deliver it again', {
         sqsMessageId: record.messageId,

@@ -10,7 +10,7 @@ import {
   planLookupJob,
   planPresenceRecheck,
 } from '../../lambdas/fanout/jobs.ts';
-import { processFanOutJobs, retryDelaySeconds } from '../../lambdas/fanout/worker.ts';
+import { MAX_JOB_ATTEMPTS, processFanOutJobs, retryDelaySeconds } from '../../lambdas/fanout/worker.ts';
 import type { SendBudget } from '../../lambdas/shared/budget.ts';
 import { fakeApi, fakeDirectory, fakeQueue, serverError } from './fanout-fakes.ts';
 
@@ -78,9 +78,15 @@ describe('the fan-out worker', () => {
     await w.run(eventOf(...(w.requeued[0]?.jobs ?? [])));
     expect(w.api.delivered.filter((p) => p.connectionId === 'c2')).toHaveLength(1);
 
+    // The last attempt, all failed: reported, so SQS delivers it again and then dead-letters it.
     const last = worker({ c0: [serverError(), serverError()] });
-    await last.run(eventOf(...planJobs(targets(1), '{}', 'g1', 10, 3)));
+    await expect(
+      last.run(eventOf(...planJobs(targets(1), '{}', 'g1', 10, MAX_JOB_ATTEMPTS))),
+    ).resolves.toEqual({
+      batchItemFailures: [{ itemIdentifier: 'm0' }],
+    });
     expect(last.requeued).toEqual([]);
+    expect(last.retried).toEqual(['m0']);
   });
 
   it('reports the job as a batch item failure when the failed sockets cannot be queued again', async () => {
