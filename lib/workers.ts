@@ -108,6 +108,9 @@ export const FANOUT_WORKER: QueueWorkerDefinition = {
   maxConcurrency: 10,
   timeoutSeconds: 30,
   postConcurrency: 16,
+  // A job whose sockets still fail on its last attempt (8 jobs, 2…120 s apart: lambdas/fanout/worker.ts)
+  // is reported: 5 receives (10-40 s apart) later it is in the dead-letter queue, alarmed. Retry jobs
+  // wait at most 120 s (SQS allows 900), well within the queue's 1-day retention.
   maxReceiveCount: 5,
   maxAgeSeconds: 60,
 };
