@@ -226,11 +226,13 @@ export class UploadRepository {
    * cancelled or failed scheduled message, the pending tag put back): each a conditional UpdateItem
    * on still being held by `usedBy`, so one that is gone or another send's is left alone. Pending
    * again, it expires through TTL `UPLOAD_TTL_SECONDS` after `at` unless a send claims it first. Its
-   * `releases` count goes up: a send that read it before cannot claim it (`claim`). How many were
-   * given back.
+   * `releases` count goes up: a send that read it before cannot claim it (`claim`). One a deleted
+   * chat's retention reached (`notRetained`) is left alone too: it keeps the deletion's TTL (pending
+   * again, it would outlive the deletion by days). How many were given back.
    */
   async release(chatId: string, uploadIds: readonly string[], usedBy: string, at: Date): Promise<number> {
     const expires = Math.floor(at.getTime() / 1000) + UPLOAD_TTL_SECONDS;
+    const retainedBy = Math.floor(at.getTime() / 1000) + RETENTION_MARGIN_SECONDS;
     const released = await Promise.all(
       uploadIds.map((uploadId) =>
         ifConditionFails(
@@ -238,7 +240,7 @@ export class UploadRepository {
             .update({
               Key: keys.upload(chatId, uploadId),
               UpdateExpression: 'SET #status = :pending, usedBy = :none, #ttl = :ttl ADD #releases :one',
-              ConditionExpression: '#status = :used AND usedBy = :by',
+              ConditionExpression: `#status = :used AND usedBy = :by AND (${notRetained})`,
               ExpressionAttributeNames: {
                 '#status': 'status',
                 '#ttl': TTL_ATTRIBUTE,
@@ -250,6 +252,7 @@ export class UploadRepository {
                 ':by': usedBy,
                 ':none': null,
                 ':ttl': expires,
+                ':retainedBy': retainedBy,
                 ':one': 1,
               },
             })
