@@ -149,8 +149,23 @@ export function decodeJob(body: string): FanOutJob | undefined {
 
 /** Where jobs go (fan-out jobs by default; the push worker's jobs too, lambdas/push/jobs.ts). */
 export interface JobQueue<J extends object = FanOutJob> {
-  /** Enqueues every job or throws (then nothing may be assumed about which ones went). */
+  /**
+   * Enqueues every job or throws: `JobsNotQueued` names the jobs that were not queued (the others
+   * were); after any other error nothing may be assumed about which ones went.
+   */
   send(jobs: readonly J[], options?: { delaySeconds?: number }): Promise<void>;
+}
+
+/** Some jobs of a `send` were not queued (`jobs`: those; every other one was), `cause`: why. */
+export class JobsNotQueued<J extends object = object> extends Error {
+  constructor(
+    readonly jobs: readonly J[],
+    of: number,
+    options?: { cause?: unknown },
+  ) {
+    super(`the queue refused ${jobs.length} jobs of ${of}`, options);
+    this.name = 'JobsNotQueued';
+  }
 }
 
 /** Entries per SendMessageBatch (SQS's limit) and bytes per call (well under SQS's 1 MiB). */
@@ -159,7 +174,11 @@ const BATCH_BYTES = 256 * 1024;
 /** Calls per batch for the entries SQS refuses (`lambdas/queue/batches.ts`). */
 const RESEND: ResendPolicy = { attempts: 3, backoff: { baseMs: 20, capMs: 200 } };
 
-/** SQS: SendMessageBatch, up to 10 jobs a call; entries SQS refuses are sent again (bounded). */
+/**
+ * SQS: SendMessageBatch, up to 10 jobs a call; entries SQS refuses are sent again (bounded). What
+ * is still refused, and the jobs of a call that failed, are thrown as `JobsNotQueued`, after every
+ * call ended: a caller that has sent (or queued) something already can give up just those.
+ */
 export class SqsJobQueue<J extends object = FanOutJob> implements JobQueue<J> {
   constructor(
     private readonly sqs: () => SqsSender,
@@ -168,17 +187,35 @@ export class SqsJobQueue<J extends object = FanOutJob> implements JobQueue<J> {
 
   async send(jobs: readonly J[], options: { delaySeconds?: number } = {}): Promise<void> {
     const bodies = jobs.map((job) => sqsBody(job));
-    await Promise.all(packBatches(bodies).map((batch) => this.#sendBatch(batch, options.delaySeconds)));
+    const notQueued: J[] = [];
+    let cause: unknown;
+    let start = 0;
+    const calls = packBatches(bodies).map((batch) => {
+      const part = jobs.slice(start, start + batch.length); // batches are consecutive runs of `jobs`
+      start += batch.length;
+      return this.#sendBatch(batch, options.delaySeconds).then(
+        (refused) => {
+          for (const i of refused) notQueued.push(part[i] as J);
+        },
+        (error: unknown) => {
+          cause ??= error;
+          notQueued.push(...part);
+        },
+      );
+    });
+    await Promise.all(calls);
+    if (notQueued.length > 0) throw new JobsNotQueued(notQueued, jobs.length, { cause });
   }
 
-  async #sendBatch(bodies: readonly string[], delaySeconds: number | undefined): Promise<void> {
+  /** The positions in `bodies` of the entries SQS still refused. */
+  async #sendBatch(bodies: readonly string[], delaySeconds: number | undefined): Promise<number[]> {
     const entries = bodies.map((body, i) => ({
       Id: String(i),
       MessageBody: body,
       ...(delaySeconds ? { DelaySeconds: delaySeconds } : {}),
     }));
     const refused = await sendBatch(this.sqs(), this.queueUrl, entries, RESEND);
-    if (refused.length > 0) throw new Error(`the queue refused ${refused.length} jobs`);
+    return refused.map((entry) => Number(entry.Id));
   }
 }
 

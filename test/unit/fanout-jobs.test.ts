@@ -5,7 +5,14 @@
 import { SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
-import { decodeJob, packBatches, planJobs, SqsJobQueue } from '../../lambdas/fanout/jobs.ts';
+import {
+  decodeJob,
+  type FanOutJob,
+  JobsNotQueued,
+  packBatches,
+  planJobs,
+  SqsJobQueue,
+} from '../../lambdas/fanout/jobs.ts';
 import { sdkSender } from '../support/sqs-sender.ts';
 
 const targets = (n: number) =>
@@ -89,5 +96,35 @@ describe('SqsJobQueue', () => {
       .resolves({ Failed: [{ Id: '0', Code: 'InternalError', SenderFault: false }] });
     await expect(queue.send(planJobs(targets(1), '{}', 'g1', 1))).rejects.toThrow(/refused 1 jobs/);
     expect(sqs.commandCalls(SendMessageBatchCommand)).toHaveLength(3);
+  });
+
+  it('names the jobs not queued (refused, or in a call that failed), once every call ended', async () => {
+    const jobs = planJobs(targets(25), '{}', 'g1', 1);
+    sqs
+      .on(SendMessageBatchCommand)
+      .callsFake(async (input: { Entries: { Id: string; MessageBody: string }[] }) => {
+        const firstTarget = (JSON.parse(input.Entries[0]?.MessageBody ?? '{}') as { targets: string[][] })
+          .targets[0];
+        if (firstTarget?.[0] === 'u10')
+          throw Object.assign(new Error('access denied'), { name: 'AccessDenied' });
+        // The first batch: SQS keeps refusing its entry 3; the last one takes everything.
+        return {
+          Failed: input.Entries.filter((e) => e.Id === '3' && input.Entries.length !== 5).map((e) => ({
+            Id: e.Id,
+            Code: 'InternalError',
+            SenderFault: false,
+          })),
+        };
+      });
+    const error = await queue.send(jobs).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(JobsNotQueued);
+    const notQueued = (error as JobsNotQueued<FanOutJob>).jobs.map((j) => j.targets[0]?.[0]).sort();
+    expect(notQueued).toEqual(
+      ['u10', 'u11', 'u12', 'u13', 'u14', 'u15', 'u16', 'u17', 'u18', 'u19', 'u3'].sort(),
+    );
+    expect((error as Error).message).toBe('the queue refused 11 jobs of 25');
+    expect((error as Error).cause).toMatchObject({ name: 'AccessDenied' });
+    // The first batch, its entry 3 twice more, the second batch, the last one.
+    expect(sqs.commandCalls(SendMessageBatchCommand)).toHaveLength(5);
   });
 });
