@@ -20,7 +20,7 @@ import { leavesTime, pushBudget, READS_MS, type SendBudget } from './budget.ts';
 import { loadPushConfig, type PushConfig } from './config.ts';
 import { type DeliveryDeps, deliverAll } from './deliver.ts';
 import { FcmProvider } from './fcm.ts';
-import { jobsFor, type PushJob, type PushJobQueue, planPushJobs, queueDeferred } from './jobs.ts';
+import { jobsFor, type PushJob, type PushJobQueue, planPushJobs, queueDeferred, queueJobs } from './jobs.ts';
 import { type PlanDeps, type PushMessage, planRecipients, selectRecipients } from './plan.ts';
 import type { PushProvider } from './provider.ts';
 import { ProviderQuota } from './provider-quota.ts';
@@ -106,7 +106,9 @@ export interface PushNewMessageDeps {
  * so a message may come again after its notifications went out. Before anything is sent or queued,
  * the message's push mark is read (`pushedBefore`: beside the planner's read of the message and its
  * chat, when planned here); a marked message is skipped. The mark is written once everything was
- * handed to the providers or queued (`markPushed`). A message that notifies nobody is neither
+ * handed to the providers or queued (`markPushed`); a queue that refuses some jobs once others went
+ * (or notifications were sent) does not fail the record: those are given up (jobs.ts `queueJobs`),
+ * and the message is marked. A message that notifies nobody is neither
  * checked nor marked (doing it again sends nothing either).
  */
 export async function pushNewMessage(deps: PushNewMessageDeps, image: Item, at: number): Promise<void> {
@@ -123,8 +125,14 @@ export async function pushNewMessage(deps: PushNewMessageDeps, image: Item, at: 
   if (queue && jobs) {
     if (await pushedBefore(deps, message)) return;
     // Their age counts from the message, not from the queueing (a record may be retried a while).
-    await queue.send(jobs.map((job) => ({ ...job, since: at })));
-    counters.add('PushJobsQueued', jobs.length);
+    // Some queued and some refused: those are given up, and the message marked (jobs.ts `queueJobs`).
+    await queueJobs(
+      queue,
+      message,
+      jobs.map((job) => ({ ...job, since: at })),
+      counters,
+      { sent: false },
+    );
     await markPushed(deps, message);
     return;
   }
@@ -133,7 +141,10 @@ export async function pushNewMessage(deps: PushNewMessageDeps, image: Item, at: 
   });
   if (planned.length === 0) return;
   const deferred = await deliverAll(planned, deps.delivery, budget, queue !== undefined);
-  if (queue) await queueDeferred(queue, message, deferred, at, counters, deps.plan.now().getTime());
+  if (queue) {
+    const sent = deferred.length < planned.length;
+    await queueDeferred(queue, message, deferred, at, counters, deps.plan.now().getTime(), sent);
+  }
   await markPushed(deps, message);
 }
 

@@ -18,8 +18,9 @@
  * 1 drops a version 2 job as not a job (`PushJobsDropped`, logged): loud, not silent, while a
  * deployment rolls out.
  */
-import type { JobQueue } from '../fanout/jobs.ts';
+import { type JobQueue, JobsNotQueued } from '../fanout/jobs.ts';
 import type { Counters } from '../pipeline/metrics.ts';
+import { logger } from '../shared/logger.ts';
 import type { DeferredPush } from './deliver.ts';
 import type { PushMessage, PushRecipient } from './plan.ts';
 
@@ -94,12 +95,48 @@ export function deferredJobs(
 const MAX_DELAY_SECONDS = 900;
 
 /**
+ * Queues push jobs. The jobs the queue did not take (`JobsNotQueued`; any other error: all of them)
+ * are thrown when nothing went out before them (`sent` false) and none of them was queued: the
+ * record or job is then tried again, and it sends nothing twice. Otherwise they are given up
+ * (`PushGivenUp`: a notification each, or a recipient each for jobs of recipients; logged), since
+ * trying the record or job again would send (or queue) again what went out already.
+ */
+export async function queueJobs(
+  queue: PushJobQueue,
+  message: PushMessage,
+  jobs: readonly PushJob[],
+  counters: Counters,
+  { sent, delaySeconds }: { readonly sent: boolean; readonly delaySeconds?: number },
+): Promise<void> {
+  try {
+    await queue.send(jobs, delaySeconds ? { delaySeconds } : {});
+    counters.add('PushJobsQueued', jobs.length);
+  } catch (error) {
+    const notQueued = error instanceof JobsNotQueued ? (error.jobs as readonly PushJob[]) : jobs;
+    if (!sent && notQueued.length === jobs.length) throw error;
+    counters.add('PushJobsQueued', jobs.length - notQueued.length);
+    const givenUp = notQueued.reduce((n, job) => n + (job.sends?.length ?? job.recipients.length), 0);
+    counters.add('PushGivenUp', givenUp);
+    const { chatId, messageId } = message;
+    logger.error('push jobs not queued: their notifications given up', {
+      chatId,
+      messageId,
+      jobs: notQueued.length,
+      givenUp,
+      error,
+    });
+  }
+}
+
+/**
  * Queues deferred notifications (none: nothing), delayed by the longest wait one of them owes: the
  * invocation's way of handing on what it had no time for (the push function's and the worker's).
  * Those the provider's retry quota refused (deliver.ts) go in jobs of their own, which wait at least
  * as long as they have waited since `since` (30 s, 30 s, 1 min, 2, 4, 8 while the provider stays
  * down): a few more tries until their job expires (`PUSH_JOB_MAX_AGE_MS`, counted as given up by
- * the worker), not one every 30 s for 15 minutes.
+ * the worker), not one every 30 s for 15 minutes. `sent`: whether any of the invocation's
+ * notifications went out; then (or once some jobs are queued) what the queue refuses is given up
+ * rather than thrown (`queueJobs`).
  */
 export async function queueDeferred(
   queue: PushJobQueue,
@@ -108,16 +145,18 @@ export async function queueDeferred(
   since: number,
   counters: Counters,
   now = Date.now(),
+  sent = true,
 ): Promise<void> {
   const refused = deferred.filter((d) => d.refused);
+  let queuedSome = false;
   for (const part of [deferred.filter((d) => !d.refused), refused]) {
     if (part.length === 0) continue;
     const jobs = deferredJobs(message, part, since);
     const owed = Math.max(...part.map((d) => d.afterMs));
     const wait = part === refused ? Math.max(owed, now - since) : owed;
     const delaySeconds = Math.min(MAX_DELAY_SECONDS, Math.ceil(wait / 1000));
-    await queue.send(jobs, delaySeconds > 0 ? { delaySeconds } : {});
-    counters.add('PushJobsQueued', jobs.length);
+    await queueJobs(queue, message, jobs, counters, { sent: sent || queuedSome, delaySeconds });
+    queuedSome = true;
   }
 }
 

@@ -14,7 +14,9 @@
  * Sends stop in time (budget.ts): what the invocation could not try (or retry: the provider's retry
  * quota, deliver.ts) goes back to the queue as a job of deferred notifications (delayed by what the
  * provider asked), so a timeout never sends a job's
- * notifications twice. A job started with too little time left for its reads and one attempt is
+ * notifications twice; and once some went out (or were queued), those the queue refuses are given up
+ * (`PushGivenUp`, logged: jobs.ts `queueJobs`), not the job failed, which would send the rest
+ * again. A job started with too little time left for its reads and one attempt is
  * handed back to SQS unread.
  */
 import type { SQSBatchItemFailure, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
@@ -82,7 +84,10 @@ export async function processPushJobs(event: SQSEvent, deps: PushWorkerDeps): Pr
           ? await planDeferred(deps.plan, job.message, sendsOf(job), deps.counters)
           : await planRecipients(deps.plan, job.message, recipientsOf(job), deps.counters);
       const deferred = await deliverAll(planned, deps.delivery, budget, deps.queue !== undefined);
-      if (deps.queue) await queueDeferred(deps.queue, job.message, deferred, since, deps.counters, now);
+      if (deps.queue) {
+        const sent = deferred.length < planned.length;
+        await queueDeferred(deps.queue, job.message, deferred, since, deps.counters, now, sent);
+      }
       deps.counters.add('PushJobsDone');
     } catch (error) {
       logger.error('push job failed; SQS will deliver it again', { sqsMessageId: record.messageId, error });

@@ -3,10 +3,11 @@
  * over mocked repositories: a message is checked before its notifications are sent (beside the
  * planner's read of the message and its chat) or its jobs queued, skipped when marked, and marked
  * after everything was handed on; a message that notifies nobody costs no check and no mark; a mark
- * that cannot be written does not fail the record.
+ * that cannot be written does not fail the record, nor do jobs the queue refuses once others went.
  */
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { MESSAGE } from '../../../lambdas/data/items.ts';
+import { JobsNotQueued } from '../../../lambdas/fanout/jobs.ts';
 import { Counters } from '../../../lambdas/pipeline/metrics.ts';
 import type { DeliveryDeps } from '../../../lambdas/push/deliver.ts';
 import { pushNewMessage } from '../../../lambdas/push/handler.ts';
@@ -147,6 +148,36 @@ describe('push marks', () => {
       'push mark not written: a retry of its record would push it again',
       expect.objectContaining({ chatId: LUNCH_MESSAGE.chatId, messageId }),
     );
+  });
+
+  it('gives up the jobs the queue refused once others were queued, and marks the message', async () => {
+    const error = vi.spyOn(logger, 'error').mockImplementation(() => {});
+    // The mark, once written, is read back (a retry of the record would see it).
+    t.store.pushMarks.has.mockImplementation(async () => t.store.pushMarks.put.mock.calls.length > 0);
+    queue.send = vi.fn(async (jobs: readonly PushJob[]) => {
+      queued.push(...jobs.slice(0, 2)); // SQS took two entries and kept refusing the third
+      throw new JobsNotQueued(jobs.slice(2), jobs.length);
+    });
+    await expect(push(1)).resolves.toBeUndefined();
+    await push(1); // a retry of the record (another record of its batch failed)
+    expect(queued.map((j) => j.recipients[0]?.[0])).toEqual(['bob', 'carol']);
+    expect(t.store.pushMarks.put).toHaveBeenCalledOnce();
+    expect(counters.get('PushJobsQueued')).toBe(2);
+    expect(counters.get('PushGivenUp')).toBe(1);
+    expect(counters.get('PushRepeatSkipped')).toBe(1);
+    expect(error).toHaveBeenCalledWith(
+      'push jobs not queued: their notifications given up',
+      expect.objectContaining({ messageId, jobs: 1, givenUp: 1 }),
+    );
+  });
+
+  it('fails the record, unmarked, when the queue took none of its jobs (nothing went out)', async () => {
+    queue.send = vi.fn(async () => {
+      throw new Error('the queue is unreachable');
+    });
+    await expect(push(1)).rejects.toThrow('unreachable');
+    expect(t.store.pushMarks.put).not.toHaveBeenCalled();
+    expect(counters.get('PushGivenUp')).toBe(0);
   });
 
   it('fails the record, having sent nothing, when the check cannot be read', async () => {
