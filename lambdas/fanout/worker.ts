@@ -35,14 +35,24 @@
  * 10 s on at the earliest) is dropped, logged, since a newer state may have reached its users
  * directly meanwhile (an `online: true` posted after the `online: false` that followed it would show
  * them online until their next change). Every other event is posted however late (at least once).
+ *
+ * A `presence` job so dropped, or whose sockets are given up on after its last attempt, is not the
+ * end of it: the worker queues a recheck of that user (`planPresenceRecheck`, with the state the job
+ * announced as `unmark`), `PRESENCE_RETRY_SECONDS` later, as presence-announce.ts does for a post
+ * that failed in the request. The recheck takes back that state's mark (while it still is that
+ * state: a newer announcement left alone) and announces the user's state true then, so peers missed
+ * do not show a wrong presence until the user's next change. A recheck that cannot be queued reports
+ * the record (SQS delivers it again, and it is dropped again, queueing the recheck). `typing` is
+ * dropped for good: it is stale seconds later anyway.
  */
 import type { SQSBatchItemFailure, SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { PRESENCE_RETRY_SECONDS } from '../domain/presence-announce.ts';
 import type { RetryLater } from '../queue/retry-later.ts';
 import { fitsBudget, type SendBudget } from '../shared/budget.ts';
 import { logger } from '../shared/logger.ts';
 import { POST_ATTEMPT_MS } from './delivery.ts';
 import { DEFAULT_JOB_SIZE, type FanOut } from './fanout.ts';
-import { decodeJob, type JobQueue, planJobs, targetsOf } from './jobs.ts';
+import { decodeJob, type JobQueue, planJobs, planPresenceRecheck, targetsOf } from './jobs.ts';
 
 export interface WorkerDeps {
   readonly fanOut: Pick<FanOut, 'post' | 'socketsOf'>;
@@ -75,6 +85,30 @@ export const EPHEMERAL_MAX_AGE_MS = 10_000;
 const EPHEMERAL = ['presence', 'typing'].map((type) => `{"type":"${type}"`);
 /** Frames are `event()`'s: their type comes first. */
 const isEphemeral = (frame: string) => EPHEMERAL.some((prefix) => frame.startsWith(prefix));
+
+/** The user and state a `presence` frame announces; undefined for any other frame. */
+function presenceOf(frame: string): { userId: string; online: boolean } | undefined {
+  if (!frame.startsWith(EPHEMERAL[0] as string)) return undefined;
+  try {
+    const { userId, online } = JSON.parse(frame) as { userId?: unknown; online?: unknown };
+    return typeof userId === 'string' && typeof online === 'boolean' ? { userId, online } : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * A job its sockets will not get (dropped, or given up on): when it is a `presence` job, a recheck of
+ * its user is queued (module comment); throws when that send fails. Whether one was queued.
+ */
+async function recheckUndelivered(queue: JobQueue | undefined, frame: string): Promise<boolean> {
+  const presence = presenceOf(frame);
+  if (!presence || !queue) return false;
+  await queue.send([planPresenceRecheck(presence.userId, presence.online)], {
+    delaySeconds: PRESENCE_RETRY_SECONDS,
+  });
+  return true;
+}
 
 /** Kept at the end of an invocation for queueing the sockets not tried (an SQS call or two). */
 export const QUEUEING_RESERVE_MS = 3_000;
@@ -121,10 +155,21 @@ export async function processFanOutJobs(event: SQSEvent, deps: WorkerDeps): Prom
     const sentAt = Number(record.attributes?.SentTimestamp);
     const ageMs = (deps.now ?? Date.now)() - sentAt;
     if (ageMs > EPHEMERAL_MAX_AGE_MS && isEphemeral(job.frame)) {
-      logger.warn('dropping a presence or typing job sent too long ago', {
-        sqsMessageId: record.messageId,
-        ageMs,
-      });
+      try {
+        const rechecked = await recheckUndelivered(deps.queue, job.frame);
+        logger.warn('dropping a presence or typing job sent too long ago', {
+          sqsMessageId: record.messageId,
+          ageMs,
+          rechecked,
+        });
+      } catch (error) {
+        logger.error('could not queue the recheck of a dropped presence job; SQS will deliver it again', {
+          sqsMessageId: record.messageId,
+          error,
+        });
+        await deps.retryLater?.(record);
+        batchItemFailures.push({ itemIdentifier: record.messageId });
+      }
       continue;
     }
     if (!fitsBudget(budget, POST_ATTEMPT_MS)) {
@@ -158,6 +203,14 @@ export async function processFanOutJobs(event: SQSEvent, deps: WorkerDeps): Prom
           delaySeconds: retryDelaySeconds(job.attempt),
         });
         logger.warn('fan-out job: failed sockets queued again', { ...report, attempt: job.attempt });
+        continue;
+      }
+      if (await recheckUndelivered(deps.queue, job.frame)) {
+        // A presence job is worth nothing late: its user is rechecked instead (module comment).
+        logger.error('fan-out job: gave up on a presence job; its user is rechecked', {
+          ...report,
+          attempt: job.attempt,
+        });
         continue;
       }
       // Every socket of the last attempt failed: SQS delivers this job again, then moves it to the
