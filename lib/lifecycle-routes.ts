@@ -13,7 +13,9 @@ export const LIFECYCLE_ROUTES: readonly RouteDefinition[] = [
     entry: 'lambdas/handlers/connect.ts',
     // The socket joins the roster of each of the user's groups (ROSTER_WRITES). BatchGetItem: which
     // direct-chat peers blocked the user (they get no presence event: lambdas/domain/presence-privacy.ts).
+    // GetItem: the user's deactivation mark, read once the socket is stored (domain/connections.ts).
     tableActions: [
+      'dynamodb:GetItem',
       'dynamodb:Query',
       MEMBERSHIPS,
       'dynamodb:BatchGetItem',

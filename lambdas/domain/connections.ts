@@ -36,6 +36,12 @@ const presenceFailed = (error: unknown) => logger.warn('presence announcement fa
  * refuses the connection (the client connects again) rather than leave a socket that group events
  * would miss. A refused handshake gets no `$disconnect`, so a failure after the slot was claimed takes
  * the connection back here (`abandon`), and peers are told online only once nothing can fail anymore.
+ *
+ * Once its socket is stored, it reads the user's deactivation mark (one consistent GetItem,
+ * `deactivations.get`): `deactivateUser` writes that mark before it lists the sockets to close, so a
+ * `$connect` whose claim came just before the mark either stored its socket before that listing (and
+ * is closed by it) or reads the mark here, and is refused as a claim after the mark is: taken back
+ * (`abandon`: its record deleted, its slot given back), `deactivated` (401), peers told nothing.
  */
 export async function openConnection(
   deps: Deps,
@@ -55,6 +61,12 @@ export async function openConnection(
   let memberships: MembershipRef[];
   try {
     for (const write of [put, touched]) if (write.status === 'rejected') throw write.reason;
+    // A claim made just before `deactivateUser`'s mark, whose put lands after that call listed the
+    // sockets, would stay open: the mark, read once the socket is stored, refuses it (module comment).
+    if (await deps.store.deactivations.get(userId)) {
+      await abandon(deps, socket, true);
+      return 'deactivated';
+    }
     memberships = await joinRosters(deps, socket);
   } catch (error) {
     await abandon(deps, socket, put.status === 'fulfilled');
