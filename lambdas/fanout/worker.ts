@@ -56,7 +56,10 @@ import { decodeJob, type JobQueue, planJobs, planPresenceRecheck, targetsOf } fr
 
 export interface WorkerDeps {
   readonly fanOut: Pick<FanOut, 'post' | 'socketsOf'>;
-  /** Where jobs with failed sockets go again; none: a job with failed sockets is reported to SQS. */
+  /**
+   * Where jobs with failed sockets go again, and the recheck of a presence job not delivered; none:
+   * a job with failed sockets is reported to SQS, unrechecked.
+   */
   readonly queue: JobQueue | undefined;
   /** @default MAX_JOB_ATTEMPTS */
   readonly maxJobAttempts?: number;
