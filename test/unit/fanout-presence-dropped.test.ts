@@ -8,7 +8,7 @@ import type { SQSEvent } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
 import { FanOut } from '../../lambdas/fanout/fanout.ts';
 import { type FanOutJob, planJobs, planLookupJob, planPresenceRecheck } from '../../lambdas/fanout/jobs.ts';
-import { processFanOutJobs } from '../../lambdas/fanout/worker.ts';
+import { MAX_JOB_ATTEMPTS, processFanOutJobs } from '../../lambdas/fanout/worker.ts';
 import { fakeApi, fakeDirectory, fakeQueue, serverError } from './fanout-fakes.ts';
 
 const SENT_AT = 1_000_000;
@@ -42,18 +42,18 @@ describe('the fan-out worker: a presence job it cannot deliver', () => {
     expect(sends).toEqual([{ jobs: [planPresenceRecheck('ann', false)], delaySeconds: 5 }]);
   });
 
-  it('whose sockets still fail at its last attempt queues a recheck; a typing job nothing', async () => {
+  it('whose sockets still fail at its last attempt queues a recheck (not the dead-letter queue); a typing job no recheck', async () => {
     const api = fakeApi({ b1: [serverError(), serverError()], b2: [serverError(), serverError()] });
     const { queue, sends } = fakeQueue();
     const fanOut = new FanOut(() => api.client, fakeDirectory().dir, { baseDelayMs: 1, maxAttempts: 2 });
     const deps = { fanOut, queue, now: () => SENT_AT };
-    const last = planJobs([{ userId: 'bob', connectionId: 'b1' }], offline, undefined, 10, 3);
+    const last = planJobs([{ userId: 'bob', connectionId: 'b1' }], offline, undefined, 10, MAX_JOB_ATTEMPTS);
     await expect(processFanOutJobs(eventOf(last[0] as FanOutJob), deps)).resolves.toEqual({
       batchItemFailures: [],
     });
     expect(sends).toEqual([{ jobs: [planPresenceRecheck('ann', false)], delaySeconds: 5 }]);
     const typing = '{"type":"typing","chatId":"c1","userId":"ann"}';
-    const given = planJobs([{ userId: 'bob', connectionId: 'b2' }], typing, undefined, 10, 3);
+    const given = planJobs([{ userId: 'bob', connectionId: 'b2' }], typing, undefined, 10, MAX_JOB_ATTEMPTS);
     await processFanOutJobs(eventOf(given[0] as FanOutJob), deps);
     await processFanOutJobs(eventOf(planLookupJob(['bob'], typing, undefined), SENT_AT - 20_000), deps);
     expect(sends).toHaveLength(1);
