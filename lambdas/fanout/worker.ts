@@ -36,7 +36,8 @@
  * directly meanwhile (an `online: true` posted after the `online: false` that followed it would show
  * them online until their next change). Every other event is posted however late (at least once).
  *
- * A `presence` job so dropped, or whose sockets are given up on after its last attempt, is not the
+ * Their failing sockets get `EPHEMERAL_MAX_JOB_ATTEMPTS` jobs (the last 6 s after the first), never
+ * the dead-letter queue. A `presence` job so dropped, or whose sockets are given up on after its last attempt, is not the
  * end of it: the worker queues a recheck of that user (`planPresenceRecheck`, with the state the job
  * announced as `unmark`), `PRESENCE_RETRY_SECONDS` later, as presence-announce.ts does for a post
  * that failed in the request. The recheck takes back that state's mark (while it still is that
@@ -85,6 +86,12 @@ export interface WorkerDeps {
 
 /** A `presence` or `typing` job older than this is dropped (module comment). */
 export const EPHEMERAL_MAX_AGE_MS = 10_000;
+/**
+ * Jobs a `presence` or `typing` job's failing sockets are tried in: the third runs 2 + 4 = 6 s after
+ * the first, within EPHEMERAL_MAX_AGE_MS (each retry is a new message: its SentTimestamp is its own,
+ * so the age check alone would let a fourth, 14 s late, through).
+ */
+export const EPHEMERAL_MAX_JOB_ATTEMPTS = 3;
 const EPHEMERAL = ['presence', 'typing'].map((type) => `{"type":"${type}"`);
 /** Frames are `event()`'s: their type comes first. */
 const isEphemeral = (frame: string) => EPHEMERAL.some((prefix) => frame.startsWith(prefix));
@@ -198,8 +205,11 @@ export async function processFanOutJobs(event: SQSEvent, deps: WorkerDeps): Prom
         });
       }
       if (failed.length === 0) continue;
-      const last = !deps.queue || job.attempt >= maxAttempts;
-      if (deps.queue && (!last || failed.length < targets.length)) {
+      const ephemeral = isEphemeral(job.frame);
+      const last =
+        !deps.queue ||
+        job.attempt >= (ephemeral ? Math.min(maxAttempts, EPHEMERAL_MAX_JOB_ATTEMPTS) : maxAttempts);
+      if (deps.queue && (!last || (!ephemeral && failed.length < targets.length))) {
         // The next attempt; or, on the last, a job of only the failed sockets (the others got it).
         const attempt = last ? job.attempt : job.attempt + 1;
         await deps.queue.send(planJobs(failed, job.frame, job.chatId, jobSize, attempt), {
@@ -208,11 +218,13 @@ export async function processFanOutJobs(event: SQSEvent, deps: WorkerDeps): Prom
         logger.warn('fan-out job: failed sockets queued again', { ...report, attempt: job.attempt });
         continue;
       }
-      if (await recheckUndelivered(deps.queue, job.frame)) {
-        // A presence job is worth nothing late: its user is rechecked instead (module comment).
-        logger.error('fan-out job: gave up on a presence job; its user is rechecked', {
+      if (ephemeral) {
+        // Worth nothing late: a presence job's user is rechecked instead (module comment).
+        const rechecked = await recheckUndelivered(deps.queue, job.frame);
+        logger.warn('fan-out job: gave up on a presence or typing job', {
           ...report,
           attempt: job.attempt,
+          rechecked,
         });
         continue;
       }

@@ -59,6 +59,25 @@ describe('the fan-out worker: a presence job it cannot deliver', () => {
     expect(sends).toHaveLength(1);
   });
 
+  it('is tried in three jobs at most (the last 6 s after the first), never 14 s late', async () => {
+    const api = fakeApi({ b1: [serverError(), serverError(), serverError(), serverError()] });
+    const { queue, sends } = fakeQueue();
+    const fanOut = new FanOut(() => api.client, fakeDirectory().dir, { baseDelayMs: 1, maxAttempts: 2 });
+    const deps = { fanOut, queue, now: () => SENT_AT };
+    // Each retry is a new message, so its SentTimestamp is recent: only the attempt count bounds it.
+    const second = planJobs([{ userId: 'bob', connectionId: 'b1' }], offline, undefined, 10, 2);
+    await processFanOutJobs(eventOf(second[0] as FanOutJob), deps);
+    expect(sends).toEqual([
+      { jobs: planJobs([{ userId: 'bob', connectionId: 'b1' }], offline, undefined, 10, 3), delaySeconds: 4 },
+    ]);
+    const third = planJobs([{ userId: 'bob', connectionId: 'b1' }], offline, undefined, 10, 3);
+    await expect(processFanOutJobs(eventOf(third[0] as FanOutJob), deps)).resolves.toEqual({
+      batchItemFailures: [],
+    });
+    // Not a fourth job (8 s later: 14 s after the first) but a recheck of Ann's true state.
+    expect(sends.slice(1)).toEqual([{ jobs: [planPresenceRecheck('ann', false)], delaySeconds: 5 }]);
+  });
+
   it('whose recheck cannot be queued is handed back to SQS', async () => {
     const { queue } = fakeQueue(true);
     const fanOut = new FanOut(() => fakeApi().client, fakeDirectory({ bob: ['b1'] }).dir);
