@@ -6,7 +6,7 @@
  * SQS (standard: order between jobs does not matter, each job is one event); locally the same
  * client talks to the in-process stand-in (local/queue.ts).
  */
-import { type ResendPolicy, sendBatch } from '../queue/batches.ts';
+import { EntriesNotSent, type ResendPolicy, sendBatch } from '../queue/batches.ts';
 import type { SqsSender } from '../queue/light-sqs.ts';
 import { sqsBody } from '../queue/sqs-body.ts';
 import { getSqsSender } from '../shared/clients.ts';
@@ -176,7 +176,8 @@ const RESEND: ResendPolicy = { attempts: 3, backoff: { baseMs: 20, capMs: 200 } 
 
 /**
  * SQS: SendMessageBatch, up to 10 jobs a call; entries SQS refuses are sent again (bounded). What
- * is still refused, and the jobs of a call that failed, are thrown as `JobsNotQueued`, after every
+ * is still refused, and the jobs of a call that failed (of a failed resend: just those it carried,
+ * the first call queued the others), are thrown as `JobsNotQueued`, after every
  * call ended: a caller that has sent (or queued) something already can give up just those.
  */
 export class SqsJobQueue<J extends object = FanOutJob> implements JobQueue<J> {
@@ -198,8 +199,10 @@ export class SqsJobQueue<J extends object = FanOutJob> implements JobQueue<J> {
           for (const i of refused) notQueued.push(part[i] as J);
         },
         (error: unknown) => {
-          cause ??= error;
-          notQueued.push(...part);
+          // A resend that failed: just the entries it carried (the first call queued the others).
+          const unsent = error instanceof EntriesNotSent ? error.entries.map((e) => Number(e.Id)) : undefined;
+          cause ??= error instanceof EntriesNotSent ? error.cause : error;
+          notQueued.push(...(unsent ? unsent.map((i) => part[i] as J) : part));
         },
       );
     });

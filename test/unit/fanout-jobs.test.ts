@@ -127,4 +127,18 @@ describe('SqsJobQueue', () => {
     // The first batch, its entry 3 twice more, the second batch, the last one.
     expect(sqs.commandCalls(SendMessageBatchCommand)).toHaveLength(5);
   });
+  it('a resend that fails names only the entries still pending, not those the first call queued', async () => {
+    sqs
+      .on(SendMessageBatchCommand)
+      .resolvesOnce({ Failed: [{ Id: '3', Code: 'InternalError', SenderFault: false }] })
+      .rejects(Object.assign(new Error('throttled'), { name: 'ThrottlingException' }));
+    const error = await queue.send(planJobs(targets(10), '{}', 'g1', 1)).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(JobsNotQueued);
+    const calls = sqs.commandCalls(SendMessageBatchCommand).map((c) => c.args[0].input.Entries?.length);
+    expect(calls).toEqual([10, 1]);
+    // Jobs 0-2 and 4-9 are in the queue: a caller that queues them again would notify twice.
+    expect((error as JobsNotQueued<FanOutJob>).jobs.map((j) => j.targets[0]?.[0])).toEqual(['u3']);
+    expect((error as Error).message).toBe('the queue refused 1 jobs of 10');
+    expect((error as Error).cause).toMatchObject({ name: 'ThrottlingException' });
+  });
 });
