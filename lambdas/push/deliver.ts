@@ -223,8 +223,10 @@ export const SEND_CONCURRENCY = 16;
 /**
  * Delivers every planned notification, `SEND_CONCURRENCY` at once (never throws, as `deliver`), and
  * returns those deferred for want of time (budget.ts) or of retry quota, for the caller to
- * queue. A notification deferred before (`tried`) goes on counting its attempts. `defers`: whether
- * the caller queues what is deferred (it has a queue; by default, when it has a budget); without, a
+ * queue, and whether any went out (`sent`: a provider took one; a notification failed, given up,
+ * removed or moved sent nothing, so trying the record or job again sends nothing twice). A
+ * notification deferred before (`tried`) goes on counting its attempts. `defers`: whether the
+ * caller queues what is deferred (it has a queue; by default, when it has a budget); without, a
  * retry the quota refuses gives the notification up.
  */
 export async function deliverAll(
@@ -232,12 +234,14 @@ export async function deliverAll(
   deps: DeliveryDeps,
   budget?: SendBudget,
   defers = budget !== undefined,
-): Promise<DeferredPush[]> {
-  const left: DeferredPush[] = [];
+): Promise<{ deferred: DeferredPush[]; sent: boolean }> {
+  const deferred: DeferredPush[] = [];
+  let sent = false;
   await mapSettled(planned, SEND_CONCURRENCY, async (push) => {
     const { result, tried, afterMs, refused } = await deliverOne(push, deps, budget, defers);
+    if (result === 'sent') sent = true;
     if (result === 'deferred')
-      left.push({
+      deferred.push({
         device: push.device,
         content: push.content,
         tried,
@@ -245,5 +249,5 @@ export async function deliverAll(
         ...(refused ? { refused } : {}),
       });
   });
-  return left;
+  return { deferred, sent };
 }

@@ -140,9 +140,8 @@ export async function pushNewMessage(deps: PushNewMessageDeps, image: Item, at: 
     skipIf: () => pushedBefore(deps, message),
   });
   if (planned.length === 0) return;
-  const deferred = await deliverAll(planned, deps.delivery, budget, queue !== undefined);
+  const { deferred, sent } = await deliverAll(planned, deps.delivery, budget, queue !== undefined);
   if (queue) {
-    const sent = deferred.length < planned.length;
     await queueDeferred(queue, message, deferred, at, counters, deps.plan.now().getTime(), sent);
   }
   await markPushed(deps, message);

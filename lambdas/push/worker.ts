@@ -83,9 +83,8 @@ export async function processPushJobs(event: SQSEvent, deps: PushWorkerDeps): Pr
         job.v === DEFERRED_JOB_VERSION
           ? await planDeferred(deps.plan, job.message, sendsOf(job), deps.counters)
           : await planRecipients(deps.plan, job.message, recipientsOf(job), deps.counters);
-      const deferred = await deliverAll(planned, deps.delivery, budget, deps.queue !== undefined);
+      const { deferred, sent } = await deliverAll(planned, deps.delivery, budget, deps.queue !== undefined);
       if (deps.queue) {
-        const sent = deferred.length < planned.length;
         await queueDeferred(deps.queue, job.message, deferred, since, deps.counters, now, sent);
       }
       deps.counters.add('PushJobsDone');

@@ -132,7 +132,11 @@ describe('deliverAll within a budget', () => {
       device: deviceOf(`u${i}`),
       content: { ...content, badge: i },
     }));
-    const left = await deliverAll(planned, t.deps, t.budget(FINISH_RESERVE_MS + ATTEMPT_MS + 4_000));
+    const { deferred: left } = await deliverAll(
+      planned,
+      t.deps,
+      t.budget(FINISH_RESERVE_MS + ATTEMPT_MS + 4_000),
+    );
     expect(t.sent.length).toBeGreaterThan(0);
     expect(left.length).toBeGreaterThan(0);
     expect([...t.sent, ...left.map((p) => p.device.token)].sort()).toEqual(
@@ -141,11 +145,15 @@ describe('deliverAll within a budget', () => {
     expect(left.every((p) => p.content.badge === Number(p.device.userId.slice(1)))).toBe(true);
     expect(t.counters.get('PushDeferred')).toBe(left.length);
     // One deferred before keeps counting: deferred again before an attempt, it has had no more.
-    const again = await deliverAll([{ ...planned[0], tried: 2 } as PlannedPush], t.deps, t.budget(0));
+    const { deferred: again } = await deliverAll(
+      [{ ...planned[0], tried: 2 } as PlannedPush],
+      t.deps,
+      t.budget(0),
+    );
     expect(again.map((d) => [d.tried, d.afterMs])).toEqual([[2, 0]]);
     // Without a budget nothing is handed back.
     const all = setup(() => ({ kind: 'sent', status: 200 }), 5_000);
-    expect(await deliverAll(planned, all.deps)).toEqual([]);
+    expect((await deliverAll(planned, all.deps)).deferred).toEqual([]);
     expect(all.sent).toHaveLength(20);
   });
 });

@@ -3,7 +3,8 @@
  * the push worker's job and the push function's record are not failed, since SQS or the stream
  * would then deliver them again and every notification (and badge) would go out twice; the
  * notifications not queued are given up (`PushGivenUp`) and logged, and the message is marked.
- * A queue that takes none of them when nothing went out yet still fails the job (sent once, later).
+ * A queue that takes none of them when nothing went out yet (a notification refused or given up is
+ * not one that went out) still fails the job (sent once, later).
  * The jobs of recipients, queued before anything is sent: test/unit/push/marks.test.ts.
  */
 import type { SQSEvent } from 'aws-lambda';
@@ -150,5 +151,48 @@ it('a worker job that sent nothing and queued nothing is handed back to SQS', as
   };
   const answer = await processPushJobs({ Records: [record] } as unknown as SQSEvent, deps);
   expect(answer.batchItemFailures).toEqual([{ itemIdentifier: 'q2' }]);
+  expect(counters.get('PushGivenUp')).toBe(0);
+});
+
+it('a job or record whose notifications all failed or were deferred counts as having sent nothing', async () => {
+  // u0's provider refuses its notification (400): nothing went out, so trying again sends nothing twice.
+  const send = delivery.providers.get('fcm')?.send;
+  delivery = {
+    ...delivery,
+    providers: new Map([
+      [
+        'fcm',
+        {
+          platform: 'fcm',
+          send: async (token: string, content) => {
+            if (!token.includes('u0')) return (await send?.(token, content)) ?? { kind: 'sent', status: 200 };
+            calls.push(token);
+            return { kind: 'failed', status: 400, reason: 'InvalidArgument' } as const;
+          },
+          close: () => undefined,
+        },
+      ],
+    ]),
+  };
+  const plan = { store: t.deps.store, now: () => new Date(NOW) };
+  const recipients = [
+    { userId: 'u0', chatUnread: 1 },
+    { userId: 'u1', chatUnread: 1 },
+  ];
+  const [job] = planPushJobs(PUSH_MESSAGE, recipients, 200) as [PushJob];
+  const record = {
+    messageId: 'q3',
+    body: JSON.stringify(job),
+    attributes: { SentTimestamp: String(Date.parse(NOW)) },
+  };
+  const deps = { plan, delivery, counters, queue: refusing };
+  const answer = await processPushJobs({ Records: [record] } as unknown as SQSEvent, deps);
+  expect(answer.batchItemFailures).toEqual([{ itemIdentifier: 'q3' }]);
+
+  const stream = { plan, delivery, counters, queue: refusing, jobSize: 200, budget: undefined };
+  await expect(pushNewMessage(stream, MESSAGE.toItem(LUNCH_MESSAGE), Date.parse(NOW))).rejects.toThrow(
+    JobsNotQueued,
+  );
+  expect(t.store.pushMarks.put).not.toHaveBeenCalled();
   expect(counters.get('PushGivenUp')).toBe(0);
 });

@@ -63,7 +63,7 @@ beforeEach(() => {
 describe('deliverAll while a provider is down', () => {
   it('makes every first attempt, and only 35 retries of 1,000 notifications: the rest deferred', async () => {
     const t = setup(() => down);
-    const left = await deliverAll(notifications(1000), t.deps, undefined, true);
+    const { deferred: left } = await deliverAll(notifications(1000), t.deps, undefined, true);
     // 500 tokens at 14 a retry (the SDK's standard strategy, as light-sqs.ts and the fan-out pay).
     expect(RETRY_QUOTA.transientCost).toBe(14);
     expect(t.calls.count).toBe(1000 + 35);
@@ -79,14 +79,14 @@ describe('deliverAll while a provider is down', () => {
 
     // Without a quota the same batch makes four calls a notification.
     const unbounded = setup(() => down, null);
-    expect(await deliverAll(notifications(1000), unbounded.deps, undefined, true)).toEqual([]);
+    expect((await deliverAll(notifications(1000), unbounded.deps, undefined, true)).deferred).toEqual([]);
     expect(unbounded.calls.count).toBe(4000);
   });
 
   it('prices a retry after a timeout or a network failure as one after a 5xx: 14', async () => {
     for (const answer of [timeout, () => new Error('fetch failed')]) {
       const t = setup(answer);
-      const left = await deliverAll(notifications(1000), t.deps, undefined, true);
+      const { deferred: left } = await deliverAll(notifications(1000), t.deps, undefined, true);
       expect(t.calls.count).toBe(1000 + 35);
       expect(left.length + t.counters.get('PushGivenUp')).toBe(1000);
     }
@@ -94,7 +94,7 @@ describe('deliverAll while a provider is down', () => {
 
   it('prices a retry after throttling (429) lower: 5', async () => {
     const t = setup(() => throttled);
-    const left = await deliverAll(notifications(1000), t.deps, undefined, true);
+    const { deferred: left } = await deliverAll(notifications(1000), t.deps, undefined, true);
     expect(RETRY_QUOTA.throttlingCost).toBe(5);
     expect(t.calls.count).toBe(1000 + 100);
     expect(t.quota?.available).toBe(0);
@@ -103,7 +103,7 @@ describe('deliverAll while a provider is down', () => {
 
   it('without a queue, gives up the notifications it may not retry, counted and logged', async () => {
     const t = setup(() => down, new ProviderQuota(Date.now, undefined, 50));
-    expect(await deliverAll(notifications(100), t.deps)).toEqual([]);
+    expect((await deliverAll(notifications(100), t.deps)).deferred).toEqual([]);
     expect(t.calls.count).toBe(100 + 3);
     expect(t.counters.get('PushGivenUp')).toBe(100);
     expect(t.counters.get('PushRetryQuotaRefused')).toBeGreaterThanOrEqual(100 - 3);
@@ -122,7 +122,7 @@ describe('deliverAll while a provider is down', () => {
     expect(t.counters.get('PushRetrySkipped')).toBe(1);
     expect(t.quota?.available).toBe(14);
     // So the next notification's retry is still paid for.
-    expect(await deliverAll(notifications(1), t.deps, undefined, true)).toHaveLength(1);
+    expect((await deliverAll(notifications(1), t.deps, undefined, true)).deferred).toHaveLength(1);
     expect(t.calls.count).toBe(1 + 2);
     expect(t.counters.get('PushRetryQuotaRefused')).toBe(1);
   });
@@ -130,16 +130,16 @@ describe('deliverAll while a provider is down', () => {
   it("pays a deferred notification's next attempt as a retry: refused, deferred again, no call", async () => {
     const t = setup(() => down, new ProviderQuota(Date.now, undefined, 13));
     const [push] = notifications(1) as [PlannedPush];
-    const left = await deliverAll([{ ...push, tried: 2 }], t.deps, undefined, true);
+    const { deferred: left } = await deliverAll([{ ...push, tried: 2 }], t.deps, undefined, true);
     expect(t.calls.count).toBe(0);
     expect(left).toEqual([{ ...push, tried: 2, afterMs: QUOTA_DEFER_MS, refused: true }]);
     expect(t.counters.get('PushRetryQuotaRefused')).toBe(1);
     // Without a queue to defer it to: given up, counted and logged.
-    expect(await deliverAll([{ ...push, tried: 2 }], t.deps)).toEqual([]);
+    expect((await deliverAll([{ ...push, tried: 2 }], t.deps)).deferred).toEqual([]);
     expect(t.counters.get('PushGivenUp')).toBe(1);
     // Paid (14): made, and its success gives the 14 back.
     const paid = setup(() => ({ kind: 'sent', status: 200 }), new ProviderQuota(Date.now, undefined, 14));
-    expect(await deliverAll([{ ...push, tried: 2 }], paid.deps, undefined, true)).toEqual([]);
+    expect((await deliverAll([{ ...push, tried: 2 }], paid.deps, undefined, true)).deferred).toEqual([]);
     expect(paid.calls.count).toBe(1);
     expect(paid.quota?.available).toBe(14);
   });
