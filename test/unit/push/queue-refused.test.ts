@@ -34,6 +34,17 @@ const refusing: PushJobQueue = {
   },
 };
 
+/** One SQS record of `job`, sent now, through the push worker with the refusing queue. */
+const runJob = (messageId: string, job: PushJob) =>
+  processPushJobs(
+    {
+      Records: [
+        { messageId, body: JSON.stringify(job), attributes: { SentTimestamp: String(Date.parse(NOW)) } },
+      ],
+    } as unknown as SQSEvent,
+    { plan: { store: t.deps.store, now: () => new Date(NOW) }, delivery, counters, queue: refusing },
+  );
+
 beforeEach(() => {
   vi.spyOn(logger, 'warn').mockImplementation(() => {});
   error = vi.spyOn(logger, 'error').mockImplementation(() => {});
@@ -75,18 +86,7 @@ it('a worker job whose deferred part cannot be queued is done, not redelivered t
     ],
     200,
   );
-  const record = {
-    messageId: 'q1',
-    body: JSON.stringify(job),
-    attributes: { SentTimestamp: String(Date.parse(NOW)) },
-  };
-  const deps = {
-    plan: { store: t.deps.store, now: () => new Date(NOW) },
-    delivery,
-    counters,
-    queue: refusing,
-  };
-  const answer = await processPushJobs({ Records: [record] } as unknown as SQSEvent, deps);
+  const answer = await runJob('q1', job as PushJob);
   expect(answer.batchItemFailures).toEqual([]);
   expect(calls).toEqual(['u0-token', 'u1-token']);
   expect(t.store.badges.bump).toHaveBeenCalledTimes(2);
@@ -138,18 +138,7 @@ it('a worker job that sent nothing and queued nothing is handed back to SQS', as
     ]),
   };
   const [job] = planPushJobs(PUSH_MESSAGE, [{ userId: 'u1', chatUnread: 1 }], 200) as [PushJob];
-  const record = {
-    messageId: 'q2',
-    body: JSON.stringify(job),
-    attributes: { SentTimestamp: String(Date.parse(NOW)) },
-  };
-  const deps = {
-    plan: { store: t.deps.store, now: () => new Date(NOW) },
-    delivery,
-    counters,
-    queue: refusing,
-  };
-  const answer = await processPushJobs({ Records: [record] } as unknown as SQSEvent, deps);
+  const answer = await runJob('q2', job);
   expect(answer.batchItemFailures).toEqual([{ itemIdentifier: 'q2' }]);
   expect(counters.get('PushGivenUp')).toBe(0);
 });
@@ -180,13 +169,7 @@ it('a job or record whose notifications all failed or were deferred counts as ha
     { userId: 'u1', chatUnread: 1 },
   ];
   const [job] = planPushJobs(PUSH_MESSAGE, recipients, 200) as [PushJob];
-  const record = {
-    messageId: 'q3',
-    body: JSON.stringify(job),
-    attributes: { SentTimestamp: String(Date.parse(NOW)) },
-  };
-  const deps = { plan, delivery, counters, queue: refusing };
-  const answer = await processPushJobs({ Records: [record] } as unknown as SQSEvent, deps);
+  const answer = await runJob('q3', job);
   expect(answer.batchItemFailures).toEqual([{ itemIdentifier: 'q3' }]);
 
   const stream = { plan, delivery, counters, queue: refusing, jobSize: 200, budget: undefined };
