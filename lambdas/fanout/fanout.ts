@@ -8,6 +8,12 @@
  *   concurrency, 410 forgets the socket, 429/5xx retried). Above it the sockets are split into
  *   jobs for the queue worker and the request returns at once: the sender's ack never waits for
  *   thousands of posts, and API Gateway's 29 s integration timeout is never near.
+ * - A post here that still fails after its retries (or has no time or retry quota left for them) is
+ *   not given up: with a queue, its socket goes to the worker as a job, `LATE_DELAY_SECONDS` later,
+ *   which tries it for about 4 more minutes, then the dead-letter queue (worker.ts): at least once to
+ *   every open socket, as for a fan-out queued whole. A 410 never is (the socket is gone, and
+ *   forgotten), nor a `presence` post: its announcement takes its mark back and is rechecked
+ *   (lambdas/domain/presence-announce.ts), which announces the state true then, never a stale one.
  * - When: callers look sockets up only after the change is stored, or at least after its version
  *   was allocated (`sendMessage` looks up beside its put: `lambdas/domain/send.ts`), so a socket
  *   that opens later finds the change in its catch-up; one that opened before is in the directory
@@ -37,7 +43,7 @@ import { type CloseOutcome, closeSocket } from './close.ts';
 import { addReport, type DeliveryReport, deliver, emptyReport, isGone, type Target } from './delivery.ts';
 import type { SocketDirectory } from './directory.ts';
 import { EPHEMERAL_MAX_SOCKETS, type EphemeralReport, sendEphemeral } from './ephemeral.ts';
-import { type JobQueue, planJobs } from './jobs.ts';
+import { isEphemeral, type JobQueue, planJobs } from './jobs.ts';
 import { findSockets, lookUpLater } from './lookup-later.ts';
 import { type FramePart, partsOf, type SocketsPart, splitByUser } from './parts.ts';
 
@@ -170,16 +176,18 @@ export class FanOut {
       }
     }
     // With a queue, posts stop in time for the invocation's timeout: those not tried go to the queue
-    // at once, those that failed with no time or retry quota left for their retry a little later
-    // (its worker tries them again; `post` does not count them as failed).
+    // at once, those that failed a little later (its worker tries them again; `post` does not count
+    // them as failed). Of a `presence` post only those that failed for want of time or retry quota:
+    // one refused on every attempt is rechecked instead (module comment).
     const budget = this.#queue ? currentBudget(REQUEST_RESERVE_MS) : undefined;
     for (const { targets, json } of sending) {
-      const posted = await this.post(targets, new TextEncoder().encode(json), chatId, budget);
+      const handOn = this.#queue && (isEphemeral(json) ? 'late' : 'failed');
+      const posted = await this.post(targets, new TextEncoder().encode(json), chatId, budget, handOn);
       addReport(report, posted.report);
-      if (!this.#queue) continue;
-      report.failed -= posted.late.length; // counted again if the queue refuses them
+      if (!handOn) continue;
+      report.failed -= posted[handOn].length; // counted again if the queue refuses them
       report.queued += await this.#handOn(posted.deferred, json, chatId, report, 0);
-      report.queued += await this.#handOn(posted.late, json, chatId, report, LATE_DELAY_SECONDS);
+      report.queued += await this.#handOn(posted[handOn], json, chatId, report, LATE_DELAY_SECONDS);
     }
     if (report.failed > 0 || report.gone > 0 || report.queued > 0) {
       logger.warn('fan-out incomplete', { event: parts[0]?.frame.type, targets: total, ...report });
@@ -188,8 +196,8 @@ export class FanOut {
   }
 
   /**
-   * Queues sockets a request did not post to (no time to try them, or none or no retry quota left
-   * for their retry), after `delaySeconds`; those the queue refuses count as failed.
+   * Queues sockets a request did not post to (no time to try them, or their posts failed), after
+   * `delaySeconds`; those the queue refuses count as failed.
    */
   async #handOn(
     targets: readonly Target[],
@@ -215,9 +223,16 @@ export class FanOut {
 
   /**
    * Posts already-encoded data to the sockets (also what the queue worker runs per job, within its
-   * invocation's `budget`: delivery.ts).
+   * invocation's `budget`: delivery.ts). `handOn`: which of the failed ones the caller queues (a
+   * request's `#send`): not counted as failures here.
    */
-  async post(targets: readonly Target[], data: Uint8Array, chatId: string | undefined, budget?: SendBudget) {
+  async post(
+    targets: readonly Target[],
+    data: Uint8Array,
+    chatId: string | undefined,
+    budget?: SendBudget,
+    handOn?: 'failed' | 'late',
+  ) {
     const result = await deliver(
       this.client,
       targets,
@@ -233,8 +248,7 @@ export class FanOut {
     );
     putMetrics({
       FanOutPosts: result.report.delivered,
-      // A request with a queue hands its late posts on (`toConnections`); the worker's fan-out has none.
-      FanOutFailures: result.report.failed - (this.#queue ? result.late.length : 0),
+      FanOutFailures: result.report.failed - (handOn ? result[handOn].length : 0),
       FanOutRetries: result.report.retried,
       StaleConnectionsRemoved: result.report.gone,
     });

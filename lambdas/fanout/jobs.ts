@@ -117,6 +117,12 @@ export const planPresenceRecheck = (userId: string, unmark?: boolean): FanOutJob
   attempt: 1,
 });
 
+/** How a `presence` frame starts (frames are `event()`'s: their type comes first). */
+export const PRESENCE_FRAME = '{"type":"presence"';
+const EPHEMERAL = [PRESENCE_FRAME, '{"type":"typing"'];
+/** Whether a frame is `presence` or `typing`: worth nothing late (worker.ts, fanout.ts). */
+export const isEphemeral = (frame: string): boolean => EPHEMERAL.some((prefix) => frame.startsWith(prefix));
+
 export const targetsOf = (job: FanOutJob): Target[] =>
   job.targets.map(([userId, connectionId]) => ({ userId, connectionId }));
 

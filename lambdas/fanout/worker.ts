@@ -53,7 +53,15 @@ import { fitsBudget, type SendBudget } from '../shared/budget.ts';
 import { logger } from '../shared/logger.ts';
 import { POST_ATTEMPT_MS } from './delivery.ts';
 import { DEFAULT_JOB_SIZE, type FanOut } from './fanout.ts';
-import { decodeJob, type JobQueue, planJobs, planPresenceRecheck, targetsOf } from './jobs.ts';
+import {
+  decodeJob,
+  isEphemeral,
+  type JobQueue,
+  PRESENCE_FRAME,
+  planJobs,
+  planPresenceRecheck,
+  targetsOf,
+} from './jobs.ts';
 
 export interface WorkerDeps {
   readonly fanOut: Pick<FanOut, 'post' | 'socketsOf'>;
@@ -92,13 +100,10 @@ export const EPHEMERAL_MAX_AGE_MS = 10_000;
  * so the age check alone would let a fourth, 14 s late, through).
  */
 export const EPHEMERAL_MAX_JOB_ATTEMPTS = 3;
-const EPHEMERAL = ['presence', 'typing'].map((type) => `{"type":"${type}"`);
-/** Frames are `event()`'s: their type comes first. */
-const isEphemeral = (frame: string) => EPHEMERAL.some((prefix) => frame.startsWith(prefix));
 
 /** The user and state a `presence` frame announces; undefined for any other frame. */
 function presenceOf(frame: string): { userId: string; online: boolean } | undefined {
-  if (!frame.startsWith(EPHEMERAL[0] as string)) return undefined;
+  if (!frame.startsWith(PRESENCE_FRAME)) return undefined;
   try {
     const { userId, online } = JSON.parse(frame) as { userId?: unknown; online?: unknown };
     return typeof userId === 'string' && typeof online === 'boolean' ? { userId, online } : undefined;
