@@ -8,9 +8,9 @@
  * - Throttling (429) and server errors (5xx, network): retried a bounded number of times with the
  *   shared backoff (full jitter), each retry paid from the container's retry quota (`RetryQuota`,
  *   as an SDK client's: while the Management API keeps refusing, e.g. at the account's throttle, a
- *   container stops multiplying its posts); then counted as failed and handed back, never thrown.
- *   A post refused its retry by the quota is `late`, as one with no time left for it: a request
- *   hands it to the queue, whose worker tries it again later.
+ *   container stops multiplying its posts); then counted as failed and handed back, never thrown
+ *   (a request with a queue hands them to it, fanout.ts). A post refused its retry by the quota is
+ *   `late`, as one with no time left for it (of a `presence` post, a request queues only these).
  * - Within a time budget (a route's or the queue worker's: lambdas/shared/budget.ts), a post whose
  *   attempt could not end in time is not started: it is handed back as deferred, to be queued,
  *   instead of keeping the invocation past its timeout (then Lambda fails the request, or SQS
@@ -97,9 +97,10 @@ export function retryKind(error: unknown): RetryKind | undefined {
 
 /**
  * Posts `data` to every target. Returns the report, the targets whose posts failed after the
- * bounded retries (the queue worker hands those to a later attempt), those deferred for want of
- * time (`budget`: never tried), and among the failed, those `late`: failed only for want of time or
- * of retry quota for their retry (a request hands them to the queue with the deferred ones).
+ * bounded retries (never a 410: the queue worker and a request hand those to a later attempt),
+ * those deferred for want of time (`budget`: never tried), and among the failed, those `late`:
+ * failed only for want of time or of retry quota for their retry (of a `presence` post, a request
+ * queues only these: fanout.ts).
  */
 export async function deliver(
   client: () => ApiGatewayManagementApiClient,

@@ -60,8 +60,9 @@ export const MAX_BACKOFF_MS = 1000;
 export const REQUEST_RESERVE_MS = 2_000;
 export const DEFAULT_QUEUE_THRESHOLD = 200;
 /**
- * A post a request hands to the queue after it failed, with no time or retry quota left for its
- * retry, waits this long there: about the backoff its retry would have waited (at most 1 s).
+ * A post a request hands to the queue after it failed (refused on every attempt, or with no time or
+ * retry quota left for its retry) waits this long there: about the backoff its retry would have
+ * waited (at most 1 s); the worker's own delays follow (worker.ts).
  */
 export const LATE_DELAY_SECONDS = 1;
 export const DEFAULT_JOB_SIZE = 200;
