@@ -17,7 +17,7 @@ declare module 's3rver' {
     constructor(options?: S3rverOptions);
     /** Koa's middleware list (composed when the server starts). */
     readonly middleware: import('./s3-create-only.ts').Middleware[];
-    readonly store: import('./s3-create-only.ts').ObjectStore;
+    readonly store: import('./s3-create-only.ts').ObjectStore & import('./s3-lifecycle.ts').SubresourceStore;
     run(): Promise<AddressInfo>;
     close(): Promise<void>;
   }
@@ -25,4 +25,8 @@ declare module 's3rver' {
 
 declare module 's3rver/lib/models/account.js' {
   export const DUMMY_ACCOUNT: { createKeyPair(accessKeyId: string, secretAccessKey: string): void };
+}
+
+declare module 's3rver/lib/models/config.js' {
+  export const TaggingConfiguration: { validate(xml: string): unknown };
 }
