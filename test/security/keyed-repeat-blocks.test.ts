@@ -7,7 +7,9 @@
  *
  * Now the blocker is never told again (createChat's repeat is still answered: its `memberIds` are not
  * looked at), and an invite's repeat that names a blocker (or whose direct chat's other member is
- * one) is FORBIDDEN as any invite of them is, telling nobody anything.
+ * one) is FORBIDDEN as any invite of them is, telling nobody anything. The same holds for a keyed
+ * repeat of a send: once the other member of a direct chat blocked the sender, a repeat of a message
+ * already stored (same clientMessageId) is FORBIDDEN, not acked, and the blocker is not told again.
  */
 import { describe, expect, it } from 'vitest';
 import {
@@ -118,5 +120,19 @@ describe('a keyed repeat after a founder blocked the creator', () => {
     await settle(stack, alice, bob, carol);
     expect([told(bob, group.chatId), told(carol, group.chatId)]).toEqual([1, 1]);
     await closeAll(stack, alice, bob, carol);
+  });
+
+  it('sendMessage in a direct chat: a repeat of a stored message is FORBIDDEN once the other member blocked the sender', async () => {
+    const [alice, bob] = (await connectUsers(stack, 2, 'krbs')) as [UserSocket, UserSocket];
+    const { chatId } = await makeDirect(bob, alice.userId);
+    const frame = { chatId, text: 'first', clientMessageId: uniqueId('c') };
+    await bob.ok('sendMessage', frame);
+    await settle(stack, alice, bob);
+    await alice.ok('blockUser', { userId: bob.userId });
+
+    await expectRefused(stack, bob, 'sendMessage', frame, 'FORBIDDEN');
+    await settle(stack, alice, bob);
+    expect(eventsOf(alice, 'message.created', forChat(chatId))).toHaveLength(1);
+    await closeAll(stack, alice, bob);
   });
 });

@@ -79,6 +79,13 @@ describe('claimUploads', () => {
     expect(fake.store.uploads.claim).not.toHaveBeenCalled();
   });
 
+  it('keeps an upload its own send claimed usable past 12 hours (a scheduled message sent days later)', async () => {
+    const fake = withUploads(
+      upload('up_a', { status: 'used', usedBy: 'cmid:cm-1', createdAt: '2026-02-28T23:59:59.000Z' }),
+    );
+    await expect(claim(fake, ['up_a'], 'cm-1')).resolves.toHaveLength(1);
+  });
+
   it.each([
     ['missing', { status: 'missing' } as const, /has no file yet/],
     [
