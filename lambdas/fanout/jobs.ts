@@ -30,6 +30,11 @@ export interface FanOutJob {
   /** The socket left out of the sockets of `users` (the sender's: it got the ack). */
   readonly exclude?: string;
   /**
+   * With `users`, a receipt's (lambdas/domain/receipts.ts): posted only when they have at most this
+   * many sockets open, else to none (the receipt rule, applied by the worker).
+   */
+  readonly maxSockets?: number;
+  /**
    * An offline check, not a post: this user's last socket was found gone (410) and removed, and no
    * `$disconnect` may come; the worker runs what it would (presence.ts `wentOffline`).
    */
@@ -73,13 +78,14 @@ export function planJobs(
 /**
  * A job of the users whose sockets are still to be looked up (all of them in one job). `chatId`:
  * the group whose roster could not be read, so that the worker drops from it the entries of the
- * sockets it finds gone (410), as a job of the roster's own sockets does.
+ * sockets it finds gone (410), as a job of the roster's own sockets does. `maxSockets`: a receipt's.
  */
 export function planLookupJob(
   userIds: readonly string[],
   frame: string,
   exclude: string | undefined,
   chatId?: string,
+  maxSockets?: number,
 ): FanOutJob {
   return {
     v: JOB_VERSION,
@@ -88,6 +94,7 @@ export function planLookupJob(
     targets: [],
     users: [...userIds],
     ...(exclude ? { exclude } : {}),
+    ...(maxSockets !== undefined ? { maxSockets } : {}),
     attempt: 1,
   };
 }
@@ -147,6 +154,7 @@ export function decodeJob(body: string): FanOutJob | undefined {
     job.targets.every((t) => Array.isArray(t) && t.length === 2 && isString(t[0]) && isString(t[1])) &&
     (job.users === undefined || (Array.isArray(job.users) && job.users.every(isString))) &&
     (job.exclude === undefined || isString(job.exclude)) &&
+    (job.maxSockets === undefined || Number.isInteger(job.maxSockets)) &&
     (job.offline === undefined || isString(job.offline)) &&
     (job.recheck === undefined || isString(job.recheck)) &&
     (job.unmark === undefined || typeof job.unmark === 'boolean');

@@ -28,7 +28,9 @@
  * A job of users (`users`: a request could not look their sockets up, fanout.ts) looks them up first
  * (the directory's retries); a lookup that still fails posts nothing and reports the record, so SQS
  * delivers the job again (10 s later, then 20 s, 30 s, 40 s), and after its last receive moves it to
- * the dead-letter queue.
+ * the dead-letter queue. A receipt's (`maxSockets`: its group's roster could not be read in the
+ * request, lambdas/domain/receipts.ts) is posted only when its users have at most that many sockets
+ * open, else to none (the receipt rule).
  *
  * `presence` and `typing` are worth nothing late: a job of them first sent more than
  * `EPHEMERAL_MAX_AGE_MS` ago (SQS's `SentTimestamp`: a job delivered again after a failed lookup,
@@ -196,9 +198,11 @@ export async function processFanOutJobs(event: SQSEvent, deps: WorkerDeps): Prom
     }
     try {
       const data = new TextEncoder().encode(job.frame);
-      const looked = job.users
+      let looked = job.users
         ? await deps.fanOut.socketsOf(job.users, { excludeConnectionId: job.exclude })
         : [];
+      // A receipt's users with more sockets open than receipts go to: none (jobs.ts, `maxSockets`).
+      if (looked.length > (job.maxSockets ?? looked.length)) looked = [];
       const targets = [...targetsOf(job), ...looked];
       const { report, failed, deferred } = await deps.fanOut.post(targets, data, job.chatId, budget);
       if (deferred.length > 0 && deps.queue) {
