@@ -150,8 +150,7 @@ export async function readMessage(
     });
     // In a group bigger than a Chat lists, or with more sockets online than a receipt goes to, the
     // reader's own sockets only (receipts.ts).
-    const fannedOut = await fanOutReceipt(deps, chat, async () => userIdsOf(members), read);
-    if (!fannedOut) await deps.fanOut.toUsers([caller.userId], read);
+    await fanOutReceipt(deps, chat, async () => userIdsOf(members), read, caller.userId);
   }
   return { chatId: input.chatId, lastReadSeq: Math.max(cursor.lastReadSeq, current) };
 }

@@ -20,7 +20,14 @@
  * - the cursors are still stored: `getChat` lists them (docs/protocol.md, Chat), which is how the
  *   members of a group with that many sockets online learn of the others' receipts.
  *
- * A roster that cannot be read counts as too long (logged): the receipt is not fanned out.
+ * A roster that cannot be read (throttled) does not lose the receipt, whose cursor has moved (a
+ * repeated call announces nothing): the reader's own sockets get a `message.read` at once (looked up
+ * as above), and the other users are handed to the fan-out worker as one lookup job, as a message
+ * event's are (lambdas/fanout/lookup-later.ts; SQS delivers it again while their lookups fail, then
+ * the dead-letter queue). The worker looks them up one by one, not through the roster, and applies
+ * the socket rule to what it finds: their sockets when they have at most `RECEIPT_MAX_SOCKETS` open,
+ * else none (it counts the other members' only: at most `LIMITS.socketsPerUser` fewer than the
+ * roster lists). The member rule was applied before, on the chat's `memberCount`.
  */
 import type { ChatRecord } from '../data/store.ts';
 import type { Target } from '../fanout/fanout.ts';
@@ -36,36 +43,51 @@ export const RECEIPT_MAX_SOCKETS = 200;
 export const receiptsToMembers = (chat: Pick<ChatRecord, 'kind' | 'memberCount'>): boolean =>
   chat.kind === 'direct' || chat.memberCount <= LIMITS.chatMembersMax;
 
+type Audience = () => Promise<readonly string[]>;
+
 /**
  * Posts a receipt to the sockets of `audience`'s users (asked for only when it fans out), when the
- * chat's receipts fan out (module comment); whether they do (false: nothing was posted).
+ * chat's receipts fan out (module comment); else to `own`'s sockets only, when given (the reader's,
+ * of a `message.read`).
  */
 export async function fanOutReceipt(
   deps: Deps,
   chat: ChatRecord,
-  audience: () => Promise<readonly string[]>,
+  audience: Audience,
   frame: Frame,
-): Promise<boolean> {
-  if (!receiptsToMembers(chat)) return false;
+  own?: string,
+): Promise<void> {
   if (chat.kind === 'direct') {
     await deps.fanOut.toUsers(await audience(), frame, { chat });
-    return true;
+    return;
   }
-  const listed = await rosterUpTo(deps, chat.chatId);
-  if (!listed) return false;
-  const userIds = new Set(await audience());
-  // Entries of anyone not asked for are ignored, as the fan-out's own lookup does (fanout.ts).
-  const sockets = listed.filter((t) => userIds.has(t.userId));
-  await deps.fanOut.toUsers([...userIds], frame, { chat, sockets });
-  return true;
+  const listed = receiptsToMembers(chat) && (await rosterUpTo(deps, chat.chatId, audience, frame, own));
+  if (listed) {
+    const userIds = new Set(await audience());
+    // Entries of anyone not asked for are ignored, as the fan-out's own lookup does (fanout.ts).
+    const sockets = listed.filter((t) => userIds.has(t.userId));
+    await deps.fanOut.toUsers([...userIds], frame, { chat, sockets });
+  } else if (own !== undefined) await deps.fanOut.toUsers([own], frame);
 }
 
-/** The group's open sockets, or undefined when more than `RECEIPT_MAX_SOCKETS` or unreadable. */
-async function rosterUpTo(deps: Deps, chatId: string): Promise<Target[] | undefined> {
+/**
+ * The group's open sockets, or undefined when more than `RECEIPT_MAX_SOCKETS` or unreadable: then
+ * the users other than `own` are handed to the fan-out worker (module comment).
+ */
+async function rosterUpTo(
+  deps: Deps,
+  chatId: string,
+  audience: Audience,
+  frame: Frame,
+  own: string | undefined,
+): Promise<Target[] | undefined> {
   try {
     return await deps.fanOut.directory.someSocketsOfGroup(chatId, RECEIPT_MAX_SOCKETS, { consistent: true });
   } catch (error) {
-    logger.warn('receipt: the roster could not be read; not fanned out', { chatId, error });
+    logger.warn('receipt: the roster could not be read; queued', { chatId, error });
+    const users = (await audience()).filter((id) => id !== own);
+    if (users.length > 0)
+      await deps.fanOut.lookUpLater(users, frame, { chatId, maxSockets: RECEIPT_MAX_SOCKETS });
     return undefined;
   }
 }

@@ -137,6 +137,19 @@ export class FanOut {
   }
 
   /**
+   * Hands the users to the worker as one lookup job (lookup-later.ts), posting nothing here: a
+   * receipt whose group's roster could not be read, which the worker posts to their sockets when they
+   * have at most `maxSockets` open (worker.ts). A job the queue refuses is counted and logged failed.
+   */
+  lookUpLater(
+    userIds: readonly string[],
+    frame: Frame,
+    where: { readonly chatId: string; readonly maxSockets: number },
+  ): Promise<void> {
+    return lookUpLater(this.#queue, userIds, frame, where, { ...emptyReport(), queued: 0 });
+  }
+
+  /**
    * The open sockets of the given users, except `excludeConnectionId`: from the group's roster when
    * `chat` is a group (entries of anyone not among `userIds` are ignored: a removed member's socket
    * that a racing `$connect` listed again never gets the group's events), else one lookup per user

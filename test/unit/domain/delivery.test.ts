@@ -1,6 +1,7 @@
 /**
  * markDelivered: one conditional write; the other members hear of it only when it moved, and only in
- * a chat of at most 200 members whose roster lists at most 200 sockets (receipts.ts). The seq is checked against META, read by key (a seq
+ * a chat of at most 200 members whose roster lists at most 200 sockets (receipts.ts; one that cannot
+ * be read: the worker's to tell). The seq is checked against META, read by key (a seq
  * past the chat's last message is refused before anything is written); the members are read only
  * for a fan-out, from the container's cache while they are unchanged.
  */
@@ -45,18 +46,35 @@ describe('markDelivered', () => {
     ]);
   });
 
-  it('tells nobody, reading no members, when the roster lists more than 200 sockets or cannot be read', async () => {
-    for (const roster of [async () => undefined, async () => Promise.reject(new Error('throttled'))]) {
-      const { deps, store, fanOut } = withHead(team(7));
-      fanOut.directory.someSocketsOfGroup.mockImplementation(roster);
-      await expect(markDelivered(deps, bob, { chatId: 'g1', seq: 7 })).resolves.toEqual({
-        chatId: 'g1',
-        lastDeliveredSeq: 7,
-      });
-      expect(fanOut.directory.someSocketsOfGroup).toHaveBeenCalledWith('g1', 200, { consistent: true });
-      expect(store.chats.getWithMembers).not.toHaveBeenCalled();
-      expect(fanOut.toUsers).not.toHaveBeenCalled();
-    }
+  it('tells nobody, reading no members, when the roster lists more than 200 sockets', async () => {
+    const { deps, store, fanOut } = withHead(team(7));
+    fanOut.directory.someSocketsOfGroup.mockResolvedValue(undefined);
+    await expect(markDelivered(deps, bob, { chatId: 'g1', seq: 7 })).resolves.toEqual({
+      chatId: 'g1',
+      lastDeliveredSeq: 7,
+    });
+    expect(fanOut.directory.someSocketsOfGroup).toHaveBeenCalledWith('g1', 200, { consistent: true });
+    expect(store.chats.getWithMembers).not.toHaveBeenCalled();
+    expect(fanOut.toUsers).not.toHaveBeenCalled();
+    expect(fanOut.lookUpLater).not.toHaveBeenCalled();
+  });
+
+  it('hands the other members to the worker, posting nothing, when the roster cannot be read', async () => {
+    const { deps, fanOut } = withHead(team(7));
+    fanOut.directory.someSocketsOfGroup.mockRejectedValue(new Error('throttled'));
+    await expect(markDelivered(deps, bob, { chatId: 'g1', seq: 7 })).resolves.toEqual({
+      chatId: 'g1',
+      lastDeliveredSeq: 7,
+    });
+    expect(fanOut.toUsers).not.toHaveBeenCalled();
+    // The worker applies the receipt rule: the roster read again, up to 200 sockets (receipts.ts).
+    expect(fanOut.lookUpLater.mock.calls).toEqual([
+      [
+        ['ann', 'cat'],
+        { type: 'message.delivered', chatId: 'g1', userId: 'bob', lastDeliveredSeq: 7 },
+        { chatId: 'g1', maxSockets: 200 },
+      ],
+    ]);
   });
 
   it('answers the cursor where it is, reading only META and telling nothing, when it did not move', async () => {

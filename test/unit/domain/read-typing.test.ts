@@ -76,8 +76,8 @@ describe('readMessage', () => {
     }
   });
 
-  it('tells the reader’s own sockets only when the roster cannot be read', async () => {
-    const { deps, store, fanOut } = withChat();
+  it('tells the reader’s own sockets at once, and hands the others to the worker, when the roster cannot be read', async () => {
+    const { deps, store, fanOut } = withChat({}, ['ann', 'bob', 'cat']);
     fanOut.directory.someSocketsOfGroup.mockRejectedValue(new Error('throttled'));
     const message = stored(3);
     store.messages.get.mockResolvedValue(message);
@@ -85,7 +85,12 @@ describe('readMessage', () => {
       chatId: 'g1',
       lastReadSeq: 3,
     });
-    expect(sent(fanOut)).toEqual([expect.objectContaining({ userIds: ['ann'], options: undefined })]);
+    const frame = { type: 'message.read', chatId: 'g1', userId: 'ann', lastReadSeq: 3 };
+    expect(sent(fanOut)).toEqual([{ userIds: ['ann'], frame, options: undefined }]);
+    // The worker applies the receipt rule: the roster read again, up to 200 sockets (receipts.ts).
+    expect(fanOut.lookUpLater.mock.calls).toEqual([
+      [['bob', 'cat'], frame, { chatId: 'g1', maxSockets: 200 }],
+    ]);
   });
 
   it('answers the cursor where it is, silently, when it is already further', async () => {

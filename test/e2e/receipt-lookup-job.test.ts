@@ -1,0 +1,83 @@
+/**
+ * A receipt of a group whose roster could not be read (lambdas/domain/receipts.ts) goes to the
+ * fan-out worker as a lookup job, as a message event does (lookup-job-roster.test.ts): before, the
+ * other members never heard of it (their ticks stale until they reconnected), since the cursor had
+ * moved and a repeated readMessage or markDelivered announced nothing. The worker looks the users
+ * up and applies the receipt rule itself (at most 200 sockets: fanout-receipt-job.test.ts). DynamoDB
+ * Local holds the chat, the roster and the connections, the local gateway the sockets; only the
+ * request's roster read is made to fail.
+ */
+import { ApiGatewayManagementApiClient } from '@aws-sdk/client-apigatewaymanagementapi';
+import type { SQSEvent } from 'aws-lambda';
+import { afterAll, describe, expect, it } from 'vitest';
+import { markDelivered } from '../../lambdas/domain/delivery.ts';
+import type { Deps } from '../../lambdas/domain/deps.ts';
+import { readMessage } from '../../lambdas/domain/messages.ts';
+import { StoreDirectory } from '../../lambdas/fanout/directory.ts';
+import { FanOut } from '../../lambdas/fanout/fanout.ts';
+import { processFanOutJobs } from '../../lambdas/fanout/worker.ts';
+import { anotherSocket, connectUser, eventsOf, makeGroup, sendText, settle } from '../support/chat.ts';
+import type { Frame } from '../support/client.ts';
+import { uniqueId, useTestStack } from '../support/stack.ts';
+import { useTableStore } from '../support/table-store.ts';
+import { fakeQueue } from '../unit/fanout-fakes.ts';
+
+const stack = useTestStack();
+const table = useTableStore(stack);
+let client: ApiGatewayManagementApiClient | undefined;
+afterAll(() => client?.destroy());
+
+describe('a receipt of a group whose roster could not be read', () => {
+  it('reaches the other members’ sockets through the worker; the reader’s own at once', async () => {
+    const ann = await connectUser(stack, uniqueId('ann'));
+    const bob = await connectUser(stack, uniqueId('bob'));
+    const bob2 = await anotherSocket(stack, bob);
+    const { chatId } = await makeGroup(ann, [bob.userId], 'throttled');
+    const m = await sendText(ann, chatId, 'hello');
+    await settle(stack, ann, bob, bob2);
+    client = new ApiGatewayManagementApiClient({ endpoint: stack.managementEndpoint });
+    const api = client;
+    // The request's roster read fails (throttled, after the SDK's retries).
+    const unreadable = new StoreDirectory(table.store);
+    unreadable.someSocketsOfGroup = async () =>
+      Promise.reject(Object.assign(new Error('throttled'), { name: 'ThrottlingException' }));
+    const { queue, jobs } = fakeQueue();
+    const deps: Deps = {
+      store: table.store,
+      fanOut: new FanOut(() => api, unreadable, { queue }),
+      now: () => new Date(),
+      presenceConcurrency: 4,
+    };
+    const caller = { userId: bob.userId, name: 'Bob' };
+    await markDelivered(deps, caller, { chatId, seq: m.seq });
+    await readMessage(deps, caller, { chatId, messageId: m.messageId });
+    await settle(stack, ann, bob, bob2);
+    const inChat = (f: Frame) => f.chatId === chatId;
+    const read = { type: 'message.read', chatId, userId: bob.userId, lastReadSeq: m.seq };
+    const delivered = { type: 'message.delivered', chatId, userId: bob.userId, lastDeliveredSeq: m.seq };
+    // The reader's own sockets are told at once (their lookup is not the roster's); ann not yet.
+    for (const socket of [bob, bob2]) expect(eventsOf(socket, 'message.read', inChat)).toEqual([read]);
+    expect(eventsOf(ann, 'message.read', inChat)).toEqual([]);
+    // The worker looks the other members up (their connections, not the roster) and posts.
+    expect(jobs).toEqual([
+      expect.objectContaining({ chatId, users: [ann.userId], maxSockets: 200 }),
+      expect.objectContaining({ chatId, users: [ann.userId], maxSockets: 200 }),
+    ]);
+    const worker = new FanOut(() => api, new StoreDirectory(table.store), { queue });
+    const event = {
+      Records: jobs.map((job, i) => ({ messageId: `m${i}`, body: JSON.stringify(job) })),
+    } as unknown as SQSEvent;
+    await expect(processFanOutJobs(event, { fanOut: worker, queue })).resolves.toEqual({
+      batchItemFailures: [],
+    });
+    await settle(stack, ann, bob, bob2);
+    expect(eventsOf(ann, 'message.delivered', inChat)).toEqual([delivered]);
+    expect(eventsOf(ann, 'message.read', inChat)).toEqual([read]);
+    // Each socket once: the reader's own are not in the job, and a receipt never goes to its sender
+    // as `message.delivered`.
+    for (const socket of [bob, bob2]) {
+      expect(eventsOf(socket, 'message.read', inChat)).toEqual([read]);
+      expect(eventsOf(socket, 'message.delivered', inChat)).toEqual([]);
+    }
+  });
+});
