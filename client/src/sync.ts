@@ -60,10 +60,7 @@ export class Syncer {
     readonly stats: ClientStats,
     private readonly o: SyncOptions,
   ) {
-    this.deliveries = new Deliveries(o.deliveredIntervalMs, {
-      wants: (e) => this.delivered && this.current(e) && e.othersSeq > e.deliveredSeq && !e.hasGap,
-      send: (e) => this.markDelivered(e),
-    });
+    this.deliveries = new Deliveries(o.deliveredIntervalMs, this);
   }
 
   /** Whether a catch-up is under way. */
@@ -232,16 +229,21 @@ export class Syncer {
     // One receipt per chat at a time (one held back after RATE_LIMITED waits for the gate, and later
     // messages do not queue more behind it); once it is answered or failed for a reason that passes,
     // messages that came meanwhile get theirs.
-    if (this.delivered && e.othersSeq > e.deliveredSeq) this.deliveries.due(e);
+    if (this.wants(e)) this.deliveries.due(e);
+  }
+
+  /** Whether the chat has a receipt to send (DeliveryHooks). */
+  wants(e: ChatEntry): boolean {
+    return this.delivered && this.current(e) && e.othersSeq > e.deliveredSeq && !e.hasGap;
   }
 
   /**
    * `answered`, or `failed` for a reason that passes (look again, later each time in a row), or
    * `done` (nothing to send, or a refusal that will not pass).
    */
-  private async markDelivered(e: ChatEntry): Promise<'answered' | 'failed' | 'done'> {
+  async send(e: ChatEntry): Promise<'answered' | 'failed' | 'done'> {
     const seq = e.othersSeq;
-    if (!this.delivered || !this.current(e) || seq <= e.deliveredSeq || e.hasGap) return 'done';
+    if (!this.wants(e)) return 'done';
     e.deliveredAt = clock();
     this.stats.delivered++;
     try {
