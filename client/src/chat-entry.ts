@@ -53,6 +53,8 @@ export class ChatEntry {
   gapTimer: TimerId;
   /** A receipt of it is on its way (receipts.ts): one at a time. */
   delivering?: boolean;
+  /** The user's message its receipts were last refreshed for, after a reconnect (receipts.ts). */
+  refreshed?: number;
   /** When the last receipt went (util.clock). */
   deliveredAt = -Infinity;
   /** Receipts in a row that failed for a reason that passes: each doubles the wait before the next. */
@@ -88,9 +90,7 @@ export class ChatEntry {
 
   /** A chat as the store kept it (its messages are added after). */
   static restored(c: StoredChat): ChatEntry {
-    const e = new ChatEntry(c.info);
-    const { syncedVer, contigSeq, deliveredSeq, loaded } = c;
-    Object.assign(e, { syncedVer, contigSeq, deliveredSeq, loaded });
+    const e = Object.assign(new ChatEntry(c.info), c);
     // The unread count stored is whole up to the seq stored with it.
     e.countedSeq = c.info.lastSeq;
     return e;
@@ -169,9 +169,15 @@ export class ChatEntry {
     this.info.unreadCount = Math.max(0, this.info.unreadCount);
     this.bySeq.clear();
     this.above.clear();
-    Object.assign(this, { syncedVer: 0, contigSeq: 0, deliveredSeq: 0, maxSeq: 0, othersSeq: 0 });
-    this.loaded = false;
-    this.missed = false;
+    Object.assign(this, {
+      syncedVer: 0,
+      contigSeq: 0,
+      deliveredSeq: 0,
+      maxSeq: 0,
+      othersSeq: 0,
+      loaded: false,
+      missed: false,
+    });
   }
 
   /** After a reset's reload: the cursor is exactly `ver`; the chat's versions and seqs, what is held. */
@@ -204,14 +210,22 @@ export function newer(incoming: Message, held: Message): boolean {
   return !held.deleted && (incoming.deleted || (incoming.editedAt ?? '') > (held.editedAt ?? ''));
 }
 
-/** A member list from the server over the one held: cursors move forward only (events may be newer). */
-export function forward(held: readonly Member[] | null, members: readonly Member[]): Member[] {
-  const before = new Map((held ?? []).map((m) => [m.userId, m]));
-  return members.map((m) => {
+/**
+ * A member list from the server over the one held: cursors move forward only (events may be newer);
+ * the owner is the member listed as owner.
+ */
+export function forward(i: ChatInfo, members: readonly Member[]): void {
+  const before = new Map((i.members ?? []).map((m) => [m.userId, m]));
+  i.members = members.map((m) => {
+    if (m.role === 'owner') i.ownerId = m.userId;
     const h = before.get(m.userId);
-    if (!h) return m;
-    const lastReadSeq = Math.max(m.lastReadSeq, h.lastReadSeq);
-    return { ...m, lastReadSeq, lastDeliveredSeq: Math.max(m.lastDeliveredSeq, h.lastDeliveredSeq) };
+    return h
+      ? {
+          ...m,
+          lastReadSeq: Math.max(m.lastReadSeq, h.lastReadSeq),
+          lastDeliveredSeq: Math.max(m.lastDeliveredSeq, h.lastDeliveredSeq),
+        }
+      : m;
   });
 }
 

@@ -14,11 +14,12 @@ export const MEMBERS_LISTED_MAX = 200;
 
 /**
  * The members listed (a Chat's, or a sync answer's) and, when known, how many there are. Without
- * a count a list shorter than MEMBERS_LISTED_MAX is complete; a full one keeps the count held.
+ * a count a list shorter than MEMBERS_LISTED_MAX is complete; a full one keeps the count held. The
+ * owner is the member listed as owner (every list names the owner: a new one once the owner left).
  */
 export function members(r: Replica, e: ChatEntry, listed: Member[], count?: number): void {
   const mine = rejoined(r, e, listed);
-  e.info.members = forward(e.info.members, listed);
+  forward(e.info, listed);
   e.stamp = ++r.stamp;
   e.info.memberCount =
     count ??

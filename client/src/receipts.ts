@@ -15,9 +15,13 @@
  * `sync` tells what moved while the socket was down (sync lists members only when membership
  * changed): the syncer then asks `getChat` for the chats whose ticks can have moved — those where
  * another member has not yet read the user's newest message as the replica holds it — unless their
- * member list came from the server since the socket opened; never a group of more members than
- * listed (over 200: see unreadMine). Newest first, at most RECEIPTS_REFRESH_MAX chats a reconnect
- * and RECEIPTS_PARALLEL at a time.
+ * member list came from the server since the socket opened, in a chat of fewer than 100 members (a
+ * `sync` of a group of MEMBER_LOG_FROM or more lists the members the server cached, others' cursors
+ * as they were then: the server's sync.ts, loadForSync); never a group of more members than listed
+ * (over 200: see unreadMine). At most RECEIPTS_REFRESH_MAX chats a reconnect and RECEIPTS_PARALLEL
+ * at a time: first those not refreshed yet for the user's newest message in them (ChatEntry.refreshed),
+ * most recently active first; then those that were, the least recently refreshed first (the member
+ * list taken last: ChatEntry.stamp). So with more chats waiting than that, each gets its turn.
  */
 import type { Requester } from './chat-pages.ts';
 import type { Warn } from './connection.ts';
@@ -38,18 +42,21 @@ export async function refreshReceipts(
   stamp: number,
   warn: Warn,
 ): Promise<void> {
-  const createdAt = (c: { e: ChatEntry; seq: number }) => c.e.bySeq.get(c.seq)?.createdAt ?? '';
   const waiting = [...replica.chats.values()]
-    .map((e) => ({ e, seq: e.stamp > stamp ? 0 : unreadMine(e, replica.me) }))
+    .map((e) => ({ e, seq: e.stamp > stamp && e.info.memberCount < 100 ? 0 : unreadMine(e, replica.me) }))
     .filter((c) => c.seq > 0)
-    .sort((a, b) => createdAt(b).localeCompare(createdAt(a)))
+    .sort((a, b) => turn(a) - turn(b) || b.e.newest().localeCompare(a.e.newest()))
     .slice(0, RECEIPTS_REFRESH_MAX);
-  await pool(waiting, RECEIPTS_PARALLEL, ({ e }) =>
-    getChat(replica, req, e.info.chatId).catch((error) =>
+  await pool(waiting, RECEIPTS_PARALLEL, ({ e, seq }) => {
+    e.refreshed = seq;
+    return getChat(replica, req, e.info.chatId).catch((error) =>
       warn(`receipts of ${e.info.chatId} not refreshed`, error),
-    ),
-  );
+    );
+  });
 }
+
+/** A chat's place in the refresh order (see the module comment): 0 first, then by the stamp. */
+const turn = (c: { e: ChatEntry; seq: number }): number => (c.e.refreshed === c.seq ? c.e.stamp : 0);
 
 /**
  * Asks `getChat` of a chat held: the request applies the answer (live.ts applyRequest); NOT_FOUND
@@ -141,8 +148,7 @@ export class Deliveries {
         else next = Math.min(next, at);
       }
     }
-    const newest = (e: ChatEntry) => e.bySeq.get(e.othersSeq)?.createdAt ?? '';
-    turn.sort((a, b) => newest(b).localeCompare(newest(a)));
+    turn.sort((a, b) => b.newest().localeCompare(a.newest()));
     for (const e of turn) {
       if (this.tokens < 1) {
         next = Math.min(next, now + (1 - this.tokens) * SPACING);
