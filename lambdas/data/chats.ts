@@ -162,8 +162,9 @@ export class ChatRepository extends ChatDeletionWrites {
   }
 
   /**
-   * Adds members to a group in one transaction, guarded by the member count and version read
-   * before; the change takes version `ver` (`memberVer`).
+   * Adds members to a chat in one transaction, guarded by the member count and version read before;
+   * the change takes version `ver` (`memberVer`). One brought back into a direct chat (its `peerId`
+   * the member who stayed) makes them each other's peer again: the one who stayed gets `peerId` back.
    */
   async addMembers(
     chat: ChatRecord,
@@ -188,6 +189,7 @@ export class ChatRepository extends ChatDeletionWrites {
           },
         },
         ...members.map((m) => ({ Put: { Item: MEMBER.toItem(m), ConditionExpression: itemAbsent } })),
+        ...members.flatMap((m) => (chat.kind === 'direct' && m.peerId ? [pairAgain(chat, m)] : [])),
         ...(logged ? [logged.put] : []),
       ],
       options,
@@ -203,7 +205,8 @@ export class ChatRepository extends ChatDeletionWrites {
    * by a chat not being deleted (so ownership never moves under `deleteChat`, whose last step
    * requires the owner); hands ownership to `newOwnerId` when given; deletes the chat's `META` with
    * its last member (the caller then expires the rest, as `deleteChat` does). The change takes
-   * version `ver`.
+   * version `ver`. `stayingPeerId`: the member who stays in a direct chat the other leaves, whose
+   * `peerId` goes with the leave (the two are no longer each other's direct-chat peers: presence).
    */
   async removeMember(
     chat: ChatRecord,
@@ -211,6 +214,7 @@ export class ChatRepository extends ChatDeletionWrites {
     newOwnerId: string | undefined,
     ver: number,
     options?: RequestOptions,
+    stayingPeerId?: string,
   ): Promise<MembershipChange> {
     const actions: TransactAction[] = [
       { Delete: { Key: keys.member(chat.chatId, userId), ConditionExpression: itemExists } },
@@ -245,17 +249,9 @@ export class ChatRepository extends ChatDeletionWrites {
         },
       });
       if (logged) actions.push(logged.put);
-      if (newOwnerId) {
-        actions.push({
-          Update: {
-            Key: keys.member(chat.chatId, newOwnerId),
-            UpdateExpression: 'SET #role = :owner',
-            ConditionExpression: itemExists,
-            ExpressionAttributeNames: { '#role': 'role' },
-            ExpressionAttributeValues: { ':owner': 'owner' },
-          },
-        });
-      }
+      const stays = newOwnerId ?? stayingPeerId;
+      if (stays)
+        actions.push(handedOver(chat.chatId, stays, newOwnerId !== undefined, stayingPeerId === stays));
     }
     const applied = (list: readonly TransactAction[]) =>
       ifConditionFails(
@@ -273,3 +269,28 @@ export class ChatRepository extends ChatDeletionWrites {
     }
   }
 }
+
+/** The member who stays after a leave: made the owner, and (in a direct chat) no one's peer now. */
+function handedOver(chatId: string, userId: string, owner: boolean, unpaired: boolean): TransactAction {
+  const set = owner ? ['SET #role = :owner'] : [];
+  return {
+    Update: {
+      Key: keys.member(chatId, userId),
+      UpdateExpression: [...set, ...(unpaired ? ['REMOVE peerId'] : [])].join(' '),
+      ConditionExpression: itemExists,
+      ...(owner
+        ? { ExpressionAttributeNames: { '#role': 'role' }, ExpressionAttributeValues: { ':owner': 'owner' } }
+        : {}),
+    },
+  };
+}
+
+/** The member who stayed in a direct chat, the peer again of `back`, brought back into it. */
+const pairAgain = (chat: ChatRecord, back: MemberRecord): TransactAction => ({
+  Update: {
+    Key: keys.member(chat.chatId, back.peerId as string),
+    UpdateExpression: 'SET peerId = :peer',
+    ConditionExpression: itemExists,
+    ExpressionAttributeValues: { ':peer': back.userId },
+  },
+});

@@ -4,23 +4,21 @@
  */
 
 import type { ChatRecord, MemberRecord } from '../data/store.ts';
-import { isAborted } from '../data/table-client.ts';
 import type { Caller } from '../shared/caller.ts';
 import { badRequest, conflict, forbidden, notFound } from '../shared/errors.ts';
-import { event, type Frame } from '../shared/frames.ts';
-import { logger } from '../shared/logger.ts';
+import { event } from '../shared/frames.ts';
 import { chatNotFound, loadAsMember, userIdsOf } from './access.ts';
 import { loadForAction, recordAdminAction } from './admin.ts';
 import { refuseBlockedInvite } from './blocking.ts';
 import { epochSeconds, expireDeletedChat, finishChatDeletion, queueDeletionFinish } from './chat-deletion.ts';
-import { groupFromDirect, invitedMember } from './create-chat.ts';
+import { groupFromDirect } from './create-chat.ts';
 import type { Deps } from './deps.ts';
+import { applyMembershipChange, joinChat, tellJoined } from './joins.ts';
 import { LIMITS } from './limits.ts';
-import { refuseOverChatCap } from './membership-cap.ts';
 import { RETENTION_JOB_VERSION } from './retention-jobs.ts';
-import { admitAgain, admitToRoster, disbandRoster, dismissFromRoster, socketsMayPredate } from './rosters.ts';
+import { admitAgain, disbandRoster, dismissFromRoster, socketsMayPredate } from './rosters.ts';
 import { queueSafetyNet } from './safety-net-jobs.ts';
-import { type AllocatedVersion, allocateVersion } from './versions.ts';
+import { allocateVersion } from './versions.ts';
 import { type ChatView, chatView } from './views.ts';
 
 export { listChats } from './chat-list.ts';
@@ -63,22 +61,8 @@ export async function invite(deps: Deps, caller: Caller, input: InviteInput): Pr
     if (chat.memberCount + fresh.length > LIMITS.groupMaxMembers) {
       throw badRequest(`A group holds at most ${LIMITS.groupMaxMembers} members.`);
     }
-    await refuseOverChatCap(deps, caller.userId, fresh, 'userIds');
-    const joinedAt = deps.now().toISOString();
-    const added = fresh.map((id) => invitedMember(chat, id, joinedAt));
-    const version = await allocateVersion(deps, chatId);
-    const applied = await applyMembershipChange(deps, chatId, version, (signal) =>
-      deps.store.chats.addMembers(chat, added, version.ver, { abortSignal: signal }),
-    );
-    if (!applied) continue;
-    const { ver } = version;
-    const updated = { ...chat, memberCount: chat.memberCount + added.length, lastVer: ver, memberVer: ver };
-    // Over 200 members, the Chat lists the owner (the caller), then those who joined (each finds
-    // their own entry in `chat.joined`, and so their read cursor), then the others.
-    const view = chatView(updated, [...members, ...added], fresh);
-    await admitToRoster(deps, chat, fresh);
-    await tellJoined(deps, chat, view, fresh, [...current], ver);
-    return { chat: view };
+    const view = await joinChat(deps, caller.userId, { chat, members }, fresh, 'userIds');
+    if (view) return { chat: view };
   }
   throw conflict('The chat changed while people were being invited. Please retry.');
 }
@@ -114,34 +98,6 @@ async function inviteAgain(
   return view;
 }
 
-/**
- * `chat.joined` to the people who joined, `member.joined` (at `ver`) to the other members: the
- * group's roster read once for both (consistent: 51 units for 2,000 sockets), and one fan-out after
- * the other, so no more than FANOUT_CONCURRENCY posts are in flight. (Side by side, each fan-out
- * read the roster itself and they posted twice as many at once.) A failed read leaves each fan-out
- * to look up itself (and to hand its users to the queue if that fails too: fanout.ts).
- */
-async function tellJoined(
-  deps: Deps,
-  chat: ChatRecord,
-  view: ChatView,
-  joined: readonly string[],
-  others: readonly string[],
-  ver: number,
-): Promise<void> {
-  const sockets = await deps.fanOut.socketsOf([...joined, ...others], { chat }).catch((error: unknown) => {
-    logger.warn('the roster read for an invite failed; each fan-out looks up itself', { error });
-    return undefined;
-  });
-  const tell = (userIds: readonly string[], frame: Frame) => {
-    const audience = new Set(userIds);
-    const theirs = sockets?.filter((t) => audience.has(t.userId));
-    return deps.fanOut.toUsers(userIds, frame, { chat, sockets: theirs });
-  };
-  await tell(joined, event('chat.joined', { chat: view }));
-  await tell(others, event('member.joined', { chatId: chat.chatId, userIds: [...joined], ver }));
-}
-
 export async function removeMember(
   deps: Deps,
   caller: Caller,
@@ -150,13 +106,16 @@ export async function removeMember(
   const { chatId, userId } = input;
   for (let attempt = 0; attempt < LIMITS.membershipAttempts; attempt++) {
     const { chat, members, me } = await loadForAction(deps, caller, chatId, { consistent: true });
-    // Nobody may remove anyone from a direct chat, so the administrator's role gives no power there:
-    // to one who is not in it, it is a chat they are not a member of, NOT_FOUND as a missing chat,
-    // before its members are looked at (who is in it is not theirs to learn).
+    // Nobody may remove anyone else from a direct chat, so the administrator's role gives no power
+    // there: to one who is not in it, it is a chat they are not a member of, NOT_FOUND as a missing
+    // chat, before its members are looked at (who is in it is not theirs to learn). Its members may
+    // leave it (protocol, Rules), as a group: its other member then stays in it alone.
     if (!me && chat.kind === 'direct') throw chatNotFound(chatId);
     const target = members.find((m) => m.userId === userId);
     if (!target) throw notFound(`User "${userId}" is not a member of this chat.`);
-    if (chat.kind === 'direct') throw forbidden('A direct chat cannot be left; delete it instead.');
+    if (chat.kind === 'direct' && userId !== caller.userId) {
+      throw forbidden('In a direct chat you can remove only yourself: "userId" names the other member.');
+    }
     // An administrator may remove anyone (recorded below); others need membership and the rule.
     const asAdmin = !me || (userId !== caller.userId && chat.ownerId !== caller.userId);
     if (asAdmin && !caller.admin) {
@@ -164,6 +123,8 @@ export async function removeMember(
     }
     const remaining = members.filter((m) => m.userId !== userId);
     const newOwner = userId === chat.ownerId ? remaining[0]?.userId : undefined;
+    // The one who stays in a direct chat is no longer the leaver's direct-chat peer (presence).
+    const stayingPeer = chat.kind === 'direct' ? remaining[0]?.userId : undefined;
     // Its last member leaving deletes the chat (its `META` with the membership).
     const lastOut = chat.memberCount <= 1;
     // Before the last leave's transaction, the delayed job that queues the partition's retention
@@ -178,7 +139,15 @@ export async function removeMember(
       deps,
       chatId,
       version,
-      (signal) => deps.store.chats.removeMember(chat, userId, newOwner, version.ver, { abortSignal: signal }),
+      (signal) =>
+        deps.store.chats.removeMember(
+          chat,
+          userId,
+          newOwner,
+          version.ver,
+          { abortSignal: signal },
+          stayingPeer,
+        ),
       lastOut,
     );
     if (!applied) continue;
@@ -210,7 +179,7 @@ export async function deleteChat(deps: Deps, caller: Caller, input: ChatRef): Pr
   if (asAdmin && !caller.admin) {
     // To any other member a marked chat is gone already, as to every other action (access.ts).
     if (chat.deletedAt !== undefined) throw chatNotFound(chatId);
-    throw forbidden('Only the owner can delete this chat.');
+    throw forbidden('Only the owner can delete this chat; you can leave it (removeMember of yourself).');
   }
   const now = deps.now();
   // Before the mark, the delayed job that finishes this deletion should the request stop after it
@@ -228,31 +197,4 @@ export async function deleteChat(deps: Deps, caller: Caller, input: ChatRef): Pr
   if (asAdmin) await recordAdminAction(deps, caller, { action: 'deleteChat', chatId });
   await finishChatDeletion(deps, chat, epochSeconds(now));
   return { chatId };
-}
-
-/**
- * Writes a membership change under its version before the write deadline (`versions.ts`). Whether
- * it was applied: false when the chat changed since it was read (the caller reads again) or when
- * the write did not land in time (its version is then never seen). `deletesChat`: the change is
- * the last member's leave, whose write deletes `META` (and so sets no `memberVer`).
- */
-async function applyMembershipChange(
-  deps: Deps,
-  chatId: string,
-  version: AllocatedVersion,
-  write: (signal: AbortSignal) => Promise<'changed' | 'chat-changed'>,
-  deletesChat = false,
-): Promise<boolean> {
-  if (!version.open()) return false;
-  try {
-    return (await write(version.signal)) === 'changed';
-  } catch (error) {
-    if (!isAborted(error)) throw error;
-    // It may have landed before the deadline: the chat's members' version tells, or for the last
-    // member's leave the chat being gone. (A `deleteChat` may have got there first: the leave's
-    // retention job and events then repeat that deletion's, harmlessly: jobs are idempotent.)
-    const { chat } = await deps.store.chats.getWithMembers(chatId, { consistent: true });
-    if (deletesChat) return chat === undefined;
-    return chat !== undefined && chat.memberVer === version.ver;
-  }
 }

@@ -14,32 +14,16 @@ import { userIdsOf } from './access.ts';
 import { blockedDirect, refuseBlockedDirect, refuseBlockedInvite } from './blocking.ts';
 import type { Deps } from './deps.ts';
 import { announceGroup, createKeyedGroup, type GroupPlan, groupMembers, refuseGroup } from './group-keys.ts';
+import { joinChat } from './joins.ts';
 import { LIMITS } from './limits.ts';
 import { refuseOverChatCap } from './membership-cap.ts';
 import { member, newChat } from './new-chat.ts';
 import { queueCreationCheck } from './safety-net-jobs.ts';
 import { type ChatView, chatView } from './views.ts';
 
-export { member, newChat } from './new-chat.ts';
+export { invitedMember, member, newChat } from './new-chat.ts';
 
 export type CreateChatInput = Request<'createChat'>;
-
-/**
- * A membership of someone invited into an existing group at `joinedAt`: their read and delivered
- * cursors start at the chat's `lastSeq` as read (consistently) before the invite's guarded write, so
- * the history before the invite is neither unread for them nor unread by them for anyone else (a
- * message "read by everyone" stays so). A seq allocated after that read, by a send racing with the
- * invite, is above the cursors and counts as unread. A member invited back starts there too: leaving
- * deleted their old cursors, which were at most the `lastSeq` of then, so this never moves back.
- */
-export function invitedMember(chat: ChatRecord, userId: string, joinedAt: string): MemberRecord {
-  return {
-    ...member(chat, userId, 'member'),
-    lastReadSeq: chat.lastSeq,
-    lastDeliveredSeq: chat.lastSeq,
-    joinedAt,
-  };
-}
 
 export async function createChat(
   deps: Deps,
@@ -85,12 +69,17 @@ async function createDirectChat(
   let existingId = await deps.store.chats.getDirectChatId(caller.userId, peerId);
   for (let attempt = 0; attempt < LIMITS.membershipAttempts; attempt++) {
     if (existingId) {
-      // A chat gone, left by the caller, or marked for deletion (a deleteChat interrupted after its
-      // mark: every action on it is NOT_FOUND) is replaced by a new one (protocol: `created: true`).
+      // A chat gone (both left), or marked for deletion (a deleteChat interrupted after its mark:
+      // every action on it is NOT_FOUND) is replaced by a new one (protocol: `created: true`). One of
+      // the pair who left it is brought back into it, as an invite would (joins.ts), history kept.
       const loaded = await deps.store.chats.getWithMembers(existingId, { consistent: true });
       const { chat, members } = loaded;
-      if (chat && chat.deletedAt === undefined && members.some((m) => m.userId === caller.userId)) {
-        return { chat: chatView(chat, members), created: false };
+      if (chat && chat.deletedAt === undefined && members.length > 0) {
+        const missing = [caller.userId, peerId].filter((id) => !members.some((m) => m.userId === id));
+        if (missing.length === 0) return { chat: chatView(chat, members), created: false };
+        const view = await joinChat(deps, caller.userId, { chat, members }, missing, 'userId');
+        if (view) return { chat: view, created: false };
+        continue; // the chat changed meanwhile: read it again
       }
     }
     // The new chat mirrors the pair's blocks, checked in its own transaction (block-mirror.ts). The

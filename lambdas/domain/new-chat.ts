@@ -45,3 +45,21 @@ export function newChat(
     ...(kind === 'direct' ? { sentSeq: {} } : {}),
   };
 }
+
+/**
+ * A membership of someone invited into an existing group (or back into a direct chat they left) at
+ * `joinedAt`: their read and delivered
+ * cursors start at the chat's `lastSeq` as read (consistently) before the invite's guarded write, so
+ * the history before the invite is neither unread for them nor unread by them for anyone else (a
+ * message "read by everyone" stays so). A seq allocated after that read, by a send racing with the
+ * invite, is above the cursors and counts as unread. A member invited back starts there too: leaving
+ * deleted their old cursors, which were at most the `lastSeq` of then, so this never moves back.
+ */
+export function invitedMember(chat: ChatRecord, userId: string, joinedAt: string): MemberRecord {
+  return {
+    ...member(chat, userId, 'member'),
+    lastReadSeq: chat.lastSeq,
+    lastDeliveredSeq: chat.lastSeq,
+    joinedAt,
+  };
+}

@@ -106,8 +106,15 @@ const ROLE_RULES: Rule[] = [
   ['deleteChat of a direct chat by the peer', 'peer', 'deleteChat', 'direct', {}, 'FORBIDDEN'],
   ['a member removing another member', 'member', 'removeMember', 'group', { userId: 'member2' }, 'FORBIDDEN'],
   ['a member removing the owner', 'member', 'removeMember', 'group', { userId: 'owner' }, 'FORBIDDEN'],
-  ['the peer leaving a direct chat', 'peer', 'removeMember', 'direct', { userId: 'peer' }, 'FORBIDDEN'],
-  ['its creator leaving a direct chat', 'owner', 'removeMember', 'direct', { userId: 'owner' }, 'FORBIDDEN'],
+  [
+    'the peer removing the creator of a direct chat',
+    'peer',
+    'removeMember',
+    'direct',
+    { userId: 'owner' },
+    'FORBIDDEN',
+  ],
+  ['its creator removing the peer', 'owner', 'removeMember', 'direct', { userId: 'peer' }, 'FORBIDDEN'],
   ['the owner removing a non-member', 'owner', 'removeMember', 'group', { userId: 'outsider' }, 'NOT_FOUND'],
   // Author-only message actions, even for the owner.
   ['owner edits member’s message', 'owner', 'editMessage', 'group', { messageId: 'memberMsg' }, 'FORBIDDEN'],

@@ -229,9 +229,14 @@ export const ACTION_CASES: Case[] = [
     code: 'FORBIDDEN',
   },
   {
-    name: 'removeMember (leave) of a direct chat',
-    frame: (x) => ({ action: 'removeMember', chatId: x.ab, userId: x.alice }),
-    code: 'FORBIDDEN',
+    name: 'removeMember of a non-member from a direct chat',
+    frame: (x) => ({ action: 'removeMember', chatId: x.ab, userId: x.carol }),
+    code: 'NOT_FOUND',
+  },
+  {
+    name: "removeMember (leave) of others' direct chat",
+    frame: (x) => ({ action: 'removeMember', chatId: x.bc, userId: x.alice }),
+    code: 'NOT_FOUND',
   },
   {
     name: "removeMember in others' chat",

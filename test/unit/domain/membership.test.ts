@@ -84,6 +84,18 @@ describe('invite', () => {
 });
 
 describe('removeMember', () => {
+  it('lets a member leave a direct chat: the one who stays owns it and is no longer their peer', async () => {
+    const { deps, store, fanOut } = fakeDeps();
+    store.chats.getWithMembers.mockResolvedValue(groupChat('ann', ['ann', 'bob'], { kind: 'direct' }));
+    await removeMember(deps, ann, { chatId: 'g1', userId: 'ann' });
+    const call = store.chats.removeMember.mock.calls[0] ?? [];
+    expect([...call.slice(1, 4), call[5]]).toEqual(['ann', 'bob', 9, 'bob']);
+    expect(sent(fanOut)[0]).toMatchObject({
+      userIds: ['ann', 'bob'],
+      frame: { type: 'member.left', userId: 'ann', ver: 9 },
+    });
+  });
+
   it('hands ownership to the earliest remaining member when the owner leaves', async () => {
     const { deps, store, fanOut } = fakeDeps();
     store.chats.getWithMembers.mockResolvedValue(groupChat('ann', ['ann', 'bob', 'cy']));
@@ -181,7 +193,12 @@ describe('removeMember', () => {
 
   it.each([
     ['a member removing someone else', groupChat('bob', ['bob', 'ann', 'cy']), 'cy', 'FORBIDDEN'],
-    ['leaving a direct chat', groupChat('bob', ['bob', 'ann'], { kind: 'direct' }), 'ann', 'FORBIDDEN'],
+    [
+      'removing the other member of a direct chat',
+      groupChat('ann', ['ann', 'bob'], { kind: 'direct' }),
+      'bob',
+      'FORBIDDEN',
+    ],
     ['removing a non-member', groupChat('ann', ['ann']), 'zed', 'NOT_FOUND'],
   ])('refuses %s', async (_case, loaded, userId, code) => {
     const { deps, store } = fakeDeps();

@@ -1,0 +1,109 @@
+/**
+ * Joining an existing chat: what an invite into a group does for its new members, and what a
+ * createChat direct does for the one of the pair who left the pair's chat (create-chat.ts): the
+ * membership cap, the memberships written under a new members' version, the roster, and
+ * `chat.joined` to those who joined, `member.joined` to the others. Also the guarded write every
+ * membership change goes through (`applyMembershipChange`).
+ */
+import type { ChatRecord, MemberRecord } from '../data/store.ts';
+import { isAborted } from '../data/table-client.ts';
+import { event, type Frame } from '../shared/frames.ts';
+import { logger } from '../shared/logger.ts';
+import { userIdsOf } from './access.ts';
+import type { Deps } from './deps.ts';
+import { refuseOverChatCap } from './membership-cap.ts';
+import { invitedMember } from './new-chat.ts';
+import { admitToRoster } from './rosters.ts';
+import { type AllocatedVersion, allocateVersion } from './versions.ts';
+import { type ChatView, chatView } from './views.ts';
+
+/**
+ * Adds `fresh` (none of them members) to `chat` as read with its `members`: the membership cap
+ * first (`field`: the request field naming them), then the write. The chat as the joined see it, or
+ * undefined when the chat changed since it was read (the caller reads it again and retries). In a
+ * direct chat the one who joins is the peer of the member who stayed, and that member theirs again.
+ */
+export async function joinChat(
+  deps: Deps,
+  callerId: string,
+  loaded: { readonly chat: ChatRecord; readonly members: readonly MemberRecord[] },
+  fresh: readonly string[],
+  field: string,
+): Promise<ChatView | undefined> {
+  const { chat, members } = loaded;
+  await refuseOverChatCap(deps, callerId, fresh, field);
+  const joinedAt = deps.now().toISOString();
+  const stayed = chat.kind === 'direct' ? members[0]?.userId : undefined;
+  const added = fresh.map((id) => ({
+    ...invitedMember(chat, id, joinedAt),
+    ...(stayed ? { peerId: stayed } : {}),
+  }));
+  const version = await allocateVersion(deps, chat.chatId);
+  const applied = await applyMembershipChange(deps, chat.chatId, version, (signal) =>
+    deps.store.chats.addMembers(chat, added, version.ver, { abortSignal: signal }),
+  );
+  if (!applied) return undefined;
+  const { ver } = version;
+  const updated = { ...chat, memberCount: chat.memberCount + added.length, lastVer: ver, memberVer: ver };
+  // Over 200 members, the Chat lists the owner, then those who joined (each finds their own entry in
+  // `chat.joined`, and so their read cursor), then the others.
+  const view = chatView(updated, [...members, ...added], fresh);
+  await admitToRoster(deps, chat, fresh);
+  await tellJoined(deps, chat, view, fresh, userIdsOf(members), ver);
+  return view;
+}
+
+/**
+ * `chat.joined` to the people who joined, `member.joined` (at `ver`) to the other members: the
+ * group's roster read once for both (consistent: 51 units for 2,000 sockets), and one fan-out after
+ * the other, so no more than FANOUT_CONCURRENCY posts are in flight. (Side by side, each fan-out
+ * read the roster itself and they posted twice as many at once.) A failed read leaves each fan-out
+ * to look up itself (and to hand its users to the queue if that fails too: fanout.ts).
+ */
+export async function tellJoined(
+  deps: Deps,
+  chat: ChatRecord,
+  view: ChatView,
+  joined: readonly string[],
+  others: readonly string[],
+  ver: number,
+): Promise<void> {
+  const sockets = await deps.fanOut.socketsOf([...joined, ...others], { chat }).catch((error: unknown) => {
+    logger.warn('the roster read for an invite failed; each fan-out looks up itself', { error });
+    return undefined;
+  });
+  const tell = (userIds: readonly string[], frame: Frame) => {
+    const audience = new Set(userIds);
+    const theirs = sockets?.filter((t) => audience.has(t.userId));
+    return deps.fanOut.toUsers(userIds, frame, { chat, sockets: theirs });
+  };
+  await tell(joined, event('chat.joined', { chat: view }));
+  await tell(others, event('member.joined', { chatId: chat.chatId, userIds: [...joined], ver }));
+}
+
+/**
+ * Writes a membership change under its version before the write deadline (`versions.ts`). Whether
+ * it was applied: false when the chat changed since it was read (the caller reads again) or when
+ * the write did not land in time (its version is then never seen). `deletesChat`: the change is
+ * the last member's leave, whose write deletes `META` (and so sets no `memberVer`).
+ */
+export async function applyMembershipChange(
+  deps: Deps,
+  chatId: string,
+  version: AllocatedVersion,
+  write: (signal: AbortSignal) => Promise<'changed' | 'chat-changed'>,
+  deletesChat = false,
+): Promise<boolean> {
+  if (!version.open()) return false;
+  try {
+    return (await write(version.signal)) === 'changed';
+  } catch (error) {
+    if (!isAborted(error)) throw error;
+    // It may have landed before the deadline: the chat's members' version tells, or for the last
+    // member's leave the chat being gone. (A `deleteChat` may have got there first: the leave's
+    // retention job and events then repeat that deletion's, harmlessly: jobs are idempotent.)
+    const { chat } = await deps.store.chats.getWithMembers(chatId, { consistent: true });
+    if (deletesChat) return chat === undefined;
+    return chat !== undefined && chat.memberVer === version.ver;
+  }
+}
