@@ -7,7 +7,7 @@
  * Others can fill only part of it: a user is added by someone else (to a group, or as the peer of a
  * direct chat) only while they are in fewer than `addableBelow(cap)` chats, so a user others keep
  * adding (to exhaust their cap) can still start a tenth of the cap's chats themselves; they leave
- * the unwanted groups and block whoever added them (docs/security.md). A refusal about someone else
+ * the unwanted chats (direct chats too) and block whoever added them (docs/security.md). A refusal about someone else
  * says neither their count nor the cap: only that they cannot be added.
  */
 import { forbidden } from '../shared/errors.ts';
