@@ -6,8 +6,8 @@
  * UpdateItem per item (an item already gone is skipped; doing it again sets the same TTL, so a
  * redelivered job is harmless). Cost: the Query's read units (by item size) plus one write per item,
  * rounded up per KB of the item (docs/security.md). The retention worker runs it a page at a time
- * (`expirePage`, lambdas/domain/retention-jobs.ts); `expireChat` runs every page, for `deleteChat`
- * when the retention queue is not there.
+ * (`expirePage`, lambdas/domain/retention-jobs.ts); `expireChat` runs pages while its caller's time
+ * allows, for `deleteChat` and a last leave when the retention queue is not there or refuses the job.
  *
  * The upload records of a page (`UPLOAD#<uploadId>`) name the chat's media objects: the caller's
  * `beforeExpiring` (deleting those objects) runs with their ids after the Query and before any
@@ -21,7 +21,7 @@
  */
 import { mapSettled } from '../shared/concurrency.ts';
 import { isChatFull } from '../shared/errors.ts';
-import { chatPk, PREFIX, TTL_ATTRIBUTE } from './keys.ts';
+import { chatPk, PREFIX, SK, TTL_ATTRIBUTE } from './keys.ts';
 import { ifConditionFails, itemExists, type TableClient } from './table-client.ts';
 
 /** Updates in flight at once. */
@@ -29,6 +29,22 @@ const PARALLEL = 16;
 
 /** Where a partition's next page starts (the Query's LastEvaluatedKey: the table's keys). */
 export type RetentionKey = { readonly pk: string; readonly sk: string };
+
+/** How much of a partition `expireChat` may do (lambdas/domain/chat-deletion.ts bounds it by time). */
+export interface ExpireChatBounds {
+  /** Keys per page (the Query's Limit); none: up to 1 MB of keys. */
+  readonly limit?: number | undefined;
+  /** Asked before each page: whether it may start. @default always */
+  readonly mayStartPage?: (() => boolean) | undefined;
+}
+
+/** What `expireChat` did: its items, whether it reached the partition's end, and where the rest starts. */
+export interface ExpiredChat {
+  readonly count: number;
+  readonly done: boolean;
+  /** Where the rest starts (when not `done`); none: from the start. */
+  readonly next: RetentionKey | undefined;
+}
 
 /** What one page of a partition does before its items get their TTL. */
 export type BeforeExpiring = (uploadIds: readonly string[]) => Promise<void>;
@@ -42,6 +58,8 @@ export interface RetentionPageOptions {
    * `expirePage` throws and no item of the page got its TTL.
    */
   readonly beforeExpiring?: BeforeExpiring | undefined;
+  /** Leaves the chat's `META` without a TTL (`expireChat`: a deletion it may leave unfinished keeps it). */
+  readonly keepMeta?: boolean;
 }
 
 /** The upload ids among a page's keys (`UPLOAD#<uploadId>`). */
@@ -64,13 +82,14 @@ export class RetentionRepository {
     expiresAt: number,
     options: RetentionPageOptions = {},
   ): Promise<{ count: number; failed: number; next: RetentionKey | undefined }> {
-    const { items, lastKey } = await this.table.queryPage({
+    const { items: keys, lastKey } = await this.table.queryPage({
       KeyConditionExpression: 'pk = :pk',
       ProjectionExpression: 'pk, sk',
       ExpressionAttributeValues: { ':pk': chatPk(chatId) },
       ...(options.limit ? { Limit: options.limit } : {}),
       ...(options.startKey ? { ExclusiveStartKey: { ...options.startKey } } : {}),
     });
+    const items = options.keepMeta ? keys.filter((k) => k.sk !== SK.chat) : keys;
     const uploadIds = uploadIdsOf(items);
     if (uploadIds.length > 0 && options.beforeExpiring) await options.beforeExpiring(uploadIds);
     let failed = 0;
@@ -100,20 +119,40 @@ export class RetentionRepository {
   }
 
   /**
-   * Sets `ttl = expiresAt` (epoch seconds) on every item of the chat's partition, page after page,
-   * each after its `beforeExpiring`; how many. Throws at the first page whose hook failed.
+   * Sets `ttl = expiresAt` (epoch seconds) on the chat's partition, page after page (`limit` keys
+   * each), each after its `beforeExpiring`, while `mayStartPage` allows another page (asked before
+   * each, the first included; always, without it). How many items it expired, whether it reached the
+   * partition's end (`done`), and where the rest starts when it did not (`next`; none: from the start,
+   * no page was begun). `META` keeps no TTL: a deletion whose partition it leaves unfinished keeps
+   * its marked `META` for the finish job (lambdas/domain/chat-deletion.ts), which deletes it when
+   * done. Throws at the first page whose hook failed, or at the end when an update did.
    */
-  async expireChat(chatId: string, expiresAt: number, beforeExpiring?: BeforeExpiring): Promise<number> {
+  async expireChat(
+    chatId: string,
+    expiresAt: number,
+    beforeExpiring?: BeforeExpiring,
+    bounds: ExpireChatBounds = {},
+  ): Promise<ExpiredChat> {
     let startKey: RetentionKey | undefined;
     let count = 0;
     let failed = 0;
-    do {
-      const page = await this.expirePage(chatId, expiresAt, { startKey, beforeExpiring });
+    let done = false;
+    while (bounds.mayStartPage?.() ?? true) {
+      const page = await this.expirePage(chatId, expiresAt, {
+        startKey,
+        beforeExpiring,
+        keepMeta: true,
+        ...(bounds.limit ? { limit: bounds.limit } : {}),
+      });
       count += page.count;
       failed += page.failed;
       startKey = page.next;
-    } while (startKey);
+      if (!startKey) {
+        done = true;
+        break;
+      }
+    }
     if (failed > 0) throw new Error(`${failed} items of a deleted chat were not given a TTL`);
-    return count;
+    return { count, done, next: done ? undefined : startKey };
   }
 }

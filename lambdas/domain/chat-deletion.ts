@@ -34,11 +34,20 @@
 
 import { mediaBucket } from '../data/media-bucket.ts';
 import type { ChatRecord } from '../data/store.ts';
+import { REQUEST_RESERVE_MS } from '../fanout/options.ts';
+import { currentBudget, fitsBudget } from '../shared/budget.ts';
 import { event } from '../shared/frames.ts';
 import { logger } from '../shared/logger.ts';
+import { countMetric } from '../shared/metrics.ts';
 import { userIdsOf } from './access.ts';
 import type { Deps } from './deps.ts';
-import { deleteUploadMedia, type FinishOutcome, RETENTION_JOB_VERSION } from './retention-jobs.ts';
+import {
+  deleteUploadMedia,
+  type FinishDeletionJob,
+  type FinishOutcome,
+  type QueuedRetentionJob,
+  RETENTION_JOB_VERSION,
+} from './retention-jobs.ts';
 import { disbandRoster } from './rosters.ts';
 
 /** Epoch seconds of an ISO time: a deleted chat's TTL. */
@@ -78,11 +87,9 @@ export async function finishChatDeletion(deps: Deps, chat: ChatRecord, expiresAt
   }
   await deps.store.chats.deleteMembersButOwner(chat, members);
   if ((await deps.store.chats.deleteOwnerAndPointer(chat, members)) === 'deleted') {
-    const retained =
-      (await queueRetentionJob(deps, chatId, expiresAt)) ||
-      (await expireInRequest(deps, chatId, expiresAt)) === 'expired';
-    // A partition whose expiry failed keeps its marked META: the finish job tries again.
-    if (retained) await deps.store.chats.deleteMeta(chatId);
+    const finish: FinishDeletionJob = { v: RETENTION_JOB_VERSION, kind: 'finishDeletion', chatId };
+    // A partition whose expiry is unfinished keeps its marked META: the finish job tries again.
+    if ((await retain(deps, chatId, expiresAt, finish)) !== 'left') await deps.store.chats.deleteMeta(chatId);
   }
   await disbandRoster(deps, chat);
 }
@@ -100,15 +107,55 @@ export async function finishInterruptedDeletion(deps: Deps, chatId: string): Pro
 /**
  * A deleted chat's retention (its items' TTL and its media: retention-jobs.ts), for a last member's
  * leave whose `expireLeft` job the queue refused: its job queued (delayed), or when there is no
- * queue or it refuses the job again, the partition expired here.
+ * queue or it refuses the job again, what fits in the request expired here (`retain`).
  */
 export async function expireDeletedChat(
   deps: Deps,
   chatId: string,
   expiresAt: number,
-): Promise<'queued' | 'expired' | 'failed'> {
+): Promise<'queued' | 'expired' | 'left'> {
+  return retain(deps, chatId, expiresAt, { v: RETENTION_JOB_VERSION, chatId, expiresAt });
+}
+
+/** Keys per page when a request expires a partition itself (DynamoDB Local: ~0.3 s a page). */
+export const REQUEST_PAGE_SIZE = 100;
+/**
+ * The time a request's page is given: a page starts only while it can end this long before the
+ * invocation's budget does (`REQUEST_RESERVE_MS` before its timeout), which keeps the time to ask the
+ * queue again, to delete `META` or log, to disband the roster and to answer.
+ */
+export const REQUEST_PAGE_MS = 1_000;
+
+/**
+ * A deleted chat's retention: its job queued (delayed: module comment), or when there is no queue or
+ * it refuses the job, the partition expired in the request, as far as the invocation's time allows
+ * (a chat of thousands of items outruns a request: Lambda would stop it mid-way, with nothing
+ * logged and nothing after it done). When that did not finish, the queue is asked again for the
+ * whole job (from the start: a page done twice is harmless, and a write that landed after the mark
+ * on a page done already gets its TTL too); refused again, the chat is `left`: an ERROR line names it
+ * and `unfinished`, the job that finishes it once sent to the retention queue, and
+ * `RetentionNotQueued` (alarmed) is counted (docs/operations.md, "A deleted chat's retention not
+ * queued"). `deleteChat` then keeps its marked `META`, which its finish job (or that job sent by hand)
+ * finds.
+ */
+async function retain(
+  deps: Deps,
+  chatId: string,
+  expiresAt: number,
+  unfinished: QueuedRetentionJob,
+): Promise<'queued' | 'expired' | 'left'> {
   if (await queueRetentionJob(deps, chatId, expiresAt)) return 'queued';
-  return expireInRequest(deps, chatId, expiresAt);
+  if ((await expireInRequest(deps, chatId, expiresAt)) === 'expired') return 'expired';
+  if (await queueRetentionJob(deps, chatId, expiresAt)) return 'queued';
+  logger.error(
+    "a deleted chat's retention is unfinished and not queued: send its job to the retention queue",
+    {
+      chatId,
+      job: unfinished,
+    },
+  );
+  countMetric('RetentionNotQueued');
+  return 'left';
 }
 
 /**
@@ -128,20 +175,29 @@ async function queueRetentionJob(deps: Deps, chatId: string, expiresAt: number):
 }
 
 /**
- * Expires the partition and deletes its media here, through the retention job's pages (a big chat may
- * outrun the request). The chat is deleted already, so a failure is logged (`failed`, with the chat
- * id to expire by hand) and does not fail the deletion: its members are still told.
+ * Expires the partition and deletes its media here, through the retention job's pages, while the
+ * invocation's time allows a page (`REQUEST_PAGE_MS`; every page outside an invocation). The chat is
+ * deleted already, so a failure is logged and does not fail the deletion (its members are still
+ * told): `unfinished`, as when time ran out first.
  */
-async function expireInRequest(deps: Deps, chatId: string, expiresAt: number): Promise<'expired' | 'failed'> {
+async function expireInRequest(
+  deps: Deps,
+  chatId: string,
+  expiresAt: number,
+): Promise<'expired' | 'unfinished'> {
+  const budget = currentBudget(REQUEST_RESERVE_MS);
   try {
-    await deps.store.retention.expireChat(
+    const { count, done } = await deps.store.retention.expireChat(
       chatId,
       expiresAt,
       deleteUploadMedia(() => deps.media ?? mediaBucket(), chatId),
+      { limit: REQUEST_PAGE_SIZE, mayStartPage: () => fitsBudget(budget, REQUEST_PAGE_MS) },
     );
-    return 'expired';
+    if (done) return 'expired';
+    logger.warn('out of time expiring a deleted chat in the request: the rest is left', { chatId, count });
+    return 'unfinished';
   } catch (error) {
     logger.error('a deleted chat could not be expired: its items and media are left', { chatId, error });
-    return 'failed';
+    return 'unfinished';
   }
 }

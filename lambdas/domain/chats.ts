@@ -154,7 +154,9 @@ export async function removeMember(
     // Done: a retry would find the member (or the chat) gone and do nothing, so nothing below may
     // skip what follows it. Its last member left: the chat is deleted (protocol, Rules), so the rest
     // of its partition (messages, claims, reactions, uploads) and its media go as after deleteChat,
-    // by the delayed job queued above, or queued first here when the queue refused it. Then the administrator's record; neither of them fails (logged instead).
+    // by the delayed job queued above, or queued here when the queue refused it (expired here as far
+    // as the request's time allows when refused again: chat-deletion.ts). Then the administrator's
+    // record; neither of them fails (logged instead).
     if (lastOut && !netQueued) await expireDeletedChat(deps, chatId, expiresAt);
     if (asAdmin) await recordAdminAction(deps, caller, { action: 'removeMember', chatId, userId });
     await deps.fanOut.toUsers(

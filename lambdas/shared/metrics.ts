@@ -90,6 +90,13 @@ export const BUSINESS_METRICS = {
    * line `chat storage near its limit` names the chat. Alarmed (docs/operations.md).
    */
   ChatStorageNearFull: 'Messages stored in a chat near its 10 GB storage limit',
+  /**
+   * Deleted chats (`deleteChat`, a last member's leave) whose retention job the retention queue
+   * refused twice and whose partition the request could not expire in its time
+   * (lambdas/domain/chat-deletion.ts): part of their items keep no TTL until the job is sent. The
+   * ERROR line names the chat and the job. Alarmed (docs/operations.md).
+   */
+  RetentionNotQueued: 'Deleted chats whose retention the queue refused and the request could not finish',
 } as const;
 
 export type BusinessMetric = keyof typeof BUSINESS_METRICS;

@@ -52,6 +52,34 @@ describe('retention', () => {
     expect(ddb.commandCalls(QueryCommand)).toHaveLength(2);
   });
 
+  it('expireChat starts a page only while mayStartPage allows, says where the rest starts, and leaves META', async () => {
+    ddb
+      .on(QueryCommand)
+      .resolvesOnce({ Items: [key('MEMBER#ann'), key('META')], LastEvaluatedKey: key('META') })
+      .resolvesOnce({ Items: [key('MSG#1')], LastEvaluatedKey: key('MSG#1') });
+    ddb.on(UpdateCommand).resolves({});
+    let pages = 0;
+    const expired = await store.retention.expireChat('g1', 1, undefined, {
+      limit: 2,
+      mayStartPage: () => pages++ < 2,
+    });
+    expect(expired).toEqual({ count: 2, done: false, next: key('MSG#1') });
+    expect(ddb.commandCalls(QueryCommand).map((c) => c.args[0].input.Limit)).toEqual([2, 2]);
+    // The chat's META keeps no TTL: a deletion left unfinished keeps it for its finish job.
+    const updated = ddb.commandCalls(UpdateCommand).map((c) => c.args[0].input.Key);
+    expect(updated).toEqual([key('MEMBER#ann'), key('MSG#1')]);
+    // No page allowed: nothing done, the rest from the start.
+    ddb.resetHistory();
+    await expect(
+      store.retention.expireChat('g1', 1, undefined, { mayStartPage: () => false }),
+    ).resolves.toEqual({
+      count: 0,
+      done: false,
+      next: undefined,
+    });
+    expect(ddb.commandCalls(QueryCommand)).toEqual([]);
+  });
+
   it("hands a page's upload ids to beforeExpiring before any update, and updates nothing when it fails", async () => {
     ddb.on(QueryCommand).resolves({ Items: [key('MSG#1'), key('UPLOAD#up_a'), key('UPLOAD#up_b')] });
     ddb.on(UpdateCommand).resolves({});

@@ -5,7 +5,8 @@
  * partition expired in the request only when the queue refuses the job. The same steps against
  * DynamoDB Local and a failing write: test/fault/interrupted-delete.test.ts.
  */
-import { describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { REQUEST_PAGE_SIZE } from '../../../lambdas/domain/chat-deletion.ts';
 import { deleteChat } from '../../../lambdas/domain/chats.ts';
 import type {
   FinishDeletionJob,
@@ -13,6 +14,8 @@ import type {
   RetentionJob,
   RetentionQueue,
 } from '../../../lambdas/domain/retention-jobs.ts';
+import { logger } from '../../../lambdas/shared/logger.ts';
+import { type MetricValues, onMetrics } from '../../../lambdas/shared/metrics.ts';
 import { caller, fakeDeps, groupChat } from './fakes.ts';
 
 const job = (extra: Partial<RetentionJob> = {}): RetentionJob => ({
@@ -83,7 +86,12 @@ describe('deleteChat and the retention queue', () => {
     const refusing: RetentionQueue = { send: vi.fn(async () => Promise.reject(new Error('SQS down'))) };
     for (const queue of [refusing, undefined]) {
       const { store, media, expiresAt } = await deletion(queue);
-      expect(store.retention.expireChat).toHaveBeenCalledWith('g1', expiresAt, expect.any(Function));
+      expect(store.retention.expireChat).toHaveBeenCalledWith(
+        'g1',
+        expiresAt,
+        expect.any(Function),
+        expect.anything(),
+      );
       // Its pages delete their uploads' objects through the request's bucket.
       const beforeExpiring = store.retention.expireChat.mock.calls[0]?.[2];
       await beforeExpiring?.(['up_a', 'up_b']);
@@ -101,5 +109,79 @@ describe('deleteChat and the retention queue', () => {
     expect(fake.fanOut.toUsers.mock.calls.map(([, frame]) => frame.type)).toEqual(['chat.deleted']);
     expect(fake.store.rosters.clear).toHaveBeenCalledWith('g1');
     expect(fake.store.chats.deleteMeta).not.toHaveBeenCalled();
+  });
+
+  describe('when the queue refuses and the request runs out of time', () => {
+    const emitted: MetricValues[] = [];
+    let stop = () => {};
+    beforeEach(() => {
+      emitted.length = 0;
+      vi.restoreAllMocks();
+      stop();
+      stop = onMetrics((v) => emitted.push(v));
+    });
+    afterAll(() => stop());
+    const unfinished = () => {
+      const fake = fakeDeps();
+      fake.store.chats.getWithMembers.mockResolvedValue(groupChat('ann', ['ann', 'bob']));
+      fake.store.retention.expireChat.mockResolvedValue({ count: 300, done: false, next: undefined });
+      return fake;
+    };
+
+    it('expires pages only while a page fits, then asks the queue again: taken, META goes', async () => {
+      const fake = unfinished();
+      const sent: QueuedRetentionJob[] = [];
+      const send = vi
+        .fn(async (j: QueuedRetentionJob, _options?: { delayed?: boolean }) => void sent.push(j))
+        .mockImplementationOnce(async (j) => void sent.push(j)) // the finish job
+        .mockRejectedValueOnce(new Error('SQS down')); // the retention job, the first time
+      await deleteChat({ ...fake.deps, retentionQueue: { send } }, ann, { chatId: 'g1' });
+      const expiresAt = Math.floor(fake.deps.now().getTime() / 1000);
+      expect(fake.store.retention.expireChat).toHaveBeenCalledWith('g1', expiresAt, expect.any(Function), {
+        limit: REQUEST_PAGE_SIZE,
+        mayStartPage: expect.any(Function),
+      });
+      // The whole job again (from the start, delayed): pages done twice are harmless.
+      expect(sent).toEqual([finishJob, job({ expiresAt })]);
+      expect(send.mock.calls[2]?.[1]).toEqual({ delayed: true });
+      expect(fake.store.chats.deleteMeta).toHaveBeenCalledWith('g1');
+      expect(emitted).toEqual([]);
+    });
+
+    it('refused again: keeps META marked, logs the job that finishes it and counts RetentionNotQueued', async () => {
+      const fake = unfinished();
+      const error = vi.spyOn(logger, 'error');
+      const refusing: RetentionQueue = { send: vi.fn(async () => Promise.reject(new Error('SQS down'))) };
+      await expect(
+        deleteChat({ ...fake.deps, retentionQueue: refusing }, ann, { chatId: 'g1' }),
+      ).resolves.toEqual({ chatId: 'g1' });
+      expect(refusing.send).toHaveBeenCalledTimes(3);
+      expect(fake.store.chats.deleteMeta).not.toHaveBeenCalled();
+      expect(fake.store.rosters.clear).toHaveBeenCalledWith('g1');
+      expect(error).toHaveBeenCalledWith(expect.stringContaining('send its job to the retention queue'), {
+        chatId: 'g1',
+        job: finishJob,
+      });
+      expect(emitted).toEqual([{ RetentionNotQueued: 1 }]);
+    });
+
+    it('the bound is the invocation’s time: no page starts once one would end in its reserve', async () => {
+      const { withInvocation } = await import('../../../lambdas/shared/budget.ts');
+      const fake = unfinished();
+      let mayStart: (() => boolean) | undefined;
+      fake.store.retention.expireChat.mockImplementation(async (_c, _e, _b, bounds) => {
+        mayStart = bounds?.mayStartPage;
+        return { count: 0, done: false, next: undefined };
+      });
+      let now = 1_000_000;
+      vi.spyOn(Date, 'now').mockImplementation(() => now);
+      await withInvocation({ getRemainingTimeInMillis: () => 10_000 }, () =>
+        deleteChat(fake.deps, ann, { chatId: 'g1' }),
+      );
+      now += 7_000; // 3 s left: a page (1 s) still ends before the reserve (2 s)
+      expect(mayStart?.()).toBe(true);
+      now += 1; // no longer
+      expect(mayStart?.()).toBe(false);
+    });
   });
 });

@@ -199,7 +199,7 @@ export function fakeStore(): FakeStore {
       refund: vi.fn(async () => true),
     },
     retention: {
-      expireChat: vi.fn(async () => 0),
+      expireChat: vi.fn(async () => ({ count: 0, done: true, next: undefined })),
       expirePage: vi.fn(async () => ({ count: 0, failed: 0, next: undefined })),
     },
     socketCount: {

@@ -130,7 +130,12 @@ describe('removeMember', () => {
     store.chats.getWithMembers.mockResolvedValue(groupChat('ann', ['ann']));
     fanOut.toUsers.mockRejectedValue(new Error('throttled'));
     await expect(removeMember(deps, ann, { chatId: 'g1', userId: 'ann' })).rejects.toThrow('throttled');
-    expect(store.retention.expireChat).toHaveBeenCalledWith('g1', expect.any(Number), expect.any(Function));
+    expect(store.retention.expireChat).toHaveBeenCalledWith(
+      'g1',
+      expect.any(Number),
+      expect.any(Function),
+      expect.anything(),
+    );
   });
 
   it('deletes the chat when the last member’s leave landed but its write timed out at the deadline', async () => {
@@ -148,7 +153,12 @@ describe('removeMember', () => {
       userId: 'ann',
     });
     expect(store.chats.removeMember).toHaveBeenCalledTimes(1);
-    expect(store.retention.expireChat).toHaveBeenCalledWith('g1', expect.any(Number), expect.any(Function));
+    expect(store.retention.expireChat).toHaveBeenCalledWith(
+      'g1',
+      expect.any(Number),
+      expect.any(Function),
+      expect.anything(),
+    );
     expect(sent(fanOut)[0]).toMatchObject({
       userIds: ['ann'],
       frame: { type: 'member.left', userId: 'ann' },
