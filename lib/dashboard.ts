@@ -99,7 +99,13 @@ export function buildDashboard(scope: Construct, id: string, props: DashboardPro
       title: 'Messages sent and delivered',
       width,
       left: business('MessagesSent', 'FanOutPosts'),
-      right: business('FanOutFailures', 'FanOutRetries', 'StaleConnectionsRemoved', 'ChatStorageNearFull'),
+      right: business(
+        'FanOutFailures',
+        'FanOutRetries',
+        'StaleConnectionsRemoved',
+        'ChatStorageNearFull',
+        'RetentionNotQueued',
+      ),
     }),
   );
   dashboard.addWidgets(

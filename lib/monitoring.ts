@@ -13,6 +13,8 @@
  *   (`KeySourceErrors`: a JWKS outage refuses everyone, so it pages on the first one);
  * - a chat nearing DynamoDB's 10 GB limit on its partition (`ChatStorageNearFull`: a send found it at
  *   8 GB or more); past the limit the chat refuses every write, so it pages before that;
+ * - a deleted chat's retention neither queued nor finished in its request (`RetentionNotQueued`: the
+ *   retention queue refused its job twice): part of its items keep no TTL until the job is sent;
  * - sockets the server meant to close and could not (DeleteConnection failed twice, the Management
  *   API's fault): told `TOKEN_EXPIRED` (`ExpiredSocketsLeftOpen`) or flooding after `RATE_LIMITED`
  *   (`FloodingSocketsLeftOpen`);
@@ -121,6 +123,11 @@ export class ChatMonitoring extends Construct {
       metric: businessMetric(this, 'ChatStorageNearFull'),
       description:
         'Storage: a chat reached 8 GB of the 10 GB its partition can hold; once full it refuses every write (FORBIDDEN). The `chat storage near its limit` WARN line names it; docs/operations.md says what to do',
+    });
+    alarms.add('RetentionNotQueued', {
+      metric: businessMetric(this, 'RetentionNotQueued'),
+      description:
+        "Retention: a deleted chat's retention job was refused by the retention queue twice and the request could not expire its partition in time; part of its items keep no TTL. The ERROR line names the chat and the job to send; docs/operations.md says what to do",
     });
     alarms.add('ExpiredSocketsLeftOpen', {
       metric: businessMetric(this, 'ExpiredSocketsLeftOpen'),

@@ -54,6 +54,17 @@ describe('fault alarms', { timeout: 180_000 }, () => {
     });
   });
 
+  it('alarms on the first deleted chat whose retention was neither queued nor finished (RetentionNotQueued)', () => {
+    const notQueued = alarms().filter((a) => reads(a, 'RetentionNotQueued'));
+    expect(notQueued).toHaveLength(1);
+    expect(notQueued[0]).toMatchObject({
+      Threshold: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      TreatMissingData: 'notBreaching',
+      AlarmDescription: expect.stringContaining('docs/operations.md'),
+    });
+  });
+
   it('alarms on the table’s 500s (every operation the functions call) and its throttles (table and global indexes)', () => {
     const table = { Ref: logicalId(s.stack, s.stack.table.table) };
     const read = (name: string) => {

@@ -146,7 +146,8 @@ describe('alarms', { timeout: 180_000 }, () => {
     });
     const fns = s.stack.chatApi.allFunctions.length;
     // errors of the routes, throttles of all, authorizer faults, JWKS outage, INTERNAL frames, the
-    // table's 500s and throttles, a chat near full, the two sockets left open, 5xx, latency, cost,
+    // table's 500s and throttles, a chat near full, a deleted chat's retention not queued, the two
+    // sockets left open, 5xx, latency, cost,
     // + the fan-out and retention workers' own four each (test/cdk/workers.test.ts,
     // test/cdk/retention-worker.test.ts) and the scheduled messages' own (lib/scheduled-messages.ts,
     // test/cdk/scheduled.test.ts)
@@ -154,7 +155,7 @@ describe('alarms', { timeout: 180_000 }, () => {
       fns -
         1 +
         fns +
-        11 +
+        12 +
         s.stack.fanOutWorker.alarms.length +
         s.stack.retentionWorker.alarms.length +
         s.stack.scheduled.alarms.length,
