@@ -1,9 +1,12 @@
 /**
  * The data layer's entry point: `ChatStore`, one repository per entity over the single table.
  * Nothing else in the code base talks to DynamoDB. Every repository method is one named access
- * pattern: a key lookup, a Query or a (transactional) write on known keys. There is no Scan, and no
- * request reads more than the chat at hand (its members and the messages asked for) or the
- * caller's own items. docs/data-model.md lists every pattern with its keys and cost.
+ * pattern: a key lookup, a Query or a (transactional) write on known keys. No Scan (the only one is
+ * the operator's scripts/repair-block-mirror.ts), and what a request reads is bounded by the caps,
+ * not by the table: the chat at hand (≤ 1,000 members by the group cap, ≤ 10 sockets each, the
+ * messages asked for), the caller's own items, one item or Query per chat of the caller's
+ * (≤ 1,000, MAX_CHATS_PER_USER: $connect, $disconnect, listChats, getPresence) or per user the
+ * request names. docs/data-model.md lists every pattern with its keys and cost.
  *
  *   keys.ts        the one place where keys are built (and the key layout table)
  *   item.ts        how an item kind is declared; items.ts declares every kind once
