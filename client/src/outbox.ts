@@ -48,7 +48,8 @@ interface Settle {
 
 /**
  * A change's key: its id in its chat (a send's id is its clientMessageId, which the server dedupes
- * per chat: the same one in another chat is another message). `#` is in no id (contract fields.ts).
+ * per chat: the same one in another chat is another message). `#` is in no chatId (contract
+ * fields.ts), so the first `#` ends it (a clientMessageId may hold `#`).
  */
 const key = (e: OutboxEntry): string => `${e.chatId}#${e.id}`;
 

@@ -55,7 +55,8 @@ const wellFormed = custom<string>(
 /**
  * The characters no id may contain (control characters, `#`, and the noncharacters U+FFFE and U+FFFF,
  * which SQS refuses in a message body: an id travels in queued jobs and in keys that do); also the
- * envelope's `requestId` and the authorizer's `sub` (lambdas/auth/verifier.ts).
+ * authorizer's `sub` (lambdas/auth/verifier.ts). Not the envelope's `requestId`, which is only echoed
+ * (lambdas/shared/frames.ts).
  */
 // biome-ignore lint/suspicious/noControlCharactersInRegex: rejecting control characters is the point
 export const ID_FORBIDDEN = /[\u0000-\u001f\u007f#\uFFFE\uFFFF]/;
@@ -98,14 +99,35 @@ export const id = v.pipe(
  */
 export const SCHEDULED_SEND_PREFIX = 'sched_';
 
-/** A client's clientMessageId for `sendMessage`: an id, not starting with the reserved prefix. */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: rejecting control characters is the point
+const CLIENT_ID_FORBIDDEN = /[\u0000-\u001f\u007f\uFFFE\uFFFF]/;
+
+/**
+ * A client's clientMessageId for `sendMessage` (and `scheduleMessage`): 1–64 characters, no control
+ * characters, no U+FFFE or U+FFFF (SQS refuses them in the jobs a message travels in), not starting
+ * with the reserved prefix. Unlike an id it may hold `#` and surrounding spaces: it is the last part
+ * of its keys (`CMID#<senderId>#<clientMessageId>`, after a sender id that holds no `#`) and is only
+ * ever looked up exactly, never by prefix nor split (lambdas/data/keys.ts).
+ */
 export const clientMessageId = v.pipe(
-  id,
+  v.string(typeMessage('a string')),
+  v.minLength(1, `${FIELD} must not be empty.`),
+  maxChars(LIMITS.idMaxChars),
+  wellFormed,
+  custom<string>(
+    'client_id_chars',
+    'no control characters or noncharacters',
+    (s) => !CLIENT_ID_FORBIDDEN.test(s),
+    `${FIELD} contains characters that are not allowed (control characters, U+FFFE or U+FFFF).`,
+  ),
   custom<string>(
     'not_reserved',
     `not starting with "${SCHEDULED_SEND_PREFIX}"`,
     (s) => !s.startsWith(SCHEDULED_SEND_PREFIX),
     `${FIELD} must not start with "${SCHEDULED_SEND_PREFIX}" (reserved for scheduled messages).`,
+  ),
+  v.description(
+    'Your id of the send, unique per chat: 1–64 characters, no control characters, no U+FFFE or U+FFFF, not starting with "sched_" ("#" and spaces are fine).',
   ),
 );
 

@@ -153,7 +153,11 @@ export const seqSk = (seq: number): string => numbered(PREFIX.message, seq);
 export const verSk = (ver: number): string => numbered(PREFIX.version, ver);
 /** A member-log entry's sort key (12 digits, like versions: entries sort by version). */
 export const memberChangeSk = (ver: number): string => numbered(PREFIX.memberChange, ver);
-/** A sender's clientMessageId, as the claim's sort key and the client-id index's sort key. */
+/**
+ * A sender's clientMessageId, as the claim's sort key and the client-id index's sort key. The
+ * clientMessageId may hold `#` (lambdas/contract/fields.ts): the sender id before it holds none, so
+ * the key names one (sender, clientMessageId) pair, and it is only ever looked up whole.
+ */
 export const clientIdSk = (senderId: string, clientMessageId: string): string =>
   `${PREFIX.clientMessage}${senderId}#${clientMessageId}`;
 

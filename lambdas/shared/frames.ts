@@ -3,7 +3,7 @@
  * the server sends. Event fields are typed by the contract (`lambdas/contract/events.ts`).
  */
 import type { EventFields, EventFrame, EventType } from '../contract/events.ts';
-import { codePoints, ID_FORBIDDEN } from '../contract/fields.ts';
+import { codePoints } from '../contract/fields.ts';
 import { LIMITS } from '../contract/limits.ts';
 import { ChatError, type ErrorCode } from './errors.ts';
 
@@ -36,11 +36,13 @@ export function isPlainObject(value: unknown): value is Record<string, unknown> 
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-/** A requestId as docs/protocol.md allows it: 1–64 characters (code points), no control characters, no `#`. */
+/**
+ * A requestId as the contract allows it: any string of at most 64 characters (code points), `""`,
+ * `#` and control characters included. It is only ever echoed in a JSON reply (which escapes what
+ * needs escaping) and logged as a JSON string: never a key, never queued.
+ */
 function isValidRequestId(value: unknown): value is string {
-  if (typeof value !== 'string') return false;
-  const length = codePoints(value);
-  return length >= 1 && length <= LIMITS.idMaxChars && !ID_FORBIDDEN.test(value);
+  return typeof value === 'string' && codePoints(value) <= LIMITS.idMaxChars;
 }
 
 const NOT_JSON = Symbol('not JSON');
@@ -82,7 +84,7 @@ export function parseFrame(body: string | undefined, isBase64Encoded = false): P
   if (rawRequestId !== undefined && rawRequestId !== null && requestId === null) {
     throw fail(
       'BAD_REQUEST',
-      `"requestId" must be a string of 1–${LIMITS.idMaxChars} characters, without control characters or "#".`,
+      `"requestId" must be a string of at most ${LIMITS.idMaxChars} characters.`,
     );
   }
   return { action, requestId, fields: object };

@@ -24,6 +24,7 @@ const SHARED = objects.NAMED_OBJECTS;
 
 const PATTERNS: Record<string, string> = {
   id_chars: '^[^#\\u0000-\\u001f\\u007f\\ufffe\\uffff]*$',
+  client_id_chars: '^[^\\u0000-\\u001f\\u007f\\ufffe\\uffff]*$',
   clean_text: '^[^\\u0000-\\u0008\\u000b-\\u001f\\u007f-\\u009f]*$',
   clean_name: '^[^\\u0000-\\u001f\\u007f-\\u009f\\u202a-\\u202e\\u2066-\\u2069]*$',
 };
@@ -90,11 +91,8 @@ function requestPayload(def: ActionDef): JsonSchema {
       // As lambdas/shared/frames.ts checks it: any other requestId is BAD_REQUEST (null: none).
       requestId: {
         type: ['string', 'null'],
-        minLength: 1,
         maxLength: LIMITS.idMaxChars,
-        pattern: PATTERNS.id_chars,
-        description:
-          'Echoed in the reply so the client can match it: 1–64 characters, no control characters and no "#".',
+        description: 'Echoed in the reply so the client can match it: any string of at most 64 characters.',
       },
     },
     required: ['action'],

@@ -128,9 +128,11 @@ export const SEND_MESSAGE_CASES: Case[] = [
     code: 'BAD_REQUEST',
   },
   {
-    name: 'clientMessageId with #',
-    frame: (x) => send({ chatId: x.ab, text: 'hi', clientMessageId: 'a#b' }),
+    // `#` is fine in a clientMessageId (test/e2e/contract-fields.test.ts); the reserved prefix is not.
+    name: 'clientMessageId with # and the reserved prefix',
+    frame: (x) => send({ chatId: x.ab, text: 'hi', clientMessageId: 'sched_a#b' }),
     code: 'BAD_REQUEST',
+    says: /"clientMessageId" must not start with "sched_"/,
   },
   {
     name: 'clientMessageId with NUL',
