@@ -6,7 +6,7 @@
 
 import type { ChatRecord, MemberRecord, MessageRecord } from '../data/store.ts';
 import type { Caller } from '../shared/caller.ts';
-import { conflict, forbidden, notFound } from '../shared/errors.ts';
+import { badRequest, conflict, forbidden, notFound } from '../shared/errors.ts';
 import { event } from '../shared/frames.ts';
 import { chatNotFound, userIdsOf } from './access.ts';
 import { loadForAction, recordAdminAction } from './admin.ts';
@@ -72,6 +72,10 @@ export async function editMessage(
   const blockGuard = await refuseBlockedChange(deps, caller, { chat, members }, 'edit');
   if (message.senderId !== caller.userId) throw forbidden('Only the author can edit this message.');
   if (message.deleted) throw conflict('This message was deleted and cannot be edited.');
+  // As for sendMessage: "" only beside attachments (which a message keeps until it is deleted).
+  if (input.text === '' && (message.attachments?.length ?? 0) === 0) {
+    throw badRequest('"text" must not be empty (it may be "" only on a message with attachments).');
+  }
   // The pre-send hook sees every text before it is stored, an edit's too (hooks.ts).
   const { text } = await screenMessage(
     caller,

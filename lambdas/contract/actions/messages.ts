@@ -75,8 +75,13 @@ function firstUnionMessage(issue: v.BaseIssue<unknown>): string {
 }
 
 export const editMessage = defineAction('editMessage', {
-  summary: "The author changes a message's text.",
-  request: v.object({ chatId: id, messageId: id, text: messageText() }),
+  summary: "The author changes a message's text (\"\" removes the caption of a message with attachments).",
+  request: v.object({
+    chatId: id,
+    messageId: id,
+    // "" only on a message with attachments: the domain checks the stored message (messages.ts).
+    text: v.union([messageText(), v.literal('')], firstUnionMessage),
+  }),
   ack: { message: Message },
   events: ['message.updated'],
 });
