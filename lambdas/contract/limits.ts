@@ -52,7 +52,9 @@ export const LIMITS = {
    * `MAX_SOCKETS_PER_USER` (lambdas/shared/user-caps.ts). The web page counts its tabs against it.
    */
   socketsPerUser: 10,
-  /** listBlocked pages (user ids of at most 64 characters: a full page stays far below 128 KB). */
-  blockedDefault: 50,
+  /**
+   * listBlocked's `limit` (user ids of at most 64 characters: a full page stays far below 128 KB).
+   * Without one it answers every id that fits one frame (lambdas/domain/blocking.ts).
+   */
   blockedMax: 100,
 } as const;

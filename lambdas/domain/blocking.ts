@@ -24,6 +24,7 @@ import { badRequest, forbidden } from '../shared/errors.ts';
 import { maxBlocksPerUser } from '../shared/user-caps.ts';
 import { changeBlock } from './block-mirror.ts';
 import { LIMITS } from './limits.ts';
+import { REPLY_BUDGET_BYTES } from './reply-budget.ts';
 import type { BlockGuard } from './versions.ts';
 
 /** What the checks need: the store only (the scheduled-message deps qualify too). */
@@ -91,14 +92,38 @@ export async function unblockUser(
   return { userId: input.userId };
 }
 
+/** Block items one Query of an unpaged `listBlocked` reads (the default cap's list in one Query). */
+const WHOLE_LIST_QUERY = 1000;
+
+/**
+ * `listBlocked`: with `limit`, a page of that many (`nextCursor` when more may follow); without, as
+ * the contract has it, every id from the start (or `cursor`) that fits one frame: Queries until the
+ * list ends or the ids' JSON passes `REPLY_BUDGET_BYTES` (ids of 64 four-byte characters: ~460 ids),
+ * and `nextCursor` only when it was cut.
+ */
 export async function listBlocked(
   deps: BlockDeps,
   caller: Caller,
-  input: { readonly limit: number; readonly cursor?: string | undefined },
+  input: { readonly limit?: number | undefined; readonly cursor?: string | undefined },
 ): Promise<{ userIds: string[]; nextCursor: string | null }> {
-  const after = input.cursor === undefined ? undefined : decodeCursor(input.cursor);
-  const page = await deps.store.blocks.listPage(caller.userId, input.limit, after);
-  return { userIds: page.userIds, nextCursor: page.next === undefined ? null : encodeCursor(page.next) };
+  let after = input.cursor === undefined ? undefined : decodeCursor(input.cursor);
+  if (input.limit !== undefined) {
+    const page = await deps.store.blocks.listPage(caller.userId, input.limit, after);
+    return { userIds: page.userIds, nextCursor: page.next === undefined ? null : encodeCursor(page.next) };
+  }
+  const userIds: string[] = [];
+  let room = REPLY_BUDGET_BYTES;
+  for (;;) {
+    const page = await deps.store.blocks.listPage(caller.userId, WHOLE_LIST_QUERY, after);
+    for (const userId of page.userIds) {
+      room -= Buffer.byteLength(JSON.stringify(userId), 'utf8') + 1;
+      // An id is at most ~260 bytes of JSON: the budget always holds the first.
+      if (room < 0) return { userIds, nextCursor: encodeCursor(userIds.at(-1) ?? '') };
+      userIds.push(userId);
+    }
+    if (page.next === undefined) return { userIds, nextCursor: null };
+    after = page.next;
+  }
 }
 
 /** A page ends after a user id; the cursor is that id, base64url (opaque to clients). */

@@ -108,7 +108,9 @@ export const RATE_LIMITS: Readonly<Partial<Record<string, RateLimit>>> = {
   // A chat screen full of attachments asks for each expired URL.
   getAttachmentUrl: perMinute(600, FREQUENT),
   listScheduled: perMinute(60, 5, 100),
-  listBlocked: perMinute(60, 5),
+  // Without a limit it reads the whole list (1,000 at the cap: ~40 units with ids of ~30 characters,
+  // ~150 with ids of 64 four-byte characters, the reply cut by size): metered like the others.
+  listBlocked: perMinute(60, 5, 50),
   listReports: perMinute(60, 5),
   // Keep-alive: one every few minutes; generous, so that no client is ever refused it.
   ping: perMinute(300, FREQUENT),

@@ -64,9 +64,15 @@ export const unblockUser = defineAction('unblockUser', {
 });
 
 export const listBlocked = defineAction('listBlocked', {
-  summary: 'The users the caller has blocked, in user id order, a page at a time.',
+  summary:
+    'The users the caller has blocked, in user id order: all that fit one frame, or pages of limit.',
   request: v.object({
-    limit: withDefault(int(1, LIMITS.blockedMax), LIMITS.blockedDefault),
+    limit: optional(
+      v.pipe(
+        int(1, LIMITS.blockedMax),
+        v.description('A page of at most this many; without it, every id that fits one frame.'),
+      ),
+    ),
     cursor: pageCursor('listBlocked'),
   }),
   ack: { userIds: v.array(v.string()), nextCursor: v.nullable(v.string()) },
