@@ -82,10 +82,7 @@ export function parseFrame(body: string | undefined, isBase64Encoded = false): P
   if (!object) throw new FrameError('BAD_REQUEST', 'The frame must be a JSON object with an "action".');
   const rawRequestId = object.requestId;
   if (rawRequestId !== undefined && rawRequestId !== null && requestId === null) {
-    throw fail(
-      'BAD_REQUEST',
-      `"requestId" must be a string of at most ${LIMITS.idMaxChars} characters.`,
-    );
+    throw fail('BAD_REQUEST', `"requestId" must be a string of at most ${LIMITS.idMaxChars} characters.`);
   }
   return { action, requestId, fields: object };
 }

@@ -72,8 +72,18 @@ const MALFORMED: readonly {
     action: 'nope',
     requestId: 'x-2',
   },
-  { name: 'a bad requestId', frame: `{"action":"ping","requestId":"${'r'.repeat(65)}"}`, action: 'ping', requestId: null },
-  { name: 'a requestId with #', frame: '{"action":"ping","requestId":"#1"}', action: 'ping', requestId: '#1' },
+  {
+    name: 'a bad requestId',
+    frame: `{"action":"ping","requestId":"${'r'.repeat(65)}"}`,
+    action: 'ping',
+    requestId: null,
+  },
+  {
+    name: 'a requestId with #',
+    frame: '{"action":"ping","requestId":"#1"}',
+    action: 'ping',
+    requestId: '#1',
+  },
   {
     name: 'fields the action refuses',
     frame: '{"action":"sendMessage","requestId":"x-3","chatId":42}',

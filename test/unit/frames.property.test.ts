@@ -19,8 +19,13 @@ const MAX_REQUEST_ID = 64;
 const validRequestId = fc
   .oneof(
     fc.string({ unit: 'binary', maxLength: MAX_REQUEST_ID }),
-    fc.string({ unit: fc.constantFrom('😀', 'é', 'r', '#', '\u0000', '\u0007', '\uffff'), maxLength: MAX_REQUEST_ID }),
-    fc.array(fc.integer({ min: 0, max: 0xffff }), { maxLength: MAX_REQUEST_ID }).map((u) => String.fromCharCode(...u)),
+    fc.string({
+      unit: fc.constantFrom('😀', 'é', 'r', '#', '\u0000', '\u0007', '\uffff'),
+      maxLength: MAX_REQUEST_ID,
+    }),
+    fc
+      .array(fc.integer({ min: 0, max: 0xffff }), { maxLength: MAX_REQUEST_ID })
+      .map((u) => String.fromCharCode(...u)),
   )
   .filter((s) => [...s].length <= MAX_REQUEST_ID);
 

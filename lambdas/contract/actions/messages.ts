@@ -75,7 +75,7 @@ function firstUnionMessage(issue: v.BaseIssue<unknown>): string {
 }
 
 export const editMessage = defineAction('editMessage', {
-  summary: "The author changes a message's text (\"\" removes the caption of a message with attachments).",
+  summary: 'The author changes a message\'s text ("" removes the caption of a message with attachments).',
   request: v.object({
     chatId: id,
     messageId: id,

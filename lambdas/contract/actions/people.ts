@@ -64,8 +64,7 @@ export const unblockUser = defineAction('unblockUser', {
 });
 
 export const listBlocked = defineAction('listBlocked', {
-  summary:
-    'The users the caller has blocked, in user id order: all that fit one frame, or pages of limit.',
+  summary: 'The users the caller has blocked, in user id order: all that fit one frame, or pages of limit.',
   request: v.object({
     limit: optional(
       v.pipe(
