@@ -1,14 +1,16 @@
 /**
- * Stack settings from CDK context (`-c key=value` or cdk.json "context"), so that the deploy-time
- * options of ChatStackProps can be chosen without code:
+ * Stack settings from CDK context, so that the deploy-time options of ChatStackProps can be chosen
+ * without code. Keep them in cdk.json's "context" (docs/deploy.md, "Settings"): the CLI merges it into
+ * every synth, while a `-c key=value` counts for that one command only, and a deploy without it puts
+ * the setting back to cdk.json's value or the default.
  *
  * | key | meaning |
  * |---|---|
  * | `stackName` | stack name (default `ServerlessChat`) |
  * | `destroyable` | `true`: a throwaway dev stack, deleted entirely by `cdk destroy` |
  * | `stageName` | stage name (default `prod`) |
- * | `auth` | `cognito` (default), `oidc` or `hs256`; inferred from `jwtJwksUrl` / `jwtSecretArn` when unset |
- * | `jwtIssuer`, `jwtJwksUrl`, `jwtAudience`, `jwtAlgorithms` | the OIDC issuer (`jwtAlgorithms`: comma list, default RS256) |
+ * | `auth` | `cognito` (default), `oidc` or `hs256`; inferred from `jwtJwksUrl` / `jwtSecretArn` when unset; a key the mode does not use stops the synth |
+ * | `jwtIssuer`, `jwtJwksUrl`, `jwtAudience`, `jwtAlgorithms` | oidc: the issuer, all three required (`jwtAlgorithms`: comma list, default RS256) |
  * | `jwtSecretArn` | hs256: an existing secret (default: the stack creates one); `jwtIssuer`/`jwtAudience` optional |
  * | `jwtMaxLifetimeSeconds` | the longest token lifetime the authorizer accepts (default 86400, at most 604800) |
  * | `uploadMbPerDay` | MB of uploads one user may request in 24 hours (default 2048; 200–1048576) |
@@ -46,21 +48,56 @@ export interface ContextSettings {
   readonly props: ChatStackProps;
 }
 
+const OIDC_KEYS = ['jwtIssuer', 'jwtJwksUrl', 'jwtAudience'] as const;
+const SES_KEYS = ['sesFromEmail', 'sesFromName', 'sesRegion', 'sesVerifiedDomain'] as const;
+/** The auth keys each mode reads; any other auth key stops the synth (it would be ignored). */
+const MODE_KEYS = {
+  cognito: SES_KEYS,
+  oidc: [...OIDC_KEYS, 'jwtAlgorithms'],
+  hs256: ['jwtSecretArn', 'jwtIssuer', 'jwtAudience'],
+} as const;
+const AUTH_KEYS = [...OIDC_KEYS, 'jwtAlgorithms', 'jwtSecretArn', ...SES_KEYS] as const;
+const FIX = "remove them from cdk.json's context (and the command line), or choose the mode that uses them";
+
+/**
+ * `auth` and its keys. A key the chosen mode would not use is refused, naming it, as are OIDC keys
+ * without the ones they need: ignored, they deployed another mode than meant (`jwtIssuer` and
+ * `jwtAudience` without `jwtJwksUrl` used to make a Cognito pool) or skipped a check asked for.
+ */
 export function authFromContext(lookup: Lookup): AuthConfig {
-  const jwksUrl = str(lookup, 'jwtJwksUrl');
+  const given = (keys: readonly string[]) => keys.filter((k) => str(lookup, k) !== undefined);
+  const oidcOnly = given(['jwtJwksUrl', 'jwtAlgorithms']);
   const secretArn = str(lookup, 'jwtSecretArn');
   const issuer = str(lookup, 'jwtIssuer');
   const audience = str(lookup, 'jwtAudience');
-  const mode = str(lookup, 'auth') ?? (jwksUrl ? 'oidc' : secretArn ? 'hs256' : 'cognito');
-  switch (mode) {
-    case 'cognito': {
-      if (jwksUrl || secretArn) throw new Error('auth=cognito takes no jwtJwksUrl or jwtSecretArn');
-      const email = sesFromContext(lookup);
-      return { mode, ...(email ? { email } : {}) };
+  let mode = str(lookup, 'auth');
+  if (mode === undefined) {
+    if (oidcOnly.length > 0 && secretArn) {
+      throw new Error(
+        `context jwtSecretArn (auth=hs256) and ${oidcOnly.join(', ')} (auth=oidc) exclude each other: ` +
+          'keep the keys of one mode',
+      );
     }
+    mode = oidcOnly.length > 0 ? 'oidc' : secretArn ? 'hs256' : 'cognito';
+    const stray = given(['jwtIssuer', 'jwtAudience']);
+    if (mode === 'cognito' && stray.length > 0) {
+      throw new Error(
+        `context ${stray.join(', ')} are not used by auth=cognito (the default): for an OIDC issuer ` +
+          'add jwtJwksUrl (auth=oidc), for HS256 set auth=hs256',
+      );
+    }
+  }
+  if (!Object.hasOwn(MODE_KEYS, mode))
+    throw new Error(`context auth must be cognito, oidc or hs256 (got ${mode})`);
+  const uses: readonly string[] = MODE_KEYS[mode as keyof typeof MODE_KEYS];
+  const unused = given(AUTH_KEYS.filter((k) => !uses.includes(k)));
+  if (unused.length > 0) throw new Error(`context auth=${mode} does not use ${unused.join(', ')}: ${FIX}`);
+  switch (mode) {
     case 'oidc': {
+      const jwksUrl = str(lookup, 'jwtJwksUrl');
       if (!issuer || !jwksUrl || !audience) {
-        throw new Error('auth=oidc requires -c jwtIssuer=… -c jwtJwksUrl=… -c jwtAudience=…');
+        const missing = OIDC_KEYS.filter((k) => str(lookup, k) === undefined);
+        throw new Error(`context auth=oidc needs ${missing.join(', ')} (the issuer's iss, jwks_uri and aud)`);
       }
       const algorithms = str(lookup, 'jwtAlgorithms')
         ?.split(',')
@@ -76,8 +113,10 @@ export function authFromContext(lookup: Lookup): AuthConfig {
         ...(issuer ? { issuer } : {}),
         ...(audience ? { audience } : {}),
       };
-    default:
-      throw new Error(`context auth must be cognito, oidc or hs256 (got ${mode})`);
+    default: {
+      const email = sesFromContext(lookup);
+      return { mode: 'cognito', ...(email ? { email } : {}) };
+    }
   }
 }
 

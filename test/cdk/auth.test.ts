@@ -219,6 +219,7 @@ describe('auth from context', { timeout: 180_000 }, () => {
       ),
     ).toThrow(/cognito/);
     expect(() => authFromContext(ctx({ auth: 'magic' }))).toThrow(/cognito, oidc or hs256/);
+    expect(() => authFromContext(ctx({ auth: 'toString' }))).toThrow(/cognito, oidc or hs256/);
   });
 });
 
