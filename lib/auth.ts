@@ -62,7 +62,7 @@ export class ChatAuth extends Construct {
         if (config.email && !config.email.sesRegion && Token.isUnresolved(Stack.of(this).region)) {
           throw new Error(
             'Cognito mail through SES needs the SES region (the stack is not tied to a region): ' +
-              'set sesRegion (-c sesRegion=eu-west-1)',
+              "set sesRegion (e.g. eu-west-1) in cdk.json's context",
           );
         }
         const pool = new UserPool(this, 'UserPool', {
@@ -119,12 +119,17 @@ export class ChatAuth extends Construct {
         this.userPool = pool;
         this.userPoolClient = client;
         // Administrators are the members of this group (their ID tokens carry `cognito:groups`).
-        new CfnUserPoolGroup(this, 'AdminGroup', {
+        const admins = new CfnUserPoolGroup(this, 'AdminGroup', {
           userPoolId: pool.userPoolId,
           groupName: 'admin',
           description:
             'Chat administrators: remove members, delete messages and chats anywhere, list reports.',
         });
+        // Kept with the pool: deleting the group drops its memberships (who is an administrator), and
+        // the client id is the audience of the pool's tokens, which an oidc stack pointed at the
+        // retained pool keeps accepting (docs/deploy.md, "Changing authentication").
+        client.applyRemovalPolicy(removalPolicy);
+        admins.applyRemovalPolicy(removalPolicy);
         // The `iss` of the pool's tokens (and the base of its JWKS URL).
         const { region, urlSuffix } = Stack.of(this);
         const issuer = `https://cognito-idp.${region}.${urlSuffix}/${pool.userPoolId}`;

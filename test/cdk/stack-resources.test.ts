@@ -50,6 +50,11 @@ describe('table', { timeout: 180_000 }, () => {
       }),
     });
     s.template.hasResource('AWS::Cognito::UserPool', { DeletionPolicy: 'Retain' });
+    // Its app client and admin group too: deleted, the group's memberships (who is an administrator)
+    // would go, and the client id is the audience of the pool's tokens (docs/deploy.md, "Changing
+    // authentication").
+    s.template.hasResource('AWS::Cognito::UserPoolClient', { DeletionPolicy: 'Retain' });
+    s.template.hasResource('AWS::Cognito::UserPoolGroup', { DeletionPolicy: 'Retain' });
     // Every queue too (the workers', the stream consumers' failures, the scheduled messages').
     const queues = Object.values(s.template.findResources('AWS::SQS::Queue'));
     expect(queues.length).toBeGreaterThanOrEqual(6);
@@ -68,6 +73,8 @@ describe('table', { timeout: 180_000 }, () => {
       DeletionPolicy: 'Delete',
       Properties: Match.objectLike({ DeletionProtection: 'INACTIVE' }),
     });
+    dev.hasResource('AWS::Cognito::UserPoolClient', { DeletionPolicy: 'Delete' });
+    dev.hasResource('AWS::Cognito::UserPoolGroup', { DeletionPolicy: 'Delete' });
     for (const [, log] of Object.entries(dev.findResources('AWS::Logs::LogGroup'))) {
       expect(log.DeletionPolicy).toBe('Delete');
     }
