@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /**
  * The CDK app: one ChatStack, configured from context (lib/context.ts lists the keys), checked by
- * cdk-nag's AwsSolutions pack at every synth (`-c nag=false` skips it).
+ * cdk-nag's AwsSolutions pack at every synth (`"nag": false` in cdk.json's context skips it).
  */
 import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';

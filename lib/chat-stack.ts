@@ -30,7 +30,7 @@ export type { ChatStackProps } from './chat-stack-props.ts';
 export const NO_ALARM_TOPIC_WARNING = 'chat:noAlarmTopic';
 const NO_ALARM_TOPIC_MESSAGE =
   'No alarm topic: the alarms notify nobody (they only change state in the console and on the dashboard). ' +
-  'Deploy with -c alarmTopicArn=<an SNS topic ARN> (docs/deploy.md, "Before the first deploy").';
+  'Set alarmTopicArn to an SNS topic ARN in cdk.json\'s context (docs/deploy.md, "Before the first deploy").';
 
 export class ChatStack extends Stack {
   readonly table: ChatTable;

@@ -3,8 +3,8 @@
  * an event source mapping on the table's stream with the consumer's filter criteria (the function is
  * invoked only for the records it wants), partial batch responses, bisection on errors, bounded
  * retries and record age, and an SQS on-failure queue. A consumer is deployed only when its feature
- * is configured: push needs at least one provider secret (`-c pushApnsSecretArn=…`,
- * `-c pushFcmSecretArn=…`); without one the stack deploys without push.
+ * is configured: push needs at least one provider secret (`pushApnsSecretArn`,
+ * `pushFcmSecretArn` in cdk.json's context); without one the stack deploys without push.
  *
  * Least privilege per function: its table actions (table and indexes; its item actions only in the
  * partitions of its `leadingKeys`, its writes only in those of its `writeLeadingKeys`), reading exactly this table's

@@ -13,7 +13,7 @@ export function preSendHookFromContext(lookup: Lookup): PreSendHookSettings | un
     (k) => lookup(k) !== undefined && lookup(k) !== null && lookup(k) !== '',
   );
   if (!module) {
-    if (others.length > 0) throw new Error(`${others.join(', ')} need -c preSendHook=…`);
+    if (others.length > 0) throw new Error(`${others.join(', ')} need preSendHook (cdk.json's context)`);
     return undefined;
   }
   const timeout = lookup('preSendHookTimeoutMs');
@@ -66,7 +66,7 @@ export function pushFromContext(lookup: Lookup): PushSettings | undefined {
   if (!apnsSecretArn && !fcmSecretArn) {
     if (idOnly || deviceStaleDays !== undefined)
       throw new Error(
-        `${idOnly ? 'pushIdOnly' : 'pushDeviceStaleDays'} needs push: set -c pushApnsSecretArn=… and/or -c pushFcmSecretArn=…`,
+        `${idOnly ? 'pushIdOnly' : 'pushDeviceStaleDays'} needs push: set pushApnsSecretArn and/or pushFcmSecretArn (cdk.json's context)`,
       );
     return undefined;
   }

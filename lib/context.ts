@@ -124,7 +124,7 @@ function sesFromContext(lookup: Lookup): CognitoSesEmail | undefined {
   const fromEmail = str(lookup, 'sesFromEmail');
   const others = ['sesFromName', 'sesRegion', 'sesVerifiedDomain'].filter((k) => str(lookup, k));
   if (!fromEmail) {
-    if (others.length > 0) throw new Error(`${others.join(', ')} need -c sesFromEmail=…`);
+    if (others.length > 0) throw new Error(`${others.join(', ')} need sesFromEmail (cdk.json's context)`);
     return undefined;
   }
   if (!/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(fromEmail))

@@ -134,7 +134,7 @@ describe('who hears of the alarms', { timeout: 180_000 }, () => {
   it('warns at synth when a stack that keeps data has no alarm topic', () => {
     const found = warnings({});
     expect(found).toHaveLength(1);
-    expect(found[0]?.entry.data).toMatch(/notify nobody.*-c alarmTopicArn=/);
+    expect(found[0]?.entry.data).toMatch(/notify nobody.*alarmTopicArn.*cdk\.json's context/);
   });
 
   it('does not with a topic, nor for a destroyable stack', () => {

@@ -122,7 +122,7 @@ describe('the preSendHook setting', { timeout: 180_000 }, () => {
       /inside the repository/,
     );
     expect(() => preSendHookFromContext(lookup({ preSendHookFallback: 'deny' }))).toThrow(
-      /need -c preSendHook/,
+      /need preSendHook \(cdk\.json.s context\)/,
     );
     expect(() =>
       preSendHookFromContext(lookup({ preSendHook: WORD_FILTER, preSendHookFallback: 'maybe' })),
