@@ -12,7 +12,7 @@ import { describe, expect, it } from 'vitest';
 import { PROJECT_ROOT } from '../../lib/chat-function.ts';
 import { ROUTES, type RouteDefinition } from '../../lib/routes.ts';
 import { stackFunctions } from '../../scripts/stack-functions.ts';
-import { type Resources, synth } from './support.ts';
+import { actionsOf, type Resources, statementsOf, synth } from './support.ts';
 
 const deployDoc = readFileSync(join(PROJECT_ROOT, 'docs/deploy.md'), 'utf8').replace(/\s+/g, ' ');
 const readme = readFileSync(join(PROJECT_ROOT, 'README.md'), 'utf8').replace(/\s+/g, ' ');
@@ -89,6 +89,19 @@ describe('docs/deploy.md figures', { timeout: 180_000 }, () => {
     expect(readmeTotal).toBe(Math.round(plain.alarmUsd + DASHBOARD_USD));
   });
 
+  it('what push adds: its queues, and its alarms with their cost (deploy.md and push.md)', () => {
+    const alarms = withPush.single + withPush.math - (plain.single + plain.math);
+    const cost = usd(withPush.alarmUsd - plain.alarmUsd);
+    expect(
+      stated(
+        deployDoc,
+        /\("Push queue" above: (\d+) queues in all\) and (\d+) alarms \(\$(\d+\.\d\d) a month/,
+      ),
+    ).toEqual([withPush.queues - plain.queues, alarms, cost]);
+    const pushDoc = readFileSync(join(PROJECT_ROOT, 'docs/push.md'), 'utf8').replace(/\s+/g, ' ');
+    expect(stated(pushDoc, /(\d+) alarms add \$(\d+\.\d\d) a month/)).toEqual([alarms, cost]);
+  });
+
   it('the routes whose per-route metrics are billed', () => {
     expect(stated(deployDoc, /with all (\d+) routes busy/)).toEqual([plain.routes]);
   });
@@ -113,6 +126,8 @@ describe('docs/deploy.md figures', { timeout: 180_000 }, () => {
     const named: Record<string, string> = {
       'AWS::DynamoDB::Table': '**table**',
       'AWS::Cognito::UserPool': '**user pool**',
+      'AWS::Cognito::UserPoolClient': '**app client**',
+      'AWS::Cognito::UserPoolGroup': '**`admin` group**',
       'AWS::Logs::LogGroup': '**log group**',
       'AWS::S3::Bucket': '**buckets**',
       'AWS::SQS::Queue': '**SQS queues**',
@@ -145,5 +160,47 @@ describe('docs/deploy.md figures', { timeout: 180_000 }, () => {
       plain.functions,
       withPush.functions,
     ]);
+  });
+});
+
+describe('docs/deploy.md media grants', { timeout: 180_000 }, () => {
+  /** The S3 actions each function of a stack may use, by lower-cased function name. */
+  function templateGrants(s: ReturnType<typeof synth>): Map<string, string[]> {
+    const grants = new Map<string, string[]>();
+    for (const { name, fn } of stackFunctions(s.stack)) {
+      const actions = statementsOf(s, fn)
+        .flatMap(actionsOf)
+        .filter((a) => a.startsWith('s3:'));
+      if (actions.length > 0) grants.set(name.toLowerCase(), [...new Set(actions)].sort());
+    }
+    return grants;
+  }
+
+  /** The table under "**Grants**": the functions (backticked) of each row and their actions. */
+  function documentedGrants(): Map<string, string[]> {
+    const text = readFileSync(join(PROJECT_ROOT, 'docs/deploy.md'), 'utf8');
+    const table = text.slice(text.indexOf('- **Grants**'));
+    const rows = table
+      .slice(table.indexOf('\n  |'), table.indexOf('\n\n', table.indexOf('\n  |')))
+      .split('\n')
+      .slice(3);
+    const grants = new Map<string, string[]>();
+    for (const row of rows) {
+      const [, functions = '', actions = ''] = row.split('|');
+      const ticked = (cell: string) => [...cell.matchAll(/`([^`]+)`/g)].map((m) => m[1] ?? '');
+      for (const name of ticked(functions)) grants.set(name.toLowerCase(), ticked(actions).sort());
+    }
+    return grants;
+  }
+
+  it('lists every function with media access and exactly its S3 actions, with push too', () => {
+    const documented = documentedGrants();
+    expect(documented.size).toBeGreaterThan(10);
+    for (const push of [false, true]) {
+      const s = synth(push ? { push: PUSH } : {});
+      expect(Object.fromEntries(templateGrants(s)), push ? 'with push' : 'default').toEqual(
+        Object.fromEntries(documented),
+      );
+    }
   });
 });
