@@ -180,7 +180,11 @@ const LOG_LEVELS: readonly LogLevel[] = ['DEBUG', 'INFO', 'WARN', 'ERROR'];
 
 /** Reads the stack settings from a construct's context (usually the App's). */
 export function settingsFromContext(node: Node): ContextSettings {
-  const lookup: Lookup = (key) => node.tryGetContext(key);
+  return settingsFromLookup((key) => node.tryGetContext(key));
+}
+
+/** The stack settings from a context lookup (every key it reads is in lib/context-origin.ts). */
+export function settingsFromLookup(lookup: Lookup): ContextSettings {
   const logLevel = str(lookup, 'logLevel')?.toUpperCase();
   if (logLevel && !LOG_LEVELS.includes(logLevel as LogLevel)) {
     throw new Error(`context logLevel must be one of ${LOG_LEVELS.join(', ')}`);
