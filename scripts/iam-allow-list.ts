@@ -21,8 +21,9 @@ export const IAM_ALLOW_LIST: readonly AllowListEntry[] = [
     action: 'secretsmanager:GetSecretValue',
     resource: 'secret',
     reason:
-      'auth=hs256 reads the signing key from Secrets Manager at cold start (lambdas/auth/secret.ts); the local ' +
-      'stack passes JWT_SECRET directly, and test/unit/authorizer.test.ts covers loadSecret with a mocked client.',
+      'auth=hs256 reads the signing key from Secrets Manager at cold start and after a rotation (lambdas/auth/' +
+      'secret.ts, rotating.ts); the local stack passes JWT_SECRET directly, and test/unit/authorizer.test.ts and ' +
+      'authorizer-rotation.test.ts cover them with a mocked client.',
   },
   ...(
     [

@@ -1,7 +1,8 @@
 /**
  * JWT verification with `jose`, configured from the environment:
  *
- * - HS256 with a shared secret: `JWT_SECRET` (or `JWT_SECRET_ARN`, resolved by `loadSecret`).
+ * - HS256 with a shared secret: `JWT_SECRET` (or `JWT_SECRET_ARN`, read and re-read after a rotation by
+ *   lambdas/auth/secret.ts).
  * - JWKS: `JWT_JWKS_URL` with `JWT_ISSUER` and `JWT_AUDIENCE` required; algorithms from
  *   `JWT_ALGORITHMS` (default `RS256,ES256`).
  *
@@ -88,6 +89,9 @@ export type VerifierConfig =
 export class InvalidTokenError extends Error {
   override readonly name = 'InvalidTokenError';
 }
+
+/** The token's signature does not verify with the key: another key may (a rotated HS256 secret). */
+export class BadSignatureError extends InvalidTokenError {}
 
 /** The issuer's keys could not be fetched or read (timeout, network error, HTTP error, bad JSON). */
 export class KeySourceError extends Error {
@@ -233,7 +237,9 @@ export function createVerifier(
           : (await jwtVerify(token, key, options)).payload;
     } catch (error) {
       if (error instanceof KeySourceError) throw error;
-      throw new InvalidTokenError((error as Error).message);
+      const Refusal =
+        error instanceof errors.JWSSignatureVerificationFailed ? BadSignatureError : InvalidTokenError;
+      throw new Refusal((error as Error).message);
     }
     const sub = payload.sub;
     if (!usableSubject(sub)) throw new InvalidTokenError('the token subject is not a usable user id');

@@ -14,6 +14,7 @@
  * Nothing is stored.
  */
 import type { APIGatewayAuthorizerResult, APIGatewayRequestAuthorizerEvent, Context } from 'aws-lambda';
+import { rotatingVerifier } from '../auth/rotating.ts';
 import {
   createVerifier,
   InvalidTokenError,
@@ -32,12 +33,15 @@ let verifierEnv = new Set<string>();
 
 async function buildVerifier() {
   const env = readingEnv(verifierEnv);
-  let secret: string | undefined;
+  const roles = rolesClaimsFromEnv(env);
   if (!env.JWT_JWKS_URL && !env.JWT_SECRET && env.JWT_SECRET_ARN) {
-    const { loadSecret } = await import('../auth/secret.ts');
-    secret = await loadSecret(env.JWT_SECRET_ARN);
+    const arn = env.JWT_SECRET_ARN;
+    // Both the current and the previous secret, read again after a rotation (auth/rotating.ts).
+    const { loadSecrets } = await import('../auth/secret.ts');
+    const build = (secret: string) => createVerifier(verifierConfigFromEnv(env, secret), roles);
+    return rotatingVerifier(() => loadSecrets(arn), build);
   }
-  return createVerifier(verifierConfigFromEnv(env, secret), rolesClaimsFromEnv(env));
+  return createVerifier(verifierConfigFromEnv(env), roles);
 }
 
 /** Replace the container's verifier (tests). */

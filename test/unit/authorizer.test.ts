@@ -9,7 +9,7 @@ import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-sec
 import { mockClient } from 'aws-sdk-client-mock';
 import { exportJWK, generateKeyPair, type JWTPayload, SignJWT } from 'jose';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { loadSecret } from '../../lambdas/auth/secret.ts';
+import { loadSecrets } from '../../lambdas/auth/secret.ts';
 import { createVerifier, KeySourceError } from '../../lambdas/auth/verifier.ts';
 import { handler, resetVerifier } from '../../lambdas/handlers/authorizer.ts';
 import { type MetricValues, onMetrics } from '../../lambdas/shared/metrics.ts';
@@ -154,7 +154,7 @@ describe('hs256 secret from Secrets Manager (JWT_SECRET_ARN)', () => {
   const sm = mockClient(SecretsManagerClient);
   afterEach(() => sm.reset());
 
-  it('reads the secret once per container by its ARN and verifies with it', async () => {
+  it('reads the secret once per container by its ARN (current and previous versions) and verifies with it', async () => {
     const arn = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:chat/jwt-AbCdEf';
     sm.on(GetSecretValueCommand, { SecretId: arn }).resolves({ SecretString: secret });
     delete process.env.JWT_JWKS_URL;
@@ -170,12 +170,13 @@ describe('hs256 secret from Secrets Manager (JWT_SECRET_ARN)', () => {
       .sign(new TextEncoder().encode(secret));
     expect((await authorize(token)).principalId).toBe('alice');
     expect((await authorize(token)).principalId).toBe('alice');
-    expect(sm.commandCalls(GetSecretValueCommand)).toHaveLength(1);
+    // AWSCURRENT and AWSPREVIOUS at cold start, then nothing (rotation: authorizer-rotation.test.ts).
+    expect(sm.commandCalls(GetSecretValueCommand)).toHaveLength(2);
   });
 
   it('refuses a secret without a string value', async () => {
     sm.on(GetSecretValueCommand).resolves({});
-    await expect(loadSecret('arn:aws:secretsmanager:eu-west-1:1:secret:x')).rejects.toThrow(
+    await expect(loadSecrets('arn:aws:secretsmanager:eu-west-1:1:secret:x')).rejects.toThrow(
       /no string value/,
     );
   });

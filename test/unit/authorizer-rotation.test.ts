@@ -1,0 +1,204 @@
+/**
+ * Rotating the HS256 secret (`JWT_SECRET_ARN`) without a restart: the authorizer reads the secret's
+ * AWSCURRENT and AWSPREVIOUS versions, accepts tokens signed with either (the grace), and on a token
+ * whose signature neither verifies, or that only the previous one verifies, reads both again: at most
+ * once a minute per container, never on a token the cached current secret verifies. Secrets Manager is
+ * mocked (aws-sdk-client-mock); the tokens are real `jose` tokens.
+ */
+import {
+  GetSecretValueCommand,
+  ResourceNotFoundException,
+  SecretsManagerClient,
+} from '@aws-sdk/client-secrets-manager';
+import { mockClient } from 'aws-sdk-client-mock';
+import { SignJWT } from 'jose';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { handler, resetVerifier } from '../../lambdas/handlers/authorizer.ts';
+import { type MetricValues, onMetrics } from '../../lambdas/shared/metrics.ts';
+
+const ARN = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:chat/jwt-AbCdEf';
+const K0 = 'k0-the-secret-before-the-last-one-0123456789';
+const K1 = 'k1-the-secret-the-container-started-with-0123';
+const K2 = 'k2-the-secret-put-by-the-rotation-0123456789ab';
+const K3 = 'k3-the-secret-of-a-second-rotation-0123456789';
+
+const sm = mockClient(SecretsManagerClient);
+
+/** What Secrets Manager holds: AWSCURRENT (the default stage) and AWSPREVIOUS, if any; or an outage. */
+let held: { current: string; previous?: string | undefined } | 'down' = 'down';
+const holds = (current: string, previous?: string) => {
+  held = { current, previous };
+};
+const notFound = () =>
+  new ResourceNotFoundException({
+    message: "Secrets Manager can't find the specified secret value for staging label: AWSPREVIOUS",
+    $metadata: {},
+  });
+sm.on(GetSecretValueCommand).callsFake(async ({ VersionStage }) => {
+  if (held === 'down') throw new Error('socket hang up');
+  const value = VersionStage === 'AWSPREVIOUS' ? held.previous : held.current;
+  if (value === undefined) throw notFound();
+  return { SecretString: value, VersionStages: [VersionStage ?? 'AWSCURRENT'] };
+});
+const reads = () => sm.commandCalls(GetSecretValueCommand).length;
+
+const sign = (secret: string, sub = 'alice') =>
+  new SignJWT({ name: 'Alice' })
+    .setProtectedHeader({ alg: 'HS256' })
+    .setSubject(sub)
+    .setIssuedAt()
+    .setExpirationTime('5m')
+    .sign(new TextEncoder().encode(secret));
+
+const authorize = (token: string) =>
+  handler({
+    type: 'REQUEST',
+    methodArn: 'arn:aws:execute-api:eu-west-1:123456789012:api/prod/$connect',
+    queryStringParameters: { token },
+    requestContext: { connectionId: 'conn-1', requestId: 'req-1' },
+  } as unknown as Parameters<typeof handler>[0]);
+const accepted = async (token: string) => (await authorize(token)).principalId;
+const refused = (token: string) => expect(authorize(token)).rejects.toThrow(/^Unauthorized$/);
+
+let metrics: MetricValues[] = [];
+let stopListening: () => void;
+const saved = { ...process.env };
+const minutes = (n: number) => vi.advanceTimersByTime(n * 60_000);
+beforeEach(() => {
+  // Only the clock is fake: the throttle counts Date.now(); promises and sockets run as usual.
+  vi.useFakeTimers({ toFake: ['Date'], now: new Date('2026-12-05T02:00:00Z') });
+  metrics = [];
+  stopListening = onMetrics((m) => metrics.push(m));
+  vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
+  for (const name of ['JWT_JWKS_URL', 'JWT_SECRET', 'JWT_ISSUER', 'JWT_AUDIENCE']) delete process.env[name];
+  process.env.JWT_SECRET_ARN = ARN;
+  resetVerifier();
+});
+afterEach(() => {
+  stopListening();
+  vi.useRealTimers();
+  vi.restoreAllMocks();
+  process.env = { ...saved };
+  resetVerifier();
+  sm.resetHistory();
+});
+const total = (name: keyof MetricValues) => metrics.reduce((n, m) => n + (m[name] ?? 0), 0);
+
+describe('rotating the HS256 secret', () => {
+  it('reads both stages at cold start, then nothing for tokens the current secret verifies', async () => {
+    holds(K1, K0);
+    expect(await accepted(await sign(K1))).toBe('alice');
+    const stages = sm.commandCalls(GetSecretValueCommand).map((c) => c.args[0].input);
+    expect(stages).toEqual([
+      { SecretId: ARN, VersionStage: 'AWSCURRENT' },
+      { SecretId: ARN, VersionStage: 'AWSPREVIOUS' },
+    ]);
+    for (let i = 0; i < 5; i++) {
+      minutes(2);
+      expect(await accepted(await sign(K1, `user-${i}`))).toBe(`user-${i}`);
+    }
+    expect(reads()).toBe(2);
+  });
+
+  it('accepts a token signed with the new secret after a rotation, without a restart', async () => {
+    holds(K1);
+    expect(await accepted(await sign(K1))).toBe('alice');
+    minutes(5);
+    holds(K2, K1); // aws secretsmanager put-secret-value: K2 becomes AWSCURRENT, K1 AWSPREVIOUS
+    expect(await accepted(await sign(K2, 'bob'))).toBe('bob');
+    expect(reads()).toBe(4); // cold start and one re-read, each of both stages
+    expect(await accepted(await sign(K2, 'carol'))).toBe('carol');
+    expect(reads()).toBe(4);
+    expect(total('TokensRefused')).toBe(0);
+  });
+
+  it('keeps accepting tokens signed with the previous secret (the grace), in old and new containers', async () => {
+    holds(K1);
+    await accepted(await sign(K1));
+    minutes(5);
+    holds(K2, K1);
+    await accepted(await sign(K2, 'bob')); // this container now knows K2 and K1
+    expect(await accepted(await sign(K1, 'alice'))).toBe('alice');
+    resetVerifier(); // a container started after the rotation
+    expect(await accepted(await sign(K1, 'alice'))).toBe('alice');
+    expect(await accepted(await sign(K2, 'bob'))).toBe('bob');
+    expect(total('TokensRefused')).toBe(0);
+  });
+
+  it('ends the grace within a minute once AWSPREVIOUS is removed or the secret is rotated again', async () => {
+    holds(K2, K1);
+    const old = await sign(K1);
+    expect(await accepted(old)).toBe('alice');
+    holds(K2); // update-secret-version-stage --remove-from-version-id: no AWSPREVIOUS any more
+    expect(await accepted(old)).toBe('alice'); // what was read less than a minute ago still stands
+    minutes(1);
+    await refused(old);
+    expect(await accepted(await sign(K2))).toBe('alice');
+
+    resetVerifier();
+    holds(K2, K1);
+    expect(await accepted(old)).toBe('alice');
+    minutes(1);
+    holds(K3, K2); // rotated again: K1 is neither current nor previous
+    await refused(old);
+    expect(await accepted(await sign(K2, 'bob'))).toBe('bob');
+  });
+
+  it('re-reads at most once a minute: a second rotation within the minute waits for the next one', async () => {
+    holds(K1);
+    await accepted(await sign(K1));
+    minutes(5);
+    holds(K2, K1);
+    await accepted(await sign(K2));
+    holds(K3, K2);
+    minutes(0.5);
+    await refused(await sign(K3)); // the last read was 30 s ago
+    expect(reads()).toBe(4);
+    minutes(0.5);
+    expect(await accepted(await sign(K3, 'dave'))).toBe('dave');
+    expect(reads()).toBe(6);
+  });
+
+  it('does not turn a flood of wrongly signed tokens into a flood of reads', async () => {
+    holds(K1);
+    await accepted(await sign(K1));
+    minutes(5);
+    const forged = await Promise.all(
+      Array.from({ length: 50 }, (_, i) => sign(`forged-${i}-${'x'.repeat(40)}`)),
+    );
+    for (const token of forged) await refused(token);
+    expect(reads()).toBe(4); // cold start and one re-read, each of both stages
+    minutes(0.9);
+    for (const token of forged) await refused(token);
+    expect(reads()).toBe(4);
+    minutes(0.2);
+    for (const token of forged) await refused(token);
+    expect(reads()).toBe(6);
+    // Refusals other than a signature never make it read: not a JWT, `alg: none`, an expired token.
+    minutes(2);
+    await refused('garbage');
+    await refused(`${Buffer.from('{"alg":"none"}').toString('base64url')}.e30.`);
+    const expired = await new SignJWT({})
+      .setProtectedHeader({ alg: 'HS256' })
+      .setSubject('alice')
+      .setIssuedAt('10m ago')
+      .setExpirationTime('5m ago')
+      .sign(new TextEncoder().encode(K1));
+    await refused(expired);
+    expect(reads()).toBe(6);
+    expect(total('TokensRefused')).toBe(153);
+  });
+
+  it('answers a failed re-read with a 500 and KeySourceErrors (the token may be good), not a refusal', async () => {
+    holds(K1);
+    await accepted(await sign(K1));
+    minutes(5);
+    held = 'down';
+    await expect(authorize(await sign(K2))).rejects.toThrow(/issuer keys are unavailable/);
+    expect(total('KeySourceErrors')).toBe(1);
+    expect(await accepted(await sign(K1))).toBe('alice'); // the cached secret still serves
+    minutes(1);
+    holds(K2, K1);
+    expect(await accepted(await sign(K2, 'bob'))).toBe('bob');
+  });
+});
