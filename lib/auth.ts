@@ -5,7 +5,8 @@
  *   through the pool's JWKS, with its issuer and the client id as audience.
  * - `oidc`: any external OpenID Connect issuer (Auth0, Okta, Entra ID, …) with its JWKS URL and audience.
  * - `hs256`: a shared HMAC secret kept in Secrets Manager. Only its ARN reaches the function
- *   (`JWT_SECRET_ARN`); the authorizer reads the value at cold start (lambdas/auth/secret.ts).
+ *   (`JWT_SECRET_ARN`); the authorizer reads its current and previous values at cold start and again
+ *   after a rotation (lambdas/auth/secret.ts, rotating.ts): rotating it needs no deploy.
  *
  * In every mode `jwtMaxLifetimeSeconds` caps the tokens' lifetime (`JWT_MAX_LIFETIME_SECONDS`, 24 h
  * unless set). The environment variable names are those of lambdas/auth/verifier.ts.

@@ -103,7 +103,7 @@ export class ChatMonitoring extends Construct {
     alarms.add('KeySourceErrors', {
       metric: businessMetric(this, 'KeySourceErrors'),
       description:
-        "Authorizer: the token issuer's keys (JWKS) could not be fetched; every connect fails until they can",
+        "Authorizer: the token issuer's keys (JWKS, or the HS256 secret read again after a rotation) could not be fetched; connects fail until they can",
     });
     alarms.add('InternalErrors', {
       metric: businessMetric(this, 'InternalErrors'),
