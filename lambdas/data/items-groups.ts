@@ -73,13 +73,13 @@ export const JOIN_MARKER_TTL_SECONDS = 15 * 60;
 interface JoinRef {
   readonly userId: string;
   readonly chatId: string;
-  /** Epoch seconds. */
+  /** Epoch seconds: the `ttl`, and the head of the sort key (the live markers are one key range). */
   readonly expiresAt: number;
 }
 /** "This user just joined this group": read by `$connect`, which cannot read the index consistently. */
 export const JOIN_MARKER = defineItem({
   itemType: 'joined',
-  key: (j: JoinRef) => keys.joinMarker(j.userId, j.chatId),
+  key: (j: JoinRef) => keys.joinMarker(j.userId, j.chatId, j.expiresAt),
   fields: {},
   derived: (j) => ({ [TTL_ATTRIBUTE]: j.expiresAt }),
 });

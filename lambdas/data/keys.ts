@@ -20,7 +20,7 @@
  * | push token owner  | TOKEN#<platform>#<sha256(token)> | TOKEN       |                |                 |
  * | push mark         | PUSHED#<messageId> | PUSHED                    |                |                 |
  * | roster entry      | ROSTER#<chatId>  | ONLINE#<userId>#<connId>    |                |                 |
- * | join marker       | USER#<userId>    | JOINED#<chatId>             |                |                 |
+ * | join marker       | USER#<userId>    | JOINED#<expiry>#<chatId>    |                |                 |
  * | media upload      | CHAT#<chatId>    | UPLOAD#<uploadId>           |                |                 |
  * | scheduled message | USER#<userId>    | SCHED#<scheduledId>         | (gsi2, while due: see below)     |
  * | finished schedule | USER#<userId>    | SCHEDDONE#<scheduledId>     |                |                 |
@@ -226,10 +226,13 @@ export const keys = {
     pk: rosterPk(chatId),
     sk: `${onlinePrefix(userId)}${connectionId}`,
   }),
-  /** A short-lived note in a user's partition that they just joined a group (see rosters.ts). */
-  joinMarker: (userId: string, chatId: string): Key => ({
+  /**
+   * A short-lived note in a user's partition that they just joined a group (see rosters.ts). Its
+   * expiry (epoch seconds, 12 digits) leads the sort key, so that the live ones are one key range.
+   */
+  joinMarker: (userId: string, chatId: string, expiresAt: number): Key => ({
     pk: userPk(userId),
-    sk: `${PREFIX.joined}${chatId}`,
+    sk: `${numbered(PREFIX.joined, expiresAt)}#${chatId}`,
   }),
   /** A media upload of a chat (requested, then attached to at most one message). */
   upload: (chatId: string, uploadId: string): Key => ({

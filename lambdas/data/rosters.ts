@@ -6,17 +6,29 @@
  * sockets of new members, removeMember drops the removed member's, deleteChat the whole roster, and
  * a post answered 410 the gone socket's entry. Entries expire with their connection (TTL).
  *
- * Join markers (`USER#<userId>`/`JOINED#<chatId>`, 15 minutes) close the one race the membership
- * index cannot: a user who connects while being added to a group. The inviter writes the membership
- * and the marker, then reads the user's sockets (consistently); `$connect` writes its connection,
- * then reads the markers (consistently). Whichever comes second sees the other, so the new socket
- * ends up in the roster either way (the membership index alone may lag behind the membership).
+ * Join markers (`USER#<userId>`/`JOINED#<expiry>#<chatId>`, 15 minutes) close the one race the
+ * membership index cannot: a user who connects while being added to a group. The inviter writes the
+ * membership and the marker, then reads the user's sockets (consistently); `$connect` writes its
+ * connection, then reads the markers (consistently). Whichever comes second sees the other, so the
+ * new socket ends up in the roster either way (the membership index alone may lag behind the
+ * membership). Other users write a user's markers (20 createChat and 20 invite a minute each) and
+ * TTL deletes them up to ~48 h after they expired, so `$connect` reads the live ones only: the
+ * expiry leads the sort key, and the Query's key range starts at the present (`recentJoins`).
  * Every public method is one access pattern (all of them are listed in docs/data-model.md).
  */
 import { deleteIfSettled, type SettledDelete } from './connections.ts';
 import type { Item } from './item.ts';
 import { JOIN_MARKER, JOIN_MARKER_TTL_SECONDS, ROSTER_ENTRY } from './items.ts';
-import { keys, onlinePrefix, PREFIX, rosterPk, stripPrefix, TTL_ATTRIBUTE, userPk } from './keys.ts';
+import {
+  keys,
+  numbered,
+  onlinePrefix,
+  PREFIX,
+  rosterPk,
+  stripPrefix,
+  TTL_ATTRIBUTE,
+  userPk,
+} from './keys.ts';
 import type { TableClient } from './table-client.ts';
 
 /** A socket listed in a roster. */
@@ -42,6 +54,25 @@ function socketOf(sk: string): RosterSocket | undefined {
   if (cut <= 0 || cut === rest.length - 1) return undefined;
   return { userId: rest.slice(0, cut), connectionId: rest.slice(cut + 1) };
 }
+
+/**
+ * The most join markers `$connect` reads: far more groups than a person joins in 15 minutes. Only
+ * someone adding a user to groups in bulk (and deleting them, or removing the user, since: the
+ * markers stay) has more live at once; then the newest are read, and the membership index has the
+ * older ones by then.
+ */
+export const RECENT_JOINS_MAX = 100;
+
+/**
+ * Above every join marker's sort key (`$` follows `#`): the markers written before the expiry led
+ * the key (`JOINED#<chatId>`; ids start with a letter, so they sort after the digits and are read
+ * first) are in the range too, until TTL deletes them (~2 days after the deploy), so a join an older
+ * invite marked during the update is not missed (docs/deploy.md).
+ */
+const JOINED_END = 'JOINED$';
+
+/** `JOINED#<expiry, 12 digits>#<chatId>`, or from before `JOINED#<chatId>` (ids never contain `#`). */
+const JOINED_SK = /^JOINED#(?:\d+#)?([^#]+)$/;
 
 export class RosterRepository {
   constructor(private readonly table: TableClient) {}
@@ -132,10 +163,29 @@ export class RosterRepository {
     );
   }
 
-  /** The groups a user joined in the last minutes (Query `USER#<id>`, prefix `JOINED#`, consistent). */
+  /**
+   * The groups a user joined in the last minutes: one consistent Query of `USER#<id>`, sort keys
+   * from `JOINED#<now + 1>` (expired markers are never read, however many TTL has not deleted yet),
+   * newest first, at most `RECENT_JOINS_MAX` of them (one page).
+   */
   async recentJoins(userId: string): Promise<string[]> {
-    const items = await this.#query(userPk(userId), PREFIX.joined);
-    return items.map((item) => stripPrefix(String(item.sk), PREFIX.joined));
+    const now = nowSeconds();
+    const items = await this.table.query({
+      KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
+      FilterExpression: notExpired,
+      ExpressionAttributeNames: { '#ttl': TTL_ATTRIBUTE },
+      ExpressionAttributeValues: {
+        ':pk': userPk(userId),
+        ':from': numbered(PREFIX.joined, now + 1),
+        ':to': JOINED_END,
+        ':now': now,
+      },
+      ProjectionExpression: 'sk',
+      ConsistentRead: true,
+      ScanIndexForward: false,
+      Limit: RECENT_JOINS_MAX,
+    });
+    return [...new Set(items.flatMap((item) => JOINED_SK.exec(String(item.sk))?.[1] ?? []))];
   }
 
   #query(pk: string, prefix: string, consistent = true): Promise<Item[]> {

@@ -18,12 +18,13 @@ import {
 import { deferred, sleep } from '../support/client.ts';
 import { useInterceptedStack } from '../support/handler-client.ts';
 
-let holdOn: string | undefined;
+/** Batch writes that match this (the group's join markers) are held while it is set. */
+let holdOn: RegExp | undefined;
 let gate = deferred();
 let hit = deferred();
 
 const stack = useInterceptedStack(async (command, input) => {
-  if (holdOn && command === 'BatchWriteItemCommand' && input.includes(holdOn)) {
+  if (holdOn && command === 'BatchWriteItemCommand' && holdOn.test(input)) {
     holdOn = undefined;
     hit.resolve();
     await gate.promise;
@@ -38,7 +39,7 @@ describe('repeated invite racing the invitee leaving', () => {
     const chat = await makeGroup(owner, [other.userId, x.userId]);
     await settle(stack, owner, other, x);
 
-    holdOn = `JOINED#${chat.chatId}`;
+    holdOn = new RegExp(`JOINED#\\d+#${chat.chatId}"`);
     gate = deferred();
     hit = deferred();
     const inviting = owner.request('invite', { chatId: chat.chatId, userIds: [x.userId] });

@@ -3,6 +3,7 @@ import { BatchWriteCommand, DeleteCommand, QueryCommand } from '@aws-sdk/lib-dyn
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { CONNECTION_TTL_SECONDS } from '../../../lambdas/data/items.ts';
 import { TTL_ATTRIBUTE } from '../../../lambdas/data/keys.ts';
+import { RECENT_JOINS_MAX } from '../../../lambdas/data/rosters.ts';
 import { TABLE_NAME, useMockTable } from './mock-table.ts';
 
 const { ddb, store } = useMockTable();
@@ -144,27 +145,41 @@ describe('rosters', () => {
 });
 
 describe('join markers', () => {
-  it('marks each new member for 15 minutes and reads a user’s markers consistently', async () => {
+  it('marks each new member for 15 minutes, the expiry leading the sort key', async () => {
     vi.useFakeTimers({ now: NOW * 1000, toFake: ['Date'] });
     ddb.on(BatchWriteCommand).resolves({});
-    ddb.on(QueryCommand).resolves({ Items: [{ sk: 'JOINED#g1' }, { sk: 'JOINED#g2' }] });
     await store.rosters.markJoined(['ann', 'bob'], 'g1');
+    const sk = `JOINED#${String(NOW + 900).padStart(12, '0')}#g1`;
     expect(ddb.commandCalls(BatchWriteCommand)[0]?.args[0].input.RequestItems?.[TABLE_NAME]).toEqual([
-      {
-        PutRequest: {
-          Item: { pk: 'USER#ann', sk: 'JOINED#g1', [TTL_ATTRIBUTE]: NOW + 900, itemType: 'joined' },
-        },
-      },
-      {
-        PutRequest: {
-          Item: { pk: 'USER#bob', sk: 'JOINED#g1', [TTL_ATTRIBUTE]: NOW + 900, itemType: 'joined' },
-        },
-      },
+      { PutRequest: { Item: { pk: 'USER#ann', sk, [TTL_ATTRIBUTE]: NOW + 900, itemType: 'joined' } } },
+      { PutRequest: { Item: { pk: 'USER#bob', sk, [TTL_ATTRIBUTE]: NOW + 900, itemType: 'joined' } } },
     ]);
-    await expect(store.rosters.recentJoins('ann')).resolves.toEqual(['g1', 'g2']);
+  });
+
+  it('reads a user’s live markers only, newest first, one bounded page, consistently', async () => {
+    vi.useFakeTimers({ now: NOW * 1000, toFake: ['Date'] });
+    ddb.on(QueryCommand).resolves({
+      Items: [
+        // Written before the expiry led the key: read until TTL deletes them.
+        { sk: 'JOINED#g3' },
+        { sk: `JOINED#${String(NOW + 900).padStart(12, '0')}#g1` },
+        { sk: `JOINED#${String(NOW + 600).padStart(12, '0')}#g2` },
+        { sk: `JOINED#${String(NOW + 300).padStart(12, '0')}#g1` },
+      ],
+    });
+    await expect(store.rosters.recentJoins('ann')).resolves.toEqual(['g3', 'g1', 'g2']);
     expect(ddb.commandCalls(QueryCommand)[0]?.args[0].input).toMatchObject({
-      ExpressionAttributeValues: { ':pk': 'USER#ann', ':prefix': 'JOINED#', ':now': NOW },
+      KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
+      FilterExpression: '#ttl > :now',
+      ExpressionAttributeValues: {
+        ':pk': 'USER#ann',
+        ':from': `JOINED#${String(NOW + 1).padStart(12, '0')}`,
+        ':to': 'JOINED$',
+        ':now': NOW,
+      },
       ConsistentRead: true,
+      ScanIndexForward: false,
+      Limit: RECENT_JOINS_MAX,
     });
   });
 });
