@@ -164,13 +164,16 @@ export class ChatRepository extends ChatDeletionWrites {
   /**
    * Adds members to a chat in one transaction, guarded by the member count and version read before;
    * the change takes version `ver` (`memberVer`). One brought back into a direct chat (its `peerId`
-   * the member who stayed) makes them each other's peer again: the one who stayed gets `peerId` back.
+   * the member who stayed) makes them each other's peer again: the one who stayed gets `peerId` back,
+   * and the pair's block items are checked as read (`pairBlocks`, as a new direct chat's are: a
+   * block made since the caller read them makes it `'chat-changed'`, and the caller reads again).
    */
   async addMembers(
     chat: ChatRecord,
     members: readonly MemberRecord[],
     ver: number,
     options?: RequestOptions,
+    pairBlocks?: PairBlocks,
   ): Promise<MembershipChange> {
     const logged = loggedChange(chat, ver, { added: members, removed: [] });
     const write = this.table.transact(
@@ -191,6 +194,7 @@ export class ChatRepository extends ChatDeletionWrites {
         ...members.map((m) => ({ Put: { Item: MEMBER.toItem(m), ConditionExpression: itemAbsent } })),
         ...members.flatMap((m) => (chat.kind === 'direct' && m.peerId ? [pairAgain(chat, m)] : [])),
         ...(logged ? [logged.put] : []),
+        ...(pairBlocks ? blocksAsRead(pairBlocks) : []),
       ],
       options,
     );

@@ -14,10 +14,12 @@
  *   already read tells (and a change's version allocation checks it again, and that the mirror is
  *   still there); in a direct chat older than the mirror, or one whose mirror lists the caller (the
  *   read may predate an unblock), the same key lookup; in a group nothing;
- * - createChat direct: the same key lookup, then (creating the chat) the caller's item about the peer;
+ * - createChat direct: the same key lookup, then (creating the chat, or bringing one of the pair
+ *   back into it) the caller's item about the peer; both are checked again in the write;
  * - invite and createChat group: one consistent BatchGet of each new member's item about the caller.
  */
 import { Buffer } from 'node:buffer';
+import type { PairBlocks } from '../data/blocks.ts';
 import type { ChatRecord, ChatStore } from '../data/store.ts';
 import type { Caller } from '../shared/caller.ts';
 import { badRequest, forbidden } from '../shared/errors.ts';
@@ -146,6 +148,21 @@ function decodeCursor(cursor: string): string {
 /** createChat direct: FORBIDDEN when the peer has blocked the caller (one key lookup). */
 export async function refuseBlockedDirect(deps: BlockDeps, caller: Caller, peerId: string): Promise<void> {
   if (await deps.store.blocks.isBlocked(peerId, caller.userId)) throw blockedDirect();
+}
+
+/**
+ * createChat direct bringing one of the pair back into the chat they left: FORBIDDEN while either
+ * has blocked the other (`blocks`: the pair's items, `a` the caller). The one blocked is refused as
+ * by a new chat (nothing about the block); the blocker is told it is their own block that keeps the
+ * pair apart, and how to end it.
+ */
+export function refuseBlockedReturn(blocks: PairBlocks): void {
+  if (blocks.bBlocksA) throw blockedDirect();
+  if (blocks.aBlocksB) {
+    throw forbidden(
+      'You have blocked "userId": your direct chat, which one of you left, is not joined again while either of you blocks the other. Unblock them first (unblockUser).',
+    );
+  }
 }
 
 /** A send's refusal in a direct chat whose other member has blocked the sender. */

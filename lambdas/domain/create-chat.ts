@@ -4,14 +4,14 @@
  * into a direct chat starts (`groupFromDirect`).
  */
 import type { Request } from '../contract/index.ts';
-import { blockedSendersOf } from '../data/blocks.ts';
+import { blockedSendersOf, type PairBlocks } from '../data/blocks.ts';
 import type { ChatRecord, MemberRecord } from '../data/store.ts';
 import type { Caller } from '../shared/caller.ts';
 import { cleanName, fallbackName } from '../shared/clean-name.ts';
 import { badRequest, conflict } from '../shared/errors.ts';
 import { event } from '../shared/frames.ts';
 import { userIdsOf } from './access.ts';
-import { blockedDirect, refuseBlockedDirect, refuseBlockedInvite } from './blocking.ts';
+import { blockedDirect, refuseBlockedDirect, refuseBlockedInvite, refuseBlockedReturn } from './blocking.ts';
 import type { Deps } from './deps.ts';
 import { announceGroup, createKeyedGroup, type GroupPlan, groupMembers, refuseGroup } from './group-keys.ts';
 import { joinChat } from './joins.ts';
@@ -68,28 +68,35 @@ async function createDirectChat(
   await refuseBlockedDirect(deps, caller, peerId);
   let existingId = await deps.store.chats.getDirectChatId(caller.userId, peerId);
   for (let attempt = 0; attempt < LIMITS.membershipAttempts; attempt++) {
+    // The pair's block items. The peer's about the caller was read (absent) above: the first attempt
+    // reads only the other; a later one both (a block since then is why it is there).
+    const readBlocks = (): Promise<PairBlocks> =>
+      attempt === 0
+        ? deps.store.blocks
+            .isBlocked(caller.userId, peerId)
+            .then((aBlocksB) => ({ a: caller.userId, b: peerId, aBlocksB, bBlocksA: false }))
+        : deps.store.blocks.pairBlocks(caller.userId, peerId);
     if (existingId) {
       // A chat gone (both left), or marked for deletion (a deleteChat interrupted after its mark:
       // every action on it is NOT_FOUND) is replaced by a new one (protocol: `created: true`). One of
-      // the pair who left it is brought back into it, as an invite would (joins.ts), history kept.
+      // the pair who left it is brought back into it, as an invite would (joins.ts), history kept,
+      // only while neither has blocked the other (a pair one of whom blocked the other stays apart):
+      // the write checks both block items as read, as a new chat's transaction does.
       const loaded = await deps.store.chats.getWithMembers(existingId, { consistent: true });
       const { chat, members } = loaded;
       if (chat && chat.deletedAt === undefined && members.length > 0) {
         const missing = [caller.userId, peerId].filter((id) => !members.some((m) => m.userId === id));
         if (missing.length === 0) return { chat: chatView(chat, members), created: false };
-        const view = await joinChat(deps, caller.userId, { chat, members }, missing, 'userId');
+        const blocks = await readBlocks();
+        refuseBlockedReturn(blocks);
+        const view = await joinChat(deps, caller.userId, { chat, members }, missing, 'userId', blocks);
         if (view) return { chat: view, created: false };
-        continue; // the chat changed meanwhile: read it again
+        continue; // the chat, or the pair's blocks, changed meanwhile: read them again
       }
     }
-    // The new chat mirrors the pair's blocks, checked in its own transaction (block-mirror.ts). The
-    // peer's item about the caller was read (absent) above: the first attempt reads only the other.
+    // The new chat mirrors the pair's blocks, checked in its own transaction (block-mirror.ts).
     const [blocks] = await Promise.all([
-      attempt === 0
-        ? deps.store.blocks
-            .isBlocked(caller.userId, peerId)
-            .then((aBlocksB) => ({ a: caller.userId, b: peerId, aBlocksB, bBlocksA: false }))
-        : deps.store.blocks.pairBlocks(caller.userId, peerId),
+      readBlocks(),
       refuseOverChatCap(deps, caller.userId, [caller.userId, peerId], 'userId'),
     ]);
     if (blocks.bBlocksA) throw blockedDirect();

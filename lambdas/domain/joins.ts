@@ -5,6 +5,7 @@
  * `chat.joined` to those who joined, `member.joined` to the others. Also the guarded write every
  * membership change goes through (`applyMembershipChange`).
  */
+import type { PairBlocks } from '../data/blocks.ts';
 import type { ChatRecord, MemberRecord } from '../data/store.ts';
 import { isAborted } from '../data/table-client.ts';
 import { event, type Frame } from '../shared/frames.ts';
@@ -21,7 +22,9 @@ import { type ChatView, chatView } from './views.ts';
  * Adds `fresh` (none of them members) to `chat` as read with its `members`: the membership cap
  * first (`field`: the request field naming them), then the write. The chat as the joined see it, or
  * undefined when the chat changed since it was read (the caller reads it again and retries). In a
- * direct chat the one who joins is the peer of the member who stayed, and that member theirs again.
+ * direct chat the one who joins is the peer of the member who stayed, and that member theirs again;
+ * `pairBlocks`, the pair's block items as the caller read them (neither blocked), are checked in
+ * the write: a block since then makes it undefined too.
  */
 export async function joinChat(
   deps: Deps,
@@ -29,6 +32,7 @@ export async function joinChat(
   loaded: { readonly chat: ChatRecord; readonly members: readonly MemberRecord[] },
   fresh: readonly string[],
   field: string,
+  pairBlocks?: PairBlocks,
 ): Promise<ChatView | undefined> {
   const { chat, members } = loaded;
   await refuseOverChatCap(deps, callerId, fresh, field);
@@ -40,7 +44,7 @@ export async function joinChat(
   }));
   const version = await allocateVersion(deps, chat.chatId);
   const applied = await applyMembershipChange(deps, chat.chatId, version, (signal) =>
-    deps.store.chats.addMembers(chat, added, version.ver, { abortSignal: signal }),
+    deps.store.chats.addMembers(chat, added, version.ver, { abortSignal: signal }, pairBlocks),
   );
   if (!applied) return undefined;
   const { ver } = version;
