@@ -35,7 +35,7 @@
 import { mediaBucket } from '../data/media-bucket.ts';
 import type { ChatRecord } from '../data/store.ts';
 import { REQUEST_RESERVE_MS } from '../fanout/options.ts';
-import { currentBudget, fitsBudget } from '../shared/budget.ts';
+import { currentBudget, fitsBudget, type SendBudget } from '../shared/budget.ts';
 import { event } from '../shared/frames.ts';
 import { logger } from '../shared/logger.ts';
 import { countMetric } from '../shared/metrics.ts';
@@ -125,6 +125,13 @@ export const REQUEST_PAGE_SIZE = 100;
  * queue again, to delete `META` or log, to disband the roster and to answer.
  */
 export const REQUEST_PAGE_MS = 1_000;
+/**
+ * Kept at the end of the invocation when the queue is asked again after the pages: the time to log,
+ * to delete `META` or disband the roster, and to answer.
+ */
+export const QUEUE_AGAIN_RESERVE_MS = 1_000;
+/** Less time left than this for asking the queue again, and it is not asked (SQS answers in tens of ms). */
+export const QUEUE_ANSWER_MS = 100;
 
 /**
  * A deleted chat's retention: its job queued (delayed: module comment), or when there is no queue or
@@ -132,7 +139,8 @@ export const REQUEST_PAGE_MS = 1_000;
  * (a chat of thousands of items outruns a request: Lambda would stop it mid-way, with nothing
  * logged and nothing after it done). When that did not finish, the queue is asked again for the
  * whole job (from the start: a page done twice is harmless, and a write that landed after the mark
- * on a page done already gets its TTL too); refused again, the chat is `left`: an ERROR line names it
+ * on a page done already gets its TTL too), within the invocation's time but `QUEUE_AGAIN_RESERVE_MS`
+ * (`queueRetentionJob`); refused again, or not answering in that time, the chat is `left`: an ERROR line names it
  * and `unfinished`, the job that finishes it once sent to the retention queue, and
  * `RetentionNotQueued` (alarmed) is counted (docs/operations.md, "A deleted chat's retention not
  * queued"). `deleteChat` then keeps its marked `META`, which its finish job (or that job sent by hand)
@@ -146,7 +154,8 @@ async function retain(
 ): Promise<'queued' | 'expired' | 'left'> {
   if (await queueRetentionJob(deps, chatId, expiresAt)) return 'queued';
   if ((await expireInRequest(deps, chatId, expiresAt)) === 'expired') return 'expired';
-  if (await queueRetentionJob(deps, chatId, expiresAt)) return 'queued';
+  if (await queueRetentionJob(deps, chatId, expiresAt, currentBudget(QUEUE_AGAIN_RESERVE_MS)))
+    return 'queued';
   logger.error(
     "a deleted chat's retention is unfinished and not queued: send its job to the retention queue",
     {
@@ -160,17 +169,52 @@ async function retain(
 
 /**
  * Queues the chat's retention job, delayed past the writes in flight at the deletion (module
- * comment): whether it went (not when there is no queue or it refused: logged).
+ * comment): whether it went (not when there is no queue or it refused: logged). With a `budget`
+ * (asked again, after the pages) the send gets only the time left in it, and is not made with less
+ * than `QUEUE_ANSWER_MS` left: an SQS that times out instead of refusing keeps a send up to 3
+ * attempts of 2.5 s and their backoff (queue/light-sqs.ts), past the route's timeout, and Lambda
+ * would stop the request before `retain`'s error line and metric. A send cut short may still land
+ * (the job then runs as well as the logged one would: jobs are idempotent).
  */
-async function queueRetentionJob(deps: Deps, chatId: string, expiresAt: number): Promise<boolean> {
+async function queueRetentionJob(
+  deps: Deps,
+  chatId: string,
+  expiresAt: number,
+  budget?: SendBudget,
+): Promise<boolean> {
   const queue = deps.retentionQueue;
   if (!queue) return false;
+  const leftMs = budget && budget.until - budget.now();
+  if (leftMs !== undefined && leftMs < QUEUE_ANSWER_MS) {
+    logger.error('no time left to ask the retention queue again', { chatId, leftMs });
+    return false;
+  }
   try {
-    await queue.send({ v: RETENTION_JOB_VERSION, chatId, expiresAt }, { delayed: true });
+    const sent = queue.send({ v: RETENTION_JOB_VERSION, chatId, expiresAt }, { delayed: true });
+    await (leftMs === undefined ? sent : withinMs(sent, leftMs));
     return true;
   } catch (error) {
     logger.error('retention queue unavailable: expiring the deleted chat in the request', { chatId, error });
     return false;
+  }
+}
+
+/** `work`, or a TimeoutError once `ms` have passed first (`work` goes on; its failure is dropped). */
+async function withinMs(work: Promise<void>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  work.catch(() => {});
+  try {
+    await Promise.race([
+      work,
+      new Promise<never>((_, fail) => {
+        timer = setTimeout(
+          () => fail(Object.assign(new Error(`no answer within ${ms} ms`), { name: 'TimeoutError' })),
+          ms,
+        );
+      }),
+    ]);
+  } finally {
+    clearTimeout(timer);
   }
 }
 

@@ -5,8 +5,12 @@
  * partition expired in the request only when the queue refuses the job. The same steps against
  * DynamoDB Local and a failing write: test/fault/interrupted-delete.test.ts.
  */
-import { afterAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { REQUEST_PAGE_SIZE } from '../../../lambdas/domain/chat-deletion.ts';
+import { afterAll, beforeEach, describe, expect, it, type MockInstance, vi } from 'vitest';
+import {
+  QUEUE_AGAIN_RESERVE_MS,
+  QUEUE_ANSWER_MS,
+  REQUEST_PAGE_SIZE,
+} from '../../../lambdas/domain/chat-deletion.ts';
 import { deleteChat } from '../../../lambdas/domain/chats.ts';
 import type {
   FinishDeletionJob,
@@ -163,6 +167,60 @@ describe('deleteChat and the retention queue', () => {
         job: finishJob,
       });
       expect(emitted).toEqual([{ RetentionNotQueued: 1 }]);
+    });
+
+    // An SQS that times out rather than refusing keeps a send up to 3 attempts of 2.5 s and their
+    // backoff (queue/light-sqs.ts): asked again unbounded after the pages, it ran past the route's
+    // timeout, and Lambda stopped the request before its error line and metric.
+    describe('a queue that hangs when asked again', () => {
+      const hanging = () =>
+        vi
+          .fn(async (_j: QueuedRetentionJob, _options?: { delayed?: boolean }) => {})
+          .mockImplementationOnce(async () => {}) // the finish job
+          .mockRejectedValueOnce(new Error('SQS down')) // the retention job, the first time
+          .mockImplementationOnce(() => new Promise<void>(() => {})); // asked again: no answer, ever
+      const deleteWithin = async (leftMs: number, send: RetentionQueue['send']) => {
+        const { withInvocation } = await import('../../../lambdas/shared/budget.ts');
+        const fake = unfinished();
+        const deadline = Date.now() + leftMs;
+        const started = Date.now();
+        await expect(
+          withInvocation({ getRemainingTimeInMillis: () => deadline - Date.now() }, () =>
+            deleteChat({ ...fake.deps, retentionQueue: { send } }, ann, { chatId: 'g1' }),
+          ),
+        ).resolves.toEqual({ chatId: 'g1' });
+        return { fake, took: Date.now() - started };
+      };
+      const expectLeft = (fake: ReturnType<typeof unfinished>, error: MockInstance) => {
+        expect(fake.store.chats.deleteMeta).not.toHaveBeenCalled();
+        expect(fake.store.rosters.clear).toHaveBeenCalledWith('g1');
+        expect(error).toHaveBeenCalledWith(expect.stringContaining('send its job to the retention queue'), {
+          chatId: 'g1',
+          job: finishJob,
+        });
+        expect(emitted).toEqual([{ RetentionNotQueued: 1 }]);
+      };
+
+      it('is given the time left but the end’s reserve, then the error line and metric', {
+        timeout: 10_000,
+      }, async () => {
+        const error = vi.spyOn(logger, 'error');
+        const send = hanging();
+        const { fake, took } = await deleteWithin(2_500, send);
+        expect(send).toHaveBeenCalledTimes(3);
+        expect(took).toBeGreaterThanOrEqual(1_000);
+        expect(took).toBeLessThan(2_500 - QUEUE_AGAIN_RESERVE_MS + 500);
+        expectLeft(fake, error);
+      });
+
+      it('is not asked again with less time left than it answers in', { timeout: 10_000 }, async () => {
+        const error = vi.spyOn(logger, 'error');
+        const send = hanging();
+        const { fake, took } = await deleteWithin(QUEUE_AGAIN_RESERVE_MS + QUEUE_ANSWER_MS - 50, send);
+        expect(send).toHaveBeenCalledTimes(2);
+        expect(took).toBeLessThan(500);
+        expectLeft(fake, error);
+      });
     });
 
     it('the bound is the invocation’s time: no page starts once one would end in its reserve', async () => {
