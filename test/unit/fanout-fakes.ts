@@ -48,8 +48,9 @@ export function fakeApi(failures: Record<string, Error[]> = {}, tick?: () => voi
 
 /**
  * A directory of users' sockets (`sockets`: user → connection ids) and groups' rosters; `gone`
- * records `<chatId or ->/<userId>/<connectionId>` of each socket forgotten. The users in
- * `unreachable` cannot be looked up (`SocketLookupFailed`) while it holds them.
+ * records `<chatId or ->/<userId>/<connectionId>` of each socket forgotten, `rosterReads` the group of
+ * each `someSocketsOfGroup`. The users in `unreachable` cannot be looked up (`SocketLookupFailed`)
+ * while it holds them, nor the groups' rosters in it read (a throttled Query).
  */
 export function fakeDirectory(
   sockets: Record<string, string[]> = {},
@@ -58,6 +59,7 @@ export function fakeDirectory(
 ) {
   const gone: string[] = [];
   const lookedUp: string[] = [];
+  const rosterReads: string[] = [];
   const dir: SocketDirectory = {
     async socketsOfUsers(userIds) {
       lookedUp.push(...userIds);
@@ -73,6 +75,9 @@ export function fakeDirectory(
       return roster[chatId] ?? [];
     },
     async someSocketsOfGroup(chatId, max) {
+      rosterReads.push(chatId);
+      if (unreachable.has(chatId))
+        throw Object.assign(new Error('throttled'), { name: 'ThrottlingException' });
       const listed = roster[chatId] ?? [];
       return listed.length > max ? undefined : listed;
     },
@@ -81,7 +86,7 @@ export function fakeDirectory(
       return true;
     },
   };
-  return { dir, gone, lookedUp };
+  return { dir, gone, lookedUp, rosterReads };
 }
 
 /** A job queue that records each send (its jobs and delay) and every job, or refuses them all. */

@@ -56,25 +56,47 @@ describe('markDelivered', () => {
     expect(fanOut.directory.someSocketsOfGroup).toHaveBeenCalledWith('g1', 200, { consistent: true });
     expect(store.chats.getWithMembers).not.toHaveBeenCalled();
     expect(fanOut.toUsers).not.toHaveBeenCalled();
-    expect(fanOut.lookUpLater).not.toHaveBeenCalled();
+    expect(fanOut.queueJob).not.toHaveBeenCalled();
   });
 
-  it('hands the other members to the worker, posting nothing, when the roster cannot be read', async () => {
-    const { deps, fanOut } = withHead(team(7));
+  it('hands the receipt to the worker, posting nothing and reading no members, when the roster cannot be read', async () => {
+    const { deps, store, fanOut } = withHead(team(7));
     fanOut.directory.someSocketsOfGroup.mockRejectedValue(new Error('throttled'));
     await expect(markDelivered(deps, bob, { chatId: 'g1', seq: 7 })).resolves.toEqual({
       chatId: 'g1',
       lastDeliveredSeq: 7,
     });
     expect(fanOut.toUsers).not.toHaveBeenCalled();
-    // The worker applies the receipt rule: the roster read again, up to 200 sockets (receipts.ts).
-    expect(fanOut.lookUpLater.mock.calls).toEqual([
+    expect(store.chats.getWithMembers).not.toHaveBeenCalled();
+    // The worker reads the roster again, one Query (up to 200 sockets; more: nobody), and posts to
+    // its sockets but the caller's (receipts.ts).
+    const frame = { type: 'message.delivered', chatId: 'g1', userId: 'bob', lastDeliveredSeq: 7 };
+    expect(fanOut.queueJob.mock.calls).toEqual([
       [
-        ['ann', 'cat'],
-        { type: 'message.delivered', chatId: 'g1', userId: 'bob', lastDeliveredSeq: 7 },
-        { chatId: 'g1', maxSockets: 200 },
+        {
+          v: 1,
+          chatId: 'g1',
+          frame: JSON.stringify(frame),
+          targets: [],
+          maxSockets: 200,
+          reader: 'bob',
+          attempt: 1,
+        },
       ],
     ]);
+  });
+
+  it('loses no receipt when the member list cannot be read either: the call answers, the job is queued', async () => {
+    // Before, the members were read for the job: that failing too answered an error after the cursor
+    // had moved, with no job queued, and the client's retry found the cursor unchanged and told nobody.
+    const { deps, store, fanOut } = withHead(team(7));
+    store.chats.getWithMembers.mockRejectedValue(new Error('throttled'));
+    fanOut.directory.someSocketsOfGroup.mockRejectedValue(new Error('throttled'));
+    await expect(markDelivered(deps, bob, { chatId: 'g1', seq: 7 })).resolves.toEqual({
+      chatId: 'g1',
+      lastDeliveredSeq: 7,
+    });
+    expect(fanOut.queueJob).toHaveBeenCalledTimes(1);
   });
 
   it('answers the cursor where it is, reading only META and telling nothing, when it did not move', async () => {

@@ -42,7 +42,7 @@ export function fakeDeps() {
     delete: vi.fn(),
   };
   type FakeFanOut = Mocked<
-    Pick<FanOut, 'toUsers' | 'toEach' | 'ephemeral' | 'socketsOf' | 'isOpen' | 'close' | 'lookUpLater'>
+    Pick<FanOut, 'toUsers' | 'toEach' | 'ephemeral' | 'socketsOf' | 'isOpen' | 'close' | 'queueJob'>
   > & { directory: Mocked<Pick<SocketDirectory, 'someSocketsOfGroup'>> };
   const fanOut: FakeFanOut = {
     // A group's roster as a receipt reads it (receipts.ts): empty unless a test lists sockets.
@@ -62,8 +62,8 @@ export function fakeDeps() {
     ),
     isOpen: vi.fn(async () => true),
     close: vi.fn(async () => 'closed' as const),
-    // Users handed to the worker (a receipt whose roster could not be read): queued, none posted.
-    lookUpLater: vi.fn(async () => {}),
+    // A receipt handed to the worker (its group's roster could not be read): queued, none posted.
+    queueJob: vi.fn(async () => {}),
   };
   const deps: Deps = {
     store: store as unknown as ChatStore,

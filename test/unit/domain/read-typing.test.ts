@@ -87,10 +87,10 @@ describe('readMessage', () => {
     });
     const frame = { type: 'message.read', chatId: 'g1', userId: 'ann', lastReadSeq: 3 };
     expect(sent(fanOut)).toEqual([{ userIds: ['ann'], frame, options: undefined }]);
-    // The worker applies the receipt rule: the roster read again, up to 200 sockets (receipts.ts).
-    expect(fanOut.lookUpLater.mock.calls).toEqual([
-      [['bob', 'cat'], frame, { chatId: 'g1', maxSockets: 200 }],
-    ]);
+    // The worker reads the roster again (up to 200 sockets; more: nobody) and posts to its sockets
+    // but the reader's, who were told here (receipts.ts).
+    const job = { v: 1, chatId: 'g1', frame: JSON.stringify(frame), targets: [], attempt: 1 };
+    expect(fanOut.queueJob.mock.calls).toEqual([[{ ...job, maxSockets: 200, reader: 'ann' }]]);
   });
 
   it('answers the cursor where it is, silently, when it is already further', async () => {
