@@ -86,7 +86,8 @@ export interface QueueWorkerDefinition {
 export const FANOUT_WORKER: QueueWorkerDefinition = {
   name: 'FanOutWorker',
   entry: 'lambdas/handlers/fanOutWorker.ts',
-  // DeleteItem: a gone socket's items; Query: the sockets of the users a request could not look up;
+  // DeleteItem: a gone socket's items; Query: the sockets of the users a request could not look up,
+  // and the roster of a group whose receipt could not read it (lambdas/domain/receipts.ts);
   // UpdateItem: the socket slot a gone socket's removed record gives back (`LIMIT#`). An offline
   // check (a user's last socket found gone: lambdas/domain/presence.ts `wentOffline`) also reads the
   // user's memberships (gsi1) and their direct peers' block items (BatchGetItem), and updates the
@@ -98,9 +99,9 @@ export const FANOUT_WORKER: QueueWorkerDefinition = {
     'dynamodb:BatchGetItem',
     'dynamodb:Query:gsi1',
   ],
-  // Reads only users' partitions (connections, profile, memberships, blocks); writes there, in
-  // rosters and in `LIMIT#` items (socket slots).
-  leadingKeys: ['user'],
+  // Reads only users' partitions (connections, profile, memberships, blocks) and rosters (socket
+  // ids); writes there and in `LIMIT#` items (socket slots). Never a chat's partition.
+  leadingKeys: ['user', 'roster'],
   writeLeadingKeys: ['user', 'roster', 'limit'],
   managementApi: true,
   queueUrlEnv: FANOUT_QUEUE_URL_ENV,

@@ -22,17 +22,21 @@
  *
  * A roster that cannot be read (throttled) does not lose the receipt, whose cursor has moved (a
  * repeated call announces nothing): the reader's own sockets get a `message.read` at once (looked up
- * as above), and the other users are handed to the fan-out worker as one lookup job, as a message
- * event's are (lambdas/fanout/lookup-later.ts; SQS delivers it again while their lookups fail, then
- * the dead-letter queue). The worker looks them up one by one, not through the roster, and applies
- * the socket rule to what it finds: their sockets when they have at most `RECEIPT_MAX_SOCKETS` open,
- * else none (it counts the other members' only: at most `LIMITS.socketsPerUser` fewer than the
- * roster lists). The member rule was applied before, on the chat's `memberCount`.
+ * as above), and the receipt goes to the fan-out worker as one job naming the chat and the reader
+ * (jobs.ts `planReceiptJob`; one the queue refuses is logged and counted in FanOutFailures), without reading the members (a failed read there answered an error after
+ * the cursor had moved, and queued nothing). The worker reads the roster again, once, applies the
+ * same socket rule to it (at most `RECEIPT_MAX_SOCKETS` listed, else nobody), and posts to its
+ * sockets but the reader's; while that read fails SQS delivers the job again (lambdas/fanout/worker.ts),
+ * then the dead-letter queue. Unlike the request it has no member list to check the roster against:
+ * a socket the roster lists of someone no longer a member (a `$connect` racing their removal:
+ * lambdas/data/rosters.ts) may get it. The member rule was applied before, on the chat's `memberCount`.
  */
 import type { ChatRecord } from '../data/store.ts';
 import type { Target } from '../fanout/fanout.ts';
+import { planReceiptJob } from '../fanout/jobs.ts';
 import type { Frame } from '../shared/frames.ts';
 import { logger } from '../shared/logger.ts';
+import { putMetrics } from '../shared/metrics.ts';
 import type { Deps } from './deps.ts';
 import { LIMITS } from './limits.ts';
 
@@ -44,6 +48,8 @@ export const receiptsToMembers = (chat: Pick<ChatRecord, 'kind' | 'memberCount'>
   chat.kind === 'direct' || chat.memberCount <= LIMITS.chatMembersMax;
 
 type Audience = () => Promise<readonly string[]>;
+/** `message.read` or `message.delivered`: `userId` is the reader's (the caller's). */
+type ReceiptFrame = Frame & { readonly userId: string };
 
 /**
  * Posts a receipt to the sockets of `audience`'s users (asked for only when it fans out), when the
@@ -54,14 +60,14 @@ export async function fanOutReceipt(
   deps: Deps,
   chat: ChatRecord,
   audience: Audience,
-  frame: Frame,
+  frame: ReceiptFrame,
   own?: string,
 ): Promise<void> {
   if (chat.kind === 'direct') {
     await deps.fanOut.toUsers(await audience(), frame, { chat });
     return;
   }
-  const listed = receiptsToMembers(chat) && (await rosterUpTo(deps, chat.chatId, audience, frame, own));
+  const listed = receiptsToMembers(chat) && (await rosterUpTo(deps, chat.chatId, frame));
   if (listed) {
     const userIds = new Set(await audience());
     // Entries of anyone not asked for are ignored, as the fan-out's own lookup does (fanout.ts).
@@ -72,22 +78,18 @@ export async function fanOutReceipt(
 
 /**
  * The group's open sockets, or undefined when more than `RECEIPT_MAX_SOCKETS` or unreadable: then
- * the users other than `own` are handed to the fan-out worker (module comment).
+ * the receipt is handed to the fan-out worker (module comment).
  */
-async function rosterUpTo(
-  deps: Deps,
-  chatId: string,
-  audience: Audience,
-  frame: Frame,
-  own: string | undefined,
-): Promise<Target[] | undefined> {
+async function rosterUpTo(deps: Deps, chatId: string, frame: ReceiptFrame): Promise<Target[] | undefined> {
   try {
     return await deps.fanOut.directory.someSocketsOfGroup(chatId, RECEIPT_MAX_SOCKETS, { consistent: true });
   } catch (error) {
     logger.warn('receipt: the roster could not be read; queued', { chatId, error });
-    const users = (await audience()).filter((id) => id !== own);
-    if (users.length > 0)
-      await deps.fanOut.lookUpLater(users, frame, { chatId, maxSockets: RECEIPT_MAX_SOCKETS });
+    const job = planReceiptJob(chatId, JSON.stringify(frame), frame.userId, RECEIPT_MAX_SOCKETS);
+    await deps.fanOut.queueJob(job).catch((refused: unknown) => {
+      putMetrics({ FanOutFailures: 1 });
+      logger.error('receipt: not queued; the other members are not told', { chatId, error: refused });
+    });
     return undefined;
   }
 }

@@ -43,7 +43,7 @@ import { type CloseOutcome, closeSocket } from './close.ts';
 import { addReport, type DeliveryReport, deliver, emptyReport, isGone, type Target } from './delivery.ts';
 import type { SocketDirectory } from './directory.ts';
 import { EPHEMERAL_MAX_SOCKETS, type EphemeralReport, sendEphemeral } from './ephemeral.ts';
-import { isEphemeral, type JobQueue, planJobs } from './jobs.ts';
+import { type FanOutJob, isEphemeral, type JobQueue, planJobs } from './jobs.ts';
 import { findSockets, lookUpLater } from './lookup-later.ts';
 import { type FramePart, partsOf, type SocketsPart, splitByUser } from './parts.ts';
 
@@ -137,16 +137,12 @@ export class FanOut {
   }
 
   /**
-   * Hands the users to the worker as one lookup job (lookup-later.ts), posting nothing here: a
-   * receipt whose group's roster could not be read, which the worker posts to their sockets when they
-   * have at most `maxSockets` open (worker.ts). A job the queue refuses is counted and logged failed.
+   * Queues one job for the worker as it is (a receipt's whose group's roster could not be read:
+   * jobs.ts `planReceiptJob`, lambdas/domain/receipts.ts); rejects without a queue.
    */
-  lookUpLater(
-    userIds: readonly string[],
-    frame: Frame,
-    where: { readonly chatId: string; readonly maxSockets: number },
-  ): Promise<void> {
-    return lookUpLater(this.#queue, userIds, frame, where, { ...emptyReport(), queued: 0 });
+  async queueJob(job: FanOutJob): Promise<void> {
+    if (!this.#queue) throw new Error('no fan-out queue');
+    await this.#queue.send([job]);
   }
 
   /**

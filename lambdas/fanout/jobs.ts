@@ -30,10 +30,13 @@ export interface FanOutJob {
   /** The socket left out of the sockets of `users` (the sender's: it got the ack). */
   readonly exclude?: string;
   /**
-   * With `users`, a receipt's (lambdas/domain/receipts.ts): posted only when they have at most this
-   * many sockets open, else to none (the receipt rule, applied by the worker).
+   * A receipt's whose group's roster could not be read in the request (lambdas/domain/receipts.ts):
+   * the worker reads `chatId`'s roster again (up to this many sockets; more: posted to none, the
+   * receipt rule) and posts to its sockets but `reader`'s (such a job has no `targets` nor `users`).
    */
   readonly maxSockets?: number;
+  /** With `maxSockets`: the user whose receipt it is (their sockets were told, or are not to be). */
+  readonly reader?: string;
   /**
    * An offline check, not a post: this user's last socket was found gone (410) and removed, and no
    * `$disconnect` may come; the worker runs what it would (presence.ts `wentOffline`).
@@ -78,14 +81,13 @@ export function planJobs(
 /**
  * A job of the users whose sockets are still to be looked up (all of them in one job). `chatId`:
  * the group whose roster could not be read, so that the worker drops from it the entries of the
- * sockets it finds gone (410), as a job of the roster's own sockets does. `maxSockets`: a receipt's.
+ * sockets it finds gone (410), as a job of the roster's own sockets does.
  */
 export function planLookupJob(
   userIds: readonly string[],
   frame: string,
   exclude: string | undefined,
   chatId?: string,
-  maxSockets?: number,
 ): FanOutJob {
   return {
     v: JOB_VERSION,
@@ -94,10 +96,25 @@ export function planLookupJob(
     targets: [],
     users: [...userIds],
     ...(exclude ? { exclude } : {}),
-    ...(maxSockets !== undefined ? { maxSockets } : {}),
     attempt: 1,
   };
 }
+
+/** A receipt's job: `chatId`'s roster to read again, up to `maxSockets` (`FanOutJob.maxSockets`). */
+export const planReceiptJob = (
+  chatId: string,
+  frame: string,
+  reader: string,
+  maxSockets: number,
+): FanOutJob => ({
+  v: JOB_VERSION,
+  chatId,
+  frame,
+  targets: [],
+  maxSockets,
+  reader,
+  attempt: 1,
+});
 
 /** The frame of an offline check job (never posted). */
 export const OFFLINE_CHECK_FRAME = '{"type":"offline-check"}';
@@ -155,6 +172,7 @@ export function decodeJob(body: string): FanOutJob | undefined {
     (job.users === undefined || (Array.isArray(job.users) && job.users.every(isString))) &&
     (job.exclude === undefined || isString(job.exclude)) &&
     (job.maxSockets === undefined || Number.isInteger(job.maxSockets)) &&
+    (job.reader === undefined || isString(job.reader)) &&
     (job.offline === undefined || isString(job.offline)) &&
     (job.recheck === undefined || isString(job.recheck)) &&
     (job.unmark === undefined || typeof job.unmark === 'boolean');

@@ -42,29 +42,18 @@ export async function findSockets(
  * Hands `userIds` to the worker as one lookup job. `chatId`: the group of the event (its roster
  * could not be read, or some of its users' lookups failed), so that the worker drops the roster
  * entries of the sockets it finds gone (410); without it they would stay listed until their TTL.
- * `maxSockets`: a receipt's job, posted only when they have at most that many sockets (jobs.ts).
  */
 export async function lookUpLater(
   queue: JobQueue | undefined,
   userIds: readonly string[],
   frame: Frame,
-  options: {
-    readonly excludeConnectionId?: string | undefined;
-    readonly chatId: string | undefined;
-    readonly maxSockets?: number;
-  },
+  options: { readonly excludeConnectionId: string | undefined; readonly chatId: string | undefined },
   report: DeliveryReport & { queued: number },
 ): Promise<void> {
   let error: unknown = 'no fan-out queue';
   if (queue) {
     try {
-      const job = planLookupJob(
-        userIds,
-        JSON.stringify(frame),
-        options.excludeConnectionId,
-        options.chatId,
-        options.maxSockets,
-      );
+      const job = planLookupJob(userIds, JSON.stringify(frame), options.excludeConnectionId, options.chatId);
       await queue.send([job]);
       report.queued += userIds.length;
       logger.warn('fan-out: users whose sockets could not be looked up queued', {

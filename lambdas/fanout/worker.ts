@@ -28,9 +28,11 @@
  * A job of users (`users`: a request could not look their sockets up, fanout.ts) looks them up first
  * (the directory's retries); a lookup that still fails posts nothing and reports the record, so SQS
  * delivers the job again (10 s later, then 20 s, 30 s, 40 s), and after its last receive moves it to
- * the dead-letter queue. A receipt's (`maxSockets`: its group's roster could not be read in the
- * request, lambdas/domain/receipts.ts) is posted only when its users have at most that many sockets
- * open, else to none (the receipt rule).
+ * the dead-letter queue. A receipt's job (`maxSockets`: its group's roster could not be read in the
+ * request, lambdas/domain/receipts.ts) reads that roster again, one Query (up to `maxSockets` sockets:
+ * more, and it goes to none, the receipt rule), and posts to its sockets but the `reader`'s; a read
+ * that fails reports the record the same way. Not its members one by one: ~200 consistent Queries a
+ * receipt in a group of 200, each retried, all while the table throttles.
  *
  * `presence` and `typing` are worth nothing late: a job of them first sent more than
  * `EPHEMERAL_MAX_AGE_MS` ago (SQS's `SentTimestamp`: a job delivered again after a failed lookup,
@@ -54,9 +56,10 @@ import type { RetryLater } from '../queue/retry-later.ts';
 import { fitsBudget, type SendBudget } from '../shared/budget.ts';
 import { logger } from '../shared/logger.ts';
 import { POST_ATTEMPT_MS } from './delivery.ts';
-import { DEFAULT_JOB_SIZE, type FanOut } from './fanout.ts';
+import { DEFAULT_JOB_SIZE, type FanOut, type Target } from './fanout.ts';
 import {
   decodeJob,
+  type FanOutJob,
   isEphemeral,
   type JobQueue,
   PRESENCE_FRAME,
@@ -66,7 +69,7 @@ import {
 } from './jobs.ts';
 
 export interface WorkerDeps {
-  readonly fanOut: Pick<FanOut, 'post' | 'socketsOf'>;
+  readonly fanOut: Pick<FanOut, 'post' | 'socketsOf' | 'directory'>;
   /**
    * Where jobs with failed sockets go again, and the recheck of a presence job not delivered; none:
    * a job with failed sockets is reported to SQS, unrechecked.
@@ -145,6 +148,13 @@ const MAX_RETRY_DELAY_SECONDS = 120;
 export const retryDelaySeconds = (attempt: number): number =>
   RETRY_DELAYS_SECONDS[attempt - 1] ?? MAX_RETRY_DELAY_SECONDS;
 
+/** A receipt's job's sockets (module comment); none for any other job. */
+async function receiptSockets(directory: FanOut['directory'], job: FanOutJob): Promise<Target[]> {
+  if (job.maxSockets === undefined || job.chatId === undefined) return [];
+  const listed = await directory.someSocketsOfGroup(job.chatId, job.maxSockets, { consistent: true });
+  return (listed ?? []).filter((t) => t.userId !== job.reader);
+}
+
 export async function processFanOutJobs(event: SQSEvent, deps: WorkerDeps): Promise<SQSBatchResponse> {
   const batchItemFailures: SQSBatchItemFailure[] = [];
   const maxAttempts = deps.maxJobAttempts ?? MAX_JOB_ATTEMPTS;
@@ -198,11 +208,9 @@ export async function processFanOutJobs(event: SQSEvent, deps: WorkerDeps): Prom
     }
     try {
       const data = new TextEncoder().encode(job.frame);
-      let looked = job.users
+      const looked = job.users
         ? await deps.fanOut.socketsOf(job.users, { excludeConnectionId: job.exclude })
-        : [];
-      // A receipt's users with more sockets open than receipts go to: none (jobs.ts, `maxSockets`).
-      if (looked.length > (job.maxSockets ?? looked.length)) looked = [];
+        : await receiptSockets(deps.fanOut.directory, job);
       const targets = [...targetsOf(job), ...looked];
       const { report, failed, deferred } = await deps.fanOut.post(targets, data, job.chatId, budget);
       if (deferred.length > 0 && deps.queue) {

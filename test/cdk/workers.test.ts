@@ -74,14 +74,15 @@ describe('fan-out worker', { timeout: 180_000 }, () => {
     expect(env[FANOUT_QUEUE_URL_ENV]).toEqual({ Ref: queueId() });
   });
 
-  it('reads only items under USER# keys (and the membership index), writes only USER#, ROSTER# and LIMIT# ones, posts to connections, and uses its own queue', () => {
+  it('reads only items under USER# and ROSTER# keys (and the membership index), writes only USER#, ROSTER# and LIMIT# ones, posts to connections, and uses its own queue', () => {
     const statements = statementsOf(s, s.stack.fanOutWorker.worker);
     const dynamo = workerStatements('dynamodb:');
     // Writes: a gone socket's items (users' partitions and rosters), the socket slot its removed
     // record gives back (`LIMIT#`), and an offline check's profile update (USER#). Reads: the
     // connections of users a request could not look up, and an offline check's reads (the user's
-    // connections and block list, their peers' block items): users' partitions only, never a
-    // group's roster; and the user's memberships on the membership index.
+    // connections and block list, their peers' block items): users' partitions; a group's roster,
+    // for a receipt whose request could not read it (never a chat's partition: its messages); and
+    // the user's memberships on the membership index.
     const keysOf = (st: (typeof dynamo)[0]) =>
       (st as unknown as { Condition?: Record<string, Record<string, string[]>> }).Condition?.[
         'ForAllValues:StringLike'
@@ -102,7 +103,7 @@ describe('fan-out worker', { timeout: 180_000 }, () => {
         {
           actions: ['dynamodb:BatchGetItem', 'dynamodb:Query'],
           resources: [table],
-          keys: ['USER#*'],
+          keys: ['USER#*', 'ROSTER#*'],
         },
       ]),
     );
