@@ -53,7 +53,10 @@ export class ChatEntry {
   gapTimer: TimerId;
   /** A receipt of it is on its way (receipts.ts): one at a time. */
   delivering?: boolean;
-  /** The user's message its receipts were last refreshed for, after a reconnect (receipts.ts). */
+  /**
+   * The user's message its receipts were last refreshed for, after a reconnect: a getChat answer was
+   * taken (receipts.ts).
+   */
   refreshed?: number;
   /** When the last receipt went (util.clock). */
   deliveredAt = -Infinity;

@@ -19,8 +19,9 @@
  * `sync` of a group of MEMBER_LOG_FROM or more lists the members the server cached, others' cursors
  * as they were then: the server's sync.ts, loadForSync); never a group of more members than listed
  * (over 200: see unreadMine). At most RECEIPTS_REFRESH_MAX chats a reconnect and RECEIPTS_PARALLEL
- * at a time: first those not refreshed yet for the user's newest message in them (ChatEntry.refreshed),
- * most recently active first; then those that were, the least recently refreshed first (the member
+ * at a time: first those not refreshed yet for the user's newest message in them (ChatEntry.refreshed:
+ * set once a getChat answer was taken, not when it failed or was dropped as behind), most recently
+ * active first; then those that were, the least recently refreshed first (the member
  * list taken last: ChatEntry.stamp). So with more chats waiting than that, each gets its turn.
  */
 import type { Requester } from './chat-pages.ts';
@@ -34,7 +35,7 @@ export const RECEIPTS_PARALLEL = 2;
 
 /**
  * Refreshes with `getChat` the members of the chats waiting for receipts (`stamp`: see above); the
- * request applies each answer to the chat held (live.ts applyRequest).
+ * request applies each answer to the chat held (live.ts applyRequest): taken if the chat's stamp moved.
  */
 export async function refreshReceipts(
   replica: Replica,
@@ -48,9 +49,12 @@ export async function refreshReceipts(
     .sort((a, b) => turn(a) - turn(b) || b.e.newest().localeCompare(a.e.newest()))
     .slice(0, RECEIPTS_REFRESH_MAX);
   await pool(waiting, RECEIPTS_PARALLEL, ({ e, seq }) => {
-    e.refreshed = seq;
-    return getChat(replica, req, e.info.chatId).catch((error) =>
-      warn(`receipts of ${e.info.chatId} not refreshed`, error),
+    const at = e.stamp;
+    return getChat(replica, req, e.info.chatId).then(
+      () => {
+        if (e.stamp > at) e.refreshed = seq;
+      },
+      (error) => warn(`receipts of ${e.info.chatId} not refreshed`, error),
     );
   });
 }
