@@ -3,11 +3,13 @@
  * batch of changes. Implement it over AsyncStorage, IndexedDB or SQLite (docs/react-native.md has an
  * AsyncStorage one). Write a batch in one transaction when the storage has them; otherwise write the
  * messages before the chats: a chat's cursor (`syncedVer`) must never be stored ahead of its messages.
+ * `load` returns plain objects, as `JSON.parse` gives them: the client copies a stored chat's own
+ * enumerable fields, so fields a class gives as getters (an ORM row, say) would be lost.
  */
 import type { ChatInfo, OutboxEntry } from './api.ts';
 import type { Message } from './contract.ts';
 
-/** A chat with the client's cursors. */
+/** A chat with the client's cursors; from `load`, a plain object (its fields its own, no getters). */
 export interface StoredChat {
   readonly info: ChatInfo;
   /** Every change up to this version is applied (the `sync` cursor). */
