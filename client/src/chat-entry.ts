@@ -69,7 +69,8 @@ export class ChatEntry {
   newest(): string {
     const held = this.bySeq.get(this.maxSeq)?.createdAt ?? '';
     const at = this.at ?? '';
-    return held.localeCompare(at) < 0 ? at : held;
+    // biome-ignore lint/complexity/useMathMinMax: strings (ISO 8601 times, in order as strings)
+    return held < at ? at : held;
   }
 
   /** A chat known only by its id so far (from an event). */
@@ -233,7 +234,10 @@ export function forward(i: ChatInfo, members: readonly Member[]): void {
 }
 
 /** What the store keeps of a chat. */
-export function stored(e: ChatEntry): StoredChat {
-  const { syncedVer, contigSeq, deliveredSeq, loaded } = e;
-  return { info: { ...e.info }, syncedVer, contigSeq, deliveredSeq, loaded };
-}
+export const stored = ({ info, syncedVer, contigSeq, deliveredSeq, loaded }: ChatEntry): StoredChat => ({
+  info: { ...info },
+  syncedVer,
+  contigSeq,
+  deliveredSeq,
+  loaded,
+});

@@ -45,7 +45,7 @@ export async function refreshReceipts(
 ): Promise<void> {
   const waiting = [...replica.chats.values()]
     .map((e) => ({ e, seq: e.stamp > stamp && e.info.memberCount < 100 ? 0 : unreadMine(e, replica.me) }))
-    .filter((c) => c.seq > 0)
+    .filter((c) => c.seq)
     .sort((a, b) => turn(a) - turn(b) || b.e.newest().localeCompare(a.e.newest()))
     .slice(0, RECEIPTS_REFRESH_MAX);
   await pool(waiting, RECEIPTS_PARALLEL, ({ e, seq }) => {
@@ -82,9 +82,9 @@ export const getChat = (replica: Replica, req: Requester, chatId: string): Promi
  */
 export function unreadMine(e: ChatEntry, me: string): number {
   const listed = e.info.members ?? [];
-  const others = listed.filter((m) => m.userId !== me);
-  if (!e.loaded || !others.length || e.info.memberCount > listed.length) return 0;
-  const read = Math.min(...others.map((m) => m.lastReadSeq));
+  if (!e.loaded || e.info.memberCount > listed.length) return 0;
+  // No other member listed: Math.min() is Infinity, so none.
+  const read = Math.min(...listed.filter((m) => m.userId !== me).map((m) => m.lastReadSeq));
   for (let seq = e.maxSeq; seq > read; seq--) if (e.bySeq.get(seq)?.senderId === me) return seq;
   return 0;
 }
