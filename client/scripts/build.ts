@@ -32,7 +32,7 @@ export const INTERNAL_PROPS: readonly string[] = `
   live markLoaded maxSeq missed named naps newest once onEvent onOpen onState opened othersSeq out outboxLoaded
   pingTimer plannedTimer prefix probe proceed promise pump pumpAll put queue reacted readTo ready receipts
   refreshed redial refused release renewal replica req restored resync resyncOnce retry rewind run running
-  saveOutbox seen settle shut socket stale stamp start stop stored stub summary syncer take tick
+  saveOutbox seen settle shut socket stale stamp start stop stored stub summary synced syncer take tick
   timer tokenExpired tokens told touch unsaved unstored user versions wait waiting waits wake wakes
   wants went writer
 `

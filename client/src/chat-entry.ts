@@ -26,6 +26,11 @@ export class ChatEntry {
    * of a `getChat` sent before is not taken (live.ts applyRequest).
    */
   stamp = 0;
+  /**
+   * The `stamp` of the last member list a `sync` gave: while `stamp` is still that, the list held may
+   * be the server's cached one, others' cursors not fresh (receipts.ts).
+   */
+  synced?: number;
   // The flags below start unset, which reads as false (no initializer: a few bytes of the bundle).
   /** Known only from an event so far: name, kind and owner still to fetch. */
   stub?: boolean;

@@ -36,7 +36,10 @@ export async function syncPages(d: PageDeps, e: ChatEntry): Promise<void> {
       reset = true;
       d.stats.resets++;
       d.replica.reset(e);
-      if (ack.members) members(d.replica, e, ack.members, ack.memberCount);
+      if (ack.members) {
+        members(d.replica, e, ack.members, ack.memberCount);
+        e.synced = e.stamp;
+      }
       await historyPages(d, e, 0);
       d.replica.rewind(e, ack.lastVer);
       continue;
@@ -46,6 +49,7 @@ export async function syncPages(d: PageDeps, e: ChatEntry): Promise<void> {
     const count = typeof ack.memberCount === 'number' ? ack.memberCount : undefined;
     if (ack.members) {
       members(d.replica, e, ack.members, count);
+      e.synced = e.stamp;
       countUnknown = count === undefined && ack.members.length >= MEMBERS_LISTED_MAX;
     } else if (count !== undefined) memberCount(d.replica, e, count);
     d.replica.advance(e, ack.lastVer);

@@ -15,10 +15,12 @@
  * `sync` tells what moved while the socket was down (sync lists members only when membership
  * changed): the syncer then asks `getChat` for the chats whose ticks can have moved — those where
  * another member has not yet read the user's newest message as the replica holds it — unless their
- * member list came from the server since the socket opened, in a chat of fewer than 100 members (a
- * `sync` of a group of MEMBER_LOG_FROM or more lists the members the server cached, others' cursors
- * as they were then: the server's sync.ts, loadForSync); never a group of more members than listed
- * (over 200: see unreadMine). At most RECEIPTS_REFRESH_MAX chats a reconnect and RECEIPTS_PARALLEL
+ * member list came from a `getChat` or an event since the socket opened (ChatEntry.stamp), not from
+ * a `sync` (ChatEntry.synced): a sync of a group of MEMBER_LOG_FROM or more, also the first one after
+ * it shrank below that, lists the members the server cached, others' cursors as they were then (the
+ * server's sync.ts, loadForSync); a smaller chat's synced list costs one getChat more (its membership
+ * changed while away: rare). Never a group of more members than listed (over 200: see unreadMine).
+ * At most RECEIPTS_REFRESH_MAX chats a reconnect and RECEIPTS_PARALLEL
  * at a time: first those not refreshed yet for the user's newest message in them (ChatEntry.refreshed:
  * set once a getChat answer was taken, not when it failed or was dropped as behind), most recently
  * active first; then those that were, the least recently refreshed first (the member
@@ -44,7 +46,7 @@ export async function refreshReceipts(
   warn: Warn,
 ): Promise<void> {
   const waiting = [...replica.chats.values()]
-    .map((e) => ({ e, seq: e.stamp > stamp && e.info.memberCount < 100 ? 0 : unreadMine(e, replica.me) }))
+    .map((e) => ({ e, seq: e.stamp > stamp && e.stamp !== e.synced ? 0 : unreadMine(e, replica.me) }))
     .filter((c) => c.seq)
     .sort((a, b) => turn(a) - turn(b) || b.e.newest().localeCompare(a.e.newest()))
     .slice(0, RECEIPTS_REFRESH_MAX);

@@ -5,8 +5,14 @@
  *   getChat answer was taken: one whose getChat failed (or whose answer was dropped as behind) still
  *   leads the next reconnect's turn. Before, it was marked before the request went, and waited
  *   behind every chat never refreshed.
+ * - A member list a getChat (or an event) brought since the socket opened is fresh, whatever the
+ *   group's size; one a `sync` brought is not: the server's sync lists a big group's members as it
+ *   cached them, others' cursors as they were then (also once the group shrank below 100: the cache
+ *   still holds it as big). Before, any list of a group of 100 or more was asked for again, and a
+ *   synced list of a group of 99 counted as fresh.
  */
 import { describe, expect, it } from 'vitest';
+import { syncPages } from '../../client/src/chat-pages.ts';
 import type { Chat, Member, Message } from '../../client/src/contract.ts';
 import { refreshReceipts } from '../../client/src/receipts.ts';
 import { Replica } from '../../client/src/replica.ts';
@@ -79,5 +85,37 @@ describe('refreshReceipts', () => {
     const second: string[] = [];
     await refreshReceipts(r, requester(r, second, new Set()), r.stamp, () => {});
     expect(second[0]).toBe('c39');
+  });
+
+  it('a group of 150 whose members a getChat brought since the socket opened is not asked again', async () => {
+    const r = replicaWith(1, 149);
+    const stamp = r.stamp;
+    const e = r.chats.get('c00');
+    // e.g. resyncOnce's getChat of a chat listChats did not list, or the app's own getChat: fresh.
+    r.chat(chatOf('c00', e?.info.members as Member[]));
+    const asked: string[] = [];
+    await refreshReceipts(r, requester(r, asked, new Set()), stamp, () => {});
+    expect(asked).toEqual([]);
+  });
+
+  it('a group whose members a sync brought since the socket opened is asked (100 that shrank to 99)', async () => {
+    const r = replicaWith(1, 99);
+    const stamp = r.stamp;
+    const e = r.chats.get('c00');
+    if (!e) throw new Error('no chat');
+    const list = (e.info.members as Member[]).slice(0, -1); // one left while away: 99
+    const req = (async () => ({
+      messages: [],
+      members: list,
+      memberCount: 99,
+      lastVer: 1,
+      hasMore: false,
+    })) as never;
+    await syncPages({ req, replica: r, stats: { catchUpRequests: 0 } as never }, e);
+    expect(e.info.memberCount).toBe(99);
+    expect(e.stamp).toBeGreaterThan(stamp);
+    const asked: string[] = [];
+    await refreshReceipts(r, requester(r, asked, new Set()), stamp, () => {});
+    expect(asked).toEqual(['c00']);
   });
 });
