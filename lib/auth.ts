@@ -193,7 +193,7 @@ export class ChatAuth extends Construct {
           Validations.of(secret).acknowledge({
             id: 'AwsSolutions-SMG4',
             reason:
-              'Rotating the HS256 signing key invalidates every issued token; the token issuer owns the rotation schedule (rotate, then redeploy or wait for authorizer cold starts).',
+              'No rotation Lambda: the token issuer signs with this secret, so it owns the schedule and must switch to a new value in step with the put (docs/deploy.md "Rotating the secret": put-secret-value, no deploy; the authorizer accepts AWSCURRENT and AWSPREVIOUS, so issued tokens keep working).',
           });
         }
         this.secretArn = arn;
