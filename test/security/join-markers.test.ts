@@ -92,6 +92,20 @@ describe('join markers at $connect', { timeout: 120_000 }, () => {
     expect(units).toBeLessThanOrEqual(3);
   });
 
+  it('reads a live marker of the new form though 100 expired ones from before sort first', async () => {
+    const userId = uniqueId('hidden');
+    const live = `c_${uniqueId('live')}`;
+    await putAll(
+      Array.from({ length: 100 }, () => legacyMarker(userId, `c_${uniqueId('gone')}`, nowSeconds() - 3600)),
+    );
+    await table.store.rosters.markJoined([userId], live); // an invite after the deploy
+    const { units, groups } = await connectReads(userId);
+    expect(groups).toEqual([live]);
+    expect((await stack.items(`ROSTER#${live}`)).length).toBe(1);
+    // The live markers' page and the older markers' (100, ~7 KB), read side by side.
+    expect(units).toBeLessThanOrEqual(3);
+  });
+
   it('a real $connect of a user with many expired markers lists the socket in a group it just joined', async () => {
     const userId = uniqueId('joiner');
     const live = `c_${uniqueId('live')}`;
