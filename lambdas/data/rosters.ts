@@ -63,12 +63,9 @@ function socketOf(sk: string): RosterSocket | undefined {
  */
 export const RECENT_JOINS_MAX = 100;
 
-/**
- * Above every join marker's sort key (`$` follows `#`): the markers written before the expiry led
- * the key (`JOINED#<chatId>`; ids start with a letter, so they sort after the digits and are read
- * first) are in the range too, until TTL deletes them (~2 days after the deploy), so a join an older
- * invite marked during the update is not missed (docs/deploy.md).
- */
+/** Above every marker keyed by its expiry (`:` follows the digits), below every one from before. */
+const JOINED_DIGITS_END = 'JOINED#:';
+/** Above every join marker's sort key (`$` follows `#`). */
 const JOINED_END = 'JOINED$';
 
 /** `JOINED#<expiry, 12 digits>#<chatId>`, or from before `JOINED#<chatId>` (ids never contain `#`). */
@@ -164,28 +161,39 @@ export class RosterRepository {
   }
 
   /**
-   * The groups a user joined in the last minutes: one consistent Query of `USER#<id>`, sort keys
-   * from `JOINED#<now + 1>` (expired markers are never read, however many TTL has not deleted yet),
-   * newest first, at most `RECENT_JOINS_MAX` of them (one page).
+   * The groups a user joined in the last minutes: two consistent Queries of `USER#<id>`, side by side,
+   * at most `RECENT_JOINS_MAX` markers each (one page). One reads sort keys from `JOINED#<now + 1>` to
+   * `JOINED#:` (digits only), newest first: the live markers, however many expired ones TTL has not
+   * deleted yet. The other reads the markers from before the expiry led the key (`JOINED#<chatId>`;
+   * ids start with a letter, so they sort after `JOINED#:`), filtered on the expiry, so that a join an
+   * older invite marked during an update is not missed and their expired ones cannot hide the live
+   * ones of the first range. Once every such marker has expired (15 minutes after the update), the
+   * second finds nothing; it can go in a later release, once TTL has deleted them (~2 days:
+   * docs/deploy.md, "Upgrading").
    */
   async recentJoins(userId: string): Promise<string[]> {
     const now = nowSeconds();
-    const items = await this.table.query({
-      KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
-      FilterExpression: notExpired,
-      ExpressionAttributeNames: { '#ttl': TTL_ATTRIBUTE },
-      ExpressionAttributeValues: {
-        ':pk': userPk(userId),
-        ':from': numbered(PREFIX.joined, now + 1),
-        ':to': JOINED_END,
-        ':now': now,
-      },
-      ProjectionExpression: 'sk',
-      ConsistentRead: true,
-      ScanIndexForward: false,
-      Limit: RECENT_JOINS_MAX,
-    });
-    return [...new Set(items.flatMap((item) => JOINED_SK.exec(String(item.sk))?.[1] ?? []))];
+    const markers = (from: string, newestFirst: boolean) =>
+      this.table.query({
+        KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
+        FilterExpression: notExpired,
+        ExpressionAttributeNames: { '#ttl': TTL_ATTRIBUTE },
+        ExpressionAttributeValues: {
+          ':pk': userPk(userId),
+          ':from': from,
+          ':to': newestFirst ? JOINED_DIGITS_END : JOINED_END,
+          ':now': now,
+        },
+        ProjectionExpression: 'sk',
+        ConsistentRead: true,
+        ScanIndexForward: !newestFirst,
+        Limit: RECENT_JOINS_MAX,
+      });
+    const pages = await Promise.all([
+      markers(numbered(PREFIX.joined, now + 1), true),
+      markers(JOINED_DIGITS_END, false),
+    ]);
+    return [...new Set(pages.flat().flatMap((item) => JOINED_SK.exec(String(item.sk))?.[1] ?? []))];
   }
 
   #query(pk: string, prefix: string, consistent = true): Promise<Item[]> {
