@@ -156,30 +156,39 @@ describe('join markers', () => {
     ]);
   });
 
-  it('reads a user’s live markers only, newest first, one bounded page, consistently', async () => {
+  it('reads a user’s live markers only, newest first, one bounded page, consistently; the older ones beside them', async () => {
     vi.useFakeTimers({ now: NOW * 1000, toFake: ['Date'] });
-    ddb.on(QueryCommand).resolves({
-      Items: [
-        // Written before the expiry led the key: read until TTL deletes them.
-        { sk: 'JOINED#g3' },
-        { sk: `JOINED#${String(NOW + 900).padStart(12, '0')}#g1` },
-        { sk: `JOINED#${String(NOW + 600).padStart(12, '0')}#g2` },
-        { sk: `JOINED#${String(NOW + 300).padStart(12, '0')}#g1` },
-      ],
-    });
-    await expect(store.rosters.recentJoins('ann')).resolves.toEqual(['g3', 'g1', 'g2']);
-    expect(ddb.commandCalls(QueryCommand)[0]?.args[0].input).toMatchObject({
+    ddb.on(QueryCommand).callsFake(async ({ ExpressionAttributeValues: values }) => ({
+      Items:
+        values[':to'] === 'JOINED$'
+          ? [{ sk: 'JOINED#g3' }] // written before the expiry led the key: read until TTL deletes them
+          : [
+              { sk: `JOINED#${String(NOW + 900).padStart(12, '0')}#g1` },
+              { sk: `JOINED#${String(NOW + 600).padStart(12, '0')}#g2` },
+              { sk: `JOINED#${String(NOW + 300).padStart(12, '0')}#g1` },
+            ],
+    }));
+    await expect(store.rosters.recentJoins('ann')).resolves.toEqual(['g1', 'g2', 'g3']);
+    const [live, older] = ddb.commandCalls(QueryCommand).map((call) => call.args[0].input);
+    const common = {
       KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
       FilterExpression: '#ttl > :now',
+      ConsistentRead: true,
+      Limit: RECENT_JOINS_MAX,
+    };
+    expect(live).toMatchObject({
+      ...common,
       ExpressionAttributeValues: {
         ':pk': 'USER#ann',
         ':from': `JOINED#${String(NOW + 1).padStart(12, '0')}`,
-        ':to': 'JOINED$',
+        ':to': 'JOINED#:', // digits only: the older markers (`JOINED#<letter>…`) sort above it
         ':now': NOW,
       },
-      ConsistentRead: true,
       ScanIndexForward: false,
-      Limit: RECENT_JOINS_MAX,
+    });
+    expect(older).toMatchObject({
+      ...common,
+      ExpressionAttributeValues: { ':pk': 'USER#ann', ':from': 'JOINED#:', ':to': 'JOINED$', ':now': NOW },
     });
   });
 });
