@@ -63,6 +63,20 @@ const TRANSACT_ACTIONS = {
 
 type Call = Omit<RecordedCall, 'fn'>;
 
+/** A partition key's kind: its prefix up to and including the first `#` (`USER#`), or the whole key. */
+const keyKind = (pk: string) => pk.slice(0, pk.indexOf('#') + 1) || pk;
+
+/**
+ * A batch's calls on one table: one per kind of partition key among its items (the first item of
+ * each kind as the example), since IAM's `ForAllValues` condition checks every key of the request.
+ */
+function batchCalls(operation: string, table: string, pks: readonly (string | undefined)[]): Call[] {
+  const byKind = new Map<string, string>();
+  for (const pk of pks) if (pk && !byKind.has(keyKind(pk))) byKind.set(keyKind(pk), pk);
+  const base = { action: `dynamodb:${operation}`, operation, table };
+  return byKind.size === 0 ? [base] : [...byKind.values()].map((pk) => ({ ...base, leadingKey: pk }));
+}
+
 /** The IAM-relevant calls of one DynamoDB request (a transaction authorizes each of its items). */
 export function dynamoCalls(operation: string, input: Input): Call[] {
   const table = (name: unknown) => String(name ?? '');
@@ -94,23 +108,19 @@ export function dynamoCalls(operation: string, input: Input): Call[] {
         };
       });
     case 'BatchGetItem':
-      return Object.entries((input.RequestItems ?? {}) as Record<string, { Keys?: unknown[] }>).map(
-        ([name, req]) => {
-          const pk = pkOf(req.Keys?.[0]);
-          return {
-            action: `dynamodb:${operation}`,
-            operation,
-            table: name,
-            ...(pk ? { leadingKey: pk } : {}),
-          };
-        },
+      return Object.entries((input.RequestItems ?? {}) as Record<string, { Keys?: unknown[] }>).flatMap(
+        ([name, req]) => batchCalls(operation, name, (req.Keys ?? []).map(pkOf)),
       );
     case 'BatchWriteItem':
-      return Object.entries((input.RequestItems ?? {}) as Record<string, Input[]>).map(([name, reqs]) => {
-        const first = reqs[0] as { PutRequest?: { Item?: unknown }; DeleteRequest?: { Key?: unknown } };
-        const pk = pkOf(first?.PutRequest?.Item ?? first?.DeleteRequest?.Key);
-        return { action: `dynamodb:${operation}`, operation, table: name, ...(pk ? { leadingKey: pk } : {}) };
-      });
+      return Object.entries((input.RequestItems ?? {}) as Record<string, Input[]>).flatMap(([name, reqs]) =>
+        batchCalls(
+          operation,
+          name,
+          (reqs as { PutRequest?: { Item?: unknown }; DeleteRequest?: { Key?: unknown } }[]).map((r) =>
+            pkOf(r.PutRequest?.Item ?? r.DeleteRequest?.Key),
+          ),
+        ),
+      );
     default: {
       const pk =
         operation === 'Query'
@@ -165,7 +175,7 @@ export function callsOf(clientName: string, commandName: string, input: Input): 
 const written = new Set<string>();
 
 function dedupeKey(call: RecordedCall): string {
-  const kind = call.leadingKey ? call.leadingKey.slice(0, call.leadingKey.indexOf('#') + 1) : '';
+  const kind = call.leadingKey ? keyKind(call.leadingKey) : '';
   return [call.fn, call.action, call.table, call.index, call.resource, kind].join('|');
 }
 

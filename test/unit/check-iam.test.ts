@@ -221,6 +221,41 @@ describe('call recorder', () => {
     ]);
   });
 
+  it('records a batch once per partition-key prefix of its items (IAM checks every key of it)', () => {
+    const calls = (operation: string, input: Record<string, unknown>) =>
+      dynamoCalls(operation, input).map((c) => [c.action, c.leadingKey]);
+    expect(
+      calls('BatchGetItem', {
+        RequestItems: {
+          t: {
+            Keys: [
+              { pk: 'USER#a', sk: 'CHAT#1' },
+              { pk: { S: 'CHAT#1' }, sk: { S: 'META' } },
+              { pk: 'USER#b', sk: 'CHAT#1' },
+            ],
+          },
+        },
+      }),
+    ).toEqual([
+      ['dynamodb:BatchGetItem', 'USER#a'],
+      ['dynamodb:BatchGetItem', 'CHAT#1'],
+    ]);
+    expect(
+      calls('BatchWriteItem', {
+        RequestItems: {
+          t: [
+            { DeleteRequest: { Key: { pk: 'USER#a', sk: 'CHAT#1' } } },
+            { PutRequest: { Item: { pk: 'ROSTER#1', sk: 'c1' } } },
+            { DeleteRequest: { Key: { pk: 'ROSTER#1', sk: 'c2' } } },
+          ],
+        },
+      }),
+    ).toEqual([
+      ['dynamodb:BatchWriteItem', 'USER#a'],
+      ['dynamodb:BatchWriteItem', 'ROSTER#1'],
+    ]);
+  });
+
   it('maps every Management API call to execute-api:ManageConnections on @connections', () => {
     for (const command of ['PostToConnectionCommand', 'GetConnectionCommand', 'DeleteConnectionCommand']) {
       expect(callsOf('ApiGatewayManagementApiClient', command, { ConnectionId: 'c' })).toEqual([
