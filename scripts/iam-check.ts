@@ -6,7 +6,13 @@
  *   statement whose action matches, whose resource matches, and whose conditions hold for the call
  *   (`dynamodb:LeadingKeys` with `StringLike`/`StringEquals`, plain or `ForAllValues:`);
  * - every (action, resource) a function's policy grants must be used by some recorded call of that
- *   function, unless the allow-list names it with a reason.
+ *   function, unless the allow-list names it with a reason; a statement with a `dynamodb:LeadingKeys`
+ *   condition grants each (action, key pattern) pair on its own, and each pair must be used by a call
+ *   of that action on a key that pattern matches (`DeleteItem, UpdateItem` on `[USER#*, LIMIT#*]` with
+ *   only a `DeleteItem` on `USER#` and an `UpdateItem` on `LIMIT#` recorded holds two unused pairs).
+ *
+ * Not verified (docs/operations.md, "What `npm test` proves"): KMS grants are taken as used by the
+ * function's DynamoDB calls (`impliedUse`), whatever their key, actions or `kms:ViaService`.
  *
  * Resources are compared symbolically: the template's ARN expressions and the recorded calls are both
  * reduced to `table`, `table/index/<name>`, `table/stream`, `@connections`, `secret`, `queue/<name>`,
@@ -37,6 +43,11 @@ export interface AllowListEntry {
   readonly action: string;
   /** Symbolic resource (see `symbolicResource`). */
   readonly resource: string;
+  /**
+   * The `dynamodb:LeadingKeys` pattern of the pair it keeps (`ROSTER#*`), for a statement with that
+   * condition; an entry without one keeps only grants without it.
+   */
+  readonly leadingKey?: string;
   /** Why the grant is needed although the suites never make the call. */
   readonly reason: string;
 }
@@ -159,6 +170,19 @@ export function conditionsHold(statement: Statement, call: Call): boolean {
   return true;
 }
 
+/**
+ * The `dynamodb:LeadingKeys` patterns a statement's condition names, each with whether a key matches
+ * it (`StringLike`: a wildcard pattern; `StringEquals`: that key); none without such a condition.
+ */
+function leadingKeyPatterns(statement: Statement): { pattern: string; matches: (key: string) => boolean }[] {
+  return Object.entries(statement.Condition ?? {}).flatMap(([operator, keys]) =>
+    list(keys['dynamodb:LeadingKeys']).map((pattern) => ({
+      pattern,
+      matches: (key: string) => (operator.endsWith('StringLike') ? glob(pattern).test(key) : key === pattern),
+    })),
+  );
+}
+
 function allows(statement: Statement, call: Call, resourceOf: (expr: unknown) => string): boolean {
   if (statement.Effect !== 'Allow') return false;
   if (!list(statement.Action).some((a) => actionMatches(a, call.action))) return false;
@@ -205,23 +229,32 @@ export function checkIam(
         if (RUNTIME_ACTIONS.test(action)) continue;
         for (const resourceExpr of list(statement.Resource)) {
           const resource = resourceOf(resourceExpr);
-          const used =
-            impliedUse(action, own) ||
-            own.some(
-              (c) =>
-                actionMatches(action, c.action) &&
-                resourceMatches(resource, callResource(c)) &&
-                conditionsHold(statement, c),
+          // A LeadingKeys statement: each pattern with the action is a grant of its own.
+          const keyed = leadingKeyPatterns(statement);
+          for (const key of keyed.length ? keyed : [undefined]) {
+            const used =
+              impliedUse(action, own) ||
+              own.some(
+                (c) =>
+                  actionMatches(action, c.action) &&
+                  resourceMatches(resource, callResource(c)) &&
+                  conditionsHold(statement, c) &&
+                  (!key || (c.leadingKey !== undefined && key.matches(c.leadingKey))),
+              );
+            if (used) continue;
+            const entry = allowList.find(
+              (e) =>
+                e.fn === fn.fn &&
+                actionMatches(e.action, action) &&
+                e.resource === resource &&
+                e.leadingKey === key?.pattern,
             );
-          if (used) continue;
-          const entry = allowList.find(
-            (e) => e.fn === fn.fn && actionMatches(e.action, action) && e.resource === resource,
-          );
-          const grant = `${fn.fn}: ${action} on ${resource}`;
-          if (entry) {
-            usedEntries.add(entry);
-            allowListed.push(`${grant} — ${entry.reason}`);
-          } else unused.push(`${grant} is granted but never used`);
+            const grant = `${fn.fn}: ${action} on ${resource}${key ? ` for ${key.pattern}` : ''}`;
+            if (entry) {
+              usedEntries.add(entry);
+              allowListed.push(`${grant} — ${entry.reason}`);
+            } else unused.push(`${grant} is granted but never used`);
+          }
         }
       }
     }

@@ -128,7 +128,9 @@ describe('checkIam', () => {
       policies,
       resourceOf,
     );
-    expect(report.unused).toEqual(['sendMessage: dynamodb:DeleteItem on table is granted but never used']);
+    expect(report.unused).toEqual([
+      'sendMessage: dynamodb:DeleteItem on table for USER#* is granted but never used',
+    ]);
   });
 
   it('keeps an unused grant only through an allow-list entry, and reports which entries were used', () => {
