@@ -6,8 +6,8 @@
  * is configured: push needs at least one provider secret (`pushApnsSecretArn`,
  * `pushFcmSecretArn` in cdk.json's context); without one the stack deploys without push.
  *
- * Least privilege per function: its table actions (table and indexes; its item actions only in the
- * partitions of its `leadingKeys`, its writes only in those of its `writeLeadingKeys`), reading exactly this table's
+ * Least privilege per function: its table actions (table and indexes; each item action only in the
+ * partitions its `itemActions` pairs it with), reading exactly this table's
  * stream, sending to its own on-failure queue, and `secretsmanager:GetSecretValue` on the configured
  * secrets only. Alarms: errors, throttles, iterator age, records on the on-failure queue, and pushes
  * given up after their retries. With push comes its queue worker (lib/workers.ts `PUSH_WORKER`), to
@@ -29,11 +29,11 @@ import type { ChatTable } from './chat-table.ts';
 import { reservedConcurrencyFor } from './concurrency.ts';
 import { businessMetric } from './metrics.ts';
 import { acknowledgeWildcardResource } from './nag.ts';
-import { partitions, QueueWorker } from './queue-worker.ts';
+import { partitionsByAction, QueueWorker } from './queue-worker.ts';
 import { failureQueue } from './queues.ts';
 import { STREAM_CONSUMERS, type StreamConsumerDefinition, type StreamFeature } from './stream-consumers.ts';
 import { TABLE_NAME_ENV } from './table.ts';
-import { PUSH_WORKER } from './workers.ts';
+import { PUSH_WORKER, tableActionsOf } from './workers.ts';
 
 /** Push notifications (docs/push.md). */
 export interface PushSettings {
@@ -172,10 +172,11 @@ export class ChatStreamConsumers extends Construct {
         ...(push ? pushEnvironment(push) : {}),
       },
     });
-    table.grantActions(fn, def.tableActions, {
-      ...(def.leadingKeys ? { itemPartitions: partitions(def.leadingKeys) } : {}),
-      ...(def.writeLeadingKeys ? { writePartitions: partitions(def.writeLeadingKeys) } : {}),
-    });
+    table.grantActions(
+      fn,
+      tableActionsOf(def.itemActions, def.indexQueries),
+      partitionsByAction(def.itemActions),
+    );
     Grant.addToPrincipal({
       grantee: fn,
       actions: ['dynamodb:DescribeStream', 'dynamodb:GetRecords', 'dynamodb:GetShardIterator'],

@@ -17,7 +17,7 @@ import { Grant, type IGrantable, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { type IKey, Key } from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
 import { PREFIX } from '../lambdas/data/keys.ts';
-import type { TableAction } from './routes.ts';
+import type { TableAction, TableItemAction } from './routes.ts';
 import { TABLE, type TableDefinition } from './table.ts';
 
 /**
@@ -30,6 +30,40 @@ const ITEM_SCOPES: Readonly<Record<string, readonly string[]>> = {
   socketPartitions: [`${PREFIX.user}*`, `${PREFIX.roster}*`],
   limitPartitions: [`${PREFIX.limit}*`],
 };
+
+/** How `ChatTable.grantActions` limits item actions to partitions (`dynamodb:LeadingKeys` patterns). */
+export interface ItemPartitionOptions {
+  /** Every item action to these patterns (one statement). */
+  readonly itemPartitions?: readonly string[];
+  /** Each item action to its own patterns; actions with the same patterns share a statement. */
+  readonly partitionsByAction?: Readonly<Partial<Record<TableItemAction, readonly string[]>>>;
+}
+
+/** The item actions' statements: each group of actions with the patterns they are limited to (or none). */
+function itemStatements(
+  items: readonly string[],
+  options: ItemPartitionOptions,
+): [readonly string[], readonly string[] | undefined][] {
+  const byAction = options.partitionsByAction as Readonly<Record<string, readonly string[]>> | undefined;
+  if (!byAction) return items.length ? [[items, options.itemPartitions]] : [];
+  for (const action of Object.keys(byAction)) {
+    if (!items.includes(action)) {
+      throw new Error(`partitionsByAction names ${action}, which the actions do not grant`);
+    }
+  }
+  const groups = new Map<string, [string[], readonly string[]]>();
+  for (const action of items) {
+    const partitions = byAction[action];
+    if (!partitions?.length) {
+      throw new Error(`partitionsByAction has no partitions for ${action}: every item action needs its own`);
+    }
+    const key = [...partitions].sort().join(' ');
+    const group = groups.get(key) ?? [[], partitions];
+    group[0].push(action);
+    groups.set(key, group);
+  }
+  return [...groups.values()];
+}
 
 /** Table actions that only read (a function with nothing else needs only KMS read access). */
 const READ_ACTIONS: ReadonlySet<string> = new Set([
@@ -148,23 +182,19 @@ export class ChatTable extends Construct {
    * partitions, `UpdateItem` on limiter items) under a `dynamodb:LeadingKeys` condition. Nothing is granted for an empty list. (`Table.grant` would add an
    * `index/*` wildcard.) With a customer managed key, the matching KMS actions on that key too.
    * `itemPartitions` limits the item actions to those partition key patterns (`dynamodb:LeadingKeys`);
-   * `writePartitions`, the item actions that write (a statement of their own) to narrower ones.
+   * `partitionsByAction`, each item action to its own patterns, as the code uses it (every item action
+   * granted needs an entry; actions with the same patterns share a statement): scripts/check-iam.ts
+   * proves each (action, pattern) pair used.
    */
   grantActions(
     grantee: IGrantable,
     actions: readonly TableAction[],
-    options: { itemPartitions?: readonly string[]; writePartitions?: readonly string[] } = {},
+    options: ItemPartitionOptions = {},
   ): Grant[] {
     const unique = [...new Set(actions)].sort();
     const grants: Grant[] = [];
     const items = unique.filter((a) => !a.split(':')[2]);
-    const writes = options.writePartitions ? items.filter((a) => !READ_ACTIONS.has(a)) : [];
-    const statements: [readonly string[], readonly string[] | undefined][] = [
-      [items.filter((a) => !writes.includes(a)), options.itemPartitions],
-      [writes, options.writePartitions],
-    ];
-    for (const [granted, partitions] of statements) {
-      if (granted.length === 0) continue;
+    for (const [granted, partitions] of itemStatements(items, options)) {
       grants.push(
         Grant.addToPrincipal({
           grantee,

@@ -18,14 +18,21 @@ import { PREFIX } from '../lambdas/data/keys.ts';
 import { ChatAlarms } from './alarms.ts';
 import type { ChatApi } from './chat-api.ts';
 import { ChatFunction, type LogLevel, logSettings } from './chat-function.ts';
-import type { ChatTable } from './chat-table.ts';
+import type { ChatTable, ItemPartitionOptions } from './chat-table.ts';
 import { reservedConcurrencyFor, sqsMaxConcurrency } from './concurrency.ts';
 import { failureQueue, secureQueue } from './queues.ts';
 import { MANAGEMENT_ENDPOINT_ENV, TABLE_NAME_ENV } from './table.ts';
-import type { KeyPrefix, QueueWorkerDefinition } from './workers.ts';
+import { type ItemActions, type KeyPrefix, type QueueWorkerDefinition, tableActionsOf } from './workers.ts';
 
 /** The `dynamodb:LeadingKeys` patterns of partitions under the named prefixes (lambdas/data/keys.ts). */
 export const partitions = (prefixes: readonly KeyPrefix[]): string[] => prefixes.map((p) => `${PREFIX[p]}*`);
+
+/** `grantActions`' options for item actions each limited to its own prefixes. */
+export const partitionsByAction = (itemActions: ItemActions): ItemPartitionOptions => ({
+  partitionsByAction: Object.fromEntries(
+    Object.entries(itemActions).map(([action, prefixes]) => [action, partitions(prefixes)]),
+  ),
+});
 
 export interface QueueWorkerProps {
   readonly definition: QueueWorkerDefinition;
@@ -98,12 +105,13 @@ export class QueueWorker extends Construct {
     // fan-out workers' handlers use one of them themselves, ChangeMessageVisibility
     // (lambdas/queue/retry-later.ts: a failed job tried again in seconds, not after the visibility
     // timeout above).
-    // Table: exactly its actions, on items whose partition key has one of its prefixes (and, with a
+    // Table: exactly its actions, each on items whose partition key has one of its prefixes (and, with a
     // customer managed table key, that key's matching actions through DynamoDB, as for the routes).
-    props.table.grantActions(this.worker, def.tableActions, {
-      itemPartitions: partitions(def.leadingKeys),
-      ...(def.writeLeadingKeys ? { writePartitions: partitions(def.writeLeadingKeys) } : {}),
-    });
+    props.table.grantActions(
+      this.worker,
+      tableActionsOf(def.itemActions, def.indexQueries),
+      partitionsByAction(def.itemActions),
+    );
     if (def.managementApi) api?.grantManageConnections(this.worker);
     // Follow-up jobs go to its own queue (fan-out: failed sockets; retention: the rest of a
     // partition; push: the notifications it had no time for); its URL is set above.

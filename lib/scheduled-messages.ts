@@ -145,8 +145,14 @@ export class ScheduledMessages extends Construct {
         [SCHEDULED_QUEUE_URL_ENV]: this.queue.queueUrl,
       },
     });
-    // Queries on the due index only; items only in the cursor's and the users' partitions.
-    table.grantActions(this.sweeper, sweeper.tableActions, { itemPartitions: [SWEEP_PK, `${PREFIX.user}*`] });
+    // Queries on the due index only; items: its cursor read and written (SWEEP), a stuck message's
+    // `sendAt` postponed in its sender's partition (UpdateItem, USER#).
+    table.grantActions(this.sweeper, sweeper.tableActions, {
+      partitionsByAction: {
+        'dynamodb:GetItem': [SWEEP_PK],
+        'dynamodb:UpdateItem': [SWEEP_PK, `${PREFIX.user}*`],
+      },
+    });
     this.grantEnqueue(this.sweeper);
     this.rule = new Rule(this, 'EveryMinute', {
       description: 'Chat: sweep of scheduled messages due soon',

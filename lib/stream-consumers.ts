@@ -6,8 +6,7 @@
  */
 import type { FilterPattern } from '../lambdas/pipeline/filter.ts';
 import { MESSAGE_CREATED } from '../lambdas/pipeline/patterns.ts';
-import type { TableAction } from './routes.ts';
-import { type KeyPrefix, PUSH_TABLE_ACTIONS } from './workers.ts';
+import { type IndexQuery, type ItemActions, PUSH_ITEM_ACTIONS } from './workers.ts';
 
 /** Stack features a consumer belongs to; a consumer is deployed only when its feature is on. */
 export type StreamFeature = 'push';
@@ -34,18 +33,10 @@ export interface StreamConsumerDefinition {
   readonly retryAttempts: number;
   /** Records older than this are not processed; they go to the on-failure queue. */
   readonly maxRecordAgeSeconds: number;
-  /** Table actions the function needs (least privilege). */
-  readonly tableActions: readonly TableAction[];
-  /**
-   * The partition-key prefixes its item actions are limited to (IAM `dynamodb:LeadingKeys`, `<prefix>*`
-   * each), as a queue worker's `leadingKeys`: the partitions it reads. @default - every item
-   */
-  readonly leadingKeys?: readonly KeyPrefix[];
-  /**
-   * The partition-key prefixes its item actions that write are limited to (IAM `dynamodb:LeadingKeys`,
-   * `<prefix>*` each), as a queue worker's `writeLeadingKeys`. @default - writes on every item
-   */
-  readonly writeLeadingKeys?: readonly KeyPrefix[];
+  /** The table item actions it needs, each with the partition-key prefixes it uses it on (as a queue worker's). */
+  readonly itemActions: ItemActions;
+  /** The secondary indexes it queries. @default - none */
+  readonly indexQueries?: readonly IndexQuery[];
   /** Function timeout in seconds. */
   readonly timeoutSeconds: number;
   readonly feature: StreamFeature;
@@ -63,15 +54,15 @@ export const STREAM_CONSUMERS: readonly StreamConsumerDefinition[] = [
     retryAttempts: 3,
     // A notification that is more than 15 minutes late is noise: the app syncs when opened anyway.
     maxRecordAgeSeconds: 15 * 60,
-    // The worker's, and its push marks (lambdas/data/push-marks.ts): read with GetItem, written
-    // with PutItem (the worker never writes one: the function marks a message once it is queued).
-    tableActions: [...PUSH_TABLE_ACTIONS, 'dynamodb:PutItem'],
-    // It reads the chat's head, memberships, message and META (CHAT#), a group's roster (ROSTER#),
-    // recipients' sockets, devices and profiles (USER#) and its push marks (PUSHED#).
-    leadingKeys: ['chat', 'roster', 'user', 'pushed'],
-    // It writes its push marks (PUSHED#) and, as the worker does, recipients' badge counters and
-    // the removal of a dead token: the device and the user's count (USER#), the token's owner (TOKEN#).
-    writeLeadingKeys: ['user', 'token', 'pushed'],
+    // The worker's, and: the chat's members and a group's roster (Query, CHAT# and ROSTER#), and its
+    // push marks (lambdas/data/push-marks.ts): read with GetItem, written with PutItem (PUSHED#; the
+    // worker never writes one: the function marks a message once it is queued).
+    itemActions: {
+      ...PUSH_ITEM_ACTIONS,
+      'dynamodb:GetItem': [...(PUSH_ITEM_ACTIONS['dynamodb:GetItem'] ?? []), 'pushed'],
+      'dynamodb:Query': ['chat', 'roster', 'user'],
+      'dynamodb:PutItem': ['pushed'],
+    },
     timeoutSeconds: 60,
     feature: 'push',
   },

@@ -5,7 +5,7 @@
  * invokes the same handler with the same `SQSEvent` shape) build from.
  */
 import type { PREFIX } from '../lambdas/data/keys.ts';
-import type { MediaAction, TableAction } from './routes.ts';
+import type { MediaAction, TableAction, TableItemAction } from './routes.ts';
 
 /**
  * A partition-key prefix by its name in `PREFIX` (lambdas/data/keys.ts): `user` is `USER#`. Named, not
@@ -13,6 +13,23 @@ import type { MediaAction, TableAction } from './routes.ts';
  * which the functions bundle for its environment variable names, keeps no key strings of its own.
  */
 export type KeyPrefix = keyof typeof PREFIX;
+
+/**
+ * Table item actions, each with the partition-key prefixes it may be used on (IAM
+ * `dynamodb:LeadingKeys`, `<prefix>*` each; IAM cannot limit by sort key): exactly the pairs the code
+ * uses, which scripts/check-iam.ts proves after every test run (a pair no test calls fails it).
+ * Actions with the same prefixes share one statement (lib/chat-table.ts `grantActions`).
+ */
+export type ItemActions = { readonly [A in TableItemAction]?: readonly KeyPrefix[] };
+
+/** A query of a secondary index (granted on the index ARN: no partition condition). */
+export type IndexQuery = Extract<TableAction, `dynamodb:Query:${string}`>;
+
+/** Every table action of an `ItemActions` and its index queries, as `grantActions` takes them. */
+export const tableActionsOf = (
+  itemActions: ItemActions,
+  indexQueries: readonly IndexQuery[] = [],
+): TableAction[] => [...(Object.keys(itemActions) as TableItemAction[]), ...indexQueries];
 
 /** The environment variable through which functions learn the fan-out queue's URL. */
 export const FANOUT_QUEUE_URL_ENV = 'FANOUT_QUEUE_URL';
@@ -28,15 +45,10 @@ export interface QueueWorkerDefinition {
   readonly name: string;
   /** Handler module, relative to the repository root; it exports `handler(event: SQSEvent)`. */
   readonly entry: string;
-  /** Table actions the worker needs (least privilege). */
-  readonly tableActions: readonly TableAction[];
-  /**
-   * The partition-key prefixes the worker's table actions are limited to (IAM `dynamodb:LeadingKeys`,
-   * `<prefix>*` each). IAM cannot limit by sort key, so this is as narrow as a grant on one table gets.
-   */
-  readonly leadingKeys: readonly KeyPrefix[];
-  /** Narrower prefixes for its item actions that write (a statement of their own). @default leadingKeys */
-  readonly writeLeadingKeys?: readonly KeyPrefix[];
+  /** The table item actions the worker needs, each with the partition-key prefixes it uses it on. */
+  readonly itemActions: ItemActions;
+  /** The secondary indexes it queries. @default - none */
+  readonly indexQueries?: readonly IndexQuery[];
   /**
    * Actions on the media bucket's objects (`chats/*`); with any, the bucket is in its environment
    * (lib/chat-stack.ts). @default - none
@@ -86,23 +98,21 @@ export interface QueueWorkerDefinition {
 export const FANOUT_WORKER: QueueWorkerDefinition = {
   name: 'FanOutWorker',
   entry: 'lambdas/handlers/fanOutWorker.ts',
-  // DeleteItem: a gone socket's items; Query: the sockets of the users a request could not look up,
-  // and the roster of a group whose receipt could not read it (lambdas/domain/receipts.ts);
-  // UpdateItem: the socket slot a gone socket's removed record gives back (`LIMIT#`). An offline
-  // check (a user's last socket found gone: lambdas/domain/presence.ts `wentOffline`) also reads the
-  // user's memberships (gsi1) and their direct peers' block items (BatchGetItem), and updates the
-  // user's profile (last seen, the presence announcements' count).
-  tableActions: [
-    'dynamodb:DeleteItem',
-    'dynamodb:Query',
-    'dynamodb:UpdateItem',
-    'dynamodb:BatchGetItem',
-    'dynamodb:Query:gsi1',
-  ],
-  // Reads only users' partitions (connections, profile, memberships, blocks) and rosters (socket
-  // ids); writes there and in `LIMIT#` items (socket slots). Never a chat's partition.
-  leadingKeys: ['user', 'roster'],
-  writeLeadingKeys: ['user', 'roster', 'limit'],
+  // DeleteItem: a gone socket's records (its connection item, USER#; its roster entries, ROSTER#);
+  // Query: the sockets of the users a request could not look up (USER#), and the roster of a group
+  // whose receipt could not read it (ROSTER#: lambdas/domain/receipts.ts); UpdateItem: the socket slot a gone
+  // socket's removed record gives back (`LIMIT#`). An offline check (a user's last socket found gone:
+  // lambdas/domain/presence.ts `wentOffline`) also reads the user's memberships (gsi1) and their
+  // direct peers' block items (BatchGetItem), and updates the user's profile (last seen, the
+  // presence announcements' count: UpdateItem, USER#). Never deletes a `LIMIT#` item
+  // (lambdas/data/socket-count.ts: updates only), never updates a roster entry (rosters.ts: put, delete).
+  itemActions: {
+    'dynamodb:DeleteItem': ['user', 'roster'],
+    'dynamodb:Query': ['user', 'roster'],
+    'dynamodb:UpdateItem': ['user', 'limit'],
+    'dynamodb:BatchGetItem': ['user'],
+  },
+  indexQueries: ['dynamodb:Query:gsi1'],
   managementApi: true,
   queueUrlEnv: FANOUT_QUEUE_URL_ENV,
   batchSize: 1,
@@ -148,20 +158,22 @@ export const FANOUT_WORKER: QueueWorkerDefinition = {
 export const RETENTION_WORKER: QueueWorkerDefinition = {
   name: 'RetentionWorker',
   entry: 'lambdas/handlers/retentionWorker.ts',
-  tableActions: [
-    'dynamodb:GetItem',
-    'dynamodb:Query',
-    'dynamodb:UpdateItem',
-    'dynamodb:DeleteItem',
-    'dynamodb:BatchWriteItem',
-    'dynamodb:ConditionCheckItem',
-  ],
-  // Reads a chat's partition, its roster and its members' connections.
-  leadingKeys: ['chat', 'roster', 'user'],
-  // Writes there (a gone socket's records; a finishCreation job's abandoned group key, `USER#`),
-  // deletes a direct chat's pair pointer, and gives a gone socket's slot back (`LIMIT#`,
-  // socket-count.ts).
-  writeLeadingKeys: ['chat', 'pair', 'roster', 'user', 'limit'],
+  itemActions: {
+    // A chat's META (CHAT#).
+    'dynamodb:GetItem': ['chat'],
+    // A chat's partition (pages, members), its roster, its members' connections (USER#).
+    'dynamodb:Query': ['chat', 'roster', 'user'],
+    // The partition's TTL (CHAT#), a finishCreation job's abandoned group key (USER#), a gone
+    // socket's slot given back (LIMIT#, socket-count.ts).
+    'dynamodb:UpdateItem': ['chat', 'user', 'limit'],
+    // Memberships and META (CHAT#), a direct chat's pair pointer (PAIR#), a gone socket's records
+    // (its connection item, USER#; its roster entries, ROSTER#).
+    'dynamodb:DeleteItem': ['chat', 'pair', 'user', 'roster'],
+    // Memberships (CHAT#), a cleared roster (ROSTER#).
+    'dynamodb:BatchWriteItem': ['chat', 'roster'],
+    // META checked in the transactions that delete memberships (CHAT#).
+    'dynamodb:ConditionCheckItem': ['chat'],
+  },
   mediaActions: ['s3:DeleteObject'],
   managementApi: true,
   queueUrlEnv: RETENTION_QUEUE_URL_ENV,
@@ -177,18 +189,19 @@ export const RETENTION_WORKER: QueueWorkerDefinition = {
 
 /**
  * What planning and sending notifications needs of the table, for the push function
- * (lib/stream-consumers.ts) and the push worker alike. Reads: the message, the chat head, a group's
- * roster, each recipient's sockets and devices, the sender's profile. Writes: each recipient's badge
- * counter (UpdateItem `ADD`, USER#; lambdas/data/badges.ts), removing devices whose token is no
- * longer registered. No membership index: a badge reads none of the recipient's chats.
+ * (lib/stream-consumers.ts) and the push worker alike. Reads: the message and the chat's META
+ * (GetItem, CHAT#), the sender's profile (GetItem, USER#), each recipient's sockets and devices
+ * (Query, BatchGetItem: USER#). Writes: each recipient's badge counter (UpdateItem `ADD`, USER#;
+ * lambdas/data/badges.ts), removing devices whose token is no longer registered: the device (USER#)
+ * and the token's owner item (TOKEN#). No membership index: a badge reads none of the recipient's chats.
  */
-export const PUSH_TABLE_ACTIONS: readonly TableAction[] = [
-  'dynamodb:GetItem',
-  'dynamodb:Query',
-  'dynamodb:BatchGetItem',
-  'dynamodb:DeleteItem',
-  'dynamodb:UpdateItem',
-];
+export const PUSH_ITEM_ACTIONS: ItemActions = {
+  'dynamodb:GetItem': ['chat', 'user'],
+  'dynamodb:Query': ['user'],
+  'dynamodb:BatchGetItem': ['user'],
+  'dynamodb:DeleteItem': ['user', 'token'],
+  'dynamodb:UpdateItem': ['user'],
+};
 
 /**
  * The push worker (issue 15: groups of thousands): plans and sends the notifications of one job of a
@@ -208,13 +221,8 @@ export const PUSH_TABLE_ACTIONS: readonly TableAction[] = [
 export const PUSH_WORKER: QueueWorkerDefinition = {
   name: 'PushWorker',
   entry: 'lambdas/handlers/pushWorker.ts',
-  // The push function's own (it plans small messages itself): recipients' sockets and devices
-  // (USER#), the message and its chat's META (CHAT#); badge counters and a dead token's removal (writes).
-  tableActions: PUSH_TABLE_ACTIONS,
-  leadingKeys: ['user', 'chat'],
-  // It writes recipients' badge counters and removes dead tokens: the device and the user's count
-  // (USER#), the token's owner.
-  writeLeadingKeys: ['user', 'token'],
+  // The push function's own (it plans small messages itself).
+  itemActions: PUSH_ITEM_ACTIONS,
   managementApi: false,
   queueUrlEnv: PUSH_QUEUE_URL_ENV,
   batchSize: 1,

@@ -9,9 +9,10 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import { describe, expect, it } from 'vitest';
 import { MESSAGE_CREATED } from '../../lambdas/pipeline/patterns.ts';
 import { STREAM_CONSUMERS } from '../../lib/stream-consumers.ts';
-import { PUSH_WORKER } from '../../lib/workers.ts';
+import { PUSH_WORKER, tableActionsOf } from '../../lib/workers.ts';
 import {
   actionsOf,
+  leadingKeysByAction,
   logicalId,
   privilegeViolations,
   type Resources,
@@ -103,7 +104,7 @@ describe('with push configured', { timeout: 60_000 }, () => {
     });
   });
 
-  it('holds exactly its table actions (reads in CHAT#, ROSTER#, USER#, PUSHED#; writes in USER#, TOKEN#, PUSHED#), this stream, its queue and the two secrets', () => {
+  it('holds exactly its table actions, each on the partitions it uses it on (CHAT#, ROSTER#, USER#, TOKEN#, PUSHED#), this stream, its queue and the two secrets', () => {
     const fn = pushFunction(s);
     const statements = statementsOf(s, fn);
     const byAction = (action: string) => statements.filter((st) => actionsOf(st).includes(action));
@@ -114,7 +115,7 @@ describe('with push configured', { timeout: 60_000 }, () => {
       .flatMap((st) => actionsOf(st).flatMap((a) => resourcesOf(st).map((r) => [a, r] as const)))
       .filter(([a]) => a.startsWith('dynamodb:') && !streamActions.test(a))
       .map((pair) => JSON.stringify(pair));
-    const expected = (PUSH_DEF?.tableActions ?? []).map((a) =>
+    const expected = tableActionsOf(PUSH_DEF?.itemActions ?? {}, PUSH_DEF?.indexQueries).map((a) =>
       JSON.stringify(
         a.startsWith('dynamodb:Query:')
           ? ['dynamodb:Query', s.stack.resolve(s.stack.table.indexArn(a.split(':')[2] as string))]
@@ -124,32 +125,19 @@ describe('with push configured', { timeout: 60_000 }, () => {
     expect(granted.sort()).toEqual(expected.sort());
     // Its push marks (lambdas/data/push-marks.ts): PutItem, which the push worker does not hold.
     expect(granted).toContain(JSON.stringify(['dynamodb:PutItem', table]));
-    expect(PUSH_WORKER.tableActions).not.toContain('dynamodb:PutItem');
-    // It writes its marks and removes a dead token (USER#, TOKEN#), nothing else; it reads the
-    // partitions it plans from (lib/stream-consumers.ts), never the whole table.
-    const leadingKeys = (action: string) =>
-      byAction(action).map(
-        (st) =>
-          (st as { Condition?: Record<string, Record<string, unknown>> }).Condition?.[
-            'ForAllValues:StringLike'
-          ]?.['dynamodb:LeadingKeys'],
-      );
-    for (const write of ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'])
-      expect(leadingKeys(write), write).toEqual([['USER#*', 'TOKEN#*', 'PUSHED#*']]);
-    for (const read of ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query']) {
-      const onTable = byAction(read).filter(
-        (st) => JSON.stringify(resourcesOf(st)) === JSON.stringify([table]),
-      );
-      expect(
-        onTable.map(
-          (st) =>
-            (st as { Condition?: Record<string, Record<string, unknown>> }).Condition?.[
-              'ForAllValues:StringLike'
-            ]?.['dynamodb:LeadingKeys'],
-        ),
-        read,
-      ).toEqual([['CHAT#*', 'ROSTER#*', 'USER#*', 'PUSHED#*']]);
-    }
+    expect(PUSH_WORKER.itemActions).not.toHaveProperty('dynamodb:PutItem');
+    // Each action on the partitions its code uses it on, never the whole table: the worker's
+    // (lib/workers.ts PUSH_ITEM_ACTIONS), and the chat's members and a group's roster queried
+    // (CHAT#, ROSTER#), its push marks read and written (PUSHED#).
+    const dynamo = statements.filter((st) => actionsOf(st).some((a) => a.startsWith('dynamodb:')));
+    expect(leadingKeysByAction(dynamo, table)).toEqual({
+      'dynamodb:BatchGetItem': ['USER#*'],
+      'dynamodb:DeleteItem': ['TOKEN#*', 'USER#*'],
+      'dynamodb:GetItem': ['CHAT#*', 'PUSHED#*', 'USER#*'],
+      'dynamodb:PutItem': ['PUSHED#*'],
+      'dynamodb:Query': ['CHAT#*', 'ROSTER#*', 'USER#*'],
+      'dynamodb:UpdateItem': ['USER#*'],
+    });
     expect(byAction('dynamodb:GetRecords').flatMap(resourcesOf)).toEqual([
       s.stack.resolve(s.stack.table.table.tableStreamArn),
     ]);

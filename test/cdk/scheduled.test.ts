@@ -10,7 +10,15 @@ import { ChatStack } from '../../lib/chat-stack.ts';
 import { ACTION_ROUTES } from '../../lib/routes.ts';
 import { SCHEDULED_FUNCTIONS } from '../../lib/scheduled-functions.ts';
 import { FANOUT_WORKER } from '../../lib/workers.ts';
-import { actionsOf, logicalId, NO_BUNDLING, resourcesOf, statementsOf, useSynth } from './support.ts';
+import {
+  actionsOf,
+  leadingKeysByAction,
+  logicalId,
+  NO_BUNDLING,
+  resourcesOf,
+  statementsOf,
+  useSynth,
+} from './support.ts';
 
 const { s, resources } = useSynth({}, 120_000);
 
@@ -117,6 +125,11 @@ describe('scheduled messages on AWS', { timeout: 60_000 }, () => {
     expect(items.Resource).toEqual(s.stack.resolve(s.stack.table.table.tableArn));
     expect(items.Condition).toEqual({
       'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['SWEEP', 'USER#*'] },
+    });
+    // Its cursor read (SWEEP) and nothing else: a stuck message's postponing only updates (USER#).
+    expect(leadingKeysByAction(statements, s.stack.resolve(s.stack.table.table.tableArn))).toEqual({
+      'dynamodb:GetItem': ['SWEEP'],
+      'dynamodb:UpdateItem': ['SWEEP', 'USER#*'],
     });
     const send = statements.find((st) => actionsOf(st).includes('sqs:SendMessage'));
     expect(resourcesOf(send as NonNullable<typeof send>)).toEqual([arnOf(queue)]);

@@ -198,3 +198,21 @@ export function grantsOf(statements: readonly Statement[]): Grant[] {
 
 export const grant = (action: string, resource: unknown, condition?: unknown): Grant =>
   JSON.stringify({ action, resource, ...(condition ? { condition } : {}) });
+
+/**
+ * The `dynamodb:LeadingKeys` patterns each action on `table` is limited to, by action (`['*']` for a
+ * statement without the condition), whatever way the statements group the actions.
+ */
+export function leadingKeysByAction(
+  statements: readonly Statement[],
+  table: unknown,
+): Record<string, string[]> {
+  const byAction: Record<string, string[]> = {};
+  for (const st of statements) {
+    if (JSON.stringify(resourcesOf(st)) !== JSON.stringify([table])) continue;
+    const condition = (st as { Condition?: Record<string, Record<string, string[]>> }).Condition;
+    const keys = condition?.['ForAllValues:StringLike']?.['dynamodb:LeadingKeys'] ?? ['*'];
+    for (const action of actionsOf(st)) byAction[action] = [...(byAction[action] ?? []), ...keys].sort();
+  }
+  return byAction;
+}
