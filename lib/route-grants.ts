@@ -20,6 +20,13 @@ export const DELETE_STALE: readonly TableAction[] = ['dynamodb:DeleteItem:userPa
  */
 export const FAN_OUT: readonly TableAction[] = ['dynamodb:Query', 'dynamodb:DeleteItem:socketPartitions'];
 
+/**
+ * Routes that post only to the caller's own other sockets (no chat's roster: `fanOut.toUsers` without
+ * a group removes no roster entry): read those sockets and remove the stale ones' records, in `USER#`
+ * partitions only.
+ */
+export const TO_OWN_SOCKETS: readonly TableAction[] = ['dynamodb:Query', ...DELETE_STALE];
+
 /** Roster entries and join markers are put and deleted 25 at a time (lambdas/data/rosters.ts). */
 export const ROSTER_WRITES: TableAction = 'dynamodb:BatchWriteItem';
 

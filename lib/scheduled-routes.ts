@@ -4,16 +4,17 @@
  * an entry here for a name that is not a contract action fails the type check.
  */
 import type { ActionName } from '../lambdas/contract/index.ts';
-import { FAN_OUT, SIGN_DOWNLOADS } from './route-grants.ts';
+import { SIGN_DOWNLOADS, TO_OWN_SOCKETS } from './route-grants.ts';
 import type { ActionRoute } from './route-types.ts';
 
 export const SCHEDULED_ROUTES = {
   // With attachments: claims the uploads as sendMessage does (BatchGetItem reads them; the bytes'
   // first bytes, the re-tag as attached, or as pending when a refused schedule gives them back).
   // ConditionCheckItem: the create checks that no finished schedule holds the id (`SCHEDDONE#`).
+  // It tells only the caller's other sockets (`scheduled.created`): no roster entry to remove.
   scheduleMessage: {
     tableActions: [
-      ...FAN_OUT,
+      ...TO_OWN_SOCKETS,
       'dynamodb:GetItem',
       'dynamodb:PutItem',
       'dynamodb:UpdateItem',
@@ -37,9 +38,10 @@ export const SCHEDULED_ROUTES = {
     postsEvents: false,
   },
   // Cancelling gives the uploads back: re-tagged pending (the lifecycle expires them again). It
-  // deletes the `SCHED#` item (FAN_OUT's DeleteItem covers `USER#…`) and puts its `SCHEDDONE#` one.
+  // deletes the `SCHED#` item (the stale sockets' DeleteItem covers `USER#…`) and puts its
+  // `SCHEDDONE#` one. It tells only the caller's other sockets: no roster entry to remove.
   cancelScheduled: {
-    tableActions: [...FAN_OUT, 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
+    tableActions: [...TO_OWN_SOCKETS, 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
     media: ['s3:GetObject', 's3:PutObjectTagging'],
   },
 } as const satisfies Partial<Record<ActionName, ActionRoute>>;

@@ -63,6 +63,9 @@ describe('least privilege', { timeout: 180_000 }, () => {
       ['typing', ['USER#*', 'ROSTER#*']],
       ['createChat', ['USER#*', 'ROSTER#*']],
       ['invite', ['USER#*', 'ROSTER#*']],
+      // Routes that tell only the caller's own other sockets remove no roster entry.
+      ['scheduleMessage', ['USER#*']],
+      ['cancelScheduled', ['USER#*']],
     ];
     for (const [routeKey, prefixes] of cases) {
       const fn = s.stack.chatApi.functions.get(routeKey);
