@@ -4,7 +4,7 @@
  * `vitest run`; test/global-setup.ts starts each run with an empty folder).
  *
  * For every synthesized variant (auth modes cognito, oidc and hs256, a customer managed table key, and
- * push, whose stream consumer functions are keyed `stream:<consumer>`),
+ * push, whose stream consumer functions are keyed `stream:<consumer>`, with and without that key),
  * it fails when a function made a call its policy does not allow, or holds a grant it never used (except
  * the reasoned entries of scripts/iam-allow-list.ts). Run it only after a full `vitest run`: after a
  * partial run, grants of the routes that did not run are reported unused.

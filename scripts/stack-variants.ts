@@ -13,6 +13,11 @@ import { FEATURE_FLAGS } from '../lib/feature-flags.ts';
 import { SCHEDULED_FUNCTIONS } from '../lib/scheduled-functions.ts';
 import { STREAM_CONSUMERS } from '../lib/stream-consumers.ts';
 
+const PUSH_SECRETS = {
+  apnsSecretArn: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:chat/apns-AbCdEf',
+  fcmSecretArn: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:chat/fcm-GhIjKl',
+};
+
 export const VARIANTS: Readonly<Record<string, ChatStackProps>> = {
   cognito: { auth: { mode: 'cognito' } },
   oidc: {
@@ -25,14 +30,11 @@ export const VARIANTS: Readonly<Record<string, ChatStackProps>> = {
   },
   hs256: { auth: { mode: 'hs256' } },
   'customer-managed-key': { auth: { mode: 'cognito' }, tableEncryptionKey: true },
-  // Push deploys only with a provider secret: its stream consumer exists in this variant alone.
-  push: {
-    auth: { mode: 'cognito' },
-    push: {
-      apnsSecretArn: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:chat/apns-AbCdEf',
-      fcmSecretArn: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:chat/fcm-GhIjKl',
-    },
-  },
+  // Push deploys only with a provider secret: its stream consumer and worker exist in these two alone.
+  push: { auth: { mode: 'cognito' }, push: PUSH_SECRETS },
+  // And with a customer managed table key: the push functions' table and KMS statements as that
+  // deploy gets them (their KMS grants are taken as used, not proven: scripts/iam-check.ts).
+  'push-customer-managed-key': { auth: { mode: 'cognito' }, push: PUSH_SECRETS, tableEncryptionKey: true },
 };
 
 /** Builds one variant's stack in-process (no bundling, no assembly written). */
