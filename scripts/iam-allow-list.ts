@@ -1,7 +1,9 @@
 /**
  * Grants the IAM check (scripts/check-iam.ts) keeps although no test suite makes the call: each one is
  * needed only on a path the local stack cannot reach, and says why. Keep this list short; an entry that
- * no synthesized variant uses any more fails the check as stale.
+ * no synthesized variant uses any more fails the check as stale. A grant under a `dynamodb:LeadingKeys`
+ * condition is kept per pattern: the entry names it (`leadingKey: 'ROSTER#*'`); narrow the grant
+ * instead unless the code really needs that pair on a path no test reaches.
  */
 import { DUE_QUEUE_NAME, SCHEDULED_FUNCTIONS } from '../lib/scheduled-functions.ts';
 import type { AllowListEntry } from './iam-check.ts';
