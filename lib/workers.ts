@@ -192,15 +192,17 @@ export const RETENTION_WORKER: QueueWorkerDefinition = {
  * (lib/stream-consumers.ts) and the push worker alike. Reads: the message and the chat's META
  * (GetItem, CHAT#), the sender's profile (GetItem, USER#), each recipient's sockets and devices
  * (Query, BatchGetItem: USER#). Writes: each recipient's badge counter (UpdateItem `ADD`, USER#;
- * lambdas/data/badges.ts), removing devices whose token is no longer registered: the device (USER#)
- * and the token's owner item (TOKEN#). No membership index: a badge reads none of the recipient's chats.
+ * lambdas/data/badges.ts), a device stored before devices had a TTL given its window, with its
+ * token's owner item (UpdateItem, USER# and TOKEN#: lambdas/push/devices-now.ts, in the planning both
+ * share), removing devices whose token is no longer registered: the device (USER#) and the token's
+ * owner item (TOKEN#). No membership index: a badge reads none of the recipient's chats.
  */
 export const PUSH_ITEM_ACTIONS: ItemActions = {
   'dynamodb:GetItem': ['chat', 'user'],
   'dynamodb:Query': ['user'],
   'dynamodb:BatchGetItem': ['user'],
   'dynamodb:DeleteItem': ['user', 'token'],
-  'dynamodb:UpdateItem': ['user'],
+  'dynamodb:UpdateItem': ['user', 'token'],
 };
 
 /**

@@ -84,14 +84,14 @@ describe('push worker', { timeout: 180_000 }, () => {
     const table = s.stack.resolve(s.stack.table.table.tableArn);
     const dynamo = workerStatements('dynamodb:');
     // The message and META (CHAT#) and the sender's profile (USER#) read; recipients' sockets and
-    // devices (USER#); badge counters updated (USER#); a dead token's device (USER#) and owner item
-    // (TOKEN#) deleted.
+    // devices (USER#); badge counters updated (USER#), and a legacy device's window with its token's
+    // owner item (USER#, TOKEN#); a dead token's device (USER#) and owner item (TOKEN#) deleted.
     expect(leadingKeysByAction(dynamo, table)).toEqual({
       'dynamodb:BatchGetItem': ['USER#*'],
       'dynamodb:DeleteItem': ['TOKEN#*', 'USER#*'],
       'dynamodb:GetItem': ['CHAT#*', 'USER#*'],
       'dynamodb:Query': ['USER#*'],
-      'dynamodb:UpdateItem': ['USER#*'],
+      'dynamodb:UpdateItem': ['TOKEN#*', 'USER#*'],
     });
     expect(dynamo.flatMap(resourcesOf)).toEqual(dynamo.map(() => table));
     const sqs = workerStatements('sqs:');

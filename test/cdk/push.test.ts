@@ -136,7 +136,7 @@ describe('with push configured', { timeout: 60_000 }, () => {
       'dynamodb:GetItem': ['CHAT#*', 'PUSHED#*', 'USER#*'],
       'dynamodb:PutItem': ['PUSHED#*'],
       'dynamodb:Query': ['CHAT#*', 'ROSTER#*', 'USER#*'],
-      'dynamodb:UpdateItem': ['USER#*'],
+      'dynamodb:UpdateItem': ['TOKEN#*', 'USER#*'],
     });
     expect(byAction('dynamodb:GetRecords').flatMap(resourcesOf)).toEqual([
       s.stack.resolve(s.stack.table.table.tableStreamArn),
