@@ -64,6 +64,9 @@ export const ACTION_ROUTES: Readonly<Record<ActionName, ActionRoute>> = {
       MEMBERSHIPS,
       // A new direct chat checks its pair's block items in its transaction (blocks' mirror).
       'dynamodb:ConditionCheckItem',
+      // A direct chat one of the pair left: bringing them back updates its META (member count,
+      // version) in the join's transaction, as invite does (lambdas/domain/joins.ts).
+      'dynamodb:UpdateItem',
     ],
     // A group of more than 99 members queues, before its memberships, the delayed job that deletes
     // them should the request stop before META (lambdas/domain/safety-net-jobs.ts).
