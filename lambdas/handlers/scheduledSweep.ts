@@ -6,7 +6,7 @@
 import type { ScheduledEvent } from 'aws-lambda';
 import { SCHEDULED_FUNCTIONS } from '../../lib/scheduled-functions.ts';
 import { scheduledDeps } from '../domain/scheduled-deps.ts';
-import { SWEEP_RESERVE_MS, type SweepReport, sweepDue } from '../domain/scheduled-dispatch.ts';
+import { SWEEP_RESERVE_MS, type SweepReport, sweepDue } from '../domain/scheduled-sweep.ts';
 import { type Invocation, sendBudget } from '../shared/budget.ts';
 import { logger } from '../shared/logger.ts';
 

@@ -5,7 +5,7 @@ import { expect } from 'vitest';
 import type { Scheduled } from '../../lambdas/contract/objects.ts';
 import * as contract from '../../lambdas/contract/objects.ts';
 import { ChatStore } from '../../lambdas/data/store.ts';
-import { STUCK_AFTER_MS } from '../../lambdas/domain/scheduled-dispatch.ts';
+import { STUCK_AFTER_MS } from '../../lambdas/domain/scheduled-sweep.ts';
 import { expectContractShape, ISO_TIME, type Message } from './chat.ts';
 import type { Frame, TestClient } from './client.ts';
 import type { TestStack } from './stack.ts';

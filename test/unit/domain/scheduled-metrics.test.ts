@@ -5,11 +5,8 @@
  * drops the INFO lines the alarms were once read from.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import {
-  dispatchScheduled,
-  MAX_DISPATCH_ATTEMPTS,
-  sweepDue,
-} from '../../../lambdas/domain/scheduled-dispatch.ts';
+import { dispatchScheduled, MAX_DISPATCH_ATTEMPTS } from '../../../lambdas/domain/scheduled-dispatch.ts';
+import { sweepDue } from '../../../lambdas/domain/scheduled-sweep.ts';
 import { emfDocument, type MetricValues, onMetrics } from '../../../lambdas/shared/metrics.ts';
 import { stored } from './fakes.ts';
 import { at, record, scheduledDeps } from './scheduled-fakes.ts';

@@ -8,7 +8,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { scheduleMessage } from '../../../lambdas/domain/scheduled.ts';
-import { sweepDue } from '../../../lambdas/domain/scheduled-dispatch.ts';
+import { sweepDue } from '../../../lambdas/domain/scheduled-sweep.ts';
 import { delaySecondsFor } from '../../../lambdas/queue/due-queue.ts';
 import { clock } from './fakes.ts';
 import { ann, at, input, scheduledDeps } from './scheduled-fakes.ts';
