@@ -1,7 +1,7 @@
 /**
  * The per-minute sweep of scheduled messages (an EventBridge rule on AWS, a timer locally): puts what
  * became due within the horizon, and what is stuck, on the due queue. See
- * lambdas/domain/scheduled-dispatch.ts.
+ * lambdas/domain/scheduled-sweep.ts.
  */
 import type { ScheduledEvent } from 'aws-lambda';
 import { SCHEDULED_FUNCTIONS } from '../../lib/scheduled-functions.ts';
