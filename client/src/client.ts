@@ -247,7 +247,8 @@ export class ChatClient {
 
   /**
    * Catches up now: one chat, or every chat (listChats, then sync of those that moved). Call it when
-   * a push notification wakes the app: it costs one listChats plus one sync per changed chat. It
+   * a push notification wakes the app: it costs one listChats plus one sync per changed chat, and on
+   * a new socket up to 20 getChats of chats whose receipts may have moved (client/README.md). It
    * dials at once if the socket is down, also when suspended (then suspended again once done), and
    * rejects with the error when the catch-up failed (e.g. TIMEOUT: no socket opened in time).
    */

@@ -31,7 +31,7 @@ export class ReadMarker {
     this.client
       .markRead(chatId)
       .catch((error: unknown) => {
-        // NOT_MEMBER and the like are final: not retried.
+        // NOT_FOUND, FORBIDDEN and the like are final: not retried.
         if (retried || !(error instanceof ChatClientError) || !RETRIED.has(error.code)) return;
         setTimeout(() => this.mark(true), error.retryAfterMs ?? 2000);
       })
