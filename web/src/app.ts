@@ -9,7 +9,7 @@
 import { type ChatClient, ChatClientError, type Message } from '../../client/src/index.ts';
 import type { Session } from './auth.ts';
 import { Blocked } from './blocked.ts';
-import { ChatList, chatTitle } from './chats.ts';
+import { ChatList, chatTitle, peerOf } from './chats.ts';
 import { Composer } from './composer.ts';
 import { byId, displayName } from './dom.ts';
 import { BottomFollower } from './follow.ts';
@@ -211,10 +211,12 @@ export class ChatApp {
     const rows = c.chats().map((chat) => ({ chat, last: c.messages(chat.chatId).at(-1) }));
     this.#chatList.render(rows, me, this.openId);
     const chat = this.openId ? c.chat(this.openId) : undefined;
-    byId('chat-title').textContent = chat ? chatTitle(chat, me) : 'Pick a chat';
+    const held = chat ? c.messages(chat.chatId) : [];
+    byId('chat-title').textContent = chat ? chatTitle(chat, me, held) : 'Pick a chat';
     byId('chat-status').textContent = chat ? this.#status.text(chat.chatId, chat, this.me) : '';
     const block = byId<HTMLButtonElement>('block');
-    const other = chat?.kind === 'direct' ? chat.members?.find((m) => m.userId !== me)?.userId : undefined;
+    // A direct chat's other member, also once they left (then Block still stops them coming back).
+    const other = chat ? peerOf(chat, me, held) : undefined;
     block.hidden = !other;
     block.textContent = other && this.#blocked.has(other) ? 'Unblock' : 'Block';
     if (!chat) {
@@ -273,7 +275,7 @@ export class ChatApp {
 
   async #toggleBlock(): Promise<void> {
     const chat = this.openId ? this.client.chat(this.openId) : undefined;
-    const other = chat?.members?.find((m) => m.userId !== this.me)?.userId;
+    const other = chat && peerOf(chat, this.me, this.client.messages(chat.chatId));
     if (other) await this.#blocked.toggle(other);
     this.render();
   }

@@ -13,10 +13,25 @@ export interface ChatRow {
   readonly last: Message | undefined;
 }
 
-/** A chat's title: the group's name, or the other member of a direct chat. */
-export function chatTitle(chat: ChatInfo, me: string): string {
+/**
+ * The other member of a direct chat: the one listed, or, once they left (the chat lists you alone
+ * and names no peer), the sender of the last of their messages held.
+ */
+export function peerOf(
+  chat: ChatInfo,
+  me: string,
+  held: readonly (Message | undefined)[] = [],
+): string | undefined {
+  if (chat.kind !== 'direct') return undefined;
+  const listed = chat.members?.find((m) => m.userId !== me)?.userId;
+  return listed ?? [...held].reverse().find((m) => m && m.senderId !== me)?.senderId;
+}
+
+/** A chat's title: the group's name, or the other member of a direct chat (`held`: its messages). */
+export function chatTitle(chat: ChatInfo, me: string, held: readonly (Message | undefined)[] = []): string {
   if (chat.name) return chat.name;
-  const other = chat.members?.find((m) => m.userId !== me)?.userId;
+  const other =
+    chat.kind === 'direct' ? peerOf(chat, me, held) : chat.members?.find((m) => m.userId !== me)?.userId;
   return other ? displayName(other) : chat.kind === 'direct' ? 'Direct chat' : 'Group';
 }
 
@@ -45,7 +60,7 @@ export class ChatList {
     const shown = new Set<string>();
     for (const { chat, last } of rows) {
       const row = this.#row(chat.chatId);
-      const title = chatTitle(chat, me);
+      const title = chatTitle(chat, me, [last]);
       const unread = chat.chatId === openId ? 0 : chat.unreadCount;
       const time = last ? shortTime(last.createdAt) : '';
       const text = preview(last, me);
