@@ -79,8 +79,13 @@ export async function queueDeletionFinish(deps: Deps, chatId: string): Promise<v
  * throws (the finish job or a retry runs the steps again, from what is still there); run twice at
  * once, both finish and both tell.
  */
-export async function finishChatDeletion(deps: Deps, chat: ChatRecord, expiresAt: number): Promise<void> {
+export async function finishChatDeletion(
+  deps: Deps,
+  chat: ChatRecord,
+  expiresAt: number,
+): Promise<'done' | 'retention-left'> {
   const { chatId } = chat;
+  let left = false;
   const { members } = await deps.store.chats.getWithMembers(chatId, { consistent: true });
   if (members.length > 0) {
     await deps.fanOut.toUsers(userIdsOf(members), event('chat.deleted', { chatId }), { chat });
@@ -89,18 +94,29 @@ export async function finishChatDeletion(deps: Deps, chat: ChatRecord, expiresAt
   if ((await deps.store.chats.deleteOwnerAndPointer(chat, members)) === 'deleted') {
     const finish: FinishDeletionJob = { v: RETENTION_JOB_VERSION, kind: 'finishDeletion', chatId };
     // A partition whose expiry is unfinished keeps its marked META: the finish job tries again.
-    if ((await retain(deps, chatId, expiresAt, finish)) !== 'left') await deps.store.chats.deleteMeta(chatId);
+    left = (await retain(deps, chatId, expiresAt, finish)) === 'left';
+    if (!left) await deps.store.chats.deleteMeta(chatId);
   }
   await disbandRoster(deps, chat);
+  return left ? 'retention-left' : 'done';
 }
 
-/** The finish job (retention worker): finishes the chat's deletion if it stopped after its mark. */
+/**
+ * The finish job (retention worker): finishes the chat's deletion if it stopped after its mark. The
+ * worker runs it within its invocation (retentionWorker.ts), so when the queue refuses the retention
+ * job the partition is expired only as far as the worker's time allows, like a request's; what is
+ * left (META kept marked) makes it throw: SQS delivers the finish job again, and after its last
+ * receive it lands on the dead-letter queue (alarmed), rather than Lambda stopping the worker
+ * mid-page at its timeout.
+ */
 export async function finishInterruptedDeletion(deps: Deps, chatId: string): Promise<FinishOutcome> {
   const chat = await deps.store.chats.getChat(chatId, { consistent: true });
   if (!chat) return 'gone';
   if (chat.deletedAt === undefined) return 'not-marked';
   logger.warn('finishing a deletion interrupted after its mark', { chatId, deletedAt: chat.deletedAt });
-  await finishChatDeletion(deps, chat, epochSeconds(new Date(chat.deletedAt)));
+  if ((await finishChatDeletion(deps, chat, epochSeconds(new Date(chat.deletedAt)))) === 'retention-left') {
+    throw new Error(`chat ${chatId}: its retention is unfinished and not queued; the finish job goes again`);
+  }
   return 'finished';
 }
 

@@ -13,6 +13,7 @@ import { finishInterruptedDeletion } from '../domain/chat-deletion.ts';
 import { deps, retentionQueue, workerFanOut } from '../domain/deps.ts';
 import { processRetentionJobs } from '../domain/retention-jobs.ts';
 import { decodeSafetyNetJob, runSafetyNetJob, type SafetyNetJob } from '../domain/safety-net-jobs.ts';
+import { withInvocation } from '../shared/budget.ts';
 import { config } from '../shared/config.ts';
 import { extended } from '../shared/env-use.ts';
 import { logger } from '../shared/logger.ts';
@@ -41,7 +42,10 @@ export const handler = (event: SQSEvent, context?: Context): Promise<SQSBatchRes
         fanOut: workerFanOut(RETENTION_WORKER.postConcurrency ?? 16),
         retentionQueue: queue,
       });
-      const finish = (chatId: string) => finishInterruptedDeletion(worker, chatId);
+      // Within the invocation: a refused retention job's partition is expired only while the
+      // worker's time allows a page; the rest (META kept) fails the job, and SQS delivers it again.
+      const finish = (chatId: string) =>
+        withInvocation(context, () => finishInterruptedDeletion(worker, chatId));
       const safetyNet = {
         decode: decodeSafetyNetJob,
         run: (job: SafetyNetJob) => runSafetyNetJob(worker, job),
