@@ -62,7 +62,7 @@ export async function queueDeletionFinish(deps: Deps, chatId: string): Promise<v
   const queue = deps.retentionQueue;
   if (!queue) return;
   try {
-    await queue.send({ v: RETENTION_JOB_VERSION, kind: 'finishDeletion', chatId });
+    await withinMs(queue.send({ v: RETENTION_JOB_VERSION, kind: 'finishDeletion', chatId }), firstSendMs());
   } catch (error) {
     logger.error('retention queue unavailable: the deletion goes on without its finish job', {
       chatId,
@@ -148,6 +148,20 @@ export const REQUEST_PAGE_MS = 1_000;
 export const QUEUE_AGAIN_RESERVE_MS = 1_000;
 /** Less time left than this for asking the queue again, and it is not asked (SQS answers in tens of ms). */
 export const QUEUE_ANSWER_MS = 100;
+/**
+ * The longest a request waits for the queue to take its finish job, or its retention job the first
+ * time (SQS answers in tens of ms; one that hangs keeps a send up to 3 attempts of 2.5 s and their
+ * backoff: queue/light-sqs.ts). Within an invocation each also ends `QUEUE_AGAIN_RESERVE_MS` before
+ * its end (given `QUEUE_ANSWER_MS` at least); unanswered, the job counts as refused.
+ */
+export const QUEUE_SEND_MS = 1_500;
+
+/** The time the finish job's send, or the retention job's first, may take (unbounded outside an invocation). */
+function firstSendMs(): number | undefined {
+  const budget = currentBudget(QUEUE_AGAIN_RESERVE_MS);
+  if (!budget) return undefined;
+  return Math.min(QUEUE_SEND_MS, Math.max(QUEUE_ANSWER_MS, budget.until - budget.now()));
+}
 
 /**
  * A deleted chat's retention: its job queued (delayed: module comment), or when there is no queue or
@@ -185,8 +199,9 @@ async function retain(
 
 /**
  * Queues the chat's retention job, delayed past the writes in flight at the deletion (module
- * comment): whether it went (not when there is no queue or it refused: logged). With a `budget`
- * (asked again, after the pages) the send gets only the time left in it, and is not made with less
+ * comment): whether it went (not when there is no queue or it refused: logged). Asked the first
+ * time, the send gets `firstSendMs` (an unanswered one counts as refused: the pages follow). With a
+ * `budget` (asked again, after the pages) the send gets only the time left in it, and is not made with less
  * than `QUEUE_ANSWER_MS` left: an SQS that times out instead of refusing keeps a send up to 3
  * attempts of 2.5 s and their backoff (queue/light-sqs.ts), past the route's timeout, and Lambda
  * would stop the request before `retain`'s error line and metric. A send cut short may still land
@@ -200,14 +215,14 @@ async function queueRetentionJob(
 ): Promise<boolean> {
   const queue = deps.retentionQueue;
   if (!queue) return false;
-  const leftMs = budget && budget.until - budget.now();
-  if (leftMs !== undefined && leftMs < QUEUE_ANSWER_MS) {
+  const leftMs = budget ? budget.until - budget.now() : firstSendMs();
+  if (budget && leftMs !== undefined && leftMs < QUEUE_ANSWER_MS) {
     logger.error('no time left to ask the retention queue again', { chatId, leftMs });
     return false;
   }
   try {
     const sent = queue.send({ v: RETENTION_JOB_VERSION, chatId, expiresAt }, { delayed: true });
-    await (leftMs === undefined ? sent : withinMs(sent, leftMs));
+    await withinMs(sent, leftMs);
     return true;
   } catch (error) {
     logger.error('retention queue unavailable: expiring the deleted chat in the request', { chatId, error });
@@ -215,8 +230,12 @@ async function queueRetentionJob(
   }
 }
 
-/** `work`, or a TimeoutError once `ms` have passed first (`work` goes on; its failure is dropped). */
-async function withinMs(work: Promise<void>, ms: number): Promise<void> {
+/**
+ * `work`, or a TimeoutError once `ms` have passed first (`work` goes on; its failure is dropped);
+ * without `ms`, `work`.
+ */
+async function withinMs(work: Promise<void>, ms: number | undefined): Promise<void> {
+  if (ms === undefined) return work;
   let timer: NodeJS.Timeout | undefined;
   work.catch(() => {});
   try {
