@@ -1,9 +1,10 @@
 /**
  * The HS256 secret of Secrets Manager (`JWT_SECRET_ARN`, read by secret.ts), rotated without a restart
  * (`aws secretsmanager put-secret-value` changes nothing in the template: a deploy restarts nothing):
- * - at cold start both versions are read, AWSCURRENT and AWSPREVIOUS (absent before the first
- *   rotation), and a token signed with either is accepted: after a rotation, clients holding tokens
- *   signed with the previous secret stay connected until the tokens expire or the next rotation;
+ * - at cold start both versions are read, AWSCURRENT then AWSPREVIOUS (absent before the first
+ *   rotation; one after the other: secret.ts), and a token signed with either is accepted: after a
+ *   rotation, clients holding tokens signed with the previous secret stay connected until the tokens
+ *   expire or the next rotation;
  * - a token that the cached current secret verifies costs no call (the normal path);
  * - a token whose signature neither cached secret verifies, or that only the previous one verifies,
  *   makes the container read both versions again, at most once every `REREAD_MS` (60 s): it picks up

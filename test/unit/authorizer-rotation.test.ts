@@ -36,7 +36,15 @@ const notFound = () =>
     message: "Secrets Manager can't find the specified secret value for staging label: AWSPREVIOUS",
     $metadata: {},
   });
+/** A put-secret-value landing while the read of `stage` is in flight: any read sent beside it is answered first. */
+let putWhileReading: { stage: string; current: string; previous: string } | undefined;
 sm.on(GetSecretValueCommand).callsFake(async ({ VersionStage }) => {
+  const put = putWhileReading;
+  if (put && put.stage === (VersionStage ?? 'AWSCURRENT')) {
+    putWhileReading = undefined;
+    await new Promise((resolve) => setImmediate(resolve));
+    holds(put.current, put.previous);
+  }
   if (held === 'down') throw new Error('socket hang up');
   const value = VersionStage === 'AWSPREVIOUS' ? held.previous : held.current;
   if (value === undefined) throw notFound();
@@ -84,6 +92,7 @@ afterEach(() => {
   process.env = { ...saved };
   resetVerifier();
   sm.resetHistory();
+  putWhileReading = undefined;
 });
 const total = (name: keyof MetricValues) => metrics.reduce((n, m) => n + (m[name] ?? 0), 0);
 
@@ -249,4 +258,25 @@ describe('rotating the HS256 secret', () => {
     for (let i = 0; i < 5; i++) expect(await accepted(await sign(K1, `user-${i}`))).toBe(`user-${i}`);
     expect(reads()).toBe(2);
   });
+});
+
+describe('a put-secret-value during a cold start', () => {
+  for (const stage of ['AWSCURRENT', 'AWSPREVIOUS'] as const) {
+    it(`while its ${stage} read is in flight: the value the issuer still signs with is accepted at once`, async () => {
+      // The issuer goes on signing with K1 for a minute after the put (docs/deploy.md). Read side by
+      // side, AWSPREVIOUS could be answered before the put (K0) and AWSCURRENT after it (K2): K1
+      // refused for a minute, and a client refused twice gives up (client/src/connection.ts).
+      const issued = await sign(K1);
+      seconds(2);
+      holds(K1, K0);
+      putWhileReading = { stage, current: K2, previous: K1 };
+      expect(await accepted(issued)).toBe('alice');
+      expect(putWhileReading).toBeUndefined(); // the put did land during the cold start's reads
+      expect(reads()).toBe(2);
+      minutes(1); // the issuer now signs with K2
+      expect(await accepted(await sign(K2, 'bob'))).toBe('bob');
+      expect(await accepted(issued)).toBe('alice');
+      expect(total('TokensRefused')).toBe(0);
+    });
+  }
 });
