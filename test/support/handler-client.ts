@@ -1,7 +1,7 @@
 /**
  * The handlers' DynamoDB client, replaced by one whose every command first passes `before` (fault
- * tests: fail, hold or count a command in front of the SDK's retries). The handlers run in this
- * process, so `setClients` reaches them; `restore()` puts the default client back.
+ * tests: fail, hold or count a command in front of the SDK's retries, or fail it once applied). The
+ * handlers run in this process, so `setClients` reaches them; `restore()` puts the default client back.
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
@@ -13,8 +13,16 @@ import { setClients } from '../../lambdas/shared/clients.ts';
 import type { LocalStackOptions } from '../../local/stack.ts';
 import { type TestStack, useTestStack } from './stack.ts';
 
-/** Runs before each command: `command` is its name (e.g. `QueryCommand`), `input` its JSON. */
-export type BeforeCommand = (command: string, input: string) => Promise<void> | void;
+/**
+ * Runs before each command: `command` is its name (e.g. `QueryCommand`), `input` its JSON. It may
+ * return an `AfterCommand`, run once the command was answered: its throw is what the handler gets,
+ * though the command was applied (an answer lost on its way back, a write past its deadline).
+ */
+export type BeforeCommand = (
+  command: string,
+  input: string,
+) => Promise<AfterCommand | undefined> | AfterCommand | undefined;
+export type AfterCommand = () => Promise<void> | void;
 
 export function interceptHandlerClient(
   endpoint: string,
@@ -27,8 +35,10 @@ export function interceptHandlerClient(
   );
   doc.middlewareStack.add(
     (next, context) => async (args) => {
-      await before(String(context.commandName), JSON.stringify(args.input));
-      return next(args);
+      const after = await before(String(context.commandName), JSON.stringify(args.input));
+      const output = await next(args);
+      if (typeof after === 'function') await after();
+      return output;
     },
     { step: 'initialize', name: 'intercept' },
   );
