@@ -14,7 +14,7 @@ import { userIdsOf } from './access.ts';
 import { blockedDirect, refuseBlockedDirect, refuseBlockedInvite, refuseBlockedReturn } from './blocking.ts';
 import type { Deps } from './deps.ts';
 import { announceGroup, createKeyedGroup, type GroupPlan, groupMembers, refuseGroup } from './group-keys.ts';
-import { joinChat } from './joins.ts';
+import { joinChat, returnAgain } from './joins.ts';
 import { LIMITS } from './limits.ts';
 import { refuseOverChatCap } from './membership-cap.ts';
 import { member, newChat } from './new-chat.ts';
@@ -86,7 +86,8 @@ async function createDirectChat(
       const { chat, members } = loaded;
       if (chat && chat.deletedAt === undefined && members.length > 0) {
         const missing = [caller.userId, peerId].filter((id) => !members.some((m) => m.userId === id));
-        if (missing.length === 0) return { chat: chatView(chat, members), created: false };
+        // Both in it: maybe the retry of a return that stopped before telling (joins.ts).
+        if (missing.length === 0) return { chat: await returnAgain(deps, chat, members), created: false };
         const blocks = await readBlocks();
         refuseBlockedReturn(blocks);
         const view = await joinChat(deps, caller.userId, { chat, members }, missing, 'userId', blocks);

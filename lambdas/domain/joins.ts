@@ -15,6 +15,7 @@ import type { Deps } from './deps.ts';
 import { refuseOverChatCap } from './membership-cap.ts';
 import { invitedMember } from './new-chat.ts';
 import { admitToRoster } from './rosters.ts';
+import { writeTiming } from './timing.ts';
 import { type AllocatedVersion, allocateVersion } from './versions.ts';
 import { type ChatView, chatView } from './views.ts';
 
@@ -83,6 +84,50 @@ export async function tellJoined(
   };
   await tell(joined, event('chat.joined', { chat: view }));
   await tell(others, event('member.joined', { chatId: chat.chatId, userIds: [...joined], ver }));
+}
+
+/**
+ * The client package's default request timeout (client/src/connection-options.ts): a request left
+ * unanswered is given up, and may be asked again, this long after it was sent.
+ */
+const CLIENT_REQUEST_TIMEOUT_MS = 15_000;
+
+/**
+ * How long after a return into a direct chat a createChat of the pair may be the retry of the one
+ * that brought them back: the client's request timeout plus the write deadline (a retry after
+ * INTERNAL comes sooner: a route runs at most 10 s). Short on purpose: clients call createChat to
+ * open the pair's chat too, and each such call within the window tells again.
+ */
+export const returnRetryWindowMs = (): number => CLIENT_REQUEST_TIMEOUT_MS + writeTiming().writeDeadlineMs;
+
+/**
+ * createChat of a direct pair that finds both in the chat: the chat as it is. It may be the retry of
+ * one that brought one of them back and stopped after the write, before telling anyone (the process
+ * died, a post threw, or the check of a write past its deadline did), and a client learns of the
+ * return only from `chat.joined` or a Chat it asks for. So the one who joined after the chat was
+ * created, within `returnRetryWindowMs`, is told again as a repeated invite tells (`inviteAgain` in
+ * chats.ts; events are at least once): `chat.joined` to them, `member.joined` at the chat's members'
+ * version to the other. A client that holds the chat ignores the repeat, and one that left since
+ * ignores a Chat no newer than its leave (client/src/gone.ts). A direct chat has no roster to admit to.
+ */
+export async function returnAgain(
+  deps: Deps,
+  chat: ChatRecord,
+  members: readonly MemberRecord[],
+): Promise<ChatView> {
+  const now = deps.now().getTime();
+  const createdAt = Date.parse(chat.createdAt);
+  const back = members
+    .filter((m) => {
+      const joinedAt = Date.parse(m.joinedAt);
+      return joinedAt > createdAt && now - joinedAt <= returnRetryWindowMs();
+    })
+    .map((m) => m.userId);
+  const view = chatView(chat, members, back);
+  if (back.length === 0) return view;
+  const others = userIdsOf(members).filter((id) => !back.includes(id));
+  await tellJoined(deps, chat, view, back, others, chat.memberVer);
+  return view;
 }
 
 /**
