@@ -16,6 +16,9 @@ import { devToken } from '../../local/token.ts';
 import { eventually, type Frame, TestClient } from '../support/client.ts';
 import { cleanEnv, DevProcess } from '../support/dev-process.ts';
 
+/** From scheduling to `sendAt`: the stop and the second start fit in it (below). */
+const SEND_AFTER_MS = 15_000;
+
 const dataDir = mkdtempSync(join(tmpdir(), 'chat-scheduled-persist-'));
 const started: DevProcess[] = [];
 afterAll(async () => {
@@ -39,7 +42,11 @@ describe('scheduled messages across a restart of npm run dev --persist', () => {
     const alice = await connect(first.ready.wsUrl, 'alice');
     const chat = (await alice.ok('createChat', { kind: 'group', name: 'restart', memberIds: ['bob'] }))
       .chat as Chat;
-    const sendAt = new Date(Date.now() + 25_000).toISOString();
+    // Due after the second start, so that its start-up sweep puts it back on a timer: stopping took
+    // about 1 s and starting again 5 to 8 s at a load of 10, 12 s at 12 (25 s here left 17 s of
+    // waiting). Were it due before that, the sweep would put it back at once, and it still must go
+    // out once, not before `sendAt`.
+    const sendAt = new Date(Date.now() + SEND_AFTER_MS).toISOString();
     const scheduled = (await alice.ok('scheduleMessage', { chatId: chat.chatId, text: 'survived', sendAt }))
       .scheduled as Scheduled;
     await alice.close();
