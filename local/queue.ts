@@ -14,7 +14,8 @@
  *   invocation that threw) is received again after the visibility timeout (or the one its worker
  *   set meanwhile), and after `maxReceiveCount` receives it moves to the queue's dead-letter list.
  * - Delays and the visibility timeout are real time, the visibility timeout short by default (1 s)
- *   so that failures are retried while a test waits.
+ *   so that failures are retried while a test waits; a test may shorten a worker's own visibility
+ *   changes (`visibilityChangeSecondMs`).
  */
 import { createHash, randomUUID } from 'node:crypto';
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
@@ -35,6 +36,12 @@ export interface LocalQueueOptions {
   readonly maxReceiveCount?: number;
   /** The worker's timeout: its invocations' context counts down from it. @default 30_000 ms */
   readonly timeoutMs?: number;
+  /**
+   * Milliseconds a second of `ChangeMessageVisibility` lasts here: tests of a worker's short
+   * backoff (lambdas/queue/retry-later.ts, 10 s and more) that need not wait its real seconds.
+   * The queue's own visibility timeout and message timers are not scaled. @default 1000
+   */
+  readonly visibilityChangeSecondMs?: number;
 }
 
 interface StoredMessage {
@@ -82,6 +89,7 @@ export class LocalQueue {
       visibilityTimeoutMs: options.visibilityTimeoutMs ?? 1000,
       maxReceiveCount: options.maxReceiveCount ?? 5,
       timeoutMs: options.timeoutMs ?? 30_000,
+      visibilityChangeSecondMs: options.visibilityChangeSecondMs ?? 1000,
     };
   }
 
@@ -131,7 +139,7 @@ export class LocalQueue {
       const known = /^[0-9a-f-]{36}#\d+$/.test(handle);
       return known ? 'MessageNotInflight' : 'ReceiptHandleIsInvalid';
     }
-    message.visibleAgainAt = Date.now() + seconds * 1000;
+    message.visibleAgainAt = Date.now() + seconds * this.#options.visibilityChangeSecondMs;
     return 'changed';
   }
 

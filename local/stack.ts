@@ -73,6 +73,12 @@ export interface LocalStackOptions {
    * failed record's next receive. @default 1 (local/queue.ts: failures retried while a test waits)
    */
   readonly visibilityTimeoutSeconds?: Readonly<Record<string, number>>;
+  /**
+   * Milliseconds a second of a worker's `ChangeMessageVisibility` (its `retryLater` backoff) lasts,
+   * by worker name (`PushWorker`), for tests of that backoff that need not wait its real seconds.
+   * @default 1000 (local/queue.ts `visibilityChangeSecondMs`)
+   */
+  readonly visibilityChangeSecondMs?: Readonly<Record<string, number>>;
   /** How often the scheduled-message sweep runs. @default 60_000 */
   readonly sweepIntervalMs?: number;
   /** Extra local HTTP routes on the gateway's origin (the web page: local/web.ts). */
@@ -208,12 +214,14 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const queues = new Map<string, LocalQueue>();
     for (const worker of WORKERS) {
       const visibilitySeconds = options.visibilityTimeoutSeconds?.[worker.name];
+      const changeSecondMs = options.visibilityChangeSecondMs?.[worker.name];
       const queue = queueService.createQueue(worker.name, {
         batchSize: worker.batchSize,
         maxConcurrency: worker.maxConcurrency,
         maxReceiveCount: worker.maxReceiveCount,
         timeoutMs: (options.timeoutSeconds?.[worker.name] ?? worker.timeoutSeconds) * 1000,
         ...(visibilitySeconds ? { visibilityTimeoutMs: visibilitySeconds * 1000 } : {}),
+        ...(changeSecondMs ? { visibilityChangeSecondMs: changeSecondMs } : {}),
       });
       queue.consume(wrap(worker.name, loader(worker.entry)));
       queues.set(worker.name, queue);

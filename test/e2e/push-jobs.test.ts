@@ -35,11 +35,15 @@ import { uniqueId } from '../support/stack.ts';
 // The push function's and the worker's invocations last 40 s here (60 on AWS), so that a provider
 // asking twice to come back in 9 s leaves no time for a third attempt (lambdas/push/budget.ts: 5 s
 // kept, 21 s an attempt).
-// The push queue's visibility timeout is the deployed one (6 × the worker's 60 s, lib/queue-worker.ts).
+// The push queue's visibility timeout is the deployed one (6 × the worker's 60 s, lib/queue-worker.ts);
+// the worker's shorter visibility of a failed record (its backoff, 10 s) lasts a tenth as long here
+// (`BACKOFF_SECOND_MS`): still 36 times shorter than that timeout, as 10 s are than 6 minutes.
+const BACKOFF_SECOND_MS = 100;
 const stack = usePushStack({
   env: { PUSH_JOB_SIZE: '1' },
   timeoutSeconds: { [PUSH_WORKER.name]: 40, Push: 40 },
   visibilityTimeoutSeconds: { [PUSH_WORKER.name]: 6 * PUSH_WORKER.timeoutSeconds },
+  visibilityChangeSecondMs: { [PUSH_WORKER.name]: BACKOFF_SECOND_MS },
 });
 const alice = useAlice(stack);
 const pushQueue = () => stack.queues.get(PUSH_WORKER.name) as LocalQueue;
@@ -203,9 +207,9 @@ describe('a group message planned by the push worker', { timeout: 60_000 }, () =
     expect(contentOf(push as NonNullable<typeof push>)).toMatchObject({ messageId: sent.messageId });
     expect(pushesTo(stack, moToken)).toHaveLength(1);
     expect(pushesTo(stack, nedToken)).toHaveLength(1);
-    // The first receive's backoff (10 s), give or take a timer's millisecond.
+    // The first receive's backoff (10 s, scaled: `BACKOFF_SECOND_MS`), give or take a timer's millisecond.
     expect(Date.parse(push?.sentAt ?? '') - failedAt).toBeGreaterThanOrEqual(
-      retryBackoffSeconds(1) * 1000 - 50,
+      retryBackoffSeconds(1) * BACKOFF_SECOND_MS - 50,
     );
   }, 60_000);
 });

@@ -81,6 +81,31 @@ describe('the local SQS stand-in', () => {
     expect(receives).toEqual(['1', '2']);
   });
 
+  it('shortens a worker’s own visibility change by `visibilityChangeSecondMs` (tests of its backoff)', async () => {
+    const queue = sqs.createQueue('visibility-scaled', {
+      visibilityTimeoutMs: 600_000,
+      visibilityChangeSecondMs: 10,
+    });
+    const receivedAt: number[] = [];
+    queue.consume(async () => async (event: SQSEvent): Promise<SQSBatchResponse> => {
+      const [record] = event.Records as [SQSRecord];
+      receivedAt.push(Date.now());
+      if (receivedAt.length > 1) return { batchItemFailures: [] };
+      await sender.changeMessageVisibility({
+        QueueUrl: queue.url,
+        ReceiptHandle: record.receiptHandle,
+        VisibilityTimeout: 2,
+      });
+      return { batchItemFailures: [{ itemIdentifier: record.messageId }] };
+    });
+    queue.send('job');
+    await queue.idle();
+    const [first = 0, second = 0] = receivedAt;
+    // 2 s of visibility at 10 ms a second: 20 ms (a real second would be 2,000).
+    expect(second - first).toBeGreaterThanOrEqual(15);
+    expect(second - first).toBeLessThan(1_000);
+  });
+
   it('refuses what SQS refuses: a handle it never gave, one no longer in flight, a timeout out of range', async () => {
     const queue = sqs.createQueue('visibility-errors');
     const handles: string[] = [];
