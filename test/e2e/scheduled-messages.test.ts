@@ -4,7 +4,7 @@
  * do; ones whose author left, or whose chat was deleted, fail with the reason; only the author sees
  * or cancels them.
  */
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { type MetricValues, onMetrics } from '../../lambdas/shared/metrics.ts';
 import {
   anotherSocket,
@@ -113,8 +113,13 @@ describe('a scheduled message', () => {
     const alice2 = await anotherSocket(stack, alice);
     const bob = await connectUser(stack);
     const chat = await makeGroup(alice, [bob.userId]);
-    // Far enough ahead that the cancel lands first on a loaded machine (at 2 s it once went out first).
-    const sendAt = inMs(5000);
+    // Ahead enough that the cancel lands first on a loaded machine (at 2 s it once went out first);
+    // and the due queue holds its message back until past sendAt, so that a cancel slower than that
+    // still comes before the dispatch, as one before sendAt does (5 s unpaused here waited ~6 s).
+    const sendAt = inMs(3000);
+    const dueQueue = stack.scheduler.queue;
+    dueQueue.pause();
+    onTestFinished(() => dueQueue.resume());
     const scheduled = await schedule(alice, chat.chatId, 'never mind', sendAt);
 
     const notFound = await bob.request('cancelScheduled', { scheduledId: scheduled.scheduledId });
@@ -129,7 +134,8 @@ describe('a scheduled message', () => {
     expect(await pendingCount(stack, alice.userId)).toBe(0);
 
     // Past sendAt, with its queue message delivered and a sweep run: nothing went out.
-    await new Promise((r) => setTimeout(r, Math.max(0, Date.parse(sendAt) - Date.now()) + 1200));
+    await new Promise((r) => setTimeout(r, Math.max(0, Date.parse(sendAt) - Date.now()) + 50));
+    dueQueue.resume();
     await stack.scheduler.sweepNow();
     await stack.scheduler.idle();
     await settle(stack, alice, alice2, bob);
