@@ -138,7 +138,15 @@ describe('events through the fan-out queue, route by route', { timeout: 120_000 
     await bob3.close();
 
     await throughQueue(all(), all(), 'chat.deleted', inGroup, () => ann.ok('deleteChat', { chatId: group }));
-    await Promise.all(all().map((s) => s.close()));
+    // One at a time, each `$disconnect` and presence post done before the next close: closed at once,
+    // bob's `$disconnect` could find bob2's record (young, its socket closed, its own `$disconnect` not
+    // run yet) and put his offline decision off until that record settles (lambdas/domain/presence.ts
+    // `putOff`): a recheck ~60 s later on the fan-out queue, which the next test's `stack.idle()` waited
+    // for (62 s in a loaded run). A post to a peer closing meanwhile would be retried for seconds too.
+    for (const socket of all()) {
+      await socket.close();
+      await stack.idle();
+    }
   });
 });
 
