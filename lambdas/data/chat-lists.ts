@@ -116,9 +116,19 @@ export class ChatListReads {
     return new Map(items.map((item) => [String(item.chatId), CHAT.fromItem(item)]));
   }
 
-  /** One user's membership items in the given chats (one batched read); by chatId. */
-  async getMemberships(userId: string, chatIds: readonly string[]): Promise<Map<string, MemberRecord>> {
-    const items = await this.table.batchGet(chatIds.map((id) => keys.member(id, userId)));
+  /**
+   * One user's membership items in the given chats (one batched read; `consistent`: strongly, what
+   * `$connect` reads of the groups only a join marker names); by chatId.
+   */
+  async getMemberships(
+    userId: string,
+    chatIds: readonly string[],
+    options: { readonly consistent?: boolean } = {},
+  ): Promise<Map<string, MemberRecord>> {
+    const items = await this.table.batchGet(
+      chatIds.map((id) => keys.member(id, userId)),
+      options,
+    );
     return new Map(items.map((item) => [String(item.chatId), MEMBER.fromItem(item)]));
   }
 }

@@ -4,7 +4,8 @@
  *
  * - `$connect` lists the new socket in each of the user's groups (after the connection is stored;
  *   the groups come from the membership index plus the join markers of the last minutes, which
- *   cover a membership the index does not show yet). `$disconnect` takes it out again.
+ *   cover a membership the index does not show yet, once a consistent read finds it: a marker
+ *   outlives a removal). `$disconnect` takes it out again.
  * - Creating a group or inviting people lists the new members' open sockets (after the
  *   memberships and join markers are written; a repeated invite or createChat of a group with a
  *   clientChatId, maybe the retry of one that failed, lists those who joined within a socket's
@@ -15,7 +16,7 @@
  *   are members, so a late or stale entry never leaks a group's events to a non-member.
  *
  * Cost (docs/data-model.md): `$connect` and `$disconnect` write one small item per group of the
- * user; a new member costs one marker, a consistent read of their profile and, if they were seen
+ * user (`$connect` reads the membership of a marked group the index does not show: 1 unit, rare); a new member costs one marker, a consistent read of their profile and, if they were seen
  * in the last 2 h 15 min, one connection lookup.
  */
 import {
@@ -38,6 +39,12 @@ const groupsOf = (memberships: readonly MembershipRef[]) =>
 /**
  * `$connect`: lists the new socket in the roster of each of the user's groups (from the membership
  * index and the join markers, read together). Returns the memberships (presence needs them too).
+ *
+ * A marker outlives its membership (the user removed, leaving, or the group deleted within its 15
+ * minutes: nothing deletes it), so a marked group the index does not show is listed only when a
+ * consistent read finds the membership (`confirmed`): otherwise the socket of someone no longer in
+ * the group would stay in its roster for the socket's lifetime, counted towards the receipt and
+ * typing limits, and reached by a receipt the fan-out worker posts without the member list.
  */
 export async function joinRosters(
   deps: Deps,
@@ -47,10 +54,11 @@ export async function joinRosters(
     deps.store.chats.listMemberships(socket.userId),
     deps.store.rosters.recentJoins(socket.userId),
   ]);
-  const groups = new Set([...groupsOf(memberships), ...recent]);
+  const indexed = new Set(groupsOf(memberships));
+  const groups = [...indexed, ...(await confirmed(deps, socket.userId, recent, indexed))];
   const expiresAt = connectionExpiresAt(socket.connectedAt);
   await deps.store.rosters.add(
-    [...groups].map((chatId) => ({
+    groups.map((chatId) => ({
       chatId,
       userId: socket.userId,
       connectionId: socket.connectionId,
@@ -58,6 +66,23 @@ export async function joinRosters(
     })),
   );
   return memberships;
+}
+
+/**
+ * The marked groups the index does not show that the user is a member of now: one consistent
+ * BatchGetItem of those memberships (normally none: the index lags by a moment, and markers live 15
+ * minutes; at most `RECENT_JOINS_MAX` a marker Query), none when every marked group is indexed.
+ */
+async function confirmed(
+  deps: Deps,
+  userId: string,
+  marked: readonly string[],
+  indexed: ReadonlySet<string>,
+): Promise<string[]> {
+  const unindexed = [...new Set(marked)].filter((chatId) => !indexed.has(chatId));
+  if (unindexed.length === 0) return [];
+  const members = await deps.store.chats.getMemberships(userId, unindexed, { consistent: true });
+  return unindexed.filter((chatId) => members.has(chatId));
 }
 
 /** `$disconnect`: takes the socket out of the roster of each of the user's groups. */

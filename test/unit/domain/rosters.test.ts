@@ -1,5 +1,6 @@
 /** Roster upkeep decided by the domain: connect, disconnect, create/invite, remove, delete. */
 import { describe, expect, it } from 'vitest';
+import type { MemberRecord } from '../../../lambdas/data/items.ts';
 import { connectionExpiresAt } from '../../../lambdas/data/store.ts';
 import { createChat, deleteChat, invite, removeMember } from '../../../lambdas/domain/chats.ts';
 import { closeConnection, openConnection } from '../../../lambdas/domain/connections.ts';
@@ -19,9 +20,12 @@ describe('$connect and $disconnect', () => {
     const { deps, store } = fakeDeps();
     store.chats.listMemberships.mockResolvedValue(memberships);
     store.rosters.recentJoins.mockResolvedValue(['g2', 'g3']);
+    store.chats.getMemberships.mockResolvedValue(new Map([['g3', {} as MemberRecord]]));
     await openConnection(deps, ann, { connectionId: 'k1', connectedAt });
     const added = store.rosters.add.mock.calls.flatMap(([entries]) => entries);
     expect(added.map((e) => e.chatId).sort()).toEqual(['g1', 'g2', 'g3']);
+    // Only the marked group the index does not show is read, consistently.
+    expect(store.chats.getMemberships).toHaveBeenCalledExactlyOnceWith('ann', ['g3'], { consistent: true });
     expect(
       added.every((e) => e.userId === 'ann' && e.connectionId === 'k1' && e.expiresAt === expiresAt),
     ).toBe(true);
@@ -29,6 +33,24 @@ describe('$connect and $disconnect', () => {
     const put = store.connections.put.mock.invocationCallOrder[0] ?? 0;
     expect(store.rosters.recentJoins.mock.invocationCallOrder[0]).toBeGreaterThan(put);
     expect(store.chats.listMemberships.mock.invocationCallOrder[0]).toBeGreaterThan(put);
+  });
+
+  it('does not list a socket in a marked group the user is no longer in (removed, left, deleted)', async () => {
+    const { deps, store } = fakeDeps();
+    store.chats.listMemberships.mockResolvedValue(memberships);
+    store.rosters.recentJoins.mockResolvedValue(['g3', 'g4']);
+    store.chats.getMemberships.mockResolvedValue(new Map([['g4', {} as MemberRecord]]));
+    await openConnection(deps, ann, { connectionId: 'k1', connectedAt });
+    const added = store.rosters.add.mock.calls.flatMap(([entries]) => entries);
+    expect(added.map((e) => e.chatId).sort()).toEqual(['g1', 'g2', 'g4']);
+  });
+
+  it('reads no membership when every marked group is in the index', async () => {
+    const { deps, store } = fakeDeps();
+    store.chats.listMemberships.mockResolvedValue(memberships);
+    store.rosters.recentJoins.mockResolvedValue(['g1']);
+    await openConnection(deps, ann, { connectionId: 'k1', connectedAt });
+    expect(store.chats.getMemberships).not.toHaveBeenCalled();
   });
 
   it('refuses the connection when the rosters cannot be written', async () => {
