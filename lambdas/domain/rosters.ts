@@ -13,7 +13,9 @@
  *   theirs (and lists them again if they were invited back meanwhile); deleting a group drops its
  *   roster. A post answered 410 drops the gone socket (lambdas/fanout/directory.ts).
  * - Entries expire with their connection (TTL), and the fan-out only posts to entries of users who
- *   are members, so a late or stale entry never leaks a group's events to a non-member.
+ *   are members, so a late or stale entry never leaks a group's events to a non-member, but for a
+ *   receipt the fan-out worker posts from the roster alone (docs/security.md, "Receipts"): a stale
+ *   entry (a `$connect` racing a removal) may get that one.
  *
  * Cost (docs/data-model.md): `$connect` and `$disconnect` write one small item per group of the
  * user (`$connect` reads the membership of a marked group the index does not show: 1 unit, rare); a new member costs one marker, a consistent read of their profile and, if they were seen
@@ -50,12 +52,7 @@ export async function joinRosters(
   deps: Deps,
   socket: { readonly userId: string; readonly connectionId: string; readonly connectedAt: string },
 ): Promise<MembershipRef[]> {
-  const [memberships, recent] = await Promise.all([
-    deps.store.chats.listMemberships(socket.userId),
-    deps.store.rosters.recentJoins(socket.userId),
-  ]);
-  const indexed = new Set(groupsOf(memberships));
-  const groups = [...indexed, ...(await confirmed(deps, socket.userId, recent, indexed))];
+  const { memberships, groups } = await rosterGroups(deps, socket.userId);
   const expiresAt = connectionExpiresAt(socket.connectedAt);
   await deps.store.rosters.add(
     groups.map((chatId) => ({
@@ -69,12 +66,28 @@ export async function joinRosters(
 }
 
 /**
+ * The groups whose rosters a new socket of the user joins (`joinRosters`: the bench counts them too),
+ * and the user's memberships.
+ */
+export async function rosterGroups(
+  deps: Pick<Deps, 'store'>,
+  userId: string,
+): Promise<{ memberships: MembershipRef[]; groups: string[] }> {
+  const [memberships, recent] = await Promise.all([
+    deps.store.chats.listMemberships(userId),
+    deps.store.rosters.recentJoins(userId),
+  ]);
+  const indexed = new Set(groupsOf(memberships));
+  return { memberships, groups: [...indexed, ...(await confirmed(deps, userId, recent, indexed))] };
+}
+
+/**
  * The marked groups the index does not show that the user is a member of now: one consistent
  * BatchGetItem of those memberships (normally none: the index lags by a moment, and markers live 15
  * minutes; at most `RECENT_JOINS_MAX` a marker Query), none when every marked group is indexed.
  */
 async function confirmed(
-  deps: Deps,
+  deps: Pick<Deps, 'store'>,
   userId: string,
   marked: readonly string[],
   indexed: ReadonlySet<string>,
