@@ -12,7 +12,8 @@ export const LIFECYCLE_ROUTES: readonly RouteDefinition[] = [
     name: 'Connect',
     entry: 'lambdas/handlers/connect.ts',
     // The socket joins the roster of each of the user's groups (ROSTER_WRITES). BatchGetItem: which
-    // direct-chat peers blocked the user (they get no presence event: lambdas/domain/presence-privacy.ts).
+    // direct-chat peers blocked the user (they get no presence event: lambdas/domain/presence-privacy.ts),
+    // and the memberships of marked groups the membership index does not show (domain/rosters.ts).
     // GetItem: the user's deactivation mark, read once the socket is stored (domain/connections.ts).
     tableActions: [
       'dynamodb:GetItem',

@@ -11,7 +11,8 @@
  * membership and the marker, then reads the user's sockets (consistently); `$connect` writes its
  * connection, then reads the markers (consistently). Whichever comes second sees the other, so the
  * new socket ends up in the roster either way (the membership index alone may lag behind the
- * membership). Other users write a user's markers (20 createChat and 20 invite a minute each) and
+ * membership). A marker outlives a removal, so `$connect` lists a marked group the index does not
+ * show only once a consistent read finds the membership (lambdas/domain/rosters.ts). Other users write a user's markers (20 createChat and 20 invite a minute each) and
  * TTL deletes them up to ~48 h after they expired, so `$connect` reads the live ones only: the
  * expiry leads the sort key, and the Query's key range starts at the present (`recentJoins`).
  * Every public method is one access pattern (all of them are listed in docs/data-model.md).
