@@ -18,7 +18,8 @@
  *   entry (a `$connect` racing a removal) may get that one.
  *
  * Cost (docs/data-model.md): `$connect` and `$disconnect` write one small item per group of the
- * user (`$connect` reads the membership of a marked group the index does not show: 1 unit, rare); a new member costs one marker, a consistent read of their profile and, if they were seen
+ * user (`$connect` also reads the membership of a marked group the index does not show: 1 unit,
+ * rare); a new member costs one marker, a consistent read of their profile and, if they were seen
  * in the last 2 h 15 min, one connection lookup.
  */
 import {
