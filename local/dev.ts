@@ -20,6 +20,7 @@ import { AUTHORIZER, ROUTES } from '../lib/routes.ts';
 import { SCHEDULED_FUNCTIONS } from '../lib/scheduled-functions.ts';
 import { STREAM_CONSUMERS } from '../lib/stream-consumers.ts';
 import { WORKERS } from '../lib/workers.ts';
+import { localAuthProblem } from './auth-config.ts';
 import { DEFAULT_PORT, LOOPBACK_HOST } from './defaults.ts';
 import { readyBanner } from './dev-banner.ts';
 import { lockDataDir, lockRefusal } from './dev-lock.ts';
@@ -99,15 +100,17 @@ const port = Number(values.port ?? process.env.PORT ?? DEFAULT_PORT);
 const dbPath = values.persist ?? process.env.DYNAMODB_DATA_DIR;
 const host = process.env.HOST ?? LOOPBACK_HOST;
 const seeding = !(values['no-seed'] || process.env.SEED === '0');
+// An auth configuration the authorizer cannot use (JWT_SECRET under 32 bytes, JWT_JWKS_URL without
+// JWT_ISSUER/JWT_AUDIENCE, a bad JWT_MAX_LIFETIME_SECONDS…) would answer every handshake with 500:
+// refused before anything starts (startLocalStack checks it too).
+const authProblem = localAuthProblem(process.env);
+if (authProblem) {
+  process.stderr.write(`Could not start: ${authProblem}\n`);
+  process.exit(1);
+}
 // The banner's and the demo users' tokens live 24 h, or JWT_MAX_LIFETIME_SECONDS if shorter: the
 // local authorizer reads that variable too, and would refuse longer-lived ones.
-let sessionTtl: number;
-try {
-  sessionTtl = devSessionTtlSeconds();
-} catch (error) {
-  process.stderr.write(`${(error as Error).message}\n`);
-  process.exit(2);
-}
+const sessionTtl = devSessionTtlSeconds();
 const externalDynamo = process.env.DYNAMODB_ENDPOINT || undefined;
 
 // The sweep of scheduled messages logs a line every minute: a detail here (LOG_LEVEL=DEBUG shows it).

@@ -11,6 +11,7 @@ import { MEDIA_BUCKET_ENV, S3_ENDPOINT_ENV } from '../lib/media.ts';
 import { AUTHORIZER, ROUTES } from '../lib/routes.ts';
 import { MANAGEMENT_ENDPOINT_ENV, TABLE_NAME_ENV } from '../lib/table.ts';
 import { RETENTION_WORKER, WORKERS } from '../lib/workers.ts';
+import { localAuthProblem } from './auth-config.ts';
 import { DEFAULT_PORT, DEFAULT_TABLE_NAME, isLoopback, LOOPBACK_HOST } from './defaults.ts';
 import { type DynamoLocal, startDynamoLocal, useLocalAwsEnvironment } from './dynamodb.ts';
 import { ensureTable } from './dynamodb-table.ts';
@@ -136,9 +137,20 @@ export function assertSecretFitsHost(host: string, env: Record<string, string | 
   );
 }
 
+/**
+ * Refuses an auth configuration the authorizer could check no token with (a `JWT_SECRET` under 32
+ * bytes, `JWT_JWKS_URL` without `JWT_ISSUER`/`JWT_AUDIENCE`, …): the verifier's own rules
+ * (local/auth-config.ts), so that a stack that could only answer 500 never prints Ready.
+ */
+export function assertAuthConfig(env: Record<string, string | undefined>): void {
+  const problem = localAuthProblem(env);
+  if (problem) throw new Error(problem);
+}
+
 export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
   const host = options.host ?? LOOPBACK_HOST;
   const env = { ...process.env, ...options.env };
+  assertAuthConfig(env);
   assertSecretFitsHost(host, env);
   // With the public secret any web page could sign a token: refuse other sites' pages (403).
   const localOriginsOnly = usesPublicDevSecret(env);

@@ -2,11 +2,13 @@
  * `npm run token -- <userId> [--name N] [--ttl seconds] [--roles admin]` (`--help`: this usage):
  * prints a dev token signed with the local HS256 secret (`JWT_SECRET`, or the documented dev
  * default) alone on stdout; warns on stderr when `--ttl` exceeds the longest lifetime the authorizer accepts (`JWT_MAX_LIFETIME_SECONDS`).
+ * Refuses (exit code 1) an auth configuration the local authorizer could check no token with.
  */
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { SignJWT } from 'jose';
 import { DEV_JWT_SECRET, MAX_LIFETIME_ENV, maxLifetimeFromEnv } from '../lambdas/auth/verifier.ts';
+import { localAuthProblem } from './auth-config.ts';
 
 export interface DevTokenOptions {
   readonly name?: string;
@@ -55,19 +57,33 @@ export async function devToken(userId: string, options: DevTokenOptions = {}): P
  * `jwtMaxLifetimeSeconds` reaches its authorizer as that variable), 24 h by default.
  */
 function warnIfOverMaximum(ttl: number): void {
-  let maximum: number;
-  try {
-    maximum = maxLifetimeFromEnv(process.env);
-  } catch (error) {
-    process.stderr.write(`${(error as Error).message}\n`);
-    process.exit(2);
-  }
+  const maximum = maxLifetimeFromEnv(process.env); // a bad value was refused before (refuseBadAuthConfig)
   if (ttl <= maximum) return;
   process.stderr.write(
     `warning: --ttl ${ttl} is more than the ${maximum} s the authorizer accepts ` +
       `(${MAX_LIFETIME_ENV}; on AWS the stack's jwtMaxLifetimeSeconds): the handshake will refuse ` +
       'this token with 401.\n',
   );
+}
+
+/**
+ * Exits with code 1, nothing on stdout, when the local authorizer could check no token under this
+ * environment (a `JWT_SECRET` under 32 bytes, `JWT_JWKS_URL` without `JWT_ISSUER`/`JWT_AUDIENCE`, …:
+ * local/auth-config.ts); warns when it verifies with an issuer's keys (`JWT_JWKS_URL`), which refuse
+ * this script's HS256 tokens.
+ */
+function refuseBadAuthConfig(): void {
+  const problem = localAuthProblem(process.env);
+  if (problem) {
+    process.stderr.write(`Not signing a token: ${problem}\n`);
+    process.exit(1);
+  }
+  if (process.env.JWT_JWKS_URL) {
+    process.stderr.write(
+      'warning: JWT_JWKS_URL is set: the authorizer verifies tokens with your issuer’s keys and will refuse ' +
+        'this HS256 token with 401; bring a token from your issuer, or unset JWT_JWKS_URL.\n',
+    );
+  }
 }
 
 const USAGE = 'usage: npm run token -- <userId> [--name "Display Name"] [--ttl seconds] [--roles admin]\n';
@@ -110,6 +126,7 @@ async function main(): Promise<void> {
     process.stderr.write('--ttl must be a positive whole number of seconds\n');
     process.exit(2);
   }
+  refuseBadAuthConfig();
   warnIfOverMaximum(ttl);
   process.stdout.write(
     `${await devToken(userId, {

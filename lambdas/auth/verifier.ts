@@ -152,8 +152,16 @@ export function verifierConfigFromEnv(env: NodeJS.ProcessEnv, secret?: string): 
       .split(',')
       .map((a) => a.trim())
       .filter(Boolean);
+    if (algorithms.length === 0) throw new Error('JWT_ALGORITHMS names no algorithm (e.g. RS256,ES256)');
     if (algorithms.some((a) => a.startsWith('HS') || a === 'none')) {
-      throw new Error('JWKS verification accepts asymmetric algorithms only');
+      throw new Error(
+        'JWT_ALGORITHMS: JWKS verification accepts asymmetric algorithms only (e.g. RS256, ES256)',
+      );
+    }
+    if (!URL.canParse(env.JWT_JWKS_URL)) {
+      throw new Error(
+        `JWT_JWKS_URL is not a URL (${env.JWT_JWKS_URL}): give the issuer's https://…/jwks.json`,
+      );
     }
     return {
       mode: 'jwks',
