@@ -242,6 +242,19 @@ describe('docs/protocol.md examples', () => {
     }
   });
 
+  it('each muteChat request example mutes until a time still a year ahead, answered in UTC', () => {
+    // A past `until` is BAD_REQUEST: the pasted example must work for a long while yet.
+    const yearAhead = Date.now() + 365 * 24 * 3600 * 1000;
+    const requests = frames.filter((f) => f.action === 'muteChat' && f.type === undefined && f.until);
+    expect(requests.length).toBeGreaterThan(0);
+    for (const request of requests) {
+      const until = new Date(String(request.until));
+      expect(until.getTime(), String(request.until)).toBeGreaterThan(yearAhead);
+      const ack = frames.find((f) => f.type === 'ack' && f.requestId === request.requestId);
+      expect(ack?.mutedUntil).toBe(until.toISOString());
+    }
+  });
+
   it('README.md shows sendAt as a placeholder, never a fixed time', () => {
     const sendAts = [...README.matchAll(/"sendAt":"([^"]*)"/g)].map((m) => m[1]);
     expect(sendAts.length).toBeGreaterThan(0);
