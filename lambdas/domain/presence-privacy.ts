@@ -42,21 +42,14 @@ export async function visibleTo(
 }
 
 /**
- * How many of a user's block items one announcement reads per peer before it looks the peers up
- * instead: about 4 KB of them (~200 bytes each), what a peer's lookup costs (0.5 read unit).
- */
-export const BLOCKS_LISTED_PER_PEER = 20;
-
-/**
  * The users among `peerIds` who may get `userId`'s presence events: neither blocked by `userId` nor
  * blocking them (a BatchGet of the peers' block items about `userId`, eventually consistent: 0.5
  * read unit a peer). A stranger who opened direct chats with many users cannot keep telling those
  * who blocked them that they come and go.
  *
- * Whom `userId` blocked costs at most about what the peers' lookup costs: their block list when it
- * has at most `BLOCKS_LISTED_PER_PEER` entries per peer (one Query that stops there: 0.5 read unit
- * for a short list), else a BatchGet of their items about the peers (0.5 a peer). Never the whole
- * list, however long it grew (block lists from before the cap may be far longer than it).
+ * Whom `userId` blocked costs at most about what the peers' lookup costs (data/blocks.ts
+ * `blockedOf`: their block list when it has at most `BLOCKS_LISTED_PER_PEER` entries per peer, else
+ * their items about the peers by key). Never the whole list, however long it grew.
  */
 export async function presenceAudience(
   deps: Deps,
@@ -65,19 +58,9 @@ export async function presenceAudience(
 ): Promise<string[]> {
   if (peerIds.length === 0) return [];
   const [blocked, blockers] = await Promise.all([
-    blockedPeers(deps, userId, peerIds),
+    deps.store.blocks.blockedOf(userId, peerIds),
     deps.store.blocks.blockersAmong(peerIds, userId),
   ]);
   const hidden = new Set([...blocked, ...blockers]);
   return peerIds.filter((id) => !hidden.has(id));
-}
-
-/** Which of `peerIds` `userId` has blocked: from their list if short, else by key (above). */
-async function blockedPeers(
-  deps: Deps,
-  userId: string,
-  peerIds: readonly string[],
-): Promise<Iterable<string>> {
-  const listed = await deps.store.blocks.listUpTo(userId, peerIds.length * BLOCKS_LISTED_PER_PEER);
-  return listed ?? (await deps.store.blocks.blockedAmong(userId, peerIds));
 }

@@ -170,6 +170,7 @@ export function fakeStore(): FakeStore {
       listPage: vi.fn(async () => ({ userIds: [], next: undefined })),
       listUpTo: vi.fn(async () => []),
       blockedAmong: vi.fn(async () => new Set<string>()),
+      blockedOf: vi.fn(async () => new Set<string>()),
       countBlocks: vi.fn(async () => undefined),
     },
     reactions: {

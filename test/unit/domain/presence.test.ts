@@ -193,9 +193,12 @@ describe('getPresence', () => {
       ...memberships,
       { chatId: 'd2', userId: 'ann', kind: 'direct' as const, peerId: 'cy' },
     ]);
-    store.blocks.listUpTo.mockResolvedValue(['bob']);
+    store.blocks.blockedOf.mockResolvedValue(new Set(['bob']));
     await closeConnection(deps, ann, { connectionId: 'k1' });
-    expect(store.blocks.listUpTo).toHaveBeenCalledWith('ann', 40);
+    // Asked about the peers only (the list read as far as they need: data/blocks.ts `blockedOf`).
+    expect(store.blocks.blockedOf.mock.calls.map(([id, peers]) => [id, [...peers].sort()])).toEqual([
+      ['ann', ['bob', 'cy']],
+    ]);
     expect(sent(fanOut).map((s) => s.userIds)).toEqual([['cy']]);
   });
 
