@@ -107,7 +107,9 @@ export const ACTION_ROUTES: Readonly<Record<ActionName, ActionRoute>> = {
     media: ['s3:GetObject', 's3:PutObjectTagging'],
   },
   // BatchGetItem (editMessage, deleteMessage, readMessage, typing, react): in a big group whose head
-  // the container holds, the caller's membership and the chat's META (lambdas/domain/heads.ts).
+  // the container holds, the caller's membership and the chat's META (lambdas/domain/heads.ts); for
+  // readMessage and typing also the caller's block items when their list is long (their receipt and
+  // typing never reach those they blocked: lambdas/domain/blocked-audience.ts).
   editMessage: {
     tableActions: [...FAN_OUT, 'dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:UpdateItem'],
     media: SIGN_DOWNLOADS,
@@ -222,7 +224,11 @@ export const ACTION_ROUTES: Readonly<Record<ActionName, ActionRoute>> = {
     media: SIGN_DOWNLOADS,
   },
   // GetItem: the chat's META when the cached head vouches for the seq (lambdas/domain/delivery.ts).
-  markDelivered: { tableActions: [...FAN_OUT, 'dynamodb:GetItem', 'dynamodb:UpdateItem'] },
+  // BatchGetItem: the reader's block items about the members told, when their block list is long
+  // (`message.delivered` never reaches those they blocked: lambdas/domain/blocked-audience.ts).
+  markDelivered: {
+    tableActions: [...FAN_OUT, 'dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:BatchGetItem'],
+  },
   sync: {
     // BatchGetItem: the caller's membership and the chat's META, in a chat known to be big (sync.ts).
     tableActions: ['dynamodb:Query', 'dynamodb:BatchGetItem', BY_VERSION],

@@ -100,7 +100,8 @@ export const FANOUT_WORKER: QueueWorkerDefinition = {
   entry: 'lambdas/handlers/fanOutWorker.ts',
   // DeleteItem: a gone socket's records (its connection item, USER#; its roster entries, ROSTER#);
   // Query: the sockets of the users a request could not look up (USER#), and the roster of a group
-  // whose receipt could not read it (ROSTER#: lambdas/domain/receipts.ts); UpdateItem: the socket slot a gone
+  // whose receipt could not read it (ROSTER#: lambdas/domain/receipts.ts) with the reader's block list
+  // (USER#; BatchGetItem when it is long: lambdas/domain/blocked-audience.ts); UpdateItem: the socket slot a gone
   // socket's removed record gives back (`LIMIT#`). An offline check (a user's last socket found gone:
   // lambdas/domain/presence.ts `wentOffline`) also reads the user's memberships (gsi1) and their
   // direct peers' block items (BatchGetItem), and updates the user's profile (last seen, the

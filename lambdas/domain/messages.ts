@@ -10,6 +10,7 @@ import { badRequest, conflict, forbidden, notFound } from '../shared/errors.ts';
 import { event } from '../shared/frames.ts';
 import { chatNotFound, userIdsOf } from './access.ts';
 import { loadForAction, recordAdminAction } from './admin.ts';
+import { blockedByActor } from './blocked-audience.ts';
 import { blockedByPeer, refuseBlockedChange } from './blocking.ts';
 import type { Deps } from './deps.ts';
 import { actionHead } from './heads.ts';
@@ -170,8 +171,15 @@ export async function typing(
   const answer = { chatId: input.chatId, isTyping: input.isTyping };
   if (await blockedByPeer(deps, caller, { chat, members })) return answer;
   const others = userIdsOf(members).filter((id) => id !== caller.userId);
+  // In a group, never to those the caller has blocked (their list read only when someone else's
+  // socket is found: blocked-audience.ts); in a direct chat the caller addresses the other member.
+  const without =
+    chat.kind === 'group'
+      ? (ids: readonly string[]) => blockedByActor(deps, caller.userId, chat, ids)
+      : undefined;
   // Best-effort: never queued nor retried, and not sent at all into a group with more than 200
   // sockets online (lambdas/fanout/ephemeral.ts; docs/protocol.md, `typing`).
-  await deps.fanOut.ephemeral(others, event('typing', { ...answer, userId: caller.userId }), { chat });
+  const frame = event('typing', { ...answer, userId: caller.userId });
+  await deps.fanOut.ephemeral(others, frame, { chat, without });
   return answer;
 }

@@ -30,6 +30,13 @@
  * then the dead-letter queue. Unlike the request it has no member list to check the roster against:
  * a socket the roster lists of someone no longer a member (a `$connect` racing their removal:
  * lambdas/data/rosters.ts) may get it. The member rule was applied before, on the chat's `memberCount`.
+ *
+ * A receipt never reaches the users the reader has blocked (blocked-audience.ts): in a group the
+ * reader's block list is read (about 0.5 read unit, more only for a long list: 0.5 per user listed)
+ * once the roster lists another user's socket, and those users' sockets are left out; the worker
+ * does the same with the roster it reads. A block list that cannot be read hands the receipt to the
+ * worker as an unreadable roster does (a direct chat's, read only when it predates the blocks'
+ * mirror: the reader's own sockets only).
  */
 import type { ChatRecord } from '../data/store.ts';
 import type { Target } from '../fanout/fanout.ts';
@@ -37,6 +44,7 @@ import { planReceiptJob } from '../fanout/jobs.ts';
 import type { Frame } from '../shared/frames.ts';
 import { logger } from '../shared/logger.ts';
 import { putMetrics } from '../shared/metrics.ts';
+import { blockedByActor } from './blocked-audience.ts';
 import type { Deps } from './deps.ts';
 import { LIMITS } from './limits.ts';
 
@@ -64,32 +72,87 @@ export async function fanOutReceipt(
   own?: string,
 ): Promise<void> {
   if (chat.kind === 'direct') {
-    await deps.fanOut.toUsers(await audience(), frame, { chat });
+    await deps.fanOut.toUsers(await directAudience(deps, chat, await audience(), frame), frame, { chat });
     return;
   }
-  const listed = receiptsToMembers(chat) && (await rosterUpTo(deps, chat.chatId, frame));
-  if (listed) {
-    const userIds = new Set(await audience());
-    // Entries of anyone not asked for are ignored, as the fan-out's own lookup does (fanout.ts).
-    const sockets = listed.filter((t) => userIds.has(t.userId));
-    await deps.fanOut.toUsers([...userIds], frame, { chat, sockets });
-  } else if (own !== undefined) await deps.fanOut.toUsers([own], frame);
+  const told = receiptsToMembers(chat) && (await groupSockets(deps, chat, audience, frame));
+  if (told) await deps.fanOut.toUsers(told.userIds, frame, { chat, sockets: told.sockets });
+  else if (own !== undefined) await deps.fanOut.toUsers([own], frame);
 }
 
 /**
- * The group's open sockets, or undefined when more than `RECEIPT_MAX_SOCKETS` or unreadable: then
- * the receipt is handed to the fan-out worker (module comment).
+ * A direct chat's audience without the member the reader has blocked (blocked-audience.ts). Their
+ * block list unreadable (a chat older than the mirror), the reader's own sockets only: the cursor is
+ * stored, and `getChat` shows it.
  */
-async function rosterUpTo(deps: Deps, chatId: string, frame: ReceiptFrame): Promise<Target[] | undefined> {
+async function directAudience(
+  deps: Deps,
+  chat: ChatRecord,
+  userIds: readonly string[],
+  frame: ReceiptFrame,
+): Promise<string[]> {
   try {
-    return await deps.fanOut.directory.someSocketsOfGroup(chatId, RECEIPT_MAX_SOCKETS, { consistent: true });
+    const blocked = await blockedByActor(deps, frame.userId, chat, userIds);
+    return userIds.filter((id) => !blocked.has(id));
   } catch (error) {
-    logger.warn('receipt: the roster could not be read; queued', { chatId, error });
-    const job = planReceiptJob(chatId, JSON.stringify(frame), frame.userId, RECEIPT_MAX_SOCKETS);
-    await deps.fanOut.queueJob(job).catch((refused: unknown) => {
-      putMetrics({ FanOutFailures: 1 });
-      logger.error('receipt: not queued; the other members are not told', { chatId, error: refused });
+    logger.warn('receipt: the reader’s blocks could not be read; told to their own sockets only', {
+      chatId: chat.chatId,
+      error,
     });
+    return userIds.filter((id) => id === frame.userId);
+  }
+}
+
+/**
+ * `audience`'s users and their open sockets in the group but those the reader has blocked (their
+ * block list read only when the roster lists someone else's socket: blocked-audience.ts); undefined
+ * when the roster lists more than `RECEIPT_MAX_SOCKETS`, or when it or the block list cannot be read:
+ * then the receipt is handed to the fan-out worker, which reads both again (module comment).
+ */
+async function groupSockets(
+  deps: Deps,
+  chat: ChatRecord,
+  audience: Audience,
+  frame: ReceiptFrame,
+): Promise<{ userIds: string[]; sockets: Target[] } | undefined> {
+  const { chatId } = chat;
+  let listed: Target[] | undefined;
+  try {
+    listed = await deps.fanOut.directory.someSocketsOfGroup(chatId, RECEIPT_MAX_SOCKETS, {
+      consistent: true,
+    });
+  } catch (error) {
+    await handToWorker(deps, chatId, frame, 'the roster', error);
     return undefined;
   }
+  if (!listed) return undefined;
+  const userIds = new Set(await audience());
+  // Entries of anyone not asked for are ignored, as the fan-out's own lookup does (fanout.ts).
+  const sockets = listed.filter((t) => userIds.has(t.userId));
+  try {
+    const blocked = await blockedByActor(deps, frame.userId, chat, [
+      ...new Set(sockets.map((t) => t.userId)),
+    ]);
+    const told = (id: string) => !blocked.has(id);
+    return { userIds: [...userIds].filter(told), sockets: sockets.filter((t) => told(t.userId)) };
+  } catch (error) {
+    await handToWorker(deps, chatId, frame, 'the reader’s blocks', error);
+    return undefined;
+  }
+}
+
+/** Queues the receipt as one job for the worker (module comment); a refusal is logged and counted. */
+async function handToWorker(
+  deps: Deps,
+  chatId: string,
+  frame: ReceiptFrame,
+  unread: string,
+  error: unknown,
+): Promise<void> {
+  logger.warn(`receipt: ${unread} could not be read; queued`, { chatId, error });
+  const job = planReceiptJob(chatId, JSON.stringify(frame), frame.userId, RECEIPT_MAX_SOCKETS);
+  await deps.fanOut.queueJob(job).catch((refused: unknown) => {
+    putMetrics({ FanOutFailures: 1 });
+    logger.error('receipt: not queued; the other members are not told', { chatId, error: refused });
+  });
 }

@@ -9,7 +9,9 @@
  *   more gets nothing at all, and its roster is read only that far (eventually consistent, pages of
  *   `max + 1` entries: lambdas/data/rosters.ts `listUpTo`), not whole;
  * - looked up eventually consistently, once per user (a socket opened a moment ago may miss one);
- *   a lookup that fails leaves those sockets out (logged), as a failed post would.
+ *   a lookup that fails leaves those sockets out (logged), as a failed post would;
+ * - the users the caller leaves out (`without`: typing, those the typist has blocked) are asked for
+ *   once the sockets are found, only about the users they belong to; when that fails, nobody is told.
  *
  * A socket that answers 410 is still forgotten, as for any post (directory.ts `gone`).
  */
@@ -42,21 +44,39 @@ export interface EphemeralSend {
 
 const skipped = (): EphemeralReport => ({ ...emptyReport(), skipped: true });
 
+export interface EphemeralOptions {
+  /** The group whose roster lists the sockets; none: each user's sockets are looked up. */
+  readonly chatId?: string | undefined;
+  /** The socket the request came from. */
+  readonly excludeConnectionId?: string | undefined;
+  /**
+   * The users to leave out, asked only about those whose sockets were found, and only when there is
+   * one (typing: those the typist has blocked, lambdas/domain/blocked-audience.ts). A rejection is a
+   * failed lookup: nothing is sent.
+   */
+  readonly without?: ((userIds: readonly string[]) => Promise<ReadonlySet<string>>) | undefined;
+}
+
 /** The sockets of `userIds` (from the group's roster for a group), or undefined when over `max`. */
 async function targetsOf(
   send: EphemeralSend,
   userIds: readonly string[],
-  chatId: string | undefined,
-  excludeConnectionId: string | undefined,
+  { chatId, excludeConnectionId, without }: EphemeralOptions,
 ): Promise<Target[] | undefined> {
   const wanted = (t: Target) => t.connectionId !== excludeConnectionId;
+  let found: Target[] | undefined;
   if (chatId === undefined) {
-    const found = (await send.directory.socketsOfUsers(userIds, { bestEffort: true })).filter(wanted);
-    return found.length > send.max ? undefined : found;
+    found = (await send.directory.socketsOfUsers(userIds, { bestEffort: true })).filter(wanted);
+    if (found.length > send.max) return undefined;
+  } else {
+    const audience = new Set(userIds);
+    found = (await send.directory.someSocketsOfGroup(chatId, send.max))?.filter(
+      (t) => audience.has(t.userId) && wanted(t),
+    );
   }
-  const listed = await send.directory.someSocketsOfGroup(chatId, send.max);
-  const audience = new Set(userIds);
-  return listed?.filter((t) => audience.has(t.userId) && wanted(t));
+  if (!found || found.length === 0 || !without) return found;
+  const left = await without([...new Set(found.map((t) => t.userId))]);
+  return found.filter((t) => !left.has(t.userId));
 }
 
 /** Sends `frame` to the users' open sockets, best-effort (module comment). Never throws for a post. */
@@ -64,11 +84,11 @@ export async function sendEphemeral(
   send: EphemeralSend,
   userIds: readonly string[],
   frame: Frame,
-  options: { readonly chatId?: string | undefined; readonly excludeConnectionId?: string | undefined } = {},
+  options: EphemeralOptions = {},
 ): Promise<EphemeralReport> {
   let targets: Target[] | undefined;
   try {
-    targets = await targetsOf(send, userIds, options.chatId, options.excludeConnectionId);
+    targets = await targetsOf(send, userIds, options);
   } catch (error) {
     logger.warn('ephemeral event: its sockets could not be looked up; not sent', {
       event: frame.type,

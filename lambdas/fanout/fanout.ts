@@ -42,7 +42,12 @@ import { type Backoff, RetryQuota } from '../shared/retry.ts';
 import { type CloseOutcome, closeSocket } from './close.ts';
 import { addReport, type DeliveryReport, deliver, emptyReport, isGone, type Target } from './delivery.ts';
 import type { SocketDirectory } from './directory.ts';
-import { EPHEMERAL_MAX_SOCKETS, type EphemeralReport, sendEphemeral } from './ephemeral.ts';
+import {
+  EPHEMERAL_MAX_SOCKETS,
+  type EphemeralOptions,
+  type EphemeralReport,
+  sendEphemeral,
+} from './ephemeral.ts';
 import { type FanOutJob, isEphemeral, type JobQueue, planJobs } from './jobs.ts';
 import { findSockets, lookUpLater } from './lookup-later.ts';
 import { type FramePart, partsOf, type SocketsPart, splitByUser } from './parts.ts';
@@ -101,7 +106,11 @@ export class FanOut {
    * Sends an ephemeral event (`typing`) best-effort: posted once in the request, never queued nor
    * retried, and to nobody when there are more than `ephemeralMaxSockets` sockets (ephemeral.ts).
    */
-  ephemeral(userIds: readonly string[], frame: Frame, options: SendOptions = {}): Promise<EphemeralReport> {
+  ephemeral(
+    userIds: readonly string[],
+    frame: Frame,
+    options: SendOptions & Pick<EphemeralOptions, 'without'> = {},
+  ): Promise<EphemeralReport> {
     const send = {
       client: this.client,
       directory: this.directory,
@@ -110,7 +119,8 @@ export class FanOut {
       reserveMs: REQUEST_RESERVE_MS,
     };
     const chatId = options.chat?.kind === 'group' ? options.chat.chatId : undefined;
-    return sendEphemeral(send, userIds, frame, { chatId, excludeConnectionId: options.excludeConnectionId });
+    const { excludeConnectionId, without } = options;
+    return sendEphemeral(send, userIds, frame, { chatId, excludeConnectionId, without });
   }
 
   /** Sends `frame` to every open socket of every user, except `excludeConnectionId`. */

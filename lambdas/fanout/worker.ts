@@ -30,8 +30,10 @@
  * delivers the job again (10 s later, then 20 s, 30 s, 40 s), and after its last receive moves it to
  * the dead-letter queue. A receipt's job (`maxSockets`: its group's roster could not be read in the
  * request, lambdas/domain/receipts.ts) reads that roster again, one Query (up to `maxSockets` sockets:
- * more, and it goes to none, the receipt rule), and posts to its sockets but the `reader`'s; a read
- * that fails reports the record the same way. Not its members one by one: ~200 consistent Queries a
+ * more, and it goes to none, the receipt rule), and posts to its sockets but the `reader`'s and
+ * those of the users the reader has blocked (`blockedBy`: their block list, read only when the
+ * roster lists someone else's socket, lambdas/domain/blocked-audience.ts); a read that fails reports
+ * the record the same way. Not its members one by one: ~200 consistent Queries a
  * receipt in a group of 200, each retried, all while the table throttles.
  *
  * `presence` and `typing` are worth nothing late: a job of them first sent more than
@@ -88,6 +90,11 @@ export interface WorkerDeps {
   readonly retryLater?: RetryLater | undefined;
   /** @default Date.now */
   readonly now?: () => number;
+  /**
+   * Which of `userIds` the reader of a receipt's job has blocked (lambdas/domain/blocked-audience.ts:
+   * their sockets are left out). None: nobody is left out.
+   */
+  readonly blockedBy?: (readerId: string, userIds: readonly string[]) => Promise<ReadonlySet<string>>;
   /** Runs an offline check job (`offline`, jobs.ts): presence.ts `wentOffline`. None: dropped. */
   readonly wentOffline?: (userId: string) => Promise<void>;
   /**
@@ -149,10 +156,15 @@ export const retryDelaySeconds = (attempt: number): number =>
   RETRY_DELAYS_SECONDS[attempt - 1] ?? MAX_RETRY_DELAY_SECONDS;
 
 /** A receipt's job's sockets (module comment); none for any other job. */
-async function receiptSockets(directory: FanOut['directory'], job: FanOutJob): Promise<Target[]> {
+async function receiptSockets(deps: WorkerDeps, job: FanOutJob): Promise<Target[]> {
   if (job.maxSockets === undefined || job.chatId === undefined) return [];
-  const listed = await directory.someSocketsOfGroup(job.chatId, job.maxSockets, { consistent: true });
-  return (listed ?? []).filter((t) => t.userId !== job.reader);
+  const listed = await deps.fanOut.directory.someSocketsOfGroup(job.chatId, job.maxSockets, {
+    consistent: true,
+  });
+  const others = (listed ?? []).filter((t) => t.userId !== job.reader);
+  if (others.length === 0 || job.reader === undefined || !deps.blockedBy) return others;
+  const blocked = await deps.blockedBy(job.reader, [...new Set(others.map((t) => t.userId))]);
+  return others.filter((t) => !blocked.has(t.userId));
 }
 
 export async function processFanOutJobs(event: SQSEvent, deps: WorkerDeps): Promise<SQSBatchResponse> {
@@ -210,7 +222,7 @@ export async function processFanOutJobs(event: SQSEvent, deps: WorkerDeps): Prom
       const data = new TextEncoder().encode(job.frame);
       const looked = job.users
         ? await deps.fanOut.socketsOf(job.users, { excludeConnectionId: job.exclude })
-        : await receiptSockets(deps.fanOut.directory, job);
+        : await receiptSockets(deps, job);
       const targets = [...targetsOf(job), ...looked];
       const { report, failed, deferred } = await deps.fanOut.post(targets, data, job.chatId, budget);
       if (deferred.length > 0 && deps.queue) {

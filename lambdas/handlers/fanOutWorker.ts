@@ -27,6 +27,7 @@ export const handler = (event: SQSEvent, context?: Context): Promise<SQSBatchRes
         jobSize: config().fanOutJobSize,
         budget: sendBudget(context, QUEUEING_RESERVE_MS),
         retryLater: retryLater(),
+        blockedBy: (readerId, userIds) => deps().store.blocks.blockedOf(readerId, userIds),
         wentOffline: async (userId) => {
           await wentOffline(deps(), userId);
         },

@@ -5,7 +5,8 @@
  * moved and a repeated readMessage or markDelivered announced nothing. The worker reads the roster
  * again and applies the receipt rule itself (at most 200 sockets: fanout-receipt-job.test.ts). DynamoDB
  * Local holds the chat, the roster and the connections, the local gateway the sockets; only the
- * request's roster read is made to fail.
+ * request's roster read is made to fail. The worker, too, leaves out the users the reader has blocked
+ * (reading the reader's block items with its own grants: lambdas/domain/blocked-audience.ts).
  */
 import { ApiGatewayManagementApiClient } from '@aws-sdk/client-apigatewaymanagementapi';
 import type { SQSEvent } from 'aws-lambda';
@@ -15,6 +16,7 @@ import type { Deps } from '../../lambdas/domain/deps.ts';
 import { readMessage } from '../../lambdas/domain/messages.ts';
 import { StoreDirectory } from '../../lambdas/fanout/directory.ts';
 import { FanOut } from '../../lambdas/fanout/fanout.ts';
+import type { FanOutJob } from '../../lambdas/fanout/jobs.ts';
 import { handler as fanOutWorker } from '../../lambdas/handlers/fanOutWorker.ts';
 import { anotherSocket, connectUser, eventsOf, makeGroup, sendText, settle } from '../support/chat.ts';
 import type { Frame } from '../support/client.ts';
@@ -27,6 +29,28 @@ const table = useTableStore(stack);
 let client: ApiGatewayManagementApiClient | undefined;
 afterAll(() => client?.destroy());
 
+/** Deps whose group roster reads fail (throttled, after the SDK's retries), and the jobs they queue. */
+function unreadableRoster(): { deps: Deps; jobs: FanOutJob[] } {
+  client ??= new ApiGatewayManagementApiClient({ endpoint: stack.managementEndpoint });
+  const api = client;
+  const unreadable = new StoreDirectory(table.store);
+  unreadable.someSocketsOfGroup = async () =>
+    Promise.reject(Object.assign(new Error('throttled'), { name: 'ThrottlingException' }));
+  const { queue, jobs } = fakeQueue();
+  const deps: Deps = {
+    store: table.store,
+    fanOut: new FanOut(() => api, unreadable, { queue }),
+    now: () => new Date(),
+    presenceConcurrency: 4,
+  };
+  return { deps, jobs };
+}
+
+const eventOf = (jobs: readonly FanOutJob[]): SQSEvent =>
+  ({
+    Records: jobs.map((job, i) => ({ messageId: `m${i}`, body: JSON.stringify(job) })),
+  }) as unknown as SQSEvent;
+
 describe('a receipt of a group whose roster could not be read', () => {
   it('reaches the other members’ sockets through the worker; the reader’s own at once', async () => {
     const ann = await connectUser(stack, uniqueId('ann'));
@@ -35,19 +59,7 @@ describe('a receipt of a group whose roster could not be read', () => {
     const { chatId } = await makeGroup(ann, [bob.userId], 'throttled');
     const m = await sendText(ann, chatId, 'hello');
     await settle(stack, ann, bob, bob2);
-    client = new ApiGatewayManagementApiClient({ endpoint: stack.managementEndpoint });
-    const api = client;
-    // The request's roster read fails (throttled, after the SDK's retries).
-    const unreadable = new StoreDirectory(table.store);
-    unreadable.someSocketsOfGroup = async () =>
-      Promise.reject(Object.assign(new Error('throttled'), { name: 'ThrottlingException' }));
-    const { queue, jobs } = fakeQueue();
-    const deps: Deps = {
-      store: table.store,
-      fanOut: new FanOut(() => api, unreadable, { queue }),
-      now: () => new Date(),
-      presenceConcurrency: 4,
-    };
+    const { deps, jobs } = unreadableRoster();
     const caller = { userId: bob.userId, name: 'Bob' };
     await markDelivered(deps, caller, { chatId, seq: m.seq });
     await readMessage(deps, caller, { chatId, messageId: m.messageId });
@@ -67,10 +79,7 @@ describe('a receipt of a group whose roster could not be read', () => {
     expect(jobs.filter((job) => job.users !== undefined)).toEqual([]);
     // The jobs run through the worker's own handler (its deps, its scope: the IAM check sees its
     // roster Query as the worker's).
-    const event = {
-      Records: jobs.map((job, i) => ({ messageId: `m${i}`, body: JSON.stringify(job) })),
-    } as unknown as SQSEvent;
-    await expect(fanOutWorker(event)).resolves.toEqual({ batchItemFailures: [] });
+    await expect(fanOutWorker(eventOf(jobs))).resolves.toEqual({ batchItemFailures: [] });
     await settle(stack, ann, bob, bob2);
     expect(eventsOf(ann, 'message.delivered', inChat)).toEqual([delivered]);
     expect(eventsOf(ann, 'message.read', inChat)).toEqual([read]);
@@ -80,5 +89,31 @@ describe('a receipt of a group whose roster could not be read', () => {
       expect(eventsOf(socket, 'message.read', inChat)).toEqual([read]);
       expect(eventsOf(socket, 'message.delivered', inChat)).toEqual([]);
     }
+  });
+
+  it('reaches, through the worker too, none of the users the reader has blocked', async () => {
+    const carol = await connectUser(stack, uniqueId('carol'));
+    const ann = await connectUser(stack, uniqueId('ann'));
+    const bob = await connectUser(stack, uniqueId('bob'));
+    const { chatId } = await makeGroup(carol, [ann.userId, bob.userId], 'throttled, blocked');
+    await ann.ok('blockUser', { userId: bob.userId });
+    const m = await sendText(carol, chatId, 'hello');
+    await settle(stack, carol, ann, bob);
+    const { deps, jobs } = unreadableRoster();
+    const caller = { userId: ann.userId, name: 'Ann' };
+    await markDelivered(deps, caller, { chatId, seq: m.seq });
+    await readMessage(deps, caller, { chatId, messageId: m.messageId });
+    expect(jobs).toEqual([
+      expect.objectContaining({ chatId, reader: ann.userId }),
+      expect.objectContaining({ chatId, reader: ann.userId }),
+    ]);
+    // The worker reads the reader's block items (its own grants: the IAM check records them).
+    await expect(fanOutWorker(eventOf(jobs))).resolves.toEqual({ batchItemFailures: [] });
+    await settle(stack, carol, ann, bob);
+    const fromAnn = (f: Frame) => f.chatId === chatId && f.userId === ann.userId;
+    expect(eventsOf(carol, 'message.delivered', fromAnn)).toHaveLength(1);
+    expect(eventsOf(carol, 'message.read', fromAnn)).toHaveLength(1);
+    expect(eventsOf(bob, 'message.delivered', fromAnn)).toEqual([]);
+    expect(eventsOf(bob, 'message.read', fromAnn)).toEqual([]);
   });
 });

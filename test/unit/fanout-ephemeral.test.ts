@@ -63,4 +63,34 @@ describe('FanOut.ephemeral', () => {
     });
     expect(sends).toEqual([]);
   });
+
+  it('leaves out the users `without` names, asked only about those with sockets found, and only then', async () => {
+    const api = fakeApi();
+    const { dir } = fakeDirectory({}, { g1: [...sockets(3), { userId: 'zed', connectionId: 'z-c' }] });
+    const fanOut = new FanOut(() => api.client, dir);
+    const asked: string[][] = [];
+    const without = async (ids: readonly string[]) => {
+      asked.push([...ids].sort());
+      return new Set(['u1']);
+    };
+    await fanOut.ephemeral(['u0', 'u1', 'u2', 'nobody'], typing, { chat: group, without });
+    expect(asked).toEqual([['u0', 'u1', 'u2']]); // not zed (not in the audience), nor one offline
+    expect(api.delivered.map((d) => d.connectionId).sort()).toEqual(['u0-c', 'u2-c']);
+    // Nobody else online: nothing asked.
+    await fanOut.ephemeral(['nobody'], typing, { chat: group, without });
+    expect(asked).toHaveLength(1);
+  });
+
+  it('a `without` that fails: sent to nobody (best-effort), no throw', async () => {
+    const api = fakeApi();
+    const { dir } = fakeDirectory({}, { g1: sockets(2) });
+    const fanOut = new FanOut(() => api.client, dir);
+    const without = async () => Promise.reject(serverError());
+    await expect(
+      fanOut.ephemeral(users(sockets(2)), typing, { chat: group, without }),
+    ).resolves.toMatchObject({
+      skipped: true,
+    });
+    expect(api.calls).toEqual([]);
+  });
 });

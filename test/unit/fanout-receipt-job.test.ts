@@ -65,4 +65,22 @@ describe('a receipt’s job', () => {
     expect(rosterReads).toEqual(['g1', 'g1']);
     expect(api.delivered.map((d) => d.connectionId).sort()).toEqual(['bob1', 'bob2']);
   });
+
+  it('leaves out the sockets of the users the reader has blocked, asking only when others are listed', async () => {
+    const { api, deps } = run([...socketsOf('ann', 1), ...socketsOf('bob', 1), ...socketsOf('cat', 1)]);
+    const asked: [string, string[]][] = [];
+    const blockedBy = async (reader: string, ids: readonly string[]) => {
+      asked.push([reader, [...ids].sort()]);
+      return new Set(['bob']);
+    };
+    await expect(processFanOutJobs(eventOf(job), { ...deps, blockedBy })).resolves.toEqual({
+      batchItemFailures: [],
+    });
+    expect(asked).toEqual([['ann', ['bob', 'cat']]]);
+    expect(api.delivered).toEqual([{ connectionId: 'cat1', data: frame }]);
+    // Only the reader's own sockets listed: nothing asked.
+    const alone = run(socketsOf('ann', 2));
+    await processFanOutJobs(eventOf(job), { ...alone.deps, blockedBy });
+    expect(asked).toHaveLength(1);
+  });
 });

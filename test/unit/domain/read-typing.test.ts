@@ -151,10 +151,24 @@ describe('typing', () => {
       {
         userIds: ['bob'],
         frame: { type: 'typing', chatId: 'g1', userId: 'ann', isTyping: true },
-        options: { chat: expect.objectContaining({ chatId: 'g1', kind: 'group' }) },
+        options: {
+          chat: expect.objectContaining({ chatId: 'g1', kind: 'group' }),
+          without: expect.any(Function),
+        },
       },
     ]);
     expect(fanOut.toUsers).not.toHaveBeenCalled(); // best-effort: never queued nor retried
+  });
+
+  it('leaves out, in a group, the users the caller has blocked among those whose sockets are found', async () => {
+    const { deps, store, fanOut } = withChat();
+    store.blocks.blockedOf.mockResolvedValue(new Set(['bob']));
+    await typing(deps, ann, { chatId: 'g1', isTyping: true });
+    const without = sentEphemeral(fanOut)[0]?.options?.without;
+    // Asked only once sockets are found (lambdas/fanout/ephemeral.ts), about their users.
+    expect(store.blocks.blockedOf).not.toHaveBeenCalled();
+    expect(await without?.(['bob'])).toEqual(new Set(['bob']));
+    expect(store.blocks.blockedOf).toHaveBeenCalledWith('ann', ['bob']);
   });
 });
 
