@@ -7,6 +7,7 @@ import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 import { ROOT } from '../../local/stack.ts';
+import type { PageTiming } from '../../web/src/config.ts';
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 export const SCREENSHOTS = resolve(ROOT, 'test-results/web');
@@ -21,6 +22,18 @@ const FLAGS = [
   '--disable-component-update',
   '--disable-sync',
 ];
+
+/**
+ * A refusal window and a reconnect backoff scaled down for the tests that wait them out
+ * (`buildWeb({ mode: 'local', timing: FAST_HANDSHAKES })`): 5 fast failures spanning 2 s, not 20 s,
+ * with the client backing off up to 0.5 s, not 30 s. The same rules (web/src/refusals.ts, whose
+ * real limits test/web/refusals.test.ts checks with given times), only sooner.
+ */
+export const FAST_HANDSHAKES = {
+  refusals: { count: 5, fastMs: 3000, spanMs: 2000 },
+  backoffBaseMs: 50,
+  backoffMaxMs: 500,
+} as const satisfies PageTiming;
 
 export interface Chromium {
   readonly browser: Browser;

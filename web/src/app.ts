@@ -11,6 +11,7 @@ import type { Session } from './auth.ts';
 import { Blocked } from './blocked.ts';
 import { ChatList, chatTitle, peerOf } from './chats.ts';
 import { Composer } from './composer.ts';
+import type { PageTiming } from './config.ts';
 import { byId, displayName } from './dom.ts';
 import { BottomFollower } from './follow.ts';
 import { signOutDiscarding } from './keep.ts';
@@ -48,12 +49,14 @@ export class ChatApp {
   constructor(
     session: Session,
     private readonly onSignOut: () => void,
+    timing: PageTiming = {},
   ) {
     this.me = session.userId;
-    const { client, unguard } = pageClient(session, () => ({
-      chatId: this.openId,
-      text: this.composer.text,
-    }));
+    const { client, unguard } = pageClient(
+      session,
+      () => ({ chatId: this.openId, text: this.composer.text }),
+      timing,
+    );
     this.client = client;
     this.composer = new Composer(this);
     this.scheduled = new ScheduledList(this);

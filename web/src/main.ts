@@ -22,13 +22,17 @@ declare global {
   }
 }
 
-function start(session: Session): void {
+function start(session: Session, config: WebConfig): void {
   byId('login').hidden = true;
   byId('shell').hidden = false;
-  const app = new ChatApp(session, () => {
-    signOut();
-    location.reload();
-  });
+  const app = new ChatApp(
+    session,
+    () => {
+      signOut();
+      location.reload();
+    },
+    config.timing,
+  );
   window.chatApp = app;
   // Back after signing in again: the chat and the text that were open.
   const draft = takeDraft(session.userId);
@@ -57,7 +61,7 @@ async function showLogin(config: WebConfig): Promise<void> {
   byId('token-form').onsubmit = (e) => {
     e.preventDefault();
     const token = byId<HTMLInputElement>('token-input').value.trim();
-    if (token) start(tokenSession(token));
+    if (token) start(tokenSession(token), config);
   };
   const users = await devUsers();
   byId('user-list').replaceChildren(
@@ -71,7 +75,7 @@ async function showLogin(config: WebConfig): Promise<void> {
             type: 'button',
             class: 'user',
             'data-user-id': u.userId,
-            onclick: () => start(devSession(u.userId)),
+            onclick: () => start(devSession(u.userId), config),
           },
           h('span', { class: 'avatar', 'aria-hidden': 'true' }, u.name.slice(0, 1)),
           u.name,
@@ -100,7 +104,7 @@ async function main(): Promise<void> {
     await showLogin(config);
     return fail(error);
   }
-  if (session) start(session);
+  if (session) start(session, config);
   else await showLogin(config);
 }
 

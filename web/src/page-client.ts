@@ -12,10 +12,11 @@
 import { type ChatClient, connect } from '../../client/src/index.ts';
 import { LIMITS } from '../../lambdas/contract/limits.ts';
 import { type Session, SignInRefused } from './auth.ts';
+import type { PageTiming } from './config.ts';
 import { byId } from './dom.ts';
 import { guardUnload, outboxStore, type SignInReason, signInAgainKeeping, watchedToken } from './keep.ts';
 import { OnlineAwareWebSocket, watchHandshakes } from './online.ts';
-import { Refusals } from './refusals.ts';
+import { REFUSALS, Refusals } from './refusals.ts';
 import { AFTER_ROOM_MS, OpenTabs } from './tabs.ts';
 
 export interface PageClient {
@@ -24,10 +25,14 @@ export interface PageClient {
   readonly unguard: () => void;
 }
 
-/** `draft`: the open chat and the composer's text, kept when the page must sign in again. */
+/**
+ * `draft`: the open chat and the composer's text, kept when the page must sign in again. `timing`:
+ * `config.json`'s shorter waits for the tests (config.ts), none on a real page.
+ */
 export function pageClient(
   session: Session,
   draft: () => { chatId: string | null; text: string },
+  timing: PageTiming = {},
 ): PageClient {
   // Called later, once `client` and `unguard` are set.
   const signInAgain = (reason: SignInReason, detail?: string) => {
@@ -43,12 +48,16 @@ export function pageClient(
     WebSocket: OnlineAwareWebSocket,
     // The outbox outlives a reload (keep.ts): signing in again as the same user sends it.
     store: outboxStore(session.userId),
+    // Undefined (a real page): the client's defaults.
+    backoffBaseMs: timing.backoffBaseMs,
+    backoffMaxMs: timing.backoffMaxMs,
+    requestTimeoutMs: timing.requestTimeoutMs,
   });
   const unguard = guardUnload(client);
   client.on('state', ({ state, reason }) => {
     if (state === 'closed' && (reason === 'unauthorized' || reason === 'token-expired')) signInAgain(reason);
   });
-  const refusals = new Refusals();
+  const refusals = new Refusals(timing.refusals ?? REFUSALS);
   const tabs = new OpenTabs(session.userId);
   const tooManyTabs = (shown: boolean) => {
     byId('tabs-notice').hidden = !shown;

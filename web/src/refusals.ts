@@ -18,6 +18,7 @@ export interface RefusalLimits {
   readonly spanMs: number;
 }
 
+/** A real page's (the browser tests build theirs with a shorter span: `timing` in config.ts). */
 export const REFUSALS: RefusalLimits = { count: 5, fastMs: 3000, spanMs: 20_000 };
 
 export class Refusals {
