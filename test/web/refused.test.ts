@@ -5,6 +5,9 @@
  * handshakes that keep failing fast while online (web/src/refusals.ts) it goes back to the login form
  * and says why; a demo user an administrator deactivated gets no more dev tokens (403), and the page
  * says so at once. The outbox and the draft are kept, as for an expired token (session.test.ts).
+ * The page is built with the refusal window and the client's backoff scaled down (FAST_HANDSHAKES:
+ * 5 fast failures spanning 2 s, not 20 s; retries within 0.5 s, not 30 s): the same rule gives up
+ * sooner (test/web/refusals.test.ts checks the real limits with given times).
  */
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -12,12 +15,12 @@ import { DEMO_USERS } from '../../local/seed.ts';
 import { buildWeb, deactivatedInTable, webRoutes } from '../../local/web.ts';
 import { TestClient } from '../support/client.ts';
 import { useTestStack } from '../support/stack.ts';
-import { type Chromium, launchChromium, openAs } from './browser.ts';
+import { type Chromium, FAST_HANDSHAKES, launchChromium, openAs } from './browser.ts';
 
 const stack = useTestStack(async () => ({
   httpRoutes: [
     webRoutes({
-      assets: await buildWeb({ mode: 'local' }),
+      assets: await buildWeb({ mode: 'local', timing: FAST_HANDSHAKES }),
       users: DEMO_USERS,
       deactivated: deactivatedInTable,
     }),
