@@ -2,7 +2,8 @@
  * The composer in Chromium on a local stack: a message or an attachment that cannot be sent gives
  * its text back to the box (with a toast saying why) instead of losing it, unless something else was
  * typed meanwhile. The refusals come from a chat that does not exist (refused for good), and from
- * an upload offline (requestUpload's timeout).
+ * an upload offline (requestUpload's timeout: the page is built with a 5 s request timeout, not the
+ * client's 15 s, and the test checks the upload is still waiting once the other text is typed).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_USERS } from '../../local/seed.ts';
@@ -11,7 +12,12 @@ import { useTestStack } from '../support/stack.ts';
 import { type Chromium, launchChromium, openAs, type UserPage } from './browser.ts';
 
 const stack = useTestStack(async () => ({
-  httpRoutes: [webRoutes({ assets: await buildWeb({ mode: 'local' }), users: DEMO_USERS })],
+  httpRoutes: [
+    webRoutes({
+      assets: await buildWeb({ mode: 'local', timing: { requestTimeoutMs: 5000 } }),
+      users: DEMO_USERS,
+    }),
+  ],
 }));
 
 let chrome: Chromium;
@@ -47,6 +53,8 @@ describe('the composer when sending fails', () => {
     await alice.context.setOffline(true);
     await alice.page.setInputFiles('#file', { ...file, name: 'later.txt' });
     await alice.page.fill('#text', 'typed meanwhile');
+    // Typed while the upload waits (before its timeout gives the caption back).
+    expect(await alice.page.textContent('#toast')).toBe('Uploading later.txt…');
     await alice.page.locator('#toast', { hasText: 'Could not send later.txt' }).waitFor({ timeout: 40_000 });
     expect(await alice.page.inputValue('#text')).toBe('typed meanwhile');
     await alice.context.setOffline(false);
