@@ -8,6 +8,8 @@
  */
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { jwtClaims } from '../../client/src/util.ts';
+import { CLOCK_TOLERANCE_SECONDS } from '../../lambdas/auth/verifier.ts';
 import { DEMO_USERS } from '../../local/seed.ts';
 import { buildWeb, webRoutes } from '../../local/web.ts';
 import { useTestStack } from '../support/stack.ts';
@@ -26,6 +28,14 @@ async function newPage(): Promise<Page> {
   await page.goto(baseUrl);
   await page.waitForSelector('#login', { state: 'visible' });
   return page;
+}
+
+/**
+ * When the server refuses `token` (its `exp` plus the 5 s clock tolerance: lambdas/auth/verifier.ts),
+ * with half a second to spare; in ms. The server runs on this machine's clock.
+ */
+function pastTolerance(token: string): number {
+  return (jwtClaims(token).exp ?? 0) * 1000 + CLOCK_TOLERANCE_SECONDS * 1000 + 500;
 }
 
 async function paste(page: Page, token: string): Promise<void> {
@@ -89,14 +99,14 @@ describe('the web page and its token', () => {
   });
 
   it('a pasted token that expires while connected: TOKEN_EXPIRED, then the login form', async () => {
-    // Long enough for the handshake (accepted until exp and the 5 s clock tolerance) on a loaded machine.
-    const ttlSeconds = 5;
-    const minted = Date.now();
+    // Long enough for the handshake (accepted until exp and the 5 s clock tolerance: 7 s, where it
+    // takes well under 1 s) on a loaded machine.
     const page = await newPage();
-    await paste(page, await stack.token('alice', { ttlSeconds }));
+    const token = await stack.token('alice', { ttlSeconds: 2 });
+    await paste(page, token);
     await page.waitForSelector('#connection[data-state="online"]', { state: 'attached' });
     // Past exp and the server's 5 s clock tolerance: the next request is answered TOKEN_EXPIRED.
-    await new Promise((r) => setTimeout(r, Math.max(0, minted + (ttlSeconds + 7) * 1000 - Date.now())));
+    await new Promise((r) => setTimeout(r, Math.max(0, pastTolerance(token) - Date.now())));
     // On a loaded machine the client's own first requests (its sync) may have come that late and been
     // answered so already: then the page is on its way to the login form, with no client left to ask.
     await page
@@ -107,15 +117,16 @@ describe('the web page and its token', () => {
   }, 60_000);
 
   it('a pasted token that expires while offline: the outbox and the draft wait for the next sign-in', async () => {
-    const ttlSeconds = 10;
-    const minted = Date.now();
     const page = await newPage();
     const dialogs: string[] = [];
     page.on('dialog', (d) => {
       dialogs.push(d.type());
       void d.dismiss();
     });
-    await paste(page, await stack.token('alice', { ttlSeconds }));
+    // Long enough to sign in and send one message (accepted until exp and the 5 s clock tolerance: 7 s,
+    // where it takes about 1 s) on a loaded machine.
+    const token = await stack.token('alice', { ttlSeconds: 2 });
+    await paste(page, token);
     await page.waitForSelector('#connection[data-state="online"]', { state: 'attached' });
     const chatId = await openChatWithBob(page, 'sent online');
     await page.context().setOffline(true);
@@ -124,7 +135,7 @@ describe('the web page and its token', () => {
     await page.waitForSelector('[data-pending]');
     await page.fill('#text', 'a draft being typed');
     // Past exp and the server's 5 s clock tolerance: reconnecting is refused.
-    await new Promise((r) => setTimeout(r, Math.max(0, minted + (ttlSeconds + 7) * 1000 - Date.now())));
+    await new Promise((r) => setTimeout(r, Math.max(0, pastTolerance(token) - Date.now())));
     await page.context().setOffline(false);
     await loginShown(page, 'Your sign-in has expired. Sign in again to send what is waiting.');
     expect(dialogs, 'the reload to the login form asks nothing').toEqual([]);
