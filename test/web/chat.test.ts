@@ -9,6 +9,7 @@
  */
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { setWriteTiming } from '../../lambdas/domain/timing.ts';
 import { DEMO_USERS, seedDemoData } from '../../local/seed.ts';
 import { buildWeb, webRoutes } from '../../local/web.ts';
 import { TestClient } from '../support/client.ts';
@@ -100,6 +101,9 @@ function sees(u: UserPage, text: string): Promise<unknown> {
 
 describe('the web chat in Chromium', () => {
   beforeAll(async () => {
+    // A sync cursor settles 1.75 s after a write, not 6 s (lambdas/domain/timing.ts): the page back
+    // online is caught up with what Alice just changed sooner (settled()).
+    setWriteTiming({ allocTimeoutMs: 2000, writeDeadlineMs: 1500, skewMarginMs: 250, claimDeadlineMs: 3000 });
     const seed = await seedDemoData();
     const direct = seed.chats.find((c) => c.name.includes('direct'));
     if (!direct) throw new Error('no direct chat in the demo data');
@@ -111,6 +115,7 @@ describe('the web chat in Chromium', () => {
   }, 120_000);
 
   afterAll(async () => {
+    setWriteTiming(undefined);
     await chrome?.close();
   });
 
