@@ -9,6 +9,7 @@
  */
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { setWriteTiming } from '../../lambdas/domain/timing.ts';
 import type { LocalHttpRoute } from '../../local/gateway.ts';
 import { devToken } from '../../local/token.ts';
 import { buildWeb, webRoutes } from '../../local/web.ts';
@@ -75,6 +76,9 @@ async function loginHidden(page: Page): Promise<void> {
 
 describe('the OIDC sign-in renews its ID token with the refresh token', () => {
   beforeAll(async () => {
+    // A sync cursor settles 1.75 s after a write, not 6 s (lambdas/domain/timing.ts): the message
+    // sent after signing in again is caught up sooner (settled()).
+    setWriteTiming({ allocTimeoutMs: 2000, writeDeadlineMs: 1500, skewMarginMs: 250, claimDeadlineMs: 3000 });
     provider = await startFakeOidc();
     const assets = await buildWeb({
       mode: 'oidc',
@@ -96,6 +100,7 @@ describe('the OIDC sign-in renews its ID token with the refresh token', () => {
   });
 
   afterAll(async () => {
+    setWriteTiming(undefined);
     await chrome?.close();
     await provider?.stop();
     expect(cspViolations).toEqual([]);
