@@ -107,8 +107,10 @@ export const returnRetryWindowMs = (): number => CLIENT_REQUEST_TIMEOUT_MS + wri
  * return only from `chat.joined` or a Chat it asks for. So the one who joined after the chat was
  * created, within `returnRetryWindowMs`, is told again as a repeated invite tells (`inviteAgain` in
  * chats.ts; events are at least once): `chat.joined` to them, `member.joined` at the chat's members'
- * version to the other. A client that holds the chat ignores the repeat, and one that left since
- * ignores a Chat no newer than its leave (client/src/gone.ts). A direct chat has no roster to admit to.
+ * version to the other. A client that holds the chat takes the repeat as it took the first (the SDK
+ * fetches the chat again on `member.joined`; a leave under way keeps the chat on that device until its
+ * `member.left`), and one that left since ignores a Chat no newer than its leave (client/src/gone.ts).
+ * A direct chat has no roster to admit to.
  */
 export async function returnAgain(
   deps: Deps,

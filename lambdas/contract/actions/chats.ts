@@ -33,7 +33,8 @@ export const createChat = defineAction('createChat', {
     `${FIELD} must be "direct" or "group".`,
   ),
   ack: { chat: Chat, created: v.boolean() },
-  events: ['chat.created'],
+  // A direct pair's createChat that brings back the one who left (or repeats that, joins.ts).
+  events: ['chat.created', 'chat.joined', 'member.joined'],
 });
 
 export const listChats = defineAction('listChats', {
