@@ -12,7 +12,7 @@ import {
   PRESENCE_WINDOW_ENV,
   RETENTION_FINISH_DELAY_ENV,
 } from '../lambdas/shared/config.ts';
-import { RATE_LIMIT_FACTOR_ENV } from '../lambdas/shared/rate-limits.ts';
+import { RATE_LIMIT_FACTOR_ENV, RATE_LIMIT_WINDOW_ENV } from '../lambdas/shared/rate-limits.ts';
 import {
   MAX_BLOCKS_ENV,
   MAX_CHATS_ENV,
@@ -140,6 +140,10 @@ export const ENV_ALLOW_LIST: readonly EnvAllowListEntry[] = [
     })),
   ),
   knob(RATE_LIMIT_FACTOR_ENV, 'benchmarks and the rate-limit tests scale every limit with it (default 1).'),
+  knob(
+    RATE_LIMIT_WINDOW_ENV,
+    'the client’s rate-limit test shortens every window, not to wait out a minute.',
+  ),
   knob(MAX_SOCKETS_ENV, 'the socket cap’s tests lower it.'),
   knob(MAX_CHATS_ENV, 'the membership cap’s tests lower it.'),
   knob(MAX_BLOCKS_ENV, 'the block cap’s tests lower it.'),

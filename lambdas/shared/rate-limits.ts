@@ -126,13 +126,30 @@ export const RATE_LIMITS: Readonly<Partial<Record<string, RateLimit>>> = {
 /** `RATE_LIMIT_FACTOR` scales every limit (benchmarks); 0 turns them off. Default 1. */
 export const RATE_LIMIT_FACTOR_ENV = 'RATE_LIMIT_FACTOR';
 
-/** The limit of `action` under the factor in the environment, or undefined when it is not limited. */
+/**
+ * `RATE_LIMIT_WINDOW_SECONDS` shortens every window to that many whole seconds (never lengthens
+ * one): tests that wait out a window (test/client/e2e-rate-limits.test.ts). Unset on AWS: the
+ * windows of the table above.
+ */
+export const RATE_LIMIT_WINDOW_ENV = 'RATE_LIMIT_WINDOW_SECONDS';
+
+/** The window under `RATE_LIMIT_WINDOW_SECONDS`: at most the declared one; a value not a positive integer is ignored. */
+function windowOf(declared: number, raw: string | undefined): number {
+  const seconds = raw === undefined || raw === '' ? Number.NaN : Number(raw);
+  return Number.isInteger(seconds) && seconds > 0 ? Math.min(declared, seconds) : declared;
+}
+
+/**
+ * The limit of `action` under the factor and the window in the environment, or undefined when it
+ * is not limited.
+ */
 export function rateLimitOf(action: string, env: NodeJS.ProcessEnv = readingEnv()): RateLimit | undefined {
   const limit = RATE_LIMITS[action];
   if (!limit) return undefined;
+  const windowSeconds = windowOf(limit.windowSeconds, env[RATE_LIMIT_WINDOW_ENV]);
   const raw = env[RATE_LIMIT_FACTOR_ENV];
   const factor = raw === undefined || raw === '' ? 1 : Number(raw);
-  if (!Number.isFinite(factor) || factor < 0) return limit;
+  if (!Number.isFinite(factor) || factor < 0) return { ...limit, windowSeconds };
   if (factor === 0) return undefined;
-  return { ...limit, max: Math.max(1, Math.round(limit.max * factor)) };
+  return { ...limit, windowSeconds, max: Math.max(1, Math.round(limit.max * factor)) };
 }

@@ -75,6 +75,24 @@ describe('lease sizes', () => {
     });
     expect(rateLimitOf('typing', { RATE_LIMIT_FACTOR: '0' })).toBeUndefined();
   });
+
+  it('RATE_LIMIT_WINDOW_SECONDS shortens every window, never lengthens one, and ignores what is not a positive integer', () => {
+    expect(rateLimitOf('sendMessage', { RATE_LIMIT_WINDOW_SECONDS: '15' })).toEqual({
+      max: 300,
+      windowSeconds: 15,
+      lease: 10,
+    });
+    expect(rateLimitOf('sendMessage', { RATE_LIMIT_WINDOW_SECONDS: '15', RATE_LIMIT_FACTOR: '0.5' })).toEqual(
+      {
+        max: 150,
+        windowSeconds: 15,
+        lease: 10,
+      },
+    );
+    for (const raw of ['600', '0', '-5', '1.5', 'soon', '']) {
+      expect(rateLimitOf('$connect', { RATE_LIMIT_WINDOW_SECONDS: raw })?.windowSeconds, raw).toBe(60);
+    }
+  });
 });
 
 describe('RateLeases', () => {
