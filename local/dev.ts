@@ -11,6 +11,7 @@
  *   PRE_SEND_HOOK=module  the pre-send hook (also: --hook module; docs/hooks.md)
  *   --no-seed / SEED=0    do not load the demo users and chats
  *   --push-id-only / PUSH_ID_ONLY=true  pushes carry ids only (the privacy option)
+ *   DEV_STOP_DEADLINE_MS=ms  shortens the graceful stop's deadline (default 10000; tests shorten it)
  */
 import { createServer } from 'node:net';
 import { resolve } from 'node:path';
@@ -44,8 +45,12 @@ let stack: LocalStack | undefined;
 let stoppingSince: number | undefined;
 /** Within this time a repeat of the signal is the same request (npm passing the terminal's on). */
 const REPEAT_MS = 1000;
-/** The graceful stop's deadline: then dev exits with code 1 (DynamoDB Local killed by its exit hook). */
-const STOP_DEADLINE_MS = 10_000;
+/**
+ * The graceful stop's deadline: then dev exits with code 1 (DynamoDB Local killed by its exit hook).
+ * `DEV_STOP_DEADLINE_MS` shortens it (tests of a hung stop), never lengthens it.
+ */
+const askedDeadline = Number(process.env.DEV_STOP_DEADLINE_MS);
+const STOP_DEADLINE_MS = askedDeadline > 0 ? Math.min(10_000, askedDeadline) : 10_000;
 async function shutdown(signal: string, exitCode = 0): Promise<void> {
   if (stoppingSince !== undefined) {
     if (Date.now() - stoppingSince < REPEAT_MS) return;
