@@ -6,9 +6,11 @@
 import { describe, expect, it } from 'vitest';
 import { eventually } from '../support/client.ts';
 import { useTestStack } from '../support/stack.ts';
-import { settled, useClients } from './support/e2e.ts';
+import { settled, useClients, useShortWriteTiming } from './support/e2e.ts';
 
 const stack = useTestStack();
+// The rejoined chat's catch-up waits for its head to be quiet: shortened (the write path's bounds).
+useShortWriteTiming();
 const { pair } = useClients(stack);
 
 describe('a direct chat left and brought back', () => {

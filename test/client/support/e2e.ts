@@ -3,7 +3,7 @@
  * sockets the test can cut (client side, or by dropping a reply with the network), server-side
  * closes through the Management API, gates that keep a client offline, and the server's truth.
  */
-import { afterAll } from 'vitest';
+import { afterAll, beforeAll } from 'vitest';
 import WebSocket from 'ws';
 import {
   type ChatClient,
@@ -12,6 +12,7 @@ import {
   type Message,
   type WebSocketLike,
 } from '../../../client/src/index.ts';
+import { setWriteTiming, type WriteTiming } from '../../../lambdas/domain/timing.ts';
 import { ACTION_ROUTES } from '../../../lib/routes.ts';
 import { eventually } from '../../support/client.ts';
 import { type TestStack, uniqueId } from '../../support/stack.ts';
@@ -25,6 +26,27 @@ export const SERVER_HAS = {
   markDelivered: ACTION_ROUTES.markDelivered !== 'planned',
   react: ACTION_ROUTES.react !== 'planned',
 };
+
+/**
+ * The write path's bounds for the handlers of this process (lambdas/domain/timing.ts
+ * `setWriteTiming`), shortened for a file whose clients wait for a chat's versions to settle: a
+ * `sync` cursor passes a version only once its settle window (write deadline + skew margin: 6 s) has
+ * passed, or the chat head has been quiet for allocation timeout + that (14 s), so a client that
+ * catches up a chat just written waits that long. Here 3.5 s and 6.5 s: the same rules, in the same
+ * order (settle window < head quiet; write deadline < claim deadline, which stays 9 s), still ~1,000
+ * times what a write to DynamoDB Local takes.
+ */
+export const SHORT_WRITE_TIMING: Partial<WriteTiming> = {
+  allocTimeoutMs: 3000,
+  writeDeadlineMs: 3000,
+  skewMarginMs: 500,
+};
+
+/** Shortens the write path's bounds for the file (SHORT_WRITE_TIMING); the defaults again after it. */
+export function useShortWriteTiming(): void {
+  beforeAll(() => setWriteTiming(SHORT_WRITE_TIMING));
+  afterAll(() => setWriteTiming(undefined));
+}
 
 /** What a socket of a family saw: a frame sent (`out`) or received (`in`), or its close. */
 export interface WireEvent {
