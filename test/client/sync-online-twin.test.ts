@@ -7,11 +7,14 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
+import { headQuietMs } from '../../lambdas/domain/timing.ts';
 import { eventually } from '../support/client.ts';
 import { uniqueId, useTestStack } from '../support/stack.ts';
-import { clientFor, settled, useClients } from './support/e2e.ts';
+import { clientFor, settled, useClients, useShortWriteTiming } from './support/e2e.ts';
 
 const stack = useTestStack();
+// The chat's head settles sooner (the write path's bounds shortened): the wait below is shorter.
+useShortWriteTiming();
 const { track } = useClients(stack);
 
 describe('the device that stays online', () => {
@@ -64,8 +67,8 @@ describe('the device that stays online', () => {
     await eventually(() => live.chat(chatId)?.memberCount === 3, 10_000);
     await settled(live);
     // The catch-up right after a change cannot move the cursor past it while the chat's head is
-    // settling (lambdas/domain/sync.ts, headQuietMs: 14 s here); a sync after that does.
-    await sleep(15_000);
+    // settling (lambdas/domain/sync.ts, headQuietMs: 6.5 s here); a sync after that does.
+    await sleep(headQuietMs() + 1000);
     await live.syncNow(chatId);
 
     const server = (await a.request('getChat', { chatId })).chat;
