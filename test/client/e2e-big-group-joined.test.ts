@@ -10,10 +10,12 @@ import type { Chat } from '../../client/src/index.ts';
 import { headQuietMs } from '../../lambdas/domain/timing.ts';
 import { eventually } from '../support/client.ts';
 import { BIG_GROUP_TIMEOUTS, uniqueId, useTestStack } from '../support/stack.ts';
-import { clientFor, settled, useClients } from './support/e2e.ts';
+import { clientFor, settled, useClients, useShortWriteTiming } from './support/e2e.ts';
 
 const stack = useTestStack({ timeoutSeconds: BIG_GROUP_TIMEOUTS });
 const { track } = useClients(stack);
+// The invite's version settles sooner (the write path's bounds shortened): see the wait below.
+useShortWriteTiming();
 
 describe('invited into a group of more than 200 members with history', { timeout: 180_000 }, () => {
   it('has nothing unread in the official client, and every Chat it gets lists its own entry', async () => {
@@ -34,7 +36,7 @@ describe('invited into a group of more than 200 members with history', { timeout
     const invited = (await ann.request('invite', { chatId: chat.chatId, userIds: [daveId] })).chat as Chat;
     await eventually(() => dave.chat(chat.chatId) !== undefined && dave.messages(chat.chatId).length === 8);
     // Dave's sync cursor passes the invite's version (no item to return) once the head is quiet
-    // (headQuietMs, 14 s): settling takes that long, plus a loaded run's slowness.
+    // (headQuietMs, 6.5 s here): settling takes that long, plus a loaded run's slowness.
     await settled(dave, headQuietMs() + 30_000);
     const info = dave.chat(chat.chatId);
     expect({ unread: info?.unreadCount, read: info?.lastReadSeq }).toEqual({ unread: 0, read: 8 });
