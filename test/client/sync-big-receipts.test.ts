@@ -8,10 +8,12 @@
 import { describe, expect, it } from 'vitest';
 import { eventually } from '../support/client.ts';
 import { uniqueId, useTestStack } from '../support/stack.ts';
-import { clientFor, gate, settled, socketFamily, useClients } from './support/e2e.ts';
+import { clientFor, gate, settled, socketFamily, useClients, useShortWriteTiming } from './support/e2e.ts';
 
 const stack = useTestStack();
 const { track } = useClients(stack);
+// The catch-up after the invite waits for the chat's head to be quiet: shortened (the write path's bounds).
+useShortWriteTiming();
 
 describe('receipts of a group of 100+ members after a reconnect', () => {
   it('a read made while away shows once back, also when a member joined meanwhile', async () => {
