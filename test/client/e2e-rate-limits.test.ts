@@ -3,9 +3,13 @@
  * The server closes a socket refused `RATE_LIMITED` more than FLOOD_REFUSALS_MAX times in a minute
  * (lambdas/shared/flood-guard.ts); the client must never get there in normal use. Here a client comes
  * back online with two messages queued in each of 40 chats (more chats than that threshold), and its
- * `sendMessage` limit is scaled down (RATE_LIMIT_FACTOR) to 40 a minute, so the flush fills the window
- * and runs into `RATE_LIMITED`; the rest waits for the next window (about a minute: the window is
- * the server's, not scaled). Asserted on what went over the wire:
+ * `sendMessage` limit is scaled down (RATE_LIMIT_FACTOR) to 40 a window, so the flush fills the window
+ * and runs into `RATE_LIMITED`; the rest waits for the next window. The windows are shortened from a
+ * minute to 15 s (RATE_LIMIT_WINDOW_SECONDS), which proves the same: the flush fills its window in
+ * about a second (so the refusals come as they do in a minute's window); the 80 messages still take
+ * exactly two windows of 40; the flood guard's minute is not shortened, so the refusals it counts
+ * are those of the flush, as before; and a shorter `retryAfterMs` only makes "answered before the
+ * refused action may go again" stricter. Asserted on what went over the wire:
  *   - the socket is never closed by the server, the client does not reconnect, and every message is
  *     stored exactly once, in order, in its chat;
  *   - after a `RATE_LIMITED` for an action, no frame of that action leaves before `retryAfterMs`
@@ -18,7 +22,11 @@ import type { ChatClient, Message } from '../../client/src/index.ts';
 import { SENDS_IN_FLIGHT } from '../../client/src/outbox.ts';
 import { FLOOD_REFUSALS_MAX } from '../../lambdas/shared/flood-guard.ts';
 import { onMetrics } from '../../lambdas/shared/metrics.ts';
-import { RATE_LIMIT_FACTOR_ENV, rateLimitOf } from '../../lambdas/shared/rate-limits.ts';
+import {
+  RATE_LIMIT_FACTOR_ENV,
+  RATE_LIMIT_WINDOW_ENV,
+  rateLimitOf,
+} from '../../lambdas/shared/rate-limits.ts';
 import { eventually } from '../support/client.ts';
 import { uniqueId, useTestStack } from '../support/stack.ts';
 import {
@@ -40,6 +48,11 @@ const PER_CHAT = 2;
 const ROOMY = '10';
 /** sendMessage: 40 a minute, so the flush's first sends fill the window and its next ones are refused. */
 const SCARCE = '0.1334';
+/**
+ * Every window shortened from 60 s (RATE_LIMIT_WINDOW_SECONDS): the flush fills it within a few
+ * seconds, and the rest waits for the next one, not for a minute.
+ */
+const WINDOW_SECONDS = 15;
 
 const text = (chat: number, n: number) => `chat ${chat} message ${n}`;
 
@@ -76,15 +89,21 @@ interface Run {
 }
 
 let run: Run | undefined;
-const saved = process.env[RATE_LIMIT_FACTOR_ENV];
+const saved = {
+  [RATE_LIMIT_FACTOR_ENV]: process.env[RATE_LIMIT_FACTOR_ENV],
+  [RATE_LIMIT_WINDOW_ENV]: process.env[RATE_LIMIT_WINDOW_ENV],
+};
 
 afterAll(() => {
-  if (saved === undefined) delete process.env[RATE_LIMIT_FACTOR_ENV];
-  else process.env[RATE_LIMIT_FACTOR_ENV] = saved;
+  for (const [name, value] of Object.entries(saved)) {
+    if (value === undefined) delete process.env[name];
+    else process.env[name] = value;
+  }
 });
 
-/** The scenario the tests below look at (run once: it waits out a one-minute window). */
+/** The scenario the tests below look at (run once: it waits out a window). */
 async function flushIntoTheLimit(): Promise<Run> {
+  process.env[RATE_LIMIT_WINDOW_ENV] = String(WINDOW_SECONDS);
   process.env[RATE_LIMIT_FACTOR_ENV] = ROOMY;
   const g = gate();
   const sockets = socketFamily();
@@ -108,7 +127,7 @@ async function flushIntoTheLimit(): Promise<Run> {
   for (const send of sends) send.catch(() => undefined);
   expect(client.pending()).toHaveLength(CHATS * PER_CHAT);
   process.env[RATE_LIMIT_FACTOR_ENV] = SCARCE;
-  expect(rateLimitOf('sendMessage')?.max).toBe(CHATS);
+  expect(rateLimitOf('sendMessage')).toMatchObject({ max: CHATS, windowSeconds: WINDOW_SECONDS });
   let floodCloses = 0;
   const stopMetrics = onMetrics((m) => {
     floodCloses += m.FloodingSocketsClosed ?? 0;
@@ -121,6 +140,9 @@ async function flushIntoTheLimit(): Promise<Run> {
     // Once sendMessage is refused, other actions are asked for.
     await eventually(() => refusals(wire()).some((r) => r.action === 'sendMessage'), 30_000);
     const refusal = refusals(wire()).find((r) => r.action === 'sendMessage') as Refusal;
+    process.stderr.write(
+      `first refusal ${refusal.at - (sockets.wire[from]?.at ?? 0)} ms after reopening, retryAfterMs ${refusal.retryAfterMs}\n`,
+    );
     const asked = Date.now();
     // (Retried: a client the server closed gets DISCONNECTED; the tests below tell what happened.)
     await client.request('listChats', { limit: 1 }, { retries: 3 });
