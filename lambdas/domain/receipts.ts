@@ -35,12 +35,13 @@
  * reader's block list is read (about 0.5 read unit, more only for a long list: 0.5 per user listed)
  * once the roster lists another user's socket, and those users' sockets are left out; the worker
  * does the same with the roster it reads. A block list that cannot be read hands the receipt to the
- * worker as an unreadable roster does (a direct chat's, read only when it predates the blocks'
- * mirror: the reader's own sockets only).
+ * worker as an unreadable roster does; a direct chat's (read only when it predates the blocks'
+ * mirror) too: the reader's own sockets are told at once, and the other member through a job naming
+ * them and the reader, whose list the worker reads before it looks them up.
  */
 import type { ChatRecord } from '../data/store.ts';
 import type { Target } from '../fanout/fanout.ts';
-import { planReceiptJob } from '../fanout/jobs.ts';
+import { type FanOutJob, planBlockedLookupJob, planReceiptJob } from '../fanout/jobs.ts';
 import type { Frame } from '../shared/frames.ts';
 import { logger } from '../shared/logger.ts';
 import { putMetrics } from '../shared/metrics.ts';
@@ -72,7 +73,7 @@ export async function fanOutReceipt(
   own?: string,
 ): Promise<void> {
   if (chat.kind === 'direct') {
-    await deps.fanOut.toUsers(await directAudience(deps, chat, await audience(), frame), frame, { chat });
+    await toDirectChat(deps, chat, await audience(), frame);
     return;
   }
   const told = receiptsToMembers(chat) && (await groupSockets(deps, chat, audience, frame));
@@ -81,26 +82,36 @@ export async function fanOutReceipt(
 }
 
 /**
- * A direct chat's audience without the member the reader has blocked (blocked-audience.ts). Their
- * block list unreadable (a chat older than the mirror), the reader's own sockets only: the cursor is
- * stored, and `getChat` shows it.
+ * Tells a direct chat's `userIds` but the member the reader has blocked (blocked-audience.ts). Their
+ * block list unreadable (read only in a chat older than the mirror), the reader's own sockets at once
+ * (when among `userIds`: a `message.read`) and the other member through the fan-out worker, which
+ * reads the list again before it looks them up (jobs.ts `planBlockedLookupJob`), as a group's
+ * receipt goes to the worker (module comment).
  */
-async function directAudience(
+async function toDirectChat(
   deps: Deps,
   chat: ChatRecord,
   userIds: readonly string[],
   frame: ReceiptFrame,
-): Promise<string[]> {
+): Promise<void> {
+  let blocked: Set<string>;
   try {
-    const blocked = await blockedByActor(deps, frame.userId, chat, userIds);
-    return userIds.filter((id) => !blocked.has(id));
+    blocked = await blockedByActor(deps, frame.userId, chat, userIds);
   } catch (error) {
-    logger.warn('receipt: the reader’s blocks could not be read; told to their own sockets only', {
-      chatId: chat.chatId,
-      error,
-    });
-    return userIds.filter((id) => id === frame.userId);
+    const own = userIds.filter((id) => id === frame.userId);
+    if (own.length > 0) await deps.fanOut.toUsers(own, frame, { chat });
+    const others = userIds.filter((id) => id !== frame.userId);
+    if (others.length > 0) {
+      const job = planBlockedLookupJob(others, JSON.stringify(frame), frame.userId);
+      await handToWorker(deps, chat.chatId, job, 'the reader’s blocks', error);
+    }
+    return;
   }
+  await deps.fanOut.toUsers(
+    userIds.filter((id) => !blocked.has(id)),
+    frame,
+    { chat },
+  );
 }
 
 /**
@@ -122,7 +133,7 @@ async function groupSockets(
       consistent: true,
     });
   } catch (error) {
-    await handToWorker(deps, chatId, frame, 'the roster', error);
+    await handToWorker(deps, chatId, receiptJob(chatId, frame), 'the roster', error);
     return undefined;
   }
   if (!listed) return undefined;
@@ -136,21 +147,24 @@ async function groupSockets(
     const told = (id: string) => !blocked.has(id);
     return { userIds: [...userIds].filter(told), sockets: sockets.filter((t) => told(t.userId)) };
   } catch (error) {
-    await handToWorker(deps, chatId, frame, 'the reader’s blocks', error);
+    await handToWorker(deps, chatId, receiptJob(chatId, frame), 'the reader’s blocks', error);
     return undefined;
   }
 }
+
+/** A group's receipt as the worker's job: the roster to read again (module comment). */
+const receiptJob = (chatId: string, frame: ReceiptFrame): FanOutJob =>
+  planReceiptJob(chatId, JSON.stringify(frame), frame.userId, RECEIPT_MAX_SOCKETS);
 
 /** Queues the receipt as one job for the worker (module comment); a refusal is logged and counted. */
 async function handToWorker(
   deps: Deps,
   chatId: string,
-  frame: ReceiptFrame,
+  job: FanOutJob,
   unread: string,
   error: unknown,
 ): Promise<void> {
   logger.warn(`receipt: ${unread} could not be read; queued`, { chatId, error });
-  const job = planReceiptJob(chatId, JSON.stringify(frame), frame.userId, RECEIPT_MAX_SOCKETS);
   await deps.fanOut.queueJob(job).catch((refused: unknown) => {
     putMetrics({ FanOutFailures: 1 });
     logger.error('receipt: not queued; the other members are not told', { chatId, error: refused });

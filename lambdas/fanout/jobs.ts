@@ -35,7 +35,11 @@ export interface FanOutJob {
    * receipt rule) and posts to its sockets but `reader`'s (such a job has no `targets` nor `users`).
    */
   readonly maxSockets?: number;
-  /** With `maxSockets`: the user whose receipt it is (their sockets were told, or are not to be). */
+  /**
+   * With `maxSockets`: the user whose receipt it is (their sockets were told, or are not to be).
+   * With `users` (a direct chat's receipt whose reader's blocks could not be read): the worker reads
+   * whom the reader blocked among `users` and leaves them out before looking the rest up.
+   */
   readonly reader?: string;
   /**
    * An offline check, not a post: this user's last socket was found gone (410) and removed, and no
@@ -115,6 +119,16 @@ export const planReceiptJob = (
   reader,
   attempt: 1,
 });
+
+/**
+ * A direct chat's receipt whose reader's block list could not be read (lambdas/domain/receipts.ts):
+ * `userIds` (the other member) to look up once the worker has left out those `reader` blocked.
+ */
+export const planBlockedLookupJob = (
+  userIds: readonly string[],
+  frame: string,
+  reader: string,
+): FanOutJob => ({ ...planLookupJob(userIds, frame, undefined), reader });
 
 /** The frame of an offline check job (never posted). */
 export const OFFLINE_CHECK_FRAME = '{"type":"offline-check"}';

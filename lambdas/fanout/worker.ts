@@ -33,7 +33,9 @@
  * more, and it goes to none, the receipt rule), and posts to its sockets but the `reader`'s and
  * those of the users the reader has blocked (`blockedBy`: their block list, read only when the
  * roster lists someone else's socket, lambdas/domain/blocked-audience.ts); a read that fails reports
- * the record the same way. Not its members one by one: ~200 consistent Queries a
+ * the record the same way. A direct chat's receipt whose reader's blocks could not be read is a job of
+ * `users` (the other member) with its `reader`: the worker reads the reader's blocks first (a failure
+ * reported as a lookup's) and looks up only those not blocked. Not its members one by one: ~200 consistent Queries a
  * receipt in a group of 200, each retried, all while the table throttles.
  *
  * `presence` and `typing` are worth nothing late: a job of them first sent more than
@@ -167,6 +169,13 @@ async function receiptSockets(deps: WorkerDeps, job: FanOutJob): Promise<Target[
   return others.filter((t) => !blocked.has(t.userId));
 }
 
+/** A lookup job's users but those its `reader` has blocked (a direct chat's receipt: jobs.ts). */
+async function unblockedUsers(deps: WorkerDeps, job: FanOutJob, users: readonly string[]): Promise<string[]> {
+  if (job.reader === undefined || !deps.blockedBy) return [...users];
+  const blocked = await deps.blockedBy(job.reader, users);
+  return users.filter((id) => !blocked.has(id));
+}
+
 export async function processFanOutJobs(event: SQSEvent, deps: WorkerDeps): Promise<SQSBatchResponse> {
   const batchItemFailures: SQSBatchItemFailure[] = [];
   const maxAttempts = deps.maxJobAttempts ?? MAX_JOB_ATTEMPTS;
@@ -221,7 +230,9 @@ export async function processFanOutJobs(event: SQSEvent, deps: WorkerDeps): Prom
     try {
       const data = new TextEncoder().encode(job.frame);
       const looked = job.users
-        ? await deps.fanOut.socketsOf(job.users, { excludeConnectionId: job.exclude })
+        ? await deps.fanOut.socketsOf(await unblockedUsers(deps, job, job.users), {
+            excludeConnectionId: job.exclude,
+          })
         : await receiptSockets(deps, job);
       const targets = [...targetsOf(job), ...looked];
       const { report, failed, deferred } = await deps.fanOut.post(targets, data, job.chatId, budget);

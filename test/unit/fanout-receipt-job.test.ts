@@ -84,3 +84,46 @@ describe('a receipt’s job', () => {
     expect(asked).toHaveLength(1);
   });
 });
+
+describe('a direct chat’s receipt whose reader’s blocks could not be read', () => {
+  /** As receipts.ts queues it (jobs.ts `planBlockedLookupJob`): the other member and the reader. */
+  const lookup: FanOutJob = { v: 1, frame, targets: [], users: ['bob'], reader: 'ann', attempt: 1 };
+
+  function runLookup(blocked: () => Promise<ReadonlySet<string>>) {
+    const api = fakeApi();
+    const { dir, lookedUp } = fakeDirectory({ bob: ['bob1'] });
+    const fanOut = new FanOut(() => api.client, dir);
+    const asked: string[] = [];
+    const blockedBy = async (reader: string, ids: readonly string[]) => {
+      asked.push(`${reader}:${ids.join(',')}`);
+      return blocked();
+    };
+    return { api, lookedUp, asked, deps: { fanOut, queue: fakeQueue().queue, blockedBy } };
+  }
+
+  it('decodes', () => expect(decodeJob(JSON.stringify(lookup))).toEqual(lookup));
+
+  it('reads the reader’s blocks, then posts to the peer they did not block', async () => {
+    const { api, asked, deps } = runLookup(async () => new Set());
+    await expect(processFanOutJobs(eventOf(lookup), deps)).resolves.toEqual({ batchItemFailures: [] });
+    expect(asked).toEqual(['ann:bob']);
+    expect(api.delivered).toEqual([{ connectionId: 'bob1', data: frame }]);
+  });
+
+  it('never looks up nor posts to a peer the reader blocked', async () => {
+    const { api, lookedUp, deps } = runLookup(async () => new Set(['bob']));
+    await expect(processFanOutJobs(eventOf(lookup), deps)).resolves.toEqual({ batchItemFailures: [] });
+    expect(lookedUp).toEqual([]);
+    expect(api.delivered).toEqual([]);
+  });
+
+  it('has SQS deliver it again while the blocks cannot be read', async () => {
+    const { api, deps } = runLookup(async () => {
+      throw Object.assign(new Error('throttled'), { name: 'ThrottlingException' });
+    });
+    await expect(processFanOutJobs(eventOf(lookup), deps)).resolves.toEqual({
+      batchItemFailures: [{ itemIdentifier: 'm0' }],
+    });
+    expect(api.delivered).toEqual([]);
+  });
+});
