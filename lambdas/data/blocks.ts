@@ -16,9 +16,10 @@
  * - `blockedAmong`: a BatchGet of one user's items about the candidates (presence events).
  * - `pairBlocks`: a BatchGet of a pair's two items (a new direct chat's mirror, `mirror`).
  * - `listPage` / `listUpTo`: a Query on the blocker's `BLOCK#` range, in user id order.
- * - `blockedOf`: which of some candidates one user has blocked, at about 0.5 read unit a candidate
- *   whatever the length of the list (`listUpTo`, else `blockedAmong`): whom presence events, typing
- *   and receipts leave out.
+ * - `blockedOf`: which of some candidates one user has blocked: 0.5 read unit for a short list, at
+ *   most about 0.5 + 0.5 a candidate whatever its length (a first Query page with the count, then
+ *   the rest of the list or the candidates' items): whom presence events, typing and receipts leave
+ *   out.
  * - `mirror`: brings an older direct chat's `META` up to date with the block items (once per chat).
  */
 import { isChatFull } from '../shared/errors.ts';
@@ -115,10 +116,14 @@ export const isConflict = (reason: { readonly code: string }): boolean =>
   reason.code === 'TransactionConflict';
 
 /**
- * Block items `blockedOf` lists per candidate before it looks the candidates up instead: about 4 KB
- * of them (~200 bytes each), what a candidate's lookup costs (0.5 read unit).
+ * Items `blockedOf`'s first Query reads (the count and the last 19 blocks), and the block items it
+ * reads on per candidate left before it looks them up instead: about 4 KB of them (~200 bytes
+ * each), one 0.5-unit read, what a candidate's lookup costs.
  */
 export const BLOCKS_LISTED_PER_PEER = 20;
+
+/** Whether `a` sorts before `b` as DynamoDB orders string keys (by their UTF-8 bytes). */
+const sortsBefore = (a: string, b: string): boolean => Buffer.compare(Buffer.from(a), Buffer.from(b)) < 0;
 
 export class BlockRepository {
   constructor(private readonly table: TableClient) {}
@@ -277,19 +282,73 @@ export class BlockRepository {
   }
 
   /**
-   * Which of `candidateIds` `blockerId` has blocked (eventually consistent), at most about what
-   * looking the candidates up costs, never the whole list however long it grew (lists from before the
-   * cap may be far longer than it): the list when it has at most `BLOCKS_LISTED_PER_PEER` entries per
-   * candidate (one Query that stops there: 0.5 read unit for a short list), else a BatchGet of the
-   * blocker's items about the candidates (0.5 a candidate). No read without a candidate.
+   * Which of `candidateIds` `blockerId` has blocked (eventually consistent), at most about 0.5 read
+   * unit plus 0.5 a candidate, never the whole list however long it grew (lists from before the cap
+   * may be far longer than it), and no read without a candidate:
+   *
+   * 1. one Query, descending, of the blocker's `BLOCKCOUNT` and their last `BLOCK#` items: at most
+   *    `BLOCKS_LISTED_PER_PEER` items, what one 0.5-unit read holds. The whole list (a short one, the
+   *    common case): done, 0.5.
+   * 2. Else the candidates at or above the lowest id read are answered (the list is in id order);
+   *    the rest of the list is read on only when the count says it holds at most
+   *    `BLOCKS_LISTED_PER_PEER` items per candidate left (no dearer than their lookups, cheaper for
+   *    many: presence's direct peers), and never more items than the count said;
+   * 3. else (no count: a list from before it; or one that stopped at the cap) the blocker's items
+   *    about the candidates left, by key (BatchGet, 0.5 each).
    */
   async blockedOf(blockerId: string, candidateIds: readonly string[]): Promise<Set<string>> {
     const candidates = [...new Set(candidateIds)].filter((id) => id !== blockerId);
     if (candidates.length === 0) return new Set();
-    const listed = await this.listUpTo(blockerId, candidates.length * BLOCKS_LISTED_PER_PEER);
-    if (listed === undefined) return this.blockedAmong(blockerId, candidates);
     const wanted = new Set(candidates);
-    return new Set(listed.filter((id) => wanted.has(id)));
+    const found = new Set<string>();
+    let count: number | undefined;
+    let lowest: string | undefined;
+    let listed = 0;
+    const take = (items: readonly Record<string, unknown>[]) => {
+      for (const item of items) {
+        const sk = String(item.sk);
+        if (sk === keys.blockCount(blockerId).sk)
+          count = typeof item.count === 'number' ? item.count : undefined;
+        if (!sk.startsWith(BLOCK_PREFIX)) continue;
+        const id = stripPrefix(sk, BLOCK_PREFIX);
+        if (wanted.has(id)) found.add(id);
+        lowest = id;
+        listed += 1;
+      }
+    };
+    const page = (limit: number, startKey?: Record<string, unknown>) =>
+      this.table.queryPage({
+        KeyConditionExpression: 'pk = :pk AND sk BETWEEN :first AND :count',
+        ExpressionAttributeValues: {
+          ':pk': userPk(blockerId),
+          ':first': BLOCK_PREFIX,
+          ':count': keys.blockCount(blockerId).sk,
+        },
+        ExpressionAttributeNames: { '#count': 'count' },
+        ProjectionExpression: 'sk, #count',
+        ScanIndexForward: false,
+        Limit: limit,
+        ...(startKey ? { ExclusiveStartKey: startKey } : {}),
+      });
+    const first = await page(BLOCKS_LISTED_PER_PEER);
+    take(first.items);
+    let startKey = first.lastKey;
+    // Read in descending id order: only the candidates below the lowest id read are still open.
+    const open = () =>
+      lowest === undefined ? candidates : candidates.filter((id) => sortsBefore(id, lowest ?? ''));
+    if (startKey && count !== undefined && count - listed <= open().length * BLOCKS_LISTED_PER_PEER) {
+      // One more than the count says are left: the end of the list is then read, not a full page.
+      let left = count - listed + 1;
+      while (startKey && left > 0) {
+        const next = await page(left, startKey);
+        take(next.items);
+        left -= next.items.length;
+        startKey = next.lastKey;
+      }
+    }
+    const rest = startKey ? open() : [];
+    for (const id of await this.blockedAmong(blockerId, rest)) found.add(id);
+    return found;
   }
 
   /**

@@ -11,9 +11,10 @@
  * is none besides the actor:
  * - in a direct chat that mirrors its blocks, nothing: its `META`, which the action read anyway,
  *   lists the members the other one has blocked (`blockedSenders`, block-mirror.ts);
- * - otherwise the actor's block list, at most about 0.5 read unit per user asked about, eventually
- *   consistent (data/blocks.ts `blockedOf`: a Query of the actor's own `BLOCK#` items that stops after
- *   20 per user, else those users' items by key), as presence events read it.
+ * - otherwise the actor's block list, eventually consistent, as presence events read it (data/blocks.ts
+ *   `blockedOf`: 0.5 read unit for a list of at most 19 entries; longer, at most about 0.5 + 0.5 per
+ *   user asked about: its first 19 and its count, then the rest of it when that holds at most 20 per
+ *   user, else the actor's items about those users by key).
  *
  * A member's cursors stay in `getChat` for every member, the blocked one included (a filter per
  * caller would cost a read per member): docs/security.md, "Presence privacy is not consent".

@@ -32,7 +32,7 @@
  * lambdas/data/rosters.ts) may get it. The member rule was applied before, on the chat's `memberCount`.
  *
  * A receipt never reaches the users the reader has blocked (blocked-audience.ts): in a group the
- * reader's block list is read (about 0.5 read unit, more only for a long list: 0.5 per user listed)
+ * reader's block list is read (0.5 read unit; a long list at most about 0.5 + 0.5 per user listed)
  * once the roster lists another user's socket, and those users' sockets are left out; the worker
  * does the same with the roster it reads. A block list that cannot be read hands the receipt to the
  * worker as an unreadable roster does; a direct chat's (read only when it predates the blocks'

@@ -137,7 +137,8 @@ describe('a presence announcement of a user with a long block list', () => {
     const deps = { store: metered.store } as unknown as Deps;
     const start = metered.units();
     expect(await presenceAudience(deps, user, [blockedPeer, peer])).toEqual([peer]);
-    // The first 41 entries of the list (1 unit), then the user's and the peers' items about each other.
+    // The list's last 20 entries (0.5: no count, from before it), then the user's and the peers' items
+    // about each other (2 × 2 × 0.5).
     expect(metered.units() - start).toBeLessThanOrEqual(3);
   });
 

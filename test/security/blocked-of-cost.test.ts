@@ -1,0 +1,125 @@
+/**
+ * What `blocks.blockedOf` (whom a user blocked among some users: presence announcements, typing and
+ * receipts, lambdas/domain/blocked-audience.ts) reads, in read units as DynamoDB Local reports them
+ * (`ReturnConsumedCapacity`; a BatchGetItem key at 0.5: DynamoDB Local reports 0 for absent ones,
+ * AWS bills them). At most about 0.5 + 0.5 a user asked about, however long the list; 0.5 for a short
+ * list; and, asked about many users, no more than reading the whole list (what presence read before).
+ * Before, a long list cost about twice that: a Query of up to 20 entries per user asked about, then
+ * their items by key (k = 10 with 1,000 blocks: ~8.5 units; a list of over 4,000 with 199 users: ~197).
+ */
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { BatchWriteCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BLOCK, BLOCK_COUNT } from '../../lambdas/data/items.ts';
+import { ChatStore } from '../../lambdas/data/store.ts';
+import { uniqueId, useTestStack } from '../support/stack.ts';
+
+const stack = useTestStack();
+
+/** `blockerId`'s block items (and, when `counted`, their count), written straight into the table. */
+async function blocked(blockerId: string, blockedIds: readonly string[], counted: boolean): Promise<void> {
+  const doc = DynamoDBDocumentClient.from(new DynamoDBClient({ endpoint: stack.dynamoEndpoint }));
+  const createdAt = new Date().toISOString();
+  const items = [
+    ...blockedIds.map((blockedId) => BLOCK.toItem({ blockerId, blockedId, createdAt })),
+    ...(counted ? [BLOCK_COUNT.toItem({ userId: blockerId, count: blockedIds.length })] : []),
+  ];
+  for (let i = 0; i < items.length; i += 25) {
+    let pending: Record<string, unknown>[] | undefined = items
+      .slice(i, i + 25)
+      .map((Item) => ({ PutRequest: { Item } }));
+    while (pending && pending.length > 0) {
+      const out = await doc.send(new BatchWriteCommand({ RequestItems: { [stack.tableName]: pending } }));
+      pending = out.UnprocessedItems?.[stack.tableName] as Record<string, unknown>[] | undefined;
+    }
+  }
+  doc.destroy();
+}
+
+/** A store whose reads are metered (module comment). */
+function meteredStore(): { store: ChatStore; units: () => number; close: () => void } {
+  const raw = new DynamoDBClient({ endpoint: stack.dynamoEndpoint });
+  let units = 0;
+  raw.middlewareStack.add(
+    (next, context) => async (args) => {
+      const input = args.input as Record<string, unknown>;
+      if (context.commandName === 'QueryCommand') input.ReturnConsumedCapacity = 'TOTAL';
+      if (context.commandName === 'BatchGetItemCommand') {
+        const requests = Object.values(input.RequestItems as Record<string, { Keys: unknown[] }>);
+        units += requests.reduce((sum, r) => sum + r.Keys.length * 0.5, 0);
+      }
+      const out = await next(args);
+      const consumed = (out.output as { ConsumedCapacity?: { CapacityUnits?: number } }).ConsumedCapacity;
+      if (context.commandName === 'QueryCommand') units += consumed?.CapacityUnits ?? 0;
+      return out;
+    },
+    { step: 'initialize', name: 'meterReads' },
+  );
+  const doc = DynamoDBDocumentClient.from(raw);
+  return { store: new ChatStore(doc, stack.tableName), units: () => units, close: () => doc.destroy() };
+}
+
+describe('blocks.blockedOf', () => {
+  let metered: ReturnType<typeof meteredStore>;
+  beforeAll(() => {
+    metered = meteredStore();
+  });
+  afterAll(() => metered.close());
+
+  /** Units and answer of one call. */
+  async function ask(blockerId: string, candidates: readonly string[]) {
+    const start = metered.units();
+    const found = await metered.store.blocks.blockedOf(blockerId, candidates);
+    return { found: [...found].sort(), units: metered.units() - start };
+  }
+
+  /** A user with `n` blocks (counted), and `k` users to ask about, every other one among them. */
+  async function longList(n: number, k: number) {
+    const user = uniqueId('blocker');
+    const asked = Array.from({ length: k }, () => uniqueId('peer'));
+    const listed = asked.filter((_, i) => i % 2 === 0);
+    await blocked(user, [...listed, ...Array.from({ length: n - listed.length }, () => uniqueId('x'))], true);
+    return { user, asked, listed: [...listed].sort() };
+  }
+
+  it('reads a short list, or none, in one Query of 0.5 unit', async () => {
+    const user = uniqueId('blocker');
+    const [a, b, c] = [uniqueId('peer'), uniqueId('peer'), uniqueId('peer')];
+    await blocked(user, [b, uniqueId('x'), uniqueId('x')], true);
+    expect(await ask(user, [a, b, c])).toEqual({ found: [b], units: 0.5 });
+    // DynamoDB Local reports 0 for a Query that finds nothing (AWS bills 0.5).
+    const none = await ask(uniqueId('nobody'), [a, b, c]);
+    expect(none.found).toEqual([]);
+    expect(none.units).toBeLessThanOrEqual(0.5);
+    // A list of 19 (what one 0.5-unit page holds with the count), uncounted.
+    const nineteen = uniqueId('blocker');
+    await blocked(nineteen, [a, ...Array.from({ length: 18 }, () => uniqueId('x'))], false);
+    expect(await ask(nineteen, [a, b])).toEqual({ found: [a], units: 0.5 });
+  });
+
+  it('1,000 blocks, 10 users asked about: at most 0.5 + 0.5 each', async () => {
+    const { user, asked, listed } = await longList(1000, 10);
+    const { found, units } = await ask(user, asked);
+    expect(found).toEqual(listed);
+    expect(units).toBeLessThanOrEqual(0.5 + 0.5 * 10);
+  });
+
+  it('1,000 blocks, 50 users asked about: at most 0.5 + 0.5 each, and no more than the whole list', async () => {
+    const { user, asked, listed } = await longList(1000, 50);
+    const { found, units } = await ask(user, asked);
+    expect(found).toEqual(listed);
+    expect(units).toBeLessThanOrEqual(0.5 + 0.5 * 50);
+    const whole = metered.units();
+    await metered.store.blocks.listUpTo(user, 1000);
+    expect(units).toBeLessThanOrEqual(metered.units() - whole + 0.5);
+  });
+
+  it('an uncounted list from before the cap (4,500 blocks), 199 users asked about: at most 0.5 + 0.5 each', async () => {
+    const user = uniqueId('blocker');
+    const asked = Array.from({ length: 199 }, () => uniqueId('peer'));
+    await blocked(user, [asked[0] ?? '', ...Array.from({ length: 4499 }, () => uniqueId('x'))], false);
+    const { found, units } = await ask(user, asked);
+    expect(found).toEqual([asked[0]]);
+    expect(units).toBeLessThanOrEqual(0.5 + 0.5 * 199);
+  });
+});
