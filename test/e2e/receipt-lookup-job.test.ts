@@ -6,7 +6,10 @@
  * again and applies the receipt rule itself (at most 200 sockets: fanout-receipt-job.test.ts). DynamoDB
  * Local holds the chat, the roster and the connections, the local gateway the sockets; only the
  * request's roster read is made to fail. The worker, too, leaves out the users the reader has blocked
- * (reading the reader's block items with its own grants: lambdas/domain/blocked-audience.ts).
+ * (reading the reader's block items with its own grants: lambdas/domain/blocked-audience.ts). A
+ * direct chat's receipt whose reader's blocks could not be read (a chat older than the blocks'
+ * mirror) goes to the worker too, as a job of the peer and the reader: before, only the reader's own
+ * sockets heard of it.
  */
 import { ApiGatewayManagementApiClient } from '@aws-sdk/client-apigatewaymanagementapi';
 import type { SQSEvent } from 'aws-lambda';
@@ -18,8 +21,17 @@ import { StoreDirectory } from '../../lambdas/fanout/directory.ts';
 import { FanOut } from '../../lambdas/fanout/fanout.ts';
 import type { FanOutJob } from '../../lambdas/fanout/jobs.ts';
 import { handler as fanOutWorker } from '../../lambdas/handlers/fanOutWorker.ts';
-import { anotherSocket, connectUser, eventsOf, makeGroup, sendText, settle } from '../support/chat.ts';
+import {
+  anotherSocket,
+  connectUser,
+  eventsOf,
+  makeDirect,
+  makeGroup,
+  sendText,
+  settle,
+} from '../support/chat.ts';
 import type { Frame } from '../support/client.ts';
+import { olderThanTheMirror } from '../support/older-chats.ts';
 import { uniqueId, useTestStack } from '../support/stack.ts';
 import { useTableStore } from '../support/table-store.ts';
 import { fakeQueue } from '../unit/fanout-fakes.ts';
@@ -115,5 +127,55 @@ describe('a receipt of a group whose roster could not be read', () => {
     expect(eventsOf(carol, 'message.read', fromAnn)).toHaveLength(1);
     expect(eventsOf(bob, 'message.delivered', fromAnn)).toEqual([]);
     expect(eventsOf(bob, 'message.read', fromAnn)).toEqual([]);
+  });
+});
+
+describe('a receipt of a direct chat older than the blocks’ mirror whose block read failed', () => {
+  /** Deps whose block reads fail in the request (throttled), and the jobs they queue. */
+  function unreadableBlocks(): { deps: Deps; jobs: FanOutJob[] } {
+    client ??= new ApiGatewayManagementApiClient({ endpoint: stack.managementEndpoint });
+    const api = client;
+    const blocks = Object.create(table.store.blocks) as typeof table.store.blocks;
+    blocks.blockedOf = async () =>
+      Promise.reject(Object.assign(new Error('throttled'), { name: 'ThrottlingException' }));
+    const store = Object.assign(Object.create(table.store) as typeof table.store, { blocks });
+    const { queue, jobs } = fakeQueue();
+    const deps: Deps = {
+      store,
+      fanOut: new FanOut(() => api, new StoreDirectory(store), { queue }),
+      now: () => new Date(),
+      presenceConcurrency: 4,
+    };
+    return { deps, jobs };
+  }
+
+  it('reaches the peer through the worker (the reader’s own sockets at once), not one the reader blocked', async () => {
+    const ann = await connectUser(stack, uniqueId('ann'));
+    const bob = await connectUser(stack, uniqueId('bob'));
+    const { chatId } = await makeDirect(bob, ann.userId);
+    const m = await sendText(bob, chatId, 'hi ann');
+    await olderThanTheMirror(stack, chatId);
+    await settle(stack, ann, bob);
+    const { deps, jobs } = unreadableBlocks();
+    const caller = { userId: ann.userId, name: 'Ann' };
+    await markDelivered(deps, caller, { chatId, seq: m.seq });
+    await readMessage(deps, caller, { chatId, messageId: m.messageId });
+    await settle(stack, ann, bob);
+    const fromAnn = (f: Frame) => f.chatId === chatId && f.userId === ann.userId;
+    expect(eventsOf(ann, 'message.read', fromAnn)).toHaveLength(1);
+    expect(eventsOf(bob, 'message.read', fromAnn)).toEqual([]);
+    const job = { targets: [], users: [bob.userId], reader: ann.userId };
+    expect(jobs).toEqual([expect.objectContaining(job), expect.objectContaining(job)]);
+    // The worker's own handler reads ann's blocks (none) and looks bob up.
+    await expect(fanOutWorker(eventOf(jobs))).resolves.toEqual({ batchItemFailures: [] });
+    await settle(stack, ann, bob);
+    expect(eventsOf(bob, 'message.delivered', fromAnn)).toHaveLength(1);
+    expect(eventsOf(bob, 'message.read', fromAnn)).toHaveLength(1);
+    expect(eventsOf(ann, 'message.read', fromAnn)).toHaveLength(1);
+    // Once ann has blocked bob, the same jobs reach him no more.
+    await ann.ok('blockUser', { userId: bob.userId });
+    await expect(fanOutWorker(eventOf(jobs))).resolves.toEqual({ batchItemFailures: [] });
+    await settle(stack, ann, bob);
+    expect(eventsOf(bob, 'message.read', fromAnn)).toHaveLength(1);
   });
 });
