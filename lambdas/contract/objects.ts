@@ -70,12 +70,26 @@ export const Member = v.pipe(
   v.title('Member'),
 );
 
+/**
+ * A direct chat's other member for the one it is sent to: optional, so that the v1 wire (which had
+ * none) stays valid; a group never has it.
+ */
+const peerId = v.optional(
+  v.pipe(
+    str,
+    v.description(
+      'Direct chats: the other of the pair (not the one this is sent to), also while they have left it (members then list you alone). Absent in a group, and in a direct chat created before this field existed whose other member has left it.',
+    ),
+  ),
+);
+
 export const Chat = v.pipe(
   v.object({
     chatId: str,
     kind: ChatKind,
     name: nullableStr,
     ownerId: str,
+    peerId,
     members: v.pipe(
       v.array(Member),
       v.description(
@@ -96,6 +110,7 @@ export const ChatSummary = v.pipe(
     kind: ChatKind,
     name: nullableStr,
     ownerId: str,
+    peerId,
     memberCount: int,
     lastSeq: int,
     lastVer: int,

@@ -99,6 +99,12 @@ const chatFields = {
   blockedSenders: field.optionalStringSet,
   /** Direct chats whose `blockedSenders` is complete (created, or brought up to date, since it exists). */
   blocksMirrored: field.optionalTrue,
+  /**
+   * Direct chats: the two of the pair, written with the chat and never changed (a leave keeps it),
+   * so each Chat names the other (`peerId`) also while they have left. Chats created before it
+   * existed have none (lambdas/domain/views.ts `peerFor`).
+   */
+  pair: field.optionalStringSet,
 };
 /** A chat's `META` item. */
 export const CHAT = defineItem({ itemType: 'chat', key: (c) => keys.chat(c.chatId), fields: chatFields });

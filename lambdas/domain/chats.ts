@@ -42,7 +42,7 @@ export interface RemoveMemberInput {
 
 export async function getChat(deps: Deps, caller: Caller, input: ChatRef): Promise<{ chat: ChatView }> {
   const { chat, members } = await loadAsMember(deps, caller, input.chatId);
-  return { chat: chatView(chat, members, [caller.userId]) };
+  return { chat: chatView(chat, members, [caller.userId], caller.userId) };
 }
 
 export async function invite(deps: Deps, caller: Caller, input: InviteInput): Promise<{ chat: ChatView }> {
@@ -94,7 +94,7 @@ async function inviteAgain(
   const stayed = await admitAgain(deps, chat, again);
   if (stayed.length === 0) return view;
   const others = userIdsOf(members).filter((id) => !again.includes(id));
-  await tellJoined(deps, chat, view, stayed, others, ver);
+  await tellJoined(deps, chat, [{ userIds: stayed, chat: view }], others, ver);
   return view;
 }
 

@@ -87,7 +87,8 @@ async function createDirectChat(
       if (chat && chat.deletedAt === undefined && members.length > 0) {
         const missing = [caller.userId, peerId].filter((id) => !members.some((m) => m.userId === id));
         // Both in it: maybe the retry of a return that stopped before telling (joins.ts).
-        if (missing.length === 0) return { chat: await returnAgain(deps, chat, members), created: false };
+        if (missing.length === 0)
+          return { chat: await returnAgain(deps, caller.userId, chat, members), created: false };
         const blocks = await readBlocks();
         refuseBlockedReturn(blocks);
         const view = await joinChat(deps, caller.userId, { chat, members }, missing, 'userId', blocks);
@@ -104,6 +105,7 @@ async function createDirectChat(
     const blockedSenders = blockedSendersOf(blocks);
     const chat: ChatRecord = {
       ...newChat(deps.now(), 'direct', null, caller.userId, 2),
+      pair: new Set([caller.userId, peerId]),
       blocksMirrored: true,
       ...(blockedSenders ? { blockedSenders } : {}),
     };
@@ -113,9 +115,14 @@ async function createDirectChat(
     ];
     const outcome = await deps.store.chats.create(chat, members, existingId, blocks);
     if (outcome.status === 'created') {
-      const view = chatView(chat, members);
-      await deps.fanOut.toUsers(userIdsOf(members), event('chat.created', { chat: view }));
-      return { chat: view, created: true };
+      // Each of the pair gets the Chat that names the other (`peerId`): one fan-out, a frame each.
+      const viewOf = (id: string) => chatView(chat, members, [], id);
+      const parts = userIdsOf(members).map((id) => ({
+        userIds: [id],
+        frame: event('chat.created', { chat: viewOf(id) }),
+      }));
+      await deps.fanOut.toEach(parts);
+      return { chat: viewOf(caller.userId), created: true };
     }
     // The chat that won the pair meanwhile (from the refused write), or a block changed: read again.
     if (outcome.status === 'pair-taken') existingId = outcome.chatId;

@@ -17,7 +17,7 @@ import { invitedMember } from './new-chat.ts';
 import { admitToRoster } from './rosters.ts';
 import { writeTiming } from './timing.ts';
 import { type AllocatedVersion, allocateVersion } from './versions.ts';
-import { type ChatView, chatView } from './views.ts';
+import { type ChatView, chatView, joinedViews } from './views.ts';
 
 /**
  * Adds `fresh` (none of them members) to `chat` as read with its `members`: the membership cap
@@ -50,40 +50,45 @@ export async function joinChat(
   if (!applied) return undefined;
   const { ver } = version;
   const updated = { ...chat, memberCount: chat.memberCount + added.length, lastVer: ver, memberVer: ver };
+  const all = [...members, ...added];
   // Over 200 members, the Chat lists the owner, then those who joined (each finds their own entry in
-  // `chat.joined`, and so their read cursor), then the others.
-  const view = chatView(updated, [...members, ...added], fresh);
+  // `chat.joined`, and so their read cursor), then the others. The ack's is the caller's: in a
+  // direct chat, the one who stayed may be the one who brought the other back.
+  const view = chatView(updated, all, fresh, callerId);
   await admitToRoster(deps, chat, fresh);
-  await tellJoined(deps, chat, view, fresh, userIdsOf(members), ver);
+  await tellJoined(deps, chat, joinedViews(updated, all, fresh, view), userIdsOf(members), ver);
   return view;
 }
 
 /**
- * `chat.joined` to the people who joined, `member.joined` (at `ver`) to the other members: the
- * group's roster read once for both (consistent: 51 units for 2,000 sockets), and one fan-out after
- * the other, so no more than FANOUT_CONCURRENCY posts are in flight. (Side by side, each fan-out
- * read the roster itself and they posted twice as many at once.) A failed read leaves each fan-out
- * to look up itself (and to hand its users to the queue if that fails too: fanout.ts).
+ * `chat.joined` to the people who joined (each part of `views` its Chat to its users: `joinedViews`),
+ * `member.joined` (at `ver`) to the other members: the group's roster read once for both
+ * (consistent: 51 units for 2,000 sockets), and one fan-out after the other, so no more than
+ * FANOUT_CONCURRENCY posts are in flight. (Side by side, each fan-out read the roster itself and
+ * they posted twice as many at once.) A failed read leaves each fan-out to look up itself (and to
+ * hand its users to the queue if that fails too: fanout.ts).
  */
 export async function tellJoined(
   deps: Deps,
   chat: ChatRecord,
-  view: ChatView,
-  joined: readonly string[],
+  views: readonly { readonly userIds: readonly string[]; readonly chat: ChatView }[],
   others: readonly string[],
   ver: number,
 ): Promise<void> {
+  const joined = views.flatMap((v) => v.userIds);
   const sockets = await deps.fanOut.socketsOf([...joined, ...others], { chat }).catch((error: unknown) => {
     logger.warn('the roster read for an invite failed; each fan-out looks up itself', { error });
     return undefined;
   });
-  const tell = (userIds: readonly string[], frame: Frame) => {
-    const audience = new Set(userIds);
+  const tell = (parts: readonly { readonly userIds: readonly string[]; readonly frame: Frame }[]) => {
+    const audience = new Set(parts.flatMap((p) => p.userIds));
     const theirs = sockets?.filter((t) => audience.has(t.userId));
-    return deps.fanOut.toUsers(userIds, frame, { chat, sockets: theirs });
+    return deps.fanOut.toEach(parts, { chat, sockets: theirs });
   };
-  await tell(joined, event('chat.joined', { chat: view }));
-  await tell(others, event('member.joined', { chatId: chat.chatId, userIds: [...joined], ver }));
+  await tell(views.map((v) => ({ userIds: v.userIds, frame: event('chat.joined', { chat: v.chat }) })));
+  await tell([
+    { userIds: others, frame: event('member.joined', { chatId: chat.chatId, userIds: joined, ver }) },
+  ]);
 }
 
 /**
@@ -114,6 +119,7 @@ export const returnRetryWindowMs = (): number => CLIENT_REQUEST_TIMEOUT_MS + wri
  */
 export async function returnAgain(
   deps: Deps,
+  callerId: string,
   chat: ChatRecord,
   members: readonly MemberRecord[],
 ): Promise<ChatView> {
@@ -125,10 +131,10 @@ export async function returnAgain(
       return joinedAt > createdAt && now - joinedAt <= returnRetryWindowMs();
     })
     .map((m) => m.userId);
-  const view = chatView(chat, members, back);
+  const view = chatView(chat, members, back, callerId);
   if (back.length === 0) return view;
   const others = userIdsOf(members).filter((id) => !back.includes(id));
-  await tellJoined(deps, chat, view, back, others, chat.memberVer);
+  await tellJoined(deps, chat, joinedViews(chat, members, back), others, chat.memberVer);
   return view;
 }
 

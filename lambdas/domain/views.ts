@@ -120,19 +120,42 @@ export function memberView(chat: ChatRecord, m: MemberRecord): Member {
 }
 
 /**
+ * The other of a direct chat's pair for `viewer` (the wire's `peerId`): from the pair on `META`,
+ * which names them also while they have left it. A chat created before `META` held the pair has
+ * none: the other member, when both are in it (`members`, or the viewer's membership, whose
+ * `peerId` a leave removes); none once one left. Undefined in a group, or to one not of the pair.
+ */
+export function peerFor(
+  chat: Pick<ChatRecord, 'kind' | 'pair'>,
+  viewer: string,
+  members: readonly Pick<MemberRecord, 'userId' | 'peerId'>[],
+): string | undefined {
+  if (chat.kind !== 'direct') return undefined;
+  const pair = chat.pair
+    ? [...chat.pair]
+    : members.flatMap((m) => [m.userId, ...(m.peerId ? [m.peerId] : [])]);
+  return pair.includes(viewer) ? pair.find((id) => id !== viewer) : undefined;
+}
+
+const peerField = (peerId: string | undefined): { peerId?: string } => (peerId ? { peerId } : {});
+
+/**
  * A Chat for its members. `first`: who a group of more than `LIMITS.chatMembersMax` lists right
- * after its owner (`listed`): the viewer, or those a `chat.joined` is for.
+ * after its owner (`listed`): the viewer, or those a `chat.joined` is for. `viewer`: who it is for,
+ * whose peer a direct chat's names (`peerFor`); a direct chat's Chat is for one of the pair.
  */
 export function chatView(
   chat: ChatRecord,
   members: readonly MemberRecord[],
   first: readonly string[] = [],
+  viewer?: string,
 ): Chat {
   return {
     chatId: chat.chatId,
     kind: chat.kind,
     name: chat.name ?? null,
     ownerId: chat.ownerId,
+    ...peerField(viewer === undefined ? undefined : peerFor(chat, viewer, members)),
     memberCount: members.length,
     members: listed(chat, members, first).map((m) => memberView(chat, m)),
     lastSeq: chat.lastSeq,
@@ -165,6 +188,22 @@ export function chatViewsFor(
   return parts.map((userIds) => ({ userIds, chat: chatView(chat, members, userIds) }));
 }
 
+/**
+ * The Chat each of `joined` is to get of a chat they joined (`chat.joined`), listing them right after
+ * a big group's owner: one for all of them in a group (`view`, when the caller has it already); in a
+ * direct chat one each, naming their peer.
+ */
+export function joinedViews(
+  chat: ChatRecord,
+  members: readonly MemberRecord[],
+  joined: readonly string[],
+  view?: Chat,
+): { readonly userIds: string[]; readonly chat: Chat }[] {
+  if (chat.kind !== 'direct')
+    return [{ userIds: [...joined], chat: view ?? chatView(chat, members, joined) }];
+  return joined.map((id) => ({ userIds: [id], chat: chatView(chat, members, joined, id) }));
+}
+
 export function chatSummaryView(
   chat: ChatRecord,
   membership: MemberRecord,
@@ -179,6 +218,7 @@ export function chatSummaryView(
     kind: chat.kind,
     name: chat.name ?? null,
     ownerId: chat.ownerId,
+    ...peerField(peerFor(chat, membership.userId, [membership])),
     memberCount: chat.memberCount,
     lastSeq: chat.lastSeq,
     lastVer: chat.lastVer,

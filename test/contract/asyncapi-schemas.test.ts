@@ -41,7 +41,10 @@ type Schema = {
 };
 const NAMES = new Map<unknown, string>(Object.entries(NAMED_OBJECTS).map(([n, s]) => [s, n]));
 
-/** A value of the schema with every field and one item per array (non-null); notes the objects met. */
+/**
+ * A value of the schema with every field (optional ones too) and one item per array (non-null);
+ * notes the objects met.
+ */
 function sample(schema: Schema, met: Set<string>): unknown {
   const name = NAMES.get(schema);
   if (name) met.add(name);
@@ -49,6 +52,7 @@ function sample(schema: Schema, met: Set<string>): unknown {
     return Object.fromEntries(Object.entries(schema.entries).map(([k, s]) => [k, sample(s, met)]));
   switch (schema.type) {
     case 'nullable':
+    case 'optional':
       return sample(schema.wrapped as Schema, met);
     case 'array':
       return [sample(schema.item as Schema, met)];
@@ -113,9 +117,26 @@ describe('docs/asyncapi.yaml schemas', () => {
     const schema = DOC.components.schemas[name];
     expect(schema?.$ref).toBeUndefined();
     expect(schema?.type).toBe('object');
-    const fields = Object.keys(NAMED_OBJECTS[name as keyof typeof NAMED_OBJECTS].entries);
+    const entries: Record<string, Schema> = NAMED_OBJECTS[name as keyof typeof NAMED_OBJECTS].entries;
+    const fields = Object.keys(entries);
     expect(Object.keys((schema?.properties ?? {}) as object)).toEqual(fields);
-    expect(schema?.required).toEqual(fields);
+    // Every field is required but those added to the v1 wire as optional (a Chat's `peerId`).
+    expect(schema?.required).toEqual(fields.filter((f) => entries[f]?.type !== 'optional'));
+  });
+
+  it("a Chat or ChatSummary without peerId (the v1 wire's, and a group's) validates", () => {
+    for (const message of ['getChat.ack', 'listChats.ack']) {
+      const frame = frames.find(([m]) => m === message)?.[1] as { chat?: object; chats?: object[] };
+      expect(errors(message, frame)).toEqual([]);
+      const withoutPeer = ({ peerId, ...rest }: { peerId?: unknown }) => {
+        expect(peerId).toBe('s');
+        return rest;
+      };
+      const older = frame.chat
+        ? { ...frame, chat: withoutPeer(frame.chat) }
+        : { ...frame, chats: (frame.chats ?? []).map(withoutPeer) };
+      expect(errors(message, older)).toEqual([]);
+    }
   });
 
   it('compiles every message payload', () => {

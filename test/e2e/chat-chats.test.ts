@@ -45,7 +45,8 @@ describe('createChat: direct', () => {
 
     const ack = await a1.request('createChat', { kind: 'direct', userId: peerId });
     const chat = expectCreated(ack);
-    expect(chat).toMatchObject({ kind: 'direct', name: null, ownerId: a1.userId, lastSeq: 0 });
+    // Each of the pair is given the other's id (`peerId`): the Chat of a direct chat is per viewer.
+    expect(chat).toMatchObject({ kind: 'direct', name: null, ownerId: a1.userId, peerId, lastSeq: 0 });
     expect(sorted(chat.members.map((m) => m.userId))).toEqual(sorted([a1.userId, peerId]));
     expect(memberOf(chat, a1.userId)).toMatchObject({ role: 'owner', lastReadSeq: 0 });
     expect(memberOf(chat, peerId)).toMatchObject({ role: 'member', lastReadSeq: 0 });
@@ -60,7 +61,7 @@ describe('createChat: direct', () => {
 
     // The peer connects later and finds the chat.
     const b = await connectUser(stack, peerId);
-    expect(byUser(await getChat(b, chat.chatId))).toEqual(byUser(chat));
+    expect(byUser(await getChat(b, chat.chatId))).toEqual(byUser({ ...chat, peerId: a1.userId }));
     const summary = (await listChats(b)).find((c) => c.chatId === chat.chatId);
     expectSummaryShape(summary);
     expect(summary).toEqual({
@@ -68,6 +69,7 @@ describe('createChat: direct', () => {
       kind: 'direct',
       name: null,
       ownerId: a1.userId,
+      peerId: a1.userId,
       memberCount: 2,
       lastSeq: 0,
       lastVer: expect.any(Number),
@@ -84,7 +86,11 @@ describe('createChat: direct', () => {
     const first = await a.ok('createChat', { kind: 'direct', userId: b.userId });
     const chat = first.chat as Chat;
     expect(first.created).toBe(true);
-    expect(await b.event('chat.created', forChat(chat.chatId))).toEqual({ type: 'chat.created', chat });
+    const theirs = { ...chat, peerId: a.userId };
+    expect(await b.event('chat.created', forChat(chat.chatId))).toEqual({
+      type: 'chat.created',
+      chat: theirs,
+    });
 
     const again = await b.request('createChat', { kind: 'direct', userId: a.userId });
     expect(again).toEqual({
@@ -94,7 +100,7 @@ describe('createChat: direct', () => {
       chat: expect.any(Object),
       created: false,
     });
-    expect(byUser(again.chat as Chat)).toEqual(byUser(chat));
+    expect(byUser(again.chat as Chat)).toEqual(byUser(theirs));
     const third = await a.ok('createChat', { kind: 'direct', userId: b.userId });
     expect(third.created).toBe(false);
     expect(byUser(third.chat as Chat)).toEqual(byUser(chat));

@@ -1,6 +1,7 @@
 /**
  * Direct chats and blocks as they were stored before the blocks' mirror (`blockedSenders` and
- * `blocksMirrored` on a direct chat's META, lambdas/domain/block-mirror.ts), staged by raw writes.
+ * `blocksMirrored` on a direct chat's META, lambdas/domain/block-mirror.ts), or before the pair on
+ * it (`pair`, lambdas/domain/views.ts `peerFor`), staged by raw writes.
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
@@ -23,6 +24,19 @@ export function olderThanTheMirror(stack: TestStack, chatId: string): Promise<vo
       TableName: stack.tableName,
       Key: { pk: `CHAT#${chatId}`, sk: 'META' },
       UpdateExpression: 'REMOVE blocksMirrored, blockedSenders',
+      ConditionExpression: 'attribute_exists(pk)',
+    }),
+  );
+}
+
+/** Removes the pair from a direct chat's META, as if it was created before META named it. */
+export function olderThanThePair(stack: TestStack, chatId: string): Promise<void> {
+  return write(
+    stack,
+    new UpdateCommand({
+      TableName: stack.tableName,
+      Key: { pk: `CHAT#${chatId}`, sk: 'META' },
+      UpdateExpression: 'REMOVE pair',
       ConditionExpression: 'attribute_exists(pk)',
     }),
   );
