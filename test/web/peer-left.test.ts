@@ -1,14 +1,16 @@
 /**
  * A direct chat whose other member left (they may: docs/protocol.md, removeMember) lists the user
- * alone and names no peer. The page still titles it with the peer and keeps its Block button, taken
- * from the peer's messages held: without it the user could not block someone who, until blocked, may
- * come back into the chat at will (createChat of the pair). In a real browser (system Chromium) on a
- * local stack; the peer is a plain socket.
+ * alone. The page still titles it with the peer and keeps its Block button, taken
+ * from the Chat's `peerId` (also with none of their messages held), or for a chat from before the
+ * server named it, from the peer's messages held: without it the user could not block someone who,
+ * until blocked, may come back into the chat at will (createChat of the pair). In a real browser
+ * (system Chromium) on a local stack; the peer is a plain socket.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_USERS } from '../../local/seed.ts';
 import { buildWeb, webRoutes } from '../../local/web.ts';
 import { closeAll, connectUser, settle } from '../support/chat.ts';
+import { olderThanThePair } from '../support/older-chats.ts';
 import { uniqueId, useTestStack } from '../support/stack.ts';
 import { type Chromium, launchChromium, openAs } from './browser.ts';
 
@@ -27,11 +29,13 @@ describe('a direct chat the other member left, on the web page', () => {
     await chrome?.close();
   });
 
-  it('keeps the peer as its title and its Block button, which blocks them', async () => {
+  it('keeps the peer as its title and its Block button, which blocks them (an older chat: from their messages)', async () => {
     const peer = await connectUser(stack, uniqueId('pete'));
     const { chat } = (await peer.ok('createChat', { kind: 'direct', userId: 'alice' })) as {
       chat: { chatId: string };
     };
+    // A chat created before the server named the peer (no pair on META): no peerId once they left.
+    await olderThanThePair(stack, chat.chatId);
     await peer.ok('sendMessage', { chatId: chat.chatId, text: 'hi alice' });
     const alice = await openAs(chrome, stack.url.replace(/^ws:/, 'http:'), 'alice');
     await alice.page.evaluate(`(async () => {
@@ -43,16 +47,48 @@ describe('a direct chat the other member left, on the web page', () => {
     await alice.page.locator('#block', { hasText: 'Block' }).waitFor();
     await peer.ok('removeMember', { chatId: chat.chatId, userId: peer.userId });
     await settle(stack, peer);
-    // The page took the peer's member.left: it lists alice alone.
+    // The page took the peer's member.left: it lists alice alone, and getChat names no peer.
     await alice.page.waitForFunction(
       `window.chatApp.client.chat(${JSON.stringify(chat.chatId)})?.members?.length === 1`,
     );
+    const named = `window.chatApp.client.request('getChat', { chatId: ${JSON.stringify(chat.chatId)} })
+      .then((ack) => ack.chat.peerId ?? null)`;
+    expect(await alice.page.evaluate(named)).toBeNull();
     const title = peer.userId[0]?.toUpperCase() + peer.userId.slice(1);
     expect(await alice.page.textContent('#chat-title')).toBe(title);
     expect(await alice.page.isVisible('#block')).toBe(true);
     await alice.page.locator('#block', { hasText: 'Block' }).click();
     await alice.page.locator('#block', { hasText: 'Unblock' }).waitFor();
     // Blocked: the peer cannot bring the chat back.
+    const refused = await peer.request('createChat', { kind: 'direct', userId: 'alice' });
+    expect(refused).toMatchObject({ type: 'error', code: 'FORBIDDEN' });
+    await alice.context.close();
+    await closeAll(stack, peer);
+  }, 120_000);
+
+  it('names the peer with none of their messages held: from the Chat’s peerId', async () => {
+    const peer = await connectUser(stack, uniqueId('pete'));
+    const { chat } = (await peer.ok('createChat', { kind: 'direct', userId: 'alice' })) as {
+      chat: { chatId: string };
+    };
+    // They leave before writing anything: the page holds none of their messages, only alice as member.
+    await peer.ok('removeMember', { chatId: chat.chatId, userId: peer.userId });
+    await settle(stack, peer);
+    const alice = await openAs(chrome, stack.url.replace(/^ws:/, 'http:'), 'alice');
+    const id = JSON.stringify(chat.chatId);
+    await alice.page.evaluate(`(async () => {
+      const c = window.chatApp.client;
+      while (c.chat(${id})?.members?.length !== 1) await new Promise((r) => setTimeout(r, 25));
+      window.chatApp.open(${id});
+    })()`);
+    const title = peer.userId[0]?.toUpperCase() + peer.userId.slice(1);
+    await alice.page.locator('#block', { hasText: 'Block' }).waitFor();
+    expect(await alice.page.evaluate(`window.chatApp.client.messages(${id}).length`)).toBe(0);
+    expect(await alice.page.textContent('#chat-title')).toBe(title);
+    // The chat list's row is titled with them too.
+    await alice.page.locator(`[data-chat-id=${id}] .row-title`, { hasText: title }).waitFor();
+    await alice.page.locator('#block', { hasText: 'Block' }).click();
+    await alice.page.locator('#block', { hasText: 'Unblock' }).waitFor();
     const refused = await peer.request('createChat', { kind: 'direct', userId: 'alice' });
     expect(refused).toMatchObject({ type: 'error', code: 'FORBIDDEN' });
     await alice.context.close();

@@ -9,26 +9,31 @@ import { displayName, h, setAttr, shortTime } from './dom.ts';
 import { arrange } from './keyed.ts';
 
 export interface ChatRow {
-  readonly chat: ChatInfo;
+  readonly chat: PeerChat;
   readonly last: Message | undefined;
 }
 
+/** A chat as the page shows it: the client's, with the peer the server named (`peerId`: peers.ts). */
+export type PeerChat = ChatInfo & { readonly peerId?: string | undefined };
+
 /**
- * The other member of a direct chat: the one listed, or, once they left (the chat lists you alone
- * and names no peer), the sender of the last of their messages held.
+ * The other member of a direct chat: the one the server names (`peerId`, also once they left), or
+ * (a chat from before the server named them) the one listed, or, once they left (the chat lists you
+ * alone), the sender of the last of their messages held.
  */
 export function peerOf(
-  chat: ChatInfo,
+  chat: PeerChat,
   me: string,
   held: readonly (Message | undefined)[] = [],
 ): string | undefined {
   if (chat.kind !== 'direct') return undefined;
+  if (chat.peerId) return chat.peerId;
   const listed = chat.members?.find((m) => m.userId !== me)?.userId;
   return listed ?? [...held].reverse().find((m) => m && m.senderId !== me)?.senderId;
 }
 
 /** A chat's title: the group's name, or the other member of a direct chat (`held`: its messages). */
-export function chatTitle(chat: ChatInfo, me: string, held: readonly (Message | undefined)[] = []): string {
+export function chatTitle(chat: PeerChat, me: string, held: readonly (Message | undefined)[] = []): string {
   if (chat.name) return chat.name;
   const other =
     chat.kind === 'direct' ? peerOf(chat, me, held) : chat.members?.find((m) => m.userId !== me)?.userId;
