@@ -11,8 +11,8 @@ import { MEDIA_BUCKET_ENV, S3_ENDPOINT_ENV } from '../lib/media.ts';
 import { AUTHORIZER, ROUTES } from '../lib/routes.ts';
 import { MANAGEMENT_ENDPOINT_ENV, TABLE_NAME_ENV } from '../lib/table.ts';
 import { RETENTION_WORKER, WORKERS } from '../lib/workers.ts';
-import { localAuthProblem } from './auth-config.ts';
-import { DEFAULT_PORT, DEFAULT_TABLE_NAME, isLoopback, LOOPBACK_HOST } from './defaults.ts';
+import { assertAuthConfig, assertSecretFitsHost, usesPublicDevSecret } from './auth-config.ts';
+import { DEFAULT_PORT, DEFAULT_TABLE_NAME, LOOPBACK_HOST } from './defaults.ts';
 import { type DynamoLocal, startDynamoLocal, useLocalAwsEnvironment } from './dynamodb.ts';
 import { ensureTable } from './dynamodb-table.ts';
 import {
@@ -117,34 +117,6 @@ export function loader(entry: string): () => Promise<LambdaHandler> {
     if (typeof mod.handler !== 'function') throw new Error(`${entry} exports no handler`);
     return mod.handler;
   };
-}
-
-/** True while tokens are checked with the public development secret (no JWKS, no own JWT_SECRET). */
-export function usesPublicDevSecret(env: Record<string, string | undefined>): boolean {
-  return !env.JWT_JWKS_URL && (env.JWT_SECRET ?? DEV_JWT_SECRET) === DEV_JWT_SECRET;
-}
-
-/**
- * Refuses to serve beyond loopback while tokens are checked with the public development secret:
- * anyone on the network could sign a token for any user.
- */
-export function assertSecretFitsHost(host: string, env: Record<string, string | undefined>): void {
-  if (isLoopback(host) || !usesPublicDevSecret(env)) return;
-  throw new Error(
-    `Refusing to listen on ${host} with the public development JWT secret: anyone who can reach this ` +
-      'machine could sign tokens for any user. Set JWT_SECRET to a secret of your own (32 characters or ' +
-      `more, e.g. JWT_SECRET=$(openssl rand -hex 32)), or listen on ${LOOPBACK_HOST} only.`,
-  );
-}
-
-/**
- * Refuses an auth configuration the authorizer could check no token with (a `JWT_SECRET` under 32
- * bytes, `JWT_JWKS_URL` without `JWT_ISSUER`/`JWT_AUDIENCE`, …): the verifier's own rules
- * (local/auth-config.ts), so that a stack that could only answer 500 never prints Ready.
- */
-export function assertAuthConfig(env: Record<string, string | undefined>): void {
-  const problem = localAuthProblem(env);
-  if (problem) throw new Error(problem);
 }
 
 export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {

@@ -7,11 +7,12 @@
 import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { describe, expect, inject, it } from 'vitest';
 import { DEV_JWT_SECRET } from '../../lambdas/auth/verifier.ts';
+import { assertSecretFitsHost, usesPublicDevSecret } from '../../local/auth-config.ts';
 import { isLoopback } from '../../local/defaults.ts';
 import { isLocalOrigin } from '../../local/gateway/handshake.ts';
 import { LocalGateway } from '../../local/gateway.ts';
 import { LocalPushProviders, type PushRecord } from '../../local/push/providers.ts';
-import { assertSecretFitsHost, startLocalStack, usesPublicDevSecret } from '../../local/stack.ts';
+import { startLocalStack } from '../../local/stack.ts';
 import { webRoutes } from '../../local/web.ts';
 import { FrameWaiter, openSocket } from '../support/frame-waiter.ts';
 import { listening, networkAddresses } from '../support/net.ts';
