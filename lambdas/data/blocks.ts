@@ -23,6 +23,7 @@
  * - `mirror`: brings an older direct chat's `META` up to date with the block items (once per chat).
  */
 import { isChatFull } from '../shared/errors.ts';
+import { maxBlocksPerUser } from '../shared/user-caps.ts';
 import { countExisting, countOneLess, countOneMore, refusedCount } from './block-count.ts';
 import { BLOCK, type BlockRecord, DIRECT_PAIR } from './items.ts';
 import { BLOCK_PREFIX, blockKey, keys, stripPrefix, userPk } from './keys.ts';
@@ -288,12 +289,13 @@ export class BlockRepository {
    *
    * 1. one Query, descending, of the blocker's `BLOCKCOUNT` and their last `BLOCK#` items: at most
    *    `BLOCKS_LISTED_PER_PEER` items, what one 0.5-unit read holds. The whole list (a short one, the
-   *    common case): done, 0.5.
+   *    common case; or as many as a count below the cap says): done, 0.5.
    * 2. Else the candidates at or above the lowest id read are answered (the list is in id order);
    *    the rest of the list is read on only when the count says it holds at most
    *    `BLOCKS_LISTED_PER_PEER` items per candidate left (no dearer than their lookups, cheaper for
    *    many: presence's direct peers), and never more items than the count said;
-   * 3. else (no count: a list from before it; or one that stopped at the cap) the blocker's items
+   * 3. else (no count: a list from before it; or one at `maxBlocksPerUser()`, which stopped there
+   *    and says nothing of a longer list from before the cap) the blocker's items
    *    about the candidates left, by key (BatchGet, 0.5 each).
    */
   async blockedOf(blockerId: string, candidateIds: readonly string[]): Promise<Set<string>> {
@@ -332,13 +334,16 @@ export class BlockRepository {
       });
     const first = await page(BLOCKS_LISTED_PER_PEER);
     take(first.items);
-    let startKey = first.lastKey;
+    // A count at the cap stopped there (a list from before it may be longer): no count at all.
+    const known = count !== undefined && count < maxBlocksPerUser() ? count : undefined;
+    // The count says the page held the whole list: no second Query (an empty one still costs 0.5).
+    let startKey = known === listed ? undefined : first.lastKey;
     // Read in descending id order: only the candidates below the lowest id read are still open.
     const open = () =>
       lowest === undefined ? candidates : candidates.filter((id) => sortsBefore(id, lowest ?? ''));
-    if (startKey && count !== undefined && count - listed <= open().length * BLOCKS_LISTED_PER_PEER) {
+    if (startKey && known !== undefined && known - listed <= open().length * BLOCKS_LISTED_PER_PEER) {
       // One more than the count says are left: the end of the list is then read, not a full page.
-      let left = count - listed + 1;
+      let left = known - listed + 1;
       while (startKey && left > 0) {
         const next = await page(left, startKey);
         take(next.items);

@@ -9,7 +9,7 @@
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { BatchWriteCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { BLOCK, BLOCK_COUNT } from '../../lambdas/data/items.ts';
 import { ChatStore } from '../../lambdas/data/store.ts';
 import { uniqueId, useTestStack } from '../support/stack.ts';
@@ -17,12 +17,17 @@ import { uniqueId, useTestStack } from '../support/stack.ts';
 const stack = useTestStack();
 
 /** `blockerId`'s block items (and, when `counted`, their count), written straight into the table. */
-async function blocked(blockerId: string, blockedIds: readonly string[], counted: boolean): Promise<void> {
+async function blocked(
+  blockerId: string,
+  blockedIds: readonly string[],
+  counted: boolean | number,
+): Promise<void> {
   const doc = DynamoDBDocumentClient.from(new DynamoDBClient({ endpoint: stack.dynamoEndpoint }));
   const createdAt = new Date().toISOString();
+  const count = counted === true ? blockedIds.length : counted;
   const items = [
     ...blockedIds.map((blockedId) => BLOCK.toItem({ blockerId, blockedId, createdAt })),
-    ...(counted ? [BLOCK_COUNT.toItem({ userId: blockerId, count: blockedIds.length })] : []),
+    ...(count !== false ? [BLOCK_COUNT.toItem({ userId: blockerId, count })] : []),
   ];
   for (let i = 0; i < items.length; i += 25) {
     let pending: Record<string, unknown>[] | undefined = items
@@ -36,14 +41,18 @@ async function blocked(blockerId: string, blockedIds: readonly string[], counted
   doc.destroy();
 }
 
-/** A store whose reads are metered (module comment). */
-function meteredStore(): { store: ChatStore; units: () => number; close: () => void } {
+/** A store whose reads are metered (module comment), and its Queries counted. */
+function meteredStore(): { store: ChatStore; units: () => number; queries: () => number; close: () => void } {
   const raw = new DynamoDBClient({ endpoint: stack.dynamoEndpoint });
   let units = 0;
+  let queries = 0;
   raw.middlewareStack.add(
     (next, context) => async (args) => {
       const input = args.input as Record<string, unknown>;
-      if (context.commandName === 'QueryCommand') input.ReturnConsumedCapacity = 'TOTAL';
+      if (context.commandName === 'QueryCommand') {
+        input.ReturnConsumedCapacity = 'TOTAL';
+        queries += 1;
+      }
       if (context.commandName === 'BatchGetItemCommand') {
         const requests = Object.values(input.RequestItems as Record<string, { Keys: unknown[] }>);
         units += requests.reduce((sum, r) => sum + r.Keys.length * 0.5, 0);
@@ -56,7 +65,12 @@ function meteredStore(): { store: ChatStore; units: () => number; close: () => v
     { step: 'initialize', name: 'meterReads' },
   );
   const doc = DynamoDBDocumentClient.from(raw);
-  return { store: new ChatStore(doc, stack.tableName), units: () => units, close: () => doc.destroy() };
+  return {
+    store: new ChatStore(doc, stack.tableName),
+    units: () => units,
+    queries: () => queries,
+    close: () => doc.destroy(),
+  };
 }
 
 describe('blocks.blockedOf', () => {
@@ -66,11 +80,12 @@ describe('blocks.blockedOf', () => {
   });
   afterAll(() => metered.close());
 
-  /** Units and answer of one call. */
-  async function ask(blockerId: string, candidates: readonly string[]) {
-    const start = metered.units();
+  /** Units and answer of one call (and its Queries: `withQueries`). */
+  async function ask(blockerId: string, candidates: readonly string[], withQueries = false) {
+    const [start, queriesBefore] = [metered.units(), metered.queries()];
     const found = await metered.store.blocks.blockedOf(blockerId, candidates);
-    return { found: [...found].sort(), units: metered.units() - start };
+    const answer = { found: [...found].sort(), units: metered.units() - start };
+    return withQueries ? { ...answer, queries: metered.queries() - queriesBefore } : answer;
   }
 
   /** A user with `n` blocks (counted), and `k` users to ask about, every other one among them. */
@@ -104,13 +119,15 @@ describe('blocks.blockedOf', () => {
     expect(units).toBeLessThanOrEqual(0.5 + 0.5 * 10);
   });
 
-  it('1,000 blocks, 50 users asked about: at most 0.5 + 0.5 each, and no more than the whole list', async () => {
-    const { user, asked, listed } = await longList(1000, 50);
+  it('999 blocks, 50 users asked about: at most 0.5 + 0.5 each, and no more than the whole list', async () => {
+    // Below the cap (1,000): a count at it says nothing of a longer list from before the cap, and is
+    // then looked up user by user (the last test).
+    const { user, asked, listed } = await longList(999, 50);
     const { found, units } = await ask(user, asked);
     expect(found).toEqual(listed);
     expect(units).toBeLessThanOrEqual(0.5 + 0.5 * 50);
     const whole = metered.units();
-    await metered.store.blocks.listUpTo(user, 1000);
+    await metered.store.blocks.listUpTo(user, 999);
     expect(units).toBeLessThanOrEqual(metered.units() - whole + 0.5);
   });
 
@@ -121,5 +138,40 @@ describe('blocks.blockedOf', () => {
     const { found, units } = await ask(user, asked);
     expect(found).toEqual([asked[0]]);
     expect(units).toBeLessThanOrEqual(0.5 + 0.5 * 199);
+  });
+
+  it('a counted list of exactly 19 (the whole of the first page): one Query', async () => {
+    // The count says the page held the whole list: no second Query (an empty one: AWS bills 0.5,
+    // DynamoDB Local reports 0, hence the Queries counted).
+    const user = uniqueId('blocker');
+    const [a, b] = [uniqueId('peer'), uniqueId('peer')];
+    await blocked(user, [a, ...Array.from({ length: 18 }, () => uniqueId('x'))], true);
+    expect(await ask(user, [a, b], true)).toEqual({ found: [a], units: 0.5, queries: 1 });
+  });
+
+  it('a list of 19 counted at a cap lowered to 19 may be longer: the rest still answered', async () => {
+    vi.stubEnv('MAX_BLOCKS_PER_USER', '19');
+    try {
+      // 25 blocks from before the cap (lowered by its setting), counted at it: the user sorting
+      // first is past the first page, and a count at the cap does not say the page was all.
+      const user = uniqueId('blocker');
+      const first = `${user}-0`;
+      const others = Array.from({ length: 24 }, (_, i) => `${user}-${String(i + 1).padStart(2, '0')}`);
+      await blocked(user, [first, ...others], 19);
+      expect((await ask(user, [first, uniqueId('peer')])).found).toEqual([first]);
+    } finally {
+      vi.unstubAllEnvs();
+    }
+  });
+
+  it('a list from before the cap (1,100 blocks) counted at the cap (1,000), 50 users asked about: at most 0.5 + 0.5 each', async () => {
+    // The count stopped at the cap (block-count.ts countExisting): it says nothing of the list's
+    // length, so the list is not read on (that read ~982 items, then looked every user up anyway).
+    const user = uniqueId('blocker');
+    const asked = Array.from({ length: 50 }, () => uniqueId('peer'));
+    await blocked(user, [asked[0] ?? '', ...Array.from({ length: 1099 }, () => uniqueId('x'))], 1000);
+    const { found, units } = await ask(user, asked);
+    expect(found).toEqual([asked[0]]);
+    expect(units).toBeLessThanOrEqual(0.5 + 0.5 * 50);
   });
 });
