@@ -13,9 +13,16 @@ import { getSqsSender } from '../shared/clients.ts';
 import type { Target } from './delivery.ts';
 
 export const JOB_VERSION = 1;
+/**
+ * A direct chat's receipt whose reader's blocks could not be read (`planBlockedLookupJob`): a
+ * version of its own, which every worker before it refuses (they decode `v: 1` only, and drop the
+ * rest). Such a worker would take it for a plain lookup job, leave `reader` unread and post the
+ * receipt to a peer the reader blocked (during a deploy, a rollback, or a DLQ redrive).
+ */
+export const BLOCKED_LOOKUP_JOB_VERSION = 2;
 
 export interface FanOutJob {
-  readonly v: typeof JOB_VERSION;
+  readonly v: typeof JOB_VERSION | typeof BLOCKED_LOOKUP_JOB_VERSION;
   /** The group whose roster listed these sockets (a gone socket's entry is dropped from it). */
   readonly chatId?: string;
   /** The frame, serialized once. */
@@ -128,7 +135,7 @@ export const planBlockedLookupJob = (
   userIds: readonly string[],
   frame: string,
   reader: string,
-): FanOutJob => ({ ...planLookupJob(userIds, frame, undefined), reader });
+): FanOutJob => ({ ...planLookupJob(userIds, frame, undefined), v: BLOCKED_LOOKUP_JOB_VERSION, reader });
 
 /** The frame of an offline check job (never posted). */
 export const OFFLINE_CHECK_FRAME = '{"type":"offline-check"}';
@@ -177,7 +184,8 @@ export function decodeJob(body: string): FanOutJob | undefined {
   const ok =
     job !== null &&
     typeof job === 'object' &&
-    job.v === JOB_VERSION &&
+    (job.v === JOB_VERSION ||
+      (job.v === BLOCKED_LOOKUP_JOB_VERSION && job.users !== undefined && job.reader !== undefined)) &&
     isString(job.frame) &&
     (job.chatId === undefined || isString(job.chatId)) &&
     Number.isInteger(job.attempt) &&

@@ -10,7 +10,7 @@
 import type { SQSEvent } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
 import { FanOut, type Target } from '../../lambdas/fanout/fanout.ts';
-import { decodeJob, type FanOutJob } from '../../lambdas/fanout/jobs.ts';
+import { decodeJob, type FanOutJob, planBlockedLookupJob } from '../../lambdas/fanout/jobs.ts';
 import { processFanOutJobs } from '../../lambdas/fanout/worker.ts';
 import { fakeApi, fakeDirectory, fakeQueue } from './fanout-fakes.ts';
 
@@ -86,8 +86,11 @@ describe('a receipt’s job', () => {
 });
 
 describe('a direct chat’s receipt whose reader’s blocks could not be read', () => {
-  /** As receipts.ts queues it (jobs.ts `planBlockedLookupJob`): the other member and the reader. */
-  const lookup: FanOutJob = { v: 1, frame, targets: [], users: ['bob'], reader: 'ann', attempt: 1 };
+  /**
+   * As receipts.ts queues it (jobs.ts `planBlockedLookupJob`): the other member and the reader, at
+   * version 2, which no worker before it decodes (they would post it to the peer, `reader` unread).
+   */
+  const lookup: FanOutJob = { v: 2, frame, targets: [], users: ['bob'], reader: 'ann', attempt: 1 };
 
   function runLookup(blocked: () => Promise<ReadonlySet<string>>) {
     const api = fakeApi();
@@ -101,7 +104,23 @@ describe('a direct chat’s receipt whose reader’s blocks could not be read', 
     return { api, lookedUp, asked, deps: { fanOut, queue: fakeQueue().queue, blockedBy } };
   }
 
-  it('decodes', () => expect(decodeJob(JSON.stringify(lookup))).toEqual(lookup));
+  it('decodes, and nothing else at its version', () => {
+    expect(planBlockedLookupJob(['bob'], frame, 'ann')).toEqual(lookup);
+    expect(decodeJob(JSON.stringify(lookup))).toEqual(lookup);
+    const { reader: _reader, ...noReader } = lookup;
+    expect(decodeJob(JSON.stringify(noReader))).toBeUndefined();
+    expect(
+      decodeJob(JSON.stringify({ ...lookup, users: undefined, targets: [['bob', 'bob1']] })),
+    ).toBeUndefined();
+    expect(decodeJob(JSON.stringify({ ...lookup, v: 3 }))).toBeUndefined();
+  });
+
+  it('is refused by an older worker (a deploy, a rollback, a DLQ redrive): dropped, not posted to the peer', () => {
+    // Every worker before it (jobs.ts decodeJob up to cb36170) decodes only `v: 1` jobs, and drops
+    // the others; one reading this job as a plain lookup job would post to a peer the reader blocked.
+    const olderDecodes = (body: string) => (JSON.parse(body) as { v?: unknown }).v === 1;
+    expect(olderDecodes(JSON.stringify(planBlockedLookupJob(['bob'], frame, 'ann')))).toBe(false);
+  });
 
   it('reads the reader’s blocks, then posts to the peer they did not block', async () => {
     const { api, asked, deps } = runLookup(async () => new Set());

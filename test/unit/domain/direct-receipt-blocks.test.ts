@@ -28,7 +28,7 @@ describe('a receipt in a direct chat older than the mirror, its block read faili
     const frame = { type: 'message.read', chatId: 'g1', userId: 'ann', lastReadSeq: 4 };
     expect(sent(fanOut).map((s) => s.userIds)).toEqual([['ann']]);
     expect(fanOut.queueJob.mock.calls).toEqual([
-      [{ v: 1, frame: JSON.stringify(frame), targets: [], users: ['bob'], reader: 'ann', attempt: 1 }],
+      [{ v: 2, frame: JSON.stringify(frame), targets: [], users: ['bob'], reader: 'ann', attempt: 1 }],
     ]);
   });
 
@@ -40,7 +40,7 @@ describe('a receipt in a direct chat older than the mirror, its block read faili
     const frame = { type: 'message.delivered', chatId: 'g1', userId: 'ann', lastDeliveredSeq: 7 };
     expect(sent(fanOut).flatMap((s) => s.userIds)).toEqual([]);
     expect(fanOut.queueJob.mock.calls).toEqual([
-      [{ v: 1, frame: JSON.stringify(frame), targets: [], users: ['bob'], reader: 'ann', attempt: 1 }],
+      [{ v: 2, frame: JSON.stringify(frame), targets: [], users: ['bob'], reader: 'ann', attempt: 1 }],
     ]);
   });
 
