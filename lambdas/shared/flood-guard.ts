@@ -62,7 +62,11 @@ export const FLOOD_GRACE_FRAMES_MAX = 2_000;
 export const FLOOD_MAX_CONNECTIONS = 5_000;
 /** The limit a flood close spends for the user: its handshakes are refused (429) for its window. */
 export const FLOOD_HANDSHAKE_HOLD = '$connect';
-/** How long a flooding socket's user cannot open another socket: one `$connect` window. */
+/**
+ * How long a flooding socket's user cannot open another socket: one `$connect` window (60 s; the
+ * hold reopens that window spent, so a window shortened by `RATE_LIMIT_WINDOW_SECONDS`, tests only,
+ * shortens the hold with it).
+ */
 export const FLOOD_HANDSHAKE_HOLD_MS = (RATE_LIMITS[FLOOD_HANDSHAKE_HOLD]?.windowSeconds ?? 60) * 1000;
 
 /** One refused frame: the limit that refused it (rate-limits.ts) and the wait its refusal asked for. */

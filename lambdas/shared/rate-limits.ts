@@ -127,16 +127,27 @@ export const RATE_LIMITS: Readonly<Partial<Record<string, RateLimit>>> = {
 export const RATE_LIMIT_FACTOR_ENV = 'RATE_LIMIT_FACTOR';
 
 /**
- * `RATE_LIMIT_WINDOW_SECONDS` shortens every window to that many whole seconds (never lengthens
- * one): tests that wait out a window (test/client/e2e-rate-limits.test.ts). Unset on AWS: the
- * windows of the table above.
+ * `RATE_LIMIT_WINDOW_SECONDS` shortens every window to that many whole seconds, at least 5
+ * (`MIN_WINDOW_SECONDS`; never lengthens one): tests that wait out a window
+ * (test/client/e2e-rate-limits.test.ts). Unset on AWS: the windows of the table above. It shortens
+ * the `$connect` window, and with it the flood guard's hold of a flooding user's handshakes.
  */
 export const RATE_LIMIT_WINDOW_ENV = 'RATE_LIMIT_WINDOW_SECONDS';
+/**
+ * The shortest window `RATE_LIMIT_WINDOW_SECONDS` may set (shorter: ignored). Above the flood
+ * guard's grace (flood-guard.ts `FLOOD_GRACE_MS`, 3 s): a refusal asks for a wait of at most one
+ * window, and the guard counts only frames sent after the grace and within that wait, so a window
+ * of 1-3 s would leave it nothing to count.
+ */
+export const MIN_WINDOW_SECONDS = 5;
 
-/** The window under `RATE_LIMIT_WINDOW_SECONDS`: at most the declared one; a value not a positive integer is ignored. */
+/**
+ * The window under `RATE_LIMIT_WINDOW_SECONDS`: at most the declared one; a value not an integer of
+ * at least `MIN_WINDOW_SECONDS` is ignored.
+ */
 function windowOf(declared: number, raw: string | undefined): number {
   const seconds = raw === undefined || raw === '' ? Number.NaN : Number(raw);
-  return Number.isInteger(seconds) && seconds > 0 ? Math.min(declared, seconds) : declared;
+  return Number.isInteger(seconds) && seconds >= MIN_WINDOW_SECONDS ? Math.min(declared, seconds) : declared;
 }
 
 /**

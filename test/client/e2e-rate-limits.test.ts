@@ -7,7 +7,8 @@
  * and runs into `RATE_LIMITED`; the rest waits for the next window. The windows are shortened from a
  * minute to 15 s (RATE_LIMIT_WINDOW_SECONDS), which proves the same: the flush fills its window in
  * about a second (so the refusals come as they do in a minute's window); the 80 messages still take
- * exactly two windows of 40; the flood guard's minute is not shortened, so the refusals it counts
+ * exactly two windows of 40; the flood guard's counting minute is not shortened (only its
+ * `$connect` hold, one shortened window, which this client never meets), so the refusals it counts
  * are those of the flush, as before; and a shorter `retryAfterMs` only makes "answered before the
  * refused action may go again" stricter. Asserted on what went over the wire:
  *   - the socket is never closed by the server, the client does not reconnect, and every message is

@@ -6,8 +6,14 @@
 import { describe, expect, it } from 'vitest';
 import type { Charged, ChargeRequest } from '../../lambdas/data/rate-charges.ts';
 import type { LeaseRequest, LeaseResult } from '../../lambdas/data/rate-limits.ts';
+import { FLOOD_GRACE_MS, RefusalCounter } from '../../lambdas/shared/flood-guard.ts';
 import { leaseSize, RateLeases } from '../../lambdas/shared/rate-leases.ts';
-import { RATE_LIMITS, type RateLimit, rateLimitOf } from '../../lambdas/shared/rate-limits.ts';
+import {
+  MIN_WINDOW_SECONDS,
+  RATE_LIMITS,
+  type RateLimit,
+  rateLimitOf,
+} from '../../lambdas/shared/rate-limits.ts';
 
 const LIMIT: RateLimit = { max: 100, windowSeconds: 60, lease: 10 };
 const WINDOW_MS = 60_000;
@@ -92,6 +98,32 @@ describe('lease sizes', () => {
     for (const raw of ['600', '0', '-5', '1.5', 'soon', '']) {
       expect(rateLimitOf('$connect', { RATE_LIMIT_WINDOW_SECONDS: raw })?.windowSeconds, raw).toBe(60);
     }
+  });
+
+  it('RATE_LIMIT_WINDOW_SECONDS below 5 s is ignored: the flood guard still closes a socket ignoring every refusal', () => {
+    // A refusal asks for a wait of at most one window; the flood guard counts only frames more than
+    // FLOOD_GRACE_MS (3 s) after the first refusal and within that wait: a window of 1-3 s would
+    // leave nothing to count. A client sending 50 frames a second, refused each time with the
+    // wait left of its window, is closed as soon under any window the knob accepts.
+    const closedAt = (raw: string): number | undefined => {
+      const limit = rateLimitOf('typing', { RATE_LIMIT_WINDOW_SECONDS: raw });
+      const windowMs = (limit?.windowSeconds ?? 0) * 1000;
+      const counter = new RefusalCounter();
+      for (let t = 0; t < 60_000; t += 20) {
+        if (counter.refuse('c1', { action: 'typing', retryAfterMs: windowMs - (t % windowMs) }, t)) return t;
+      }
+      return undefined;
+    };
+    for (const raw of ['1', '2', '3', '4']) {
+      expect(rateLimitOf('typing', { RATE_LIMIT_WINDOW_SECONDS: raw })?.windowSeconds, raw).toBe(60);
+    }
+    expect(rateLimitOf('typing', { RATE_LIMIT_WINDOW_SECONDS: '5' })?.windowSeconds).toBe(5);
+    // As soon as under the minute's windows (3.6 s); a window of 1-3 s counted no refusal ignored,
+    // and only the ceiling of graced frames closed the socket, after 40 s.
+    const closed = closedAt('');
+    expect(closed).toBeLessThan(5_000);
+    for (const raw of ['1', '2', '3', '5', '15']) expect(closedAt(raw), raw).toBe(closed);
+    expect(MIN_WINDOW_SECONDS * 1000).toBeGreaterThan(FLOOD_GRACE_MS);
   });
 });
 
