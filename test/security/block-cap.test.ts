@@ -10,10 +10,10 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { BatchWriteCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BLOCK } from '../../lambdas/data/items.ts';
-import { ChatStore } from '../../lambdas/data/store.ts';
 import type { Deps } from '../../lambdas/domain/deps.ts';
 import { presenceAudience } from '../../lambdas/domain/presence-privacy.ts';
 import { closeAll, connectUser, expectRefused, type UserSocket } from '../support/chat.ts';
+import { type MeteredStore, meteredStore } from '../support/metered-store.ts';
 import { uniqueId, useTestStack } from '../support/stack.ts';
 
 const CAP = 3;
@@ -95,37 +95,10 @@ describe('the block cap', () => {
   });
 });
 
-/**
- * The read units of the DynamoDB calls made through a store: each Query as DynamoDB Local reports it
- * (`ReturnConsumedCapacity`), each BatchGetItem key at 0.5 (a key of at most 4 KB, eventually
- * consistent, found or not: DynamoDB Local reports 0 for absent ones, AWS bills them).
- */
-function meteredStore(): { store: ChatStore; units: () => number; close: () => void } {
-  const raw = new DynamoDBClient({ endpoint: stack.dynamoEndpoint });
-  let units = 0;
-  raw.middlewareStack.add(
-    (next, context) => async (args) => {
-      const input = args.input as Record<string, unknown>;
-      if (context.commandName === 'QueryCommand') input.ReturnConsumedCapacity = 'TOTAL';
-      if (context.commandName === 'BatchGetItemCommand') {
-        const requests = Object.values(input.RequestItems as Record<string, { Keys: unknown[] }>);
-        units += requests.reduce((sum, r) => sum + r.Keys.length * 0.5, 0);
-      }
-      const out = await next(args);
-      const consumed = (out.output as { ConsumedCapacity?: { CapacityUnits?: number } }).ConsumedCapacity;
-      if (context.commandName === 'QueryCommand') units += consumed?.CapacityUnits ?? 0;
-      return out;
-    },
-    { step: 'initialize', name: 'meterReads' },
-  );
-  const doc = DynamoDBDocumentClient.from(raw);
-  return { store: new ChatStore(doc, stack.tableName), units: () => units, close: () => doc.destroy() };
-}
-
 describe('a presence announcement of a user with a long block list', () => {
-  let metered: ReturnType<typeof meteredStore>;
+  let metered: MeteredStore;
   beforeAll(() => {
-    metered = meteredStore();
+    metered = meteredStore(stack);
   });
   afterAll(() => metered.close());
 

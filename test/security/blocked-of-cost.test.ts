@@ -11,7 +11,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { BatchWriteCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { BLOCK, BLOCK_COUNT } from '../../lambdas/data/items.ts';
-import { ChatStore } from '../../lambdas/data/store.ts';
+import { type MeteredStore, meteredStore } from '../support/metered-store.ts';
 import { uniqueId, useTestStack } from '../support/stack.ts';
 
 const stack = useTestStack();
@@ -41,42 +41,10 @@ async function blocked(
   doc.destroy();
 }
 
-/** A store whose reads are metered (module comment), and its Queries counted. */
-function meteredStore(): { store: ChatStore; units: () => number; queries: () => number; close: () => void } {
-  const raw = new DynamoDBClient({ endpoint: stack.dynamoEndpoint });
-  let units = 0;
-  let queries = 0;
-  raw.middlewareStack.add(
-    (next, context) => async (args) => {
-      const input = args.input as Record<string, unknown>;
-      if (context.commandName === 'QueryCommand') {
-        input.ReturnConsumedCapacity = 'TOTAL';
-        queries += 1;
-      }
-      if (context.commandName === 'BatchGetItemCommand') {
-        const requests = Object.values(input.RequestItems as Record<string, { Keys: unknown[] }>);
-        units += requests.reduce((sum, r) => sum + r.Keys.length * 0.5, 0);
-      }
-      const out = await next(args);
-      const consumed = (out.output as { ConsumedCapacity?: { CapacityUnits?: number } }).ConsumedCapacity;
-      if (context.commandName === 'QueryCommand') units += consumed?.CapacityUnits ?? 0;
-      return out;
-    },
-    { step: 'initialize', name: 'meterReads' },
-  );
-  const doc = DynamoDBDocumentClient.from(raw);
-  return {
-    store: new ChatStore(doc, stack.tableName),
-    units: () => units,
-    queries: () => queries,
-    close: () => doc.destroy(),
-  };
-}
-
 describe('blocks.blockedOf', () => {
-  let metered: ReturnType<typeof meteredStore>;
+  let metered: MeteredStore;
   beforeAll(() => {
-    metered = meteredStore();
+    metered = meteredStore(stack);
   });
   afterAll(() => metered.close());
 
