@@ -289,7 +289,7 @@ export class BlockRepository {
    *
    * 1. one Query, descending, of the blocker's `BLOCKCOUNT` and their last `BLOCK#` items: at most
    *    `BLOCKS_LISTED_PER_PEER` items, what one 0.5-unit read holds. The whole list (a short one, the
-   *    common case; or as many as a count below the cap says): done, 0.5.
+   *    common case: DynamoDB returns no next key): done, 0.5.
    * 2. Else the candidates at or above the lowest id read are answered (the list is in id order);
    *    the rest of the list is read on only when the count says it holds at most
    *    `BLOCKS_LISTED_PER_PEER` items per candidate left (no dearer than their lookups, cheaper for
@@ -336,8 +336,9 @@ export class BlockRepository {
     take(first.items);
     // A count at the cap stopped there (a list from before it may be longer): no count at all.
     const known = count !== undefined && count < maxBlocksPerUser() ? count : undefined;
-    // The count says the page held the whole list: no second Query (an empty one still costs 0.5).
-    let startKey = known === listed ? undefined : first.lastKey;
+    // The page is the whole list only when DynamoDB says so: a count may be short of the list (one
+    // stopped at the cap, then unblocks took from it), so it never ends the read.
+    let startKey = first.lastKey;
     // Read in descending id order: only the candidates below the lowest id read are still open.
     const open = () =>
       lowest === undefined ? candidates : candidates.filter((id) => sortsBefore(id, lowest ?? ''));

@@ -12,7 +12,7 @@
  * - in a direct chat that mirrors its blocks, nothing: its `META`, which the action read anyway,
  *   lists the members the other one has blocked (`blockedSenders`, block-mirror.ts);
  * - otherwise the actor's block list, eventually consistent, as presence events read it (data/blocks.ts
- *   `blockedOf`: 0.5 read unit for a list of at most 19 entries; longer, at most about 0.5 + 0.5 per
+ *   `blockedOf`: 0.5 read unit for a list of fewer than 19 entries; longer, at most about 0.5 + 0.5 per
  *   user asked about: its first 19 and its count, then the rest of it when that count, below the
  *   cap, says it holds at most 20 per user, else the actor's items about those users by key).
  *
