@@ -216,7 +216,8 @@ export class ChatApp {
     const me = c.userId || this.me;
     const rows = c.chats().map((info) => {
       const held = c.messages(info.chatId);
-      this.#peers.ask(info, me, held); // a direct chat whose peer left and wrote nothing held
+      // A direct chat whose peer left and wrote nothing held (the opened one first).
+      this.#peers.ask(info, me, held, info.chatId === this.openId);
       return { chat: this.#peers.of(info), last: held.at(-1) };
     });
     this.#chatList.render(rows, me, this.openId);
