@@ -94,4 +94,36 @@ describe('a direct chat the other member left, on the web page', () => {
     await alice.context.close();
     await closeAll(stack, peer);
   }, 120_000);
+  it('asks once a tab session for an older chat whose getChat names no peer, not again after a reload', async () => {
+    const peer = await connectUser(stack, uniqueId('pete'));
+    const { chat } = (await peer.ok('createChat', { kind: 'direct', userId: 'alice' })) as {
+      chat: { chatId: string };
+    };
+    await olderThanThePair(stack, chat.chatId);
+    await peer.ok('removeMember', { chatId: chat.chatId, userId: peer.userId });
+    await settle(stack, peer);
+    const alice = await openAs(chrome, stack.url.replace(/^ws:/, 'http:'), 'alice');
+    const id = JSON.stringify(chat.chatId);
+    // Asked, answered with no peer: remembered for the tab's session (web/src/peers.ts).
+    await alice.page.evaluate(`(async () => {
+      const until = Date.now() + 5_000;
+      while (!sessionStorage.getItem('chat.peers.unnamed:' + ${id}) && Date.now() < until)
+        await new Promise((r) => setTimeout(r, 25));
+    })()`);
+    let asked = 0;
+    alice.page.on('websocket', (ws) =>
+      ws.on('framesent', ({ payload }) => {
+        if (String(payload).includes('"getChat"') && String(payload).includes(chat.chatId)) asked++;
+      }),
+    );
+    await alice.page.reload();
+    await alice.page.evaluate(`(async () => {
+      const c = window.chatApp.client;
+      while (c.state !== 'open' || c.chat(${id})?.members?.length !== 1) await new Promise((r) => setTimeout(r, 25));
+      await new Promise((r) => setTimeout(r, 1_500));
+    })()`);
+    expect(asked, 'getChat of the chat after the reload').toBe(0);
+    await alice.context.close();
+    await closeAll(stack, peer);
+  }, 120_000);
 });
