@@ -64,7 +64,7 @@ export class ChatApp {
     this.scheduled = new ScheduledList(this);
     const c = this.client;
     this.#blocked = new Blocked(c, (text) => this.toast(text));
-    this.#peers = new Peers(c, () => this.render());
+    this.#peers = new Peers(c, () => this.render(), timing.peerWindowMs);
     this.#presence = new PresenceAsks(c, this.#status);
     this.#reactions = new MyReactions(c, () => c.userId || this.me);
     this.#reader = new ReadMarker(c, () => this.openId);

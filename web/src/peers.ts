@@ -35,6 +35,8 @@ export class Peers {
   constructor(
     private readonly client: ChatClient,
     private readonly changed: () => void,
+    /** The window of `PER_MINUTE` (PageTiming.peerWindowMs: tests shorten it with the server's). */
+    private readonly windowMs = 60_000,
   ) {
     client.on('chat.created', ({ chat }) => this.#take(chat) && changed());
     client.on('chat.joined', ({ chat }) => this.#take(chat) && changed());
@@ -78,14 +80,14 @@ export class Peers {
   #pump(): void {
     clearTimeout(this.#timer);
     const now = Date.now();
-    this.#started = this.#started.filter((t) => now - t < 60_000);
+    this.#started = this.#started.filter((t) => now - t < this.windowMs);
     while (this.#queue.length && this.#inFlight < IN_FLIGHT && this.#started.length < PER_MINUTE) {
       const chatId = this.#queue.shift() as string;
       void this.#get(chatId);
     }
     const first = this.#started[0];
     if (this.#queue.length && first !== undefined && this.#started.length >= PER_MINUTE)
-      this.#timer = setTimeout(() => this.#pump(), first + 60_000 - now);
+      this.#timer = setTimeout(() => this.#pump(), first + this.windowMs - now);
   }
 
   async #get(chatId: string): Promise<void> {
