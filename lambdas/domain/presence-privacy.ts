@@ -48,7 +48,7 @@ export async function visibleTo(
  * who blocked them that they come and go.
  *
  * Whom `userId` blocked costs 0.5 read unit for a short list and at most about 0.5 more than the
- * peers' lookup (data/blocks.ts `blockedOf`: a first page with the list's count, then the rest of
+ * peers' lookup (data/blocked-of.ts `blockedOf`: a first page with the list's count, then the rest of
  * the list when it holds at most `BLOCKS_LISTED_PER_PEER` entries per peer left, else their items
  * about the peers by key). Never the whole list, however long it grew, unless that is cheaper.
  */
