@@ -105,11 +105,13 @@ describe('a direct chat the other member left, on the web page', () => {
     const alice = await openAs(chrome, stack.url.replace(/^ws:/, 'http:'), 'alice');
     const id = JSON.stringify(chat.chatId);
     // Asked, answered with no peer: remembered for the tab's session (web/src/peers.ts).
-    await alice.page.evaluate(`(async () => {
-      const until = Date.now() + 5_000;
+    const remembered = await alice.page.evaluate(`(async () => {
+      const until = Date.now() + 10_000;
       while (!sessionStorage.getItem('chat.peers.unnamed:' + ${id}) && Date.now() < until)
         await new Promise((r) => setTimeout(r, 25));
+      return sessionStorage.getItem('chat.peers.unnamed:' + ${id}) !== null;
     })()`);
+    expect(remembered, 'the answer naming no peer remembered').toBe(true);
     let asked = 0;
     alice.page.on('websocket', (ws) =>
       ws.on('framesent', ({ payload }) => {
@@ -117,7 +119,9 @@ describe('a direct chat the other member left, on the web page', () => {
       }),
     );
     await alice.page.reload();
+    // The reloaded page sets window.chatApp once its script has run: wait for it, not the load event.
     await alice.page.evaluate(`(async () => {
+      while (!window.chatApp?.client) await new Promise((r) => setTimeout(r, 25));
       const c = window.chatApp.client;
       while (c.state !== 'open' || c.chat(${id})?.members?.length !== 1) await new Promise((r) => setTimeout(r, 25));
       await new Promise((r) => setTimeout(r, 1_500));
