@@ -1,24 +1,7 @@
-/**
- * A receipt of a group whose roster could not be read (lambdas/domain/receipts.ts) goes to the
- * fan-out worker as a lookup job, as a message event does (lookup-job-roster.test.ts): before, the
- * other members never heard of it (their ticks stale until they reconnected), since the cursor had
- * moved and a repeated readMessage or markDelivered announced nothing. The worker reads the roster
- * again and applies the receipt rule itself (at most 200 sockets: fanout-receipt-job.test.ts). DynamoDB
- * Local holds the chat, the roster and the connections, the local gateway the sockets; only the
- * request's roster read is made to fail. The worker, too, leaves out the users the reader has blocked
- * (reading the reader's block items with its own grants: lambdas/domain/blocked-audience.ts). A
- * direct chat's receipt whose reader's blocks could not be read (a chat older than the blocks'
- * mirror) goes to the worker too, as a job of the peer and the reader: before, only the reader's own
- * sockets heard of it.
- */
-import { ApiGatewayManagementApiClient } from '@aws-sdk/client-apigatewaymanagementapi';
 import type { SQSEvent } from 'aws-lambda';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { markDelivered } from '../../lambdas/domain/delivery.ts';
-import type { Deps } from '../../lambdas/domain/deps.ts';
 import { readMessage } from '../../lambdas/domain/messages.ts';
-import { StoreDirectory } from '../../lambdas/fanout/directory.ts';
-import { FanOut } from '../../lambdas/fanout/fanout.ts';
 import type { FanOutJob } from '../../lambdas/fanout/jobs.ts';
 import { handler as fanOutWorker } from '../../lambdas/handlers/fanOutWorker.ts';
 import {
@@ -31,32 +14,14 @@ import {
   settle,
 } from '../support/chat.ts';
 import type { Frame } from '../support/client.ts';
+import { useFailingReads } from '../support/failing-reads.ts';
 import { olderThanTheMirror } from '../support/older-chats.ts';
 import { uniqueId, useTestStack } from '../support/stack.ts';
 import { useTableStore } from '../support/table-store.ts';
-import { fakeQueue } from '../unit/fanout-fakes.ts';
 
 const stack = useTestStack();
 const table = useTableStore(stack);
-let client: ApiGatewayManagementApiClient | undefined;
-afterAll(() => client?.destroy());
-
-/** Deps whose group roster reads fail (throttled, after the SDK's retries), and the jobs they queue. */
-function unreadableRoster(): { deps: Deps; jobs: FanOutJob[] } {
-  client ??= new ApiGatewayManagementApiClient({ endpoint: stack.managementEndpoint });
-  const api = client;
-  const unreadable = new StoreDirectory(table.store);
-  unreadable.someSocketsOfGroup = async () =>
-    Promise.reject(Object.assign(new Error('throttled'), { name: 'ThrottlingException' }));
-  const { queue, jobs } = fakeQueue();
-  const deps: Deps = {
-    store: table.store,
-    fanOut: new FanOut(() => api, unreadable, { queue }),
-    now: () => new Date(),
-    presenceConcurrency: 4,
-  };
-  return { deps, jobs };
-}
+const { unreadableRoster, unreadableBlocks } = useFailingReads(stack, table);
 
 const eventOf = (jobs: readonly FanOutJob[]): SQSEvent =>
   ({
@@ -131,24 +96,6 @@ describe('a receipt of a group whose roster could not be read', () => {
 });
 
 describe('a receipt of a direct chat older than the blocks’ mirror whose block read failed', () => {
-  /** Deps whose block reads fail in the request (throttled), and the jobs they queue. */
-  function unreadableBlocks(): { deps: Deps; jobs: FanOutJob[] } {
-    client ??= new ApiGatewayManagementApiClient({ endpoint: stack.managementEndpoint });
-    const api = client;
-    const blocks = Object.create(table.store.blocks) as typeof table.store.blocks;
-    blocks.blockedOf = async () =>
-      Promise.reject(Object.assign(new Error('throttled'), { name: 'ThrottlingException' }));
-    const store = Object.assign(Object.create(table.store) as typeof table.store, { blocks });
-    const { queue, jobs } = fakeQueue();
-    const deps: Deps = {
-      store,
-      fanOut: new FanOut(() => api, new StoreDirectory(store), { queue }),
-      now: () => new Date(),
-      presenceConcurrency: 4,
-    };
-    return { deps, jobs };
-  }
-
   it('reaches the peer through the worker (the reader’s own sockets at once), not one the reader blocked', async () => {
     const ann = await connectUser(stack, uniqueId('ann'));
     const bob = await connectUser(stack, uniqueId('bob'));

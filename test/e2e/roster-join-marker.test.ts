@@ -1,30 +1,16 @@
-/**
- * A join marker (`USER#u`/`JOINED#<expiry>#<chatId>`, 15 minutes) lets `$connect` list a socket in a
- * group the membership index does not show yet. It outlives the membership when the member is
- * removed, leaves or the group is deleted within those minutes: `$connect` must not list the
- * socket of someone who is no longer a member (before, it did, for the socket's lifetime, up to
- * 2 h: the fan-out worker's receipts reached them, and the entry counted towards the 200-socket
- * limits of receipts and typing). A marked group missing from the index is listed only once a
- * consistent read finds the membership (test/security/join-markers.test.ts: index lag).
- */
-import { ApiGatewayManagementApiClient } from '@aws-sdk/client-apigatewaymanagementapi';
 import type { SQSEvent } from 'aws-lambda';
-import { afterAll, describe, expect, it } from 'vitest';
-import type { Deps } from '../../lambdas/domain/deps.ts';
+import { describe, expect, it } from 'vitest';
 import { readMessage } from '../../lambdas/domain/messages.ts';
-import { StoreDirectory } from '../../lambdas/fanout/directory.ts';
-import { FanOut } from '../../lambdas/fanout/fanout.ts';
 import { handler as fanOutWorker } from '../../lambdas/handlers/fanOutWorker.ts';
 import { closeAll, connectUser, eventsOf, makeGroup, sendText, settle } from '../support/chat.ts';
 import type { Frame } from '../support/client.ts';
+import { useFailingReads } from '../support/failing-reads.ts';
 import { uniqueId, useTestStack } from '../support/stack.ts';
 import { useTableStore } from '../support/table-store.ts';
-import { fakeQueue } from '../unit/fanout-fakes.ts';
 
 const stack = useTestStack();
 const table = useTableStore(stack);
-let client: ApiGatewayManagementApiClient | undefined;
-afterAll(() => client?.destroy());
+const { unreadableRoster } = useFailingReads(stack, table);
 
 /** The roster entries' sort keys of `userId` in the group. */
 async function rosterOf(chatId: string, userId: string): Promise<string[]> {
@@ -79,18 +65,7 @@ describe('a join marker outliving the membership', () => {
     await settle(stack, ann, bob, cat);
     // The request cannot read the roster: the receipt is handed to the worker, which reads it again
     // without the member list (docs/security.md, "Receipts").
-    client = new ApiGatewayManagementApiClient({ endpoint: stack.managementEndpoint });
-    const api = client;
-    const unreadable = new StoreDirectory(table.store);
-    unreadable.someSocketsOfGroup = async () =>
-      Promise.reject(Object.assign(new Error('throttled'), { name: 'ThrottlingException' }));
-    const { queue, jobs } = fakeQueue();
-    const deps: Deps = {
-      store: table.store,
-      fanOut: new FanOut(() => api, unreadable, { queue }),
-      now: () => new Date(),
-      presenceConcurrency: 4,
-    };
+    const { deps, jobs } = unreadableRoster();
     await readMessage(deps, { userId: cat.userId, name: 'Cat' }, { chatId, messageId: m.messageId });
     expect(jobs.length, 'the receipt went to the worker').toBe(1);
     const records = jobs.map((job, i) => ({ messageId: `m${i}`, body: JSON.stringify(job) }));
