@@ -86,6 +86,8 @@ export interface ChatInfo {
   kind: ChatKind;
   name: string | null;
   ownerId: string;
+  /** A direct chat's other member, also after one of the two left; absent in groups (and older chats). */
+  peerId?: string;
   /** The full member list (from `getChat`, `sync` or a chat event), or null until known. */
   members: Member[] | null;
   memberCount: number;

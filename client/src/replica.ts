@@ -118,7 +118,7 @@ export class Replica {
   private named(c: Chat | ChatSummary, since?: number): ChatEntry | undefined {
     if (!this.gone.back(c, since)) return;
     const e = this.ensure(c.chatId);
-    Object.assign(e.info, { kind: c.kind, name: c.name, ownerId: c.ownerId });
+    Object.assign(e.info, { kind: c.kind, name: c.name, ownerId: c.ownerId, peerId: c.peerId });
     e.stub = false;
     return e;
   }

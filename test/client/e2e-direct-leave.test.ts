@@ -6,12 +6,12 @@
 import { describe, expect, it } from 'vitest';
 import { eventually } from '../support/client.ts';
 import { useTestStack } from '../support/stack.ts';
-import { settled, useClients, useShortWriteTiming } from './support/e2e.ts';
+import { clientFor, settled, useClients, useShortWriteTiming } from './support/e2e.ts';
 
 const stack = useTestStack();
 // The rejoined chat's catch-up waits for its head to be quiet: shortened (the write path's bounds).
 useShortWriteTiming();
-const { pair } = useClients(stack);
+const { pair, track } = useClients(stack);
 
 describe('a direct chat left and brought back', () => {
   it('goes from the leaver, stays with the other, and comes back with its history', async () => {
@@ -38,5 +38,21 @@ describe('a direct chat left and brought back', () => {
     await bob.sendMessage(chatId, 'welcome back');
     await eventually(() => alice.messages(chatId).length === 3);
     expect(alice.chat(chatId)?.ownerId).toBe(bobId);
+  });
+
+  it('names the peer (peerId) on both sides, and to a new device once the peer has left', async () => {
+    const { alice, bob, aliceId, bobId, chatId } = await pair('dp');
+    expect(alice.chat(chatId)?.peerId).toBe(bobId);
+    await eventually(() => bob.chat(chatId)?.peerId === aliceId);
+
+    await bob.request('removeMember', { chatId, userId: bobId });
+    await eventually(() => alice.chat(chatId)?.memberCount === 1);
+    // A device that never saw the pair: its sync lists the chat with one member, and the peer.
+    const laptop = track(clientFor(stack, aliceId));
+    await settled(laptop);
+    const info = laptop.chat(chatId);
+    expect(info?.kind).toBe('direct');
+    expect(info?.peerId).toBe(bobId);
+    expect(alice.chat(chatId)?.peerId).toBe(bobId);
   });
 });
