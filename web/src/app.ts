@@ -18,7 +18,6 @@ import { signOutDiscarding } from './keep.ts';
 import { MessageList } from './messages.ts';
 import { watchNetwork } from './online.ts';
 import { pageClient } from './page-client.ts';
-import { Peers } from './peers.ts';
 import { PresenceAsks } from './presence.ts';
 import { MyReactions } from './reactions.ts';
 import { ReadMarker } from './reading.ts';
@@ -38,7 +37,6 @@ export class ChatApp {
   readonly #status = new ChatStatus();
   readonly #presence: PresenceAsks;
   readonly #blocked: Blocked;
-  readonly #peers: Peers;
   readonly #reactions: MyReactions;
   readonly #reader: ReadMarker;
   #frame = 0;
@@ -64,7 +62,6 @@ export class ChatApp {
     this.scheduled = new ScheduledList(this);
     const c = this.client;
     this.#blocked = new Blocked(c, (text) => this.toast(text));
-    this.#peers = new Peers(c, () => this.render(), timing.peerWindowMs);
     this.#presence = new PresenceAsks(c, this.#status);
     this.#reactions = new MyReactions(c, () => c.userId || this.me);
     this.#reader = new ReadMarker(c, () => this.openId);
@@ -214,15 +211,9 @@ export class ChatApp {
   #render(): void {
     const c = this.client;
     const me = c.userId || this.me;
-    const rows = c.chats().map((info) => {
-      const held = c.messages(info.chatId);
-      // A direct chat whose peer left and wrote nothing held (the opened one first).
-      this.#peers.ask(info, me, held, info.chatId === this.openId);
-      return { chat: this.#peers.of(info), last: held.at(-1) };
-    });
+    const rows = c.chats().map((chat) => ({ chat, last: c.messages(chat.chatId).at(-1) }));
     this.#chatList.render(rows, me, this.openId);
-    const info = this.openId ? c.chat(this.openId) : undefined;
-    const chat = info && this.#peers.of(info);
+    const chat = this.openId ? c.chat(this.openId) : undefined;
     const held = chat ? c.messages(chat.chatId) : [];
     byId('chat-title').textContent = chat ? chatTitle(chat, me, held) : 'Pick a chat';
     byId('chat-status').textContent = chat ? this.#status.text(chat.chatId, chat, this.me) : '';
@@ -261,7 +252,6 @@ export class ChatApp {
   async #afterOpen(): Promise<void> {
     // A chat opened while the socket was down, or whose read was lost with it: nothing new may come.
     this.#reader.mark();
-    this.#peers.reconnected();
     await this.#blocked.load();
     if (this.openId) void this.#loadChat(this.openId);
     this.render();
@@ -288,7 +278,7 @@ export class ChatApp {
 
   async #toggleBlock(): Promise<void> {
     const chat = this.openId ? this.client.chat(this.openId) : undefined;
-    const other = chat && peerOf(this.#peers.of(chat), this.me, this.client.messages(chat.chatId));
+    const other = chat && peerOf(chat, this.me, this.client.messages(chat.chatId));
     if (other) await this.#blocked.toggle(other);
     this.render();
   }

@@ -9,12 +9,9 @@ import { displayName, h, setAttr, shortTime } from './dom.ts';
 import { arrange } from './keyed.ts';
 
 export interface ChatRow {
-  readonly chat: PeerChat;
+  readonly chat: ChatInfo;
   readonly last: Message | undefined;
 }
-
-/** A chat as the page shows it: the client's, with the peer the server named (`peerId`: peers.ts). */
-export type PeerChat = ChatInfo & { readonly peerId?: string | undefined };
 
 /**
  * The other member of a direct chat: the one the server names (`peerId`, also once they left), or
@@ -22,7 +19,7 @@ export type PeerChat = ChatInfo & { readonly peerId?: string | undefined };
  * alone), the sender of the last of their messages held.
  */
 export function peerOf(
-  chat: PeerChat,
+  chat: ChatInfo,
   me: string,
   held: readonly (Message | undefined)[] = [],
 ): string | undefined {
@@ -33,7 +30,7 @@ export function peerOf(
 }
 
 /** A chat's title: the group's name, or the other member of a direct chat (`held`: its messages). */
-export function chatTitle(chat: PeerChat, me: string, held: readonly (Message | undefined)[] = []): string {
+export function chatTitle(chat: ChatInfo, me: string, held: readonly (Message | undefined)[] = []): string {
   if (chat.name) return chat.name;
   const other =
     chat.kind === 'direct' ? peerOf(chat, me, held) : chat.members?.find((m) => m.userId !== me)?.userId;

@@ -16,11 +16,6 @@ export interface PageTiming {
   readonly backoffMaxMs?: number;
   /** The client's request timeout (ClientOptions). @default the client's: 15 000 */
   readonly requestTimeoutMs?: number;
-  /**
-   * The window of the rows' peer asks (peers.ts `PER_MINUTE` in it), for a test whose server
-   * windows are shortened alike (RATE_LIMIT_WINDOW_SECONDS). @default 60 000
-   */
-  readonly peerWindowMs?: number;
 }
 
 /** Local: the demo-user picker; the socket is the page's own origin. */
