@@ -2,15 +2,17 @@ import type { Target } from './delivery.ts';
 
 export const JOB_VERSION = 1;
 /**
- * A direct chat's receipt whose reader's blocks could not be read (`planBlockedLookupJob`): a
- * version of its own, which every worker before it refuses (they decode `v: 1` only, and drop the
- * rest). Such a worker would take it for a plain lookup job, leave `reader` unread and post the
- * receipt to a peer the reader blocked (during a deploy, a rollback, or a DLQ redrive).
+ * A receipt's job whose worker must leave out the users its `reader` blocked: a group's
+ * (`planReceiptJob`) and a direct chat's whose reader's blocks could not be read
+ * (`planBlockedLookupJob`). A version of its own, which every worker before it refuses (up to
+ * 1ad5706 they decode `v: 1` only; from d43df0c `v: 2` only with `users`), and drops. Such a worker
+ * reads no blocks: it would post the reader's receipt to users the reader blocked (during a deploy,
+ * a rollback, or a DLQ redrive: docs/deploy.md).
  */
-export const BLOCKED_LOOKUP_JOB_VERSION = 2;
+export const READER_JOB_VERSION = 2;
 
 export interface FanOutJob {
-  readonly v: typeof JOB_VERSION | typeof BLOCKED_LOOKUP_JOB_VERSION;
+  readonly v: typeof JOB_VERSION | typeof READER_JOB_VERSION;
   /** The group whose roster listed these sockets (a gone socket's entry is dropped from it). */
   readonly chatId?: string;
   /** The frame, serialized once. */
@@ -99,14 +101,17 @@ export function planLookupJob(
   };
 }
 
-/** A receipt's job: `chatId`'s roster to read again, up to `maxSockets` (`FanOutJob.maxSockets`). */
+/**
+ * A group's receipt's job: `chatId`'s roster to read again, up to `maxSockets`
+ * (`FanOutJob.maxSockets`), and `reader`'s blocks (`READER_JOB_VERSION`).
+ */
 export const planReceiptJob = (
   chatId: string,
   frame: string,
   reader: string,
   maxSockets: number,
 ): FanOutJob => ({
-  v: JOB_VERSION,
+  v: READER_JOB_VERSION,
   chatId,
   frame,
   targets: [],
@@ -123,7 +128,7 @@ export const planBlockedLookupJob = (
   userIds: readonly string[],
   frame: string,
   reader: string,
-): FanOutJob => ({ ...planLookupJob(userIds, frame, undefined), v: BLOCKED_LOOKUP_JOB_VERSION, reader });
+): FanOutJob => ({ ...planLookupJob(userIds, frame, undefined), v: READER_JOB_VERSION, reader });
 
 /** The frame of an offline check job (never posted). */
 export const OFFLINE_CHECK_FRAME = '{"type":"offline-check"}';
@@ -161,6 +166,11 @@ export const targetsOf = (job: FanOutJob): Target[] =>
 
 const isString = (x: unknown): x is string => typeof x === 'string' && x.length > 0;
 
+/** A `READER_JOB_VERSION` job: a receipt's, with its reader, of `users` or of a group's roster. */
+const isReaderJob = (job: Partial<FanOutJob>): boolean =>
+  job.reader !== undefined &&
+  (job.users !== undefined || (job.maxSockets !== undefined && job.chatId !== undefined));
+
 /** The job a queue message carries, or undefined when the body is not one (it is then dropped). */
 export function decodeJob(body: string): FanOutJob | undefined {
   let job: Partial<FanOutJob>;
@@ -172,8 +182,7 @@ export function decodeJob(body: string): FanOutJob | undefined {
   const ok =
     job !== null &&
     typeof job === 'object' &&
-    (job.v === JOB_VERSION ||
-      (job.v === BLOCKED_LOOKUP_JOB_VERSION && job.users !== undefined && job.reader !== undefined)) &&
+    (job.v === JOB_VERSION || (job.v === READER_JOB_VERSION && isReaderJob(job))) &&
     isString(job.frame) &&
     (job.chatId === undefined || isString(job.chatId)) &&
     Number.isInteger(job.attempt) &&

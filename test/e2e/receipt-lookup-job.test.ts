@@ -50,8 +50,8 @@ describe('a receipt of a group whose roster could not be read', () => {
     // Each receipt is one job naming the chat and the reader (no member list read for it); the
     // worker reads the roster again and posts to its sockets but the reader's.
     expect(jobs).toEqual([
-      expect.objectContaining({ chatId, maxSockets: 200, reader: bob.userId, targets: [] }),
-      expect.objectContaining({ chatId, maxSockets: 200, reader: bob.userId, targets: [] }),
+      expect.objectContaining({ v: 2, chatId, maxSockets: 200, reader: bob.userId, targets: [] }),
+      expect.objectContaining({ v: 2, chatId, maxSockets: 200, reader: bob.userId, targets: [] }),
     ]);
     expect(jobs.filter((job) => job.users !== undefined)).toEqual([]);
     // The jobs run through the worker's own handler (its deps, its scope: the IAM check sees its

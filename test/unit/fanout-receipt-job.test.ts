@@ -10,13 +10,21 @@
 import type { SQSEvent } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
 import { FanOut, type Target } from '../../lambdas/fanout/fanout.ts';
-import { decodeJob, type FanOutJob, planBlockedLookupJob } from '../../lambdas/fanout/jobs.ts';
+import {
+  decodeJob,
+  type FanOutJob,
+  planBlockedLookupJob,
+  planReceiptJob,
+} from '../../lambdas/fanout/jobs.ts';
 import { processFanOutJobs } from '../../lambdas/fanout/worker.ts';
 import { fakeApi, fakeDirectory, fakeQueue } from './fanout-fakes.ts';
 
 const frame = '{"type":"message.read","chatId":"g1","userId":"ann","lastReadSeq":3}';
-/** As receipts.ts queues it (jobs.ts `planReceiptJob`) (written out: the job's shape is the contract with the worker). */
-const job: FanOutJob = { v: 1, chatId: 'g1', frame, targets: [], maxSockets: 3, reader: 'ann', attempt: 1 };
+/**
+ * As receipts.ts queues it (jobs.ts `planReceiptJob`) (written out: the job's shape is the contract
+ * with the worker): version 2, which no worker from before the block filter decodes.
+ */
+const job: FanOutJob = { v: 2, chatId: 'g1', frame, targets: [], maxSockets: 3, reader: 'ann', attempt: 1 };
 const eventOf = (j: FanOutJob): SQSEvent =>
   ({ Records: [{ messageId: 'm0', body: JSON.stringify(j) }] }) as unknown as SQSEvent;
 const socketsOf = (userId: string, n: number): Target[] =>
@@ -31,7 +39,14 @@ function run(listed: Target[], unreachable = new Set<string>()) {
 
 describe('a receipt’s job', () => {
   it('decodes, and nothing malformed of it', () => {
+    expect(planReceiptJob('g1', frame, 'ann', 3)).toEqual(job);
     expect(decodeJob(JSON.stringify(job))).toEqual(job);
+    // One an older request queued (version 1, during a deploy) is still run, blocks read all the same.
+    expect(decodeJob(JSON.stringify({ ...job, v: 1 }))).toEqual({ ...job, v: 1 });
+    const { reader: _reader, ...noReader } = job;
+    expect(decodeJob(JSON.stringify(noReader))).toBeUndefined();
+    const { chatId: _chatId, ...noChat } = job;
+    expect(decodeJob(JSON.stringify(noChat))).toBeUndefined();
     expect(decodeJob(JSON.stringify({ ...job, maxSockets: '3' }))).toBeUndefined();
     expect(decodeJob(JSON.stringify({ ...job, maxSockets: 1.5 }))).toBeUndefined();
     expect(decodeJob(JSON.stringify({ ...job, reader: 7 }))).toBeUndefined();
@@ -64,6 +79,17 @@ describe('a receipt’s job', () => {
     await expect(processFanOutJobs(eventOf(job), deps)).resolves.toEqual({ batchItemFailures: [] });
     expect(rosterReads).toEqual(['g1', 'g1']);
     expect(api.delivered.map((d) => d.connectionId).sort()).toEqual(['bob1', 'bob2']);
+  });
+
+  it('is refused by every older worker (a deploy, a rollback, a DLQ redrive): dropped, not posted to those the reader blocked', () => {
+    // Up to 1ad5706, jobs.ts decodeJob took `v: 1` only, and that worker posted a receipt job to the
+    // whole roster but the reader, blocks unread. From d43df0c it also took `v: 2`, only with `users`.
+    const upTo1ad5706 = (j: Partial<FanOutJob>) => j.v === 1;
+    const fromD43df0c = (j: Partial<FanOutJob>) =>
+      j.v === 1 || (j.v === 2 && j.users !== undefined && j.reader !== undefined);
+    const queued = JSON.parse(JSON.stringify(planReceiptJob('g1', frame, 'ann', 200))) as FanOutJob;
+    expect(upTo1ad5706(queued)).toBe(false);
+    expect(fromD43df0c(queued)).toBe(false);
   });
 
   it('leaves out the sockets of the users the reader has blocked, asking only when others are listed', async () => {

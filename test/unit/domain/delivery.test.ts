@@ -69,12 +69,13 @@ describe('markDelivered', () => {
     expect(fanOut.toUsers).not.toHaveBeenCalled();
     expect(store.chats.getWithMembers).not.toHaveBeenCalled();
     // The worker reads the roster again, one Query (up to 200 sockets; more: nobody), and posts to
-    // its sockets but the caller's (receipts.ts).
+    // its sockets but the caller's and those the caller blocked (receipts.ts): version 2, which no
+    // worker from before that filter runs (jobs.ts READER_JOB_VERSION).
     const frame = { type: 'message.delivered', chatId: 'g1', userId: 'bob', lastDeliveredSeq: 7 };
     expect(fanOut.queueJob.mock.calls).toEqual([
       [
         {
-          v: 1,
+          v: 2,
           chatId: 'g1',
           frame: JSON.stringify(frame),
           targets: [],

@@ -88,8 +88,9 @@ describe('readMessage', () => {
     const frame = { type: 'message.read', chatId: 'g1', userId: 'ann', lastReadSeq: 3 };
     expect(sent(fanOut)).toEqual([{ userIds: ['ann'], frame, options: undefined }]);
     // The worker reads the roster again (up to 200 sockets; more: nobody) and posts to its sockets
-    // but the reader's, who were told here (receipts.ts).
-    const job = { v: 1, chatId: 'g1', frame: JSON.stringify(frame), targets: [], attempt: 1 };
+    // but the reader's, who were told here, and those the reader blocked (receipts.ts): version 2,
+    // which no worker from before that filter runs (jobs.ts READER_JOB_VERSION).
+    const job = { v: 2, chatId: 'g1', frame: JSON.stringify(frame), targets: [], attempt: 1 };
     expect(fanOut.queueJob.mock.calls).toEqual([[{ ...job, maxSockets: 200, reader: 'ann' }]]);
   });
 
