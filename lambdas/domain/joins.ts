@@ -115,7 +115,8 @@ export const returnRetryWindowMs = (): number => CLIENT_REQUEST_TIMEOUT_MS + wri
  * version to the other. A client that holds the chat takes the repeat as it took the first (the SDK
  * fetches the chat again on `member.joined`; a leave under way keeps the chat on that device until its
  * `member.left`), and one that left since ignores a Chat no newer than its leave (client/src/gone.ts).
- * A direct chat has no roster to admit to.
+ * A direct chat has no roster to admit to. Nobody is told while either of the pair blocks the other
+ * (`eitherBlocks`): the blocker opening the chat would tell the one they blocked of it.
  */
 export async function returnAgain(
   deps: Deps,
@@ -132,10 +133,29 @@ export async function returnAgain(
     })
     .map((m) => m.userId);
   const view = chatView(chat, members, back, callerId);
-  if (back.length === 0) return view;
+  if (back.length === 0 || (await eitherBlocks(deps, callerId, chat, members))) return view;
   const others = userIdsOf(members).filter((id) => !back.includes(id));
   await tellJoined(deps, chat, joinedViews(chat, members, back), others, chat.memberVer);
   return view;
+}
+
+/**
+ * Whether either of a direct pair blocks the other, from its `META` as createChat read it
+ * (consistently): the mirror (`blockedSenders`) lists every block of a chat that has it
+ * (`blocksMirrored`), nothing read. One older than the mirror lists only the blocks made since, so
+ * when it lists none the caller's item about the peer is read (one consistent GetItem, 1 read unit);
+ * the peer's about the caller createChat read before (`refuseBlockedDirect`), and refused on.
+ */
+async function eitherBlocks(
+  deps: Deps,
+  callerId: string,
+  chat: ChatRecord,
+  members: readonly MemberRecord[],
+): Promise<boolean> {
+  if ((chat.blockedSenders?.size ?? 0) > 0) return true;
+  const peer = members.find((m) => m.userId !== callerId)?.userId;
+  if (chat.blocksMirrored || peer === undefined) return false;
+  return deps.store.blocks.isBlocked(callerId, peer);
 }
 
 /**

@@ -23,6 +23,7 @@ import {
   type UserSocket,
 } from '../support/chat.ts';
 import { useInterceptedStack } from '../support/handler-client.ts';
+import { blockBeforeTheMirror, olderThanTheMirror } from '../support/older-chats.ts';
 import { uniqueId } from '../support/stack.ts';
 
 /** Armed: the next transaction that puts `joiner`'s membership of `chatId` first runs `meanwhile`. */
@@ -138,4 +139,43 @@ describe('a direct chat one of the pair left, and blocks', () => {
       await closeAll(stack, stayed, left);
     }
   });
+});
+
+/** The events `socket` got since its frame `mark` (replies left out). */
+const eventsSince = (socket: UserSocket, mark: number) =>
+  socket.frames.slice(mark).filter((f) => !['ack', 'error', 'pong'].includes(String(f.type)));
+
+describe('createChat of the pair again within the return window, by one who blocked the other since', () => {
+  // A return tells again for 20 s (joins.ts returnAgain: the retry of one that stopped before telling);
+  // a block of either by the other since makes it tell nobody: the one blocked learns nothing of the
+  // blocker. The chat's META lists the block (its mirror); one older than the mirror may not list a
+  // block stored before it, and reads the caller's block item.
+  const cases = [
+    { name: 'the one who stayed brought the other back, then blocked them', blockerCameBack: false },
+    { name: 'the one who came back blocked the other', blockerCameBack: true },
+    {
+      name: 'in a chat older than the mirror, a block it does not list',
+      blockerCameBack: false,
+      older: true,
+    },
+  ];
+  for (const { name, blockerCameBack, older } of cases) {
+    it(name, async () => {
+      const { stayed: bob, left: ann, chat } = await leftPair(0);
+      const { chatId } = chat;
+      if (older) await olderThanTheMirror(stack, chatId);
+      const [blocker, blocked] = blockerCameBack ? [ann, bob] : [bob, ann];
+      await blocker.ok('createChat', { kind: 'direct', userId: blocked.userId }); // ann is back
+      await ann.event('chat.joined', forChat(chatId));
+      if (older) await blockBeforeTheMirror(stack, blocker.userId, blocked.userId);
+      else await blocker.ok('blockUser', { userId: blocked.userId });
+      await settle(stack, ann, bob);
+      const mark = blocked.frames.length;
+      const again = await blocker.ok('createChat', { kind: 'direct', userId: blocked.userId });
+      expect(again).toMatchObject({ created: false, chat: { chatId, memberCount: 2 } });
+      await settle(stack, ann, bob);
+      expect(eventsSince(blocked, mark), 'the one blocked learns of the blocker’s createChat').toEqual([]);
+      await closeAll(stack, ann, bob);
+    });
+  }
 });

@@ -38,7 +38,7 @@ async function returnThatStopped(by: 'ann' | 'bob') {
   };
   store.chats.getWithMembers.mockResolvedValue(back);
   fanOut.toUsers.mockClear();
-  return fake;
+  return { ...fake, back };
 }
 
 describe('createChat direct repeated after a return that stopped past its write', () => {
@@ -77,6 +77,27 @@ describe('createChat direct repeated after a return that stopped past its write'
     expect(later).toMatchObject({ created: false, chat: { chatId: 'd1', memberCount: 2 } });
     await createChat(deps, caller('bob'), { kind: 'direct', userId: 'ann' });
     expect(sent(fanOut)).toEqual([]);
+  });
+
+  it('tells nobody within the window once either blocked the other: the mirror on META, nothing read', async () => {
+    for (const by of ['ann', 'bob'] as const) {
+      const { deps, store, fanOut, back } = await returnThatStopped('bob');
+      const blocked = by === 'bob' ? 'ann' : 'bob';
+      store.chats.getWithMembers.mockResolvedValue({
+        ...back,
+        chat: { ...back.chat, blocksMirrored: true, blockedSenders: new Set([blocked]) },
+      });
+      store.blocks.isBlocked.mockClear();
+      clock.advance(2_000);
+      const retry = await createChat(deps, caller(by), { kind: 'direct', userId: blocked });
+      expect(retry, `${by} blocked`).toMatchObject({
+        created: false,
+        chat: { chatId: 'd1', memberCount: 2 },
+      });
+      expect(sent(fanOut), `${by} blocked`).toEqual([]);
+      // Only createChat's own lookup of the peer's item about the caller.
+      expect(store.blocks.isBlocked.mock.calls).toEqual([[blocked, by]]);
+    }
   });
 
   it('tells nobody for a pair neither of whom ever left (a repeat of the creation)', async () => {
