@@ -88,10 +88,16 @@ export function sendAtRefusal(sendAt: Date, now: Date): Error | undefined {
   return undefined;
 }
 
+/**
+ * `chargeAudience`: charges the author's rate limit by the members the send at `sendAt` will reach
+ * (the chat's member count, as a sendMessage frame is: rate-limits.ts `membersPerFrame`), once the
+ * schedule is stored (a repeat, or one refused, stores nothing and is not charged more).
+ */
 export async function scheduleMessage(
   deps: ScheduledDeps,
   caller: Caller,
   input: ScheduleMessageInput,
+  chargeAudience: (members: number) => Promise<void> = async () => undefined,
 ): Promise<{ scheduled: Scheduled }> {
   const now = deps.now();
   const sendAt = new Date(input.sendAt);
@@ -107,7 +113,8 @@ export async function scheduleMessage(
     if (earlier) return { scheduled: await scheduledView(deps, earlier) };
     throw refusal;
   }
-  await refuseBlockedSend(deps, caller, await loadAsMember(deps, caller, input.chatId));
+  const access = await loadAsMember(deps, caller, input.chatId);
+  await refuseBlockedSend(deps, caller, access);
   if (input.replyTo !== undefined) {
     const seq = seqOfMessageId(input.replyTo);
     const target = seq === undefined ? undefined : await deps.store.messages.get(input.chatId, seq);
@@ -200,9 +207,12 @@ export async function scheduleMessage(
       .catch((error: unknown) => logger.error('could not enqueue a scheduled message', { error }));
   }
   const scheduled = await scheduledView(deps, record);
-  await deps.fanOut.toUsers([caller.userId], event('scheduled.created', { scheduled }), {
-    excludeConnectionId: input.connectionId,
-  });
+  await Promise.all([
+    chargeAudience(access.chat.memberCount),
+    deps.fanOut.toUsers([caller.userId], event('scheduled.created', { scheduled }), {
+      excludeConnectionId: input.connectionId,
+    }),
+  ]);
   return { scheduled };
 }
 

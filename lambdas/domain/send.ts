@@ -117,18 +117,29 @@ export interface SendMessageInput extends SendInput {
   readonly connectionId: string;
 }
 
+/** How a send goes beside its checks: its cursor (`SenderCursorOptions`) and its charge. */
+export interface SendOptions extends SenderCursorOptions {
+  /**
+   * Charges the sender's rate limit by the members the stored message reaches (the chat head's
+   * member count: rate-limits.ts `membersPerFrame`), beside its posts: a sendMessage frame. None for
+   * a scheduled message going out (its scheduleMessage frame was charged) nor for a duplicate.
+   */
+  readonly chargeAudience?: ((members: number) => Promise<void>) | undefined;
+}
+
 /**
  * `admitted`: the frame's rate-limit decision, when the handler takes it beside the send (a lease
  * write overlaps the checks and the claim): it is one of the checks (`send-checks.ts`), so nothing
  * is stored unless it passes, and a claim made meanwhile is given back. `options`: whether the send
- * moves its sender's read cursor (not for a scheduled message going out: `sender-cursor.ts`).
+ * moves its sender's read cursor (not for a scheduled message going out: `sender-cursor.ts`), and
+ * how it is charged by its audience.
  */
 export async function sendMessage(
   deps: Deps,
   caller: Caller,
   request: SendMessageInput,
   admitted: Promise<void> = ADMITTED,
-  options: SenderCursorOptions = {},
+  options: SendOptions = {},
 ): Promise<{ message: MessageView; duplicate: boolean }> {
   const ref: ClaimRef | undefined =
     request.clientMessageId === undefined
@@ -235,6 +246,7 @@ export async function sendMessage(
   const marked = markSent(deps, message, options, appended.head.chat.kind);
   await Promise.all([
     marked.catch(() => undefined),
+    options.chargeAudience?.(appended.head.chat.memberCount),
     mirrorOlderChat(deps, appended.head.chat, userIdsOf(appended.head.members)),
     deps.fanOut.toUsers(userIdsOf(appended.head.members), event('message.created', { message: view }), {
       excludeConnectionId: input.connectionId,

@@ -7,5 +7,11 @@ import { wsAction } from '../shared/ws-middleware.ts';
 export const handler = wsAction({
   action: contract.scheduleMessage,
   run: (input, ctx) =>
-    scheduleMessage(scheduledDeps(), ctx.caller, { ...input, connectionId: ctx.connectionId }),
+    scheduleMessage(
+      scheduledDeps(),
+      ctx.caller,
+      { ...input, connectionId: ctx.connectionId },
+      // Counted by the audience its send will reach (rate-limits.ts `membersPerFrame`).
+      ctx.chargeAudience,
+    ),
 });

@@ -15,6 +15,8 @@ export const handler = wsAction({
       ctx.caller,
       { ...input, connectionId: ctx.connectionId },
       ctx.admitted,
+      // Counted by its audience (rate-limits.ts `membersPerFrame`), beside the posts.
+      { chargeAudience: ctx.chargeAudience },
     );
     if (!result.duplicate) countMetric('MessagesSent');
     return result;

@@ -66,8 +66,13 @@ function refusal(action: string, limit: RateLimit, decision: RateDecision): Chat
   if (decision.allowed) return undefined;
   const seconds = Math.ceil(decision.retryAfterMs / 1000);
   const what = action === UNMATCHED ? 'frames without a known action' : `${action} requests`;
-  // A metered action's window also holds what its requests read: one may have counted as several.
-  const counted = limit.unitsPerFrame ? ' (one that reads much counts as several)' : '';
+  // A metered action's window also holds what its requests read (or, a message, the members it
+  // reached): one may have counted as several.
+  const counted = limit.unitsPerFrame
+    ? ' (one that reads much counts as several)'
+    : limit.membersPerFrame
+      ? ` (one to a chat of more than ${limit.membersPerFrame} members counts as several)`
+      : '';
   return new ChatError(
     'RATE_LIMITED',
     `Too many ${what}: at most ${limit.max} every ${limit.windowSeconds} s${counted}. Retry in ${seconds} s.`,
@@ -85,14 +90,38 @@ function refusal(action: string, limit: RateLimit, decision: RateDecision): Chat
  */
 export async function chargeReads(userId: string, action: string, units: number, nowMs = Date.now()) {
   const limit = rateLimitOf(action);
-  const per = limit?.unitsPerFrame;
+  await chargeBeyond(userId, action, limit, units, limit?.unitsPerFrame, nowMs);
+}
+
+/**
+ * Charges a frame of `action` that reached `members` members (a message's audience: the chat head's
+ * member count) by them: an action whose limit has `membersPerFrame` counts
+ * `ceil(members / membersPerFrame)` frames, the one admitted and the rest charged now, as
+ * `chargeReads` does (never refused: a debt refuses later frames), so one user's messages reach at
+ * most about `max × membersPerFrame` members a window. A frame within `membersPerFrame` costs
+ * nothing more (no write); a charge that fails is logged.
+ */
+export async function chargeAudience(userId: string, action: string, members: number, nowMs = Date.now()) {
+  const limit = rateLimitOf(action);
+  await chargeBeyond(userId, action, limit, members, limit?.membersPerFrame, nowMs);
+}
+
+/** Charges the frames beyond the first that `amount` is worth at `per` a frame (none without `per`). */
+async function chargeBeyond(
+  userId: string,
+  action: string,
+  limit: RateLimit | undefined,
+  amount: number,
+  per: number | undefined,
+  nowMs: number,
+): Promise<void> {
   if (!limit || !per) return;
-  const extra = Math.ceil(units / per) - 1;
+  const extra = Math.ceil(amount / per) - 1;
   if (extra <= 0) return;
   try {
     await leasesOf(store().limits).charge(userId, action, limit, extra, nowMs);
   } catch (error) {
-    logger.warn('could not charge a read to its rate limit', { action, units, error });
+    logger.warn('could not charge a frame to its rate limit', { action, amount, error });
   }
 }
 

@@ -34,6 +34,14 @@ export interface RateLimit {
    * its frames read. Without it, a frame counts one whatever it reads.
    */
   readonly unitsPerFrame?: number;
+  /**
+   * The members one frame may reach (a message's audience: sendMessage, and scheduleMessage for the
+   * send it makes at its time). A frame into a chat of more members counts as
+   * `ceil(members / membersPerFrame)` frames (the rest charged after it was stored, as for
+   * `unitsPerFrame`: rate-limiter.ts `chargeAudience`), so one user's messages reach at most about
+   * `max × membersPerFrame` members a window (posts, fan-out jobs, pushes), whatever the chat.
+   */
+  readonly membersPerFrame?: number;
 }
 
 /**
@@ -48,13 +56,27 @@ const perMinute = (max: number, lease = 1, unitsPerFrame?: number): RateLimit =>
   lease,
   ...(unitsPerFrame ? { unitsPerFrame } : {}),
 });
+/** A limit whose frames count by the members they reach (`membersPerFrame`). */
+const byAudience = (limit: RateLimit, membersPerFrame: number): RateLimit => ({ ...limit, membersPerFrame });
+/**
+ * The members a message frame reaches before it counts as more than one: a direct chat and a group
+ * of at most 200 (the busy-group bench's 20) count one, a group of 1,000 (the cap) five
+ * (docs/security.md, "Messages count by their audience").
+ */
+const AUDIENCE_PER_FRAME = 200;
 /** Frequent, cheap actions: a lease of 10 frames per write. */
 const FREQUENT = 10;
 
 export const RATE_LIMITS: Readonly<Partial<Record<string, RateLimit>>> = {
   // A reconnecting client flushes its outbox at once: room for a burst, not for a bot. Not metered
   // (its hot path does no extra work): at most ~250 R a frame (a group's roster), ~74,000 a minute.
-  sendMessage: perMinute(300, FREQUENT),
+  // Counted by its audience (`membersPerFrame`: the chat head's member count, no read): each message
+  // is posted to every member's sockets, queued as fan-out jobs (one per 200 sockets) and pushed to
+  // every offline member. Counted one frame whatever it reached, a member of a group of 1,000 made
+  // ~300,000 deliveries a minute (and ~460,000 R of the push pipeline), keeping the deployment's
+  // fan-out and push workers busy for everyone; now at most ~60,000 (a group of 1,000: 60 sends a
+  // minute; of at most 200: 300, as before).
+  sendMessage: byAudience(perMinute(300, FREQUENT), AUDIENCE_PER_FRAME),
   // Writes whose reads grow with the request or the chat count by what they read too (the third
   // argument, as for the reads below): `createChat` and `invite` check each member they add (the
   // membership cap's count of that member's chats, ~14 R for one in 900; their block item; their
@@ -75,7 +97,9 @@ export const RATE_LIMITS: Readonly<Partial<Record<string, RateLimit>>> = {
   markDelivered: perMinute(300, FREQUENT),
   requestUpload: perMinute(30),
   // The 100-pending cap bounds what is stored; this bounds the churn (schedule, cancel, schedule…).
-  scheduleMessage: perMinute(120),
+  // Counted by the audience its send will reach at its time, as sendMessage (the dispatcher posts to
+  // the same members): a group of 1,000, 24 a minute.
+  scheduleMessage: byAudience(perMinute(120), AUDIENCE_PER_FRAME),
   cancelScheduled: perMinute(120),
   react: perMinute(120, 5, 100),
   reportMessage: perMinute(10),

@@ -22,7 +22,7 @@ import { answerRefusal } from './flood-guard.ts';
 import { ackFrame, errorFrame, type Frame, FrameError, type ParsedFrame, parseFrame } from './frames.ts';
 import { frameKeys, logger } from './logger.ts';
 import { countMetric } from './metrics.ts';
-import { chargeReads } from './rate-limiter.ts';
+import { chargeAudience, chargeReads } from './rate-limiter.ts';
 import { rateLimitOf, UNMATCHED } from './rate-limits.ts';
 import { isThrottle, THROTTLE_RETRY_MS } from './throttles.ts';
 import { closeExpired, tokenExpired } from './token-expiry.ts';
@@ -61,6 +61,11 @@ export interface ActionContext {
    * rejects with `RATE_LIMITED`).
    */
   readonly admitted: Promise<void>;
+  /**
+   * Charges the frame by the members it reached (a message's audience), when its limit counts them
+   * (rate-limits.ts `membersPerFrame`; nothing otherwise): never refuses, a failure is logged.
+   */
+  readonly chargeAudience: (members: number) => Promise<void>;
 }
 
 export function reply(frame: Frame | undefined): WsResult {
@@ -217,7 +222,11 @@ export function wsAction<A extends ActionDef>(spec: ActionSpec<A>) {
     if (spec.action.adminOnly && !caller.admin) throw forbidden('Only administrators may do this.');
     const input = parseRequest(spec.action, frame.fields);
     if (!spec.limitBeside || event.admittedKnown) await admitted;
-    const ctx: ActionContext = { ...base, admitted };
+    const ctx: ActionContext = {
+      ...base,
+      admitted,
+      chargeAudience: (members) => chargeAudience(caller.userId, spec.action.name, members),
+    };
     // An action whose limit counts its units (the expensive reads, and the writes whose reads grow
     // with the request or the chat) is metered, and charged by what it read (rate-limiter.ts), after
     // it ran, whether it succeeded or not: a charge never undoes what the frame did.

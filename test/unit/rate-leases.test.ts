@@ -71,7 +71,7 @@ describe('lease sizes', () => {
   });
 
   it('K is declared with each limit; RATE_LIMIT_FACTOR scales max, keeps K, and 0 turns limits off', () => {
-    expect(RATE_LIMITS.sendMessage).toEqual({ max: 300, windowSeconds: 60, lease: 10 });
+    expect(RATE_LIMITS.sendMessage).toEqual({ max: 300, windowSeconds: 60, lease: 10, membersPerFrame: 200 });
     expect(RATE_LIMITS.typing?.lease).toBe(10);
     expect(RATE_LIMITS.createChat?.lease).toBe(1);
     expect(rateLimitOf('typing', { RATE_LIMIT_FACTOR: '1000' })).toEqual({
@@ -87,12 +87,14 @@ describe('lease sizes', () => {
       max: 300,
       windowSeconds: 15,
       lease: 10,
+      membersPerFrame: 200,
     });
     expect(rateLimitOf('sendMessage', { RATE_LIMIT_WINDOW_SECONDS: '15', RATE_LIMIT_FACTOR: '0.5' })).toEqual(
       {
         max: 150,
         windowSeconds: 15,
         lease: 10,
+        membersPerFrame: 200,
       },
     );
     for (const raw of ['600', '0', '-5', '1.5', 'soon', '']) {
