@@ -7,6 +7,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { Request } from '../contract/index.ts';
 import type { Scheduled } from '../contract/objects.ts';
 import {
+  type ChatRecord,
   isFinishedSchedule,
   type ScheduledRecord,
   type StoredAttachment,
@@ -16,7 +17,7 @@ import type { Caller } from '../shared/caller.ts';
 import { badRequest, conflict, notFound } from '../shared/errors.ts';
 import { event } from '../shared/frames.ts';
 import { logger } from '../shared/logger.ts';
-import { loadAsMember } from './access.ts';
+import { loadAsMember, loadMemberAndChat } from './access.ts';
 import { refuseBlockedSend } from './blocking.ts';
 import type { Deps } from './deps.ts';
 import { seqOfMessageId } from './ids.ts';
@@ -113,8 +114,7 @@ export async function scheduleMessage(
     if (earlier) return { scheduled: await scheduledView(deps, earlier) };
     throw refusal;
   }
-  const access = await loadAsMember(deps, caller, input.chatId);
-  await refuseBlockedSend(deps, caller, access);
+  const { chat } = await scheduleAccess(deps, caller, input.chatId);
   if (input.replyTo !== undefined) {
     const seq = seqOfMessageId(input.replyTo);
     const target = seq === undefined ? undefined : await deps.store.messages.get(input.chatId, seq);
@@ -208,12 +208,32 @@ export async function scheduleMessage(
   }
   const scheduled = await scheduledView(deps, record);
   await Promise.all([
-    chargeAudience(access.chat.memberCount),
+    chargeAudience(chat.memberCount),
     deps.fanOut.toUsers([caller.userId], event('scheduled.created', { scheduled }), {
       excludeConnectionId: input.connectionId,
     }),
   ]);
   return { scheduled };
+}
+
+/**
+ * The chat a schedule goes into, for a caller who must be a member (NOT_FOUND otherwise) and, in a
+ * direct chat, not blocked by the other member (FORBIDDEN, as their send is). The caller's membership
+ * and `META` by key (one consistent BatchGet, ~2 R), never a group's member list: read on every
+ * frame, refused ones included, a group of 1,000's list was ~33 R a frame, unmetered. In a direct
+ * chat the other member is the membership's `peerId` (written with every join and leave of the
+ * pair, so absent while they have left); a membership without one is read with the chat's two
+ * members (a Query of two items), as it may predate `peerId`.
+ */
+async function scheduleAccess(deps: Deps, caller: Caller, chatId: string): Promise<{ chat: ChatRecord }> {
+  const { member, chat } = await loadMemberAndChat(deps, caller, chatId);
+  if (chat.kind === 'direct') {
+    const head = member.peerId
+      ? { chat, members: [member, { userId: member.peerId }] }
+      : await loadAsMember(deps, caller, chatId);
+    await refuseBlockedSend(deps, caller, head);
+  }
+  return { chat };
 }
 
 const scheduledNotFound = (scheduledId: string) =>
