@@ -83,8 +83,8 @@ export const RATE_LIMITS: Readonly<Partial<Record<string, RateLimit>>> = {
   // profile: a group of 1,000 ~15,500 R at worst), and a group's events read its roster (~210 R at
   // 10,000 sockets), some its member list too (~30 R at 1,000). Counted one frame each, a user
   // creating full groups made the table read ~310,000 units a minute. An ordinary frame of each
-  // counts one; these seven make the table read at most ~42,000 units a minute together
-  // (docs/security.md "Reads are limited too").
+  // counts one; these seven make the table read at most ~42,000 units a minute together, ~45,000
+  // with readMessage's below (docs/security.md "Reads are limited too").
   editMessage: perMinute(60, 1, 100),
   deleteMessage: perMinute(60, 1, 100),
   // Clients send typing every few seconds while typing, per chat.
@@ -93,7 +93,14 @@ export const RATE_LIMITS: Readonly<Partial<Record<string, RateLimit>>> = {
   invite: perMinute(20, 1, 250),
   removeMember: perMinute(30, 1, 100),
   deleteChat: perMinute(20, 1, 250),
-  readMessage: perMinute(300, FREQUENT),
+  // Counted by what it reads (the third argument): a frame reads the message strongly consistently
+  // (the cursor moves to its seq), also when the cursor does not move: ~1–4 R for a message of up to
+  // 13 KB of text, ~17 for one of ~70 KB with a full reaction summary; the membership and META (2),
+  // a big group's members on a container's first call (~30), the reader's block list (≤ 25, ≤ ~120
+  // one from before the cap). An ordinary frame (≤ ~6 R) counts one; a loop over a 70 KB message
+  // (~19 R) counts 2 a frame, and the limit bounds what one user makes the table read to ~3,000 R a
+  // minute (before: uncharged, ~6,000 R a minute over one such message, ~40,000 with a long list).
+  readMessage: perMinute(300, FREQUENT, 10),
   markDelivered: perMinute(300, FREQUENT),
   requestUpload: perMinute(30),
   // The 100-pending cap bounds what is stored; this bounds the churn (schedule, cancel, schedule…).

@@ -5,7 +5,7 @@
  * frame counted one: a user looping `sync` over a chat of their own holding 101 messages of 4,000
  * characters (~410 read units a page) could send 1,200 a minute, ~490,000 read units a minute.
  */
-import { PutCommand } from '@aws-sdk/lib-dynamodb';
+import { PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
 import { keys } from '../../lambdas/data/keys.ts';
 import { store } from '../../lambdas/data/store.ts';
@@ -67,6 +67,59 @@ describe('reads are charged by their units', { timeout: 400_000 }, () => {
     // Other actions have limits of their own: the socket stays usable.
     expect((await reader.request('history', { chatId, limit: 1 })).type).toBe('ack');
     await closeAll(stack, reader, peer);
+  });
+
+  it('readMessage counts by what it reads: a message of ~70 KB counts several frames, an ordinary one one', async () => {
+    // Before, every readMessage counted one frame: the message is read strongly consistently on
+    // every frame, also when the cursor does not move (~17 R at ~70 KB), 300 a minute.
+    const [reader, other, peer] = [
+      await connectUser(stack, uniqueId('reader')),
+      await connectUser(stack, uniqueId('other')),
+      await connectUser(stack, uniqueId('peer')),
+    ];
+    const { chatId } = await makeGroup(peer, [reader.userId, other.userId]);
+    const plain = await sendText(peer, chatId, 'short');
+    const big = (await peer.ok('sendMessage', { chatId, text: '😀'.repeat(4000) })).message as {
+      messageId: string;
+      seq: number;
+    };
+    // Its reaction summary at its bound (20 emoji of 20 ids of 128 bytes), written straight to the
+    // item: ~51 KB, ~67 KB with the text.
+    const reactions = Array.from({ length: 20 }, (_, e) => ({
+      emoji: String.fromCodePoint(0x1f600 + e),
+      count: 20,
+      userIds: Array.from({ length: 20 }, (_, u) => `${e}-${u}-`.padEnd(128, 'x')),
+    }));
+    await table.doc.send(
+      new UpdateCommand({
+        TableName: stack.tableName,
+        Key: keys.message(chatId, big.seq),
+        UpdateExpression: 'SET reactions = :r',
+        ExpressionAttributeValues: { ':r': reactions },
+      }),
+    );
+    const frames = async (userId: string) =>
+      Number((await stack.items(`LIMIT#${userId}`)).find((i) => i.sk === 'readMessage')?.count ?? 0);
+    // Each reader's first frame of the window is leased alone: the count is what it was charged.
+    await other.ok('readMessage', { chatId, messageId: plain.messageId });
+    expect(await frames(other.userId)).toBe(1);
+    await reader.ok('readMessage', { chatId, messageId: big.messageId });
+    const charged = await frames(reader.userId);
+    expect(charged).toBeGreaterThanOrEqual(2);
+    // A loop over it (the cursor no longer moves) is refused long before the frame limit.
+    const limit = limitOf('readMessage');
+    const replies: Frame[] = [];
+    while (replies.length < limit.max && !replies.some((r) => r.code === 'RATE_LIMITED')) {
+      replies.push(
+        ...(await Promise.all(
+          [1, 2, 3, 4].map(() => reader.request('readMessage', { chatId, messageId: big.messageId })),
+        )),
+      );
+    }
+    expect(replies.filter((r) => r.code === 'RATE_LIMITED').length).toBeGreaterThan(0);
+    // ~19 R a frame (2 frames of 10 R): at most 150 of the 300.
+    expect(replies.filter((r) => r.type === 'ack').length).toBeLessThanOrEqual(limit.max / 2);
+    await closeAll(stack, reader, other, peer);
   });
 
   it('cheap reads count one frame each: a sync page of a few short messages charges nothing more', async () => {
