@@ -19,6 +19,14 @@
  * The item expires by TTL two windows after it was opened. Cost: 1 write unit per lease, 1 per
  * refused attempt (docs/security.md).
  *
+ * A lease may also carry a daily byte budget (`bytes`: the stored bytes of the action's frames the
+ * instance admitted since its last lease, and the budget of a UTC day): the same write adds them to
+ * the attribute of the day, `bytes<day>` (days since the epoch; the day before's is removed), and is
+ * refused once that attribute has reached the budget, whatever the window holds: `limited` with
+ * `overBudget` and a wait to the next 00:00 UTC. Bytes already spent always count (the condition
+ * reads the count before them), so a user passes the budget by at most the frames of the leases
+ * held. Such an item expires a window after its day ends, not before, so a pause keeps its count.
+ *
  * The client retries a write whose answer was lost (a network error, a timeout), and `count + k`
  * applied twice would count the lease twice. So each lease write stores its own random `lease` id,
  * and extend is conditional on the item not holding it already: a retry of a write that landed is
@@ -34,7 +42,7 @@ import { ifConditionFails, type TableClient } from './table-client.ts';
 
 export type RateDecision =
   | { readonly allowed: true }
-  | { readonly allowed: false; readonly retryAfterMs: number };
+  | { readonly allowed: false; readonly retryAfterMs: number; readonly overBudget?: true };
 
 /** What one lease request got: `granted` frames of the window opened at `windowStart`, or none. */
 export type LeaseResult =
@@ -44,14 +52,22 @@ export type LeaseResult =
       readonly windowStart: number;
       /** Frames leased from the window by everyone, this lease included. */
       readonly count: number;
+      /** With a byte budget: the bytes of the day counted so far, this lease's included. */
+      readonly bytesUsed?: number;
     }
   | {
       readonly kind: 'limited';
       readonly retryAfterMs: number;
-      /** The exhausted window (absent when it could not be told after several races). */
+      /**
+       * The exhausted window (absent when it could not be told after several races); over the byte
+       * budget, a window ending when the day does.
+       */
       readonly windowStart?: number;
+      /** Refused for the day's byte budget, not the window's frames. */
+      readonly overBudget?: true;
     };
 
+type Leased = Extract<LeaseResult, { kind: 'leased' }>;
 type Attempt = LeaseResult | { readonly kind: 'refused'; readonly item: Item | undefined };
 
 export interface LeaseRequest {
@@ -65,7 +81,20 @@ export interface LeaseRequest {
    * nothing), or undefined when it knows the window it leased from is over (then it opens first).
    */
   readonly remaining: number | undefined;
+  /** A daily byte budget the lease write keeps too (module comment). */
+  readonly bytes?: ByteCharge;
 }
+
+/** Bytes to add to the day's count (`amount`, >= 0), and the day's budget (`max`). */
+export interface ByteCharge {
+  readonly amount: number;
+  readonly max: number;
+}
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+const dayOf = (nowMs: number) => Math.floor(nowMs / DAY_MS);
+/** The attribute holding the bytes counted in `day` (days since the epoch, UTC). */
+export const bytesAttribute = (day: number) => `bytes${day}`;
 
 /** The window `exhaust` spends. */
 export type ExhaustRequest = Pick<LeaseRequest, 'max' | 'windowMs' | 'nowMs'>;
@@ -110,6 +139,7 @@ export class RateLimitRepository {
           ? await this.open(userId, action, k, req)
           : await this.extend(userId, action, k, req);
       if (old.kind !== 'refused') return old;
+      if (req.bytes && overBudget(old.item, req.bytes, nowMs)) return budgetSpent(windowMs, nowMs);
       const current = windowOf(old.item);
       if (current === undefined || current.start <= since) {
         remaining = undefined;
@@ -146,66 +176,61 @@ export class RateLimitRepository {
   }
 
   /** `count + k` within the current window (or a new item with `count = k`); else the old item. */
-  private extend(
-    userId: string,
-    action: string,
-    k: number,
-    { max, windowMs, nowMs }: LeaseRequest,
-  ): Promise<Attempt> {
+  private extend(userId: string, action: string, k: number, req: LeaseRequest): Promise<Attempt> {
+    const { max, windowMs, nowMs } = req;
     const id = leaseId();
+    const budget = budgetParts(req);
     return ifConditionFails(
       this.table
         .update({
           Key: keys.rateLimit(userId, action),
-          UpdateExpression:
-            'SET #c = if_not_exists(#c, :zero) + :k, #w = if_not_exists(#w, :now), #ttl = if_not_exists(#ttl, :ttl), #l = :id',
-          ConditionExpression:
-            '(attribute_not_exists(#w) OR (#w > :since AND #c <= :room)) AND (attribute_not_exists(#l) OR #l <> :id)',
-          ExpressionAttributeNames: { ...names, '#ttl': TTL_ATTRIBUTE },
+          UpdateExpression: `SET #c = if_not_exists(#c, :zero) + :k, #w = if_not_exists(#w, :now), ${budget ? '#ttl = :ttl' : '#ttl = if_not_exists(#ttl, :ttl)'}, #l = :id${budget?.set ?? ''}`,
+          ConditionExpression: `(attribute_not_exists(#w) OR (#w > :since AND #c <= :room)) AND (attribute_not_exists(#l) OR #l <> :id)${budget?.condition ?? ''}`,
+          ExpressionAttributeNames: { ...names, '#ttl': TTL_ATTRIBUTE, ...budget?.names },
           ExpressionAttributeValues: {
             ':zero': 0,
             ':k': k,
             ':now': nowMs,
             ':since': nowMs - windowMs,
             ':room': max - k,
-            ':ttl': ttlOf(nowMs, windowMs),
+            ':ttl': budget?.ttl ?? ttlOf(nowMs, windowMs),
             ':id': id,
+            ...budget?.values,
           },
           ReturnValues: 'ALL_NEW',
           ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
         })
-        .then((item) => granted(k, item, nowMs)),
-      (failure): Attempt => refusedOrOurs(id, k, failure.reasons[0]?.item, nowMs),
+        .then((item) => granted(k, item, req)),
+      (failure): Attempt => refusedOrOurs(id, k, failure.reasons[0]?.item, req),
     );
   }
 
   /** A new window with `count = k`, if none is current; else the old item. */
-  private open(
-    userId: string,
-    action: string,
-    k: number,
-    { windowMs, nowMs }: LeaseRequest,
-  ): Promise<Attempt> {
+  private open(userId: string, action: string, k: number, req: LeaseRequest): Promise<Attempt> {
+    const { windowMs, nowMs } = req;
     const id = leaseId();
+    const budget = budgetParts(req);
     return ifConditionFails(
       this.table
         .update({
           Key: keys.rateLimit(userId, action),
-          UpdateExpression: 'SET #w = :now, #c = :k, #ttl = :ttl, #l = :id',
+          UpdateExpression: `SET #w = :now, #c = :k, #ttl = :ttl, #l = :id${budget?.set ?? ''}`,
           // A retry of an opening that landed is refused by this condition itself (the window is current).
-          ConditionExpression: 'attribute_not_exists(#w) OR #w <= :since',
-          ExpressionAttributeNames: { ...names, '#ttl': TTL_ATTRIBUTE },
+          ConditionExpression: `(attribute_not_exists(#w) OR #w <= :since)${budget?.condition ?? ''}`,
+          ExpressionAttributeNames: { ...names, '#ttl': TTL_ATTRIBUTE, ...budget?.names },
           ExpressionAttributeValues: {
             ':now': nowMs,
             ':k': k,
             ':since': nowMs - windowMs,
-            ':ttl': ttlOf(nowMs, windowMs),
+            ':ttl': budget?.ttl ?? ttlOf(nowMs, windowMs),
             ':id': id,
+            ...budget?.values,
           },
+          ReturnValues: budget ? 'UPDATED_NEW' : 'NONE',
           ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
         })
-        .then((): Attempt => ({ kind: 'leased', granted: k, windowStart: nowMs, count: k })),
-      (failure): Attempt => refusedOrOurs(id, k, failure.reasons[0]?.item, nowMs),
+        .then((item): Attempt => ({ ...granted(k, item, req), windowStart: nowMs, count: k })),
+      (failure): Attempt => refusedOrOurs(id, k, failure.reasons[0]?.item, req),
     );
   }
 }
@@ -219,11 +244,47 @@ const clamp = (k: number, most: number) => Math.max(1, Math.min(most, Math.floor
  * A refused lease write: refused indeed, or a retry of this very write whose first attempt landed
  * (the item holds its id): then the lease is granted, as the item shows it.
  */
-function refusedOrOurs(id: string, k: number, item: Item | undefined, nowMs: number): Attempt {
-  return item?.lease === id ? granted(k, item, nowMs) : { kind: 'refused', item };
+function refusedOrOurs(id: string, k: number, item: Item | undefined, req: LeaseRequest): Attempt {
+  return item?.lease === id ? granted(k, item, req) : { kind: 'refused', item };
 }
 
-function granted(k: number, item: Item | undefined, nowMs: number): LeaseResult {
+function granted(k: number, item: Item | undefined, { nowMs, bytes }: LeaseRequest): Leased {
   const window = windowOf(item);
-  return { kind: 'leased', granted: k, windowStart: window?.start ?? nowMs, count: window?.count ?? k };
+  const used = bytes ? item?.[bytesAttribute(dayOf(nowMs))] : undefined;
+  return {
+    kind: 'leased',
+    granted: k,
+    windowStart: window?.start ?? nowMs,
+    count: window?.count ?? k,
+    ...(bytes ? { bytesUsed: typeof used === 'number' ? used : bytes.amount } : {}),
+  };
+}
+
+/**
+ * The byte budget's part of a lease write: the day's count grows by the bytes carried (the day
+ * before's is removed), the write is refused once the count has reached the budget, and the item
+ * lives a window past the day's end.
+ */
+function budgetParts({ bytes, nowMs, windowMs }: LeaseRequest) {
+  if (!bytes) return undefined;
+  const day = dayOf(nowMs);
+  return {
+    set: ', #b = if_not_exists(#b, :zero) + :bytes REMOVE #y',
+    condition: ' AND (attribute_not_exists(#b) OR #b < :budget)',
+    names: { '#b': bytesAttribute(day), '#y': bytesAttribute(day - 1) },
+    values: { ':zero': 0, ':bytes': bytes.amount, ':budget': bytes.max },
+    ttl: Math.max(ttlOf(nowMs, windowMs), Math.ceil(((day + 1) * DAY_MS + windowMs) / 1000)),
+  };
+}
+
+/** Whether the item shows the day's byte budget reached. */
+function overBudget(item: Item | undefined, bytes: ByteCharge, nowMs: number): boolean {
+  const used = item?.[bytesAttribute(dayOf(nowMs))];
+  return typeof used === 'number' && used >= bytes.max;
+}
+
+/** Refused for the day's budget: until 00:00 UTC, remembered as a spent window ending then. */
+function budgetSpent(windowMs: number, nowMs: number): LeaseResult {
+  const dayEnd = (dayOf(nowMs) + 1) * DAY_MS;
+  return { kind: 'limited', retryAfterMs: dayEnd - nowMs, windowStart: dayEnd - windowMs, overBudget: true };
 }

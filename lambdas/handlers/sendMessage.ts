@@ -3,6 +3,7 @@ import * as contract from '../contract/actions/messages.ts';
 import { deps } from '../domain/deps.ts';
 import { sendMessage } from '../domain/send.ts';
 import { countMetric } from '../shared/metrics.ts';
+import { noteStoredText } from '../shared/rate-limiter.ts';
 import { wsAction } from '../shared/ws-middleware.ts';
 
 export const handler = wsAction({
@@ -18,7 +19,11 @@ export const handler = wsAction({
       // Counted by its audience (rate-limits.ts `membersPerFrame`), beside the posts.
       { chargeAudience: ctx.chargeAudience },
     );
-    if (!result.duplicate) countMetric('MessagesSent');
+    if (!result.duplicate) {
+      countMetric('MessagesSent');
+      // Against the sender's daily text budget, on the next lease write (rate-limiter.ts).
+      noteStoredText(ctx.caller.userId, contract.sendMessage.name, result.message.text);
+    }
     return result;
   },
 });

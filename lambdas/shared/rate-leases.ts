@@ -18,6 +18,13 @@
  * Concurrent frames of one user and action in one instance share one request in flight. Memory is
  * bounded: at most `maxEntries` (user, action) pairs, past windows dropped first, then the least
  * recently used.
+ *
+ * A limit with a daily byte budget (`bytesPerDay`: sendMessage's and scheduleMessage's text) has the
+ * bytes its admitted frames stored noted here (`noteBytes`) and carried on this instance's next
+ * lease write of the pair (lambdas/data/rate-limits.ts), so the budget costs no write of its own.
+ * Once a write finds the day's budget spent, the pair's frames are refused from memory until
+ * 00:00 UTC. Bytes noted but not yet carried (at most a lease's frames) are lost with the instance
+ * or past `maxEntries` pairs: looser by that much, never by more.
  */
 import type { Charged, ChargeRequest } from '../data/rate-charges.ts';
 import type { LeaseRequest, LeaseResult, RateDecision } from '../data/rate-limits.ts';
@@ -52,6 +59,10 @@ const DEFAULT_MAX_ENTRIES = 10_000;
 
 export class RateLeases {
   readonly #entries = new Map<string, Entry>();
+  /** Bytes of admitted frames not yet carried on a lease write, per pair. */
+  readonly #unwritten = new Map<string, number>();
+  /** Pairs whose daily byte budget is spent, and when that ends (00:00 UTC). */
+  readonly #spentUntil = new Map<string, number>();
 
   constructor(
     private readonly source: LeaseSource,
@@ -82,6 +93,11 @@ export class RateLeases {
    */
   takeNow(userId: string, action: string, limit: RateLimit, nowMs: number): RateDecision | undefined {
     const key = keyOf(userId, action);
+    const spentUntil = this.#spentUntil.get(key);
+    if (spentUntil !== undefined && nowMs < spentUntil) {
+      return { allowed: false, retryAfterMs: Math.ceil(spentUntil - nowMs), overBudget: true };
+    }
+    if (spentUntil !== undefined) this.#spentUntil.delete(key);
     const entry = this.#entries.get(key);
     if (!entry || nowMs >= entry.endsAt) return undefined;
     if (entry.tokens > 0) {
@@ -134,6 +150,19 @@ export class RateLeases {
     }
   }
 
+  /**
+   * Notes `bytes` stored by an admitted frame of `action` (a limit with `bytesPerDay`), to be carried
+   * on this instance's next lease write of the pair (module comment).
+   */
+  noteBytes(userId: string, action: string, bytes: number): void {
+    if (!(bytes > 0)) return;
+    const key = keyOf(userId, action);
+    this.#unwritten.set(key, (this.#unwritten.get(key) ?? 0) + bytes);
+    if (this.#unwritten.size <= this.maxEntries) return;
+    const oldest = this.#unwritten.keys().next().value;
+    if (oldest !== undefined && oldest !== key) this.#unwritten.delete(oldest);
+  }
+
   /** Pairs held in memory (tests). */
   get size(): number {
     return this.#entries.size;
@@ -168,6 +197,8 @@ export class RateLeases {
       inflight: undefined,
     };
     let result: LeaseResult | undefined;
+    const carried = limit.bytesPerDay === undefined ? 0 : (this.#unwritten.get(key) ?? 0);
+    const bytes = limit.bytesPerDay === undefined ? undefined : { amount: carried, max: limit.bytesPerDay };
     const asked = this.source
       .lease(userId, action, {
         max: limit.max,
@@ -175,10 +206,18 @@ export class RateLeases {
         nowMs,
         remaining,
         size: (left) => Math.min(cap, leaseSize(limit, left)),
+        ...(bytes ? { bytes } : {}),
       })
       .then((got) => {
         result = got;
-        if (got.kind === 'leased') {
+        if (got.kind === 'leased' && carried > 0) this.#carried(key, carried);
+        // The bytes carried reached the day's budget (the write counted them, as frames already
+        // stored), or the write found it reached: this frame and the next are refused (the lease
+        // just granted goes unused: stricter, never looser).
+        const reached = got.kind === 'leased' && bytes !== undefined && (got.bytesUsed ?? 0) >= bytes.max;
+        if (reached || (got.kind === 'limited' && got.overBudget)) {
+          this.#spend(key, nowMs);
+        } else if (got.kind === 'leased') {
           this.#store(key, {
             windowStart: got.windowStart,
             endsAt: got.windowStart + windowMs,
@@ -210,6 +249,22 @@ export class RateLeases {
     return undefined;
   }
 
+  /** `bytes` of the pair's unwritten bytes were carried by a lease write. */
+  #carried(key: string, bytes: number): void {
+    const left = (this.#unwritten.get(key) ?? 0) - bytes;
+    if (left > 0) this.#unwritten.set(key, left);
+    else this.#unwritten.delete(key);
+  }
+
+  /** The pair's byte budget is spent until the next 00:00 UTC. */
+  #spend(key: string, nowMs: number): void {
+    this.#spentUntil.set(key, (Math.floor(nowMs / DAY_MS) + 1) * DAY_MS);
+    for (const [k, until] of this.#spentUntil) {
+      if (this.#spentUntil.size <= this.maxEntries) break;
+      if (k !== key && until <= nowMs) this.#spentUntil.delete(k);
+    }
+  }
+
   #touch(key: string, entry: Entry): void {
     this.#entries.delete(key);
     this.#entries.set(key, entry);
@@ -231,6 +286,7 @@ export class RateLeases {
   }
 }
 
+const DAY_MS = 24 * 60 * 60 * 1000;
 const keyOf = (userId: string, action: string) => `${userId}\u0000${action}`;
 
 function retryAfter(entry: Entry, nowMs: number, windowMs: number): number {

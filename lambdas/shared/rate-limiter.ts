@@ -65,6 +65,14 @@ export function admitFrame(userId: string, action: string, nowMs = Date.now()): 
 function refusal(action: string, limit: RateLimit, decision: RateDecision): ChatError | undefined {
   if (decision.allowed) return undefined;
   const seconds = Math.ceil(decision.retryAfterMs / 1000);
+  if (decision.overBudget) {
+    const mb = Math.round((limit.bytesPerDay ?? 0) / MIB);
+    return new ChatError(
+      'RATE_LIMITED',
+      `Too much text stored today: at most ${mb} MB a day. Retry in ${seconds} s.`,
+      { retryAfterMs: decision.retryAfterMs },
+    );
+  }
   const what = action === UNMATCHED ? 'frames without a known action' : `${action} requests`;
   // A metered action's window also holds what its requests read (or, a message, the members it
   // reached): one may have counted as several.
@@ -78,6 +86,27 @@ function refusal(action: string, limit: RateLimit, decision: RateDecision): Chat
     `Too many ${what}: at most ${limit.max} every ${limit.windowSeconds} s${counted}. Retry in ${seconds} s.`,
     { retryAfterMs: decision.retryAfterMs },
   );
+}
+
+const MIB = 1024 * 1024;
+/**
+ * What a message counts against its sender's daily text budget: its text's UTF-8 bytes plus 1 KB
+ * for the rest of what storing it costs (its item's keys and fields, two index entries, its claim:
+ * ~850 B, docs/data-model.md "Size of a chat"), so a flood of short messages counts too.
+ */
+export const MESSAGE_OVERHEAD_BYTES = 1024;
+export const storedTextBytes = (text: string | null | undefined): number =>
+  Buffer.byteLength(text ?? '', 'utf8') + MESSAGE_OVERHEAD_BYTES;
+
+/**
+ * Notes that an admitted frame of `action` stored `text` (an action whose limit has `bytesPerDay`:
+ * sendMessage, scheduleMessage): counted against the sender's daily text budget by this instance's
+ * next lease write of the action (rate-leases.ts), no write of its own.
+ */
+export function noteStoredText(userId: string, action: string, text: string | null | undefined): void {
+  const limit = rateLimitOf(action);
+  if (!limit?.bytesPerDay) return;
+  leasesOf(store().limits).noteBytes(userId, action, storedTextBytes(text));
 }
 
 /**

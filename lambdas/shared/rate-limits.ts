@@ -19,6 +19,7 @@
  * expensive actions lease 1 (one write per frame, no frame of the window left unused elsewhere).
  */
 import { readingEnv } from './env-use.ts';
+import { textBytesPerDay } from './user-caps.ts';
 export interface RateLimit {
   /** Frames allowed per window. */
   readonly max: number;
@@ -42,7 +43,17 @@ export interface RateLimit {
    * `max × membersPerFrame` members a window (posts, fan-out jobs, pushes), whatever the chat.
    */
   readonly membersPerFrame?: number;
+  /**
+   * The bytes the action's frames may store in a UTC day (`TEXT_MB_PER_DAY`: sendMessage's and
+   * scheduleMessage's text, each counted as `storedTextBytes` in rate-limiter.ts), kept by the lease
+   * write itself (rate-leases.ts). Past it the action is refused until 00:00 UTC. Set by
+   * `rateLimitOf` for the actions the table marks `storesText`.
+   */
+  readonly bytesPerDay?: number;
 }
+
+/** An entry of the table: a limit, and whether the action's text counts against the day's budget. */
+type Declared = RateLimit & { readonly storesText?: true };
 
 /**
  * The limit (and route key) of frames no route matches: not JSON, no `action`, an unknown one
@@ -67,7 +78,7 @@ const AUDIENCE_PER_FRAME = 200;
 /** Frequent, cheap actions: a lease of 10 frames per write. */
 const FREQUENT = 10;
 
-export const RATE_LIMITS: Readonly<Partial<Record<string, RateLimit>>> = {
+export const RATE_LIMITS: Readonly<Partial<Record<string, Declared>>> = {
   // A reconnecting client flushes its outbox at once: room for a burst, not for a bot. Not metered
   // (its hot path does no extra work): at most ~250 R a frame (a group's roster), ~74,000 a minute.
   // Counted by its audience (`membersPerFrame`: the chat head's member count, no read): each message
@@ -76,7 +87,9 @@ export const RATE_LIMITS: Readonly<Partial<Record<string, RateLimit>>> = {
   // ~300,000 deliveries a minute (and ~460,000 R of the push pipeline), keeping the deployment's
   // fan-out and push workers busy for everyone; now at most ~60,000 (a group of 1,000: 60 sends a
   // minute; of at most 200: 300, as before).
-  sendMessage: byAudience(perMinute(300, FREQUENT), AUDIENCE_PER_FRAME),
+  // What it stores is budgeted by the day (`storesText`): 300 a minute of 4,000 four-byte
+  // characters would be ~7 GB a day, kept while the chat lives (docs/security.md).
+  sendMessage: { ...byAudience(perMinute(300, FREQUENT), AUDIENCE_PER_FRAME), storesText: true },
   // Writes whose reads grow with the request or the chat count by what they read too (the third
   // argument, as for the reads below): `createChat` and `invite` check each member they add (the
   // membership cap's count of that member's chats, ~14 R for one in 900; their block item; their
@@ -106,7 +119,7 @@ export const RATE_LIMITS: Readonly<Partial<Record<string, RateLimit>>> = {
   // The 100-pending cap bounds what is stored; this bounds the churn (schedule, cancel, schedule…).
   // Counted by the audience its send will reach at its time, as sendMessage (the dispatcher posts to
   // the same members): a group of 1,000, 24 a minute.
-  scheduleMessage: byAudience(perMinute(120), AUDIENCE_PER_FRAME),
+  scheduleMessage: { ...byAudience(perMinute(120), AUDIENCE_PER_FRAME), storesText: true },
   cancelScheduled: perMinute(120),
   react: perMinute(120, 5, 100),
   reportMessage: perMinute(10),
@@ -186,8 +199,10 @@ function windowOf(declared: number, raw: string | undefined): number {
  * is not limited.
  */
 export function rateLimitOf(action: string, env: NodeJS.ProcessEnv = readingEnv()): RateLimit | undefined {
-  const limit = RATE_LIMITS[action];
-  if (!limit) return undefined;
+  const declared = RATE_LIMITS[action];
+  if (!declared) return undefined;
+  const { storesText, ...rest } = declared;
+  const limit: RateLimit = storesText ? { ...rest, bytesPerDay: textBytesPerDay(env) } : rest;
   const windowSeconds = windowOf(limit.windowSeconds, env[RATE_LIMIT_WINDOW_ENV]);
   const raw = env[RATE_LIMIT_FACTOR_ENV];
   const factor = raw === undefined || raw === '' ? 1 : Number(raw);

@@ -1,6 +1,6 @@
 /**
- * Per-user caps (issue 17, item 1): open sockets, chat memberships, the upload bytes of a day, blocks
- * and the reports of a day. Read from the environment at
+ * Per-user caps (issue 17, item 1): open sockets, chat memberships, the upload bytes of a day, the
+ * text bytes of a day, blocks and the reports of a day. Read from the environment at
  * each use (tests and operators set them per stack); docs/security.md gives their values and cost.
  */
 import { LIMITS } from '../contract/limits.ts';
@@ -21,6 +21,13 @@ export const DEFAULT_MAX_REPORTS = 100;
 export const UPLOAD_MB_PER_DAY_ENV = 'UPLOAD_MB_PER_DAY';
 export const DEFAULT_UPLOAD_MB_PER_DAY = 2048;
 
+/**
+ * Megabytes (MiB) of messages one user may store in a UTC day, by sendMessage and by scheduleMessage
+ * each (rate-limits.ts `bytesPerDay`; docs/security.md says why 100).
+ */
+export const TEXT_MB_PER_DAY_ENV = 'TEXT_MB_PER_DAY';
+export const DEFAULT_TEXT_MB_PER_DAY = 100;
+
 function positive(name: string, fallback: number, env: Record<string, string | undefined>): number {
   const raw = env[name];
   if (raw === undefined || raw === '') return fallback;
@@ -40,3 +47,6 @@ export const maxReportsPerDay = (env = readingEnv()): number =>
 /** The bytes of uploads one user may request in 24 hours (`UPLOAD_MB_PER_DAY` MiB). */
 export const uploadBytesPerDay = (env = readingEnv()): number =>
   positive(UPLOAD_MB_PER_DAY_ENV, DEFAULT_UPLOAD_MB_PER_DAY, env) * 1024 * 1024;
+/** The bytes of messages one user may store in a UTC day, per action (`TEXT_MB_PER_DAY` MiB). */
+export const textBytesPerDay = (env = readingEnv()): number =>
+  positive(TEXT_MB_PER_DAY_ENV, DEFAULT_TEXT_MB_PER_DAY, env) * 1024 * 1024;

@@ -13,6 +13,7 @@ import {
   MAX_CHATS_ENV,
   MAX_REPORTS_ENV,
   MAX_SOCKETS_ENV,
+  TEXT_MB_PER_DAY_ENV,
   UPLOAD_MB_PER_DAY_ENV,
 } from '../../lambdas/shared/user-caps.ts';
 import { PROJECT_ROOT } from '../../lib/chat-function.ts';
@@ -59,6 +60,7 @@ describe("README.md's Configuration table", () => {
       MAX_BLOCKS_ENV,
       MAX_REPORTS_ENV,
       UPLOAD_MB_PER_DAY_ENV,
+      TEXT_MB_PER_DAY_ENV,
       ...Object.values(ENV_FEATURES).flatMap((f) => f.variables),
     ]);
     expect(variables.size).toBeGreaterThan(20);

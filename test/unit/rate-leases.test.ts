@@ -71,7 +71,13 @@ describe('lease sizes', () => {
   });
 
   it('K is declared with each limit; RATE_LIMIT_FACTOR scales max, keeps K, and 0 turns limits off', () => {
-    expect(RATE_LIMITS.sendMessage).toEqual({ max: 300, windowSeconds: 60, lease: 10, membersPerFrame: 200 });
+    expect(RATE_LIMITS.sendMessage).toEqual({
+      max: 300,
+      windowSeconds: 60,
+      lease: 10,
+      membersPerFrame: 200,
+      storesText: true,
+    });
     expect(RATE_LIMITS.typing?.lease).toBe(10);
     expect(RATE_LIMITS.createChat?.lease).toBe(1);
     expect(rateLimitOf('typing', { RATE_LIMIT_FACTOR: '1000' })).toEqual({
@@ -83,20 +89,21 @@ describe('lease sizes', () => {
   });
 
   it('RATE_LIMIT_WINDOW_SECONDS shortens every window, never lengthens one, and ignores what is not a positive integer', () => {
+    // The daily text budget is the day's whatever the window (TEXT_MB_PER_DAY, 100 MB by default).
     expect(rateLimitOf('sendMessage', { RATE_LIMIT_WINDOW_SECONDS: '15' })).toEqual({
       max: 300,
       windowSeconds: 15,
       lease: 10,
       membersPerFrame: 200,
+      bytesPerDay: 100 * 1024 * 1024,
     });
-    expect(rateLimitOf('sendMessage', { RATE_LIMIT_WINDOW_SECONDS: '15', RATE_LIMIT_FACTOR: '0.5' })).toEqual(
-      {
-        max: 150,
-        windowSeconds: 15,
-        lease: 10,
-        membersPerFrame: 200,
-      },
-    );
+    expect(
+      rateLimitOf('sendMessage', {
+        RATE_LIMIT_WINDOW_SECONDS: '15',
+        RATE_LIMIT_FACTOR: '0.5',
+        TEXT_MB_PER_DAY: '3',
+      }),
+    ).toEqual({ max: 150, windowSeconds: 15, lease: 10, membersPerFrame: 200, bytesPerDay: 3 * 1024 * 1024 });
     for (const raw of ['600', '0', '-5', '1.5', 'soon', '']) {
       expect(rateLimitOf('$connect', { RATE_LIMIT_WINDOW_SECONDS: raw })?.windowSeconds, raw).toBe(60);
     }
