@@ -28,6 +28,8 @@ export const PRICES = {
   s3GetPerMillion: 0.4,
   /** S3 Standard: $ per GB-month stored. */
   s3StorageGbMonth: 0.023,
+  /** Data transfer out of AWS to the internet (media downloads): $ per GB, the first 10 TB a month. */
+  s3EgressGb: 0.09,
 } as const;
 
 export interface MessageCostInput {

@@ -3,9 +3,12 @@
  * SSE-S3, TLS only, versioning off, CORS for browser PUT and GET through presigned URLs, and lifecycle
  * rules that expire uploads never attached (tag `chat-media=pending`) after a day and abort incomplete
  * multipart uploads. Server access logs go to a second bucket (kept 90 days). Functions get exactly
- * the object actions the route table names, on `chats/*` only.
+ * the object actions the route table names, on `chats/*` only. S3 request metrics on the media prefix
+ * (`MEDIA_DOWNLOAD_METRICS_ID`) publish its `BytesDownloaded`, which lib/monitoring.ts alarms on: a
+ * presigned GET URL works for anyone, any number of times, for its hour (docs/security.md).
  */
 import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { Metric } from 'aws-cdk-lib/aws-cloudwatch';
 import { Grant, PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import {
   BlockPublicAccess,
@@ -45,6 +48,12 @@ export function checkUploadMbPerDay(mb: unknown, field = 'uploadMbPerDay'): numb
   }
   return value;
 }
+
+/**
+ * The id of the media bucket's request-metrics filter (the media prefix): the `FilterId` dimension of
+ * its S3 request metrics (billed as custom CloudWatch metrics, about $4 a month).
+ */
+export const MEDIA_DOWNLOAD_METRICS_ID = 'MediaObjects';
 
 /** Access logs of the media bucket are kept this long. */
 const ACCESS_LOG_DAYS = 90;
@@ -114,6 +123,7 @@ export class ChatMedia extends Construct {
           abortIncompleteMultipartUploadAfter: Duration.days(MEDIA.abortIncompleteMultipartDays),
         },
       ],
+      metrics: [{ id: MEDIA_DOWNLOAD_METRICS_ID, prefix: MEDIA.prefix }],
     });
     // Server access logging through a bucket policy (no ACLs: both buckets enforce bucket ownership).
     (this.bucket.node.defaultChild as CfnBucket).loggingConfiguration = {
@@ -131,6 +141,17 @@ export class ChatMedia extends Construct {
         },
       }),
     );
+  }
+
+  /** The bytes downloaded from the media prefix per `period` (S3 request metrics: its sum). */
+  metricBytesDownloaded(period: Duration): Metric {
+    return new Metric({
+      namespace: 'AWS/S3',
+      metricName: 'BytesDownloaded',
+      dimensionsMap: { BucketName: this.bucket.bucketName, FilterId: MEDIA_DOWNLOAD_METRICS_ID },
+      statistic: 'Sum',
+      period,
+    });
   }
 
   /** The ARN every grant names: the objects under the media prefix. */

@@ -94,8 +94,8 @@ export interface ChatStackProps extends StackProps {
    */
   readonly detailedMetrics?: boolean;
   /**
-   * The cost alarm's threshold: estimated spend of this stack in US dollars per day (see
-   * ChatMonitoringProps.dailyCostThresholdUsd).
+   * The cost alarm's threshold: estimated spend of this stack in US dollars per day, and the media
+   * downloads alarm's (see ChatMonitoringProps.dailyCostThresholdUsd).
    * @default 10
    */
   readonly dailyCostAlarmUsd?: number;

@@ -190,6 +190,7 @@ export class ChatStack extends Stack {
       api: this.chatApi,
       table: this.table,
       ...(props.dailyCostAlarmUsd === undefined ? {} : { dailyCostThresholdUsd: props.dailyCostAlarmUsd }),
+      media: this.media,
       ...alarms,
       otherAlarms: this.#alarmGroups(),
       otherFunctions: this.otherFunctions,

@@ -21,7 +21,7 @@
  * | `tableEncryptionKey` | `true` (create a customer managed KMS key) or a key ARN; default an AWS owned key |
  * | `reservedConcurrency` | a number (every function) or JSON such as `{"*":20,"SendMessage":100}` |
  * | `detailedMetrics` | `false` turns off per-route stage metrics |
- * | `dailyCostAlarmUsd` | the cost alarm's daily budget in USD (default 10; 0 turns it off) |
+ * | `dailyCostAlarmUsd` | the cost and media downloads alarms' daily budget in USD (default 10; 0 turns them off) |
  * | `fanOutConcurrency` | posts a function keeps in flight when it pushes events (default 64; 1–1000) |
  * | `nag` | `false` skips the cdk-nag checks at synth (bin/app.ts) |
  * | `pushApnsSecretArn`, `pushFcmSecretArn` | push: Secrets Manager secrets of the APNs key and the FCM service account (docs/push.md); without either, no push |

@@ -20,7 +20,8 @@
  *   (`FloodingSocketsLeftOpen`);
  * - the stage: server-side errors (ExecutionError + IntegrationError, the WebSocket API's "5xx") and the
  *   p99 IntegrationLatency;
- * - cost: the estimated spend of an hour's traffic (lib/metrics.ts) above a daily budget's share.
+ * - cost: the estimated spend of an hour's traffic (lib/metrics.ts) above a daily budget's share, and
+ *   a day's media downloads (S3 request metrics: lib/chat-media.ts) whose egress reaches that budget.
  *
  * ClientError (4xx: refused tokens, throttled clients, unknown routes), refused tokens, deactivated
  * users' refused handshakes (`DeactivatedRefused`), rate-limited frames and flooding sockets
@@ -31,9 +32,11 @@ import { Duration } from 'aws-cdk-lib';
 import { type Alarm, type Dashboard, MathExpression, type Metric } from 'aws-cdk-lib/aws-cloudwatch';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
+import { PRICES } from '../bench/pricing.ts';
 import { ChatAlarms } from './alarms.ts';
 import type { ChatApi } from './chat-api.ts';
 import type { ChatFunction } from './chat-function.ts';
+import type { ChatMedia } from './chat-media.ts';
 import type { ChatTable } from './chat-table.ts';
 import { type AlarmGroup, buildDashboard } from './dashboard.ts';
 import {
@@ -60,10 +63,17 @@ export interface ChatMonitoringProps {
   readonly latencyThreshold?: Duration;
   /**
    * The cost alarm fires when an hour's estimated spend exceeds 1/24 of this (US dollars per day), i.e.
-   * when the stack runs at a rate above this daily budget. 0 turns the alarm off.
+   * when the stack runs at a rate above this daily budget, and the media downloads alarm when a day's
+   * downloads cost this much in egress (`media`). 0 turns both off.
    * @default 10
    */
   readonly dailyCostThresholdUsd?: number;
+  /**
+   * The media bucket: its downloads are alarmed against the same daily budget (at
+   * `PRICES.s3EgressGb` a GB out), since a presigned GET URL serves anyone for its hour.
+   * @default - no downloads alarm
+   */
+  readonly media?: ChatMedia;
   /**
    * The stack's other alarms (queue workers, scheduled messages, stream consumers: their constructs
    * make them), shown on the dashboard after these.
@@ -84,6 +94,8 @@ export interface ChatMonitoringProps {
 
 /** The cost alarm's period: an hour's spend against a day's budget. */
 export const COST_PERIOD = Duration.hours(1);
+/** The downloads alarm's period: a day's media egress against the day's budget. */
+export const DOWNLOAD_PERIOD = Duration.days(1);
 
 export class ChatMonitoring extends Construct {
   readonly alarms: readonly Alarm[];
@@ -179,6 +191,18 @@ export class ChatMonitoring extends Construct {
           `Estimated spend of the last hour's traffic (API Gateway, Lambda, DynamoDB) is above $${dailyUsd} per day ` +
           '(an estimate at list prices; the bill is in AWS Budgets)',
         threshold: dailyUsd / 24,
+      });
+    }
+    if (dailyUsd > 0 && props.media) {
+      // The estimate above sees request traffic only. One getAttachmentUrl frame's URL can serve a
+      // 200 MB video to anyone, any number of times, for an hour: free hosting at this stack's egress.
+      const gib = dailyUsd / PRICES.s3EgressGb;
+      alarms.add('MediaBytesDownloaded', {
+        metric: props.media.metricBytesDownloaded(DOWNLOAD_PERIOD),
+        description:
+          `Media downloads of the last day (${Math.round(gib)} GB out: $${dailyUsd} at $${PRICES.s3EgressGb} a GB) ` +
+          'reached the daily cost budget: presigned URLs may be passed around (docs/operations.md)',
+        threshold: Math.round(gib * 1024 ** 3),
       });
     }
     this.alarms = alarms.all;

@@ -1,7 +1,8 @@
 /**
  * The alarm periods docs/operations.md states ("Alarms, and what to do"): 5 minutes, but for the
  * queue workers' dead letters and oldest job and the scheduled messages' lag and overdue sweep
- * (1 minute), the API's latency (three 5-minute periods) and the cost estimate (1 hour). Counted from
+ * (1 minute), the API's latency (three 5-minute periods), the cost estimate (1 hour) and the media
+ * downloads (1 day). Counted from
  * a stack with push, which has every queue worker.
  */
 import { readFileSync } from 'node:fs';
@@ -50,13 +51,14 @@ describe('docs/operations.md alarm periods', { timeout: 180_000 }, () => {
       ScheduledSweepOverdueAlarm: '60',
       MonitoringApiIntegrationLatency: '3x300',
       MonitoringEstimatedCost: '3600',
+      MonitoringMediaBytesDownloaded: '86400',
     });
     const doc = readFileSync(join(PROJECT_ROOT, 'docs/operations.md'), 'utf8').replace(/\s+/g, ' ');
     for (const sentence of [
       "The period is 5 minutes but for: the queue workers' dead letters and oldest job (fan-out, retention, push jobs: 1 minute",
       "the scheduled messages' `DispatchLag` and `SweepOverdue` (1 minute;",
       '`ApiIntegrationLatency` (three 5-minute periods in a row)',
-      '`EstimatedCost` (1 hour)',
+      '`EstimatedCost` (1 hour) and `MediaBytesDownloaded` (1 day)',
     ]) {
       expect(doc).toContain(sentence);
     }

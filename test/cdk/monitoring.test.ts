@@ -1,9 +1,12 @@
 /**
  * Alarms that mean something (faults, never callers' mistakes), the business metrics the functions emit
- * and the cost alarm. The dashboard: test/cdk/dashboard.test.ts.
+ * the cost alarm and the media downloads alarm. The dashboard: test/cdk/dashboard.test.ts.
  */
 import { describe, expect, it } from 'vitest';
+import { PRICES } from '../../bench/pricing.ts';
 import { emfDocument, METRICS_NAMESPACE } from '../../lambdas/shared/metrics.ts';
+import { MEDIA_DOWNLOAD_METRICS_ID } from '../../lib/chat-media.ts';
+import { MEDIA } from '../../lib/media.ts';
 import { logicalId, synth } from './support.ts';
 
 const s = synth();
@@ -129,6 +132,36 @@ describe('alarms', { timeout: 180_000 }, () => {
     ).toBe(2);
   });
 
+  it('alarms when a day of media downloads costs more than the daily budget (presigned URLs are bearer links)', () => {
+    // S3 request metrics on the media prefix: what BytesDownloaded needs (not published without them).
+    const bucketId = logicalId(s.stack, s.stack.media.bucket);
+    const bucket = s.template.toJSON().Resources[bucketId].Properties as Props;
+    expect(bucket.MetricsConfigurations).toEqual([{ Id: MEDIA_DOWNLOAD_METRICS_ID, Prefix: MEDIA.prefix }]);
+    const downloads = alarms().filter((a) => a.MetricName === 'BytesDownloaded');
+    expect(downloads).toHaveLength(1);
+    expect(downloads[0]).toMatchObject({
+      Namespace: 'AWS/S3',
+      Dimensions: [
+        { Name: 'BucketName', Value: { Ref: bucketId } },
+        { Name: 'FilterId', Value: MEDIA_DOWNLOAD_METRICS_ID },
+      ],
+      Statistic: 'Sum',
+      Period: 86_400,
+      EvaluationPeriods: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      TreatMissingData: 'notBreaching',
+    });
+    // The default budget of $10 a day at $0.09 per GB out: ~111 GB (GiB, as AWS bills them).
+    expect(downloads[0]?.Threshold).toBe(Math.round((10 / PRICES.s3EgressGb) * 1024 ** 3));
+    expect(String(downloads[0]?.AlarmDescription)).toMatch(/^Media downloads of the last day/);
+    const none = synth({ dailyCostAlarmUsd: 0 });
+    expect(alarms(none.template).some((a) => a.MetricName === 'BytesDownloaded')).toBe(false);
+    const custom = synth({ dailyCostAlarmUsd: 45 });
+    expect(alarms(custom.template).find((a) => a.MetricName === 'BytesDownloaded')?.Threshold).toBe(
+      500 * 1024 ** 3,
+    );
+  });
+
   it('alarms on the stage’s server errors and p99 integration latency; nothing else', () => {
     const stageDims = [
       { Name: 'ApiId', Value: { Ref: logicalId(s.stack, s.stack.chatApi.api) } },
@@ -147,7 +180,7 @@ describe('alarms', { timeout: 180_000 }, () => {
     const fns = s.stack.chatApi.allFunctions.length;
     // errors of the routes, throttles of all, authorizer faults, JWKS outage, INTERNAL frames, the
     // table's 500s and throttles, a chat near full, a deleted chat's retention not queued, the two
-    // sockets left open, 5xx, latency, cost,
+    // sockets left open, 5xx, latency, cost, media downloads,
     // + the fan-out and retention workers' own four each (test/cdk/workers.test.ts,
     // test/cdk/retention-worker.test.ts) and the scheduled messages' own (lib/scheduled-messages.ts,
     // test/cdk/scheduled.test.ts)
@@ -155,7 +188,7 @@ describe('alarms', { timeout: 180_000 }, () => {
       fns -
         1 +
         fns +
-        12 +
+        13 +
         s.stack.fanOutWorker.alarms.length +
         s.stack.retentionWorker.alarms.length +
         s.stack.scheduled.alarms.length,
