@@ -18,6 +18,7 @@ import {
   MAX_CHATS_ENV,
   MAX_REPORTS_ENV,
   MAX_SOCKETS_ENV,
+  TEXT_MB_PER_DAY_ENV,
   UPLOAD_MB_PER_DAY_ENV,
 } from '../lambdas/shared/user-caps.ts';
 import type { ChatStackProps } from '../lib/chat-stack.ts';
@@ -148,6 +149,7 @@ export const ENV_ALLOW_LIST: readonly EnvAllowListEntry[] = [
   knob(MAX_CHATS_ENV, 'the membership cap’s tests lower it.'),
   knob(MAX_BLOCKS_ENV, 'the block cap’s tests lower it.'),
   knob(MAX_REPORTS_ENV, 'the daily report cap’s tests lower it.'),
+  knob(TEXT_MB_PER_DAY_ENV, 'the daily text budget’s tests lower it (AWS: the default, 100 MB).'),
   knob('FANOUT_QUEUE_THRESHOLD', 'the fan-out queue’s tests lower it to queue small groups’ events.'),
   knob('FANOUT_JOB_SIZE', 'the fan-out queue’s tests lower it to split small groups into jobs.'),
   knob('PUSH_JOB_SIZE', 'the push worker’s tests lower it to queue small groups’ notifications.'),

@@ -167,7 +167,10 @@ export const RATE_LIMITS: Readonly<Partial<Record<string, Declared>>> = {
   $connect: perMinute(60),
 };
 
-/** `RATE_LIMIT_FACTOR` scales every limit (benchmarks); 0 turns them off. Default 1. */
+/**
+ * `RATE_LIMIT_FACTOR` scales every limit (benchmarks), the daily text budget too; 0 turns them off.
+ * Default 1.
+ */
 export const RATE_LIMIT_FACTOR_ENV = 'RATE_LIMIT_FACTOR';
 
 /**
@@ -208,5 +211,7 @@ export function rateLimitOf(action: string, env: NodeJS.ProcessEnv = readingEnv(
   const factor = raw === undefined || raw === '' ? 1 : Number(raw);
   if (!Number.isFinite(factor) || factor < 0) return { ...limit, windowSeconds };
   if (factor === 0) return undefined;
-  return { ...limit, windowSeconds, max: Math.max(1, Math.round(limit.max * factor)) };
+  const scaled = (n: number) => Math.max(1, Math.round(n * factor));
+  const bytes = limit.bytesPerDay === undefined ? {} : { bytesPerDay: scaled(limit.bytesPerDay) };
+  return { ...limit, windowSeconds, max: scaled(limit.max), ...bytes };
 }

@@ -89,7 +89,8 @@ describe('lease sizes', () => {
   });
 
   it('RATE_LIMIT_WINDOW_SECONDS shortens every window, never lengthens one, and ignores what is not a positive integer', () => {
-    // The daily text budget is the day's whatever the window (TEXT_MB_PER_DAY, 100 MB by default).
+    // The daily text budget is the day's whatever the window (TEXT_MB_PER_DAY, 100 MB by default);
+    // the factor scales it with the limits (the benchmark's 1000: 100 GB).
     expect(rateLimitOf('sendMessage', { RATE_LIMIT_WINDOW_SECONDS: '15' })).toEqual({
       max: 300,
       windowSeconds: 15,
@@ -103,7 +104,13 @@ describe('lease sizes', () => {
         RATE_LIMIT_FACTOR: '0.5',
         TEXT_MB_PER_DAY: '3',
       }),
-    ).toEqual({ max: 150, windowSeconds: 15, lease: 10, membersPerFrame: 200, bytesPerDay: 3 * 1024 * 1024 });
+    ).toEqual({
+      max: 150,
+      windowSeconds: 15,
+      lease: 10,
+      membersPerFrame: 200,
+      bytesPerDay: 1.5 * 1024 * 1024,
+    });
     for (const raw of ['600', '0', '-5', '1.5', 'soon', '']) {
       expect(rateLimitOf('$connect', { RATE_LIMIT_WINDOW_SECONDS: raw })?.windowSeconds, raw).toBe(60);
     }
