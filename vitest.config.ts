@@ -2,10 +2,11 @@ import { configDefaults, defineConfig } from 'vitest/config';
 
 /**
  * The CDK tests share their worker's modules (`isolate: false`): each test/cdk file imported
- * aws-cdk-lib and lib/ afresh (about 3.5 s a file on a busy machine) and paid a cold process's first
+ * aws-cdk-lib and lib/ afresh (3.5 to 5 s a file on a busy machine) and paid a cold process's first
  * synth. They only synthesize stacks: no file sets an environment variable or mocks a module, and a
- * stack holds its own state. The folder alone went from 228 s to 95 s of wall time. Keep it that way:
- * a CDK test that must set the environment or mock belongs in another folder.
+ * stack holds its own state. The folder alone, at a load of 7 to 10: 228 and 234 s of wall time
+ * before, 100 and 89 s after. Keep it that way: a CDK test that must set the environment or mock
+ * belongs in another folder (test/unit/cdk-shared-modules.test.ts checks it).
  */
 const CDK_TESTS = 'test/cdk/**/*.test.ts';
 
