@@ -22,9 +22,9 @@ import { Construct } from 'constructs';
 import { ROUTE_TIMEOUT_SECONDS } from '../lambdas/shared/config.ts';
 import { METRICS_STACK_ENV } from '../lambdas/shared/metrics.ts';
 import { BUNDLE, type BundleSettings, nodejsBundling } from './bundling.ts';
+import { PROJECT_ROOT } from './project-root.ts';
 
-/** The repository root: handler entries in the route table are relative to it. */
-export const PROJECT_ROOT = resolve(import.meta.dirname, '..');
+export { PROJECT_ROOT };
 
 export type LogLevel = 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
 

@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { measureClientSize } from '../../client/scripts/size.ts';
-import { PROJECT_ROOT } from '../../lib/chat-function.ts';
+import { PROJECT_ROOT } from '../../lib/project-root.ts';
 
 describe('the client size in the READMEs', () => {
   it('is the measured minified + gzipped size, within 0.5 KB', async () => {

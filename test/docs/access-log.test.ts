@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ACCESS_LOG_FORMAT } from '../../lib/chat-api-props.ts';
-import { PROJECT_ROOT } from '../../lib/chat-function.ts';
+import { PROJECT_ROOT } from '../../lib/project-root.ts';
 
 const doc = (name: string) => readFileSync(join(PROJECT_ROOT, 'docs', name), 'utf8');
 

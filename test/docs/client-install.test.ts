@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { PROJECT_ROOT } from '../../lib/chat-function.ts';
+import { PROJECT_ROOT } from '../../lib/project-root.ts';
 
 const read = (path: string) => readFileSync(join(PROJECT_ROOT, path), 'utf8');
 const pkg = JSON.parse(read('client/package.json')) as { name: string; version: string };

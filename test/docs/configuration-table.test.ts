@@ -16,7 +16,7 @@ import {
   TEXT_MB_PER_DAY_ENV,
   UPLOAD_MB_PER_DAY_ENV,
 } from '../../lambdas/shared/user-caps.ts';
-import { PROJECT_ROOT } from '../../lib/chat-function.ts';
+import { PROJECT_ROOT } from '../../lib/project-root.ts';
 import { DEV_STATE_FILE_ENV } from '../../local/dev-state.ts';
 import { ENV_FEATURES } from '../../scripts/env-allow-list.ts';
 

@@ -19,7 +19,7 @@ import { describe, expect, it } from 'vitest';
 import { ERROR_CODES } from '../../lambdas/contract/errors.ts';
 import { ACTION_NAMES, EVENTS } from '../../lambdas/contract/index.ts';
 import { ChatStore } from '../../lambdas/data/store.ts';
-import { PROJECT_ROOT } from '../../lib/chat-function.ts';
+import { PROJECT_ROOT } from '../../lib/project-root.ts';
 
 /** Made by builds, never committed (web/README, client/README say how). */
 const BUILD_OUTPUTS = new Set(['client/dist', 'web/dist']);

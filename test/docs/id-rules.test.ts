@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import * as v from 'valibot';
 import { describe, expect, it } from 'vitest';
 import { clientMessageId, id } from '../../lambdas/contract/fields.ts';
-import { PROJECT_ROOT } from '../../lib/chat-function.ts';
+import { PROJECT_ROOT } from '../../lib/project-root.ts';
 
 const read = (path: string) => readFileSync(join(PROJECT_ROOT, path), 'utf8');
 const PROTOCOL = read('docs/protocol.md');

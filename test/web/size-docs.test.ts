@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { PROJECT_ROOT } from '../../lib/chat-function.ts';
+import { PROJECT_ROOT } from '../../lib/project-root.ts';
 import { buildWeb } from '../../local/web.ts';
 
 describe('the web page size in docs/web.md', () => {
