@@ -1,41 +1,38 @@
 /**
  * Chat heads for senders: the container's cache first (no read on the hot path), a Query otherwise.
  * A cached head is only ever used under the allocation's `memberVer` condition, which catches any
- * staleness; a caller is told NOT_FOUND only after a strongly consistent read said so. A big
- * group's cached head is brought up to date from its member log (lambdas/data/member-log.ts)
- * rather than read again whole.
+ * staleness; a caller is told NOT_FOUND only after a strongly consistent read said so (of their
+ * membership by key when a head leaves them out: never the member list again). A big group's
+ * cached head is brought up to date from its member log (lambdas/data/member-log.ts) rather than
+ * read again whole.
  *
  * The actions on a chat's messages and its typing take their head from the same cache in a big
  * group, vouched for by a consistent key lookup of `META` and of the caller's membership
  * (`actionHead`).
  */
 import { logsChanges } from '../data/member-log.ts';
-import type { ChatHead, ChatRecord, MemberRecord } from '../data/store.ts';
+import type { ChatHead, ChatRecord, ChatWithMembers, MemberRecord } from '../data/store.ts';
 import type { Caller } from '../shared/caller.ts';
 import { chatNotFound, loadedAsMember, loadMemberAndChat } from './access.ts';
 import type { Deps } from './deps.ts';
 
 const isMember = (head: ChatHead, userId: string) => head.members.some((m) => m.userId === userId);
 
-/** Reads the head (and caches it); NOT_FOUND when the caller is not a member. */
-export async function readHead(
-  deps: Deps,
-  caller: Caller,
-  chatId: string,
-  options: { consistent: boolean },
-): Promise<ChatHead> {
-  const loaded = await deps.store.chats.getWithMembers(chatId, options);
+/** The head as it reads now (and caches it), when the caller is in it; NOT_FOUND otherwise. */
+async function readHead(deps: Deps, caller: Caller, chatId: string): Promise<ChatHead> {
+  const loaded = await deps.store.chats.getWithMembers(chatId, { consistent: true });
   deps.store.heads.remember(chatId, loaded);
-  // A chat marked for deletion is gone already (access.ts).
-  if (
-    loaded.chat &&
-    loaded.chat.deletedAt === undefined &&
-    loaded.members.some((m) => m.userId === caller.userId)
-  ) {
-    return { chat: loaded.chat, members: loaded.members };
-  }
-  if (!options.consistent) return readHead(deps, caller, chatId, { consistent: true });
-  throw chatNotFound(chatId);
+  const head = memberHead(loaded, caller);
+  if (!head) throw chatNotFound(chatId);
+  return head;
+}
+
+/** What a read found, when the chat is there (not marked for deletion: access.ts) and the caller in it. */
+function memberHead(loaded: ChatWithMembers, caller: Caller): ChatHead | undefined {
+  const { chat, members } = loaded;
+  if (!chat || chat.deletedAt !== undefined || !members.some((m) => m.userId === caller.userId))
+    return undefined;
+  return { chat, members };
 }
 
 /**
@@ -47,19 +44,31 @@ export function cachedWithout(deps: Deps, caller: Caller, chatId: string): boole
   return cached !== undefined && !isMember(cached, caller.userId);
 }
 
-/** The head a sender allocates against: cached when the cache says it is a member. */
+/**
+ * The head a sender allocates against: cached when the cache says it is a member, else read
+ * (eventually consistently, and cached). A head that leaves the caller out is not read again whole
+ * to say NOT_FOUND: the caller's membership and `META` are looked up by key, strongly consistently
+ * (one BatchGet), and a caller who is not a member is refused on those two keys, whatever the
+ * member count (a non-member's frames cost no member-list read: docs/security.md). A member the head
+ * leaves out (who just joined, or whom a lagging replica or a half-seen transaction left out) gets
+ * the head brought up to date: replayed from a big group's member log, else read whole, consistently.
+ */
 export async function senderHead(deps: Deps, caller: Caller, chatId: string): Promise<ChatHead> {
-  const cached = deps.store.heads.get(chatId);
-  if (cached && isMember(cached, caller.userId)) return cached;
-  // Cached without the caller (who may have just joined): a big group's log may say so.
-  if (cached && logsChanges(cached.chat)) {
-    const current = await deps.store.chats.getChat(chatId, { consistent: true });
-    // Unchanged since cached: the caller is not a member (the full read below says NOT_FOUND).
-    if (current && current.memberVer > cached.chat.memberVer)
-      return refreshedHead(deps, caller, cached, current);
+  let known = deps.store.heads.get(chatId);
+  if (known && isMember(known, caller.userId)) return known;
+  if (!known) {
+    const loaded = await deps.store.chats.getWithMembers(chatId, { consistent: false });
+    deps.store.heads.remember(chatId, loaded);
+    const head = memberHead(loaded, caller);
+    if (head) return head;
+    known = loaded.chat && { chat: loaded.chat, members: loaded.members };
   }
-  // Not cached (or the chat is gone): read.
-  return readHead(deps, caller, chatId, { consistent: cached !== undefined });
+  const { chat } = await loadMemberAndChat(deps, caller, chatId);
+  if (known && logsChanges(known.chat) && chat.memberVer > known.chat.memberVer)
+    return refreshedHead(deps, caller, known, chat);
+  // The same `memberVer` (an eventually consistent Query may have seen part of a transaction), a
+  // smaller chat, or none read: read whole.
+  return readHead(deps, caller, chatId);
 }
 
 /**
@@ -89,7 +98,7 @@ export async function refreshedHead(
       return { chat: current, members };
     }
   }
-  return readHead(deps, caller, chatId, { consistent: true });
+  return readHead(deps, caller, chatId);
 }
 
 /**

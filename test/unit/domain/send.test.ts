@@ -99,10 +99,10 @@ describe('sendMessage: refused input writes nothing', () => {
   it('answers NOT_FOUND to a non-member after a consistent read, its claim given back first', async () => {
     const { deps, store } = withChat({}, ['bob', 'cat']);
     await expect(sendMessage(deps, ann, send)).rejects.toMatchObject({ code: 'NOT_FOUND' });
-    expect(store.chats.getWithMembers.mock.calls.map((c) => c[1])).toEqual([
-      { consistent: false },
-      { consistent: true },
-    ]);
+    // The head once (eventually consistently), then her membership by key (strongly consistent):
+    // the member list is not read again to refuse her.
+    expect(store.chats.getWithMembers.mock.calls.map((c) => c[1])).toEqual([{ consistent: false }]);
+    expect(store.chats.getMemberAndChat).toHaveBeenCalledWith('g1', 'ann');
     // The claim ran beside the head's read (it is not cached); the refusal gave it back.
     const token = store.claims.claim.mock.calls[0]?.[1].token;
     expect(store.claims.release).toHaveBeenCalledWith(
@@ -118,12 +118,15 @@ describe('sendMessage: refused input writes nothing', () => {
     await expect(sendMessage(deps, ann, send)).rejects.toMatchObject({ code: 'NOT_FOUND' });
     store.claims.claim.mockClear();
     store.claims.release.mockClear();
-    // The head is cached now, without ann: her next sends read it (consistently) before any claim.
+    // The head is cached now, without ann: her next sends look her membership up (consistently, by
+    // key) before any claim, and never read the member list again.
     await expect(sendMessage(deps, ann, { ...send, clientMessageId: 'cm-2' })).rejects.toMatchObject({
       code: 'NOT_FOUND',
     });
     expect(store.claims.claim).not.toHaveBeenCalled();
     expect(store.claims.release).not.toHaveBeenCalled();
+    expect(store.chats.getMemberAndChat).toHaveBeenCalledTimes(2);
+    expect(store.chats.getWithMembers).toHaveBeenCalledTimes(1);
   });
 
   it('a member who joined since the head was cached claims after its read, and sends', async () => {
