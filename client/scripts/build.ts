@@ -24,16 +24,16 @@ export const ENTRY = join(CLIENT_DIR, 'src/index.ts');
  * declarations, the client's quoted strings and the built-ins, and runs the built bundle.
  */
 export const INTERNAL_PROPS: readonly string[] = `
-  above acked advance again armPing arrived ask authRetried back backoffMs batch built busy bySeq
+  above acked advance again armPing arrived ask asleep authRetried back backoffMs batch built busy bySeq
   bytes cancelTimers catchUp change changed changes conn counted countedAbove countedAt countedSeq
-  current cut deliveredAt deliverFailures deliveries delivering dial dialing dialTimer dirty drop due
+  current cut deliveredAt deliverFailures deliveries delivering delivers dial dialing dialTimer dirty drop due
   early emit ended ensure events expired expiryTimer failAll failLargest failure finish first frame fresh gapTimer
   gates gone hasGap head held hold hooks hurry idle inFlight intervalMs items joined lag lastId lost
   live markLoaded maxSeq missed named naps newest once onEvent onOpen onState opened othersSeq out outboxLoaded
-  pingTimer plannedTimer prefix probe proceed promise pump pumpAll put queue reacted readTo ready receipts
+  pingTimer plannedTimer prefix probe proceed promise pump pumpAll put queue reacted readTo ready receipted receipts
   refreshed redial refused release renewal replica req restored resync resyncOnce retry rewind run running
   saveOutbox seen settle shut socket stale stamp start stop stored stub summary synced syncer take tick
-  timer tokenExpired tokens told touch unsaved unstored user versions wait waiting waits wake wakes
+  ticking timer tokenExpired tokens told touch tries unsaved unstored user versions wait waiting waits wake wakes
   wants went writer
 `
   .trim()

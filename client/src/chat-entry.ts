@@ -54,7 +54,7 @@ export class ChatEntry {
   // Owned by the syncer.
   running: Promise<unknown> | undefined;
   again?: boolean;
-  retries = 0;
+  tries = 0;
   gapTimer: TimerId;
   /** A receipt of it is on its way (receipts.ts): one at a time. */
   delivering?: boolean;
@@ -145,13 +145,19 @@ export class ChatEntry {
   }
 
   /**
-   * The unread count as listChats lists it: the server's (voids left out) from its read cursor up to
-   * its `lastSeq`, plus others' messages held above that, less what a read cursor held ahead read.
+   * The chat's counts, read cursor and mute as listChats lists them. The unread count: the server's
+   * (voids left out) from its read cursor up to its `lastSeq`, plus others' messages held above
+   * that, less what a read cursor held ahead read.
    */
   counted(s: ChatSummary, me: string): void {
     const i = this.info;
     const read = i.lastReadSeq;
-    Object.assign(i, { unreadCount: s.unreadCount, lastReadSeq: s.lastReadSeq });
+    Object.assign(i, {
+      unreadCount: s.unreadCount,
+      lastReadSeq: s.lastReadSeq,
+      memberCount: s.memberCount,
+      mutedUntil: s.mutedUntil,
+    });
     this.countedSeq = s.lastSeq;
     for (let seq = s.lastSeq + 1; seq <= i.lastSeq; seq++) {
       const m = this.bySeq.get(seq);

@@ -56,7 +56,7 @@ export class Connection {
   /** Requests waiting for an open socket: send → fail. */
   private readonly waiting = new Map<() => void, (error: ChatClientError) => void>();
   private dialing?: boolean;
-  private suspended?: boolean;
+  private asleep?: boolean;
   /** wake()s not done yet: the socket opens for them, suspended or not. */
   private wakes = 0;
   private dialTimer: TimerId;
@@ -134,7 +134,7 @@ export class Connection {
 
   /** Reconnects now when waiting to reconnect (e.g. the app came to the foreground, or went online). */
   reconnectNow(): void {
-    this.suspended = false;
+    this.asleep = false;
     this.redial();
   }
 
@@ -143,12 +143,12 @@ export class Connection {
     this.wakes++;
     this.redial();
     return () => {
-      if (!--this.wakes && this.suspended) this.suspend();
+      if (!--this.wakes && this.asleep) this.suspend();
     };
   }
 
   suspend(): void {
-    this.suspended = true;
+    this.asleep = true;
     if (this.wakes) return;
     cancel(this.dialTimer);
     this.drop('suspended');
@@ -182,7 +182,7 @@ export class Connection {
       this.dialing = false;
     }
     if (this.state === 'closed') return;
-    if (this.suspended && !this.wakes) return this.retry('suspended');
+    if (this.asleep && !this.wakes) return this.retry('suspended');
     this.token = token;
     let socket: WebSocketLike;
     try {
@@ -244,9 +244,8 @@ export class Connection {
     this.pending.failAll('DISCONNECTED', 'The socket closed before the reply.');
     if (this.state === 'closed') return;
     const exp = jwtClaims(this.token).exp;
-    const refused = opened
-      ? undefined
-      : (status ?? (exp !== undefined && exp * 1000 <= Date.now() ? 401 : undefined));
+    // (A token without `exp` never expires: undefined * 1000 is NaN, never <= now.)
+    const refused = opened ? undefined : (status ?? ((exp as number) * 1000 <= Date.now() ? 401 : undefined));
     const expired = this.tokenExpired || reason === 'token-expired';
     this.tokenExpired = false;
     const refreshable = typeof this.o.token === 'function';
@@ -271,7 +270,7 @@ export class Connection {
     if (this.state === 'open') this.reconnects++;
     this.set({ state: 'reconnecting', reason, delayMs: delay, attempt, ...extra });
     cancel(this.dialTimer);
-    if (!this.suspended || this.wakes) this.dialTimer = later(() => void this.dial(), delay);
+    if (!this.asleep || this.wakes) this.dialTimer = later(() => void this.dial(), delay);
   }
 
   /** Gives up on the current socket at once (dead, planned reconnect, expired token). */

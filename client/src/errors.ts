@@ -25,8 +25,11 @@ export class ChatClientError extends Error {
   }
 }
 
-/** Outcomes worth retrying unchanged (with the same clientMessageId for sends). */
-export const RETRYABLE: ReadonlySet<ClientErrorCode> = new Set([
+/**
+ * Outcomes worth retrying unchanged (with the same clientMessageId for sends). Asked also of no code
+ * (an error not from the client, `codeOf`: undefined), which is never one of them.
+ */
+export const RETRYABLE: ReadonlySet<ClientErrorCode | undefined> = new Set<ClientErrorCode>([
   'TIMEOUT',
   'DISCONNECTED',
   'INTERNAL',

@@ -41,12 +41,12 @@ export interface SyncOptions {
 
 export class Syncer {
   private versions: boolean | undefined;
-  private delivered = true;
+  private delivers = true;
   // The catch-up of every chat (resync()): the run under way, its retry timer, the failures in a row,
   // and whether to list again once it is done (names a ChatEntry uses for its own catch-up).
   private running: Promise<unknown> | undefined;
   private timer: unknown;
-  private retries = 0;
+  private tries = 0;
   private again?: boolean;
   /** A socket opened: the next catch-up also refreshes the receipts that may have moved meanwhile. */
   private receipts?: boolean;
@@ -73,7 +73,7 @@ export class Syncer {
   /** A socket opened: probe for `sync` and `markDelivered` again, and catch up. */
   opened(): void {
     this.versions = undefined;
-    this.delivered = true;
+    this.delivers = true;
     this.receipts = true;
     void this.resync();
   }
@@ -116,12 +116,12 @@ export class Syncer {
         for (const s of ack.chats) if (this.replica.summary(s, since)) listed.set(s.chatId, s.lastVer);
         cursor = ack.nextCursor;
       } while (cursor);
-      this.retries = 0;
+      this.tries = 0;
     } catch (error) {
       this.o.warn('listChats failed', error);
       if (RETRYABLE.has(codeOf(error) ?? 'INTERNAL') && this.conn.state === 'open') {
         // resync() forgets the timer.
-        this.timer = later(() => void this.resync(), backoff(++this.retries, 500, 10_000));
+        this.timer = later(() => void this.resync(), backoff(++this.tries, 500, 10_000));
       }
       return error;
     }
@@ -166,7 +166,7 @@ export class Syncer {
           e.missed = false;
           await this.once(e);
         } while (e.again && this.current(e));
-        e.retries = 0;
+        e.tries = 0;
       } catch (error) {
         const code = codeOf(error);
         if (code === 'NOT_FOUND') return this.replica.remove(e.info.chatId);
@@ -180,7 +180,7 @@ export class Syncer {
               e.gapTimer = undefined;
               if (this.current(e) && this.conn.state === 'open') void this.catchUp(e);
             },
-            backoff(++e.retries, 500, 10_000),
+            backoff(++e.tries, 500, 10_000),
           );
         }
       } finally {
@@ -234,7 +234,7 @@ export class Syncer {
 
   /** Whether the chat has a receipt to send (DeliveryHooks). */
   wants(e: ChatEntry): boolean {
-    return this.delivered && this.current(e) && e.othersSeq > e.deliveredSeq && !e.hasGap;
+    return this.delivers && this.current(e) && e.othersSeq > e.deliveredSeq && !e.hasGap;
   }
 
   /**
@@ -248,12 +248,12 @@ export class Syncer {
     this.stats.delivered++;
     try {
       const ack = await this.req('markDelivered', { chatId: e.info.chatId, seq });
-      this.replica.delivered(e, ack.lastDeliveredSeq);
+      this.replica.receipted(e, ack.lastDeliveredSeq);
       return 'answered';
     } catch (error) {
       const code = codeOf(error);
-      if (code === 'UNKNOWN_ACTION') this.delivered = false;
-      return code !== undefined && RETRYABLE.has(code) ? 'failed' : 'done';
+      if (code === 'UNKNOWN_ACTION') this.delivers = false;
+      return RETRYABLE.has(code) ? 'failed' : 'done';
     }
   }
 
