@@ -21,6 +21,7 @@ import {
   RATE_LIMIT,
   ROSTER_WRITES,
   SIGN_DOWNLOADS,
+  TO_OWN_SOCKETS,
 } from './route-grants.ts';
 import type { ActionRoute, RouteDefinition } from './route-types.ts';
 import { SCHEDULED_ROUTES } from './scheduled-routes.ts';
@@ -193,9 +194,9 @@ export const ACTION_ROUTES: Readonly<Record<ActionName, ActionRoute>> = {
     postsEvents: false,
   },
   muteChat: {
-    // BatchGetItem: the caller's membership and the chat's META (lambdas/domain/access.ts).
-    tableActions: ['dynamodb:BatchGetItem', 'dynamodb:UpdateItem'],
-    postsEvents: false,
+    // BatchGetItem: the caller's membership and the chat's META (lambdas/domain/access.ts). It tells
+    // only the caller's other sockets (`chat.muted`): no roster entry to remove.
+    tableActions: [...TO_OWN_SOCKETS, 'dynamodb:BatchGetItem', 'dynamodb:UpdateItem'],
   },
   requestUpload: {
     // BatchGetItem: the caller's membership and the chat's META (lambdas/domain/access.ts).

@@ -17,6 +17,14 @@ export const EVENTS = {
   'chat.created': shape('chat.created', 'A chat was created; to every member.', { chat: Chat }),
   'chat.joined': shape('chat.joined', 'You were added to a chat; to the new members.', { chat: Chat }),
   'chat.deleted': shape('chat.deleted', 'A chat was deleted; to every member.', { chatId: str }),
+  'chat.muted': shape(
+    'chat.muted',
+    'Your mute of a chat was set or cleared (muteChat); to your other sockets (the asking one has the ack).',
+    {
+      chatId: str,
+      mutedUntil: v.pipe(v.nullable(str), v.description('As the ack of muteChat: null when unmuted.')),
+    },
+  ),
   'member.joined': shape('member.joined', 'Members were added; to the other members.', {
     chatId: str,
     userIds: v.array(str),

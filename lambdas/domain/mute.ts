@@ -1,7 +1,11 @@
-/** muteChat: no pushes for one chat until a time, forever, or again (unmute). */
+/**
+ * muteChat: no pushes for one chat until a time, forever, or again (unmute). The caller's other
+ * sockets hear of it (`chat.muted`), as their other devices show it at once.
+ */
 import type { Request } from '../contract/index.ts';
 import type { Caller } from '../shared/caller.ts';
 import { badRequest } from '../shared/errors.ts';
+import { event } from '../shared/frames.ts';
 import { chatNotFound, loadMembership } from './access.ts';
 import type { Deps } from './deps.ts';
 
@@ -18,10 +22,16 @@ export function activeMute(mutedUntil: string | null | undefined, now: Date): st
   return isMuted(mutedUntil, now) ? (mutedUntil as string) : null;
 }
 
+/** A mute as the domain takes it: the frame's fields and the socket it came from. */
+export interface MuteChatInput extends Request<'muteChat'> {
+  /** The caller's socket: it gets the ack, so it is left out of `chat.muted`. */
+  readonly connectionId: string;
+}
+
 export async function muteChat(
   deps: Deps,
   caller: Caller,
-  input: Request<'muteChat'>,
+  input: MuteChatInput,
 ): Promise<{ chatId: string; mutedUntil: string | null }> {
   let mutedUntil: string | null;
   if (input.until === undefined) mutedUntil = MUTED_FOREVER;
@@ -39,5 +49,12 @@ export async function muteChat(
   if ((await deps.store.mutes.set(input.chatId, caller.userId, mutedUntil)) === 'not-member') {
     throw chatNotFound(input.chatId);
   }
-  return { chatId: input.chatId, mutedUntil };
+  // Stored first, then told: a device that reconnects meanwhile reads it from listChats. Nothing
+  // orders this event against a later mute's ack or listing (a mute has no version): see
+  // docs/protocol.md, muteChat.
+  const muted = { chatId: input.chatId, mutedUntil };
+  await deps.fanOut.toUsers([caller.userId], event('chat.muted', muted), {
+    excludeConnectionId: input.connectionId,
+  });
+  return muted;
 }

@@ -97,4 +97,5 @@ export const muteChat = defineAction('muteChat', {
     until: v.pipe(v.optional(v.nullable(isoTime)), v.description('Omitted: forever. null: unmute.')),
   }),
   ack: { chatId: v.string(), mutedUntil: v.nullable(v.string()) },
+  events: ['chat.muted'],
 });
