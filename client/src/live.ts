@@ -1,8 +1,9 @@
 /**
  * Server events into the replica: messages by version, deletions and reactions, read and delivery
- * cursors, chats appearing and going away; then the syncer's checks (holes, delivery receipts), or a
- * catch-up when the event names a chat not loaded yet or changes its members. The acks of one's own
- * writes (from the outbox) change the replica the same way, and so do those of a few requests.
+ * cursors, chats appearing and going away, your mutes from other devices; then the syncer's checks
+ * (holes, delivery receipts), or a catch-up when the event names a chat not loaded yet or changes its
+ * members. The acks of one's own writes (from the outbox) change the replica the same way, and so do
+ * those of a few requests.
  */
 
 import type { OutboxEntry } from './api.ts';
@@ -76,6 +77,12 @@ export function applyEvent(frame: Frame, r: Replica, sync: LiveHooks): void {
       break;
     case 'message.delivered':
       cursor(r, e, f.userId, 'lastDeliveredSeq', f.lastDeliveredSeq);
+      break;
+    case 'chat.muted':
+      // Your mute from another device; nothing orders it against your own ack or a listing (the
+      // last to arrive holds: docs/protocol.md, muteChat).
+      e.info.mutedUntil = f.mutedUntil;
+      r.touch(e);
       break;
     case 'member.left':
       // A leave a catch-up already counted (its version synced, or seen) is not taken off again. One

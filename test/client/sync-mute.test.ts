@@ -1,6 +1,7 @@
 /**
- * `muteChat`'s ack changes the chat held at once (no event tells of one's own mute, and `listChats`
- * only brings it at the next catch-up): `mutedUntil` in `chat()`, a `chat` event, and the store.
+ * `muteChat`'s ack changes the chat held at once, and so does `chat.muted` (the same user's mute on
+ * another device; `listChats` would bring it only at the next catch-up): `mutedUntil` in `chat()`,
+ * a `chat` event, and the store.
  */
 import { describe, expect, it } from 'vitest';
 import { MemoryStore } from '../../client/src/index.ts';
@@ -34,5 +35,27 @@ describe('muteChat', () => {
     FakeSocket.last.ack(FakeSocket.last.requests('muteChat')[1] as Sent, { chatId: 'a', mutedUntil: null });
     await unmuted;
     expect(client.chat('a')?.mutedUntil).toBeNull();
+  });
+
+  it("applies a chat.muted event (the user's mute on another device) as the ack, tells the app and stores it", async () => {
+    server.chat('a');
+    const store = new MemoryStore();
+    const { client } = await started({ store });
+    const told: (string | null | undefined)[] = [];
+    client.on('chat', ({ chatId, chat }) => chatId === 'a' && told.push(chat?.mutedUntil));
+    const asked = FakeSocket.last.requests().length;
+    const until = '2026-12-02T07:00:00.000Z';
+    FakeSocket.last.push({ type: 'chat.muted', chatId: 'a', mutedUntil: until });
+    await flush();
+    expect(client.chat('a')?.mutedUntil).toBe(until);
+    expect(told).toEqual([until]);
+    expect(store.chats.get('a')?.info.mutedUntil).toBe(until);
+
+    FakeSocket.last.push({ type: 'chat.muted', chatId: 'a', mutedUntil: null });
+    await flush();
+    expect(client.chat('a')?.mutedUntil).toBeNull();
+    expect(told).toEqual([until, null]);
+    // Nothing was asked for it (no catch-up): the chat is held whole.
+    expect(FakeSocket.last.requests().length).toBe(asked);
   });
 });
