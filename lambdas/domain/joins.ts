@@ -86,6 +86,7 @@ export async function tellJoined(
     return deps.fanOut.toEach(parts, { chat, sockets: theirs });
   };
   await tell(views.map((v) => ({ userIds: v.userIds, frame: event('chat.joined', { chat: v.chat }) })));
+  if (others.length === 0) return;
   await tell([
     { userIds: others, frame: event('member.joined', { chatId: chat.chatId, userIds: joined, ver }) },
   ]);
@@ -115,8 +116,9 @@ export const returnRetryWindowMs = (): number => CLIENT_REQUEST_TIMEOUT_MS + wri
  * version to the other. A client that holds the chat takes the repeat as it took the first (the SDK
  * fetches the chat again on `member.joined`; a leave under way keeps the chat on that device until its
  * `member.left`), and one that left since ignores a Chat no newer than its leave (client/src/gone.ts).
- * A direct chat has no roster to admit to. Nobody is told while either of the pair blocks the other
- * (`eitherBlocks`): the blocker opening the chat would tell the one they blocked of it.
+ * A direct chat has no roster to admit to. While either of the pair blocks the other (`eitherBlocks`)
+ * only a caller who is back is told (their own devices): the blocker opening the chat would tell the
+ * one they blocked of it.
  */
 export async function returnAgain(
   deps: Deps,
@@ -133,7 +135,13 @@ export async function returnAgain(
     })
     .map((m) => m.userId);
   const view = chatView(chat, members, back, callerId);
-  if (back.length === 0 || (await eitherBlocks(deps, callerId, chat, members))) return view;
+  if (back.length === 0) return view;
+  if (await eitherBlocks(deps, callerId, chat, members)) {
+    // The caller's own devices may still be told of their own return: it says nothing to the peer.
+    if (back.includes(callerId))
+      await tellJoined(deps, chat, joinedViews(chat, members, [callerId]), [], chat.memberVer);
+    return view;
+  }
   const others = userIdsOf(members).filter((id) => !back.includes(id));
   await tellJoined(deps, chat, joinedViews(chat, members, back), others, chat.memberVer);
   return view;

@@ -79,7 +79,7 @@ describe('createChat direct repeated after a return that stopped past its write'
     expect(sent(fanOut)).toEqual([]);
   });
 
-  it('tells nobody within the window once either blocked the other: the mirror on META, nothing read', async () => {
+  it('tells the other nothing within the window once either blocked them (the mirror on META, nothing read); the one back only their own devices', async () => {
     for (const by of ['ann', 'bob'] as const) {
       const { deps, store, fanOut, back } = await returnThatStopped('bob');
       const blocked = by === 'bob' ? 'ann' : 'bob';
@@ -94,7 +94,11 @@ describe('createChat direct repeated after a return that stopped past its write'
         created: false,
         chat: { chatId: 'd1', memberCount: 2 },
       });
-      expect(sent(fanOut), `${by} blocked`).toEqual([]);
+      // ann is the one back: her retry still tells her own devices of her return, bob nothing.
+      expect(
+        sent(fanOut).map((s) => [s.userIds, s.frame.type]),
+        `${by} blocked`,
+      ).toEqual(by === 'ann' ? [[['ann'], 'chat.joined']] : []);
       // Only createChat's own lookup of the peer's item about the caller.
       expect(store.blocks.isBlocked.mock.calls).toEqual([[blocked, by]]);
     }
