@@ -48,7 +48,8 @@ function leaksOf(sources: Map<string, string>): string[] {
   );
 }
 
-const cdkTests = readdirSync(join(ROOT, 'test/cdk'))
+// Every file the `cdk` project takes (test/cdk/**, subfolders too: vitest.config.ts).
+const cdkTests = readdirSync(join(ROOT, 'test/cdk'), { recursive: true, encoding: 'utf8' })
   .filter((f) => f.endsWith('.test.ts'))
   .map((f) => join(ROOT, 'test/cdk', f));
 
