@@ -14,6 +14,11 @@
  * (conditional on the window as the charge left it: a later charge that overdrew it too pushes it
  * with the whole debt). A charge retried after its answer was lost counts twice (stricter, never
  * looser).
+ *
+ * The item of an action with a daily byte budget also keeps the day's count (rate-limits.ts), and
+ * lives a window past the day's end so that a pause keeps it: a charge of such an action (`daily`)
+ * sets that expiry too, never the earlier one of its window alone (DynamoDB's TTL would delete the
+ * item, and the count with it, minutes into a pause).
  */
 import { keys, TTL_ATTRIBUTE } from './keys.ts';
 import { ifConditionFails, type TableClient } from './table-client.ts';
@@ -24,6 +29,8 @@ export interface ChargeRequest {
   readonly nowMs: number;
   /** Frames to add to the window (>= 1). */
   readonly frames: number;
+  /** The item keeps a day's byte count too (a limit with `bytesPerDay`): it expires after the day. */
+  readonly daily?: boolean;
 }
 
 /** The window a charge went to, after it: its start (pushed when overdrawn) and count (<= max). */
@@ -34,7 +41,19 @@ export interface Charged {
 
 const ATTEMPTS = 4;
 const names = { '#w': 'windowStart', '#c': 'count', '#ttl': TTL_ATTRIBUTE };
-const ttlOf = (startMs: number, windowMs: number) => Math.ceil((startMs + 2 * windowMs) / 1000);
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+/**
+ * When a rate-limit item may expire (its TTL, epoch seconds): two windows after its window opened at
+ * `startMs`; one that keeps the byte count of the UTC day of `dayOfMs`, not before a window past
+ * that day's end.
+ */
+export function expiryOf(startMs: number, windowMs: number, dayOfMs?: number): number {
+  const window = Math.ceil((startMs + 2 * windowMs) / 1000);
+  if (dayOfMs === undefined) return window;
+  const dayEnd = (Math.floor(dayOfMs / DAY_MS) + 1) * DAY_MS;
+  return Math.max(window, Math.ceil((dayEnd + windowMs) / 1000));
+}
 
 /** Adds `frames` to `userId`'s current window of `action` (or opens one), then settles any debt. */
 export async function chargeWindow(
@@ -43,7 +62,7 @@ export async function chargeWindow(
   action: string,
   req: ChargeRequest,
 ): Promise<Charged> {
-  const { windowMs, nowMs, frames } = req;
+  const { windowMs, nowMs, frames, daily } = req;
   const Key = keys.rateLimit(userId, action);
   const since = nowMs - windowMs;
   for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
@@ -72,7 +91,7 @@ export async function chargeWindow(
             ':now': nowMs,
             ':n': frames,
             ':since': since,
-            ':ttl': ttlOf(nowMs, windowMs),
+            ':ttl': expiryOf(nowMs, windowMs, daily ? nowMs : undefined),
           },
         })
         .then(() => ({ start: nowMs, count: frames })),
@@ -89,7 +108,7 @@ async function settle(
   table: TableClient,
   Key: ReturnType<typeof keys.rateLimit>,
   window: { start: number; count: number },
-  { max, windowMs }: ChargeRequest,
+  { max, windowMs, nowMs, daily }: ChargeRequest,
 ): Promise<Charged> {
   if (window.count <= max) return { windowStart: window.start, count: window.count };
   const pushed = window.start + Math.ceil(((window.count - max) * windowMs) / max);
@@ -103,7 +122,7 @@ async function settle(
       ExpressionAttributeValues: {
         ':pushed': pushed,
         ':max': max,
-        ':ttl': ttlOf(pushed, windowMs),
+        ':ttl': expiryOf(pushed, windowMs, daily ? nowMs : undefined),
         ':start': window.start,
         ':count': window.count,
       },

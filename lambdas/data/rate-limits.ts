@@ -25,7 +25,8 @@
  * refused once that attribute has reached the budget, whatever the window holds: `limited` with
  * `overBudget` and a wait to the next 00:00 UTC. Bytes already spent always count (the condition
  * reads the count before them), so a user passes the budget by at most the frames of the leases
- * held. Such an item expires a window after its day ends, not before, so a pause keeps its count.
+ * held. Such an item expires a window after its day ends, not before, so a pause keeps its count
+ * (the charges on it after the fact keep that expiry too: rate-charges.ts).
  *
  * The client retries a write whose answer was lost (a network error, a timeout), and `count + k`
  * applied twice would count the lease twice. So each lease write stores its own random `lease` id,
@@ -37,7 +38,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Item } from './item.ts';
 import { keys, TTL_ATTRIBUTE } from './keys.ts';
-import { type Charged, type ChargeRequest, chargeWindow } from './rate-charges.ts';
+import { type Charged, type ChargeRequest, chargeWindow, expiryOf } from './rate-charges.ts';
 import { ifConditionFails, type TableClient } from './table-client.ts';
 
 export type RateDecision =
@@ -235,7 +236,7 @@ export class RateLimitRepository {
   }
 }
 
-const ttlOf = (nowMs: number, windowMs: number) => Math.ceil((nowMs + 2 * windowMs) / 1000);
+const ttlOf = (nowMs: number, windowMs: number) => expiryOf(nowMs, windowMs);
 
 /** A lease size within 1..most. */
 const clamp = (k: number, most: number) => Math.max(1, Math.min(most, Math.floor(k)));
@@ -273,7 +274,7 @@ function budgetParts({ bytes, nowMs, windowMs }: LeaseRequest) {
     condition: ' AND (attribute_not_exists(#b) OR #b < :budget)',
     names: { '#b': bytesAttribute(day), '#y': bytesAttribute(day - 1) },
     values: { ':zero': 0, ':bytes': bytes.amount, ':budget': bytes.max },
-    ttl: Math.max(ttlOf(nowMs, windowMs), Math.ceil(((day + 1) * DAY_MS + windowMs) / 1000)),
+    ttl: expiryOf(nowMs, windowMs, nowMs),
   };
 }
 

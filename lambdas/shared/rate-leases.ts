@@ -133,7 +133,9 @@ export class RateLeases {
     }
     if (left <= 0) return;
     const windowMs = limit.windowSeconds * 1000;
-    const got = await this.source.charge(userId, action, { max: limit.max, windowMs, nowMs, frames: left });
+    // A limit with a daily byte budget: its item keeps the day's count, which the charge keeps too.
+    const req = { max: limit.max, windowMs, nowMs, frames: left, daily: limit.bytesPerDay !== undefined };
+    const got = await this.source.charge(userId, action, req);
     const remaining = Math.max(0, limit.max - got.count);
     const held = this.#entries.get(key);
     if (held && held.windowStart === got.windowStart) {

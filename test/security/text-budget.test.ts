@@ -12,7 +12,9 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
 import { RateLimitRepository } from '../../lambdas/data/rate-limits.ts';
 import { TableClient } from '../../lambdas/data/table-client.ts';
+import { RateLeases } from '../../lambdas/shared/rate-leases.ts';
 import { storedTextBytes } from '../../lambdas/shared/rate-limiter.ts';
+import { rateLimitOf } from '../../lambdas/shared/rate-limits.ts';
 import { connectUsers, makeDirect } from '../support/chat.ts';
 import { uniqueId, useTestStack } from '../support/stack.ts';
 
@@ -120,6 +122,39 @@ describe('the daily text budget', () => {
     const [item] = await stack.items(`LIMIT#${userId}`);
     expect(item).toMatchObject({ [`bytes${day + 1}`]: 5 });
     expect(item).not.toHaveProperty(`bytes${day}`);
+    doc.destroy();
+  });
+
+  it('keeps the day count through a pause: the audience charges on its item never bring its expiry forward', async () => {
+    const doc = DynamoDBDocumentClient.from(new DynamoDBClient({ endpoint: stack.dynamoEndpoint }));
+    const leases = new RateLeases(new RateLimitRepository(new TableClient(doc, stack.tableName)));
+    const limit = rateLimitOf('sendMessage', {});
+    if (!limit?.bytesPerDay) throw new Error('sendMessage has a daily text budget');
+    const day = Math.floor(Date.now() / DAY_MS);
+    const t0 = day * DAY_MS + 3_600_000; // 01:00 UTC
+    const dayEnd = (day + 1) * DAY_MS;
+    const itemOf = async (userId: string) =>
+      (await stack.items(`LIMIT#${userId}`)).find((i) => i.sk === 'sendMessage');
+    // Messages into a group of 1,000 count 5 frames each: 1 admitted, 4 charged after it was stored.
+    const intoBigGroup = async (userId: string, sends: number, at: number) => {
+      for (let i = 0; i < sends; i++) {
+        if (!(await leases.take(userId, 'sendMessage', limit, at + i)).allowed) return;
+        leases.noteBytes(userId, 'sendMessage', 17_000);
+        await leases.charge(userId, 'sendMessage', limit, 4, at + i);
+      }
+    };
+    // Past the window's max, each charge overdraws it: the window is pushed (settled).
+    const settled = uniqueId('text-settle');
+    await intoBigGroup(settled, 70, t0);
+    // A charge landing after its frame's window ended opens the next window itself.
+    const opened = uniqueId('text-open');
+    await intoBigGroup(opened, 3, t0);
+    await leases.charge(opened, 'sendMessage', limit, 4, t0 + 61_000);
+    for (const userId of [opened, settled]) {
+      const item = await itemOf(userId);
+      expect(Number(item?.[`bytes${day}`])).toBeGreaterThan(0);
+      expect(Number(item?.ttl) * 1000).toBeGreaterThanOrEqual(dayEnd);
+    }
     doc.destroy();
   });
 });
