@@ -92,14 +92,16 @@ export function sendAtRefusal(sendAt: Date, now: Date): Error | undefined {
 /**
  * `chargeAudience`: charges the author's rate limit by the members the send at `sendAt` will reach
  * (the chat's member count, as a sendMessage frame is: rate-limits.ts `membersPerFrame`), once the
- * schedule is stored (a repeat, or one refused, stores nothing and is not charged more).
+ * schedule is stored (a repeat, or one refused, stores nothing and is not charged more). `stored`
+ * says whether this request stored it (false: a repeat answered with the schedule made before), so
+ * that its text counts against the daily budget once.
  */
 export async function scheduleMessage(
   deps: ScheduledDeps,
   caller: Caller,
   input: ScheduleMessageInput,
   chargeAudience: (members: number) => Promise<void> = async () => undefined,
-): Promise<{ scheduled: Scheduled }> {
+): Promise<{ scheduled: Scheduled; stored: boolean }> {
   const now = deps.now();
   const sendAt = new Date(input.sendAt);
   const scheduledId = scheduledIdFor(caller.userId, input.chatId, input.clientMessageId);
@@ -111,7 +113,7 @@ export async function scheduleMessage(
       input.clientMessageId === undefined
         ? undefined
         : await deps.store.scheduled.get(caller.userId, scheduledId, { consistent: true });
-    if (earlier) return { scheduled: await scheduledView(deps, earlier) };
+    if (earlier) return { scheduled: await scheduledView(deps, earlier), stored: false };
     throw refusal;
   }
   const { chat } = await scheduleAccess(deps, caller, input.chatId);
@@ -135,7 +137,7 @@ export async function scheduleMessage(
       input.clientMessageId !== undefined && isUploadRefusal(error)
         ? await deps.store.scheduled.get(caller.userId, scheduledId, { consistent: true })
         : undefined;
-    if (earlier) return { scheduled: await scheduledView(deps, earlier) };
+    if (earlier) return { scheduled: await scheduledView(deps, earlier), stored: false };
     throw error;
   }
   const record: ScheduledRecord = {
@@ -186,7 +188,7 @@ export async function scheduleMessage(
       record,
       attachmentIdsOf(record).filter((id) => !kept.includes(id)),
     );
-    return { scheduled: await scheduledView(deps, existing) };
+    return { scheduled: await scheduledView(deps, existing), stored: false };
   }
   if (outcome.status === 'limit') {
     await releaseUploads(deps, record, attachmentIdsOf(record));
@@ -213,7 +215,7 @@ export async function scheduleMessage(
       excludeConnectionId: input.connectionId,
     }),
   ]);
-  return { scheduled };
+  return { scheduled, stored: true };
 }
 
 /**

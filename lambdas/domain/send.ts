@@ -125,6 +125,8 @@ export interface SendOptions extends SenderCursorOptions {
    * a scheduled message going out (its scheduleMessage frame was charged) nor for a duplicate.
    */
   readonly chargeAudience?: ((members: number) => Promise<void>) | undefined;
+  /** Told once the message is stored (never for a duplicate), even if its cursor move then fails. */
+  readonly stored?: ((message: MessageRecord) => void) | undefined;
 }
 
 /**
@@ -236,6 +238,7 @@ export async function sendMessage(
   }
 
   const { message } = appended;
+  options.stored?.(message);
   const view = await viewOf(deps, message);
   // A failed lookup leaves the fan-out to look up itself: later than needed, never too early.
   const sockets = await appended.beside.catch((error: unknown) => {

@@ -8,15 +8,16 @@ import { wsAction } from '../shared/ws-middleware.ts';
 export const handler = wsAction({
   action: contract.scheduleMessage,
   run: async (input, ctx) => {
-    const result = await scheduleMessage(
+    const { scheduled, stored } = await scheduleMessage(
       scheduledDeps(),
       ctx.caller,
       { ...input, connectionId: ctx.connectionId },
       // Counted by the audience its send will reach (rate-limits.ts `membersPerFrame`).
       ctx.chargeAudience,
     );
-    // The message it becomes counts against the author's daily text budget now (rate-limiter.ts).
-    noteStoredText(ctx.caller.userId, contract.scheduleMessage.name, input.text);
-    return result;
+    // The message it becomes counts against the author's daily text budget now (rate-limiter.ts),
+    // once: a repeat answered with the schedule made before stored nothing.
+    if (stored) noteStoredText(ctx.caller.userId, contract.scheduleMessage.name, input.text);
+    return { scheduled };
   },
 });

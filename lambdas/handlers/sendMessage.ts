@@ -10,20 +10,16 @@ export const handler = wsAction({
   action: contract.sendMessage,
   // The lease write (when one is due) overlaps the send's checks and claim (send-checks.ts).
   limitBeside: true,
-  run: async (input, ctx) => {
-    const result = await sendMessage(
-      deps(),
-      ctx.caller,
-      { ...input, connectionId: ctx.connectionId },
-      ctx.admitted,
+  run: (input, ctx) =>
+    sendMessage(deps(), ctx.caller, { ...input, connectionId: ctx.connectionId }, ctx.admitted, {
       // Counted by its audience (rate-limits.ts `membersPerFrame`), beside the posts.
-      { chargeAudience: ctx.chargeAudience },
-    );
-    if (!result.duplicate) {
-      countMetric('MessagesSent');
-      // Against the sender's daily text budget, on the next lease write (rate-limiter.ts).
-      noteStoredText(ctx.caller.userId, contract.sendMessage.name, result.message.text);
-    }
-    return result;
-  },
+      chargeAudience: ctx.chargeAudience,
+      // Counted when stored, also when the send is then answered INTERNAL (its cursor move failed),
+      // since its retry is a duplicate: against the sender's daily text budget, on the next lease
+      // write (rate-limiter.ts). A duplicate is never counted.
+      stored: (message) => {
+        countMetric('MessagesSent');
+        noteStoredText(ctx.caller.userId, contract.sendMessage.name, message.text);
+      },
+    }),
 });

@@ -9,7 +9,8 @@ import { ann, at, input, record, scheduledDeps, scheduledWrites } from './schedu
 describe('scheduleMessage', () => {
   it('enqueues at once what is due within the horizon, and tells the author’s other sockets', async () => {
     const { deps, store, queue, fanOut } = scheduledDeps();
-    const { scheduled } = await scheduleMessage(deps, ann, input(at(60_000)));
+    const { scheduled, stored } = await scheduleMessage(deps, ann, input(at(60_000)));
+    expect(stored).toBe(true);
     expect(store.scheduled.create).toHaveBeenCalledWith(
       expect.objectContaining({ userId: 'ann', authorName: 'ANN', status: 'pending', sendAt: at(60_000) }),
       100,
@@ -43,7 +44,7 @@ describe('scheduleMessage', () => {
     const existing = record({ sendAt: at(3600_000) });
     dup.store.scheduled.create.mockResolvedValue({ status: 'duplicate', existing });
     const answer = await scheduleMessage(dup.deps, ann, { ...input(at(60_000)), clientMessageId: 'c' });
-    expect(answer.scheduled.sendAt).toBe(existing.sendAt);
+    expect(answer).toMatchObject({ scheduled: { sendAt: existing.sendAt }, stored: false });
     expect(dup.queue.enqueue).not.toHaveBeenCalled();
     expect(dup.fanOut.toUsers).not.toHaveBeenCalled();
     const full = scheduledDeps();
