@@ -80,8 +80,10 @@ const FREQUENT = 10;
 
 export const RATE_LIMITS: Readonly<Partial<Record<string, Declared>>> = {
   // A reconnecting client flushes its outbox at once: room for a burst, not for a bot. Not metered
-  // (its hot path does no extra work): at most ~250 R a frame (a group's roster), ~74,000 a minute.
-  // Counted by its audience (`membersPerFrame`: the chat head's member count, no read): each message
+  // (its hot path does no extra work): what a frame reads (its group's roster and head) grows with
+  // the group, and so do its frames: ~55 R a frame at most in a group of 200 (300 a minute), ~275 R
+  // in one of 1,000 at 10,000 sockets (60 a minute), ~17,000 R a minute either way (~74,000 before
+  // the audience charge). Counted by its audience (`membersPerFrame`: the chat head's member count, no read): each message
   // is posted to every member's sockets, queued as fan-out jobs (one per 200 sockets) and pushed to
   // every offline member. Counted one frame whatever it reached, a member of a group of 1,000 made
   // ~300,000 deliveries a minute (and ~460,000 R of the push pipeline), keeping the deployment's
