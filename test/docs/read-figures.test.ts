@@ -3,7 +3,8 @@
  * too") follows from the code: its frames count by their audience (rate-limits.ts), and a message
  * reads its group's roster and head by docs/data-model.md's formula (⌈sockets / 40⌉ +
  * ½·⌈members / 20⌉), at most `socketsPerUser` sockets a member. The total of every action is the sum
- * of the parts the sentence names. Changing a limit or a cap without the figures fails here.
+ * of the parts the sentence names. And docs/data-model.md's cost row of `scheduleMessage` counts the
+ * audience charge's write its limit makes. Changing a limit or a cap without the figures fails here.
  */
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -11,10 +12,9 @@ import { describe, expect, it } from 'vitest';
 import { LIMITS } from '../../lambdas/contract/limits.ts';
 import { RATE_LIMITS } from '../../lambdas/shared/rate-limits.ts';
 
-const SECURITY = readFileSync(resolve(import.meta.dirname, '../../docs/security.md'), 'utf8').replace(
-  /\s+/g,
-  ' ',
-);
+const doc = (name: string) =>
+  readFileSync(resolve(import.meta.dirname, `../../docs/${name}`), 'utf8').replace(/\s+/g, ' ');
+const SECURITY = doc('security.md');
 const figure = (n: number) => n.toLocaleString('en-US');
 
 /** The most `sendMessage` makes the table read a minute, over every group size. */
@@ -45,5 +45,14 @@ describe('docs/security.md: what one user makes the table read', () => {
     expect(parts.reduce((a, b) => a + b, 0)).toBe(number(match?.[1] ?? ''));
     // The sendMessage part: its bound above, with the small fixed reads of each message.
     expect(parts).toContain(17_000);
+  });
+});
+
+describe("docs/data-model.md: scheduleMessage's writes", () => {
+  it('count the audience charge in a chat of more than membersPerFrame members', () => {
+    const per = RATE_LIMITS.scheduleMessage?.membersPerFrame;
+    expect(per).toBe(200);
+    const row = /\| `scheduleMessage` +\|[^\n]*?\| (?=\| sweep)/.exec(doc('data-model.md'))?.[0] ?? '';
+    expect(row).toContain(`in a chat of more than ${per} members the audience charge`);
   });
 });
