@@ -51,7 +51,7 @@ export class Connection {
   private fresh: string | undefined;
   private lastId = 0;
   private readonly prefix = randomId().slice(-6);
-  private readonly pending = new InFlightRequests();
+  private readonly inFlight = new InFlightRequests();
   private readonly gates = new ActionGates();
   /** Requests waiting for an open socket: send → fail. */
   private readonly waiting = new Map<() => void, (error: ChatClientError) => void>();
@@ -107,7 +107,7 @@ export class Connection {
         // browser logs an error for it): the request waits for the next open socket.
         const goingAway = (socket?.readyState ?? 1) > 1;
         if (this.state !== 'open' || !socket || goingAway) return void this.waiting.set(send, fail);
-        this.pending.set(requestId, { resolve, reject: fail, timer, action, bytes });
+        this.inFlight.set(requestId, { resolve, reject: fail, timer, action, bytes });
         try {
           socket.send(frame);
         } catch {
@@ -117,7 +117,7 @@ export class Connection {
       };
       const expire = (): void => {
         this.waiting.delete(send);
-        const sent = this.pending.delete(requestId);
+        const sent = this.inFlight.delete(requestId);
         reject(new ChatClientError('TIMEOUT', `No reply to ${action} within ${timeoutMs} ms.`, action));
         if (sent && action !== 'ping') this.probe();
       };
@@ -220,7 +220,7 @@ export class Connection {
     // when it answers a request that is gone (timed out before the answer came).
     if (frame.type === 'error' && frame.code === 'RATE_LIMITED' && typeof frame.action === 'string')
       this.gates.refused(frame.action, Number(frame.retryAfterMs));
-    if (this.pending.settle(frame)) {
+    if (this.inFlight.settle(frame)) {
       this.attempt = 0;
     } else if (frame.type === 'error') {
       this.o.warn('an error frame without a request', frame);
@@ -240,8 +240,8 @@ export class Connection {
     // 1009: a frame was over the gateway's limit (one the client measured smaller, or a lower limit
     // than MAX_FRAME_BYTES). The largest frame in flight is over it if any is: it fails for good; the
     // others are retried as after any lost socket.
-    if (code === CLOSE_TOO_BIG) this.pending.failLargest();
-    this.pending.failAll('DISCONNECTED', 'The socket closed before the reply.');
+    if (code === CLOSE_TOO_BIG) this.inFlight.failLargest();
+    this.inFlight.failAll('DISCONNECTED', 'The socket closed before the reply.');
     if (this.state === 'closed') return;
     const exp = jwtClaims(this.token).exp;
     // (A token without `exp` never expires: undefined * 1000 is NaN, never <= now.)
@@ -304,7 +304,7 @@ export class Connection {
     this.cancelTimers();
     this.fresh = undefined;
     this.set({ state: 'closed', ...change });
-    this.pending.failAll('CLOSED', 'The client is closed.');
+    this.inFlight.failAll('CLOSED', 'The client is closed.');
     for (const fail of [...this.waiting.values()]) fail(closedError());
     this.gates.failAll(closedError());
   }

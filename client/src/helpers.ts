@@ -40,7 +40,7 @@ export async function uploadAttachment(client: ChatClient, input: UploadInput): 
   const res = await put(upload.url, {
     method: upload.method,
     headers: upload.headers,
-    body: input.body as never,
+    body: body as never,
   });
   if (!res.ok)
     throw new ChatClientError('INTERNAL', `The upload failed with HTTP ${res.status}.`, 'requestUpload');
@@ -103,8 +103,12 @@ export async function createGroup(
   fields: Omit<Extract<RequestInput<'createChat'>, { kind: 'group' }>, 'kind'>,
 ): Promise<Ack<'createChat'>> {
   // The server answers CONFLICT after waiting 4 s: 4 more tries 2 s apart span 24 s.
-  const request = { ...fields, kind: 'group', clientChatId: fields.clientChatId ?? randomId() } as const;
-  return unbusy(client, 'createChat', request, 2000);
+  return unbusy(
+    client,
+    'createChat',
+    { ...fields, kind: 'group', clientChatId: fields.clientChatId ?? randomId() },
+    2000,
+  );
 }
 
 /**

@@ -23,11 +23,10 @@ export interface InFlight {
 export class InFlightRequests extends Map<string, InFlight> {
   /** Settles the request a reply (`ack`, `pong`, `error`) answers; whether one was in flight. */
   settle(frame: Frame): boolean {
-    const requestId = frame.requestId;
-    if (typeof requestId !== 'string') return false;
-    if (frame.type !== 'ack' && frame.type !== 'pong' && frame.type !== 'error') return false;
+    // (A requestId that is not a string is no key: requestIds are strings.)
+    const requestId = frame.requestId as string;
     const request = this.get(requestId);
-    if (!request) return false;
+    if (!request || (frame.type !== 'ack' && frame.type !== 'pong' && frame.type !== 'error')) return false;
     this.delete(requestId);
     cancel(request.timer);
     if (frame.type === 'error') request.reject(errorOf(frame, request.action));
@@ -42,8 +41,13 @@ export class InFlightRequests extends Map<string, InFlight> {
     if (!largest) return;
     const [requestId, request] = largest;
     this.delete(requestId);
-    const message = `The socket was closed with 1009 (a frame too big) while this ${request.bytes}-byte ${request.action} request was the largest in flight.`;
-    request.reject(new ChatClientError('PAYLOAD_TOO_LARGE', message, request.action));
+    request.reject(
+      new ChatClientError(
+        'PAYLOAD_TOO_LARGE',
+        `The socket was closed with 1009 (a frame too big) while this ${request.bytes}-byte ${request.action} request was the largest in flight.`,
+        request.action,
+      ),
+    );
   }
 
   /** Fails every request in flight (the socket is gone). */
