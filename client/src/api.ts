@@ -151,7 +151,8 @@ export interface RequestOptions {
   readonly timeoutMs?: number;
   /**
    * Retries after a retryable failure (lost socket, timeout, INTERNAL, RATE_LIMITED after its
-   * `retryAfterMs`). Only for requests that are safe to repeat. `close()` ends a wait between tries:
+   * `retryAfterMs`, but not one longer than a minute: the daily text budget's, until 00:00 UTC,
+   * rejects at once). Only for requests that are safe to repeat. `close()` ends a wait between tries:
    * the request then fails with `CLOSED`. @default 0
    */
   readonly retries?: number;

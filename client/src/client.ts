@@ -21,7 +21,7 @@ import { Connection, type Frame } from './connection.ts';
 import { connectionTiming } from './connection-options.ts';
 import type { Ack, ActionName, Message } from './contract.ts';
 import { Emitter } from './emitter.ts';
-import { ChatClientError, closedError, codeOf, RETRYABLE } from './errors.ts';
+import { ChatClientError, closedError, retryable } from './errors.ts';
 import { applyAck, applyEvent, applyRequest } from './live.ts';
 import { cursor } from './members.ts';
 import { Outbox } from './outbox.ts';
@@ -163,8 +163,7 @@ export class ChatClient {
         applyRequest(action, fields ?? {}, ack, this.replica, stamp, this.live);
         return ack as unknown as Ack<N>;
       } catch (error) {
-        const code = codeOf(error);
-        if (attempt >= (options?.retries ?? 0) || !RETRYABLE.has(code)) throw error;
+        if (attempt >= (options?.retries ?? 0) || !retryable(error)) throw error;
         // Ended by close(): the next try then fails CLOSED at once.
         await nap((error as ChatClientError).retryAfterMs ?? backoff(attempt + 1, 250, 5000), this.naps);
       }

@@ -26,6 +26,12 @@ export class ChatClientError extends Error {
 }
 
 /**
+ * A `RATE_LIMITED` whose `retryAfterMs` is longer than this (a rate-limit window: 60 s) is not waited
+ * out, as the daily text budget's (until 00:00 UTC): see `retryable`.
+ */
+export const LONG_REFUSAL_MS = 60_000;
+
+/**
  * Outcomes worth retrying unchanged (with the same clientMessageId for sends). Asked also of no code
  * (an error not from the client, `codeOf`: undefined), which is never one of them.
  */
@@ -39,6 +45,13 @@ export const RETRYABLE: ReadonlySet<ClientErrorCode | undefined> = new Set<Clien
 
 export const codeOf = (error: unknown): ClientErrorCode | undefined =>
   error instanceof ChatClientError ? error.code : undefined;
+
+/**
+ * Worth retrying unchanged: a RETRYABLE code, but not a refusal longer than LONG_REFUSAL_MS (the
+ * request, even with `retries`, rejects with it at once; the outbox fails the change).
+ */
+export const retryable = (error: unknown): boolean =>
+  RETRYABLE.has(codeOf(error)) && !(((error as ChatClientError).retryAfterMs as number) > LONG_REFUSAL_MS);
 
 /** CLOSED, of the request's `action` (none: null, as ChatClientError's). */
 export function closedError(action?: string): ChatClientError {

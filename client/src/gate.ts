@@ -18,8 +18,16 @@
  * `requestUpload` while the user's upload budget is busy (its domain/upload-request.ts), carry a
  * `retryAfterMs` of 1 s: the gate then holds the action for a second, which spaces out requests that
  * would likely be refused again, and is not worth the bytes of telling them apart.
+ *
+ * A refusal longer than LONG_REFUSAL_MS (errors.ts), the daily text budget's (`sendMessage`,
+ * `scheduleMessage`: until 00:00 UTC), does not shut the gate: held for hours, a request would look
+ * pending to the user. Its request fails at once instead (not retried, the outbox fails its change),
+ * and a later one goes out and is refused again by the server, from memory (no write): an app tells
+ * the user each time. Only a client that sends more than 30 such frames in a minute, after the first
+ * 3 s, has its socket closed ("Flooding sockets"): each refused change fails, so the outbox sends the
+ * rest of a chat's changes one at a time, at most SENDS_IN_FLIGHT of the action in all.
  */
-import type { ChatClientError } from './errors.ts';
+import { type ChatClientError, LONG_REFUSAL_MS } from './errors.ts';
 import { cancel, clock, later, type TimerId } from './util.ts';
 
 /** Held requests of an action let out at once when its gate opens; more as these are answered. */
@@ -46,7 +54,7 @@ interface Gate {
 export class ActionGates extends Map<string, Gate> {
   /** A `RATE_LIMITED` answer to `action`: shuts its gate for `retryAfterMs` (or longer, if already). */
   refused(action: string, retryAfterMs: number): void {
-    if (!(retryAfterMs > 0)) return;
+    if (!(retryAfterMs > 0 && retryAfterMs <= LONG_REFUSAL_MS)) return;
     const now = clock();
     const gate: Gate = this.get(action) ?? {
       until: 0,

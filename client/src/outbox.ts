@@ -11,7 +11,8 @@
  * loaded wait for it and go after the stored ones.
  *
  * Retried: a lost socket or a timeout (at once, on the next open socket), `RATE_LIMITED` (after
- * `retryAfterMs`; meanwhile the action's gate holds the other chats' changes unsent, gate.ts),
+ * `retryAfterMs`; meanwhile the action's gate holds the other chats' changes unsent, gate.ts; but
+ * one longer than LONG_REFUSAL_MS, the daily text budget's until 00:00 UTC, is refused for good),
  * `INTERNAL`, `TOKEN_EXPIRED` and `CONFLICT` ("busy, please retry": a send into a very busy chat, a
  * reaction in a burst on one message; with backoff), but an edit's.
  * Refused for good (`BAD_REQUEST`, `FORBIDDEN`, `NOT_FOUND`, `PAYLOAD_TOO_LARGE` — also the
@@ -20,7 +21,7 @@
  */
 import type { ClientStats, OutboxChange, OutboxEntry } from './api.ts';
 import type { Connection, Frame } from './connection.ts';
-import { type ChatClientError, closedError, codeOf, RETRYABLE } from './errors.ts';
+import { type ChatClientError, closedError, codeOf, retryable } from './errors.ts';
 import { backoff, cancel, Fifo, later, type TimerId } from './util.ts';
 
 /**
@@ -256,7 +257,7 @@ export class Outbox {
     const code = codeOf(error) ?? 'INTERNAL';
     if (code === 'CLOSED') return;
     // An edit's CONFLICT is final (the message is deleted); the others' are "busy, please retry".
-    if (RETRYABLE.has(code) || (code === 'CONFLICT' && entry.action !== 'editMessage')) {
+    if (retryable(error) || (code === 'CONFLICT' && entry.action !== 'editMessage')) {
       const delay =
         code === 'TIMEOUT' || code === 'DISCONNECTED'
           ? 0

@@ -26,7 +26,7 @@ import type { ClientStats } from './api.ts';
 import { historyPages, PAGE, type Requester, syncPages } from './chat-pages.ts';
 import type { Connection, Warn } from './connection.ts';
 import type { Ack } from './contract.ts';
-import { codeOf, RETRYABLE } from './errors.ts';
+import { codeOf, RETRYABLE, retryable } from './errors.ts';
 import { Deliveries, getChat, refreshReceipts } from './receipts.ts';
 import type { ChatEntry, Replica } from './replica.ts';
 import { backoff, cancel, clock, later, pool } from './util.ts';
@@ -251,9 +251,8 @@ export class Syncer {
       this.replica.receipted(e, ack.lastDeliveredSeq);
       return 'answered';
     } catch (error) {
-      const code = codeOf(error);
-      if (code === 'UNKNOWN_ACTION') this.delivers = false;
-      return RETRYABLE.has(code) ? 'failed' : 'done';
+      if (codeOf(error) === 'UNKNOWN_ACTION') this.delivers = false;
+      return retryable(error) ? 'failed' : 'done';
     }
   }
 
