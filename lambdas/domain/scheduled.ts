@@ -6,6 +6,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Request } from '../contract/index.ts';
 import type { Scheduled } from '../contract/objects.ts';
+import type { CreateScheduledOutcome } from '../data/scheduled.ts';
 import {
   type ChatRecord,
   isFinishedSchedule,
@@ -160,7 +161,7 @@ export async function scheduleMessage(
   // An error may come after the commit (a timeout): the uploads stay claimed for this schedule, which
   // a retry with the same clientMessageId finds (or creates) with them; only an answered refusal
   // that no other request can turn into this schedule gives them back.
-  let outcome = await deps.store.scheduled.create(record, LIMITS.scheduledMaxPending);
+  let outcome = await createOrFindOwn(deps, record);
   if (outcome.status === 'busy') {
     const busy = conflict('Your scheduled messages were busy; please retry.');
     // A random id: no other request names this schedule, so nothing of it will ever be stored.
@@ -177,6 +178,8 @@ export async function scheduleMessage(
     if (!existing) throw busy;
     outcome = { status: 'duplicate', existing };
   }
+  // The SDK retried a create whose first attempt landed (its answer was lost): ours after all.
+  if (outcome.status === 'duplicate' && isOwn(outcome.existing, record)) outcome = { status: 'created' };
   if (outcome.status === 'duplicate') {
     // The schedule made the first time holds (or sent) what it carries; anything else this retry
     // claimed goes back.
@@ -216,6 +219,37 @@ export async function scheduleMessage(
     }),
   ]);
   return { scheduled, stored: true };
+}
+
+/**
+ * Stores `record` (`scheduled.create`). An error may come after the commit (a timeout, its answer
+ * lost after the SDK's retries): the schedule is then read back (consistently), and when it is this
+ * request's own record the request answers as having stored it, so that its text and audience are
+ * counted (the client's retry is a repeat, stored: false, counted nothing). Should the read fail too,
+ * the error stands: that schedule is never counted (docs/security.md, the daily text budget).
+ */
+async function createOrFindOwn(
+  deps: ScheduledDeps,
+  record: ScheduledRecord,
+): Promise<CreateScheduledOutcome> {
+  try {
+    return await deps.store.scheduled.create(record, LIMITS.scheduledMaxPending);
+  } catch (error) {
+    const stored = await deps.store.scheduled
+      .get(record.userId, record.scheduledId, { consistent: true })
+      .catch(() => undefined);
+    if (stored && isOwn(stored, record)) return { status: 'created' };
+    throw error;
+  }
+}
+
+/**
+ * Whether a stored schedule is the one this request wrote: the id and the request's own clock
+ * (`createdAt`, to the millisecond), as a send compares its messageId. Another request of the same
+ * clientMessageId in the same millisecond would pass for it (counted twice: never less).
+ */
+function isOwn(stored: StoredSchedule, record: ScheduledRecord): boolean {
+  return stored.scheduledId === record.scheduledId && stored.createdAt === record.createdAt;
 }
 
 /**
