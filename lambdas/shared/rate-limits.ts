@@ -140,8 +140,8 @@ export const RATE_LIMITS: Readonly<Partial<Record<string, Declared>>> = {
   // units; of a few short ones: ~2–5), so the reads whose cost grows with what they read count by
   // it (`unitsPerFrame`, the third argument: a frame reading more counts as several), and the
   // limits bound what one user can make the table read, a minute: sync ~30,000 units, history
-  // ~15,000, getPresence ~12,000, listChats ~18,000, listScheduled ~6,000 (docs/security.md "Reads
-  // are limited too"). A listing's first listChats page reads every META of the caller's chats
+  // ~15,000, getPresence ~12,000, listChats ~18,000, listScheduled ~6,000, listBlocked ~3,000 (with
+  // the small fixed reads ~95,000: docs/security.md "Reads are limited too"). A listing's first listChats page reads every META of the caller's chats
   // (~1,260 units at the cap: 5 frames), its next pages only their own (~250: 1 frame, the order kept
   // by the container: lambdas/domain/chat-listings.ts), so the catch-ups of two clients of one user
   // at the cap (10 pages each: 14 frames) fit a window; it leases 1 (one write per call, exact); the
