@@ -31,7 +31,7 @@ import type { Caller } from '../shared/caller.ts';
 import { badRequest, conflict, forbidden } from '../shared/errors.ts';
 import { recordAdminAction } from './admin.ts';
 import type { Deps } from './deps.ts';
-import { cancelPending } from './scheduled.ts';
+import { cancelPending } from './scheduled-cancel.ts';
 
 /** Sockets closed at once (at most the per-user cap are open). */
 const CLOSE_CONCURRENCY = 8;

@@ -1,6 +1,6 @@
 /**
- * Scheduled messages, the author's side: scheduleMessage, listScheduled, cancelScheduled. Sending
- * them at their time is `scheduled-dispatch.ts`. Only the author ever sees a scheduled message:
+ * Scheduled messages, the author's side: scheduleMessage (listScheduled is `scheduled-list.ts`,
+ * cancelScheduled `scheduled-cancel.ts`). Sending them at their time is `scheduled-dispatch.ts`. Only the author ever sees a scheduled message:
  * it lives in the author's partition, so anyone else's lookup finds nothing (NOT_FOUND).
  */
 import { createHash, randomBytes } from 'node:crypto';
@@ -15,7 +15,7 @@ import {
   type StoredSchedule,
 } from '../data/store.ts';
 import type { Caller } from '../shared/caller.ts';
-import { badRequest, conflict, notFound } from '../shared/errors.ts';
+import { badRequest, conflict } from '../shared/errors.ts';
 import { event } from '../shared/frames.ts';
 import { logger } from '../shared/logger.ts';
 import { loadAsMember, loadMemberAndChat } from './access.ts';
@@ -270,61 +270,4 @@ async function scheduleAccess(deps: Deps, caller: Caller, chatId: string): Promi
     await refuseBlockedSend(deps, caller, head);
   }
   return { chat };
-}
-
-const scheduledNotFound = (scheduledId: string) =>
-  notFound(`Scheduled message "${scheduledId}" was not found.`);
-
-/** A failed one's CONFLICT names why it failed, and the hook's sentence when it refused it. */
-function notPending(r: Pick<StoredSchedule, 'scheduledId' | 'status' | 'reason' | 'detail'>) {
-  if (r.status === 'sending')
-    return conflict(
-      `Scheduled message "${r.scheduledId}" is going out right now and can no longer be cancelled.`,
-    );
-  const why =
-    r.status !== 'failed' || !r.reason ? '' : r.detail ? ` (${r.reason}: ${r.detail})` : ` (${r.reason})`;
-  return conflict(
-    `Scheduled message "${r.scheduledId}" can no longer be cancelled: it is ${r.status}${why}.`,
-  );
-}
-
-export async function cancelScheduled(
-  deps: Deps,
-  caller: Caller,
-  input: { readonly scheduledId: string; readonly connectionId: string },
-): Promise<{ scheduled: Scheduled }> {
-  const record = await deps.store.scheduled.get(caller.userId, input.scheduledId, { consistent: true });
-  if (!record) throw scheduledNotFound(input.scheduledId);
-  if (record.status !== 'pending') throw notPending(record);
-  const cancelled = await cancelPending(deps, record);
-  // Other transactions on the author's pending count (or throttling) held it every time: nothing was
-  // written, so the same request may succeed in a moment.
-  if (cancelled === 'busy') throw conflict('The scheduled message was busy; please retry.');
-  if (cancelled === 'refused') {
-    // It left `pending` between the read and the write (a dispatcher claimed it).
-    const latest = await deps.store.scheduled.get(caller.userId, input.scheduledId, { consistent: true });
-    if (!latest) throw scheduledNotFound(input.scheduledId);
-    if (latest.status === 'pending') throw conflict('The scheduled message was busy; please retry.');
-    throw notPending(latest);
-  }
-  const scheduled = await scheduledView(deps, { ...record, status: 'cancelled' });
-  await deps.fanOut.toUsers([caller.userId], event('scheduled.cancelled', { scheduled }), {
-    excludeConnectionId: input.connectionId,
-  });
-  return { scheduled };
-}
-
-/**
- * The cancel of a pending scheduled message (its author's `cancelScheduled`, an administrator's
- * `deactivateUser`): pending → cancelled, uncounted, in one transaction; once cancelled nothing can
- * send it, so its uploads go back (the claim still keeps others off them until they do). `refused`
- * when it left `pending` meanwhile, `busy` when contention held it every time (nothing written).
- */
-export async function cancelPending(
-  deps: Deps,
-  record: ScheduledRecord,
-): Promise<'finished' | 'refused' | 'busy'> {
-  const cancelled = await deps.store.scheduled.cancel(record, deps.now());
-  if (cancelled === 'finished') await releaseUploads(deps, record, attachmentIdsOf(record));
-  return cancelled;
 }

@@ -1,7 +1,8 @@
 /** Scheduled-message decisions of the domain, over mocked repositories, fan-out and due queue. */
 import { describe, expect, it } from 'vitest';
 import type { ChatWithMembers, MessageRecord } from '../../../lambdas/data/store.ts';
-import { cancelScheduled, scheduledIdFor, scheduleMessage } from '../../../lambdas/domain/scheduled.ts';
+import { scheduledIdFor, scheduleMessage } from '../../../lambdas/domain/scheduled.ts';
+import { cancelScheduled } from '../../../lambdas/domain/scheduled-cancel.ts';
 import { dispatchScheduled } from '../../../lambdas/domain/scheduled-dispatch.ts';
 import { groupChat, NOW, sent, stored } from './fakes.ts';
 import { ann, at, input, record, scheduledDeps, scheduledWrites } from './scheduled-fakes.ts';
