@@ -59,9 +59,8 @@ export class Outbox {
   private readonly all = new Map<string, OutboxEntry>();
   /** Per chat its changes in order: the first is the next to go. */
   private readonly chats = new Map<string, Fifo<OutboxEntry>>();
-  private readonly busy = new Set<string>();
-  /** Changes in flight per action (at most SENDS_IN_FLIGHT each). */
-  private readonly inFlight = new Map<string, number>();
+  /** The chats with a change in flight, and that change (at most SENDS_IN_FLIGHT of each action). */
+  private readonly busy = new Map<string, OutboxEntry>();
   /**
    * Per action the chats whose next change waits for a slot, the longest waiting first (a chat may
    * be listed twice, or be no longer ready: pump() looks again).
@@ -136,9 +135,7 @@ export class Outbox {
    * be in two chats); its promise rejects with CLOSED.
    */
   discard(id: string, error: ChatClientError): boolean {
-    const entry = this.entries.find(
-      (e) => e.id === id && !(this.busy.has(e.chatId) && this.head(e.chatId) === e),
-    );
+    const entry = this.entries.find((e) => e.id === id && this.busy.get(e.chatId) !== e);
     if (!entry) return false;
     const early = this.early ?? [];
     const i = early.indexOf(entry);
@@ -213,7 +210,11 @@ export class Outbox {
   private pump(action: string): void {
     const ready = this.ready.get(action);
     while (ready?.size) {
-      if (this.conn.state !== 'open' || (this.inFlight.get(action) ?? 0) >= SENDS_IN_FLIGHT) return;
+      if (
+        this.conn.state !== 'open' ||
+        [...this.busy.values()].filter((e) => e.action === action).length >= SENDS_IN_FLIGHT
+      )
+        return;
       const chatId = ready.take() as string;
       const entry = this.head(chatId);
       // Listed twice, or its next change went another way since (sent, discarded): look again.
@@ -223,8 +224,7 @@ export class Outbox {
 
   private send(entry: OutboxEntry): void {
     const { action, chatId } = entry;
-    this.busy.add(chatId);
-    this.inFlight.set(action, (this.inFlight.get(action) ?? 0) + 1);
+    this.busy.set(chatId, entry);
     if (entry.attempts++ > 0) this.stats.resends++;
     void this.changed();
     this.conn
@@ -240,7 +240,6 @@ export class Outbox {
       )
       .finally(() => {
         this.busy.delete(chatId);
-        this.inFlight.set(action, (this.inFlight.get(action) ?? 1) - 1);
         this.proceed(chatId);
         this.pump(action);
       });
@@ -254,7 +253,7 @@ export class Outbox {
   }
 
   private failure(entry: OutboxEntry, error: ChatClientError): void {
-    const code = codeOf(error) ?? 'INTERNAL';
+    const code = codeOf(error);
     if (code === 'CLOSED') return;
     // An edit's CONFLICT is final (the message is deleted); the others' are "busy, please retry".
     if (retryable(error) || (code === 'CONFLICT' && entry.action !== 'editMessage')) {
