@@ -23,9 +23,10 @@
  * `scheduleMessage`: until 00:00 UTC), does not shut the gate: held for hours, a request would look
  * pending to the user. Its request fails at once instead (not retried, the outbox fails its change),
  * and a later one goes out and is refused again by the server, from memory (no write): an app tells
- * the user each time. Only a client that sends more than 30 such frames in a minute, after the first
- * 3 s, has its socket closed ("Flooding sockets"): each refused change fails, so the outbox sends the
- * rest of a chat's changes one at a time, at most SENDS_IN_FLIGHT of the action in all.
+ * the user each time. A client that sends more than 30 such frames in a minute, after the first 3 s,
+ * has its socket closed ("Flooding sockets"): so the outbox fails with the first such refusal every
+ * queued change of the action too, unsent; only those in flight (at most SENDS_IN_FLIGHT) meet it
+ * (and, later, the app's own requests: one a user action, not a loop).
  */
 import { type ChatClientError, LONG_REFUSAL_MS } from './errors.ts';
 import { cancel, clock, later, type TimerId } from './util.ts';

@@ -12,7 +12,8 @@
  *
  * Retried: a lost socket or a timeout (at once, on the next open socket), `RATE_LIMITED` (after
  * `retryAfterMs`; meanwhile the action's gate holds the other chats' changes unsent, gate.ts; but
- * one longer than LONG_REFUSAL_MS, the daily text budget's until 00:00 UTC, is refused for good),
+ * one longer than LONG_REFUSAL_MS, the daily text budget's until 00:00 UTC, is refused for good,
+ * and so at once, unsent, is every queued change of the action: failure()),
  * `INTERNAL`, `TOKEN_EXPIRED` and `CONFLICT` ("busy, please retry": a send into a very busy chat, a
  * reaction in a burst on one message; with backoff), but an edit's.
  * Refused for good (`BAD_REQUEST`, `FORBIDDEN`, `NOT_FOUND`, `PAYLOAD_TOO_LARGE` — also the
@@ -272,9 +273,19 @@ export class Outbox {
       }
       return;
     }
-    this.finish(entry);
-    this.hooks.emit({ entry, status: 'failed', error });
-    this.ended(entry, error);
+    // A long refusal (RATE_LIMITED, not retryable) fails, unsent, every queued change of the action
+    // too (not those in flight: their answers decide), so no more frames meet it (the server's flood
+    // guard); their chats go on once all are gone.
+    const failed = [entry];
+    if (code === 'RATE_LIMITED')
+      for (const e of this.all.values())
+        if (e.action === entry.action && this.busy.get(e.chatId) !== e) failed.push(e);
+    for (const e of failed) {
+      this.finish(e);
+      this.hooks.emit({ entry: e, status: 'failed', error });
+      this.ended(e, error);
+    }
+    for (const e of failed) this.proceed(e.chatId);
   }
 
   /** The change's promise settles: rejects with `error`, or resolves with its ack. */

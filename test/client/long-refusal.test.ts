@@ -2,8 +2,9 @@
  * A `RATE_LIMITED` longer than a rate-limit window (LONG_REFUSAL_MS: the daily text budget's, until
  * 00:00 UTC) on a fake socket and fake timers: not waited out. `request` rejects at once with the
  * server's error, also with `retries` (the `scheduleMessage` helper); the outbox fails the change
- * (`failed`, as for NOT_FOUND); the action's gate does not shut, so a later send goes to the server
- * (which refuses it again) instead of waiting unsent for hours. A refusal of LONG_REFUSAL_MS or less
+ * (`failed`, as for NOT_FOUND) and, unsent, the action's queued changes with it; the action's gate
+ * does not shut, so a later send goes to the server (which refuses it again) instead of waiting
+ * unsent for hours. A refusal of LONG_REFUSAL_MS or less
  * is waited out as before (gate.test.ts, outbox.test.ts).
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
@@ -64,7 +65,7 @@ describe('a refusal longer than LONG_REFUSAL_MS', () => {
     expect(again()).toBe(REJECTED);
   });
 
-  it('the outbox fails the send (its promise rejects, an outbox change says failed); the next goes out', async () => {
+  it('the outbox fails the send and, unsent, the queued ones (promises reject, outbox changes say failed); a later one goes out', async () => {
     const h = await open();
     const changes: OutboxChange[] = [];
     h.client.on('outbox', (c) => changes.push(c));
@@ -73,18 +74,24 @@ describe('a refusal longer than LONG_REFUSAL_MS', () => {
     await flush();
     FakeSocket.last.error(FakeSocket.last.requests('sendMessage')[0] as Sent, 'RATE_LIMITED', BUDGET);
     await flush();
-    expect(first()).toBe(REJECTED);
+    expect([first(), next()]).toEqual([REJECTED, REJECTED]);
     expect(changes.map((c) => `${c.entry.fields.text}:${c.status}:${c.error?.retryAfterMs ?? ''}`)).toEqual([
       'too much:queued:',
       'next:queued:',
       `too much:failed:${TEN_HOURS}`,
+      `next:failed:${TEN_HOURS}`,
     ]);
-    // The chat's next change is sent at once, not in ten hours.
+    // The queued one failed with it, unsent (long-refusal-flood.test.ts: the server's flood guard).
+    expect(FakeSocket.last.requests('sendMessage').map((s) => s.text)).toEqual(['too much']);
+    expect(h.client.pending()).toEqual([]);
+    // A later send goes out at once, not in ten hours (the server refuses it again).
+    const later = watch(h.client.sendMessage('c1', 'later'));
+    await flush();
     const sends = FakeSocket.last.requests('sendMessage');
-    expect(sends.map((s) => s.text)).toEqual(['too much', 'next']);
+    expect(sends.map((s) => s.text)).toEqual(['too much', 'later']);
     FakeSocket.last.error(sends[1] as Sent, 'RATE_LIMITED', BUDGET);
     await flush();
-    expect(next()).toBe(REJECTED);
+    expect(later()).toBe(REJECTED);
     expect(h.client.pending()).toEqual([]);
   });
 
