@@ -19,6 +19,9 @@
  * Refused for good (`BAD_REQUEST`, `FORBIDDEN`, `NOT_FOUND`, `PAYLOAD_TOO_LARGE` — also the
  * client's own, for a frame over MAX_FRAME_BYTES —, an edit's `CONFLICT`: a deleted message, …):
  * the entry is dropped, its promise rejects and an `outbox` change says `failed`.
+ *
+ * About 300 lines on purpose: one class whose queues, slots and timers change together; splitting
+ * it adds call sites to a bundle with 4 of its 12,288 gzipped bytes left (size.ts).
  */
 import type { ClientStats, OutboxChange, OutboxEntry } from './api.ts';
 import type { Connection, Frame } from './connection.ts';
