@@ -278,7 +278,8 @@ export class Outbox {
     }
     // A long refusal (RATE_LIMITED, not retryable) fails, unsent, every queued change of the action
     // too (not those in flight: their answers decide), so no more frames meet it (the server's flood
-    // guard); their chats go on once all are gone.
+    // guard); their chats go on once all are gone (one waiting out a retry of a failed one, when that
+    // wait ends: its timer is not cancelled, a few bytes of the bundle).
     const failed = [entry];
     if (code === 'RATE_LIMITED')
       for (const e of this.all.values())
