@@ -11,19 +11,13 @@ import type { OutboxChange } from '../../client/src/index.ts';
 import { SENDS_IN_FLIGHT } from '../../client/src/outbox.ts';
 import { RefusalCounter } from '../../lambdas/shared/flood-guard.ts';
 import { FakeSocket, type Sent } from './support/fake-socket.ts';
-import { fakeClient, flush } from './support/harness.ts';
+import { BUDGET, fakeClient, flush, TEN_HOURS } from './support/harness.ts';
 
 beforeEach(() => {
   vi.useFakeTimers();
   FakeSocket.reset();
 });
 afterEach(() => vi.useRealTimers());
-
-const TEN_HOURS = 36_000_000;
-const BUDGET = {
-  message: 'Too much text stored today: at most 100 MB a day. Retry in 36000 s.',
-  retryAfterMs: TEN_HOURS,
-};
 
 it('80 queued sends in 8 chats past the budget (RTT 300 ms): no close, all 80 failed, at most SENDS_IN_FLIGHT frames refused', async () => {
   const guard = new RefusalCounter();

@@ -11,19 +11,13 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { LONG_REFUSAL_MS } from '../../client/src/errors.ts';
 import { type ChatClientError, type OutboxChange, scheduleMessage } from '../../client/src/index.ts';
 import { FakeSocket, type Sent } from './support/fake-socket.ts';
-import { fakeClient, flush } from './support/harness.ts';
+import { BUDGET, fakeClient, flush, TEN_HOURS } from './support/harness.ts';
 
 beforeEach(() => {
   vi.useFakeTimers();
   FakeSocket.reset();
 });
 afterEach(() => vi.useRealTimers());
-
-const TEN_HOURS = 36_000_000;
-const BUDGET = {
-  message: 'Too much text stored today: at most 100 MB a day. Retry in 36000 s.',
-  retryAfterMs: TEN_HOURS,
-};
 
 async function open() {
   const h = fakeClient({ sync: false });

@@ -9,20 +9,14 @@
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
 import { keys } from '../../lambdas/data/keys.ts';
-import { rateLimitOf } from '../../lambdas/shared/rate-limits.ts';
 import { closeAll, connectUser, makeGroup } from '../support/chat.ts';
 import type { Frame } from '../support/client.ts';
+import { limitOf } from '../support/rate-limit.ts';
 import { BIG_GROUP_TIMEOUTS, uniqueId, useTestStack } from '../support/stack.ts';
 import { useTableStore } from '../support/table-store.ts';
 
 const stack = useTestStack({ timeoutSeconds: BIG_GROUP_TIMEOUTS });
 const table = useTableStore(stack);
-
-function limitOf(action: string) {
-  const limit = rateLimitOf(action);
-  if (!limit) throw new Error(`${action} has no rate limit`);
-  return limit;
-}
 
 /** The frames `userId`'s current window of `action` has counted (leased or charged). */
 async function framesOf(userId: string, action: string): Promise<number> {

@@ -9,9 +9,9 @@ import { PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
 import { keys } from '../../lambdas/data/keys.ts';
 import { store } from '../../lambdas/data/store.ts';
-import { rateLimitOf } from '../../lambdas/shared/rate-limits.ts';
 import { closeAll, connectUser, makeDirect, makeGroup, sendText } from '../support/chat.ts';
 import type { Frame } from '../support/client.ts';
+import { limitOf } from '../support/rate-limit.ts';
 import { uniqueId, useTestStack } from '../support/stack.ts';
 import { useTableStore } from '../support/table-store.ts';
 
@@ -20,12 +20,6 @@ const table = useTableStore(stack);
 
 /** 4,000 characters of 3 bytes each: a message item of ~12 KB, the contract's largest text. */
 const BIG_TEXT = '語'.repeat(4000);
-
-function limitOf(action: string) {
-  const limit = rateLimitOf(action);
-  if (!limit) throw new Error(`${action} has no rate limit`);
-  return limit;
-}
 
 describe('reads are charged by their units', { timeout: 400_000 }, () => {
   it('a loop of heavy syncs is refused long before the frame limit; the socket stays usable', async () => {

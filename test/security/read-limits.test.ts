@@ -13,6 +13,7 @@ import { ROUTES } from '../../lib/routes.ts';
 import { wholeTable } from '../fault/hostile/harness.ts';
 import { closeAll, connectUser, makeDirect, makeGroup, sendText } from '../support/chat.ts';
 import type { Frame, TestClient } from '../support/client.ts';
+import { limitOf } from '../support/rate-limit.ts';
 import { uniqueId, useTestStack } from '../support/stack.ts';
 
 const stack = useTestStack();
@@ -85,12 +86,6 @@ async function scaled<T>(factor: number, body: () => Promise<T>): Promise<T> {
     if (saved === undefined) delete process.env[RATE_LIMIT_FACTOR_ENV];
     else process.env[RATE_LIMIT_FACTOR_ENV] = saved;
   }
-}
-
-function limitOf(action: string): RateLimit {
-  const limit = rateLimitOf(action);
-  if (!limit) throw new Error(`${action} has no rate limit`);
-  return limit;
 }
 
 describe('every frame is rate limited', () => {

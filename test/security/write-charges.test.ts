@@ -11,19 +11,13 @@
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
 import { keys } from '../../lambdas/data/keys.ts';
-import { rateLimitOf } from '../../lambdas/shared/rate-limits.ts';
 import { closeAll, connectUser, makeDirect, makeGroup } from '../support/chat.ts';
+import { limitOf } from '../support/rate-limit.ts';
 import { BIG_GROUP_TIMEOUTS, uniqueId, useTestStack } from '../support/stack.ts';
 import { useTableStore } from '../support/table-store.ts';
 
 const stack = useTestStack({ timeoutSeconds: BIG_GROUP_TIMEOUTS });
 const table = useTableStore(stack);
-
-function limitOf(action: string) {
-  const limit = rateLimitOf(action);
-  if (!limit) throw new Error(`${action} has no rate limit`);
-  return limit;
-}
 
 /** `userId`'s current window of `action`: when it started and the frames it has counted. */
 async function windowOf(userId: string, action: string): Promise<{ windowStart: number; count: number }> {

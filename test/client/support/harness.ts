@@ -31,3 +31,10 @@ export function fakeClient(options: Partial<ClientOptions> = {}): Harness {
   client.on('state', (s) => states.push(s));
   return { client, states };
 }
+
+/** The server's refusal past the daily text budget, ten hours before 00:00 UTC (RATE_LIMITED). */
+export const TEN_HOURS = 36_000_000;
+export const BUDGET = {
+  message: 'Too much text stored today: at most 100 MB a day. Retry in 36000 s.',
+  retryAfterMs: TEN_HOURS,
+};
