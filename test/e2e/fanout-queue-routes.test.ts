@@ -135,6 +135,14 @@ describe('events through the fan-out queue, route by route', { timeout: 120_000 
     await throughQueue([...all(), bob3], [bob2, bob3], 'scheduled.cancelled', ofGroup, () =>
       bob.ok('cancelScheduled', { scheduledId }),
     );
+    // A mute: the author's other sockets hear of it (chat.muted), the asking one has the ack.
+    await throughQueue(
+      [...all(), bob3],
+      [bob2, bob3],
+      'chat.muted',
+      (f) => f.chatId === group,
+      () => bob.ok('muteChat', { chatId: group }),
+    );
     await bob3.close();
 
     await throughQueue(all(), all(), 'chat.deleted', inGroup, () => ann.ok('deleteChat', { chatId: group }));
@@ -207,5 +215,20 @@ describe('a post made in the request (one socket: under the threshold)', { timeo
     const roster = (await stack.items(`ROSTER#${chat.chatId}`)).map((i) => String(i.sk));
     expect(roster.some((sk) => sk.includes(ann.connectionId))).toBe(false);
     await Promise.all([ann, bob].map((s) => s.close()));
+  });
+
+  it('muteChat forgets a gone socket of the caller: its connection record', async () => {
+    const ann = await connectUser(stack, uniqueId('ann'));
+    const ann2 = await anotherSocket(stack, ann);
+    const bob = await connectUser(stack, uniqueId('bob'));
+    const chat = await makeGroup(ann, [bob.userId], 'muted');
+    await stack.idle();
+    await ageSocket(stack, ann2); // gone, not still in its $connect
+    stack.gateway.injectFault({ status: 410, connectionId: ann2.connectionId });
+    await ann.ok('muteChat', { chatId: chat.chatId });
+    await stack.idle();
+    expect(await storedConnectionIds(stack, ann.userId)).not.toContain(ann2.connectionId);
+    expect(await storedConnectionIds(stack, ann.userId)).toContain(ann.connectionId);
+    await Promise.all([ann, ann2, bob].map((s) => s.close()));
   });
 });
