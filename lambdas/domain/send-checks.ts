@@ -28,11 +28,12 @@
  * that deadline (`PRE_SEND_HOOK_TIMEOUT_MS` above 900 ms by default) runs before the claim instead,
  * so that a slow hook never eats the time the append needs (`claimBesideChecks`).
  */
+import type { ClaimRef } from '../data/items.ts';
 import type { ChatHead } from '../data/store.ts';
 import type { Caller } from '../shared/caller.ts';
 import { badRequest } from '../shared/errors.ts';
 import { refuseBlockedSend } from './blocking.ts';
-import { type ClaimResolution, releaseIfClaimed } from './client-ids.ts';
+import { type ClaimResolution, claimClientId, releaseClaim, releaseIfClaimed } from './client-ids.ts';
 import type { Deps } from './deps.ts';
 import { configuredHook, hookSettingsFromEnv, isHookRefusal, screenMessage } from './hooks.ts';
 import { seqOfMessageId } from './ids.ts';
@@ -155,4 +156,38 @@ async function checkReplyTo(deps: Deps, chatId: string, replyTo: string): Promis
   if (!target || target.messageId !== replyTo) {
     throw badRequest('"replyTo" must be the messageId of a message in this chat.');
   }
+}
+
+/**
+ * The checks before the claim; the hook's refusal of a retry whose message is stored gives that
+ * message as a duplicate instead (send.ts's module comment). On that refusal's path only, the clientMessageId
+ * is claimed: a holder still storing the message is waited for (one read of the client-id index
+ * would find nothing yet, and the outbox takes FORBIDDEN as final); a claim got is given back.
+ */
+export async function checkSendOrStored<T extends CheckedSend>(
+  deps: Deps,
+  caller: Caller,
+  head: ChatHead,
+  request: T,
+  ref: ClaimRef | undefined,
+  admitted: Promise<void>,
+): Promise<{ input: T; resolution?: ClaimResolution }> {
+  try {
+    return { input: await checkSend(deps, caller, head, request, admitted) };
+  } catch (error) {
+    if (!ref || !isHookRefusal(error)) throw error;
+    return { input: request, resolution: await storedOr(deps, ref, error) };
+  }
+}
+
+/**
+ * The message stored under `ref` (a duplicate), else `refusal` thrown. The claim, not one read of the
+ * index: a first attempt still holding it (its message not yet stored) is waited for, so its retry
+ * is answered as a duplicate rather than refused for good; a claim got is given back.
+ */
+export async function storedOr(deps: Deps, ref: ClaimRef, refusal: unknown): Promise<ClaimResolution> {
+  const resolution = await claimClientId(deps, ref);
+  if (resolution.status === 'duplicate') return resolution;
+  await releaseClaim(deps, resolution.claim);
+  throw refusal;
 }

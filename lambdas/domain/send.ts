@@ -96,14 +96,14 @@ import {
 } from './client-ids.ts';
 import type { Deps } from './deps.ts';
 import { cachedWithout, headAt, senderHead } from './heads.ts';
-import { isHookRefusal } from './hooks.ts';
 import { claimUploads, isUploadRefusal, messageViews } from './media.ts';
 import {
   ADMITTED,
   blockLeftToAllocation,
   checkAndClaim,
-  checkSend,
+  checkSendOrStored,
   claimBesideChecks,
+  storedOr,
 } from './send-checks.ts';
 import { markSent, markSentAgain, type SenderCursorOptions } from './sender-cursor.ts';
 import { giveBackUnstored } from './upload-holds.ts';
@@ -259,40 +259,6 @@ export async function sendMessage(
   ]);
   await marked;
   return { message: view, duplicate: false };
-}
-
-/**
- * The checks before the claim; the hook's refusal of a retry whose message is stored gives that
- * message as a duplicate instead (module comment). On that refusal's path only, the clientMessageId
- * is claimed: a holder still storing the message is waited for (one read of the client-id index
- * would find nothing yet, and the outbox takes FORBIDDEN as final); a claim got is given back.
- */
-async function checkSendOrStored(
-  deps: Deps,
-  caller: Caller,
-  head: ChatHead,
-  request: SendMessageInput,
-  ref: ClaimRef | undefined,
-  admitted: Promise<void>,
-): Promise<{ input: SendMessageInput; resolution?: ClaimResolution }> {
-  try {
-    return { input: await checkSend(deps, caller, head, request, admitted) };
-  } catch (error) {
-    if (!ref || !isHookRefusal(error)) throw error;
-    return { input: request, resolution: await storedOr(deps, ref, error) };
-  }
-}
-
-/**
- * The message stored under `ref` (a duplicate), else `refusal` thrown. The claim, not one read of the
- * index: a first attempt still holding it (its message not yet stored) is waited for, so its retry
- * is answered as a duplicate rather than refused for good; a claim got is given back.
- */
-async function storedOr(deps: Deps, ref: ClaimRef, refusal: unknown): Promise<ClaimResolution> {
-  const resolution = await claimClientId(deps, ref);
-  if (resolution.status === 'duplicate') return resolution;
-  await releaseClaim(deps, resolution.claim);
-  throw refusal;
 }
 
 /** A message as the wire shows it (attachment URLs signed). */
