@@ -9,7 +9,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_USERS } from '../../local/seed.ts';
 import { buildWeb, webRoutes } from '../../local/web.ts';
-import { closeAll, connectUser, settle } from '../support/chat.ts';
+import { closeAll, connectUser, settle, type UserSocket } from '../support/chat.ts';
 import { olderThanThePair } from '../support/older-chats.ts';
 import { uniqueId, useTestStack } from '../support/stack.ts';
 import { type Chromium, launchChromium, openAs } from './browser.ts';
@@ -19,6 +19,19 @@ const stack = useTestStack(async () => ({
 }));
 
 let chrome: Chromium;
+
+/**
+ * Alice clicks the page's Block, which turns to Unblock; blocked, the peer cannot bring the chat back
+ * (createChat FORBIDDEN). Then both go.
+ */
+async function blocksOnPage(alice: Awaited<ReturnType<typeof openAs>>, peer: UserSocket): Promise<void> {
+  await alice.page.locator('#block', { hasText: 'Block' }).click();
+  await alice.page.locator('#block', { hasText: 'Unblock' }).waitFor();
+  const refused = await peer.request('createChat', { kind: 'direct', userId: 'alice' });
+  expect(refused).toMatchObject({ type: 'error', code: 'FORBIDDEN' });
+  await alice.context.close();
+  await closeAll(stack, peer);
+}
 
 describe('a direct chat the other member left, on the web page', () => {
   beforeAll(async () => {
@@ -57,13 +70,7 @@ describe('a direct chat the other member left, on the web page', () => {
     const title = peer.userId[0]?.toUpperCase() + peer.userId.slice(1);
     expect(await alice.page.textContent('#chat-title')).toBe(title);
     expect(await alice.page.isVisible('#block')).toBe(true);
-    await alice.page.locator('#block', { hasText: 'Block' }).click();
-    await alice.page.locator('#block', { hasText: 'Unblock' }).waitFor();
-    // Blocked: the peer cannot bring the chat back.
-    const refused = await peer.request('createChat', { kind: 'direct', userId: 'alice' });
-    expect(refused).toMatchObject({ type: 'error', code: 'FORBIDDEN' });
-    await alice.context.close();
-    await closeAll(stack, peer);
+    await blocksOnPage(alice, peer);
   }, 120_000);
 
   it('names the peer with none of their messages held: from the Chat’s peerId', async () => {
@@ -87,12 +94,7 @@ describe('a direct chat the other member left, on the web page', () => {
     expect(await alice.page.textContent('#chat-title')).toBe(title);
     // The chat list's row is titled with them too.
     await alice.page.locator(`[data-chat-id=${id}] .row-title`, { hasText: title }).waitFor();
-    await alice.page.locator('#block', { hasText: 'Block' }).click();
-    await alice.page.locator('#block', { hasText: 'Unblock' }).waitFor();
-    const refused = await peer.request('createChat', { kind: 'direct', userId: 'alice' });
-    expect(refused).toMatchObject({ type: 'error', code: 'FORBIDDEN' });
-    await alice.context.close();
-    await closeAll(stack, peer);
+    await blocksOnPage(alice, peer);
   }, 120_000);
   it('an older chat whose server names no peer: no Block, and no getChat asked for it, also after a reload', async () => {
     const peer = await connectUser(stack, uniqueId('pete'));
