@@ -31,6 +31,14 @@ export interface ChatStackProps extends StackProps {
    */
   readonly uploadMbPerDay?: number;
   /**
+   * The MB (MiB) of messages one user may store in a UTC day, by `sendMessage` and by
+   * `scheduleMessage` each (text bytes plus 1 KB a message), 1 to 1048576; past it the action is
+   * RATE_LIMITED until 00:00 UTC. It reaches those two functions alone as `TEXT_MB_PER_DAY`
+   * (context `textMbPerDay`; docs/security.md, "Text").
+   * @default 100
+   */
+  readonly textMbPerDay?: number;
+  /**
    * A throwaway stack: the table, user pool, secret and log groups are deleted with the stack and the
    * table has no deletion protection.
    * @default false

@@ -22,6 +22,7 @@ import { ChatMonitoring } from './monitoring.ts';
 import { QueueWorker } from './queue-worker.ts';
 import { ROUTES, type RouteDefinition } from './routes.ts';
 import { ScheduledMessages } from './scheduled-messages.ts';
+import { checkTextMbPerDay, setTextBudget } from './text-budget.ts';
 import { FANOUT_WORKER, type QueueWorkerDefinition, RETENTION_WORKER } from './workers.ts';
 
 export type { ChatStackProps } from './chat-stack-props.ts';
@@ -48,6 +49,8 @@ export class ChatStack extends Stack {
 
   constructor(scope: Construct, id: string, props: ChatStackProps = {}) {
     super(scope, id, props);
+    // Checked before anything is built: a wrong value names the setting, not a construct.
+    const textMbPerDay = props.textMbPerDay === undefined ? undefined : checkTextMbPerDay(props.textMbPerDay);
     const destroyable = props.destroyable ?? false;
     // The log settings every construct with functions takes.
     const logging = logSettings(props);
@@ -106,6 +109,8 @@ export class ChatStack extends Stack {
         .get('requestUpload')
         ?.function.addEnvironment(UPLOAD_MB_PER_DAY_ENV, String(checkUploadMbPerDay(props.uploadMbPerDay)));
     }
+    // The daily text budget (sendMessage, scheduleMessage): unset, the functions' default (100 MB).
+    if (textMbPerDay !== undefined) setTextBudget(this.chatApi.functions, textMbPerDay);
     const alarmTopic = props.alarmTopicArn
       ? Topic.fromTopicArn(this, 'AlarmTopic', props.alarmTopicArn)
       : undefined;

@@ -20,6 +20,7 @@ export const SETTING_KEYS = [
   'jwtSecretArn',
   'jwtMaxLifetimeSeconds',
   'uploadMbPerDay',
+  'textMbPerDay',
   'sesFromEmail',
   'sesFromName',
   'sesRegion',

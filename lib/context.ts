@@ -14,6 +14,7 @@
  * | `jwtSecretArn` | hs256: an existing secret (default: the stack creates one); `jwtIssuer`/`jwtAudience` optional |
  * | `jwtMaxLifetimeSeconds` | the longest token lifetime the authorizer accepts (default 86400, at most 604800) |
  * | `uploadMbPerDay` | MB of uploads one user may request in 24 hours (default 2048; 200–1048576) |
+ * | `textMbPerDay` | MB of messages one user may store in a UTC day, by sendMessage and by scheduleMessage each (default 100; 1–1048576) |
  * | `logLevel` | `DEBUG`, `INFO` (default), `WARN` or `ERROR` |
  * | `alarmTopicArn` | SNS topic for alarm notifications |
  * | `configureAccountLogging` | `false` when the account already has API Gateway's CloudWatch Logs role |
@@ -39,6 +40,7 @@ import { checkUploadMbPerDay } from './chat-media.ts';
 import type { ChatStackProps } from './chat-stack.ts';
 import { preSendHookFromContext, pushFromContext } from './context-features.ts';
 import { bool, type Lookup, str } from './context-values.ts';
+import { checkTextMbPerDay } from './text-budget.ts';
 
 export const DEFAULT_STACK_NAME = 'ServerlessChat';
 
@@ -220,6 +222,11 @@ export function settingsFromLookup(lookup: Lookup): ContextSettings {
     uploads === undefined || uploads === null || uploads === ''
       ? undefined
       : checkUploadMbPerDay(uploads, 'context uploadMbPerDay');
+  const text = lookup('textMbPerDay');
+  const textMbPerDay =
+    text === undefined || text === null || text === ''
+      ? undefined
+      : checkTextMbPerDay(text, 'context textMbPerDay');
   const push = pushFromContext(lookup);
   const preSendHook = preSendHookFromContext(lookup);
   return {
@@ -230,6 +237,7 @@ export function settingsFromLookup(lookup: Lookup): ContextSettings {
       ...(str(lookup, 'rolesClaim') ? { rolesClaim: str(lookup, 'rolesClaim') } : {}),
       ...(jwtMaxLifetimeSeconds === undefined ? {} : { jwtMaxLifetimeSeconds }),
       ...(uploadMbPerDay === undefined ? {} : { uploadMbPerDay }),
+      ...(textMbPerDay === undefined ? {} : { textMbPerDay }),
       destroyable: bool(lookup, 'destroyable', false),
       configureAccountLogging: bool(lookup, 'configureAccountLogging', true),
       ...(stageName ? { stageName } : {}),
