@@ -34,6 +34,7 @@ export const ENV_VARIANTS: Readonly<Record<string, ChatStackProps>> = {
     rolesClaim: 'roles',
     jwtMaxLifetimeSeconds: 3600,
     uploadMbPerDay: 512,
+    textMbPerDay: 20,
     fanOutConcurrency: 32,
     push: {
       apnsSecretArn: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:chat/apns-AbCdEf',

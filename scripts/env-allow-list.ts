@@ -70,6 +70,7 @@ export const ENV_FEATURES: Readonly<Record<string, EnvFeature>> = {
   },
   fanOutConcurrency: { variables: [FANOUT_CONCURRENCY_ENV], on: (p) => p.fanOutConcurrency !== undefined },
   uploadMbPerDay: { variables: [UPLOAD_MB_PER_DAY_ENV], on: (p) => p.uploadMbPerDay !== undefined },
+  textMbPerDay: { variables: [TEXT_MB_PER_DAY_ENV], on: (p) => p.textMbPerDay !== undefined },
   deviceStaleDays: {
     variables: [DEVICE_STALE_DAYS_ENV],
     on: (p) => p.push?.deviceStaleDays !== undefined,
@@ -149,7 +150,6 @@ export const ENV_ALLOW_LIST: readonly EnvAllowListEntry[] = [
   knob(MAX_CHATS_ENV, 'the membership cap’s tests lower it.'),
   knob(MAX_BLOCKS_ENV, 'the block cap’s tests lower it.'),
   knob(MAX_REPORTS_ENV, 'the daily report cap’s tests lower it.'),
-  knob(TEXT_MB_PER_DAY_ENV, 'the daily text budget’s tests lower it (AWS: the default, 100 MB).'),
   knob('FANOUT_QUEUE_THRESHOLD', 'the fan-out queue’s tests lower it to queue small groups’ events.'),
   knob('FANOUT_JOB_SIZE', 'the fan-out queue’s tests lower it to split small groups into jobs.'),
   knob('PUSH_JOB_SIZE', 'the push worker’s tests lower it to queue small groups’ notifications.'),
