@@ -231,8 +231,12 @@ export class LocalGateway {
       socket,
     );
     if (!facts) return;
-    if (socket.destroyed) {
-      // The client went away during $connect: API Gateway runs $disconnect for it.
+    // A client gone during $connect (its FIN came: not readable, yet neither destroyed nor closed)
+    // would have `ws` destroy the socket without calling back, and no $disconnect ran (the user read
+    // online until a post got 410). The same test as ws's `completeUpgrade`, so none slips between.
+    if (socket.destroyed || !socket.readable || !socket.writable) {
+      socket.destroy();
+      // API Gateway runs $disconnect for it.
       await this.#disconnect(facts, { code: 1006, reason: 'Client gone' });
       return;
     }
