@@ -1,12 +1,13 @@
 /**
- * `syncNow()` as docs/react-native.md uses it: the app calls `suspend()` on `background`, and a push
- * handler calls `syncNow()`. A suspended client dials for that sync and is suspended again after it;
- * a sync that could not happen (no socket opened) rejects rather than resolving as if it had worked.
+ * `syncNow()` as docs/react-native.md uses it: the app calls `suspend()` on `background` (or right
+ * after `connect()` when a push started it in the background), and a push handler calls `syncNow()`.
+ * A suspended client dials for that sync and is suspended again after it; a sync that could not
+ * happen (no socket opened) rejects rather than resolving as if it had worked.
  */
 import { describe, expect, it } from 'vitest';
 import { ChatClientError } from '../../client/src/index.ts';
 import { FakeSocket } from './support/fake-socket.ts';
-import { flush, jwt } from './support/harness.ts';
+import { fakeClient, flush, jwt } from './support/harness.ts';
 import { serveAll, server, started, texts, useSyncHarness } from './support/sync-harness.ts';
 
 useSyncHarness();
@@ -85,6 +86,38 @@ describe('syncNow on a suspended client (a push woke the app in the background)'
     await Promise.all([first, second]);
     expect(texts(client, 'a')).toEqual(['while away']);
     expect(states.at(-1)).toMatchObject({ state: 'reconnecting', reason: 'suspended' });
+  });
+});
+
+describe('a client suspended as it is created (a push started the app in the background)', () => {
+  // docs/react-native.md: `connect()` at module scope, then `suspend()` at once when
+  // `AppState.currentState` is not 'active' (no 'change' event comes for a background start).
+  it.each([
+    ['a token function', () => jwt()],
+    ['a token string', jwt()],
+  ])('with %s: dials nothing; a syncNow dials and suspends again; reconnectNow dials', async (_, token) => {
+    server.chat('a');
+    server.add('a', 'while the app was killed');
+    const { client, states } = fakeClient({ gapMs: 2000, deliveredIntervalMs: 3000, token });
+    client.suspend();
+    await flush(10 * 60_000);
+    expect(FakeSocket.all).toHaveLength(0);
+    expect(states.at(-1)).toMatchObject({ state: 'reconnecting', reason: 'suspended' });
+
+    const synced = client.syncNow();
+    await flush();
+    expect(FakeSocket.all).toHaveLength(1);
+    FakeSocket.last.open();
+    await serveAll();
+    await synced;
+    expect(texts(client, 'a')).toEqual(['while the app was killed']);
+    expect(FakeSocket.last.closed).toMatchObject({ code: 1000 });
+    await flush(10 * 60_000);
+    expect(FakeSocket.all).toHaveLength(1);
+
+    client.reconnectNow(); // AppState 'change' to 'active'
+    await flush();
+    expect(FakeSocket.all).toHaveLength(2);
   });
 });
 
