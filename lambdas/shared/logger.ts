@@ -137,12 +137,35 @@ export class Logger {
     if (extra) addFields(entry, extra);
     if (entry.error instanceof Error) {
       const err = entry.error;
-      entry.error = { name: err.name, message: err.message, stack: err.stack };
+      const cause = causeOf(err.cause, MAX_CAUSES);
+      entry.error = { name: err.name, message: err.message, stack: err.stack, ...(cause ? { cause } : {}) };
     }
     const line = JSON.stringify(entry);
     if (level === 'ERROR' || level === 'WARN') process.stderr.write(`${line}\n`);
     else process.stdout.write(`${line}\n`);
   }
+}
+
+/** How many causes of an error a line keeps (a longer chain, or a cycle, stops there). */
+const MAX_CAUSES = 5;
+/** The characters of a cause's message a line keeps. */
+const MAX_CAUSE_MESSAGE = 1000;
+
+const cut = (text: string): string =>
+  text.length > MAX_CAUSE_MESSAGE ? `${text.slice(0, MAX_CAUSE_MESSAGE)}…` : text;
+
+/**
+ * An error's `cause` as a line shows it: an Error's name and message (no stack, no other property:
+ * an SDK error's metadata, or whatever a caller attached), and its own cause, `depth` levels at
+ * most; a string as its message; anything else only by its type (an object could hold a secret).
+ * Wrappers put the why there (lambdas/auth/rotating.ts, lambdas/fanout/job-queue.ts).
+ */
+function causeOf(cause: unknown, depth: number): Record<string, unknown> | undefined {
+  if (cause === undefined || depth <= 0) return undefined;
+  if (typeof cause === 'string') return { message: cut(cause) };
+  if (!(cause instanceof Error)) return { type: cause === null ? 'null' : typeof cause };
+  const inner = causeOf(cause.cause, depth - 1);
+  return { name: cause.name, message: cut(String(cause.message)), ...(inner ? { cause: inner } : {}) };
 }
 
 /**

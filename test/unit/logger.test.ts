@@ -164,6 +164,52 @@ describe('correlation ids', () => {
   });
 });
 
+describe('errors on a line', () => {
+  it('keep their cause chain (name and message of each, nested), bounded in depth and length', () => {
+    const lines = capture();
+    const log = new Logger();
+    // As lambdas/auth/rotating.ts wraps Secrets Manager's failure: the why is only in `cause`.
+    const sdk = Object.assign(new Error('User is not authorized to perform: secretsmanager:GetSecretValue'), {
+      name: 'AccessDeniedException',
+      $metadata: { httpStatusCode: 400, requestId: 'r-1' },
+      SecretString: 'never-logged',
+    });
+    const wrapped = new Error('the JWT secret cannot be read again', { cause: sdk });
+    log.error('token issuer keys unavailable', { error: wrapped });
+    const error = lines[0]?.error as Record<string, unknown>;
+    expect(error).toMatchObject({ name: 'Error', message: 'the JWT secret cannot be read again' });
+    expect(typeof error.stack).toBe('string');
+    // Name and message only: no stack, no SDK metadata, no other property (a secret's value).
+    expect(error.cause).toEqual({
+      name: 'AccessDeniedException',
+      message: 'User is not authorized to perform: secretsmanager:GetSecretValue',
+    });
+    expect(JSON.stringify(lines[0])).not.toContain('never-logged');
+
+    // A cycle (or a long chain) stops after 5 causes; a long message is cut; a cause that is not an
+    // Error is named by its type only (an object could hold anything), a string kept (cut).
+    const a = new Error('a');
+    const b = new Error('m'.repeat(5000), { cause: a });
+    a.cause = b;
+    log.error('cycle', { error: new Error('top', { cause: b }) });
+    let depth = 0;
+    let cause = (lines[1]?.error as Record<string, unknown>).cause as Record<string, unknown> | undefined;
+    while (cause) {
+      depth++;
+      expect(String(cause.message).length).toBeLessThanOrEqual(1001);
+      cause = cause.cause as Record<string, unknown> | undefined;
+    }
+    expect(depth).toBe(5);
+    log.error('odd causes', { error: new Error('x', { cause: { password: 'p' } }) });
+    expect((lines[2]?.error as Record<string, unknown>).cause).toEqual({ type: 'object' });
+    log.error('string cause', { error: new Error('x', { cause: 'socket hang up' }) });
+    expect((lines[3]?.error as Record<string, unknown>).cause).toEqual({ message: 'socket hang up' });
+    // No cause, no key.
+    log.error('plain', { error: new Error('plain') });
+    expect(lines[4]?.error).not.toHaveProperty('cause');
+  });
+});
+
 describe('business metrics', () => {
   it('are EMF lines with the invocation’s correlation ids on AWS (METRICS_STACK set), silent locally', async () => {
     const lines = capture();
