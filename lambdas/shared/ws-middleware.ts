@@ -72,16 +72,21 @@ export function reply(frame: Frame | undefined): WsResult {
   return frame === undefined ? { statusCode: 200 } : { statusCode: 200, body: JSON.stringify(frame) };
 }
 
-/** Adds the connection id, route and request ids to every log line of the invocation. */
+/** Adds the connection id, route, request ids and caller to every log line of the invocation. */
 export function wsLogContext(): WsMiddleware {
   const wsLogContextBefore = (request: WsRequest): void => {
     const rc = request.event.requestContext;
+    // The caller the authorizer verified (what `wsCaller` reads, without its refusal): a successful
+    // send logs nothing but its `MessagesSent` EMF line, whose keys then say who sent it
+    // (docs/operations.md, "A chat near its storage limit"). A key, never a metric dimension.
+    const userId = rc?.authorizer?.userId ?? rc?.authorizer?.principalId;
     logger.resetKeys();
     logger.appendKeys({
       connectionId: rc?.connectionId,
       routeKey: rc?.routeKey,
       apiRequestId: rc?.requestId,
       awsRequestId: request.context?.awsRequestId,
+      ...(typeof userId === 'string' && userId.length > 0 ? { userId } : {}),
     });
   };
   return { before: wsLogContextBefore };

@@ -111,6 +111,36 @@ describe('correlation ids', () => {
     ]);
   });
 
+  it('carry the caller’s userId on every line of a route, and on its metrics’ EMF line as a property, not a dimension', async () => {
+    const lines = capture();
+    process.env[METRICS_STACK_ENV] = 'Chat';
+    const handler = wsAction({
+      action: testAction,
+      run: async () => {
+        // A successful send logs nothing but its metric (sendMessage's `MessagesSent`).
+        countMetric('MessagesSent');
+        logger.warn('connected', { userId: 'u-A' });
+        return {};
+      },
+    });
+    const withUser = { ...event('conn-A', { action: 'x', chatId: 'chat-A' }) };
+    withUser.requestContext = {
+      ...withUser.requestContext,
+      authorizer: { principalId: 'u-A', userId: 'u-A' },
+    };
+    await handler(withUser as never, {} as never);
+    const emf = lines.find((l) => l._aws !== undefined);
+    expect(emf).toMatchObject({ MessagesSent: 1, userId: 'u-A', chatId: 'chat-A', connectionId: 'conn-A' });
+    type Declared = { CloudWatchMetrics: { Dimensions: string[][]; Metrics: { Name: string }[] }[] };
+    const declared = (emf?._aws as Declared | undefined)?.CloudWatchMetrics ?? [];
+    expect(declared.flatMap((d) => d.Dimensions)).toEqual([['Stack']]);
+    expect(declared.flatMap((d) => d.Metrics.map((m) => m.Name))).toEqual(['MessagesSent']);
+    // A line that names the caller itself (connect, disconnect) writes it once.
+    const connected = lines.find((l) => l.message === 'connected');
+    expect(connected).toMatchObject({ userId: 'u-A' });
+    expect(connected).not.toHaveProperty('lineUserId');
+  });
+
   it('takes only short string ids from a frame', () => {
     expect(frameKeys({ requestId: 'r', chatId: 7, messageId: 'm'.repeat(65), other: 'x' })).toEqual({
       requestId: 'r',
@@ -164,6 +194,9 @@ describe('correlation ids', () => {
   });
 });
 
+const errorOf = (line: Record<string, unknown> | undefined) =>
+  line?.error as Record<string, unknown> | undefined;
+
 describe('errors on a line', () => {
   it('keep their cause chain (name and message of each, nested), bounded in depth and length', () => {
     const lines = capture();
@@ -176,11 +209,11 @@ describe('errors on a line', () => {
     });
     const wrapped = new Error('the JWT secret cannot be read again', { cause: sdk });
     log.error('token issuer keys unavailable', { error: wrapped });
-    const error = lines[0]?.error as Record<string, unknown>;
+    const error = errorOf(lines[0]);
     expect(error).toMatchObject({ name: 'Error', message: 'the JWT secret cannot be read again' });
-    expect(typeof error.stack).toBe('string');
+    expect(typeof error?.stack).toBe('string');
     // Name and message only: no stack, no SDK metadata, no other property (a secret's value).
-    expect(error.cause).toEqual({
+    expect(error?.cause).toEqual({
       name: 'AccessDeniedException',
       message: 'User is not authorized to perform: secretsmanager:GetSecretValue',
     });
@@ -193,7 +226,7 @@ describe('errors on a line', () => {
     a.cause = b;
     log.error('cycle', { error: new Error('top', { cause: b }) });
     let depth = 0;
-    let cause = (lines[1]?.error as Record<string, unknown>).cause as Record<string, unknown> | undefined;
+    let cause = errorOf(lines[1])?.cause as Record<string, unknown> | undefined;
     while (cause) {
       depth++;
       expect(String(cause.message).length).toBeLessThanOrEqual(1001);
@@ -201,9 +234,9 @@ describe('errors on a line', () => {
     }
     expect(depth).toBe(5);
     log.error('odd causes', { error: new Error('x', { cause: { password: 'p' } }) });
-    expect((lines[2]?.error as Record<string, unknown>).cause).toEqual({ type: 'object' });
+    expect(errorOf(lines[2])?.cause).toEqual({ type: 'object' });
     log.error('string cause', { error: new Error('x', { cause: 'socket hang up' }) });
-    expect((lines[3]?.error as Record<string, unknown>).cause).toEqual({ message: 'socket hang up' });
+    expect(errorOf(lines[3])?.cause).toEqual({ message: 'socket hang up' });
     // No cause, no key.
     log.error('plain', { error: new Error('plain') });
     expect(lines[4]?.error).not.toHaveProperty('cause');
