@@ -10,6 +10,18 @@ import type { Construct } from 'constructs';
 import type { ChatFunction } from './chat-function.ts';
 import { PERIOD } from './metrics.ts';
 
+/**
+ * What the alarm of a queue that keeps what failed (a dead-letter or on-failure queue: 14 days, read by
+ * nothing) adds to its description. Its metric is a level (messages visible), so it stays in ALARM
+ * while one message is there, and notifications go only on a change of state: a second failure
+ * notifies nobody until the queue is emptied. A level alarm, rather than one on new arrivals, because
+ * SQS counts no `NumberOfMessagesSent` for a message moved to a dead-letter queue by its redrive
+ * policy, and a rise in the visible count (metric math on consecutive periods) has no earlier period
+ * to compare with when the queue sat empty and idle: the first failure would go unnoticed.
+ */
+export const LATCHING_QUEUE_ALARM =
+  'It stays in ALARM until the queue is emptied (purge or redrive it: docs/operations.md), and a later failure notifies nobody meanwhile.';
+
 /** One alarm of a ChatAlarms. */
 export interface ChatAlarmOptions {
   /** The metric (or metric math expression) watched. */

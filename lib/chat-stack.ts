@@ -5,6 +5,7 @@
 import { Annotations, CfnOutput, Stack } from 'aws-cdk-lib';
 import { Key } from 'aws-cdk-lib/aws-kms';
 import { Topic } from 'aws-cdk-lib/aws-sns';
+import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { DEVICE_STALE_DAYS_ENV } from '../lambdas/shared/config.ts';
 import { UPLOAD_MB_PER_DAY_ENV } from '../lambdas/shared/user-caps.ts';
@@ -202,13 +203,7 @@ export class ChatStack extends Stack {
       push: this.streams.functions.has('Push'),
     });
 
-    const pushFailures = this.streams.failureQueues.get('Push');
-    if (pushFailures) {
-      new CfnOutput(this, 'PushFailureQueueUrl', {
-        value: pushFailures.queueUrl,
-        description: 'Message records the push pipeline could not process',
-      });
-    }
+    this.#failureQueueOutputs();
 
     new CfnOutput(this, 'WebSocketUrl', {
       value: this.chatApi.url,
@@ -227,6 +222,41 @@ export class ChatStack extends Stack {
         description: 'The HS256 signing key (read it with secretsmanager get-secret-value)',
       });
     }
+  }
+
+  /**
+   * The URL of every queue that keeps what failed, for `aws sqs purge-queue` and (with its ARN)
+   * `start-message-move-task`: their alarms stay in ALARM until they are emptied (docs/operations.md).
+   */
+  #failureQueueOutputs(): void {
+    const output = (id: string, queue: Queue | undefined, description: string) => {
+      if (queue) new CfnOutput(this, id, { value: queue.queueUrl, description });
+    };
+    output(
+      'FanOutDeadLetterQueueUrl',
+      this.fanOutWorker.deadLetterQueue,
+      'Fan-out jobs given up: redrive once the Management API answers',
+    );
+    output(
+      'RetentionDeadLetterQueueUrl',
+      this.retentionWorker.deadLetterQueue,
+      'Retention jobs given up: redrive once their cause is fixed',
+    );
+    output(
+      'ScheduledDeadLetterQueueUrl',
+      this.scheduled.deadLetters,
+      'Scheduled-message deliveries given up: purge (the sweep retries them)',
+    );
+    output(
+      'PushJobsDeadLetterQueueUrl',
+      this.streams.pushWorker?.deadLetterQueue,
+      'Push jobs given up: purge (a late push is noise)',
+    );
+    output(
+      'PushFailureQueueUrl',
+      this.streams.failureQueues.get('Push'),
+      'Message records the push pipeline could not process: purge (records past 15 minutes are dropped)',
+    );
   }
 
   /** The stack's functions outside the API: queue workers, scheduled messages, stream consumers. */

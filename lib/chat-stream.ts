@@ -23,7 +23,7 @@ import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { DEVICE_STALE_DAYS_ENV } from '../lambdas/shared/config.ts';
-import { ChatAlarms } from './alarms.ts';
+import { ChatAlarms, LATCHING_QUEUE_ALARM } from './alarms.ts';
 import { ChatFunction, type LogLevel, logSettings } from './chat-function.ts';
 import type { ChatTable } from './chat-table.ts';
 import { reservedConcurrencyFor } from './concurrency.ts';
@@ -246,7 +246,7 @@ export class ChatStreamConsumers extends Construct {
     });
     this.#alarms.add(`${name}FailedRecords`, {
       metric: failures.metricApproximateNumberOfMessagesVisible({ period: PERIOD, statistic: 'Maximum' }),
-      description: `${name}: stream records could not be processed and are on the on-failure queue`,
+      description: `${name}: stream records could not be processed and are on the on-failure queue. ${LATCHING_QUEUE_ALARM}`,
     });
     if (def.feature === 'push') {
       this.#alarms.add(`${name}GivenUp`, {

@@ -15,7 +15,7 @@ import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { PREFIX } from '../lambdas/data/keys.ts';
-import { ChatAlarms } from './alarms.ts';
+import { ChatAlarms, LATCHING_QUEUE_ALARM } from './alarms.ts';
 import type { ChatApi } from './chat-api.ts';
 import { ChatFunction, type LogLevel, logSettings } from './chat-function.ts';
 import type { ChatTable, ItemPartitionOptions } from './chat-table.ts';
@@ -121,7 +121,7 @@ export class QueueWorker extends Construct {
     const period = Duration.minutes(1);
     alarms.add('DeadLettersAlarm', {
       metric: this.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period, statistic: 'Maximum' }),
-      description: `${def.name}: jobs in the dead-letter queue (given up after ${def.maxReceiveCount} receives)`,
+      description: `${def.name}: jobs in the dead-letter queue (given up after ${def.maxReceiveCount} receives). ${LATCHING_QUEUE_ALARM}`,
     });
     alarms.add('OldestJobAlarm', {
       metric: this.queue.metricApproximateAgeOfOldestMessage({ period, statistic: 'Maximum' }),

@@ -23,7 +23,7 @@ import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { PREFIX, SWEEP_PK } from '../lambdas/data/keys.ts';
-import { ChatAlarms } from './alarms.ts';
+import { ChatAlarms, LATCHING_QUEUE_ALARM } from './alarms.ts';
 import type { ChatApi } from './chat-api.ts';
 import { ChatFunction, type LogLevel, logSettings } from './chat-function.ts';
 import type { ChatMedia } from './chat-media.ts';
@@ -200,7 +200,7 @@ export class ScheduledMessages extends Construct {
     }
     alarms.add('DeadLettersAlarm', {
       metric: this.deadLetters.metricApproximateNumberOfMessagesVisible({ period, statistic: 'Maximum' }),
-      description: `Scheduled messages: a due-queue message failed ${MAX_RECEIVES} receives (the sweep retries the send; find out why)`,
+      description: `Scheduled messages: a due-queue message failed ${MAX_RECEIVES} receives (the sweep retries the send; find out why). ${LATCHING_QUEUE_ALARM}`,
     });
     alarms.add('SweepStoppedAlarm', {
       metric: this.sweeper.function.metricInvocations({ period, statistic: 'Sum' }),
