@@ -241,7 +241,9 @@ export class Connection {
     // than MAX_FRAME_BYTES). The largest frame in flight is over it if any is: it fails for good; the
     // others are retried as after any lost socket.
     if (code === CLOSE_TOO_BIG) this.inFlight.failLargest();
-    this.inFlight.failAll('DISCONNECTED', 'The socket closed before the reply.');
+    this.inFlight.failAll(
+      (a) => new ChatClientError('DISCONNECTED', 'The socket closed before the reply.', a),
+    );
     if (this.state === 'closed') return;
     const exp = jwtClaims(this.token).exp;
     // (A token without `exp` never expires: undefined * 1000 is NaN, never <= now.)
@@ -304,7 +306,7 @@ export class Connection {
     this.cancelTimers();
     this.fresh = undefined;
     this.set({ state: 'closed', ...change });
-    this.inFlight.failAll('CLOSED', 'The client is closed.');
+    this.inFlight.failAll(closedError);
     for (const fail of [...this.waiting.values()]) fail(closedError());
     this.gates.failAll(closedError());
   }

@@ -51,9 +51,9 @@ export class InFlightRequests extends Map<string, InFlight> {
   }
 
   /** Fails every request in flight (the socket is gone). */
-  failAll(code: 'DISCONNECTED' | 'CLOSED', message: string): void {
+  failAll(error: (action: string) => ChatClientError): void {
     const requests = [...this.values()];
     this.clear();
-    for (const request of requests) request.reject(new ChatClientError(code, message, request.action));
+    for (const request of requests) request.reject(error(request.action));
   }
 }
