@@ -28,7 +28,7 @@ export const INTERNAL_PROPS: readonly string[] = `
   bytes cancelTimers catchUp change changed changes conn counted countedAbove countedAt countedSeq
   current cut deliveredAt deliverFailures deliveries delivering delivers dial dialing dialTimer dirty drop due
   early emit ended ensure events expired expiryTimer failAll failLargest failure finish first frame fresh gapTimer
-  gates gone hasGap head held hold hooks hurry idle inFlight intervalMs items joined lag lastId lost
+  gates gone hasGap head held hold holds hooks hurry idle inFlight intervalMs items joined lag lastId lost
   live markLoaded maxSeq missed named naps newest once onEvent onOpen onState opened othersSeq out outboxLoaded
   pingTimer plannedTimer prefix probe proceed promise pump pumpAll put queue reacted readTo ready receipted receipts
   refreshed redial refused release renewal replica req restored resync resyncOnce retry rewind run running

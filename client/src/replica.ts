@@ -281,7 +281,12 @@ export class Replica {
   }
 
   private emit(e: ChatEntry, out: Message[]): void {
-    if (out.length > 0 && this.chats.get(e.info.chatId) === e) this.hooks.messages(e.info.chatId, out);
+    if (out.length > 0 && this.holds(e)) this.hooks.messages(e.info.chatId, out);
+  }
+
+  /** Whether `e` is the entry held of its chat (not one removed, or replaced since). */
+  holds(e: ChatEntry): boolean {
+    return this.chats.get(e.info.chatId) === e;
   }
 
   /** The chat changed (or, without one, the store has something to write): written, and told, next tick. */
@@ -299,7 +304,7 @@ export class Replica {
   /** Once a tick: the app hears of the chats that changed; a batch is built unless one is being written. */
   private tick(): void {
     this.ticking = false;
-    const told = [...this.told].filter((e) => this.chats.get(e.info.chatId) === e);
+    const told = [...this.told].filter((e) => this.holds(e));
     this.told.clear();
     for (const e of told) this.hooks.chat(e.info.chatId, { ...e.info });
     this.writer.batch(false);

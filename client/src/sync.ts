@@ -165,7 +165,7 @@ export class Syncer {
           e.again = false;
           e.missed = false;
           await this.once(e);
-        } while (e.again && this.current(e));
+        } while (e.again && this.replica.holds(e));
         e.tries = 0;
       } catch (error) {
         const code = codeOf(error);
@@ -178,7 +178,7 @@ export class Syncer {
           e.gapTimer = later(
             () => {
               e.gapTimer = undefined;
-              if (this.current(e) && this.conn.state === 'open') void this.catchUp(e);
+              if (this.replica.holds(e) && this.conn.state === 'open') void this.catchUp(e);
             },
             backoff(++e.tries, 500, 10_000),
           );
@@ -213,13 +213,13 @@ export class Syncer {
 
   /** After a change: watch for holes, and report delivery. */
   changed(e: ChatEntry): void {
-    if (!this.current(e) || this.conn.state !== 'open') return;
+    if (!this.replica.holds(e) || this.conn.state !== 'open') return;
     if (e.hasGap) {
       if (e.gapTimer === undefined && !e.running) {
         const mark = `${e.syncedVer}/${e.contigSeq}`;
         e.gapTimer = later(() => {
           e.gapTimer = undefined;
-          if (!this.current(e)) return;
+          if (!this.replica.holds(e)) return;
           if (e.missed || mark === `${e.syncedVer}/${e.contigSeq}`) void this.catchUp(e);
           else this.changed(e);
         }, this.o.gapMs);
@@ -234,7 +234,7 @@ export class Syncer {
 
   /** Whether the chat has a receipt to send (DeliveryHooks). */
   wants(e: ChatEntry): boolean {
-    return this.delivers && this.current(e) && e.othersSeq > e.deliveredSeq && !e.hasGap;
+    return this.delivers && this.replica.holds(e) && e.othersSeq > e.deliveredSeq && !e.hasGap;
   }
 
   /**
@@ -262,9 +262,5 @@ export class Syncer {
     this.timer = undefined;
     this.deliveries.stop();
     for (const e of this.replica.chats.values()) cancel(e.gapTimer);
-  }
-
-  private current(e: ChatEntry): boolean {
-    return this.replica.chats.get(e.info.chatId) === e;
   }
 }
