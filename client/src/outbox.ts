@@ -279,16 +279,17 @@ export class Outbox {
     // A long refusal (RATE_LIMITED, not retryable) fails, unsent, every queued change of the action
     // too (not those in flight: their answers decide), so no more frames meet it (the server's flood
     // guard); their chats go on once all are gone (one waiting out a retry of a failed one, when that
-    // wait ends: its timer is not cancelled, a few bytes of the bundle).
+    // wait ends: its timer is not cancelled, a few bytes of the bundle). One that an `outbox` listener
+    // discarded meanwhile (finish(): out already) went as discarded: no `failed` for it.
     const failed = [entry];
     if (code === 'RATE_LIMITED')
       for (const e of this.all.values())
         if (e.action === entry.action && this.busy.get(e.chatId) !== e) failed.push(e);
-    for (const e of failed) {
-      this.finish(e);
-      this.hooks.emit({ entry: e, status: 'failed', error });
-      this.ended(e, error);
-    }
+    for (const e of failed)
+      if (this.finish(e)) {
+        this.hooks.emit({ entry: e, status: 'failed', error });
+        this.ended(e, error);
+      }
     for (const e of failed) this.proceed(e.chatId);
   }
 
@@ -301,12 +302,14 @@ export class Outbox {
     else s?.resolve(ack as Frame);
   }
 
-  private finish(entry: OutboxEntry, now = false): void {
-    this.all.delete(key(entry));
+  /** Takes the entry out of the outbox; false when it was out already (discarded). */
+  private finish(entry: OutboxEntry, now = false): boolean {
+    if (!this.all.delete(key(entry))) return false;
     const queue = this.chats.get(entry.chatId);
     if (queue?.first === entry) queue.take();
     else queue?.remove(entry);
     if (!queue?.size) this.chats.delete(entry.chatId);
     void this.changed(now);
+    return true;
   }
 }

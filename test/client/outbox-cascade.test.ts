@@ -1,0 +1,56 @@
+/**
+ * The long-refusal cascade (a `RATE_LIMITED` longer than LONG_REFUSAL_MS fails, unsent, every queued
+ * change of the action: outbox.ts failure()) on a fake socket and fake timers, at its edges: a failed
+ * change that was waiting out a retry frees its chat at once, and an app that discards a change from
+ * an `outbox` listener meanwhile hears of it once (its promise rejects CLOSED), never as failed too.
+ */
+import { afterEach, beforeEach, expect, it, vi } from 'vitest';
+import type { ChatClientError, OutboxChange } from '../../client/src/index.ts';
+import { FakeSocket, type Sent } from './support/fake-socket.ts';
+import { BUDGET, fakeClient, flush } from './support/harness.ts';
+
+beforeEach(() => {
+  vi.useFakeTimers();
+  FakeSocket.reset();
+});
+afterEach(() => vi.useRealTimers());
+
+async function open() {
+  const h = fakeClient({ sync: false });
+  await flush();
+  FakeSocket.last.open();
+  const changes: OutboxChange[] = [];
+  h.client.on('outbox', (c) => changes.push(c));
+  return { ...h, changes };
+}
+
+const outcome = (p: Promise<unknown>) =>
+  p.then(
+    () => 'ok',
+    (e: ChatClientError) => `${e.code}: ${e.message}`,
+  );
+
+it('a change the app discards from an outbox listener during the cascade is reported once: discarded, not failed', async () => {
+  const h = await open();
+  const sent = outcome(h.client.sendMessage('c1', 'too much'));
+  const discarded = outcome(h.client.sendMessage('c1', 'draft', { clientMessageId: 'draft-1' }));
+  const last = outcome(h.client.sendMessage('c1', 'last'));
+  h.client.on('outbox', (c) => {
+    if (c.status === 'failed' && c.entry.fields.text === 'too much') h.client.discard('draft-1');
+  });
+  await flush();
+  FakeSocket.last.error(FakeSocket.last.requests('sendMessage')[0] as Sent, 'RATE_LIMITED', BUDGET);
+  await flush();
+  expect(await sent).toBe(`RATE_LIMITED: ${BUDGET.message}`);
+  expect(await discarded).toBe('CLOSED: Discarded from the outbox.');
+  expect(await last).toBe(`RATE_LIMITED: ${BUDGET.message}`);
+  expect(h.changes.map((c) => `${c.entry.fields.text}:${c.status}`)).toEqual([
+    'too much:queued',
+    'draft:queued',
+    'last:queued',
+    'too much:failed',
+    'last:failed',
+  ]);
+  expect(h.client.pending()).toEqual([]);
+  expect(FakeSocket.last.requests('sendMessage')).toHaveLength(1);
+});
