@@ -70,7 +70,11 @@ export class Outbox {
    * be listed twice, or be no longer ready: pump() looks again).
    */
   private readonly ready = new Map<string, Fifo<string>>();
-  private readonly waits = new Map<string, TimerId>();
+  /**
+   * The changes waiting out a retry (each its chat's first): the chat goes on when the wait ends, or
+   * at once when the change goes another way (failed by a long refusal, discarded: not waited for).
+   */
+  private readonly waits = new Map<OutboxEntry, TimerId>();
   private readonly settle = new Map<string, Settle>();
   /** Changes added before the store loaded (`load` queues them behind the stored ones). */
   private early: OutboxEntry[] | undefined = [];
@@ -204,7 +208,7 @@ export class Outbox {
   /** The chat's next change, if it may go (nothing of the chat in flight or waiting), waits for a slot. */
   private wait(chatId: string): void {
     const head = this.head(chatId);
-    if (!head || this.busy.has(chatId) || this.waits.has(chatId) || this.unstored.has(head)) return;
+    if (!head || this.busy.has(chatId) || this.waits.has(head) || this.unstored.has(head)) return;
     const ready = this.ready.get(head.action) ?? new Fifo();
     ready.items.push(chatId);
     this.ready.set(head.action, ready);
@@ -222,7 +226,7 @@ export class Outbox {
       const chatId = ready.take() as string;
       const entry = this.head(chatId);
       // Listed twice, or its next change went another way since (sent, discarded): look again.
-      if (entry?.action === action && !this.busy.has(chatId) && !this.waits.has(chatId)) this.send(entry);
+      if (entry?.action === action && !this.busy.has(chatId) && !this.waits.has(entry)) this.send(entry);
     }
   }
 
@@ -267,9 +271,9 @@ export class Outbox {
           : (error.retryAfterMs ?? backoff(entry.attempts, ...this.backoffMs));
       if (delay > 0) {
         this.waits.set(
-          entry.chatId,
+          entry,
           later(() => {
-            this.waits.delete(entry.chatId);
+            this.waits.delete(entry);
             this.proceed(entry.chatId);
           }, delay),
         );
@@ -278,8 +282,8 @@ export class Outbox {
     }
     // A long refusal (RATE_LIMITED, not retryable) fails, unsent, every queued change of the action
     // too (not those in flight: their answers decide), so no more frames meet it (the server's flood
-    // guard); their chats go on once all are gone (one waiting out a retry of a failed one, when that
-    // wait ends: its timer is not cancelled, a few bytes of the bundle). One that an `outbox` listener
+    // guard); their chats go on once all are gone, one waiting out a retry of a failed one too (`waits`
+    // holds the change: its timer, not cancelled, finds it gone). One that an `outbox` listener
     // discarded meanwhile (finish(): out already) went as discarded: no `failed` for it.
     const failed = [entry];
     if (code === 'RATE_LIMITED')

@@ -30,6 +30,55 @@ const outcome = (p: Promise<unknown>) =>
     (e: ChatClientError) => `${e.code}: ${e.message}`,
   );
 
+it("a change failed while it waits out a retry: its chat's next change goes at once, not when the wait ends", async () => {
+  const h = await open();
+  const reaction = outcome(h.client.react('c1', 'm1', '👍'));
+  void h.client.sendMessage('c1', 'behind the reaction');
+  const other = outcome(h.client.react('c2', 'm2', '👍'));
+  await flush();
+  const socket = FakeSocket.last;
+  const [first, second] = socket.requests('react') as [Sent, Sent];
+  // "Busy, please retry" in 30 s: c1 waits (its send behind the reaction too).
+  socket.error(first, 'CONFLICT', { retryAfterMs: 30_000 });
+  await flush();
+  expect(socket.requests('sendMessage')).toEqual([]);
+  // The long refusal of c2's reaction fails c1's waiting one with it: c1's send goes now.
+  socket.error(second, 'RATE_LIMITED', BUDGET);
+  await flush();
+  expect(await reaction).toBe(`RATE_LIMITED: ${BUDGET.message}`);
+  expect(await other).toBe(`RATE_LIMITED: ${BUDGET.message}`);
+  expect(socket.requests('sendMessage').map((s) => s.text)).toEqual(['behind the reaction']);
+  socket.ack(socket.requests('sendMessage')[0] as Sent, { messageId: 'x', ver: 1 });
+  await flush();
+  expect(h.client.pending()).toEqual([]);
+  // Nothing goes again when the old wait would have ended.
+  await vi.advanceTimersByTimeAsync(30_000);
+  expect(socket.requests('react')).toHaveLength(2);
+  expect(socket.requests('sendMessage')).toHaveLength(1);
+});
+
+it("a change discarded while it waits out a retry: its chat's next change goes at once", async () => {
+  const h = await open();
+  const reaction = outcome(h.client.react('c1', 'm1', '👍'));
+  void h.client.sendMessage('c1', 'behind the reaction');
+  await flush();
+  const socket = FakeSocket.last;
+  socket.error(socket.requests('react')[0] as Sent, 'CONFLICT', { retryAfterMs: 30_000 });
+  await flush();
+  const [entry] = h.client.pending();
+  expect(entry?.action).toBe('react');
+  expect(h.client.discard(entry?.id as string)).toBe(true);
+  await flush();
+  expect(await reaction).toBe('CLOSED: Discarded from the outbox.');
+  expect(socket.requests('sendMessage').map((s) => s.text)).toEqual(['behind the reaction']);
+  socket.ack(socket.requests('sendMessage')[0] as Sent, { messageId: 'x', ver: 1 });
+  await flush();
+  expect(h.client.pending()).toEqual([]);
+  await vi.advanceTimersByTimeAsync(30_000);
+  expect(socket.requests('react')).toHaveLength(1);
+  expect(socket.requests('sendMessage')).toHaveLength(1);
+});
+
 it('a change the app discards from an outbox listener during the cascade is reported once: discarded, not failed', async () => {
   const h = await open();
   const sent = outcome(h.client.sendMessage('c1', 'too much'));
