@@ -34,11 +34,18 @@ export function attach(socket: WebSocketLike, handlers: SocketHandlers): void {
     handlers.close(opened, event?.code ?? 1006, status);
 }
 
-/** Stops listening to a socket (before closing it, or after giving up on it). */
+/**
+ * Stops listening to a socket (before closing it, or after giving up on it). One that opens after
+ * all is closed then: React Native on Android ignores `close()` while a socket is connecting and
+ * opens it later, which would leave the user online on a socket nobody reads.
+ */
 export function detach(socket: WebSocketLike | undefined): WebSocketLike | undefined {
   // No-ops rather than null: Node's `ws` throws an 'error' without a listener (closing a
   // socket that is still connecting emits one).
   const ignore = (): void => undefined;
-  if (socket) socket.onopen = socket.onmessage = socket.onerror = socket.onclose = ignore;
+  if (socket) {
+    socket.onmessage = socket.onerror = socket.onclose = ignore;
+    socket.onopen = () => socket.close(1000);
+  }
   return socket;
 }

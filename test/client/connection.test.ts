@@ -196,6 +196,24 @@ describe('reconnecting', () => {
     expect(FakeSocket.all).toHaveLength(2);
   });
 
+  it('closes a socket that opens after it was given up (React Native on Android ignores close() while connecting)', async () => {
+    const { client } = fakeClient(bare);
+    await flush();
+    const socket = FakeSocket.last;
+    // RN Android's WebSocketModule drops a close() of a socket still connecting, and opens it later.
+    const closes: (number | undefined)[] = [];
+    socket.close = (code?: number) => {
+      closes.push(code);
+      if (closes.length > 1) socket.closed = { code };
+    };
+    client.suspend();
+    expect(socket.closed).toBeUndefined();
+    socket.open();
+    expect(closes).toEqual([1000, 1000]);
+    expect(socket.closed).toMatchObject({ code: 1000 });
+    expect(client.state).not.toBe('open');
+  });
+
   it('asks the token function again for every new socket', async () => {
     let n = 0;
     const token = vi.fn(async () => jwt({ sub: `u${++n}` }));
