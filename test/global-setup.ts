@@ -6,6 +6,8 @@
  * the synthesized IAM policies allow exactly those calls; and every environment variable each function
  * uses (`env/`, lambdas/shared/env-use.ts), which `scripts/check-env.ts` proves its definition sets.
  *
+ * Runs DynamoDB Local with the quick JVM options (`QUICK_JAVA_OPTIONS` in local/dynamodb.ts).
+ *
  * And gives the run a temporary directory of its own (`TMPDIR`, read by `os.tmpdir()` in every worker
  * and child process), removed when the run ends: every CDK `App` without an `outdir` synthesizes
  * into a fresh `cdk.out*` directory under it (about a hundred of them, 0.7 MB each, per run), and
@@ -16,7 +18,12 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { TestProject } from 'vitest/node';
 import { CALL_LOG_DIR_ENV } from '../lambdas/shared/call-recorder.ts';
-import { type DynamoLocal, startDynamoLocal } from '../local/dynamodb.ts';
+import {
+  type DynamoLocal,
+  JAVA_OPTIONS_ENV,
+  QUICK_JAVA_OPTIONS,
+  startDynamoLocal,
+} from '../local/dynamodb.ts';
 
 let dynamo: DynamoLocal | undefined;
 let runTmp: string | undefined;
@@ -37,6 +44,9 @@ export async function setup(project: TestProject): Promise<void> {
   rmSync(callLog, { recursive: true, force: true });
   mkdirSync(callLog, { recursive: true });
   process.env[CALL_LOG_DIR_ENV] = callLog;
+  // This DynamoDB Local, and every other one the run starts (the workers and their `npm run dev`
+  // children inherit it), with the quick JVM options unless the caller chose others.
+  process.env[JAVA_OPTIONS_ENV] ??= QUICK_JAVA_OPTIONS;
   try {
     dynamo = await startDynamoLocal();
   } catch (error) {

@@ -6,12 +6,15 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { ROOT } from '../../local/stack.ts';
 
-/** The environment of a fresh shell: nothing the test runner or other stacks may have set. */
+/**
+ * The environment of a fresh shell: nothing the test runner or other stacks may have set; but
+ * DynamoDB Local's JVM options (test/global-setup.ts), which change its CPU, not what it does.
+ */
 export function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...process.env };
   for (const key of Object.keys(env)) {
     if (
-      /^(JWT_|DYNAMODB_|TABLE_NAME$|WS_MANAGEMENT_ENDPOINT$|SCHEDULED_|SQS_|PORT$|HOST$|VITEST|npm_)/.test(
+      /^(JWT_|DYNAMODB_(?!JAVA_OPTIONS$)|TABLE_NAME$|WS_MANAGEMENT_ENDPOINT$|SCHEDULED_|SQS_|PORT$|HOST$|VITEST|npm_)/.test(
         key,
       )
     ) {
