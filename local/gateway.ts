@@ -4,7 +4,8 @@
  *
  * This class only wires the parts under `gateway/`:
  * - `handshake.ts`: the REQUEST authorizer (identity source: a query parameter), then `$connect`
- *   (and, when asked, the local-only check of a browser's `Origin`); no subprotocol is selected;
+ *   (first a request that is no WebSocket handshake is refused, 400 or 405, and, when asked, a
+ *   browser's `Origin` checked to be local); no subprotocol is selected;
  * - `routing.ts`: route selection on `$request.body.action`, `$default` otherwise; two-way route
  *   responses back to the caller (over 128 KB: not sent, logged); a throwing handler gives API
  *   Gateway's `{"message": "Internal server error", ...}` frame; a binary frame closes the socket

@@ -3,7 +3,9 @@
  * `$connect`. A refusal answers the upgrade request with API Gateway's HTTP status and body; an
  * authorizer context API Gateway refuses (invoker.ts, `contextAsStrings`) is a 500, and the reason
  * goes to the execution log.
- * Before both, when `localOriginsOnly` is set, a browser page of another site is refused (403).
+ * Before both, a request that is no WebSocket handshake is refused as API Gateway refuses it before
+ * invoking anything (`malformed`), and, when `localOriginsOnly` is set, a browser page of another
+ * site (403).
  */
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
@@ -16,6 +18,7 @@ const HTTP_REASONS: Record<number, string> = {
   401: 'Unauthorized',
   403: 'Forbidden',
   404: 'Not Found',
+  405: 'Method Not Allowed',
   429: 'Too Many Requests',
   500: 'Internal Server Error',
   502: 'Bad Gateway',
@@ -38,6 +41,28 @@ export interface HandshakeDeps {
   readonly localOriginsOnly: boolean;
   /** The stage's execution log: why a handshake failed when the client cannot be told. */
   readonly log: (entry: ExecutionLogEntry) => void;
+}
+
+/** A Sec-WebSocket-Key: 16 bytes in base64 (RFC 6455 4.2.1), as `ws` checks it. */
+const WEBSOCKET_KEY = /^[+/0-9A-Za-z]{22}==$/;
+
+/**
+ * Why an upgrade request is no WebSocket handshake (the method, `Upgrade`, `Sec-WebSocket-Key`,
+ * `Sec-WebSocket-Version`), with `ws`'s status for it; undefined when it is one. Checked before the
+ * authorizer and `$connect`: `ws` refuses such a request only after them, without calling back, so
+ * no `$disconnect` would run for the connection `$connect` stored.
+ */
+export function malformed(req: IncomingMessage): { status: 400 | 405; message: string } | undefined {
+  if (req.method !== 'GET') return { status: 405, message: 'Invalid HTTP method' };
+  if (req.headers.upgrade?.toLowerCase() !== 'websocket')
+    return { status: 400, message: 'Invalid Upgrade header' };
+  const key = req.headers['sec-websocket-key'];
+  if (key === undefined || !WEBSOCKET_KEY.test(key))
+    return { status: 400, message: 'Missing or invalid Sec-WebSocket-Key header' };
+  const version = Number(req.headers['sec-websocket-version']);
+  if (version !== 13 && version !== 8)
+    return { status: 400, message: 'Missing or invalid Sec-WebSocket-Version header' };
+  return undefined;
 }
 
 /** Hosts of the origins a page on this machine has, on any port. */
@@ -79,6 +104,9 @@ export async function handshake(
   };
   const requestContext = connectContext(deps.stage, facts);
   let authorizer: Record<string, unknown> | undefined;
+
+  const bad = malformed(req);
+  if (bad) return refuse(socket, bad.status, bad.message, 'BadRequestException');
 
   // WebSockets are not covered by CORS: without this any page the developer visits could connect.
   if (deps.localOriginsOnly && !isLocalOrigin(req.headers.origin, deps.stage.domainName)) {

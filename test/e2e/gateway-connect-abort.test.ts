@@ -8,6 +8,7 @@
  * calling back. The first test holds `$connect` until the client is gone; the second aborts real
  * handshakes after a few milliseconds, as a mobile review found them.
  */
+import { request } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
@@ -18,6 +19,8 @@ import { type TestStack, uniqueId, useTestStack } from '../support/stack.ts';
 
 /** Set by a test: every `$connect` waits for it after the handler has run (records stored). */
 let hold: { reached: () => void; release: Promise<void> } | undefined;
+/** How many `$connect`s ran. */
+let connects = 0;
 
 const stack = useTestStack({
   wrapLoader: (routeKey, load) =>
@@ -26,6 +29,7 @@ const stack = useTestStack({
       : async () => {
           const handler = await load();
           const held: LambdaHandler = async (event, context) => {
+            connects++;
             const result = await handler(event, context);
             const current = hold;
             if (current) {
@@ -98,5 +102,37 @@ describe('a client gone during $connect', () => {
     }
     await expectGone(stack, peer, userId, before);
     await peer.close();
+  });
+});
+
+describe('an upgrade request ws would refuse (Sec-WebSocket-Version 12), with a valid token', () => {
+  it('gets 400 before $connect runs: no connection record is left behind', async () => {
+    const userId = uniqueId('badversion');
+    const url = new URL((await stack.urlFor(userId)).replace(/^ws/, 'http'));
+    const before = connects;
+    const status = await new Promise<number | undefined>((resolve, reject) => {
+      const req = request(url, {
+        headers: {
+          Connection: 'Upgrade',
+          Upgrade: 'websocket',
+          'Sec-WebSocket-Key': 'dGhlIHNhbXBsZSBub25jZQ==',
+          'Sec-WebSocket-Version': '12',
+        },
+      });
+      req.on('response', (res) => {
+        res.resume();
+        resolve(res.statusCode);
+      });
+      req.on('upgrade', (res, socket) => {
+        socket.destroy();
+        resolve(res.statusCode);
+      });
+      req.on('error', reject);
+      req.end();
+    });
+    await stack.gateway.idle();
+    expect(status).toBe(400);
+    expect(await storedConnectionIds(stack, userId)).toEqual([]);
+    expect(connects).toBe(before);
   });
 });
