@@ -241,7 +241,14 @@ export class LocalGateway {
       await this.#disconnect(facts, { code: 1006, reason: 'Client gone' });
       return;
     }
-    this.#wss?.handleUpgrade(req, socket, head, (ws) => this.#open(ws, facts));
+    // ws calls back at once when it opens the socket (no verifyClient); a request it still refuses
+    // (its other header checks, handshake.ts makes most first) gets its $disconnect.
+    let opened = false;
+    this.#wss?.handleUpgrade(req, socket, head, (ws) => {
+      opened = true;
+      this.#open(ws, facts);
+    });
+    if (!opened) await this.#disconnect(facts, { code: 1006, reason: 'Handshake refused' });
   }
 
   #open(socket: WebSocket, facts: ConnectionFacts): void {

@@ -199,62 +199,6 @@ function upgradeHeaders(url: string, protocols: string): Promise<IncomingHttpHea
   });
 }
 
-/** A bare upgrade request: the status of the answer (101 when the socket opened). */
-function upgradeStatus(url: string, method: string, headers: Record<string, string>): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const req = request(url.replace(/^ws:/, 'http:'), {
-      method,
-      headers: { Connection: 'Upgrade', ...headers },
-    });
-    req.on('upgrade', (res, socket) => {
-      socket.destroy();
-      resolve(res.statusCode ?? 0);
-    });
-    req.on('response', (res) => {
-      res.resume();
-      resolve(res.statusCode ?? 0);
-    });
-    req.on('error', reject);
-    req.end();
-  });
-}
-
-const VALID_UPGRADE = {
-  Upgrade: 'websocket',
-  'Sec-WebSocket-Key': 'dGhlIHNhbXBsZSBub25jZQ==',
-  'Sec-WebSocket-Version': '13',
-};
-
-describe('a malformed upgrade request', () => {
-  it.each([
-    ['a method other than GET', 'POST', {}, 405],
-    ['an Upgrade other than websocket', 'GET', { Upgrade: 'h2c' }, 400],
-    ['no Sec-WebSocket-Key', 'GET', { 'Sec-WebSocket-Key': '' }, 400],
-    ['a Sec-WebSocket-Key not of 16 bytes', 'GET', { 'Sec-WebSocket-Key': 'c2hvcnQ=' }, 400],
-    ['no Sec-WebSocket-Version', 'GET', { 'Sec-WebSocket-Version': '' }, 400],
-    ['Sec-WebSocket-Version 12', 'GET', { 'Sec-WebSocket-Version': '12' }, 400],
-  ])(
-    'with %s is refused (%s) before the authorizer and $connect run',
-    async (_what, method, changed, status) => {
-      // An empty value leaves the header out.
-      const headers = Object.fromEntries(
-        Object.entries({ ...VALID_UPGRADE, ...changed }).filter(([, value]) => value !== ''),
-      );
-      expect(await upgradeStatus(`${gw.gateway.url}/?token=ok-gina`, method, headers)).toBe(status);
-      await gw.gateway.idle();
-      expect(gw.rec.authorizerEvents).toHaveLength(0);
-      expect(gw.rec.of('$connect')).toHaveLength(0);
-      expect(gw.rec.of('$disconnect')).toHaveLength(0);
-      expect(gw.gateway.connectionIds).toEqual([]);
-    },
-  );
-
-  it('and the same request well formed opens', async () => {
-    expect(await upgradeStatus(`${gw.gateway.url}/?token=ok-gina`, 'GET', VALID_UPGRADE)).toBe(101);
-    expect(gw.rec.of('$connect')).toHaveLength(1);
-  });
-});
-
 describe('subprotocols (Sec-WebSocket-Protocol)', () => {
   it('selects none: the 101 answer has no Sec-WebSocket-Protocol, as API Gateway without a $connect header', async () => {
     const headers = await upgradeHeaders(`${gw.gateway.url}/?token=ok-erin`, 'chat.v1, chat.v2');
