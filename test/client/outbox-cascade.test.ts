@@ -1,8 +1,9 @@
 /**
  * The long-refusal cascade (a `RATE_LIMITED` longer than LONG_REFUSAL_MS fails, unsent, every queued
  * change of the action: outbox.ts failure()) on a fake socket and fake timers, at its edges: a failed
- * change that was waiting out a retry frees its chat at once, and an app that discards a change from
- * an `outbox` listener meanwhile hears of it once (its promise rejects CLOSED), never as failed too.
+ * change that was waiting out a retry frees its chat at once; the failing changes are out of the
+ * queues before an `outbox` listener hears of the first, so its discard() finds none of them (each is
+ * reported once, failed) and frees no chat whose next change is failing (nothing more is sent).
  */
 import { afterEach, beforeEach, expect, it, vi } from 'vitest';
 import type { ChatClientError, OutboxChange } from '../../client/src/index.ts';
@@ -79,27 +80,58 @@ it("a change discarded while it waits out a retry: its chat's next change goes a
   expect(socket.requests('sendMessage')).toHaveLength(1);
 });
 
-it('a change the app discards from an outbox listener during the cascade is reported once: discarded, not failed', async () => {
+it('a change the cascade fails cannot be discarded by an outbox listener meanwhile: reported once, failed', async () => {
   const h = await open();
   const sent = outcome(h.client.sendMessage('c1', 'too much'));
-  const discarded = outcome(h.client.sendMessage('c1', 'draft', { clientMessageId: 'draft-1' }));
+  const queued = outcome(h.client.sendMessage('c1', 'draft', { clientMessageId: 'draft-1' }));
   const last = outcome(h.client.sendMessage('c1', 'last'));
+  const discards: boolean[] = [];
   h.client.on('outbox', (c) => {
-    if (c.status === 'failed' && c.entry.fields.text === 'too much') h.client.discard('draft-1');
+    if (c.status === 'failed' && c.entry.fields.text === 'too much')
+      discards.push(h.client.discard('draft-1'));
   });
   await flush();
   FakeSocket.last.error(FakeSocket.last.requests('sendMessage')[0] as Sent, 'RATE_LIMITED', BUDGET);
   await flush();
+  expect(discards).toEqual([false]);
   expect(await sent).toBe(`RATE_LIMITED: ${BUDGET.message}`);
-  expect(await discarded).toBe('CLOSED: Discarded from the outbox.');
+  expect(await queued).toBe(`RATE_LIMITED: ${BUDGET.message}`);
   expect(await last).toBe(`RATE_LIMITED: ${BUDGET.message}`);
   expect(h.changes.map((c) => `${c.entry.fields.text}:${c.status}`)).toEqual([
     'too much:queued',
     'draft:queued',
     'last:queued',
     'too much:failed',
+    'draft:failed',
     'last:failed',
   ]);
   expect(h.client.pending()).toEqual([]);
   expect(FakeSocket.last.requests('sendMessage')).toHaveLength(1);
+});
+
+it("a listener's discard during the cascade frees no chat whose next change is failing: nothing more is sent", async () => {
+  const h = await open();
+  const big = outcome(h.client.sendMessage('c1', 'a long text'));
+  const sa = outcome(h.client.sendMessage('c2', 'sa', { clientMessageId: 'sa' }));
+  const sb = outcome(h.client.sendMessage('c2', 'sb', { clientMessageId: 'sb' }));
+  await flush();
+  const socket = FakeSocket.last;
+  const [first, second] = socket.requests('sendMessage') as [Sent, Sent];
+  socket.error(second, 'CONFLICT', { retryAfterMs: 30_000 }); // c2's first change waits out a retry
+  await flush();
+  const discards: string[] = [];
+  h.client.on('outbox', (c) => {
+    if (c.status === 'failed' && c.entry.fields.text === 'a long text')
+      for (const e of h.client.pending('c2')) discards.push(`${e.id}:${h.client.discard(e.id)}`);
+  });
+  socket.error(first, 'RATE_LIMITED', BUDGET);
+  await flush();
+  expect(discards).toEqual([]);
+  expect(socket.requests('sendMessage')).toHaveLength(2);
+  for (const p of [big, sa, sb]) expect(await p).toBe(`RATE_LIMITED: ${BUDGET.message}`);
+  expect(
+    h.changes.filter((c) => c.status !== 'queued').map((c) => `${c.entry.fields.text}:${c.status}`),
+  ).toEqual(['a long text:failed', 'sa:failed', 'sb:failed']);
+  await vi.advanceTimersByTimeAsync(30_000);
+  expect(socket.requests('sendMessage')).toHaveLength(2);
 });
