@@ -2,7 +2,7 @@
  * Chaos soak of the client (issue 10). Several clients (four users, one of them on two devices) in
  * a group and two direct chats send SOAK_MESSAGES messages (default 2,000; at most SOAK_SECONDS of
  * sending, default 100, so a slow machine sends fewer and the run stays near two minutes) and also
- * edit, delete and (once the server has it) react, through the client's outbox, while:
+ * edit, delete, (once the server has it) react through the client's outbox, and read, while:
  *   - sockets are closed by the server (Management API DeleteConnection),
  *   - sockets vanish without a close frame (the gateway drops them; a phone losing its network),
  *   - sockets are cut abruptly from the client side (TCP drop),
@@ -10,7 +10,8 @@
  *   - DynamoDB Local stops and starts again once (its own instance, data in a temp folder).
  * Afterwards every client's copy of every chat equals the server's `history` exactly: no message
  * lost, duplicated, out of order or stale, and every send stored exactly once. The app heard each
- * version of each message once. Figures are printed.
+ * version of each message once. Every client's read state (its read cursor and unread count, every
+ * member's read cursor, member count and owner) equals the server's. Figures are printed.
  *
  * Catching up is the server's `sync` (edits, deletions and reactions made while a client was away
  * included), so the whole of every message is compared.
@@ -29,6 +30,7 @@ import { type DynamoLocal, freePort, startDynamoLocal } from '../../local/dynamo
 import { eventually, sleep } from '../support/client.ts';
 import { startTestStack, type TestStack, uniqueId } from '../support/stack.ts';
 import { clientFor, connectionIds, SERVER_HAS, serverHistory, settled, socketFamily } from './support/e2e.ts';
+import { readStateDiffs } from './support/read-state.ts';
 import { Workload } from './support/workload.ts';
 
 const MESSAGES = Number(process.env.SOAK_MESSAGES ?? 2000);
@@ -273,6 +275,9 @@ describe('client chaos soak', () => {
         }
       }
 
+      // Every client's read state (own cursor, unread count, members' read cursors) equals the server's.
+      expect(await readStateDiffs(stack, clients, chatsOf)).toEqual([]);
+
       // Every send stored exactly once, with its text; seqs strictly increasing; each sender's order kept.
       const all = [...truth.values()].flat();
       workload.checkStored(all);
@@ -289,6 +294,8 @@ describe('client chaos soak', () => {
         edits: workload.edits,
         deletes: workload.deletes,
         reactions: workload.reactions,
+        reads: workload.reads,
+        readsFailed: workload.readsFailed,
         stored: all.length,
         reconnects: sum('reconnects'),
         forced1001,

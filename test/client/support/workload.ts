@@ -1,7 +1,8 @@
 /**
- * The soak's users: each client sends, edits, deletes and reacts through its outbox (a few changes
- * in flight at once), and every `messages` change the app hears is recorded to check that each
- * version arrived once and never an older one after a newer one.
+ * The soak's users: each client sends, edits, deletes and reacts through its outbox and reads up to
+ * the newest message it holds (a few changes in flight at once), and every `messages` change the
+ * app hears is recorded to check that each version arrived once and never an older one after a
+ * newer one.
  */
 import { expect } from 'vitest';
 import type { ChatClient, Message } from '../../../client/src/index.ts';
@@ -24,6 +25,9 @@ export class Workload {
   edits = 0;
   deletes = 0;
   reactions = 0;
+  reads = 0;
+  /** Reads whose request failed (a socket killed under it: a plain request, not the outbox's). */
+  readsFailed = 0;
   readonly failures: string[] = [];
   readonly #sent = new Map<string, string>();
   readonly #redelivered: string[] = [];
@@ -105,6 +109,15 @@ export class Workload {
         const m = pick(own);
         this.reactions++;
         track('react', client.react(m.chatId, m.messageId, pick(EMOJI), Math.random() < 0.3));
+      } else if (roll < 0.2) {
+        // Up to the newest message held; the soak checks the read state everyone ends with.
+        this.reads++;
+        track(
+          'read',
+          client.markRead(pick(this.chats[index] ?? [])).catch(() => {
+            this.readsFailed++;
+          }),
+        );
       } else {
         const chatId = pick(this.chats[index] ?? []);
         const clientMessageId = `soak-${index}-${sent}`;
