@@ -175,8 +175,10 @@ function spawnDynamoLocal(port: number, host: string, dbPath: string | undefined
 const lastLines = (text: string, count: number) => text.trimEnd().split('\n').slice(-count).join('\n');
 
 export interface DynamoLocalOptions {
-  /** @default a free port */
+  /** A port given is used as is, never changed. @default a free port, from {@link pickPort} */
   readonly port?: number;
+  /** How a free port is picked when `port` is not given (a test's picker). @default {@link freePort} */
+  readonly pickPort?: () => Promise<number>;
   /** Keep the data in this folder. @default in memory */
   readonly dbPath?: string;
   /** Listen address. @default {@link LOOPBACK_HOST}; `0.0.0.0` for every interface */
@@ -191,7 +193,7 @@ export interface DynamoLocalOptions {
 export async function startDynamoLocal(options: DynamoLocalOptions = {}): Promise<DynamoLocal> {
   assertJava();
   useLocalAwsEnvironment();
-  const port = options.port ?? (await freePort());
+  const port = options.port ?? (await (options.pickPort ?? freePort)());
   const dbPath = options.dbPath ? resolve(options.dbPath) : undefined;
   if (dbPath) mkdirSync(dbPath, { recursive: true });
   const host = options.host ?? LOOPBACK_HOST;
