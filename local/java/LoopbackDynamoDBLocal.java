@@ -2,7 +2,9 @@
  * Starts DynamoDB Local listening on one address only (127.0.0.1 unless -Ddynamodb.host says
  * otherwise). DynamoDB Local has no option for its listen address: its Jetty server binds every
  * interface. This launcher builds the server exactly as DynamoDB Local's own main does, from the
- * same command-line options, sets the host on its connectors, then starts it.
+ * same command-line options, sets the host on its connectors, then starts it, and says so once it
+ * listens: "LoopbackDynamoDBLocal listening on <host>:<port>" (local/dynamodb.ts waits for that line;
+ * a port taken by another process fails the start with a BindException instead).
  *
  * Compiled once by local/dynamodb.ts with the Java runtime's own compiler module.
  */
@@ -24,5 +26,8 @@ public class LoopbackDynamoDBLocal {
       ((ServerConnector) connector).setHost(host);
     }
     proxy.start();
+    for (Connector connector : server.getConnectors()) {
+      System.out.println("LoopbackDynamoDBLocal listening on " + host + ":" + ((ServerConnector) connector).getLocalPort());
+    }
   }
 }
