@@ -26,7 +26,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Chat, ChatClient, Message } from '../../client/src/index.ts';
-import { type DynamoLocal, freePort, startDynamoLocal } from '../../local/dynamodb.ts';
+import { type DynamoLocal, startDynamoLocal } from '../../local/dynamodb.ts';
 import { eventually, sleep } from '../support/client.ts';
 import { startTestStack, type TestStack, uniqueId } from '../support/stack.ts';
 import { clientFor, connectionIds, SERVER_HAS, serverHistory, settled, socketFamily } from './support/e2e.ts';
@@ -48,8 +48,10 @@ const clients: ChatClient[] = [];
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'client-soak-'));
-  port = await freePort();
-  dynamo = await startDynamoLocal({ port, dbPath: dir });
+  // A free port picked by the start itself (picked again should another process take it first);
+  // the restart reuses it.
+  dynamo = await startDynamoLocal({ dbPath: dir });
+  port = dynamo.port;
   stack = await startTestStack({
     dynamoEndpoint: dynamo.endpoint,
     limits: { maxConnectionMs: SOCKET_MS },

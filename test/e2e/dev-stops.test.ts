@@ -14,7 +14,6 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { LOOPBACK_HOST } from '../../local/defaults.ts';
-import { freePort } from '../../local/dynamodb.ts';
 import { eventually } from '../support/client.ts';
 import { cleanEnv } from '../support/dev-process.ts';
 import { alive, DevProcess, ping, ready } from '../support/dev-run.ts';
@@ -34,6 +33,8 @@ afterAll(async () => {
   for (const server of servers) server.close();
 }, 60_000);
 
+// PORT=0: the gateway takes a free port as it binds (a port picked here could be taken by another
+// process before dev binds it, seconds later, after DynamoDB Local; dev would refuse it).
 function startDev(args: string[], env: Record<string, string>, options: { viaNpm?: boolean } = {}) {
   const dev = new DevProcess(args, cleanEnv(env), options);
   started.push(dev);
@@ -55,11 +56,10 @@ describe('npm run dev stops', () => {
   it('on Ctrl-C with sockets open: every $disconnect deletes its connection (DynamoDB Local stops last); a second dev on its --persist folder is refused first', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'chat-dev-stops-'));
     tempDirs.push(dataDir);
-    const port = await freePort();
     const stateFile = join(dataDir, 'dev-state.json');
     const dev = startDev(
       ['--persist', dataDir],
-      { PORT: String(port), SEED: '0', DEV_STATE_FILE: stateFile },
+      { PORT: '0', SEED: '0', DEV_STATE_FILE: stateFile },
       { viaNpm: true },
     );
     const info = await ready(dev);
@@ -71,7 +71,7 @@ describe('npm run dev stops', () => {
     const devNode = dev.children().find((c) => c.args.includes('local/dev.ts'));
     expect(devNode, JSON.stringify(dev.children())).toBeDefined();
     const second = startDev(['--persist', dataDir], {
-      PORT: String(await freePort()),
+      PORT: '0',
       SEED: '0',
       DEV_STATE_FILE: stateFile,
     });
@@ -97,7 +97,7 @@ describe('npm run dev stops', () => {
   }, 180_000);
 
   it('when DynamoDB Local dies after Ready: says so, with its exit, and exits with code 1', async () => {
-    const dev = startDev([], { PORT: String(await freePort()), SEED: '0' });
+    const dev = startDev([], { PORT: '0', SEED: '0' });
     const info = await ready(dev);
     javaPids.push(info.javaPid, ...info.childPids);
 
@@ -110,7 +110,7 @@ describe('npm run dev stops', () => {
 describe('npm run dev with DynamoDB Local hung', () => {
   it('still stops on one SIGTERM (a deadline, then exit code 1), leaving no Java process', async () => {
     // The deadline shortened from 10 s (DEV_STOP_DEADLINE_MS): the stop is as hung either way.
-    const dev = startDev([], { PORT: String(await freePort()), SEED: '0', DEV_STOP_DEADLINE_MS: '2000' });
+    const dev = startDev([], { PORT: '0', SEED: '0', DEV_STOP_DEADLINE_MS: '2000' });
     const info = await ready(dev);
     javaPids.push(info.javaPid, ...info.childPids);
     // Open sockets: the stop's $disconnects wait on DynamoDB Local too.
@@ -139,14 +139,14 @@ describe('npm run dev leaves no temporary media folder', () => {
   it('when stopped during start-up (SIGTERM), and on a SIGHUP (the terminal closed) after Ready', async () => {
     const tmp = mkdtempSync(join(tmpdir(), 'chat-dev-tmp-'));
     tempDirs.push(tmp);
-    const early = startDev([], { PORT: String(await freePort()), SEED: '0', TMPDIR: tmp });
+    const early = startDev([], { PORT: '0', SEED: '0', TMPDIR: tmp });
     await eventually(() => mediaFolders(tmp).length > 0 || early.child.exitCode !== null, 60_000);
     for (const d of early.descendants()) javaPids.push(d.pid);
     early.child.kill('SIGTERM');
     expect(await early.exited).toEqual({ code: 0, signal: null });
     expect(mediaFolders(tmp)).toEqual([]);
 
-    const dev = startDev([], { PORT: String(await freePort()), SEED: '0', TMPDIR: tmp });
+    const dev = startDev([], { PORT: '0', SEED: '0', TMPDIR: tmp });
     const info = await ready(dev);
     javaPids.push(info.javaPid, ...info.childPids);
     expect(mediaFolders(tmp)).toHaveLength(1);
@@ -160,10 +160,10 @@ describe('npm run dev leaves no temporary media folder', () => {
 
 describe('npm run dev refuses', () => {
   it('a taken port before starting Java, naming --port and PORT', async () => {
-    const port = await freePort();
     const taken = createServer();
     servers.push(taken);
-    await new Promise<void>((resolve) => taken.listen(port, LOOPBACK_HOST, resolve));
+    await new Promise<void>((resolve) => taken.listen(0, LOOPBACK_HOST, resolve));
+    const { port } = taken.address() as { port: number };
 
     const dev = startDev([], { PORT: String(port), SEED: '0' });
     expect(await dev.exited).toEqual({ code: 1, signal: null });

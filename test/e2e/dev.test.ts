@@ -180,10 +180,9 @@ describe('npm run dev', () => {
   }, 180_000);
 
   it('keeps the data across restarts (DYNAMODB_DATA_DIR); a SIGTERM to npm alone stops everything', async () => {
-    const port = await freePort();
     const dev = startDev(
       [],
-      { PORT: String(port), DYNAMODB_DATA_DIR: dataDir, DEV_STATE_FILE: join(dataDir, 'dev-state.json') },
+      { PORT: '0', DYNAMODB_DATA_DIR: dataDir, DEV_STATE_FILE: join(dataDir, 'dev-state.json') },
       { viaNpm: true },
     );
     const info = await ready(dev);
@@ -209,7 +208,7 @@ describe('npm run dev', () => {
   }, 180_000);
 
   it('leaves no Java process behind when stopped during start-up', async () => {
-    const dev = startDev([], { PORT: String(await freePort()), SEED: '0' });
+    const dev = startDev([], { PORT: '0', SEED: '0' });
     let java: { pid: number; args: string } | undefined;
     await eventually(() => {
       java = dev.children().find((c) => c.args.includes('DynamoDBLocal.jar'));
@@ -225,7 +224,7 @@ describe('npm run dev', () => {
   }, 180_000);
 
   it('refuses HOST=0.0.0.0 with the public dev JWT secret: exit code 1, telling to set JWT_SECRET', async () => {
-    const dev = startDev([], { HOST: '0.0.0.0', PORT: String(await freePort()) });
+    const dev = startDev([], { HOST: '0.0.0.0', PORT: '0' });
     expect(await dev.exited).toEqual({ code: 1, signal: null });
     expect(dev.stderr).toMatch(/Refusing to listen on 0\.0\.0\.0 with the public development JWT secret/);
     expect(dev.stderr).toMatch(/Set JWT_SECRET to a secret of your own/);
@@ -238,7 +237,7 @@ describe('npm run dev', () => {
     symlinkSync(process.execPath, join(bin, 'node'));
     expect(spawnSync('sh', ['-c', 'command -v java'], { env: { PATH: bin } }).status).not.toBe(0);
 
-    const dev = startDev([], { PATH: bin, PORT: String(await freePort()) });
+    const dev = startDev([], { PATH: bin, PORT: '0' });
     const exit = await dev.exited;
     expect(exit).toEqual({ code: 1, signal: null });
     expect(dev.stderr).toContain(JAVA_MISSING);

@@ -11,7 +11,6 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Chat, Message, Scheduled } from '../../lambdas/contract/objects.ts';
-import { freePort } from '../../local/dynamodb.ts';
 import { devToken } from '../../local/token.ts';
 import { eventually, type Frame, TestClient } from '../support/client.ts';
 import { cleanEnv, DevProcess } from '../support/dev-process.ts';
@@ -26,8 +25,9 @@ afterAll(async () => {
   rmSync(dataDir, { recursive: true, force: true });
 }, 60_000);
 
-async function startDev(port: number) {
-  const dev = new DevProcess(['--persist', dataDir, '--no-seed'], cleanEnv({ PORT: String(port) }));
+/** PORT=0: each start's gateway takes a free port as it binds (one picked here could be taken first). */
+async function startDev() {
+  const dev = new DevProcess(['--persist', dataDir, '--no-seed'], cleanEnv({ PORT: '0' }));
   started.push(dev);
   return { dev, ready: await dev.ready() };
 }
@@ -37,8 +37,7 @@ const connect = async (wsUrl: string, userId: string) =>
 
 describe('scheduled messages across a restart of npm run dev --persist', () => {
   it('go out once, at their time, after the stack was stopped and started again in between', async () => {
-    const port = await freePort();
-    const first = await startDev(port);
+    const first = await startDev();
     const alice = await connect(first.ready.wsUrl, 'alice');
     const chat = (await alice.ok('createChat', { kind: 'group', name: 'restart', memberIds: ['bob'] }))
       .chat as Chat;
@@ -53,7 +52,7 @@ describe('scheduled messages across a restart of npm run dev --persist', () => {
     expect(await first.dev.stop('SIGTERM')).toMatchObject({ code: 0 });
     expect(Date.now()).toBeLessThan(Date.parse(sendAt));
 
-    const second = await startDev(port);
+    const second = await startDev();
     const bob = await connect(second.ready.wsUrl, 'bob');
     // It went out if history has it: asked at most once a second (history counts against its rate
     // limit by what it reads: polling it every 20 ms was refused RATE_LIMITED once), or as soon as

@@ -11,7 +11,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type DynamoLocal, freePort, startDynamoLocal } from '../../local/dynamodb.ts';
+import { type DynamoLocal, startDynamoLocal } from '../../local/dynamodb.ts';
 import { connectUsers, type Message, makeDirect, settle, type UserSocket } from '../support/chat.ts';
 import type { Frame } from '../support/client.ts';
 import { sleep } from '../support/client.ts';
@@ -29,8 +29,10 @@ const REPLY_BOUND_MS = 20_000;
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'ddb-restart-'));
-  port = await freePort();
-  dynamo = await startDynamoLocal({ port, dbPath: dir });
+  // A free port picked by the start itself (picked again should another process take it first);
+  // the restart reuses it.
+  dynamo = await startDynamoLocal({ dbPath: dir });
+  port = dynamo.port;
 }, 90_000);
 afterAll(async () => {
   await dynamo?.stop();
