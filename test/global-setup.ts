@@ -6,7 +6,9 @@
  * the synthesized IAM policies allow exactly those calls; and every environment variable each function
  * uses (`env/`, lambdas/shared/env-use.ts), which `scripts/check-env.ts` proves its definition sets.
  *
- * Runs DynamoDB Local with the quick JVM options (`QUICK_JAVA_OPTIONS` in local/dynamodb.ts).
+ * Runs DynamoDB Local with the quick JVM options (`QUICK_JAVA_OPTIONS` in local/dynamodb.ts), unless
+ * the developer set `DYNAMODB_JAVA_OPTIONS`: theirs replace them. The tests learn which through
+ * `inject('dynamoJavaOptions')`.
  *
  * And gives the run a temporary directory of its own (`TMPDIR`, read by `os.tmpdir()` in every worker
  * and child process), removed when the run ends: every CDK `App` without an `outdir` synthesizes
@@ -24,6 +26,14 @@ import {
   QUICK_JAVA_OPTIONS,
   startDynamoLocal,
 } from '../local/dynamodb.ts';
+
+/**
+ * The JVM options this run gives DynamoDB Local: the developer's `DYNAMODB_JAVA_OPTIONS` when set
+ * (even empty: none), else the quick ones.
+ */
+export function runJavaOptions(env: NodeJS.ProcessEnv): string {
+  return env[JAVA_OPTIONS_ENV] ?? QUICK_JAVA_OPTIONS;
+}
 
 let dynamo: DynamoLocal | undefined;
 let runTmp: string | undefined;
@@ -46,7 +56,8 @@ export async function setup(project: TestProject): Promise<void> {
   process.env[CALL_LOG_DIR_ENV] = callLog;
   // This DynamoDB Local, and every other one the run starts (the workers and their `npm run dev`
   // children inherit it), with the quick JVM options unless the caller chose others.
-  process.env[JAVA_OPTIONS_ENV] ??= QUICK_JAVA_OPTIONS;
+  const javaOptions = runJavaOptions(process.env);
+  process.env[JAVA_OPTIONS_ENV] = javaOptions;
   try {
     dynamo = await startDynamoLocal();
   } catch (error) {
@@ -54,6 +65,7 @@ export async function setup(project: TestProject): Promise<void> {
     throw error;
   }
   project.provide('dynamoEndpoint', dynamo.endpoint);
+  project.provide('dynamoJavaOptions', javaOptions);
 }
 
 export async function teardown(): Promise<void> {
@@ -67,5 +79,7 @@ export async function teardown(): Promise<void> {
 declare module 'vitest' {
   export interface ProvidedContext {
     dynamoEndpoint: string;
+    /** `DYNAMODB_JAVA_OPTIONS` as this run set it for every DynamoDB Local (runJavaOptions). */
+    dynamoJavaOptions: string;
   }
 }

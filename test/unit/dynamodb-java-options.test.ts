@@ -2,11 +2,14 @@
  * DynamoDB Local's JVM options (`DYNAMODB_JAVA_OPTIONS`, local/dynamodb.ts): the tests run every
  * DynamoDB Local with the quick ones (test/global-setup.ts sets them for the run, its workers and the
  * `npm run dev` children the e2e tests start), which cut its CPU in a test run by about a third; the
- * same DynamoDB Local, only compiled less eagerly and collected by one thread.
+ * same DynamoDB Local, only compiled less eagerly and collected by one thread. A developer's own
+ * `DYNAMODB_JAVA_OPTIONS` (say `-Xmx512m`) replaces them: the checks below ask the global setup
+ * which options it chose (`inject`), so `npm test` passes with the variable set too.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, inject, it } from 'vitest';
 import { JAVA_OPTIONS_ENV, javaOptions, QUICK_JAVA_OPTIONS } from '../../local/dynamodb.ts';
+import { runJavaOptions } from '../global-setup.ts';
 import { cleanEnv } from '../support/dev-process.ts';
 
 /** The command line of the process listening as DynamoDB Local on `port` (Linux: /proc). */
@@ -35,11 +38,19 @@ describe('DynamoDB Local’s JVM options', () => {
     expect(javaOptions({})).toEqual([]);
   });
 
-  it('are the quick ones in this test run, and reach the dev processes the e2e tests start', () => {
+  it('are the quick ones in a test run, unless the developer set DYNAMODB_JAVA_OPTIONS (even empty)', () => {
     expect(QUICK_JAVA_OPTIONS).toBe('-XX:+UseSerialGC -XX:TieredStopAtLevel=1');
-    expect(process.env[JAVA_OPTIONS_ENV]).toBe(QUICK_JAVA_OPTIONS);
+    expect(runJavaOptions({})).toBe(QUICK_JAVA_OPTIONS);
+    expect(runJavaOptions({ DYNAMODB_JAVA_OPTIONS: '-Xmx512m' })).toBe('-Xmx512m');
+    expect(runJavaOptions({ DYNAMODB_JAVA_OPTIONS: '' })).toBe('');
+  });
+
+  it('are the ones this run chose, and reach the dev processes the e2e tests start', () => {
+    const chosen = inject('dynamoJavaOptions');
+    expect(chosen).toBeTypeOf('string');
+    expect(process.env[JAVA_OPTIONS_ENV]).toBe(chosen);
     const env = cleanEnv();
-    expect(env[JAVA_OPTIONS_ENV]).toBe(QUICK_JAVA_OPTIONS);
+    expect(env[JAVA_OPTIONS_ENV]).toBe(chosen);
   });
 
   it.skipIf(process.platform !== 'linux')('are on the command line of the run’s DynamoDB Local', () => {
@@ -50,6 +61,7 @@ describe('DynamoDB Local’s JVM options', () => {
     expect(main).toBeGreaterThan(0);
     // JVM options go before the main class: after it they would be DynamoDB Local's arguments.
     const before = (args ?? []).slice(0, main);
-    expect(before).toEqual(expect.arrayContaining(['-XX:+UseSerialGC', '-XX:TieredStopAtLevel=1']));
+    const chosen = javaOptions({ [JAVA_OPTIONS_ENV]: inject('dynamoJavaOptions') });
+    expect(before).toEqual(expect.arrayContaining(chosen));
   });
 });
