@@ -46,13 +46,22 @@ export interface HandshakeDeps {
 /** A Sec-WebSocket-Key: 16 bytes in base64 (RFC 6455 4.2.1), as `ws` checks it. */
 const WEBSOCKET_KEY = /^[+/0-9A-Za-z]{22}==$/;
 
+/** The answer to an upgrade request that is no WebSocket handshake. */
+export interface Malformed {
+  readonly status: 400 | 405;
+  readonly message: string;
+  /** Headers the refusal carries besides API Gateway's. */
+  readonly headers?: Readonly<Record<string, string>>;
+}
+
 /**
  * Why an upgrade request is no WebSocket handshake (the method, `Upgrade`, `Sec-WebSocket-Key`,
  * `Sec-WebSocket-Version`), with `ws`'s status for it; undefined when it is one. Checked before the
  * authorizer and `$connect`: `ws` refuses such a request only after them, without calling back, so
- * no `$disconnect` would run for the connection `$connect` stored.
+ * no `$disconnect` would run for the connection `$connect` stored. A missing or unsupported version
+ * is told the versions spoken here (RFC 6455 4.4 requires it; `ws` sends the same).
  */
-export function malformed(req: IncomingMessage): { status: 400 | 405; message: string } | undefined {
+export function malformed(req: IncomingMessage): Malformed | undefined {
   if (req.method !== 'GET') return { status: 405, message: 'Invalid HTTP method' };
   if (req.headers.upgrade?.toLowerCase() !== 'websocket')
     return { status: 400, message: 'Invalid Upgrade header' };
@@ -61,7 +70,11 @@ export function malformed(req: IncomingMessage): { status: 400 | 405; message: s
     return { status: 400, message: 'Missing or invalid Sec-WebSocket-Key header' };
   const version = Number(req.headers['sec-websocket-version']);
   if (version !== 13 && version !== 8)
-    return { status: 400, message: 'Missing or invalid Sec-WebSocket-Version header' };
+    return {
+      status: 400,
+      message: 'Missing or invalid Sec-WebSocket-Version header',
+      headers: { 'Sec-WebSocket-Version': '13, 8' },
+    };
   return undefined;
 }
 
@@ -106,7 +119,7 @@ export async function handshake(
   let authorizer: Record<string, unknown> | undefined;
 
   const bad = malformed(req);
-  if (bad) return refuse(socket, bad.status, bad.message, 'BadRequestException');
+  if (bad) return refuse(socket, bad.status, bad.message, 'BadRequestException', bad.headers);
 
   // WebSockets are not covered by CORS: without this any page the developer visits could connect.
   if (deps.localOriginsOnly && !isLocalOrigin(req.headers.origin, deps.stage.domainName)) {
@@ -156,7 +169,13 @@ export async function handshake(
 }
 
 /** Answers the upgrade request with an HTTP error, as API Gateway does, and closes it. */
-function refuse(socket: Duplex, status: number, message: string, type?: string): undefined {
+function refuse(
+  socket: Duplex,
+  status: number,
+  message: string,
+  type?: string,
+  headers: Readonly<Record<string, string>> = {},
+): undefined {
   const body = JSON.stringify({ message });
   const errorType =
     type ??
@@ -170,6 +189,9 @@ function refuse(socket: Duplex, status: number, message: string, type?: string):
       'Content-Type: application/json\r\n' +
       `Content-Length: ${Buffer.byteLength(body)}\r\n` +
       `x-amzn-ErrorType: ${errorType}\r\n` +
+      Object.entries(headers)
+        .map(([name, value]) => `${name}: ${value}\r\n`)
+        .join('') +
       'Connection: close\r\n\r\n' +
       body,
   );

@@ -3,7 +3,8 @@
  * Sec-WebSocket-Version) is refused before the authorizer and `$connect`, as API Gateway refuses
  * it: `ws` refused it only after them, without calling back, so no `$disconnect` ran and the
  * connection `$connect` stored stayed. A request `ws` still refuses after `$connect` (a subprotocol
- * offered twice) gets its `$disconnect`.
+ * offered twice) gets its `$disconnect`. A missing or unsupported Sec-WebSocket-Version is answered
+ * with the versions the gateway speaks (`Sec-WebSocket-Version: 13, 8`, RFC 6455 4.4), as `ws` did.
  */
 import { request } from 'node:http';
 import { describe, expect, it } from 'vitest';
@@ -11,8 +12,15 @@ import { useGateway } from '../support/gateway-harness.ts';
 
 const gw = useGateway();
 
-/** A bare upgrade request: the status of the answer (101 when the socket opened). */
-function upgradeStatus(url: string, method: string, headers: Record<string, string>): Promise<number> {
+interface Answer {
+  /** 101 when the socket opened. */
+  readonly status: number;
+  readonly headers: Record<string, string | string[] | undefined>;
+  readonly body: string;
+}
+
+/** A bare upgrade request: the answer's status, headers and body. */
+function upgradeAnswer(url: string, method: string, headers: Record<string, string>): Promise<Answer> {
   return new Promise((resolve, reject) => {
     const req = request(url.replace(/^ws:/, 'http:'), {
       method,
@@ -20,15 +28,23 @@ function upgradeStatus(url: string, method: string, headers: Record<string, stri
     });
     req.on('upgrade', (res, socket) => {
       socket.destroy();
-      resolve(res.statusCode ?? 0);
+      resolve({ status: res.statusCode ?? 0, headers: res.headers, body: '' });
     });
     req.on('response', (res) => {
-      res.resume();
-      resolve(res.statusCode ?? 0);
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => {
+        body += chunk;
+      });
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
     });
     req.on('error', reject);
     req.end();
   });
+}
+
+async function upgradeStatus(url: string, method: string, headers: Record<string, string>): Promise<number> {
+  return (await upgradeAnswer(url, method, headers)).status;
 }
 
 const VALID_UPGRADE = {
@@ -60,6 +76,34 @@ describe('a malformed upgrade request', () => {
       expect(gw.gateway.connectionIds).toEqual([]);
     },
   );
+
+  it.each([
+    ['Sec-WebSocket-Version 12', '12'],
+    ['no Sec-WebSocket-Version', ''],
+  ])(
+    'with %s is told the versions the gateway speaks (RFC 6455 4.4), as ws told it',
+    async (_what, version) => {
+      const headers = Object.fromEntries(
+        Object.entries({ ...VALID_UPGRADE, 'Sec-WebSocket-Version': version }).filter(
+          ([, value]) => value !== '',
+        ),
+      );
+      const answer = await upgradeAnswer(`${gw.gateway.url}/?token=ok-gina`, 'GET', headers);
+      expect(answer.status).toBe(400);
+      expect(answer.headers['sec-websocket-version']).toBe('13, 8');
+      expect(answer.headers['x-amzn-errortype']).toBe('BadRequestException');
+      expect(JSON.parse(answer.body)).toEqual({ message: 'Missing or invalid Sec-WebSocket-Version header' });
+    },
+  );
+
+  it('with another fault is not told the versions', async () => {
+    const answer = await upgradeAnswer(`${gw.gateway.url}/?token=ok-gina`, 'GET', {
+      ...VALID_UPGRADE,
+      'Sec-WebSocket-Key': 'c2hvcnQ=',
+    });
+    expect(answer.status).toBe(400);
+    expect(answer.headers['sec-websocket-version']).toBeUndefined();
+  });
 
   it('that ws refuses only after $connect (a subprotocol offered twice) gets its $disconnect', async () => {
     const headers = { ...VALID_UPGRADE, 'Sec-WebSocket-Protocol': 'chat.v1, chat.v1' };
