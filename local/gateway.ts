@@ -180,15 +180,20 @@ export class LocalGateway {
     this.#port = (server.address() as AddressInfo).port;
   }
 
-  /** Closes every socket (running `$disconnect` for each), then the server. */
+  /**
+   * Closes every socket (running `$disconnect` for each), then the server. The WebSocketServer goes
+   * first: a handshake whose `$connect` is still running is then refused (503) when it ends, and gets
+   * its `$disconnect`, where it opened a socket after the others had closed and the server never
+   * closed (a Ctrl-C in `npm run dev` ran into its stop deadline).
+   */
   async stop(): Promise<void> {
+    this.#wss?.close();
     this.#holds.releaseAll();
     for (const conn of [...this.#connections.values()]) conn.close(1001, 'Going away');
     const deadline = Date.now() + 3000;
     while (this.#connections.size > 0 && Date.now() < deadline) await sleep(10);
     for (const conn of this.#connections.values()) conn.terminate();
     await this.idle();
-    this.#wss?.close();
     await new Promise<void>((resolve) => {
       if (!this.#server) return resolve();
       this.#server.close(() => resolve());
