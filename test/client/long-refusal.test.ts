@@ -11,7 +11,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { LONG_REFUSAL_MS } from '../../client/src/errors.ts';
 import { type ChatClientError, type OutboxChange, scheduleMessage } from '../../client/src/index.ts';
 import { FakeSocket, type Sent } from './support/fake-socket.ts';
-import { BUDGET, fakeClient, flush, TEN_HOURS } from './support/harness.ts';
+import { BUDGET, flush, openedClient, TEN_HOURS } from './support/harness.ts';
 
 beforeEach(() => {
   vi.useFakeTimers();
@@ -19,12 +19,7 @@ beforeEach(() => {
 });
 afterEach(() => vi.useRealTimers());
 
-async function open() {
-  const h = fakeClient({ sync: false });
-  await flush();
-  FakeSocket.last.open();
-  return h;
-}
+const open = openedClient;
 
 /** What `p` settled with so far: 'ok', the rejection's code and message, or undefined (pending). */
 function watch(p: Promise<unknown>): () => string | undefined {

@@ -6,9 +6,9 @@
  * reported once, failed) and frees no chat whose next change is failing (nothing more is sent).
  */
 import { afterEach, beforeEach, expect, it, vi } from 'vitest';
-import type { ChatClientError, OutboxChange } from '../../client/src/index.ts';
+import type { ChatClientError } from '../../client/src/index.ts';
 import { FakeSocket, type Sent } from './support/fake-socket.ts';
-import { BUDGET, fakeClient, flush } from './support/harness.ts';
+import { BUDGET, flush, openedClient } from './support/harness.ts';
 
 beforeEach(() => {
   vi.useFakeTimers();
@@ -16,14 +16,7 @@ beforeEach(() => {
 });
 afterEach(() => vi.useRealTimers());
 
-async function open() {
-  const h = fakeClient({ sync: false });
-  await flush();
-  FakeSocket.last.open();
-  const changes: OutboxChange[] = [];
-  h.client.on('outbox', (c) => changes.push(c));
-  return { ...h, changes };
-}
+const open = openedClient;
 
 const outcome = (p: Promise<unknown>) =>
   p.then(

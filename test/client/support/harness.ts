@@ -1,6 +1,12 @@
 /** Builds clients over FakeSocket with vitest's fake timers, and unsigned JWTs for them. */
 import { vi } from 'vitest';
-import { type ChatClient, type ClientOptions, connect, type StateChange } from '../../../client/src/index.ts';
+import {
+  type ChatClient,
+  type ClientOptions,
+  connect,
+  type OutboxChange,
+  type StateChange,
+} from '../../../client/src/index.ts';
 import { FakeSocket } from './fake-socket.ts';
 
 const b64url = (value: unknown): string => Buffer.from(JSON.stringify(value)).toString('base64url');
@@ -30,6 +36,16 @@ export function fakeClient(options: Partial<ClientOptions> = {}): Harness {
   const states: StateChange[] = [];
   client.on('state', (s) => states.push(s));
   return { client, states };
+}
+
+/** A fake client (sync off) whose socket has opened, with the `outbox` changes it heard. */
+export async function openedClient(): Promise<Harness & { readonly changes: OutboxChange[] }> {
+  const h = fakeClient({ sync: false });
+  await flush();
+  FakeSocket.last.open();
+  const changes: OutboxChange[] = [];
+  h.client.on('outbox', (c) => changes.push(c));
+  return { ...h, changes };
 }
 
 /** The server's refusal past the daily text budget, ten hours before 00:00 UTC (RATE_LIMITED). */
