@@ -4,7 +4,7 @@
  *
  * About 300 lines on purpose: the class is the SDK's public surface, each method a short delegation
  * to one of those four, and its constructor the wiring between them; the logic lives in their
- * modules. Moving methods out would add exported names and call sites to a bundle with 11 of its
+ * modules. Moving methods out would add exported names and call sites to a bundle with 9 of its
  * 12,288 gzipped bytes left (size.ts), for no concern of its own.
  */
 import type {

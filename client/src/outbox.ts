@@ -21,7 +21,7 @@
  * the entry is dropped, its promise rejects and an `outbox` change says `failed`.
  *
  * About 300 lines on purpose: one class whose queues, slots and timers change together; splitting
- * it adds call sites to a bundle with 11 of its 12,288 gzipped bytes left (size.ts).
+ * it adds call sites to a bundle with 9 of its 12,288 gzipped bytes left (size.ts).
  */
 import type { ClientStats, OutboxChange, OutboxEntry } from './api.ts';
 import type { Connection, Frame } from './connection.ts';
@@ -279,14 +279,15 @@ export class Outbox {
     // A long refusal (RATE_LIMITED, not retryable) fails, unsent, every queued change of the action
     // too (not those in flight: their answers decide), so no more frames meet it (the server's flood
     // guard); their chats go on once all are gone, one waiting out a retry of a failed one too (`waits`
-    // holds the change: its timer, not cancelled, finds it gone). All leave the queues before anyone
+    // holds the change: its timer, not cancelled, finds it gone). All leave the queues, and the store
+    // at once (a run after a crash must not send what the user was told failed), before anyone
     // is told, so an `outbox` listener's discard() meanwhile neither frees a chat whose next change is
     // failing (it would go out, then be told failed and sent) nor finds one failing (it says false).
     const failed = [entry];
     if (code === 'RATE_LIMITED')
       for (const e of this.all.values())
         if (e.action === entry.action && this.busy.get(e.chatId) !== e) failed.push(e);
-    for (const e of failed.filter((e) => this.finish(e))) {
+    for (const e of failed.filter((e) => this.finish(e, true))) {
       this.hooks.emit({ entry: e, status: 'failed', error });
       this.ended(e, error);
     }

@@ -3,12 +3,13 @@
  * change of the action: outbox.ts failure()) on a fake socket and fake timers, at its edges: a failed
  * change that was waiting out a retry frees its chat at once; the failing changes are out of the
  * queues before an `outbox` listener hears of the first, so its discard() finds none of them (each is
- * reported once, failed) and frees no chat whose next change is failing (nothing more is sent).
+ * reported once, failed) and frees no chat whose next change is failing (nothing more is sent);
+ * and they leave the store at once, so a run after a crash sends none of them.
  */
 import { afterEach, beforeEach, expect, it, vi } from 'vitest';
-import type { ChatClientError } from '../../client/src/index.ts';
+import { type ChatClientError, MemoryStore } from '../../client/src/index.ts';
 import { FakeSocket, type Sent } from './support/fake-socket.ts';
-import { BUDGET, flush, openedClient } from './support/harness.ts';
+import { BUDGET, fakeClient, flush, openedClient } from './support/harness.ts';
 
 beforeEach(() => {
   vi.useFakeTimers();
@@ -127,4 +128,25 @@ it("a listener's discard during the cascade frees no chat whose next change is f
   ).toEqual(['a long text:failed', 'sa:failed', 'sb:failed']);
   await vi.advanceTimersByTimeAsync(30_000);
   expect(socket.requests('sendMessage')).toHaveLength(2);
+});
+
+it('the changes the cascade fails leave the store at once: a run after a crash sends none of them', async () => {
+  const store = new MemoryStore();
+  const h = fakeClient({ sync: false, store });
+  await flush();
+  FakeSocket.last.open();
+  // Many changes stored before: a few removals alone would wait for a later batch to be written.
+  for (let i = 0; i < 40; i++) void h.client.react(`r${i}`, 'm1', '👍');
+  const sends = ['s0', 's1', 's2'].map((text) => outcome(h.client.sendMessage('c1', text)));
+  await flush(10);
+  FakeSocket.last.error(FakeSocket.last.requests('sendMessage')[0] as Sent, 'RATE_LIMITED', BUDGET);
+  await flush(10);
+  for (const s of sends) expect(await s).toBe(`RATE_LIMITED: ${BUDGET.message}`);
+  expect(store.outbox.filter((e) => e.action === 'sendMessage')).toEqual([]);
+  FakeSocket.reset(); // a crash: no close(), a new run on the same store
+  fakeClient({ sync: false, store });
+  await flush(10);
+  FakeSocket.last.open();
+  await flush(10);
+  expect(FakeSocket.last.requests('sendMessage')).toEqual([]);
 });
