@@ -2,7 +2,8 @@
  * Chaos soak of the client (issue 10). Several clients (four users, one of them on two devices) in
  * a group and two direct chats send SOAK_MESSAGES messages (default 2,000; at most SOAK_SECONDS of
  * sending, default 100, so a slow machine sends fewer and the run stays near two minutes) and also
- * edit, delete, (once the server has it) react through the client's outbox, and read, while:
+ * edit, delete, react (once the server has it) through the client's outbox, read, and change
+ * membership and settings (support/settings-mix.ts), while:
  *   - sockets are closed by the server (Management API DeleteConnection),
  *   - sockets vanish without a close frame (the gateway drops them; a phone losing its network),
  *   - sockets are cut abruptly from the client side (TCP drop),
@@ -10,11 +11,10 @@
  *   - DynamoDB Local stops and starts again once (its own instance, data in a temp folder).
  * Afterwards every client's copy of every chat equals the server's `history` exactly: no message
  * lost, duplicated, out of order or stale, and every send stored exactly once. The app heard each
- * version of each message once. Every client's read state (its read cursor and unread count, every
- * member's read cursor, member count and owner) equals the server's. Figures are printed.
+ * version of each message once. Every client's read state and chat list (support/read-state.ts)
+ * equal the server's; every scheduled message not cancelled went out once. Figures are printed.
  *
- * Catching up is the server's `sync` (edits, deletions and reactions made while a client was away
- * included), so the whole of every message is compared.
+ * Catching up is the server's `sync` (changes made while a client was away included): all is compared.
  *
  * Not part of `npm test` (about two minutes, and its own DynamoDB Local; vitest.config.ts leaves it
  * out unless CLIENT_SOAK is set): `npm run soak`, or longer with
@@ -31,6 +31,7 @@ import { eventually, sleep } from '../support/client.ts';
 import { startTestStack, type TestStack, uniqueId } from '../support/stack.ts';
 import { clientFor, connectionIds, SERVER_HAS, serverHistory, settled, socketFamily } from './support/e2e.ts';
 import { readStateDiffs } from './support/read-state.ts';
+import { SettingsMix } from './support/settings-mix.ts';
 import { Workload } from './support/workload.ts';
 
 const MESSAGES = Number(process.env.SOAK_MESSAGES ?? 2000);
@@ -155,10 +156,12 @@ describe('client chaos soak', () => {
 
       const sendingFrom = Date.now();
       const deadline = sendingFrom + SECONDS * 1000;
+      const mix = new SettingsMix(clients, group, [d01, d23], chatsOf);
       const workload = new Workload(clients, devices.map(chatsOf), {
         messages: MESSAGES,
         react: SERVER_HAS.react,
         deadline,
+        mix,
       });
       const chaos = { serverClose: 0, vanish: 0, clientDrop: 0, dynamoRestartMs: 0 };
       let running = true;
@@ -210,6 +213,7 @@ describe('client chaos soak', () => {
         process.stdout.write(`soak: ${workload.acked} acked, ${JSON.stringify(chaos)}, clients ${states}\n`);
       }, 5000);
       await workload.run().finally(() => clearInterval(progress));
+      await mix.done();
       running = false;
       await chaosLoop;
       expect(chaos.dynamoRestartMs, 'DynamoDB Local was restarted once').toBeGreaterThan(0);
@@ -277,10 +281,10 @@ describe('client chaos soak', () => {
         }
       }
 
-      // Every client's read state (own cursor, unread count, members' read cursors) equals the server's.
+      // Every client's read state and chat list (cursors, unread, members, mute, peer) equal the server's.
       expect(await readStateDiffs(stack, clients, chatsOf)).toEqual([]);
 
-      // Every send stored exactly once, with its text; seqs strictly increasing; each sender's order kept.
+      // Every send stored exactly once (scheduled messages: once unless cancelled); seqs increasing.
       const all = [...truth.values()].flat();
       workload.checkStored(all);
       for (const history of truth.values()) {
@@ -292,12 +296,8 @@ describe('client chaos soak', () => {
       const sum = (key: keyof ChatClient['stats']) => clients.reduce((n, c) => n + c.stats[key], 0);
       const figures = {
         seconds: Math.round((Date.now() - started) / 1000),
-        messages: workload.acked,
-        edits: workload.edits,
-        deletes: workload.deletes,
-        reactions: workload.reactions,
-        reads: workload.reads,
-        readsFailed: workload.readsFailed,
+        ...workload.figures(),
+        ...mix.figures(),
         stored: all.length,
         reconnects: sum('reconnects'),
         forced1001,

@@ -1,7 +1,7 @@
 /**
- * The read state a client holds of its chats against the server's word, for the soak: its own read
- * cursor, unread count, member count and owner (listChats of the user), and every member's read
- * cursor (getChat). The server is asked through readers of their own (one per user, made here):
+ * The read state and chat list a client holds against the server's word, for the soak: which chats
+ * it holds, and of each its own read cursor, unread count, member count, owner, mute and peer
+ * (listChats of the user), and every member with role and read cursor (getChat). The server is asked through readers of their own (one per user, made here):
  * the answers a client gets to its own requests land in its replica, so asking through the clients
  * compared would hide what they missed.
  */
@@ -18,7 +18,9 @@ function held(c: ChatClient, chatId: string) {
     lastReadSeq: i?.lastReadSeq,
     memberCount: i?.memberCount,
     ownerId: i?.ownerId,
-    reads: (i?.members ?? []).map((m) => `${m.userId}:r${m.lastReadSeq}`).sort(),
+    mutedUntil: i?.mutedUntil,
+    peerId: i?.peerId,
+    reads: (i?.members ?? []).map((m) => `${m.userId}:${m.role}:r${m.lastReadSeq}`).sort(),
   };
 }
 
@@ -39,9 +41,10 @@ export async function readStateDiffs(
   try {
     await Promise.all([...readers.values()].map((r) => settled(r, 60_000)));
     const server = async () => {
-      const truth = new Map<string, Held>();
+      const truth = new Map<string, Held | string[]>();
       for (const [userId, reader] of readers) {
         const { chats } = await reader.request('listChats', { limit: 100 }, { retries: 5 });
+        truth.set(userId, chats.map((x) => x.chatId).sort());
         for (const chatId of chatsOf(userId)) {
           const s = chats.find((x) => x.chatId === chatId);
           const { chat } = await reader.request('getChat', { chatId }, { retries: 5 });
@@ -50,20 +53,32 @@ export async function readStateDiffs(
             lastReadSeq: s?.lastReadSeq,
             memberCount: s?.memberCount,
             ownerId: s?.ownerId,
-            reads: chat.members.map((m) => `${m.userId}:r${m.lastReadSeq}`).sort(),
+            mutedUntil: s?.mutedUntil,
+            peerId: s?.peerId,
+            reads: chat.members.map((m) => `${m.userId}:${m.role}:r${m.lastReadSeq}`).sort(),
           });
         }
       }
       return truth;
     };
-    const diffs = (truth: Map<string, Held>) =>
-      clients.flatMap((c, i) =>
-        chatsOf(c.userId).flatMap((chatId) => {
-          const mine = JSON.stringify(held(c, chatId));
-          const theirs = JSON.stringify(truth.get(`${c.userId}/${chatId}`));
-          return mine === theirs ? [] : [`client ${i} chat ${chatId}: held ${mine}, server ${theirs}`];
-        }),
-      );
+    const diffs = (truth: Map<string, Held | string[]>) =>
+      clients.flatMap((c, i) => {
+        const list = JSON.stringify(
+          c
+            .chats()
+            .map((x) => x.chatId)
+            .sort(),
+        );
+        const listed = JSON.stringify(truth.get(c.userId));
+        return [
+          ...(list === listed ? [] : [`client ${i} chats: held ${list}, server ${listed}`]),
+          ...chatsOf(c.userId).flatMap((chatId) => {
+            const mine = JSON.stringify(held(c, chatId));
+            const theirs = JSON.stringify(truth.get(`${c.userId}/${chatId}`));
+            return mine === theirs ? [] : [`client ${i} chat ${chatId}: held ${mine}, server ${theirs}`];
+          }),
+        ];
+      });
     let left: string[] = [];
     await eventually(async () => {
       left = diffs(await server());
