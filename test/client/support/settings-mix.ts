@@ -11,9 +11,10 @@
  * refusal (`expected`), counted, not a failure; so is one that overlapped such an episode.
  */
 import { expect } from 'vitest';
-import type { Chat, ChatClient, Message } from '../../../client/src/index.ts';
+import type { Chat, ChatClient } from '../../../client/src/index.ts';
 import { eventually, sleep } from '../../support/client.ts';
 import { uniqueId } from '../../support/stack.ts';
+import { Schedules } from './schedules.ts';
 
 interface MixChats {
   readonly group: string;
@@ -32,27 +33,17 @@ export interface Token {
   readonly active: boolean;
 }
 
-interface Schedule {
-  readonly text: string;
-  readonly userId: string;
-  readonly chatId: string;
-  readonly token: Token;
-  /** exactly one copy (`due`), none (`cancelled`), or at most one (`unsure`: refused, lost, disturbed). */
-  outcome: 'due' | 'cancelled' | 'unsure';
-}
-
 const pick = <T>(items: readonly T[]): T => items[Math.floor(Math.random() * items.length)] as T;
 const pause = (min: number, max: number) => sleep(min + Math.random() * (max - min));
 const codeOf = (e: unknown) => String((e as { code?: string }).code ?? e);
 
 export class SettingsMix {
   readonly counts = { invites: 0, leaves: 0, directLeaves: 0, blocks: 0, mutes: 0, unmutes: 0 };
-  readonly scheduling = { scheduled: 0, cancelled: 0, cancelTooLate: 0, unsure: 0 };
   readonly failures: string[] = [];
   readonly #starts = new Map<string, number>();
   readonly #active = new Set<string>();
   readonly #running = new Set<Promise<void>>();
-  readonly #schedules: Schedule[] = [];
+  readonly schedules = new Schedules(this);
   #episodes = 0;
   #busy = false;
 
@@ -76,7 +67,7 @@ export class SettingsMix {
   }
 
   figures() {
-    return { ...this.counts, ...this.scheduling };
+    return { ...this.counts, ...this.schedules.figures };
   }
 
   token(userId: string, chatId: string): Token {
@@ -87,7 +78,7 @@ export class SettingsMix {
   /** Was the write of this token refused because its author was away or blocked? */
   expected(t: Token | undefined, error: unknown): boolean {
     if (!t || !['NOT_FOUND', 'FORBIDDEN'].includes(codeOf(error))) return false;
-    return this.#disturbed(t);
+    return this.disturbed(t);
   }
 
   /** The chats a user may write into now (not those they are away from). */
@@ -104,7 +95,7 @@ export class SettingsMix {
     const directs = this.c.directs.filter((d) => d.pair.includes(me) && mine.includes(d.chatId));
     const kinds: string[] = [];
     if (this.counts.mutes < this.maxEpisodes) kinds.push('mute');
-    if (this.scheduling.scheduled < this.maxEpisodes) kinds.push('schedule');
+    if (this.schedules.figures.scheduled < this.maxEpisodes) kinds.push('schedule');
     if (!this.#busy && this.#episodes < this.maxEpisodes) {
       if (me === this.c.owner) kinds.push('invite');
       else if (mine.includes(this.c.group)) kinds.push('leave');
@@ -119,7 +110,7 @@ export class SettingsMix {
     }
     const run = (async () => {
       if (kind === 'mute') return this.#mute(client, pick(mine));
-      if (kind === 'schedule') return this.#schedule(client, pick(mine));
+      if (kind === 'schedule') return this.schedules.schedule(client, pick(mine));
       if (kind === 'invite') return this.#invite();
       if (kind === 'leave') return this.#leave(me);
       const d = pick(directs);
@@ -138,33 +129,15 @@ export class SettingsMix {
     return true;
   }
 
-  /** Every change finished (none failed), and every scheduled message due (plus a margin). */
+  /** Every change finished (none failed), and every scheduled message due went out (or time passed). */
   async done(): Promise<void> {
     while (this.#running.size > 0) await Promise.all([...this.#running]);
-    // One the dispatcher missed (DynamoDB Local down) goes out at the next sweep (a minute locally).
-    const sent = (s: Schedule) =>
-      this.clients.some((c) => c.userId === s.userId && c.messages(s.chatId).some((m) => m.text === s.text));
-    const due = this.#schedules.filter((s) => s.outcome === 'due');
-    await eventually(() => due.every(sent), 75_000).catch(() => undefined);
+    await this.schedules.sent();
     expect(this.failures).toEqual([]);
   }
 
-  isScheduled(m: Message): boolean {
-    return this.#schedules.some((s) => s.text === m.text && s.userId === m.senderId);
-  }
-
-  /** Scheduled messages delivered other than they should be: due ones exactly once, cancelled never. */
-  scheduleDiffs(all: readonly Message[]): string[] {
-    return this.#schedules.flatMap((s) => {
-      const copies = all.filter((m) => m.text === s.text && m.senderId === s.userId).length;
-      const outcome = s.outcome === 'due' && this.#disturbed(s.token) ? 'unsure' : s.outcome;
-      if (outcome === 'unsure') this.scheduling.unsure++;
-      const ok = outcome === 'due' ? copies === 1 : outcome === 'cancelled' ? copies === 0 : copies <= 1;
-      return ok ? [] : [`${s.text} (${outcome}): ${copies} copies`];
-    });
-  }
-
-  #disturbed(t: Token): boolean {
+  /** Was the author of this token away from its chat, or blocked, since it was taken? */
+  disturbed(t: Token): boolean {
     return t.active || (this.#starts.get(t.key) ?? 0) > t.starts;
   }
 
@@ -181,7 +154,7 @@ export class SettingsMix {
   }
 
   /** A request until it answers, or one of `ok`'s codes (e.g. NOT_FOUND for a repeat of a leave). */
-  async #ask(what: string, fn: () => Promise<unknown>, ok: readonly string[] = []): Promise<string> {
+  async ask(what: string, fn: () => Promise<unknown>, ok: readonly string[] = []): Promise<string> {
     for (let attempt = 0; ; attempt++) {
       try {
         await fn();
@@ -210,9 +183,9 @@ export class SettingsMix {
     const owner = this.#owner();
     const { group, outsider } = this.c;
     this.counts.invites++;
-    await this.#ask('invite', () => owner.request('invite', { chatId: group, userIds: [outsider] }));
+    await this.ask('invite', () => owner.request('invite', { chatId: group, userIds: [outsider] }));
     await pause(1000, 3000);
-    await this.#ask('remove', () => owner.request('removeMember', { chatId: group, userId: outsider }), [
+    await this.ask('remove', () => owner.request('removeMember', { chatId: group, userId: outsider }), [
       'NOT_FOUND',
     ]);
   }
@@ -222,11 +195,9 @@ export class SettingsMix {
     const { group } = this.c;
     this.counts.leaves++;
     const end = this.#disturb(me, group, true);
-    await this.#ask('leave', () => self.request('removeMember', { chatId: group, userId: me }), [
-      'NOT_FOUND',
-    ]);
+    await this.ask('leave', () => self.request('removeMember', { chatId: group, userId: me }), ['NOT_FOUND']);
     await pause(1000, 3000);
-    await this.#ask('invite back', () => this.#owner().request('invite', { chatId: group, userIds: [me] }));
+    await this.ask('invite back', () => this.#owner().request('invite', { chatId: group, userIds: [me] }));
     await this.#holds(me, group);
     end();
   }
@@ -235,11 +206,9 @@ export class SettingsMix {
     const me = self.userId;
     this.counts.directLeaves++;
     const end = this.#disturb(me, chatId, true);
-    await this.#ask('leave direct', () => self.request('removeMember', { chatId, userId: me }), [
-      'NOT_FOUND',
-    ]);
+    await this.ask('leave direct', () => self.request('removeMember', { chatId, userId: me }), ['NOT_FOUND']);
     await pause(1000, 3000);
-    await this.#ask('come back', () => self.request('createChat', { kind: 'direct', userId: peer }));
+    await this.ask('come back', () => self.request('createChat', { kind: 'direct', userId: peer }));
     await this.#holds(me, chatId);
     end();
   }
@@ -248,9 +217,9 @@ export class SettingsMix {
   async #block(self: ChatClient, chatId: string, peer: string): Promise<void> {
     this.counts.blocks++;
     const end = this.#disturb(peer, chatId, false);
-    await this.#ask('block', () => self.request('blockUser', { userId: peer }));
+    await this.ask('block', () => self.request('blockUser', { userId: peer }));
     await pause(1000, 3000);
-    await this.#ask('unblock', () => self.request('unblockUser', { userId: peer }));
+    await this.ask('unblock', () => self.request('unblockUser', { userId: peer }));
     end();
   }
 
@@ -259,53 +228,13 @@ export class SettingsMix {
     const until = new Date(Date.now() + 3_600_000 * (1 + Math.random())).toISOString();
     this.counts.mutes++;
     try {
-      await this.#ask('mute', () => self.request('muteChat', { chatId, until }), ['NOT_FOUND']);
+      await this.ask('mute', () => self.request('muteChat', { chatId, until }), ['NOT_FOUND']);
       if (Math.random() < 0.5) return;
       await pause(500, 2000);
       this.counts.unmutes++;
-      await this.#ask('unmute', () => self.request('muteChat', { chatId, until: null }), ['NOT_FOUND']);
+      await this.ask('unmute', () => self.request('muteChat', { chatId, until: null }), ['NOT_FOUND']);
     } catch (e) {
       if (!this.expected(t, e)) throw e;
-    }
-  }
-
-  async #schedule(self: ChatClient, chatId: string): Promise<void> {
-    const n = ++this.scheduling.scheduled;
-    const sendAt = Date.now() + 2000 + Math.random() * 3000;
-    const s: Schedule = {
-      text: `scheduled ${n} by ${self.userId}`,
-      userId: self.userId,
-      chatId,
-      token: this.token(self.userId, chatId),
-      outcome: 'unsure',
-    };
-    this.#schedules.push(s);
-    const fields = {
-      chatId,
-      text: s.text,
-      clientMessageId: `sched-${n}`,
-      sendAt: new Date(sendAt).toISOString(),
-    };
-    let scheduledId = '';
-    const asked = await this.#ask('schedule', async () => {
-      scheduledId = (await self.request('scheduleMessage', fields)).scheduled.scheduledId;
-    }, ['NOT_FOUND', 'FORBIDDEN']);
-    if (asked !== 'ok') {
-      // Refused: its author away from the chat or blocked (then s.token tells), at most one copy.
-      if (!this.#disturbed(s.token)) this.failures.push(`${s.text}: refused ${asked}`);
-      return;
-    }
-    s.outcome = 'due';
-    if (Math.random() >= 0.3) return;
-    await pause(0, 4000);
-    // One try: a repeat after a lost reply could be told CONFLICT of the message it cancelled.
-    try {
-      await self.request('cancelScheduled', { scheduledId });
-      s.outcome = 'cancelled';
-      this.scheduling.cancelled++;
-    } catch (e) {
-      if (codeOf(e) === 'CONFLICT') this.scheduling.cancelTooLate++;
-      else s.outcome = 'unsure';
     }
   }
 }

@@ -68,8 +68,8 @@ export class Workload {
    * nothing else is stored; of the mix's scheduled messages, those not cancelled once each.
    */
   checkStored(stored: readonly Message[]): void {
-    expect(this.o.mix?.scheduleDiffs(stored) ?? []).toEqual([]);
-    const all = stored.filter((m) => !this.o.mix?.isScheduled(m));
+    expect(this.o.mix?.schedules.diffs(stored) ?? []).toEqual([]);
+    const all = stored.filter((m) => !this.o.mix?.schedules.isScheduled(m));
     const byCmid = new Map<string, Message[]>();
     for (const m of all)
       byCmid.set(String(m.clientMessageId), [...(byCmid.get(String(m.clientMessageId)) ?? []), m]);
