@@ -20,6 +20,10 @@
  * out unless CLIENT_SOAK is set): `npm run soak`, or longer with
  *   CLIENT_SOAK=1 SOAK_MESSAGES=5000 SOAK_SECONDS=600 SOAK_SOCKET_MS=8000 npx vitest run test/client/soak.test.ts
  *   (SOAK_KILL_EVERY_MS: mean pause between kills, default 2000; SOAK_VERBOSE=1: progress)
+ *
+ * About 300 lines on purpose: the run's one timeline (set-up, chaos, drain, the end checks in order);
+ * the action mix and the checks themselves live in support/ (workload, settings-mix, schedules,
+ * read-state).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
