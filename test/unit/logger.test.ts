@@ -6,6 +6,7 @@
 import * as v from 'valibot';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { defineAction } from '../../lambdas/contract/action.ts';
+import { setEnvUseLog } from '../../lambdas/shared/env-use.ts';
 import { ChatError } from '../../lambdas/shared/errors.ts';
 import { frameKeys, Logger, logger } from '../../lambdas/shared/logger.ts';
 import {
@@ -128,7 +129,13 @@ describe('correlation ids', () => {
       ...withUser.requestContext,
       authorizer: { principalId: 'u-A', userId: 'u-A' },
     };
-    await handler(withUser as never, {} as never);
+    // Not a use check-env should hold against a deployed function: 'x' is this file's own action.
+    const recording = setEnvUseLog(undefined);
+    try {
+      await handler(withUser as never, {} as never);
+    } finally {
+      setEnvUseLog(recording);
+    }
     const emf = lines.find((l) => l._aws !== undefined);
     expect(emf).toMatchObject({ MessagesSent: 1, userId: 'u-A', chatId: 'chat-A', connectionId: 'conn-A' });
     type Declared = { CloudWatchMetrics: { Dimensions: string[][]; Metrics: { Name: string }[] }[] };
