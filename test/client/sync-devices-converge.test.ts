@@ -106,6 +106,23 @@ async function converged(
 }
 
 /** One user (d1, d2 that can be kept offline, a reader), a peer with a reader, and two more peers. */
+/** d1 leaves the direct chat; the peer sends, edits (`first`) and deletes; d1 brings it back. */
+async function leaveAndReturn(
+  d1: ChatClient,
+  peer: { readonly c: ChatClient; readonly id: string },
+  me: string,
+  direct: string,
+  first: string,
+): Promise<void> {
+  await d1.request('removeMember', { chatId: direct, userId: me });
+  const m2 = await peer.c.sendMessage(direct, 'while away');
+  await peer.c.editMessage(direct, first, 'before (edited while away)');
+  await peer.c.sendMessage(direct, 'while away 2');
+  await peer.c.deleteMessage(direct, m2.messageId);
+  await d1.request('createChat', { kind: 'direct', userId: peer.id });
+  await peer.c.sendMessage(direct, 'after return');
+}
+
 async function setup(prefix: string) {
   const me = uniqueId(`${prefix}-me`);
   const g = gate();
@@ -193,15 +210,7 @@ describe("a user's two devices end with the server's word on every chat", () => 
         return fresh.chatId;
       })(),
       // The direct chat: d1 leaves; the peer sends, edits and deletes; d1 brings it back.
-      (async () => {
-        await d1.request('removeMember', { chatId: direct, userId: me });
-        const m2 = await p.c.sendMessage(direct, 'while away');
-        await p.c.editMessage(direct, m1.messageId, 'before (edited while away)');
-        await p.c.sendMessage(direct, 'while away 2');
-        await p.c.deleteMessage(direct, m2.messageId);
-        await d1.request('createChat', { kind: 'direct', userId: p.id });
-        await p.c.sendMessage(direct, 'after return');
-      })(),
+      leaveAndReturn(d1, p, me, direct, m1.messageId),
       // A group: removed by the owner, invited back, then the owner leaves (a new owner).
       (async () => {
         await p.c.request('removeMember', { chatId: removed, userId: me });
@@ -252,13 +261,7 @@ describe("a user's two devices end with the server's word on every chat", () => 
     // d2 schedules (it goes out meanwhile); d1 leaves the direct chat, the peer changes it, d1 is back.
     const sendAt = new Date(Date.now() + 1500).toISOString();
     await d2.request('scheduleMessage', { chatId: group, text: 'scheduled', sendAt });
-    await d1.request('removeMember', { chatId: direct, userId: me });
-    const m2 = await r.c.sendMessage(direct, 'while away');
-    await r.c.editMessage(direct, m1.messageId, 'before (edited while away)');
-    await r.c.sendMessage(direct, 'while away 2');
-    await r.c.deleteMessage(direct, m2.messageId);
-    await d1.request('createChat', { kind: 'direct', userId: r.id });
-    await r.c.sendMessage(direct, 'after return');
+    await leaveAndReturn(d1, r, me, direct, m1.messageId);
     await eventually(() => [d1, d2].every((d) => d.messages(group).length === 2), 15_000);
 
     await converged(reader, [direct, group], { d1, d2 });
