@@ -21,13 +21,13 @@ import {
 import { Construct } from 'constructs';
 import { MEDIA_KINDS } from '../lambdas/contract/media-types.ts';
 import type { ChatFunction } from './chat-function.ts';
+import { wholeMbPerDay } from './mb-per-day.ts';
 import { MEDIA, MEDIA_BUCKET_DOMAIN_ENV, MEDIA_BUCKET_ENV } from './media.ts';
 import { acknowledgeWildcardResource } from './nag.ts';
 import type { MediaAction } from './routes.ts';
 
 /** The smallest daily upload budget: the largest upload (a 200 MB video) must fit in it. */
 const MIN_UPLOAD_MB_PER_DAY = Math.max(...Object.values(MEDIA_KINDS).map((k) => k.maxBytes)) / (1024 * 1024);
-const MAX_UPLOAD_MB_PER_DAY = 1024 * 1024;
 
 /**
  * `uploadMbPerDay`: the MB (MiB) of uploads one user may request in 24 hours (requestUpload's
@@ -35,18 +35,7 @@ const MAX_UPLOAD_MB_PER_DAY = 1024 * 1024;
  * of digits (CDK context) is read as its number.
  */
 export function checkUploadMbPerDay(mb: unknown, field = 'uploadMbPerDay'): number {
-  const value = typeof mb === 'string' && /^\d+$/.test(mb.trim()) ? Number(mb) : mb;
-  if (
-    typeof value !== 'number' ||
-    !Number.isInteger(value) ||
-    value < MIN_UPLOAD_MB_PER_DAY ||
-    value > MAX_UPLOAD_MB_PER_DAY
-  ) {
-    throw new Error(
-      `${field} must be a whole number of MB from ${MIN_UPLOAD_MB_PER_DAY} (the largest upload) to ${MAX_UPLOAD_MB_PER_DAY} (got ${JSON.stringify(mb)})`,
-    );
-  }
-  return value;
+  return wholeMbPerDay(mb, field, MIN_UPLOAD_MB_PER_DAY, ' (the largest upload)');
 }
 
 /**

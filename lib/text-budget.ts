@@ -6,22 +6,14 @@
 import { RATE_LIMITS } from '../lambdas/shared/rate-limits.ts';
 import { TEXT_MB_PER_DAY_ENV } from '../lambdas/shared/user-caps.ts';
 import type { ChatFunction } from './chat-function.ts';
-
-/** 1 TB a day: past anything a person stores, and bytes the limiter still counts exactly. */
-const MAX_TEXT_MB_PER_DAY = 1024 * 1024;
+import { wholeMbPerDay } from './mb-per-day.ts';
 
 /**
  * `textMbPerDay`: a whole number of MB from 1 to 1048576 (the functions refuse anything but a
  * positive whole number at their first send). A string of digits (CDK context) is read as its number.
  */
 export function checkTextMbPerDay(mb: unknown, field = 'textMbPerDay'): number {
-  const value = typeof mb === 'string' && /^\d+$/.test(mb.trim()) ? Number(mb) : mb;
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > MAX_TEXT_MB_PER_DAY) {
-    throw new Error(
-      `${field} must be a whole number of MB from 1 to ${MAX_TEXT_MB_PER_DAY} (got ${JSON.stringify(mb)})`,
-    );
-  }
-  return value;
+  return wholeMbPerDay(mb, field, 1);
 }
 
 /**
