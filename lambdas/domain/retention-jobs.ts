@@ -33,6 +33,7 @@ import type { BeforeExpiring, RetentionKey, RetentionRepository } from '../data/
 import type { SqsSender } from '../queue/light-sqs.ts';
 import { sqsBody } from '../queue/sqs-body.ts';
 import { logger } from '../shared/logger.ts';
+import type { DeleteAccountJob } from './account-jobs.ts';
 import type { SafetyNetJob } from './safety-net-jobs.ts';
 
 export const RETENTION_JOB_VERSION = 1;
@@ -64,8 +65,11 @@ export interface FinishDeletionJob {
  */
 export type FinishOutcome = 'gone' | 'not-marked' | 'finished';
 
-/** What the retention queue carries (the safety nets of a creation and a last leave: safety-net-jobs.ts). */
-export type QueuedRetentionJob = RetentionJob | FinishDeletionJob | SafetyNetJob;
+/**
+ * What the retention queue carries (the safety nets of a creation and a last leave: safety-net-jobs.ts;
+ * an account deletion's leaves: account-jobs.ts).
+ */
+export type QueuedRetentionJob = RetentionJob | FinishDeletionJob | SafetyNetJob | DeleteAccountJob;
 
 /** Where retention jobs go. */
 export interface RetentionQueue {
