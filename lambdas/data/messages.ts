@@ -3,10 +3,11 @@
  * void), the version index that `sync` reads and the client-id index that makes sends exactly-once.
  * Every public method is one access pattern (all of them are listed in docs/data-model.md).
  */
+import { AuthoredMessageReads } from './authored-messages.ts';
 import type { Item } from './item.ts';
 import { type ChatRecord, MESSAGE, type MessageRecord, type Slot, slotOf } from './items.ts';
 import { CLIENT_ID_INDEX, chatPk, clientIdSk, keys, MAX_SEQ, seqSk, VERSION_INDEX, verSk } from './keys.ts';
-import { ifConditionFails, itemAbsent, type RequestOptions, type TableClient } from './table-client.ts';
+import { ifConditionFails, itemAbsent, type RequestOptions } from './table-client.ts';
 
 export type PutOutcome =
   /**
@@ -56,9 +57,8 @@ const messageOf = (item: Item | undefined): MessageRecord | undefined => {
   return slot?.kind === 'message' ? slot.message : undefined;
 };
 
-export class MessageRepository {
-  constructor(private readonly table: TableClient) {}
-
+/** The author-filtered page (authored-messages.ts) is reached here too. */
+export class MessageRepository extends AuthoredMessageReads {
   /**
    * Stores a message at its seq (PutItem, condition: the seq is free), asking for the size of the
    * chat's partition (free). When a reader filled the seq with a void first, the void comes back

@@ -19,11 +19,11 @@
  * queue (alarm); the chat is gone for its members anyway. When the queue refuses the job,
  * `deleteChat` runs every page itself (media included), as before (lambdas/domain/chat-deletion.ts).
  *
- * The same queue carries each deletion's finish job `{ kind: 'finishDeletion', chatId }`, which
- * `deleteChat` queues with a delay before its mark: the worker hands it to `finish`
- * (chat-deletion.ts `finishInterruptedDeletion`), which finishes a deletion interrupted after its mark;
- * and the delayed jobs of a big group's creation and of a last member's leave (`safetyNet`:
- * safety-net-jobs.ts).
+ * The same queue carries each deletion's finish job `{ kind: 'finishDeletion', chatId }` (queued by
+ * `deleteChat` with a delay before its mark; `finish`, chat-deletion.ts `finishInterruptedDeletion`,
+ * finishes a deletion interrupted after its mark), the delayed jobs of a big group's creation and of a
+ * last leave (`safetyNet`: safety-net-jobs.ts), and an account deletion's jobs, which leave the user's
+ * chats and remove their blocks (`accountDeletion`: account-jobs.ts, account-deletion-job.ts).
  */
 import type { SQSBatchItemFailure, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { mediaKey } from '../../lib/media.ts';
@@ -65,10 +65,7 @@ export interface FinishDeletionJob {
  */
 export type FinishOutcome = 'gone' | 'not-marked' | 'finished';
 
-/**
- * What the retention queue carries (the safety nets of a creation and a last leave: safety-net-jobs.ts;
- * an account deletion's leaves: account-jobs.ts).
- */
+/** What the retention queue carries (the kinds of job: module comment). */
 export type QueuedRetentionJob = RetentionJob | FinishDeletionJob | SafetyNetJob | DeleteAccountJob;
 
 /** Where retention jobs go. */
@@ -179,6 +176,11 @@ export interface RetentionWorkerDeps {
     readonly decode: (body: string) => SafetyNetJob | undefined;
     readonly run: (job: SafetyNetJob) => Promise<string>;
   };
+  /** An account deletion's jobs (account-deletion-job.ts); a malformed one decodes to none. */
+  readonly accountDeletion?: {
+    readonly decode: (body: string) => DeleteAccountJob | undefined;
+    readonly run: (job: DeleteAccountJob) => Promise<object>;
+  };
 }
 
 export interface RetentionJobReport {
@@ -249,29 +251,31 @@ export async function processRetentionJobs(
 ): Promise<SQSBatchResponse> {
   const batchItemFailures: SQSBatchItemFailure[] = [];
   for (const record of event.Records) {
-    const finish = decodeFinishJob(record.body) ?? deps.safetyNet?.decode(record.body);
-    if (finish) {
+    const { body, messageId } = record;
+    const other = decodeFinishJob(body) ?? deps.safetyNet?.decode(body) ?? deps.accountDeletion?.decode(body);
+    if (other) {
+      const about = 'userId' in other ? { userId: other.userId } : { chatId: other.chatId };
       try {
         const found =
-          finish.kind === 'finishDeletion'
-            ? await deps.finish(finish.chatId)
-            : await deps.safetyNet?.run(finish);
-        logger.info(`${finish.kind} job done`, { chatId: finish.chatId, found });
+          other.kind === 'finishDeletion'
+            ? await deps.finish(other.chatId)
+            : other.kind === 'deleteAccount'
+              ? await deps.accountDeletion?.run(other)
+              : await deps.safetyNet?.run(other);
+        logger.info(`${other.kind} job done`, { ...about, found });
       } catch (error) {
-        logger.error(`${finish.kind} job failed; SQS will deliver it again`, {
-          chatId: finish.chatId,
-          sqsMessageId: record.messageId,
+        logger.error(`${other.kind} job failed; SQS will deliver it again`, {
+          ...about,
+          sqsMessageId: messageId,
           error,
         });
-        batchItemFailures.push({ itemIdentifier: record.messageId });
+        batchItemFailures.push({ itemIdentifier: messageId });
       }
       continue;
     }
-    const job = decodeRetentionJob(record.body);
+    const job = decodeRetentionJob(body);
     if (!job) {
-      logger.error('dropping a queue message that is not a retention job', {
-        sqsMessageId: record.messageId,
-      });
+      logger.error('dropping a queue message that is not a retention job', { sqsMessageId: messageId });
       continue;
     }
     try {
@@ -285,10 +289,10 @@ export async function processRetentionJobs(
     } catch (error) {
       logger.error('retention job failed; SQS will deliver it again', {
         chatId: job.chatId,
-        sqsMessageId: record.messageId,
+        sqsMessageId: messageId,
         error,
       });
-      batchItemFailures.push({ itemIdentifier: record.messageId });
+      batchItemFailures.push({ itemIdentifier: messageId });
     }
   }
   return { batchItemFailures };

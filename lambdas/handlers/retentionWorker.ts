@@ -3,12 +3,16 @@
  * chat's media objects and gives its items their TTL, a budget of pages per job, and queues the rest
  * (lambdas/domain/retention-jobs.ts); and finishes a deletion interrupted after its mark when the
  * deletion's finish job comes (lambdas/domain/chat-deletion.ts), posting `chat.deleted` itself; and
- * runs the delayed jobs of a big group's creation and a last leave (lambdas/domain/safety-net-jobs.ts).
+ * runs the delayed jobs of a big group's creation and a last leave (lambdas/domain/safety-net-jobs.ts),
+ * and an account deletion's jobs: the user's chats left, their blocks removed
+ * (lambdas/domain/account-deletion-job.ts).
  */
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { RETENTION_WORKER } from '../../lib/workers.ts';
 import { mediaBucket } from '../data/media-bucket.ts';
 import { store } from '../data/store.ts';
+import { decodeDeleteAccountJob, runDeleteAccountJob } from '../domain/account-deletion-job.ts';
+import type { DeleteAccountJob } from '../domain/account-jobs.ts';
 import { finishInterruptedDeletion } from '../domain/chat-deletion.ts';
 import { deps, retentionQueue, workerFanOut } from '../domain/deps.ts';
 import { processRetentionJobs } from '../domain/retention-jobs.ts';
@@ -50,6 +54,13 @@ export const handler = (event: SQSEvent, context?: Context): Promise<SQSBatchRes
         decode: decodeSafetyNetJob,
         run: (job: SafetyNetJob) => runSafetyNetJob(worker, job),
       };
+      // Within the invocation too: a last leave whose retention job the queue refused expires the
+      // partition only as far as the worker's time allows (as a finish job's).
+      const accountDeletion = {
+        decode: decodeDeleteAccountJob,
+        run: (job: DeleteAccountJob) =>
+          withInvocation(context, () => runDeleteAccountJob(worker, job, budget)),
+      };
       // The bucket on first use: a chat without uploads needs none.
       return processRetentionJobs(event, {
         retention: store().retention,
@@ -58,6 +69,7 @@ export const handler = (event: SQSEvent, context?: Context): Promise<SQSBatchRes
         budget,
         finish,
         safetyNet,
+        accountDeletion,
       });
     },
     RETENTION_WORKER.name,

@@ -73,6 +73,7 @@ export function fakeStore(): FakeStore {
       changesSince: vi.fn(async () => ({ messages: [], hasMore: false })),
       newestChanges: vi.fn(async () => ({ messages: [], hasMore: false })),
       applyChange: vi.fn(async () => ({ status: 'refused', current: undefined }) as const),
+      authoredPage: vi.fn(async () => ({ messages: [], next: undefined })),
     },
     rosters: {
       list: vi.fn(async () => []),
