@@ -155,26 +155,44 @@ export const FANOUT_WORKER: QueueWorkerDefinition = {
  * creation and of a last leave (lambdas/domain/safety-net-jobs.ts): `META` read, the orphaned
  * memberships read (Query) and deleted in transactions that check `META` is absent
  * (ConditionCheckItem), its roster cleared, or a retention job queued.
+ *
+ * And an account deletion's jobs `{ kind: 'deleteAccount', userId, eraseMessages, chatId?, startKey? }`
+ * (lambdas/domain/account-deletion-job.ts), queued by `deleteAccount`/`deleteUser` without delay: the
+ * user's memberships listed (Query of the membership index, gsi1), each chat's messages erased when
+ * asked (a page of the `MSG#` range filtered on the sender, Query; each deleted as `deleteMessage`
+ * does: the message and its uploads updated, UpdateItem, its objects deleted), each chat left as
+ * `removeMember` does (the membership read, GetItem; the same transaction and events as a leave,
+ * the last leave's `expireLeft` job queued here), then the user's blocks removed as `unblockUser`
+ * does (the pair's pointer read, GetItem `PAIR#`, and checked in the transaction, ConditionCheckItem;
+ * the block item deleted and the count lowered, USER#; the mirror on the direct chat's `META`). Its
+ * steps (a page of messages or of blocks, a chat left) count against RETENTION_MAX_PAGES and its
+ * time against the same budget; the rest goes on in a continuation job.
  */
 export const RETENTION_WORKER: QueueWorkerDefinition = {
   name: 'RetentionWorker',
   entry: 'lambdas/handlers/retentionWorker.ts',
   itemActions: {
-    // A chat's META (CHAT#).
-    'dynamodb:GetItem': ['chat'],
-    // A chat's partition (pages, members), its roster, its members' connections (USER#).
+    // A chat's META and an account deletion's membership check (CHAT#); unblockUser's read of the
+    // pair's direct chat pointer (PAIR#, account deletions).
+    'dynamodb:GetItem': ['chat', 'pair'],
+    // A chat's partition (pages, members; an erased user's messages), its roster, its members'
+    // connections and a deleted account's blocks (USER#).
     'dynamodb:Query': ['chat', 'roster', 'user'],
-    // The partition's TTL (CHAT#), a finishCreation job's abandoned group key (USER#), a gone
-    // socket's slot given back (LIMIT#, socket-count.ts).
+    // The partition's TTL, an erased message, a leave's META and memberships, a block mirror
+    // (CHAT#); a finishCreation job's abandoned group key and a deleted account's block count
+    // (USER#); a gone socket's slot given back (LIMIT#, socket-count.ts).
     'dynamodb:UpdateItem': ['chat', 'user', 'limit'],
     // Memberships and META (CHAT#), a direct chat's pair pointer (PAIR#), a gone socket's records
-    // (its connection item, USER#; its roster entries, ROSTER#).
+    // (its connection item, USER#; its roster entries, ROSTER#), a deleted account's block items (USER#).
     'dynamodb:DeleteItem': ['chat', 'pair', 'user', 'roster'],
     // Memberships (CHAT#), a cleared roster (ROSTER#).
     'dynamodb:BatchWriteItem': ['chat', 'roster'],
-    // META checked in the transactions that delete memberships (CHAT#).
-    'dynamodb:ConditionCheckItem': ['chat'],
+    // META checked in the transactions that delete memberships (CHAT#); the pair's pointer as read
+    // in unblockUser's transaction (PAIR#, account deletions).
+    'dynamodb:ConditionCheckItem': ['chat', 'pair'],
   },
+  // A deleted account's memberships (the membership index).
+  indexQueries: ['dynamodb:Query:gsi1'],
   mediaActions: ['s3:DeleteObject'],
   managementApi: true,
   queueUrlEnv: RETENTION_QUEUE_URL_ENV,

@@ -86,7 +86,7 @@ describe('retention worker', { timeout: 180_000 }, () => {
     expect(env[MEDIA_BUCKET_DOMAIN_ENV]).toEqual({ 'Fn::GetAtt': [bucketId, 'RegionalDomainName'] });
   });
 
-  it('reads CHAT#, ROSTER# and USER# items, writes each where its code does (CHAT#, PAIR#, ROSTER#, USER#, LIMIT#), deletes chats/* objects, posts to connections, uses its own queue and sends to the fan-out queue', () => {
+  it('reads CHAT#, PAIR#, ROSTER# and USER# items and the membership index, writes each where its code does (CHAT#, PAIR#, ROSTER#, USER#, LIMIT#), deletes chats/* objects, posts to connections, uses its own queue and sends to the fan-out queue', () => {
     const statements = statementsOf(s, s.stack.retentionWorker.worker);
     const dynamo = workerStatements('dynamodb:');
     const table = s.stack.resolve(s.stack.table.table.tableArn);
@@ -94,16 +94,21 @@ describe('retention worker', { timeout: 180_000 }, () => {
     // the roster and the members' connections queried; the TTL (CHAT#), an abandoned group key (USER#)
     // and a gone socket's slot (LIMIT#) updated; memberships and META (CHAT#), a direct chat's pair
     // pointer (PAIR#) and a gone socket's records (USER#, ROSTER#) deleted; memberships and a roster
-    // batch-deleted; META checked in the membership transactions.
+    // batch-deleted; META checked in the membership transactions. An account deletion's job: the
+    // pair's pointer read and checked (PAIR#: unblockUser's), the memberships listed (gsi1).
     expect(leadingKeysByAction(dynamo, table)).toEqual({
       'dynamodb:BatchWriteItem': ['CHAT#*', 'ROSTER#*'],
-      'dynamodb:ConditionCheckItem': ['CHAT#*'],
+      'dynamodb:ConditionCheckItem': ['CHAT#*', 'PAIR#*'],
       'dynamodb:DeleteItem': ['CHAT#*', 'PAIR#*', 'ROSTER#*', 'USER#*'],
-      'dynamodb:GetItem': ['CHAT#*'],
+      'dynamodb:GetItem': ['CHAT#*', 'PAIR#*'],
       'dynamodb:Query': ['CHAT#*', 'ROSTER#*', 'USER#*'],
       'dynamodb:UpdateItem': ['CHAT#*', 'LIMIT#*', 'USER#*'],
     });
-    expect(dynamo.flatMap(resourcesOf)).toEqual(dynamo.map(() => table));
+    // And the membership index, without a condition (an index's keys are not the table's).
+    const gsi1 = s.stack.resolve(s.stack.table.indexArn('gsi1'));
+    expect(leadingKeysByAction(dynamo, gsi1)).toEqual({ 'dynamodb:Query': ['*'] });
+    const known = [table, gsi1].map((r) => JSON.stringify(r));
+    expect(dynamo.flatMap(resourcesOf).filter((r) => !known.includes(JSON.stringify(r)))).toEqual([]);
     const fanOutQueueArn = s.stack.resolve(s.stack.fanOutWorker.queue.queueArn);
     const sqs = workerStatements('sqs:');
     const own = sqs.filter((st) => JSON.stringify(resourcesOf(st)) === JSON.stringify([queueArn()]));
