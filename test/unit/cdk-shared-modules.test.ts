@@ -4,10 +4,11 @@
  * nor any module of this repository it imports, may set an environment variable or mock, spy on or
  * stub anything, or fake the timers. A CDK test that must belongs in another folder.
  */
-import { readdirSync, readFileSync } from 'node:fs';
-import { dirname, join, relative, resolve } from 'node:path';
+import { readdirSync } from 'node:fs';
+import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ROOT } from '../../local/stack.ts';
+import { closure } from '../support/shared-workers.ts';
 
 /** What would leak from one test file to the next in a shared worker, each with what it is. */
 const LEAKS: { pattern: RegExp; what: string }[] = [
@@ -20,27 +21,6 @@ const LEAKS: { pattern: RegExp; what: string }[] = [
   },
   { pattern: /(?<!function )\bsetFunctionLogLevel\(/, what: 'changes a log level' },
 ];
-
-/** Relative imports that load code (not `import type`), resolved to files. */
-function imports(file: string, source: string): string[] {
-  const found = source.matchAll(
-    /(?:import|export)\s+(?!type\b)(?:[^'";]*?\sfrom\s+)?'(\.[^']+)'|import\(\s*'(\.[^']+)'/g,
-  );
-  return [...found].map((m) => resolve(dirname(file), (m[1] ?? m[2]) as string));
-}
-
-/** Each file the given ones load, theirs included, with its source. */
-function closure(files: string[]): Map<string, string> {
-  const seen = new Map<string, string>();
-  const queue = [...files];
-  for (let file = queue.pop(); file !== undefined; file = queue.pop()) {
-    if (seen.has(file) || !/\.(ts|js|mjs)$/.test(file)) continue;
-    const source = readFileSync(file, 'utf8');
-    seen.set(file, source);
-    queue.push(...imports(file, source));
-  }
-  return seen;
-}
 
 function leaksOf(sources: Map<string, string>): string[] {
   return [...sources].flatMap(([file, source]) =>
