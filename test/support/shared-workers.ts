@@ -35,15 +35,34 @@ export function imports(file: string, source: string): string[] {
   return [...found].map((m) => resolve(dirname(file), (m[1] ?? m[2]) as string));
 }
 
-/** Each file the given ones load, theirs included, with its source (not a build's output not yet built). */
-export function closure(files: readonly string[]): Map<string, string> {
+/** A file's source and the files it loads, read once. */
+type Reader = (file: string) => { source: string; loads: string[] };
+
+function reader(): Reader {
+  const read = new Map<string, { source: string; loads: string[] }>();
+  return (file) => {
+    let found = read.get(file);
+    if (!found) {
+      const source = readFileSync(file, 'utf8');
+      found = { source, loads: imports(file, source) };
+      read.set(file, found);
+    }
+    return found;
+  };
+}
+
+/**
+ * Each file the given ones load, theirs included, with its source (not a build's output not yet
+ * built). `read` may be shared by many walks over the same files.
+ */
+export function closure(files: readonly string[], read: Reader = reader()): Map<string, string> {
   const seen = new Map<string, string>();
   const queue = [...files];
   for (let file = queue.pop(); file !== undefined; file = queue.pop()) {
     if (seen.has(file) || !/\.(ts|js|mjs)$/.test(file) || !existsSync(file)) continue;
-    const source = readFileSync(file, 'utf8');
+    const { source, loads } = read(file);
     seen.set(file, source);
-    queue.push(...imports(file, source));
+    queue.push(...loads);
   }
   return seen;
 }
@@ -61,12 +80,22 @@ export function crossFileLeaks(root: string, sources: ReadonlyMap<string, string
  */
 export function sharedWorkerTests(root: string): string[] {
   const stack = join(root, 'test/support/stack.ts');
+  const read = reader();
+  const leaky = new Map<string, boolean>();
+  const leaks = ([file, source]: [string, string]): boolean => {
+    let found = leaky.get(file);
+    if (found === undefined) {
+      found = CROSS_FILE_LEAKS.some((l) => l.pattern.test(source));
+      leaky.set(file, found);
+    }
+    return found;
+  };
   return readdirSync(join(root, 'test'), { recursive: true, encoding: 'utf8' })
     .filter((f) => f.endsWith('.test.ts') && !f.startsWith('cdk/'))
     .sort()
     .filter((f) => {
-      const sources = closure([join(root, 'test', f)]);
-      return sources.has(stack) && crossFileLeaks(root, sources).length === 0;
+      const sources = closure([join(root, 'test', f)], read);
+      return sources.has(stack) && ![...sources].some(leaks);
     })
     .map((f) => `test/${f}`);
 }
