@@ -28,9 +28,17 @@ export class ProfileRepository {
     await this.#set(userId, { name });
   }
 
-  /** Records when the user was last seen (their last socket closed). */
+  /**
+   * Records when the user was last seen (their last socket closed): on a profile there is only (the
+   * socket's `$connect` made it), so a deleted account's closing socket does not bring it back.
+   */
   async setLastSeen(userId: string, lastSeenAt: string): Promise<void> {
-    await this.#set(userId, { lastSeenAt });
+    await ifConditionFails(this.#set(userId, { lastSeenAt }, 'attribute_exists(pk)'), () => undefined);
+  }
+
+  /** Deletes the profile (an account's deletion: lambdas/domain/account-deletion.ts); one DeleteItem. */
+  async remove(userId: string): Promise<void> {
+    await this.table.delete({ Key: keys.profile(userId) });
   }
 
   /**
@@ -74,7 +82,8 @@ export class ProfileRepository {
         Key: key,
         UpdateExpression:
           'SET presenceWindow = :now, presenceCount = :one, presenceShown = :s, #u = :userId, #t = :itemType',
-        ConditionExpression: `(attribute_not_exists(presenceWindow) OR presenceWindow <= :floor) AND ${differs}`,
+        // An offline change never creates the profile (a deleted account's closing socket).
+        ConditionExpression: `(attribute_not_exists(presenceWindow) OR presenceWindow <= :floor) AND ${differs}${online ? '' : ' AND attribute_exists(pk)'}`,
         ExpressionAttributeNames: { '#u': 'userId', '#t': 'itemType' },
         ExpressionAttributeValues: {
           ':now': now,
@@ -177,12 +186,13 @@ export class ProfileRepository {
     return new Map(items.map((item) => PROFILE.fromItem(item)).map((p) => [p.userId, p]));
   }
 
-  /** An UpdateItem that sets the given attributes (creating the profile if needed). */
-  async #set(userId: string, update: ProfileUpdate): Promise<void> {
+  /** An UpdateItem that sets the given attributes (creating the profile if needed, unless `condition`). */
+  async #set(userId: string, update: ProfileUpdate, condition?: string): Promise<void> {
     const values: Item = { ...update, userId, itemType: PROFILE.itemType };
     const names = Object.keys(values);
     await this.table.update({
       Key: keys.profile(userId),
+      ...(condition === undefined ? {} : { ConditionExpression: condition }),
       UpdateExpression: `SET ${names.map((n) => `#${n} = :${n}`).join(', ')}`,
       ExpressionAttributeNames: Object.fromEntries(names.map((n) => [`#${n}`, n])),
       ExpressionAttributeValues: Object.fromEntries(names.map((n) => [`:${n}`, values[n]])),
