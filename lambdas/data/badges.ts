@@ -65,4 +65,9 @@ export class BadgeRepository {
     });
     await ifConditionFails(update, () => undefined);
   }
+
+  /** Deletes the counter (an account's deletion: lambdas/domain/account-deletion.ts); one DeleteItem. */
+  async remove(userId: string): Promise<void> {
+    await this.table.delete({ Key: keys.badge(userId) });
+  }
 }

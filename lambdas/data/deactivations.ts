@@ -4,8 +4,9 @@
  * by the scheduled dispatcher (one GetItem per message going out); the push planner finds it in the
  * Query it makes anyway (devices.ts `pushTargets`: the sort key lies between `CONN#…` and
  * `DEVICE#…`). `$connect` does not read it: `deactivateUser` also marks the user's socket count,
- * which refuses the slot `$connect` claims anyway (socket-count.ts). Every public method is one
- * access pattern (docs/data-model.md).
+ * which refuses the slot `$connect` claims anyway (socket-count.ts). An account's deletion
+ * (`deleteAccount`, `deleteUser`: lambdas/domain/account-deletion.ts) leaves the same mark with
+ * `deletedAt`, its tombstone. Every public method is one access pattern (docs/data-model.md).
  */
 import { DEACTIVATION, type DeactivationRecord } from './items.ts';
 import { keys } from './keys.ts';
@@ -31,9 +32,51 @@ export class DeactivationRepository {
     return ifConditionFails(put, async () => (await this.get(record.userId)) ?? record);
   }
 
-  /** Removes the mark (DeleteItem); whether there was one. */
-  async clear(userId: string): Promise<boolean> {
-    const old = await this.table.delete({ Key: keys.deactivated(userId), ReturnValues: 'ALL_OLD' });
-    return old !== undefined;
+  /**
+   * Makes the mark the account's tombstone (one UpdateItem): `deletedAt` added to a mark there is,
+   * or a mark created with it (`deactivatedAt` the same time, `actorId` who deleted). A repeat keeps
+   * every first value. The tombstone as stored.
+   */
+  async markDeleted(record: {
+    userId: string;
+    deletedAt: string;
+    actorId: string;
+  }): Promise<DeactivationRecord> {
+    const item = await this.table.update({
+      Key: keys.deactivated(record.userId),
+      UpdateExpression:
+        'SET #d = if_not_exists(#d, :at), #deactivated = if_not_exists(#deactivated, :at), ' +
+        '#actor = if_not_exists(#actor, :actor), #user = :user, #type = :type',
+      ExpressionAttributeNames: {
+        '#d': 'deletedAt',
+        '#deactivated': 'deactivatedAt',
+        '#actor': 'actorId',
+        '#user': 'userId',
+        '#type': 'itemType',
+      },
+      ExpressionAttributeValues: {
+        ':at': record.deletedAt,
+        ':actor': record.actorId,
+        ':user': record.userId,
+        ':type': DEACTIVATION.itemType,
+      },
+      ReturnValues: 'ALL_NEW',
+    });
+    return item ? DEACTIVATION.fromItem(item) : { ...record, deactivatedAt: record.deletedAt };
+  }
+
+  /**
+   * Removes the mark (DeleteItem) unless it is a tombstone (`deletedAt`: the condition keeps it,
+   * nothing written). `removed`: there was a mark; `absent`: none; `deleted`: a tombstone, kept.
+   */
+  async clear(userId: string): Promise<'removed' | 'absent' | 'deleted'> {
+    const clear = this.table
+      .delete({
+        Key: keys.deactivated(userId),
+        ConditionExpression: 'attribute_not_exists(deletedAt)',
+        ReturnValues: 'ALL_OLD',
+      })
+      .then((old) => (old !== undefined ? ('removed' as const) : ('absent' as const)));
+    return ifConditionFails(clear, () => 'deleted' as const);
   }
 }

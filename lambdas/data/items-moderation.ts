@@ -19,7 +19,8 @@ export type { ReactionRef };
 
 /**
  * An administrator action that needed the role (removeMember, deleteMessage, deleteChat), and the
- * administrators' own actions on a user (deactivateUser, reactivateUser: no chat).
+ * administrators' own actions on a user (deactivateUser, reactivateUser, deleteUser: no chat), and
+ * a user's deletion of their own account (deleteAccount: the user is the actor).
  */
 export const AUDIT_ACTIONS = [
   'removeMember',
@@ -27,6 +28,8 @@ export const AUDIT_ACTIONS = [
   'deleteChat',
   'deactivateUser',
   'reactivateUser',
+  'deleteUser',
+  'deleteAccount',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 
@@ -85,11 +88,17 @@ const deactivationFields = {
   /** When an administrator deactivated the user (ISO 8601 UTC), and who. */
   deactivatedAt: field.string,
   actorId: field.string,
+  /**
+   * The account's tombstone (`deleteAccount`, an administrator's `deleteUser`): when it was deleted.
+   * Kept for good, and `reactivateUser` refuses to remove a mark that has it.
+   */
+  deletedAt: field.optionalString,
 };
 /**
  * "An administrator deactivated this user" (`deactivateUser`, until `reactivateUser`): the
  * authorizer refuses their `$connect`, the dispatcher posts none of their scheduled messages, the
- * push planner sends them nothing. Kept (no TTL).
+ * push planner sends them nothing. Kept (no TTL). With `deletedAt`, the account's tombstone
+ * (lambdas/domain/account-deletion.ts): the same refusals, for good.
  */
 export const DEACTIVATION = defineItem({
   itemType: 'deactivation',

@@ -35,6 +35,7 @@ export function fakeStore(): FakeStore {
       markPresencePending: vi.fn(async () => true),
       unmarkPresenceShown: vi.fn(),
       getMany: vi.fn(async () => new Map()),
+      remove: vi.fn(),
     },
     chats: {
       getWithMembers: vi.fn(async () => ({ chat: undefined, members: [] })),
@@ -150,7 +151,7 @@ export function fakeStore(): FakeStore {
     },
     mutes: { set: vi.fn(async () => 'set' as const) },
     pushMarks: { has: vi.fn(async () => false), put: vi.fn() },
-    badges: { bump: vi.fn(async () => 1), set: vi.fn() },
+    badges: { bump: vi.fn(async () => 1), set: vi.fn(), remove: vi.fn() },
     uploads: {
       create: vi.fn(),
       getMany: vi.fn(async () => new Map()),
@@ -214,7 +215,8 @@ export function fakeStore(): FakeStore {
     deactivations: {
       get: vi.fn(async () => undefined),
       mark: vi.fn(async (record) => record),
-      clear: vi.fn(async () => false),
+      markDeleted: vi.fn(async (record) => ({ ...record, deactivatedAt: record.deletedAt })),
+      clear: vi.fn(async () => 'absent' as const),
     },
   };
   return store;
