@@ -1,7 +1,9 @@
 /**
  * The route table's entries for what a user keeps for their own account: push devices
  * (registerDevice, unregisterDevice), blocks (blockUser, unblockUser, listBlocked) and reports
- * (reportMessage, listReports), and the administrators' deactivateUser and reactivateUser. Part of `ACTION_ROUTES` in lib/routes.ts, which spreads them in.
+ * (reportMessage, listReports), the administrators' deactivateUser and reactivateUser, and an
+ * account's deletion (deleteAccount, deleteUser). Part of `ACTION_ROUTES` in lib/routes.ts, which
+ * spreads them in.
  * `satisfies` keeps the table's check: an entry here for a name that is not a contract action fails
  * the type check.
  */
@@ -76,10 +78,29 @@ export const ACCOUNT_ROUTES = {
     postsEvents: false,
     uses: ['fanOutQueue'],
   },
-  // The mark's delete (in the user's partition), the audit record; the socket count's
-  // `deactivatedAt` removed (UpdateItem on `LIMIT#…`: the rate limiter's grant covers it).
+  // The mark's delete (in the user's partition; refused, nothing written, on a deleted account's
+  // tombstone), the audit record; the socket count's `deactivatedAt` removed (UpdateItem on
+  // `LIMIT#…`: the rate limiter's grant covers it).
   reactivateUser: {
     tableActions: ['dynamodb:DeleteItem:userPartitions', 'dynamodb:PutItem'],
     postsEvents: false,
+  },
+  // An account's deletion (lambdas/domain/account-deletion.ts): deactivateUser's grants for the same
+  // steps (schedules, devices, sockets, the fan-out queue for a socket found gone), plus: the
+  // tombstone and the socket count's mark (UpdateItem), the profile's and badge counter's deletes
+  // (DeleteItem, in the user's partition; the token owner items need it on every partition anyway),
+  // the audit record (PutItem), and the account's job sent on the retention queue (SendMessage).
+  // deleteAccount's own socket is closed after its ack through the Management API.
+  deleteAccount: {
+    tableActions: ['dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
+    media: ['s3:PutObjectTagging'],
+    postsEvents: false,
+    uses: ['fanOutQueue', 'retentionQueue'],
+  },
+  deleteUser: {
+    tableActions: ['dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
+    media: ['s3:PutObjectTagging'],
+    postsEvents: false,
+    uses: ['fanOutQueue', 'retentionQueue'],
   },
 } as const satisfies Partial<Record<ActionName, ActionRoute>>;

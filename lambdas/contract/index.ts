@@ -45,6 +45,8 @@ export const CONTRACT_ACTIONS = {
   listBlocked: people.listBlocked,
   deactivateUser: people.deactivateUser,
   reactivateUser: people.reactivateUser,
+  deleteAccount: people.deleteAccount,
+  deleteUser: people.deleteUser,
 } as const satisfies { [N in string]: ActionDef<N> };
 
 export type Contract = typeof CONTRACT_ACTIONS;

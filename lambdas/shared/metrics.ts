@@ -41,6 +41,12 @@ export const BUSINESS_METRICS = {
    * left open until their next frame or API Gateway's 2-hour limit.
    */
   ExpiredSocketsLeftOpen: 'Sockets with an expired token that could not be closed',
+  /**
+   * `deleteAccount`'s calling socket whose DeleteConnection failed twice after its ack
+   * (lambdas/handlers/deleteAccount.ts): left open until API Gateway's 2-hour limit, its user refused
+   * at every new `$connect`.
+   */
+  DeletedSocketsLeftOpen: "A deleted account's socket that could not be closed after deleteAccount's ack",
   /** Tokens refused at `$connect` (expired, wrongly signed, …): callers' errors, not faults. */
   TokensRefused: 'Tokens refused by the $connect authorizer',
   /**

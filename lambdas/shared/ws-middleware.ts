@@ -17,6 +17,7 @@ import { parseRequest } from '../contract/parse.ts';
 import { meterReads } from '../data/read-meter.ts';
 import { withInvocation } from './budget.ts';
 import { type Caller, callerOf } from './caller.ts';
+import { type CloseReason, tellAndClose } from './close-socket.ts';
 import { forbidden, INTERNAL_MESSAGE, isChatError } from './errors.ts';
 import { answerRefusal } from './flood-guard.ts';
 import { ackFrame, errorFrame, type Frame, FrameError, type ParsedFrame, parseFrame } from './frames.ts';
@@ -195,6 +196,8 @@ export interface ActionSpec<A extends ActionDef> {
    * from memory (the window known to be spent) runs nothing and writes nothing.
    */
   readonly limitBeside?: boolean;
+  /** The calling socket is closed once its ack is posted (`deleteAccount`: close-socket.ts). */
+  readonly closeAfter?: CloseReason;
 }
 
 function respond(def: ActionDef, ctx: ActionContext, result: Record<string, unknown>): Frame | undefined {
@@ -242,7 +245,9 @@ export function wsAction<A extends ActionDef>(spec: ActionSpec<A>) {
         )
       : await spec.run(input, ctx);
     await admitted;
-    return reply(respond(spec.action, ctx, result as Record<string, unknown>));
+    const answer = respond(spec.action, ctx, result as Record<string, unknown>);
+    if (!spec.closeAfter || !answer) return reply(answer);
+    return reply((await tellAndClose(ctx.connectionId, answer, spec.closeAfter)).answer);
   };
   // The invocation's deadline is current for what stops in time (lambdas/shared/budget.ts). Made
   // current here, around the handler itself: a middleware's scope would not outlive its own await.

@@ -3,6 +3,7 @@ import * as v from 'valibot';
 import { defineAction } from '../action.ts';
 import {
   askedIds,
+  bool,
   cleanName,
   FIELD,
   id,
@@ -116,5 +117,57 @@ export const reactivateUser = defineAction('reactivateUser', {
     'Lets a deactivated user connect again (administrators only); what deactivateUser cancelled or removed stays so.',
   request: v.object({ userId: id }),
   ack: { userId: v.string(), wasDeactivated: v.boolean() },
+  adminOnly: true,
+});
+
+/**
+ * The fields of an irreversible action, and no other: a field it does not know (a misspelt
+ * `eraseMessages`, a `userId` sent to `deleteAccount`) is refused, named, rather than ignored.
+ */
+const onlyFields = <E extends v.ObjectEntries>(action: string, entries: E) => {
+  const known = new Set(['action', 'requestId', ...Object.keys(entries)]);
+  const unknownOf = (input: Record<string, unknown>) => Object.keys(input).find((k) => !known.has(k));
+  return v.pipe(
+    v.looseObject(entries),
+    v.check(
+      (input) => unknownOf(input) === undefined,
+      (issue) => `"${unknownOf(issue.input as Record<string, unknown>)}" is not a field of ${action}.`,
+    ),
+  );
+};
+
+const eraseMessages = v.pipe(
+  withDefault(bool, false),
+  v.description(
+    "Also mark each of the user's messages deleted (as deleteMessage does) before leaving its chat. " +
+      'Default false: the messages stay, under the user id only.',
+  ),
+);
+
+const deletionAck = {
+  userId: v.string(),
+  deletedAt: v.pipe(v.string(), v.description('When the account was first deleted (a repeat keeps it).')),
+  eraseMessages: v.boolean(),
+  scheduledCancelled: v.number(),
+  devicesRemoved: v.number(),
+  socketsClosed: v.pipe(v.number(), v.description("The user's other sockets closed.")),
+};
+
+export const deleteAccount = defineAction('deleteAccount', {
+  summary:
+    "Deletes the caller's own account, for good: refuses their new sockets, closes their other ones, " +
+    'cancels their scheduled messages, removes their push devices, profile and badge, and queues their ' +
+    'chats to be left (their messages erased with eraseMessages). The server closes this socket after the ack. ' +
+    'Repeating it is harmless; a failed one (INTERNAL) is finished by a repeat, from another socket if this one closed.',
+  request: onlyFields('deleteAccount', { eraseMessages }),
+  ack: deletionAck,
+});
+
+export const deleteUser = defineAction('deleteUser', {
+  summary:
+    "Deletes another user's account, for good (administrators only), as deleteAccount deletes one's own. " +
+    'Repeating it is harmless.',
+  request: onlyFields('deleteUser', { userId: id, eraseMessages }),
+  ack: deletionAck,
   adminOnly: true,
 });

@@ -1,0 +1,138 @@
+/**
+ * Deleting an account (docs/security.md, "Deleting an account"): `deleteAccount`, the caller's own
+ * (the App Store's in-app deletion, GDPR art. 17), and `deleteUser`, an administrator's of someone
+ * else's. Irreversible. What is bounded by the user's own caps is done in the request:
+ *
+ * 1. The tombstone: the user's deactivation mark (`USER#<id>` / `DEACTIVATED`) with `deletedAt`
+ *    (added to a mark there is, or created with it), and `deactivatedAt` on their socket count, so
+ *    that `$connect` refuses them (401) from then on, the scheduled dispatcher posts none of their
+ *    messages and the push planner sends them nothing. No TTL: the id stays refused for good.
+ * 2. As `deactivateUser` (access-end.ts): their waiting schedules cancelled, their push devices
+ *    removed, their sockets closed, but `deleteAccount`'s calling one (closed after its ack:
+ *    lambdas/handlers/deleteAccount.ts).
+ * 3. Their profile (display name, last seen, presence marks) and badge counter deleted.
+ * 4. The `DeleteAccountJob` queued on the retention queue (account-jobs.ts), at once: the worker
+ *    leaves their chats (erasing their messages first with `eraseMessages`) and removes their blocks.
+ *
+ * Repeating either is harmless: a repeat keeps the first `deletedAt`, finds nothing left of steps 2
+ * and 3, and queues the job again (the job is idempotent); `eraseMessages` on a repeat erases even
+ * if the first call did not. When the queue refuses the job the request fails (INTERNAL) with the
+ * tombstone written: a repeat queues it. Busy counters or sockets left open are answered CONFLICT
+ * after everything else ran, for a repeat to finish. Every call that wrote the tombstone is audited
+ * (`npm run audit`: `deleteUser` with the administrator as actor, `deleteAccount` with the user).
+ */
+import type { Caller } from '../shared/caller.ts';
+import { badRequest, conflict } from '../shared/errors.ts';
+import { logger } from '../shared/logger.ts';
+import { endAccess, leftUndone } from './access-end.ts';
+import type { DeleteAccountJob } from './account-jobs.ts';
+import { recordAdminAction } from './admin.ts';
+import { refuseCaller } from './deactivation.ts';
+import type { Deps } from './deps.ts';
+import { RETENTION_JOB_VERSION } from './retention-jobs.ts';
+
+export interface DeleteAck {
+  readonly userId: string;
+  /** When the account was first deleted (a repeat keeps it). */
+  readonly deletedAt: string;
+  readonly eraseMessages: boolean;
+  readonly scheduledCancelled: number;
+  readonly devicesRemoved: number;
+  readonly socketsClosed: number;
+}
+
+interface Deletion {
+  readonly userId: string;
+  readonly eraseMessages: boolean;
+  readonly action: 'deleteAccount' | 'deleteUser';
+  /** The socket not closed by the request (the caller's own, closed after the ack). */
+  readonly keep?: string;
+}
+
+/** The caller deletes their own account; `connectionId`, the calling socket, stays open for the ack. */
+export function deleteAccount(
+  deps: Deps,
+  caller: Caller,
+  input: { readonly eraseMessages?: boolean | undefined },
+  connectionId: string,
+): Promise<DeleteAck> {
+  const eraseMessages = input.eraseMessages ?? false;
+  return deleteAccountOf(deps, caller, {
+    userId: caller.userId,
+    eraseMessages,
+    action: 'deleteAccount',
+    keep: connectionId,
+  });
+}
+
+/** An administrator deletes another user's account (never their own: `deleteAccount`). */
+export function deleteUser(
+  deps: Deps,
+  caller: Caller,
+  input: { readonly userId: string; readonly eraseMessages?: boolean | undefined },
+): Promise<DeleteAck> {
+  const { userId } = input;
+  if (userId === caller.userId)
+    throw badRequest('"userId" must not be your own user id (deleteUser): use deleteAccount.');
+  refuseCaller(caller, userId, 'deleteUser');
+  return deleteAccountOf(deps, caller, {
+    userId,
+    eraseMessages: input.eraseMessages ?? false,
+    action: 'deleteUser',
+  });
+}
+
+async function deleteAccountOf(deps: Deps, caller: Caller, deletion: Deletion): Promise<DeleteAck> {
+  const { userId, eraseMessages, action } = deletion;
+  const now = deps.now().toISOString();
+  const audit = () => recordAdminAction(deps, caller, { action, userId });
+  // Both before the sockets are listed, as deactivateUser's marks (deactivation.ts).
+  const [marked, counted] = await Promise.allSettled([
+    deps.store.deactivations.markDeleted({ userId, deletedAt: now, actorId: caller.userId }),
+    deps.store.socketCount.markDeactivated(userId, now),
+  ]);
+  if (marked.status === 'rejected') throw marked.reason;
+  if (counted.status === 'rejected') {
+    await audit();
+    throw counted.reason;
+  }
+  const deletedAt = marked.value.deletedAt ?? now;
+  try {
+    const ended = await endAccess(deps, userId, { keep: deletion.keep });
+    // After the sockets' closes: a `$disconnect` that runs later does not bring them back (the
+    // profile's last-seen is written only on a profile there is; no device is left to recount for).
+    await Promise.all([deps.store.profiles.remove(userId), deps.store.badges.remove(userId)]);
+    await queueJob(deps, { v: RETENTION_JOB_VERSION, kind: 'deleteAccount', userId, eraseMessages });
+    logger.info('account deleted', { action, deletedUserId: userId, actorId: caller.userId, eraseMessages });
+    const left = leftUndone(ended);
+    if (left.length > 0)
+      throw conflict(`The account is deleted, but ${left.join(', ')}; call ${action} again to finish.`);
+    return {
+      userId,
+      deletedAt,
+      eraseMessages,
+      scheduledCancelled: ended.scheduled.done,
+      devicesRemoved: ended.devices.done,
+      socketsClosed: ended.sockets.done,
+    };
+  } finally {
+    // The tombstone is written: audited whatever failed after it.
+    await audit();
+  }
+}
+
+/** Queues the job at once; without a queue, or refused, the request fails (a repeat queues it). */
+async function queueJob(deps: Deps, job: DeleteAccountJob): Promise<void> {
+  const queue = deps.retentionQueue;
+  const fail = (error?: unknown) => {
+    logger.error('account deletion job not queued: the tombstone is written; a repeat queues it', {
+      deletedUserId: job.userId,
+      error,
+    });
+    return new Error('account deletion job not queued');
+  };
+  if (!queue) throw fail();
+  await queue.send(job, { delayed: false }).catch((error: unknown) => {
+    throw fail(error);
+  });
+}
