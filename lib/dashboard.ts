@@ -124,7 +124,13 @@ export function buildDashboard(scope: Construct, id: string, props: DashboardPro
         stageMetric('ExecutionError', 'Sum', 'Execution errors'),
         stageMetric('IntegrationError', 'Sum', 'Integration errors'),
         authorizerFaults(scope, api),
-        ...business('InternalErrors', 'KeySourceErrors', 'ExpiredSocketsLeftOpen', 'FloodingSocketsLeftOpen'),
+        ...business(
+          'InternalErrors',
+          'KeySourceErrors',
+          'ExpiredSocketsLeftOpen',
+          'FloodingSocketsLeftOpen',
+          'DeletedSocketsLeftOpen',
+        ),
       ],
     }),
   );

@@ -17,7 +17,8 @@
  *   retention queue refused its job twice): part of its items keep no TTL until the job is sent;
  * - sockets the server meant to close and could not (DeleteConnection failed twice, the Management
  *   API's fault): told `TOKEN_EXPIRED` (`ExpiredSocketsLeftOpen`) or flooding after `RATE_LIMITED`
- *   (`FloodingSocketsLeftOpen`);
+ *   (`FloodingSocketsLeftOpen`), or a deleted account's after `deleteAccount`'s ack
+ *   (`DeletedSocketsLeftOpen`);
  * - the stage: server-side errors (ExecutionError + IntegrationError, the WebSocket API's "5xx") and the
  *   p99 IntegrationLatency;
  * - cost: the estimated spend of an hour's traffic (lib/metrics.ts) above a daily budget's share, and
@@ -150,6 +151,11 @@ export class ChatMonitoring extends Construct {
       metric: businessMetric(this, 'FloodingSocketsLeftOpen'),
       description:
         'Routes: a socket flooding after RATE_LIMITED could not be closed (DeleteConnection failed twice); each of its frames still invokes a function',
+    });
+    alarms.add('DeletedSocketsLeftOpen', {
+      metric: businessMetric(this, 'DeletedSocketsLeftOpen'),
+      description:
+        "Routes: a deleted account's socket could not be closed after deleteAccount's ack (DeleteConnection failed twice); it stays open until API Gateway's 2-hour limit",
     });
     for (const fn of api.allFunctions) {
       const name = fn.node.id;
