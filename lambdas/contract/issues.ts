@@ -25,7 +25,12 @@ export function issueSentence(issue: v.BaseIssue<unknown>): string {
   const path = issuePath(issue);
   const label = path === '' ? 'The frame' : `"${path}"`;
   // A required key that is missing: the object schema reports it with its own wording.
-  if (issue.kind === 'schema' && issue.type === 'object' && path !== '' && isAbsent(issue.input)) {
+  if (
+    issue.kind === 'schema' &&
+    (issue.type === 'object' || issue.type === 'loose_object') &&
+    path !== '' &&
+    isAbsent(issue.input)
+  ) {
     return `${label} is required.`;
   }
   return issue.message.replaceAll(FIELD, label);

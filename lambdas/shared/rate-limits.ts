@@ -133,9 +133,9 @@ export const RATE_LIMITS: Readonly<Partial<Record<string, Declared>>> = {
   // Administrators offboarding users: each call writes up to ~120 transactions (schedules, devices).
   deactivateUser: perMinute(30),
   reactivateUser: perMinute(30),
-  // Deleting an account: the user's own, once (a repeat finishes a failed one); an administrator's,
-  // as deactivateUser (each call up to ~120 transactions, and a job on the retention queue).
-  deleteAccount: perMinute(5),
+  // Deleting an account, as deactivateUser (each call up to ~120 transactions, and a job on the
+  // retention queue): the user's own (once, but a repeat finishes a failed one), an administrator's.
+  deleteAccount: perMinute(30),
   deleteUser: perMinute(30),
   // Reads. A reconnecting client catches up with listChats (every page: 10–20 at the membership cap
   // of 1,000 chats), then sync (or history) per chat that moved, a few pages at most each: a client
