@@ -90,7 +90,9 @@ export const ACCOUNT_ROUTES = {
   // tombstone and the socket count's mark (UpdateItem), the profile's and badge counter's deletes
   // (DeleteItem, in the user's partition; the token owner items need it on every partition anyway),
   // the audit record (PutItem), and the account's job sent on the retention queue (SendMessage).
-  // deleteAccount's own socket is closed after its ack through the Management API.
+  // deleteAccount's own socket is closed after its ack through the Management API (its record is
+  // usually there while the others are closed, so one found gone is the user's last only when the
+  // asking socket's record went first: the offline check then queued as for deactivateUser).
   deleteAccount: {
     tableActions: ['dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
     media: ['s3:PutObjectTagging'],

@@ -10,9 +10,10 @@
  * `deleteAccount` jobs are held here, read, not run: the worker's side has its own tests).
  */
 import { createHash } from 'node:crypto';
+import { DeleteCommand } from '@aws-sdk/lib-dynamodb';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { deps, setDeps } from '../../lambdas/domain/deps.ts';
-import { RETENTION_WORKER } from '../../lib/workers.ts';
+import { FANOUT_WORKER, RETENTION_WORKER } from '../../lib/workers.ts';
 import type { LocalQueue } from '../../local/queue.ts';
 import { readAudit } from '../../scripts/audit.ts';
 import {
@@ -22,8 +23,11 @@ import {
   connectUser,
   makeDirect,
   makeGroup,
+  storedConnectionIds,
 } from '../support/chat.ts';
 import { HandshakeError } from '../support/client.ts';
+import { vanishSocket } from '../support/ghost.ts';
+import { FILES, s3Of, tagsOf, uploadFile } from '../support/media.ts';
 import { register, storedDevices, twoDevices } from '../support/push.ts';
 import { inMs, pendingCount, schedule, storedItem } from '../support/scheduled.ts';
 import { uniqueId, useTestStack } from '../support/stack.ts';
@@ -32,6 +36,7 @@ import { useTableStore } from '../support/table-store.ts';
 const stack = useTestStack();
 const table = useTableStore(stack);
 const queue = () => stack.queues.get(RETENTION_WORKER.name) as LocalQueue;
+const fanOutQueue = () => stack.queues.get(FANOUT_WORKER.name) as LocalQueue;
 
 /** The deleteAccount jobs sent to the retention queue (held, not run). */
 const jobs: Record<string, unknown>[] = [];
@@ -73,7 +78,8 @@ describe('deleteAccount', { timeout: 60_000 }, () => {
     const chat = await makeGroup(alice, [mallory.userId], 'Team');
     await makeDirect(alice, mallory.userId); // a peer to tell she went offline (presence marks on her profile)
     const devices = await register(mallory, twoDevices());
-    const s = await schedule(mallory, chat.chatId, 'later', inMs(3_600_000));
+    const uploadId = await uploadFile(mallory, chat.chatId, FILES.png(3000), 'image/png', 'plan.png');
+    const s = await schedule(mallory, chat.chatId, 'later', inMs(3_600_000), { attachments: [{ uploadId }] });
     await table.store.badges.set(mallory.userId, 3, new Date());
     expect(await itemOf(mallory.userId, 'PROFILE')).toMatchObject({ name: 'Mallory' });
     expect(await itemOf(mallory.userId, 'BADGE')).toMatchObject({ count: 3 });
@@ -106,6 +112,12 @@ describe('deleteAccount', { timeout: 60_000 }, () => {
       expect(await table.store.devices.getTokenOwner(d.platform, d.token)).toBeUndefined();
     expect(await storedItem(stack, mallory.userId, s.scheduledId)).toMatchObject({ status: 'cancelled' });
     expect(await pendingCount(stack, mallory.userId)).toBe(0);
+    const s3 = s3Of(stack);
+    try {
+      expect(await tagsOf(stack, s3, chat.chatId, uploadId)).toEqual(['chat-media=pending']);
+    } finally {
+      s3.destroy();
+    }
     // The job that leaves her chats, at once; her memberships are the job's (still there).
     expect(jobsOf(mallory.userId)).toEqual([
       { v: 1, kind: 'deleteAccount', userId: mallory.userId, eraseMessages: true, delaySeconds: 0 },
@@ -115,6 +127,22 @@ describe('deleteAccount', { timeout: 60_000 }, () => {
     );
     expect(await auditOf(since, mallory.userId)).toEqual([[mallory.userId, 'deleteAccount']]);
     await closeAll(stack, alice);
+  });
+
+  it("queues the offline check when a socket found gone was the user's last (her own's record gone)", async () => {
+    const mallory = await connectUser(stack, uniqueId('mallory'));
+    const phone = await anotherSocket(stack, mallory);
+    // The asking socket's record is gone (a post to it found it gone during a network blip), and
+    // her phone vanished without `$disconnect`: the one found gone is the last she has.
+    const asking = { pk: `USER#${mallory.userId}`, sk: `CONN#${mallory.connectionId}` };
+    await table.doc.send(new DeleteCommand({ TableName: stack.tableName, Key: asking }));
+    await vanishSocket(stack, phone);
+    const offlineChecks = fanOutQueue().stats.sent;
+    expect(await mallory.ok('deleteAccount', {})).toMatchObject({ socketsClosed: 0 });
+    await mallory.closed;
+    expect(await storedConnectionIds(stack, mallory.userId)).toEqual([]);
+    expect(fanOutQueue().stats.sent).toBe(offlineChecks + 1);
+    await stack.idle();
   });
 
   it('refuses a field it does not know, naming it, and writes nothing', async () => {
@@ -197,6 +225,35 @@ describe('deleteUser', { timeout: 60_000 }, () => {
       [admin.userId, 'deleteUser'],
       [admin.userId, 'deactivateUser'],
     ]);
+    await admin.close();
+  });
+
+  it("gives a cancelled schedule's upload back, and queues the offline check of a last socket found gone", async () => {
+    const admin = await connectAdmin(stack);
+    const erin = await connectUser(stack, uniqueId('erin'));
+    const alice = await connectUser(stack, uniqueId('alice'));
+    const { chatId } = await makeGroup(alice, [erin.userId], 'Media');
+    const uploadId = await uploadFile(erin, chatId, FILES.png(3000), 'image/png', 'plan.png');
+    await schedule(erin, chatId, 'with a picture', inMs(3_600_000), { attachments: [{ uploadId }] });
+    // Her phone lost its network: the gateway dropped the socket, and no `$disconnect` came.
+    await vanishSocket(stack, erin);
+    const offlineChecks = fanOutQueue().stats.sent;
+
+    const ack = await admin.ok('deleteUser', { userId: erin.userId });
+    expect(ack).toMatchObject({ scheduledCancelled: 1, socketsClosed: 0 });
+    expect(await storedConnectionIds(stack, erin.userId)).toEqual([]);
+    expect(fanOutQueue().stats.sent).toBe(offlineChecks + 1);
+    const record = (await stack.items(`CHAT#${chatId}`)).find((i) => i.sk === `UPLOAD#${uploadId}`);
+    expect(record).toMatchObject({ status: 'pending' });
+    const s3 = s3Of(stack);
+    try {
+      expect(await tagsOf(stack, s3, chatId, uploadId)).toEqual(['chat-media=pending']);
+    } finally {
+      s3.destroy();
+    }
+    await stack.idle();
+    expect(await itemOf(erin.userId, 'PROFILE')).toBeUndefined();
+    await closeAll(stack, alice);
     await admin.close();
   });
 
