@@ -147,8 +147,10 @@ describe('media grants', { timeout: 60_000 }, () => {
         'listScheduled',
         'cancelScheduled',
         'react',
-        // Its cancels give the uploads back (re-tagged pending), as cancelScheduled does.
+        // Their cancels give the uploads back (re-tagged pending), as cancelScheduled does.
         'deactivateUser',
+        'deleteAccount',
+        'deleteUser',
       ].sort(),
     );
     for (const def of ROUTES) {

@@ -87,8 +87,8 @@ describe('alarms', { timeout: 180_000 }, () => {
     expect(alarms().filter((a) => reads(a, 'TokensRefused') && !reads(a, 'Errors'))).toEqual([]);
   });
 
-  it('alarms on the first socket the server could not close: expired token, flooding after RATE_LIMITED', () => {
-    for (const name of ['ExpiredSocketsLeftOpen', 'FloodingSocketsLeftOpen']) {
+  it('alarms on the first socket the server could not close: expired token, flooding, a deleted account’s', () => {
+    for (const name of ['ExpiredSocketsLeftOpen', 'FloodingSocketsLeftOpen', 'DeletedSocketsLeftOpen']) {
       const leftOpen = alarms().filter((a) => reads(a, name));
       expect(leftOpen, name).toHaveLength(1);
       expect(leftOpen[0], name).toMatchObject({
@@ -179,8 +179,8 @@ describe('alarms', { timeout: 180_000 }, () => {
     });
     const fns = s.stack.chatApi.allFunctions.length;
     // errors of the routes, throttles of all, authorizer faults, JWKS outage, INTERNAL frames, the
-    // table's 500s and throttles, a chat near full, a deleted chat's retention not queued, the two
-    // sockets left open, 5xx, latency, cost, media downloads,
+    // table's 500s and throttles, a chat near full, a deleted chat's retention not queued, the three
+    // sockets left open (expired, flooding, a deleted account's), 5xx, latency, cost, media downloads,
     // + the fan-out and retention workers' own four each (test/cdk/workers.test.ts,
     // test/cdk/retention-worker.test.ts) and the scheduled messages' own (lib/scheduled-messages.ts,
     // test/cdk/scheduled.test.ts)
@@ -188,7 +188,7 @@ describe('alarms', { timeout: 180_000 }, () => {
       fns -
         1 +
         fns +
-        13 +
+        14 +
         s.stack.fanOutWorker.alarms.length +
         s.stack.retentionWorker.alarms.length +
         s.stack.scheduled.alarms.length,
