@@ -148,7 +148,7 @@ describe('retention worker', { timeout: 180_000 }, () => {
 });
 
 describe('producers', { timeout: 180_000 }, () => {
-  it('deleteChat, removeMember (a last member deletes the chat) and createChat (a big group’s delayed job) alone may send to the retention queue and know its URL', () => {
+  it('deleteChat, removeMember (a last member deletes the chat), createChat (a big group’s delayed job), deleteAccount and deleteUser (the account’s job) alone may send to the retention queue and know its URL', () => {
     for (const def of ROUTES) {
       const fn = s.stack.chatApi.functions.get(def.routeKey);
       if (!fn) throw new Error(def.routeKey);
@@ -156,7 +156,9 @@ describe('producers', { timeout: 180_000 }, () => {
         resourcesOf(st).some((r) => JSON.stringify(r) === JSON.stringify(queueArn())),
       );
       const env = envOf(fn);
-      if (['deleteChat', 'removeMember', 'createChat'].includes(def.routeKey)) {
+      if (
+        ['deleteChat', 'removeMember', 'createChat', 'deleteAccount', 'deleteUser'].includes(def.routeKey)
+      ) {
         expect(sqs.flatMap(actionsOf)).toEqual(['sqs:SendMessage']);
         expect(env).toMatchObject({ [RETENTION_QUEUE_URL_ENV]: { Ref: queueId() } });
       } else {
