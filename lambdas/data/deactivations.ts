@@ -33,6 +33,20 @@ export class DeactivationRepository {
   }
 
   /**
+   * Which of `userIds` deleted their account (one consistent BatchGet of their marks, 100 keys a
+   * call): createChat and invite refuse them (lambdas/domain/blocking.ts `refuseDeleted`).
+   */
+  async deletedAmong(userIds: readonly string[]): Promise<Set<string>> {
+    if (userIds.length === 0) return new Set();
+    const items = await this.table.batchGet(
+      userIds.map((id) => keys.deactivated(id)),
+      { consistent: true },
+    );
+    const marks = items.map((item) => DEACTIVATION.fromItem(item));
+    return new Set(marks.filter((m) => m.deletedAt !== undefined).map((m) => m.userId));
+  }
+
+  /**
    * Makes the mark the account's tombstone (one UpdateItem): `deletedAt` added to a mark there is,
    * or a mark created with it (`deactivatedAt` the same time, `actorId` who deleted). A repeat keeps
    * every first value. The tombstone as stored.

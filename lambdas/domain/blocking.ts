@@ -22,7 +22,7 @@ import { Buffer } from 'node:buffer';
 import type { PairBlocks } from '../data/blocks.ts';
 import type { ChatRecord, ChatStore } from '../data/store.ts';
 import type { Caller } from '../shared/caller.ts';
-import { badRequest, forbidden } from '../shared/errors.ts';
+import { badRequest, forbidden, notFound } from '../shared/errors.ts';
 import { maxBlocksPerUser } from '../shared/user-caps.ts';
 import { changeBlock } from './block-mirror.ts';
 import { LIMITS } from './limits.ts';
@@ -147,7 +147,21 @@ function decodeCursor(cursor: string): string {
 
 /** createChat direct: FORBIDDEN when the peer has blocked the caller (one key lookup). */
 export async function refuseBlockedDirect(deps: BlockDeps, caller: Caller, peerId: string): Promise<void> {
-  if (await deps.store.blocks.isBlocked(peerId, caller.userId)) throw blockedDirect();
+  const [blocked, deleted] = await Promise.all([
+    deps.store.blocks.isBlocked(peerId, caller.userId),
+    deps.store.deactivations.deletedAmong([peerId]),
+  ]);
+  refuseDeleted(deleted);
+  if (blocked) throw blockedDirect();
+}
+
+/**
+ * A deleted account (`deleteAccount`, `deleteUser`: account-deletion.ts) is put in no chat:
+ * NOT_FOUND naming the first of them, before any block is told (read beside the blocks, in parallel).
+ */
+function refuseDeleted(deleted: ReadonlySet<string>): void {
+  const [first] = deleted;
+  if (first !== undefined) throw notFound(`User "${first}" does not exist.`);
 }
 
 /**
@@ -237,13 +251,20 @@ export async function refuseBlockedChange(
   };
 }
 
-/** invite / createChat group: FORBIDDEN when any new member has blocked the caller (one BatchGet). */
+/**
+ * invite / createChat group: NOT_FOUND when any new member's account is deleted, FORBIDDEN when any
+ * has blocked the caller (two BatchGets side by side: their block items and their marks).
+ */
 export async function refuseBlockedInvite(
   deps: BlockDeps,
   callerId: string,
   newMemberIds: readonly string[],
 ): Promise<void> {
   const others = newMemberIds.filter((id) => id !== callerId);
-  const blockers = await deps.store.blocks.blockersAmong(others, callerId, { consistent: true });
+  const [blockers, deleted] = await Promise.all([
+    deps.store.blocks.blockersAmong(others, callerId, { consistent: true }),
+    deps.store.deactivations.deletedAmong(others),
+  ]);
+  refuseDeleted(deleted);
   if (blockers.size > 0) throw forbidden(REFUSAL.invite);
 }

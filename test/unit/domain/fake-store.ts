@@ -215,6 +215,7 @@ export function fakeStore(): FakeStore {
     deactivations: {
       get: vi.fn(async () => undefined),
       mark: vi.fn(async (record) => record),
+      deletedAmong: vi.fn(async () => new Set<string>()),
       markDeleted: vi.fn(async (record) => ({ ...record, deactivatedAt: record.deletedAt })),
       clear: vi.fn(async () => 'absent' as const),
     },
