@@ -53,6 +53,8 @@ function fieldsFor(
     cancelScheduled: { scheduledId: 's-1' },
     deactivateUser: { userId: peerId },
     reactivateUser: { userId: peerId },
+    deleteUser: { userId: peerId },
+    deleteAccount: { eraseMessages: true },
   };
   return fields[action] ?? {};
 }
