@@ -111,13 +111,21 @@ describe('docs/deploy.md figures', { timeout: 180_000 }, () => {
       false,
       ROUTES.filter((r) => r.routeKey !== 'getChat'),
     );
+    // `cdk deploy` adds one the test's synth has not: AWS::CDK::Metadata (the CLI's version
+    // reporting), which CloudFormation counts against the 500 too.
+    const deployed = (stackFigures: { resources: number }) => stackFigures.resources + 1;
     expect(
       stated(deployDoc, /\*\*Size\*\*: (\d+) CloudFormation resources \((\d+) with push\) of the 500/),
-    ).toEqual([plain.resources, withPush.resources]);
+    ).toEqual([deployed(plain), deployed(withPush)]);
+    // Over 500 `cdk deploy` fails: split the stack first (docs/deploy.md, "Size").
+    expect(
+      deployed(withPush),
+      'over the 500 CloudFormation allows: see docs/deploy.md, "Size"',
+    ).toBeLessThanOrEqual(500);
     const perRoute = plain.resources - oneLess.resources;
     expect(stated(deployDoc, /Each action route adds (\d+) /)).toEqual([perRoute]);
     expect(stated(deployDoc, /so about (\d+) more routes fit with push/)).toEqual([
-      Math.floor((500 - withPush.resources) / perRoute),
+      Math.floor((500 - deployed(withPush)) / perRoute),
     ]);
   });
 
