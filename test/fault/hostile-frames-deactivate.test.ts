@@ -5,26 +5,17 @@
  * closed, and the sender's socket stays usable. The file's administrator sends them; bob is no
  * administrator (FORBIDDEN whatever the fields, an `admin` field in the frame included).
  */
-import { afterAll, describe, expect, it } from 'vitest';
-import { settle, type UserSocket } from '../support/chat.ts';
-import { TestClient } from '../support/client.ts';
-import { uniqueId } from '../support/stack.ts';
-import { useTrio } from '../support/trio.ts';
-import { expectRefusedCleanly, type HostileCase, tableSnapshot } from './hostile/harness.ts';
+import {
+  type AdminCase,
+  type AdminWorld,
+  describeAdminRefusals,
+  frameOf,
+  useAdminTrio,
+} from './hostile/admin-world.ts';
 
-interface World {
-  /** Alice's own administrator socket. */
-  admin: UserSocket;
-}
+const t = useAdminTrio('hostile-d');
 
-const t = useTrio<World>('hostile-d', async ({ stack }) => {
-  const userId = uniqueId('hostile-d-admin');
-  const client = await TestClient.connect(await stack.urlFor(userId, { roles: ['admin'] }));
-  return { admin: Object.assign(client, { userId, name: userId, connectionId: '' }) };
-});
-afterAll(() => t.w.admin.close());
-
-type Case = HostileCase<World> & { readonly by?: 'admin' | 'bob' };
+type Case = AdminCase;
 const BAD = 'BAD_REQUEST';
 
 const both = (make: (action: string) => Omit<Case, 'name'> & { what: string }): Case[] =>
@@ -33,7 +24,7 @@ const both = (make: (action: string) => Omit<Case, 'name'> & { what: string }): 
     return { name: `${action}: ${what}`, ...rest };
   });
 
-const frame = (action: string, fields: Record<string, unknown>) => () => ({ action, ...fields });
+const frame = frameOf;
 
 const CASES: Case[] = [
   ...both((a) => ({ what: 'userId missing', frame: frame(a, {}), code: BAD, says: /"userId" is required/ })),
@@ -79,7 +70,7 @@ const CASES: Case[] = [
   })),
   ...both((a) => ({
     what: 'the administrator themselves',
-    frame: (w: World) => ({ action: a, userId: w.admin.userId }),
+    frame: (w: AdminWorld) => ({ action: a, userId: w.admin.userId }),
     code: BAD,
     says: /^"userId" must not be your own user id/,
   })),
@@ -104,25 +95,4 @@ const CASES: Case[] = [
   })),
 ];
 
-describe('hostile frames: deactivateUser, reactivateUser', () => {
-  it('has a case for every refusal of both actions', () => {
-    expect(CASES.length).toBeGreaterThanOrEqual(30);
-    expect(new Set(CASES.map((c) => c.name)).size).toBe(CASES.length);
-  });
-
-  it.each(CASES.map((c) => [c.name, c] as const))('%s', async (_name, c) => {
-    const everyone = [t.w.admin, t.bob, t.carol];
-    await expectRefusedCleanly(
-      {
-        stack: t.stack,
-        attacker: c.by === 'bob' ? t.bob : t.w.admin,
-        everyone,
-        state: () => tableSnapshot(t.stack, t.doc),
-      },
-      c,
-      t.w,
-    );
-    await settle(t.stack, ...everyone);
-    for (const s of everyone) expect(s.isOpen).toBe(true);
-  });
-});
+describeAdminRefusals('hostile frames: deactivateUser, reactivateUser', t, CASES, 30);

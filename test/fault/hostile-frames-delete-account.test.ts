@@ -6,27 +6,13 @@
  * Both are irreversible, so a field they do not know (a misspelt `eraseMessages`, a `userId` sent
  * to deleteAccount) is refused, named, not ignored. Bob is no administrator.
  */
-import { afterAll, describe, expect, it } from 'vitest';
-import { settle, type UserSocket } from '../support/chat.ts';
-import { TestClient } from '../support/client.ts';
-import { uniqueId } from '../support/stack.ts';
-import { useTrio } from '../support/trio.ts';
-import { expectRefusedCleanly, type HostileCase, tableSnapshot } from './hostile/harness.ts';
+import { type AdminCase, describeAdminRefusals, frameOf, useAdminTrio } from './hostile/admin-world.ts';
 
-interface World {
-  admin: UserSocket;
-}
+const t = useAdminTrio('hostile-del');
 
-const t = useTrio<World>('hostile-del', async ({ stack }) => {
-  const userId = uniqueId('hostile-del-admin');
-  const client = await TestClient.connect(await stack.urlFor(userId, { roles: ['admin'] }));
-  return { admin: Object.assign(client, { userId, name: userId, connectionId: '' }) };
-});
-afterAll(() => t.w.admin.close());
-
-type Case = HostileCase<World> & { readonly by?: 'admin' | 'bob' };
+type Case = AdminCase;
 const BAD = 'BAD_REQUEST';
-const frame = (action: string, fields: Record<string, unknown>) => () => ({ action, ...fields });
+const frame = frameOf;
 const user = (fields: Record<string, unknown>) => frame('deleteUser', { userId: 'someone', ...fields });
 
 /** Bad `eraseMessages` values, for both actions. */
@@ -135,25 +121,4 @@ const CASES: Case[] = [
   },
 ];
 
-describe('hostile frames: deleteAccount, deleteUser', () => {
-  it('has a case for every refusal of both actions', () => {
-    expect(CASES.length).toBeGreaterThanOrEqual(30);
-    expect(new Set(CASES.map((c) => c.name)).size).toBe(CASES.length);
-  });
-
-  it.each(CASES.map((c) => [c.name, c] as const))('%s', async (_name, c) => {
-    const everyone = [t.w.admin, t.bob, t.carol];
-    await expectRefusedCleanly(
-      {
-        stack: t.stack,
-        attacker: c.by === 'bob' ? t.bob : t.w.admin,
-        everyone,
-        state: () => tableSnapshot(t.stack, t.doc),
-      },
-      c,
-      t.w,
-    );
-    await settle(t.stack, ...everyone);
-    for (const s of everyone) expect(s.isOpen).toBe(true);
-  });
-});
+describeAdminRefusals('hostile frames: deleteAccount, deleteUser', t, CASES, 30);
