@@ -14,7 +14,9 @@ export const LIFECYCLE_ROUTES: readonly RouteDefinition[] = [
     // The socket joins the roster of each of the user's groups (ROSTER_WRITES). BatchGetItem: which
     // direct-chat peers blocked the user (they get no presence event: lambdas/domain/presence-privacy.ts),
     // and the memberships of marked groups the membership index does not show (domain/rosters.ts).
-    // GetItem: the user's deactivation mark, read once the socket is stored (domain/connections.ts).
+    // GetItem: the user's deactivation mark, read once the socket is stored (domain/connections.ts);
+    // a deleted account's mark (a tombstone) removes the profile this `$connect` touched (DELETE_STALE's
+    // DeleteItem on the user's partition).
     tableActions: [
       'dynamodb:GetItem',
       'dynamodb:Query',

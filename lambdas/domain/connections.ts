@@ -42,6 +42,9 @@ const presenceFailed = (error: unknown) => logger.warn('presence announcement fa
  * `$connect` whose claim came just before the mark either stored its socket before that listing (and
  * is closed by it) or reads the mark here, and is refused as a claim after the mark is: taken back
  * (`abandon`: its record deleted, its slot given back), `deactivated` (401), peers told nothing.
+ * When the mark is a deleted account's tombstone (`deletedAt`), the profile this `$connect` touched
+ * is removed too (one DeleteItem, only then): the account's deletion removed it before the touch
+ * landed, and nothing else would.
  */
 export async function openConnection(
   deps: Deps,
@@ -63,8 +66,12 @@ export async function openConnection(
     for (const write of [put, touched]) if (write.status === 'rejected') throw write.reason;
     // A claim made just before `deactivateUser`'s mark, whose put lands after that call listed the
     // sockets, would stay open: the mark, read once the socket is stored, refuses it (module comment).
-    if (await deps.store.deactivations.get(userId)) {
+    const mark = await deps.store.deactivations.get(userId);
+    if (mark) {
       await abandon(deps, socket, true);
+      // A deleted account's profile, deleted by the request while this touch was in flight, would
+      // come back for good (name included): removed again, after the touch has settled.
+      if (mark.deletedAt !== undefined) await deps.store.profiles.remove(userId);
       return 'deactivated';
     }
     memberships = await joinRosters(deps, socket);
