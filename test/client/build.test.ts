@@ -178,6 +178,10 @@ export async function use(client: ChatClient): Promise<number> {
   await client.request('sendMessage', { text: 'hi' });
   // @ts-expect-error not an event
   client.on('message.flew', () => 0);
+  // @ts-expect-error an irreversible action takes only its own fields (a misspelt eraseMessages)
+  await client.request('deleteAccount', { eraseMesages: true });
+  // @ts-expect-error deleteAccount takes no userId
+  await client.request('deleteAccount', { userId: 'u' });
   connect({ url: 'ws://x', token: async () => 't', store: new MemoryStore() }).close();
   return ack.message.seq + page.chats.length;
 }

@@ -123,8 +123,10 @@ export const reactivateUser = defineAction('reactivateUser', {
 /**
  * The fields of an irreversible action, and no other: a field it does not know (a misspelt
  * `eraseMessages`, a `userId` sent to `deleteAccount`) is refused, named, rather than ignored.
+ * Typed as the plain object of `entries` (no index signature): the typed client refuses an unknown
+ * field at compile time too (types only: the schema itself is the loose object and its check).
  */
-const onlyFields = <E extends v.ObjectEntries>(action: string, entries: E) => {
+const onlyFields = <E extends v.ObjectEntries>(action: string, entries: E): PlainObject<E> => {
   const known = new Set(['action', 'requestId', ...Object.keys(entries)]);
   const unknownOf = (input: Record<string, unknown>) => Object.keys(input).find((k) => !known.has(k));
   return v.pipe(
@@ -133,8 +135,14 @@ const onlyFields = <E extends v.ObjectEntries>(action: string, entries: E) => {
       (input) => unknownOf(input) === undefined,
       (issue) => `"${unknownOf(issue.input as Record<string, unknown>)}" is not a field of ${action}.`,
     ),
-  );
+  ) as PlainObject<E>;
 };
+
+/** A schema typed as `v.object(entries)` is: the entries' fields, and no others. */
+type PlainObject<E extends v.ObjectEntries> = v.GenericSchema<
+  v.InferInput<v.ObjectSchema<E, undefined>>,
+  v.InferOutput<v.ObjectSchema<E, undefined>>
+>;
 
 const eraseMessages = v.pipe(
   withDefault(bool, false),
