@@ -166,7 +166,9 @@ export const deleteAccount = defineAction('deleteAccount', {
     "Deletes the caller's own account, for good: refuses their new sockets, closes their other ones, " +
     'cancels their scheduled messages, removes their push devices, profile and badge, and queues their ' +
     'chats to be left (their messages erased with eraseMessages). The server closes this socket after the ack. ' +
-    'Repeating it is harmless; a failed one (INTERNAL) is finished by a repeat, from another socket if this one closed.',
+    'Repeating it is harmless. After INTERNAL or CONFLICT (the account may be deleted with a step left undone) repeat it on ' +
+    "this socket, which an error leaves open: the account's other sockets are closed and its new ones refused, so only " +
+    "this socket, or an administrator's deleteUser, can finish it.",
   request: onlyFields('deleteAccount', { eraseMessages }),
   ack: deletionAck,
 });
