@@ -41,6 +41,7 @@ export function formatRecord(r: AuditRecord): string {
     r.chatId && `chat ${r.chatId}`,
     r.userId && `user ${r.userId}`,
     r.messageId && `message ${r.messageId}`,
+    r.eraseMessages && 'eraseMessages',
   ]
     .filter(Boolean)
     .join(', ');

@@ -49,34 +49,46 @@ export class DeactivationRepository {
   /**
    * Makes the mark the account's tombstone (one UpdateItem): `deletedAt` added to a mark there is,
    * or a mark created with it (`deactivatedAt` the same time, `actorId` who deleted). A repeat keeps
-   * every first value. The tombstone as stored.
+   * every first value; `eraseMessages` is set when this call asks for it, never cleared (the first
+   * call that asks decides). The tombstone as stored.
    */
   async markDeleted(record: {
     userId: string;
     deletedAt: string;
     actorId: string;
+    eraseMessages: boolean;
   }): Promise<DeactivationRecord> {
+    const { eraseMessages, ...mark } = record;
     const item = await this.table.update({
       Key: keys.deactivated(record.userId),
       UpdateExpression:
         'SET #d = if_not_exists(#d, :at), #deactivated = if_not_exists(#deactivated, :at), ' +
-        '#actor = if_not_exists(#actor, :actor), #user = :user, #type = :type',
+        '#actor = if_not_exists(#actor, :actor), #user = :user, #type = :type' +
+        (eraseMessages ? ', #erase = :true' : ''),
       ExpressionAttributeNames: {
         '#d': 'deletedAt',
         '#deactivated': 'deactivatedAt',
         '#actor': 'actorId',
         '#user': 'userId',
         '#type': 'itemType',
+        ...(eraseMessages ? { '#erase': 'eraseMessages' } : {}),
       },
       ExpressionAttributeValues: {
         ':at': record.deletedAt,
         ':actor': record.actorId,
         ':user': record.userId,
         ':type': DEACTIVATION.itemType,
+        ...(eraseMessages ? { ':true': true } : {}),
       },
       ReturnValues: 'ALL_NEW',
     });
-    return item ? DEACTIVATION.fromItem(item) : { ...record, deactivatedAt: record.deletedAt };
+    return item
+      ? DEACTIVATION.fromItem(item)
+      : {
+          ...mark,
+          deactivatedAt: record.deletedAt,
+          ...(eraseMessages ? { eraseMessages: true as const } : {}),
+        };
   }
 
   /**

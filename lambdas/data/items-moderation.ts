@@ -45,6 +45,8 @@ const auditFields = {
   chatId: field.nullableString,
   userId: field.nullableString,
   messageId: field.nullableString,
+  /** An account's deletion (deleteAccount, deleteUser) that erases the user's messages: true. */
+  eraseMessages: field.optionalTrue,
 };
 /** One administrator action (who, what, when, target); kept (no TTL). See `auditKey`. */
 export const AUDIT = defineItem({
@@ -93,6 +95,11 @@ const deactivationFields = {
    * Kept for good, and `reactivateUser` refuses to remove a mark that has it.
    */
   deletedAt: field.optionalString,
+  /**
+   * Some deletion of the account asked to erase the user's messages (set only to true, never back):
+   * every job of the deletion reads it and erases when it or the job says so.
+   */
+  eraseMessages: field.optionalTrue,
 };
 /**
  * "An administrator deactivated this user" (`deactivateUser`, until `reactivateUser`): the

@@ -15,8 +15,11 @@
  *    leaves their chats (erasing their messages first with `eraseMessages`) and removes their blocks.
  *
  * Repeating either is harmless: a repeat keeps the first `deletedAt`, finds nothing left of steps 2
- * and 3, and queues the job again (the job is idempotent); `eraseMessages` on a repeat erases even
- * if the first call did not. When the queue refuses the job the request fails (INTERNAL) with the
+ * and 3, and queues the job again (the job is idempotent). `eraseMessages` is kept on the tombstone
+ * (set by the first call that asks, never cleared) and every job of the deletion reads it there: a
+ * call that asks after the chats were left finds none to erase in (no author index), so the first
+ * call decides, and a later one erases only in the chats the user is still in. Steps 2 and 3 are
+ * `endAccount`, which the job's final pass runs again for what landed meanwhile. When the queue refuses the job the request fails (INTERNAL) with the
  * tombstone written: a repeat queues it. Busy counters or sockets left open are answered CONFLICT
  * after everything else ran, for a repeat to finish. Every call that wrote the tombstone is audited
  * (`npm run audit`: `deleteUser` with the administrator as actor, `deleteAccount` with the user).
@@ -24,7 +27,7 @@
 import type { Caller } from '../shared/caller.ts';
 import { badRequest, conflict } from '../shared/errors.ts';
 import { logger } from '../shared/logger.ts';
-import { endAccess, leftUndone } from './access-end.ts';
+import { type AccessEnded, endAccess, leftUndone } from './access-end.ts';
 import type { DeleteAccountJob } from './account-jobs.ts';
 import { recordAdminAction } from './admin.ts';
 import { refuseCaller } from './deactivation.ts';
@@ -85,32 +88,37 @@ export function deleteUser(
 async function deleteAccountOf(deps: Deps, caller: Caller, deletion: Deletion): Promise<DeleteAck> {
   const { userId, eraseMessages, action } = deletion;
   const now = deps.now().toISOString();
-  const audit = () => recordAdminAction(deps, caller, { action, userId });
   // Both before the sockets are listed, as deactivateUser's marks (deactivation.ts).
   const [marked, counted] = await Promise.allSettled([
-    deps.store.deactivations.markDeleted({ userId, deletedAt: now, actorId: caller.userId }),
+    deps.store.deactivations.markDeleted({ userId, deletedAt: now, actorId: caller.userId, eraseMessages }),
     deps.store.socketCount.markDeactivated(userId, now),
   ]);
   if (marked.status === 'rejected') throw marked.reason;
+  // This call's or an earlier one's (the tombstone keeps it): what the job does, the ack and audit say.
+  const erase = eraseMessages || marked.value.eraseMessages === true;
+  const audit = () =>
+    recordAdminAction(deps, caller, { action, userId, ...(erase ? { eraseMessages: true } : {}) });
   if (counted.status === 'rejected') {
     await audit();
     throw counted.reason;
   }
   const deletedAt = marked.value.deletedAt ?? now;
   try {
-    const ended = await endAccess(deps, userId, { keep: deletion.keep });
-    // After the sockets' closes: a `$disconnect` that runs later does not bring them back (the
-    // profile's last-seen is written only on a profile there is; no device is left to recount for).
-    await Promise.all([deps.store.profiles.remove(userId), deps.store.badges.remove(userId)]);
-    await queueJob(deps, { v: RETENTION_JOB_VERSION, kind: 'deleteAccount', userId, eraseMessages });
-    logger.info('account deleted', { action, deletedUserId: userId, actorId: caller.userId, eraseMessages });
+    const ended = await endAccount(deps, userId, deletion.keep);
+    await queueJob(deps, { v: RETENTION_JOB_VERSION, kind: 'deleteAccount', userId, eraseMessages: erase });
+    logger.info('account deleted', {
+      action,
+      deletedUserId: userId,
+      actorId: caller.userId,
+      eraseMessages: erase,
+    });
     const left = leftUndone(ended);
     if (left.length > 0)
       throw conflict(`The account is deleted, but ${left.join(', ')}; call ${action} again to finish.`);
     return {
       userId,
       deletedAt,
-      eraseMessages,
+      eraseMessages: erase,
       scheduledCancelled: ended.scheduled.done,
       devicesRemoved: ended.devices.done,
       socketsClosed: ended.sockets.done,
@@ -119,6 +127,19 @@ async function deleteAccountOf(deps: Deps, caller: Caller, deletion: Deletion): 
     // The tombstone is written: audited whatever failed after it.
     await audit();
   }
+}
+
+/**
+ * Steps 2 and 3 (module comment), bounded and by key: the request's, and the job's final pass again
+ * (account-deletion-job.ts), for what landed during the deletion (a device registered on a socket
+ * still open, a profile touched by a `$connect` in flight). What was left busy: `leftUndone`.
+ */
+export async function endAccount(deps: Deps, userId: string, keep?: string): Promise<AccessEnded> {
+  const ended = await endAccess(deps, userId, { keep });
+  // After the sockets' closes: a `$disconnect` that runs later does not bring them back (the
+  // profile's last-seen is written only on a profile there is; no device is left to recount for).
+  await Promise.all([deps.store.profiles.remove(userId), deps.store.badges.remove(userId)]);
+  return ended;
 }
 
 /** Queues the job at once; without a queue, or refused, the request fails (a repeat queues it). */

@@ -42,6 +42,8 @@ export interface AdminAction {
   readonly chatId?: string;
   readonly userId?: string;
   readonly messageId?: string;
+  /** An account's deletion that erases the user's messages (deleteAccount, deleteUser). */
+  readonly eraseMessages?: true;
 }
 
 /**
@@ -60,6 +62,7 @@ export async function recordAdminAction(deps: Deps, caller: Caller, done: AdminA
     chatId: done.chatId ?? null,
     userId: done.userId ?? null,
     messageId: done.messageId ?? null,
+    ...(done.eraseMessages ? { eraseMessages: true as const } : {}),
   };
   logger.info('administrator action', { audit: record });
   try {

@@ -216,7 +216,11 @@ export function fakeStore(): FakeStore {
       get: vi.fn(async () => undefined),
       mark: vi.fn(async (record) => record),
       deletedAmong: vi.fn(async () => new Set<string>()),
-      markDeleted: vi.fn(async (record) => ({ ...record, deactivatedAt: record.deletedAt })),
+      markDeleted: vi.fn(async ({ eraseMessages, ...record }) => ({
+        ...record,
+        deactivatedAt: record.deletedAt,
+        ...(eraseMessages ? { eraseMessages: true as const } : {}),
+      })),
       clear: vi.fn(async () => 'absent' as const),
     },
   };
