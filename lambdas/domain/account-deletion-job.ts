@@ -17,19 +17,35 @@
  * 70 % of the invocation's time left): before its budget is spent it queues the rest as a
  * continuation of the same kind, `{ delayed: false }`, with `chatId` and `startKey` when it stopped in
  * the middle of a chat's messages (after the last message it deleted: that one is not read again).
- * Every job does at least one step, so a chain of them always ends.
+ * A message is not started when the time used and the last message's duration would pass the time
+ * budget. Continuations between chats carry `afterChatId` (the membership listing is in chatId
+ * order), so no chat is visited twice by one chain; every job does at least one step, so a chain of
+ * them always ends. A chat that cannot be left now (its deletion marked with memberships remaining, a
+ * group being created in steps before its `META`) is skipped, logged.
+ *
+ * Each job first reads the tombstone (consistent): it erases when the job or the tombstone says so
+ * (any deletion call that asked). When a chain ends it queues one final pass (`final: true`), delayed
+ * by the retention finish delay: the whole job again, then the request's bounded steps
+ * (account-deletion.ts `endAccount`: schedules, devices, sockets, profile, badge), for what landed
+ * after the chain or the request listed it (an invite or createChat checked before the tombstone, a
+ * membership the index had not shown yet, a registerDevice or scheduleMessage on a socket still open
+ * during the request, a `$connect` in flight). The final pass queues no other; what it leaves busy
+ * fails it, for SQS to deliver it again.
  *
  * Idempotent: a message already deleted is filtered out (or refused by deleteMessage's guard), a chat
- * left already is skipped (a consistent key lookup of the membership before its messages are read:
- * the membership index lags a leave), and leaving or deleting in it again is NOT_FOUND, taken as done;
- * removing a block that is gone writes nothing. SQS may so deliver a job twice. A job that throws is
+ * left already is skipped (a consistent lookup of the membership and META before its messages are
+ * read: the membership index lags a leave), and leaving or deleting in it again is NOT_FOUND, taken
+ * as done; removing a block that is gone writes nothing. SQS may so deliver a job twice. A job that throws is
  * delivered again, and after 5 receives it is in the retention dead-letter queue (docs/operations.md).
  */
 import { chatPk, PREFIX } from '../data/keys.ts';
 import type { RetentionKey } from '../data/retention.ts';
 import type { Caller } from '../shared/caller.ts';
 import { isChatError } from '../shared/errors.ts';
-import type { DeleteAccountJob } from './account-jobs.ts';
+import { logger } from '../shared/logger.ts';
+import { leftUndone } from './access-end.ts';
+import { endAccount } from './account-deletion.ts';
+import { AccountJobStepFailed, type DeleteAccountJob } from './account-jobs.ts';
 import { unblockUser } from './blocking.ts';
 import { removeMember } from './chats.ts';
 import type { Deps } from './deps.ts';
@@ -41,7 +57,8 @@ const nonEmpty = (x: unknown): x is string => typeof x === 'string' && x.length 
 /**
  * The deletion job a queue message carries, or undefined when the body is none (or a malformed
  * one: the worker then drops it and logs it, never runs it). A `startKey` needs its `chatId` and
- * must be a message key of that chat's partition.
+ * must be a message key of that chat's partition; `afterChatId` goes without `chatId`; `final` is
+ * `true` or absent.
  */
 export function decodeDeleteAccountJob(body: string): DeleteAccountJob | undefined {
   let job: Record<string, unknown> | null;
@@ -51,10 +68,21 @@ export function decodeDeleteAccountJob(body: string): DeleteAccountJob | undefin
     return undefined;
   }
   if (job === null || typeof job !== 'object' || job.kind !== 'deleteAccount') return undefined;
-  const { userId, eraseMessages, chatId, startKey } = job;
+  const { userId, eraseMessages, chatId, startKey, afterChatId, final } = job;
   if (job.v !== RETENTION_JOB_VERSION || !nonEmpty(userId) || typeof eraseMessages !== 'boolean')
     return undefined;
-  const base: DeleteAccountJob = { v: RETENTION_JOB_VERSION, kind: 'deleteAccount', userId, eraseMessages };
+  if (final !== undefined && final !== true) return undefined;
+  const base: DeleteAccountJob = {
+    v: RETENTION_JOB_VERSION,
+    kind: 'deleteAccount',
+    userId,
+    eraseMessages,
+    ...(final ? { final } : {}),
+  };
+  if (afterChatId !== undefined) {
+    const alone = nonEmpty(afterChatId) && chatId === undefined && startKey === undefined;
+    return alone ? { ...base, afterChatId } : undefined;
+  }
   if (chatId === undefined) return startKey === undefined ? base : undefined;
   if (!nonEmpty(chatId)) return undefined;
   if (startKey === undefined) return { ...base, chatId };
@@ -72,19 +100,29 @@ export function decodeDeleteAccountJob(body: string): DeleteAccountJob | undefin
 export interface AccountJobReport {
   readonly messagesErased: number;
   readonly chatsLeft: number;
+  /** Chats it could not leave now (logged; the final pass tries again). */
+  readonly chatsSkipped: number;
   readonly blocksRemoved: number;
   /** A continuation was queued (the rest is its). */
   readonly continued: boolean;
+  /** The chain ended: its final pass queued (a final pass: its bounded steps done). */
+  readonly final: boolean;
 }
 
 const isNotFound = (error: unknown) => isChatError(error) && error.code === 'NOT_FOUND';
 
-/** Where a chat's steps stopped: done (or gone for the user), or the continuation is queued. */
+/** Where a chat's steps stopped: done (or gone for the user, or skipped), or the continuation is queued. */
 type ChatOutcome = 'done' | 'continued';
+
+/** Where a continuation goes on: in a chat's messages, or after a chat of the listing. */
+type ContinueAt =
+  | { chatId: string; startKey: RetentionKey | undefined }
+  | { afterChatId: string | undefined };
 
 /**
  * Runs one job (module comment) within `budget`, from its continuation's chat (if any), then the
- * user's memberships, then their blocks. Throws when a step failed (nothing after it done) or the
+ * user's memberships after it, then their blocks, then the final pass's queuing or its bounded steps.
+ * Throws when a step failed (nothing after it done: `AccountJobStepFailed`, naming its chat) or the
  * continuation could not be queued: SQS delivers the job again.
  */
 export async function runDeleteAccountJob(
@@ -93,21 +131,56 @@ export async function runDeleteAccountJob(
   budget: RetentionBudget,
   clock: () => number = Date.now,
 ): Promise<AccountJobReport> {
+  let at: string | undefined;
+  try {
+    return await runSteps(deps, job, budget, clock, (chatId) => {
+      at = chatId;
+    });
+  } catch (error) {
+    throw new AccountJobStepFailed(at, error);
+  }
+}
+
+async function runSteps(
+  deps: Deps,
+  job: DeleteAccountJob,
+  budget: RetentionBudget,
+  clock: () => number,
+  inChat: (chatId: string | undefined) => void,
+): Promise<AccountJobReport> {
   const queue = deps.retentionQueue;
   if (!queue) throw new Error('no retention queue for an account deletion’s continuation');
-  const { userId, eraseMessages } = job;
-  const caller: Caller = { userId, name: '', admin: false };
+  const { userId } = job;
   const started = clock();
+  // Any deletion call that asked to erase marked the tombstone (account-deletion.ts).
+  const tombstone = await deps.store.deactivations.get(userId);
+  const eraseMessages = job.eraseMessages || tombstone?.eraseMessages === true;
+  const caller: Caller = { userId, name: '', admin: false };
   let steps = 0;
-  const done = { messagesErased: 0, chatsLeft: 0, blocksRemoved: 0 };
-  const worked = () => steps + done.messagesErased + done.chatsLeft + done.blocksRemoved > 0;
+  let lastMessageMs = 0;
+  const done = { messagesErased: 0, chatsLeft: 0, chatsSkipped: 0, blocksRemoved: 0 };
+  // Every job does a step before it may hand the rest on: a chain always advances.
+  const worked = () =>
+    steps + done.messagesErased + done.chatsLeft + done.chatsSkipped + done.blocksRemoved > 0;
   const outOfTime = () => clock() - started >= budget.budgetMs;
   const spent = () => worked() && (steps >= budget.maxPages || outOfTime());
-  const continueAt = async (at?: { chatId: string; startKey: RetentionKey | undefined }) => {
-    const base: DeleteAccountJob = { v: RETENTION_JOB_VERSION, kind: 'deleteAccount', userId, eraseMessages };
-    const rest = at
-      ? { ...base, chatId: at.chatId, ...(at.startKey ? { startKey: at.startKey } : {}) }
-      : base;
+  const base: DeleteAccountJob = {
+    v: RETENTION_JOB_VERSION,
+    kind: 'deleteAccount',
+    userId,
+    eraseMessages,
+    ...(job.final ? { final: true } : {}),
+  };
+  const report = (end: 'continued' | 'done', final = false): AccountJobReport => ({
+    ...done,
+    continued: end === 'continued',
+    final,
+  });
+  const continueAt = async (where: ContinueAt) => {
+    const rest =
+      'chatId' in where
+        ? { ...base, chatId: where.chatId, ...(where.startKey ? { startKey: where.startKey } : {}) }
+        : { ...base, ...(where.afterChatId !== undefined ? { afterChatId: where.afterChatId } : {}) };
     await queue.send(rest, { delayed: false });
     return 'continued' as const;
   };
@@ -123,8 +196,11 @@ export async function runDeleteAccountJob(
       });
       steps++;
       for (const message of page.messages) {
-        // Within a page, time alone: a page's messages may be many deletes (and events) each.
-        if (done.messagesErased > 0 && outOfTime()) return continueAt({ chatId, startKey: from });
+        // Not started when it would pass the time budget (one message may be many writes and posts).
+        const begun = clock();
+        if (done.messagesErased > 0 && begun - started + lastMessageMs >= budget.budgetMs) {
+          return continueAt({ chatId, startKey: from });
+        }
         try {
           await deleteMessage(deps, caller, { chatId, messageId: message.messageId });
         } catch (error) {
@@ -132,6 +208,7 @@ export async function runDeleteAccountJob(
           if (isNotFound(error)) return 'done';
           throw error;
         }
+        lastMessageMs = clock() - begun;
         done.messagesErased++;
         from = message.key;
       }
@@ -140,14 +217,24 @@ export async function runDeleteAccountJob(
     }
   };
 
-  /** A chat's steps: its messages erased when asked (only while still a member), then the leave. */
+  /**
+   * A chat's steps, only while a member and the chat can be left (one consistent BatchGet of the
+   * membership and META: the index lags a leave): the messages erased when asked, then the leave.
+   */
   const finishChat = async (chatId: string, startKey?: RetentionKey): Promise<ChatOutcome> => {
-    if (eraseMessages) {
-      // The membership index lags a leave: a chat left by an earlier job may be listed again, and
-      // its messages are not read again for nothing (one consistent key lookup).
-      if (!(await deps.store.chats.isMember(chatId, userId))) return 'done';
-      if ((await erase(chatId, startKey)) === 'continued') return 'continued';
+    inChat(chatId);
+    const { member, chat } = await deps.store.chats.getMemberAndChat(chatId, userId);
+    if (!member) return 'done';
+    if (!chat || chat.deletedAt !== undefined) {
+      done.chatsSkipped++;
+      logger.warn('an account deletion skips a chat it cannot leave now; its final pass tries again', {
+        userId,
+        chatId,
+        reason: chat ? 'its deletion is marked' : 'no META (a group being created)',
+      });
+      return 'done';
     }
+    if (eraseMessages && (await erase(chatId, startKey)) === 'continued') return 'continued';
     try {
       await removeMember(deps, caller, { chatId, userId });
       done.chatsLeft++;
@@ -158,25 +245,38 @@ export async function runDeleteAccountJob(
     return 'done';
   };
 
-  const report = (end: ChatOutcome): AccountJobReport => ({ ...done, continued: end === 'continued' });
+  let cursor = job.chatId ?? job.afterChatId;
   if (job.chatId !== undefined && (await finishChat(job.chatId, job.startKey)) === 'continued') {
     return report('continued');
   }
-  for (const { chatId } of await deps.store.chats.listMemberships(userId)) {
-    if (chatId === job.chatId) continue;
-    if (spent()) return report(await continueAt());
+  const memberships = (await deps.store.chats.listMemberships(userId))
+    .map((m) => m.chatId)
+    .filter((chatId) => cursor === undefined || chatId > cursor)
+    .sort();
+  for (const chatId of memberships) {
+    if (spent()) return report(await continueAt({ afterChatId: cursor }));
     if ((await finishChat(chatId)) === 'continued') return report('continued');
+    cursor = chatId;
   }
-  // No membership left: the user's blocks, a page at a time (consistent: a page removed is gone).
+  inChat(undefined);
+  // Then the user's blocks, a page at a time (consistent: a page removed is gone).
   for (;;) {
-    if (spent()) return report(await continueAt());
+    if (spent()) return report(await continueAt({ afterChatId: cursor }));
     const page = await deps.store.blocks.listPage(userId, budget.pageSize);
     steps++;
     for (const blockedId of page.userIds) {
-      if (done.blocksRemoved > 0 && outOfTime()) return report(await continueAt());
+      if (done.blocksRemoved > 0 && outOfTime()) return report(await continueAt({ afterChatId: cursor }));
       await unblockUser(deps, caller, { userId: blockedId });
       done.blocksRemoved++;
     }
-    if (page.next === undefined) return report('done');
+    if (page.next === undefined) break;
   }
+  if (!job.final) {
+    // The chain ends: once more after the finish delay, for what landed meanwhile (module comment).
+    await queue.send({ ...base, final: true }, { delayed: true });
+    return report('done', true);
+  }
+  const left = leftUndone(await endAccount(deps, userId));
+  if (left.length > 0) throw new Error(`the final pass left ${left.join(', ')}`);
+  return report('done', true);
 }

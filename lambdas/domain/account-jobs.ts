@@ -19,4 +19,26 @@ export interface DeleteAccountJob {
   readonly chatId?: string;
   /** …and where in its partition to go on (the messages Query's LastEvaluatedKey). */
   readonly startKey?: RetentionKey;
+  /**
+   * A continuation between chats: the memberships from the one after this chatId (the listing is in
+   * chatId order), so a chat the chain could not leave is not visited again by it. Never with `chatId`
+   * (which is itself where the listing goes on after its chat).
+   */
+  readonly afterChatId?: string;
+  /**
+   * The final pass: queued once, delayed, when a chain ends; it does the job again and the request's
+   * bounded steps (schedules, devices, sockets, profile, badge) for what landed meanwhile, and queues
+   * no final pass itself (its continuations carry it too).
+   */
+  readonly final?: true;
+}
+
+/** A job's step failed: the chat it was in (none: a step outside the chats), for its log line. */
+export class AccountJobStepFailed extends Error {
+  constructor(
+    readonly chatId: string | undefined,
+    override readonly cause: unknown,
+  ) {
+    super(`an account deletion's step failed${chatId === undefined ? '' : ` in chat ${chatId}`}`);
+  }
 }

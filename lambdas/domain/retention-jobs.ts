@@ -33,7 +33,7 @@ import type { BeforeExpiring, RetentionKey, RetentionRepository } from '../data/
 import type { SqsSender } from '../queue/light-sqs.ts';
 import { sqsBody } from '../queue/sqs-body.ts';
 import { logger } from '../shared/logger.ts';
-import type { DeleteAccountJob } from './account-jobs.ts';
+import { AccountJobStepFailed, type DeleteAccountJob } from './account-jobs.ts';
 import type { SafetyNetJob } from './safety-net-jobs.ts';
 
 export const RETENTION_JOB_VERSION = 1;
@@ -264,10 +264,13 @@ export async function processRetentionJobs(
               : await deps.safetyNet?.run(other);
         logger.info(`${other.kind} job done`, { ...about, found });
       } catch (error) {
+        // An account deletion's step names the chat it was in (the runbook looks for it).
+        const step = error instanceof AccountJobStepFailed ? error : undefined;
         logger.error(`${other.kind} job failed; SQS will deliver it again`, {
           ...about,
+          ...(step?.chatId !== undefined ? { chatId: step.chatId } : {}),
           sqsMessageId: messageId,
-          error,
+          error: step ? step.cause : error,
         });
         batchItemFailures.push({ itemIdentifier: messageId });
       }

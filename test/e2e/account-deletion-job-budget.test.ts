@@ -6,6 +6,7 @@
  * Local; the job is sent on the queue by the test (the request that queues it is not part of this).
  */
 import { describe, expect, it, vi } from 'vitest';
+import type { ChatRecord } from '../../lambdas/data/store.ts';
 import { RETENTION_FINISH_DELAY_ENV } from '../../lambdas/shared/config.ts';
 import { RETENTION_WORKER } from '../../lib/workers.ts';
 import type { LocalQueue } from '../../local/queue.ts';
@@ -55,12 +56,15 @@ describe('a deleted account’s job within a small budget', { timeout: 120_000 }
     const continuations = sends.mock.calls
       .slice(1)
       .map(([body, delay]) => ({ job: JSON.parse(body) as Record<string, unknown>, delay }))
-      .filter(({ job }) => job.kind === 'deleteAccount');
-    // Mid-chat: the chat and where in it; between chats and blocks: neither. Never delayed.
+      .filter(({ job }) => job.kind === 'deleteAccount' && job.final === undefined);
+    // Mid-chat: the chat and where in it; between chats and blocks: where the listing goes on
+    // (`afterChatId`). Never delayed; the chain's final pass is (account-deletion-final.test.ts).
     expect(continuations.some(({ job }) => job.chatId !== undefined && job.startKey !== undefined)).toBe(
       true,
     );
-    expect(continuations.some(({ job }) => job.chatId === undefined)).toBe(true);
+    expect(continuations.some(({ job }) => job.chatId === undefined && job.afterChatId !== undefined)).toBe(
+      true,
+    );
     expect(continuations.every(({ delay }) => delay === 0)).toBe(true);
     for (const { job } of continuations) {
       expect(job).toMatchObject({ v: 1, userId: gone.userId, eraseMessages: true });
@@ -84,5 +88,37 @@ describe('a deleted account’s job within a small budget', { timeout: 120_000 }
       (await stack.items(`USER#${gone.userId}`)).filter((i) => String(i.sk).startsWith('BLOCK#')),
     ).toEqual([]);
     await closeAll(stack, ann, bob);
+  });
+
+  it('does not revisit a chat it cannot leave now (its deletion marked): the chain ends', async () => {
+    const gone = await connectUser(stack, uniqueId('gone'));
+    const ann = await connectUser(stack, uniqueId('ann'));
+    const chats: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      const chatId = (await makeGroup(ann, [gone.userId], `g${i}`)).chatId;
+      await sendText(ann, chatId, 'only ann');
+      chats.push(chatId);
+    }
+    const [marked] = (await table.store.chats.listMemberships(gone.userId)).map((m) => m.chatId);
+    // deleteChat stopped after its mark (its finish job not run yet): the members are still there.
+    const chat = await table.store.chats.getChat(marked as string, { consistent: true });
+    expect(await table.store.chats.markDeleted(chat as ChatRecord, new Date().toISOString())).toBe(true);
+    await closeAll(stack, gone);
+    const sends = vi.spyOn(queue(), 'send');
+
+    queue().send(JSON.stringify({ v: 1, kind: 'deleteAccount', userId: gone.userId, eraseMessages: true }));
+    const drained = await Promise.race([
+      stack.idle({ timers: true }).then(() => true),
+      new Promise<boolean>((resolve) => setTimeout(() => resolve(false), 20_000)),
+    ]);
+    const jobs = sends.mock.calls.filter(([body]) => String(body).includes('deleteAccount'));
+    sends.mockRestore();
+    vi.restoreAllMocks();
+    expect(drained).toBe(true);
+    expect(jobs.length).toBeLessThan(12);
+    expect(queue().deadLetters).toEqual([]);
+    // The others left; the marked one kept (its deletion's finish removes the memberships).
+    expect((await table.store.chats.listMemberships(gone.userId)).map((m) => m.chatId)).toEqual([marked]);
+    await closeAll(stack, ann);
   });
 });

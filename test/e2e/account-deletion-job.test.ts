@@ -6,7 +6,10 @@
  * Budgets that force continuations: account-deletion-job-budget.test.ts.
  */
 import { afterEach, beforeEach, describe, expect, it, type MockInstance, vi } from 'vitest';
+import { MEMBER_LOG_FROM } from '../../lambdas/data/member-log.ts';
+import { runDeleteAccountJob } from '../../lambdas/domain/account-deletion-job.ts';
 import type { DeleteAccountJob } from '../../lambdas/domain/account-jobs.ts';
+import { deps } from '../../lambdas/domain/deps.ts';
 import { RETENTION_FINISH_DELAY_ENV } from '../../lambdas/shared/config.ts';
 import { logger } from '../../lambdas/shared/logger.ts';
 import { RETENTION_WORKER } from '../../lib/workers.ts';
@@ -171,6 +174,79 @@ describe('a deleted account’s job', { timeout: 120_000 }, () => {
     await closeAll(stack, ann);
   });
 
+  it('leaves a group of 100+ members (a member log entry) having erased there (the cached head)', async () => {
+    const gone = await connectUser(stack, uniqueId('gone'));
+    const ann = await connectUser(stack, uniqueId('ann'));
+    const offline = Array.from({ length: MEMBER_LOG_FROM }, (_, i) => uniqueId(`off${i}`));
+    const chatId = (await makeGroup(ann, [gone.userId, ...offline], 'Big')).chatId;
+    const message = await sendText(gone, chatId, 'in a big group');
+    // One membership change first: the group has a member log from then on.
+    await ann.ok('removeMember', { chatId, userId: offline[0] });
+    await closeAll(stack, gone);
+
+    await runJob(jobFor(gone.userId, true));
+
+    expect(await stored(chatId, message.messageId)).toMatchObject({ deleted: true, text: '' });
+    await ann.event('member.left', (f) => f.chatId === chatId && f.userId === gone.userId);
+    expect(await chatIdsOf(gone.userId)).toEqual([]);
+    expect(errors).not.toHaveBeenCalled();
+    await closeAll(stack, ann);
+  });
+
+  it('stops before a message whose deletion would pass the time budget', async () => {
+    const gone = await connectUser(stack, uniqueId('slow'));
+    const ann = await connectUser(stack, uniqueId('ann'));
+    const chatId = (await makeGroup(ann, [gone.userId], 'Slow')).chatId;
+    for (const text of ['s1', 's2', 's3']) await sendText(gone, chatId, text);
+    await closeAll(stack, gone);
+    // Each message's deletion takes 600 ms of a 1,000 ms budget (its one consistent message read).
+    let now = 0;
+    const get = deps().store.messages.get.bind(deps().store.messages);
+    vi.spyOn(deps().store.messages, 'get').mockImplementation(async (...args) => {
+      now += 600;
+      return get(...args);
+    });
+    queue().pause();
+    const report = await runDeleteAccountJob(
+      deps(),
+      jobFor(gone.userId, true),
+      { pageSize: 10, maxPages: 10, budgetMs: 1_000 },
+      () => now,
+    );
+    vi.restoreAllMocks();
+    errors = vi.spyOn(logger, 'error');
+    expect(report).toMatchObject({ messagesErased: 1, continued: true });
+    queue().resume();
+    await stack.idle({ timers: true });
+    expect(await chatIdsOf(gone.userId)).toEqual([]);
+    await closeAll(stack, ann);
+  });
+
+  it('logs a failed step with the chat it was in; delivered again, it finishes', async () => {
+    const gone = await connectUser(stack, uniqueId('fails'));
+    const ann = await connectUser(stack, uniqueId('ann'));
+    const chatId = (await makeGroup(ann, [gone.userId], 'Fails once')).chatId;
+    await closeAll(stack, gone);
+    const store = deps().store;
+    const remove = store.chats.removeMember.bind(store.chats);
+    let failed = false;
+    const spy = vi.spyOn(store.chats, 'removeMember').mockImplementation(async (...args) => {
+      if (!failed) {
+        failed = true;
+        throw new Error('throttled');
+      }
+      return remove(...args);
+    });
+    await runJob(jobFor(gone.userId, false));
+    spy.mockRestore();
+    expect(errors).toHaveBeenCalledWith(
+      'deleteAccount job failed; SQS will deliver it again',
+      expect.objectContaining({ userId: gone.userId, chatId }),
+    );
+    expect(await chatIdsOf(gone.userId)).toEqual([]);
+    await closeAll(stack, ann);
+  });
+
   it('drops a malformed job body (logged), never running it', async () => {
     const gone = await connectUser(stack, uniqueId('kept'));
     const ann = await connectUser(stack, uniqueId('ann'));
@@ -183,6 +259,10 @@ describe('a deleted account’s job', { timeout: 120_000 }, () => {
       { ...jobFor(gone.userId, true), startKey: { pk: `CHAT#${chatId}`, sk: 'MSG#000000000001' } },
       { ...jobFor(gone.userId, true), chatId, startKey: { pk: 'CHAT#another', sk: 'MSG#000000000001' } },
       { ...jobFor(gone.userId, true), chatId, startKey: { pk: `CHAT#${chatId}`, sk: 'MEMBER#x' } },
+      { ...jobFor(gone.userId, true), final: false },
+      { ...jobFor(gone.userId, true), final: 'yes' },
+      { ...jobFor(gone.userId, true), afterChatId: '' },
+      { ...jobFor(gone.userId, true), chatId, afterChatId: chatId },
     ];
     for (const job of malformed) await runJob(job);
     expect(await chatIdsOf(gone.userId)).toEqual([chatId]);
