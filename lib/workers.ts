@@ -172,9 +172,16 @@ export const RETENTION_WORKER: QueueWorkerDefinition = {
   name: 'RetentionWorker',
   entry: 'lambdas/handlers/retentionWorker.ts',
   itemActions: {
-    // A chat's META and an account deletion's membership check (CHAT#); unblockUser's read of the
-    // pair's direct chat pointer (PAIR#, account deletions).
-    'dynamodb:GetItem': ['chat', 'pair'],
+    // A chat's META (CHAT#); unblockUser's read of the pair's direct chat pointer (PAIR#, account
+    // deletions); an account deletion's tombstone, read by each of its jobs (USER#).
+    'dynamodb:GetItem': ['chat', 'pair', 'user'],
+    // An account deletion's membership and META before a chat's steps (getMemberAndChat), and a
+    // group of 100+ members' cached head (head-cache.ts) that erasing reads (CHAT#).
+    'dynamodb:BatchGetItem': ['chat'],
+    // The member log entry of a leave from a group of 100+ members, in removeMember's transaction
+    // (member-log.ts; account deletions) (CHAT#); an account deletion's final pass: what is kept of
+    // a schedule made late and cancelled, in cancelPending's transaction (SCHEDDONE#, USER#).
+    'dynamodb:PutItem': ['chat', 'user'],
     // A chat's partition (pages, members; an erased user's messages), its roster, its members'
     // connections and a deleted account's blocks (USER#).
     'dynamodb:Query': ['chat', 'roster', 'user'],
@@ -183,8 +190,10 @@ export const RETENTION_WORKER: QueueWorkerDefinition = {
     // (USER#); a gone socket's slot given back (LIMIT#, socket-count.ts).
     'dynamodb:UpdateItem': ['chat', 'user', 'limit'],
     // Memberships and META (CHAT#), a direct chat's pair pointer (PAIR#), a gone socket's records
-    // (its connection item, USER#; its roster entries, ROSTER#), a deleted account's block items (USER#).
-    'dynamodb:DeleteItem': ['chat', 'pair', 'user', 'roster'],
+    // (its connection item, USER#; its roster entries, ROSTER#), a deleted account's block items (USER#);
+    // an account deletion's final pass: a device registered late with its token's owner item (USER#,
+    // TOKEN#), the profile and badge counter (USER#).
+    'dynamodb:DeleteItem': ['chat', 'pair', 'user', 'roster', 'token'],
     // Memberships (CHAT#), a cleared roster (ROSTER#).
     'dynamodb:BatchWriteItem': ['chat', 'roster'],
     // META checked in the transactions that delete memberships (CHAT#); the pair's pointer as read
@@ -193,7 +202,9 @@ export const RETENTION_WORKER: QueueWorkerDefinition = {
   },
   // A deleted account's memberships (the membership index).
   indexQueries: ['dynamodb:Query:gsi1'],
-  mediaActions: ['s3:DeleteObject'],
+  // A deleted chat's objects; an account deletion's final pass gives a late schedule's uploads back
+  // (their objects' tags, as cancelScheduled does).
+  mediaActions: ['s3:DeleteObject', 's3:PutObjectTagging'],
   managementApi: true,
   queueUrlEnv: RETENTION_QUEUE_URL_ENV,
   batchSize: 1,

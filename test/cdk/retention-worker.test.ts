@@ -97,10 +97,12 @@ describe('retention worker', { timeout: 180_000 }, () => {
     // batch-deleted; META checked in the membership transactions. An account deletion's job: the
     // pair's pointer read and checked (PAIR#: unblockUser's), the memberships listed (gsi1).
     expect(leadingKeysByAction(dynamo, table)).toEqual({
+      'dynamodb:BatchGetItem': ['CHAT#*'],
       'dynamodb:BatchWriteItem': ['CHAT#*', 'ROSTER#*'],
       'dynamodb:ConditionCheckItem': ['CHAT#*', 'PAIR#*'],
-      'dynamodb:DeleteItem': ['CHAT#*', 'PAIR#*', 'ROSTER#*', 'USER#*'],
-      'dynamodb:GetItem': ['CHAT#*', 'PAIR#*'],
+      'dynamodb:DeleteItem': ['CHAT#*', 'PAIR#*', 'ROSTER#*', 'TOKEN#*', 'USER#*'],
+      'dynamodb:GetItem': ['CHAT#*', 'PAIR#*', 'USER#*'],
+      'dynamodb:PutItem': ['CHAT#*', 'USER#*'],
       'dynamodb:Query': ['CHAT#*', 'ROSTER#*', 'USER#*'],
       'dynamodb:UpdateItem': ['CHAT#*', 'LIMIT#*', 'USER#*'],
     });
@@ -118,9 +120,10 @@ describe('retention worker', { timeout: 180_000 }, () => {
     expect(others.map((st) => ({ actions: actionsOf(st), resources: resourcesOf(st) }))).toEqual([
       { actions: ['sqs:SendMessage'], resources: [fanOutQueueArn] },
     ]);
-    // The media: DeleteObject (which DeleteObjects needs per key) on the upload prefix only.
+    // The media: DeleteObject (which DeleteObjects needs per key), and PutObjectTagging (an account
+    // deletion's final pass gives a late schedule's uploads back), on the upload prefix only.
     const s3 = workerStatements('s3:');
-    expect(s3.map(actionsOf)).toEqual([['s3:DeleteObject']]);
+    expect(s3.map(actionsOf).map((a) => a.sort())).toEqual([['s3:DeleteObject', 's3:PutObjectTagging']]);
     expect(s3.flatMap(resourcesOf)).toEqual([s.stack.resolve(s.stack.media.objectsArn)]);
     const all = statements.flatMap(actionsOf);
     expect(all).toContain('execute-api:ManageConnections');
