@@ -105,6 +105,7 @@ export function buildDashboard(scope: Construct, id: string, props: DashboardPro
         'StaleConnectionsRemoved',
         'ChatStorageNearFull',
         'RetentionNotQueued',
+        'AccountDeletionNotQueued',
       ),
     }),
   );

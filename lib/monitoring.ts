@@ -15,6 +15,8 @@
  *   8 GB or more); past the limit the chat refuses every write, so it pages before that;
  * - a deleted chat's retention neither queued nor finished in its request (`RetentionNotQueued`: the
  *   retention queue refused its job twice): part of its items keep no TTL until the job is sent;
+ * - an account deletion whose job the retention queue refused (`AccountDeletionNotQueued`): the
+ *   user's chats are not left until `deleteUser` is repeated;
  * - sockets the server meant to close and could not (DeleteConnection failed twice, the Management
  *   API's fault): told `TOKEN_EXPIRED` (`ExpiredSocketsLeftOpen`) or flooding after `RATE_LIMITED`
  *   (`FloodingSocketsLeftOpen`), or a deleted account's after `deleteAccount`'s ack
@@ -141,6 +143,11 @@ export class ChatMonitoring extends Construct {
       metric: businessMetric(this, 'RetentionNotQueued'),
       description:
         "Retention: a deleted chat's retention job was refused by the retention queue twice and the request could not expire its partition in time; part of its items keep no TTL. The ERROR line names the chat and the job to send; docs/operations.md says what to do",
+    });
+    alarms.add('AccountDeletionNotQueued', {
+      metric: businessMetric(this, 'AccountDeletionNotQueued'),
+      description:
+        "Retention: an account deletion's job was refused by the retention queue; the account is deleted (tombstone) but its chats are not left nor its messages erased until deleteUser is repeated. The ERROR line names the user and eraseMessages; docs/operations.md says what to do",
     });
     alarms.add('ExpiredSocketsLeftOpen', {
       metric: businessMetric(this, 'ExpiredSocketsLeftOpen'),

@@ -27,6 +27,7 @@
 import type { Caller } from '../shared/caller.ts';
 import { badRequest, conflict } from '../shared/errors.ts';
 import { logger } from '../shared/logger.ts';
+import { countMetric } from '../shared/metrics.ts';
 import { type AccessEnded, endAccess, leftUndone } from './access-end.ts';
 import type { DeleteAccountJob } from './account-jobs.ts';
 import { recordAdminAction } from './admin.ts';
@@ -148,8 +149,11 @@ async function queueJob(deps: Deps, job: DeleteAccountJob): Promise<void> {
   const fail = (error?: unknown) => {
     logger.error('account deletion job not queued: the tombstone is written; a repeat queues it', {
       deletedUserId: job.userId,
+      eraseMessages: job.eraseMessages,
       error,
     });
+    // Alarmed: a refusal the user never repeats leaves their chats unleft (docs/operations.md).
+    countMetric('AccountDeletionNotQueued');
     return new Error('account deletion job not queued');
   };
   if (!queue) throw fail();

@@ -47,6 +47,13 @@ export const BUSINESS_METRICS = {
    * at every new `$connect`.
    */
   DeletedSocketsLeftOpen: "A deleted account's socket that could not be closed after deleteAccount's ack",
+  /**
+   * An account deletion whose job the retention queue refused (lambdas/domain/account-deletion.ts):
+   * the tombstone is written and the request answered INTERNAL, but nothing leaves the user's chats
+   * until the same socket or an administrator repeats it.
+   */
+  AccountDeletionNotQueued:
+    "Account deletions whose job the retention queue refused (the user's chats not left)",
   /** Tokens refused at `$connect` (expired, wrongly signed, …): callers' errors, not faults. */
   TokensRefused: 'Tokens refused by the $connect authorizer',
   /**

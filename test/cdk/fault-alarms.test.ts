@@ -54,8 +54,11 @@ describe('fault alarms', { timeout: 180_000 }, () => {
     });
   });
 
-  it('alarms on the first deleted chat whose retention was neither queued nor finished (RetentionNotQueued)', () => {
-    const notQueued = alarms().filter((a) => reads(a, 'RetentionNotQueued'));
+  it.each([
+    ['the first deleted chat whose retention was neither queued nor finished', 'RetentionNotQueued'],
+    ['the first account deletion whose job was refused (its chats not left)', 'AccountDeletionNotQueued'],
+  ])('alarms on %s (%s)', (_what, metric) => {
+    const notQueued = alarms().filter((a) => reads(a, metric));
     expect(notQueued).toHaveLength(1);
     expect(notQueued[0]).toMatchObject({
       Threshold: 1,

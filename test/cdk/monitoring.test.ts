@@ -179,7 +179,8 @@ describe('alarms', { timeout: 180_000 }, () => {
     });
     const fns = s.stack.chatApi.allFunctions.length;
     // errors of the routes, throttles of all, authorizer faults, JWKS outage, INTERNAL frames, the
-    // table's 500s and throttles, a chat near full, a deleted chat's retention not queued, the three
+    // table's 500s and throttles, a chat near full, a deleted chat's retention not queued, an account
+    // deletion's job not queued, the three
     // sockets left open (expired, flooding, a deleted account's), 5xx, latency, cost, media downloads,
     // + the fan-out and retention workers' own four each (test/cdk/workers.test.ts,
     // test/cdk/retention-worker.test.ts) and the scheduled messages' own (lib/scheduled-messages.ts,
@@ -188,7 +189,7 @@ describe('alarms', { timeout: 180_000 }, () => {
       fns -
         1 +
         fns +
-        14 +
+        15 +
         s.stack.fanOutWorker.alarms.length +
         s.stack.retentionWorker.alarms.length +
         s.stack.scheduled.alarms.length,
