@@ -61,16 +61,28 @@ export type ConnectionState = 'connecting' | 'open' | 'reconnecting' | 'closed';
 
 export type TokenSource = string | (() => string | Promise<string>);
 
+/**
+ * Why the state changed: `closed` (the socket closed), `failed` (could not connect), `planned` (before
+ * the 2-hour limit or the token's expiry), `timeout` (no pong), `token-expired`, `token-error`,
+ * `unauthorized` (handshake refused), `closed-by-client`, `suspended` (`suspend()`: no dial until
+ * `reconnectNow()`). A union, so a misspelt reason in an app's comparison is a compile error.
+ */
+export type StateReason =
+  | 'closed'
+  | 'failed'
+  | 'planned'
+  | 'timeout'
+  | 'token-expired'
+  | 'token-error'
+  | 'unauthorized'
+  | 'closed-by-client'
+  | 'suspended';
+
 export interface StateChange {
   readonly state: ConnectionState;
   readonly previous: ConnectionState;
-  /**
-   * Why: `closed` (the socket closed), `failed` (could not connect), `planned` (before the 2-hour
-   * limit or the token's expiry), `timeout` (no pong), `token-expired`, `token-error`,
-   * `unauthorized` (handshake refused), `closed-by-client`, `suspended` (`suspend()`: no dial until
-   * `reconnectNow()`).
-   */
-  readonly reason?: string;
+  /** Why (StateReason); absent on `open`. */
+  readonly reason?: StateReason;
   /** The WebSocket close code, when there was one. */
   readonly code?: number;
   /** The HTTP status of a refused handshake, when the platform tells it (Node's `ws` does). */

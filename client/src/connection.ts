@@ -26,7 +26,7 @@
  * One file on purpose: every method reads the same socket state, and moving the close policy out
  * (what `lost` decides) cost 121 bytes of gzipped bundle, against a budget of 12 KB (size.ts).
  */
-import type { ConnectionState, StateChange, WebSocketLike } from './api.ts';
+import type { ConnectionState, StateChange, StateReason, WebSocketLike } from './api.ts';
 import type { ConnectionOptions, Frame } from './connection-options.ts';
 import { ChatClientError, closedError } from './errors.ts';
 import { CLOSE_TOO_BIG, MAX_FRAME_BYTES, parseFrame, tooLarge, utf8Bytes } from './frame.ts';
@@ -234,7 +234,7 @@ export class Connection {
   }
 
   /** The socket closed (or was dropped): decide what comes next. */
-  private lost(opened: boolean, code: number, status: number | undefined, reason?: string): void {
+  private lost(opened: boolean, code: number, status: number | undefined, reason?: StateReason): void {
     this.socket = undefined;
     this.cancelTimers();
     // 1009: a frame was over the gateway's limit (one the client measured smaller, or a lower limit
@@ -265,7 +265,7 @@ export class Connection {
       this.retry(reason ?? (opened ? 'closed' : 'failed'), reason === 'planned' ? 0 : undefined, { code });
   }
 
-  private retry(reason: string, delayMs?: number, extra: Partial<StateChange> = {}): void {
+  private retry(reason: StateReason, delayMs?: number, extra: Partial<StateChange> = {}): void {
     if (this.state === 'closed') return;
     const attempt = this.attempt++;
     const delay = delayMs ?? backoff(attempt, this.o.backoffBaseMs, this.o.backoffMaxMs);
@@ -276,7 +276,7 @@ export class Connection {
   }
 
   /** Gives up on the current socket at once (dead, planned reconnect, expired token). */
-  private drop(reason: string): void {
+  private drop(reason: StateReason): void {
     const socket = detach(this.socket);
     if (!socket) return;
     try {

@@ -15,6 +15,7 @@ export type {
   OutboxChange,
   OutboxEntry,
   StateChange,
+  StateReason,
   TokenSource,
   WebSocketConstructor,
   WebSocketLike,

@@ -112,3 +112,12 @@ export async function f(client: ChatClient) {
 `;
   expect(compile({ 'control.ts': control }).join('\n')).toMatch(/clearTheStore/);
 }, 60_000);
+
+it("a misspelt state reason is a compile error (StateChange.reason is the union of the client's reasons)", () => {
+  const control = `import type { ChatClient } from '@serverless-chat/client';
+export function watch(client: ChatClient) {
+  return client.on('state', (c) => c.state === 'closed' && c.reason === 'unauthorised');
+}
+`;
+  expect(compile({ 'control.ts': control }).join('\n')).toMatch(/TS2367.*"unauthorised"/);
+}, 60_000);
