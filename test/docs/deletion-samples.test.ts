@@ -1,10 +1,11 @@
 /**
  * The "Deleting the account" samples of client/README.md and docs/react-native.md compile against the
  * real client (client/src, as `@serverless-chat/client`) under the client's strict options: an app
- * developer copies them as they are. The third-party modules they import (Amplify's `deleteUser`,
- * async-storage 3's `createAsyncStorage` and default storage) are declared here with the signatures
- * those packages publish, as far as the samples use them; functions a sample leaves to the app are
- * declared in the sample itself. A control sample calling an undeclared function must fail.
+ * developer copies them as they are. The third-party modules they import (Amplify's `deleteUser` and
+ * `getCurrentUser`, async-storage 3's `createAsyncStorage` and default storage) are declared here
+ * with the signatures those packages publish, as far as the samples use them; functions a sample
+ * leaves to the app are declared in the sample itself. A control sample calling an undeclared
+ * function must fail. test/client/e2e-deletion-sample.test.ts runs the README's against a stack.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -36,6 +37,7 @@ function samplesOf(path: string, heading: string): string[] {
 const MODULES = `
 declare module 'aws-amplify/auth' {
   export function deleteUser(): Promise<void>;
+  export function getCurrentUser(): Promise<{ username: string; userId: string; signInDetails?: unknown }>;
 }
 declare module '@react-native-async-storage/async-storage' {
   export interface AsyncStorageLike {
