@@ -29,8 +29,9 @@
  * (account-deletion.ts `endAccount`: schedules, devices, sockets, profile, badge), for what landed
  * after the chain or the request listed it (an invite or createChat checked before the tombstone, a
  * membership the index had not shown yet, a registerDevice or scheduleMessage on a socket still open
- * during the request, a `$connect` in flight). The final pass queues no other; what it leaves busy
- * fails it, for SQS to deliver it again.
+ * during the request, a `$connect` in flight). The final pass closes the user's sockets first (one
+ * the request missed could otherwise make a chat after its listing) and queues no other pass; what
+ * it leaves busy fails it, for SQS to deliver it again.
  *
  * Idempotent: a message already deleted is filtered out (or refused by deleteMessage's guard), a chat
  * left already is skipped (a consistent lookup of the membership and META before its messages are
@@ -246,9 +247,17 @@ async function runSteps(
   };
 
   let cursor = job.chatId ?? job.afterChatId;
+  if (job.final && cursor === undefined) {
+    // The final pass closes the user's sockets before it lists their chats: one the request missed
+    // (a `$connect` in flight, its own socket whose close failed) could otherwise make a chat after
+    // the listing, which nothing would leave. What it leaves undone is reported at its end.
+    await endAccount(deps, userId);
+  }
   if (job.chatId !== undefined && (await finishChat(job.chatId, job.startKey)) === 'continued') {
     return report('continued');
   }
+  // Done with that chat: a failure from here on names none (or the next one's).
+  inChat(undefined);
   const memberships = (await deps.store.chats.listMemberships(userId))
     .map((m) => m.chatId)
     .filter((chatId) => cursor === undefined || chatId > cursor)
@@ -256,6 +265,7 @@ async function runSteps(
   for (const chatId of memberships) {
     if (spent()) return report(await continueAt({ afterChatId: cursor }));
     if ((await finishChat(chatId)) === 'continued') return report('continued');
+    inChat(undefined);
     cursor = chatId;
   }
   inChat(undefined);

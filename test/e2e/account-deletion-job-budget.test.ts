@@ -7,6 +7,9 @@
  */
 import { describe, expect, it, vi } from 'vitest';
 import type { ChatRecord } from '../../lambdas/data/store.ts';
+import { runDeleteAccountJob } from '../../lambdas/domain/account-deletion-job.ts';
+import { AccountJobStepFailed } from '../../lambdas/domain/account-jobs.ts';
+import { deps } from '../../lambdas/domain/deps.ts';
 import { RETENTION_FINISH_DELAY_ENV } from '../../lambdas/shared/config.ts';
 import { RETENTION_WORKER } from '../../lib/workers.ts';
 import type { LocalQueue } from '../../local/queue.ts';
@@ -119,6 +122,33 @@ describe('a deleted account’s job within a small budget', { timeout: 120_000 }
     expect(queue().deadLetters).toEqual([]);
     // The others left; the marked one kept (its deletion's finish removes the memberships).
     expect((await table.store.chats.listMemberships(gone.userId)).map((m) => m.chatId)).toEqual([marked]);
+    await closeAll(stack, ann);
+  });
+});
+
+describe('a failed account deletion job', { timeout: 120_000 }, () => {
+  it('names the chat it failed in, never one it had finished (the queue refusing between chats)', async () => {
+    const gone = await connectUser(stack, uniqueId('gone'));
+    const ann = await connectUser(stack, uniqueId('ann'));
+    await makeGroup(ann, [gone.userId], 'G1');
+    await makeGroup(ann, [gone.userId], 'G2');
+    await closeAll(stack, gone);
+    const [first, second] = (await table.store.chats.listMemberships(gone.userId))
+      .map((m) => m.chatId)
+      .sort();
+    const queueOfJobs = deps().retentionQueue;
+    if (!queueOfJobs) throw new Error('the test stack has a retention queue');
+    vi.spyOn(queueOfJobs, 'send').mockRejectedValue(new Error('the queue refuses'));
+    const failed = await runDeleteAccountJob(
+      deps(),
+      { v: 1, kind: 'deleteAccount', userId: gone.userId, eraseMessages: false },
+      { pageSize: 10, maxPages: 1, budgetMs: 60_000 },
+    ).catch((error: unknown) => error);
+    vi.restoreAllMocks();
+    // The first chat was left; the continuation after it was refused, outside any chat.
+    expect((await table.store.chats.listMemberships(gone.userId)).map((m) => m.chatId)).toEqual([second]);
+    expect(failed).toBeInstanceOf(AccountJobStepFailed);
+    expect((failed as AccountJobStepFailed).chatId).not.toBe(first);
     await closeAll(stack, ann);
   });
 });
