@@ -60,6 +60,10 @@ export default defineConfig({
           exclude: [...configDefaults.exclude, ...SOAK],
           isolate: false,
           setupFiles: ['test/support/fresh-modules-setup.ts'],
+          // A stubbed global or variable is put back after each test (the text patterns keep such
+          // files out anyway: this is for the forms they miss).
+          unstubGlobals: true,
+          unstubEnvs: true,
         },
       },
       {
