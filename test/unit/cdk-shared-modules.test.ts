@@ -8,7 +8,7 @@ import { readdirSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ROOT } from '../../local/stack.ts';
-import { closure } from '../support/shared-workers.ts';
+import { closure, reader } from '../support/shared-workers.ts';
 
 /** What would leak from one test file to the next in a shared worker, each with what it is. */
 const LEAKS: { pattern: RegExp; what: string }[] = [
@@ -35,7 +35,7 @@ const cdkTests = readdirSync(join(ROOT, 'test/cdk'), { recursive: true, encoding
 
 describe('the CDK tests, which share their worker’s modules', () => {
   it('neither set the environment nor mock, in themselves or in what they import', () => {
-    const sources = closure(cdkTests);
+    const sources = closure(cdkTests, reader(ROOT, { computed: false }));
     // The walk reached the stack and its helpers (it follows the imports at all).
     expect(sources.has(join(ROOT, 'lib/chat-stack.ts'))).toBe(true);
     expect(sources.has(join(ROOT, 'test/cdk/support.ts'))).toBe(true);

@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { ROOT } from '../../local/stack.ts';
 import config from '../../vitest.config.ts';
 import { freshStart, restoreEnv } from '../support/fresh-modules.ts';
-import { closure, crossFileLeaks, sharedWorkerTests } from '../support/shared-workers.ts';
+import { closure, crossFileLeaks, reader, sharedWorkerTests } from '../support/shared-workers.ts';
 
 interface ProjectTest {
   name?: string;
@@ -40,7 +40,10 @@ describe('the test files that share their worker', () => {
   });
 
   it('each run a test stack and none mocks a module, fakes timers or stubs a global', () => {
-    const sources = closure(shared.map((f) => join(ROOT, f)));
+    const sources = closure(
+      shared.map((f) => join(ROOT, f)),
+      reader(ROOT),
+    );
     // The walk reached the stack and the handlers (it follows the imports at all).
     expect(sources.has(join(ROOT, 'test/support/stack.ts'))).toBe(true);
     expect(sources.has(join(ROOT, 'lambdas/domain/deps.ts'))).toBe(true);
