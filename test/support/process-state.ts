@@ -38,7 +38,10 @@ function identity(target: object, key: PropertyKey): Identity {
 }
 
 /** The process's state as far as a file could leave it changed. */
-export function processState(target: typeof globalThis = globalThis, proc: NodeJS.Process = process): ProcessState {
+export function processState(
+  target: typeof globalThis = globalThis,
+  proc: NodeJS.Process = process,
+): ProcessState {
   // Node defines some globals (AbortController, Blob, atob…) lazily: the first read replaces the
   // accessor by the value. Read each first, so a read in the file is no change.
   for (const key of Reflect.ownKeys(target)) {
@@ -56,7 +59,8 @@ export function processState(target: typeof globalThis = globalThis, proc: NodeJ
   };
 }
 
-const named = (key: PropertyKey): string => (typeof key === 'symbol' ? key.toString() : `globalThis.${String(key)}`);
+const named = (key: PropertyKey): string =>
+  typeof key === 'symbol' ? key.toString() : `globalThis.${String(key)}`;
 
 /** What changed from `before` to `after`, each as a sentence (empty: nothing). */
 export function processLeaks(
@@ -86,7 +90,11 @@ export function processLeaks(
 }
 
 /** Throws, naming what leaked, when the process is not as `before` left it. */
-export function assertNoProcessLeaks(file: string, before: ProcessState, after: ProcessState = processState()): void {
+export function assertNoProcessLeaks(
+  file: string,
+  before: ProcessState,
+  after: ProcessState = processState(),
+): void {
   const leaks = processLeaks(before, after);
   if (leaks.length > 0) {
     throw new Error(
