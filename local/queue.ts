@@ -62,6 +62,9 @@ const md5 = (s: string) => createHash('md5').update(s).digest('hex');
 /** A receive's handle: the message and how many times it was received. */
 const receiptHandle = (m: StoredMessage) => `${m.messageId}#${m.receiveCount}`;
 
+/** How long `stop()` waits for the worker calls in flight. */
+const STOP_WAIT_MS = 10_000;
+
 /** One queue and its consumer. */
 export class LocalQueue {
   readonly #waiting: StoredMessage[] = [];
@@ -69,6 +72,8 @@ export class LocalQueue {
   /** The records being handled, by receipt handle. */
   readonly #received = new Map<string, StoredMessage>();
   #inFlight = 0;
+  /** The worker calls in flight (`stop()` waits for them). */
+  readonly #calls = new Set<Promise<void>>();
   #handler: (() => Promise<LambdaHandler>) | undefined;
   #timer: NodeJS.Timeout | undefined;
   #idleWaiters: (() => void)[] = [];
@@ -185,11 +190,24 @@ export class LocalQueue {
     this.#pump();
   }
 
-  stop(): void {
+  /**
+   * Stops handing out messages, drops those waiting, and resolves once the worker calls in flight
+   * have returned, or after `waitMs` (a call that hangs does not hold the stop): a call must not run
+   * on after the stack it belongs to is gone (the next test file of a shared worker would meet it).
+   */
+  async stop({ waitMs = STOP_WAIT_MS }: { readonly waitMs?: number } = {}): Promise<void> {
     this.#stopped = true;
     clearTimeout(this.#timer);
     this.#waiting.length = 0;
     this.#settleIdle();
+    if (this.#calls.size === 0) return;
+    let timer: NodeJS.Timeout | undefined;
+    const bound = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, waitMs);
+    });
+    await Promise.race([Promise.allSettled([...this.#calls]), bound]);
+    clearTimeout(timer);
+    this.#waiting.length = 0; // a failed call's messages, put back meanwhile
   }
 
   #pump(): void {
@@ -199,11 +217,13 @@ export class LocalQueue {
       const batch = this.#take(now);
       if (batch.length === 0) break;
       this.#inFlight++;
-      void this.#invoke(batch).finally(() => {
+      const call: Promise<void> = this.#invoke(batch).finally(() => {
+        this.#calls.delete(call);
         this.#inFlight--;
         this.#pump();
         this.#settleIdle();
       });
+      this.#calls.add(call);
     }
     this.#schedule(now);
   }

@@ -90,7 +90,7 @@ export class LocalScheduler {
   async stop(): Promise<void> {
     clearInterval(this.#timer);
     await Promise.allSettled([...this.#sweeps]);
-    this.queue.stop();
+    await this.queue.stop();
   }
 }
 

@@ -51,7 +51,7 @@ export class LocalSqs {
   }
 
   async stop(): Promise<void> {
-    for (const queue of this.#queues.values()) queue.stop();
+    await Promise.all([...this.#queues.values()].map((queue) => queue.stop()));
     await new Promise<void>((resolve) => {
       if (!this.#server) return resolve();
       this.#server.close(() => resolve());

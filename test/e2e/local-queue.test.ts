@@ -115,7 +115,7 @@ describe('local SQS stand-in', () => {
     await queue.idleExceptTimers();
     expect(bodies).toEqual(['flaky', 'flaky']);
     expect(queue.depth).toBe(1);
-    queue.stop();
+    await queue.stop();
   });
 
   it('delivers failed records again, then moves them to the dead letters; a throwing worker fails its whole batch', async () => {
@@ -192,7 +192,7 @@ describe('local SQS stand-in', () => {
     expect(out.Failed?.[0]?.Message).toContain("'#xFFFF'");
     expect(queue.depth).toBe(1);
     expect(queue.stats.sent).toBe(1);
-    queue.stop();
+    await queue.stop();
   });
 
   it('answers other actions and unknown queues with an error the SDK understands', async () => {
