@@ -61,9 +61,20 @@ export async function requestUpload(
   return ack.upload as Upload;
 }
 
-/** PUTs `bytes` to the upload URL with exactly the headers the ack named (plain fetch). */
+/**
+ * PUTs `bytes` to the upload URL with exactly the headers the ack named (plain fetch). The answer's
+ * body is read before it returns (a body left unread holds its connection past the test, into the
+ * next file of a shared worker); the answer returned holds it, to read as often as wanted.
+ */
 export async function putBytes(upload: Upload, bytes: Uint8Array): Promise<Response> {
-  return fetch(upload.url, { method: upload.method, headers: upload.headers, body: bytes });
+  const res = await fetch(upload.url, { method: upload.method, headers: upload.headers, body: bytes });
+  const body = await res.arrayBuffer();
+  const empty = [101, 204, 205, 304].includes(res.status);
+  return new Response(empty ? null : body, {
+    status: res.status,
+    statusText: res.statusText,
+    headers: res.headers,
+  });
 }
 
 /** requestUpload + PUT (must succeed); returns the uploadId. */
