@@ -20,7 +20,8 @@ const CDK_TESTS = 'test/cdk/**/*.test.ts';
  * repository's modules afresh and after it puts the environment back
  * (test/support/fresh-modules-setup.ts). A file that does what neither undoes (a module mock, fake
  * timers, a stubbed global: test/support/shared-workers.ts) is left out of the list and runs
- * isolated in `main`; test/unit/shared-workers.test.ts checks both.
+ * isolated in `main`; test/unit/shared-workers.test.ts checks both. The setup also fails a file that
+ * leaves the process changed (a global, Date.now, a process listener: test/support/process-state.ts).
  */
 const SHARED_WORKER_TESTS = sharedWorkerTests(import.meta.dirname);
 
