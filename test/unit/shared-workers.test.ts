@@ -47,6 +47,11 @@ describe('the test files that share their worker', () => {
     // The walk reached the stack and the handlers (it follows the imports at all).
     expect(sources.has(join(ROOT, 'test/support/stack.ts'))).toBe(true);
     expect(sources.has(join(ROOT, 'lambdas/domain/deps.ts'))).toBe(true);
+    // And what the stack loads by computed imports: a handler, `#pre-send-hook`, a PRE_SEND_HOOK module.
+    expect(sources.has(join(ROOT, 'lambdas/handlers/authorizer.ts'))).toBe(true);
+    expect(sources.has(join(ROOT, 'lambdas/domain/no-pre-send-hook.ts'))).toBe(true);
+    expect(sources.has(join(ROOT, 'hooks/word-filter.ts'))).toBe(true);
+    expect(sources.has(join(ROOT, 'test/support/hooks/slow-hook.ts'))).toBe(true);
     expect(crossFileLeaks(ROOT, sources)).toEqual([]);
   });
 
