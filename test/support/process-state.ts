@@ -26,6 +26,14 @@ export const ONCE_PER_PROCESS: readonly { key: PropertyKey; why: string }[] = [
     key: 'awslambda',
     why: '@aws/lambda-invoke-store (the AWS SDK loads it) sets it when first loaded, as Lambda does',
   },
+  // playwright-core's utilsBundle (the web tests' browser) bundles zod and signal-exit; both set these
+  // when the bundle is first loaded.
+  { key: '__zod_globalConfig', why: "zod's configuration (in playwright-core), set when first loaded" },
+  { key: '__zod_globalRegistry', why: "zod's schema registry (in playwright-core), set when first loaded" },
+  {
+    key: Symbol.for('signal-exit emitter'),
+    why: "signal-exit's emitter (in playwright-core), set when first loaded; its listeners are counted",
+  },
   {
     key: Symbol.for('graceful-fs.queue'),
     why: 'graceful-fs (a dependency of dependencies) keeps its retry queue there, set when first loaded',
