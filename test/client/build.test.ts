@@ -4,15 +4,14 @@
  * the contract's, the typed API as a consumer's compiler sees it, and the built bundle working
  * over a real `ws` socket.
  */
-import { execFileSync } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { dirname, join, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket, { WebSocketServer } from 'ws';
 import { buildClient, CLIENT_DIR, INTERNAL_PROPS } from '../../client/scripts/build.ts';
 import { kb, measureClientSize } from '../../client/scripts/size.ts';
+import { tscErrors } from '../support/tsc.ts';
 
 const ROOT = resolve(CLIENT_DIR, '..');
 const WORK = join(ROOT, 'node_modules/.cache', `client-build-test-${process.pid}`);
@@ -196,18 +195,3 @@ type Assert<T extends true> = T;
 export type Fails = Assert<Eq<G.Message, C.Chat>>;
 export type AlsoFails = Assert<Eq<G.RequestInput<'history'>, C.RequestInput<'sync'>>>;
 `;
-
-function tscErrors(dir: string): string[] {
-  const tsc = join(dirname(createRequire(import.meta.url).resolve('typescript/package.json')), 'bin/tsc');
-  try {
-    execFileSync(process.execPath, [tsc, '-p', join(dir, 'tsconfig.json'), '--pretty', 'false'], {
-      cwd: dir,
-      stdio: 'pipe',
-    });
-    return [];
-  } catch (error) {
-    return String((error as { stdout?: Buffer }).stdout ?? error)
-      .split('\n')
-      .filter((line) => /error TS\d+/.test(line));
-  }
-}

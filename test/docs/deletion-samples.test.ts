@@ -7,13 +7,12 @@
  * leaves to the app are declared in the sample itself. A control sample calling an undeclared
  * function must fail. test/client/e2e-deletion-sample.test.ts runs the README's against a stack.
  */
-import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { PROJECT_ROOT } from '../../lib/project-root.ts';
+import { tscErrors } from '../support/tsc.ts';
 
 let WORK = '';
 beforeAll(() => {
@@ -79,18 +78,7 @@ function compile(files: Record<string, string>): string[] {
     join(dir, 'tsconfig.json'),
     JSON.stringify({ ...TSCONFIG, files: ['modules.d.ts', ...Object.keys(files)] }),
   );
-  const tsc = join(dirname(createRequire(import.meta.url).resolve('typescript/package.json')), 'bin/tsc');
-  try {
-    execFileSync(process.execPath, [tsc, '-p', join(dir, 'tsconfig.json'), '--pretty', 'false'], {
-      cwd: dir,
-      stdio: 'pipe',
-    });
-    return [];
-  } catch (error) {
-    return String((error as { stdout?: Buffer }).stdout ?? error)
-      .split('\n')
-      .filter((line) => /error TS\d+/.test(line));
-  }
+  return tscErrors(dir);
 }
 
 it('client/README.md and docs/react-native.md: the account deletion samples compile', () => {
