@@ -16,6 +16,9 @@
  * - Delays and the visibility timeout are real time, the visibility timeout short by default (1 s)
  *   so that failures are retried while a test waits; a test may shorten a worker's own visibility
  *   changes (`visibilityChangeSecondMs`).
+ *
+ * Over 300 lines: one class, whose sending, receiving, redelivery and stopping share the messages
+ * in flight (LocalSqs, the wire protocol, is in sqs.ts).
  */
 import { createHash, randomUUID } from 'node:crypto';
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
