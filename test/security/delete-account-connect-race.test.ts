@@ -9,10 +9,13 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { deps, setDeps } from '../../lambdas/domain/deps.ts';
+import { RETENTION_FINISH_DELAY_ENV } from '../../lambdas/shared/config.ts';
 import { connectAdmin, connectUser } from '../support/chat.ts';
 import { uniqueId, useTestStack } from '../support/stack.ts';
 
-const stack = useTestStack();
+// The deletion's job ends with a final pass after the finish delay (60 s as deployed), which
+// `idle({ timers: true })` waits for.
+const stack = useTestStack({ env: { [RETENTION_FINISH_DELAY_ENV]: '1' } });
 afterEach(() => setDeps(undefined));
 
 const profileOf = async (userId: string) =>
