@@ -27,13 +27,13 @@
  */
 import type { SQSBatchItemFailure, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { mediaKey } from '../../lib/media.ts';
-import { chatPk } from '../data/keys.ts';
 import type { MediaBucket } from '../data/media-bucket.ts';
 import type { BeforeExpiring, RetentionKey, RetentionRepository } from '../data/retention.ts';
 import type { SqsSender } from '../queue/light-sqs.ts';
 import { sqsBody } from '../queue/sqs-body.ts';
 import { logger } from '../shared/logger.ts';
 import { AccountJobStepFailed, type DeleteAccountJob } from './account-jobs.ts';
+import { decodeFinishJob, decodeRetentionJob } from './retention-job-codec.ts';
 import type { SafetyNetJob } from './safety-net-jobs.ts';
 
 export const RETENTION_JOB_VERSION = 1;
@@ -97,51 +97,6 @@ export class SqsRetentionQueue implements RetentionQueue {
       ...(delay > 0 ? { DelaySeconds: delay } : {}),
     });
   }
-}
-
-const isString = (x: unknown): x is string => typeof x === 'string' && x.length > 0;
-
-/**
- * The job a queue message carries, or undefined when the body is not one (it is then dropped). A
- * `startKey` must lie in the job's own chat partition.
- */
-export function decodeRetentionJob(body: string): RetentionJob | undefined {
-  let job: Partial<RetentionJob> | null;
-  try {
-    job = JSON.parse(body) as Partial<RetentionJob> | null;
-  } catch {
-    return undefined;
-  }
-  if (job === null || typeof job !== 'object' || 'kind' in job) return undefined;
-  const key = job.startKey as Partial<RetentionKey> | undefined;
-  const ok =
-    job.v === RETENTION_JOB_VERSION &&
-    isString(job.chatId) &&
-    Number.isInteger(job.expiresAt) &&
-    (job.expiresAt as number) > 0 &&
-    (key === undefined ||
-      (key !== null && typeof key === 'object' && key.pk === chatPk(job.chatId) && isString(key.sk)));
-  if (!ok) return undefined;
-  const { v, chatId, expiresAt } = job as RetentionJob;
-  return {
-    v,
-    chatId,
-    expiresAt,
-    ...(key ? { startKey: { pk: key.pk as string, sk: key.sk as string } } : {}),
-  };
-}
-
-/** The finish job a queue message carries, or undefined when it is none. */
-export function decodeFinishJob(body: string): FinishDeletionJob | undefined {
-  let job: Partial<FinishDeletionJob> | null;
-  try {
-    job = JSON.parse(body) as Partial<FinishDeletionJob> | null;
-  } catch {
-    return undefined;
-  }
-  if (job === null || typeof job !== 'object' || job.kind !== 'finishDeletion') return undefined;
-  if (job.v !== RETENTION_JOB_VERSION || !isString(job.chatId)) return undefined;
-  return { v: job.v, kind: job.kind, chatId: job.chatId };
 }
 
 /** Where a retention page's upload ids go: their objects are deleted (absent ones are fine). */

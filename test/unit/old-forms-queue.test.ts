@@ -6,7 +6,7 @@
  */
 import type { SQSEvent } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
-import { decodeFinishJob, decodeRetentionJob } from '../../lambdas/domain/retention-jobs.ts';
+import { decodeFinishJob, decodeRetentionJob } from '../../lambdas/domain/retention-job-codec.ts';
 import { decodeSafetyNetJob } from '../../lambdas/domain/safety-net-jobs.ts';
 import { FanOut } from '../../lambdas/fanout/fanout.ts';
 import { decodeJob, targetsOf } from '../../lambdas/fanout/jobs.ts';

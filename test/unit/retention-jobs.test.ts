@@ -6,12 +6,8 @@
  * Local in test/security/deleted-chat-retention*.test.ts.
  */
 import { describe, expect, it } from 'vitest';
-import {
-  decodeFinishJob,
-  decodeRetentionJob,
-  type RetentionJob,
-  runRetentionJob,
-} from '../../lambdas/domain/retention-jobs.ts';
+import { decodeFinishJob, decodeRetentionJob } from '../../lambdas/domain/retention-job-codec.ts';
+import { type RetentionJob, runRetentionJob } from '../../lambdas/domain/retention-jobs.ts';
 import { budget, finishJob, job, keyAt, partition, queueOf } from '../support/retention-fakes.ts';
 
 describe('retention jobs', () => {

@@ -1,6 +1,6 @@
 /** The safety-net jobs' bodies (lambdas/domain/safety-net-jobs.ts): what the worker takes as one. */
 import { describe, expect, it } from 'vitest';
-import { decodeFinishJob, decodeRetentionJob } from '../../lambdas/domain/retention-jobs.ts';
+import { decodeFinishJob, decodeRetentionJob } from '../../lambdas/domain/retention-job-codec.ts';
 import { decodeSafetyNetJob } from '../../lambdas/domain/safety-net-jobs.ts';
 
 describe('safety-net job bodies', () => {
